@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Entry point: the only place that sets the exit code.
+import { main } from '../dist/cli/main.js';
+
+const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+process.exitCode = await main(process.argv.slice(2), {
+  cwd: process.cwd(),
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  color,
+});

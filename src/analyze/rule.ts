@@ -1,0 +1,35 @@
+import type { Diagnostic, RelatedLocation, Severity, Span } from '../diagnostics/diagnostic.js';
+import type { Plan } from '../normalize/model.js';
+
+/** What a rule reports: the rest (code, severity, file) comes from the rule and the plan. */
+export interface Finding {
+  readonly span: Span;
+  readonly message: string;
+  readonly help?: string;
+  readonly related?: readonly { readonly span: Span; readonly message: string }[];
+}
+
+export interface Rule {
+  /** Stable, never reused; docs/rules/<code>.md explains it. */
+  readonly code: string;
+  /** kebab-case name, for reading. */
+  readonly name: string;
+  readonly summary: string;
+  readonly severity: Severity;
+  check(plan: Plan, report: (finding: Finding) => void): void;
+}
+
+export function runRules(plan: Plan, rules: readonly Rule[]): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const rule of rules) {
+    rule.check(plan, (f) => {
+      const related: RelatedLocation[] | undefined = f.related?.map((r) => ({ file: plan.file, span: r.span, message: r.message }));
+      diagnostics.push({
+        code: rule.code, severity: rule.severity, file: plan.file, span: f.span, message: f.message,
+        ...(f.help ? { help: f.help } : {}),
+        ...(related?.length ? { related } : {}),
+      });
+    });
+  }
+  return diagnostics;
+}

@@ -1,0 +1,29 @@
+import type { Rule } from '../rule.js';
+import { contractGate } from './contract-gate.js';
+import { dataLossNeedsBackup } from './data-loss-needs-backup.js';
+import { destructiveOutsideContract } from './destructive-outside-contract.js';
+import { gateReferences } from './gate-references.js';
+import { phaseOrder } from './phase-order.js';
+import { phaseReferences } from './phase-references.js';
+import { riskUnderstated } from './risk-understated.js';
+import { rollbackCoverage } from './rollback-coverage.js';
+import { timelineOrder } from './timeline-order.js';
+import { unbatchedDataChange } from './unbatched-data-change.js';
+import { uniqueIds } from './unique-ids.js';
+import { verificationCoverage } from './verification-coverage.js';
+
+/** Every plan rule, sorted by code. */
+export const planRules: readonly Rule[] = [
+  phaseOrder,
+  destructiveOutsideContract,
+  contractGate,
+  rollbackCoverage,
+  dataLossNeedsBackup,
+  verificationCoverage,
+  gateReferences,
+  phaseReferences,
+  uniqueIds,
+  timelineOrder,
+  riskUnderstated,
+  unbatchedDataChange,
+];

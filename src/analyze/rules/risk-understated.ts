@@ -1,0 +1,47 @@
+import { riskLevels, type Plan, type RiskLevel } from '../../normalize/model.js';
+import type { Span } from '../../diagnostics/diagnostic.js';
+import { isLargeTable } from '../tables.js';
+import type { Rule } from '../rule.js';
+
+interface Reason {
+  readonly level: RiskLevel;
+  readonly why: string;
+  readonly span: Span;
+}
+
+/** The least risk the plan's own contents imply, with the reason. */
+export function impliedRisk(plan: Plan): Reason | undefined {
+  const reasons: Reason[] = [];
+  for (const step of plan.phases.flatMap((p) => p.steps)) {
+    if (step.rollback?.dataLoss) reasons.push({ level: 'high', why: `step "${step.id}" loses data`, span: step.rollback.span });
+    if (step.action?.kind !== 'sql') continue;
+    for (const s of step.action.statements) {
+      if (s.facts.destructive.length) reasons.push({ level: 'medium', why: `step "${step.id}" runs ${s.facts.command}`, span: s.span });
+      const change = s.facts.dataChange;
+      if (change && change.kind !== 'insert' && !step.batch && isLargeTable(plan, change.table)) {
+        reasons.push({ level: 'medium', why: `step "${step.id}" changes ${change.table} in one statement`, span: s.span });
+      }
+    }
+  }
+  for (const r of plan.rollbackPlan) if (r.dataLoss) reasons.push({ level: 'high', why: `rolling back phase "${r.phase}" loses data`, span: r.span });
+  let worst: Reason | undefined;
+  for (const r of reasons) if (!worst || riskLevels.indexOf(r.level) > riskLevels.indexOf(worst.level)) worst = r;
+  return worst;
+}
+
+export const riskUnderstated: Rule = {
+  code: 'MG111',
+  name: 'risk-understated',
+  summary: 'The declared risk is at least what the plan does implies (data loss means high).',
+  severity: 'warning',
+  check(plan, report) {
+    const implied = impliedRisk(plan);
+    if (!implied || riskLevels.indexOf(plan.risk) >= riskLevels.indexOf(implied.level)) return;
+    report({
+      span: plan.spans.risk,
+      message: `risk is ${plan.risk}, but ${implied.why}: that makes it at least ${implied.level}`,
+      help: `Set risk: ${implied.level} so reviewers and on-call staff size their attention right.`,
+      related: [{ span: implied.span, message: implied.why }],
+    });
+  },
+};

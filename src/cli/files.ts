@@ -1,0 +1,31 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+
+export class UsageError extends Error {}
+
+const planExtension = /\.ya?ml$/;
+
+/** Plan files named on the command line: files as given, folders searched for *.yaml / *.yml. Sorted. */
+export async function findPlanFiles(paths: readonly string[], cwd: string): Promise<string[]> {
+  const found = new Set<string>();
+  for (const path of paths) {
+    const info = await stat(join(cwd, path)).catch(() => undefined);
+    if (!info) throw new UsageError(`no such file or folder: ${path}`);
+    if (info.isFile()) {
+      found.add(toPosix(relative(cwd, join(cwd, path))));
+      continue;
+    }
+    const entries = await readdir(join(cwd, path), { recursive: true, withFileTypes: true });
+    for (const e of entries) {
+      if (!e.isFile() || !planExtension.test(e.name)) continue;
+      const full = join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
+      if (full.split(sep).includes('node_modules')) continue;
+      found.add(toPosix(relative(cwd, full)));
+    }
+  }
+  return [...found].sort();
+}
+
+function toPosix(p: string): string {
+  return p.split(sep).join('/');
+}

@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { compile, type CompileResult } from '../compile.js';
+import { countBySeverity } from '../diagnostics/diagnostic.js';
+import { diagnosticFormats, renderGithub, renderJson, renderPretty, type DiagnosticFormat } from '../diagnostics/render.js';
+import { templateFileName, templateNames, type TemplateName, type TemplateSources } from '../emit/templates.js';
+import { nodeHost } from '../host.js';
+import { findPlanFiles, UsageError } from './files.js';
+
+const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface Io {
+  readonly cwd: string;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly color: boolean;
+}
+
+/** Exit codes: 0 clean or warnings only, 1 a plan has errors, 2 usage or internal error. */
+export const exitCodes = { ok: 0, planErrors: 1, usage: 2 } as const;
+
+interface CommonOptions {
+  format: DiagnosticFormat;
+}
+
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const version = JSON.parse(readFileSync(`${packageRoot}package.json`, 'utf8')).version as string;
+  let exitCode: number = exitCodes.ok;
+  const program = new Command('migc')
+    .description('Compile migration plans (YAML) into a review report, runnable SQL, a timeline and checklists; fail when a plan is unsafe.')
+    .version(version, '-v, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run migc --help for usage)');
+
+  const formatOption = () =>
+    new Option('--format <format>', 'how to print problems: pretty (compiler style), json, or github (Actions annotations)').choices(diagnosticFormats).default('pretty');
+
+  program
+    .command('build')
+    .description('check plans and write their outputs to <out>/<plan id>/ (plans with errors write nothing)')
+    .argument('[paths...]', 'plan files or folders to search for *.yaml', ['plans'])
+    .option('-o, --out <dir>', 'output folder', 'out')
+    .option('-t, --templates <dir>', 'folder of templates overriding the built-in ones (report.md.hbs, ...)')
+    .addOption(formatOption())
+    .action(async (paths: string[], options: CommonOptions & { out: string; templates?: string }) => {
+      exitCode = await build(paths, options, io);
+    });
+
+  program
+    .command('check')
+    .description('check plans and report problems, writing nothing')
+    .argument('[paths...]', 'plan files or folders to search for *.yaml', ['plans'])
+    .addOption(formatOption())
+    .action(async (paths: string[], options: CommonOptions) => {
+      exitCode = await check(paths, options, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here with code 0; anything else is a usage error.
+      return e.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
+    }
+    if (e instanceof UsageError) {
+      io.stderr(`migc: ${e.message}\n`);
+      return exitCodes.usage;
+    }
+    io.stderr(`migc: internal error: ${(e as Error).stack ?? e}\nPlease report this with the plan that caused it.\n`);
+    return exitCodes.usage;
+  }
+  return exitCode;
+}
+
+async function loadTemplates(dir: string | undefined, io: Io): Promise<TemplateSources> {
+  const sources: Partial<Record<TemplateName, { file: string; text: string }>> = {};
+  for (const name of templateNames) {
+    const fileName = templateFileName(name);
+    const custom = dir === undefined ? undefined : await readFile(`${io.cwd}/${dir}/${fileName}`, 'utf8').catch(() => undefined);
+    sources[name] = custom !== undefined
+      ? { file: `${dir!.replace(/\/$/, '')}/${fileName}`, text: custom }
+      : { file: `templates/${fileName}`, text: await readFile(`${packageRoot}templates/${fileName}`, 'utf8') };
+  }
+  return sources as TemplateSources;
+}
+
+async function run(paths: string[], templates: TemplateSources | undefined, io: Io): Promise<CompileResult> {
+  const files = await findPlanFiles(paths, io.cwd);
+  if (files.length === 0) throw new UsageError(`no plan files (*.yaml, *.yml) in ${paths.join(', ')}`);
+  return compile({ files, ...(templates ? { templates } : {}) }, nodeHost(io.cwd));
+}
+
+function report(result: CompileResult, format: DiagnosticFormat, io: Io, summary: string, extra: Record<string, unknown>): number {
+  const counts = countBySeverity(result.diagnostics);
+  if (format === 'json') {
+    io.stdout(renderJson(result.diagnostics, result.sources, { ...extra, summary: { plans: result.plans.length, ...counts } }));
+  } else if (format === 'github') {
+    io.stdout(renderGithub(result.diagnostics, result.sources));
+  } else {
+    const text = renderPretty(result.diagnostics, result.sources, { color: io.color });
+    if (text) io.stdout(`${text}\n`);
+  }
+  if (format !== 'json') {
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    io.stderr(`migc: ${summary}: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}\n`);
+  }
+  return counts.error > 0 ? exitCodes.planErrors : exitCodes.ok;
+}
+
+async function check(paths: string[], options: CommonOptions, io: Io): Promise<number> {
+  const result = await run(paths, undefined, io);
+  const plural = result.plans.length === 1 ? 'plan' : 'plans';
+  return report(result, options.format, io, `checked ${result.plans.length} ${plural}`, {
+    plans: result.plans.map((p) => ({ file: p.file, id: p.plan?.id ?? null, ok: p.ok })),
+  });
+}
+
+async function build(paths: string[], options: CommonOptions & { out: string; templates?: string }, io: Io): Promise<number> {
+  if (options.templates !== undefined) {
+    const { stat } = await import('node:fs/promises');
+    const info = await stat(`${io.cwd}/${options.templates}`).catch(() => undefined);
+    if (!info?.isDirectory()) throw new UsageError(`--templates ${options.templates} is not a folder`);
+  }
+  const templates = await loadTemplates(options.templates, io);
+  const result = await run(paths, templates, io);
+  const { writePlanOutputs } = await import('../write/write.js');
+  const outDir = `${io.cwd}/${options.out}`;
+  let written = 0;
+  let unchanged = 0;
+  const planOutputs = [];
+  for (const p of result.plans) {
+    if (p.ok && p.plan) {
+      const w = await writePlanOutputs(outDir, p.plan.id, p.outputs);
+      written += w.written.length;
+      unchanged += w.unchanged.length;
+      planOutputs.push({ file: p.file, id: p.plan.id, ok: true, outputs: p.outputs.map((o) => `${options.out.replace(/\/$/, '')}/${o.path}`) });
+    } else {
+      planOutputs.push({ file: p.file, id: p.plan?.id ?? null, ok: false, outputs: [] });
+    }
+  }
+  const built = result.plans.filter((p) => p.ok).length;
+  const failed = result.plans.length - built;
+  const summary = `built ${built} of ${result.plans.length} plan${result.plans.length === 1 ? '' : 's'} into ${options.out}/ (${written} written, ${unchanged} unchanged)${failed ? `; ${failed} with errors left as they were` : ''}`;
+  return report(result, options.format, io, summary, { plans: planOutputs });
+}

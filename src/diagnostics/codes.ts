@@ -1,0 +1,28 @@
+/**
+ * Codes for problems found before the rules run: reading the file, YAML, the schema, SQL
+ * syntax and the shape of steps. Rules carry their own codes (src/analyze/rules/).
+ * Stable and never reused; each has a page in docs/rules/<code>.md.
+ */
+export interface CodeInfo {
+  readonly code: string;
+  readonly name: string;
+  readonly summary: string;
+}
+
+export const inputCodes: readonly CodeInfo[] = [
+  { code: 'MG000', name: 'unreadable-input', summary: 'A plan file or folder named on the command line cannot be read.' },
+  { code: 'MG001', name: 'yaml-syntax', summary: 'The file is not valid YAML.' },
+  { code: 'MG002', name: 'duplicate-key', summary: 'A key appears twice in the same mapping.' },
+  { code: 'MG003', name: 'alias-limit', summary: 'Too many YAML aliases: refused to guard against expansion attacks.' },
+  { code: 'MG010', name: 'schema', summary: 'The plan does not match the plan schema: a missing property, a wrong type or an invalid value.' },
+  { code: 'MG011', name: 'unknown-property', summary: 'A property the schema does not know, usually a typo.' },
+  { code: 'MG020', name: 'sql-syntax', summary: 'SQL that PostgreSQL\'s parser rejects.' },
+  { code: 'MG021', name: 'transaction-control', summary: 'BEGIN, COMMIT or ROLLBACK written inside a step: migc writes the transactions.' },
+  { code: 'MG030', name: 'step-action', summary: 'A step must give exactly one of sql, run or manual.' },
+  { code: 'MG031', name: 'rollback-shape', summary: 'A rollback must give exactly one way back, or be irreversible with data_loss and restore.' },
+  { code: 'MG032', name: 'batch-shape', summary: 'A batched step runs exactly one UPDATE or DELETE.' },
+  { code: 'MG033', name: 'verification-query', summary: 'A verification is a single read-only SELECT.' },
+  { code: 'MG034', name: 'baseline', summary: 'The baseline must be inline SQL or a readable file beside the plan.' },
+  { code: 'MG040', name: 'duplicate-plan-id', summary: 'Two plans share an id, so their outputs would overwrite each other.' },
+  { code: 'MG050', name: 'template', summary: 'An output template (--templates) does not compile or fails to render.' },
+];

@@ -1,0 +1,34 @@
+import type { Expectation, Verification } from '../../normalize/model.js';
+import { dollarTag, sqlLiteral } from '../../sql/quote.js';
+
+/**
+ * A verification as a statement that stops the script when the expectation fails:
+ * the query's single value is compared in SQL, and a failure raises an error naming the step,
+ * the expectation and the value found.
+ */
+export function compileAssertion(v: Verification, label: string): string {
+  const tag = dollarTag('migc', v.sql);
+  return `DO ${tag}
+DECLARE
+  actual text;
+  passed boolean;
+BEGIN
+  SELECT verification.value::text, ${comparison(v.expect)} INTO actual, passed
+    FROM (
+${indent(v.sql, 6)}
+    ) AS verification(value);
+  IF passed IS NOT TRUE THEN
+    RAISE EXCEPTION 'migc: % failed: expected %, got %', ${sqlLiteral(label)}, ${sqlLiteral(v.expect.text)}, coalesce(actual, 'no row');
+  END IF;
+END
+${tag}`;
+}
+
+function comparison(e: Expectation): string {
+  return `verification.value ${e.operator} ${String(e.value)}`;
+}
+
+function indent(text: string, n: number): string {
+  const pad = ' '.repeat(n);
+  return text.split('\n').map((l) => (l.trim() ? pad + l : '')).join('\n');
+}

@@ -1,0 +1,210 @@
+/**
+ * The normalized plan: the one model every stage after validation reads (rules, emitters,
+ * rehearsal). Built once by normalize(); read-only from then on. Spans point into plan.file.
+ */
+import type { Span } from '../diagnostics/diagnostic.js';
+import type { PgNode } from '../sql/parser.js';
+import type { StatementFacts } from '../sql/facts.js';
+
+export type PlanType = 'schema' | 'data' | 'code' | 'infrastructure';
+export type RiskLevel = 'low' | 'medium' | 'high' | 'critical';
+export type PhaseKind = 'expand' | 'migrate' | 'contract';
+export type Level = 'low' | 'medium' | 'high';
+
+export const riskLevels: readonly RiskLevel[] = ['low', 'medium', 'high', 'critical'];
+export const phaseKinds: readonly PhaseKind[] = ['expand', 'migrate', 'contract'];
+
+export interface Plan {
+  readonly file: string;
+  readonly id: string;
+  readonly title: string;
+  readonly type: PlanType;
+  readonly risk: RiskLevel;
+  readonly engine: { readonly name: 'postgresql'; readonly major?: number };
+  readonly owner?: string;
+  readonly overview: { readonly summary?: string; readonly estimatedDowntime?: string; readonly rollbackComplexity?: Level };
+  readonly currentState?: string;
+  readonly targetState?: string;
+  /** Size hints, sorted by table name. */
+  readonly tables: readonly TableHint[];
+  readonly baseline?: Baseline;
+  readonly settings: { readonly lockTimeout: string; readonly statementTimeout: string };
+  readonly preMigration: PreMigration;
+  readonly phases: readonly Phase[];
+  readonly codeChanges: readonly CodeChange[];
+  readonly rollbackPlan: readonly RollbackPlanEntry[];
+  readonly timeline: readonly Milestone[];
+  readonly risks: readonly Risk[];
+  readonly spans: { readonly id: Span; readonly risk: Span; readonly preMigration?: Span };
+}
+
+export interface TableHint {
+  readonly name: string;
+  readonly rows: number;
+  readonly size?: string;
+}
+
+export interface Baseline {
+  /** The file it came from, relative to the plan's folder, or undefined when inline. */
+  readonly file?: string;
+  readonly sql: string;
+}
+
+export interface PreMigration {
+  readonly backup?: { readonly command: string; readonly verify?: string };
+  readonly diskSpace?: string;
+  readonly notify: readonly string[];
+  readonly stagingTest?: string;
+  readonly tasks: readonly string[];
+}
+
+export interface Phase {
+  /** 1-based position, used in file names (01-expand.up.sql). */
+  readonly number: number;
+  readonly name: string;
+  readonly kind: PhaseKind;
+  readonly description?: string;
+  readonly gate?: Gate;
+  readonly steps: readonly Step[];
+  readonly span: Span;
+  readonly kindSpan: Span;
+}
+
+export interface Gate {
+  readonly verified: readonly { readonly stepId: string; readonly span: Span }[];
+  readonly deploy?: string;
+  readonly wait?: Duration;
+  readonly approval?: string;
+  readonly span: Span;
+}
+
+export interface Duration {
+  readonly text: string;
+  readonly seconds: number;
+}
+
+export interface Step {
+  readonly id: string;
+  readonly phase: string;
+  readonly phaseKind: PhaseKind;
+  readonly description?: string;
+  /** Undefined when the step names no action (reported by normalize). */
+  readonly action?: Action;
+  readonly batch?: Batch;
+  /** Undefined when the step has no rollback (reported by rule MG104). */
+  readonly rollback?: Rollback;
+  readonly verify: readonly Verification[];
+  readonly estimatedTime?: Duration;
+  readonly span: Span;
+}
+
+export type Action = SqlAction | RunAction | ManualAction;
+
+export interface SqlAction {
+  readonly kind: 'sql';
+  readonly statements: readonly Statement[];
+  readonly span: Span;
+}
+
+export interface RunAction {
+  readonly kind: 'run';
+  readonly command: string;
+  readonly span: Span;
+}
+
+export interface ManualAction {
+  readonly kind: 'manual';
+  readonly instructions: string;
+  readonly span: Span;
+}
+
+export interface Statement {
+  readonly text: string;
+  /** Where the statement stands in the plan file. */
+  readonly span: Span;
+  readonly ast: PgNode;
+  readonly facts: StatementFacts;
+}
+
+export interface Batch {
+  readonly size: number;
+  readonly key: string;
+  readonly pause?: string;
+  readonly span: Span;
+}
+
+export type Rollback =
+  | (RollbackCommon & { readonly kind: 'sql'; readonly statements: readonly Statement[] })
+  | (RollbackCommon & { readonly kind: 'run'; readonly command: string })
+  | (RollbackCommon & { readonly kind: 'manual'; readonly instructions: string })
+  | (RollbackCommon & { readonly kind: 'irreversible' });
+
+interface RollbackCommon {
+  /** Whether undoing the step (or being unable to) loses data. */
+  readonly dataLoss: boolean;
+  readonly restore?: string;
+  readonly span: Span;
+}
+
+export interface Verification {
+  /** A single read-only query, without its trailing semicolon. */
+  readonly sql: string;
+  readonly expect: Expectation;
+  readonly description?: string;
+  readonly span: Span;
+}
+
+export type ComparisonOperator = '=' | '<>' | '<' | '<=' | '>' | '>=';
+
+export interface Expectation {
+  readonly operator: ComparisonOperator;
+  readonly value: number | boolean;
+  /** As a reader would write it: "= 1", "> 0", "= true". */
+  readonly text: string;
+}
+
+export interface CodeChange {
+  readonly file: string;
+  readonly change: string;
+  readonly deployPhase: string;
+  readonly span: Span;
+}
+
+export interface RollbackPlanEntry {
+  readonly phase: string;
+  readonly how: string;
+  readonly dataLoss: boolean;
+  readonly span: Span;
+}
+
+export interface Milestone {
+  readonly at: string;
+  /** Offset from T-0 in seconds (negative before). */
+  readonly offsetSeconds: number;
+  readonly milestone: string;
+  readonly phase?: string;
+  readonly span: Span;
+  readonly phaseSpan?: Span;
+}
+
+export interface Risk {
+  readonly risk: string;
+  readonly likelihood?: Level;
+  readonly impact?: Level;
+  readonly mitigation: string;
+}
+
+/** Every step of the plan in run order. */
+export function allSteps(plan: Plan): Step[] {
+  return plan.phases.flatMap((p) => p.steps);
+}
+
+/** Statements a step runs (none for command and manual steps). */
+export function stepStatements(step: Step): readonly Statement[] {
+  return step.action?.kind === 'sql' ? step.action.statements : [];
+}
+
+/** Whether a step's rollback admits that data is lost. */
+export function losesData(step: Step): boolean {
+  return step.rollback?.dataLoss === true;
+}

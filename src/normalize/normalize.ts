@@ -1,0 +1,228 @@
+import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
+import { keySpan, scalarOffsetMapper, spanAt, type LoadedFile, type Path } from '../load/yaml.js';
+import { batchProblem } from '../sql/batch.js';
+import { statementFacts } from '../sql/facts.js';
+import { parseSql } from '../sql/parser.js';
+import { parseDuration, parseTimelineOffset } from './durations.js';
+import type {
+  Action, Batch, ComparisonOperator, Expectation, Gate, Phase, Plan, Rollback, Statement, Step, Verification,
+} from './model.js';
+import type { RawPhase, RawPlan, RawStep } from './raw.js';
+
+export const defaultLockTimeout = '5s';
+export const defaultStatementTimeout = '15min';
+
+/**
+ * Builds the plan model from a schema-valid file: parses every SQL text with PostgreSQL's
+ * parser, checks what the schema cannot (exactly one action per step, the shape of rollbacks,
+ * batches and verifications) and reports each problem at its place in the file.
+ */
+export function normalize(loaded: LoadedFile, baselineFileText?: string): { plan: Plan; diagnostics: Diagnostic[] } {
+  const raw = loaded.value as RawPlan;
+  const { file, doc } = loaded;
+  const diagnostics: Diagnostic[] = [];
+  const span = (path: Path) => spanAt(doc, path);
+  const error = (code: string, at: Span, message: string, help?: string) =>
+    diagnostics.push({ code, severity: 'error', file, span: at, message, ...(help ? { help } : {}) });
+
+  /** Parses the SQL at a path into located statements, reporting syntax errors at their line. */
+  const parseAt = (path: Path, sql: string): Statement[] | undefined => {
+    const toFile = scalarOffsetMapper(loaded.text, doc, path);
+    const parsed = parseSql(sql);
+    if (!parsed.ok) {
+      const at = toFile(parsed.offset);
+      error('MG020', { start: at, end: at + 1 }, `SQL syntax error: ${parsed.message}`, 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.');
+      return undefined;
+    }
+    const statements = parsed.statements.map((s) => ({
+      text: s.text, ast: s.ast, facts: statementFacts(s.ast), span: { start: toFile(s.start), end: toFile(s.end) },
+    }));
+    for (const s of statements) {
+      if (s.facts.transactionControl) {
+        error('MG021', s.span, `${s.facts.command} inside a step`, 'Remove it: migc wraps each step in its own transaction, and runs statements that cannot be in one (CREATE INDEX CONCURRENTLY) outside.');
+      }
+    }
+    if (statements.length === 0) error('MG020', span(path), 'the SQL holds no statement', 'Write the statement, or remove the empty sql.');
+    return statements;
+  };
+
+  const phases: Phase[] = raw.phases.map((rp, pi) => normalizePhase(rp, pi));
+
+  function normalizePhase(rp: RawPhase, pi: number): Phase {
+    const path = ['phases', pi];
+    const steps = rp.steps.map((rs, si) => normalizeStep(rs, [...path, 'steps', si], rp));
+    let gate: Gate | undefined;
+    if (rp.gate) {
+      gate = {
+        verified: (rp.gate.verified ?? []).map((stepId, i) => ({ stepId, span: span([...path, 'gate', 'verified', i]) })),
+        ...(rp.gate.deploy !== undefined ? { deploy: rp.gate.deploy } : {}),
+        ...(rp.gate.wait !== undefined ? { wait: parseDuration(rp.gate.wait) } : {}),
+        ...(rp.gate.approval !== undefined ? { approval: rp.gate.approval } : {}),
+        span: keySpan(doc, [...path, 'gate']) ?? span([...path, 'gate']),
+      };
+    }
+    return {
+      number: pi + 1, name: rp.name, kind: rp.kind,
+      ...(rp.description !== undefined ? { description: rp.description } : {}),
+      ...(gate ? { gate } : {}),
+      steps, span: span([...path, 'name']), kindSpan: span([...path, 'kind']),
+    };
+  }
+
+  function normalizeStep(rs: RawStep, path: Path, rp: RawPhase): Step {
+    const actions = (['sql', 'run', 'manual'] as const).filter((k) => rs[k] !== undefined);
+    let action: Action | undefined;
+    if (actions.length !== 1) {
+      error('MG030', span([...path, 'id']),
+        actions.length === 0 ? `step "${rs.id}" says nothing to do` : `step "${rs.id}" gives both ${actions.join(' and ')}`,
+        'Give exactly one of sql (statements to run), run (a command) or manual (instructions).');
+    } else if (rs.sql !== undefined) {
+      const statements = parseAt([...path, 'sql'], rs.sql);
+      if (statements) action = { kind: 'sql', statements, span: span([...path, 'sql']) };
+    } else if (rs.run !== undefined) {
+      action = { kind: 'run', command: rs.run, span: span([...path, 'run']) };
+    } else {
+      action = { kind: 'manual', instructions: rs.manual!, span: span([...path, 'manual']) };
+    }
+
+    let batch: Batch | undefined;
+    if (rs.batch) {
+      batch = { size: rs.batch.size, key: rs.batch.key ?? 'id', ...(rs.batch.pause ? { pause: rs.batch.pause } : {}), span: keySpan(doc, [...path, 'batch'])! };
+      if (rs.sql === undefined) {
+        error('MG032', batch.span, 'batch needs a sql step', 'Batching applies to one UPDATE or DELETE given in sql.');
+      } else if (action?.kind === 'sql') {
+        const stmts = action.statements;
+        const problem = stmts.length !== 1 ? `a batched step runs exactly one statement; this one has ${stmts.length}` : batchProblem({ ...stmts[0]!, start: 0, end: 0 });
+        if (problem) error('MG032', stmts.length === 1 ? stmts[0]!.span : batch.span, problem, 'Put one UPDATE or DELETE in the batched step; split other statements into steps of their own.');
+      }
+    }
+
+    return {
+      id: rs.id, phase: rp.name, phaseKind: rp.kind,
+      ...(rs.description !== undefined ? { description: rs.description } : {}),
+      ...(action ? { action } : {}),
+      ...(batch ? { batch } : {}),
+      ...(rs.rollback ? optional('rollback', normalizeRollback(rs, [...path, 'rollback'])) : {}),
+      verify: (rs.verify ?? []).flatMap((v, i) => optionalList(normalizeVerification(v, [...path, 'verify', i]))),
+      ...(rs.estimated_time ? { estimatedTime: parseDuration(rs.estimated_time) } : {}),
+      span: span([...path, 'id']),
+    };
+  }
+
+  function normalizeRollback(rs: RawStep, path: Path): Rollback | undefined {
+    const r = rs.rollback!;
+    const at = keySpan(doc, path) ?? span(path);
+    const kinds = (['sql', 'run', 'manual', 'irreversible'] as const).filter((k) => r[k] !== undefined);
+    if (kinds.length !== 1) {
+      error('MG031', at,
+        kinds.length === 0 ? `the rollback of step "${rs.id}" says neither how to undo it nor that it cannot be undone` : `the rollback of step "${rs.id}" gives both ${kinds.join(' and ')}`,
+        'Give exactly one of sql, run or manual; or irreversible: true with data_loss and restore.');
+      return undefined;
+    }
+    if (r.irreversible && r.data_loss === undefined) {
+      error('MG031', at, `irreversible step "${rs.id}" does not say whether data is lost`, 'Add data_loss: true or false, and restore: how to get the data back if it is lost.');
+    }
+    const common = { dataLoss: r.data_loss === true, ...(r.restore !== undefined ? { restore: r.restore } : {}), span: at };
+    if (r.data_loss && r.restore === undefined) {
+      error('MG031', at, `step "${rs.id}" loses data on rollback but does not say how to restore it`, 'Add restore: for example "restore users.verification_date from the pre-migration backup".');
+    }
+    if (r.sql !== undefined) {
+      const statements = parseAt([...path, 'sql'], r.sql);
+      return statements ? { kind: 'sql', statements, ...common } : undefined;
+    }
+    if (r.run !== undefined) return { kind: 'run', command: r.run, ...common };
+    if (r.manual !== undefined) return { kind: 'manual', instructions: r.manual, ...common };
+    return { kind: 'irreversible', ...common };
+  }
+
+  function normalizeVerification(v: { sql: string; expect: number | boolean | string; description?: string }, path: Path): Verification | undefined {
+    const statements = parseAt([...path, 'sql'], v.sql);
+    if (!statements) return undefined;
+    if (statements.length !== 1 || !statements[0]!.facts.readOnlyQuery) {
+      error('MG033', span([...path, 'sql']),
+        statements.length !== 1 ? `a verification runs one query; this one has ${statements.length} statements` : `a verification must be a read-only SELECT; this is ${statements[0]!.facts.command}`,
+        'Write one SELECT that returns a single value, for example SELECT count(*) FROM users WHERE email_verified IS NULL.');
+      return undefined;
+    }
+    return {
+      sql: statements[0]!.text, expect: parseExpectation(v.expect),
+      ...(v.description !== undefined ? { description: v.description } : {}),
+      span: span([...path, 'sql']),
+    };
+  }
+
+  let baseline: Plan['baseline'];
+  if (raw.baseline) {
+    const kinds = (['sql', 'file'] as const).filter((k) => raw.baseline![k] !== undefined);
+    if (kinds.length !== 1) {
+      error('MG034', keySpan(doc, ['baseline'])!, 'baseline needs exactly one of sql or file', 'Give the schema inline (sql: |) or as a file beside the plan (file: users.baseline.sql).');
+    } else if (raw.baseline.sql !== undefined) {
+      if (parseAt(['baseline', 'sql'], raw.baseline.sql)) baseline = { sql: raw.baseline.sql };
+    } else if (baselineFileText === undefined) {
+      error('MG034', span(['baseline', 'file']), `baseline file "${raw.baseline.file}" cannot be read`, 'The path is relative to the plan file; check it exists and is committed.');
+    } else {
+      const parsed = parseSql(baselineFileText);
+      if (parsed.ok) baseline = { file: raw.baseline.file!, sql: baselineFileText };
+      else error('MG020', span(['baseline', 'file']), `SQL syntax error in ${raw.baseline.file}: ${parsed.message}`, 'Fix the baseline file; it must run on PostgreSQL as it is.');
+    }
+  }
+
+  const engineMajor = /@(\d+)$/.exec(raw.engine)?.[1];
+  const pre = raw.pre_migration ?? {};
+  const plan: Plan = {
+    file, id: raw.id, title: raw.title, type: raw.type, risk: raw.risk,
+    engine: { name: 'postgresql', ...(engineMajor ? { major: Number(engineMajor) } : {}) },
+    ...(raw.owner !== undefined ? { owner: raw.owner } : {}),
+    overview: {
+      ...(raw.overview?.summary !== undefined ? { summary: raw.overview.summary } : {}),
+      ...(raw.overview?.estimated_downtime !== undefined ? { estimatedDowntime: raw.overview.estimated_downtime } : {}),
+      ...(raw.overview?.rollback_complexity !== undefined ? { rollbackComplexity: raw.overview.rollback_complexity } : {}),
+    },
+    ...(raw.current_state !== undefined ? { currentState: raw.current_state } : {}),
+    ...(raw.target_state !== undefined ? { targetState: raw.target_state } : {}),
+    tables: Object.entries(raw.tables ?? {})
+      .map(([name, t]) => ({ name, rows: t.rows, ...(t.size !== undefined ? { size: t.size } : {}) }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    ...(baseline ? { baseline } : {}),
+    settings: {
+      lockTimeout: raw.settings?.lock_timeout ?? defaultLockTimeout,
+      statementTimeout: raw.settings?.statement_timeout ?? defaultStatementTimeout,
+    },
+    preMigration: {
+      ...(pre.backup ? { backup: pre.backup } : {}),
+      ...(pre.disk_space !== undefined ? { diskSpace: pre.disk_space } : {}),
+      notify: pre.notify ?? [],
+      ...(pre.staging_test !== undefined ? { stagingTest: pre.staging_test } : {}),
+      tasks: pre.tasks ?? [],
+    },
+    phases,
+    codeChanges: (raw.code_changes ?? []).map((c, i) => ({ file: c.file, change: c.change, deployPhase: c.deploy_phase, span: span(['code_changes', i, 'deploy_phase']) })),
+    rollbackPlan: (raw.rollback_plan ?? []).map((r, i) => ({ phase: r.phase, how: r.how, dataLoss: r.data_loss, span: span(['rollback_plan', i, 'phase']) })),
+    timeline: (raw.timeline ?? []).map((m, i) => ({
+      at: m.at, offsetSeconds: parseTimelineOffset(m.at), milestone: m.milestone,
+      ...(m.phase !== undefined ? { phase: m.phase, phaseSpan: span(['timeline', i, 'phase']) } : {}),
+      span: span(['timeline', i, 'at']),
+    })),
+    risks: (raw.risks ?? []).map((r) => ({ ...r })),
+    spans: { id: span(['id']), risk: span(['risk']), ...(raw.pre_migration ? { preMigration: keySpan(doc, ['pre_migration'])! } : {}) },
+  };
+  return { plan, diagnostics };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]: V });
+}
+
+function optionalList<V>(value: V | undefined): V[] {
+  return value === undefined ? [] : [value];
+}
+
+const operators: Record<string, ComparisonOperator> = { '=': '=', '==': '=', '!=': '<>', '<>': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
+
+/** expect: 1 | true | "> 0" -> operator and value. The schema has checked the form. */
+export function parseExpectation(expect: number | boolean | string): Expectation {
+  if (typeof expect !== 'string') return { operator: '=', value: expect, text: `= ${expect}` };
+  const m = /^(=|!=|<>|<=|>=|<|>) ?(-?\d+(?:\.\d+)?)$/.exec(expect)!;
+  const operator = operators[m[1]!]!;
+  return { operator, value: Number(m[2]), text: `${operator} ${m[2]}` };
+}

@@ -1,0 +1,48 @@
+/** The plan exactly as written in YAML, after schema validation (see schema/plan.schema.json). */
+export interface RawPlan {
+  migc: 1;
+  id: string;
+  title: string;
+  type: 'schema' | 'data' | 'code' | 'infrastructure';
+  risk: 'low' | 'medium' | 'high' | 'critical';
+  engine: string;
+  owner?: string;
+  overview?: { summary?: string; estimated_downtime?: string; rollback_complexity?: 'low' | 'medium' | 'high' };
+  current_state?: string;
+  target_state?: string;
+  tables?: Record<string, { rows: number; size?: string }>;
+  baseline?: { sql?: string; file?: string };
+  settings?: { lock_timeout?: string; statement_timeout?: string };
+  pre_migration?: {
+    backup?: { command: string; verify?: string };
+    disk_space?: string;
+    notify?: string[];
+    staging_test?: string;
+    tasks?: string[];
+  };
+  phases: RawPhase[];
+  code_changes?: { file: string; change: string; deploy_phase: string }[];
+  rollback_plan?: { phase: string; how: string; data_loss: boolean }[];
+  timeline?: { at: string; milestone: string; phase?: string }[];
+  risks?: { risk: string; likelihood?: 'low' | 'medium' | 'high'; impact?: 'low' | 'medium' | 'high'; mitigation: string }[];
+}
+
+export interface RawPhase {
+  name: string;
+  kind: 'expand' | 'migrate' | 'contract';
+  description?: string;
+  gate?: { verified?: string[]; deploy?: string; wait?: string; approval?: string };
+  steps: RawStep[];
+}
+
+export interface RawStep {
+  id: string;
+  description?: string;
+  sql?: string;
+  run?: string;
+  manual?: string;
+  batch?: { size: number; key?: string; pause?: string };
+  rollback?: { sql?: string; run?: string; manual?: string; irreversible?: true; data_loss?: boolean; restore?: string };
+  verify?: { sql: string; expect: number | boolean | string; description?: string }[];
+  estimated_time?: string;
+}

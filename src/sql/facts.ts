@@ -1,0 +1,147 @@
+import type { PgNode } from './parser.js';
+
+/**
+ * What a statement does, read from its parse tree: the facts every later stage needs
+ * (rules, script emission, the report). Lock analysis builds on these.
+ */
+export interface StatementFacts {
+  /** Command as a reader knows it: "ALTER TABLE", "CREATE INDEX CONCURRENTLY", "UPDATE". */
+  readonly command: string;
+  /** Tables (and other relations) the statement touches, as written (schema.name or name). */
+  readonly tables: readonly string[];
+  /** What this statement destroys or renames, if anything. */
+  readonly destructive: readonly Destruction[];
+  /** False for statements PostgreSQL refuses to run inside a transaction block. */
+  readonly transactional: boolean;
+  /** BEGIN, COMMIT, ROLLBACK, SAVEPOINT...: migc writes the transactions itself. */
+  readonly transactionControl: boolean;
+  /** UPDATE, DELETE, INSERT or MERGE on a table. */
+  readonly dataChange?: DataChange;
+  /** A plain query (SELECT or VALUES) that changes nothing. */
+  readonly readOnlyQuery: boolean;
+}
+
+export type DestructionKind = 'drop-table' | 'drop-column' | 'drop-schema' | 'truncate' | 'delete-all' | 'rename-table' | 'rename-column';
+
+export interface Destruction {
+  readonly kind: DestructionKind;
+  /** What is destroyed: "users", "users.verification_date". */
+  readonly target: string;
+}
+
+export interface DataChange {
+  readonly kind: 'update' | 'delete' | 'insert' | 'merge';
+  readonly table: string;
+  readonly hasWhere: boolean;
+}
+
+type RangeVar = { schemaname?: string; relname?: string; alias?: { aliasname?: string } };
+
+export function relationName(rv: RangeVar | undefined): string {
+  if (!rv?.relname) return '?';
+  return rv.schemaname ? `${rv.schemaname}.${rv.relname}` : rv.relname;
+}
+
+function listName(node: unknown): string {
+  const items = (node as { List?: { items?: { String?: { sval?: string } }[] } }).List?.items ?? [];
+  return items.map((i) => i.String?.sval ?? '?').join('.');
+}
+
+const dropObjectNames: Record<string, string> = {
+  OBJECT_TABLE: 'TABLE', OBJECT_INDEX: 'INDEX', OBJECT_VIEW: 'VIEW', OBJECT_MATVIEW: 'MATERIALIZED VIEW',
+  OBJECT_SEQUENCE: 'SEQUENCE', OBJECT_SCHEMA: 'SCHEMA', OBJECT_TYPE: 'TYPE', OBJECT_FUNCTION: 'FUNCTION',
+  OBJECT_TRIGGER: 'TRIGGER', OBJECT_EXTENSION: 'EXTENSION', OBJECT_DOMAIN: 'DOMAIN',
+};
+
+export function statementFacts(ast: PgNode): StatementFacts {
+  const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
+  const base = { tables: [] as string[], destructive: [] as Destruction[], transactional: true, transactionControl: false, readOnlyQuery: false };
+  switch (kind) {
+    case 'AlterTableStmt': {
+      const table = relationName(body.relation);
+      const destructive: Destruction[] = [];
+      for (const c of body.cmds ?? []) {
+        const cmd = c.AlterTableCmd;
+        if (cmd?.subtype === 'AT_DropColumn') destructive.push({ kind: 'drop-column', target: `${table}.${cmd.name}` });
+      }
+      const what = body.objtype === 'OBJECT_INDEX' ? 'INDEX' : body.objtype === 'OBJECT_VIEW' ? 'VIEW' : 'TABLE';
+      return { ...base, command: `ALTER ${what}`, tables: [table], destructive };
+    }
+    case 'DropStmt': {
+      const names = (body.objects ?? []).map(listName);
+      const type: string = body.removeType;
+      const destructive: Destruction[] =
+        type === 'OBJECT_TABLE' ? names.map((n: string) => ({ kind: 'drop-table', target: n }))
+        : type === 'OBJECT_SCHEMA' ? names.map((n: string) => ({ kind: 'drop-schema', target: n }))
+        : [];
+      const tables = type === 'OBJECT_TABLE' || type === 'OBJECT_INDEX' ? names : [];
+      return {
+        ...base,
+        command: `DROP ${dropObjectNames[type] ?? type.replace('OBJECT_', '')}${body.concurrent ? ' CONCURRENTLY' : ''}`,
+        tables, destructive, transactional: !body.concurrent,
+      };
+    }
+    case 'RenameStmt': {
+      const table = relationName(body.relation);
+      if (body.renameType === 'OBJECT_COLUMN') {
+        return { ...base, command: 'ALTER TABLE RENAME COLUMN', tables: [table], destructive: [{ kind: 'rename-column', target: `${table}.${body.subname}` }] };
+      }
+      if (body.renameType === 'OBJECT_TABLE') {
+        return { ...base, command: 'ALTER TABLE RENAME', tables: [table], destructive: [{ kind: 'rename-table', target: table }] };
+      }
+      return { ...base, command: 'RENAME', tables: body.relation ? [table] : [] };
+    }
+    case 'TruncateStmt': {
+      const tables = (body.relations ?? []).map((r: { RangeVar: RangeVar }) => relationName(r.RangeVar));
+      return { ...base, command: 'TRUNCATE', tables, destructive: tables.map((t: string) => ({ kind: 'truncate' as const, target: t })) };
+    }
+    case 'DeleteStmt': {
+      const table = relationName(body.relation);
+      const hasWhere = body.whereClause !== undefined;
+      return {
+        ...base, command: 'DELETE', tables: [table],
+        destructive: hasWhere ? [] : [{ kind: 'delete-all', target: table }],
+        dataChange: { kind: 'delete', table, hasWhere },
+      };
+    }
+    case 'UpdateStmt': {
+      const table = relationName(body.relation);
+      return { ...base, command: 'UPDATE', tables: [table], dataChange: { kind: 'update', table, hasWhere: body.whereClause !== undefined } };
+    }
+    case 'InsertStmt': {
+      const table = relationName(body.relation);
+      return { ...base, command: 'INSERT', tables: [table], dataChange: { kind: 'insert', table, hasWhere: true } };
+    }
+    case 'MergeStmt': {
+      const table = relationName(body.relation);
+      return { ...base, command: 'MERGE', tables: [table], dataChange: { kind: 'merge', table, hasWhere: true } };
+    }
+    case 'IndexStmt':
+      return {
+        ...base, command: `CREATE${body.unique ? ' UNIQUE' : ''} INDEX${body.concurrent ? ' CONCURRENTLY' : ''}`,
+        tables: [relationName(body.relation)], transactional: !body.concurrent,
+      };
+    case 'ReindexStmt': {
+      const concurrent = (body.params ?? []).some((p: { DefElem?: { defname?: string } }) => p.DefElem?.defname === 'concurrently');
+      return { ...base, command: `REINDEX${concurrent ? ' CONCURRENTLY' : ''}`, tables: body.relation ? [relationName(body.relation)] : [], transactional: !concurrent };
+    }
+    case 'VacuumStmt': {
+      const tables = (body.rels ?? []).map((r: { VacuumRelation: { relation: RangeVar } }) => relationName(r.VacuumRelation.relation));
+      return { ...base, command: body.is_vacuumcmd ? 'VACUUM' : 'ANALYZE', tables, transactional: !body.is_vacuumcmd };
+    }
+    case 'CreateStmt':
+      return { ...base, command: 'CREATE TABLE', tables: [relationName(body.relation)] };
+    case 'CreatedbStmt':
+    case 'DropdbStmt':
+    case 'AlterSystemStmt':
+    case 'CreateTableSpaceStmt':
+    case 'DropTableSpaceStmt':
+      return { ...base, command: kind.replace(/Stmt$/, '').toUpperCase(), transactional: false };
+    case 'TransactionStmt':
+      return { ...base, command: String(body.kind).replace('TRANS_STMT_', ''), transactionControl: true };
+    case 'SelectStmt':
+      return { ...base, command: 'SELECT', readOnlyQuery: !body.intoClause };
+    default:
+      return { ...base, command: kind.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase() };
+  }
+}

@@ -1,0 +1,151 @@
+import type { Document } from 'yaml';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { keySpan, spanAt, type LoadedFile, type Path } from '../load/yaml.js';
+import planSchema from '../../schema/plan.schema.json' with { type: 'json' };
+import { didYouMean } from '../util/suggest.js';
+import { validate, type AjvError } from './generated/plan-validator.js';
+
+type SchemaNode = { [key: string]: unknown };
+
+/** Validates a loaded plan against schema/plan.schema.json; every error points at its YAML node. */
+export function validateSchema(loaded: LoadedFile): Diagnostic[] {
+  const { file, doc, value } = loaded;
+  if (value === null || value === undefined) {
+    return [{
+      code: 'MG010', severity: 'error', file, span: { start: 0, end: 0 },
+      message: 'the plan file is empty',
+      help: 'Start with migc: 1, id, title, type, risk, engine and phases (see README: "A plan, step by step").',
+    }];
+  }
+  if (validate(value)) return [];
+  const errors = collapseAnyOf(validate.errors ?? []);
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const e of errors) {
+    const d = toDiagnostic(e, file, doc, value);
+    const key = `${d.span?.start}:${d.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(d);
+    }
+  }
+  return out;
+}
+
+/** ajv reports each failed branch of an anyOf as well as the anyOf; keep only the anyOf. */
+function collapseAnyOf(errors: readonly AjvError[]): AjvError[] {
+  const anyOf = errors.filter((e) => e.keyword === 'anyOf');
+  return errors.filter(
+    (e) => e.keyword === 'anyOf' || !anyOf.some((a) => a.instancePath === e.instancePath && e.schemaPath.startsWith(`${a.schemaPath}/`)),
+  );
+}
+
+function parsePointer(pointer: string): (string | number)[] {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+/** The schema node a schemaPath points into, e.g. #/$defs/step/properties/id/pattern -> that step's id schema. */
+function schemaAt(schemaPath: string): SchemaNode | undefined {
+  let node: unknown = planSchema;
+  for (const part of parsePointer(schemaPath.replace(/^#/, ''))) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[String(part)];
+  }
+  return node as SchemaNode | undefined;
+}
+
+function parentSchema(schemaPath: string): SchemaNode | undefined {
+  return schemaAt(schemaPath.slice(0, schemaPath.lastIndexOf('/')));
+}
+
+/** Describes where in the plan, as the user would write it: phases[1].steps[0].rollback */
+export function describePath(path: Path): string {
+  let s = '';
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${p}` : p;
+  return s || 'the plan';
+}
+
+function valueAt(value: unknown, path: Path): unknown {
+  let v = value;
+  for (const p of path) v = (v as Record<string | number, unknown> | undefined)?.[p];
+  return v;
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function toDiagnostic(e: AjvError, file: string, doc: Document.Parsed, root: unknown): Diagnostic {
+  const path = parsePointer(e.instancePath);
+  const where = describePath(path);
+  const own = schemaAt(e.schemaPath.slice(0, e.schemaPath.lastIndexOf('/')));
+  const describe = typeof own?.description === 'string' ? own.description : undefined;
+  const base = { severity: 'error' as const, file };
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const name = String(e.params.additionalProperty);
+      const allowed = Object.keys((parentSchema(e.schemaPath)?.properties as SchemaNode | undefined) ?? {});
+      const guess = didYouMean(name, allowed);
+      return {
+        ...base, code: 'MG011',
+        span: keySpan(doc, [...path, name]) ?? spanAt(doc, path),
+        message: `unknown property "${name}" in ${where}`,
+        help: guess ? `Did you mean "${guess}"?` : `Allowed here: ${allowed.join(', ')}.`,
+      };
+    }
+    case 'required': {
+      const name = String(e.params.missingProperty);
+      const prop = (own?.properties as Record<string, SchemaNode> | undefined)?.[name];
+      return {
+        ...base, code: 'MG010',
+        span: path.length ? keySpan(doc, path) ?? spanAt(doc, path) : { start: 0, end: 0 },
+        message: `${where} is missing the required property "${name}"`,
+        help: typeof prop?.description === 'string' ? `Add ${name}: ${prop.description}` : `Add ${name}.`,
+      };
+    }
+    case 'enum': {
+      const allowed = (e.params.allowedValues as unknown[]).map(String);
+      const actual = valueAt(root, path);
+      const guess = typeof actual === 'string' ? didYouMean(actual, allowed) : undefined;
+      return {
+        ...base, code: 'MG010', span: spanAt(doc, path),
+        message: `${where} must be one of ${allowed.join(', ')}; got ${describeValue(actual)}`,
+        help: guess ? `Did you mean "${guess}"?` : describe,
+      };
+    }
+    case 'const':
+      return {
+        ...base, code: 'MG010', span: spanAt(doc, path),
+        message: `${where} must be ${JSON.stringify(e.params.allowedValue)}; got ${describeValue(valueAt(root, path))}`,
+        help: describe,
+      };
+    case 'type':
+      return {
+        ...base, code: 'MG010', span: spanAt(doc, path),
+        message: `${where} must be ${article(String(e.params.type))}; got ${describeValue(valueAt(root, path))}`,
+        help: describe,
+      };
+    case 'pattern':
+    case 'anyOf':
+      return {
+        ...base, code: 'MG010', span: spanAt(doc, path),
+        message: `${where} has an invalid value ${describeValue(valueAt(root, path))}`,
+        help: describe,
+      };
+    default:
+      return { ...base, code: 'MG010', span: spanAt(doc, path), message: `${where} ${e.message ?? 'is invalid'}`, help: describe };
+  }
+}
+
+function article(type: string): string {
+  const names: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', integer: 'a whole number', number: 'a number', boolean: 'true or false' };
+  return names[type] ?? type;
+}
