@@ -68,7 +68,9 @@ export async function compile(options: CompileOptions, host: Host): Promise<Comp
     const baselineFile = (loaded.value as { baseline?: { file?: string } }).baseline?.file;
     const baselineText = baselineFile === undefined ? undefined : await host.readFile(posix.join(posix.dirname(file), baselineFile));
     const { plan, diagnostics: shapeProblems } = normalize(loaded, baselineText);
-    own.push(...shapeProblems, ...runRules(plan, planRules));
+    own.push(...shapeProblems);
+    // Rules read a complete model; on a half-built one they would report echoes of the same problem.
+    if (!hasErrors(own)) own.push(...runRules(plan, planRules));
     checked.push({ file, plan, diagnostics: own });
   }
 

@@ -21,9 +21,11 @@ export function loadYaml(file: string, text: string): { loaded: LoadedFile; diag
   for (const e of doc.errors) {
     const span = { start: e.pos[0], end: Math.max(e.pos[1], e.pos[0]) };
     if (e.code === 'DUPLICATE_KEY') {
+      // yaml points at the key's first character; the key runs to the colon.
+      const key = /^[^:\n]*/.exec(text.slice(span.start))![0].trim();
       diagnostics.push({
-        code: 'MG002', severity: 'error', file, span,
-        message: `duplicate key ${JSON.stringify(text.slice(span.start, span.end))}`,
+        code: 'MG002', severity: 'error', file, span: { start: span.start, end: span.start + key.length },
+        message: `duplicate key ${JSON.stringify(key)}`,
         help: 'Each key may appear once in a mapping; merge the two entries or rename one.',
       });
     } else {

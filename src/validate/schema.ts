@@ -49,18 +49,29 @@ function parsePointer(pointer: string): (string | number)[] {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
-/** The schema node a schemaPath points into, e.g. #/$defs/step/properties/id/pattern -> that step's id schema. */
-function schemaAt(schemaPath: string): SchemaNode | undefined {
-  let node: unknown = planSchema;
-  for (const part of parsePointer(schemaPath.replace(/^#/, ''))) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Record<string, unknown>)[String(part)];
+/**
+ * The schema that applies at an instance path, found by walking the path through the schema
+ * (ajv's schemaPath is relative to whichever $ref it inlined, so it cannot be looked up).
+ */
+function schemaFor(path: Path): SchemaNode | undefined {
+  let node = resolveRef(planSchema as SchemaNode);
+  for (const part of path) {
+    if (!node) return undefined;
+    const next: unknown =
+      typeof part === 'number'
+        ? node.items
+        : (node.properties as Record<string, unknown> | undefined)?.[part] ?? (typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined);
+    node = resolveRef(next as SchemaNode | undefined);
   }
-  return node as SchemaNode | undefined;
+  return node;
 }
 
-function parentSchema(schemaPath: string): SchemaNode | undefined {
-  return schemaAt(schemaPath.slice(0, schemaPath.lastIndexOf('/')));
+function resolveRef(node: SchemaNode | undefined): SchemaNode | undefined {
+  const ref = node?.$ref;
+  if (typeof ref !== 'string') return node;
+  const target = ref.replace(/^#\//, '').split('/').reduce<unknown>((n, k) => (n as Record<string, unknown> | undefined)?.[k], planSchema);
+  // A $ref with its own description keeps it: it says what the property means here.
+  return { ...(target as SchemaNode), ...(typeof node!.description === 'string' ? { description: node!.description } : {}) };
 }
 
 /** Describes where in the plan, as the user would write it: phases[1].steps[0].rollback */
@@ -86,13 +97,13 @@ function describeValue(v: unknown): string {
 function toDiagnostic(e: AjvError, file: string, doc: Document.Parsed, root: unknown): Diagnostic {
   const path = parsePointer(e.instancePath);
   const where = describePath(path);
-  const own = schemaAt(e.schemaPath.slice(0, e.schemaPath.lastIndexOf('/')));
+  const own = schemaFor(path);
   const describe = typeof own?.description === 'string' ? own.description : undefined;
   const base = { severity: 'error' as const, file };
   switch (e.keyword) {
     case 'additionalProperties': {
       const name = String(e.params.additionalProperty);
-      const allowed = Object.keys((parentSchema(e.schemaPath)?.properties as SchemaNode | undefined) ?? {});
+      const allowed = Object.keys((own?.properties as SchemaNode | undefined) ?? {});
       const guess = didYouMean(name, allowed);
       return {
         ...base, code: 'MG011',

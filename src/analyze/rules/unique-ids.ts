@@ -13,7 +13,7 @@ export const uniqueIds: Rule = {
       for (const item of items) {
         const earlier = first.get(item.name);
         if (earlier) {
-          report({ span: item.span, message: `${what} "${item.name}" is used twice`, help: `Give each ${what} its own name.`, related: [{ span: earlier, message: 'first used here' }] });
+          report({ span: item.span, message: `${what} "${item.name}" is used twice`, help: `Rename one of them: ${what}s must be unique in a plan.`, related: [{ span: earlier, message: 'first used here' }] });
         } else {
           first.set(item.name, item.span);
         }

@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { compile, type CompileResult } from '../src/compile.js';
+import { renderPretty } from '../src/diagnostics/render.js';
+import { templateFileName, templateNames, type TemplateSources } from '../src/emit/templates.js';
+import { memoryHost } from '../src/host.js';
+
+export const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Set UPDATE_GOLDEN=1 to rewrite golden files instead of comparing with them. */
+export const updateGolden = process.env.UPDATE_GOLDEN === '1';
+
+export function builtinTemplates(): TemplateSources {
+  return Object.fromEntries(
+    templateNames.map((name) => [name, { file: `templates/${templateFileName(name)}`, text: readFileSync(`${root}templates/${templateFileName(name)}`, 'utf8') }]),
+  ) as unknown as TemplateSources;
+}
+
+/** Compiles plans held in memory: { 'plans/a.yaml': '...' }. */
+export function compileFiles(files: Record<string, string>, options: { emit?: boolean } = {}): Promise<CompileResult> {
+  const planFiles = Object.keys(files).filter((f) => /\.ya?ml$/.test(f)).sort();
+  return compile({ files: planFiles, ...(options.emit ? { templates: builtinTemplates() } : {}) }, memoryHost(files));
+}
+
+/** Diagnostics as `line:column severity CODE message`, for compact assertions. */
+export function brief(result: CompileResult): string[] {
+  return result.diagnostics.map((d) => {
+    const p = d.span ? result.sources.get(d.file)!.position(d.span.start) : { line: 1, column: 1 };
+    return `${p.line}:${p.column} ${d.severity} ${d.code} ${d.message}`;
+  });
+}
+
+export function renderPlain(result: CompileResult): string {
+  return renderPretty(result.diagnostics, result.sources, { color: false });
+}
+
+/** A small valid plan; tests replace parts of it. */
+export const minimalPlan = `migc: 1
+id: minimal
+title: Minimal plan
+type: schema
+risk: low
+engine: postgresql@15
+phases:
+  - name: expand
+    kind: expand
+    steps:
+      - id: add-column
+        sql: ALTER TABLE t ADD COLUMN c integer;
+        rollback:
+          sql: ALTER TABLE t DROP COLUMN c;
+`;
