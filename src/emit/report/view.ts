@@ -48,6 +48,7 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[]) {
     engineLabel: `PostgreSQL${plan.engine.major ? ` ${plan.engine.major}` : ''}`,
     phaseKinds: plan.phases.map((p) => p.kind).join(' → '),
     estimatedTotal: total.length ? formatSeconds(total.reduce((a, b) => a + b, 0)) : undefined,
+    hasScripts: plan.phases.some(phaseHasSql),
     hasPreMigration: Boolean(plan.preMigration.backup || plan.preMigration.diskSpace || plan.preMigration.notify.length || plan.preMigration.stagingTest || plan.preMigration.tasks.length),
     phases: plan.phases.map((phase) => ({
       ...phase,

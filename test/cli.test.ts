@@ -1,0 +1,173 @@
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { minimalPlan, root } from './helpers.js';
+
+/** The real binary, as a user runs it (npm test builds dist/ first). */
+function migc(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let project: string;
+beforeEach(() => {
+  project = mkdtempSync(join(tmpdir(), 'migc-cli-'));
+  cpSync(join(root, 'plans'), join(project, 'plans'), { recursive: true });
+});
+afterEach(() => rmSync(project, { recursive: true, force: true }));
+
+const badPlan = minimalPlan.replace('kind: expand', 'kind: expnad');
+
+describe('migc --help and --version', () => {
+  it('prints the version from package.json', async () => {
+    const r = await migc(['--version'], project);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+  });
+
+  it('lists the commands', async () => {
+    const r = await migc(['--help'], project);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/build \[options\] \[paths\.\.\.\]/);
+    expect(r.stdout).toMatch(/check \[options\] \[paths\.\.\.\]/);
+  });
+
+  it('exits 2 on an unknown command, option or format', async () => {
+    expect((await migc(['bild'], project)).code).toBe(2);
+    expect((await migc(['build', '--frobnicate'], project)).code).toBe(2);
+    const r = await migc(['check', '--format', 'xml'], project);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Allowed choices are pretty, json, github/);
+  });
+
+  it('exits 2 when a path does not exist or holds no plan', async () => {
+    const missing = await migc(['check', 'nope'], project);
+    expect(missing).toMatchObject({ code: 2, stderr: 'migc: no such file or folder: nope\n' });
+    mkdirSync(join(project, 'empty'));
+    expect((await migc(['check', 'empty'], project)).stderr).toMatch(/no plan files/);
+  });
+});
+
+describe('migc build', () => {
+  it('builds the example plans from plans/ into out/, the same bytes as the golden files', async () => {
+    const r = await migc(['build'], project);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^migc: built 5 of 5 plans into out\/ \(39 written, 0 unchanged\): 0 errors, 0 warnings\n$/);
+    for (const id of readdirSync(join(root, 'test/golden'))) {
+      for (const file of readdirSync(join(root, 'test/golden', id))) {
+        expect(readFileSync(join(project, 'out', id, file), 'utf8')).toBe(readFileSync(join(root, 'test/golden', id, file), 'utf8'));
+      }
+    }
+  });
+
+  it('does not rewrite unchanged files', async () => {
+    await migc(['build'], project);
+    const report = join(project, 'out/add-email-verified/report.md');
+    const before = statSync(report).mtimeMs;
+    await new Promise((r) => setTimeout(r, 20));
+    const r = await migc(['build'], project);
+    expect(r.stderr).toMatch(/\(0 written, 39 unchanged\)/);
+    expect(statSync(report).mtimeMs).toBe(before);
+  });
+
+  it('exits 1 on an error, points at the line, and leaves the last good outputs in place', async () => {
+    writeFileSync(join(project, 'plans/minimal.yaml'), minimalPlan);
+    expect((await migc(['build', '--out', 'build'], project)).code).toBe(0);
+    const script = join(project, 'build/minimal/01-expand.up.sql');
+    const good = readFileSync(script, 'utf8');
+    const mtime = statSync(script).mtimeMs;
+
+    writeFileSync(join(project, 'plans/minimal.yaml'), badPlan);
+    const r = await migc(['build', '--out', 'build'], project);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('plans/minimal.yaml:9:11 error MG010 phases[0].kind must be one of expand, migrate, contract; got string "expnad"');
+    expect(r.stdout).toContain('9 |     kind: expnad\n  |           ^^^^^^');
+    expect(r.stdout).toContain('= help: Did you mean "expand"?');
+    expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(r.stderr).toMatch(/built 5 of 6 plans .*; 1 with errors left as they were/);
+    expect(readFileSync(script, 'utf8')).toBe(good);
+    expect(statSync(script).mtimeMs).toBe(mtime);
+  });
+
+  it('removes scripts of a phase that was renamed, and nothing else', async () => {
+    writeFileSync(join(project, 'plans/minimal.yaml'), minimalPlan);
+    await migc(['build'], project);
+    writeFileSync(join(project, 'out/minimal/notes.txt'), 'mine');
+    writeFileSync(join(project, 'plans/minimal.yaml'), minimalPlan.replace('name: expand', 'name: add'));
+    expect((await migc(['build'], project)).code).toBe(0);
+    const files = readdirSync(join(project, 'out/minimal')).sort();
+    expect(files).toEqual(['01-add.down.sql', '01-add.up.sql', 'checklist.md', 'notes.txt', 'report.md', 'timeline.mmd']);
+  });
+
+  it('builds only the files or folders named', async () => {
+    const r = await migc(['build', 'plans/rename-user-name.yaml', '--out', 'o'], project);
+    expect(r.code).toBe(0);
+    expect(readdirSync(join(project, 'o'))).toEqual(['rename-user-name']);
+  });
+
+  it('uses templates from --templates, and reports a broken one at its line', async () => {
+    mkdirSync(join(project, 'tpl'));
+    writeFileSync(join(project, 'tpl/report.md.hbs'), '# {{plan.title}} ({{plan.risk}})\n');
+    expect((await migc(['build', 'plans/rename-user-name.yaml', '--templates', 'tpl'], project)).code).toBe(0);
+    expect(readFileSync(join(project, 'out/rename-user-name/report.md'), 'utf8')).toBe('# Rename users.name to users.full_name without breaking running code (medium)\n');
+
+    writeFileSync(join(project, 'tpl/report.md.hbs'), '# {{plan.title}}\n\n{{#each plan.phases}}\n- {{name}}\n');
+    const r = await migc(['build', 'plans/rename-user-name.yaml', '--templates', 'tpl'], project);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^tpl\/report\.md\.hbs:\d+:1 error MG050 template report\.md does not compile/m);
+  });
+
+  it('refuses two plans with one id: neither is built', async () => {
+    writeFileSync(join(project, 'plans/copy.yaml'), readFileSync(join(project, 'plans/rename-user-name.yaml'), 'utf8'));
+    const r = await migc(['build'], project);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('plans/copy.yaml:3:5 error MG040 plan id "rename-user-name" is also used by plans/rename-user-name.yaml');
+    expect(existsSync(join(project, 'out/rename-user-name'))).toBe(false);
+  });
+});
+
+describe('migc check', () => {
+  it('writes nothing and exits 0 on clean plans', async () => {
+    const r = await migc(['check'], project);
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: 'migc: checked 5 plans: 0 errors, 0 warnings\n' });
+    expect(existsSync(join(project, 'out'))).toBe(false);
+  });
+
+  it('exits 0 on warnings only', async () => {
+    writeFileSync(join(project, 'plans/warn.yaml'), minimalPlan.replace('id: minimal', 'id: warn').replace(/    steps:[\s\S]*$/, `    steps:
+      - id: wipe-sessions
+        sql: DELETE FROM sessions WHERE expires_at < now()
+        rollback:
+          irreversible: true
+          data_loss: false
+`));
+    const r = await migc(['check', 'plans/warn.yaml'], project);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('warning MG112 step "wipe-sessions" runs one DELETE over sessions (no size hint: assumed large)');
+  });
+
+  it('--format json gives an object with a diagnostics array, 1-based positions and help', async () => {
+    writeFileSync(join(project, 'plans/minimal.yaml'), badPlan);
+    const r = await migc(['check', '--format', 'json'], project);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.summary).toEqual({ plans: 6, error: 1, warning: 0, info: 0 });
+    expect(out.diagnostics).toEqual([{
+      code: 'MG010', severity: 'error', file: 'plans/minimal.yaml', line: 9, column: 11, endLine: 9, endColumn: 17,
+      message: 'phases[0].kind must be one of expand, migrate, contract; got string "expnad"',
+      help: 'Did you mean "expand"?', related: [],
+    }]);
+    expect(out.plans.find((p: { file: string }) => p.file === 'plans/minimal.yaml')).toEqual({ file: 'plans/minimal.yaml', id: null, ok: false });
+  });
+
+  it('--format github prints workflow annotations', async () => {
+    writeFileSync(join(project, 'plans/minimal.yaml'), badPlan);
+    const r = await migc(['check', 'plans/minimal.yaml', '--format', 'github'], project);
+    expect(r.stdout).toBe('::error file=plans/minimal.yaml,line=9,col=11,endLine=9,title=MG010::phases[0].kind must be one of expand, migrate, contract; got string "expnad"%0ADid you mean "expand"?\n');
+  });
+});

@@ -1,0 +1,93 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../src/compile.js';
+import { nodeHost } from '../src/host.js';
+import { builtinTemplates, compileFiles, minimalPlan, root, updateGolden } from './helpers.js';
+
+/**
+ * Golden files: every artefact of every example plan, byte for byte, in test/golden/<plan id>/.
+ * After an intended change to an emitter or template: UPDATE_GOLDEN=1 npx vitest run, then
+ * review the diff of test/golden like any other code.
+ */
+const planFiles = readdirSync(`${root}plans`).filter((f) => f.endsWith('.yaml')).sort().map((f) => `plans/${f}`);
+
+describe('emitted files match the golden files', async () => {
+  const result = await compile({ files: planFiles, templates: builtinTemplates() }, nodeHost(root));
+  const outputs = result.plans.flatMap((p) => p.outputs);
+
+  it('every example plan builds without problems', () => {
+    expect(result.diagnostics).toEqual([]);
+    expect(result.plans.map((p) => p.ok)).toEqual(planFiles.map(() => true));
+  });
+
+  it.each(outputs.map((o) => o.path))('%s', (path) => {
+    const golden = `${root}test/golden/${path}`;
+    const contents = outputs.find((o) => o.path === path)!.contents;
+    if (updateGolden) {
+      mkdirSync(golden.slice(0, golden.lastIndexOf('/')), { recursive: true });
+      writeFileSync(golden, contents);
+    }
+    expect(existsSync(golden), `${path} has no golden file: run UPDATE_GOLDEN=1 npx vitest run and review it`).toBe(true);
+    expect(contents).toBe(readFileSync(golden, 'utf8'));
+  });
+
+  it('has no golden file that the plans no longer produce', () => {
+    const goldens = readdirSync(`${root}test/golden`, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => `${e.parentPath.slice(`${root}test/golden/`.length)}/${e.name}`)
+      .sort();
+    expect(goldens).toEqual(outputs.map((o) => o.path).sort());
+  });
+});
+
+describe('determinism', () => {
+  it('gives byte-identical outputs on a second run and with the plans listed in another order', async () => {
+    const first = await compile({ files: planFiles, templates: builtinTemplates() }, nodeHost(root));
+    const second = await compile({ files: [...planFiles].reverse(), templates: builtinTemplates() }, nodeHost(root));
+    const flat = (r: typeof first) => r.plans.flatMap((p) => p.outputs).sort((a, b) => a.path.localeCompare(b.path));
+    expect(flat(second)).toEqual(flat(first));
+  });
+
+  it('writes no absolute path, timestamp or machine name into any output', async () => {
+    const result = await compile({ files: planFiles, templates: builtinTemplates() }, nodeHost(root));
+    for (const o of result.plans.flatMap((p) => p.outputs)) {
+      expect(o.contents).not.toContain(root);
+      expect(o.contents).not.toMatch(/20[2-9]\d-\d\d-\d\dT/);
+    }
+  });
+});
+
+describe('SQL scripts', () => {
+  const planWith = (steps: string) => minimalPlan.replace(/    steps:\n[\s\S]*$/, `    steps:\n${steps}`);
+
+  it('runs CREATE INDEX CONCURRENTLY outside any transaction, and the rest of the step inside one', async () => {
+    const result = await compileFiles({
+      'plans/p.yaml': planWith(`      - id: index-email
+        sql: |
+          ALTER TABLE users ADD COLUMN email_lower text;
+          CREATE INDEX CONCURRENTLY users_email_lower_idx ON users (email_lower);
+        rollback:
+          sql: |
+            DROP INDEX CONCURRENTLY users_email_lower_idx;
+            ALTER TABLE users DROP COLUMN email_lower;
+`),
+    }, { emit: true });
+    const up = result.plans[0]!.outputs.find((o) => o.path.endsWith('.up.sql'))!.contents;
+    expect(up).toContain('BEGIN;\nALTER TABLE users ADD COLUMN email_lower text;\nCOMMIT;\nCREATE INDEX CONCURRENTLY users_email_lower_idx ON users (email_lower);');
+    const down = result.plans[0]!.outputs.find((o) => o.path.endsWith('.down.sql'))!.contents;
+    expect(down).toContain('DROP INDEX CONCURRENTLY users_email_lower_idx;\nBEGIN;\nALTER TABLE users DROP COLUMN email_lower;\nCOMMIT;');
+  });
+
+  it('sets lock_timeout and statement_timeout from the plan, with safe defaults', async () => {
+    const defaults = await compileFiles({ 'plans/p.yaml': minimalPlan }, { emit: true });
+    const up = defaults.plans[0]!.outputs.find((o) => o.path.endsWith('.up.sql'))!.contents;
+    expect(up).toContain("SET lock_timeout = '5s';\nSET statement_timeout = '15min';");
+    const custom = await compileFiles({ 'plans/p.yaml': minimalPlan.replace('phases:', 'settings:\n  lock_timeout: 2s\n  statement_timeout: 1h\nphases:') }, { emit: true });
+    expect(custom.plans[0]!.outputs.find((o) => o.path.endsWith('.up.sql'))!.contents).toContain("SET lock_timeout = '2s';\nSET statement_timeout = '1h';");
+  });
+
+  it('writes no SQL files for a plan without SQL', async () => {
+    const result = await compileFiles({ 'plans/p.yaml': planWith('      - id: deploy\n        run: ./deploy.sh\n        rollback:\n          run: ./deploy.sh --previous\n') }, { emit: true });
+    expect(result.plans[0]!.outputs.map((o) => o.path)).toEqual(['minimal/checklist.md', 'minimal/report.md', 'minimal/timeline.mmd']);
+  });
+});
