@@ -152,9 +152,11 @@ export function scalarOffsetMapper(text: string, doc: Document.Parsed, path: Pat
     // Content starts on the line after the header (`|`, `|-`, `>2` ...).
     const nl = text.indexOf('\n', start);
     src = nl < 0 ? end : nl + 1;
-    const explicit = /^[|>][+-]?([1-9])/.exec(text.slice(start, start + 3));
+    const explicit = /^[|>][+-]?([1-9])|^[|>]([1-9])[+-]?/.exec(text.slice(start, start + 3));
     if (explicit) {
-      indent = Number(explicit[1]);
+      // The indicator counts from the indentation of the mapping that holds the key.
+      const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+      indent = /^[ -]*/.exec(text.slice(lineStart, start))![0].length + Number(explicit[1] ?? explicit[2]);
     } else {
       for (let p = src; p < end; ) {
         const lineEnd = text.indexOf('\n', p) < 0 ? end : text.indexOf('\n', p);

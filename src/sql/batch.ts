@@ -14,7 +14,8 @@ export interface BatchSpec {
 export function batchProblem(statement: ParsedStatement): string | undefined {
   const [kind, body] = Object.entries(statement.ast)[0] as [string, Record<string, unknown>];
   if (kind !== 'UpdateStmt' && kind !== 'DeleteStmt') return `a batched step runs one UPDATE or DELETE; this is ${kind.replace(/Stmt$/, '').toUpperCase()}`;
-  if (body.returningList) return 'RETURNING has no use in a batched step';
+  // PostgreSQL 18's parse tree calls it returningClause; earlier versions returningList.
+  if (body.returningClause || body.returningList) return 'RETURNING has no use in a batched step';
   if (body.withClause) return 'a batched statement cannot start with WITH; move the CTE into a subquery';
   return undefined;
 }

@@ -42,9 +42,11 @@ export function relationName(rv: RangeVar | undefined): string {
   return rv.schemaname ? `${rv.schemaname}.${rv.relname}` : rv.relname;
 }
 
+/** A dropped object's name: a List of name parts (tables, indexes) or a bare String (schemas). */
 function listName(node: unknown): string {
-  const items = (node as { List?: { items?: { String?: { sval?: string } }[] } }).List?.items ?? [];
-  return items.map((i) => i.String?.sval ?? '?').join('.');
+  const n = node as { List?: { items?: { String?: { sval?: string } }[] }; String?: { sval?: string } };
+  if (n.String) return n.String.sval ?? '?';
+  return (n.List?.items ?? []).map((i) => i.String?.sval ?? '?').join('.');
 }
 
 const dropObjectNames: Record<string, string> = {

@@ -1,0 +1,78 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { planRules } from '../src/analyze/rules/index.js';
+import { inputCodes } from '../src/diagnostics/codes.js';
+import { root } from './helpers.js';
+
+/** Keeps codes, docs, fixtures and the schema from drifting apart. */
+const all = [...inputCodes, ...planRules].map((c) => ({ code: c.code, name: c.name, summary: c.summary }));
+/** Codes whose cases need more than one plan file or a broken template: tested in cli.test.ts. */
+const testedElsewhere = new Set(['MG000', 'MG040', 'MG050']);
+
+describe('diagnostic codes', () => {
+  it('are unique and sorted', () => {
+    const codes = all.map((c) => c.code);
+    expect(new Set(codes).size).toBe(codes.length);
+    expect(codes).toEqual([...codes].sort());
+  });
+
+  it('include every code the source reports', () => {
+    const reported = new Set<string>();
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(`${dir}/${e.name}`);
+        else if (e.name.endsWith('.ts')) for (const m of readFileSync(`${dir}/${e.name}`, 'utf8').matchAll(/code: '(MG\d{3})'/g)) reported.add(m[1]!);
+      }
+    };
+    walk(`${root}src`);
+    expect([...reported].filter((c) => !all.some((a) => a.code === c))).toEqual([]);
+  });
+
+  it.each(all)('$code has a docs page titled with its code and name, and its summary', ({ code, name, summary }) => {
+    const page = `${root}docs/rules/${code}.md`;
+    expect(existsSync(page)).toBe(true);
+    const lines = readFileSync(page, 'utf8').split('\n');
+    expect(lines[0]).toBe(`# ${code} ${name}`);
+    expect(lines[2]).toBe(summary);
+  });
+
+  it('has no docs page for a code that does not exist', () => {
+    const pages = readdirSync(`${root}docs/rules`).map((f) => f.replace(/\.md$/, ''));
+    expect(pages.filter((p) => !all.some((c) => c.code === p))).toEqual([]);
+  });
+
+  it.each(all.filter((c) => !testedElsewhere.has(c.code)))('$code has fixtures that raise it', ({ code }) => {
+    const dir = `${root}test/fixtures/rules/${code}`;
+    const files = existsSync(dir) ? readdirSync(dir) : [];
+    expect(files.some((f) => f.startsWith('fail-'))).toBe(true);
+  });
+
+  it.each(planRules.map((r) => ({ code: r.code, name: r.name })))('rule $code has a passing fixture and lives in src/analyze/rules/$name.ts', ({ code, name }) => {
+    expect(readdirSync(`${root}test/fixtures/rules/${code}`).some((f) => f.startsWith('pass-'))).toBe(true);
+    expect(existsSync(`${root}src/analyze/rules/${name}.ts`)).toBe(true);
+  });
+});
+
+describe('the plan schema', () => {
+  it('describes every property, for hover help in editors', () => {
+    const schema = JSON.parse(readFileSync(`${root}schema/plan.schema.json`, 'utf8'));
+    const undescribed: string[] = [];
+    const walk = (node: Record<string, unknown>, path: string) => {
+      for (const [key, value] of Object.entries((node.properties as Record<string, Record<string, unknown>>) ?? {})) {
+        if (typeof value.description !== 'string') undescribed.push(`${path}.${key}`);
+        walk(value, `${path}.${key}`);
+      }
+      for (const sub of ['items', 'additionalProperties'] as const) if (typeof node[sub] === 'object') walk(node[sub] as Record<string, unknown>, `${path}[]`);
+    };
+    walk(schema, '');
+    for (const [name, def] of Object.entries(schema.$defs as Record<string, Record<string, unknown>>)) walk(def, `$defs.${name}`);
+    expect(undescribed).toEqual([]);
+    expect(schema.$id).toMatch(/^https:\/\//);
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+  });
+
+  it('matches the precompiled validator (run npm run gen:validator after editing it)', async () => {
+    const { generateValidator } = await import('../scripts/gen-validator.mjs');
+    expect(readFileSync(`${root}src/validate/generated/plan-validator.js`, 'utf8')).toBe(generateValidator());
+  });
+});

@@ -1,0 +1,113 @@
+import { PGlite } from '@electric-sql/pglite';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compileBatch, batchProblem } from '../src/sql/batch.js';
+import { statementFacts } from '../src/sql/facts.js';
+import { loadSqlParser, parseSql, type ParsedStatement } from '../src/sql/parser.js';
+import { quoteIdent } from '../src/sql/quote.js';
+import { brief, compileFiles, minimalPlan } from './helpers.js';
+
+beforeAll(() => loadSqlParser());
+
+function one(sql: string): ParsedStatement {
+  const parsed = parseSql(sql);
+  if (!parsed.ok) throw new Error(parsed.message);
+  return parsed.statements[0]!;
+}
+
+describe('SQL errors point at the plan line', () => {
+  const withSql = (sql: string) => minimalPlan.replace('        sql: ALTER TABLE t ADD COLUMN c integer;\n', sql);
+
+  it.each([
+    ['a folded block', '        sql: >\n          ALTER TABLE t\n          ADDD COLUMN c integer;\n', '14:11'],
+    ['a double-quoted string', '        sql: "ALTER TABLE t ADDD COLUMN c integer;"\n', '12:29'],
+    ['a plain multi-line scalar', '        sql: ALTER TABLE t\n          ADD COLUMN c integr integer;\n', '13:31'],
+    ['a literal block with an explicit indent', '        sql: |2\n            ALTER TABLE t ADD COLUMN c integer;\n            SELEC 1;\n', '14:13'],
+  ])('in %s', async (_, sql, at) => {
+    const result = await compileFiles({ 'plans/p.yaml': withSql(sql) });
+    expect(brief(result)[0]).toMatch(new RegExp(`^${at} error MG020 `));
+  });
+});
+
+describe('statement facts', () => {
+  it.each([
+    ['DROP TABLE a, b', ['drop-table:a', 'drop-table:b']],
+    ['ALTER TABLE s.users DROP COLUMN x, ADD COLUMN y int', ['drop-column:s.users.x']],
+    ['ALTER TABLE users RENAME TO people', ['rename-table:users']],
+    ['ALTER TABLE users RENAME COLUMN a TO b', ['rename-column:users.a']],
+    ['TRUNCATE sessions', ['truncate:sessions']],
+    ['DELETE FROM audit', ['delete-all:audit']],
+    ['DELETE FROM audit WHERE created_at < now()', []],
+    ['DROP INDEX CONCURRENTLY users_email_idx', []],
+    ['DROP SCHEMA legacy CASCADE', ['drop-schema:legacy']],
+  ])('%s', (sql, expected) => {
+    expect(statementFacts(one(sql).ast).destructive.map((d) => `${d.kind}:${d.target}`)).toEqual(expected);
+  });
+
+  it('knows which statements cannot run in a transaction', () => {
+    const outside = ['CREATE INDEX CONCURRENTLY i ON t (a)', 'DROP INDEX CONCURRENTLY i', 'REINDEX INDEX CONCURRENTLY i', 'VACUUM t'];
+    const inside = ['CREATE INDEX i ON t (a)', 'ANALYZE t', 'ALTER TABLE t ADD COLUMN c int', 'UPDATE t SET a = 1'];
+    expect(outside.map((s) => statementFacts(one(s).ast).transactional)).toEqual(outside.map(() => false));
+    expect(inside.map((s) => statementFacts(one(s).ast).transactional)).toEqual(inside.map(() => true));
+  });
+
+  it('quotes identifiers only when needed', () => {
+    expect(['users', 'Users', 'order', 'user_id', 'my table'].map(quoteIdent)).toEqual(['users', '"Users"', '"order"', 'user_id', '"my table"']);
+  });
+});
+
+describe('batched statements, run on PGlite', () => {
+  let db: PGlite;
+  beforeAll(async () => {
+    db = await PGlite.create();
+  });
+
+  async function reset() {
+    await db.exec(`DROP TABLE IF EXISTS items, tags;
+      CREATE TABLE items (id bigint PRIMARY KEY, "order" int, flag boolean, label text);
+      INSERT INTO items SELECT g, g % 5, NULL, 'item ' || g FROM generate_series(1, 1234) g;
+      CREATE TABLE tags (item_id bigint, tag text);
+      INSERT INTO tags SELECT g, 'tag' || g FROM generate_series(1, 1234, 3) g;`);
+  }
+  const count = async (sql: string) => Number((await db.query<{ n: string }>(sql)).rows[0]!.n);
+  const batch = (sql: string, key = 'id', size = 100) => `${compileBatch(one(sql), { size, key, label: 'test' })};`;
+
+  it('updates every matching row, in batches, and only those', async () => {
+    await reset();
+    await db.exec(batch('UPDATE items SET flag = ("order" = 0) WHERE flag IS NULL'));
+    expect(await count('SELECT count(*) AS n FROM items WHERE flag IS NULL')).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM items WHERE flag')).toBe(246);
+  });
+
+  it('terminates even when the WHERE still matches the rows it changed', async () => {
+    await reset();
+    await db.exec(batch("UPDATE items SET label = label || '!' WHERE label LIKE 'item%'", 'id', 7));
+    expect(await count("SELECT count(*) AS n FROM items WHERE label LIKE '%!' AND label NOT LIKE '%!!'")).toBe(1234);
+  });
+
+  it('keeps an alias, a FROM list and a subquery in the WHERE', async () => {
+    await reset();
+    await db.exec(batch("UPDATE items AS i SET label = t.tag FROM tags t WHERE t.item_id = i.id AND i.id IN (SELECT item_id FROM tags WHERE tag <> 'x')"));
+    expect(await count("SELECT count(*) AS n FROM items WHERE label LIKE 'tag%'")).toBe(412);
+  });
+
+  it('adds a WHERE when there is none, and walks a reserved-word key', async () => {
+    await reset();
+    await db.exec('ALTER TABLE items ADD UNIQUE ("order", id)');
+    await db.exec(batch('UPDATE items SET flag = true', 'id'));
+    expect(await count('SELECT count(*) AS n FROM items WHERE flag')).toBe(1234);
+    expect(compileBatch(one('DELETE FROM items'), { size: 10, key: 'order', label: 'x' })).toContain('"order"');
+  });
+
+  it('deletes in batches', async () => {
+    await reset();
+    await db.exec(batch('DELETE FROM items WHERE id % 2 = 0', 'id', 50));
+    expect(await count('SELECT count(*) AS n FROM items')).toBe(617);
+  });
+
+  it('refuses what it cannot batch', () => {
+    expect(batchProblem(one('INSERT INTO items SELECT 1'))).toMatch(/this is INSERT/);
+    expect(batchProblem(one('UPDATE items SET flag = true RETURNING id'))).toMatch(/RETURNING/);
+    expect(batchProblem(one('WITH x AS (SELECT 1) UPDATE items SET flag = true'))).toMatch(/WITH/);
+    expect(batchProblem(one('UPDATE items SET flag = true WHERE id > 3'))).toBeUndefined();
+  });
+});
