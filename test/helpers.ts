@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { compile, type CompileResult } from '../src/compile.js';
 import { renderPretty } from '../src/diagnostics/render.js';
-import { templateFileName, templateNames, type TemplateSources } from '../src/emit/templates.js';
+import { templateFileName, templateNames, type TemplateSources } from '../src/emit/template-names.js';
 import { memoryHost } from '../src/host.js';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));

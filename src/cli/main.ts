@@ -5,7 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { compile, type CompileResult } from '../compile.js';
 import { countBySeverity } from '../diagnostics/diagnostic.js';
 import { diagnosticFormats, renderGithub, renderJson, renderPretty, type DiagnosticFormat } from '../diagnostics/render.js';
-import { templateFileName, templateNames, type TemplateName, type TemplateSources } from '../emit/templates.js';
+import { templateFileName, templateNames, type TemplateName, type TemplateSources } from '../emit/template-names.js';
 import { nodeHost } from '../host.js';
 import { findPlanFiles, UsageError } from './files.js';
 

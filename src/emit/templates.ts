@@ -2,22 +2,9 @@ import Handlebars from 'handlebars';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { sqlLiteral } from '../sql/quote.js';
 
-/** The templates in templates/, each overridable by a file of the same name in --templates DIR. */
-export const templateNames = ['report.md', 'checklist.md', 'timeline.mmd', 'phase.up.sql', 'phase.down.sql'] as const;
-export type TemplateName = (typeof templateNames)[number];
+import { templateNames, type TemplateName, type TemplateSources } from './template-names.js';
 
-export interface TemplateSource {
-  /** Where it came from, for error messages. */
-  readonly file: string;
-  readonly text: string;
-}
-
-export type TemplateSources = Readonly<Record<TemplateName, TemplateSource>>;
 export type Templates = Readonly<Record<TemplateName, (view: unknown) => string>>;
-
-export function templateFileName(name: TemplateName): string {
-  return `${name}.hbs`;
-}
 
 /** A Markdown table cell: pipes escaped, line breaks kept as <br>. */
 export function markdownCell(text: unknown): string {
