@@ -1,9 +1,10 @@
-import { compareDiagnostics, hasErrors, type Diagnostic } from './diagnostics/diagnostic.js';
+import { compareDiagnostics, hasErrors, type Diagnostic, type Span } from './diagnostics/diagnostic.js';
 import { SourceText } from './diagnostics/source-text.js';
 import { runRules } from './analyze/rule.js';
 import { planRules } from './analyze/rules/index.js';
 import type { OutputFile } from './emit/index.js';
 import type { TemplateSources } from './emit/template-names.js';
+import type { Templates } from './emit/templates.js';
 import type { Host } from './host.js';
 import { loadYaml } from './load/yaml.js';
 import type { Plan } from './normalize/model.js';
@@ -21,19 +22,58 @@ export interface CompileOptions {
 
 export interface PlanResult {
   readonly file: string;
-  /** The normalized plan; undefined when the file could not get that far. */
+  /** The normalized plan; undefined when the file could not get that far (or crossed a thread). */
   readonly plan?: Plan;
+  /** The plan's id and where it is written, once known. */
+  readonly id?: string;
+  readonly idSpan?: Span;
   /** Whether the plan is free of errors. Only such plans have outputs. */
   readonly ok: boolean;
   readonly outputs: readonly OutputFile[];
+  /** This file's problems, in a stable order. */
+  readonly diagnostics: readonly Diagnostic[];
 }
 
 export interface CompileResult {
   readonly plans: readonly PlanResult[];
-  /** Every problem found, in a stable order. */
+  /** Every problem found (templates first, then by file), in a stable order. */
   readonly diagnostics: readonly Diagnostic[];
   /** Texts the diagnostics point into, for rendering them. */
   readonly sources: ReadonlyMap<string, SourceText>;
+}
+
+/**
+ * Checks across plans: two plans with one id would write over each other's outputs, so
+ * neither is built. Idempotent, so results linked in parts can be linked again as a whole.
+ */
+export function linkPlans(results: readonly PlanResult[]): PlanResult[] {
+  const first = new Map<string, PlanResult>();
+  const clash = new Map<string, PlanResult>();
+  for (const r of results) {
+    if (r.id === undefined) continue;
+    const earlier = first.get(r.id);
+    if (!earlier) first.set(r.id, r);
+    else {
+      clash.set(r.file, earlier);
+      if (!clash.has(earlier.file)) clash.set(earlier.file, r);
+    }
+  }
+  return results.map((r) => {
+    const other = clash.get(r.file);
+    if (!other || r.diagnostics.some((d) => d.code === 'MG040')) return r;
+    const d: Diagnostic = {
+      code: 'MG040', severity: 'error', file: r.file, ...(r.idSpan ? { span: r.idSpan } : {}),
+      message: `plan id "${r.id}" is also used by ${other.file}`,
+      help: 'Give each plan its own id: outputs go to out/<id>/.',
+      related: [{ file: other.file, ...(other.idSpan ? { span: other.idSpan } : {}), message: 'the other plan' }],
+    };
+    return { ...r, ok: false, outputs: [], diagnostics: [...r.diagnostics, d].sort(compareDiagnostics) };
+  });
+}
+
+/** All diagnostics of a result set, templates' first, then file by file. */
+export function allDiagnostics(global: readonly Diagnostic[], plans: readonly PlanResult[]): Diagnostic[] {
+  return [...global, ...plans.flatMap((p) => p.diagnostics)];
 }
 
 /**
@@ -41,7 +81,8 @@ export interface CompileResult {
  * Each stage runs only on what the stage before accepted; problems are collected, not thrown.
  */
 export async function compile(options: CompileOptions, host: Host): Promise<CompileResult> {
-  await loadSqlParser();
+  // The parser's WebAssembly compiles off the main thread while YAML is read and validated.
+  const parserReady = loadSqlParser();
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, SourceText>();
   const checked: { file: string; plan?: Plan; diagnostics: Diagnostic[] }[] = [];
@@ -69,6 +110,7 @@ export async function compile(options: CompileOptions, host: Host): Promise<Comp
     }
     const baselineFile = (loaded.value as { baseline?: { file?: string } }).baseline?.file;
     const baselineText = baselineFile === undefined ? undefined : await host.readFile(posix.join(posix.dirname(file), baselineFile));
+    await parserReady;
     const { plan, diagnostics: shapeProblems } = normalize(loaded, baselineText);
     own.push(...shapeProblems);
     // Rules read a complete model; on a half-built one they would report echoes of the same problem.
@@ -76,26 +118,9 @@ export async function compile(options: CompileOptions, host: Host): Promise<Comp
     checked.push({ file, plan, diagnostics: own });
   }
 
-  // Two plans with one id would write over each other's outputs: neither is built.
-  const byId = new Map<string, (typeof checked)[number]>();
-  for (const entry of checked) {
-    if (!entry.plan) continue;
-    const first = byId.get(entry.plan.id);
-    if (!first) {
-      byId.set(entry.plan.id, entry);
-      continue;
-    }
-    const d = (at: typeof entry, other: typeof entry): Diagnostic => ({
-      code: 'MG040', severity: 'error', file: at.file, span: at.plan!.spans.id,
-      message: `plan id "${at.plan!.id}" is also used by ${other.file}`,
-      help: 'Give each plan its own id: outputs go to out/<id>/.',
-      related: [{ file: other.file, span: other.plan!.spans.id, message: 'the other plan' }],
-    });
-    entry.diagnostics.push(d(entry, first));
-    if (!first.diagnostics.some((x) => x.code === 'MG040')) first.diagnostics.push(d(first, entry));
-  }
+  await parserReady; // even when no plan got as far as SQL: a failed load must not go unhandled
 
-  let templates;
+  let templates: Templates | undefined;
   // Emitters (and Handlebars) load only when building: `migc check` starts faster without them.
   const emit = options.templates ? await import('./emit/index.js') : undefined;
   if (options.templates) {
@@ -108,25 +133,25 @@ export async function compile(options: CompileOptions, host: Host): Promise<Comp
     templates = compiled.templates;
   }
 
-  const plans: PlanResult[] = [];
-  for (const entry of checked) {
-    entry.diagnostics.sort(compareDiagnostics);
-    diagnostics.push(...entry.diagnostics);
-    const ok = entry.plan !== undefined && !hasErrors(entry.diagnostics);
-    let outputs: OutputFile[] = [];
-    if (ok && templates) {
-      const src = sources.get(entry.file)!;
-      const findings = entry.diagnostics.map((d) => ({ code: d.code, severity: d.severity, message: d.message, ...src.position(d.span?.start ?? 0) }));
-      try {
-        outputs = emit!.emitPlan(entry.plan!, templates, findings);
-      } catch (e) {
-        // Only a user's template can fail here (a helper called wrongly); say which plan.
-        diagnostics.push({ code: 'MG050', severity: 'error', file: entry.file, message: `a template failed while rendering this plan: ${(e as Error).message}`, help: 'Check the templates given with --templates against the built-in ones in templates/.' });
-        plans.push({ file: entry.file, plan: entry.plan!, ok: false, outputs: [] });
-        continue;
-      }
+  const linked = linkPlans(checked.map((entry) => ({
+    file: entry.file,
+    ...(entry.plan ? { plan: entry.plan, id: entry.plan.id, idSpan: entry.plan.spans.id } : {}),
+    ok: entry.plan !== undefined && !hasErrors(entry.diagnostics),
+    outputs: [],
+    diagnostics: [...entry.diagnostics].sort(compareDiagnostics),
+  })));
+
+  const plans = linked.map((result): PlanResult => {
+    if (!result.ok || !templates) return { ...result, ok: result.ok && (!options.templates || templates !== undefined) };
+    const src = sources.get(result.file)!;
+    const findings = result.diagnostics.map((d) => ({ code: d.code, severity: d.severity, message: d.message, ...src.position(d.span?.start ?? 0) }));
+    try {
+      return { ...result, outputs: emit!.emitPlan(result.plan!, templates, findings) };
+    } catch (e) {
+      // Only a user's template can fail here (a helper called wrongly); say which plan.
+      const d: Diagnostic = { code: 'MG050', severity: 'error', file: result.file, message: `a template failed while rendering this plan: ${(e as Error).message}`, help: 'Check the templates given with --templates against the built-in ones in templates/.' };
+      return { ...result, ok: false, diagnostics: [...result.diagnostics, d] };
     }
-    plans.push({ file: entry.file, ...(entry.plan ? { plan: entry.plan } : {}), ok: ok && (!options.templates || templates !== undefined), outputs });
-  }
-  return { plans, diagnostics, sources };
+  });
+  return { plans, diagnostics: allDiagnostics(diagnostics, plans), sources };
 }

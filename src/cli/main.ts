@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { compile, type CompileResult } from '../compile.js';
+import type { CompileResult } from '../compile.js';
 import { countBySeverity } from '../diagnostics/diagnostic.js';
 import { diagnosticFormats, renderGithub, renderJson, renderPretty, type DiagnosticFormat } from '../diagnostics/render.js';
 import { templateFileName, templateNames, type TemplateName, type TemplateSources } from '../emit/template-names.js';
@@ -87,9 +87,17 @@ async function loadTemplates(dir: string | undefined, io: Io): Promise<TemplateS
   return sources as TemplateSources;
 }
 
+/**
+ * The compiler is imported only by the commands that compile (--help and --version stay
+ * instant), and the SQL parser's WebAssembly starts compiling first, on a background thread,
+ * while the YAML and schema modules load.
+ */
 async function run(paths: string[], templates: TemplateSources | undefined, io: Io): Promise<CompileResult> {
+  const parser = import('../sql/parser.js').then((m) => m.loadSqlParser());
   const files = await findPlanFiles(paths, io.cwd);
   if (files.length === 0) throw new UsageError(`no plan files (*.yaml, *.yml) in ${paths.join(', ')}`);
+  const { compile } = await import('../compile.js');
+  await parser;
   return compile({ files, ...(templates ? { templates } : {}) }, nodeHost(io.cwd));
 }
 
@@ -114,7 +122,7 @@ async function check(paths: string[], options: CommonOptions, io: Io): Promise<n
   const result = await run(paths, undefined, io);
   const plural = result.plans.length === 1 ? 'plan' : 'plans';
   return report(result, options.format, io, `checked ${result.plans.length} ${plural}`, {
-    plans: result.plans.map((p) => ({ file: p.file, id: p.plan?.id ?? null, ok: p.ok })),
+    plans: result.plans.map((p) => ({ file: p.file, id: p.id ?? null, ok: p.ok })),
   });
 }
 
@@ -132,13 +140,13 @@ async function build(paths: string[], options: CommonOptions & { out: string; te
   let unchanged = 0;
   const planOutputs = [];
   for (const p of result.plans) {
-    if (p.ok && p.plan) {
-      const w = await writePlanOutputs(outDir, p.plan.id, p.outputs);
+    if (p.ok && p.id !== undefined) {
+      const w = await writePlanOutputs(outDir, p.id, p.outputs);
       written += w.written.length;
       unchanged += w.unchanged.length;
-      planOutputs.push({ file: p.file, id: p.plan.id, ok: true, outputs: p.outputs.map((o) => `${options.out.replace(/\/$/, '')}/${o.path}`) });
+      planOutputs.push({ file: p.file, id: p.id, ok: true, outputs: p.outputs.map((o) => `${options.out.replace(/\/$/, '')}/${o.path}`) });
     } else {
-      planOutputs.push({ file: p.file, id: p.plan?.id ?? null, ok: false, outputs: [] });
+      planOutputs.push({ file: p.file, id: p.id ?? null, ok: false, outputs: [] });
     }
   }
   const built = result.plans.filter((p) => p.ok).length;
