@@ -104,6 +104,12 @@ describe('migc build', () => {
     expect(files).toEqual(['01-add.down.sql', '01-add.up.sql', 'checklist.md', 'notes.txt', 'report.md', 'timeline.mmd']);
   });
 
+  it('accepts absolute paths for plans and for --out', async () => {
+    const r = await migc(['build', join(project, 'plans/rename-user-name.yaml'), '--out', join(project, 'abs-out')], project);
+    expect(r.code).toBe(0);
+    expect(readdirSync(join(project, 'abs-out/rename-user-name'))).toContain('report.md');
+  });
+
   it('builds only the files or folders named', async () => {
     const r = await migc(['build', 'plans/rename-user-name.yaml', '--out', 'o'], project);
     expect(r.code).toBe(0);
@@ -169,5 +175,42 @@ describe('migc check', () => {
     writeFileSync(join(project, 'plans/minimal.yaml'), badPlan);
     const r = await migc(['check', 'plans/minimal.yaml', '--format', 'github'], project);
     expect(r.stdout).toBe('::error file=plans/minimal.yaml,line=9,col=11,endLine=9,title=MG010::phases[0].kind must be one of expand, migrate, contract; got string "expnad"%0ADid you mean "expand"?\n');
+  });
+});
+
+describe('heavy modules load only in the commands that use them', () => {
+  /** CommonJS packages a command loaded (ESM imports of CommonJS land in require.cache). */
+  function loadedPackages(args: string[]): Promise<string[]> {
+    const script = `
+      import { createRequire } from 'node:module';
+      const { main } = await import(${JSON.stringify(join(root, 'dist/cli/main.js'))});
+      await main(${JSON.stringify(args)}, { cwd: ${JSON.stringify(root)}, stdout: () => {}, stderr: () => {}, color: false });
+      const names = Object.keys(createRequire(import.meta.url).cache).map((p) => /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(p)?.[1]).filter(Boolean);
+      console.log(JSON.stringify([...new Set(names)].sort()));`;
+    return new Promise((resolve, reject) => {
+      execFile(process.execPath, ['--input-type=module', '-e', script], (error, stdout) => (error ? reject(error) : resolve(JSON.parse(stdout))));
+    });
+  }
+
+  it('--version loads neither the YAML reader, the SQL parser nor the templates', async () => {
+    const loaded = await loadedPackages(['--version']);
+    for (const heavy of ['yaml', 'libpg-query', 'handlebars', 'ajv']) expect(loaded).not.toContain(heavy);
+  });
+
+  it('check loads the YAML reader and the SQL parser, not the templates', async () => {
+    const loaded = await loadedPackages(['check', 'plans/email-verified.yaml']);
+    expect(loaded).toContain('yaml');
+    expect(loaded).toContain('libpg-query');
+    expect(loaded).not.toContain('handlebars');
+  });
+
+  it('build loads the templates (so the check above can see them)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'migc-out-'));
+    try {
+      expect(await loadedPackages(['build', 'plans/email-verified.yaml', '--out', out])).toContain('handlebars');
+      expect(readdirSync(join(out, 'add-email-verified'))).toContain('report.md'); // an absolute --out is honoured
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });

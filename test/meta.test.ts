@@ -36,6 +36,12 @@ describe('diagnostic codes', () => {
     expect(lines[2]).toBe(summary);
   });
 
+  it('are all in the README\'s rule tables, with their names and summaries', () => {
+    const readme = readFileSync(`${root}README.md`, 'utf8');
+    const missing = all.filter(({ code, name, summary }) => !readme.includes(`| [${code}](docs/rules/${code}.md) | ${name} |`) || !readme.includes(summary));
+    expect(missing.map((c) => c.code)).toEqual([]);
+  });
+
   it('has no docs page for a code that does not exist', () => {
     const pages = readdirSync(`${root}docs/rules`).map((f) => f.replace(/\.md$/, ''));
     expect(pages.filter((p) => !all.some((c) => c.code === p))).toEqual([]);

@@ -1,5 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 
 export class UsageError extends Error {}
 
@@ -9,13 +9,14 @@ const planExtension = /\.ya?ml$/;
 export async function findPlanFiles(paths: readonly string[], cwd: string): Promise<string[]> {
   const found = new Set<string>();
   for (const path of paths) {
-    const info = await stat(join(cwd, path)).catch(() => undefined);
+    const full = resolve(cwd, path);
+    const info = await stat(full).catch(() => undefined);
     if (!info) throw new UsageError(`no such file or folder: ${path}`);
     if (info.isFile()) {
-      found.add(toPosix(relative(cwd, join(cwd, path))));
+      found.add(toPosix(relative(cwd, full)));
       continue;
     }
-    const entries = await readdir(join(cwd, path), { recursive: true, withFileTypes: true });
+    const entries = await readdir(full, { recursive: true, withFileTypes: true });
     for (const e of entries) {
       if (!e.isFile() || !planExtension.test(e.name)) continue;
       const full = join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import type { CompileResult } from '../compile.js';
@@ -79,7 +80,7 @@ async function loadTemplates(dir: string | undefined, io: Io): Promise<TemplateS
   const sources: Partial<Record<TemplateName, { file: string; text: string }>> = {};
   for (const name of templateNames) {
     const fileName = templateFileName(name);
-    const custom = dir === undefined ? undefined : await readFile(`${io.cwd}/${dir}/${fileName}`, 'utf8').catch(() => undefined);
+    const custom = dir === undefined ? undefined : await readFile(resolve(io.cwd, dir, fileName), 'utf8').catch(() => undefined);
     sources[name] = custom !== undefined
       ? { file: `${dir!.replace(/\/$/, '')}/${fileName}`, text: custom }
       : { file: `templates/${fileName}`, text: await readFile(`${packageRoot}templates/${fileName}`, 'utf8') };
@@ -129,13 +130,13 @@ async function check(paths: string[], options: CommonOptions, io: Io): Promise<n
 async function build(paths: string[], options: CommonOptions & { out: string; templates?: string }, io: Io): Promise<number> {
   if (options.templates !== undefined) {
     const { stat } = await import('node:fs/promises');
-    const info = await stat(`${io.cwd}/${options.templates}`).catch(() => undefined);
+    const info = await stat(resolve(io.cwd, options.templates)).catch(() => undefined);
     if (!info?.isDirectory()) throw new UsageError(`--templates ${options.templates} is not a folder`);
   }
   const templates = await loadTemplates(options.templates, io);
   const result = await run(paths, templates, io);
   const { writePlanOutputs } = await import('../write/write.js');
-  const outDir = `${io.cwd}/${options.out}`;
+  const outDir = resolve(io.cwd, options.out);
   let written = 0;
   let unchanged = 0;
   const planOutputs = [];
