@@ -1,6 +1,7 @@
 // migc's benchmarks, side by side in one run so the ratios hold on a noisy machine:
 //   1. `migc check` on one plan against a bare `node -e 0` (target: within 2.5x);
-//   2. `migc build` on 1,000 generated plans of about ten steps (target: under 3 s, under 300 MB peak).
+//   2. `migc build` on 1,000 generated plans of about ten steps (target: under 3 s, under 300 MB peak);
+//   3. `migc verify`: rehearsal time per example plan on PGlite, and on a server if MIGC_TEST_DATABASE_URL is set.
 // Usage: npm run bench [-- --runs 15 --plans 1000]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generatePlans } from './generate.mjs';
+import { benchRehearsal } from './rehearsal.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, plans: { type: 'string', default: '1000' } } });
@@ -71,3 +73,8 @@ try {
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
+
+// 3. migc verify: rehearsal time per example plan (baseline, fixtures, up, down, up again).
+console.log('\n| rehearsal (migc verify) | time |');
+console.log('|---|---|');
+for (const row of await benchRehearsal()) console.log(row);

@@ -108,10 +108,14 @@ export async function compile(options: CompileOptions, host: Host): Promise<Comp
       checked.push({ file, diagnostics: own });
       continue;
     }
-    const baselineFile = (loaded.value as { baseline?: { file?: string } }).baseline?.file;
-    const baselineText = baselineFile === undefined ? undefined : await host.readFile(posix.join(posix.dirname(file), baselineFile));
+    // Files the plan names (baseline, fixtures), read through the host, relative to the plan.
+    const value = loaded.value as { baseline?: { file?: string }; fixtures?: { file?: string } };
+    const referenced = new Map<string, string | undefined>();
+    for (const name of [value.baseline?.file, value.fixtures?.file]) {
+      if (typeof name === 'string') referenced.set(name, await host.readFile(posix.join(posix.dirname(file), name)));
+    }
     await parserReady;
-    const { plan, diagnostics: shapeProblems } = normalize(loaded, baselineText);
+    const { plan, diagnostics: shapeProblems } = normalize(loaded, referenced);
     own.push(...shapeProblems);
     // Rules read a complete model; on a half-built one they would report echoes of the same problem.
     if (!hasErrors(own)) own.push(...runRules(plan, planRules));

@@ -214,3 +214,45 @@ describe('heavy modules load only in the commands that use them', () => {
     }
   });
 });
+
+describe('migc verify', () => {
+  it('rehearses the example plans on PGlite and exits 0', async () => {
+    const r = await migc(['verify'], project);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('plans/email-verified.yaml: add-email-verified: passed on PGlite');
+    expect(r.stdout).toContain('plans/pgbouncer-upgrade.yaml: pgbouncer-upgrade: no SQL to rehearse');
+    expect(r.stderr).toMatch(/^migc: verified 5 plans on PGlite \(PostgreSQL [\d.]+, in-process\): 5 passed, 0 failed\n$/);
+  });
+
+  it('exits 1 naming the statement, the database error and the plan line', async () => {
+    cpSync(join(root, 'test/fixtures/verify'), join(project, 'broken'), { recursive: true });
+    const r = await migc(['verify', 'broken/not-null-with-nulls.yaml'], project);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('broken/not-null-with-nulls.yaml:20:13 error MG060 phase "contract" failed while running it: step "require-verification-date": column "verification_date" of relation "users" contains null values');
+    expect(r.stdout).toContain('= help: The statement: ALTER TABLE users ALTER COLUMN verification_date SET NOT NULL');
+  });
+
+  it('--format json gives the pass/fail table per phase and step', async () => {
+    const r = await migc(['verify', 'plans/rename-user-name.yaml', '--format', 'json'], project);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.rehearsals[0].phases.map((p: { up: string; down: string; again: string }) => [p.up, p.down, p.again])).toEqual([['ok', 'ok', 'ok'], ['ok', 'ok', 'ok'], ['ok', 'ok', 'ok']]);
+    expect(out.rehearsals[0].steps.find((s: { step: string }) => s.step === 'deploy-readers')).toMatchObject({ up: 'not run', down: 'not run' });
+    expect(out.diagnostics).toEqual([]);
+  });
+
+  it('--report writes the artefacts with a Rehearsal section', async () => {
+    const r = await migc(['verify', 'plans/email-verified.yaml', '--report'], project);
+    expect(r.code).toBe(0);
+    const report = readFileSync(join(project, 'out/add-email-verified/report.md'), 'utf8');
+    expect(report).toMatch(/## Rehearsal\n\nRehearsed with `migc verify` on PGlite/);
+    expect(report).toMatch(/\| `add-column` \| ok \| ok \| \d+ ms \| AccessExclusiveLock on public\.users \|/);
+  });
+
+  it('exits 2 when the server cannot be reached, without printing the password', async () => {
+    const r = await migc(['verify', '--database-url', 'postgres://me:secret@127.0.0.1:9/db'], project);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^migc: cannot reach the database at postgres:\/\/me:\*\*\*@127\.0\.0\.1:9\/db: /);
+    expect(r.stderr).not.toContain('secret');
+  });
+});

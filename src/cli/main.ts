@@ -51,6 +51,22 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     });
 
   program
+    .command('verify')
+    .description('rehearse plans on a real PostgreSQL: load the baseline, run every phase up, roll each back (checking schema and data), and run them up again')
+    .argument('[paths...]', 'plan files or folders to search for *.yaml', ['plans'])
+    .option('--database-url <url>', 'rehearse on this PostgreSQL server (13+), in databases migc creates and drops (default: PGlite, in-process)')
+    .option('--report', 'also write <out>/<plan id>/ with a Rehearsal section in report.md')
+    .option('-o, --out <dir>', 'output folder for --report', 'out')
+    .option('-t, --templates <dir>', 'folder of templates overriding the built-in ones')
+    .addOption(formatOption())
+    .action(async (paths: string[], options: CommonOptions & { databaseUrl?: string; report?: boolean; out: string; templates?: string }) => {
+      const templates = await loadTemplates(await templatesFolder(options.templates, io), io);
+      const compiled = await run(paths, templates, io);
+      const { verify } = await import('./verify.js');
+      exitCode = await verify(compiled, templates, { format: options.format, out: options.out, ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}), ...(options.report ? { report: true } : {}) }, io);
+    });
+
+  program
     .command('check')
     .description('check plans and report problems, writing nothing')
     .argument('[paths...]', 'plan files or folders to search for *.yaml', ['plans'])
@@ -127,13 +143,17 @@ async function check(paths: string[], options: CommonOptions, io: Io): Promise<n
   });
 }
 
+/** The --templates folder, checked to exist. */
+async function templatesFolder(dir: string | undefined, io: Io): Promise<string | undefined> {
+  if (dir === undefined) return undefined;
+  const { stat } = await import('node:fs/promises');
+  const info = await stat(resolve(io.cwd, dir)).catch(() => undefined);
+  if (!info?.isDirectory()) throw new UsageError(`--templates ${dir} is not a folder`);
+  return dir;
+}
+
 async function build(paths: string[], options: CommonOptions & { out: string; templates?: string }, io: Io): Promise<number> {
-  if (options.templates !== undefined) {
-    const { stat } = await import('node:fs/promises');
-    const info = await stat(resolve(io.cwd, options.templates)).catch(() => undefined);
-    if (!info?.isDirectory()) throw new UsageError(`--templates ${options.templates} is not a folder`);
-  }
-  const templates = await loadTemplates(options.templates, io);
+  const templates = await loadTemplates(await templatesFolder(options.templates, io), io);
   const result = await run(paths, templates, io);
   const { writePlanOutputs } = await import('../write/write.js');
   const outDir = resolve(io.cwd, options.out);

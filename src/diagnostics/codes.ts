@@ -22,7 +22,11 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG031', name: 'rollback-shape', summary: 'A rollback must give exactly one way back, or be irreversible with data_loss and restore.' },
   { code: 'MG032', name: 'batch-shape', summary: 'A batched step runs exactly one UPDATE or DELETE.' },
   { code: 'MG033', name: 'verification-query', summary: 'A verification is a single read-only SELECT.' },
-  { code: 'MG034', name: 'baseline', summary: 'The baseline must be inline SQL or a readable file beside the plan.' },
+  { code: 'MG034', name: 'rehearsal-sql', summary: 'The baseline and fixtures are inline SQL or readable files beside the plan.' },
   { code: 'MG040', name: 'duplicate-plan-id', summary: 'Two plans share an id, so their outputs would overwrite each other.' },
   { code: 'MG050', name: 'template', summary: 'An output template (--templates) does not compile or fails to render.' },
+  { code: 'MG060', name: 'rehearsal-failed', summary: 'A statement failed when the plan was rehearsed on a real database (migc verify).' },
+  { code: 'MG061', name: 'rollback-leaves-schema', summary: 'Rolling back a phase does not restore the schema it started from (migc verify).' },
+  { code: 'MG062', name: 'rollback-changes-data', summary: 'Rolling back a phase changes data that no step declares losing (migc verify).' },
+  { code: 'MG063', name: 'rehearsal-setup', summary: 'The plan cannot be rehearsed: no baseline, or the baseline or fixtures do not load (migc verify).' },
 ];

@@ -22,11 +22,11 @@ function finishSql(text: string): string {
 }
 
 /** Every artefact of one plan, from the one plan model, into <plan id>/. */
-export function emitPlan(plan: Plan, templates: Templates, findings: readonly ReportFinding[]): OutputFile[] {
+export function emitPlan(plan: Plan, templates: Templates, findings: readonly ReportFinding[], rehearsal?: unknown): OutputFile[] {
   const dir = plan.id;
   const timeline = finish(templates['timeline.mmd'](timelineView(plan)));
   const files: OutputFile[] = [
-    { path: `${dir}/report.md`, contents: finish(templates['report.md']({ ...reportView(plan, findings), timeline })) },
+    { path: `${dir}/report.md`, contents: finish(templates['report.md']({ ...reportView(plan, findings), timeline, rehearsal })) },
     { path: `${dir}/checklist.md`, contents: finish(templates['checklist.md'](checklistView(plan))) },
     { path: `${dir}/timeline.mmd`, contents: timeline },
   ];

@@ -28,6 +28,7 @@ export interface Plan {
   /** Size hints, sorted by table name. */
   readonly tables: readonly TableHint[];
   readonly baseline?: Baseline;
+  readonly fixtures?: Fixtures;
   readonly settings: { readonly lockTimeout: string; readonly statementTimeout: string };
   readonly preMigration: PreMigration;
   readonly phases: readonly Phase[];
@@ -48,6 +49,13 @@ export interface Baseline {
   /** The file it came from, relative to the plan's folder, or undefined when inline. */
   readonly file?: string;
   readonly sql: string;
+}
+
+/** Rows for rehearsals: SQL run after the baseline, then rows generated per table. */
+export interface Fixtures {
+  readonly file?: string;
+  readonly sql?: string;
+  readonly generate: readonly { readonly table: string; readonly rows: number }[];
 }
 
 export interface PreMigration {

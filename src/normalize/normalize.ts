@@ -17,7 +17,7 @@ export const defaultStatementTimeout = '15min';
  * parser, checks what the schema cannot (exactly one action per step, the shape of rollbacks,
  * batches and verifications) and reports each problem at its place in the file.
  */
-export function normalize(loaded: LoadedFile, baselineFileText?: string): { plan: Plan; diagnostics: Diagnostic[] } {
+export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, string | undefined> = new Map()): { plan: Plan; diagnostics: Diagnostic[] } {
   const raw = loaded.value as RawPlan;
   const { file, doc } = loaded;
   const diagnostics: Diagnostic[] = [];
@@ -151,20 +151,43 @@ export function normalize(loaded: LoadedFile, baselineFileText?: string): { plan
     };
   }
 
+  /** SQL given inline or as a file beside the plan (baseline, fixtures), parsed to catch typos early. */
+  const sqlSource = (key: 'baseline' | 'fixtures', value: { sql?: string; file?: string }): { sql: string; file?: string } | undefined => {
+    if (value.sql !== undefined && value.file !== undefined) {
+      error('MG034', keySpan(doc, [key])!, `${key} gives both sql and file`, 'Give the SQL inline (sql: |) or as a file beside the plan (file: ...), not both.');
+      return undefined;
+    }
+    if (value.sql !== undefined) return parseAt([key, 'sql'], value.sql) ? { sql: value.sql } : undefined;
+    if (value.file === undefined) return undefined;
+    const text = files.get(value.file);
+    if (text === undefined) {
+      error('MG034', span([key, 'file']), `${key} file "${value.file}" cannot be read`, 'The path is relative to the plan file; check it exists and is committed.');
+      return undefined;
+    }
+    const parsed = parseSql(text);
+    if (!parsed.ok) {
+      error('MG020', span([key, 'file']), `SQL syntax error in ${value.file}: ${parsed.message}`, `Fix ${value.file}; it must run on PostgreSQL as it is.`);
+      return undefined;
+    }
+    return { sql: text, file: value.file };
+  };
+
   let baseline: Plan['baseline'];
   if (raw.baseline) {
-    const kinds = (['sql', 'file'] as const).filter((k) => raw.baseline![k] !== undefined);
-    if (kinds.length !== 1) {
-      error('MG034', keySpan(doc, ['baseline'])!, 'baseline needs exactly one of sql or file', 'Give the schema inline (sql: |) or as a file beside the plan (file: users.baseline.sql).');
-    } else if (raw.baseline.sql !== undefined) {
-      if (parseAt(['baseline', 'sql'], raw.baseline.sql)) baseline = { sql: raw.baseline.sql };
-    } else if (baselineFileText === undefined) {
-      error('MG034', span(['baseline', 'file']), `baseline file "${raw.baseline.file}" cannot be read`, 'The path is relative to the plan file; check it exists and is committed.');
-    } else {
-      const parsed = parseSql(baselineFileText);
-      if (parsed.ok) baseline = { file: raw.baseline.file!, sql: baselineFileText };
-      else error('MG020', span(['baseline', 'file']), `SQL syntax error in ${raw.baseline.file}: ${parsed.message}`, 'Fix the baseline file; it must run on PostgreSQL as it is.');
+    const source = sqlSource('baseline', raw.baseline);
+    if (source) baseline = source;
+    else if (raw.baseline.sql === undefined && raw.baseline.file === undefined) {
+      error('MG034', keySpan(doc, ['baseline'])!, 'baseline needs sql or file', 'Give the schema inline (sql: |) or as a file beside the plan (file: users.baseline.sql).');
     }
+  }
+  let fixtures: Plan['fixtures'];
+  if (raw.fixtures) {
+    const { sql, file, ...tables } = raw.fixtures;
+    const source = sqlSource('fixtures', { ...(sql !== undefined ? { sql } : {}), ...(file !== undefined ? { file } : {}) });
+    fixtures = {
+      ...(source ?? {}),
+      generate: Object.entries(tables).map(([table, t]) => ({ table, rows: (t as { rows: number }).rows })),
+    };
   }
 
   const engineMajor = /@(\d+)$/.exec(raw.engine)?.[1];
@@ -184,6 +207,7 @@ export function normalize(loaded: LoadedFile, baselineFileText?: string): { plan
       .map(([name, t]) => ({ name, rows: t.rows, ...(t.size !== undefined ? { size: t.size } : {}) }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     ...(baseline ? { baseline } : {}),
+    ...(fixtures ? { fixtures } : {}),
     settings: {
       lockTimeout: raw.settings?.lock_timeout ?? defaultLockTimeout,
       statementTimeout: raw.settings?.statement_timeout ?? defaultStatementTimeout,

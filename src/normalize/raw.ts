@@ -12,6 +12,7 @@ export interface RawPlan {
   target_state?: string;
   tables?: Record<string, { rows: number; size?: string }>;
   baseline?: { sql?: string; file?: string };
+  fixtures?: { sql?: string; file?: string } & { [table: string]: { rows: number } | string | undefined };
   settings?: { lock_timeout?: string; statement_timeout?: string };
   pre_migration?: {
     backup?: { command: string; verify?: string };

@@ -60,3 +60,69 @@ export function diffSnapshots(a: SchemaSnapshot, b: SchemaSnapshot): { missing: 
   const inB = new Set(b);
   return { missing: a.filter((l) => !inB.has(l)), extra: b.filter((l) => !inA.has(l)) };
 }
+
+/** Every user table's row count and a checksum per column, by "schema.table". */
+export type DataSnapshot = ReadonlyMap<string, { readonly rows: number; readonly columns: ReadonlyMap<string, string> }>;
+
+/**
+ * Per column, so a rollback that (as declared) loses one column's values does not hide what
+ * happens to the others. Values are read in primary-key order where the table has one, so a
+ * value moved to another row is a change; without a key, a column is compared as a multiset.
+ */
+export async function dataSnapshot(session: SqlSession): Promise<DataSnapshot> {
+  const { rows: columns } = await session.query<{ schema: string; table: string; column: string; key: boolean }>(
+    `SELECT n.nspname AS schema, c.relname AS table, a.attname AS column,
+            EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary AND a.attnum = ANY (i.indkey)) AS key
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+      WHERE ${userSchemas} AND c.relkind IN ('r', 'p')`,
+  );
+  const tables = new Map<string, { columns: string[]; key: string[] }>();
+  for (const c of columns) {
+    const name = `${c.schema}.${c.table}`;
+    const t = tables.get(name) ?? { columns: [], key: [] };
+    t.columns.push(c.column);
+    if (c.key) t.key.push(c.column);
+    tables.set(name, t);
+  }
+  const result = new Map<string, { rows: number; columns: Map<string, string> }>();
+  for (const [name, t] of [...tables].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    // Name order from JavaScript, not the server's collation: the same on every engine.
+    const cols = [...t.columns].sort();
+    const order = t.key.sort().map((k) => quoteAlways(k));
+    const sums = cols.map((c, i) => {
+      const v = `coalesce(${quoteAlways(c)}::text, '<null>')`;
+      return `md5(coalesce(string_agg(${v}, E'\\n' ORDER BY ${[...order, v].join(', ')}), '')) AS c${i}`;
+    });
+    const [schema, table] = name.split(/\.(.*)/s) as [string, string];
+    const { rows } = await session.query<Record<string, string>>(
+      `SELECT count(*) AS n${sums.length ? `, ${sums.join(', ')}` : ''} FROM ${quoteAlways(schema)}.${quoteAlways(table)}`,
+    );
+    const row = rows[0]!;
+    result.set(name, { rows: Number(row.n), columns: new Map(cols.map((c, i) => [c, String(row[`c${i}`])])) });
+  }
+  return result;
+}
+
+/**
+ * Columns ("schema.table.column") whose values differ between two data snapshots, among the
+ * tables and columns present in both; a table whose row count changed counts as all its
+ * columns. Columns in `ignore` are left out.
+ */
+export function changedColumns(before: DataSnapshot, after: DataSnapshot, ignore: ReadonlySet<string> = new Set()): string[] {
+  const changed: string[] = [];
+  for (const [table, b] of before) {
+    const a = after.get(table);
+    if (!a) continue;
+    for (const [column, sum] of b.columns) {
+      const key = `${table}.${column}`;
+      if (ignore.has(key) || !a.columns.has(column)) continue;
+      if (a.rows !== b.rows || a.columns.get(column) !== sum) changed.push(key);
+    }
+  }
+  return changed.sort();
+}
+
+function quoteAlways(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

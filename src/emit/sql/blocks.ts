@@ -7,6 +7,8 @@ import { compileAssertion } from './assertion.js';
 export interface ScriptBlock {
   readonly comments: readonly string[];
   readonly sql: string;
+  /** The step the block runs (or undoes), or the phase's gate check. */
+  readonly source: { readonly kind: 'step'; readonly stepId: string } | { readonly kind: 'gate'; readonly stepId: string };
 }
 
 export interface ScriptView {
@@ -59,7 +61,7 @@ function upBlocks(plan: Plan, phase: Phase, step: Step): ScriptBlock[] {
   if (!action) return [];
   if (action.kind !== 'sql') {
     const what = action.kind === 'run' ? `run: ${action.command}` : `by hand: ${firstLine(action.instructions)}`;
-    return [{ comments: [title, `Not run by this script. Before going on, ${what}`], sql: '' }];
+    return [{ comments: [title, `Not run by this script. Before going on, ${what}`], sql: '', source: { kind: 'step', stepId: step.id } }];
   }
   if (step.batch) {
     const batch = step.batch;
@@ -72,32 +74,35 @@ function upBlocks(plan: Plan, phase: Phase, step: Step): ScriptBlock[] {
         `SET statement_timeout = ${sqlLiteral(plan.settings.statementTimeout)};`,
         ...verifications(step),
       ].join('\n'),
+      source: { kind: 'step', stepId: step.id },
     }];
   }
   const outside = action.statements.filter((s) => !s.facts.transactional).map((s) => s.facts.command);
   const comments = [title];
   if (outside.length) comments.push(`${[...new Set(outside)].join(', ')} cannot run inside a transaction: it runs on its own.`);
-  return [{ comments, sql: transactionGroups(action.statements, verifications(step)).join('\n') }];
+  return [{ comments, sql: transactionGroups(action.statements, verifications(step)).join('\n'), source: { kind: 'step', stepId: step.id } }];
 }
 
 function downBlocks(step: Step): ScriptBlock[] {
   const title = `Undo step ${step.id}`;
+  const source = { kind: 'step', stepId: step.id } as const;
   const r = step.rollback;
-  if (!r) return [{ comments: [title, 'This step has no rollback.'], sql: '' }];
+  if (!r) return [{ comments: [title, 'This step has no rollback.'], sql: '', source }];
   const loss = r.dataLoss ? [`Data loss: yes.${r.restore ? ` Restore: ${firstLine(r.restore)}` : ''}`] : [];
   switch (r.kind) {
     case 'sql':
-      return [{ comments: [title, ...loss], sql: transactionGroups(r.statements, []).join('\n') }];
+      return [{ comments: [title, ...loss], sql: transactionGroups(r.statements, []).join('\n'), source }];
     case 'run':
-      return [{ comments: [title, `Not run by this script. Before going on, run: ${r.command}`, ...loss], sql: '' }];
+      return [{ comments: [title, `Not run by this script. Before going on, run: ${r.command}`, ...loss], sql: '', source }];
     case 'manual':
-      return [{ comments: [title, `Not run by this script. Before going on, by hand: ${firstLine(r.instructions)}`, ...loss], sql: '' }];
+      return [{ comments: [title, `Not run by this script. Before going on, by hand: ${firstLine(r.instructions)}`, ...loss], sql: '', source }];
     case 'irreversible': {
       const message = `migc: step "${step.id}" is irreversible${r.restore ? `; restore: ${firstLine(r.restore)}` : ''}`;
       const tag = dollarTag('migc', message);
       return [{
         comments: [title, 'Irreversible: this script stops here; the steps before it in this phase are not undone.', ...loss],
         sql: `DO ${tag} BEGIN RAISE EXCEPTION ${sqlLiteral(message.replace(/%/g, '%%'))}; END ${tag};`,
+        source,
       }];
     }
   }
@@ -111,6 +116,7 @@ function gateBlocks(plan: Plan, phase: Phase): ScriptBlock[] {
     return [{
       comments: [`Gate: step ${step.id} must still verify before phase ${phase.name} starts.`],
       sql: step.verify.map((v, i) => `${compileAssertion(v, `gate check ${i + 1} of step "${step.id}" (before phase "${phase.name}")`)};`).join('\n'),
+      source: { kind: 'gate', stepId: step.id },
     }];
   });
 }

@@ -3,7 +3,7 @@ import func2Module from "ajv/dist/runtime/ucs2length.js";
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://migc.dev/schema/plan/v1.json","title":"migc migration plan","description":"A database migration plan compiled by migc into a review report, SQL scripts, a timeline and on-call checklists.","type":"object","additionalProperties":false,"required":["migc","id","title","type","risk","engine","phases"],"properties":{"migc":{"description":"Plan format version. Always 1.","const":1},"id":{"description":"Stable kebab-case identifier of the plan, unique across the repository. Outputs go to out/<id>/.","type":"string","pattern":"^[a-z0-9]+(-[a-z0-9]+)*$"},"title":{"description":"One-line title shown at the top of the report.","type":"string","minLength":1},"type":{"description":"What the migration changes: schema (DDL), data (backfills, moves), code (application deploys only) or infrastructure (servers, versions, settings).","enum":["schema","data","code","infrastructure"]},"risk":{"description":"Declared risk. A plan that loses data must be at least high.","enum":["low","medium","high","critical"]},"engine":{"description":"Target database engine, optionally with its major version: postgresql or postgresql@15.","type":"string","pattern":"^postgresql(@[0-9]{2})?$"},"owner":{"description":"Person or team accountable for running the plan.","type":"string"},"overview":{"description":"Summary shown at the top of the report.","type":"object","additionalProperties":false,"properties":{"summary":{"description":"What the migration does and why, in a few sentences (Markdown).","type":"string"},"estimated_downtime":{"description":"Expected user-visible downtime, for example \"none\" or \"about 2 minutes of read-only mode\".","type":"string"},"rollback_complexity":{"description":"How hard rolling back is once the plan has run.","enum":["low","medium","high"]}}},"current_state":{"description":"The schema and behaviour before the migration (Markdown; SQL in fenced blocks).","type":"string"},"target_state":{"description":"The schema and behaviour after the migration (Markdown; SQL in fenced blocks).","type":"string"},"tables":{"description":"Size hints for the tables the plan touches, keyed by table name (optionally schema-qualified). Used to judge whether data changes must be batched.","type":"object","additionalProperties":{"type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"Approximate number of rows in production.","type":"integer","minimum":0},"size":{"description":"Approximate size on disk in production, for example \"40 GB\".","type":"string"}}}},"baseline":{"description":"The schema before the migration, used to rehearse the plan: inline SQL or a .sql file beside the plan.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"Inline SQL that creates the schema as it is before the migration.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that creates the schema as it is before the migration.","type":"string"}}},"settings":{"description":"Session settings written at the top of every emitted SQL script.","type":"object","additionalProperties":false,"properties":{"lock_timeout":{"description":"How long a statement may wait for a lock before giving up (default 5s). Short waits keep a blocked migration from queueing every other query behind it.","$ref":"#/$defs/pgDuration"},"statement_timeout":{"description":"How long one statement may run (default 15min). Batched steps lift it for their loop, since each batch commits on its own.","$ref":"#/$defs/pgDuration"}}},"pre_migration":{"description":"What must be done before the first phase starts.","type":"object","additionalProperties":false,"properties":{"backup":{"description":"The backup taken before the migration. Required when any step loses data.","type":"object","additionalProperties":false,"required":["command"],"properties":{"command":{"description":"The command that takes the backup, for example pg_dump -Fc -t users -f users.dump \"$DATABASE_URL\".","type":"string"},"verify":{"description":"How to check the backup is usable, for example a pg_restore --list.","type":"string"}}},"disk_space":{"description":"Free disk space needed on the database volume, and why (new columns, index builds, table rewrites).","type":"string"},"notify":{"description":"People or channels to tell before starting.","type":"array","items":{"type":"string"}},"staging_test":{"description":"How the plan was rehearsed on a production-like copy, and with what result.","type":"string"},"tasks":{"description":"Any other task to finish before the first phase.","type":"array","items":{"type":"string"}}}},"phases":{"description":"The phases in the order they run: expand (additive changes), then migrate (move data, switch code), then contract (remove what is no longer used).","type":"array","minItems":1,"items":{"$ref":"#/$defs/phase"}},"code_changes":{"description":"Application changes that ship alongside the plan.","type":"array","items":{"type":"object","additionalProperties":false,"required":["file","change","deploy_phase"],"properties":{"file":{"description":"File or component that changes.","type":"string"},"change":{"description":"What changes in it.","type":"string"},"deploy_phase":{"description":"Name of the phase this change is deployed in (before the phase's steps run).","type":"string"}}}},"rollback_plan":{"description":"How to roll back after each phase, for the people on call.","type":"array","items":{"type":"object","additionalProperties":false,"required":["phase","how","data_loss"],"properties":{"phase":{"description":"Name of the phase this entry rolls back.","type":"string"},"how":{"description":"How to roll back after this phase.","type":"string"},"data_loss":{"description":"Whether rolling back after this phase loses data.","type":"boolean"}}}},"timeline":{"description":"Milestones relative to the start of the migration (T-0), in chronological order.","type":"array","items":{"type":"object","additionalProperties":false,"required":["at","milestone"],"properties":{"at":{"description":"When, relative to T-0: T-1w, T-3d, T-2h, T-0, T+30min, T+1d, T+1w.","type":"string","pattern":"^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"},"milestone":{"description":"What happens then.","type":"string"},"phase":{"description":"Name of the phase that starts at this milestone.","type":"string"}}}},"risks":{"description":"What could go wrong and how the plan guards against it.","type":"array","items":{"type":"object","additionalProperties":false,"required":["risk","mitigation"],"properties":{"risk":{"description":"What could go wrong.","type":"string"},"likelihood":{"description":"How likely it is.","enum":["low","medium","high"]},"impact":{"description":"How bad it would be.","enum":["low","medium","high"]},"mitigation":{"description":"How the plan prevents it or limits the damage.","type":"string"}}}}},"$defs":{"pgDuration":{"description":"A PostgreSQL duration: a number and a unit (ms, s, min, h, d), or 0 for no limit.","type":"string","pattern":"^(0|[0-9]+(ms|s|min|h|d))$"},"duration":{"description":"An estimated duration: a number and a unit (ms, s, min, h, d, w), for example 30s or 2h.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},"phase":{"description":"A phase: steps that run together, optionally behind a gate.","type":"object","additionalProperties":false,"required":["name","kind","steps"],"properties":{"name":{"description":"Phase name, unique in the plan; used in file names (NN-<name>.up.sql).","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$"},"kind":{"description":"expand adds without breaking old code; migrate moves data and switches code; contract removes what is no longer used.","enum":["expand","migrate","contract"]},"description":{"description":"What the phase achieves (Markdown).","type":"string"},"gate":{"description":"What must hold before the phase starts. Verified steps are re-checked at the top of the phase's up script.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"verified":{"description":"Ids of earlier steps whose verification queries must pass before this phase starts.","type":"array","minItems":1,"items":{"type":"string"}},"deploy":{"description":"Application deploy that must be live everywhere before this phase starts.","type":"string"},"wait":{"description":"Time to wait after the previous phase, for example 24h or 1w, to catch stragglers and errors.","$ref":"#/$defs/duration"},"approval":{"description":"Who must sign off before this phase starts.","type":"string"}}},"steps":{"description":"The steps of the phase, run in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/step"}}}},"step":{"description":"One step: SQL to run, a command, or manual instructions; with its rollback and verification.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"Step id, unique in the plan; gates refer to it.","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$"},"description":{"description":"What the step does and why (Markdown).","type":"string"},"sql":{"description":"One or more SQL statements, run in order. Give exactly one of sql, run or manual.","type":"string"},"run":{"description":"A shell command an operator runs (deploys, infrastructure). Give exactly one of sql, run or manual.","type":"string"},"manual":{"description":"Instructions an operator carries out by hand. Give exactly one of sql, run or manual.","type":"string"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","type":"object","additionalProperties":false,"required":["size"],"properties":{"size":{"description":"Rows per batch (by key range), for example 10000.","type":"integer","minimum":1},"key":{"description":"Indexed, unique, orderable column the batches walk over (default id).","type":"string","pattern":"^[a-z_][a-z0-9_]*$"},"pause":{"description":"Pause between batches to let replicas and autovacuum keep up (default none).","$ref":"#/$defs/pgDuration"}}},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore. Every step needs one.","$ref":"#/$defs/rollback"},"verify":{"description":"Queries that prove the step worked. Each returns one value compared with expect; the up script stops when one fails.","type":"array","items":{"$ref":"#/$defs/verification"}},"estimated_time":{"description":"How long the step is expected to take in production, for example 30s or 2h.","$ref":"#/$defs/duration"}}},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"SQL that undoes the step. Down scripts run rollbacks in reverse step order.","type":"string"},"run":{"description":"A shell command that undoes the step.","type":"string"},"manual":{"description":"Instructions to undo the step by hand.","type":"string"},"irreversible":{"description":"The step cannot be undone. Say so honestly, with data_loss and restore.","const":true},"data_loss":{"description":"Whether undoing the step (or being unable to) loses data. A step that loses data needs a backup in pre_migration.","type":"boolean"},"restore":{"description":"How to get the lost data back, for example from the pre-migration backup.","type":"string"}}},"verification":{"description":"A query returning one value, and the value expected.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://migc.dev/schema/plan/v1.json","title":"migc migration plan","description":"A database migration plan compiled by migc into a review report, SQL scripts, a timeline and on-call checklists.","type":"object","additionalProperties":false,"required":["migc","id","title","type","risk","engine","phases"],"properties":{"migc":{"description":"Plan format version. Always 1.","const":1},"id":{"description":"Stable kebab-case identifier of the plan, unique across the repository. Outputs go to out/<id>/.","type":"string","pattern":"^[a-z0-9]+(-[a-z0-9]+)*$"},"title":{"description":"One-line title shown at the top of the report.","type":"string","minLength":1},"type":{"description":"What the migration changes: schema (DDL), data (backfills, moves), code (application deploys only) or infrastructure (servers, versions, settings).","enum":["schema","data","code","infrastructure"]},"risk":{"description":"Declared risk. A plan that loses data must be at least high.","enum":["low","medium","high","critical"]},"engine":{"description":"Target database engine, optionally with its major version: postgresql or postgresql@15.","type":"string","pattern":"^postgresql(@[0-9]{2})?$"},"owner":{"description":"Person or team accountable for running the plan.","type":"string"},"overview":{"description":"Summary shown at the top of the report.","type":"object","additionalProperties":false,"properties":{"summary":{"description":"What the migration does and why, in a few sentences (Markdown).","type":"string"},"estimated_downtime":{"description":"Expected user-visible downtime, for example \"none\" or \"about 2 minutes of read-only mode\".","type":"string"},"rollback_complexity":{"description":"How hard rolling back is once the plan has run.","enum":["low","medium","high"]}}},"current_state":{"description":"The schema and behaviour before the migration (Markdown; SQL in fenced blocks).","type":"string"},"target_state":{"description":"The schema and behaviour after the migration (Markdown; SQL in fenced blocks).","type":"string"},"tables":{"description":"Size hints for the tables the plan touches, keyed by table name (optionally schema-qualified). Used to judge whether data changes must be batched.","type":"object","additionalProperties":{"type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"Approximate number of rows in production.","type":"integer","minimum":0},"size":{"description":"Approximate size on disk in production, for example \"40 GB\".","type":"string"}}}},"baseline":{"description":"The schema before the migration, used to rehearse the plan: inline SQL or a .sql file beside the plan.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"Inline SQL that creates the schema as it is before the migration.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that creates the schema as it is before the migration.","type":"string"}}},"fixtures":{"description":"Rows loaded after the baseline when rehearsing (migc verify), so data steps and batches have something to work on: SQL inline or in a file, and rows generated per table, for example users: { rows: 10000 }.","type":"object","properties":{"sql":{"description":"Inline SQL that inserts rows, run after the baseline.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that inserts rows; run after the baseline.","type":"string"}},"additionalProperties":{"description":"A table (optionally schema-qualified) to fill with generated rows: values follow each column's type, nullable columns get some NULLs, foreign keys point at existing rows.","type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"How many rows to generate (at most 1000000).","type":"integer","minimum":1,"maximum":1000000}}}},"settings":{"description":"Session settings written at the top of every emitted SQL script.","type":"object","additionalProperties":false,"properties":{"lock_timeout":{"description":"How long a statement may wait for a lock before giving up (default 5s). Short waits keep a blocked migration from queueing every other query behind it.","$ref":"#/$defs/pgDuration"},"statement_timeout":{"description":"How long one statement may run (default 15min). Batched steps lift it for their loop, since each batch commits on its own.","$ref":"#/$defs/pgDuration"}}},"pre_migration":{"description":"What must be done before the first phase starts.","type":"object","additionalProperties":false,"properties":{"backup":{"description":"The backup taken before the migration. Required when any step loses data.","type":"object","additionalProperties":false,"required":["command"],"properties":{"command":{"description":"The command that takes the backup, for example pg_dump -Fc -t users -f users.dump \"$DATABASE_URL\".","type":"string"},"verify":{"description":"How to check the backup is usable, for example a pg_restore --list.","type":"string"}}},"disk_space":{"description":"Free disk space needed on the database volume, and why (new columns, index builds, table rewrites).","type":"string"},"notify":{"description":"People or channels to tell before starting.","type":"array","items":{"type":"string"}},"staging_test":{"description":"How the plan was rehearsed on a production-like copy, and with what result.","type":"string"},"tasks":{"description":"Any other task to finish before the first phase.","type":"array","items":{"type":"string"}}}},"phases":{"description":"The phases in the order they run: expand (additive changes), then migrate (move data, switch code), then contract (remove what is no longer used).","type":"array","minItems":1,"items":{"$ref":"#/$defs/phase"}},"code_changes":{"description":"Application changes that ship alongside the plan.","type":"array","items":{"type":"object","additionalProperties":false,"required":["file","change","deploy_phase"],"properties":{"file":{"description":"File or component that changes.","type":"string"},"change":{"description":"What changes in it.","type":"string"},"deploy_phase":{"description":"Name of the phase this change is deployed in (before the phase's steps run).","type":"string"}}}},"rollback_plan":{"description":"How to roll back after each phase, for the people on call.","type":"array","items":{"type":"object","additionalProperties":false,"required":["phase","how","data_loss"],"properties":{"phase":{"description":"Name of the phase this entry rolls back.","type":"string"},"how":{"description":"How to roll back after this phase.","type":"string"},"data_loss":{"description":"Whether rolling back after this phase loses data.","type":"boolean"}}}},"timeline":{"description":"Milestones relative to the start of the migration (T-0), in chronological order.","type":"array","items":{"type":"object","additionalProperties":false,"required":["at","milestone"],"properties":{"at":{"description":"When, relative to T-0: T-1w, T-3d, T-2h, T-0, T+30min, T+1d, T+1w.","type":"string","pattern":"^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"},"milestone":{"description":"What happens then.","type":"string"},"phase":{"description":"Name of the phase that starts at this milestone.","type":"string"}}}},"risks":{"description":"What could go wrong and how the plan guards against it.","type":"array","items":{"type":"object","additionalProperties":false,"required":["risk","mitigation"],"properties":{"risk":{"description":"What could go wrong.","type":"string"},"likelihood":{"description":"How likely it is.","enum":["low","medium","high"]},"impact":{"description":"How bad it would be.","enum":["low","medium","high"]},"mitigation":{"description":"How the plan prevents it or limits the damage.","type":"string"}}}}},"$defs":{"pgDuration":{"description":"A PostgreSQL duration: a number and a unit (ms, s, min, h, d), or 0 for no limit.","type":"string","pattern":"^(0|[0-9]+(ms|s|min|h|d))$"},"duration":{"description":"An estimated duration: a number and a unit (ms, s, min, h, d, w), for example 30s or 2h.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},"phase":{"description":"A phase: steps that run together, optionally behind a gate.","type":"object","additionalProperties":false,"required":["name","kind","steps"],"properties":{"name":{"description":"Phase name, unique in the plan; used in file names (NN-<name>.up.sql).","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$"},"kind":{"description":"expand adds without breaking old code; migrate moves data and switches code; contract removes what is no longer used.","enum":["expand","migrate","contract"]},"description":{"description":"What the phase achieves (Markdown).","type":"string"},"gate":{"description":"What must hold before the phase starts. Verified steps are re-checked at the top of the phase's up script.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"verified":{"description":"Ids of earlier steps whose verification queries must pass before this phase starts.","type":"array","minItems":1,"items":{"type":"string"}},"deploy":{"description":"Application deploy that must be live everywhere before this phase starts.","type":"string"},"wait":{"description":"Time to wait after the previous phase, for example 24h or 1w, to catch stragglers and errors.","$ref":"#/$defs/duration"},"approval":{"description":"Who must sign off before this phase starts.","type":"string"}}},"steps":{"description":"The steps of the phase, run in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/step"}}}},"step":{"description":"One step: SQL to run, a command, or manual instructions; with its rollback and verification.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"Step id, unique in the plan; gates refer to it.","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$"},"description":{"description":"What the step does and why (Markdown).","type":"string"},"sql":{"description":"One or more SQL statements, run in order. Give exactly one of sql, run or manual.","type":"string"},"run":{"description":"A shell command an operator runs (deploys, infrastructure). Give exactly one of sql, run or manual.","type":"string"},"manual":{"description":"Instructions an operator carries out by hand. Give exactly one of sql, run or manual.","type":"string"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","type":"object","additionalProperties":false,"required":["size"],"properties":{"size":{"description":"Rows per batch (by key range), for example 10000.","type":"integer","minimum":1},"key":{"description":"Indexed, unique, orderable column the batches walk over (default id).","type":"string","pattern":"^[a-z_][a-z0-9_]*$"},"pause":{"description":"Pause between batches to let replicas and autovacuum keep up (default none).","$ref":"#/$defs/pgDuration"}}},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore. Every step needs one.","$ref":"#/$defs/rollback"},"verify":{"description":"Queries that prove the step worked. Each returns one value compared with expect; the up script stops when one fails.","type":"array","items":{"$ref":"#/$defs/verification"}},"estimated_time":{"description":"How long the step is expected to take in production, for example 30s or 2h.","$ref":"#/$defs/duration"}}},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"SQL that undoes the step. Down scripts run rollbacks in reverse step order.","type":"string"},"run":{"description":"A shell command that undoes the step.","type":"string"},"manual":{"description":"Instructions to undo the step by hand.","type":"string"},"irreversible":{"description":"The step cannot be undone. Say so honestly, with data_loss and restore.","const":true},"data_loss":{"description":"Whether undoing the step (or being unable to) loses data. A step that loses data needs a backup in pre_migration.","type":"boolean"},"restore":{"description":"How to get the lost data back, for example from the pre-migration backup.","type":"string"}}},"verification":{"description":"A query returning one value, and the value expected.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"}}}}};
 const schema32 = {"description":"A PostgreSQL duration: a number and a unit (ms, s, min, h, d), or 0 for no limit.","type":"string","pattern":"^(0|[0-9]+(ms|s|min|h|d))$"};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = func2Module.default ?? func2Module;
@@ -1267,12 +1267,15 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data.settings !== undefined){
-let data20 = data.settings;
+if(data.fixtures !== undefined){
+let data20 = data.fixtures;
 if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
 for(const key5 in data20){
-if(!((key5 === "lock_timeout") || (key5 === "statement_timeout"))){
-const err36 = {instancePath:instancePath+"/settings",schemaPath:"#/properties/settings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(!((key5 === "sql") || (key5 === "file"))){
+let data21 = data20[key5];
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+if(data21.rows === undefined){
+const err36 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/fixtures/additionalProperties/required",keyword:"required",params:{missingProperty: "rows"},message:"must have required property '"+"rows"+"'"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1281,12 +1284,9 @@ vErrors.push(err36);
 }
 errors++;
 }
-}
-if(data20.lock_timeout !== undefined){
-let data21 = data20.lock_timeout;
-if(typeof data21 === "string"){
-if(!pattern6.test(data21)){
-const err37 = {instancePath:instancePath+"/settings/lock_timeout",schemaPath:"#/$defs/pgDuration/pattern",keyword:"pattern",params:{pattern: "^(0|[0-9]+(ms|s|min|h|d))$"},message:"must match pattern \""+"^(0|[0-9]+(ms|s|min|h|d))$"+"\""};
+for(const key6 in data21){
+if(!(key6 === "rows")){
+const err37 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/fixtures/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1296,8 +1296,10 @@ vErrors.push(err37);
 errors++;
 }
 }
-else {
-const err38 = {instancePath:instancePath+"/settings/lock_timeout",schemaPath:"#/$defs/pgDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data21.rows !== undefined){
+let data22 = data21.rows;
+if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
+const err38 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rows",schemaPath:"#/properties/fixtures/additionalProperties/properties/rows/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1306,12 +1308,9 @@ vErrors.push(err38);
 }
 errors++;
 }
-}
-if(data20.statement_timeout !== undefined){
-let data22 = data20.statement_timeout;
-if(typeof data22 === "string"){
-if(!pattern6.test(data22)){
-const err39 = {instancePath:instancePath+"/settings/statement_timeout",schemaPath:"#/$defs/pgDuration/pattern",keyword:"pattern",params:{pattern: "^(0|[0-9]+(ms|s|min|h|d))$"},message:"must match pattern \""+"^(0|[0-9]+(ms|s|min|h|d))$"+"\""};
+if((typeof data22 == "number") && (isFinite(data22))){
+if(data22 > 1000000 || isNaN(data22)){
+const err39 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rows",schemaPath:"#/properties/fixtures/additionalProperties/properties/rows/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1320,9 +1319,8 @@ vErrors.push(err39);
 }
 errors++;
 }
-}
-else {
-const err40 = {instancePath:instancePath+"/settings/statement_timeout",schemaPath:"#/$defs/pgDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data22 < 1 || isNaN(data22)){
+const err40 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rows",schemaPath:"#/properties/fixtures/additionalProperties/properties/rows/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1333,8 +1331,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err41 = {instancePath:instancePath+"/settings",schemaPath:"#/properties/settings/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err41 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/fixtures/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1344,12 +1343,10 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data.pre_migration !== undefined){
-let data23 = data.pre_migration;
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-for(const key6 in data23){
-if(!(((((key6 === "backup") || (key6 === "disk_space")) || (key6 === "notify")) || (key6 === "staging_test")) || (key6 === "tasks"))){
-const err42 = {instancePath:instancePath+"/pre_migration",schemaPath:"#/properties/pre_migration/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+}
+if(data20.sql !== undefined){
+if(typeof data20.sql !== "string"){
+const err42 = {instancePath:instancePath+"/fixtures/sql",schemaPath:"#/properties/fixtures/properties/sql/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1359,11 +1356,9 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data23.backup !== undefined){
-let data24 = data23.backup;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-if(data24.command === undefined){
-const err43 = {instancePath:instancePath+"/pre_migration/backup",schemaPath:"#/properties/pre_migration/properties/backup/required",keyword:"required",params:{missingProperty: "command"},message:"must have required property '"+"command"+"'"};
+if(data20.file !== undefined){
+if(typeof data20.file !== "string"){
+const err43 = {instancePath:instancePath+"/fixtures/file",schemaPath:"#/properties/fixtures/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1372,9 +1367,10 @@ vErrors.push(err43);
 }
 errors++;
 }
-for(const key7 in data24){
-if(!((key7 === "command") || (key7 === "verify"))){
-const err44 = {instancePath:instancePath+"/pre_migration/backup",schemaPath:"#/properties/pre_migration/properties/backup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/fixtures",schemaPath:"#/properties/fixtures/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1384,9 +1380,12 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data24.command !== undefined){
-if(typeof data24.command !== "string"){
-const err45 = {instancePath:instancePath+"/pre_migration/backup/command",schemaPath:"#/properties/pre_migration/properties/backup/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.settings !== undefined){
+let data25 = data.settings;
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+for(const key7 in data25){
+if(!((key7 === "lock_timeout") || (key7 === "statement_timeout"))){
+const err45 = {instancePath:instancePath+"/settings",schemaPath:"#/properties/settings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1396,9 +1395,11 @@ vErrors.push(err45);
 errors++;
 }
 }
-if(data24.verify !== undefined){
-if(typeof data24.verify !== "string"){
-const err46 = {instancePath:instancePath+"/pre_migration/backup/verify",schemaPath:"#/properties/pre_migration/properties/backup/properties/verify/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data25.lock_timeout !== undefined){
+let data26 = data25.lock_timeout;
+if(typeof data26 === "string"){
+if(!pattern6.test(data26)){
+const err46 = {instancePath:instancePath+"/settings/lock_timeout",schemaPath:"#/$defs/pgDuration/pattern",keyword:"pattern",params:{pattern: "^(0|[0-9]+(ms|s|min|h|d))$"},message:"must match pattern \""+"^(0|[0-9]+(ms|s|min|h|d))$"+"\""};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1408,9 +1409,8 @@ vErrors.push(err46);
 errors++;
 }
 }
-}
 else {
-const err47 = {instancePath:instancePath+"/pre_migration/backup",schemaPath:"#/properties/pre_migration/properties/backup/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err47 = {instancePath:instancePath+"/settings/lock_timeout",schemaPath:"#/$defs/pgDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1420,9 +1420,11 @@ vErrors.push(err47);
 errors++;
 }
 }
-if(data23.disk_space !== undefined){
-if(typeof data23.disk_space !== "string"){
-const err48 = {instancePath:instancePath+"/pre_migration/disk_space",schemaPath:"#/properties/pre_migration/properties/disk_space/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data25.statement_timeout !== undefined){
+let data27 = data25.statement_timeout;
+if(typeof data27 === "string"){
+if(!pattern6.test(data27)){
+const err48 = {instancePath:instancePath+"/settings/statement_timeout",schemaPath:"#/$defs/pgDuration/pattern",keyword:"pattern",params:{pattern: "^(0|[0-9]+(ms|s|min|h|d))$"},message:"must match pattern \""+"^(0|[0-9]+(ms|s|min|h|d))$"+"\""};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1432,13 +1434,8 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data23.notify !== undefined){
-let data28 = data23.notify;
-if(Array.isArray(data28)){
-const len0 = data28.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data28[i0] !== "string"){
-const err49 = {instancePath:instancePath+"/pre_migration/notify/" + i0,schemaPath:"#/properties/pre_migration/properties/notify/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err49 = {instancePath:instancePath+"/settings/statement_timeout",schemaPath:"#/$defs/pgDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1450,7 +1447,7 @@ errors++;
 }
 }
 else {
-const err50 = {instancePath:instancePath+"/pre_migration/notify",schemaPath:"#/properties/pre_migration/properties/notify/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err50 = {instancePath:instancePath+"/settings",schemaPath:"#/properties/settings/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1460,9 +1457,12 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data23.staging_test !== undefined){
-if(typeof data23.staging_test !== "string"){
-const err51 = {instancePath:instancePath+"/pre_migration/staging_test",schemaPath:"#/properties/pre_migration/properties/staging_test/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.pre_migration !== undefined){
+let data28 = data.pre_migration;
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+for(const key8 in data28){
+if(!(((((key8 === "backup") || (key8 === "disk_space")) || (key8 === "notify")) || (key8 === "staging_test")) || (key8 === "tasks"))){
+const err51 = {instancePath:instancePath+"/pre_migration",schemaPath:"#/properties/pre_migration/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1472,13 +1472,11 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data23.tasks !== undefined){
-let data31 = data23.tasks;
-if(Array.isArray(data31)){
-const len1 = data31.length;
-for(let i1=0; i1<len1; i1++){
-if(typeof data31[i1] !== "string"){
-const err52 = {instancePath:instancePath+"/pre_migration/tasks/" + i1,schemaPath:"#/properties/pre_migration/properties/tasks/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data28.backup !== undefined){
+let data29 = data28.backup;
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
+if(data29.command === undefined){
+const err52 = {instancePath:instancePath+"/pre_migration/backup",schemaPath:"#/properties/pre_migration/properties/backup/required",keyword:"required",params:{missingProperty: "command"},message:"must have required property '"+"command"+"'"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1487,10 +1485,9 @@ vErrors.push(err52);
 }
 errors++;
 }
-}
-}
-else {
-const err53 = {instancePath:instancePath+"/pre_migration/tasks",schemaPath:"#/properties/pre_migration/properties/tasks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+for(const key9 in data29){
+if(!((key9 === "command") || (key9 === "verify"))){
+const err53 = {instancePath:instancePath+"/pre_migration/backup",schemaPath:"#/properties/pre_migration/properties/backup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1500,9 +1497,9 @@ vErrors.push(err53);
 errors++;
 }
 }
-}
-else {
-const err54 = {instancePath:instancePath+"/pre_migration",schemaPath:"#/properties/pre_migration/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data29.command !== undefined){
+if(typeof data29.command !== "string"){
+const err54 = {instancePath:instancePath+"/pre_migration/backup/command",schemaPath:"#/properties/pre_migration/properties/backup/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1512,11 +1509,9 @@ vErrors.push(err54);
 errors++;
 }
 }
-if(data.phases !== undefined){
-let data33 = data.phases;
-if(Array.isArray(data33)){
-if(data33.length < 1){
-const err55 = {instancePath:instancePath+"/phases",schemaPath:"#/properties/phases/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(data29.verify !== undefined){
+if(typeof data29.verify !== "string"){
+const err55 = {instancePath:instancePath+"/pre_migration/backup/verify",schemaPath:"#/properties/pre_migration/properties/backup/properties/verify/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -1525,16 +1520,10 @@ vErrors.push(err55);
 }
 errors++;
 }
-const len2 = data33.length;
-for(let i2=0; i2<len2; i2++){
-if(!(validate21(data33[i2], {instancePath:instancePath+"/phases/" + i2,parentData:data33,parentDataProperty:i2,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
-errors = vErrors.length;
-}
 }
 }
 else {
-const err56 = {instancePath:instancePath+"/phases",schemaPath:"#/properties/phases/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err56 = {instancePath:instancePath+"/pre_migration/backup",schemaPath:"#/properties/pre_migration/properties/backup/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -1544,15 +1533,9 @@ vErrors.push(err56);
 errors++;
 }
 }
-if(data.code_changes !== undefined){
-let data35 = data.code_changes;
-if(Array.isArray(data35)){
-const len3 = data35.length;
-for(let i3=0; i3<len3; i3++){
-let data36 = data35[i3];
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-if(data36.file === undefined){
-const err57 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
+if(data28.disk_space !== undefined){
+if(typeof data28.disk_space !== "string"){
+const err57 = {instancePath:instancePath+"/pre_migration/disk_space",schemaPath:"#/properties/pre_migration/properties/disk_space/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -1561,8 +1544,14 @@ vErrors.push(err57);
 }
 errors++;
 }
-if(data36.change === undefined){
-const err58 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "change"},message:"must have required property '"+"change"+"'"};
+}
+if(data28.notify !== undefined){
+let data33 = data28.notify;
+if(Array.isArray(data33)){
+const len0 = data33.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data33[i0] !== "string"){
+const err58 = {instancePath:instancePath+"/pre_migration/notify/" + i0,schemaPath:"#/properties/pre_migration/properties/notify/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -1571,8 +1560,10 @@ vErrors.push(err58);
 }
 errors++;
 }
-if(data36.deploy_phase === undefined){
-const err59 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "deploy_phase"},message:"must have required property '"+"deploy_phase"+"'"};
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/pre_migration/notify",schemaPath:"#/properties/pre_migration/properties/notify/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -1581,9 +1572,10 @@ vErrors.push(err59);
 }
 errors++;
 }
-for(const key8 in data36){
-if(!(((key8 === "file") || (key8 === "change")) || (key8 === "deploy_phase"))){
-const err60 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+}
+if(data28.staging_test !== undefined){
+if(typeof data28.staging_test !== "string"){
+const err60 = {instancePath:instancePath+"/pre_migration/staging_test",schemaPath:"#/properties/pre_migration/properties/staging_test/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -1593,9 +1585,13 @@ vErrors.push(err60);
 errors++;
 }
 }
-if(data36.file !== undefined){
-if(typeof data36.file !== "string"){
-const err61 = {instancePath:instancePath+"/code_changes/" + i3+"/file",schemaPath:"#/properties/code_changes/items/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data28.tasks !== undefined){
+let data36 = data28.tasks;
+if(Array.isArray(data36)){
+const len1 = data36.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data36[i1] !== "string"){
+const err61 = {instancePath:instancePath+"/pre_migration/tasks/" + i1,schemaPath:"#/properties/pre_migration/properties/tasks/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -1605,9 +1601,9 @@ vErrors.push(err61);
 errors++;
 }
 }
-if(data36.change !== undefined){
-if(typeof data36.change !== "string"){
-const err62 = {instancePath:instancePath+"/code_changes/" + i3+"/change",schemaPath:"#/properties/code_changes/items/properties/change/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err62 = {instancePath:instancePath+"/pre_migration/tasks",schemaPath:"#/properties/pre_migration/properties/tasks/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -1617,9 +1613,9 @@ vErrors.push(err62);
 errors++;
 }
 }
-if(data36.deploy_phase !== undefined){
-if(typeof data36.deploy_phase !== "string"){
-const err63 = {instancePath:instancePath+"/code_changes/" + i3+"/deploy_phase",schemaPath:"#/properties/code_changes/items/properties/deploy_phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err63 = {instancePath:instancePath+"/pre_migration",schemaPath:"#/properties/pre_migration/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1629,9 +1625,11 @@ vErrors.push(err63);
 errors++;
 }
 }
-}
-else {
-const err64 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.phases !== undefined){
+let data38 = data.phases;
+if(Array.isArray(data38)){
+if(data38.length < 1){
+const err64 = {instancePath:instancePath+"/phases",schemaPath:"#/properties/phases/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -1640,10 +1638,16 @@ vErrors.push(err64);
 }
 errors++;
 }
+const len2 = data38.length;
+for(let i2=0; i2<len2; i2++){
+if(!(validate21(data38[i2], {instancePath:instancePath+"/phases/" + i2,parentData:data38,parentDataProperty:i2,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+errors = vErrors.length;
+}
 }
 }
 else {
-const err65 = {instancePath:instancePath+"/code_changes",schemaPath:"#/properties/code_changes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err65 = {instancePath:instancePath+"/phases",schemaPath:"#/properties/phases/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -1653,15 +1657,15 @@ vErrors.push(err65);
 errors++;
 }
 }
-if(data.rollback_plan !== undefined){
-let data40 = data.rollback_plan;
+if(data.code_changes !== undefined){
+let data40 = data.code_changes;
 if(Array.isArray(data40)){
-const len4 = data40.length;
-for(let i4=0; i4<len4; i4++){
-let data41 = data40[i4];
+const len3 = data40.length;
+for(let i3=0; i3<len3; i3++){
+let data41 = data40[i3];
 if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
-if(data41.phase === undefined){
-const err66 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "phase"},message:"must have required property '"+"phase"+"'"};
+if(data41.file === undefined){
+const err66 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -1670,8 +1674,8 @@ vErrors.push(err66);
 }
 errors++;
 }
-if(data41.how === undefined){
-const err67 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "how"},message:"must have required property '"+"how"+"'"};
+if(data41.change === undefined){
+const err67 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "change"},message:"must have required property '"+"change"+"'"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -1680,8 +1684,8 @@ vErrors.push(err67);
 }
 errors++;
 }
-if(data41.data_loss === undefined){
-const err68 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "data_loss"},message:"must have required property '"+"data_loss"+"'"};
+if(data41.deploy_phase === undefined){
+const err68 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "deploy_phase"},message:"must have required property '"+"deploy_phase"+"'"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -1690,9 +1694,9 @@ vErrors.push(err68);
 }
 errors++;
 }
-for(const key9 in data41){
-if(!(((key9 === "phase") || (key9 === "how")) || (key9 === "data_loss"))){
-const err69 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+for(const key10 in data41){
+if(!(((key10 === "file") || (key10 === "change")) || (key10 === "deploy_phase"))){
+const err69 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -1702,9 +1706,9 @@ vErrors.push(err69);
 errors++;
 }
 }
-if(data41.phase !== undefined){
-if(typeof data41.phase !== "string"){
-const err70 = {instancePath:instancePath+"/rollback_plan/" + i4+"/phase",schemaPath:"#/properties/rollback_plan/items/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data41.file !== undefined){
+if(typeof data41.file !== "string"){
+const err70 = {instancePath:instancePath+"/code_changes/" + i3+"/file",schemaPath:"#/properties/code_changes/items/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1714,9 +1718,9 @@ vErrors.push(err70);
 errors++;
 }
 }
-if(data41.how !== undefined){
-if(typeof data41.how !== "string"){
-const err71 = {instancePath:instancePath+"/rollback_plan/" + i4+"/how",schemaPath:"#/properties/rollback_plan/items/properties/how/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data41.change !== undefined){
+if(typeof data41.change !== "string"){
+const err71 = {instancePath:instancePath+"/code_changes/" + i3+"/change",schemaPath:"#/properties/code_changes/items/properties/change/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1726,9 +1730,9 @@ vErrors.push(err71);
 errors++;
 }
 }
-if(data41.data_loss !== undefined){
-if(typeof data41.data_loss !== "boolean"){
-const err72 = {instancePath:instancePath+"/rollback_plan/" + i4+"/data_loss",schemaPath:"#/properties/rollback_plan/items/properties/data_loss/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data41.deploy_phase !== undefined){
+if(typeof data41.deploy_phase !== "string"){
+const err72 = {instancePath:instancePath+"/code_changes/" + i3+"/deploy_phase",schemaPath:"#/properties/code_changes/items/properties/deploy_phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1740,7 +1744,7 @@ errors++;
 }
 }
 else {
-const err73 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err73 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1752,7 +1756,7 @@ errors++;
 }
 }
 else {
-const err74 = {instancePath:instancePath+"/rollback_plan",schemaPath:"#/properties/rollback_plan/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err74 = {instancePath:instancePath+"/code_changes",schemaPath:"#/properties/code_changes/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1762,15 +1766,15 @@ vErrors.push(err74);
 errors++;
 }
 }
-if(data.timeline !== undefined){
-let data45 = data.timeline;
+if(data.rollback_plan !== undefined){
+let data45 = data.rollback_plan;
 if(Array.isArray(data45)){
-const len5 = data45.length;
-for(let i5=0; i5<len5; i5++){
-let data46 = data45[i5];
+const len4 = data45.length;
+for(let i4=0; i4<len4; i4++){
+let data46 = data45[i4];
 if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
-if(data46.at === undefined){
-const err75 = {instancePath:instancePath+"/timeline/" + i5,schemaPath:"#/properties/timeline/items/required",keyword:"required",params:{missingProperty: "at"},message:"must have required property '"+"at"+"'"};
+if(data46.phase === undefined){
+const err75 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "phase"},message:"must have required property '"+"phase"+"'"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1779,8 +1783,8 @@ vErrors.push(err75);
 }
 errors++;
 }
-if(data46.milestone === undefined){
-const err76 = {instancePath:instancePath+"/timeline/" + i5,schemaPath:"#/properties/timeline/items/required",keyword:"required",params:{missingProperty: "milestone"},message:"must have required property '"+"milestone"+"'"};
+if(data46.how === undefined){
+const err76 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "how"},message:"must have required property '"+"how"+"'"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1789,9 +1793,8 @@ vErrors.push(err76);
 }
 errors++;
 }
-for(const key10 in data46){
-if(!(((key10 === "at") || (key10 === "milestone")) || (key10 === "phase"))){
-const err77 = {instancePath:instancePath+"/timeline/" + i5,schemaPath:"#/properties/timeline/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+if(data46.data_loss === undefined){
+const err77 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "data_loss"},message:"must have required property '"+"data_loss"+"'"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1800,12 +1803,9 @@ vErrors.push(err77);
 }
 errors++;
 }
-}
-if(data46.at !== undefined){
-let data47 = data46.at;
-if(typeof data47 === "string"){
-if(!pattern15.test(data47)){
-const err78 = {instancePath:instancePath+"/timeline/" + i5+"/at",schemaPath:"#/properties/timeline/items/properties/at/pattern",keyword:"pattern",params:{pattern: "^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"},message:"must match pattern \""+"^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"+"\""};
+for(const key11 in data46){
+if(!(((key11 === "phase") || (key11 === "how")) || (key11 === "data_loss"))){
+const err78 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1815,8 +1815,9 @@ vErrors.push(err78);
 errors++;
 }
 }
-else {
-const err79 = {instancePath:instancePath+"/timeline/" + i5+"/at",schemaPath:"#/properties/timeline/items/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data46.phase !== undefined){
+if(typeof data46.phase !== "string"){
+const err79 = {instancePath:instancePath+"/rollback_plan/" + i4+"/phase",schemaPath:"#/properties/rollback_plan/items/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1826,9 +1827,9 @@ vErrors.push(err79);
 errors++;
 }
 }
-if(data46.milestone !== undefined){
-if(typeof data46.milestone !== "string"){
-const err80 = {instancePath:instancePath+"/timeline/" + i5+"/milestone",schemaPath:"#/properties/timeline/items/properties/milestone/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data46.how !== undefined){
+if(typeof data46.how !== "string"){
+const err80 = {instancePath:instancePath+"/rollback_plan/" + i4+"/how",schemaPath:"#/properties/rollback_plan/items/properties/how/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1838,9 +1839,9 @@ vErrors.push(err80);
 errors++;
 }
 }
-if(data46.phase !== undefined){
-if(typeof data46.phase !== "string"){
-const err81 = {instancePath:instancePath+"/timeline/" + i5+"/phase",schemaPath:"#/properties/timeline/items/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data46.data_loss !== undefined){
+if(typeof data46.data_loss !== "boolean"){
+const err81 = {instancePath:instancePath+"/rollback_plan/" + i4+"/data_loss",schemaPath:"#/properties/rollback_plan/items/properties/data_loss/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1852,7 +1853,7 @@ errors++;
 }
 }
 else {
-const err82 = {instancePath:instancePath+"/timeline/" + i5,schemaPath:"#/properties/timeline/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err82 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1864,7 +1865,7 @@ errors++;
 }
 }
 else {
-const err83 = {instancePath:instancePath+"/timeline",schemaPath:"#/properties/timeline/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err83 = {instancePath:instancePath+"/rollback_plan",schemaPath:"#/properties/rollback_plan/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1874,15 +1875,15 @@ vErrors.push(err83);
 errors++;
 }
 }
-if(data.risks !== undefined){
-let data50 = data.risks;
+if(data.timeline !== undefined){
+let data50 = data.timeline;
 if(Array.isArray(data50)){
-const len6 = data50.length;
-for(let i6=0; i6<len6; i6++){
-let data51 = data50[i6];
+const len5 = data50.length;
+for(let i5=0; i5<len5; i5++){
+let data51 = data50[i5];
 if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
-if(data51.risk === undefined){
-const err84 = {instancePath:instancePath+"/risks/" + i6,schemaPath:"#/properties/risks/items/required",keyword:"required",params:{missingProperty: "risk"},message:"must have required property '"+"risk"+"'"};
+if(data51.at === undefined){
+const err84 = {instancePath:instancePath+"/timeline/" + i5,schemaPath:"#/properties/timeline/items/required",keyword:"required",params:{missingProperty: "at"},message:"must have required property '"+"at"+"'"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1891,8 +1892,8 @@ vErrors.push(err84);
 }
 errors++;
 }
-if(data51.mitigation === undefined){
-const err85 = {instancePath:instancePath+"/risks/" + i6,schemaPath:"#/properties/risks/items/required",keyword:"required",params:{missingProperty: "mitigation"},message:"must have required property '"+"mitigation"+"'"};
+if(data51.milestone === undefined){
+const err85 = {instancePath:instancePath+"/timeline/" + i5,schemaPath:"#/properties/timeline/items/required",keyword:"required",params:{missingProperty: "milestone"},message:"must have required property '"+"milestone"+"'"};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1901,9 +1902,9 @@ vErrors.push(err85);
 }
 errors++;
 }
-for(const key11 in data51){
-if(!((((key11 === "risk") || (key11 === "likelihood")) || (key11 === "impact")) || (key11 === "mitigation"))){
-const err86 = {instancePath:instancePath+"/risks/" + i6,schemaPath:"#/properties/risks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+for(const key12 in data51){
+if(!(((key12 === "at") || (key12 === "milestone")) || (key12 === "phase"))){
+const err86 = {instancePath:instancePath+"/timeline/" + i5,schemaPath:"#/properties/timeline/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1913,9 +1914,11 @@ vErrors.push(err86);
 errors++;
 }
 }
-if(data51.risk !== undefined){
-if(typeof data51.risk !== "string"){
-const err87 = {instancePath:instancePath+"/risks/" + i6+"/risk",schemaPath:"#/properties/risks/items/properties/risk/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data51.at !== undefined){
+let data52 = data51.at;
+if(typeof data52 === "string"){
+if(!pattern15.test(data52)){
+const err87 = {instancePath:instancePath+"/timeline/" + i5+"/at",schemaPath:"#/properties/timeline/items/properties/at/pattern",keyword:"pattern",params:{pattern: "^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"},message:"must match pattern \""+"^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"+"\""};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1925,10 +1928,8 @@ vErrors.push(err87);
 errors++;
 }
 }
-if(data51.likelihood !== undefined){
-let data53 = data51.likelihood;
-if(!(((data53 === "low") || (data53 === "medium")) || (data53 === "high"))){
-const err88 = {instancePath:instancePath+"/risks/" + i6+"/likelihood",schemaPath:"#/properties/risks/items/properties/likelihood/enum",keyword:"enum",params:{allowedValues: schema31.properties.risks.items.properties.likelihood.enum},message:"must be equal to one of the allowed values"};
+else {
+const err88 = {instancePath:instancePath+"/timeline/" + i5+"/at",schemaPath:"#/properties/timeline/items/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1938,10 +1939,9 @@ vErrors.push(err88);
 errors++;
 }
 }
-if(data51.impact !== undefined){
-let data54 = data51.impact;
-if(!(((data54 === "low") || (data54 === "medium")) || (data54 === "high"))){
-const err89 = {instancePath:instancePath+"/risks/" + i6+"/impact",schemaPath:"#/properties/risks/items/properties/impact/enum",keyword:"enum",params:{allowedValues: schema31.properties.risks.items.properties.impact.enum},message:"must be equal to one of the allowed values"};
+if(data51.milestone !== undefined){
+if(typeof data51.milestone !== "string"){
+const err89 = {instancePath:instancePath+"/timeline/" + i5+"/milestone",schemaPath:"#/properties/timeline/items/properties/milestone/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1951,9 +1951,9 @@ vErrors.push(err89);
 errors++;
 }
 }
-if(data51.mitigation !== undefined){
-if(typeof data51.mitigation !== "string"){
-const err90 = {instancePath:instancePath+"/risks/" + i6+"/mitigation",schemaPath:"#/properties/risks/items/properties/mitigation/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data51.phase !== undefined){
+if(typeof data51.phase !== "string"){
+const err90 = {instancePath:instancePath+"/timeline/" + i5+"/phase",schemaPath:"#/properties/timeline/items/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1965,7 +1965,7 @@ errors++;
 }
 }
 else {
-const err91 = {instancePath:instancePath+"/risks/" + i6,schemaPath:"#/properties/risks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err91 = {instancePath:instancePath+"/timeline/" + i5,schemaPath:"#/properties/timeline/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1977,7 +1977,7 @@ errors++;
 }
 }
 else {
-const err92 = {instancePath:instancePath+"/risks",schemaPath:"#/properties/risks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err92 = {instancePath:instancePath+"/timeline",schemaPath:"#/properties/timeline/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1987,14 +1987,127 @@ vErrors.push(err92);
 errors++;
 }
 }
-}
-else {
-const err93 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.risks !== undefined){
+let data55 = data.risks;
+if(Array.isArray(data55)){
+const len6 = data55.length;
+for(let i6=0; i6<len6; i6++){
+let data56 = data55[i6];
+if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
+if(data56.risk === undefined){
+const err93 = {instancePath:instancePath+"/risks/" + i6,schemaPath:"#/properties/risks/items/required",keyword:"required",params:{missingProperty: "risk"},message:"must have required property '"+"risk"+"'"};
 if(vErrors === null){
 vErrors = [err93];
 }
 else {
 vErrors.push(err93);
+}
+errors++;
+}
+if(data56.mitigation === undefined){
+const err94 = {instancePath:instancePath+"/risks/" + i6,schemaPath:"#/properties/risks/items/required",keyword:"required",params:{missingProperty: "mitigation"},message:"must have required property '"+"mitigation"+"'"};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+for(const key13 in data56){
+if(!((((key13 === "risk") || (key13 === "likelihood")) || (key13 === "impact")) || (key13 === "mitigation"))){
+const err95 = {instancePath:instancePath+"/risks/" + i6,schemaPath:"#/properties/risks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+}
+if(data56.risk !== undefined){
+if(typeof data56.risk !== "string"){
+const err96 = {instancePath:instancePath+"/risks/" + i6+"/risk",schemaPath:"#/properties/risks/items/properties/risk/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+}
+if(data56.likelihood !== undefined){
+let data58 = data56.likelihood;
+if(!(((data58 === "low") || (data58 === "medium")) || (data58 === "high"))){
+const err97 = {instancePath:instancePath+"/risks/" + i6+"/likelihood",schemaPath:"#/properties/risks/items/properties/likelihood/enum",keyword:"enum",params:{allowedValues: schema31.properties.risks.items.properties.likelihood.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+if(data56.impact !== undefined){
+let data59 = data56.impact;
+if(!(((data59 === "low") || (data59 === "medium")) || (data59 === "high"))){
+const err98 = {instancePath:instancePath+"/risks/" + i6+"/impact",schemaPath:"#/properties/risks/items/properties/impact/enum",keyword:"enum",params:{allowedValues: schema31.properties.risks.items.properties.impact.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+if(data56.mitigation !== undefined){
+if(typeof data56.mitigation !== "string"){
+const err99 = {instancePath:instancePath+"/risks/" + i6+"/mitigation",schemaPath:"#/properties/risks/items/properties/mitigation/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+}
+}
+else {
+const err100 = {instancePath:instancePath+"/risks/" + i6,schemaPath:"#/properties/risks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+}
+else {
+const err101 = {instancePath:instancePath+"/risks",schemaPath:"#/properties/risks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+}
+}
+else {
+const err102 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
 }
 errors++;
 }

@@ -1,0 +1,98 @@
+import { parseSql } from '../sql/parser.js';
+import type { ScriptBlock } from '../emit/sql/blocks.js';
+import type { SqlSession } from './run-script.js';
+
+/** A relation lock a statement took: "AccessExclusiveLock on public.users". */
+export interface ObservedLock {
+  readonly mode: string;
+  readonly relation: string;
+}
+
+export interface StatementRun {
+  /** Which block of the script it belongs to (the step it runs or undoes, or a gate check). */
+  readonly source?: ScriptBlock['source'];
+  readonly text: string;
+  /** Offset of the statement in the script. */
+  readonly offset: number;
+  readonly ms: number;
+  readonly error?: string;
+  /** Locks taken, read from pg_locks inside the statement's transaction; undefined outside one. */
+  readonly locks?: readonly ObservedLock[];
+  /** Tables whose storage was replaced (relfilenode changed): rewritten. */
+  readonly rewritten: readonly string[];
+}
+
+const userRelations = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp%'";
+
+async function heldLocks(session: SqlSession): Promise<Set<string>> {
+  const { rows } = await session.query<{ mode: string; relation: string }>(
+    `SELECT l.mode, n.nspname || '.' || c.relname AS relation
+       FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND c.relkind IN ('r', 'p', 'm') AND ${userRelations}`,
+  );
+  return new Set(rows.map((r) => `${r.mode}\t${r.relation}`));
+}
+
+async function storage(session: SqlSession): Promise<Map<string, string>> {
+  const { rows } = await session.query<{ oid: string; relation: string; node: string }>(
+    `SELECT c.oid::text AS oid, n.nspname || '.' || c.relname AS relation, c.relfilenode::text AS node
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'm') AND ${userRelations}`,
+  );
+  return new Map(rows.map((r) => [`${r.oid}\t${r.relation}`, r.node]));
+}
+
+/** Where each block's SQL stands in the rendered script, to attribute statements to steps. */
+function blockRanges(script: string, blocks: readonly ScriptBlock[]) {
+  const ranges: { start: number; end: number; source: ScriptBlock['source'] }[] = [];
+  let from = 0;
+  for (const b of blocks) {
+    if (!b.sql) continue;
+    const at = script.indexOf(b.sql, from);
+    if (at < 0) continue; // a custom template that rewrites the SQL: statements stay unattributed
+    ranges.push({ start: at, end: at + b.sql.length, source: b.source });
+    from = at + b.sql.length;
+  }
+  return ranges;
+}
+
+/**
+ * Runs a script as psql does, statement by statement, stopping at the first error, and records
+ * for each statement its time, the locks it added inside its transaction and the tables it
+ * rewrote. The extra catalog reads run in the same transaction and lock no user table.
+ */
+export async function runObserved(session: SqlSession, script: string, blocks: readonly ScriptBlock[]): Promise<{ runs: StatementRun[]; ok: boolean }> {
+  const parsed = parseSql(script);
+  if (!parsed.ok) return { ok: false, runs: [{ text: script.slice(parsed.offset, parsed.offset + 60), offset: parsed.offset, ms: 0, error: parsed.message, rewritten: [] }] };
+  const ranges = blockRanges(script, blocks);
+  const runs: StatementRun[] = [];
+  let inTransaction = false;
+  for (const statement of parsed.statements) {
+    const kind = Object.keys(statement.ast)[0];
+    const control = kind === 'TransactionStmt' ? String((statement.ast as { TransactionStmt: { kind: string } }).TransactionStmt.kind) : undefined;
+    const source = ranges.find((r) => statement.start >= r.start && statement.start < r.end)?.source;
+    const observe = inTransaction && !control;
+    const locksBefore = observe ? await heldLocks(session) : undefined;
+    const storageBefore = control ? undefined : await storage(session);
+    const started = performance.now();
+    try {
+      await session.exec(statement.text);
+    } catch (e) {
+      await session.exec('ROLLBACK').catch(() => undefined);
+      runs.push({ ...(source ? { source } : {}), text: statement.text, offset: statement.start, ms: performance.now() - started, error: (e as Error).message, rewritten: [] });
+      return { ok: false, runs };
+    }
+    const ms = performance.now() - started;
+    if (control === 'TRANS_STMT_BEGIN' || control === 'TRANS_STMT_START') inTransaction = true;
+    if (control === 'TRANS_STMT_COMMIT' || control === 'TRANS_STMT_ROLLBACK') inTransaction = false;
+    if (control) continue;
+    const locks = locksBefore ? [...(await heldLocks(session))].filter((l) => !locksBefore.has(l)).sort().map((l) => {
+      const [mode, relation] = l.split('\t') as [string, string];
+      return { mode, relation };
+    }) : undefined;
+    const storageAfter = await storage(session);
+    const rewritten = [...storageBefore!].filter(([key, node]) => storageAfter.has(key) && storageAfter.get(key) !== node).map(([key]) => key.split('\t')[1]!).sort();
+    runs.push({ ...(source ? { source } : {}), text: statement.text, offset: statement.start, ms, ...(locks ? { locks } : {}), rewritten });
+  }
+  return { ok: true, runs };
+}

@@ -1,0 +1,287 @@
+import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
+import { downScript, phaseHasSql, scriptFileName, upScript } from '../emit/sql/blocks.js';
+import type { Phase, Plan } from '../normalize/model.js';
+import type { Engine, RehearsalDatabase } from './engine.js';
+import { fillOrder, FixtureError, generateRows } from './fixtures.js';
+import { runObserved, type ObservedLock, type StatementRun } from './observe.js';
+import { runScript } from './run-script.js';
+import { changedColumns, dataSnapshot, diffSnapshots, schemaSnapshot, type DataSnapshot, type SchemaSnapshot } from './snapshot.js';
+
+export type Direction = 'up' | 'down' | 'again';
+export type Status = 'ok' | 'failed' | 'irreversible' | 'not run';
+
+export interface ScriptResult {
+  readonly status: Status;
+  readonly ms: number;
+  readonly runs: readonly StatementRun[];
+}
+
+export interface PhaseResult {
+  readonly number: number;
+  readonly name: string;
+  readonly up: ScriptResult;
+  readonly down: ScriptResult & { readonly note?: string };
+  readonly again: ScriptResult;
+}
+
+/** One step's outcome in each direction, with what was observed while it ran. */
+export interface StepResult {
+  readonly phase: string;
+  readonly step: string;
+  readonly up: Status;
+  readonly down: Status;
+  readonly upMs: number;
+  readonly locks: readonly ObservedLock[];
+  readonly rewritten: readonly string[];
+}
+
+export interface RehearsalResult {
+  readonly file: string;
+  readonly planId: string;
+  readonly engine: string;
+  readonly ok: boolean;
+  /** Why nothing was rehearsed (a plan without SQL), if so. */
+  readonly skipped?: string;
+  readonly phases: readonly PhaseResult[];
+  readonly steps: readonly StepResult[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+interface Snapshot {
+  readonly schema: SchemaSnapshot;
+  readonly data: DataSnapshot;
+}
+
+const notRun: ScriptResult = { status: 'not run', ms: 0, runs: [] };
+
+async function snapshot(db: RehearsalDatabase): Promise<Snapshot> {
+  return { schema: await schemaSnapshot(db), data: await dataSnapshot(db) };
+}
+
+/**
+ * Rehearses a plan as a careful engineer would on a production copy: load the baseline and
+ * fixtures, run each phase's up script exactly as `migc build` writes it, then each down script
+ * in reverse, checking after each that the schema (and, unless the phase declares data loss,
+ * the data) is as it was before that phase; then run the up scripts again. Phases from the
+ * first one with an irreversible step on are rehearsed forward in a second database, and their
+ * rollback must refuse as declared.
+ */
+export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, string>, engine: Engine): Promise<RehearsalResult> {
+  const diagnostics: Diagnostic[] = [];
+  const base = { file: plan.file, planId: plan.id, engine: engine.label };
+  const phases = plan.phases;
+  if (!phases.some(phaseHasSql)) {
+    return { ...base, ok: true, skipped: 'no SQL to rehearse', phases: [], steps: [], diagnostics };
+  }
+  if (!plan.baseline) {
+    diagnostics.push({
+      code: 'MG063', severity: 'error', file: plan.file, span: plan.spans.id,
+      message: `plan "${plan.id}" has SQL but no baseline to rehearse it on`,
+      help: 'Add baseline: { file: <schema>.sql } (the schema before the migration), and fixtures: for rows.',
+    });
+    return { ...base, ok: false, phases: [], steps: [], diagnostics };
+  }
+
+  const results = new Map<string, { up: ScriptResult; down: ScriptResult & { note?: string }; again: ScriptResult }>(
+    phases.map((p) => [p.name, { up: notRun, down: notRun, again: notRun }]),
+  );
+  const firstIrreversible = phases.findIndex((p) => p.steps.some((s) => s.rollback?.kind === 'irreversible'));
+  const reversibleCount = firstIrreversible < 0 ? phases.length : firstIrreversible;
+
+  const stepSpan = (phase: Phase, run?: StatementRun): Span => {
+    const id = run?.source?.stepId;
+    if (run?.source?.kind === 'gate') return phase.gate?.span ?? phase.span;
+    return phase.steps.find((s) => s.id === id)?.span ?? phase.span;
+  };
+
+  const run = async (db: RehearsalDatabase, phase: Phase, direction: Direction): Promise<ScriptResult> => {
+    if (!phaseHasSql(phase)) return notRun;
+    const view = direction === 'down' ? downScript(plan, phase) : upScript(plan, phase);
+    const script = scripts.get(scriptFileName(phase, direction === 'down' ? 'down' : 'up'));
+    if (script === undefined) return notRun;
+    const started = performance.now();
+    const { ok, runs } = await runObserved(db, script, view.blocks);
+    const ms = performance.now() - started;
+    if (ok) return { status: 'ok', ms, runs };
+    const failed = runs[runs.length - 1]!;
+    const irreversible = direction === 'down' && /migc: step "[^"]+" is irreversible/.test(failed.error ?? '');
+    if (!irreversible) {
+      const what = failed.source ? `${failed.source.kind === 'gate' ? 'gate check of' : 'step'} "${failed.source.stepId}"` : 'a statement';
+      const when = direction === 'again' ? 'running it again after the rollback' : direction === 'down' ? 'rolling it back' : 'running it';
+      diagnostics.push({
+        code: 'MG060', severity: 'error', file: plan.file, span: stepSpan(phase, failed),
+        message: `phase "${phase.name}" failed while ${when}: ${what}: ${failed.error}`,
+        help: `The statement: ${oneLine(failed.text)}`,
+      });
+    }
+    return { status: irreversible ? 'irreversible' : 'failed', ms, runs };
+  };
+
+  /**
+   * Rolls back phase i and checks the database is as it was before it. Columns a declared
+   * data-losing rollback changed are set aside: earlier phases cannot be held to them.
+   */
+  const lost = new Set<string>();
+  const rollBack = async (db: RehearsalDatabase, i: number, before: Snapshot): Promise<boolean> => {
+    const phase = phases[i]!;
+    const down = await run(db, phase, 'down');
+    results.get(phase.name)!.down = down;
+    if (down.status !== 'ok') return false;
+    const after = await snapshot(db);
+    const schema = diffSnapshots(before.schema, after.schema);
+    if (schema.missing.length || schema.extra.length) {
+      diagnostics.push({
+        code: 'MG061', severity: 'error', file: plan.file, span: phase.span,
+        message: `rolling back phase "${phase.name}" does not restore the schema: ${describeDiff(schema)}`,
+        help: 'Make the rollbacks of this phase undo everything its steps create or change (indexes, constraints, defaults, triggers).',
+      });
+      results.get(phase.name)!.down = { ...down, status: 'failed' };
+      return true;
+    }
+    const changed = changedColumns(before.data, after.data, lost);
+    if (changed.length) {
+      const lossy = phase.steps.filter((s) => s.rollback?.dataLoss).map((s) => s.id);
+      if (lossy.length) {
+        for (const c of changed) lost.add(c);
+        results.get(phase.name)!.down = { ...down, note: `${changed.join(', ')} differ${changed.length === 1 ? 's' : ''} after the rollback, as declared (${lossy.join(', ')} loses data)` };
+      } else {
+        diagnostics.push({
+          code: 'MG062', severity: 'error', file: plan.file, span: phase.span,
+          message: `rolling back phase "${phase.name}" changes ${changed.join(', ')}, but no step of it declares data loss`,
+          help: 'Make the rollback restore the data, or mark the step that loses it with data_loss: true and restore: how to get it back.',
+        });
+        results.get(phase.name)!.down = { ...down, status: 'failed' };
+      }
+    }
+    return true;
+  };
+
+  const setUp = async (): Promise<RehearsalDatabase | undefined> => {
+    const db = await engine.open();
+    const fail = async (what: string, error: string) => {
+      diagnostics.push({
+        code: 'MG063', severity: 'error', file: plan.file, span: plan.spans.id,
+        message: `the ${what} does not load on ${engine.label}: ${error}`,
+        help: `Fix the ${what} so it runs on an empty database.`,
+      });
+      await db.close();
+      return undefined;
+    };
+    const baseline = await runScript(db, plan.baseline!.sql);
+    if (!baseline.ok) return fail('baseline', baseline.error);
+    if (plan.fixtures?.sql) {
+      const fixtures = await runScript(db, plan.fixtures.sql);
+      if (!fixtures.ok) return fail('fixtures SQL', fixtures.error);
+    }
+    try {
+      for (const table of await fillOrder(db, (plan.fixtures?.generate ?? []).map((g) => g.table))) {
+        await generateRows(db, table, plan.fixtures!.generate.find((g) => g.table === table)!.rows);
+      }
+    } catch (e) {
+      return fail('generated fixtures', e instanceof FixtureError ? e.message : (e as Error).message);
+    }
+    return db;
+  };
+
+  // Pass 1: the reversible phases, up, down one by one, and up again.
+  const db = await setUp();
+  if (db) {
+    try {
+      const before: Snapshot[] = [];
+      let reached = 0;
+      for (; reached < reversibleCount; reached++) {
+        before.push(await snapshot(db));
+        const up = await run(db, phases[reached]!, 'up');
+        results.get(phases[reached]!.name)!.up = up;
+        if (up.status === 'failed') break;
+      }
+      const allUp = reached === reversibleCount;
+      let rolledBack = allUp;
+      for (let i = Math.min(reached, reversibleCount - 1); allUp && i >= 0; i--) {
+        if (!(await rollBack(db, i, before[i]!))) {
+          rolledBack = false;
+          break;
+        }
+      }
+      for (let i = 0; rolledBack && i < reversibleCount; i++) {
+        const again = await run(db, phases[i]!, 'again');
+        results.get(phases[i]!.name)!.again = again;
+        if (again.status === 'failed') break;
+      }
+    } finally {
+      await db.close();
+    }
+  }
+
+  // Pass 2: every phase forward on a fresh database; the irreversible phase must refuse to roll back.
+  if (firstIrreversible >= 0 && db && !diagnostics.length) {
+    const db2 = await setUp();
+    if (db2) {
+      try {
+        const before: Snapshot[] = [];
+        let ok = true;
+        for (let i = 0; i < phases.length && ok; i++) {
+          before.push(await snapshot(db2));
+          const up = await run(db2, phases[i]!, 'up');
+          if (i >= firstIrreversible) results.get(phases[i]!.name)!.up = up;
+          ok = up.status !== 'failed';
+        }
+        for (let i = phases.length - 1; ok && i > firstIrreversible; i--) ok = await rollBack(db2, i, before[i]!);
+        if (ok) {
+          const phase = phases[firstIrreversible]!;
+          const down = await run(db2, phase, 'down');
+          results.get(phase.name)!.down = down.status === 'irreversible' ? { ...down, note: 'stops at the irreversible step, as declared' } : down;
+          if (down.status === 'ok') {
+            diagnostics.push({
+              code: 'MG061', severity: 'error', file: plan.file, span: phase.span,
+              message: `phase "${phase.name}" declares an irreversible step, but its down script ran to the end`,
+              help: 'Check the rollback of the irreversible step.',
+            });
+          }
+        }
+      } finally {
+        await db2.close();
+      }
+    }
+  }
+
+  const phaseResults: PhaseResult[] = phases.map((p) => ({ number: p.number, name: p.name, ...results.get(p.name)! }));
+  return { ...base, ok: diagnostics.length === 0, phases: phaseResults, steps: stepResults(plan, phaseResults), diagnostics };
+}
+
+function stepResults(plan: Plan, phases: readonly PhaseResult[]): StepResult[] {
+  return plan.phases.flatMap((phase, i) => {
+    const r = phases[i]!;
+    return phase.steps.map((step) => {
+      const mine = (s: ScriptResult) => s.runs.filter((x) => x.source?.kind === 'step' && x.source.stepId === step.id);
+      /** A step's status in one script: its own statements decide; none run means not reached. */
+      const status = (s: ScriptResult, runs: readonly StatementRun[]): Status => {
+        if (s.status === 'not run' || runs.length === 0) return 'not run';
+        if (runs.some((x) => x.error)) return s.status === 'irreversible' ? 'irreversible' : 'failed';
+        return 'ok';
+      };
+      const up = mine(r.up);
+      const down = mine(r.down);
+      const locks = new Map(up.flatMap((x) => x.locks ?? []).map((l) => [`${l.mode} ${l.relation}`, l]));
+      return {
+        phase: phase.name,
+        step: step.id,
+        up: step.action?.kind === 'sql' ? status(r.up, up) : 'not run',
+        down: step.rollback?.kind === 'sql' || step.rollback?.kind === 'irreversible' ? status(r.down, down) : 'not run',
+        upMs: up.reduce((n, x) => n + x.ms, 0),
+        locks: [...locks.values()].sort((a, b) => (a.relation + a.mode).localeCompare(b.relation + b.mode)),
+        rewritten: [...new Set(up.flatMap((x) => x.rewritten))].sort(),
+      };
+    });
+  });
+}
+
+function oneLine(sql: string): string {
+  const s = sql.replace(/\s+/g, ' ').trim();
+  return s.length > 160 ? `${s.slice(0, 157)}...` : s;
+}
+
+function describeDiff(diff: { missing: string[]; extra: string[] }): string {
+  const parts = [...diff.missing.map((l) => `missing ${l}`), ...diff.extra.map((l) => `left behind ${l}`)];
+  return parts.slice(0, 3).join('; ') + (parts.length > 3 ? `; and ${parts.length - 3} more` : '');
+}

@@ -1,0 +1,141 @@
+import { readdirSync } from 'node:fs';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compile, type CompileResult } from '../src/compile.js';
+import { nodeHost } from '../src/host.js';
+import { pgliteEngine, serverEngine, type Engine } from '../src/verify/engine.js';
+import { rehearsePlan, type RehearsalResult } from '../src/verify/rehearse.js';
+import { builtinTemplates, root } from './helpers.js';
+
+/**
+ * migc verify on real engines: PGlite always; a real PostgreSQL server when
+ * MIGC_TEST_DATABASE_URL is set (.ci/run starts one; under CI=true it must be set).
+ */
+const serverUrl = process.env.MIGC_TEST_DATABASE_URL;
+const examples = readdirSync(`${root}plans`).filter((f) => f.endsWith('.yaml')).sort().map((f) => `plans/${f}`);
+const broken = readdirSync(`${root}test/fixtures/verify`).filter((f) => f.endsWith('.yaml')).sort().map((f) => `test/fixtures/verify/${f}`);
+
+let compiled: CompileResult;
+beforeAll(async () => {
+  compiled = await compile({ files: [...examples, ...broken], templates: builtinTemplates() }, nodeHost(root));
+  expect(compiled.diagnostics).toEqual([]);
+});
+
+async function rehearse(engine: Engine, file: string): Promise<RehearsalResult> {
+  const p = compiled.plans.find((x) => x.file === file)!;
+  const scripts = new Map(p.outputs.map((o) => [o.path.slice(p.plan!.id.length + 1), o.contents]));
+  return rehearsePlan(p.plan!, scripts, engine);
+}
+
+/** Diagnostics as `line code`, with the line computed in the plan file. */
+function where(result: RehearsalResult): string[] {
+  return result.diagnostics.map((d) => `${compiled.sources.get(d.file)!.position(d.span!.start).line} ${d.code}`);
+}
+
+function engineSuite(name: string, makeEngine: () => Promise<Engine>) {
+  describe(name, () => {
+    let engine: Engine;
+    beforeAll(async () => {
+      engine = await makeEngine();
+    });
+    afterAll(async () => engine?.dispose());
+
+    it.each(examples)('%s rehearses green: up, down phase by phase (schema and data checked), up again', async (file) => {
+      const result = await rehearse(engine, file);
+      expect(result.diagnostics).toEqual([]);
+      expect(result.ok).toBe(true);
+      for (const phase of result.phases) {
+        expect(['ok', 'not run']).toContain(phase.up.status);
+        expect(['ok', 'irreversible', 'not run']).toContain(phase.down.status);
+      }
+    });
+
+    it('notes the data a declared data-losing rollback changes, and only that', async () => {
+      const result = await rehearse(engine, 'plans/email-verified.yaml');
+      expect(result.phases.map((p) => p.down.note ?? null)).toEqual([
+        null, null, 'public.users.verification_date differs after the rollback, as declared (drop-verification-date loses data)',
+      ]);
+    });
+
+    it('stops an irreversible rollback as declared', async () => {
+      const result = await rehearse(engine, 'plans/lowercase-emails.yaml');
+      expect(result.phases.map((p) => p.down.status)).toEqual(['ok', 'ok', 'irreversible']);
+      expect(result.steps.find((s) => s.step === 'drop-originals')!.down).toBe('irreversible');
+    });
+
+    it('observes the locks each statement takes inside its transaction', async () => {
+      const result = await rehearse(engine, 'plans/rename-user-name.yaml');
+      const step = (id: string) => result.steps.find((s) => s.step === id)!;
+      expect(step('add-full-name').locks).toContainEqual({ mode: 'AccessExclusiveLock', relation: 'public.users' });
+      expect(step('sync-trigger').locks).toContainEqual({ mode: 'ShareRowExclusiveLock', relation: 'public.users' });
+      expect(step('add-full-name').rewritten).toEqual([]);
+    });
+
+    it('sees a table rewrite (the relation gets new storage)', async () => {
+      const { compileFiles } = await import('./helpers.js');
+      const plan = `migc: 1
+id: rewrite
+title: Rewrite
+type: schema
+risk: high
+engine: postgresql
+baseline:
+  sql: CREATE TABLE t (id bigint PRIMARY KEY, n integer NOT NULL);
+fixtures:
+  t: { rows: 50 }
+phases:
+  - name: expand
+    kind: expand
+    steps:
+      - id: widen
+        sql: ALTER TABLE t ALTER COLUMN n TYPE bigint;
+        rollback:
+          sql: ALTER TABLE t ALTER COLUMN n TYPE integer;
+`;
+      const r = await compileFiles({ 'plans/p.yaml': plan }, { emit: true });
+      const p = r.plans[0]!;
+      const result = await rehearsePlan(p.plan!, new Map(p.outputs.map((o) => [o.path.slice(p.plan!.id.length + 1), o.contents])), engine);
+      expect(result.ok).toBe(true);
+      expect(result.steps[0]!.rewritten).toEqual(['public.t']);
+    });
+
+    it.each([
+      ['test/fixtures/verify/rollback-forgets-index.yaml', ['17 MG061', '20 MG060'], /left behind index public\.users_name_idx/],
+      ['test/fixtures/verify/verification-fails.yaml', ['20 MG060'], /verification 1 of step "mark-verified" failed: expected = 0, got \d+/],
+      ['test/fixtures/verify/not-null-with-nulls.yaml', ['20 MG060'], /column "verification_date" of relation "users" contains null values/],
+      ['test/fixtures/verify/rollback-loses-data.yaml', ['17 MG062'], /changes public\.users\.name, but no step of it declares data loss/],
+    ])('catches %s', async (file, expected, message) => {
+      const result = await rehearse(engine, file);
+      expect(result.ok).toBe(false);
+      expect(where(result)).toEqual(expected);
+      expect(result.diagnostics[0]!.message).toMatch(message);
+    });
+  });
+}
+
+engineSuite('on PGlite', pgliteEngine);
+
+if (serverUrl) {
+  engineSuite('on a real PostgreSQL server', () => serverEngine(serverUrl));
+
+  it('leaves no database behind on the server, and touches no other database', async () => {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      const leftovers = await client.query("SELECT datname FROM pg_database WHERE datname LIKE 'migc_rehearsal_%'");
+      expect(leftovers.rows).toEqual([]);
+      const tables = await client.query("SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'");
+      expect(tables.rows).toEqual([]);
+    } finally {
+      await client.end();
+    }
+  });
+} else if (process.env.CI === 'true') {
+  it('has a PostgreSQL server to rehearse on in CI', () => {
+    expect(serverUrl, 'CI=true but MIGC_TEST_DATABASE_URL is not set: .ci/run must start a server').toBeDefined();
+  });
+} else {
+  describe.skip('on a real PostgreSQL server: skipped, MIGC_TEST_DATABASE_URL is not set (.ci/run starts a server and sets it)', () => {
+    it('rehearses the examples and catches the broken plans', () => {});
+  });
+}
