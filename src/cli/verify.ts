@@ -87,11 +87,12 @@ function prettyRehearsal(r: RehearsalResult): string {
     lines.push(`  ${pad(`${p.number} ${p.name}`, 22)}${pad(statusText[p.up.status], 8)}${pad(down, 14)}${statusText[p.again.status]}`);
   }
   notes.forEach((n, i) => lines.push(`    (${i + 1}) ${n}`));
-  lines.push('', `  ${pad('step', 28)}${pad('up', 8)}${pad('down', 14)}${pad('time', 8)}locks taken (inside its transaction), rewrites`);
+  lines.push('', `  ${pad('step', 28)}${pad('up', 8)}${pad('down', 14)}${pad('time', 8)}${pad('prediction', 12)}locks taken (inside its transaction), rewrites`);
   for (const s of r.steps) {
     const locks = s.locks.map((l) => `${l.mode} ${l.relation}`).join(', ');
     const rewrites = s.rewritten.length ? `; rewrote ${s.rewritten.join(', ')}` : '';
-    lines.push(`  ${pad(s.step, 28)}${pad(statusText[s.up], 8)}${pad(statusText[s.down], 14)}${pad(s.up === 'ok' ? `${Math.round(s.upMs)}ms` : '', 8)}${locks}${rewrites}`);
+    const prediction = s.prediction === 'not judged' ? '-' : s.prediction === 'agrees' ? 'agrees' : 'DIFFERS';
+    lines.push(`  ${pad(s.step, 28)}${pad(statusText[s.up], 8)}${pad(statusText[s.down], 14)}${pad(s.up === 'ok' ? `${Math.round(s.upMs)}ms` : '', 8)}${pad(prediction, 12)}${locks}${rewrites}`);
   }
   return `${head}${lines.join('\n')}\n\n`;
 }
@@ -118,7 +119,7 @@ export function rehearsalView(r: RehearsalResult) {
     ok: r.ok,
     skipped: r.skipped,
     phases: r.phases.map((p) => ({ ...p, up: statusText[p.up.status], down: statusText[p.down.status], again: statusText[p.again.status], note: p.down.note, upMs: Math.round(p.up.ms), downMs: Math.round(p.down.ms) })),
-    steps: r.steps.map((s) => ({ ...s, up: statusText[s.up], down: statusText[s.down], upMs: Math.round(s.upMs), locks: s.locks.map((l) => `${l.mode} on ${l.relation}`).join(', '), rewritten: s.rewritten.join(', ') })),
+    steps: r.steps.map((s) => ({ ...s, up: statusText[s.up], down: statusText[s.down], upMs: Math.round(s.upMs), locks: s.locks.map((l) => `${l.mode} on ${l.relation}`).join(', '), predicted: s.predicted.join(', '), prediction: s.prediction === 'not judged' ? '' : s.prediction, rewritten: s.rewritten.join(', ') })),
   };
 }
 

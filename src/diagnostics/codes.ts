@@ -29,4 +29,5 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG061', name: 'rollback-leaves-schema', summary: 'Rolling back a phase does not restore the schema it started from (migc verify).' },
   { code: 'MG062', name: 'rollback-changes-data', summary: 'Rolling back a phase changes data that no step declares losing (migc verify).' },
   { code: 'MG063', name: 'rehearsal-setup', summary: 'The plan cannot be rehearsed: no baseline, or the baseline or fixtures do not load (migc verify).' },
+  { code: 'MG064', name: 'lock-prediction-mismatch', summary: 'A statement took other locks on the database than migc\'s analysis predicted (migc verify).' },
 ];

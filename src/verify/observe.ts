@@ -1,3 +1,4 @@
+import { lockStrength, predictLocks, type PredictedLock } from '../sql/locks.js';
 import { parseSql } from '../sql/parser.js';
 import type { ScriptBlock } from '../emit/sql/blocks.js';
 import type { SqlSession } from './run-script.js';
@@ -20,6 +21,42 @@ export interface StatementRun {
   readonly locks?: readonly ObservedLock[];
   /** Tables whose storage was replaced (relfilenode changed): rewritten. */
   readonly rewritten: readonly string[];
+  /** What the static analysis predicted, for statements it could judge. */
+  readonly predicted?: readonly PredictedLock[];
+  /** How the observed locks disagree with the prediction, if they do. */
+  readonly disagreement?: string;
+}
+
+/** "users" as PostgreSQL reports it with the default search_path: public.users. */
+function qualified(table: string): string {
+  return table.includes('.') ? table : `public.${table}`;
+}
+
+/**
+ * Compares the locks a statement was seen to hold with the predicted ones: each predicted table
+ * must be held at least that strongly afterwards (an earlier statement of the transaction may
+ * hold it already), and no new lock may be stronger than predicted. Reads (ACCESS SHARE,
+ * ROW SHARE) of other tables are not judged.
+ */
+export function disagreement(predicted: readonly PredictedLock[], held: ReadonlySet<string>, added: readonly ObservedLock[], existing: ReadonlySet<string>): string | undefined {
+  const heldStrength = (table: string) => Math.max(-1, ...[...held].filter((l) => l.endsWith(`\t${table}`)).map((l) => lockStrength(l.split('\t')[0]!)));
+  const want = new Map<string, PredictedLock>();
+  for (const p of predicted) {
+    const t = qualified(p.table);
+    if (!want.has(t) || lockStrength(p.mode) > lockStrength(want.get(t)!.mode)) want.set(t, p);
+  }
+  const problems: string[] = [];
+  for (const [table, p] of want) {
+    // A table the statement dropped has no catalog row left to name its lock by.
+    if (!existing.has(table)) continue;
+    if (heldStrength(table) < lockStrength(p.mode)) problems.push(`predicted ${p.mode} on ${table}, but it held ${heldStrength(table) < 0 ? 'no lock' : 'a weaker lock'}`);
+  }
+  for (const l of added) {
+    const expected = want.get(l.relation);
+    const limit = expected ? lockStrength(expected.mode) : lockStrength('RowShareLock');
+    if (lockStrength(l.mode) > limit) problems.push(`took ${l.mode} on ${l.relation}, predicted ${expected ? expected.mode : 'none'}`);
+  }
+  return problems.length ? problems.join('; ') : undefined;
 }
 
 const userRelations = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp%'";
@@ -86,13 +123,22 @@ export async function runObserved(session: SqlSession, script: string, blocks: r
     if (control === 'TRANS_STMT_BEGIN' || control === 'TRANS_STMT_START') inTransaction = true;
     if (control === 'TRANS_STMT_COMMIT' || control === 'TRANS_STMT_ROLLBACK') inTransaction = false;
     if (control) continue;
-    const locks = locksBefore ? [...(await heldLocks(session))].filter((l) => !locksBefore.has(l)).sort().map((l) => {
+    const locksAfter = locksBefore ? await heldLocks(session) : undefined;
+    const locks = locksBefore ? [...locksAfter!].filter((l) => !locksBefore.has(l)).sort().map((l) => {
       const [mode, relation] = l.split('\t') as [string, string];
       return { mode, relation };
     }) : undefined;
     const storageAfter = await storage(session);
     const rewritten = [...storageBefore!].filter(([key, node]) => storageAfter.has(key) && storageAfter.get(key) !== node).map(([key]) => key.split('\t')[1]!).sort();
-    runs.push({ ...(source ? { source } : {}), text: statement.text, offset: statement.start, ms, ...(locks ? { locks } : {}), rewritten });
+    // migc's own statements (assertions, SET) and DO blocks are not judged: nothing to predict.
+    const judged = locks && kind !== 'DoStmt' && kind !== 'VariableSetStmt';
+    const predicted = judged ? predictLocks(statement.ast) : undefined;
+    const existing = new Set([...storageAfter.keys()].map((k) => k.split('\t')[1]!));
+    const mismatch = predicted ? disagreement(predicted, locksAfter!, locks!, existing) : undefined;
+    runs.push({
+      ...(source ? { source } : {}), text: statement.text, offset: statement.start, ms, ...(locks ? { locks } : {}), rewritten,
+      ...(predicted ? { predicted } : {}), ...(mismatch ? { disagreement: mismatch } : {}),
+    });
   }
   return { ok: true, runs };
 }

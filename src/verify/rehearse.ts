@@ -32,6 +32,10 @@ export interface StepResult {
   readonly down: Status;
   readonly upMs: number;
   readonly locks: readonly ObservedLock[];
+  /** The locks migc's analysis predicted for the step's statements ("mode table"). */
+  readonly predicted: readonly string[];
+  /** Whether what was observed agrees with the prediction, for the statements it could judge. */
+  readonly prediction: 'agrees' | 'differs' | 'not judged';
   readonly rewritten: readonly string[];
 }
 
@@ -94,6 +98,7 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
     return phase.steps.find((s) => s.id === id)?.span ?? phase.span;
   };
 
+  const seenDisagreements = new Set<string>();
   const run = async (db: RehearsalDatabase, phase: Phase, direction: Direction): Promise<ScriptResult> => {
     if (!phaseHasSql(phase)) return notRun;
     const view = direction === 'down' ? downScript(plan, phase) : upScript(plan, phase);
@@ -102,6 +107,15 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
     const started = performance.now();
     const { ok, runs } = await runObserved(db, script, view.blocks);
     const ms = performance.now() - started;
+    for (const r of runs) {
+      if (!r.disagreement || seenDisagreements.has(r.text)) continue;
+      seenDisagreements.add(r.text);
+      diagnostics.push({
+        code: 'MG064', severity: 'warning', file: plan.file, span: stepSpan(phase, r),
+        message: `locks observed differ from migc's prediction: ${r.disagreement}`,
+        help: `The statement: ${oneLine(r.text)}. Please report this with the statement and the PostgreSQL version: the lock analysis should match the server.`,
+      });
+    }
     if (ok) return { status: 'ok', ms, runs };
     const failed = runs[runs.length - 1]!;
     const irreversible = direction === 'down' && /migc: step "[^"]+" is irreversible/.test(failed.error ?? '');
@@ -214,7 +228,7 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
   }
 
   // Pass 2: every phase forward on a fresh database; the irreversible phase must refuse to roll back.
-  if (firstIrreversible >= 0 && db && !diagnostics.length) {
+  if (firstIrreversible >= 0 && db && !diagnostics.some((d) => d.severity === 'error')) {
     const db2 = await setUp();
     if (db2) {
       try {
@@ -246,7 +260,7 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
   }
 
   const phaseResults: PhaseResult[] = phases.map((p) => ({ number: p.number, name: p.name, ...results.get(p.name)! }));
-  return { ...base, ok: diagnostics.length === 0, phases: phaseResults, steps: stepResults(plan, phaseResults), diagnostics };
+  return { ...base, ok: !diagnostics.some((d) => d.severity === 'error'), phases: phaseResults, steps: stepResults(plan, phaseResults), diagnostics };
 }
 
 function stepResults(plan: Plan, phases: readonly PhaseResult[]): StepResult[] {
@@ -270,6 +284,8 @@ function stepResults(plan: Plan, phases: readonly PhaseResult[]): StepResult[] {
         down: step.rollback?.kind === 'sql' || step.rollback?.kind === 'irreversible' ? status(r.down, down) : 'not run',
         upMs: up.reduce((n, x) => n + x.ms, 0),
         locks: [...locks.values()].sort((a, b) => (a.relation + a.mode).localeCompare(b.relation + b.mode)),
+        predicted: [...new Set(up.flatMap((x) => (x.predicted ?? []).map((p) => `${p.mode} ${p.table.includes('.') ? p.table : `public.${p.table}`}`)))].sort(),
+        prediction: up.some((x) => x.disagreement) ? 'differs' : up.some((x) => x.predicted?.length) ? 'agrees' : 'not judged',
         rewritten: [...new Set(up.flatMap((x) => x.rewritten))].sort(),
       };
     });

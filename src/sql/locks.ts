@@ -1,0 +1,125 @@
+import type { PgNode } from './parser.js';
+import { relationName } from './facts.js';
+
+/** PostgreSQL's table lock modes, weakest first (the order of the conflict table). */
+export const lockModes = [
+  'AccessShareLock', 'RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock',
+  'ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock',
+] as const;
+export type LockMode = (typeof lockModes)[number];
+
+export function lockStrength(mode: string): number {
+  return lockModes.indexOf(mode as LockMode);
+}
+
+/** A table lock a statement takes, by the table as the statement names it. */
+export interface PredictedLock {
+  readonly table: string;
+  readonly mode: LockMode;
+}
+
+/**
+ * ALTER TABLE subcommands that take less than ACCESS EXCLUSIVE (PostgreSQL's ALTER TABLE
+ * documentation); every other subcommand takes ACCESS EXCLUSIVE. A statement with several
+ * subcommands takes the strongest of them.
+ */
+const alterTableLocks: Readonly<Record<string, LockMode>> = {
+  AT_ValidateConstraint: 'ShareUpdateExclusiveLock',
+  AT_SetStatistics: 'ShareUpdateExclusiveLock',
+  AT_ClusterOn: 'ShareUpdateExclusiveLock',
+  AT_DropCluster: 'ShareUpdateExclusiveLock',
+  AT_SetRelOptions: 'ShareUpdateExclusiveLock',
+  AT_ResetRelOptions: 'ShareUpdateExclusiveLock',
+  AT_AttachPartition: 'ShareUpdateExclusiveLock',
+  AT_DetachPartitionFinalize: 'ShareUpdateExclusiveLock',
+  AT_EnableTrig: 'ShareRowExclusiveLock',
+  AT_EnableAlwaysTrig: 'ShareRowExclusiveLock',
+  AT_EnableReplicaTrig: 'ShareRowExclusiveLock',
+  AT_DisableTrig: 'ShareRowExclusiveLock',
+  AT_EnableTrigAll: 'ShareRowExclusiveLock',
+  AT_DisableTrigAll: 'ShareRowExclusiveLock',
+  AT_EnableTrigUser: 'ShareRowExclusiveLock',
+  AT_DisableTrigUser: 'ShareRowExclusiveLock',
+};
+
+/** LOCK TABLE's mode numbers, as the parser gives them. */
+const lockStatementModes: readonly LockMode[] = ['AccessShareLock', 'AccessShareLock', 'RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'];
+
+const strongest = (a: LockMode, b: LockMode): LockMode => (lockStrength(a) >= lockStrength(b) ? a : b);
+
+/**
+ * The table locks a statement takes, from its parse tree alone, for the tables it names.
+ * Reads of other tables inside it (subqueries, foreign key checks) take ACCESS SHARE or ROW
+ * SHARE and are left out. Statements that lock no table it can name (DROP INDEX names only the
+ * index; functions; DO blocks) predict nothing.
+ */
+export function predictLocks(ast: PgNode): PredictedLock[] {
+  const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
+  const on = (table: string, mode: LockMode): PredictedLock[] => [{ table, mode }];
+  switch (kind) {
+    case 'AlterTableStmt': {
+      if (body.objtype !== 'OBJECT_TABLE') return [];
+      const table = relationName(body.relation);
+      let mode: LockMode = 'AccessShareLock';
+      const extra: PredictedLock[] = [];
+      for (const c of body.cmds ?? []) {
+        const cmd = c.AlterTableCmd;
+        let m: LockMode = alterTableLocks[cmd?.subtype] ?? 'AccessExclusiveLock';
+        const constraint = cmd?.def?.Constraint;
+        if (cmd?.subtype === 'AT_AddConstraint' && constraint?.contype === 'CONSTR_FOREIGN') {
+          // A foreign key locks both tables against writes that could break it.
+          m = 'ShareRowExclusiveLock';
+          extra.push({ table: relationName(constraint.pktable), mode: 'ShareRowExclusiveLock' });
+        }
+        mode = strongest(mode, m);
+      }
+      return [...on(table, mode), ...extra.filter((e) => e.table !== table)];
+    }
+    case 'RenameStmt': {
+      if (body.renameType === 'OBJECT_TABLE') {
+        // The lock is held under the new name once the statement has run.
+        const renamed = body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname;
+        return [...on(relationName(body.relation), 'AccessExclusiveLock'), ...on(renamed, 'AccessExclusiveLock')];
+      }
+      return body.renameType === 'OBJECT_COLUMN' || body.renameType === 'OBJECT_TABCONSTRAINT' ? on(relationName(body.relation), 'AccessExclusiveLock') : [];
+    }
+    case 'IndexStmt':
+      return on(relationName(body.relation), body.concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock');
+    case 'ReindexStmt': {
+      const concurrent = (body.params ?? []).some((p: { DefElem?: { defname?: string } }) => p.DefElem?.defname === 'concurrently');
+      return body.kind === 'REINDEX_OBJECT_TABLE' ? on(relationName(body.relation), concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock') : [];
+    }
+    case 'DropStmt': {
+      const names = (body.objects ?? []).map((o: { List?: { items?: { String?: { sval?: string } }[] } }) => (o.List?.items ?? []).map((i) => i.String?.sval ?? '?'));
+      if (body.removeType === 'OBJECT_TABLE') return names.map((n: string[]) => ({ table: n.join('.'), mode: 'AccessExclusiveLock' as const }));
+      if (body.removeType === 'OBJECT_TRIGGER') return names.map((n: string[]) => ({ table: n.slice(0, -1).join('.'), mode: 'AccessExclusiveLock' as const }));
+      return [];
+    }
+    case 'TruncateStmt':
+      return (body.relations ?? []).map((r: { RangeVar: never }) => ({ table: relationName(r.RangeVar), mode: 'AccessExclusiveLock' as const }));
+    case 'CreateTrigStmt':
+      return on(relationName(body.relation), 'ShareRowExclusiveLock');
+    case 'UpdateStmt':
+    case 'DeleteStmt':
+    case 'InsertStmt':
+    case 'MergeStmt':
+      return on(relationName(body.relation), 'RowExclusiveLock');
+    case 'VacuumStmt': {
+      const full = (body.options ?? []).some((o: { DefElem?: { defname?: string } }) => o.DefElem?.defname === 'full');
+      return (body.rels ?? []).map((r: { VacuumRelation: { relation: never } }) => ({
+        table: relationName(r.VacuumRelation.relation),
+        mode: full ? ('AccessExclusiveLock' as const) : ('ShareUpdateExclusiveLock' as const),
+      }));
+    }
+    case 'ClusterStmt':
+      return body.relation ? on(relationName(body.relation), 'AccessExclusiveLock') : [];
+    case 'LockStmt':
+      return (body.relations ?? []).map((r: { RangeVar: never }) => ({ table: relationName(r.RangeVar), mode: lockStatementModes[body.mode] ?? 'AccessExclusiveLock' }));
+    case 'CreateStmt':
+      return on(relationName(body.relation), 'AccessExclusiveLock');
+    case 'CreateTableAsStmt':
+      return body.into?.rel ? on(relationName(body.into.rel), 'AccessExclusiveLock') : [];
+    default:
+      return [];
+  }
+}

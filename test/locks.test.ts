@@ -1,0 +1,102 @@
+import { PGlite } from '@electric-sql/pglite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockStrength, predictLocks } from '../src/sql/locks.js';
+import { loadSqlParser, parseSql } from '../src/sql/parser.js';
+import { serverEngine, type RehearsalDatabase, type Engine } from '../src/verify/engine.js';
+import { disagreement, runObserved } from '../src/verify/observe.js';
+
+/**
+ * The static lock prediction against what PostgreSQL really takes: each statement runs in a
+ * transaction on PGlite (and on a real server when MIGC_TEST_DATABASE_URL is set), and the
+ * strongest lock seen on each table must be the predicted one, exactly.
+ */
+const setup = `
+  CREATE TABLE t (id bigint PRIMARY KEY, n integer NOT NULL DEFAULT 0);
+  CREATE TABLE c (id bigint PRIMARY KEY, t_id bigint);
+  CREATE INDEX t_n_idx ON t (n);
+  CREATE FUNCTION noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+  CREATE TRIGGER t_noop BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION noop();
+  ALTER TABLE t ADD CONSTRAINT t_n_positive CHECK (n >= 0) NOT VALID;
+  INSERT INTO t SELECT g, g FROM generate_series(1, 20) g;
+`;
+
+const cases: [string, Record<string, string>][] = [
+  ['ALTER TABLE t ADD COLUMN extra integer', { 'public.t': 'AccessExclusiveLock' }],
+  ['ALTER TABLE t ALTER COLUMN n TYPE bigint', { 'public.t': 'AccessExclusiveLock' }],
+  ['ALTER TABLE t ALTER COLUMN n SET DEFAULT 1', { 'public.t': 'AccessExclusiveLock' }],
+  ['ALTER TABLE t ADD CONSTRAINT t_n_small CHECK (n < 1000) NOT VALID', { 'public.t': 'AccessExclusiveLock' }],
+  ['ALTER TABLE t VALIDATE CONSTRAINT t_n_positive', { 'public.t': 'ShareUpdateExclusiveLock' }],
+  ['ALTER TABLE t ALTER COLUMN n SET STATISTICS 200', { 'public.t': 'ShareUpdateExclusiveLock' }],
+  ['ALTER TABLE t SET (fillfactor = 70)', { 'public.t': 'ShareUpdateExclusiveLock' }],
+  ['ALTER TABLE t DISABLE TRIGGER t_noop', { 'public.t': 'ShareRowExclusiveLock' }],
+  ['ALTER TABLE c ADD CONSTRAINT c_t_fk FOREIGN KEY (t_id) REFERENCES t (id) NOT VALID', { 'public.c': 'ShareRowExclusiveLock', 'public.t': 'ShareRowExclusiveLock' }],
+  ['ALTER TABLE t RENAME COLUMN n TO m', { 'public.t': 'AccessExclusiveLock' }],
+  ['ALTER TABLE c RENAME TO c2', { 'public.c2': 'AccessExclusiveLock' }],
+  ['CREATE INDEX t_id_n_idx ON t (id, n)', { 'public.t': 'ShareLock' }],
+  ['CREATE TRIGGER t_noop2 BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION noop()', { 'public.t': 'ShareRowExclusiveLock' }],
+  ['DROP TRIGGER t_noop ON t', { 'public.t': 'AccessExclusiveLock' }],
+  ['UPDATE t SET n = n + 1 WHERE id < 5', { 'public.t': 'RowExclusiveLock' }],
+  ['DELETE FROM c WHERE id < 0', { 'public.c': 'RowExclusiveLock' }],
+  ['INSERT INTO c (id, t_id) VALUES (1, 1)', { 'public.c': 'RowExclusiveLock' }],
+  ['TRUNCATE c', { 'public.c': 'AccessExclusiveLock' }],
+  ['LOCK TABLE t IN SHARE ROW EXCLUSIVE MODE', { 'public.t': 'ShareRowExclusiveLock' }],
+  ['CLUSTER t USING t_n_idx', { 'public.t': 'AccessExclusiveLock' }],
+];
+
+function strongestByTable(locks: readonly { mode: string; relation: string }[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const l of locks) if (!out[l.relation] || lockStrength(l.mode) > lockStrength(out[l.relation]!)) out[l.relation] = l.mode;
+  // Reads of other tables (ACCESS SHARE) are not part of the prediction.
+  return Object.fromEntries(Object.entries(out).filter(([, m]) => lockStrength(m) > lockStrength('RowShareLock')));
+}
+
+function suite(name: string, open: () => Promise<{ db: RehearsalDatabase; done: () => Promise<void> }>) {
+  describe(name, () => {
+    let db: RehearsalDatabase;
+    let done: () => Promise<void>;
+    beforeAll(async () => {
+      await loadSqlParser();
+      ({ db, done } = await open());
+      await db.exec(setup);
+    });
+    afterAll(async () => done?.());
+
+    it.each(cases)('%s', async (sql, expected) => {
+      const { ok, runs } = await runObserved(db, `BEGIN;\n${sql};\nROLLBACK;`, []);
+      expect(ok).toBe(true);
+      const run = runs.find((r) => r.text === sql)!;
+      expect(run.disagreement).toBeUndefined();
+      expect(strongestByTable(run.locks!)).toEqual(expected);
+      const parsed = parseSql(sql);
+      expect(parsed.ok && predictLocks(parsed.statements[0]!.ast).length).toBeGreaterThan(0);
+    });
+  });
+}
+
+suite('on PGlite', async () => {
+  const db = await PGlite.create();
+  return {
+    db: { exec: (s) => db.exec(s), query: async <T,>(s: string) => ({ rows: (await db.query<T>(s)).rows }), close: () => db.close() },
+    done: () => db.close(),
+  };
+});
+
+if (process.env.MIGC_TEST_DATABASE_URL) {
+  suite('on a real PostgreSQL server', async () => {
+    const engine: Engine = await serverEngine(process.env.MIGC_TEST_DATABASE_URL!);
+    const db = await engine.open();
+    return { db, done: async () => { await db.close(); await engine.dispose(); } };
+  });
+}
+
+describe('disagreements are reported', () => {
+  it('when a statement takes a stronger lock than predicted', () => {
+    const held = new Set(['AccessExclusiveLock\tpublic.t']);
+    expect(disagreement([{ table: 't', mode: 'ShareLock' }], held, [{ mode: 'AccessExclusiveLock', relation: 'public.t' }], new Set(['public.t'])))
+      .toBe('took AccessExclusiveLock on public.t, predicted ShareLock');
+  });
+
+  it('when a predicted lock is not held', () => {
+    expect(disagreement([{ table: 't', mode: 'ShareLock' }], new Set(), [], new Set(['public.t']))).toBe('predicted ShareLock on public.t, but it held no lock');
+  });
+});
