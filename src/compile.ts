@@ -1,4 +1,8 @@
-import { compareDiagnostics, hasErrors, type Diagnostic, type Span } from './diagnostics/diagnostic.js';
+import { compareDiagnostics, hasErrors, type Diagnostic, type Severity, type Span } from './diagnostics/diagnostic.js';
+import { analyzePlan, type StatementAnalysis } from './analyze/sql/analyze.js';
+import { defaultPostgresMajor } from './analyze/sql/context.js';
+import { checkAllowances, applyRuleSettings } from './analyze/settings.js';
+import type { Statement } from './normalize/model.js';
 import { SourceText } from './diagnostics/source-text.js';
 import { runRules } from './analyze/rule.js';
 import { planRules } from './analyze/rules/index.js';
@@ -18,12 +22,25 @@ export interface CompileOptions {
   readonly files: readonly string[];
   /** Emit artefacts (build) or only check. Emitting needs templates. */
   readonly templates?: TemplateSources;
+  /** The project's settings (migc.config.json): target PostgreSQL version, rule severities. */
+  readonly config?: ProjectConfig;
+}
+
+export interface ProjectConfig {
+  /** PostgreSQL major version for plans whose engine names none. */
+  readonly postgres?: number;
+  /** Severity per rule code, or "off". */
+  readonly rules?: Readonly<Record<string, Severity | 'off'>>;
+  /** Rows per table, over plans' size hints (--assume-rows). */
+  readonly assumeRows?: ReadonlyMap<string, number>;
 }
 
 export interface PlanResult {
   readonly file: string;
   /** The normalized plan; undefined when the file could not get that far (or crossed a thread). */
   readonly plan?: Plan;
+  /** Locks, effects and durations of every statement, from the SQL analysis (in-process only). */
+  readonly analysis?: ReadonlyMap<Statement, StatementAnalysis>;
   /** The plan's id and where it is written, once known. */
   readonly id?: string;
   readonly idSpan?: Span;
@@ -85,7 +102,7 @@ export async function compile(options: CompileOptions, host: Host): Promise<Comp
   const parserReady = loadSqlParser();
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, SourceText>();
-  const checked: { file: string; plan?: Plan; diagnostics: Diagnostic[] }[] = [];
+  const checked: { file: string; plan?: Plan; diagnostics: Diagnostic[]; analysis?: ReadonlyMap<Statement, StatementAnalysis> }[] = [];
 
   // Read every plan up front, concurrently: one await per file in turn leaves the process idle.
   const texts = await Promise.all(options.files.map((file) => host.readFile(file)));
@@ -118,8 +135,14 @@ export async function compile(options: CompileOptions, host: Host): Promise<Comp
     const { plan, diagnostics: shapeProblems } = normalize(loaded, referenced);
     own.push(...shapeProblems);
     // Rules read a complete model; on a half-built one they would report echoes of the same problem.
-    if (!hasErrors(own)) own.push(...runRules(plan, planRules));
-    checked.push({ file, plan, diagnostics: own });
+    let analysis: ReadonlyMap<Statement, StatementAnalysis> | undefined;
+    if (!hasErrors(own)) {
+      own.push(...checkAllowances(plan));
+      const sql = analyzePlan(plan, { postgres: plan.engine.major ?? options.config?.postgres ?? defaultPostgresMajor, ...(options.config?.assumeRows ? { assumeRows: options.config.assumeRows } : {}) });
+      own.push(...applyRuleSettings([...runRules(plan, planRules), ...sql.diagnostics], options.config?.rules));
+      analysis = sql.statements;
+    }
+    checked.push({ file, plan, diagnostics: own, ...(analysis ? { analysis } : {}) });
   }
 
   await parserReady; // even when no plan got as far as SQL: a failed load must not go unhandled
@@ -140,6 +163,7 @@ export async function compile(options: CompileOptions, host: Host): Promise<Comp
   const linked = linkPlans(checked.map((entry) => ({
     file: entry.file,
     ...(entry.plan ? { plan: entry.plan, id: entry.plan.id, idSpan: entry.plan.spans.id } : {}),
+    ...(entry.analysis ? { analysis: entry.analysis } : {}),
     ok: entry.plan !== undefined && !hasErrors(entry.diagnostics),
     outputs: [],
     diagnostics: [...entry.diagnostics].sort(compareDiagnostics),
@@ -150,7 +174,7 @@ export async function compile(options: CompileOptions, host: Host): Promise<Comp
     const src = sources.get(result.file)!;
     const findings = result.diagnostics.map((d) => ({ code: d.code, severity: d.severity, message: d.message, ...src.position(d.span?.start ?? 0) }));
     try {
-      return { ...result, outputs: emit!.emitPlan(result.plan!, templates, findings) };
+      return { ...result, outputs: emit!.emitPlan(result.plan!, templates, findings, undefined, result.analysis) };
     } catch (e) {
       // Only a user's template can fail here (a helper called wrongly); say which plan.
       const d: Diagnostic = { code: 'MG050', severity: 'error', file: result.file, message: `a template failed while rendering this plan: ${(e as Error).message}`, help: 'Check the templates given with --templates against the built-in ones in templates/.' };

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import type { CompileResult } from '../compile.js';
-import { countBySeverity } from '../diagnostics/diagnostic.js';
+import { countBySeverity, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { diagnosticFormats, renderGithub, renderJson, renderPretty, type DiagnosticFormat } from '../diagnostics/render.js';
 import { templateFileName, templateNames, type TemplateName, type TemplateSources } from '../emit/template-names.js';
 import { nodeHost } from '../host.js';
@@ -24,6 +24,7 @@ export const exitCodes = { ok: 0, planErrors: 1, usage: 2 } as const;
 
 interface CommonOptions {
   format: DiagnosticFormat;
+  verbose?: boolean;
 }
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -38,6 +39,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
   const formatOption = () =>
     new Option('--format <format>', 'how to print problems: pretty (compiler style), json, or github (Actions annotations)').choices(diagnosticFormats).default('pretty');
+  const verboseOption = () => new Option('--verbose', 'also print notes (info): allowances, expected drops in contract phases');
 
   program
     .command('build')
@@ -46,6 +48,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('-o, --out <dir>', 'output folder', 'out')
     .option('-t, --templates <dir>', 'folder of templates overriding the built-in ones (report.md.hbs, ...)')
     .addOption(formatOption())
+    .addOption(verboseOption())
     .action(async (paths: string[], options: CommonOptions & { out: string; templates?: string }) => {
       exitCode = await build(paths, options, io);
     });
@@ -59,11 +62,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('-o, --out <dir>', 'output folder for --report', 'out')
     .option('-t, --templates <dir>', 'folder of templates overriding the built-in ones')
     .addOption(formatOption())
+    .addOption(verboseOption())
     .action(async (paths: string[], options: CommonOptions & { databaseUrl?: string; report?: boolean; out: string; templates?: string }) => {
       const templates = await loadTemplates(await templatesFolder(options.templates, io), io);
       const compiled = await run(paths, templates, io);
       const { verify } = await import('./verify.js');
-      exitCode = await verify(compiled, templates, { format: options.format, out: options.out, ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}), ...(options.report ? { report: true } : {}) }, io);
+      exitCode = await verify(compiled, templates, { format: options.format, verbose: options.verbose === true, out: options.out, ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}), ...(options.report ? { report: true } : {}) }, io);
     });
 
   program
@@ -71,6 +75,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .description('check plans and report problems, writing nothing')
     .argument('[paths...]', 'plan files or folders to search for *.yaml', ['plans'])
     .addOption(formatOption())
+    .addOption(verboseOption())
     .action(async (paths: string[], options: CommonOptions) => {
       exitCode = await check(paths, options, io);
     });
@@ -118,27 +123,30 @@ async function run(paths: string[], templates: TemplateSources | undefined, io: 
   return compile({ files, ...(templates ? { templates } : {}) }, nodeHost(io.cwd));
 }
 
-function report(result: CompileResult, format: DiagnosticFormat, io: Io, summary: string, extra: Record<string, unknown>): number {
-  const counts = countBySeverity(result.diagnostics);
-  if (format === 'json') {
-    io.stdout(renderJson(result.diagnostics, result.sources, { ...extra, summary: { plans: result.plans.length, ...counts } }));
-  } else if (format === 'github') {
-    io.stdout(renderGithub(result.diagnostics, result.sources));
-  } else {
-    const text = renderPretty(result.diagnostics, result.sources, { color: io.color });
-    if (text) io.stdout(`${text}\n`);
+/** Prints diagnostics in the chosen format; notes (info) only in json or with --verbose. Returns the exit code. */
+export function printDiagnostics(diagnostics: readonly Diagnostic[], sources: CompileResult['sources'], options: CommonOptions, io: Io, summary: string, extra: Record<string, unknown>): number {
+  const counts = countBySeverity(diagnostics);
+  if (options.format === 'json') {
+    io.stdout(renderJson(diagnostics, sources, { ...extra, summary: { ...(extra.summary as object | undefined), ...counts } }));
+    return counts.error > 0 ? exitCodes.planErrors : exitCodes.ok;
   }
-  if (format !== 'json') {
-    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-    io.stderr(`migc: ${summary}: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}\n`);
-  }
+  const shown = options.verbose ? diagnostics : diagnostics.filter((d) => d.severity !== 'info');
+  const text = options.format === 'github' ? renderGithub(shown, sources) : renderPretty(shown, sources, { color: io.color });
+  if (text) io.stdout(options.format === 'github' ? text : `${text}\n`);
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const notes = counts.info && !options.verbose ? ` (${plural(counts.info, 'note')}: --verbose shows them)` : counts.info ? `, ${plural(counts.info, 'note')}` : '';
+  io.stderr(`migc: ${summary}: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}${notes}\n`);
   return counts.error > 0 ? exitCodes.planErrors : exitCodes.ok;
+}
+
+function report(result: CompileResult, options: CommonOptions, io: Io, summary: string, extra: Record<string, unknown>): number {
+  return printDiagnostics(result.diagnostics, result.sources, options, io, summary, { ...extra, summary: { plans: result.plans.length } });
 }
 
 async function check(paths: string[], options: CommonOptions, io: Io): Promise<number> {
   const result = await run(paths, undefined, io);
   const plural = result.plans.length === 1 ? 'plan' : 'plans';
-  return report(result, options.format, io, `checked ${result.plans.length} ${plural}`, {
+  return report(result, options, io, `checked ${result.plans.length} ${plural}`, {
     plans: result.plans.map((p) => ({ file: p.file, id: p.id ?? null, ok: p.ok })),
   });
 }
@@ -173,5 +181,5 @@ async function build(paths: string[], options: CommonOptions & { out: string; te
   const built = result.plans.filter((p) => p.ok).length;
   const failed = result.plans.length - built;
   const summary = `built ${built} of ${result.plans.length} plan${result.plans.length === 1 ? '' : 's'} into ${options.out}/ (${written} written, ${unchanged} unchanged)${failed ? `; ${failed} with errors left as they were` : ''}`;
-  return report(result, options.format, io, summary, { plans: planOutputs });
+  return report(result, options, io, summary, { plans: planOutputs });
 }

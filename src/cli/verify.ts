@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { CompileResult } from '../compile.js';
-import { compareDiagnostics, countBySeverity, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { renderGithub, renderJson, renderPretty, type DiagnosticFormat } from '../diagnostics/render.js';
+import { compareDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { DiagnosticFormat } from '../diagnostics/render.js';
 import type { TemplateSources } from '../emit/template-names.js';
 import type { Engine } from '../verify/engine.js';
 import type { RehearsalResult, Status } from '../verify/rehearse.js';
@@ -9,6 +9,7 @@ import type { Io } from './main.js';
 
 export interface VerifyOptions {
   readonly format: DiagnosticFormat;
+  readonly verbose: boolean;
   readonly databaseUrl?: string;
   readonly report?: boolean;
   readonly out: string;
@@ -47,15 +48,12 @@ export async function verify(compiled: CompileResult, templates: TemplateSources
   const failed = compiled.plans.filter((p) => !p.ok).length + rehearsals.filter((r) => !r.ok).length;
   if (options.report) await writeReports(compiled, rehearsals, templates, options, io);
 
-  if (options.format === 'json') {
-    io.stdout(renderJson(diagnostics, compiled.sources, { engine: engine?.label ?? null, rehearsals: rehearsals.map(jsonRehearsal), summary: { plans: compiled.plans.length, failed, ...countBySeverity(diagnostics) } }));
-  } else {
-    if (options.format === 'pretty') for (const r of rehearsals) io.stdout(prettyRehearsal(r));
-    const text = options.format === 'github' ? renderGithub(diagnostics, compiled.sources) : renderPretty(diagnostics, compiled.sources, { color: io.color });
-    if (text) io.stdout(`${text}\n`);
-    const on = engine ? ` on ${engine.label}` : '';
-    io.stderr(`migc: verified ${compiled.plans.length} plan${compiled.plans.length === 1 ? '' : 's'}${on}: ${compiled.plans.length - failed} passed, ${failed} failed\n`);
-  }
+  if (options.format === 'pretty') for (const r of rehearsals) io.stdout(prettyRehearsal(r));
+  const on = engine ? ` on ${engine.label}` : '';
+  const { printDiagnostics } = await import('./main.js');
+  printDiagnostics(diagnostics, compiled.sources, options, io, `verified ${compiled.plans.length} plan${compiled.plans.length === 1 ? '' : 's'}${on}: ${compiled.plans.length - failed} passed, ${failed} failed`, {
+    engine: engine?.label ?? null, rehearsals: rehearsals.map(jsonRehearsal), summary: { plans: compiled.plans.length, failed },
+  });
   return failed > 0 ? 1 : 0;
 }
 

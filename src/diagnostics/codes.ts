@@ -23,6 +23,7 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG032', name: 'batch-shape', summary: 'A batched step runs exactly one UPDATE or DELETE.' },
   { code: 'MG033', name: 'verification-query', summary: 'A verification is a single read-only SELECT.' },
   { code: 'MG034', name: 'rehearsal-sql', summary: 'The baseline and fixtures are inline SQL or readable files beside the plan.' },
+  { code: 'MG035', name: 'suppression', summary: 'An allowance (allow: in a plan, -- migc-ignore in SQL) names no rule or gives no reason.' },
   { code: 'MG040', name: 'duplicate-plan-id', summary: 'Two plans share an id, so their outputs would overwrite each other.' },
   { code: 'MG050', name: 'template', summary: 'An output template (--templates) does not compile or fails to render.' },
   { code: 'MG060', name: 'rehearsal-failed', summary: 'A statement failed when the plan was rehearsed on a real database (migc verify).' },

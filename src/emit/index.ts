@@ -1,4 +1,5 @@
-import type { Plan } from '../normalize/model.js';
+import type { StatementAnalysis } from '../analyze/sql/analyze.js';
+import type { Plan, Statement } from '../normalize/model.js';
 import { checklistView } from './checklist/view.js';
 import { reportView, type ReportFinding } from './report/view.js';
 import { downScript, phaseHasSql, upScript } from './sql/blocks.js';
@@ -22,11 +23,11 @@ function finishSql(text: string): string {
 }
 
 /** Every artefact of one plan, from the one plan model, into <plan id>/. */
-export function emitPlan(plan: Plan, templates: Templates, findings: readonly ReportFinding[], rehearsal?: unknown): OutputFile[] {
+export function emitPlan(plan: Plan, templates: Templates, findings: readonly ReportFinding[], rehearsal?: unknown, analysis?: ReadonlyMap<Statement, StatementAnalysis>): OutputFile[] {
   const dir = plan.id;
   const timeline = finish(templates['timeline.mmd'](timelineView(plan)));
   const files: OutputFile[] = [
-    { path: `${dir}/report.md`, contents: finish(templates['report.md']({ ...reportView(plan, findings), timeline, rehearsal })) },
+    { path: `${dir}/report.md`, contents: finish(templates['report.md']({ ...reportView(plan, findings, analysis), timeline, rehearsal })) },
     { path: `${dir}/checklist.md`, contents: finish(templates['checklist.md'](checklistView(plan))) },
     { path: `${dir}/timeline.mmd`, contents: timeline },
   ];

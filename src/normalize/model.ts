@@ -103,6 +103,8 @@ export interface Step {
   readonly rollback?: Rollback;
   readonly verify: readonly Verification[];
   readonly estimatedTime?: Duration;
+  /** Findings of the SQL analysis the step accepts, with the reason. */
+  readonly allow?: readonly { readonly code: string; readonly reason: string; readonly span: Span }[];
   readonly span: Span;
 }
 
@@ -142,7 +144,7 @@ export interface Batch {
 }
 
 export type Rollback =
-  | (RollbackCommon & { readonly kind: 'sql'; readonly statements: readonly Statement[] })
+  | (RollbackCommon & { readonly kind: 'sql'; readonly statements: readonly Statement[]; readonly batch?: Batch })
   | (RollbackCommon & { readonly kind: 'run'; readonly command: string })
   | (RollbackCommon & { readonly kind: 'manual'; readonly instructions: string })
   | (RollbackCommon & { readonly kind: 'irreversible' });

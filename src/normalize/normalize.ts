@@ -85,17 +85,8 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, string 
       action = { kind: 'manual', instructions: rs.manual!, span: span([...path, 'manual']) };
     }
 
-    let batch: Batch | undefined;
-    if (rs.batch) {
-      batch = { size: rs.batch.size, key: rs.batch.key ?? 'id', ...(rs.batch.pause ? { pause: rs.batch.pause } : {}), span: keySpan(doc, [...path, 'batch'])! };
-      if (rs.sql === undefined) {
-        error('MG032', batch.span, 'batch needs a sql step', 'Batching applies to one UPDATE or DELETE given in sql.');
-      } else if (action?.kind === 'sql') {
-        const stmts = action.statements;
-        const problem = stmts.length !== 1 ? `a batched step runs exactly one statement; this one has ${stmts.length}` : batchProblem({ ...stmts[0]!, start: 0, end: 0 });
-        if (problem) error('MG032', stmts.length === 1 ? stmts[0]!.span : batch.span, problem, 'Put one UPDATE or DELETE in the batched step; split other statements into steps of their own.');
-      }
-    }
+    const batch = rs.batch ? normalizeBatch(rs.batch, [...path, 'batch'], rs.sql !== undefined, action?.kind === 'sql' ? action.statements : undefined) : undefined;
+    const allow = Object.entries(rs.allow ?? {}).map(([code, reason]) => ({ code, reason, span: keySpan(doc, [...path, 'allow', code]) ?? span([...path, 'allow']) }));
 
     return {
       id: rs.id, phase: rp.name, phaseKind: rp.kind,
@@ -105,8 +96,21 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, string 
       ...(rs.rollback ? optional('rollback', normalizeRollback(rs, [...path, 'rollback'])) : {}),
       verify: (rs.verify ?? []).flatMap((v, i) => optionalList(normalizeVerification(v, [...path, 'verify', i]))),
       ...(rs.estimated_time ? { estimatedTime: parseDuration(rs.estimated_time) } : {}),
+      ...(allow.length ? { allow } : {}),
       span: span([...path, 'id']),
     };
+  }
+
+  /** A batch on a step or a rollback: exactly one UPDATE or DELETE to run in batches. */
+  function normalizeBatch(raw: { size: number; key?: string; pause?: string }, path: Path, hasSql: boolean, statements: readonly Statement[] | undefined): Batch {
+    const batch: Batch = { size: raw.size, key: raw.key ?? 'id', ...(raw.pause ? { pause: raw.pause } : {}), span: keySpan(doc, path)! };
+    if (!hasSql) {
+      error('MG032', batch.span, 'batch needs sql', 'Batching applies to one UPDATE or DELETE given in sql.');
+    } else if (statements) {
+      const problem = statements.length !== 1 ? `a batched step runs exactly one statement; this one has ${statements.length}` : batchProblem({ ...statements[0]!, start: 0, end: 0 });
+      if (problem) error('MG032', statements.length === 1 ? statements[0]!.span : batch.span, problem, 'Put one UPDATE or DELETE in the batched step; split other statements into steps of their own.');
+    }
+    return batch;
   }
 
   function normalizeRollback(rs: RawStep, path: Path): Rollback | undefined {
@@ -128,8 +132,10 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, string 
     }
     if (r.sql !== undefined) {
       const statements = parseAt([...path, 'sql'], r.sql);
-      return statements ? { kind: 'sql', statements, ...common } : undefined;
+      const batch = r.batch ? normalizeBatch(r.batch, [...path, 'batch'], true, statements) : undefined;
+      return statements ? { kind: 'sql', statements, ...(batch ? { batch } : {}), ...common } : undefined;
     }
+    if (r.batch) error('MG032', keySpan(doc, [...path, 'batch'])!, 'batch needs sql', 'Batching applies to one UPDATE or DELETE given in sql.');
     if (r.run !== undefined) return { kind: 'run', command: r.run, ...common };
     if (r.manual !== undefined) return { kind: 'manual', instructions: r.manual, ...common };
     return { kind: 'irreversible', ...common };

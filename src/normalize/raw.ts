@@ -42,8 +42,15 @@ export interface RawStep {
   sql?: string;
   run?: string;
   manual?: string;
-  batch?: { size: number; key?: string; pause?: string };
-  rollback?: { sql?: string; run?: string; manual?: string; irreversible?: true; data_loss?: boolean; restore?: string };
+  batch?: RawBatch;
+  allow?: Record<string, string>;
+  rollback?: { sql?: string; run?: string; manual?: string; irreversible?: true; data_loss?: boolean; restore?: string; batch?: RawBatch };
   verify?: { sql: string; expect: number | boolean | string; description?: string }[];
   estimated_time?: string;
+}
+
+export interface RawBatch {
+  size: number;
+  key?: string;
+  pause?: string;
 }

@@ -2,7 +2,8 @@ import type { Rule } from '../rule.js';
 
 /**
  * A contract phase that destroys something must be gated on the verification of the phase
- * that moved the data away (the latest migrate phase before it, or else any earlier phase).
+ * that moved the data away: the latest migrate phase before it, or a contract phase after that
+ * one (itself gated so), which carries the proof on; with no migrate phase, any earlier phase.
  */
 export const contractGate: Rule = {
   code: 'MG103',
@@ -16,7 +17,7 @@ export const contractGate: Rule = {
       if (!destroys) return;
       const earlier = plan.phases.slice(0, index);
       const migrate = [...earlier].reverse().find((p) => p.kind === 'migrate');
-      const candidates = migrate ? [migrate] : earlier;
+      const candidates = migrate ? earlier.slice(earlier.indexOf(migrate)) : earlier;
       const verified = new Set(phase.gate?.verified.map((v) => v.stepId) ?? []);
       const ok = candidates.some((p) => p.steps.some((s) => verified.has(s.id)));
       if (ok) return;

@@ -8,7 +8,6 @@ import { phaseReferences } from './phase-references.js';
 import { riskUnderstated } from './risk-understated.js';
 import { rollbackCoverage } from './rollback-coverage.js';
 import { timelineOrder } from './timeline-order.js';
-import { unbatchedDataChange } from './unbatched-data-change.js';
 import { uniqueIds } from './unique-ids.js';
 import { verificationCoverage } from './verification-coverage.js';
 
@@ -25,5 +24,4 @@ export const planRules: readonly Rule[] = [
   uniqueIds,
   timelineOrder,
   riskUnderstated,
-  unbatchedDataChange,
 ];

@@ -1,5 +1,6 @@
+import type { StatementAnalysis } from '../../analyze/sql/analyze.js';
 import { formatSeconds } from '../../normalize/durations.js';
-import { stepStatements, type Phase, type Plan, type Step } from '../../normalize/model.js';
+import { stepStatements, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
 import { phaseHasSql, scriptFileName } from '../sql/blocks.js';
 
 /** A finding to show in the report, already located (line and column). */
@@ -23,9 +24,56 @@ function rollbackView(step: Step) {
   return { kind: r.kind, text, dataLoss: r.dataLoss, restore: r.restore, label: r.kind === 'irreversible' ? 'irreversible' : r.kind };
 }
 
-function stepView(step: Step) {
+/** 'AccessExclusiveLock' -> 'ACCESS EXCLUSIVE', as PostgreSQL's documentation names it. */
+export function lockName(mode: string): string {
+  return mode.replace(/Lock$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+}
+
+type Analyses = ReadonlyMap<Statement, StatementAnalysis> | undefined;
+
+function statementRows(statements: readonly Statement[], analysis: Analyses) {
+  return statements.map((s) => {
+    const a = analysis?.get(s);
+    return {
+      sql: s.text,
+      locks: (a?.locks ?? []).map((l) => `${lockName(l.mode)} on ${l.table}`).join(', ') || 'none on tables',
+      effect: a?.effect ?? 'catalog',
+      estimate: a?.seconds === undefined ? (a && a.effect !== 'catalog' ? 'no size hint' : '') : `~${formatSeconds(a.seconds)}`,
+    };
+  });
+}
+
+/**
+ * Every ACCESS EXCLUSIVE window of the plan: a transaction (a step's statements up to COMMIT)
+ * that takes it on a table that existed before the plan. The window lasts until the commit,
+ * so its length is the estimate of every statement in it.
+ */
+function lockBudget(plan: Plan, analysis: Analyses) {
+  if (!analysis) return [];
+  return plan.phases.flatMap((phase) => phase.steps.flatMap((step) => {
+    const statements = stepStatements(step);
+    const exclusive = statements.filter((s) => analysis.get(s)?.locks.some((l) => l.mode === 'AccessExclusiveLock'));
+    if (!exclusive.length) return [];
+    const tables = [...new Set(exclusive.flatMap((s) => analysis.get(s)!.locks.filter((l) => l.mode === 'AccessExclusiveLock').map((l) => l.table)))];
+    const window = step.batch ? exclusive : statements.filter((s) => s.facts.transactional);
+    const known = window.map((s) => analysis.get(s)?.seconds);
+    const effects = [...new Set(window.map((s) => analysis.get(s)?.effect ?? 'catalog').filter((e) => e !== 'catalog'))];
+    return [{
+      phase: phase.name,
+      step: step.id,
+      tables: tables.join(', '),
+      statements: window.length,
+      work: effects.length ? effects.join(', ') : 'catalog only',
+      estimate: effects.length === 0 ? 'milliseconds' : known.some((k) => k === undefined) ? 'unknown (no size hint)' : `~${formatSeconds(known.reduce<number>((a, b) => a + (b ?? 0), 0))}`,
+    }];
+  }));
+}
+
+function stepView(step: Step, analysis: Analyses) {
   const action = step.action;
   return {
+    analysis: analysis ? statementRows(stepStatements(step), analysis) : [],
+    allow: step.allow ?? [],
     id: step.id,
     description: step.description,
     kind: action?.kind ?? 'none',
@@ -41,7 +89,7 @@ function stepView(step: Step) {
   };
 }
 
-export function reportView(plan: Plan, findings: readonly ReportFinding[]) {
+export function reportView(plan: Plan, findings: readonly ReportFinding[], analysis?: Analyses) {
   const total = plan.phases.map(phaseSeconds).filter((s): s is number => s !== undefined);
   return {
     plan,
@@ -56,11 +104,13 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[]) {
       upScript: phaseHasSql(phase) ? scriptFileName(phase, 'up') : undefined,
       downScript: phaseHasSql(phase) ? scriptFileName(phase, 'down') : undefined,
       gate: phase.gate ? { ...phase.gate, verified: phase.gate.verified.map((v) => v.stepId), wait: phase.gate.wait?.text } : undefined,
-      steps: phase.steps.map(stepView),
+      steps: phase.steps.map((s) => stepView(s, analysis)),
     })),
     verifications: plan.phases.flatMap((p) => p.steps.flatMap((s) => s.verify.map((v) => ({ phase: p.name, step: s.id, sql: v.sql, expect: v.expect.text, description: v.description })))),
     dataLossSteps: plan.phases.flatMap((p) => p.steps.filter((s) => s.rollback?.dataLoss).map((s) => ({ phase: p.name, step: s.id, restore: s.rollback?.restore }))),
     tables: plan.tables.map((t) => ({ ...t, rows: t.rows.toLocaleString('en-US') })),
+    lockBudget: lockBudget(plan, analysis),
+    allowances: plan.phases.flatMap((p) => p.steps.flatMap((s) => (s.allow ?? []).map((a) => ({ step: s.id, code: a.code, reason: a.reason })))),
     findings,
   };
 }

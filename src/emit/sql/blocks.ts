@@ -1,4 +1,4 @@
-import type { Phase, Plan, Statement, Step } from '../../normalize/model.js';
+import type { Batch, Phase, Plan, Statement, Step } from '../../normalize/model.js';
 import { compileBatch } from '../../sql/batch.js';
 import { dollarTag, sqlLiteral } from '../../sql/quote.js';
 import { compileAssertion } from './assertion.js';
@@ -51,6 +51,16 @@ function transactionGroups(statements: readonly Statement[], extraInLast: readon
   return out;
 }
 
+/** A batched UPDATE or DELETE: the loop, with statement_timeout lifted around it only. */
+function batchedSql(plan: Plan, statement: Statement, batch: Batch, label: string): string {
+  const loop = compileBatch({ ...statement, start: 0, end: 0 }, { size: batch.size, key: batch.key, label, ...(batch.pause ? { pause: batch.pause } : {}) });
+  return [
+    "SET statement_timeout = 0; -- the loop is one statement; each batch inside it is short",
+    `${loop};`,
+    `SET statement_timeout = ${sqlLiteral(plan.settings.statementTimeout)};`,
+  ].join('\n');
+}
+
 function verifications(step: Step): string[] {
   return step.verify.map((v, i) => `${compileAssertion(v, `verification ${i + 1} of step "${step.id}"`)};`);
 }
@@ -64,16 +74,9 @@ function upBlocks(plan: Plan, phase: Phase, step: Step): ScriptBlock[] {
     return [{ comments: [title, `Not run by this script. Before going on, ${what}`], sql: '', source: { kind: 'step', stepId: step.id } }];
   }
   if (step.batch) {
-    const batch = step.batch;
-    const loop = compileBatch({ ...action.statements[0]!, start: 0, end: 0 }, { size: batch.size, key: batch.key, label: step.id, ...(batch.pause ? { pause: batch.pause } : {}) });
     return [{
-      comments: [title, `Batched: ${batch.size} rows per batch by ${batch.key}, each batch committed; safe to re-run after an interruption.`],
-      sql: [
-        "SET statement_timeout = 0; -- the loop is one statement; each batch inside it is short",
-        `${loop};`,
-        `SET statement_timeout = ${sqlLiteral(plan.settings.statementTimeout)};`,
-        ...verifications(step),
-      ].join('\n'),
+      comments: [title, `Batched: ${step.batch.size} rows per batch by ${step.batch.key}, each batch committed; safe to re-run after an interruption.`],
+      sql: [batchedSql(plan, action.statements[0]!, step.batch, step.id), ...verifications(step)].join('\n'),
       source: { kind: 'step', stepId: step.id },
     }];
   }
@@ -83,7 +86,7 @@ function upBlocks(plan: Plan, phase: Phase, step: Step): ScriptBlock[] {
   return [{ comments, sql: transactionGroups(action.statements, verifications(step)).join('\n'), source: { kind: 'step', stepId: step.id } }];
 }
 
-function downBlocks(step: Step): ScriptBlock[] {
+function downBlocks(plan: Plan, step: Step): ScriptBlock[] {
   const title = `Undo step ${step.id}`;
   const source = { kind: 'step', stepId: step.id } as const;
   const r = step.rollback;
@@ -91,6 +94,9 @@ function downBlocks(step: Step): ScriptBlock[] {
   const loss = r.dataLoss ? [`Data loss: yes.${r.restore ? ` Restore: ${firstLine(r.restore)}` : ''}`] : [];
   switch (r.kind) {
     case 'sql':
+      if (r.batch) {
+        return [{ comments: [title, `Batched: ${r.batch.size} rows per batch by ${r.batch.key}, each batch committed.`, ...loss], sql: batchedSql(plan, r.statements[0]!, r.batch, `undo ${step.id}`), source }];
+      }
       return [{ comments: [title, ...loss], sql: transactionGroups(r.statements, []).join('\n'), source }];
     case 'run':
       return [{ comments: [title, `Not run by this script. Before going on, run: ${r.command}`, ...loss], sql: '', source }];
@@ -143,6 +149,6 @@ export function downScript(plan: Plan, phase: Phase): ScriptView {
   return {
     fileName: scriptFileName(phase, 'down'), direction: 'down', phase, phaseCount: plan.phases.length,
     notes: ['Rolls back this phase: the steps\' rollbacks in reverse order.'],
-    blocks: [...phase.steps].reverse().flatMap(downBlocks),
+    blocks: [...phase.steps].reverse().flatMap((s) => downBlocks(plan, s)),
   };
 }

@@ -3,23 +3,268 @@ import func2Module from "ajv/dist/runtime/ucs2length.js";
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://migc.dev/schema/plan/v1.json","title":"migc migration plan","description":"A database migration plan compiled by migc into a review report, SQL scripts, a timeline and on-call checklists.","type":"object","additionalProperties":false,"required":["migc","id","title","type","risk","engine","phases"],"properties":{"migc":{"description":"Plan format version. Always 1.","const":1},"id":{"description":"Stable kebab-case identifier of the plan, unique across the repository. Outputs go to out/<id>/.","type":"string","pattern":"^[a-z0-9]+(-[a-z0-9]+)*$"},"title":{"description":"One-line title shown at the top of the report.","type":"string","minLength":1},"type":{"description":"What the migration changes: schema (DDL), data (backfills, moves), code (application deploys only) or infrastructure (servers, versions, settings).","enum":["schema","data","code","infrastructure"]},"risk":{"description":"Declared risk. A plan that loses data must be at least high.","enum":["low","medium","high","critical"]},"engine":{"description":"Target database engine, optionally with its major version: postgresql or postgresql@15.","type":"string","pattern":"^postgresql(@[0-9]{2})?$"},"owner":{"description":"Person or team accountable for running the plan.","type":"string"},"overview":{"description":"Summary shown at the top of the report.","type":"object","additionalProperties":false,"properties":{"summary":{"description":"What the migration does and why, in a few sentences (Markdown).","type":"string"},"estimated_downtime":{"description":"Expected user-visible downtime, for example \"none\" or \"about 2 minutes of read-only mode\".","type":"string"},"rollback_complexity":{"description":"How hard rolling back is once the plan has run.","enum":["low","medium","high"]}}},"current_state":{"description":"The schema and behaviour before the migration (Markdown; SQL in fenced blocks).","type":"string"},"target_state":{"description":"The schema and behaviour after the migration (Markdown; SQL in fenced blocks).","type":"string"},"tables":{"description":"Size hints for the tables the plan touches, keyed by table name (optionally schema-qualified). Used to judge whether data changes must be batched.","type":"object","additionalProperties":{"type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"Approximate number of rows in production.","type":"integer","minimum":0},"size":{"description":"Approximate size on disk in production, for example \"40 GB\".","type":"string"}}}},"baseline":{"description":"The schema before the migration, used to rehearse the plan: inline SQL or a .sql file beside the plan.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"Inline SQL that creates the schema as it is before the migration.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that creates the schema as it is before the migration.","type":"string"}}},"fixtures":{"description":"Rows loaded after the baseline when rehearsing (migc verify), so data steps and batches have something to work on: SQL inline or in a file, and rows generated per table, for example users: { rows: 10000 }.","type":"object","properties":{"sql":{"description":"Inline SQL that inserts rows, run after the baseline.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that inserts rows; run after the baseline.","type":"string"}},"additionalProperties":{"description":"A table (optionally schema-qualified) to fill with generated rows: values follow each column's type, nullable columns get some NULLs, foreign keys point at existing rows.","type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"How many rows to generate (at most 1000000).","type":"integer","minimum":1,"maximum":1000000}}}},"settings":{"description":"Session settings written at the top of every emitted SQL script.","type":"object","additionalProperties":false,"properties":{"lock_timeout":{"description":"How long a statement may wait for a lock before giving up (default 5s). Short waits keep a blocked migration from queueing every other query behind it.","$ref":"#/$defs/pgDuration"},"statement_timeout":{"description":"How long one statement may run (default 15min). Batched steps lift it for their loop, since each batch commits on its own.","$ref":"#/$defs/pgDuration"}}},"pre_migration":{"description":"What must be done before the first phase starts.","type":"object","additionalProperties":false,"properties":{"backup":{"description":"The backup taken before the migration. Required when any step loses data.","type":"object","additionalProperties":false,"required":["command"],"properties":{"command":{"description":"The command that takes the backup, for example pg_dump -Fc -t users -f users.dump \"$DATABASE_URL\".","type":"string"},"verify":{"description":"How to check the backup is usable, for example a pg_restore --list.","type":"string"}}},"disk_space":{"description":"Free disk space needed on the database volume, and why (new columns, index builds, table rewrites).","type":"string"},"notify":{"description":"People or channels to tell before starting.","type":"array","items":{"type":"string"}},"staging_test":{"description":"How the plan was rehearsed on a production-like copy, and with what result.","type":"string"},"tasks":{"description":"Any other task to finish before the first phase.","type":"array","items":{"type":"string"}}}},"phases":{"description":"The phases in the order they run: expand (additive changes), then migrate (move data, switch code), then contract (remove what is no longer used).","type":"array","minItems":1,"items":{"$ref":"#/$defs/phase"}},"code_changes":{"description":"Application changes that ship alongside the plan.","type":"array","items":{"type":"object","additionalProperties":false,"required":["file","change","deploy_phase"],"properties":{"file":{"description":"File or component that changes.","type":"string"},"change":{"description":"What changes in it.","type":"string"},"deploy_phase":{"description":"Name of the phase this change is deployed in (before the phase's steps run).","type":"string"}}}},"rollback_plan":{"description":"How to roll back after each phase, for the people on call.","type":"array","items":{"type":"object","additionalProperties":false,"required":["phase","how","data_loss"],"properties":{"phase":{"description":"Name of the phase this entry rolls back.","type":"string"},"how":{"description":"How to roll back after this phase.","type":"string"},"data_loss":{"description":"Whether rolling back after this phase loses data.","type":"boolean"}}}},"timeline":{"description":"Milestones relative to the start of the migration (T-0), in chronological order.","type":"array","items":{"type":"object","additionalProperties":false,"required":["at","milestone"],"properties":{"at":{"description":"When, relative to T-0: T-1w, T-3d, T-2h, T-0, T+30min, T+1d, T+1w.","type":"string","pattern":"^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"},"milestone":{"description":"What happens then.","type":"string"},"phase":{"description":"Name of the phase that starts at this milestone.","type":"string"}}}},"risks":{"description":"What could go wrong and how the plan guards against it.","type":"array","items":{"type":"object","additionalProperties":false,"required":["risk","mitigation"],"properties":{"risk":{"description":"What could go wrong.","type":"string"},"likelihood":{"description":"How likely it is.","enum":["low","medium","high"]},"impact":{"description":"How bad it would be.","enum":["low","medium","high"]},"mitigation":{"description":"How the plan prevents it or limits the damage.","type":"string"}}}}},"$defs":{"pgDuration":{"description":"A PostgreSQL duration: a number and a unit (ms, s, min, h, d), or 0 for no limit.","type":"string","pattern":"^(0|[0-9]+(ms|s|min|h|d))$"},"duration":{"description":"An estimated duration: a number and a unit (ms, s, min, h, d, w), for example 30s or 2h.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},"phase":{"description":"A phase: steps that run together, optionally behind a gate.","type":"object","additionalProperties":false,"required":["name","kind","steps"],"properties":{"name":{"description":"Phase name, unique in the plan; used in file names (NN-<name>.up.sql).","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$"},"kind":{"description":"expand adds without breaking old code; migrate moves data and switches code; contract removes what is no longer used.","enum":["expand","migrate","contract"]},"description":{"description":"What the phase achieves (Markdown).","type":"string"},"gate":{"description":"What must hold before the phase starts. Verified steps are re-checked at the top of the phase's up script.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"verified":{"description":"Ids of earlier steps whose verification queries must pass before this phase starts.","type":"array","minItems":1,"items":{"type":"string"}},"deploy":{"description":"Application deploy that must be live everywhere before this phase starts.","type":"string"},"wait":{"description":"Time to wait after the previous phase, for example 24h or 1w, to catch stragglers and errors.","$ref":"#/$defs/duration"},"approval":{"description":"Who must sign off before this phase starts.","type":"string"}}},"steps":{"description":"The steps of the phase, run in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/step"}}}},"step":{"description":"One step: SQL to run, a command, or manual instructions; with its rollback and verification.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"Step id, unique in the plan; gates refer to it.","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$"},"description":{"description":"What the step does and why (Markdown).","type":"string"},"sql":{"description":"One or more SQL statements, run in order. Give exactly one of sql, run or manual.","type":"string"},"run":{"description":"A shell command an operator runs (deploys, infrastructure). Give exactly one of sql, run or manual.","type":"string"},"manual":{"description":"Instructions an operator carries out by hand. Give exactly one of sql, run or manual.","type":"string"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","type":"object","additionalProperties":false,"required":["size"],"properties":{"size":{"description":"Rows per batch (by key range), for example 10000.","type":"integer","minimum":1},"key":{"description":"Indexed, unique, orderable column the batches walk over (default id).","type":"string","pattern":"^[a-z_][a-z0-9_]*$"},"pause":{"description":"Pause between batches to let replicas and autovacuum keep up (default none).","$ref":"#/$defs/pgDuration"}}},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore. Every step needs one.","$ref":"#/$defs/rollback"},"verify":{"description":"Queries that prove the step worked. Each returns one value compared with expect; the up script stops when one fails.","type":"array","items":{"$ref":"#/$defs/verification"}},"estimated_time":{"description":"How long the step is expected to take in production, for example 30s or 2h.","$ref":"#/$defs/duration"}}},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"SQL that undoes the step. Down scripts run rollbacks in reverse step order.","type":"string"},"run":{"description":"A shell command that undoes the step.","type":"string"},"manual":{"description":"Instructions to undo the step by hand.","type":"string"},"irreversible":{"description":"The step cannot be undone. Say so honestly, with data_loss and restore.","const":true},"data_loss":{"description":"Whether undoing the step (or being unable to) loses data. A step that loses data needs a backup in pre_migration.","type":"boolean"},"restore":{"description":"How to get the lost data back, for example from the pre-migration backup.","type":"string"}}},"verification":{"description":"A query returning one value, and the value expected.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://migc.dev/schema/plan/v1.json","title":"migc migration plan","description":"A database migration plan compiled by migc into a review report, SQL scripts, a timeline and on-call checklists.","type":"object","additionalProperties":false,"required":["migc","id","title","type","risk","engine","phases"],"properties":{"migc":{"description":"Plan format version. Always 1.","const":1},"id":{"description":"Stable kebab-case identifier of the plan, unique across the repository. Outputs go to out/<id>/.","type":"string","pattern":"^[a-z0-9]+(-[a-z0-9]+)*$"},"title":{"description":"One-line title shown at the top of the report.","type":"string","minLength":1},"type":{"description":"What the migration changes: schema (DDL), data (backfills, moves), code (application deploys only) or infrastructure (servers, versions, settings).","enum":["schema","data","code","infrastructure"]},"risk":{"description":"Declared risk. A plan that loses data must be at least high.","enum":["low","medium","high","critical"]},"engine":{"description":"Target database engine, optionally with its major version: postgresql or postgresql@15.","type":"string","pattern":"^postgresql(@[0-9]{2})?$"},"owner":{"description":"Person or team accountable for running the plan.","type":"string"},"overview":{"description":"Summary shown at the top of the report.","type":"object","additionalProperties":false,"properties":{"summary":{"description":"What the migration does and why, in a few sentences (Markdown).","type":"string"},"estimated_downtime":{"description":"Expected user-visible downtime, for example \"none\" or \"about 2 minutes of read-only mode\".","type":"string"},"rollback_complexity":{"description":"How hard rolling back is once the plan has run.","enum":["low","medium","high"]}}},"current_state":{"description":"The schema and behaviour before the migration (Markdown; SQL in fenced blocks).","type":"string"},"target_state":{"description":"The schema and behaviour after the migration (Markdown; SQL in fenced blocks).","type":"string"},"tables":{"description":"Size hints for the tables the plan touches, keyed by table name (optionally schema-qualified). Used to judge whether data changes must be batched.","type":"object","additionalProperties":{"type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"Approximate number of rows in production.","type":"integer","minimum":0},"size":{"description":"Approximate size on disk in production, for example \"40 GB\".","type":"string"}}}},"baseline":{"description":"The schema before the migration, used to rehearse the plan: inline SQL or a .sql file beside the plan.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"Inline SQL that creates the schema as it is before the migration.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that creates the schema as it is before the migration.","type":"string"}}},"fixtures":{"description":"Rows loaded after the baseline when rehearsing (migc verify), so data steps and batches have something to work on: SQL inline or in a file, and rows generated per table, for example users: { rows: 10000 }.","type":"object","properties":{"sql":{"description":"Inline SQL that inserts rows, run after the baseline.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that inserts rows; run after the baseline.","type":"string"}},"additionalProperties":{"description":"A table (optionally schema-qualified) to fill with generated rows: values follow each column's type, nullable columns get some NULLs, foreign keys point at existing rows.","type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"How many rows to generate (at most 1000000).","type":"integer","minimum":1,"maximum":1000000}}}},"settings":{"description":"Session settings written at the top of every emitted SQL script.","type":"object","additionalProperties":false,"properties":{"lock_timeout":{"description":"How long a statement may wait for a lock before giving up (default 5s). Short waits keep a blocked migration from queueing every other query behind it.","$ref":"#/$defs/pgDuration"},"statement_timeout":{"description":"How long one statement may run (default 15min). Batched steps lift it for their loop, since each batch commits on its own.","$ref":"#/$defs/pgDuration"}}},"pre_migration":{"description":"What must be done before the first phase starts.","type":"object","additionalProperties":false,"properties":{"backup":{"description":"The backup taken before the migration. Required when any step loses data.","type":"object","additionalProperties":false,"required":["command"],"properties":{"command":{"description":"The command that takes the backup, for example pg_dump -Fc -t users -f users.dump \"$DATABASE_URL\".","type":"string"},"verify":{"description":"How to check the backup is usable, for example a pg_restore --list.","type":"string"}}},"disk_space":{"description":"Free disk space needed on the database volume, and why (new columns, index builds, table rewrites).","type":"string"},"notify":{"description":"People or channels to tell before starting.","type":"array","items":{"type":"string"}},"staging_test":{"description":"How the plan was rehearsed on a production-like copy, and with what result.","type":"string"},"tasks":{"description":"Any other task to finish before the first phase.","type":"array","items":{"type":"string"}}}},"phases":{"description":"The phases in the order they run: expand (additive changes), then migrate (move data, switch code), then contract (remove what is no longer used).","type":"array","minItems":1,"items":{"$ref":"#/$defs/phase"}},"code_changes":{"description":"Application changes that ship alongside the plan.","type":"array","items":{"type":"object","additionalProperties":false,"required":["file","change","deploy_phase"],"properties":{"file":{"description":"File or component that changes.","type":"string"},"change":{"description":"What changes in it.","type":"string"},"deploy_phase":{"description":"Name of the phase this change is deployed in (before the phase's steps run).","type":"string"}}}},"rollback_plan":{"description":"How to roll back after each phase, for the people on call.","type":"array","items":{"type":"object","additionalProperties":false,"required":["phase","how","data_loss"],"properties":{"phase":{"description":"Name of the phase this entry rolls back.","type":"string"},"how":{"description":"How to roll back after this phase.","type":"string"},"data_loss":{"description":"Whether rolling back after this phase loses data.","type":"boolean"}}}},"timeline":{"description":"Milestones relative to the start of the migration (T-0), in chronological order.","type":"array","items":{"type":"object","additionalProperties":false,"required":["at","milestone"],"properties":{"at":{"description":"When, relative to T-0: T-1w, T-3d, T-2h, T-0, T+30min, T+1d, T+1w.","type":"string","pattern":"^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"},"milestone":{"description":"What happens then.","type":"string"},"phase":{"description":"Name of the phase that starts at this milestone.","type":"string"}}}},"risks":{"description":"What could go wrong and how the plan guards against it.","type":"array","items":{"type":"object","additionalProperties":false,"required":["risk","mitigation"],"properties":{"risk":{"description":"What could go wrong.","type":"string"},"likelihood":{"description":"How likely it is.","enum":["low","medium","high"]},"impact":{"description":"How bad it would be.","enum":["low","medium","high"]},"mitigation":{"description":"How the plan prevents it or limits the damage.","type":"string"}}}}},"$defs":{"pgDuration":{"description":"A PostgreSQL duration: a number and a unit (ms, s, min, h, d), or 0 for no limit.","type":"string","pattern":"^(0|[0-9]+(ms|s|min|h|d))$"},"duration":{"description":"An estimated duration: a number and a unit (ms, s, min, h, d, w), for example 30s or 2h.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","type":"object","additionalProperties":false,"required":["size"],"properties":{"size":{"description":"Rows per batch (by key range), for example 10000.","type":"integer","minimum":1},"key":{"description":"Indexed, unique, orderable column the batches walk over (default id).","type":"string","pattern":"^[a-z_][a-z0-9_]*$"},"pause":{"description":"Pause between batches to let replicas and autovacuum keep up (default none).","$ref":"#/$defs/pgDuration"}}},"phase":{"description":"A phase: steps that run together, optionally behind a gate.","type":"object","additionalProperties":false,"required":["name","kind","steps"],"properties":{"name":{"description":"Phase name, unique in the plan; used in file names (NN-<name>.up.sql).","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$"},"kind":{"description":"expand adds without breaking old code; migrate moves data and switches code; contract removes what is no longer used.","enum":["expand","migrate","contract"]},"description":{"description":"What the phase achieves (Markdown).","type":"string"},"gate":{"description":"What must hold before the phase starts. Verified steps are re-checked at the top of the phase's up script.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"verified":{"description":"Ids of earlier steps whose verification queries must pass before this phase starts.","type":"array","minItems":1,"items":{"type":"string"}},"deploy":{"description":"Application deploy that must be live everywhere before this phase starts.","type":"string"},"wait":{"description":"Time to wait after the previous phase, for example 24h or 1w, to catch stragglers and errors.","$ref":"#/$defs/duration"},"approval":{"description":"Who must sign off before this phase starts.","type":"string"}}},"steps":{"description":"The steps of the phase, run in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/step"}}}},"step":{"description":"One step: SQL to run, a command, or manual instructions; with its rollback and verification.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"Step id, unique in the plan; gates refer to it.","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$"},"description":{"description":"What the step does and why (Markdown).","type":"string"},"sql":{"description":"One or more SQL statements, run in order. Give exactly one of sql, run or manual.","type":"string"},"run":{"description":"A shell command an operator runs (deploys, infrastructure). Give exactly one of sql, run or manual.","type":"string"},"manual":{"description":"Instructions an operator carries out by hand. Give exactly one of sql, run or manual.","type":"string"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","$ref":"#/$defs/batch"},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore. Every step needs one.","$ref":"#/$defs/rollback"},"verify":{"description":"Queries that prove the step worked. Each returns one value compared with expect; the up script stops when one fails.","type":"array","items":{"$ref":"#/$defs/verification"}},"estimated_time":{"description":"How long the step is expected to take in production, for example 30s or 2h.","$ref":"#/$defs/duration"},"allow":{"description":"Findings of the SQL analysis this step accepts, each with the reason it is safe here, for example MG201: \"table has 40 rows\". They stay in the report, as info.","type":"object","propertyNames":{"pattern":"^MG[0-9]{3}$"},"additionalProperties":{"description":"Why this finding is acceptable for this step.","type":"string","minLength":1}}}},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"SQL that undoes the step. Down scripts run rollbacks in reverse step order.","type":"string"},"run":{"description":"A shell command that undoes the step.","type":"string"},"manual":{"description":"Instructions to undo the step by hand.","type":"string"},"irreversible":{"description":"The step cannot be undone. Say so honestly, with data_loss and restore.","const":true},"data_loss":{"description":"Whether undoing the step (or being unable to) loses data. A step that loses data needs a backup in pre_migration.","type":"boolean"},"restore":{"description":"How to get the lost data back, for example from the pre-migration backup.","type":"string"},"batch":{"description":"Run the rollback's single UPDATE or DELETE in batches, like a step's batch.","$ref":"#/$defs/batch"}}},"verification":{"description":"A query returning one value, and the value expected.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"}}}}};
 const schema32 = {"description":"A PostgreSQL duration: a number and a unit (ms, s, min, h, d), or 0 for no limit.","type":"string","pattern":"^(0|[0-9]+(ms|s|min|h|d))$"};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = func2Module.default ?? func2Module;
 const pattern4 = new RegExp("^[a-z0-9]+(-[a-z0-9]+)*$", "u");
 const pattern5 = new RegExp("^postgresql(@[0-9]{2})?$", "u");
 const pattern6 = new RegExp("^(0|[0-9]+(ms|s|min|h|d))$", "u");
-const pattern15 = new RegExp("^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$", "u");
+const pattern16 = new RegExp("^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$", "u");
 const schema34 = {"description":"A phase: steps that run together, optionally behind a gate.","type":"object","additionalProperties":false,"required":["name","kind","steps"],"properties":{"name":{"description":"Phase name, unique in the plan; used in file names (NN-<name>.up.sql).","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$"},"kind":{"description":"expand adds without breaking old code; migrate moves data and switches code; contract removes what is no longer used.","enum":["expand","migrate","contract"]},"description":{"description":"What the phase achieves (Markdown).","type":"string"},"gate":{"description":"What must hold before the phase starts. Verified steps are re-checked at the top of the phase's up script.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"verified":{"description":"Ids of earlier steps whose verification queries must pass before this phase starts.","type":"array","minItems":1,"items":{"type":"string"}},"deploy":{"description":"Application deploy that must be live everywhere before this phase starts.","type":"string"},"wait":{"description":"Time to wait after the previous phase, for example 24h or 1w, to catch stragglers and errors.","$ref":"#/$defs/duration"},"approval":{"description":"Who must sign off before this phase starts.","type":"string"}}},"steps":{"description":"The steps of the phase, run in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/step"}}}};
 const schema35 = {"description":"An estimated duration: a number and a unit (ms, s, min, h, d, w), for example 30s or 2h.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"};
 const pattern8 = new RegExp("^[a-z0-9]+([_-][a-z0-9]+)*$", "u");
 const pattern9 = new RegExp("^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$", "u");
-const schema36 = {"description":"One step: SQL to run, a command, or manual instructions; with its rollback and verification.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"Step id, unique in the plan; gates refer to it.","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$"},"description":{"description":"What the step does and why (Markdown).","type":"string"},"sql":{"description":"One or more SQL statements, run in order. Give exactly one of sql, run or manual.","type":"string"},"run":{"description":"A shell command an operator runs (deploys, infrastructure). Give exactly one of sql, run or manual.","type":"string"},"manual":{"description":"Instructions an operator carries out by hand. Give exactly one of sql, run or manual.","type":"string"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","type":"object","additionalProperties":false,"required":["size"],"properties":{"size":{"description":"Rows per batch (by key range), for example 10000.","type":"integer","minimum":1},"key":{"description":"Indexed, unique, orderable column the batches walk over (default id).","type":"string","pattern":"^[a-z_][a-z0-9_]*$"},"pause":{"description":"Pause between batches to let replicas and autovacuum keep up (default none).","$ref":"#/$defs/pgDuration"}}},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore. Every step needs one.","$ref":"#/$defs/rollback"},"verify":{"description":"Queries that prove the step worked. Each returns one value compared with expect; the up script stops when one fails.","type":"array","items":{"$ref":"#/$defs/verification"}},"estimated_time":{"description":"How long the step is expected to take in production, for example 30s or 2h.","$ref":"#/$defs/duration"}}};
-const schema38 = {"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"SQL that undoes the step. Down scripts run rollbacks in reverse step order.","type":"string"},"run":{"description":"A shell command that undoes the step.","type":"string"},"manual":{"description":"Instructions to undo the step by hand.","type":"string"},"irreversible":{"description":"The step cannot be undone. Say so honestly, with data_loss and restore.","const":true},"data_loss":{"description":"Whether undoing the step (or being unable to) loses data. A step that loses data needs a backup in pre_migration.","type":"boolean"},"restore":{"description":"How to get the lost data back, for example from the pre-migration backup.","type":"string"}}};
-const schema39 = {"description":"A query returning one value, and the value expected.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"}}};
-const pattern11 = new RegExp("^[a-z_][a-z0-9_]*$", "u");
+const schema36 = {"description":"One step: SQL to run, a command, or manual instructions; with its rollback and verification.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"Step id, unique in the plan; gates refer to it.","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$"},"description":{"description":"What the step does and why (Markdown).","type":"string"},"sql":{"description":"One or more SQL statements, run in order. Give exactly one of sql, run or manual.","type":"string"},"run":{"description":"A shell command an operator runs (deploys, infrastructure). Give exactly one of sql, run or manual.","type":"string"},"manual":{"description":"Instructions an operator carries out by hand. Give exactly one of sql, run or manual.","type":"string"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","$ref":"#/$defs/batch"},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore. Every step needs one.","$ref":"#/$defs/rollback"},"verify":{"description":"Queries that prove the step worked. Each returns one value compared with expect; the up script stops when one fails.","type":"array","items":{"$ref":"#/$defs/verification"}},"estimated_time":{"description":"How long the step is expected to take in production, for example 30s or 2h.","$ref":"#/$defs/duration"},"allow":{"description":"Findings of the SQL analysis this step accepts, each with the reason it is safe here, for example MG201: \"table has 40 rows\". They stay in the report, as info.","type":"object","propertyNames":{"pattern":"^MG[0-9]{3}$"},"additionalProperties":{"description":"Why this finding is acceptable for this step.","type":"string","minLength":1}}}};
+const schema40 = {"description":"A query returning one value, and the value expected.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"}}};
 const pattern13 = new RegExp("^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$", "u");
+const pattern15 = new RegExp("^MG[0-9]{3}$", "u");
+const schema37 = {"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","type":"object","additionalProperties":false,"required":["size"],"properties":{"size":{"description":"Rows per batch (by key range), for example 10000.","type":"integer","minimum":1},"key":{"description":"Indexed, unique, orderable column the batches walk over (default id).","type":"string","pattern":"^[a-z_][a-z0-9_]*$"},"pause":{"description":"Pause between batches to let replicas and autovacuum keep up (default none).","$ref":"#/$defs/pgDuration"}}};
+const pattern11 = new RegExp("^[a-z_][a-z0-9_]*$", "u");
+
+function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate23.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.size === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((key0 === "size") || (key0 === "key")) || (key0 === "pause"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.size !== undefined){
+let data0 = data.size;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+const err2 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 < 1 || isNaN(data0)){
+const err3 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+if(data.key !== undefined){
+let data1 = data.key;
+if(typeof data1 === "string"){
+if(!pattern11.test(data1)){
+const err4 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z_][a-z0-9_]*$"+"\""};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.pause !== undefined){
+let data2 = data.pause;
+if(typeof data2 === "string"){
+if(!pattern6.test(data2)){
+const err6 = {instancePath:instancePath+"/pause",schemaPath:"#/$defs/pgDuration/pattern",keyword:"pattern",params:{pattern: "^(0|[0-9]+(ms|s|min|h|d))$"},message:"must match pattern \""+"^(0|[0-9]+(ms|s|min|h|d))$"+"\""};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/pause",schemaPath:"#/$defs/pgDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+validate23.errors = vErrors;
+return errors === 0;
+}
+validate23.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema39 = {"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"SQL that undoes the step. Down scripts run rollbacks in reverse step order.","type":"string"},"run":{"description":"A shell command that undoes the step.","type":"string"},"manual":{"description":"Instructions to undo the step by hand.","type":"string"},"irreversible":{"description":"The step cannot be undone. Say so honestly, with data_loss and restore.","const":true},"data_loss":{"description":"Whether undoing the step (or being unable to) loses data. A step that loses data needs a backup in pre_migration.","type":"boolean"},"restore":{"description":"How to get the lost data back, for example from the pre-migration backup.","type":"string"},"batch":{"description":"Run the rollback's single UPDATE or DELETE in batches, like a step's batch.","$ref":"#/$defs/batch"}}};
+
+function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate25.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((((((key0 === "sql") || (key0 === "run")) || (key0 === "manual")) || (key0 === "irreversible")) || (key0 === "data_loss")) || (key0 === "restore")) || (key0 === "batch"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.sql !== undefined){
+if(typeof data.sql !== "string"){
+const err1 = {instancePath:instancePath+"/sql",schemaPath:"#/properties/sql/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.run !== undefined){
+if(typeof data.run !== "string"){
+const err2 = {instancePath:instancePath+"/run",schemaPath:"#/properties/run/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.manual !== undefined){
+if(typeof data.manual !== "string"){
+const err3 = {instancePath:instancePath+"/manual",schemaPath:"#/properties/manual/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.irreversible !== undefined){
+if(true !== data.irreversible){
+const err4 = {instancePath:instancePath+"/irreversible",schemaPath:"#/properties/irreversible/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.data_loss !== undefined){
+if(typeof data.data_loss !== "boolean"){
+const err5 = {instancePath:instancePath+"/data_loss",schemaPath:"#/properties/data_loss/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.restore !== undefined){
+if(typeof data.restore !== "string"){
+const err6 = {instancePath:instancePath+"/restore",schemaPath:"#/properties/restore/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.batch !== undefined){
+if(!(validate23(data.batch, {instancePath:instancePath+"/batch",parentData:data,parentDataProperty:"batch",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+validate25.errors = vErrors;
+return errors === 0;
+}
+validate25.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
 
 function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -128,10 +373,26 @@ errors++;
 }
 }
 if(data.batch !== undefined){
-let data5 = data.batch;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.size === undefined){
-const err8 = {instancePath:instancePath+"/batch",schemaPath:"#/properties/batch/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'"};
+if(!(validate23(data.batch, {instancePath:instancePath+"/batch",parentData:data,parentDataProperty:"batch",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+errors = vErrors.length;
+}
+}
+if(data.rollback !== undefined){
+if(!(validate25(data.rollback, {instancePath:instancePath+"/rollback",parentData:data,parentDataProperty:"rollback",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+errors = vErrors.length;
+}
+}
+if(data.verify !== undefined){
+let data7 = data.verify;
+if(Array.isArray(data7)){
+const len0 = data7.length;
+for(let i0=0; i0<len0; i0++){
+let data8 = data7[i0];
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.sql === undefined){
+const err8 = {instancePath:instancePath+"/verify/" + i0,schemaPath:"#/$defs/verification/required",keyword:"required",params:{missingProperty: "sql"},message:"must have required property '"+"sql"+"'"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -140,9 +401,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-for(const key1 in data5){
-if(!(((key1 === "size") || (key1 === "key")) || (key1 === "pause"))){
-const err9 = {instancePath:instancePath+"/batch",schemaPath:"#/properties/batch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(data8.expect === undefined){
+const err9 = {instancePath:instancePath+"/verify/" + i0,schemaPath:"#/$defs/verification/required",keyword:"required",params:{missingProperty: "expect"},message:"must have required property '"+"expect"+"'"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -151,11 +411,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-if(data5.size !== undefined){
-let data6 = data5.size;
-if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-const err10 = {instancePath:instancePath+"/batch/size",schemaPath:"#/properties/batch/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key1 in data8){
+if(!(((key1 === "sql") || (key1 === "expect")) || (key1 === "description"))){
+const err10 = {instancePath:instancePath+"/verify/" + i0,schemaPath:"#/$defs/verification/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -164,9 +422,10 @@ vErrors.push(err10);
 }
 errors++;
 }
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 < 1 || isNaN(data6)){
-const err11 = {instancePath:instancePath+"/batch/size",schemaPath:"#/properties/batch/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data8.sql !== undefined){
+if(typeof data8.sql !== "string"){
+const err11 = {instancePath:instancePath+"/verify/" + i0+"/sql",schemaPath:"#/$defs/verification/properties/sql/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -176,12 +435,13 @@ vErrors.push(err11);
 errors++;
 }
 }
-}
-if(data5.key !== undefined){
-let data7 = data5.key;
-if(typeof data7 === "string"){
-if(!pattern11.test(data7)){
-const err12 = {instancePath:instancePath+"/batch/key",schemaPath:"#/properties/batch/properties/key/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z_][a-z0-9_]*$"+"\""};
+if(data8.expect !== undefined){
+let data10 = data8.expect;
+const _errs23 = errors;
+let valid5 = false;
+const _errs24 = errors;
+if(!((typeof data10 == "number") && (isFinite(data10)))){
+const err12 = {instancePath:instancePath+"/verify/" + i0+"/expect",schemaPath:"#/$defs/verification/properties/expect/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -190,9 +450,11 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-else {
-const err13 = {instancePath:instancePath+"/batch/key",schemaPath:"#/properties/batch/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid0 = _errs24 === errors;
+valid5 = valid5 || _valid0;
+const _errs26 = errors;
+if(typeof data10 !== "boolean"){
+const err13 = {instancePath:instancePath+"/verify/" + i0+"/expect",schemaPath:"#/$defs/verification/properties/expect/anyOf/1/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -201,12 +463,12 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-if(data5.pause !== undefined){
-let data8 = data5.pause;
-if(typeof data8 === "string"){
-if(!pattern6.test(data8)){
-const err14 = {instancePath:instancePath+"/batch/pause",schemaPath:"#/$defs/pgDuration/pattern",keyword:"pattern",params:{pattern: "^(0|[0-9]+(ms|s|min|h|d))$"},message:"must match pattern \""+"^(0|[0-9]+(ms|s|min|h|d))$"+"\""};
+var _valid0 = _errs26 === errors;
+valid5 = valid5 || _valid0;
+const _errs28 = errors;
+if(typeof data10 === "string"){
+if(!pattern13.test(data10)){
+const err14 = {instancePath:instancePath+"/verify/" + i0+"/expect",schemaPath:"#/$defs/verification/properties/expect/anyOf/2/pattern",keyword:"pattern",params:{pattern: "^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -217,7 +479,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/batch/pause",schemaPath:"#/$defs/pgDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err15 = {instancePath:instancePath+"/verify/" + i0+"/expect",schemaPath:"#/$defs/verification/properties/expect/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -226,10 +488,10 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/batch",schemaPath:"#/properties/batch/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var _valid0 = _errs28 === errors;
+valid5 = valid5 || _valid0;
+if(!valid5){
+const err16 = {instancePath:instancePath+"/verify/" + i0+"/expect",schemaPath:"#/$defs/verification/properties/expect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -238,13 +500,21 @@ vErrors.push(err16);
 }
 errors++;
 }
+else {
+errors = _errs23;
+if(vErrors !== null){
+if(_errs23){
+vErrors.length = _errs23;
 }
-if(data.rollback !== undefined){
-let data9 = data.rollback;
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-for(const key2 in data9){
-if(!((((((key2 === "sql") || (key2 === "run")) || (key2 === "manual")) || (key2 === "irreversible")) || (key2 === "data_loss")) || (key2 === "restore"))){
-const err17 = {instancePath:instancePath+"/rollback",schemaPath:"#/$defs/rollback/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data8.description !== undefined){
+if(typeof data8.description !== "string"){
+const err17 = {instancePath:instancePath+"/verify/" + i0+"/description",schemaPath:"#/$defs/verification/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -254,9 +524,9 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data9.sql !== undefined){
-if(typeof data9.sql !== "string"){
-const err18 = {instancePath:instancePath+"/rollback/sql",schemaPath:"#/$defs/rollback/properties/sql/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err18 = {instancePath:instancePath+"/verify/" + i0,schemaPath:"#/$defs/verification/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -266,9 +536,9 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data9.run !== undefined){
-if(typeof data9.run !== "string"){
-const err19 = {instancePath:instancePath+"/rollback/run",schemaPath:"#/$defs/rollback/properties/run/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err19 = {instancePath:instancePath+"/verify",schemaPath:"#/properties/verify/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -278,9 +548,11 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data9.manual !== undefined){
-if(typeof data9.manual !== "string"){
-const err20 = {instancePath:instancePath+"/rollback/manual",schemaPath:"#/$defs/rollback/properties/manual/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.estimated_time !== undefined){
+let data12 = data.estimated_time;
+if(typeof data12 === "string"){
+if(!pattern9.test(data12)){
+const err20 = {instancePath:instancePath+"/estimated_time",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"+"\""};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -290,9 +562,8 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data9.irreversible !== undefined){
-if(true !== data9.irreversible){
-const err21 = {instancePath:instancePath+"/rollback/irreversible",schemaPath:"#/$defs/rollback/properties/irreversible/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant"};
+else {
+const err21 = {instancePath:instancePath+"/estimated_time",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -302,9 +573,14 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data9.data_loss !== undefined){
-if(typeof data9.data_loss !== "boolean"){
-const err22 = {instancePath:instancePath+"/rollback/data_loss",schemaPath:"#/$defs/rollback/properties/data_loss/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.allow !== undefined){
+let data13 = data.allow;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+for(const key2 in data13){
+const _errs37 = errors;
+if(typeof key2 === "string"){
+if(!pattern15.test(key2)){
+const err22 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/propertyNames/pattern",keyword:"pattern",params:{pattern: "^MG[0-9]{3}$"},message:"must match pattern \""+"^MG[0-9]{3}$"+"\"",propertyName:key2};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -314,9 +590,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data9.restore !== undefined){
-if(typeof data9.restore !== "string"){
-const err23 = {instancePath:instancePath+"/rollback/restore",schemaPath:"#/$defs/rollback/properties/restore/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var valid7 = _errs37 === errors;
+if(!valid7){
+const err23 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -326,9 +602,11 @@ vErrors.push(err23);
 errors++;
 }
 }
-}
-else {
-const err24 = {instancePath:instancePath+"/rollback",schemaPath:"#/$defs/rollback/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key3 in data13){
+let data14 = data13[key3];
+if(typeof data14 === "string"){
+if(func2(data14) < 1){
+const err24 = {instancePath:instancePath+"/allow/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/allow/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -338,15 +616,8 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data.verify !== undefined){
-let data16 = data.verify;
-if(Array.isArray(data16)){
-const len0 = data16.length;
-for(let i0=0; i0<len0; i0++){
-let data17 = data16[i0];
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-if(data17.sql === undefined){
-const err25 = {instancePath:instancePath+"/verify/" + i0,schemaPath:"#/$defs/verification/required",keyword:"required",params:{missingProperty: "sql"},message:"must have required property '"+"sql"+"'"};
+else {
+const err25 = {instancePath:instancePath+"/allow/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/allow/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -355,8 +626,10 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(data17.expect === undefined){
-const err26 = {instancePath:instancePath+"/verify/" + i0,schemaPath:"#/$defs/verification/required",keyword:"required",params:{missingProperty: "expect"},message:"must have required property '"+"expect"+"'"};
+}
+}
+else {
+const err26 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -365,176 +638,15 @@ vErrors.push(err26);
 }
 errors++;
 }
-for(const key3 in data17){
-if(!(((key3 === "sql") || (key3 === "expect")) || (key3 === "description"))){
-const err27 = {instancePath:instancePath+"/verify/" + i0,schemaPath:"#/$defs/verification/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+}
+}
+else {
+const err27 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err27];
 }
 else {
 vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data17.sql !== undefined){
-if(typeof data17.sql !== "string"){
-const err28 = {instancePath:instancePath+"/verify/" + i0+"/sql",schemaPath:"#/$defs/verification/properties/sql/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-if(data17.expect !== undefined){
-let data19 = data17.expect;
-const _errs46 = errors;
-let valid9 = false;
-const _errs47 = errors;
-if(!((typeof data19 == "number") && (isFinite(data19)))){
-const err29 = {instancePath:instancePath+"/verify/" + i0+"/expect",schemaPath:"#/$defs/verification/properties/expect/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-var _valid0 = _errs47 === errors;
-valid9 = valid9 || _valid0;
-const _errs49 = errors;
-if(typeof data19 !== "boolean"){
-const err30 = {instancePath:instancePath+"/verify/" + i0+"/expect",schemaPath:"#/$defs/verification/properties/expect/anyOf/1/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-var _valid0 = _errs49 === errors;
-valid9 = valid9 || _valid0;
-const _errs51 = errors;
-if(typeof data19 === "string"){
-if(!pattern13.test(data19)){
-const err31 = {instancePath:instancePath+"/verify/" + i0+"/expect",schemaPath:"#/$defs/verification/properties/expect/anyOf/2/pattern",keyword:"pattern",params:{pattern: "^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"+"\""};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-else {
-const err32 = {instancePath:instancePath+"/verify/" + i0+"/expect",schemaPath:"#/$defs/verification/properties/expect/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-var _valid0 = _errs51 === errors;
-valid9 = valid9 || _valid0;
-if(!valid9){
-const err33 = {instancePath:instancePath+"/verify/" + i0+"/expect",schemaPath:"#/$defs/verification/properties/expect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-else {
-errors = _errs46;
-if(vErrors !== null){
-if(_errs46){
-vErrors.length = _errs46;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data17.description !== undefined){
-if(typeof data17.description !== "string"){
-const err34 = {instancePath:instancePath+"/verify/" + i0+"/description",schemaPath:"#/$defs/verification/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-}
-else {
-const err35 = {instancePath:instancePath+"/verify/" + i0,schemaPath:"#/$defs/verification/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-}
-else {
-const err36 = {instancePath:instancePath+"/verify",schemaPath:"#/properties/verify/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-if(data.estimated_time !== undefined){
-let data21 = data.estimated_time;
-if(typeof data21 === "string"){
-if(!pattern9.test(data21)){
-const err37 = {instancePath:instancePath+"/estimated_time",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"+"\""};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-else {
-const err38 = {instancePath:instancePath+"/estimated_time",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-}
-else {
-const err39 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
 }
 errors++;
 }
@@ -1917,7 +2029,7 @@ errors++;
 if(data51.at !== undefined){
 let data52 = data51.at;
 if(typeof data52 === "string"){
-if(!pattern15.test(data52)){
+if(!pattern16.test(data52)){
 const err87 = {instancePath:instancePath+"/timeline/" + i5+"/at",schemaPath:"#/properties/timeline/items/properties/at/pattern",keyword:"pattern",params:{pattern: "^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"},message:"must match pattern \""+"^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"+"\""};
 if(vErrors === null){
 vErrors = [err87];

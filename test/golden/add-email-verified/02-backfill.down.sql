@@ -7,6 +7,9 @@
 SET lock_timeout = '5s';
 SET statement_timeout = '15min';
 
+-- Undo step validate-not-null
+-- Not run by this script. Before going on, by hand: Nothing to undo; dropping the constraint (the step before) removes the validation too.
+
 -- Undo step not-null-check
 BEGIN;
 ALTER TABLE users DROP CONSTRAINT users_email_verified_not_null;

@@ -66,9 +66,27 @@ BEGIN
 END
 $migc$;
 
--- Step not-null-check: Prove no NULLs with a NOT VALID check, validated without blocking writes.
+-- Step not-null-check: A NOT VALID check costs only a brief lock; new and updated rows are checked from now on.
 BEGIN;
 ALTER TABLE users ADD CONSTRAINT users_email_verified_not_null CHECK (email_verified IS NOT NULL) NOT VALID;
+DO $migc$
+DECLARE
+  actual text;
+  passed boolean;
+BEGIN
+  SELECT verification.value::text, verification.value = 1 INTO actual, passed
+    FROM (
+      SELECT count(*) FROM pg_constraint WHERE conname = 'users_email_verified_not_null'
+    ) AS verification(value);
+  IF passed IS NOT TRUE THEN
+    RAISE EXCEPTION 'migc: % failed: expected %, got %', 'verification 1 of step "not-null-check"', '= 1', coalesce(actual, 'no row');
+  END IF;
+END
+$migc$;
+COMMIT;
+
+-- Step validate-not-null: Validate the existing rows in a transaction of its own, under a lock that lets reads and writes go on.
+BEGIN;
 ALTER TABLE users VALIDATE CONSTRAINT users_email_verified_not_null;
 DO $migc$
 DECLARE
@@ -80,7 +98,7 @@ BEGIN
       SELECT convalidated FROM pg_constraint WHERE conname = 'users_email_verified_not_null'
     ) AS verification(value);
   IF passed IS NOT TRUE THEN
-    RAISE EXCEPTION 'migc: % failed: expected %, got %', 'verification 1 of step "not-null-check"', '= true', coalesce(actual, 'no row');
+    RAISE EXCEPTION 'migc: % failed: expected %, got %', 'verification 1 of step "validate-not-null"', '= true', coalesce(actual, 'no row');
   END IF;
 END
 $migc$;

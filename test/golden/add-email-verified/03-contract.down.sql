@@ -8,15 +8,12 @@ SET lock_timeout = '5s';
 SET statement_timeout = '15min';
 
 -- Undo step drop-verification-date
--- Data loss: yes. Restore: Restore the original timestamps from users-before-email-verified.dump; the rollback only marks verified rows with created_at.
+-- Data loss: yes. Restore: The column comes back empty; restore its values from users-before-email-verified.dump (pg_restore -t users into a scratch database, then copy by id) before deploying app v2.14.
 BEGIN;
 ALTER TABLE users ADD COLUMN verification_date timestamptz;
-UPDATE users SET verification_date = created_at WHERE email_verified;
 COMMIT;
 
 -- Undo step set-not-null
 BEGIN;
-ALTER TABLE users ADD CONSTRAINT users_email_verified_not_null CHECK (email_verified IS NOT NULL) NOT VALID;
-ALTER TABLE users VALIDATE CONSTRAINT users_email_verified_not_null;
 ALTER TABLE users ALTER COLUMN email_verified DROP NOT NULL;
 COMMIT;

@@ -26,7 +26,7 @@ BEGIN
 END
 $migc$;
 
--- Gate: step not-null-check must still verify before phase contract starts.
+-- Gate: step validate-not-null must still verify before phase contract starts.
 DO $migc$
 DECLARE
   actual text;
@@ -37,15 +37,14 @@ BEGIN
       SELECT convalidated FROM pg_constraint WHERE conname = 'users_email_verified_not_null'
     ) AS verification(value);
   IF passed IS NOT TRUE THEN
-    RAISE EXCEPTION 'migc: % failed: expected %, got %', 'gate check 1 of step "not-null-check" (before phase "contract")', '= true', coalesce(actual, 'no row');
+    RAISE EXCEPTION 'migc: % failed: expected %, got %', 'gate check 1 of step "validate-not-null" (before phase "contract")', '= true', coalesce(actual, 'no row');
   END IF;
 END
 $migc$;
 
--- Step set-not-null: SET NOT NULL uses the validated check and skips the table scan (PostgreSQL 12+).
+-- Step set-not-null: SET NOT NULL uses the validated check and skips the table scan (PostgreSQL 12+). The check
 BEGIN;
 ALTER TABLE users ALTER COLUMN email_verified SET NOT NULL;
-ALTER TABLE users DROP CONSTRAINT users_email_verified_not_null;
 DO $migc$
 DECLARE
   actual text;

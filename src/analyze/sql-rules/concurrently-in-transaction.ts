@@ -1,0 +1,15 @@
+import type { StatementRule } from '../sql/context.js';
+
+export const concurrentlyInTransaction: StatementRule = {
+  code: 'MG204',
+  name: 'concurrently-in-transaction',
+  summary: 'CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY and VACUUM cannot run inside a transaction block.',
+  severity: 'error',
+  check(ctx, report) {
+    if (!ctx.inTransaction || ctx.facts.transactional) return;
+    report({
+      message: `${ctx.facts.command} cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here`,
+      help: 'Run it on its own, outside BEGIN ... COMMIT (in a migration tool, in a file or migration marked as non-transactional).',
+    });
+  },
+};

@@ -1,0 +1,42 @@
+import { alterTableCommands, node, relationName } from './ast.js';
+import { destructionLabels } from '../rules/destructive-outside-contract.js';
+import type { StatementRule } from '../sql/context.js';
+
+/**
+ * Statements that lose data or break running code. In a plan they belong in a contract phase
+ * (MG102 stops them elsewhere), so there they are noted as info; in a plain SQL file, a warning.
+ */
+export const destructive: StatementRule = {
+  code: 'MG214',
+  name: 'destructive',
+  summary: 'DROP TABLE, DROP COLUMN, DROP NOT NULL, TRUNCATE, and DELETE or UPDATE without WHERE lose data or break running code.',
+  severity: 'warning',
+  check(ctx, report) {
+    if (ctx.inRollback) return;
+    const found: string[] = [];
+    for (const d of ctx.facts.destructive) {
+      if (d.kind.startsWith('rename') || ctx.state.isNew(d.target.split('.').slice(0, -1).join('.') || d.target)) continue;
+      found.push(`${destructionLabels[d.kind]} ${d.target}`);
+    }
+    for (const cmd of alterTableCommands(ctx.ast)?.cmds ?? []) {
+      if (cmd.subtype === 'AT_DropNotNull') found.push(`drops NOT NULL on ${relationName(node(ctx.ast)[1].relation)}.${cmd.name}`);
+    }
+    const change = ctx.facts.dataChange;
+    if (change?.kind === 'update' && !change.hasWhere && !ctx.state.isNew(change.table)) found.push(`updates every row of ${change.table}`);
+    if (!found.length) return;
+    if (ctx.mode === 'plan' && ctx.phase !== 'contract') {
+      // MG102 reports drops, truncates and unfiltered deletes outside contract as errors, and
+      // dropping NOT NULL is how an expand phase relaxes a column for the new code.
+      const rest = found.filter((f) => f.startsWith('updates every row'));
+      if (!rest.length) return;
+      found.splice(0, found.length, ...rest);
+    }
+    report({
+      severity: ctx.mode === 'plan' && ctx.phase === 'contract' ? 'info' : this.severity,
+      message: `this statement ${found.join(' and ')}`,
+      help: ctx.mode === 'plan'
+        ? 'Expected in a contract phase gated on verified migration; make sure the backup and its restore are in the plan.'
+        : 'Make sure nothing running still reads it, that a backup exists, and that this runs after the code that stopped using it is deployed.',
+    });
+  },
+};

@@ -1,0 +1,41 @@
+import type { StatementRule } from '../sql/context.js';
+import { addColumnNotNull } from './add-column-not-null.js';
+import { addColumnRewrite } from './add-column-rewrite.js';
+import { backfillWithDdl } from './backfill-with-ddl.js';
+import { columnTypeRewrite } from './column-type-rewrite.js';
+import { concurrentlyInTransaction } from './concurrently-in-transaction.js';
+import { checkValidates, foreignKeyValidates } from './constraint-validates.js';
+import { destructive } from './destructive.js';
+import { dropIndexNotConcurrent } from './drop-index-not-concurrent.js';
+import { indexNotConcurrent } from './index-not-concurrent.js';
+import { missingLockTimeout } from './missing-lock-timeout.js';
+import { reindexNotConcurrent } from './reindex-not-concurrent.js';
+import { rename } from './rename.js';
+import { rewriteCommand } from './rewrite-command.js';
+import { setNotNullScan } from './set-not-null-scan.js';
+import { stackedAccessExclusive } from './stacked-access-exclusive.js';
+import { exclusionConstraint, uniqueBuildsIndex } from './unique-builds-index.js';
+import { unbatchedDataChange } from './unbatched-data-change.js';
+
+/** Every statement rule (the PostgreSQL hazard catalogue), sorted by code. */
+export const statementRules: readonly StatementRule[] = [
+  unbatchedDataChange,
+  indexNotConcurrent,
+  dropIndexNotConcurrent,
+  reindexNotConcurrent,
+  concurrentlyInTransaction,
+  addColumnRewrite,
+  addColumnNotNull,
+  setNotNullScan,
+  foreignKeyValidates,
+  checkValidates,
+  uniqueBuildsIndex,
+  exclusionConstraint,
+  columnTypeRewrite,
+  rename,
+  destructive,
+  rewriteCommand,
+  stackedAccessExclusive,
+  backfillWithDdl,
+  missingLockTimeout,
+];

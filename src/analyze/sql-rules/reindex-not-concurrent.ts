@@ -1,0 +1,22 @@
+import { node, relationName } from './ast.js';
+import type { StatementRule } from '../sql/context.js';
+
+export const reindexNotConcurrent: StatementRule = {
+  code: 'MG203',
+  name: 'reindex-not-concurrent',
+  summary: 'REINDEX without CONCURRENTLY blocks writes (and reads that use the index) while it runs.',
+  severity: 'warning',
+  check(ctx, report) {
+    const [kind, body] = node(ctx.ast);
+    if (kind !== 'ReindexStmt') return;
+    if ((body.params ?? []).some((p: { DefElem?: { defname?: string } }) => p.DefElem?.defname === 'concurrently')) return;
+    const target = body.relation ? relationName(body.relation) : body.name ?? 'the database';
+    if (body.relation && ctx.state.isNew(target)) return;
+    report({
+      message: `REINDEX ${target} blocks writes to the table while the index is rebuilt`,
+      help: ctx.postgres >= 12
+        ? `Use REINDEX ${String(body.kind).replace('REINDEX_OBJECT_', '')} CONCURRENTLY ${target}; (PostgreSQL 12+, outside a transaction).`
+        : `Before PostgreSQL 12: CREATE INDEX CONCURRENTLY a new index with the same definition, then DROP INDEX CONCURRENTLY the old one and rename the new.`,
+    });
+  },
+};

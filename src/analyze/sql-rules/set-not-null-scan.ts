@@ -1,0 +1,26 @@
+import { alterTableCommands } from './ast.js';
+import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
+
+export const setNotNullScan: StatementRule = {
+  code: 'MG207',
+  name: 'set-not-null-scan',
+  summary: 'SET NOT NULL scans the whole table under ACCESS EXCLUSIVE unless a validated CHECK (col IS NOT NULL) exists (PostgreSQL 12+).',
+  severity: 'error',
+  check(ctx, report) {
+    const alter = alterTableCommands(ctx.ast);
+    if (!alter) return;
+    for (const cmd of alter.cmds) {
+      if (cmd.subtype !== 'AT_SetNotNull') continue;
+      if (ctx.postgres >= 12 && ctx.state.hasValidatedNotNullCheck(alter.table, cmd.name)) continue;
+      const severity = severityFor(ctx, alter.table, this.severity);
+      if (!severity) continue;
+      report({
+        severity,
+        message: `SET NOT NULL on ${alter.table}.${cmd.name} scans ${sizeNote(ctx, alter.table)} while holding an ACCESS EXCLUSIVE lock`,
+        help: ctx.postgres >= 12
+          ? `First: ALTER TABLE ${alter.table} ADD CONSTRAINT ${alter.table.split('.').pop()}_${cmd.name}_not_null CHECK (${cmd.name} IS NOT NULL) NOT VALID; then VALIDATE CONSTRAINT it (no write lock); SET NOT NULL then skips the scan, and the check can be dropped.`
+          : `Before PostgreSQL 12 SET NOT NULL always scans: keep a validated CHECK (${cmd.name} IS NOT NULL) NOT VALID constraint instead, or run it when a full-table lock is acceptable.`,
+      });
+    }
+  },
+};

@@ -1,0 +1,20 @@
+import { isLarge, largeRows, sizeNote, type StatementRule } from '../sql/context.js';
+
+/** One UPDATE or DELETE over a large table holds row locks, bloats and lags replicas: batch it. */
+export const unbatchedDataChange: StatementRule = {
+  code: 'MG112',
+  name: 'unbatched-data-change',
+  summary: 'An UPDATE or DELETE on a large table runs in batches.',
+  severity: 'warning',
+  check(ctx, report) {
+    const change = ctx.facts.dataChange;
+    if (!change || (change.kind !== 'update' && change.kind !== 'delete') || ctx.batched || ctx.inRollback) return;
+    if (ctx.state.isNew(change.table) || !isLarge(ctx, change.table)) return;
+    report({
+      message: `${change.kind.toUpperCase()} over ${sizeNote(ctx, change.table)} in one statement holds row locks on every row it touches until it commits`,
+      help: ctx.mode === 'plan'
+        ? `Add batch: { size: 10000 } to the step so it commits every 10,000 rows; or, if the table is small, say so in tables: { ${change.table}: { rows: N } } (under ${largeRows.toLocaleString('en-US')} is small).`
+        : `Update in batches by key range, committing after each (for example 10,000 rows at a time), or give the table's size with --assume-rows ${change.table}=N if it is small (under ${largeRows.toLocaleString('en-US')}).`,
+    });
+  },
+};

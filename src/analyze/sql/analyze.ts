@@ -1,0 +1,238 @@
+import type { Diagnostic, Severity, Span } from '../../diagnostics/diagnostic.js';
+import type { Plan, Statement, Step } from '../../normalize/model.js';
+import { statementFacts } from '../../sql/facts.js';
+import { predictLocks, type PredictedLock } from '../../sql/locks.js';
+import { parseSql, type ParsedStatement } from '../../sql/parser.js';
+import { rewriteReason } from '../sql-rules/add-column-rewrite.js';
+import { alterTableCommands, node, relationName } from '../sql-rules/ast.js';
+import { statementRules } from '../sql-rules/index.js';
+import { tableRows } from '../tables.js';
+import type { EarlierStatement, Effect, StatementContext, StatementRule } from './context.js';
+import { SchemaState, tableKey } from './schema-state.js';
+import { binaryCompatible, columnType } from './types.js';
+
+/** What the report shows for one statement: its locks, what it does to the table, how long. */
+export interface StatementAnalysis {
+  readonly locks: readonly PredictedLock[];
+  readonly effect: Effect;
+  /** The table the effect applies to. */
+  readonly table?: string;
+  /** A rough duration from the table's size hint, in seconds; undefined without a hint. */
+  readonly seconds?: number;
+}
+
+/** Seconds per row, roughly, on production hardware: only to size lock windows in the report. */
+const secondsPerRow: Record<Effect, number> = { catalog: 0, scan: 1e-6, 'index build': 3e-6, rewrite: 5e-6, 'row changes': 1e-5 };
+
+/** What a statement does to its table beyond taking the lock: the basis of the duration estimate. */
+export function statementEffect(ast: Statement['ast'], state: SchemaState, postgres: number): { effect: Effect; table?: string } {
+  const [kind, body] = node(ast);
+  const alter = alterTableCommands(ast);
+  if (alter) {
+    let effect: Effect = 'catalog';
+    const worse = (e: Effect) => {
+      const order: Effect[] = ['catalog', 'row changes', 'scan', 'index build', 'rewrite'];
+      if (order.indexOf(e) > order.indexOf(effect)) effect = e;
+    };
+    for (const cmd of alter.cmds) {
+      const c = cmd.def?.Constraint;
+      if (cmd.subtype === 'AT_AddColumn' && rewriteReason(cmd.def.ColumnDef, { postgres } as never)) worse('rewrite');
+      if (cmd.subtype === 'AT_AlterColumnType') {
+        const from = state.table(alter.table)?.columns.get(cmd.name)?.type;
+        const to = columnType(cmd.def?.ColumnDef?.typeName);
+        worse(from && to && binaryCompatible(from, to) ? 'catalog' : 'rewrite');
+      }
+      if (cmd.subtype === 'AT_SetNotNull' && !(postgres >= 12 && state.hasValidatedNotNullCheck(alter.table, cmd.name))) worse('scan');
+      if (cmd.subtype === 'AT_ValidateConstraint') worse('scan');
+      if (cmd.subtype === 'AT_AddConstraint' && (c?.contype === 'CONSTR_CHECK' || c?.contype === 'CONSTR_FOREIGN') && !c.skip_validation) worse('scan');
+      if (cmd.subtype === 'AT_AddConstraint' && (c?.contype === 'CONSTR_UNIQUE' || c?.contype === 'CONSTR_PRIMARY' || c?.contype === 'CONSTR_EXCLUSION') && !c.indexname) worse('index build');
+      if (cmd.subtype === 'AT_SetLogged' || cmd.subtype === 'AT_SetUnLogged') worse('rewrite');
+    }
+    return { effect, table: alter.table };
+  }
+  if (kind === 'IndexStmt') return { effect: 'index build', table: relationName(body.relation) };
+  if (kind === 'UpdateStmt' || kind === 'DeleteStmt' || kind === 'InsertStmt' || kind === 'MergeStmt') return { effect: 'row changes', table: relationName(body.relation) };
+  if (kind === 'ClusterStmt' && body.relation) return { effect: 'rewrite', table: relationName(body.relation) };
+  if (kind === 'VacuumStmt' && (body.options ?? []).some((o: { DefElem?: { defname?: string } }) => o.DefElem?.defname === 'full') && body.rels?.length === 1) {
+    return { effect: 'rewrite', table: relationName(body.rels[0].VacuumRelation.relation) };
+  }
+  return { effect: 'catalog' };
+}
+
+export interface AnalysisOptions {
+  readonly postgres: number;
+  /** Rows per table given on the command line (--assume-rows), over the plan's hints. */
+  readonly assumeRows?: ReadonlyMap<string, number>;
+  readonly rules?: readonly StatementRule[];
+}
+
+interface Unit {
+  readonly statement: Pick<Statement, 'ast' | 'text' | 'facts'> & { readonly span: Span };
+  readonly inTransaction: boolean;
+  readonly earlier: readonly EarlierStatement[];
+}
+
+interface Judged {
+  readonly rule: StatementRule;
+  readonly span: Span;
+  readonly message: string;
+  readonly help: string;
+  readonly severity: Severity;
+}
+
+function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts' | 'locks' | 'inTransaction' | 'earlier' | 'effect'>, rules: readonly StatementRule[]): { judged: Judged[]; locks: PredictedLock[] } {
+  const locks = predictLocks(unit.statement.ast);
+  const effect = statementEffect(unit.statement.ast, base.state, base.postgres);
+  const ctx: StatementContext = { ...base, ast: unit.statement.ast, text: unit.statement.text, facts: unit.statement.facts, locks, effect, inTransaction: unit.inTransaction, earlier: unit.earlier };
+  const judged: Judged[] = [];
+  for (const rule of rules) {
+    rule.check(ctx, (f) => judged.push({ rule, span: unit.statement.span, message: f.message, help: f.help, severity: f.severity ?? rule.severity }));
+  }
+  return { judged, locks };
+}
+
+/** Groups a step's statements into the transactions its script runs them in. */
+function transactionUnits(statements: readonly Statement[], analyses: Map<Statement, { locks: PredictedLock[]; effect?: Effect }>): (s: Statement) => Unit {
+  return (s) => {
+    const i = statements.indexOf(s);
+    const earlier: EarlierStatement[] = [];
+    if (s.facts.transactional) {
+      for (let j = i - 1; j >= 0 && statements[j]!.facts.transactional; j--) {
+        const e = statements[j]!;
+        earlier.unshift({ facts: e.facts, locks: analyses.get(e)?.locks ?? [], span: e.span, ...(analyses.get(e)?.effect ? { effect: analyses.get(e)!.effect! } : {}) });
+      }
+    }
+    return { statement: s, inTransaction: s.facts.transactional, earlier };
+  };
+}
+
+export interface PlanAnalysis {
+  readonly diagnostics: Diagnostic[];
+  readonly statements: ReadonlyMap<Statement, StatementAnalysis>;
+}
+
+/**
+ * Every SQL statement of a plan, rollbacks included, against the hazard catalogue, in the
+ * order and the transactions the emitted scripts run them. A step's own allowances
+ * (allow: { CODE: reason }) turn its findings of that code into info, kept visible.
+ */
+export function analyzePlan(plan: Plan, options: AnalysisOptions): PlanAnalysis {
+  const rules = options.rules ?? statementRules;
+  const state = new SchemaState();
+  if (plan.baseline) {
+    const parsed = parseSql(plan.baseline.sql);
+    if (parsed.ok) for (const s of parsed.statements) state.apply(s.ast, false);
+  }
+  const rows = (table: string) => options.assumeRows?.get(tableKey(table)) ?? tableRows(plan, table);
+  const analyses = new Map<Statement, StatementAnalysis>();
+  const diagnostics: Diagnostic[] = [];
+  const emit = (step: Step, judged: Judged[]) => {
+    for (const j of judged) {
+      const reason = step.allow?.find((a) => a.code === j.rule.code)?.reason;
+      diagnostics.push({
+        code: j.rule.code, severity: reason !== undefined ? 'info' : j.severity, file: plan.file, span: j.span,
+        message: reason !== undefined ? `allowed in step "${step.id}" (${reason}): ${j.message}` : j.message,
+        help: j.help,
+      });
+    }
+  };
+  const record = (s: Statement, locks: PredictedLock[], st: SchemaState) => {
+    const { effect, table } = statementEffect(s.ast, st, options.postgres);
+    const n = table ? rows(table) : undefined;
+    // Catalog-only work takes no time worth counting, with or without a size hint.
+    const seconds = effect === 'catalog' ? 0 : n !== undefined ? n * secondsPerRow[effect] : undefined;
+    analyses.set(s, { locks, effect, ...(table ? { table } : {}), ...(seconds !== undefined ? { seconds } : {}) });
+  };
+  const after = new Map<Step, SchemaState>();
+  for (const phase of plan.phases) {
+    for (const step of phase.steps) {
+      if (step.action?.kind === 'sql') {
+        const statements = step.action.statements;
+        const unitOf = transactionUnits(statements, analyses as never);
+        for (const s of statements) {
+          const { judged, locks } = judge(unitOf(s), { state, postgres: options.postgres, mode: 'plan', phase: phase.kind, inRollback: false, batched: step.batch !== undefined, lockTimeoutSet: true, rows }, rules);
+          record(s, locks, state);
+          emit(step, judged);
+          state.apply(s.ast, true);
+        }
+      }
+      if (step.rollback?.kind === 'sql') after.set(step, state.clone());
+    }
+  }
+  for (const phase of plan.phases) {
+    for (const step of phase.steps) {
+      if (step.rollback?.kind !== 'sql') continue;
+      const rollbackState = after.get(step)!;
+      const statements = step.rollback.statements;
+      const unitOf = transactionUnits(statements, analyses as never);
+      for (const s of statements) {
+        const { judged, locks } = judge(unitOf(s), { state: rollbackState, postgres: options.postgres, mode: 'plan', phase: phase.kind, inRollback: true, batched: step.rollback.batch !== undefined, lockTimeoutSet: true, rows }, rules);
+        record(s, locks, rollbackState);
+        emit(step, judged);
+        rollbackState.apply(s.ast, true);
+      }
+    }
+  }
+  return { diagnostics, statements: analyses };
+}
+
+export interface FileAnalysisOptions extends AnalysisOptions {
+  /** Treat the whole file as one transaction (Flyway's and dbmate's default). */
+  readonly fileTransaction?: boolean;
+}
+
+/** A `-- migc-ignore CODE: reason` comment before a statement. */
+const ignorePattern = /--\s*migc-ignore\s+(MG\d{3})\b(?:\s*:\s*(.*))?/g;
+
+/**
+ * A plain SQL migration file: statements in order, explicit transactions tracked (or the whole
+ * file as one with fileTransaction), SET lock_timeout noticed, `-- migc-ignore CODE: reason`
+ * comments honoured for the statement that follows them. Tables the file creates are new.
+ */
+export function analyzeSqlFile(file: string, statements: readonly ParsedStatement[], text: string, options: FileAnalysisOptions, state = new SchemaState()): Diagnostic[] {
+  const rules = options.rules ?? statementRules;
+  const rows = (table: string) => options.assumeRows?.get(tableKey(table));
+  const diagnostics: Diagnostic[] = [];
+  let inTransaction = options.fileTransaction === true;
+  let lockTimeoutSet = false;
+  let earlier: EarlierStatement[] = [];
+  let previousEnd = 0;
+  for (const parsed of statements) {
+    const facts = statementFacts(parsed.ast);
+    const span = { start: parsed.start, end: parsed.end };
+    const [kind, body] = node(parsed.ast);
+    // Comments between the previous statement and this one.
+    const ignores = new Map<string, string | undefined>();
+    for (const m of text.slice(previousEnd, parsed.start).matchAll(ignorePattern)) ignores.set(m[1]!, m[2]?.trim() || undefined);
+    previousEnd = parsed.end;
+    if (kind === 'TransactionStmt') {
+      if (body.kind === 'TRANS_STMT_BEGIN' || body.kind === 'TRANS_STMT_START') inTransaction = true;
+      if (body.kind === 'TRANS_STMT_COMMIT' || body.kind === 'TRANS_STMT_ROLLBACK') {
+        inTransaction = options.fileTransaction === true;
+        earlier = [];
+      }
+      continue;
+    }
+    if (kind === 'VariableSetStmt' && body.name === 'lock_timeout') {
+      const value = JSON.stringify(body.args ?? []);
+      lockTimeoutSet = !/"(0|"0")"|ival":0\b/.test(value) && body.kind !== 'VAR_RESET';
+    }
+    const unit: Unit = { statement: { ast: parsed.ast, text: parsed.text, facts, span }, inTransaction: inTransaction || false, earlier };
+    const { judged, locks } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback: false, batched: false, lockTimeoutSet, rows }, rules);
+    for (const j of judged) {
+      if (ignores.has(j.rule.code)) {
+        const reason = ignores.get(j.rule.code);
+        if (reason === undefined) {
+          diagnostics.push({ code: 'MG035', severity: 'error', file, span, message: `migc-ignore ${j.rule.code} gives no reason`, help: `Say why it is safe here: -- migc-ignore ${j.rule.code}: table has 40 rows` });
+        } else {
+          diagnostics.push({ code: j.rule.code, severity: 'info', file, span, message: `ignored (${reason}): ${j.message}`, help: j.help });
+        }
+        continue;
+      }
+      diagnostics.push({ code: j.rule.code, severity: j.severity, file, span, message: j.message, help: j.help });
+    }
+    earlier = inTransaction ? [...earlier, { facts, locks, span }] : [];
+    state.apply(parsed.ast, true);
+  }
+  return diagnostics;
+}
