@@ -257,3 +257,75 @@ describe('migc verify', () => {
     expect(r.stderr).not.toContain('secret');
   });
 });
+
+describe('migc lint', () => {
+  const write = (name: string, text: string) => {
+    mkdirSync(join(project, 'migrations'), { recursive: true });
+    writeFileSync(join(project, 'migrations', name), text);
+  };
+
+  it('checks plain SQL files in order, knows what earlier files did, and exits 1 on a hazard', async () => {
+    write('001_init.sql', 'CREATE TABLE accounts (id bigint PRIMARY KEY, email varchar(100) NOT NULL, plan text);\nCREATE INDEX accounts_email_idx ON accounts (email);\n');
+    write('002_more.sql', "SET lock_timeout = '5s';\nALTER TABLE accounts ALTER COLUMN email TYPE varchar(200);\nCREATE INDEX accounts_plan_idx ON accounts (plan);\n");
+    const r = await migc(['lint', 'migrations'], project);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('migrations/002_more.sql:3:1 error MG201 CREATE INDEX accounts_plan_idx takes a SHARE lock on accounts (no size hint: assumed large)');
+    expect(r.stdout).not.toContain('MG212'); // widening a varchar(100), known from 001, is catalog-only
+    expect(r.stdout).not.toContain('001_init.sql'); // a table created in the file is new and empty
+    expect(r.stderr).toBe('migc: linted 2 files: 1 error, 0 warnings\n');
+  });
+
+  it('honours -- migc-ignore with a reason, --assume-rows, and exits 0', async () => {
+    write('001.sql', "SET lock_timeout = '5s';\n-- migc-ignore MG201: accounts has 300 rows\nCREATE INDEX a_idx ON accounts (plan);\nUPDATE accounts SET plan = 'free' WHERE plan IS NULL;\n");
+    const r = await migc(['lint', 'migrations', '--assume-rows', 'accounts=300', '--verbose'], project);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('info MG201 ignored (accounts has 300 rows): CREATE INDEX a_idx');
+    expect(r.stdout).not.toContain('MG112');
+  });
+
+  it('--file-transaction finds CONCURRENTLY inside the transaction the tool wraps around a file', async () => {
+    write('003.sql', "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY a_idx ON accounts (plan);\n");
+    expect((await migc(['lint', 'migrations'], project)).code).toBe(0);
+    const r = await migc(['lint', 'migrations', '--file-transaction', '--format', 'json'], project);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).diagnostics.map((d: { code: string }) => d.code)).toEqual(['MG204']);
+  });
+
+  it('uses migc.config.json: version and severities', async () => {
+    write('001.sql', 'ALTER TABLE accounts ADD COLUMN active boolean DEFAULT true;\n');
+    writeFileSync(join(project, 'migc.config.json'), JSON.stringify({ postgres: 10, rules: { MG219: 'off' } }));
+    const r = await migc(['lint', 'migrations'], project);
+    expect(r.stdout).toContain('error MG205 ADD COLUMN active rewrites accounts');
+    expect(r.stdout).not.toContain('MG219');
+  });
+
+  it('reports a broken config at its line and exits 2', async () => {
+    write('001.sql', 'SELECT 1;\n');
+    writeFileSync(join(project, 'migc.config.json'), '{\n  "postgres": 15,\n  "rulez": {}\n}\n');
+    const r = await migc(['lint', 'migrations'], project);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('migc.config.json:3:3 error MG010 the config has an unknown property "rulez"');
+  });
+
+  it('reports a SQL syntax error at its line', async () => {
+    write('001.sql', "SET lock_timeout = '5s';\nALTER TABLE accounts ADDD COLUMN x int;\n");
+    const r = await migc(['lint', 'migrations'], project);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('migrations/001.sql:2:22 error MG020 SQL syntax error: syntax error at or near "ADDD"');
+  });
+});
+
+describe('migc explain', () => {
+  it('prints a rule page', async () => {
+    const r = await migc(['explain', 'mg207'], project);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^# MG207 set-not-null-scan\n/);
+    expect(r.stdout).toContain('## Safe recipe');
+  });
+
+  it('suggests the closest code for an unknown one', async () => {
+    const r = await migc(['explain', 'MG2O7'], project);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('migc: no rule MG2O7; did you mean MG207? (codes are listed in the README)\n');
+  });
+});

@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import type { CompileResult } from '../compile.js';
+import type { CompileResult, ProjectConfig } from '../compile.js';
+import { configFileName } from './config.js';
 import { countBySeverity, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { diagnosticFormats, renderGithub, renderJson, renderPretty, type DiagnosticFormat } from '../diagnostics/render.js';
 import { templateFileName, templateNames, type TemplateName, type TemplateSources } from '../emit/template-names.js';
@@ -22,9 +23,10 @@ export interface Io {
 /** Exit codes: 0 clean or warnings only, 1 a plan has errors, 2 usage or internal error. */
 export const exitCodes = { ok: 0, planErrors: 1, usage: 2 } as const;
 
-interface CommonOptions {
+export interface CommonOptions {
   format: DiagnosticFormat;
   verbose?: boolean;
+  config?: string;
 }
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -40,6 +42,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const formatOption = () =>
     new Option('--format <format>', 'how to print problems: pretty (compiler style), json, or github (Actions annotations)').choices(diagnosticFormats).default('pretty');
   const verboseOption = () => new Option('--verbose', 'also print notes (info): allowances, expected drops in contract phases');
+  const configOption = () => new Option('--config <file>', `project settings (default: ${configFileName} if present)`);
 
   program
     .command('build')
@@ -49,6 +52,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('-t, --templates <dir>', 'folder of templates overriding the built-in ones (report.md.hbs, ...)')
     .addOption(formatOption())
     .addOption(verboseOption())
+    .addOption(configOption())
     .action(async (paths: string[], options: CommonOptions & { out: string; templates?: string }) => {
       exitCode = await build(paths, options, io);
     });
@@ -63,9 +67,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('-t, --templates <dir>', 'folder of templates overriding the built-in ones')
     .addOption(formatOption())
     .addOption(verboseOption())
+    .addOption(configOption())
     .action(async (paths: string[], options: CommonOptions & { databaseUrl?: string; report?: boolean; out: string; templates?: string }) => {
       const templates = await loadTemplates(await templatesFolder(options.templates, io), io);
-      const compiled = await run(paths, templates, io);
+      const compiled = await run(paths, templates, options, io);
       const { verify } = await import('./verify.js');
       exitCode = await verify(compiled, templates, { format: options.format, verbose: options.verbose === true, out: options.out, ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}), ...(options.report ? { report: true } : {}) }, io);
     });
@@ -76,8 +81,32 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .argument('[paths...]', 'plan files or folders to search for *.yaml', ['plans'])
     .addOption(formatOption())
     .addOption(verboseOption())
+    .addOption(configOption())
     .action(async (paths: string[], options: CommonOptions) => {
       exitCode = await check(paths, options, io);
+    });
+
+  program
+    .command('lint')
+    .description('check plain .sql migration files (Flyway, golang-migrate, dbmate, ...) for the same PostgreSQL hazards, in file order')
+    .argument('<paths...>', '.sql files, or folders searched for *.sql')
+    .option('--postgres <major>', 'PostgreSQL major version the migrations run on (default: the config\'s, else 14)')
+    .option('--assume-rows <table=rows>', 'size of a table (repeatable); tables without one are assumed large', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--file-transaction', 'each file runs in one transaction (Flyway, dbmate); default: statement by statement, as psql does')
+    .addOption(formatOption())
+    .addOption(verboseOption())
+    .addOption(configOption())
+    .action(async (paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean }) => {
+      const { lintCommand } = await import('./lint.js');
+      exitCode = await lintCommand(paths, options, io);
+    });
+
+  program
+    .command('explain')
+    .description('print the documentation of a rule: the problem, the lock it takes, the safe recipe')
+    .argument('<code>', 'a rule code, for example MG201')
+    .action(async (code: string) => {
+      exitCode = await explain(code, io);
     });
 
   try {
@@ -91,6 +120,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.stderr(`migc: ${e.message}\n`);
       return exitCodes.usage;
     }
+    if (e instanceof ConfigError) return exitCodes.usage;
     io.stderr(`migc: internal error: ${(e as Error).stack ?? e}\nPlease report this with the plan that caused it.\n`);
     return exitCodes.usage;
   }
@@ -114,13 +144,41 @@ async function loadTemplates(dir: string | undefined, io: Io): Promise<TemplateS
  * instant), and the SQL parser's WebAssembly starts compiling first, on a background thread,
  * while the YAML and schema modules load.
  */
-async function run(paths: string[], templates: TemplateSources | undefined, io: Io): Promise<CompileResult> {
+async function run(paths: string[], templates: TemplateSources | undefined, options: { config?: string }, io: Io): Promise<CompileResult> {
   const parser = import('../sql/parser.js').then((m) => m.loadSqlParser());
   const files = await findPlanFiles(paths, io.cwd);
   if (files.length === 0) throw new UsageError(`no plan files (*.yaml, *.yml) in ${paths.join(', ')}`);
+  const config = await projectConfig(options.config, io);
   const { compile } = await import('../compile.js');
   await parser;
-  return compile({ files, ...(templates ? { templates } : {}) }, nodeHost(io.cwd));
+  return compile({ files, ...(templates ? { templates } : {}), ...(config ? { config } : {}) }, nodeHost(io.cwd));
+}
+
+/** The project's migc.config.json (or --config FILE); a broken one stops the command (exit 2). */
+export async function projectConfig(path: string | undefined, io: Io): Promise<ProjectConfig | undefined> {
+  const { loadConfig } = await import('./config.js');
+  const loaded = await loadConfig(io.cwd, path);
+  if (loaded.diagnostics.some((d) => d.severity === 'error')) {
+    io.stderr(renderPretty(loaded.diagnostics, new Map(loaded.source ? [loaded.source] : []), { color: io.color }));
+    throw new ConfigError();
+  }
+  return loaded.config;
+}
+
+class ConfigError extends Error {}
+
+async function explain(code: string, io: Io): Promise<number> {
+  const page = await readFile(`${packageRoot}docs/rules/${code.toUpperCase()}.md`, 'utf8').catch(() => undefined);
+  if (page !== undefined) {
+    io.stdout(page);
+    return exitCodes.ok;
+  }
+  const { readdir } = await import('node:fs/promises');
+  const { didYouMean } = await import('../util/suggest.js');
+  const codes = (await readdir(`${packageRoot}docs/rules`)).map((f) => f.replace(/\.md$/, ''));
+  const guess = didYouMean(code.toUpperCase(), codes);
+  io.stderr(`migc: no rule ${code}${guess ? `; did you mean ${guess}?` : ''} (codes are listed in the README)\n`);
+  return exitCodes.usage;
 }
 
 /** Prints diagnostics in the chosen format; notes (info) only in json or with --verbose. Returns the exit code. */
@@ -144,7 +202,7 @@ function report(result: CompileResult, options: CommonOptions, io: Io, summary: 
 }
 
 async function check(paths: string[], options: CommonOptions, io: Io): Promise<number> {
-  const result = await run(paths, undefined, io);
+  const result = await run(paths, undefined, options, io);
   const plural = result.plans.length === 1 ? 'plan' : 'plans';
   return report(result, options, io, `checked ${result.plans.length} ${plural}`, {
     plans: result.plans.map((p) => ({ file: p.file, id: p.id ?? null, ok: p.ok })),
@@ -162,7 +220,7 @@ async function templatesFolder(dir: string | undefined, io: Io): Promise<string 
 
 async function build(paths: string[], options: CommonOptions & { out: string; templates?: string }, io: Io): Promise<number> {
   const templates = await loadTemplates(await templatesFolder(options.templates, io), io);
-  const result = await run(paths, templates, io);
+  const result = await run(paths, templates, options, io);
   const { writePlanOutputs } = await import('../write/write.js');
   const outDir = resolve(io.cwd, options.out);
   let written = 0;

@@ -55,6 +55,18 @@ const dropObjectNames: Record<string, string> = {
   OBJECT_TRIGGER: 'TRIGGER', OBJECT_EXTENSION: 'EXTENSION', OBJECT_DOMAIN: 'DOMAIN',
 };
 
+const subcommandNames: Record<string, string> = {
+  AT_AddColumn: 'ADD COLUMN', AT_DropColumn: 'DROP COLUMN', AT_AlterColumnType: 'ALTER COLUMN TYPE',
+  AT_ColumnDefault: 'ALTER COLUMN DEFAULT', AT_SetNotNull: 'SET NOT NULL', AT_DropNotNull: 'DROP NOT NULL',
+  AT_AddConstraint: 'ADD CONSTRAINT', AT_ValidateConstraint: 'VALIDATE CONSTRAINT', AT_DropConstraint: 'DROP CONSTRAINT',
+  AT_SetLogged: 'SET LOGGED', AT_SetUnLogged: 'SET UNLOGGED', AT_EnableTrig: 'ENABLE TRIGGER', AT_DisableTrig: 'DISABLE TRIGGER',
+  AT_SetStatistics: 'SET STATISTICS', AT_SetRelOptions: 'SET', AT_AttachPartition: 'ATTACH PARTITION', AT_DetachPartition: 'DETACH PARTITION',
+};
+
+function subcommandName(subtype: string | undefined): string | undefined {
+  return subtype ? subcommandNames[subtype] : undefined;
+}
+
 export function statementFacts(ast: PgNode): StatementFacts {
   const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
   const base = { tables: [] as string[], destructive: [] as Destruction[], transactional: true, transactionControl: false, readOnlyQuery: false };
@@ -67,7 +79,10 @@ export function statementFacts(ast: PgNode): StatementFacts {
         if (cmd?.subtype === 'AT_DropColumn') destructive.push({ kind: 'drop-column', target: `${table}.${cmd.name}` });
       }
       const what = body.objtype === 'OBJECT_INDEX' ? 'INDEX' : body.objtype === 'OBJECT_VIEW' ? 'VIEW' : 'TABLE';
-      return { ...base, command: `ALTER ${what}`, tables: [table], destructive };
+      // One subcommand names itself: ALTER TABLE VALIDATE CONSTRAINT, ALTER TABLE ADD COLUMN.
+      const cmds = body.cmds ?? [];
+      const sub = cmds.length === 1 ? subcommandName(cmds[0].AlterTableCmd?.subtype) : undefined;
+      return { ...base, command: `ALTER ${what}${sub ? ` ${sub}` : ''}`, tables: [table], destructive };
     }
     case 'DropStmt': {
       const names = (body.objects ?? []).map(listName);

@@ -1,5 +1,6 @@
 import { lockStrength } from '../../sql/locks.js';
 import type { StatementRule } from '../sql/context.js';
+import { targetsFewRows } from './ast.js';
 
 export const backfillWithDdl: StatementRule = {
   code: 'MG218',
@@ -10,6 +11,7 @@ export const backfillWithDdl: StatementRule = {
     const change = ctx.facts.dataChange;
     if (!ctx.inTransaction || !change || change.kind === 'insert' && !ctx.text.match(/\bselect\b/i)) return;
     if (ctx.state.isNew(change.table)) return;
+    if (targetsFewRows(ctx.ast, ctx.state.table(change.table)?.uniqueColumns ?? new Set())) return;
     const ddl = ctx.earlier.find((e) => e.locks.some((l) => l.table.replace(/^public\./, '') === change.table.replace(/^public\./, '') && lockStrength(l.mode) >= lockStrength('ShareRowExclusiveLock')));
     if (!ddl) return;
     report({

@@ -4,14 +4,17 @@ import type { StatementRule } from '../sql/context.js';
 export const missingLockTimeout: StatementRule = {
   code: 'MG219',
   name: 'missing-lock-timeout',
-  summary: 'A SQL file takes a strong lock without setting lock_timeout first (plans\' scripts always set it).',
+  summary: 'A SQL file takes a strong lock without setting lock_timeout first (plans\' scripts always set it); reported once per file.',
   severity: 'warning',
   check(ctx, report) {
     if (ctx.mode !== 'lint' || ctx.lockTimeoutSet) return;
+    // A table being created cannot be busy; one created earlier in the file is new and idle.
+    if (ctx.facts.command === 'CREATE TABLE' || 'CreateTableAsStmt' in ctx.ast) return;
     const strong = ctx.locks.find((l) => lockStrength(l.mode) >= lockStrength('ShareLock') && !ctx.state.isNew(l.table));
     if (!strong) return;
+    const lock = strong.mode.replace(/Lock$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
     report({
-      message: `${ctx.facts.command} waits for a ${strong.mode.replace(/Lock$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase()} lock on ${strong.table} with no lock_timeout: while it waits behind a long query, every query on ${strong.table} queues behind it`,
+      message: `${ctx.facts.command} waits for ${/^[AEIOU]/.test(lock) ? 'an' : 'a'} ${lock} lock on ${strong.table} with no lock_timeout set in this file: while it waits behind a long query, every query on ${strong.table} queues behind it`,
       help: "Start the file with SET lock_timeout = '5s'; (and retry on failure) so a blocked migration gives up instead of stalling the application.",
     });
   },

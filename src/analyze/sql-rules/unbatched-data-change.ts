@@ -1,4 +1,5 @@
 import { isLarge, largeRows, sizeNote, type StatementRule } from '../sql/context.js';
+import { targetsFewRows } from './ast.js';
 
 /** One UPDATE or DELETE over a large table holds row locks, bloats and lags replicas: batch it. */
 export const unbatchedDataChange: StatementRule = {
@@ -10,6 +11,7 @@ export const unbatchedDataChange: StatementRule = {
     const change = ctx.facts.dataChange;
     if (!change || (change.kind !== 'update' && change.kind !== 'delete') || ctx.batched || ctx.inRollback) return;
     if (ctx.state.isNew(change.table) || !isLarge(ctx, change.table)) return;
+    if (targetsFewRows(ctx.ast, ctx.state.table(change.table)?.uniqueColumns ?? new Set())) return;
     report({
       message: `${change.kind.toUpperCase()} over ${sizeNote(ctx, change.table)} in one statement holds row locks on every row it touches until it commits`,
       help: ctx.mode === 'plan'

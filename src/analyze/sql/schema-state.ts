@@ -15,6 +15,8 @@ export interface TableState {
   /** CHECK constraints of the form (col IS NOT NULL), by name: column and whether validated. */
   readonly notNullChecks: Map<string, { column: string; validated: boolean }>;
   readonly indexes: Set<string>;
+  /** Columns that identify one row on their own: a one-column primary key or unique constraint. */
+  readonly uniqueColumns: Set<string>;
 }
 
 /** "users" and "public.users" are the same table under the default search_path. */
@@ -32,6 +34,12 @@ export class SchemaState {
   /** Indexes created here, by name, with their table. */
   readonly newIndexes = new Map<string, string>();
 
+  /** After a file: what it created is no longer new (the next migration may run months later). */
+  settle(): void {
+    for (const [k, t] of this.tables) this.tables.set(k, { ...t, createdHere: false });
+    this.newIndexes.clear();
+  }
+
   /** An independent copy, to analyse a rollback against the schema as it was after its step. */
   clone(): SchemaState {
     const copy = new SchemaState();
@@ -41,6 +49,7 @@ export class SchemaState {
         columns: new Map([...t.columns].map(([c, s]) => [c, { ...s }])),
         notNullChecks: new Map([...t.notNullChecks].map(([c, s]) => [c, { ...s }])),
         indexes: new Set(t.indexes),
+        uniqueColumns: new Set(t.uniqueColumns),
       });
     }
     for (const [k, v] of this.newIndexes) copy.newIndexes.set(k, v);
@@ -66,9 +75,13 @@ export class SchemaState {
     switch (kind) {
       case 'CreateStmt': {
         const name = tableKey(relationName(body.relation));
-        const table: TableState = { name, createdHere, columns: new Map(), notNullChecks: new Map(), indexes: new Set() };
+        const table: TableState = { name, createdHere, columns: new Map(), notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set() };
         for (const elt of body.tableElts ?? []) {
-          if (elt.ColumnDef) table.columns.set(elt.ColumnDef.colname, columnState(elt.ColumnDef));
+          if (elt.ColumnDef) {
+            table.columns.set(elt.ColumnDef.colname, columnState(elt.ColumnDef));
+            const kinds = (elt.ColumnDef.constraints ?? []).map((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype);
+            if (kinds.includes('CONSTR_PRIMARY') || kinds.includes('CONSTR_UNIQUE')) table.uniqueColumns.add(elt.ColumnDef.colname);
+          }
           if (elt.Constraint) this.addConstraint(table, elt.Constraint);
         }
         this.tables.set(name, table);
@@ -76,7 +89,7 @@ export class SchemaState {
       }
       case 'CreateTableAsStmt': {
         const name = tableKey(relationName(body.into?.rel));
-        this.tables.set(name, { name, createdHere, columns: new Map(), notNullChecks: new Map(), indexes: new Set() });
+        this.tables.set(name, { name, createdHere, columns: new Map(), notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set() });
         return;
       }
       case 'AlterTableStmt': {
@@ -140,13 +153,17 @@ export class SchemaState {
           for (const o of body.objects ?? []) this.tables.delete(tableKey((o.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval).join('.')));
         }
         return;
-      case 'IndexStmt':
+      case 'IndexStmt': {
         if (body.idxname && createdHere) this.newIndexes.set(body.idxname, tableKey(relationName(body.relation)));
+        const params = body.indexParams ?? [];
+        if (body.unique && params.length === 1 && params[0].IndexElem?.name) this.table(relationName(body.relation))?.uniqueColumns.add(params[0].IndexElem.name);
         return;
+      }
     }
   }
 
   private addConstraint(table: TableState, c: Record<string, any> | undefined): void {
+    if ((c?.contype === 'CONSTR_PRIMARY' || c?.contype === 'CONSTR_UNIQUE') && c.keys?.length === 1) table.uniqueColumns.add(c.keys[0].String?.sval);
     if (c?.contype !== 'CONSTR_CHECK') return;
     const column = isNotNullCheck(c.raw_expr);
     if (column && c.conname) table.notNullChecks.set(c.conname, { column, validated: !c.skip_validation });

@@ -1,0 +1,49 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { ProjectConfig } from '../compile.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { SourceText } from '../diagnostics/source-text.js';
+
+export const configFileName = 'migc.config.json';
+
+/**
+ * Reads migc.config.json (or --config FILE). JSON is YAML, so it is read with the plan loader
+ * and its problems point at their line like a plan's; the (small) schema is compiled only when
+ * a config exists, keeping start-up fast for projects without one.
+ */
+export async function loadConfig(cwd: string, path: string | undefined): Promise<{ config?: ProjectConfig; diagnostics: Diagnostic[]; source?: [string, SourceText] }> {
+  const file = path ?? configFileName;
+  const text = await readFile(resolve(cwd, file), 'utf8').catch(() => undefined);
+  if (text === undefined) {
+    return path === undefined ? { diagnostics: [] } : { diagnostics: [{ code: 'MG000', severity: 'error', file, message: `cannot read ${file}`, help: 'Check the --config path.' }] };
+  }
+  const { loadYaml, keySpan, spanAt } = await import('../load/yaml.js');
+  const { loaded, diagnostics } = loadYaml(file, text);
+  const source: [string, SourceText] = [file, new SourceText(text)];
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics, source };
+  const { default: Ajv2020 } = await import('ajv/dist/2020.js');
+  const schema = JSON.parse(await readFile(new URL('../../schema/config.schema.json', import.meta.url), 'utf8'));
+  const validate = new Ajv2020.default({ allErrors: true }).compile(schema);
+  if (!validate(loaded.value)) {
+    for (const e of validate.errors ?? []) {
+      const at = e.instancePath.split('/').slice(1);
+      const extra = e.keyword === 'additionalProperties' ? String(e.params.additionalProperty) : undefined;
+      diagnostics.push({
+        code: 'MG010', severity: 'error', file, span: extra ? keySpan(loaded.doc, [...at, extra]) ?? spanAt(loaded.doc, at) : spanAt(loaded.doc, at),
+        message: `${at.join('.') || 'the config'} ${extra ? `has an unknown property "${extra}"` : e.message}`,
+        help: 'See schema/config.schema.json: postgres, rules, assume_rows.',
+      });
+    }
+    return { diagnostics, source };
+  }
+  const raw = loaded.value as { postgres?: number; rules?: Record<string, 'error' | 'warning' | 'info' | 'off'>; assume_rows?: Record<string, number> };
+  return {
+    config: {
+      ...(raw.postgres !== undefined ? { postgres: raw.postgres } : {}),
+      ...(raw.rules ? { rules: raw.rules } : {}),
+      ...(raw.assume_rows ? { assumeRows: new Map(Object.entries(raw.assume_rows).map(([t, n]) => [t.replace(/^public\./, ''), n])) } : {}),
+    },
+    diagnostics,
+    source,
+  };
+}
