@@ -1,7 +1,9 @@
 // migc's benchmarks, side by side in one run so the ratios hold on a noisy machine:
 //   1. `migc check` on one plan against a bare `node -e 0` (target: within 2.5x);
 //   2. `migc build` on 1,000 generated plans of about ten steps (target: under 3 s, under 300 MB peak);
-//   3. `migc verify`: rehearsal time per example plan on PGlite, and on a server if MIGC_TEST_DATABASE_URL is set.
+//   3. `migc lint` over 2,000 generated SQL files beside squawk (target: within 2x of its time), with
+//      both tools' findings per hazard;
+//   4. `migc verify`: rehearsal time per example plan on PGlite, and on a server if MIGC_TEST_DATABASE_URL is set.
 // Usage: npm run bench [-- --runs 15 --plans 1000]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generatePlans } from './generate.mjs';
+import { benchLint } from './lint-vs-squawk.mjs';
 import { benchRehearsal } from './rehearsal.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -74,7 +77,12 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-// 3. migc verify: rehearsal time per example plan (baseline, fixtures, up, down, up again).
+// 3. migc lint beside squawk on the same 2,000 generated files: time, and findings per hazard.
+console.log('\n| lint | time |');
+console.log('|---|---|');
+for (const row of await benchLint(2000)) console.log(row);
+
+// 4. migc verify: rehearsal time per example plan (baseline, fixtures, up, down, up again).
 console.log('\n| rehearsal (migc verify) | time |');
 console.log('|---|---|');
 for (const row of await benchRehearsal()) console.log(row);

@@ -51,6 +51,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
         postgres: options.config?.postgres ?? defaultPostgresMajor,
         ...(options.config?.assumeRows ? { assumeRows: options.config.assumeRows } : {}),
         ...(options.fileTransaction ? { fileTransaction: true } : {}),
+        ...(/\.down\.sql$/.test(file) ? { rollback: true } : {}),
       }, state), options.config?.rules);
     }
     state.settle();

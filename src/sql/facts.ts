@@ -67,6 +67,18 @@ function subcommandName(subtype: string | undefined): string | undefined {
   return subtype ? subcommandNames[subtype] : undefined;
 }
 
+const genericCommands = new Map<string, string>();
+
+/** "VariableSetStmt" -> "VARIABLE SET", computed once per kind. */
+function genericCommand(kind: string): string {
+  let name = genericCommands.get(kind);
+  if (name === undefined) {
+    name = kind.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+    genericCommands.set(kind, name);
+  }
+  return name;
+}
+
 export function statementFacts(ast: PgNode): StatementFacts {
   const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
   const base = { tables: [] as string[], destructive: [] as Destruction[], transactional: true, transactionControl: false, readOnlyQuery: false };
@@ -159,6 +171,6 @@ export function statementFacts(ast: PgNode): StatementFacts {
     case 'SelectStmt':
       return { ...base, command: 'SELECT', readOnlyQuery: !body.intoClause };
     default:
-      return { ...base, command: kind.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase() };
+      return { ...base, command: genericCommand(kind) };
   }
 }

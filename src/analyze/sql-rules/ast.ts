@@ -1,9 +1,16 @@
 import type { PgNode } from '../../sql/parser.js';
 import { relationName } from '../../sql/facts.js';
 
-/** The statement's node kind and body: ['AlterTableStmt', {...}]. */
+const nodes = new WeakMap<PgNode, [string, Record<string, any>]>();
+
+/** The statement's node kind and body: ['AlterTableStmt', {...}]; every rule asks, so it is kept. */
 export function node(ast: PgNode): [string, Record<string, any>] {
-  return Object.entries(ast)[0] as [string, Record<string, any>];
+  let entry = nodes.get(ast);
+  if (!entry) {
+    entry = Object.entries(ast)[0] as [string, Record<string, any>];
+    nodes.set(ast, entry);
+  }
+  return entry;
 }
 
 /** ALTER TABLE's subcommands with the table, or nothing for any other statement. */

@@ -83,11 +83,18 @@ interface Judged {
 function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts' | 'locks' | 'inTransaction' | 'earlier' | 'effect'>, rules: readonly StatementRule[]): { judged: Judged[]; locks: PredictedLock[] } {
   const locks = predictLocks(unit.statement.ast);
   const effect = statementEffect(unit.statement.ast, base.state, base.postgres);
-  const ctx: StatementContext = { ...base, ast: unit.statement.ast, text: unit.statement.text, facts: unit.statement.facts, locks, effect, inTransaction: unit.inTransaction, earlier: unit.earlier };
+  const ctx: StatementContext = {
+    ast: unit.statement.ast, text: unit.statement.text, facts: unit.statement.facts, locks, effect,
+    state: base.state, postgres: base.postgres, mode: base.mode, inRollback: base.inRollback, batched: base.batched,
+    inTransaction: unit.inTransaction, earlier: unit.earlier, lockTimeoutSet: base.lockTimeoutSet, rows: base.rows,
+    ...(base.phase ? { phase: base.phase } : {}),
+  };
   const judged: Judged[] = [];
-  for (const rule of rules) {
-    rule.check(ctx, (f) => judged.push({ rule, span: unit.statement.span, message: f.message, help: f.help, severity: f.severity ?? rule.severity }));
-  }
+  let rule: StatementRule;
+  const report = (f: { message: string; help: string; severity?: Severity }) => {
+    judged.push({ rule, span: unit.statement.span, message: f.message, help: f.help, severity: f.severity ?? rule.severity });
+  };
+  for (rule of rules) rule.check(ctx, report);
   return { judged, locks };
 }
 
@@ -179,7 +186,12 @@ export function analyzePlan(plan: Plan, options: AnalysisOptions): PlanAnalysis 
 export interface FileAnalysisOptions extends AnalysisOptions {
   /** Treat the whole file as one transaction (Flyway's and dbmate's default). */
   readonly fileTransaction?: boolean;
+  /** The file undoes a migration (golang-migrate's *.down.sql): judged as a rollback. */
+  readonly rollback?: boolean;
 }
+
+/** dbmate writes both directions in one file: statements after `-- migrate:down` undo the rest. */
+const dbmateDown = /^--\s*migrate:down\b/m;
 
 /** A `-- migc-ignore CODE: reason` comment before a statement. */
 const ignorePattern = /--\s*migc-ignore\s+(MG\d{3})\b(?:\s*:\s*(.*))?/g;
@@ -197,7 +209,9 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
   let lockTimeoutSet = false;
   let earlier: EarlierStatement[] = [];
   let previousEnd = 0;
+  const downAt = dbmateDown.exec(text)?.index ?? Infinity;
   for (const parsed of statements) {
+    const inRollback = options.rollback === true || parsed.start > downAt;
     const facts = statementFacts(parsed.ast);
     const span = { start: parsed.start, end: parsed.end };
     const [kind, body] = node(parsed.ast);
@@ -218,7 +232,7 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
       lockTimeoutSet = !/"(0|"0")"|ival":0\b/.test(value) && body.kind !== 'VAR_RESET';
     }
     const unit: Unit = { statement: { ast: parsed.ast, text: parsed.text, facts, span }, inTransaction: inTransaction || false, earlier };
-    const { judged, locks } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback: false, batched: false, lockTimeoutSet, rows }, rules);
+    const { judged, locks } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows }, rules);
     for (const j of judged) {
       // One missing lock_timeout is one problem, however many statements follow it.
       if (j.rule.code === 'MG219' && diagnostics.some((d) => d.code === 'MG219' && d.file === file)) continue;
@@ -234,7 +248,8 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
       diagnostics.push({ code: j.rule.code, severity: j.severity, file, span, message: j.message, help: j.help });
     }
     earlier = inTransaction ? [...earlier, { facts, locks, span }] : [];
-    state.apply(parsed.ast, true);
+    // A rollback does not change what later migrations find: they run after the up.
+    if (!inRollback) state.apply(parsed.ast, true);
   }
   return diagnostics;
 }

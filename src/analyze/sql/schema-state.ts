@@ -36,7 +36,7 @@ export class SchemaState {
 
   /** After a file: what it created is no longer new (the next migration may run months later). */
   settle(): void {
-    for (const [k, t] of this.tables) this.tables.set(k, { ...t, createdHere: false });
+    for (const [k, t] of this.tables) if (t.createdHere) this.tables.set(k, { ...t, createdHere: false });
     this.newIndexes.clear();
   }
 
