@@ -47,3 +47,15 @@ export async function loadConfig(cwd: string, path: string | undefined): Promise
     source,
   };
 }
+
+/** --assume-rows users=40 (repeatable) over the config's assume_rows. */
+export function withAssumedRows(config: ProjectConfig | undefined, flags: readonly string[] | undefined, usage: (message: string) => Error): ProjectConfig | undefined {
+  if (!flags?.length) return config;
+  const rows = new Map(config?.assumeRows ?? []);
+  for (const flag of flags) {
+    const m = /^([A-Za-z_][\w.]*)=(\d+)$/.exec(flag);
+    if (!m) throw usage(`--assume-rows takes table=rows, for example users=40; got ${flag}`);
+    rows.set(m[1]!.replace(/^public\./, ''), Number(m[2]));
+  }
+  return { ...config, assumeRows: rows };
+}

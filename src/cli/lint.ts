@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { nodeHost } from '../host.js';
+import { withAssumedRows } from './config.js';
 import { UsageError } from './files.js';
 import { printDiagnostics, projectConfig, type CommonOptions, type Io } from './main.js';
 
@@ -25,19 +26,13 @@ async function findSqlFiles(paths: readonly string[], cwd: string): Promise<stri
 export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean }, io: Io): Promise<number> {
   const files = await findSqlFiles(paths, io.cwd);
   if (files.length === 0) throw new UsageError(`no .sql files in ${paths.join(', ')}`);
-  const config = (await projectConfig(options.config, io)) ?? {};
-  const assume = new Map(config.assumeRows ?? []);
-  for (const a of options.assumeRows ?? []) {
-    const m = /^([A-Za-z_][\w.]*)=(\d+)$/.exec(a);
-    if (!m) throw new UsageError(`--assume-rows takes table=rows, for example users=40; got ${a}`);
-    assume.set(m[1]!.replace(/^public\./, ''), Number(m[2]));
-  }
+  const config = withAssumedRows(await projectConfig(options.config, io), options.assumeRows, (m) => new UsageError(m)) ?? {};
   const postgres = options.postgres !== undefined ? Number(options.postgres) : config.postgres;
   if (postgres !== undefined && !(Number.isInteger(postgres) && postgres >= 9 && postgres < 100)) throw new UsageError(`--postgres takes a major version such as 15; got ${options.postgres}`);
   const { lint } = await import('../lint.js');
   const result = await lint({
     files,
-    config: { ...config, ...(postgres !== undefined ? { postgres } : {}), ...(assume.size ? { assumeRows: assume } : {}) },
+    config: { ...config, ...(postgres !== undefined ? { postgres } : {}) },
     ...(options.fileTransaction ? { fileTransaction: true } : {}),
   }, nodeHost(io.cwd));
   return printDiagnostics(result.diagnostics, result.sources, options, io, `linted ${files.length} file${files.length === 1 ? '' : 's'}`, {

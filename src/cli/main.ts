@@ -27,6 +27,7 @@ export interface CommonOptions {
   format: DiagnosticFormat;
   verbose?: boolean;
   config?: string;
+  assumeRows?: string[];
 }
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -43,6 +44,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     new Option('--format <format>', 'how to print problems: pretty (compiler style), json, or github (Actions annotations)').choices(diagnosticFormats).default('pretty');
   const verboseOption = () => new Option('--verbose', 'also print notes (info): allowances, expected drops in contract phases');
   const configOption = () => new Option('--config <file>', `project settings (default: ${configFileName} if present)`);
+  const assumeRowsOption = () => new Option('--assume-rows <table=rows>', 'size of a table, over the plans\' size hints (repeatable)').argParser((v: string, prev: string[] = []) => [...prev, v]);
 
   program
     .command('build')
@@ -53,6 +55,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .addOption(formatOption())
     .addOption(verboseOption())
     .addOption(configOption())
+    .addOption(assumeRowsOption())
     .action(async (paths: string[], options: CommonOptions & { out: string; templates?: string }) => {
       exitCode = await build(paths, options, io);
     });
@@ -68,6 +71,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .addOption(formatOption())
     .addOption(verboseOption())
     .addOption(configOption())
+    .addOption(assumeRowsOption())
     .action(async (paths: string[], options: CommonOptions & { databaseUrl?: string; report?: boolean; out: string; templates?: string }) => {
       const templates = await loadTemplates(await templatesFolder(options.templates, io), io);
       const compiled = await run(paths, templates, options, io);
@@ -82,6 +86,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .addOption(formatOption())
     .addOption(verboseOption())
     .addOption(configOption())
+    .addOption(assumeRowsOption())
     .action(async (paths: string[], options: CommonOptions) => {
       exitCode = await check(paths, options, io);
     });
@@ -144,11 +149,12 @@ async function loadTemplates(dir: string | undefined, io: Io): Promise<TemplateS
  * instant), and the SQL parser's WebAssembly starts compiling first, on a background thread,
  * while the YAML and schema modules load.
  */
-async function run(paths: string[], templates: TemplateSources | undefined, options: { config?: string }, io: Io): Promise<CompileResult> {
+async function run(paths: string[], templates: TemplateSources | undefined, options: { config?: string; assumeRows?: string[] }, io: Io): Promise<CompileResult> {
   const parser = import('../sql/parser.js').then((m) => m.loadSqlParser());
   const files = await findPlanFiles(paths, io.cwd);
   if (files.length === 0) throw new UsageError(`no plan files (*.yaml, *.yml) in ${paths.join(', ')}`);
-  const config = await projectConfig(options.config, io);
+  const { withAssumedRows } = await import('./config.js');
+  const config = withAssumedRows(await projectConfig(options.config, io), options.assumeRows, (m) => new UsageError(m));
   const { compile } = await import('../compile.js');
   await parser;
   return compile({ files, ...(templates ? { templates } : {}), ...(config ? { config } : {}) }, nodeHost(io.cwd));
