@@ -6,7 +6,16 @@ export class UsageError extends Error {}
 const planExtension = /\.ya?ml$/;
 
 /** Plan files named on the command line: files as given, folders searched for *.yaml / *.yml. Sorted. */
-export async function findPlanFiles(paths: readonly string[], cwd: string): Promise<string[]> {
+export function findPlanFiles(paths: readonly string[], cwd: string): Promise<string[]> {
+  return findFiles(paths, cwd, planExtension);
+}
+
+/** SQL migration files: files as given, folders searched for *.sql. Sorted: migration order. */
+export function findSqlFiles(paths: readonly string[], cwd: string): Promise<string[]> {
+  return findFiles(paths, cwd, /\.sql$/);
+}
+
+async function findFiles(paths: readonly string[], cwd: string, extension: RegExp): Promise<string[]> {
   const found = new Set<string>();
   for (const path of paths) {
     const full = resolve(cwd, path);
@@ -18,7 +27,7 @@ export async function findPlanFiles(paths: readonly string[], cwd: string): Prom
     }
     const entries = await readdir(full, { recursive: true, withFileTypes: true });
     for (const e of entries) {
-      if (!e.isFile() || !planExtension.test(e.name)) continue;
+      if (!e.isFile() || !extension.test(e.name)) continue;
       const full = join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
       if (full.split(sep).includes('node_modules')) continue;
       found.add(toPosix(relative(cwd, full)));

@@ -1,27 +1,7 @@
-import { readdir, stat } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
 import { nodeHost } from '../host.js';
 import { withAssumedRows } from './config.js';
-import { UsageError } from './files.js';
+import { findSqlFiles, UsageError } from './files.js';
 import { printDiagnostics, projectConfig, type CommonOptions, type Io } from './main.js';
-
-/** .sql files named, or found in folders, in migration order: sorted by path. */
-async function findSqlFiles(paths: readonly string[], cwd: string): Promise<string[]> {
-  const found = new Set<string>();
-  for (const path of paths) {
-    const full = resolve(cwd, path);
-    const info = await stat(full).catch(() => undefined);
-    if (!info) throw new UsageError(`no such file or folder: ${path}`);
-    if (info.isFile()) {
-      found.add(relative(cwd, full).split(sep).join('/'));
-      continue;
-    }
-    for (const e of await readdir(full, { recursive: true, withFileTypes: true })) {
-      if (e.isFile() && e.name.endsWith('.sql')) found.add(relative(cwd, join(e.parentPath, e.name)).split(sep).join('/'));
-    }
-  }
-  return [...found].sort();
-}
 
 export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean }, io: Io): Promise<number> {
   const files = await findSqlFiles(paths, io.cwd);

@@ -53,3 +53,12 @@ export function targetsFewRows(ast: PgNode, uniqueColumns: ReadonlySet<string>):
   };
   return body.whereClause !== undefined && selective(body.whereClause);
 }
+
+/** Constraints an ALTER TABLE adds, of the given kinds (CONSTR_FOREIGN, CONSTR_CHECK, ...). */
+export function addedConstraints(ast: PgNode, kinds: readonly string[]): { table: string; constraint: Record<string, any> }[] {
+  const alter = alterTableCommands(ast);
+  if (!alter) return [];
+  return alter.cmds
+    .filter((cmd) => cmd.subtype === 'AT_AddConstraint' && kinds.includes(cmd.def?.Constraint?.contype))
+    .map((cmd) => ({ table: alter.table, constraint: cmd.def.Constraint }));
+}

@@ -1,4 +1,4 @@
-import { alterTableCommands, relationName } from './ast.js';
+import { addedConstraints, relationName } from './ast.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
 
 /** ADD FOREIGN KEY and ADD CHECK validate every row while holding their lock, unless NOT VALID. */
@@ -8,19 +8,15 @@ export const foreignKeyValidates: StatementRule = {
   summary: 'ADD FOREIGN KEY without NOT VALID checks every row while blocking writes to both tables.',
   severity: 'error',
   check(ctx, report) {
-    const alter = alterTableCommands(ctx.ast);
-    if (!alter) return;
-    for (const cmd of alter.cmds) {
-      const c = cmd.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined;
-      if (c?.contype !== 'CONSTR_FOREIGN' || c.skip_validation) continue;
-      const severity = severityFor(ctx, alter.table, this.severity);
+    for (const { table, constraint: c } of addedConstraints(ctx.ast, ['CONSTR_FOREIGN'])) {
+      const severity = c.skip_validation ? undefined : severityFor(ctx, table, this.severity);
       if (!severity) continue;
       const parent = relationName(c.pktable);
-      const name = c.conname ?? `${alter.table}_fkey`;
+      const name = c.conname ?? `${table}_fkey`;
       report({
         severity,
-        message: `ADD FOREIGN KEY ${name} checks every row of ${sizeNote(ctx, alter.table)} while blocking writes to ${alter.table} and ${parent} (SHARE ROW EXCLUSIVE)`,
-        help: `Add it NOT VALID (only new rows are checked, the lock is brief), then in a separate step: ALTER TABLE ${alter.table} VALIDATE CONSTRAINT ${name}; (takes SHARE UPDATE EXCLUSIVE: reads and writes go on).`,
+        message: `ADD FOREIGN KEY ${name} checks every row of ${sizeNote(ctx, table)} while blocking writes to ${table} and ${parent} (SHARE ROW EXCLUSIVE)`,
+        help: `Add it NOT VALID (only new rows are checked, the lock is brief), then in a separate step: ALTER TABLE ${table} VALIDATE CONSTRAINT ${name}; (takes SHARE UPDATE EXCLUSIVE: reads and writes go on).`,
       });
     }
   },
@@ -32,18 +28,14 @@ export const checkValidates: StatementRule = {
   summary: 'ADD CHECK without NOT VALID checks every row while holding an ACCESS EXCLUSIVE lock.',
   severity: 'error',
   check(ctx, report) {
-    const alter = alterTableCommands(ctx.ast);
-    if (!alter) return;
-    for (const cmd of alter.cmds) {
-      const c = cmd.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined;
-      if (c?.contype !== 'CONSTR_CHECK' || c.skip_validation) continue;
-      const severity = severityFor(ctx, alter.table, this.severity);
+    for (const { table, constraint: c } of addedConstraints(ctx.ast, ['CONSTR_CHECK'])) {
+      const severity = c.skip_validation ? undefined : severityFor(ctx, table, this.severity);
       if (!severity) continue;
-      const name = c.conname ?? `${alter.table}_check`;
+      const name = c.conname ?? `${table}_check`;
       report({
         severity,
-        message: `ADD CHECK ${name} checks every row of ${sizeNote(ctx, alter.table)} while holding an ACCESS EXCLUSIVE lock`,
-        help: `Add it NOT VALID, then in a separate step: ALTER TABLE ${alter.table} VALIDATE CONSTRAINT ${name}; (SHARE UPDATE EXCLUSIVE: reads and writes go on).`,
+        message: `ADD CHECK ${name} checks every row of ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`,
+        help: `Add it NOT VALID, then in a separate step: ALTER TABLE ${table} VALIDATE CONSTRAINT ${name}; (SHARE UPDATE EXCLUSIVE: reads and writes go on).`,
       });
     }
   },

@@ -1,4 +1,4 @@
-import { alterTableCommands } from './ast.js';
+import { addedConstraints } from './ast.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
 
 export const uniqueBuildsIndex: StatementRule = {
@@ -7,20 +7,16 @@ export const uniqueBuildsIndex: StatementRule = {
   summary: 'ADD UNIQUE or PRIMARY KEY without USING INDEX builds the index under ACCESS EXCLUSIVE.',
   severity: 'error',
   check(ctx, report) {
-    const alter = alterTableCommands(ctx.ast);
-    if (!alter) return;
-    for (const cmd of alter.cmds) {
-      const c = cmd.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined;
-      if ((c?.contype !== 'CONSTR_UNIQUE' && c?.contype !== 'CONSTR_PRIMARY') || c.indexname) continue;
-      const severity = severityFor(ctx, alter.table, this.severity);
+    for (const { table, constraint: c } of addedConstraints(ctx.ast, ['CONSTR_UNIQUE', 'CONSTR_PRIMARY'])) {
+      const severity = c.indexname ? undefined : severityFor(ctx, table, this.severity);
       if (!severity) continue;
       const what = c.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE';
       const cols = (c.keys ?? []).map((k: { String?: { sval?: string } }) => k.String?.sval).join(', ');
-      const index = c.conname ?? `${alter.table.split('.').pop()}_${cols.replace(/, /g, '_')}_key`;
+      const index = c.conname ?? `${table.split('.').pop()}_${cols.replace(/, /g, '_')}_key`;
       report({
         severity,
-        message: `ADD ${what} (${cols}) builds its index on ${sizeNote(ctx, alter.table)} while holding an ACCESS EXCLUSIVE lock`,
-        help: `Build the index first without blocking: CREATE UNIQUE INDEX CONCURRENTLY ${index} ON ${alter.table} (${cols}); then ALTER TABLE ${alter.table} ADD CONSTRAINT ${index} ${what} USING INDEX ${index}; (brief lock).`,
+        message: `ADD ${what} (${cols}) builds its index on ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`,
+        help: `Build the index first without blocking: CREATE UNIQUE INDEX CONCURRENTLY ${index} ON ${table} (${cols}); then ALTER TABLE ${table} ADD CONSTRAINT ${index} ${what} USING INDEX ${index}; (brief lock).`,
       });
     }
   },
@@ -32,16 +28,12 @@ export const exclusionConstraint: StatementRule = {
   summary: 'ADD EXCLUDE builds its index under ACCESS EXCLUSIVE, and cannot be built concurrently.',
   severity: 'error',
   check(ctx, report) {
-    const alter = alterTableCommands(ctx.ast);
-    if (!alter) return;
-    for (const cmd of alter.cmds) {
-      const c = cmd.subtype === 'AT_AddConstraint' ? cmd.def?.Constraint : undefined;
-      if (c?.contype !== 'CONSTR_EXCLUSION') continue;
-      const severity = severityFor(ctx, alter.table, this.severity);
+    for (const { table } of addedConstraints(ctx.ast, ['CONSTR_EXCLUSION'])) {
+      const severity = severityFor(ctx, table, this.severity);
       if (!severity) continue;
       report({
         severity,
-        message: `ADD EXCLUDE builds its index on ${sizeNote(ctx, alter.table)} while holding an ACCESS EXCLUSIVE lock, and PostgreSQL cannot build it concurrently`,
+        message: `ADD EXCLUDE builds its index on ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock, and PostgreSQL cannot build it concurrently`,
         help: 'Plan a maintenance window sized from a rehearsal on a production-sized copy, or enforce the rule in a trigger (or a new table) that only checks new rows.',
       });
     }
