@@ -50,12 +50,12 @@ export function timelineView(plan: Plan): TimelineView {
       return task;
     });
     span = Math.max(span, Math.abs(clock));
-    return { name: label(`${phase.number}. ${phase.name} (${phase.kind})`), tasks };
+    return { name: label(`${phase.number}. ${phase.name}${phase.name === phase.kind ? '' : ` (${phase.kind})`}`), tasks };
   });
   const offsets = plan.timeline.map((m) => m.offsetSeconds);
   const range = Math.max(span, ...offsets.map(Math.abs), 0) + Math.abs(Math.min(0, ...offsets));
   return {
-    title: label(plan.title),
+    title: label(`${plan.title} (T-0 drawn on ${new Date(timelineAnchor).toUTCString().slice(5, 11)})`),
     anchorLabel: `T-0 is drawn at ${stamp(0).slice(0, 16)}, a placeholder date; read times as offsets from it (steps: ${formatSeconds(stepSeconds)} estimated)`,
     axisFormat: range > 2 * 86400 ? '%b %d' : '%H:%M',
     milestones: plan.timeline.map((m, i) => ({ label: label(`${m.at} ${m.milestone}`), id: `milestone_${i + 1}`, at: stamp(m.offsetSeconds) })),
