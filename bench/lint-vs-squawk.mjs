@@ -8,6 +8,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+/** The tool compared with: installed by the bench into a temporary folder, not a dependency of migc. */
+const squawkVersion = '2.66.0';
+
+function installSquawk(into) {
+  const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', into, `squawk-cli@${squawkVersion}`], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`could not install squawk-cli@${squawkVersion}: ${r.stderr}`);
+  return join(into, 'node_modules/.bin/squawk');
+}
 
 /** Each template: the migc code it should raise (or 'safe'), squawk's rule names for the same hazard, and SQL. */
 const templates = [
@@ -72,7 +80,7 @@ export async function benchLint(count = 2000) {
   try {
     const dir = join(work, 'migrations');
     const truth = generate(dir, count);
-    const squawkBin = join(root, 'node_modules/.bin/squawk');
+    const squawkBin = installSquawk(join(work, 'squawk'));
     const migcRuns = [];
     const squawkRuns = [];
     let migcOut;
