@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { compile, type CompileResult } from '../src/compile.js';
-import { renderPretty } from '../src/diagnostics/render.js';
 import { templateFileName, templateNames, type TemplateSources } from '../src/emit/template-names.js';
 import { memoryHost } from '../src/host.js';
 
@@ -28,10 +27,6 @@ export function brief(result: CompileResult): string[] {
     const p = d.span ? result.sources.get(d.file)!.position(d.span.start) : { line: 1, column: 1 };
     return `${p.line}:${p.column} ${d.severity} ${d.code} ${d.message}`;
   });
-}
-
-export function renderPlain(result: CompileResult): string {
-  return renderPretty(result.diagnostics, result.sources, { color: false });
 }
 
 /** A small valid plan; tests replace parts of it. */

@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ProjectConfig } from '../compile.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { renderPretty } from '../diagnostics/render.js';
 import { SourceText } from '../diagnostics/source-text.js';
+import type { Io } from './output.js';
 
 export const configFileName = 'migc.config.json';
 
@@ -59,3 +61,16 @@ export function withAssumedRows(config: ProjectConfig | undefined, flags: readon
   }
   return { ...config, assumeRows: rows };
 }
+
+/** The project's migc.config.json (or --config FILE); a broken one stops the command (exit 2). */
+export async function projectConfig(path: string | undefined, io: Io): Promise<ProjectConfig | undefined> {
+  const loaded = await loadConfig(io.cwd, path);
+  if (loaded.diagnostics.some((d) => d.severity === 'error')) {
+    io.stderr(renderPretty(loaded.diagnostics, new Map(loaded.source ? [loaded.source] : []), { color: io.color }));
+    throw new ConfigError();
+  }
+  return loaded.config;
+}
+
+/** A broken config: its problems are printed already; the command exits 2. */
+export class ConfigError extends Error {}

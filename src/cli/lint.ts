@@ -1,7 +1,8 @@
 import { nodeHost } from '../host.js';
 import { withAssumedRows } from './config.js';
 import { findSqlFiles, UsageError } from './files.js';
-import { printDiagnostics, projectConfig, type CommonOptions, type Io } from './main.js';
+import { projectConfig } from './config.js';
+import { printDiagnostics, type CommonOptions, type Io } from './output.js';
 
 export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean }, io: Io): Promise<number> {
   const files = await findSqlFiles(paths, io.cwd);

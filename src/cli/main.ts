@@ -3,32 +3,17 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import type { CompileResult, ProjectConfig } from '../compile.js';
-import { configFileName } from './config.js';
-import { countBySeverity, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { diagnosticFormats, renderGithub, renderJson, renderPretty, type DiagnosticFormat } from '../diagnostics/render.js';
+import type { CompileResult } from '../compile.js';
+import { ConfigError, configFileName, projectConfig } from './config.js';
+import { diagnosticFormats } from '../diagnostics/render.js';
+import { exitCodes, printDiagnostics, type CommonOptions, type Io } from './output.js';
 import { templateFileName, templateNames, type TemplateName, type TemplateSources } from '../emit/template-names.js';
 import { nodeHost } from '../host.js';
 import { findPlanFiles, UsageError } from './files.js';
 
+export { exitCodes, type Io } from './output.js';
+
 const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
-
-export interface Io {
-  readonly cwd: string;
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly color: boolean;
-}
-
-/** Exit codes: 0 clean or warnings only, 1 a plan has errors, 2 usage or internal error. */
-export const exitCodes = { ok: 0, planErrors: 1, usage: 2 } as const;
-
-export interface CommonOptions {
-  format: DiagnosticFormat;
-  verbose?: boolean;
-  config?: string;
-  assumeRows?: string[];
-}
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const version = JSON.parse(readFileSync(`${packageRoot}package.json`, 'utf8')).version as string;
@@ -160,19 +145,6 @@ async function run(paths: string[], templates: TemplateSources | undefined, opti
   return compile({ files, ...(templates ? { templates } : {}), ...(config ? { config } : {}) }, nodeHost(io.cwd));
 }
 
-/** The project's migc.config.json (or --config FILE); a broken one stops the command (exit 2). */
-export async function projectConfig(path: string | undefined, io: Io): Promise<ProjectConfig | undefined> {
-  const { loadConfig } = await import('./config.js');
-  const loaded = await loadConfig(io.cwd, path);
-  if (loaded.diagnostics.some((d) => d.severity === 'error')) {
-    io.stderr(renderPretty(loaded.diagnostics, new Map(loaded.source ? [loaded.source] : []), { color: io.color }));
-    throw new ConfigError();
-  }
-  return loaded.config;
-}
-
-class ConfigError extends Error {}
-
 async function explain(code: string, io: Io): Promise<number> {
   const page = await readFile(`${packageRoot}docs/rules/${code.toUpperCase()}.md`, 'utf8').catch(() => undefined);
   if (page !== undefined) {
@@ -185,22 +157,6 @@ async function explain(code: string, io: Io): Promise<number> {
   const guess = didYouMean(code.toUpperCase(), codes);
   io.stderr(`migc: no rule ${code}${guess ? `; did you mean ${guess}?` : ''} (codes are listed in the README)\n`);
   return exitCodes.usage;
-}
-
-/** Prints diagnostics in the chosen format; notes (info) only in json or with --verbose. Returns the exit code. */
-export function printDiagnostics(diagnostics: readonly Diagnostic[], sources: CompileResult['sources'], options: CommonOptions, io: Io, summary: string, extra: Record<string, unknown>): number {
-  const counts = countBySeverity(diagnostics);
-  if (options.format === 'json') {
-    io.stdout(renderJson(diagnostics, sources, { ...extra, summary: { ...(extra.summary as object | undefined), ...counts } }));
-    return counts.error > 0 ? exitCodes.planErrors : exitCodes.ok;
-  }
-  const shown = options.verbose ? diagnostics : diagnostics.filter((d) => d.severity !== 'info');
-  const text = options.format === 'github' ? renderGithub(shown, sources) : renderPretty(shown, sources, { color: io.color });
-  if (text) io.stdout(options.format === 'github' ? text : `${text}\n`);
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  const notes = counts.info && !options.verbose ? ` (${plural(counts.info, 'note')}: --verbose shows them)` : counts.info ? `, ${plural(counts.info, 'note')}` : '';
-  io.stderr(`migc: ${summary}: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}${notes}\n`);
-  return counts.error > 0 ? exitCodes.planErrors : exitCodes.ok;
 }
 
 function report(result: CompileResult, options: CommonOptions, io: Io, summary: string, extra: Record<string, unknown>): number {

@@ -5,7 +5,7 @@ import type { DiagnosticFormat } from '../diagnostics/render.js';
 import type { TemplateSources } from '../emit/template-names.js';
 import type { Engine } from '../verify/engine.js';
 import type { RehearsalResult, Status } from '../verify/rehearse.js';
-import type { Io } from './main.js';
+import { printDiagnostics, type Io } from './output.js';
 
 export interface VerifyOptions {
   readonly format: DiagnosticFormat;
@@ -50,7 +50,6 @@ export async function verify(compiled: CompileResult, templates: TemplateSources
 
   if (options.format === 'pretty') for (const r of rehearsals) io.stdout(prettyRehearsal(r));
   const on = engine ? ` on ${engine.label}` : '';
-  const { printDiagnostics } = await import('./main.js');
   printDiagnostics(diagnostics, compiled.sources, options, io, `verified ${compiled.plans.length} plan${compiled.plans.length === 1 ? '' : 's'}${on}: ${compiled.plans.length - failed} passed, ${failed} failed`, {
     engine: engine?.label ?? null, rehearsals: rehearsals.map(jsonRehearsal), summary: { plans: compiled.plans.length, failed },
   });

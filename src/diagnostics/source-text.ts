@@ -32,8 +32,4 @@ export class SourceText {
     const end = next === undefined ? this.text.length : next - 1;
     return this.text.slice(start, end).replace(/\r$/, '');
   }
-
-  get lineCount(): number {
-    return this.lineStarts.length;
-  }
 }

@@ -204,11 +204,6 @@ export interface Risk {
   readonly mitigation: string;
 }
 
-/** Every step of the plan in run order. */
-export function allSteps(plan: Plan): Step[] {
-  return plan.phases.flatMap((p) => p.steps);
-}
-
 /** Statements a step runs (none for command and manual steps). */
 export function stepStatements(step: Step): readonly Statement[] {
   return step.action?.kind === 'sql' ? step.action.statements : [];

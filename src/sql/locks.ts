@@ -8,6 +8,11 @@ export const lockModes = [
 ] as const;
 export type LockMode = (typeof lockModes)[number];
 
+/** 'AccessExclusiveLock' -> 'ACCESS EXCLUSIVE', as PostgreSQL's documentation names it. */
+export function lockLabel(mode: string): string {
+  return mode.replace(/Lock$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+}
+
 export function lockStrength(mode: string): number {
   return lockModes.indexOf(mode as LockMode);
 }

@@ -5,6 +5,11 @@ export function sqlLiteral(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
+/** An identifier, always quoted: for catalog names read back from the server, any spelling. */
+export function quoteIdentAlways(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
 /** An identifier, quoted only when it must be: users, "Users", "order". */
 export function quoteIdent(name: string): string {
   return /^[a-z_][a-z0-9_$]*$/.test(name) && !isReservedWord(name) ? name : `"${name.replace(/"/g, '""')}"`;

@@ -1,3 +1,4 @@
+import { quoteIdentAlways, sqlLiteral } from '../sql/quote.js';
 import type { SqlSession } from './run-script.js';
 
 interface ColumnInfo {
@@ -17,8 +18,6 @@ interface ForeignKey {
 
 export class FixtureError extends Error {}
 
-const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /** A value for row g of a column, from its type: deterministic, unique where the type allows. */
 function valueFor(c: ColumnInfo, table: string): string | undefined {
@@ -27,7 +26,7 @@ function valueFor(c: ColumnInfo, table: string): string | undefined {
   if (/^(integer|bigint|numeric|real|double precision)/.test(t)) return `g::${t}`;
   if (/^(text|character varying|character)/.test(t)) {
     const max = /\((\d+)\)/.exec(t)?.[1];
-    const raw = /email/.test(c.name) ? `'user' || g || '@example.com'` : `${literal(`${c.name} `)} || g`;
+    const raw = /email/.test(c.name) ? `'user' || g || '@example.com'` : `${sqlLiteral(`${c.name} `)} || g`;
     return max ? `left(${raw}, ${max})::${t}` : `(${raw})::${t}`;
   }
   if (t === 'boolean') return '(g % 2 = 0)';
@@ -48,8 +47,8 @@ function valueFor(c: ColumnInfo, table: string): string | undefined {
  * row, so backfills have NULLs to fill; a single-column foreign key takes existing parent keys.
  */
 export async function generateRows(session: SqlSession, table: string, rows: number): Promise<void> {
-  const regclass = `${literal(table)}::regclass`;
-  const exists = await session.query<{ ok: boolean }>(`SELECT to_regclass(${literal(table)}) IS NOT NULL AS ok`);
+  const regclass = `${sqlLiteral(table)}::regclass`;
+  const exists = await session.query<{ ok: boolean }>(`SELECT to_regclass(${sqlLiteral(table)}) IS NOT NULL AS ok`);
   if (!exists.rows[0]!.ok) throw new FixtureError(`fixtures name table ${table}, which the baseline does not create`);
   const { rows: columns } = await session.query<ColumnInfo>(
     `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, t.typcategory::text AS category, a.atttypmod AS typmod,
@@ -76,7 +75,7 @@ export async function generateRows(session: SqlSession, table: string, rows: num
     let value: string | undefined;
     if (fk) {
       const keys = `fk_${ctes.length}`;
-      ctes.push(`${keys} AS (SELECT array_agg(${quote(fk.parentColumn)} ORDER BY ${quote(fk.parentColumn)}) AS k FROM ${fk.parent})`);
+      ctes.push(`${keys} AS (SELECT array_agg(${quoteIdentAlways(fk.parentColumn)} ORDER BY ${quoteIdentAlways(fk.parentColumn)}) AS k FROM ${fk.parent})`);
       value = `${keys}.k[1 + (g - 1) % cardinality(${keys}.k)]`;
     } else {
       value = valueFor(c, table);
@@ -85,7 +84,7 @@ export async function generateRows(session: SqlSession, table: string, rows: num
       if (c.notnull) throw new FixtureError(`cannot generate values of type ${c.type} for ${table}.${c.name}; give these rows as fixtures sql instead`);
       continue;
     }
-    names.push(quote(c.name));
+    names.push(quoteIdentAlways(c.name));
     values.push(c.notnull || fk ? value : `CASE WHEN g % 5 = 0 THEN NULL ELSE ${value} END`);
   }
   const from = [`generate_series(${start + 1}, ${start + rows}) AS g`, ...ctes.map((_, i) => `fk_${i}`)].join(', ');
@@ -97,25 +96,21 @@ export async function generateRows(session: SqlSession, table: string, rows: num
 
 /** Orders tables so that parents (referenced by foreign keys) are filled before children. */
 export async function fillOrder(session: SqlSession, tables: readonly string[]): Promise<string[]> {
-  const resolved = new Map<string, string>();
+  // Each listed table's name as PostgreSQL prints it, and the tables it references.
+  const info = new Map<string, { name: string | null; parents: string[] }>();
   for (const t of tables) {
-    const { rows } = await session.query<{ name: string | null }>(`SELECT to_regclass(${literal(t)})::text AS name`);
-    resolved.set(t, rows[0]!.name ?? t);
-  }
-  const parentsOf = new Map<string, string[]>();
-  for (const t of tables) {
-    if (resolved.get(t) === t && !(await session.query<{ ok: boolean }>(`SELECT to_regclass(${literal(t)}) IS NOT NULL AS ok`)).rows[0]!.ok) continue;
-    const { rows } = await session.query<{ parent: string }>(
-      `SELECT confrelid::regclass::text AS parent FROM pg_constraint WHERE conrelid = ${literal(t)}::regclass AND contype = 'f'`,
+    const { rows } = await session.query<{ name: string | null; parents: string[] | null }>(
+      `SELECT to_regclass(${sqlLiteral(t)})::text AS name,
+              (SELECT array_agg(confrelid::regclass::text) FROM pg_constraint WHERE conrelid = to_regclass(${sqlLiteral(t)}) AND contype = 'f') AS parents`,
     );
-    parentsOf.set(t, rows.map((r) => r.parent));
+    info.set(t, { name: rows[0]!.name, parents: rows[0]!.parents ?? [] });
   }
   const ordered: string[] = [];
   const visit = (t: string, path: Set<string>) => {
     if (ordered.includes(t) || path.has(t)) return;
     path.add(t);
-    for (const p of parentsOf.get(t) ?? []) {
-      const listed = tables.find((x) => resolved.get(x) === p);
+    for (const parent of info.get(t)!.parents) {
+      const listed = tables.find((x) => info.get(x)!.name === parent);
       if (listed) visit(listed, path);
     }
     ordered.push(t);

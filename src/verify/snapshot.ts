@@ -1,3 +1,4 @@
+import { quoteIdentAlways } from '../sql/quote.js';
 import type { SqlSession } from './run-script.js';
 
 /**
@@ -89,14 +90,14 @@ export async function dataSnapshot(session: SqlSession): Promise<DataSnapshot> {
   for (const [name, t] of [...tables].sort(([a], [b]) => (a < b ? -1 : 1))) {
     // Name order from JavaScript, not the server's collation: the same on every engine.
     const cols = [...t.columns].sort();
-    const order = t.key.sort().map((k) => quoteAlways(k));
+    const order = t.key.sort().map((k) => quoteIdentAlways(k));
     const sums = cols.map((c, i) => {
-      const v = `coalesce(${quoteAlways(c)}::text, '<null>')`;
+      const v = `coalesce(${quoteIdentAlways(c)}::text, '<null>')`;
       return `md5(coalesce(string_agg(${v}, E'\\n' ORDER BY ${[...order, v].join(', ')}), '')) AS c${i}`;
     });
     const [schema, table] = name.split(/\.(.*)/s) as [string, string];
     const { rows } = await session.query<Record<string, string>>(
-      `SELECT count(*) AS n${sums.length ? `, ${sums.join(', ')}` : ''} FROM ${quoteAlways(schema)}.${quoteAlways(table)}`,
+      `SELECT count(*) AS n${sums.length ? `, ${sums.join(', ')}` : ''} FROM ${quoteIdentAlways(schema)}.${quoteIdentAlways(table)}`,
     );
     const row = rows[0]!;
     result.set(name, { rows: Number(row.n), columns: new Map(cols.map((c, i) => [c, String(row[`c${i}`])])) });
@@ -121,8 +122,4 @@ export function changedColumns(before: DataSnapshot, after: DataSnapshot, ignore
     }
   }
   return changed.sort();
-}
-
-function quoteAlways(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }

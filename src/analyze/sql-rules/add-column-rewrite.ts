@@ -1,6 +1,6 @@
 import { alterTableCommands } from './ast.js';
 import { columnType } from '../sql/types.js';
-import { severityFor, sizeNote, type StatementContext, type StatementRule } from '../sql/context.js';
+import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
 
 /** Functions whose value differs per row: a default calling one must be computed for every row. */
 const volatileFunctions = new Set(['random', 'clock_timestamp', 'timeofday', 'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4', 'uuidv4', 'uuidv7', 'nextval', 'txid_current', 'statement_timestamp']);
@@ -20,7 +20,7 @@ function callsVolatile(expr: unknown): string | undefined {
 }
 
 /** Why adding this column rewrites the table, if it does. */
-export function rewriteReason(def: Record<string, any>, ctx: StatementContext): string | undefined {
+export function rewriteReason(def: Record<string, any>, postgres: number): string | undefined {
   const type = columnType(def.typeName);
   if (type && /^serial[248]$/.test(type.name)) return `${type.name.replace('serial4', 'serial').replace('serial8', 'bigserial').replace('serial2', 'smallserial')} fills every row from a sequence`;
   for (const c of def.constraints ?? []) {
@@ -30,7 +30,7 @@ export function rewriteReason(def: Record<string, any>, ctx: StatementContext): 
     if (con?.contype === 'CONSTR_DEFAULT') {
       const volatile = callsVolatile(con.raw_expr);
       if (volatile) return `the default calls ${volatile}(), which is volatile: each row gets its own value`;
-      if (ctx.postgres < 11) return `before PostgreSQL 11 any default is written into every row (this plan targets ${ctx.postgres})`;
+      if (postgres < 11) return `before PostgreSQL 11 any default is written into every row (this plan targets ${postgres})`;
     }
   }
   return undefined;
@@ -47,7 +47,7 @@ export const addColumnRewrite: StatementRule = {
     for (const cmd of alter.cmds) {
       if (cmd.subtype !== 'AT_AddColumn') continue;
       const def = cmd.def.ColumnDef;
-      const reason = rewriteReason(def, ctx);
+      const reason = rewriteReason(def, ctx.postgres);
       if (!reason) continue;
       const severity = severityFor(ctx, alter.table, this.severity);
       if (!severity) continue;

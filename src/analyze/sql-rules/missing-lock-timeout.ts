@@ -1,4 +1,4 @@
-import { lockStrength } from '../../sql/locks.js';
+import { lockLabel, lockStrength } from '../../sql/locks.js';
 import type { StatementRule } from '../sql/context.js';
 
 export const missingLockTimeout: StatementRule = {
@@ -12,7 +12,7 @@ export const missingLockTimeout: StatementRule = {
     if (ctx.facts.command === 'CREATE TABLE' || 'CreateTableAsStmt' in ctx.ast) return;
     const strong = ctx.locks.find((l) => lockStrength(l.mode) >= lockStrength('ShareLock') && !ctx.state.isNew(l.table));
     if (!strong) return;
-    const lock = strong.mode.replace(/Lock$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+    const lock = lockLabel(strong.mode);
     report({
       message: `${ctx.facts.command} waits for ${/^[AEIOU]/.test(lock) ? 'an' : 'a'} ${lock} lock on ${strong.table} with no lock_timeout set in this file: while it waits behind a long query, every query on ${strong.table} queues behind it`,
       help: "Start the file with SET lock_timeout = '5s'; (and retry on failure) so a blocked migration gives up instead of stalling the application.",

@@ -1,4 +1,5 @@
-import { isLarge, largeRows, sizeNote, type StatementRule } from '../sql/context.js';
+import { isLarge, sizeNote, type StatementRule } from '../sql/context.js';
+import { largeTableRows } from '../tables.js';
 import { targetsFewRows } from './ast.js';
 
 /** One UPDATE or DELETE over a large table holds row locks, bloats and lags replicas: batch it. */
@@ -15,8 +16,8 @@ export const unbatchedDataChange: StatementRule = {
     report({
       message: `${change.kind.toUpperCase()} over ${sizeNote(ctx, change.table)} in one statement holds row locks on every row it touches until it commits`,
       help: ctx.mode === 'plan'
-        ? `Add batch: { size: 10000 } to the step so it commits every 10,000 rows; or, if the table is small, say so in tables: { ${change.table}: { rows: N } } (under ${largeRows.toLocaleString('en-US')} is small).`
-        : `Update in batches by key range, committing after each (for example 10,000 rows at a time), or give the table's size with --assume-rows ${change.table}=N if it is small (under ${largeRows.toLocaleString('en-US')}).`,
+        ? `Add batch: { size: 10000 } to the step so it commits every 10,000 rows; or, if the table is small, say so in tables: { ${change.table}: { rows: N } } (under ${largeTableRows.toLocaleString('en-US')} is small).`
+        : `Update in batches by key range, committing after each (for example 10,000 rows at a time), or give the table's size with --assume-rows ${change.table}=N if it is small (under ${largeTableRows.toLocaleString('en-US')}).`,
     });
   },
 };

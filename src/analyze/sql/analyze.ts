@@ -36,7 +36,7 @@ export function statementEffect(ast: Statement['ast'], state: SchemaState, postg
     };
     for (const cmd of alter.cmds) {
       const c = cmd.def?.Constraint;
-      if (cmd.subtype === 'AT_AddColumn' && rewriteReason(cmd.def.ColumnDef, { postgres } as never)) worse('rewrite');
+      if (cmd.subtype === 'AT_AddColumn' && rewriteReason(cmd.def.ColumnDef, postgres)) worse('rewrite');
       if (cmd.subtype === 'AT_AlterColumnType') {
         const from = state.table(alter.table)?.columns.get(cmd.name)?.type;
         const to = columnType(cmd.def?.ColumnDef?.typeName);
@@ -99,14 +99,15 @@ function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts'
 }
 
 /** Groups a step's statements into the transactions its script runs them in. */
-function transactionUnits(statements: readonly Statement[], analyses: Map<Statement, { locks: PredictedLock[]; effect?: Effect }>): (s: Statement) => Unit {
+function transactionUnits(statements: readonly Statement[], analyses: ReadonlyMap<Statement, StatementAnalysis>): (s: Statement) => Unit {
   return (s) => {
     const i = statements.indexOf(s);
     const earlier: EarlierStatement[] = [];
     if (s.facts.transactional) {
       for (let j = i - 1; j >= 0 && statements[j]!.facts.transactional; j--) {
         const e = statements[j]!;
-        earlier.unshift({ facts: e.facts, locks: analyses.get(e)?.locks ?? [], span: e.span, ...(analyses.get(e)?.effect ? { effect: analyses.get(e)!.effect! } : {}) });
+        const a = analyses.get(e);
+        earlier.unshift({ facts: e.facts, locks: a?.locks ?? [], span: e.span, ...(a ? { effect: a.effect } : {}) });
       }
     }
     return { statement: s, inTransaction: s.facts.transactional, earlier };
@@ -155,7 +156,7 @@ export function analyzePlan(plan: Plan, options: AnalysisOptions): PlanAnalysis 
     for (const step of phase.steps) {
       if (step.action?.kind === 'sql') {
         const statements = step.action.statements;
-        const unitOf = transactionUnits(statements, analyses as never);
+        const unitOf = transactionUnits(statements, analyses);
         for (const s of statements) {
           const { judged, locks } = judge(unitOf(s), { state, postgres: options.postgres, mode: 'plan', phase: phase.kind, inRollback: false, batched: step.batch !== undefined, lockTimeoutSet: true, rows }, rules);
           record(s, locks, state);
@@ -171,7 +172,7 @@ export function analyzePlan(plan: Plan, options: AnalysisOptions): PlanAnalysis 
       if (step.rollback?.kind !== 'sql') continue;
       const rollbackState = after.get(step)!;
       const statements = step.rollback.statements;
-      const unitOf = transactionUnits(statements, analyses as never);
+      const unitOf = transactionUnits(statements, analyses);
       for (const s of statements) {
         const { judged, locks } = judge(unitOf(s), { state: rollbackState, postgres: options.postgres, mode: 'plan', phase: phase.kind, inRollback: true, batched: step.rollback.batch !== undefined, lockTimeoutSet: true, rows }, rules);
         record(s, locks, rollbackState);

@@ -3,10 +3,9 @@ import type { PhaseKind } from '../../normalize/model.js';
 import type { StatementFacts } from '../../sql/facts.js';
 import type { PredictedLock } from '../../sql/locks.js';
 import type { PgNode } from '../../sql/parser.js';
+import { largeTableRows } from '../tables.js';
 import type { SchemaState } from './schema-state.js';
 
-/** At or above this many rows, a table is large (the same line as for batching). */
-export const largeRows = 100_000;
 /** The PostgreSQL version assumed when neither the plan nor the project config names one. */
 export const defaultPostgresMajor = 14;
 
@@ -66,7 +65,7 @@ export interface StatementRule {
 
 /** Whether a table is large: its hint says so, or it has none (the safe assumption). */
 export function isLarge(ctx: StatementContext, table: string): boolean {
-  return (ctx.rows(table) ?? Infinity) >= largeRows;
+  return (ctx.rows(table) ?? Infinity) >= largeTableRows;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { StatementAnalysis } from '../../analyze/sql/analyze.js';
+import { lockLabel } from '../../sql/locks.js';
 import { formatSeconds } from '../../normalize/durations.js';
 import { stepStatements, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
 import { phaseHasSql, scriptFileName } from '../sql/blocks.js';
@@ -24,11 +25,6 @@ function rollbackView(step: Step) {
   return { kind: r.kind, text, dataLoss: r.dataLoss, restore: r.restore, label: r.kind === 'irreversible' ? 'irreversible' : r.kind };
 }
 
-/** 'AccessExclusiveLock' -> 'ACCESS EXCLUSIVE', as PostgreSQL's documentation names it. */
-export function lockName(mode: string): string {
-  return mode.replace(/Lock$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
-}
-
 type Analyses = ReadonlyMap<Statement, StatementAnalysis> | undefined;
 
 function statementRows(statements: readonly Statement[], analysis: Analyses) {
@@ -36,7 +32,7 @@ function statementRows(statements: readonly Statement[], analysis: Analyses) {
     const a = analysis?.get(s);
     return {
       sql: s.text,
-      locks: (a?.locks ?? []).map((l) => `${lockName(l.mode)} on ${l.table}`).join(', ') || 'none on tables',
+      locks: (a?.locks ?? []).map((l) => `${lockLabel(l.mode)} on ${l.table}`).join(', ') || 'none on tables',
       effect: a?.effect ?? 'catalog',
       estimate: a?.seconds === undefined ? (a && a.effect !== 'catalog' ? 'no size hint' : '') : `~${formatSeconds(a.seconds)}`,
     };

@@ -65,7 +65,7 @@ function verifications(step: Step): string[] {
   return step.verify.map((v, i) => `${compileAssertion(v, `verification ${i + 1} of step "${step.id}"`)};`);
 }
 
-function upBlocks(plan: Plan, phase: Phase, step: Step): ScriptBlock[] {
+function upBlocks(plan: Plan, step: Step): ScriptBlock[] {
   const title = `Step ${step.id}${step.description ? `: ${firstLine(step.description)}` : ''}`;
   const action = step.action;
   if (!action) return [];
@@ -141,7 +141,7 @@ export function upScript(plan: Plan, phase: Phase): ScriptView {
   return {
     fileName: scriptFileName(phase, 'up'), direction: 'up', phase, phaseCount: plan.phases.length,
     notes: gateNotes(phase),
-    blocks: [...gateBlocks(plan, phase), ...phase.steps.flatMap((s) => upBlocks(plan, phase, s))],
+    blocks: [...gateBlocks(plan, phase), ...phase.steps.flatMap((s) => upBlocks(plan, s))],
   };
 }
 

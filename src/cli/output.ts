@@ -1,0 +1,38 @@
+import type { CompileResult } from '../compile.js';
+import { countBySeverity, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { renderGithub, renderJson, renderPretty, type DiagnosticFormat } from '../diagnostics/render.js';
+
+/** Where a command reads and writes: the working folder and the two streams. */
+export interface Io {
+  readonly cwd: string;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly color: boolean;
+}
+
+/** Exit codes: 0 clean or warnings only, 1 a plan has errors, 2 usage or internal error. */
+export const exitCodes = { ok: 0, planErrors: 1, usage: 2 } as const;
+
+export interface CommonOptions {
+  format: DiagnosticFormat;
+  verbose?: boolean;
+  config?: string;
+  assumeRows?: string[];
+}
+
+/** Prints diagnostics in the chosen format; notes (info) only in json or with --verbose. Returns the exit code. */
+export function printDiagnostics(diagnostics: readonly Diagnostic[], sources: CompileResult['sources'], options: CommonOptions, io: Io, summary: string, extra: Record<string, unknown>): number {
+  const counts = countBySeverity(diagnostics);
+  if (options.format === 'json') {
+    io.stdout(renderJson(diagnostics, sources, { ...extra, summary: { ...(extra.summary as object | undefined), ...counts } }));
+    return counts.error > 0 ? exitCodes.planErrors : exitCodes.ok;
+  }
+  const shown = options.verbose ? diagnostics : diagnostics.filter((d) => d.severity !== 'info');
+  const text = options.format === 'github' ? renderGithub(shown, sources) : renderPretty(shown, sources, { color: io.color });
+  if (text) io.stdout(options.format === 'github' ? text : `${text}\n`);
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const notes = counts.info && !options.verbose ? ` (${plural(counts.info, 'note')}: --verbose shows them)` : counts.info ? `, ${plural(counts.info, 'note')}` : '';
+  io.stderr(`migc: ${summary}: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}${notes}\n`);
+  return counts.error > 0 ? exitCodes.planErrors : exitCodes.ok;
+}
+
