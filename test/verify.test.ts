@@ -118,7 +118,12 @@ phases:
 engineSuite('on PGlite', pgliteEngine);
 
 describe.skipIf(!serverUrl)('on a real PostgreSQL server (skipped when MIGC_TEST_DATABASE_URL is not set; .ci/run starts a server and sets it)', () => {
-  engineSuite('rehearsals', () => serverEngine(serverUrl!));
+  engineSuite('rehearsals', async () => {
+    const outcome = await serverEngine({ databaseUrl: serverUrl! });
+    if (!outcome.ok) throw new Error(outcome.problem);
+    expect(outcome.engine.confinement.kind).toBe('restricted role');
+    return outcome.engine;
+  });
 
   it('leaves no database behind on the server, and touches no other database', async () => {
     const client = new pg.Client({ connectionString: serverUrl });
