@@ -302,13 +302,11 @@ export async function serverEngine(options: ServerEngineOptions): Promise<Server
       return report;
     },
     async leftovers() {
-      const { rows } = await admin.query<{ kind: 'database' | 'role'; name: string; comment: string | null; busy: boolean }>(
-        `SELECT 'database' AS kind, d.datname AS name, shobj_description(d.oid, 'pg_database') AS comment,
-                EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname) AS busy
+      const { rows } = await admin.query<{ kind: 'database' | 'role'; name: string; comment: string | null }>(
+        `SELECT 'database' AS kind, d.datname AS name, shobj_description(d.oid, 'pg_database') AS comment
            FROM pg_database d WHERE d.datname LIKE 'migc\\_rehearsal\\_%'
          UNION ALL
-         SELECT 'role', r.rolname, shobj_description(r.oid, 'pg_authid'),
-                EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.usename = r.rolname)
+         SELECT 'role', r.rolname, shobj_description(r.oid, 'pg_authid')
            FROM pg_roles r WHERE r.rolname LIKE 'migc\\_rehearsal\\_%'
           ORDER BY 1, 2`,
       );
@@ -324,7 +322,9 @@ export async function serverEngine(options: ServerEngineOptions): Promise<Server
           unmarked.push(`${r.kind} ${r.name}`);
           continue;
         }
-        if (alive.has(pid) || r.busy) continue; // another migc verify is using it now
+        // The run that made it is still connected: in use (by another migc verify, maybe). A
+        // session still running in it after its run was killed does not make it any less left over.
+        if (alive.has(pid)) continue;
         (r.kind === 'database' ? databases : roles).push(r.name);
       }
       return { databases, roles, unmarked };
