@@ -43,6 +43,10 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
   const { pgliteEngine, serverEngine } = await import('../verify/engine.js');
   const { phaseHasSql } = await import('../emit/sql/blocks.js');
   const { planOutsideDatabase } = await import('../analyze/sql-rules/outside-database.js');
+  if ((options.cleanLeftovers || options.connectTimeout !== undefined) && !options.databaseUrl) {
+    io.stderr('migc: --clean-leftovers and --connect-timeout apply to a server: give --database-url too\n');
+    return 2;
+  }
 
   // A plan whose SQL reaches outside the database is not rehearsed, whatever allows it.
   const refused = new Map<string, Diagnostic[]>();
@@ -87,7 +91,7 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
   const onSignal = (signal: keyof typeof signalExitCodes) => {
     if (stopping) process.exit(signalExitCodes[signal]); // a second signal: stop waiting
     stopping = true;
-    void (active?.abort() ?? Promise.resolve([])).then((done) => {
+    void (active?.abort() ?? Promise.resolve([])).catch((e: Error) => [`clean-up failed: ${e.message}`]).then((done) => {
       io.stderr(`migc: ${signal}: stopped${done.length ? `; ${done.join('; ')}` : ''}\n`);
       process.exit(signalExitCodes[signal]);
     });
