@@ -145,12 +145,12 @@ export async function serverEngine(options: ServerEngineOptions): Promise<Server
       if (/timeout/i.test(message) || Date.now() - started >= connectTimeoutMs - 50) {
         return `${what} did not answer within ${connectTimeoutMs / 1000} s (connect timeout): check the host and port are a PostgreSQL server and reachable, or give --connect-timeout more seconds`;
       }
-      return `cannot connect ${what}: ${message}`;
+      return `cannot reach ${what}: ${message}`;
     }
   };
 
   const admin = adminClient();
-  const failed = await connect(admin, `to ${shown}`);
+  const failed = await connect(admin, `the database at ${shown}`);
   if (failed) return { ok: false, problem: failed };
   const fail = async (problem: string): Promise<ServerEngineOutcome> => {
     await admin.end().catch(() => undefined);
@@ -224,7 +224,7 @@ export async function serverEngine(options: ServerEngineOptions): Promise<Server
         // The role inherits nothing, not even pg_database_owner's ownership of public (15+):
         // it gets the schema itself.
         const inside = new pg.Client({ connectionString: urlFor(name), connectionTimeoutMillis: connectTimeoutMs, statement_timeout: statementTimeoutMs, query_timeout: statementTimeoutMs + 5_000 });
-        const problem = await connect(inside, `to ${name}`);
+        const problem = await connect(inside, `the rehearsal database ${name}`);
         if (problem) throw new Error(problem);
         try {
           await inside.query(`ALTER SCHEMA public OWNER TO ${quoteName(name)}`);
@@ -249,7 +249,7 @@ export async function serverEngine(options: ServerEngineOptions): Promise<Server
     }
     const client = new pg.Client({ connectionString: target.toString(), connectionTimeoutMillis: connectTimeoutMs, keepAlive: true });
     entry.client = client;
-    const problem = await connect(client, `as ${confinement.kind === 'restricted role' ? `the rehearsal role ${name}` : `role ${confinement.role}`} to ${name}`);
+    const problem = await connect(client, `the rehearsal database ${name} as ${confinement.kind === 'restricted role' ? 'the rehearsal role' : `role ${confinement.role}`}`);
     if (problem) {
       await drop(admin, name);
       open.delete(name);
@@ -291,7 +291,7 @@ export async function serverEngine(options: ServerEngineOptions): Promise<Server
       for (const e of open.values()) e.client?.end().catch(() => undefined);
       // A fresh session: the admin one may be waiting on a query.
       const cleaner = adminClient();
-      const usable = (await connect(cleaner, 'to clean up')) === undefined ? cleaner : admin;
+      const usable = (await connect(cleaner, 'the database, to clean up,')) === undefined ? cleaner : admin;
       const report: string[] = [];
       for (const name of names) {
         const problems = await drop(usable, name);
