@@ -100,7 +100,7 @@ describe('a server that accepts connections and never answers', () => {
     expect(r.stdout + r.stderr).not.toMatch(/Hunter2Pw|Q7secretQ7|internal error|    at /);
   });
 
-  it('times out by default too (10 s), rather than hanging', async () => {
+  it('gives up after the engine\'s connect timeout, rather than hanging', async () => {
     const started = Date.now();
     const outcome = await serverEngine({ databaseUrl: `postgres://app@127.0.0.1:${port}/app`, connectTimeoutMs: 1500 });
     expect(outcome.ok).toBe(false);
@@ -250,6 +250,33 @@ describe.skipIf(!serverUrl)('on a real PostgreSQL server: leftovers, signals, pr
     expect(run.stderr()).toContain(`dropped database and role ${run.name}`);
     expect(await exists(run.name)).toEqual({ database: false, role: false });
   }, 60_000);
+
+  it('a signal at any moment after it connects (probe, setup, baseline, fixtures, rehearsal) leaves nothing behind', async () => {
+    writeFileSync(join(project, 'p.yaml'), planYaml({ fixtures: 'INSERT INTO t SELECT g, g FROM generate_series(1, 20000) g;', sql: 'SELECT pg_sleep(5);' }));
+    const outcome = await serverEngine({ databaseUrl: serverUrl! });
+    if (!outcome.ok) throw new Error(outcome.problem);
+    try {
+      for (const [i, delay] of [0, 100, 400, 1000, 2500].entries()) {
+        const signal = i % 2 ? 'SIGTERM' : 'SIGINT';
+        // The run's connections carry this name, so its start is seen on the server.
+        const app = `migc-test-${tag}-${i}`;
+        const url = `${serverUrl}${serverUrl!.includes('?') ? '&' : '?'}application_name=${app}`;
+        const child = spawn(process.execPath, [join(root, 'bin/migc.js'), 'verify', 'p.yaml', '--database-url', url], { cwd: project, stdio: 'ignore' });
+        const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, sig) => resolve({ code, signal: sig })));
+        for (let waited = 0; (await admin.query('SELECT 1 FROM pg_stat_activity WHERE application_name = $1', [app])).rowCount === 0; waited += 20) {
+          if (waited > 30_000) throw new Error('migc verify never connected');
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await new Promise((r) => setTimeout(r, delay));
+        child.kill(signal);
+        expect({ delay, ...(await exited) }).toEqual({ delay, code: signal === 'SIGINT' ? 130 : 143, signal: null });
+        const left = await outcome.engine.leftovers();
+        expect({ delay, databases: left.databases, roles: left.roles }).toEqual({ delay, databases: [], roles: [] });
+      }
+    } finally {
+      await outcome.engine.dispose();
+    }
+  }, 120_000);
 
   it('kill -9 leaves a database and role that the next run reports, and --clean-leftovers drops (nothing else)', async () => {
     const run = await sleepingRehearsal();

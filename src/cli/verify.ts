@@ -64,14 +64,46 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
   const needsEngine = rehearsable.some((p) => p.plan!.phases.some(phaseHasSql)) || (options.cleanLeftovers === true && options.databaseUrl !== undefined);
   let engine: Engine | undefined;
   let leftovers: Record<string, unknown> | null = null;
+
+  // SIGINT and SIGTERM drop the rehearsal database and role before exiting (130, 143). The
+  // handlers are in place before the first database is created; a signal that arrives while
+  // the engine starts is acted on once it has (its probe database is dropped by then).
+  let stopping: keyof typeof signalExitCodes | undefined;
+  const stop = (signal: keyof typeof signalExitCodes) => {
+    void (engine?.abort() ?? Promise.resolve([])).catch((e: Error) => [`clean-up failed: ${e.message}`]).then((done) => {
+      io.stderr(`migc: ${signal}: stopped${done.length ? `; ${done.join('; ')}` : ''}\n`);
+      process.exit(signalExitCodes[signal]);
+    });
+  };
+  const onSignal = (signal: keyof typeof signalExitCodes) => {
+    if (stopping) process.exit(signalExitCodes[signal]); // a second signal: stop waiting
+    stopping = signal;
+    if (engine) stop(signal);
+  };
+  const onInt = () => onSignal('SIGINT');
+  const onTerm = () => onSignal('SIGTERM');
+  if (needsEngine && options.databaseUrl) {
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  }
+  const unhook = () => {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  };
+
   if (needsEngine && options.databaseUrl) {
     const outcome = await serverEngine({ databaseUrl: options.databaseUrl, ...(options.connectTimeout !== undefined ? { connectTimeoutMs: options.connectTimeout * 1000 } : {}) });
     if (!outcome.ok) {
+      unhook();
       io.stderr(`migc: ${outcome.problem}\n`);
-      return 2;
+      return stopping ? signalExitCodes[stopping] : 2;
     }
     const server = outcome.engine;
     engine = server;
+    if (stopping) {
+      stop(stopping);
+      return new Promise(() => {}); // stop() exits
+    }
     if (server.confinement.kind === 'own role') {
       io.stderr(`migc: note: role "${server.confinement.role}" cannot create roles (no CREATEROLE), so plan SQL runs as that role itself, in databases migc creates; give it CREATEROLE to rehearse as a restricted role\n`);
     }
@@ -83,24 +115,6 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
       io.stderr(`migc: cannot start PGlite: ${(e as Error).message}\n`);
       return 2;
     }
-  }
-
-  // SIGINT and SIGTERM drop the rehearsal database and role before exiting (130, 143).
-  const active = engine;
-  let stopping = false;
-  const onSignal = (signal: keyof typeof signalExitCodes) => {
-    if (stopping) process.exit(signalExitCodes[signal]); // a second signal: stop waiting
-    stopping = true;
-    void (active?.abort() ?? Promise.resolve([])).catch((e: Error) => [`clean-up failed: ${e.message}`]).then((done) => {
-      io.stderr(`migc: ${signal}: stopped${done.length ? `; ${done.join('; ')}` : ''}\n`);
-      process.exit(signalExitCodes[signal]);
-    });
-  };
-  const onInt = () => onSignal('SIGINT');
-  const onTerm = () => onSignal('SIGTERM');
-  if (options.databaseUrl && active) {
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
   }
 
   const rehearsals: RehearsalResult[] = [];
@@ -116,11 +130,12 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
       rehearsals.push(engine && p.plan.phases.some(phaseHasSql) ? await rehearsePlan(p.plan, scripts, engine) : { file: p.file, planId: p.plan.id, engine: 'none', ok: true, skipped: 'no SQL to rehearse', phases: [], steps: [], diagnostics: [] });
     }
   } finally {
-    await engine?.dispose();
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
+    if (!stopping) {
+      await engine?.dispose();
+      unhook();
+    }
   }
-  if (stopping) await new Promise(() => {}); // the signal handler exits once it has cleaned up
+  if (stopping) return new Promise(() => {}); // stop() exits once it has cleaned up
 
   // Server errors may quote anything; the report and the output must not carry the password.
   const clean = (d: Diagnostic): Diagnostic => ({ ...d, message: scrub(d.message, secrets), ...(d.help ? { help: scrub(d.help, secrets) } : {}) });
