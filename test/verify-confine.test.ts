@@ -75,6 +75,24 @@ describe('the database URL\'s password', () => {
   });
 });
 
+describe('migc verify on PGlite', () => {
+  it('refuses a plan whose SQL reaches outside the database, even with MG220 turned off (MG065)', async () => {
+    writeFileSync(join(project, 'p.yaml'), planYaml({ verify: "SELECT length(pg_read_file('/etc/hostname')) * 0" }));
+    writeFileSync(join(project, 'migc.config.json'), JSON.stringify({ rules: { MG220: 'off' } }));
+    const r = await migc(['verify', 'p.yaml'], project);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/p\.yaml:\d+:\d+ error MG065 not rehearsed: a verification of step "change" reaches outside the database: pg_read_file\(\) reads or writes files on the database server/);
+    expect(r.stdout).toMatch(/refused: its SQL reaches outside the database/);
+  });
+
+  it('--clean-leftovers without --database-url is a usage error', async () => {
+    writeFileSync(join(project, 'p.yaml'), planYaml({}));
+    const r = await migc(['verify', 'p.yaml', '--clean-leftovers'], project);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/give --database-url too/);
+  });
+});
+
 describe('a server that accepts connections and never answers', () => {
   let server: Server;
   let port: number;
