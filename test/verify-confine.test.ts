@@ -81,7 +81,7 @@ describe('migc verify on PGlite', () => {
     writeFileSync(join(project, 'migc.config.json'), JSON.stringify({ rules: { MG220: 'off' } }));
     const r = await migc(['verify', 'p.yaml'], project);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/p\.yaml:\d+:\d+ error MG065 not rehearsed: a verification of step "change" reaches outside the database: pg_read_file\(\) reads or writes files on the database server/);
+    expect(r.stdout).toMatch(/p\.yaml:\d+:\d+ error MG065 not rehearsed: a statement in a verification of step "change" reaches outside the database: pg_read_file\(\) reads or writes files on the database server/);
     expect(r.stdout).toMatch(/refused: its SQL reaches outside the database/);
   });
 

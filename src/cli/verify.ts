@@ -56,7 +56,7 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
     if (!found.length) continue;
     refused.set(p.file, found.map((f) => ({
       code: 'MG065', severity: 'error', file: p.file, span: f.span,
-      message: `not rehearsed: ${f.where} reaches outside the database: ${f.reasons.join('; ')}`,
+      message: `not rehearsed: a statement in ${f.where} reaches outside the database: ${f.reasons.join('; ')}`,
       help: 'Remove the statement from the plan (see MG220); migc verify never runs such SQL, even when MG220 is allowed or turned off.',
     })));
   }

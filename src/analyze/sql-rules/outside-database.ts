@@ -75,7 +75,7 @@ function statementReasons(ast: PgNode): string[] {
       const what = sharedObjects[type];
       if (!what) return [];
       const verb = { RenameStmt: 'renames', AlterOwnerStmt: 'changes the owner of', DropStmt: 'drops', CommentStmt: 'comments on', SecLabelStmt: 'labels' }[kind as 'RenameStmt'];
-      return [`it ${verb} ${what}, which is outside the database's own objects`];
+      return [`it ${verb} ${what}, which belongs to the whole server`];
     }
     default:
       return [];
@@ -137,6 +137,8 @@ export const outsideDatabase: StatementRule = {
 
 /** One statement of a plan that reaches outside the database, wherever in the plan it is. */
 export interface OutsideStatement {
+  readonly part: 'baseline' | 'fixtures' | 'step' | 'rollback' | 'verification';
+  /** "the fixtures", "the rollback of step \"add-note\"". */
   readonly where: string;
   readonly span: Span;
   readonly reasons: readonly string[];
@@ -149,19 +151,19 @@ export interface OutsideStatement {
  */
 export function planOutsideDatabase(plan: Plan): OutsideStatement[] {
   const found: OutsideStatement[] = [];
-  const add = (where: string, span: Span, ast: PgNode) => {
+  const add = (part: OutsideStatement['part'], where: string, span: Span, ast: PgNode) => {
     const reasons = outsideDatabaseReasons(ast);
-    if (reasons.length) found.push({ where, span, reasons });
+    if (reasons.length) found.push({ part, where, span, reasons });
   };
-  for (const s of plan.baseline?.statements ?? []) add('baseline', s.span, s.ast);
-  for (const s of plan.fixtures?.statements ?? []) add('fixtures', s.span, s.ast);
+  for (const s of plan.baseline?.statements ?? []) add('baseline', 'the baseline', s.span, s.ast);
+  for (const s of plan.fixtures?.statements ?? []) add('fixtures', 'the fixtures', s.span, s.ast);
   for (const phase of plan.phases) {
     for (const step of phase.steps) {
-      if (step.action?.kind === 'sql') for (const s of step.action.statements) add(`step "${step.id}"`, s.span, s.ast);
-      if (step.rollback?.kind === 'sql') for (const s of step.rollback.statements) add(`rollback of step "${step.id}"`, s.span, s.ast);
+      if (step.action?.kind === 'sql') for (const s of step.action.statements) add('step', `step "${step.id}"`, s.span, s.ast);
+      if (step.rollback?.kind === 'sql') for (const s of step.rollback.statements) add('rollback', `the rollback of step "${step.id}"`, s.span, s.ast);
       for (const v of step.verify) {
         const parsed = parseSql(v.sql);
-        if (parsed.ok) for (const s of parsed.statements) add(`a verification of step "${step.id}"`, v.span, s.ast);
+        if (parsed.ok) for (const s of parsed.statements) add('verification', `a verification of step "${step.id}"`, v.span, s.ast);
       }
     }
   }
@@ -171,9 +173,9 @@ export function planOutsideDatabase(plan: Plan): OutsideStatement[] {
 /** MG220 findings in the SQL the statement analysis does not judge: baseline, fixtures, verifications. */
 export function rehearsalSqlOutsideDatabase(plan: Plan): Diagnostic[] {
   return planOutsideDatabase(plan)
-    .filter((f) => !f.where.startsWith('step') && !f.where.startsWith('rollback'))
+    .filter((f) => f.part !== 'step' && f.part !== 'rollback')
     .map((f) => ({
       code: outsideDatabase.code, severity: outsideDatabase.severity, file: plan.file, span: f.span,
-      message: `${f.where}: this statement reaches outside the database: ${f.reasons.join('; ')}`, help,
+      message: `this statement in ${f.where} reaches outside the database: ${f.reasons.join('; ')}`, help,
     }));
 }
