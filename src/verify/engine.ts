@@ -82,7 +82,7 @@ export interface Leftovers {
 export interface ServerEngine extends Engine {
   readonly confinement: Confinement;
   leftovers(): Promise<Leftovers>;
-  /** Drops the given leftovers (found again and re-checked first); says what was dropped or why not. */
+  /** Finds the leftovers again and drops them; says what was dropped, and what could not be and why. */
   dropLeftovers(): Promise<{ dropped: string[]; failed: string[] }>;
 }
 
