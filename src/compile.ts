@@ -6,6 +6,7 @@ import type { Statement } from './normalize/model.js';
 import { SourceText } from './diagnostics/source-text.js';
 import { runRules } from './analyze/rule.js';
 import { planRules } from './analyze/rules/index.js';
+import { rehearsalSqlOutsideDatabase } from './analyze/sql-rules/outside-database.js';
 import type { OutputFile } from './emit/index.js';
 import type { TemplateSources } from './emit/template-names.js';
 import type { Templates } from './emit/templates.js';
@@ -139,7 +140,7 @@ export async function compile(options: CompileOptions, host: Host): Promise<Comp
     if (!hasErrors(own)) {
       own.push(...checkAllowances(plan));
       const sql = analyzePlan(plan, { postgres: plan.engine.major ?? options.config?.postgres ?? defaultPostgresMajor, ...(options.config?.assumeRows ? { assumeRows: options.config.assumeRows } : {}) });
-      own.push(...applyRuleSettings([...runRules(plan, planRules), ...sql.diagnostics], options.config?.rules));
+      own.push(...applyRuleSettings([...runRules(plan, planRules), ...sql.diagnostics, ...rehearsalSqlOutsideDatabase(plan)], options.config?.rules));
       analysis = sql.statements;
     }
     checked.push({ file, plan, diagnostics: own, ...(analysis ? { analysis } : {}) });

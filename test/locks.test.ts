@@ -83,7 +83,9 @@ suite('on PGlite', async () => {
 
 if (process.env.MIGC_TEST_DATABASE_URL) {
   suite('on a real PostgreSQL server', async () => {
-    const engine: Engine = await serverEngine(process.env.MIGC_TEST_DATABASE_URL!);
+    const outcome = await serverEngine({ databaseUrl: process.env.MIGC_TEST_DATABASE_URL! });
+    if (!outcome.ok) throw new Error(outcome.problem);
+    const engine: Engine = outcome.engine;
     const db = await engine.open();
     return { db, done: async () => { await db.close(); await engine.dispose(); } };
   });

@@ -118,13 +118,29 @@ phases:
 engineSuite('on PGlite', pgliteEngine);
 
 describe.skipIf(!serverUrl)('on a real PostgreSQL server (skipped when MIGC_TEST_DATABASE_URL is not set; .ci/run starts a server and sets it)', () => {
-  engineSuite('rehearsals', () => serverEngine(serverUrl!));
+  // The databases this suite rehearsed in (other test files may rehearse on the server meanwhile).
+  const created: string[] = [];
+  engineSuite('rehearsals', async () => {
+    const outcome = await serverEngine({ databaseUrl: serverUrl! });
+    if (!outcome.ok) throw new Error(outcome.problem);
+    expect(outcome.engine.confinement.kind).toBe('restricted role');
+    const engine = outcome.engine;
+    return {
+      ...engine,
+      open: async () => {
+        const db = await engine.open();
+        created.push((await db.query<{ name: string }>('SELECT current_database() AS name')).rows[0]!.name);
+        return db;
+      },
+    };
+  });
 
-  it('leaves no database behind on the server, and touches no other database', async () => {
+  it('leaves no database or role behind on the server, and touches no other database', async () => {
     const client = new pg.Client({ connectionString: serverUrl });
     await client.connect();
     try {
-      const leftovers = await client.query("SELECT datname FROM pg_database WHERE datname LIKE 'migc_rehearsal_%'");
+      expect(created.length).toBeGreaterThan(10);
+      const leftovers = await client.query('SELECT datname FROM pg_database WHERE datname = ANY ($1) UNION ALL SELECT rolname FROM pg_roles WHERE rolname = ANY ($1)', [created]);
       expect(leftovers.rows).toEqual([]);
       const tables = await client.query("SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'");
       expect(tables.rows).toEqual([]);

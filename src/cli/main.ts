@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { CompileResult } from '../compile.js';
 import { ConfigError, configFileName, projectConfig } from './config.js';
 import { diagnosticFormats } from '../diagnostics/render.js';
@@ -50,6 +50,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .description('rehearse plans on a real PostgreSQL: load the baseline, run every phase up, roll each back (checking schema and data), and run them up again')
     .argument('[paths...]', 'plan files or folders to search for *.yaml', ['plans'])
     .option('--database-url <url>', 'rehearse on this PostgreSQL server (13+), in databases migc creates and drops (default: PGlite, in-process)')
+    .option('--connect-timeout <seconds>', 'with --database-url: how long to wait for the server to answer (default 10)', (v: string) => {
+      const n = Number(v);
+      if (!(n > 0 && n <= 3600)) throw new InvalidArgumentError('a number of seconds, more than 0 and at most 3600');
+      return n;
+    })
+    .option('--clean-leftovers', 'with --database-url: drop rehearsal databases and roles left behind by earlier runs that were killed')
     .option('--report', 'also write <out>/<plan id>/ with a Rehearsal section in report.md')
     .option('-o, --out <dir>', 'output folder for --report', 'out')
     .option('-t, --templates <dir>', 'folder of templates overriding the built-in ones')
@@ -57,11 +63,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .addOption(verboseOption())
     .addOption(configOption())
     .addOption(assumeRowsOption())
-    .action(async (paths: string[], options: CommonOptions & { databaseUrl?: string; report?: boolean; out: string; templates?: string }) => {
+    .action(async (paths: string[], options: CommonOptions & { databaseUrl?: string; connectTimeout?: number; cleanLeftovers?: boolean; report?: boolean; out: string; templates?: string }) => {
       const templates = await loadTemplates(await templatesFolder(options.templates, io), io);
       const compiled = await run(paths, templates, options, io);
       const { verify } = await import('./verify.js');
-      exitCode = await verify(compiled, templates, { format: options.format, verbose: options.verbose === true, out: options.out, ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}), ...(options.report ? { report: true } : {}) }, io);
+      exitCode = await verify(compiled, templates, { format: options.format, verbose: options.verbose === true, out: options.out, ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+        ...(options.connectTimeout !== undefined ? { connectTimeout: options.connectTimeout } : {}), ...(options.cleanLeftovers ? { cleanLeftovers: true } : {}), ...(options.report ? { report: true } : {}) }, io);
     });
 
   program

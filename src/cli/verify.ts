@@ -3,7 +3,8 @@ import type { CompileResult } from '../compile.js';
 import { compareDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { DiagnosticFormat } from '../diagnostics/render.js';
 import type { TemplateSources } from '../emit/template-names.js';
-import type { Engine } from '../verify/engine.js';
+import type { Engine, ServerEngine } from '../verify/engine.js';
+import { scrub, urlSecrets } from '../verify/redact.js';
 import type { RehearsalResult, Status } from '../verify/rehearse.js';
 import { printDiagnostics, type Io } from './output.js';
 
@@ -11,49 +12,167 @@ export interface VerifyOptions {
   readonly format: DiagnosticFormat;
   readonly verbose: boolean;
   readonly databaseUrl?: string;
+  /** Seconds to wait for the server to answer a connection. */
+  readonly connectTimeout?: number;
+  /** Drop databases and roles left behind by earlier runs that ended (killed, crashed). */
+  readonly cleanLeftovers?: boolean;
   readonly report?: boolean;
   readonly out: string;
 }
 
+const signalExitCodes = { SIGINT: 130, SIGTERM: 143 } as const;
+
 /**
  * migc verify: compile the plans (the scripts exactly as build writes them), rehearse each
- * error-free plan with SQL on a throwaway database, and report per phase and per step.
+ * error-free plan with SQL on a throwaway database, and report per phase and per step. The
+ * database URL's password never reaches the output: everything printed goes through scrub().
  */
 export async function verify(compiled: CompileResult, templates: TemplateSources, options: VerifyOptions, io: Io): Promise<number> {
+  const secrets = options.databaseUrl ? urlSecrets(options.databaseUrl) : [];
+  const safeIo: Io = { ...io, stdout: (t) => io.stdout(scrub(t, secrets)), stderr: (t) => io.stderr(scrub(t, secrets)) };
+  try {
+    return await verifyPlans(compiled, templates, options, safeIo, secrets);
+  } catch (e) {
+    safeIo.stderr(`migc: internal error: ${(e as Error).stack ?? e}\nPlease report this with the plan that caused it.\n`);
+    return 2;
+  }
+}
+
+async function verifyPlans(compiled: CompileResult, templates: TemplateSources, options: VerifyOptions, io: Io, secrets: readonly string[]): Promise<number> {
   const { rehearsePlan } = await import('../verify/rehearse.js');
   const { pgliteEngine, serverEngine } = await import('../verify/engine.js');
   const { phaseHasSql } = await import('../emit/sql/blocks.js');
-  const needsEngine = compiled.plans.some((p) => p.ok && p.plan?.phases.some(phaseHasSql));
+  const { planOutsideDatabase } = await import('../analyze/sql-rules/outside-database.js');
+  if ((options.cleanLeftovers || options.connectTimeout !== undefined) && !options.databaseUrl) {
+    io.stderr('migc: --clean-leftovers and --connect-timeout apply to a server: give --database-url too\n');
+    return 2;
+  }
+
+  // A plan whose SQL reaches outside the database is not rehearsed, whatever allows it.
+  const refused = new Map<string, Diagnostic[]>();
+  for (const p of compiled.plans) {
+    if (!p.ok || !p.plan) continue;
+    const found = planOutsideDatabase(p.plan);
+    if (!found.length) continue;
+    refused.set(p.file, found.map((f) => ({
+      code: 'MG065', severity: 'error', file: p.file, span: f.span,
+      message: `not rehearsed: a statement in ${f.where} reaches outside the database: ${f.reasons.join('; ')}`,
+      help: 'Remove the statement from the plan (see MG220); migc verify never runs such SQL, even when MG220 is allowed or turned off.',
+    })));
+  }
+  const rehearsable = compiled.plans.filter((p) => p.ok && p.plan && !refused.has(p.file));
+  const needsEngine = rehearsable.some((p) => p.plan!.phases.some(phaseHasSql)) || (options.cleanLeftovers === true && options.databaseUrl !== undefined);
   let engine: Engine | undefined;
-  if (needsEngine) {
+  let leftovers: Record<string, unknown> | null = null;
+
+  // SIGINT and SIGTERM drop the rehearsal database and role before exiting (130, 143). The
+  // handlers are in place before the first database is created; a signal that arrives while
+  // the engine starts is acted on once it has (its probe database is dropped by then).
+  let stopping: keyof typeof signalExitCodes | undefined;
+  const stop = (signal: keyof typeof signalExitCodes) => {
+    void (engine?.abort() ?? Promise.resolve([])).catch((e: Error) => [`clean-up failed: ${e.message}`]).then((done) => {
+      io.stderr(`migc: ${signal}: stopped${done.length ? `; ${done.join('; ')}` : ''}\n`);
+      process.exit(signalExitCodes[signal]);
+    });
+  };
+  const onSignal = (signal: keyof typeof signalExitCodes) => {
+    if (stopping) process.exit(signalExitCodes[signal]); // a second signal: stop waiting
+    stopping = signal;
+    if (engine) stop(signal);
+  };
+  const onInt = () => onSignal('SIGINT');
+  const onTerm = () => onSignal('SIGTERM');
+  if (needsEngine && options.databaseUrl) {
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  }
+  const unhook = () => {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  };
+
+  if (needsEngine && options.databaseUrl) {
+    const outcome = await serverEngine({ databaseUrl: options.databaseUrl, ...(options.connectTimeout !== undefined ? { connectTimeoutMs: options.connectTimeout * 1000 } : {}) });
+    if (!outcome.ok) {
+      unhook();
+      io.stderr(`migc: ${outcome.problem}\n`);
+      return stopping ? signalExitCodes[stopping] : 2;
+    }
+    const server = outcome.engine;
+    engine = server;
+    if (stopping) {
+      stop(stopping);
+      return new Promise(() => {}); // stop() exits
+    }
+    if (server.confinement.kind === 'own role') {
+      io.stderr(`migc: note: role "${server.confinement.role}" cannot create roles (no CREATEROLE), so plan SQL runs as that role itself, in databases migc creates; give it CREATEROLE to rehearse as a restricted role\n`);
+    }
+    leftovers = await handleLeftovers(server, options, io);
+  } else if (needsEngine) {
     try {
-      engine = options.databaseUrl ? await serverEngine(options.databaseUrl) : await pgliteEngine();
+      engine = await pgliteEngine();
     } catch (e) {
-      io.stderr(`migc: cannot reach the database at ${redact(options.databaseUrl ?? '')}: ${(e as Error).message}\n`);
+      io.stderr(`migc: cannot start PGlite: ${(e as Error).message}\n`);
       return 2;
     }
   }
+
   const rehearsals: RehearsalResult[] = [];
   try {
     for (const p of compiled.plans) {
       if (!p.ok || !p.plan) continue;
+      const refusal = refused.get(p.file);
+      if (refusal) {
+        rehearsals.push({ file: p.file, planId: p.plan.id, engine: engine?.label ?? 'none', ok: false, skipped: 'refused: its SQL reaches outside the database (MG065)', phases: [], steps: [], diagnostics: refusal });
+        continue;
+      }
       const scripts = new Map(p.outputs.map((o) => [o.path.slice(p.plan!.id.length + 1), o.contents]));
-      rehearsals.push(engine ? await rehearsePlan(p.plan, scripts, engine) : { file: p.file, planId: p.plan.id, engine: 'none', ok: true, skipped: 'no SQL to rehearse', phases: [], steps: [], diagnostics: [] });
+      rehearsals.push(engine && p.plan.phases.some(phaseHasSql) ? await rehearsePlan(p.plan, scripts, engine) : { file: p.file, planId: p.plan.id, engine: 'none', ok: true, skipped: 'no SQL to rehearse', phases: [], steps: [], diagnostics: [] });
     }
   } finally {
-    await engine?.dispose();
+    if (!stopping) {
+      await engine?.dispose();
+      unhook();
+    }
   }
+  if (stopping) return new Promise(() => {}); // stop() exits once it has cleaned up
 
-  const diagnostics: Diagnostic[] = [...compiled.diagnostics, ...rehearsals.flatMap((r) => r.diagnostics)].sort(compareDiagnostics);
-  const failed = compiled.plans.filter((p) => !p.ok).length + rehearsals.filter((r) => !r.ok).length;
-  if (options.report) await writeReports(compiled, rehearsals, templates, options, io);
+  // Server errors may quote anything; the report and the output must not carry the password.
+  const clean = (d: Diagnostic): Diagnostic => ({ ...d, message: scrub(d.message, secrets), ...(d.help ? { help: scrub(d.help, secrets) } : {}) });
+  const cleaned = rehearsals.map((r) => ({ ...r, diagnostics: r.diagnostics.map(clean) }));
+  const diagnostics: Diagnostic[] = [...compiled.diagnostics, ...cleaned.flatMap((r) => r.diagnostics)].sort(compareDiagnostics);
+  const failed = compiled.plans.filter((p) => !p.ok).length + cleaned.filter((r) => !r.ok).length;
+  if (options.report) await writeReports(compiled, cleaned, templates, options, io);
 
-  if (options.format === 'pretty') for (const r of rehearsals) io.stdout(prettyRehearsal(r));
+  if (options.format === 'pretty') for (const r of cleaned) io.stdout(prettyRehearsal(r));
   const on = engine ? ` on ${engine.label}` : '';
   printDiagnostics(diagnostics, compiled.sources, options, io, `verified ${compiled.plans.length} plan${compiled.plans.length === 1 ? '' : 's'}${on}: ${compiled.plans.length - failed} passed, ${failed} failed`, {
-    engine: engine?.label ?? null, rehearsals: rehearsals.map(jsonRehearsal), summary: { plans: compiled.plans.length, failed },
+    engine: engine?.label ?? null, rehearsals: cleaned.map(jsonRehearsal), leftovers, summary: { plans: compiled.plans.length, failed },
   });
   return failed > 0 ? 1 : 0;
+}
+
+/**
+ * Databases and roles that earlier runs left behind (killed with -9, crashed): reported, and
+ * with --clean-leftovers dropped. Only names migc gives, carrying its marker, from runs whose
+ * session has ended, are ever dropped.
+ */
+async function handleLeftovers(server: ServerEngine, options: VerifyOptions, io: Io): Promise<Record<string, unknown>> {
+  const found = await server.leftovers();
+  const names = [...found.databases.map((n) => `database ${n}`), ...found.roles.map((n) => `role ${n}`)];
+  const result: Record<string, unknown> = { found: names, dropped: [], failed: [], unmarked: found.unmarked };
+  if (found.unmarked.length) {
+    io.stderr(`migc: note: ${found.unmarked.join(', ')} ${found.unmarked.length === 1 ? 'is' : 'are'} named like migc's rehearsals but ${found.unmarked.length === 1 ? 'has' : 'have'} no migc marker (an older migc, or someone else's): not dropped; drop by hand if ${found.unmarked.length === 1 ? 'it is' : 'they are'} yours\n`);
+  }
+  if (!names.length) return result;
+  if (!options.cleanLeftovers) {
+    io.stderr(`migc: warning: earlier migc verify runs left ${names.join(', ')} on this server; run migc verify --database-url ... --clean-leftovers to drop them\n`);
+    return result;
+  }
+  const { dropped, failed } = await server.dropLeftovers();
+  if (dropped.length) io.stderr(`migc: dropped leftovers of earlier runs: ${dropped.join(', ')}\n`);
+  if (failed.length) io.stderr(`migc: warning: could not drop ${failed.join('; ')}\n`);
+  return { ...result, dropped, failed };
 }
 
 function jsonRehearsal(r: RehearsalResult) {
@@ -118,15 +237,4 @@ export function rehearsalView(r: RehearsalResult) {
     phases: r.phases.map((p) => ({ ...p, up: statusText[p.up.status], down: statusText[p.down.status], again: statusText[p.again.status], note: p.down.note, upMs: Math.round(p.up.ms), downMs: Math.round(p.down.ms) })),
     steps: r.steps.map((s) => ({ ...s, up: statusText[s.up], down: statusText[s.down], upMs: Math.round(s.upMs), locks: s.locks.map((l) => `${l.mode} on ${l.relation}`).join(', '), predicted: s.predicted.join(', '), prediction: s.prediction === 'not judged' ? '' : s.prediction, rewritten: s.rewritten.join(', ') })),
   };
-}
-
-/** A database URL without its password, for messages. */
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(the given URL)';
-  }
 }

@@ -31,4 +31,5 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG062', name: 'rollback-changes-data', summary: 'Rolling back a phase changes data that no step declares losing (migc verify).' },
   { code: 'MG063', name: 'rehearsal-setup', summary: 'The plan cannot be rehearsed: no baseline, or the baseline or fixtures do not load (migc verify).' },
   { code: 'MG064', name: 'lock-prediction-mismatch', summary: 'A statement took other locks on the database than migc\'s analysis predicted (migc verify).' },
+  { code: 'MG065', name: 'rehearsal-refused', summary: 'migc verify does not rehearse a plan whose SQL reaches outside the database (MG220), even when that finding is allowed or turned off.' },
 ];

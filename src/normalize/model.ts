@@ -49,12 +49,16 @@ export interface Baseline {
   /** The file it came from, relative to the plan's folder, or undefined when inline. */
   readonly file?: string;
   readonly sql: string;
+  /** Its statements, located in the plan (at the file: value when the SQL is in a file). */
+  readonly statements: readonly Statement[];
 }
 
 /** Rows for rehearsals: SQL run after the baseline, then rows generated per table. */
 export interface Fixtures {
   readonly file?: string;
   readonly sql?: string;
+  /** The statements of sql, located in the plan (at the file: value when it is a file). */
+  readonly statements?: readonly Statement[];
   readonly generate: readonly { readonly table: string; readonly rows: number }[];
 }
 

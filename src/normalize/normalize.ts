@@ -158,12 +158,15 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, string 
   }
 
   /** SQL given inline or as a file beside the plan (baseline, fixtures), parsed to catch typos early. */
-  const sqlSource = (key: 'baseline' | 'fixtures', value: { sql?: string; file?: string }): { sql: string; file?: string } | undefined => {
+  const sqlSource = (key: 'baseline' | 'fixtures', value: { sql?: string; file?: string }): { sql: string; file?: string; statements: Statement[] } | undefined => {
     if (value.sql !== undefined && value.file !== undefined) {
       error('MG034', keySpan(doc, [key])!, `${key} gives both sql and file`, 'Give the SQL inline (sql: |) or as a file beside the plan (file: ...), not both.');
       return undefined;
     }
-    if (value.sql !== undefined) return parseAt([key, 'sql'], value.sql) ? { sql: value.sql } : undefined;
+    if (value.sql !== undefined) {
+      const statements = parseAt([key, 'sql'], value.sql);
+      return statements ? { sql: value.sql, statements } : undefined;
+    }
     if (value.file === undefined) return undefined;
     const text = files.get(value.file);
     if (text === undefined) {
@@ -175,7 +178,8 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, string 
       error('MG020', span([key, 'file']), `SQL syntax error in ${value.file}: ${parsed.message}`, `Fix ${value.file}; it must run on PostgreSQL as it is.`);
       return undefined;
     }
-    return { sql: text, file: value.file };
+    const at = span([key, 'file']);
+    return { sql: text, file: value.file, statements: parsed.statements.map((s) => ({ text: s.text, ast: s.ast, facts: statementFacts(s.ast), span: at })) };
   };
 
   let baseline: Plan['baseline'];

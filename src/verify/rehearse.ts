@@ -170,15 +170,34 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
     return true;
   };
 
+  /** Drops a rehearsal database; one that cannot be dropped is said, not thrown. */
+  const close = async (db: RehearsalDatabase) => {
+    await db.close().catch((e: Error) => diagnostics.push({
+      code: 'MG063', severity: 'warning', file: plan.file, span: plan.spans.id,
+      message: `the rehearsal database could not be dropped: ${e.message}`,
+      help: 'Drop it by hand, or run migc verify --database-url ... --clean-leftovers.',
+    }));
+  };
+
   const setUp = async (): Promise<RehearsalDatabase | undefined> => {
-    const db = await engine.open();
+    let db: RehearsalDatabase;
+    try {
+      db = await engine.open();
+    } catch (e) {
+      diagnostics.push({
+        code: 'MG063', severity: 'error', file: plan.file, span: plan.spans.id,
+        message: `no database to rehearse in on ${engine.label}: ${(e as Error).message}`,
+        help: 'Check the server and the privileges of the --database-url role (see "Rehearsing on a server" in the README).',
+      });
+      return undefined;
+    }
     const fail = async (what: string, error: string) => {
       diagnostics.push({
         code: 'MG063', severity: 'error', file: plan.file, span: plan.spans.id,
         message: `the ${what} does not load on ${engine.label}: ${error}`,
         help: `Fix the ${what} so it runs on an empty database.`,
       });
-      await db.close();
+      await close(db);
       return undefined;
     };
     const baseline = await runScript(db, plan.baseline!.sql);
@@ -223,7 +242,7 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
         if (again.status === 'failed') break;
       }
     } finally {
-      await db.close();
+      await close(db);
     }
   }
 
@@ -254,7 +273,7 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
           }
         }
       } finally {
-        await db2.close();
+        await close(db2);
       }
     }
   }

@@ -9,6 +9,7 @@ import { destructive } from './destructive.js';
 import { dropIndexNotConcurrent } from './drop-index-not-concurrent.js';
 import { indexNotConcurrent } from './index-not-concurrent.js';
 import { missingLockTimeout } from './missing-lock-timeout.js';
+import { outsideDatabase } from './outside-database.js';
 import { reindexNotConcurrent } from './reindex-not-concurrent.js';
 import { rename } from './rename.js';
 import { rewriteCommand } from './rewrite-command.js';
@@ -38,4 +39,5 @@ export const statementRules: readonly StatementRule[] = [
   stackedAccessExclusive,
   backfillWithDdl,
   missingLockTimeout,
+  outsideDatabase,
 ];
