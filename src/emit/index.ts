@@ -14,12 +14,24 @@ export interface OutputFile {
 
 /** Markdown and Mermaid: no trailing spaces, at most one blank line in a row, one final newline. */
 function finish(text: string): string {
-  return `${text.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').replace(/\s+$/, '')}\n`;
+  return `${withoutTrailingBlanks(text).replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
 
 /** SQL is left as written (a string literal may span lines); only the end is made one newline. */
 function finishSql(text: string): string {
-  return `${text.replace(/\s+$/, '')}\n`;
+  return `${text.trimEnd()}\n`;
+}
+
+/**
+ * Spaces and tabs at the end of each line removed. Not /[ \t]+$/gm: that pattern retries from every
+ * blank of a run that does not end a line, quadratic in the run's length (a plan's string of
+ * 100,000 spaces took minutes). Each run is matched once here and dropped if a line ends after it.
+ */
+function withoutTrailingBlanks(text: string): string {
+  return text.replace(/[ \t]+/g, (run, at: number) => {
+    const next = text.charCodeAt(at + run.length);
+    return Number.isNaN(next) || next === 10 || next === 13 || next === 0x2028 || next === 0x2029 ? '' : run;
+  });
 }
 
 /** Every artefact of one plan, from the one plan model, into <plan id>/. */
