@@ -41,5 +41,6 @@ export const stackedAccessExclusive: StatementRule = {
 function tableList(tables: readonly string[]): string {
   const shown = 10;
   if (tables.length <= shown) return tables.join(', ');
-  return `${tables.slice(0, shown).join(', ')} and ${(tables.length - shown).toLocaleString('en-US')} more tables`;
+  const more = tables.length - shown;
+  return `${tables.slice(0, shown).join(', ')} and ${more.toLocaleString('en-US')} more table${more === 1 ? '' : 's'}`;
 }
