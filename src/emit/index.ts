@@ -25,13 +25,21 @@ function finishSql(text: string): string {
 /**
  * Spaces and tabs at the end of each line removed. Not /[ \t]+$/gm: that pattern retries from every
  * blank of a run that does not end a line, quadratic in the run's length (a plan's string of
- * 100,000 spaces took minutes). Each run is matched once here and dropped if a line ends after it.
+ * 100,000 spaces took minutes). Here each line's end is scanned back over its own blanks only.
  */
 function withoutTrailingBlanks(text: string): string {
-  return text.replace(/[ \t]+/g, (run, at: number) => {
-    const next = text.charCodeAt(at + run.length);
-    return Number.isNaN(next) || next === 10 || next === 13 || next === 0x2028 || next === 0x2029 ? '' : run;
-  });
+  const parts: string[] = [];
+  let from = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 10;
+    // The line terminators of a multiline $ : LF, CR, U+2028, U+2029.
+    if (c !== 10 && c !== 13 && c !== 0x2028 && c !== 0x2029) continue;
+    let end = i;
+    while (end > from && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+    parts.push(text.slice(from, end), text.slice(i, i + 1));
+    from = i + 1;
+  }
+  return parts.join('');
 }
 
 /** Every artefact of one plan, from the one plan model, into <plan id>/. */

@@ -36,10 +36,11 @@ export class EarlierStatements {
   private existingHeldKeys = 0;
   /** accessExclusiveOnExisting(), kept while no held table changes whether it is new. */
   private existingHeld: string[] | undefined = [];
-  private stateChanges = 0;
+  /** Changes to the state's tables up to here are reflected in heldKeyIsNew. */
+  private stateChanges: number;
 
   constructor(private readonly state: SchemaState) {
-    this.stateChanges = state.tableChangesSince(0).next;
+    this.stateChanges = state.tableChangeCount;
   }
 
   /** Adds a statement that has been judged (it is earlier for the ones that follow). */
@@ -62,17 +63,15 @@ export class EarlierStatements {
 
   /** Brings "is new" up to date with the schema state for the tables held, before the next statement. */
   private refresh(): void {
-    const { keys, next } = this.state.tableChangesSince(this.stateChanges);
-    this.stateChanges = next;
-    for (const key of keys) {
+    this.stateChanges = this.state.tableChangesSince(this.stateChanges, (key) => {
       const was = this.heldKeyIsNew.get(key);
-      if (was === undefined) continue;
+      if (was === undefined) return;
       const isNew = this.state.isNew(key);
-      if (isNew === was) continue;
+      if (isNew === was) return;
       this.heldKeyIsNew.set(key, isNew);
       this.existingHeldKeys += isNew ? -1 : 1;
       this.existingHeld = undefined;
-    }
+    });
   }
 
   /** The first earlier statement that locks the table at least as strongly as `mode`. */

@@ -71,9 +71,16 @@ export class SchemaState {
     }
   }
 
-  /** Keys of tables set or deleted since `from` (a count from a previous call), and the new count. */
-  tableChangesSince(from: number): { keys: readonly string[]; next: number } {
-    return { keys: this.tableChanges.slice(from), next: this.tableChanges.length };
+  /** How many times a table was set or deleted so far: a mark for tableChangesSince(). */
+  get tableChangeCount(): number {
+    return this.tableChanges.length;
+  }
+
+  /** Calls `each` with the key of every table set or deleted since the mark `from`; returns the new mark. */
+  tableChangesSince(from: number, each: (key: string) => void): number {
+    const to = this.tableChanges.length;
+    for (let i = from; i < to; i++) each(this.tableChanges[i]!);
+    return to;
   }
 
   private remember<K, V>(map: Map<K, V>, key: K): void {
