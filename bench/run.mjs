@@ -3,8 +3,10 @@
 //   2. `migc build` on 1,000 generated plans of about ten steps (target: under 3 s, under 300 MB peak);
 //   3. `migc lint` over 2,000 generated SQL files beside squawk (target: within 2x of its time), with
 //      both tools' findings per hazard;
-//   4. `migc verify`: rehearsal time per example plan on PGlite, and on a server if MIGC_TEST_DATABASE_URL is set.
-// Usage: npm run bench [-- --runs 15 --plans 1000]
+//   4. `migc verify`: rehearsal time per example plan on PGlite, and on a server if MIGC_TEST_DATABASE_URL is set;
+//   5. scaling: build and lint time and peak memory as the input doubles (bench/scaling.mjs, also runnable alone;
+//      target: at most 2.2x the time per doubling).
+// Usage: npm run bench [-- --runs 15 --plans 1000 --no-scaling]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,9 +16,10 @@ import { parseArgs } from 'node:util';
 import { generatePlans } from './generate.mjs';
 import { benchLint } from './lint-vs-squawk.mjs';
 import { benchRehearsal } from './rehearsal.mjs';
+import { benchScaling } from './scaling.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, plans: { type: 'string', default: '1000' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, plans: { type: 'string', default: '1000' }, 'no-scaling': { type: 'boolean' } } });
 const runs = Number(values.runs);
 const planCount = Number(values.plans);
 const bin = join(root, 'bin/migc.js');
@@ -86,3 +89,9 @@ for (const row of await benchLint(2000)) console.log(row);
 console.log('\n| rehearsal (migc verify) | time |');
 console.log('|---|---|');
 for (const row of await benchRehearsal()) console.log(row);
+
+// 5. Scaling: each row doubles the input; linear work takes 2x the time of the row above.
+if (!values['no-scaling']) {
+  console.log('\nScaling (one run per row; target: at most 2.2x the time when the input doubles):\n');
+  for (const row of benchScaling()) console.log(row);
+}

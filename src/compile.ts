@@ -89,6 +89,11 @@ export function linkPlans(results: readonly PlanResult[]): PlanResult[] {
   });
 }
 
+/** Adds items one by one: push(...items) overflows the call stack past some hundred thousand. */
+function append<T>(into: T[], items: readonly T[]): void {
+  for (const item of items) into.push(item);
+}
+
 /** All diagnostics of a result set, templates' first, then file by file. */
 export function allDiagnostics(global: readonly Diagnostic[], plans: readonly PlanResult[]): Diagnostic[] {
   return [...global, ...plans.flatMap((p) => p.diagnostics)];
@@ -116,12 +121,12 @@ export async function compile(options: CompileOptions, host: Host): Promise<Comp
     sources.set(file, new SourceText(text));
     const own: Diagnostic[] = [];
     const { loaded, diagnostics: yamlProblems } = loadYaml(file, text);
-    own.push(...yamlProblems);
+    append(own, yamlProblems);
     if (hasErrors(own)) {
       checked.push({ file, diagnostics: own });
       continue;
     }
-    own.push(...validateSchema(loaded));
+    append(own, validateSchema(loaded));
     if (hasErrors(own)) {
       checked.push({ file, diagnostics: own });
       continue;
@@ -134,13 +139,13 @@ export async function compile(options: CompileOptions, host: Host): Promise<Comp
     }
     await parserReady;
     const { plan, diagnostics: shapeProblems } = normalize(loaded, referenced);
-    own.push(...shapeProblems);
+    append(own, shapeProblems);
     // Rules read a complete model; on a half-built one they would report echoes of the same problem.
     let analysis: ReadonlyMap<Statement, StatementAnalysis> | undefined;
     if (!hasErrors(own)) {
-      own.push(...checkAllowances(plan));
+      append(own, checkAllowances(plan));
       const sql = analyzePlan(plan, { postgres: plan.engine.major ?? options.config?.postgres ?? defaultPostgresMajor, ...(options.config?.assumeRows ? { assumeRows: options.config.assumeRows } : {}) });
-      own.push(...applyRuleSettings([...runRules(plan, planRules), ...sql.diagnostics, ...rehearsalSqlOutsideDatabase(plan)], options.config?.rules));
+      append(own, applyRuleSettings([...runRules(plan, planRules), ...sql.diagnostics, ...rehearsalSqlOutsideDatabase(plan)], options.config?.rules));
       analysis = sql.statements;
     }
     checked.push({ file, plan, diagnostics: own, ...(analysis ? { analysis } : {}) });

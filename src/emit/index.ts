@@ -14,12 +14,32 @@ export interface OutputFile {
 
 /** Markdown and Mermaid: no trailing spaces, at most one blank line in a row, one final newline. */
 function finish(text: string): string {
-  return `${text.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').replace(/\s+$/, '')}\n`;
+  return `${withoutTrailingBlanks(text).replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
 
 /** SQL is left as written (a string literal may span lines); only the end is made one newline. */
 function finishSql(text: string): string {
-  return `${text.replace(/\s+$/, '')}\n`;
+  return `${text.trimEnd()}\n`;
+}
+
+/**
+ * Spaces and tabs at the end of each line removed. Not /[ \t]+$/gm: that pattern retries from every
+ * blank of a run that does not end a line, quadratic in the run's length (a plan's string of
+ * 100,000 spaces took minutes). Here each line's end is scanned back over its own blanks only.
+ */
+function withoutTrailingBlanks(text: string): string {
+  const parts: string[] = [];
+  let from = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 10;
+    // The line terminators of a multiline $ : LF, CR, U+2028, U+2029.
+    if (c !== 10 && c !== 13 && c !== 0x2028 && c !== 0x2029) continue;
+    let end = i;
+    while (end > from && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+    parts.push(text.slice(from, end), text.slice(i, i + 1));
+    from = i + 1;
+  }
+  return parts.join('');
 }
 
 /** Every artefact of one plan, from the one plan model, into <plan id>/. */

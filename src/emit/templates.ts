@@ -15,15 +15,17 @@ export function markdownCell(text: unknown): string {
 export function inlineCode(text: unknown): string {
   const s = String(text ?? '').trim().replace(/\s+/g, ' ').replace(/\|/g, '\\|');
   const runs = s.match(/`+/g) ?? [];
-  const fence = '`'.repeat(Math.max(0, ...runs.map((r) => r.length)) + 1);
+  // A loop, not Math.max(...runs): spreading a hundred thousand runs overflows the call stack.
+  const fence = '`'.repeat(runs.reduce((n, r) => Math.max(n, r.length), 0) + 1);
   return s.includes('`') ? `${fence} ${s} ${fence}` : `${fence}${s}${fence}`;
 }
 
 /** A fenced code block whose fence is longer than any backtick run inside. */
 export function fencedBlock(text: unknown, lang: unknown): string {
-  const s = String(text ?? '').replace(/\s+$/, '');
+  // trimEnd, not /\s+$/: that pattern is quadratic in the length of a run of blanks mid-text.
+  const s = String(text ?? '').trimEnd();
   const runs = s.match(/`{3,}/g) ?? [];
-  const fence = '`'.repeat(Math.max(3, ...runs.map((r) => r.length + 1)));
+  const fence = '`'.repeat(runs.reduce((n, r) => Math.max(n, r.length + 1), 3));
   return `${fence}${typeof lang === 'string' ? lang : ''}\n${s}\n${fence}`;
 }
 

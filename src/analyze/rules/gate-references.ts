@@ -1,4 +1,5 @@
 import { didYouMean } from '../../util/suggest.js';
+import type { Step } from '../../normalize/model.js';
 import type { Rule } from '../rule.js';
 
 /** A gate's verified steps exist, run before the gated phase, and have something to verify. */
@@ -9,7 +10,12 @@ export const gateReferences: Rule = {
   severity: 'error',
   check(plan, report) {
     const phaseOfStep = new Map<string, number>();
-    plan.phases.forEach((p, i) => p.steps.forEach((s) => phaseOfStep.has(s.id) || phaseOfStep.set(s.id, i)));
+    const stepById = new Map<string, Step>();
+    plan.phases.forEach((p, i) => p.steps.forEach((s) => {
+      if (phaseOfStep.has(s.id)) return;
+      phaseOfStep.set(s.id, i);
+      stepById.set(s.id, s);
+    }));
     plan.phases.forEach((phase, index) => {
       for (const ref of phase.gate?.verified ?? []) {
         const at = phaseOfStep.get(ref.stepId);
@@ -18,7 +24,7 @@ export const gateReferences: Rule = {
           report({ span: ref.span, message: `gate of phase "${phase.name}" names unknown step "${ref.stepId}"`, help: guess ? `Did you mean "${guess}"?` : 'Name a step id of an earlier phase.' });
           continue;
         }
-        const step = plan.phases[at]!.steps.find((s) => s.id === ref.stepId)!;
+        const step = stepById.get(ref.stepId)!;
         if (at >= index) {
           report({
             span: ref.span,

@@ -1,4 +1,3 @@
-import { lockStrength } from '../../sql/locks.js';
 import type { StatementRule } from '../sql/context.js';
 import { targetsFewRows } from './ast.js';
 
@@ -12,7 +11,7 @@ export const backfillWithDdl: StatementRule = {
     if (!ctx.inTransaction || !change || change.kind === 'insert' && !ctx.text.match(/\bselect\b/i)) return;
     if (ctx.state.isNew(change.table)) return;
     if (targetsFewRows(ctx.ast, ctx.state.table(change.table)?.uniqueColumns ?? new Set())) return;
-    const ddl = ctx.earlier.find((e) => e.locks.some((l) => l.table.replace(/^public\./, '') === change.table.replace(/^public\./, '') && lockStrength(l.mode) >= lockStrength('ShareRowExclusiveLock')));
+    const ddl = ctx.earlier.firstLocking(change.table, 'ShareRowExclusiveLock');
     if (!ddl) return;
     report({
       message: `this ${change.kind.toUpperCase()} runs in the same transaction as ${ddl.facts.command} on ${change.table}, so ${change.table} stays locked against every reader or writer until the backfill commits`,

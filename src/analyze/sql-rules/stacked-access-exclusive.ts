@@ -12,27 +12,35 @@ export const stackedAccessExclusive: StatementRule = {
   summary: 'A transaction holds ACCESS EXCLUSIVE on a table while it locks other tables or scans and rewrites.',
   severity: 'warning',
   check(ctx, report) {
-    if (!ctx.inTransaction) return;
-    const held = ctx.earlier.flatMap((e) => e.locks.filter((l) => l.mode === 'AccessExclusiveLock' && !ctx.state.isNew(l.table)).map((l) => l.table));
-    if (!held.length) return;
-    const heldSet = [...new Set(held)];
-    const same = (a: string, b: string) => a.replace(/^public\./, '') === b.replace(/^public\./, '');
+    if (!ctx.inTransaction || !ctx.earlier.holdsAccessExclusiveOnExisting()) return;
     const work = ctx.effect.effect;
     const workTable = ctx.effect.table;
-    if (workTable && work !== 'catalog' && work !== 'row changes' && heldSet.some((t) => same(t, workTable))) {
-      const by = ctx.earlier.find((e) => e.locks.some((l) => l.mode === 'AccessExclusiveLock' && same(l.table, workTable)))!;
+    if (workTable && work !== 'catalog' && work !== 'row changes' && ctx.earlier.holdsAccessExclusiveOnExisting(workTable)) {
+      const by = ctx.earlier.firstLocking(workTable, 'AccessExclusiveLock')!;
       report({
         message: `${ctx.facts.command} does a ${work} of ${workTable} while this transaction still holds the ACCESS EXCLUSIVE lock ${by.facts.command} took: nothing can read or write ${workTable} until it commits`,
         help: `Commit between them: put ${ctx.facts.command} in a step of its own (its own transaction) so it runs under its own, weaker lock.`,
       });
       return;
     }
-    const others = ctx.locks.filter((l) => lockStrength(l.mode) >= lockStrength('ShareUpdateExclusiveLock') && !heldSet.includes(l.table) && !ctx.state.isNew(l.table));
+    const others = ctx.locks.filter((l) => lockStrength(l.mode) >= lockStrength('ShareUpdateExclusiveLock') && !ctx.earlier.holdsAccessExclusive(l.table) && !ctx.state.isNew(l.table));
     if (others.length) {
+      const held = tableList(ctx.earlier.accessExclusiveOnExisting());
       report({
-        message: `this transaction already holds an ACCESS EXCLUSIVE lock on ${heldSet.join(', ')} and now locks ${others.map((o) => o.table).join(', ')}: ${heldSet.join(', ')} stays blocked for both, and lock order across tables invites deadlocks`,
+        message: `this transaction already holds an ACCESS EXCLUSIVE lock on ${held} and now locks ${others.map((o) => o.table).join(', ')}: ${held} stays blocked for both, and lock order across tables invites deadlocks`,
         help: 'Put each table\'s change in its own step (its own transaction), so each lock is held only as long as its own statement.',
       });
     }
   },
 };
+
+/**
+ * "a, b, c", or the first ten and how many more: a transaction of thousands of ALTER TABLEs would
+ * otherwise repeat every table so far in each finding, output quadratic in the file's length.
+ */
+function tableList(tables: readonly string[]): string {
+  const shown = 10;
+  if (tables.length <= shown) return tables.join(', ');
+  const more = tables.length - shown;
+  return `${tables.slice(0, shown).join(', ')} and ${more.toLocaleString('en-US')} more table${more === 1 ? '' : 's'}`;
+}

@@ -1,5 +1,5 @@
 import type { Diagnostic, Severity, Span } from '../../diagnostics/diagnostic.js';
-import type { Plan, Statement, Step } from '../../normalize/model.js';
+import type { PhaseKind, Plan, Statement, Step } from '../../normalize/model.js';
 import { statementFacts } from '../../sql/facts.js';
 import { predictLocks, type PredictedLock } from '../../sql/locks.js';
 import { parseSql, type ParsedStatement } from '../../sql/parser.js';
@@ -7,7 +7,7 @@ import { rewriteReason } from '../sql-rules/add-column-rewrite.js';
 import { alterTableCommands, node, relationName } from '../sql-rules/ast.js';
 import { statementRules } from '../sql-rules/index.js';
 import { tableRows } from '../tables.js';
-import type { EarlierStatement, Effect, StatementContext, StatementRule } from './context.js';
+import { EarlierStatements, type Effect, type StatementContext, type StatementRule } from './context.js';
 import { SchemaState, tableKey } from './schema-state.js';
 import { binaryCompatible, columnType } from './types.js';
 
@@ -69,7 +69,7 @@ export interface AnalysisOptions {
 interface Unit {
   readonly statement: Pick<Statement, 'ast' | 'text' | 'facts'> & { readonly span: Span };
   readonly inTransaction: boolean;
-  readonly earlier: readonly EarlierStatement[];
+  readonly earlier: EarlierStatements;
 }
 
 interface Judged {
@@ -98,22 +98,6 @@ function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts'
   return { judged, locks };
 }
 
-/** Groups a step's statements into the transactions its script runs them in. */
-function transactionUnits(statements: readonly Statement[], analyses: ReadonlyMap<Statement, StatementAnalysis>): (s: Statement) => Unit {
-  return (s) => {
-    const i = statements.indexOf(s);
-    const earlier: EarlierStatement[] = [];
-    if (s.facts.transactional) {
-      for (let j = i - 1; j >= 0 && statements[j]!.facts.transactional; j--) {
-        const e = statements[j]!;
-        const a = analyses.get(e);
-        earlier.unshift({ facts: e.facts, locks: a?.locks ?? [], span: e.span, ...(a ? { effect: a.effect } : {}) });
-      }
-    }
-    return { statement: s, inTransaction: s.facts.transactional, earlier };
-  };
-}
-
 export interface PlanAnalysis {
   readonly diagnostics: Diagnostic[];
   readonly statements: ReadonlyMap<Statement, StatementAnalysis>;
@@ -132,56 +116,44 @@ export function analyzePlan(plan: Plan, options: AnalysisOptions): PlanAnalysis 
     if (parsed.ok) for (const s of parsed.statements) state.apply(s.ast, false);
   }
   const rows = (table: string) => options.assumeRows?.get(tableKey(table)) ?? tableRows(plan, table);
-  const analyses = new Map<Statement, StatementAnalysis>();
-  const diagnostics: Diagnostic[] = [];
-  const emit = (step: Step, judged: Judged[]) => {
-    for (const j of judged) {
-      const reason = step.allow?.find((a) => a.code === j.rule.code)?.reason;
-      diagnostics.push({
-        code: j.rule.code, severity: reason !== undefined ? 'info' : j.severity, file: plan.file, span: j.span,
-        message: reason !== undefined ? `allowed in step "${step.id}" (${reason}): ${j.message}` : j.message,
-        help: j.help,
-      });
+  const forward = { analyses: new Map<Statement, StatementAnalysis>(), diagnostics: [] as Diagnostic[] };
+  const backward = { analyses: new Map<Statement, StatementAnalysis>(), diagnostics: [] as Diagnostic[] };
+  /** A step's statements (or its rollback's), in the transactions its script runs them in. */
+  const judgeStatements = (step: Step, statements: readonly Statement[], into: typeof forward, base: { phase: PhaseKind; inRollback: boolean; batched: boolean }) => {
+    // The script runs consecutive transactional statements in one transaction.
+    let earlier = new EarlierStatements(state);
+    for (const s of statements) {
+      const inTransaction = s.facts.transactional;
+      const unit: Unit = { statement: s, inTransaction, earlier: inTransaction ? earlier : new EarlierStatements(state) };
+      const { judged, locks } = judge(unit, { state, postgres: options.postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows }, rules);
+      const { effect, table } = statementEffect(s.ast, state, options.postgres);
+      const n = table ? rows(table) : undefined;
+      // Catalog-only work takes no time worth counting, with or without a size hint.
+      const seconds = effect === 'catalog' ? 0 : n !== undefined ? n * secondsPerRow[effect] : undefined;
+      into.analyses.set(s, { locks, effect, ...(table ? { table } : {}), ...(seconds !== undefined ? { seconds } : {}) });
+      for (const j of judged) {
+        const reason = step.allow?.find((a) => a.code === j.rule.code)?.reason;
+        into.diagnostics.push({
+          code: j.rule.code, severity: reason !== undefined ? 'info' : j.severity, file: plan.file, span: j.span,
+          message: reason !== undefined ? `allowed in step "${step.id}" (${reason}): ${j.message}` : j.message,
+          help: j.help,
+        });
+      }
+      state.apply(s.ast, true);
+      if (inTransaction) earlier.add({ facts: s.facts, locks, span: s.span, effect });
+      else earlier = new EarlierStatements(state);
     }
   };
-  const record = (s: Statement, locks: PredictedLock[], st: SchemaState) => {
-    const { effect, table } = statementEffect(s.ast, st, options.postgres);
-    const n = table ? rows(table) : undefined;
-    // Catalog-only work takes no time worth counting, with or without a size hint.
-    const seconds = effect === 'catalog' ? 0 : n !== undefined ? n * secondsPerRow[effect] : undefined;
-    analyses.set(s, { locks, effect, ...(table ? { table } : {}), ...(seconds !== undefined ? { seconds } : {}) });
-  };
-  const after = new Map<Step, SchemaState>();
   for (const phase of plan.phases) {
     for (const step of phase.steps) {
-      if (step.action?.kind === 'sql') {
-        const statements = step.action.statements;
-        const unitOf = transactionUnits(statements, analyses);
-        for (const s of statements) {
-          const { judged, locks } = judge(unitOf(s), { state, postgres: options.postgres, mode: 'plan', phase: phase.kind, inRollback: false, batched: step.batch !== undefined, lockTimeoutSet: true, rows }, rules);
-          record(s, locks, state);
-          emit(step, judged);
-          state.apply(s.ast, true);
-        }
-      }
-      if (step.rollback?.kind === 'sql') after.set(step, state.clone());
+      if (step.action?.kind === 'sql') judgeStatements(step, step.action.statements, forward, { phase: phase.kind, inRollback: false, batched: step.batch !== undefined });
+      // A rollback is judged against the schema as it is after its step, then its changes are undone.
+      const rollback = step.rollback;
+      if (rollback?.kind === 'sql') state.tentatively(() => judgeStatements(step, rollback.statements, backward, { phase: phase.kind, inRollback: true, batched: rollback.batch !== undefined }));
     }
   }
-  for (const phase of plan.phases) {
-    for (const step of phase.steps) {
-      if (step.rollback?.kind !== 'sql') continue;
-      const rollbackState = after.get(step)!;
-      const statements = step.rollback.statements;
-      const unitOf = transactionUnits(statements, analyses);
-      for (const s of statements) {
-        const { judged, locks } = judge(unitOf(s), { state: rollbackState, postgres: options.postgres, mode: 'plan', phase: phase.kind, inRollback: true, batched: step.rollback.batch !== undefined, lockTimeoutSet: true, rows }, rules);
-        record(s, locks, rollbackState);
-        emit(step, judged);
-        rollbackState.apply(s.ast, true);
-      }
-    }
-  }
-  return { diagnostics, statements: analyses };
+  // Forward statements first, then rollbacks: the order the analysis has always reported in.
+  return { diagnostics: [...forward.diagnostics, ...backward.diagnostics], statements: new Map([...forward.analyses, ...backward.analyses]) };
 }
 
 export interface FileAnalysisOptions extends AnalysisOptions {
@@ -208,7 +180,8 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
   const diagnostics: Diagnostic[] = [];
   let inTransaction = options.fileTransaction === true;
   let lockTimeoutSet = false;
-  let earlier: EarlierStatement[] = [];
+  let earlier = new EarlierStatements(state);
+  let lockTimeoutReported = false;
   let previousEnd = 0;
   const downAt = dbmateDown.exec(text)?.index ?? Infinity;
   for (const parsed of statements) {
@@ -224,7 +197,7 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
       if (body.kind === 'TRANS_STMT_BEGIN' || body.kind === 'TRANS_STMT_START') inTransaction = true;
       if (body.kind === 'TRANS_STMT_COMMIT' || body.kind === 'TRANS_STMT_ROLLBACK') {
         inTransaction = options.fileTransaction === true;
-        earlier = [];
+        earlier = new EarlierStatements(state);
       }
       continue;
     }
@@ -236,21 +209,23 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
     const { judged, locks } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows }, rules);
     for (const j of judged) {
       // One missing lock_timeout is one problem, however many statements follow it.
-      if (j.rule.code === 'MG219' && diagnostics.some((d) => d.code === 'MG219' && d.file === file)) continue;
+      if (j.rule.code === 'MG219' && lockTimeoutReported) continue;
       if (ignores.has(j.rule.code)) {
         const reason = ignores.get(j.rule.code);
         if (reason === undefined) {
           diagnostics.push({ code: 'MG035', severity: 'error', file, span, message: `migc-ignore ${j.rule.code} gives no reason`, help: `Say why it is safe here: -- migc-ignore ${j.rule.code}: table has 40 rows` });
-        } else {
-          diagnostics.push({ code: j.rule.code, severity: 'info', file, span, message: `ignored (${reason}): ${j.message}`, help: j.help });
+          continue;
         }
-        continue;
+        diagnostics.push({ code: j.rule.code, severity: 'info', file, span, message: `ignored (${reason}): ${j.message}`, help: j.help });
+      } else {
+        diagnostics.push({ code: j.rule.code, severity: j.severity, file, span, message: j.message, help: j.help });
       }
-      diagnostics.push({ code: j.rule.code, severity: j.severity, file, span, message: j.message, help: j.help });
+      if (j.rule.code === 'MG219') lockTimeoutReported = true;
     }
-    earlier = inTransaction ? [...earlier, { facts, locks, span }] : [];
     // A rollback does not change what later migrations find: they run after the up.
     if (!inRollback) state.apply(parsed.ast, true);
+    if (inTransaction) earlier.add({ facts, locks, span });
+    else earlier = new EarlierStatements(state);
   }
   return diagnostics;
 }

@@ -1,10 +1,10 @@
 import type { Severity, Span } from '../../diagnostics/diagnostic.js';
 import type { PhaseKind } from '../../normalize/model.js';
 import type { StatementFacts } from '../../sql/facts.js';
-import type { PredictedLock } from '../../sql/locks.js';
+import { lockModes, lockStrength, type LockMode, type PredictedLock } from '../../sql/locks.js';
 import type { PgNode } from '../../sql/parser.js';
 import { largeTableRows } from '../tables.js';
-import type { SchemaState } from './schema-state.js';
+import { tableKey, type SchemaState } from './schema-state.js';
 
 /** The PostgreSQL version assumed when neither the plan nor the project config names one. */
 export const defaultPostgresMajor = 14;
@@ -18,6 +18,85 @@ export interface EarlierStatement {
   readonly locks: readonly PredictedLock[];
   readonly effect?: Effect;
   readonly span: Span;
+}
+
+/**
+ * The statements before the one being judged in the same transaction, indexed by table, so that
+ * a rule's question costs the same however long the transaction is (a file linted with
+ * --file-transaction is one transaction of thousands of statements; scanning them all for each
+ * statement was quadratic). Tables are compared as tableKey() does: "public.users" is "users".
+ */
+export class EarlierStatements {
+  /** Per table: the first statement that took a lock at least as strong as each mode (by strength). */
+  private readonly firstAtLeast = new Map<string, (EarlierStatement | undefined)[]>();
+  /** Tables held in ACCESS EXCLUSIVE, as first named, in the order first locked, with their keys. */
+  private readonly accessExclusive = new Map<string, string>();
+  /** Whether each table key held in ACCESS EXCLUSIVE is new (created here), as of the last refresh. */
+  private readonly heldKeyIsNew = new Map<string, boolean>();
+  private existingHeldKeys = 0;
+  /** accessExclusiveOnExisting(), kept while no held table changes whether it is new. */
+  private existingHeld: string[] | undefined = [];
+  /** Changes to the state's tables up to here are reflected in heldKeyIsNew. */
+  private stateChanges: number;
+
+  constructor(private readonly state: SchemaState) {
+    this.stateChanges = state.tableChangeCount;
+  }
+
+  /** Adds a statement that has been judged (it is earlier for the ones that follow). */
+  add(e: EarlierStatement): void {
+    for (const lock of e.locks) {
+      const key = tableKey(lock.table);
+      let first = this.firstAtLeast.get(key);
+      if (!first) this.firstAtLeast.set(key, (first = new Array(lockModes.length).fill(undefined)));
+      for (let m = lockStrength(lock.mode); m >= 0 && first[m] === undefined; m--) first[m] = e;
+      if (lock.mode !== 'AccessExclusiveLock' || this.accessExclusive.has(lock.table)) continue;
+      this.accessExclusive.set(lock.table, key);
+      if (!this.heldKeyIsNew.has(key)) {
+        const isNew = this.state.isNew(key);
+        this.heldKeyIsNew.set(key, isNew);
+        if (!isNew) this.existingHeldKeys++;
+      }
+      if (!this.heldKeyIsNew.get(key)) this.existingHeld?.push(lock.table);
+    }
+  }
+
+  /** Brings "is new" up to date with the schema state for the tables held, before the next statement. */
+  private refresh(): void {
+    this.stateChanges = this.state.tableChangesSince(this.stateChanges, (key) => {
+      const was = this.heldKeyIsNew.get(key);
+      if (was === undefined) return;
+      const isNew = this.state.isNew(key);
+      if (isNew === was) return;
+      this.heldKeyIsNew.set(key, isNew);
+      this.existingHeldKeys += isNew ? -1 : 1;
+      this.existingHeld = undefined;
+    });
+  }
+
+  /** The first earlier statement that locks the table at least as strongly as `mode`. */
+  firstLocking(table: string, mode: LockMode): EarlierStatement | undefined {
+    return this.firstAtLeast.get(tableKey(table))?.[lockStrength(mode)];
+  }
+
+  /** Whether an earlier statement holds ACCESS EXCLUSIVE on this table, as it was named. */
+  holdsAccessExclusive(table: string): boolean {
+    return this.accessExclusive.has(table);
+  }
+
+  /** Whether an earlier statement holds ACCESS EXCLUSIVE on a table that is not new. */
+  holdsAccessExclusiveOnExisting(table?: string): boolean {
+    this.refresh();
+    if (table === undefined) return this.existingHeldKeys > 0;
+    return this.heldKeyIsNew.get(tableKey(table)) === false;
+  }
+
+  /** Tables, not new, held in ACCESS EXCLUSIVE by earlier statements, as first named, in order. */
+  accessExclusiveOnExisting(): readonly string[] {
+    this.refresh();
+    this.existingHeld ??= [...this.accessExclusive].filter(([, key]) => this.heldKeyIsNew.get(key) === false).map(([table]) => table);
+    return this.existingHeld;
+  }
 }
 
 /** One statement and everything the rules may weigh to judge it. */
@@ -41,7 +120,7 @@ export interface StatementContext {
   /** Inside an explicit or implied transaction block. */
   readonly inTransaction: boolean;
   /** Statements before it in the same transaction. */
-  readonly earlier: readonly EarlierStatement[];
+  readonly earlier: EarlierStatements;
   /** A file has set lock_timeout before this statement (lint only; plans' scripts always do). */
   readonly lockTimeoutSet: boolean;
   /** Rows in a table: its size hint, or undefined when there is none. */

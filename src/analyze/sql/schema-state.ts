@@ -28,32 +28,108 @@ export function tableKey(name: string): string {
  * What the analysis knows of the schema at a point in a plan or file: learnt from the baseline,
  * then from each statement as it is analysed. It only needs what the rules ask: which tables
  * exist and were created here, column types and nullability, validated NOT NULL checks.
+ *
+ * There is one state, changed in place; a rollback is judged against it as it is after its step,
+ * inside tentatively(), which undoes the rollback's own changes afterwards. Every change goes
+ * through the helpers below so that it can be undone: a copy of the state per step would make
+ * memory grow with steps times tables (4,000 CREATE TABLE steps ran out of memory).
  */
 export class SchemaState {
   readonly tables = new Map<string, TableState>();
   /** Indexes created here, by name, with their table. */
   readonly newIndexes = new Map<string, string>();
+  /** Undo actions of the changes made inside tentatively(), newest last; undefined outside. */
+  private journal: (() => void)[] | undefined;
+  /** Keys of tables set or deleted, in order: what may have changed whether a table is new. */
+  private readonly tableChanges: string[] = [];
+  /** Keys of tables created here since the last settle(). */
+  private created: string[] = [];
 
   /** After a file: what it created is no longer new (the next migration may run months later). */
   settle(): void {
-    for (const [k, t] of this.tables) if (t.createdHere) this.tables.set(k, { ...t, createdHere: false });
+    for (const k of this.created) {
+      const t = this.tables.get(k);
+      if (t?.createdHere) this.setTable(k, { ...t, createdHere: false });
+    }
+    this.created = [];
     this.newIndexes.clear();
   }
 
-  /** An independent copy, to analyse a rollback against the schema as it was after its step. */
-  clone(): SchemaState {
-    const copy = new SchemaState();
-    for (const [k, t] of this.tables) {
-      copy.tables.set(k, {
-        ...t,
-        columns: new Map([...t.columns].map(([c, s]) => [c, { ...s }])),
-        notNullChecks: new Map([...t.notNullChecks].map(([c, s]) => [c, { ...s }])),
-        indexes: new Set(t.indexes),
-        uniqueColumns: new Set(t.uniqueColumns),
+  /**
+   * Runs `judge` against this state, then undoes whatever it applied meanwhile: the state is as
+   * before, at the cost of the changes made, not of the size of the schema.
+   */
+  tentatively<T>(judge: () => T): T {
+    const outer = this.journal;
+    const journal: (() => void)[] = [];
+    this.journal = journal;
+    try {
+      return judge();
+    } finally {
+      this.journal = outer;
+      for (let i = journal.length - 1; i >= 0; i--) journal[i]!();
+    }
+  }
+
+  /** How many times a table was set or deleted so far: a mark for tableChangesSince(). */
+  get tableChangeCount(): number {
+    return this.tableChanges.length;
+  }
+
+  /** Calls `each` with the key of every table set or deleted since the mark `from`; returns the new mark. */
+  tableChangesSince(from: number, each: (key: string) => void): number {
+    const to = this.tableChanges.length;
+    for (let i = from; i < to; i++) each(this.tableChanges[i]!);
+    return to;
+  }
+
+  private remember<K, V>(map: Map<K, V>, key: K): void {
+    if (!this.journal) return;
+    const had = map.has(key);
+    const old = map.get(key);
+    this.journal.push(() => (had ? map.set(key, old as V) : map.delete(key)));
+  }
+
+  private setIn<K, V>(map: Map<K, V>, key: K, value: V): void {
+    this.remember(map, key);
+    map.set(key, value);
+  }
+
+  private deleteIn<K, V>(map: Map<K, V>, key: K): void {
+    this.remember(map, key);
+    map.delete(key);
+  }
+
+  private addTo<V>(set: Set<V>, value: V): void {
+    if (set.has(value)) return;
+    this.journal?.push(() => set.delete(value));
+    set.add(value);
+  }
+
+  private assign<T extends object, F extends keyof T>(target: T, field: F, value: T[F]): void {
+    if (this.journal) {
+      const old = target[field];
+      this.journal.push(() => {
+        target[field] = old;
       });
     }
-    for (const [k, v] of this.newIndexes) copy.newIndexes.set(k, v);
-    return copy;
+    target[field] = value;
+  }
+
+  private setTable(key: string, table: TableState): void {
+    this.setIn(this.tables, key, table);
+    this.tableChanges.push(key);
+    if (table.createdHere) {
+      this.created.push(key);
+      // An undone creation leaves a key in `created`; settle() checks the table again anyway.
+    }
+    if (this.journal) this.journal.push(() => this.tableChanges.push(key));
+  }
+
+  private deleteTable(key: string): void {
+    this.deleteIn(this.tables, key);
+    this.tableChanges.push(key);
+    if (this.journal) this.journal.push(() => this.tableChanges.push(key));
   }
 
   table(name: string): TableState | undefined {
@@ -84,12 +160,12 @@ export class SchemaState {
           }
           if (elt.Constraint) this.addConstraint(table, elt.Constraint);
         }
-        this.tables.set(name, table);
+        this.setTable(name, table);
         return;
       }
       case 'CreateTableAsStmt': {
         const name = tableKey(relationName(body.into?.rel));
-        this.tables.set(name, { name, createdHere, columns: new Map(), notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set() });
+        this.setTable(name, { name, createdHere, columns: new Map(), notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set() });
         return;
       }
       case 'AlterTableStmt': {
@@ -99,33 +175,33 @@ export class SchemaState {
           const cmd = c.AlterTableCmd;
           switch (cmd?.subtype) {
             case 'AT_AddColumn':
-              table.columns.set(cmd.def.ColumnDef.colname, columnState(cmd.def.ColumnDef));
+              this.setIn(table.columns, cmd.def.ColumnDef.colname, columnState(cmd.def.ColumnDef));
               break;
             case 'AT_DropColumn':
-              table.columns.delete(cmd.name);
+              this.deleteIn(table.columns, cmd.name);
               break;
             case 'AT_AlterColumnType': {
               const col = table.columns.get(cmd.name);
               const type = columnType(cmd.def?.ColumnDef?.typeName);
-              if (col && type) col.type = type;
+              if (col && type) this.assign(col, 'type', type);
               break;
             }
             case 'AT_SetNotNull':
-              if (table.columns.get(cmd.name)) table.columns.get(cmd.name)!.notNull = true;
+              if (table.columns.get(cmd.name)) this.assign(table.columns.get(cmd.name)!, 'notNull', true);
               break;
             case 'AT_DropNotNull':
-              if (table.columns.get(cmd.name)) table.columns.get(cmd.name)!.notNull = false;
+              if (table.columns.get(cmd.name)) this.assign(table.columns.get(cmd.name)!, 'notNull', false);
               break;
             case 'AT_AddConstraint':
               this.addConstraint(table, cmd.def.Constraint);
               break;
             case 'AT_ValidateConstraint': {
               const check = table.notNullChecks.get(cmd.name);
-              if (check) check.validated = true;
+              if (check) this.assign(check, 'validated', true);
               break;
             }
             case 'AT_DropConstraint':
-              table.notNullChecks.delete(cmd.name);
+              this.deleteIn(table.notNullChecks, cmd.name);
               break;
           }
         }
@@ -135,38 +211,39 @@ export class SchemaState {
         if (body.renameType === 'OBJECT_TABLE') {
           const table = this.table(relationName(body.relation));
           if (!table) return;
-          this.tables.delete(table.name);
+          this.deleteTable(table.name);
           const renamed = { ...table, name: tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname) };
-          this.tables.set(renamed.name, renamed);
+          this.setTable(renamed.name, renamed);
         } else if (body.renameType === 'OBJECT_COLUMN') {
           const table = this.table(relationName(body.relation));
           const col = table?.columns.get(body.subname);
           if (table && col) {
-            table.columns.delete(body.subname);
-            table.columns.set(body.newname, col);
+            this.deleteIn(table.columns, body.subname);
+            this.setIn(table.columns, body.newname, col);
           }
         }
         return;
       }
       case 'DropStmt':
         if (body.removeType === 'OBJECT_TABLE') {
-          for (const o of body.objects ?? []) this.tables.delete(tableKey((o.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval).join('.')));
+          for (const o of body.objects ?? []) this.deleteTable(tableKey((o.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval).join('.')));
         }
         return;
       case 'IndexStmt': {
-        if (body.idxname && createdHere) this.newIndexes.set(body.idxname, tableKey(relationName(body.relation)));
+        if (body.idxname && createdHere) this.setIn(this.newIndexes, body.idxname, tableKey(relationName(body.relation)));
         const params = body.indexParams ?? [];
-        if (body.unique && params.length === 1 && params[0].IndexElem?.name) this.table(relationName(body.relation))?.uniqueColumns.add(params[0].IndexElem.name);
+        const unique = this.table(relationName(body.relation))?.uniqueColumns;
+        if (body.unique && params.length === 1 && params[0].IndexElem?.name && unique) this.addTo(unique, params[0].IndexElem.name);
         return;
       }
     }
   }
 
   private addConstraint(table: TableState, c: Record<string, any> | undefined): void {
-    if ((c?.contype === 'CONSTR_PRIMARY' || c?.contype === 'CONSTR_UNIQUE') && c.keys?.length === 1) table.uniqueColumns.add(c.keys[0].String?.sval);
+    if ((c?.contype === 'CONSTR_PRIMARY' || c?.contype === 'CONSTR_UNIQUE') && c.keys?.length === 1) this.addTo(table.uniqueColumns, c.keys[0].String?.sval);
     if (c?.contype !== 'CONSTR_CHECK') return;
     const column = isNotNullCheck(c.raw_expr);
-    if (column && c.conname) table.notNullChecks.set(c.conname, { column, validated: !c.skip_validation });
+    if (column && c.conname) this.setIn(table.notNullChecks, c.conname, { column, validated: !c.skip_validation });
   }
 }
 
