@@ -106,7 +106,12 @@ function shower(root: OutputRoot): (path: string) => string {
   return (path) => {
     const rel = relative(root.real, path);
     if (rel === '') return root.display;
-    if (rel.startsWith('..')) return path;
+    if (rel.startsWith('..')) {
+      // A folder above the output folder, being created: cut as many parts off the name the user gave.
+      const up = rel.split(sep);
+      const given = root.display.split('/');
+      return up.every((p) => p === '..') && up.length < given.length ? given.slice(0, given.length - up.length).join('/') : path;
+    }
     const [first, ...rest] = rel.split(sep);
     const plan = swapFolder.exec(first!)?.[1] ?? first!;
     return [root.display, plan, ...rest].join('/');
