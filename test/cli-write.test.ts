@@ -109,8 +109,8 @@ describe('where migc build writes', () => {
       writeFileSync(join(project, 'out/.migc.lock'), JSON.stringify({ pid: holder.pid, host: hostname(), nonce: 'n' }));
       const r = await migc(['build', '--lock-timeout', '0.5'], project);
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain(`migc: out/ is locked by another migc (pid ${holder.pid}); waiting up to 1 s\n`);
-      expect(r.stderr).toContain(`migc: out/ is locked by another migc (pid ${holder.pid}): gave up after 1 s (--lock-timeout). If no migc is running, delete out/.migc.lock; nothing was written\n`);
+      expect(r.stderr).toContain(`migc: out/ is locked by another migc (pid ${holder.pid}); waiting up to 0.5 s\n`);
+      expect(r.stderr).toContain(`migc: out/ is locked by another migc (pid ${holder.pid}): gave up after 0.5 s (--lock-timeout). If no migc is running, delete out/.migc.lock; nothing was written\n`);
     } finally {
       holder.kill('SIGKILL');
     }

@@ -59,6 +59,7 @@ describe('the output folder (--out)', () => {
     expect(refused({ out: home, cwd: project, home, allowOutside: true })).toMatch(/is your home folder/);
     expect(refused({ out: '..', cwd: project, home })).toMatch(/^--out \.\. is outside the project: migc writes inside the folder it runs in \(.*\)\. Give a folder inside it, or pass --allow-outside to write there$/);
     expect(refused({ out: '../../x', cwd: project })).toMatch(/is outside the project/);
+    expect(refused({ out: '.', cwd: project })).toBe('--out . is the project folder itself; migc creates a folder per plan there, beside your own. Give a folder inside it, such as out');
     expect(refused({ out: join(dir, 'elsewhere'), cwd: project, allowOutside: true })).toBe('accepted');
   });
 
@@ -290,8 +291,8 @@ describe('the lock', () => {
       const started = Date.now();
       const r = await writeOutputs(root(), [{ id: 'p', outputs: v1 }], { lockTimeoutMs: 300, onWait: (m) => waits.push(m) });
       expect(Date.now() - started).toBeGreaterThanOrEqual(290);
-      expect(waits).toEqual([`out/ is locked by another migc (pid ${holder.pid}); waiting up to 0 s`]);
-      expect(r.problem?.message).toBe(`out/ is locked by another migc (pid ${holder.pid}): gave up after 0 s (--lock-timeout). If no migc is running, delete out/${lockFileName}`);
+      expect(waits).toEqual([`out/ is locked by another migc (pid ${holder.pid}); waiting up to 0.3 s`]);
+      expect(r.problem?.message).toBe(`out/ is locked by another migc (pid ${holder.pid}): gave up after 0.3 s (--lock-timeout). If no migc is running, delete out/${lockFileName}`);
       expect(existsSync(join(project, 'out/p'))).toBe(false);
     } finally {
       holder.kill('SIGKILL');

@@ -64,15 +64,19 @@ export async function acquireLock(fs: WriteFs, folder: string, display: string, 
     if (Date.now() >= deadline) {
       return {
         ok: false,
-        message: `${display}/ is locked by ${who}: gave up after ${Math.round(options.timeoutMs / 1000)} s (--lock-timeout). If no migc is running, delete ${display}/${lockFileName}`,
+        message: `${display}/ is locked by ${who}: gave up after ${seconds(options.timeoutMs)} (--lock-timeout). If no migc is running, delete ${display}/${lockFileName}`,
       };
     }
     if (!told) {
-      options.onWait?.(`${display}/ is locked by ${who}; waiting up to ${Math.round(options.timeoutMs / 1000)} s`);
+      options.onWait?.(`${display}/ is locked by ${who}; waiting up to ${seconds(options.timeoutMs)}`);
       told = true;
     }
     await sleep(Math.min(options.pollMs ?? 50, Math.max(1, deadline - Date.now())));
   }
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 function readLock(fs: WriteFs, path: string): { text: string; owner?: LockOwner } | undefined {

@@ -72,6 +72,7 @@ export function checkOutputRoot(options: OutputRootOptions): OutputRootCheck {
     const home = realOrSelf(fs, options.home ?? homedir());
     if (real === home) return refuse(`is your home folder${link}; migc creates a folder per plan there. Give a folder in your project, such as out`);
     const project = realOrSelf(fs, options.cwd);
+    if (real === project) return refuse(`is the project folder itself${link}; migc creates a folder per plan there, beside your own. Give a folder inside it, such as out`);
     const rel = relative(project, real);
     if ((rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) && !options.allowOutside) {
       return refuse(`is outside the project${link}: migc writes inside the folder it runs in (${project}). Give a folder inside it, or pass --allow-outside to write there`);
