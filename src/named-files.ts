@@ -30,7 +30,9 @@ export async function readNamedFiles(host: Host, planFile: string, names: readon
   const realFolders = (await Promise.all(folders.map((f) => (f === '.' ? '.' : host.realPath(f))))).filter((f): f is string => f !== undefined);
   const result = new Map<string, NamedFile>();
   for (const name of names) {
-    const path = posix.isAbsolute(name) ? name : posix.normalize(posix.join(posix.dirname(planFile), name));
+    // Backslashes are separators (as on Windows), so ..\..\x cannot slip past on any system.
+    const slashed = name.replace(/\\/g, '/');
+    const path = posix.isAbsolute(slashed) || /^[A-Za-z]:/.test(slashed) ? slashed : posix.normalize(posix.join(posix.dirname(planFile), slashed));
     if (!folders.some((f) => within(path, f))) {
       result.set(name, { kind: 'outside', resolved: path, link: false });
       continue;

@@ -63,7 +63,7 @@ export function checkOutputRoot(options: OutputRootOptions): OutputRootCheck {
       return refuse(missing.length ? `cannot be created: ${shown(options.cwd, existing)} is not a folder` : 'is not a folder');
     }
     const real = join(realExisting, ...missing);
-    const fsType = pseudoFileSystems.get(Number(fs.statfsSync(realExisting).type));
+    const fsType = pseudoFileSystems.get(fileSystemType(fs, realExisting));
     if (fsType !== undefined || systemFolders.some((f) => real === f || real.startsWith(`${f}/`))) {
       return refuse(`is ${fsType ? `on a ${fsType} file system` : 'a system folder'} (${real}), which does not hold ordinary files; give a folder in your project, such as out`);
     }
@@ -91,6 +91,15 @@ function exists(fs: WriteFs, path: string): boolean {
   } catch (e) {
     if (isFsError(e) && e.code === 'ENOTDIR') return false;
     throw e;
+  }
+}
+
+/** statfs's type, or -1 where the platform does not say (the path checks below still apply). */
+function fileSystemType(fs: WriteFs, path: string): number {
+  try {
+    return Number(fs.statfsSync(path).type);
+  } catch {
+    return -1;
   }
 }
 
