@@ -16,7 +16,7 @@ import type { Plan } from './normalize/model.js';
 import { normalize } from './normalize/normalize.js';
 import { loadSqlParser } from './sql/parser.js';
 import { validateSchema } from './validate/schema.js';
-import { posix } from 'node:path';
+import { namedFileKeys, readNamedFiles } from './named-files.js';
 
 export interface CompileOptions {
   /** Plan files, relative to the host's root, forward slashes. */
@@ -34,6 +34,8 @@ export interface ProjectConfig {
   readonly rules?: Readonly<Record<string, Severity | 'off'>>;
   /** Rows per table, over plans' size hints (--assume-rows). */
   readonly assumeRows?: ReadonlyMap<string, number>;
+  /** Folders outside the project, relative to it, whose files plans may name (allow_files_outside). */
+  readonly allowFilesOutside?: readonly string[];
 }
 
 export interface PlanResult {
@@ -131,12 +133,9 @@ export async function compile(options: CompileOptions, host: Host): Promise<Comp
       checked.push({ file, diagnostics: own });
       continue;
     }
-    // Files the plan names (baseline, fixtures), read through the host, relative to the plan.
-    const value = loaded.value as { baseline?: { file?: string }; fixtures?: { file?: string } };
-    const referenced = new Map<string, string | undefined>();
-    for (const name of [value.baseline?.file, value.fixtures?.file]) {
-      if (typeof name === 'string') referenced.set(name, await host.readFile(posix.join(posix.dirname(file), name)));
-    }
+    // Files the plan names (baseline, fixtures), relative to the plan, read only inside the project.
+    const names = namedFileKeys.map(([key, prop]) => (loaded.value as Record<string, Record<string, unknown> | undefined>)[key]?.[prop]);
+    const referenced = await readNamedFiles(host, file, names.filter((n): n is string => typeof n === 'string'), options.config?.allowFilesOutside);
     await parserReady;
     const { plan, diagnostics: shapeProblems } = normalize(loaded, referenced);
     append(own, shapeProblems);

@@ -33,16 +33,17 @@ export async function loadConfig(cwd: string, path: string | undefined): Promise
       diagnostics.push({
         code: 'MG010', severity: 'error', file, span: extra ? keySpan(loaded.doc, [...at, extra]) ?? spanAt(loaded.doc, at) : spanAt(loaded.doc, at),
         message: `${at.join('.') || 'the config'} ${extra ? `has an unknown property "${extra}"` : e.message}`,
-        help: 'See schema/config.schema.json: postgres, rules, assume_rows.',
+        help: 'See schema/config.schema.json: postgres, rules, assume_rows, allow_files_outside.',
       });
     }
     return { diagnostics, source };
   }
-  const raw = loaded.value as { postgres?: number; rules?: Record<string, 'error' | 'warning' | 'info' | 'off'>; assume_rows?: Record<string, number> };
+  const raw = loaded.value as { postgres?: number; rules?: Record<string, 'error' | 'warning' | 'info' | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[] };
   return {
     config: {
       ...(raw.postgres !== undefined ? { postgres: raw.postgres } : {}),
       ...(raw.rules ? { rules: raw.rules } : {}),
+      ...(raw.allow_files_outside ? { allowFilesOutside: raw.allow_files_outside } : {}),
       ...(raw.assume_rows ? { assumeRows: new Map(Object.entries(raw.assume_rows).map(([t, n]) => [t.replace(/^public\./, ''), n])) } : {}),
     },
     diagnostics,

@@ -10,6 +10,7 @@ import { exitCodes, printDiagnostics, type CommonOptions, type Io } from './outp
 import { templateFileName, templateNames, type TemplateName, type TemplateSources } from '../emit/template-names.js';
 import { nodeHost } from '../host.js';
 import { findPlanFiles, UsageError } from './files.js';
+import { outputRoot, writePlans, type WriteFlags } from './write-outputs.js';
 
 export { exitCodes, type Io } from './output.js';
 
@@ -29,19 +30,23 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     new Option('--format <format>', 'how to print problems: pretty (compiler style), json, or github (Actions annotations)').choices(diagnosticFormats).default('pretty');
   const verboseOption = () => new Option('--verbose', 'also print notes (info): allowances, expected drops in contract phases');
   const configOption = () => new Option('--config <file>', `project settings (default: ${configFileName} if present)`);
+  const allowOutsideOption = () => new Option('--allow-outside', 'allow an output folder outside the project (the folder migc runs in)');
+  const lockTimeoutOption = () => new Option('--lock-timeout <seconds>', 'how long to wait for another migc writing the same output folder (default 60)');
   const assumeRowsOption = () => new Option('--assume-rows <table=rows>', 'size of a table, over the plans\' size hints (repeatable)').argParser((v: string, prev: string[] = []) => [...prev, v]);
 
   program
     .command('build')
     .description('check plans and write their outputs to <out>/<plan id>/ (plans with errors write nothing)')
     .argument('[paths...]', 'plan files or folders to search for *.yaml', ['plans'])
-    .option('-o, --out <dir>', 'output folder', 'out')
+    .option('-o, --out <dir>', 'output folder, inside the project', 'out')
+    .addOption(allowOutsideOption())
+    .addOption(lockTimeoutOption())
     .option('-t, --templates <dir>', 'folder of templates overriding the built-in ones (report.md.hbs, ...)')
     .addOption(formatOption())
     .addOption(verboseOption())
     .addOption(configOption())
     .addOption(assumeRowsOption())
-    .action(async (paths: string[], options: CommonOptions & { out: string; templates?: string }) => {
+    .action(async (paths: string[], options: CommonOptions & WriteFlags & { templates?: string }) => {
       exitCode = await build(paths, options, io);
     });
 
@@ -58,17 +63,25 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('--clean-leftovers', 'with --database-url: drop rehearsal databases and roles left behind by earlier runs that were killed')
     .option('--report', 'also write <out>/<plan id>/ with a Rehearsal section in report.md')
     .option('-o, --out <dir>', 'output folder for --report', 'out')
+    .addOption(allowOutsideOption())
+    .addOption(lockTimeoutOption())
     .option('-t, --templates <dir>', 'folder of templates overriding the built-in ones')
     .addOption(formatOption())
     .addOption(verboseOption())
     .addOption(configOption())
     .addOption(assumeRowsOption())
-    .action(async (paths: string[], options: CommonOptions & { databaseUrl?: string; connectTimeout?: number; cleanLeftovers?: boolean; report?: boolean; out: string; templates?: string }) => {
+    .action(async (paths: string[], options: CommonOptions & WriteFlags & { databaseUrl?: string; connectTimeout?: number; cleanLeftovers?: boolean; report?: boolean; templates?: string }) => {
+      if (options.report) await outputRoot(options, io); // a bad --out fails before the rehearsal
       const templates = await loadTemplates(await templatesFolder(options.templates, io), io);
       const compiled = await run(paths, templates, options, io);
       const { verify } = await import('./verify.js');
-      exitCode = await verify(compiled, templates, { format: options.format, verbose: options.verbose === true, out: options.out, ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
-        ...(options.connectTimeout !== undefined ? { connectTimeout: options.connectTimeout } : {}), ...(options.cleanLeftovers ? { cleanLeftovers: true } : {}), ...(options.report ? { report: true } : {}) }, io);
+      exitCode = await verify(compiled, templates, {
+        format: options.format, verbose: options.verbose === true, out: options.out,
+        ...(options.allowOutside ? { allowOutside: true } : {}), ...(options.lockTimeout !== undefined ? { lockTimeout: options.lockTimeout } : {}),
+        ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+        ...(options.connectTimeout !== undefined ? { connectTimeout: options.connectTimeout } : {}), ...(options.cleanLeftovers ? { cleanLeftovers: true } : {}),
+        ...(options.report ? { report: true } : {}),
+      }, io);
     });
 
   program
@@ -187,26 +200,30 @@ async function templatesFolder(dir: string | undefined, io: Io): Promise<string 
   return dir;
 }
 
-async function build(paths: string[], options: CommonOptions & { out: string; templates?: string }, io: Io): Promise<number> {
+async function build(paths: string[], options: CommonOptions & WriteFlags & { templates?: string }, io: Io): Promise<number> {
+  const root = await outputRoot(options, io);
   const templates = await loadTemplates(await templatesFolder(options.templates, io), io);
   const result = await run(paths, templates, options, io);
-  const { writePlanOutputs } = await import('../write/write.js');
-  const outDir = resolve(io.cwd, options.out);
+  const ready = result.plans.filter((p) => p.ok && p.id !== undefined);
+  const { results, failed: writeFailed } = await writePlans(root, ready.map((p) => ({ id: p.id!, outputs: p.outputs })), options, io);
   let written = 0;
   let unchanged = 0;
+  let built = 0;
   const planOutputs = [];
   for (const p of result.plans) {
-    if (p.ok && p.id !== undefined) {
-      const w = await writePlanOutputs(outDir, p.id, p.outputs);
+    const w = p.ok && p.id !== undefined ? results.get(p.id) : undefined;
+    if (w?.ok) {
+      built++;
       written += w.written.length;
       unchanged += w.unchanged.length;
-      planOutputs.push({ file: p.file, id: p.id, ok: true, outputs: p.outputs.map((o) => `${options.out.replace(/\/$/, '')}/${o.path}`) });
+      planOutputs.push({ file: p.file, id: p.id, ok: true, outputs: p.outputs.map((o) => `${root.display}/${o.path}`) });
     } else {
-      planOutputs.push({ file: p.file, id: p.id ?? null, ok: false, outputs: [] });
+      planOutputs.push({ file: p.file, id: p.id ?? null, ok: false, outputs: [], ...(p.ok ? { error: w && !w.ok ? w.problem.message : 'not written' } : {}) });
     }
   }
-  const built = result.plans.filter((p) => p.ok).length;
-  const failed = result.plans.length - built;
-  const summary = `built ${built} of ${result.plans.length} plan${result.plans.length === 1 ? '' : 's'} into ${options.out}/ (${written} written, ${unchanged} unchanged)${failed ? `; ${failed} with errors left as they were` : ''}`;
-  return report(result, options, io, summary, { plans: planOutputs });
+  const withErrors = result.plans.filter((p) => !p.ok).length;
+  const notWritten = ready.length - built;
+  const summary = `built ${built} of ${result.plans.length} plan${result.plans.length === 1 ? '' : 's'} into ${root.display}/ (${written} written, ${unchanged} unchanged)${withErrors ? `; ${withErrors} with errors left as they were` : ''}${notWritten ? `; ${notWritten} could not be written` : ''}`;
+  const code = report(result, options, io, summary, { plans: planOutputs });
+  return writeFailed ? exitCodes.usage : code;
 }

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { CompileResult } from '../compile.js';
 import { compareDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { DiagnosticFormat } from '../diagnostics/render.js';
@@ -18,6 +17,8 @@ export interface VerifyOptions {
   readonly cleanLeftovers?: boolean;
   readonly report?: boolean;
   readonly out: string;
+  readonly allowOutside?: boolean;
+  readonly lockTimeout?: string;
 }
 
 const signalExitCodes = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -142,14 +143,14 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
   const cleaned = rehearsals.map((r) => ({ ...r, diagnostics: r.diagnostics.map(clean) }));
   const diagnostics: Diagnostic[] = [...compiled.diagnostics, ...cleaned.flatMap((r) => r.diagnostics)].sort(compareDiagnostics);
   const failed = compiled.plans.filter((p) => !p.ok).length + cleaned.filter((r) => !r.ok).length;
-  if (options.report) await writeReports(compiled, cleaned, templates, options, io);
+  const writeFailed = options.report ? await writeReports(compiled, cleaned, templates, options, io) : false;
 
   if (options.format === 'pretty') for (const r of cleaned) io.stdout(prettyRehearsal(r));
   const on = engine ? ` on ${engine.label}` : '';
   printDiagnostics(diagnostics, compiled.sources, options, io, `verified ${compiled.plans.length} plan${compiled.plans.length === 1 ? '' : 's'}${on}: ${compiled.plans.length - failed} passed, ${failed} failed`, {
     engine: engine?.label ?? null, rehearsals: cleaned.map(jsonRehearsal), leftovers, summary: { plans: compiled.plans.length, failed },
   });
-  return failed > 0 ? 1 : 0;
+  return writeFailed ? 2 : failed > 0 ? 1 : 0;
 }
 
 /**
@@ -213,20 +214,20 @@ function prettyRehearsal(r: RehearsalResult): string {
   return `${head}${lines.join('\n')}\n\n`;
 }
 
-/** Writes each rehearsed plan's artefacts again, with a Rehearsal section in report.md. */
-async function writeReports(compiled: CompileResult, rehearsals: readonly RehearsalResult[], templates: TemplateSources, options: VerifyOptions, io: Io): Promise<void> {
+/** Writes each rehearsed plan's artefacts again, with a Rehearsal section in report.md. True when some could not be written. */
+async function writeReports(compiled: CompileResult, rehearsals: readonly RehearsalResult[], templates: TemplateSources, options: VerifyOptions, io: Io): Promise<boolean> {
   const { compileTemplates } = await import('../emit/templates.js');
   const { emitPlan } = await import('../emit/index.js');
-  const { writePlanOutputs } = await import('../write/write.js');
+  const { outputRoot, writePlans } = await import('./write-outputs.js');
   const compiledTemplates = compileTemplates(templates).templates;
-  if (!compiledTemplates) return;
-  for (const r of rehearsals) {
+  if (!compiledTemplates) return false;
+  const plans = rehearsals.map((r) => {
     const p = compiled.plans.find((x) => x.file === r.file)!;
     const src = compiled.sources.get(p.file)!;
     const findings = p.diagnostics.map((d) => ({ code: d.code, severity: d.severity, message: d.message, ...src.position(d.span?.start ?? 0) }));
-    const outputs = emitPlan(p.plan!, compiledTemplates, findings, rehearsalView(r));
-    await writePlanOutputs(resolve(io.cwd, options.out), p.plan!.id, outputs);
-  }
+    return { id: p.plan!.id, outputs: emitPlan(p.plan!, compiledTemplates, findings, rehearsalView(r)) };
+  });
+  return (await writePlans(await outputRoot(options, io), plans, options, io)).failed;
 }
 
 export function rehearsalView(r: RehearsalResult) {

@@ -8,6 +8,7 @@ import type {
   Action, Batch, ComparisonOperator, Expectation, Gate, Phase, Plan, Rollback, Statement, Step, Verification,
 } from './model.js';
 import type { RawPhase, RawPlan, RawStep } from './raw.js';
+import type { NamedFile } from '../named-files.js';
 
 export const defaultLockTimeout = '5s';
 export const defaultStatementTimeout = '15min';
@@ -17,7 +18,7 @@ export const defaultStatementTimeout = '15min';
  * parser, checks what the schema cannot (exactly one action per step, the shape of rollbacks,
  * batches and verifications) and reports each problem at its place in the file.
  */
-export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, string | undefined> = new Map()): { plan: Plan; diagnostics: Diagnostic[] } {
+export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFile> = new Map()): { plan: Plan; diagnostics: Diagnostic[] } {
   const raw = loaded.value as RawPlan;
   const { file, doc } = loaded;
   const diagnostics: Diagnostic[] = [];
@@ -168,11 +169,18 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, string 
       return statements ? { sql: value.sql, statements } : undefined;
     }
     if (value.file === undefined) return undefined;
-    const text = files.get(value.file);
-    if (text === undefined) {
+    const named = files.get(value.file);
+    if (named?.kind === 'outside') {
+      error('MG036', span([key, 'file']),
+        `${key} file "${value.file}" ${named.link ? `is a link to ${named.resolved}, which is` : 'is'} outside the project`,
+        `Files a plan names must be inside the project (the folder migc runs in), so that a plan cannot read other files on the machine. Move the file into the project, or allow its folder in migc.config.json: "allow_files_outside": ["../shared-schemas"].`);
+      return undefined;
+    }
+    if (named?.kind !== 'read') {
       error('MG034', span([key, 'file']), `${key} file "${value.file}" cannot be read`, 'The path is relative to the plan file; check it exists and is committed.');
       return undefined;
     }
+    const text = named.text;
     const parsed = parseSql(text);
     if (!parsed.ok) {
       error('MG020', span([key, 'file']), `SQL syntax error in ${value.file}: ${parsed.message}`, `Fix ${value.file}; it must run on PostgreSQL as it is.`);

@@ -144,6 +144,20 @@ function toDiagnostic(e: AjvError, file: string, doc: Document.Parsed, root: unk
         message: `${where} must be ${article(String(e.params.type))}; got ${describeValue(valueAt(root, path))}`,
         help: describe,
       };
+    case 'maxLength': {
+      const actual = valueAt(root, path);
+      return {
+        ...base, code: 'MG010', span: spanAt(doc, path),
+        message: `${where} is ${typeof actual === 'string' ? [...actual].length : '?'} characters long; at most ${String(e.params.limit)} are allowed`,
+        help: describe,
+      };
+    }
+    case 'not':
+      return {
+        ...base, code: 'MG010', span: spanAt(doc, path),
+        message: `${where} cannot be ${JSON.stringify(valueAt(root, path))}`,
+        help: describe,
+      };
     case 'pattern':
     case 'anyOf':
       return {

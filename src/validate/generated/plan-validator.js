@@ -3,24 +3,25 @@ import func2Module from "ajv/dist/runtime/ucs2length.js";
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://migc.dev/schema/plan/v1.json","title":"migc migration plan","description":"A database migration plan compiled by migc into a review report, SQL scripts, a timeline and on-call checklists.","type":"object","additionalProperties":false,"required":["migc","id","title","type","risk","engine","phases"],"properties":{"migc":{"description":"Plan format version. Always 1.","const":1},"id":{"description":"Stable kebab-case identifier of the plan, unique across the repository. Outputs go to out/<id>/.","type":"string","pattern":"^[a-z0-9]+(-[a-z0-9]+)*$"},"title":{"description":"One-line title shown at the top of the report.","type":"string","minLength":1},"type":{"description":"What the migration changes: schema (DDL), data (backfills, moves), code (application deploys only) or infrastructure (servers, versions, settings).","enum":["schema","data","code","infrastructure"]},"risk":{"description":"Declared risk. A plan that loses data must be at least high.","enum":["low","medium","high","critical"]},"engine":{"description":"Target database engine, optionally with its major version: postgresql or postgresql@15.","type":"string","pattern":"^postgresql(@[0-9]{2})?$"},"owner":{"description":"Person or team accountable for running the plan.","type":"string"},"overview":{"description":"Summary shown at the top of the report.","type":"object","additionalProperties":false,"properties":{"summary":{"description":"What the migration does and why, in a few sentences (Markdown).","type":"string"},"estimated_downtime":{"description":"Expected user-visible downtime, for example \"none\" or \"about 2 minutes of read-only mode\".","type":"string"},"rollback_complexity":{"description":"How hard rolling back is once the plan has run.","enum":["low","medium","high"]}}},"current_state":{"description":"The schema and behaviour before the migration (Markdown; SQL in fenced blocks).","type":"string"},"target_state":{"description":"The schema and behaviour after the migration (Markdown; SQL in fenced blocks).","type":"string"},"tables":{"description":"Size hints for the tables the plan touches, keyed by table name (optionally schema-qualified). Used to judge whether data changes must be batched.","type":"object","additionalProperties":{"type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"Approximate number of rows in production.","type":"integer","minimum":0},"size":{"description":"Approximate size on disk in production, for example \"40 GB\".","type":"string"}}}},"baseline":{"description":"The schema before the migration, used to rehearse the plan: inline SQL or a .sql file beside the plan.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"Inline SQL that creates the schema as it is before the migration.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that creates the schema as it is before the migration.","type":"string"}}},"fixtures":{"description":"Rows loaded after the baseline when rehearsing (migc verify), so data steps and batches have something to work on: SQL inline or in a file, and rows generated per table, for example users: { rows: 10000 }.","type":"object","properties":{"sql":{"description":"Inline SQL that inserts rows, run after the baseline.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that inserts rows; run after the baseline.","type":"string"}},"additionalProperties":{"description":"A table (optionally schema-qualified) to fill with generated rows: values follow each column's type, nullable columns get some NULLs, foreign keys point at existing rows.","type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"How many rows to generate (at most 1000000).","type":"integer","minimum":1,"maximum":1000000}}}},"settings":{"description":"Session settings written at the top of every emitted SQL script.","type":"object","additionalProperties":false,"properties":{"lock_timeout":{"description":"How long a statement may wait for a lock before giving up (default 5s). Short waits keep a blocked migration from queueing every other query behind it.","$ref":"#/$defs/pgDuration"},"statement_timeout":{"description":"How long one statement may run (default 15min). Batched steps lift it for their loop, since each batch commits on its own.","$ref":"#/$defs/pgDuration"}}},"pre_migration":{"description":"What must be done before the first phase starts.","type":"object","additionalProperties":false,"properties":{"backup":{"description":"The backup taken before the migration. Required when any step loses data.","type":"object","additionalProperties":false,"required":["command"],"properties":{"command":{"description":"The command that takes the backup, for example pg_dump -Fc -t users -f users.dump \"$DATABASE_URL\".","type":"string"},"verify":{"description":"How to check the backup is usable, for example a pg_restore --list.","type":"string"}}},"disk_space":{"description":"Free disk space needed on the database volume, and why (new columns, index builds, table rewrites).","type":"string"},"notify":{"description":"People or channels to tell before starting.","type":"array","items":{"type":"string"}},"staging_test":{"description":"How the plan was rehearsed on a production-like copy, and with what result.","type":"string"},"tasks":{"description":"Any other task to finish before the first phase.","type":"array","items":{"type":"string"}}}},"phases":{"description":"The phases in the order they run: expand (additive changes), then migrate (move data, switch code), then contract (remove what is no longer used).","type":"array","minItems":1,"items":{"$ref":"#/$defs/phase"}},"code_changes":{"description":"Application changes that ship alongside the plan.","type":"array","items":{"type":"object","additionalProperties":false,"required":["file","change","deploy_phase"],"properties":{"file":{"description":"File or component that changes.","type":"string"},"change":{"description":"What changes in it.","type":"string"},"deploy_phase":{"description":"Name of the phase this change is deployed in (before the phase's steps run).","type":"string"}}}},"rollback_plan":{"description":"How to roll back after each phase, for the people on call.","type":"array","items":{"type":"object","additionalProperties":false,"required":["phase","how","data_loss"],"properties":{"phase":{"description":"Name of the phase this entry rolls back.","type":"string"},"how":{"description":"How to roll back after this phase.","type":"string"},"data_loss":{"description":"Whether rolling back after this phase loses data.","type":"boolean"}}}},"timeline":{"description":"Milestones relative to the start of the migration (T-0), in chronological order.","type":"array","items":{"type":"object","additionalProperties":false,"required":["at","milestone"],"properties":{"at":{"description":"When, relative to T-0: T-1w, T-3d, T-2h, T-0, T+30min, T+1d, T+1w.","type":"string","pattern":"^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"},"milestone":{"description":"What happens then.","type":"string"},"phase":{"description":"Name of the phase that starts at this milestone.","type":"string"}}}},"risks":{"description":"What could go wrong and how the plan guards against it.","type":"array","items":{"type":"object","additionalProperties":false,"required":["risk","mitigation"],"properties":{"risk":{"description":"What could go wrong.","type":"string"},"likelihood":{"description":"How likely it is.","enum":["low","medium","high"]},"impact":{"description":"How bad it would be.","enum":["low","medium","high"]},"mitigation":{"description":"How the plan prevents it or limits the damage.","type":"string"}}}}},"$defs":{"pgDuration":{"description":"A PostgreSQL duration: a number and a unit (ms, s, min, h, d), or 0 for no limit.","type":"string","pattern":"^(0|[0-9]+(ms|s|min|h|d))$"},"duration":{"description":"An estimated duration: a number and a unit (ms, s, min, h, d, w), for example 30s or 2h.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","type":"object","additionalProperties":false,"required":["size"],"properties":{"size":{"description":"Rows per batch (by key range), for example 10000.","type":"integer","minimum":1},"key":{"description":"Indexed, unique, orderable column the batches walk over (default id).","type":"string","pattern":"^[a-z_][a-z0-9_]*$"},"pause":{"description":"Pause between batches to let replicas and autovacuum keep up (default none).","$ref":"#/$defs/pgDuration"}}},"phase":{"description":"A phase: steps that run together, optionally behind a gate.","type":"object","additionalProperties":false,"required":["name","kind","steps"],"properties":{"name":{"description":"Phase name, unique in the plan; used in file names (NN-<name>.up.sql).","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$"},"kind":{"description":"expand adds without breaking old code; migrate moves data and switches code; contract removes what is no longer used.","enum":["expand","migrate","contract"]},"description":{"description":"What the phase achieves (Markdown).","type":"string"},"gate":{"description":"What must hold before the phase starts. Verified steps are re-checked at the top of the phase's up script.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"verified":{"description":"Ids of earlier steps whose verification queries must pass before this phase starts.","type":"array","minItems":1,"items":{"type":"string"}},"deploy":{"description":"Application deploy that must be live everywhere before this phase starts.","type":"string"},"wait":{"description":"Time to wait after the previous phase, for example 24h or 1w, to catch stragglers and errors.","$ref":"#/$defs/duration"},"approval":{"description":"Who must sign off before this phase starts.","type":"string"}}},"steps":{"description":"The steps of the phase, run in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/step"}}}},"step":{"description":"One step: SQL to run, a command, or manual instructions; with its rollback and verification.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"Step id, unique in the plan; gates refer to it.","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$"},"description":{"description":"What the step does and why (Markdown).","type":"string"},"sql":{"description":"One or more SQL statements, run in order. Give exactly one of sql, run or manual.","type":"string"},"run":{"description":"A shell command an operator runs (deploys, infrastructure). Give exactly one of sql, run or manual.","type":"string"},"manual":{"description":"Instructions an operator carries out by hand. Give exactly one of sql, run or manual.","type":"string"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","$ref":"#/$defs/batch"},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore. Every step needs one.","$ref":"#/$defs/rollback"},"verify":{"description":"Queries that prove the step worked. Each returns one value compared with expect; the up script stops when one fails.","type":"array","items":{"$ref":"#/$defs/verification"}},"estimated_time":{"description":"How long the step is expected to take in production, for example 30s or 2h.","$ref":"#/$defs/duration"},"allow":{"description":"Findings of the SQL analysis this step accepts, each with the reason it is safe here, for example MG201: \"table has 40 rows\". They stay in the report, as info.","type":"object","propertyNames":{"pattern":"^MG[0-9]{3}$"},"additionalProperties":{"description":"Why this finding is acceptable for this step.","type":"string","minLength":1}}}},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"SQL that undoes the step. Down scripts run rollbacks in reverse step order.","type":"string"},"run":{"description":"A shell command that undoes the step.","type":"string"},"manual":{"description":"Instructions to undo the step by hand.","type":"string"},"irreversible":{"description":"The step cannot be undone. Say so honestly, with data_loss and restore.","const":true},"data_loss":{"description":"Whether undoing the step (or being unable to) loses data. A step that loses data needs a backup in pre_migration.","type":"boolean"},"restore":{"description":"How to get the lost data back, for example from the pre-migration backup.","type":"string"},"batch":{"description":"Run the rollback's single UPDATE or DELETE in batches, like a step's batch.","$ref":"#/$defs/batch"}}},"verification":{"description":"A query returning one value, and the value expected.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://migc.dev/schema/plan/v1.json","title":"migc migration plan","description":"A database migration plan compiled by migc into a review report, SQL scripts, a timeline and on-call checklists.","type":"object","additionalProperties":false,"required":["migc","id","title","type","risk","engine","phases"],"properties":{"migc":{"description":"Plan format version. Always 1.","const":1},"id":{"description":"Stable kebab-case identifier of the plan, unique across the repository, at most 63 characters. Outputs go to out/<id>/, so it cannot be a name Windows reserves for a device (con, prn, aux, nul, com1 to com9, lpt1 to lpt9).","type":"string","pattern":"^[a-z0-9]+(-[a-z0-9]+)*$","maxLength":63,"not":{"pattern":"^(con|prn|aux|nul|com[1-9]|lpt[1-9])$"}},"title":{"description":"One-line title shown at the top of the report.","type":"string","minLength":1},"type":{"description":"What the migration changes: schema (DDL), data (backfills, moves), code (application deploys only) or infrastructure (servers, versions, settings).","enum":["schema","data","code","infrastructure"]},"risk":{"description":"Declared risk. A plan that loses data must be at least high.","enum":["low","medium","high","critical"]},"engine":{"description":"Target database engine, optionally with its major version: postgresql or postgresql@15.","type":"string","pattern":"^postgresql(@[0-9]{2})?$"},"owner":{"description":"Person or team accountable for running the plan.","type":"string"},"overview":{"description":"Summary shown at the top of the report.","type":"object","additionalProperties":false,"properties":{"summary":{"description":"What the migration does and why, in a few sentences (Markdown).","type":"string"},"estimated_downtime":{"description":"Expected user-visible downtime, for example \"none\" or \"about 2 minutes of read-only mode\".","type":"string"},"rollback_complexity":{"description":"How hard rolling back is once the plan has run.","enum":["low","medium","high"]}}},"current_state":{"description":"The schema and behaviour before the migration (Markdown; SQL in fenced blocks).","type":"string"},"target_state":{"description":"The schema and behaviour after the migration (Markdown; SQL in fenced blocks).","type":"string"},"tables":{"description":"Size hints for the tables the plan touches, keyed by table name (optionally schema-qualified). Used to judge whether data changes must be batched.","type":"object","additionalProperties":{"type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"Approximate number of rows in production.","type":"integer","minimum":0},"size":{"description":"Approximate size on disk in production, for example \"40 GB\".","type":"string"}}}},"baseline":{"description":"The schema before the migration, used to rehearse the plan: inline SQL or a .sql file beside the plan.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"Inline SQL that creates the schema as it is before the migration.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that creates the schema as it is before the migration.","type":"string"}}},"fixtures":{"description":"Rows loaded after the baseline when rehearsing (migc verify), so data steps and batches have something to work on: SQL inline or in a file, and rows generated per table, for example users: { rows: 10000 }.","type":"object","properties":{"sql":{"description":"Inline SQL that inserts rows, run after the baseline.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that inserts rows; run after the baseline.","type":"string"}},"additionalProperties":{"description":"A table (optionally schema-qualified) to fill with generated rows: values follow each column's type, nullable columns get some NULLs, foreign keys point at existing rows.","type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"How many rows to generate (at most 1000000).","type":"integer","minimum":1,"maximum":1000000}}}},"settings":{"description":"Session settings written at the top of every emitted SQL script.","type":"object","additionalProperties":false,"properties":{"lock_timeout":{"description":"How long a statement may wait for a lock before giving up (default 5s). Short waits keep a blocked migration from queueing every other query behind it.","$ref":"#/$defs/pgDuration"},"statement_timeout":{"description":"How long one statement may run (default 15min). Batched steps lift it for their loop, since each batch commits on its own.","$ref":"#/$defs/pgDuration"}}},"pre_migration":{"description":"What must be done before the first phase starts.","type":"object","additionalProperties":false,"properties":{"backup":{"description":"The backup taken before the migration. Required when any step loses data.","type":"object","additionalProperties":false,"required":["command"],"properties":{"command":{"description":"The command that takes the backup, for example pg_dump -Fc -t users -f users.dump \"$DATABASE_URL\".","type":"string"},"verify":{"description":"How to check the backup is usable, for example a pg_restore --list.","type":"string"}}},"disk_space":{"description":"Free disk space needed on the database volume, and why (new columns, index builds, table rewrites).","type":"string"},"notify":{"description":"People or channels to tell before starting.","type":"array","items":{"type":"string"}},"staging_test":{"description":"How the plan was rehearsed on a production-like copy, and with what result.","type":"string"},"tasks":{"description":"Any other task to finish before the first phase.","type":"array","items":{"type":"string"}}}},"phases":{"description":"The phases in the order they run: expand (additive changes), then migrate (move data, switch code), then contract (remove what is no longer used).","type":"array","minItems":1,"items":{"$ref":"#/$defs/phase"}},"code_changes":{"description":"Application changes that ship alongside the plan.","type":"array","items":{"type":"object","additionalProperties":false,"required":["file","change","deploy_phase"],"properties":{"file":{"description":"File or component that changes.","type":"string"},"change":{"description":"What changes in it.","type":"string"},"deploy_phase":{"description":"Name of the phase this change is deployed in (before the phase's steps run).","type":"string"}}}},"rollback_plan":{"description":"How to roll back after each phase, for the people on call.","type":"array","items":{"type":"object","additionalProperties":false,"required":["phase","how","data_loss"],"properties":{"phase":{"description":"Name of the phase this entry rolls back.","type":"string"},"how":{"description":"How to roll back after this phase.","type":"string"},"data_loss":{"description":"Whether rolling back after this phase loses data.","type":"boolean"}}}},"timeline":{"description":"Milestones relative to the start of the migration (T-0), in chronological order.","type":"array","items":{"type":"object","additionalProperties":false,"required":["at","milestone"],"properties":{"at":{"description":"When, relative to T-0: T-1w, T-3d, T-2h, T-0, T+30min, T+1d, T+1w.","type":"string","pattern":"^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"},"milestone":{"description":"What happens then.","type":"string"},"phase":{"description":"Name of the phase that starts at this milestone.","type":"string"}}}},"risks":{"description":"What could go wrong and how the plan guards against it.","type":"array","items":{"type":"object","additionalProperties":false,"required":["risk","mitigation"],"properties":{"risk":{"description":"What could go wrong.","type":"string"},"likelihood":{"description":"How likely it is.","enum":["low","medium","high"]},"impact":{"description":"How bad it would be.","enum":["low","medium","high"]},"mitigation":{"description":"How the plan prevents it or limits the damage.","type":"string"}}}}},"$defs":{"pgDuration":{"description":"A PostgreSQL duration: a number and a unit (ms, s, min, h, d), or 0 for no limit.","type":"string","pattern":"^(0|[0-9]+(ms|s|min|h|d))$"},"duration":{"description":"An estimated duration: a number and a unit (ms, s, min, h, d, w), for example 30s or 2h.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","type":"object","additionalProperties":false,"required":["size"],"properties":{"size":{"description":"Rows per batch (by key range), for example 10000.","type":"integer","minimum":1},"key":{"description":"Indexed, unique, orderable column the batches walk over (default id).","type":"string","pattern":"^[a-z_][a-z0-9_]*$"},"pause":{"description":"Pause between batches to let replicas and autovacuum keep up (default none).","$ref":"#/$defs/pgDuration"}}},"phase":{"description":"A phase: steps that run together, optionally behind a gate.","type":"object","additionalProperties":false,"required":["name","kind","steps"],"properties":{"name":{"description":"Phase name, unique in the plan, at most 63 characters; used in file names (NN-<name>.up.sql).","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"kind":{"description":"expand adds without breaking old code; migrate moves data and switches code; contract removes what is no longer used.","enum":["expand","migrate","contract"]},"description":{"description":"What the phase achieves (Markdown).","type":"string"},"gate":{"description":"What must hold before the phase starts. Verified steps are re-checked at the top of the phase's up script.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"verified":{"description":"Ids of earlier steps whose verification queries must pass before this phase starts.","type":"array","minItems":1,"items":{"type":"string"}},"deploy":{"description":"Application deploy that must be live everywhere before this phase starts.","type":"string"},"wait":{"description":"Time to wait after the previous phase, for example 24h or 1w, to catch stragglers and errors.","$ref":"#/$defs/duration"},"approval":{"description":"Who must sign off before this phase starts.","type":"string"}}},"steps":{"description":"The steps of the phase, run in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/step"}}}},"step":{"description":"One step: SQL to run, a command, or manual instructions; with its rollback and verification.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"Step id, unique in the plan, at most 63 characters; gates refer to it.","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"description":{"description":"What the step does and why (Markdown).","type":"string"},"sql":{"description":"One or more SQL statements, run in order. Give exactly one of sql, run or manual.","type":"string"},"run":{"description":"A shell command an operator runs (deploys, infrastructure). Give exactly one of sql, run or manual.","type":"string"},"manual":{"description":"Instructions an operator carries out by hand. Give exactly one of sql, run or manual.","type":"string"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","$ref":"#/$defs/batch"},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore. Every step needs one.","$ref":"#/$defs/rollback"},"verify":{"description":"Queries that prove the step worked. Each returns one value compared with expect; the up script stops when one fails.","type":"array","items":{"$ref":"#/$defs/verification"}},"estimated_time":{"description":"How long the step is expected to take in production, for example 30s or 2h.","$ref":"#/$defs/duration"},"allow":{"description":"Findings of the SQL analysis this step accepts, each with the reason it is safe here, for example MG201: \"table has 40 rows\". They stay in the report, as info.","type":"object","propertyNames":{"pattern":"^MG[0-9]{3}$"},"additionalProperties":{"description":"Why this finding is acceptable for this step.","type":"string","minLength":1}}}},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"SQL that undoes the step. Down scripts run rollbacks in reverse step order.","type":"string"},"run":{"description":"A shell command that undoes the step.","type":"string"},"manual":{"description":"Instructions to undo the step by hand.","type":"string"},"irreversible":{"description":"The step cannot be undone. Say so honestly, with data_loss and restore.","const":true},"data_loss":{"description":"Whether undoing the step (or being unable to) loses data. A step that loses data needs a backup in pre_migration.","type":"boolean"},"restore":{"description":"How to get the lost data back, for example from the pre-migration backup.","type":"string"},"batch":{"description":"Run the rollback's single UPDATE or DELETE in batches, like a step's batch.","$ref":"#/$defs/batch"}}},"verification":{"description":"A query returning one value, and the value expected.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"}}}}};
 const schema32 = {"description":"A PostgreSQL duration: a number and a unit (ms, s, min, h, d), or 0 for no limit.","type":"string","pattern":"^(0|[0-9]+(ms|s|min|h|d))$"};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = func2Module.default ?? func2Module;
-const pattern4 = new RegExp("^[a-z0-9]+(-[a-z0-9]+)*$", "u");
-const pattern5 = new RegExp("^postgresql(@[0-9]{2})?$", "u");
-const pattern6 = new RegExp("^(0|[0-9]+(ms|s|min|h|d))$", "u");
-const pattern16 = new RegExp("^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$", "u");
-const schema34 = {"description":"A phase: steps that run together, optionally behind a gate.","type":"object","additionalProperties":false,"required":["name","kind","steps"],"properties":{"name":{"description":"Phase name, unique in the plan; used in file names (NN-<name>.up.sql).","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$"},"kind":{"description":"expand adds without breaking old code; migrate moves data and switches code; contract removes what is no longer used.","enum":["expand","migrate","contract"]},"description":{"description":"What the phase achieves (Markdown).","type":"string"},"gate":{"description":"What must hold before the phase starts. Verified steps are re-checked at the top of the phase's up script.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"verified":{"description":"Ids of earlier steps whose verification queries must pass before this phase starts.","type":"array","minItems":1,"items":{"type":"string"}},"deploy":{"description":"Application deploy that must be live everywhere before this phase starts.","type":"string"},"wait":{"description":"Time to wait after the previous phase, for example 24h or 1w, to catch stragglers and errors.","$ref":"#/$defs/duration"},"approval":{"description":"Who must sign off before this phase starts.","type":"string"}}},"steps":{"description":"The steps of the phase, run in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/step"}}}};
+const pattern4 = new RegExp("^(con|prn|aux|nul|com[1-9]|lpt[1-9])$", "u");
+const pattern5 = new RegExp("^[a-z0-9]+(-[a-z0-9]+)*$", "u");
+const pattern6 = new RegExp("^postgresql(@[0-9]{2})?$", "u");
+const pattern7 = new RegExp("^(0|[0-9]+(ms|s|min|h|d))$", "u");
+const pattern17 = new RegExp("^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$", "u");
+const schema34 = {"description":"A phase: steps that run together, optionally behind a gate.","type":"object","additionalProperties":false,"required":["name","kind","steps"],"properties":{"name":{"description":"Phase name, unique in the plan, at most 63 characters; used in file names (NN-<name>.up.sql).","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"kind":{"description":"expand adds without breaking old code; migrate moves data and switches code; contract removes what is no longer used.","enum":["expand","migrate","contract"]},"description":{"description":"What the phase achieves (Markdown).","type":"string"},"gate":{"description":"What must hold before the phase starts. Verified steps are re-checked at the top of the phase's up script.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"verified":{"description":"Ids of earlier steps whose verification queries must pass before this phase starts.","type":"array","minItems":1,"items":{"type":"string"}},"deploy":{"description":"Application deploy that must be live everywhere before this phase starts.","type":"string"},"wait":{"description":"Time to wait after the previous phase, for example 24h or 1w, to catch stragglers and errors.","$ref":"#/$defs/duration"},"approval":{"description":"Who must sign off before this phase starts.","type":"string"}}},"steps":{"description":"The steps of the phase, run in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/step"}}}};
 const schema35 = {"description":"An estimated duration: a number and a unit (ms, s, min, h, d, w), for example 30s or 2h.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"};
-const pattern8 = new RegExp("^[a-z0-9]+([_-][a-z0-9]+)*$", "u");
-const pattern9 = new RegExp("^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$", "u");
-const schema36 = {"description":"One step: SQL to run, a command, or manual instructions; with its rollback and verification.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"Step id, unique in the plan; gates refer to it.","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$"},"description":{"description":"What the step does and why (Markdown).","type":"string"},"sql":{"description":"One or more SQL statements, run in order. Give exactly one of sql, run or manual.","type":"string"},"run":{"description":"A shell command an operator runs (deploys, infrastructure). Give exactly one of sql, run or manual.","type":"string"},"manual":{"description":"Instructions an operator carries out by hand. Give exactly one of sql, run or manual.","type":"string"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","$ref":"#/$defs/batch"},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore. Every step needs one.","$ref":"#/$defs/rollback"},"verify":{"description":"Queries that prove the step worked. Each returns one value compared with expect; the up script stops when one fails.","type":"array","items":{"$ref":"#/$defs/verification"}},"estimated_time":{"description":"How long the step is expected to take in production, for example 30s or 2h.","$ref":"#/$defs/duration"},"allow":{"description":"Findings of the SQL analysis this step accepts, each with the reason it is safe here, for example MG201: \"table has 40 rows\". They stay in the report, as info.","type":"object","propertyNames":{"pattern":"^MG[0-9]{3}$"},"additionalProperties":{"description":"Why this finding is acceptable for this step.","type":"string","minLength":1}}}};
+const pattern9 = new RegExp("^[a-z0-9]+([_-][a-z0-9]+)*$", "u");
+const pattern10 = new RegExp("^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$", "u");
+const schema36 = {"description":"One step: SQL to run, a command, or manual instructions; with its rollback and verification.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"Step id, unique in the plan, at most 63 characters; gates refer to it.","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"description":{"description":"What the step does and why (Markdown).","type":"string"},"sql":{"description":"One or more SQL statements, run in order. Give exactly one of sql, run or manual.","type":"string"},"run":{"description":"A shell command an operator runs (deploys, infrastructure). Give exactly one of sql, run or manual.","type":"string"},"manual":{"description":"Instructions an operator carries out by hand. Give exactly one of sql, run or manual.","type":"string"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","$ref":"#/$defs/batch"},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore. Every step needs one.","$ref":"#/$defs/rollback"},"verify":{"description":"Queries that prove the step worked. Each returns one value compared with expect; the up script stops when one fails.","type":"array","items":{"$ref":"#/$defs/verification"}},"estimated_time":{"description":"How long the step is expected to take in production, for example 30s or 2h.","$ref":"#/$defs/duration"},"allow":{"description":"Findings of the SQL analysis this step accepts, each with the reason it is safe here, for example MG201: \"table has 40 rows\". They stay in the report, as info.","type":"object","propertyNames":{"pattern":"^MG[0-9]{3}$"},"additionalProperties":{"description":"Why this finding is acceptable for this step.","type":"string","minLength":1}}}};
 const schema40 = {"description":"A query returning one value, and the value expected.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"}}};
-const pattern13 = new RegExp("^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$", "u");
-const pattern15 = new RegExp("^MG[0-9]{3}$", "u");
+const pattern14 = new RegExp("^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$", "u");
+const pattern16 = new RegExp("^MG[0-9]{3}$", "u");
 const schema37 = {"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","type":"object","additionalProperties":false,"required":["size"],"properties":{"size":{"description":"Rows per batch (by key range), for example 10000.","type":"integer","minimum":1},"key":{"description":"Indexed, unique, orderable column the batches walk over (default id).","type":"string","pattern":"^[a-z_][a-z0-9_]*$"},"pause":{"description":"Pause between batches to let replicas and autovacuum keep up (default none).","$ref":"#/$defs/pgDuration"}}};
-const pattern11 = new RegExp("^[a-z_][a-z0-9_]*$", "u");
+const pattern12 = new RegExp("^[a-z_][a-z0-9_]*$", "u");
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -83,7 +84,7 @@ errors++;
 if(data.key !== undefined){
 let data1 = data.key;
 if(typeof data1 === "string"){
-if(!pattern11.test(data1)){
+if(!pattern12.test(data1)){
 const err4 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z_][a-z0-9_]*$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -108,7 +109,7 @@ errors++;
 if(data.pause !== undefined){
 let data2 = data.pause;
 if(typeof data2 === "string"){
-if(!pattern6.test(data2)){
+if(!pattern7.test(data2)){
 const err6 = {instancePath:instancePath+"/pause",schemaPath:"#/$defs/pgDuration/pattern",keyword:"pattern",params:{pattern: "^(0|[0-9]+(ms|s|min|h|d))$"},message:"must match pattern \""+"^(0|[0-9]+(ms|s|min|h|d))$"+"\""};
 if(vErrors === null){
 vErrors = [err6];
@@ -302,8 +303,8 @@ errors++;
 if(data.id !== undefined){
 let data0 = data.id;
 if(typeof data0 === "string"){
-if(!pattern8.test(data0)){
-const err2 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]+([_-][a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z0-9]+([_-][a-z0-9]+)*$"+"\""};
+if(func2(data0) > 63){
+const err2 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -312,9 +313,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-else {
-const err3 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern9.test(data0)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]+([_-][a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z0-9]+([_-][a-z0-9]+)*$"+"\""};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -324,9 +324,8 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.description !== undefined){
-if(typeof data.description !== "string"){
-const err4 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -336,9 +335,9 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.sql !== undefined){
-if(typeof data.sql !== "string"){
-const err5 = {instancePath:instancePath+"/sql",schemaPath:"#/properties/sql/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.description !== undefined){
+if(typeof data.description !== "string"){
+const err5 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -348,9 +347,9 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.run !== undefined){
-if(typeof data.run !== "string"){
-const err6 = {instancePath:instancePath+"/run",schemaPath:"#/properties/run/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.sql !== undefined){
+if(typeof data.sql !== "string"){
+const err6 = {instancePath:instancePath+"/sql",schemaPath:"#/properties/sql/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -360,14 +359,26 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.manual !== undefined){
-if(typeof data.manual !== "string"){
-const err7 = {instancePath:instancePath+"/manual",schemaPath:"#/properties/manual/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.run !== undefined){
+if(typeof data.run !== "string"){
+const err7 = {instancePath:instancePath+"/run",schemaPath:"#/properties/run/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.manual !== undefined){
+if(typeof data.manual !== "string"){
+const err8 = {instancePath:instancePath+"/manual",schemaPath:"#/properties/manual/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
 }
 errors++;
 }
@@ -392,17 +403,7 @@ for(let i0=0; i0<len0; i0++){
 let data8 = data7[i0];
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 if(data8.sql === undefined){
-const err8 = {instancePath:instancePath+"/verify/" + i0,schemaPath:"#/$defs/verification/required",keyword:"required",params:{missingProperty: "sql"},message:"must have required property '"+"sql"+"'"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-if(data8.expect === undefined){
-const err9 = {instancePath:instancePath+"/verify/" + i0,schemaPath:"#/$defs/verification/required",keyword:"required",params:{missingProperty: "expect"},message:"must have required property '"+"expect"+"'"};
+const err9 = {instancePath:instancePath+"/verify/" + i0,schemaPath:"#/$defs/verification/required",keyword:"required",params:{missingProperty: "sql"},message:"must have required property '"+"sql"+"'"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -411,9 +412,8 @@ vErrors.push(err9);
 }
 errors++;
 }
-for(const key1 in data8){
-if(!(((key1 === "sql") || (key1 === "expect")) || (key1 === "description"))){
-const err10 = {instancePath:instancePath+"/verify/" + i0,schemaPath:"#/$defs/verification/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(data8.expect === undefined){
+const err10 = {instancePath:instancePath+"/verify/" + i0,schemaPath:"#/$defs/verification/required",keyword:"required",params:{missingProperty: "expect"},message:"must have required property '"+"expect"+"'"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -422,15 +422,26 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-if(data8.sql !== undefined){
-if(typeof data8.sql !== "string"){
-const err11 = {instancePath:instancePath+"/verify/" + i0+"/sql",schemaPath:"#/$defs/verification/properties/sql/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key1 in data8){
+if(!(((key1 === "sql") || (key1 === "expect")) || (key1 === "description"))){
+const err11 = {instancePath:instancePath+"/verify/" + i0,schemaPath:"#/$defs/verification/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err11];
 }
 else {
 vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data8.sql !== undefined){
+if(typeof data8.sql !== "string"){
+const err12 = {instancePath:instancePath+"/verify/" + i0+"/sql",schemaPath:"#/$defs/verification/properties/sql/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }
@@ -441,20 +452,7 @@ const _errs23 = errors;
 let valid5 = false;
 const _errs24 = errors;
 if(!((typeof data10 == "number") && (isFinite(data10)))){
-const err12 = {instancePath:instancePath+"/verify/" + i0+"/expect",schemaPath:"#/$defs/verification/properties/expect/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-var _valid0 = _errs24 === errors;
-valid5 = valid5 || _valid0;
-const _errs26 = errors;
-if(typeof data10 !== "boolean"){
-const err13 = {instancePath:instancePath+"/verify/" + i0+"/expect",schemaPath:"#/$defs/verification/properties/expect/anyOf/1/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err13 = {instancePath:instancePath+"/verify/" + i0+"/expect",schemaPath:"#/$defs/verification/properties/expect/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -463,12 +461,11 @@ vErrors.push(err13);
 }
 errors++;
 }
-var _valid0 = _errs26 === errors;
+var _valid0 = _errs24 === errors;
 valid5 = valid5 || _valid0;
-const _errs28 = errors;
-if(typeof data10 === "string"){
-if(!pattern13.test(data10)){
-const err14 = {instancePath:instancePath+"/verify/" + i0+"/expect",schemaPath:"#/$defs/verification/properties/expect/anyOf/2/pattern",keyword:"pattern",params:{pattern: "^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"+"\""};
+const _errs26 = errors;
+if(typeof data10 !== "boolean"){
+const err14 = {instancePath:instancePath+"/verify/" + i0+"/expect",schemaPath:"#/$defs/verification/properties/expect/anyOf/1/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -477,9 +474,12 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/verify/" + i0+"/expect",schemaPath:"#/$defs/verification/properties/expect/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid0 = _errs26 === errors;
+valid5 = valid5 || _valid0;
+const _errs28 = errors;
+if(typeof data10 === "string"){
+if(!pattern14.test(data10)){
+const err15 = {instancePath:instancePath+"/verify/" + i0+"/expect",schemaPath:"#/$defs/verification/properties/expect/anyOf/2/pattern",keyword:"pattern",params:{pattern: "^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -488,15 +488,26 @@ vErrors.push(err15);
 }
 errors++;
 }
-var _valid0 = _errs28 === errors;
-valid5 = valid5 || _valid0;
-if(!valid5){
-const err16 = {instancePath:instancePath+"/verify/" + i0+"/expect",schemaPath:"#/$defs/verification/properties/expect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+}
+else {
+const err16 = {instancePath:instancePath+"/verify/" + i0+"/expect",schemaPath:"#/$defs/verification/properties/expect/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
 else {
 vErrors.push(err16);
+}
+errors++;
+}
+var _valid0 = _errs28 === errors;
+valid5 = valid5 || _valid0;
+if(!valid5){
+const err17 = {instancePath:instancePath+"/verify/" + i0+"/expect",schemaPath:"#/$defs/verification/properties/expect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
 }
 errors++;
 }
@@ -514,19 +525,7 @@ vErrors = null;
 }
 if(data8.description !== undefined){
 if(typeof data8.description !== "string"){
-const err17 = {instancePath:instancePath+"/verify/" + i0+"/description",schemaPath:"#/$defs/verification/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-}
-else {
-const err18 = {instancePath:instancePath+"/verify/" + i0,schemaPath:"#/$defs/verification/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err18 = {instancePath:instancePath+"/verify/" + i0+"/description",schemaPath:"#/$defs/verification/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -538,7 +537,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/verify",schemaPath:"#/properties/verify/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err19 = {instancePath:instancePath+"/verify/" + i0,schemaPath:"#/$defs/verification/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -548,11 +547,9 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.estimated_time !== undefined){
-let data12 = data.estimated_time;
-if(typeof data12 === "string"){
-if(!pattern9.test(data12)){
-const err20 = {instancePath:instancePath+"/estimated_time",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"+"\""};
+}
+else {
+const err20 = {instancePath:instancePath+"/verify",schemaPath:"#/properties/verify/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -562,13 +559,27 @@ vErrors.push(err20);
 errors++;
 }
 }
-else {
-const err21 = {instancePath:instancePath+"/estimated_time",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.estimated_time !== undefined){
+let data12 = data.estimated_time;
+if(typeof data12 === "string"){
+if(!pattern10.test(data12)){
+const err21 = {instancePath:instancePath+"/estimated_time",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"+"\""};
 if(vErrors === null){
 vErrors = [err21];
 }
 else {
 vErrors.push(err21);
+}
+errors++;
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/estimated_time",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
 }
 errors++;
 }
@@ -579,20 +590,8 @@ if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 for(const key2 in data13){
 const _errs37 = errors;
 if(typeof key2 === "string"){
-if(!pattern15.test(key2)){
-const err22 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/propertyNames/pattern",keyword:"pattern",params:{pattern: "^MG[0-9]{3}$"},message:"must match pattern \""+"^MG[0-9]{3}$"+"\"",propertyName:key2};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-}
-var valid7 = _errs37 === errors;
-if(!valid7){
-const err23 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid"};
+if(!pattern16.test(key2)){
+const err23 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/propertyNames/pattern",keyword:"pattern",params:{pattern: "^MG[0-9]{3}$"},message:"must match pattern \""+"^MG[0-9]{3}$"+"\"",propertyName:key2};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -602,11 +601,9 @@ vErrors.push(err23);
 errors++;
 }
 }
-for(const key3 in data13){
-let data14 = data13[key3];
-if(typeof data14 === "string"){
-if(func2(data14) < 1){
-const err24 = {instancePath:instancePath+"/allow/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/allow/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+var valid7 = _errs37 === errors;
+if(!valid7){
+const err24 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -616,8 +613,11 @@ vErrors.push(err24);
 errors++;
 }
 }
-else {
-const err25 = {instancePath:instancePath+"/allow/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/allow/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key3 in data13){
+let data14 = data13[key3];
+if(typeof data14 === "string"){
+if(func2(data14) < 1){
+const err25 = {instancePath:instancePath+"/allow/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/allow/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -627,9 +627,8 @@ vErrors.push(err25);
 errors++;
 }
 }
-}
 else {
-const err26 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err26 = {instancePath:instancePath+"/allow/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/allow/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -641,12 +640,24 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err27 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err27];
 }
 else {
 vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+else {
+const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
 }
 errors++;
 }
@@ -712,8 +723,8 @@ errors++;
 if(data.name !== undefined){
 let data0 = data.name;
 if(typeof data0 === "string"){
-if(!pattern8.test(data0)){
-const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]+([_-][a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z0-9]+([_-][a-z0-9]+)*$"+"\""};
+if(func2(data0) > 63){
+const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -722,9 +733,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern9.test(data0)){
+const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]+([_-][a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z0-9]+([_-][a-z0-9]+)*$"+"\""};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -734,10 +744,8 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.kind !== undefined){
-let data1 = data.kind;
-if(!(((data1 === "expand") || (data1 === "migrate")) || (data1 === "contract"))){
-const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema34.properties.kind.enum},message:"must be equal to one of the allowed values"};
+else {
+const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -747,9 +755,10 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.description !== undefined){
-if(typeof data.description !== "string"){
-const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.kind !== undefined){
+let data1 = data.kind;
+if(!(((data1 === "expand") || (data1 === "migrate")) || (data1 === "contract"))){
+const err7 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema34.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -759,11 +768,9 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.gate !== undefined){
-let data3 = data.gate;
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(Object.keys(data3).length < 1){
-const err8 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
+if(data.description !== undefined){
+if(typeof data.description !== "string"){
+const err8 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -772,9 +779,12 @@ vErrors.push(err8);
 }
 errors++;
 }
-for(const key1 in data3){
-if(!((((key1 === "verified") || (key1 === "deploy")) || (key1 === "wait")) || (key1 === "approval"))){
-const err9 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+}
+if(data.gate !== undefined){
+let data3 = data.gate;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(Object.keys(data3).length < 1){
+const err9 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -783,12 +793,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-if(data3.verified !== undefined){
-let data4 = data3.verified;
-if(Array.isArray(data4)){
-if(data4.length < 1){
-const err10 = {instancePath:instancePath+"/gate/verified",schemaPath:"#/properties/gate/properties/verified/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+for(const key1 in data3){
+if(!((((key1 === "verified") || (key1 === "deploy")) || (key1 === "wait")) || (key1 === "approval"))){
+const err10 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -797,10 +804,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-const len0 = data4.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data4[i0] !== "string"){
-const err11 = {instancePath:instancePath+"/gate/verified/" + i0,schemaPath:"#/properties/gate/properties/verified/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data3.verified !== undefined){
+let data4 = data3.verified;
+if(Array.isArray(data4)){
+if(data4.length < 1){
+const err11 = {instancePath:instancePath+"/gate/verified",schemaPath:"#/properties/gate/properties/verified/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -809,10 +818,10 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-}
-else {
-const err12 = {instancePath:instancePath+"/gate/verified",schemaPath:"#/properties/gate/properties/verified/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data4[i0] !== "string"){
+const err12 = {instancePath:instancePath+"/gate/verified/" + i0,schemaPath:"#/properties/gate/properties/verified/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -822,9 +831,9 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data3.deploy !== undefined){
-if(typeof data3.deploy !== "string"){
-const err13 = {instancePath:instancePath+"/gate/deploy",schemaPath:"#/properties/gate/properties/deploy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err13 = {instancePath:instancePath+"/gate/verified",schemaPath:"#/properties/gate/properties/verified/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -834,11 +843,9 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data3.wait !== undefined){
-let data7 = data3.wait;
-if(typeof data7 === "string"){
-if(!pattern9.test(data7)){
-const err14 = {instancePath:instancePath+"/gate/wait",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"+"\""};
+if(data3.deploy !== undefined){
+if(typeof data3.deploy !== "string"){
+const err14 = {instancePath:instancePath+"/gate/deploy",schemaPath:"#/properties/gate/properties/deploy/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -848,8 +855,11 @@ vErrors.push(err14);
 errors++;
 }
 }
-else {
-const err15 = {instancePath:instancePath+"/gate/wait",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data3.wait !== undefined){
+let data7 = data3.wait;
+if(typeof data7 === "string"){
+if(!pattern10.test(data7)){
+const err15 = {instancePath:instancePath+"/gate/wait",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -859,9 +869,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data3.approval !== undefined){
-if(typeof data3.approval !== "string"){
-const err16 = {instancePath:instancePath+"/gate/approval",schemaPath:"#/properties/gate/properties/approval/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err16 = {instancePath:instancePath+"/gate/wait",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -871,9 +880,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-}
-else {
-const err17 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data3.approval !== undefined){
+if(typeof data3.approval !== "string"){
+const err17 = {instancePath:instancePath+"/gate/approval",schemaPath:"#/properties/gate/properties/approval/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -883,16 +892,28 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data.steps !== undefined){
-let data9 = data.steps;
-if(Array.isArray(data9)){
-if(data9.length < 1){
-const err18 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+else {
+const err18 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err18];
 }
 else {
 vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data.steps !== undefined){
+let data9 = data.steps;
+if(Array.isArray(data9)){
+if(data9.length < 1){
+const err19 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
 }
 errors++;
 }
@@ -905,24 +926,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err20 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err19];
+vErrors = [err20];
 }
 else {
-vErrors.push(err19);
+vErrors.push(err20);
 }
 errors++;
 }
 }
 }
 else {
-const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err20];
+vErrors = [err21];
 }
 else {
-vErrors.push(err20);
+vErrors.push(err21);
 }
 errors++;
 }
@@ -1040,9 +1061,11 @@ errors++;
 }
 if(data.id !== undefined){
 let data1 = data.id;
+const _errs5 = errors;
+const _errs6 = errors;
 if(typeof data1 === "string"){
 if(!pattern4.test(data1)){
-const err9 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]+(-[a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z0-9]+(-[a-z0-9]+)*$"+"\""};
+const err9 = {};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1052,8 +1075,9 @@ vErrors.push(err9);
 errors++;
 }
 }
-else {
-const err10 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var valid1 = _errs6 === errors;
+if(valid1){
+const err10 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/not",keyword:"not",params:{},message:"must NOT be valid"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1062,12 +1086,20 @@ vErrors.push(err10);
 }
 errors++;
 }
+else {
+errors = _errs5;
+if(vErrors !== null){
+if(_errs5){
+vErrors.length = _errs5;
 }
-if(data.title !== undefined){
-let data2 = data.title;
-if(typeof data2 === "string"){
-if(func2(data2) < 1){
-const err11 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+vErrors = null;
+}
+}
+}
+if(typeof data1 === "string"){
+if(func2(data1) > 63){
+const err11 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1076,9 +1108,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-else {
-const err12 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern5.test(data1)){
+const err12 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]+(-[a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z0-9]+(-[a-z0-9]+)*$"+"\""};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1088,10 +1119,8 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data.type !== undefined){
-let data3 = data.type;
-if(!((((data3 === "schema") || (data3 === "data")) || (data3 === "code")) || (data3 === "infrastructure"))){
-const err13 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema31.properties.type.enum},message:"must be equal to one of the allowed values"};
+else {
+const err13 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1101,10 +1130,11 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data.risk !== undefined){
-let data4 = data.risk;
-if(!((((data4 === "low") || (data4 === "medium")) || (data4 === "high")) || (data4 === "critical"))){
-const err14 = {instancePath:instancePath+"/risk",schemaPath:"#/properties/risk/enum",keyword:"enum",params:{allowedValues: schema31.properties.risk.enum},message:"must be equal to one of the allowed values"};
+if(data.title !== undefined){
+let data2 = data.title;
+if(typeof data2 === "string"){
+if(func2(data2) < 1){
+const err14 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1114,11 +1144,8 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.engine !== undefined){
-let data5 = data.engine;
-if(typeof data5 === "string"){
-if(!pattern5.test(data5)){
-const err15 = {instancePath:instancePath+"/engine",schemaPath:"#/properties/engine/pattern",keyword:"pattern",params:{pattern: "^postgresql(@[0-9]{2})?$"},message:"must match pattern \""+"^postgresql(@[0-9]{2})?$"+"\""};
+else {
+const err15 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1128,8 +1155,10 @@ vErrors.push(err15);
 errors++;
 }
 }
-else {
-const err16 = {instancePath:instancePath+"/engine",schemaPath:"#/properties/engine/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.type !== undefined){
+let data3 = data.type;
+if(!((((data3 === "schema") || (data3 === "data")) || (data3 === "code")) || (data3 === "infrastructure"))){
+const err16 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema31.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1139,9 +1168,10 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.owner !== undefined){
-if(typeof data.owner !== "string"){
-const err17 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.risk !== undefined){
+let data4 = data.risk;
+if(!((((data4 === "low") || (data4 === "medium")) || (data4 === "high")) || (data4 === "critical"))){
+const err17 = {instancePath:instancePath+"/risk",schemaPath:"#/properties/risk/enum",keyword:"enum",params:{allowedValues: schema31.properties.risk.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1151,12 +1181,11 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data.overview !== undefined){
-let data7 = data.overview;
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-for(const key1 in data7){
-if(!(((key1 === "summary") || (key1 === "estimated_downtime")) || (key1 === "rollback_complexity"))){
-const err18 = {instancePath:instancePath+"/overview",schemaPath:"#/properties/overview/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(data.engine !== undefined){
+let data5 = data.engine;
+if(typeof data5 === "string"){
+if(!pattern6.test(data5)){
+const err18 = {instancePath:instancePath+"/engine",schemaPath:"#/properties/engine/pattern",keyword:"pattern",params:{pattern: "^postgresql(@[0-9]{2})?$"},message:"must match pattern \""+"^postgresql(@[0-9]{2})?$"+"\""};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1166,9 +1195,8 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data7.summary !== undefined){
-if(typeof data7.summary !== "string"){
-const err19 = {instancePath:instancePath+"/overview/summary",schemaPath:"#/properties/overview/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err19 = {instancePath:instancePath+"/engine",schemaPath:"#/properties/engine/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1178,9 +1206,9 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data7.estimated_downtime !== undefined){
-if(typeof data7.estimated_downtime !== "string"){
-const err20 = {instancePath:instancePath+"/overview/estimated_downtime",schemaPath:"#/properties/overview/properties/estimated_downtime/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.owner !== undefined){
+if(typeof data.owner !== "string"){
+const err20 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1190,10 +1218,12 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data7.rollback_complexity !== undefined){
-let data10 = data7.rollback_complexity;
-if(!(((data10 === "low") || (data10 === "medium")) || (data10 === "high"))){
-const err21 = {instancePath:instancePath+"/overview/rollback_complexity",schemaPath:"#/properties/overview/properties/rollback_complexity/enum",keyword:"enum",params:{allowedValues: schema31.properties.overview.properties.rollback_complexity.enum},message:"must be equal to one of the allowed values"};
+if(data.overview !== undefined){
+let data7 = data.overview;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key1 in data7){
+if(!(((key1 === "summary") || (key1 === "estimated_downtime")) || (key1 === "rollback_complexity"))){
+const err21 = {instancePath:instancePath+"/overview",schemaPath:"#/properties/overview/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1203,9 +1233,9 @@ vErrors.push(err21);
 errors++;
 }
 }
-}
-else {
-const err22 = {instancePath:instancePath+"/overview",schemaPath:"#/properties/overview/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data7.summary !== undefined){
+if(typeof data7.summary !== "string"){
+const err22 = {instancePath:instancePath+"/overview/summary",schemaPath:"#/properties/overview/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1215,9 +1245,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.current_state !== undefined){
-if(typeof data.current_state !== "string"){
-const err23 = {instancePath:instancePath+"/current_state",schemaPath:"#/properties/current_state/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.estimated_downtime !== undefined){
+if(typeof data7.estimated_downtime !== "string"){
+const err23 = {instancePath:instancePath+"/overview/estimated_downtime",schemaPath:"#/properties/overview/properties/estimated_downtime/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1227,14 +1257,51 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.target_state !== undefined){
-if(typeof data.target_state !== "string"){
-const err24 = {instancePath:instancePath+"/target_state",schemaPath:"#/properties/target_state/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.rollback_complexity !== undefined){
+let data10 = data7.rollback_complexity;
+if(!(((data10 === "low") || (data10 === "medium")) || (data10 === "high"))){
+const err24 = {instancePath:instancePath+"/overview/rollback_complexity",schemaPath:"#/properties/overview/properties/rollback_complexity/enum",keyword:"enum",params:{allowedValues: schema31.properties.overview.properties.rollback_complexity.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
 else {
 vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/overview",schemaPath:"#/properties/overview/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data.current_state !== undefined){
+if(typeof data.current_state !== "string"){
+const err26 = {instancePath:instancePath+"/current_state",schemaPath:"#/properties/current_state/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data.target_state !== undefined){
+if(typeof data.target_state !== "string"){
+const err27 = {instancePath:instancePath+"/target_state",schemaPath:"#/properties/target_state/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
 }
 errors++;
 }
@@ -1246,42 +1313,7 @@ for(const key2 in data13){
 let data14 = data13[key2];
 if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
 if(data14.rows === undefined){
-const err25 = {instancePath:instancePath+"/tables/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tables/additionalProperties/required",keyword:"required",params:{missingProperty: "rows"},message:"must have required property '"+"rows"+"'"};
-if(vErrors === null){
-vErrors = [err25];
-}
-else {
-vErrors.push(err25);
-}
-errors++;
-}
-for(const key3 in data14){
-if(!((key3 === "rows") || (key3 === "size"))){
-const err26 = {instancePath:instancePath+"/tables/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tables/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-if(data14.rows !== undefined){
-let data15 = data14.rows;
-if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-const err27 = {instancePath:instancePath+"/tables/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/rows",schemaPath:"#/properties/tables/additionalProperties/properties/rows/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 < 0 || isNaN(data15)){
-const err28 = {instancePath:instancePath+"/tables/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/rows",schemaPath:"#/properties/tables/additionalProperties/properties/rows/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+const err28 = {instancePath:instancePath+"/tables/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tables/additionalProperties/required",keyword:"required",params:{missingProperty: "rows"},message:"must have required property '"+"rows"+"'"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1290,11 +1322,9 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-}
-if(data14.size !== undefined){
-if(typeof data14.size !== "string"){
-const err29 = {instancePath:instancePath+"/tables/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/size",schemaPath:"#/properties/tables/additionalProperties/properties/size/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key3 in data14){
+if(!((key3 === "rows") || (key3 === "size"))){
+const err29 = {instancePath:instancePath+"/tables/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tables/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1304,9 +1334,10 @@ vErrors.push(err29);
 errors++;
 }
 }
-}
-else {
-const err30 = {instancePath:instancePath+"/tables/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tables/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data14.rows !== undefined){
+let data15 = data14.rows;
+if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+const err30 = {instancePath:instancePath+"/tables/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/rows",schemaPath:"#/properties/tables/additionalProperties/properties/rows/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1315,10 +1346,9 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-}
-else {
-const err31 = {instancePath:instancePath+"/tables",schemaPath:"#/properties/tables/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 < 0 || isNaN(data15)){
+const err31 = {instancePath:instancePath+"/tables/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/rows",schemaPath:"#/properties/tables/additionalProperties/properties/rows/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1328,12 +1358,10 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data.baseline !== undefined){
-let data17 = data.baseline;
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-for(const key4 in data17){
-if(!((key4 === "sql") || (key4 === "file"))){
-const err32 = {instancePath:instancePath+"/baseline",schemaPath:"#/properties/baseline/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+}
+if(data14.size !== undefined){
+if(typeof data14.size !== "string"){
+const err32 = {instancePath:instancePath+"/tables/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/size",schemaPath:"#/properties/tables/additionalProperties/properties/size/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1343,9 +1371,9 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data17.sql !== undefined){
-if(typeof data17.sql !== "string"){
-const err33 = {instancePath:instancePath+"/baseline/sql",schemaPath:"#/properties/baseline/properties/sql/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err33 = {instancePath:instancePath+"/tables/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tables/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1355,9 +1383,9 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data17.file !== undefined){
-if(typeof data17.file !== "string"){
-const err34 = {instancePath:instancePath+"/baseline/file",schemaPath:"#/properties/baseline/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err34 = {instancePath:instancePath+"/tables",schemaPath:"#/properties/tables/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1367,14 +1395,53 @@ vErrors.push(err34);
 errors++;
 }
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/baseline",schemaPath:"#/properties/baseline/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.baseline !== undefined){
+let data17 = data.baseline;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+for(const key4 in data17){
+if(!((key4 === "sql") || (key4 === "file"))){
+const err35 = {instancePath:instancePath+"/baseline",schemaPath:"#/properties/baseline/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err35];
 }
 else {
 vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data17.sql !== undefined){
+if(typeof data17.sql !== "string"){
+const err36 = {instancePath:instancePath+"/baseline/sql",schemaPath:"#/properties/baseline/properties/sql/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data17.file !== undefined){
+if(typeof data17.file !== "string"){
+const err37 = {instancePath:instancePath+"/baseline/file",schemaPath:"#/properties/baseline/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/baseline",schemaPath:"#/properties/baseline/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
 }
 errors++;
 }
@@ -1387,42 +1454,7 @@ if(!((key5 === "sql") || (key5 === "file"))){
 let data21 = data20[key5];
 if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
 if(data21.rows === undefined){
-const err36 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/fixtures/additionalProperties/required",keyword:"required",params:{missingProperty: "rows"},message:"must have required property '"+"rows"+"'"};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-for(const key6 in data21){
-if(!(key6 === "rows")){
-const err37 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/fixtures/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-if(data21.rows !== undefined){
-let data22 = data21.rows;
-if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
-const err38 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rows",schemaPath:"#/properties/fixtures/additionalProperties/properties/rows/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-if((typeof data22 == "number") && (isFinite(data22))){
-if(data22 > 1000000 || isNaN(data22)){
-const err39 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rows",schemaPath:"#/properties/fixtures/additionalProperties/properties/rows/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+const err39 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/fixtures/additionalProperties/required",keyword:"required",params:{missingProperty: "rows"},message:"must have required property '"+"rows"+"'"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1431,8 +1463,9 @@ vErrors.push(err39);
 }
 errors++;
 }
-if(data22 < 1 || isNaN(data22)){
-const err40 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rows",schemaPath:"#/properties/fixtures/additionalProperties/properties/rows/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+for(const key6 in data21){
+if(!(key6 === "rows")){
+const err40 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/fixtures/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1442,10 +1475,10 @@ vErrors.push(err40);
 errors++;
 }
 }
-}
-}
-else {
-const err41 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/fixtures/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data21.rows !== undefined){
+let data22 = data21.rows;
+if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
+const err41 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rows",schemaPath:"#/properties/fixtures/additionalProperties/properties/rows/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1454,11 +1487,9 @@ vErrors.push(err41);
 }
 errors++;
 }
-}
-}
-if(data20.sql !== undefined){
-if(typeof data20.sql !== "string"){
-const err42 = {instancePath:instancePath+"/fixtures/sql",schemaPath:"#/properties/fixtures/properties/sql/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if((typeof data22 == "number") && (isFinite(data22))){
+if(data22 > 1000000 || isNaN(data22)){
+const err42 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rows",schemaPath:"#/properties/fixtures/additionalProperties/properties/rows/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1467,10 +1498,8 @@ vErrors.push(err42);
 }
 errors++;
 }
-}
-if(data20.file !== undefined){
-if(typeof data20.file !== "string"){
-const err43 = {instancePath:instancePath+"/fixtures/file",schemaPath:"#/properties/fixtures/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data22 < 1 || isNaN(data22)){
+const err43 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rows",schemaPath:"#/properties/fixtures/additionalProperties/properties/rows/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1481,8 +1510,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err44 = {instancePath:instancePath+"/fixtures",schemaPath:"#/properties/fixtures/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err44 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/fixtures/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1492,12 +1522,10 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data.settings !== undefined){
-let data25 = data.settings;
-if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
-for(const key7 in data25){
-if(!((key7 === "lock_timeout") || (key7 === "statement_timeout"))){
-const err45 = {instancePath:instancePath+"/settings",schemaPath:"#/properties/settings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+}
+if(data20.sql !== undefined){
+if(typeof data20.sql !== "string"){
+const err45 = {instancePath:instancePath+"/fixtures/sql",schemaPath:"#/properties/fixtures/properties/sql/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1507,11 +1535,9 @@ vErrors.push(err45);
 errors++;
 }
 }
-if(data25.lock_timeout !== undefined){
-let data26 = data25.lock_timeout;
-if(typeof data26 === "string"){
-if(!pattern6.test(data26)){
-const err46 = {instancePath:instancePath+"/settings/lock_timeout",schemaPath:"#/$defs/pgDuration/pattern",keyword:"pattern",params:{pattern: "^(0|[0-9]+(ms|s|min|h|d))$"},message:"must match pattern \""+"^(0|[0-9]+(ms|s|min|h|d))$"+"\""};
+if(data20.file !== undefined){
+if(typeof data20.file !== "string"){
+const err46 = {instancePath:instancePath+"/fixtures/file",schemaPath:"#/properties/fixtures/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1521,8 +1547,9 @@ vErrors.push(err46);
 errors++;
 }
 }
+}
 else {
-const err47 = {instancePath:instancePath+"/settings/lock_timeout",schemaPath:"#/$defs/pgDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err47 = {instancePath:instancePath+"/fixtures",schemaPath:"#/properties/fixtures/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1532,11 +1559,12 @@ vErrors.push(err47);
 errors++;
 }
 }
-if(data25.statement_timeout !== undefined){
-let data27 = data25.statement_timeout;
-if(typeof data27 === "string"){
-if(!pattern6.test(data27)){
-const err48 = {instancePath:instancePath+"/settings/statement_timeout",schemaPath:"#/$defs/pgDuration/pattern",keyword:"pattern",params:{pattern: "^(0|[0-9]+(ms|s|min|h|d))$"},message:"must match pattern \""+"^(0|[0-9]+(ms|s|min|h|d))$"+"\""};
+if(data.settings !== undefined){
+let data25 = data.settings;
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+for(const key7 in data25){
+if(!((key7 === "lock_timeout") || (key7 === "statement_timeout"))){
+const err48 = {instancePath:instancePath+"/settings",schemaPath:"#/properties/settings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1546,8 +1574,11 @@ vErrors.push(err48);
 errors++;
 }
 }
-else {
-const err49 = {instancePath:instancePath+"/settings/statement_timeout",schemaPath:"#/$defs/pgDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data25.lock_timeout !== undefined){
+let data26 = data25.lock_timeout;
+if(typeof data26 === "string"){
+if(!pattern7.test(data26)){
+const err49 = {instancePath:instancePath+"/settings/lock_timeout",schemaPath:"#/$defs/pgDuration/pattern",keyword:"pattern",params:{pattern: "^(0|[0-9]+(ms|s|min|h|d))$"},message:"must match pattern \""+"^(0|[0-9]+(ms|s|min|h|d))$"+"\""};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1557,9 +1588,8 @@ vErrors.push(err49);
 errors++;
 }
 }
-}
 else {
-const err50 = {instancePath:instancePath+"/settings",schemaPath:"#/properties/settings/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err50 = {instancePath:instancePath+"/settings/lock_timeout",schemaPath:"#/$defs/pgDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1569,12 +1599,11 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data.pre_migration !== undefined){
-let data28 = data.pre_migration;
-if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
-for(const key8 in data28){
-if(!(((((key8 === "backup") || (key8 === "disk_space")) || (key8 === "notify")) || (key8 === "staging_test")) || (key8 === "tasks"))){
-const err51 = {instancePath:instancePath+"/pre_migration",schemaPath:"#/properties/pre_migration/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(data25.statement_timeout !== undefined){
+let data27 = data25.statement_timeout;
+if(typeof data27 === "string"){
+if(!pattern7.test(data27)){
+const err51 = {instancePath:instancePath+"/settings/statement_timeout",schemaPath:"#/$defs/pgDuration/pattern",keyword:"pattern",params:{pattern: "^(0|[0-9]+(ms|s|min|h|d))$"},message:"must match pattern \""+"^(0|[0-9]+(ms|s|min|h|d))$"+"\""};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1584,11 +1613,8 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data28.backup !== undefined){
-let data29 = data28.backup;
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-if(data29.command === undefined){
-const err52 = {instancePath:instancePath+"/pre_migration/backup",schemaPath:"#/properties/pre_migration/properties/backup/required",keyword:"required",params:{missingProperty: "command"},message:"must have required property '"+"command"+"'"};
+else {
+const err52 = {instancePath:instancePath+"/settings/statement_timeout",schemaPath:"#/$defs/pgDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1597,9 +1623,10 @@ vErrors.push(err52);
 }
 errors++;
 }
-for(const key9 in data29){
-if(!((key9 === "command") || (key9 === "verify"))){
-const err53 = {instancePath:instancePath+"/pre_migration/backup",schemaPath:"#/properties/pre_migration/properties/backup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+}
+}
+else {
+const err53 = {instancePath:instancePath+"/settings",schemaPath:"#/properties/settings/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1609,9 +1636,12 @@ vErrors.push(err53);
 errors++;
 }
 }
-if(data29.command !== undefined){
-if(typeof data29.command !== "string"){
-const err54 = {instancePath:instancePath+"/pre_migration/backup/command",schemaPath:"#/properties/pre_migration/properties/backup/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.pre_migration !== undefined){
+let data28 = data.pre_migration;
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+for(const key8 in data28){
+if(!(((((key8 === "backup") || (key8 === "disk_space")) || (key8 === "notify")) || (key8 === "staging_test")) || (key8 === "tasks"))){
+const err54 = {instancePath:instancePath+"/pre_migration",schemaPath:"#/properties/pre_migration/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1621,9 +1651,11 @@ vErrors.push(err54);
 errors++;
 }
 }
-if(data29.verify !== undefined){
-if(typeof data29.verify !== "string"){
-const err55 = {instancePath:instancePath+"/pre_migration/backup/verify",schemaPath:"#/properties/pre_migration/properties/backup/properties/verify/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data28.backup !== undefined){
+let data29 = data28.backup;
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
+if(data29.command === undefined){
+const err55 = {instancePath:instancePath+"/pre_migration/backup",schemaPath:"#/properties/pre_migration/properties/backup/required",keyword:"required",params:{missingProperty: "command"},message:"must have required property '"+"command"+"'"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -1632,10 +1664,9 @@ vErrors.push(err55);
 }
 errors++;
 }
-}
-}
-else {
-const err56 = {instancePath:instancePath+"/pre_migration/backup",schemaPath:"#/properties/pre_migration/properties/backup/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key9 in data29){
+if(!((key9 === "command") || (key9 === "verify"))){
+const err56 = {instancePath:instancePath+"/pre_migration/backup",schemaPath:"#/properties/pre_migration/properties/backup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -1645,9 +1676,9 @@ vErrors.push(err56);
 errors++;
 }
 }
-if(data28.disk_space !== undefined){
-if(typeof data28.disk_space !== "string"){
-const err57 = {instancePath:instancePath+"/pre_migration/disk_space",schemaPath:"#/properties/pre_migration/properties/disk_space/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data29.command !== undefined){
+if(typeof data29.command !== "string"){
+const err57 = {instancePath:instancePath+"/pre_migration/backup/command",schemaPath:"#/properties/pre_migration/properties/backup/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -1657,13 +1688,9 @@ vErrors.push(err57);
 errors++;
 }
 }
-if(data28.notify !== undefined){
-let data33 = data28.notify;
-if(Array.isArray(data33)){
-const len0 = data33.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data33[i0] !== "string"){
-const err58 = {instancePath:instancePath+"/pre_migration/notify/" + i0,schemaPath:"#/properties/pre_migration/properties/notify/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data29.verify !== undefined){
+if(typeof data29.verify !== "string"){
+const err58 = {instancePath:instancePath+"/pre_migration/backup/verify",schemaPath:"#/properties/pre_migration/properties/backup/properties/verify/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -1675,7 +1702,7 @@ errors++;
 }
 }
 else {
-const err59 = {instancePath:instancePath+"/pre_migration/notify",schemaPath:"#/properties/pre_migration/properties/notify/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err59 = {instancePath:instancePath+"/pre_migration/backup",schemaPath:"#/properties/pre_migration/properties/backup/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -1685,9 +1712,9 @@ vErrors.push(err59);
 errors++;
 }
 }
-if(data28.staging_test !== undefined){
-if(typeof data28.staging_test !== "string"){
-const err60 = {instancePath:instancePath+"/pre_migration/staging_test",schemaPath:"#/properties/pre_migration/properties/staging_test/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data28.disk_space !== undefined){
+if(typeof data28.disk_space !== "string"){
+const err60 = {instancePath:instancePath+"/pre_migration/disk_space",schemaPath:"#/properties/pre_migration/properties/disk_space/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -1697,13 +1724,13 @@ vErrors.push(err60);
 errors++;
 }
 }
-if(data28.tasks !== undefined){
-let data36 = data28.tasks;
-if(Array.isArray(data36)){
-const len1 = data36.length;
-for(let i1=0; i1<len1; i1++){
-if(typeof data36[i1] !== "string"){
-const err61 = {instancePath:instancePath+"/pre_migration/tasks/" + i1,schemaPath:"#/properties/pre_migration/properties/tasks/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data28.notify !== undefined){
+let data33 = data28.notify;
+if(Array.isArray(data33)){
+const len0 = data33.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data33[i0] !== "string"){
+const err61 = {instancePath:instancePath+"/pre_migration/notify/" + i0,schemaPath:"#/properties/pre_migration/properties/notify/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -1715,7 +1742,7 @@ errors++;
 }
 }
 else {
-const err62 = {instancePath:instancePath+"/pre_migration/tasks",schemaPath:"#/properties/pre_migration/properties/tasks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err62 = {instancePath:instancePath+"/pre_migration/notify",schemaPath:"#/properties/pre_migration/properties/notify/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -1725,9 +1752,9 @@ vErrors.push(err62);
 errors++;
 }
 }
-}
-else {
-const err63 = {instancePath:instancePath+"/pre_migration",schemaPath:"#/properties/pre_migration/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data28.staging_test !== undefined){
+if(typeof data28.staging_test !== "string"){
+const err63 = {instancePath:instancePath+"/pre_migration/staging_test",schemaPath:"#/properties/pre_migration/properties/staging_test/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1737,16 +1764,56 @@ vErrors.push(err63);
 errors++;
 }
 }
-if(data.phases !== undefined){
-let data38 = data.phases;
-if(Array.isArray(data38)){
-if(data38.length < 1){
-const err64 = {instancePath:instancePath+"/phases",schemaPath:"#/properties/phases/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(data28.tasks !== undefined){
+let data36 = data28.tasks;
+if(Array.isArray(data36)){
+const len1 = data36.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data36[i1] !== "string"){
+const err64 = {instancePath:instancePath+"/pre_migration/tasks/" + i1,schemaPath:"#/properties/pre_migration/properties/tasks/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err64];
 }
 else {
 vErrors.push(err64);
+}
+errors++;
+}
+}
+}
+else {
+const err65 = {instancePath:instancePath+"/pre_migration/tasks",schemaPath:"#/properties/pre_migration/properties/tasks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/pre_migration",schemaPath:"#/properties/pre_migration/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+if(data.phases !== undefined){
+let data38 = data.phases;
+if(Array.isArray(data38)){
+if(data38.length < 1){
+const err67 = {instancePath:instancePath+"/phases",schemaPath:"#/properties/phases/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
 }
 errors++;
 }
@@ -1759,12 +1826,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err65 = {instancePath:instancePath+"/phases",schemaPath:"#/properties/phases/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err68 = {instancePath:instancePath+"/phases",schemaPath:"#/properties/phases/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err65];
+vErrors = [err68];
 }
 else {
-vErrors.push(err65);
+vErrors.push(err68);
 }
 errors++;
 }
@@ -1777,38 +1844,7 @@ for(let i3=0; i3<len3; i3++){
 let data41 = data40[i3];
 if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
 if(data41.file === undefined){
-const err66 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
-if(vErrors === null){
-vErrors = [err66];
-}
-else {
-vErrors.push(err66);
-}
-errors++;
-}
-if(data41.change === undefined){
-const err67 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "change"},message:"must have required property '"+"change"+"'"};
-if(vErrors === null){
-vErrors = [err67];
-}
-else {
-vErrors.push(err67);
-}
-errors++;
-}
-if(data41.deploy_phase === undefined){
-const err68 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "deploy_phase"},message:"must have required property '"+"deploy_phase"+"'"};
-if(vErrors === null){
-vErrors = [err68];
-}
-else {
-vErrors.push(err68);
-}
-errors++;
-}
-for(const key10 in data41){
-if(!(((key10 === "file") || (key10 === "change")) || (key10 === "deploy_phase"))){
-const err69 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+const err69 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -1817,10 +1853,8 @@ vErrors.push(err69);
 }
 errors++;
 }
-}
-if(data41.file !== undefined){
-if(typeof data41.file !== "string"){
-const err70 = {instancePath:instancePath+"/code_changes/" + i3+"/file",schemaPath:"#/properties/code_changes/items/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data41.change === undefined){
+const err70 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "change"},message:"must have required property '"+"change"+"'"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1829,10 +1863,8 @@ vErrors.push(err70);
 }
 errors++;
 }
-}
-if(data41.change !== undefined){
-if(typeof data41.change !== "string"){
-const err71 = {instancePath:instancePath+"/code_changes/" + i3+"/change",schemaPath:"#/properties/code_changes/items/properties/change/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data41.deploy_phase === undefined){
+const err71 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "deploy_phase"},message:"must have required property '"+"deploy_phase"+"'"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1841,10 +1873,9 @@ vErrors.push(err71);
 }
 errors++;
 }
-}
-if(data41.deploy_phase !== undefined){
-if(typeof data41.deploy_phase !== "string"){
-const err72 = {instancePath:instancePath+"/code_changes/" + i3+"/deploy_phase",schemaPath:"#/properties/code_changes/items/properties/deploy_phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key10 in data41){
+if(!(((key10 === "file") || (key10 === "change")) || (key10 === "deploy_phase"))){
+const err72 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1854,9 +1885,9 @@ vErrors.push(err72);
 errors++;
 }
 }
-}
-else {
-const err73 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data41.file !== undefined){
+if(typeof data41.file !== "string"){
+const err73 = {instancePath:instancePath+"/code_changes/" + i3+"/file",schemaPath:"#/properties/code_changes/items/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1866,14 +1897,50 @@ vErrors.push(err73);
 errors++;
 }
 }
-}
-else {
-const err74 = {instancePath:instancePath+"/code_changes",schemaPath:"#/properties/code_changes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data41.change !== undefined){
+if(typeof data41.change !== "string"){
+const err74 = {instancePath:instancePath+"/code_changes/" + i3+"/change",schemaPath:"#/properties/code_changes/items/properties/change/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err74];
 }
 else {
 vErrors.push(err74);
+}
+errors++;
+}
+}
+if(data41.deploy_phase !== undefined){
+if(typeof data41.deploy_phase !== "string"){
+const err75 = {instancePath:instancePath+"/code_changes/" + i3+"/deploy_phase",schemaPath:"#/properties/code_changes/items/properties/deploy_phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+}
+else {
+const err77 = {instancePath:instancePath+"/code_changes",schemaPath:"#/properties/code_changes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
 }
 errors++;
 }
@@ -1886,38 +1953,7 @@ for(let i4=0; i4<len4; i4++){
 let data46 = data45[i4];
 if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
 if(data46.phase === undefined){
-const err75 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "phase"},message:"must have required property '"+"phase"+"'"};
-if(vErrors === null){
-vErrors = [err75];
-}
-else {
-vErrors.push(err75);
-}
-errors++;
-}
-if(data46.how === undefined){
-const err76 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "how"},message:"must have required property '"+"how"+"'"};
-if(vErrors === null){
-vErrors = [err76];
-}
-else {
-vErrors.push(err76);
-}
-errors++;
-}
-if(data46.data_loss === undefined){
-const err77 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "data_loss"},message:"must have required property '"+"data_loss"+"'"};
-if(vErrors === null){
-vErrors = [err77];
-}
-else {
-vErrors.push(err77);
-}
-errors++;
-}
-for(const key11 in data46){
-if(!(((key11 === "phase") || (key11 === "how")) || (key11 === "data_loss"))){
-const err78 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+const err78 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "phase"},message:"must have required property '"+"phase"+"'"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1926,10 +1962,8 @@ vErrors.push(err78);
 }
 errors++;
 }
-}
-if(data46.phase !== undefined){
-if(typeof data46.phase !== "string"){
-const err79 = {instancePath:instancePath+"/rollback_plan/" + i4+"/phase",schemaPath:"#/properties/rollback_plan/items/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data46.how === undefined){
+const err79 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "how"},message:"must have required property '"+"how"+"'"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1938,10 +1972,8 @@ vErrors.push(err79);
 }
 errors++;
 }
-}
-if(data46.how !== undefined){
-if(typeof data46.how !== "string"){
-const err80 = {instancePath:instancePath+"/rollback_plan/" + i4+"/how",schemaPath:"#/properties/rollback_plan/items/properties/how/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data46.data_loss === undefined){
+const err80 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "data_loss"},message:"must have required property '"+"data_loss"+"'"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1950,10 +1982,9 @@ vErrors.push(err80);
 }
 errors++;
 }
-}
-if(data46.data_loss !== undefined){
-if(typeof data46.data_loss !== "boolean"){
-const err81 = {instancePath:instancePath+"/rollback_plan/" + i4+"/data_loss",schemaPath:"#/properties/rollback_plan/items/properties/data_loss/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+for(const key11 in data46){
+if(!(((key11 === "phase") || (key11 === "how")) || (key11 === "data_loss"))){
+const err81 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1963,9 +1994,9 @@ vErrors.push(err81);
 errors++;
 }
 }
-}
-else {
-const err82 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data46.phase !== undefined){
+if(typeof data46.phase !== "string"){
+const err82 = {instancePath:instancePath+"/rollback_plan/" + i4+"/phase",schemaPath:"#/properties/rollback_plan/items/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1975,14 +2006,50 @@ vErrors.push(err82);
 errors++;
 }
 }
-}
-else {
-const err83 = {instancePath:instancePath+"/rollback_plan",schemaPath:"#/properties/rollback_plan/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data46.how !== undefined){
+if(typeof data46.how !== "string"){
+const err83 = {instancePath:instancePath+"/rollback_plan/" + i4+"/how",schemaPath:"#/properties/rollback_plan/items/properties/how/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err83];
 }
 else {
 vErrors.push(err83);
+}
+errors++;
+}
+}
+if(data46.data_loss !== undefined){
+if(typeof data46.data_loss !== "boolean"){
+const err84 = {instancePath:instancePath+"/rollback_plan/" + i4+"/data_loss",schemaPath:"#/properties/rollback_plan/items/properties/data_loss/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+}
+}
+else {
+const err85 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+}
+else {
+const err86 = {instancePath:instancePath+"/rollback_plan",schemaPath:"#/properties/rollback_plan/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
 }
 errors++;
 }
@@ -1995,42 +2062,7 @@ for(let i5=0; i5<len5; i5++){
 let data51 = data50[i5];
 if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
 if(data51.at === undefined){
-const err84 = {instancePath:instancePath+"/timeline/" + i5,schemaPath:"#/properties/timeline/items/required",keyword:"required",params:{missingProperty: "at"},message:"must have required property '"+"at"+"'"};
-if(vErrors === null){
-vErrors = [err84];
-}
-else {
-vErrors.push(err84);
-}
-errors++;
-}
-if(data51.milestone === undefined){
-const err85 = {instancePath:instancePath+"/timeline/" + i5,schemaPath:"#/properties/timeline/items/required",keyword:"required",params:{missingProperty: "milestone"},message:"must have required property '"+"milestone"+"'"};
-if(vErrors === null){
-vErrors = [err85];
-}
-else {
-vErrors.push(err85);
-}
-errors++;
-}
-for(const key12 in data51){
-if(!(((key12 === "at") || (key12 === "milestone")) || (key12 === "phase"))){
-const err86 = {instancePath:instancePath+"/timeline/" + i5,schemaPath:"#/properties/timeline/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err86];
-}
-else {
-vErrors.push(err86);
-}
-errors++;
-}
-}
-if(data51.at !== undefined){
-let data52 = data51.at;
-if(typeof data52 === "string"){
-if(!pattern16.test(data52)){
-const err87 = {instancePath:instancePath+"/timeline/" + i5+"/at",schemaPath:"#/properties/timeline/items/properties/at/pattern",keyword:"pattern",params:{pattern: "^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"},message:"must match pattern \""+"^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"+"\""};
+const err87 = {instancePath:instancePath+"/timeline/" + i5,schemaPath:"#/properties/timeline/items/required",keyword:"required",params:{missingProperty: "at"},message:"must have required property '"+"at"+"'"};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -2039,9 +2071,8 @@ vErrors.push(err87);
 }
 errors++;
 }
-}
-else {
-const err88 = {instancePath:instancePath+"/timeline/" + i5+"/at",schemaPath:"#/properties/timeline/items/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data51.milestone === undefined){
+const err88 = {instancePath:instancePath+"/timeline/" + i5,schemaPath:"#/properties/timeline/items/required",keyword:"required",params:{missingProperty: "milestone"},message:"must have required property '"+"milestone"+"'"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -2050,10 +2081,9 @@ vErrors.push(err88);
 }
 errors++;
 }
-}
-if(data51.milestone !== undefined){
-if(typeof data51.milestone !== "string"){
-const err89 = {instancePath:instancePath+"/timeline/" + i5+"/milestone",schemaPath:"#/properties/timeline/items/properties/milestone/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key12 in data51){
+if(!(((key12 === "at") || (key12 === "milestone")) || (key12 === "phase"))){
+const err89 = {instancePath:instancePath+"/timeline/" + i5,schemaPath:"#/properties/timeline/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -2063,9 +2093,11 @@ vErrors.push(err89);
 errors++;
 }
 }
-if(data51.phase !== undefined){
-if(typeof data51.phase !== "string"){
-const err90 = {instancePath:instancePath+"/timeline/" + i5+"/phase",schemaPath:"#/properties/timeline/items/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data51.at !== undefined){
+let data52 = data51.at;
+if(typeof data52 === "string"){
+if(!pattern17.test(data52)){
+const err90 = {instancePath:instancePath+"/timeline/" + i5+"/at",schemaPath:"#/properties/timeline/items/properties/at/pattern",keyword:"pattern",params:{pattern: "^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"},message:"must match pattern \""+"^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"+"\""};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -2075,9 +2107,8 @@ vErrors.push(err90);
 errors++;
 }
 }
-}
 else {
-const err91 = {instancePath:instancePath+"/timeline/" + i5,schemaPath:"#/properties/timeline/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err91 = {instancePath:instancePath+"/timeline/" + i5+"/at",schemaPath:"#/properties/timeline/items/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -2087,14 +2118,50 @@ vErrors.push(err91);
 errors++;
 }
 }
-}
-else {
-const err92 = {instancePath:instancePath+"/timeline",schemaPath:"#/properties/timeline/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data51.milestone !== undefined){
+if(typeof data51.milestone !== "string"){
+const err92 = {instancePath:instancePath+"/timeline/" + i5+"/milestone",schemaPath:"#/properties/timeline/items/properties/milestone/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err92];
 }
 else {
 vErrors.push(err92);
+}
+errors++;
+}
+}
+if(data51.phase !== undefined){
+if(typeof data51.phase !== "string"){
+const err93 = {instancePath:instancePath+"/timeline/" + i5+"/phase",schemaPath:"#/properties/timeline/items/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+}
+else {
+const err94 = {instancePath:instancePath+"/timeline/" + i5,schemaPath:"#/properties/timeline/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+}
+else {
+const err95 = {instancePath:instancePath+"/timeline",schemaPath:"#/properties/timeline/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
 }
 errors++;
 }
@@ -2107,40 +2174,7 @@ for(let i6=0; i6<len6; i6++){
 let data56 = data55[i6];
 if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
 if(data56.risk === undefined){
-const err93 = {instancePath:instancePath+"/risks/" + i6,schemaPath:"#/properties/risks/items/required",keyword:"required",params:{missingProperty: "risk"},message:"must have required property '"+"risk"+"'"};
-if(vErrors === null){
-vErrors = [err93];
-}
-else {
-vErrors.push(err93);
-}
-errors++;
-}
-if(data56.mitigation === undefined){
-const err94 = {instancePath:instancePath+"/risks/" + i6,schemaPath:"#/properties/risks/items/required",keyword:"required",params:{missingProperty: "mitigation"},message:"must have required property '"+"mitigation"+"'"};
-if(vErrors === null){
-vErrors = [err94];
-}
-else {
-vErrors.push(err94);
-}
-errors++;
-}
-for(const key13 in data56){
-if(!((((key13 === "risk") || (key13 === "likelihood")) || (key13 === "impact")) || (key13 === "mitigation"))){
-const err95 = {instancePath:instancePath+"/risks/" + i6,schemaPath:"#/properties/risks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err95];
-}
-else {
-vErrors.push(err95);
-}
-errors++;
-}
-}
-if(data56.risk !== undefined){
-if(typeof data56.risk !== "string"){
-const err96 = {instancePath:instancePath+"/risks/" + i6+"/risk",schemaPath:"#/properties/risks/items/properties/risk/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err96 = {instancePath:instancePath+"/risks/" + i6,schemaPath:"#/properties/risks/items/required",keyword:"required",params:{missingProperty: "risk"},message:"must have required property '"+"risk"+"'"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -2149,11 +2183,8 @@ vErrors.push(err96);
 }
 errors++;
 }
-}
-if(data56.likelihood !== undefined){
-let data58 = data56.likelihood;
-if(!(((data58 === "low") || (data58 === "medium")) || (data58 === "high"))){
-const err97 = {instancePath:instancePath+"/risks/" + i6+"/likelihood",schemaPath:"#/properties/risks/items/properties/likelihood/enum",keyword:"enum",params:{allowedValues: schema31.properties.risks.items.properties.likelihood.enum},message:"must be equal to one of the allowed values"};
+if(data56.mitigation === undefined){
+const err97 = {instancePath:instancePath+"/risks/" + i6,schemaPath:"#/properties/risks/items/required",keyword:"required",params:{missingProperty: "mitigation"},message:"must have required property '"+"mitigation"+"'"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -2162,11 +2193,9 @@ vErrors.push(err97);
 }
 errors++;
 }
-}
-if(data56.impact !== undefined){
-let data59 = data56.impact;
-if(!(((data59 === "low") || (data59 === "medium")) || (data59 === "high"))){
-const err98 = {instancePath:instancePath+"/risks/" + i6+"/impact",schemaPath:"#/properties/risks/items/properties/impact/enum",keyword:"enum",params:{allowedValues: schema31.properties.risks.items.properties.impact.enum},message:"must be equal to one of the allowed values"};
+for(const key13 in data56){
+if(!((((key13 === "risk") || (key13 === "likelihood")) || (key13 === "impact")) || (key13 === "mitigation"))){
+const err98 = {instancePath:instancePath+"/risks/" + i6,schemaPath:"#/properties/risks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -2176,9 +2205,9 @@ vErrors.push(err98);
 errors++;
 }
 }
-if(data56.mitigation !== undefined){
-if(typeof data56.mitigation !== "string"){
-const err99 = {instancePath:instancePath+"/risks/" + i6+"/mitigation",schemaPath:"#/properties/risks/items/properties/mitigation/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data56.risk !== undefined){
+if(typeof data56.risk !== "string"){
+const err99 = {instancePath:instancePath+"/risks/" + i6+"/risk",schemaPath:"#/properties/risks/items/properties/risk/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -2188,9 +2217,10 @@ vErrors.push(err99);
 errors++;
 }
 }
-}
-else {
-const err100 = {instancePath:instancePath+"/risks/" + i6,schemaPath:"#/properties/risks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data56.likelihood !== undefined){
+let data58 = data56.likelihood;
+if(!(((data58 === "low") || (data58 === "medium")) || (data58 === "high"))){
+const err100 = {instancePath:instancePath+"/risks/" + i6+"/likelihood",schemaPath:"#/properties/risks/items/properties/likelihood/enum",keyword:"enum",params:{allowedValues: schema31.properties.risks.items.properties.likelihood.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -2200,9 +2230,10 @@ vErrors.push(err100);
 errors++;
 }
 }
-}
-else {
-const err101 = {instancePath:instancePath+"/risks",schemaPath:"#/properties/risks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data56.impact !== undefined){
+let data59 = data56.impact;
+if(!(((data59 === "low") || (data59 === "medium")) || (data59 === "high"))){
+const err101 = {instancePath:instancePath+"/risks/" + i6+"/impact",schemaPath:"#/properties/risks/items/properties/impact/enum",keyword:"enum",params:{allowedValues: schema31.properties.risks.items.properties.impact.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -2212,14 +2243,50 @@ vErrors.push(err101);
 errors++;
 }
 }
-}
-else {
-const err102 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data56.mitigation !== undefined){
+if(typeof data56.mitigation !== "string"){
+const err102 = {instancePath:instancePath+"/risks/" + i6+"/mitigation",schemaPath:"#/properties/risks/items/properties/mitigation/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err102];
 }
 else {
 vErrors.push(err102);
+}
+errors++;
+}
+}
+}
+else {
+const err103 = {instancePath:instancePath+"/risks/" + i6,schemaPath:"#/properties/risks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+}
+}
+else {
+const err104 = {instancePath:instancePath+"/risks",schemaPath:"#/properties/risks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+}
+}
+else {
+const err105 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
 }
 errors++;
 }
