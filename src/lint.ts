@@ -6,6 +6,7 @@ import type { ProjectConfig } from './compile.js';
 import { compareDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js';
 import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
+import { sqlFileTooLarge } from './load/limits.js';
 import { loadSqlParser, parseSql } from './sql/parser.js';
 
 export interface LintOptions {
@@ -42,6 +43,12 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
       continue;
     }
     sources.set(file, new SourceText(text));
+    const tooLarge = sqlFileTooLarge(file, text, { start: 0, end: 0 });
+    if (tooLarge) {
+      diagnostics.push(tooLarge);
+      files.push({ file, ok: false });
+      continue;
+    }
     const parsed = parseSql(text);
     let own: Diagnostic[];
     if (!parsed.ok) {

@@ -1,4 +1,5 @@
 import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
+import { sqlFileTooLarge } from '../load/limits.js';
 import { keySpan, scalarOffsetMapper, spanAt, type LoadedFile, type Path } from '../load/yaml.js';
 import { batchProblem } from '../sql/batch.js';
 import { statementFacts } from '../sql/facts.js';
@@ -168,6 +169,11 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, string 
     const text = files.get(value.file);
     if (text === undefined) {
       error('MG034', span([key, 'file']), `${key} file "${value.file}" cannot be read`, 'The path is relative to the plan file; check it exists and is committed.');
+      return undefined;
+    }
+    const tooLarge = sqlFileTooLarge(file, text, span([key, 'file']), value.file);
+    if (tooLarge) {
+      diagnostics.push(tooLarge);
       return undefined;
     }
     const parsed = parseSql(text);
