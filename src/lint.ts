@@ -52,7 +52,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     const parsed = parseSql(text);
     let own: Diagnostic[];
     if (!parsed.ok) {
-      own = [{ code: 'MG020', severity: 'error', file, span: { start: parsed.offset, end: parsed.offset + 1 }, message: `SQL syntax error: ${parsed.message}`, help: 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.' }];
+      own = [{ code: 'MG020', severity: 'error', file, span: { start: parsed.offset, end: Math.min(parsed.offset + 1, text.length) }, message: `SQL syntax error: ${parsed.message}`, help: 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.' }];
     } else {
       own = applyRuleSettings(analyzeSqlFile(file, parsed.statements, text, {
         postgres: options.config?.postgres ?? defaultPostgresMajor,

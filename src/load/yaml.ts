@@ -42,8 +42,13 @@ export function loadYaml(file: string, text: string): { loaded: LoadedFile; diag
     });
     return { loaded: { file, text, doc, value: undefined }, diagnostics };
   }
+  // yaml may place an error at end of input one past the last character: keep spans in the file.
+  const clamp = (pos: [number, number]): Span => {
+    const start = Math.min(pos[0], text.length);
+    return { start, end: Math.min(Math.max(pos[1], start), text.length) };
+  };
   for (const e of doc.errors) {
-    const span = { start: e.pos[0], end: Math.max(e.pos[1], e.pos[0]) };
+    const span = clamp(e.pos);
     if (e.code === 'DUPLICATE_KEY') {
       // yaml points at the key's first character; the key runs to the colon.
       const key = /^[^:\n]*/.exec(text.slice(span.start, span.start + 10_000))![0].trim();
@@ -68,7 +73,7 @@ export function loadYaml(file: string, text: string): { loaded: LoadedFile; diag
     }
   }
   for (const w of doc.warnings) {
-    diagnostics.push({ code: 'MG001', severity: 'warning', file, span: { start: w.pos[0], end: w.pos[1] }, message: `YAML: ${firstLine(w.message)}` });
+    diagnostics.push({ code: 'MG001', severity: 'warning', file, span: clamp(w.pos), message: `YAML: ${firstLine(w.message)}` });
   }
   let value: unknown;
   if (doc.errors.length === 0) {

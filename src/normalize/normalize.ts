@@ -32,7 +32,7 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, string 
     const parsed = parseSql(sql);
     if (!parsed.ok) {
       const at = toFile(parsed.offset);
-      error('MG020', { start: at, end: at + 1 }, `SQL syntax error: ${parsed.message}`, 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.');
+      error('MG020', { start: at, end: Math.min(at + 1, loaded.text.length) }, `SQL syntax error: ${parsed.message}`, 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.');
       return undefined;
     }
     const statements = parsed.statements.map((s) => ({
