@@ -31,7 +31,7 @@ export function loadYaml(file: string, text: string): { loaded: LoadedFile; diag
       message: `the file is ${megabytes(bytes)}; a plan may be at most ${megabytes(inputLimits.planBytes)}`,
       help: 'Split the migration into several plans, or move long SQL into a baseline or fixtures file beside the plan.',
     });
-    return { loaded: { file, text, doc: new Composer(yamlOptions).compose([], true, 0).next().value as Document.Parsed, value: undefined }, diagnostics };
+    return { loaded: { file, text, doc: emptyDocument(), value: undefined }, diagnostics };
   }
   const { doc, tooDeep } = parseLimited(text);
   if (tooDeep !== undefined) {
@@ -95,6 +95,11 @@ export function loadYaml(file: string, text: string): { loaded: LoadedFile; diag
   return { loaded: { file, text, doc, value }, diagnostics };
 }
 
+/** The document of a file that was not read (too large, too deep): later stages find nothing in it. */
+function emptyDocument(): Document.Parsed {
+  return new Composer(yamlOptions).compose([], true, 0).next().value as Document.Parsed;
+}
+
 const collectionTokens = new Set(['block-map', 'block-seq', 'flow-collection']);
 
 /**
@@ -116,14 +121,14 @@ function parseLimited(text: string): { doc: Document.Parsed; tooDeep?: number } 
       break;
     }
   }
-  if (tooDeep !== undefined) return { doc: new Composer(yamlOptions).compose([], true, 0).next().value as Document.Parsed, tooDeep };
+  if (tooDeep !== undefined) return { doc: emptyDocument(), tooDeep };
   for (const token of parser.end()) tokens.push(token);
   // As parseDocument does: the first document, and an error if there is a second.
   let doc: Document.Parsed | undefined;
   for (const next of new Composer(yamlOptions).compose(tokens, true, text.length)) {
     if (!doc) doc = next;
     else {
-      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'a second YAML document begins here; a plan file holds one'));
       break;
     }
   }
