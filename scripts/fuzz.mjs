@@ -10,7 +10,8 @@
  * no output flood, and no hang (a case running past --timeout is stopped and counted). Failing
  * cases are saved to --save (default: the system's temporary folder) to be replayed with
  * `migc check` or `migc lint`. SQL cases are also linted with a line of multi-byte text put
- * first: every finding must move down exactly one line ("offset" findings, reported apart).
+ * first: every finding must move down exactly one line ("offset" findings, reported apart);
+ * the scripts built from a plan must parse and hold no psql meta-command ("script" findings).
  * Prints the counts: cases, outcomes by exit code and by code, failures.
  */
 import { execFile } from 'node:child_process';
@@ -46,7 +47,9 @@ if (!isMainThread) {
     ...(await import(`${root}dist/lint.js`)),
     ...(await import(`${root}dist/host.js`)),
     ...(await import(`${root}dist/diagnostics/render.js`)),
+    ...(await import(`${root}dist/sql/parser.js`)),
   };
+  await lib.loadSqlParser();
   const { templateFileName, templateNames } = await import(`${root}dist/emit/template-names.js`);
   const templates = Object.fromEntries(templateNames.map((n) => [n, { file: `templates/${templateFileName(n)}`, text: readFileSync(`${root}templates/${templateFileName(n)}`, 'utf8') }]));
   const planSide = Object.fromEntries(readdirSync(`${root}plans`).filter((f) => f.endsWith('.sql')).map((f) => [`plans/${f}`, readFileSync(`${root}plans/${f}`, 'utf8')]));
@@ -108,6 +111,7 @@ if (!isMainThread) {
   const report = {};
   const failures = [];
   const offsets = [];
+  const scriptFindings = [];
   const started = Date.now();
   for (const kind of kinds) {
     const r = (report[kind] = { cases: 0, exits: {}, codes: {}, mutations: {}, slowest: { ms: 0 }, over2s: 0 });
@@ -121,12 +125,13 @@ if (!isMainThread) {
       for (const m of new Set(c.mutations)) r.mutations[m] = (r.mutations[m] ?? 0) + 1;
       if (outcome.ms > r.slowest.ms) r.slowest = { ms: Math.round(outcome.ms), seed, file: c.name, mutations: c.mutations };
       if (outcome.ms > 2000) r.over2s++;
-      if (outcome.problems.length || outcome.offset) {
+      if (outcome.problems.length || outcome.offset || outcome.scripts?.length) {
         const saved = join(values.save, `${kind}-${seed}${kind === 'plan' ? '.yaml' : '.sql'}`);
         writeFileSync(saved, c.text);
         const entry = { kind, seed, file: c.name, mutations: c.mutations, saved };
         if (outcome.problems.length) failures.push({ ...entry, problems: outcome.problems.map((p) => p.split('\n').slice(0, 4).join(' | ')) });
         if (outcome.offset) offsets.push({ ...entry, ...outcome.offset });
+        if (outcome.scripts?.length) scriptFindings.push({ ...entry, scripts: outcome.scripts.slice(0, 3) });
       }
       if ((i + 1) % 250 === 0) process.stderr.write(`${kind}: ${i + 1}/${count} cases, ${failures.length} failures, ${Math.round((Date.now() - started) / 1000)} s\n`);
     }
@@ -164,7 +169,7 @@ if (!isMainThread) {
     }
   }
 
-  const summary = { seed: firstSeed, count, seconds: Math.round((Date.now() - started) / 1000), report, failures, offsetFindings: offsets.length, offsets: offsets.slice(0, 20), cli: { cases: cliCount, failures: cliFailures } };
+  const summary = { seed: firstSeed, count, seconds: Math.round((Date.now() - started) / 1000), report, failures, offsetFindings: offsets.length, offsets: offsets.slice(0, 20), scriptFindings: scriptFindings.length, scripts: scriptFindings.slice(0, 20), cli: { cases: cliCount, failures: cliFailures } };
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   process.exitCode = failures.length || cliFailures.length ? 1 : 0;
 }

@@ -12,7 +12,7 @@ const maxRenderedPerDiagnostic = 2_000;
 /**
  * @param {any} lib
  * @param {{ kind: 'plan' | 'sql', file: string, text: string, files?: Record<string, string>, templates?: unknown, fileTransaction?: boolean }} input
- * @returns {Promise<{ exit: number, codes: string[], problems: string[], ms: number }>}
+ * @returns {Promise<{ exit: number, codes: string[], problems: string[], scripts: string[], ms: number }>}
  */
 export async function checkCase(lib, { kind, file, text, files = {}, templates, fileTransaction = false }) {
   const started = performance.now();
@@ -24,7 +24,7 @@ export async function checkCase(lib, { kind, file, text, files = {}, templates, 
       ? await lib.compile({ files: [file], ...(templates ? { templates } : {}) }, host)
       : await lib.lint({ files: [file], ...(fileTransaction ? { fileTransaction: true } : {}) }, host);
   } catch (e) {
-    return { exit: 2, codes: [], problems: [`internal error: ${e?.stack ?? e}`], ms: performance.now() - started };
+    return { exit: 2, codes: [], problems: [`internal error: ${e?.stack ?? e}`], scripts: [], ms: performance.now() - started };
   }
   const source = result.sources.get(file);
   for (const d of result.diagnostics) {
@@ -53,8 +53,20 @@ export async function checkCase(lib, { kind, file, text, files = {}, templates, 
   const outputSize = outputs.reduce((n, o) => n + o.contents.length, 0);
   // Outputs repeat the plan's text a few times (report, scripts, checklist), never without bound.
   if (outputSize > 20 * text.length + 1_000_000) problems.push(`outputs of ${outputSize} characters from ${text.length} of input`);
+  // Emitted scripts must be SQL that PostgreSQL parses and no psql meta-command: plan prose that
+  // escaped its comment shows as a syntax error or a line starting with a backslash. Reported
+  // apart (scripts), when the library given has the parser.
+  const scripts = [];
+  if (lib.parseSql) {
+    for (const o of outputs.filter((o) => o.path.endsWith('.sql'))) {
+      if (/^\s*\\/m.test(o.contents)) scripts.push(`${o.path}: a line starts with a backslash (a psql meta-command)`);
+      const parsed = lib.parseSql(o.contents);
+      if (!parsed.ok) scripts.push(`${o.path}: does not parse: ${parsed.message.slice(0, 120)}`);
+    }
+  }
   const errors = result.diagnostics.some((d) => d.severity === 'error');
   return {
+    scripts,
     exit: errors ? 1 : 0,
     codes: [...new Set(result.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code))].sort(),
     problems,
