@@ -6,6 +6,7 @@ import type { ProjectConfig } from './compile.js';
 import { compareDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js';
 import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
+import { sqlFileTooLarge } from './load/limits.js';
 import { loadSqlParser, parseSql } from './sql/parser.js';
 
 export interface LintOptions {
@@ -42,10 +43,16 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
       continue;
     }
     sources.set(file, new SourceText(text));
+    const tooLarge = sqlFileTooLarge(file, text, { start: 0, end: 0 });
+    if (tooLarge) {
+      diagnostics.push(tooLarge);
+      files.push({ file, ok: false });
+      continue;
+    }
     const parsed = parseSql(text);
     let own: Diagnostic[];
     if (!parsed.ok) {
-      own = [{ code: 'MG020', severity: 'error', file, span: { start: parsed.offset, end: parsed.offset + 1 }, message: `SQL syntax error: ${parsed.message}`, help: 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.' }];
+      own = [{ code: 'MG020', severity: 'error', file, span: { start: parsed.offset, end: Math.min(parsed.offset + 1, text.length) }, message: `SQL syntax error: ${parsed.message}`, help: 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.' }];
     } else {
       own = applyRuleSettings(analyzeSqlFile(file, parsed.statements, text, {
         postgres: options.config?.postgres ?? defaultPostgresMajor,

@@ -29,8 +29,8 @@ export function locate(d: Diagnostic, sources: Sources): LocatedDiagnostic {
   return {
     code: d.code,
     severity: d.severity,
-    message: d.message,
-    help: d.help ?? null,
+    message: capped(d.message),
+    help: d.help === undefined ? null : capped(d.help),
     file: d.file,
     line: start.line,
     column: start.column,
@@ -39,7 +39,7 @@ export function locate(d: Diagnostic, sources: Sources): LocatedDiagnostic {
     related: (d.related ?? []).map((r) => {
       const rs = sources.get(r.file);
       const p = r.span && rs ? rs.position(r.span.start) : { line: 1, column: 1 };
-      return { file: r.file, line: p.line, column: p.column, message: r.message };
+      return { file: r.file, line: p.line, column: p.column, message: capped(r.message) };
     }),
   };
 }
@@ -86,21 +86,96 @@ export function renderPretty(diagnostics: readonly Diagnostic[], sources: Source
   return blocks.length ? `${blocks.join('\n\n')}\n` : '';
 }
 
+/** Longest source text a code frame shows of one line, in display columns. */
+export const maxFrameWidth = 160;
+/** Source shown before the span when a long line is cut. */
+const frameContextBefore = 40;
+/** Longest message or help a renderer prints: a backstop for messages that quote input. */
+export const maxMessageLength = 500;
+
 function codeFrame(
   src: SourceText,
   l: LocatedDiagnostic,
   mark: (s: string) => string,
   dim: (s: string) => string,
 ): string[] {
-  const text = src.lineText(l.line).replace(/\t/g, ' ');
+  const line = src.lineText(l.line);
   const gutter = String(l.line).length;
   const pad = ' '.repeat(gutter);
-  // Underline to the end of the span on the first line, at least one caret.
-  const endCol = l.endLine === l.line ? l.endColumn : text.length + 1;
-  const width = Math.max(1, Math.min(endCol, text.length + 1) - l.column);
+  // The span on this line, in UTF-16 offsets into it; a span running on to later lines is
+  // underlined to the end of its first line (the frame shows one line).
+  const from = Math.min(l.column - 1, line.length);
+  const to = Math.max(from, Math.min(l.endLine === l.line ? l.endColumn - 1 : line.length, line.length));
+  // A long line is cut to a window around the start of the span, with an ellipsis on each cut side.
+  let start = 0;
+  let end = line.length;
+  if (line.length > maxFrameWidth / 2 && (line.length > 2 * maxFrameWidth || displayWidth(line) > maxFrameWidth)) {
+    start = from - frameContextBefore;
+    if (start < 0) start = 0;
+    end = start;
+    let width = 0;
+    while (end < line.length && width < maxFrameWidth) {
+      width += displayWidth(String.fromCodePoint(line.codePointAt(end)!));
+      end += line.codePointAt(end)! > 0xffff ? 2 : 1;
+    }
+    start = onCodePoint(line, start);
+  }
+  const before = start > 0 ? '…' : '';
+  const after = end < line.length ? '…' : '';
+  const shown = printable(line.slice(start, end));
+  const caretAt = displayWidth(before) + displayWidth(printable(line.slice(start, Math.max(start, from))));
+  const underlined = displayWidth(printable(line.slice(Math.max(start, from), Math.min(end, to))));
   return [
     `${pad} ${dim('|')}`,
-    `${dim(String(l.line))} ${dim('|')} ${text}`,
-    `${pad} ${dim('|')} ${' '.repeat(l.column - 1)}${mark('^'.repeat(width))}`,
+    `${dim(String(l.line))} ${dim('|')} ${before}${shown}${after}`,
+    `${pad} ${dim('|')} ${' '.repeat(caretAt)}${mark('^'.repeat(Math.max(1, underlined)))}`,
   ];
+}
+
+/** An offset moved back off the low half of a surrogate pair, so a cut never splits a character. */
+function onCodePoint(text: string, at: number): number {
+  const c = text.charCodeAt(at);
+  return at > 0 && c >= 0xdc00 && c <= 0xdfff ? at - 1 : at;
+}
+
+/**
+ * Source text as it is safe to print on a terminal, one character for one: a tab becomes a
+ * space, control characters their visible symbols (␛ for escape), and line separators and
+ * bidirectional overrides a replacement character, so a hostile file can neither move the
+ * cursor, recolour the terminal nor reorder what the reader sees.
+ */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    if (code === 9) return ' ';
+    if (code < 0x20) return String.fromCharCode(0x2400 + code);
+    if (code === 0x7f) return '\u2421';
+    return '\ufffd';
+  });
+}
+
+/**
+ * Columns a text takes on a terminal: combining marks and zero-width characters take none,
+ * East Asian wide characters and emoji two, so the caret stays under the span.
+ */
+function displayWidth(text: string): number {
+  let width = 0;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    if (/[\p{Mn}\p{Me}\u200b-\u200f\ufe00-\ufe0f]/u.test(ch)) continue;
+    if (
+      (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) ||
+      (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+      (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) || (cp >= 0x20000 && cp <= 0x3fffd) ||
+      /\p{Emoji_Presentation}/u.test(ch)
+    ) width += 2;
+    else width += 1;
+  }
+  return width;
+}
+
+/** A message or help cut to maxMessageLength characters. */
+function capped(text: string): string {
+  if (text.length <= maxMessageLength) return text;
+  return `${text.slice(0, onCodePoint(text, maxMessageLength))}… (${text.length.toLocaleString('en-US')} characters)`;
 }

@@ -1,5 +1,10 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node as YamlNode, type Scalar } from 'yaml';
+import {
+  Composer, Lexer, Parser, YAMLParseError, isAlias, isCollection, isMap, isPair, isScalar, isSeq, visit,
+  type Document, type Node as YamlNode, type Scalar,
+} from 'yaml';
 import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
+import { quoteForMessage } from '../diagnostics/quote.js';
+import { inputLimits, megabytes, utf8Length } from './limits.js';
 
 /** A plan file parsed to YAML with its source ranges kept, and its plain JS value. */
 export interface LoadedFile {
@@ -13,20 +18,51 @@ export interface LoadedFile {
 export type Path = readonly (string | number)[];
 
 /** More aliases than this in one file is refused ("billion laughs" expansion). */
-export const maxAliasCount = 50;
+export const maxAliasCount = inputLimits.aliasCount;
+
+const yamlOptions = { prettyErrors: false, uniqueKeys: true, strict: true, keepSourceTokens: false } as const;
 
 export function loadYaml(file: string, text: string): { loaded: LoadedFile; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, strict: true, keepSourceTokens: false });
+  const bytes = utf8Length(text);
+  if (bytes > inputLimits.planBytes) {
+    diagnostics.push({
+      code: 'MG004', severity: 'error', file, span: { start: 0, end: 0 },
+      message: `the file is ${megabytes(bytes)}; a plan may be at most ${megabytes(inputLimits.planBytes)}`,
+      help: 'Split the migration into several plans, or move long SQL into a baseline or fixtures file beside the plan.',
+    });
+    return { loaded: { file, text, doc: emptyDocument(), value: undefined }, diagnostics };
+  }
+  const { doc, tooDeep } = parseLimited(text);
+  if (tooDeep !== undefined) {
+    diagnostics.push({
+      code: 'MG005', severity: 'error', file, span: { start: tooDeep, end: Math.min(text.length, tooDeep + 1) },
+      message: `YAML nested more than ${inputLimits.nestingDepth} levels deep`,
+      help: 'A plan nests about 6 levels (phases, steps, rollback, sql); check the indentation and closing brackets here.',
+    });
+    return { loaded: { file, text, doc, value: undefined }, diagnostics };
+  }
+  // yaml may place an error at end of input one past the last character: keep spans in the file.
+  const clamp = (pos: [number, number]): Span => {
+    const start = Math.min(pos[0], text.length);
+    return { start, end: Math.min(Math.max(pos[1], start), text.length) };
+  };
   for (const e of doc.errors) {
-    const span = { start: e.pos[0], end: Math.max(e.pos[1], e.pos[0]) };
+    const span = clamp(e.pos);
     if (e.code === 'DUPLICATE_KEY') {
       // yaml points at the key's first character; the key runs to the colon.
-      const key = /^[^:\n]*/.exec(text.slice(span.start))![0].trim();
+      const key = /^[^:\n]*/.exec(text.slice(span.start, span.start + 10_000))![0].trim();
       diagnostics.push({
         code: 'MG002', severity: 'error', file, span: { start: span.start, end: span.start + key.length },
-        message: `duplicate key ${JSON.stringify(key)}`,
+        message: `duplicate key ${quoteForMessage(key)}`,
         help: 'Each key may appear once in a mapping; merge the two entries or rename one.',
+      });
+    } else if (e.code === 'RESOURCE_EXHAUSTION') {
+      // The nesting limit above keeps yaml's composer from running out of stack; kept as a backstop.
+      diagnostics.push({
+        code: 'MG005', severity: 'error', file, span,
+        message: `YAML too deeply nested to read (${firstLine(e.message)})`,
+        help: 'Check the indentation and closing brackets here.',
       });
     } else {
       diagnostics.push({
@@ -37,24 +73,20 @@ export function loadYaml(file: string, text: string): { loaded: LoadedFile; diag
     }
   }
   for (const w of doc.warnings) {
-    diagnostics.push({ code: 'MG001', severity: 'warning', file, span: { start: w.pos[0], end: w.pos[1] }, message: `YAML: ${firstLine(w.message)}` });
+    diagnostics.push({ code: 'MG001', severity: 'warning', file, span: clamp(w.pos), message: `YAML: ${firstLine(w.message)}` });
   }
   let value: unknown;
   if (doc.errors.length === 0) {
-    const aliases = countAliases(doc);
-    if (aliases.count > maxAliasCount) {
-      diagnostics.push({
-        code: 'MG003', severity: 'error', file, span: aliases.first,
-        message: `${aliases.count} aliases in one file (at most ${maxAliasCount})`,
-        help: 'Write the repeated values out; deeply nested aliases can expand to gigabytes.',
-      });
-    } else {
+    const problem = aliasProblem(file, text, doc);
+    if (problem) diagnostics.push(problem);
+    else {
       try {
         value = doc.toJS({ maxAliasCount: 10 * maxAliasCount });
       } catch (e) {
+        // aliasProblem() has refused every alias toJS could trip on; kept as a backstop.
         diagnostics.push({
-          code: 'MG003', severity: 'error', file, span: aliases.first,
-          message: `aliases expand too far: ${(e as Error).message}`,
+          code: 'MG006', severity: 'error', file, span: firstAlias(doc) ?? { start: 0, end: 0 },
+          message: `aliases cannot be expanded: ${firstLine((e as Error).message)}`,
           help: 'Write the repeated values out instead of nesting aliases.',
         });
       }
@@ -63,8 +95,138 @@ export function loadYaml(file: string, text: string): { loaded: LoadedFile; diag
   return { loaded: { file, text, doc, value }, diagnostics };
 }
 
+/** The document of a file that was not read (too large, too deep): later stages find nothing in it. */
+function emptyDocument(): Document.Parsed {
+  return new Composer(yamlOptions).compose([], true, 0).next().value as Document.Parsed;
+}
+
+const collectionTokens = new Set(['block-map', 'block-seq', 'flow-collection']);
+
+/**
+ * parseDocument, with the nesting checked while the text is parsed: yaml's parser keeps its
+ * own stack, but its composer (and every walk after it) recurses once per level, so a few
+ * thousand levels exhaust the call stack. Stops at the first collection past the limit and
+ * returns its offset.
+ */
+function parseLimited(text: string): { doc: Document.Parsed; tooDeep?: number } {
+  const parser = new Parser();
+  const tokens = [];
+  let tooDeep: number | undefined;
+  for (const lexeme of new Lexer().lex(text)) {
+    for (const token of parser.next(lexeme)) tokens.push(token);
+    // The stack also holds the document and the scalar being read: count collections only,
+    // and only when the stack could be too deep, so the check costs nothing on real plans.
+    if (parser.stack.length > inputLimits.nestingDepth + 1 && parser.stack.filter((t) => collectionTokens.has(t.type)).length > inputLimits.nestingDepth) {
+      tooDeep = parser.stack.findLast((t) => collectionTokens.has(t.type))!.offset;
+      break;
+    }
+  }
+  if (tooDeep !== undefined) return { doc: emptyDocument(), tooDeep };
+  for (const token of parser.end()) tokens.push(token);
+  // As parseDocument does: the first document, and an error if there is a second.
+  let doc: Document.Parsed | undefined;
+  for (const next of new Composer(yamlOptions).compose(tokens, true, text.length)) {
+    if (!doc) doc = next;
+    else {
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'a second YAML document begins here; a plan file holds one'));
+      break;
+    }
+  }
+  return { doc: doc! };
+}
+
+function firstAlias(doc: Document.Parsed): Span | undefined {
+  let first: Span | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      if (node.range) first = { start: node.range[0], end: node.range[1] };
+      return visit.BREAK;
+    },
+  });
+  return first;
+}
+
+/**
+ * Aliases (*name) repeat the node their anchor (&name) marks. Refuses too many of them, an
+ * alias with no anchor before it, one inside the node it names (a cycle), and aliases that
+ * together would expand the plan past its limit: a few aliases of a large block, or aliases of
+ * aliases ("billion laughs"), can turn a small file into gigabytes of plan and of output.
+ * The expanded size is measured on the YAML nodes, without building the expansion.
+ */
+function aliasProblem(file: string, text: string, doc: Document.Parsed): Diagnostic | undefined {
+  const aliases: { node: YamlNode & { source: string }; span: Span }[] = [];
+  visit(doc, {
+    Alias(_, node) {
+      aliases.push({ node, span: node.range ? { start: node.range[0], end: node.range[1] } : { start: 0, end: 0 } });
+    },
+  });
+  if (aliases.length === 0) return undefined;
+  if (aliases.length > maxAliasCount) {
+    return {
+      code: 'MG003', severity: 'error', file, span: aliases[0]!.span,
+      message: `${aliases.length} aliases in one file (at most ${maxAliasCount})`,
+      help: 'Write the repeated values out; deeply nested aliases can expand to gigabytes.',
+    };
+  }
+  const limit = Math.max(inputLimits.expansionFactor * text.length, inputLimits.expansionFloor);
+  const sizes = new Map<unknown, number>();
+  const inProgress = new Set<unknown>();
+  // Characters of scalars plus one per entry; depth is bounded by the nesting limit, and each
+  // alias is followed once (its size is remembered), so this is linear in the file.
+  const sizeOf = (node: unknown): number => {
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    if (inProgress.has(node)) return Infinity;
+    inProgress.add(node);
+    let size = 1;
+    if (isAlias(node)) {
+      const target = node.resolve(doc);
+      size = target === undefined ? 0 : sizeOf(target);
+    } else if (isScalar(node)) {
+      size = node.range ? Math.max(1, node.range[1] - node.range[0]) : String(node.value).length;
+    } else if (isCollection(node)) {
+      for (const item of node.items) {
+        size += isPair(item) ? 1 + sizeOf(item.key) + sizeOf(item.value) : sizeOf(item);
+        if (size > limit) break;
+      }
+    }
+    inProgress.delete(node);
+    sizes.set(node, size);
+    return size;
+  };
+  for (const { node, span } of aliases) {
+    const target = (node as unknown as { resolve(d: Document.Parsed): unknown }).resolve(doc);
+    if (target === undefined) {
+      return {
+        code: 'MG001', severity: 'error', file, span,
+        message: `alias ${quoteForMessage(`*${node.source}`)} has no anchor before it`,
+        help: `An alias repeats a value marked earlier in the file with &${node.source}; define the anchor first, or write the value out.`,
+      };
+    }
+  }
+  const total = sizeOf(doc.contents);
+  if (total <= limit) return undefined;
+  // Point at the alias that expands the most (the first one that names a cycle, if any).
+  let worst = aliases[0]!;
+  let worstSize = -1;
+  for (const a of aliases) {
+    const s = sizeOf(a.node);
+    if (s > worstSize) {
+      worst = a;
+      worstSize = s;
+    }
+  }
+  return {
+    code: 'MG006', severity: 'error', file, span: worst.span,
+    message: worstSize === Infinity
+      ? `alias ${quoteForMessage(`*${worst.node.source}`)} is inside the node it names, so it never ends`
+      : `aliases would expand the plan past ${limit.toLocaleString('en-US')} characters (the limit: ${inputLimits.expansionFactor} times the file's size, or ${megabytes(inputLimits.expansionFloor)})`,
+    help: 'Write the repeated values out, or repeat only short values; an alias of a large block, or aliases of aliases, multiply the plan and every output.',
+  };
+}
+
 function firstLine(message: string): string {
-  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  return quoteForMessage(message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), { quotes: false });
 }
 
 function yamlHelp(code: string): string {
@@ -79,18 +241,6 @@ function yamlHelp(code: string): string {
     default:
       return 'Fix the YAML syntax here; a multi-line SQL value is easiest as a block scalar (sql: |).';
   }
-}
-
-function countAliases(doc: Document.Parsed): { count: number; first?: Span } {
-  let count = 0;
-  let first: Span | undefined;
-  visit(doc, {
-    Alias(_, node) {
-      count++;
-      if (!first && node.range) first = { start: node.range[0], end: node.range[1] };
-    },
-  });
-  return { count, first };
 }
 
 /** The YAML node at a path, or undefined where the path does not exist (or runs through an alias). */

@@ -1,4 +1,5 @@
 import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
+import { sqlFileTooLarge } from '../load/limits.js';
 import { keySpan, scalarOffsetMapper, spanAt, type LoadedFile, type Path } from '../load/yaml.js';
 import { batchProblem } from '../sql/batch.js';
 import { statementFacts } from '../sql/facts.js';
@@ -32,7 +33,7 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
     const parsed = parseSql(sql);
     if (!parsed.ok) {
       const at = toFile(parsed.offset);
-      error('MG020', { start: at, end: at + 1 }, `SQL syntax error: ${parsed.message}`, 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.');
+      error('MG020', { start: at, end: Math.min(at + 1, loaded.text.length) }, `SQL syntax error: ${parsed.message}`, 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.');
       return undefined;
     }
     const statements = parsed.statements.map((s) => ({
@@ -181,6 +182,11 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
       return undefined;
     }
     const text = named.text;
+    const tooLarge = sqlFileTooLarge(file, text, span([key, 'file']), value.file);
+    if (tooLarge) {
+      diagnostics.push(tooLarge);
+      return undefined;
+    }
     const parsed = parseSql(text);
     if (!parsed.ok) {
       error('MG020', span([key, 'file']), `SQL syntax error in ${value.file}: ${parsed.message}`, `Fix ${value.file}; it must run on PostgreSQL as it is.`);

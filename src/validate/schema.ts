@@ -2,6 +2,7 @@ import type { Document } from 'yaml';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { keySpan, spanAt, type LoadedFile, type Path } from '../load/yaml.js';
 import planSchema from '../../schema/plan.schema.json' with { type: 'json' };
+import { quoteForMessage } from '../diagnostics/quote.js';
 import { didYouMean } from '../util/suggest.js';
 import { validate, type AjvError } from './generated/plan-validator.js';
 
@@ -91,7 +92,7 @@ function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  return `${typeof v} ${JSON.stringify(v)}`;
+  return `${typeof v} ${typeof v === 'string' ? quoteForMessage(v) : JSON.stringify(v)}`;
 }
 
 function toDiagnostic(e: AjvError, file: string, doc: Document.Parsed, root: unknown): Diagnostic {
@@ -108,7 +109,7 @@ function toDiagnostic(e: AjvError, file: string, doc: Document.Parsed, root: unk
       return {
         ...base, code: 'MG011',
         span: keySpan(doc, [...path, name]) ?? spanAt(doc, path),
-        message: `unknown property "${name}" in ${where}`,
+        message: `unknown property ${quoteForMessage(name)} in ${where}`,
         help: guess ? `Did you mean "${guess}"?` : `Allowed here: ${allowed.join(', ')}.`,
       };
     }
