@@ -105,7 +105,8 @@ async function writeReports(compiled: CompileResult, rehearsals: readonly Rehear
     const p = compiled.plans.find((x) => x.file === r.file)!;
     const src = compiled.sources.get(p.file)!;
     const findings = p.diagnostics.map((d) => ({ code: d.code, severity: d.severity, message: d.message, ...src.position(d.span?.start ?? 0) }));
-    const outputs = emitPlan(p.plan!, compiledTemplates, findings, rehearsalView(r));
+    const { outputs, diagnostics } = emitPlan(p.plan!, compiledTemplates, findings, rehearsalView(r));
+    if (diagnostics.length) continue; // the build reports them; a partial set is never written
     await writePlanOutputs(resolve(io.cwd, options.out), p.plan!.id, outputs);
   }
 }

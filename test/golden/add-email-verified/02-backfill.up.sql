@@ -25,7 +25,8 @@ $migc$;
 
 -- Step backfill-email-verified: Set email_verified from verification_date, 10,000 rows at a time.
 -- Batched: 10000 rows per batch by id, each batch committed; safe to re-run after an interruption.
-SET statement_timeout = 0; -- the loop is one statement; each batch inside it is short
+-- statement_timeout is lifted for the loop only: it is one statement, and each batch inside it is short.
+SET statement_timeout = 0;
 DO $migc$
 DECLARE
   batch_from users.id%TYPE;

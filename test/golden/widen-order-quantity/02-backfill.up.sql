@@ -24,7 +24,8 @@ $migc$;
 
 -- Step copy-quantity
 -- Batched: 20000 rows per batch by id, each batch committed; safe to re-run after an interruption.
-SET statement_timeout = 0; -- the loop is one statement; each batch inside it is short
+-- statement_timeout is lifted for the loop only: it is one statement, and each batch inside it is short.
+SET statement_timeout = 0;
 DO $migc$
 DECLARE
   batch_from orders.id%TYPE;
