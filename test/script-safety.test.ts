@@ -112,7 +112,7 @@ describe('each rendered script is checked against the statements migc meant (MG0
     expect(r.plans[0]!.outputs.find((o) => o.path.endsWith('up.sql'))!.contents).toContain('-- Minimal plan\n-- CREATE TABLE pwned ();\n');
   });
 
-  it.each([
+  it.each<[string, string, RegExp, string?]>([
     ['plan text outside a comment', `-- {{plan.title}}\n{{settings}}\n{{#each blocks}}{{sql}}\n{{/each}}`, /statement 1 \(line 2\), "CREATE TABLE pwned \(\)" is not the one migc meant, "SET lock_timeout = '5s'"/],
     ['a psql backslash command', `{{header}}\n\\! touch /tmp/x\n{{settings}}\n{{#each blocks}}{{sql}}\n{{/each}}`, /it is not plain SQL at line 6: syntax error at or near "\\" \(a psql backslash command/],
     ['a statement of its own', `{{settings}}\nSET search_path = app;\n{{#each blocks}}{{sql}}\n{{/each}}`, /statement 3 \(line 3\), "SET search_path = app" is not the one migc meant/],
@@ -120,15 +120,32 @@ describe('each rendered script is checked against the statements migc meant (MG0
     ['a statement at the end', `{{settings}}\n{{#each blocks}}{{sql}}\n{{/each}}\nSELECT 1;`, /"SELECT 1" is one migc did not mean/],
     ['plan text holding NUL', `{{settings}}\n-- {{plan.title}}\n{{#each blocks}}{{sql}}\n{{/each}}`, /holds a NUL character at line 3/, minimalPlan.replace('title: Minimal plan', 'title: "Minimal\\0plan"')],
   ])('refuses a template with %s, on the template, and writes nothing of the plan', async (_, text, message, plan) => {
-    const r = await build(text as string, (plan as string | undefined) ?? twoLineTitle);
+    const r = await build(text, plan ?? twoLineTitle);
     expect(brief(r).filter((l) => !l.includes('MG051'))).toEqual([]);
     expect(r.plans[0]!.ok).toBe(false);
     expect(r.plans[0]!.outputs).toEqual([]);
     const d = r.diagnostics.find((x) => x.code === 'MG051');
     expect(d?.file).toBe('tpl/phase.up.sql.hbs');
     expect(d?.message).toMatch(/^01-expand\.up\.sql of plan "minimal" would run SQL that is not the plan's: /);
-    expect(d?.message).toMatch(message as RegExp);
+    expect(d?.message).toMatch(message);
     expect(d?.related?.[0]?.file).toBe('plans/a.yaml');
+  });
+});
+
+describe('the built-in SQL templates', () => {
+  it.each(['phase.up.sql.hbs', 'phase.down.sql.hbs'])('%s writes only values that are safe as they are', async (name) => {
+    // Every {{...}} in the template: a ready-to-write value of the view, or the comment and literal helpers.
+    const Handlebars = (await import('handlebars')).default;
+    const written: string[] = [];
+    const walk = (node: unknown): void => {
+      if (!node || typeof node !== 'object') return;
+      const n = node as { type?: string; path?: { original: string }; params?: { original?: string }[] };
+      if (n.type === 'MustacheStatement') written.push([n.path!.original, ...(n.params ?? []).map((p) => p.original)].join(' '));
+      for (const value of Object.values(node)) (Array.isArray(value) ? value : [value]).forEach(walk);
+    };
+    walk(Handlebars.parse(readFileSync(`${root}templates/${name}`, 'utf8')));
+    expect(written.length).toBeGreaterThan(0);
+    expect(written.filter((w) => !['header', 'settings', 'heading', 'sql'].includes(w) && !/^(comment|literal) /.test(w))).toEqual([]);
   });
 });
 
@@ -168,7 +185,7 @@ type HostileClass = keyof typeof classes;
 
 /** SQL and psql commands that must never run, tagged with where they came from. */
 function payload(cls: HostileClass, field: string, dir: string): string {
-  const sep = classes[cls];
+  const sep: string = classes[cls];
   const tag = `${cls}_${field.replace(/[^a-z]+/g, '_')}`.slice(0, 55);
   return `${field} ${sep}CREATE TABLE pwned_${tag} ();${sep}\\! touch ${dir}/shell_${tag}${sep}\\o ${dir}/out_${tag}${sep}SELECT 'pwned';${sep}`
     + `END $migc$; CREATE TABLE pwned_${tag}_dq (); DO $migc$ BEGIN${sep}'); CREATE TABLE pwned_${tag}_lit (); --${sep}`;
@@ -265,7 +282,8 @@ describe.skipIf(!serverUrl)('hostile plan text never runs under psql (skipped wh
     const files: Record<string, string> = {};
     for (const cls of names) {
       // The plan's file name is plan text too: it goes into each script's header.
-      files[`plans/${cls}${classes[cls]}CREATE TABLE pwned_${cls}_file ();${classes[cls]}\\! touch ${dir}/shell_${cls}_file${classes[cls]}.yaml`] = hostilePlan(cls, dir).yaml;
+      const sep: string = classes[cls];
+      files[`plans/${cls}${sep}CREATE TABLE pwned_${cls}_file ();${sep}\\! touch ${dir}/shell_${cls}_file${sep}.yaml`] = hostilePlan(cls, dir).yaml;
     }
     compiled = await compile({ files: Object.keys(files).sort(), templates: builtinTemplates() }, memoryHost(files));
     mkdirSync(join(dir, 'scripts'));
