@@ -114,7 +114,7 @@ describe('each rendered script is checked against the statements migc meant (MG0
 
   it.each<[string, string, RegExp, string?]>([
     ['plan text outside a comment', `-- {{plan.title}}\n{{settings}}\n{{#each blocks}}{{sql}}\n{{/each}}`, /statement 1 \(line 2\), "CREATE TABLE pwned \(\)" is not the one migc meant, "SET lock_timeout = '5s'"/],
-    ['a psql backslash command', `{{header}}\n\\! touch /tmp/x\n{{settings}}\n{{#each blocks}}{{sql}}\n{{/each}}`, /it is not plain SQL at line 6: syntax error at or near "\\" \(a psql backslash command/],
+    ['a psql backslash command', `{{header}}\n\\! touch /tmp/x\n{{settings}}\n{{#each blocks}}{{sql}}\n{{/each}}`, /it does not parse at line 6: syntax error at or near "\\"$/],
     ['a statement of its own', `{{settings}}\nSET search_path = app;\n{{#each blocks}}{{sql}}\n{{/each}}`, /statement 3 \(line 3\), "SET search_path = app" is not the one migc meant/],
     ['a statement left out', `{{#each blocks}}{{sql}}\n{{/each}}`, /is not the one migc meant, "SET lock_timeout = '5s'"/],
     ['a statement at the end', `{{settings}}\n{{#each blocks}}{{sql}}\n{{/each}}\nSELECT 1;`, /"SELECT 1" is one migc did not mean/],
@@ -129,6 +129,33 @@ describe('each rendered script is checked against the statements migc meant (MG0
     expect(d?.message).toMatch(/^01-expand\.up\.sql of plan "minimal" would run SQL that is not the plan's: /);
     expect(d?.message).toMatch(message);
     expect(d?.related?.[0]?.file).toBe('plans/a.yaml');
+  });
+});
+
+describe('a script never holds a plan statement other than the plan wrote it', () => {
+  it('compares the plan\'s statements with their parse trees from the plan, not with their text', async () => {
+    const { checkScript } = await import('../src/emit/sql/check.js');
+    const plan = parseSql("COMMENT ON TABLE users IS 'a -- x'");
+    expect(plan.ok).toBe(true);
+    const ast = plan.ok ? plan.statements[0]!.ast : undefined;
+    // Text cut short (as byte offsets applied to characters would): the script would run something else.
+    expect(checkScript("COMMENT ON TABLE users IS 'a';\n", [{ text: "COMMENT ON TABLE users IS 'a'", ...(ast ? { ast } : {}) }])).toMatchObject({ ok: false, problem: expect.stringMatching(/^statement 1 \(line 1\), .* is not the one migc meant/) });
+    expect(checkScript("-- c\nCOMMENT ON TABLE users IS 'a -- x';\n", [{ text: 'ignored', ...(ast ? { ast } : {}) }])).toEqual({ ok: true });
+  });
+
+  it('with multi-byte text before a statement: the build writes the statements as written, or fails (issue 14)', async () => {
+    const sql = "        sql: |\n          COMMENT ON TABLE t IS '日本語…🎉 é';\n          ALTER TABLE t ADD COLUMN flag boolean;\n";
+    const r = await compileFiles({ 'plans/a.yaml': minimalPlan.replace('        sql: ALTER TABLE t ADD COLUMN c integer;\n', sql) }, { emit: true });
+    const up = r.plans[0]!.outputs.find((o) => o.path.endsWith('up.sql'));
+    if (!up) {
+      expect(r.diagnostics.some((d) => d.code === 'MG051')).toBe(true);
+      return;
+    }
+    const parsed = parseSql(up.contents);
+    expect(parsed.ok && parsed.statements.map((s) => stripLocations(s.ast))).toEqual(
+      ["SET lock_timeout = '5s'", "SET statement_timeout = '15min'", 'BEGIN', "COMMENT ON TABLE t IS '日本語…🎉 é'", 'ALTER TABLE t ADD COLUMN flag boolean', 'COMMIT']
+        .map((t) => { const p = parseSql(t); return p.ok ? stripLocations(p.statements[0]!.ast) : t; }),
+    );
   });
 });
 
@@ -322,7 +349,7 @@ describe.skipIf(!serverUrl)('hostile plan text never runs under psql (skipped wh
   async function meant(plan: Plan, phase: number, direction: 'up' | 'down'): Promise<PgNode[]> {
     const { upScript, downScript } = await import('../src/emit/sql/blocks.js');
     const view = (direction === 'up' ? upScript : downScript)(plan, plan.phases[phase]!);
-    const parsed = parseSql(view.statements.map(terminated).join('\n'));
+    const parsed = parseSql(view.statements.map((s) => terminated(s.text)).join('\n'));
     if (!parsed.ok) throw new Error(parsed.message);
     const own = new Set(plan.phases.flatMap((p) => p.steps.flatMap((s) => [
       ...(s.action?.kind === 'sql' ? s.action.statements : []), ...(s.rollback?.kind === 'sql' ? s.rollback.statements : []),

@@ -49,7 +49,7 @@ export function emitPlan(plan: Plan, templates: Templates, findings: readonly Re
         diagnostics.push({
           code: 'MG051', severity: 'error', file: template.file,
           message: `${view.fileName} of plan "${plan.id}" would run SQL that is not the plan's: ${check.problem}`,
-          help: 'Put plan text into a SQL script only as {{comment ...}} lines or a {{literal ...}}; the view\'s header, heading, settings and sql are ready to write as they are. Start from the built-in template.',
+          help: 'Put plan text into a SQL script only as {{comment ...}} lines or a {{literal ...}}, and no psql backslash command or SQL of your own; the view\'s header, heading, settings and sql are ready to write as they are. Start from the built-in template.',
           related: [{ file: plan.file, ...(phase.span ? { span: phase.span } : {}), message: `phase "${phase.name}"` }],
         });
       }

@@ -1,4 +1,5 @@
 import type { Batch, Phase, Plan, Statement, Step } from '../../normalize/model.js';
+import type { PgNode } from '../../sql/parser.js';
 import { compileBatch } from '../../sql/batch.js';
 import { dollarQuote, sqlComment, sqlLiteral, terminated, visibleLines } from '../../sql/quote.js';
 import { compileAssertion } from './assertion.js';
@@ -9,12 +10,21 @@ import { compileAssertion } from './assertion.js';
  * plan's parsed statements. Plan text reaches a script in no other way.
  */
 
+/**
+ * A statement a script runs: one of migc's own (text only), or one of the plan's, with the parse
+ * tree read from the plan itself, which the rendered script is checked against.
+ */
+export interface ScriptStatement {
+  readonly text: string;
+  readonly ast?: PgNode;
+}
+
 /** A commented piece of a script: a step's transaction, a lone statement, a gate check. */
 export interface ScriptBlock {
   /** The comment above the block: `-- ` lines, ready to write. */
   readonly heading: string;
   /** The statements the block runs, in order, without their semicolons. */
-  readonly statements: readonly string[];
+  readonly statements: readonly ScriptStatement[];
   /** The statements as the script holds them, each ending in a semicolon; empty when none. */
   readonly sql: string;
   /** The step the block runs (or undoes), or the phase's gate check. */
@@ -32,7 +42,7 @@ export interface ScriptView {
   readonly settings: string;
   readonly blocks: readonly ScriptBlock[];
   /** Every statement the script runs, in order: what the rendered script is checked against. */
-  readonly statements: readonly string[];
+  readonly statements: readonly ScriptStatement[];
 }
 
 export function scriptFileName(phase: Phase, direction: 'up' | 'down'): string {
@@ -53,8 +63,11 @@ function labelled(lead: string, text: string): string[] {
   return lines.length === 1 ? [`${lead} ${lines[0]}`] : [lead, ...lines.map((l) => `  ${l}`)];
 }
 
-function block(comments: readonly string[], statements: readonly string[], source: ScriptBlock['source']): ScriptBlock {
-  return { heading: sqlComment(comments), statements, sql: statements.map(terminated).join('\n'), source };
+const own = (text: string): ScriptStatement => ({ text });
+const planStatement = (s: Statement): ScriptStatement => ({ text: s.text, ast: s.ast });
+
+function block(comments: readonly string[], statements: readonly ScriptStatement[], source: ScriptBlock['source']): ScriptBlock {
+  return { heading: sqlComment(comments), statements, sql: statements.map((s) => terminated(s.text)).join('\n'), source };
 }
 
 /**
@@ -62,17 +75,17 @@ function block(comments: readonly string[], statements: readonly string[], sourc
  * BEGIN ... COMMIT; a statement that cannot run in a transaction (CONCURRENTLY, VACUUM)
  * stands alone, and so do its neighbours' transactions around it.
  */
-function transactionGroups(statements: readonly Statement[], extraInLast: readonly string[]): string[] {
-  const groups: { transactional: boolean; sql: string[] }[] = [];
+function transactionGroups(statements: readonly Statement[], extraInLast: readonly ScriptStatement[]): ScriptStatement[] {
+  const groups: { transactional: boolean; sql: ScriptStatement[] }[] = [];
   for (const s of statements) {
     const last = groups[groups.length - 1];
-    if (s.facts.transactional && last?.transactional) last.sql.push(s.text);
-    else groups.push({ transactional: s.facts.transactional, sql: [s.text] });
+    if (s.facts.transactional && last?.transactional) last.sql.push(planStatement(s));
+    else groups.push({ transactional: s.facts.transactional, sql: [planStatement(s)] });
   }
   // Verifications ride in the last transaction, so a failed check undoes the step it checks.
   const last = groups[groups.length - 1];
   if (last?.transactional) last.sql.push(...extraInLast);
-  const out = groups.flatMap((g) => (g.transactional ? ['BEGIN', ...g.sql, 'COMMIT'] : g.sql));
+  const out = groups.flatMap((g) => (g.transactional ? [own('BEGIN'), ...g.sql, own('COMMIT')] : g.sql));
   if (last && !last.transactional && extraInLast.length) out.push(...extraInLast);
   return out;
 }
@@ -80,13 +93,13 @@ function transactionGroups(statements: readonly Statement[], extraInLast: readon
 const liftedTimeout = 'statement_timeout is lifted for the loop only: it is one statement, and each batch inside it is short.';
 
 /** A batched UPDATE or DELETE: the loop, with statement_timeout lifted around it only. */
-function batchedSql(plan: Plan, statement: Statement, batch: Batch, label: string): string[] {
+function batchedSql(plan: Plan, statement: Statement, batch: Batch, label: string): ScriptStatement[] {
   const loop = compileBatch({ ...statement, start: 0, end: 0 }, { size: batch.size, key: batch.key, label, ...(batch.pause ? { pause: batch.pause } : {}) });
-  return ['SET statement_timeout = 0', loop, `SET statement_timeout = ${sqlLiteral(plan.settings.statementTimeout)}`];
+  return [own('SET statement_timeout = 0'), own(loop), own(`SET statement_timeout = ${sqlLiteral(plan.settings.statementTimeout)}`)];
 }
 
-function verifications(step: Step): string[] {
-  return step.verify.map((v, i) => compileAssertion(v, `verification ${i + 1} of step "${step.id}"`));
+function verifications(step: Step): ScriptStatement[] {
+  return step.verify.map((v, i) => own(compileAssertion(v, `verification ${i + 1} of step "${step.id}"`)));
 }
 
 function upBlocks(plan: Plan, step: Step): ScriptBlock[] {
@@ -133,7 +146,7 @@ function downBlocks(plan: Plan, step: Step): ScriptBlock[] {
       const message = `migc: step "${step.id}" is irreversible${restore}`;
       return [block(
         [title, 'Irreversible: this script stops here; the steps before it in this phase are not undone.', ...loss],
-        [`DO ${dollarQuote(` BEGIN RAISE EXCEPTION ${sqlLiteral(message.replace(/%/g, '%%'))}; END `)}`],
+        [own(`DO ${dollarQuote(` BEGIN RAISE EXCEPTION ${sqlLiteral(message.replace(/%/g, '%%'))}; END `)}`)],
         source,
       )];
     }
@@ -147,7 +160,7 @@ function gateBlocks(plan: Plan, phase: Phase): ScriptBlock[] {
     if (!step || step.verify.length === 0) return [];
     return [block(
       [`Gate: step ${step.id} must still verify before phase ${phase.name} starts.`],
-      step.verify.map((v, i) => compileAssertion(v, `gate check ${i + 1} of step "${step.id}" (before phase "${phase.name}")`)),
+      step.verify.map((v, i) => own(compileAssertion(v, `gate check ${i + 1} of step "${step.id}" (before phase "${phase.name}")`))),
       { kind: 'gate', stepId: step.id },
     )];
   });
@@ -165,7 +178,7 @@ function gateNotes(phase: Phase): string[] {
 
 function scriptView(plan: Plan, phase: Phase, direction: 'up' | 'down', notes: readonly string[], blocks: readonly ScriptBlock[]): ScriptView {
   const fileName = scriptFileName(phase, direction);
-  const settings = [`SET lock_timeout = ${sqlLiteral(plan.settings.lockTimeout)}`, `SET statement_timeout = ${sqlLiteral(plan.settings.statementTimeout)}`];
+  const settings = [own(`SET lock_timeout = ${sqlLiteral(plan.settings.lockTimeout)}`), own(`SET statement_timeout = ${sqlLiteral(plan.settings.statementTimeout)}`)];
   const header = sqlComment([
     `${fileName}: phase ${phase.number} of ${plan.phases.length} (${phase.kind}) of plan ${plan.id}, ${direction === 'up' ? 'up' : 'rollback'}`,
     plan.title,
@@ -175,7 +188,7 @@ function scriptView(plan: Plan, phase: Phase, direction: 'up' | 'down', notes: r
   ]);
   return {
     fileName, direction, phase, phaseCount: plan.phases.length, header,
-    settings: settings.map(terminated).join('\n'), blocks,
+    settings: settings.map((s) => terminated(s.text)).join('\n'), blocks,
     statements: [...settings, ...blocks.flatMap((b) => b.statements)],
   };
 }

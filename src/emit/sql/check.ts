@@ -1,5 +1,6 @@
 import { parseSql, type PgNode } from '../../sql/parser.js';
 import { oneLine, terminated } from '../../sql/quote.js';
+import type { ScriptStatement } from './blocks.js';
 
 export type ScriptCheck = { readonly ok: true } | { readonly ok: false; readonly problem: string };
 
@@ -10,21 +11,26 @@ export type ScriptCheck = { readonly ok: true } | { readonly ok: false; readonly
  * comments and layout may differ but nothing else: a template that lets plan text out of a
  * comment, or adds a statement or a psql backslash command (which the parser rejects), fails.
  */
-export function checkScript(script: string, expected: readonly string[]): ScriptCheck {
+export function checkScript(script: string, expected: readonly ScriptStatement[]): ScriptCheck {
   // psql and the parser both stop reading a line at NUL: what follows would go unchecked.
   const nul = script.indexOf('\u0000');
   if (nul >= 0) return { ok: false, problem: `it holds a NUL character at line ${lineOf(script, nul)}` };
   const got = parseSql(script);
-  if (!got.ok) return { ok: false, problem: `it is not plain SQL at line ${lineOf(script, got.offset)}: ${got.message} (a psql backslash command, or text outside a comment)` };
-  const meant = parseSql(expected.map(terminated).join('\n'));
-  if (!meant.ok || meant.statements.length !== expected.length) return { ok: false, problem: 'migc could not read back the statements it meant to write' };
+  if (!got.ok) return { ok: false, problem: `it does not parse at line ${lineOf(script, got.offset)}: ${got.message}` };
+  // The plan's statements are compared with their parse trees from the plan itself, so a script
+  // that holds a plan statement's text wrongly cut fails too; migc's own are parsed, all at once.
+  const wrappers = expected.filter((e) => !e.ast);
+  const parsedWrappers = wrappers.length ? parseSql(wrappers.map((e) => terminated(e.text)).join('\n')) : { ok: true as const, statements: [] };
+  if (!parsedWrappers.ok || parsedWrappers.statements.length !== wrappers.length) return { ok: false, problem: 'migc could not read back the statements it meant to write' };
+  let next = 0;
+  const meant = expected.map((e) => e.ast ?? parsedWrappers.statements[next++]!.ast);
   for (let i = 0; i < Math.max(got.statements.length, expected.length); i++) {
     const g = got.statements[i];
-    const m = meant.statements[i];
-    if (g && m && sameTree(g.ast, m.ast)) continue;
-    if (!g) return { ok: false, problem: `it ends before statement ${i + 1}, ${quoteStatement(expected[i]!)}` };
+    const m = meant[i];
+    if (g && m && sameTree(g.ast, m)) continue;
+    if (!g) return { ok: false, problem: `it ends before statement ${i + 1}, ${quoteStatement(expected[i]!.text)}` };
     const where = `statement ${i + 1} (line ${lineOf(script, g.start)}), ${quoteStatement(g.text)}`;
-    return { ok: false, problem: m ? `${where} is not the one migc meant, ${quoteStatement(expected[i]!)}` : `${where} is one migc did not mean` };
+    return { ok: false, problem: m ? `${where} is not the one migc meant, ${quoteStatement(expected[i]!.text)}` : `${where} is one migc did not mean` };
   }
   return { ok: true };
 }
