@@ -103,7 +103,7 @@ describe('each rendered script is checked against the statements migc meant (MG0
   };
   const twoLineTitle = minimalPlan.replace('title: Minimal plan', 'title: "Minimal plan\\nCREATE TABLE pwned ();"');
   const build = (text: string, plan = twoLineTitle) => compile({ files: ['plans/a.yaml'], templates: phaseTemplate(text) }, memoryHost({ 'plans/a.yaml': plan }));
-  const oldStyle = readFileSync(`${root}templates/phase.up.sql.hbs`, 'utf8').replace('{{settings}}', "SET lock_timeout = {{literal plan.settings.lockTimeout}};\nSET statement_timeout = {{literal plan.settings.statementTimeout}};");
+  const oldStyle = readFileSync(`${root}templates/phase.up.sql.hbs`, 'utf8').replace('{{settings}}', "SET standard_conforming_strings = on;\nSET lock_timeout = {{literal plan.settings.lockTimeout}};\nSET statement_timeout = {{literal plan.settings.statementTimeout}};");
 
   it('accepts the built-in templates, and a template that writes the same statements its own way', async () => {
     expect((await build(oldStyle.replace('{{header}}', '{{comment plan.title}}'))).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
@@ -113,12 +113,12 @@ describe('each rendered script is checked against the statements migc meant (MG0
   });
 
   it.each<[string, string, RegExp, string?]>([
-    ['plan text outside a comment', `-- {{plan.title}}\n{{settings}}\n{{#each blocks}}{{sql}}\n{{/each}}`, /statement 1 \(line 2\), "CREATE TABLE pwned \(\)" is not the one migc meant, "SET lock_timeout = '5s'"/],
+    ['plan text outside a comment', `-- {{plan.title}}\n{{settings}}\n{{#each blocks}}{{sql}}\n{{/each}}`, /statement 1 \(line 2\), "CREATE TABLE pwned \(\)" is not the one migc meant, "SET standard_conforming_strings = on"/],
     ['a psql backslash command', `{{header}}\n\\! touch /tmp/x\n{{settings}}\n{{#each blocks}}{{sql}}\n{{/each}}`, /it does not parse at line 6: syntax error at or near "\\"$/],
-    ['a statement of its own', `{{settings}}\nSET search_path = app;\n{{#each blocks}}{{sql}}\n{{/each}}`, /statement 3 \(line 3\), "SET search_path = app" is not the one migc meant/],
-    ['a statement left out', `{{#each blocks}}{{sql}}\n{{/each}}`, /is not the one migc meant, "SET lock_timeout = '5s'"/],
+    ['a statement of its own', `{{settings}}\nSET search_path = app;\n{{#each blocks}}{{sql}}\n{{/each}}`, /statement 4 \(line 4\), "SET search_path = app" is not the one migc meant/],
+    ['a statement left out', `{{#each blocks}}{{sql}}\n{{/each}}`, /is not the one migc meant, "SET standard_conforming_strings = on"/],
     ['a statement at the end', `{{settings}}\n{{#each blocks}}{{sql}}\n{{/each}}\nSELECT 1;`, /"SELECT 1" is one migc did not mean/],
-    ['plan text holding NUL', `{{settings}}\n-- {{plan.title}}\n{{#each blocks}}{{sql}}\n{{/each}}`, /holds a NUL character at line 3/, minimalPlan.replace('title: Minimal plan', 'title: "Minimal\\0plan"')],
+    ['plan text holding NUL', `{{settings}}\n-- {{plan.title}}\n{{#each blocks}}{{sql}}\n{{/each}}`, /holds a NUL character at line 4/, minimalPlan.replace('title: Minimal plan', 'title: "Minimal\\0plan"')],
   ])('refuses a template with %s, on the template, and writes nothing of the plan', async (_, text, message, plan) => {
     const r = await build(text, plan ?? twoLineTitle);
     expect(brief(r).filter((l) => !l.includes('MG051'))).toEqual([]);
@@ -153,7 +153,7 @@ describe('a script never holds a plan statement other than the plan wrote it', (
     }
     const parsed = parseSql(up.contents);
     expect(parsed.ok && parsed.statements.map((s) => stripLocations(s.ast))).toEqual(
-      ["SET lock_timeout = '5s'", "SET statement_timeout = '15min'", 'BEGIN', "COMMENT ON TABLE t IS '日本語…🎉 é'", 'ALTER TABLE t ADD COLUMN flag boolean', 'COMMIT']
+      ['SET standard_conforming_strings = on', "SET lock_timeout = '5s'", "SET statement_timeout = '15min'", 'BEGIN', "COMMENT ON TABLE t IS '日本語…🎉 é'", 'ALTER TABLE t ADD COLUMN flag boolean', 'COMMIT']
         .map((t) => { const p = parseSql(t); return p.ok ? stripLocations(p.statements[0]!.ast) : t; }),
     );
   });
@@ -245,7 +245,8 @@ function hostilePlan(cls: HostileClass, dir: string): { yaml: string; used: Set<
         name: 'expand', kind: 'expand', description: P('phases[].description'),
         steps: [{
           id: 'create', description: P('phases[].steps[].description'),
-          sql: `CREATE TABLE ${t} (id bigint PRIMARY KEY, flag boolean); -- the table\nINSERT INTO ${t} SELECT g, NULL FROM generate_series(1, 25) g -- its rows`,
+          // With standard_conforming_strings off, the server would read the second literal as SQL.
+          sql: `CREATE TABLE ${t} (id bigint PRIMARY KEY, flag boolean); -- the table\nINSERT INTO ${t} SELECT g, NULL FROM generate_series(1, 25) g -- its rows\n;SELECT 'x\\' AS a, '; CREATE TABLE pwned_${cls}_scs (); --' AS b`,
           rollback: { sql: `DROP TABLE ${t} -- all of it` },
           verify: [{ sql: `SELECT count(*) FROM ${t} -- every row`, expect: 25, description: P('phases[].steps[].verify[].description') }],
           allow: { MG214: P('phases[].steps[].allow{}') }, estimated_time: '1s',
@@ -357,7 +358,7 @@ describe.skipIf(!serverUrl)('hostile plan text never runs under psql (skipped wh
     for (const s of parsed.statements) {
       const kind = Object.keys(s.ast)[0]!;
       const wrapper = kind === 'TransactionStmt' || kind === 'DoStmt'
-        || (kind === 'VariableSetStmt' && ['lock_timeout', 'statement_timeout'].includes((s.ast as { VariableSetStmt: { name: string } }).VariableSetStmt.name));
+        || (kind === 'VariableSetStmt' && ['standard_conforming_strings', 'lock_timeout', 'statement_timeout'].includes((s.ast as { VariableSetStmt: { name: string } }).VariableSetStmt.name));
       expect(wrapper || own.has(stripLocations(s.ast)), `${s.text} is neither the plan's nor a wrapper`).toBe(true);
     }
     return parsed.statements.map((s) => s.ast);
@@ -434,6 +435,6 @@ describe('plan text that is not SQL stays out of the SQL (issue 14)', () => {
     const up = r.plans[0]!.outputs.find((o) => o.path.endsWith('up.sql'))!.contents;
     expect(up).toContain('-- Step roll-out\n-- Not run by this script. Before going on, run:\n--   kubectl apply -f deploy.yaml\n--   kubectl rollout status deploy/app\n');
     const parsed = parseSql(up);
-    expect(parsed.ok && parsed.statements.map((s) => Object.keys(s.ast)[0])).toEqual(['VariableSetStmt', 'VariableSetStmt', 'TransactionStmt', 'AlterTableStmt', 'TransactionStmt']);
+    expect(parsed.ok && parsed.statements.map((s) => Object.keys(s.ast)[0])).toEqual(['VariableSetStmt', 'VariableSetStmt', 'VariableSetStmt', 'TransactionStmt', 'AlterTableStmt', 'TransactionStmt']);
   });
 });

@@ -38,7 +38,7 @@ export interface ScriptView {
   readonly phaseCount: number;
   /** The file's opening comment: what it is, where it comes from, how to run it, the gate's conditions. */
   readonly header: string;
-  /** SET lock_timeout and statement_timeout, each ending in a semicolon. */
+  /** SET standard_conforming_strings, lock_timeout and statement_timeout, each ending in a semicolon. */
   readonly settings: string;
   readonly blocks: readonly ScriptBlock[];
   /** Every statement the script runs, in order: what the rendered script is checked against. */
@@ -178,7 +178,13 @@ function gateNotes(phase: Phase): string[] {
 
 function scriptView(plan: Plan, phase: Phase, direction: 'up' | 'down', notes: readonly string[], blocks: readonly ScriptBlock[]): ScriptView {
   const fileName = scriptFileName(phase, direction);
-  const settings = [own(`SET lock_timeout = ${sqlLiteral(plan.settings.lockTimeout)}`), own(`SET statement_timeout = ${sqlLiteral(plan.settings.statementTimeout)}`)];
+  // String literals mean what PostgreSQL's parser (and so migc's analysis) read in them only with
+  // standard_conforming_strings on: with it off, 'x\' AS a, '; DROP ...' runs the DROP. psql
+  // follows the server's setting, so it reads the rest of the script the same way.
+  const settings = [
+    own('SET standard_conforming_strings = on'),
+    own(`SET lock_timeout = ${sqlLiteral(plan.settings.lockTimeout)}`), own(`SET statement_timeout = ${sqlLiteral(plan.settings.statementTimeout)}`),
+  ];
   const header = sqlComment([
     `${fileName}: phase ${phase.number} of ${plan.phases.length} (${phase.kind}) of plan ${plan.id}, ${direction === 'up' ? 'up' : 'rollback'}`,
     plan.title,

@@ -4,6 +4,7 @@
 -- Run with: psql -v ON_ERROR_STOP=1 -f 02-backfill.up.sql "$DATABASE_URL"
 -- Gate (check before running): deployed everywhere: app v2.14 (writes email_verified and verification_date)
 
+SET standard_conforming_strings = on;
 SET lock_timeout = '5s';
 SET statement_timeout = '15min';
 
