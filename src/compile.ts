@@ -179,7 +179,9 @@ export async function compile(options: CompileOptions, host: Host): Promise<Comp
     const src = sources.get(result.file)!;
     const findings = result.diagnostics.map((d) => ({ code: d.code, severity: d.severity, message: d.message, ...src.position(d.span?.start ?? 0) }));
     try {
-      return { ...result, outputs: emit!.emitPlan(result.plan!, templates, findings, undefined, result.analysis) };
+      const emitted = emit!.emitPlan(result.plan!, templates, findings, undefined, result.analysis);
+      if (emitted.diagnostics.length) return { ...result, ok: false, diagnostics: [...result.diagnostics, ...emitted.diagnostics] };
+      return { ...result, outputs: emitted.outputs };
     } catch (e) {
       // Only a user's template can fail here (a helper called wrongly); say which plan.
       const d: Diagnostic = { code: 'MG050', severity: 'error', file: result.file, message: `a template failed while rendering this plan: ${(e as Error).message}`, help: 'Check the templates given with --templates against the built-in ones in templates/.' };

@@ -104,6 +104,28 @@ describe('batched statements, run on PGlite', () => {
     expect(await count('SELECT count(*) AS n FROM items')).toBe(617);
   });
 
+  // The statement's own text ends its line before migc's syntax goes on (issue 14).
+  it.each([
+    ['a trailing -- comment after the WHERE', 'UPDATE items SET flag = true WHERE "order" = 0 -- only the zeros ) OR true', 246],
+    ['a trailing -- comment without a WHERE', "UPDATE items SET flag = true -- all of them\n-- WHERE false", 1234],
+    ['a trailing block comment', 'UPDATE items SET flag = true WHERE "order" = 0 /* only the zeros ) OR true */', 246],
+    ['a comment holding */, a dollar tag and a psql command', "UPDATE items SET flag = true WHERE \"order\" = 0 -- */ $migc$ END $migc$; \\! touch /tmp/x", 246],
+    ['a comment ending in a carriage return', 'UPDATE items SET flag = true WHERE "order" = 0 -- note\r', 246],
+  ])('batches a statement with %s, and only its rows', async (_, sql, rows) => {
+    await reset();
+    await db.exec(batch(sql as string, 'id', 100));
+    expect(await count('SELECT count(*) AS n FROM items WHERE flag')).toBe(rows);
+  });
+
+  it('picks a dollar tag the statement cannot close', async () => {
+    await reset();
+    const sql = "UPDATE items SET label = 'x$migc$y$migc1$' WHERE id < 10";
+    const loop = batch(sql);
+    expect(loop).toMatch(/^DO \$migc2\$/);
+    await db.exec(loop);
+    expect(await count("SELECT count(*) AS n FROM items WHERE label = 'x$migc$y$migc1$'")).toBe(9);
+  });
+
   it('refuses what it cannot batch', () => {
     expect(batchProblem(one('INSERT INTO items SELECT 1'))).toMatch(/this is INSERT/);
     expect(batchProblem(one('UPDATE items SET flag = true RETURNING id'))).toMatch(/RETURNING/);

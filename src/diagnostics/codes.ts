@@ -30,6 +30,7 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG036', name: 'file-outside-project', summary: 'A file a plan names (baseline, fixtures) is outside the project, or a link to a file outside it.' },
   { code: 'MG040', name: 'duplicate-plan-id', summary: 'Two plans share an id, so their outputs would overwrite each other.' },
   { code: 'MG050', name: 'template', summary: 'An output template (--templates) does not compile or fails to render.' },
+  { code: 'MG051', name: 'script-statements', summary: 'A rendered SQL script would run something other than the plan\'s statements and migc\'s own (a template let text out of a comment).' },
   { code: 'MG060', name: 'rehearsal-failed', summary: 'A statement failed when the plan was rehearsed on a real database (migc verify).' },
   { code: 'MG061', name: 'rollback-leaves-schema', summary: 'Rolling back a phase does not restore the schema it started from (migc verify).' },
   { code: 'MG062', name: 'rollback-changes-data', summary: 'Rolling back a phase changes data that no step declares losing (migc verify).' },

@@ -1,8 +1,10 @@
 import type { StatementAnalysis } from '../analyze/sql/analyze.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Plan, Statement } from '../normalize/model.js';
 import { checklistView } from './checklist/view.js';
 import { reportView, type ReportFinding } from './report/view.js';
 import { downScript, phaseHasSql, upScript } from './sql/blocks.js';
+import { checkScript } from './sql/check.js';
 import type { Templates } from './templates.js';
 import { timelineView } from './timeline/view.js';
 
@@ -42,8 +44,12 @@ function withoutTrailingBlanks(text: string): string {
   return parts.join('');
 }
 
-/** Every artefact of one plan, from the one plan model, into <plan id>/. */
-export function emitPlan(plan: Plan, templates: Templates, findings: readonly ReportFinding[], rehearsal?: unknown, analysis?: ReadonlyMap<Statement, StatementAnalysis>): OutputFile[] {
+/**
+ * Every artefact of one plan, from the one plan model, into <plan id>/. Each SQL script is
+ * checked after rendering: it must run exactly the statements migc meant, or the plan gets an
+ * error (MG051) and none of its files are written.
+ */
+export function emitPlan(plan: Plan, templates: Templates, findings: readonly ReportFinding[], rehearsal?: unknown, analysis?: ReadonlyMap<Statement, StatementAnalysis>): { outputs: OutputFile[]; diagnostics: Diagnostic[] } {
   const dir = plan.id;
   const timeline = finish(templates['timeline.mmd'](timelineView(plan)));
   const files: OutputFile[] = [
@@ -51,12 +57,24 @@ export function emitPlan(plan: Plan, templates: Templates, findings: readonly Re
     { path: `${dir}/checklist.md`, contents: finish(templates['checklist.md'](checklistView(plan))) },
     { path: `${dir}/timeline.mmd`, contents: timeline },
   ];
+  const diagnostics: Diagnostic[] = [];
   for (const phase of plan.phases) {
     if (!phaseHasSql(phase)) continue;
     for (const view of [upScript(plan, phase), downScript(plan, phase)]) {
       const template = view.direction === 'up' ? templates['phase.up.sql'] : templates['phase.down.sql'];
-      files.push({ path: `${dir}/${view.fileName}`, contents: finishSql(template({ ...view, plan })) });
+      const contents = finishSql(template({ ...view, plan }));
+      const check = checkScript(contents, view.statements);
+      if (check.ok) files.push({ path: `${dir}/${view.fileName}`, contents });
+      else {
+        diagnostics.push({
+          code: 'MG051', severity: 'error', file: template.file,
+          message: `${view.fileName} of plan "${plan.id}" would run SQL that is not the plan's: ${check.problem}`,
+          help: 'Put plan text into a SQL script only as {{comment ...}} lines or a {{literal ...}}, and no psql backslash command or SQL of your own; the view\'s header, heading, settings and sql are ready to write as they are. Start from the built-in template.',
+          related: [{ file: plan.file, ...(phase.span ? { span: phase.span } : {}), message: `phase "${phase.name}"` }],
+        });
+      }
     }
   }
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  if (diagnostics.length) return { outputs: [], diagnostics };
+  return { outputs: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), diagnostics };
 }

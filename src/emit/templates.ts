@@ -1,10 +1,16 @@
 import Handlebars from 'handlebars';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { sqlLiteral } from '../sql/quote.js';
+import { sqlComment, sqlLiteral } from '../sql/quote.js';
 
 import { templateNames, type TemplateName, type TemplateSources } from './template-names.js';
 
-export type Templates = Readonly<Record<TemplateName, (view: unknown) => string>>;
+/** A compiled template, with the file it came from (for diagnostics about what it renders). */
+export interface CompiledTemplate {
+  (view: unknown): string;
+  readonly file: string;
+}
+
+export type Templates = Readonly<Record<TemplateName, CompiledTemplate>>;
 
 /** A Markdown table cell: pipes escaped, line breaks kept as <br>. */
 export function markdownCell(text: unknown): string {
@@ -34,7 +40,9 @@ function createEngine(): typeof Handlebars {
   hb.registerHelper('cell', (v: unknown) => markdownCell(v));
   hb.registerHelper('code', (v: unknown) => inlineCode(v));
   hb.registerHelper('fence', (v: unknown, lang: unknown) => fencedBlock(v, lang));
+  // The only safe ways to put plan text into a SQL script: a string literal, or comment lines.
   hb.registerHelper('literal', (v: unknown) => sqlLiteral(String(v ?? '')));
+  hb.registerHelper('comment', (v: unknown) => sqlComment(String(v ?? '')));
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hb.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === 'string' ? sep : ', ') : ''));
   hb.registerHelper('yesno', (v: unknown) => (v ? 'yes' : 'no'));
@@ -47,14 +55,14 @@ function createEngine(): typeof Handlebars {
 export function compileTemplates(sources: TemplateSources): { templates?: Templates; diagnostics: Diagnostic[] } {
   const hb = createEngine();
   const diagnostics: Diagnostic[] = [];
-  const out: Partial<Record<TemplateName, (view: unknown) => string>> = {};
+  const out: Partial<Record<TemplateName, CompiledTemplate>> = {};
   for (const name of templateNames) {
     const source = sources[name];
     try {
       // precompile-time parse so syntax errors surface now, not at the first render
       hb.parse(source.text);
       const render = hb.compile(source.text, { noEscape: true, strict: false });
-      out[name] = (view) => render(view);
+      out[name] = Object.assign((view: unknown) => render(view), { file: source.file });
     } catch (e) {
       const message = (e as Error).message.split('\n');
       const line = Number(/line (\d+)/.exec(message[0] ?? '')?.[1] ?? 1);

@@ -30,6 +30,13 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
   /** Parses the SQL at a path into located statements, reporting syntax errors at their line. */
   const parseAt = (path: Path, sql: string): Statement[] | undefined => {
     const toFile = scalarOffsetMapper(loaded.text, doc, path);
+    // psql and PostgreSQL's parser stop reading at NUL: what follows would run unchecked, or not at all.
+    const nul = sql.indexOf('\u0000');
+    if (nul >= 0) {
+      const at = toFile(nul);
+      error('MG020', { start: at, end: at + 1 }, 'SQL holds a NUL character', 'Remove it: PostgreSQL and psql stop reading a statement at NUL, so the text after it would not run as written.');
+      return undefined;
+    }
     const parsed = parseSql(sql);
     if (!parsed.ok) {
       const at = toFile(parsed.offset);

@@ -1,5 +1,5 @@
 import { scanSql, type ParsedStatement } from './parser.js';
-import { dollarTag, quoteIdent, sqlLiteral } from './quote.js';
+import { dollarQuote, followedBy, quoteIdent, sqlLiteral } from './quote.js';
 
 export interface BatchSpec {
   readonly size: number;
@@ -27,18 +27,18 @@ export function batchProblem(statement: ParsedStatement): string | undefined {
  * even when the WHERE still matches rows the statement already changed.
  */
 export function compileBatch(statement: ParsedStatement, spec: BatchSpec): string {
-  const body = Object.values(statement.ast)[0] as {
+  const target = Object.values(statement.ast)[0] as {
     relation: { schemaname?: string; relname: string; alias?: { aliasname?: string } };
   };
-  const rel = body.relation;
+  const rel = target.relation;
   const table = rel.schemaname ? `${quoteIdent(rel.schemaname)}.${quoteIdent(rel.relname)}` : quoteIdent(rel.relname);
   const key = quoteIdent(spec.key);
   const qualifiedKey = `${rel.alias?.aliasname ? quoteIdent(rel.alias.aliasname) : table}.${key}`;
   const range = `${qualifiedKey} >= batch_from AND ${qualifiedKey} <= batch_to`;
   const restricted = restrictWhere(statement.text, range);
-  const tag = dollarTag('migc', statement.text);
   const pause = spec.pause ? `\n    PERFORM pg_sleep(${pgDurationSeconds(spec.pause)});` : '';
-  return `DO ${tag}
+  const progress = sqlLiteral(`%: % rows so far (${spec.key.replace(/%/g, '%%')} up to %)`);
+  const body = `
 DECLARE
   batch_from ${table}.${key}%TYPE;
   batch_to ${table}.${key}%TYPE;
@@ -53,14 +53,19 @@ ${indent(restricted, 4)};
     GET DIAGNOSTICS batch_rows = ROW_COUNT;
     total_rows := total_rows + batch_rows;
     COMMIT;
-    RAISE NOTICE '%: % rows so far (${spec.key} up to %)', ${sqlLiteral(spec.label)}, total_rows, batch_to;${pause}
+    RAISE NOTICE ${progress}, ${sqlLiteral(spec.label)}, total_rows, batch_to;${pause}
     SELECT min(${key}) INTO batch_from FROM ${table} WHERE ${key} > batch_to;
   END LOOP;
 END
-${tag}`;
+`;
+  return `DO ${dollarQuote(body)}`;
 }
 
-/** Adds a condition to the statement's top-level WHERE (or adds a WHERE), found with PostgreSQL's lexer. */
+/**
+ * Adds a condition to the statement's top-level WHERE (or adds a WHERE), found with PostgreSQL's
+ * lexer. The statement's text always ends its own line before migc's syntax goes on, so a
+ * trailing `-- comment` in it cannot comment out the closing parenthesis or the condition.
+ */
 function restrictWhere(text: string, condition: string): string {
   let depth = 0;
   let where: { start: number; end: number } | undefined;
@@ -70,7 +75,7 @@ function restrictWhere(text: string, condition: string): string {
     else if (depth === 0 && t.keyword === 'WHERE') where = t;
   }
   if (!where) return `${text}\nWHERE ${condition}`;
-  return `${text.slice(0, where.end)} (${text.slice(where.end).trim()})\n  AND ${condition}`;
+  return `${text.slice(0, where.end)} (${followedBy(text.slice(where.end).trim(), ')')}\n  AND ${condition}`;
 }
 
 function indent(text: string, n: number): string {

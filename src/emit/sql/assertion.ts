@@ -1,14 +1,14 @@
 import type { Expectation, Verification } from '../../normalize/model.js';
-import { dollarTag, sqlLiteral } from '../../sql/quote.js';
+import { dollarQuote, sqlLiteral } from '../../sql/quote.js';
 
 /**
  * A verification as a statement that stops the script when the expectation fails:
  * the query's single value is compared in SQL, and a failure raises an error naming the step,
- * the expectation and the value found.
+ * the expectation and the value found. The query ends its own line, so a trailing comment in
+ * it cannot swallow the rest; the body's tag is one the body does not contain.
  */
 export function compileAssertion(v: Verification, label: string): string {
-  const tag = dollarTag('migc', v.sql);
-  return `DO ${tag}
+  return `DO ${dollarQuote(`
 DECLARE
   actual text;
   passed boolean;
@@ -21,7 +21,7 @@ ${indent(v.sql, 6)}
     RAISE EXCEPTION 'migc: % failed: expected %, got %', ${sqlLiteral(label)}, ${sqlLiteral(v.expect.text)}, coalesce(actual, 'no row');
   END IF;
 END
-${tag}`;
+`)}`;
 }
 
 function comparison(e: Expectation): string {

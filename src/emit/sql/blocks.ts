@@ -1,11 +1,31 @@
 import type { Batch, Phase, Plan, Statement, Step } from '../../normalize/model.js';
+import type { PgNode } from '../../sql/parser.js';
 import { compileBatch } from '../../sql/batch.js';
-import { dollarTag, sqlLiteral } from '../../sql/quote.js';
+import { dollarQuote, sqlComment, sqlLiteral, terminated, visibleLines } from '../../sql/quote.js';
 import { compileAssertion } from './assertion.js';
+
+/*
+ * What the SQL templates receive. Every string in a ScriptView is safe to put into a script as
+ * it is: prose has already become `-- ` comment lines (sqlComment), and SQL is migc's own or the
+ * plan's parsed statements. Plan text reaches a script in no other way.
+ */
+
+/**
+ * A statement a script runs: one of migc's own (text only), or one of the plan's, with the parse
+ * tree read from the plan itself, which the rendered script is checked against.
+ */
+export interface ScriptStatement {
+  readonly text: string;
+  readonly ast?: PgNode;
+}
 
 /** A commented piece of a script: a step's transaction, a lone statement, a gate check. */
 export interface ScriptBlock {
-  readonly comments: readonly string[];
+  /** The comment above the block: `-- ` lines, ready to write. */
+  readonly heading: string;
+  /** The statements the block runs, in order, without their semicolons. */
+  readonly statements: readonly ScriptStatement[];
+  /** The statements as the script holds them, each ending in a semicolon; empty when none. */
   readonly sql: string;
   /** The step the block runs (or undoes), or the phase's gate check. */
   readonly source: { readonly kind: 'step'; readonly stepId: string } | { readonly kind: 'gate'; readonly stepId: string };
@@ -16,8 +36,13 @@ export interface ScriptView {
   readonly direction: 'up' | 'down';
   readonly phase: Phase;
   readonly phaseCount: number;
-  readonly notes: readonly string[];
+  /** The file's opening comment: what it is, where it comes from, how to run it, the gate's conditions. */
+  readonly header: string;
+  /** SET standard_conforming_strings, lock_timeout and statement_timeout, each ending in a semicolon. */
+  readonly settings: string;
   readonly blocks: readonly ScriptBlock[];
+  /** Every statement the script runs, in order: what the rendered script is checked against. */
+  readonly statements: readonly ScriptStatement[];
 }
 
 export function scriptFileName(phase: Phase, direction: 'up' | 'down'): string {
@@ -29,87 +54,101 @@ export function phaseHasSql(phase: Phase): boolean {
   return phase.steps.some((s) => s.action?.kind === 'sql' || s.rollback?.kind === 'sql');
 }
 
-const firstLine = (text: string) => text.trim().split('\n')[0]!;
+/** The first line of a text, as a reader sees lines. */
+const firstLine = (text: string) => visibleLines(text.trim())[0]!;
+
+/** "lead text" when the text is one line; otherwise the lead, then the text's lines indented. */
+function labelled(lead: string, text: string): string[] {
+  const lines = visibleLines(text.trim());
+  return lines.length === 1 ? [`${lead} ${lines[0]}`] : [lead, ...lines.map((l) => `  ${l}`)];
+}
+
+const own = (text: string): ScriptStatement => ({ text });
+const planStatement = (s: Statement): ScriptStatement => ({ text: s.text, ast: s.ast });
+
+function block(comments: readonly string[], statements: readonly ScriptStatement[], source: ScriptBlock['source']): ScriptBlock {
+  return { heading: sqlComment(comments), statements, sql: statements.map((s) => terminated(s.text)).join('\n'), source };
+}
 
 /**
  * Statements grouped as PostgreSQL requires: runs of transactional statements share one
  * BEGIN ... COMMIT; a statement that cannot run in a transaction (CONCURRENTLY, VACUUM)
  * stands alone, and so do its neighbours' transactions around it.
  */
-function transactionGroups(statements: readonly Statement[], extraInLast: readonly string[]): string[] {
-  const groups: { transactional: boolean; sql: string[] }[] = [];
+function transactionGroups(statements: readonly Statement[], extraInLast: readonly ScriptStatement[]): ScriptStatement[] {
+  const groups: { transactional: boolean; sql: ScriptStatement[] }[] = [];
   for (const s of statements) {
     const last = groups[groups.length - 1];
-    if (s.facts.transactional && last?.transactional) last.sql.push(`${s.text};`);
-    else groups.push({ transactional: s.facts.transactional, sql: [`${s.text};`] });
+    if (s.facts.transactional && last?.transactional) last.sql.push(planStatement(s));
+    else groups.push({ transactional: s.facts.transactional, sql: [planStatement(s)] });
   }
   // Verifications ride in the last transaction, so a failed check undoes the step it checks.
   const last = groups[groups.length - 1];
   if (last?.transactional) last.sql.push(...extraInLast);
-  const out = groups.map((g) => (g.transactional ? ['BEGIN;', ...g.sql, 'COMMIT;'].join('\n') : g.sql.join('\n')));
+  const out = groups.flatMap((g) => (g.transactional ? [own('BEGIN'), ...g.sql, own('COMMIT')] : g.sql));
   if (last && !last.transactional && extraInLast.length) out.push(...extraInLast);
   return out;
 }
 
+const liftedTimeout = 'statement_timeout is lifted for the loop only: it is one statement, and each batch inside it is short.';
+
 /** A batched UPDATE or DELETE: the loop, with statement_timeout lifted around it only. */
-function batchedSql(plan: Plan, statement: Statement, batch: Batch, label: string): string {
+function batchedSql(plan: Plan, statement: Statement, batch: Batch, label: string): ScriptStatement[] {
   const loop = compileBatch({ ...statement, start: 0, end: 0 }, { size: batch.size, key: batch.key, label, ...(batch.pause ? { pause: batch.pause } : {}) });
-  return [
-    "SET statement_timeout = 0; -- the loop is one statement; each batch inside it is short",
-    `${loop};`,
-    `SET statement_timeout = ${sqlLiteral(plan.settings.statementTimeout)};`,
-  ].join('\n');
+  return [own('SET statement_timeout = 0'), own(loop), own(`SET statement_timeout = ${sqlLiteral(plan.settings.statementTimeout)}`)];
 }
 
-function verifications(step: Step): string[] {
-  return step.verify.map((v, i) => `${compileAssertion(v, `verification ${i + 1} of step "${step.id}"`)};`);
+function verifications(step: Step): ScriptStatement[] {
+  return step.verify.map((v, i) => own(compileAssertion(v, `verification ${i + 1} of step "${step.id}"`)));
 }
 
 function upBlocks(plan: Plan, step: Step): ScriptBlock[] {
-  const title = `Step ${step.id}${step.description ? `: ${firstLine(step.description)}` : ''}`;
+  const title = `Step ${step.id}${step.description?.trim() ? `: ${firstLine(step.description)}` : ''}`;
+  const source = { kind: 'step', stepId: step.id } as const;
   const action = step.action;
   if (!action) return [];
   if (action.kind !== 'sql') {
-    const what = action.kind === 'run' ? `run: ${action.command}` : `by hand: ${firstLine(action.instructions)}`;
-    return [{ comments: [title, `Not run by this script. Before going on, ${what}`], sql: '', source: { kind: 'step', stepId: step.id } }];
+    const what = action.kind === 'run' ? labelled('Not run by this script. Before going on, run:', action.command) : labelled('Not run by this script. Before going on, by hand:', action.instructions);
+    return [block([title, ...what], [], source)];
   }
   if (step.batch) {
-    return [{
-      comments: [title, `Batched: ${step.batch.size} rows per batch by ${step.batch.key}, each batch committed; safe to re-run after an interruption.`],
-      sql: [batchedSql(plan, action.statements[0]!, step.batch, step.id), ...verifications(step)].join('\n'),
-      source: { kind: 'step', stepId: step.id },
-    }];
+    return [block(
+      [title, `Batched: ${step.batch.size} rows per batch by ${step.batch.key}, each batch committed; safe to re-run after an interruption.`, liftedTimeout],
+      [...batchedSql(plan, action.statements[0]!, step.batch, step.id), ...verifications(step)],
+      source,
+    )];
   }
   const outside = action.statements.filter((s) => !s.facts.transactional).map((s) => s.facts.command);
   const comments = [title];
   if (outside.length) comments.push(`${[...new Set(outside)].join(', ')} cannot run inside a transaction: it runs on its own.`);
-  return [{ comments, sql: transactionGroups(action.statements, verifications(step)).join('\n'), source: { kind: 'step', stepId: step.id } }];
+  return [block(comments, transactionGroups(action.statements, verifications(step)), source)];
 }
 
 function downBlocks(plan: Plan, step: Step): ScriptBlock[] {
   const title = `Undo step ${step.id}`;
   const source = { kind: 'step', stepId: step.id } as const;
   const r = step.rollback;
-  if (!r) return [{ comments: [title, 'This step has no rollback.'], sql: '', source }];
-  const loss = r.dataLoss ? [`Data loss: yes.${r.restore ? ` Restore: ${firstLine(r.restore)}` : ''}`] : [];
+  if (!r) return [block([title, 'This step has no rollback.'], [], source)];
+  const loss = r.dataLoss ? (r.restore?.trim() ? labelled('Data loss: yes. Restore:', r.restore) : ['Data loss: yes.']) : [];
   switch (r.kind) {
     case 'sql':
       if (r.batch) {
-        return [{ comments: [title, `Batched: ${r.batch.size} rows per batch by ${r.batch.key}, each batch committed.`, ...loss], sql: batchedSql(plan, r.statements[0]!, r.batch, `undo ${step.id}`), source }];
+        return [block([title, `Batched: ${r.batch.size} rows per batch by ${r.batch.key}, each batch committed.`, liftedTimeout, ...loss], batchedSql(plan, r.statements[0]!, r.batch, `undo ${step.id}`), source)];
       }
-      return [{ comments: [title, ...loss], sql: transactionGroups(r.statements, []).join('\n'), source }];
+      return [block([title, ...loss], transactionGroups(r.statements, []), source)];
     case 'run':
-      return [{ comments: [title, `Not run by this script. Before going on, run: ${r.command}`, ...loss], sql: '', source }];
+      return [block([title, ...labelled('Not run by this script. Before going on, run:', r.command), ...loss], [], source)];
     case 'manual':
-      return [{ comments: [title, `Not run by this script. Before going on, by hand: ${firstLine(r.instructions)}`, ...loss], sql: '', source }];
+      return [block([title, ...labelled('Not run by this script. Before going on, by hand:', r.instructions), ...loss], [], source)];
     case 'irreversible': {
-      const message = `migc: step "${step.id}" is irreversible${r.restore ? `; restore: ${firstLine(r.restore)}` : ''}`;
-      const tag = dollarTag('migc', message);
-      return [{
-        comments: [title, 'Irreversible: this script stops here; the steps before it in this phase are not undone.', ...loss],
-        sql: `DO ${tag} BEGIN RAISE EXCEPTION ${sqlLiteral(message.replace(/%/g, '%%'))}; END ${tag};`,
+      // The message is a literal: the restore text keeps its lines (E'...\n...') and cannot end it.
+      const restore = r.restore?.trim() ? `; restore: ${visibleLines(r.restore.trim()).join('\n')}` : '';
+      const message = `migc: step "${step.id}" is irreversible${restore}`;
+      return [block(
+        [title, 'Irreversible: this script stops here; the steps before it in this phase are not undone.', ...loss],
+        [own(`DO ${dollarQuote(` BEGIN RAISE EXCEPTION ${sqlLiteral(message.replace(/%/g, '%%'))}; END `)}`)],
         source,
-      }];
+      )];
     }
   }
 }
@@ -119,11 +158,11 @@ function gateBlocks(plan: Plan, phase: Phase): ScriptBlock[] {
   return (phase.gate?.verified ?? []).flatMap((ref) => {
     const step = steps.get(ref.stepId);
     if (!step || step.verify.length === 0) return [];
-    return [{
-      comments: [`Gate: step ${step.id} must still verify before phase ${phase.name} starts.`],
-      sql: step.verify.map((v, i) => `${compileAssertion(v, `gate check ${i + 1} of step "${step.id}" (before phase "${phase.name}")`)};`).join('\n'),
-      source: { kind: 'gate', stepId: step.id },
-    }];
+    return [block(
+      [`Gate: step ${step.id} must still verify before phase ${phase.name} starts.`],
+      step.verify.map((v, i) => own(compileAssertion(v, `gate check ${i + 1} of step "${step.id}" (before phase "${phase.name}")`))),
+      { kind: 'gate', stepId: step.id },
+    )];
   });
 }
 
@@ -131,24 +170,39 @@ function gateNotes(phase: Phase): string[] {
   const g = phase.gate;
   if (!g) return [];
   return [
-    ...(g.deploy ? [`Gate (check before running): deployed everywhere: ${g.deploy}`] : []),
+    ...(g.deploy !== undefined ? labelled('Gate (check before running): deployed everywhere:', g.deploy) : []),
     ...(g.wait ? [`Gate (check before running): at least ${g.wait.text} since the previous phase`] : []),
-    ...(g.approval ? [`Gate (check before running): approved by ${g.approval}`] : []),
+    ...(g.approval !== undefined ? labelled('Gate (check before running): approved by', g.approval) : []),
   ];
 }
 
-export function upScript(plan: Plan, phase: Phase): ScriptView {
+function scriptView(plan: Plan, phase: Phase, direction: 'up' | 'down', notes: readonly string[], blocks: readonly ScriptBlock[]): ScriptView {
+  const fileName = scriptFileName(phase, direction);
+  // String literals mean what PostgreSQL's parser (and so migc's analysis) read in them only with
+  // standard_conforming_strings on: with it off, 'x\' AS a, '; DROP ...' runs the DROP. psql
+  // follows the server's setting, so it reads the rest of the script the same way.
+  const settings = [
+    own('SET standard_conforming_strings = on'),
+    own(`SET lock_timeout = ${sqlLiteral(plan.settings.lockTimeout)}`), own(`SET statement_timeout = ${sqlLiteral(plan.settings.statementTimeout)}`),
+  ];
+  const header = sqlComment([
+    `${fileName}: phase ${phase.number} of ${plan.phases.length} (${phase.kind}) of plan ${plan.id}, ${direction === 'up' ? 'up' : 'rollback'}`,
+    plan.title,
+    `Generated by migc from ${plan.file}; change the plan, not this file.`,
+    `Run with: psql -v ON_ERROR_STOP=1 -f ${fileName} "$DATABASE_URL"`,
+    ...notes,
+  ]);
   return {
-    fileName: scriptFileName(phase, 'up'), direction: 'up', phase, phaseCount: plan.phases.length,
-    notes: gateNotes(phase),
-    blocks: [...gateBlocks(plan, phase), ...phase.steps.flatMap((s) => upBlocks(plan, s))],
+    fileName, direction, phase, phaseCount: plan.phases.length, header,
+    settings: settings.map((s) => terminated(s.text)).join('\n'), blocks,
+    statements: [...settings, ...blocks.flatMap((b) => b.statements)],
   };
 }
 
+export function upScript(plan: Plan, phase: Phase): ScriptView {
+  return scriptView(plan, phase, 'up', gateNotes(phase), [...gateBlocks(plan, phase), ...phase.steps.flatMap((s) => upBlocks(plan, s))]);
+}
+
 export function downScript(plan: Plan, phase: Phase): ScriptView {
-  return {
-    fileName: scriptFileName(phase, 'down'), direction: 'down', phase, phaseCount: plan.phases.length,
-    notes: ['Rolls back this phase: the steps\' rollbacks in reverse order.'],
-    blocks: [...phase.steps].reverse().flatMap((s) => downBlocks(plan, s)),
-  };
+  return scriptView(plan, phase, 'down', ['Rolls back this phase: the steps\' rollbacks in reverse order.'], [...phase.steps].reverse().flatMap((s) => downBlocks(plan, s)));
 }

@@ -4,6 +4,7 @@
 -- Run with: psql -v ON_ERROR_STOP=1 -f 02-backfill.down.sql "$DATABASE_URL"
 -- Rolls back this phase: the steps' rollbacks in reverse order.
 
+SET standard_conforming_strings = on;
 SET lock_timeout = '5s';
 SET statement_timeout = '15min';
 

@@ -4,6 +4,7 @@
 -- Run with: psql -v ON_ERROR_STOP=1 -f 02-backfill.up.sql "$DATABASE_URL"
 -- Gate (check before running): deployed everywhere: app v2.14 (writes email_verified and verification_date)
 
+SET standard_conforming_strings = on;
 SET lock_timeout = '5s';
 SET statement_timeout = '15min';
 
@@ -25,7 +26,8 @@ $migc$;
 
 -- Step backfill-email-verified: Set email_verified from verification_date, 10,000 rows at a time.
 -- Batched: 10000 rows per batch by id, each batch committed; safe to re-run after an interruption.
-SET statement_timeout = 0; -- the loop is one statement; each batch inside it is short
+-- statement_timeout is lifted for the loop only: it is one statement, and each batch inside it is short.
+SET statement_timeout = 0;
 DO $migc$
 DECLARE
   batch_from users.id%TYPE;

@@ -6,6 +6,7 @@
 -- Gate (check before running): at least 1w since the previous phase
 -- Gate (check before running): approved by identity team lead
 
+SET standard_conforming_strings = on;
 SET lock_timeout = '5s';
 SET statement_timeout = '15min';
 

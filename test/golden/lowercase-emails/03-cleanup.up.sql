@@ -5,6 +5,7 @@
 -- Gate (check before running): at least 2w since the previous phase
 -- Gate (check before running): approved by support lead
 
+SET standard_conforming_strings = on;
 SET lock_timeout = '5s';
 SET statement_timeout = '15min';
 

@@ -5,6 +5,7 @@
 -- Gate (check before running): deployed everywhere: app v3.2 (reads and writes full_name only)
 -- Gate (check before running): at least 3d since the previous phase
 
+SET standard_conforming_strings = on;
 SET lock_timeout = '5s';
 SET statement_timeout = '15min';
 

@@ -4,6 +4,7 @@
 -- Run with: psql -v ON_ERROR_STOP=1 -f 03-swap.up.sql "$DATABASE_URL"
 -- Gate (check before running): approved by checkout team lead
 
+SET standard_conforming_strings = on;
 SET lock_timeout = '5s';
 SET statement_timeout = '15min';
 

@@ -4,6 +4,7 @@
 -- Run with: psql -v ON_ERROR_STOP=1 -f 04-drop-old.up.sql "$DATABASE_URL"
 -- Gate (check before running): at least 1w since the previous phase
 
+SET standard_conforming_strings = on;
 SET lock_timeout = '5s';
 SET statement_timeout = '15min';
 
