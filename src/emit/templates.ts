@@ -27,12 +27,24 @@ export function fencedBlock(text: unknown, lang: unknown): string {
   return `${fence}${typeof lang === 'string' ? lang : ''}\n${s}\n${fence}`;
 }
 
+/**
+ * A helper that needs a value. Handlebars resolves `{{code}}` to the helper, not to the
+ * context's `code` property, and calls it with only its options object: rendering that would
+ * print "[object Object]". Refuse instead, so a template with the mistake fails (MG050).
+ */
+function valueHelper(name: string, render: (...values: unknown[]) => string) {
+  return (...args: unknown[]) => {
+    if (args.length < 2) throw new Error(`the ${name} helper was called without a value; to print a property named ${name}, write {{this.${name}}}`);
+    return render(...args.slice(0, -1));
+  };
+}
+
 function createEngine(): typeof Handlebars {
   const hb = Handlebars.create();
-  hb.registerHelper('cell', (v: unknown) => markdownCell(v));
-  hb.registerHelper('code', (v: unknown) => inlineCode(v));
-  hb.registerHelper('fence', (v: unknown, lang: unknown) => fencedBlock(v, lang));
-  hb.registerHelper('literal', (v: unknown) => sqlLiteral(String(v ?? '')));
+  hb.registerHelper('cell', valueHelper('cell', (v) => markdownCell(v)));
+  hb.registerHelper('code', valueHelper('code', (v) => inlineCode(v)));
+  hb.registerHelper('fence', valueHelper('fence', (v, lang) => fencedBlock(v, lang)));
+  hb.registerHelper('literal', valueHelper('literal', (v) => sqlLiteral(String(v ?? ''))));
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hb.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === 'string' ? sep : ', ') : ''));
   hb.registerHelper('yesno', (v: unknown) => (v ? 'yes' : 'no'));
