@@ -1,5 +1,5 @@
 import type { Diagnostic, Severity } from '../diagnostics/diagnostic.js';
-import type { Plan } from '../normalize/model.js';
+import { stepStatements, type Plan } from '../normalize/model.js';
 import { didYouMean } from '../util/suggest.js';
 import { planRules } from './rules/index.js';
 import { statementRules } from './sql-rules/index.js';
@@ -48,4 +48,34 @@ export function applyRuleSettings(diagnostics: readonly Diagnostic[], rules: Rea
     if (setting === undefined || d.severity === 'info') return [d];
     return setting === 'off' ? [] : [{ ...d, severity: setting }];
   });
+}
+
+/** The settings the SQL analysis of one plan used, with where each came from: shown in the report. */
+export interface AnalysisSettings {
+  readonly postgres: { readonly major: number; readonly source: string };
+  /** Every table the plan's SQL touches or sizes, sorted; rows undefined when assumed large. */
+  readonly tables: readonly { readonly name: string; readonly rows?: number; readonly size?: string; readonly source: string }[];
+}
+
+/** Resolved once per plan: the compiler analyses with it and the report shows it. */
+export function analysisSettings(plan: Plan, config: { postgres?: number; assumeRows?: ReadonlyMap<string, number> } | undefined, defaultMajor: number): AnalysisSettings {
+  const postgres = plan.engine?.major !== undefined
+    ? { major: plan.engine.major, source: `the plan's engine (postgresql@${plan.engine.major})` }
+    : config?.postgres !== undefined
+      ? { major: config.postgres, source: 'migc.config.json (postgres)' }
+      : { major: defaultMajor, source: 'migc\'s default (the plan\'s engine names no version)' };
+  const bare = (name: string) => name.replace(/^public\./, '');
+  const touched = plan.phases.flatMap((p) => p.steps.flatMap((s) => [
+    ...stepStatements(s), ...(s.rollback?.kind === 'sql' ? s.rollback.statements : []),
+  ].flatMap((st) => st.facts.tables)));
+  const names = [...new Set([...plan.tables.map((t) => bare(t.name)), ...touched.map(bare)])].sort();
+  const tables = names.map((name) => {
+    const assumed = config?.assumeRows?.get(name);
+    const hint = plan.tables.find((t) => bare(t.name) === name);
+    const size = hint?.size !== undefined ? { size: hint.size } : {};
+    if (assumed !== undefined) return { name, rows: assumed, ...size, source: '--assume-rows or the config\'s assume_rows' };
+    if (hint) return { name, rows: hint.rows, ...size, source: 'the plan\'s size hints (tables)' };
+    return { name, source: 'no size given: assumed large' };
+  });
+  return { postgres, tables };
 }

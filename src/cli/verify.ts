@@ -105,7 +105,7 @@ async function writeReports(compiled: CompileResult, rehearsals: readonly Rehear
     const p = compiled.plans.find((x) => x.file === r.file)!;
     const src = compiled.sources.get(p.file)!;
     const findings = p.diagnostics.map((d) => ({ code: d.code, severity: d.severity, message: d.message, ...src.position(d.span?.start ?? 0) }));
-    const outputs = emitPlan(p.plan!, compiledTemplates, findings, rehearsalView(r));
+    const outputs = emitPlan(p.plan!, compiledTemplates, findings, { rehearsal: rehearsalView(r), ...(p.analysis ? { analysis: p.analysis } : {}), ...(p.settings ? { settings: p.settings } : {}) });
     await writePlanOutputs(resolve(io.cwd, options.out), p.plan!.id, outputs);
   }
 }

@@ -1,3 +1,4 @@
+import type { AnalysisSettings } from '../analyze/settings.js';
 import type { StatementAnalysis } from '../analyze/sql/analyze.js';
 import type { Plan, Statement } from '../normalize/model.js';
 import { checklistView } from './checklist/view.js';
@@ -23,11 +24,20 @@ function finishSql(text: string): string {
 }
 
 /** Every artefact of one plan, from the one plan model, into <plan id>/. */
-export function emitPlan(plan: Plan, templates: Templates, findings: readonly ReportFinding[], rehearsal?: unknown, analysis?: ReadonlyMap<Statement, StatementAnalysis>): OutputFile[] {
+export interface EmitExtras {
+  /** The rehearsal's results (migc verify --report). */
+  readonly rehearsal?: unknown;
+  /** Locks, effects and durations of every statement, from the SQL analysis. */
+  readonly analysis?: ReadonlyMap<Statement, StatementAnalysis>;
+  /** The target version and table sizes the analysis used. */
+  readonly settings?: AnalysisSettings;
+}
+
+export function emitPlan(plan: Plan, templates: Templates, findings: readonly ReportFinding[], { rehearsal, analysis, settings }: EmitExtras = {}): OutputFile[] {
   const dir = plan.id;
   const timeline = finish(templates['timeline.mmd'](timelineView(plan)));
   const files: OutputFile[] = [
-    { path: `${dir}/report.md`, contents: finish(templates['report.md']({ ...reportView(plan, findings, analysis), timeline, rehearsal })) },
+    { path: `${dir}/report.md`, contents: finish(templates['report.md']({ ...reportView(plan, findings, { ...(analysis ? { analysis } : {}), ...(settings ? { settings } : {}) }), timeline, rehearsal })) },
     { path: `${dir}/checklist.md`, contents: finish(templates['checklist.md'](checklistView(plan))) },
     { path: `${dir}/timeline.mmd`, contents: timeline },
   ];

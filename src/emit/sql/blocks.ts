@@ -1,4 +1,4 @@
-import type { Batch, Phase, Plan, Statement, Step } from '../../normalize/model.js';
+import { verificationPhase, type Batch, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
 import { compileBatch } from '../../sql/batch.js';
 import { dollarTag, sqlLiteral } from '../../sql/quote.js';
 import { compileAssertion } from './assertion.js';
@@ -8,7 +8,9 @@ export interface ScriptBlock {
   readonly comments: readonly string[];
   readonly sql: string;
   /** The step the block runs (or undoes), or the phase's gate check. */
-  readonly source: { readonly kind: 'step'; readonly stepId: string } | { readonly kind: 'gate'; readonly stepId: string };
+  readonly source: { readonly kind: 'step'; readonly stepId: string } | { readonly kind: 'gate'; readonly stepId: string }
+    /** A plan-wide verification; stepId names it ("plan-wide verification 1") for messages. */
+    | { readonly kind: 'verification'; readonly stepId: string };
 }
 
 export interface ScriptView {
@@ -137,11 +139,23 @@ function gateNotes(phase: Phase): string[] {
   ];
 }
 
+/** Plan-wide verifications checked at the end of this phase, each an assertion of its own. */
+function planVerificationBlocks(plan: Plan, phase: Phase): ScriptBlock[] {
+  return plan.verify.filter((v) => verificationPhase(plan, v) === phase).map((v) => {
+    const name = `plan-wide verification ${v.number}`;
+    return {
+      comments: [`Plan-wide verification ${v.number}, checked at the end of ${v.after !== undefined ? `phase ${phase.name}` : 'the plan'}${v.description ? `: ${firstLine(v.description)}` : ''}`],
+      sql: `${compileAssertion(v, name)};`,
+      source: { kind: 'verification', stepId: name },
+    };
+  });
+}
+
 export function upScript(plan: Plan, phase: Phase): ScriptView {
   return {
     fileName: scriptFileName(phase, 'up'), direction: 'up', phase, phaseCount: plan.phases.length,
     notes: gateNotes(phase),
-    blocks: [...gateBlocks(plan, phase), ...phase.steps.flatMap((s) => upBlocks(plan, s))],
+    blocks: [...gateBlocks(plan, phase), ...phase.steps.flatMap((s) => upBlocks(plan, s)), ...planVerificationBlocks(plan, phase)],
   };
 }
 
