@@ -15,7 +15,7 @@ const yamlUnder = (dir: string): string[] =>
     .map((e) => `${e.parentPath.slice(root.length)}/${e.name}`)
     .sort();
 
-const planFiles = [...yamlUnder('plans'), ...yamlUnder('test/fixtures/rules'), ...yamlUnder('test/fixtures/verify')];
+const planFiles = [...yamlUnder('plans'), ...yamlUnder('test/fixtures/rules'), ...yamlUnder('test/fixtures/verify'), ...yamlUnder('test/fixtures/emit')];
 
 /** Problems with one artefact's text: placeholders anywhere, empty cells in Markdown tables. */
 export function placeholderProblems(path: string, text: string): string[] {

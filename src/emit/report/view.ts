@@ -125,7 +125,7 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[], { ana
     plan,
     hasSql,
     engineLabel: plan.engine ? `PostgreSQL${settings ? ` ${settings.postgres.major}` : plan.engine.major ? ` ${plan.engine.major}` : ''}` : undefined,
-    settings: settings ? { ...settings, tables: settings.tables.map((t) => ({ ...t, rows: t.rows === undefined ? 'large (at least 100,000)' : t.rows.toLocaleString('en-US'), size: t.size ?? 'not given' })) } : undefined,
+    settings: settings && plan.engine ? { ...settings, tables: settings.tables.map((t) => ({ ...t, rows: t.rows === undefined ? 'large (at least 100,000)' : t.rows.toLocaleString('en-US'), size: t.size ?? 'not given' })) } : undefined,
     estimate: estimateView(total.length ? total.reduce((a, b) => a + b, 0) : undefined, sqlPhases.length ? sum(sqlPhases.map((p) => phaseComputed(p, analysis))) : undefined, sqlPhases.length > 0),
     planVerifications: plan.verify.map((v) => ({
       sql: v.sql, expect: v.expect.text, description: v.description,
