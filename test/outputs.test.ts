@@ -20,13 +20,14 @@ describe('timeline.mmd', () => {
   });
 
   it('mermaidText flattens and defuses', () => {
-    expect(mermaidText('a\nb;c#d:e%f<g>')).toBe('a b c d e f g');
+    expect(mermaidText('a\nb;c#d:e%f<g>')).toBe('a b, c d e f g');
     expect(mermaidText('click here')).toBe('- click here');
     expect(mermaidText('Section 2')).toBe('- Section 2');
     expect(mermaidText('  ')).toBe('-');
   });
 
   it('speaks relative time, never a date', async () => {
+    expect([relativeTime(-(6 * 86400 + 23.6 * 3600)), relativeTime(3599), relativeTime(86399)]).toEqual(['T-7d', 'T+1h', 'T+1d']);
     expect([relativeTime(-604800), relativeTime(0), relativeTime(5400), relativeTime(90000)]).toEqual(['T-1w', 'T-0', 'T+1h30min', 'T+1d1h']);
     const result = await compileFiles({ 'plans/p.yaml': minimalPlan }, { emit: true });
     const mmd = result.plans[0]!.outputs.find((o) => o.path.endsWith('timeline.mmd'))!.contents;

@@ -28,7 +28,7 @@ const directives = /^(click|call|href|section|title|gantt|dateformat|axisformat|
  * and never a directive word first.
  */
 export function mermaidText(text: string): string {
-  const flat = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/[:;#%<>&{}"'`\\|[\]]/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/;\s*/g, ', ').replace(/[:#%<>&{}"'`\\|[\]]/g, ' ').replace(/\s+/g, ' ').trim();
   const safe = directives.test(flat) ? `- ${flat}` : flat;
   return safe || '-';
 }

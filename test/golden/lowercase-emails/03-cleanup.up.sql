@@ -42,3 +42,19 @@ BEGIN
 END
 $migc$;
 COMMIT;
+
+-- Plan-wide verification 2, checked at the end of the plan: no two accounts share an address (checked at the end of the plan)
+DO $migc$
+DECLARE
+  actual text;
+  passed boolean;
+BEGIN
+  SELECT verification.value::text, verification.value = 0 INTO actual, passed
+    FROM (
+      SELECT count(*) FROM (SELECT lower(email) FROM users GROUP BY 1 HAVING count(*) > 1) AS collisions
+    ) AS verification(value);
+  IF passed IS NOT TRUE THEN
+    RAISE EXCEPTION 'migc: % failed: expected %, got %', 'plan-wide verification 2', '= 0', coalesce(actual, 'no row');
+  END IF;
+END
+$migc$;
