@@ -68,7 +68,7 @@ phases:
   it('asks for a maintenance window when downtime is not none', async () => {
     const result = await compileFiles({ 'plans/p.yaml': codePlan.replace('estimated_downtime: none', 'estimated_downtime: maintenance window 30min') }, { emit: true });
     const checklist = result.plans[0]!.outputs.find((o) => o.path.endsWith('checklist.md'))!.contents;
-    expect(checklist).toContain('- [ ] Maintenance window scheduled and announced (expected downtime: maintenance window 30min)');
+    expect(checklist).toContain('- [ ] Maintenance window scheduled and announced; expected downtime: maintenance window 30min');
   });
 });
 

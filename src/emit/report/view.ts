@@ -35,7 +35,7 @@ function statementRows(statements: readonly Statement[], analysis: Analyses) {
       sql: s.text,
       locks: (a?.locks ?? []).map((l) => `${lockLabel(l.mode)} on ${l.table}`).join(', ') || 'none on tables',
       effect: a?.effect ?? 'catalog',
-      estimate: a?.seconds === undefined ? (a && a.effect !== 'catalog' ? 'no size hint' : 'milliseconds') : `~${formatSeconds(a.seconds)}`,
+      estimate: a?.seconds === undefined ? (a && a.effect !== 'catalog' ? 'no size hint' : 'milliseconds') : a.seconds < 0.5 ? 'milliseconds' : `~${formatSeconds(a.seconds)}`,
     };
   });
 }
@@ -80,9 +80,9 @@ export function computedSeconds(step: Step, analysis: Analyses): number | undefi
 /** The plan's estimate and migc's, side by side, labelled; a note when they disagree by 4x. */
 function estimateView(planned: number | undefined, computed: number | undefined, hasSql: boolean) {
   const plan = planned === undefined ? undefined : formatSeconds(planned);
-  const migc = computed === undefined ? (hasSql ? 'unknown (a table has no size hint)' : undefined) : computed < 1 ? 'under a second' : `~${formatSeconds(computed)}`;
+  const migc = computed === undefined ? (hasSql ? 'migc cannot tell, a table has no size hint' : undefined) : `${computed < 1 ? 'under a second' : `~${formatSeconds(computed)}`} by migc from the size hints`;
   const apart = planned !== undefined && computed !== undefined && Math.max(planned, computed) > 60 && Math.max(planned, computed) > 4 * Math.max(1, Math.min(planned, computed));
-  const parts = [plan ? `${plan} (plan)` : 'none given (plan)', ...(migc ? [`${migc} (migc, from size hints)`] : [])];
+  const parts = [plan ? `${plan} by the plan` : 'not estimated by the plan', ...(migc ? [migc] : [])];
   return plan || computed !== undefined ? { text: parts.join('; '), differs: apart } : undefined;
 }
 
