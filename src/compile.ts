@@ -1,7 +1,7 @@
 import { compareDiagnostics, hasErrors, type Diagnostic, type Severity, type Span } from './diagnostics/diagnostic.js';
 import { analyzePlan, type StatementAnalysis } from './analyze/sql/analyze.js';
 import { defaultPostgresMajor } from './analyze/sql/context.js';
-import { checkAllowances, applyRuleSettings } from './analyze/settings.js';
+import { analysisSettings, checkAllowances, applyRuleSettings, type AnalysisSettings } from './analyze/settings.js';
 import type { Statement } from './normalize/model.js';
 import { SourceText } from './diagnostics/source-text.js';
 import { runRules } from './analyze/rule.js';
@@ -44,6 +44,8 @@ export interface PlanResult {
   readonly plan?: Plan;
   /** Locks, effects and durations of every statement, from the SQL analysis (in-process only). */
   readonly analysis?: ReadonlyMap<Statement, StatementAnalysis>;
+  /** The target version and table sizes the analysis used, with their sources. */
+  readonly settings?: AnalysisSettings;
   /** The plan's id and where it is written, once known. */
   readonly id?: string;
   readonly idSpan?: Span;
@@ -110,7 +112,7 @@ export async function compile(options: CompileOptions, host: Host): Promise<Comp
   const parserReady = loadSqlParser();
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, SourceText>();
-  const checked: { file: string; plan?: Plan; diagnostics: Diagnostic[]; analysis?: ReadonlyMap<Statement, StatementAnalysis> }[] = [];
+  const checked: { file: string; plan?: Plan; diagnostics: Diagnostic[]; analysis?: ReadonlyMap<Statement, StatementAnalysis>; settings?: AnalysisSettings }[] = [];
 
   // Read every plan up front, concurrently: one await per file in turn leaves the process idle.
   const texts = await Promise.all(options.files.map((file) => host.readFile(file)));
@@ -141,13 +143,15 @@ export async function compile(options: CompileOptions, host: Host): Promise<Comp
     append(own, shapeProblems);
     // Rules read a complete model; on a half-built one they would report echoes of the same problem.
     let analysis: ReadonlyMap<Statement, StatementAnalysis> | undefined;
+    let settings: AnalysisSettings | undefined;
     if (!hasErrors(own)) {
       append(own, checkAllowances(plan));
-      const sql = analyzePlan(plan, { postgres: plan.engine.major ?? options.config?.postgres ?? defaultPostgresMajor, ...(options.config?.assumeRows ? { assumeRows: options.config.assumeRows } : {}) });
+      settings = analysisSettings(plan, options.config, defaultPostgresMajor);
+      const sql = analyzePlan(plan, { postgres: settings.postgres.major, ...(options.config?.assumeRows ? { assumeRows: options.config.assumeRows } : {}) });
       append(own, applyRuleSettings([...runRules(plan, planRules), ...sql.diagnostics, ...rehearsalSqlOutsideDatabase(plan)], options.config?.rules));
       analysis = sql.statements;
     }
-    checked.push({ file, plan, diagnostics: own, ...(analysis ? { analysis } : {}) });
+    checked.push({ file, plan, diagnostics: own, ...(analysis ? { analysis } : {}), ...(settings ? { settings } : {}) });
   }
 
   await parserReady; // even when no plan got as far as SQL: a failed load must not go unhandled
@@ -169,6 +173,7 @@ export async function compile(options: CompileOptions, host: Host): Promise<Comp
     file: entry.file,
     ...(entry.plan ? { plan: entry.plan, id: entry.plan.id, idSpan: entry.plan.spans.id } : {}),
     ...(entry.analysis ? { analysis: entry.analysis } : {}),
+    ...(entry.settings ? { settings: entry.settings } : {}),
     ok: entry.plan !== undefined && !hasErrors(entry.diagnostics),
     outputs: [],
     diagnostics: [...entry.diagnostics].sort(compareDiagnostics),
@@ -179,7 +184,10 @@ export async function compile(options: CompileOptions, host: Host): Promise<Comp
     const src = sources.get(result.file)!;
     const findings = result.diagnostics.map((d) => ({ code: d.code, severity: d.severity, message: d.message, ...src.position(d.span?.start ?? 0) }));
     try {
-      const emitted = emit!.emitPlan(result.plan!, templates, findings, undefined, result.analysis);
+      const emitted = emit!.emitPlan(result.plan!, templates, findings, {
+        ...(result.analysis ? { analysis: result.analysis } : {}),
+        ...(result.settings ? { settings: result.settings } : {}),
+      });
       if (emitted.diagnostics.length) return { ...result, ok: false, diagnostics: [...result.diagnostics, ...emitted.diagnostics] };
       return { ...result, outputs: emitted.outputs };
     } catch (e) {

@@ -57,7 +57,7 @@ describe('migc build', () => {
   it('builds the example plans from plans/ into out/, the same bytes as the golden files', async () => {
     const r = await migc(['build'], project);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^migc: built 5 of 5 plans into out\/ \(41 written, 0 unchanged\): 0 errors, 0 warnings \(6 notes: --verbose shows them\)\n$/);
+    expect(r.stderr).toMatch(/^migc: built 7 of 7 plans into out\/ \(47 written, 0 unchanged\): 0 errors, 0 warnings \(6 notes: --verbose shows them\)\n$/);
     for (const id of readdirSync(join(root, 'test/golden'))) {
       for (const file of readdirSync(join(root, 'test/golden', id))) {
         expect(readFileSync(join(project, 'out', id, file), 'utf8')).toBe(readFileSync(join(root, 'test/golden', id, file), 'utf8'));
@@ -71,7 +71,7 @@ describe('migc build', () => {
     const before = statSync(report).mtimeMs;
     await new Promise((r) => setTimeout(r, 20));
     const r = await migc(['build'], project);
-    expect(r.stderr).toMatch(/\(0 written, 41 unchanged\)/);
+    expect(r.stderr).toMatch(/\(0 written, 47 unchanged\)/);
     expect(statSync(report).mtimeMs).toBe(before);
   });
 
@@ -89,7 +89,7 @@ describe('migc build', () => {
     expect(r.stdout).toContain('9 |     kind: expnad\n  |           ^^^^^^');
     expect(r.stdout).toContain('= help: Did you mean "expand"?');
     expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /); // no stack trace
-    expect(r.stderr).toMatch(/built 5 of 6 plans .*; 1 with errors left as they were/);
+    expect(r.stderr).toMatch(/built 7 of 8 plans .*; 1 with errors left as they were/);
     expect(readFileSync(script, 'utf8')).toBe(good);
     expect(statSync(script).mtimeMs).toBe(mtime);
   });
@@ -140,7 +140,7 @@ describe('migc build', () => {
 describe('migc check', () => {
   it('writes nothing and exits 0 on clean plans', async () => {
     const r = await migc(['check'], project);
-    expect(r).toMatchObject({ code: 0, stdout: '', stderr: 'migc: checked 5 plans: 0 errors, 0 warnings (6 notes: --verbose shows them)\n' });
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: 'migc: checked 7 plans: 0 errors, 0 warnings (6 notes: --verbose shows them)\n' });
     expect(existsSync(join(project, 'out'))).toBe(false);
   });
 
@@ -162,7 +162,7 @@ describe('migc check', () => {
     const r = await migc(['check', '--format', 'json'], project);
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
-    expect(out.summary).toEqual({ plans: 6, error: 1, warning: 0, info: 6 });
+    expect(out.summary).toEqual({ plans: 8, error: 1, warning: 0, info: 6 });
     out.diagnostics = out.diagnostics.filter((d: { severity: string }) => d.severity !== 'info');
     expect(out.diagnostics).toEqual([{
       code: 'MG010', severity: 'error', file: 'plans/minimal.yaml', line: 9, column: 11, endLine: 9, endColumn: 17,
@@ -233,7 +233,7 @@ describe('migc verify', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('plans/email-verified.yaml: add-email-verified: passed on PGlite');
     expect(r.stdout).toContain('plans/pgbouncer-upgrade.yaml: pgbouncer-upgrade: no SQL to rehearse');
-    expect(r.stderr).toMatch(/^migc: verified 5 plans on PGlite \(PostgreSQL [\d.]+, in-process\): 5 passed, 0 failed: 0 errors, 0 warnings \(6 notes: --verbose shows them\)\n$/);
+    expect(r.stderr).toMatch(/^migc: verified 7 plans on PGlite \(PostgreSQL [\d.]+, in-process\): 7 passed, 0 failed: 0 errors, 0 warnings \(6 notes: --verbose shows them\)\n$/);
   });
 
   it('exits 1 naming the statement, the database error and the plan line', async () => {

@@ -44,6 +44,18 @@ describe.skipIf(!existsSync(chromium))(`Mermaid output renders in headless Chrom
     expect(existsSync(join(dir, `${id}.svg`))).toBe(true);
   });
 
+  it('renders the timeline of a plan whose text tries to break or inject into the chart', async () => {
+    const { compileFiles } = await import('./helpers.js');
+    const hostile = readFileSync(join(root, 'test/fixtures/emit/hostile-timeline.yaml'), 'utf8');
+    const result = await compileFiles({ 'plans/p.yaml': hostile }, { emit: true });
+    writeFileSync(join(dir, 'hostile.mmd'), result.plans[0]!.outputs.find((o) => o.path.endsWith('timeline.mmd'))!.contents);
+    const r = await mmdc(['-p', config, '-i', join(dir, 'hostile.mmd'), '-o', join(dir, 'hostile.svg')]);
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.code).toBe(0);
+    const svg = readFileSync(join(dir, 'hostile.svg'), 'utf8');
+    expect(svg).not.toMatch(/<img|<script|<b>|href="javascript/); // the words stay, as text
+  });
+
   it('rejects a broken chart (so the checks above can fail)', async () => {
     writeFileSync(join(dir, 'bad.mmd'), 'gantt\n    dateFormat YYYY-MM-DD\n    section A\n    task :a1, 2000-01-01, not-a-duration\n    ::: nope\n');
     expect((await mmdc(['-p', config, '-i', join(dir, 'bad.mmd'), '-o', join(dir, 'bad.svg')])).code).not.toBe(0);

@@ -104,6 +104,7 @@ phases:
     it.each([
       ['test/fixtures/verify/rollback-forgets-index.yaml', ['17 MG061', '20 MG060'], /left behind index public\.users_name_idx/],
       ['test/fixtures/verify/verification-fails.yaml', ['20 MG060'], /verification 1 of step "mark-verified" failed: expected = 0, got \d+/],
+      ['test/fixtures/verify/plan-verification-fails.yaml', ['17 MG060'], /plan-wide verification 1 failed: expected = 0, got \d+/],
       ['test/fixtures/verify/not-null-with-nulls.yaml', ['20 MG060'], /column "verification_date" of relation "users" contains null values/],
       ['test/fixtures/verify/rollback-loses-data.yaml', ['17 MG062'], /changes public\.users\.name, but no step of it declares data loss/],
     ])('catches %s', async (file, expected, message) => {

@@ -1,23 +1,39 @@
 import type { Diagnostic, Severity } from '../diagnostics/diagnostic.js';
-import type { Plan } from '../normalize/model.js';
+import { stepStatements, type Plan } from '../normalize/model.js';
 import { didYouMean } from '../util/suggest.js';
 import { planRules } from './rules/index.js';
 import { statementRules } from './sql-rules/index.js';
 
-/** Codes that an allowance or the project config may name: the rules, not input problems. */
-export const ruleCodes: readonly string[] = [...planRules, ...statementRules].map((r) => r.code).sort();
+/**
+ * Codes a step may allow: the SQL analysis' findings (MG2xx hazards, MG112), which depend on
+ * facts a plan can know better than migc (a table's real size, a maintenance window). Plan
+ * rules (MG101 to MG111) are the plan's own safety promises (a rollback for every step, a
+ * verified gate before a drop): allowing one per step would defeat the tool, so an allowance
+ * of one is refused; the project config can still change its severity. Input problems (MG0xx)
+ * cannot be allowed or changed at all.
+ */
+export const allowableCodes: readonly string[] = statementRules.map((r) => r.code).sort();
 
-/** A step's allow: must name rule codes. */
+/** A step's allow: must name codes of the SQL analysis. */
 export function checkAllowances(plan: Plan): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const step of plan.phases.flatMap((p) => p.steps)) {
     for (const a of step.allow ?? []) {
-      if (ruleCodes.includes(a.code)) continue;
-      const guess = didYouMean(a.code, ruleCodes);
+      if (allowableCodes.includes(a.code)) continue;
+      const planRule = planRules.find((r) => r.code === a.code);
+      const inputProblem = /^MG0\d\d$/.test(a.code);
+      const guess = planRule || inputProblem ? undefined : didYouMean(a.code, allowableCodes);
       out.push({
         code: 'MG035', severity: 'error', file: plan.file, span: a.span,
-        message: `step "${step.id}" allows ${a.code}, which is not a rule`,
-        help: guess ? `Did you mean ${guess}? (migc explain ${guess})` : 'Allow only codes of rules (MG1xx, MG2xx); see the rule list in the README.',
+        message: planRule
+          ? `step "${step.id}" allows ${a.code} (${planRule.name}), a plan rule; only findings of the SQL analysis (MG2xx, MG112) can be allowed in a step`
+          : inputProblem
+            ? `step "${step.id}" allows ${a.code}, an input problem; input problems cannot be allowed`
+            : `step "${step.id}" allows ${a.code}, which is not a rule`,
+        help: planRule
+          ? `Fix what ${a.code} reports (migc explain ${a.code}); to change its severity for the whole project, set "rules": { "${a.code}": "warning" } in migc.config.json.`
+          : inputProblem ? `Fix the input problem ${a.code} reports (migc explain ${a.code}); nothing can turn it off.`
+            : guess ? `Did you mean ${guess}? (migc explain ${guess})` : 'Allow only codes of the SQL analysis (MG2xx, MG112); see the rule list in the README.',
       });
     }
   }
@@ -32,4 +48,34 @@ export function applyRuleSettings(diagnostics: readonly Diagnostic[], rules: Rea
     if (setting === undefined || d.severity === 'info') return [d];
     return setting === 'off' ? [] : [{ ...d, severity: setting }];
   });
+}
+
+/** The settings the SQL analysis of one plan used, with where each came from: shown in the report. */
+export interface AnalysisSettings {
+  readonly postgres: { readonly major: number; readonly source: string };
+  /** Every table the plan's SQL touches or sizes, sorted; rows undefined when assumed large. */
+  readonly tables: readonly { readonly name: string; readonly rows?: number; readonly size?: string; readonly source: string }[];
+}
+
+/** Resolved once per plan: the compiler analyses with it and the report shows it. */
+export function analysisSettings(plan: Plan, config: { postgres?: number; assumeRows?: ReadonlyMap<string, number> } | undefined, defaultMajor: number): AnalysisSettings {
+  const postgres = plan.engine?.major !== undefined
+    ? { major: plan.engine.major, source: `the plan's engine (postgresql@${plan.engine.major})` }
+    : config?.postgres !== undefined
+      ? { major: config.postgres, source: 'migc.config.json (postgres)' }
+      : { major: defaultMajor, source: 'migc\'s default (the plan\'s engine names no version)' };
+  const bare = (name: string) => name.replace(/^public\./, '');
+  const touched = plan.phases.flatMap((p) => p.steps.flatMap((s) => [
+    ...stepStatements(s), ...(s.rollback?.kind === 'sql' ? s.rollback.statements : []),
+  ].flatMap((st) => st.facts.tables)));
+  const names = [...new Set([...plan.tables.map((t) => bare(t.name)), ...touched.map(bare)])].sort();
+  const tables = names.map((name) => {
+    const assumed = config?.assumeRows?.get(name);
+    const hint = plan.tables.find((t) => bare(t.name) === name);
+    const size = hint?.size !== undefined ? { size: hint.size } : {};
+    if (assumed !== undefined) return { name, rows: assumed, ...size, source: '--assume-rows or the config\'s assume_rows' };
+    if (hint) return { name, rows: hint.rows, ...size, source: 'the plan\'s size hints (tables)' };
+    return { name, source: 'no size given: assumed large' };
+  });
+  return { postgres, tables };
 }

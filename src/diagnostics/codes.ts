@@ -19,6 +19,7 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG006', name: 'alias-expansion', summary: 'YAML aliases that would expand the plan past twice its size (or 1 MB), or that name themselves.' },
   { code: 'MG010', name: 'schema', summary: 'The plan does not match the plan schema: a missing property, a wrong type or an invalid value.' },
   { code: 'MG011', name: 'unknown-property', summary: 'A property the schema does not know, usually a typo.' },
+  { code: 'MG012', name: 'engine-required', summary: 'A plan that runs SQL names its engine (engine: postgresql@15); only plans without SQL may leave it out.' },
   { code: 'MG020', name: 'sql-syntax', summary: 'SQL that PostgreSQL\'s parser rejects.' },
   { code: 'MG021', name: 'transaction-control', summary: 'BEGIN, COMMIT or ROLLBACK written inside a step: migc writes the transactions.' },
   { code: 'MG030', name: 'step-action', summary: 'A step must give exactly one of sql, run or manual.' },

@@ -1,3 +1,4 @@
+import type { AnalysisSettings } from '../analyze/settings.js';
 import type { StatementAnalysis } from '../analyze/sql/analyze.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Plan, Statement } from '../normalize/model.js';
@@ -44,16 +45,26 @@ function withoutTrailingBlanks(text: string): string {
   return parts.join('');
 }
 
+/** What an emitter may show beside the plan itself. */
+export interface EmitExtras {
+  /** The rehearsal's results (migc verify --report). */
+  readonly rehearsal?: unknown;
+  /** Locks, effects and durations of every statement, from the SQL analysis. */
+  readonly analysis?: ReadonlyMap<Statement, StatementAnalysis>;
+  /** The target version and table sizes the analysis used. */
+  readonly settings?: AnalysisSettings;
+}
+
 /**
  * Every artefact of one plan, from the one plan model, into <plan id>/. Each SQL script is
  * checked after rendering: it must run exactly the statements migc meant, or the plan gets an
  * error (MG051) and none of its files are written.
  */
-export function emitPlan(plan: Plan, templates: Templates, findings: readonly ReportFinding[], rehearsal?: unknown, analysis?: ReadonlyMap<Statement, StatementAnalysis>): { outputs: OutputFile[]; diagnostics: Diagnostic[] } {
+export function emitPlan(plan: Plan, templates: Templates, findings: readonly ReportFinding[], { rehearsal, analysis, settings }: EmitExtras = {}): { outputs: OutputFile[]; diagnostics: Diagnostic[] } {
   const dir = plan.id;
   const timeline = finish(templates['timeline.mmd'](timelineView(plan)));
   const files: OutputFile[] = [
-    { path: `${dir}/report.md`, contents: finish(templates['report.md']({ ...reportView(plan, findings, analysis), timeline, rehearsal })) },
+    { path: `${dir}/report.md`, contents: finish(templates['report.md']({ ...reportView(plan, findings, { ...(analysis ? { analysis } : {}), ...(settings ? { settings } : {}) }), timeline, rehearsal })) },
     { path: `${dir}/checklist.md`, contents: finish(templates['checklist.md'](checklistView(plan))) },
     { path: `${dir}/timeline.mmd`, contents: timeline },
   ];

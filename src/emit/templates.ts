@@ -17,9 +17,13 @@ export function markdownCell(text: unknown): string {
   return String(text ?? '').trim().replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
 
-/** Inline code on one line, safe in a table cell, that survives backticks in the text. */
-export function inlineCode(text: unknown): string {
-  const s = String(text ?? '').trim().replace(/\s+/g, ' ').replace(/\|/g, '\\|');
+/**
+ * Inline code on one line that survives backticks in the text; safe in a table cell unless
+ * outsideTable, where an escaped pipe would show its backslash.
+ */
+export function inlineCode(text: unknown, { outsideTable = false }: { outsideTable?: boolean } = {}): string {
+  const flat = String(text ?? '').trim().replace(/\s+/g, ' ');
+  const s = outsideTable ? flat : flat.replace(/\|/g, '\\|');
   const runs = s.match(/`+/g) ?? [];
   // A loop, not Math.max(...runs): spreading a hundred thousand runs overflows the call stack.
   const fence = '`'.repeat(runs.reduce((n, r) => Math.max(n, r.length), 0) + 1);
@@ -35,14 +39,28 @@ export function fencedBlock(text: unknown, lang: unknown): string {
   return `${fence}${typeof lang === 'string' ? lang : ''}\n${s}\n${fence}`;
 }
 
+/**
+ * A helper that needs a value. Handlebars resolves `{{code}}` to the helper, not to the
+ * context's `code` property, and calls it with only its options object: rendering that would
+ * print "[object Object]". Refuse instead, so a template with the mistake fails (MG050).
+ */
+function valueHelper(name: string, render: (values: unknown[], hash: Record<string, unknown>) => string) {
+  return (...args: unknown[]) => {
+    if (args.length < 2) throw new Error(`the ${name} helper was called without a value; to print a property named ${name}, write {{this.${name}}}`);
+    const options = args[args.length - 1] as { hash?: Record<string, unknown> };
+    return render(args.slice(0, -1), options.hash ?? {});
+  };
+}
+
 function createEngine(): typeof Handlebars {
   const hb = Handlebars.create();
-  hb.registerHelper('cell', (v: unknown) => markdownCell(v));
-  hb.registerHelper('code', (v: unknown) => inlineCode(v));
-  hb.registerHelper('fence', (v: unknown, lang: unknown) => fencedBlock(v, lang));
-  // The only safe ways to put plan text into a SQL script: a string literal, or comment lines.
-  hb.registerHelper('literal', (v: unknown) => sqlLiteral(String(v ?? '')));
-  hb.registerHelper('comment', (v: unknown) => sqlComment(String(v ?? '')));
+  hb.registerHelper('cell', valueHelper('cell', ([v]) => markdownCell(v)));
+  // {{code x}} is safe in a table cell; {{code x outsideTable=true}} keeps a pipe as it is.
+  hb.registerHelper('code', valueHelper('code', ([v], hash) => inlineCode(v, { outsideTable: hash.outsideTable === true })));
+  hb.registerHelper('fence', valueHelper('fence', ([v, lang]) => fencedBlock(v, lang)));
+  hb.registerHelper('literal', valueHelper('literal', ([v]) => sqlLiteral(String(v ?? ''))));
+  // The only safe ways to put plan text into a SQL script: a string literal (above), or comment lines.
+  hb.registerHelper('comment', valueHelper('comment', ([v]) => sqlComment(String(v ?? ''))));
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hb.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === 'string' ? sep : ', ') : ''));
   hb.registerHelper('yesno', (v: unknown) => (v ? 'yes' : 'no'));

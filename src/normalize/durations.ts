@@ -19,13 +19,14 @@ export function parseTimelineOffset(at: string): number {
 export function formatSeconds(seconds: number): string {
   if (seconds < 1) return `${Math.round(seconds * 1000)}ms`;
   if (seconds < 60) return `${Math.round(seconds)}s`;
-  if (seconds < 3600) return `${Math.round(seconds / 60)}min`;
-  if (seconds < 86400) {
-    const h = Math.floor(seconds / 3600);
-    const min = Math.round((seconds % 3600) / 60);
-    return min ? `${h}h ${min}min` : `${h}h`;
+  // Round to the smallest unit shown first, so 6d 23h 40min reads 7d, never 6d 24h.
+  if (seconds < 3600 - 30) return `${Math.round(seconds / 60)}min`;
+  if (seconds < 86400 - 1800) {
+    const minutes = Math.round(seconds / 60);
+    const h = Math.floor(minutes / 60);
+    return minutes % 60 ? `${h}h ${minutes % 60}min` : `${h}h`;
   }
-  const d = Math.floor(seconds / 86400);
-  const h = Math.round((seconds % 86400) / 3600);
-  return h ? `${d}d ${h}h` : `${d}d`;
+  const hours = Math.round(seconds / 3600);
+  const d = Math.floor(hours / 24);
+  return hours % 24 ? `${d}d ${hours % 24}h` : `${d}d`;
 }

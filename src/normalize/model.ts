@@ -10,6 +10,8 @@ export type PlanType = 'schema' | 'data' | 'code' | 'infrastructure';
 export type RiskLevel = 'low' | 'medium' | 'high' | 'critical';
 export type PhaseKind = 'expand' | 'migrate' | 'contract';
 export type Level = 'low' | 'medium' | 'high';
+/** How hard rolling back is, as planners say it. */
+export type RollbackComplexity = 'trivial' | 'easy' | 'hard' | 'manual-restore';
 
 export const riskLevels: readonly RiskLevel[] = ['low', 'medium', 'high', 'critical'];
 export const phaseKinds: readonly PhaseKind[] = ['expand', 'migrate', 'contract'];
@@ -20,9 +22,10 @@ export interface Plan {
   readonly title: string;
   readonly type: PlanType;
   readonly risk: RiskLevel;
-  readonly engine: { readonly name: 'postgresql'; readonly major?: number };
+  /** Undefined only for a plan without SQL (code, infrastructure): it targets no database. */
+  readonly engine?: { readonly name: 'postgresql'; readonly major?: number };
   readonly owner?: string;
-  readonly overview: { readonly summary?: string; readonly estimatedDowntime?: string; readonly rollbackComplexity?: Level };
+  readonly overview: { readonly summary?: string; readonly estimatedDowntime?: string; readonly rollbackComplexity?: RollbackComplexity };
   readonly currentState?: string;
   readonly targetState?: string;
   /** Size hints, sorted by table name. */
@@ -32,6 +35,8 @@ export interface Plan {
   readonly settings: { readonly lockTimeout: string; readonly statementTimeout: string };
   readonly preMigration: PreMigration;
   readonly phases: readonly Phase[];
+  /** Plan-wide verifications, each checked at the end of one phase's up script. */
+  readonly verify: readonly PlanVerification[];
   readonly codeChanges: readonly CodeChange[];
   readonly rollbackPlan: readonly RollbackPlanEntry[];
   readonly timeline: readonly Milestone[];
@@ -168,6 +173,15 @@ export interface Verification {
   readonly span: Span;
 }
 
+/** A plan-wide verification: checked at the end of the phase named in after, or of the plan. */
+export interface PlanVerification extends Verification {
+  /** The phase named in after, as written; undefined for the end of the plan. */
+  readonly after?: string;
+  readonly afterSpan?: Span;
+  /** 1-based position among the plan-wide verifications, for messages. */
+  readonly number: number;
+}
+
 export type ComparisonOperator = '=' | '<>' | '<' | '<=' | '>' | '>=';
 
 export interface Expectation {
@@ -211,6 +225,27 @@ export interface Risk {
 /** Statements a step runs (none for command and manual steps). */
 export function stepStatements(step: Step): readonly Statement[] {
   return step.action?.kind === 'sql' ? step.action.statements : [];
+}
+
+/** Whether the plan runs any SQL: steps, rollbacks, verifications, baseline or fixtures. */
+export function planHasSql(plan: Plan): boolean {
+  return plan.baseline !== undefined || plan.fixtures !== undefined || plan.verify.length > 0
+    || plan.phases.some((p) => p.steps.some((s) => s.action?.kind === 'sql' || s.rollback?.kind === 'sql' || s.verify.length > 0));
+}
+
+/** Whether a phase has SQL scripts: a step or a rollback of it runs SQL. */
+export function phaseRunsSql(phase: Phase): boolean {
+  return phase.steps.some((s) => s.action?.kind === 'sql' || s.rollback?.kind === 'sql');
+}
+
+/**
+ * The phase whose up script checks a plan-wide verification: the one named in after, or the
+ * last phase with SQL of its own (the end of the plan, as far as a script can see it).
+ */
+export function verificationPhase(plan: Plan, v: PlanVerification): Phase | undefined {
+  if (v.after !== undefined) return plan.phases.find((p) => p.name === v.after);
+  const withSql = plan.phases.filter(phaseRunsSql);
+  return withSql[withSql.length - 1];
 }
 
 /** Whether a step's rollback admits that data is lost. */

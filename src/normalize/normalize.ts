@@ -221,11 +221,18 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
     };
   }
 
-  const engineMajor = /@(\d+)$/.exec(raw.engine)?.[1];
+  const engineMajor = raw.engine === undefined ? undefined : /@(\d+)$/.exec(raw.engine)?.[1];
+  const planVerify = (raw.verify ?? []).flatMap((v, i) => {
+    const checked = normalizeVerification(v, ['verify', i]);
+    return checked ? [{
+      ...checked, number: i + 1,
+      ...(v.after !== undefined ? { after: v.after, afterSpan: span(['verify', i, 'after']) } : {}),
+    }] : [];
+  });
   const pre = raw.pre_migration ?? {};
   const plan: Plan = {
     file, id: raw.id, title: raw.title, type: raw.type, risk: raw.risk,
-    engine: { name: 'postgresql', ...(engineMajor ? { major: Number(engineMajor) } : {}) },
+    ...(raw.engine !== undefined ? { engine: { name: 'postgresql' as const, ...(engineMajor ? { major: Number(engineMajor) } : {}) } } : {}),
     ...(raw.owner !== undefined ? { owner: raw.owner } : {}),
     overview: {
       ...(raw.overview?.summary !== undefined ? { summary: raw.overview.summary } : {}),
@@ -251,6 +258,7 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
       tasks: pre.tasks ?? [],
     },
     phases,
+    verify: planVerify,
     codeChanges: (raw.code_changes ?? []).map((c, i) => ({ file: c.file, change: c.change, deployPhase: c.deploy_phase, span: span(['code_changes', i, 'deploy_phase']) })),
     rollbackPlan: (raw.rollback_plan ?? []).map((r, i) => ({ phase: r.phase, how: r.how, dataLoss: r.data_loss, span: span(['rollback_plan', i, 'phase']) })),
     timeline: (raw.timeline ?? []).map((m, i) => ({
@@ -261,7 +269,24 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
     risks: (raw.risks ?? []).map((r) => ({ ...r })),
     spans: { id: span(['id']), risk: span(['risk']), ...(raw.pre_migration ? { preMigration: keySpan(doc, ['pre_migration'])! } : {}) },
   };
+  if (raw.engine === undefined) {
+    const sqlAt = firstSqlSpan(plan) ?? (raw.baseline ? keySpan(doc, ['baseline']) : raw.fixtures ? keySpan(doc, ['fixtures']) : undefined);
+    if (sqlAt) {
+      error('MG012', sqlAt, 'the plan runs SQL but names no engine',
+        'Add engine: postgresql@15 (or postgresql) at the top level: the SQL analysis needs the target version. Only plans without SQL (commands and manual steps) may leave it out.');
+    }
+  }
   return { plan, diagnostics };
+}
+
+/** Where the plan's first SQL stands, for a diagnostic about it; undefined when it has none. */
+function firstSqlSpan(plan: Plan): Span | undefined {
+  for (const step of plan.phases.flatMap((p) => p.steps)) {
+    if (step.action?.kind === 'sql') return step.action.span;
+    if (step.rollback?.kind === 'sql') return step.rollback.span;
+    if (step.verify[0]) return step.verify[0].span;
+  }
+  return plan.verify[0]?.span;
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

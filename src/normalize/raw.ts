@@ -1,3 +1,5 @@
+import type { RollbackComplexity } from './model.js';
+
 /** The plan exactly as written in YAML, after schema validation (see schema/plan.schema.json). */
 export interface RawPlan {
   migc: 1;
@@ -5,9 +7,9 @@ export interface RawPlan {
   title: string;
   type: 'schema' | 'data' | 'code' | 'infrastructure';
   risk: 'low' | 'medium' | 'high' | 'critical';
-  engine: string;
+  engine?: string;
   owner?: string;
-  overview?: { summary?: string; estimated_downtime?: string; rollback_complexity?: 'low' | 'medium' | 'high' };
+  overview?: { summary?: string; estimated_downtime?: string; rollback_complexity?: RollbackComplexity };
   current_state?: string;
   target_state?: string;
   tables?: Record<string, { rows: number; size?: string }>;
@@ -22,6 +24,7 @@ export interface RawPlan {
     tasks?: string[];
   };
   phases: RawPhase[];
+  verify?: { sql: string; expect: number | boolean | string; description?: string; after?: string }[];
   code_changes?: { file: string; change: string; deploy_phase: string }[];
   rollback_plan?: { phase: string; how: string; data_loss: boolean }[];
   timeline?: { at: string; milestone: string; phase?: string }[];

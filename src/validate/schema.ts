@@ -126,11 +126,12 @@ function toDiagnostic(e: AjvError, file: string, doc: Document.Parsed, root: unk
     case 'enum': {
       const allowed = (e.params.allowedValues as unknown[]).map(String);
       const actual = valueAt(root, path);
+      const renamed = typeof actual === 'string' && allowed.includes('manual-restore') ? renamedRollbackComplexity[actual] : undefined;
       const guess = typeof actual === 'string' ? didYouMean(actual, allowed) : undefined;
       return {
         ...base, code: 'MG010', span: spanAt(doc, path),
         message: `${where} must be one of ${allowed.join(', ')}; got ${describeValue(actual)}`,
-        help: guess ? `Did you mean "${guess}"?` : describe,
+        help: renamed ? `Did you mean ${renamed}? rollback_complexity now says how the way back works, as planners say it.` : guess ? `Did you mean "${guess}"?` : describe,
       };
     }
     case 'const':
@@ -170,6 +171,13 @@ function toDiagnostic(e: AjvError, file: string, doc: Document.Parsed, root: unk
       return { ...base, code: 'MG010', span: spanAt(doc, path), message: `${where} ${e.message ?? 'is invalid'}`, help: describe };
   }
 }
+
+/** Earlier plans said low | medium | high; the words planners use say how the way back works. */
+const renamedRollbackComplexity: Readonly<Record<string, string>> = {
+  low: '"trivial" (the down scripts undo it) or "easy"',
+  medium: '"easy" or "hard"',
+  high: '"hard" or "manual-restore" (only a backup brings the data back)',
+};
 
 function article(type: string): string {
   const names: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', integer: 'a whole number', number: 'a number', boolean: 'true or false' };

@@ -5,6 +5,7 @@ import { destructiveOutsideContract } from './destructive-outside-contract.js';
 import { gateReferences } from './gate-references.js';
 import { phaseOrder } from './phase-order.js';
 import { phaseReferences } from './phase-references.js';
+import { planVerificationPhase } from './plan-verification-phase.js';
 import { riskUnderstated } from './risk-understated.js';
 import { rollbackCoverage } from './rollback-coverage.js';
 import { timelineOrder } from './timeline-order.js';
@@ -24,4 +25,5 @@ export const planRules: readonly Rule[] = [
   uniqueIds,
   timelineOrder,
   riskUnderstated,
+  planVerificationPhase,
 ];

@@ -1,4 +1,4 @@
-import type { Plan } from '../../normalize/model.js';
+import { planHasSql, verificationPhase, type Phase, type Plan, type Step } from '../../normalize/model.js';
 import { phaseHasSql, scriptFileName } from '../sql/blocks.js';
 
 /** Queries the on-call engineer keeps open while a phase runs. */
@@ -9,16 +9,65 @@ export const watchQueries = {
   replication: 'SELECT client_addr, state, replay_lag FROM pg_stat_replication;',
 };
 
+const psql = (file: string) => `psql -v ON_ERROR_STOP=1 -f ${file} "$DATABASE_URL"`;
+
+/** How an operator undoes one step that is not SQL, for the "if this fails" line. */
+function undoText(step: Step): string | undefined {
+  const r = step.rollback;
+  if (!r) return undefined;
+  switch (r.kind) {
+    case 'run': return `undo ${step.id}: run \`${r.command.replace(/`/g, "'")}\``;
+    case 'manual': return `undo ${step.id}: ${r.instructions.trim().split('\n')[0]}`;
+    case 'irreversible': return `${step.id} cannot be undone${r.restore ? `; restore: ${r.restore.trim().split('\n')[0]}` : ''}`;
+    case 'sql': return undefined; // in the down script
+  }
+}
+
+/**
+ * What to do when a phase fails: its down script, the operator steps' own rollbacks in reverse
+ * order, and the plan's rollback plan for the phase. Every phase has one, code-only ones too.
+ */
+function ifThisFails(plan: Plan, phase: Phase): string {
+  const down = phaseHasSql(phase) ? `\`${psql(scriptFileName(phase, 'down'))}\`` : undefined;
+  // The plan's own rollback plan for the phase says it best; the down script is named beside it.
+  const planned = plan.rollbackPlan.filter((r) => r.phase === phase.name).map((r) => r.how.trim().split('\n').join(' '));
+  // Latest step first; the down script undoes every SQL step, so it comes once, at the latest.
+  let downPlaced = false;
+  const parts = planned.length ? planned : [...phase.steps].reverse().flatMap((s) => {
+    const own = s.action?.kind === 'sql' && s.rollback?.kind !== 'irreversible' ? [] : (undoText(s) ? [undoText(s)!] : []);
+    if (s.action?.kind !== 'sql' || downPlaced || !down) return own;
+    downPlaced = true;
+    return [...own, `run ${down}`];
+  });
+  if (!parts.length) parts.push('stop, leave the earlier phases in place, and tell the owner: this phase names no way back');
+  const clean = parts.map((p) => p.trim().replace(/[.;]+$/, ''));
+  const text = clean.length === 1 ? `${clean[0]}.` : `${clean.map((p, i) => `(${i + 1}) ${p}`).join('; ')}.`;
+  return planned.length && down ? `${text} Down script: ${down}.` : text;
+}
+
 export function checklistView(plan: Plan) {
   const steps = new Map(plan.phases.flatMap((p) => p.steps).map((s) => [s.id, s]));
+  const hasSql = planHasSql(plan);
+  const downtime = plan.overview.estimatedDowntime;
+  const contract = plan.phases.filter((p) => p.kind === 'contract').map((p) => p.name);
   return {
     plan,
+    hasSql,
     watch: watchQueries,
     hasDataLoss: plan.phases.some((p) => p.steps.some((s) => s.rollback?.dataLoss)),
+    /** A maintenance window is needed unless the plan says there is no downtime. */
+    maintenanceWindow: downtime !== undefined && !/^none\b/.test(downtime) ? downtime : undefined,
+    rollbackScripts: plan.phases.filter(phaseHasSql).map((p) => scriptFileName(p, 'down')),
+    contractPhases: contract.join(', '),
+    isCode: plan.type === 'code',
+    isInfrastructure: plan.type === 'infrastructure',
+    hasVerifications: plan.verify.length > 0 || plan.phases.some((p) => p.steps.some((s) => s.verify.length > 0)),
+    planVerifications: plan.verify.map((v) => ({ sql: v.sql, expect: v.expect.text, description: v.description })),
     phases: plan.phases.map((phase) => ({
       ...phase,
       upScript: phaseHasSql(phase) ? scriptFileName(phase, 'up') : undefined,
-      downScript: phaseHasSql(phase) ? scriptFileName(phase, 'down') : undefined,
+      upCommand: phaseHasSql(phase) ? psql(scriptFileName(phase, 'up')) : undefined,
+      runsSql: phaseHasSql(phase),
       gateSteps: (phase.gate?.verified ?? []).map((v) => v.stepId).filter((id) => steps.has(id)),
       gateWait: phase.gate?.wait?.text,
       codeChanges: plan.codeChanges.filter((c) => c.deployPhase === phase.name),
@@ -28,7 +77,8 @@ export function checklistView(plan: Plan) {
         instructions: s.action?.kind === 'manual' ? s.action.instructions : undefined,
       })),
       verifications: phase.steps.flatMap((s) => s.verify.map((v) => ({ step: s.id, sql: v.sql, expect: v.expect.text }))),
-      rollback: plan.rollbackPlan.filter((r) => r.phase === phase.name),
+      planVerifications: plan.verify.filter((v) => verificationPhase(plan, v) === phase).map((v) => ({ number: v.number, sql: v.sql, expect: v.expect.text })),
+      ifThisFails: ifThisFails(plan, phase),
     })),
   };
 }

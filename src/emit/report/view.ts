@@ -1,7 +1,8 @@
 import type { StatementAnalysis } from '../../analyze/sql/analyze.js';
 import { lockLabel } from '../../sql/locks.js';
 import { formatSeconds } from '../../normalize/durations.js';
-import { stepStatements, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
+import type { AnalysisSettings } from '../../analyze/settings.js';
+import { planHasSql, stepStatements, verificationPhase, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
 import { phaseHasSql, scriptFileName } from '../sql/blocks.js';
 
 /** A finding to show in the report, already located (line and column). */
@@ -34,7 +35,7 @@ function statementRows(statements: readonly Statement[], analysis: Analyses) {
       sql: s.text,
       locks: (a?.locks ?? []).map((l) => `${lockLabel(l.mode)} on ${l.table}`).join(', ') || 'none on tables',
       effect: a?.effect ?? 'catalog',
-      estimate: a?.seconds === undefined ? (a && a.effect !== 'catalog' ? 'no size hint' : '') : `~${formatSeconds(a.seconds)}`,
+      estimate: a?.seconds === undefined ? (a && a.effect !== 'catalog' ? 'no size hint' : 'milliseconds') : a.seconds < 0.5 ? 'milliseconds' : `~${formatSeconds(a.seconds)}`,
     };
   });
 }
@@ -65,9 +66,31 @@ function lockBudget(plan: Plan, analysis: Analyses) {
   }));
 }
 
+/**
+ * migc's own estimate of a step, from the size hints: undefined when its SQL touches a table
+ * with no size hint (or the step has no SQL), "milliseconds" when it only changes the catalog.
+ */
+export function computedSeconds(step: Step, analysis: Analyses): number | undefined {
+  const statements = stepStatements(step);
+  if (!analysis || statements.length === 0) return undefined;
+  const known = statements.map((s) => analysis.get(s)).map((a) => (a?.effect === 'catalog' ? 0 : a?.seconds));
+  return known.some((k) => k === undefined) ? undefined : known.reduce<number>((a, b) => a + b!, 0);
+}
+
+/** The plan's estimate and migc's, side by side, labelled; a note when they disagree by 4x. */
+function estimateView(planned: number | undefined, computed: number | undefined, hasSql: boolean) {
+  const plan = planned === undefined ? undefined : formatSeconds(planned);
+  const migc = computed === undefined ? (hasSql ? 'migc cannot tell, a table has no size hint' : undefined) : `${computed < 1 ? 'under a second' : `~${formatSeconds(computed)}`} by migc from the size hints`;
+  const apart = planned !== undefined && computed !== undefined && Math.max(planned, computed) > 60 && Math.max(planned, computed) > 4 * Math.max(1, Math.min(planned, computed));
+  const parts = [plan ? `${plan} by the plan` : 'not estimated by the plan', ...(migc ? [migc] : [])];
+  return plan || computed !== undefined ? { text: parts.join('; '), differs: apart } : undefined;
+}
+
 function stepView(step: Step, analysis: Analyses) {
   const action = step.action;
+  const estimate = estimateView(step.estimatedTime?.seconds, computedSeconds(step, analysis), action?.kind === 'sql');
   return {
+    estimate,
     analysis: analysis ? statementRows(stepStatements(step), analysis) : [],
     allow: step.allow ?? [],
     id: step.id,
@@ -85,18 +108,37 @@ function stepView(step: Step, analysis: Analyses) {
   };
 }
 
-export function reportView(plan: Plan, findings: readonly ReportFinding[], analysis?: Analyses) {
+function phaseComputed(phase: Phase, analysis: Analyses): number | undefined {
+  const sqlSteps = phase.steps.filter((s) => s.action?.kind === 'sql');
+  if (!sqlSteps.length) return undefined;
+  const each = sqlSteps.map((s) => computedSeconds(s, analysis));
+  return each.some((e) => e === undefined) ? undefined : each.reduce<number>((a, b) => a + b!, 0);
+}
+
+const sum = (xs: readonly (number | undefined)[]) => (xs.some((x) => x === undefined) ? undefined : xs.reduce<number>((a, b) => a + b!, 0));
+
+export function reportView(plan: Plan, findings: readonly ReportFinding[], { analysis, settings }: { analysis?: Analyses; settings?: AnalysisSettings } = {}) {
   const total = plan.phases.map(phaseSeconds).filter((s): s is number => s !== undefined);
+  const hasSql = planHasSql(plan);
+  const sqlPhases = plan.phases.filter((p) => p.steps.some((s) => s.action?.kind === 'sql'));
   return {
     plan,
-    engineLabel: `PostgreSQL${plan.engine.major ? ` ${plan.engine.major}` : ''}`,
+    hasSql,
+    engineLabel: plan.engine ? `PostgreSQL${settings ? ` ${settings.postgres.major}` : plan.engine.major ? ` ${plan.engine.major}` : ''}` : undefined,
+    settings: settings && plan.engine ? { ...settings, tables: settings.tables.map((t) => ({ ...t, rows: t.rows === undefined ? 'large (at least 100,000)' : t.rows.toLocaleString('en-US'), size: t.size ?? 'not given' })) } : undefined,
+    estimate: estimateView(total.length ? total.reduce((a, b) => a + b, 0) : undefined, sqlPhases.length ? sum(sqlPhases.map((p) => phaseComputed(p, analysis))) : undefined, sqlPhases.length > 0),
+    planVerifications: plan.verify.map((v) => ({
+      sql: v.sql, expect: v.expect.text, description: v.description,
+      when: v.after !== undefined ? `end of phase ${v.after}` : 'end of the plan',
+      script: (() => { const p = verificationPhase(plan, v); return p && phaseHasSql(p) ? scriptFileName(p, 'up') : undefined; })(),
+    })),
     phaseKinds: plan.phases.map((p) => p.kind).join(' → '),
     estimatedTotal: total.length ? formatSeconds(total.reduce((a, b) => a + b, 0)) : undefined,
     hasScripts: plan.phases.some(phaseHasSql),
     hasPreMigration: Boolean(plan.preMigration.backup || plan.preMigration.diskSpace || plan.preMigration.notify.length || plan.preMigration.stagingTest || plan.preMigration.tasks.length),
     phases: plan.phases.map((phase) => ({
       ...phase,
-      estimatedTime: phaseSeconds(phase) === undefined ? undefined : formatSeconds(phaseSeconds(phase)!),
+      estimate: estimateView(phaseSeconds(phase), phaseComputed(phase, analysis), phase.steps.some((s) => s.action?.kind === 'sql')),
       upScript: phaseHasSql(phase) ? scriptFileName(phase, 'up') : undefined,
       downScript: phaseHasSql(phase) ? scriptFileName(phase, 'down') : undefined,
       gate: phase.gate ? { ...phase.gate, verified: phase.gate.verified.map((v) => v.stepId), wait: phase.gate.wait?.text } : undefined,
@@ -104,7 +146,6 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[], analy
     })),
     verifications: plan.phases.flatMap((p) => p.steps.flatMap((s) => s.verify.map((v) => ({ phase: p.name, step: s.id, sql: v.sql, expect: v.expect.text, description: v.description })))),
     dataLossSteps: plan.phases.flatMap((p) => p.steps.filter((s) => s.rollback?.dataLoss).map((s) => ({ phase: p.name, step: s.id, restore: s.rollback?.restore }))),
-    tables: plan.tables.map((t) => ({ ...t, rows: t.rows.toLocaleString('en-US') })),
     lockBudget: lockBudget(plan, analysis),
     allowances: plan.phases.flatMap((p) => p.steps.flatMap((s) => (s.allow ?? []).map((a) => ({ step: s.id, code: a.code, reason: a.reason })))),
     findings,

@@ -1,4 +1,4 @@
-import type { Batch, Phase, Plan, Statement, Step } from '../../normalize/model.js';
+import { verificationPhase, type Batch, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
 import type { PgNode } from '../../sql/parser.js';
 import { compileBatch } from '../../sql/batch.js';
 import { dollarQuote, sqlComment, sqlLiteral, terminated, visibleLines } from '../../sql/quote.js';
@@ -28,7 +28,9 @@ export interface ScriptBlock {
   /** The statements as the script holds them, each ending in a semicolon; empty when none. */
   readonly sql: string;
   /** The step the block runs (or undoes), or the phase's gate check. */
-  readonly source: { readonly kind: 'step'; readonly stepId: string } | { readonly kind: 'gate'; readonly stepId: string };
+  readonly source: { readonly kind: 'step'; readonly stepId: string } | { readonly kind: 'gate'; readonly stepId: string }
+    /** A plan-wide verification; stepId names it ("plan-wide verification 1") for messages. */
+    | { readonly kind: 'verification'; readonly stepId: string };
 }
 
 export interface ScriptView {
@@ -176,6 +178,18 @@ function gateNotes(phase: Phase): string[] {
   ];
 }
 
+/** Plan-wide verifications checked at the end of this phase, each an assertion of its own. */
+function planVerificationBlocks(plan: Plan, phase: Phase): ScriptBlock[] {
+  return plan.verify.filter((v) => verificationPhase(plan, v) === phase).map((v) => {
+    const name = `plan-wide verification ${v.number}`;
+    return block(
+      [`Plan-wide verification ${v.number}, checked at the end of ${v.after !== undefined ? `phase ${phase.name}` : 'the plan'}${v.description ? `: ${firstLine(v.description)}` : ''}`],
+      [own(compileAssertion(v, name))],
+      { kind: 'verification', stepId: name },
+    );
+  });
+}
+
 function scriptView(plan: Plan, phase: Phase, direction: 'up' | 'down', notes: readonly string[], blocks: readonly ScriptBlock[]): ScriptView {
   const fileName = scriptFileName(phase, direction);
   // String literals mean what PostgreSQL's parser (and so migc's analysis) read in them only with
@@ -200,7 +214,7 @@ function scriptView(plan: Plan, phase: Phase, direction: 'up' | 'down', notes: r
 }
 
 export function upScript(plan: Plan, phase: Phase): ScriptView {
-  return scriptView(plan, phase, 'up', gateNotes(phase), [...gateBlocks(plan, phase), ...phase.steps.flatMap((s) => upBlocks(plan, s))]);
+  return scriptView(plan, phase, 'up', gateNotes(phase), [...gateBlocks(plan, phase), ...phase.steps.flatMap((s) => upBlocks(plan, s)), ...planVerificationBlocks(plan, phase)]);
 }
 
 export function downScript(plan: Plan, phase: Phase): ScriptView {

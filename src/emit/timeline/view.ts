@@ -2,63 +2,111 @@ import { formatSeconds } from '../../normalize/durations.js';
 import type { Plan } from '../../normalize/model.js';
 
 /**
- * Mermaid gantt needs absolute dates; plans speak in T-0 offsets. T-0 is drawn on a fixed
- * placeholder date, so the file is the same on every machine and every day.
+ * The timeline is drawn on relative time. Mermaid's gantt needs dates, so it reads times as
+ * milliseconds (dateFormat x) with T-0 at 0 (not seconds: mermaid 11 reads a start given in
+ * seconds as milliseconds); the axis shows no labels at all (a calendar date would
+ * be a lie), and vertical markers at the milestones, labelled T-1w, T-0, T+1h, are the scale.
  */
-export const timelineAnchor = Date.UTC(2000, 0, 3, 0, 0, 0);
-/** Steps with no estimate are drawn this long (and labelled "no estimate"). */
-const unestimatedStepSeconds = 60;
-
 export interface TimelineView {
   readonly title: string;
-  readonly anchorLabel: string;
-  readonly axisFormat: string;
-  readonly milestones: readonly { readonly label: string; readonly id: string; readonly at: string }[];
+  readonly note: string;
+  readonly markers: readonly { readonly label: string; readonly id: string; readonly at: number }[];
+  readonly milestones: readonly { readonly label: string; readonly id: string; readonly at: number }[];
   readonly sections: readonly {
     readonly name: string;
-    readonly tasks: readonly { readonly label: string; readonly id: string; readonly start: string; readonly end: string }[];
+    readonly tasks: readonly { readonly label: string; readonly id: string; readonly tags: string; readonly start: number; readonly end: number }[];
   }[];
 }
 
-function stamp(offsetSeconds: number): string {
-  return new Date(timelineAnchor + Math.round(offsetSeconds * 1000)).toISOString().slice(0, 19).replace('T', ' ');
+/** Words that start a directive at the beginning of a gantt line; text must never start with one. */
+const directives = /^(click|call|href|section|title|gantt|dateformat|axisformat|tickinterval|todaymarker|includes|excludes|weekday|weekend|inclusiveenddates|topaxis|acctitle|accdescr|accdescription)\b/i;
+
+/**
+ * Plan text made inert in a Mermaid gantt line, in one place for every label: one line, no
+ * characters Mermaid reads as syntax (':' ends a label, ';' and '#' end a statement, '%%'
+ * starts a comment, '<' '>' '&' are HTML, braces and quotes start directives and strings),
+ * and never a directive word first.
+ */
+export function mermaidText(text: string): string {
+  const flat = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/;\s*/g, ', ').replace(/[:#%<>&{}"'`\\|[\]]/g, ' ').replace(/\s+/g, ' ').trim();
+  const safe = directives.test(flat) ? `- ${flat}` : flat;
+  return safe || '-';
 }
 
-/** Mermaid gantt labels end at ':' and break on '#' or ';'. */
-function label(text: string): string {
-  return text.replace(/[:;#]/g, ' ').replace(/\s+/g, ' ').trim();
+/** Seconds from T-0 as planners write it: T-1w, T-0, T+2h 30min. */
+export function relativeTime(seconds: number): string {
+  if (Math.abs(seconds) < 1) return 'T-0';
+  const abs = Math.abs(seconds);
+  const text = abs % 604800 === 0 ? `${abs / 604800}w` : formatSeconds(abs).replace(/ /g, '');
+  return `T${seconds < 0 ? '-' : '+'}${text}`;
 }
 
 export function timelineView(plan: Plan): TimelineView {
   const startOf = new Map<string, number>();
   for (const m of plan.timeline) if (m.phase !== undefined && !startOf.has(m.phase)) startOf.set(m.phase, m.offsetSeconds);
-  let clock = 0;
-  let span = 0;
-  let stepSeconds = 0;
-  const sections = plan.phases.map((phase) => {
-    clock = Math.max(clock + (phase.gate?.wait?.seconds ?? 0), startOf.get(phase.name) ?? -Infinity);
-    const tasks = phase.steps.map((step) => {
-      const seconds = step.estimatedTime?.seconds ?? unestimatedStepSeconds;
-      const task = {
-        label: label(`${step.id} (${step.estimatedTime ? step.estimatedTime.text : 'no estimate'})`),
-        id: `step_${step.id.replace(/-/g, '_')}`,
-        start: stamp(clock),
-        end: stamp(clock + seconds),
-      };
-      clock += seconds;
-      stepSeconds += step.estimatedTime?.seconds ?? 0;
-      return task;
+
+  // First the true times: each phase starts at its milestone, or after the one before and its wait.
+  // The first phase starts at its milestone (T-1d for a stand-up the day before), else at T-0.
+  let clock = startOf.get(plan.phases[0]?.name ?? '') ?? 0;
+  const laidOut = plan.phases.map((phase) => {
+    const waitSeconds = phase.gate?.wait?.seconds ?? 0;
+    const waitStart = clock;
+    clock = Math.max(clock + waitSeconds, startOf.get(phase.name) ?? -Infinity);
+    const start = clock;
+    const steps = phase.steps.map((step) => {
+      const s = { step, start: clock, seconds: step.estimatedTime?.seconds };
+      clock += s.seconds ?? 0;
+      return s;
     });
-    span = Math.max(span, Math.abs(clock));
-    return { name: label(`${phase.number}. ${phase.name}${phase.name === phase.kind ? '' : ` (${phase.kind})`}`), tasks };
+    return { phase, waitStart, start, steps };
   });
-  const offsets = plan.timeline.map((m) => m.offsetSeconds);
-  const range = Math.max(span, ...offsets.map(Math.abs), 0) + Math.abs(Math.min(0, ...offsets));
+
+  // Then the drawing: bars too short to see on this chart (or with no estimate) get a minimum width.
+  const times = [0, clock, ...plan.timeline.map((m) => m.offsetSeconds)];
+  const range = Math.max(...times) - Math.min(...times) || 3600;
+  const minimum = Math.max(1, Math.round(range / 60));
+  const sections = laidOut.map(({ phase, waitStart, start, steps }) => {
+    const tasks: { label: string; id: string; tags: string; start: number; end: number }[] = [];
+    const gate = phase.gate;
+    if (gate?.wait) {
+      tasks.push({ label: mermaidText(`wait ${gate.wait.text} (gate)`), id: `wait_${phase.number}`, tags: 'active, ', start: waitStart, end: Math.max(start, waitStart + minimum) });
+    }
+    const gateParts = [
+      ...(gate?.verified.length ? [`verified ${gate.verified.map((v) => v.stepId).join(', ')}`] : []),
+      ...(gate?.deploy ? ['deployed'] : []),
+      ...(gate?.approval ? ['approved'] : []),
+    ];
+    if (gateParts.length) tasks.push({ label: mermaidText(`gate ${gateParts.join(', ')}`), id: `gate_${phase.number}`, tags: 'milestone, ', start, end: start });
+    let drawn = start;
+    steps.forEach(({ step, start: at, seconds }, i) => {
+      const begin = Math.max(drawn, Math.round(at));
+      const end = begin + Math.max(minimum, Math.round(seconds ?? 0));
+      tasks.push({
+        label: mermaidText(`${relativeTime(at)} ${step.id} (${step.estimatedTime ? step.estimatedTime.text : 'no estimate'})`),
+        id: `step_${phase.number}_${i + 1}`,
+        tags: seconds === undefined ? 'done, ' : '',
+        start: begin, end,
+      });
+      drawn = end;
+    });
+    return { name: mermaidText(`${phase.number}. ${phase.name}${phase.name === phase.kind ? '' : ` (${phase.kind})`}`), tasks };
+  });
+
+  // Vertical markers are the scale, T-0 always; one too close to another would print over it.
+  const markers: { label: string; id: string; at: number }[] = [{ label: 'T-0', id: 'at_0', at: 0 }];
+  for (const [i, m] of plan.timeline.entries()) {
+    if (markers.some((k) => Math.abs(m.offsetSeconds - k.at) < range / 12)) continue;
+    markers.push({ label: mermaidText(m.at), id: `at_${i + 1}`, at: m.offsetSeconds });
+  }
+  markers.sort((a, b) => a.at - b.at);
+
+  const ms = (seconds: number) => Math.round(seconds * 1000);
+  const stepSeconds = plan.phases.flatMap((p) => p.steps).reduce((a, s) => a + (s.estimatedTime?.seconds ?? 0), 0);
   return {
-    title: label(`${plan.title} (T-0 drawn on ${new Date(timelineAnchor).toUTCString().slice(5, 11)})`),
-    anchorLabel: `T-0 is drawn at ${stamp(0).slice(0, 16)}, a placeholder date; read times as offsets from it (steps: ${formatSeconds(stepSeconds)} estimated)`,
-    axisFormat: range > 2 * 86400 ? '%b %d' : '%H:%M',
-    milestones: plan.timeline.map((m, i) => ({ label: label(`${m.at} ${m.milestone}`), id: `milestone_${i + 1}`, at: stamp(m.offsetSeconds) })),
-    sections,
+    title: mermaidText(plan.title),
+    note: `times are milliseconds from T-0; ${stepSeconds ? `steps: ${formatSeconds(stepSeconds)} estimated` : 'no step has an estimate'}; bars shorter than ${formatSeconds(minimum)} are drawn ${formatSeconds(minimum)} long`,
+    markers: markers.map((m) => ({ ...m, at: ms(m.at) })),
+    milestones: plan.timeline.map((m, i) => ({ label: mermaidText(`${m.at} ${m.milestone}`), id: `milestone_${i + 1}`, at: ms(m.offsetSeconds) })),
+    sections: sections.map((s) => ({ ...s, tasks: s.tasks.map((t) => ({ ...t, start: ms(t.start), end: ms(t.end) })) })),
   };
 }

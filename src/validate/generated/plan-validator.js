@@ -3,25 +3,26 @@ import func2Module from "ajv/dist/runtime/ucs2length.js";
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://migc.dev/schema/plan/v1.json","title":"migc migration plan","description":"A database migration plan compiled by migc into a review report, SQL scripts, a timeline and on-call checklists.","type":"object","additionalProperties":false,"required":["migc","id","title","type","risk","engine","phases"],"properties":{"migc":{"description":"Plan format version. Always 1.","const":1},"id":{"description":"Stable kebab-case identifier of the plan, unique across the repository, at most 63 characters. Outputs go to out/<id>/, so it cannot be a name Windows reserves for a device (con, prn, aux, nul, com1 to com9, lpt1 to lpt9).","type":"string","pattern":"^[a-z0-9]+(-[a-z0-9]+)*$","maxLength":63,"not":{"pattern":"^(con|prn|aux|nul|com[1-9]|lpt[1-9])$"}},"title":{"description":"One-line title shown at the top of the report.","type":"string","minLength":1},"type":{"description":"What the migration changes: schema (DDL), data (backfills, moves), code (application deploys only) or infrastructure (servers, versions, settings).","enum":["schema","data","code","infrastructure"]},"risk":{"description":"Declared risk. A plan that loses data must be at least high.","enum":["low","medium","high","critical"]},"engine":{"description":"Target database engine, optionally with its major version: postgresql or postgresql@15.","type":"string","pattern":"^postgresql(@[0-9]{2})?$"},"owner":{"description":"Person or team accountable for running the plan.","type":"string"},"overview":{"description":"Summary shown at the top of the report.","type":"object","additionalProperties":false,"properties":{"summary":{"description":"What the migration does and why, in a few sentences (Markdown).","type":"string"},"estimated_downtime":{"description":"Expected user-visible downtime, for example \"none\" or \"about 2 minutes of read-only mode\".","type":"string"},"rollback_complexity":{"description":"How hard rolling back is once the plan has run.","enum":["low","medium","high"]}}},"current_state":{"description":"The schema and behaviour before the migration (Markdown; SQL in fenced blocks).","type":"string"},"target_state":{"description":"The schema and behaviour after the migration (Markdown; SQL in fenced blocks).","type":"string"},"tables":{"description":"Size hints for the tables the plan touches, keyed by table name (optionally schema-qualified). Used to judge whether data changes must be batched.","type":"object","additionalProperties":{"type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"Approximate number of rows in production.","type":"integer","minimum":0},"size":{"description":"Approximate size on disk in production, for example \"40 GB\".","type":"string"}}}},"baseline":{"description":"The schema before the migration, used to rehearse the plan: inline SQL or a .sql file beside the plan.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"Inline SQL that creates the schema as it is before the migration.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that creates the schema as it is before the migration.","type":"string"}}},"fixtures":{"description":"Rows loaded after the baseline when rehearsing (migc verify), so data steps and batches have something to work on: SQL inline or in a file, and rows generated per table, for example users: { rows: 10000 }.","type":"object","properties":{"sql":{"description":"Inline SQL that inserts rows, run after the baseline.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that inserts rows; run after the baseline.","type":"string"}},"additionalProperties":{"description":"A table (optionally schema-qualified) to fill with generated rows: values follow each column's type, nullable columns get some NULLs, foreign keys point at existing rows.","type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"How many rows to generate (at most 1000000).","type":"integer","minimum":1,"maximum":1000000}}}},"settings":{"description":"Session settings written at the top of every emitted SQL script.","type":"object","additionalProperties":false,"properties":{"lock_timeout":{"description":"How long a statement may wait for a lock before giving up (default 5s). Short waits keep a blocked migration from queueing every other query behind it.","$ref":"#/$defs/pgDuration"},"statement_timeout":{"description":"How long one statement may run (default 15min). Batched steps lift it for their loop, since each batch commits on its own.","$ref":"#/$defs/pgDuration"}}},"pre_migration":{"description":"What must be done before the first phase starts.","type":"object","additionalProperties":false,"properties":{"backup":{"description":"The backup taken before the migration. Required when any step loses data.","type":"object","additionalProperties":false,"required":["command"],"properties":{"command":{"description":"The command that takes the backup, for example pg_dump -Fc -t users -f users.dump \"$DATABASE_URL\".","type":"string"},"verify":{"description":"How to check the backup is usable, for example a pg_restore --list.","type":"string"}}},"disk_space":{"description":"Free disk space needed on the database volume, and why (new columns, index builds, table rewrites).","type":"string"},"notify":{"description":"People or channels to tell before starting.","type":"array","items":{"type":"string"}},"staging_test":{"description":"How the plan was rehearsed on a production-like copy, and with what result.","type":"string"},"tasks":{"description":"Any other task to finish before the first phase.","type":"array","items":{"type":"string"}}}},"phases":{"description":"The phases in the order they run: expand (additive changes), then migrate (move data, switch code), then contract (remove what is no longer used).","type":"array","minItems":1,"items":{"$ref":"#/$defs/phase"}},"code_changes":{"description":"Application changes that ship alongside the plan.","type":"array","items":{"type":"object","additionalProperties":false,"required":["file","change","deploy_phase"],"properties":{"file":{"description":"File or component that changes.","type":"string"},"change":{"description":"What changes in it.","type":"string"},"deploy_phase":{"description":"Name of the phase this change is deployed in (before the phase's steps run).","type":"string"}}}},"rollback_plan":{"description":"How to roll back after each phase, for the people on call.","type":"array","items":{"type":"object","additionalProperties":false,"required":["phase","how","data_loss"],"properties":{"phase":{"description":"Name of the phase this entry rolls back.","type":"string"},"how":{"description":"How to roll back after this phase.","type":"string"},"data_loss":{"description":"Whether rolling back after this phase loses data.","type":"boolean"}}}},"timeline":{"description":"Milestones relative to the start of the migration (T-0), in chronological order.","type":"array","items":{"type":"object","additionalProperties":false,"required":["at","milestone"],"properties":{"at":{"description":"When, relative to T-0: T-1w, T-3d, T-2h, T-0, T+30min, T+1d, T+1w.","type":"string","pattern":"^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"},"milestone":{"description":"What happens then.","type":"string"},"phase":{"description":"Name of the phase that starts at this milestone.","type":"string"}}}},"risks":{"description":"What could go wrong and how the plan guards against it.","type":"array","items":{"type":"object","additionalProperties":false,"required":["risk","mitigation"],"properties":{"risk":{"description":"What could go wrong.","type":"string"},"likelihood":{"description":"How likely it is.","enum":["low","medium","high"]},"impact":{"description":"How bad it would be.","enum":["low","medium","high"]},"mitigation":{"description":"How the plan prevents it or limits the damage.","type":"string"}}}}},"$defs":{"pgDuration":{"description":"A PostgreSQL duration: a number and a unit (ms, s, min, h, d), or 0 for no limit.","type":"string","pattern":"^(0|[0-9]+(ms|s|min|h|d))$"},"duration":{"description":"An estimated duration: a number and a unit (ms, s, min, h, d, w), for example 30s or 2h.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","type":"object","additionalProperties":false,"required":["size"],"properties":{"size":{"description":"Rows per batch (by key range), for example 10000.","type":"integer","minimum":1},"key":{"description":"Indexed, unique, orderable column the batches walk over (default id).","type":"string","pattern":"^[a-z_][a-z0-9_]*$"},"pause":{"description":"Pause between batches to let replicas and autovacuum keep up (default none).","$ref":"#/$defs/pgDuration"}}},"phase":{"description":"A phase: steps that run together, optionally behind a gate.","type":"object","additionalProperties":false,"required":["name","kind","steps"],"properties":{"name":{"description":"Phase name, unique in the plan, at most 63 characters; used in file names (NN-<name>.up.sql).","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"kind":{"description":"expand adds without breaking old code; migrate moves data and switches code; contract removes what is no longer used.","enum":["expand","migrate","contract"]},"description":{"description":"What the phase achieves (Markdown).","type":"string"},"gate":{"description":"What must hold before the phase starts. Verified steps are re-checked at the top of the phase's up script.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"verified":{"description":"Ids of earlier steps whose verification queries must pass before this phase starts.","type":"array","minItems":1,"items":{"type":"string"}},"deploy":{"description":"Application deploy that must be live everywhere before this phase starts.","type":"string"},"wait":{"description":"Time to wait after the previous phase, for example 24h or 1w, to catch stragglers and errors.","$ref":"#/$defs/duration"},"approval":{"description":"Who must sign off before this phase starts.","type":"string"}}},"steps":{"description":"The steps of the phase, run in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/step"}}}},"step":{"description":"One step: SQL to run, a command, or manual instructions; with its rollback and verification.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"Step id, unique in the plan, at most 63 characters; gates refer to it.","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"description":{"description":"What the step does and why (Markdown).","type":"string"},"sql":{"description":"One or more SQL statements, run in order. Give exactly one of sql, run or manual.","type":"string"},"run":{"description":"A shell command an operator runs (deploys, infrastructure). Give exactly one of sql, run or manual.","type":"string"},"manual":{"description":"Instructions an operator carries out by hand. Give exactly one of sql, run or manual.","type":"string"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","$ref":"#/$defs/batch"},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore. Every step needs one.","$ref":"#/$defs/rollback"},"verify":{"description":"Queries that prove the step worked. Each returns one value compared with expect; the up script stops when one fails.","type":"array","items":{"$ref":"#/$defs/verification"}},"estimated_time":{"description":"How long the step is expected to take in production, for example 30s or 2h.","$ref":"#/$defs/duration"},"allow":{"description":"Findings of the SQL analysis this step accepts, each with the reason it is safe here, for example MG201: \"table has 40 rows\". They stay in the report, as info.","type":"object","propertyNames":{"pattern":"^MG[0-9]{3}$"},"additionalProperties":{"description":"Why this finding is acceptable for this step.","type":"string","minLength":1}}}},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"SQL that undoes the step. Down scripts run rollbacks in reverse step order.","type":"string"},"run":{"description":"A shell command that undoes the step.","type":"string"},"manual":{"description":"Instructions to undo the step by hand.","type":"string"},"irreversible":{"description":"The step cannot be undone. Say so honestly, with data_loss and restore.","const":true},"data_loss":{"description":"Whether undoing the step (or being unable to) loses data. A step that loses data needs a backup in pre_migration.","type":"boolean"},"restore":{"description":"How to get the lost data back, for example from the pre-migration backup.","type":"string"},"batch":{"description":"Run the rollback's single UPDATE or DELETE in batches, like a step's batch.","$ref":"#/$defs/batch"}}},"verification":{"description":"A query returning one value, and the value expected.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://migc.dev/schema/plan/v1.json","title":"migc migration plan","description":"A database migration plan compiled by migc into a review report, SQL scripts, a timeline and on-call checklists.","type":"object","additionalProperties":false,"required":["migc","id","title","type","risk","phases"],"properties":{"migc":{"description":"Plan format version. Always 1.","const":1},"id":{"description":"Stable kebab-case identifier of the plan, unique across the repository, at most 63 characters. Outputs go to out/<id>/, so it cannot be a name Windows reserves for a device (con, prn, aux, nul, com1 to com9, lpt1 to lpt9).","type":"string","pattern":"^[a-z0-9]+(-[a-z0-9]+)*$","maxLength":63,"not":{"pattern":"^(con|prn|aux|nul|com[1-9]|lpt[1-9])$"}},"title":{"description":"One-line title shown at the top of the report.","type":"string","minLength":1},"type":{"description":"What the migration changes: schema (DDL), data (backfills, moves), code (application deploys only) or infrastructure (servers, versions, settings).","enum":["schema","data","code","infrastructure"]},"risk":{"description":"Declared risk. A plan that loses data must be at least high.","enum":["low","medium","high","critical"]},"engine":{"description":"Target database engine, optionally with its major version: postgresql or postgresql@15. Required when the plan has SQL (steps, rollbacks, verifications, baseline or fixtures); a plan with only commands and manual steps (code, infrastructure) may leave it out.","type":"string","pattern":"^postgresql(@[0-9]{2})?$"},"owner":{"description":"Person or team accountable for running the plan.","type":"string"},"overview":{"description":"Summary shown at the top of the report.","type":"object","additionalProperties":false,"properties":{"summary":{"description":"What the migration does and why, in a few sentences (Markdown).","type":"string"},"estimated_downtime":{"description":"Expected user-visible downtime: none, a duration (30s, 5min, 2h), or a maintenance window (maintenance window, maintenance window 2h); optionally followed by a note in parentheses, as in \"none (connections drain per region)\".","type":"string","pattern":"^(none|[0-9]+(\\.[0-9]+)?(s|min|h|d)|maintenance window( [0-9]+(\\.[0-9]+)?(min|h|d))?)( \\(.+\\))?$"},"rollback_complexity":{"description":"How hard rolling back is once the plan has run: trivial (the down scripts undo it), easy (a few known steps), hard (needs care and coordination), manual-restore (data comes back only from a backup).","enum":["trivial","easy","hard","manual-restore"]}}},"current_state":{"description":"The schema and behaviour before the migration (Markdown; SQL in fenced blocks).","type":"string"},"target_state":{"description":"The schema and behaviour after the migration (Markdown; SQL in fenced blocks).","type":"string"},"tables":{"description":"Size hints for the tables the plan touches, keyed by table name (optionally schema-qualified). Used to judge whether data changes must be batched.","type":"object","additionalProperties":{"type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"Approximate number of rows in production.","type":"integer","minimum":0},"size":{"description":"Approximate size on disk in production, for example \"40 GB\".","type":"string"}}}},"baseline":{"description":"The schema before the migration, used to rehearse the plan: inline SQL or a .sql file beside the plan.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"Inline SQL that creates the schema as it is before the migration.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that creates the schema as it is before the migration.","type":"string"}}},"fixtures":{"description":"Rows loaded after the baseline when rehearsing (migc verify), so data steps and batches have something to work on: SQL inline or in a file, and rows generated per table, for example users: { rows: 10000 }.","type":"object","properties":{"sql":{"description":"Inline SQL that inserts rows, run after the baseline.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that inserts rows; run after the baseline.","type":"string"}},"additionalProperties":{"description":"A table (optionally schema-qualified) to fill with generated rows: values follow each column's type, nullable columns get some NULLs, foreign keys point at existing rows.","type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"How many rows to generate (at most 1000000).","type":"integer","minimum":1,"maximum":1000000}}}},"settings":{"description":"Session settings written at the top of every emitted SQL script.","type":"object","additionalProperties":false,"properties":{"lock_timeout":{"description":"How long a statement may wait for a lock before giving up (default 5s). Short waits keep a blocked migration from queueing every other query behind it.","$ref":"#/$defs/pgDuration"},"statement_timeout":{"description":"How long one statement may run (default 15min). Batched steps lift it for their loop, since each batch commits on its own.","$ref":"#/$defs/pgDuration"}}},"pre_migration":{"description":"What must be done before the first phase starts.","type":"object","additionalProperties":false,"properties":{"backup":{"description":"The backup taken before the migration. Required when any step loses data.","type":"object","additionalProperties":false,"required":["command"],"properties":{"command":{"description":"The command that takes the backup, for example pg_dump -Fc -t users -f users.dump \"$DATABASE_URL\".","type":"string"},"verify":{"description":"How to check the backup is usable, for example a pg_restore --list.","type":"string"}}},"disk_space":{"description":"Free disk space needed on the database volume, and why (new columns, index builds, table rewrites).","type":"string"},"notify":{"description":"People or channels to tell before starting.","type":"array","items":{"type":"string"}},"staging_test":{"description":"How the plan was rehearsed on a production-like copy, and with what result.","type":"string"},"tasks":{"description":"Any other task to finish before the first phase.","type":"array","items":{"type":"string"}}}},"phases":{"description":"The phases in the order they run: expand (additive changes), then migrate (move data, switch code), then contract (remove what is no longer used).","type":"array","minItems":1,"items":{"$ref":"#/$defs/phase"}},"verify":{"description":"Plan-wide verification queries (no orphans, counts that must match), checked at the end of the phase named in after, or at the end of the plan's last phase with SQL; compiled into that phase's up script as assertions, so migc verify runs them too.","type":"array","items":{"description":"A plan-wide query returning one value, the value expected, and the phase at whose end it is checked.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"},"after":{"description":"The name of the phase at whose end the query is checked. Default: the end of the plan (its last phase with SQL).","type":"string"}}}},"code_changes":{"description":"Application changes that ship alongside the plan.","type":"array","items":{"type":"object","additionalProperties":false,"required":["file","change","deploy_phase"],"properties":{"file":{"description":"File or component that changes.","type":"string"},"change":{"description":"What changes in it.","type":"string"},"deploy_phase":{"description":"Name of the phase this change is deployed in (before the phase's steps run).","type":"string"}}}},"rollback_plan":{"description":"How to roll back after each phase, for the people on call.","type":"array","items":{"type":"object","additionalProperties":false,"required":["phase","how","data_loss"],"properties":{"phase":{"description":"Name of the phase this entry rolls back.","type":"string"},"how":{"description":"How to roll back after this phase.","type":"string"},"data_loss":{"description":"Whether rolling back after this phase loses data.","type":"boolean"}}}},"timeline":{"description":"Milestones relative to the start of the migration (T-0), in chronological order.","type":"array","items":{"type":"object","additionalProperties":false,"required":["at","milestone"],"properties":{"at":{"description":"When, relative to T-0: T-1w, T-3d, T-2h, T-0, T+30min, T+1d, T+1w.","type":"string","pattern":"^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"},"milestone":{"description":"What happens then.","type":"string"},"phase":{"description":"Name of the phase that starts at this milestone.","type":"string"}}}},"risks":{"description":"What could go wrong and how the plan guards against it.","type":"array","items":{"type":"object","additionalProperties":false,"required":["risk","mitigation"],"properties":{"risk":{"description":"What could go wrong.","type":"string"},"likelihood":{"description":"How likely it is.","enum":["low","medium","high"]},"impact":{"description":"How bad it would be.","enum":["low","medium","high"]},"mitigation":{"description":"How the plan prevents it or limits the damage.","type":"string"}}}}},"$defs":{"pgDuration":{"description":"A PostgreSQL duration: a number and a unit (ms, s, min, h, d), or 0 for no limit.","type":"string","pattern":"^(0|[0-9]+(ms|s|min|h|d))$"},"duration":{"description":"An estimated duration: a number and a unit (ms, s, min, h, d, w), for example 30s or 2h.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","type":"object","additionalProperties":false,"required":["size"],"properties":{"size":{"description":"Rows per batch (by key range), for example 10000.","type":"integer","minimum":1},"key":{"description":"Indexed, unique, orderable column the batches walk over (default id).","type":"string","pattern":"^[a-z_][a-z0-9_]*$"},"pause":{"description":"Pause between batches to let replicas and autovacuum keep up (default none).","$ref":"#/$defs/pgDuration"}}},"phase":{"description":"A phase: steps that run together, optionally behind a gate.","type":"object","additionalProperties":false,"required":["name","kind","steps"],"properties":{"name":{"description":"Phase name, unique in the plan, at most 63 characters; used in file names (NN-<name>.up.sql).","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"kind":{"description":"expand adds without breaking old code; migrate moves data and switches code; contract removes what is no longer used.","enum":["expand","migrate","contract"]},"description":{"description":"What the phase achieves (Markdown).","type":"string"},"gate":{"description":"What must hold before the phase starts. Verified steps are re-checked at the top of the phase's up script.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"verified":{"description":"Ids of earlier steps whose verification queries must pass before this phase starts.","type":"array","minItems":1,"items":{"type":"string"}},"deploy":{"description":"Application deploy that must be live everywhere before this phase starts.","type":"string"},"wait":{"description":"Time to wait after the previous phase, for example 24h or 1w, to catch stragglers and errors.","$ref":"#/$defs/duration"},"approval":{"description":"Who must sign off before this phase starts.","type":"string"}}},"steps":{"description":"The steps of the phase, run in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/step"}}}},"step":{"description":"One step: SQL to run, a command, or manual instructions; with its rollback and verification.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"Step id, unique in the plan, at most 63 characters; gates refer to it.","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"description":{"description":"What the step does and why (Markdown).","type":"string"},"sql":{"description":"One or more SQL statements, run in order. Give exactly one of sql, run or manual.","type":"string"},"run":{"description":"A shell command an operator runs (deploys, infrastructure). Give exactly one of sql, run or manual.","type":"string"},"manual":{"description":"Instructions an operator carries out by hand. Give exactly one of sql, run or manual.","type":"string"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","$ref":"#/$defs/batch"},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore. Every step needs one.","$ref":"#/$defs/rollback"},"verify":{"description":"Queries that prove the step worked. Each returns one value compared with expect; the up script stops when one fails.","type":"array","items":{"$ref":"#/$defs/verification"}},"estimated_time":{"description":"How long the step is expected to take in production, for example 30s or 2h.","$ref":"#/$defs/duration"},"allow":{"description":"Findings of the SQL analysis this step accepts, each with the reason it is safe here, for example MG201: \"table has 40 rows\". They stay in the report, as info.","type":"object","propertyNames":{"pattern":"^MG[0-9]{3}$"},"additionalProperties":{"description":"Why this finding is acceptable for this step.","type":"string","minLength":1}}}},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"SQL that undoes the step. Down scripts run rollbacks in reverse step order.","type":"string"},"run":{"description":"A shell command that undoes the step.","type":"string"},"manual":{"description":"Instructions to undo the step by hand.","type":"string"},"irreversible":{"description":"The step cannot be undone. Say so honestly, with data_loss and restore.","const":true},"data_loss":{"description":"Whether undoing the step (or being unable to) loses data. A step that loses data needs a backup in pre_migration.","type":"boolean"},"restore":{"description":"How to get the lost data back, for example from the pre-migration backup.","type":"string"},"batch":{"description":"Run the rollback's single UPDATE or DELETE in batches, like a step's batch.","$ref":"#/$defs/batch"}}},"verification":{"description":"A query returning one value, and the value expected.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"}}}}};
 const schema32 = {"description":"A PostgreSQL duration: a number and a unit (ms, s, min, h, d), or 0 for no limit.","type":"string","pattern":"^(0|[0-9]+(ms|s|min|h|d))$"};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = func2Module.default ?? func2Module;
 const pattern4 = new RegExp("^(con|prn|aux|nul|com[1-9]|lpt[1-9])$", "u");
 const pattern5 = new RegExp("^[a-z0-9]+(-[a-z0-9]+)*$", "u");
 const pattern6 = new RegExp("^postgresql(@[0-9]{2})?$", "u");
-const pattern7 = new RegExp("^(0|[0-9]+(ms|s|min|h|d))$", "u");
-const pattern17 = new RegExp("^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$", "u");
+const pattern7 = new RegExp("^(none|[0-9]+(\\.[0-9]+)?(s|min|h|d)|maintenance window( [0-9]+(\\.[0-9]+)?(min|h|d))?)( \\(.+\\))?$", "u");
+const pattern8 = new RegExp("^(0|[0-9]+(ms|s|min|h|d))$", "u");
+const pattern15 = new RegExp("^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$", "u");
+const pattern19 = new RegExp("^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$", "u");
 const schema34 = {"description":"A phase: steps that run together, optionally behind a gate.","type":"object","additionalProperties":false,"required":["name","kind","steps"],"properties":{"name":{"description":"Phase name, unique in the plan, at most 63 characters; used in file names (NN-<name>.up.sql).","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"kind":{"description":"expand adds without breaking old code; migrate moves data and switches code; contract removes what is no longer used.","enum":["expand","migrate","contract"]},"description":{"description":"What the phase achieves (Markdown).","type":"string"},"gate":{"description":"What must hold before the phase starts. Verified steps are re-checked at the top of the phase's up script.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"verified":{"description":"Ids of earlier steps whose verification queries must pass before this phase starts.","type":"array","minItems":1,"items":{"type":"string"}},"deploy":{"description":"Application deploy that must be live everywhere before this phase starts.","type":"string"},"wait":{"description":"Time to wait after the previous phase, for example 24h or 1w, to catch stragglers and errors.","$ref":"#/$defs/duration"},"approval":{"description":"Who must sign off before this phase starts.","type":"string"}}},"steps":{"description":"The steps of the phase, run in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/step"}}}};
 const schema35 = {"description":"An estimated duration: a number and a unit (ms, s, min, h, d, w), for example 30s or 2h.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"};
-const pattern9 = new RegExp("^[a-z0-9]+([_-][a-z0-9]+)*$", "u");
-const pattern10 = new RegExp("^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$", "u");
+const pattern10 = new RegExp("^[a-z0-9]+([_-][a-z0-9]+)*$", "u");
+const pattern11 = new RegExp("^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$", "u");
 const schema36 = {"description":"One step: SQL to run, a command, or manual instructions; with its rollback and verification.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"Step id, unique in the plan, at most 63 characters; gates refer to it.","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"description":{"description":"What the step does and why (Markdown).","type":"string"},"sql":{"description":"One or more SQL statements, run in order. Give exactly one of sql, run or manual.","type":"string"},"run":{"description":"A shell command an operator runs (deploys, infrastructure). Give exactly one of sql, run or manual.","type":"string"},"manual":{"description":"Instructions an operator carries out by hand. Give exactly one of sql, run or manual.","type":"string"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","$ref":"#/$defs/batch"},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore. Every step needs one.","$ref":"#/$defs/rollback"},"verify":{"description":"Queries that prove the step worked. Each returns one value compared with expect; the up script stops when one fails.","type":"array","items":{"$ref":"#/$defs/verification"}},"estimated_time":{"description":"How long the step is expected to take in production, for example 30s or 2h.","$ref":"#/$defs/duration"},"allow":{"description":"Findings of the SQL analysis this step accepts, each with the reason it is safe here, for example MG201: \"table has 40 rows\". They stay in the report, as info.","type":"object","propertyNames":{"pattern":"^MG[0-9]{3}$"},"additionalProperties":{"description":"Why this finding is acceptable for this step.","type":"string","minLength":1}}}};
 const schema40 = {"description":"A query returning one value, and the value expected.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"}}};
-const pattern14 = new RegExp("^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$", "u");
-const pattern16 = new RegExp("^MG[0-9]{3}$", "u");
+const pattern17 = new RegExp("^MG[0-9]{3}$", "u");
 const schema37 = {"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","type":"object","additionalProperties":false,"required":["size"],"properties":{"size":{"description":"Rows per batch (by key range), for example 10000.","type":"integer","minimum":1},"key":{"description":"Indexed, unique, orderable column the batches walk over (default id).","type":"string","pattern":"^[a-z_][a-z0-9_]*$"},"pause":{"description":"Pause between batches to let replicas and autovacuum keep up (default none).","$ref":"#/$defs/pgDuration"}}};
-const pattern12 = new RegExp("^[a-z_][a-z0-9_]*$", "u");
+const pattern13 = new RegExp("^[a-z_][a-z0-9_]*$", "u");
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -84,7 +85,7 @@ errors++;
 if(data.key !== undefined){
 let data1 = data.key;
 if(typeof data1 === "string"){
-if(!pattern12.test(data1)){
+if(!pattern13.test(data1)){
 const err4 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z_][a-z0-9_]*$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -109,7 +110,7 @@ errors++;
 if(data.pause !== undefined){
 let data2 = data.pause;
 if(typeof data2 === "string"){
-if(!pattern7.test(data2)){
+if(!pattern8.test(data2)){
 const err6 = {instancePath:instancePath+"/pause",schemaPath:"#/$defs/pgDuration/pattern",keyword:"pattern",params:{pattern: "^(0|[0-9]+(ms|s|min|h|d))$"},message:"must match pattern \""+"^(0|[0-9]+(ms|s|min|h|d))$"+"\""};
 if(vErrors === null){
 vErrors = [err6];
@@ -313,7 +314,7 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!pattern9.test(data0)){
+if(!pattern10.test(data0)){
 const err3 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]+([_-][a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z0-9]+([_-][a-z0-9]+)*$"+"\""};
 if(vErrors === null){
 vErrors = [err3];
@@ -478,7 +479,7 @@ var _valid0 = _errs26 === errors;
 valid5 = valid5 || _valid0;
 const _errs28 = errors;
 if(typeof data10 === "string"){
-if(!pattern14.test(data10)){
+if(!pattern15.test(data10)){
 const err15 = {instancePath:instancePath+"/verify/" + i0+"/expect",schemaPath:"#/$defs/verification/properties/expect/anyOf/2/pattern",keyword:"pattern",params:{pattern: "^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
@@ -562,7 +563,7 @@ errors++;
 if(data.estimated_time !== undefined){
 let data12 = data.estimated_time;
 if(typeof data12 === "string"){
-if(!pattern10.test(data12)){
+if(!pattern11.test(data12)){
 const err21 = {instancePath:instancePath+"/estimated_time",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"+"\""};
 if(vErrors === null){
 vErrors = [err21];
@@ -590,7 +591,7 @@ if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 for(const key2 in data13){
 const _errs37 = errors;
 if(typeof key2 === "string"){
-if(!pattern16.test(key2)){
+if(!pattern17.test(key2)){
 const err23 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/propertyNames/pattern",keyword:"pattern",params:{pattern: "^MG[0-9]{3}$"},message:"must match pattern \""+"^MG[0-9]{3}$"+"\"",propertyName:key2};
 if(vErrors === null){
 vErrors = [err23];
@@ -733,7 +734,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!pattern9.test(data0)){
+if(!pattern10.test(data0)){
 const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]+([_-][a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z0-9]+([_-][a-z0-9]+)*$"+"\""};
 if(vErrors === null){
 vErrors = [err5];
@@ -858,7 +859,7 @@ errors++;
 if(data3.wait !== undefined){
 let data7 = data3.wait;
 if(typeof data7 === "string"){
-if(!pattern10.test(data7)){
+if(!pattern11.test(data7)){
 const err15 = {instancePath:instancePath+"/gate/wait",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
@@ -1015,8 +1016,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(data.engine === undefined){
-const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "engine"},message:"must have required property '"+"engine"+"'"};
+if(data.phases === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "phases"},message:"must have required property '"+"phases"+"'"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1025,8 +1026,9 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(data.phases === undefined){
-const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "phases"},message:"must have required property '"+"phases"+"'"};
+for(const key0 in data){
+if(!(func1.call(schema31.properties, key0))){
+const err6 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1035,26 +1037,15 @@ vErrors.push(err6);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(func1.call(schema31.properties, key0))){
-const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+}
+if(data.migc !== undefined){
+if(1 !== data.migc){
+const err7 = {instancePath:instancePath+"/migc",schemaPath:"#/properties/migc/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.migc !== undefined){
-if(1 !== data.migc){
-const err8 = {instancePath:instancePath+"/migc",schemaPath:"#/properties/migc/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
 }
 errors++;
 }
@@ -1065,24 +1056,24 @@ const _errs5 = errors;
 const _errs6 = errors;
 if(typeof data1 === "string"){
 if(!pattern4.test(data1)){
-const err9 = {};
+const err8 = {};
 if(vErrors === null){
-vErrors = [err9];
+vErrors = [err8];
 }
 else {
-vErrors.push(err9);
+vErrors.push(err8);
 }
 errors++;
 }
 }
 var valid1 = _errs6 === errors;
 if(valid1){
-const err10 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/not",keyword:"not",params:{},message:"must NOT be valid"};
+const err9 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/not",keyword:"not",params:{},message:"must NOT be valid"};
 if(vErrors === null){
-vErrors = [err10];
+vErrors = [err9];
 }
 else {
-vErrors.push(err10);
+vErrors.push(err9);
 }
 errors++;
 }
@@ -1099,7 +1090,17 @@ vErrors = null;
 }
 if(typeof data1 === "string"){
 if(func2(data1) > 63){
-const err11 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+const err10 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(!pattern5.test(data1)){
+const err11 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]+(-[a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z0-9]+(-[a-z0-9]+)*$"+"\""};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1108,8 +1109,9 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(!pattern5.test(data1)){
-const err12 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]+(-[a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z0-9]+(-[a-z0-9]+)*$"+"\""};
+}
+else {
+const err12 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1119,8 +1121,11 @@ vErrors.push(err12);
 errors++;
 }
 }
-else {
-const err13 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.title !== undefined){
+let data2 = data.title;
+if(typeof data2 === "string"){
+if(func2(data2) < 1){
+const err13 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1130,11 +1135,8 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data.title !== undefined){
-let data2 = data.title;
-if(typeof data2 === "string"){
-if(func2(data2) < 1){
-const err14 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err14 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1144,8 +1146,10 @@ vErrors.push(err14);
 errors++;
 }
 }
-else {
-const err15 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.type !== undefined){
+let data3 = data.type;
+if(!((((data3 === "schema") || (data3 === "data")) || (data3 === "code")) || (data3 === "infrastructure"))){
+const err15 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema31.properties.type.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1155,10 +1159,10 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.type !== undefined){
-let data3 = data.type;
-if(!((((data3 === "schema") || (data3 === "data")) || (data3 === "code")) || (data3 === "infrastructure"))){
-const err16 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema31.properties.type.enum},message:"must be equal to one of the allowed values"};
+if(data.risk !== undefined){
+let data4 = data.risk;
+if(!((((data4 === "low") || (data4 === "medium")) || (data4 === "high")) || (data4 === "critical"))){
+const err16 = {instancePath:instancePath+"/risk",schemaPath:"#/properties/risk/enum",keyword:"enum",params:{allowedValues: schema31.properties.risk.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1168,10 +1172,11 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.risk !== undefined){
-let data4 = data.risk;
-if(!((((data4 === "low") || (data4 === "medium")) || (data4 === "high")) || (data4 === "critical"))){
-const err17 = {instancePath:instancePath+"/risk",schemaPath:"#/properties/risk/enum",keyword:"enum",params:{allowedValues: schema31.properties.risk.enum},message:"must be equal to one of the allowed values"};
+if(data.engine !== undefined){
+let data5 = data.engine;
+if(typeof data5 === "string"){
+if(!pattern6.test(data5)){
+const err17 = {instancePath:instancePath+"/engine",schemaPath:"#/properties/engine/pattern",keyword:"pattern",params:{pattern: "^postgresql(@[0-9]{2})?$"},message:"must match pattern \""+"^postgresql(@[0-9]{2})?$"+"\""};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1181,11 +1186,8 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data.engine !== undefined){
-let data5 = data.engine;
-if(typeof data5 === "string"){
-if(!pattern6.test(data5)){
-const err18 = {instancePath:instancePath+"/engine",schemaPath:"#/properties/engine/pattern",keyword:"pattern",params:{pattern: "^postgresql(@[0-9]{2})?$"},message:"must match pattern \""+"^postgresql(@[0-9]{2})?$"+"\""};
+else {
+const err18 = {instancePath:instancePath+"/engine",schemaPath:"#/properties/engine/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1195,8 +1197,9 @@ vErrors.push(err18);
 errors++;
 }
 }
-else {
-const err19 = {instancePath:instancePath+"/engine",schemaPath:"#/properties/engine/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.owner !== undefined){
+if(typeof data.owner !== "string"){
+const err19 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1206,9 +1209,12 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.owner !== undefined){
-if(typeof data.owner !== "string"){
-const err20 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.overview !== undefined){
+let data7 = data.overview;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key1 in data7){
+if(!(((key1 === "summary") || (key1 === "estimated_downtime")) || (key1 === "rollback_complexity"))){
+const err20 = {instancePath:instancePath+"/overview",schemaPath:"#/properties/overview/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1218,12 +1224,9 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data.overview !== undefined){
-let data7 = data.overview;
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-for(const key1 in data7){
-if(!(((key1 === "summary") || (key1 === "estimated_downtime")) || (key1 === "rollback_complexity"))){
-const err21 = {instancePath:instancePath+"/overview",schemaPath:"#/properties/overview/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(data7.summary !== undefined){
+if(typeof data7.summary !== "string"){
+const err21 = {instancePath:instancePath+"/overview/summary",schemaPath:"#/properties/overview/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1233,9 +1236,11 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data7.summary !== undefined){
-if(typeof data7.summary !== "string"){
-const err22 = {instancePath:instancePath+"/overview/summary",schemaPath:"#/properties/overview/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.estimated_downtime !== undefined){
+let data9 = data7.estimated_downtime;
+if(typeof data9 === "string"){
+if(!pattern7.test(data9)){
+const err22 = {instancePath:instancePath+"/overview/estimated_downtime",schemaPath:"#/properties/overview/properties/estimated_downtime/pattern",keyword:"pattern",params:{pattern: "^(none|[0-9]+(\\.[0-9]+)?(s|min|h|d)|maintenance window( [0-9]+(\\.[0-9]+)?(min|h|d))?)( \\(.+\\))?$"},message:"must match pattern \""+"^(none|[0-9]+(\\.[0-9]+)?(s|min|h|d)|maintenance window( [0-9]+(\\.[0-9]+)?(min|h|d))?)( \\(.+\\))?$"+"\""};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1245,8 +1250,7 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data7.estimated_downtime !== undefined){
-if(typeof data7.estimated_downtime !== "string"){
+else {
 const err23 = {instancePath:instancePath+"/overview/estimated_downtime",schemaPath:"#/properties/overview/properties/estimated_downtime/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
@@ -1259,7 +1263,7 @@ errors++;
 }
 if(data7.rollback_complexity !== undefined){
 let data10 = data7.rollback_complexity;
-if(!(((data10 === "low") || (data10 === "medium")) || (data10 === "high"))){
+if(!((((data10 === "trivial") || (data10 === "easy")) || (data10 === "hard")) || (data10 === "manual-restore"))){
 const err24 = {instancePath:instancePath+"/overview/rollback_complexity",schemaPath:"#/properties/overview/properties/rollback_complexity/enum",keyword:"enum",params:{allowedValues: schema31.properties.overview.properties.rollback_complexity.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
@@ -1577,7 +1581,7 @@ errors++;
 if(data25.lock_timeout !== undefined){
 let data26 = data25.lock_timeout;
 if(typeof data26 === "string"){
-if(!pattern7.test(data26)){
+if(!pattern8.test(data26)){
 const err49 = {instancePath:instancePath+"/settings/lock_timeout",schemaPath:"#/$defs/pgDuration/pattern",keyword:"pattern",params:{pattern: "^(0|[0-9]+(ms|s|min|h|d))$"},message:"must match pattern \""+"^(0|[0-9]+(ms|s|min|h|d))$"+"\""};
 if(vErrors === null){
 vErrors = [err49];
@@ -1602,7 +1606,7 @@ errors++;
 if(data25.statement_timeout !== undefined){
 let data27 = data25.statement_timeout;
 if(typeof data27 === "string"){
-if(!pattern7.test(data27)){
+if(!pattern8.test(data27)){
 const err51 = {instancePath:instancePath+"/settings/statement_timeout",schemaPath:"#/$defs/pgDuration/pattern",keyword:"pattern",params:{pattern: "^(0|[0-9]+(ms|s|min|h|d))$"},message:"must match pattern \""+"^(0|[0-9]+(ms|s|min|h|d))$"+"\""};
 if(vErrors === null){
 vErrors = [err51];
@@ -1836,15 +1840,15 @@ vErrors.push(err68);
 errors++;
 }
 }
-if(data.code_changes !== undefined){
-let data40 = data.code_changes;
+if(data.verify !== undefined){
+let data40 = data.verify;
 if(Array.isArray(data40)){
 const len3 = data40.length;
 for(let i3=0; i3<len3; i3++){
 let data41 = data40[i3];
 if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
-if(data41.file === undefined){
-const err69 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
+if(data41.sql === undefined){
+const err69 = {instancePath:instancePath+"/verify/" + i3,schemaPath:"#/properties/verify/items/required",keyword:"required",params:{missingProperty: "sql"},message:"must have required property '"+"sql"+"'"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -1853,8 +1857,8 @@ vErrors.push(err69);
 }
 errors++;
 }
-if(data41.change === undefined){
-const err70 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "change"},message:"must have required property '"+"change"+"'"};
+if(data41.expect === undefined){
+const err70 = {instancePath:instancePath+"/verify/" + i3,schemaPath:"#/properties/verify/items/required",keyword:"required",params:{missingProperty: "expect"},message:"must have required property '"+"expect"+"'"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1863,8 +1867,9 @@ vErrors.push(err70);
 }
 errors++;
 }
-if(data41.deploy_phase === undefined){
-const err71 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "deploy_phase"},message:"must have required property '"+"deploy_phase"+"'"};
+for(const key10 in data41){
+if(!((((key10 === "sql") || (key10 === "expect")) || (key10 === "description")) || (key10 === "after"))){
+const err71 = {instancePath:instancePath+"/verify/" + i3,schemaPath:"#/properties/verify/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1873,9 +1878,10 @@ vErrors.push(err71);
 }
 errors++;
 }
-for(const key10 in data41){
-if(!(((key10 === "file") || (key10 === "change")) || (key10 === "deploy_phase"))){
-const err72 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+}
+if(data41.sql !== undefined){
+if(typeof data41.sql !== "string"){
+const err72 = {instancePath:instancePath+"/verify/" + i3+"/sql",schemaPath:"#/properties/verify/items/properties/sql/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1885,9 +1891,13 @@ vErrors.push(err72);
 errors++;
 }
 }
-if(data41.file !== undefined){
-if(typeof data41.file !== "string"){
-const err73 = {instancePath:instancePath+"/code_changes/" + i3+"/file",schemaPath:"#/properties/code_changes/items/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data41.expect !== undefined){
+let data43 = data41.expect;
+const _errs98 = errors;
+let valid23 = false;
+const _errs99 = errors;
+if(!((typeof data43 == "number") && (isFinite(data43)))){
+const err73 = {instancePath:instancePath+"/verify/" + i3+"/expect",schemaPath:"#/properties/verify/items/properties/expect/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1896,10 +1906,11 @@ vErrors.push(err73);
 }
 errors++;
 }
-}
-if(data41.change !== undefined){
-if(typeof data41.change !== "string"){
-const err74 = {instancePath:instancePath+"/code_changes/" + i3+"/change",schemaPath:"#/properties/code_changes/items/properties/change/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid0 = _errs99 === errors;
+valid23 = valid23 || _valid0;
+const _errs101 = errors;
+if(typeof data43 !== "boolean"){
+const err74 = {instancePath:instancePath+"/verify/" + i3+"/expect",schemaPath:"#/properties/verify/items/properties/expect/anyOf/1/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1908,10 +1919,12 @@ vErrors.push(err74);
 }
 errors++;
 }
-}
-if(data41.deploy_phase !== undefined){
-if(typeof data41.deploy_phase !== "string"){
-const err75 = {instancePath:instancePath+"/code_changes/" + i3+"/deploy_phase",schemaPath:"#/properties/code_changes/items/properties/deploy_phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid0 = _errs101 === errors;
+valid23 = valid23 || _valid0;
+const _errs103 = errors;
+if(typeof data43 === "string"){
+if(!pattern15.test(data43)){
+const err75 = {instancePath:instancePath+"/verify/" + i3+"/expect",schemaPath:"#/properties/verify/items/properties/expect/anyOf/2/pattern",keyword:"pattern",params:{pattern: "^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1921,9 +1934,8 @@ vErrors.push(err75);
 errors++;
 }
 }
-}
 else {
-const err76 = {instancePath:instancePath+"/code_changes/" + i3,schemaPath:"#/properties/code_changes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err76 = {instancePath:instancePath+"/verify/" + i3+"/expect",schemaPath:"#/properties/verify/items/properties/expect/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1932,10 +1944,10 @@ vErrors.push(err76);
 }
 errors++;
 }
-}
-}
-else {
-const err77 = {instancePath:instancePath+"/code_changes",schemaPath:"#/properties/code_changes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+var _valid0 = _errs103 === errors;
+valid23 = valid23 || _valid0;
+if(!valid23){
+const err77 = {instancePath:instancePath+"/verify/" + i3+"/expect",schemaPath:"#/properties/verify/items/properties/expect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1944,16 +1956,21 @@ vErrors.push(err77);
 }
 errors++;
 }
+else {
+errors = _errs98;
+if(vErrors !== null){
+if(_errs98){
+vErrors.length = _errs98;
 }
-if(data.rollback_plan !== undefined){
-let data45 = data.rollback_plan;
-if(Array.isArray(data45)){
-const len4 = data45.length;
-for(let i4=0; i4<len4; i4++){
-let data46 = data45[i4];
-if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
-if(data46.phase === undefined){
-const err78 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "phase"},message:"must have required property '"+"phase"+"'"};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data41.description !== undefined){
+if(typeof data41.description !== "string"){
+const err78 = {instancePath:instancePath+"/verify/" + i3+"/description",schemaPath:"#/properties/verify/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1962,8 +1979,10 @@ vErrors.push(err78);
 }
 errors++;
 }
-if(data46.how === undefined){
-const err79 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "how"},message:"must have required property '"+"how"+"'"};
+}
+if(data41.after !== undefined){
+if(typeof data41.after !== "string"){
+const err79 = {instancePath:instancePath+"/verify/" + i3+"/after",schemaPath:"#/properties/verify/items/properties/after/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1972,8 +1991,10 @@ vErrors.push(err79);
 }
 errors++;
 }
-if(data46.data_loss === undefined){
-const err80 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "data_loss"},message:"must have required property '"+"data_loss"+"'"};
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/verify/" + i3,schemaPath:"#/properties/verify/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1982,9 +2003,10 @@ vErrors.push(err80);
 }
 errors++;
 }
-for(const key11 in data46){
-if(!(((key11 === "phase") || (key11 === "how")) || (key11 === "data_loss"))){
-const err81 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+}
+}
+else {
+const err81 = {instancePath:instancePath+"/verify",schemaPath:"#/properties/verify/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1994,9 +2016,15 @@ vErrors.push(err81);
 errors++;
 }
 }
-if(data46.phase !== undefined){
-if(typeof data46.phase !== "string"){
-const err82 = {instancePath:instancePath+"/rollback_plan/" + i4+"/phase",schemaPath:"#/properties/rollback_plan/items/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.code_changes !== undefined){
+let data46 = data.code_changes;
+if(Array.isArray(data46)){
+const len4 = data46.length;
+for(let i4=0; i4<len4; i4++){
+let data47 = data46[i4];
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+if(data47.file === undefined){
+const err82 = {instancePath:instancePath+"/code_changes/" + i4,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -2005,10 +2033,8 @@ vErrors.push(err82);
 }
 errors++;
 }
-}
-if(data46.how !== undefined){
-if(typeof data46.how !== "string"){
-const err83 = {instancePath:instancePath+"/rollback_plan/" + i4+"/how",schemaPath:"#/properties/rollback_plan/items/properties/how/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data47.change === undefined){
+const err83 = {instancePath:instancePath+"/code_changes/" + i4,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "change"},message:"must have required property '"+"change"+"'"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -2017,10 +2043,8 @@ vErrors.push(err83);
 }
 errors++;
 }
-}
-if(data46.data_loss !== undefined){
-if(typeof data46.data_loss !== "boolean"){
-const err84 = {instancePath:instancePath+"/rollback_plan/" + i4+"/data_loss",schemaPath:"#/properties/rollback_plan/items/properties/data_loss/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data47.deploy_phase === undefined){
+const err84 = {instancePath:instancePath+"/code_changes/" + i4,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "deploy_phase"},message:"must have required property '"+"deploy_phase"+"'"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -2029,10 +2053,9 @@ vErrors.push(err84);
 }
 errors++;
 }
-}
-}
-else {
-const err85 = {instancePath:instancePath+"/rollback_plan/" + i4,schemaPath:"#/properties/rollback_plan/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key11 in data47){
+if(!(((key11 === "file") || (key11 === "change")) || (key11 === "deploy_phase"))){
+const err85 = {instancePath:instancePath+"/code_changes/" + i4,schemaPath:"#/properties/code_changes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -2042,9 +2065,9 @@ vErrors.push(err85);
 errors++;
 }
 }
-}
-else {
-const err86 = {instancePath:instancePath+"/rollback_plan",schemaPath:"#/properties/rollback_plan/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data47.file !== undefined){
+if(typeof data47.file !== "string"){
+const err86 = {instancePath:instancePath+"/code_changes/" + i4+"/file",schemaPath:"#/properties/code_changes/items/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -2054,15 +2077,9 @@ vErrors.push(err86);
 errors++;
 }
 }
-if(data.timeline !== undefined){
-let data50 = data.timeline;
-if(Array.isArray(data50)){
-const len5 = data50.length;
-for(let i5=0; i5<len5; i5++){
-let data51 = data50[i5];
-if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
-if(data51.at === undefined){
-const err87 = {instancePath:instancePath+"/timeline/" + i5,schemaPath:"#/properties/timeline/items/required",keyword:"required",params:{missingProperty: "at"},message:"must have required property '"+"at"+"'"};
+if(data47.change !== undefined){
+if(typeof data47.change !== "string"){
+const err87 = {instancePath:instancePath+"/code_changes/" + i4+"/change",schemaPath:"#/properties/code_changes/items/properties/change/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -2071,8 +2088,10 @@ vErrors.push(err87);
 }
 errors++;
 }
-if(data51.milestone === undefined){
-const err88 = {instancePath:instancePath+"/timeline/" + i5,schemaPath:"#/properties/timeline/items/required",keyword:"required",params:{missingProperty: "milestone"},message:"must have required property '"+"milestone"+"'"};
+}
+if(data47.deploy_phase !== undefined){
+if(typeof data47.deploy_phase !== "string"){
+const err88 = {instancePath:instancePath+"/code_changes/" + i4+"/deploy_phase",schemaPath:"#/properties/code_changes/items/properties/deploy_phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -2081,9 +2100,10 @@ vErrors.push(err88);
 }
 errors++;
 }
-for(const key12 in data51){
-if(!(((key12 === "at") || (key12 === "milestone")) || (key12 === "phase"))){
-const err89 = {instancePath:instancePath+"/timeline/" + i5,schemaPath:"#/properties/timeline/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+}
+}
+else {
+const err89 = {instancePath:instancePath+"/code_changes/" + i4,schemaPath:"#/properties/code_changes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -2093,11 +2113,9 @@ vErrors.push(err89);
 errors++;
 }
 }
-if(data51.at !== undefined){
-let data52 = data51.at;
-if(typeof data52 === "string"){
-if(!pattern17.test(data52)){
-const err90 = {instancePath:instancePath+"/timeline/" + i5+"/at",schemaPath:"#/properties/timeline/items/properties/at/pattern",keyword:"pattern",params:{pattern: "^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"},message:"must match pattern \""+"^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"+"\""};
+}
+else {
+const err90 = {instancePath:instancePath+"/code_changes",schemaPath:"#/properties/code_changes/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -2107,8 +2125,15 @@ vErrors.push(err90);
 errors++;
 }
 }
-else {
-const err91 = {instancePath:instancePath+"/timeline/" + i5+"/at",schemaPath:"#/properties/timeline/items/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.rollback_plan !== undefined){
+let data51 = data.rollback_plan;
+if(Array.isArray(data51)){
+const len5 = data51.length;
+for(let i5=0; i5<len5; i5++){
+let data52 = data51[i5];
+if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
+if(data52.phase === undefined){
+const err91 = {instancePath:instancePath+"/rollback_plan/" + i5,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "phase"},message:"must have required property '"+"phase"+"'"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -2117,10 +2142,8 @@ vErrors.push(err91);
 }
 errors++;
 }
-}
-if(data51.milestone !== undefined){
-if(typeof data51.milestone !== "string"){
-const err92 = {instancePath:instancePath+"/timeline/" + i5+"/milestone",schemaPath:"#/properties/timeline/items/properties/milestone/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data52.how === undefined){
+const err92 = {instancePath:instancePath+"/rollback_plan/" + i5,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "how"},message:"must have required property '"+"how"+"'"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -2129,10 +2152,8 @@ vErrors.push(err92);
 }
 errors++;
 }
-}
-if(data51.phase !== undefined){
-if(typeof data51.phase !== "string"){
-const err93 = {instancePath:instancePath+"/timeline/" + i5+"/phase",schemaPath:"#/properties/timeline/items/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data52.data_loss === undefined){
+const err93 = {instancePath:instancePath+"/rollback_plan/" + i5,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "data_loss"},message:"must have required property '"+"data_loss"+"'"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -2141,10 +2162,9 @@ vErrors.push(err93);
 }
 errors++;
 }
-}
-}
-else {
-const err94 = {instancePath:instancePath+"/timeline/" + i5,schemaPath:"#/properties/timeline/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key12 in data52){
+if(!(((key12 === "phase") || (key12 === "how")) || (key12 === "data_loss"))){
+const err94 = {instancePath:instancePath+"/rollback_plan/" + i5,schemaPath:"#/properties/rollback_plan/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -2154,9 +2174,9 @@ vErrors.push(err94);
 errors++;
 }
 }
-}
-else {
-const err95 = {instancePath:instancePath+"/timeline",schemaPath:"#/properties/timeline/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data52.phase !== undefined){
+if(typeof data52.phase !== "string"){
+const err95 = {instancePath:instancePath+"/rollback_plan/" + i5+"/phase",schemaPath:"#/properties/rollback_plan/items/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -2166,15 +2186,9 @@ vErrors.push(err95);
 errors++;
 }
 }
-if(data.risks !== undefined){
-let data55 = data.risks;
-if(Array.isArray(data55)){
-const len6 = data55.length;
-for(let i6=0; i6<len6; i6++){
-let data56 = data55[i6];
-if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
-if(data56.risk === undefined){
-const err96 = {instancePath:instancePath+"/risks/" + i6,schemaPath:"#/properties/risks/items/required",keyword:"required",params:{missingProperty: "risk"},message:"must have required property '"+"risk"+"'"};
+if(data52.how !== undefined){
+if(typeof data52.how !== "string"){
+const err96 = {instancePath:instancePath+"/rollback_plan/" + i5+"/how",schemaPath:"#/properties/rollback_plan/items/properties/how/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -2183,8 +2197,10 @@ vErrors.push(err96);
 }
 errors++;
 }
-if(data56.mitigation === undefined){
-const err97 = {instancePath:instancePath+"/risks/" + i6,schemaPath:"#/properties/risks/items/required",keyword:"required",params:{missingProperty: "mitigation"},message:"must have required property '"+"mitigation"+"'"};
+}
+if(data52.data_loss !== undefined){
+if(typeof data52.data_loss !== "boolean"){
+const err97 = {instancePath:instancePath+"/rollback_plan/" + i5+"/data_loss",schemaPath:"#/properties/rollback_plan/items/properties/data_loss/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -2193,9 +2209,10 @@ vErrors.push(err97);
 }
 errors++;
 }
-for(const key13 in data56){
-if(!((((key13 === "risk") || (key13 === "likelihood")) || (key13 === "impact")) || (key13 === "mitigation"))){
-const err98 = {instancePath:instancePath+"/risks/" + i6,schemaPath:"#/properties/risks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+}
+}
+else {
+const err98 = {instancePath:instancePath+"/rollback_plan/" + i5,schemaPath:"#/properties/rollback_plan/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -2205,9 +2222,9 @@ vErrors.push(err98);
 errors++;
 }
 }
-if(data56.risk !== undefined){
-if(typeof data56.risk !== "string"){
-const err99 = {instancePath:instancePath+"/risks/" + i6+"/risk",schemaPath:"#/properties/risks/items/properties/risk/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err99 = {instancePath:instancePath+"/rollback_plan",schemaPath:"#/properties/rollback_plan/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -2217,10 +2234,15 @@ vErrors.push(err99);
 errors++;
 }
 }
-if(data56.likelihood !== undefined){
-let data58 = data56.likelihood;
-if(!(((data58 === "low") || (data58 === "medium")) || (data58 === "high"))){
-const err100 = {instancePath:instancePath+"/risks/" + i6+"/likelihood",schemaPath:"#/properties/risks/items/properties/likelihood/enum",keyword:"enum",params:{allowedValues: schema31.properties.risks.items.properties.likelihood.enum},message:"must be equal to one of the allowed values"};
+if(data.timeline !== undefined){
+let data56 = data.timeline;
+if(Array.isArray(data56)){
+const len6 = data56.length;
+for(let i6=0; i6<len6; i6++){
+let data57 = data56[i6];
+if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
+if(data57.at === undefined){
+const err100 = {instancePath:instancePath+"/timeline/" + i6,schemaPath:"#/properties/timeline/items/required",keyword:"required",params:{missingProperty: "at"},message:"must have required property '"+"at"+"'"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -2229,11 +2251,8 @@ vErrors.push(err100);
 }
 errors++;
 }
-}
-if(data56.impact !== undefined){
-let data59 = data56.impact;
-if(!(((data59 === "low") || (data59 === "medium")) || (data59 === "high"))){
-const err101 = {instancePath:instancePath+"/risks/" + i6+"/impact",schemaPath:"#/properties/risks/items/properties/impact/enum",keyword:"enum",params:{allowedValues: schema31.properties.risks.items.properties.impact.enum},message:"must be equal to one of the allowed values"};
+if(data57.milestone === undefined){
+const err101 = {instancePath:instancePath+"/timeline/" + i6,schemaPath:"#/properties/timeline/items/required",keyword:"required",params:{missingProperty: "milestone"},message:"must have required property '"+"milestone"+"'"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -2242,10 +2261,9 @@ vErrors.push(err101);
 }
 errors++;
 }
-}
-if(data56.mitigation !== undefined){
-if(typeof data56.mitigation !== "string"){
-const err102 = {instancePath:instancePath+"/risks/" + i6+"/mitigation",schemaPath:"#/properties/risks/items/properties/mitigation/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key13 in data57){
+if(!(((key13 === "at") || (key13 === "milestone")) || (key13 === "phase"))){
+const err102 = {instancePath:instancePath+"/timeline/" + i6,schemaPath:"#/properties/timeline/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -2255,9 +2273,11 @@ vErrors.push(err102);
 errors++;
 }
 }
-}
-else {
-const err103 = {instancePath:instancePath+"/risks/" + i6,schemaPath:"#/properties/risks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data57.at !== undefined){
+let data58 = data57.at;
+if(typeof data58 === "string"){
+if(!pattern19.test(data58)){
+const err103 = {instancePath:instancePath+"/timeline/" + i6+"/at",schemaPath:"#/properties/timeline/items/properties/at/pattern",keyword:"pattern",params:{pattern: "^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"},message:"must match pattern \""+"^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"+"\""};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -2267,9 +2287,8 @@ vErrors.push(err103);
 errors++;
 }
 }
-}
 else {
-const err104 = {instancePath:instancePath+"/risks",schemaPath:"#/properties/risks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err104 = {instancePath:instancePath+"/timeline/" + i6+"/at",schemaPath:"#/properties/timeline/items/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -2279,14 +2298,175 @@ vErrors.push(err104);
 errors++;
 }
 }
-}
-else {
-const err105 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data57.milestone !== undefined){
+if(typeof data57.milestone !== "string"){
+const err105 = {instancePath:instancePath+"/timeline/" + i6+"/milestone",schemaPath:"#/properties/timeline/items/properties/milestone/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err105];
 }
 else {
 vErrors.push(err105);
+}
+errors++;
+}
+}
+if(data57.phase !== undefined){
+if(typeof data57.phase !== "string"){
+const err106 = {instancePath:instancePath+"/timeline/" + i6+"/phase",schemaPath:"#/properties/timeline/items/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+}
+else {
+const err107 = {instancePath:instancePath+"/timeline/" + i6,schemaPath:"#/properties/timeline/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+}
+else {
+const err108 = {instancePath:instancePath+"/timeline",schemaPath:"#/properties/timeline/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+}
+if(data.risks !== undefined){
+let data61 = data.risks;
+if(Array.isArray(data61)){
+const len7 = data61.length;
+for(let i7=0; i7<len7; i7++){
+let data62 = data61[i7];
+if(data62 && typeof data62 == "object" && !Array.isArray(data62)){
+if(data62.risk === undefined){
+const err109 = {instancePath:instancePath+"/risks/" + i7,schemaPath:"#/properties/risks/items/required",keyword:"required",params:{missingProperty: "risk"},message:"must have required property '"+"risk"+"'"};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+if(data62.mitigation === undefined){
+const err110 = {instancePath:instancePath+"/risks/" + i7,schemaPath:"#/properties/risks/items/required",keyword:"required",params:{missingProperty: "mitigation"},message:"must have required property '"+"mitigation"+"'"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+for(const key14 in data62){
+if(!((((key14 === "risk") || (key14 === "likelihood")) || (key14 === "impact")) || (key14 === "mitigation"))){
+const err111 = {instancePath:instancePath+"/risks/" + i7,schemaPath:"#/properties/risks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+}
+if(data62.risk !== undefined){
+if(typeof data62.risk !== "string"){
+const err112 = {instancePath:instancePath+"/risks/" + i7+"/risk",schemaPath:"#/properties/risks/items/properties/risk/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+if(data62.likelihood !== undefined){
+let data64 = data62.likelihood;
+if(!(((data64 === "low") || (data64 === "medium")) || (data64 === "high"))){
+const err113 = {instancePath:instancePath+"/risks/" + i7+"/likelihood",schemaPath:"#/properties/risks/items/properties/likelihood/enum",keyword:"enum",params:{allowedValues: schema31.properties.risks.items.properties.likelihood.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+}
+if(data62.impact !== undefined){
+let data65 = data62.impact;
+if(!(((data65 === "low") || (data65 === "medium")) || (data65 === "high"))){
+const err114 = {instancePath:instancePath+"/risks/" + i7+"/impact",schemaPath:"#/properties/risks/items/properties/impact/enum",keyword:"enum",params:{allowedValues: schema31.properties.risks.items.properties.impact.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+}
+if(data62.mitigation !== undefined){
+if(typeof data62.mitigation !== "string"){
+const err115 = {instancePath:instancePath+"/risks/" + i7+"/mitigation",schemaPath:"#/properties/risks/items/properties/mitigation/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+}
+}
+else {
+const err116 = {instancePath:instancePath+"/risks/" + i7,schemaPath:"#/properties/risks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
+}
+errors++;
+}
+}
+}
+else {
+const err117 = {instancePath:instancePath+"/risks",schemaPath:"#/properties/risks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err117];
+}
+else {
+vErrors.push(err117);
+}
+errors++;
+}
+}
+}
+else {
+const err118 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err118];
+}
+else {
+vErrors.push(err118);
 }
 errors++;
 }

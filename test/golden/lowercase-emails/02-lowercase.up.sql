@@ -64,3 +64,19 @@ BEGIN
   END IF;
 END
 $migc$;
+
+-- Plan-wide verification 1, checked at the end of phase lowercase: no two accounts share an address once lower-cased
+DO $migc$
+DECLARE
+  actual text;
+  passed boolean;
+BEGIN
+  SELECT verification.value::text, verification.value = 0 INTO actual, passed
+    FROM (
+      SELECT count(*) FROM (SELECT email FROM users GROUP BY email HAVING count(*) > 1) AS collisions
+    ) AS verification(value);
+  IF passed IS NOT TRUE THEN
+    RAISE EXCEPTION 'migc: % failed: expected %, got %', 'plan-wide verification 1', '= 0', coalesce(actual, 'no row');
+  END IF;
+END
+$migc$;

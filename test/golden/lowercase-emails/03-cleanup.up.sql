@@ -43,3 +43,19 @@ BEGIN
 END
 $migc$;
 COMMIT;
+
+-- Plan-wide verification 2, checked at the end of the plan: every account still has a usable address at the end
+DO $migc$
+DECLARE
+  actual text;
+  passed boolean;
+BEGIN
+  SELECT verification.value::text, verification.value = 0 INTO actual, passed
+    FROM (
+      SELECT count(*) FROM users WHERE position('@' in email) = 0
+    ) AS verification(value);
+  IF passed IS NOT TRUE THEN
+    RAISE EXCEPTION 'migc: % failed: expected %, got %', 'plan-wide verification 2', '= 0', coalesce(actual, 'no row');
+  END IF;
+END
+$migc$;

@@ -70,3 +70,19 @@ BEGIN
 END
 $migc$;
 COMMIT;
+
+-- Plan-wide verification 1, checked at the end of phase swap: every order still has a positive quantity after the swap
+DO $migc$
+DECLARE
+  actual text;
+  passed boolean;
+BEGIN
+  SELECT verification.value::text, verification.value = 0 INTO actual, passed
+    FROM (
+      SELECT count(*) FROM orders WHERE quantity IS NULL OR quantity <= 0
+    ) AS verification(value);
+  IF passed IS NOT TRUE THEN
+    RAISE EXCEPTION 'migc: % failed: expected %, got %', 'plan-wide verification 1', '= 0', coalesce(actual, 'no row');
+  END IF;
+END
+$migc$;
