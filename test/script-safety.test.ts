@@ -198,9 +198,9 @@ const allStringPaths = stringPaths(schema, '', new Map());
 /** Text the schema constrains to a pattern (ids, names, durations, expectations) cannot hold prose. */
 const freeText = [...allStringPaths].filter(([, n]) => n.pattern === undefined).map(([p]) => p).sort();
 /** The plan's own SQL: parsed, checked, and the only SQL a script may run. */
-const sqlFields = ['baseline.sql', 'fixtures.sql', 'phases[].steps[].sql', 'phases[].steps[].rollback.sql', 'phases[].steps[].verify[].sql'];
+const sqlFields = ['baseline.sql', 'fixtures.sql', 'phases[].steps[].sql', 'phases[].steps[].rollback.sql', 'phases[].steps[].verify[].sql', 'verify[].sql'];
 /** Names of other parts of the plan or of files; they must name something real. */
-const references = ['baseline.file', 'fixtures.file', 'phases[].gate.verified[]', 'code_changes[].deploy_phase', 'rollback_plan[].phase', 'timeline[].phase'];
+const references = ['baseline.file', 'fixtures.file', 'phases[].gate.verified[]', 'code_changes[].deploy_phase', 'rollback_plan[].phase', 'timeline[].phase', 'verify[].after'];
 const prose = freeText.filter((p) => !sqlFields.includes(p) && !references.includes(p));
 
 /** The hostile character classes of issues 7 and 14, each with what separates the payload's parts. */
@@ -231,7 +231,7 @@ function hostilePlan(cls: HostileClass, dir: string): { yaml: string; used: Set<
   const t = `t_${cls}`;
   const plan = {
     migc: 1, id: `inert-${cls}`, title: P('title'), type: 'data', risk: 'high', engine: 'postgresql@15', owner: P('owner'),
-    overview: { summary: P('overview.summary'), estimated_downtime: P('overview.estimated_downtime'), rollback_complexity: 'low' },
+    overview: { summary: P('overview.summary'), estimated_downtime: 'none', rollback_complexity: 'easy' },
     current_state: P('current_state'), target_state: P('target_state'),
     tables: { [t]: { rows: 40, size: P('tables{}.size') } },
     baseline: { sql: 'SELECT 1;' },
@@ -274,6 +274,7 @@ function hostilePlan(cls: HostileClass, dir: string): { yaml: string; used: Set<
     code_changes: [{ file: P('code_changes[].file'), change: P('code_changes[].change'), deploy_phase: 'migrate' }],
     rollback_plan: [{ phase: 'migrate', how: P('rollback_plan[].how'), data_loss: true }],
     timeline: [{ at: 'T-0', milestone: P('timeline[].milestone'), phase: 'expand' }],
+    verify: [{ sql: `SELECT count(*) FROM ${t} -- plan-wide`, expect: 25, after: 'expand', description: P('verify[].description') }],
     risks: [{ risk: P('risks[].risk'), likelihood: 'low', impact: 'low', mitigation: P('risks[].mitigation') }],
   };
   // JSON is YAML; characters YAML could read as line breaks are written as escapes.
