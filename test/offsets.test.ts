@@ -175,3 +175,53 @@ describe('lint with multi-byte text', () => {
     expect(where(withComment, 1)).toEqual(where(plain, 0));
   });
 });
+
+describe('lint reads files as psql runs them', () => {
+  const lintOne = async (text: string) => {
+    const result = await lint({ files: ['m.sql'] }, memoryHost({ 'm.sql': text }));
+    const src = result.sources.get('m.sql')!;
+    return result.diagnostics.map((d) => {
+      const p = src.position(d.span?.start ?? 0);
+      return `${p.line}:${p.column} ${d.severity} ${d.code}${d.code === 'MG022' ? ` ${d.message}` : ''}`;
+    });
+  };
+
+  it('skips meta-commands and COPY data with a note, and lints what follows at its place', async () => {
+    const text = [
+      '\\set ON_ERROR_STOP on',
+      "SET lock_timeout = '5s';",
+      'COPY users (id, name) FROM stdin;',
+      '1\t日本語 🎉',
+      "2\tCREATE INDEX not_sql ON users (x); -- migc-ignore MG201: data",
+      '\\.',
+      "\\echo 'ñ' \\\\ \\timing on",
+      '-- migc-ignore MG201: the table is tiny',
+      'CREATE INDEX users_a_idx ON users (a);',
+      "SELECT 'é' \\gset",
+      'CREATE INDEX users_b_idx ON users (b);',
+    ].join('\n');
+    expect(await lintOne(text)).toEqual([
+      '1:1 info MG022 skipped 3 psql meta-commands (\\set, \\echo, \\gset)',
+      '4:1 info MG022 skipped 2 lines of COPY ... FROM STDIN data',
+      '9:1 info MG201',
+      '11:1 error MG201',
+    ]);
+  });
+
+  it('reads COPY data up to the end of the file when no \\. ends it', async () => {
+    expect(await lintOne('COPY users FROM stdin;\n1\tx\n2\ty\n')).toEqual(['2:1 info MG022 skipped 2 lines of COPY ... FROM STDIN data']);
+  });
+
+  it('reads \\; as the semicolon psql puts in the query, and places errors after a meta-command', async () => {
+    expect(await lintOne("SET lock_timeout = '5s' \\; SELECT 1;\n")).toEqual([]);
+    expect(await lintOne("\\set x 1\nSELECT '🎉' FRM t;\n")).toEqual([
+      '1:1 info MG022 skipped the psql meta-command \\set x 1',
+      `2:${"SELECT '🎉' FRM ".length + 1} error MG020`,
+    ]);
+  });
+
+  it('finds nothing wrong in an empty file or one of comments only', async () => {
+    expect(await lintOne('')).toEqual([]);
+    expect(await lintOne('-- nothing yet 日本\n/* 🎉 */\n\n')).toEqual([]);
+  });
+});

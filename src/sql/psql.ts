@@ -14,8 +14,18 @@ export type PsqlPiece =
     readonly end: number;
     /** psql variables referenced outside quotes (`:name`, `:'name'`, `:"name"`, `:{?name}`): psql substitutes those that are set. */
     readonly variables?: readonly string[];
+    /** Offsets of the backslashes of `\;` and `\:`, which psql drops. */
+    readonly escapes?: readonly number[];
   }
-  | { readonly kind: 'meta'; readonly command: string; readonly text: string; readonly start: number; readonly end: number }
+  | {
+    readonly kind: 'meta';
+    readonly command: string;
+    readonly text: string;
+    readonly start: number;
+    readonly end: number;
+    /** It sent the query before it to the server (\g and its kin), as a semicolon would have. */
+    readonly sentQuery: boolean;
+  }
   | { readonly kind: 'copy-data'; readonly start: number; readonly end: number; readonly lines: number };
 
 /** Meta-commands that send the query buffer to the server, as a semicolon would. */
@@ -55,6 +65,7 @@ export function splitPsqlScript(script: string): PsqlPiece[] {
   let queryStart = -1;
   let queryEnd = -1;
   let variables: string[] = [];
+  let escapes: number[] = [];
 
   const echo = (from: number, to: number) => {
     if (queryStart < 0) queryStart = from;
@@ -62,10 +73,11 @@ export function splitPsqlScript(script: string): PsqlPiece[] {
     queryEnd = to;
   };
   const send = () => {
-    pieces.push({ kind: 'sql', text: query, start: queryStart, end: queryEnd, ...(variables.length ? { variables } : {}) });
+    pieces.push({ kind: 'sql', text: query, start: queryStart, end: queryEnd, ...(variables.length ? { variables } : {}), ...(escapes.length ? { escapes } : {}) });
     query = '';
     queryStart = -1;
     variables = [];
+    escapes = [];
     wordCount = 0;
   };
   const word = (w: string) => {
@@ -246,14 +258,16 @@ export function splitPsqlScript(script: string): PsqlPiece[] {
           if (queryStart < 0) queryStart = i;
           query += script[i + 1];
           queryEnd = i + 2;
+          escapes.push(i);
           if (d === 59) wordCount = 0;
           i += 2;
           continue;
         }
         const text = script.slice(i, lineEnd);
         const command = /^\\([^\s\\]*)/.exec(text)![1]!;
-        if (sendsQuery.has(command) && query.length > 0) send();
-        pieces.push({ kind: 'meta', command, text: text.replace(/\r$/, ''), start: i, end: lineEnd });
+        const sentQuery = sendsQuery.has(command) && query.length > 0;
+        if (sentQuery) send();
+        pieces.push({ kind: 'meta', command, text: text.replace(/\r$/, ''), start: i, end: lineEnd, sentQuery });
         if (command === 'copy' && /\bfrom\s+stdin\b/i.test(text)) nextLine = copyData(script, nextLine, pieces);
         i = lineEnd;
         continue;
@@ -351,4 +365,36 @@ export function psqlStatements(script: string): PsqlStatements {
     statements.push({ text: piece.text, start: piece.start, end: piece.end });
   }
   return { ok: true, statements };
+}
+
+/** What psql does not send as SQL, in a script it runs: its meta-commands and the COPY data it reads. */
+export type PsqlOnly = Extract<PsqlPiece, { kind: 'meta' | 'copy-data' }>;
+
+/**
+ * A script as the SQL parser should read it: meta-commands and COPY data blanked out with spaces
+ * (line breaks kept, so every offset and line stays where it was), `\;` read as `;`, and a
+ * meta-command that sends the query (\g) read as the semicolon it stands for.
+ */
+export function psqlSqlOnly(script: string): { sql: string; skipped: PsqlOnly[] } {
+  const skipped: PsqlOnly[] = [];
+  const blanks: { start: number; end: number; semicolon?: boolean }[] = [];
+  for (const piece of splitPsqlScript(script)) {
+    if (piece.kind === 'sql') {
+      for (const at of piece.escapes ?? []) blanks.push({ start: at, end: at + 1 });
+      continue;
+    }
+    skipped.push(piece);
+    blanks.push({ start: piece.start, end: piece.end, ...(piece.kind === 'meta' && piece.sentQuery ? { semicolon: true } : {}) });
+  }
+  if (blanks.length === 0) return { sql: script, skipped };
+  blanks.sort((a, b) => a.start - b.start);
+  let sql = '';
+  let at = 0;
+  for (const b of blanks) {
+    sql += script.slice(at, b.start);
+    const blank = script.slice(b.start, b.end).replace(/[^\n]/g, ' ');
+    sql += b.semicolon ? `;${blank.slice(1)}` : blank;
+    at = b.end;
+  }
+  return { sql: sql + script.slice(at), skipped };
 }
