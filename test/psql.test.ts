@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgliteEngine, type Engine } from '../src/verify/engine.js';
 import { runObserved } from '../src/verify/observe.js';
 import { runScript, type SqlSession } from '../src/verify/run-script.js';
-import { loadSqlParser } from '../src/sql/parser.js';
-import { psqlStatements, splitPsqlScript } from '../src/sql/psql.js';
+import { loadSqlParser, parseSql, type ParsedStatement } from '../src/sql/parser.js';
+import { psqlDivergence, psqlStatements, splitPsqlScript } from '../src/sql/psql.js';
 import { compileFiles } from './helpers.js';
 
 /**
@@ -75,6 +75,33 @@ describe('splitting a script as psql does', () => {
     expect(splitPsqlScript(script).map((p) => (p.kind === 'sql' ? p.text : p.kind === 'meta' ? `\\${p.command}` : `${p.lines} data`))).toEqual([
       '\\set', 'COPY t (a) FROM stdin;', '1 data', 'SELECT 1 ', '\\gset', '\\copy', '1 data', 'SELECT 2;',
     ]);
+  });
+});
+
+describe('plan SQL that psql would run otherwise (MG023)', () => {
+  const divergence = (sql: string, statements?: ParsedStatement[]) => {
+    const parsed = parseSql(sql);
+    if (!parsed.ok) throw new Error(parsed.message);
+    return psqlDivergence(sql, statements ?? parsed.statements)?.message;
+  };
+
+  it('finds nothing in SQL psql sends statement by statement', () => {
+    expect(divergence("COMMENT ON TABLE t IS 'é; \\set x'; SELECT $$;$$, a[1:2], x::text FROM t; -- :DBNAME\nCOPY t FROM '/f'; COPY t TO stdout")).toBeUndefined();
+    expect(divergence('CREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT 1;\n  SELECT CASE WHEN true THEN 2 END;\nEND;\nSELECT 3;')).toBeUndefined();
+  });
+
+  it('finds COPY FROM STDIN, psql variables and standard_conforming_strings', () => {
+    expect(divergence('SELECT 1; COPY t FROM STDIN;')).toMatch(/COPY ... FROM STDIN/);
+    expect(divergence('SELECT a[1:USER] FROM t;')).toMatch(/replace :USER/);
+    expect(divergence('SET standard_conforming_strings = off;')).toMatch(/standard_conforming_strings/);
+  });
+
+  it('finds a statement psql would cut in two, or send with the next one', () => {
+    const sql = 'SELECT 1; SELECT 2;';
+    const at = (start: number, end: number) => ({ text: sql.slice(start, end), start, end, ast: {} }) as unknown as ParsedStatement;
+    expect(divergence(sql, [at(0, 18)])).toMatch(/cut this statement in two/);
+    const joined = 'SELECT (1; SELECT 2);';
+    expect(psqlDivergence(joined, [{ text: '', start: 0, end: 9, ast: {} } as unknown as ParsedStatement, { text: '', start: 10, end: 20, ast: {} } as unknown as ParsedStatement])?.message).toMatch(/in one query with the one before it/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { parseSql } from './parser.js';
+import { parseSql, type ParsedStatement } from './parser.js';
 
 /**
  * What `psql -f` does with a script, piece by piece, in the order it does it: the SQL it sends
@@ -301,8 +301,12 @@ function isCopyFromStdin(query: string): boolean {
   // Cheap first: only a query whose first word is COPY is parsed again.
   if (!/^(?:\/\*[\s\S]*?\*\/\s*)*copy\b/i.test(query)) return false;
   const parsed = parseSql(query);
-  if (!parsed.ok || parsed.statements.length !== 1) return false;
-  const copy = (parsed.statements[0]!.ast as { CopyStmt?: { is_from?: boolean; filename?: string; is_program?: boolean } }).CopyStmt;
+  return parsed.ok && parsed.statements.length === 1 && copiesFromStdin(parsed.statements[0]!.ast);
+}
+
+/** COPY ... FROM STDIN: the server asks the client for the data. */
+export function copiesFromStdin(ast: object): boolean {
+  const copy = (ast as { CopyStmt?: { is_from?: boolean; filename?: string; is_program?: boolean } }).CopyStmt;
   return copy?.is_from === true && copy.filename === undefined && !copy.is_program;
 }
 
@@ -344,6 +348,45 @@ export type PsqlStatements =
   | { readonly ok: true; readonly statements: readonly PsqlStatement[] }
   | { readonly ok: false; readonly offset: number; readonly text: string; readonly message: string };
 
+/** Why psql would change this query's text: a reference to a variable it sets. */
+function substitutedVariable(piece: Extract<PsqlPiece, { kind: 'sql' }>): string | undefined {
+  const name = piece.variables?.find((v) => psqlVariables.has(v) || v.startsWith('{?'));
+  return name === undefined ? undefined : `psql would replace :${name} with the value of its variable; write it another way (a space after the colon, or inside quotes)`;
+}
+
+/**
+ * Why SQL that PostgreSQL's parser read as these statements would run otherwise when migc's
+ * scripts put it before `psql -f`, or undefined: COPY ... FROM STDIN (psql would read the script's
+ * next lines as its data), a variable psql would substitute, or a place where psql would split
+ * the text otherwise than the parser (two statements sent as one query, or one cut in two).
+ */
+export function psqlDivergence(sql: string, statements: readonly ParsedStatement[]): { start: number; end: number; message: string } | undefined {
+  for (const s of statements) {
+    if (copiesFromStdin(s.ast)) {
+      return { start: s.start, end: s.end, message: 'COPY ... FROM STDIN: psql would read the lines after it in the script as its data' };
+    }
+    const set = (s.ast as { VariableSetStmt?: { name?: string } }).VariableSetStmt;
+    if (set?.name === 'standard_conforming_strings') {
+      return { start: s.start, end: s.end, message: 'standard_conforming_strings changes how psql and the server read every string after it, and migc read them with it on' };
+    }
+  }
+  const pieces = splitPsqlScript(sql);
+  let k = 0;
+  for (const piece of pieces) {
+    if (piece.kind === 'meta') return { start: piece.start, end: piece.end, message: `psql would run \\${piece.command} as a meta-command of its own` };
+    if (piece.kind === 'copy-data') continue;
+    const substituted = substitutedVariable(piece);
+    if (substituted !== undefined) return { start: piece.start, end: piece.end, message: substituted };
+    // The statements inside this query: at most one, and none reaching past its end.
+    const inside: ParsedStatement[] = [];
+    while (k < statements.length && statements[k]!.start < piece.end) inside.push(statements[k++]!);
+    const cut = inside.find((s) => s.end > piece.end);
+    if (cut) return { start: cut.start, end: cut.end, message: 'psql would cut this statement in two: it ends a query at a semicolon the parser reads as part of the statement' };
+    if (inside.length > 1) return { start: inside[1]!.start, end: inside[1]!.end, message: `psql would send this statement in one query with the one before it (${inside.length} statements up to its next semicolon)` };
+  }
+  return undefined;
+}
+
 /**
  * The queries `psql -X -v ON_ERROR_STOP=1 -f` sends to the server for a script, in order, as it
  * sends them; or why they cannot be known from the script alone: a meta-command (psql runs it
@@ -358,10 +401,8 @@ export function psqlStatements(script: string): PsqlStatements {
     if (piece.kind === 'copy-data') {
       return { ok: false, offset: piece.start, text: script.slice(piece.start, piece.start + 60), message: `psql would read ${piece.lines} line${piece.lines === 1 ? '' : 's'} of the script as data for COPY ... FROM STDIN` };
     }
-    const substituted = piece.variables?.find((v) => psqlVariables.has(v.replace(/^\{\?(.*)\}$/, '$1')) || v.startsWith('{?'));
-    if (substituted !== undefined) {
-      return { ok: false, offset: piece.start, text: piece.text, message: `psql would replace :${substituted} with the value of its variable; write it another way (a space after the colon, or inside quotes)` };
-    }
+    const substituted = substitutedVariable(piece);
+    if (substituted !== undefined) return { ok: false, offset: piece.start, text: piece.text, message: substituted };
     statements.push({ text: piece.text, start: piece.start, end: piece.end });
   }
   return { ok: true, statements };
