@@ -2,7 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { memoryHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
+import { compileBatch } from '../src/sql/batch.js';
 import { offsetMap } from '../src/sql/offsets.js';
+import { psqlStatements } from '../src/sql/psql.js';
 import { loadSqlParser, parseSql, scanSql } from '../src/sql/parser.js';
 import { brief, compileFiles, minimalPlan, root } from './helpers.js';
 
@@ -95,6 +97,38 @@ describe('parseSql with multi-byte text', () => {
     const tokens = scanSql(text);
     for (const t of tokens) expect(text.slice(t.start, t.end)).toBe(t.text);
     expect(tokens.find((t) => t.keyword === 'WHERE')!.start).toBe(text.indexOf('WHERE'));
+  });
+});
+
+describe('random multi-byte scripts', () => {
+  it('split the same way for the parser and for psql, with every statement as written', () => {
+    let seed = 3;
+    const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    const pick = <T,>(xs: readonly T[]) => xs[next(xs.length)]!;
+    const word = () => Array.from({ length: 1 + next(4) }, () => pick([...samples, 'a', ';', '--', "''", '$', '\\', '/*'])).join('');
+    const makers = [
+      () => `COMMENT ON TABLE t IS '${word()}'`,
+      () => `SELECT E'${word().replace(/\\/g, '\\\\').replace(/'/g, "\\'")}' AS "${word().replace(/"/g, '""')}"`,
+      () => `SELECT $q$${word().replace(/\$q\$/g, '')}$q$, 1`,
+      () => `UPDATE "ñ${next(9)}" SET "日本" = '${word()}' -- ${word()}\n WHERE id = ${next(100)}`,
+      () => 'ALTER TABLE users ADD COLUMN flag boolean',
+    ];
+    for (let round = 0; round < 100; round++) {
+      const written = Array.from({ length: 1 + next(5) }, () => pick(makers)());
+      const text = written.map((w) => `${next(2) ? `-- ${word()}\n` : ''}${w};${next(2) ? ` -- ${word()}` : ''}`).join('\n');
+      const parsed = parseSql(text);
+      expect(parsed.ok, text).toBe(true);
+      if (!parsed.ok) continue;
+      expect(parsed.statements.map((p) => p.text), text).toEqual(written);
+      const sent = psqlStatements(text);
+      expect(sent.ok && sent.statements.map((p) => p.text), text).toEqual(written.map((w) => `${w};`));
+    }
+  });
+
+  it('restricts a batched statement at its WHERE after multi-byte text', () => {
+    const parsed = parseSql("UPDATE users SET name = 'Zoë 🎉 日本 e\u0301 WHERE' WHERE name IS NULL");
+    const loop = compileBatch(parsed.ok ? parsed.statements[0]! : (undefined as never), { size: 100, key: 'id', label: 'ñ' });
+    expect(loop).toContain("UPDATE users SET name = 'Zoë 🎉 日本 e\u0301 WHERE' WHERE (name IS NULL)\n      AND users.id >= batch_from");
   });
 });
 
