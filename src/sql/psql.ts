@@ -42,6 +42,21 @@ function isWordStart(c: number): boolean {
   return isWordChar(c) && !(c >= 48 && c <= 57);
 }
 
+/** Space, tab, carriage return, form feed: psql's white space within a line. */
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 13 || c === 12;
+}
+
+/** `$tag$` or `$$` at lastIndex. Neither pattern can cross a line break. */
+const dollarDelimiter = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
+/** A psql variable reference at lastIndex: `:name`, `:'name'`, `:"name"`, `:{?name}`. */
+const variableReference = /:(?:([A-Za-z0-9_\u0080-\uffff]+)|'([A-Za-z0-9_\u0080-\uffff]+)'|"([A-Za-z0-9_\u0080-\uffff]+)"|\{\?([A-Za-z0-9_\u0080-\uffff]+)\})/y;
+
+function matchAt(pattern: RegExp, text: string, at: number): RegExpExecArray | null {
+  pattern.lastIndex = at;
+  return pattern.exec(text);
+}
+
 /**
  * Splits a script as psql 15 does (src/fe_utils/psqlscan.l and src/bin/psql/mainloop.c): line by
  * line; a query ends at a semicolon outside quotes, comments, dollar quotes, parentheses and
@@ -99,7 +114,7 @@ export function splitPsqlScript(script: string): PsqlPiece[] {
     const newline = script.indexOf('\n', lineStart);
     const lineEnd = newline < 0 ? script.length : newline;
     nextLine = newline < 0 ? script.length : newline + 1;
-    if (lineEnd === lineStart && (state === State.Initial)) {
+    if (lineEnd === lineStart && state === State.Initial) {
       lineStart = nextLine;
       continue;
     }
@@ -143,7 +158,7 @@ export function splitPsqlScript(script: string): PsqlPiece[] {
       if (state === State.Dollar) {
         let j = i + 1;
         if (c === 36 /* $ */) {
-          const tag = /^\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(script.slice(i, Math.min(lineEnd, i + dollarTag.length + 64)))?.[0];
+          const tag = matchAt(dollarDelimiter, script, i)?.[0];
           if (tag === dollarTag) {
             j = i + tag.length;
             state = State.Initial;
@@ -154,9 +169,9 @@ export function splitPsqlScript(script: string): PsqlPiece[] {
         continue;
       }
       // Outside quotes and comments.
-      if (c === 32 || c === 9 || c === 13 || c === 12) {
+      if (isSpace(c)) {
         let j = i + 1;
-        while (j < lineEnd && [32, 9, 13, 12].includes(script.charCodeAt(j))) j++;
+        while (j < lineEnd && isSpace(script.charCodeAt(j))) j++;
         if (query.length > 0) echo(i, j);
         i = j;
         continue;
@@ -193,7 +208,7 @@ export function splitPsqlScript(script: string): PsqlPiece[] {
           i = j;
           continue;
         }
-        const tag = /^\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(script.slice(i, lineEnd))?.[0];
+        const tag = matchAt(dollarDelimiter, script, i)?.[0];
         if (tag) {
           state = State.Dollar;
           dollarTag = tag;
@@ -273,12 +288,12 @@ export function splitPsqlScript(script: string): PsqlPiece[] {
         continue;
       }
       if (c === 58 /* : */) {
-        const variable = /^:(?:([A-Za-z0-9_\u0080-\uffff]+)|'([A-Za-z0-9_\u0080-\uffff]+)'|"([A-Za-z0-9_\u0080-\uffff]+)"|\{\?([A-Za-z0-9_\u0080-\uffff]+)\})/.exec(script.slice(i, Math.min(lineEnd, i + 256)));
         if (d === 58) {
           echo(i, i + 2);
           i += 2;
           continue;
         }
+        const variable = matchAt(variableReference, script, i);
         if (variable) {
           variables.push(variable[1] ?? variable[2] ?? variable[3] ?? `{?${variable[4]}}`);
           echo(i, i + variable[0].length);
