@@ -78,6 +78,23 @@ describe('splitting a script as psql does', () => {
   });
 });
 
+describe('verify refuses a script psql would not run as plain SQL', () => {
+  it.each([
+    ["SET lock_timeout = '5s';\n\\set ON_ERROR_STOP off\nDROP TABLE users;", /meta-command \\set/],
+    ["SET lock_timeout = '5s';\nCOPY users FROM stdin;\nDROP TABLE users;\n", /as data for COPY/],
+    ["SELECT a[1:DBNAME] FROM t;", /replace :DBNAME/],
+  ])('before running anything: %j', async (script, error) => {
+    const executed: string[] = [];
+    const session: SqlSession = { exec: async (sql) => void executed.push(sql), query: async () => ({ rows: [] }) };
+    const observed = await runObserved(session, script, []);
+    expect(observed.ok).toBe(false);
+    expect(observed.runs[0]!.error).toMatch(error);
+    const plain = await runScript(session, script);
+    expect(plain).toMatchObject({ ok: false, statements: 0 });
+    expect(executed).toEqual([]);
+  });
+});
+
 describe('plan SQL that psql would run otherwise (MG023)', () => {
   const divergence = (sql: string, statements?: ParsedStatement[]) => {
     const parsed = parseSql(sql);
