@@ -7,7 +7,7 @@ import { compareDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js
 import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
 import { loadSqlParser, parseSql, type ParseOutcome } from './sql/parser.js';
-import { psqlSqlOnly, type PsqlOnly } from './sql/psql.js';
+import { copiesFromStdin, psqlSqlOnly, type PsqlOnly } from './sql/psql.js';
 
 export interface LintOptions {
   /** .sql files in the order they run (migration order: sorted by name). */
@@ -71,15 +71,10 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
 function readAsPsql(text: string): { sql: string; parsed: ParseOutcome; skipped: PsqlOnly[] } {
   if (!text.includes('\\')) {
     const parsed = parseSql(text);
-    if (parsed.ok && !parsed.statements.some((s) => isCopyFromStdin(s.ast))) return { sql: text, parsed, skipped: [] };
+    if (parsed.ok && !parsed.statements.some((s) => copiesFromStdin(s.ast))) return { sql: text, parsed, skipped: [] };
   }
   const { sql, skipped } = psqlSqlOnly(text);
   return { sql, parsed: parseSql(sql), skipped };
-}
-
-function isCopyFromStdin(ast: object): boolean {
-  const copy = (ast as { CopyStmt?: { is_from?: boolean; filename?: string; is_program?: boolean } }).CopyStmt;
-  return copy?.is_from === true && copy.filename === undefined && !copy.is_program;
 }
 
 /** One note per file for each kind of text skipped, at the first place it was skipped. */

@@ -96,9 +96,9 @@ function blockRanges(script: string, blocks: readonly ScriptBlock[]) {
 
 /**
  * Runs a script as psql does, query by query as psql splits and sends them (see runScript),
- * stopping at the first error, and records
- * for each statement its time, the locks it added inside its transaction and the tables it
- * rewrote. The extra catalog reads run in the same transaction and lock no user table.
+ * stopping at the first error, and records for each statement its time, the locks it added
+ * inside its transaction and the tables it rewrote. The extra catalog reads run in the same
+ * transaction and lock no user table.
  */
 export async function runObserved(session: SqlSession, script: string, blocks: readonly ScriptBlock[]): Promise<{ runs: StatementRun[]; ok: boolean }> {
   const split = psqlStatements(script);
@@ -138,8 +138,8 @@ export async function runObserved(session: SqlSession, script: string, blocks: r
     const storageAfter = await storage(session);
     const rewritten = [...storageBefore!].filter(([key, node]) => storageAfter.has(key) && storageAfter.get(key) !== node).map(([key]) => key.split('\t')[1]!).sort();
     // migc's own statements (assertions, SET) and DO blocks are not judged: nothing to predict.
-    const judged = locks && statement.ast && kind !== 'DoStmt' && kind !== 'VariableSetStmt';
-    const predicted = judged ? predictLocks(statement.ast!) : undefined;
+    const judged = locks && ast && kind !== 'DoStmt' && kind !== 'VariableSetStmt';
+    const predicted = judged ? predictLocks(ast) : undefined;
     const existing = new Set([...storageAfter.keys()].map((k) => k.split('\t')[1]!));
     const mismatch = predicted ? disagreement(predicted, locksAfter!, locks!, existing) : undefined;
     runs.push({
