@@ -7,7 +7,8 @@ import { compareDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js
 import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
 import { sqlFileTooLarge } from './load/limits.js';
-import { loadSqlParser, parseSql } from './sql/parser.js';
+import { loadSqlParser, parseSql, type ParseOutcome } from './sql/parser.js';
+import { copiesFromStdin, psqlSqlOnly, type PsqlOnly } from './sql/psql.js';
 
 export interface LintOptions {
   /** .sql files in the order they run (migration order: sorted by name). */
@@ -49,17 +50,18 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
       files.push({ file, ok: false });
       continue;
     }
-    const parsed = parseSql(text);
-    let own: Diagnostic[];
+    const { sql, parsed, skipped } = readAsPsql(text);
+    const own: Diagnostic[] = skippedNotes(file, skipped);
     if (!parsed.ok) {
-      own = [{ code: 'MG020', severity: 'error', file, span: { start: parsed.offset, end: Math.min(parsed.offset + 1, text.length) }, message: `SQL syntax error: ${parsed.message}`, help: 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.' }];
+      own.push({ code: 'MG020', severity: 'error', file, span: { start: parsed.offset, end: Math.min(parsed.offset + 1, text.length) }, message: `SQL syntax error: ${parsed.message}`, help: 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.' });
     } else {
-      own = applyRuleSettings(analyzeSqlFile(file, parsed.statements, text, {
+      const findings = applyRuleSettings(analyzeSqlFile(file, parsed.statements, sql, {
         postgres: options.config?.postgres ?? defaultPostgresMajor,
         ...(options.config?.assumeRows ? { assumeRows: options.config.assumeRows } : {}),
         ...(options.fileTransaction ? { fileTransaction: true } : {}),
         ...(/\.down\.sql$/.test(file) ? { rollback: true } : {}),
       }, state), options.config?.rules);
+      for (const d of findings) own.push(d); // not push(...): a large file has more findings than a call takes arguments
     }
     state.settle();
     own.sort(compareDiagnostics);
@@ -68,4 +70,44 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     files.push({ file, ok: !own.some((d) => d.severity === 'error') });
   }
   return { files, diagnostics, sources };
+}
+
+/**
+ * A file as psql runs it: its meta-commands (\set ON_ERROR_STOP on) and COPY ... FROM STDIN
+ * data are not SQL and are left out, offsets kept. Most files hold neither: they are parsed as
+ * they are, and only a file with a backslash, COPY FROM STDIN or a syntax error is read again.
+ */
+function readAsPsql(text: string): { sql: string; parsed: ParseOutcome; skipped: PsqlOnly[] } {
+  if (!text.includes('\\')) {
+    const parsed = parseSql(text);
+    if (parsed.ok && !parsed.statements.some((s) => copiesFromStdin(s.ast))) return { sql: text, parsed, skipped: [] };
+  }
+  const { sql, skipped } = psqlSqlOnly(text);
+  return { sql, parsed: parseSql(sql), skipped };
+}
+
+/** One note per file for each kind of text skipped, at the first place it was skipped. */
+function skippedNotes(file: string, skipped: readonly PsqlOnly[]): Diagnostic[] {
+  const notes: Diagnostic[] = [];
+  const meta = skipped.filter((p) => p.kind === 'meta');
+  if (meta.length > 0) {
+    const commands = [...new Set(meta.map((m) => `\\${m.command}`))];
+    const first = meta[0]!;
+    notes.push({
+      code: 'MG022', severity: 'info', file, span: { start: first.start, end: first.end },
+      message: meta.length === 1 ? `skipped the psql meta-command ${first.text}` : `skipped ${meta.length} psql meta-commands (${commands.slice(0, 5).join(', ')}${commands.length > 5 ? ', ...' : ''})`,
+      help: 'psql runs meta-commands itself; migc lints the SQL around them. Only psql knows them: a tool that sends the file to the server (Flyway, golang-migrate) would fail on them.',
+    });
+  }
+  const data = skipped.filter((p) => p.kind === 'copy-data');
+  if (data.length > 0) {
+    const lines = data.reduce((n, d) => n + d.lines, 0);
+    const first = data[0]!;
+    notes.push({
+      code: 'MG022', severity: 'info', file, span: { start: first.start, end: Math.max(first.start, Math.min(first.end - 1, first.start + 200)) },
+      message: `skipped ${lines} line${lines === 1 ? '' : 's'} of COPY ... FROM STDIN data${data.length > 1 ? ` in ${data.length} blocks` : ''}`,
+      help: 'psql sends the lines after COPY ... FROM STDIN, up to a line \\., to the server as data; migc does not lint data.',
+    });
+  }
+  return notes;
 }

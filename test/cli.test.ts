@@ -318,6 +318,19 @@ describe('migc lint', () => {
     expect(r.stderr).toContain('migc.config.json:3:3 error MG010 the config has an unknown property "rulez"');
   });
 
+  it('reads files as psql runs them: meta-commands and COPY data skipped with a note, empty files fine', async () => {
+    write('001_empty.sql', '');
+    write('002_comments.sql', '-- 日本語のコメントだけ 🎉\n');
+    write('003_psql.sql', "\\set ON_ERROR_STOP on\nSET lock_timeout = '5s';\nCOPY accounts (id) FROM stdin;\n1\n\\.\n-- é\nCREATE INDEX a_idx ON accounts (plan);\n");
+    const r = await migc(['lint', 'migrations', '--verbose'], project);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('migrations/003_psql.sql:1:1 info MG022 skipped the psql meta-command \\set ON_ERROR_STOP on');
+    expect(r.stdout).toContain('migrations/003_psql.sql:4:1 info MG022 skipped 1 line of COPY ... FROM STDIN data');
+    expect(r.stdout).toContain('migrations/003_psql.sql:7:1 error MG201 CREATE INDEX a_idx');
+    expect(r.stdout).not.toContain('MG020');
+    expect(r.stderr).toBe('migc: linted 3 files: 1 error, 0 warnings, 2 notes\n');
+  });
+
   it('reports a SQL syntax error at its line', async () => {
     write('001.sql', "SET lock_timeout = '5s';\nALTER TABLE accounts ADDD COLUMN x int;\n");
     const r = await migc(['lint', 'migrations'], project);

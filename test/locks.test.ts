@@ -64,7 +64,7 @@ function suite(name: string, open: () => Promise<{ db: RehearsalDatabase; done: 
     it.each(cases)('%s', async (sql, expected) => {
       const { ok, runs } = await runObserved(db, `BEGIN;\n${sql};\nROLLBACK;`, []);
       expect(ok).toBe(true);
-      const run = runs.find((r) => r.text === sql)!;
+      const run = runs.find((r) => r.text === `${sql};`)!; // the query as psql sends it
       expect(run.disagreement).toBeUndefined();
       expect(strongestByTable(run.locks!)).toEqual(expected);
       const parsed = parseSql(sql);

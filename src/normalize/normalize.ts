@@ -4,6 +4,7 @@ import { keySpan, scalarOffsetMapper, spanAt, type LoadedFile, type Path } from 
 import { batchProblem } from '../sql/batch.js';
 import { statementFacts } from '../sql/facts.js';
 import { parseSql } from '../sql/parser.js';
+import { psqlDivergence } from '../sql/psql.js';
 import { parseDuration, parseTimelineOffset } from './durations.js';
 import type {
   Action, Batch, ComparisonOperator, Expectation, Gate, Phase, Plan, Rollback, Statement, Step, Verification,
@@ -41,6 +42,12 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
     if (!parsed.ok) {
       const at = toFile(parsed.offset);
       error('MG020', { start: at, end: Math.min(at + 1, loaded.text.length) }, `SQL syntax error: ${parsed.message}`, 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.');
+      return undefined;
+    }
+    const divergence = psqlDivergence(sql, parsed.statements);
+    if (divergence) {
+      error('MG023', { start: toFile(divergence.start), end: toFile(divergence.end) }, `psql would not run this SQL as written: ${divergence.message}`,
+        'migc\'s scripts run with psql -f: write the SQL so that psql sends exactly these statements (load data with INSERT, or COPY from a server file).');
       return undefined;
     }
     const statements = parsed.statements.map((s) => ({

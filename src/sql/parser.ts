@@ -1,5 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { loadModule, parseSync, scanSync, type Node as PgNode } from 'libpg-query';
+import { offsetMap } from './offsets.js';
 
 export type { PgNode };
 
@@ -37,26 +38,46 @@ export function loadSqlParser(): Promise<void> {
   return ready;
 }
 
-/** Splits and parses SQL with PostgreSQL's own parser. Call loadSqlParser() first. */
+/**
+ * Splits and parses SQL with PostgreSQL's own parser. Call loadSqlParser() first. Offsets are
+ * string indices into `sql` (the parser's byte and character positions are converted here).
+ */
 export function parseSql(sql: string): ParseOutcome {
+  // The parser refuses an empty string; an empty text holds no statement, like one of comments.
+  if (sql === '') return { ok: true, statements: [] };
   let result;
   try {
     result = parseSync(sql);
   } catch (e) {
     const details = (e as { sqlDetails?: { message: string; cursorPosition: number } }).sqlDetails;
     const message = details?.message ?? (e as Error).message;
-    return { ok: false, message, offset: Math.max(0, Math.min(details?.cursorPosition ?? 0, sql.length)) };
+    const offset = offsetMap(sql).fromCodePoint(Math.max(0, details?.cursorPosition ?? 0));
+    return { ok: false, message, offset };
   }
+  const map = offsetMap(sql);
   const statements: ParsedStatement[] = [];
   for (const raw of result.stmts ?? []) {
-    const from = raw.stmt_location ?? 0;
-    const to = raw.stmt_len ? from + raw.stmt_len : sql.length;
-    const chunk = sql.slice(from, to);
-    const lead = chunk.length - chunk.trimStart().length;
-    const text = chunk.trim().replace(/;$/, '').trimEnd();
-    statements.push({ text, start: from + lead, end: from + lead + text.length, ast: raw.stmt! });
+    const fromByte = raw.stmt_location ?? 0;
+    const from = map.fromByte(fromByte);
+    const to = raw.stmt_len ? map.fromByte(fromByte + raw.stmt_len) : sql.length;
+    // Only PostgreSQL's own white space separates statements: a no-break space, say, is part of
+    // an identifier to the server and must stay in the statement's text.
+    let start = from;
+    let end = to;
+    while (start < end && isSqlSpace(sql.charCodeAt(start))) start++;
+    while (end > start && isSqlSpace(sql.charCodeAt(end - 1))) end--;
+    if (end > start && sql.charCodeAt(end - 1) === 59 /* ; */) {
+      end--;
+      while (end > start && isSqlSpace(sql.charCodeAt(end - 1))) end--;
+    }
+    statements.push({ text: sql.slice(start, end), start, end, ast: raw.stmt! });
   }
   return { ok: true, statements };
+}
+
+/** Space, tab, line feed, carriage return, form feed, vertical tab: white space to PostgreSQL's scanner. */
+function isSqlSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
 }
 
 export interface SqlToken {
@@ -69,10 +90,11 @@ export interface SqlToken {
 
 /** PostgreSQL's own lexer: tokens with offsets, comments and whitespace left out. */
 export function scanSql(sql: string): SqlToken[] {
+  const map = offsetMap(sql);
   return scanSync(sql).tokens.map((t) => ({
     text: t.text,
-    start: t.start,
-    end: t.end,
+    start: map.fromByte(t.start),
+    end: map.fromByte(t.end),
     ...(t.keywordKind > 0 ? { keyword: t.text.toUpperCase() } : {}),
   }));
 }

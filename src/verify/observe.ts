@@ -1,5 +1,6 @@
 import { lockStrength, predictLocks, type PredictedLock } from '../sql/locks.js';
 import { parseSql } from '../sql/parser.js';
+import { psqlStatements } from '../sql/psql.js';
 import type { ScriptBlock } from '../emit/sql/blocks.js';
 import type { SqlSession } from './run-script.js';
 
@@ -94,19 +95,25 @@ function blockRanges(script: string, blocks: readonly ScriptBlock[]) {
 }
 
 /**
- * Runs a script as psql does, statement by statement, stopping at the first error, and records
- * for each statement its time, the locks it added inside its transaction and the tables it
- * rewrote. The extra catalog reads run in the same transaction and lock no user table.
+ * Runs a script as psql does, query by query as psql splits and sends them (see runScript),
+ * stopping at the first error, and records for each statement its time, the locks it added
+ * inside its transaction and the tables it rewrote. The extra catalog reads run in the same
+ * transaction and lock no user table.
  */
 export async function runObserved(session: SqlSession, script: string, blocks: readonly ScriptBlock[]): Promise<{ runs: StatementRun[]; ok: boolean }> {
-  const parsed = parseSql(script);
-  if (!parsed.ok) return { ok: false, runs: [{ text: script.slice(parsed.offset, parsed.offset + 60), offset: parsed.offset, ms: 0, error: parsed.message, rewritten: [] }] };
+  const split = psqlStatements(script);
+  if (!split.ok) return { ok: false, runs: [{ text: split.text.slice(0, 60), offset: split.offset, ms: 0, error: split.message, rewritten: [] }] };
   const ranges = blockRanges(script, blocks);
   const runs: StatementRun[] = [];
   let inTransaction = false;
-  for (const statement of parsed.statements) {
-    const kind = Object.keys(statement.ast)[0];
-    const control = kind === 'TransactionStmt' ? String((statement.ast as { TransactionStmt: { kind: string } }).TransactionStmt.kind) : undefined;
+  for (const sent of split.statements) {
+    // The query's parse tree, to judge it; one psql would send but the parser refuses runs unjudged
+    // and the server reports its error.
+    const parsed = parseSql(sent.text);
+    const ast = parsed.ok && parsed.statements.length === 1 ? parsed.statements[0]!.ast : undefined;
+    const statement = { text: sent.text, start: sent.start, ast };
+    const kind = ast ? Object.keys(ast)[0] : undefined;
+    const control = kind === 'TransactionStmt' ? String((ast as { TransactionStmt: { kind: string } }).TransactionStmt.kind) : undefined;
     const source = ranges.find((r) => statement.start >= r.start && statement.start < r.end)?.source;
     const observe = inTransaction && !control;
     const locksBefore = observe ? await heldLocks(session) : undefined;
@@ -131,8 +138,8 @@ export async function runObserved(session: SqlSession, script: string, blocks: r
     const storageAfter = await storage(session);
     const rewritten = [...storageBefore!].filter(([key, node]) => storageAfter.has(key) && storageAfter.get(key) !== node).map(([key]) => key.split('\t')[1]!).sort();
     // migc's own statements (assertions, SET) and DO blocks are not judged: nothing to predict.
-    const judged = locks && kind !== 'DoStmt' && kind !== 'VariableSetStmt';
-    const predicted = judged ? predictLocks(statement.ast) : undefined;
+    const judged = locks && ast && kind !== 'DoStmt' && kind !== 'VariableSetStmt';
+    const predicted = judged ? predictLocks(ast) : undefined;
     const existing = new Set([...storageAfter.keys()].map((k) => k.split('\t')[1]!));
     const mismatch = predicted ? disagreement(predicted, locksAfter!, locks!, existing) : undefined;
     runs.push({

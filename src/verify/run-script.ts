@@ -1,4 +1,4 @@
-import { parseSql } from '../sql/parser.js';
+import { psqlStatements } from '../sql/psql.js';
 
 /** What migc needs of a database connection: run one statement. PGlite and pg both fit. */
 export interface SqlSession {
@@ -11,13 +11,15 @@ export type ScriptOutcome =
   | { readonly ok: false; readonly statements: number; readonly failed: string; readonly error: string };
 
 /**
- * Runs an emitted script the way `psql -v ON_ERROR_STOP=1 -f` does: statement by statement
- * (so CREATE INDEX CONCURRENTLY and batched DO blocks run outside any implicit transaction),
- * stopping at the first error. A failed script leaves no transaction open.
+ * Runs an emitted script the way `psql -v ON_ERROR_STOP=1 -f` does: the queries psql would send,
+ * split as psql splits them and with the same text, one by one (so CREATE INDEX CONCURRENTLY
+ * and batched DO blocks run outside any implicit transaction), stopping at the first error. A
+ * script psql would not run as plain SQL (a meta-command, COPY data) fails before anything runs.
+ * A failed script leaves no transaction open.
  */
 export async function runScript(session: SqlSession, script: string): Promise<ScriptOutcome> {
-  const parsed = parseSql(script);
-  if (!parsed.ok) return { ok: false, statements: 0, failed: script.slice(parsed.offset, parsed.offset + 80), error: parsed.message };
+  const parsed = psqlStatements(script);
+  if (!parsed.ok) return { ok: false, statements: 0, failed: parsed.text.slice(0, 80), error: parsed.message };
   let count = 0;
   for (const statement of parsed.statements) {
     try {
