@@ -132,12 +132,12 @@ describe('what a diagnostic prints', () => {
   it('cuts a 1 MB line around the span, with the caret under it', async () => {
     const long = 'y'.repeat(1_000_000);
     // An unknown key in the middle of a 2 MB flow mapping on one line.
-    const r = await plan(minimalPlan.replace('title: Minimal plan', `title: Minimal plan\nowner: x\noverview: {summary: "${long}", typo: 1, estimated_downtime: "${long}"}`));
+    const r = await plan(minimalPlan.replace('title: Minimal plan', `title: Minimal plan\nowner: x\npre_migration: {disk_space: "${long}", typo: 1, staging_test: "${long}"}`));
     expect(codes(r)).toEqual(['MG011']);
     const out = pretty(r);
     expect(out.length).toBeLessThan(1000);
     const [, , source, carets] = out.split('\n');
-    expect(source).toMatch(/^\d+ \| …y+", typo: 1, estimated_downtime: "y+…$/);
+    expect(source).toMatch(/^\d+ \| …y+", typo: 1, staging_test: "y+…$/);
     expect(carets!.indexOf('^')).toBe(source!.indexOf('typo'));
     expect(carets!.slice(carets!.indexOf('^'))).toBe('^^^^');
   });

@@ -193,13 +193,27 @@ export async function serverEngine(options: ServerEngineOptions): Promise<Server
   let aborted = false;
 
   /** Drops one rehearsal's database and role; returns problems, never throws. */
-  const drop = async (client: InstanceType<typeof pg.Client>, name: string): Promise<string[]> => {
+  const dropNow = async (client: InstanceType<typeof pg.Client>, name: string): Promise<string[]> => {
     const problems: string[] = [];
     await client.query(`DROP DATABASE IF EXISTS ${quoteName(name)} WITH (FORCE)`).catch((e: Error) => problems.push(`database ${name}: ${e.message}`));
     if (confinement.kind === 'restricted role') {
       await client.query(`DROP ROLE IF EXISTS ${quoteName(name)}`).catch((e: Error) => problems.push(`role ${name}: ${e.message}`));
     }
     return problems;
+  };
+  /**
+   * Each rehearsal is dropped once: a signal can arrive while a rehearsal is closing, and two
+   * sessions dropping one role at once fail ("tuple concurrently deleted"). The second caller
+   * waits for the first one's drop and shares its outcome.
+   */
+  const dropping = new Map<string, Promise<string[]>>();
+  const drop = (client: InstanceType<typeof pg.Client>, name: string): Promise<string[]> => {
+    let pending = dropping.get(name);
+    if (!pending) {
+      pending = dropNow(client, name);
+      dropping.set(name, pending);
+    }
+    return pending;
   };
 
   const openDatabase = async (): Promise<RehearsalDatabase> => {
@@ -270,9 +284,8 @@ export async function serverEngine(options: ServerEngineOptions): Promise<Server
         if (closed) return;
         closed = true;
         await client.end().catch(() => undefined);
-        if (!open.has(name)) return; // dropped by abort()
+        const problems = await drop(admin, name); // or waits for abort()'s drop of it
         open.delete(name);
-        const problems = await drop(admin, name);
         if (problems.length) throw new Error(`cannot drop the rehearsal ${problems.join('; ')}`);
       },
     };
