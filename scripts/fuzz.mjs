@@ -48,6 +48,7 @@ if (!isMainThread) {
     ...(await import(`${root}dist/host.js`)),
     ...(await import(`${root}dist/diagnostics/render.js`)),
     ...(await import(`${root}dist/sql/parser.js`)),
+    ...(await import(`${root}dist/sql/psql.js`)),
   };
   await lib.loadSqlParser();
   const { templateFileName, templateNames } = await import(`${root}dist/emit/template-names.js`);

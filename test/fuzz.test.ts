@@ -4,6 +4,8 @@ import { compile } from '../src/compile.js';
 import { renderJson, renderPretty } from '../src/diagnostics/render.js';
 import { memoryHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
+import { parseSql } from '../src/sql/parser.js';
+import { psqlStatements } from '../src/sql/psql.js';
 // Plain JavaScript, shared with the long run in scripts/fuzz.mjs.
 import { checkCase } from '../scripts/fuzz/check-case.mjs';
 import { mutate, planMutations, sqlMutations } from '../scripts/fuzz/mutate.mjs';
@@ -14,7 +16,8 @@ import { builtinTemplates, root } from './helpers.js';
  * Every mutated plan and SQL file must give exit 0 or 1 with located diagnostics: never an
  * exception (the CLI's "internal error"), never a flood of output, never a hang.
  */
-const lib = { compile, lint, memoryHost, renderPretty, renderJson };
+/** With the parser and psql's splitter, every script built from a plan that compiles is checked too. */
+const lib = { compile, lint, memoryHost, renderPretty, renderJson, parseSql, psqlStatements };
 const plans = readdirSync(`${root}plans`).filter((f) => f.endsWith('.yaml')).sort();
 const planSide = Object.fromEntries(readdirSync(`${root}plans`).filter((f) => f.endsWith('.sql')).map((f) => [`plans/${f}`, readFileSync(`${root}plans/${f}`, 'utf8')]));
 const sqlFixtures = (readdirSync(`${root}test/fixtures`, { recursive: true }) as string[]).filter((f) => f.endsWith('.sql')).sort();
@@ -24,7 +27,7 @@ const templates = builtinTemplates();
 const caseLimitMs = 8_000;
 const seeds = Array.from({ length: 60 }, (_, i) => 1000 + i);
 
-interface Outcome { exit: number; codes: string[]; problems: string[]; ms: number }
+interface Outcome { exit: number; codes: string[]; problems: string[]; scripts: string[]; ms: number }
 
 describe('mutation fuzzing (seeded)', () => {
   it('plans: every mutated example plan gives exit 0 or 1 with located diagnostics', async () => {
@@ -36,7 +39,9 @@ describe('mutation fuzzing (seeded)', () => {
       const outcome = await checkCase(lib, { kind: 'plan', file: `plans/${name}`, text, files: planSide, templates }) as Outcome;
       exits.set(outcome.exit, (exits.get(outcome.exit) ?? 0) + 1);
       if (outcome.ms > caseLimitMs) outcome.problems.push(`took ${Math.round(outcome.ms)} ms`);
-      if (outcome.problems.length) failures.push(`seed ${seed} ${name} [${mutations.join(', ')}]: ${outcome.problems.join('; ')}`);
+      // A script built from a mutated plan must still be only SQL, read alike by the parser and psql.
+      const problems = [...outcome.problems, ...outcome.scripts];
+      if (problems.length) failures.push(`seed ${seed} ${name} [${mutations.join(', ')}]: ${problems.join('; ')}`);
     }
     expect(failures).toEqual([]);
     expect([...exits.keys()].every((e) => e === 0 || e === 1)).toBe(true);

@@ -59,7 +59,9 @@ export async function checkCase(lib, { kind, file, text, files = {}, templates, 
   const scripts = [];
   if (lib.parseSql) {
     for (const o of outputs.filter((o) => o.path.endsWith('.sql'))) {
-      if (/^\s*\\/m.test(o.contents)) scripts.push(`${o.path}: a line starts with a backslash (a psql meta-command)`);
+      // As psql reads it (src/sql/psql.ts): a backslash inside a string or a dollar quote is text.
+      const psql = lib.psqlStatements?.(o.contents);
+      if (psql && !psql.ok) scripts.push(`${o.path}: psql would not run it as SQL: ${psql.message.slice(0, 120)}`);
       const parsed = lib.parseSql(o.contents);
       if (!parsed.ok) scripts.push(`${o.path}: does not parse: ${parsed.message.slice(0, 120)}`);
     }

@@ -77,7 +77,7 @@ export function loadYaml(file: string, text: string): { loaded: LoadedFile; diag
   }
   let value: unknown;
   if (doc.errors.length === 0) {
-    const problem = aliasProblem(file, text, doc);
+    const problem = aliasProblem(file, text, doc) ?? collectionKey(file, doc);
     if (problem) diagnostics.push(problem);
     else {
       try {
@@ -93,6 +93,27 @@ export function loadYaml(file: string, text: string): { loaded: LoadedFile; diag
     }
   }
   return { loaded: { file, text, doc, value }, diagnostics };
+}
+
+/**
+ * A mapping key that is itself a mapping or a list (`{ a: 1 }: x`, `? [a]`): no plan key is, and
+ * toJS would turn it into a string with a warning on stderr. Refused at the key instead.
+ */
+function collectionKey(file: string, doc: Document.Parsed): Diagnostic | undefined {
+  let found: Diagnostic | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (!isCollection(pair.key)) return undefined;
+      const range = pair.key.range;
+      found = {
+        code: 'MG001', severity: 'error', file, span: { start: range?.[0] ?? 0, end: range?.[1] ?? 0 },
+        message: 'YAML syntax: a mapping key must be a plain value, not a mapping or a list',
+        help: 'Write the key as a word (id: ..., name: ...); a key in braces or brackets is usually a missing line break or quote.',
+      };
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 /** The document of a file that was not read (too large, too deep): later stages find nothing in it. */
