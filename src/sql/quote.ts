@@ -107,8 +107,12 @@ export function dollarQuote(body: string, base = 'migc'): string {
  * decides, not a pattern.
  */
 export function followedBy(text: string, token: string): string {
-  const tokens = scanSql(`${text}${token}`);
-  return tokens[tokens.length - 1]?.text === token && tokens.length > scanSql(text).length ? `${text}${token}` : `${text}\n${token}`;
+  // Only a comment can swallow the token, and a comment starts with -- or /*: text without
+  // either (most statements, and migc's own) needs no lexer. Otherwise one scan: the token is
+  // kept when the lexer reads it as a token of its own, right where it was put.
+  if (!text.includes('--') && !text.includes('/*')) return `${text}${token}`;
+  const last = scanSql(`${text}${token}`).at(-1);
+  return last?.text === token && last.start === text.length ? `${text}${token}` : `${text}\n${token}`;
 }
 
 /** A statement with its semicolon, as a script holds it (see followedBy). */
