@@ -15,13 +15,23 @@ export async function benchRehearsal() {
   const files = readdirSync(`${root}plans`).filter((f) => f.endsWith('.yaml')).sort().map((f) => `plans/${f}`);
   const compiled = await compile({ files, templates }, nodeHost(root));
   const engines = [['PGlite', () => pgliteEngine()]];
-  if (process.env.MIGC_TEST_DATABASE_URL) engines.push(['PostgreSQL server', () => serverEngine(process.env.MIGC_TEST_DATABASE_URL)]);
+  if (process.env.MIGC_TEST_DATABASE_URL) {
+    engines.push(['PostgreSQL server', async () => {
+      const outcome = await serverEngine({ databaseUrl: process.env.MIGC_TEST_DATABASE_URL });
+      if (!outcome.ok) throw new Error(outcome.problem);
+      return outcome.engine;
+    }]);
+  }
   const rows = [];
   for (const [name, make] of engines) {
     let t = performance.now();
     const engine = await make();
     rows.push(`| ${name}: engine start (${engine.label}) | ${(performance.now() - t).toFixed(0)} ms |`);
     for (const p of compiled.plans) {
+      if (!p.plan.phases.some((phase) => phase.steps.some((s) => s.action?.kind === 'sql'))) {
+        rows.push(`| ${name}: ${p.plan.id} | (no SQL) |`);
+        continue;
+      }
       const scripts = new Map(p.outputs.map((o) => [o.path.slice(p.plan.id.length + 1), o.contents]));
       t = performance.now();
       const r = await rehearsePlan(p.plan, scripts, engine);
