@@ -51,6 +51,11 @@ describe('migrationOrder', () => {
     expect(migrationOrder(['b/1_x.down.sql', 'a/1_x.up.sql', 'a/1_y.down.sql'])).toEqual(['a/1_x.up.sql', 'a/1_y.down.sql', 'b/1_x.down.sql']);
   });
 
+  it('orders a folder that mixes layouts as one history', () => {
+    const names = ['db/seed.sql', 'db/R__views.sql', 'db/V2__b.sql', 'db/1_a.down.sql', 'db/1_a.up.sql', 'db/structure/3_c/up.sql', 'db/structure/3_c/down.sql', 'db/U2__b.sql'];
+    expect(migrationOrder(names)).toEqual(['db/1_a.up.sql', 'db/1_a.down.sql', 'db/V2__b.sql', 'db/U2__b.sql', 'db/structure/3_c/up.sql', 'db/structure/3_c/down.sql', 'db/seed.sql', 'db/R__views.sql']);
+  });
+
   it('is fast: 20,000 files in well under a second', () => {
     const names = Array.from({ length: 10_000 }, (_, i) => [`m/${10_000 - i}_x.up.sql`, `m/${10_000 - i}_x.down.sql`]).flat();
     const started = performance.now();
