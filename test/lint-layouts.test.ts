@@ -165,17 +165,27 @@ describe('migc lint (the real binary) on a Flyway folder', () => {
   const project = mkdtempSync(join(tmpdir(), 'migc-layouts-'));
   afterAll(() => rmSync(project, { recursive: true, force: true }));
 
-  it('orders Flyway files by version and honours the .conf beside a script', async () => {
-    cpSync(`${fixtures}/flyway`, join(project, 'db'), { recursive: true });
-    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [join(root, 'bin/migc.js'), 'lint', 'db', '--file-transaction', '--format', 'json'], { cwd: project, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-      });
+  cpSync(`${fixtures}/flyway`, join(project, 'db'), { recursive: true });
+  const migc = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd: project, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
+  });
+
+  it('orders Flyway files by version and honours the .conf beside a script', async () => {
+    const r = await migc(['lint', 'db', '--file-transaction', '--format', 'json']);
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout) as { diagnostics: { file: string; code: string }[]; files: { file: string }[] };
     expect(out.files.map((f) => f.file).slice(0, 6)).toEqual(['db/V1__init.sql', 'db/V1_5__widen_note.sql', 'db/V1.9__narrow_note.sql', 'db/V1.10__widen_note_again.sql', 'db/V2__kind.sql', 'db/U3__orphan_undo.sql']);
     expect(out.diagnostics.map((d) => `${d.file} ${d.code}`)).toEqual(['db/V1.9__narrow_note.sql MG212', 'db/U3__orphan_undo.sql MG212', 'db/V10__local_time.sql MG212', 'db/U10__local_time.sql MG212', 'db/V12__index_note.sql MG204']);
     expect(r.stderr).toBe('');
+  });
+
+  it('reads the .conf beside a script named on the command line, in version order whatever the argument order', async () => {
+    const r = await migc(['lint', 'db/V12__index_note.sql', 'db/V11__index_at.sql', '--file-transaction']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('db/V12__index_note.sql:2:1 error MG204 CREATE INDEX CONCURRENTLY cannot run inside a transaction block');
+    expect(r.stdout).not.toContain('V11__index_at.sql:2:1 error MG204');
+    expect(r.stderr).toBe('migc: linted 2 files: 1 error, 0 warnings\n');
   });
 });
