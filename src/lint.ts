@@ -7,14 +7,22 @@ import { compareDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js
 import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
 import { sqlFileTooLarge } from './load/limits.js';
+import { fileSections, flywayConfSaysNoTransaction, isFlywayScript, isRollbackFile } from './lint-files.js';
 import { loadSqlParser, parseSql, type ParseOutcome } from './sql/parser.js';
 import { copiesFromStdin, psqlSqlOnly, type PsqlOnly } from './sql/psql.js';
 
 export interface LintOptions {
-  /** .sql files in the order they run (migration order: sorted by name). */
+  /**
+   * .sql files in the order they run, each rollback after its up: migrationOrder() (src/lint-files.ts)
+   * orders a folder's files as the migration tools do. Rollbacks are known by name (isRollbackFile).
+   */
   readonly files: readonly string[];
   readonly config?: ProjectConfig;
-  /** Each file runs in one transaction (Flyway's and dbmate's default), not statement by statement. */
+  /**
+   * Each file runs in one transaction (Flyway's and dbmate's default), not statement by statement;
+   * except the files and parts their tool runs outside one: dbmate's `transaction:false`, goose's
+   * `-- +goose NO TRANSACTION`, a Flyway script whose `<script>.conf` says executeInTransaction=false.
+   */
   readonly fileTransaction?: boolean;
 }
 
@@ -26,8 +34,13 @@ export interface LintResult {
 
 /**
  * The same hazard catalogue as for plans, over plain SQL migration files (Flyway, golang-migrate,
- * dbmate, Rails structure dumps), in order: what earlier files did to the schema is known to
- * later ones, but only what a file creates itself counts as new and empty.
+ * dbmate, goose, diesel, Rails structure dumps), in order: what earlier files did to the schema is
+ * known to later ones, but only what a migration creates itself counts as new and empty.
+ *
+ * A rollback (a down file, or the down part of a dbmate or goose file) is judged against the
+ * schema as its up left it, as when it is run, and tentatively: its changes are undone, for the
+ * next migration runs after the up, not after the down. Tables the up created still count as new
+ * for its rollback, as for a plan step's rollback.
  */
 export async function lint(options: LintOptions, host: Host): Promise<LintResult> {
   await loadSqlParser();
@@ -36,8 +49,14 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
   const diagnostics: Diagnostic[] = [];
   const files: { file: string; ok: boolean }[] = [];
   const texts = await Promise.all(options.files.map((f) => host.readFile(f)));
+  // Flyway's per-script config, read only when it can matter: under --file-transaction, beside a Flyway script.
+  const confs = options.fileTransaction ? await Promise.all(options.files.map((f) => (isFlywayScript(f) ? host.readFile(`${f}.conf`) : undefined))) : [];
   for (const [i, file] of options.files.entries()) {
     const text = texts[i];
+    const rollbackFile = isRollbackFile(file);
+    // What the previous migration created is no longer new (the next one may run months later);
+    // a rollback file follows its up and judges what the up left.
+    if (!rollbackFile) state.settle();
     if (text === undefined) {
       diagnostics.push({ code: 'MG000', severity: 'error', file, message: `cannot read ${file}`, help: 'Check the path and that the file is readable.' });
       files.push({ file, ok: false });
@@ -55,15 +74,22 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     if (!parsed.ok) {
       own.push({ code: 'MG020', severity: 'error', file, span: { start: parsed.offset, end: Math.min(parsed.offset + 1, text.length) }, message: `SQL syntax error: ${parsed.message}`, help: 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.' });
     } else {
-      const findings = applyRuleSettings(analyzeSqlFile(file, parsed.statements, sql, {
-        postgres: options.config?.postgres ?? defaultPostgresMajor,
-        ...(options.config?.assumeRows ? { assumeRows: options.config.assumeRows } : {}),
-        ...(options.fileTransaction ? { fileTransaction: true } : {}),
-        ...(/\.down\.sql$/.test(file) ? { rollback: true } : {}),
-      }, state), options.config?.rules);
-      for (const d of findings) own.push(d); // not push(...): a large file has more findings than a call takes arguments
+      const flywayNoTransaction = confs[i] !== undefined && flywayConfSaysNoTransaction(confs[i]);
+      const sections = fileSections(sql, rollbackFile);
+      for (const section of sections) {
+        const statements = sections.length === 1 ? parsed.statements : parsed.statements.filter((s) => s.start >= section.start && s.start < section.end);
+        // Outside its own part, the text is blanked (offsets kept): comments there are not this part's.
+        const partText = sections.length === 1 ? sql : ' '.repeat(section.start) + sql.slice(section.start, section.end);
+        const analyze = () => analyzeSqlFile(file, statements, partText, {
+          postgres: options.config?.postgres ?? defaultPostgresMajor,
+          ...(options.config?.assumeRows ? { assumeRows: options.config.assumeRows } : {}),
+          ...(options.fileTransaction && !section.noTransaction && !flywayNoTransaction ? { fileTransaction: true } : {}),
+          ...(section.rollback ? { rollback: true } : {}),
+        }, state);
+        const findings = applyRuleSettings(section.rollback ? state.tentatively(analyze) : analyze(), options.config?.rules);
+        for (const d of findings) own.push(d); // not push(...): a large file has more findings than a call takes arguments
+      }
     }
-    state.settle();
     own.sort(compareDiagnostics);
     // One by one: push(...own) overflows the call stack past some hundred thousand findings.
     for (const d of own) diagnostics.push(d);

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { memoryHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
+import { migrationOrder } from '../src/lint-files.js';
 import { root } from './helpers.js';
 
 /**
@@ -9,12 +10,12 @@ import { root } from './helpers.js';
  * migrate:down section, a Rails structure dump) where every statement carries the verdict it
  * deserves: `-- expect: MG201 MG219` or `-- expect: safe`. The hazard codes reported (errors
  * and warnings) at each statement must be exactly those: every unsafe statement flagged, no
- * safe statement flagged.
+ * safe statement flagged. Files are linted in the order their tool runs them (migrationOrder).
  */
 const corpus = `${root}test/fixtures/corpus`;
 
 describe.each(readdirSync(corpus).sort())('%s', (tool) => {
-  const files = readdirSync(`${corpus}/${tool}`).filter((f) => f.endsWith('.sql')).sort().map((f) => `${tool}/${f}`);
+  const files = migrationOrder(readdirSync(`${corpus}/${tool}`).filter((f) => f.endsWith('.sql')).map((f) => `${tool}/${f}`));
   const texts = Object.fromEntries(files.map((f) => [f, readFileSync(`${corpus}/${f}`, 'utf8')]));
 
   it('gets the verdict of every statement right', async () => {

@@ -1,5 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
+import { migrationOrder } from '../lint-files.js';
 
 export class UsageError extends Error {}
 
@@ -10,9 +11,9 @@ export function findPlanFiles(paths: readonly string[], cwd: string): Promise<st
   return findFiles(paths, cwd, planExtension);
 }
 
-/** SQL migration files: files as given, folders searched for *.sql. Sorted: migration order. */
-export function findSqlFiles(paths: readonly string[], cwd: string): Promise<string[]> {
-  return findFiles(paths, cwd, /\.sql$/);
+/** SQL migration files: files as given, folders searched for *.sql. In migration order (migrationOrder). */
+export async function findSqlFiles(paths: readonly string[], cwd: string): Promise<string[]> {
+  return migrationOrder(await findFiles(paths, cwd, /\.sql$/));
 }
 
 async function findFiles(paths: readonly string[], cwd: string, extension: RegExp): Promise<string[]> {

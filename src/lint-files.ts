@@ -1,0 +1,167 @@
+/**
+ * Which .sql files are migrations and which are rollbacks, in what order the migration tools run
+ * them, and which ones a tool runs outside a transaction. Names only (and comment lines for the
+ * transaction opt-outs): no SQL is read here.
+ */
+
+/** What a file's name says about it. */
+interface Named {
+  readonly file: string;
+  /** 0: versioned, 1: without a version, 2: Flyway repeatable (R__), run after all versioned ones. */
+  readonly rank: 0 | 1 | 2;
+  /** Version parts as digit strings without leading zeros ("1.10" is ["1", "10"]). */
+  readonly version: readonly string[];
+  /** Files with the same pair key are one migration: its up(s) and its down(s). */
+  readonly pair: string;
+  readonly rollback: boolean;
+}
+
+const flyway = /^([VU])(\d+(?:[._]\d+)*)__.*\.sql$/;
+const flywayRepeatable = /^R__.*\.sql$/;
+/** A leading version: 001, 20240101120000, 2024-01-01-120000 (diesel), v1.10, 1_2. */
+const leadingVersion = /^[vV]?(\d+(?:[._-]\d+)*)/;
+
+/**
+ * Is this file a rollback? golang-migrate's and sqlx's `*.down.sql`, diesel's `<version>/down.sql`,
+ * Flyway's undo `U<version>__*.sql`. (dbmate and goose write the down in the same file as the up,
+ * after `-- migrate:down` or `-- +goose Down`: see fileSections.)
+ */
+export function isRollbackFile(file: string): boolean {
+  const base = baseName(file);
+  return base === 'down.sql' || base.endsWith('.down.sql') || /^U\d+(?:[._]\d+)*__.*\.sql$/.test(base);
+}
+
+function describe(file: string): Named {
+  const slash = file.lastIndexOf('/');
+  const dir = slash < 0 ? '' : file.slice(0, slash);
+  const base = file.slice(slash + 1);
+  // diesel: <version>_<name>/up.sql and down.sql; the folder is the migration.
+  if (base === 'up.sql' || base === 'down.sql') {
+    const folder = baseName(dir);
+    return versioned(file, folder, `d:${dir}`, base === 'down.sql');
+  }
+  const f = flyway.exec(base);
+  if (f) return { file, rank: 0, version: parts(f[2]!), pair: `f:${parts(f[2]!).join('.')}`, rollback: f[1] === 'U' };
+  if (flywayRepeatable.test(base)) return { file, rank: 2, version: [], pair: `r:${file}`, rollback: false };
+  const rollback = base.endsWith('.down.sql');
+  const stem = base.replace(/(\.up|\.down)?\.sql$/, '');
+  return versioned(file, stem, `s:${dir}/${stem}`, rollback);
+}
+
+function versioned(file: string, name: string, pair: string, rollback: boolean): Named {
+  const v = leadingVersion.exec(name);
+  return v ? { file, rank: 0, version: parts(v[1]!), pair, rollback } : { file, rank: 1, version: [], pair, rollback };
+}
+
+function parts(version: string): string[] {
+  return version.split(/[._-]/).map((p) => p.replace(/^0+(?=\d)/, ''));
+}
+
+/** Digit strings without leading zeros, compared as numbers of any length. */
+function compareNumber(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+function compareVersions(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const c = compareNumber(a[i]!, b[i]!);
+    if (c !== 0) return c;
+  }
+  return a.length - b.length;
+}
+
+function compareNamed(a: Named, b: Named): number {
+  return a.rank - b.rank || compareVersions(a.version, b.version) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
+}
+
+/**
+ * Files in the order the migration tools run them, each rollback right after its own up:
+ * - versions compare part by part as numbers (Flyway's V2 before V10, V1.9 before V1.10, `_` as
+ *   `.`; timestamps 20240101120000_x; diesel's 2024-01-01-120000_x/ folders; 001_x);
+ * - files without a version follow, in name order; Flyway's repeatable R__ files come last, by name;
+ * - a down (`x.down.sql`, diesel's `down.sql`, Flyway's `U<version>__`) follows the up it undoes
+ *   (`x.up.sql` or `x.sql` in the same folder, `up.sql` in the same folder, `V<version>__`); a
+ *   down without an up stands where its up would;
+ * - ties are broken by path, so the order is the same on every machine.
+ * One sort of the migrations: O(n log n) in the number of files.
+ */
+export function migrationOrder(files: readonly string[]): string[] {
+  const migrations = new Map<string, { first: Named; ups: Named[]; downs: Named[] }>();
+  for (const file of files) {
+    const named = describe(file);
+    let m = migrations.get(named.pair);
+    if (!m) migrations.set(named.pair, (m = { first: named, ups: [], downs: [] }));
+    (named.rollback ? m.downs : m.ups).push(named);
+  }
+  const ordered: string[] = [];
+  const keyOf = (m: { ups: Named[]; downs: Named[] }) => (m.ups.length > 0 ? m.ups : m.downs).reduce((a, b) => (compareNamed(a, b) <= 0 ? a : b));
+  const list = [...migrations.values()].map((m) => ({ key: keyOf(m), m }));
+  list.sort((a, b) => compareNamed(a.key, b.key));
+  for (const { m } of list) {
+    for (const n of m.ups.sort(compareNamed)) ordered.push(n.file);
+    for (const n of m.downs.sort(compareNamed)) ordered.push(n.file);
+  }
+  return ordered;
+}
+
+function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** Is `file` a Flyway script, whose `<file>.conf` may say executeInTransaction=false? */
+export function isFlywayScript(file: string): boolean {
+  const base = baseName(file);
+  return flyway.test(base) || flywayRepeatable.test(base);
+}
+
+/** Flyway's script config file (`V1__x.sql.conf`): does it say executeInTransaction=false? */
+export function flywayConfSaysNoTransaction(conf: string): boolean {
+  for (const line of conf.split(/\r?\n/)) {
+    const m = /^\s*(?:flyway\.)?executeInTransaction\s*[=:]\s*(\S*)\s*$/.exec(line);
+    if (m) return m[1]!.toLowerCase() === 'false';
+  }
+  return false;
+}
+
+/** A part of a file as its migration tool runs it: the up part, or the down part after a marker. */
+export interface FileSection {
+  readonly start: number;
+  readonly end: number;
+  readonly rollback: boolean;
+  /** The tool runs this part outside a transaction whatever --file-transaction says. */
+  readonly noTransaction: boolean;
+}
+
+/** dbmate: `-- migrate:up transaction:false` and `-- migrate:down`, on lines of their own. */
+const dbmateMarker = /^--\s*migrate:(up|down)\b([^\n]*)$/gm;
+/** goose: `-- +goose Up`, `-- +goose Down`, `-- +goose NO TRANSACTION` (case-insensitive, no leading spaces). */
+const gooseDown = /^--\s*\+goose\s+down\b/im;
+const gooseNoTransaction = /^--\s*\+goose\s+no\s+transaction\b/im;
+
+/**
+ * The parts of a file: dbmate's and goose's files hold the up and then the down, after
+ * `-- migrate:down` or `-- +goose Down`; dbmate's `transaction:false` on a section's marker and
+ * goose's `-- +goose NO TRANSACTION` (for both parts) run them outside a transaction. Other
+ * files are one part. Only comment lines are read: these markers are comments to PostgreSQL.
+ */
+export function fileSections(text: string, rollbackFile: boolean): FileSection[] {
+  if (text.includes('migrate:')) {
+    const markers = [...text.matchAll(dbmateMarker)];
+    if (markers.length > 0) {
+      const sections: FileSection[] = [];
+      const options = (m: RegExpMatchArray) => /\btransaction\s*:\s*false\b/i.test(m[2]!);
+      if (markers[0]!.index! > 0) sections.push({ start: 0, end: markers[0]!.index!, rollback: rollbackFile, noTransaction: false });
+      for (const [i, m] of markers.entries()) {
+        sections.push({ start: m.index!, end: markers[i + 1]?.index ?? text.length, rollback: rollbackFile || m[1] === 'down', noTransaction: options(m) });
+      }
+      return sections;
+    }
+  }
+  if (/\+goose/i.test(text)) {
+    const noTransaction = gooseNoTransaction.test(text);
+    const down = gooseDown.exec(text)?.index;
+    if (down !== undefined) return [{ start: 0, end: down, rollback: rollbackFile, noTransaction }, { start: down, end: text.length, rollback: true, noTransaction }];
+    return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction }];
+  }
+  return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: false }];
+}
