@@ -76,6 +76,10 @@ export function predictLocks(ast: PgNode): PredictedLock[] {
           m = 'ShareRowExclusiveLock';
           extra.push({ table: relationName(constraint.pktable), mode: 'ShareRowExclusiveLock' });
         }
+        // ADD COLUMN ... REFERENCES locks the referenced table the same way.
+        for (const inline of cmd?.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef?.constraints ?? [] : []) {
+          if (inline.Constraint?.contype === 'CONSTR_FOREIGN') extra.push({ table: relationName(inline.Constraint.pktable), mode: 'ShareRowExclusiveLock' });
+        }
         mode = strongest(mode, m);
       }
       return [...on(table, mode), ...extra.filter((e) => e.table !== table)];

@@ -54,11 +54,40 @@ export function targetsFewRows(ast: PgNode, uniqueColumns: ReadonlySet<string>):
   return body.whereClause !== undefined && selective(body.whereClause);
 }
 
-/** Constraints an ALTER TABLE adds, of the given kinds (CONSTR_FOREIGN, CONSTR_CHECK, ...). */
-export function addedConstraints(ast: PgNode, kinds: readonly string[]): { table: string; constraint: Record<string, any> }[] {
+/** A constraint an ALTER TABLE adds: ADD CONSTRAINT, or written inline in ADD COLUMN. */
+export interface AddedConstraint {
+  readonly table: string;
+  /**
+   * The constraint as ADD CONSTRAINT would spell it: an inline one gets its column as its keys
+   * (fk_attrs for a foreign key), and an inline REFERENCES on a column added without a default is
+   * marked skip_validation, as PostgreSQL does (every row is NULL: it skips the check and marks
+   * the key valid; transformAlterTableStmt).
+   */
+  readonly constraint: Record<string, any>;
+  /** The column it was written on, for ADD COLUMN ... REFERENCES/UNIQUE/PRIMARY KEY/CHECK. */
+  readonly column?: string;
+}
+
+/** Constraints an ALTER TABLE adds, of the given kinds (CONSTR_FOREIGN, CONSTR_CHECK, ...), inline ones included. */
+export function addedConstraints(ast: PgNode, kinds: readonly string[]): AddedConstraint[] {
   const alter = alterTableCommands(ast);
   if (!alter) return [];
-  return alter.cmds
-    .filter((cmd) => cmd.subtype === 'AT_AddConstraint' && kinds.includes(cmd.def?.Constraint?.contype))
-    .map((cmd) => ({ table: alter.table, constraint: cmd.def.Constraint }));
+  const added: AddedConstraint[] = [];
+  for (const cmd of alter.cmds) {
+    if (cmd.subtype === 'AT_AddConstraint' && kinds.includes(cmd.def?.Constraint?.contype)) added.push({ table: alter.table, constraint: cmd.def.Constraint });
+    if (cmd.subtype !== 'AT_AddColumn') continue;
+    const def = cmd.def?.ColumnDef;
+    const constraints: Record<string, any>[] = (def?.constraints ?? []).map((c: { Constraint?: unknown }) => c.Constraint).filter(Boolean);
+    const hasDefault = constraints.some((c) => c.contype === 'CONSTR_DEFAULT');
+    const own = [{ String: { sval: def.colname } }];
+    for (const c of constraints) {
+      if (!kinds.includes(c.contype)) continue;
+      const constraint =
+        c.contype === 'CONSTR_FOREIGN' ? { ...c, fk_attrs: own, skip_validation: c.skip_validation === true || !hasDefault }
+        : c.contype === 'CONSTR_UNIQUE' || c.contype === 'CONSTR_PRIMARY' ? { ...c, keys: own }
+        : c;
+      added.push({ table: alter.table, constraint, column: def.colname });
+    }
+  }
+  return added;
 }

@@ -4,7 +4,7 @@ import { statementFacts } from '../../sql/facts.js';
 import { predictLocks, type PredictedLock } from '../../sql/locks.js';
 import { parseSql, type ParsedStatement } from '../../sql/parser.js';
 import { rewriteReason } from '../sql-rules/add-column-rewrite.js';
-import { alterTableCommands, node, relationName } from '../sql-rules/ast.js';
+import { addedConstraints, alterTableCommands, node, relationName } from '../sql-rules/ast.js';
 import { statementRules } from '../sql-rules/index.js';
 import { tableRows } from '../tables.js';
 import { EarlierStatements, type Effect, type StatementContext, type StatementRule } from './context.js';
@@ -35,7 +35,6 @@ export function statementEffect(ast: Statement['ast'], state: SchemaState, postg
       if (order.indexOf(e) > order.indexOf(effect)) effect = e;
     };
     for (const cmd of alter.cmds) {
-      const c = cmd.def?.Constraint;
       if (cmd.subtype === 'AT_AddColumn' && rewriteReason(cmd.def.ColumnDef, postgres)) worse('rewrite');
       if (cmd.subtype === 'AT_AlterColumnType') {
         const from = state.table(alter.table)?.columns.get(cmd.name)?.type;
@@ -44,9 +43,12 @@ export function statementEffect(ast: Statement['ast'], state: SchemaState, postg
       }
       if (cmd.subtype === 'AT_SetNotNull' && !(postgres >= 12 && state.hasValidatedNotNullCheck(alter.table, cmd.name))) worse('scan');
       if (cmd.subtype === 'AT_ValidateConstraint') worse('scan');
-      if (cmd.subtype === 'AT_AddConstraint' && (c?.contype === 'CONSTR_CHECK' || c?.contype === 'CONSTR_FOREIGN') && !c.skip_validation) worse('scan');
-      if (cmd.subtype === 'AT_AddConstraint' && (c?.contype === 'CONSTR_UNIQUE' || c?.contype === 'CONSTR_PRIMARY' || c?.contype === 'CONSTR_EXCLUSION') && !c.indexname) worse('index build');
       if (cmd.subtype === 'AT_SetLogged' || cmd.subtype === 'AT_SetUnLogged') worse('rewrite');
+    }
+    // ADD CONSTRAINT and the constraints written inline in ADD COLUMN alike.
+    for (const { constraint: c } of addedConstraints(ast, ['CONSTR_CHECK', 'CONSTR_FOREIGN', 'CONSTR_UNIQUE', 'CONSTR_PRIMARY', 'CONSTR_EXCLUSION'])) {
+      if ((c.contype === 'CONSTR_CHECK' || c.contype === 'CONSTR_FOREIGN') && !c.skip_validation) worse('scan');
+      if ((c.contype === 'CONSTR_UNIQUE' || c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_EXCLUSION') && !c.indexname) worse('index build');
     }
     return { effect, table: alter.table };
   }
