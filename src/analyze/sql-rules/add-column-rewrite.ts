@@ -44,18 +44,24 @@ export const addColumnRewrite: StatementRule = {
   check(ctx, report) {
     const alter = alterTableCommands(ctx.ast);
     if (!alter) return;
-    for (const cmd of alter.cmds) {
-      if (cmd.subtype !== 'AT_AddColumn') continue;
-      const def = cmd.def.ColumnDef;
-      const reason = rewriteReason(def, ctx.postgres);
-      if (!reason) continue;
-      const severity = severityFor(ctx, alter.table, this.severity);
-      if (!severity) continue;
-      report({
-        severity,
-        message: `ADD COLUMN ${def.colname} rewrites ${sizeNote(ctx, alter.table)} under an ACCESS EXCLUSIVE lock: ${reason}`,
-        help: `Add the column without the default (ALTER TABLE ${alter.table} ADD COLUMN ${def.colname} <type>;), set the default for new rows (ALTER COLUMN ${def.colname} SET DEFAULT ...), and backfill existing rows in batches.`,
-      });
-    }
+    // One statement rewrites its table once, however many of its columns call for it: one finding,
+    // at the first of them, naming them all.
+    const rewriting = alter.cmds.flatMap((cmd, subcommand) => {
+      const reason = cmd.subtype === 'AT_AddColumn' ? rewriteReason(cmd.def.ColumnDef, ctx.postgres) : undefined;
+      return reason ? [{ column: cmd.def.ColumnDef.colname as string, reason, subcommand }] : [];
+    });
+    const first = rewriting[0];
+    if (!first) return;
+    const severity = severityFor(ctx, alter.table, this.severity);
+    if (!severity) return;
+    const others = rewriting.slice(1).map((r) => r.column);
+    const also = others.length ? ` (and ${others.length === 1 ? 'so does' : 'so do'} ${others.join(', ')})` : '';
+    const columns = rewriting.map((r) => r.column).join(', ');
+    report({
+      severity,
+      subcommand: first.subcommand,
+      message: `ADD COLUMN ${first.column} rewrites ${sizeNote(ctx, alter.table)} under an ACCESS EXCLUSIVE lock: ${first.reason}${also}`,
+      help: `Add the column${others.length ? 's' : ''} without the default (ALTER TABLE ${alter.table} ADD COLUMN ${first.column} <type>;), set the default for new rows (ALTER COLUMN ${first.column} SET DEFAULT ...), and backfill existing rows in batches${others.length ? ` (${columns})` : ''}.`,
+    });
   },
 };

@@ -66,6 +66,8 @@ export interface AddedConstraint {
   readonly constraint: Record<string, any>;
   /** The column it was written on, for ADD COLUMN ... REFERENCES/UNIQUE/PRIMARY KEY/CHECK. */
   readonly column?: string;
+  /** Its ALTER TABLE subcommand (an index into the commands). */
+  readonly subcommand: number;
 }
 
 /** Constraints an ALTER TABLE adds, of the given kinds (CONSTR_FOREIGN, CONSTR_CHECK, ...), inline ones included. */
@@ -73,8 +75,8 @@ export function addedConstraints(ast: PgNode, kinds: readonly string[]): AddedCo
   const alter = alterTableCommands(ast);
   if (!alter) return [];
   const added: AddedConstraint[] = [];
-  for (const cmd of alter.cmds) {
-    if (cmd.subtype === 'AT_AddConstraint' && kinds.includes(cmd.def?.Constraint?.contype)) added.push({ table: alter.table, constraint: cmd.def.Constraint });
+  for (const [subcommand, cmd] of alter.cmds.entries()) {
+    if (cmd.subtype === 'AT_AddConstraint' && kinds.includes(cmd.def?.Constraint?.contype)) added.push({ table: alter.table, constraint: cmd.def.Constraint, subcommand });
     if (cmd.subtype !== 'AT_AddColumn') continue;
     const def = cmd.def?.ColumnDef;
     const constraints: Record<string, any>[] = (def?.constraints ?? []).map((c: { Constraint?: unknown }) => c.Constraint).filter(Boolean);
@@ -86,7 +88,7 @@ export function addedConstraints(ast: PgNode, kinds: readonly string[]): AddedCo
         c.contype === 'CONSTR_FOREIGN' ? { ...c, fk_attrs: own, skip_validation: c.skip_validation === true || !hasDefault }
         : c.contype === 'CONSTR_UNIQUE' || c.contype === 'CONSTR_PRIMARY' ? { ...c, keys: own }
         : c;
-      added.push({ table: alter.table, constraint, column: def.colname });
+      added.push({ table: alter.table, constraint, column: def.colname, subcommand });
     }
   }
   return added;

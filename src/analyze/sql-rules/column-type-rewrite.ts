@@ -13,7 +13,7 @@ export const columnTypeRewrite: StatementRule = {
   check(ctx, report) {
     const alter = alterTableCommands(ctx.ast);
     if (!alter) return;
-    for (const cmd of alter.cmds) {
+    for (const [subcommand, cmd] of alter.cmds.entries()) {
       if (cmd.subtype !== 'AT_AlterColumnType') continue;
       const to = columnType(cmd.def?.ColumnDef?.typeName);
       if (!to) continue;
@@ -25,6 +25,7 @@ export const columnTypeRewrite: StatementRule = {
       const change = from ? `from ${describeType(from)} to ${describeType(to)}` : `to ${describeType(to)}`;
       report({
         severity,
+        subcommand,
         message: `changing ${alter.table}.${cmd.name} ${change} rewrites ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock`,
         help: `Add a new ${describeType(to)} column, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction (see plans/widen-order-quantity.yaml). Only binary-compatible changes (varchar widened or to text, numeric precision raised at the same scale) are catalog-only.`,
       });

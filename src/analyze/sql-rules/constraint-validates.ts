@@ -8,7 +8,7 @@ export const foreignKeyValidates: StatementRule = {
   summary: 'ADD FOREIGN KEY without NOT VALID checks every row while blocking writes to both tables.',
   severity: 'error',
   check(ctx, report) {
-    for (const { table, constraint: c, column } of addedConstraints(ctx.ast, ['CONSTR_FOREIGN'])) {
+    for (const { table, constraint: c, column, subcommand } of addedConstraints(ctx.ast, ['CONSTR_FOREIGN'])) {
       const severity = c.skip_validation ? undefined : severityFor(ctx, table, this.severity);
       if (!severity) continue;
       const parent = relationName(c.pktable);
@@ -16,6 +16,7 @@ export const foreignKeyValidates: StatementRule = {
       const later = ctx.mode === 'lint' ? 'in a later transaction' : 'in a separate step';
       report({
         severity,
+        subcommand,
         message: column
           ? `ADD COLUMN ${column} ... REFERENCES ${parent} with a default checks every row of ${sizeNote(ctx, table)} while blocking writes to ${table} and ${parent} (SHARE ROW EXCLUSIVE)`
           : `ADD FOREIGN KEY ${name} checks every row of ${sizeNote(ctx, table)} while blocking writes to ${table} and ${parent} (SHARE ROW EXCLUSIVE)`,
@@ -33,13 +34,14 @@ export const checkValidates: StatementRule = {
   summary: 'ADD CHECK without NOT VALID checks every row while holding an ACCESS EXCLUSIVE lock.',
   severity: 'error',
   check(ctx, report) {
-    for (const { table, constraint: c, column } of addedConstraints(ctx.ast, ['CONSTR_CHECK'])) {
+    for (const { table, constraint: c, column, subcommand } of addedConstraints(ctx.ast, ['CONSTR_CHECK'])) {
       const severity = c.skip_validation ? undefined : severityFor(ctx, table, this.severity);
       if (!severity) continue;
       const name = c.conname ?? `${table.split('.').pop()}_${column ? `${column}_` : ''}check`;
       const later = ctx.mode === 'lint' ? 'in a later transaction' : 'in a separate step';
       report({
         severity,
+        subcommand,
         message: column
           ? `ADD COLUMN ${column} ... CHECK checks every row of ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`
           : `ADD CHECK ${name} checks every row of ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`,

@@ -132,6 +132,8 @@ export interface StatementFinding {
   readonly help: string;
   /** Overrides the rule's severity for this finding (a small table lowers it). */
   readonly severity?: Severity;
+  /** The ALTER TABLE subcommand it is about (an index into its commands): lint points at it. */
+  readonly subcommand?: number;
 }
 
 export interface StatementRule {
