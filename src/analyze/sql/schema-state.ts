@@ -169,8 +169,10 @@ export class SchemaState {
         return;
       }
       case 'AlterTableStmt': {
-        const table = this.table(relationName(body.relation));
-        if (!table) return;
+        if (body.objtype !== 'OBJECT_TABLE') return;
+        // A table the files did not create exists all the same: learn what is done to it (its
+        // columns added, its NOT NULL checks validated), knowing nothing of the rest.
+        const table = this.table(relationName(body.relation)) ?? this.existing(relationName(body.relation));
         for (const c of body.cmds ?? []) {
           const cmd = c.AlterTableCmd;
           switch (cmd?.subtype) {
@@ -239,11 +241,20 @@ export class SchemaState {
     }
   }
 
+  /** A table known only from what statements do to it: not new, its other columns unknown. */
+  private existing(name: string): TableState {
+    const key = tableKey(name);
+    const table: TableState = { name: key, createdHere: false, columns: new Map(), notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set() };
+    this.setTable(key, table);
+    return table;
+  }
+
   private addConstraint(table: TableState, c: Record<string, any> | undefined): void {
     if ((c?.contype === 'CONSTR_PRIMARY' || c?.contype === 'CONSTR_UNIQUE') && c.keys?.length === 1) this.addTo(table.uniqueColumns, c.keys[0].String?.sval);
     if (c?.contype !== 'CONSTR_CHECK') return;
     const column = isNotNullCheck(c.raw_expr);
-    if (column && c.conname) this.setIn(table.notNullChecks, c.conname, { column, validated: !c.skip_validation });
+    // An unnamed check gets the name PostgreSQL gives it.
+    if (column) this.setIn(table.notNullChecks, c.conname ?? `${table.name.split('.').pop()}_${column}_check`, { column, validated: !c.skip_validation });
   }
 }
 
