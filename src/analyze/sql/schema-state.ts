@@ -185,7 +185,9 @@ export class SchemaState {
             case 'AT_AlterColumnType': {
               const col = table.columns.get(cmd.name);
               const type = columnType(cmd.def?.ColumnDef?.typeName);
+              // A column not known before has a known type from here on.
               if (col && type) this.assign(col, 'type', type);
+              else if (type) this.setIn(table.columns, cmd.name, { type, notNull: false });
               break;
             }
             case 'AT_SetNotNull':
