@@ -35,7 +35,7 @@ export function statementEffect(ast: Statement['ast'], state: SchemaState, postg
       if (order.indexOf(e) > order.indexOf(effect)) effect = e;
     };
     for (const cmd of alter.cmds) {
-      if (cmd.subtype === 'AT_AddColumn' && rewriteReason(cmd.def.ColumnDef, postgres)) worse('rewrite');
+      if (cmd.subtype === 'AT_AddColumn' && rewriteReason(cmd.def.ColumnDef, { postgres, functions: state.functions })) worse('rewrite');
       if (cmd.subtype === 'AT_AlterColumnType') {
         const from = state.table(alter.table)?.columns.get(cmd.name)?.type;
         const to = columnType(cmd.def?.ColumnDef?.typeName);

@@ -2,6 +2,8 @@ import type { PgNode } from '../../sql/parser.js';
 import { relationName } from '../../sql/facts.js';
 import { columnType, type ColumnType } from './types.js';
 
+export type Volatility = 'immutable' | 'stable' | 'volatile';
+
 export interface ColumnState {
   type?: ColumnType;
   notNull: boolean;
@@ -38,6 +40,8 @@ export class SchemaState {
   readonly tables = new Map<string, TableState>();
   /** Indexes created here, by name, with their table. */
   readonly newIndexes = new Map<string, string>();
+  /** Functions created (or altered) by the statements seen, by name as tableKey() keys tables: their declared volatility. */
+  readonly functions = new Map<string, Volatility>();
   /** Undo actions of the changes made inside tentatively(), newest last; undefined outside. */
   private journal: (() => void)[] | undefined;
   /** Keys of tables set or deleted, in order: what may have changed whether a table is new. */
@@ -233,6 +237,16 @@ export class SchemaState {
           for (const o of body.objects ?? []) this.deleteTable(tableKey((o.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval).join('.')));
         }
         return;
+      case 'CreateFunctionStmt':
+      case 'AlterFunctionStmt': {
+        const names: { String?: { sval?: string } }[] = kind === 'CreateFunctionStmt' ? body.funcname ?? [] : body.func?.objname ?? [];
+        const name = tableKey(names.map((n) => n.String?.sval ?? '?').join('.'));
+        const options: { DefElem?: { defname?: string; arg?: { String?: { sval?: string } } } }[] = (kind === 'CreateFunctionStmt' ? body.options : body.actions) ?? [];
+        const declared = options.find((o) => o.DefElem?.defname === 'volatility')?.DefElem?.arg?.String?.sval as Volatility | undefined;
+        // A function is VOLATILE unless declared otherwise; ALTER FUNCTION changes only what it names.
+        if (kind === 'CreateFunctionStmt' || declared) this.setIn(this.functions, name, declared ?? 'volatile');
+        return;
+      }
       case 'IndexStmt': {
         if (body.idxname && createdHere) this.setIn(this.newIndexes, body.idxname, tableKey(relationName(body.relation)));
         const params = body.indexParams ?? [];
