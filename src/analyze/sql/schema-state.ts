@@ -40,6 +40,10 @@ export class SchemaState {
   readonly tables = new Map<string, TableState>();
   /** Indexes created here, by name, with their table. */
   readonly newIndexes = new Map<string, string>();
+  /** Every index the statements seen created, by name as tableKey() keys tables, with its table. */
+  readonly indexTables = new Map<string, string>();
+  /** Types (enums, composites, domains) created here since the last settle(): new, so no code uses them yet. */
+  readonly newTypes = new Set<string>();
   /** Functions created (or altered) by the statements seen, by name as tableKey() keys tables: their declared volatility. */
   readonly functions = new Map<string, Volatility>();
   /** Undo actions of the changes made inside tentatively(), newest last; undefined outside. */
@@ -57,6 +61,7 @@ export class SchemaState {
     }
     this.created = [];
     this.newIndexes.clear();
+    this.newTypes.clear();
   }
 
   /**
@@ -216,6 +221,17 @@ export class SchemaState {
         return;
       }
       case 'RenameStmt': {
+        if (body.renameType === 'OBJECT_TYPE' || body.renameType === 'OBJECT_DOMAIN') {
+          // Columns of the type keep it under its new name: changing them to it later is no change.
+          const names: string[] = (body.object?.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
+          const from = tableKey(names.join('.'));
+          const to = tableKey([...names.slice(0, -1), body.newname].join('.'));
+          for (const table of this.tables.values()) {
+            for (const col of table.columns.values()) if (col.type && tableKey(col.type.name) === from) this.assign(col, 'type', { ...col.type, name: to });
+          }
+          if (this.newTypes.has(from)) this.addTo(this.newTypes, to);
+          return;
+        }
         if (body.renameType === 'OBJECT_TABLE') {
           const table = this.table(relationName(body.relation));
           if (!table) return;
@@ -237,6 +253,14 @@ export class SchemaState {
           for (const o of body.objects ?? []) this.deleteTable(tableKey((o.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval).join('.')));
         }
         return;
+      case 'CreateEnumStmt':
+      case 'CreateDomainStmt':
+      case 'CompositeTypeStmt': {
+        const names: { String?: { sval?: string } }[] = kind === 'CreateEnumStmt' ? body.typeName ?? [] : kind === 'CreateDomainStmt' ? body.domainname ?? [] : [];
+        const name = kind === 'CompositeTypeStmt' ? relationName(body.typevar) : names.map((n) => n.String?.sval ?? '?').join('.');
+        if (createdHere) this.addTo(this.newTypes, tableKey(name));
+        return;
+      }
       case 'CreateFunctionStmt':
       case 'AlterFunctionStmt': {
         const names: { String?: { sval?: string } }[] = kind === 'CreateFunctionStmt' ? body.funcname ?? [] : body.func?.objname ?? [];
@@ -249,6 +273,8 @@ export class SchemaState {
       }
       case 'IndexStmt': {
         if (body.idxname && createdHere) this.setIn(this.newIndexes, body.idxname, tableKey(relationName(body.relation)));
+        // An index lives in its table's schema.
+        if (body.idxname) this.setIn(this.indexTables, tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.idxname}` : body.idxname), relationName(body.relation));
         const params = body.indexParams ?? [];
         const unique = this.table(relationName(body.relation))?.uniqueColumns;
         if (body.unique && params.length === 1 && params[0].IndexElem?.name && unique) this.addTo(unique, params[0].IndexElem.name);
