@@ -23,7 +23,9 @@ export const backfillWithDdl: StatementRule = {
     if (!ddl) return;
     report({
       message: `this ${change.kind.toUpperCase()} runs in the same transaction as ${ddl.facts.command} on ${change.table}, so ${change.table} stays locked against every reader or writer until the backfill commits`,
-      help: 'Commit the DDL first, then backfill in its own step (in batches on a large table).',
+      help: ctx.mode === 'plan'
+        ? 'Commit the DDL first, then backfill in its own step (in batches on a large table).'
+        : 'Commit the DDL first, then backfill in a later transaction (a COMMIT between them, or a later migration file), in batches on a large table.',
     });
   },
 };
