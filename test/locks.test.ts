@@ -30,6 +30,8 @@ const cases: [string, Record<string, string>][] = [
   ['ALTER TABLE t SET (fillfactor = 70)', { 'public.t': 'ShareUpdateExclusiveLock' }],
   ['ALTER TABLE t DISABLE TRIGGER t_noop', { 'public.t': 'ShareRowExclusiveLock' }],
   ['ALTER TABLE c ADD CONSTRAINT c_t_fk FOREIGN KEY (t_id) REFERENCES t (id) NOT VALID', { 'public.c': 'ShareRowExclusiveLock', 'public.t': 'ShareRowExclusiveLock' }],
+  ['ALTER TABLE c ADD COLUMN owner_id bigint REFERENCES t', { 'public.c': 'AccessExclusiveLock', 'public.t': 'ShareRowExclusiveLock' }],
+  ['CREATE TABLE d (id bigint PRIMARY KEY, t_id bigint REFERENCES t, c_id bigint, parent bigint REFERENCES d, FOREIGN KEY (c_id) REFERENCES public.c)', { 'public.d': 'AccessExclusiveLock', 'public.t': 'ShareRowExclusiveLock', 'public.c': 'ShareRowExclusiveLock' }],
   ['ALTER TABLE t RENAME COLUMN n TO m', { 'public.t': 'AccessExclusiveLock' }],
   ['ALTER TABLE c RENAME TO c2', { 'public.c2': 'AccessExclusiveLock' }],
   ['CREATE INDEX t_id_n_idx ON t (id, n)', { 'public.t': 'ShareLock' }],

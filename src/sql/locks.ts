@@ -76,6 +76,10 @@ export function predictLocks(ast: PgNode): PredictedLock[] {
           m = 'ShareRowExclusiveLock';
           extra.push({ table: relationName(constraint.pktable), mode: 'ShareRowExclusiveLock' });
         }
+        // ADD COLUMN ... REFERENCES locks the referenced table the same way.
+        for (const inline of cmd?.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef?.constraints ?? [] : []) {
+          if (inline.Constraint?.contype === 'CONSTR_FOREIGN') extra.push({ table: relationName(inline.Constraint.pktable), mode: 'ShareRowExclusiveLock' });
+        }
         mode = strongest(mode, m);
       }
       return [...on(table, mode), ...extra.filter((e) => e.table !== table)];
@@ -120,8 +124,17 @@ export function predictLocks(ast: PgNode): PredictedLock[] {
       return body.relation ? on(relationName(body.relation), 'AccessExclusiveLock') : [];
     case 'LockStmt':
       return (body.relations ?? []).map((r: { RangeVar: never }) => ({ table: relationName(r.RangeVar), mode: lockStatementModes[body.mode] ?? 'AccessExclusiveLock' }));
-    case 'CreateStmt':
-      return on(relationName(body.relation), 'AccessExclusiveLock');
+    case 'CreateStmt': {
+      // Its foreign keys lock their targets against writes, as ADD FOREIGN KEY does.
+      const table = relationName(body.relation);
+      const targets = new Set<string>();
+      for (const elt of body.tableElts ?? []) {
+        const constraints = elt.ColumnDef ? (elt.ColumnDef.constraints ?? []).map((c: { Constraint?: unknown }) => c.Constraint) : [elt.Constraint];
+        for (const c of constraints) if (c?.contype === 'CONSTR_FOREIGN') targets.add(relationName(c.pktable));
+      }
+      targets.delete(table);
+      return [...on(table, 'AccessExclusiveLock'), ...[...targets].map((t) => ({ table: t, mode: 'ShareRowExclusiveLock' as const }))];
+    }
     case 'CreateTableAsStmt':
       return body.into?.rel ? on(relationName(body.into.rel), 'AccessExclusiveLock') : [];
     default:

@@ -9,7 +9,7 @@ export const addColumnNotNull: StatementRule = {
   check(ctx, report) {
     const alter = alterTableCommands(ctx.ast);
     if (!alter || ctx.state.isNew(alter.table) || ctx.rows(alter.table) === 0) return;
-    for (const cmd of alter.cmds) {
+    for (const [subcommand, cmd] of alter.cmds.entries()) {
       if (cmd.subtype !== 'AT_AddColumn') continue;
       const def = cmd.def.ColumnDef;
       const kinds = (def.constraints ?? []).map((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype);
@@ -17,6 +17,7 @@ export const addColumnNotNull: StatementRule = {
       const filled = kinds.some((k: string) => k === 'CONSTR_DEFAULT' || k === 'CONSTR_IDENTITY' || k === 'CONSTR_GENERATED') || /serial/.test(JSON.stringify(def.typeName));
       if (!notNull || filled) continue;
       report({
+        subcommand,
         message: `ADD COLUMN ${def.colname} ... NOT NULL without a default fails on ${alter.table} as soon as it has a row`,
         help: `Add it nullable, backfill in batches, add CHECK (${def.colname} IS NOT NULL) NOT VALID and VALIDATE it, then SET NOT NULL; or give a constant default (catalog-only from PostgreSQL 11).`,
       });

@@ -1,26 +1,60 @@
 import { alterTableCommands } from './ast.js';
 import { columnType } from '../sql/types.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
+import { nonVolatileBuiltinNames, volatileBuiltinNames } from '../sql/builtin-functions.js';
+import { tableKey, type Volatility } from '../sql/schema-state.js';
 
-/** Functions whose value differs per row: a default calling one must be computed for every row. */
-const volatileFunctions = new Set(['random', 'clock_timestamp', 'timeofday', 'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4', 'uuidv4', 'uuidv7', 'nextval', 'txid_current', 'statement_timestamp']);
+/** Volatile functions that are not in PostgreSQL 15's pg_catalog: uuid-ossp's, and PostgreSQL 18's uuidv4/uuidv7. */
+const otherVolatile = ['uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4', 'uuidv4', 'uuidv7'];
 
-function callsVolatile(expr: unknown): string | undefined {
+let builtins: { volatile: Set<string>; nonVolatile: Set<string> } | undefined;
+
+/** pg_catalog's functions by volatility, built on first use (only defaults that call a function need it). */
+function builtinFunctions(): { volatile: Set<string>; nonVolatile: Set<string> } {
+  builtins ??= {
+    volatile: new Set([...volatileBuiltinNames.split(/\s+/).filter(Boolean), ...otherVolatile]),
+    nonVolatile: new Set(nonVolatileBuiltinNames.split(/\s+/).filter(Boolean)),
+  };
+  return builtins;
+}
+
+/** Why a function call gives each row its own value, or undefined when it gives one value per statement. */
+function volatileCall(names: readonly string[], functions: ReadonlyMap<string, Volatility>): string | undefined {
+  const name = names[names.length - 1]!;
+  const schema = names.length > 1 ? names.slice(0, -1).join('.') : undefined;
+  const { volatile, nonVolatile } = builtinFunctions();
+  // pg_catalog comes first on the search path: an unqualified built-in name is the built-in.
+  if (schema === undefined || schema === 'pg_catalog') {
+    if (volatile.has(name)) return `the default calls ${name}(), which is volatile: each row gets its own value`;
+    if (nonVolatile.has(name)) return undefined;
+  }
+  const key = tableKey(names.join('.'));
+  const declared = functions.get(key);
+  if (declared === 'volatile') return `the default calls ${key}(), declared (or left) VOLATILE: each row gets its own value`;
+  if (declared) return undefined;
+  return `the default calls ${key}(), a function these files do not define: a function is VOLATILE unless declared IMMUTABLE or STABLE, and then each row gets its own value`;
+}
+
+function callsVolatile(expr: unknown, functions: ReadonlyMap<string, Volatility>): string | undefined {
   if (!expr || typeof expr !== 'object') return undefined;
   const call = (expr as { FuncCall?: { funcname?: { String?: { sval?: string } }[] } }).FuncCall;
-  if (call) {
-    const name = call.funcname?.[call.funcname.length - 1]?.String?.sval;
-    if (name && volatileFunctions.has(name)) return name;
+  if (call?.funcname?.length) {
+    const found = volatileCall(call.funcname.map((n) => n.String?.sval ?? '?'), functions);
+    if (found) return found;
   }
   for (const v of Object.values(expr)) {
-    const found = Array.isArray(v) ? v.map(callsVolatile).find(Boolean) : callsVolatile(v);
+    const found = Array.isArray(v) ? v.map((e) => callsVolatile(e, functions)).find(Boolean) : callsVolatile(v, functions);
     if (found) return found;
   }
   return undefined;
 }
 
-/** Why adding this column rewrites the table, if it does. */
-export function rewriteReason(def: Record<string, any>, postgres: number): string | undefined {
+/**
+ * Why adding this column rewrites the table, if it does. `functions` are the functions the
+ * schema knows, with their declared volatility.
+ */
+export function rewriteReason(def: Record<string, any>, context: { readonly postgres: number; readonly functions: ReadonlyMap<string, Volatility> }): string | undefined {
+  const { postgres } = context;
   const type = columnType(def.typeName);
   if (type && /^serial[248]$/.test(type.name)) return `${type.name.replace('serial4', 'serial').replace('serial8', 'bigserial').replace('serial2', 'smallserial')} fills every row from a sequence`;
   for (const c of def.constraints ?? []) {
@@ -28,8 +62,8 @@ export function rewriteReason(def: Record<string, any>, postgres: number): strin
     if (con?.contype === 'CONSTR_IDENTITY') return 'an identity column fills every row from a sequence';
     if (con?.contype === 'CONSTR_GENERATED') return 'a stored generated column is computed for every row';
     if (con?.contype === 'CONSTR_DEFAULT') {
-      const volatile = callsVolatile(con.raw_expr);
-      if (volatile) return `the default calls ${volatile}(), which is volatile: each row gets its own value`;
+      const volatile = callsVolatile(con.raw_expr, context.functions);
+      if (volatile) return volatile;
       if (postgres < 11) return `before PostgreSQL 11 any default is written into every row (this plan targets ${postgres})`;
     }
   }
@@ -44,18 +78,24 @@ export const addColumnRewrite: StatementRule = {
   check(ctx, report) {
     const alter = alterTableCommands(ctx.ast);
     if (!alter) return;
-    for (const cmd of alter.cmds) {
-      if (cmd.subtype !== 'AT_AddColumn') continue;
-      const def = cmd.def.ColumnDef;
-      const reason = rewriteReason(def, ctx.postgres);
-      if (!reason) continue;
-      const severity = severityFor(ctx, alter.table, this.severity);
-      if (!severity) continue;
-      report({
-        severity,
-        message: `ADD COLUMN ${def.colname} rewrites ${sizeNote(ctx, alter.table)} under an ACCESS EXCLUSIVE lock: ${reason}`,
-        help: `Add the column without the default (ALTER TABLE ${alter.table} ADD COLUMN ${def.colname} <type>;), set the default for new rows (ALTER COLUMN ${def.colname} SET DEFAULT ...), and backfill existing rows in batches.`,
-      });
-    }
+    // One statement rewrites its table once, however many of its columns call for it: one finding,
+    // at the first of them, naming them all.
+    const rewriting = alter.cmds.flatMap((cmd, subcommand) => {
+      const reason = cmd.subtype === 'AT_AddColumn' ? rewriteReason(cmd.def.ColumnDef, { postgres: ctx.postgres, functions: ctx.state.functions }) : undefined;
+      return reason ? [{ column: cmd.def.ColumnDef.colname as string, reason, subcommand }] : [];
+    });
+    const first = rewriting[0];
+    if (!first) return;
+    const severity = severityFor(ctx, alter.table, this.severity);
+    if (!severity) return;
+    const others = rewriting.slice(1).map((r) => r.column);
+    const also = others.length ? ` (and ${others.length === 1 ? 'so does' : 'so do'} ${others.join(', ')})` : '';
+    const columns = rewriting.map((r) => r.column).join(', ');
+    report({
+      severity,
+      subcommand: first.subcommand,
+      message: `ADD COLUMN ${first.column} rewrites ${sizeNote(ctx, alter.table)} under an ACCESS EXCLUSIVE lock: ${first.reason}${also}`,
+      help: `Add the column${others.length ? 's' : ''} without the default (ALTER TABLE ${alter.table} ADD COLUMN ${first.column} <type>;), set the default for new rows (ALTER COLUMN ${first.column} SET DEFAULT ...), and backfill existing rows in batches${others.length ? ` (${columns})` : ''}.`,
+    });
   },
 };

@@ -54,11 +54,105 @@ export function targetsFewRows(ast: PgNode, uniqueColumns: ReadonlySet<string>):
   return body.whereClause !== undefined && selective(body.whereClause);
 }
 
-/** Constraints an ALTER TABLE adds, of the given kinds (CONSTR_FOREIGN, CONSTR_CHECK, ...). */
-export function addedConstraints(ast: PgNode, kinds: readonly string[]): { table: string; constraint: Record<string, any> }[] {
+/** A constraint an ALTER TABLE adds: ADD CONSTRAINT, or written inline in ADD COLUMN. */
+export interface AddedConstraint {
+  readonly table: string;
+  /**
+   * The constraint as ADD CONSTRAINT would spell it: an inline one gets its column as its keys
+   * (fk_attrs for a foreign key), and an inline REFERENCES on a column added without a default is
+   * marked skip_validation, as PostgreSQL does (every row is NULL: it skips the check and marks
+   * the key valid; transformAlterTableStmt).
+   */
+  readonly constraint: Record<string, any>;
+  /** The column it was written on, for ADD COLUMN ... REFERENCES/UNIQUE/PRIMARY KEY/CHECK. */
+  readonly column?: string;
+  /** Its ALTER TABLE subcommand (an index into the commands). */
+  readonly subcommand: number;
+}
+
+/** The tables of pg_catalog (PostgreSQL 15): an unqualified name among them is the catalog's, searched first. */
+const catalogTables = new Set((
+  'pg_aggregate pg_am pg_amop pg_amproc pg_attrdef pg_attribute pg_auth_members pg_authid pg_cast ' +
+  'pg_class pg_collation pg_constraint pg_conversion pg_database pg_db_role_setting pg_default_acl ' +
+  'pg_depend pg_description pg_enum pg_event_trigger pg_extension pg_foreign_data_wrapper ' +
+  'pg_foreign_server pg_foreign_table pg_index pg_inherits pg_init_privs pg_language pg_largeobject ' +
+  'pg_largeobject_metadata pg_namespace pg_opclass pg_operator pg_opfamily pg_parameter_acl ' +
+  'pg_partitioned_table pg_policy pg_proc pg_publication pg_publication_namespace pg_publication_rel ' +
+  'pg_range pg_replication_origin pg_rewrite pg_seclabel pg_sequence pg_shdepend pg_shdescription ' +
+  'pg_shseclabel pg_statistic pg_statistic_ext pg_statistic_ext_data pg_subscription ' +
+  'pg_subscription_rel pg_tablespace pg_transform pg_trigger pg_ts_config pg_ts_config_map pg_ts_dict ' +
+  'pg_ts_parser pg_ts_template pg_type pg_user_mapping'
+).split(' '));
+
+/** Whether a table is one of the system catalogs (pg_catalog.pg_class, pg_type): not user data. */
+export function isCatalogTable(table: string): boolean {
+  const dot = table.lastIndexOf('.');
+  const schema = dot < 0 ? undefined : table.slice(0, dot);
+  if (schema === 'pg_catalog' || schema === 'information_schema') return true;
+  return schema === undefined && catalogTables.has(table);
+}
+
+/**
+ * Whether an UPDATE or DELETE is one batch of a hand-written batching loop: its WHERE (at the
+ * top level, through AND) limits a key to a subquery with a LIMIT (key IN (SELECT ... LIMIT n),
+ * key = ANY (ARRAY(SELECT ... LIMIT n))) or to a range (key BETWEEN a AND b, key >= a AND key < b)
+ * with constant or parameter bounds. The key is a unique column, id when none is known, or ctid.
+ */
+export function isOneBatch(ast: PgNode, uniqueColumns: ReadonlySet<string>): boolean {
+  const [kind, body] = node(ast);
+  if ((kind !== 'UpdateStmt' && kind !== 'DeleteStmt') || body.whereClause === undefined) return false;
+  const keys = new Set([...(uniqueColumns.size ? uniqueColumns : ['id']), 'ctid']);
+  const key = (n: any): boolean => {
+    const fields = n?.ColumnRef?.fields ?? [];
+    const name = fields[fields.length - 1]?.String?.sval;
+    return name !== undefined && keys.has(name);
+  };
+  const isConst = (n: any): boolean => Boolean(n?.A_Const || n?.ParamRef || (n?.TypeCast && isConst(n.TypeCast.arg)));
+  const limited = (sub: any): boolean => sub?.subselect?.SelectStmt?.limitCount !== undefined;
+  const conjuncts = (e: any): any[] => (e?.BoolExpr?.boolop === 'AND_EXPR' ? e.BoolExpr.args.flatMap(conjuncts) : [e]);
+  const parts = conjuncts(body.whereClause);
+  const lower = new Set<string>();
+  const upper = new Set<string>();
+  for (const p of parts) {
+    if (p?.SubLink?.subLinkType === 'ANY_SUBLINK' && key(p.SubLink.testexpr) && limited(p.SubLink)) return true;
+    const a = p?.A_Expr;
+    if (!a) continue;
+    if (a.kind === 'AEXPR_OP_ANY' && key(a.lexpr) && a.rexpr?.SubLink?.subLinkType === 'ARRAY_SUBLINK' && limited(a.rexpr.SubLink)) return true;
+    if (a.kind === 'AEXPR_BETWEEN' && key(a.lexpr) && (a.rexpr?.List?.items ?? []).every(isConst)) return true;
+    if (a.kind !== 'AEXPR_OP') continue;
+    const op = a.name?.[0]?.String?.sval;
+    // Written either way round: id >= 1000 or 1000 <= id.
+    const [column, flipped] = key(a.lexpr) && isConst(a.rexpr) ? [a.lexpr, false] : key(a.rexpr) && isConst(a.lexpr) ? [a.rexpr, true] : [undefined, false];
+    if (!column) continue;
+    const name = JSON.stringify(column.ColumnRef.fields);
+    const isLower = op === '>' || op === '>=';
+    const isUpper = op === '<' || op === '<=';
+    if ((isLower && !flipped) || (isUpper && flipped)) lower.add(name);
+    if ((isUpper && !flipped) || (isLower && flipped)) upper.add(name);
+  }
+  return [...lower].some((c) => upper.has(c));
+}
+
+/** Constraints an ALTER TABLE adds, of the given kinds (CONSTR_FOREIGN, CONSTR_CHECK, ...), inline ones included. */
+export function addedConstraints(ast: PgNode, kinds: readonly string[]): AddedConstraint[] {
   const alter = alterTableCommands(ast);
   if (!alter) return [];
-  return alter.cmds
-    .filter((cmd) => cmd.subtype === 'AT_AddConstraint' && kinds.includes(cmd.def?.Constraint?.contype))
-    .map((cmd) => ({ table: alter.table, constraint: cmd.def.Constraint }));
+  const added: AddedConstraint[] = [];
+  for (const [subcommand, cmd] of alter.cmds.entries()) {
+    if (cmd.subtype === 'AT_AddConstraint' && kinds.includes(cmd.def?.Constraint?.contype)) added.push({ table: alter.table, constraint: cmd.def.Constraint, subcommand });
+    if (cmd.subtype !== 'AT_AddColumn') continue;
+    const def = cmd.def?.ColumnDef;
+    const constraints: Record<string, any>[] = (def?.constraints ?? []).map((c: { Constraint?: unknown }) => c.Constraint).filter(Boolean);
+    const hasDefault = constraints.some((c) => c.contype === 'CONSTR_DEFAULT');
+    const own = [{ String: { sval: def.colname } }];
+    for (const c of constraints) {
+      if (!kinds.includes(c.contype)) continue;
+      const constraint =
+        c.contype === 'CONSTR_FOREIGN' ? { ...c, fk_attrs: own, skip_validation: c.skip_validation === true || !hasDefault }
+        : c.contype === 'CONSTR_UNIQUE' || c.contype === 'CONSTR_PRIMARY' ? { ...c, keys: own }
+        : c;
+      added.push({ table: alter.table, constraint, column: def.colname, subcommand });
+    }
+  }
+  return added;
 }

@@ -2,8 +2,8 @@ import { alterTableCommands } from './ast.js';
 import { binaryCompatible, columnType, describeType } from '../sql/types.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
 
-/** Target types that are usually a widening when the current type is unknown: not judged then. */
-const usuallyWidening = new Set(['text', 'varchar', 'numeric']);
+/** Target types that some changes reach without a rewrite (widening): from an unknown type, it may go either way. */
+const sometimesCatalogOnly = new Set(['text', 'varchar', 'numeric', 'varbit', 'inet']);
 
 export const columnTypeRewrite: StatementRule = {
   code: 'MG212',
@@ -13,20 +13,25 @@ export const columnTypeRewrite: StatementRule = {
   check(ctx, report) {
     const alter = alterTableCommands(ctx.ast);
     if (!alter) return;
-    for (const cmd of alter.cmds) {
+    for (const [subcommand, cmd] of alter.cmds.entries()) {
       if (cmd.subtype !== 'AT_AlterColumnType') continue;
       const to = columnType(cmd.def?.ColumnDef?.typeName);
       if (!to) continue;
       const from = ctx.state.table(alter.table)?.columns.get(cmd.name)?.type;
       if (from && binaryCompatible(from, to) && !cmd.def?.ColumnDef?.raw_default) continue;
-      if (!from && usuallyWidening.has(to.name)) continue;
-      const severity = severityFor(ctx, alter.table, this.severity);
+      // The current type unknown (no CREATE TABLE seen), a change to text or a wider varchar may
+      // be catalog-only, or it may rewrite: say so, as a warning.
+      const maybe = !from && sometimesCatalogOnly.has(to.name) && !cmd.def?.ColumnDef?.raw_default;
+      const severity = severityFor(ctx, alter.table, maybe ? 'warning' : this.severity);
       if (!severity) continue;
       const change = from ? `from ${describeType(from)} to ${describeType(to)}` : `to ${describeType(to)}`;
       report({
         severity,
-        message: `changing ${alter.table}.${cmd.name} ${change} rewrites ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock`,
-        help: `Add a new ${describeType(to)} column, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction (see plans/widen-order-quantity.yaml). Only binary-compatible changes (varchar widened or to text, numeric precision raised at the same scale) are catalog-only.`,
+        subcommand,
+        message: maybe
+          ? `changing ${alter.table}.${cmd.name} ${change} may rewrite ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock: its current type is unknown here, and only a binary-compatible change (varchar widened or to text, numeric precision raised) skips the rewrite`
+          : `changing ${alter.table}.${cmd.name} ${change} rewrites ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock`,
+        help: `Add a new ${describeType(to)} column, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction${ctx.mode === 'plan' ? ' (see plans/widen-order-quantity.yaml)' : ''}. Only binary-compatible changes (varchar widened or to text, numeric precision raised at the same scale) are catalog-only.`,
       });
     }
   },

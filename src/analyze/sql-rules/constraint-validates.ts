@@ -8,15 +8,21 @@ export const foreignKeyValidates: StatementRule = {
   summary: 'ADD FOREIGN KEY without NOT VALID checks every row while blocking writes to both tables.',
   severity: 'error',
   check(ctx, report) {
-    for (const { table, constraint: c } of addedConstraints(ctx.ast, ['CONSTR_FOREIGN'])) {
+    for (const { table, constraint: c, column, subcommand } of addedConstraints(ctx.ast, ['CONSTR_FOREIGN'])) {
       const severity = c.skip_validation ? undefined : severityFor(ctx, table, this.severity);
       if (!severity) continue;
       const parent = relationName(c.pktable);
-      const name = c.conname ?? `${table}_fkey`;
+      const name = c.conname ?? `${table.split('.').pop()}_${column ?? 'fkey'}${column ? '_fkey' : ''}`;
+      const later = ctx.mode === 'lint' ? 'in a later transaction' : 'in a separate step';
       report({
         severity,
-        message: `ADD FOREIGN KEY ${name} checks every row of ${sizeNote(ctx, table)} while blocking writes to ${table} and ${parent} (SHARE ROW EXCLUSIVE)`,
-        help: `Add it NOT VALID (only new rows are checked, the lock is brief), then in a separate step: ALTER TABLE ${table} VALIDATE CONSTRAINT ${name}; (takes SHARE UPDATE EXCLUSIVE: reads and writes go on).`,
+        subcommand,
+        message: column
+          ? `ADD COLUMN ${column} ... REFERENCES ${parent} with a default checks every row of ${sizeNote(ctx, table)} while blocking writes to ${table} and ${parent} (SHARE ROW EXCLUSIVE)`
+          : `ADD FOREIGN KEY ${name} checks every row of ${sizeNote(ctx, table)} while blocking writes to ${table} and ${parent} (SHARE ROW EXCLUSIVE)`,
+        help: column
+          ? `Add the column without REFERENCES, then ALTER TABLE ${table} ADD CONSTRAINT ${name} FOREIGN KEY (${column}) REFERENCES ${parent} NOT VALID; and ${later}: ALTER TABLE ${table} VALIDATE CONSTRAINT ${name}; (SHARE UPDATE EXCLUSIVE: reads and writes go on).`
+          : `Add it NOT VALID (only new rows are checked, the lock is brief), then ${later}: ALTER TABLE ${table} VALIDATE CONSTRAINT ${name}; (takes SHARE UPDATE EXCLUSIVE: reads and writes go on).`,
       });
     }
   },
@@ -28,14 +34,20 @@ export const checkValidates: StatementRule = {
   summary: 'ADD CHECK without NOT VALID checks every row while holding an ACCESS EXCLUSIVE lock.',
   severity: 'error',
   check(ctx, report) {
-    for (const { table, constraint: c } of addedConstraints(ctx.ast, ['CONSTR_CHECK'])) {
+    for (const { table, constraint: c, column, subcommand } of addedConstraints(ctx.ast, ['CONSTR_CHECK'])) {
       const severity = c.skip_validation ? undefined : severityFor(ctx, table, this.severity);
       if (!severity) continue;
-      const name = c.conname ?? `${table}_check`;
+      const name = c.conname ?? `${table.split('.').pop()}_${column ? `${column}_` : ''}check`;
+      const later = ctx.mode === 'lint' ? 'in a later transaction' : 'in a separate step';
       report({
         severity,
-        message: `ADD CHECK ${name} checks every row of ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`,
-        help: `Add it NOT VALID, then in a separate step: ALTER TABLE ${table} VALIDATE CONSTRAINT ${name}; (SHARE UPDATE EXCLUSIVE: reads and writes go on).`,
+        subcommand,
+        message: column
+          ? `ADD COLUMN ${column} ... CHECK checks every row of ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`
+          : `ADD CHECK ${name} checks every row of ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`,
+        help: column
+          ? `Add the column without the check, then ALTER TABLE ${table} ADD CONSTRAINT ${name} CHECK (...) NOT VALID; and ${later}: ALTER TABLE ${table} VALIDATE CONSTRAINT ${name}; (SHARE UPDATE EXCLUSIVE: reads and writes go on).`
+          : `Add it NOT VALID, then ${later}: ALTER TABLE ${table} VALIDATE CONSTRAINT ${name}; (SHARE UPDATE EXCLUSIVE: reads and writes go on).`,
       });
     }
   },

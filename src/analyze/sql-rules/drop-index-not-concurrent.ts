@@ -1,4 +1,5 @@
 import { node } from './ast.js';
+import { tableKey } from '../sql/schema-state.js';
 import type { StatementRule } from '../sql/context.js';
 
 export const dropIndexNotConcurrent: StatementRule = {
@@ -11,11 +12,16 @@ export const dropIndexNotConcurrent: StatementRule = {
     if (kind !== 'DropStmt' || body.removeType !== 'OBJECT_INDEX' || body.concurrent) return;
     const names: string[] = (body.objects ?? []).map((o: { List?: { items?: { String?: { sval?: string } }[] } }) => (o.List?.items ?? []).map((i) => i.String?.sval).join('.'));
     // An index created earlier in the same plan or file is on a new table or was never used.
-    const existing = names.filter((n) => !ctx.state.newIndexes.has(n.replace(/^public\./, '')));
+    const existing = names.filter((n) => !ctx.state.newIndexes.has(tableKey(n)));
     if (!existing.length) return;
+    // The table, when the statements seen created the index.
+    const tables = [...new Set(existing.map((n) => ctx.state.indexTables.get(tableKey(n))))];
+    const on = tables.length === 1 && tables[0] !== undefined ? tables[0] : existing.length === 1 ? 'its table' : 'their tables';
     report({
-      message: `DROP INDEX ${existing.join(', ')} takes an ACCESS EXCLUSIVE lock on its table: reads and writes queue behind it`,
-      help: `Use DROP INDEX CONCURRENTLY ${existing.join(', ')}; (one index per statement, outside a transaction: migc arranges that in plans).`,
+      message: `DROP INDEX ${existing.join(', ')} takes an ACCESS EXCLUSIVE lock on ${on}: reads and writes queue behind it`,
+      help: ctx.mode === 'plan'
+        ? `Use DROP INDEX CONCURRENTLY ${existing.join(', ')}; (one index per statement, outside a transaction: migc arranges that in plans).`
+        : `Use DROP INDEX CONCURRENTLY ${existing.join(', ')}; (one index per statement, outside a transaction block: a file of its own that your migration tool runs without a transaction).`,
     });
   },
 };

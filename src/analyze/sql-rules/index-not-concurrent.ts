@@ -16,7 +16,7 @@ export const indexNotConcurrent: StatementRule = {
     report({
       severity,
       message: `CREATE INDEX ${name}takes a SHARE lock on ${sizeNote(ctx, table)}: writes wait until the index is built`,
-      help: `Build it without blocking writes: CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${name}ON ${table} (...); migc runs it outside a transaction. If it fails, drop the INVALID index and try again.`,
+      help: `Build it without blocking writes: CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${name}ON ${table} (...); ${ctx.mode === 'plan' ? 'migc runs it outside a transaction' : 'it must run outside a transaction block, in a file your migration tool runs without one'}. If it fails, drop the INVALID index and try again.`,
     });
   },
 };

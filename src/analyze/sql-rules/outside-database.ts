@@ -120,6 +120,8 @@ export function outsideDatabaseReasons(ast: PgNode): string[] {
 
 const help = 'A migration changes one database\'s schema and data; roles, other databases, server files, shell commands and other servers are the DBA\'s, outside the plan. migc verify refuses to rehearse this.';
 
+const lintHelp = 'A migration changes one database\'s schema and data; roles, other databases, server files, shell commands and other servers are the DBA\'s: keep this out of the migration files, or have it reviewed as such.';
+
 /** MG220: the hazard rule, for the statements of steps and rollbacks (and of linted files). */
 export const outsideDatabase: StatementRule = {
   code: 'MG220',
@@ -131,7 +133,7 @@ export const outsideDatabase: StatementRule = {
     if (!reasons.length) return;
     // A migration repository may manage roles or extensions on purpose, for the DBA to review;
     // a plan may not: its SQL is rehearsed, and its phases change one database.
-    report({ message: `this statement reaches outside the database: ${reasons.join('; ')}`, help, ...(ctx.mode === 'lint' ? { severity: 'warning' as const } : {}) });
+    report({ message: `this statement reaches outside the database: ${reasons.join('; ')}`, help: ctx.mode === 'lint' ? lintHelp : help, ...(ctx.mode === 'lint' ? { severity: 'warning' as const } : {}) });
   },
 };
 

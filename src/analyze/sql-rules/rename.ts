@@ -1,5 +1,37 @@
 import { node, relationName } from './ast.js';
-import type { StatementRule } from '../sql/context.js';
+import type { StatementContext, StatementFinding, StatementRule } from '../sql/context.js';
+import type { Severity } from '../../diagnostics/diagnostic.js';
+import { tableKey } from '../sql/schema-state.js';
+
+/**
+ * ALTER TYPE|DOMAIN ... RENAME TO, RENAME ATTRIBUTE, RENAME VALUE: code that names the type
+ * (casts, column definitions in other migrations) or writes the enum's old value fails once it
+ * commits. A type created in the same file has no users yet.
+ */
+function renameType(ctx: StatementContext, report: (f: StatementFinding) => void, severity: Severity): void {
+  const [kind, body] = node(ctx.ast);
+  const parts = (items: { String?: { sval?: string } }[] | undefined) => (items ?? []).map((i) => i.String?.sval ?? '?').join('.');
+  let type: string;
+  let what: string;
+  let help: string;
+  if (kind === 'AlterEnumStmt') {
+    if (body.oldVal === undefined) return; // ADD VALUE renames nothing
+    type = parts(body.typeName);
+    what = `value '${body.oldVal}' of enum ${type} to '${body.newVal}'`;
+    help = `Add the new value (ALTER TYPE ${type} ADD VALUE '${body.newVal}'), move the rows and the code to it, and retire '${body.oldVal}' once nothing writes it.`;
+  } else if (body.renameType === 'OBJECT_ATTRIBUTE') {
+    type = relationName(body.relation);
+    what = `attribute ${type}.${body.subname} to ${body.newname}`;
+    help = `Add the new attribute, switch the code to it, then drop ${body.subname}.`;
+  } else {
+    type = parts(body.object?.List?.items);
+    what = `${body.renameType === 'OBJECT_DOMAIN' ? 'domain' : 'type'} ${type} to ${body.newname}`;
+    help = `Switch the code that names ${type} (casts, function signatures) in the same release, or keep the old name: a type cannot be aliased by a view.`;
+  }
+  if (ctx.state.newTypes.has(tableKey(type))) return;
+  if (ctx.mode === 'plan' && ctx.phase !== 'contract') return;
+  report({ severity: ctx.mode === 'plan' ? 'info' : severity, message: `renaming ${what} breaks every running query that uses the old name`, help });
+}
 
 export const rename: StatementRule = {
   code: 'MG213',
@@ -8,7 +40,12 @@ export const rename: StatementRule = {
   severity: 'warning',
   check(ctx, report) {
     const [kind, body] = node(ctx.ast);
-    if (kind !== 'RenameStmt' || ctx.inRollback) return;
+    if (ctx.inRollback) return;
+    if (kind === 'AlterEnumStmt' || (kind === 'RenameStmt' && (body.renameType === 'OBJECT_TYPE' || body.renameType === 'OBJECT_DOMAIN' || body.renameType === 'OBJECT_ATTRIBUTE'))) {
+      renameType(ctx, report, this.severity);
+      return;
+    }
+    if (kind !== 'RenameStmt') return;
     if (body.renameType !== 'OBJECT_COLUMN' && body.renameType !== 'OBJECT_TABLE') return;
     const table = relationName(body.relation);
     if (ctx.state.isNew(table)) return;

@@ -9,13 +9,14 @@ export const setNotNullScan: StatementRule = {
   check(ctx, report) {
     const alter = alterTableCommands(ctx.ast);
     if (!alter) return;
-    for (const cmd of alter.cmds) {
+    for (const [subcommand, cmd] of alter.cmds.entries()) {
       if (cmd.subtype !== 'AT_SetNotNull') continue;
       if (ctx.postgres >= 12 && ctx.state.hasValidatedNotNullCheck(alter.table, cmd.name)) continue;
       const severity = severityFor(ctx, alter.table, this.severity);
       if (!severity) continue;
       report({
         severity,
+        subcommand,
         message: `SET NOT NULL on ${alter.table}.${cmd.name} scans ${sizeNote(ctx, alter.table)} while holding an ACCESS EXCLUSIVE lock`,
         help: ctx.postgres >= 12
           ? `First: ALTER TABLE ${alter.table} ADD CONSTRAINT ${alter.table.split('.').pop()}_${cmd.name}_not_null CHECK (${cmd.name} IS NOT NULL) NOT VALID; then VALIDATE CONSTRAINT it (no write lock); SET NOT NULL then skips the scan, and the check can be dropped.`

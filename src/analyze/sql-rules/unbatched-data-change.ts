@@ -1,6 +1,6 @@
 import { isLarge, sizeNote, type StatementRule } from '../sql/context.js';
 import { largeTableRows } from '../tables.js';
-import { targetsFewRows } from './ast.js';
+import { isCatalogTable, isOneBatch, targetsFewRows } from './ast.js';
 
 /** One UPDATE or DELETE over a large table holds row locks, bloats and lags replicas: batch it. */
 export const unbatchedDataChange: StatementRule = {
@@ -11,8 +11,10 @@ export const unbatchedDataChange: StatementRule = {
   check(ctx, report) {
     const change = ctx.facts.dataChange;
     if (!change || (change.kind !== 'update' && change.kind !== 'delete') || ctx.batched || ctx.inRollback) return;
-    if (ctx.state.isNew(change.table) || !isLarge(ctx, change.table)) return;
-    if (targetsFewRows(ctx.ast, ctx.state.table(change.table)?.uniqueColumns ?? new Set())) return;
+    if (ctx.state.isNew(change.table) || !isLarge(ctx, change.table) || isCatalogTable(change.table)) return;
+    const unique = ctx.state.table(change.table)?.uniqueColumns ?? new Set<string>();
+    // A few rows by key, or one batch of a loop the file's author wrote: not one big change.
+    if (targetsFewRows(ctx.ast, unique) || isOneBatch(ctx.ast, unique)) return;
     report({
       message: `${change.kind.toUpperCase()} over ${sizeNote(ctx, change.table)} in one statement holds row locks on every row it touches until it commits`,
       help: ctx.mode === 'plan'

@@ -7,16 +7,17 @@ export const uniqueBuildsIndex: StatementRule = {
   summary: 'ADD UNIQUE or PRIMARY KEY without USING INDEX builds the index under ACCESS EXCLUSIVE.',
   severity: 'error',
   check(ctx, report) {
-    for (const { table, constraint: c } of addedConstraints(ctx.ast, ['CONSTR_UNIQUE', 'CONSTR_PRIMARY'])) {
+    for (const { table, constraint: c, column, subcommand } of addedConstraints(ctx.ast, ['CONSTR_UNIQUE', 'CONSTR_PRIMARY'])) {
       const severity = c.indexname ? undefined : severityFor(ctx, table, this.severity);
       if (!severity) continue;
       const what = c.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE';
       const cols = (c.keys ?? []).map((k: { String?: { sval?: string } }) => k.String?.sval).join(', ');
-      const index = c.conname ?? `${table.split('.').pop()}_${cols.replace(/, /g, '_')}_key`;
+      const index = c.conname ?? (c.contype === 'CONSTR_PRIMARY' ? `${table.split('.').pop()}_pkey` : `${table.split('.').pop()}_${cols.replace(/, /g, '_')}_key`);
       report({
         severity,
-        message: `ADD ${what} (${cols}) builds its index on ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`,
-        help: `Build the index first without blocking: CREATE UNIQUE INDEX CONCURRENTLY ${index} ON ${table} (${cols}); then ALTER TABLE ${table} ADD CONSTRAINT ${index} ${what} USING INDEX ${index}; (brief lock).`,
+        subcommand,
+        message: `${column ? `ADD COLUMN ${column} ... ${what}` : `ADD ${what} (${cols})`} builds its index on ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`,
+        help: `${column ? `Add the column without ${what}, then build` : 'Build'} the index ${column ? 'without blocking' : 'first without blocking'}: CREATE UNIQUE INDEX CONCURRENTLY ${index} ON ${table} (${cols}); then ALTER TABLE ${table} ADD CONSTRAINT ${index} ${what} USING INDEX ${index}; (brief lock).`,
       });
     }
   },
@@ -28,11 +29,12 @@ export const exclusionConstraint: StatementRule = {
   summary: 'ADD EXCLUDE builds its index under ACCESS EXCLUSIVE, and cannot be built concurrently.',
   severity: 'error',
   check(ctx, report) {
-    for (const { table } of addedConstraints(ctx.ast, ['CONSTR_EXCLUSION'])) {
+    for (const { table, subcommand } of addedConstraints(ctx.ast, ['CONSTR_EXCLUSION'])) {
       const severity = severityFor(ctx, table, this.severity);
       if (!severity) continue;
       report({
         severity,
+        subcommand,
         message: `ADD EXCLUDE builds its index on ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock, and PostgreSQL cannot build it concurrently`,
         help: 'Plan a maintenance window sized from a rehearsal on a production-sized copy, or enforce the rule in a trigger (or a new table) that only checks new rows.',
       });

@@ -2,12 +2,12 @@ import type { Diagnostic, Severity, Span } from '../../diagnostics/diagnostic.js
 import type { PhaseKind, Plan, Statement, Step } from '../../normalize/model.js';
 import { statementFacts } from '../../sql/facts.js';
 import { predictLocks, type PredictedLock } from '../../sql/locks.js';
-import { parseSql, type ParsedStatement } from '../../sql/parser.js';
+import { parseSql, scanSql, type ParsedStatement } from '../../sql/parser.js';
 import { rewriteReason } from '../sql-rules/add-column-rewrite.js';
-import { alterTableCommands, node, relationName } from '../sql-rules/ast.js';
+import { addedConstraints, alterTableCommands, node, relationName } from '../sql-rules/ast.js';
 import { statementRules } from '../sql-rules/index.js';
 import { tableRows } from '../tables.js';
-import { EarlierStatements, type Effect, type StatementContext, type StatementRule } from './context.js';
+import { EarlierStatements, type Effect, type StatementContext, type StatementFinding, type StatementRule } from './context.js';
 import { SchemaState, tableKey } from './schema-state.js';
 import { binaryCompatible, columnType } from './types.js';
 
@@ -35,8 +35,7 @@ export function statementEffect(ast: Statement['ast'], state: SchemaState, postg
       if (order.indexOf(e) > order.indexOf(effect)) effect = e;
     };
     for (const cmd of alter.cmds) {
-      const c = cmd.def?.Constraint;
-      if (cmd.subtype === 'AT_AddColumn' && rewriteReason(cmd.def.ColumnDef, postgres)) worse('rewrite');
+      if (cmd.subtype === 'AT_AddColumn' && rewriteReason(cmd.def.ColumnDef, { postgres, functions: state.functions })) worse('rewrite');
       if (cmd.subtype === 'AT_AlterColumnType') {
         const from = state.table(alter.table)?.columns.get(cmd.name)?.type;
         const to = columnType(cmd.def?.ColumnDef?.typeName);
@@ -44,9 +43,12 @@ export function statementEffect(ast: Statement['ast'], state: SchemaState, postg
       }
       if (cmd.subtype === 'AT_SetNotNull' && !(postgres >= 12 && state.hasValidatedNotNullCheck(alter.table, cmd.name))) worse('scan');
       if (cmd.subtype === 'AT_ValidateConstraint') worse('scan');
-      if (cmd.subtype === 'AT_AddConstraint' && (c?.contype === 'CONSTR_CHECK' || c?.contype === 'CONSTR_FOREIGN') && !c.skip_validation) worse('scan');
-      if (cmd.subtype === 'AT_AddConstraint' && (c?.contype === 'CONSTR_UNIQUE' || c?.contype === 'CONSTR_PRIMARY' || c?.contype === 'CONSTR_EXCLUSION') && !c.indexname) worse('index build');
       if (cmd.subtype === 'AT_SetLogged' || cmd.subtype === 'AT_SetUnLogged') worse('rewrite');
+    }
+    // ADD CONSTRAINT and the constraints written inline in ADD COLUMN alike.
+    for (const { constraint: c } of addedConstraints(ast, ['CONSTR_CHECK', 'CONSTR_FOREIGN', 'CONSTR_UNIQUE', 'CONSTR_PRIMARY', 'CONSTR_EXCLUSION'])) {
+      if ((c.contype === 'CONSTR_CHECK' || c.contype === 'CONSTR_FOREIGN') && !c.skip_validation) worse('scan');
+      if ((c.contype === 'CONSTR_UNIQUE' || c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_EXCLUSION') && !c.indexname) worse('index build');
     }
     return { effect, table: alter.table };
   }
@@ -68,6 +70,8 @@ export interface AnalysisOptions {
 
 interface Unit {
   readonly statement: Pick<Statement, 'ast' | 'text' | 'facts'> & { readonly span: Span };
+  /** The span of an ALTER TABLE subcommand, when findings can point at it (lint). */
+  readonly subcommandSpan?: (index: number) => Span | undefined;
   readonly inTransaction: boolean;
   readonly earlier: EarlierStatements;
 }
@@ -91,8 +95,9 @@ function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts'
   };
   const judged: Judged[] = [];
   let rule: StatementRule;
-  const report = (f: { message: string; help: string; severity?: Severity }) => {
-    judged.push({ rule, span: unit.statement.span, message: f.message, help: f.help, severity: f.severity ?? rule.severity });
+  const report = (f: StatementFinding) => {
+    const span = (f.subcommand !== undefined ? unit.subcommandSpan?.(f.subcommand) : undefined) ?? unit.statement.span;
+    judged.push({ rule, span, message: f.message, help: f.help, severity: f.severity ?? rule.severity });
   };
   for (rule of rules) rule.check(ctx, report);
   return { judged, locks };
@@ -156,6 +161,40 @@ export function analyzePlan(plan: Plan, options: AnalysisOptions): PlanAnalysis 
   return { diagnostics: [...forward.diagnostics, ...backward.diagnostics], statements: new Map([...forward.analyses, ...backward.analyses]) };
 }
 
+const subcommandSpanCache = new WeakMap<ParsedStatement, Span[] | undefined>();
+
+/**
+ * Where each subcommand of an ALTER TABLE is in the file: the statement's tokens (PostgreSQL's
+ * own lexer) split at the commas outside brackets; the first one starts with the statement.
+ * Undefined when the pieces do not match the parser's subcommands one for one.
+ */
+function subcommandSpans(parsed: ParsedStatement): Span[] | undefined {
+  if (subcommandSpanCache.has(parsed)) return subcommandSpanCache.get(parsed);
+  const alter = alterTableCommands(parsed.ast);
+  let spans: Span[] | undefined;
+  if (alter) {
+    spans = [];
+    let depth = 0;
+    let from = 0;
+    let last = 0;
+    for (const t of scanSql(parsed.text)) {
+      if (t.text === '(' || t.text === '[') depth++;
+      else if (t.text === ')' || t.text === ']') depth--;
+      else if (t.text === ',' && depth === 0) {
+        spans.push({ start: parsed.start + from, end: parsed.start + last });
+        from = -1;
+        continue;
+      }
+      if (from === -1) from = t.start;
+      last = t.end;
+    }
+    spans.push({ start: parsed.start + from, end: parsed.start + last });
+    if (spans.length !== alter.cmds.length) spans = undefined;
+  }
+  subcommandSpanCache.set(parsed, spans);
+  return spans;
+}
+
 export interface FileAnalysisOptions extends AnalysisOptions {
   /** Treat the whole file as one transaction (Flyway's and dbmate's default). */
   readonly fileTransaction?: boolean;
@@ -205,7 +244,10 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
       const value = JSON.stringify(body.args ?? []);
       lockTimeoutSet = !/"(0|"0")"|ival":0\b/.test(value) && body.kind !== 'VAR_RESET';
     }
-    const unit: Unit = { statement: { ast: parsed.ast, text: parsed.text, facts, span }, inTransaction: inTransaction || false, earlier };
+    const unit: Unit = {
+      statement: { ast: parsed.ast, text: parsed.text, facts, span }, inTransaction: inTransaction || false, earlier,
+      subcommandSpan: (index) => subcommandSpans(parsed)?.[index],
+    };
     const { judged, locks } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows }, rules);
     for (const j of judged) {
       // One missing lock_timeout is one problem, however many statements follow it.
@@ -216,9 +258,9 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
           diagnostics.push({ code: 'MG035', severity: 'error', file, span, message: `migc-ignore ${j.rule.code} gives no reason`, help: `Say why it is safe here: -- migc-ignore ${j.rule.code}: table has 40 rows` });
           continue;
         }
-        diagnostics.push({ code: j.rule.code, severity: 'info', file, span, message: `ignored (${reason}): ${j.message}`, help: j.help });
+        diagnostics.push({ code: j.rule.code, severity: 'info', file, span: j.span, message: `ignored (${reason}): ${j.message}`, help: j.help });
       } else {
-        diagnostics.push({ code: j.rule.code, severity: j.severity, file, span, message: j.message, help: j.help });
+        diagnostics.push({ code: j.rule.code, severity: j.severity, file, span: j.span, message: j.message, help: j.help });
       }
       if (j.rule.code === 'MG219') lockTimeoutReported = true;
     }

@@ -29,7 +29,7 @@ export interface EarlierStatement {
 export class EarlierStatements {
   /** Per table: the first statement that took a lock at least as strong as each mode (by strength). */
   private readonly firstAtLeast = new Map<string, (EarlierStatement | undefined)[]>();
-  /** Tables held in ACCESS EXCLUSIVE, as first named, in the order first locked, with their keys. */
+  /** Tables held in ACCESS EXCLUSIVE, by key, as first named, in the order first locked. */
   private readonly accessExclusive = new Map<string, string>();
   /** Whether each table key held in ACCESS EXCLUSIVE is new (created here), as of the last refresh. */
   private readonly heldKeyIsNew = new Map<string, boolean>();
@@ -50,8 +50,8 @@ export class EarlierStatements {
       let first = this.firstAtLeast.get(key);
       if (!first) this.firstAtLeast.set(key, (first = new Array(lockModes.length).fill(undefined)));
       for (let m = lockStrength(lock.mode); m >= 0 && first[m] === undefined; m--) first[m] = e;
-      if (lock.mode !== 'AccessExclusiveLock' || this.accessExclusive.has(lock.table)) continue;
-      this.accessExclusive.set(lock.table, key);
+      if (lock.mode !== 'AccessExclusiveLock' || this.accessExclusive.has(key)) continue;
+      this.accessExclusive.set(key, lock.table);
       if (!this.heldKeyIsNew.has(key)) {
         const isNew = this.state.isNew(key);
         this.heldKeyIsNew.set(key, isNew);
@@ -79,9 +79,9 @@ export class EarlierStatements {
     return this.firstAtLeast.get(tableKey(table))?.[lockStrength(mode)];
   }
 
-  /** Whether an earlier statement holds ACCESS EXCLUSIVE on this table, as it was named. */
+  /** Whether an earlier statement holds ACCESS EXCLUSIVE on this table ("public.users" is "users"). */
   holdsAccessExclusive(table: string): boolean {
-    return this.accessExclusive.has(table);
+    return this.accessExclusive.has(tableKey(table));
   }
 
   /** Whether an earlier statement holds ACCESS EXCLUSIVE on a table that is not new. */
@@ -94,7 +94,7 @@ export class EarlierStatements {
   /** Tables, not new, held in ACCESS EXCLUSIVE by earlier statements, as first named, in order. */
   accessExclusiveOnExisting(): readonly string[] {
     this.refresh();
-    this.existingHeld ??= [...this.accessExclusive].filter(([, key]) => this.heldKeyIsNew.get(key) === false).map(([table]) => table);
+    this.existingHeld ??= [...this.accessExclusive].filter(([key]) => this.heldKeyIsNew.get(key) === false).map(([, table]) => table);
     return this.existingHeld;
   }
 }
@@ -132,6 +132,8 @@ export interface StatementFinding {
   readonly help: string;
   /** Overrides the rule's severity for this finding (a small table lowers it). */
   readonly severity?: Severity;
+  /** The ALTER TABLE subcommand it is about (an index into its commands): lint points at it. */
+  readonly subcommand?: number;
 }
 
 export interface StatementRule {

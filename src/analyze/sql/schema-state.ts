@@ -2,6 +2,8 @@ import type { PgNode } from '../../sql/parser.js';
 import { relationName } from '../../sql/facts.js';
 import { columnType, type ColumnType } from './types.js';
 
+export type Volatility = 'immutable' | 'stable' | 'volatile';
+
 export interface ColumnState {
   type?: ColumnType;
   notNull: boolean;
@@ -38,6 +40,12 @@ export class SchemaState {
   readonly tables = new Map<string, TableState>();
   /** Indexes created here, by name, with their table. */
   readonly newIndexes = new Map<string, string>();
+  /** Every index the statements seen created, by name as tableKey() keys tables, with its table. */
+  readonly indexTables = new Map<string, string>();
+  /** Types (enums, composites, domains) created here since the last settle(): new, so no code uses them yet. */
+  readonly newTypes = new Set<string>();
+  /** Functions created (or altered) by the statements seen, by name as tableKey() keys tables: their declared volatility. */
+  readonly functions = new Map<string, Volatility>();
   /** Undo actions of the changes made inside tentatively(), newest last; undefined outside. */
   private journal: (() => void)[] | undefined;
   /** Keys of tables set or deleted, in order: what may have changed whether a table is new. */
@@ -53,6 +61,7 @@ export class SchemaState {
     }
     this.created = [];
     this.newIndexes.clear();
+    this.newTypes.clear();
   }
 
   /**
@@ -169,8 +178,10 @@ export class SchemaState {
         return;
       }
       case 'AlterTableStmt': {
-        const table = this.table(relationName(body.relation));
-        if (!table) return;
+        if (body.objtype !== 'OBJECT_TABLE') return;
+        // A table the files did not create exists all the same: learn what is done to it (its
+        // columns added, its NOT NULL checks validated), knowing nothing of the rest.
+        const table = this.table(relationName(body.relation)) ?? this.existing(relationName(body.relation));
         for (const c of body.cmds ?? []) {
           const cmd = c.AlterTableCmd;
           switch (cmd?.subtype) {
@@ -183,7 +194,9 @@ export class SchemaState {
             case 'AT_AlterColumnType': {
               const col = table.columns.get(cmd.name);
               const type = columnType(cmd.def?.ColumnDef?.typeName);
+              // A column not known before has a known type from here on.
               if (col && type) this.assign(col, 'type', type);
+              else if (type) this.setIn(table.columns, cmd.name, { type, notNull: false });
               break;
             }
             case 'AT_SetNotNull':
@@ -208,6 +221,17 @@ export class SchemaState {
         return;
       }
       case 'RenameStmt': {
+        if (body.renameType === 'OBJECT_TYPE' || body.renameType === 'OBJECT_DOMAIN') {
+          // Columns of the type keep it under its new name: changing them to it later is no change.
+          const names: string[] = (body.object?.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
+          const from = tableKey(names.join('.'));
+          const to = tableKey([...names.slice(0, -1), body.newname].join('.'));
+          for (const table of this.tables.values()) {
+            for (const col of table.columns.values()) if (col.type && tableKey(col.type.name) === from) this.assign(col, 'type', { ...col.type, name: to });
+          }
+          if (this.newTypes.has(from)) this.addTo(this.newTypes, to);
+          return;
+        }
         if (body.renameType === 'OBJECT_TABLE') {
           const table = this.table(relationName(body.relation));
           if (!table) return;
@@ -229,8 +253,28 @@ export class SchemaState {
           for (const o of body.objects ?? []) this.deleteTable(tableKey((o.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval).join('.')));
         }
         return;
+      case 'CreateEnumStmt':
+      case 'CreateDomainStmt':
+      case 'CompositeTypeStmt': {
+        const names: { String?: { sval?: string } }[] = kind === 'CreateEnumStmt' ? body.typeName ?? [] : kind === 'CreateDomainStmt' ? body.domainname ?? [] : [];
+        const name = kind === 'CompositeTypeStmt' ? relationName(body.typevar) : names.map((n) => n.String?.sval ?? '?').join('.');
+        if (createdHere) this.addTo(this.newTypes, tableKey(name));
+        return;
+      }
+      case 'CreateFunctionStmt':
+      case 'AlterFunctionStmt': {
+        const names: { String?: { sval?: string } }[] = kind === 'CreateFunctionStmt' ? body.funcname ?? [] : body.func?.objname ?? [];
+        const name = tableKey(names.map((n) => n.String?.sval ?? '?').join('.'));
+        const options: { DefElem?: { defname?: string; arg?: { String?: { sval?: string } } } }[] = (kind === 'CreateFunctionStmt' ? body.options : body.actions) ?? [];
+        const declared = options.find((o) => o.DefElem?.defname === 'volatility')?.DefElem?.arg?.String?.sval as Volatility | undefined;
+        // A function is VOLATILE unless declared otherwise; ALTER FUNCTION changes only what it names.
+        if (kind === 'CreateFunctionStmt' || declared) this.setIn(this.functions, name, declared ?? 'volatile');
+        return;
+      }
       case 'IndexStmt': {
         if (body.idxname && createdHere) this.setIn(this.newIndexes, body.idxname, tableKey(relationName(body.relation)));
+        // An index lives in its table's schema.
+        if (body.idxname) this.setIn(this.indexTables, tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.idxname}` : body.idxname), relationName(body.relation));
         const params = body.indexParams ?? [];
         const unique = this.table(relationName(body.relation))?.uniqueColumns;
         if (body.unique && params.length === 1 && params[0].IndexElem?.name && unique) this.addTo(unique, params[0].IndexElem.name);
@@ -239,11 +283,20 @@ export class SchemaState {
     }
   }
 
+  /** A table known only from what statements do to it: not new, its other columns unknown. */
+  private existing(name: string): TableState {
+    const key = tableKey(name);
+    const table: TableState = { name: key, createdHere: false, columns: new Map(), notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set() };
+    this.setTable(key, table);
+    return table;
+  }
+
   private addConstraint(table: TableState, c: Record<string, any> | undefined): void {
     if ((c?.contype === 'CONSTR_PRIMARY' || c?.contype === 'CONSTR_UNIQUE') && c.keys?.length === 1) this.addTo(table.uniqueColumns, c.keys[0].String?.sval);
     if (c?.contype !== 'CONSTR_CHECK') return;
     const column = isNotNullCheck(c.raw_expr);
-    if (column && c.conname) this.setIn(table.notNullChecks, c.conname, { column, validated: !c.skip_validation });
+    // An unnamed check gets the name PostgreSQL gives it.
+    if (column) this.setIn(table.notNullChecks, c.conname ?? `${table.name.split('.').pop()}_${column}_check`, { column, validated: !c.skip_validation });
   }
 }
 
