@@ -159,6 +159,17 @@ describe('lint over each tool\'s layout', () => {
     // The down runs against what its up created; the next migration may run months later.
     expect(result.diagnostics.map((d) => `${d.file} ${d.code}`)).toEqual(['m/2_b.up.sql MG201']);
   });
+
+  it('within a down, later statements see what earlier ones did; the next migration does not', async () => {
+    const files = {
+      'm/1_a.up.sql': "SET lock_timeout = '5s';\nCREATE TABLE other (id int);\n",
+      // The down re-creates the table, then indexes it: a new, empty table needs no CONCURRENTLY.
+      'm/1_a.down.sql': "SET lock_timeout = '5s';\nCREATE TABLE old_audit (id int);\nCREATE INDEX old_audit_id ON old_audit (id);\n",
+      'm/2_b.up.sql': "SET lock_timeout = '5s';\nCREATE INDEX old_audit_id2 ON old_audit (id);\n",
+    };
+    const result = await lint({ files: migrationOrder(Object.keys(files)) }, memoryHost(files));
+    expect(result.diagnostics.filter((d) => d.severity !== 'info').map((d) => `${d.file} ${d.code}`)).toEqual(['m/2_b.up.sql MG201']);
+  });
 });
 
 describe('migc lint (the real binary) on a Flyway folder', () => {

@@ -198,12 +198,13 @@ function subcommandSpans(parsed: ParsedStatement): Span[] | undefined {
 export interface FileAnalysisOptions extends AnalysisOptions {
   /** Treat the whole file as one transaction (Flyway's and dbmate's default). */
   readonly fileTransaction?: boolean;
-  /** The file undoes a migration (golang-migrate's *.down.sql): judged as a rollback. */
+  /**
+   * The text undoes a migration (a down file, a dbmate or goose down section; src/lint-files.ts
+   * tells): judged as a rollback. The caller runs it inside state.tentatively(), which undoes its
+   * changes afterwards, so later migrations see the schema their ups left.
+   */
   readonly rollback?: boolean;
 }
-
-/** dbmate writes both directions in one file: statements after `-- migrate:down` undo the rest. */
-const dbmateDown = /^--\s*migrate:down\b/m;
 
 /** A `-- migc-ignore CODE: reason` comment before a statement. */
 const ignorePattern = /--\s*migc-ignore\s+(MG\d{3})\b(?:\s*:\s*(.*))?/g;
@@ -222,9 +223,8 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
   let earlier = new EarlierStatements(state);
   let lockTimeoutReported = false;
   let previousEnd = 0;
-  const downAt = dbmateDown.exec(text)?.index ?? Infinity;
   for (const parsed of statements) {
-    const inRollback = options.rollback === true || parsed.start > downAt;
+    const inRollback = options.rollback === true;
     const facts = statementFacts(parsed.ast);
     const span = { start: parsed.start, end: parsed.end };
     const [kind, body] = node(parsed.ast);
@@ -264,8 +264,9 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
       }
       if (j.rule.code === 'MG219') lockTimeoutReported = true;
     }
-    // A rollback does not change what later migrations find: they run after the up.
-    if (!inRollback) state.apply(parsed.ast, true);
+    // Within a rollback too, later statements see what earlier ones did; tentatively() (see
+    // the rollback option) keeps it from later migrations.
+    state.apply(parsed.ast, true);
     if (inTransaction) earlier.add({ facts, locks, span });
     else earlier = new EarlierStatements(state);
   }
