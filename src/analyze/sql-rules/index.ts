@@ -17,6 +17,16 @@ import { setNotNullScan } from './set-not-null-scan.js';
 import { stackedAccessExclusive } from './stacked-access-exclusive.js';
 import { exclusionConstraint, uniqueBuildsIndex } from './unique-builds-index.js';
 import { unbatchedDataChange } from './unbatched-data-change.js';
+import { attachPartitionScan } from './attach-partition-scan.js';
+import { concurrentlyNotIdempotent } from './concurrently-not-idempotent.js';
+import { detachPartitionNotConcurrent } from './detach-partition-not-concurrent.js';
+import { domainConstraintValidates } from './domain-constraint-validates.js';
+import { enumAddValueInTransaction } from './enum-add-value-in-transaction.js';
+import { foreignKeyWithoutIndex } from './foreign-key-without-index.js';
+import { identifierTooLong } from './identifier-too-long.js';
+import { lockTable } from './lock-table.js';
+import { refreshMatviewNotConcurrent } from './refresh-matview-not-concurrent.js';
+import { setTablespace } from './set-tablespace.js';
 
 /** Every statement rule (the PostgreSQL hazard catalogue), sorted by code. */
 export const statementRules: readonly StatementRule[] = [
@@ -40,4 +50,14 @@ export const statementRules: readonly StatementRule[] = [
   backfillWithDdl,
   missingLockTimeout,
   outsideDatabase,
+  concurrentlyNotIdempotent,
+  refreshMatviewNotConcurrent,
+  lockTable,
+  setTablespace,
+  detachPartitionNotConcurrent,
+  enumAddValueInTransaction,
+  identifierTooLong,
+  foreignKeyWithoutIndex,
+  domainConstraintValidates,
+  attachPartitionScan,
 ];
