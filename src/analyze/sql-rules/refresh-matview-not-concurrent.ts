@@ -14,7 +14,7 @@ export const refreshMatviewNotConcurrent: StatementRule = {
     if (ctx.state.isNew(view)) return;
     report({
       message: `REFRESH MATERIALIZED VIEW ${view} holds an ACCESS EXCLUSIVE lock on the view while its whole query runs: every read of ${view} waits`,
-      help: `Use REFRESH MATERIALIZED VIEW CONCURRENTLY ${view}; (it needs a unique index on the view that covers every row, a populated view, and runs outside a long transaction).`,
+      help: `Use REFRESH MATERIALIZED VIEW CONCURRENTLY ${view}; (it needs a unique index on plain columns of the view covering every row, and a view already populated).`,
     });
   },
 };
