@@ -15,12 +15,17 @@ export const concurrentlyNotIdempotent: StatementRule = {
     const [kind, body] = node(ctx.ast);
     if (kind === 'IndexStmt' && body.concurrent && !body.if_not_exists) {
       if (ctx.state.isNew(relationName(body.relation))) return;
-      const name = body.idxname ?? `an index on ${relationName(body.relation)}`;
+      const table = relationName(body.relation);
+      if (!body.idxname) {
+        report({
+          message: `CREATE INDEX CONCURRENTLY on ${table} has no name: a build that fails leaves an INVALID index behind, and each re-run adds another index beside it`,
+          help: 'Name the index and write CREATE INDEX CONCURRENTLY IF NOT EXISTS name ON ...; so that a re-run finds it.',
+        });
+        return;
+      }
       report({
-        message: `CREATE INDEX CONCURRENTLY ${name} has no IF NOT EXISTS: a build that fails leaves an INVALID index of that name, and the re-run fails on it`,
-        help: body.idxname
-          ? `Write CREATE INDEX CONCURRENTLY IF NOT EXISTS ${body.idxname} ...; after a failed build, DROP INDEX CONCURRENTLY IF EXISTS ${body.idxname}; first (IF NOT EXISTS keeps an INVALID index: check pg_index.indisvalid).`
-          : 'Name the index and write CREATE INDEX CONCURRENTLY IF NOT EXISTS name ...; an unnamed one gets a new name on each run and a failed run leaves its INVALID index behind.',
+        message: `CREATE INDEX CONCURRENTLY ${body.idxname} has no IF NOT EXISTS: a build that fails leaves an INVALID index of that name, and the re-run fails on it`,
+        help: `Write CREATE INDEX CONCURRENTLY IF NOT EXISTS ${body.idxname} ...; after a failed build, DROP INDEX CONCURRENTLY IF EXISTS ${body.idxname}; first (IF NOT EXISTS keeps an INVALID index: check pg_index.indisvalid).`,
       });
     }
     if (kind === 'DropStmt' && body.removeType === 'OBJECT_INDEX' && body.concurrent && !body.missing_ok) {

@@ -43,7 +43,7 @@ export const foreignKeyWithoutIndex: StatementRule = {
           report({
             message: seen
               ? `${alter.table} (${cols}) references ${referenced} but has no index on (${cols}): every DELETE on ${referenced}, and every UPDATE of its key, scans ${alter.table}`
-              : `${alter.table} (${cols}) references ${referenced} and may have no index on (${cols}) (migc does not know ${alter.table}'s indexes): without one, every DELETE on ${referenced} scans ${alter.table}`,
+              : `${alter.table} (${cols}) references ${referenced} and may have no index on (${cols}) (migc has not seen the indexes of ${alter.table}): without one, every DELETE on ${referenced} scans ${alter.table}`,
             help: `Create the index first: CREATE INDEX CONCURRENTLY IF NOT EXISTS ${alter.table.replace(/^.*\./, '')}_${columns.join('_')}_idx ON ${alter.table} (${cols}); then add the foreign key NOT VALID and validate it.`,
             ...(seen ? {} : { severity: 'info' as const }),
           });
