@@ -14,8 +14,8 @@ export const concurrentlyNotIdempotent: StatementRule = {
   check(ctx, report) {
     const [kind, body] = node(ctx.ast);
     if (kind === 'IndexStmt' && body.concurrent && !body.if_not_exists) {
-      if (ctx.state.isNew(relationName(body.relation))) return;
       const table = relationName(body.relation);
+      if (ctx.state.isNew(table)) return;
       if (!body.idxname) {
         report({
           message: `CREATE INDEX CONCURRENTLY on ${table} has no name: a build that fails leaves an INVALID index behind, and each re-run adds another index beside it`,
