@@ -295,7 +295,7 @@ describe('migc lint', () => {
   });
 
   it('--file-transaction finds CONCURRENTLY inside the transaction the tool wraps around a file', async () => {
-    write('003.sql', "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY a_idx ON accounts (plan);\n");
+    write('003.sql', "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS a_idx ON accounts (plan);\n");
     expect((await migc(['lint', 'migrations'], project)).code).toBe(0);
     const r = await migc(['lint', 'migrations', '--file-transaction', '--format', 'json'], project);
     expect(r.code).toBe(1);

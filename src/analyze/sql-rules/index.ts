@@ -1,19 +1,29 @@
 import type { StatementRule } from '../sql/context.js';
 import { addColumnNotNull } from './add-column-not-null.js';
 import { addColumnRewrite } from './add-column-rewrite.js';
+import { attachPartitionScan } from './attach-partition-scan.js';
 import { backfillWithDdl } from './backfill-with-ddl.js';
 import { columnTypeRewrite } from './column-type-rewrite.js';
 import { concurrentlyInTransaction } from './concurrently-in-transaction.js';
+import { concurrentlyNotIdempotent } from './concurrently-not-idempotent.js';
 import { checkValidates, foreignKeyValidates } from './constraint-validates.js';
 import { destructive } from './destructive.js';
+import { detachPartitionNotConcurrent } from './detach-partition-not-concurrent.js';
+import { domainConstraintValidates } from './domain-constraint-validates.js';
 import { dropIndexNotConcurrent } from './drop-index-not-concurrent.js';
+import { enumAddValueInTransaction } from './enum-add-value-in-transaction.js';
+import { foreignKeyWithoutIndex } from './foreign-key-without-index.js';
+import { identifierTooLong } from './identifier-too-long.js';
 import { indexNotConcurrent } from './index-not-concurrent.js';
+import { lockTable } from './lock-table.js';
 import { missingLockTimeout } from './missing-lock-timeout.js';
 import { outsideDatabase } from './outside-database.js';
+import { refreshMatviewNotConcurrent } from './refresh-matview-not-concurrent.js';
 import { reindexNotConcurrent } from './reindex-not-concurrent.js';
 import { rename } from './rename.js';
 import { rewriteCommand } from './rewrite-command.js';
 import { setNotNullScan } from './set-not-null-scan.js';
+import { setTablespace } from './set-tablespace.js';
 import { stackedAccessExclusive } from './stacked-access-exclusive.js';
 import { exclusionConstraint, uniqueBuildsIndex } from './unique-builds-index.js';
 import { unbatchedDataChange } from './unbatched-data-change.js';
@@ -40,4 +50,14 @@ export const statementRules: readonly StatementRule[] = [
   backfillWithDdl,
   missingLockTimeout,
   outsideDatabase,
+  concurrentlyNotIdempotent,
+  refreshMatviewNotConcurrent,
+  lockTable,
+  setTablespace,
+  detachPartitionNotConcurrent,
+  enumAddValueInTransaction,
+  identifierTooLong,
+  foreignKeyWithoutIndex,
+  domainConstraintValidates,
+  attachPartitionScan,
 ];

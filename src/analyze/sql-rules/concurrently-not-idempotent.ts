@@ -1,0 +1,39 @@
+import { node, relationName } from './ast.js';
+import type { StatementRule } from '../sql/context.js';
+
+/**
+ * A CONCURRENTLY build that fails (a deadlock, a unique violation, a cancelled statement) leaves
+ * an INVALID index behind, and a DROP INDEX CONCURRENTLY that fails may leave it dropped or not;
+ * either way the migration cannot simply be run again unless it says IF [NOT] EXISTS.
+ */
+export const concurrentlyNotIdempotent: StatementRule = {
+  code: 'MG221',
+  name: 'concurrently-not-idempotent',
+  summary: 'CREATE INDEX CONCURRENTLY without IF NOT EXISTS, or DROP INDEX CONCURRENTLY without IF EXISTS, fails when a failed run is retried.',
+  severity: 'warning',
+  check(ctx, report) {
+    const [kind, body] = node(ctx.ast);
+    if (kind === 'IndexStmt' && body.concurrent && !body.if_not_exists) {
+      const table = relationName(body.relation);
+      if (ctx.state.isNew(table)) return;
+      if (!body.idxname) {
+        report({
+          message: `CREATE INDEX CONCURRENTLY on ${table} has no name: a build that fails leaves an INVALID index behind, and each re-run adds another index beside it`,
+          help: 'Name the index and write CREATE INDEX CONCURRENTLY IF NOT EXISTS name ON ...; so that a re-run finds it.',
+        });
+        return;
+      }
+      report({
+        message: `CREATE INDEX CONCURRENTLY ${body.idxname} has no IF NOT EXISTS: a build that fails leaves an INVALID index of that name, and the re-run fails on it`,
+        help: `Write CREATE INDEX CONCURRENTLY IF NOT EXISTS ${body.idxname} ...; after a failed build, DROP INDEX CONCURRENTLY IF EXISTS ${body.idxname}; first (IF NOT EXISTS keeps an INVALID index: check pg_index.indisvalid).`,
+      });
+    }
+    if (kind === 'DropStmt' && body.removeType === 'OBJECT_INDEX' && body.concurrent && !body.missing_ok) {
+      const names: string[] = (body.objects ?? []).map((o: { List?: { items?: { String?: { sval?: string } }[] } }) => (o.List?.items ?? []).map((i) => i.String?.sval).join('.'));
+      report({
+        message: `DROP INDEX CONCURRENTLY ${names.join(', ')} has no IF EXISTS: if a run fails after the drop, the re-run fails because the index is gone`,
+        help: `Write DROP INDEX CONCURRENTLY IF EXISTS ${names.join(', ')};`,
+      });
+    }
+  },
+};

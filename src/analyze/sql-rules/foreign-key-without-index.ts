@@ -1,0 +1,55 @@
+import { alterTableCommands, relationName } from './ast.js';
+import { learn, seenTable } from './seen-tables.js';
+import type { StatementRule } from '../sql/context.js';
+
+/** Whether some index's leading columns are exactly the foreign key's columns, in any order. */
+function covered(columns: readonly string[], indexes: Iterable<(string | null)[]>): boolean {
+  const want = new Set(columns);
+  for (const index of indexes) {
+    const lead = index.slice(0, want.size);
+    if (lead.length === want.size && lead.every((c) => c !== null && want.has(c))) return true;
+  }
+  return false;
+}
+
+/**
+ * An ALTER TABLE that adds a foreign key to a table: whether an index covers its columns. A new
+ * table's inline foreign keys are not judged when it is created, since its indexes usually
+ * follow in the next statements; the rule judges keys added to a table that already exists.
+ */
+export const foreignKeyWithoutIndex: StatementRule = {
+  code: 'MG230',
+  name: 'foreign-key-without-index',
+  summary: 'A foreign key without an index on its referencing columns makes every DELETE or key UPDATE on the referenced table scan the referencing table.',
+  severity: 'warning',
+  check(ctx, report) {
+    const alter = alterTableCommands(ctx.ast);
+    if (alter && !ctx.state.isNew(alter.table)) {
+      const seen = seenTable(ctx, alter.table)?.created ? seenTable(ctx, alter.table) : undefined;
+      for (const cmd of alter.cmds) {
+        const fks: { columns: string[]; constraint: Record<string, any> }[] = [];
+        if (cmd.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.contype === 'CONSTR_FOREIGN') {
+          fks.push({ columns: (cmd.def.Constraint.fk_attrs ?? []).map((a: { String?: { sval?: string } }) => a.String?.sval), constraint: cmd.def.Constraint });
+        }
+        if (cmd.subtype === 'AT_AddColumn') {
+          for (const c of cmd.def?.ColumnDef?.constraints ?? []) if (c.Constraint?.contype === 'CONSTR_FOREIGN') fks.push({ columns: [cmd.def.ColumnDef.colname], constraint: c.Constraint });
+        }
+        for (const { columns, constraint } of fks) {
+          if (!columns.length) continue;
+          const referenced = relationName(constraint.pktable);
+          const unique = columns.length === 1 && ctx.state.table(alter.table)?.uniqueColumns.has(columns[0]!);
+          if (unique || (seen && covered(columns, seen.indexes.values()))) continue;
+          const cols = columns.join(', ');
+          report({
+            message: seen
+              ? `${alter.table} (${cols}) references ${referenced} but has no index on (${cols}): every DELETE on ${referenced}, and every UPDATE of its key, scans ${alter.table}`
+              : `${alter.table} (${cols}) references ${referenced} and may have no index on (${cols}) (migc has not seen the indexes of ${alter.table}): without one, every DELETE on ${referenced} scans ${alter.table}`,
+            help: `Create the index first: CREATE INDEX CONCURRENTLY IF NOT EXISTS ${alter.table.replace(/^.*\./, '')}_${columns.join('_')}_idx ON ${alter.table} (${cols}); then add the foreign key NOT VALID and validate it.`,
+            ...(seen ? {} : { severity: 'info' as const }),
+          });
+        }
+      }
+    }
+    learn(ctx);
+  },
+};

@@ -1,0 +1,51 @@
+import { scanSync } from 'libpg-query';
+import type { StatementRule } from '../sql/context.js';
+
+/** NAMEDATALEN - 1 in a default build: the longest identifier, in bytes. */
+const maxBytes = 63;
+
+/** The identifier as PostgreSQL keeps it: cut to 63 bytes without splitting a character. */
+function truncate(name: string): string {
+  let bytes = 0;
+  let out = '';
+  for (const ch of name) {
+    bytes += Buffer.byteLength(ch);
+    if (bytes > maxBytes) break;
+    out += ch;
+  }
+  return out;
+}
+
+/**
+ * The identifiers of a statement longer than 63 bytes, each once, in order. PostgreSQL's lexer
+ * truncates them before the parser sees them, so the parse tree holds the cut names: the
+ * identifier tokens of its lexer are read instead. A quoted identifier keeps its case and
+ * doubled quotes stand for one; an unquoted one is folded to lower case (ASCII letters only).
+ */
+function longIdentifiers(text: string): string[] {
+  const found = new Set<string>();
+  const bytes = Buffer.from(text);
+  for (const token of scanSync(text).tokens) {
+    if (token.tokenName !== 'IDENT') continue;
+    const raw = bytes.subarray(token.start, token.end).toString();
+    const name = raw.startsWith('"') ? raw.slice(1, -1).replaceAll('""', '"') : raw.replace(/[A-Z]+/g, (s) => s.toLowerCase());
+    if (Buffer.byteLength(name) > maxBytes) found.add(name);
+  }
+  return [...found];
+}
+
+export const identifierTooLong: StatementRule = {
+  code: 'MG229',
+  name: 'identifier-too-long',
+  summary: 'An identifier longer than 63 bytes is silently truncated by PostgreSQL (bytes, not characters).',
+  severity: 'warning',
+  check(ctx, report) {
+    for (const name of longIdentifiers(ctx.text)) {
+      const kept = truncate(name);
+      report({
+        message: `${name} is ${Buffer.byteLength(name)} bytes: PostgreSQL silently truncates it to the 63 bytes ${kept}`,
+        help: `Choose a name of at most 63 bytes (a character outside ASCII takes 2 to 4): two long names that share their first 63 bytes are the same name, and tools that compare names find ${kept}, not what the migration wrote.`,
+      });
+    }
+  },
+};

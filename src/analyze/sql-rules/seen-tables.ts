@@ -1,0 +1,104 @@
+import { node, relationName } from './ast.js';
+import type { StatementContext } from '../sql/context.js';
+import { tableKey, type SchemaState } from '../sql/schema-state.js';
+
+/**
+ * What MG230 and MG232 learn of tables whose creation they have seen (in the plan's steps or in
+ * the files linted so far): the column lists of their indexes and the names of their validated
+ * CHECK constraints. The schema state does not keep those; a table known only from a plan's
+ * baseline is not here, and the rules then say what they cannot know. Kept per SchemaState (one
+ * per compile or lint run); rollbacks teach nothing, as they do not change what later steps find.
+ */
+export interface SeenTable {
+  /** Its creation was seen, so its indexes are all known; otherwise only its constraints added since. */
+  readonly created: boolean;
+  /** Column lists of its indexes, PRIMARY KEY and UNIQUE constraints; null for an expression column. */
+  readonly indexes: Map<string, (string | null)[]>;
+  readonly validatedChecks: Set<string>;
+  readonly notValidChecks: Set<string>;
+}
+
+const memory = new WeakMap<SchemaState, { tables: Map<string, SeenTable>; last?: unknown }>();
+
+function memoryOf(state: SchemaState) {
+  let m = memory.get(state);
+  if (!m) memory.set(state, (m = { tables: new Map() }));
+  return m;
+}
+
+/** The table as seen so far: created (indexes known) or altered; undefined when neither was seen. */
+export function seenTable(ctx: StatementContext, table: string): SeenTable | undefined {
+  return memoryOf(ctx.state).tables.get(tableKey(table));
+}
+
+function addConstraint(t: SeenTable, c: Record<string, any> | undefined, anonymous: string, column?: string): void {
+  if (!c) return;
+  if (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') {
+    const keys: string[] = c.keys?.length ? c.keys.map((k: { String?: { sval?: string } }) => k.String?.sval) : column ? [column] : [];
+    if (keys.length) t.indexes.set(c.conname ?? anonymous, keys);
+  }
+  if (c.contype === 'CONSTR_CHECK') (c.skip_validation ? t.notValidChecks : t.validatedChecks).add(c.conname ?? anonymous);
+}
+
+/**
+ * Learns from the statement being judged, once (every rule that asks calls it; the first call
+ * for a statement learns). Called after the rule has judged it, so a statement is judged
+ * against what came before it.
+ */
+export function learn(ctx: StatementContext): void {
+  const m = memoryOf(ctx.state);
+  if (m.last === ctx.ast) return;
+  m.last = ctx.ast;
+  if (ctx.inRollback) return;
+  const [kind, body] = node(ctx.ast);
+  switch (kind) {
+    case 'CreateStmt': {
+      const t: SeenTable = { created: true, indexes: new Map(), validatedChecks: new Set(), notValidChecks: new Set() };
+      let n = 0;
+      for (const elt of body.tableElts ?? []) {
+        for (const c of elt.ColumnDef?.constraints ?? []) addConstraint(t, c.Constraint, `#${n++}`, elt.ColumnDef.colname);
+        if (elt.Constraint) addConstraint(t, elt.Constraint, `#${n++}`);
+      }
+      m.tables.set(tableKey(relationName(body.relation)), t);
+      return;
+    }
+    case 'IndexStmt': {
+      const t = m.tables.get(tableKey(relationName(body.relation)));
+      // A partial index does not serve every lookup.
+      if (!t || body.whereClause) return;
+      t.indexes.set(body.idxname ?? `#${t.indexes.size}`, (body.indexParams ?? []).map((p: { IndexElem?: { name?: string } }) => p.IndexElem?.name ?? null));
+      return;
+    }
+    case 'AlterTableStmt': {
+      const key = tableKey(relationName(body.relation));
+      let t = m.tables.get(key);
+      if (!t) m.tables.set(key, (t = { created: false, indexes: new Map(), validatedChecks: new Set(), notValidChecks: new Set() }));
+      for (const { AlterTableCmd: cmd } of body.cmds ?? []) {
+        if (cmd?.subtype === 'AT_AddConstraint') addConstraint(t, cmd.def?.Constraint, `#${t.indexes.size}`);
+        if (cmd?.subtype === 'AT_AddColumn') for (const c of cmd.def?.ColumnDef?.constraints ?? []) addConstraint(t, c.Constraint, `#${t.indexes.size}`, cmd.def.ColumnDef.colname);
+        if (cmd?.subtype === 'AT_ValidateConstraint' && t.notValidChecks.delete(cmd.name)) t.validatedChecks.add(cmd.name);
+        if (cmd?.subtype === 'AT_DropConstraint') {
+          t.indexes.delete(cmd.name);
+          t.validatedChecks.delete(cmd.name);
+          t.notValidChecks.delete(cmd.name);
+        }
+      }
+      return;
+    }
+    case 'DropStmt': {
+      const names: string[] = (body.objects ?? []).map((o: { List?: { items?: { String?: { sval?: string } }[] } }) => (o.List?.items ?? []).map((i) => i.String?.sval).join('.'));
+      if (body.removeType === 'OBJECT_TABLE') for (const n of names) m.tables.delete(tableKey(n));
+      if (body.removeType === 'OBJECT_INDEX') for (const t of m.tables.values()) for (const n of names) t.indexes.delete(n.replace(/^.*\./, ''));
+      return;
+    }
+    case 'RenameStmt': {
+      if (body.renameType !== 'OBJECT_TABLE') return;
+      const from = tableKey(relationName(body.relation));
+      const t = m.tables.get(from);
+      if (!t) return;
+      m.tables.delete(from);
+      m.tables.set(tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname), t);
+      return;
+    }
+  }
+}
