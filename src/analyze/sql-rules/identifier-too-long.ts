@@ -23,6 +23,7 @@ function truncate(name: string): string {
  * doubled quotes stand for one; an unquoted one is folded to lower case (ASCII letters only).
  */
 function longIdentifiers(text: string): string[] {
+  if (!mayHoldLongIdentifier(text)) return [];
   const found = new Set<string>();
   const bytes = Buffer.from(text);
   for (const token of scanSync(text).tokens) {
@@ -32,6 +33,25 @@ function longIdentifiers(text: string): string[] {
     if (Buffer.byteLength(name) > maxBytes) found.add(name);
   }
   return [...found];
+}
+
+/**
+ * Whether the lexer needs asking: a long identifier is either quoted, or a run of more than 63
+ * bytes of identifier characters (letters, digits, _, $, anything outside ASCII). One pass over
+ * the text; most statements have neither, and lexing every statement cost more than all the
+ * other rules together.
+ */
+function mayHoldLongIdentifier(text: string): boolean {
+  if (text.includes('"')) return true;
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const identifier = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c >= 0x80;
+    // A UTF-16 unit outside ASCII is at most 3 bytes (a surrogate pair, 4 bytes, is two units).
+    run = identifier ? run + (c < 0x80 ? 1 : 3) : 0;
+    if (run > maxBytes) return true;
+  }
+  return false;
 }
 
 export const identifierTooLong: StatementRule = {

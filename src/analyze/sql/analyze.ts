@@ -172,7 +172,9 @@ function subcommandSpans(parsed: ParsedStatement): Span[] | undefined {
   if (subcommandSpanCache.has(parsed)) return subcommandSpanCache.get(parsed);
   const alter = alterTableCommands(parsed.ast);
   let spans: Span[] | undefined;
-  if (alter) {
+  // One subcommand (most ALTERs) is the whole statement: no need to lex it.
+  if (alter?.cmds.length === 1) spans = [{ start: parsed.start, end: parsed.end }];
+  else if (alter) {
     spans = [];
     let depth = 0;
     let from = 0;
