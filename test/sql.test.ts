@@ -44,8 +44,8 @@ describe('statement facts', () => {
   });
 
   it('knows which statements cannot run in a transaction', () => {
-    const outside = ['CREATE INDEX CONCURRENTLY i ON t (a)', 'DROP INDEX CONCURRENTLY i', 'REINDEX INDEX CONCURRENTLY i', 'VACUUM t'];
-    const inside = ['CREATE INDEX i ON t (a)', 'ANALYZE t', 'ALTER TABLE t ADD COLUMN c int', 'UPDATE t SET a = 1'];
+    const outside = ['CREATE INDEX CONCURRENTLY i ON t (a)', 'DROP INDEX CONCURRENTLY i', 'REINDEX INDEX CONCURRENTLY i', 'VACUUM t', 'ALTER TABLE p DETACH PARTITION p1 CONCURRENTLY'];
+    const inside = ['CREATE INDEX i ON t (a)', 'ANALYZE t', 'ALTER TABLE t ADD COLUMN c int', 'UPDATE t SET a = 1', 'ALTER TABLE p DETACH PARTITION p1'];
     expect(outside.map((s) => statementFacts(one(s).ast).transactional)).toEqual(outside.map(() => false));
     expect(inside.map((s) => statementFacts(one(s).ast).transactional)).toEqual(inside.map(() => true));
   });

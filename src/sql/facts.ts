@@ -94,7 +94,10 @@ export function statementFacts(ast: PgNode): StatementFacts {
       // One subcommand names itself: ALTER TABLE VALIDATE CONSTRAINT, ALTER TABLE ADD COLUMN.
       const cmds = body.cmds ?? [];
       const sub = cmds.length === 1 ? subcommandName(cmds[0].AlterTableCmd?.subtype) : undefined;
-      return { ...base, command: `ALTER ${what}${sub ? ` ${sub}` : ''}`, tables: [table], destructive };
+      // DETACH PARTITION ... CONCURRENTLY (14+), like CREATE INDEX CONCURRENTLY, refuses a transaction block.
+      const concurrent = cmds.some((c: { AlterTableCmd?: { subtype?: string; def?: { PartitionCmd?: { concurrent?: boolean } } } }) =>
+        c.AlterTableCmd?.subtype === 'AT_DetachPartition' && c.AlterTableCmd.def?.PartitionCmd?.concurrent === true);
+      return { ...base, command: `ALTER ${what}${sub ? ` ${sub}` : ''}${concurrent ? ' CONCURRENTLY' : ''}`, tables: [table], destructive, transactional: !concurrent };
     }
     case 'DropStmt': {
       const names = (body.objects ?? []).map(listName);

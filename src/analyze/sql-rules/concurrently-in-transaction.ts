@@ -3,7 +3,7 @@ import type { StatementRule } from '../sql/context.js';
 export const concurrentlyInTransaction: StatementRule = {
   code: 'MG204',
   name: 'concurrently-in-transaction',
-  summary: 'CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY and VACUUM cannot run inside a transaction block.',
+  summary: 'CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, DETACH PARTITION CONCURRENTLY (14+) and VACUUM cannot run inside a transaction block.',
   severity: 'error',
   check(ctx, report) {
     if (!ctx.inTransaction || ctx.facts.transactional) return;
