@@ -86,6 +86,8 @@ export interface SqlToken {
   readonly end: number;
   /** Keyword name in upper case (WHERE, SELECT), or undefined for identifiers, literals and symbols. */
   readonly keyword?: string;
+  /** An identifier, quoted or not, as written (the lexer's IDENT; not a keyword used as a name). */
+  readonly identifier?: true;
 }
 
 /** PostgreSQL's own lexer: tokens with offsets, comments and whitespace left out. */
@@ -96,6 +98,7 @@ export function scanSql(sql: string): SqlToken[] {
     start: map.fromByte(t.start),
     end: map.fromByte(t.end),
     ...(t.keywordKind > 0 ? { keyword: t.text.toUpperCase() } : {}),
+    ...(t.tokenName === 'IDENT' ? { identifier: true as const } : {}),
   }));
 }
 

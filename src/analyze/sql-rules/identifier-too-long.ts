@@ -1,4 +1,4 @@
-import { scanSync } from 'libpg-query';
+import { scanSql } from '../../sql/parser.js';
 import type { StatementRule } from '../sql/context.js';
 
 /** NAMEDATALEN - 1 in a default build: the longest identifier, in bytes. */
@@ -25,10 +25,9 @@ function truncate(name: string): string {
 function longIdentifiers(text: string): string[] {
   if (!mayHoldLongIdentifier(text)) return [];
   const found = new Set<string>();
-  const bytes = Buffer.from(text);
-  for (const token of scanSync(text).tokens) {
-    if (token.tokenName !== 'IDENT') continue;
-    const raw = bytes.subarray(token.start, token.end).toString();
+  for (const token of scanSql(text)) {
+    if (!token.identifier) continue;
+    const raw = token.text;
     const name = raw.startsWith('"') ? raw.slice(1, -1).replaceAll('""', '"') : raw.replace(/[A-Z]+/g, (s) => s.toLowerCase());
     if (Buffer.byteLength(name) > maxBytes) found.add(name);
   }
