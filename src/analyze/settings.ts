@@ -2,6 +2,7 @@ import type { Diagnostic, Severity } from '../diagnostics/diagnostic.js';
 import { stepStatements, type Plan } from '../normalize/model.js';
 import { didYouMean } from '../util/suggest.js';
 import { planRules } from './rules/index.js';
+import { tableKey } from './sql/schema-state.js';
 import { statementRules } from './sql-rules/index.js';
 
 /**
@@ -64,14 +65,13 @@ export function analysisSettings(plan: Plan, config: { postgres?: number; assume
     : config?.postgres !== undefined
       ? { major: config.postgres, source: 'migc.config.json (postgres)' }
       : { major: defaultMajor, source: 'migc\'s default (the plan\'s engine names no version)' };
-  const bare = (name: string) => name.replace(/^public\./, '');
   const touched = plan.phases.flatMap((p) => p.steps.flatMap((s) => [
     ...stepStatements(s), ...(s.rollback?.kind === 'sql' ? s.rollback.statements : []),
   ].flatMap((st) => st.facts.tables)));
-  const names = [...new Set([...plan.tables.map((t) => bare(t.name)), ...touched.map(bare)])].sort();
+  const names = [...new Set([...plan.tables.map((t) => tableKey(t.name)), ...touched.map(tableKey)])].sort();
   const tables = names.map((name) => {
     const assumed = config?.assumeRows?.get(name);
-    const hint = plan.tables.find((t) => bare(t.name) === name);
+    const hint = plan.tables.find((t) => tableKey(t.name) === name);
     const size = hint?.size !== undefined ? { size: hint.size } : {};
     if (assumed !== undefined) return { name, rows: assumed, ...size, source: '--assume-rows or the config\'s assume_rows' };
     if (hint) return { name, rows: hint.rows, ...size, source: 'the plan\'s size hints (tables)' };

@@ -1,4 +1,5 @@
 import type { Plan } from '../normalize/model.js';
+import { tableKey } from './sql/schema-state.js';
 
 /** At or above this many rows, a table is large: data changes on it must be batched. */
 export const largeTableRows = 100_000;
@@ -7,8 +8,7 @@ export const largeTableRows = 100_000;
 export function tableRows(plan: Plan, table: string): number | undefined {
   const exact = plan.tables.find((t) => t.name === table);
   if (exact) return exact.rows;
-  const bare = (name: string) => name.replace(/^public\./, '');
-  return plan.tables.find((t) => bare(t.name) === bare(table))?.rows;
+  return plan.tables.find((t) => tableKey(t.name) === tableKey(table))?.rows;
 }
 
 /** Tables without a hint are assumed large: it is the safe assumption for production. */

@@ -1,5 +1,6 @@
 import { node, relationName } from './ast.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
+import { tableKey } from '../sql/schema-state.js';
 
 export const setTablespace: StatementRule = {
   code: 'MG224',
@@ -19,7 +20,7 @@ export const setTablespace: StatementRule = {
     const name = relationName(body.relation);
     const target = (body.cmds as { AlterTableCmd?: { subtype?: string; name?: string } }[]).find((c) => c.AlterTableCmd?.subtype === 'AT_SetTableSpace')!.AlterTableCmd!.name;
     if (body.objtype === 'OBJECT_INDEX') {
-      const table = ctx.state.newIndexes.get(name.replace(/^public\./, ''));
+      const table = ctx.state.newIndexes.get(tableKey(name));
       if (table !== undefined) return;
       report({
         message: `ALTER INDEX ${name} SET TABLESPACE ${target} copies the index under an ACCESS EXCLUSIVE lock on it: queries on its table wait (planning locks every index)`,
