@@ -225,7 +225,7 @@ async function writeReports(compiled: CompileResult, rehearsals: readonly Rehear
     const p = compiled.plans.find((x) => x.file === r.file)!;
     const src = compiled.sources.get(p.file)!;
     const findings = p.diagnostics.map((d) => ({ code: d.code, severity: d.severity, message: d.message, ...src.position(d.span?.start ?? 0) }));
-    const { outputs, diagnostics } = emitPlan(p.plan!, compiledTemplates, findings, { rehearsal: rehearsalView(r), ...(p.analysis ? { analysis: p.analysis } : {}), ...(p.settings ? { settings: p.settings } : {}) });
+    const { outputs, diagnostics } = emitPlan({ plan: p.plan!, templates: compiledTemplates, findings, analysis: p.analysis!, settings: p.settings!, rehearsal: rehearsalView(r) });
     // A script that fails its check is never written: the build reports it; a partial set is never written.
     return diagnostics.length ? undefined : { id: p.plan!.id, outputs };
   }).filter((x) => x !== undefined);
