@@ -9,7 +9,7 @@ import { diagnosticFormats } from '../diagnostics/render.js';
 import { exitCodes, printDiagnostics, type CommonOptions, type Io } from './output.js';
 import type { TemplateSources } from '../emit/template-names.js';
 import { nodeHost } from '../host.js';
-import { findPlanFiles, UsageError } from './files.js';
+import { findPlanFiles, templatesFolder, UsageError } from './files.js';
 import { outputRoot, writePlans, type WriteFlags } from './write-outputs.js';
 
 export { exitCodes, type Io } from './output.js';
@@ -97,6 +97,28 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     });
 
   program
+    .command('watch')
+    .description('build, then rebuild the plans each save affects, until Ctrl-C; with --serve, also a live preview')
+    .argument('[paths...]', 'plan files or folders to search for *.yaml', ['plans'])
+    .option('-o, --out <dir>', 'output folder, inside the project', 'out')
+    .addOption(allowOutsideOption())
+    .addOption(lockTimeoutOption())
+    .option('-t, --templates <dir>', 'folder of templates overriding the built-in ones')
+    .option('--serve', 'also serve a live preview of the outputs on 127.0.0.1 and print its URL')
+    .option('--port <n>', 'the preview\'s port (default 4400; 0 picks a free one)', (v: string) => {
+      const n = Number(v);
+      if (!/^\d+$/.test(v) || n > 65535) throw new InvalidArgumentError('a port number, 0 to 65535');
+      return n;
+    })
+    .addOption(verboseOption())
+    .addOption(configOption())
+    .addOption(assumeRowsOption())
+    .action(async (paths: string[], options: CommonOptions & WriteFlags & { templates?: string; serve?: boolean; port?: number }) => {
+      const { watchCommand } = await import('./watch.js');
+      exitCode = await watchCommand(paths, options, io);
+    });
+
+  program
     .command('lint')
     .description('check plain .sql migration files (Flyway, golang-migrate, dbmate, ...) for the same PostgreSQL hazards, in file order')
     .argument('<paths...>', '.sql files, or folders searched for *.sql')
@@ -140,7 +162,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 /** The --templates folder (checked to exist) over the built-in templates; loaded by the core. */
 async function loadTemplates(dir: string | undefined, io: Io): Promise<TemplateSources> {
   const { loadTemplateSources } = await import('../workspace/templates.js');
-  return loadTemplateSources(nodeHost(io.cwd), await templatesFolder(dir, io));
+  return loadTemplateSources(nodeHost(io.cwd), await templatesFolder(dir, io.cwd));
 }
 
 /**
@@ -183,15 +205,6 @@ async function check(paths: string[], options: CommonOptions, io: Io): Promise<n
   return report(result, options, io, `checked ${result.plans.length} ${plural}`, {
     plans: result.plans.map((p) => ({ file: p.file, id: p.id ?? null, ok: p.ok })),
   });
-}
-
-/** The --templates folder, checked to exist. */
-export async function templatesFolder(dir: string | undefined, io: Io): Promise<string | undefined> {
-  if (dir === undefined) return undefined;
-  const { stat } = await import('node:fs/promises');
-  const info = await stat(resolve(io.cwd, dir)).catch(() => undefined);
-  if (!info?.isDirectory()) throw new UsageError(`--templates ${dir} is not a folder`);
-  return dir;
 }
 
 async function build(paths: string[], options: CommonOptions & WriteFlags & { templates?: string }, io: Io): Promise<number> {

@@ -78,6 +78,8 @@ export interface Workspace {
   fileChanged(path: string): void;
   /** The plan files whose last build read this file (the plan itself, its baseline, fixtures). */
   plansReading(path: string): readonly string[];
+  /** Every file the last build read besides the plans themselves (baselines, fixtures), sorted: what a watcher must watch. */
+  dependencies(): readonly string[];
   /** The whole workspace's result; only stale stages run. */
   build(): Promise<CompileResult>;
 }
@@ -340,6 +342,12 @@ export function createWorkspace(options: WorkspaceOptions): Workspace {
     },
     fileChanged(path) {
       cache.forget(path);
+    },
+    dependencies() {
+      const plans = new Set(files);
+      const all = new Set<string>();
+      for (const entry of entries.values()) for (const path of entry.reads) if (!plans.has(path)) all.add(path);
+      return [...all].sort();
     },
     plansReading(path) {
       return files.filter((f) => f === path || entries.get(f)?.reads.has(path));
