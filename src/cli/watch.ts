@@ -109,41 +109,62 @@ export async function startWatch(paths: readonly string[], flags: WatchFlags, io
   });
 
   const { watch } = await import('chokidar');
-  const watched = new Set<string>([...folders.map((f) => f.path || '.'), configFile, ...(templatesDir !== undefined ? [templatesDir] : [])]);
-  const watcher = watch([...watched], {
+  const options = {
     cwd: io.cwd,
     ignoreInitial: true,
     // An editor's rename over the file (write a temporary, rename it) is one change, not unlink + add.
     atomic: true,
     ignored: (path: string) => {
       const rel = toPosix(relative(io.cwd, resolve(io.cwd, path)));
-      return rel.split('/').includes('node_modules') || (outFolder !== '' && !outFolder.startsWith('..') && inside(`${rel}/`, outFolder)) || rel === outFolder;
+      return rel.split('/').includes('node_modules') || (outFolder !== '' && !outFolder.startsWith('..') && (rel === outFolder || inside(rel, outFolder)));
     },
-  });
+  };
   const onEvent = (kind: FileEvent['kind']) => (path: string) => session.changed([{ kind, path: toPosix(path) }]);
-  watcher.on('add', onEvent('add')).on('change', onEvent('change')).on('unlink', onEvent('unlink'));
-  watcher.on('error', (e) => io.stderr(`migc: watch: ${(e as Error).message}\n`));
-
-  /** Baselines and fixtures outside the watched folders are watched too, as plans come to name them. */
-  const watchDependencies = () => {
+  const watching = (paths: readonly string[]) => {
+    const w = watch([...paths], options);
+    w.on('add', onEvent('add')).on('change', onEvent('change')).on('unlink', onEvent('unlink'));
+    w.on('error', (e) => io.stderr(`migc: watch: ${(e as Error).message}\n`));
+    return { watcher: w, ready: new Promise<void>((r) => w.once('ready', () => r())) };
+  };
+  const watched = new Set<string>([...folders.map((f) => f.path || '.'), configFile, ...(templatesDir !== undefined ? [templatesDir] : [])]);
+  const main = watching([...watched]);
+  /** Baselines and fixtures outside the watched folders, watched as plans come to name them. */
+  let dependencies: ReturnType<typeof watching> | undefined;
+  let closing = false;
+  const watchDependencies = async () => {
+    // add() on a closed chokidar watcher opens it again: after close, nothing more is watched.
+    if (closing) return;
     const more = session.dependencies().filter((d) => !watched.has(d) && ![...watched].some((w) => inside(d, w === '.' ? '' : w)));
     for (const d of more) watched.add(d);
-    if (more.length) watcher.add(more);
+    if (!more.length) {
+      await dependencies?.ready; // possibly still starting, from an earlier call
+      return;
+    }
+    if (dependencies) dependencies.watcher.add(more);
+    else {
+      // A watcher of their own, so "ready" means they are watched (add() returns before that).
+      dependencies = watching(more);
+      await dependencies.ready;
+    }
   };
 
+  let closed!: () => void;
+  const closedEarly = new Promise<void>((r) => (closed = r));
   const ready = (async () => {
-    const [first] = await Promise.all([session.start(), new Promise<void>((r) => watcher.once('ready', () => r()))]);
-    watchDependencies();
+    const [first] = await Promise.all([session.start(), Promise.race([main.ready, closedEarly])]);
+    await Promise.race([watchDependencies(), closedEarly]);
     return first;
   })();
-  const unsubscribe = session.preview.subscribe(() => watchDependencies());
+  const unsubscribe = session.preview.subscribe(() => void watchDependencies());
 
   return {
     session,
     ready,
     async close() {
+      closing = true;
       unsubscribe();
-      await watcher.close();
+      closed();
+      await Promise.all([main.watcher.close(), dependencies?.watcher.close()]);
       await ready.catch(() => undefined);
       await session.close();
     },

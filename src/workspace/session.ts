@@ -13,6 +13,12 @@ export interface FileEvent {
   readonly path: string;
 }
 
+/** A second look at files a rebuild read, after the watcher's own throttle window: see recheckMs. */
+interface Recheck {
+  readonly kind: 'recheck';
+  readonly path: string;
+}
+
 /** What one rebuild did, for its status line (and for tests and the bench). */
 export interface Rebuild {
   /** The plan files rebuilt (their stages ran or their result changed), sorted. */
@@ -55,6 +61,12 @@ export interface SessionOptions {
   readonly reporter: SessionReporter;
   /** Events closer together than this are one save (truncate then write; unlink then add). */
   readonly quietMs?: number;
+  /**
+   * After a rebuild, the files it was for are read again this much later, and rebuilt only if
+   * they differ from what was built: watchers drop events (chokidar reports at most one change
+   * per file in 50 ms), so the last write of a save could otherwise go unseen.
+   */
+  readonly recheckMs?: number;
   readonly onStage?: (stage: Stage, file: string) => void;
 }
 
@@ -94,15 +106,19 @@ function previewDiagnostic(d: Diagnostic, sources: ReadonlyMap<string, SourceTex
  */
 export function createWatchSession(options: SessionOptions): WatchSession {
   const quietMs = options.quietMs ?? 30;
+  const recheckMs = options.recheckMs ?? 75;
+  let recheckTimer: ReturnType<typeof setTimeout> | undefined;
+  let toRecheck = new Set<string>();
   let planFiles = new Set(options.files);
   let config: ProjectConfig | undefined;
   const ws: Workspace = createWorkspace({ host: options.host, files: [...planFiles].sort(), ...(options.onStage ? { onStage: options.onStage } : {}) });
   let previous = new Map<string, PlanResult>();
   /** The outputs last written per plan file (by identity: the workspace returns the same array while nothing changed). */
   const written = new Map<string, PlanResult['outputs']>();
+  const knownIds = new Map<string, string>();
   const state = new Map<string, PreviewPlan>();
   const listeners = new Set<(changed: readonly string[]) => void>();
-  let pending: FileEvent[] = [];
+  let pending: (FileEvent | Recheck)[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running: Promise<void> | undefined;
   let closed = false;
@@ -158,11 +174,15 @@ export function createWatchSession(options: SessionOptions): WatchSession {
   }
 
   /** Builds, writes what changed, reports. `touched` are plan files whose inputs changed. */
-  async function rebuild(touched: ReadonlySet<string>, removed: readonly string[], started: number, first: boolean): Promise<Rebuild> {
+  async function rebuild(touched: ReadonlySet<string>, removed: readonly string[], started: number, first: boolean): Promise<Rebuild | undefined> {
     const result = await ws.build();
     const rebuilt = new Set<string>();
     for (const p of result.plans) if (touched.has(p.file) || !samePlanResult(previous.get(p.file), p)) rebuilt.add(p.file);
+    // A recheck that found every file as built is no rebuild: nothing to say.
+    if (!first && !rebuilt.size && !removed.length) return undefined;
     previous = new Map(result.plans.map((p) => [p.file, p]));
+    // A plan cut short by a save in progress has no id; its outputs are still where its last id put them.
+    for (const p of result.plans) if (p.id !== undefined) knownIds.set(p.file, p.id);
 
     // A plan is written only as the text it was built from still is: a save caught half-way
     // (the file changed again since it was read) waits for the rebuild its next event brings.
@@ -202,7 +222,7 @@ export function createWatchSession(options: SessionOptions): WatchSession {
     const tally = `${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}`;
     const withErrors = shown.filter((p) => !p.ok);
     const kept = withErrors.length === 0 ? ''
-      : withErrors.length === 1 ? (withErrors[0]!.id ? `; ${options.outDisplay}/${withErrors[0]!.id}/ left as it was` : '; nothing written')
+      : withErrors.length === 1 ? (knownIds.get(withErrors[0]!.file) ? `; ${options.outDisplay}/${knownIds.get(withErrors[0]!.file)}/ left as it was` : '; nothing written')
         : `; ${withErrors.length} plans with errors left as they were`;
     const line = first
       ? `built ${plural(result.plans.length, 'plan')} in ${ms} ms: ${tally}${kept}`
@@ -223,17 +243,33 @@ export function createWatchSession(options: SessionOptions): WatchSession {
     schedule();
   }
 
+  function scheduleRecheck(paths: Iterable<string>) {
+    for (const p of paths) toRecheck.add(p);
+    if (recheckTimer || closed) return;
+    recheckTimer = setTimeout(() => {
+      recheckTimer = undefined;
+      const paths = toRecheck;
+      toRecheck = new Set();
+      pending.push(...[...paths].map((path): Recheck => ({ kind: 'recheck', path })));
+      schedule();
+    }, recheckMs);
+  }
+
   async function processPending(): Promise<void> {
     const events = pending;
     pending = [];
+    const seen = events.filter((e) => e.kind !== 'recheck').map((e) => e.path);
+    if (seen.length) scheduleRecheck(seen);
     const started = performance.now();
     const touched = new Set<string>();
     const removed: string[] = [];
     let everything = false;
     let listChanged = false;
     for (const e of events) {
-      for (const p of ws.plansReading(e.path)) touched.add(p);
       ws.fileChanged(e.path);
+      // A recheck rebuilds only what turns out to differ (the workspace compares contents).
+      if (e.kind === 'recheck') continue;
+      for (const p of ws.plansReading(e.path)) touched.add(p);
       if (options.config && e.path === options.config.file) {
         everything = (await loadConfig()) || everything;
         continue;
@@ -264,7 +300,7 @@ export function createWatchSession(options: SessionOptions): WatchSession {
     if (listChanged) ws.setFiles([...planFiles].sort());
     if (everything) for (const f of planFiles) touched.add(f);
     const stillRemoved = removed.filter((f) => !planFiles.has(f));
-    if (!touched.size && !stillRemoved.length) return;
+    if (!touched.size && !stillRemoved.length && !events.some((e) => e.kind === 'recheck')) return;
     await rebuild(touched, [...new Set(stillRemoved)].sort(), started, false);
   }
 
@@ -282,7 +318,7 @@ export function createWatchSession(options: SessionOptions): WatchSession {
         } finally {
           running = undefined;
           if (pending.length && !closed) schedule();
-          else for (const resolve of idle.splice(0)) resolve();
+          else if (!recheckTimer) for (const resolve of idle.splice(0)) resolve();
         }
       })();
     }, quietMs);
@@ -293,7 +329,7 @@ export function createWatchSession(options: SessionOptions): WatchSession {
       const started = performance.now();
       await loadConfig();
       await loadTemplates();
-      return rebuild(new Set(planFiles), [], started, true);
+      return (await rebuild(new Set(planFiles), [], started, true))!;
     },
     changed(events) {
       if (closed || !events.length) return;
@@ -301,13 +337,15 @@ export function createWatchSession(options: SessionOptions): WatchSession {
       schedule();
     },
     settled() {
-      if (!timer && !running && !pending.length) return Promise.resolve();
+      if (!timer && !recheckTimer && !running && !pending.length) return Promise.resolve();
       return new Promise((resolve) => idle.push(resolve));
     },
     async close() {
       closed = true;
       if (timer) clearTimeout(timer);
+      if (recheckTimer) clearTimeout(recheckTimer);
       timer = undefined;
+      recheckTimer = undefined;
       await running;
       for (const resolve of idle.splice(0)) resolve();
     },
