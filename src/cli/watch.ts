@@ -178,9 +178,15 @@ export async function startWatch(paths: readonly string[], flags: WatchFlags, io
  */
 export async function watchCommand(paths: string[], flags: WatchFlags, io: Io): Promise<number> {
   if (flags.port !== undefined && !flags.serve) throw new UsageError('--port applies to the preview: give --serve too');
-  const running = await startWatch(paths, flags, io);
+  // Ctrl-C is taken from the start: during the first build too, it ends the watch cleanly.
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  let running: RunningWatch | undefined;
   let server: PreviewServer | undefined;
   try {
+    running = await startWatch(paths, flags, io);
     // The preview starts with the first build under way: its page fills in as plans are built.
     if (flags.serve) {
       const started = await startPreviewServer(running.session.preview, flags.port ?? 4400);
@@ -191,20 +197,14 @@ export async function watchCommand(paths: string[], flags: WatchFlags, io: Io): 
       server = started.server;
       io.stdout(`preview: ${server.url}\n`);
     }
-    await running.ready;
+    await Promise.race([running.ready, stopped]);
     io.stderr('migc: watching for changes; Ctrl-C stops\n');
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await stopped;
   } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     await server?.close();
-    await running.close();
+    await running?.close();
   }
   io.stderr('migc: watch stopped\n');
   return exitCodes.ok;

@@ -304,32 +304,49 @@ export function createWatchSession(options: SessionOptions): WatchSession {
     await rebuild(touched, [...new Set(stillRemoved)].sort(), started, false);
   }
 
+  /**
+   * Runs one piece of work at a time (the first build, then each batch of events): two
+   * rebuilds at once would race for the output folder's lock, which this process holds.
+   */
+  function exclusive(work: () => Promise<void>): Promise<void> {
+    const done = (async () => {
+      try {
+        await work();
+      } catch (e) {
+        options.reporter.note(`internal error while rebuilding: ${(e as Error).stack ?? e}`);
+      } finally {
+        running = undefined;
+        if (pending.length && !closed) schedule();
+        else if (!recheckTimer) for (const resolve of idle.splice(0)) resolve();
+      }
+    })();
+    running = done;
+    return done;
+  }
+
   function schedule() {
     if (closed) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = undefined;
-      if (running) return; // the running rebuild looks at pending when it ends
-      running = (async () => {
-        try {
-          while (pending.length && !closed) await processPending();
-        } catch (e) {
-          options.reporter.note(`internal error while rebuilding: ${(e as Error).stack ?? e}`);
-        } finally {
-          running = undefined;
-          if (pending.length && !closed) schedule();
-          else if (!recheckTimer) for (const resolve of idle.splice(0)) resolve();
-        }
-      })();
+      if (running) return; // the running work looks at pending when it ends
+      void exclusive(async () => {
+        while (pending.length && !closed) await processPending();
+      });
     }, quietMs);
   }
 
   return {
     async start() {
       const started = performance.now();
-      await loadConfig();
-      await loadTemplates();
-      return (await rebuild(new Set(planFiles), [], started, true))!;
+      let first: Rebuild | undefined;
+      await exclusive(async () => {
+        await loadConfig();
+        await loadTemplates();
+        first = await rebuild(new Set(planFiles), [], started, true);
+      });
+      if (!first) throw new Error('the first build failed');
+      return first;
     },
     changed(events) {
       if (closed || !events.length) return;
