@@ -216,10 +216,10 @@ function prettyRehearsal(r: RehearsalResult): string {
 
 /** Writes each rehearsed plan's artefacts again, with a Rehearsal section in report.md. True when some could not be written. */
 async function writeReports(compiled: CompileResult, rehearsals: readonly RehearsalResult[], templates: TemplateSources, options: VerifyOptions, io: Io): Promise<boolean> {
-  const { compileTemplates } = await import('../emit/templates.js');
   const { emitPlan } = await import('../emit/index.js');
   const { outputRoot, writePlans } = await import('./write-outputs.js');
-  const compiledTemplates = compileTemplates(templates).templates;
+  // The templates the build compiled: broken ones mean no plan was built, so none is rehearsed.
+  const compiledTemplates = compiled.templates;
   if (!compiledTemplates) return false;
   const plans = rehearsals.map((r) => {
     const p = compiled.plans.find((x) => x.file === r.file)!;

@@ -26,6 +26,9 @@ export interface Rebuild {
   /** Plan files that went away. */
   readonly removed: readonly string[];
   readonly ms: number;
+  /** Of ms, the time spent in the workspace's build, and in writing the outputs. */
+  readonly buildMs: number;
+  readonly writeMs: number;
   readonly errors: number;
   readonly warnings: number;
   /** One line saying so: which plan, how long, errors and warnings, what was written. */
@@ -105,7 +108,7 @@ function previewDiagnostic(d: Diagnostic, sources: ReadonlyMap<string, SourceTex
  * disk here: the CLI feeds events (chokidar) and the writer (src/write).
  */
 export function createWatchSession(options: SessionOptions): WatchSession {
-  const quietMs = options.quietMs ?? 30;
+  const quietMs = options.quietMs ?? 15;
   const recheckMs = options.recheckMs ?? 75;
   let recheckTimer: ReturnType<typeof setTimeout> | undefined;
   let toRecheck = new Set<string>();
@@ -175,7 +178,9 @@ export function createWatchSession(options: SessionOptions): WatchSession {
 
   /** Builds, writes what changed, reports. `touched` are plan files whose inputs changed. */
   async function rebuild(touched: ReadonlySet<string>, removed: readonly string[], started: number, first: boolean): Promise<Rebuild | undefined> {
+    const buildStarted = performance.now();
     const result = await ws.build();
+    const buildMs = performance.now() - buildStarted;
     const rebuilt = new Set<string>();
     for (const p of result.plans) if (touched.has(p.file) || !samePlanResult(previous.get(p.file), p)) rebuilt.add(p.file);
     // A recheck that found every file as built is no rebuild: nothing to say.
@@ -197,6 +202,7 @@ export function createWatchSession(options: SessionOptions): WatchSession {
       toWrite.push(p);
     }
     const notes: string[] = [];
+    const writeStarted = performance.now();
     if (toWrite.length) {
       const done = await options.write(toWrite.map((p) => ({ id: p.id!, outputs: p.outputs })));
       for (const note of done.recovered) options.reporter.note(`note: ${note}`);
@@ -207,6 +213,7 @@ export function createWatchSession(options: SessionOptions): WatchSession {
         else if (w) notes.push(w.problem.message);
       }
     }
+    const writeMs = performance.now() - writeStarted;
     for (const n of notes) options.reporter.note(n);
 
     const shown = result.plans.filter((p) => rebuilt.has(p.file));
@@ -231,7 +238,7 @@ export function createWatchSession(options: SessionOptions): WatchSession {
         : shown.length === 0
           ? `${removed.length ? `${plural(removed.length, 'plan')} removed` : 'nothing to rebuild'} in ${ms} ms`
           : `rebuilt ${plural(shown.length, 'plan')} in ${ms} ms: ${tally}${kept}`;
-    const report: Rebuild = { files: [...rebuilt].sort(), removed, ms, errors: counts.error, warnings: counts.warning, line };
+    const report: Rebuild = { files: [...rebuilt].sort(), removed, ms, buildMs: Math.round(buildMs), writeMs: Math.round(writeMs), errors: counts.error, warnings: counts.warning, line };
     options.reporter.rebuilt(report);
     if (changedIds.length) for (const l of listeners) l(changedIds);
     return report;

@@ -46,6 +46,8 @@ export interface CompileResult {
   readonly diagnostics: readonly Diagnostic[];
   /** Texts the diagnostics point into, for rendering them. */
   readonly sources: ReadonlyMap<string, SourceText>;
+  /** The templates the outputs were rendered with, compiled once (verify --report renders again with them). */
+  readonly templates?: Templates;
 }
 
 export interface WorkspaceOptions {
@@ -392,7 +394,7 @@ export function createWorkspace(options: WorkspaceOptions): Workspace {
           ? { ...result, ok: false, diagnostics: [...result.diagnostics, ...emitted.diagnostics] }
           : { ...result, outputs: emitted.outputs });
       }
-      return { plans, diagnostics: allDiagnostics(t?.diagnostics ?? [], plans), sources };
+      return { plans, diagnostics: allDiagnostics(t?.diagnostics ?? [], plans), sources, ...(t?.compiled ? { templates: t.compiled } : {}) };
     },
   };
 }
