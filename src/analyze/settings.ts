@@ -1,5 +1,5 @@
 import type { Diagnostic, Severity } from '../diagnostics/diagnostic.js';
-import { stepStatements, type Plan } from '../normalize/model.js';
+import { stepStatements, type Plan, type Step } from '../normalize/model.js';
 import { didYouMean } from '../util/suggest.js';
 import { planRules } from './rules/index.js';
 import { tableKey } from './sql/schema-state.js';
@@ -78,12 +78,9 @@ export interface PlanSettings {
   isLarge(table: string): boolean;
   /** The project's severity per rule code, or "off". */
   readonly rules: Readonly<Record<string, Severity | 'off'>>;
-  /** The plan's allowances, per step id: code to reason. */
-  readonly allowances: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /** The plan's allowances (a step's allow:), per step: code to reason. The analysis turns findings they name into notes. */
+  readonly allowances: ReadonlyMap<Step, ReadonlyMap<string, string>>;
 }
-
-/** @deprecated the old name: the settings the analysis used are the plan's settings. */
-export type AnalysisSettings = PlanSettings;
 
 /** What the project says (migc.config.json and the command line) that settings are resolved from. */
 export interface SettingsInput {
@@ -120,7 +117,7 @@ export function resolvePlanSettings(plan: Plan, config: SettingsInput | undefine
     if (known) return known.rows;
     return config?.assumeRows?.get(key) ?? plan.tables.find((t) => tableKey(t.name) === key)?.rows;
   };
-  const allowances = new Map(plan.phases.flatMap((p) => p.steps).map((s) => [s.id, new Map((s.allow ?? []).map((a) => [a.code, a.reason]))] as const));
+  const allowances = new Map(plan.phases.flatMap((p) => p.steps).map((s) => [s, new Map((s.allow ?? []).map((a) => [a.code, a.reason]))] as const));
   return {
     postgres,
     tables,

@@ -197,9 +197,11 @@ export async function watchCommand(paths: string[], flags: WatchFlags, io: Io): 
       server = started.server;
       io.stdout(`preview: ${server.url}\n`);
     }
-    await Promise.race([running.ready, stopped]);
-    io.stderr('migc: watching for changes; Ctrl-C stops\n');
-    await stopped;
+    const first = await Promise.race([running.ready, stopped.then(() => undefined)]);
+    if (first) {
+      io.stderr('migc: watching for changes; Ctrl-C stops\n');
+      await stopped;
+    }
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

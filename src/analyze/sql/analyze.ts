@@ -144,7 +144,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       const seconds = effect === 'catalog' ? 0 : n !== undefined ? n * secondsPerRow[effect] : undefined;
       into.analyses.set(s, { locks, effect, ...(table ? { table } : {}), ...(seconds !== undefined ? { seconds } : {}) });
       for (const j of judged) {
-        const reason = step.allow?.find((a) => a.code === j.rule.code)?.reason;
+        const reason = options.settings.allowances.get(step)?.get(j.rule.code);
         into.diagnostics.push({
           code: j.rule.code, severity: reason !== undefined ? 'info' : j.severity, file: plan.file, span: j.span,
           message: reason !== undefined ? `allowed in step "${step.id}" (${reason}): ${j.message}` : j.message,
