@@ -2,7 +2,7 @@ import { analyzeSqlFile } from './analyze/sql/analyze.js';
 import { defaultPostgresMajor } from './analyze/sql/context.js';
 import { SchemaState } from './analyze/sql/schema-state.js';
 import { applyRuleSettings } from './analyze/settings.js';
-import type { ProjectConfig } from './compile.js';
+import type { ProjectConfig } from './workspace/config.js';
 import { compareDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js';
 import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';

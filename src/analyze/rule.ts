@@ -1,5 +1,6 @@
 import type { Diagnostic, RelatedLocation, Severity, Span } from '../diagnostics/diagnostic.js';
 import type { Plan } from '../normalize/model.js';
+import type { PlanSettings } from './settings.js';
 
 /** What a rule reports: the rest (code, severity, file) comes from the rule and the plan. */
 export interface Finding {
@@ -16,10 +17,11 @@ export interface Rule {
   readonly name: string;
   readonly summary: string;
   readonly severity: Severity;
-  check(plan: Plan, report: (finding: Finding) => void): void;
+  /** Judges the plan with its settings (table sizes, target version): never re-derive them. */
+  check(plan: Plan, report: (finding: Finding) => void, settings: PlanSettings): void;
 }
 
-export function runRules(plan: Plan, rules: readonly Rule[]): Diagnostic[] {
+export function runRules(plan: Plan, rules: readonly Rule[], settings: PlanSettings): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   for (const rule of rules) {
     rule.check(plan, (f) => {
@@ -29,7 +31,7 @@ export function runRules(plan: Plan, rules: readonly Rule[]): Diagnostic[] {
         ...(f.help ? { help: f.help } : {}),
         ...(related?.length ? { related } : {}),
       });
-    });
+    }, settings);
   }
   return diagnostics;
 }

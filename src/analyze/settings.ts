@@ -1,9 +1,11 @@
 import type { Diagnostic, Severity } from '../diagnostics/diagnostic.js';
-import { stepStatements, type Plan } from '../normalize/model.js';
+import { stepStatements, type Plan, type Step } from '../normalize/model.js';
 import { didYouMean } from '../util/suggest.js';
 import { planRules } from './rules/index.js';
 import { tableKey } from './sql/schema-state.js';
 import { statementRules } from './sql-rules/index.js';
+import { defaultPostgresMajor } from './sql/context.js';
+import { largeTableRows } from './tables.js';
 
 /**
  * Codes a step may allow: the SQL analysis' findings (MG2xx hazards, MG112), which depend on
@@ -51,15 +53,44 @@ export function applyRuleSettings(diagnostics: readonly Diagnostic[], rules: Rea
   });
 }
 
-/** The settings the SQL analysis of one plan used, with where each came from: shown in the report. */
-export interface AnalysisSettings {
-  readonly postgres: { readonly major: number; readonly source: string };
-  /** Every table the plan's SQL touches or sizes, sorted; rows undefined when assumed large. */
-  readonly tables: readonly { readonly name: string; readonly rows?: number; readonly size?: string; readonly source: string }[];
+/** One table's size as the analysis sees it, with where it came from. */
+export interface TableSetting {
+  readonly name: string;
+  /** Undefined when nothing gives a size: the table is assumed large. */
+  readonly rows?: number;
+  readonly size?: string;
+  readonly source: string;
 }
 
-/** Resolved once per plan: the compiler analyses with it and the report shows it. */
-export function analysisSettings(plan: Plan, config: { postgres?: number; assumeRows?: ReadonlyMap<string, number> } | undefined, defaultMajor: number): AnalysisSettings {
+/**
+ * Everything a plan is judged and emitted with, resolved once per plan from the plan, the
+ * project config and the command line (--assume-rows): the plan rules, the SQL analysis, the
+ * emitters and verify read this object and nothing else, so they cannot disagree.
+ */
+export interface PlanSettings {
+  /** The target PostgreSQL major version and where it came from. */
+  readonly postgres: { readonly major: number; readonly source: string };
+  /** Every table the plan's SQL touches or sizes, sorted; rows undefined when assumed large. */
+  readonly tables: readonly TableSetting[];
+  /** Rows in a table (any spelling: public.users is users); undefined when assumed large. */
+  rows(table: string): number | undefined;
+  /** At or above largeTableRows, or of unknown size. */
+  isLarge(table: string): boolean;
+  /** The project's severity per rule code, or "off". */
+  readonly rules: Readonly<Record<string, Severity | 'off'>>;
+  /** The plan's allowances (a step's allow:), per step: code to reason. The analysis turns findings they name into notes. */
+  readonly allowances: ReadonlyMap<Step, ReadonlyMap<string, string>>;
+}
+
+/** What the project says (migc.config.json and the command line) that settings are resolved from. */
+export interface SettingsInput {
+  readonly postgres?: number;
+  readonly rules?: Readonly<Record<string, Severity | 'off'>>;
+  readonly assumeRows?: ReadonlyMap<string, number>;
+}
+
+/** Resolved once per plan (in the analyze stage); see PlanSettings. */
+export function resolvePlanSettings(plan: Plan, config: SettingsInput | undefined, defaultMajor: number = defaultPostgresMajor): PlanSettings {
   const postgres = plan.engine?.major !== undefined
     ? { major: plan.engine.major, source: `the plan's engine (postgresql@${plan.engine.major})` }
     : config?.postgres !== undefined
@@ -69,7 +100,7 @@ export function analysisSettings(plan: Plan, config: { postgres?: number; assume
     ...stepStatements(s), ...(s.rollback?.kind === 'sql' ? s.rollback.statements : []),
   ].flatMap((st) => st.facts.tables)));
   const names = [...new Set([...plan.tables.map((t) => tableKey(t.name)), ...touched.map(tableKey)])].sort();
-  const tables = names.map((name) => {
+  const tables: TableSetting[] = names.map((name) => {
     const assumed = config?.assumeRows?.get(name);
     const hint = plan.tables.find((t) => tableKey(t.name) === name);
     const size = hint?.size !== undefined ? { size: hint.size } : {};
@@ -77,5 +108,22 @@ export function analysisSettings(plan: Plan, config: { postgres?: number; assume
     if (hint) return { name, rows: hint.rows, ...size, source: 'the plan\'s size hints (tables)' };
     return { name, source: 'no size given: assumed large' };
   });
-  return { postgres, tables };
+  const byName = new Map(tables.map((t) => [t.name, t]));
+  // A table named only by a statement the facts did not list (a rule's own lookup) still gets
+  // the project's and the plan's size, through the same precedence.
+  const rows = (table: string): number | undefined => {
+    const key = tableKey(table);
+    const known = byName.get(key);
+    if (known) return known.rows;
+    return config?.assumeRows?.get(key) ?? plan.tables.find((t) => tableKey(t.name) === key)?.rows;
+  };
+  const allowances = new Map(plan.phases.flatMap((p) => p.steps).map((s) => [s, new Map((s.allow ?? []).map((a) => [a.code, a.reason]))] as const));
+  return {
+    postgres,
+    tables,
+    rows,
+    isLarge: (table) => (rows(table) ?? Infinity) >= largeTableRows,
+    rules: config?.rules ?? {},
+    allowances,
+  };
 }

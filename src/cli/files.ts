@@ -40,3 +40,11 @@ async function findFiles(paths: readonly string[], cwd: string, extension: RegEx
 function toPosix(p: string): string {
   return p.split(sep).join('/');
 }
+
+/** The --templates folder, checked to exist. */
+export async function templatesFolder(dir: string | undefined, cwd: string): Promise<string | undefined> {
+  if (dir === undefined) return undefined;
+  const info = await stat(resolve(cwd, dir)).catch(() => undefined);
+  if (!info?.isDirectory()) throw new UsageError(`--templates ${dir} is not a folder`);
+  return dir;
+}

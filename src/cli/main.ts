@@ -1,15 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { CompileResult } from '../compile.js';
 import { ConfigError, configFileName, projectConfig } from './config.js';
 import { diagnosticFormats } from '../diagnostics/render.js';
 import { exitCodes, printDiagnostics, type CommonOptions, type Io } from './output.js';
-import { templateFileName, templateNames, type TemplateName, type TemplateSources } from '../emit/template-names.js';
+import type { TemplateSources } from '../emit/template-names.js';
 import { nodeHost } from '../host.js';
-import { findPlanFiles, UsageError } from './files.js';
+import { findPlanFiles, templatesFolder, UsageError } from './files.js';
 import { outputRoot, writePlans, type WriteFlags } from './write-outputs.js';
 
 export { exitCodes, type Io } from './output.js';
@@ -72,7 +71,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .addOption(assumeRowsOption())
     .action(async (paths: string[], options: CommonOptions & WriteFlags & { databaseUrl?: string; connectTimeout?: number; cleanLeftovers?: boolean; report?: boolean; templates?: string }) => {
       if (options.report) await outputRoot(options, io); // a bad --out fails before the rehearsal
-      const templates = await loadTemplates(await templatesFolder(options.templates, io), io);
+      const templates = await loadTemplates(options.templates, io);
       const compiled = await run(paths, templates, options, io);
       const { verify } = await import('./verify.js');
       exitCode = await verify(compiled, templates, {
@@ -94,6 +93,28 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .addOption(assumeRowsOption())
     .action(async (paths: string[], options: CommonOptions) => {
       exitCode = await check(paths, options, io);
+    });
+
+  program
+    .command('watch')
+    .description('build, then rebuild the plans each save affects, until Ctrl-C; with --serve, also a live preview')
+    .argument('[paths...]', 'plan files or folders to search for *.yaml', ['plans'])
+    .option('-o, --out <dir>', 'output folder, inside the project', 'out')
+    .addOption(allowOutsideOption())
+    .addOption(lockTimeoutOption())
+    .option('-t, --templates <dir>', 'folder of templates overriding the built-in ones')
+    .option('--serve', 'also serve a live preview of the outputs on 127.0.0.1 and print its URL')
+    .option('--port <n>', 'the preview\'s port (default 4400; 0 picks a free one)', (v: string) => {
+      const n = Number(v);
+      if (!/^\d+$/.test(v) || n > 65535) throw new InvalidArgumentError('a port number, 0 to 65535');
+      return n;
+    })
+    .addOption(verboseOption())
+    .addOption(configOption())
+    .addOption(assumeRowsOption())
+    .action(async (paths: string[], options: CommonOptions & WriteFlags & { templates?: string; serve?: boolean; port?: number }) => {
+      const { watchCommand } = await import('./watch.js');
+      exitCode = await watchCommand(paths, options, io);
     });
 
   program
@@ -137,32 +158,26 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   return exitCode;
 }
 
+/** The --templates folder (checked to exist) over the built-in templates; loaded by the core. */
 async function loadTemplates(dir: string | undefined, io: Io): Promise<TemplateSources> {
-  const sources: Partial<Record<TemplateName, { file: string; text: string }>> = {};
-  for (const name of templateNames) {
-    const fileName = templateFileName(name);
-    const custom = dir === undefined ? undefined : await readFile(resolve(io.cwd, dir, fileName), 'utf8').catch(() => undefined);
-    sources[name] = custom !== undefined
-      ? { file: `${dir!.replace(/\/$/, '')}/${fileName}`, text: custom }
-      : { file: `templates/${fileName}`, text: await readFile(`${packageRoot}templates/${fileName}`, 'utf8') };
-  }
-  return sources as TemplateSources;
+  const { loadTemplateSources } = await import('../workspace/templates.js');
+  return loadTemplateSources(nodeHost(io.cwd), await templatesFolder(dir, io.cwd));
 }
 
 /**
- * The compiler is imported only by the commands that compile (--help and --version stay
- * instant), and the SQL parser's WebAssembly starts compiling first, on a background thread,
- * while the YAML and schema modules load.
+ * Every compiling command is this adapter: find the plan files, load the config (the core
+ * checks it), and build a workspace once. The compiler is imported only by the commands that
+ * compile (--help and --version stay instant), and the SQL parser's WebAssembly starts
+ * compiling first, on a background thread, while the YAML and schema modules load.
  */
 async function run(paths: string[], templates: TemplateSources | undefined, options: { config?: string; assumeRows?: string[] }, io: Io): Promise<CompileResult> {
   const parser = import('../sql/parser.js').then((m) => m.loadSqlParser());
   const files = await findPlanFiles(paths, io.cwd);
   if (files.length === 0) throw new UsageError(`no plan files (*.yaml, *.yml) in ${paths.join(', ')}`);
-  const { withAssumedRows } = await import('./config.js');
-  const config = withAssumedRows(await projectConfig(options.config, io), options.assumeRows, (m) => new UsageError(m));
-  const { compile } = await import('../compile.js');
+  const config = await projectConfig(options, io);
+  const { createWorkspace } = await import('../workspace/workspace.js');
   await parser;
-  return compile({ files, ...(templates ? { templates } : {}), ...(config ? { config } : {}) }, nodeHost(io.cwd));
+  return createWorkspace({ host: nodeHost(io.cwd), files, ...(templates ? { templates } : {}), ...(config ? { config } : {}) }).build();
 }
 
 async function explain(code: string, io: Io): Promise<number> {
@@ -191,39 +206,16 @@ async function check(paths: string[], options: CommonOptions, io: Io): Promise<n
   });
 }
 
-/** The --templates folder, checked to exist. */
-async function templatesFolder(dir: string | undefined, io: Io): Promise<string | undefined> {
-  if (dir === undefined) return undefined;
-  const { stat } = await import('node:fs/promises');
-  const info = await stat(resolve(io.cwd, dir)).catch(() => undefined);
-  if (!info?.isDirectory()) throw new UsageError(`--templates ${dir} is not a folder`);
-  return dir;
-}
-
 async function build(paths: string[], options: CommonOptions & WriteFlags & { templates?: string }, io: Io): Promise<number> {
   const root = await outputRoot(options, io);
-  const templates = await loadTemplates(await templatesFolder(options.templates, io), io);
+  const templates = await loadTemplates(options.templates, io);
   const result = await run(paths, templates, options, io);
   const ready = result.plans.filter((p) => p.ok && p.id !== undefined);
   const { results, failed: writeFailed } = await writePlans(root, ready.map((p) => ({ id: p.id!, outputs: p.outputs })), options, io);
-  let written = 0;
-  let unchanged = 0;
-  let built = 0;
-  const planOutputs = [];
-  for (const p of result.plans) {
-    const w = p.ok && p.id !== undefined ? results.get(p.id) : undefined;
-    if (w?.ok) {
-      built++;
-      written += w.written.length;
-      unchanged += w.unchanged.length;
-      planOutputs.push({ file: p.file, id: p.id, ok: true, outputs: p.outputs.map((o) => `${root.display}/${o.path}`) });
-    } else {
-      planOutputs.push({ file: p.file, id: p.id ?? null, ok: false, outputs: [], ...(p.ok ? { error: w && !w.ok ? w.problem.message : 'not written' } : {}) });
-    }
-  }
-  const withErrors = result.plans.filter((p) => !p.ok).length;
-  const notWritten = ready.length - built;
-  const summary = `built ${built} of ${result.plans.length} plan${result.plans.length === 1 ? '' : 's'} into ${root.display}/ (${written} written, ${unchanged} unchanged)${withErrors ? `; ${withErrors} with errors left as they were` : ''}${notWritten ? `; ${notWritten} could not be written` : ''}`;
-  const code = report(result, options, io, summary, { plans: planOutputs });
+  const { buildOutcome } = await import('../workspace/build.js');
+  const done = buildOutcome(result, results, root.display);
+  const n = result.plans.length;
+  const summary = `built ${done.built} of ${n} plan${n === 1 ? '' : 's'} into ${root.display}/ (${done.written} written, ${done.unchanged} unchanged)${done.withErrors ? `; ${done.withErrors} with errors left as they were` : ''}${done.notWritten ? `; ${done.notWritten} could not be written` : ''}`;
+  const code = report(result, options, io, summary, { plans: done.plans.map((p) => ({ file: p.file, id: p.id, ok: p.ok, outputs: p.outputs, ...(p.error ? { error: p.error } : {}) })) });
   return writeFailed ? exitCodes.usage : code;
 }

@@ -216,16 +216,16 @@ function prettyRehearsal(r: RehearsalResult): string {
 
 /** Writes each rehearsed plan's artefacts again, with a Rehearsal section in report.md. True when some could not be written. */
 async function writeReports(compiled: CompileResult, rehearsals: readonly RehearsalResult[], templates: TemplateSources, options: VerifyOptions, io: Io): Promise<boolean> {
-  const { compileTemplates } = await import('../emit/templates.js');
   const { emitPlan } = await import('../emit/index.js');
   const { outputRoot, writePlans } = await import('./write-outputs.js');
-  const compiledTemplates = compileTemplates(templates).templates;
+  // The templates the build compiled: broken ones mean no plan was built, so none is rehearsed.
+  const compiledTemplates = compiled.templates;
   if (!compiledTemplates) return false;
   const plans = rehearsals.map((r) => {
     const p = compiled.plans.find((x) => x.file === r.file)!;
     const src = compiled.sources.get(p.file)!;
     const findings = p.diagnostics.map((d) => ({ code: d.code, severity: d.severity, message: d.message, ...src.position(d.span?.start ?? 0) }));
-    const { outputs, diagnostics } = emitPlan(p.plan!, compiledTemplates, findings, { rehearsal: rehearsalView(r), ...(p.analysis ? { analysis: p.analysis } : {}), ...(p.settings ? { settings: p.settings } : {}) });
+    const { outputs, diagnostics } = emitPlan({ plan: p.plan!, templates: compiledTemplates, findings, analysis: p.analysis!, settings: p.settings!, rehearsal: rehearsalView(r) });
     // A script that fails its check is never written: the build reports it; a partial set is never written.
     return diagnostics.length ? undefined : { id: p.plan!.id, outputs };
   }).filter((x) => x !== undefined);

@@ -1,4 +1,4 @@
-import type { AnalysisSettings } from '../analyze/settings.js';
+import type { PlanSettings } from '../analyze/settings.js';
 import type { StatementAnalysis } from '../analyze/sql/analyze.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Plan, Statement } from '../normalize/model.js';
@@ -45,14 +45,23 @@ function withoutTrailingBlanks(text: string): string {
   return parts.join('');
 }
 
-/** What an emitter may show beside the plan itself. */
-export interface EmitExtras {
+/**
+ * Everything the emitters read for one plan. What every report needs is required, so no caller
+ * can leave out the analysis (the Lock budget, the per-statement tables) or the settings (the
+ * engine version the analysis used) by accident; only the rehearsal is optional, as only
+ * `migc verify --report` has one.
+ */
+export interface EmitInput {
+  readonly plan: Plan;
+  readonly templates: Templates;
+  /** The plan's findings, located, as the report lists them. */
+  readonly findings: readonly ReportFinding[];
+  /** Locks, effects and durations of every statement, from the SQL analysis. */
+  readonly analysis: ReadonlyMap<Statement, StatementAnalysis>;
+  /** The settings the plan was analysed with: the target version and table sizes. */
+  readonly settings: PlanSettings;
   /** The rehearsal's results (migc verify --report). */
   readonly rehearsal?: unknown;
-  /** Locks, effects and durations of every statement, from the SQL analysis. */
-  readonly analysis?: ReadonlyMap<Statement, StatementAnalysis>;
-  /** The target version and table sizes the analysis used. */
-  readonly settings?: AnalysisSettings;
 }
 
 /**
@@ -60,11 +69,11 @@ export interface EmitExtras {
  * checked after rendering: it must run exactly the statements migc meant, or the plan gets an
  * error (MG051) and none of its files are written.
  */
-export function emitPlan(plan: Plan, templates: Templates, findings: readonly ReportFinding[], { rehearsal, analysis, settings }: EmitExtras = {}): { outputs: OutputFile[]; diagnostics: Diagnostic[] } {
+export function emitPlan({ plan, templates, findings, analysis, settings, rehearsal }: EmitInput): { outputs: OutputFile[]; diagnostics: Diagnostic[] } {
   const dir = plan.id;
   const timeline = finish(templates['timeline.mmd'](timelineView(plan)));
   const files: OutputFile[] = [
-    { path: `${dir}/report.md`, contents: finish(templates['report.md']({ ...reportView(plan, findings, { ...(analysis ? { analysis } : {}), ...(settings ? { settings } : {}) }), timeline, rehearsal })) },
+    { path: `${dir}/report.md`, contents: finish(templates['report.md']({ ...reportView(plan, findings, { analysis, settings }), timeline, rehearsal })) },
     { path: `${dir}/checklist.md`, contents: finish(templates['checklist.md'](checklistView(plan))) },
     { path: `${dir}/timeline.mmd`, contents: timeline },
   ];

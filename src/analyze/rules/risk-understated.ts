@@ -1,6 +1,6 @@
 import { riskLevels, type Plan, type RiskLevel } from '../../normalize/model.js';
 import type { Span } from '../../diagnostics/diagnostic.js';
-import { isLargeTable } from '../tables.js';
+import type { PlanSettings } from '../settings.js';
 import type { Rule } from '../rule.js';
 
 interface Reason {
@@ -9,8 +9,8 @@ interface Reason {
   readonly span: Span;
 }
 
-/** The least risk the plan's own contents imply, with the reason. */
-export function impliedRisk(plan: Plan): Reason | undefined {
+/** The least risk the plan's own contents imply, with the reason; table sizes from the plan's settings. */
+export function impliedRisk(plan: Plan, settings: Pick<PlanSettings, 'isLarge'>): Reason | undefined {
   const reasons: Reason[] = [];
   for (const step of plan.phases.flatMap((p) => p.steps)) {
     if (step.rollback?.dataLoss) reasons.push({ level: 'high', why: `step "${step.id}" loses data`, span: step.rollback.span });
@@ -18,7 +18,7 @@ export function impliedRisk(plan: Plan): Reason | undefined {
     for (const s of step.action.statements) {
       if (s.facts.destructive.length) reasons.push({ level: 'medium', why: `step "${step.id}" runs ${s.facts.command}`, span: s.span });
       const change = s.facts.dataChange;
-      if (change && change.kind !== 'insert' && !step.batch && isLargeTable(plan, change.table)) {
+      if (change && change.kind !== 'insert' && !step.batch && settings.isLarge(change.table)) {
         reasons.push({ level: 'medium', why: `step "${step.id}" changes ${change.table} in one statement`, span: s.span });
       }
     }
@@ -34,8 +34,8 @@ export const riskUnderstated: Rule = {
   name: 'risk-understated',
   summary: 'The declared risk is at least what the plan does implies (data loss means high).',
   severity: 'warning',
-  check(plan, report) {
-    const implied = impliedRisk(plan);
+  check(plan, report, settings) {
+    const implied = impliedRisk(plan, settings);
     if (!implied || riskLevels.indexOf(plan.risk) >= riskLevels.indexOf(implied.level)) return;
     report({
       span: plan.spans.risk,

@@ -6,7 +6,7 @@ import { parseSql, scanSql, type ParsedStatement } from '../../sql/parser.js';
 import { rewriteReason } from '../sql-rules/add-column-rewrite.js';
 import { addedConstraints, alterTableCommands, node, relationName } from '../sql-rules/ast.js';
 import { statementRules } from '../sql-rules/index.js';
-import { tableRows } from '../tables.js';
+import type { PlanSettings } from '../settings.js';
 import { EarlierStatements, type Effect, type StatementContext, type StatementFinding, type StatementRule } from './context.js';
 import { SchemaState, tableKey } from './schema-state.js';
 import { binaryCompatible, columnType } from './types.js';
@@ -61,6 +61,12 @@ export function statementEffect(ast: Statement['ast'], state: SchemaState, postg
   return { effect: 'catalog' };
 }
 
+/** A plan is analysed with its settings (resolved once, read by everyone). */
+export interface PlanAnalysisOptions {
+  readonly settings: PlanSettings;
+  readonly rules?: readonly StatementRule[];
+}
+
 export interface AnalysisOptions {
   readonly postgres: number;
   /** Rows per table given on the command line (--assume-rows), over the plan's hints. */
@@ -113,14 +119,15 @@ export interface PlanAnalysis {
  * order and the transactions the emitted scripts run them. A step's own allowances
  * (allow: { CODE: reason }) turn its findings of that code into info, kept visible.
  */
-export function analyzePlan(plan: Plan, options: AnalysisOptions): PlanAnalysis {
+export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnalysis {
   const rules = options.rules ?? statementRules;
+  const postgres = options.settings.postgres.major;
   const state = new SchemaState();
   if (plan.baseline) {
     const parsed = parseSql(plan.baseline.sql);
     if (parsed.ok) for (const s of parsed.statements) state.apply(s.ast, false);
   }
-  const rows = (table: string) => options.assumeRows?.get(tableKey(table)) ?? tableRows(plan, table);
+  const rows = options.settings.rows;
   const forward = { analyses: new Map<Statement, StatementAnalysis>(), diagnostics: [] as Diagnostic[] };
   const backward = { analyses: new Map<Statement, StatementAnalysis>(), diagnostics: [] as Diagnostic[] };
   /** A step's statements (or its rollback's), in the transactions its script runs them in. */
@@ -130,14 +137,14 @@ export function analyzePlan(plan: Plan, options: AnalysisOptions): PlanAnalysis 
     for (const s of statements) {
       const inTransaction = s.facts.transactional;
       const unit: Unit = { statement: s, inTransaction, earlier: inTransaction ? earlier : new EarlierStatements(state) };
-      const { judged, locks } = judge(unit, { state, postgres: options.postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows }, rules);
-      const { effect, table } = statementEffect(s.ast, state, options.postgres);
+      const { judged, locks } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows }, rules);
+      const { effect, table } = statementEffect(s.ast, state, postgres);
       const n = table ? rows(table) : undefined;
       // Catalog-only work takes no time worth counting, with or without a size hint.
       const seconds = effect === 'catalog' ? 0 : n !== undefined ? n * secondsPerRow[effect] : undefined;
       into.analyses.set(s, { locks, effect, ...(table ? { table } : {}), ...(seconds !== undefined ? { seconds } : {}) });
       for (const j of judged) {
-        const reason = step.allow?.find((a) => a.code === j.rule.code)?.reason;
+        const reason = options.settings.allowances.get(step)?.get(j.rule.code);
         into.diagnostics.push({
           code: j.rule.code, severity: reason !== undefined ? 'info' : j.severity, file: plan.file, span: j.span,
           message: reason !== undefined ? `allowed in step "${step.id}" (${reason}): ${j.message}` : j.message,

@@ -1,7 +1,7 @@
 import type { StatementAnalysis } from '../../analyze/sql/analyze.js';
 import { lockLabel } from '../../sql/locks.js';
 import { formatSeconds } from '../../normalize/durations.js';
-import type { AnalysisSettings } from '../../analyze/settings.js';
+import type { PlanSettings } from '../../analyze/settings.js';
 import { planHasSql, stepStatements, verificationPhase, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
 import { phaseHasSql, scriptFileName } from '../sql/blocks.js';
 
@@ -117,15 +117,16 @@ function phaseComputed(phase: Phase, analysis: Analyses): number | undefined {
 
 const sum = (xs: readonly (number | undefined)[]) => (xs.some((x) => x === undefined) ? undefined : xs.reduce<number>((a, b) => a + b!, 0));
 
-export function reportView(plan: Plan, findings: readonly ReportFinding[], { analysis, settings }: { analysis?: Analyses; settings?: AnalysisSettings } = {}) {
+export function reportView(plan: Plan, findings: readonly ReportFinding[], { analysis, settings }: { analysis: NonNullable<Analyses>; settings: PlanSettings }) {
   const total = plan.phases.map(phaseSeconds).filter((s): s is number => s !== undefined);
   const hasSql = planHasSql(plan);
   const sqlPhases = plan.phases.filter((p) => p.steps.some((s) => s.action?.kind === 'sql'));
   return {
     plan,
     hasSql,
-    engineLabel: plan.engine ? `PostgreSQL${settings ? ` ${settings.postgres.major}` : plan.engine.major ? ` ${plan.engine.major}` : ''}` : undefined,
-    settings: settings && plan.engine ? { ...settings, tables: settings.tables.map((t) => ({ ...t, rows: t.rows === undefined ? 'large (at least 100,000)' : t.rows.toLocaleString('en-US'), size: t.size ?? 'not given' })) } : undefined,
+    // The version the analysis used (the settings), never the plan's engine read again.
+    engineLabel: plan.engine ? `PostgreSQL ${settings.postgres.major}` : undefined,
+    settings: plan.engine ? { ...settings, tables: settings.tables.map((t) => ({ ...t, rows: t.rows === undefined ? 'large (at least 100,000)' : t.rows.toLocaleString('en-US'), size: t.size ?? 'not given' })) } : undefined,
     estimate: estimateView(total.length ? total.reduce((a, b) => a + b, 0) : undefined, sqlPhases.length ? sum(sqlPhases.map((p) => phaseComputed(p, analysis))) : undefined, sqlPhases.length > 0),
     planVerifications: plan.verify.map((v) => ({
       sql: v.sql, expect: v.expect.text, description: v.description,

@@ -1,0 +1,213 @@
+import { relative, resolve, sep } from 'node:path';
+import { renderPretty } from '../diagnostics/render.js';
+import { nodeHost } from '../host.js';
+import type { PreviewSource } from '../preview/source.js';
+import { createWatchSession, type FileEvent, type Rebuild, type WatchSession } from '../workspace/session.js';
+import { configFileName } from '../workspace/config.js';
+import { findPlanFiles, templatesFolder, UsageError } from './files.js';
+import { exitCodes, type Io } from './output.js';
+import { outputRoot, type WriteFlags } from './write-outputs.js';
+
+export interface WatchFlags extends WriteFlags {
+  readonly templates?: string;
+  readonly config?: string;
+  readonly assumeRows?: string[];
+  readonly verbose?: boolean;
+  readonly serve?: boolean;
+  readonly port?: number;
+}
+
+/** The preview server, as the preview module (src/preview/server.ts) exports it. */
+export interface PreviewServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The one place watch reaches the preview server: imports src/preview/server.js and starts it
+ * over the session's PreviewSource. Until that module is part of migc, --serve fails with a
+ * clear message (exit 2) instead of pretending to serve.
+ */
+export async function startPreviewServer(source: PreviewSource, port: number): Promise<{ ok: true; server: PreviewServer } | { ok: false; message: string }> {
+  const modulePath = '../preview/server.js';
+  let preview: { startPreview?: (source: PreviewSource, options: { port: number }) => Promise<PreviewServer> };
+  try {
+    preview = await import(modulePath);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    return { ok: false, message: 'preview not available: this migc has no preview server (src/preview/server.ts); run migc watch without --serve' };
+  }
+  if (typeof preview.startPreview !== 'function') return { ok: false, message: 'preview not available: src/preview/server.js exports no startPreview' };
+  try {
+    return { ok: true, server: await preview.startPreview(source, { port }) };
+  } catch (e) {
+    return { ok: false, message: `cannot start the preview on port ${port}: ${(e as Error).message}` };
+  }
+}
+
+const planExtension = /\.ya?ml$/;
+
+function toPosix(p: string): string {
+  return p.split(sep).join('/');
+}
+
+export interface RunningWatch {
+  readonly session: WatchSession;
+  /** Resolves once the first build is written and the watcher is ready. */
+  readonly ready: Promise<Rebuild>;
+  /** Stops watching; resolves when a rebuild under way has finished writing. */
+  close(): Promise<void>;
+}
+
+/**
+ * migc watch, without the process around it (signals, exit codes): the tests and the bench
+ * drive this. chokidar is imported here only, so no other command loads it.
+ */
+export async function startWatch(paths: readonly string[], flags: WatchFlags, io: Io, extra: { quietMs?: number; onRebuild?: (r: Rebuild) => void } = {}): Promise<RunningWatch> {
+  const root = await outputRoot(flags, io);
+  const files = await findPlanFiles(paths, io.cwd);
+  const { projectConfig } = await import('./config.js');
+  await projectConfig(flags, io); // a broken config or --assume-rows stops the command now, as for build
+  const templatesDir = await templatesFolder(flags.templates, io.cwd);
+  const { writeOutputs } = await import('../write/write.js');
+  const lockTimeoutMs = flags.lockTimeout !== undefined ? Number(flags.lockTimeout) * 1000 : undefined;
+
+  const folders = await Promise.all(paths.map(async (p) => {
+    const { stat } = await import('node:fs/promises');
+    const info = await stat(resolve(io.cwd, p));
+    return { path: toPosix(relative(io.cwd, resolve(io.cwd, p))), folder: info.isDirectory() };
+  }));
+  const inside = (path: string, folder: string) => folder === '' || path.startsWith(`${folder}/`);
+  const outFolder = toPosix(relative(io.cwd, root.real));
+  const isPlan = (path: string) =>
+    planExtension.test(path) && !path.split('/').includes('node_modules') && !(outFolder && inside(path, outFolder)) &&
+    folders.some((f) => (f.folder ? inside(path, f.path) : f.path === path));
+
+  const configFile = flags.config ?? configFileName;
+  const session = createWatchSession({
+    host: nodeHost(io.cwd),
+    files,
+    isPlan,
+    config: { file: toPosix(relative(io.cwd, resolve(io.cwd, configFile))), given: flags.config !== undefined },
+    ...(flags.assumeRows ? { assumeRows: flags.assumeRows } : {}),
+    ...(templatesDir !== undefined ? { templatesDir: toPosix(relative(io.cwd, resolve(io.cwd, templatesDir))) } : {}),
+    write: (plans) => writeOutputs(root, plans, { ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}), onWait: (m) => io.stderr(`migc: ${m}\n`) }),
+    outDisplay: root.display,
+    ...(extra.quietMs !== undefined ? { quietMs: extra.quietMs } : {}),
+    reporter: {
+      rebuilt: (r) => {
+        io.stderr(`migc: ${r.line}\n`);
+        extra.onRebuild?.(r);
+      },
+      diagnostics: (diagnostics, sources) => {
+        const shown = flags.verbose ? diagnostics : diagnostics.filter((d) => d.severity !== 'info');
+        const text = renderPretty(shown, sources, { color: io.color });
+        if (text) io.stdout(`${text}\n`);
+      },
+      note: (message) => io.stderr(`migc: ${message}\n`),
+    },
+  });
+
+  const { watch } = await import('chokidar');
+  const options = {
+    cwd: io.cwd,
+    ignoreInitial: true,
+    // An editor's rename over the file (write a temporary, rename it) is one change, not unlink + add.
+    atomic: true,
+    ignored: (path: string) => {
+      const rel = toPosix(relative(io.cwd, resolve(io.cwd, path)));
+      return rel.split('/').includes('node_modules') || (outFolder !== '' && !outFolder.startsWith('..') && (rel === outFolder || inside(rel, outFolder)));
+    },
+  };
+  const onEvent = (kind: FileEvent['kind']) => (path: string) => session.changed([{ kind, path: toPosix(path) }]);
+  const watching = (paths: readonly string[]) => {
+    const w = watch([...paths], options);
+    w.on('add', onEvent('add')).on('change', onEvent('change')).on('unlink', onEvent('unlink'));
+    w.on('error', (e) => io.stderr(`migc: watch: ${(e as Error).message}\n`));
+    return { watcher: w, ready: new Promise<void>((r) => w.once('ready', () => r())) };
+  };
+  const watched = new Set<string>([...folders.map((f) => f.path || '.'), configFile, ...(templatesDir !== undefined ? [templatesDir] : [])]);
+  const main = watching([...watched]);
+  /** Baselines and fixtures outside the watched folders, watched as plans come to name them. */
+  let dependencies: ReturnType<typeof watching> | undefined;
+  let closing = false;
+  const watchDependencies = async () => {
+    // add() on a closed chokidar watcher opens it again: after close, nothing more is watched.
+    if (closing) return;
+    const more = session.dependencies().filter((d) => !watched.has(d) && ![...watched].some((w) => inside(d, w === '.' ? '' : w)));
+    for (const d of more) watched.add(d);
+    if (!more.length) {
+      await dependencies?.ready; // possibly still starting, from an earlier call
+      return;
+    }
+    if (dependencies) dependencies.watcher.add(more);
+    else {
+      // A watcher of their own, so "ready" means they are watched (add() returns before that).
+      dependencies = watching(more);
+      await dependencies.ready;
+    }
+  };
+
+  let closed!: () => void;
+  const closedEarly = new Promise<void>((r) => (closed = r));
+  const ready = (async () => {
+    const [first] = await Promise.all([session.start(), Promise.race([main.ready, closedEarly])]);
+    await Promise.race([watchDependencies(), closedEarly]);
+    return first;
+  })();
+  const unsubscribe = session.preview.subscribe(() => void watchDependencies());
+
+  return {
+    session,
+    ready,
+    async close() {
+      closing = true;
+      unsubscribe();
+      closed();
+      await Promise.all([main.watcher.close(), dependencies?.watcher.close()]);
+      await ready.catch(() => undefined);
+      await session.close();
+    },
+  };
+}
+
+/**
+ * migc watch [paths] [--out DIR] [--serve [--port N]]: builds, then rebuilds on every save
+ * until Ctrl-C (or SIGTERM), which ends it cleanly: the rebuild under way finishes writing
+ * (each plan folder is swapped whole by src/write), nothing is left half-written, exit 0.
+ */
+export async function watchCommand(paths: string[], flags: WatchFlags, io: Io): Promise<number> {
+  if (flags.port !== undefined && !flags.serve) throw new UsageError('--port applies to the preview: give --serve too');
+  // Ctrl-C is taken from the start: during the first build too, it ends the watch cleanly.
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  let running: RunningWatch | undefined;
+  let server: PreviewServer | undefined;
+  try {
+    running = await startWatch(paths, flags, io);
+    // The preview starts with the first build under way: its page fills in as plans are built.
+    if (flags.serve) {
+      const started = await startPreviewServer(running.session.preview, flags.port ?? 4400);
+      if (!started.ok) {
+        io.stderr(`migc: ${started.message}\n`);
+        return exitCodes.usage;
+      }
+      server = started.server;
+      io.stdout(`preview: ${server.url}\n`);
+    }
+    const first = await Promise.race([running.ready, stopped.then(() => undefined)]);
+    if (first) {
+      io.stderr('migc: watching for changes; Ctrl-C stops\n');
+      await stopped;
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await server?.close();
+    await running?.close();
+  }
+  io.stderr('migc: watch stopped\n');
+  return exitCodes.ok;
+}

@@ -1,0 +1,260 @@
+import { spawn } from 'node:child_process';
+import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startWatch, type RunningWatch } from '../src/cli/watch.js';
+import type { Rebuild } from '../src/workspace/session.js';
+import { minimalPlan, root } from './helpers.js';
+
+/**
+ * migc watch on real files in a temporary project, edited the ways editors save. Conditions
+ * are polled with a timeout; no sleep is an assertion.
+ */
+
+async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function plan(id: string, title: string, extra = ''): string {
+  return minimalPlan.replace('id: minimal', `id: ${id}`).replace('title: Minimal plan', `title: ${title}`).replace('phases:', `${extra}phases:`);
+}
+
+let project: string;
+let running: RunningWatch | undefined;
+let rebuilds: Rebuild[];
+let stdout: string;
+let stderr: string;
+
+async function watch(paths = ['plans'], flags: Record<string, unknown> = {}) {
+  rebuilds = [];
+  stdout = '';
+  stderr = '';
+  running = await startWatch(paths, { out: 'out', ...flags }, {
+    cwd: project, color: false, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t),
+  }, { onRebuild: (r) => rebuilds.push(r) });
+  await running.ready;
+  return running;
+}
+
+const report = (id: string) => readFileSync(join(project, 'out', id, 'report.md'), 'utf8');
+const rebuildsOf = (file: string) => rebuilds.filter((r) => r.files.includes(file));
+
+beforeEach(() => {
+  project = mkdtempSync(join(tmpdir(), 'migc-watch-'));
+  mkdirSync(join(project, 'plans'));
+  mkdirSync(join(project, 'shared'));
+  writeFileSync(join(project, 'shared/base.sql'), 'CREATE TABLE t (id integer);\n');
+  writeFileSync(join(project, 'plans/a.yaml'), plan('plan-a', 'Plan A', 'baseline:\n  file: ../shared/base.sql\n'));
+  writeFileSync(join(project, 'plans/b.yaml'), plan('plan-b', 'Plan B'));
+  writeFileSync(join(project, 'plans/c.yaml'), plan('plan-c', 'Plan C', 'baseline:\n  file: ../shared/base.sql\n'));
+});
+
+afterEach(async () => {
+  await running?.close();
+  running = undefined;
+  rmSync(project, { recursive: true, force: true });
+});
+
+/** A save of another plan, waited for: events are delivered in order, so every rebuild the save before it caused has happened. */
+async function sentinel(n: number) {
+  writeFileSync(join(project, 'plans/b.yaml'), plan('plan-b', `Plan B ${n}`));
+  await until('the sentinel rebuild', () => report('plan-b').includes(`# Plan B ${n}`) && rebuildsOf('plans/b.yaml').length >= n);
+  await running!.session.settled();
+}
+
+describe('migc watch: editors\' save patterns, one rebuild each', () => {
+  it('builds everything once, then a save in place rebuilds that plan only, once', async () => {
+    await watch();
+    expect(rebuilds).toHaveLength(1);
+    expect(rebuilds[0]!.line).toMatch(/^built 3 plans in \d+ ms: 0 errors, 0 warnings$/);
+    expect(report('plan-a')).toContain('# Plan A');
+    writeFileSync(join(project, 'plans/a.yaml'), plan('plan-a', 'Plan A in place', 'baseline:\n  file: ../shared/base.sql\n'));
+    await until('the new report', () => report('plan-a').includes('# Plan A in place'));
+    await sentinel(1);
+    expect(rebuildsOf('plans/a.yaml')).toHaveLength(2); // the first build and this save
+    const line = rebuildsOf('plans/a.yaml')[1]!;
+    expect(line.files).toEqual(['plans/a.yaml']);
+    expect(line.line).toMatch(/^plans\/a\.yaml \(plan-a\): rebuilt in \d+ ms: 0 errors, 0 warnings$/);
+    expect(stderr).toContain(`migc: ${line.line}\n`);
+  });
+
+  it('a temporary file renamed over the plan (vim, JetBrains, atomic writers) is one rebuild', async () => {
+    await watch();
+    const tmp = join(project, 'plans/.a.yaml.tmp-1234');
+    writeFileSync(tmp, plan('plan-a', 'Plan A renamed over', 'baseline:\n  file: ../shared/base.sql\n'));
+    renameSync(tmp, join(project, 'plans/a.yaml'));
+    await until('the new report', () => report('plan-a').includes('# Plan A renamed over'));
+    await sentinel(1);
+    expect(rebuildsOf('plans/a.yaml')).toHaveLength(2);
+    expect(rebuilds.flatMap((r) => r.removed)).toEqual([]);
+    expect(rebuilds.flatMap((r) => r.files).filter((f) => f.includes('tmp'))).toEqual([]);
+  });
+
+  it('truncate, then write: one rebuild, and the empty file never replaced the outputs', async () => {
+    await watch();
+    const path = join(project, 'plans/a.yaml');
+    truncateSync(path, 0);
+    writeFileSync(path, plan('plan-a', 'Plan A truncated', 'baseline:\n  file: ../shared/base.sql\n'));
+    await until('the new report', () => report('plan-a').includes('# Plan A truncated'));
+    await sentinel(1);
+    expect(rebuildsOf('plans/a.yaml')).toHaveLength(2);
+  });
+
+  it('outputs are never partial: read while a plan is saved half, then whole, they are always one complete version', async () => {
+    await watch();
+    const before = report('plan-a');
+    const after = plan('plan-a', 'Plan A written slowly', 'baseline:\n  file: ../shared/base.sql\n');
+    const seen = new Set<string>();
+    let reading = true;
+    const reader = (async () => {
+      while (reading) {
+        // Each read is of one plan folder, which src/write swaps whole.
+        try {
+          seen.add(report('plan-a'));
+        } catch {
+          seen.add('<missing>');
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    // Half the file, a pause longer than the quiet period (the watcher sees it and rebuilds), then the rest.
+    const fd = openSync(join(project, 'plans/a.yaml'), 'w');
+    writeSync(fd, after.slice(0, after.indexOf('    steps:')));
+    await until('the half-written plan\'s rebuild, with errors', () => rebuildsOf('plans/a.yaml').find((r) => r.errors > 0));
+    expect(report('plan-a')).toBe(before);
+    writeSync(fd, after.slice(after.indexOf('    steps:')));
+    closeSync(fd);
+    await until('the whole plan\'s report', () => report('plan-a').includes('# Plan A written slowly'));
+    reading = false;
+    await reader;
+    const final = report('plan-a');
+    expect([...seen].every((s) => s === before || s === final)).toBe(true);
+    expect(seen.has(before)).toBe(true);
+    // The errors were printed, with the plan's line.
+    expect(stdout).toMatch(/plans\/a\.yaml:\d+:\d+ error MG/);
+    expect(rebuildsOf('plans/a.yaml').find((r) => r.errors > 0)!.line).toContain('out/plan-a/ left as it was');
+  });
+});
+
+describe('migc watch: what a change rebuilds', () => {
+  it('a baseline change rebuilds the plans that read it, not the others', async () => {
+    await watch();
+    writeFileSync(join(project, 'shared/base.sql'), 'CREATE TABLE t (id integer, c integer);\n');
+    const r = await until('the rebuild', () => rebuilds[1]);
+    expect(r.files).toEqual(['plans/a.yaml', 'plans/c.yaml']);
+    expect(r.line).toMatch(/^rebuilt 2 plans in \d+ ms/);
+  });
+
+  it('a template change rebuilds all; a config change too', async () => {
+    mkdirSync(join(project, 'tpl'));
+    writeFileSync(join(project, 'tpl/checklist.md.hbs'), readFileSync(join(root, 'templates/checklist.md.hbs'), 'utf8'));
+    await watch(['plans'], { templates: 'tpl' });
+    writeFileSync(join(project, 'tpl/checklist.md.hbs'), `${readFileSync(join(root, 'templates/checklist.md.hbs'), 'utf8')}\nEdited checklist.\n`);
+    await until('the new checklists', () => ['plan-a', 'plan-b', 'plan-c'].every((id) => readFileSync(join(project, 'out', id, 'checklist.md'), 'utf8').includes('Edited checklist.')));
+    expect(rebuilds[1]!.files).toEqual(['plans/a.yaml', 'plans/b.yaml', 'plans/c.yaml']);
+    await running!.session.settled();
+    writeFileSync(join(project, 'migc.config.json'), JSON.stringify({ assume_rows: { t: 10 } }));
+    await until('the rebuild after the config', () => rebuilds[2]);
+    expect(rebuilds[2]!.files).toEqual(['plans/a.yaml', 'plans/b.yaml', 'plans/c.yaml']);
+    expect(report('plan-b')).toMatch(/\| `?t`? \| 10 \|/);
+  });
+
+  it('a broken config keeps the previous settings and says so; fixed, it applies', async () => {
+    await watch();
+    writeFileSync(join(project, 'migc.config.json'), '{ "postgress": 16 }');
+    await until('the config\'s problem', () => stderr.includes('migc.config.json has errors: the previous settings stay'));
+    expect(stdout).toContain('unknown property "postgress"');
+    writeFileSync(join(project, 'migc.config.json'), '{ "assume_rows": { "t": 10 } }');
+    await until('the rebuild', () => rebuilds.find((r) => r.files.length === 3 && rebuilds.indexOf(r) > 0));
+  });
+
+  it('an added plan is built, a removed one leaves its outputs and says so, a renamed one is built under its new name', async () => {
+    await watch();
+    writeFileSync(join(project, 'plans/d.yaml'), plan('plan-d', 'Plan D'));
+    await until('plan D\'s outputs', () => existsSync(join(project, 'out/plan-d/report.md')));
+    expect(running!.session.preview.plans().map((p) => p.file)).toEqual(['plans/a.yaml', 'plans/b.yaml', 'plans/c.yaml', 'plans/d.yaml']);
+
+    unlinkSync(join(project, 'plans/d.yaml'));
+    await until('the removal', () => rebuilds.find((r) => r.removed.includes('plans/d.yaml')));
+    expect(stderr).toContain('plans/d.yaml removed: out/plan-d/ is left as it was');
+    expect(existsSync(join(project, 'out/plan-d/report.md'))).toBe(true);
+    expect(running!.session.preview.plans().map((p) => p.id)).toEqual(['plan-a', 'plan-b', 'plan-c']);
+
+    renameSync(join(project, 'plans/c.yaml'), join(project, 'plans/c2.yaml'));
+    await until('the renamed plan', () => running!.session.preview.plans().some((p) => p.file === 'plans/c2.yaml' && p.ok));
+    await running!.session.settled();
+    expect(running!.session.preview.plans().map((p) => p.file)).toEqual(['plans/a.yaml', 'plans/b.yaml', 'plans/c2.yaml']);
+  });
+
+  it('a second plan with the same id: both fail (MG040), the first keeps its outputs; renamed, both build', async () => {
+    await watch();
+    const before = report('plan-b');
+    writeFileSync(join(project, 'plans/e.yaml'), plan('plan-b', 'Plan E'));
+    await until('the clash', () => running!.session.preview.plans().filter((p) => p.diagnostics.some((d) => d.code === 'MG040')).length === 2);
+    expect(report('plan-b')).toBe(before);
+    writeFileSync(join(project, 'plans/e.yaml'), plan('plan-e', 'Plan E'));
+    await until('both built', () => running!.session.preview.plans().every((p) => p.ok) && existsSync(join(project, 'out/plan-e/report.md')));
+  });
+});
+
+describe('migc watch: the preview source', () => {
+  it('keeps the last good outputs under errors, counts revisions, and tells subscribers which plans changed', async () => {
+    await watch();
+    const heard: string[][] = [];
+    const unsubscribe = running!.session.preview.subscribe((ids) => heard.push([...ids]));
+    const a0 = running!.session.preview.plans().find((p) => p.file === 'plans/a.yaml')!;
+    expect(a0).toMatchObject({ id: 'plan-a', ok: true, errors: 0, phases: 1, risk: 'low', revision: 1 });
+    expect(a0.outputs.get('report.md')).toContain('# Plan A');
+    expect([...a0.outputs.keys()]).toContain('01-expand.up.sql');
+
+    writeFileSync(join(project, 'plans/a.yaml'), plan('plan-a', 'Plan A', 'baseline:\n  file: ../shared/base.sql\n').replace('kind: expand', 'kind: expnad'));
+    const broken = await until('the error', () => running!.session.preview.plans().find((p) => p.file === 'plans/a.yaml' && !p.ok));
+    expect(broken).toMatchObject({ id: 'plan-a', errors: 1, revision: 2, phases: 1 });
+    expect(broken.outputs.get('report.md')).toBe(a0.outputs.get('report.md'));
+    expect(broken.diagnostics[0]).toMatchObject({ code: 'MG010', file: 'plans/a.yaml', line: expect.any(Number), column: expect.any(Number) });
+    expect(heard).toEqual([['plan-a']]);
+    // The other plans were not rebuilt: same revision.
+    expect(running!.session.preview.plans().find((p) => p.id === 'plan-b')!.revision).toBe(1);
+    unsubscribe();
+  });
+});
+
+describe('migc watch: the command', () => {
+  it('--serve without the preview server says so and exits 2; Ctrl-C ends a watch with exit 0 and nothing half-written', async () => {
+    cpSync(join(root, 'plans/email-verified.yaml'), join(project, 'plans/email-verified.yaml'));
+    cpSync(join(root, 'plans/users.baseline.sql'), join(project, 'plans/users.baseline.sql'));
+    const run = (args: string[]) => {
+      const child = spawn(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd: project, env: { ...process.env, NO_COLOR: '1' } });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (err += d));
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      return { child, exited, out: () => out, err: () => err };
+    };
+    if (!existsSync(join(root, 'src/preview/server.ts'))) {
+      const served = run(['watch', '--serve', '--port', '0']);
+      expect(await served.exited).toBe(2);
+      expect(served.err()).toContain('migc: preview not available');
+      expect(served.out()).toBe('');
+    }
+
+    const watching = run(['watch']);
+    await until('the watch to start', () => watching.err().includes('watching for changes'), 30_000);
+    writeFileSync(join(project, 'plans/a.yaml'), plan('plan-a', 'Plan A before Ctrl-C', 'baseline:\n  file: ../shared/base.sql\n'));
+    watching.child.kill('SIGINT');
+    expect(await watching.exited).toBe(0);
+    expect(watching.err()).toContain('migc: watch stopped');
+    // No temporary folder or lock is left; every plan folder is complete.
+    const left = readdirSync(join(project, 'out'));
+    expect(left.filter((f) => f.startsWith('.'))).toEqual([]);
+    for (const id of left) expect(readdirSync(join(project, 'out', id))).toContain('report.md');
+  }, 60_000);
+});
