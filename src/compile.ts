@@ -16,7 +16,8 @@ import type { Plan } from './normalize/model.js';
 import { normalize } from './normalize/normalize.js';
 import { loadSqlParser } from './sql/parser.js';
 import { validateSchema } from './validate/schema.js';
-import { namedFileKeys, readNamedFiles } from './named-files.js';
+import { appCompatibility } from './analyze/compat/check.js';
+import { appQueryFileNames, namedFileKeys, readNamedFiles } from './named-files.js';
 
 export interface CompileOptions {
   /** Plan files, relative to the host's root, forward slashes. */
@@ -137,7 +138,7 @@ export async function compile(options: CompileOptions, host: Host): Promise<Comp
     }
     // Files the plan names (baseline, fixtures), relative to the plan, read only inside the project.
     const names = namedFileKeys.map(([key, prop]) => (loaded.value as Record<string, Record<string, unknown> | undefined>)[key]?.[prop]);
-    const referenced = await readNamedFiles(host, file, names.filter((n): n is string => typeof n === 'string'), options.config?.allowFilesOutside);
+    const referenced = await readNamedFiles(host, file, [...names.filter((n): n is string => typeof n === 'string'), ...appQueryFileNames(loaded.value)], options.config?.allowFilesOutside);
     await parserReady;
     const { plan, diagnostics: shapeProblems } = normalize(loaded, referenced);
     append(own, shapeProblems);
@@ -148,7 +149,7 @@ export async function compile(options: CompileOptions, host: Host): Promise<Comp
       append(own, checkAllowances(plan));
       settings = analysisSettings(plan, options.config, defaultPostgresMajor);
       const sql = analyzePlan(plan, { postgres: settings.postgres.major, ...(options.config?.assumeRows ? { assumeRows: options.config.assumeRows } : {}) });
-      append(own, applyRuleSettings([...runRules(plan, planRules), ...sql.diagnostics, ...rehearsalSqlOutsideDatabase(plan)], options.config?.rules));
+      append(own, applyRuleSettings([...runRules(plan, planRules), ...sql.diagnostics, ...rehearsalSqlOutsideDatabase(plan), ...appCompatibility(plan).diagnostics], options.config?.rules));
       analysis = sql.statements;
     }
     checked.push({ file, plan, diagnostics: own, ...(analysis ? { analysis } : {}), ...(settings ? { settings } : {}) });
