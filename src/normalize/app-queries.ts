@@ -33,7 +33,7 @@ function lineAt(text: string, offset: number): number {
 /**
  * Turns :name parameters (as ORMs and psql write them) into $1, $2 ... for PostgreSQL's parser,
  * with the lexer: a ':' token right before a word is a parameter; '::' is a cast, its own token.
- * The same name is the same parameter.
+ * The same name is the same parameter, within one statement.
  */
 export function numberNamedParameters(sql: string): string {
   let tokens;
@@ -42,20 +42,25 @@ export function numberNamedParameters(sql: string): string {
   } catch {
     return sql;
   }
-  const numbers = new Map<string, number>();
-  let highest = 0;
-  for (const t of tokens) if (/^\$\d+$/.test(t.text)) highest = Math.max(highest, Number(t.text.slice(1)));
   let out = '';
   let from = 0;
-  for (let i = 0; i + 1 < tokens.length; i++) {
-    const colon = tokens[i]!;
-    const word = tokens[i + 1]!;
-    if (colon.text !== ':' || word.start !== colon.end || !(word.identifier || word.keyword)) continue;
-    const name = word.text;
-    if (!numbers.has(name)) numbers.set(name, ++highest);
-    out += `${sql.slice(from, colon.start)}$${numbers.get(name)}`;
-    from = word.end;
-    i++;
+  // Each statement numbers its own parameters: a ';' token ends one (inside a string it is no token).
+  for (let start = 0; start < tokens.length;) {
+    let end = start;
+    while (end < tokens.length && tokens[end]!.text !== ';') end++;
+    const numbers = new Map<string, number>();
+    let highest = 0;
+    for (let i = start; i < end; i++) if (/^\$\d+$/.test(tokens[i]!.text)) highest = Math.max(highest, Number(tokens[i]!.text.slice(1)));
+    for (let i = start; i + 1 < end; i++) {
+      const colon = tokens[i]!;
+      const word = tokens[i + 1]!;
+      if (colon.text !== ':' || word.start !== colon.end || !(word.identifier || word.keyword)) continue;
+      if (!numbers.has(word.text)) numbers.set(word.text, ++highest);
+      out += `${sql.slice(from, colon.start)}$${numbers.get(word.text)}`;
+      from = word.end;
+      i++;
+    }
+    start = end + 1;
   }
   return out + sql.slice(from);
 }

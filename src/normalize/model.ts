@@ -61,7 +61,7 @@ export interface AppVersion {
 export interface AppQuery {
   readonly file: string;
   readonly line: number;
-  /** As the file has it (a :name parameter is $n in the parse tree). */
+  /** As the file has it, with :name parameters numbered $1, $2 ... (as the parse tree has them). */
   readonly text: string;
   readonly ast: PgNode;
 }
