@@ -30,7 +30,7 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG033', name: 'verification-query', summary: 'A verification is a single read-only SELECT.' },
   { code: 'MG034', name: 'rehearsal-sql', summary: 'The baseline and fixtures are inline SQL or readable files beside the plan.' },
   { code: 'MG035', name: 'suppression', summary: 'An allowance (allow: in a plan, -- migc-ignore in SQL) names no rule or gives no reason.' },
-  { code: 'MG036', name: 'file-outside-project', summary: 'A file a plan names (baseline, fixtures) is outside the project, or a link to a file outside it.' },
+  { code: 'MG036', name: 'file-outside-project', summary: 'A file a plan names (baseline, fixtures, app queries) is outside the project, or a link to a file outside it.' },
   { code: 'MG040', name: 'duplicate-plan-id', summary: 'Two plans share an id, so their outputs would overwrite each other.' },
   { code: 'MG050', name: 'template', summary: 'An output template (--templates) does not compile or fails to render.' },
   { code: 'MG051', name: 'script-statements', summary: 'A rendered SQL script would run something other than the plan\'s statements and migc\'s own (a template let text out of a comment).' },

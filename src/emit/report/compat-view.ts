@@ -1,5 +1,6 @@
 import { appCompatibility, type CompatCell, type CompatState } from '../../analyze/compat/check.js';
 import type { Plan } from '../../normalize/model.js';
+import type { CompatRehearsal } from '../../verify/compat.js';
 
 /** One matrix cell as a reader reads it: live or not, ok or the first breaking query. */
 function cellText(cell: CompatCell): string {
@@ -50,4 +51,13 @@ export function compatView(plan: Plan) {
     rows: matrix.states.map((s) => ({ label: stateLabel(s), cells: s.cells.map(cellText) })),
     appRollbacks,
   };
+}
+
+/** What migc verify saw when it ran the live versions' queries on the rehearsal database. */
+export function compatRehearsalView(c: CompatRehearsal) {
+  const failed = c.states.flatMap((s) => s.runs.filter((r) => r.error).map((r) => ({
+    state: s.label, version: r.version, query: `${r.query.file}:${r.query.line}`, error: r.error!,
+  })));
+  const hows = [...new Set(c.states.flatMap((s) => s.runs.map((r) => r.how.replace(/ \(the sample values hit: .*\)$/, ''))))].sort();
+  return { queries: c.queries, states: c.states.length, ms: Math.round(c.ms), hows: hows.join('; '), failed, stopped: c.stopped };
 }
