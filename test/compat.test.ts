@@ -219,6 +219,12 @@ describe('query files', () => {
     expect(numberNamedParameters("SELECT :a::int, ':b', :a; INSERT INTO t VALUES (:c, $1)")).toBe("SELECT $1::int, ':b', $1; INSERT INTO t VALUES ($2, $1)");
   });
 
+  it('refuses a query whose parameters skip a number: the database could not type it on any schema', () => {
+    const read = readAppQueries('q.sql', 'SELECT 1 FROM users WHERE id = $1;\nSELECT 1 FROM users WHERE id = $2 AND email = $3;');
+    expect(read.queries.map((q) => q.line)).toEqual([1]);
+    expect(read.problems).toEqual([{ line: 2, message: 'the query uses $3 but not $1, so PostgreSQL cannot determine the type of $1 and refuses to prepare it' }]);
+  });
+
   it('leaves out statements that are no queries, and says when nothing is left', () => {
     expect(readAppQueries('q.sql', 'SET search_path = app;\nSELECT 1;').queries.map((q) => q.line)).toEqual([2]);
     expect(readAppQueries('q.sql', 'BEGIN;').problems[0]!.message).toMatch(/holds no query/);

@@ -65,18 +65,46 @@ export function numberNamedParameters(sql: string): string {
   return out + sql.slice(from);
 }
 
+/** The parameter numbers a statement uses ($n), from its parse tree. */
+function parameterNumbers(node: unknown, into = new Set<number>()): Set<number> {
+  if (Array.isArray(node)) for (const n of node) parameterNumbers(n, into);
+  else if (node && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'ParamRef') into.add((value as { number?: number }).number ?? 0);
+      else parameterNumbers(value, into);
+    }
+  }
+  return into;
+}
+
+/**
+ * Why PostgreSQL could not prepare the statement whatever the schema: a parameter number left
+ * out ($2 without $1) has no type it could infer.
+ */
+function parameterGap(ast: PgNode): string | undefined {
+  const used = parameterNumbers(ast);
+  const highest = Math.max(0, ...used);
+  for (let n = 1; n <= highest; n++) {
+    if (!used.has(n)) return `uses $${highest} but not $${n}, so PostgreSQL cannot determine the type of $${n} and refuses to prepare it`;
+  }
+  return undefined;
+}
+
 function sqlQueries(file: string, text: string): { queries: AppQuery[]; problems: QueryFileProblem[] } {
   const numbered = numberNamedParameters(text);
   // $n replaces :name on the same line, so lines in the numbered text are the file's lines.
   const original = parseSql(numbered);
   if (!original.ok) return { queries: [], problems: [{ line: lineAt(numbered, original.offset), message: `SQL syntax error: ${original.message}` }] };
   const queries: AppQuery[] = [];
+  const problems: QueryFileProblem[] = [];
   for (const s of original.statements) {
     if (!queryKinds.has(Object.keys(s.ast)[0]!)) continue;
-    queries.push({ file, line: lineAt(numbered, s.start), text: s.text, ast: s.ast });
+    const gap = parameterGap(s.ast);
+    if (gap) problems.push({ line: lineAt(numbered, s.start), message: `the query ${gap}` });
+    else queries.push({ file, line: lineAt(numbered, s.start), text: s.text, ast: s.ast });
   }
-  if (queries.length === 0) return { queries, problems: [{ line: 1, message: 'holds no query (SELECT, INSERT, UPDATE, DELETE or MERGE)' }] };
-  return { queries, problems: [] };
+  if (queries.length === 0 && problems.length === 0) problems.push({ line: 1, message: 'holds no query (SELECT, INSERT, UPDATE, DELETE or MERGE)' });
+  return { queries, problems };
 }
 
 /** Query texts with their lines, from an export, each parsed on its own. */
@@ -91,7 +119,10 @@ function fromTexts(file: string, found: { texts: { text: string; line: number }[
       continue;
     }
     for (const s of parsed.statements) {
-      if (queryKinds.has(Object.keys(s.ast)[0]!)) queries.push({ file, line, text: s.text, ast: s.ast as PgNode });
+      if (!queryKinds.has(Object.keys(s.ast)[0]!)) continue;
+      const gap = parameterGap(s.ast);
+      if (gap) problems.push({ line, message: `the query ${gap}` });
+      else queries.push({ file, line, text: s.text, ast: s.ast as PgNode });
     }
   }
   if (queries.length === 0 && problems.length === 0) problems.push({ line: 1, message: 'holds no query (SELECT, INSERT, UPDATE, DELETE or MERGE)' });
