@@ -376,7 +376,8 @@ export function resolveQuery(ast: PgNode, ctx: ResolveContext): string[] {
         const cols: string[] = (body.cols ?? []).map((c: Any) => c.ResTarget?.name);
         for (const c of cols) if (into.columns && !into.columns.has(c)) report(`column ${into.relation}.${c} does not exist`);
         const values: Any[][] = (body.selectStmt?.SelectStmt?.valuesLists ?? []).map((row: Any) => row.List?.items ?? []);
-        const positional = into.columns ? [...into.columns.keys()] : [];
+        // Without a column list, values fill the columns in table order (a rename keeps a column's place).
+        const positional = into.columns ? [...into.columns].sort(([, a], [, b]) => (a.ordinal ?? 0) - (b.ordinal ?? 0)).map(([name]) => name) : [];
         const written = cols.length ? cols : positional.slice(0, values[0]?.length ?? body.selectStmt?.SelectStmt?.targetList?.length ?? 0);
         if (values.length) {
           const inner: Scope = { sources: [], parent: scope, ctes: new Map() };

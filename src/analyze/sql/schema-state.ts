@@ -9,6 +9,8 @@ export interface ColumnState {
   notNull: boolean;
   /** An INSERT may leave it out: it has a default, is an identity, serial or generated column. */
   hasDefault?: boolean;
+  /** Its position in the table (an INSERT without a column list fills columns in this order); kept by a rename. */
+  ordinal?: number;
 }
 
 export interface TableState {
@@ -177,7 +179,7 @@ export class SchemaState {
         const table: TableState = { name, createdHere, columns: new Map(), notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set() };
         for (const elt of body.tableElts ?? []) {
           if (elt.ColumnDef) {
-            table.columns.set(elt.ColumnDef.colname, columnState(elt.ColumnDef));
+            table.columns.set(elt.ColumnDef.colname, { ...columnState(elt.ColumnDef), ordinal: table.columns.size });
             const kinds = (elt.ColumnDef.constraints ?? []).map((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype);
             if (kinds.includes('CONSTR_PRIMARY') || kinds.includes('CONSTR_UNIQUE')) table.uniqueColumns.add(elt.ColumnDef.colname);
           }
@@ -202,9 +204,11 @@ export class SchemaState {
         for (const c of body.cmds ?? []) {
           const cmd = c.AlterTableCmd;
           switch (cmd?.subtype) {
-            case 'AT_AddColumn':
-              this.setIn(table.columns, cmd.def.ColumnDef.colname, columnState(cmd.def.ColumnDef));
+            case 'AT_AddColumn': {
+              const ordinal = Math.max(-1, ...[...table.columns.values()].map((c) => c.ordinal ?? -1)) + 1;
+              this.setIn(table.columns, cmd.def.ColumnDef.colname, { ...columnState(cmd.def.ColumnDef), ordinal });
               break;
+            }
             case 'AT_DropColumn':
               this.deleteIn(table.columns, cmd.name);
               break;
