@@ -172,7 +172,7 @@ function compute(plan: Plan): CompatResult {
     });
   }
 
-  report2(plan, columns, diagnostics);
+  reportBreaks(plan, columns, diagnostics);
   const states: CompatState[] = columns.map((c) => ({
     id: c.id, kind: c.kind, label: c.label, span: c.span,
     ...(c.phase !== undefined ? { phase: c.phase } : {}), ...(c.step !== undefined ? { step: c.step } : {}),
@@ -190,7 +190,7 @@ function compute(plan: Plan): CompatResult {
 const where = (q: AppQuery) => `${q.file}:${q.line}`;
 
 /** One error per live version, query and problem, at the first state where it breaks. */
-function report2(plan: Plan, columns: readonly Column[], diagnostics: Diagnostic[]): void {
+function reportBreaks(plan: Plan, columns: readonly Column[], diagnostics: Diagnostic[]): void {
   const seen = new Set<string>();
   const stepOf = (id: string | undefined): Step | undefined => plan.phases.flatMap((p) => p.steps).find((s) => s.id === id);
   for (const c of columns) {
