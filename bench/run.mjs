@@ -4,6 +4,7 @@
 //   3. `migc lint` over 2,000 generated SQL files beside squawk (target: within 2x of its time), with
 //      both tools' findings per hazard;
 //   4. `migc verify`: rehearsal time per example plan on PGlite, and on a server if MIGC_TEST_DATABASE_URL is set;
+//   4b. the app-version matrix per example plan with apps: static and rehearsed (bench/compat.mjs);
 //   5. scaling: build and lint time and peak memory as the input doubles (bench/scaling.mjs, also runnable alone;
 //      target: at most 2.2x the time per doubling).
 // Usage: npm run bench [-- --runs 15 --plans 1000 --no-scaling]
@@ -16,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { generatePlans } from './generate.mjs';
 import { benchLint } from './lint-vs-squawk.mjs';
 import { benchRehearsal } from './rehearsal.mjs';
+import { benchCompat } from './compat.mjs';
 import { benchScaling } from './scaling.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -89,6 +91,8 @@ for (const row of await benchLint(2000)) console.log(row);
 console.log('\n| rehearsal (migc verify) | time |');
 console.log('|---|---|');
 for (const row of await benchRehearsal()) console.log(row);
+console.log('\n### App-version matrix\n');
+for (const row of await benchCompat()) console.log(row);
 
 // 5. Scaling: each row doubles the input; linear work takes 2x the time of the row above.
 if (!values['no-scaling']) {

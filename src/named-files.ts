@@ -11,6 +11,13 @@ export type NamedFile =
 /** Where a plan names files, as paths into the plan; a new file reference in the schema goes here too. */
 export const namedFileKeys = [['baseline', 'file'], ['fixtures', 'file']] as const;
 
+/** The query files the plan's app versions name (apps[].queries: one path or a list). */
+export function appQueryFileNames(value: unknown): string[] {
+  const apps = (value as { apps?: unknown }).apps;
+  if (!Array.isArray(apps)) return [];
+  return apps.flatMap((a: { queries?: unknown }) => (typeof a?.queries === 'string' ? [a.queries] : Array.isArray(a?.queries) ? a.queries.filter((q): q is string => typeof q === 'string') : []));
+}
+
 function isOutside(path: string): boolean {
   return path === '..' || path.startsWith('../') || posix.isAbsolute(path) || /^[A-Za-z]:/.test(path);
 }

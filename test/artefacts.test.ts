@@ -72,7 +72,10 @@ describe('template helpers that need a value', () => {
     const templates = builtinTemplates();
     const broken = { ...templates, 'report.md': { file: 'tpl/report.md.hbs', text: '{{#each plan.phases}}{{#each steps}}{{code}}{{/each}}{{/each}}' } };
     const plan = readFileSync(`${root}plans/rename-user-name.yaml`, 'utf8');
-    const files = { 'plans/p.yaml': plan, 'plans/users.baseline.sql': readFileSync(`${root}plans/users.baseline.sql`, 'utf8') };
+    const files = {
+      'plans/p.yaml': plan, 'plans/users.baseline.sql': readFileSync(`${root}plans/users.baseline.sql`, 'utf8'),
+      'plans/apps/users-v3.1.sql': readFileSync(`${root}plans/apps/users-v3.1.sql`, 'utf8'), 'plans/apps/users-v3.2.json': readFileSync(`${root}plans/apps/users-v3.2.json`, 'utf8'),
+    };
     const result = await compile({ files: ['plans/p.yaml'], templates: broken }, memoryHost(files));
     const d = result.diagnostics.find((x) => x.code === 'MG050');
     expect(d?.message).toMatch(/the code helper was called without a value; to print a property named code, write \{\{this\.code\}\}/);

@@ -250,6 +250,8 @@ describe('migc verify', () => {
     const out = JSON.parse(r.stdout);
     expect(out.rehearsals[0].phases.map((p: { up: string; down: string; again: string }) => [p.up, p.down, p.again])).toEqual([['ok', 'ok', 'ok'], ['ok', 'ok', 'ok'], ['ok', 'ok', 'ok']]);
     expect(out.rehearsals[0].steps.find((s: { step: string }) => s.step === 'deploy-readers')).toMatchObject({ up: 'not run', down: 'not run' });
+    // The app versions' queries, run at each of the 11 schema states: 52 runs, none failed.
+    expect(out.rehearsals[0].compat).toMatchObject({ queries: 52, states: 11, failed: [] });
     expect(out.diagnostics.filter((d: { severity: string }) => d.severity !== 'info')).toEqual([]);
   });
 
@@ -259,6 +261,7 @@ describe('migc verify', () => {
     const report = readFileSync(join(project, 'out/add-email-verified/report.md'), 'utf8');
     expect(report).toMatch(/## Rehearsal\n\nRehearsed with `migc verify` on PGlite/);
     expect(report).toMatch(/\| `add-column` \| ok \| ok \| \d+ ms \| AccessExclusiveLock on public\.users \|/);
+    expect(report).toMatch(/On the database \(`migc verify`\): 77 runs of the live versions' queries at 12 schema states \(EXPLAIN; EXPLAIN \(GENERIC_PLAN\); executed with sample values, rolled back\), in \d+ ms\. All ran\./);
   });
 
   it('exits 2 when the server cannot be reached, without printing the password', async () => {

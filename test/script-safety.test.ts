@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -187,7 +187,7 @@ function stringPaths(node: SchemaNode, path: string, out: Map<string, SchemaNode
   const ref = node.$ref as string | undefined;
   if (ref) return stringPaths({ ...(schema.$defs as Record<string, SchemaNode>)[ref.replace('#/$defs/', '')]!, ...node, $ref: undefined }, path, out);
   if (node.type === 'string') out.set(path, node);
-  for (const alt of (node.anyOf as SchemaNode[] | undefined) ?? []) stringPaths(alt, path, out);
+  for (const alt of [...((node.anyOf as SchemaNode[] | undefined) ?? []), ...((node.oneOf as SchemaNode[] | undefined) ?? [])]) stringPaths(alt, path, out);
   for (const [key, child] of Object.entries((node.properties as Record<string, SchemaNode>) ?? {})) stringPaths(child, path ? `${path}.${key}` : key, out);
   if (typeof node.items === 'object') stringPaths(node.items as SchemaNode, `${path}[]`, out);
   if (typeof node.additionalProperties === 'object') stringPaths(node.additionalProperties as SchemaNode, `${path}{}`, out);
@@ -200,7 +200,7 @@ const freeText = [...allStringPaths].filter(([, n]) => n.pattern === undefined).
 /** The plan's own SQL: parsed, checked, and the only SQL a script may run. */
 const sqlFields = ['baseline.sql', 'fixtures.sql', 'phases[].steps[].sql', 'phases[].steps[].rollback.sql', 'phases[].steps[].verify[].sql', 'verify[].sql'];
 /** Names of other parts of the plan or of files; they must name something real. */
-const references = ['baseline.file', 'fixtures.file', 'phases[].gate.verified[]', 'code_changes[].deploy_phase', 'rollback_plan[].phase', 'timeline[].phase', 'verify[].after'];
+const references = ['baseline.file', 'fixtures.file', 'phases[].gate.verified[]', 'code_changes[].deploy_phase', 'rollback_plan[].phase', 'timeline[].phase', 'verify[].after', 'apps[].queries', 'apps[].queries[]'];
 const prose = freeText.filter((p) => !sqlFields.includes(p) && !references.includes(p));
 
 /** The hostile character classes of issues 7 and 14, each with what separates the payload's parts. */
@@ -243,6 +243,7 @@ function hostilePlan(cls: HostileClass, dir: string): { yaml: string; used: Set<
     phases: [
       {
         name: 'expand', kind: 'expand', description: P('phases[].description'),
+        gate: { deploy: { version: 'v1', note: P('phases[].gate.deploy.note') } },
         steps: [{
           id: 'create', description: P('phases[].steps[].description'),
           // With standard_conforming_strings off, the server would read the second literal as SQL.
@@ -266,7 +267,7 @@ function hostilePlan(cls: HostileClass, dir: string): { yaml: string; used: Set<
             rollback: { sql: `UPDATE ${t} SET flag = NULL WHERE flag -- back )`, batch: { size: 10 } },
             verify: [{ sql: `SELECT count(*) FROM ${t} WHERE flag IS NULL`, expect: 0 }],
           },
-          { id: 'deploy', run: P('phases[].steps[].run'), rollback: { run: P('phases[].steps[].rollback.run') } },
+          { id: 'deploy', run: P('phases[].steps[].run'), rollback: { run: P('phases[].steps[].rollback.run') }, deploy: { version: 'v2', note: P('phases[].steps[].deploy.note') } },
           { id: 'by-hand', manual: P('phases[].steps[].manual'), rollback: { manual: P('phases[].steps[].rollback.manual') } },
         ],
       },
@@ -276,6 +277,7 @@ function hostilePlan(cls: HostileClass, dir: string): { yaml: string; used: Set<
     timeline: [{ at: 'T-0', milestone: P('timeline[].milestone'), phase: 'expand' }],
     verify: [{ sql: `SELECT count(*) FROM ${t} -- plan-wide`, expect: 25, after: 'expand', description: P('verify[].description') }],
     risks: [{ risk: P('risks[].risk'), likelihood: 'low', impact: 'low', mitigation: P('risks[].mitigation') }],
+    apps: [{ version: 'v1', description: P('apps[].description'), queries: 'hostile-app.sql' }, { version: 'v2', queries: ['hostile-app.sql'] }],
   };
   // JSON is YAML; characters YAML could read as line breaks are written as escapes.
   const yaml = JSON.stringify(plan, null, 2).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -314,7 +316,9 @@ describe.skipIf(!serverUrl)('hostile plan text never runs under psql (skipped wh
       const sep: string = classes[cls];
       files[`plans/${cls}${sep}CREATE TABLE pwned_${cls}_file ();${sep}\\! touch ${dir}/shell_${cls}_file${sep}.yaml`] = hostilePlan(cls, dir).yaml;
     }
-    compiled = await compile({ files: Object.keys(files).sort(), templates: builtinTemplates() }, memoryHost(files));
+    // The app versions' query file each hostile plan names, beside it (its name may hold a '/').
+    const queries = Object.fromEntries(Object.keys(files).map((f) => [posix.join(posix.dirname(f), 'hostile-app.sql'), 'SELECT 1;\n']));
+    compiled = await compile({ files: Object.keys(files).sort(), templates: builtinTemplates() }, memoryHost({ ...files, ...queries }));
     mkdirSync(join(dir, 'scripts'));
     for (const p of compiled.plans) {
       for (const o of p.outputs.filter((x) => x.path.endsWith('.sql'))) {

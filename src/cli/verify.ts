@@ -1,4 +1,5 @@
 import type { CompileResult } from '../compile.js';
+import { compatRehearsalView } from '../emit/report/compat-view.js';
 import { compareDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { DiagnosticFormat } from '../diagnostics/render.js';
 import type { TemplateSources } from '../emit/template-names.js';
@@ -181,6 +182,7 @@ function jsonRehearsal(r: RehearsalResult) {
     file: r.file, id: r.planId, engine: r.engine, ok: r.ok, skipped: r.skipped ?? null,
     phases: r.phases.map((p) => ({ number: p.number, name: p.name, up: p.up.status, down: p.down.status, again: p.again.status, note: p.down.note ?? null, upMs: Math.round(p.up.ms), downMs: Math.round(p.down.ms) })),
     steps: r.steps.map((s) => ({ ...s, upMs: Math.round(s.upMs) })),
+    ...(r.compat ? { compat: compatRehearsalView(r.compat) } : {}),
   };
 }
 
@@ -238,6 +240,7 @@ export function rehearsalView(r: RehearsalResult) {
     ok: r.ok,
     skipped: r.skipped,
     phases: r.phases.map((p) => ({ ...p, up: statusText[p.up.status], down: statusText[p.down.status], again: statusText[p.again.status], note: p.down.note, upMs: Math.round(p.up.ms), downMs: Math.round(p.down.ms) })),
+    ...(r.compat ? { compat: compatRehearsalView(r.compat) } : {}),
     steps: r.steps.map((s) => ({ ...s, up: statusText[s.up], down: statusText[s.down], upMs: Math.round(s.upMs), locks: s.locks.map((l) => `${l.mode} on ${l.relation}`).join(', '), predicted: s.predicted.join(', '), prediction: s.prediction === 'not judged' ? '' : s.prediction, rewritten: s.rewritten.join(', ') })),
   };
 }

@@ -30,7 +30,7 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG033', name: 'verification-query', summary: 'A verification is a single read-only SELECT.' },
   { code: 'MG034', name: 'rehearsal-sql', summary: 'The baseline and fixtures are inline SQL or readable files beside the plan.' },
   { code: 'MG035', name: 'suppression', summary: 'An allowance (allow: in a plan, -- migc-ignore in SQL) names no rule or gives no reason.' },
-  { code: 'MG036', name: 'file-outside-project', summary: 'A file a plan names (baseline, fixtures) is outside the project, or a link to a file outside it.' },
+  { code: 'MG036', name: 'file-outside-project', summary: 'A file a plan names (baseline, fixtures, app queries) is outside the project, or a link to a file outside it.' },
   { code: 'MG040', name: 'duplicate-plan-id', summary: 'Two plans share an id, so their outputs would overwrite each other.' },
   { code: 'MG050', name: 'template', summary: 'An output template (--templates) does not compile or fails to render.' },
   { code: 'MG051', name: 'script-statements', summary: 'A rendered SQL script would run something other than the plan\'s statements and migc\'s own (a template let text out of a comment).' },
@@ -40,4 +40,13 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG063', name: 'rehearsal-setup', summary: 'The plan cannot be rehearsed: no baseline, or the baseline or fixtures do not load (migc verify).' },
   { code: 'MG064', name: 'lock-prediction-mismatch', summary: 'A statement took other locks on the database than migc\'s analysis predicted (migc verify).' },
   { code: 'MG065', name: 'rehearsal-refused', summary: 'migc verify does not rehearse a plan whose SQL reaches outside the database (MG220), even when that finding is allowed or turned off.' },
+  // App-version compatibility (src/analyze/compat, src/verify/compat.ts).
+  { code: 'MG120', name: 'app-queries', summary: 'An app version\'s query file cannot be read, or holds no query PostgreSQL\'s parser accepts.' },
+  { code: 'MG121', name: 'app-version-unknown', summary: 'A deploy names an app version that apps: does not list, or apps: lists a version twice.' },
+  { code: 'MG122', name: 'deploy-version-unnamed', summary: 'A gate\'s deploy is free text in a plan with apps:, so migc cannot tell which version runs after it.' },
+  { code: 'MG123', name: 'app-query-breaks', summary: 'A query of an app version that can be live breaks on the schema after a step, or the version is deployed onto a schema it cannot use.' },
+  { code: 'MG124', name: 'rollback-breaks-app', summary: 'After a rollback, a query of an app version that can be live then (the one rolled back to, or the one still running) breaks.' },
+  { code: 'MG125', name: 'app-check-impossible', summary: 'The plan lists app versions but has no baseline, so their queries cannot be checked.' },
+  { code: 'MG126', name: 'compat-missed', summary: 'A live app version\'s query failed on the database although the static check passed it (migc verify).' },
+  { code: 'MG127', name: 'compat-wrong', summary: 'The static check said a live app version\'s query breaks, but it ran on the database (migc verify).' },
 ];

@@ -41,7 +41,36 @@ export interface Plan {
   readonly rollbackPlan: readonly RollbackPlanEntry[];
   readonly timeline: readonly Milestone[];
   readonly risks: readonly Risk[];
+  /** Application versions, in release order: the first runs when the plan starts. */
+  readonly apps: readonly AppVersion[];
   readonly spans: { readonly id: Span; readonly risk: Span; readonly preMigration?: Span };
+}
+
+/** An application version and the queries it sends, read from the files it names. */
+export interface AppVersion {
+  readonly version: string;
+  readonly description?: string;
+  /** The files, relative to the plan's folder, as written. */
+  readonly files: readonly string[];
+  readonly queries: readonly AppQuery[];
+  /** The version: value in the plan. */
+  readonly span: Span;
+}
+
+/** One query of an app version, with the file (relative to the plan's folder) and line it is on. */
+export interface AppQuery {
+  readonly file: string;
+  readonly line: number;
+  /** As the file has it, with :name parameters numbered $1, $2 ... (as the parse tree has them). */
+  readonly text: string;
+  readonly ast: PgNode;
+}
+
+/** A deploy that names an app version: in a gate (before the phase) or as a step of its own. */
+export interface Deploy {
+  readonly version: string;
+  readonly note?: string;
+  readonly span: Span;
 }
 
 export interface TableHint {
@@ -89,7 +118,10 @@ export interface Phase {
 
 export interface Gate {
   readonly verified: readonly { readonly stepId: string; readonly span: Span }[];
+  /** The deploy as a reader reads it: free text, or the version with its note. */
   readonly deploy?: string;
+  /** The deploy's app version, when the plan names one (deploy: { version: v2.15 }). */
+  readonly deployVersion?: Deploy;
   readonly wait?: Duration;
   readonly approval?: string;
   readonly span: Span;
@@ -114,6 +146,8 @@ export interface Step {
   readonly estimatedTime?: Duration;
   /** Findings of the SQL analysis the step accepts, with the reason. */
   readonly allow?: readonly { readonly code: string; readonly reason: string; readonly span: Span }[];
+  /** The app version this (run or manual) step deploys; its rollback deploys the one before again. */
+  readonly deploy?: Deploy;
   readonly span: Span;
 }
 

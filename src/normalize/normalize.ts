@@ -7,9 +7,10 @@ import { parseSql } from '../sql/parser.js';
 import { psqlDivergence } from '../sql/psql.js';
 import { parseDuration, parseTimelineOffset } from './durations.js';
 import type {
-  Action, Batch, ComparisonOperator, Expectation, Gate, Phase, Plan, Rollback, Statement, Step, Verification,
+  Action, AppVersion, Batch, ComparisonOperator, Deploy, Expectation, Gate, Phase, Plan, Rollback, Statement, Step, Verification,
 } from './model.js';
-import type { RawPhase, RawPlan, RawStep } from './raw.js';
+import type { RawDeploy, RawPhase, RawPlan, RawStep } from './raw.js';
+import { readAppQueries } from './app-queries.js';
 import type { NamedFile } from '../named-files.js';
 
 export const defaultLockTimeout = '5s';
@@ -62,6 +63,8 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
     return statements;
   };
 
+  const deployAt = (d: RawDeploy, path: Path): Deploy => ({ version: d.version, ...(d.note !== undefined ? { note: d.note } : {}), span: span([...path, 'version']) });
+
   const phases: Phase[] = raw.phases.map((rp, pi) => normalizePhase(rp, pi));
 
   function normalizePhase(rp: RawPhase, pi: number): Phase {
@@ -71,7 +74,8 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
     if (rp.gate) {
       gate = {
         verified: (rp.gate.verified ?? []).map((stepId, i) => ({ stepId, span: span([...path, 'gate', 'verified', i]) })),
-        ...(rp.gate.deploy !== undefined ? { deploy: rp.gate.deploy } : {}),
+        ...(rp.gate.deploy !== undefined ? { deploy: deployText(rp.gate.deploy) } : {}),
+        ...(typeof rp.gate.deploy === 'object' ? { deployVersion: deployAt(rp.gate.deploy, [...path, 'gate', 'deploy']) } : {}),
         ...(rp.gate.wait !== undefined ? { wait: parseDuration(rp.gate.wait) } : {}),
         ...(rp.gate.approval !== undefined ? { approval: rp.gate.approval } : {}),
         span: keySpan(doc, [...path, 'gate']) ?? span([...path, 'gate']),
@@ -113,6 +117,7 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
       verify: (rs.verify ?? []).flatMap((v, i) => optionalList(normalizeVerification(v, [...path, 'verify', i]))),
       ...(rs.estimated_time ? { estimatedTime: parseDuration(rs.estimated_time) } : {}),
       ...(allow.length ? { allow } : {}),
+      ...(rs.deploy ? { deploy: deployAt(rs.deploy, [...path, 'deploy']) } : {}),
       span: span([...path, 'id']),
     };
   }
@@ -236,6 +241,36 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
       ...(v.after !== undefined ? { after: v.after, afterSpan: span(['verify', i, 'after']) } : {}),
     }] : [];
   });
+  const apps = (raw.apps ?? []).map((a, i): AppVersion => {
+    const names = typeof a.queries === 'string' ? [a.queries] : a.queries;
+    const queries = names.flatMap((name, j) => {
+      const at = span(['apps', i, 'queries', ...(typeof a.queries === 'string' ? [] : [j])]);
+      const named = files.get(name);
+      if (named?.kind === 'outside') {
+        error('MG036', at, `query file "${name}" of app ${a.version} ${named.link ? `is a link to ${named.resolved}, which is` : 'is'} outside the project`,
+          'Files a plan names must be inside the project (the folder migc runs in). Move the file into the project, or allow its folder in migc.config.json: "allow_files_outside": ["../app/queries"].');
+        return [];
+      }
+      if (named?.kind !== 'read') {
+        error('MG120', at, `query file "${name}" of app ${a.version} cannot be read`, 'The path is relative to the plan file; check it exists and is committed.');
+        return [];
+      }
+      const tooLarge = sqlFileTooLarge(file, named.text, at, name);
+      if (tooLarge) {
+        diagnostics.push(tooLarge);
+        return [];
+      }
+      const read = readAppQueries(name, named.text);
+      for (const p of read.problems) {
+        error('MG120', at, `${name}:${p.line}: ${p.message}`, 'Give the app\'s queries as .sql (statements, $1 or :name parameters) or a pg_stat_statements export (.csv with a header, or .json rows with a "query" field).');
+      }
+      return read.queries;
+    });
+    return {
+      version: a.version, ...(a.description !== undefined ? { description: a.description } : {}),
+      files: names, queries, span: span(['apps', i, 'version']),
+    };
+  });
   const pre = raw.pre_migration ?? {};
   const plan: Plan = {
     file, id: raw.id, title: raw.title, type: raw.type, risk: raw.risk,
@@ -274,6 +309,7 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
       span: span(['timeline', i, 'at']),
     })),
     risks: (raw.risks ?? []).map((r) => ({ ...r })),
+    apps,
     spans: { id: span(['id']), risk: span(['risk']), ...(raw.pre_migration ? { preMigration: keySpan(doc, ['pre_migration'])! } : {}) },
   };
   if (raw.engine === undefined) {
@@ -294,6 +330,11 @@ function firstSqlSpan(plan: Plan): Span | undefined {
     if (step.verify[0]) return step.verify[0].span;
   }
   return plan.verify[0]?.span;
+}
+
+/** A deploy as a reader reads it: the free text, or the version with its note. */
+function deployText(d: string | RawDeploy): string {
+  return typeof d === 'string' ? d : `app ${d.version}${d.note !== undefined ? ` (${d.note})` : ''}`;
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

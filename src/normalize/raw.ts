@@ -28,6 +28,7 @@ export interface RawPlan {
   code_changes?: { file: string; change: string; deploy_phase: string }[];
   rollback_plan?: { phase: string; how: string; data_loss: boolean }[];
   timeline?: { at: string; milestone: string; phase?: string }[];
+  apps?: { version: string; description?: string; queries: string | string[] }[];
   risks?: { risk: string; likelihood?: 'low' | 'medium' | 'high'; impact?: 'low' | 'medium' | 'high'; mitigation: string }[];
 }
 
@@ -35,7 +36,7 @@ export interface RawPhase {
   name: string;
   kind: 'expand' | 'migrate' | 'contract';
   description?: string;
-  gate?: { verified?: string[]; deploy?: string; wait?: string; approval?: string };
+  gate?: { verified?: string[]; deploy?: string | RawDeploy; wait?: string; approval?: string };
   steps: RawStep[];
 }
 
@@ -50,6 +51,12 @@ export interface RawStep {
   rollback?: { sql?: string; run?: string; manual?: string; irreversible?: true; data_loss?: boolean; restore?: string; batch?: RawBatch };
   verify?: { sql: string; expect: number | boolean | string; description?: string }[];
   estimated_time?: string;
+  deploy?: RawDeploy;
+}
+
+export interface RawDeploy {
+  version: string;
+  note?: string;
 }
 
 export interface RawBatch {

@@ -5,6 +5,7 @@ import type { Engine, RehearsalDatabase } from './engine.js';
 import { fillOrder, FixtureError, generateRows } from './fixtures.js';
 import { runObserved, type ObservedLock, type StatementRun } from './observe.js';
 import { runScript } from './run-script.js';
+import { rehearseCompatibility, type CompatRehearsal } from './compat.js';
 import { changedColumns, dataSnapshot, diffSnapshots, schemaSnapshot, type DataSnapshot, type SchemaSnapshot } from './snapshot.js';
 
 export type Direction = 'up' | 'down' | 'again';
@@ -49,6 +50,8 @@ export interface RehearsalResult {
   readonly phases: readonly PhaseResult[];
   readonly steps: readonly StepResult[];
   readonly diagnostics: readonly Diagnostic[];
+  /** The app versions' queries run on each schema state, when the plan lists apps. */
+  readonly compat?: CompatRehearsal;
 }
 
 interface Snapshot {
@@ -278,8 +281,13 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
     }
   }
 
+  // The app versions' queries on each schema state, in a database of their own (src/verify/compat.ts).
+  const compatDb = db && plan.apps.length ? await setUp() : undefined;
+  const compat = compatDb ? await rehearseCompatibility(plan, compatDb).finally(() => close(compatDb)) : undefined;
+  if (compat) diagnostics.push(...compat.diagnostics);
+
   const phaseResults: PhaseResult[] = phases.map((p) => ({ number: p.number, name: p.name, ...results.get(p.name)! }));
-  return { ...base, ok: !diagnostics.some((d) => d.severity === 'error'), phases: phaseResults, steps: stepResults(plan, phaseResults), diagnostics };
+  return { ...base, ok: !diagnostics.some((d) => d.severity === 'error'), phases: phaseResults, steps: stepResults(plan, phaseResults), diagnostics, ...(compat ? { compat } : {}) };
 }
 
 function stepResults(plan: Plan, phases: readonly PhaseResult[]): StepResult[] {

@@ -11,7 +11,8 @@ import type { TemplateSources } from '../emit/template-names.js';
 import type { Templates } from '../emit/templates.js';
 import type { Host } from '../host.js';
 import { loadYaml, type LoadedFile } from '../load/yaml.js';
-import { namedFileKeys, readNamedFiles, type NamedFile } from '../named-files.js';
+import { appQueryFileNames, namedFileKeys, readNamedFiles, type NamedFile } from '../named-files.js';
+import { appCompatibility } from '../analyze/compat/check.js';
 import type { Plan, Statement } from '../normalize/model.js';
 import { normalize } from '../normalize/normalize.js';
 import { loadSqlParser } from '../sql/parser.js';
@@ -171,7 +172,8 @@ function sameNamed(a: ReadonlyMap<string, NamedFile>, b: ReadonlyMap<string, Nam
 
 function namedFileNames(loaded: LoadedFile): string[] {
   const value = loaded.value as Record<string, Record<string, unknown> | undefined>;
-  return namedFileKeys.map(([key, prop]) => value?.[key]?.[prop]).filter((n): n is string => typeof n === 'string');
+  // Baseline, fixtures, and the app versions' query files: a change to any of them re-checks the plan.
+  return [...namedFileKeys.map(([key, prop]) => value?.[key]?.[prop]).filter((n): n is string => typeof n === 'string'), ...appQueryFileNames(value)];
 }
 
 /** Where a name a plan gives is, relative to the project (as readNamedFiles resolves it). */
@@ -282,7 +284,7 @@ export function createWorkspace(options: WorkspaceOptions): Workspace {
     const plan = normalized.plan;
     const settings = resolvePlanSettings(plan, config);
     const sql = analyzePlan(plan, { settings });
-    const found = applyRuleSettings([...runRules(plan, planRules, settings), ...sql.diagnostics, ...rehearsalSqlOutsideDatabase(plan)], settings.rules);
+    const found = applyRuleSettings([...runRules(plan, planRules, settings), ...sql.diagnostics, ...rehearsalSqlOutsideDatabase(plan), ...appCompatibility(plan).diagnostics], settings.rules);
     const diagnostics = [...own, ...checkAllowances(plan), ...found].sort(compareDiagnostics);
     return { normalized, config, settings, analysis: sql.statements, diagnostics };
   }

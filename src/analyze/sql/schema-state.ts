@@ -7,6 +7,10 @@ export type Volatility = 'immutable' | 'stable' | 'volatile';
 export interface ColumnState {
   type?: ColumnType;
   notNull: boolean;
+  /** An INSERT may leave it out: it has a default, is an identity, serial or generated column. */
+  hasDefault?: boolean;
+  /** Its position in the table (an INSERT without a column list fills columns in this order); kept by a rename. */
+  ordinal?: number;
 }
 
 export interface TableState {
@@ -19,6 +23,8 @@ export interface TableState {
   readonly indexes: Set<string>;
   /** Columns that identify one row on their own: a one-column primary key or unique constraint. */
   readonly uniqueColumns: Set<string>;
+  /** Known only from what statements did to it (or made by CREATE TABLE AS): other columns may exist. */
+  readonly partial?: boolean;
 }
 
 /** "users" and "public.users" are the same table under the default search_path. */
@@ -46,6 +52,10 @@ export class SchemaState {
   readonly newTypes = new Set<string>();
   /** Functions created (or altered) by the statements seen, by name as tableKey() keys tables: their declared volatility. */
   readonly functions = new Map<string, Volatility>();
+  /** Every type (enum, composite, domain) the statements seen created and did not drop, by tableKey() name. */
+  readonly types = new Set<string>();
+  /** Views (and materialized views) the statements seen created and did not drop: their columns are not tracked. */
+  readonly views = new Set<string>();
   /** Undo actions of the changes made inside tentatively(), newest last; undefined outside. */
   private journal: (() => void)[] | undefined;
   /** Keys of tables set or deleted, in order: what may have changed whether a table is new. */
@@ -109,6 +119,12 @@ export class SchemaState {
     map.delete(key);
   }
 
+  private deleteFrom<V>(set: Set<V>, value: V): void {
+    if (!set.has(value)) return;
+    this.journal?.push(() => set.add(value));
+    set.delete(value);
+  }
+
   private addTo<V>(set: Set<V>, value: V): void {
     if (set.has(value)) return;
     this.journal?.push(() => set.delete(value));
@@ -163,7 +179,7 @@ export class SchemaState {
         const table: TableState = { name, createdHere, columns: new Map(), notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set() };
         for (const elt of body.tableElts ?? []) {
           if (elt.ColumnDef) {
-            table.columns.set(elt.ColumnDef.colname, columnState(elt.ColumnDef));
+            table.columns.set(elt.ColumnDef.colname, { ...columnState(elt.ColumnDef), ordinal: table.columns.size });
             const kinds = (elt.ColumnDef.constraints ?? []).map((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype);
             if (kinds.includes('CONSTR_PRIMARY') || kinds.includes('CONSTR_UNIQUE')) table.uniqueColumns.add(elt.ColumnDef.colname);
           }
@@ -174,9 +190,12 @@ export class SchemaState {
       }
       case 'CreateTableAsStmt': {
         const name = tableKey(relationName(body.into?.rel));
-        this.setTable(name, { name, createdHere, columns: new Map(), notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set() });
+        this.setTable(name, { name, createdHere, columns: new Map(), notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set(), partial: true });
         return;
       }
+      case 'ViewStmt':
+        this.addTo(this.views, tableKey(relationName(body.view)));
+        return;
       case 'AlterTableStmt': {
         if (body.objtype !== 'OBJECT_TABLE') return;
         // A table the files did not create exists all the same: learn what is done to it (its
@@ -185,9 +204,11 @@ export class SchemaState {
         for (const c of body.cmds ?? []) {
           const cmd = c.AlterTableCmd;
           switch (cmd?.subtype) {
-            case 'AT_AddColumn':
-              this.setIn(table.columns, cmd.def.ColumnDef.colname, columnState(cmd.def.ColumnDef));
+            case 'AT_AddColumn': {
+              const ordinal = Math.max(-1, ...[...table.columns.values()].map((c) => c.ordinal ?? -1)) + 1;
+              this.setIn(table.columns, cmd.def.ColumnDef.colname, { ...columnState(cmd.def.ColumnDef), ordinal });
               break;
+            }
             case 'AT_DropColumn':
               this.deleteIn(table.columns, cmd.name);
               break;
@@ -204,6 +225,14 @@ export class SchemaState {
               break;
             case 'AT_DropNotNull':
               if (table.columns.get(cmd.name)) this.assign(table.columns.get(cmd.name)!, 'notNull', false);
+              break;
+            case 'AT_ColumnDefault':
+              // SET DEFAULT carries the expression; DROP DEFAULT none.
+              if (table.columns.get(cmd.name)) this.assign(table.columns.get(cmd.name)!, 'hasDefault', cmd.def !== undefined);
+              break;
+            case 'AT_AddIdentity':
+            case 'AT_DropIdentity':
+              if (table.columns.get(cmd.name)) this.assign(table.columns.get(cmd.name)!, 'hasDefault', cmd.subtype === 'AT_AddIdentity');
               break;
             case 'AT_AddConstraint':
               this.addConstraint(table, cmd.def.Constraint);
@@ -230,6 +259,10 @@ export class SchemaState {
             for (const col of table.columns.values()) if (col.type && tableKey(col.type.name) === from) this.assign(col, 'type', { ...col.type, name: to });
           }
           if (this.newTypes.has(from)) this.addTo(this.newTypes, to);
+          if (this.types.has(from)) {
+            this.deleteFrom(this.types, from);
+            this.addTo(this.types, to);
+          }
           return;
         }
         if (body.renameType === 'OBJECT_TABLE') {
@@ -238,6 +271,20 @@ export class SchemaState {
           this.deleteTable(table.name);
           const renamed = { ...table, name: tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname) };
           this.setTable(renamed.name, renamed);
+        } else if (body.renameType === 'OBJECT_VIEW' || body.renameType === 'OBJECT_MATVIEW') {
+          const from = tableKey(relationName(body.relation));
+          if (this.views.has(from)) {
+            this.deleteFrom(this.views, from);
+            this.addTo(this.views, tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname));
+          }
+        } else if (body.renameType === 'OBJECT_FUNCTION') {
+          const names: string[] = (body.object?.ObjectWithArgs?.objname ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
+          const from = tableKey(names.join('.'));
+          const volatility = this.functions.get(from);
+          if (volatility) {
+            this.deleteIn(this.functions, from);
+            this.setIn(this.functions, tableKey([...names.slice(0, -1), body.newname].join('.')), volatility);
+          }
         } else if (body.renameType === 'OBJECT_COLUMN') {
           const table = this.table(relationName(body.relation));
           const col = table?.columns.get(body.subname);
@@ -248,17 +295,27 @@ export class SchemaState {
         }
         return;
       }
-      case 'DropStmt':
+      case 'DropStmt': {
+        const dotted = (items: { String?: { sval?: string } }[] | undefined) => tableKey((items ?? []).map((i) => i.String?.sval).join('.'));
         if (body.removeType === 'OBJECT_TABLE') {
-          for (const o of body.objects ?? []) this.deleteTable(tableKey((o.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval).join('.')));
+          for (const o of body.objects ?? []) this.deleteTable(dotted(o.List?.items));
+        } else if (body.removeType === 'OBJECT_VIEW' || body.removeType === 'OBJECT_MATVIEW') {
+          for (const o of body.objects ?? []) this.deleteFrom(this.views, dotted(o.List?.items));
+        } else if (body.removeType === 'OBJECT_TYPE' || body.removeType === 'OBJECT_DOMAIN') {
+          for (const o of body.objects ?? []) this.deleteFrom(this.types, dotted(o.TypeName?.names));
+        } else if (body.removeType === 'OBJECT_FUNCTION' || body.removeType === 'OBJECT_PROCEDURE') {
+          // Overloads are not told apart: dropping one is taken as dropping the name.
+          for (const o of body.objects ?? []) this.deleteIn(this.functions, dotted(o.ObjectWithArgs?.objname));
         }
         return;
+      }
       case 'CreateEnumStmt':
       case 'CreateDomainStmt':
       case 'CompositeTypeStmt': {
         const names: { String?: { sval?: string } }[] = kind === 'CreateEnumStmt' ? body.typeName ?? [] : kind === 'CreateDomainStmt' ? body.domainname ?? [] : [];
         const name = kind === 'CompositeTypeStmt' ? relationName(body.typevar) : names.map((n) => n.String?.sval ?? '?').join('.');
         if (createdHere) this.addTo(this.newTypes, tableKey(name));
+        this.addTo(this.types, tableKey(name));
         return;
       }
       case 'CreateFunctionStmt':
@@ -286,7 +343,7 @@ export class SchemaState {
   /** A table known only from what statements do to it: not new, its other columns unknown. */
   private existing(name: string): TableState {
     const key = tableKey(name);
-    const table: TableState = { name: key, createdHere: false, columns: new Map(), notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set() };
+    const table: TableState = { name: key, createdHere: false, columns: new Map(), notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set(), partial: true };
     this.setTable(key, table);
     return table;
   }
@@ -303,7 +360,9 @@ export class SchemaState {
 function columnState(def: Record<string, any>): ColumnState {
   const notNull = (def.constraints ?? []).some((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype === 'CONSTR_NOTNULL' || c.Constraint?.contype === 'CONSTR_PRIMARY') || def.is_not_null === true;
   const type = columnType(def.typeName);
-  return { ...(type ? { type } : {}), notNull };
+  const kinds = (def.constraints ?? []).map((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype);
+  const hasDefault = kinds.includes('CONSTR_DEFAULT') || kinds.includes('CONSTR_IDENTITY') || kinds.includes('CONSTR_GENERATED') || /^serial[248]$/.test(type?.name ?? '');
+  return { ...(type ? { type } : {}), notNull, ...(hasDefault ? { hasDefault } : {}) };
 }
 
 /** The column of a CHECK (col IS NOT NULL) expression, or undefined for any other check. */

@@ -4,6 +4,7 @@ import { formatSeconds } from '../../normalize/durations.js';
 import type { PlanSettings } from '../../analyze/settings.js';
 import { planHasSql, stepStatements, verificationPhase, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
 import { phaseHasSql, scriptFileName } from '../sql/blocks.js';
+import { compatView } from './compat-view.js';
 
 /** A finding to show in the report, already located (line and column). */
 export interface ReportFinding {
@@ -150,5 +151,6 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[], { ana
     lockBudget: lockBudget(plan, analysis),
     allowances: plan.phases.flatMap((p) => p.steps.flatMap((s) => (s.allow ?? []).map((a) => ({ step: s.id, code: a.code, reason: a.reason })))),
     findings,
+    compat: compatView(plan),
   };
 }

@@ -65,6 +65,8 @@ export function timelineView(plan: Plan): TimelineView {
   const times = [0, clock, ...plan.timeline.map((m) => m.offsetSeconds)];
   const range = Math.max(...times) - Math.min(...times) || 3600;
   const minimum = Math.max(1, Math.round(range / 60));
+  /** Where each app version starts to be live on the drawing: at the start, a gate's deploy, a deploy step. */
+  const appSwitches: { version: string; at: number }[] = plan.apps.length ? [{ version: plan.apps[0]!.version, at: laidOut[0]?.start ?? 0 }] : [];
   const sections = laidOut.map(({ phase, waitStart, start, steps }) => {
     const tasks: { label: string; id: string; tags: string; start: number; end: number }[] = [];
     const gate = phase.gate;
@@ -73,14 +75,16 @@ export function timelineView(plan: Plan): TimelineView {
     }
     const gateParts = [
       ...(gate?.verified.length ? [`verified ${gate.verified.map((v) => v.stepId).join(', ')}`] : []),
-      ...(gate?.deploy ? ['deployed'] : []),
+      ...(gate?.deploy ? [gate.deployVersion ? `deployed ${gate.deployVersion.version}` : 'deployed'] : []),
       ...(gate?.approval ? ['approved'] : []),
     ];
     if (gateParts.length) tasks.push({ label: mermaidText(`gate ${gateParts.join(', ')}`), id: `gate_${phase.number}`, tags: 'milestone, ', start, end: start });
+    if (gate?.deployVersion) appSwitches.push({ version: gate.deployVersion.version, at: start });
     let drawn = start;
     steps.forEach(({ step, start: at, seconds }, i) => {
       const begin = Math.max(drawn, Math.round(at));
       const end = begin + Math.max(minimum, Math.round(seconds ?? 0));
+      if (step.deploy) appSwitches.push({ version: step.deploy.version, at: begin });
       tasks.push({
         label: mermaidText(`${relativeTime(at)} ${step.id} (${step.estimatedTime ? step.estimatedTime.text : 'no estimate'})`),
         id: `step_${phase.number}_${i + 1}`,
@@ -91,6 +95,19 @@ export function timelineView(plan: Plan): TimelineView {
     });
     return { name: mermaidText(`${phase.number}. ${phase.name}${phase.name === phase.kind ? '' : ` (${phase.kind})`}`), tasks };
   });
+
+  // The app versions, one bar each from where it goes live to where the next one replaces it.
+  if (appSwitches.length) {
+    const end = Math.max(...sections.flatMap((s) => s.tasks.map((t) => t.end)), appSwitches[0]!.at + minimum);
+    const live = appSwitches.filter((s, i) => i === 0 || s.version !== appSwitches[i - 1]!.version);
+    sections.push({
+      name: 'App versions live',
+      tasks: live.map((s, i) => ({
+        label: mermaidText(`app ${s.version}${i > 0 ? ` (with ${live[i - 1]!.version} while it rolls out)` : ''}`),
+        id: `app_${i + 1}`, tags: '', start: s.at, end: Math.max(live[i + 1]?.at ?? end, s.at + minimum),
+      })),
+    });
+  }
 
   // Vertical markers are the scale, T-0 always; one too close to another would print over it.
   const markers: { label: string; id: string; at: number }[] = [{ label: 'T-0', id: 'at_0', at: 0 }];

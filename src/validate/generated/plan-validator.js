@@ -3,7 +3,7 @@ import func2Module from "ajv/dist/runtime/ucs2length.js";
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://migc.dev/schema/plan/v1.json","title":"migc migration plan","description":"A database migration plan compiled by migc into a review report, SQL scripts, a timeline and on-call checklists.","type":"object","additionalProperties":false,"required":["migc","id","title","type","risk","phases"],"properties":{"migc":{"description":"Plan format version. Always 1.","const":1},"id":{"description":"Stable kebab-case identifier of the plan, unique across the repository, at most 63 characters. Outputs go to out/<id>/, so it cannot be a name Windows reserves for a device (con, prn, aux, nul, com1 to com9, lpt1 to lpt9).","type":"string","pattern":"^[a-z0-9]+(-[a-z0-9]+)*$","maxLength":63,"not":{"pattern":"^(con|prn|aux|nul|com[1-9]|lpt[1-9])$"}},"title":{"description":"One-line title shown at the top of the report.","type":"string","minLength":1},"type":{"description":"What the migration changes: schema (DDL), data (backfills, moves), code (application deploys only) or infrastructure (servers, versions, settings).","enum":["schema","data","code","infrastructure"]},"risk":{"description":"Declared risk. A plan that loses data must be at least high.","enum":["low","medium","high","critical"]},"engine":{"description":"Target database engine, optionally with its major version: postgresql or postgresql@15. Required when the plan has SQL (steps, rollbacks, verifications, baseline or fixtures); a plan with only commands and manual steps (code, infrastructure) may leave it out.","type":"string","pattern":"^postgresql(@[0-9]{2})?$"},"owner":{"description":"Person or team accountable for running the plan.","type":"string"},"overview":{"description":"Summary shown at the top of the report.","type":"object","additionalProperties":false,"properties":{"summary":{"description":"What the migration does and why, in a few sentences (Markdown).","type":"string"},"estimated_downtime":{"description":"Expected user-visible downtime: none, a duration (30s, 5min, 2h), or a maintenance window (maintenance window, maintenance window 2h); optionally followed by a note in parentheses, as in \"none (connections drain per region)\".","type":"string","pattern":"^(none|[0-9]+(\\.[0-9]+)?(s|min|h|d)|maintenance window( [0-9]+(\\.[0-9]+)?(min|h|d))?)( \\(.+\\))?$"},"rollback_complexity":{"description":"How hard rolling back is once the plan has run: trivial (the down scripts undo it), easy (a few known steps), hard (needs care and coordination), manual-restore (data comes back only from a backup).","enum":["trivial","easy","hard","manual-restore"]}}},"current_state":{"description":"The schema and behaviour before the migration (Markdown; SQL in fenced blocks).","type":"string"},"target_state":{"description":"The schema and behaviour after the migration (Markdown; SQL in fenced blocks).","type":"string"},"tables":{"description":"Size hints for the tables the plan touches, keyed by table name (optionally schema-qualified). Used to judge whether data changes must be batched.","type":"object","additionalProperties":{"type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"Approximate number of rows in production.","type":"integer","minimum":0},"size":{"description":"Approximate size on disk in production, for example \"40 GB\".","type":"string"}}}},"baseline":{"description":"The schema before the migration, used to rehearse the plan: inline SQL or a .sql file beside the plan.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"Inline SQL that creates the schema as it is before the migration.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that creates the schema as it is before the migration.","type":"string"}}},"fixtures":{"description":"Rows loaded after the baseline when rehearsing (migc verify), so data steps and batches have something to work on: SQL inline or in a file, and rows generated per table, for example users: { rows: 10000 }.","type":"object","properties":{"sql":{"description":"Inline SQL that inserts rows, run after the baseline.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that inserts rows; run after the baseline.","type":"string"}},"additionalProperties":{"description":"A table (optionally schema-qualified) to fill with generated rows: values follow each column's type, nullable columns get some NULLs, foreign keys point at existing rows.","type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"How many rows to generate (at most 1000000).","type":"integer","minimum":1,"maximum":1000000}}}},"settings":{"description":"Session settings written at the top of every emitted SQL script.","type":"object","additionalProperties":false,"properties":{"lock_timeout":{"description":"How long a statement may wait for a lock before giving up (default 5s). Short waits keep a blocked migration from queueing every other query behind it.","$ref":"#/$defs/pgDuration"},"statement_timeout":{"description":"How long one statement may run (default 15min). Batched steps lift it for their loop, since each batch commits on its own.","$ref":"#/$defs/pgDuration"}}},"pre_migration":{"description":"What must be done before the first phase starts.","type":"object","additionalProperties":false,"properties":{"backup":{"description":"The backup taken before the migration. Required when any step loses data.","type":"object","additionalProperties":false,"required":["command"],"properties":{"command":{"description":"The command that takes the backup, for example pg_dump -Fc -t users -f users.dump \"$DATABASE_URL\".","type":"string"},"verify":{"description":"How to check the backup is usable, for example a pg_restore --list.","type":"string"}}},"disk_space":{"description":"Free disk space needed on the database volume, and why (new columns, index builds, table rewrites).","type":"string"},"notify":{"description":"People or channels to tell before starting.","type":"array","items":{"type":"string"}},"staging_test":{"description":"How the plan was rehearsed on a production-like copy, and with what result.","type":"string"},"tasks":{"description":"Any other task to finish before the first phase.","type":"array","items":{"type":"string"}}}},"phases":{"description":"The phases in the order they run: expand (additive changes), then migrate (move data, switch code), then contract (remove what is no longer used).","type":"array","minItems":1,"items":{"$ref":"#/$defs/phase"}},"verify":{"description":"Plan-wide verification queries (no orphans, counts that must match), checked at the end of the phase named in after, or at the end of the plan's last phase with SQL; compiled into that phase's up script as assertions, so migc verify runs them too.","type":"array","items":{"description":"A plan-wide query returning one value, the value expected, and the phase at whose end it is checked.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"},"after":{"description":"The name of the phase at whose end the query is checked. Default: the end of the plan (its last phase with SQL).","type":"string"}}}},"code_changes":{"description":"Application changes that ship alongside the plan.","type":"array","items":{"type":"object","additionalProperties":false,"required":["file","change","deploy_phase"],"properties":{"file":{"description":"File or component that changes.","type":"string"},"change":{"description":"What changes in it.","type":"string"},"deploy_phase":{"description":"Name of the phase this change is deployed in (before the phase's steps run).","type":"string"}}}},"rollback_plan":{"description":"How to roll back after each phase, for the people on call.","type":"array","items":{"type":"object","additionalProperties":false,"required":["phase","how","data_loss"],"properties":{"phase":{"description":"Name of the phase this entry rolls back.","type":"string"},"how":{"description":"How to roll back after this phase.","type":"string"},"data_loss":{"description":"Whether rolling back after this phase loses data.","type":"boolean"}}}},"timeline":{"description":"Milestones relative to the start of the migration (T-0), in chronological order.","type":"array","items":{"type":"object","additionalProperties":false,"required":["at","milestone"],"properties":{"at":{"description":"When, relative to T-0: T-1w, T-3d, T-2h, T-0, T+30min, T+1d, T+1w.","type":"string","pattern":"^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"},"milestone":{"description":"What happens then.","type":"string"},"phase":{"description":"Name of the phase that starts at this milestone.","type":"string"}}}},"risks":{"description":"What could go wrong and how the plan guards against it.","type":"array","items":{"type":"object","additionalProperties":false,"required":["risk","mitigation"],"properties":{"risk":{"description":"What could go wrong.","type":"string"},"likelihood":{"description":"How likely it is.","enum":["low","medium","high"]},"impact":{"description":"How bad it would be.","enum":["low","medium","high"]},"mitigation":{"description":"How the plan prevents it or limits the damage.","type":"string"}}}}},"$defs":{"pgDuration":{"description":"A PostgreSQL duration: a number and a unit (ms, s, min, h, d), or 0 for no limit.","type":"string","pattern":"^(0|[0-9]+(ms|s|min|h|d))$"},"duration":{"description":"An estimated duration: a number and a unit (ms, s, min, h, d, w), for example 30s or 2h.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","type":"object","additionalProperties":false,"required":["size"],"properties":{"size":{"description":"Rows per batch (by key range), for example 10000.","type":"integer","minimum":1},"key":{"description":"Indexed, unique, orderable column the batches walk over (default id).","type":"string","pattern":"^[a-z_][a-z0-9_]*$"},"pause":{"description":"Pause between batches to let replicas and autovacuum keep up (default none).","$ref":"#/$defs/pgDuration"}}},"phase":{"description":"A phase: steps that run together, optionally behind a gate.","type":"object","additionalProperties":false,"required":["name","kind","steps"],"properties":{"name":{"description":"Phase name, unique in the plan, at most 63 characters; used in file names (NN-<name>.up.sql).","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"kind":{"description":"expand adds without breaking old code; migrate moves data and switches code; contract removes what is no longer used.","enum":["expand","migrate","contract"]},"description":{"description":"What the phase achieves (Markdown).","type":"string"},"gate":{"description":"What must hold before the phase starts. Verified steps are re-checked at the top of the phase's up script.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"verified":{"description":"Ids of earlier steps whose verification queries must pass before this phase starts.","type":"array","minItems":1,"items":{"type":"string"}},"deploy":{"description":"Application deploy that must be live everywhere before this phase starts.","type":"string"},"wait":{"description":"Time to wait after the previous phase, for example 24h or 1w, to catch stragglers and errors.","$ref":"#/$defs/duration"},"approval":{"description":"Who must sign off before this phase starts.","type":"string"}}},"steps":{"description":"The steps of the phase, run in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/step"}}}},"step":{"description":"One step: SQL to run, a command, or manual instructions; with its rollback and verification.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"Step id, unique in the plan, at most 63 characters; gates refer to it.","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"description":{"description":"What the step does and why (Markdown).","type":"string"},"sql":{"description":"One or more SQL statements, run in order. Give exactly one of sql, run or manual.","type":"string"},"run":{"description":"A shell command an operator runs (deploys, infrastructure). Give exactly one of sql, run or manual.","type":"string"},"manual":{"description":"Instructions an operator carries out by hand. Give exactly one of sql, run or manual.","type":"string"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","$ref":"#/$defs/batch"},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore. Every step needs one.","$ref":"#/$defs/rollback"},"verify":{"description":"Queries that prove the step worked. Each returns one value compared with expect; the up script stops when one fails.","type":"array","items":{"$ref":"#/$defs/verification"}},"estimated_time":{"description":"How long the step is expected to take in production, for example 30s or 2h.","$ref":"#/$defs/duration"},"allow":{"description":"Findings of the SQL analysis this step accepts, each with the reason it is safe here, for example MG201: \"table has 40 rows\". They stay in the report, as info.","type":"object","propertyNames":{"pattern":"^MG[0-9]{3}$"},"additionalProperties":{"description":"Why this finding is acceptable for this step.","type":"string","minLength":1}}}},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"SQL that undoes the step. Down scripts run rollbacks in reverse step order.","type":"string"},"run":{"description":"A shell command that undoes the step.","type":"string"},"manual":{"description":"Instructions to undo the step by hand.","type":"string"},"irreversible":{"description":"The step cannot be undone. Say so honestly, with data_loss and restore.","const":true},"data_loss":{"description":"Whether undoing the step (or being unable to) loses data. A step that loses data needs a backup in pre_migration.","type":"boolean"},"restore":{"description":"How to get the lost data back, for example from the pre-migration backup.","type":"string"},"batch":{"description":"Run the rollback's single UPDATE or DELETE in batches, like a step's batch.","$ref":"#/$defs/batch"}}},"verification":{"description":"A query returning one value, and the value expected.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://migc.dev/schema/plan/v1.json","title":"migc migration plan","description":"A database migration plan compiled by migc into a review report, SQL scripts, a timeline and on-call checklists.","type":"object","additionalProperties":false,"required":["migc","id","title","type","risk","phases"],"properties":{"migc":{"description":"Plan format version. Always 1.","const":1},"id":{"description":"Stable kebab-case identifier of the plan, unique across the repository, at most 63 characters. Outputs go to out/<id>/, so it cannot be a name Windows reserves for a device (con, prn, aux, nul, com1 to com9, lpt1 to lpt9).","type":"string","pattern":"^[a-z0-9]+(-[a-z0-9]+)*$","maxLength":63,"not":{"pattern":"^(con|prn|aux|nul|com[1-9]|lpt[1-9])$"}},"title":{"description":"One-line title shown at the top of the report.","type":"string","minLength":1},"type":{"description":"What the migration changes: schema (DDL), data (backfills, moves), code (application deploys only) or infrastructure (servers, versions, settings).","enum":["schema","data","code","infrastructure"]},"risk":{"description":"Declared risk. A plan that loses data must be at least high.","enum":["low","medium","high","critical"]},"engine":{"description":"Target database engine, optionally with its major version: postgresql or postgresql@15. Required when the plan has SQL (steps, rollbacks, verifications, baseline or fixtures); a plan with only commands and manual steps (code, infrastructure) may leave it out.","type":"string","pattern":"^postgresql(@[0-9]{2})?$"},"owner":{"description":"Person or team accountable for running the plan.","type":"string"},"overview":{"description":"Summary shown at the top of the report.","type":"object","additionalProperties":false,"properties":{"summary":{"description":"What the migration does and why, in a few sentences (Markdown).","type":"string"},"estimated_downtime":{"description":"Expected user-visible downtime: none, a duration (30s, 5min, 2h), or a maintenance window (maintenance window, maintenance window 2h); optionally followed by a note in parentheses, as in \"none (connections drain per region)\".","type":"string","pattern":"^(none|[0-9]+(\\.[0-9]+)?(s|min|h|d)|maintenance window( [0-9]+(\\.[0-9]+)?(min|h|d))?)( \\(.+\\))?$"},"rollback_complexity":{"description":"How hard rolling back is once the plan has run: trivial (the down scripts undo it), easy (a few known steps), hard (needs care and coordination), manual-restore (data comes back only from a backup).","enum":["trivial","easy","hard","manual-restore"]}}},"current_state":{"description":"The schema and behaviour before the migration (Markdown; SQL in fenced blocks).","type":"string"},"target_state":{"description":"The schema and behaviour after the migration (Markdown; SQL in fenced blocks).","type":"string"},"tables":{"description":"Size hints for the tables the plan touches, keyed by table name (optionally schema-qualified). Used to judge whether data changes must be batched.","type":"object","additionalProperties":{"type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"Approximate number of rows in production.","type":"integer","minimum":0},"size":{"description":"Approximate size on disk in production, for example \"40 GB\".","type":"string"}}}},"baseline":{"description":"The schema before the migration, used to rehearse the plan: inline SQL or a .sql file beside the plan.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"Inline SQL that creates the schema as it is before the migration.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that creates the schema as it is before the migration.","type":"string"}}},"fixtures":{"description":"Rows loaded after the baseline when rehearsing (migc verify), so data steps and batches have something to work on: SQL inline or in a file, and rows generated per table, for example users: { rows: 10000 }.","type":"object","properties":{"sql":{"description":"Inline SQL that inserts rows, run after the baseline.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that inserts rows; run after the baseline.","type":"string"}},"additionalProperties":{"description":"A table (optionally schema-qualified) to fill with generated rows: values follow each column's type, nullable columns get some NULLs, foreign keys point at existing rows.","type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"How many rows to generate (at most 1000000).","type":"integer","minimum":1,"maximum":1000000}}}},"settings":{"description":"Session settings written at the top of every emitted SQL script.","type":"object","additionalProperties":false,"properties":{"lock_timeout":{"description":"How long a statement may wait for a lock before giving up (default 5s). Short waits keep a blocked migration from queueing every other query behind it.","$ref":"#/$defs/pgDuration"},"statement_timeout":{"description":"How long one statement may run (default 15min). Batched steps lift it for their loop, since each batch commits on its own.","$ref":"#/$defs/pgDuration"}}},"pre_migration":{"description":"What must be done before the first phase starts.","type":"object","additionalProperties":false,"properties":{"backup":{"description":"The backup taken before the migration. Required when any step loses data.","type":"object","additionalProperties":false,"required":["command"],"properties":{"command":{"description":"The command that takes the backup, for example pg_dump -Fc -t users -f users.dump \"$DATABASE_URL\".","type":"string"},"verify":{"description":"How to check the backup is usable, for example a pg_restore --list.","type":"string"}}},"disk_space":{"description":"Free disk space needed on the database volume, and why (new columns, index builds, table rewrites).","type":"string"},"notify":{"description":"People or channels to tell before starting.","type":"array","items":{"type":"string"}},"staging_test":{"description":"How the plan was rehearsed on a production-like copy, and with what result.","type":"string"},"tasks":{"description":"Any other task to finish before the first phase.","type":"array","items":{"type":"string"}}}},"phases":{"description":"The phases in the order they run: expand (additive changes), then migrate (move data, switch code), then contract (remove what is no longer used).","type":"array","minItems":1,"items":{"$ref":"#/$defs/phase"}},"verify":{"description":"Plan-wide verification queries (no orphans, counts that must match), checked at the end of the phase named in after, or at the end of the plan's last phase with SQL; compiled into that phase's up script as assertions, so migc verify runs them too.","type":"array","items":{"description":"A plan-wide query returning one value, the value expected, and the phase at whose end it is checked.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"},"after":{"description":"The name of the phase at whose end the query is checked. Default: the end of the plan (its last phase with SQL).","type":"string"}}}},"code_changes":{"description":"Application changes that ship alongside the plan.","type":"array","items":{"type":"object","additionalProperties":false,"required":["file","change","deploy_phase"],"properties":{"file":{"description":"File or component that changes.","type":"string"},"change":{"description":"What changes in it.","type":"string"},"deploy_phase":{"description":"Name of the phase this change is deployed in (before the phase's steps run).","type":"string"}}}},"rollback_plan":{"description":"How to roll back after each phase, for the people on call.","type":"array","items":{"type":"object","additionalProperties":false,"required":["phase","how","data_loss"],"properties":{"phase":{"description":"Name of the phase this entry rolls back.","type":"string"},"how":{"description":"How to roll back after this phase.","type":"string"},"data_loss":{"description":"Whether rolling back after this phase loses data.","type":"boolean"}}}},"timeline":{"description":"Milestones relative to the start of the migration (T-0), in chronological order.","type":"array","items":{"type":"object","additionalProperties":false,"required":["at","milestone"],"properties":{"at":{"description":"When, relative to T-0: T-1w, T-3d, T-2h, T-0, T+30min, T+1d, T+1w.","type":"string","pattern":"^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"},"milestone":{"description":"What happens then.","type":"string"},"phase":{"description":"Name of the phase that starts at this milestone.","type":"string"}}}},"risks":{"description":"What could go wrong and how the plan guards against it.","type":"array","items":{"type":"object","additionalProperties":false,"required":["risk","mitigation"],"properties":{"risk":{"description":"What could go wrong.","type":"string"},"likelihood":{"description":"How likely it is.","enum":["low","medium","high"]},"impact":{"description":"How bad it would be.","enum":["low","medium","high"]},"mitigation":{"description":"How the plan prevents it or limits the damage.","type":"string"}}}},"apps":{"description":"The application versions involved, in release order; the first is the one running when the plan starts. migc checks that every version's queries work on every schema state in which it can be live (see the README's \"App versions\" section).","type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["version","queries"],"properties":{"version":{"description":"The version's name, for example v2.14; deploys name it (deploy: { version: v2.14 }).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._+-]*$","maxLength":63},"description":{"description":"What this version does with the schema, for readers.","type":"string"},"queries":{"description":"Files beside the plan (inside the project) holding the version's queries: .sql files (one or many statements; $1 or :name parameters), or a pg_stat_statements export in .csv or .json (its query column).","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]}}}}},"$defs":{"pgDuration":{"description":"A PostgreSQL duration: a number and a unit (ms, s, min, h, d), or 0 for no limit.","type":"string","pattern":"^(0|[0-9]+(ms|s|min|h|d))$"},"duration":{"description":"An estimated duration: a number and a unit (ms, s, min, h, d, w), for example 30s or 2h.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","type":"object","additionalProperties":false,"required":["size"],"properties":{"size":{"description":"Rows per batch (by key range), for example 10000.","type":"integer","minimum":1},"key":{"description":"Indexed, unique, orderable column the batches walk over (default id).","type":"string","pattern":"^[a-z_][a-z0-9_]*$"},"pause":{"description":"Pause between batches to let replicas and autovacuum keep up (default none).","$ref":"#/$defs/pgDuration"}}},"phase":{"description":"A phase: steps that run together, optionally behind a gate.","type":"object","additionalProperties":false,"required":["name","kind","steps"],"properties":{"name":{"description":"Phase name, unique in the plan, at most 63 characters; used in file names (NN-<name>.up.sql).","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"kind":{"description":"expand adds without breaking old code; migrate moves data and switches code; contract removes what is no longer used.","enum":["expand","migrate","contract"]},"description":{"description":"What the phase achieves (Markdown).","type":"string"},"gate":{"description":"What must hold before the phase starts. Verified steps are re-checked at the top of the phase's up script.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"verified":{"description":"Ids of earlier steps whose verification queries must pass before this phase starts.","type":"array","minItems":1,"items":{"type":"string"}},"deploy":{"description":"Application deploy that must be live everywhere before this phase starts: { version: v2.15 } names a version of apps: (so migc knows which code runs when), or free text.","oneOf":[{"type":"string"},{"type":"object","additionalProperties":false,"required":["version"],"properties":{"version":{"description":"The app version deployed, as listed in apps:. While it rolls out, it and the versions before it are both live.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._+-]*$","maxLength":63},"note":{"description":"Free text for readers: what the version does, how to deploy it.","type":"string"}}}]},"wait":{"description":"Time to wait after the previous phase, for example 24h or 1w, to catch stragglers and errors.","$ref":"#/$defs/duration"},"approval":{"description":"Who must sign off before this phase starts.","type":"string"}}},"steps":{"description":"The steps of the phase, run in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/step"}}}},"step":{"description":"One step: SQL to run, a command, or manual instructions; with its rollback and verification.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"Step id, unique in the plan, at most 63 characters; gates refer to it.","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"description":{"description":"What the step does and why (Markdown).","type":"string"},"sql":{"description":"One or more SQL statements, run in order. Give exactly one of sql, run or manual.","type":"string"},"run":{"description":"A shell command an operator runs (deploys, infrastructure). Give exactly one of sql, run or manual.","type":"string"},"manual":{"description":"Instructions an operator carries out by hand. Give exactly one of sql, run or manual.","type":"string"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","$ref":"#/$defs/batch"},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore. Every step needs one.","$ref":"#/$defs/rollback"},"verify":{"description":"Queries that prove the step worked. Each returns one value compared with expect; the up script stops when one fails.","type":"array","items":{"$ref":"#/$defs/verification"}},"estimated_time":{"description":"How long the step is expected to take in production, for example 30s or 2h.","$ref":"#/$defs/duration"},"allow":{"description":"Findings of the SQL analysis this step accepts, each with the reason it is safe here, for example MG201: \"table has 40 rows\". They stay in the report, as info.","type":"object","propertyNames":{"pattern":"^MG[0-9]{3}$"},"additionalProperties":{"description":"Why this finding is acceptable for this step.","type":"string","minLength":1}},"deploy":{"type":"object","additionalProperties":false,"required":["version"],"properties":{"version":{"description":"The app version deployed, as listed in apps:. While it rolls out, it and the versions before it are both live.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._+-]*$","maxLength":63},"note":{"description":"Free text for readers: what the version does, how to deploy it.","type":"string"}},"description":"This step (a run or manual step) deploys an app version of apps:; its rollback deploys the version before it again."}}},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"SQL that undoes the step. Down scripts run rollbacks in reverse step order.","type":"string"},"run":{"description":"A shell command that undoes the step.","type":"string"},"manual":{"description":"Instructions to undo the step by hand.","type":"string"},"irreversible":{"description":"The step cannot be undone. Say so honestly, with data_loss and restore.","const":true},"data_loss":{"description":"Whether undoing the step (or being unable to) loses data. A step that loses data needs a backup in pre_migration.","type":"boolean"},"restore":{"description":"How to get the lost data back, for example from the pre-migration backup.","type":"string"},"batch":{"description":"Run the rollback's single UPDATE or DELETE in batches, like a step's batch.","$ref":"#/$defs/batch"}}},"verification":{"description":"A query returning one value, and the value expected.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"}}}}};
 const schema32 = {"description":"A PostgreSQL duration: a number and a unit (ms, s, min, h, d), or 0 for no limit.","type":"string","pattern":"^(0|[0-9]+(ms|s|min|h|d))$"};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = func2Module.default ?? func2Module;
@@ -12,17 +12,18 @@ const pattern5 = new RegExp("^[a-z0-9]+(-[a-z0-9]+)*$", "u");
 const pattern6 = new RegExp("^postgresql(@[0-9]{2})?$", "u");
 const pattern7 = new RegExp("^(none|[0-9]+(\\.[0-9]+)?(s|min|h|d)|maintenance window( [0-9]+(\\.[0-9]+)?(min|h|d))?)( \\(.+\\))?$", "u");
 const pattern8 = new RegExp("^(0|[0-9]+(ms|s|min|h|d))$", "u");
-const pattern15 = new RegExp("^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$", "u");
-const pattern19 = new RegExp("^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$", "u");
-const schema34 = {"description":"A phase: steps that run together, optionally behind a gate.","type":"object","additionalProperties":false,"required":["name","kind","steps"],"properties":{"name":{"description":"Phase name, unique in the plan, at most 63 characters; used in file names (NN-<name>.up.sql).","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"kind":{"description":"expand adds without breaking old code; migrate moves data and switches code; contract removes what is no longer used.","enum":["expand","migrate","contract"]},"description":{"description":"What the phase achieves (Markdown).","type":"string"},"gate":{"description":"What must hold before the phase starts. Verified steps are re-checked at the top of the phase's up script.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"verified":{"description":"Ids of earlier steps whose verification queries must pass before this phase starts.","type":"array","minItems":1,"items":{"type":"string"}},"deploy":{"description":"Application deploy that must be live everywhere before this phase starts.","type":"string"},"wait":{"description":"Time to wait after the previous phase, for example 24h or 1w, to catch stragglers and errors.","$ref":"#/$defs/duration"},"approval":{"description":"Who must sign off before this phase starts.","type":"string"}}},"steps":{"description":"The steps of the phase, run in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/step"}}}};
+const pattern16 = new RegExp("^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$", "u");
+const pattern21 = new RegExp("^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$", "u");
+const pattern11 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._+-]*$", "u");
+const schema34 = {"description":"A phase: steps that run together, optionally behind a gate.","type":"object","additionalProperties":false,"required":["name","kind","steps"],"properties":{"name":{"description":"Phase name, unique in the plan, at most 63 characters; used in file names (NN-<name>.up.sql).","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"kind":{"description":"expand adds without breaking old code; migrate moves data and switches code; contract removes what is no longer used.","enum":["expand","migrate","contract"]},"description":{"description":"What the phase achieves (Markdown).","type":"string"},"gate":{"description":"What must hold before the phase starts. Verified steps are re-checked at the top of the phase's up script.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"verified":{"description":"Ids of earlier steps whose verification queries must pass before this phase starts.","type":"array","minItems":1,"items":{"type":"string"}},"deploy":{"description":"Application deploy that must be live everywhere before this phase starts: { version: v2.15 } names a version of apps: (so migc knows which code runs when), or free text.","oneOf":[{"type":"string"},{"type":"object","additionalProperties":false,"required":["version"],"properties":{"version":{"description":"The app version deployed, as listed in apps:. While it rolls out, it and the versions before it are both live.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._+-]*$","maxLength":63},"note":{"description":"Free text for readers: what the version does, how to deploy it.","type":"string"}}}]},"wait":{"description":"Time to wait after the previous phase, for example 24h or 1w, to catch stragglers and errors.","$ref":"#/$defs/duration"},"approval":{"description":"Who must sign off before this phase starts.","type":"string"}}},"steps":{"description":"The steps of the phase, run in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/step"}}}};
 const schema35 = {"description":"An estimated duration: a number and a unit (ms, s, min, h, d, w), for example 30s or 2h.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"};
 const pattern10 = new RegExp("^[a-z0-9]+([_-][a-z0-9]+)*$", "u");
-const pattern11 = new RegExp("^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$", "u");
-const schema36 = {"description":"One step: SQL to run, a command, or manual instructions; with its rollback and verification.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"Step id, unique in the plan, at most 63 characters; gates refer to it.","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"description":{"description":"What the step does and why (Markdown).","type":"string"},"sql":{"description":"One or more SQL statements, run in order. Give exactly one of sql, run or manual.","type":"string"},"run":{"description":"A shell command an operator runs (deploys, infrastructure). Give exactly one of sql, run or manual.","type":"string"},"manual":{"description":"Instructions an operator carries out by hand. Give exactly one of sql, run or manual.","type":"string"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","$ref":"#/$defs/batch"},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore. Every step needs one.","$ref":"#/$defs/rollback"},"verify":{"description":"Queries that prove the step worked. Each returns one value compared with expect; the up script stops when one fails.","type":"array","items":{"$ref":"#/$defs/verification"}},"estimated_time":{"description":"How long the step is expected to take in production, for example 30s or 2h.","$ref":"#/$defs/duration"},"allow":{"description":"Findings of the SQL analysis this step accepts, each with the reason it is safe here, for example MG201: \"table has 40 rows\". They stay in the report, as info.","type":"object","propertyNames":{"pattern":"^MG[0-9]{3}$"},"additionalProperties":{"description":"Why this finding is acceptable for this step.","type":"string","minLength":1}}}};
+const pattern12 = new RegExp("^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$", "u");
+const schema36 = {"description":"One step: SQL to run, a command, or manual instructions; with its rollback and verification.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"Step id, unique in the plan, at most 63 characters; gates refer to it.","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"description":{"description":"What the step does and why (Markdown).","type":"string"},"sql":{"description":"One or more SQL statements, run in order. Give exactly one of sql, run or manual.","type":"string"},"run":{"description":"A shell command an operator runs (deploys, infrastructure). Give exactly one of sql, run or manual.","type":"string"},"manual":{"description":"Instructions an operator carries out by hand. Give exactly one of sql, run or manual.","type":"string"},"batch":{"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","$ref":"#/$defs/batch"},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore. Every step needs one.","$ref":"#/$defs/rollback"},"verify":{"description":"Queries that prove the step worked. Each returns one value compared with expect; the up script stops when one fails.","type":"array","items":{"$ref":"#/$defs/verification"}},"estimated_time":{"description":"How long the step is expected to take in production, for example 30s or 2h.","$ref":"#/$defs/duration"},"allow":{"description":"Findings of the SQL analysis this step accepts, each with the reason it is safe here, for example MG201: \"table has 40 rows\". They stay in the report, as info.","type":"object","propertyNames":{"pattern":"^MG[0-9]{3}$"},"additionalProperties":{"description":"Why this finding is acceptable for this step.","type":"string","minLength":1}},"deploy":{"type":"object","additionalProperties":false,"required":["version"],"properties":{"version":{"description":"The app version deployed, as listed in apps:. While it rolls out, it and the versions before it are both live.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._+-]*$","maxLength":63},"note":{"description":"Free text for readers: what the version does, how to deploy it.","type":"string"}},"description":"This step (a run or manual step) deploys an app version of apps:; its rollback deploys the version before it again."}}};
 const schema40 = {"description":"A query returning one value, and the value expected.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"}}};
-const pattern17 = new RegExp("^MG[0-9]{3}$", "u");
+const pattern18 = new RegExp("^MG[0-9]{3}$", "u");
 const schema37 = {"description":"Run the step's single UPDATE or DELETE in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","type":"object","additionalProperties":false,"required":["size"],"properties":{"size":{"description":"Rows per batch (by key range), for example 10000.","type":"integer","minimum":1},"key":{"description":"Indexed, unique, orderable column the batches walk over (default id).","type":"string","pattern":"^[a-z_][a-z0-9_]*$"},"pause":{"description":"Pause between batches to let replicas and autovacuum keep up (default none).","$ref":"#/$defs/pgDuration"}}};
-const pattern13 = new RegExp("^[a-z_][a-z0-9_]*$", "u");
+const pattern14 = new RegExp("^[a-z_][a-z0-9_]*$", "u");
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -85,7 +86,7 @@ errors++;
 if(data.key !== undefined){
 let data1 = data.key;
 if(typeof data1 === "string"){
-if(!pattern13.test(data1)){
+if(!pattern14.test(data1)){
 const err4 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z_][a-z0-9_]*$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -479,7 +480,7 @@ var _valid0 = _errs26 === errors;
 valid5 = valid5 || _valid0;
 const _errs28 = errors;
 if(typeof data10 === "string"){
-if(!pattern15.test(data10)){
+if(!pattern16.test(data10)){
 const err15 = {instancePath:instancePath+"/verify/" + i0+"/expect",schemaPath:"#/$defs/verification/properties/expect/anyOf/2/pattern",keyword:"pattern",params:{pattern: "^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
@@ -563,7 +564,7 @@ errors++;
 if(data.estimated_time !== undefined){
 let data12 = data.estimated_time;
 if(typeof data12 === "string"){
-if(!pattern11.test(data12)){
+if(!pattern12.test(data12)){
 const err21 = {instancePath:instancePath+"/estimated_time",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"+"\""};
 if(vErrors === null){
 vErrors = [err21];
@@ -591,7 +592,7 @@ if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 for(const key2 in data13){
 const _errs37 = errors;
 if(typeof key2 === "string"){
-if(!pattern17.test(key2)){
+if(!pattern18.test(key2)){
 const err23 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/propertyNames/pattern",keyword:"pattern",params:{pattern: "^MG[0-9]{3}$"},message:"must match pattern \""+"^MG[0-9]{3}$"+"\"",propertyName:key2};
 if(vErrors === null){
 vErrors = [err23];
@@ -651,14 +652,98 @@ vErrors.push(err27);
 errors++;
 }
 }
-}
-else {
-const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.deploy !== undefined){
+let data15 = data.deploy;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.version === undefined){
+const err28 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};
 if(vErrors === null){
 vErrors = [err28];
 }
 else {
 vErrors.push(err28);
+}
+errors++;
+}
+for(const key4 in data15){
+if(!((key4 === "version") || (key4 === "note"))){
+const err29 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data15.version !== undefined){
+let data16 = data15.version;
+if(typeof data16 === "string"){
+if(func2(data16) > 63){
+const err30 = {instancePath:instancePath+"/deploy/version",schemaPath:"#/properties/deploy/properties/version/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+if(!pattern11.test(data16)){
+const err31 = {instancePath:instancePath+"/deploy/version",schemaPath:"#/properties/deploy/properties/version/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._+-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._+-]*$"+"\""};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/deploy/version",schemaPath:"#/properties/deploy/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data15.note !== undefined){
+if(typeof data15.note !== "string"){
+const err33 = {instancePath:instancePath+"/deploy/note",schemaPath:"#/properties/deploy/properties/note/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+else {
+const err34 = {instancePath:instancePath+"/deploy",schemaPath:"#/properties/deploy/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
 }
 errors++;
 }
@@ -845,8 +930,13 @@ errors++;
 }
 }
 if(data3.deploy !== undefined){
-if(typeof data3.deploy !== "string"){
-const err14 = {instancePath:instancePath+"/gate/deploy",schemaPath:"#/properties/gate/properties/deploy/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data6 = data3.deploy;
+const _errs15 = errors;
+let valid4 = false;
+let passing0 = null;
+const _errs16 = errors;
+if(typeof data6 !== "string"){
+const err14 = {instancePath:instancePath+"/gate/deploy",schemaPath:"#/properties/gate/properties/deploy/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -855,12 +945,15 @@ vErrors.push(err14);
 }
 errors++;
 }
+var _valid0 = _errs16 === errors;
+if(_valid0){
+valid4 = true;
+passing0 = 0;
 }
-if(data3.wait !== undefined){
-let data7 = data3.wait;
-if(typeof data7 === "string"){
-if(!pattern11.test(data7)){
-const err15 = {instancePath:instancePath+"/gate/wait",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"+"\""};
+const _errs18 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.version === undefined){
+const err15 = {instancePath:instancePath+"/gate/deploy",schemaPath:"#/properties/gate/properties/deploy/oneOf/1/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -869,9 +962,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-else {
-const err16 = {instancePath:instancePath+"/gate/wait",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key2 in data6){
+if(!((key2 === "version") || (key2 === "note"))){
+const err16 = {instancePath:instancePath+"/gate/deploy",schemaPath:"#/properties/gate/properties/deploy/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -881,9 +974,11 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data3.approval !== undefined){
-if(typeof data3.approval !== "string"){
-const err17 = {instancePath:instancePath+"/gate/approval",schemaPath:"#/properties/gate/properties/approval/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data6.version !== undefined){
+let data7 = data6.version;
+if(typeof data7 === "string"){
+if(func2(data7) > 63){
+const err17 = {instancePath:instancePath+"/gate/deploy/version",schemaPath:"#/properties/gate/properties/deploy/oneOf/1/properties/version/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -892,10 +987,8 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
-}
-else {
-const err18 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!pattern11.test(data7)){
+const err18 = {instancePath:instancePath+"/gate/deploy/version",schemaPath:"#/properties/gate/properties/deploy/oneOf/1/properties/version/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._+-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._+-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -905,11 +998,8 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data.steps !== undefined){
-let data9 = data.steps;
-if(Array.isArray(data9)){
-if(data9.length < 1){
-const err19 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+else {
+const err19 = {instancePath:instancePath+"/gate/deploy/version",schemaPath:"#/properties/gate/properties/deploy/oneOf/1/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -918,16 +1008,10 @@ vErrors.push(err19);
 }
 errors++;
 }
-const len1 = data9.length;
-for(let i1=0; i1<len1; i1++){
-if(!(validate22(data9[i1], {instancePath:instancePath+"/steps/" + i1,parentData:data9,parentDataProperty:i1,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
-errors = vErrors.length;
 }
-}
-}
-else {
-const err20 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data6.note !== undefined){
+if(typeof data6.note !== "string"){
+const err20 = {instancePath:instancePath+"/gate/deploy/note",schemaPath:"#/properties/gate/properties/deploy/oneOf/1/properties/note/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -939,12 +1023,137 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err21 = {instancePath:instancePath+"/gate/deploy",schemaPath:"#/properties/gate/properties/deploy/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err21];
 }
 else {
 vErrors.push(err21);
+}
+errors++;
+}
+var _valid0 = _errs18 === errors;
+if(_valid0 && valid4){
+valid4 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid4 = true;
+passing0 = 1;
+}
+}
+if(!valid4){
+const err22 = {instancePath:instancePath+"/gate/deploy",schemaPath:"#/properties/gate/properties/deploy/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+else {
+errors = _errs15;
+if(vErrors !== null){
+if(_errs15){
+vErrors.length = _errs15;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data3.wait !== undefined){
+let data9 = data3.wait;
+if(typeof data9 === "string"){
+if(!pattern12.test(data9)){
+const err23 = {instancePath:instancePath+"/gate/wait",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"+"\""};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/gate/wait",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data3.approval !== undefined){
+if(typeof data3.approval !== "string"){
+const err25 = {instancePath:instancePath+"/gate/approval",schemaPath:"#/properties/gate/properties/approval/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+}
+else {
+const err26 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data.steps !== undefined){
+let data11 = data.steps;
+if(Array.isArray(data11)){
+if(data11.length < 1){
+const err27 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+const len1 = data11.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate22(data11[i1], {instancePath:instancePath+"/steps/" + i1,parentData:data11,parentDataProperty:i1,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
 }
 errors++;
 }
@@ -1923,7 +2132,7 @@ var _valid0 = _errs101 === errors;
 valid23 = valid23 || _valid0;
 const _errs103 = errors;
 if(typeof data43 === "string"){
-if(!pattern15.test(data43)){
+if(!pattern16.test(data43)){
 const err75 = {instancePath:instancePath+"/verify/" + i3+"/expect",schemaPath:"#/properties/verify/items/properties/expect/anyOf/2/pattern",keyword:"pattern",params:{pattern: "^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err75];
@@ -2276,7 +2485,7 @@ errors++;
 if(data57.at !== undefined){
 let data58 = data57.at;
 if(typeof data58 === "string"){
-if(!pattern19.test(data58)){
+if(!pattern21.test(data58)){
 const err103 = {instancePath:instancePath+"/timeline/" + i6+"/at",schemaPath:"#/properties/timeline/items/properties/at/pattern",keyword:"pattern",params:{pattern: "^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"},message:"must match pattern \""+"^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"+"\""};
 if(vErrors === null){
 vErrors = [err103];
@@ -2459,14 +2668,249 @@ vErrors.push(err117);
 errors++;
 }
 }
-}
-else {
-const err118 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.apps !== undefined){
+let data67 = data.apps;
+if(Array.isArray(data67)){
+if(data67.length < 1){
+const err118 = {instancePath:instancePath+"/apps",schemaPath:"#/properties/apps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err118];
 }
 else {
 vErrors.push(err118);
+}
+errors++;
+}
+const len8 = data67.length;
+for(let i8=0; i8<len8; i8++){
+let data68 = data67[i8];
+if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
+if(data68.version === undefined){
+const err119 = {instancePath:instancePath+"/apps/" + i8,schemaPath:"#/properties/apps/items/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+if(data68.queries === undefined){
+const err120 = {instancePath:instancePath+"/apps/" + i8,schemaPath:"#/properties/apps/items/required",keyword:"required",params:{missingProperty: "queries"},message:"must have required property '"+"queries"+"'"};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+for(const key15 in data68){
+if(!(((key15 === "version") || (key15 === "description")) || (key15 === "queries"))){
+const err121 = {instancePath:instancePath+"/apps/" + i8,schemaPath:"#/properties/apps/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+}
+if(data68.version !== undefined){
+let data69 = data68.version;
+if(typeof data69 === "string"){
+if(func2(data69) > 63){
+const err122 = {instancePath:instancePath+"/apps/" + i8+"/version",schemaPath:"#/properties/apps/items/properties/version/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
+}
+errors++;
+}
+if(!pattern11.test(data69)){
+const err123 = {instancePath:instancePath+"/apps/" + i8+"/version",schemaPath:"#/properties/apps/items/properties/version/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._+-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._+-]*$"+"\""};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+}
+else {
+const err124 = {instancePath:instancePath+"/apps/" + i8+"/version",schemaPath:"#/properties/apps/items/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+}
+if(data68.description !== undefined){
+if(typeof data68.description !== "string"){
+const err125 = {instancePath:instancePath+"/apps/" + i8+"/description",schemaPath:"#/properties/apps/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+}
+if(data68.queries !== undefined){
+let data71 = data68.queries;
+const _errs163 = errors;
+let valid39 = false;
+let passing0 = null;
+const _errs164 = errors;
+if(typeof data71 === "string"){
+if(func2(data71) < 1){
+const err126 = {instancePath:instancePath+"/apps/" + i8+"/queries",schemaPath:"#/properties/apps/items/properties/queries/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+}
+else {
+const err127 = {instancePath:instancePath+"/apps/" + i8+"/queries",schemaPath:"#/properties/apps/items/properties/queries/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err127];
+}
+else {
+vErrors.push(err127);
+}
+errors++;
+}
+var _valid1 = _errs164 === errors;
+if(_valid1){
+valid39 = true;
+passing0 = 0;
+}
+const _errs166 = errors;
+if(Array.isArray(data71)){
+if(data71.length < 1){
+const err128 = {instancePath:instancePath+"/apps/" + i8+"/queries",schemaPath:"#/properties/apps/items/properties/queries/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err128];
+}
+else {
+vErrors.push(err128);
+}
+errors++;
+}
+const len9 = data71.length;
+for(let i9=0; i9<len9; i9++){
+let data72 = data71[i9];
+if(typeof data72 === "string"){
+if(func2(data72) < 1){
+const err129 = {instancePath:instancePath+"/apps/" + i8+"/queries/" + i9,schemaPath:"#/properties/apps/items/properties/queries/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err129];
+}
+else {
+vErrors.push(err129);
+}
+errors++;
+}
+}
+else {
+const err130 = {instancePath:instancePath+"/apps/" + i8+"/queries/" + i9,schemaPath:"#/properties/apps/items/properties/queries/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err130];
+}
+else {
+vErrors.push(err130);
+}
+errors++;
+}
+}
+}
+else {
+const err131 = {instancePath:instancePath+"/apps/" + i8+"/queries",schemaPath:"#/properties/apps/items/properties/queries/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err131];
+}
+else {
+vErrors.push(err131);
+}
+errors++;
+}
+var _valid1 = _errs166 === errors;
+if(_valid1 && valid39){
+valid39 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid1){
+valid39 = true;
+passing0 = 1;
+}
+}
+if(!valid39){
+const err132 = {instancePath:instancePath+"/apps/" + i8+"/queries",schemaPath:"#/properties/apps/items/properties/queries/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err132];
+}
+else {
+vErrors.push(err132);
+}
+errors++;
+}
+else {
+errors = _errs163;
+if(vErrors !== null){
+if(_errs163){
+vErrors.length = _errs163;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err133 = {instancePath:instancePath+"/apps/" + i8,schemaPath:"#/properties/apps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+}
+}
+else {
+const err134 = {instancePath:instancePath+"/apps",schemaPath:"#/properties/apps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+}
+}
+else {
+const err135 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
 }
 errors++;
 }

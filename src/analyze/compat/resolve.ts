@@ -1,0 +1,449 @@
+/**
+ * Whether one query of an application resolves against a schema state, as PostgreSQL would
+ * resolve it when planning: its tables, columns, functions and types exist; an INSERT names
+ * every NOT NULL column that has no default; and, where both sides' types are known, the
+ * query's comparisons, assignments and conditions still fit the columns' types. It reads the
+ * query's parse tree (libpg-query); what it cannot know (a view's columns, a table known only
+ * from ALTERs, an extension's functions) it accepts, so every problem it reports is certain.
+ */
+import type { PgNode } from '../../sql/parser.js';
+import { relationName } from '../../sql/facts.js';
+import { nonVolatileBuiltinNames, volatileBuiltinNames } from '../sql/builtin-functions.js';
+import { tableKey, type ColumnState, type SchemaState } from '../sql/schema-state.js';
+import { columnType, describeType, type ColumnType } from '../sql/types.js';
+import { builtinAggregateNames, builtinTypeNames } from './builtins.js';
+
+/** What the resolver needs beside the state. */
+export interface ResolveContext {
+  readonly state: SchemaState;
+  /** The baseline creates extensions: functions and types migc does not know may be theirs. */
+  readonly unknownObjectsMayExist: boolean;
+}
+
+type Any = Record<string, any>;
+
+/** A type as far as comparisons care: values of one category compare with each other. */
+type Category = 'number' | 'string' | 'boolean' | 'datetime' | 'interval' | 'json' | 'uuid' | 'bytea' | 'network';
+
+interface Typed {
+  /** undefined: a literal string or a parameter, which takes the type of what it meets. */
+  readonly category?: Category;
+  readonly name: string;
+}
+
+const categories: Record<string, Category> = {
+  int2: 'number', int4: 'number', int8: 'number', numeric: 'number', float4: 'number', float8: 'number', serial2: 'number', serial4: 'number', serial8: 'number', money: 'number',
+  text: 'string', varchar: 'string', bpchar: 'string', name: 'string', citext: 'string',
+  bool: 'boolean',
+  timestamptz: 'datetime', timestamp: 'datetime', date: 'datetime',
+  interval: 'interval', json: 'json', jsonb: 'json', uuid: 'uuid', bytea: 'bytea', inet: 'network', cidr: 'network',
+};
+
+function typed(t: ColumnType | undefined): Typed | undefined {
+  if (!t) return undefined;
+  const category = t.array ? undefined : categories[t.name];
+  return category ? { category, name: describeType(t) } : undefined;
+}
+
+const untyped: Typed = { name: 'unknown' };
+const builtinFunctions = new Set([...volatileBuiltinNames.split(/\s+/), ...nonVolatileBuiltinNames.split(/\s+/), ...builtinAggregateNames].filter(Boolean));
+const comparisons = new Set(['=', '<>', '!=', '<', '>', '<=', '>=']);
+const functionResults: Record<string, Typed> = {
+  now: { category: 'datetime', name: 'timestamptz' }, clock_timestamp: { category: 'datetime', name: 'timestamptz' },
+  statement_timestamp: { category: 'datetime', name: 'timestamptz' }, transaction_timestamp: { category: 'datetime', name: 'timestamptz' },
+  count: { category: 'number', name: 'bigint' }, length: { category: 'number', name: 'integer' }, char_length: { category: 'number', name: 'integer' },
+  lower: { category: 'string', name: 'text' }, upper: { category: 'string', name: 'text' }, btrim: { category: 'string', name: 'text' },
+  concat: { category: 'string', name: 'text' }, gen_random_uuid: { category: 'uuid', name: 'uuid' },
+};
+
+interface Source {
+  readonly alias: string;
+  /** undefined when the columns are not known (a view, a subquery with *, a function). */
+  readonly columns?: ReadonlyMap<string, ColumnState>;
+  readonly relation: string;
+}
+
+interface Scope {
+  readonly sources: Source[];
+  readonly parent?: Scope;
+  /** Names the query's output gives (ORDER BY and GROUP BY may use them). */
+  readonly outputs?: Set<string>;
+  /** Common table expressions visible here, with their output columns when known. */
+  readonly ctes: Map<string, ReadonlyMap<string, ColumnState> | undefined>;
+}
+
+const names = (list: { String?: { sval?: string } }[] | undefined) => (list ?? []).map((n) => n.String?.sval ?? '?');
+/** A parse-tree node's kind and body; ['', node] for a plain object of fields (or an empty node). */
+const kindOf = (node: PgNode | Any): [string, Any] => {
+  const entries = Object.entries(node);
+  return entries.length === 1 && /^[A-Z]/.test(entries[0]![0]) ? (entries[0] as [string, Any]) : ['', node];
+};
+
+/** The problems of one query against the state; empty when it resolves. */
+export function resolveQuery(ast: PgNode, ctx: ResolveContext): string[] {
+  const problems = new Set<string>();
+  const report = (m: string) => problems.add(m);
+  const root: Scope = { sources: [], ctes: new Map() };
+
+  const hidden = (name: string) => name.startsWith('pg_catalog.') || name.startsWith('information_schema.') || name.startsWith('pg_');
+
+  function relationSource(rv: Any, scope: Scope): Source {
+    const name = relationName(rv);
+    const alias = rv.alias?.aliasname ?? rv.relname;
+    if (!rv.schemaname && scope.ctes.has(rv.relname)) return { alias, relation: rv.relname, ...optionalColumns(scope.ctes.get(rv.relname)) };
+    for (let s: Scope | undefined = scope.parent; !rv.schemaname && s; s = s.parent) {
+      if (s.ctes.has(rv.relname)) return { alias, relation: rv.relname, ...optionalColumns(s.ctes.get(rv.relname)) };
+    }
+    if (hidden(name)) return { alias, relation: name };
+    const table = ctx.state.table(name);
+    if (table) return { alias, relation: table.name, ...(table.partial ? {} : { columns: table.columns }) };
+    if (!ctx.state.views.has(tableKey(name))) report(`table ${name} does not exist`);
+    return { alias, relation: name };
+  }
+
+  function fromItem(node: Any, scope: Scope): void {
+    const [kind, body] = kindOf(node);
+    switch (kind) {
+      case 'RangeVar':
+        scope.sources.push(relationSource(body, scope));
+        return;
+      case 'JoinExpr':
+        fromItem(body.larg, scope);
+        fromItem(body.rarg, scope);
+        for (const u of names(body.usingClause)) {
+          const known = scope.sources.filter((s) => s.columns);
+          if (known.length === scope.sources.length && !known.some((s) => s.columns!.has(u))) report(`column ${u} (in USING) does not exist`);
+        }
+        if (body.quals) condition(body.quals, scope, 'JOIN ... ON');
+        return;
+      case 'RangeSubselect': {
+        const outputs = select(body.subquery, body.lateral ? scope : scope.parent ?? root);
+        scope.sources.push({ alias: body.alias?.aliasname ?? '?', relation: 'a subquery', ...optionalColumns(outputs) });
+        return;
+      }
+      case 'RangeFunction':
+        for (const f of body.functions ?? []) for (const item of f.List?.items ?? []) expression(item, scope);
+        scope.sources.push({ alias: body.alias?.aliasname ?? '?', relation: 'a function' });
+        return;
+      default:
+        scope.sources.push({ alias: body?.alias?.aliasname ?? '?', relation: kind });
+    }
+  }
+
+  /** A column reference: its column when known, undefined when it cannot be told, null when missing (reported). */
+  function column(fields: Any[], scope: Scope): ColumnState | undefined | null {
+    const parts = fields.map((f) => (f.A_Star ? '*' : f.String?.sval ?? '?'));
+    if (parts.length === 1) {
+      const [name] = parts as [string];
+      if (name === '*') return undefined;
+      for (let s: Scope | undefined = scope; s; s = s.parent) {
+        for (const src of s.sources) {
+          const c = src.columns?.get(name);
+          if (c) return c;
+        }
+        // A source whose columns are unknown may have it; a table's name alone is its whole row.
+        if (s.sources.some((src) => !src.columns || src.alias === name) || s.outputs?.has(name)) return undefined;
+      }
+      const only = scope.sources.length === 1 ? scope.sources[0] : undefined;
+      report(only ? `column ${only.relation}.${name} does not exist` : `column ${name} does not exist`);
+      return null;
+    }
+    const [qualifier, name] = parts.length === 2 ? (parts as [string, string]) : [parts[parts.length - 2]!, parts[parts.length - 1]!];
+    for (let s: Scope | undefined = scope; s; s = s.parent) {
+      const src = s.sources.find((x) => x.alias === qualifier);
+      if (!src) continue;
+      if (name === '*' || !src.columns) return undefined;
+      const c = src.columns.get(name);
+      if (c) return c;
+      report(`column ${src.relation}.${name} does not exist`);
+      return null;
+    }
+    // "x.y" with no source x: a field of a composite column, or a missing FROM entry; PostgreSQL says the latter.
+    if (parts.length === 2 && scope.sources.every((s) => s.columns)) report(`missing FROM-clause entry for ${qualifier} (in ${qualifier}.${name})`);
+    return undefined;
+  }
+
+  function functionExists(funcname: Any[]): void {
+    const parts = names(funcname);
+    const name = parts[parts.length - 1]!;
+    const schema = parts.length > 1 ? parts[0] : undefined;
+    if (ctx.unknownObjectsMayExist) return;
+    if ((schema === undefined || schema === 'pg_catalog') && builtinFunctions.has(name)) return;
+    if (ctx.state.functions.has(tableKey(parts.join('.')))) return;
+    report(`function ${parts.join('.')}() does not exist`);
+  }
+
+  function typeExists(typeName: Any): ColumnType | undefined {
+    const t = columnType(typeName);
+    if (!t || ctx.unknownObjectsMayExist) return t;
+    if (builtinTypeNames.has(t.name) || ctx.state.types.has(tableKey(t.name)) || ctx.state.table(t.name)) return t;
+    report(`type ${t.name} does not exist`);
+    return t;
+  }
+
+  /** The type of an expression where it can be known; `untyped` for literal strings and parameters. */
+  function typeOf(node: Any | undefined, scope: Scope): Typed | undefined {
+    if (!node) return undefined;
+    const [kind, body] = kindOf(node);
+    switch (kind) {
+      case 'A_Const':
+        if (body.isnull || body.sval !== undefined || body.bsval !== undefined) return untyped;
+        if (body.boolval !== undefined) return { category: 'boolean', name: 'boolean' };
+        if (body.ival !== undefined) return { category: 'number', name: 'integer' };
+        if (body.fval !== undefined) return { category: 'number', name: 'numeric' };
+        return undefined;
+      case 'ParamRef':
+        return untyped;
+      case 'ColumnRef': {
+        const c = column(body.fields ?? [], scope);
+        return c ? typed(c.type) : undefined;
+      }
+      case 'TypeCast':
+        return typed(columnType(body.typeName));
+      case 'FuncCall':
+        return functionResults[names(body.funcname).pop()!];
+      case 'SQLValueFunction':
+        return String(body.op).includes('DATE') || String(body.op).includes('TIMESTAMP') ? { category: 'datetime', name: 'timestamptz' } : undefined;
+      case 'BoolExpr':
+      case 'NullTest':
+      case 'BooleanTest':
+        return { category: 'boolean', name: 'boolean' };
+      case 'A_Expr': {
+        const op = names(body.name)[0];
+        if (body.kind !== 'AEXPR_OP') return body.kind === 'AEXPR_IN' || body.kind?.startsWith('AEXPR_BETWEEN') || body.kind === 'AEXPR_LIKE' || body.kind === 'AEXPR_ILIKE' ? { category: 'boolean', name: 'boolean' } : undefined;
+        if (op && comparisons.has(op)) return { category: 'boolean', name: 'boolean' };
+        const l = typeOf(body.lexpr, scope);
+        const r = typeOf(body.rexpr, scope);
+        if (op === '-' && l?.category === 'datetime' && r?.category === 'datetime') return { category: 'interval', name: 'interval' };
+        if ((op === '+' || op === '-') && l?.category === 'datetime' && (r?.category === 'interval' || r === untyped)) return l;
+        if (l?.category === 'number' && r?.category === 'number') return l;
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  const describe = (node: Any, t: Typed) => {
+    const [kind, body] = kindOf(node);
+    if (kind === 'ColumnRef') return `${names(body.fields).join('.')} (${t.name})`;
+    const a = /^[aeiou]/.test(t.name) ? 'an' : 'a';
+    if (kind === 'A_Const') return `${a} ${t.name} literal`;
+    return `${a} ${t.name} expression`;
+  };
+
+  /** Whether values of two types compare; undefined types and literals fit anything. */
+  const comparable = (a: Typed | undefined, b: Typed | undefined) => !a?.category || !b?.category || a.category === b.category;
+
+  function comparison(l: Any | undefined, r: Any | undefined, op: string, scope: Scope): void {
+    if (!l || !r) return;
+    const lt = typeOf(l, scope);
+    const items: Any[] = r.List ? r.List.items ?? [] : [r];
+    for (const item of items) {
+      const rt = typeOf(item, scope);
+      if (!comparable(lt, rt)) report(`${describe(l, lt!)} ${op} ${describe(item, rt!)}: no such operator, the types do not compare`);
+    }
+  }
+
+  function condition(node: Any, scope: Scope, where: string): void {
+    expression(node, scope);
+    const t = typeOf(node, scope);
+    if (t?.category && t.category !== 'boolean') report(`${where} needs a boolean, but ${describe(node, t)} is not one`);
+  }
+
+  function assignment(col: string, c: ColumnState | undefined, value: Any, scope: Scope): void {
+    const target = typed(c?.type);
+    const v = typeOf(value, scope);
+    // Anything converts to a string on assignment; a literal string or parameter fits any type.
+    if (!target?.category || !v?.category || target.category === 'string' || target.category === v.category) return;
+    report(`column ${col} is ${target.name}, but the query writes ${describe(value, v)} to it`);
+  }
+
+  function expression(node: Any | undefined, scope: Scope): void {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const n of node) expression(n, scope);
+      return;
+    }
+    const [kind, body] = kindOf(node);
+    switch (kind) {
+      case 'ColumnRef':
+        column(body.fields ?? [], scope);
+        return;
+      case 'SubLink':
+        if (body.testexpr) expression(body.testexpr, scope);
+        select(body.subselect, scope);
+        return;
+      case 'FuncCall':
+        functionExists(body.funcname);
+        expression(body.args, scope);
+        expression(body.agg_filter, scope);
+        expression(body.agg_order, scope);
+        return;
+      case 'TypeCast':
+        typeExists(body.typeName);
+        expression(body.arg, scope);
+        return;
+      case 'A_Expr': {
+        expression(body.lexpr, scope);
+        expression(body.rexpr, scope);
+        const op = names(body.name)[0] ?? '?';
+        if ((body.kind === 'AEXPR_OP' && comparisons.has(op)) || body.kind === 'AEXPR_IN' || String(body.kind).startsWith('AEXPR_BETWEEN')) comparison(body.lexpr, body.rexpr, op === 'BETWEEN' || String(body.kind).startsWith('AEXPR_BETWEEN') ? 'BETWEEN' : op, scope);
+        if (body.kind === 'AEXPR_LIKE' || body.kind === 'AEXPR_ILIKE') {
+          const t = typeOf(body.lexpr, scope);
+          if (t?.category && t.category !== 'string') report(`${describe(body.lexpr, t)} ${body.kind === 'AEXPR_LIKE' ? 'LIKE' : 'ILIKE'} a pattern: no such operator, LIKE needs a string`);
+        }
+        return;
+      }
+      case 'BoolExpr':
+        for (const a of body.args ?? []) condition(a, scope, body.boolop === 'NOT_EXPR' ? 'NOT' : body.boolop === 'AND_EXPR' ? 'AND' : 'OR');
+        return;
+      case 'SelectStmt':
+        select(node, scope);
+        return;
+      default:
+        for (const value of Object.values(body ?? {})) if (value && typeof value === 'object') expression(value as Any, scope);
+    }
+  }
+
+  function withClause(w: Any | undefined, scope: Scope): void {
+    for (const c of w?.ctes ?? []) {
+      const cte = c.CommonTableExpr;
+      if (w?.recursive) scope.ctes.set(cte.ctename, undefined);
+      const outputs = statement(cte.ctequery, scope);
+      const named = names(cte.aliascolnames);
+      scope.ctes.set(cte.ctename, named.length ? new Map(named.map((n) => [n, { notNull: false }])) : outputs);
+    }
+  }
+
+  function returning(body: Any, scope: Scope): void {
+    for (const t of body.returningClause?.exprs ?? body.returningList ?? []) expression(t.ResTarget?.val, scope);
+  }
+
+  /** Checks a SELECT; returns its output columns by name when they can all be named. */
+  function select(node: Any | undefined, parent: Scope): ReadonlyMap<string, ColumnState> | undefined {
+    const body = node?.SelectStmt;
+    if (!body) return node ? statement(node, parent) : undefined;
+    if (body.op && body.op !== 'SETOP_NONE') {
+      const left = select(body.larg, parent);
+      select(body.rarg, parent);
+      return left;
+    }
+    const scope: Scope = { sources: [], parent, ctes: new Map(), outputs: new Set() };
+    withClause(body.withClause, scope);
+    for (const row of body.valuesLists ?? []) expression(row.List?.items, scope);
+    for (const f of body.fromClause ?? []) fromItem(f, scope);
+    const outputs = new Map<string, ColumnState>();
+    let complete = true;
+    for (const t of body.targetList ?? []) {
+      const r = t.ResTarget;
+      expression(r?.val, scope);
+      const fields: Any[] | undefined = r?.val?.ColumnRef?.fields;
+      const last = fields?.[fields.length - 1];
+      const name: string | undefined = r?.name ?? last?.String?.sval;
+      if (last?.A_Star || !name) complete = false;
+      else {
+        outputs.set(name, { notNull: false });
+        scope.outputs!.add(name);
+      }
+    }
+    if (body.whereClause) condition(body.whereClause, scope, 'WHERE');
+    expression(body.groupClause, scope);
+    if (body.havingClause) condition(body.havingClause, scope, 'HAVING');
+    for (const s of body.sortClause ?? []) expression(s.SortBy?.node, scope);
+    expression(body.distinctClause, scope);
+    expression(body.limitCount, scope);
+    expression(body.limitOffset, scope);
+    return complete && !body.valuesLists ? outputs : undefined;
+  }
+
+  /** The target of an INSERT, UPDATE, DELETE or MERGE, reported when missing. */
+  function target(rv: Any, scope: Scope): Source {
+    const src = relationSource(rv, scope);
+    scope.sources.push(src);
+    return src;
+  }
+
+  function statement(node: Any | undefined, parent: Scope): ReadonlyMap<string, ColumnState> | undefined {
+    if (!node) return undefined;
+    const [kind, body] = kindOf(node);
+    if (kind === 'SelectStmt') return select(node, parent);
+    const scope: Scope = { sources: [], parent, ctes: new Map() };
+    withClause(body.withClause, scope);
+    switch (kind) {
+      case 'InsertStmt': {
+        const into = target(body.relation, { ...scope, sources: [] });
+        const cols: string[] = (body.cols ?? []).map((c: Any) => c.ResTarget?.name);
+        for (const c of cols) if (into.columns && !into.columns.has(c)) report(`column ${into.relation}.${c} does not exist`);
+        const values: Any[][] = (body.selectStmt?.SelectStmt?.valuesLists ?? []).map((row: Any) => row.List?.items ?? []);
+        // Without a column list, values fill the columns in table order (a rename keeps a column's place).
+        const positional = into.columns ? [...into.columns].sort(([, a], [, b]) => (a.ordinal ?? 0) - (b.ordinal ?? 0)).map(([name]) => name) : [];
+        const written = cols.length ? cols : positional.slice(0, values[0]?.length ?? body.selectStmt?.SelectStmt?.targetList?.length ?? 0);
+        if (values.length) {
+          const inner: Scope = { sources: [], parent: scope, ctes: new Map() };
+          for (const row of values) {
+            row.forEach((v, i) => {
+              expression(v, inner);
+              const col = written[i];
+              if (col && !v.SetToDefault) assignment(`${into.relation}.${col}`, into.columns?.get(col), v, inner);
+            });
+          }
+        } else if (body.selectStmt) select(body.selectStmt, scope);
+        if (into.columns) {
+          const missing = [...into.columns].filter(([name, c]) => c.notNull && !c.hasDefault && !written.includes(name)).map(([name]) => name);
+          for (const name of missing) report(`INSERT into ${into.relation} leaves out ${name}, which is NOT NULL and has no default`);
+        }
+        const conflict = body.onConflictClause;
+        if (conflict) {
+          for (const e of conflict.infer?.indexElems ?? []) {
+            const name = e.IndexElem?.name;
+            if (name && into.columns && !into.columns.has(name)) report(`column ${into.relation}.${name} (in ON CONFLICT) does not exist`);
+          }
+          const onConflict: Scope = { sources: [into, { ...into, alias: 'excluded' }], parent, ctes: scope.ctes };
+          for (const t of conflict.targetList ?? []) {
+            const name = t.ResTarget?.name;
+            if (name && into.columns && !into.columns.has(name)) report(`column ${into.relation}.${name} does not exist`);
+            expression(t.ResTarget?.val, onConflict);
+            if (name && into.columns?.has(name)) assignment(`${into.relation}.${name}`, into.columns.get(name), t.ResTarget.val, onConflict);
+          }
+          if (conflict.whereClause) condition(conflict.whereClause, onConflict, 'WHERE');
+        }
+        returning(body, { ...scope, sources: [into] });
+        return undefined;
+      }
+      case 'UpdateStmt': {
+        const into = target(body.relation, scope);
+        for (const f of body.fromClause ?? []) fromItem(f, scope);
+        for (const t of body.targetList ?? []) {
+          const r = t.ResTarget;
+          if (r?.name && into.columns && !into.columns.has(r.name)) report(`column ${into.relation}.${r.name} does not exist`);
+          expression(r?.val, scope);
+          if (r?.name && into.columns?.has(r.name)) assignment(`${into.relation}.${r.name}`, into.columns.get(r.name), r.val, scope);
+        }
+        if (body.whereClause) condition(body.whereClause, scope, 'WHERE');
+        returning(body, scope);
+        return undefined;
+      }
+      case 'DeleteStmt':
+        target(body.relation, scope);
+        for (const f of body.usingClause ?? []) fromItem(f, scope);
+        if (body.whereClause) condition(body.whereClause, scope, 'WHERE');
+        returning(body, scope);
+        return undefined;
+      case 'MergeStmt':
+        target(body.relation, scope);
+        if (body.sourceRelation) fromItem(body.sourceRelation, scope);
+        if (body.joinCondition) condition(body.joinCondition, scope, 'MERGE ... ON');
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  statement(ast as Any, root);
+  return [...problems];
+}
+
+function optionalColumns(columns: ReadonlyMap<string, ColumnState> | undefined): { columns?: ReadonlyMap<string, ColumnState> } {
+  return columns ? { columns } : {};
+}
