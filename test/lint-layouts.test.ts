@@ -185,6 +185,18 @@ describe('lint over each tool\'s layout', () => {
     expect(result.diagnostics.map((d) => `${d.file} ${d.code}`)).toEqual(['m/2_b.up.sql MG201']);
   });
 
+  it('a down that drops the index its up built on an existing table locks that table (MG202)', async () => {
+    const files = {
+      'm/1_a.up.sql': "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_at_idx ON users (at);\n",
+      'm/1_a.down.sql': "SET lock_timeout = '5s';\nDROP INDEX users_at_idx;\n",
+      'm/2_b.up.sql': "SET lock_timeout = '5s';\nCREATE TABLE b (id int, at timestamptz);\nCREATE INDEX b_at_idx ON b (at);\n",
+      'm/2_b.down.sql': "SET lock_timeout = '5s';\nDROP INDEX b_at_idx;\nDROP TABLE b;\n",
+    };
+    const result = await lint({ files: migrationOrder(Object.keys(files)) }, memoryHost(files));
+    // b is the up's own table: new for its rollback, so its index's lock keeps nobody waiting.
+    expect(result.diagnostics.filter((d) => d.code === 'MG202').map((d) => `${d.file} ${d.message}`)).toEqual(['m/1_a.down.sql DROP INDEX users_at_idx takes an ACCESS EXCLUSIVE lock on users: reads and writes queue behind it']);
+  });
+
   it('within a down, later statements see what earlier ones did; the next migration does not', async () => {
     const files = {
       'm/1_a.up.sql': "SET lock_timeout = '5s';\nCREATE TABLE other (id int);\n",
