@@ -123,6 +123,14 @@ export function flywayConfSaysNoTransaction(conf: string): boolean {
   return false;
 }
 
+/**
+ * Ory's popx (Kratos, Hydra, Keto) runs `<version>_<name>[.<dialect>].autocommit.(up|down).sql`
+ * outside a transaction, sending the file to the server as one query string.
+ */
+export function isAutocommitFile(file: string): boolean {
+  return /^\d+_[^.]+(?:\.[a-z0-9]+)?\.autocommit\.(?:up|down)\.sql$/.test(baseName(file));
+}
+
 /** A part of a file as its migration tool runs it: the up part, or the down part after a marker. */
 export interface FileSection {
   readonly start: number;
@@ -130,6 +138,12 @@ export interface FileSection {
   readonly rollback: boolean;
   /** The tool runs this part outside a transaction whatever --file-transaction says. */
   readonly noTransaction: boolean;
+  /**
+   * Outside a transaction, the tool sends the part to the server as one query string (dbmate runs
+   * it with one Exec), which PostgreSQL runs as one implicit transaction when it holds several
+   * statements; goose and Flyway send statement by statement.
+   */
+  readonly oneQueryString: boolean;
 }
 
 /** dbmate: `-- migrate:up transaction:false` and `-- migrate:down`, on lines of their own. */
@@ -142,7 +156,7 @@ const gooseNoTransaction = /^--\s*\+goose\s+no\s+transaction\b/im;
  * The parts of a file: dbmate's and goose's files hold the up and then the down, after
  * `-- migrate:down` or `-- +goose Down`; dbmate's `transaction:false` on a section's marker and
  * goose's `-- +goose NO TRANSACTION` (for both parts) run them outside a transaction. Other
- * files are one part. Only comment lines are read: these markers are comments to PostgreSQL.
+ * files are one part (popx's `.autocommit.` files: see isAutocommitFile). Only comment lines are read: these markers are comments to PostgreSQL.
  */
 export function fileSections(text: string, rollbackFile: boolean): FileSection[] {
   if (text.includes('migrate:')) {
@@ -150,9 +164,9 @@ export function fileSections(text: string, rollbackFile: boolean): FileSection[]
     if (markers.length > 0) {
       const sections: FileSection[] = [];
       const options = (m: RegExpMatchArray) => /\btransaction\s*:\s*false\b/i.test(m[2]!);
-      if (markers[0]!.index! > 0) sections.push({ start: 0, end: markers[0]!.index!, rollback: rollbackFile, noTransaction: false });
+      if (markers[0]!.index! > 0) sections.push({ start: 0, end: markers[0]!.index!, rollback: rollbackFile, noTransaction: false, oneQueryString: true });
       for (const [i, m] of markers.entries()) {
-        sections.push({ start: m.index!, end: markers[i + 1]?.index ?? text.length, rollback: rollbackFile || m[1] === 'down', noTransaction: options(m) });
+        sections.push({ start: m.index!, end: markers[i + 1]?.index ?? text.length, rollback: rollbackFile || m[1] === 'down', noTransaction: options(m), oneQueryString: true });
       }
       return sections;
     }
@@ -160,8 +174,8 @@ export function fileSections(text: string, rollbackFile: boolean): FileSection[]
   if (/\+goose/i.test(text)) {
     const noTransaction = gooseNoTransaction.test(text);
     const down = gooseDown.exec(text)?.index;
-    if (down !== undefined) return [{ start: 0, end: down, rollback: rollbackFile, noTransaction }, { start: down, end: text.length, rollback: true, noTransaction }];
-    return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction }];
+    if (down !== undefined) return [{ start: 0, end: down, rollback: rollbackFile, noTransaction, oneQueryString: false }, { start: down, end: text.length, rollback: true, noTransaction, oneQueryString: false }];
+    return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction, oneQueryString: false }];
   }
-  return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: false }];
+  return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: false, oneQueryString: false }];
 }

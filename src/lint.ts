@@ -7,7 +7,7 @@ import { compareDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js
 import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
 import { sqlFileTooLarge } from './load/limits.js';
-import { fileSections, flywayConfSaysNoTransaction, isFlywayScript, isRollbackFile } from './lint-files.js';
+import { fileSections, flywayConfSaysNoTransaction, isAutocommitFile, isFlywayScript, isRollbackFile } from './lint-files.js';
 import { loadSqlParser, parseSql, type ParseOutcome } from './sql/parser.js';
 import { copiesFromStdin, psqlSqlOnly, type PsqlOnly } from './sql/psql.js';
 
@@ -21,7 +21,9 @@ export interface LintOptions {
   /**
    * Each file runs in one transaction (Flyway's and dbmate's default), not statement by statement;
    * except the files and parts their tool runs outside one: dbmate's `transaction:false`, goose's
-   * `-- +goose NO TRANSACTION`, a Flyway script whose `<script>.conf` says executeInTransaction=false.
+   * `-- +goose NO TRANSACTION`, a Flyway script whose `<script>.conf` says executeInTransaction=false,
+   * popx's `.autocommit.` files. dbmate and popx send such a part as one query string, which
+   * PostgreSQL runs as one implicit transaction when it holds several statements.
    */
   readonly fileTransaction?: boolean;
 }
@@ -74,7 +76,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     if (!parsed.ok) {
       own.push({ code: 'MG020', severity: 'error', file, span: { start: parsed.offset, end: Math.min(parsed.offset + 1, text.length) }, message: `SQL syntax error: ${parsed.message}`, help: 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.' });
     } else {
-      const flywayNoTransaction = confs[i] !== undefined && flywayConfSaysNoTransaction(confs[i]);
+      const fileNoTransaction = (confs[i] !== undefined && flywayConfSaysNoTransaction(confs[i])) || isAutocommitFile(file);
       const sections = fileSections(sql, rollbackFile);
       for (const section of sections) {
         const statements = sections.length === 1 ? parsed.statements : parsed.statements.filter((s) => s.start >= section.start && s.start < section.end);
@@ -83,7 +85,8 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
         const analyze = () => analyzeSqlFile(file, statements, partText, {
           postgres: options.config?.postgres ?? defaultPostgresMajor,
           ...(options.config?.assumeRows ? { assumeRows: options.config.assumeRows } : {}),
-          ...(options.fileTransaction && !section.noTransaction && !flywayNoTransaction ? { fileTransaction: true } : {}),
+          ...(options.fileTransaction && !section.noTransaction && !fileNoTransaction ? { fileTransaction: true } : {}),
+          ...(options.fileTransaction && (section.oneQueryString || isAutocommitFile(file)) ? { oneQueryString: true } : {}),
           ...(section.rollback ? { rollback: true } : {}),
         }, state);
         const findings = applyRuleSettings(section.rollback ? state.tentatively(analyze) : analyze(), options.config?.rules);

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findSqlFiles } from '../src/cli/files.js';
 import { memoryHost, nodeHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
-import { fileSections, flywayConfSaysNoTransaction, isRollbackFile, migrationOrder } from '../src/lint-files.js';
+import { fileSections, flywayConfSaysNoTransaction, isAutocommitFile, isRollbackFile, migrationOrder } from '../src/lint-files.js';
 import { root } from './helpers.js';
 
 /**
@@ -71,6 +71,11 @@ describe('what a name or a marker says', () => {
     expect(['m/1_x.up.sql', 'm/down_payments.sql', 'm/V1__down.sql', 'm/Undo__x.sql', 'm/breakdown.sql'].map(isRollbackFile)).toEqual([false, false, false, false, false]);
   });
 
+  it('knows popx\'s .autocommit. files by name, with or without a dialect', () => {
+    expect(['m/20241029153900000001_identities.autocommit.up.sql', 'm/1_x.postgres.autocommit.down.sql', 'm/1_x.autocommit.down.sql'].map(isAutocommitFile)).toEqual([true, true, true]);
+    expect(['m/1_x.up.sql', 'm/1_autocommit.up.sql', 'm/x.autocommit.up.sql', 'm/1_x.autocommit.sql', 'm/1_x.a.b.autocommit.up.sql'].map(isAutocommitFile)).toEqual([false, false, false, false, false]);
+  });
+
   it('reads Flyway script config files', () => {
     expect(flywayConfSaysNoTransaction('# comment\nexecuteInTransaction=false\n')).toBe(true);
     expect(flywayConfSaysNoTransaction('executeInTransaction = FALSE')).toBe(true);
@@ -88,7 +93,10 @@ describe('what a name or a marker says', () => {
     expect(fileSections(goose, false).map((s) => [s.rollback, s.noTransaction])).toEqual([[false, true], [true, true]]);
     // goose's markers start their line; an indented one is not a marker.
     expect(fileSections('-- +goose Up\nSELECT 1;\n  -- +goose Down\nSELECT 2;\n', false)).toHaveLength(1);
-    expect(fileSections('SELECT 1;\n', true)).toEqual([{ start: 0, end: 10, rollback: true, noTransaction: false }]);
+    expect(fileSections('SELECT 1;\n', true)).toEqual([{ start: 0, end: 10, rollback: true, noTransaction: false, oneQueryString: false }]);
+    // dbmate runs a section with one Exec (one query string); goose statement by statement.
+    expect(fileSections(dbmate, false).map((s) => s.oneQueryString)).toEqual([true, true]);
+    expect(fileSections(goose, false).map((s) => s.oneQueryString)).toEqual([false, false]);
   });
 });
 
@@ -129,9 +137,12 @@ describe('lint over each tool\'s layout', () => {
     expect(result.diagnostics.filter((d) => d.file === '2_widen.down.sql').map((d) => d.message)).not.toContainEqual(expect.stringContaining('varchar(200) to varchar(100)'));
   });
 
-  it('dbmate: transaction:false on a section runs it statement by statement under --file-transaction; the other section stays in one', async () => {
+  it('dbmate: transaction:false takes a section out of the tool\'s transaction, but dbmate sends it as one query string; the other section stays in one', async () => {
     expect((await lintFolder('dbmate')).found).toEqual(['20240103120000_widen_note.sql:8 MG212 ignored (events is small in every environment): changing events.note from varchar(200) to varchar(100)']);
     expect((await lintFolder('dbmate', { fileTransaction: true })).found).toEqual([
+      // SET lock_timeout and CREATE INDEX CONCURRENTLY in one string: PostgreSQL runs them as one
+      // implicit transaction and refuses the index (dbmate issues 182 and 285; checked with psql -c).
+      '20240102120000_index_at.sql:3 MG204 CREATE INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here',
       '20240102120000_index_at.sql:7 MG204 DROP INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here',
       '20240103120000_widen_note.sql:8 MG212 ignored (events is small in every environment): changing events.note from varchar(200) to varchar(100)',
     ]);
@@ -141,6 +152,20 @@ describe('lint over each tool\'s layout', () => {
     const expected = ['00002_index_at.sql:8 MG212 changing events.note from varchar(100) to varchar(50)'];
     expect((await lintFolder('goose')).found).toEqual(expected);
     expect((await lintFolder('goose', { fileTransaction: true })).found).toEqual(expected);
+  });
+
+  it('popx: an .autocommit. file runs outside the tool\'s transaction, as one query string', async () => {
+    const { files, found } = await lintFolder('popx', { fileTransaction: true });
+    expect(files.slice(0, 4)).toEqual(['20240101000000000000_init.up.sql', '20240101000000000000_init.down.sql', '20240102000000000001_index_at.autocommit.up.sql', '20240102000000000001_index_at.autocommit.down.sql']);
+    expect(found.filter((f) => / MG20[4]| MG226/.test(f))).toEqual([
+      // Alone in its .autocommit. file, CONCURRENTLY runs; after a SET in the same string, it does not.
+      '20240103000000000001_index_note.postgres.autocommit.up.sql:2 MG204 CREATE INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here',
+      // A plain up file is in popx's transaction.
+      '20240104000000000000_index_id_at.up.sql:2 MG204 CREATE INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here',
+      '20240104000000000000_index_id_at.down.sql:2 MG204 DROP INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here',
+    ]);
+    // Without --file-transaction every statement runs on its own, as psql -f runs it.
+    expect((await lintFolder('popx')).found.filter((f) => / MG204/.test(f))).toEqual([]);
   });
 
   it('diesel: <version>/down.sql is the rollback of up.sql beside it', async () => {
@@ -160,6 +185,18 @@ describe('lint over each tool\'s layout', () => {
     expect(result.diagnostics.map((d) => `${d.file} ${d.code}`)).toEqual(['m/2_b.up.sql MG201']);
   });
 
+  it('a down that drops the index its up built on an existing table locks that table (MG202)', async () => {
+    const files = {
+      'm/1_a.up.sql': "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_at_idx ON users (at);\n",
+      'm/1_a.down.sql': "SET lock_timeout = '5s';\nDROP INDEX users_at_idx;\n",
+      'm/2_b.up.sql': "SET lock_timeout = '5s';\nCREATE TABLE b (id int, at timestamptz);\nCREATE INDEX b_at_idx ON b (at);\n",
+      'm/2_b.down.sql': "SET lock_timeout = '5s';\nDROP INDEX b_at_idx;\nDROP TABLE b;\n",
+    };
+    const result = await lint({ files: migrationOrder(Object.keys(files)) }, memoryHost(files));
+    // b is the up's own table: new for its rollback, so its index's lock keeps nobody waiting.
+    expect(result.diagnostics.filter((d) => d.code === 'MG202').map((d) => `${d.file} ${d.message}`)).toEqual(['m/1_a.down.sql DROP INDEX users_at_idx takes an ACCESS EXCLUSIVE lock on users: reads and writes queue behind it']);
+  });
+
   it('within a down, later statements see what earlier ones did; the next migration does not', async () => {
     const files = {
       'm/1_a.up.sql': "SET lock_timeout = '5s';\nCREATE TABLE other (id int);\n",
@@ -169,6 +206,62 @@ describe('lint over each tool\'s layout', () => {
     };
     const result = await lint({ files: migrationOrder(Object.keys(files)) }, memoryHost(files));
     expect(result.diagnostics.filter((d) => d.severity !== 'info').map((d) => `${d.file} ${d.code}`)).toEqual(['m/2_b.up.sql MG201']);
+  });
+});
+
+describe('transactions a file opens and closes (MG226), and the one its tool wraps it in', () => {
+  const lintText = async (name: string, text: string, fileTransaction = true) => {
+    const result = await lint({ files: [name], fileTransaction }, memoryHost({ [name]: text }));
+    return result.diagnostics.filter((d) => d.code === 'MG226' || d.code === 'MG204').map((d) => `${result.sources.get(name)!.position(d.span!.start).line} ${d.code} ${d.severity} ${d.message.split(':')[0]}`);
+  };
+
+  it('under --file-transaction, BEGIN, COMMIT and ROLLBACK in a wrapped file are the tool\'s transaction\'s', async () => {
+    expect(await lintText('m/V1__a.sql', 'BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\n')).toEqual([
+      '1 MG226 warning BEGIN in a file the migration tool already runs in a transaction (--file-transaction)',
+    ]);
+    expect(await lintText('m/V1__a.sql', 'CREATE TABLE a (id int);\nCOMMIT;\nCREATE TABLE b (id int);\n')).toEqual([
+      '2 MG226 warning COMMIT in a file the migration tool runs in a transaction (--file-transaction)',
+    ]);
+    expect(await lintText('m/V1__a.sql', 'CREATE TABLE a (id int);\nROLLBACK;\n')).toEqual([
+      '2 MG226 error ROLLBACK in a file the migration tool runs in a transaction (--file-transaction)',
+    ]);
+    // An unterminated BEGIN in a wrapped file: the tool's COMMIT ends it; the BEGIN is the finding.
+    expect(await lintText('m/V1__a.sql', 'BEGIN;\nCREATE TABLE a (id int);\n')).toEqual([
+      '1 MG226 warning BEGIN in a file the migration tool already runs in a transaction (--file-transaction)',
+    ]);
+    // After the file's COMMIT the driver opens the next transaction: CONCURRENTLY still fails.
+    expect(await lintText('m/V1__a.sql', "SET lock_timeout = '5s';\nCOMMIT;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (c);\n")).toEqual([
+      '2 MG226 warning COMMIT in a file the migration tool runs in a transaction (--file-transaction)',
+      '3 MG204 error CREATE INDEX CONCURRENTLY cannot run inside a transaction block',
+    ]);
+  });
+
+  it('a part the tool runs outside a transaction has its own BEGIN ... COMMIT judged as psql would', async () => {
+    // goose sends statement by statement: BEGIN ... COMMIT is the file's own, and fine.
+    expect(await lintText('m/00001_a.sql', '-- +goose NO TRANSACTION\n-- +goose Up\nBEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON a (id);\n')).toEqual([]);
+    expect(await lintText('m/00001_a.sql', '-- +goose NO TRANSACTION\n-- +goose Up\nBEGIN;\nCREATE TABLE a (id int);\n')).toEqual(['3 MG226 error the file ends inside the transaction begun at line 3']);
+    // dbmate sends a transaction:false part as one string: a COMMIT there ends the implicit transaction, quietly.
+    expect(await lintText('m/20240101000000_a.sql', '-- migrate:up transaction:false\nCREATE TABLE a (id int);\nCOMMIT;\n-- migrate:down\nDROP TABLE a;\n')).toEqual([]);
+    // Each dbmate part is run on its own: a BEGIN left open in the up is open at the up's end.
+    expect(await lintText('m/20240101000000_a.sql', '-- migrate:up transaction:false\nBEGIN;\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n')).toEqual(['2 MG226 error the file ends inside the transaction begun at line 2']);
+  });
+
+  it('without --file-transaction: nested BEGIN, stray COMMIT and ROLLBACK, SAVEPOINT outside, an open BEGIN at the end', async () => {
+    expect(await lintText('m/1.sql', 'BEGIN;\nBEGIN;\nCOMMIT;\nCOMMIT;\nROLLBACK;\nSAVEPOINT s;\nROLLBACK TO SAVEPOINT s;\nBEGIN;\nSELECT 1;\n', false)).toEqual([
+      '2 MG226 warning BEGIN inside the transaction begun at line 1',
+      '4 MG226 warning COMMIT with no transaction open',
+      '5 MG226 error ROLLBACK with no transaction open',
+      '6 MG226 error SAVEPOINT with no transaction open',
+      '7 MG226 error ROLLBACK TO SAVEPOINT with no transaction open',
+      '8 MG226 error the file ends inside the transaction begun at line 8',
+    ]);
+    // COMMIT AND CHAIN starts the next transaction at once; PREPARE TRANSACTION is not judged.
+    expect(await lintText('m/1.sql', 'BEGIN;\nSELECT 1;\nCOMMIT AND CHAIN;\nSELECT 2;\nCOMMIT;\n', false)).toEqual([]);
+  });
+
+  it('-- migc-ignore MG226 before the BEGIN covers the open transaction at the end', async () => {
+    const result = await lint({ files: ['m/1.sql'] }, memoryHost({ 'm/1.sql': '-- migc-ignore MG226: the deploy script appends the COMMIT\nBEGIN;\nSELECT 1;\n' }));
+    expect(result.diagnostics.map((d) => `${d.code} ${d.severity}`)).toEqual(['MG226 info']);
   });
 });
 

@@ -1,4 +1,6 @@
-import { nodeHost } from '../host.js';
+import { readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { nodeHost, type Host } from '../host.js';
 import { projectConfig } from './config.js';
 import { findSqlFiles, UsageError } from './files.js';
 import { printDiagnostics, type CommonOptions, type Io } from './output.js';
@@ -14,8 +16,26 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
     files,
     config: { ...config, ...(postgres !== undefined ? { postgres } : {}) },
     ...(options.fileTransaction ? { fileTransaction: true } : {}),
-  }, nodeHost(io.cwd));
+  }, preloadedHost(files, io.cwd));
   return printDiagnostics(result.diagnostics, result.sources, options, io, `linted ${files.length} file${files.length === 1 ? '' : 's'}`, {
     files: result.files, summary: { files: files.length },
   });
+}
+
+/**
+ * The files to lint read in one synchronous pass before linting: for thousands of small files,
+ * open-read-close in a loop costs a fraction of as many pending promises (each an open, a stat, a
+ * read and a close scheduled apart). Anything else (a Flyway script's .conf) is read as usual.
+ */
+function preloadedHost(files: readonly string[], cwd: string): Host {
+  const host = nodeHost(cwd);
+  const texts = new Map<string, string>();
+  for (const file of files) {
+    try {
+      texts.set(file, readFileSync(isAbsolute(file) ? file : `${cwd}/${file}`, 'utf8'));
+    } catch {
+      // Unreadable: the host's own read reports it as it always has.
+    }
+  }
+  return { ...host, readFile: (path) => (texts.has(path) ? Promise.resolve(texts.get(path)) : host.readFile(path)) };
 }

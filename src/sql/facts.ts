@@ -79,9 +79,24 @@ function genericCommand(kind: string): string {
   return name;
 }
 
+type FactsWith = { command: string } & Partial<Omit<StatementFacts, 'command'>>;
+
+/**
+ * A statement's facts with the defaults for what it does not set. One object literal, not a
+ * spread of defaults: spreading an object and overriding its keys cost microseconds a statement,
+ * a tenth of lint's time on thousands of files.
+ */
+function facts(f: FactsWith): StatementFacts {
+  const all: { -readonly [K in keyof StatementFacts]: StatementFacts[K] } = {
+    command: f.command, tables: f.tables ?? [], destructive: f.destructive ?? [], transactional: f.transactional ?? true,
+    transactionControl: f.transactionControl ?? false, readOnlyQuery: f.readOnlyQuery ?? false,
+  };
+  if (f.dataChange) all.dataChange = f.dataChange;
+  return all;
+}
+
 export function statementFacts(ast: PgNode): StatementFacts {
   const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
-  const base = { tables: [] as string[], destructive: [] as Destruction[], transactional: true, transactionControl: false, readOnlyQuery: false };
   switch (kind) {
     case 'AlterTableStmt': {
       const table = relationName(body.relation);
@@ -97,7 +112,7 @@ export function statementFacts(ast: PgNode): StatementFacts {
       // DETACH PARTITION ... CONCURRENTLY (14+), like CREATE INDEX CONCURRENTLY, refuses a transaction block.
       const concurrent = cmds.some((c: { AlterTableCmd?: { subtype?: string; def?: { PartitionCmd?: { concurrent?: boolean } } } }) =>
         c.AlterTableCmd?.subtype === 'AT_DetachPartition' && c.AlterTableCmd.def?.PartitionCmd?.concurrent === true);
-      return { ...base, command: `ALTER ${what}${sub ? ` ${sub}` : ''}${concurrent ? ' CONCURRENTLY' : ''}`, tables: [table], destructive, transactional: !concurrent };
+      return facts({ command: `ALTER ${what}${sub ? ` ${sub}` : ''}${concurrent ? ' CONCURRENTLY' : ''}`, tables: [table], destructive, transactional: !concurrent });
     }
     case 'DropStmt': {
       const names = (body.objects ?? []).map(listName);
@@ -107,73 +122,72 @@ export function statementFacts(ast: PgNode): StatementFacts {
         : type === 'OBJECT_SCHEMA' ? names.map((n: string) => ({ kind: 'drop-schema', target: n }))
         : [];
       const tables = type === 'OBJECT_TABLE' || type === 'OBJECT_INDEX' ? names : [];
-      return {
-        ...base,
+      return facts({
         command: `DROP ${dropObjectNames[type] ?? type.replace('OBJECT_', '')}${body.concurrent ? ' CONCURRENTLY' : ''}`,
         tables, destructive, transactional: !body.concurrent,
-      };
+      });
     }
     case 'RenameStmt': {
       const table = relationName(body.relation);
       if (body.renameType === 'OBJECT_COLUMN') {
-        return { ...base, command: 'ALTER TABLE RENAME COLUMN', tables: [table], destructive: [{ kind: 'rename-column', target: `${table}.${body.subname}` }] };
+        return facts({ command: 'ALTER TABLE RENAME COLUMN', tables: [table], destructive: [{ kind: 'rename-column', target: `${table}.${body.subname}` }] });
       }
       if (body.renameType === 'OBJECT_TABLE') {
-        return { ...base, command: 'ALTER TABLE RENAME', tables: [table], destructive: [{ kind: 'rename-table', target: table }] };
+        return facts({ command: 'ALTER TABLE RENAME', tables: [table], destructive: [{ kind: 'rename-table', target: table }] });
       }
-      return { ...base, command: 'RENAME', tables: body.relation ? [table] : [] };
+      return facts({ command: 'RENAME', tables: body.relation ? [table] : [] });
     }
     case 'TruncateStmt': {
       const tables = (body.relations ?? []).map((r: { RangeVar: RangeVar }) => relationName(r.RangeVar));
-      return { ...base, command: 'TRUNCATE', tables, destructive: tables.map((t: string) => ({ kind: 'truncate' as const, target: t })) };
+      return facts({ command: 'TRUNCATE', tables, destructive: tables.map((t: string) => ({ kind: 'truncate' as const, target: t })) });
     }
     case 'DeleteStmt': {
       const table = relationName(body.relation);
       const hasWhere = body.whereClause !== undefined;
-      return {
-        ...base, command: 'DELETE', tables: [table],
+      return facts({
+        command: 'DELETE', tables: [table],
         destructive: hasWhere ? [] : [{ kind: 'delete-all', target: table }],
         dataChange: { kind: 'delete', table, hasWhere },
-      };
+      });
     }
     case 'UpdateStmt': {
       const table = relationName(body.relation);
-      return { ...base, command: 'UPDATE', tables: [table], dataChange: { kind: 'update', table, hasWhere: body.whereClause !== undefined } };
+      return facts({ command: 'UPDATE', tables: [table], dataChange: { kind: 'update', table, hasWhere: body.whereClause !== undefined } });
     }
     case 'InsertStmt': {
       const table = relationName(body.relation);
-      return { ...base, command: 'INSERT', tables: [table], dataChange: { kind: 'insert', table, hasWhere: true } };
+      return facts({ command: 'INSERT', tables: [table], dataChange: { kind: 'insert', table, hasWhere: true } });
     }
     case 'MergeStmt': {
       const table = relationName(body.relation);
-      return { ...base, command: 'MERGE', tables: [table], dataChange: { kind: 'merge', table, hasWhere: true } };
+      return facts({ command: 'MERGE', tables: [table], dataChange: { kind: 'merge', table, hasWhere: true } });
     }
     case 'IndexStmt':
-      return {
-        ...base, command: `CREATE${body.unique ? ' UNIQUE' : ''} INDEX${body.concurrent ? ' CONCURRENTLY' : ''}`,
+      return facts({
+        command: `CREATE${body.unique ? ' UNIQUE' : ''} INDEX${body.concurrent ? ' CONCURRENTLY' : ''}`,
         tables: [relationName(body.relation)], transactional: !body.concurrent,
-      };
+      });
     case 'ReindexStmt': {
       const concurrent = (body.params ?? []).some((p: { DefElem?: { defname?: string } }) => p.DefElem?.defname === 'concurrently');
-      return { ...base, command: `REINDEX${concurrent ? ' CONCURRENTLY' : ''}`, tables: body.relation ? [relationName(body.relation)] : [], transactional: !concurrent };
+      return facts({ command: `REINDEX${concurrent ? ' CONCURRENTLY' : ''}`, tables: body.relation ? [relationName(body.relation)] : [], transactional: !concurrent });
     }
     case 'VacuumStmt': {
       const tables = (body.rels ?? []).map((r: { VacuumRelation: { relation: RangeVar } }) => relationName(r.VacuumRelation.relation));
-      return { ...base, command: body.is_vacuumcmd ? 'VACUUM' : 'ANALYZE', tables, transactional: !body.is_vacuumcmd };
+      return facts({ command: body.is_vacuumcmd ? 'VACUUM' : 'ANALYZE', tables, transactional: !body.is_vacuumcmd });
     }
     case 'CreateStmt':
-      return { ...base, command: 'CREATE TABLE', tables: [relationName(body.relation)] };
+      return facts({ command: 'CREATE TABLE', tables: [relationName(body.relation)] });
     case 'CreatedbStmt':
     case 'DropdbStmt':
     case 'AlterSystemStmt':
     case 'CreateTableSpaceStmt':
     case 'DropTableSpaceStmt':
-      return { ...base, command: kind.replace(/Stmt$/, '').toUpperCase(), transactional: false };
+      return facts({ command: kind.replace(/Stmt$/, '').toUpperCase(), transactional: false });
     case 'TransactionStmt':
-      return { ...base, command: String(body.kind).replace('TRANS_STMT_', ''), transactionControl: true };
+      return facts({ command: String(body.kind).replace('TRANS_STMT_', ''), transactionControl: true });
     case 'SelectStmt':
-      return { ...base, command: 'SELECT', readOnlyQuery: !body.intoClause };
+      return facts({ command: 'SELECT', readOnlyQuery: !body.intoClause });
     default:
-      return { ...base, command: genericCommand(kind) };
+      return facts({ command: genericCommand(kind) });
   }
 }

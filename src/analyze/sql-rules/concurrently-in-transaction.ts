@@ -9,7 +9,9 @@ export const concurrentlyInTransaction: StatementRule = {
     if (!ctx.inTransaction || ctx.facts.transactional) return;
     report({
       message: `${ctx.facts.command} cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here`,
-      help: 'Run it on its own, outside BEGIN ... COMMIT (in a migration tool, in a file or migration marked as non-transactional).',
+      help: ctx.transaction?.open === 'implicit'
+        ? 'Put it alone in a migration of its own: the tool sends this non-transactional file or part to the server as one query string, and PostgreSQL runs a string of several statements as one transaction.'
+        : 'Run it on its own, outside BEGIN ... COMMIT (in a migration tool, in a file or migration marked as non-transactional).',
     });
   },
 };

@@ -9,9 +9,24 @@ export const foreignKeyValidates: StatementRule = {
   severity: 'error',
   check(ctx, report) {
     for (const { table, constraint: c, column, subcommand } of addedConstraints(ctx.ast, ['CONSTR_FOREIGN'])) {
-      const severity = c.skip_validation ? undefined : severityFor(ctx, table, this.severity);
-      if (!severity) continue;
+      if (c.skip_validation) continue;
       const parent = relationName(c.pktable);
+      // A new table that this migration filled (CREATE TABLE AS, INSERT ... SELECT): nobody waits on
+      // it, but the check scans it holding SHARE ROW EXCLUSIVE on the referenced table, which is busy.
+      const filled = ctx.state.isNew(table) && ctx.state.table(table)?.filled === true;
+      if (filled) {
+        const severity = severityFor(ctx, parent, this.severity);
+        if (!severity) continue;
+        report({
+          severity,
+          subcommand,
+          message: `ADD FOREIGN KEY on ${table}, which this migration filled from a query, checks every row of it while holding SHARE ROW EXCLUSIVE on ${sizeNote(ctx, parent)}: writes to ${parent} wait`,
+          help: `Create ${table} with its foreign keys before filling it (each inserted row is then checked as it comes, without a long lock on ${parent}), or add the key NOT VALID and validate it in a later transaction.`,
+        });
+        continue;
+      }
+      const severity = severityFor(ctx, table, this.severity);
+      if (!severity) continue;
       const name = c.conname ?? `${table.split('.').pop()}_${column ?? 'fkey'}${column ? '_fkey' : ''}`;
       const later = ctx.mode === 'lint' ? 'in a later transaction' : 'in a separate step';
       report({

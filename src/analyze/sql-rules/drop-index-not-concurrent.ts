@@ -11,11 +11,17 @@ export const dropIndexNotConcurrent: StatementRule = {
     const [kind, body] = node(ctx.ast);
     if (kind !== 'DropStmt' || body.removeType !== 'OBJECT_INDEX' || body.concurrent) return;
     const names: string[] = (body.objects ?? []).map((o: { List?: { items?: { String?: { sval?: string } }[] } }) => (o.List?.items ?? []).map((i) => i.String?.sval).join('.'));
-    // An index created earlier in the same plan or file is on a new table or was never used.
-    const existing = names.filter((n) => !ctx.state.newIndexes.has(tableKey(n)));
+    // DROP INDEX locks the index's table, however new the index: only an index on a table created
+    // in this plan or file (new, so nobody waits on it) keeps nobody waiting. A rollback's up may
+    // have built the index on a busy table; the rollback runs after the index has been in use.
+    const tableOf = (n: string) => ctx.state.indexTables.get(tableKey(n));
+    const existing = names.filter((n) => {
+      const table = tableOf(n);
+      return table === undefined || !ctx.state.isNew(table);
+    });
     if (!existing.length) return;
     // The table, when the statements seen created the index.
-    const tables = [...new Set(existing.map((n) => ctx.state.indexTables.get(tableKey(n))))];
+    const tables = [...new Set(existing.map(tableOf))];
     const on = tables.length === 1 && tables[0] !== undefined ? tables[0] : existing.length === 1 ? 'its table' : 'their tables';
     report({
       message: `DROP INDEX ${existing.join(', ')} takes an ACCESS EXCLUSIVE lock on ${on}: reads and writes queue behind it`,

@@ -24,6 +24,7 @@ import { rename } from './rename.js';
 import { rewriteCommand } from './rewrite-command.js';
 import { setNotNullScan } from './set-not-null-scan.js';
 import { setTablespace } from './set-tablespace.js';
+import { transactionNesting } from './transaction-nesting.js';
 import { stackedAccessExclusive } from './stacked-access-exclusive.js';
 import { exclusionConstraint, uniqueBuildsIndex } from './unique-builds-index.js';
 import { unbatchedDataChange } from './unbatched-data-change.js';
@@ -55,6 +56,7 @@ export const statementRules: readonly StatementRule[] = [
   lockTable,
   setTablespace,
   detachPartitionNotConcurrent,
+  transactionNesting,
   enumAddValueInTransaction,
   identifierTooLong,
   foreignKeyWithoutIndex,

@@ -7,6 +7,7 @@ import { rewriteReason } from '../sql-rules/add-column-rewrite.js';
 import { addedConstraints, alterTableCommands, node, relationName } from '../sql-rules/ast.js';
 import { statementRules } from '../sql-rules/index.js';
 import type { PlanSettings } from '../settings.js';
+import { transactionNesting, unterminatedTransaction } from '../sql-rules/transaction-nesting.js';
 import { EarlierStatements, type Effect, type StatementContext, type StatementFinding, type StatementRule } from './context.js';
 import { SchemaState, tableKey } from './schema-state.js';
 import { binaryCompatible, columnType } from './types.js';
@@ -79,6 +80,7 @@ interface Unit {
   /** The span of an ALTER TABLE subcommand, when findings can point at it (lint). */
   readonly subcommandSpan?: (index: number) => Span | undefined;
   readonly inTransaction: boolean;
+  readonly transaction?: StatementContext['transaction'];
   readonly earlier: EarlierStatements;
 }
 
@@ -98,6 +100,7 @@ function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts'
     state: base.state, postgres: base.postgres, mode: base.mode, inRollback: base.inRollback, batched: base.batched,
     inTransaction: unit.inTransaction, earlier: unit.earlier, lockTimeoutSet: base.lockTimeoutSet, rows: base.rows,
     ...(base.phase ? { phase: base.phase } : {}),
+    ...(unit.transaction ? { transaction: unit.transaction } : {}),
   };
   const judged: Judged[] = [];
   let rule: StatementRule;
@@ -208,6 +211,12 @@ export interface FileAnalysisOptions extends AnalysisOptions {
   /** Treat the whole file as one transaction (Flyway's and dbmate's default). */
   readonly fileTransaction?: boolean;
   /**
+   * The tool sends the text to the server as one query string, outside a transaction of its own
+   * (dbmate's transaction:false, popx's .autocommit. files): PostgreSQL runs a string of several
+   * statements as one implicit transaction, so what cannot run in a transaction block fails there.
+   */
+  readonly oneQueryString?: boolean;
+  /**
    * The text undoes a migration (a down file, a dbmate or goose down section; src/lint-files.ts
    * tells): judged as a rollback. The caller runs it inside state.tentatively(), which undoes its
    * changes afterwards, so later migrations see the schema their ups left.
@@ -218,46 +227,40 @@ export interface FileAnalysisOptions extends AnalysisOptions {
 /** A `-- migc-ignore CODE: reason` comment before a statement. */
 const ignorePattern = /--\s*migc-ignore\s+(MG\d{3})\b(?:\s*:\s*(.*))?/g;
 
+/** The transaction open at a point of a file, and where its BEGIN was (for the file's own). */
+interface OpenTransaction {
+  readonly open: 'none' | 'tool' | 'implicit' | 'explicit';
+  readonly begin?: { readonly span: Span; readonly line: number; readonly ignores: ReadonlyMap<string, string | undefined> };
+}
+
 /**
- * A plain SQL migration file: statements in order, explicit transactions tracked (or the whole
- * file as one with fileTransaction), SET lock_timeout noticed, `-- migc-ignore CODE: reason`
+ * A plain SQL migration file: statements in order, transactions tracked as the server runs them
+ * (BEGIN ... COMMIT, the tool's transaction around the file with fileTransaction, the implicit one
+ * of a query string of several statements), SET lock_timeout noticed, `-- migc-ignore CODE: reason`
  * comments honoured for the statement that follows them. Tables the file creates are new.
  */
 export function analyzeSqlFile(file: string, statements: readonly ParsedStatement[], text: string, options: FileAnalysisOptions, state = new SchemaState()): Diagnostic[] {
   const rules = options.rules ?? statementRules;
   const rows = (table: string) => options.assumeRows?.get(tableKey(table));
   const diagnostics: Diagnostic[] = [];
-  let inTransaction = options.fileTransaction === true;
+  /** Outside the file's own BEGIN ... COMMIT: the tool's transaction, an implicit one, or none. */
+  const between: OpenTransaction = {
+    open: options.fileTransaction ? 'tool' : options.oneQueryString && statements.length > 1 ? 'implicit' : 'none',
+  };
+  let transaction = between;
   let lockTimeoutSet = false;
   let earlier = new EarlierStatements(state);
   let lockTimeoutReported = false;
   let previousEnd = 0;
-  for (const parsed of statements) {
-    const inRollback = options.rollback === true;
-    const facts = statementFacts(parsed.ast);
-    const span = { start: parsed.start, end: parsed.end };
-    const [kind, body] = node(parsed.ast);
-    // Comments between the previous statement and this one.
-    const ignores = new Map<string, string | undefined>();
-    for (const m of text.slice(previousEnd, parsed.start).matchAll(ignorePattern)) ignores.set(m[1]!, m[2]?.trim() || undefined);
-    previousEnd = parsed.end;
-    if (kind === 'TransactionStmt') {
-      if (body.kind === 'TRANS_STMT_BEGIN' || body.kind === 'TRANS_STMT_START') inTransaction = true;
-      if (body.kind === 'TRANS_STMT_COMMIT' || body.kind === 'TRANS_STMT_ROLLBACK') {
-        inTransaction = options.fileTransaction === true;
-        earlier = new EarlierStatements(state);
-      }
-      continue;
-    }
-    if (kind === 'VariableSetStmt' && body.name === 'lock_timeout') {
-      const value = JSON.stringify(body.args ?? []);
-      lockTimeoutSet = !/"(0|"0")"|ival":0\b/.test(value) && body.kind !== 'VAR_RESET';
-    }
-    const unit: Unit = {
-      statement: { ast: parsed.ast, text: parsed.text, facts, span }, inTransaction: inTransaction || false, earlier,
-      subcommandSpan: (index) => subcommandSpans(parsed)?.[index],
-    };
-    const { judged, locks } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows }, rules);
+  let lineAt = { offset: 0, line: 1 };
+  /** Line numbers of offsets met in increasing order: one pass over the text in all. */
+  const lineOf = (offset: number) => {
+    let { line } = lineAt;
+    for (let i = text.indexOf('\n', lineAt.offset); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+    lineAt = { offset, line };
+    return line;
+  };
+  const record = (judged: readonly Judged[], span: Span, ignores: ReadonlyMap<string, string | undefined>) => {
     for (const j of judged) {
       // One missing lock_timeout is one problem, however many statements follow it.
       if (j.rule.code === 'MG219' && lockTimeoutReported) continue;
@@ -273,11 +276,50 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
       }
       if (j.rule.code === 'MG219') lockTimeoutReported = true;
     }
+  };
+  for (const parsed of statements) {
+    const inRollback = options.rollback === true;
+    const facts = statementFacts(parsed.ast);
+    const span = { start: parsed.start, end: parsed.end };
+    const [kind, body] = node(parsed.ast);
+    // Comments between the previous statement and this one.
+    const ignores = new Map<string, string | undefined>();
+    for (const m of text.slice(previousEnd, parsed.start).matchAll(ignorePattern)) ignores.set(m[1]!, m[2]?.trim() || undefined);
+    previousEnd = parsed.end;
+    if (kind === 'VariableSetStmt' && body.name === 'lock_timeout') {
+      const value = JSON.stringify(body.args ?? []);
+      lockTimeoutSet = !/"(0|"0")"|ival":0\b/.test(value) && body.kind !== 'VAR_RESET';
+    }
+    const inTransaction = transaction.open !== 'none';
+    const unit: Unit = {
+      statement: { ast: parsed.ast, text: parsed.text, facts, span }, inTransaction, earlier,
+      transaction: { open: transaction.open, ...(transaction.begin ? { beganAtLine: transaction.begin.line } : {}) },
+      subcommandSpan: (index) => subcommandSpans(parsed)?.[index],
+    };
+    const { judged, locks } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows }, rules);
+    record(judged, span, ignores);
+    if (kind === 'TransactionStmt') {
+      if (body.kind === 'TRANS_STMT_BEGIN' || body.kind === 'TRANS_STMT_START') {
+        // A BEGIN inside an open one is ignored by the server: the first BEGIN still holds.
+        if (transaction.open !== 'explicit') transaction = { open: 'explicit', begin: { span, line: lineOf(parsed.start), ignores } };
+      } else if ((body.kind === 'TRANS_STMT_COMMIT' || body.kind === 'TRANS_STMT_ROLLBACK') && !body.chain) {
+        // After a COMMIT the tool's driver (JDBC without autocommit, the rest of one query
+        // string) runs the next statements in a transaction again.
+        transaction = between;
+        earlier = new EarlierStatements(state);
+      }
+      continue;
+    }
     // Within a rollback too, later statements see what earlier ones did; tentatively() (see
     // the rollback option) keeps it from later migrations.
     state.apply(parsed.ast, true);
     if (inTransaction) earlier.add({ facts, locks, span });
     else earlier = new EarlierStatements(state);
+  }
+  // The file's own BEGIN still open at its end (inside the tool's transaction, the tool commits it).
+  if (transaction.open === 'explicit' && between.open !== 'tool' && transaction.begin && rules.includes(transactionNesting)) {
+    const { span, line, ignores } = transaction.begin;
+    record([{ rule: transactionNesting, span, ...unterminatedTransaction(line), severity: 'error' }], span, ignores);
   }
   return diagnostics;
 }

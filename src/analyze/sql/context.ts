@@ -121,6 +121,13 @@ export interface StatementContext {
   readonly inTransaction: boolean;
   /** Statements before it in the same transaction. */
   readonly earlier: EarlierStatements;
+  /**
+   * The transaction open before it, as a file runs (lint only): none; the one the migration tool
+   * wraps the file in (--file-transaction); the implicit one PostgreSQL runs a query string of
+   * several statements in (a tool that sends a non-transactional file as one string); or the
+   * file's own BEGIN, at that line.
+   */
+  readonly transaction?: { readonly open: 'none' | 'tool' | 'implicit' | 'explicit'; readonly beganAtLine?: number };
   /** A file has set lock_timeout before this statement (lint only; plans' scripts always do). */
   readonly lockTimeoutSet: boolean;
   /** Rows in a table: its size hint, or undefined when there is none. */

@@ -15,8 +15,14 @@ export interface ColumnState {
 
 export interface TableState {
   readonly name: string;
-  /** Created by the plan or file being analysed (not the baseline): new and empty. */
+  /** Created by the plan or file being analysed (not the baseline): new, so nobody else uses it. */
   readonly createdHere: boolean;
+  /**
+   * A new table that is not empty: created from a query (CREATE TABLE AS, SELECT INTO) or filled
+   * by INSERT ... SELECT. Locking it keeps nobody waiting, but a scan of it takes time, and a
+   * foreign key's check holds its lock on the referenced table all that while.
+   */
+  readonly filled?: boolean;
   readonly columns: Map<string, ColumnState>;
   /** CHECK constraints of the form (col IS NOT NULL), by name: column and whether validated. */
   readonly notNullChecks: Map<string, { column: string; validated: boolean }>;
@@ -190,7 +196,22 @@ export class SchemaState {
       }
       case 'CreateTableAsStmt': {
         const name = tableKey(relationName(body.into?.rel));
-        this.setTable(name, { name, createdHere, columns: new Map(), notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set(), partial: true });
+        // WITH NO DATA creates it empty; a materialized view is not a table rules lock as one.
+        const filled = createdHere && !body.into?.skipData;
+        this.setTable(name, { name, createdHere, ...(filled ? { filled } : {}), columns: new Map(), notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set(), partial: true });
+        return;
+      }
+      case 'SelectStmt': {
+        if (!body.intoClause?.rel) return;
+        const name = tableKey(relationName(body.intoClause.rel));
+        this.setTable(name, { name, createdHere, ...(createdHere ? { filled: true } : {}), columns: new Map(), notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set(), partial: true });
+        return;
+      }
+      case 'InsertStmt': {
+        // INSERT ... SELECT ... FROM fills a new table with as many rows as its query finds; VALUES adds a few.
+        const table = this.table(relationName(body.relation));
+        const select = body.selectStmt?.SelectStmt;
+        if (table?.createdHere && !table.filled && select && !select.valuesLists && select.fromClause) this.setTable(tableKey(table.name), { ...table, filled: true });
         return;
       }
       case 'ViewStmt':

@@ -1,0 +1,38 @@
+// Bundles the CLI into dist/bundle/ (esbuild), so a run loads a few files instead of resolving and
+// compiling about a hundred ES modules: start-up is most of the time of `migc check` on one plan
+// and of `migc lint` on a small folder. bin/migc.js runs the bundle; dist/ (tsc) stays the library.
+//
+// - ES modules with code splitting: what main.ts imports lazily (lint, verify, the emitters,
+//   handlebars, ajv for the config file) stays in chunks loaded only by the commands that need it.
+// - dist/bundle/ is two folders below the package root, as src/cli/ is, so `new URL('../../',
+//   import.meta.url)` (templates, docs, package.json, schema) still finds the package root.
+// - libpg-query (a .wasm beside its JS), PGlite (its data files) and pg (optional native parts)
+//   stay external, loaded from node_modules as before.
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outdir = `${root}dist/bundle`;
+
+export async function bundle() {
+  rmSync(outdir, { recursive: true, force: true });
+  await build({
+    absWorkingDir: root,
+    entryPoints: { main: 'src/cli/main.ts' },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20.19',
+    external: ['libpg-query', '@electric-sql/pglite', 'pg'],
+    // CommonJS packages bundled into ES modules (handlebars, ajv) call require() for Node's own modules.
+    banner: { js: "import { createRequire as __migcCreateRequire } from 'node:module'; const require = __migcCreateRequire(import.meta.url);" },
+    chunkNames: 'chunk-[hash]',
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await bundle();

@@ -1,0 +1,79 @@
+import type { StatementFinding, StatementRule } from '../sql/context.js';
+import { node } from './ast.js';
+
+/**
+ * BEGIN, COMMIT and ROLLBACK that do not do what the file means them to, in lint (plans write
+ * their own transactions: MG021). The transaction open before the statement is in
+ * ctx.transaction, kept by analyzeSqlFile; a file that ends inside its own BEGIN is reported there,
+ * with unterminatedTransaction below.
+ */
+export const transactionNesting: StatementRule = {
+  code: 'MG226',
+  name: 'transaction-nesting',
+  summary: 'BEGIN inside an open transaction (or a file the tool already wraps in one), COMMIT or ROLLBACK with no transaction of the file\'s own, SAVEPOINT outside one, or a file that ends inside its BEGIN.',
+  severity: 'warning',
+  check(ctx, report) {
+    const tx = ctx.transaction;
+    if (!tx || !('TransactionStmt' in ctx.ast)) return;
+    const [, body] = node(ctx.ast);
+    const kind: string = body.kind;
+    if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') {
+      if (tx.open === 'explicit') {
+        report({
+          message: `BEGIN inside the transaction begun at line ${tx.beganAtLine}: PostgreSQL ignores it with a warning ("there is already a transaction in progress"), and the first COMMIT ends both`,
+          help: 'Remove the inner BEGIN (and its COMMIT): PostgreSQL has no nested transactions; use SAVEPOINT name ... RELEASE SAVEPOINT name for a part that may be undone on its own.',
+        });
+      } else if (tx.open === 'tool') {
+        report({
+          message: 'BEGIN in a file the migration tool already runs in a transaction (--file-transaction): PostgreSQL ignores it with a warning, and the COMMIT after it commits the tool\'s transaction early',
+          help: 'Remove BEGIN and COMMIT from the file: the tool commits it as a whole, with its record that the migration ran. For a statement that cannot run in a transaction, mark the file non-transactional in the tool instead.',
+        });
+      }
+      return;
+    }
+    if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK') {
+      const word = kind === 'TRANS_STMT_COMMIT' ? 'COMMIT' : 'ROLLBACK';
+      if (tx.open === 'none') {
+        report(word === 'COMMIT'
+          ? {
+            message: 'COMMIT with no transaction open: PostgreSQL warns ("there is no transaction in progress") and does nothing; the statements before it each ran and committed on their own',
+            help: 'Put BEGIN where the transaction should start, or remove the COMMIT.',
+          }
+          : {
+            message: 'ROLLBACK with no transaction open: nothing is undone; the statements before it each ran and committed on their own',
+            help: 'Put BEGIN where the statements to undo start, or remove the ROLLBACK.',
+            severity: 'error',
+          });
+      } else if (tx.open === 'tool') {
+        report(word === 'COMMIT'
+          ? {
+            message: 'COMMIT in a file the migration tool runs in a transaction (--file-transaction): it commits the tool\'s transaction before the file ends, so a failure after it leaves the migration half applied and not recorded as run',
+            help: 'Remove the COMMIT: the tool commits the file as a whole, with its record that the migration ran. Split the file in two migrations if its parts must commit apart.',
+          }
+          : {
+            message: 'ROLLBACK in a file the migration tool runs in a transaction (--file-transaction): it undoes what the file did up to here, and the tool then records the migration as run',
+            help: 'Remove the ROLLBACK; to abandon a migration, let it fail (RAISE EXCEPTION in a DO block) so the tool rolls back and records nothing.',
+            severity: 'error',
+          });
+      }
+      return;
+    }
+    if ((kind === 'TRANS_STMT_SAVEPOINT' || kind === 'TRANS_STMT_RELEASE' || kind === 'TRANS_STMT_ROLLBACK_TO') && tx.open === 'none') {
+      const what = kind === 'TRANS_STMT_SAVEPOINT' ? 'SAVEPOINT' : kind === 'TRANS_STMT_RELEASE' ? 'RELEASE SAVEPOINT' : 'ROLLBACK TO SAVEPOINT';
+      report({
+        message: `${what} with no transaction open: PostgreSQL refuses it ("${what} can only be used in transaction blocks"), and the migration fails here`,
+        help: 'Savepoints live inside BEGIN ... COMMIT: begin the transaction first, or remove the savepoint.',
+        severity: 'error',
+      });
+    }
+  },
+};
+
+/** The file (or the part its tool runs on its own) ends inside the transaction it began. */
+export function unterminatedTransaction(beganAtLine: number): StatementFinding {
+  return {
+    message: `the file ends inside the transaction begun at line ${beganAtLine}: nothing commits it, so when the session ends PostgreSQL rolls it back; psql still exits with 0, and a migration tool may record the migration as run`,
+    help: 'End the transaction with COMMIT; at the end of the file (or remove the BEGIN when the tool runs the file in a transaction of its own).',
+    severity: 'error',
+  };
+}
