@@ -43,6 +43,12 @@ const markdown = (() => {
     tokens[idx]!.attrSet('rel', 'noopener noreferrer');
     return self.renderToken(tokens, idx, options);
   };
+  // An image in a plan's Markdown is shown as a link to it: the preview loads nothing from elsewhere (the CSP would refuse it anyway).
+  md.renderer.rules.image = (tokens, idx) => {
+    const token = tokens[idx]!;
+    const alt = token.children ? md.renderer.renderInlineAsText(token.children, md.options, {}) : token.content;
+    return `<a class="image-link" href="${escapeHtml(token.attrGet('src') ?? '')}" target="_blank" rel="noopener noreferrer">image: ${escapeHtml(alt)}</a>`;
+  };
   // Headings get ids (prefixed, so no heading can clobber a name the page's script uses) for the page's contents.
   md.core.ruler.push('heading_ids', (state) => {
     const seen = new Map<string, number>();
