@@ -190,7 +190,7 @@ export function planBody(plan: PreviewPlan): string {
   ].filter(Boolean);
   const stale = plan.ok ? '' : ' stale';
   return `<header class="plan-head">
-<h1>${escapeHtml(plan.id)} <small><code>${escapeHtml(plan.file)}</code></small></h1>
+<h1>${escapeHtml(plan.id)}${plan.id === plan.file ? '' : ` <small><code>${escapeHtml(plan.file)}</code></small>`}</h1>
 <div class="badges">${statusBadges(plan)} <span class="badge revision">revision ${plan.revision}</span></div>
 ${links.length ? `<nav class="toc">${links.join(' ')}</nav>` : ''}
 </header>
