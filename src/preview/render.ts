@@ -47,7 +47,7 @@ const markdown = (() => {
   md.renderer.rules.image = (tokens, idx) => {
     const token = tokens[idx]!;
     const alt = token.children ? md.renderer.renderInlineAsText(token.children, md.options, {}) : token.content;
-    return `<a class="image-link" href="${escapeHtml(token.attrGet('src') ?? '')}" target="_blank" rel="noopener noreferrer">image: ${escapeHtml(alt)}</a>`;
+    return `<a class="image-link" href="${escapeHtml(String(token.attrGet('src') ?? ''))}" target="_blank" rel="noopener noreferrer">image: ${escapeHtml(alt)}</a>`;
   };
   // Headings get ids (prefixed, so no heading can clobber a name the page's script uses) for the page's contents.
   md.core.ruler.push('heading_ids', (state) => {
