@@ -44,6 +44,27 @@ export const pageScript = String.raw`(() => {
     }
   }
 
+  /**
+   * Makes the old tree equal to the new one by touching only what differs: a change to one step
+   * rewrites a few text nodes, not the page, so the browser restyles little and the scroll holds.
+   * Nodes of another kind, or children of another count, are replaced whole.
+   */
+  function morph(old, next) {
+    if (old.nodeType !== next.nodeType || old.nodeName !== next.nodeName) { old.replaceWith(next); return; }
+    if (old.nodeType === Node.TEXT_NODE || old.nodeType === Node.COMMENT_NODE) {
+      if (old.nodeValue !== next.nodeValue) old.nodeValue = next.nodeValue;
+      return;
+    }
+    if (old.nodeType !== Node.ELEMENT_NODE) { old.replaceWith(next); return; }
+    for (const { name } of [...old.attributes]) if (!next.hasAttribute(name)) old.removeAttribute(name);
+    for (const { name, value } of [...next.attributes]) if (old.getAttribute(name) !== value) old.setAttribute(name, value);
+    if (old.isEqualNode(next)) return;
+    const before = [...old.childNodes];
+    const after = [...next.childNodes];
+    if (before.length !== after.length) { old.replaceChildren(...after); return; }
+    for (let i = 0; i < before.length; i++) morph(before[i], after[i]);
+  }
+
   function setTitle() {
     const fragment = content.querySelector('.fragment');
     if (fragment && fragment.dataset.title) document.title = fragment.dataset.title;
@@ -71,7 +92,10 @@ export const pageScript = String.raw`(() => {
         for (const d of holder.querySelectorAll('details[id]')) if (open.has(d.id)) d.open = open.get(d.id);
         const x = window.scrollX;
         const y = window.scrollY;
-        content.replaceChildren(...holder.childNodes);
+        const incoming = [...holder.childNodes];
+        const present = [...content.childNodes];
+        if (present.length === incoming.length) present.forEach((node, i) => morph(node, incoming[i]));
+        else content.replaceChildren(...incoming);
         window.scrollTo(x, y);
         setTitle();
         document.dispatchEvent(new CustomEvent('migc:updated', { detail: { generation: generation() } }));

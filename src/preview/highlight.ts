@@ -52,7 +52,11 @@ function span(cls: string | undefined, text: string): string {
  * body (a DO block, a function) is lexed again inside its quotes, so PL/pgSQL reads as code
  * too. Text the lexer refuses (an unterminated quote, say) is shown as it is, escaped.
  */
-export function highlightSql(sql: string, depth = 0): string {
+export function highlightSql(sql: string): string {
+  return remembered('sql', sql, lexed);
+}
+
+function lexed(sql: string, depth = 0): string {
   let tokens: SqlToken[];
   try {
     tokens = scanSql(sql);
@@ -79,7 +83,7 @@ function dollarQuoted(token: SqlToken, depth: number): string | undefined {
   const tag = text.slice(0, close + 1);
   if (text.length < tag.length * 2 || !text.endsWith(tag)) return undefined;
   const body = text.slice(tag.length, text.length - tag.length);
-  return `${span('str', tag)}${highlightSql(body, depth + 1)}${span('str', tag)}`;
+  return `${span('str', tag)}${lexed(body, depth + 1)}${span('str', tag)}`;
 }
 
 /**
@@ -87,15 +91,40 @@ function dollarQuoted(token: SqlToken, depth: number): string | undefined {
  * meta-commands (\set, \echo, ...) and COPY data marked as such, split as psql splits it.
  */
 export function highlightPsql(script: string): string {
+  return remembered('psql', script, psqlPieces);
+}
+
+/**
+ * Highlighted texts by their source, most recent last: between two saves most scripts of a plan
+ * stay the same, and each page view would otherwise lex them all again.
+ */
+const cache = new Map<string, string>();
+const cacheLimit = 400;
+
+function remembered(kind: 'sql' | 'psql', text: string, highlight: (text: string) => string): string {
+  const key = `${kind}\0${text}`;
+  const known = cache.get(key);
+  if (known !== undefined) {
+    cache.delete(key);
+    cache.set(key, known);
+    return known;
+  }
+  const html = highlight(text);
+  cache.set(key, html);
+  if (cache.size > cacheLimit) cache.delete(cache.keys().next().value!);
+  return html;
+}
+
+function psqlPieces(script: string): string {
   let html = '';
   let at = 0;
   for (const piece of splitPsqlScript(script)) {
     if (piece.start < at) continue;
     // Between pieces: comments, blank lines and the semicolons that end queries.
-    html += highlightSql(script.slice(at, piece.start));
+    html += lexed(script.slice(at, piece.start));
     const text = script.slice(piece.start, piece.end);
-    html += piece.kind === 'sql' ? highlightSql(text) : span(piece.kind === 'meta' ? 'meta' : 'data', text);
+    html += piece.kind === 'sql' ? lexed(text) : span(piece.kind === 'meta' ? 'meta' : 'data', text);
     at = piece.end;
   }
-  return html + highlightSql(script.slice(at));
+  return html + lexed(script.slice(at));
 }

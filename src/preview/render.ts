@@ -94,8 +94,18 @@ function slug(text: string): string {
   return out.replace(/^-|-$/g, '') || 'section';
 }
 
+/** Rendered Markdown by prefix and text, most recent last: a checklist often stays the same across saves. */
+const rendered = new Map<string, string>();
+
 export function renderMarkdown(text: string, idPrefix: string): string {
-  return markdown.render(text, { idPrefix });
+  const key = `${idPrefix}\0${text}`;
+  let html = rendered.get(key);
+  if (html === undefined) {
+    html = markdown.render(text, { idPrefix });
+    if (rendered.size >= 100) rendered.delete(rendered.keys().next().value!);
+  } else rendered.delete(key);
+  rendered.set(key, html);
+  return html;
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
