@@ -112,9 +112,9 @@ describe('preview server: what it serves', () => {
     }));
     req.end();
     await connected;
-    expect(events.join('')).toMatch(/event: hello\ndata: \{"generation":\d+\}/);
+    expect(events.join('')).toMatch(/event: hello\ndata: \{"generation":"[0-9a-f]{8}-\d+"\}/);
     await source.set('plans/email-verified.yaml', plan('email-verified.yaml').replace('title: Replace', 'title: Now replace'));
-    await expect.poll(() => events.join('')).toMatch(/event: change\ndata: \{"generation":\d+,"files":\["plans\/email-verified\.yaml"\]\}/);
+    await expect.poll(() => events.join('')).toMatch(/event: change\ndata: \{"generation":"[0-9a-f]{8}-\d+","files":\["plans\/email-verified\.yaml"\]\}/);
     req.destroy();
     expect((await get(server, '/plan/plans/email-verified.yaml')).body).toContain('<h1>Now replace users.verification_date');
   });

@@ -24,6 +24,8 @@ describe.skipIf(!existsSync(chromium))(`live preview in headless Chromium (skipp
   let browser: Browser;
   /** What the pages said on their consoles: a CSP refusal or a script error shows here. */
   const consoleProblems: string[] = [];
+  /** While the server is down on purpose, the page's failed reconnects are expected. */
+  let restarting = false;
 
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
@@ -57,6 +59,7 @@ describe.skipIf(!existsSync(chromium))(`live preview in headless Chromium (skipp
     page.on('console', (m: ConsoleMessage) => {
       // The page of a removed plan fetches its fragment and gets the 404 it should.
       if (m.type() === 'error' && m.text().includes('status of 404') && path.includes('rename-user-name')) return;
+      if (restarting && m.text().includes('ERR_CONNECTION_REFUSED')) return;
       if (m.type() === 'error' || m.type() === 'warn') consoleProblems.push(`${path}: ${m.text()}`);
     });
     page.on('pageerror', (e) => consoleProblems.push(`${path}: ${(e as Error).message}`));
@@ -196,6 +199,22 @@ describe.skipIf(!existsSync(chromium))(`live preview in headless Chromium (skipp
     const index = await open('/');
     expect(await index.$$eval('table.plans tbody tr', (trs) => trs.length)).toBe(2);
     await index.close();
+  });
+
+  it('catches up after the preview restarts: a change made while it was down shows once it is back', async () => {
+    const page = await open('/plan/plans/email-verified.yaml');
+    await page.evaluate(() => { window.mark = 9; });
+    const port = Number(new URL(server.url).port);
+    restarting = true;
+    await server.close();
+    await page.waitForSelector('#live.down', { timeout: 5000 });
+    await source.set('plans/email-verified.yaml', emailVerified.replace('title: Replace', 'title: While down, replace'));
+    server = await startPreview(source, { port });
+    await page.waitForFunction(() => document.querySelector('#report h1')?.textContent?.startsWith('While down, '), { timeout: 10_000, polling: 50 });
+    restarting = false;
+    expect(await page.evaluate(() => window.mark)).toBe(9);
+    await page.waitForSelector('#live.up');
+    await page.close();
   });
 
   it('drew every page without a CSP refusal or a script error', () => {

@@ -17,7 +17,7 @@ export const pageScript = String.raw`(() => {
   const file = content.dataset.file;
   const fragmentUrl = content.dataset.fragment;
   const mermaid = globalThis.mermaid;
-  mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'neutral', gantt: { useWidth: 1100 } });
+  mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', suppressErrorRendering: true, theme: 'neutral', gantt: { useWidth: 1100 } });
 
   /** Drawn charts by their source, newest last; a few are kept. */
   const drawn = new Map();
@@ -72,7 +72,7 @@ export const pageScript = String.raw`(() => {
 
   function generation() {
     const fragment = content.querySelector('.fragment');
-    return fragment ? Number(fragment.dataset.generation) : -1;
+    return fragment ? fragment.dataset.generation : undefined;
   }
 
   let busy = false;
@@ -98,6 +98,7 @@ export const pageScript = String.raw`(() => {
         else content.replaceChildren(...incoming);
         window.scrollTo(x, y);
         setTitle();
+        if (live.textContent === 'update failed') { live.textContent = 'live'; live.className = 'live up'; }
         document.dispatchEvent(new CustomEvent('migc:updated', { detail: { generation: generation() } }));
       } while (again);
     } catch (e) {
@@ -183,6 +184,7 @@ li.task { list-style: none; margin-left: -20px; }
 .diagram { margin: 12px 0; overflow-x: auto; }
 .diagram[data-drawn="yes"] { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 8px; }
 .diagram svg { max-width: none; }
+.diagram[data-drawn="failed"]::before { content: "Mermaid could not draw this chart: " attr(data-error); display: block; color: var(--red); margin-bottom: 4px; }
 .scripts details { margin: 6px 0; }
 .scripts summary { cursor: pointer; }
 .sql .kw { color: #cf222e; font-weight: 600; }

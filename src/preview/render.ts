@@ -125,7 +125,7 @@ function statusBadges(plan: PreviewPlan): string {
 }
 
 /** The index: every plan with its status. `generation` tells the page which change it shows. */
-export function indexFragment(plans: readonly PreviewPlan[], generation: number): string {
+export function indexFragment(plans: readonly PreviewPlan[], generation: string): string {
   const failing = plans.filter((p) => !p.ok).length;
   const rows = plans.map((p) => `<tr class="${p.ok ? 'ok' : 'failing'}">
 <td><a href="${escapeHtml(planPath(p.file))}">${escapeHtml(p.id)}</a></td>
@@ -213,14 +213,14 @@ ${checklist === undefined ? '' : `<section id="checklist" class="markdown checkl
 }
 
 /** One plan's fragment: `body` is planBody(plan), which the server keeps while the plan's revision holds. */
-export function planFragment(plan: PreviewPlan, generation: number, body = planBody(plan)): string {
+export function planFragment(plan: PreviewPlan, generation: string, body = planBody(plan)): string {
   return `<div class="fragment" data-generation="${generation}" data-revision="${plan.revision}" data-title="${escapeHtml(`${plan.id} · migc preview`)}">
 ${body}
 </div>`;
 }
 
 /** A fragment when the plan is gone from the workspace (removed or renamed). */
-export function goneFragment(file: string, generation: number): string {
+export function goneFragment(file: string, generation: string): string {
   return `<div class="fragment" data-generation="${generation}" data-title="migc preview">
 <h1>Not in the workspace</h1>
 <p class="empty"><code>${escapeHtml(file)}</code> is no longer a plan of this workspace (removed or renamed). <a href="/">All plans</a></p>

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -67,8 +68,13 @@ export async function startPreview(source: PreviewSource, options: PreviewOption
   const assetFiles = new Map(Object.entries(packageAssets).map(([route, spec]) => [route, require.resolve(spec)]));
   const assetCache = new Map<string, Promise<Buffer>>();
 
-  /** Counts changes; pages carry the one they show, to catch up after a reconnect. */
-  let generation = 0;
+  /**
+   * Counts changes; pages carry the one they show, to catch up after a reconnect. Prefixed with
+   * this server's own random tag, so a page open across a restart of `migc watch` catches up too.
+   */
+  const boot = randomUUID().slice(0, 8);
+  let changes = 0;
+  let generation = `${boot}-0`;
   /** What each plan was at the last change, to tell pages which files changed (ids can change with a plan's text). */
   let seen = snapshot(source.plans());
   /** Rendered plan bodies, by file, for the revision they show. */
@@ -81,7 +87,7 @@ export async function startPreview(source: PreviewSource, options: PreviewOption
     seen = now;
     for (const file of rendered.keys()) if (!now.has(file)) rendered.delete(file);
     if (!files.length) return;
-    generation++;
+    generation = `${boot}-${++changes}`;
     const message = `event: change\ndata: ${JSON.stringify({ generation, files })}\n\n`;
     for (const stream of streams) stream.write(message);
   });
