@@ -9,7 +9,7 @@
 //
 // The clock: node notes Date.now() just before the save; the page notes Date.now() when a MutationObserver
 // sees the new title in the report. Both run on this machine, so the difference is the latency.
-// Options: --runs 20 --plans 200 (cli mode) --chromium /usr/bin/chromium
+// Options: --runs 20 --plans 200 (cli mode) --chromium /usr/bin/chromium --bin bin/migc.js (the CLI to run)
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '20' },
     plans: { type: 'string', default: '200' },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
+    bin: { type: 'string', default: join(fileURLToPath(new URL('..', import.meta.url)), 'bin/migc.js') },
   },
 });
 const runs = Number(values.runs);
@@ -39,7 +40,7 @@ async function startCli() {
   mkdirSync(join(project, 'plans'));
   for (const f of ['email-verified.yaml', 'users.baseline.sql', 'users.fixtures.sql']) cpSync(join(root, 'plans', f), join(project, 'plans', f));
   generatePlans(join(project, 'plans', 'generated'), Number(values.plans) - 1);
-  const child = spawn(process.execPath, [join(root, 'bin/migc.js'), 'watch', '--serve', '--port', '0', 'plans'], { cwd: project, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [values.bin, 'watch', '--serve', '--port', '0', 'plans'], { cwd: project, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`no "preview: <url>" line from migc watch --serve within 120 s; it printed:\n${out}`)), 120_000);
@@ -52,7 +53,11 @@ async function startCli() {
         resolve(m[1]);
       }
     });
-    child.on('exit', (code) => reject(new Error(`migc watch --serve exited ${code} before printing its URL:\n${out}`)));
+    child.on('exit', (code) => reject(new Error(`migc watch --serve exited ${code} before printing its URL${out ? `:\n${out}` : ''}`)));
+  }).catch((e) => {
+    child.kill();
+    rmSync(project, { recursive: true, force: true });
+    throw e;
   });
   return {
     url,
@@ -81,7 +86,13 @@ async function startMemory() {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 
-const preview = values.mode === 'memory' ? await startMemory() : await startCli();
+let preview;
+try {
+  preview = values.mode === 'memory' ? await startMemory() : await startCli();
+} catch (e) {
+  console.error(`bench/preview.mjs: ${e.message}`);
+  process.exit(1);
+}
 const browser = await puppeteer.launch({
   executablePath: values.chromium,
   headless: true,
