@@ -142,6 +142,10 @@ describe.skipIf(!existsSync(chromium))(`live preview in headless Chromium (skipp
     const index = await open('/');
     const lastGood = await page.$eval('#report h1', (h) => h.textContent);
     await page.evaluate(() => { (window as unknown as { mark: number }).mark = 7; });
+    // Reading the second phase's script: the errors' panel appearing above must not move it.
+    await page.bringToFront();
+    await page.evaluate(() => { document.getElementById('phase-02-backfill').scrollIntoView(); window.scrollBy(0, -100); });
+    const reading = await page.evaluate(() => document.getElementById('phase-02-backfill').getBoundingClientRect().top);
 
     // An unclosed flow sequence on line 6 (risk: [high): the YAML parser reports where.
     await source.set('plans/email-verified.yaml', emailVerified.replace('risk: high\n', 'risk: [high\n'));
@@ -151,6 +155,9 @@ describe.skipIf(!existsSync(chromium))(`live preview in headless Chromium (skipp
     expect(errors[0]).toMatch(/^plans\/email-verified\.yaml:\d+:\d+$/);
     const [line] = errors[0]!.split(':').slice(1).map(Number);
     expect(line).toBeGreaterThanOrEqual(6);
+    expect(Math.abs(await page.evaluate(() => document.getElementById('phase-02-backfill').getBoundingClientRect().top) - reading)).toBeLessThan(2);
+    await shot(page, 'preview-error-scrolled');
+    await page.evaluate(() => window.scrollTo(0, 0));
     // The last good report is still there, marked stale, under the errors.
     expect(await page.$eval('#report', (s) => s.className)).toContain('stale');
     expect(await page.$eval('#report h1', (h) => h.textContent)).toBe(lastGood);

@@ -65,6 +65,19 @@ export const pageScript = String.raw`(() => {
     for (let i = 0; i < before.length; i++) morph(before[i], after[i]);
   }
 
+  /** The last element with an id that starts at or above the top of the view, and where it is. */
+  function readingAnchor() {
+    const line = document.querySelector('.bar').getBoundingClientRect().bottom + 8;
+    let found;
+    for (const el of content.querySelectorAll('[id]')) {
+      if (el.closest('#diagnostics, svg')) continue;
+      const top = el.getBoundingClientRect().top;
+      if (top > line) break;
+      found = { id: el.id, top };
+    }
+    return found;
+  }
+
   function setTitle() {
     const fragment = content.querySelector('.fragment');
     if (fragment && fragment.dataset.title) document.title = fragment.dataset.title;
@@ -92,11 +105,15 @@ export const pageScript = String.raw`(() => {
         for (const d of holder.querySelectorAll('details[id]')) if (open.has(d.id)) d.open = open.get(d.id);
         const x = window.scrollX;
         const y = window.scrollY;
+        const anchor = readingAnchor();
         const incoming = [...holder.childNodes];
         const present = [...content.childNodes];
         if (present.length === incoming.length) present.forEach((node, i) => morph(node, incoming[i]));
         else content.replaceChildren(...incoming);
         window.scrollTo(x, y);
+        // What was added or removed above (the errors' panel, say) must not move what is being read.
+        const moved = anchor && document.getElementById(anchor.id);
+        if (moved && !moved.closest('#diagnostics')) window.scrollBy(0, moved.getBoundingClientRect().top - anchor.top);
         setTitle();
         if (live.textContent === 'update failed') { live.textContent = 'live'; live.className = 'live up'; }
         document.dispatchEvent(new CustomEvent('migc:updated', { detail: { generation: generation() } }));
