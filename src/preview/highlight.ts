@@ -96,10 +96,12 @@ export function highlightPsql(script: string): string {
 
 /**
  * Highlighted texts by their source, most recent last: between two saves most scripts of a plan
- * stay the same, and each page view would otherwise lex them all again.
+ * stay the same, and so do most statements of a script that changed (a new title changes only
+ * its header comment); each would otherwise be lexed again (measured: ~100 ms for one plan's
+ * scripts on a loaded machine, most of it crossing into the WebAssembly lexer and back).
  */
 const cache = new Map<string, string>();
-const cacheLimit = 400;
+const cacheLimit = 5000;
 
 function remembered(kind: 'sql' | 'psql', text: string, highlight: (text: string) => string): string {
   const key = `${kind}\0${text}`;
@@ -121,10 +123,10 @@ function psqlPieces(script: string): string {
   for (const piece of splitPsqlScript(script)) {
     if (piece.start < at) continue;
     // Between pieces: comments, blank lines and the semicolons that end queries.
-    html += lexed(script.slice(at, piece.start));
+    html += highlightSql(script.slice(at, piece.start));
     const text = script.slice(piece.start, piece.end);
-    html += piece.kind === 'sql' ? lexed(text) : span(piece.kind === 'meta' ? 'meta' : 'data', text);
+    html += piece.kind === 'sql' ? highlightSql(text) : span(piece.kind === 'meta' ? 'meta' : 'data', text);
     at = piece.end;
   }
-  return html + lexed(script.slice(at));
+  return html + highlightSql(script.slice(at));
 }
