@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { highlightPsql, highlightSql } from '../src/preview/highlight.js';
 import { memorySource, type MemorySource } from '../src/preview/memory-source.js';
 import { startPreview, type PreviewServer } from '../src/preview/server.js';
+import type { PreviewSource } from '../src/preview/source.js';
 import { loadSqlParser } from '../src/sql/parser.js';
 import { builtinTemplates, minimalPlan, root } from './helpers.js';
 
@@ -187,6 +188,23 @@ describe('preview server: what it refuses', () => {
     expect(body).toContain("[a link](javascript:window.__pwned='md')");
     // The quoted identifier is escaped inside the highlighted SQL.
     expect(body).toContain('<span class="id">&quot;&lt;img src=x onerror=alert(1)&gt;&quot;</span>');
+  });
+
+  it('answers 500 for a page it cannot draw, and goes on serving', async () => {
+    // A source whose plan has an output that is not text: rendering it throws.
+    const broken: PreviewSource = {
+      plans: () => [{ id: 'x', file: 'plans/x.yaml', ok: true, errors: 0, warnings: 0, outputs: new Map([['report.md', 42 as unknown as string]]), diagnostics: [], revision: 1 }],
+      subscribe: () => () => undefined,
+    };
+    const other = await startPreview(broken, { port: 0 });
+    try {
+      const r = await get(other, '/plan/plans/x.yaml');
+      expect(r.status).toBe(500);
+      expect(r.body).toMatch(/^The preview could not draw this page: /);
+      expect((await get(other, '/')).status).toBe(200);
+    } finally {
+      await other.close();
+    }
   });
 
   it('refuses to start on a port that is taken, saying how to pick another', async () => {

@@ -102,6 +102,16 @@ export async function startPreview(source: PreviewSource, options: PreviewOption
   let port = 0;
   const server = createServer((req, res) => {
     for (const [name, value] of Object.entries(securityHeaders)) res.setHeader(name, value);
+    try {
+      answer(req, res);
+    } catch (e) {
+      // A page that cannot be drawn must not stop `migc watch`: say so in that page, keep serving.
+      if (!res.headersSent) plain(res, 500, `The preview could not draw this page: ${(e as Error).message}\n`);
+      else res.destroy();
+    }
+  });
+
+  function answer(req: IncomingMessage, res: ServerResponse): void {
     if (!allowedHost(req.headers.host, port)) return plain(res, 403, 'Forbidden: the preview answers only to 127.0.0.1 and localhost.\n');
     if (req.method !== 'GET') {
       res.setHeader('allow', 'GET');
@@ -134,7 +144,7 @@ export async function startPreview(source: PreviewSource, options: PreviewOption
       return html(res, page({ fragment: fragmentOf(plan), fragmentUrl: `/fragment${planPath(plan.file)}`, file: plan.file, title: `${plan.id} · migc preview` }));
     }
     return plain(res, 404, 'Not found.\n');
-  });
+  }
 
   function openStream(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
