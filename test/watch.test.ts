@@ -227,9 +227,10 @@ describe('migc watch: the preview source', () => {
 });
 
 describe('migc watch: the command', () => {
-  it('--serve without the preview server says so and exits 2; Ctrl-C ends a watch with exit 0 and nothing half-written', async () => {
+  it('--serve prints the preview address and serves each save; Ctrl-C ends a watch with exit 0 and nothing half-written', async () => {
     cpSync(join(root, 'plans/email-verified.yaml'), join(project, 'plans/email-verified.yaml'));
     cpSync(join(root, 'plans/users.baseline.sql'), join(project, 'plans/users.baseline.sql'));
+    cpSync(join(root, 'plans/apps'), join(project, 'plans/apps'), { recursive: true });
     const run = (args: string[]) => {
       const child = spawn(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd: project, env: { ...process.env, NO_COLOR: '1' } });
       let out = '';
@@ -239,12 +240,27 @@ describe('migc watch: the command', () => {
       const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
       return { child, exited, out: () => out, err: () => err };
     };
-    if (!existsSync(join(root, 'src/preview/server.ts'))) {
-      const served = run(['watch', '--serve', '--port', '0']);
-      expect(await served.exited).toBe(2);
-      expect(served.err()).toContain('migc: preview not available');
-      expect(served.out()).toBe('');
+    // --serve: the real binary prints the preview's address, serves the plans, and serves a save.
+    const served = run(['watch', '--serve', '--port', '0']);
+    await until('the preview address', () => /preview: http:\/\/127\.0\.0\.1:\d+\//.test(served.out()), 30_000);
+    const url = /preview: (\S+)/.exec(served.out())![1]!;
+    await until('the first build', () => served.err().includes('watching for changes'), 30_000);
+    const index = await fetch(url);
+    expect(index.status).toBe(200);
+    expect(await index.text()).toContain('plans/email-verified.yaml');
+    const page = `${url}plan/plans/email-verified.yaml`;
+    const before = await fetch(page).then((r) => r.text());
+    expect(before).toContain('Replace users.verification_date');
+    const edited = readFileSync(join(project, 'plans/email-verified.yaml'), 'utf8').replace(/^title: .*$/m, 'title: Served after a save');
+    writeFileSync(join(project, 'plans/email-verified.yaml'), edited);
+    const deadline = Date.now() + 30_000;
+    while (!(await fetch(page).then((r) => r.text())).includes('Served after a save')) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for the page to show the save');
+      await new Promise((r) => setTimeout(r, 20));
     }
+    expect((await fetch(`${url}../../etc/passwd`)).status).toBe(404);
+    served.child.kill('SIGINT');
+    expect(await served.exited).toBe(0);
 
     const watching = run(['watch']);
     await until('the watch to start', () => watching.err().includes('watching for changes'), 30_000);

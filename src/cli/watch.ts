@@ -29,17 +29,10 @@ export interface PreviewServer {
  * clear message (exit 2) instead of pretending to serve.
  */
 export async function startPreviewServer(source: PreviewSource, port: number): Promise<{ ok: true; server: PreviewServer } | { ok: false; message: string }> {
-  const modulePath = '../preview/server.js';
-  let preview: { startPreview?: (source: PreviewSource, options: { port: number }) => Promise<PreviewServer> };
+  // The server (markdown-it, the page's assets) loads only with --serve.
+  const { startPreview } = await import('../preview/server.js');
   try {
-    preview = await import(modulePath);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
-    return { ok: false, message: 'preview not available: this migc has no preview server (src/preview/server.ts); run migc watch without --serve' };
-  }
-  if (typeof preview.startPreview !== 'function') return { ok: false, message: 'preview not available: src/preview/server.js exports no startPreview' };
-  try {
-    return { ok: true, server: await preview.startPreview(source, { port }) };
+    return { ok: true, server: await startPreview(source, { port }) };
   } catch (e) {
     return { ok: false, message: `cannot start the preview on port ${port}: ${(e as Error).message}` };
   }

@@ -88,15 +88,18 @@ export interface SqlToken {
   readonly keyword?: string;
   /** An identifier, quoted or not, as written (the lexer's IDENT; not a keyword used as a name). */
   readonly identifier?: true;
+  /** The lexer's token name (SCONST, ICONST, SQL_COMMENT, ...; UNKNOWN for keywords and some symbols). */
+  readonly token: string;
 }
 
-/** PostgreSQL's own lexer: tokens with offsets, comments and whitespace left out. */
+/** PostgreSQL's own lexer: tokens with offsets; white space is left out, comments are tokens (SQL_COMMENT, C_COMMENT). */
 export function scanSql(sql: string): SqlToken[] {
   const map = offsetMap(sql);
   return scanSync(sql).tokens.map((t) => ({
     text: t.text,
     start: map.fromByte(t.start),
     end: map.fromByte(t.end),
+    token: t.tokenName,
     ...(t.keywordKind > 0 ? { keyword: t.text.toUpperCase() } : {}),
     ...(t.tokenName === 'IDENT' ? { identifier: true as const } : {}),
   }));
