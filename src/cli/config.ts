@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ProjectConfig } from '../compile.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { renderPretty } from '../diagnostics/render.js';
 import { SourceText } from '../diagnostics/source-text.js';
 import type { Io } from './output.js';
 
@@ -39,6 +38,11 @@ export async function loadConfig(cwd: string, path: string | undefined): Promise
     return { diagnostics, source };
   }
   const raw = loaded.value as { postgres?: number; rules?: Record<string, 'error' | 'warning' | 'info' | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[] };
+  if (raw.rules && Object.keys(raw.rules).length) {
+    const { checkRuleSettings } = await import('./rule-settings.js');
+    diagnostics.push(...await checkRuleSettings(file, Object.keys(raw.rules), (code) => keySpan(loaded.doc, ['rules', code])));
+    if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics, source };
+  }
   return {
     config: {
       ...(raw.postgres !== undefined ? { postgres: raw.postgres } : {}),
@@ -66,12 +70,13 @@ export function withAssumedRows(config: ProjectConfig | undefined, flags: readon
 /** The project's migc.config.json (or --config FILE); a broken one stops the command (exit 2). */
 export async function projectConfig(path: string | undefined, io: Io): Promise<ProjectConfig | undefined> {
   const loaded = await loadConfig(io.cwd, path);
-  if (loaded.diagnostics.some((d) => d.severity === 'error')) {
-    io.stderr(renderPretty(loaded.diagnostics, new Map(loaded.source ? [loaded.source] : []), { color: io.color }));
-    throw new ConfigError();
-  }
+  if (loaded.diagnostics.some((d) => d.severity === 'error')) throw new ConfigError(loaded.diagnostics, new Map(loaded.source ? [loaded.source] : []));
   return loaded.config;
 }
 
-/** A broken config: its problems are printed already; the command exits 2. */
-export class ConfigError extends Error {}
+/** A broken config: the command prints its problems in the chosen --format and exits 2. */
+export class ConfigError extends Error {
+  constructor(readonly diagnostics: readonly Diagnostic[], readonly sources: ReadonlyMap<string, SourceText>) {
+    super('the project config has errors');
+  }
+}

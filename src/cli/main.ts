@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CompileResult } from '../compile.js';
-import { ConfigError, configFileName, projectConfig } from './config.js';
+import { configFileName, projectConfig } from './config.js';
+import { defaultFormat, reportFailure } from './format.js';
 import { diagnosticFormats } from '../diagnostics/render.js';
 import { exitCodes, printDiagnostics, type CommonOptions, type Io } from './output.js';
 import { templateFileName, templateNames, type TemplateName, type TemplateSources } from '../emit/template-names.js';
@@ -27,7 +28,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .showHelpAfterError('(run migc --help for usage)');
 
   const formatOption = () =>
-    new Option('--format <format>', 'how to print problems: pretty (compiler style), json, or github (Actions annotations)').choices(diagnosticFormats).default('pretty');
+    new Option('--format <format>', 'how to print problems: pretty (compiler style), json, github (Actions annotations; the default when GITHUB_ACTIONS=true) or sarif (code scanning)').choices(diagnosticFormats).default(defaultFormat());
   const verboseOption = () => new Option('--verbose', 'also print notes (info): allowances, expected drops in contract phases');
   const configOption = () => new Option('--config <file>', `project settings (default: ${configFileName} if present)`);
   const allowOutsideOption = () => new Option('--allow-outside', 'allow an output folder outside the project (the folder migc runs in)');
@@ -76,7 +77,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       const compiled = await run(paths, templates, options, io);
       const { verify } = await import('./verify.js');
       exitCode = await verify(compiled, templates, {
-        format: options.format, verbose: options.verbose === true, out: options.out,
+        format: options.format, verbose: options.verbose === true, out: options.out, ...(options.config ? { config: options.config } : {}),
         ...(options.allowOutside ? { allowOutside: true } : {}), ...(options.lockTimeout !== undefined ? { lockTimeout: options.lockTimeout } : {}),
         ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
         ...(options.connectTimeout !== undefined ? { connectTimeout: options.connectTimeout } : {}), ...(options.cleanLeftovers ? { cleanLeftovers: true } : {}),
@@ -122,17 +123,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
-    if (e instanceof CommanderError) {
-      // --help and --version end here with code 0; anything else is a usage error.
-      return e.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
-    }
-    if (e instanceof UsageError) {
-      io.stderr(`migc: ${e.message}\n`);
-      return exitCodes.usage;
-    }
-    if (e instanceof ConfigError) return exitCodes.usage;
-    io.stderr(`migc: internal error: ${(e as Error).stack ?? e}\nPlease report this with the plan that caused it.\n`);
-    return exitCodes.usage;
+    // --help and --version end here with 0; anything else exits 2, reported in the --format asked for.
+    return reportFailure(e, argv, io);
   }
   return exitCode;
 }
@@ -179,7 +171,7 @@ async function explain(code: string, io: Io): Promise<number> {
   return exitCodes.usage;
 }
 
-function report(result: CompileResult, options: CommonOptions, io: Io, summary: string, extra: Record<string, unknown>): number {
+function report(result: CompileResult, options: CommonOptions, io: Io, summary: string, extra: Record<string, unknown>): Promise<number> {
   return printDiagnostics(result.diagnostics, result.sources, options, io, summary, { ...extra, summary: { plans: result.plans.length } });
 }
 
@@ -224,6 +216,6 @@ async function build(paths: string[], options: CommonOptions & WriteFlags & { te
   const withErrors = result.plans.filter((p) => !p.ok).length;
   const notWritten = ready.length - built;
   const summary = `built ${built} of ${result.plans.length} plan${result.plans.length === 1 ? '' : 's'} into ${root.display}/ (${written} written, ${unchanged} unchanged)${withErrors ? `; ${withErrors} with errors left as they were` : ''}${notWritten ? `; ${notWritten} could not be written` : ''}`;
-  const code = report(result, options, io, summary, { plans: planOutputs });
+  const code = await report(result, options, io, summary, { plans: planOutputs });
   return writeFailed ? exitCodes.usage : code;
 }

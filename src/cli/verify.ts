@@ -19,6 +19,8 @@ export interface VerifyOptions {
   readonly out: string;
   readonly allowOutside?: boolean;
   readonly lockTimeout?: string;
+  /** --config: its rules set the severity of verify's judgements (MG061 to MG064) too. */
+  readonly config?: string;
 }
 
 const signalExitCodes = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -140,14 +142,16 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
 
   // Server errors may quote anything; the report and the output must not carry the password.
   const clean = (d: Diagnostic): Diagnostic => ({ ...d, message: scrub(d.message, secrets), ...(d.help ? { help: scrub(d.help, secrets) } : {}) });
-  const cleaned = rehearsals.map((r) => ({ ...r, diagnostics: r.diagnostics.map(clean) }));
+  const { rulesOf, withRuleSettings } = await import('./verify-settings.js');
+  const rules = await rulesOf(options.config, io);
+  const cleaned = rehearsals.map((r) => withRuleSettings({ ...r, diagnostics: r.diagnostics.map(clean) }, rules));
   const diagnostics: Diagnostic[] = [...compiled.diagnostics, ...cleaned.flatMap((r) => r.diagnostics)].sort(compareDiagnostics);
   const failed = compiled.plans.filter((p) => !p.ok).length + cleaned.filter((r) => !r.ok).length;
   const writeFailed = options.report ? await writeReports(compiled, cleaned, templates, options, io) : false;
 
   if (options.format === 'pretty') for (const r of cleaned) io.stdout(prettyRehearsal(r));
   const on = engine ? ` on ${engine.label}` : '';
-  printDiagnostics(diagnostics, compiled.sources, options, io, `verified ${compiled.plans.length} plan${compiled.plans.length === 1 ? '' : 's'}${on}: ${compiled.plans.length - failed} passed, ${failed} failed`, {
+  await printDiagnostics(diagnostics, compiled.sources, options, io, `verified ${compiled.plans.length} plan${compiled.plans.length === 1 ? '' : 's'}${on}: ${compiled.plans.length - failed} passed, ${failed} failed`, {
     engine: engine?.label ?? null, rehearsals: cleaned.map(jsonRehearsal), leftovers, summary: { plans: compiled.plans.length, failed },
   });
   return writeFailed ? 2 : failed > 0 ? 1 : 0;
