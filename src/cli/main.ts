@@ -47,7 +47,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .addOption(verboseOption())
     .addOption(configOption())
     .addOption(assumeRowsOption())
-    .action(async (paths: string[], options: CommonOptions & WriteFlags & { templates?: string }) => {
+    .option('--check', 'write nothing; exit 1 when the output folder differs from what the plans compile to (stale, missing or extra files)')
+    .action(async (paths: string[], options: CommonOptions & WriteFlags & { templates?: string; check?: boolean }) => {
       exitCode = await build(paths, options, io);
     });
 
@@ -192,10 +193,11 @@ async function templatesFolder(dir: string | undefined, io: Io): Promise<string 
   return dir;
 }
 
-async function build(paths: string[], options: CommonOptions & WriteFlags & { templates?: string }, io: Io): Promise<number> {
+async function build(paths: string[], options: CommonOptions & WriteFlags & { templates?: string; check?: boolean }, io: Io): Promise<number> {
   const root = await outputRoot(options, io);
   const templates = await loadTemplates(await templatesFolder(options.templates, io), io);
   const result = await run(paths, templates, options, io);
+  if (options.check) return (await import('./check-outputs.js')).runBuildCheck(result, root, { ...options, paths }, io);
   const ready = result.plans.filter((p) => p.ok && p.id !== undefined);
   const { results, failed: writeFailed } = await writePlans(root, ready.map((p) => ({ id: p.id!, outputs: p.outputs })), options, io);
   let written = 0;
