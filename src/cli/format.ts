@@ -90,6 +90,9 @@ export async function printFailure(problems: readonly Diagnostic[], sources: Sou
   }
 }
 
+/** An output that cannot be written (MG092): the command exits 2. */
+export class WriteFailure extends Error {}
+
 /** A problem with the command line as a diagnostic (MG090): no file, no span. */
 export function usageProblem(message: string, help?: string): Diagnostic {
   return { code: 'MG090', severity: 'error', file: '', message, ...(help ? { help } : {}) };
@@ -113,6 +116,10 @@ export async function reportFailure(e: unknown, argv: readonly string[], io: Io)
   }
   if (e instanceof UsageError) {
     await printFailure([usageProblem(e.message)], new Map(), format, io);
+    return 2;
+  }
+  if (e instanceof WriteFailure) {
+    await printFailure([{ code: 'MG092', severity: 'error', file: '', message: e.message }], new Map(), format, io);
     return 2;
   }
   const internal: Diagnostic = { code: 'MG093', severity: 'error', file: '', message: `internal error: ${(e as Error)?.message ?? String(e)}`, help: 'Please report this with the plan that caused it.' };

@@ -48,7 +48,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .addOption(configOption())
     .addOption(assumeRowsOption())
     .option('--check', 'write nothing; exit 1 when the output folder differs from what the plans compile to (stale, missing or extra files)')
-    .action(async (paths: string[], options: CommonOptions & WriteFlags & { templates?: string; check?: boolean }) => {
+    .option('--summary <file>', 'also write a Markdown summary for a pull-request comment (under 60,000 characters)')
+    .action(async (paths: string[], options: CommonOptions & WriteFlags & { templates?: string; check?: boolean; summary?: string }) => {
       exitCode = await build(paths, options, io);
     });
 
@@ -193,10 +194,11 @@ async function templatesFolder(dir: string | undefined, io: Io): Promise<string 
   return dir;
 }
 
-async function build(paths: string[], options: CommonOptions & WriteFlags & { templates?: string; check?: boolean }, io: Io): Promise<number> {
+async function build(paths: string[], options: CommonOptions & WriteFlags & { templates?: string; check?: boolean; summary?: string }, io: Io): Promise<number> {
   const root = await outputRoot(options, io);
   const templates = await loadTemplates(await templatesFolder(options.templates, io), io);
   const result = await run(paths, templates, options, io);
+  if (options.summary) await (await import('./summary.js')).writeSummaryFile(result, { summary: options.summary, out: root.display, cwd: io.cwd });
   if (options.check) return (await import('./check-outputs.js')).runBuildCheck(result, root, { ...options, paths }, io);
   const ready = result.plans.filter((p) => p.ok && p.id !== undefined);
   const { results, failed: writeFailed } = await writePlans(root, ready.map((p) => ({ id: p.id!, outputs: p.outputs })), options, io);
