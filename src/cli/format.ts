@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { CommanderError } from 'commander';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { diagnosticFormats, renderGithub, renderJson, type DiagnosticFormat, type Sources } from '../diagnostics/render.js';
+import { ChangedSinceError } from './changed-since.js';
 import { ConfigError } from './config.js';
 import { UsageError } from './files.js';
 import type { Io } from './output.js';
@@ -116,6 +117,10 @@ export async function reportFailure(e: unknown, argv: readonly string[], io: Io)
   }
   if (e instanceof UsageError) {
     await printFailure([usageProblem(e.message)], new Map(), format, io);
+    return 2;
+  }
+  if (e instanceof ChangedSinceError) {
+    await printFailure([{ code: 'MG091', severity: 'error', file: '', message: e.message }], new Map(), format, io);
     return 2;
   }
   if (e instanceof WriteFailure) {

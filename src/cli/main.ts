@@ -33,6 +33,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const configOption = () => new Option('--config <file>', `project settings (default: ${configFileName} if present)`);
   const allowOutsideOption = () => new Option('--allow-outside', 'allow an output folder outside the project (the folder migc runs in)');
   const lockTimeoutOption = () => new Option('--lock-timeout <seconds>', 'how long to wait for another migc writing the same output folder (default 60)');
+  const changedSinceOption = () => new Option('--changed-since <ref>', 'only plans changed since this git ref, or naming a file that changed (all when the config or templates changed)');
   const assumeRowsOption = () => new Option('--assume-rows <table=rows>', 'size of a table, over the plans\' size hints (repeatable)').argParser((v: string, prev: string[] = []) => [...prev, v]);
 
   program
@@ -47,6 +48,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .addOption(verboseOption())
     .addOption(configOption())
     .addOption(assumeRowsOption())
+    .addOption(changedSinceOption())
     .option('--check', 'write nothing; exit 1 when the output folder differs from what the plans compile to (stale, missing or extra files)')
     .option('--summary <file>', 'also write a Markdown summary for a pull-request comment (under 60,000 characters)')
     .action(async (paths: string[], options: CommonOptions & WriteFlags & { templates?: string; check?: boolean; summary?: string }) => {
@@ -73,6 +75,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .addOption(verboseOption())
     .addOption(configOption())
     .addOption(assumeRowsOption())
+    .addOption(changedSinceOption())
     .action(async (paths: string[], options: CommonOptions & WriteFlags & { databaseUrl?: string; connectTimeout?: number; cleanLeftovers?: boolean; report?: boolean; templates?: string }) => {
       if (options.report) await outputRoot(options, io); // a bad --out fails before the rehearsal
       const templates = await loadTemplates(await templatesFolder(options.templates, io), io);
@@ -95,6 +98,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .addOption(verboseOption())
     .addOption(configOption())
     .addOption(assumeRowsOption())
+    .addOption(changedSinceOption())
     .action(async (paths: string[], options: CommonOptions) => {
       exitCode = await check(paths, options, io);
     });
@@ -148,10 +152,11 @@ async function loadTemplates(dir: string | undefined, io: Io): Promise<TemplateS
  * instant), and the SQL parser's WebAssembly starts compiling first, on a background thread,
  * while the YAML and schema modules load.
  */
-async function run(paths: string[], templates: TemplateSources | undefined, options: { config?: string; assumeRows?: string[] }, io: Io): Promise<CompileResult> {
+async function run(paths: string[], templates: TemplateSources | undefined, options: { config?: string; assumeRows?: string[]; changedSince?: string; templates?: string }, io: Io): Promise<CompileResult> {
   const parser = import('../sql/parser.js').then((m) => m.loadSqlParser());
-  const files = await findPlanFiles(paths, io.cwd);
+  let files = await findPlanFiles(paths, io.cwd);
   if (files.length === 0) throw new UsageError(`no plan files (*.yaml, *.yml) in ${paths.join(', ')}`);
+  if (options.changedSince !== undefined) files = await (await import('./changed-since.js')).plansChangedSince(files, { ref: options.changedSince, cwd: io.cwd, ...(options.config ? { config: options.config } : {}), ...(options.templates ? { templates: options.templates } : {}) });
   const { withAssumedRows } = await import('./config.js');
   const config = withAssumedRows(await projectConfig(options.config, io), options.assumeRows, (m) => new UsageError(m));
   const { compile } = await import('../compile.js');
