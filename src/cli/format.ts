@@ -18,12 +18,12 @@ export function defaultFormat(env: NodeJS.ProcessEnv = process.env): DiagnosticF
 }
 
 /**
- * Colour for pretty output: FORCE_COLOR (other than 0 or false) turns it on, NO_COLOR (any
+ * Colour for pretty output: FORCE_COLOR (set, other than 0 or false) turns it on, NO_COLOR (any
  * non-empty value, no-color.org) off; otherwise only on a terminal that is not TERM=dumb.
  */
 export function colorWanted(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
   const force = env.FORCE_COLOR;
-  if (force !== undefined && force !== '0' && force !== 'false') return true;
+  if (force && force !== '0' && force !== 'false') return true;
   if (env.NO_COLOR) return false;
   return isTTY && env.TERM !== 'dumb';
 }

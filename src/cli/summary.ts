@@ -107,9 +107,16 @@ function oneLine(s: string): string {
   return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
 }
 
-/** Plan text in Markdown: no HTML, no table breaks, no mentions or links made from it. */
+/**
+ * Plan text in Markdown or inside an HTML element (<summary>): HTML's own characters as
+ * entities (a backslash does not escape inside HTML), Markdown's with a backslash, so no tag,
+ * table break, link or emphasis comes from a plan; @ gets a zero-width space (no mentions).
+ */
 function escapeText(s: string): string {
-  return s.replace(/[\\`*_{}[\]<>()#+!|~]/g, (c) => `\\${c}`).replace(/@/g, '@\u200b');
+  return s
+    .replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!)
+    .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
+    .replace(/@/g, '@\u200b');
 }
 
 function escapeCell(s: string): string {
