@@ -123,6 +123,10 @@ export async function reportFailure(e: unknown, argv: readonly string[], io: Io)
     await printFailure([{ code: 'MG091', severity: 'error', file: '', message: e.message }], new Map(), format, io);
     return 2;
   }
+  if (e instanceof Error && 'problem' in e && e.constructor.name === 'SvgUnavailable') {
+    await printFailure([(e as Error & { problem: Diagnostic }).problem], new Map(), format, io);
+    return 2;
+  }
   if (e instanceof WriteFailure) {
     await printFailure([{ code: 'MG092', severity: 'error', file: '', message: e.message }], new Map(), format, io);
     return 2;

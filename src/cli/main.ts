@@ -51,7 +51,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .addOption(changedSinceOption())
     .option('--check', 'write nothing; exit 1 when the output folder differs from what the plans compile to (stale, missing or extra files)')
     .option('--summary <file>', 'also write a Markdown summary for a pull-request comment (under 60,000 characters)')
-    .action(async (paths: string[], options: CommonOptions & WriteFlags & { templates?: string; check?: boolean; summary?: string }) => {
+    .option('--svg', 'also draw each timeline to timeline.svg beside report.md, with the system\'s Chromium ($MIGC_CHROMIUM overrides)')
+    .action(async (paths: string[], options: CommonOptions & WriteFlags & { templates?: string; check?: boolean; summary?: string; svg?: boolean }) => {
       exitCode = await build(paths, options, io);
     });
 
@@ -199,10 +200,11 @@ async function templatesFolder(dir: string | undefined, io: Io): Promise<string 
   return dir;
 }
 
-async function build(paths: string[], options: CommonOptions & WriteFlags & { templates?: string; check?: boolean; summary?: string }, io: Io): Promise<number> {
+async function build(paths: string[], options: CommonOptions & WriteFlags & { templates?: string; check?: boolean; summary?: string; svg?: boolean }, io: Io): Promise<number> {
   const root = await outputRoot(options, io);
   const templates = await loadTemplates(await templatesFolder(options.templates, io), io);
-  const result = await run(paths, templates, options, io);
+  let result = await run(paths, templates, options, io);
+  if (options.svg) result = await (await import('../emit/svg.js')).drawTimelines(result);
   if (options.summary) await (await import('./summary.js')).writeSummaryFile(result, { summary: options.summary, out: root.display, cwd: io.cwd });
   if (options.check) return (await import('./check-outputs.js')).runBuildCheck(result, root, { ...options, paths }, io);
   const ready = result.plans.filter((p) => p.ok && p.id !== undefined);
