@@ -345,3 +345,34 @@ describe('--changed-since', () => {
     expect(expectOutputDocument(bad.stdout).diagnostics[0]).toMatchObject({ code: 'MG091', message: expect.stringMatching(/no such commit, branch or tag/) });
   });
 });
+
+describe('docs/ci.md', () => {
+  const page = readFileSync(join(root, 'docs/ci.md'), 'utf8');
+  const blocks = [...page.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+
+  it('its workflow files parse as YAML, with the jobs and steps they promise', async () => {
+    const { parse } = await import('yaml');
+    expect(blocks).toHaveLength(3);
+    const [github, gitlab, precommit] = blocks.map((b) => parse(b));
+    const steps = github.jobs.migc.steps as { run?: string; uses?: string }[];
+    expect(github.jobs.migc.services.postgres.image).toMatch(/^postgres:\d+$/);
+    expect(steps.some((s) => s.run?.includes('migc build --check'))).toBe(true);
+    expect(steps.some((s) => s.run?.includes('migc verify') && s.run.includes('--database-url'))).toBe(true);
+    expect(steps.some((s) => s.uses?.startsWith('github/codeql-action/upload-sarif'))).toBe(true);
+    expect(steps.some((s) => s.run?.includes('--summary'))).toBe(true);
+    expect(gitlab.migc.services[0].name).toMatch(/^postgres:\d+$/);
+    expect(gitlab.migc.script.some((s: string) => s.includes('migc build --check'))).toBe(true);
+    expect(precommit.repos[0].hooks[0].entry).toContain('migc check');
+  });
+
+  it('its migc commands are valid command lines', async () => {
+    const commands = [...page.matchAll(/migc ((?:check|build|verify|lint)[^\n|>&]*)/g)].map((m) => m[1]!.replace(/\$\{\{[^}]*\}\}|"[^"]*"/g, 'main').trim());
+    expect(commands.length).toBeGreaterThan(8);
+    const p = project();
+    for (const c of new Set(commands)) {
+      // Parsing alone (no database): --help after the options makes commander check them and stop.
+      const r = await migc([...c.split(/\s+/), '--help'], p);
+      expect(r.code, `${c}: ${r.stderr}`).toBe(0);
+    }
+  });
+});

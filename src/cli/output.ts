@@ -33,7 +33,8 @@ export async function printDiagnostics(diagnostics: readonly Diagnostic[], sourc
   if (options.format === 'sarif') {
     const { renderSarifLog } = await import('./format.js');
     io.stdout(await renderSarifLog(diagnostics, sources));
-    io.stderr(`migc: ${summary}: ${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} note(s)\n`);
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    io.stderr(`migc: ${summary}: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}, ${plural(counts.info, 'note')}\n`);
     return counts.error > 0 ? exitCodes.planErrors : exitCodes.ok;
   }
   const shown = options.verbose ? diagnostics : diagnostics.filter((d) => d.severity !== 'info');
