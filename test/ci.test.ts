@@ -200,6 +200,14 @@ describe('--format json', () => {
     }
   });
 
+  it('verify too: an unreachable server is MG094 in the document, without the password', async () => {
+    const p = project();
+    const r = await migc(['verify', 'plans/rename-user-name.yaml', '--database-url', 'postgres://u:hunter2secret@127.0.0.1:1/x', '--connect-timeout', '2', '--format', 'json'], p);
+    expect(r.code).toBe(2);
+    expect(r.stdout).not.toContain('hunter2secret');
+    expect(expectOutputDocument(r.stdout).diagnostics[0]).toMatchObject({ code: 'MG094', message: expect.stringContaining('postgres://u:***@127.0.0.1:1/x') });
+  });
+
   it('the schema rejects a document of another shape (so the checks above can fail)', () => {
     expect(outputSchema({ version: 2, ok: true, summary: { error: 0, warning: 0, info: 0 }, diagnostics: [] })).toBe(false);
     expect(outputSchema({ version: 1, ok: true, summary: { error: 0, warning: 0, info: 0 }, diagnostics: [{ code: 'X' }] })).toBe(false);

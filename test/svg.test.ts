@@ -49,12 +49,13 @@ describe.skipIf(!existsSync(chromium))(`migc build --svg (skipped without ${chro
       for (const id of examples) {
         const text = readFileSync(join(built, 'out', id, 'timeline.svg'), 'utf8');
         parsed.set(id, await page.evaluate((svg) => {
+          const { DOMParser } = globalThis as any;
           const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
           const error = doc.getElementsByTagName('parsererror')[0];
           return { root: `${doc.documentElement.namespaceURI} ${doc.documentElement.localName}`, error: error ? error.textContent : null, texts: doc.documentElement.textContent ?? '' };
         }, text));
       }
-      const broken = await page.evaluate(() => new DOMParser().parseFromString('<svg xmlns="http://www.w3.org/2000/svg"><g></svg>', 'image/svg+xml').getElementsByTagName('parsererror').length);
+      const broken = await page.evaluate(() => new (globalThis as any).DOMParser().parseFromString('<svg xmlns="http://www.w3.org/2000/svg"><g></svg>', 'image/svg+xml').getElementsByTagName('parsererror').length);
       expect(broken).toBeGreaterThan(0); // the check can fail
     } finally {
       await browser.close();

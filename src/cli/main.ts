@@ -11,7 +11,7 @@ import { exitCodes, printDiagnostics, type CommonOptions, type Io } from './outp
 import { templateFileName, templateNames, type TemplateName, type TemplateSources } from '../emit/template-names.js';
 import { nodeHost } from '../host.js';
 import { findPlanFiles, UsageError } from './files.js';
-import { outputRoot, writePlans, type WriteFlags } from './write-outputs.js';
+import { outputRoot, writePlans, writeProblemDiagnostics, type WriteFlags } from './write-outputs.js';
 
 export { exitCodes, type Io } from './output.js';
 
@@ -208,7 +208,8 @@ async function build(paths: string[], options: CommonOptions & WriteFlags & { te
   if (options.summary) await (await import('./summary.js')).writeSummaryFile(result, { summary: options.summary, out: root.display, cwd: io.cwd });
   if (options.check) return (await import('./check-outputs.js')).runBuildCheck(result, root, { ...options, paths }, io);
   const ready = result.plans.filter((p) => p.ok && p.id !== undefined);
-  const { results, failed: writeFailed } = await writePlans(root, ready.map((p) => ({ id: p.id!, outputs: p.outputs })), options, io);
+  const writes = await writePlans(root, ready.map((p) => ({ id: p.id!, outputs: p.outputs })), options, io);
+  const { results, failed: writeFailed } = writes;
   let written = 0;
   let unchanged = 0;
   let built = 0;
@@ -227,6 +228,6 @@ async function build(paths: string[], options: CommonOptions & WriteFlags & { te
   const withErrors = result.plans.filter((p) => !p.ok).length;
   const notWritten = ready.length - built;
   const summary = `built ${built} of ${result.plans.length} plan${result.plans.length === 1 ? '' : 's'} into ${root.display}/ (${written} written, ${unchanged} unchanged)${withErrors ? `; ${withErrors} with errors left as they were` : ''}${notWritten ? `; ${notWritten} could not be written` : ''}`;
-  const code = await report(result, options, io, summary, { plans: planOutputs });
+  const code = await report({ ...result, diagnostics: [...result.diagnostics, ...writeProblemDiagnostics(writes, options.format)] }, options, io, summary, { plans: planOutputs });
   return writeFailed ? exitCodes.usage : code;
 }

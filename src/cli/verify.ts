@@ -36,8 +36,8 @@ export async function verify(compiled: CompileResult, templates: TemplateSources
   try {
     return await verifyPlans(compiled, templates, options, safeIo, secrets);
   } catch (e) {
-    safeIo.stderr(`migc: internal error: ${(e as Error).stack ?? e}\nPlease report this with the plan that caused it.\n`);
-    return 2;
+    const { reportFailure } = await import('./format.js');
+    return reportFailure(e, ['--format', options.format], safeIo);
   }
 }
 
@@ -46,8 +46,9 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
   const { pgliteEngine, serverEngine } = await import('../verify/engine.js');
   const { phaseHasSql } = await import('../emit/sql/blocks.js');
   const { planOutsideDatabase } = await import('../analyze/sql-rules/outside-database.js');
+  const { printFailure, usageProblem } = await import('./format.js');
   if ((options.cleanLeftovers || options.connectTimeout !== undefined) && !options.databaseUrl) {
-    io.stderr('migc: --clean-leftovers and --connect-timeout apply to a server: give --database-url too\n');
+    await printFailure([usageProblem('--clean-leftovers and --connect-timeout apply to a server: give --database-url too')], new Map(), options.format, io);
     return 2;
   }
 
@@ -98,7 +99,7 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
     const outcome = await serverEngine({ databaseUrl: options.databaseUrl, ...(options.connectTimeout !== undefined ? { connectTimeoutMs: options.connectTimeout * 1000 } : {}) });
     if (!outcome.ok) {
       unhook();
-      io.stderr(`migc: ${outcome.problem}\n`);
+      await printFailure([{ code: 'MG094', severity: 'error', file: '', message: outcome.problem }], new Map(), options.format, io);
       return stopping ? signalExitCodes[stopping] : 2;
     }
     const server = outcome.engine;
@@ -115,7 +116,7 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
     try {
       engine = await pgliteEngine();
     } catch (e) {
-      io.stderr(`migc: cannot start PGlite: ${(e as Error).message}\n`);
+      await printFailure([{ code: 'MG094', severity: 'error', file: '', message: `cannot start PGlite: ${(e as Error).message}` }], new Map(), options.format, io);
       return 2;
     }
   }
@@ -148,6 +149,7 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
   const diagnostics: Diagnostic[] = [...compiled.diagnostics, ...cleaned.flatMap((r) => r.diagnostics)].sort(compareDiagnostics);
   const failed = compiled.plans.filter((p) => !p.ok).length + cleaned.filter((r) => !r.ok).length;
   const writeFailed = options.report ? await writeReports(compiled, cleaned, templates, options, io) : false;
+  if (writeFailed && options.format !== 'pretty') diagnostics.push({ code: 'MG092', severity: 'error', file: '', message: '--report: some plans\' outputs could not be written (see stderr)' });
 
   if (options.format === 'pretty') for (const r of cleaned) io.stdout(prettyRehearsal(r));
   const on = engine ? ` on ${engine.label}` : '';
