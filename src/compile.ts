@@ -36,6 +36,8 @@ export interface ProjectConfig {
   readonly assumeRows?: ReadonlyMap<string, number>;
   /** Folders outside the project, relative to it, whose files plans may name (allow_files_outside). */
   readonly allowFilesOutside?: readonly string[];
+  /** Draw timelines to SVG on every build, as --svg does. */
+  readonly svg?: boolean;
 }
 
 export interface PlanResult {

@@ -32,12 +32,12 @@ export async function loadConfig(cwd: string, path: string | undefined): Promise
       diagnostics.push({
         code: 'MG010', severity: 'error', file, span: extra ? keySpan(loaded.doc, [...at, extra]) ?? spanAt(loaded.doc, at) : spanAt(loaded.doc, at),
         message: `${at.join('.') || 'the config'} ${extra ? `has an unknown property "${extra}"` : e.message}`,
-        help: 'See schema/config.schema.json: postgres, rules, assume_rows, allow_files_outside.',
+        help: 'See schema/config.schema.json: postgres, rules, assume_rows, allow_files_outside, svg.',
       });
     }
     return { diagnostics, source };
   }
-  const raw = loaded.value as { postgres?: number; rules?: Record<string, 'error' | 'warning' | 'info' | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[] };
+  const raw = loaded.value as { postgres?: number; rules?: Record<string, 'error' | 'warning' | 'info' | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[]; svg?: boolean };
   if (raw.rules && Object.keys(raw.rules).length) {
     const { checkRuleSettings } = await import('./rule-settings.js');
     diagnostics.push(...await checkRuleSettings(file, Object.keys(raw.rules), (code) => keySpan(loaded.doc, ['rules', code])));
@@ -48,6 +48,7 @@ export async function loadConfig(cwd: string, path: string | undefined): Promise
       ...(raw.postgres !== undefined ? { postgres: raw.postgres } : {}),
       ...(raw.rules ? { rules: raw.rules } : {}),
       ...(raw.allow_files_outside ? { allowFilesOutside: raw.allow_files_outside } : {}),
+      ...(raw.svg !== undefined ? { svg: raw.svg } : {}),
       ...(raw.assume_rows ? { assumeRows: new Map(Object.entries(raw.assume_rows).map(([t, n]) => [t.replace(/^public\./, ''), n])) } : {}),
     },
     diagnostics,

@@ -204,7 +204,7 @@ async function build(paths: string[], options: CommonOptions & WriteFlags & { te
   const root = await outputRoot(options, io);
   const templates = await loadTemplates(await templatesFolder(options.templates, io), io);
   let result = await run(paths, templates, options, io);
-  if (options.svg) result = await (await import('../emit/svg.js')).drawTimelines(result);
+  if (options.svg || (await projectConfig(options.config, io))?.svg) result = await (await import('../emit/svg.js')).drawTimelines(result);
   if (options.summary) await (await import('./summary.js')).writeSummaryFile(result, { summary: options.summary, out: root.display, cwd: io.cwd });
   if (options.check) return (await import('./check-outputs.js')).runBuildCheck(result, root, { ...options, paths }, io);
   const ready = result.plans.filter((p) => p.ok && p.id !== undefined);
