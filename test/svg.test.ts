@@ -102,7 +102,9 @@ describe('--svg without a browser', () => {
     expect(d.help).toMatch(/apt-get install chromium/);
     expect(existsSync(join(p, 'out'))).toBe(false);
     const pretty = await migc(['build', '--svg'], p, { MIGC_CHROMIUM: '/nonexistent/chromium' });
-    expect(pretty.stderr).toMatch(/^migc: --svg: MIGC_CHROMIUM=\/nonexistent\/chromium is not an executable file\nmigc: Install Chromium/);
+    expect(pretty.stderr).toMatch(/^migc: --svg: MIGC_CHROMIUM=\/nonexistent\/chromium is not an executable file\nmigc: Install Chromium/);    // "svg": true in the config asks for the same.
+    writeFileSync(join(p, 'migc.config.json'), '{ "svg": true }\n');
+    expect(await migc(['build'], p, { MIGC_CHROMIUM: '/nonexistent/chromium' })).toMatchObject({ code: 2, stderr: expect.stringMatching(/MG055|MIGC_CHROMIUM=\/nonexistent\/chromium is not an executable file/) });
   });
 });
 
