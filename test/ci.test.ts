@@ -388,3 +388,18 @@ describe('docs/ci.md', () => {
     expect(help.get('check')).not.toMatch(/\s--summary[\s,]/); // the lookup can fail
   });
 });
+
+describe('verify\'s judgements take the config\'s settings', () => {
+  it('MG062 as a warning passes the plan; MG064 as an error fails it; off drops it; a lowered set-up failure says it was not rehearsed', async () => {
+    const { withRuleSettings } = await import('../src/cli/verify-settings.js');
+    const d = (code: string, severity: 'error' | 'warning') => ({ code, severity, file: 'p.yaml', message: 'm' });
+    const failed = { file: 'p.yaml', planId: 'p', engine: 'PGlite', ok: false, phases: [{}] as never[], steps: [], diagnostics: [d('MG062', 'error')] };
+    expect(withRuleSettings(failed, { MG062: 'warning' })).toMatchObject({ ok: true, diagnostics: [{ code: 'MG062', severity: 'warning' }] });
+    expect(withRuleSettings(failed, { MG062: 'off' })).toMatchObject({ ok: true, diagnostics: [] });
+    expect(withRuleSettings(failed, {})).toMatchObject({ ok: false });
+    const passed = { ...failed, ok: true, diagnostics: [d('MG064', 'warning')] };
+    expect(withRuleSettings(passed, { MG064: 'error' })).toMatchObject({ ok: false });
+    const noBaseline = { ...failed, phases: [], diagnostics: [d('MG063', 'error')] };
+    expect(withRuleSettings(noBaseline, { MG063: 'warning' })).toMatchObject({ ok: true, skipped: 'not rehearsed: MG063 lowered by the config' });
+  });
+});
