@@ -80,6 +80,18 @@ describe.skipIf(!existsSync(chromium))(`migc build --svg (skipped without ${chro
     expect(r.code).toBe(0);
   }, 120_000);
 
+  it('draws a plan whose text tries to inject into the chart: the words stay text', async () => {
+    const p = join(dir, 'hostile');
+    mkdirSync(join(p, 'plans'), { recursive: true });
+    cpSync(join(root, 'test/fixtures/emit/hostile-timeline.yaml'), join(p, 'plans/p.yaml'));
+    const r = await migc(['build', '--svg'], p, { MIGC_CHROMIUM: chromium });
+    expect(r.code).toBe(0);
+    const [id] = readdirSync(join(p, 'out')).filter((f) => !f.startsWith('.'));
+    const svg = readFileSync(join(p, 'out', id!, 'timeline.svg'), 'utf8');
+    expect(svg).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<svg /);
+    expect(svg).not.toMatch(/<script|<img|<b>|href="javascript/);
+  }, 120_000);
+
   it('a Mermaid error is MG054 at the plan, and that plan is not written', async () => {
     const p = project('broken');
     mkdirSync(join(p, 'tpl'));
