@@ -167,7 +167,8 @@ describe('pretty colours', () => {
     expect(colorWanted({}, false)).toBe(false);
     expect(colorWanted({ NO_COLOR: '1' }, true)).toBe(false);
     expect(colorWanted({ TERM: 'dumb' }, true)).toBe(false);
-    expect(colorWanted({ FORCE_COLOR: '1', NO_COLOR: '1' }, false)).toBe(true);
+    expect(colorWanted({ FORCE_COLOR: '1' }, false)).toBe(true);
+    expect(colorWanted({ FORCE_COLOR: '1', NO_COLOR: '1' }, true)).toBe(false);
     expect(colorWanted({ FORCE_COLOR: '0' }, false)).toBe(false);
     const p = project({ 'plans/minimal.yaml': badPlan });
     expect((await migc(['check', 'plans/minimal.yaml'], p, { FORCE_COLOR: '1', NO_COLOR: '' })).stdout).toContain('\u001b[');

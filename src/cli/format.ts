@@ -18,13 +18,14 @@ export function defaultFormat(env: NodeJS.ProcessEnv = process.env): DiagnosticF
 }
 
 /**
- * Colour for pretty output: FORCE_COLOR (set, other than 0 or false) turns it on, NO_COLOR (any
- * non-empty value, no-color.org) off; otherwise only on a terminal that is not TERM=dumb.
+ * Colour for pretty output: NO_COLOR (any non-empty value, no-color.org) turns it off, whatever
+ * else is set; FORCE_COLOR (set, other than 0 or false) on, for a pipe that shows colours (a CI
+ * log); otherwise only on a terminal that is not TERM=dumb.
  */
 export function colorWanted(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+  if (env.NO_COLOR) return false;
   const force = env.FORCE_COLOR;
   if (force && force !== '0' && force !== 'false') return true;
-  if (env.NO_COLOR) return false;
   return isTTY && env.TERM !== 'dumb';
 }
 
