@@ -8,7 +8,7 @@ import { minimalPlan, root } from './helpers.js';
 /** The real binary, as a user runs it (npm test builds dist/ first). */
 function migc(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
+    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd, env: { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '' } }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -186,7 +186,7 @@ describe('migc check', () => {
   it('--format github prints workflow annotations', async () => {
     writeFileSync(join(project, 'plans/minimal.yaml'), badPlan);
     const r = await migc(['check', 'plans/minimal.yaml', '--format', 'github'], project);
-    expect(r.stdout).toBe('::error file=plans/minimal.yaml,line=9,col=11,endLine=9,title=MG010::phases[0].kind must be one of expand, migrate, contract; got string "expnad"%0ADid you mean "expand"?\n');
+    expect(r.stdout).toBe('::error file=plans/minimal.yaml,line=9,col=11,endLine=9,endColumn=17,title=MG010::phases[0].kind must be one of expand, migrate, contract; got string "expnad"%0ADid you mean "expand"?\n');
   });
 });
 

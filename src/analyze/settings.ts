@@ -43,15 +43,23 @@ export function checkAllowances(plan: Plan): Diagnostic[] {
   return out;
 }
 
-/** The project config's severities: "off" drops a rule's findings, a severity replaces its own. */
+/**
+ * The project config's severities: "off" drops a code's findings, notes included (an allowed
+ * or expected finding is still that rule's); a severity replaces the rule's own, but a finding
+ * already lowered to a note (allowed, expected, on a small table) stays a note.
+ */
 export function applyRuleSettings(diagnostics: readonly Diagnostic[], rules: Readonly<Record<string, Severity | 'off'>> | undefined): Diagnostic[] {
   if (!rules) return [...diagnostics];
   return diagnostics.flatMap((d) => {
     const setting = rules[d.code];
-    if (setting === undefined || d.severity === 'info') return [d];
-    return setting === 'off' ? [] : [{ ...d, severity: setting }];
+    if (setting === 'off') return [];
+    if (setting === undefined || (d.severity === 'info' && !notesByDefault.has(d.code))) return [d];
+    return [{ ...d, severity: setting }];
   });
 }
+
+/** Codes whose own severity is a note (so a note of theirs was not lowered, and takes a setting). */
+const notesByDefault: ReadonlySet<string> = new Set(['MG022']);
 
 /** One table's size as the analysis sees it, with where it came from. */
 export interface TableSetting {

@@ -1,4 +1,5 @@
-import { renderPretty } from '../diagnostics/render.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { SourceText } from '../diagnostics/source-text.js';
 import { nodeHost } from '../host.js';
 import { loadProjectConfig, withAssumedRows, type ProjectConfig } from '../workspace/config.js';
 import { UsageError } from './files.js';
@@ -13,14 +14,15 @@ export { configFileName } from '../workspace/config.js';
  */
 export async function projectConfig(options: { config?: string; assumeRows?: readonly string[] }, io: Io): Promise<ProjectConfig | undefined> {
   const loaded = await loadProjectConfig(nodeHost(io.cwd), options.config);
-  if (loaded.diagnostics.some((d) => d.severity === 'error')) {
-    io.stderr(renderPretty(loaded.diagnostics, loaded.sources, { color: io.color }));
-    throw new ConfigError();
-  }
+  if (loaded.diagnostics.some((d) => d.severity === 'error')) throw new ConfigError(loaded.diagnostics, loaded.sources);
   const flagged = withAssumedRows(loaded.config, options.assumeRows);
   if (!flagged.ok) throw new UsageError(flagged.message);
   return flagged.config;
 }
 
-/** A broken config: its problems are printed already; the command exits 2. */
-export class ConfigError extends Error {}
+/** A broken config: the command prints its problems in the chosen --format and exits 2. */
+export class ConfigError extends Error {
+  constructor(readonly diagnostics: readonly Diagnostic[], readonly sources: ReadonlyMap<string, SourceText>) {
+    super('the project config has errors');
+  }
+}

@@ -1,17 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type { CompileResult } from '../compile.js';
-import { ConfigError, configFileName, projectConfig } from './config.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { CompileResult, ProjectConfig } from '../compile.js';
+import { configFileName, projectConfig } from './config.js';
+import { defaultFormat, reportFailure } from './format.js';
 import { diagnosticFormats } from '../diagnostics/render.js';
 import { exitCodes, printDiagnostics, type CommonOptions, type Io } from './output.js';
 import type { TemplateSources } from '../emit/template-names.js';
 import { nodeHost } from '../host.js';
 import { findPlanFiles, templatesFolder, UsageError } from './files.js';
-import { outputRoot, writePlans, type WriteFlags } from './write-outputs.js';
+import { outputRoot, writePlans, writeProblemDiagnostics, type WriteFlags } from './write-outputs.js';
 
 export { exitCodes, type Io } from './output.js';
+export { colorWanted } from './format.js';
 
 const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -26,11 +28,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .showHelpAfterError('(run migc --help for usage)');
 
   const formatOption = () =>
-    new Option('--format <format>', 'how to print problems: pretty (compiler style), json, or github (Actions annotations)').choices(diagnosticFormats).default('pretty');
+    new Option('--format <format>', 'how to print problems: pretty (compiler style), json, github (Actions annotations; the default when GITHUB_ACTIONS=true) or sarif (code scanning)').choices(diagnosticFormats).default(defaultFormat());
   const verboseOption = () => new Option('--verbose', 'also print notes (info): allowances, expected drops in contract phases');
   const configOption = () => new Option('--config <file>', `project settings (default: ${configFileName} if present)`);
   const allowOutsideOption = () => new Option('--allow-outside', 'allow an output folder outside the project (the folder migc runs in)');
   const lockTimeoutOption = () => new Option('--lock-timeout <seconds>', 'how long to wait for another migc writing the same output folder (default 60)');
+  const changedSinceOption = () => new Option('--changed-since <ref>', 'only plans changed since this git ref, or naming a file that changed (all when the config or templates changed)');
   const assumeRowsOption = () => new Option('--assume-rows <table=rows>', 'size of a table, over the plans\' size hints (repeatable)').argParser((v: string, prev: string[] = []) => [...prev, v]);
 
   program
@@ -45,7 +48,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .addOption(verboseOption())
     .addOption(configOption())
     .addOption(assumeRowsOption())
-    .action(async (paths: string[], options: CommonOptions & WriteFlags & { templates?: string }) => {
+    .addOption(changedSinceOption())
+    .option('--check', 'write nothing; exit 1 when the output folder differs from what the plans compile to (stale, missing or extra files)')
+    .option('--summary <file>', 'also write a Markdown summary for a pull-request comment (under 60,000 characters)')
+    .option('--svg', 'also draw each timeline to timeline.svg beside report.md, with the system\'s Chromium ($MIGC_CHROMIUM overrides)')
+    .action(async (paths: string[], options: CommonOptions & WriteFlags & { templates?: string; check?: boolean; summary?: string; svg?: boolean }) => {
       exitCode = await build(paths, options, io);
     });
 
@@ -69,13 +76,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .addOption(verboseOption())
     .addOption(configOption())
     .addOption(assumeRowsOption())
+    .addOption(changedSinceOption())
     .action(async (paths: string[], options: CommonOptions & WriteFlags & { databaseUrl?: string; connectTimeout?: number; cleanLeftovers?: boolean; report?: boolean; templates?: string }) => {
       if (options.report) await outputRoot(options, io); // a bad --out fails before the rehearsal
       const templates = await loadTemplates(options.templates, io);
       const compiled = await run(paths, templates, options, io);
       const { verify } = await import('./verify.js');
       exitCode = await verify(compiled, templates, {
-        format: options.format, verbose: options.verbose === true, out: options.out,
+        format: options.format, verbose: options.verbose === true, out: options.out, ...(options.config ? { config: options.config } : {}),
         ...(options.allowOutside ? { allowOutside: true } : {}), ...(options.lockTimeout !== undefined ? { lockTimeout: options.lockTimeout } : {}),
         ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
         ...(options.connectTimeout !== undefined ? { connectTimeout: options.connectTimeout } : {}), ...(options.cleanLeftovers ? { cleanLeftovers: true } : {}),
@@ -91,6 +99,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .addOption(verboseOption())
     .addOption(configOption())
     .addOption(assumeRowsOption())
+    .addOption(changedSinceOption())
     .action(async (paths: string[], options: CommonOptions) => {
       exitCode = await check(paths, options, io);
     });
@@ -143,17 +152,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
-    if (e instanceof CommanderError) {
-      // --help and --version end here with code 0; anything else is a usage error.
-      return e.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
-    }
-    if (e instanceof UsageError) {
-      io.stderr(`migc: ${e.message}\n`);
-      return exitCodes.usage;
-    }
-    if (e instanceof ConfigError) return exitCodes.usage;
-    io.stderr(`migc: internal error: ${(e as Error).stack ?? e}\nPlease report this with the plan that caused it.\n`);
-    return exitCodes.usage;
+    // --help and --version end here with 0; anything else exits 2, reported in the --format asked for.
+    return reportFailure(e, argv, io);
   }
   return exitCode;
 }
@@ -170,14 +170,16 @@ async function loadTemplates(dir: string | undefined, io: Io): Promise<TemplateS
  * compile (--help and --version stay instant), and the SQL parser's WebAssembly starts
  * compiling first, on a background thread, while the YAML and schema modules load.
  */
-async function run(paths: string[], templates: TemplateSources | undefined, options: { config?: string; assumeRows?: string[] }, io: Io): Promise<CompileResult> {
+async function run(paths: string[], templates: TemplateSources | undefined, options: { config?: string; assumeRows?: string[]; changedSince?: string; templates?: string }, io: Io): Promise<CompileResult & { readonly config?: ProjectConfig }> {
   const parser = import('../sql/parser.js').then((m) => m.loadSqlParser());
-  const files = await findPlanFiles(paths, io.cwd);
+  let files = await findPlanFiles(paths, io.cwd);
   if (files.length === 0) throw new UsageError(`no plan files (*.yaml, *.yml) in ${paths.join(', ')}`);
+  if (options.changedSince !== undefined) files = await (await import('./changed-since.js')).plansChangedSince(files, { ref: options.changedSince, cwd: io.cwd, ...(options.config ? { config: options.config } : {}), ...(options.templates ? { templates: options.templates } : {}) });
   const config = await projectConfig(options, io);
   const { createWorkspace } = await import('../workspace/workspace.js');
   await parser;
-  return createWorkspace({ host: nodeHost(io.cwd), files, ...(templates ? { templates } : {}), ...(config ? { config } : {}) }).build();
+  const result = await createWorkspace({ host: nodeHost(io.cwd), files, ...(templates ? { templates } : {}), ...(config ? { config } : {}) }).build();
+  return { ...result, ...(config ? { config } : {}) };
 }
 
 async function explain(code: string, io: Io): Promise<number> {
@@ -194,7 +196,7 @@ async function explain(code: string, io: Io): Promise<number> {
   return exitCodes.usage;
 }
 
-function report(result: CompileResult, options: CommonOptions, io: Io, summary: string, extra: Record<string, unknown>): number {
+function report(result: CompileResult, options: CommonOptions, io: Io, summary: string, extra: Record<string, unknown>): Promise<number> {
   return printDiagnostics(result.diagnostics, result.sources, options, io, summary, { ...extra, summary: { plans: result.plans.length } });
 }
 
@@ -206,16 +208,21 @@ async function check(paths: string[], options: CommonOptions, io: Io): Promise<n
   });
 }
 
-async function build(paths: string[], options: CommonOptions & WriteFlags & { templates?: string }, io: Io): Promise<number> {
+async function build(paths: string[], options: CommonOptions & WriteFlags & { templates?: string; check?: boolean; summary?: string; svg?: boolean }, io: Io): Promise<number> {
   const root = await outputRoot(options, io);
   const templates = await loadTemplates(options.templates, io);
-  const result = await run(paths, templates, options, io);
+  const compiled = await run(paths, templates, options, io);
+  let result: CompileResult = compiled;
+  if (options.svg || compiled.config?.svg) result = await (await import('../emit/svg.js')).drawTimelines(result);
+  if (options.summary) await (await import('./summary.js')).writeSummaryFile(result, { summary: options.summary, out: root.display, cwd: io.cwd });
+  if (options.check) return (await import('./check-outputs.js')).runBuildCheck(result, root, { ...options, paths }, io);
   const ready = result.plans.filter((p) => p.ok && p.id !== undefined);
-  const { results, failed: writeFailed } = await writePlans(root, ready.map((p) => ({ id: p.id!, outputs: p.outputs })), options, io);
+  const writes = await writePlans(root, ready.map((p) => ({ id: p.id!, outputs: p.outputs })), options, io);
+  const { results, failed: writeFailed } = writes;
   const { buildOutcome } = await import('../workspace/build.js');
   const done = buildOutcome(result, results, root.display);
   const n = result.plans.length;
   const summary = `built ${done.built} of ${n} plan${n === 1 ? '' : 's'} into ${root.display}/ (${done.written} written, ${done.unchanged} unchanged)${done.withErrors ? `; ${done.withErrors} with errors left as they were` : ''}${done.notWritten ? `; ${done.notWritten} could not be written` : ''}`;
-  const code = report(result, options, io, summary, { plans: done.plans.map((p) => ({ file: p.file, id: p.id, ok: p.ok, outputs: p.outputs, ...(p.error ? { error: p.error } : {}) })) });
+  const code = await report({ ...result, diagnostics: [...result.diagnostics, ...writeProblemDiagnostics(writes, options.format)] }, options, io, summary, { plans: done.plans.map((p) => ({ file: p.file, id: p.id, ok: p.ok, outputs: p.outputs, ...(p.error ? { error: p.error } : {}) })) });
   return writeFailed ? exitCodes.usage : code;
 }

@@ -10,7 +10,7 @@ export interface Io {
   readonly color: boolean;
 }
 
-/** Exit codes: 0 clean or warnings only, 1 a plan has errors, 2 usage or internal error. */
+/** Exit codes: 0 clean or warnings only, 1 a plan has errors (or --check found stale outputs), 2 usage or internal error. */
 export const exitCodes = { ok: 0, planErrors: 1, usage: 2 } as const;
 
 export interface CommonOptions {
@@ -20,11 +20,21 @@ export interface CommonOptions {
   assumeRows?: string[];
 }
 
-/** Prints diagnostics in the chosen format; notes (info) only in json or with --verbose. Returns the exit code. */
-export function printDiagnostics(diagnostics: readonly Diagnostic[], sources: CompileResult['sources'], options: CommonOptions, io: Io, summary: string, extra: Record<string, unknown>): number {
+/**
+ * Prints diagnostics in the chosen format; notes (info) only in json, sarif or with --verbose.
+ * json and sarif are one document on stdout and nothing else there. Returns the exit code.
+ */
+export async function printDiagnostics(diagnostics: readonly Diagnostic[], sources: CompileResult['sources'], options: CommonOptions, io: Io, summary: string, extra: Record<string, unknown>): Promise<number> {
   const counts = countBySeverity(diagnostics);
   if (options.format === 'json') {
-    io.stdout(renderJson(diagnostics, sources, { ...extra, summary: { ...(extra.summary as object | undefined), ...counts } }));
+    io.stdout(renderJson(diagnostics, sources, { ok: counts.error === 0, ...extra, summary: { ...(extra.summary as object | undefined), ...counts } }));
+    return counts.error > 0 ? exitCodes.planErrors : exitCodes.ok;
+  }
+  if (options.format === 'sarif') {
+    const { renderSarifLog } = await import('./format.js');
+    io.stdout(await renderSarifLog(diagnostics, sources));
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    io.stderr(`migc: ${summary}: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}, ${plural(counts.info, 'note')}\n`);
     return counts.error > 0 ? exitCodes.planErrors : exitCodes.ok;
   }
   const shown = options.verbose ? diagnostics : diagnostics.filter((d) => d.severity !== 'info');

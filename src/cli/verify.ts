@@ -20,6 +20,8 @@ export interface VerifyOptions {
   readonly out: string;
   readonly allowOutside?: boolean;
   readonly lockTimeout?: string;
+  /** --config: its rules set the severity of verify's judgements (MG061 to MG064) too. */
+  readonly config?: string;
 }
 
 const signalExitCodes = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -35,8 +37,8 @@ export async function verify(compiled: CompileResult, templates: TemplateSources
   try {
     return await verifyPlans(compiled, templates, options, safeIo, secrets);
   } catch (e) {
-    safeIo.stderr(`migc: internal error: ${(e as Error).stack ?? e}\nPlease report this with the plan that caused it.\n`);
-    return 2;
+    const { reportFailure } = await import('./format.js');
+    return reportFailure(e, ['--format', options.format], safeIo);
   }
 }
 
@@ -45,8 +47,9 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
   const { pgliteEngine, serverEngine } = await import('../verify/engine.js');
   const { phaseHasSql } = await import('../emit/sql/blocks.js');
   const { planOutsideDatabase } = await import('../analyze/sql-rules/outside-database.js');
+  const { printFailure, usageProblem } = await import('./format.js');
   if ((options.cleanLeftovers || options.connectTimeout !== undefined) && !options.databaseUrl) {
-    io.stderr('migc: --clean-leftovers and --connect-timeout apply to a server: give --database-url too\n');
+    await printFailure([usageProblem('--clean-leftovers and --connect-timeout apply to a server: give --database-url too')], new Map(), options.format, io);
     return 2;
   }
 
@@ -97,7 +100,7 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
     const outcome = await serverEngine({ databaseUrl: options.databaseUrl, ...(options.connectTimeout !== undefined ? { connectTimeoutMs: options.connectTimeout * 1000 } : {}) });
     if (!outcome.ok) {
       unhook();
-      io.stderr(`migc: ${outcome.problem}\n`);
+      await printFailure([{ code: 'MG094', severity: 'error', file: '', message: outcome.problem }], new Map(), options.format, io);
       return stopping ? signalExitCodes[stopping] : 2;
     }
     const server = outcome.engine;
@@ -114,7 +117,7 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
     try {
       engine = await pgliteEngine();
     } catch (e) {
-      io.stderr(`migc: cannot start PGlite: ${(e as Error).message}\n`);
+      await printFailure([{ code: 'MG094', severity: 'error', file: '', message: `cannot start PGlite: ${(e as Error).message}` }], new Map(), options.format, io);
       return 2;
     }
   }
@@ -141,14 +144,18 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
 
   // Server errors may quote anything; the report and the output must not carry the password.
   const clean = (d: Diagnostic): Diagnostic => ({ ...d, message: scrub(d.message, secrets), ...(d.help ? { help: scrub(d.help, secrets) } : {}) });
-  const cleaned = rehearsals.map((r) => ({ ...r, diagnostics: r.diagnostics.map(clean) }));
+  const { withRuleSettings } = await import('./verify-settings.js');
+  // Each plan's rule severities, as resolved once for it (the config's rules).
+  const rulesOf = new Map(compiled.plans.map((p) => [p.file, p.settings?.rules]));
+  const cleaned = rehearsals.map((r) => withRuleSettings({ ...r, diagnostics: r.diagnostics.map(clean) }, rulesOf.get(r.file)));
   const diagnostics: Diagnostic[] = [...compiled.diagnostics, ...cleaned.flatMap((r) => r.diagnostics)].sort(compareDiagnostics);
   const failed = compiled.plans.filter((p) => !p.ok).length + cleaned.filter((r) => !r.ok).length;
   const writeFailed = options.report ? await writeReports(compiled, cleaned, templates, options, io) : false;
+  if (writeFailed && options.format !== 'pretty') diagnostics.push({ code: 'MG092', severity: 'error', file: '', message: '--report: some plans\' outputs could not be written (see stderr)' });
 
   if (options.format === 'pretty') for (const r of cleaned) io.stdout(prettyRehearsal(r));
   const on = engine ? ` on ${engine.label}` : '';
-  printDiagnostics(diagnostics, compiled.sources, options, io, `verified ${compiled.plans.length} plan${compiled.plans.length === 1 ? '' : 's'}${on}: ${compiled.plans.length - failed} passed, ${failed} failed`, {
+  await printDiagnostics(diagnostics, compiled.sources, options, io, `verified ${compiled.plans.length} plan${compiled.plans.length === 1 ? '' : 's'}${on}: ${compiled.plans.length - failed} passed, ${failed} failed`, {
     engine: engine?.label ?? null, rehearsals: cleaned.map(jsonRehearsal), leftovers, summary: { plans: compiled.plans.length, failed },
   });
   return writeFailed ? 2 : failed > 0 ? 1 : 0;

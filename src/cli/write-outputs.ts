@@ -1,3 +1,4 @@
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Io } from './output.js';
 import { UsageError } from './files.js';
 import type { OutputRoot, PlanToWrite, PlanWriteResult } from '../write/write.js';
@@ -30,6 +31,8 @@ export interface WrittenPlans {
   readonly results: ReadonlyMap<string, PlanWriteResult>;
   /** Whether anything could not be written: the command exits 2. */
   readonly failed: boolean;
+  /** What could not be written, one line each (also printed on stderr). */
+  readonly problems: readonly string[];
 }
 
 /**
@@ -44,16 +47,25 @@ export async function writePlans(root: OutputRoot, plans: readonly PlanToWrite[]
   for (const note of all.recovered) io.stderr(`migc: note: ${note}\n`);
   if (all.problem) {
     io.stderr(`migc: ${all.problem.message}; nothing was written\n`);
-    return { results: all.plans, failed: true };
+    return { results: all.plans, failed: true, problems: [`${all.problem.message}; nothing was written`] };
   }
-  let failed = false;
+  const problems: string[] = [];
   for (const [, r] of all.plans) {
     if (!r.ok) {
       io.stderr(`migc: ${r.problem.message}\n`);
-      failed = true;
+      problems.push(r.problem.message);
     } else {
       for (const kept of r.kept) io.stderr(`migc: note: kept ${root.display}/${kept}: migc did not write it\n`);
     }
   }
-  return { results: all.plans, failed };
+  return { results: all.plans, failed: problems.length > 0, problems };
+}
+
+/**
+ * Write problems as diagnostics (MG092) for the documents of --format json, sarif and github,
+ * which must carry every error; pretty output has printed them on stderr already.
+ */
+export function writeProblemDiagnostics(written: WrittenPlans, format: string): Diagnostic[] {
+  if (format === 'pretty') return [];
+  return written.problems.map((message) => ({ code: 'MG092', severity: 'error', file: '', message }));
 }

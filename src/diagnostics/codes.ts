@@ -34,6 +34,10 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG040', name: 'duplicate-plan-id', summary: 'Two plans share an id, so their outputs would overwrite each other.' },
   { code: 'MG050', name: 'template', summary: 'An output template (--templates) does not compile or fails to render.' },
   { code: 'MG051', name: 'script-statements', summary: 'A rendered SQL script would run something other than the plan\'s statements and migc\'s own (a template let text out of a comment).' },
+  { code: 'MG052', name: 'rule-setting', summary: 'The config\'s rules name a code that does not exist, or one that cannot be changed (an input problem or a failed check).' },
+  { code: 'MG053', name: 'output-out-of-date', summary: 'migc build --check: a committed output file differs from what its plan compiles to, is missing, or is no longer produced.' },
+  { code: 'MG054', name: 'diagram-render', summary: 'migc build --svg: a Mermaid diagram of the plan does not render (a syntax error in a custom template, or a renderer failure).' },
+  { code: 'MG055', name: 'svg-renderer-missing', summary: 'migc build --svg needs Chromium (or Chrome) and @mermaid-js/mermaid-cli, and one of them cannot be found or started.' },
   { code: 'MG060', name: 'rehearsal-failed', summary: 'A statement failed when the plan was rehearsed on a real database (migc verify).' },
   { code: 'MG061', name: 'rollback-leaves-schema', summary: 'Rolling back a phase does not restore the schema it started from (migc verify).' },
   { code: 'MG062', name: 'rollback-changes-data', summary: 'Rolling back a phase changes data that no step declares losing (migc verify).' },
@@ -50,3 +54,23 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG126', name: 'compat-missed', summary: 'A live app version\'s query failed on the database although the static check passed it (migc verify).' },
   { code: 'MG127', name: 'compat-wrong', summary: 'The static check said a live app version\'s query breaks, but it ran on the database (migc verify).' },
 ];
+
+/** Problems with the command itself rather than a plan: reported in every --format, with exit code 2. */
+export const commandCodes: readonly CodeInfo[] = [
+  { code: 'MG090', name: 'usage', summary: 'The command line cannot be carried out: a path that does not exist, no plan files, an option value or output folder that is refused.' },
+  { code: 'MG091', name: 'changed-since', summary: '--changed-since cannot tell what changed: not inside a git repository, an unknown ref, or git is missing.' },
+  { code: 'MG092', name: 'output-not-written', summary: 'An output folder or file cannot be written (permissions, disk, a lock held by another migc); what was there is left as it was.' },
+  { code: 'MG093', name: 'internal-error', summary: 'migc failed in a way it does not expect: a bug, to be reported with the plan that caused it.' },
+  { code: 'MG094', name: 'database-unavailable', summary: 'migc verify cannot rehearse anywhere: the database server cannot be reached or refuses the role, or PGlite cannot start.' },
+];
+
+/**
+ * Codes the config's rules cannot change or turn off: a plan with one of these cannot be
+ * compiled (or rehearsed, or written) correctly, so nothing is built from it whatever a setting
+ * says. Every other code (plan rules, hazards, notes, verify's judgements) takes a severity or
+ * "off" in migc.config.json.
+ */
+export const fixedCodes: ReadonlySet<string> = new Set([
+  ...inputCodes.map((c) => c.code).filter((c) => !['MG022', 'MG061', 'MG062', 'MG063', 'MG064'].includes(c)),
+  ...commandCodes.map((c) => c.code),
+]);

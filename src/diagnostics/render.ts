@@ -2,8 +2,14 @@ import { styleText } from 'node:util';
 import type { Diagnostic, Severity } from './diagnostic.js';
 import { SourceText } from './source-text.js';
 
-export type DiagnosticFormat = 'pretty' | 'json' | 'github';
-export const diagnosticFormats: readonly DiagnosticFormat[] = ['pretty', 'json', 'github'];
+export type DiagnosticFormat = 'pretty' | 'json' | 'github' | 'sarif';
+export const diagnosticFormats: readonly DiagnosticFormat[] = ['pretty', 'json', 'github', 'sarif'];
+
+/**
+ * The version of the --format json document (docs/json-output.md, schema/output.schema.json).
+ * Adding a property keeps it; renaming, removing or retyping one raises it.
+ */
+export const jsonOutputVersion = 1;
 
 /** The texts diagnostics point into, by file path, for computing lines and code frames. */
 export type Sources = ReadonlyMap<string, SourceText>;
@@ -45,20 +51,35 @@ export function locate(d: Diagnostic, sources: Sources): LocatedDiagnostic {
 }
 
 export function renderJson(diagnostics: readonly Diagnostic[], sources: Sources, extra: Record<string, unknown> = {}): string {
-  return `${JSON.stringify({ ...extra, diagnostics: diagnostics.map((d) => locate(d, sources)) }, null, 2)}\n`;
+  return `${JSON.stringify({ version: jsonOutputVersion, ...extra, diagnostics: diagnostics.map((d) => locate(d, sources)) }, null, 2)}\n`;
 }
 
-/** GitHub Actions workflow commands: annotations on the pull request's changed lines. */
+/** A workflow command's message, escaped as the Actions runner unescapes it (% first). */
+export function escapeGithubData(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/** A workflow command's property value: also `:` and `,`, which end a value. */
+export function escapeGithubProperty(s: string): string {
+  return escapeGithubData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+/**
+ * GitHub Actions workflow commands: annotations on the pull request's changed lines. A problem
+ * without a file (a usage error) is an annotation on the run, with no file property; one without
+ * a span has no line, so it shows on the file rather than on its first line.
+ */
 export function renderGithub(diagnostics: readonly Diagnostic[], sources: Sources): string {
-  const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-  const escapeProp = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
   const command: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'notice' };
   return diagnostics
     .map((d) => {
       const l = locate(d, sources);
-      const props = `file=${escapeProp(l.file)},line=${l.line},col=${l.column},endLine=${l.endLine},title=${escapeProp(l.code)}`;
+      const where = !d.file ? [] : d.span && sources.has(d.file)
+        ? [`file=${escapeGithubProperty(l.file)}`, `line=${l.line}`, `col=${l.column}`, `endLine=${l.endLine}`, ...(l.endLine === l.line ? [`endColumn=${l.endColumn}`] : [])]
+        : [`file=${escapeGithubProperty(l.file)}`];
+      const props = [...where, `title=${escapeGithubProperty(l.code)}`].join(',');
       const body = l.help ? `${l.message}\n${l.help}` : l.message;
-      return `::${command[l.severity]} ${props}::${escapeData(body)}\n`;
+      return `::${command[l.severity]} ${props}::${escapeGithubData(body)}\n`;
     })
     .join('');
 }
@@ -69,7 +90,8 @@ export interface PrettyOptions {
 
 /** Compiler-style: `file:line:col severity CODE message`, a code frame, then help. */
 export function renderPretty(diagnostics: readonly Diagnostic[], sources: Sources, options: PrettyOptions): string {
-  const paint = (style: Parameters<typeof styleText>[0], s: string) => (options.color ? styleText(style, s) : s);
+  // validateStream: false: the caller has decided (TTY, NO_COLOR, FORCE_COLOR); Node 22 would check again against stdout.
+  const paint = (style: Parameters<typeof styleText>[0], s: string) => (options.color ? styleText(style, s, { validateStream: false } as never) : s);
   const severityStyle: Record<Severity, 'red' | 'yellow' | 'cyan'> = { error: 'red', warning: 'yellow', info: 'cyan' };
   const blocks: string[] = [];
   for (const d of diagnostics) {

@@ -15,6 +15,8 @@ export interface ProjectConfig {
   readonly assumeRows?: ReadonlyMap<string, number>;
   /** Folders outside the project, relative to it, whose files plans may name (allow_files_outside). */
   readonly allowFilesOutside?: readonly string[];
+  /** Draw timelines to SVG on every build, as --svg does. */
+  readonly svg?: boolean;
 }
 
 export interface LoadedConfig {
@@ -54,18 +56,25 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
       diagnostics.push({
         code: 'MG010', severity: 'error', file, span: extra ? keySpan(loaded.doc, [...at, extra]) ?? spanAt(loaded.doc, at) : spanAt(loaded.doc, at),
         message: `${at.join('.') || 'the config'} ${extra ? `has an unknown property "${extra}"` : e.message}`,
-        help: 'See schema/config.schema.json: postgres, rules, assume_rows, allow_files_outside.',
+        help: 'See schema/config.schema.json: postgres, rules, assume_rows, allow_files_outside, svg.',
       });
     }
     return { file, diagnostics, sources };
   }
-  const raw = loaded.value as { postgres?: number; rules?: Record<string, Severity | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[] };
+  const raw = loaded.value as { postgres?: number; rules?: Record<string, Severity | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[]; svg?: boolean };
+  if (raw.rules && Object.keys(raw.rules).length) {
+    // A code that does not exist or cannot be changed would silently do nothing: MG052 at its key.
+    const { checkRuleSettings } = await import('./rule-settings.js');
+    diagnostics.push(...await checkRuleSettings(file, Object.keys(raw.rules), (code) => keySpan(loaded.doc, ['rules', code])));
+    if (diagnostics.some((d) => d.severity === 'error')) return { file, diagnostics, sources };
+  }
   return {
     file,
     config: {
       ...(raw.postgres !== undefined ? { postgres: raw.postgres } : {}),
       ...(raw.rules ? { rules: raw.rules } : {}),
       ...(raw.allow_files_outside ? { allowFilesOutside: raw.allow_files_outside } : {}),
+      ...(raw.svg !== undefined ? { svg: raw.svg } : {}),
       ...(raw.assume_rows ? { assumeRows: new Map(Object.entries(raw.assume_rows).map(([t, n]) => [t.replace(/^public\./, ''), n])) } : {}),
     },
     diagnostics,

@@ -172,7 +172,8 @@ function readOldFolder(fs: WriteFs, dir: string, newNames: ReadonlySet<string>):
   return { ours, theirs, manifest };
 }
 
-function parseManifest(text: string): string[] {
+/** The file names a .migc-manifest lists: the files migc owns in that folder. */
+export function parseManifest(text: string): string[] {
   return text.split('\n').filter((line) => line !== '' && !line.startsWith('#') && outputFileName.test(line));
 }
 

@@ -1,0 +1,406 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
+import Ajv from 'ajv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CompileResult, PlanResult } from '../src/compile.js';
+import { renderSummary, summaryCap } from '../src/cli/summary.js';
+import { shortDiff } from '../src/cli/check-outputs.js';
+import { colorWanted, formatInArgv } from '../src/cli/format.js';
+import { renderGithub } from '../src/diagnostics/render.js';
+import { SourceText } from '../src/diagnostics/source-text.js';
+import { compileFiles, minimalPlan, root } from './helpers.js';
+
+/** The real binary (npm test builds dist/ first), outside GitHub Actions unless a test says so. */
+function migc(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd, env: { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '', FORCE_COLOR: '', ...env } }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const badPlan = minimalPlan.replace('kind: expand', 'kind: expnad');
+/** A plan with a hazard (MG201 CREATE INDEX without CONCURRENTLY) and a multi-line SQL location. */
+const hazardPlan = minimalPlan.replace('id: minimal', 'id: hazard').replace('sql: ALTER TABLE t ADD COLUMN c integer;', 'sql: CREATE INDEX t_c ON t (c);').replace('sql: ALTER TABLE t DROP COLUMN c;', 'sql: DROP INDEX t_c;');
+
+let dir: string;
+let n = 0;
+function project(files: Record<string, string> = {}, withExamples = true): string {
+  const p = join(dir, `p${n++}`);
+  mkdirSync(p);
+  if (withExamples) cpSync(join(root, 'plans'), join(p, 'plans'), { recursive: true });
+  for (const [f, t] of Object.entries(files)) {
+    mkdirSync(join(p, f, '..'), { recursive: true });
+    writeFileSync(join(p, f), t);
+  }
+  return p;
+}
+beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'migc-ci-')); });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const outputSchema = new Ajv2020.default({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(join(root, 'schema/output.schema.json'), 'utf8')));
+function expectOutputDocument(stdout: string): Record<string, any> {
+  const doc = JSON.parse(stdout);
+  expect(outputSchema(doc), JSON.stringify(outputSchema.errors)).toBe(true);
+  return doc;
+}
+
+/**
+ * SARIF 2.1.0's JSON schema (draft-04), as shipped by Microsoft's SARIF SDK for JavaScript
+ * (@microsoft/jest-sarif, the schema SchemaStore publishes). Ajv 8 reads draft-04 once its
+ * $schema and id are taken off (none of draft-04's differing keywords are used); formats are
+ * checked with the URL parser.
+ */
+function sarifValidator() {
+  const schema = JSON.parse(readFileSync(join(root, 'node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'));
+  delete schema.$schema;
+  delete schema.id;
+  // unicodeRegExp: false: the rtm.5 schema's language pattern has a stray ] that only non-Unicode RegExps accept.
+  const ajv = new Ajv.default({ allErrors: true, strict: false, unicodeRegExp: false });
+  ajv.addFormat('uri', (s: string) => URL.canParse(s));
+  ajv.addFormat('uri-reference', (s: string) => URL.canParse(s, 'file:///base/'));
+  ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
+  return ajv.compile(schema);
+}
+
+describe('--format sarif', () => {
+  const validate = sarifValidator();
+
+  it('is valid SARIF 2.1.0, with rule metadata and results on the YAML line', async () => {
+    const p = project({ 'plans/minimal.yaml': badPlan, 'plans/hazard.yaml': hazardPlan });
+    const r = await migc(['check', '--format', 'sarif'], p);
+    expect(r.code).toBe(1);
+    const log = JSON.parse(r.stdout);
+    expect(validate(log), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    const run = log.runs[0];
+    expect(run.tool.driver.name).toBe('migc');
+    const rule = run.tool.driver.rules.find((x: any) => x.id === 'MG010');
+    expect(rule).toMatchObject({ name: 'schema', helpUri: 'https://migc.dev/docs/rules/MG010.md' });
+    expect(rule.help.markdown).toMatch(/^# MG010 schema/);
+    const schemaError = run.results.find((x: any) => x.ruleId === 'MG010');
+    expect(schemaError.level).toBe('error');
+    expect(run.tool.driver.rules[schemaError.ruleIndex].id).toBe('MG010');
+    expect(schemaError.locations[0].physicalLocation).toEqual({ artifactLocation: { uri: 'plans/minimal.yaml', uriBaseId: '%SRCROOT%' }, region: { startLine: 9, startColumn: 11, endLine: 9, endColumn: 17 } });
+    const hazard = run.results.find((x: any) => x.ruleId === 'MG201');
+    expect(hazard.locations[0].physicalLocation.region.startLine).toBe(12);
+    expect(run.results.some((x: any) => x.level === 'note')).toBe(true); // notes are in, as SARIF notes
+  });
+
+  it('is valid for lint (SQL lines) and for a failure (no location)', async () => {
+    const p = project({ 'db/V1__x.sql': 'SELECT 1;\nCREATE INDEX i ON big (c);\n' }, false);
+    const lint = await migc(['lint', 'db', '--format', 'sarif'], p);
+    const log = JSON.parse(lint.stdout);
+    expect(validate(log), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    expect(log.runs[0].results.find((x: any) => x.ruleId === 'MG201').locations[0].physicalLocation.region.startLine).toBe(2);
+    const failed = await migc(['check', 'nope', '--format', 'sarif'], p);
+    expect(failed.code).toBe(2);
+    const flog = JSON.parse(failed.stdout);
+    expect(validate(flog)).toBe(true);
+    expect(flog.runs[0].results[0]).toMatchObject({ ruleId: 'MG090', level: 'error', message: { text: 'no such file or folder: nope' } });
+  });
+
+  it('the validator rejects a broken log (so the checks above can fail)', () => {
+    expect(validate({ version: '2.1.0', runs: [{ tool: { driver: {} }, results: [] }] })).toBe(false);
+    expect(validate({ version: '2.1.0', runs: [{ tool: { driver: { name: 'x', rules: [{ id: 'A', helpUri: 'not a uri' }] } } }] })).toBe(false);
+  });
+});
+
+/**
+ * The Actions runner's parser for `::command key=value,...::message` (ActionCommand.TryParseV2
+ * in actions/runner): the command ends at the first space or `::`, properties split on `,` and
+ * then at the first `=`, values and the message unescaped (%25 last).
+ */
+function parseWorkflowCommand(line: string): { command: string; properties: Record<string, string>; message: string } | undefined {
+  if (!line.startsWith('::')) return undefined;
+  const end = line.indexOf('::', 2);
+  if (end < 0) return undefined;
+  const head = line.slice(2, end);
+  const space = head.indexOf(' ');
+  const command = space < 0 ? head : head.slice(0, space);
+  const properties: Record<string, string> = {};
+  const unescapeProp = (s: string) => s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%');
+  if (space >= 0) {
+    for (const pair of head.slice(space + 1).split(',')) {
+      if (!pair) continue;
+      const eq = pair.indexOf('=');
+      if (eq <= 0) return undefined;
+      properties[pair.slice(0, eq)] = unescapeProp(pair.slice(eq + 1));
+    }
+  }
+  const message = line.slice(end + 2).replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+  return { command, properties, message };
+}
+
+describe('--format github', () => {
+  it('lines parse as the runner parses them, whatever the text holds', () => {
+    const file = 'plans/a,b:c%25 d.yaml';
+    const message = 'drops 100% of rows: a, b\r\nand :: more';
+    const help = 'Use a::b, or 50%0A';
+    const text = renderGithub(
+      [{ code: 'MG214', severity: 'warning', file, span: { start: 4, end: 7 }, message, help }, { code: 'MG090', severity: 'error', file: '', message: 'no plans' }],
+      new Map([[file, new SourceText('abc\nxyz more\n')]]),
+    );
+    const lines = text.trimEnd().split('\n');
+    expect(lines).toHaveLength(2); // no line break leaks
+    const first = parseWorkflowCommand(lines[0]!)!;
+    expect(first).toEqual({ command: 'warning', properties: { file, line: '2', col: '1', endLine: '2', endColumn: '4', title: 'MG214' }, message: `${message}\n${help}` });
+    expect(parseWorkflowCommand(lines[1]!)).toEqual({ command: 'error', properties: { title: 'MG090' }, message: 'no plans' });
+  });
+
+  it('is the default inside GitHub Actions, unless --format says otherwise', async () => {
+    const p = project({ 'plans/minimal.yaml': badPlan });
+    const auto = await migc(['check', 'plans/minimal.yaml'], p, { GITHUB_ACTIONS: 'true' });
+    expect(parseWorkflowCommand(auto.stdout.trimEnd())).toMatchObject({ command: 'error', properties: { file: 'plans/minimal.yaml', line: '9' } });
+    const pretty = await migc(['check', 'plans/minimal.yaml', '--format', 'pretty'], p, { GITHUB_ACTIONS: 'true' });
+    expect(pretty.stdout).toMatch(/^plans\/minimal\.yaml:9:11 error MG010/);
+    expect(formatInArgv(['check', '--format=json'], { GITHUB_ACTIONS: 'true' })).toBe('json');
+    expect(formatInArgv(['check', '--format', 'xml'], {})).toBe('pretty');
+  });
+});
+
+describe('pretty colours', () => {
+  it('only on a terminal; NO_COLOR turns them off, FORCE_COLOR on', async () => {
+    expect(colorWanted({}, true)).toBe(true);
+    expect(colorWanted({}, false)).toBe(false);
+    expect(colorWanted({ NO_COLOR: '1' }, true)).toBe(false);
+    expect(colorWanted({ TERM: 'dumb' }, true)).toBe(false);
+    expect(colorWanted({ FORCE_COLOR: '1' }, false)).toBe(true);
+    expect(colorWanted({ FORCE_COLOR: '1', NO_COLOR: '1' }, true)).toBe(false);
+    expect(colorWanted({ FORCE_COLOR: '0' }, false)).toBe(false);
+    const p = project({ 'plans/minimal.yaml': badPlan });
+    expect((await migc(['check', 'plans/minimal.yaml'], p, { FORCE_COLOR: '1', NO_COLOR: '' })).stdout).toContain('\u001b[');
+    expect((await migc(['check', 'plans/minimal.yaml'], p)).stdout).not.toContain('\u001b[');
+  });
+});
+
+describe('--format json', () => {
+  it('check, build, lint and build --check match the documented schema', async () => {
+    const p = project({ 'plans/minimal.yaml': badPlan, 'db/V1__x.sql': 'CREATE INDEX i ON big (c);\n' });
+    const check = expectOutputDocument((await migc(['check', '--format', 'json'], p)).stdout);
+    expect(check).toMatchObject({ version: 1, ok: false, summary: { plans: 8 } });
+    expectOutputDocument((await migc(['build', '--format', 'json'], p)).stdout);
+    expectOutputDocument((await migc(['build', '--check', '--format', 'json'], p)).stdout);
+    expectOutputDocument((await migc(['lint', 'db', '--format', 'json'], p)).stdout);
+  });
+
+  it('every failure is a JSON document on stdout: a broken config, a bad path, no plans, a bad --out, an unknown option', async () => {
+    const p = project({ 'migc.config.json': '{ "postgres": "fifteen" }\n', 'empty/README': 'no SQL here\n' });
+    const config = await migc(['check', '--format', 'json'], p);
+    expect(config.code).toBe(2);
+    expect(expectOutputDocument(config.stdout).diagnostics[0]).toMatchObject({ code: 'MG010', file: 'migc.config.json', line: 1 });
+    unlinkSync(join(p, 'migc.config.json'));
+    for (const args of [['check', 'nope'], ['build', '--out', '/'], ['build', '--frobnicate'], ['lint', 'empty'], ['build', '--lock-timeout', 'soon']]) {
+      const r = await migc([...args, '--format', 'json'], p);
+      expect(r.code, args.join(' ')).toBe(2);
+      const doc = expectOutputDocument(r.stdout);
+      expect(doc.ok).toBe(false);
+      expect(doc.diagnostics[0].code).toBe('MG090');
+    }
+  });
+
+  it('verify too: an unreachable server is MG094 in the document, without the password', async () => {
+    const p = project();
+    const r = await migc(['verify', 'plans/rename-user-name.yaml', '--database-url', 'postgres://u:hunter2secret@127.0.0.1:1/x', '--connect-timeout', '2', '--format', 'json'], p);
+    expect(r.code).toBe(2);
+    expect(r.stdout).not.toContain('hunter2secret');
+    expect(expectOutputDocument(r.stdout).diagnostics[0]).toMatchObject({ code: 'MG094', message: expect.stringContaining('postgres://u:***@127.0.0.1:1/x') });
+  });
+
+  it('the schema rejects a document of another shape (so the checks above can fail)', () => {
+    expect(outputSchema({ version: 2, ok: true, summary: { error: 0, warning: 0, info: 0 }, diagnostics: [] })).toBe(false);
+    expect(outputSchema({ version: 1, ok: true, summary: { error: 0, warning: 0, info: 0 }, diagnostics: [{ code: 'X' }] })).toBe(false);
+  });
+});
+
+describe('rule settings in migc.config.json', () => {
+  it('"off" drops a rule\'s notes from plans too (MG214 in a contract phase)', async () => {
+    const p = project();
+    const before = JSON.parse((await migc(['check', '--format', 'json'], p)).stdout);
+    expect(before.diagnostics.some((d: any) => d.code === 'MG214')).toBe(true);
+    writeFileSync(join(p, 'migc.config.json'), '{ "rules": { "MG214": "off", "MG064": "off" } }\n');
+    const after = JSON.parse((await migc(['check', '--format', 'json'], p)).stdout);
+    expect(after.diagnostics.filter((d: any) => d.code === 'MG214')).toEqual([]);
+    expect(after.diagnostics.length).toBeLessThan(before.diagnostics.length);
+  });
+
+  it('a code that cannot be changed, or does not exist, is MG052 at its key', async () => {
+    const p = project({ 'migc.config.json': '{\n  "rules": {\n    "MG010": "off",\n    "MG2l4": "warning"\n  }\n}\n' });
+    const r = await migc(['check'], p);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/migc\.config\.json:3:5 error MG052 rules sets MG010 \(schema\), which cannot be changed or turned off/);
+    expect(r.stderr).toMatch(/migc\.config\.json:4:5 error MG052 rules names MG2l4, which is not a migc code/);
+  });
+});
+
+describe('migc build --check', () => {
+  it('passes on a fresh build, and names a stale, a missing and an extra file; never a file migc did not write', async () => {
+    const p = project();
+    expect((await migc(['build'], p)).code).toBe(0);
+    const fresh = await migc(['build', '--check'], p);
+    expect(fresh.code).toBe(0);
+    expect(fresh.stderr).toMatch(/47 files up to date/);
+
+    const report = join(p, 'out/rename-user-name/report.md');
+    writeFileSync(report, readFileSync(report, 'utf8').replace('## Phases', '## Stages'));
+    unlinkSync(join(p, 'out/orders-api-v2/checklist.md'));
+    const manifest = join(p, 'out/lowercase-emails/.migc-manifest');
+    writeFileSync(manifest, `${readFileSync(manifest, 'utf8')}old-phase.up.sql\n`);
+    writeFileSync(join(p, 'out/lowercase-emails/old-phase.up.sql'), 'SELECT 1;\n');
+    writeFileSync(join(p, 'out/lowercase-emails/my-notes.md'), 'mine\n'); // not migc's: not counted
+    mkdirSync(join(p, 'out/deleted-plan'));
+    writeFileSync(join(p, 'out/deleted-plan/.migc-manifest'), '# m\nreport.md\n');
+    writeFileSync(join(p, 'out/deleted-plan/report.md'), 'old\n');
+
+    const r = await migc(['build', '--check'], p);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('-## Stages\n+## Phases\n');
+    const codes = r.stdout.split('\n').filter((l) => / error MG053 /.test(l)).map((l) => l.replace(/:1:1 error MG053 .*? is /, ' '));
+    expect(codes).toEqual([
+      'out/deleted-plan/report.md no longer produced by any plan (migc wrote it: it is in .migc-manifest)',
+      'out/lowercase-emails/old-phase.up.sql no longer produced by plans/lowercase-emails.yaml (migc wrote it: it is in .migc-manifest)',
+      'out/orders-api-v2/checklist.md missing: plans/orders-api-v2.yaml compiles to it',
+      'out/rename-user-name/report.md out of date: it differs from what plans/rename-user-name.yaml compiles to',
+    ]);
+    expect(readFileSync(report, 'utf8')).toContain('## Stages'); // wrote nothing
+    // One plan named: other plans' folders are not judged.
+    expect((await migc(['build', '--check', 'plans/pgbouncer-upgrade.yaml'], p)).code).toBe(0);
+  });
+
+  it('a short diff shows the changed lines with context, and counts what it cuts', () => {
+    const before = Array.from({ length: 100 }, (_, i) => `line ${i}`).join('\n');
+    const after = before.replace('line 10\n', 'line ten\n').replace(/line (5\d)\n/g, 'LINE $1\n');
+    const diff = shortDiff(before, after, 'f');
+    expect(diff).toContain('@@ -9,5 +9,5 @@\n line 8\n line 9\n-line 10\n+line ten\n line 11\n line 12\n');
+    expect(diff).toMatch(/… and \d+ more changed lines\n$/);
+  });
+});
+
+describe('migc build --summary', () => {
+  it('writes a Markdown summary inside the project, and refuses one outside', async () => {
+    const p = project({ 'plans/hazard.yaml': hazardPlan });
+    const r = await migc(['build', '--summary', 'summary.md'], p);
+    expect(r.code).toBe(1);
+    const md = readFileSync(join(p, 'summary.md'), 'utf8');
+    expect(md).toMatch(/^## ❌ migc: 8 plans, 1 error/);
+    expect(md).toContain('| `add-email-verified`<br>plans/email-verified.yaml | high | expand → migrate → contract | 0 | 0 | 1 |');
+    expect(md).toContain('drop-verification-date: users (milliseconds)');
+    expect(md).toContain('[report](out/add-email-verified/report.md)');
+    expect(md).toMatch(/- \*\*error\*\* MG201 \(line 12\): /);
+    const outside = await migc(['build', '--summary', '../summary.md', '--format', 'json'], p);
+    expect(outside.code).toBe(2);
+    expect(expectOutputDocument(outside.stdout).diagnostics[0]).toMatchObject({ code: 'MG092', message: expect.stringMatching(/outside the project/) });
+  });
+
+  it('stays under 60,000 characters with 500 plans, and says what it left out', async () => {
+    const one = await compileFiles({ 'plans/p.yaml': hazardPlan.replace('CREATE INDEX t_c ON t (c);', 'CREATE INDEX t_c ON t (c); -- '.padEnd(200, 'x')) });
+    const base = one.plans[0]!;
+    const plans: PlanResult[] = Array.from({ length: 500 }, (_, i) => ({ ...base, file: `plans/p${String(i).padStart(3, '0')}.yaml`, id: `plan-${i}` }));
+    const sources = new Map(plans.map((p) => [p.file, one.sources.get('plans/p.yaml')!]));
+    const md = renderSummary({ plans, sources } as Pick<CompileResult, 'plans' | 'sources'>, { out: 'out', reported: new Set() });
+    expect(md.length).toBeLessThan(summaryCap);
+    expect(md.length).toBeGreaterThan(summaryCap - 5000); // it fills the room, not a fraction
+    expect(md).toMatch(/^## ❌ migc: 500 plans, 500 errors/);
+    expect(md).toMatch(/_Findings of \d+ plans not shown here/);
+    // 3,000 plans: the rows themselves no longer fit; the rest are counted.
+    const many = Array.from({ length: 3000 }, (_, i) => ({ ...base, file: `plans/q${String(i).padStart(4, '0')}.yaml`, id: `plan-${i}` }));
+    const cut = renderSummary({ plans: many, sources: new Map(many.map((p) => [p.file, one.sources.get('plans/p.yaml')!])) }, { out: 'out', reported: new Set() });
+    expect(cut.length).toBeLessThan(summaryCap);
+    expect(cut).toMatch(/_\d+ more plans not listed \(\d+ errors, 0 warnings\)/);
+    const small = renderSummary({ plans: plans.slice(0, 3), sources } as Pick<CompileResult, 'plans' | 'sources'>, { out: 'out', reported: new Set() });
+    expect(small).not.toMatch(/not listed|not shown/);
+    expect(small).toContain('### Findings');
+  });
+
+  it('escapes plan text: no HTML, links or mentions from a plan', async () => {
+    const one = await compileFiles({ 'plans/p.yaml': hazardPlan.replace('risk: low', 'risk: low\ndescription: x') });
+    const p = { ...one.plans[0]!, file: 'plans/<img src=x>@team|[a](b).yaml' };
+    const md = renderSummary({ plans: [p], sources: new Map([[p.file, one.sources.get('plans/p.yaml')!]]) }, { out: 'out', reported: new Set() });
+    expect(md).not.toContain('<img');
+    expect(md).not.toContain('@team');
+    expect(md).not.toContain('[a](b)');
+  });
+});
+
+describe('--changed-since', () => {
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.email=ci@example.com', '-c', 'user.name=ci', ...args], { cwd, encoding: 'utf8' });
+
+  it('checks the plans changed since a ref, and those naming a changed file; all when the config changes', async () => {
+    const p = project();
+    git(p, 'init', '-q');
+    git(p, 'add', '-A');
+    git(p, 'commit', '-qm', 'base');
+    const ids = async (...extra: string[]) => JSON.parse((await migc(['check', '--changed-since', 'HEAD', '--format', 'json', ...extra], p)).stdout).plans.map((x: any) => x.file);
+    expect(await ids()).toEqual([]);
+    writeFileSync(join(p, 'plans/orders.baseline.sql'), `${readFileSync(join(p, 'plans/orders.baseline.sql'), 'utf8')}-- changed\n`);
+    writeFileSync(join(p, 'plans/new.yaml'), minimalPlan.replace('id: minimal', 'id: brand-new'));
+    const changed = await ids();
+    expect(changed).toContain('plans/new.yaml'); // untracked
+    expect(changed).toContain('plans/widen-order-quantity.yaml'); // names orders.baseline.sql
+    expect(changed).not.toContain('plans/rename-user-name.yaml');
+    writeFileSync(join(p, 'migc.config.json'), '{ "postgres": 15 }\n');
+    expect(await ids()).toHaveLength(8);
+  });
+
+  it('is a clear error (MG091) outside a git repository or for an unknown ref', async () => {
+    const outside = project();
+    const r = await migc(['check', '--changed-since', 'main'], outside);
+    expect(r).toMatchObject({ code: 2, stderr: expect.stringMatching(/^migc: --changed-since main: .* is not inside a git repository/) });
+    git(outside, 'init', '-q');
+    const bad = await migc(['check', '--changed-since', 'no-such-branch', '--format', 'json'], outside);
+    expect(bad.code).toBe(2);
+    expect(expectOutputDocument(bad.stdout).diagnostics[0]).toMatchObject({ code: 'MG091', message: expect.stringMatching(/no such commit, branch or tag/) });
+  });
+});
+
+describe('docs/ci.md', () => {
+  const page = readFileSync(join(root, 'docs/ci.md'), 'utf8');
+  const blocks = [...page.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+
+  it('its workflow files parse as YAML, with the jobs and steps they promise', async () => {
+    const { parse } = await import('yaml');
+    expect(blocks).toHaveLength(3);
+    const [github, gitlab, precommit] = blocks.map((b) => parse(b));
+    const steps = github.jobs.migc.steps as { run?: string; uses?: string }[];
+    expect(github.jobs.migc.services.postgres.image).toMatch(/^postgres:\d+$/);
+    expect(steps.some((s) => s.run?.includes('migc build --check'))).toBe(true);
+    expect(steps.some((s) => s.run?.includes('migc verify') && s.run.includes('--database-url'))).toBe(true);
+    expect(steps.some((s) => s.uses?.startsWith('github/codeql-action/upload-sarif'))).toBe(true);
+    expect(steps.some((s) => s.run?.includes('--summary'))).toBe(true);
+    expect(gitlab.migc.services[0].name).toMatch(/^postgres:\d+$/);
+    expect(gitlab.migc.script.some((s: string) => s.includes('migc build --check'))).toBe(true);
+    expect(precommit.repos[0].hooks[0].entry).toContain('migc check');
+  });
+
+  it('its migc commands are valid command lines', async () => {
+    const code = [...page.matchAll(/```(?:yaml|sh)\n([\s\S]*?)```/g)].map((m) => m[1]!).join('\n');
+    const commands = [...code.matchAll(/migc ((?:check|build|verify|lint)[^\n|>&\\]*)/g)].map((m) => m[1]!.replace(/\$\{\{[^}]*\}\}|"[^"]*"/g, 'main').trim());
+    expect(commands.length).toBeGreaterThan(8);
+    const p = project();
+    const help = new Map<string, string>();
+    for (const c of new Set(commands)) {
+      // Commander prints help even after an unknown option, so each option is looked up in the command's help.
+      const [command, ...args] = c.split(/\s+/);
+      if (!help.has(command!)) help.set(command!, (await migc([command!, '--help'], p)).stdout);
+      for (const option of args.filter((a) => a.startsWith('--'))) expect(help.get(command!), `${c}: ${option}`).toMatch(new RegExp(`\\s${option}[\\s,]`));
+    }
+    expect(help.get('check')).not.toMatch(/\s--summary[\s,]/); // the lookup can fail
+  });
+});
+
+describe('verify\'s judgements take the config\'s settings', () => {
+  it('MG062 as a warning passes the plan; MG064 as an error fails it; off drops it; a lowered set-up failure says it was not rehearsed', async () => {
+    const { withRuleSettings } = await import('../src/cli/verify-settings.js');
+    const d = (code: string, severity: 'error' | 'warning') => ({ code, severity, file: 'p.yaml', message: 'm' });
+    const failed = { file: 'p.yaml', planId: 'p', engine: 'PGlite', ok: false, phases: [{}] as never[], steps: [], diagnostics: [d('MG062', 'error')] };
+    expect(withRuleSettings(failed, { MG062: 'warning' })).toMatchObject({ ok: true, diagnostics: [{ code: 'MG062', severity: 'warning' }] });
+    expect(withRuleSettings(failed, { MG062: 'off' })).toMatchObject({ ok: true, diagnostics: [] });
+    expect(withRuleSettings(failed, {})).toMatchObject({ ok: false });
+    const passed = { ...failed, ok: true, diagnostics: [d('MG064', 'warning')] };
+    expect(withRuleSettings(passed, { MG064: 'error' })).toMatchObject({ ok: false });
+    const noBaseline = { ...failed, phases: [], diagnostics: [d('MG063', 'error')] };
+    expect(withRuleSettings(noBaseline, { MG063: 'warning' })).toMatchObject({ ok: true, skipped: 'not rehearsed: MG063 lowered by the config' });
+  });
+});
