@@ -121,8 +121,10 @@ describe('migc verify --report writes the report build writes, plus the Rehearsa
     const after = readFileSync(join(project, 'verified/add-email-verified/report.md'), 'utf8');
     expect(before).toContain('## Lock budget');
     expect(before).toContain('5,000,000');
-    // The rehearsal's timings differ run to run: everything else is the build's report.
-    const withoutRehearsal = after.replace(/## Rehearsal\n[\s\S]*?\n(?=## )/, "");
+    // The rehearsal's timings differ run to run: everything else is the build's report. The
+    // rehearsal adds its Rehearsal section and, under App versions, the line on the queries it ran.
+    expect(after).toMatch(/^On the database \(`migc verify`\): \d+ runs of the live versions' queries/m);
+    const withoutRehearsal = after.replace(/## Rehearsal\n[\s\S]*?\n(?=## )/, "").replace(/^On the database \(`migc verify`\): .*\n\n/m, '');
     expect(after).toContain('## Rehearsal');
     expect(withoutRehearsal).toBe(before);
   }, 60_000);
