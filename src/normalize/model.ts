@@ -41,7 +41,7 @@ export interface Plan {
   readonly rollbackPlan: readonly RollbackPlanEntry[];
   readonly timeline: readonly Milestone[];
   readonly risks: readonly Risk[];
-  readonly spans: { readonly id: Span; readonly risk: Span; readonly preMigration?: Span };
+  readonly spans: { readonly id: Span; readonly risk: Span; readonly preMigration?: Span; readonly engine?: Span };
 }
 
 export interface TableHint {
