@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -136,10 +136,23 @@ function asUser(user: ClusterUser, file: string, args: readonly string[], env: N
   return ['runuser', ['-u', user.name, '--', file, ...args]];
 }
 
-/** A temporary folder whose socket path fits PostgreSQL's limit (107 bytes): macOS's tmpdir is long. */
-function temporaryParent(): string {
+/**
+ * Where the cluster's folder goes: the temporary folder, unless its socket path would pass
+ * PostgreSQL's limit (107 bytes; macOS's tmpdir is long), or the postgres user could not reach
+ * it (root's private TMPDIR): then /tmp.
+ */
+function temporaryParent(user: ClusterUser): string {
   const t = tmpdir();
-  return t.length <= 60 ? t : '/tmp';
+  if (t.length > 60) return '/tmp';
+  if (user.kind === 'switch') {
+    try {
+      const s = statSync(t);
+      if (s.uid !== user.uid && (s.mode & 0o001) === 0) return '/tmp';
+    } catch {
+      return '/tmp';
+    }
+  }
+  return t;
 }
 
 /** Names of the temporary folders migc's clusters live in: migc-pg<major>-<random>. */
@@ -170,7 +183,7 @@ const port = 5432;
  * it (an error thrown past it) still kills the server and removes the folder.
  */
 export async function startCluster(installation: Installation, user: ClusterUser, env: NodeJS.ProcessEnv = process.env): Promise<LocalClusterOutcome> {
-  const folder = await mkdtemp(join(temporaryParent(), `${clusterFolderPrefix}${installation.major}-`));
+  const folder = await mkdtemp(join(temporaryParent(user), `${clusterFolderPrefix}${installation.major}-`));
   const data = join(folder, 'data');
   let server: ChildProcess | undefined;
   let stopped = false;
