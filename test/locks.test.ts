@@ -97,7 +97,8 @@ function suite(name: string, open: () => Promise<{ db: RehearsalDatabase; done: 
       const state = new SchemaState();
       const baseline = parseSql(setup);
       if (baseline.ok) for (const st of baseline.statements) state.apply(st.ast, false);
-      const fromState = predictLocks(parsed.ok ? parsed.statements[0]!.ast : {}, state).map((l) => ({ mode: l.mode, relation: l.table.includes('.') ? l.table : `public.${l.table}` }));
+      if (!parsed.ok) throw new Error(`${sql} does not parse`);
+      const fromState = predictLocks(parsed.statements[0]!.ast, state).map((l) => ({ mode: l.mode, relation: l.table.includes('.') ? l.table : `public.${l.table}` }));
       // A table dropped or renamed away has no lock left to see under its name: it is predicted all the same.
       const seen = strongestByTable(fromState);
       for (const gone of Object.keys(seen).filter((t) => !(t in expected)).map((t) => t.slice('public.'.length))) {
