@@ -169,6 +169,27 @@ describe('migc verify picks the plan\'s PostgreSQL major', () => {
     expectClean();
   });
 
+  it('a cluster that fails to start (initdb, then the server) is removed; auto falls back to PGlite, local exits 2', async () => {
+    const bin = join(temp, 'bin');
+    mkdirSync(bin);
+    chmodSync(bin, 0o755);
+    writeFileSync(join(bin, 'postgres'), '#!/bin/sh\n[ "$1" = --version ] && echo "postgres (PostgreSQL) 15.2" && exit 0\necho "FATAL: no such luck" >&2; exit 1\n', { mode: 0o755 });
+    writeFileSync(join(bin, 'initdb'), '#!/bin/sh\necho "initdb: error: disk on fire" >&2; exit 1\n', { mode: 0o755 });
+    const leftIn = () => readdirSync(temp).filter((f) => f !== 'bin');
+    const local = await migc(['verify', 'plans/rename-user-name.yaml', '--engine', 'local'], project, { TMPDIR: temp, MIGC_PG_BINDIR: bin });
+    expect(local.code).toBe(2);
+    expect(local.stderr).toMatch(/^migc: --engine local: initdb of PostgreSQL 15\.2 \(.*\/bin\) failed: initdb: error: disk on fire\n$/);
+    expect(leftIn()).toEqual([]);
+    // initdb "succeeds" (writes nothing); the server then exits at once.
+    writeFileSync(join(bin, 'initdb'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const auto = await migc(['verify', 'plans/rename-user-name.yaml'], project, { TMPDIR: temp, MIGC_PG_BINDIR: bin });
+    expect(auto.code).toBe(0);
+    expect(auto.stderr).toMatch(/migc: warning: rehearsing PostgreSQL 15 plans on PGlite: the local PostgreSQL 15\.2 server \(.*\) did not start: the server exited \(code 1\): FATAL: no such luck\n/);
+    expect(auto.stdout).toContain('warning MG080 ');
+    expect(leftIn()).toEqual([]);
+    expect(processesUnder(temp)).toEqual([]);
+  });
+
   it.skipIf(needs15)('a plan of another major falls back alone: each major gets its engine, started once', async () => {
     writeFileSync(join(project, 'plans/rename-13.yaml'), readFileSync(join(project, 'plans/rename-user-name.yaml'), 'utf8').replace('id: rename-user-name', 'id: rename-13').replace('engine: postgresql@15', 'engine: postgresql@13'));
     const r = await migc(['verify', 'plans/rename-user-name.yaml', 'plans/rename-13.yaml', '--format', 'json'], project, { TMPDIR: temp, MIGC_PG_BINDIR: '' });
