@@ -205,6 +205,17 @@ describe('migc verify picks the plan\'s PostgreSQL major', () => {
     expectClean();
   });
 
+  it.skipIf(!process.env.MIGC_TEST_DATABASE_URL)('--database-url: a server of another major than the plan\'s gets MG080 (needs MIGC_TEST_DATABASE_URL)', async () => {
+    writeFileSync(join(project, 'plans/rename-14.yaml'), readFileSync(join(project, 'plans/rename-user-name.yaml'), 'utf8').replace('id: rename-user-name', 'id: rename-14').replace('engine: postgresql@15', 'engine: postgresql@14'));
+    const r = await migc(['verify', 'plans/rename-14.yaml', 'plans/rename-user-name.yaml', '--database-url', process.env.MIGC_TEST_DATABASE_URL!, '--format', 'json'], project, { TMPDIR: temp });
+    expect(r.code).toBe(0);
+    const mismatches = JSON.parse(r.stdout).diagnostics.filter((d: { code: string }) => d.code === 'MG080');
+    expect(mismatches.map((d: { file: string; line: number; message: string }) => [d.file, d.line, d.message])).toEqual([
+      ['plans/rename-14.yaml', 7, expect.stringMatching(/^rehearsed on PostgreSQL 15\.\d+ .*at 127\.0\.0\.1:\d+, but the plan targets PostgreSQL 14: what passed on 15 may fail on 14$/)],
+    ]);
+    expectClean();
+  });
+
   it.skipIf(needs15)('SIGTERM while rehearsing stops the cluster, removes its folder and exits 143', async () => {
     const child = spawn(process.execPath, [join(root, 'bin/migc.js'), 'verify'], { cwd: project, env: { ...process.env, NO_COLOR: '1', TMPDIR: temp }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
