@@ -205,6 +205,29 @@ describe('migc verify picks the plan\'s PostgreSQL major', () => {
     expectClean();
   });
 
+  it.skipIf(needs15)('kill -9 leaves the cluster running; the next run stops it and removes its folder (and nothing of a run still going)', async () => {
+    const child = spawn(process.execPath, [join(root, 'bin/migc.js'), 'verify', 'plans/rename-user-name.yaml'], { cwd: project, env: { ...process.env, NO_COLOR: '1', TMPDIR: temp }, stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const deadline = Date.now() + 60_000;
+    const folders = () => readdirSync(temp).filter((d) => d.startsWith('migc-pg'));
+    const ready = () => folders().some((d) => existsSync(join(temp, d, 'data', 'postmaster.pid')) && readFileSync(join(temp, d, 'data', 'postmaster.pid'), 'utf8').split('\n')[7]?.trim() === 'ready');
+    while (!ready() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGKILL');
+    await exited;
+    const [left] = folders();
+    expect(left).toBeDefined();
+    expect(processesUnder(join(temp, left!)).length).toBeGreaterThan(0);
+    // A folder that looks like a cluster of a run still going (this test's own pid) is not touched.
+    mkdirSync(join(temp, 'migc-pg15-busy'));
+    writeFileSync(join(temp, 'migc-pg15-busy', 'migc.pid'), `${process.pid}\n`);
+    const r = await migc(['verify', 'plans/rename-user-name.yaml'], project, { TMPDIR: temp });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`migc: warning: stopped and removed ${join(temp, left!)}, a local cluster an earlier migc verify left behind (killed)\n`);
+    expect(readdirSync(temp)).toEqual(['migc-pg15-busy']);
+    rmSync(join(temp, 'migc-pg15-busy'), { recursive: true });
+    expectClean();
+  }, 120_000);
+
   it.skipIf(!process.env.MIGC_TEST_DATABASE_URL)('--database-url: a server of another major than the plan\'s gets MG080 (needs MIGC_TEST_DATABASE_URL)', async () => {
     writeFileSync(join(project, 'plans/rename-14.yaml'), readFileSync(join(project, 'plans/rename-user-name.yaml'), 'utf8').replace('id: rename-user-name', 'id: rename-14').replace('engine: postgresql@15', 'engine: postgresql@14'));
     const r = await migc(['verify', 'plans/rename-14.yaml', 'plans/rename-user-name.yaml', '--database-url', process.env.MIGC_TEST_DATABASE_URL!, '--format', 'json'], project, { TMPDIR: temp });

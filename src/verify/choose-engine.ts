@@ -64,6 +64,7 @@ export async function startEngines(options: EngineSetOptions): Promise<EngineSet
       const started = await clusterEngine(search.found, user!.user, env);
       if (started.ok) {
         options.started(started.engine);
+        for (const folder of started.engine.cluster.removedLeftovers) options.note(`stopped and removed ${folder}, a local cluster an earlier migc verify left behind (killed)`);
         engines.set(major, { engine: started.engine });
         continue;
       }

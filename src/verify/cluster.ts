@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { serverEngine, type Engine } from './engine.js';
@@ -160,6 +160,8 @@ export const clusterFolderPrefix = 'migc-pg';
 
 export interface LocalCluster {
   readonly installation: Installation;
+  /** Clusters that earlier runs left behind (killed with -9) and that this start stopped and removed. */
+  readonly removedLeftovers: readonly string[];
   /** The temporary folder: data directory and the Unix socket. */
   readonly folder: string;
   /** postgres://postgres@<socket folder>:<port>/postgres */
@@ -183,7 +185,11 @@ const port = 5432;
  * it (an error thrown past it) still kills the server and removes the folder.
  */
 export async function startCluster(installation: Installation, user: ClusterUser, env: NodeJS.ProcessEnv = process.env): Promise<LocalClusterOutcome> {
-  const folder = await mkdtemp(join(temporaryParent(user), `${clusterFolderPrefix}${installation.major}-`));
+  const parent = temporaryParent(user);
+  const removedLeftovers = await removeAbandonedClusters(parent);
+  const folder = await mkdtemp(join(parent, `${clusterFolderPrefix}${installation.major}-`));
+  // Whose cluster it is: a later run removes it if this process is gone (killed with -9).
+  await writeFile(join(folder, ownerFile), `${process.pid}\n`);
   const data = join(folder, 'data');
   let server: ChildProcess | undefined;
   let stopped = false;
@@ -263,12 +269,57 @@ export async function startCluster(installation: Installation, user: ClusterUser
   return {
     ok: true,
     cluster: {
-      installation, folder,
+      installation, folder, removedLeftovers,
       url: `postgres://postgres@${encodeURIComponent(folder)}:${port}/postgres`,
       timings: { initdb: initdbMs, start: performance.now() - startAt },
       stop,
     },
   };
+}
+
+/** The file in a cluster's folder that names the migc process it belongs to. */
+const ownerFile = 'migc.pid';
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Folders of clusters whose migc process has ended without removing them (kill -9): their
+ * server is stopped (immediate shutdown; only the postmaster whose command line names that
+ * folder) and the folder removed. Only folders named migc-pg* that hold migc's owner file are
+ * touched; a folder whose owner still runs (another migc verify) is left alone.
+ */
+export async function removeAbandonedClusters(parent: string): Promise<string[]> {
+  const removed: string[] = [];
+  let entries: string[];
+  try {
+    entries = (await readdir(parent)).filter((e) => e.startsWith(clusterFolderPrefix));
+  } catch {
+    return removed;
+  }
+  for (const entry of entries) {
+    const folder = join(parent, entry);
+    const owner = Number.parseInt(await readFile(join(folder, ownerFile), 'utf8').catch(() => ''), 10);
+    if (!Number.isInteger(owner) || owner <= 0 || alive(owner)) continue;
+    const postmaster = Number.parseInt((await readFile(join(folder, 'data', 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0] ?? '', 10);
+    if (Number.isInteger(postmaster) && postmaster > 0 && alive(postmaster)) {
+      const command = await run('ps', ['-o', 'command=', '-p', String(postmaster)]);
+      if (!command.stdout.includes(folder)) continue; // the pid is someone else's now: leave it all
+      try {
+        process.kill(postmaster, 'SIGQUIT');
+      } catch { /* gone meanwhile */ }
+      for (let i = 0; i < 200 && alive(postmaster); i++) await new Promise((r) => setTimeout(r, 25));
+      if (alive(postmaster)) continue;
+    }
+    await rm(folder, { recursive: true, force: true }).then(() => removed.push(folder), () => undefined);
+  }
+  return removed;
 }
 
 function lastLines(text: string): string {
