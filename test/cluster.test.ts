@@ -140,6 +140,26 @@ describe('migc verify picks the plan\'s PostgreSQL major', () => {
     expectClean();
   });
 
+  it.skipIf(needs15 || process.getuid?.() !== 0)('run as a user other than root, starts the cluster as that user (no switch)', async () => {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    execFileSync('chown', ['-R', `${uid}:${gid}`, project, temp]);
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile('runuser', ['-u', 'postgres', '--', process.execPath, join(root, 'bin/migc.js'), 'verify', 'plans/rename-user-name.yaml'], { cwd: project, env: { ...process.env, NO_COLOR: '1', TMPDIR: temp, HOME: project } }, (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      });
+    });
+    expect(r.stderr).toMatch(/^migc: verified 1 plan on PostgreSQL 15\.\d+ .*throwaway local cluster .*: 1 passed, 0 failed: 0 errors, 0 warnings/);
+    expect(r.code).toBe(0);
+    expectClean();
+  });
+
+  it.skipIf(needs15 || process.getuid?.() !== 0)('as root without a user to run the cluster as, --engine local says so (exit 2); migc creates no user', async () => {
+    const r = await migc(['verify', 'plans/rename-user-name.yaml', '--engine', 'local'], project, { TMPDIR: temp, MIGC_PG_USER: 'migc-no-such-user' });
+    expect(r).toMatchObject({ code: 2, stderr: 'migc: --engine local: migc runs as root, which PostgreSQL refuses, and there is no user "migc-no-such-user" to run the local cluster as (create one, e.g. useradd --system postgres, or run migc as another user)\n' });
+    expectClean();
+  });
+
   it.skipIf(needs15)('removes the cluster after a failed rehearsal too', async () => {
     const r = await migc(['verify', 'broken/not-null-with-nulls.yaml'], project, { TMPDIR: temp });
     expect(r.code).toBe(1);
