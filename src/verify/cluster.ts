@@ -211,6 +211,11 @@ export async function startCluster(installation: Installation, user: ClusterUser
     if (server && server.exitCode === null && server.signalCode === null) {
       const exited = new Promise<void>((resolve) => server!.once('exit', () => resolve()));
       server.kill('SIGINT'); // fast shutdown: ends sessions, no checkpoint wait worth speaking of
+      // Through runuser the child is runuser, not the postmaster: tell the postmaster itself.
+      try {
+        const postmaster = Number.parseInt(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0] ?? '', 10);
+        if (Number.isInteger(postmaster) && postmaster > 0 && postmaster !== server.pid) process.kill(postmaster, 'SIGINT');
+      } catch { /* not started, or gone already */ }
       const quick = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
       if (!quick) {
         server.kill('SIGKILL');
