@@ -3,7 +3,7 @@
 //   2. `migc build` on 1,000 generated plans of about ten steps (target: under 3 s, under 300 MB peak);
 //   3. `migc lint` over 2,000 generated SQL files beside squawk (target: within 2x of its time), with
 //      both tools' findings per hazard;
-//   4. `migc verify`: rehearsal time per example plan on PGlite, and on a server if MIGC_TEST_DATABASE_URL is set;
+//   4. `migc verify`: rehearsal time per example plan on PGlite, on a local cluster of the plans' major if installed, and on a server if MIGC_TEST_DATABASE_URL is set;
 //   4b. the app-version matrix per example plan with apps: static and rehearsed (bench/compat.mjs);
 //   5. scaling: build and lint time and peak memory as the input doubles (bench/scaling.mjs, also runnable alone;
 //      target: at most 2.2x the time per doubling).

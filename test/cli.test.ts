@@ -228,12 +228,13 @@ describe('heavy modules load only in the commands that use them', () => {
 });
 
 describe('migc verify', () => {
-  it('rehearses the example plans on PGlite and exits 0', async () => {
-    const r = await migc(['verify'], project);
+  it('rehearses the example plans on PGlite with --engine pglite, warns that they target PostgreSQL 15 (MG080), and exits 0', async () => {
+    const r = await migc(['verify', '--engine', 'pglite'], project);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('plans/email-verified.yaml: add-email-verified: passed on PGlite');
     expect(r.stdout).toContain('plans/pgbouncer-upgrade.yaml: pgbouncer-upgrade: no SQL to rehearse');
-    expect(r.stderr).toMatch(/^migc: verified 7 plans on PGlite \(PostgreSQL [\d.]+, in-process\): 7 passed, 0 failed: 0 errors, 0 warnings \(6 notes: --verbose shows them\)\n$/);
+    expect(r.stdout.match(/warning MG080 /g)).toHaveLength(4); // one per plan with SQL, at its engine: line
+    expect(r.stderr).toMatch(/^migc: verified 7 plans on PGlite \(PostgreSQL [\d.]+, in-process\): 7 passed, 0 failed: 0 errors, 4 warnings \(6 notes: --verbose shows them\)\n$/);
   });
 
   it('exits 1 naming the statement, the database error and the plan line', async () => {
@@ -259,7 +260,7 @@ describe('migc verify', () => {
     const r = await migc(['verify', 'plans/email-verified.yaml', '--report'], project);
     expect(r.code).toBe(0);
     const report = readFileSync(join(project, 'out/add-email-verified/report.md'), 'utf8');
-    expect(report).toMatch(/## Rehearsal\n\nRehearsed with `migc verify` on PGlite/);
+    expect(report).toMatch(/## Rehearsal\n\nRehearsed with `migc verify` on (PGlite|PostgreSQL 15)/);
     expect(report).toMatch(/\| `add-column` \| ok \| ok \| \d+ ms \| AccessExclusiveLock on public\.users \|/);
     expect(report).toMatch(/On the database \(`migc verify`\): 77 runs of the live versions' queries at 12 schema states \(EXPLAIN; EXPLAIN \(GENERIC_PLAN\); executed with sample values, rolled back\), in \d+ ms\. All ran\./);
   });

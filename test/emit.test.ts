@@ -86,6 +86,37 @@ describe('SQL scripts', () => {
     expect(custom.plans[0]!.outputs.find((o) => o.path.endsWith('.up.sql'))!.contents).toContain("SET lock_timeout = '2s';\nSET statement_timeout = '1h';");
   });
 
+  it('the Lock budget names the tables foreign keys tie a lock to, and lists the rollbacks\' windows apart', async () => {
+    const plan = minimalPlan.replace('phases:', `baseline:
+  sql: |
+    CREATE TABLE customers (id bigint PRIMARY KEY);
+    CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint CONSTRAINT orders_customer_fk REFERENCES customers);
+tables:
+  customers: { rows: 1000 }
+  orders: { rows: 1000 }
+phases:`).replace(/    steps:\n[\s\S]*$/, `    steps:
+      - id: add-note
+        sql: ALTER TABLE customers ADD COLUMN note text;
+        rollback:
+          sql: ALTER TABLE customers DROP COLUMN note;
+  - name: contract
+    kind: contract
+    steps:
+      - id: drop-fk
+        sql: ALTER TABLE orders DROP CONSTRAINT orders_customer_fk;
+        rollback:
+          sql: ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers NOT VALID;
+`);
+    const result = await compileFiles({ 'plans/p.yaml': plan }, { emit: true });
+    const report = result.plans[0]!.outputs.find((o) => o.path.endsWith('report.md'))!.contents;
+    const budget = report.slice(report.indexOf('## Lock budget'), report.indexOf('\n## ', report.indexOf('## Lock budget') + 3));
+    expect(budget).toContain('| contract | `drop-fk` | orders, customers | 1 | catalog only | milliseconds |');
+    // The rollback of drop-fk takes SHARE ROW EXCLUSIVE only: not a window; add-note's DROP COLUMN is.
+    expect(budget).toContain('### Rolling back');
+    expect(budget).toContain('| expand | `add-note` | `01-expand.down.sql` | customers | 1 | catalog only | milliseconds |');
+    expect(budget).not.toContain('`drop-fk` | `02-contract.down.sql`');
+  });
+
   it('writes no SQL files for a plan without SQL', async () => {
     const result = await compileFiles({ 'plans/p.yaml': planWith('      - id: deploy\n        run: ./deploy.sh\n        rollback:\n          run: ./deploy.sh --previous\n') }, { emit: true });
     expect(result.plans[0]!.outputs.map((o) => o.path)).toEqual(['minimal/checklist.md', 'minimal/report.md', 'minimal/timeline.mmd']);

@@ -27,3 +27,63 @@ describe('the schema state across files', () => {
     expect(await codes({ '1.sql': table + define(''), '2.sql': use })).toEqual(['2.sql MG205']);
   });
 });
+
+describe('the foreign keys the schema state tracks, for the locks on other tables', () => {
+  const baseline = `
+    CREATE TABLE p (id bigint PRIMARY KEY, code text UNIQUE);
+    CREATE TABLE r (id bigint PRIMARY KEY, p_id bigint REFERENCES p, p_code text, FOREIGN KEY (p_code) REFERENCES p (code));
+  `;
+  async function stateAfter(sql: string) {
+    const { loadSqlParser, parseSql } = await import('../src/sql/parser.js');
+    const { SchemaState } = await import('../src/analyze/sql/schema-state.js');
+    await loadSqlParser();
+    const state = new SchemaState();
+    const parsed = parseSql(baseline + sql);
+    if (!parsed.ok) throw new Error('setup does not parse');
+    for (const s of parsed.statements) state.apply(s.ast, false);
+    const { predictLocks } = await import('../src/sql/locks.js');
+    return {
+      state,
+      locks: (statement: string) => {
+        const one = parseSql(statement);
+        return one.ok ? predictLocks(one.statements[0]!.ast, state).map((l) => `${l.mode} ${l.table}`) : [];
+      },
+    };
+  }
+
+  it('names unnamed constraints as PostgreSQL does, and resolves a reference to the primary key', async () => {
+    const { state } = await stateAfter('');
+    expect(state.foreignKeys()).toEqual([
+      { name: 'r_p_id_fkey', table: 'r', columns: ['p_id'], references: 'p', refColumns: ['id'], refKey: 'p_pkey' },
+      { name: 'r_p_code_fkey', table: 'r', columns: ['p_code'], references: 'p', refColumns: ['code'], refKey: 'p_code_key' },
+    ]);
+  });
+
+  it('follows renames of the referenced table, of constraints and of columns', async () => {
+    const { locks } = await stateAfter('ALTER TABLE p RENAME TO parent; ALTER TABLE r RENAME CONSTRAINT r_p_id_fkey TO r_parent_fk; ALTER TABLE r RENAME COLUMN p_code TO parent_code;');
+    expect(locks('ALTER TABLE r DROP CONSTRAINT r_parent_fk')).toEqual(['AccessExclusiveLock r', 'AccessExclusiveLock parent']);
+    expect(locks('ALTER TABLE r DROP COLUMN parent_code')).toEqual(['AccessExclusiveLock r', 'AccessExclusiveLock parent']);
+    expect(locks('ALTER TABLE r DROP CONSTRAINT r_p_id_fkey')).toEqual(['AccessExclusiveLock r']);
+  });
+
+  it('forgets foreign keys dropped with their constraint, column or table (CASCADE)', async () => {
+    const dropped = await stateAfter('ALTER TABLE r DROP CONSTRAINT r_p_id_fkey;');
+    expect(dropped.locks('DROP TABLE r')).toEqual(['AccessExclusiveLock r', 'AccessExclusiveLock p']);
+    const cascaded = await stateAfter('ALTER TABLE p DROP CONSTRAINT p_pkey CASCADE; ALTER TABLE p DROP COLUMN code CASCADE;');
+    expect(cascaded.locks('TRUNCATE p CASCADE')).toEqual(['AccessExclusiveLock p']);
+    const gone = await stateAfter('DROP TABLE p CASCADE; CREATE TABLE p (id bigint PRIMARY KEY);');
+    expect(gone.locks('DROP TABLE p')).toEqual(['AccessExclusiveLock p']);
+  });
+
+  it('learns foreign keys added by ALTER TABLE, inline in ADD COLUMN too, and undoes a rollback\'s', async () => {
+    const { state, locks } = await stateAfter('CREATE TABLE g (id bigint PRIMARY KEY, r_id bigint); ALTER TABLE g ADD COLUMN p_id bigint REFERENCES p;');
+    expect(locks('ALTER TABLE g DROP COLUMN p_id')).toEqual(['AccessExclusiveLock g', 'AccessExclusiveLock p']);
+    const { parseSql } = await import('../src/sql/parser.js');
+    const add = parseSql('ALTER TABLE g ADD CONSTRAINT g_r_fk FOREIGN KEY (r_id) REFERENCES r NOT VALID');
+    state.tentatively(() => {
+      if (add.ok) state.apply(add.statements[0]!.ast, true);
+      expect(locks('TRUNCATE r CASCADE')).toEqual(['AccessExclusiveLock r', 'AccessExclusiveLock g']);
+    });
+    expect(locks('TRUNCATE r CASCADE')).toEqual(['AccessExclusiveLock r']);
+  });
+});

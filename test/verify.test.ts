@@ -101,6 +101,53 @@ phases:
       expect(result.steps[0]!.rewritten).toEqual(['public.t']);
     });
 
+    it('predicts and sees the locks a foreign key spreads to the other table, both ways, without MG064', async () => {
+      const { compileFiles } = await import('./helpers.js');
+      const plan = `migc: 1
+id: fk-locks
+title: Foreign key locks
+type: schema
+risk: high
+engine: postgresql@15
+tables:
+  customers: { rows: 20 }
+  orders: { rows: 20 }
+baseline:
+  sql: |
+    CREATE TABLE customers (id bigint PRIMARY KEY);
+    CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers);
+    CREATE TABLE notes (id bigint PRIMARY KEY, order_id bigint);
+fixtures:
+  customers: { rows: 20 }
+phases:
+  - name: contract
+    kind: contract
+    steps:
+      - id: drop-fk
+        sql: ALTER TABLE orders DROP CONSTRAINT orders_customer_id_fkey;
+        rollback:
+          sql: ALTER TABLE orders ADD CONSTRAINT orders_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers;
+      - id: link-notes
+        sql: ALTER TABLE notes ADD CONSTRAINT notes_order_fk FOREIGN KEY (order_id) REFERENCES orders NOT VALID;
+        rollback:
+          sql: ALTER TABLE notes DROP CONSTRAINT notes_order_fk;
+`;
+      const r = await compileFiles({ 'plans/p.yaml': plan }, { emit: true });
+      const p = r.plans[0]!;
+      const result = await rehearsePlan(p.plan!, new Map(p.outputs.map((o) => [o.path.slice(p.plan!.id.length + 1), o.contents])), engine);
+      expect(result.diagnostics).toEqual([]);
+      const step = (id: string) => result.steps.find((s) => s.step === id)!;
+      expect(step('drop-fk')).toMatchObject({ up: 'ok', down: 'ok', prediction: 'agrees', predicted: ['AccessExclusiveLock public.customers', 'AccessExclusiveLock public.orders'] });
+      expect(step('drop-fk').locks).toContainEqual({ mode: 'AccessExclusiveLock', relation: 'public.customers' });
+      expect(step('link-notes')).toMatchObject({ prediction: 'agrees', predicted: ['ShareRowExclusiveLock public.notes', 'ShareRowExclusiveLock public.orders'] });
+      // The rollbacks' statements are judged against pg_locks too: dropping notes_order_fk takes ACCESS EXCLUSIVE on orders.
+      const downs = result.phases[0]!.down.runs.filter((x) => x.predicted?.length);
+      expect(downs.map((x) => [x.text.split(' ').slice(0, 5).join(' '), x.predicted!.map((l) => `${l.mode} ${l.table}`), x.disagreement ?? null])).toEqual([
+        ['ALTER TABLE notes DROP CONSTRAINT', ['AccessExclusiveLock notes', 'AccessExclusiveLock public.orders'], null],
+        ['ALTER TABLE orders ADD CONSTRAINT', ['ShareRowExclusiveLock orders', 'ShareRowExclusiveLock customers'], null],
+      ]);
+    });
+
     it.each([
       ['test/fixtures/verify/rollback-forgets-index.yaml', ['17 MG061', '20 MG060'], /left behind index public\.users_name_idx/],
       ['test/fixtures/verify/verification-fails.yaml', ['20 MG060'], /verification 1 of step "mark-verified" failed: expected = 0, got \d+/],

@@ -60,7 +60,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .command('verify')
     .description('rehearse plans on a real PostgreSQL: load the baseline, run every phase up, roll each back (checking schema and data), and run them up again')
     .argument('[paths...]', 'plan files or folders to search for *.yaml', ['plans'])
-    .option('--database-url <url>', 'rehearse on this PostgreSQL server (13+), in databases migc creates and drops (default: PGlite, in-process)')
+    .option('--database-url <url>', 'rehearse on this PostgreSQL server (13+), in databases migc creates and drops')
+    .addOption(new Option('--engine <engine>', 'without --database-url: local (a throwaway cluster of the plan\'s PostgreSQL major, installed here; MIGC_PG_BINDIR names its bin folder), pglite (PostgreSQL 18, in-process), or auto: local when installed, else PGlite with a warning').choices(['auto', 'local', 'pglite']).default('auto'))
     .option('--connect-timeout <seconds>', 'with --database-url: how long to wait for the server to answer (default 10)', (v: string) => {
       const n = Number(v);
       if (!(n > 0 && n <= 3600)) throw new InvalidArgumentError('a number of seconds, more than 0 and at most 3600');
@@ -77,7 +78,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .addOption(configOption())
     .addOption(assumeRowsOption())
     .addOption(changedSinceOption())
-    .action(async (paths: string[], options: CommonOptions & WriteFlags & { databaseUrl?: string; connectTimeout?: number; cleanLeftovers?: boolean; report?: boolean; templates?: string }) => {
+    .action(async (paths: string[], options: CommonOptions & WriteFlags & { databaseUrl?: string; engine?: 'auto' | 'local' | 'pglite'; connectTimeout?: number; cleanLeftovers?: boolean; report?: boolean; templates?: string }) => {
       if (options.report) await outputRoot(options, io); // a bad --out fails before the rehearsal
       const templates = await loadTemplates(options.templates, io);
       const compiled = await run(paths, templates, options, io);
@@ -85,7 +86,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       exitCode = await verify(compiled, templates, {
         format: options.format, verbose: options.verbose === true, out: options.out, ...(options.config ? { config: options.config } : {}),
         ...(options.allowOutside ? { allowOutside: true } : {}), ...(options.lockTimeout !== undefined ? { lockTimeout: options.lockTimeout } : {}),
-        ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+        ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}), ...(options.engine ? { engine: options.engine } : {}),
         ...(options.connectTimeout !== undefined ? { connectTimeout: options.connectTimeout } : {}), ...(options.cleanLeftovers ? { cleanLeftovers: true } : {}),
         ...(options.report ? { report: true } : {}),
       }, io);

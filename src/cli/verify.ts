@@ -3,6 +3,7 @@ import { compatRehearsalView } from '../emit/report/compat-view.js';
 import { compareDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { DiagnosticFormat } from '../diagnostics/render.js';
 import type { TemplateSources } from '../emit/template-names.js';
+import type { EngineChoice } from '../verify/choose-engine.js';
 import type { Engine, ServerEngine } from '../verify/engine.js';
 import { scrub, urlSecrets } from '../verify/redact.js';
 import type { RehearsalResult, Status } from '../verify/rehearse.js';
@@ -12,6 +13,10 @@ export interface VerifyOptions {
   readonly format: DiagnosticFormat;
   readonly verbose: boolean;
   readonly databaseUrl?: string;
+  /** Without --database-url: a local cluster of the plan's major, PGlite, or the first when it can be had (default). */
+  readonly engine?: EngineChoice;
+  /** Where to look for PostgreSQL installations (MIGC_PG_BINDIR); the process's by default. */
+  readonly env?: NodeJS.ProcessEnv;
   /** Seconds to wait for the server to answer a connection. */
   readonly connectTimeout?: number;
   /** Drop databases and roles left behind by earlier runs that ended (killed, crashed). */
@@ -44,12 +49,18 @@ export async function verify(compiled: CompileResult, templates: TemplateSources
 
 async function verifyPlans(compiled: CompileResult, templates: TemplateSources, options: VerifyOptions, io: Io, secrets: readonly string[]): Promise<number> {
   const { rehearsePlan } = await import('../verify/rehearse.js');
-  const { pgliteEngine, serverEngine } = await import('../verify/engine.js');
+  const { serverEngine } = await import('../verify/engine.js');
+  const { startEngines, majorMismatch } = await import('../verify/choose-engine.js');
   const { phaseHasSql } = await import('../emit/sql/blocks.js');
   const { planOutsideDatabase } = await import('../analyze/sql-rules/outside-database.js');
   const { printFailure, usageProblem } = await import('./format.js');
   if ((options.cleanLeftovers || options.connectTimeout !== undefined) && !options.databaseUrl) {
     await printFailure([usageProblem('--clean-leftovers and --connect-timeout apply to a server: give --database-url too')], new Map(), options.format, io);
+    return 2;
+  }
+  const choice = options.engine ?? 'auto';
+  if (options.databaseUrl && choice !== 'auto') {
+    await printFailure([usageProblem(`--engine ${choice} and --database-url both say where to rehearse: give one of them`)], new Map(), options.format, io);
     return 2;
   }
 
@@ -67,15 +78,20 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
   }
   const rehearsable = compiled.plans.filter((p) => p.ok && p.plan && !refused.has(p.file));
   const needsEngine = rehearsable.some((p) => p.plan!.phases.some(phaseHasSql)) || (options.cleanLeftovers === true && options.databaseUrl !== undefined);
-  let engine: Engine | undefined;
+  /** The engines started, each once: a server, or one per target major (a local cluster, PGlite). */
+  const started: Engine[] = [];
+  let engines: ReadonlyMap<number, { engine: Engine; why?: string }> = new Map();
+  let server: ServerEngine | undefined;
   let leftovers: Record<string, unknown> | null = null;
 
-  // SIGINT and SIGTERM drop the rehearsal database and role before exiting (130, 143). The
-  // handlers are in place before the first database is created; a signal that arrives while
-  // the engine starts is acted on once it has (its probe database is dropped by then).
+  // SIGINT and SIGTERM drop the rehearsal database and role, and stop a local cluster and
+  // remove its folder, before exiting (130, 143). The handlers are in place before the first
+  // database or cluster is created; a signal that arrives while an engine starts is acted on
+  // once it has (its probe database is dropped by then).
   let stopping: keyof typeof signalExitCodes | undefined;
+  const abortAll = async () => (await Promise.all(started.map((e) => e.abort().catch((err: Error) => [`clean-up failed: ${err.message}`])))).flat();
   const stop = (signal: keyof typeof signalExitCodes) => {
-    void (engine?.abort() ?? Promise.resolve([])).catch((e: Error) => [`clean-up failed: ${e.message}`]).then((done) => {
+    void abortAll().then((done) => {
       io.stderr(`migc: ${signal}: stopped${done.length ? `; ${done.join('; ')}` : ''}\n`);
       process.exit(signalExitCodes[signal]);
     });
@@ -83,11 +99,11 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
   const onSignal = (signal: keyof typeof signalExitCodes) => {
     if (stopping) process.exit(signalExitCodes[signal]); // a second signal: stop waiting
     stopping = signal;
-    if (engine) stop(signal);
+    if (started.length) stop(signal);
   };
   const onInt = () => onSignal('SIGINT');
   const onTerm = () => onSignal('SIGTERM');
-  if (needsEngine && options.databaseUrl) {
+  if (needsEngine && (options.databaseUrl || choice !== 'pglite')) {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
   }
@@ -103,8 +119,8 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
       await printFailure([{ code: 'MG094', severity: 'error', file: '', message: outcome.problem }], new Map(), options.format, io);
       return stopping ? signalExitCodes[stopping] : 2;
     }
-    const server = outcome.engine;
-    engine = server;
+    server = outcome.engine;
+    started.push(server);
     if (stopping) {
       stop(stopping);
       return new Promise(() => {}); // stop() exits
@@ -114,13 +130,28 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
     }
     leftovers = await handleLeftovers(server, options, io);
   } else if (needsEngine) {
+    const majors = rehearsable.filter((p) => p.plan!.phases.some(phaseHasSql)).map((p) => targetMajor(p));
     try {
-      engine = await pgliteEngine();
+      const outcome = await startEngines({ majors, choice, ...(options.env ? { env: options.env } : {}), started: (e) => started.push(e), note: (t) => io.stderr(`migc: warning: ${t}\n`) });
+      if (stopping) {
+        stop(stopping);
+        return new Promise(() => {}); // stop() exits
+      }
+      if (!outcome.ok) {
+        await Promise.all(started.map((e) => e.dispose()));
+        unhook();
+        await printFailure([{ code: 'MG094', severity: 'error', file: '', message: outcome.problem }], new Map(), options.format, io);
+        return 2;
+      }
+      engines = outcome.engines;
     } catch (e) {
-      await printFailure([{ code: 'MG094', severity: 'error', file: '', message: `cannot start PGlite: ${(e as Error).message}` }], new Map(), options.format, io);
+      await Promise.all(started.map((x) => x.dispose()));
+      unhook();
+      await printFailure([{ code: 'MG094', severity: 'error', file: '', message: `cannot start the rehearsal engine: ${(e as Error).message}` }], new Map(), options.format, io);
       return 2;
     }
   }
+  const engineFor = (p: CompileResult['plans'][number]) => server ? { engine: server as Engine } : engines.get(targetMajor(p));
 
   const rehearsals: RehearsalResult[] = [];
   try {
@@ -128,15 +159,22 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
       if (!p.ok || !p.plan) continue;
       const refusal = refused.get(p.file);
       if (refusal) {
-        rehearsals.push({ file: p.file, planId: p.plan.id, engine: engine?.label ?? 'none', ok: false, skipped: 'refused: its SQL reaches outside the database (MG065)', phases: [], steps: [], diagnostics: refusal });
+        rehearsals.push({ file: p.file, planId: p.plan.id, engine: engineFor(p)?.engine.label ?? 'none', ok: false, skipped: 'refused: its SQL reaches outside the database (MG065)', phases: [], steps: [], diagnostics: refusal });
         continue;
       }
       const scripts = new Map(p.outputs.map((o) => [o.path.slice(p.plan!.id.length + 1), o.contents]));
-      rehearsals.push(engine && p.plan.phases.some(phaseHasSql) ? await rehearsePlan(p.plan, scripts, engine) : { file: p.file, planId: p.plan.id, engine: 'none', ok: true, skipped: 'no SQL to rehearse', phases: [], steps: [], diagnostics: [] });
+      const chosen = engineFor(p);
+      if (!chosen || !p.plan.phases.some(phaseHasSql)) {
+        rehearsals.push({ file: p.file, planId: p.plan.id, engine: 'none', ok: true, skipped: 'no SQL to rehearse', phases: [], steps: [], diagnostics: [] });
+        continue;
+      }
+      const result = await rehearsePlan(p.plan, scripts, chosen.engine);
+      const mismatch = majorMismatch(p.plan, targetMajor(p), chosen.engine, chosen.why);
+      rehearsals.push(mismatch ? { ...result, diagnostics: [...result.diagnostics, mismatch], engineWarning: mismatch.message } : result);
     }
   } finally {
     if (!stopping) {
-      await engine?.dispose();
+      await Promise.all(started.map((e) => e.dispose()));
       unhook();
     }
   }
@@ -154,9 +192,10 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
   if (writeFailed && options.format !== 'pretty') diagnostics.push({ code: 'MG092', severity: 'error', file: '', message: '--report: some plans\' outputs could not be written (see stderr)' });
 
   if (options.format === 'pretty') for (const r of cleaned) io.stdout(prettyRehearsal(r));
-  const on = engine ? ` on ${engine.label}` : '';
+  const labels = started.map((e) => e.label);
+  const on = labels.length ? ` on ${labels.join(' and ')}` : '';
   await printDiagnostics(diagnostics, compiled.sources, options, io, `verified ${compiled.plans.length} plan${compiled.plans.length === 1 ? '' : 's'}${on}: ${compiled.plans.length - failed} passed, ${failed} failed`, {
-    engine: engine?.label ?? null, rehearsals: cleaned.map(jsonRehearsal), leftovers, summary: { plans: compiled.plans.length, failed },
+    engine: labels.length ? labels.join(', ') : null, rehearsals: cleaned.map(jsonRehearsal), leftovers, summary: { plans: compiled.plans.length, failed },
   });
   return writeFailed ? 2 : failed > 0 ? 1 : 0;
 }
@@ -184,9 +223,14 @@ async function handleLeftovers(server: ServerEngine, options: VerifyOptions, io:
   return { ...result, dropped, failed };
 }
 
+/** The PostgreSQL major a plan targets, as its analysis used it (settings resolved once per plan). */
+function targetMajor(p: CompileResult['plans'][number]): number {
+  return p.settings?.postgres.major ?? p.plan?.engine?.major ?? 0;
+}
+
 function jsonRehearsal(r: RehearsalResult) {
   return {
-    file: r.file, id: r.planId, engine: r.engine, ok: r.ok, skipped: r.skipped ?? null,
+    file: r.file, id: r.planId, engine: r.engine, engineWarning: r.engineWarning ?? null, ok: r.ok, skipped: r.skipped ?? null,
     phases: r.phases.map((p) => ({ number: p.number, name: p.name, up: p.up.status, down: p.down.status, again: p.again.status, note: p.down.note ?? null, upMs: Math.round(p.up.ms), downMs: Math.round(p.down.ms) })),
     steps: r.steps.map((s) => ({ ...s, upMs: Math.round(s.upMs) })),
     ...(r.compat ? { compat: compatRehearsalView(r.compat) } : {}),
@@ -200,7 +244,7 @@ function pad(s: string, n: number): string {
 const statusText: Record<Status, string> = { ok: 'ok', failed: 'FAILED', irreversible: 'irreversible', 'not run': '-' };
 
 function prettyRehearsal(r: RehearsalResult): string {
-  const head = `${r.file}: ${r.planId}${r.skipped ? `: ${r.skipped}` : `: ${r.ok ? 'passed' : 'FAILED'} on ${r.engine}`}\n`;
+  const head = `${r.file}: ${r.planId}${r.skipped ? `: ${r.skipped}` : `: ${r.ok ? 'passed' : 'FAILED'} on ${r.engine}${r.engineWarning ? ', NOT the plan\'s PostgreSQL major (MG080)' : ''}`}\n`;
   if (r.skipped || !r.phases.length) return `${head}\n`;
   const notes: string[] = [];
   const lines = [`  ${pad('phase', 22)}${pad('up', 8)}${pad('down', 14)}again`];
@@ -244,6 +288,7 @@ async function writeReports(compiled: CompileResult, rehearsals: readonly Rehear
 export function rehearsalView(r: RehearsalResult) {
   return {
     engine: r.engine,
+    engineWarning: r.engineWarning,
     ok: r.ok,
     skipped: r.skipped,
     phases: r.phases.map((p) => ({ ...p, up: statusText[p.up.status], down: statusText[p.down.status], again: statusText[p.again.status], note: p.down.note, upMs: Math.round(p.up.ms), downMs: Math.round(p.down.ms) })),

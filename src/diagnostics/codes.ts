@@ -44,6 +44,7 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG063', name: 'rehearsal-setup', summary: 'The plan cannot be rehearsed: no baseline, or the baseline or fixtures do not load (migc verify).' },
   { code: 'MG064', name: 'lock-prediction-mismatch', summary: 'A statement took other locks on the database than migc\'s analysis predicted (migc verify).' },
   { code: 'MG065', name: 'rehearsal-refused', summary: 'migc verify does not rehearse a plan whose SQL reaches outside the database (MG220), even when that finding is allowed or turned off.' },
+  { code: 'MG080', name: 'rehearsal-major-mismatch', summary: 'The plan was rehearsed on another PostgreSQL major than it targets (PGlite, or a --database-url server of another version) (migc verify).' },
   // App-version compatibility (src/analyze/compat, src/verify/compat.ts).
   { code: 'MG120', name: 'app-queries', summary: 'An app version\'s query file cannot be read, or holds no query PostgreSQL\'s parser accepts.' },
   { code: 'MG121', name: 'app-version-unknown', summary: 'A deploy names an app version that apps: does not list, or apps: lists a version twice.' },
@@ -65,12 +66,19 @@ export const commandCodes: readonly CodeInfo[] = [
 ];
 
 /**
+ * Findings among the input and verify codes that are judgements, not broken input, so the
+ * config may set them: a lint note, verify's findings, the rehearsal's engine, and the app
+ * versions' checks once their queries are read.
+ */
+const configurableInputCodes: ReadonlySet<string> = new Set(['MG022', 'MG061', 'MG062', 'MG063', 'MG064', 'MG080', 'MG122', 'MG123', 'MG124', 'MG125', 'MG126', 'MG127']);
+
+/**
  * Codes the config's rules cannot change or turn off: a plan with one of these cannot be
  * compiled (or rehearsed, or written) correctly, so nothing is built from it whatever a setting
  * says. Every other code (plan rules, hazards, notes, verify's judgements) takes a severity or
  * "off" in migc.config.json.
  */
 export const fixedCodes: ReadonlySet<string> = new Set([
-  ...inputCodes.map((c) => c.code).filter((c) => !['MG022', 'MG061', 'MG062', 'MG063', 'MG064'].includes(c)),
+  ...inputCodes.map((c) => c.code).filter((c) => !configurableInputCodes.has(c)),
   ...commandCodes.map((c) => c.code),
 ]);

@@ -310,7 +310,7 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
     })),
     risks: (raw.risks ?? []).map((r) => ({ ...r })),
     apps,
-    spans: { id: span(['id']), risk: span(['risk']), ...(raw.pre_migration ? { preMigration: keySpan(doc, ['pre_migration'])! } : {}) },
+    spans: { id: span(['id']), risk: span(['risk']), ...(raw.pre_migration ? { preMigration: keySpan(doc, ['pre_migration'])! } : {}), ...(raw.engine !== undefined ? { engine: span(['engine']) } : {}) },
   };
   if (raw.engine === undefined) {
     const sqlAt = firstSqlSpan(plan) ?? (raw.baseline ? keySpan(doc, ['baseline']) : raw.fixtures ? keySpan(doc, ['fixtures']) : undefined);

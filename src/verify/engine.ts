@@ -11,6 +11,8 @@ export interface RehearsalDatabase extends SqlSession {
 export interface Engine {
   /** "PGlite 0.5.16 (PostgreSQL 18.0)", "PostgreSQL 15.18 at 127.0.0.1:5432". */
   readonly label: string;
+  /** The PostgreSQL major it runs (15, 18): compared with the plan's target. */
+  readonly major?: number;
   /** A fresh, empty database. */
   open(): Promise<RehearsalDatabase>;
   /**
@@ -34,6 +36,7 @@ export async function pgliteEngine(): Promise<Engine> {
   await template.close();
   return {
     label: `PGlite (PostgreSQL ${version}, in-process)`,
+    major: Number.parseInt(version, 10),
     async open() {
       const db = await PGlite.create({ loadDataDir: dataDir });
       return {
@@ -64,6 +67,8 @@ export interface ServerEngineOptions {
   readonly connectTimeoutMs?: number;
   /** How long migc's own setup and clean-up queries may take (default 60 s). */
   readonly statementTimeoutMs?: number;
+  /** How the label names the server (default: the URL's host and port). */
+  readonly where?: string;
 }
 
 /** How plan SQL runs on this server. */
@@ -127,7 +132,7 @@ export async function serverEngine(options: ServerEngineOptions): Promise<Server
   } catch {
     return { ok: false, problem: `${shown}: expected postgres://user:password@host:port/database` };
   }
-  const where = `${url.hostname}${url.port ? `:${url.port}` : ''}`;
+  const where = options.where ?? `${url.hostname}${url.port ? `:${url.port}` : ''}`;
 
   const adminClient = () => new pg.Client({
     connectionString: options.databaseUrl, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true,
@@ -158,10 +163,12 @@ export async function serverEngine(options: ServerEngineOptions): Promise<Server
   };
 
   let version: string;
+  let versionNumber: number;
   let me: RoleFacts;
   let adminPid: number;
   try {
     version = (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!.v;
+    versionNumber = Number((await admin.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]!.n);
     adminPid = (await admin.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     me = (await admin.query<RoleFacts>(
       `SELECT rolname AS name, rolsuper AS superuser, rolcreaterole AS createrole, rolcreatedb AS createdb,
@@ -293,6 +300,7 @@ export async function serverEngine(options: ServerEngineOptions): Promise<Server
 
   const engine: ServerEngine = {
     label: `PostgreSQL ${version} at ${where}`,
+    major: Math.floor(versionNumber / 10_000),
     confinement,
     open: openDatabase,
     async abort() {

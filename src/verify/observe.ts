@@ -1,4 +1,4 @@
-import { lockStrength, predictLocks, type PredictedLock } from '../sql/locks.js';
+import { lockStrength, predictLocks, type ForeignKey, type ForeignKeyCatalog, type PredictedLock } from '../sql/locks.js';
 import { parseSql } from '../sql/parser.js';
 import { psqlStatements } from '../sql/psql.js';
 import type { ScriptBlock } from '../emit/sql/blocks.js';
@@ -71,6 +71,29 @@ async function heldLocks(session: SqlSession): Promise<Set<string>> {
   return new Set(rows.map((r) => `${r.mode}\t${r.relation}`));
 }
 
+/**
+ * The foreign keys in the database now, for the prediction of a statement about to run: the
+ * rehearsal judges the analysis' rules for locks on other tables against the schema as it
+ * really is, as the analysis judges them against the schema it tracks.
+ */
+async function liveForeignKeys(session: SqlSession): Promise<ForeignKeyCatalog> {
+  const { rows } = await session.query<ForeignKey & { refKey: string | null }>(
+    `SELECT con.conname AS name, cn.nspname || '.' || c.relname AS "table", fn.nspname || '.' || f.relname AS "references",
+            ARRAY(SELECT a.attname::text FROM unnest(con.conkey) k JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k) AS columns,
+            ARRAY(SELECT a.attname::text FROM unnest(con.confkey) k JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k) AS "refColumns",
+            (SELECT k.conname FROM pg_constraint k WHERE k.conrelid = con.confrelid AND k.conindid = con.conindid AND k.contype IN ('p', 'u') LIMIT 1) AS "refKey"
+       FROM pg_constraint con
+       JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace
+       JOIN pg_class f ON f.oid = con.confrelid JOIN pg_namespace fn ON fn.oid = f.relnamespace
+      WHERE con.contype = 'f' AND con.conparentid = 0`,
+  );
+  const fks = rows.map(({ refKey, ...f }) => ({ ...f, ...(refKey ? { refKey } : {}) }));
+  return { foreignKeys: () => fks };
+}
+
+/** Statements whose locks on other tables depend on the foreign keys. */
+const tiedByForeignKeys = new Set(['AlterTableStmt', 'DropStmt', 'TruncateStmt']);
+
 async function storage(session: SqlSession): Promise<Map<string, string>> {
   const { rows } = await session.query<{ oid: string; relation: string; node: string }>(
     `SELECT c.oid::text AS oid, n.nspname || '.' || c.relname AS relation, c.relfilenode::text AS node
@@ -117,6 +140,7 @@ export async function runObserved(session: SqlSession, script: string, blocks: r
     const source = ranges.find((r) => statement.start >= r.start && statement.start < r.end)?.source;
     const observe = inTransaction && !control;
     const locksBefore = observe ? await heldLocks(session) : undefined;
+    const foreignKeys = observe && kind && tiedByForeignKeys.has(kind) ? await liveForeignKeys(session) : undefined;
     const storageBefore = control ? undefined : await storage(session);
     const started = performance.now();
     try {
@@ -139,7 +163,7 @@ export async function runObserved(session: SqlSession, script: string, blocks: r
     const rewritten = [...storageBefore!].filter(([key, node]) => storageAfter.has(key) && storageAfter.get(key) !== node).map(([key]) => key.split('\t')[1]!).sort();
     // migc's own statements (assertions, SET) and DO blocks are not judged: nothing to predict.
     const judged = locks && ast && kind !== 'DoStmt' && kind !== 'VariableSetStmt';
-    const predicted = judged ? predictLocks(ast) : undefined;
+    const predicted = judged ? predictLocks(ast, foreignKeys) : undefined;
     const existing = new Set([...storageAfter.keys()].map((k) => k.split('\t')[1]!));
     const mismatch = predicted ? disagreement(predicted, locksAfter!, locks!, existing) : undefined;
     runs.push({

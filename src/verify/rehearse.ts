@@ -44,6 +44,8 @@ export interface RehearsalResult {
   readonly file: string;
   readonly planId: string;
   readonly engine: string;
+  /** The engine runs another PostgreSQL major than the plan targets (MG080): what to say about it. */
+  readonly engineWarning?: string;
   readonly ok: boolean;
   /** Why nothing was rehearsed (a plan without SQL), if so. */
   readonly skipped?: string;

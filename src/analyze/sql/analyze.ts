@@ -93,7 +93,7 @@ interface Judged {
 }
 
 function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts' | 'locks' | 'inTransaction' | 'earlier' | 'effect'>, rules: readonly StatementRule[]): { judged: Judged[]; locks: PredictedLock[] } {
-  const locks = predictLocks(unit.statement.ast);
+  const locks = predictLocks(unit.statement.ast, base.state);
   const effect = statementEffect(unit.statement.ast, base.state, base.postgres);
   const ctx: StatementContext = {
     ast: unit.statement.ast, text: unit.statement.text, facts: unit.statement.facts, locks, effect,

@@ -1,5 +1,6 @@
 import type { PgNode } from '../../sql/parser.js';
 import { relationName } from '../../sql/facts.js';
+import type { ForeignKey, ForeignKeyCatalog } from '../../sql/locks.js';
 import { columnType, type ColumnType } from './types.js';
 
 export type Volatility = 'immutable' | 'stable' | 'volatile';
@@ -31,7 +32,30 @@ export interface TableState {
   readonly uniqueColumns: Set<string>;
   /** Known only from what statements did to it (or made by CREATE TABLE AS): other columns may exist. */
   readonly partial?: boolean;
+  /** Its foreign keys, by constraint name: what its locks reach on other tables. */
+  readonly foreignKeys: Map<string, ForeignKeyState>;
+  /** Its primary key and unique constraints, by name: their columns (foreign keys point at them). */
+  readonly keyConstraints: Map<string, KeyConstraint>;
 }
+
+export interface KeyConstraint {
+  readonly columns: readonly string[];
+  readonly primary: boolean;
+}
+
+export interface ForeignKeyState {
+  readonly columns: readonly string[];
+  /** The referenced table, as tableKey() keys it. */
+  readonly references: string;
+  /** The referenced columns; empty when neither named nor known (the primary key of an unknown table). */
+  readonly refColumns: readonly string[];
+}
+
+const emptyTable = (name: string, createdHere: boolean): TableState => ({
+  name, createdHere, columns: new Map(), notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set(), foreignKeys: new Map(), keyConstraints: new Map(),
+});
+
+const names = (list: { String?: { sval?: string } }[] | undefined): string[] => (list ?? []).map((n) => n.String?.sval ?? '?');
 
 /** "users" and "public.users" are the same table under the default search_path. */
 export function tableKey(name: string): string {
@@ -48,7 +72,7 @@ export function tableKey(name: string): string {
  * through the helpers below so that it can be undone: a copy of the state per step would make
  * memory grow with steps times tables (4,000 CREATE TABLE steps ran out of memory).
  */
-export class SchemaState {
+export class SchemaState implements ForeignKeyCatalog {
   readonly tables = new Map<string, TableState>();
   /** Indexes created here, by name, with their table. */
   readonly newIndexes = new Map<string, string>();
@@ -172,6 +196,20 @@ export class SchemaState {
     return this.table(name)?.createdHere === true;
   }
 
+  /** Every foreign key known, for the lock prediction (src/sql/locks.ts). */
+  foreignKeys(): ForeignKey[] {
+    const out: ForeignKey[] = [];
+    for (const t of this.tables.values()) {
+      for (const [name, fk] of t.foreignKeys) {
+        const target = this.tables.get(fk.references);
+        // The key constraint the foreign key points at: its columns are the referenced ones.
+        const refKey = target ? [...target.keyConstraints].find(([, key]) => sameColumns(key.columns, fk.refColumns))?.[0] : undefined;
+        out.push({ name, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns, ...(refKey ? { refKey } : {}) });
+      }
+    }
+    return out;
+  }
+
   hasValidatedNotNullCheck(table: string, column: string): boolean {
     return [...(this.table(table)?.notNullChecks.values() ?? [])].some((c) => c.column === column && c.validated);
   }
@@ -182,29 +220,32 @@ export class SchemaState {
     switch (kind) {
       case 'CreateStmt': {
         const name = tableKey(relationName(body.relation));
-        const table: TableState = { name, createdHere, columns: new Map(), notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set() };
+        const table = emptyTable(name, createdHere);
+        // Set first: a foreign key to the table itself finds its primary key.
+        this.setTable(name, table);
         for (const elt of body.tableElts ?? []) {
           if (elt.ColumnDef) {
             table.columns.set(elt.ColumnDef.colname, { ...columnState(elt.ColumnDef), ordinal: table.columns.size });
-            const kinds = (elt.ColumnDef.constraints ?? []).map((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype);
-            if (kinds.includes('CONSTR_PRIMARY') || kinds.includes('CONSTR_UNIQUE')) table.uniqueColumns.add(elt.ColumnDef.colname);
+            for (const c of elt.ColumnDef.constraints ?? []) {
+              const only = [{ String: { sval: elt.ColumnDef.colname } }];
+              if (c.Constraint && c.Constraint.contype !== 'CONSTR_CHECK') this.addConstraint(table, { ...c.Constraint, keys: only, fk_attrs: only });
+            }
           }
           if (elt.Constraint) this.addConstraint(table, elt.Constraint);
         }
-        this.setTable(name, table);
         return;
       }
       case 'CreateTableAsStmt': {
         const name = tableKey(relationName(body.into?.rel));
         // WITH NO DATA creates it empty; a materialized view is not a table rules lock as one.
         const filled = createdHere && !body.into?.skipData;
-        this.setTable(name, { name, createdHere, ...(filled ? { filled } : {}), columns: new Map(), notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set(), partial: true });
+        this.setTable(name, { ...emptyTable(name, createdHere), ...(filled ? { filled } : {}), partial: true });
         return;
       }
       case 'SelectStmt': {
         if (!body.intoClause?.rel) return;
         const name = tableKey(relationName(body.intoClause.rel));
-        this.setTable(name, { name, createdHere, ...(createdHere ? { filled: true } : {}), columns: new Map(), notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set(), partial: true });
+        this.setTable(name, { ...emptyTable(name, createdHere), ...(createdHere ? { filled: true } : {}), partial: true });
         return;
       }
       case 'InsertStmt': {
@@ -226,12 +267,21 @@ export class SchemaState {
           const cmd = c.AlterTableCmd;
           switch (cmd?.subtype) {
             case 'AT_AddColumn': {
+              const def = cmd.def.ColumnDef;
               const ordinal = Math.max(-1, ...[...table.columns.values()].map((c) => c.ordinal ?? -1)) + 1;
-              this.setIn(table.columns, cmd.def.ColumnDef.colname, { ...columnState(cmd.def.ColumnDef), ordinal });
+              this.setIn(table.columns, def.colname, { ...columnState(def), ordinal });
+              for (const c of def.constraints ?? []) {
+                const only = [{ String: { sval: def.colname } }];
+                if (c.Constraint && c.Constraint.contype !== 'CONSTR_CHECK') this.addConstraint(table, { ...c.Constraint, keys: only, fk_attrs: only });
+              }
               break;
             }
             case 'AT_DropColumn':
               this.deleteIn(table.columns, cmd.name);
+              // Its foreign keys go with it, and (CASCADE) those pointing at it.
+              for (const [fkName, fk] of table.foreignKeys) if (fk.columns.includes(cmd.name)) this.deleteIn(table.foreignKeys, fkName);
+              for (const [keyName, key] of table.keyConstraints) if (key.columns.includes(cmd.name)) this.deleteIn(table.keyConstraints, keyName);
+              this.dropReferencing(table.name, (fk) => fk.refColumns.includes(cmd.name));
               break;
             case 'AT_AlterColumnType': {
               const col = table.columns.get(cmd.name);
@@ -263,9 +313,16 @@ export class SchemaState {
               if (check) this.assign(check, 'validated', true);
               break;
             }
-            case 'AT_DropConstraint':
+            case 'AT_DropConstraint': {
               this.deleteIn(table.notNullChecks, cmd.name);
+              this.deleteIn(table.foreignKeys, cmd.name);
+              const key = table.keyConstraints.get(cmd.name);
+              if (key) {
+                this.deleteIn(table.keyConstraints, cmd.name);
+                this.dropReferencing(table.name, (fk) => sameColumns(fk.refColumns, key.columns));
+              }
               break;
+            }
           }
         }
         return;
@@ -292,6 +349,10 @@ export class SchemaState {
           this.deleteTable(table.name);
           const renamed = { ...table, name: tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname) };
           this.setTable(renamed.name, renamed);
+          // Foreign keys follow the table they point at.
+          for (const t of this.tables.values()) {
+            for (const [fkName, fk] of t.foreignKeys) if (fk.references === table.name) this.setIn(t.foreignKeys, fkName, { ...fk, references: renamed.name });
+          }
         } else if (body.renameType === 'OBJECT_VIEW' || body.renameType === 'OBJECT_MATVIEW') {
           const from = tableKey(relationName(body.relation));
           if (this.views.has(from)) {
@@ -313,13 +374,38 @@ export class SchemaState {
             this.deleteIn(table.columns, body.subname);
             this.setIn(table.columns, body.newname, col);
           }
+          if (table) {
+            const rename = (cols: readonly string[]) => cols.map((c) => (c === body.subname ? body.newname : c));
+            for (const [fkName, fk] of table.foreignKeys) if (fk.columns.includes(body.subname)) this.setIn(table.foreignKeys, fkName, { ...fk, columns: rename(fk.columns) });
+            for (const [keyName, key] of table.keyConstraints) if (key.columns.includes(body.subname)) this.setIn(table.keyConstraints, keyName, { ...key, columns: rename(key.columns) });
+            for (const t of this.tables.values()) {
+              for (const [fkName, fk] of t.foreignKeys) if (fk.references === table.name && fk.refColumns.includes(body.subname)) this.setIn(t.foreignKeys, fkName, { ...fk, refColumns: rename(fk.refColumns) });
+            }
+          }
+        } else if (body.renameType === 'OBJECT_TABCONSTRAINT') {
+          const table = this.table(relationName(body.relation));
+          const fk = table?.foreignKeys.get(body.subname);
+          const key = table?.keyConstraints.get(body.subname);
+          if (table && fk) {
+            this.deleteIn(table.foreignKeys, body.subname);
+            this.setIn(table.foreignKeys, body.newname, fk);
+          }
+          if (table && key) {
+            this.deleteIn(table.keyConstraints, body.subname);
+            this.setIn(table.keyConstraints, body.newname, key);
+          }
         }
         return;
       }
       case 'DropStmt': {
         const dotted = (items: { String?: { sval?: string } }[] | undefined) => tableKey((items ?? []).map((i) => i.String?.sval).join('.'));
         if (body.removeType === 'OBJECT_TABLE') {
-          for (const o of body.objects ?? []) this.deleteTable(dotted(o.List?.items));
+          for (const o of body.objects ?? []) {
+            const key = dotted(o.List?.items);
+            this.deleteTable(key);
+            // CASCADE drops the foreign keys of other tables that point at it.
+            this.dropReferencing(key, () => true);
+          }
         } else if (body.removeType === 'OBJECT_VIEW' || body.removeType === 'OBJECT_MATVIEW') {
           for (const o of body.objects ?? []) this.deleteFrom(this.views, dotted(o.List?.items));
         } else if (body.removeType === 'OBJECT_TYPE' || body.removeType === 'OBJECT_DOMAIN') {
@@ -364,18 +450,45 @@ export class SchemaState {
   /** A table known only from what statements do to it: not new, its other columns unknown. */
   private existing(name: string): TableState {
     const key = tableKey(name);
-    const table: TableState = { name: key, createdHere: false, columns: new Map(), notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set(), partial: true };
+    const table: TableState = { ...emptyTable(key, false), partial: true };
     this.setTable(key, table);
     return table;
   }
 
+  /** Drops the foreign keys of other tables that point at `table` and match (what CASCADE drops). */
+  private dropReferencing(table: string, matches: (fk: ForeignKeyState) => boolean): void {
+    for (const t of this.tables.values()) {
+      if (t.name === table) continue;
+      for (const [fkName, fk] of t.foreignKeys) if (fk.references === table && matches(fk)) this.deleteIn(t.foreignKeys, fkName);
+    }
+  }
+
   private addConstraint(table: TableState, c: Record<string, any> | undefined): void {
     if ((c?.contype === 'CONSTR_PRIMARY' || c?.contype === 'CONSTR_UNIQUE') && c.keys?.length === 1) this.addTo(table.uniqueColumns, c.keys[0].String?.sval);
+    const bare = table.name.split('.').pop()!;
+    if ((c?.contype === 'CONSTR_PRIMARY' || c?.contype === 'CONSTR_UNIQUE') && c.keys?.length) {
+      // The names PostgreSQL gives: users_pkey, users_email_key.
+      const cols = names(c.keys);
+      this.setIn(table.keyConstraints, c.conname ?? (c.contype === 'CONSTR_PRIMARY' ? `${bare}_pkey` : `${bare}_${cols.join('_')}_key`), { columns: cols, primary: c.contype === 'CONSTR_PRIMARY' });
+    }
+    if (c?.contype === 'CONSTR_FOREIGN') {
+      const columns = names(c.fk_attrs);
+      const references = tableKey(relationName(c.pktable));
+      // No referenced columns named: the referenced table's primary key.
+      const target = references === table.name ? table : this.table(references);
+      const pk = target ? [...target.keyConstraints.values()].find((k) => k.primary)?.columns : undefined;
+      const refColumns = c.pk_attrs?.length ? names(c.pk_attrs) : pk ?? [];
+      this.setIn(table.foreignKeys, c.conname ?? `${bare}_${columns.join('_')}_fkey`, { columns, references, refColumns });
+    }
     if (c?.contype !== 'CONSTR_CHECK') return;
     const column = isNotNullCheck(c.raw_expr);
     // An unnamed check gets the name PostgreSQL gives it.
     if (column) this.setIn(table.notNullChecks, c.conname ?? `${table.name.split('.').pop()}_${column}_check`, { column, validated: !c.skip_validation });
   }
+}
+
+function sameColumns(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((c) => b.includes(c));
 }
 
 function columnState(def: Record<string, any>): ColumnState {

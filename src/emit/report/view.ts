@@ -42,28 +42,47 @@ function statementRows(statements: readonly Statement[], analysis: Analyses) {
 }
 
 /**
- * Every ACCESS EXCLUSIVE window of the plan: a transaction (a step's statements up to COMMIT)
- * that takes it on a table that existed before the plan. The window lasts until the commit,
- * so its length is the estimate of every statement in it.
+ * The ACCESS EXCLUSIVE window of one transaction (a step's statements, or its rollback's, up to
+ * COMMIT) that takes it on a table, if it does: the window lasts until the commit, so its length
+ * is the estimate of every statement in it. A batched one commits per batch: only the
+ * statements that take the lock count.
  */
+function lockWindow(statements: readonly Statement[], batched: boolean, analysis: ReadonlyMap<Statement, StatementAnalysis>) {
+  const exclusive = statements.filter((s) => analysis.get(s)?.locks.some((l) => l.mode === 'AccessExclusiveLock'));
+  if (!exclusive.length) return undefined;
+  const tables = [...new Set(exclusive.flatMap((s) => analysis.get(s)!.locks.filter((l) => l.mode === 'AccessExclusiveLock').map((l) => l.table)))];
+  const window = batched ? exclusive : statements.filter((s) => s.facts.transactional);
+  const known = window.map((s) => analysis.get(s)?.seconds);
+  const effects = [...new Set(window.map((s) => analysis.get(s)?.effect ?? 'catalog').filter((e) => e !== 'catalog'))];
+  return {
+    tables: tables.join(', '),
+    statements: window.length,
+    work: effects.length ? effects.join(', ') : 'catalog only',
+    estimate: effects.length === 0 ? 'milliseconds' : known.some((k) => k === undefined) ? 'unknown (no size hint)' : `~${formatSeconds(known.reduce<number>((a, b) => a + (b ?? 0), 0))}`,
+  };
+}
+
+/** Every ACCESS EXCLUSIVE window of the plan's up scripts, step by step in the order they run. */
 function lockBudget(plan: Plan, analysis: Analyses) {
   if (!analysis) return [];
   return plan.phases.flatMap((phase) => phase.steps.flatMap((step) => {
-    const statements = stepStatements(step);
-    const exclusive = statements.filter((s) => analysis.get(s)?.locks.some((l) => l.mode === 'AccessExclusiveLock'));
-    if (!exclusive.length) return [];
-    const tables = [...new Set(exclusive.flatMap((s) => analysis.get(s)!.locks.filter((l) => l.mode === 'AccessExclusiveLock').map((l) => l.table)))];
-    const window = step.batch ? exclusive : statements.filter((s) => s.facts.transactional);
-    const known = window.map((s) => analysis.get(s)?.seconds);
-    const effects = [...new Set(window.map((s) => analysis.get(s)?.effect ?? 'catalog').filter((e) => e !== 'catalog'))];
-    return [{
-      phase: phase.name,
-      step: step.id,
-      tables: tables.join(', '),
-      statements: window.length,
-      work: effects.length ? effects.join(', ') : 'catalog only',
-      estimate: effects.length === 0 ? 'milliseconds' : known.some((k) => k === undefined) ? 'unknown (no size hint)' : `~${formatSeconds(known.reduce<number>((a, b) => a + (b ?? 0), 0))}`,
-    }];
+    const window = lockWindow(stepStatements(step), step.batch !== undefined, analysis);
+    return window ? [{ phase: phase.name, step: step.id, ...window }] : [];
+  }));
+}
+
+/**
+ * The ACCESS EXCLUSIVE windows of the rollbacks, apart: they are taken only when a phase is
+ * rolled back, in the order rolling back the whole plan runs them (latest phase first, and
+ * in each phase's down script the latest step first).
+ */
+function rollbackLockBudget(plan: Plan, analysis: Analyses) {
+  if (!analysis) return [];
+  return [...plan.phases].reverse().flatMap((phase) => [...phase.steps].reverse().flatMap((step) => {
+    const rollback = step.rollback;
+    if (rollback?.kind !== 'sql') return [];
+    const window = lockWindow(rollback.statements, rollback.batch !== undefined, analysis);
+    return window ? [{ phase: phase.name, step: step.id, script: scriptFileName(phase, 'down'), ...window }] : [];
   }));
 }
 
@@ -149,6 +168,8 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[], { ana
     verifications: plan.phases.flatMap((p) => p.steps.flatMap((s) => s.verify.map((v) => ({ phase: p.name, step: s.id, sql: v.sql, expect: v.expect.text, description: v.description })))),
     dataLossSteps: plan.phases.flatMap((p) => p.steps.filter((s) => s.rollback?.dataLoss).map((s) => ({ phase: p.name, step: s.id, restore: s.rollback?.restore }))),
     lockBudget: lockBudget(plan, analysis),
+    rollbackLockBudget: rollbackLockBudget(plan, analysis),
+    lockWindows: lockBudget(plan, analysis).length + rollbackLockBudget(plan, analysis).length > 0,
     allowances: plan.phases.flatMap((p) => p.steps.flatMap((s) => (s.allow ?? []).map((a) => ({ step: s.id, code: a.code, reason: a.reason })))),
     findings,
     compat: compatView(plan),
