@@ -2,6 +2,7 @@ import { lockStrength, predictLocks, type PredictedLock } from '../sql/locks.js'
 import { parseSql } from '../sql/parser.js';
 import { psqlStatements } from '../sql/psql.js';
 import type { ScriptBlock } from '../emit/sql/blocks.js';
+import { runStatements } from '../emit/sql/ledger.js';
 import type { SqlSession } from './run-script.js';
 
 /** A relation lock a statement took: "AccessExclusiveLock on public.users". */
@@ -60,7 +61,8 @@ export function disagreement(predicted: readonly PredictedLock[], held: Readonly
   return problems.length ? problems.join('; ') : undefined;
 }
 
-const userRelations = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp%'";
+// migc_ledger is migc's own bookkeeping, written in every step's transaction: not the plan's locks.
+const userRelations = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp%' AND NOT (n.nspname = 'public' AND c.relname = 'migc_ledger')";
 
 async function heldLocks(session: SqlSession): Promise<Set<string>> {
   const { rows } = await session.query<{ mode: string; relation: string }>(
@@ -78,6 +80,14 @@ async function storage(session: SqlSession): Promise<Map<string, string>> {
       WHERE c.relkind IN ('r', 'm') AND ${userRelations}`,
   );
   return new Map(rows.map((r) => [`${r.oid}\t${r.relation}`, r.node]));
+}
+
+/** The locks the statements a CALL migc_run carries are predicted to take, together. */
+function carriedLocks(statements: readonly string[]): PredictedLock[] {
+  return statements.flatMap((text) => {
+    const parsed = parseSql(text);
+    return parsed.ok ? parsed.statements.flatMap((s) => predictLocks(s.ast)) : [];
+  });
 }
 
 /** Where each block's SQL stands in the rendered script, to attribute statements to steps. */
@@ -137,9 +147,11 @@ export async function runObserved(session: SqlSession, script: string, blocks: r
     }) : undefined;
     const storageAfter = await storage(session);
     const rewritten = [...storageBefore!].filter(([key, node]) => storageAfter.has(key) && storageAfter.get(key) !== node).map(([key]) => key.split('\t')[1]!).sort();
-    // migc's own statements (assertions, SET) and DO blocks are not judged: nothing to predict.
-    const judged = locks && ast && kind !== 'DoStmt' && kind !== 'VariableSetStmt';
-    const predicted = judged ? predictLocks(ast) : undefined;
+    // migc's own statements (assertions, SET) and DO blocks are not judged: nothing to predict. A
+    // CALL migc_run is judged by the plan statements it carries, all in its one transaction.
+    const carried = ast ? runStatements(ast) : undefined;
+    const judged = locks && ast && kind !== 'DoStmt' && kind !== 'VariableSetStmt' && (kind !== 'CallStmt' || carried !== undefined);
+    const predicted = judged ? (carried ? carriedLocks(carried) : predictLocks(ast)) : undefined;
     const existing = new Set([...storageAfter.keys()].map((k) => k.split('\t')[1]!));
     const mismatch = predicted ? disagreement(predicted, locksAfter!, locks!, existing) : undefined;
     runs.push({

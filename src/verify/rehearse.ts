@@ -1,5 +1,7 @@
 import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
 import { downScript, phaseHasSql, scriptFileName, upScript } from '../emit/sql/blocks.js';
+import { confirmStatement, stopKey, type LedgerKey } from '../emit/sql/ledger.js';
+import { parseSql } from '../sql/parser.js';
 import type { Phase, Plan } from '../normalize/model.js';
 import type { Engine, RehearsalDatabase } from './engine.js';
 import { fillOrder, FixtureError, generateRows } from './fixtures.js';
@@ -105,7 +107,7 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
     const script = scripts.get(scriptFileName(phase, direction === 'down' ? 'down' : 'up'));
     if (script === undefined) return notRun;
     const started = performance.now();
-    const { ok, runs } = await runObserved(db, script, view.blocks);
+    const { ok, runs } = await runAnswering(db, script, view.blocks);
     const ms = performance.now() - started;
     for (const r of runs) {
       if (!r.disagreement || seenDisagreements.has(r.text)) continue;
@@ -280,6 +282,33 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
 
   const phaseResults: PhaseResult[] = phases.map((p) => ({ number: p.number, name: p.name, ...results.get(p.name)! }));
   return { ...base, ok: !diagnostics.some((d) => d.severity === 'error'), phases: phaseResults, steps: stepResults(plan, phaseResults), diagnostics };
+}
+
+/**
+ * Runs a script as an operator would: where it stops for a `run` or `manual` step or a gate, the
+ * stop is recorded as answered in migc_ledger, as its message says, and the script is run again
+ * (it skips what is done). The runs of every pass are kept, the answered stops left out.
+ */
+export async function runAnswering(db: RehearsalDatabase, script: string, blocks: Parameters<typeof runObserved>[2]): Promise<{ ok: boolean; runs: StatementRun[] }> {
+  const all: StatementRun[] = [];
+  const answered = new Set<string>();
+  for (;;) {
+    const { ok, runs } = await runObserved(db, script, blocks);
+    if (ok) return { ok, runs: [...all, ...runs] };
+    const failed = runs[runs.length - 1]!;
+    const key = stopAt(failed);
+    if (!key || answered.has(JSON.stringify(key))) return { ok, runs: [...all, ...runs] };
+    answered.add(JSON.stringify(key));
+    all.push(...runs.slice(0, -1));
+    await db.exec(confirmStatement(key));
+  }
+}
+
+/** The ledger row a failed statement waited for, when it is a stop of migc's. */
+export function stopAt(run: StatementRun): LedgerKey | undefined {
+  if (!run.error?.startsWith('migc: stop: ')) return undefined;
+  const parsed = parseSql(run.text);
+  return parsed.ok && parsed.statements.length === 1 ? stopKey(parsed.statements[0]!.ast) : undefined;
 }
 
 function stepResults(plan: Plan, phases: readonly PhaseResult[]): StepResult[] {
