@@ -150,7 +150,9 @@ export async function runObserved(session: SqlSession, script: string, blocks: r
     // migc's own statements (assertions, SET) and DO blocks are not judged: nothing to predict. A
     // CALL migc_run is judged by the plan statements it carries, all in its one transaction.
     const carried = ast ? runStatements(ast) : undefined;
-    const judged = locks && ast && kind !== 'DoStmt' && kind !== 'VariableSetStmt' && (kind !== 'CallStmt' || carried !== undefined);
+    // A part the ledger says is done (or a rollback of a step that did not run) ran nothing.
+    const skipped = carried !== undefined && (await session.query<{ s: string | null }>("SELECT current_setting('migc.skipped', true) AS s")).rows[0]?.s === 'on';
+    const judged = locks && ast && !skipped && kind !== 'DoStmt' && kind !== 'VariableSetStmt' && (kind !== 'CallStmt' || carried !== undefined);
     const predicted = judged ? (carried ? carriedLocks(carried) : predictLocks(ast)) : undefined;
     const existing = new Set([...storageAfter.keys()].map((k) => k.split('\t')[1]!));
     const mismatch = predicted ? disagreement(predicted, locksAfter!, locks!, existing) : undefined;
