@@ -19,6 +19,8 @@ export interface VerifyOptions {
   readonly out: string;
   readonly allowOutside?: boolean;
   readonly lockTimeout?: string;
+  /** false: skip the crash points (a failure injected after every statement). */
+  readonly crashPoints?: boolean;
 }
 
 const signalExitCodes = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -128,7 +130,7 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
         continue;
       }
       const scripts = new Map(p.outputs.map((o) => [o.path.slice(p.plan!.id.length + 1), o.contents]));
-      rehearsals.push(engine && p.plan.phases.some(phaseHasSql) ? await rehearsePlan(p.plan, scripts, engine) : { file: p.file, planId: p.plan.id, engine: 'none', ok: true, skipped: 'no SQL to rehearse', phases: [], steps: [], diagnostics: [] });
+      rehearsals.push(engine && p.plan.phases.some(phaseHasSql) ? await rehearsePlan(p.plan, scripts, engine, { crashPoints: options.crashPoints !== false }) : { file: p.file, planId: p.plan.id, engine: 'none', ok: true, skipped: 'no SQL to rehearse', phases: [], steps: [], diagnostics: [] });
     }
   } finally {
     if (!stopping) {
@@ -181,6 +183,7 @@ function jsonRehearsal(r: RehearsalResult) {
     file: r.file, id: r.planId, engine: r.engine, ok: r.ok, skipped: r.skipped ?? null,
     phases: r.phases.map((p) => ({ number: p.number, name: p.name, up: p.up.status, down: p.down.status, again: p.again.status, note: p.down.note ?? null, upMs: Math.round(p.up.ms), downMs: Math.round(p.down.ms) })),
     steps: r.steps.map((s) => ({ ...s, upMs: Math.round(s.upMs) })),
+    crashPoints: r.crash ? { tried: r.crash.tried, passed: r.crash.passed, ms: Math.round(r.crash.ms), failed: r.crash.failed } : null,
   };
 }
 
@@ -211,6 +214,10 @@ function prettyRehearsal(r: RehearsalResult): string {
     const prediction = s.prediction === 'not judged' ? '-' : s.prediction === 'agrees' ? 'agrees' : 'DIFFERS';
     lines.push(`  ${pad(s.step, 28)}${pad(statusText[s.up], 8)}${pad(statusText[s.down], 14)}${pad(s.up === 'ok' ? `${Math.round(s.upMs)}ms` : '', 8)}${pad(prediction, 12)}${locks}${rewrites}`);
   }
+  if (r.crash) {
+    lines.push('', `  crash points: ${r.crash.passed} of ${r.crash.tried} passed (a failure after each statement and inside each batch loop; down restores, up again completes), ${(r.crash.ms / 1000).toFixed(1)} s`);
+    for (const f of r.crash.failed) lines.push(`    FAILED phase ${f.phase}, ${f.where}: ${f.problem}`);
+  }
   return `${head}${lines.join('\n')}\n\n`;
 }
 
@@ -239,5 +246,6 @@ export function rehearsalView(r: RehearsalResult) {
     skipped: r.skipped,
     phases: r.phases.map((p) => ({ ...p, up: statusText[p.up.status], down: statusText[p.down.status], again: statusText[p.again.status], note: p.down.note, upMs: Math.round(p.up.ms), downMs: Math.round(p.down.ms) })),
     steps: r.steps.map((s) => ({ ...s, up: statusText[s.up], down: statusText[s.down], upMs: Math.round(s.upMs), locks: s.locks.map((l) => `${l.mode} on ${l.relation}`).join(', '), predicted: s.predicted.join(', '), prediction: s.prediction === 'not judged' ? '' : s.prediction, rewritten: s.rewritten.join(', ') })),
+    crash: r.crash ? { tried: r.crash.tried, passed: r.crash.passed, failed: r.crash.failed } : undefined,
   };
 }

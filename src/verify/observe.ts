@@ -91,7 +91,7 @@ function carriedLocks(statements: readonly string[]): PredictedLock[] {
 }
 
 /** Where each block's SQL stands in the rendered script, to attribute statements to steps. */
-function blockRanges(script: string, blocks: readonly ScriptBlock[]) {
+export function blockRanges(script: string, blocks: readonly ScriptBlock[]) {
   const ranges: { start: number; end: number; source: ScriptBlock['source'] }[] = [];
   let from = 0;
   for (const b of blocks) {

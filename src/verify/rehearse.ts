@@ -50,7 +50,21 @@ export interface RehearsalResult {
   readonly skipped?: string;
   readonly phases: readonly PhaseResult[];
   readonly steps: readonly StepResult[];
+  /** Crash points tried and passed (see crash.ts); undefined when not tried. */
+  readonly crash?: CrashSummary;
   readonly diagnostics: readonly Diagnostic[];
+}
+
+export interface CrashSummary {
+  readonly tried: number;
+  readonly passed: number;
+  readonly ms: number;
+  readonly failed: readonly { readonly phase: string; readonly where: string; readonly problem: string }[];
+}
+
+export interface RehearseOptions {
+  /** Stop each phase's up script after every statement and check both ways out (default true). */
+  readonly crashPoints?: boolean;
 }
 
 interface Snapshot {
@@ -72,7 +86,7 @@ async function snapshot(db: RehearsalDatabase): Promise<Snapshot> {
  * first one with an irreversible step on are rehearsed forward in a second database, and their
  * rollback must refuse as declared.
  */
-export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, string>, engine: Engine): Promise<RehearsalResult> {
+export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, string>, engine: Engine, options: RehearseOptions = {}): Promise<RehearsalResult> {
   const diagnostics: Diagnostic[] = [];
   const base = { file: plan.file, planId: plan.id, engine: engine.label };
   const phases = plan.phases;
@@ -280,8 +294,32 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
     }
   }
 
+  // Pass 3: a failure injected after every statement of every phase; both ways out checked.
+  let crash: CrashSummary | undefined;
+  let rolledBack: ReadonlySet<string> = new Set();
+  if (options.crashPoints !== false && db && !diagnostics.some((d) => d.severity === 'error')) {
+    const { rehearseCrashPoints } = await import('./crash.js');
+    try {
+      const found = await rehearseCrashPoints({ plan, scripts, open: setUp, close });
+      diagnostics.push(...found.diagnostics);
+      rolledBack = found.result.rolledBack;
+      crash = {
+        tried: found.result.tried, passed: found.result.passed, ms: found.result.ms,
+        failed: found.result.points.filter((x) => !x.ok).map((x) => ({ phase: x.phase, where: x.where, problem: x.problem ?? '' })),
+      };
+    } catch (e) {
+      diagnostics.push({
+        code: 'MG066', severity: 'error', file: plan.file, span: plan.spans.id,
+        message: `the crash points could not be rehearsed on ${engine.label}: ${(e as Error).message}`,
+        help: 'Run migc verify --no-crash-points to rehearse without them, and please report this with the plan.',
+      });
+    }
+  }
+
   const phaseResults: PhaseResult[] = phases.map((p) => ({ number: p.number, name: p.name, ...results.get(p.name)! }));
-  return { ...base, ok: !diagnostics.some((d) => d.severity === 'error'), phases: phaseResults, steps: stepResults(plan, phaseResults), diagnostics };
+  // A rollback the full rehearsal never reached (before an irreversible step) ran at a crash point.
+  const steps = stepResults(plan, phaseResults).map((s) => (s.down === 'not run' && rolledBack.has(s.step) && plan.phases.find((p) => p.name === s.phase)?.steps.find((x) => x.id === s.step)?.rollback?.kind === 'sql' ? { ...s, down: 'ok' as const } : s));
+  return { ...base, ok: !diagnostics.some((d) => d.severity === 'error'), phases: phaseResults, steps, ...(crash ? { crash } : {}), diagnostics };
 }
 
 /**
