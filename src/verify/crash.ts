@@ -193,10 +193,21 @@ export async function rehearseCrashPoints(ctx: CrashContext): Promise<{ result: 
    * not compared between databases, only within one.
    */
   let volatile: ReadonlySet<string> = new Set();
+  /** Exact copies of the database at a phase's start, where the engine can make them. */
+  const saved = new Map<number, () => Promise<RehearsalDatabase>>();
   const replace = async (phaseIndex: number): Promise<boolean> => {
     if (db) await ctx.close(db);
-    db = await ctx.open();
+    db = undefined;
     at = -1;
+    const copy = saved.get(phaseIndex);
+    if (copy) {
+      db = await copy();
+      at = phaseIndex;
+      dbBefore = firstBefore;
+      volatile = new Set();
+      return true;
+    }
+    db = await ctx.open();
     if (!db) return false;
     for (let j = 0; j < phaseIndex; j++) {
       const s = scriptsOf(plan.phases[j]!);
@@ -218,6 +229,8 @@ export async function rehearseCrashPoints(ctx: CrashContext): Promise<{ result: 
       if (!s || !(await ready(p))) break;
       const irreversible = phase.steps.filter((x) => x.rollback?.kind === 'irreversible').map((x) => x.id);
       const lossy = phase.steps.some((x) => x.rollback?.dataLoss);
+      const save = await db!.saveState?.();
+      if (save) saved.set(p, save);
       const before = await snapshot(db!);
       firstBefore = before;
       dbBefore = before;
