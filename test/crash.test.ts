@@ -11,7 +11,7 @@ import { builtinTemplates, root } from './helpers.js';
  * an irreversible step after a reversible one) and on plans whose scripts do not recover.
  */
 const serverUrl = process.env.MIGC_TEST_DATABASE_URL;
-const files = ['test/fixtures/crash/failure-points.yaml', 'test/fixtures/crash/index-not-rerunnable.yaml'];
+const files = ['test/fixtures/crash/failure-points.yaml', 'test/fixtures/crash/index-not-rerunnable.yaml', 'test/fixtures/crash/check-fails-after-batches.yaml'];
 
 let compiled: CompileResult;
 beforeAll(async () => {
@@ -42,6 +42,16 @@ function suite(name: string, makeEngine: () => Promise<Engine>) {
       expect(r.crash?.tried).toBe(14);
       // validate-lower's rollback comes before the irreversible drop-name: the full rehearsal never reaches it.
       expect(r.steps.find((s) => s.step === 'validate-lower')?.down).toBe('ok');
+    });
+
+    it('undoes a batched step whose check failed after its batches committed: the down script restores the rows', async () => {
+      const r = await rehearse(engine, 'test/fixtures/crash/check-fails-after-batches.yaml');
+      expect(r.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([
+        'MG060 phase "backfill" failed while running it: step "fill-email-lower": migc: verification 1 of step "fill-email-lower" failed: expected = 0, got 1',
+      ]);
+      expect(r.phases[0]!.up.status).toBe('failed');
+      // Schema and every column's data as before the phase, or MG061/MG062 would be reported.
+      expect(r.phases[0]!.down.status).toBe('ok');
     });
 
     it('finds a CONCURRENTLY build that cannot run twice: running the up script again after a later failure stops at it', async () => {

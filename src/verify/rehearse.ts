@@ -245,6 +245,9 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
         if (up.status === 'failed') break;
       }
       const allUp = reached === reversibleCount;
+      // A phase whose up script failed (a check that found bad data, after a batch loop committed)
+      // must be undone by its down script, as on-call would do.
+      if (!allUp && reached < reversibleCount) await rollBack(db, reached, before[reached]!);
       let rolledBack = allUp;
       for (let i = Math.min(reached, reversibleCount - 1); allUp && i >= 0; i--) {
         if (!(await rollBack(db, i, before[i]!))) {
