@@ -282,7 +282,7 @@ describe('migc verify', () => {
     expect(report).toContain('Crash points: **5 of 5 passed**.');
     const json = JSON.parse((await migc(['verify', 'plans/small.yaml', '--format', 'json'], project)).stdout);
     expect(json.rehearsals[0].crashPoints).toMatchObject({ tried: 5, passed: 5, failed: [] });
-  });
+  }, 300_000);
 
   it('exits 2 when the server cannot be reached, without printing the password', async () => {
     const r = await migc(['verify', '--database-url', 'postgres://me:secret@127.0.0.1:9/db'], project);

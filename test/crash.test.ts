@@ -42,7 +42,7 @@ function suite(name: string, makeEngine: () => Promise<Engine>) {
       expect(r.crash?.tried).toBe(14);
       // validate-lower's rollback comes before the irreversible drop-name: the full rehearsal never reaches it.
       expect(r.steps.find((s) => s.step === 'validate-lower')?.down).toBe('ok');
-    });
+    }, 600_000);
 
     it('undoes a batched step whose check failed after its batches committed: the down script restores the rows', async () => {
       const r = await rehearse(engine, 'test/fixtures/crash/check-fails-after-batches.yaml');
@@ -61,7 +61,7 @@ function suite(name: string, makeEngine: () => Promise<Engine>) {
       const found = r.diagnostics.filter((d) => d.code === 'MG066').map((d) => d.message);
       expect(found.length).toBeGreaterThan(0);
       expect(found[0]).toMatch(/^phase "expand" does not recover from a failure after statement \d+ \(step index-email\): running the up script again failed: relation "users_email_idx" already exists$/);
-    });
+    }, 600_000);
   });
 }
 

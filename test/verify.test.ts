@@ -59,7 +59,7 @@ function engineSuite(name: string, makeEngine: () => Promise<Engine>) {
         const sqlRollback = new Set(plan.phases.flatMap((p) => p.steps).filter((x) => x.rollback?.kind === 'sql').map((x) => x.id));
         for (const s of result.steps) if (s.up === 'ok' && sqlRollback.has(s.step)) expect(s.down, `${s.step}'s rollback never ran`).toBe('ok');
       }
-    });
+    }, 600_000); // a database copy per crash point after an irreversible or data-losing step: slow on a busy machine
 
     it('notes the data a declared data-losing rollback changes, and only that', async () => {
       const result = await rehearse(engine, 'plans/email-verified.yaml');

@@ -258,7 +258,9 @@ export async function rehearseCrashPoints(ctx: CrashContext): Promise<{ result: 
       for (const step of phase.steps) {
         const table = batchTable(step);
         const k = s.up.findIndex((x) => x.source?.kind === 'step' && x.source.stepId === step.id && x.text.trimStart().startsWith('DO '));
-        if (table && k >= 0) candidates.push({ where: `in the batch loop of step ${step.id}, after its first batch`, k, trap: table });
+        // A loop over a table that fits in one batch has no point inside it (the point after it covers it).
+        const rows = table && k >= 0 ? Number((await db!.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`).catch(() => ({ rows: [{ n: '0' }] }))).rows[0]?.n ?? 0) : 0;
+        if (table && k >= 0 && rows > step.batch!.size) candidates.push({ where: `in the batch loop of step ${step.id}, after its first batch`, k, trap: table });
       }
 
       /** Brings the database to the crash point's state; false when the point cannot be reached. */

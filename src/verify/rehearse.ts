@@ -1,6 +1,6 @@
 import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
 import { downScript, phaseHasSql, scriptFileName, upScript } from '../emit/sql/blocks.js';
-import { confirmStatement, stopKey, type LedgerKey } from '../emit/sql/ledger.js';
+import { confirmStatement, runStatements, stopKey, type LedgerKey } from '../emit/sql/ledger.js';
 import { parseSql } from '../sql/parser.js';
 import type { Phase, Plan } from '../normalize/model.js';
 import type { Engine, RehearsalDatabase } from './engine.js';
@@ -141,7 +141,7 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
       diagnostics.push({
         code: 'MG060', severity: 'error', file: plan.file, span: stepSpan(phase, failed),
         message: `phase "${phase.name}" failed while ${when}: ${what}: ${failed.error}`,
-        help: `The statement: ${oneLine(failed.text)}`,
+        help: `The statement: ${oneLine(shownStatement(plan, failed.text))}`,
       });
     }
     return { status: irreversible ? 'irreversible' : 'failed', ms, runs };
@@ -379,6 +379,21 @@ function stepResults(plan: Plan, phases: readonly PhaseResult[]): StepResult[] {
       };
     });
   });
+}
+
+/**
+ * What a failed statement ran, as the plan wrote it: for a CALL migc_run, the plan's statements it
+ * carries (its checks, migc's own, are left out: their message names them); otherwise its text.
+ */
+function shownStatement(plan: Plan, text: string): string {
+  const parsed = parseSql(text);
+  const carried = parsed.ok && parsed.statements.length === 1 ? runStatements(parsed.statements[0]!.ast) : undefined;
+  if (!carried) return text;
+  const planTexts = new Set(plan.phases.flatMap((p) => p.steps).flatMap((s) => [
+    ...(s.action?.kind === 'sql' ? s.action.statements : []), ...(s.rollback?.kind === 'sql' ? s.rollback.statements : []),
+  ]).map((s) => s.text));
+  const own = carried.filter((t) => planTexts.has(t));
+  return own.length ? own.join('; ') : 'the checks of the step (see the message)';
 }
 
 function oneLine(sql: string): string {

@@ -19,7 +19,8 @@ function undoText(step: Step): string | undefined {
   switch (r.kind) {
     case 'run': return `undo ${step.id}: run \`${r.command.replace(/`/g, "'")}\``;
     case 'manual': return `undo ${step.id}: ${r.instructions.trim().split('\n')[0]}`;
-    case 'irreversible': return `${step.id} cannot be undone${r.restore ? `; restore: ${r.restore.trim().split('\n')[0]}` : ''}`;
+    // The down script stops at it only if it ran: a failure before it needs no restore.
+    case 'irreversible': return `if ${step.id} ran, it cannot be undone${r.restore ? `; restore: ${r.restore.trim().split('\n')[0]}` : ''}`;
     case 'sql': return undefined; // in the down script
   }
 }

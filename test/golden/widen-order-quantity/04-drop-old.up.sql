@@ -36,6 +36,8 @@ DECLARE
   statement text;
   what text := CASE WHEN p_step = '' THEN format('phase "%s" (%s)', p_phase, p_part) ELSE format('step "%s" (%s)', p_step, p_part) END;
 BEGIN
+  -- migc.skipped tells a rehearsal (migc verify) whether the statements ran, to judge their locks.
+  PERFORM set_config('migc.skipped', 'on', false);
   IF EXISTS (SELECT FROM public.migc_ledger l WHERE l.plan_id = p_plan AND l.phase = p_phase AND l.step = p_step AND l.part = p_part AND l.done) THEN
     RAISE NOTICE 'migc: % is done already: skipped', what;
     RETURN;
@@ -44,6 +46,7 @@ BEGIN
     RAISE NOTICE 'migc: step "%" did not run: nothing to undo', p_step;
     RETURN;
   END IF;
+  PERFORM set_config('migc.skipped', 'off', false);
   LOOP
     BEGIN
       FOREACH statement IN ARRAY p_statements LOOP
