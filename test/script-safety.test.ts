@@ -440,7 +440,9 @@ describe.skipIf(!serverUrl)('hostile plan text never runs under psql (skipped wh
     // ...and what psql sent to the server is exactly what migc meant, statement by statement.
     const upMeant = (await Promise.all(sorted.flatMap((p) => [meant(p, 0, 'up'), meant(p, 1, 'up')]))).flat();
     expect(echoed(up.stdout).map(stripLocations)).toEqual(upMeant.map(stripLocations));
-    for (const [i, p] of sorted.entries()) expect(echoed(down2[i]!.stdout).map(stripLocations)).toEqual((await meant(p, 1, 'down')).map(stripLocations));
+    // The down script stops at the irreversible step's CALL: what comes after it is never sent.
+    const untilIrreversible = (ss: PgNode[]) => ss.slice(0, ss.findIndex((a) => calledProcedure(a) === 'public.migc_irreversible') + 1);
+    for (const [i, p] of sorted.entries()) expect(echoed(down2[i]!.stdout).map(stripLocations)).toEqual(untilIrreversible(await meant(p, 1, 'down')).map(stripLocations));
     expect(echoed(down1.stdout).map(stripLocations)).toEqual((await Promise.all(sorted.map((p) => meant(p, 0, 'down')))).flat().map(stripLocations));
   });
 
