@@ -228,8 +228,10 @@ describe('heavy modules load only in the commands that use them', () => {
 });
 
 describe('migc verify', () => {
+  // Crash points multiply a rehearsal's time: they are on by default, and tried here on a small
+  // plan of their own; test/verify.test.ts tries every one of the example plans'.
   it('rehearses the example plans on PGlite with --engine pglite, warns that they target PostgreSQL 15 (MG080), and exits 0', async () => {
-    const r = await migc(['verify', '--engine', 'pglite'], project);
+    const r = await migc(['verify', '--engine', 'pglite', '--no-crash-points'], project);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('plans/email-verified.yaml: add-email-verified: passed on PGlite');
     expect(r.stdout).toContain('plans/pgbouncer-upgrade.yaml: pgbouncer-upgrade: no SQL to rehearse');
@@ -239,14 +241,14 @@ describe('migc verify', () => {
 
   it('exits 1 naming the statement, the database error and the plan line', async () => {
     cpSync(join(root, 'test/fixtures/verify'), join(project, 'broken'), { recursive: true });
-    const r = await migc(['verify', 'broken/not-null-with-nulls.yaml'], project);
+    const r = await migc(['verify', 'broken/not-null-with-nulls.yaml', '--no-crash-points'], project);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('broken/not-null-with-nulls.yaml:20:13 error MG060 phase "contract" failed while running it: step "require-verification-date": column "verification_date" of relation "users" contains null values');
     expect(r.stdout).toContain('= help: The statement: ALTER TABLE users ALTER COLUMN verification_date SET NOT NULL');
   });
 
   it('--format json gives the pass/fail table per phase and step', async () => {
-    const r = await migc(['verify', 'plans/rename-user-name.yaml', '--format', 'json'], project);
+    const r = await migc(['verify', 'plans/rename-user-name.yaml', '--format', 'json', '--no-crash-points'], project);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.rehearsals[0].phases.map((p: { up: string; down: string; again: string }) => [p.up, p.down, p.again])).toEqual([['ok', 'ok', 'ok'], ['ok', 'ok', 'ok'], ['ok', 'ok', 'ok']]);
@@ -257,13 +259,34 @@ describe('migc verify', () => {
   });
 
   it('--report writes the artefacts with a Rehearsal section', async () => {
-    const r = await migc(['verify', 'plans/email-verified.yaml', '--report'], project);
+    const r = await migc(['verify', 'plans/email-verified.yaml', '--report', '--no-crash-points'], project);
     expect(r.code).toBe(0);
     const report = readFileSync(join(project, 'out/add-email-verified/report.md'), 'utf8');
     expect(report).toMatch(/## Rehearsal\n\nRehearsed with `migc verify` on (PGlite|PostgreSQL 15)/);
     expect(report).toMatch(/\| `add-column` \| ok \| ok \| \d+ ms \| AccessExclusiveLock on public\.users \|/);
     expect(report).toMatch(/On the database \(`migc verify`\): 77 runs of the live versions' queries at 12 schema states \(EXPLAIN; EXPLAIN \(GENERIC_PLAN\); executed with sample values, rolled back\), in \d+ ms\. All ran\./);
+    expect(report).not.toContain('Crash points');
   });
+
+  it('tries the crash points by default: the output, --format json and the report give them tried and passed', async () => {
+    writeFileSync(join(project, 'plans/small.yaml'), [
+      'migc: 1', 'id: small', 'title: Small', 'type: schema', 'risk: low', 'engine: postgresql@15',
+      'baseline:', '  sql: CREATE TABLE t (id bigint PRIMARY KEY, a text);', 'fixtures:', '  t: { rows: 20 }',
+      'phases:', '  - name: expand', '    kind: expand', '    steps:',
+      '      - id: add-b', '        sql: ALTER TABLE t ADD COLUMN b text;', '        rollback:', '          sql: ALTER TABLE t DROP COLUMN b;',
+      '      - id: index-a', '        sql: CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a_idx ON t (a);', '        rollback:', '          sql: DROP INDEX CONCURRENTLY IF EXISTS t_a_idx;',
+      '',
+    ].join('\n'));
+    const pretty = await migc(['verify', 'plans/small.yaml', '--report'], project);
+    expect(pretty.stderr).toMatch(/: 1 passed, 0 failed: 0 errors/);
+    expect(pretty.code).toBe(0);
+    // The ledger's set-up, add-b's transaction, and the index's start mark, build and done mark.
+    expect(pretty.stdout).toMatch(/\n {2}crash points: 5 of 5 passed \(a failure after each statement and inside each batch loop; down restores, up again completes\), [\d.]+ s\n/);
+    const report = readFileSync(join(project, 'out/small/report.md'), 'utf8');
+    expect(report).toContain('Crash points: **5 of 5 passed**.');
+    const json = JSON.parse((await migc(['verify', 'plans/small.yaml', '--format', 'json'], project)).stdout);
+    expect(json.rehearsals[0].crashPoints).toMatchObject({ tried: 5, passed: 5, failed: [] });
+  }, 300_000);
 
   it('exits 2 when the server cannot be reached, without printing the password', async () => {
     const r = await migc(['verify', '--database-url', 'postgres://me:secret@127.0.0.1:9/db'], project);

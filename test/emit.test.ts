@@ -73,9 +73,14 @@ describe('SQL scripts', () => {
 `),
     }, { emit: true });
     const up = result.plans[0]!.outputs.find((o) => o.path.endsWith('.up.sql'))!.contents;
-    expect(up).toContain('BEGIN;\nALTER TABLE users ADD COLUMN email_lower text;\nCOMMIT;\nCREATE INDEX CONCURRENTLY users_email_lower_idx ON users (email_lower);');
+    // The transactional part in one recorded transaction; the index build on its own, recorded as
+    // started before and done after, an INVALID index of a failed build dropped first.
+    expect(up).toContain("BEGIN;\nCALL public.migc_run('minimal', 'expand', 'index-email', 'up 1', 5, ARRAY[\n$sql$ALTER TABLE users ADD COLUMN email_lower text$sql$\n]);\nCOMMIT;\n"
+      + "CALL public.migc_mark('minimal', 'expand', 'index-email', 'up 2', false, 'migc: CREATE INDEX CONCURRENTLY runs outside a transaction: it is not retried on lock_timeout. If it fails, fix the cause and run this script again: what is done is skipped, and this statement runs again.');\n"
+      + "CALL public.migc_drop_invalid_index('users_email_lower_idx');\nCREATE INDEX CONCURRENTLY users_email_lower_idx ON users (email_lower);\nCALL public.migc_mark('minimal', 'expand', 'index-email', 'up 2', true, '');\n");
     const down = result.plans[0]!.outputs.find((o) => o.path.endsWith('.down.sql'))!.contents;
-    expect(down).toContain('DROP INDEX CONCURRENTLY users_email_lower_idx;\nBEGIN;\nALTER TABLE users DROP COLUMN email_lower;\nCOMMIT;');
+    expect(down).toMatch(/CALL public\.migc_mark\('minimal', 'expand', 'index-email', 'down 1', false, '[^\n]*'\);\nDROP INDEX CONCURRENTLY users_email_lower_idx;\nCALL public\.migc_mark\('minimal', 'expand', 'index-email', 'down 1', true, ''\);\n/);
+    expect(down).toContain("BEGIN;\nCALL public.migc_run('minimal', 'expand', 'index-email', 'down 2', 5, ARRAY[\n$sql$ALTER TABLE users DROP COLUMN email_lower$sql$\n]);\nCOMMIT;\nCALL public.migc_forget('minimal', 'expand', 'index-email');");
   });
 
   it('sets lock_timeout and statement_timeout from the plan, with safe defaults', async () => {

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { memoryHost } from '../src/host.js';
+import { runStatements } from '../src/emit/sql/ledger.js';
 import { lint } from '../src/lint.js';
 import { compileBatch } from '../src/sql/batch.js';
 import { offsetMap } from '../src/sql/offsets.js';
@@ -20,6 +21,12 @@ const samples = ['é', 'Ünïcödé', '日本語のコメント', '🎉', '👩�
 
 function byteLength(s: string): number {
   return Buffer.byteLength(s, 'utf8');
+}
+
+/** The plan statements a script's CALLs of migc_run carry, in order. */
+function carried(script: string): string[] {
+  const parsed = parseSql(script);
+  return parsed.ok ? parsed.statements.flatMap((st) => runStatements(st.ast) ?? []) : [];
 }
 
 describe('offsetMap', () => {
@@ -142,17 +149,21 @@ describe('plans with multi-byte text', () => {
     const result = await compileFiles({ 'plans/p.yaml': plan(sql) }, { emit: true });
     expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const up = result.plans[0]!.outputs.find((o) => o.path.endsWith('.up.sql'))!.contents;
-    expect(up).toContain("COMMENT ON TABLE users IS '日本語…🎉';\n");
-    expect(up).toContain('\nALTER TABLE users ADD COLUMN flag boolean;\n');
+    // The step's statements travel as strings of one CALL migc_run, each whole, each on its own lines.
+    expect(up).toContain("\n$sql$COMMENT ON TABLE users IS '日本語…🎉'$sql$,\n");
+    expect(up).toContain('\n$sql$ALTER TABLE users ADD COLUMN flag boolean$sql$\n');
     expect(up).not.toMatch(/ADD;|^COLUMN/m);
+    expect(carried(up)).toEqual(["COMMENT ON TABLE users IS '日本語…🎉'", 'ALTER TABLE users ADD COLUMN flag boolean']);
   });
 
   it('emits a string that holds a statement as the one string it is', async () => {
     const written = ["COMMENT ON TABLE users IS 'Ça coûte très cher, señor'", "COMMENT ON COLUMN users.id IS 'clé -- fin; DROP TABLE users; -- é'"];
     const result = await compileFiles({ 'plans/p.yaml': plan(written.map((w) => `${w};`).join('\n')) }, { emit: true });
     const up = result.plans[0]!.outputs.find((o) => o.path.endsWith('.up.sql'))!.contents;
+    expect(carried(up)).toEqual(written);
+    // No statement of the script is a COMMENT or a DROP of its own: they are only the strings carried.
     const parsed = parseSql(up);
-    expect(parsed.ok && parsed.statements.map((p) => p.text).filter((t) => t.startsWith('COMMENT') || t.includes('DROP'))).toEqual(written);
+    expect(parsed.ok && parsed.statements.map((p) => Object.keys(p.ast)[0]).filter((k) => k === 'CommentStmt' || k === 'DropStmt')).toEqual([]);
   });
 
   it('reports findings and syntax errors at their line and column in the plan file', async () => {

@@ -9,6 +9,7 @@ import { compile, type CompileResult } from '../src/compile.js';
 import type { TemplateSources } from '../src/emit/template-names.js';
 import { memoryHost } from '../src/host.js';
 import type { Plan } from '../src/normalize/model.js';
+import { calledProcedure, confirmStatement, ledgerPrelude, runStatements, stopKey } from '../src/emit/sql/ledger.js';
 import { loadSqlParser, parseSql, type PgNode } from '../src/sql/parser.js';
 import { dollarQuote, dollarTag, sqlComment, sqlLiteral, terminated } from '../src/sql/quote.js';
 import { brief, builtinTemplates, compileFiles, minimalPlan, root } from './helpers.js';
@@ -93,7 +94,7 @@ describe('sqlLiteral and dollar quotes read back as the text, whatever it holds'
 
 /** The plan's statements a script may run beside migc's own. */
 function stripLocations(node: unknown): string {
-  return JSON.stringify(node, (k, v) => (k === 'location' ? undefined : v));
+  return JSON.stringify(node, (k, v) => (k === 'location' || k === 'list_start' || k === 'list_end' ? undefined : v));
 }
 
 describe('each rendered script is checked against the statements migc meant (MG051)', () => {
@@ -113,12 +114,12 @@ describe('each rendered script is checked against the statements migc meant (MG0
   });
 
   it.each<[string, string, RegExp, string?]>([
-    ['plan text outside a comment', `-- {{plan.title}}\n{{settings}}\n{{#each blocks}}{{sql}}\n{{/each}}`, /statement 1 \(line 2\), "CREATE TABLE pwned \(\)" is not the one migc meant, "SET standard_conforming_strings = on"/],
-    ['a psql backslash command', `{{header}}\n\\! touch /tmp/x\n{{settings}}\n{{#each blocks}}{{sql}}\n{{/each}}`, /it does not parse at line 6: syntax error at or near "\\"$/],
-    ['a statement of its own', `{{settings}}\nSET search_path = app;\n{{#each blocks}}{{sql}}\n{{/each}}`, /statement 4 \(line 4\), "SET search_path = app" is not the one migc meant/],
+    ['plan text outside a comment', `-- {{plan.title}}\n{{settings}}\n{{prelude}}\n{{#each blocks}}{{sql}}\n{{/each}}`, /statement 1 \(line 2\), "CREATE TABLE pwned \(\)" is not the one migc meant, "SET standard_conforming_strings = on"/],
+    ['a psql backslash command', `{{header}}\n\\! touch /tmp/x\n{{settings}}\n{{prelude}}\n{{#each blocks}}{{sql}}\n{{/each}}`, /it does not parse at line 7: syntax error at or near "\\"$/],
+    ['a statement of its own', `{{settings}}\nSET search_path = app;\n{{prelude}}\n{{#each blocks}}{{sql}}\n{{/each}}`, /statement 4 \(line 4\), "SET search_path = app" is not the one migc meant/],
     ['a statement left out', `{{#each blocks}}{{sql}}\n{{/each}}`, /is not the one migc meant, "SET standard_conforming_strings = on"/],
-    ['a statement at the end', `{{settings}}\n{{#each blocks}}{{sql}}\n{{/each}}\nSELECT 1;`, /"SELECT 1" is one migc did not mean/],
-    ['plan text holding NUL', `{{settings}}\n-- {{plan.title}}\n{{#each blocks}}{{sql}}\n{{/each}}`, /holds a NUL character at line 4/, minimalPlan.replace('title: Minimal plan', 'title: "Minimal\\0plan"')],
+    ['a statement at the end', `{{settings}}\n{{prelude}}\n{{#each blocks}}{{sql}}\n{{/each}}\nSELECT 1;`, /"SELECT 1" is one migc did not mean/],
+    ['plan text holding NUL', `{{settings}}\n-- {{plan.title}}\n{{prelude}}\n{{#each blocks}}{{sql}}\n{{/each}}`, /holds a NUL character at line 4/, minimalPlan.replace('title: Minimal plan', 'title: "Minimal\\0plan"')],
   ])('refuses a template with %s, on the template, and writes nothing of the plan', async (_, text, message, plan) => {
     const r = await build(text, plan ?? twoLineTitle);
     expect(brief(r).filter((l) => !l.includes('MG051'))).toEqual([]);
@@ -152,10 +153,13 @@ describe('a script never holds a plan statement other than the plan wrote it', (
       return;
     }
     const parsed = parseSql(up.contents);
-    expect(parsed.ok && parsed.statements.map((s) => stripLocations(s.ast))).toEqual(
-      ['SET standard_conforming_strings = on', "SET lock_timeout = '5s'", "SET statement_timeout = '15min'", 'BEGIN', "COMMENT ON TABLE t IS '日本語…🎉 é'", 'ALTER TABLE t ADD COLUMN flag boolean', 'COMMIT']
-        .map((t) => { const p = parseSql(t); return p.ok ? stripLocations(p.statements[0]!.ast) : t; }),
-    );
+    const tree = (t: string) => { const p = parseSql(t); return p.ok ? stripLocations(p.statements[0]!.ast) : t; };
+    const statements = parsed.ok ? parsed.statements : [];
+    expect(statements.slice(0, 3).map((s) => stripLocations(s.ast))).toEqual(['SET standard_conforming_strings = on', "SET lock_timeout = '5s'", "SET statement_timeout = '15min'"].map(tree));
+    // The step's statements travel in one CALL migc_run, each a string that parses to the plan's.
+    const calls = statements.map((s) => runStatements(s.ast)).filter((x) => x !== undefined);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.map(tree)).toEqual(["COMMENT ON TABLE t IS '日本語…🎉 é'", 'ALTER TABLE t ADD COLUMN flag boolean'].map(tree));
   });
 });
 
@@ -172,7 +176,7 @@ describe('the built-in SQL templates', () => {
     };
     walk(Handlebars.parse(readFileSync(`${root}templates/${name}`, 'utf8')));
     expect(written.length).toBeGreaterThan(0);
-    expect(written.filter((w) => !['header', 'settings', 'heading', 'sql'].includes(w) && !/^(comment|literal) /.test(w))).toEqual([]);
+    expect(written.filter((w) => !['header', 'settings', 'prelude', 'heading', 'sql', 'epilogue'].includes(w) && !/^(comment|literal) /.test(w))).toEqual([]);
   });
 });
 
@@ -360,9 +364,15 @@ describe.skipIf(!serverUrl)('hostile plan text never runs under psql (skipped wh
     const own = new Set(plan.phases.flatMap((p) => p.steps.flatMap((s) => [
       ...(s.action?.kind === 'sql' ? s.action.statements : []), ...(s.rollback?.kind === 'sql' ? s.rollback.statements : []),
     ])).map((s) => stripLocations(s.ast)));
+    const ownOrAssertion = (text: string) => {
+      const p = parseSql(text);
+      return p.ok && p.statements.length === 1 && (own.has(stripLocations(p.statements[0]!.ast)) || Object.keys(p.statements[0]!.ast)[0] === 'DoStmt');
+    };
     for (const s of parsed.statements) {
       const kind = Object.keys(s.ast)[0]!;
-      const wrapper = kind === 'TransactionStmt' || kind === 'DoStmt'
+      // A CALL of migc's runs only what it carries: each string one of the plan's statements or an assertion.
+      const call = kind === 'CallStmt' && (calledProcedure(s.ast) ?? '').startsWith('public.migc_') && (runStatements(s.ast) ?? []).every(ownOrAssertion);
+      const wrapper = kind === 'TransactionStmt' || kind === 'DoStmt' || call || (kind === 'CreateFunctionStmt' && ledgerPrelude.includes(s.text))
         || (kind === 'VariableSetStmt' && ['standard_conforming_strings', 'lock_timeout', 'statement_timeout'].includes((s.ast as { VariableSetStmt: { name: string } }).VariableSetStmt.name));
       expect(wrapper || own.has(stripLocations(s.ast)), `${s.text} is neither the plan's nor a wrapper`).toBe(true);
     }
@@ -382,6 +392,27 @@ describe.skipIf(!serverUrl)('hostile plan text never runs under psql (skipped wh
   it('runs exactly the plans\' statements and migc\'s, and nothing of the payloads', async () => {
     const sorted = compiled.plans.map((p) => p.plan!).sort((a, b) => a.id.localeCompare(b.id));
     const script = (plan: Plan, name: string) => scripts.get(`${plan.id.replace('inert-', '')}/${name}`)!;
+    // The operator has answered every stop (gates, run and manual steps and their rollbacks) in
+    // migc_ledger beforehand, so each script runs through as psql reads it.
+    const { upScript, downScript } = await import('../src/emit/sql/blocks.js');
+    const answers = new pg.Client({ connectionString: url.toString() });
+    await answers.connect();
+    try {
+      await answers.query(ledgerPrelude[0]!);
+      for (const p of sorted) {
+        for (const phase of p.phases) {
+          for (const view of [upScript(p, phase), downScript(p, phase)]) {
+            for (const st of view.statements) {
+              const parsed = parseSql(st.text);
+              const key = parsed.ok && parsed.statements.length === 1 ? stopKey(parsed.statements[0]!.ast) : undefined;
+              if (key) await answers.query(`${confirmStatement(key)} ON CONFLICT DO NOTHING`);
+            }
+          }
+        }
+      }
+    } finally {
+      await answers.end();
+    }
     // Every plan up, phase 1 then 2, in one psql run; phase 2 down stops, as declared, at the
     // irreversible step (undone last), one psql run each; then phase 1 down, in one run.
     const up = psql(sorted.flatMap((p) => [script(p, '01-expand.up.sql'), script(p, '02-migrate.up.sql')]));
@@ -413,7 +444,9 @@ describe.skipIf(!serverUrl)('hostile plan text never runs under psql (skipped wh
     // ...and what psql sent to the server is exactly what migc meant, statement by statement.
     const upMeant = (await Promise.all(sorted.flatMap((p) => [meant(p, 0, 'up'), meant(p, 1, 'up')]))).flat();
     expect(echoed(up.stdout).map(stripLocations)).toEqual(upMeant.map(stripLocations));
-    for (const [i, p] of sorted.entries()) expect(echoed(down2[i]!.stdout).map(stripLocations)).toEqual((await meant(p, 1, 'down')).map(stripLocations));
+    // The down script stops at the irreversible step's CALL: what comes after it is never sent.
+    const untilIrreversible = (ss: PgNode[]) => ss.slice(0, ss.findIndex((a) => calledProcedure(a) === 'public.migc_irreversible') + 1);
+    for (const [i, p] of sorted.entries()) expect(echoed(down2[i]!.stdout).map(stripLocations)).toEqual(untilIrreversible(await meant(p, 1, 'down')).map(stripLocations));
     expect(echoed(down1.stdout).map(stripLocations)).toEqual((await Promise.all(sorted.map((p) => meant(p, 0, 'down')))).flat().map(stripLocations));
   });
 
@@ -440,6 +473,11 @@ describe('plan text that is not SQL stays out of the SQL (issue 14)', () => {
     const up = r.plans[0]!.outputs.find((o) => o.path.endsWith('up.sql'))!.contents;
     expect(up).toContain('-- Step roll-out\n-- Not run by this script. Before going on, run:\n--   kubectl apply -f deploy.yaml\n--   kubectl rollout status deploy/app\n');
     const parsed = parseSql(up);
-    expect(parsed.ok && parsed.statements.map((s) => Object.keys(s.ast)[0])).toEqual(['VariableSetStmt', 'VariableSetStmt', 'VariableSetStmt', 'TransactionStmt', 'AlterTableStmt', 'TransactionStmt']);
+    // The settings, the ledger's prelude, the step's transaction, and the stop before roll-out: no plan text runs.
+    const kinds = parsed.ok ? parsed.statements.map((s) => Object.keys(s.ast)[0]) : [];
+    expect(kinds.slice(0, 3)).toEqual(['VariableSetStmt', 'VariableSetStmt', 'VariableSetStmt']);
+    expect(kinds.slice(3 + ledgerPrelude.length)).toEqual(['TransactionStmt', 'CallStmt', 'TransactionStmt', 'CallStmt']);
+    const stop = parsed.ok ? parsed.statements.at(-1)! : undefined;
+    expect(stop && stopKey(stop.ast)).toEqual({ plan: 'minimal', phase: 'expand', step: 'roll-out', part: 'confirmed' });
   });
 });

@@ -21,10 +21,11 @@ beforeAll(async () => {
   expect(compiled.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
 });
 
-async function rehearse(engine: Engine, file: string): Promise<RehearsalResult> {
+/** Crash points only where a test is about them: they multiply a rehearsal's time. */
+async function rehearse(engine: Engine, file: string, { crashPoints = false } = {}): Promise<RehearsalResult> {
   const p = compiled.plans.find((x) => x.file === file)!;
   const scripts = new Map(p.outputs.map((o) => [o.path.slice(p.plan!.id.length + 1), o.contents]));
-  return rehearsePlan(p.plan!, scripts, engine);
+  return rehearsePlan(p.plan!, scripts, engine, { crashPoints });
 }
 
 /** Diagnostics as `line code`, with the line computed in the plan file. */
@@ -40,15 +41,25 @@ function engineSuite(name: string, makeEngine: () => Promise<Engine>) {
     });
     afterAll(async () => engine?.dispose());
 
-    it.each(examples)('%s rehearses green: up, down phase by phase (schema and data checked), up again', async (file) => {
-      const result = await rehearse(engine, file);
+    it.each(examples)('%s rehearses green: up, down phase by phase (schema and data checked), up again, and every crash point', async (file) => {
+      const result = await rehearse(engine, file, { crashPoints: true });
       expect(result.diagnostics).toEqual([]);
       expect(result.ok).toBe(true);
       for (const phase of result.phases) {
         expect(['ok', 'not run']).toContain(phase.up.status);
         expect(['ok', 'irreversible', 'not run']).toContain(phase.down.status);
       }
-    });
+      // A plan with SQL has crash points, and every one passes: down restores, up again completes.
+      if (!result.skipped) {
+        expect(result.crash?.tried).toBeGreaterThan(0);
+        expect(result.crash?.failed).toEqual([]);
+        expect(result.crash?.passed).toBe(result.crash?.tried);
+        // Every rollback of a SQL step ran somewhere, those before an irreversible step included.
+        const plan = compiled.plans.find((x) => x.file === file)!.plan!;
+        const sqlRollback = new Set(plan.phases.flatMap((p) => p.steps).filter((x) => x.rollback?.kind === 'sql').map((x) => x.id));
+        for (const s of result.steps) if (s.up === 'ok' && sqlRollback.has(s.step)) expect(s.down, `${s.step}'s rollback never ran`).toBe('ok');
+      }
+    }, 600_000); // a database copy per crash point after an irreversible or data-losing step: slow on a busy machine
 
     it('notes the data a declared data-losing rollback changes, and only that', async () => {
       const result = await rehearse(engine, 'plans/email-verified.yaml');

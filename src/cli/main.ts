@@ -69,6 +69,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     })
     .option('--clean-leftovers', 'with --database-url: drop rehearsal databases and roles left behind by earlier runs that were killed')
     .option('--report', 'also write <out>/<plan id>/ with a Rehearsal section in report.md')
+    .option('--no-crash-points', 'skip the crash points: a failure injected after each statement, then down and up again checked')
     .option('-o, --out <dir>', 'output folder for --report', 'out')
     .addOption(allowOutsideOption())
     .addOption(lockTimeoutOption())
@@ -78,7 +79,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .addOption(configOption())
     .addOption(assumeRowsOption())
     .addOption(changedSinceOption())
-    .action(async (paths: string[], options: CommonOptions & WriteFlags & { databaseUrl?: string; engine?: 'auto' | 'local' | 'pglite'; connectTimeout?: number; cleanLeftovers?: boolean; report?: boolean; templates?: string }) => {
+    .action(async (paths: string[], options: CommonOptions & WriteFlags & { databaseUrl?: string; engine?: 'auto' | 'local' | 'pglite'; connectTimeout?: number; cleanLeftovers?: boolean; report?: boolean; crashPoints?: boolean; templates?: string }) => {
       if (options.report) await outputRoot(options, io); // a bad --out fails before the rehearsal
       const templates = await loadTemplates(options.templates, io);
       const compiled = await run(paths, templates, options, io);
@@ -88,7 +89,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         ...(options.allowOutside ? { allowOutside: true } : {}), ...(options.lockTimeout !== undefined ? { lockTimeout: options.lockTimeout } : {}),
         ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}), ...(options.engine ? { engine: options.engine } : {}),
         ...(options.connectTimeout !== undefined ? { connectTimeout: options.connectTimeout } : {}), ...(options.cleanLeftovers ? { cleanLeftovers: true } : {}),
-        ...(options.report ? { report: true } : {}),
+        ...(options.report ? { report: true } : {}), ...(options.crashPoints === false ? { crashPoints: false } : {}),
       }, io);
     });
 

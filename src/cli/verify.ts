@@ -25,8 +25,8 @@ export interface VerifyOptions {
   readonly out: string;
   readonly allowOutside?: boolean;
   readonly lockTimeout?: string;
-  /** --config: its rules set the severity of verify's judgements (MG061 to MG064) too. */
-  readonly config?: string;
+  /** false: skip the crash points (a failure injected after every statement). */
+  readonly crashPoints?: boolean;
 }
 
 const signalExitCodes = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -168,7 +168,7 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
         rehearsals.push({ file: p.file, planId: p.plan.id, engine: 'none', ok: true, skipped: 'no SQL to rehearse', phases: [], steps: [], diagnostics: [] });
         continue;
       }
-      const result = await rehearsePlan(p.plan, scripts, chosen.engine);
+      const result = await rehearsePlan(p.plan, scripts, chosen.engine, { crashPoints: options.crashPoints !== false });
       const mismatch = majorMismatch(p.plan, targetMajor(p), chosen.engine, chosen.why);
       rehearsals.push(mismatch ? { ...result, diagnostics: [...result.diagnostics, mismatch], engineWarning: mismatch.message } : result);
     }
@@ -234,6 +234,7 @@ function jsonRehearsal(r: RehearsalResult) {
     phases: r.phases.map((p) => ({ number: p.number, name: p.name, up: p.up.status, down: p.down.status, again: p.again.status, note: p.down.note ?? null, upMs: Math.round(p.up.ms), downMs: Math.round(p.down.ms) })),
     steps: r.steps.map((s) => ({ ...s, upMs: Math.round(s.upMs) })),
     ...(r.compat ? { compat: compatRehearsalView(r.compat) } : {}),
+    crashPoints: r.crash ? { tried: r.crash.tried, passed: r.crash.passed, ms: Math.round(r.crash.ms), failed: r.crash.failed } : null,
   };
 }
 
@@ -263,6 +264,10 @@ function prettyRehearsal(r: RehearsalResult): string {
     const rewrites = s.rewritten.length ? `; rewrote ${s.rewritten.join(', ')}` : '';
     const prediction = s.prediction === 'not judged' ? '-' : s.prediction === 'agrees' ? 'agrees' : 'DIFFERS';
     lines.push(`  ${pad(s.step, 28)}${pad(statusText[s.up], 8)}${pad(statusText[s.down], 14)}${pad(s.up === 'ok' ? `${Math.round(s.upMs)}ms` : '', 8)}${pad(prediction, 12)}${locks}${rewrites}`);
+  }
+  if (r.crash) {
+    lines.push('', `  crash points: ${r.crash.passed} of ${r.crash.tried} passed (a failure after each statement and inside each batch loop; down restores, up again completes), ${(r.crash.ms / 1000).toFixed(1)} s`);
+    for (const f of r.crash.failed) lines.push(`    FAILED phase ${f.phase}, ${f.where}: ${f.problem}`);
   }
   return `${head}${lines.join('\n')}\n\n`;
 }
@@ -294,5 +299,6 @@ export function rehearsalView(r: RehearsalResult) {
     phases: r.phases.map((p) => ({ ...p, up: statusText[p.up.status], down: statusText[p.down.status], again: statusText[p.again.status], note: p.down.note, upMs: Math.round(p.up.ms), downMs: Math.round(p.down.ms) })),
     ...(r.compat ? { compat: compatRehearsalView(r.compat) } : {}),
     steps: r.steps.map((s) => ({ ...s, up: statusText[s.up], down: statusText[s.down], upMs: Math.round(s.upMs), locks: s.locks.map((l) => `${l.mode} on ${l.relation}`).join(', '), predicted: s.predicted.join(', '), prediction: s.prediction === 'not judged' ? '' : s.prediction, rewritten: s.rewritten.join(', ') })),
+    crash: r.crash ? { tried: r.crash.tried, passed: r.crash.passed, failed: r.crash.failed } : undefined,
   };
 }

@@ -44,6 +44,7 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG063', name: 'rehearsal-setup', summary: 'The plan cannot be rehearsed: no baseline, or the baseline or fixtures do not load (migc verify).' },
   { code: 'MG064', name: 'lock-prediction-mismatch', summary: 'A statement took other locks on the database than migc\'s analysis predicted (migc verify).' },
   { code: 'MG065', name: 'rehearsal-refused', summary: 'migc verify does not rehearse a plan whose SQL reaches outside the database (MG220), even when that finding is allowed or turned off.' },
+  { code: 'MG066', name: 'crash-point-unrecoverable', summary: 'A phase does not recover from a failure at some statement: after it, the down script does not restore the phase\'s start, or running the up script again does not complete it (migc verify).' },
   { code: 'MG080', name: 'rehearsal-major-mismatch', summary: 'The plan was rehearsed on another PostgreSQL major than it targets (PGlite, or a --database-url server of another version) (migc verify).' },
   // App-version compatibility (src/analyze/compat, src/verify/compat.ts).
   { code: 'MG120', name: 'app-queries', summary: 'An app version\'s query file cannot be read, or holds no query PostgreSQL\'s parser accepts.' },

@@ -32,7 +32,12 @@ export interface Plan {
   readonly tables: readonly TableHint[];
   readonly baseline?: Baseline;
   readonly fixtures?: Fixtures;
-  readonly settings: { readonly lockTimeout: string; readonly statementTimeout: string };
+  readonly settings: {
+    readonly lockTimeout: string;
+    readonly statementTimeout: string;
+    /** How often a transactional unit of a script is tried again after a lock_timeout. */
+    readonly lockRetries: number;
+  };
   readonly preMigration: PreMigration;
   readonly phases: readonly Phase[];
   /** Plan-wide verifications, each checked at the end of one phase's up script. */

@@ -15,6 +15,7 @@ import type { NamedFile } from '../named-files.js';
 
 export const defaultLockTimeout = '5s';
 export const defaultStatementTimeout = '15min';
+export const defaultLockRetries = 5;
 
 /**
  * Builds the plan model from a schema-valid file: parses every SQL text with PostgreSQL's
@@ -291,6 +292,7 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
     settings: {
       lockTimeout: raw.settings?.lock_timeout ?? defaultLockTimeout,
       statementTimeout: raw.settings?.statement_timeout ?? defaultStatementTimeout,
+      lockRetries: raw.settings?.lock_retries ?? defaultLockRetries,
     },
     preMigration: {
       ...(pre.backup ? { backup: pre.backup } : {}),

@@ -15,7 +15,7 @@ export interface RawPlan {
   tables?: Record<string, { rows: number; size?: string }>;
   baseline?: { sql?: string; file?: string };
   fixtures?: { sql?: string; file?: string } & { [table: string]: { rows: number } | string | undefined };
-  settings?: { lock_timeout?: string; statement_timeout?: string };
+  settings?: { lock_timeout?: string; statement_timeout?: string; lock_retries?: number };
   pre_migration?: {
     backup?: { command: string; verify?: string };
     disk_space?: string;

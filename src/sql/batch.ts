@@ -8,6 +8,13 @@ export interface BatchSpec {
   readonly pause?: string;
   /** Shown in progress notices. */
   readonly label: string;
+  /**
+   * The row of public.migc_ledger (see src/emit/sql/ledger.ts) that records the loop: it is
+   * marked started before the first batch, holds the last key done after each batch (committed
+   * with it), and is marked done after the last. A done loop is skipped; an interrupted one goes
+   * on after its last key. A rollback's loop (part "down N") runs only if its step ran.
+   */
+  readonly ledger?: { readonly plan: string; readonly phase: string; readonly step: string; readonly part: string };
 }
 
 /** Why a statement cannot be batched, or undefined when it can. */
@@ -24,7 +31,9 @@ export function batchProblem(statement: ParsedStatement): string | undefined {
  * Compiles a single UPDATE or DELETE into a DO block that walks the table's key in ranges of
  * `size` rows, runs the statement restricted to each range, and commits after each batch.
  * The statement's own WHERE is kept: batches only narrow it. Keyset ranges always terminate,
- * even when the WHERE still matches rows the statement already changed.
+ * even when the WHERE still matches rows the statement already changed. After each batch a
+ * notice says the rows changed, the rate and the time left, estimated from the table's row
+ * count in pg_class (reltuples) and the keys walked so far.
  */
 export function compileBatch(statement: ParsedStatement, spec: BatchSpec): string {
   const target = Object.values(statement.ast)[0] as {
@@ -37,25 +46,74 @@ export function compileBatch(statement: ParsedStatement, spec: BatchSpec): strin
   const range = `${qualifiedKey} >= batch_from AND ${qualifiedKey} <= batch_to`;
   const restricted = restrictWhere(statement.text, range);
   const pause = spec.pause ? `\n    PERFORM pg_sleep(${pgDurationSeconds(spec.pause)});` : '';
-  const progress = sqlLiteral(`%: % rows so far (${spec.key.replace(/%/g, '%%')} up to %)`);
+  const label = sqlLiteral(spec.label);
+  const keyName = sqlLiteral(spec.key);
+  const l = spec.ledger;
+  const row = l ? `plan_id = ${sqlLiteral(l.plan)} AND phase = ${sqlLiteral(l.phase)} AND step = ${sqlLiteral(l.step)}` : '';
+  const part = l ? `${row} AND part = ${sqlLiteral(l.part)}` : '';
+  const start = l ? `
+  IF EXISTS (SELECT FROM public.migc_ledger WHERE ${part} AND done) THEN
+    RAISE NOTICE 'migc: %: done already: skipped', ${label};
+    RETURN;
+  END IF;${l.part.startsWith('down ') ? `
+  IF NOT EXISTS (SELECT FROM public.migc_ledger WHERE ${row} AND part NOT LIKE 'down %' AND part <> 'undone') THEN
+    RAISE NOTICE 'migc: %: the step did not run: nothing to undo', ${label};
+    RETURN;
+  END IF;` : ''}
+  INSERT INTO public.migc_ledger (plan_id, phase, step, part, done) VALUES (${sqlLiteral(l.plan)}, ${sqlLiteral(l.phase)}, ${sqlLiteral(l.step)}, ${sqlLiteral(l.part)}, false)
+    ON CONFLICT (plan_id, phase, step, part) DO NOTHING;
+  SELECT resume_after INTO resume FROM public.migc_ledger WHERE ${part};
+  COMMIT;` : '';
+  const resumeFrom = l ? `
+  IF resume IS NOT NULL THEN
+    batch_to := resume;
+    SELECT count(*) INTO keys_before FROM ${table} WHERE ${key} <= batch_to;
+    SELECT min(${key}) INTO batch_from FROM ${table} WHERE ${key} > batch_to;
+    RAISE NOTICE 'migc: %: going on after % = %, where an earlier run stopped', ${label}, ${keyName}, resume;
+  ELSE
+    SELECT min(${key}) INTO batch_from FROM ${table};
+  END IF;` : `
+  SELECT min(${key}) INTO batch_from FROM ${table};`;
+  const record = l ? `
+    UPDATE public.migc_ledger SET resume_after = batch_to::text WHERE ${part};` : '';
+  const finish = l ? `
+  UPDATE public.migc_ledger SET done = true, resume_after = NULL WHERE ${part};
+  COMMIT;` : '';
   const body = `
 DECLARE
   batch_from ${table}.${key}%TYPE;
   batch_to ${table}.${key}%TYPE;
   batch_rows bigint;
+  batch_keys bigint;
+  batches bigint := 0;
   total_rows bigint := 0;
-BEGIN
-  SELECT min(${key}) INTO batch_from FROM ${table};
+  keys_before bigint := 0;
+  keys_walked bigint := 0;
+  estimate double precision;
+  elapsed double precision;
+  started timestamptz := clock_timestamp();
+  resume text;
+BEGIN${start}${resumeFrom}
+  SELECT c.reltuples INTO estimate FROM pg_class c WHERE c.oid = ${sqlLiteral(table)}::regclass;
   WHILE batch_from IS NOT NULL LOOP
-    SELECT max(batch_key) INTO batch_to
+    SELECT max(batch_key), count(*) INTO batch_to, batch_keys
       FROM (SELECT ${key} AS batch_key FROM ${table} WHERE ${key} >= batch_from ORDER BY ${key} LIMIT ${spec.size}) AS batch;
 ${indent(restricted, 4)};
     GET DIAGNOSTICS batch_rows = ROW_COUNT;
     total_rows := total_rows + batch_rows;
+    keys_walked := keys_walked + batch_keys;
+    batches := batches + 1;${record}
     COMMIT;
-    RAISE NOTICE ${progress}, ${sqlLiteral(spec.label)}, total_rows, batch_to;${pause}
+    elapsed := greatest(extract(epoch FROM clock_timestamp() - started)::double precision, 0.001);
+    RAISE NOTICE 'migc: %: batch %: % rows changed, % rows/s, %, % up to %', ${label}, batches, total_rows, round((total_rows / elapsed)::numeric),
+      CASE WHEN estimate > 0 AND estimate > keys_before + keys_walked
+        THEN format('about %s s left (%s of about %s rows walked)', round(((estimate - keys_before - keys_walked) * elapsed / keys_walked)::numeric), keys_before + keys_walked, round(estimate::numeric))
+        WHEN estimate > 0 THEN 'nearly done'
+        ELSE 'time left unknown (the table has no row estimate: ANALYZE it)' END,
+      ${keyName}, batch_to;${pause}
     SELECT min(${key}) INTO batch_from FROM ${table} WHERE ${key} > batch_to;
-  END LOOP;
+  END LOOP;${finish}
+  RAISE NOTICE 'migc: %: done: % rows changed in % batches, % s', ${label}, total_rows, batches, round(extract(epoch FROM clock_timestamp() - started)::numeric, 1);
 END
 `;
   return `DO ${dollarQuote(body)}`;

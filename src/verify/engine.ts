@@ -5,6 +5,11 @@ import { redactUrl } from './redact.js';
 /** A database to rehearse one plan in, created for it and thrown away after. */
 export interface RehearsalDatabase extends SqlSession {
   close(): Promise<void>;
+  /**
+   * Saves the database as it is now, for exact copies of it later (crash points start many runs
+   * from one phase's start). Only where copying is cheap (PGlite); otherwise the caller rebuilds.
+   */
+  saveState?(): Promise<() => Promise<RehearsalDatabase>>;
 }
 
 /** Where rehearsals run: PGlite in-process, or a real PostgreSQL server. */
@@ -38,12 +43,16 @@ export async function pgliteEngine(): Promise<Engine> {
     label: `PGlite (PostgreSQL ${version}, in-process)`,
     major: Number.parseInt(version, 10),
     async open() {
-      const db = await PGlite.create({ loadDataDir: dataDir });
-      return {
+      const wrap = (db: InstanceType<typeof PGlite>): RehearsalDatabase => ({
         exec: (sql) => db.exec(sql),
         query: async <T,>(sql: string) => ({ rows: (await db.query<T>(sql)).rows }),
         close: () => db.close(),
-      };
+        async saveState() {
+          const saved = await db.dumpDataDir('none');
+          return async () => wrap(await PGlite.create({ loadDataDir: saved }));
+        },
+      });
+      return wrap(await PGlite.create({ loadDataDir: dataDir }));
     },
     abort: async () => [],
     async dispose() {},

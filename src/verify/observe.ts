@@ -2,6 +2,7 @@ import { lockStrength, predictLocks, type ForeignKey, type ForeignKeyCatalog, ty
 import { parseSql } from '../sql/parser.js';
 import { psqlStatements } from '../sql/psql.js';
 import type { ScriptBlock } from '../emit/sql/blocks.js';
+import { runStatements } from '../emit/sql/ledger.js';
 import type { SqlSession } from './run-script.js';
 
 /** A relation lock a statement took: "AccessExclusiveLock on public.users". */
@@ -60,7 +61,8 @@ export function disagreement(predicted: readonly PredictedLock[], held: Readonly
   return problems.length ? problems.join('; ') : undefined;
 }
 
-const userRelations = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp%'";
+// migc_ledger is migc's own bookkeeping, written in every step's transaction: not the plan's locks.
+const userRelations = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp%' AND NOT (n.nspname = 'public' AND c.relname = 'migc_ledger')";
 
 async function heldLocks(session: SqlSession): Promise<Set<string>> {
   const { rows } = await session.query<{ mode: string; relation: string }>(
@@ -103,8 +105,16 @@ async function storage(session: SqlSession): Promise<Map<string, string>> {
   return new Map(rows.map((r) => [`${r.oid}\t${r.relation}`, r.node]));
 }
 
+/** The locks the statements a CALL migc_run carries are predicted to take, together. */
+function carriedLocks(statements: readonly string[], foreignKeys: Parameters<typeof predictLocks>[1]): PredictedLock[] {
+  return statements.flatMap((text) => {
+    const parsed = parseSql(text);
+    return parsed.ok ? parsed.statements.flatMap((s) => predictLocks(s.ast, foreignKeys)) : [];
+  });
+}
+
 /** Where each block's SQL stands in the rendered script, to attribute statements to steps. */
-function blockRanges(script: string, blocks: readonly ScriptBlock[]) {
+export function blockRanges(script: string, blocks: readonly ScriptBlock[]) {
   const ranges: { start: number; end: number; source: ScriptBlock['source'] }[] = [];
   let from = 0;
   for (const b of blocks) {
@@ -140,7 +150,14 @@ export async function runObserved(session: SqlSession, script: string, blocks: r
     const source = ranges.find((r) => statement.start >= r.start && statement.start < r.end)?.source;
     const observe = inTransaction && !control;
     const locksBefore = observe ? await heldLocks(session) : undefined;
-    const foreignKeys = observe && kind && tiedByForeignKeys.has(kind) ? await liveForeignKeys(session) : undefined;
+    // A CALL migc_run carries plan statements: they are what is judged, and what may need the
+    // foreign keys as they are before it runs (a DROP takes its keys with it).
+    const carried = ast ? runStatements(ast) : undefined;
+    const carriedKinds = carried?.flatMap((text) => {
+      const p = parseSql(text);
+      return p.ok ? p.statements.map((x) => Object.keys(x.ast)[0]!) : [];
+    }) ?? (kind ? [kind] : []);
+    const foreignKeys = observe && carriedKinds.some((k) => tiedByForeignKeys.has(k)) ? await liveForeignKeys(session) : undefined;
     const storageBefore = control ? undefined : await storage(session);
     const started = performance.now();
     try {
@@ -161,9 +178,12 @@ export async function runObserved(session: SqlSession, script: string, blocks: r
     }) : undefined;
     const storageAfter = await storage(session);
     const rewritten = [...storageBefore!].filter(([key, node]) => storageAfter.has(key) && storageAfter.get(key) !== node).map(([key]) => key.split('\t')[1]!).sort();
-    // migc's own statements (assertions, SET) and DO blocks are not judged: nothing to predict.
-    const judged = locks && ast && kind !== 'DoStmt' && kind !== 'VariableSetStmt';
-    const predicted = judged ? predictLocks(ast, foreignKeys) : undefined;
+    // migc's own statements (assertions, SET) and DO blocks are not judged: nothing to predict. A
+    // CALL migc_run is judged by the plan statements it carries, all in its one transaction.
+    // A part the ledger says is done (or a rollback of a step that did not run) ran nothing.
+    const skipped = carried !== undefined && (await session.query<{ s: string | null }>("SELECT current_setting('migc.skipped', true) AS s")).rows[0]?.s === 'on';
+    const judged = locks && ast && !skipped && kind !== 'DoStmt' && kind !== 'VariableSetStmt' && (kind !== 'CallStmt' || carried !== undefined);
+    const predicted = judged ? (carried ? carriedLocks(carried, foreignKeys) : predictLocks(ast, foreignKeys)) : undefined;
     const existing = new Set([...storageAfter.keys()].map((k) => k.split('\t')[1]!));
     const mismatch = predicted ? disagreement(predicted, locksAfter!, locks!, existing) : undefined;
     runs.push({

@@ -1,5 +1,7 @@
 import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
 import { downScript, phaseHasSql, scriptFileName, upScript } from '../emit/sql/blocks.js';
+import { confirmStatement, runStatements, stopKey, type LedgerKey } from '../emit/sql/ledger.js';
+import { parseSql } from '../sql/parser.js';
 import type { Phase, Plan } from '../normalize/model.js';
 import type { Engine, RehearsalDatabase } from './engine.js';
 import { fillOrder, FixtureError, generateRows } from './fixtures.js';
@@ -51,9 +53,23 @@ export interface RehearsalResult {
   readonly skipped?: string;
   readonly phases: readonly PhaseResult[];
   readonly steps: readonly StepResult[];
+  /** Crash points tried and passed (see crash.ts); undefined when not tried. */
+  readonly crash?: CrashSummary;
   readonly diagnostics: readonly Diagnostic[];
   /** The app versions' queries run on each schema state, when the plan lists apps. */
   readonly compat?: CompatRehearsal;
+}
+
+export interface CrashSummary {
+  readonly tried: number;
+  readonly passed: number;
+  readonly ms: number;
+  readonly failed: readonly { readonly phase: string; readonly where: string; readonly problem: string }[];
+}
+
+export interface RehearseOptions {
+  /** Stop each phase's up script after every statement and check both ways out (default true). */
+  readonly crashPoints?: boolean;
 }
 
 interface Snapshot {
@@ -75,7 +91,7 @@ async function snapshot(db: RehearsalDatabase): Promise<Snapshot> {
  * first one with an irreversible step on are rehearsed forward in a second database, and their
  * rollback must refuse as declared.
  */
-export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, string>, engine: Engine): Promise<RehearsalResult> {
+export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, string>, engine: Engine, options: RehearseOptions = {}): Promise<RehearsalResult> {
   const diagnostics: Diagnostic[] = [];
   const base = { file: plan.file, planId: plan.id, engine: engine.label };
   const phases = plan.phases;
@@ -110,7 +126,7 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
     const script = scripts.get(scriptFileName(phase, direction === 'down' ? 'down' : 'up'));
     if (script === undefined) return notRun;
     const started = performance.now();
-    const { ok, runs } = await runObserved(db, script, view.blocks);
+    const { ok, runs } = await runAnswering(db, script, view.blocks);
     const ms = performance.now() - started;
     for (const r of runs) {
       if (!r.disagreement || seenDisagreements.has(r.text)) continue;
@@ -130,7 +146,7 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
       diagnostics.push({
         code: 'MG060', severity: 'error', file: plan.file, span: stepSpan(phase, failed),
         message: `phase "${phase.name}" failed while ${when}: ${what}: ${failed.error}`,
-        help: `The statement: ${oneLine(failed.text)}`,
+        help: `The statement: ${oneLine(shownStatement(plan, failed.text))}`,
       });
     }
     return { status: irreversible ? 'irreversible' : 'failed', ms, runs };
@@ -234,6 +250,9 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
         if (up.status === 'failed') break;
       }
       const allUp = reached === reversibleCount;
+      // A phase whose up script failed (a check that found bad data, after a batch loop committed)
+      // must be undone by its down script, as on-call would do.
+      if (!allUp && reached < reversibleCount) await rollBack(db, reached, before[reached]!);
       let rolledBack = allUp;
       for (let i = Math.min(reached, reversibleCount - 1); allUp && i >= 0; i--) {
         if (!(await rollBack(db, i, before[i]!))) {
@@ -283,13 +302,64 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
     }
   }
 
+  // Pass 3: a failure injected after every statement of every phase; both ways out checked.
+  let crash: CrashSummary | undefined;
+  let rolledBack: ReadonlySet<string> = new Set();
+  if (options.crashPoints !== false && db && !diagnostics.some((d) => d.severity === 'error')) {
+    const { rehearseCrashPoints } = await import('./crash.js');
+    try {
+      const found = await rehearseCrashPoints({ plan, scripts, open: setUp, close });
+      diagnostics.push(...found.diagnostics);
+      rolledBack = found.result.rolledBack;
+      crash = {
+        tried: found.result.tried, passed: found.result.passed, ms: found.result.ms,
+        failed: found.result.points.filter((x) => !x.ok).map((x) => ({ phase: x.phase, where: x.where, problem: x.problem ?? '' })),
+      };
+    } catch (e) {
+      diagnostics.push({
+        code: 'MG066', severity: 'error', file: plan.file, span: plan.spans.id,
+        message: `the crash points could not be rehearsed on ${engine.label}: ${(e as Error).message}`,
+        help: 'Run migc verify --no-crash-points to rehearse without them, and please report this with the plan.',
+      });
+    }
+  }
+
   // The app versions' queries on each schema state, in a database of their own (src/verify/compat.ts).
   const compatDb = db && plan.apps.length ? await setUp() : undefined;
   const compat = compatDb ? await rehearseCompatibility(plan, compatDb).finally(() => close(compatDb)) : undefined;
   if (compat) diagnostics.push(...compat.diagnostics);
 
   const phaseResults: PhaseResult[] = phases.map((p) => ({ number: p.number, name: p.name, ...results.get(p.name)! }));
-  return { ...base, ok: !diagnostics.some((d) => d.severity === 'error'), phases: phaseResults, steps: stepResults(plan, phaseResults), diagnostics, ...(compat ? { compat } : {}) };
+  // A rollback the full rehearsal never reached (before an irreversible step) ran at a crash point.
+  const steps = stepResults(plan, phaseResults).map((s) => (s.down === 'not run' && rolledBack.has(s.step) && plan.phases.find((p) => p.name === s.phase)?.steps.find((x) => x.id === s.step)?.rollback?.kind === 'sql' ? { ...s, down: 'ok' as const } : s));
+  return { ...base, ok: !diagnostics.some((d) => d.severity === 'error'), phases: phaseResults, steps, ...(crash ? { crash } : {}), diagnostics, ...(compat ? { compat } : {}) };
+}
+
+/**
+ * Runs a script as an operator would: where it stops for a `run` or `manual` step or a gate, the
+ * stop is recorded as answered in migc_ledger, as its message says, and the script is run again
+ * (it skips what is done). The runs of every pass are kept, the answered stops left out.
+ */
+export async function runAnswering(db: RehearsalDatabase, script: string, blocks: Parameters<typeof runObserved>[2]): Promise<{ ok: boolean; runs: StatementRun[] }> {
+  const all: StatementRun[] = [];
+  const answered = new Set<string>();
+  for (;;) {
+    const { ok, runs } = await runObserved(db, script, blocks);
+    if (ok) return { ok, runs: [...all, ...runs] };
+    const failed = runs[runs.length - 1]!;
+    const key = stopAt(failed);
+    if (!key || answered.has(JSON.stringify(key))) return { ok, runs: [...all, ...runs] };
+    answered.add(JSON.stringify(key));
+    all.push(...runs.slice(0, -1));
+    await db.exec(confirmStatement(key));
+  }
+}
+
+/** The ledger row a failed statement waited for, when it is a stop of migc's. */
+export function stopAt(run: StatementRun): LedgerKey | undefined {
+  if (!run.error?.startsWith('migc: stop: ')) return undefined;
+  const parsed = parseSql(run.text);
+  return parsed.ok && parsed.statements.length === 1 ? stopKey(parsed.statements[0]!.ast) : undefined;
 }
 
 function stepResults(plan: Plan, phases: readonly PhaseResult[]): StepResult[] {
@@ -319,6 +389,21 @@ function stepResults(plan: Plan, phases: readonly PhaseResult[]): StepResult[] {
       };
     });
   });
+}
+
+/**
+ * What a failed statement ran, as the plan wrote it: for a CALL migc_run, the plan's statements it
+ * carries (its checks, migc's own, are left out: their message names them); otherwise its text.
+ */
+function shownStatement(plan: Plan, text: string): string {
+  const parsed = parseSql(text);
+  const carried = parsed.ok && parsed.statements.length === 1 ? runStatements(parsed.statements[0]!.ast) : undefined;
+  if (!carried) return text;
+  const planTexts = new Set(plan.phases.flatMap((p) => p.steps).flatMap((s) => [
+    ...(s.action?.kind === 'sql' ? s.action.statements : []), ...(s.rollback?.kind === 'sql' ? s.rollback.statements : []),
+  ]).map((s) => s.text));
+  const own = carried.filter((t) => planTexts.has(t));
+  return own.length ? own.join('; ') : 'the checks of the step (see the message)';
 }
 
 function oneLine(sql: string): string {

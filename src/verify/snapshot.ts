@@ -35,7 +35,7 @@ const queries: readonly string[] = [
      FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE ${userSchemas} AND NOT t.tgisinternal`,
   `SELECT 'function ' || n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ') '
-          || pg_get_function_result(p.oid) || ' md5=' || md5(p.prosrc) AS line
+          || coalesce(pg_get_function_result(p.oid), 'procedure') || ' md5=' || md5(p.prosrc) AS line
      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE ${userSchemas}`,
   `SELECT 'view ' || n.nspname || '.' || c.relname || ' ' || pg_get_viewdef(c.oid) AS line

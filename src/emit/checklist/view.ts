@@ -1,5 +1,6 @@
 import { planHasSql, verificationPhase, type Phase, type Plan, type Step } from '../../normalize/model.js';
 import { phaseHasSql, scriptFileName } from '../sql/blocks.js';
+import { confirmStatement } from '../sql/ledger.js';
 
 /** Queries the on-call engineer keeps open while a phase runs. */
 export const watchQueries = {
@@ -18,7 +19,8 @@ function undoText(step: Step): string | undefined {
   switch (r.kind) {
     case 'run': return `undo ${step.id}: run \`${r.command.replace(/`/g, "'")}\``;
     case 'manual': return `undo ${step.id}: ${r.instructions.trim().split('\n')[0]}`;
-    case 'irreversible': return `${step.id} cannot be undone${r.restore ? `; restore: ${r.restore.trim().split('\n')[0]}` : ''}`;
+    // The down script stops at it only if it ran: a failure before it needs no restore.
+    case 'irreversible': return `if ${step.id} ran, it cannot be undone${r.restore ? `; restore: ${r.restore.trim().split('\n')[0]}` : ''}`;
     case 'sql': return undefined; // in the down script
   }
 }
@@ -42,7 +44,41 @@ function ifThisFails(plan: Plan, phase: Phase): string {
   if (!parts.length) parts.push('stop, leave the earlier phases in place, and tell the owner: this phase names no way back');
   const clean = parts.map((p) => p.trim().replace(/[.;]+$/, ''));
   const text = clean.length === 1 ? `${clean[0]}.` : `${clean.map((p, i) => `(${i + 1}) ${p}`).join('; ')}.`;
-  return planned.length && down ? `${text} Down script: ${down}.` : text;
+  const stops = down ? downStops(phase) : [];
+  const stopNote = stops.length
+    ? ` If a step it undoes ran, the down script stops before undoing ${stops.map((id) => `\`${id}\``).join(', ')} by hand, until that is recorded as the error says; then run it again.`
+    : '';
+  return `${planned.length && down ? `${text} Down script: ${down}.` : text}${stopNote}`;
+}
+
+/** Whether the phase's up script stops at its start until the gate is recorded as met. */
+function hasGateStop(phase: Phase): boolean {
+  const g = phase.gate;
+  return g !== undefined && (g.deploy !== undefined || g.wait !== undefined || g.approval !== undefined);
+}
+
+/**
+ * The runs of a phase's up script, in order: it stops before each step done by hand until that
+ * step is recorded in migc_ledger, and the next run goes on from there.
+ */
+function scriptRuns(plan: Plan, phase: Phase) {
+  const command = psql(scriptFileName(phase, 'up'));
+  const byHand = phase.steps.filter((s) => s.action && s.action.kind !== 'sql');
+  return [undefined, ...byHand].map((step, i) => ({
+    command,
+    stopsBefore: byHand[i]?.id,
+    operator: step ? {
+      id: step.id,
+      command: step.action?.kind === 'run' ? step.action.command : undefined,
+      instructions: step.action?.kind === 'manual' ? step.action.instructions : undefined,
+      record: `${confirmStatement({ plan: plan.id, phase: phase.name, step: step.id, part: 'confirmed' })};`,
+    } : undefined,
+  }));
+}
+
+/** The steps whose rollback the down script stops before, when they ran, until recorded as undone. */
+function downStops(phase: Phase): string[] {
+  return [...phase.steps].reverse().filter((s) => s.rollback?.kind === 'run' || s.rollback?.kind === 'manual').map((s) => s.id);
 }
 
 export function checklistView(plan: Plan) {
@@ -71,6 +107,8 @@ export function checklistView(plan: Plan) {
       gateSteps: (phase.gate?.verified ?? []).map((v) => v.stepId).filter((id) => steps.has(id)),
       gateWait: phase.gate?.wait?.text,
       codeChanges: plan.codeChanges.filter((c) => c.deployPhase === phase.name),
+      gateRecord: phaseHasSql(phase) && hasGateStop(phase) ? `${confirmStatement({ plan: plan.id, phase: phase.name, step: '', part: 'gate' })};` : undefined,
+      scriptRuns: phaseHasSql(phase) ? scriptRuns(plan, phase) : [],
       operatorSteps: phase.steps.filter((s) => s.action && s.action.kind !== 'sql').map((s) => ({
         id: s.id,
         command: s.action?.kind === 'run' ? s.action.command : undefined,

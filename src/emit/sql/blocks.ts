@@ -1,22 +1,33 @@
 import { verificationPhase, type Batch, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
 import type { PgNode } from '../../sql/parser.js';
 import { compileBatch } from '../../sql/batch.js';
-import { dollarQuote, sqlComment, sqlLiteral, terminated, visibleLines } from '../../sql/quote.js';
+import { quoteIdent, sqlComment, sqlLiteral, terminated, visibleLines } from '../../sql/quote.js';
 import { compileAssertion } from './assertion.js';
+import {
+  dropInvalidIndexCall, forgetCall, irreversibleCall, ledgerEpilogue, ledgerPrelude, markCall, placeholder, runCall, stopCall, type LedgerKey,
+} from './ledger.js';
 
 /*
  * What the SQL templates receive. Every string in a ScriptView is safe to put into a script as
- * it is: prose has already become `-- ` comment lines (sqlComment), and SQL is migc's own or the
- * plan's parsed statements. Plan text reaches a script in no other way.
+ * it is: prose has already become `-- ` comment lines (sqlComment) or string literals
+ * (sqlLiteral), and SQL is migc's own or the plan's parsed statements. Plan text reaches a script
+ * in no other way.
+ *
+ * Every part of a step is recorded in public.migc_ledger (see ledger.ts) when it is done, in the
+ * same transaction where it can be: running a script again skips what is done, and a down script
+ * undoes only the steps that ran, so both can be run after a failure at any statement.
  */
 
 /**
  * A statement a script runs: one of migc's own (text only), or one of the plan's, with the parse
- * tree read from the plan itself, which the rendered script is checked against.
+ * tree read from the plan itself, which the rendered script is checked against. A CALL that
+ * carries plan statements as strings has `embedded`: the same CALL with placeholders in their
+ * place, and the statements' parse trees, so the check compares both.
  */
 export interface ScriptStatement {
   readonly text: string;
   readonly ast?: PgNode;
+  readonly embedded?: { readonly template: string; readonly asts: readonly PgNode[] };
 }
 
 /** A commented piece of a script: a step's transaction, a lone statement, a gate check. */
@@ -42,7 +53,11 @@ export interface ScriptView {
   readonly header: string;
   /** SET standard_conforming_strings, lock_timeout and statement_timeout, each ending in a semicolon. */
   readonly settings: string;
+  /** The ledger and its procedures, created or brought up to date, with a comment above. */
+  readonly prelude: string;
   readonly blocks: readonly ScriptBlock[];
+  /** A down script's end: the phase's ledger rows forgotten, the ledger dropped once empty; '' for up. */
+  readonly epilogue: string;
   /** Every statement the script runs, in order: what the rendered script is checked against. */
   readonly statements: readonly ScriptStatement[];
 }
@@ -72,83 +87,152 @@ function block(comments: readonly string[], statements: readonly ScriptStatement
   return { heading: sqlComment(comments), statements, sql: statements.map((s) => terminated(s.text)).join('\n'), source };
 }
 
+/** What a unit runs: plan statements (checked by parse tree) and migc's own SQL (assertions). */
+type Embedded = { readonly plan: Statement } | { readonly own: string };
+
 /**
- * Statements grouped as PostgreSQL requires: runs of transactional statements share one
- * BEGIN ... COMMIT; a statement that cannot run in a transaction (CONCURRENTLY, VACUUM)
- * stands alone, and so do its neighbours' transactions around it.
+ * CALL migc_run in a transaction of its own: the statements in one try, tried again on
+ * lock_timeout, recorded as done in the same transaction, and skipped when already done.
  */
-function transactionGroups(statements: readonly Statement[], extraInLast: readonly ScriptStatement[]): ScriptStatement[] {
-  const groups: { transactional: boolean; sql: ScriptStatement[] }[] = [];
+function runUnit(plan: Plan, key: LedgerKey, items: readonly Embedded[]): ScriptStatement[] {
+  const texts = items.map((i) => ('plan' in i ? i.plan.text : i.own));
+  let n = 0;
+  const template = items.map((i) => ('plan' in i ? placeholder(++n) : i.own));
+  const asts = items.flatMap((i) => ('plan' in i ? [i.plan.ast] : []));
+  const call: ScriptStatement = { text: runCall(key, plan.settings.lockRetries, texts), embedded: { template: runCall(key, plan.settings.lockRetries, template), asts } };
+  return [own('BEGIN'), call, own('COMMIT')];
+}
+
+/** The name of the index a CREATE INDEX CONCURRENTLY builds, as to_regclass reads it, if it names one. */
+function concurrentIndexName(s: Statement): string | undefined {
+  const index = (s.ast as { IndexStmt?: { concurrent?: boolean; idxname?: string; relation?: { schemaname?: string } } }).IndexStmt;
+  if (!index?.concurrent || !index.idxname) return undefined;
+  return index.relation?.schemaname ? `${quoteIdent(index.relation.schemaname)}.${quoteIdent(index.idxname)}` : quoteIdent(index.idxname);
+}
+
+/**
+ * A statement that cannot run in a transaction (CONCURRENTLY, VACUUM): it cannot be skipped or
+ * retried, so it is recorded as started before and done after, and an INVALID index a failed
+ * build left is dropped first. Running the script again runs it again: it must be safe to (MG114).
+ */
+function outsideUnit(key: LedgerKey, s: Statement): ScriptStatement[] {
+  const index = concurrentIndexName(s);
+  const notice = `migc: ${s.facts.command} runs outside a transaction: it is not retried on lock_timeout. If it fails, fix the cause and run this script again: what is done is skipped, and this statement runs again.`;
+  return [
+    own(markCall(key, false, notice)),
+    ...(index ? [own(dropInvalidIndexCall(index))] : []),
+    planStatement(s),
+    own(markCall(key, true, '')),
+  ];
+}
+
+/**
+ * A step's statements as units: each run of transactional statements one migc_run call in a
+ * transaction; each statement that cannot run in one on its own. Verifications ride in the last
+ * transaction, so a failed check undoes the step's last part; after a statement that runs on its
+ * own they are a unit of their own.
+ */
+function units(plan: Plan, key: Omit<LedgerKey, 'part'>, direction: 'up' | 'down', statements: readonly Statement[], checks: readonly string[]): ScriptStatement[] {
+  const groups: { transactional: boolean; items: Statement[] }[] = [];
   for (const s of statements) {
     const last = groups[groups.length - 1];
-    if (s.facts.transactional && last?.transactional) last.sql.push(planStatement(s));
-    else groups.push({ transactional: s.facts.transactional, sql: [planStatement(s)] });
+    if (s.facts.transactional && last?.transactional) last.items.push(s);
+    else groups.push({ transactional: s.facts.transactional, items: [s] });
   }
-  // Verifications ride in the last transaction, so a failed check undoes the step it checks.
-  const last = groups[groups.length - 1];
-  if (last?.transactional) last.sql.push(...extraInLast);
-  const out = groups.flatMap((g) => (g.transactional ? [own('BEGIN'), ...g.sql, own('COMMIT')] : g.sql));
-  if (last && !last.transactional && extraInLast.length) out.push(...extraInLast);
+  const out: ScriptStatement[] = [];
+  let part = 0;
+  groups.forEach((g, i) => {
+    const partKey = { ...key, part: `${direction} ${++part}` };
+    const lastGroup = i === groups.length - 1;
+    if (g.transactional) out.push(...runUnit(plan, partKey, [...g.items.map((p) => ({ plan: p })), ...(lastGroup ? checks.map((c) => ({ own: c })) : [])]));
+    else out.push(...outsideUnit(partKey, g.items[0]!));
+  });
+  if (checks.length && !groups[groups.length - 1]?.transactional) out.push(...runUnit(plan, { ...key, part: `${direction} ${++part}` }, checks.map((c) => ({ own: c }))));
   return out;
 }
 
 const liftedTimeout = 'statement_timeout is lifted for the loop only: it is one statement, and each batch inside it is short.';
 
 /** A batched UPDATE or DELETE: the loop, with statement_timeout lifted around it only. */
-function batchedSql(plan: Plan, statement: Statement, batch: Batch, label: string): ScriptStatement[] {
-  const loop = compileBatch({ ...statement, start: 0, end: 0 }, { size: batch.size, key: batch.key, label, ...(batch.pause ? { pause: batch.pause } : {}) });
+function batchedSql(plan: Plan, statement: Statement, batch: Batch, label: string, key: LedgerKey): ScriptStatement[] {
+  const loop = compileBatch({ ...statement, start: 0, end: 0 }, {
+    size: batch.size, key: batch.key, label, ...(batch.pause ? { pause: batch.pause } : {}),
+    ledger: { plan: key.plan, phase: key.phase, step: key.step, part: key.part },
+  });
   return [own('SET statement_timeout = 0'), own(loop), own(`SET statement_timeout = ${sqlLiteral(plan.settings.statementTimeout)}`)];
 }
 
-function verifications(step: Step): ScriptStatement[] {
-  return step.verify.map((v, i) => own(compileAssertion(v, `verification ${i + 1} of step "${step.id}"`)));
+function verifications(step: Step): string[] {
+  return step.verify.map((v, i) => compileAssertion(v, `verification ${i + 1} of step "${step.id}"`));
 }
 
-function upBlocks(plan: Plan, step: Step): ScriptBlock[] {
+/** What a stop says when psql stops there: the step, and what the operator is to do. */
+function stopFor(what: 'run' | 'manual', text: string): { message: string; detail: string } {
+  return what === 'run'
+    ? { message: 'run this command before going on', detail: text.trim() }
+    : { message: 'do this by hand before going on', detail: text.trim() };
+}
+
+const stopNote = 'The script stops here until this is recorded as done in migc_ledger (the error says how); then run it again.';
+
+function upBlocks(plan: Plan, phase: Phase, step: Step): ScriptBlock[] {
   const title = `Step ${step.id}${step.description?.trim() ? `: ${firstLine(step.description)}` : ''}`;
   const source = { kind: 'step', stepId: step.id } as const;
+  const key = { plan: plan.id, phase: phase.name, step: step.id };
   const action = step.action;
   if (!action) return [];
   if (action.kind !== 'sql') {
     const what = action.kind === 'run' ? labelled('Not run by this script. Before going on, run:', action.command) : labelled('Not run by this script. Before going on, by hand:', action.instructions);
-    return [block([title, ...what], [], source)];
+    const stop = stopFor(action.kind, action.kind === 'run' ? action.command : action.instructions);
+    return [block([title, ...what, stopNote], [own(stopCall({ ...key, part: 'confirmed' }, false, `step "${step.id}" of phase "${phase.name}": ${stop.message}`, stop.detail))], source)];
   }
   if (step.batch) {
     return [block(
-      [title, `Batched: ${step.batch.size} rows per batch by ${step.batch.key}, each batch committed; safe to re-run after an interruption.`, liftedTimeout],
-      [...batchedSql(plan, action.statements[0]!, step.batch, step.id), ...verifications(step)],
+      [title, `Batched: ${step.batch.size} rows per batch by ${step.batch.key}, each batch committed with its place in migc_ledger; run again after an interruption, it goes on from there.`, liftedTimeout,
+        ...(step.verify.length ? ['The checks run after the last batch: if one fails, the batches stay committed; the down script undoes them, or fix the data and run this script again.'] : [])],
+      [...batchedSql(plan, action.statements[0]!, step.batch, step.id, { ...key, part: 'up 1' }), ...runUnit(plan, { ...key, part: 'up 2' }, verifications(step).map((c) => ({ own: c })))],
       source,
     )];
   }
   const outside = action.statements.filter((s) => !s.facts.transactional).map((s) => s.facts.command);
   const comments = [title];
-  if (outside.length) comments.push(`${[...new Set(outside)].join(', ')} cannot run inside a transaction: it runs on its own.`);
-  return [block(comments, transactionGroups(action.statements, verifications(step)), source)];
+  if (outside.length) comments.push(`${[...new Set(outside)].join(', ')} cannot run inside a transaction: it runs on its own, and again when this script is run again.`);
+  return [block(comments, units(plan, key, 'up', action.statements, verifications(step)), source)];
 }
 
-function downBlocks(plan: Plan, step: Step): ScriptBlock[] {
+function downBlocks(plan: Plan, phase: Phase, step: Step): ScriptBlock[] {
   const title = `Undo step ${step.id}`;
   const source = { kind: 'step', stepId: step.id } as const;
+  const key = { plan: plan.id, phase: phase.name, step: step.id };
+  const forget = own(forgetCall(key));
   const r = step.rollback;
-  if (!r) return [block([title, 'This step has no rollback.'], [], source)];
+  if (!r) return [block([title, 'This step has no rollback.'], [forget], source)];
   const loss = r.dataLoss ? (r.restore?.trim() ? labelled('Data loss: yes. Restore:', r.restore) : ['Data loss: yes.']) : [];
+  const onlyIfRan = 'Runs only if the step ran (migc_ledger says so).';
   switch (r.kind) {
     case 'sql':
       if (r.batch) {
-        return [block([title, `Batched: ${r.batch.size} rows per batch by ${r.batch.key}, each batch committed.`, liftedTimeout, ...loss], batchedSql(plan, r.statements[0]!, r.batch, `undo ${step.id}`), source)];
+        return [block([title, `Batched: ${r.batch.size} rows per batch by ${r.batch.key}, each batch committed.`, liftedTimeout, onlyIfRan, ...loss],
+          [...batchedSql(plan, r.statements[0]!, r.batch, `undo ${step.id}`, { ...key, part: 'down 1' }), forget], source)];
       }
-      return [block([title, ...loss], transactionGroups(r.statements, []), source)];
+      return [block([title, onlyIfRan, ...loss], [...units(plan, key, 'down', r.statements, []), forget], source)];
     case 'run':
-      return [block([title, ...labelled('Not run by this script. Before going on, run:', r.command), ...loss], [], source)];
-    case 'manual':
-      return [block([title, ...labelled('Not run by this script. Before going on, by hand:', r.instructions), ...loss], [], source)];
+    case 'manual': {
+      const text = r.kind === 'run' ? r.command : r.instructions;
+      const stop = stopFor(r.kind, text);
+      return [block(
+        [title, ...labelled(r.kind === 'run' ? 'Not run by this script. Before going on, run:' : 'Not run by this script. Before going on, by hand:', text), ...loss,
+          'If the step ran, the script stops here until this is recorded as done in migc_ledger (the error says how); then run it again.'],
+        [own(stopCall({ ...key, part: 'undone' }, true, `undo step "${step.id}" of phase "${phase.name}": ${stop.message}`, stop.detail)), forget],
+        source,
+      )];
+    }
     case 'irreversible': {
-      // The message is a literal: the restore text keeps its lines (E'...\n...') and cannot end it.
       const restore = r.restore?.trim() ? `; restore: ${visibleLines(r.restore.trim()).join('\n')}` : '';
       const message = `migc: step "${step.id}" is irreversible${restore}`;
       return [block(
-        [title, 'Irreversible: this script stops here; the steps before it in this phase are not undone.', ...loss],
-        [own(`DO ${dollarQuote(` BEGIN RAISE EXCEPTION ${sqlLiteral(message.replace(/%/g, '%%'))}; END `)}`)],
+        [title, 'Irreversible: if the step ran, this script stops here; the steps before it in this phase are not undone. If it did not run, the script goes on.', ...loss],
+        [own(irreversibleCall(key, message)), forget],
         source,
       )];
     }
@@ -157,15 +241,35 @@ function downBlocks(plan: Plan, step: Step): ScriptBlock[] {
 
 function gateBlocks(plan: Plan, phase: Phase): ScriptBlock[] {
   const steps = new Map(plan.phases.flatMap((p) => p.steps).map((s) => [s.id, s]));
-  return (phase.gate?.verified ?? []).flatMap((ref) => {
+  const key = { plan: plan.id, phase: phase.name, step: '' };
+  const g = phase.gate;
+  const blocks: ScriptBlock[] = [];
+  const conditions = [
+    ...(g?.deploy !== undefined ? [`deployed everywhere: ${g.deploy.trim()}`] : []),
+    ...(g?.wait ? [`at least ${g.wait.text} since the previous phase`] : []),
+    ...(g?.approval !== undefined ? [`approved by ${g.approval.trim()}`] : []),
+  ];
+  if (g && conditions.length) {
+    blocks.push(block(
+      [`Gate of phase ${phase.name}: the script stops here until the gate is recorded as met in migc_ledger (the error says how).`],
+      [own(stopCall({ ...key, part: 'gate' }, false, `the gate of phase "${phase.name}" must be met before it starts`, conditions.join('\n')))],
+      { kind: 'gate', stepId: phase.name },
+    ));
+  }
+  const checks = (g?.verified ?? []).flatMap((ref) => {
     const step = steps.get(ref.stepId);
     if (!step || step.verify.length === 0) return [];
-    return [block(
-      [`Gate: step ${step.id} must still verify before phase ${phase.name} starts.`],
-      step.verify.map((v, i) => own(compileAssertion(v, `gate check ${i + 1} of step "${step.id}" (before phase "${phase.name}")`))),
-      { kind: 'gate', stepId: step.id },
-    )];
+    return step.verify.map((v, i) => ({ stepId: step.id, sql: compileAssertion(v, `gate check ${i + 1} of step "${step.id}" (before phase "${phase.name}")`) }));
   });
+  if (checks.length) {
+    const ids = [...new Set(checks.map((c) => c.stepId))];
+    blocks.push(block(
+      [`Gate: step${ids.length > 1 ? 's' : ''} ${ids.join(', ')} must still verify before phase ${phase.name} starts (checked once; skipped when the script is run again).`],
+      runUnit(plan, { ...key, part: 'gate checks' }, checks.map((c) => ({ own: c.sql }))),
+      { kind: 'gate', stepId: ids[0]! },
+    ));
+  }
+  return blocks;
 }
 
 function gateNotes(phase: Phase): string[] {
@@ -184,11 +288,17 @@ function planVerificationBlocks(plan: Plan, phase: Phase): ScriptBlock[] {
     const name = `plan-wide verification ${v.number}`;
     return block(
       [`Plan-wide verification ${v.number}, checked at the end of ${v.after !== undefined ? `phase ${phase.name}` : 'the plan'}${v.description ? `: ${firstLine(v.description)}` : ''}`],
-      [own(compileAssertion(v, name))],
+      runUnit(plan, { plan: plan.id, phase: phase.name, step: '', part: `verification ${v.number}` }, [{ own: compileAssertion(v, name) }]),
       { kind: 'verification', stepId: name },
     );
   });
 }
+
+const preludeComment = sqlComment([
+  'migc_ledger records each part of a step once it is done, so this script can be run again after',
+  'a failure: what is done is skipped. The down scripts read it to undo only what ran; the last',
+  'one drops it with these procedures.',
+]);
 
 function scriptView(plan: Plan, phase: Phase, direction: 'up' | 'down', notes: readonly string[], blocks: readonly ScriptBlock[]): ScriptView {
   const fileName = scriptFileName(phase, direction);
@@ -199,24 +309,33 @@ function scriptView(plan: Plan, phase: Phase, direction: 'up' | 'down', notes: r
     own('SET standard_conforming_strings = on'),
     own(`SET lock_timeout = ${sqlLiteral(plan.settings.lockTimeout)}`), own(`SET statement_timeout = ${sqlLiteral(plan.settings.statementTimeout)}`),
   ];
+  const prelude = ledgerPrelude.map(own);
+  const epilogue = direction === 'down' ? [own(ledgerEpilogue(plan.id, phase.name))] : [];
   const header = sqlComment([
     `${fileName}: phase ${phase.number} of ${plan.phases.length} (${phase.kind}) of plan ${plan.id}, ${direction === 'up' ? 'up' : 'rollback'}`,
     plan.title,
     `Generated by migc from ${plan.file}; change the plan, not this file.`,
     `Run with: psql -v ON_ERROR_STOP=1 -f ${fileName} "$DATABASE_URL"`,
+    direction === 'up'
+      ? 'Safe to run again after a failure, once its cause is fixed: the parts that are done are skipped.'
+      : 'Safe to run after the up script failed at any point: it undoes only the steps that ran.',
     ...notes,
   ]);
+  const render = (ss: readonly ScriptStatement[]) => ss.map((s) => terminated(s.text)).join('\n');
   return {
     fileName, direction, phase, phaseCount: plan.phases.length, header,
-    settings: settings.map((s) => terminated(s.text)).join('\n'), blocks,
-    statements: [...settings, ...blocks.flatMap((b) => b.statements)],
+    settings: render(settings),
+    prelude: `${preludeComment}\n${render(prelude)}`,
+    blocks,
+    epilogue: epilogue.length ? `${sqlComment('The phase is undone: its rows in migc_ledger go, and the ledger itself once no plan has rows left.')}\n${render(epilogue)}` : '',
+    statements: [...settings, ...prelude, ...blocks.flatMap((b) => b.statements), ...epilogue],
   };
 }
 
 export function upScript(plan: Plan, phase: Phase): ScriptView {
-  return scriptView(plan, phase, 'up', gateNotes(phase), [...gateBlocks(plan, phase), ...phase.steps.flatMap((s) => upBlocks(plan, s)), ...planVerificationBlocks(plan, phase)]);
+  return scriptView(plan, phase, 'up', gateNotes(phase), [...gateBlocks(plan, phase), ...phase.steps.flatMap((s) => upBlocks(plan, phase, s)), ...planVerificationBlocks(plan, phase)]);
 }
 
 export function downScript(plan: Plan, phase: Phase): ScriptView {
-  return scriptView(plan, phase, 'down', ['Rolls back this phase: the steps\' rollbacks in reverse order.'], [...phase.steps].reverse().flatMap((s) => downBlocks(plan, s)));
+  return scriptView(plan, phase, 'down', ['Rolls back this phase: the rollbacks of the steps that ran, in reverse order.'], [...phase.steps].reverse().flatMap((s) => downBlocks(plan, phase, s)));
 }

@@ -1,6 +1,7 @@
 import { parseSql, type PgNode } from '../../sql/parser.js';
 import { oneLine, terminated } from '../../sql/quote.js';
 import type { ScriptStatement } from './blocks.js';
+import { placeholder } from './ledger.js';
 
 export type ScriptCheck = { readonly ok: true } | { readonly ok: false; readonly problem: string };
 
@@ -19,15 +20,18 @@ export function checkScript(script: string, expected: readonly ScriptStatement[]
   if (!got.ok) return { ok: false, problem: `it does not parse at line ${lineOf(script, got.offset)}: ${got.message}` };
   // The plan's statements are compared with their parse trees from the plan itself, so a script
   // that holds a plan statement's text wrongly cut fails too; migc's own are parsed, all at once.
+  // A CALL that carries plan statements is read back from its template, which has placeholders
+  // where they stand: its shape is migc's alone.
   const wrappers = expected.filter((e) => !e.ast);
-  const parsedWrappers = wrappers.length ? parseSql(wrappers.map((e) => terminated(e.text)).join('\n')) : { ok: true as const, statements: [] };
+  const parsedWrappers = wrappers.length ? parseSql(wrappers.map((e) => terminated(e.embedded?.template ?? e.text)).join('\n')) : { ok: true as const, statements: [] };
   if (!parsedWrappers.ok || parsedWrappers.statements.length !== wrappers.length) return { ok: false, problem: 'migc could not read back the statements it meant to write' };
   let next = 0;
   const meant = expected.map((e) => e.ast ?? parsedWrappers.statements[next++]!.ast);
   for (let i = 0; i < Math.max(got.statements.length, expected.length); i++) {
     const g = got.statements[i];
     const m = meant[i];
-    if (g && m && sameTree(g.ast, m)) continue;
+    const embedded = expected[i]?.embedded;
+    if (g && m && (embedded ? sameWithEmbedded(g.ast, m, embedded.asts) : sameTree(g.ast, m))) continue;
     if (!g) return { ok: false, problem: `it ends before statement ${i + 1}, ${quoteStatement(expected[i]!.text)}` };
     const where = `statement ${i + 1} (line ${lineOf(script, g.start)}), ${quoteStatement(g.text)}`;
     return { ok: false, problem: m ? `${where} is not the one migc meant, ${quoteStatement(expected[i]!.text)}` : `${where} is one migc did not mean` };
@@ -35,13 +39,46 @@ export function checkScript(script: string, expected: readonly ScriptStatement[]
   return { ok: true };
 }
 
+/**
+ * A CALL compared with its template: equal trees, except that where the template holds the nth
+ * placeholder string, the script must hold a string that parses to exactly one statement, the
+ * plan's nth, by parse tree. Every placeholder must be met, once.
+ */
+function sameWithEmbedded(got: PgNode, template: PgNode, asts: readonly PgNode[]): boolean {
+  const met = new Set<number>();
+  const walk = (g: unknown, t: unknown): boolean => {
+    if (typeof t === 'string') {
+      const n = placeholderNumber(t);
+      if (n === undefined) return g === t;
+      if (typeof g !== 'string' || n > asts.length || met.has(n)) return false;
+      met.add(n);
+      const parsed = parseSql(g);
+      return parsed.ok && parsed.statements.length === 1 && sameTree(parsed.statements[0]!.ast, asts[n - 1]!);
+    }
+    if (t === null || typeof t !== 'object') return g === t;
+    if (g === null || typeof g !== 'object' || Array.isArray(g) !== Array.isArray(t)) return false;
+    const tk = Object.keys(t).filter((k) => !positional.has(k));
+    const gk = Object.keys(g).filter((k) => !positional.has(k));
+    if (tk.length !== gk.length) return false;
+    return tk.every((k) => k in g && walk((g as Record<string, unknown>)[k], (t as Record<string, unknown>)[k]));
+  };
+  return walk(got, template) && met.size === asts.length;
+}
+
+function placeholderNumber(text: string): number | undefined {
+  const m = /^migc: statement ([1-9][0-9]*)$/.exec(text);
+  return m && text === placeholder(Number(m[1])) ? Number(m[1]) : undefined;
+}
+
+const positional = new Set(['location', 'stmt_location', 'stmt_len', 'list_start', 'list_end']);
+
 /** Parse trees compared without their positions, which depend on where the text stands. */
 function sameTree(a: PgNode, b: PgNode): boolean {
   return JSON.stringify(a, withoutLocations) === JSON.stringify(b, withoutLocations);
 }
 
 function withoutLocations(key: string, value: unknown): unknown {
-  return key === 'location' || key === 'stmt_location' || key === 'stmt_len' ? undefined : value;
+  return positional.has(key) ? undefined : value;
 }
 
 function quoteStatement(text: string): string {
