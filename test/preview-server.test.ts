@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { highlightPsql, highlightSql } from '../src/preview/highlight.js';
 import { memorySource, type MemorySource } from '../src/preview/memory-source.js';
@@ -32,6 +32,8 @@ function get(server: PreviewServer, path: string, { method = 'GET', host }: { me
 }
 
 const plan = (name: string) => readFileSync(`${root}plans/${name}`, 'utf8');
+/** The example plans' app versions' queries (plans/apps/), which the plans name. */
+const appQueryFiles = () => Object.fromEntries(readdirSync(`${root}plans/apps`).map((f) => [`plans/apps/${f}`, plan(`apps/${f}`)]));
 
 let source: MemorySource;
 let server: PreviewServer;
@@ -42,6 +44,7 @@ beforeAll(async () => {
       'plans/email-verified.yaml': plan('email-verified.yaml'),
       'plans/users.baseline.sql': plan('users.baseline.sql'),
       'plans/users.fixtures.sql': plan('users.fixtures.sql'),
+      ...appQueryFiles(),
       'plans/hostile.yaml': readFileSync(`${root}test/fixtures/preview/hostile.yaml`, 'utf8'),
       'plans/broken.yaml': 'migc: 1\nid: [unclosed\n',
       'plans/sub dir/été #1?.yaml': minimalPlan.replace('id: minimal', 'id: odd-name'),
