@@ -143,11 +143,19 @@ BEGIN;
 CALL public.migc_run('rename-user-name', 'contract', 'drop-trigger', 'down 1', 5, ARRAY[
 $sql$CREATE FUNCTION users_sync_full_name() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  NEW.full_name := NEW.name;
+  -- v3.1 writes name, v3.2 writes full_name: whichever was written fills the other.
+  IF TG_OP = 'INSERT' THEN
+    NEW.full_name := COALESCE(NEW.full_name, NEW.name);
+    NEW.name := COALESCE(NEW.name, NEW.full_name);
+  ELSIF NEW.name IS DISTINCT FROM OLD.name THEN
+    NEW.full_name := NEW.name;
+  ELSIF NEW.full_name IS DISTINCT FROM OLD.full_name AND NEW.full_name IS NOT NULL THEN
+    NEW.name := NEW.full_name;
+  END IF;
   RETURN NEW;
 END
 $$$sql$,
-$sql$CREATE TRIGGER users_sync_full_name BEFORE INSERT OR UPDATE OF name ON users
+$sql$CREATE TRIGGER users_sync_full_name BEFORE INSERT OR UPDATE OF name, full_name ON users
   FOR EACH ROW EXECUTE FUNCTION users_sync_full_name()$sql$
 ]);
 COMMIT;
