@@ -11,7 +11,7 @@
 // sees the new title in the report. Both run on this machine, so the difference is the latency.
 // Options: --runs 20 --plans 200 (cli mode) --chromium /usr/bin/chromium --bin bin/migc.js (the CLI to run)
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,7 @@ async function startCli() {
   const project = mkdtempSync(join(tmpdir(), 'migc-preview-bench-'));
   mkdirSync(join(project, 'plans'));
   for (const f of ['email-verified.yaml', 'users.baseline.sql', 'users.fixtures.sql']) cpSync(join(root, 'plans', f), join(project, 'plans', f));
+  cpSync(join(root, 'plans', 'apps'), join(project, 'plans', 'apps'), { recursive: true }); // its app versions' queries
   generatePlans(join(project, 'plans', 'generated'), Number(values.plans) - 1);
   const child = spawn(process.execPath, [values.bin, 'watch', '--serve', '--port', '0', 'plans'], { cwd: project, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
@@ -77,7 +78,8 @@ async function startMemory() {
   const { startPreview } = await import(dist('preview/server.js'));
   const { templateFileName, templateNames } = await import(dist('emit/template-names.js'));
   const templates = Object.fromEntries(templateNames.map((name) => [name, { file: `templates/${templateFileName(name)}`, text: readFileSync(join(root, 'templates', templateFileName(name)), 'utf8') }]));
-  const files = Object.fromEntries(['email-verified.yaml', 'users.baseline.sql', 'users.fixtures.sql'].map((f) => [`plans/${f}`, readFileSync(join(root, 'plans', f), 'utf8')]));
+  const names = ['email-verified.yaml', 'users.baseline.sql', 'users.fixtures.sql', ...readdirSync(join(root, 'plans', 'apps')).map((f) => `apps/${f}`)];
+  const files = Object.fromEntries(names.map((f) => [`plans/${f}`, readFileSync(join(root, 'plans', f), 'utf8')]));
   const source = await memorySource({ files, templates });
   const server = await startPreview(source, { port: 0 });
   return { url: server.url, save: (text) => source.set(planFile, text), stop: () => server.close() };
@@ -101,7 +103,13 @@ const browser = await puppeteer.launch({
 try {
   const page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 900 });
-  await page.goto(new URL(`/plan/${planFile}`, preview.url).href, { waitUntil: 'load' });
+  // migc watch serves as soon as it starts; the plan's page exists once the first build has it.
+  const pageUrl = new URL(`/plan/${planFile}`, preview.url).href;
+  for (const end = Date.now() + 120_000; (await fetch(pageUrl)).status !== 200;) {
+    if (Date.now() > end) throw new Error(`${pageUrl} did not appear within 120 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await page.goto(pageUrl, { waitUntil: 'load' });
   await page.waitForSelector('html[data-ready]');
   await page.waitForSelector('#live.up');
   await page.evaluate(() => {
