@@ -84,7 +84,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       const templates = await loadTemplates(options.templates, io);
       const compiled = await run(paths, templates, options, io);
       const { verify } = await import('./verify.js');
-      exitCode = await verify(compiled, templates, {
+      exitCode = await verify(compiled, {
         format: options.format, verbose: options.verbose === true, out: options.out, ...(options.config ? { config: options.config } : {}),
         ...(options.allowOutside ? { allowOutside: true } : {}), ...(options.lockTimeout !== undefined ? { lockTimeout: options.lockTimeout } : {}),
         ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}), ...(options.engine ? { engine: options.engine } : {}),

@@ -2,7 +2,6 @@ import type { CompileResult } from '../compile.js';
 import { compatRehearsalView } from '../emit/report/compat-view.js';
 import { compareDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { DiagnosticFormat } from '../diagnostics/render.js';
-import type { TemplateSources } from '../emit/template-names.js';
 import type { EngineChoice } from '../verify/choose-engine.js';
 import type { Engine, ServerEngine } from '../verify/engine.js';
 import { scrub, urlSecrets } from '../verify/redact.js';
@@ -36,18 +35,18 @@ const signalExitCodes = { SIGINT: 130, SIGTERM: 143 } as const;
  * error-free plan with SQL on a throwaway database, and report per phase and per step. The
  * database URL's password never reaches the output: everything printed goes through scrub().
  */
-export async function verify(compiled: CompileResult, templates: TemplateSources, options: VerifyOptions, io: Io): Promise<number> {
+export async function verify(compiled: CompileResult, options: VerifyOptions, io: Io): Promise<number> {
   const secrets = options.databaseUrl ? urlSecrets(options.databaseUrl) : [];
   const safeIo: Io = { ...io, stdout: (t) => io.stdout(scrub(t, secrets)), stderr: (t) => io.stderr(scrub(t, secrets)) };
   try {
-    return await verifyPlans(compiled, templates, options, safeIo, secrets);
+    return await verifyPlans(compiled, options, safeIo, secrets);
   } catch (e) {
     const { reportFailure } = await import('./format.js');
     return reportFailure(e, ['--format', options.format], safeIo);
   }
 }
 
-async function verifyPlans(compiled: CompileResult, templates: TemplateSources, options: VerifyOptions, io: Io, secrets: readonly string[]): Promise<number> {
+async function verifyPlans(compiled: CompileResult, options: VerifyOptions, io: Io, secrets: readonly string[]): Promise<number> {
   const { rehearsePlan } = await import('../verify/rehearse.js');
   const { serverEngine } = await import('../verify/engine.js');
   const { startEngines, majorMismatch } = await import('../verify/choose-engine.js');
@@ -188,7 +187,7 @@ async function verifyPlans(compiled: CompileResult, templates: TemplateSources, 
   const cleaned = rehearsals.map((r) => withRuleSettings({ ...r, diagnostics: r.diagnostics.map(clean) }, rulesOf.get(r.file)));
   const diagnostics: Diagnostic[] = [...compiled.diagnostics, ...cleaned.flatMap((r) => r.diagnostics)].sort(compareDiagnostics);
   const failed = compiled.plans.filter((p) => !p.ok).length + cleaned.filter((r) => !r.ok).length;
-  const writeFailed = options.report ? await writeReports(compiled, cleaned, templates, options, io) : false;
+  const writeFailed = options.report ? await writeReports(compiled, cleaned, options, io) : false;
   if (writeFailed && options.format !== 'pretty') diagnostics.push({ code: 'MG092', severity: 'error', file: '', message: '--report: some plans\' outputs could not be written (see stderr)' });
 
   if (options.format === 'pretty') for (const r of cleaned) io.stdout(prettyRehearsal(r));
@@ -273,7 +272,7 @@ function prettyRehearsal(r: RehearsalResult): string {
 }
 
 /** Writes each rehearsed plan's artefacts again, with a Rehearsal section in report.md. True when some could not be written. */
-async function writeReports(compiled: CompileResult, rehearsals: readonly RehearsalResult[], templates: TemplateSources, options: VerifyOptions, io: Io): Promise<boolean> {
+async function writeReports(compiled: CompileResult, rehearsals: readonly RehearsalResult[], options: VerifyOptions, io: Io): Promise<boolean> {
   const { emitPlan } = await import('../emit/index.js');
   const { outputRoot, writePlans } = await import('./write-outputs.js');
   // The templates the build compiled: broken ones mean no plan was built, so none is rehearsed.
