@@ -53,10 +53,14 @@ describe('the foreign keys the schema state tracks, for the locks on other table
 
   it('names unnamed constraints as PostgreSQL does, and resolves a reference to the primary key', async () => {
     const { state } = await stateAfter('');
-    expect(state.foreignKeys()).toEqual([
+    const both = [
       { name: 'r_p_id_fkey', table: 'r', columns: ['p_id'], references: 'p', refColumns: ['id'], refKey: 'p_pkey' },
       { name: 'r_p_code_fkey', table: 'r', columns: ['p_code'], references: 'p', refColumns: ['code'], refKey: 'p_code_key' },
-    ]);
+    ];
+    // Asked from either end, by either spelling of the name; a table with none has none.
+    expect(state.foreignKeysAt('r')).toEqual(both);
+    expect(state.foreignKeysAt('public.p')).toEqual(both);
+    expect(state.foreignKeysAt('unrelated')).toEqual([]);
   });
 
   it('follows renames of the referenced table, of constraints and of columns', async () => {

@@ -37,13 +37,24 @@ export interface ForeignKey {
   readonly refKey?: string;
 }
 
-/** What the lock prediction needs to know of the schema: the foreign keys between tables. */
+/**
+ * What the lock prediction needs to know of the schema: the foreign keys at either end of a
+ * table. A lookup per table, not a list of every key: lint asks it for most statements of
+ * folders with thousands of tables.
+ */
 export interface ForeignKeyCatalog {
-  foreignKeys(): readonly ForeignKey[];
+  /** The foreign keys of `table` and those of other tables that reference it. */
+  foreignKeysAt(table: string): readonly ForeignKey[];
 }
 
 /** "users" and "public.users" are one table under the default search_path. */
-const sameTable = (a: string, b: string) => a.replace(/^public\./, '') === b.replace(/^public\./, '');
+const bare = (t: string) => (t.startsWith('public.') ? t.slice(7) : t);
+const sameTable = (a: string, b: string) => bare(a) === bare(b);
+
+/** A catalog over a list of foreign keys (the live catalog in verify; tests). */
+export function foreignKeyList(keys: readonly ForeignKey[]): ForeignKeyCatalog {
+  return { foreignKeysAt: (table) => keys.filter((f) => sameTable(f.table, table) || sameTable(f.references, table)) };
+}
 
 /**
  * ALTER TABLE subcommands that take less than ACCESS EXCLUSIVE (PostgreSQL's ALTER TABLE
@@ -100,11 +111,10 @@ function strongestPerTable(locks: readonly PredictedLock[]): PredictedLock[] {
 export function predictLocks(ast: PgNode, schema?: ForeignKeyCatalog): PredictedLock[] {
   const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
   const on = (table: string, mode: LockMode): PredictedLock[] => [{ table, mode }];
-  let known: readonly ForeignKey[] | undefined;
-  const fks = () => (known ??= schema?.foreignKeys() ?? []);
+  const at = (table: string) => schema?.foreignKeysAt(table) ?? [];
   /** Foreign keys of `table`, and those of other tables pointing at it. */
-  const from = (table: string) => fks().filter((f) => sameTable(f.table, table));
-  const to = (table: string) => fks().filter((f) => sameTable(f.references, table) && !sameTable(f.table, table));
+  const from = (table: string) => at(table).filter((f) => sameTable(f.table, table));
+  const to = (table: string) => at(table).filter((f) => sameTable(f.references, table) && !sameTable(f.table, table));
   switch (kind) {
     case 'AlterTableStmt': {
       if (body.objtype !== 'OBJECT_TABLE') return [];

@@ -1,4 +1,4 @@
-import { lockStrength, predictLocks, type ForeignKey, type ForeignKeyCatalog, type PredictedLock } from '../sql/locks.js';
+import { foreignKeyList, lockStrength, predictLocks, type ForeignKey, type ForeignKeyCatalog, type PredictedLock } from '../sql/locks.js';
 import { parseSql } from '../sql/parser.js';
 import { psqlStatements } from '../sql/psql.js';
 import type { ScriptBlock } from '../emit/sql/blocks.js';
@@ -90,7 +90,7 @@ async function liveForeignKeys(session: SqlSession): Promise<ForeignKeyCatalog> 
       WHERE con.contype = 'f' AND con.conparentid = 0`,
   );
   const fks = rows.map(({ refKey, ...f }) => ({ ...f, ...(refKey ? { refKey } : {}) }));
-  return { foreignKeys: () => fks };
+  return foreignKeyList(fks);
 }
 
 /** Statements whose locks on other tables depend on the foreign keys. */

@@ -196,16 +196,20 @@ export class SchemaState implements ForeignKeyCatalog {
     return this.table(name)?.createdHere === true;
   }
 
-  /** Every foreign key known, for the lock prediction (src/sql/locks.ts). */
-  foreignKeys(): ForeignKey[] {
+  /** The foreign keys of a table and those referencing it, for the lock prediction (src/sql/locks.ts). */
+  foreignKeysAt(name: string): ForeignKey[] {
+    const key = tableKey(name);
     const out: ForeignKey[] = [];
+    const add = (t: TableState, fkName: string, fk: ForeignKeyState) => {
+      const target = this.tables.get(fk.references);
+      // The key constraint the foreign key points at: its columns are the referenced ones.
+      let refKey: string | undefined;
+      if (target) for (const [k, c] of target.keyConstraints) if (sameColumns(c.columns, fk.refColumns)) { refKey = k; break; }
+      out.push({ name: fkName, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns, ...(refKey ? { refKey } : {}) });
+    };
     for (const t of this.tables.values()) {
-      for (const [name, fk] of t.foreignKeys) {
-        const target = this.tables.get(fk.references);
-        // The key constraint the foreign key points at: its columns are the referenced ones.
-        const refKey = target ? [...target.keyConstraints].find(([, key]) => sameColumns(key.columns, fk.refColumns))?.[0] : undefined;
-        out.push({ name, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns, ...(refKey ? { refKey } : {}) });
-      }
+      if (t.foreignKeys.size === 0) continue;
+      for (const [fkName, fk] of t.foreignKeys) if (t.name === key || fk.references === key) add(t, fkName, fk);
     }
     return out;
   }
