@@ -90,4 +90,19 @@ describe('the foreign keys the schema state tracks, for the locks on other table
     });
     expect(locks('TRUNCATE r CASCADE')).toEqual(['AccessExclusiveLock r']);
   });
+
+  it('finds the tables that reference one however often they were dropped, recreated and renamed', async () => {
+    // p is referenced by r, then by a, b and c; r is dropped and made again without its keys;
+    // b is renamed. The lookup sees only the keys there are now, in the order of the tables.
+    const { locks } = await stateAfter(`
+      CREATE TABLE a (id bigint PRIMARY KEY, p_id bigint REFERENCES p);
+      CREATE TABLE b (id bigint PRIMARY KEY, p_id bigint REFERENCES p);
+      CREATE TABLE c (id bigint PRIMARY KEY, p_id bigint REFERENCES p);
+      DROP TABLE r; CREATE TABLE r (id bigint PRIMARY KEY, p_id bigint);
+      ALTER TABLE b RENAME TO b2;
+      ALTER TABLE c DROP CONSTRAINT c_p_id_fkey;`);
+    expect(locks('TRUNCATE p CASCADE')).toEqual(['AccessExclusiveLock p', 'AccessExclusiveLock a', 'AccessExclusiveLock b2']);
+    expect(locks('DROP TABLE p CASCADE')).toEqual(['AccessExclusiveLock p', 'AccessExclusiveLock a', 'AccessExclusiveLock b2']);
+    expect(locks('DROP TABLE r')).toEqual(['AccessExclusiveLock r']);
+  });
 });

@@ -92,6 +92,12 @@ export class SchemaState implements ForeignKeyCatalog {
   private readonly tableChanges: string[] = [];
   /** Keys of tables created here since the last settle(). */
   private created: string[] = [];
+  /**
+   * Keys of the tables that have had a foreign key to a table, by that table's key: candidates
+   * for foreignKeysAt(), checked against their keys when read. Only ever added to, so it needs
+   * no undoing; without it every lookup walks every table's keys.
+   */
+  private readonly referrers = new Map<string, Set<string>>();
 
   /** After a file: what it created is no longer new (the next migration may run months later). */
   settle(): void {
@@ -171,7 +177,33 @@ export class SchemaState implements ForeignKeyCatalog {
     target[field] = value;
   }
 
+  private noteReferrer(references: string, table: string): void {
+    let set = this.referrers.get(references);
+    if (!set) this.referrers.set(references, (set = new Set()));
+    set.add(table);
+  }
+
+  private setForeignKey(table: TableState, name: string, fk: ForeignKeyState): void {
+    this.setIn(table.foreignKeys, name, fk);
+    this.noteReferrer(fk.references, table.name);
+  }
+
+  /** The tables other than `key` that may have foreign keys to it, in the order of this.tables. */
+  private referencing(key: string): TableState[] {
+    const candidates = this.referrers.get(key);
+    if (!candidates) return [];
+    if (candidates.size === 1) {
+      const [only] = candidates;
+      const t = only === key ? undefined : this.tables.get(only!);
+      return t ? [t] : [];
+    }
+    const out: TableState[] = [];
+    for (const t of this.tables.values()) if (t.name !== key && candidates.has(t.name)) out.push(t);
+    return out;
+  }
+
   private setTable(key: string, table: TableState): void {
+    for (const fk of table.foreignKeys.values()) this.noteReferrer(fk.references, key);
     this.setIn(this.tables, key, table);
     this.tableChanges.push(key);
     if (table.createdHere) {
@@ -207,10 +239,9 @@ export class SchemaState implements ForeignKeyCatalog {
       if (target) for (const [k, c] of target.keyConstraints) if (sameColumns(c.columns, fk.refColumns)) { refKey = k; break; }
       out.push({ name: fkName, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns, ...(refKey ? { refKey } : {}) });
     };
-    for (const t of this.tables.values()) {
-      if (t.foreignKeys.size === 0) continue;
-      for (const [fkName, fk] of t.foreignKeys) if (t.name === key || fk.references === key) add(t, fkName, fk);
-    }
+    const own = this.tables.get(key);
+    if (own) for (const [fkName, fk] of own.foreignKeys) add(own, fkName, fk);
+    for (const t of this.referencing(key)) for (const [fkName, fk] of t.foreignKeys) if (fk.references === key) add(t, fkName, fk);
     return out;
   }
 
@@ -354,8 +385,8 @@ export class SchemaState implements ForeignKeyCatalog {
           const renamed = { ...table, name: tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname) };
           this.setTable(renamed.name, renamed);
           // Foreign keys follow the table they point at.
-          for (const t of this.tables.values()) {
-            for (const [fkName, fk] of t.foreignKeys) if (fk.references === table.name) this.setIn(t.foreignKeys, fkName, { ...fk, references: renamed.name });
+          for (const t of this.referencing(table.name)) {
+            for (const [fkName, fk] of t.foreignKeys) if (fk.references === table.name) this.setForeignKey(t, fkName, { ...fk, references: renamed.name });
           }
         } else if (body.renameType === 'OBJECT_VIEW' || body.renameType === 'OBJECT_MATVIEW') {
           const from = tableKey(relationName(body.relation));
@@ -380,10 +411,10 @@ export class SchemaState implements ForeignKeyCatalog {
           }
           if (table) {
             const rename = (cols: readonly string[]) => cols.map((c) => (c === body.subname ? body.newname : c));
-            for (const [fkName, fk] of table.foreignKeys) if (fk.columns.includes(body.subname)) this.setIn(table.foreignKeys, fkName, { ...fk, columns: rename(fk.columns) });
+            for (const [fkName, fk] of table.foreignKeys) if (fk.columns.includes(body.subname)) this.setForeignKey(table, fkName, { ...fk, columns: rename(fk.columns) });
             for (const [keyName, key] of table.keyConstraints) if (key.columns.includes(body.subname)) this.setIn(table.keyConstraints, keyName, { ...key, columns: rename(key.columns) });
-            for (const t of this.tables.values()) {
-              for (const [fkName, fk] of t.foreignKeys) if (fk.references === table.name && fk.refColumns.includes(body.subname)) this.setIn(t.foreignKeys, fkName, { ...fk, refColumns: rename(fk.refColumns) });
+            for (const t of this.referencing(table.name)) {
+              for (const [fkName, fk] of t.foreignKeys) if (fk.references === table.name && fk.refColumns.includes(body.subname)) this.setForeignKey(t, fkName, { ...fk, refColumns: rename(fk.refColumns) });
             }
           }
         } else if (body.renameType === 'OBJECT_TABCONSTRAINT') {
@@ -392,7 +423,7 @@ export class SchemaState implements ForeignKeyCatalog {
           const key = table?.keyConstraints.get(body.subname);
           if (table && fk) {
             this.deleteIn(table.foreignKeys, body.subname);
-            this.setIn(table.foreignKeys, body.newname, fk);
+            this.setForeignKey(table, body.newname, fk);
           }
           if (table && key) {
             this.deleteIn(table.keyConstraints, body.subname);
@@ -461,8 +492,7 @@ export class SchemaState implements ForeignKeyCatalog {
 
   /** Drops the foreign keys of other tables that point at `table` and match (what CASCADE drops). */
   private dropReferencing(table: string, matches: (fk: ForeignKeyState) => boolean): void {
-    for (const t of this.tables.values()) {
-      if (t.name === table) continue;
+    for (const t of this.referencing(table)) {
       for (const [fkName, fk] of t.foreignKeys) if (fk.references === table && matches(fk)) this.deleteIn(t.foreignKeys, fkName);
     }
   }
@@ -482,7 +512,7 @@ export class SchemaState implements ForeignKeyCatalog {
       const target = references === table.name ? table : this.table(references);
       const pk = target ? [...target.keyConstraints.values()].find((k) => k.primary)?.columns : undefined;
       const refColumns = c.pk_attrs?.length ? names(c.pk_attrs) : pk ?? [];
-      this.setIn(table.foreignKeys, c.conname ?? `${bare}_${columns.join('_')}_fkey`, { columns, references, refColumns });
+      this.setForeignKey(table, c.conname ?? `${bare}_${columns.join('_')}_fkey`, { columns, references, refColumns });
     }
     if (c?.contype !== 'CONSTR_CHECK') return;
     const column = isNotNullCheck(c.raw_expr);
