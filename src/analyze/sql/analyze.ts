@@ -252,6 +252,8 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
   let earlier = new EarlierStatements(state);
   let lockTimeoutReported = false;
   let previousEnd = 0;
+  /** Most files have no migc-ignore comment: then no text between statements need be searched. */
+  const mayIgnore = text.includes('migc-ignore');
   let lineAt = { offset: 0, line: 1 };
   /** Line numbers of offsets met in increasing order: one pass over the text in all. */
   const lineOf = (offset: number) => {
@@ -284,7 +286,7 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
     const [kind, body] = node(parsed.ast);
     // Comments between the previous statement and this one.
     const ignores = new Map<string, string | undefined>();
-    for (const m of text.slice(previousEnd, parsed.start).matchAll(ignorePattern)) ignores.set(m[1]!, m[2]?.trim() || undefined);
+    if (mayIgnore) for (const m of text.slice(previousEnd, parsed.start).matchAll(ignorePattern)) ignores.set(m[1]!, m[2]?.trim() || undefined);
     previousEnd = parsed.end;
     if (kind === 'VariableSetStmt' && body.name === 'lock_timeout') {
       const value = JSON.stringify(body.args ?? []);

@@ -232,12 +232,18 @@ export class SchemaState implements ForeignKeyCatalog {
   foreignKeysAt(name: string): ForeignKey[] {
     const key = tableKey(name);
     const out: ForeignKey[] = [];
+    const tables = this.tables;
     const add = (t: TableState, fkName: string, fk: ForeignKeyState) => {
-      const target = this.tables.get(fk.references);
-      // The key constraint the foreign key points at: its columns are the referenced ones.
-      let refKey: string | undefined;
-      if (target) for (const [k, c] of target.keyConstraints) if (sameColumns(c.columns, fk.refColumns)) { refKey = k; break; }
-      out.push({ name: fkName, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns, ...(refKey ? { refKey } : {}) });
+      out.push({
+        name: fkName, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns,
+        // The key constraint the foreign key points at (its columns are the referenced ones):
+        // looked up only when asked, as only a DROP CONSTRAINT ... CASCADE needs it.
+        get refKey() {
+          const target = tables.get(fk.references);
+          if (target) for (const [k, c] of target.keyConstraints) if (sameColumns(c.columns, fk.refColumns)) return k;
+          return undefined;
+        },
+      });
     };
     const own = this.tables.get(key);
     if (own) for (const [fkName, fk] of own.foreignKeys) add(own, fkName, fk);
@@ -303,7 +309,8 @@ export class SchemaState implements ForeignKeyCatalog {
           switch (cmd?.subtype) {
             case 'AT_AddColumn': {
               const def = cmd.def.ColumnDef;
-              const ordinal = Math.max(-1, ...[...table.columns.values()].map((c) => c.ordinal ?? -1)) + 1;
+              let ordinal = 0;
+              for (const c of table.columns.values()) if (c.ordinal !== undefined && c.ordinal >= ordinal) ordinal = c.ordinal + 1;
               this.setIn(table.columns, def.colname, { ...columnState(def), ordinal });
               for (const c of def.constraints ?? []) {
                 const only = [{ String: { sval: def.colname } }];
