@@ -232,18 +232,14 @@ export class SchemaState implements ForeignKeyCatalog {
   foreignKeysAt(name: string): ForeignKey[] {
     const key = tableKey(name);
     const out: ForeignKey[] = [];
-    const tables = this.tables;
     const add = (t: TableState, fkName: string, fk: ForeignKeyState) => {
-      out.push({
-        name: fkName, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns,
-        // The key constraint the foreign key points at (its columns are the referenced ones):
-        // looked up only when asked, as only a DROP CONSTRAINT ... CASCADE needs it.
-        get refKey() {
-          const target = tables.get(fk.references);
-          if (target) for (const [k, c] of target.keyConstraints) if (sameColumns(c.columns, fk.refColumns)) return k;
-          return undefined;
-        },
-      });
+      const target = this.tables.get(fk.references);
+      // The key constraint the foreign key points at: its columns are the referenced ones.
+      let refKey: string | undefined;
+      if (target) for (const [k, c] of target.keyConstraints) if (sameColumns(c.columns, fk.refColumns)) { refKey = k; break; }
+      out.push(refKey === undefined
+        ? { name: fkName, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns }
+        : { name: fkName, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns, refKey });
     };
     const own = this.tables.get(key);
     if (own) for (const [fkName, fk] of own.foreignKeys) add(own, fkName, fk);
