@@ -43,9 +43,15 @@ export interface ForeignKey {
  * folders with thousands of tables.
  */
 export interface ForeignKeyCatalog {
-  /** The foreign keys of `table` and those of other tables that reference it. */
-  foreignKeysAt(table: string): readonly ForeignKey[];
+  /**
+   * The foreign keys of `table` and those of other tables that reference it; with `keep`, only
+   * those it keeps (asked before the key is built: a table can have a hundred keys).
+   */
+  foreignKeysAt(table: string, keep?: KeepForeignKey): readonly ForeignKey[];
 }
+
+/** A filter on foreign keys by name and columns. */
+export type KeepForeignKey = (name: string, key: { readonly columns: readonly string[]; readonly refColumns: readonly string[] }) => boolean;
 
 /** "users" and "public.users" are one table under the default search_path. */
 const bare = (t: string) => (t.startsWith('public.') ? t.slice(7) : t);
@@ -53,7 +59,7 @@ const sameTable = (a: string, b: string) => bare(a) === bare(b);
 
 /** A catalog over a list of foreign keys (the live catalog in verify; tests). */
 export function foreignKeyList(keys: readonly ForeignKey[]): ForeignKeyCatalog {
-  return { foreignKeysAt: (table) => keys.filter((f) => sameTable(f.table, table) || sameTable(f.references, table)) };
+  return { foreignKeysAt: (table, keep) => keys.filter((f) => (sameTable(f.table, table) || sameTable(f.references, table)) && (!keep || keep(f.name, f))) };
 }
 
 /**
@@ -111,10 +117,13 @@ function strongestPerTable(locks: readonly PredictedLock[]): PredictedLock[] {
 export function predictLocks(ast: PgNode, schema?: ForeignKeyCatalog): PredictedLock[] {
   const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
   const on = (table: string, mode: LockMode): PredictedLock[] => [{ table, mode }];
-  const at = (table: string) => schema?.foreignKeysAt(table) ?? [];
+  const at = (table: string, keep?: KeepForeignKey) => schema?.foreignKeysAt(table, keep) ?? [];
   /** Foreign keys of `table`, and those of other tables pointing at it. */
-  const from = (table: string) => at(table).filter((f) => sameTable(f.table, table));
-  const to = (table: string) => at(table).filter((f) => sameTable(f.references, table) && !sameTable(f.table, table));
+  const from = (table: string, keep?: KeepForeignKey) => at(table, keep).filter((f) => sameTable(f.table, table));
+  const to = (table: string, keep?: KeepForeignKey) => at(table, keep).filter((f) => sameTable(f.references, table) && !sameTable(f.table, table));
+  const named = (name: string): KeepForeignKey => (n) => n === name;
+  const onColumn = (column: string): KeepForeignKey => (_, k) => k.columns.includes(column);
+  const onReferenced = (column: string): KeepForeignKey => (_, k) => k.refColumns.includes(column);
   switch (kind) {
     case 'AlterTableStmt': {
       if (body.objtype !== 'OBJECT_TABLE') return [];
@@ -137,17 +146,17 @@ export function predictLocks(ast: PgNode, schema?: ForeignKeyCatalog): Predicted
         // Dropping a foreign key drops its triggers on the other table too: ACCESS EXCLUSIVE there.
         const dropped: ForeignKey[] = [];
         if (cmd?.subtype === 'AT_DropConstraint') {
-          dropped.push(...from(table).filter((f) => f.name === cmd.name));
+          dropped.push(...from(table, named(cmd.name)));
           // A key constraint dropped with CASCADE takes the foreign keys that point at it along.
           if (cmd.behavior === 'DROP_CASCADE') dropped.push(...to(table).filter((f) => f.refKey === cmd.name));
         }
         if (cmd?.subtype === 'AT_DropColumn') {
-          dropped.push(...from(table).filter((f) => f.columns.includes(cmd.name)));
-          if (cmd.behavior === 'DROP_CASCADE') dropped.push(...to(table).filter((f) => f.refColumns.includes(cmd.name)));
+          dropped.push(...from(table, onColumn(cmd.name)));
+          if (cmd.behavior === 'DROP_CASCADE') dropped.push(...to(table, onReferenced(cmd.name)));
         }
         // A type change of a column in a foreign key, on either side, drops and recreates it.
         if (cmd?.subtype === 'AT_AlterColumnType') {
-          dropped.push(...from(table).filter((f) => f.columns.includes(cmd.name)), ...to(table).filter((f) => f.refColumns.includes(cmd.name)));
+          dropped.push(...from(table, onColumn(cmd.name)), ...to(table, onReferenced(cmd.name)));
         }
         for (const f of dropped) extra.push({ table: sameTable(f.table, table) ? f.references : f.table, mode: 'AccessExclusiveLock' });
         mode = strongest(mode, m);

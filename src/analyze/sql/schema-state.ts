@@ -1,6 +1,6 @@
 import type { PgNode } from '../../sql/parser.js';
 import { relationName } from '../../sql/facts.js';
-import type { ForeignKey, ForeignKeyCatalog } from '../../sql/locks.js';
+import type { ForeignKey, ForeignKeyCatalog, KeepForeignKey } from '../../sql/locks.js';
 import { columnType, type ColumnType } from './types.js';
 
 export type Volatility = 'immutable' | 'stable' | 'volatile';
@@ -229,10 +229,11 @@ export class SchemaState implements ForeignKeyCatalog {
   }
 
   /** The foreign keys of a table and those referencing it, for the lock prediction (src/sql/locks.ts). */
-  foreignKeysAt(name: string): ForeignKey[] {
+  foreignKeysAt(name: string, keep?: KeepForeignKey): ForeignKey[] {
     const key = tableKey(name);
     const out: ForeignKey[] = [];
     const add = (t: TableState, fkName: string, fk: ForeignKeyState) => {
+      if (keep && !keep(fkName, fk)) return;
       const target = this.tables.get(fk.references);
       // The key constraint the foreign key points at: its columns are the referenced ones.
       let refKey: string | undefined;
