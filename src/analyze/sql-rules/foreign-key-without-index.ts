@@ -1,4 +1,4 @@
-import { alterTableCommands, relationName } from './ast.js';
+import { addedConstraints, alterTableCommands, relationName } from './ast.js';
 import { learn, seenTable } from './seen-tables.js';
 import type { StatementRule } from '../sql/context.js';
 
@@ -26,28 +26,22 @@ export const foreignKeyWithoutIndex: StatementRule = {
     const alter = alterTableCommands(ctx.ast);
     if (alter && !ctx.state.isNew(alter.table)) {
       const seen = seenTable(ctx, alter.table)?.created ? seenTable(ctx, alter.table) : undefined;
-      for (const cmd of alter.cmds) {
-        const fks: { columns: string[]; constraint: Record<string, any> }[] = [];
-        if (cmd.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.contype === 'CONSTR_FOREIGN') {
-          fks.push({ columns: (cmd.def.Constraint.fk_attrs ?? []).map((a: { String?: { sval?: string } }) => a.String?.sval), constraint: cmd.def.Constraint });
-        }
-        if (cmd.subtype === 'AT_AddColumn') {
-          for (const c of cmd.def?.ColumnDef?.constraints ?? []) if (c.Constraint?.contype === 'CONSTR_FOREIGN') fks.push({ columns: [cmd.def.ColumnDef.colname], constraint: c.Constraint });
-        }
-        for (const { columns, constraint } of fks) {
-          if (!columns.length) continue;
-          const referenced = relationName(constraint.pktable);
-          const unique = columns.length === 1 && ctx.state.table(alter.table)?.uniqueColumns.has(columns[0]!);
-          if (unique || (seen && covered(columns, seen.indexes.values()))) continue;
-          const cols = columns.join(', ');
-          report({
-            message: seen
-              ? `${alter.table} (${cols}) references ${referenced} but has no index on (${cols}): every DELETE on ${referenced}, and every UPDATE of its key, scans ${alter.table}`
-              : `${alter.table} (${cols}) references ${referenced} and may have no index on (${cols}) (migc has not seen the indexes of ${alter.table}): without one, every DELETE on ${referenced} scans ${alter.table}`,
-            help: `Create the index first: CREATE INDEX CONCURRENTLY IF NOT EXISTS ${alter.table.replace(/^.*\./, '')}_${columns.join('_')}_idx ON ${alter.table} (${cols}); then add the foreign key NOT VALID and validate it.`,
-            ...(seen ? {} : { severity: 'info' as const }),
-          });
-        }
+      // ADD CONSTRAINT ... FOREIGN KEY and ADD COLUMN ... REFERENCES alike, each at its subcommand.
+      for (const { constraint, subcommand } of addedConstraints(ctx.ast, ['CONSTR_FOREIGN'])) {
+        const columns: string[] = (constraint.fk_attrs ?? []).map((a: { String?: { sval?: string } }) => a.String?.sval);
+        if (!columns.length) continue;
+        const referenced = relationName(constraint.pktable);
+        const unique = columns.length === 1 && ctx.state.table(alter.table)?.uniqueColumns.has(columns[0]!);
+        if (unique || (seen && covered(columns, seen.indexes.values()))) continue;
+        const cols = columns.join(', ');
+        report({
+          message: seen
+            ? `${alter.table} (${cols}) references ${referenced} but has no index on (${cols}): every DELETE on ${referenced}, and every UPDATE of its key, scans ${alter.table}`
+            : `${alter.table} (${cols}) references ${referenced} and may have no index on (${cols}) (migc has not seen the indexes of ${alter.table}): without one, every DELETE on ${referenced} scans ${alter.table}`,
+          help: `Create the index first: CREATE INDEX CONCURRENTLY IF NOT EXISTS ${alter.table.replace(/^.*\./, '')}_${columns.join('_')}_idx ON ${alter.table} (${cols}); then add the foreign key NOT VALID and validate it.`,
+          ...(seen ? {} : { severity: 'info' as const }),
+          subcommand,
+        });
       }
     }
     learn(ctx);

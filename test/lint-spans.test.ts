@@ -1,0 +1,35 @@
+import { expect, it } from 'vitest';
+import { memoryHost } from '../src/host.js';
+import { lint } from '../src/lint.js';
+
+/**
+ * One ALTER TABLE with many subcommands: each finding about one subcommand points at that
+ * subcommand, not at the whole statement (issue 12, item 13), so a reader sees which part is meant.
+ */
+it('points each finding of a many-part ALTER TABLE at the subcommand it is about', async () => {
+  const sql = `SET lock_timeout = '5s';
+ALTER TABLE orders ADD COLUMN note text,
+  ALTER COLUMN total TYPE numeric(20,2),
+  ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id),
+  ADD CONSTRAINT orders_total_ck CHECK (total > 0),
+  ALTER COLUMN user_id SET NOT NULL,
+  ADD CONSTRAINT orders_code_key UNIQUE (code),
+  ADD COLUMN flag boolean NOT NULL,
+  ADD COLUMN shop_id bigint REFERENCES shops,
+  ADD COLUMN seen timestamptz DEFAULT clock_timestamp();
+`;
+  const result = await lint({ files: ['1.sql'] }, memoryHost({ '1.sql': sql }));
+  // A new column's REFERENCES has only NULLs to check (no MG208), but still wants an index (MG230).
+  const at = result.diagnostics.map((d) => `${d.code} ${sql.slice(d.span!.start, d.span!.end)}`).sort();
+  expect(at).toEqual([
+    'MG205 ADD COLUMN seen timestamptz DEFAULT clock_timestamp()',
+    'MG206 ADD COLUMN flag boolean NOT NULL',
+    'MG207 ALTER COLUMN user_id SET NOT NULL',
+    'MG208 ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id)',
+    'MG209 ADD CONSTRAINT orders_total_ck CHECK (total > 0)',
+    'MG210 ADD CONSTRAINT orders_code_key UNIQUE (code)',
+    'MG212 ALTER COLUMN total TYPE numeric(20,2)',
+    'MG230 ADD COLUMN shop_id bigint REFERENCES shops',
+    'MG230 ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id)',
+  ]);
+});
