@@ -7,6 +7,10 @@
 // for before/after figures measured together. Wall time is what users wait for; CPU time (user +
 // system, from /usr/bin/time when it is there) is shown too, as it is steadier on a busy machine.
 //
+// Two floors are measured beside them, to show what is left to migc's own code: the parser alone
+// (a Node process that loads libpg-query as migc does and parses one statement, or every statement
+// of the 2,000 files and nothing else).
+//
 // Usage: node bench/startup.mjs [--runs 15] [--lint-runs 3] [--before /path/to/older/migc]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -38,6 +42,21 @@ function timed(cmd, args, cwd) {
   return { ms, cpu };
 }
 
+/**
+ * The parser alone: libpg-query loaded as src/sql/parser.ts loads it (the baseline compiler tier),
+ * then every .sql file of a folder parsed, or one statement when no folder is given.
+ */
+const parserOnly = `
+  import { setFlagsFromString } from 'node:v8';
+  import { readdirSync, readFileSync } from 'node:fs';
+  setFlagsFromString('--liftoff-only');
+  const { loadModule, parseSync } = await import('libpg-query');
+  await loadModule();
+  const dir = process.argv[1];
+  if (!dir) parseSync('SELECT 1');
+  else for (const f of readdirSync(dir)) if (f.endsWith('.sql')) parseSync(readFileSync(dir + '/' + f, 'utf8'));
+`;
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export function benchStartup({ runs = 15, lintRuns = 3, before } = {}) {
@@ -60,6 +79,7 @@ export function benchStartup({ runs = 15, lintRuns = 3, before } = {}) {
     for (const [, bin] of builds) timed(process.execPath, [bin, 'check', plan], work); // warm the file cache
     for (let i = 0; i < runs; i++) {
       add('node -e 0', timed(process.execPath, ['-e', '0'], work));
+      add('parser only: load, parse one statement', timed(process.execPath, ['--input-type=module', '-e', parserOnly], root));
       for (const [name, bin] of builds) {
         add(`${name} check one plan`, timed(process.execPath, [bin, 'check', plan], work));
         add(`${name} lint 40 files`, timed(process.execPath, [bin, 'lint', 'l40', '--format', 'json'], work));
@@ -67,6 +87,7 @@ export function benchStartup({ runs = 15, lintRuns = 3, before } = {}) {
     }
     for (let i = 0; i < lintRuns; i++) {
       add('squawk, 2,000 files', timed(squawk, ['--reporter', 'json', '--pg-version', '14', 'l2000/*.sql'], work));
+      add('parser only: parse 2,000 files', timed(process.execPath, ['--input-type=module', '-e', parserOnly, join(work, 'l2000')], root));
       for (const [name, bin] of builds) add(`${name} lint 2,000 files`, timed(process.execPath, [bin, 'lint', 'l2000', '--format', 'json'], work));
     }
     const m = (name) => median(rows.get(name).ms);
@@ -78,11 +99,13 @@ export function benchStartup({ runs = 15, lintRuns = 3, before } = {}) {
     ];
     const row = (name, vs, target) => lines.push(`| ${name} | ${m(name).toFixed(0)} ms | ${c(name) === undefined ? '' : `${c(name).toFixed(0)} ms`} | ${vs ? `${ratio(name, vs)} of ${vs}` : ''} | ${target ?? ''} |`);
     row('node -e 0');
+    row('parser only: load, parse one statement', 'node -e 0');
     for (const [name] of builds) {
       row(`${name} check one plan`, 'node -e 0', name === 'migc' ? 'within 2x' : undefined);
       row(`${name} lint 40 files`, 'node -e 0', name === 'migc' ? 'within 2x' : undefined);
     }
     row('squawk, 2,000 files');
+    row('parser only: parse 2,000 files', 'squawk, 2,000 files');
     for (const [name] of builds) row(`${name} lint 2,000 files`, 'squawk, 2,000 files', name === 'migc' ? 'within 2x' : undefined);
     return lines;
   } finally {
