@@ -19,7 +19,8 @@ export async function bundle() {
   rmSync(outdir, { recursive: true, force: true });
   await build({
     absWorkingDir: root,
-    entryPoints: { main: 'src/cli/main.ts' },
+    // sql-parser: bin/migc.js starts loading the SQL parser through it before the CLI loads.
+    entryPoints: { main: 'src/cli/main.ts', 'sql-parser': 'src/sql/parser.ts' },
     outdir,
     bundle: true,
     splitting: true,
