@@ -6,14 +6,16 @@
 //   handlebars, ajv for the config file) stays in chunks loaded only by the commands that need it.
 // - dist/bundle/ is two folders below the package root, as src/cli/ is, so `new URL('../../',
 //   import.meta.url)` (templates, docs, package.json, schema) still finds the package root.
-// - libpg-query (a .wasm beside its JS), PGlite (its data files) and pg (optional native parts)
+// - libpg-query (a .wasm beside its JS), PGlite (its data files), pg (optional native parts) and
+//   the optional peers of --svg
 //   stay external, loaded from node_modules as before.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = `${root}dist/bundle`;
+const manifest = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
 
 export async function bundle() {
   rmSync(outdir, { recursive: true, force: true });
@@ -27,7 +29,10 @@ export async function bundle() {
     format: 'esm',
     platform: 'node',
     target: 'node20.19',
-    external: ['libpg-query', '@electric-sql/pglite', 'pg'],
+    // The optional peers (puppeteer and mermaid-cli, for --svg) are the user's own install and must
+    // be loaded from it as they are: bundled, puppeteer's config loader ran CommonJS code
+    // (__filename) in an ES module and --svg failed in any project with a package.json.
+    external: ['libpg-query', '@electric-sql/pglite', 'pg', ...Object.keys(manifest.peerDependencies ?? {}), 'puppeteer-core'],
     // CommonJS packages bundled into ES modules (handlebars, ajv) call require() for Node's own modules.
     banner: { js: "import { createRequire as __migcCreateRequire } from 'node:module'; const require = __migcCreateRequire(import.meta.url);" },
     chunkNames: 'chunk-[hash]',

@@ -29,6 +29,10 @@ function project(name: string): string {
   const p = join(dir, name);
   mkdirSync(p);
   cpSync(join(root, 'plans'), join(p, 'plans'), { recursive: true });
+  // A project as users have them, with a puppeteer config file: puppeteer loads it as CommonJS,
+  // which failed (__filename in an ES module) when puppeteer was bundled into migc.
+  writeFileSync(join(p, 'package.json'), JSON.stringify({ name, private: true, devDependencies: { migc: '*' } }, null, 2));
+  writeFileSync(join(p, '.puppeteerrc.cjs'), 'module.exports = { skipDownload: true };\n');
   return p;
 }
 
