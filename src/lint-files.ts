@@ -41,7 +41,8 @@ function describe(file: string): Named {
     return versioned(file, folder, `d:${dir}`, base === 'down.sql');
   }
   const f = flyway.exec(base);
-  if (f) return { file, rank: 0, version: parts(f[2]!), pair: `f:${parts(f[2]!).join('.')}`, rollback: f[1] === 'U' };
+  // A Flyway-named file can still be a down by its suffix (V5__widen.down.sql beside V5__widen.sql).
+  if (f) return { file, rank: 0, version: parts(f[2]!), pair: `f:${parts(f[2]!).join('.')}`, rollback: f[1] === 'U' || base.endsWith('.down.sql') };
   if (flywayRepeatable.test(base)) return { file, rank: 2, version: [], pair: `r:${file}`, rollback: false };
   const rollback = base.endsWith('.down.sql');
   const stem = base.replace(/(\.up|\.down)?\.sql$/, '');

@@ -47,6 +47,24 @@ describe('migrationOrder', () => {
     expect(migrationOrder(['d/2024-01-10-090000_b/down.sql', 'd/2024-01-10-090000_b/up.sql', 'd/2024-01-01-120000_a/up.sql', 'd/00000000000000_setup/up.sql', 'd/2024-01-01-120000_a/down.sql'])).toEqual(['d/00000000000000_setup/up.sql', 'd/2024-01-01-120000_a/up.sql', 'd/2024-01-01-120000_a/down.sql', 'd/2024-01-10-090000_b/up.sql', 'd/2024-01-10-090000_b/down.sql']);
   });
 
+  it('pairs a Flyway-named down file with its up: V5__x.down.sql after V5__x.sql (or V5__x.up.sql)', () => {
+    expect(migrationOrder(['m/V5__widen.down.sql', 'm/V5__widen.sql', 'm/V6__next.sql', 'm/V4__init.sql'])).toEqual(['m/V4__init.sql', 'm/V5__widen.sql', 'm/V5__widen.down.sql', 'm/V6__next.sql']);
+    expect(migrationOrder(['m/V5__widen.down.sql', 'm/V5__widen.up.sql'])).toEqual(['m/V5__widen.up.sql', 'm/V5__widen.down.sql']);
+    expect(isRollbackFile('m/V5__widen.down.sql')).toBe(true);
+  });
+
+  it('judges a Flyway-named down against what its up left: the narrowing back is found', async () => {
+    const files = {
+      'V1__init.sql': 'CREATE TABLE payments (id bigint PRIMARY KEY, amount numeric(14,2));\n',
+      'V2__widen.sql': "SET lock_timeout = '5s';\nALTER TABLE payments ALTER COLUMN amount TYPE numeric(16,2);\n",
+      'V2__widen.down.sql': "SET lock_timeout = '5s';\nALTER TABLE payments ALTER COLUMN amount TYPE numeric(14,2);\n",
+    };
+    const result = await lint({ files: migrationOrder(Object.keys(files)) }, memoryHost(files));
+    expect(result.diagnostics.map((d) => `${d.file} ${d.code} ${d.message.replace(/ rewrites payments.*/, '')}`)).toEqual([
+      'V2__widen.down.sql MG212 changing payments.amount from numeric(16,2) to numeric(14,2)',
+    ]);
+  });
+
   it('does not pair downs across folders or names: same version elsewhere is another migration', () => {
     expect(migrationOrder(['b/1_x.down.sql', 'a/1_x.up.sql', 'a/1_y.down.sql'])).toEqual(['a/1_x.up.sql', 'a/1_y.down.sql', 'b/1_x.down.sql']);
   });
