@@ -71,8 +71,11 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
       files.push({ file, ok: false });
       continue;
     }
-    const { sql, parsed, skipped } = readAsPsql(text);
+    // psql (and Flyway) skip a byte order mark at the start of a file; read it as they do, offsets kept.
+    const bom = text.charCodeAt(0) === 0xfeff;
+    const { sql, parsed, skipped } = readAsPsql(bom ? ` ${text.slice(1)}` : text);
     const own: Diagnostic[] = skippedNotes(file, skipped);
+    if (bom) own.push({ code: 'MG022', severity: 'info', file, span: { start: 0, end: 1 }, message: 'skipped the byte order mark (U+FEFF) at the start of the file', help: 'psql and Flyway skip it; a tool that sends the file to the server as it is (golang-migrate, dbmate) fails on it. Save the file as plain UTF-8 to be safe with any tool.' });
     if (!parsed.ok) {
       own.push({ code: 'MG020', severity: 'error', file, span: { start: parsed.offset, end: Math.min(parsed.offset + 1, text.length) }, message: `SQL syntax error: ${parsed.message}`, help: 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.' });
     } else {

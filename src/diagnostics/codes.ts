@@ -22,7 +22,7 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG012', name: 'engine-required', summary: 'A plan that runs SQL names its engine (engine: postgresql@15); only plans without SQL may leave it out.' },
   { code: 'MG020', name: 'sql-syntax', summary: 'SQL that PostgreSQL\'s parser rejects.' },
   { code: 'MG021', name: 'transaction-control', summary: 'BEGIN, COMMIT or ROLLBACK written inside a step: migc writes the transactions.' },
-  { code: 'MG022', name: 'psql-only', summary: 'A psql meta-command or COPY data in a SQL file: lint skips it, as psql runs it itself.' },
+  { code: 'MG022', name: 'psql-only', summary: 'A psql meta-command, COPY data or a byte order mark in a SQL file: lint skips it, as psql does.' },
   { code: 'MG023', name: 'psql-divergence', summary: 'Plan SQL that psql would not run as PostgreSQL\'s parser reads it: COPY FROM STDIN, a psql variable, a different split.' },
   { code: 'MG030', name: 'step-action', summary: 'A step must give exactly one of sql, run or manual.' },
   { code: 'MG031', name: 'rollback-shape', summary: 'A rollback must give exactly one way back, or be irreversible with data_loss and restore.' },

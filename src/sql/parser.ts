@@ -50,9 +50,8 @@ export function parseSql(sql: string): ParseOutcome {
     result = parseSync(sql);
   } catch (e) {
     const details = (e as { sqlDetails?: { message: string; cursorPosition: number } }).sqlDetails;
-    const message = details?.message ?? (e as Error).message;
     const offset = offsetMap(sql).fromCodePoint(Math.max(0, details?.cursorPosition ?? 0));
-    return { ok: false, message, offset };
+    return { ok: false, message: namingInvisible(details?.message ?? (e as Error).message), offset };
   }
   const map = offsetMap(sql);
   const statements: ParsedStatement[] = [];
@@ -73,6 +72,27 @@ export function parseSql(sql: string): ParseOutcome {
     statements.push({ text: sql.slice(start, end), start, end, ast: raw.stmt! });
   }
   return { ok: true, statements };
+}
+
+/** Characters a reader cannot see (or tell from a space) that PostgreSQL takes as part of a word. */
+const invisible: Readonly<Record<string, string>> = {
+  '\uFEFF': 'U+FEFF, a byte order mark: an editor saved the file as "UTF-8 with BOM"; save it as plain UTF-8',
+  '\u00A0': 'U+00A0, a no-break space: PostgreSQL separates words only with plain spaces, tabs and line breaks; retype it as a space',
+  '\u200B': 'U+200B, a zero-width space: delete it',
+  '\u200C': 'U+200C, a zero-width non-joiner: delete it',
+  '\u200D': 'U+200D, a zero-width joiner: delete it',
+  '\u2060': 'U+2060, a word joiner: delete it',
+  '\u202F': 'U+202F, a narrow no-break space: retype it as a space',
+  '\u3000': 'U+3000, an ideographic space: retype it as a space',
+};
+
+/**
+ * The parser's message, with the invisible characters in the text it quotes named: `syntax error
+ * at or near "﻿"` shows as an empty pair of quotes otherwise.
+ */
+function namingInvisible(message: string): string {
+  const named = [...new Set([...message].filter((c) => invisible[c]))];
+  return named.length ? `${message} (${named.map((c) => invisible[c]).join('; ')})` : message;
 }
 
 /** Space, tab, line feed, carriage return, form feed, vertical tab: white space to PostgreSQL's scanner. */

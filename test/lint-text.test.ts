@@ -1,0 +1,46 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { memoryHost } from '../src/host.js';
+import { lint } from '../src/lint.js';
+
+const serverUrl = process.env.MIGC_TEST_DATABASE_URL;
+
+async function findings(files: Record<string, string>) {
+  const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+  return result.diagnostics.map((d) => {
+    const at = result.sources.get(d.file)!.position(d.span?.start ?? 0);
+    return `${d.file}:${at.line}:${at.column} ${d.code} ${d.message}`;
+  });
+}
+
+describe('invisible characters in SQL files', () => {
+  it('skips a byte order mark at the start of a file, as psql does, with a note; positions stay right', async () => {
+    expect(await findings({ '1.sql': '\uFEFFCREATE TABLE t (id int);\nCREATE INDEX t_id ON t (id);\nCREATE INDEX t_id2 ON big (id);\n' })).toEqual([
+      '1.sql:1:1 MG022 skipped the byte order mark (U+FEFF) at the start of the file',
+      expect.stringMatching(/^1\.sql:3:1 MG201 CREATE INDEX t_id2 /),
+      expect.stringMatching(/^1\.sql:3:1 MG219 /),
+    ]);
+  });
+
+  it('names the invisible character a syntax error is at: a byte order mark elsewhere, a no-break space', async () => {
+    const found = await findings({ 'a.sql': 'SELECT 1;\n\uFEFFSELECT 2;\n', 'b.sql': 'SELECT\u00A0id FROM t;\n' });
+    expect(found).toEqual([
+      expect.stringMatching(/^a\.sql:2:1 MG020 .*\(U\+FEFF, a byte order mark: .*save it as plain UTF-8\)$/),
+      expect.stringMatching(/^b\.sql:1:1 MG020 .*\(U\+00A0, a no-break space: .*retype it as a space\)$/),
+    ]);
+  });
+
+  // The note says psql skips the mark: checked against the real psql.
+  it.skipIf(!serverUrl)('psql runs a file that starts with a byte order mark (skipped when MIGC_TEST_DATABASE_URL is not set)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migc-bom-'));
+    try {
+      writeFileSync(join(dir, 'bom.sql'), '\uFEFFSELECT 42 AS answer;\n');
+      expect(execFileSync('psql', ['-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1', '-f', join(dir, 'bom.sql'), serverUrl!], { encoding: 'utf8' }).trim()).toBe('42');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
