@@ -343,7 +343,23 @@ describe('migc lint', () => {
     writeFileSync(join(project, 'migc.config.json'), '{\n  "postgres": 15,\n  "rulez": {}\n}\n');
     const r = await migc(['lint', 'migrations'], project);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('migc.config.json:3:3 error MG010 the config has an unknown property "rulez"');
+    expect(r.stderr).toContain('migc.config.json:3:3 error MG011 unknown property "rulez" in the config');
+    expect(r.stderr).toContain('help: Did you mean "rules"?');
+  });
+
+  it('explains a bad config value as a plan\'s: the allowed values, a guess, in the order of the file', async () => {
+    write('001.sql', 'SELECT 1;\n');
+    writeFileSync(join(project, 'migc.config.json'), '{ "svg": "yes", "rules": { "MG219": "of" }, "assum_rows": {} }\n');
+    const r = await migc(['lint', 'migrations'], project);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('migc.config.json:'));
+    expect(lines).toEqual([
+      'migc.config.json:1:10 error MG010 svg must be true or false; got string "yes"',
+      'migc.config.json:1:37 error MG010 rules.MG219 must be one of error, warning, info, off; got string "of"',
+      'migc.config.json:1:45 error MG011 unknown property "assum_rows" in the config',
+    ]);
+    expect(r.stderr).toContain('help: Did you mean "off"?');
+    expect(r.stderr).toContain('help: Did you mean "assume_rows"?');
   });
 
   it('reads files as psql runs them: meta-commands and COPY data skipped with a note, empty files fine', async () => {

@@ -19,18 +19,26 @@ export function validateSchema(loaded: LoadedFile): Diagnostic[] {
     }];
   }
   if (validate(value)) return [];
-  const errors = collapseAnyOf(validate.errors ?? []);
+  return schemaDiagnostics(validate.errors ?? [], { file, doc, value, schema: planSchema as SchemaNode, subject: 'the plan' });
+}
+
+/**
+ * ajv's errors for a document (a plan, the config) as diagnostics at their YAML nodes, in the
+ * order of the file: unknown properties with a "did you mean", enums with their values listed,
+ * and each property's own description from the schema as help.
+ */
+export function schemaDiagnostics(errors: readonly AjvError[], target: { file: string; doc: Document.Parsed; value: unknown; schema: SchemaNode; subject: string }): Diagnostic[] {
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
-  for (const e of errors) {
-    const d = toDiagnostic(e, file, doc, value);
+  for (const e of collapseAnyOf(errors)) {
+    const d = toDiagnostic(e, target);
     const key = `${d.span?.start}:${d.message}`;
     if (!seen.has(key)) {
       seen.add(key);
       out.push(d);
     }
   }
-  return out;
+  return out.sort((a, b) => (a.span?.start ?? 0) - (b.span?.start ?? 0));
 }
 
 /** ajv reports each failed branch of an anyOf as well as the anyOf; keep only the anyOf. */
@@ -54,32 +62,32 @@ function parsePointer(pointer: string): (string | number)[] {
  * The schema that applies at an instance path, found by walking the path through the schema
  * (ajv's schemaPath is relative to whichever $ref it inlined, so it cannot be looked up).
  */
-function schemaFor(path: Path): SchemaNode | undefined {
-  let node = resolveRef(planSchema as SchemaNode);
+function schemaFor(path: Path, root: SchemaNode): SchemaNode | undefined {
+  let node = resolveRef(root, root);
   for (const part of path) {
     if (!node) return undefined;
     const next: unknown =
       typeof part === 'number'
         ? node.items
         : (node.properties as Record<string, unknown> | undefined)?.[part] ?? (typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined);
-    node = resolveRef(next as SchemaNode | undefined);
+    node = resolveRef(next as SchemaNode | undefined, root);
   }
   return node;
 }
 
-function resolveRef(node: SchemaNode | undefined): SchemaNode | undefined {
+function resolveRef(node: SchemaNode | undefined, root: SchemaNode): SchemaNode | undefined {
   const ref = node?.$ref;
   if (typeof ref !== 'string') return node;
-  const target = ref.replace(/^#\//, '').split('/').reduce<unknown>((n, k) => (n as Record<string, unknown> | undefined)?.[k], planSchema);
+  const target = ref.replace(/^#\//, '').split('/').reduce<unknown>((n, k) => (n as Record<string, unknown> | undefined)?.[k], root);
   // A $ref with its own description keeps it: it says what the property means here.
   return { ...(target as SchemaNode), ...(typeof node!.description === 'string' ? { description: node!.description } : {}) };
 }
 
-/** Describes where in the plan, as the user would write it: phases[1].steps[0].rollback */
-export function describePath(path: Path): string {
+/** Describes where in the plan (or config), as the user would write it: phases[1].steps[0].rollback */
+export function describePath(path: Path, subject = 'the plan'): string {
   let s = '';
   for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${p}` : p;
-  return s || 'the plan';
+  return s || subject;
 }
 
 function valueAt(value: unknown, path: Path): unknown {
@@ -95,10 +103,11 @@ function describeValue(v: unknown): string {
   return `${typeof v} ${typeof v === 'string' ? quoteForMessage(v) : JSON.stringify(v)}`;
 }
 
-function toDiagnostic(e: AjvError, file: string, doc: Document.Parsed, root: unknown): Diagnostic {
+function toDiagnostic(e: AjvError, target: { file: string; doc: Document.Parsed; value: unknown; schema: SchemaNode; subject: string }): Diagnostic {
+  const { file, doc, value: root } = target;
   const path = parsePointer(e.instancePath);
-  const where = describePath(path);
-  const own = schemaFor(path);
+  const where = describePath(path, target.subject);
+  const own = schemaFor(path, target.schema);
   const describe = typeof own?.description === 'string' ? own.description : undefined;
   const base = { severity: 'error' as const, file };
   switch (e.keyword) {

@@ -1,3 +1,4 @@
+import type { AjvError } from '../validate/generated/plan-validator.js';
 import type { Diagnostic, Severity } from '../diagnostics/diagnostic.js';
 import { SourceText } from '../diagnostics/source-text.js';
 import type { Host } from '../host.js';
@@ -48,17 +49,10 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
   const { loaded, diagnostics } = loadYaml(file, text);
   const sources = new Map([[file, new SourceText(text)]]);
   if (diagnostics.some((d) => d.severity === 'error')) return { file, diagnostics, sources };
-  const validate = await configValidator();
+  const { validate, schema } = await configValidator();
   if (!validate(loaded.value)) {
-    for (const e of validate.errors ?? []) {
-      const at = e.instancePath.split('/').slice(1);
-      const extra = e.keyword === 'additionalProperties' ? String(e.params.additionalProperty) : undefined;
-      diagnostics.push({
-        code: 'MG010', severity: 'error', file, span: extra ? keySpan(loaded.doc, [...at, extra]) ?? spanAt(loaded.doc, at) : spanAt(loaded.doc, at),
-        message: `${at.join('.') || 'the config'} ${extra ? `has an unknown property "${extra}"` : e.message}`,
-        help: 'See schema/config.schema.json: postgres, rules, assume_rows, allow_files_outside, svg.',
-      });
-    }
+    const { schemaDiagnostics } = await import('../validate/schema.js');
+    diagnostics.push(...schemaDiagnostics(validate.errors ?? [], { file, doc: loaded.doc, value: loaded.value, schema, subject: 'the config' }));
     return { file, diagnostics, sources };
   }
   const raw = loaded.value as { postgres?: number; rules?: Record<string, Severity | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[]; svg?: boolean };
@@ -82,15 +76,15 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
   };
 }
 
-type Validator = ((value: unknown) => boolean) & { errors?: { instancePath: string; keyword: string; params: Record<string, unknown>; message?: string }[] | null };
-let validator: Promise<Validator> | undefined;
+type Validator = ((value: unknown) => boolean) & { errors?: AjvError[] | null };
+let validator: Promise<{ validate: Validator; schema: Record<string, unknown> }> | undefined;
 
 /** Compiled once per process: watch reloads the config on every save of it. */
-function configValidator(): Promise<Validator> {
+function configValidator(): Promise<{ validate: Validator; schema: Record<string, unknown> }> {
   validator ??= (async () => {
     const { default: Ajv2020 } = await import('ajv/dist/2020.js');
-    const schema = JSON.parse(await packageFile('schema/config.schema.json'));
-    return new Ajv2020.default({ allErrors: true }).compile(schema) as Validator;
+    const schema = JSON.parse(await packageFile('schema/config.schema.json')) as Record<string, unknown>;
+    return { validate: new Ajv2020.default({ allErrors: true }).compile(schema) as Validator, schema };
   })();
   return validator;
 }
