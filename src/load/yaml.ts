@@ -17,6 +17,44 @@ export interface LoadedFile {
 
 export type Path = readonly (string | number)[];
 
+/** A key written twice in one mapping: where each is, and the key just before the second when it has no value. */
+interface DuplicateKey {
+  readonly key: string;
+  readonly first: readonly [number, number];
+  readonly second: readonly [number, number];
+  /** `rollback:` with nothing after it, then `sql:` at the same indent: the usual cause. */
+  readonly emptyBefore?: string;
+}
+
+function duplicateKeys(doc: Document.Parsed): DuplicateKey[] {
+  const found: DuplicateKey[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Map<string, readonly [number, number]>();
+      map.items.forEach((pair, i) => {
+        if (!isScalar(pair.key) || !pair.key.range) return;
+        const key = String(pair.key.value);
+        const at = [pair.key.range[0], pair.key.range[1]] as const;
+        const first = seen.get(key);
+        if (!first) {
+          seen.set(key, at);
+          return;
+        }
+        const before = map.items[i - 1];
+        const empty = before && isScalar(before.key) && (before.value === null || (isScalar(before.value) && before.value.value === null)) ? String(before.key.value) : undefined;
+        found.push({ key, first, second: at, ...(empty !== undefined ? { emptyBefore: empty } : {}) });
+      });
+    },
+  });
+  return found.sort((a, b) => a.second[0] - b.second[0]);
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
 /** More aliases than this in one file is refused ("billion laughs" expansion). */
 export const maxAliasCount = inputLimits.aliasCount;
 
@@ -47,9 +85,25 @@ export function loadYaml(file: string, text: string): { loaded: LoadedFile; diag
     const start = Math.min(pos[0], text.length);
     return { start, end: Math.min(Math.max(pos[1], start), text.length) };
   };
+  let duplicates: DuplicateKey[] | undefined;
+  const reported = new Set<DuplicateKey>();
   for (const e of doc.errors) {
     const span = clamp(e.pos);
     if (e.code === 'DUPLICATE_KEY') {
+      // yaml points at the map (often the end of the line before); the second key is what to show.
+      duplicates ??= duplicateKeys(doc);
+      const dup = duplicates.find((d) => d.second[0] >= span.start && !reported.has(d)) ?? duplicates.find((d) => !reported.has(d));
+      if (dup) {
+        reported.add(dup);
+        diagnostics.push({
+          code: 'MG002', severity: 'error', file, span: { start: dup.second[0], end: dup.second[1] },
+          message: `duplicate key ${quoteForMessage(dup.key)} (first at line ${lineOf(text, dup.first[0])})`,
+          help: dup.emptyBefore !== undefined
+            ? `"${dup.emptyBefore}" just above has no value: if ${quoteForMessage(dup.key)} belongs under it, indent it further than "${dup.emptyBefore}:". Otherwise each key may appear once in a mapping: merge the two or rename one.`
+            : 'Each key may appear once in a mapping; merge the two entries or rename one.',
+        });
+        continue;
+      }
       // yaml points at the key's first character; the key runs to the colon.
       const key = /^[^:\n]*/.exec(text.slice(span.start, span.start + 10_000))![0].trim();
       diagnostics.push({
