@@ -11,12 +11,12 @@ import { shortDiff } from '../src/cli/check-outputs.js';
 import { colorWanted, formatInArgv } from '../src/cli/format.js';
 import { renderGithub } from '../src/diagnostics/render.js';
 import { SourceText } from '../src/diagnostics/source-text.js';
-import { compileFiles, minimalPlan, root } from './helpers.js';
+import { cliEnv, compileFiles, minimalPlan, root } from './helpers.js';
 
 /** The real binary (npm test builds dist/ first), outside GitHub Actions unless a test says so. */
 function migc(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd, env: { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '', FORCE_COLOR: '', ...env } }, (error, stdout, stderr) => {
+    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd, env: cliEnv(env) }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
   });

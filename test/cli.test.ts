@@ -9,7 +9,7 @@ import { cliEnv, minimalPlan, root } from './helpers.js';
 /** The real binary, as a user runs it (npm test builds dist/ first). */
 function migc(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd, env: { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '' } }, (error, stdout, stderr) => {
+    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd, env: cliEnv() }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -201,7 +201,7 @@ describe('heavy modules load only in the commands that use them', () => {
       const names = Object.keys(createRequire(import.meta.url).cache).map((p) => /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(p)?.[1]).filter(Boolean);
       console.log(JSON.stringify([...new Set(names)].sort()));`;
     return new Promise((resolve, reject) => {
-      execFile(process.execPath, ['--input-type=module', '-e', script], (error, stdout) => (error ? reject(error) : resolve(JSON.parse(stdout))));
+      execFile(process.execPath, ['--input-type=module', '-e', script], { env: cliEnv() }, (error, stdout) => (error ? reject(error) : resolve(JSON.parse(stdout))));
     });
   }
 
