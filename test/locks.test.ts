@@ -82,6 +82,8 @@ const cases: [string, Record<string, string>][] = [
   ['DROP INDEX IF EXISTS no_such_idx, t_n_idx', { 'public.t': 'AccessExclusiveLock' }],
   // ur_u_code_fkey relies on the unique index and goes with it; ur_u_id_fkey relies on u_pkey.
   ['DROP INDEX u_code_uidx CASCADE', { 'public.u': 'AccessExclusiveLock', 'public.ur': 'AccessExclusiveLock' }],
+  ['REINDEX INDEX t_n_idx', { 'public.t': 'ShareLock' }],
+  ['REINDEX INDEX app.s_x_idx', { 'app.s': 'ShareLock' }],
 ];
 
 function strongestByTable(locks: readonly { mode: string; relation: string }[]): Record<string, string> {
@@ -146,11 +148,11 @@ if (process.env.MIGC_TEST_DATABASE_URL) {
 }
 
 /**
- * DROP INDEX CONCURRENTLY cannot run in a transaction, so no statement of its own can read its
- * locks: another session does, while it waits for a transaction that has read the table (it
- * holds its locks on the table by then, and keeps them to the end).
+ * DROP INDEX CONCURRENTLY and REINDEX CONCURRENTLY cannot run in a transaction, so no
+ * statement of their own can read their locks: another session does, while each waits for a
+ * transaction that has read the table (it holds its locks on the table by then, to the end).
  */
-describe.skipIf(!process.env.MIGC_TEST_DATABASE_URL)('DROP INDEX CONCURRENTLY on a real PostgreSQL server, seen from another session', () => {
+describe.skipIf(!process.env.MIGC_TEST_DATABASE_URL)('DROP INDEX and REINDEX INDEX CONCURRENTLY on a real PostgreSQL server, seen from another session', () => {
   const database = `migc_locks_${randomBytes(4).toString('hex')}`;
   const url = () => {
     const u = new URL(process.env.MIGC_TEST_DATABASE_URL!);
@@ -179,6 +181,7 @@ describe.skipIf(!process.env.MIGC_TEST_DATABASE_URL)('DROP INDEX CONCURRENTLY on
   it.each([
     ['DROP INDEX CONCURRENTLY t_n_idx', 't', 'CREATE INDEX t_n_idx ON t (n)', { 'public.t': 'ShareUpdateExclusiveLock' }],
     ['DROP INDEX CONCURRENTLY IF EXISTS app.s_x_idx', 'app.s', 'CREATE INDEX s_x_idx ON app.s (x)', { 'app.s': 'ShareUpdateExclusiveLock' }],
+    ['REINDEX INDEX CONCURRENTLY t_n_idx', 't', 'SELECT 1', { 'public.t': 'ShareUpdateExclusiveLock' }],
   ] as const)('%s', async (sql, table, recreate, expected) => {
     const pid = (await dropper.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     await reader.query('BEGIN');

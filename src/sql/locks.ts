@@ -134,7 +134,8 @@ function strongestPerTable(locks: readonly PredictedLock[]): PredictedLock[] {
  * (subqueries, foreign key checks) take ACCESS SHARE or ROW SHARE and are left out. DROP INDEX
  * names only the index: the catalog says its table (ACCESS EXCLUSIVE, or SHARE UPDATE EXCLUSIVE
  * with CONCURRENTLY); an index it does not know (IF EXISTS of one that is not there, or one
- * created outside what the analysis saw) predicts nothing. Statements that lock no table they
+ * created outside what the analysis saw) predicts nothing; REINDEX INDEX the same way (SHARE, or
+ * SHARE UPDATE EXCLUSIVE with CONCURRENTLY). Statements that lock no table they
  * name (functions, DO blocks) predict nothing.
  */
 export function predictLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
@@ -198,7 +199,11 @@ export function predictLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[]
       return on(relationName(body.relation), body.concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock');
     case 'ReindexStmt': {
       const concurrent = (body.params ?? []).some((p: { DefElem?: { defname?: string } }) => p.DefElem?.defname === 'concurrently');
-      return body.kind === 'REINDEX_OBJECT_TABLE' ? on(relationName(body.relation), concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock') : [];
+      const mode: LockMode = concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock';
+      if (body.kind === 'REINDEX_OBJECT_TABLE') return on(relationName(body.relation), mode);
+      // REINDEX INDEX, like DROP INDEX, names only the index and locks its table.
+      const table = body.kind === 'REINDEX_OBJECT_INDEX' ? schema?.tableOfIndex(relationName(body.relation)) : undefined;
+      return table !== undefined ? on(table, mode) : [];
     }
     case 'DropStmt': {
       const names = (body.objects ?? []).map((o: { List?: { items?: { String?: { sval?: string } }[] } }) => (o.List?.items ?? []).map((i) => i.String?.sval ?? '?'));

@@ -102,7 +102,7 @@ async function liveCatalog(session: SqlSession): Promise<LockCatalog> {
 }
 
 /** Statements whose locks on tables they do not name depend on the foreign keys or indexes. */
-const tiedByCatalog = new Set(['AlterTableStmt', 'DropStmt', 'TruncateStmt']);
+const tiedByCatalog = new Set(['AlterTableStmt', 'DropStmt', 'TruncateStmt', 'ReindexStmt']);
 
 async function storage(session: SqlSession): Promise<Map<string, string>> {
   const { rows } = await session.query<{ oid: string; relation: string; node: string }>(
