@@ -10,6 +10,19 @@ if (['build', 'check', 'lint', 'verify', 'watch'].includes(process.argv[2] ?? ''
 }
 const { colorWanted, main } = await import('../dist/bundle/main.js');
 
+// The reader of our output went away (migc lint | head): stop at once and print nothing more,
+// as git and grep do when SIGPIPE ends them, and with the status the shell shows for them
+// (141 = 128 + SIGPIPE). Without this, Node reports the failed write as an unhandled 'error'
+// with a stack trace. 'exit' handlers still run: a throwaway cluster is stopped, a write lock
+// released.
+const readerGone = 141;
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(readerGone);
+    throw error;
+  });
+}
+
 const color = colorWanted(process.env, Boolean(process.stdout.isTTY));
 process.exitCode = await main(process.argv.slice(2), {
   cwd: process.cwd(),

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -11,12 +11,12 @@ import { shortDiff } from '../src/cli/check-outputs.js';
 import { colorWanted, formatInArgv } from '../src/cli/format.js';
 import { renderGithub } from '../src/diagnostics/render.js';
 import { SourceText } from '../src/diagnostics/source-text.js';
-import { compileFiles, minimalPlan, root } from './helpers.js';
+import { cliEnv, compileFiles, minimalPlan, root } from './helpers.js';
 
 /** The real binary (npm test builds dist/ first), outside GitHub Actions unless a test says so. */
 function migc(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd, env: { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '', FORCE_COLOR: '', ...env } }, (error, stdout, stderr) => {
+    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd, env: cliEnv(env) }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -346,6 +346,30 @@ describe('--changed-since', () => {
     expect(changed).not.toContain('plans/rename-user-name.yaml');
     writeFileSync(join(p, 'migc.config.json'), '{ "postgres": 15 }\n');
     expect(await ids()).toHaveLength(8);
+  });
+
+  it('says plainly when nothing changed, in every command and format, and exits 0', async () => {
+    const p = project();
+    git(p, 'init', '-q');
+    git(p, 'add', '-A');
+    git(p, 'commit', '-qm', 'base');
+    const validate = sarifValidator();
+    const said = (done: string) => `migc: no plan, baseline, fixture, template or config changed since HEAD, so nothing was ${done}\n`;
+    for (const [command, done] of [[['check'], 'checked'], [['build'], 'built'], [['build', '--check'], 'checked'], [['verify', '--engine', 'pglite'], 'verified']] as const) {
+      for (const format of ['pretty', 'github', 'json', 'sarif']) {
+        const r = await migc([...command, '--changed-since', 'HEAD', '--format', format], p);
+        const what = `${command.join(' ')} --format ${format}`;
+        expect(r.code, what).toBe(0);
+        expect(r.stderr, what).toBe(said(done));
+        if (format === 'json') expect(expectOutputDocument(r.stdout).plans ?? expectOutputDocument(r.stdout).rehearsals, what).toEqual([]);
+        else if (format === 'sarif') expect(validate(JSON.parse(r.stdout)), what).toBe(true);
+        else expect(r.stdout, what).toBe('');
+      }
+    }
+    expect(existsSync(join(p, 'out'))).toBe(false); // nothing was built
+    // Something changed: the usual counts.
+    writeFileSync(join(p, 'plans/new.yaml'), minimalPlan.replace('id: minimal', 'id: brand-new'));
+    expect((await migc(['check', '--changed-since', 'HEAD'], p)).stderr).toMatch(/^migc: checked 1 plan: 0 errors/);
   });
 
   it('is a clear error (MG091) outside a git repository or for an unknown ref', async () => {

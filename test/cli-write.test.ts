@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSy
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { minimalPlan, root } from './helpers.js';
+import { cliEnv, minimalPlan, root } from './helpers.js';
 
 /**
  * What migc writes and reads, and where, with the real binary: the output folder, links, the
@@ -11,7 +11,7 @@ import { minimalPlan, root } from './helpers.js';
  */
 function migc(args: string[], cwd: string, env: Record<string, string> = {}, timeout = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, timeout }, (error, stdout, stderr) => {
+    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd, env: cliEnv(env), timeout }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -213,7 +213,7 @@ describe('a build killed or raced', () => {
     for (let round = 0; round < 5; round++) {
       const next = round % 2 === 0 ? 'b' : 'a';
       writePlans(count, next);
-      const child = spawn(process.execPath, [join(root, 'bin/migc.js'), 'build'], { cwd: project, stdio: 'ignore' });
+      const child = spawn(process.execPath, [join(root, 'bin/migc.js'), 'build'], { cwd: project, env: cliEnv(), stdio: 'ignore' });
       const exited = new Promise((r) => child.once('exit', r));
       // Wait until it writes (it holds the lock, or the first plan's report was replaced), then kill it a random moment later.
       const deadline = Date.now() + 30_000;

@@ -1,14 +1,15 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { minimalPlan, root } from './helpers.js';
+import { cliEnv, minimalPlan, root } from './helpers.js';
 
 /** The real binary, as a user runs it (npm test builds dist/ first). */
 function migc(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd, env: { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '' } }, (error, stdout, stderr) => {
+    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd, env: cliEnv() }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -200,7 +201,7 @@ describe('heavy modules load only in the commands that use them', () => {
       const names = Object.keys(createRequire(import.meta.url).cache).map((p) => /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(p)?.[1]).filter(Boolean);
       console.log(JSON.stringify([...new Set(names)].sort()));`;
     return new Promise((resolve, reject) => {
-      execFile(process.execPath, ['--input-type=module', '-e', script], (error, stdout) => (error ? reject(error) : resolve(JSON.parse(stdout))));
+      execFile(process.execPath, ['--input-type=module', '-e', script], { env: cliEnv() }, (error, stdout) => (error ? reject(error) : resolve(JSON.parse(stdout))));
     });
   }
 
@@ -395,5 +396,53 @@ describe('migc explain', () => {
     const r = await migc(['explain', 'MG2O7'], project);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('migc: no rule MG2O7; did you mean MG207? (codes are listed in the README)\n');
+  });
+});
+
+describe('a reader that goes away (migc ... | head)', () => {
+  /** Files whose lint output (~280 kB of JSON) is far more than a pipe holds (64 kB). */
+  function manyHazards(): void {
+    mkdirSync(join(project, 'm'));
+    for (let i = 1; i <= 100; i++) {
+      writeFileSync(join(project, 'm', `${String(i).padStart(4, '0')}_x.sql`), `ALTER TABLE t${i} ALTER COLUMN c TYPE bigint;\nCREATE INDEX i${i} ON t${i} (c);\nALTER TABLE t${i} ADD CONSTRAINT f FOREIGN KEY (c) REFERENCES x (id);\n`);
+    }
+  }
+
+  /** Runs the real binary with stdout or stderr writing into `sink`, and waits for it. */
+  function migcInto(args: string[], which: 'stdout' | 'stderr', sink: Writable): Promise<{ code: number | null; signal: string | null; other: string }> {
+    const child = spawn(process.execPath, [join(root, 'bin/migc.js'), ...args], {
+      cwd: project, env: cliEnv(),
+      stdio: ['ignore', which === 'stdout' ? sink : 'pipe', which === 'stderr' ? sink : 'pipe'],
+    });
+    let other = '';
+    (which === 'stdout' ? child.stderr : child.stdout)!.on('data', (d: Buffer) => { other += d; });
+    return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, other })));
+  }
+
+  it('stdout into `head -c 1`: stops at once, exit 141, nothing on stderr (no stack trace)', async () => {
+    manyHazards();
+    const head = spawn('head', ['-c', '1'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let headRead = '';
+    head.stdout.on('data', (d: Buffer) => { headRead += d; });
+    const r = await migcInto(['lint', 'm', '--format', 'json'], 'stdout', head.stdin);
+    head.stdin.destroy();
+    expect(headRead).toBe('{');
+    expect(r.other).toBe(''); // neither "Error: write EPIPE" nor the lint summary
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 141, signal: null });
+  });
+
+  it('stdout and stderr into pipes whose reader has already exited: exit 141, quietly', async () => {
+    manyHazards();
+    for (const [which, args] of [['stdout', ['lint', 'm']], ['stderr', ['lint', 'm', '--format', 'pretty']]] as const) {
+      // A reader that closes its end of the pipe and stays: every write to the pipe fails.
+      const reader = spawn('sh', ['-c', 'exec 0<&-; echo closed; exec sleep 60'], { stdio: ['pipe', 'pipe', 'ignore'] });
+      await new Promise((resolve) => reader.stdout.once('data', resolve));
+      const r = await migcInto([...args], which, reader.stdin);
+      reader.kill();
+      expect(r.other, which).not.toMatch(/EPIPE|Error|\n {4}at /);
+      expect(r.code, which).toBe(141);
+      // stderr closed: the diagnostics on stdout were all printed, the summary line failed.
+      if (which === 'stderr') expect(r.other).toMatch(/0100_x\.sql:3:1/);
+    }
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { candidateBindirs, clusterEngine, clusterUser, findInstallation, inspectBindir } from '../src/verify/cluster.js';
-import { root } from './helpers.js';
+import { cliEnv, root } from './helpers.js';
 
 /**
  * migc verify's throwaway local cluster, on this machine's PostgreSQL 15 (Debian's
@@ -104,7 +104,7 @@ describe.skipIf(needs15)('the throwaway cluster', () => {
 /** The real binary, with its own temporary folder so that what it leaves there is its own. */
 function migc(args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } }, (error, stdout, stderr) => {
+    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd, env: cliEnv(env) }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -145,7 +145,7 @@ describe('migc verify picks the plan\'s PostgreSQL major', () => {
     const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
     execFileSync('chown', ['-R', `${uid}:${gid}`, project, temp]);
     const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile('runuser', ['-u', 'postgres', '--', process.execPath, join(root, 'bin/migc.js'), 'verify', 'plans/rename-user-name.yaml'], { cwd: project, env: { ...process.env, NO_COLOR: '1', TMPDIR: temp, HOME: project } }, (error, stdout, stderr) => {
+      execFile('runuser', ['-u', 'postgres', '--', process.execPath, join(root, 'bin/migc.js'), 'verify', 'plans/rename-user-name.yaml'], { cwd: project, env: cliEnv({ TMPDIR: temp, HOME: project }) }, (error, stdout, stderr) => {
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
       });
     });
@@ -226,7 +226,7 @@ describe('migc verify picks the plan\'s PostgreSQL major', () => {
   });
 
   it.skipIf(needs15)('kill -9 leaves the cluster running; the next run stops it and removes its folder (and nothing of a run still going)', async () => {
-    const child = spawn(process.execPath, [join(root, 'bin/migc.js'), 'verify', 'plans/rename-user-name.yaml'], { cwd: project, env: { ...process.env, NO_COLOR: '1', TMPDIR: temp }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [join(root, 'bin/migc.js'), 'verify', 'plans/rename-user-name.yaml'], { cwd: project, env: cliEnv({ TMPDIR: temp }), stdio: 'ignore' });
     const exited = new Promise((resolve) => child.on('exit', resolve));
     const deadline = Date.now() + 60_000;
     const folders = () => readdirSync(temp).filter((d) => d.startsWith('migc-pg'));
@@ -260,7 +260,7 @@ describe('migc verify picks the plan\'s PostgreSQL major', () => {
   });
 
   it.skipIf(needs15)('SIGTERM while rehearsing stops the cluster, removes its folder and exits 143', async () => {
-    const child = spawn(process.execPath, [join(root, 'bin/migc.js'), 'verify'], { cwd: project, env: { ...process.env, NO_COLOR: '1', TMPDIR: temp }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(root, 'bin/migc.js'), 'verify'], { cwd: project, env: cliEnv({ TMPDIR: temp }), stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -45,3 +45,25 @@ phases:
         rollback:
           sql: ALTER TABLE t DROP COLUMN c;
 `;
+
+/**
+ * Variables that change what migc prints: the default --format (GITHUB_ACTIONS), colour
+ * (NO_COLOR, FORCE_COLOR, TERM), the summary's links (GITHUB_SERVER_URL, ..., MIGC_REPORT_BASE_URL),
+ * hints about shallow clones (GITHUB_ACTIONS). CI is cleared too, so that no tool a test starts
+ * behaves differently on a CI runner.
+ */
+function changesOutput(name: string): boolean {
+  return name === 'CI' || name === 'NO_COLOR' || name === 'FORCE_COLOR' || name === 'TERM' || name === 'MIGC_REPORT_BASE_URL' || name.startsWith('GITHUB_');
+}
+
+/**
+ * The environment for the CLI in a test (a spawned bin/migc.js, or main() in a child): the
+ * caller's without the variables above, with NO_COLOR=1, then `extra` (a test of colour or of
+ * GitHub Actions sets what it tests here). The suite then prints the same inside a GitHub
+ * Actions job as on a laptop.
+ */
+export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) if (!changesOutput(name)) env[name] = value;
+  return { ...env, NO_COLOR: '1', ...extra };
+}

@@ -9,7 +9,7 @@ import { SourceText } from '../src/diagnostics/source-text.js';
 import { memoryHost } from '../src/host.js';
 import { inputLimits } from '../src/load/limits.js';
 import { lint } from '../src/lint.js';
-import { brief, compileFiles, minimalPlan, root } from './helpers.js';
+import { brief, cliEnv, compileFiles, minimalPlan, root } from './helpers.js';
 
 /** Hostile and huge input: every limit of README "Limits" gives a located error, never a crash. */
 
@@ -56,7 +56,7 @@ describe('YAML nesting', () => {
     try {
       writeFileSync(join(dir, 'deep.yaml'), minimalPlan.replace('title: Minimal plan', `title: ${'['.repeat(50_000)}${']'.repeat(50_000)}`));
       const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, [join(root, 'bin/migc.js'), 'check', 'deep.yaml'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
+        execFile(process.execPath, [join(root, 'bin/migc.js'), 'check', 'deep.yaml'], { cwd: dir, env: cliEnv() }, (error, stdout, stderr) => {
           resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
         });
       });

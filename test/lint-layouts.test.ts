@@ -7,7 +7,7 @@ import { findSqlFiles } from '../src/cli/files.js';
 import { memoryHost, nodeHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
 import { fileSections, flywayConfSaysNoTransaction, isAutocommitFile, isRollbackFile, migrationOrder } from '../src/lint-files.js';
-import { root } from './helpers.js';
+import { cliEnv, root } from './helpers.js';
 
 /**
  * test/fixtures/lint-layouts/<tool>/: one migration folder per tool's layout (Flyway, golang-migrate,
@@ -289,7 +289,7 @@ describe('migc lint (the real binary) on a Flyway folder', () => {
 
   cpSync(`${fixtures}/flyway`, join(project, 'db'), { recursive: true });
   const migc = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd: project, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
+    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd: project, env: cliEnv() }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
   });

@@ -7,7 +7,7 @@ import { compile } from '../src/compile.js';
 import { emitPlan } from '../src/emit/index.js';
 import { compileTemplates } from '../src/emit/templates.js';
 import { memoryHost } from '../src/host.js';
-import { builtinTemplates, minimalPlan, root } from './helpers.js';
+import { builtinTemplates, cliEnv, minimalPlan, root } from './helpers.js';
 
 /**
  * Settings are resolved once per plan (PlanSettings) and read by the plan rules, the SQL
@@ -98,7 +98,7 @@ describe('the target version: the report shows the one the analysis used', () =>
 /** The real binary, as a user runs it (npm test builds dist/ first). */
 function migc(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
+    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd, env: cliEnv() }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
   });

@@ -11,7 +11,7 @@ import { memoryHost } from '../src/host.js';
 import { serverEngine, type ServerEngine } from '../src/verify/engine.js';
 import { redactUrl, scrub, urlSecrets } from '../src/verify/redact.js';
 import { rehearsePlan, type RehearsalResult } from '../src/verify/rehearse.js';
-import { builtinTemplates, root } from './helpers.js';
+import { builtinTemplates, cliEnv, root } from './helpers.js';
 
 /**
  * migc verify --database-url stays in its rehearsal database: plan SQL runs as a restricted
@@ -54,7 +54,7 @@ async function compileBypassingRule(yaml: string) {
 function migc(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } }, (error, stdout, stderr) => {
+    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd, env: cliEnv(env) }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr, ms: Date.now() - started });
     });
   });
@@ -244,7 +244,7 @@ describe.skipIf(!serverUrl)('on a real PostgreSQL server: leftovers, signals, pr
   /** Starts a rehearsal that sleeps in its step; resolves with the child and its database's name. */
   async function sleepingRehearsal() {
     writeFileSync(join(project, 'p.yaml'), planYaml({ sql: `SELECT pg_sleep(${20 + Number.parseInt(tag.slice(0, 2), 16) / 1000});` }));
-    const child = spawn(process.execPath, [join(root, 'bin/migc.js'), 'verify', 'p.yaml', '--database-url', serverUrl!], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(root, 'bin/migc.js'), 'verify', 'p.yaml', '--database-url', serverUrl!], { cwd: project, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
@@ -279,7 +279,7 @@ describe.skipIf(!serverUrl)('on a real PostgreSQL server: leftovers, signals, pr
         // The run's connections carry this name, so its start is seen on the server.
         const app = `migc-test-${tag}-${i}`;
         const url = `${serverUrl}${serverUrl!.includes('?') ? '&' : '?'}application_name=${app}`;
-        const child = spawn(process.execPath, [join(root, 'bin/migc.js'), 'verify', 'p.yaml', '--database-url', url], { cwd: project, stdio: 'ignore' });
+        const child = spawn(process.execPath, [join(root, 'bin/migc.js'), 'verify', 'p.yaml', '--database-url', url], { cwd: project, env: cliEnv(), stdio: 'ignore' });
         const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, sig) => resolve({ code, signal: sig })));
         for (let waited = 0; (await admin.query('SELECT 1 FROM pg_stat_activity WHERE application_name = $1', [app])).rowCount === 0; waited += 20) {
           if (waited > 30_000) throw new Error('migc verify never connected');

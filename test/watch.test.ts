@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startWatch, type RunningWatch } from '../src/cli/watch.js';
 import type { Rebuild } from '../src/workspace/session.js';
-import { minimalPlan, root } from './helpers.js';
+import { cliEnv, minimalPlan, root } from './helpers.js';
 
 /**
  * migc watch on real files in a temporary project, edited the ways editors save. Conditions
@@ -232,7 +232,7 @@ describe('migc watch: the command', () => {
     cpSync(join(root, 'plans/users.baseline.sql'), join(project, 'plans/users.baseline.sql'));
     cpSync(join(root, 'plans/apps'), join(project, 'plans/apps'), { recursive: true });
     const run = (args: string[]) => {
-      const child = spawn(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd: project, env: { ...process.env, NO_COLOR: '1' } });
+      const child = spawn(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd: project, env: cliEnv() });
       let out = '';
       let err = '';
       child.stdout.on('data', (d) => (out += d));

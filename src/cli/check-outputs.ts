@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { CompileResult } from '../compile.js';
 import { compareDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { OutputRoot } from '../write/write.js';
-import { printDiagnostics, type CommonOptions, type Io } from './output.js';
+import { nothingChangedSince, printDiagnostics, type CommonOptions, type Io } from './output.js';
 
 /** One output file that is not what its plan compiles to. */
 export interface OutputDifference {
@@ -191,7 +191,8 @@ export async function runBuildCheck(result: CompileResult, root: OutputRoot, opt
   const summary = n === 0
     ? `checked ${result.plans.length} plan${result.plans.length === 1 ? '' : 's'} against ${root.display}/: ${check.upToDate} file${check.upToDate === 1 ? '' : 's'} up to date`
     : `checked ${result.plans.length} plan${result.plans.length === 1 ? '' : 's'} against ${root.display}/: ${n} file${n === 1 ? '' : 's'} out of date (run migc build)`;
-  return printDiagnostics(diagnostics, result.sources, options, io, summary, {
+  const nothing = options.changedSince !== undefined ? nothingChangedSince(options.changedSince, 'checked', result.plans.length) : undefined;
+  return printDiagnostics(diagnostics, result.sources, options, io, nothing ?? summary, {
     plans: result.plans.map((p) => ({ file: p.file, id: p.id ?? null, ok: p.ok })),
     summary: { plans: result.plans.length, outOfDate: n },
     ...checkSection(check),

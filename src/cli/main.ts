@@ -6,7 +6,7 @@ import type { CompileResult, ProjectConfig } from '../compile.js';
 import { configFileName, projectConfig } from './config.js';
 import { defaultFormat, reportFailure } from './format.js';
 import { diagnosticFormats } from '../diagnostics/render.js';
-import { exitCodes, printDiagnostics, type CommonOptions, type Io } from './output.js';
+import { exitCodes, nothingChangedSince, printDiagnostics, type CommonOptions, type Io, type Summary } from './output.js';
 import type { TemplateSources } from '../emit/template-names.js';
 import { nodeHost } from '../host.js';
 import { findPlanFiles, templatesFolder, UsageError } from './files.js';
@@ -90,6 +90,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}), ...(options.engine ? { engine: options.engine } : {}),
         ...(options.connectTimeout !== undefined ? { connectTimeout: options.connectTimeout } : {}), ...(options.cleanLeftovers ? { cleanLeftovers: true } : {}),
         ...(options.report ? { report: true } : {}), ...(options.crashPoints === false ? { crashPoints: false } : {}),
+        ...(options.changedSince !== undefined ? { changedSince: options.changedSince } : {}),
       }, io);
     });
 
@@ -198,14 +199,15 @@ async function explain(code: string, io: Io): Promise<number> {
   return exitCodes.usage;
 }
 
-function report(result: CompileResult, options: CommonOptions, io: Io, summary: string, extra: Record<string, unknown>): Promise<number> {
+function report(result: CompileResult, options: CommonOptions, io: Io, summary: Summary, extra: Record<string, unknown>): Promise<number> {
   return printDiagnostics(result.diagnostics, result.sources, options, io, summary, { ...extra, summary: { plans: result.plans.length } });
 }
 
 async function check(paths: string[], options: CommonOptions, io: Io): Promise<number> {
   const result = await run(paths, undefined, options, io);
   const plural = result.plans.length === 1 ? 'plan' : 'plans';
-  return report(result, options, io, `checked ${result.plans.length} ${plural}`, {
+  const nothing = options.changedSince !== undefined ? nothingChangedSince(options.changedSince, 'checked', result.plans.length) : undefined;
+  return report(result, options, io, nothing ?? `checked ${result.plans.length} ${plural}`, {
     plans: result.plans.map((p) => ({ file: p.file, id: p.id ?? null, ok: p.ok })),
   });
 }
@@ -225,6 +227,7 @@ async function build(paths: string[], options: CommonOptions & WriteFlags & { te
   const done = buildOutcome(result, results, root.display);
   const n = result.plans.length;
   const summary = `built ${done.built} of ${n} plan${n === 1 ? '' : 's'} into ${root.display}/ (${done.written} written, ${done.unchanged} unchanged)${done.withErrors ? `; ${done.withErrors} with errors left as they were` : ''}${done.notWritten ? `; ${done.notWritten} could not be written` : ''}`;
-  const code = await report({ ...result, diagnostics: [...result.diagnostics, ...writeProblemDiagnostics(writes, options.format)] }, options, io, summary, { plans: done.plans.map((p) => ({ file: p.file, id: p.id, ok: p.ok, outputs: p.outputs, ...(p.error ? { error: p.error } : {}) })) });
+  const nothing = options.changedSince !== undefined ? nothingChangedSince(options.changedSince, 'built', n) : undefined;
+  const code = await report({ ...result, diagnostics: [...result.diagnostics, ...writeProblemDiagnostics(writes, options.format)] }, options, io, nothing ?? summary, { plans: done.plans.map((p) => ({ file: p.file, id: p.id, ok: p.ok, outputs: p.outputs, ...(p.error ? { error: p.error } : {}) })) });
   return writeFailed ? exitCodes.usage : code;
 }

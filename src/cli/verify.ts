@@ -6,10 +6,12 @@ import type { EngineChoice } from '../verify/choose-engine.js';
 import type { Engine, ServerEngine } from '../verify/engine.js';
 import { scrub, urlSecrets } from '../verify/redact.js';
 import type { RehearsalResult, Status } from '../verify/rehearse.js';
-import { printDiagnostics, type Io } from './output.js';
+import { nothingChangedSince, printDiagnostics, type Io } from './output.js';
 
 export interface VerifyOptions {
   readonly format: DiagnosticFormat;
+  /** --changed-since REF: when it left no plan, the closing line says so. */
+  readonly changedSince?: string;
   readonly verbose: boolean;
   readonly databaseUrl?: string;
   /** Without --database-url: a local cluster of the plan's major, PGlite, or the first when it can be had (default). */
@@ -193,7 +195,8 @@ async function verifyPlans(compiled: CompileResult, options: VerifyOptions, io: 
   if (options.format === 'pretty') for (const r of cleaned) io.stdout(prettyRehearsal(r));
   const labels = started.map((e) => e.label);
   const on = labels.length ? ` on ${labels.join(' and ')}` : '';
-  await printDiagnostics(diagnostics, compiled.sources, options, io, `verified ${compiled.plans.length} plan${compiled.plans.length === 1 ? '' : 's'}${on}: ${compiled.plans.length - failed} passed, ${failed} failed`, {
+  const nothing = options.changedSince !== undefined ? nothingChangedSince(options.changedSince, 'verified', compiled.plans.length) : undefined;
+  await printDiagnostics(diagnostics, compiled.sources, options, io, nothing ?? `verified ${compiled.plans.length} plan${compiled.plans.length === 1 ? '' : 's'}${on}: ${compiled.plans.length - failed} passed, ${failed} failed`, {
     engine: labels.length ? labels.join(', ') : null, rehearsals: cleaned.map(jsonRehearsal), leftovers, summary: { plans: compiled.plans.length, failed },
   });
   return writeFailed ? 2 : failed > 0 ? 1 : 0;

@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { sqlComment, sqlLiteral } from '../sql/quote.js';
+import { markdownProse, markdownText } from './markdown-text.js';
 
 import { templateNames, type TemplateName, type TemplateSources } from './template-names.js';
 
@@ -12,9 +13,9 @@ export interface CompiledTemplate {
 
 export type Templates = Readonly<Record<TemplateName, CompiledTemplate>>;
 
-/** A Markdown table cell: pipes escaped, line breaks kept as <br>. */
+/** A Markdown table cell: plain text shown as written (markdownText), pipes escaped, line breaks as <br>. */
 export function markdownCell(text: unknown): string {
-  return String(text ?? '').trim().replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+  return markdownText(text).replace(/\|/g, '\\|');
 }
 
 /**
@@ -54,6 +55,10 @@ function valueHelper(name: string, render: (values: unknown[], hash: Record<stri
 
 function createEngine(): typeof Handlebars {
   const hb = Handlebars.create();
+  // Plan text in Markdown is inert (src/emit/markdown-text.ts): {{plain x}} for plain text,
+  // {{markdown x}} for the fields that are Markdown, {{cell x}} in a table.
+  hb.registerHelper('plain', valueHelper('plain', ([v]) => markdownText(v)));
+  hb.registerHelper('markdown', valueHelper('markdown', ([v]) => markdownProse(v)));
   hb.registerHelper('cell', valueHelper('cell', ([v]) => markdownCell(v)));
   // {{code x}} is safe in a table cell; {{code x outsideTable=true}} keeps a pipe as it is.
   hb.registerHelper('code', valueHelper('code', ([v], hash) => inlineCode(v, { outsideTable: hash.outsideTable === true })));

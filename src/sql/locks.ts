@@ -35,6 +35,11 @@ export interface ForeignKey {
   readonly refColumns: readonly string[];
   /** The primary key or unique constraint it points at, when known. */
   readonly refKey?: string;
+  /**
+   * The unique index it relies on, when known: the key constraint's index (named as the
+   * constraint), or a unique index of its own that DROP INDEX ... CASCADE takes the key with.
+   */
+  readonly refIndex?: string;
 }
 
 /**
@@ -50,6 +55,16 @@ export interface ForeignKeyCatalog {
   foreignKeysAt(table: string, keep?: KeepForeignKey): readonly ForeignKey[];
 }
 
+/**
+ * What the lock prediction needs to know of the schema: the foreign keys at a table, and the
+ * table an index belongs to (DROP INDEX names only the index, yet locks its table). The schema
+ * state answers it in lint and the plan analysis; the live catalog in verify.
+ */
+export interface LockCatalog extends ForeignKeyCatalog {
+  /** The table of an index ("idx" or "schema.idx"), as the catalog names it; undefined when unknown. */
+  tableOfIndex(index: string): string | undefined;
+}
+
 /** A filter on foreign keys by name and columns. */
 export type KeepForeignKey = (name: string, key: { readonly columns: readonly string[]; readonly refColumns: readonly string[] }) => boolean;
 
@@ -57,9 +72,15 @@ export type KeepForeignKey = (name: string, key: { readonly columns: readonly st
 const bare = (t: string) => (t.startsWith('public.') ? t.slice(7) : t);
 const sameTable = (a: string, b: string) => bare(a) === bare(b);
 
-/** A catalog over a list of foreign keys (the live catalog in verify; tests). */
-export function foreignKeyList(keys: readonly ForeignKey[]): ForeignKeyCatalog {
-  return { foreignKeysAt: (table, keep) => keys.filter((f) => (sameTable(f.table, table) || sameTable(f.references, table)) && (!keep || keep(f.name, f))) };
+/**
+ * A catalog over a list of foreign keys and a list of indexes with their tables, names
+ * schema-qualified or not (the live catalog in verify; tests).
+ */
+export function catalogOf(keys: readonly ForeignKey[], indexes: readonly { readonly index: string; readonly table: string }[] = []): LockCatalog {
+  return {
+    foreignKeysAt: (table, keep) => keys.filter((f) => (sameTable(f.table, table) || sameTable(f.references, table)) && (!keep || keep(f.name, f))),
+    tableOfIndex: (index) => indexes.find((i) => sameTable(i.index, index))?.table,
+  };
 }
 
 /**
@@ -110,11 +131,14 @@ function strongestPerTable(locks: readonly PredictedLock[]): PredictedLock[] {
  * DROP TABLE of either table, a type change that rebuilds it) takes ACCESS EXCLUSIVE on both;
  * TRUNCATE ... CASCADE empties the tables that reference it, at any depth (checked on
  * PostgreSQL 15 and PGlite 18, test/locks.test.ts). Reads of other tables inside a statement
- * (subqueries, foreign key checks) take ACCESS SHARE or ROW SHARE and are left out. Statements
- * that lock no table it can name (DROP INDEX names only the index; functions; DO blocks)
- * predict nothing.
+ * (subqueries, foreign key checks) take ACCESS SHARE or ROW SHARE and are left out. DROP INDEX
+ * names only the index: the catalog says its table (ACCESS EXCLUSIVE, or SHARE UPDATE EXCLUSIVE
+ * with CONCURRENTLY); an index it does not know (IF EXISTS of one that is not there, or one
+ * created outside what the analysis saw) predicts nothing; REINDEX INDEX the same way (SHARE, or
+ * SHARE UPDATE EXCLUSIVE with CONCURRENTLY). Statements that lock no table they
+ * name (functions, DO blocks) predict nothing.
  */
-export function predictLocks(ast: PgNode, schema?: ForeignKeyCatalog): PredictedLock[] {
+export function predictLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
   const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
   const on = (table: string, mode: LockMode): PredictedLock[] => [{ table, mode }];
   const at = (table: string, keep?: KeepForeignKey) => schema?.foreignKeysAt(table, keep) ?? [];
@@ -175,7 +199,11 @@ export function predictLocks(ast: PgNode, schema?: ForeignKeyCatalog): Predicted
       return on(relationName(body.relation), body.concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock');
     case 'ReindexStmt': {
       const concurrent = (body.params ?? []).some((p: { DefElem?: { defname?: string } }) => p.DefElem?.defname === 'concurrently');
-      return body.kind === 'REINDEX_OBJECT_TABLE' ? on(relationName(body.relation), concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock') : [];
+      const mode: LockMode = concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock';
+      if (body.kind === 'REINDEX_OBJECT_TABLE') return on(relationName(body.relation), mode);
+      // REINDEX INDEX, like DROP INDEX, names only the index and locks its table.
+      const table = body.kind === 'REINDEX_OBJECT_INDEX' ? schema?.tableOfIndex(relationName(body.relation)) : undefined;
+      return table !== undefined ? on(table, mode) : [];
     }
     case 'DropStmt': {
       const names = (body.objects ?? []).map((o: { List?: { items?: { String?: { sval?: string } }[] } }) => (o.List?.items ?? []).map((i) => i.String?.sval ?? '?'));
@@ -187,6 +215,23 @@ export function predictLocks(ast: PgNode, schema?: ForeignKeyCatalog): Predicted
         return [...dropped.map((table) => ({ table, mode: 'AccessExclusiveLock' as const })), ...strongestPerTable(others.filter((o) => !dropped.some((d) => sameTable(d, o))).map((table) => ({ table, mode: 'AccessExclusiveLock' as const })))];
       }
       if (body.removeType === 'OBJECT_TRIGGER') return names.map((n: string[]) => ({ table: n.slice(0, -1).join('.'), mode: 'AccessExclusiveLock' as const }));
+      if (body.removeType === 'OBJECT_INDEX') {
+        const mode: LockMode = body.concurrent ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock';
+        const locks: PredictedLock[] = [];
+        for (const n of names as string[][]) {
+          const table = schema?.tableOfIndex(n.join('.'));
+          if (table === undefined) continue;
+          locks.push({ table, mode });
+          // CASCADE drops the foreign keys that rely on a unique index (one no key constraint
+          // owns; a constraint's index cannot be dropped): ACCESS EXCLUSIVE on their tables, as
+          // DROP CONSTRAINT. A key whose index is unknown may be one of them.
+          if (body.behavior === 'DROP_CASCADE') {
+            const index = n[n.length - 1]!;
+            for (const f of to(table)) if (f.refIndex === undefined ? f.refKey === undefined : f.refIndex === index) locks.push({ table: f.table, mode: 'AccessExclusiveLock' });
+          }
+        }
+        return strongestPerTable(locks);
+      }
       return [];
     }
     case 'TruncateStmt': {

@@ -1,4 +1,4 @@
-import { foreignKeyList, lockStrength, predictLocks, type ForeignKey, type ForeignKeyCatalog, type PredictedLock } from '../sql/locks.js';
+import { catalogOf, lockStrength, predictLocks, type ForeignKey, type LockCatalog, type PredictedLock } from '../sql/locks.js';
 import { parseSql } from '../sql/parser.js';
 import { psqlStatements } from '../sql/psql.js';
 import type { ScriptBlock } from '../emit/sql/blocks.js';
@@ -74,27 +74,35 @@ async function heldLocks(session: SqlSession): Promise<Set<string>> {
 }
 
 /**
- * The foreign keys in the database now, for the prediction of a statement about to run: the
- * rehearsal judges the analysis' rules for locks on other tables against the schema as it
+ * The foreign keys and indexes in the database now, for the prediction of a statement about to
+ * run: the rehearsal judges the analysis' rules for locks on tables a statement does not name
+ * (the other end of a foreign key, the table of a dropped index) against the schema as it
  * really is, as the analysis judges them against the schema it tracks.
  */
-async function liveForeignKeys(session: SqlSession): Promise<ForeignKeyCatalog> {
-  const { rows } = await session.query<ForeignKey & { refKey: string | null }>(
+async function liveCatalog(session: SqlSession): Promise<LockCatalog> {
+  const { rows } = await session.query<ForeignKey & { refKey: string | null; refIndex: string | null }>(
     `SELECT con.conname AS name, cn.nspname || '.' || c.relname AS "table", fn.nspname || '.' || f.relname AS "references",
             ARRAY(SELECT a.attname::text FROM unnest(con.conkey) k JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k) AS columns,
             ARRAY(SELECT a.attname::text FROM unnest(con.confkey) k JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k) AS "refColumns",
-            (SELECT k.conname FROM pg_constraint k WHERE k.conrelid = con.confrelid AND k.conindid = con.conindid AND k.contype IN ('p', 'u') LIMIT 1) AS "refKey"
+            (SELECT k.conname FROM pg_constraint k WHERE k.conrelid = con.confrelid AND k.conindid = con.conindid AND k.contype IN ('p', 'u') LIMIT 1) AS "refKey",
+            (SELECT i.relname FROM pg_class i WHERE i.oid = con.conindid) AS "refIndex"
        FROM pg_constraint con
        JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace
        JOIN pg_class f ON f.oid = con.confrelid JOIN pg_namespace fn ON fn.oid = f.relnamespace
       WHERE con.contype = 'f' AND con.conparentid = 0`,
   );
-  const fks = rows.map(({ refKey, ...f }) => ({ ...f, ...(refKey ? { refKey } : {}) }));
-  return foreignKeyList(fks);
+  const fks = rows.map(({ refKey, refIndex, ...f }) => ({ ...f, ...(refKey ? { refKey } : {}), ...(refIndex ? { refIndex } : {}) }));
+  const indexes = await session.query<{ index: string; table: string }>(
+    `SELECT n.nspname || '.' || ic.relname AS index, n.nspname || '.' || c.relname AS "table"
+       FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE ${userRelations}`,
+  );
+  return catalogOf(fks, indexes.rows);
 }
 
-/** Statements whose locks on other tables depend on the foreign keys. */
-const tiedByForeignKeys = new Set(['AlterTableStmt', 'DropStmt', 'TruncateStmt']);
+/** Statements whose locks on tables they do not name depend on the foreign keys or indexes. */
+const tiedByCatalog = new Set(['AlterTableStmt', 'DropStmt', 'TruncateStmt', 'ReindexStmt']);
 
 async function storage(session: SqlSession): Promise<Map<string, string>> {
   const { rows } = await session.query<{ oid: string; relation: string; node: string }>(
@@ -106,10 +114,10 @@ async function storage(session: SqlSession): Promise<Map<string, string>> {
 }
 
 /** The locks the statements a CALL migc_run carries are predicted to take, together. */
-function carriedLocks(statements: readonly string[], foreignKeys: Parameters<typeof predictLocks>[1]): PredictedLock[] {
+function carriedLocks(statements: readonly string[], catalog: LockCatalog | undefined): PredictedLock[] {
   return statements.flatMap((text) => {
     const parsed = parseSql(text);
-    return parsed.ok ? parsed.statements.flatMap((s) => predictLocks(s.ast, foreignKeys)) : [];
+    return parsed.ok ? parsed.statements.flatMap((s) => predictLocks(s.ast, catalog)) : [];
   });
 }
 
@@ -151,13 +159,13 @@ export async function runObserved(session: SqlSession, script: string, blocks: r
     const observe = inTransaction && !control;
     const locksBefore = observe ? await heldLocks(session) : undefined;
     // A CALL migc_run carries plan statements: they are what is judged, and what may need the
-    // foreign keys as they are before it runs (a DROP takes its keys with it).
+    // foreign keys and indexes as they are before it runs (a DROP takes them with it).
     const carried = ast ? runStatements(ast) : undefined;
     const carriedKinds = carried?.flatMap((text) => {
       const p = parseSql(text);
       return p.ok ? p.statements.map((x) => Object.keys(x.ast)[0]!) : [];
     }) ?? (kind ? [kind] : []);
-    const foreignKeys = observe && carriedKinds.some((k) => tiedByForeignKeys.has(k)) ? await liveForeignKeys(session) : undefined;
+    const catalog = observe && carriedKinds.some((k) => tiedByCatalog.has(k)) ? await liveCatalog(session) : undefined;
     const storageBefore = control ? undefined : await storage(session);
     const started = performance.now();
     try {
@@ -183,7 +191,7 @@ export async function runObserved(session: SqlSession, script: string, blocks: r
     // A part the ledger says is done (or a rollback of a step that did not run) ran nothing.
     const skipped = carried !== undefined && (await session.query<{ s: string | null }>("SELECT current_setting('migc.skipped', true) AS s")).rows[0]?.s === 'on';
     const judged = locks && ast && !skipped && kind !== 'DoStmt' && kind !== 'VariableSetStmt' && (kind !== 'CallStmt' || carried !== undefined);
-    const predicted = judged ? (carried ? carriedLocks(carried, foreignKeys) : predictLocks(ast, foreignKeys)) : undefined;
+    const predicted = judged ? (carried ? carriedLocks(carried, catalog) : predictLocks(ast, catalog)) : undefined;
     const existing = new Set([...storageAfter.keys()].map((k) => k.split('\t')[1]!));
     const mismatch = predicted ? disagreement(predicted, locksAfter!, locks!, existing) : undefined;
     runs.push({

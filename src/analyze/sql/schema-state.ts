@@ -1,6 +1,6 @@
 import type { PgNode } from '../../sql/parser.js';
 import { relationName } from '../../sql/facts.js';
-import type { ForeignKey, ForeignKeyCatalog, KeepForeignKey } from '../../sql/locks.js';
+import type { ForeignKey, KeepForeignKey, LockCatalog } from '../../sql/locks.js';
 import { columnType, type ColumnType } from './types.js';
 
 export type Volatility = 'immutable' | 'stable' | 'volatile';
@@ -72,7 +72,7 @@ export function tableKey(name: string): string {
  * through the helpers below so that it can be undone: a copy of the state per step would make
  * memory grow with steps times tables (4,000 CREATE TABLE steps ran out of memory).
  */
-export class SchemaState implements ForeignKeyCatalog {
+export class SchemaState implements LockCatalog {
   readonly tables = new Map<string, TableState>();
   /** Indexes created here, by name, with their table. */
   readonly newIndexes = new Map<string, string>();
@@ -246,6 +246,11 @@ export class SchemaState implements ForeignKeyCatalog {
     if (own) for (const [fkName, fk] of own.foreignKeys) add(own, fkName, fk);
     for (const t of this.referencing(key)) for (const [fkName, fk] of t.foreignKeys) if (fk.references === key) add(t, fkName, fk);
     return out;
+  }
+
+  /** The table of an index the statements seen created, for the lock prediction of DROP INDEX. */
+  tableOfIndex(name: string): string | undefined {
+    return this.indexTables.get(tableKey(name));
   }
 
   hasValidatedNotNullCheck(table: string, column: string): boolean {

@@ -1,6 +1,8 @@
 import { planHasSql, verificationPhase, type Phase, type Plan, type Step } from '../../normalize/model.js';
 import { phaseHasSql, scriptFileName } from '../sql/blocks.js';
 import { confirmStatement } from '../sql/ledger.js';
+import { markdownText } from '../markdown-text.js';
+import { inlineCode } from '../templates.js';
 
 /** Queries the on-call engineer keeps open while a phase runs. */
 export const watchQueries = {
@@ -17,10 +19,10 @@ function undoText(step: Step): string | undefined {
   const r = step.rollback;
   if (!r) return undefined;
   switch (r.kind) {
-    case 'run': return `undo ${step.id}: run \`${r.command.replace(/`/g, "'")}\``;
-    case 'manual': return `undo ${step.id}: ${r.instructions.trim().split('\n')[0]}`;
+    case 'run': return `undo ${step.id}: run ${inlineCode(r.command, { outsideTable: true })}`;
+    case 'manual': return `undo ${step.id}: ${markdownText(r.instructions.trim().split('\n')[0])}`;
     // The down script stops at it only if it ran: a failure before it needs no restore.
-    case 'irreversible': return `if ${step.id} ran, it cannot be undone${r.restore ? `; restore: ${r.restore.trim().split('\n')[0]}` : ''}`;
+    case 'irreversible': return `if ${step.id} ran, it cannot be undone${r.restore ? `; restore: ${markdownText(r.restore.trim().split('\n')[0])}` : ''}`;
     case 'sql': return undefined; // in the down script
   }
 }
@@ -32,7 +34,7 @@ function undoText(step: Step): string | undefined {
 function ifThisFails(plan: Plan, phase: Phase): string {
   const down = phaseHasSql(phase) ? `\`${psql(scriptFileName(phase, 'down'))}\`` : undefined;
   // The plan's own rollback plan for the phase says it best; the down script is named beside it.
-  const planned = plan.rollbackPlan.filter((r) => r.phase === phase.name).map((r) => r.how.trim().split('\n').join(' '));
+  const planned = plan.rollbackPlan.filter((r) => r.phase === phase.name).map((r) => markdownText(r.how.trim().split('\n').join(' ')));
   // Latest step first; the down script undoes every SQL step, so it comes once, at the latest.
   let downPlaced = false;
   const parts = planned.length ? planned : [...phase.steps].reverse().flatMap((s) => {

@@ -1,14 +1,19 @@
 import { appCompatibility, type CompatCell, type CompatState } from '../../analyze/compat/check.js';
 import type { Plan } from '../../normalize/model.js';
 import type { CompatRehearsal } from '../../verify/compat.js';
+import { markdownText } from '../markdown-text.js';
+import { inlineCode, markdownCell } from '../templates.js';
 
-/** One matrix cell as a reader reads it: live or not, ok or the first breaking query. */
+/**
+ * One matrix cell as a reader reads it: live or not, ok or the first breaking query. Markdown
+ * for a table cell: the problem (it quotes the plan's SQL) is plain text there.
+ */
 function cellText(cell: CompatCell): string {
   const live = cell.live ? '**live**' : '';
   if (!cell.problems.length) return cell.live ? `${live}: ok` : 'ok';
   const [first] = cell.problems;
   const more = cell.problems.length > 1 ? ` (+${cell.problems.length - 1} more)` : '';
-  return `${cell.live ? `${live}, **breaks**` : 'breaks'}: ${first!.message} at \`${first!.query.file}:${first!.query.line}\`${more}`;
+  return `${cell.live ? `${live}, **breaks**` : 'breaks'}: ${markdownCell(first!.message)} at ${inlineCode(`${first!.query.file}:${first!.query.line}`)}${more}`;
 }
 
 function stateLabel(s: CompatState): string {
@@ -36,7 +41,7 @@ export function compatView(plan: Plan) {
       return {
         phase: phase.name, version,
         text: broken
-          ? `rolling the app back to ${version} breaks from after \`${broken.step}\` on (${problem!.message}): roll the schema back first`
+          ? `rolling the app back to ${version} breaks from after \`${broken.step}\` on (${markdownText(problem!.message)}): roll the schema back first`
           : `rolling the app back to ${version} is safe at every step`,
       };
     });
@@ -44,7 +49,7 @@ export function compatView(plan: Plan) {
   return {
     versions: plan.apps.map((a) => ({
       version: a.version, description: a.description,
-      queries: `${matrix.queries.get(a.version) ?? 0} in ${a.files.map((f) => `\`${f}\``).join(', ')}`,
+      queries: `${matrix.queries.get(a.version) ?? 0} in ${a.files.map((f) => inlineCode(f)).join(', ')}`,
     })),
     header: `| Schema state | ${matrix.versions.join(' | ')} |`,
     rule: `|---|${matrix.versions.map(() => '---').join('|')}|`,
