@@ -106,3 +106,27 @@ describe('the foreign keys the schema state tracks, for the locks on other table
     expect(locks('DROP TABLE r')).toEqual(['AccessExclusiveLock r']);
   });
 });
+
+describe('which table an index is on, for the locks of DROP INDEX', () => {
+  async function locksAfter(sql: string, statement: string) {
+    const { loadSqlParser, parseSql } = await import('../src/sql/parser.js');
+    const { SchemaState } = await import('../src/analyze/sql/schema-state.js');
+    const { predictLocks } = await import('../src/sql/locks.js');
+    await loadSqlParser();
+    const state = new SchemaState();
+    const parsed = parseSql(`CREATE TABLE t (id bigint PRIMARY KEY, a int); CREATE INDEX t_a ON t (a); ${sql}`);
+    if (!parsed.ok) throw new Error('setup does not parse');
+    for (const s of parsed.statements) state.apply(s.ast, false);
+    const one = parseSql(statement);
+    return one.ok ? predictLocks(one.statements[0]!.ast, state).map((l) => `${l.mode} ${l.table}`) : [];
+  }
+
+  it('follows the index and its table through renames and drops', async () => {
+    expect(await locksAfter('', 'DROP INDEX t_a')).toEqual(['AccessExclusiveLock t']);
+    expect(await locksAfter('ALTER INDEX t_a RENAME TO t_a2;', 'DROP INDEX t_a2')).toEqual(['AccessExclusiveLock t']);
+    expect(await locksAfter('ALTER INDEX t_a RENAME TO t_a2;', 'DROP INDEX IF EXISTS t_a')).toEqual([]);
+    expect(await locksAfter('ALTER TABLE t RENAME TO u;', 'DROP INDEX t_a')).toEqual(['AccessExclusiveLock u']);
+    expect(await locksAfter('DROP INDEX t_a;', 'DROP INDEX IF EXISTS t_a')).toEqual([]);
+    expect(await locksAfter('DROP TABLE t;', 'DROP INDEX IF EXISTS t_a')).toEqual([]);
+  });
+});

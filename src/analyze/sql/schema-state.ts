@@ -393,9 +393,18 @@ export class SchemaState implements LockCatalog {
           this.deleteTable(table.name);
           const renamed = { ...table, name: tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname) };
           this.setTable(renamed.name, renamed);
-          // Foreign keys follow the table they point at.
+          // Foreign keys follow the table they point at, and indexes the table they are on.
           for (const t of this.referencing(table.name)) {
             for (const [fkName, fk] of t.foreignKeys) if (fk.references === table.name) this.setForeignKey(t, fkName, { ...fk, references: renamed.name });
+          }
+          for (const [index, on] of this.indexTables) if (tableKey(on) === table.name) this.setIn(this.indexTables, index, renamed.name);
+        } else if (body.renameType === 'OBJECT_INDEX') {
+          // ALTER INDEX ... RENAME: the index keeps its table under its new name (in its schema).
+          const from = tableKey(relationName(body.relation));
+          const on = this.indexTables.get(from);
+          if (on !== undefined) {
+            this.deleteIn(this.indexTables, from);
+            this.setIn(this.indexTables, tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname), on);
           }
         } else if (body.renameType === 'OBJECT_VIEW' || body.renameType === 'OBJECT_MATVIEW') {
           const from = tableKey(relationName(body.relation));
@@ -447,9 +456,12 @@ export class SchemaState implements LockCatalog {
           for (const o of body.objects ?? []) {
             const key = dotted(o.List?.items);
             this.deleteTable(key);
-            // CASCADE drops the foreign keys of other tables that point at it.
+            // CASCADE drops the foreign keys of other tables that point at it; its indexes go with it.
             this.dropReferencing(key, () => true);
+            for (const [index, on] of this.indexTables) if (tableKey(on) === key) this.deleteIn(this.indexTables, index);
           }
+        } else if (body.removeType === 'OBJECT_INDEX') {
+          for (const o of body.objects ?? []) this.deleteIn(this.indexTables, dotted(o.List?.items));
         } else if (body.removeType === 'OBJECT_VIEW' || body.removeType === 'OBJECT_MATVIEW') {
           for (const o of body.objects ?? []) this.deleteFrom(this.views, dotted(o.List?.items));
         } else if (body.removeType === 'OBJECT_TYPE' || body.removeType === 'OBJECT_DOMAIN') {
