@@ -7,7 +7,7 @@ import Ajv from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompileResult, PlanResult } from '../src/compile.js';
 import { renderSummary, summaryCap } from '../src/cli/summary.js';
-import { shortDiff } from '../src/cli/check-outputs.js';
+import { rebuildCommand, shortDiff } from '../src/cli/check-outputs.js';
 import { colorWanted, formatInArgv } from '../src/cli/format.js';
 import { renderGithub } from '../src/diagnostics/render.js';
 import { SourceText } from '../src/diagnostics/source-text.js';
@@ -267,6 +267,15 @@ describe('migc build --check', () => {
     expect(readFileSync(report, 'utf8')).toContain('## Stages'); // wrote nothing
     // One plan named: other plans' folders are not judged.
     expect((await migc(['build', '--check', 'plans/pgbouncer-upgrade.yaml'], p)).code).toBe(0);
+    // The help says the build to run: the same paths and options, not a bare "migc build".
+    const elsewhere = await migc(['build', '--check', 'plans/rename-user-name.yaml', '--out', 'out'], p);
+    expect(elsewhere.stdout).toContain('help: Run migc build plans/rename-user-name.yaml and commit the outputs it writes.');
+    expect(elsewhere.stderr).toContain('out of date (run migc build plans/rename-user-name.yaml)');
+  });
+
+  it('names the build to run with the options that change its outputs, quoted for a shell', () => {
+    expect(rebuildCommand({ paths: ['plans'], out: 'out' })).toBe('migc build');
+    expect(rebuildCommand({ paths: ['db/plans', 'x.yaml'], out: 'my out', templates: 'tpl', config: "it's.json", svg: true })).toBe("migc build db/plans x.yaml --out 'my out' --templates tpl --config 'it'\\''s.json' --svg");
   });
 
   it('a short diff shows the changed lines with context, and counts what it cuts', () => {

@@ -35,7 +35,8 @@ const diffMaxChanged = 12;
  * gone. Files migc did not write are never counted. Plans with errors are not compared: their
  * errors already fail the command.
  */
-export async function checkOutputs(result: CompileResult, root: OutputRoot, options: { readonly wholeFolder: boolean }): Promise<OutputCheck> {
+export async function checkOutputs(result: CompileResult, root: OutputRoot, options: { readonly wholeFolder: boolean; readonly rebuild?: string }): Promise<OutputCheck> {
+  const rebuild = options.rebuild ?? 'migc build';
   const { manifestName, parseManifest } = await import('../write/write.js');
   const differences: OutputDifference[] = [];
   let upToDate = 0;
@@ -76,8 +77,8 @@ export async function checkOutputs(result: CompileResult, root: OutputRoot, opti
       : d.kind === 'missing' ? `${d.path} is missing: ${d.plan} compiles to it`
         : `${d.path} is no longer produced by ${d.plan ?? 'any plan'} (migc wrote it: it is in ${manifestName})`,
     help: d.kind === 'extra'
-      ? d.plan ? 'Run migc build (it removes the files its plans no longer produce) and commit the result.' : `Its plan is gone: delete ${d.path.slice(0, d.path.lastIndexOf('/'))}/ (migc build never removes a plan's folder) and commit.`
-      : 'Run migc build and commit the outputs it writes.',
+      ? d.plan ? `Run ${rebuild} (it removes the files its plans no longer produce) and commit the result.` : `Its plan is gone: delete ${d.path.slice(0, d.path.lastIndexOf('/'))}/ (migc build never removes a plan's folder) and commit.`
+      : `Run ${rebuild} and commit the outputs it writes.`,
     ...(d.plan ? { related: [{ file: d.plan, message: 'the plan' }] } : {}),
   }));
   return { differences, diagnostics: diagnostics.sort(compareDiagnostics), upToDate };
@@ -175,14 +176,38 @@ export function checkSection(check: OutputCheck): Record<string, unknown> {
   };
 }
 
+/** What build --check was given that the build it asks for needs too. */
+interface RebuildOptions {
+  readonly paths: readonly string[];
+  readonly out: string;
+  readonly templates?: string;
+  readonly config?: string;
+  readonly svg?: boolean;
+  readonly allowOutside?: boolean;
+}
+
+/** The build that writes what --check expects: the same paths and options, minus --check. */
+export function rebuildCommand(options: RebuildOptions): string {
+  const arg = (a: string) => (/^[\w./@:=+,-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`);
+  const parts = ['migc', 'build'];
+  if (options.paths.length !== 1 || options.paths[0] !== 'plans') parts.push(...options.paths.map(arg));
+  if (options.out !== 'out') parts.push('--out', arg(options.out));
+  if (options.templates !== undefined) parts.push('--templates', arg(options.templates));
+  if (options.config !== undefined) parts.push('--config', arg(options.config));
+  if (options.svg) parts.push('--svg');
+  if (options.allowOutside) parts.push('--allow-outside');
+  return parts.join(' ');
+}
+
 /**
  * The --check branch of migc build: compare instead of writing, print what differs (with its
  * diff in pretty output) and exit 1 when anything does, as a plan error would.
  */
-export async function runBuildCheck(result: CompileResult, root: OutputRoot, options: CommonOptions & { readonly paths: readonly string[]; readonly changedSince?: string }, io: Io): Promise<number> {
+export async function runBuildCheck(result: CompileResult, root: OutputRoot, options: CommonOptions & RebuildOptions & { readonly changedSince?: string }, io: Io): Promise<number> {
   // Folders of plans that are gone count only when the paths name whole folders of plans, not single files or a --changed-since subset.
   const folders = await Promise.all(options.paths.map((p) => stat(resolve(io.cwd, p)).then((s) => s.isDirectory(), () => false)));
-  const check = await checkOutputs(result, root, { wholeFolder: folders.every(Boolean) && options.changedSince === undefined });
+  const rebuild = rebuildCommand(options);
+  const check = await checkOutputs(result, root, { wholeFolder: folders.every(Boolean) && options.changedSince === undefined, rebuild });
   const diagnostics = [...result.diagnostics, ...check.diagnostics];
   if (options.format === 'pretty') {
     for (const d of check.differences) if (d.diff) io.stdout(`${d.diff}\n`);
@@ -190,7 +215,7 @@ export async function runBuildCheck(result: CompileResult, root: OutputRoot, opt
   const n = check.differences.length;
   const summary = n === 0
     ? `checked ${result.plans.length} plan${result.plans.length === 1 ? '' : 's'} against ${root.display}/: ${check.upToDate} file${check.upToDate === 1 ? '' : 's'} up to date`
-    : `checked ${result.plans.length} plan${result.plans.length === 1 ? '' : 's'} against ${root.display}/: ${n} file${n === 1 ? '' : 's'} out of date (run migc build)`;
+    : `checked ${result.plans.length} plan${result.plans.length === 1 ? '' : 's'} against ${root.display}/: ${n} file${n === 1 ? '' : 's'} out of date (run ${rebuild})`;
   const nothing = options.changedSince !== undefined ? nothingChangedSince(options.changedSince, 'checked', result.plans.length) : undefined;
   return printDiagnostics(diagnostics, result.sources, options, io, nothing ?? summary, {
     plans: result.plans.map((p) => ({ file: p.file, id: p.id ?? null, ok: p.ok })),
