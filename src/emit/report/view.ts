@@ -1,4 +1,5 @@
 import type { StatementAnalysis } from '../../analyze/sql/analyze.js';
+import { estimateMethod, estimateText, pausesText, phaseEstimate, statementEstimate, stepEstimate, sumEstimates, type Estimate, type EstimateInput } from '../../analyze/estimate.js';
 import { lockLabel } from '../../sql/locks.js';
 import { formatSeconds } from '../../normalize/durations.js';
 import type { PlanSettings } from '../../analyze/settings.js';
@@ -29,14 +30,17 @@ function rollbackView(step: Step) {
 
 type Analyses = ReadonlyMap<Statement, StatementAnalysis> | undefined;
 
-function statementRows(statements: readonly Statement[], analysis: Analyses) {
-  return statements.map((s) => {
-    const a = analysis?.get(s);
+function statementRows(step: Step, input: EstimateInput) {
+  return stepStatements(step).map((s) => {
+    const a = input.analysis.get(s);
+    const e = statementEstimate(step, s, input);
     return {
       sql: s.text,
       locks: (a?.locks ?? []).map((l) => `${lockLabel(l.mode)} on ${l.table}`).join(', ') || 'none on tables',
       effect: a?.effect ?? 'catalog',
-      estimate: a?.seconds === undefined ? (a && a.effect !== 'catalog' ? 'no size hint' : 'milliseconds') : a.seconds < 0.5 ? 'milliseconds' : `~${formatSeconds(a.seconds)}`,
+      estimate: e === undefined ? (a && a.effect !== 'catalog' ? 'no size hint' : 'milliseconds')
+        : e.pauses ? `~${formatSeconds(e.seconds)} (${pausesText(e.pauses)})`
+          : e.seconds < 0.5 ? 'milliseconds' : `~${formatSeconds(e.seconds)}`,
     };
   });
 }
@@ -86,32 +90,23 @@ function rollbackLockBudget(plan: Plan, analysis: Analyses) {
   }));
 }
 
-/**
- * migc's own estimate of a step, from the size hints: undefined when its SQL touches a table
- * with no size hint (or the step has no SQL), "milliseconds" when it only changes the catalog.
- */
-export function computedSeconds(step: Step, analysis: Analyses): number | undefined {
-  const statements = stepStatements(step);
-  if (!analysis || statements.length === 0) return undefined;
-  const known = statements.map((s) => analysis.get(s)).map((a) => (a?.effect === 'catalog' ? 0 : a?.seconds));
-  return known.some((k) => k === undefined) ? undefined : known.reduce<number>((a, b) => a + b!, 0);
-}
-
-/** The plan's estimate and migc's, side by side, labelled; a note when they disagree by 4x. */
-function estimateView(planned: number | undefined, computed: number | undefined, hasSql: boolean) {
+/** The plan's estimate and migc's (src/analyze/estimate.ts), side by side, labelled; a note when they disagree by 4x. */
+export function estimateView(planned: number | undefined, estimate: Estimate | undefined, hasSql: boolean) {
+  const computed = estimate?.seconds;
   const plan = planned === undefined ? undefined : formatSeconds(planned);
-  const migc = computed === undefined ? (hasSql ? 'migc cannot tell, a table has no size hint' : undefined) : `${computed < 1 ? 'under a second' : `~${formatSeconds(computed)}`} by migc from the size hints`;
+  const migc = estimate === undefined ? (hasSql ? 'migc cannot tell, a table has no size hint' : undefined)
+    : `${estimateText(estimate)} by migc from the size hints${estimate.pauses ? ` (${pausesText(estimate.pauses)})` : ''}`;
   const apart = planned !== undefined && computed !== undefined && Math.max(planned, computed) > 60 && Math.max(planned, computed) > 4 * Math.max(1, Math.min(planned, computed));
   const parts = [plan ? `${plan} by the plan` : 'not estimated by the plan', ...(migc ? [migc] : [])];
   return plan || computed !== undefined ? { text: parts.join('; '), differs: apart } : undefined;
 }
 
-function stepView(step: Step, analysis: Analyses) {
+function stepView(step: Step, input: EstimateInput) {
   const action = step.action;
-  const estimate = estimateView(step.estimatedTime?.seconds, computedSeconds(step, analysis), action?.kind === 'sql');
+  const estimate = estimateView(step.estimatedTime?.seconds, stepEstimate(step, input), action?.kind === 'sql');
   return {
     estimate,
-    analysis: analysis ? statementRows(stepStatements(step), analysis) : [],
+    analysis: statementRows(step, input),
     allow: step.allow ?? [],
     id: step.id,
     description: step.description,
@@ -128,26 +123,20 @@ function stepView(step: Step, analysis: Analyses) {
   };
 }
 
-function phaseComputed(phase: Phase, analysis: Analyses): number | undefined {
-  const sqlSteps = phase.steps.filter((s) => s.action?.kind === 'sql');
-  if (!sqlSteps.length) return undefined;
-  const each = sqlSteps.map((s) => computedSeconds(s, analysis));
-  return each.some((e) => e === undefined) ? undefined : each.reduce<number>((a, b) => a + b!, 0);
-}
-
-const sum = (xs: readonly (number | undefined)[]) => (xs.some((x) => x === undefined) ? undefined : xs.reduce<number>((a, b) => a + b!, 0));
-
 export function reportView(plan: Plan, findings: readonly ReportFinding[], { analysis, settings }: { analysis: NonNullable<Analyses>; settings: PlanSettings }) {
   const total = plan.phases.map(phaseSeconds).filter((s): s is number => s !== undefined);
   const hasSql = planHasSql(plan);
   const sqlPhases = plan.phases.filter((p) => p.steps.some((s) => s.action?.kind === 'sql'));
+  const input: EstimateInput = { analysis, settings };
+  const phaseEstimates = sqlPhases.map((p) => phaseEstimate(p, input));
   return {
     plan,
     hasSql,
     // The version the analysis used (the settings), never the plan's engine read again.
     engineLabel: plan.engine ? `PostgreSQL ${settings.postgres.major}` : undefined,
     settings: plan.engine ? { ...settings, tables: settings.tables.map((t) => ({ ...t, rows: t.rows === undefined ? 'large (at least 100,000)' : t.rows.toLocaleString('en-US'), size: t.size ?? 'not given' })) } : undefined,
-    estimate: estimateView(total.length ? total.reduce((a, b) => a + b, 0) : undefined, sqlPhases.length ? sum(sqlPhases.map((p) => phaseComputed(p, analysis))) : undefined, sqlPhases.length > 0),
+    estimate: estimateView(total.length ? total.reduce((a, b) => a + b, 0) : undefined, sqlPhases.length && phaseEstimates.every((e) => e !== undefined) ? sumEstimates(phaseEstimates as Estimate[]) : undefined, sqlPhases.length > 0),
+    estimateMethod: sqlPhases.length ? estimateMethod() : undefined,
     planVerifications: plan.verify.map((v) => ({
       sql: v.sql, expect: v.expect.text, description: v.description,
       when: v.after !== undefined ? `end of phase ${v.after}` : 'end of the plan',
@@ -159,11 +148,11 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[], { ana
     hasPreMigration: Boolean(plan.preMigration.backup || plan.preMigration.diskSpace || plan.preMigration.notify.length || plan.preMigration.stagingTest || plan.preMigration.tasks.length),
     phases: plan.phases.map((phase) => ({
       ...phase,
-      estimate: estimateView(phaseSeconds(phase), phaseComputed(phase, analysis), phase.steps.some((s) => s.action?.kind === 'sql')),
+      estimate: estimateView(phaseSeconds(phase), phaseEstimate(phase, input), phase.steps.some((s) => s.action?.kind === 'sql')),
       upScript: phaseHasSql(phase) ? scriptFileName(phase, 'up') : undefined,
       downScript: phaseHasSql(phase) ? scriptFileName(phase, 'down') : undefined,
       gate: phase.gate ? { ...phase.gate, verified: phase.gate.verified.map((v) => v.stepId), wait: phase.gate.wait?.text } : undefined,
-      steps: phase.steps.map((s) => stepView(s, analysis)),
+      steps: phase.steps.map((s) => stepView(s, input)),
     })),
     verifications: plan.phases.flatMap((p) => p.steps.flatMap((s) => s.verify.map((v) => ({ phase: p.name, step: s.id, sql: v.sql, expect: v.expect.text, description: v.description })))),
     dataLossSteps: plan.phases.flatMap((p) => p.steps.filter((s) => s.rollback?.dataLoss).map((s) => ({ phase: p.name, step: s.id, restore: s.rollback?.restore }))),

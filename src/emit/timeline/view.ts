@@ -1,5 +1,6 @@
 import { formatSeconds } from '../../normalize/durations.js';
-import type { Plan } from '../../normalize/model.js';
+import { stepEstimate, type EstimateInput } from '../../analyze/estimate.js';
+import type { Plan, Step } from '../../normalize/model.js';
 
 /**
  * The timeline is drawn on relative time. Mermaid's gantt needs dates, so it reads times as
@@ -41,7 +42,22 @@ export function relativeTime(seconds: number): string {
   return `T${seconds < 0 ? '-' : '+'}${text}`;
 }
 
-export function timelineView(plan: Plan): TimelineView {
+/**
+ * How long a step's bar is, and its label: the plan's estimate; never shorter than the pauses of
+ * its batches, which no hardware shortens; migc's estimate when the plan gives none.
+ */
+function stepDuration(step: Step, input: EstimateInput): { seconds?: number; text: string } {
+  const migc = stepEstimate(step, input);
+  const planned = step.estimatedTime;
+  if (planned && migc?.pauses && migc.pauses.seconds > planned.seconds) {
+    return { seconds: migc.pauses.seconds, text: `${planned.text} by the plan, but ${formatSeconds(migc.pauses.seconds)} of pauses` };
+  }
+  if (planned) return { seconds: planned.seconds, text: planned.text };
+  if (migc) return { seconds: migc.seconds, text: `${migc.seconds < 1 ? 'under a second' : `~${formatSeconds(migc.seconds)}`} by migc` };
+  return { text: 'no estimate' };
+}
+
+export function timelineView(plan: Plan, input: EstimateInput): TimelineView {
   const startOf = new Map<string, number>();
   for (const m of plan.timeline) if (m.phase !== undefined && !startOf.has(m.phase)) startOf.set(m.phase, m.offsetSeconds);
 
@@ -54,7 +70,8 @@ export function timelineView(plan: Plan): TimelineView {
     clock = Math.max(clock + waitSeconds, startOf.get(phase.name) ?? -Infinity);
     const start = clock;
     const steps = phase.steps.map((step) => {
-      const s = { step, start: clock, seconds: step.estimatedTime?.seconds };
+      const duration = stepDuration(step, input);
+      const s = { step, start: clock, seconds: duration.seconds, text: duration.text };
       clock += s.seconds ?? 0;
       return s;
     });
@@ -81,12 +98,12 @@ export function timelineView(plan: Plan): TimelineView {
     if (gateParts.length) tasks.push({ label: mermaidText(`gate ${gateParts.join(', ')}`), id: `gate_${phase.number}`, tags: 'milestone, ', start, end: start });
     if (gate?.deployVersion) appSwitches.push({ version: gate.deployVersion.version, at: start });
     let drawn = start;
-    steps.forEach(({ step, start: at, seconds }, i) => {
+    steps.forEach(({ step, start: at, seconds, text }, i) => {
       const begin = Math.max(drawn, Math.round(at));
       const end = begin + Math.max(minimum, Math.round(seconds ?? 0));
       if (step.deploy) appSwitches.push({ version: step.deploy.version, at: begin });
       tasks.push({
-        label: mermaidText(`${relativeTime(at)} ${step.id} (${step.estimatedTime ? step.estimatedTime.text : 'no estimate'})`),
+        label: mermaidText(`${relativeTime(at)} ${step.id} (${text})`),
         id: `step_${phase.number}_${i + 1}`,
         tags: seconds === undefined ? 'done, ' : '',
         start: begin, end,
@@ -118,7 +135,7 @@ export function timelineView(plan: Plan): TimelineView {
   markers.sort((a, b) => a.at - b.at);
 
   const ms = (seconds: number) => Math.round(seconds * 1000);
-  const stepSeconds = plan.phases.flatMap((p) => p.steps).reduce((a, s) => a + (s.estimatedTime?.seconds ?? 0), 0);
+  const stepSeconds = laidOut.flatMap((p) => p.steps).reduce((a, s) => a + (s.seconds ?? 0), 0);
   return {
     title: mermaidText(plan.title),
     note: `times are milliseconds from T-0; ${stepSeconds ? `steps: ${formatSeconds(stepSeconds)} estimated` : 'no step has an estimate'}; bars shorter than ${formatSeconds(minimum)} are drawn ${formatSeconds(minimum)} long`,
