@@ -1,20 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compileFiles, root } from './helpers.js';
+import { buildInvoices, invoicePlan } from './invoice-region.js';
 
 /**
  * migc's duration estimates count the pauses of batched steps (batches × pause), wherever
  * durations are shown: a backfill of 30,000,000 rows in batches of 5,000 with a 2 s pause sleeps
  * 6,000 × 2 s = 3 h 20 min, whatever the hardware.
  */
-const dir = `${root}test/fixtures/invoice-region/`;
-export const invoicePlan = readFileSync(`${dir}invoice-region.yaml`, 'utf8');
-export async function buildInvoices(plan: string) {
-  const r = await compileFiles({ 'plans/invoice-region.yaml': plan, 'plans/shop.baseline.sql': readFileSync(`${dir}shop.baseline.sql`, 'utf8') }, { emit: true });
-  const file = (name: string) => r.plans[0]!.outputs.find((o) => o.path === `invoice-region/${name}`)!.contents;
-  return { r, report: file('report.md'), timeline: file('timeline.mmd'), checklist: file('checklist.md') };
-}
-
 describe('batch pauses in the estimates', () => {
   it('a 2 s pause on 6,000 batches: the step, phase and plan estimates include 3h 20min of pauses', async () => {
     const { report } = await buildInvoices(invoicePlan.replace('pause: 100ms', 'pause: 2s'));

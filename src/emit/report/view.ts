@@ -21,6 +21,21 @@ export function phaseSeconds(phase: Phase): number | undefined {
   return known.every((s) => s === undefined) ? undefined : known.reduce<number>((a, s) => a + (s ?? 0), 0);
 }
 
+/**
+ * What a failed verification of the step undoes, as the up script runs it (src/emit/sql/blocks.ts):
+ * the checks run in the step's last transaction, before its COMMIT, so they undo what that
+ * transaction did and nothing that committed before it: a batched step's batches, or statements
+ * that run outside a transaction (CREATE INDEX CONCURRENTLY). Every failed check stops the script.
+ */
+export function failedCheckEffect(step: Step): string {
+  if (step.batch) return 'stops the script; the batches stay committed (checked after the last batch): run the down script, or fix the data and run the script again';
+  const statements = stepStatements(step);
+  const outside = [...new Set(statements.filter((s) => !s.facts.transactional).map((s) => s.facts.command))].join(', ');
+  if (!outside) return 'stops the script and undoes the step (checked inside its transaction, before COMMIT)';
+  if (!statements[statements.length - 1]!.facts.transactional) return `stops the script; ${outside} stays done (it runs outside a transaction; the checks run after it)`;
+  return `stops the script and undoes the step's last transaction; ${outside} before it stays done (it runs outside a transaction)`;
+}
+
 function rollbackView(step: Step) {
   const r = step.rollback;
   if (!r) return { kind: 'missing', label: 'none' };
@@ -154,7 +169,7 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[], { ana
       gate: phase.gate ? { ...phase.gate, verified: phase.gate.verified.map((v) => v.stepId), wait: phase.gate.wait?.text } : undefined,
       steps: phase.steps.map((s) => stepView(s, input)),
     })),
-    verifications: plan.phases.flatMap((p) => p.steps.flatMap((s) => s.verify.map((v) => ({ phase: p.name, step: s.id, sql: v.sql, expect: v.expect.text, description: v.description })))),
+    verifications: plan.phases.flatMap((p) => p.steps.flatMap((s) => s.verify.map((v) => ({ phase: p.name, step: s.id, sql: v.sql, expect: v.expect.text, description: v.description, ifFails: failedCheckEffect(s) })))),
     dataLossSteps: plan.phases.flatMap((p) => p.steps.filter((s) => s.rollback?.dataLoss).map((s) => ({ phase: p.name, step: s.id, restore: s.rollback?.restore }))),
     lockBudget: lockBudget(plan, analysis),
     rollbackLockBudget: rollbackLockBudget(plan, analysis),
