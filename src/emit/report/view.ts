@@ -6,6 +6,7 @@ import type { PlanSettings } from '../../analyze/settings.js';
 import { planHasSql, stepStatements, verificationPhase, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
 import { phaseHasSql, scriptFileName } from '../sql/blocks.js';
 import { compatView } from './compat-view.js';
+import { layOut, milestoneTimes, relativeTime } from '../timeline/view.js';
 
 /** A finding to show in the report, already located (line and column). */
 export interface ReportFinding {
@@ -177,5 +178,13 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[], { ana
     allowances: plan.phases.flatMap((p) => p.steps.flatMap((s) => (s.allow ?? []).map((a) => ({ step: s.id, code: a.code, reason: a.reason })))),
     findings,
     compat: compatView(plan),
+    milestones: (() => {
+      const at = milestoneTimes(plan, layOut(plan, input).laidOut);
+      return plan.timeline.map((m, i) => ({
+        at: m.at, milestone: m.milestone, phase: m.phase,
+        // The phase cannot start before the one before it and its gate's wait are over.
+        startsLater: Math.round(at[i]!) !== Math.round(m.offsetSeconds) ? relativeTime(at[i]!) : undefined,
+      }));
+    })(),
   };
 }
