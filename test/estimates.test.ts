@@ -37,3 +37,18 @@ describe('batch pauses in the estimates', () => {
     expect(unsized.report).toContain('Estimated time: 30min by the plan; migc cannot tell, a table has no size hint.');
   });
 });
+
+describe('the flagship example', () => {
+  it('plans/email-verified.yaml estimates what migc estimates: its report shows no disagreement', async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const { compileFiles, root } = await import('./helpers.js');
+    const files: Record<string, string> = {};
+    for (const f of readdirSync(`${root}plans`, { recursive: true }) as string[]) {
+      if (f === 'email-verified.yaml' || /\.(sql|csv)$/.test(f)) files[`plans/${f}`] = readFileSync(`${root}plans/${f}`, 'utf8');
+    }
+    const r = await compileFiles(files, { emit: true });
+    const report = r.plans[0]!.outputs.find((o) => o.path === 'add-email-verified/report.md')!.contents;
+    expect(report).toContain('| Estimated time | 6min by the plan; ~4min by migc from the size hints (2min of pauses: 1,200 batches × 100ms)');
+    expect(report).not.toContain('the estimates differ');
+  });
+});

@@ -101,5 +101,4 @@ describe('help texts', () => {
     const d = r.diagnostics.find((x) => x.code === 'MG217')!;
     expect(d.message).toMatch(/^CREATE INDEX does an index build of t /);
   });
-
 });

@@ -201,6 +201,7 @@ BEGIN
         WHEN estimate > 0 THEN 'nearly done'
         ELSE 'time left unknown (the table has no row estimate: ANALYZE it)' END,
       'id', batch_to;
+    PERFORM pg_sleep(0.1);
     SELECT min(id) INTO batch_from FROM users WHERE id > batch_to;
   END LOOP;
   UPDATE public.migc_ledger SET done = true, resume_after = NULL WHERE plan_id = 'add-email-verified' AND phase = 'backfill' AND step = 'backfill-email-verified' AND part = 'down 1';
