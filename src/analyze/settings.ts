@@ -1,5 +1,5 @@
 import type { Diagnostic, Severity } from '../diagnostics/diagnostic.js';
-import { stepStatements, type Plan, type Step } from '../normalize/model.js';
+import { stepStatements, type Plan, type Statement, type Step } from '../normalize/model.js';
 import { didYouMean } from '../util/suggest.js';
 import { planRules } from './rules/index.js';
 import { tableKey } from './sql/schema-state.js';
@@ -97,6 +97,27 @@ export interface SettingsInput {
   readonly assumeRows?: ReadonlyMap<string, number>;
 }
 
+/** Object types whose name a statement's facts list among its tables, though they are not tables. */
+const notTables: ReadonlySet<string> = new Set(['OBJECT_INDEX', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE', 'OBJECT_TYPE', 'OBJECT_FOREIGN_TABLE']);
+
+/**
+ * The tables a statement names, for the settings' table sizes: its facts' relations, less those
+ * the statement itself says are something else (DROP INDEX, ALTER INDEX, ALTER VIEW, ALTER
+ * SEQUENCE ... RENAME, REINDEX INDEX, a view's column renamed): their names are no table and
+ * have no size. The parse tree says what kind of object is named; nothing is guessed from names.
+ */
+export function tablesNamed(statement: Pick<Statement, 'ast' | 'facts'>): readonly string[] {
+  const [kind, body] = Object.entries(statement.ast)[0] as [string, Record<string, unknown>];
+  const says = (type: unknown) => typeof type === 'string' && notTables.has(type);
+  switch (kind) {
+    case 'DropStmt': return body.removeType === 'OBJECT_TABLE' ? statement.facts.tables : [];
+    case 'AlterTableStmt': return says(body.objtype) ? [] : statement.facts.tables;
+    case 'RenameStmt': return says(body.renameType) || says(body.relationType) ? [] : statement.facts.tables;
+    case 'ReindexStmt': return body.kind === 'REINDEX_OBJECT_TABLE' ? statement.facts.tables : [];
+    default: return statement.facts.tables;
+  }
+}
+
 /** Resolved once per plan (in the analyze stage); see PlanSettings. */
 export function resolvePlanSettings(plan: Plan, config: SettingsInput | undefined, defaultMajor: number = defaultPostgresMajor): PlanSettings {
   const postgres = plan.engine?.major !== undefined
@@ -106,7 +127,7 @@ export function resolvePlanSettings(plan: Plan, config: SettingsInput | undefine
       : { major: defaultMajor, source: 'migc\'s default (the plan\'s engine names no version)' };
   const touched = plan.phases.flatMap((p) => p.steps.flatMap((s) => [
     ...stepStatements(s), ...(s.rollback?.kind === 'sql' ? s.rollback.statements : []),
-  ].flatMap((st) => st.facts.tables)));
+  ].flatMap(tablesNamed)));
   const names = [...new Set([...plan.tables.map((t) => tableKey(t.name)), ...touched.map(tableKey)])].sort();
   const tables: TableSetting[] = names.map((name) => {
     const assumed = config?.assumeRows?.get(name);

@@ -71,10 +71,10 @@ export interface EmitInput {
  */
 export function emitPlan({ plan, templates, findings, analysis, settings, rehearsal }: EmitInput): { outputs: OutputFile[]; diagnostics: Diagnostic[] } {
   const dir = plan.id;
-  const timeline = finish(templates['timeline.mmd'](timelineView(plan)));
+  const timeline = finish(templates['timeline.mmd'](timelineView(plan, { analysis, settings })));
   const files: OutputFile[] = [
     { path: `${dir}/report.md`, contents: finish(templates['report.md']({ ...reportView(plan, findings, { analysis, settings }), timeline, rehearsal })) },
-    { path: `${dir}/checklist.md`, contents: finish(templates['checklist.md'](checklistView(plan))) },
+    { path: `${dir}/checklist.md`, contents: finish(templates['checklist.md'](checklistView(plan, { analysis, settings }))) },
     { path: `${dir}/timeline.mmd`, contents: timeline },
   ];
   const diagnostics: Diagnostic[] = [];

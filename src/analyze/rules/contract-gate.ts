@@ -21,7 +21,13 @@ export const contractGate: Rule = {
       const verified = new Set(phase.gate?.verified.map((v) => v.stepId) ?? []);
       const ok = candidates.some((p) => p.steps.some((s) => verified.has(s.id)));
       if (ok) return;
-      const verifiable = candidates.flatMap((p) => p.steps.filter((s) => s.verify.length > 0).map((s) => s.id));
+      // A gate proves migrated data through a step that moved it: the verified data changes of the
+      // candidates; failing those, any verified step of a migrate phase among them. An expand
+      // step (a column added, an index built) proves nothing about the data, so it is never offered.
+      const verifiedSteps = candidates.flatMap((p) => p.steps.filter((s) => s.verify.length > 0).map((s) => ({ s, p })));
+      const moved = verifiedSteps.filter(({ s }) => s.action?.kind === 'sql' && s.action.statements.some((st) => st.facts.dataChange !== undefined));
+      const verifiable = (moved.length ? moved : verifiedSteps.filter(({ p }) => p.kind !== 'expand')).map(({ s }) => s.id);
+      const targets = [...new Set(phase.steps.flatMap((s) => (s.action?.kind === 'sql' ? s.action.statements : []).flatMap((st) => st.facts.destructive.map((d) => d.target))))];
       report({
         span: phase.gate?.span ?? phase.span,
         message: migrate
@@ -31,7 +37,7 @@ export const contractGate: Rule = {
             : `contract phase "${phase.name}" destroys data with nothing before it to prove the data is no longer needed`,
         help: verifiable.length
           ? `Add gate: { verified: [${verifiable.join(', ')}] } so the contract runs only after the data has been proven migrated.`
-          : 'Add a migrate phase whose steps verify the data was moved (or is unused), and list them in this phase\'s gate.verified.',
+          : `No earlier step shows that the data of ${targets.join(', ')} has moved or is no longer used: add a migrate phase with a step that moves it and a verification that counts what is left to move (expect: 0), and list that step in this phase's gate.verified.`,
       });
     });
   },

@@ -34,9 +34,12 @@ export const destructive: StatementRule = {
     report({
       severity: ctx.mode === 'plan' && ctx.phase === 'contract' ? 'info' : this.severity,
       message: `this statement ${found.join(' and ')}`,
-      help: ctx.mode === 'plan'
-        ? 'Expected in a contract phase gated on verified migration; make sure the backup and its restore are in the plan.'
-        : 'Make sure nothing running still reads it, that a backup exists, and that this runs after the code that stopped using it is deployed.',
+      help: ctx.mode === 'lint'
+        ? 'Make sure nothing running still reads it, that a backup exists, and that this runs after the code that stopped using it is deployed.'
+        : ctx.phase === 'contract'
+          ? 'Expected in a contract phase gated on verified migration; make sure the backup and its restore are in the plan.'
+          // Outside contract only an UPDATE without WHERE is left: it overwrites every row's old value.
+          : 'It overwrites the old value in every row: make sure the rollback can restore it (keep a copy of the column, or a backup in pre_migration), and add a WHERE that skips the rows already changed (WHERE col IS DISTINCT FROM <new value>), so a re-run or a batch touches only what is left.',
     });
   },
 };

@@ -29,7 +29,7 @@ export const stackedAccessExclusive: StatementRule = {
     if (workTable && work !== 'catalog' && work !== 'row changes' && ctx.earlier.holdsAccessExclusiveOnExisting(workTable)) {
       const by = ctx.earlier.firstLocking(workTable, 'AccessExclusiveLock')!;
       report({
-        message: `${ctx.facts.command} does a ${work} of ${workTable} while this transaction still holds the ACCESS EXCLUSIVE lock ${by.facts.command} took: nothing can read or write ${workTable} until it commits`,
+        message: `${ctx.facts.command} does ${/^[aeiou]/i.test(work) ? 'an' : 'a'} ${work} of ${workTable} while this transaction still holds the ACCESS EXCLUSIVE lock ${by.facts.command} took: nothing can read or write ${workTable} until it commits`,
         help: ctx.mode === 'lint'
           ? `Commit between them: run ${ctx.facts.command} in a transaction of its own (a later migration file, or after a COMMIT) so it runs under its own, weaker lock.`
           : `Commit between them: put ${ctx.facts.command} in a step of its own (its own transaction) so it runs under its own, weaker lock.`,

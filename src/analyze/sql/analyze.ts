@@ -23,7 +23,7 @@ export interface StatementAnalysis {
 }
 
 /** Seconds per row, roughly, on production hardware: only to size lock windows in the report. */
-const secondsPerRow: Record<Effect, number> = { catalog: 0, scan: 1e-6, 'index build': 3e-6, rewrite: 5e-6, 'row changes': 1e-5 };
+export const secondsPerRow: Record<Effect, number> = { catalog: 0, scan: 1e-6, 'index build': 3e-6, rewrite: 5e-6, 'row changes': 1e-5 };
 
 /** What a statement does to its table beyond taking the lock: the basis of the duration estimate. */
 export function statementEffect(ast: Statement['ast'], state: SchemaState, postgres: number): { effect: Effect; table?: string } {

@@ -1,7 +1,9 @@
+import { phaseEstimate, type EstimateInput } from '../../analyze/estimate.js';
 import { planHasSql, verificationPhase, type Phase, type Plan, type Step } from '../../normalize/model.js';
 import { phaseHasSql, scriptFileName } from '../sql/blocks.js';
 import { confirmStatement } from '../sql/ledger.js';
 import { markdownText } from '../markdown-text.js';
+import { estimateView, phaseSeconds } from '../report/view.js';
 import { inlineCode } from '../templates.js';
 
 /** Queries the on-call engineer keeps open while a phase runs. */
@@ -83,7 +85,7 @@ function downStops(phase: Phase): string[] {
   return [...phase.steps].reverse().filter((s) => s.rollback?.kind === 'run' || s.rollback?.kind === 'manual').map((s) => s.id);
 }
 
-export function checklistView(plan: Plan) {
+export function checklistView(plan: Plan, input: EstimateInput) {
   const steps = new Map(plan.phases.flatMap((p) => p.steps).map((s) => [s.id, s]));
   const hasSql = planHasSql(plan);
   const downtime = plan.overview.estimatedDowntime;
@@ -106,6 +108,7 @@ export function checklistView(plan: Plan) {
       upScript: phaseHasSql(phase) ? scriptFileName(phase, 'up') : undefined,
       upCommand: phaseHasSql(phase) ? psql(scriptFileName(phase, 'up')) : undefined,
       runsSql: phaseHasSql(phase),
+      estimate: estimateView(phaseSeconds(phase), phaseEstimate(phase, input), phase.steps.some((s) => s.action?.kind === 'sql'))?.text,
       gateSteps: (phase.gate?.verified ?? []).map((v) => v.stepId).filter((id) => steps.has(id)),
       gateWait: phase.gate?.wait?.text,
       codeChanges: plan.codeChanges.filter((c) => c.deployPhase === phase.name),

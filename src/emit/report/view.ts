@@ -1,10 +1,12 @@
 import type { StatementAnalysis } from '../../analyze/sql/analyze.js';
+import { estimateMethod, estimateText, pausesText, phaseEstimate, statementEstimate, stepEstimate, sumEstimates, type Estimate, type EstimateInput } from '../../analyze/estimate.js';
 import { lockLabel } from '../../sql/locks.js';
 import { formatSeconds } from '../../normalize/durations.js';
 import type { PlanSettings } from '../../analyze/settings.js';
 import { planHasSql, stepStatements, verificationPhase, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
 import { phaseHasSql, scriptFileName } from '../sql/blocks.js';
 import { compatView } from './compat-view.js';
+import { layOut, milestoneTimes, relativeTime } from '../timeline/view.js';
 
 /** A finding to show in the report, already located (line and column). */
 export interface ReportFinding {
@@ -20,23 +22,41 @@ export function phaseSeconds(phase: Phase): number | undefined {
   return known.every((s) => s === undefined) ? undefined : known.reduce<number>((a, s) => a + (s ?? 0), 0);
 }
 
+/**
+ * What a failed verification of the step undoes, as the up script runs it (src/emit/sql/blocks.ts):
+ * the checks run in the step's last transaction, before its COMMIT, so they undo what that
+ * transaction did and nothing that committed before it: a batched step's batches, or statements
+ * that run outside a transaction (CREATE INDEX CONCURRENTLY). Every failed check stops the script.
+ */
+export function failedCheckEffect(step: Step): string {
+  if (step.batch) return 'stops the script; the batches stay committed (checked after the last batch): run the down script, or fix the data and run the script again';
+  const statements = stepStatements(step);
+  const outside = [...new Set(statements.filter((s) => !s.facts.transactional).map((s) => s.facts.command))].join(', ');
+  if (!outside) return 'stops the script and undoes the step (checked inside its transaction, before COMMIT)';
+  if (!statements[statements.length - 1]!.facts.transactional) return `stops the script; ${outside} stays done (it runs outside a transaction; the checks run after it)`;
+  return `stops the script and undoes the step's last transaction; ${outside} before it stays done (it runs outside a transaction)`;
+}
+
 function rollbackView(step: Step) {
   const r = step.rollback;
   if (!r) return { kind: 'missing', label: 'none' };
   const text = r.kind === 'sql' ? r.statements.map((s) => `${s.text};`).join('\n\n') : r.kind === 'run' ? r.command : r.kind === 'manual' ? r.instructions : '';
-  return { kind: r.kind, text, dataLoss: r.dataLoss, restore: r.restore, label: r.kind === 'irreversible' ? 'irreversible' : r.kind };
+  return { kind: r.kind, text, dataLoss: r.dataLoss, restore: r.restore, label: r.kind === 'irreversible' ? 'irreversible' : r.kind, batch: r.kind === 'sql' ? r.batch : undefined };
 }
 
 type Analyses = ReadonlyMap<Statement, StatementAnalysis> | undefined;
 
-function statementRows(statements: readonly Statement[], analysis: Analyses) {
-  return statements.map((s) => {
-    const a = analysis?.get(s);
+function statementRows(step: Step, input: EstimateInput) {
+  return stepStatements(step).map((s) => {
+    const a = input.analysis.get(s);
+    const e = statementEstimate(step, s, input);
     return {
       sql: s.text,
       locks: (a?.locks ?? []).map((l) => `${lockLabel(l.mode)} on ${l.table}`).join(', ') || 'none on tables',
       effect: a?.effect ?? 'catalog',
-      estimate: a?.seconds === undefined ? (a && a.effect !== 'catalog' ? 'no size hint' : 'milliseconds') : a.seconds < 0.5 ? 'milliseconds' : `~${formatSeconds(a.seconds)}`,
+      estimate: e === undefined ? (a && a.effect !== 'catalog' ? 'no size hint' : 'milliseconds')
+        : e.pauses ? `~${formatSeconds(e.seconds)} (${pausesText(e.pauses)})`
+          : e.seconds < 0.5 ? 'milliseconds' : `~${formatSeconds(e.seconds)}`,
     };
   });
 }
@@ -86,32 +106,23 @@ function rollbackLockBudget(plan: Plan, analysis: Analyses) {
   }));
 }
 
-/**
- * migc's own estimate of a step, from the size hints: undefined when its SQL touches a table
- * with no size hint (or the step has no SQL), "milliseconds" when it only changes the catalog.
- */
-export function computedSeconds(step: Step, analysis: Analyses): number | undefined {
-  const statements = stepStatements(step);
-  if (!analysis || statements.length === 0) return undefined;
-  const known = statements.map((s) => analysis.get(s)).map((a) => (a?.effect === 'catalog' ? 0 : a?.seconds));
-  return known.some((k) => k === undefined) ? undefined : known.reduce<number>((a, b) => a + b!, 0);
-}
-
-/** The plan's estimate and migc's, side by side, labelled; a note when they disagree by 4x. */
-function estimateView(planned: number | undefined, computed: number | undefined, hasSql: boolean) {
+/** The plan's estimate and migc's (src/analyze/estimate.ts), side by side, labelled; a note when they disagree by 4x. */
+export function estimateView(planned: number | undefined, estimate: Estimate | undefined, hasSql: boolean) {
+  const computed = estimate?.seconds;
   const plan = planned === undefined ? undefined : formatSeconds(planned);
-  const migc = computed === undefined ? (hasSql ? 'migc cannot tell, a table has no size hint' : undefined) : `${computed < 1 ? 'under a second' : `~${formatSeconds(computed)}`} by migc from the size hints`;
+  const migc = estimate === undefined ? (hasSql ? 'migc cannot tell, a table has no size hint' : undefined)
+    : `${estimateText(estimate)} by migc from the size hints${estimate.pauses ? ` (${pausesText(estimate.pauses)})` : ''}`;
   const apart = planned !== undefined && computed !== undefined && Math.max(planned, computed) > 60 && Math.max(planned, computed) > 4 * Math.max(1, Math.min(planned, computed));
   const parts = [plan ? `${plan} by the plan` : 'not estimated by the plan', ...(migc ? [migc] : [])];
   return plan || computed !== undefined ? { text: parts.join('; '), differs: apart } : undefined;
 }
 
-function stepView(step: Step, analysis: Analyses) {
+function stepView(step: Step, input: EstimateInput) {
   const action = step.action;
-  const estimate = estimateView(step.estimatedTime?.seconds, computedSeconds(step, analysis), action?.kind === 'sql');
+  const estimate = estimateView(step.estimatedTime?.seconds, stepEstimate(step, input), action?.kind === 'sql');
   return {
     estimate,
-    analysis: analysis ? statementRows(stepStatements(step), analysis) : [],
+    analysis: statementRows(step, input),
     allow: step.allow ?? [],
     id: step.id,
     description: step.description,
@@ -128,26 +139,20 @@ function stepView(step: Step, analysis: Analyses) {
   };
 }
 
-function phaseComputed(phase: Phase, analysis: Analyses): number | undefined {
-  const sqlSteps = phase.steps.filter((s) => s.action?.kind === 'sql');
-  if (!sqlSteps.length) return undefined;
-  const each = sqlSteps.map((s) => computedSeconds(s, analysis));
-  return each.some((e) => e === undefined) ? undefined : each.reduce<number>((a, b) => a + b!, 0);
-}
-
-const sum = (xs: readonly (number | undefined)[]) => (xs.some((x) => x === undefined) ? undefined : xs.reduce<number>((a, b) => a + b!, 0));
-
 export function reportView(plan: Plan, findings: readonly ReportFinding[], { analysis, settings }: { analysis: NonNullable<Analyses>; settings: PlanSettings }) {
   const total = plan.phases.map(phaseSeconds).filter((s): s is number => s !== undefined);
   const hasSql = planHasSql(plan);
   const sqlPhases = plan.phases.filter((p) => p.steps.some((s) => s.action?.kind === 'sql'));
+  const input: EstimateInput = { analysis, settings };
+  const phaseEstimates = sqlPhases.map((p) => phaseEstimate(p, input));
   return {
     plan,
     hasSql,
     // The version the analysis used (the settings), never the plan's engine read again.
     engineLabel: plan.engine ? `PostgreSQL ${settings.postgres.major}` : undefined,
     settings: plan.engine ? { ...settings, tables: settings.tables.map((t) => ({ ...t, rows: t.rows === undefined ? 'large (at least 100,000)' : t.rows.toLocaleString('en-US'), size: t.size ?? 'not given' })) } : undefined,
-    estimate: estimateView(total.length ? total.reduce((a, b) => a + b, 0) : undefined, sqlPhases.length ? sum(sqlPhases.map((p) => phaseComputed(p, analysis))) : undefined, sqlPhases.length > 0),
+    estimate: estimateView(total.length ? total.reduce((a, b) => a + b, 0) : undefined, sqlPhases.length && phaseEstimates.every((e) => e !== undefined) ? sumEstimates(phaseEstimates as Estimate[]) : undefined, sqlPhases.length > 0),
+    estimateMethod: sqlPhases.length ? estimateMethod() : undefined,
     planVerifications: plan.verify.map((v) => ({
       sql: v.sql, expect: v.expect.text, description: v.description,
       when: v.after !== undefined ? `end of phase ${v.after}` : 'end of the plan',
@@ -159,13 +164,13 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[], { ana
     hasPreMigration: Boolean(plan.preMigration.backup || plan.preMigration.diskSpace || plan.preMigration.notify.length || plan.preMigration.stagingTest || plan.preMigration.tasks.length),
     phases: plan.phases.map((phase) => ({
       ...phase,
-      estimate: estimateView(phaseSeconds(phase), phaseComputed(phase, analysis), phase.steps.some((s) => s.action?.kind === 'sql')),
+      estimate: estimateView(phaseSeconds(phase), phaseEstimate(phase, input), phase.steps.some((s) => s.action?.kind === 'sql')),
       upScript: phaseHasSql(phase) ? scriptFileName(phase, 'up') : undefined,
       downScript: phaseHasSql(phase) ? scriptFileName(phase, 'down') : undefined,
       gate: phase.gate ? { ...phase.gate, verified: phase.gate.verified.map((v) => v.stepId), wait: phase.gate.wait?.text } : undefined,
-      steps: phase.steps.map((s) => stepView(s, analysis)),
+      steps: phase.steps.map((s) => stepView(s, input)),
     })),
-    verifications: plan.phases.flatMap((p) => p.steps.flatMap((s) => s.verify.map((v) => ({ phase: p.name, step: s.id, sql: v.sql, expect: v.expect.text, description: v.description })))),
+    verifications: plan.phases.flatMap((p) => p.steps.flatMap((s) => s.verify.map((v) => ({ phase: p.name, step: s.id, sql: v.sql, expect: v.expect.text, description: v.description, ifFails: failedCheckEffect(s) })))),
     dataLossSteps: plan.phases.flatMap((p) => p.steps.filter((s) => s.rollback?.dataLoss).map((s) => ({ phase: p.name, step: s.id, restore: s.rollback?.restore }))),
     lockBudget: lockBudget(plan, analysis),
     rollbackLockBudget: rollbackLockBudget(plan, analysis),
@@ -173,5 +178,13 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[], { ana
     allowances: plan.phases.flatMap((p) => p.steps.flatMap((s) => (s.allow ?? []).map((a) => ({ step: s.id, code: a.code, reason: a.reason })))),
     findings,
     compat: compatView(plan),
+    milestones: (() => {
+      const at = milestoneTimes(plan, layOut(plan, input).laidOut);
+      return plan.timeline.map((m, i) => ({
+        at: m.at, milestone: m.milestone, phase: m.phase,
+        // The phase cannot start before the one before it and its gate's wait are over.
+        startsLater: Math.round(at[i]!) !== Math.round(m.offsetSeconds) ? relativeTime(at[i]!) : undefined,
+      }));
+    })(),
   };
 }

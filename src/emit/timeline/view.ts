@@ -1,5 +1,6 @@
 import { formatSeconds } from '../../normalize/durations.js';
-import type { Plan } from '../../normalize/model.js';
+import { stepEstimate, type EstimateInput } from '../../analyze/estimate.js';
+import type { Plan, Step } from '../../normalize/model.js';
 
 /**
  * The timeline is drawn on relative time. Mermaid's gantt needs dates, so it reads times as
@@ -33,15 +34,48 @@ export function mermaidText(text: string): string {
   return safe || '-';
 }
 
-/** Seconds from T-0 as planners write it: T-1w, T-0, T+2h 30min. */
+/** The one rounding rule of the chart's labels, stated in its note. */
+export const labelRounding = 'labels give the time from T-0 to the nearest minute (to the second under a minute), and each bar starts at its label\'s time';
+
+/**
+ * Seconds from T-0 as planners write it (T-1w, T-0, T+2h30min, T+1w1h), to the nearest minute
+ * (to the second under a minute), every unit shown: T+1d30min never reads T+1d1h.
+ */
 export function relativeTime(seconds: number): string {
-  if (Math.abs(seconds) < 1) return 'T-0';
   const abs = Math.abs(seconds);
-  const text = abs % 604800 === 0 ? `${abs / 604800}w` : formatSeconds(abs).replace(/ /g, '');
-  return `T${seconds < 0 ? '-' : '+'}${text}`;
+  if (abs < 0.5) return 'T-0';
+  const sign = seconds < 0 ? '-' : '+';
+  if (abs < 59.5) return `T${sign}${Math.round(abs)}s`;
+  let minutes = Math.round(abs / 60);
+  const parts: string[] = [];
+  for (const [unit, size] of [['w', 10080], ['d', 1440], ['h', 60], ['min', 1]] as const) {
+    const n = Math.floor(minutes / size);
+    if (n) parts.push(`${n}${unit}`);
+    minutes -= n * size;
+  }
+  return `T${sign}${parts.join('')}`;
 }
 
-export function timelineView(plan: Plan): TimelineView {
+/**
+ * How long a step's bar is, and its label: the plan's estimate; never shorter than the pauses of
+ * its batches, which no hardware shortens; migc's estimate when the plan gives none.
+ */
+function stepDuration(step: Step, input: EstimateInput): { seconds?: number; text: string } {
+  const migc = stepEstimate(step, input);
+  const planned = step.estimatedTime;
+  if (planned && migc?.pauses && migc.pauses.seconds > planned.seconds) {
+    return { seconds: migc.pauses.seconds, text: `${planned.text} by the plan, but ${formatSeconds(migc.pauses.seconds)} of pauses` };
+  }
+  if (planned) return { seconds: planned.seconds, text: planned.text };
+  if (migc) return { seconds: migc.seconds, text: `${migc.seconds < 1 ? 'under a second' : `~${formatSeconds(migc.seconds)}`} by migc` };
+  return { text: 'no estimate' };
+}
+
+/**
+ * The true times, in seconds from T-0: each phase starts at its milestone, or after the one
+ * before and its wait when those end later; each step after the one before it.
+ */
+export function layOut(plan: Plan, input: EstimateInput) {
   const startOf = new Map<string, number>();
   for (const m of plan.timeline) if (m.phase !== undefined && !startOf.has(m.phase)) startOf.set(m.phase, m.offsetSeconds);
 
@@ -54,12 +88,24 @@ export function timelineView(plan: Plan): TimelineView {
     clock = Math.max(clock + waitSeconds, startOf.get(phase.name) ?? -Infinity);
     const start = clock;
     const steps = phase.steps.map((step) => {
-      const s = { step, start: clock, seconds: step.estimatedTime?.seconds };
+      const duration = stepDuration(step, input);
+      const s = { step, start: clock, seconds: duration.seconds, text: duration.text };
       clock += s.seconds ?? 0;
       return s;
     });
     return { phase, waitStart, start, steps };
   });
+  return { laidOut, end: clock };
+}
+
+/** Where each milestone stands: a milestone that starts a phase, where the phase really starts. */
+export function milestoneTimes(plan: Plan, laidOut: ReturnType<typeof layOut>['laidOut']): number[] {
+  const phaseStart = new Map(laidOut.map((l) => [l.phase.name, l.start]));
+  return plan.timeline.map((m) => Math.max(m.offsetSeconds, m.phase !== undefined ? phaseStart.get(m.phase) ?? -Infinity : -Infinity));
+}
+
+export function timelineView(plan: Plan, input: EstimateInput): TimelineView {
+  const { laidOut, end: clock } = layOut(plan, input);
 
   // Then the drawing: bars too short to see on this chart (or with no estimate) get a minimum width.
   const times = [0, clock, ...plan.timeline.map((m) => m.offsetSeconds)];
@@ -80,18 +126,18 @@ export function timelineView(plan: Plan): TimelineView {
     ];
     if (gateParts.length) tasks.push({ label: mermaidText(`gate ${gateParts.join(', ')}`), id: `gate_${phase.number}`, tags: 'milestone, ', start, end: start });
     if (gate?.deployVersion) appSwitches.push({ version: gate.deployVersion.version, at: start });
-    let drawn = start;
-    steps.forEach(({ step, start: at, seconds }, i) => {
-      const begin = Math.max(drawn, Math.round(at));
+    // Each bar starts at its true time, as its label says; a bar drawn wider than its step may
+    // reach past the next one's start, which is drawn on a row of its own.
+    steps.forEach(({ step, start: at, seconds, text }, i) => {
+      const begin = Math.round(at);
       const end = begin + Math.max(minimum, Math.round(seconds ?? 0));
       if (step.deploy) appSwitches.push({ version: step.deploy.version, at: begin });
       tasks.push({
-        label: mermaidText(`${relativeTime(at)} ${step.id} (${step.estimatedTime ? step.estimatedTime.text : 'no estimate'})`),
+        label: mermaidText(`${relativeTime(at)} ${step.id} (${text})`),
         id: `step_${phase.number}_${i + 1}`,
         tags: seconds === undefined ? 'done, ' : '',
         start: begin, end,
       });
-      drawn = end;
     });
     return { name: mermaidText(`${phase.number}. ${phase.name}${phase.name === phase.kind ? '' : ` (${phase.kind})`}`), tasks };
   });
@@ -109,21 +155,29 @@ export function timelineView(plan: Plan): TimelineView {
     });
   }
 
+  // A milestone that starts a phase stands where the phase really starts: after the phase
+  // before it and the gate's wait, when those end later than the plan's time for it.
+  const milestoneAt = milestoneTimes(plan, laidOut);
+
   // Vertical markers are the scale, T-0 always; one too close to another would print over it.
   const markers: { label: string; id: string; at: number }[] = [{ label: 'T-0', id: 'at_0', at: 0 }];
-  for (const [i, m] of plan.timeline.entries()) {
-    if (markers.some((k) => Math.abs(m.offsetSeconds - k.at) < range / 12)) continue;
-    markers.push({ label: mermaidText(m.at), id: `at_${i + 1}`, at: m.offsetSeconds });
+  for (const [i, at] of milestoneAt.entries()) {
+    if (markers.some((k) => Math.abs(at - k.at) < range / 12)) continue;
+    markers.push({ label: relativeTime(at), id: `at_${i + 1}`, at });
   }
   markers.sort((a, b) => a.at - b.at);
 
   const ms = (seconds: number) => Math.round(seconds * 1000);
-  const stepSeconds = plan.phases.flatMap((p) => p.steps).reduce((a, s) => a + (s.estimatedTime?.seconds ?? 0), 0);
+  const stepSeconds = laidOut.flatMap((p) => p.steps).reduce((a, s) => a + (s.seconds ?? 0), 0);
   return {
     title: mermaidText(plan.title),
-    note: `times are milliseconds from T-0; ${stepSeconds ? `steps: ${formatSeconds(stepSeconds)} estimated` : 'no step has an estimate'}; bars shorter than ${formatSeconds(minimum)} are drawn ${formatSeconds(minimum)} long`,
+    note: `times are milliseconds from T-0; ${labelRounding}; ${stepSeconds ? `steps: ${formatSeconds(stepSeconds)} estimated` : 'no step has an estimate'}; bars shorter than ${formatSeconds(minimum)} are drawn ${formatSeconds(minimum)} long`,
     markers: markers.map((m) => ({ ...m, at: ms(m.at) })),
-    milestones: plan.timeline.map((m, i) => ({ label: mermaidText(`${m.at} ${m.milestone}`), id: `milestone_${i + 1}`, at: ms(m.offsetSeconds) })),
+    milestones: plan.timeline.map((m, i) => {
+      const at = milestoneAt[i]!;
+      const moved = Math.round(at) !== Math.round(m.offsetSeconds) ? ` (planned ${m.at})` : '';
+      return { label: mermaidText(`${relativeTime(at)} ${m.milestone}${moved}`), id: `milestone_${i + 1}`, at: ms(at) };
+    }),
     sections: sections.map((s) => ({ ...s, tasks: s.tasks.map((t) => ({ ...t, start: ms(t.start), end: ms(t.end) })) })),
   };
 }

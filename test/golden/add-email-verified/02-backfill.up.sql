@@ -150,7 +150,7 @@ $migc$$sql$
 ]);
 COMMIT;
 
--- Step backfill-email-verified: Set email_verified from verification_date, 10,000 rows at a time.
+-- Step backfill-email-verified: Set email_verified from verification_date, 10,000 rows at a time, pausing 100 ms after each batch for the replicas.
 -- Batched: 10000 rows per batch by id, each batch committed with its place in migc_ledger; run again after an interruption, it goes on from there.
 -- statement_timeout is lifted for the loop only: it is one statement, and each batch inside it is short.
 -- The checks run after the last batch: if one fails, the batches stay committed; the down script undoes them, or fix the data and run this script again.
@@ -207,6 +207,7 @@ BEGIN
         WHEN estimate > 0 THEN 'nearly done'
         ELSE 'time left unknown (the table has no row estimate: ANALYZE it)' END,
       'id', batch_to;
+    PERFORM pg_sleep(0.1);
     SELECT min(id) INTO batch_from FROM users WHERE id > batch_to;
   END LOOP;
   UPDATE public.migc_ledger SET done = true, resume_after = NULL WHERE plan_id = 'add-email-verified' AND phase = 'backfill' AND step = 'backfill-email-verified' AND part = 'up 1';

@@ -134,12 +134,73 @@ CALL public.migc_stop('rename-user-name', 'backfill', 'deploy-readers', 'undone'
 CALL public.migc_forget('rename-user-name', 'backfill', 'deploy-readers');
 
 -- Undo step copy-names
+-- Batched: 5000 rows per batch by id, each batch committed.
+-- statement_timeout is lifted for the loop only: it is one statement, and each batch inside it is short.
 -- Runs only if the step ran (migc_ledger says so).
-BEGIN;
-CALL public.migc_run('rename-user-name', 'backfill', 'copy-names', 'down 1', 5, ARRAY[
-$sql$UPDATE users SET full_name = NULL WHERE full_name IS NOT NULL$sql$
-]);
-COMMIT;
+SET statement_timeout = 0;
+DO $migc$
+DECLARE
+  batch_from users.id%TYPE;
+  batch_to users.id%TYPE;
+  batch_rows bigint;
+  batch_keys bigint;
+  batches bigint := 0;
+  total_rows bigint := 0;
+  keys_before bigint := 0;
+  keys_walked bigint := 0;
+  estimate double precision;
+  elapsed double precision;
+  started timestamptz := clock_timestamp();
+  resume text;
+BEGIN
+  IF EXISTS (SELECT FROM public.migc_ledger WHERE plan_id = 'rename-user-name' AND phase = 'backfill' AND step = 'copy-names' AND part = 'down 1' AND done) THEN
+    RAISE NOTICE 'migc: %: done already: skipped', 'undo copy-names';
+    RETURN;
+  END IF;
+  IF NOT EXISTS (SELECT FROM public.migc_ledger WHERE plan_id = 'rename-user-name' AND phase = 'backfill' AND step = 'copy-names' AND part NOT LIKE 'down %' AND part <> 'undone') THEN
+    RAISE NOTICE 'migc: %: the step did not run: nothing to undo', 'undo copy-names';
+    RETURN;
+  END IF;
+  INSERT INTO public.migc_ledger (plan_id, phase, step, part, done) VALUES ('rename-user-name', 'backfill', 'copy-names', 'down 1', false)
+    ON CONFLICT (plan_id, phase, step, part) DO NOTHING;
+  SELECT resume_after INTO resume FROM public.migc_ledger WHERE plan_id = 'rename-user-name' AND phase = 'backfill' AND step = 'copy-names' AND part = 'down 1';
+  COMMIT;
+  IF resume IS NOT NULL THEN
+    batch_to := resume;
+    SELECT count(*) INTO keys_before FROM users WHERE id <= batch_to;
+    SELECT min(id) INTO batch_from FROM users WHERE id > batch_to;
+    RAISE NOTICE 'migc: %: going on after % = %, where an earlier run stopped', 'undo copy-names', 'id', resume;
+  ELSE
+    SELECT min(id) INTO batch_from FROM users;
+  END IF;
+  SELECT c.reltuples INTO estimate FROM pg_class c WHERE c.oid = 'users'::regclass;
+  WHILE batch_from IS NOT NULL LOOP
+    SELECT max(batch_key), count(*) INTO batch_to, batch_keys
+      FROM (SELECT id AS batch_key FROM users WHERE id >= batch_from ORDER BY id LIMIT 5000) AS batch;
+    UPDATE users SET full_name = NULL WHERE (full_name IS NOT NULL)
+      AND users.id >= batch_from AND users.id <= batch_to;
+    GET DIAGNOSTICS batch_rows = ROW_COUNT;
+    total_rows := total_rows + batch_rows;
+    keys_walked := keys_walked + batch_keys;
+    batches := batches + 1;
+    UPDATE public.migc_ledger SET resume_after = batch_to::text WHERE plan_id = 'rename-user-name' AND phase = 'backfill' AND step = 'copy-names' AND part = 'down 1';
+    COMMIT;
+    elapsed := greatest(extract(epoch FROM clock_timestamp() - started)::double precision, 0.001);
+    RAISE NOTICE 'migc: %: batch %: % rows changed, % rows/s, %, % up to %', 'undo copy-names', batches, total_rows, round((total_rows / elapsed)::numeric),
+      CASE WHEN estimate > 0 AND estimate > keys_before + keys_walked
+        THEN format('about %s s left (%s of about %s rows walked)', round(((estimate - keys_before - keys_walked) * elapsed / keys_walked)::numeric), keys_before + keys_walked, round(estimate::numeric))
+        WHEN estimate > 0 THEN 'nearly done'
+        ELSE 'time left unknown (the table has no row estimate: ANALYZE it)' END,
+      'id', batch_to;
+    PERFORM pg_sleep(0.05);
+    SELECT min(id) INTO batch_from FROM users WHERE id > batch_to;
+  END LOOP;
+  UPDATE public.migc_ledger SET done = true, resume_after = NULL WHERE plan_id = 'rename-user-name' AND phase = 'backfill' AND step = 'copy-names' AND part = 'down 1';
+  COMMIT;
+  RAISE NOTICE 'migc: %: done: % rows changed in % batches, % s', 'undo copy-names', total_rows, batches, round(extract(epoch FROM clock_timestamp() - started)::numeric, 1);
+END
+$migc$;
+SET statement_timeout = '15min';
 CALL public.migc_forget('rename-user-name', 'backfill', 'copy-names');
 
 -- The phase is undone: its rows in migc_ledger go, and the ledger itself once no plan has rows left.
