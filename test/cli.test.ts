@@ -269,6 +269,25 @@ describe('migc verify', () => {
     expect(report).not.toContain('Crash points');
   });
 
+  it('--report: a batched step and a CONCURRENTLY step show the prediction of the step table, and why their locks were not observed', async () => {
+    cpSync(join(root, 'test/fixtures/invoice-region'), join(project, 'mine'), { recursive: true });
+    const r = await migc(['verify', 'mine/invoice-region.yaml', '--engine', 'pglite', '--report', '--no-crash-points'], project);
+    expect(r.code).toBe(0);
+    const report = readFileSync(join(project, 'out/invoice-region/report.md'), 'utf8');
+    const row = (step: string) => report.split('\n').find((l) => l.startsWith(`| \`${step}\` | ok |`))!;
+    expect(row('index-region')).toMatch(/^\| `index-region` \| ok \| ok \| \d+ ms \| not observed: CREATE INDEX CONCURRENTLY runs outside a transaction, so its locks are released before they can be read \| ShareUpdateExclusiveLock public\.invoices \| none \|$/);
+    expect(row('backfill-region')).toMatch(/^\| `backfill-region` \| ok \| ok \| \d+ ms \| not observed: the batch loop commits after each batch, so its locks are released before they can be read \| RowExclusiveLock public\.invoices \| none \|$/);
+    // The step table above says the same locks.
+    expect(report).toContain('| `CREATE INDEX CONCURRENTLY IF NOT EXISTS invoices_region_idx ON invoices (region)` | SHARE UPDATE EXCLUSIVE on invoices |');
+    expect(report).toMatch(/\| `UPDATE invoices i SET region = [^|]*` \| ROW EXCLUSIVE on invoices \|/);
+    expect(row('add-region')).toMatch(/\| AccessExclusiveLock on public\.invoices \| AccessExclusiveLock public\.invoices \| none \|$/);
+    expect(r.stdout).toMatch(/\n {2}index-region +ok +ok +\d+ms +- +not observed: CREATE INDEX CONCURRENTLY runs outside a transaction/);
+    const json = JSON.parse((await migc(['verify', 'mine/invoice-region.yaml', '--engine', 'pglite', '--format', 'json', '--no-crash-points'], project)).stdout);
+    expect(json.rehearsals[0].steps.find((x: { step: string }) => x.step === 'backfill-region')).toMatchObject({
+      prediction: 'not observed', predicted: ['RowExclusiveLock public.invoices'], locks: [], unobserved: expect.stringContaining('batch loop'),
+    });
+  }, 120_000);
+
   it('tries the crash points by default: the output, --format json and the report give them tried and passed', async () => {
     writeFileSync(join(project, 'plans/small.yaml'), [
       'migc: 1', 'id: small', 'title: Small', 'type: schema', 'risk: low', 'engine: postgresql@15',

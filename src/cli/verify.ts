@@ -167,7 +167,7 @@ async function verifyPlans(compiled: CompileResult, options: VerifyOptions, io: 
         rehearsals.push({ file: p.file, planId: p.plan.id, engine: 'none', ok: true, skipped: 'no SQL to rehearse', phases: [], steps: [], diagnostics: [] });
         continue;
       }
-      const result = await rehearsePlan(p.plan, scripts, chosen.engine, { crashPoints: options.crashPoints !== false });
+      const result = await rehearsePlan(p.plan, scripts, chosen.engine, { crashPoints: options.crashPoints !== false, ...(p.analysis ? { analysis: p.analysis } : {}) });
       const mismatch = majorMismatch(p.plan, targetMajor(p), chosen.engine, chosen.why);
       rehearsals.push(mismatch ? { ...result, diagnostics: [...result.diagnostics, mismatch], engineWarning: mismatch.message } : result);
     }
@@ -237,6 +237,13 @@ function jsonRehearsal(r: RehearsalResult) {
   };
 }
 
+/** The locks a step was seen to take, and, for statements whose locks could not be read, why. */
+function observedLocks(s: RehearsalResult['steps'][number], name: (l: RehearsalResult['steps'][number]['locks'][number]) => string): string {
+  const seen = s.locks.map(name).join(', ');
+  if (!s.unobserved || s.up !== 'ok') return seen;
+  return `${seen ? `${seen}; ` : ''}not observed: ${s.unobserved}`;
+}
+
 function pad(s: string, n: number): string {
   return s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length);
 }
@@ -259,9 +266,9 @@ function prettyRehearsal(r: RehearsalResult): string {
   notes.forEach((n, i) => lines.push(`    (${i + 1}) ${n}`));
   lines.push('', `  ${pad('step', 28)}${pad('up', 8)}${pad('down', 14)}${pad('time', 8)}${pad('prediction', 12)}locks taken (inside its transaction), rewrites`);
   for (const s of r.steps) {
-    const locks = s.locks.map((l) => `${l.mode} ${l.relation}`).join(', ');
+    const locks = observedLocks(s, (l) => `${l.mode} ${l.relation}`);
     const rewrites = s.rewritten.length ? `; rewrote ${s.rewritten.join(', ')}` : '';
-    const prediction = s.prediction === 'not judged' ? '-' : s.prediction === 'agrees' ? 'agrees' : 'DIFFERS';
+    const prediction = s.prediction === 'agrees' ? 'agrees' : s.prediction === 'differs' ? 'DIFFERS' : '-';
     lines.push(`  ${pad(s.step, 28)}${pad(statusText[s.up], 8)}${pad(statusText[s.down], 14)}${pad(s.up === 'ok' ? `${Math.round(s.upMs)}ms` : '', 8)}${pad(prediction, 12)}${locks}${rewrites}`);
   }
   if (r.crash) {
@@ -297,7 +304,7 @@ export function rehearsalView(r: RehearsalResult) {
     skipped: r.skipped,
     phases: r.phases.map((p) => ({ ...p, up: statusText[p.up.status], down: statusText[p.down.status], again: statusText[p.again.status], note: p.down.note, upMs: Math.round(p.up.ms), downMs: Math.round(p.down.ms) })),
     ...(r.compat ? { compat: compatRehearsalView(r.compat) } : {}),
-    steps: r.steps.map((s) => ({ ...s, up: statusText[s.up], down: statusText[s.down], upMs: Math.round(s.upMs), locks: s.locks.map((l) => `${l.mode} on ${l.relation}`).join(', '), predicted: s.predicted.join(', '), prediction: s.prediction === 'not judged' ? '' : s.prediction, rewritten: s.rewritten.join(', ') })),
+    steps: r.steps.map((s) => ({ ...s, up: statusText[s.up], down: statusText[s.down], upMs: Math.round(s.upMs), locks: s.locks.map((l) => `${l.mode} on ${l.relation}`).join(', '), observed: observedLocks(s, (l) => `${l.mode} on ${l.relation}`), predicted: s.predicted.join(', '), prediction: s.prediction === 'not judged' ? '' : s.prediction, rewritten: s.rewritten.join(', ') })),
     crash: r.crash ? { tried: r.crash.tried, passed: r.crash.passed, failed: r.crash.failed } : undefined,
   };
 }
