@@ -236,8 +236,23 @@ describe('migc verify', () => {
     expect(r.stdout).toContain('plans/email-verified.yaml: add-email-verified: passed on PGlite');
     expect(r.stdout).toContain('plans/pgbouncer-upgrade.yaml: pgbouncer-upgrade: no SQL to rehearse');
     expect(r.stdout.match(/warning MG080 /g)).toHaveLength(4); // one per plan with SQL, at its engine: line
-    expect(r.stderr).toMatch(/^migc: verified 7 plans on PGlite \(PostgreSQL [\d.]+, in-process\): 7 passed, 0 failed: 0 errors, 4 warnings \(6 notes: --verbose shows them\)\n$/);
+    // The three plans without SQL are counted apart, not as passed.
+    expect(r.stdout.match(/: no SQL to rehearse\n/g)).toHaveLength(3);
+    expect(r.stderr).toMatch(/^migc: verified 7 plans on PGlite \(PostgreSQL [\d.]+, in-process\): 4 passed, 0 failed, 3 with no SQL to rehearse: 0 errors, 4 warnings \(6 notes: --verbose shows them\)\n$/);
   });
+
+  it('--format json counts the plans rehearsed, passed, failed and with nothing to rehearse, adding up to the plans', async () => {
+    cpSync(join(root, 'test/fixtures/verify/not-null-with-nulls.yaml'), join(project, 'plans/not-null-with-nulls.yaml'));
+    const r = await migc(['verify', 'plans/pgbouncer-upgrade.yaml', 'plans/email-verified.yaml', 'plans/not-null-with-nulls.yaml', '--engine', 'pglite', '--format', 'json', '--no-crash-points'], project);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.summary).toMatchObject({ plans: 3, rehearsed: 2, passed: 1, failed: 1, nothingToRehearse: 1, notRehearsed: 0 });
+    expect(out.rehearsals.map((x: { id: string; skipped: string | null; ok: boolean }) => [x.id, x.ok, x.skipped])).toEqual([
+      ['add-email-verified', true, null], ['not-null-with-nulls', false, null], ['pgbouncer-upgrade', true, 'no SQL to rehearse'],
+    ]);
+    const pretty = await migc(['verify', 'plans/pgbouncer-upgrade.yaml', 'plans/email-verified.yaml', 'plans/not-null-with-nulls.yaml', '--engine', 'pglite', '--no-crash-points'], project);
+    expect(pretty.stderr).toMatch(/: 1 passed, 1 failed, 1 with no SQL to rehearse: 1 error, /);
+  }, 120_000);
 
   it('exits 1 naming the statement, the database error and the plan line', async () => {
     cpSync(join(root, 'test/fixtures/verify'), join(project, 'broken'), { recursive: true });

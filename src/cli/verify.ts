@@ -47,7 +47,7 @@ export async function verify(compiled: CompileResult, options: VerifyOptions, io
 }
 
 async function verifyPlans(compiled: CompileResult, options: VerifyOptions, io: Io, secrets: readonly string[]): Promise<number> {
-  const { rehearsePlan } = await import('../verify/rehearse.js');
+  const { rehearsePlan, noSqlToRehearse } = await import('../verify/rehearse.js');
   const { serverEngine } = await import('../verify/engine.js');
   const { startEngines, majorMismatch } = await import('../verify/choose-engine.js');
   const { phaseHasSql } = await import('../emit/sql/blocks.js');
@@ -164,7 +164,7 @@ async function verifyPlans(compiled: CompileResult, options: VerifyOptions, io: 
       const scripts = new Map(p.outputs.map((o) => [o.path.slice(p.plan!.id.length + 1), o.contents]));
       const chosen = engineFor(p);
       if (!chosen || !p.plan.phases.some(phaseHasSql)) {
-        rehearsals.push({ file: p.file, planId: p.plan.id, engine: 'none', ok: true, skipped: 'no SQL to rehearse', phases: [], steps: [], diagnostics: [] });
+        rehearsals.push({ file: p.file, planId: p.plan.id, engine: 'none', ok: true, skipped: noSqlToRehearse, phases: [], steps: [], diagnostics: [] });
         continue;
       }
       const result = await rehearsePlan(p.plan, scripts, chosen.engine, { crashPoints: options.crashPoints !== false, ...(p.analysis ? { analysis: p.analysis } : {}) });
@@ -193,8 +193,15 @@ async function verifyPlans(compiled: CompileResult, options: VerifyOptions, io: 
   if (options.format === 'pretty') for (const r of cleaned) io.stdout(prettyRehearsal(r));
   const labels = started.map((e) => e.label);
   const on = labels.length ? ` on ${labels.join(' and ')}` : '';
-  await printDiagnostics(diagnostics, compiled.sources, options, io, `verified ${compiled.plans.length} plan${compiled.plans.length === 1 ? '' : 's'}${on}: ${compiled.plans.length - failed} passed, ${failed} failed`, {
-    engine: labels.length ? labels.join(', ') : null, rehearsals: cleaned.map(jsonRehearsal), leftovers, summary: { plans: compiled.plans.length, failed },
+  // Each plan is one of: passed (rehearsed, and it passed), failed (not built, refused, or its
+  // rehearsal failed), with no SQL to rehearse, or not rehearsed for a failure a setting lowered.
+  const nothingToRehearse = cleaned.filter((r) => r.ok && r.skipped === noSqlToRehearse).length;
+  const notRehearsed = cleaned.filter((r) => r.ok && r.skipped !== undefined).length - nothingToRehearse;
+  const passed = cleaned.filter((r) => r.ok && r.skipped === undefined).length;
+  const rehearsed = cleaned.filter((r) => r.skipped === undefined && r.phases.length > 0).length;
+  const apart = [...(nothingToRehearse ? [`${nothingToRehearse} with no SQL to rehearse`] : []), ...(notRehearsed ? [`${notRehearsed} not rehearsed`] : [])];
+  await printDiagnostics(diagnostics, compiled.sources, options, io, `verified ${compiled.plans.length} plan${compiled.plans.length === 1 ? '' : 's'}${on}: ${[`${passed} passed`, `${failed} failed`, ...apart].join(', ')}`, {
+    engine: labels.length ? labels.join(', ') : null, rehearsals: cleaned.map(jsonRehearsal), leftovers, summary: { plans: compiled.plans.length, rehearsed, passed, failed, nothingToRehearse, notRehearsed },
   });
   return writeFailed ? 2 : failed > 0 ? 1 : 0;
 }

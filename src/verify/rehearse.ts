@@ -92,6 +92,9 @@ interface Snapshot {
 
 const notRun: ScriptResult = { status: 'not run', ms: 0, runs: [] };
 
+/** Why a plan without SQL was not rehearsed: verify counts such plans apart from those that passed. */
+export const noSqlToRehearse = 'no SQL to rehearse';
+
 async function snapshot(db: RehearsalDatabase): Promise<Snapshot> {
   return { schema: await schemaSnapshot(db), data: await dataSnapshot(db) };
 }
@@ -109,7 +112,7 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
   const base = { file: plan.file, planId: plan.id, engine: engine.label };
   const phases = plan.phases;
   if (!phases.some(phaseHasSql)) {
-    return { ...base, ok: true, skipped: 'no SQL to rehearse', phases: [], steps: [], diagnostics };
+    return { ...base, ok: true, skipped: noSqlToRehearse, phases: [], steps: [], diagnostics };
   }
   if (!plan.baseline) {
     diagnostics.push({
