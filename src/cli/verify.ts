@@ -2,7 +2,7 @@ import type { CompileResult } from '../compile.js';
 import { compatRehearsalView } from '../emit/report/compat-view.js';
 import { compareDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { DiagnosticFormat } from '../diagnostics/render.js';
-import type { EngineChoice } from '../verify/choose-engine.js';
+import type { ChosenEngine, EngineChoice } from '../verify/choose-engine.js';
 import type { Engine, ServerEngine } from '../verify/engine.js';
 import { scrub, urlSecrets } from '../verify/redact.js';
 import type { RehearsalResult, Status } from '../verify/rehearse.js';
@@ -79,7 +79,7 @@ async function verifyPlans(compiled: CompileResult, options: VerifyOptions, io: 
   const needsEngine = rehearsable.some((p) => p.plan!.phases.some(phaseHasSql)) || (options.cleanLeftovers === true && options.databaseUrl !== undefined);
   /** The engines started, each once: a server, or one per target major (a local cluster, PGlite). */
   const started: Engine[] = [];
-  let engines: ReadonlyMap<number, { engine: Engine; why?: string }> = new Map();
+  let engines: ReadonlyMap<number, ChosenEngine> = new Map();
   let server: ServerEngine | undefined;
   let leftovers: Record<string, unknown> | null = null;
 
@@ -150,7 +150,7 @@ async function verifyPlans(compiled: CompileResult, options: VerifyOptions, io: 
       return 2;
     }
   }
-  const engineFor = (p: CompileResult['plans'][number]) => server ? { engine: server as Engine } : engines.get(targetMajor(p));
+  const engineFor = (p: CompileResult['plans'][number]): ChosenEngine | undefined => server ? { engine: server, asked: 'database-url' } : engines.get(targetMajor(p));
 
   const rehearsals: RehearsalResult[] = [];
   try {
@@ -168,7 +168,7 @@ async function verifyPlans(compiled: CompileResult, options: VerifyOptions, io: 
         continue;
       }
       const result = await rehearsePlan(p.plan, scripts, chosen.engine, { crashPoints: options.crashPoints !== false, ...(p.analysis ? { analysis: p.analysis } : {}) });
-      const mismatch = majorMismatch(p.plan, targetMajor(p), chosen.engine, chosen.why);
+      const mismatch = majorMismatch(p.plan, targetMajor(p), chosen);
       rehearsals.push(mismatch ? { ...result, diagnostics: [...result.diagnostics, mismatch], engineWarning: mismatch.message } : result);
     }
   } finally {
