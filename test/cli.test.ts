@@ -237,8 +237,23 @@ describe('migc verify', () => {
     expect(r.stdout).toContain('plans/email-verified.yaml: add-email-verified: passed on PGlite');
     expect(r.stdout).toContain('plans/pgbouncer-upgrade.yaml: pgbouncer-upgrade: no SQL to rehearse');
     expect(r.stdout.match(/warning MG080 /g)).toHaveLength(4); // one per plan with SQL, at its engine: line
-    expect(r.stderr).toMatch(/^migc: verified 7 plans on PGlite \(PostgreSQL [\d.]+, in-process\): 7 passed, 0 failed: 0 errors, 4 warnings \(7 notes: --verbose shows them\)\n$/);
+    // The three plans without SQL are counted apart, not as passed.
+    expect(r.stdout.match(/: no SQL to rehearse\n/g)).toHaveLength(3);
+    expect(r.stderr).toMatch(/^migc: verified 7 plans on PGlite \(PostgreSQL [\d.]+, in-process\): 4 passed, 0 failed, 3 with no SQL to rehearse: 0 errors, 4 warnings \(7 notes: --verbose shows them\)\n$/);
   });
+
+  it('--format json counts the plans rehearsed, passed, failed and with nothing to rehearse, adding up to the plans', async () => {
+    cpSync(join(root, 'test/fixtures/verify/not-null-with-nulls.yaml'), join(project, 'plans/not-null-with-nulls.yaml'));
+    const r = await migc(['verify', 'plans/pgbouncer-upgrade.yaml', 'plans/email-verified.yaml', 'plans/not-null-with-nulls.yaml', '--engine', 'pglite', '--format', 'json', '--no-crash-points'], project);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.summary).toMatchObject({ plans: 3, rehearsed: 2, passed: 1, failed: 1, nothingToRehearse: 1, notRehearsed: 0 });
+    expect(out.rehearsals.map((x: { id: string; skipped: string | null; ok: boolean }) => [x.id, x.ok, x.skipped])).toEqual([
+      ['add-email-verified', true, null], ['not-null-with-nulls', false, null], ['pgbouncer-upgrade', true, 'no SQL to rehearse'],
+    ]);
+    const pretty = await migc(['verify', 'plans/pgbouncer-upgrade.yaml', 'plans/email-verified.yaml', 'plans/not-null-with-nulls.yaml', '--engine', 'pglite', '--no-crash-points'], project);
+    expect(pretty.stderr).toMatch(/: 1 passed, 1 failed, 1 with no SQL to rehearse: 1 error, /);
+  }, 120_000);
 
   it('exits 1 naming the statement, the database error and the plan line', async () => {
     cpSync(join(root, 'test/fixtures/verify'), join(project, 'broken'), { recursive: true });
@@ -269,6 +284,25 @@ describe('migc verify', () => {
     expect(report).toMatch(/On the database \(`migc verify`\): 77 runs of the live versions' queries at 12 schema states \(EXPLAIN; (EXPLAIN \(GENERIC_PLAN\)|PREPARE); executed with sample values, rolled back\), in \d+ ms\. All ran\./);
     expect(report).not.toContain('Crash points');
   });
+
+  it('--report: a batched step and a CONCURRENTLY step show the prediction of the step table, and why their locks were not observed', async () => {
+    cpSync(join(root, 'test/fixtures/invoice-region'), join(project, 'mine'), { recursive: true });
+    const r = await migc(['verify', 'mine/invoice-region.yaml', '--engine', 'pglite', '--report', '--no-crash-points'], project);
+    expect(r.code).toBe(0);
+    const report = readFileSync(join(project, 'out/invoice-region/report.md'), 'utf8');
+    const row = (step: string) => report.split('\n').find((l) => l.startsWith(`| \`${step}\` | ok |`))!;
+    expect(row('index-region')).toMatch(/^\| `index-region` \| ok \| ok \| \d+ ms \| not observed: CREATE INDEX CONCURRENTLY runs outside a transaction, so its locks are released before they can be read \| ShareUpdateExclusiveLock public\.invoices \| none \|$/);
+    expect(row('backfill-region')).toMatch(/^\| `backfill-region` \| ok \| ok \| \d+ ms \| not observed: the batch loop commits after each batch, so its locks are released before they can be read \| RowExclusiveLock public\.invoices \| none \|$/);
+    // The step table above says the same locks.
+    expect(report).toContain('| `CREATE INDEX CONCURRENTLY IF NOT EXISTS invoices_region_idx ON invoices (region)` | SHARE UPDATE EXCLUSIVE on invoices |');
+    expect(report).toMatch(/\| `UPDATE invoices i SET region = [^|]*` \| ROW EXCLUSIVE on invoices \|/);
+    expect(row('add-region')).toMatch(/\| AccessExclusiveLock on public\.invoices \| AccessExclusiveLock public\.invoices \| none \|$/);
+    expect(r.stdout).toMatch(/\n {2}index-region +ok +ok +\d+ms +- +not observed: CREATE INDEX CONCURRENTLY runs outside a transaction/);
+    const json = JSON.parse((await migc(['verify', 'mine/invoice-region.yaml', '--engine', 'pglite', '--format', 'json', '--no-crash-points'], project)).stdout);
+    expect(json.rehearsals[0].steps.find((x: { step: string }) => x.step === 'backfill-region')).toMatchObject({
+      prediction: 'not observed', predicted: ['RowExclusiveLock public.invoices'], locks: [], unobserved: expect.stringContaining('batch loop'),
+    });
+  }, 120_000);
 
   it('tries the crash points by default: the output, --format json and the report give them tried and passed', async () => {
     writeFileSync(join(project, 'plans/small.yaml'), [

@@ -181,6 +181,25 @@ describe('migc verify picks the plan\'s PostgreSQL major', () => {
     expectClean();
   });
 
+  it.skipIf(needs15)('--engine pglite: MG080\'s help says PGlite was asked for, and how to rehearse on the plan\'s major, installed or not', async () => {
+    const help = async (env: Record<string, string>) => {
+      const r = await migc(['verify', 'plans/rename-user-name.yaml', '--engine', 'pglite', '--no-crash-points', '--format', 'json'], project, { TMPDIR: temp, ...env });
+      expect(r.code).toBe(0);
+      const found = JSON.parse(r.stdout).diagnostics.filter((d: { code: string }) => d.code === 'MG080');
+      expect(found).toHaveLength(1);
+      return found[0].help as string;
+    };
+    const installed = await help({ MIGC_PG_BINDIR: bindir15 });
+    expect(installed).toMatch(/^The rehearsal ran on PGlite \(PostgreSQL 18\) because --engine pglite asked for it\. To rehearse on PostgreSQL 15, the plan's target: run migc verify --engine local \(or without --engine\), which starts a throwaway cluster of the PostgreSQL 15\.\d+ installed in \/usr\/lib\/postgresql\/15\/bin, or give --database-url of a PostgreSQL 15 server\.$/);
+    expect(installed).not.toContain('Install PostgreSQL');
+    const missing = await help({ MIGC_PG_BINDIR: join(temp, 'nothing-here') });
+    expect(missing).toBe('The rehearsal ran on PGlite (PostgreSQL 18) because --engine pglite asked for it. To rehearse on PostgreSQL 15, the plan\'s target: install PostgreSQL 15 (Debian/Ubuntu: apt install postgresql-15; macOS: brew install postgresql@15) or set MIGC_PG_BINDIR to its bin folder, then run migc verify --engine local (or without --engine), or give --database-url of a PostgreSQL 15 server.');
+    // Without --engine, the fallback's help is to install the major: nothing was asked for.
+    const r = await migc(['verify', 'plans/rename-user-name.yaml', '--no-crash-points', '--format', 'json'], project, { TMPDIR: temp, MIGC_PG_BINDIR: join(temp, 'nothing-here') });
+    expect(JSON.parse(r.stdout).diagnostics.find((d: { code: string }) => d.code === 'MG080').help).toMatch(/^Install PostgreSQL 15 \(/);
+    expectClean();
+  }, 120_000);
+
   it('--engine local without the major is a usage error, exit 2; --engine with --database-url too', async () => {
     const r = await migc(['verify', 'plans/rename-user-name.yaml', '--engine', 'local'], project, { TMPDIR: temp, MIGC_PG_BINDIR: '/nonexistent' });
     expect(r).toMatchObject({ code: 2, stderr: 'migc: --engine local: MIGC_PG_BINDIR=/nonexistent holds no PostgreSQL 15 (initdb and postgres)\n' });
@@ -256,6 +275,8 @@ describe('migc verify picks the plan\'s PostgreSQL major', () => {
     expect(mismatches.map((d: { file: string; line: number; message: string }) => [d.file, d.line, d.message])).toEqual([
       ['plans/rename-14.yaml', 7, expect.stringMatching(/^rehearsed on PostgreSQL 15\.\d+ .*at 127\.0\.0\.1:\d+, but the plan targets PostgreSQL 14: what passed on 15 may fail on 14$/)],
     ]);
+    // The server was the user's choice: the help is about giving another, not installing.
+    expect(mismatches[0].help).toBe('The rehearsal ran on the --database-url server, PostgreSQL 15. To rehearse on PostgreSQL 14, the plan\'s target: give --database-url of a PostgreSQL 14 server, or leave --database-url out so migc verify starts a throwaway cluster of a local PostgreSQL 14 installation.');
     expectClean();
   });
 

@@ -7,6 +7,7 @@ import { pgliteEngine, serverEngine, type Engine } from '../src/verify/engine.js
 import { rehearsePlan, type RehearsalResult } from '../src/verify/rehearse.js';
 import { runStatements } from '../src/emit/sql/ledger.js';
 import { parseSql } from '../src/sql/parser.js';
+import { lockStrength } from '../src/sql/locks.js';
 import { builtinTemplates, root } from './helpers.js';
 
 /**
@@ -16,10 +17,12 @@ import { builtinTemplates, root } from './helpers.js';
 const serverUrl = process.env.MIGC_TEST_DATABASE_URL;
 const examples = readdirSync(`${root}plans`).filter((f) => f.endsWith('.yaml')).sort().map((f) => `plans/${f}`);
 const broken = readdirSync(`${root}test/fixtures/verify`).filter((f) => f.endsWith('.yaml')).sort().map((f) => `test/fixtures/verify/${f}`);
+/** A user's plan with a batched backfill and CREATE INDEX CONCURRENTLY: steps whose locks cannot be read. */
+const invoices = 'test/fixtures/invoice-region/invoice-region.yaml';
 
 let compiled: CompileResult;
 beforeAll(async () => {
-  compiled = await compile({ files: [...examples, ...broken], templates: builtinTemplates() }, nodeHost(root));
+  compiled = await compile({ files: [...examples, ...broken, invoices], templates: builtinTemplates() }, nodeHost(root));
   expect(compiled.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
 });
 
@@ -27,12 +30,33 @@ beforeAll(async () => {
 async function rehearse(engine: Engine, file: string, { crashPoints = false } = {}): Promise<RehearsalResult> {
   const p = compiled.plans.find((x) => x.file === file)!;
   const scripts = new Map(p.outputs.map((o) => [o.path.slice(p.plan!.id.length + 1), o.contents]));
-  return rehearsePlan(p.plan!, scripts, engine, { crashPoints });
+  return rehearsePlan(p.plan!, scripts, engine, { crashPoints, analysis: p.analysis! });
 }
 
 /** Diagnostics as `line code`, with the line computed in the plan file. */
 function where(result: RehearsalResult): string[] {
   return result.diagnostics.map((d) => `${compiled.sources.get(d.file)!.position(d.span!.start).line} ${d.code}`);
+}
+
+/**
+ * The prediction a step is shown with (the analysis', as the report's step table) holds where it
+ * was observed: a step said to agree held each predicted lock at least as strongly (unless the
+ * statement dropped the table), and never shows "none" predicted while the analysis predicted a lock.
+ */
+function expectPredictionsSound(result: RehearsalResult) {
+  const p = compiled.plans.find((x) => x.file === result.file)!;
+  for (const s of result.steps) {
+    const step = p.plan!.phases.flatMap((ph) => ph.steps).find((x) => x.id === s.step)!;
+    const analysed = step.action?.kind === 'sql' ? step.action.statements.flatMap((x) => p.analysis!.get(x)!.locks) : [];
+    expect(s.predicted.length > 0, `${s.step}: predicted`).toBe(analysed.length > 0);
+    if (s.prediction !== 'agrees') continue;
+    const dropsTable = step.action?.kind === 'sql' && step.action.statements.some((x) => /^DROP TABLE/i.test(x.facts.command));
+    for (const l of s.predicted) {
+      const [mode, table] = l.split(' ') as [string, string];
+      const held = Math.max(-1, ...s.locks.filter((o) => o.relation === table).map((o) => lockStrength(o.mode)));
+      if (!dropsTable) expect(held, `${s.step}: ${l}, held ${JSON.stringify(s.locks)}`).toBeGreaterThanOrEqual(lockStrength(mode));
+    }
+  }
 }
 
 function engineSuite(name: string, makeEngine: () => Promise<Engine>) {
@@ -61,6 +85,7 @@ function engineSuite(name: string, makeEngine: () => Promise<Engine>) {
         const sqlRollback = new Set(plan.phases.flatMap((p) => p.steps).filter((x) => x.rollback?.kind === 'sql').map((x) => x.id));
         for (const s of result.steps) if (s.up === 'ok' && sqlRollback.has(s.step)) expect(s.down, `${s.step}'s rollback never ran`).toBe('ok');
       }
+      expectPredictionsSound(result);
     }, 600_000); // a database copy per crash point after an irreversible or data-losing step: slow on a busy machine
 
     it('notes the data a declared data-losing rollback changes, and only that', async () => {
@@ -74,6 +99,28 @@ function engineSuite(name: string, makeEngine: () => Promise<Engine>) {
       const result = await rehearse(engine, 'plans/lowercase-emails.yaml');
       expect(result.phases.map((p) => p.down.status)).toEqual(['ok', 'ok', 'irreversible']);
       expect(result.steps.find((s) => s.step === 'drop-originals')!.down).toBe('irreversible');
+    });
+
+    it('says what was predicted for steps that run outside a transaction, and why their locks were not observed', async () => {
+      const result = await rehearse(engine, invoices);
+      expect(result.ok).toBe(true);
+      expect(result.diagnostics.filter((d) => d.code !== 'MG080')).toEqual([]);
+      const step = (id: string) => result.steps.find((s) => s.step === id)!;
+      // As the report's step table: SHARE UPDATE EXCLUSIVE for CONCURRENTLY, ROW EXCLUSIVE for each batch.
+      expect(step('index-region')).toMatchObject({
+        up: 'ok', locks: [], predicted: ['ShareUpdateExclusiveLock public.invoices'], prediction: 'not observed',
+        unobserved: 'CREATE INDEX CONCURRENTLY runs outside a transaction, so its locks are released before they can be read',
+      });
+      // The read its check takes afterwards, in a transaction of its own, is not the batches' lock.
+      expect(step('backfill-region')).toMatchObject({
+        up: 'ok', locks: [], predicted: ['RowExclusiveLock public.invoices'], prediction: 'not observed',
+        unobserved: 'the batch loop commits after each batch, so its locks are released before they can be read',
+      });
+      for (const id of ['add-region', 'region-not-null-check', 'validate-region', 'region-set-not-null', 'drop-legacy-region']) {
+        expect(step(id), id).toMatchObject({ prediction: 'agrees' });
+        expect(step(id).unobserved, id).toBeUndefined();
+      }
+      expectPredictionsSound(result);
     });
 
     it('observes the locks each statement takes inside its transaction', async () => {

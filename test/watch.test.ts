@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,6 +143,72 @@ describe('migc watch: editors\' save patterns, one rebuild each', () => {
   });
 });
 
+describe('migc watch: the real binary, one status line per save', () => {
+  it('sed -i, a write in place, a rename over, truncate then write, and a save that changes nothing: one line each, problems printed once', async () => {
+    cpSync(join(root, 'test/fixtures/invoice-region'), join(project, 'plans'), { recursive: true });
+    const child = spawn(process.execPath, [join(root, 'bin/migc.js'), 'watch', 'plans'], { cwd: project, env: { ...process.env, NO_COLOR: '1' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      await until('the first build', () => err.includes('watching for changes'), 30_000);
+      const file = join(project, 'plans/invoice-region.yaml');
+      const lines = (of: string) => err.split('\n').filter((l) => l.startsWith(`migc: ${of}: `));
+      const linesOfSeveral = () => err.split('\n').filter((l) => /^migc: rebuilt \d+ plans /.test(l));
+      let sentinels = 0;
+      /**
+       * Each save is followed, after more than the session's second look (recheckMs, 75 ms), by a
+       * save of another plan: once that one's line is out, every line the first save caused is.
+       */
+      const save = async (what: string, edit: () => void, expected: RegExp | undefined) => {
+        const before = lines('plans/invoice-region.yaml (invoice-region)').length;
+        edit();
+        if (expected) await until(`the line of ${what}`, () => lines('plans/invoice-region.yaml (invoice-region)').length > before, 15_000);
+        await new Promise((r) => setTimeout(r, 400));
+        sentinels += 1;
+        writeFileSync(join(project, 'plans/b.yaml'), plan('plan-b', `Plan B ${sentinels}`));
+        // Its own line, or one line for it and the plan again (the plan's result printed twice).
+        await until(`sentinel ${sentinels}`, () => lines('plans/b.yaml (plan-b)').length + linesOfSeveral().length >= sentinels, 15_000);
+        expect(linesOfSeveral(), 'the plan rebuilt again with the sentinel').toEqual([]);
+        const after = lines('plans/invoice-region.yaml (invoice-region)').slice(before);
+        expect(after, `the status lines of ${what}`).toHaveLength(expected ? 1 : 0);
+        if (expected) expect(after[0]).toMatch(expected);
+      };
+      const sed = (script: string) => () => {
+        const r = spawnSync('sed', ['-i', script, file]);
+        expect(r.status).toBe(0);
+      };
+      // The plan's own unbatched rollback is a warning (MG112) either way.
+      const broken = /rebuilt in \d+ ms: 1 error, \d+ warnings?; out\/invoice-region\/ left as it was$/;
+      const good = /rebuilt in \d+ ms: 0 errors, \d+ warnings?$/;
+      for (const round of [1, 2]) {
+        const mg020 = (out.match(/ error MG020 /g) ?? []).length;
+        await save(`sed -i introducing an SQL error (${round})`, sed('s/^          UPDATE invoices i$/          UPDTE invoices i/'), broken);
+        expect((out.match(/ error MG020 /g) ?? []).length, 'MG020 printed once').toBe(mg020 + 1);
+        await save(`sed -i fixing it (${round})`, sed('s/^          UPDTE invoices i$/          UPDATE invoices i/'), good);
+      }
+      const text = readFileSync(file, 'utf8');
+      await save('a sed -i that changes nothing', sed('s/^no such line$/x/'), undefined);
+      await save('a write of the same text', () => writeFileSync(file, text), undefined);
+      await save('a write in place', () => writeFileSync(file, text.replace('title: Give every', 'title: Give each')), good);
+      const tmp = join(project, 'plans/.invoice-region.yaml.tmp-1');
+      await save('a temporary file renamed over', () => {
+        writeFileSync(tmp, text.replace('ADD COLUMN region text;', 'ADD COLUM region text;'));
+        renameSync(tmp, file);
+      }, /rebuilt in \d+ ms: 1 error/);
+      await save('truncate, then write', () => {
+        truncateSync(file, 0);
+        writeFileSync(file, text);
+      }, good);
+    } finally {
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    }
+  }, 90_000);
+});
+
 describe('migc watch: what a change rebuilds', () => {
   it('a baseline change rebuilds the plans that read it, not the others', async () => {
     await watch();
@@ -150,6 +216,20 @@ describe('migc watch: what a change rebuilds', () => {
     const r = await until('the rebuild', () => rebuilds[1]);
     expect(r.files).toEqual(['plans/a.yaml', 'plans/c.yaml']);
     expect(r.line).toMatch(/^rebuilt 2 plans in \d+ ms/);
+  });
+
+  it('a baseline or config saved as it was rebuilds nothing; a plan with errors is not printed again when another plan rebuilds', async () => {
+    writeFileSync(join(project, 'migc.config.json'), '{ "assume_rows": { "t": 10 } }');
+    await watch();
+    writeFileSync(join(project, 'plans/c.yaml'), plan('plan-c', 'Plan C', 'baseline:\n  file: ../shared/base.sql\n').replace('kind: expand', 'kind: expnad'));
+    await until('plan C\'s error', () => rebuildsOf('plans/c.yaml').find((r) => r.errors > 0));
+    writeFileSync(join(project, 'shared/base.sql'), readFileSync(join(project, 'shared/base.sql'), 'utf8'));
+    writeFileSync(join(project, 'migc.config.json'), readFileSync(join(project, 'migc.config.json'), 'utf8'));
+    await new Promise((r) => setTimeout(r, 300)); // past the session's second look
+    await sentinel(1);
+    await sentinel(2);
+    expect(rebuilds.map((r) => r.files)).toEqual([['plans/a.yaml', 'plans/b.yaml', 'plans/c.yaml'], ['plans/c.yaml'], ['plans/b.yaml'], ['plans/b.yaml']]);
+    expect(stdout.match(/ error MG010 /g)).toHaveLength(1);
   });
 
   it('a template change rebuilds all; a config change too', async () => {

@@ -2,7 +2,7 @@ import type { CompileResult } from '../compile.js';
 import { compatRehearsalView } from '../emit/report/compat-view.js';
 import { compareDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { DiagnosticFormat } from '../diagnostics/render.js';
-import type { EngineChoice } from '../verify/choose-engine.js';
+import type { ChosenEngine, EngineChoice } from '../verify/choose-engine.js';
 import type { Engine, ServerEngine } from '../verify/engine.js';
 import { scrub, urlSecrets } from '../verify/redact.js';
 import type { RehearsalResult, Status } from '../verify/rehearse.js';
@@ -49,7 +49,7 @@ export async function verify(compiled: CompileResult, options: VerifyOptions, io
 }
 
 async function verifyPlans(compiled: CompileResult, options: VerifyOptions, io: Io, secrets: readonly string[]): Promise<number> {
-  const { rehearsePlan } = await import('../verify/rehearse.js');
+  const { rehearsePlan, noSqlToRehearse } = await import('../verify/rehearse.js');
   const { serverEngine } = await import('../verify/engine.js');
   const { startEngines, majorMismatch } = await import('../verify/choose-engine.js');
   const { phaseHasSql } = await import('../emit/sql/blocks.js');
@@ -81,7 +81,7 @@ async function verifyPlans(compiled: CompileResult, options: VerifyOptions, io: 
   const needsEngine = rehearsable.some((p) => p.plan!.phases.some(phaseHasSql)) || (options.cleanLeftovers === true && options.databaseUrl !== undefined);
   /** The engines started, each once: a server, or one per target major (a local cluster, PGlite). */
   const started: Engine[] = [];
-  let engines: ReadonlyMap<number, { engine: Engine; why?: string }> = new Map();
+  let engines: ReadonlyMap<number, ChosenEngine> = new Map();
   let server: ServerEngine | undefined;
   let leftovers: Record<string, unknown> | null = null;
 
@@ -152,7 +152,7 @@ async function verifyPlans(compiled: CompileResult, options: VerifyOptions, io: 
       return 2;
     }
   }
-  const engineFor = (p: CompileResult['plans'][number]) => server ? { engine: server as Engine } : engines.get(targetMajor(p));
+  const engineFor = (p: CompileResult['plans'][number]): ChosenEngine | undefined => server ? { engine: server, asked: 'database-url' } : engines.get(targetMajor(p));
 
   const rehearsals: RehearsalResult[] = [];
   try {
@@ -166,11 +166,11 @@ async function verifyPlans(compiled: CompileResult, options: VerifyOptions, io: 
       const scripts = new Map(p.outputs.map((o) => [o.path.slice(p.plan!.id.length + 1), o.contents]));
       const chosen = engineFor(p);
       if (!chosen || !p.plan.phases.some(phaseHasSql)) {
-        rehearsals.push({ file: p.file, planId: p.plan.id, engine: 'none', ok: true, skipped: 'no SQL to rehearse', phases: [], steps: [], diagnostics: [] });
+        rehearsals.push({ file: p.file, planId: p.plan.id, engine: 'none', ok: true, skipped: noSqlToRehearse, phases: [], steps: [], diagnostics: [] });
         continue;
       }
-      const result = await rehearsePlan(p.plan, scripts, chosen.engine, { crashPoints: options.crashPoints !== false });
-      const mismatch = majorMismatch(p.plan, targetMajor(p), chosen.engine, chosen.why);
+      const result = await rehearsePlan(p.plan, scripts, chosen.engine, { crashPoints: options.crashPoints !== false, ...(p.analysis ? { analysis: p.analysis } : {}) });
+      const mismatch = majorMismatch(p.plan, targetMajor(p), chosen);
       rehearsals.push(mismatch ? { ...result, diagnostics: [...result.diagnostics, mismatch], engineWarning: mismatch.message } : result);
     }
   } finally {
@@ -195,9 +195,16 @@ async function verifyPlans(compiled: CompileResult, options: VerifyOptions, io: 
   if (options.format === 'pretty') for (const r of cleaned) io.stdout(prettyRehearsal(r));
   const labels = started.map((e) => e.label);
   const on = labels.length ? ` on ${labels.join(' and ')}` : '';
+  // Each plan is one of: passed (rehearsed, and it passed), failed (not built, refused, or its
+  // rehearsal failed), with no SQL to rehearse, or not rehearsed for a failure a setting lowered.
+  const nothingToRehearse = cleaned.filter((r) => r.ok && r.skipped === noSqlToRehearse).length;
+  const notRehearsed = cleaned.filter((r) => r.ok && r.skipped !== undefined).length - nothingToRehearse;
+  const passed = cleaned.filter((r) => r.ok && r.skipped === undefined).length;
+  const rehearsed = cleaned.filter((r) => r.skipped === undefined && r.phases.length > 0).length;
+  const apart = [...(nothingToRehearse ? [`${nothingToRehearse} with no SQL to rehearse`] : []), ...(notRehearsed ? [`${notRehearsed} not rehearsed`] : [])];
   const nothing = options.changedSince !== undefined ? nothingChangedSince(options.changedSince, 'verified', compiled.plans.length) : undefined;
-  await printDiagnostics(diagnostics, compiled.sources, options, io, nothing ?? `verified ${compiled.plans.length} plan${compiled.plans.length === 1 ? '' : 's'}${on}: ${compiled.plans.length - failed} passed, ${failed} failed`, {
-    engine: labels.length ? labels.join(', ') : null, rehearsals: cleaned.map(jsonRehearsal), leftovers, summary: { plans: compiled.plans.length, failed },
+  await printDiagnostics(diagnostics, compiled.sources, options, io, nothing ?? `verified ${compiled.plans.length} plan${compiled.plans.length === 1 ? '' : 's'}${on}: ${[`${passed} passed`, `${failed} failed`, ...apart].join(', ')}`, {
+    engine: labels.length ? labels.join(', ') : null, rehearsals: cleaned.map(jsonRehearsal), leftovers, summary: { plans: compiled.plans.length, rehearsed, passed, failed, nothingToRehearse, notRehearsed },
   });
   return writeFailed ? 2 : failed > 0 ? 1 : 0;
 }
@@ -240,6 +247,13 @@ function jsonRehearsal(r: RehearsalResult) {
   };
 }
 
+/** The locks a step was seen to take, and, for statements whose locks could not be read, why. */
+function observedLocks(s: RehearsalResult['steps'][number], name: (l: RehearsalResult['steps'][number]['locks'][number]) => string): string {
+  const seen = s.locks.map(name).join(', ');
+  if (!s.unobserved || s.up !== 'ok') return seen;
+  return `${seen ? `${seen}; ` : ''}not observed: ${s.unobserved}`;
+}
+
 function pad(s: string, n: number): string {
   return s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length);
 }
@@ -262,9 +276,9 @@ function prettyRehearsal(r: RehearsalResult): string {
   notes.forEach((n, i) => lines.push(`    (${i + 1}) ${n}`));
   lines.push('', `  ${pad('step', 28)}${pad('up', 8)}${pad('down', 14)}${pad('time', 8)}${pad('prediction', 12)}locks taken (inside its transaction), rewrites`);
   for (const s of r.steps) {
-    const locks = s.locks.map((l) => `${l.mode} ${l.relation}`).join(', ');
+    const locks = observedLocks(s, (l) => `${l.mode} ${l.relation}`);
     const rewrites = s.rewritten.length ? `; rewrote ${s.rewritten.join(', ')}` : '';
-    const prediction = s.prediction === 'not judged' ? '-' : s.prediction === 'agrees' ? 'agrees' : 'DIFFERS';
+    const prediction = s.prediction === 'agrees' ? 'agrees' : s.prediction === 'differs' ? 'DIFFERS' : '-';
     lines.push(`  ${pad(s.step, 28)}${pad(statusText[s.up], 8)}${pad(statusText[s.down], 14)}${pad(s.up === 'ok' ? `${Math.round(s.upMs)}ms` : '', 8)}${pad(prediction, 12)}${locks}${rewrites}`);
   }
   if (r.crash) {
@@ -300,7 +314,7 @@ export function rehearsalView(r: RehearsalResult) {
     skipped: r.skipped,
     phases: r.phases.map((p) => ({ ...p, up: statusText[p.up.status], down: statusText[p.down.status], again: statusText[p.again.status], note: p.down.note, upMs: Math.round(p.up.ms), downMs: Math.round(p.down.ms) })),
     ...(r.compat ? { compat: compatRehearsalView(r.compat) } : {}),
-    steps: r.steps.map((s) => ({ ...s, up: statusText[s.up], down: statusText[s.down], upMs: Math.round(s.upMs), locks: s.locks.map((l) => `${l.mode} on ${l.relation}`).join(', '), predicted: s.predicted.join(', '), prediction: s.prediction === 'not judged' ? '' : s.prediction, rewritten: s.rewritten.join(', ') })),
+    steps: r.steps.map((s) => ({ ...s, up: statusText[s.up], down: statusText[s.down], upMs: Math.round(s.upMs), locks: s.locks.map((l) => `${l.mode} on ${l.relation}`).join(', '), observed: observedLocks(s, (l) => `${l.mode} on ${l.relation}`), predicted: s.predicted.join(', '), prediction: s.prediction === 'not judged' ? '' : s.prediction, rewritten: s.rewritten.join(', ') })),
     crash: r.crash ? { tried: r.crash.tried, passed: r.crash.passed, failed: r.crash.failed } : undefined,
   };
 }

@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Plan } from '../normalize/model.js';
-import { bindirVariable, clusterEngine, clusterUser, findInstallation } from './cluster.js';
+import { bindirVariable, clusterEngine, clusterUser, findInstallation, type Installation } from './cluster.js';
 import { pgliteEngine, type Engine } from './engine.js';
 
 /** Which engine `migc verify` rehearses on without --database-url. */
@@ -12,6 +12,10 @@ export interface ChosenEngine {
   readonly engine: Engine;
   /** Why the plan's major could not be had (no installation, root without a postgres user, a failed start). */
   readonly why?: string;
+  /** The user chose it (--engine pglite, --database-url): migc did not fall back to it. */
+  readonly asked?: 'pglite' | 'database-url';
+  /** With --engine pglite: the local installation of the plan's major a cluster could start from. */
+  readonly installed?: Installation;
 }
 
 export type EngineSetOutcome =
@@ -48,7 +52,9 @@ export async function startEngines(options: EngineSetOptions): Promise<EngineSet
   };
   for (const major of [...new Set(options.majors)].sort((a, b) => a - b)) {
     if (options.choice === 'pglite') {
-      engines.set(major, { engine: await sharedPglite(), why: '--engine pglite' });
+      // Looked up only to say, if the major differs, that rehearsing on it is one flag away.
+      const { found } = await findInstallation(major, env);
+      engines.set(major, { engine: await sharedPglite(), why: '--engine pglite', asked: 'pglite', ...(found ? { installed: found } : {}) });
       continue;
     }
     const search = await findInstallation(major, env);
@@ -80,14 +86,24 @@ export async function startEngines(options: EngineSetOptions): Promise<EngineSet
 /**
  * MG080: the plan was rehearsed on another major than it targets. PostgreSQL changes between
  * majors (functions, lock levels, what rewrites a table): a rehearsal proves the plan only on
- * the major it ran on.
+ * the major it ran on. The help starts from how the engine was chosen: an engine the user asked
+ * for is no fallback to fix by installing what may be there already.
  */
-export function majorMismatch(plan: Plan, target: number, engine: Engine, why: string | undefined): Diagnostic | undefined {
+export function majorMismatch(plan: Plan, target: number, chosen: ChosenEngine): Diagnostic | undefined {
+  const { engine, why } = chosen;
   if (engine.major === undefined || engine.major === target) return undefined;
-  const how = `Install PostgreSQL ${target} (Debian/Ubuntu: apt install postgresql-${target}; macOS: brew install postgresql@${target}) so migc verify starts a throwaway cluster of it, set ${bindirVariable} to its bin folder, or give --database-url of a PostgreSQL ${target} server.`;
+  const install = `Debian/Ubuntu: apt install postgresql-${target}; macOS: brew install postgresql@${target}`;
+  const server = `give --database-url of a PostgreSQL ${target} server`;
+  const help = chosen.asked === 'pglite'
+    ? `The rehearsal ran on PGlite (PostgreSQL ${engine.major}) because --engine pglite asked for it. To rehearse on PostgreSQL ${target}, the plan's target: ${chosen.installed
+      ? `run migc verify --engine local (or without --engine), which starts a throwaway cluster of the PostgreSQL ${chosen.installed.version} installed in ${chosen.installed.bindir}`
+      : `install PostgreSQL ${target} (${install}) or set ${bindirVariable} to its bin folder, then run migc verify --engine local (or without --engine)`}, or ${server}.`
+    : chosen.asked === 'database-url'
+      ? `The rehearsal ran on the --database-url server, PostgreSQL ${engine.major}. To rehearse on PostgreSQL ${target}, the plan's target: ${server}, or leave --database-url out so migc verify starts a throwaway cluster of a local PostgreSQL ${target} installation.`
+      : `Install PostgreSQL ${target} (${install}) so migc verify starts a throwaway cluster of it, set ${bindirVariable} to its bin folder, or ${server}.`;
   return {
     code: 'MG080', severity: 'warning', file: plan.file, span: plan.spans.engine ?? plan.spans.id,
     message: `rehearsed on ${engine.label}, but the plan targets PostgreSQL ${target}: what passed on ${engine.major} may fail on ${target}${why ? `; not on ${target} because ${why}` : ''}`,
-    help: how,
+    help,
   };
 }

@@ -2,7 +2,9 @@ import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
 import { downScript, phaseHasSql, scriptFileName, upScript } from '../emit/sql/blocks.js';
 import { confirmStatement, runStatements, stopKey, type LedgerKey } from '../emit/sql/ledger.js';
 import { parseSql } from '../sql/parser.js';
-import type { Phase, Plan } from '../normalize/model.js';
+import { stepStatements, type Phase, type Plan, type Statement, type Step } from '../normalize/model.js';
+import type { StatementAnalysis } from '../analyze/sql/analyze.js';
+import { predictLocks, type PredictedLock } from '../sql/locks.js';
 import type { Engine, RehearsalDatabase } from './engine.js';
 import { fillOrder, FixtureError, generateRows } from './fixtures.js';
 import { runObserved, type ObservedLock, type StatementRun } from './observe.js';
@@ -34,11 +36,17 @@ export interface StepResult {
   readonly up: Status;
   readonly down: Status;
   readonly upMs: number;
+  /** Locks the step's statements took, read inside their transaction (not its separate checks'). */
   readonly locks: readonly ObservedLock[];
-  /** The locks migc's analysis predicted for the step's statements ("mode table"). */
+  /** The locks migc's analysis predicted for the step's statements ("mode table"), as the report's step table says. */
   readonly predicted: readonly string[];
-  /** Whether what was observed agrees with the prediction, for the statements it could judge. */
-  readonly prediction: 'agrees' | 'differs' | 'not judged';
+  /**
+   * Whether what was observed agrees with the prediction, for the statements it could judge;
+   * "not observed" when every statement of the step ran outside a transaction (see unobserved).
+   */
+  readonly prediction: 'agrees' | 'differs' | 'not judged' | 'not observed';
+  /** Why the locks of some of the step's statements could not be read, when they could not. */
+  readonly unobserved?: string;
   readonly rewritten: readonly string[];
 }
 
@@ -70,6 +78,11 @@ export interface CrashSummary {
 export interface RehearseOptions {
   /** Stop each phase's up script after every statement and check both ways out (default true). */
   readonly crashPoints?: boolean;
+  /**
+   * The plan's SQL analysis (the compile's): the prediction each step is shown with is then the
+   * one the report's step table gives. Without it, the rehearsal's own prediction.
+   */
+  readonly analysis?: ReadonlyMap<Statement, StatementAnalysis>;
 }
 
 interface Snapshot {
@@ -78,6 +91,9 @@ interface Snapshot {
 }
 
 const notRun: ScriptResult = { status: 'not run', ms: 0, runs: [] };
+
+/** Why a plan without SQL was not rehearsed: verify counts such plans apart from those that passed. */
+export const noSqlToRehearse = 'no SQL to rehearse';
 
 async function snapshot(db: RehearsalDatabase): Promise<Snapshot> {
   return { schema: await schemaSnapshot(db), data: await dataSnapshot(db) };
@@ -96,7 +112,7 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
   const base = { file: plan.file, planId: plan.id, engine: engine.label };
   const phases = plan.phases;
   if (!phases.some(phaseHasSql)) {
-    return { ...base, ok: true, skipped: 'no SQL to rehearse', phases: [], steps: [], diagnostics };
+    return { ...base, ok: true, skipped: noSqlToRehearse, phases: [], steps: [], diagnostics };
   }
   if (!plan.baseline) {
     diagnostics.push({
@@ -331,7 +347,7 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
 
   const phaseResults: PhaseResult[] = phases.map((p) => ({ number: p.number, name: p.name, ...results.get(p.name)! }));
   // A rollback the full rehearsal never reached (before an irreversible step) ran at a crash point.
-  const steps = stepResults(plan, phaseResults).map((s) => (s.down === 'not run' && rolledBack.has(s.step) && plan.phases.find((p) => p.name === s.phase)?.steps.find((x) => x.id === s.step)?.rollback?.kind === 'sql' ? { ...s, down: 'ok' as const } : s));
+  const steps = stepResults(plan, phaseResults, options.analysis).map((s) => (s.down === 'not run' && rolledBack.has(s.step) && plan.phases.find((p) => p.name === s.phase)?.steps.find((x) => x.id === s.step)?.rollback?.kind === 'sql' ? { ...s, down: 'ok' as const } : s));
   return { ...base, ok: !diagnostics.some((d) => d.severity === 'error'), phases: phaseResults, steps, ...(crash ? { crash } : {}), diagnostics, ...(compat ? { compat } : {}) };
 }
 
@@ -362,7 +378,22 @@ export function stopAt(run: StatementRun): LedgerKey | undefined {
   return parsed.ok && parsed.statements.length === 1 ? stopKey(parsed.statements[0]!.ast) : undefined;
 }
 
-function stepResults(plan: Plan, phases: readonly PhaseResult[]): StepResult[] {
+const lockName = (l: PredictedLock) => `${l.mode} ${l.table.includes('.') ? l.table : `public.${l.table}`}`;
+
+/**
+ * Why the locks of a step's statements cannot be read from pg_locks, if they cannot: migc reads
+ * them inside the statement's transaction, after it ran; a statement that commits on its own
+ * (CONCURRENTLY) or a batch loop that commits after each batch has released them by then.
+ */
+function unobservable(step: Step): string | undefined {
+  if (step.batch) return 'the batch loop commits after each batch, so its locks are released before they can be read';
+  const outside = stepStatements(step).filter((s) => !s.facts.transactional);
+  if (!outside.length) return undefined;
+  const commands = [...new Set(outside.map((s) => s.facts.command))];
+  return `${commands.join(', ')} ${outside.length === 1 ? 'runs' : 'run'} outside a transaction, so ${outside.length === 1 ? 'its' : 'their'} locks are released before they can be read`;
+}
+
+function stepResults(plan: Plan, phases: readonly PhaseResult[], analysis: RehearseOptions['analysis']): StepResult[] {
   return plan.phases.flatMap((phase, i) => {
     const r = phases[i]!;
     return phase.steps.map((step) => {
@@ -375,7 +406,16 @@ function stepResults(plan: Plan, phases: readonly PhaseResult[]): StepResult[] {
       };
       const up = mine(r.up);
       const down = mine(r.down);
-      const locks = new Map(up.flatMap((x) => x.locks ?? []).map((l) => [`${l.mode} ${l.relation}`, l]));
+      // The runs that ran the step's own statements inside a transaction: a CALL migc_run that
+      // carries one of them. A separate one with only its checks (after a batch loop) is not the step's.
+      const own = new Set(stepStatements(step).map((x) => x.text));
+      const observed = up.filter((x) => x.locks && carries(x.text).some((t) => own.has(t)));
+      const locks = new Map(observed.flatMap((x) => x.locks ?? []).map((l) => [`${l.mode} ${l.relation}`, l]));
+      const unobserved = step.action?.kind === 'sql' ? unobservable(step) : undefined;
+      const predicted = analysis
+        ? stepStatements(step).flatMap((x) => analysis.get(x)?.locks ?? [])
+        : [...observed.flatMap((x) => x.predicted ?? []), ...(unobserved ? stepStatements(step).flatMap((x) => predictLocks(x.ast)) : [])];
+      const judged = observed.filter((x) => x.predicted);
       return {
         phase: phase.name,
         step: step.id,
@@ -383,12 +423,19 @@ function stepResults(plan: Plan, phases: readonly PhaseResult[]): StepResult[] {
         down: step.rollback?.kind === 'sql' || step.rollback?.kind === 'irreversible' ? status(r.down, down) : 'not run',
         upMs: up.reduce((n, x) => n + x.ms, 0),
         locks: [...locks.values()].sort((a, b) => (a.relation + a.mode).localeCompare(b.relation + b.mode)),
-        predicted: [...new Set(up.flatMap((x) => (x.predicted ?? []).map((p) => `${p.mode} ${p.table.includes('.') ? p.table : `public.${p.table}`}`)))].sort(),
-        prediction: up.some((x) => x.disagreement) ? 'differs' : up.some((x) => x.predicted?.length) ? 'agrees' : 'not judged',
+        predicted: [...new Set(predicted.map(lockName))].sort(),
+        prediction: judged.some((x) => x.disagreement) ? 'differs' : judged.some((x) => x.predicted?.length) ? 'agrees' : unobserved && status(r.up, up) === 'ok' ? 'not observed' : 'not judged',
+        ...(unobserved ? { unobserved } : {}),
         rewritten: [...new Set(up.flatMap((x) => x.rewritten))].sort(),
       };
     });
   });
+}
+
+/** The statements a CALL migc_run carries; none for any other statement. */
+function carries(text: string): readonly string[] {
+  const parsed = parseSql(text);
+  return (parsed.ok && parsed.statements.length === 1 ? runStatements(parsed.statements[0]!.ast) : undefined) ?? [];
 }
 
 /**

@@ -90,10 +90,16 @@ export interface WatchSession {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+/**
+ * Whether a plan's result says nothing new: the workspace returns the same outputs while a plan's
+ * inputs are unchanged, but a plan with errors gets a fresh empty list each build, and its MG040
+ * a fresh object, so those compare by value.
+ */
 function samePlanResult(a: PlanResult | undefined, b: PlanResult): boolean {
-  if (!a || a.ok !== b.ok || a.outputs !== b.outputs || a.id !== b.id) return false;
+  if (!a || a.ok !== b.ok || a.id !== b.id) return false;
+  if (a.outputs !== b.outputs && (a.outputs.length || b.outputs.length)) return false;
   if (a.diagnostics === b.diagnostics) return true;
-  return a.diagnostics.length === b.diagnostics.length && a.diagnostics.every((d, i) => d === b.diagnostics[i]);
+  return a.diagnostics.length === b.diagnostics.length && a.diagnostics.every((d, i) => d === b.diagnostics[i] || JSON.stringify(d) === JSON.stringify(b.diagnostics[i]));
 }
 
 function previewDiagnostic(d: Diagnostic, sources: ReadonlyMap<string, SourceText>): PreviewDiagnostic {
@@ -114,7 +120,22 @@ export function createWatchSession(options: SessionOptions): WatchSession {
   let toRecheck = new Set<string>();
   let planFiles = new Set(options.files);
   let config: ProjectConfig | undefined;
-  const ws: Workspace = createWorkspace({ host: options.host, files: [...planFiles].sort(), ...(options.onStage ? { onStage: options.onStage } : {}) });
+  /**
+   * Each file's text as last read to build (undefined: gone), or as an event last found it. An
+   * event that finds a file as it was is the echo of a save already built (a watcher's second
+   * event for one rename, the second look after a rebuild) or a save that changed nothing: it
+   * rebuilds nothing, so each save prints one line.
+   */
+  const seen = new Map<string, string | undefined>();
+  const host: Host = {
+    async readFile(path) {
+      const text = await options.host.readFile(path);
+      seen.set(path, text);
+      return text;
+    },
+    realPath: (path) => options.host.realPath(path),
+  };
+  const ws: Workspace = createWorkspace({ host, files: [...planFiles].sort(), ...(options.onStage ? { onStage: options.onStage } : {}) });
   let previous = new Map<string, PlanResult>();
   /** The outputs last written per plan file (by identity: the workspace returns the same array while nothing changed). */
   const written = new Map<string, PlanResult['outputs']>();
@@ -128,7 +149,7 @@ export function createWatchSession(options: SessionOptions): WatchSession {
   const idle: (() => void)[] = [];
 
   async function loadConfig(): Promise<boolean> {
-    const loaded = await loadProjectConfig(options.host, options.config?.given ? options.config.file : undefined);
+    const loaded = await loadProjectConfig(host, options.config?.given ? options.config.file : undefined);
     if (loaded.diagnostics.some((d) => d.severity === 'error')) {
       options.reporter.diagnostics(loaded.diagnostics, loaded.sources);
       options.reporter.note(`${loaded.file ?? 'the config'} has errors: the previous settings stay until it is fixed`);
@@ -141,7 +162,7 @@ export function createWatchSession(options: SessionOptions): WatchSession {
   }
 
   async function loadTemplates(): Promise<void> {
-    ws.setTemplates(await loadTemplateSources(options.host, options.templatesDir));
+    ws.setTemplates(await loadTemplateSources(host, options.templatesDir));
   }
 
   /** Updates the preview's view of each plan that changed; returns the ids that did. */
@@ -265,8 +286,8 @@ export function createWatchSession(options: SessionOptions): WatchSession {
   async function processPending(): Promise<void> {
     const events = pending;
     pending = [];
-    const seen = events.filter((e) => e.kind !== 'recheck').map((e) => e.path);
-    if (seen.length) scheduleRecheck(seen);
+    const saved = events.filter((e) => e.kind !== 'recheck').map((e) => e.path);
+    if (saved.length) scheduleRecheck(saved);
     const started = performance.now();
     const touched = new Set<string>();
     const removed: string[] = [];
@@ -274,8 +295,10 @@ export function createWatchSession(options: SessionOptions): WatchSession {
     let listChanged = false;
     for (const e of events) {
       ws.fileChanged(e.path);
-      // A recheck rebuilds only what turns out to differ (the workspace compares contents).
-      if (e.kind === 'recheck') continue;
+      const text = await options.host.readFile(e.path);
+      // Found as it was (a recheck too): an echo of a save already built, or a save that changed nothing.
+      if (seen.has(e.path) && seen.get(e.path) === text) continue;
+      seen.set(e.path, text);
       for (const p of ws.plansReading(e.path)) touched.add(p);
       if (options.config && e.path === options.config.file) {
         everything = (await loadConfig()) || everything;
@@ -287,18 +310,15 @@ export function createWatchSession(options: SessionOptions): WatchSession {
         continue;
       }
       if (!options.isPlan(e.path)) continue;
-      if (e.kind === 'unlink' && planFiles.has(e.path)) {
-        // Editors that save by rename report unlink then add: only a file still gone is removed.
-        const still = await options.host.readFile(e.path);
-        if (still === undefined) {
-          planFiles.delete(e.path);
-          listChanged = true;
-          touched.delete(e.path);
-          removed.push(e.path);
-          continue;
-        }
+      // Editors that save by rename report unlink then add: only a file still gone is removed.
+      if (text === undefined && planFiles.has(e.path)) {
+        planFiles.delete(e.path);
+        listChanged = true;
+        touched.delete(e.path);
+        removed.push(e.path);
+        continue;
       }
-      if (!planFiles.has(e.path) && (await options.host.readFile(e.path)) !== undefined) {
+      if (!planFiles.has(e.path) && text !== undefined) {
         planFiles.add(e.path);
         listChanged = true;
       }
@@ -307,7 +327,7 @@ export function createWatchSession(options: SessionOptions): WatchSession {
     if (listChanged) ws.setFiles([...planFiles].sort());
     if (everything) for (const f of planFiles) touched.add(f);
     const stillRemoved = removed.filter((f) => !planFiles.has(f));
-    if (!touched.size && !stillRemoved.length && !events.some((e) => e.kind === 'recheck')) return;
+    if (!touched.size && !stillRemoved.length) return;
     await rebuild(touched, [...new Set(stillRemoved)].sort(), started, false);
   }
 
