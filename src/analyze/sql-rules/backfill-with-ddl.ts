@@ -1,6 +1,7 @@
 import type { StatementRule } from '../sql/context.js';
 import type { PgNode } from '../../sql/parser.js';
 import { isCatalogTable, node, targetsFewRows } from './ast.js';
+import { lockLabel, type LockMode } from '../../sql/locks.js';
 
 /** INSERT ... SELECT (a backfill), not INSERT ... VALUES (a few rows). */
 function insertsQueryRows(ast: PgNode): boolean {
@@ -8,6 +9,14 @@ function insertsQueryRows(ast: PgNode): boolean {
   const select = body.selectStmt?.SelectStmt;
   return kind === 'InsertStmt' && select !== undefined && select.valuesLists === undefined;
 }
+
+/** The locks DDL leaves held that block others' writes, strongest first, and whom they block. */
+const heldLocks = ['AccessExclusiveLock', 'ExclusiveLock', 'ShareRowExclusiveLock'] as const satisfies readonly LockMode[];
+const blocked: Record<(typeof heldLocks)[number], string> = {
+  AccessExclusiveLock: 'every reader and writer waits for',
+  ExclusiveLock: 'every writer (and SELECT ... FOR UPDATE) waits for',
+  ShareRowExclusiveLock: 'every writer waits for',
+};
 
 export const backfillWithDdl: StatementRule = {
   code: 'MG218',
@@ -19,10 +28,11 @@ export const backfillWithDdl: StatementRule = {
     if (!ctx.inTransaction || !change || (change.kind === 'insert' && !insertsQueryRows(ctx.ast))) return;
     if (ctx.state.isNew(change.table) || isCatalogTable(change.table)) return;
     if (targetsFewRows(ctx.ast, ctx.state.table(change.table)?.uniqueColumns ?? new Set())) return;
-    const ddl = ctx.earlier.firstLocking(change.table, 'ShareRowExclusiveLock');
-    if (!ddl) return;
+    // The statement that took the strongest lock on the table is the one that blocks the most.
+    const [held, ddl] = heldLocks.map((mode) => [mode, ctx.earlier.firstLocking(change.table, mode)] as const).find(([, e]) => e) ?? [];
+    if (!held || !ddl) return;
     report({
-      message: `this ${change.kind.toUpperCase()} runs in the same transaction as ${ddl.facts.command} on ${change.table}, so ${change.table} stays locked against every reader or writer until the backfill commits`,
+      message: `this ${change.kind.toUpperCase()} runs in the same transaction as ${ddl.facts.command}, which holds ${lockLabel(held)} on ${change.table}, so ${blocked[held]} ${change.table} until the backfill commits`,
       help: ctx.mode === 'plan'
         ? 'Commit the DDL first, then backfill in its own step (in batches on a large table).'
         : 'Commit the DDL first, then backfill in a later transaction (a COMMIT between them, or a later migration file), in batches on a large table.',
