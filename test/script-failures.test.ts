@@ -264,6 +264,19 @@ describe.skipIf(!serverUrl)('scripts after a failure at any point, with psql on 
     expect(stopped.out).toContain('ERROR:  migc: step "drop-name" is irreversible; restore: Restore users.name from users.dump.');
   });
 
+  it('refuses to undo a phase under a later one that is not rolled back, changing nothing; latest first goes through', async () => {
+    const db = await fresh();
+    for (const phase of ['01-expand', '02-backfill'] as const) expect((await up(db, phase)).status).toBe(0);
+    const applied = await snapshot(db);
+    const early = await psql(db, ['-f', join(dir, '01-expand.down.sql')]);
+    expect(early.status).not.toBe(0);
+    expect(early.out).toContain('ERROR:  migc: phase backfill of plan failure-points is not rolled back; it comes after phase expand, so it is undone first');
+    expect(early.out).toContain('HINT:  Roll back the later phases first, latest first: 03-contract.down.sql, then 02-backfill.down.sql; then run this script again. Nothing was changed. A later phase whose down stops at an irreversible step is undone by restoring the backup taken before it');
+    expect(await snapshot(db)).toEqual(applied);
+    for (const phase of ['02-backfill', '01-expand'] as const) expect((await down(db, phase)).status).toBe(0);
+    expect(await snapshot(db)).toEqual(clean.get('before'));
+  });
+
   it('leaves nothing of migc\'s once every phase is rolled back', async () => {
     const db = await fresh();
     for (const phase of ['01-expand', '02-backfill'] as const) expect((await up(db, phase)).status).toBe(0);

@@ -417,6 +417,17 @@ describe.skipIf(!serverUrl)('hostile plan text never runs under psql (skipped wh
     // irreversible step (undone last), one psql run each; then phase 1 down, in one run.
     const up = psql(sorted.flatMap((p) => [script(p, '01-expand.up.sql'), script(p, '02-migrate.up.sql')]));
     const down2 = sorted.map((p) => psql([script(p, '02-migrate.down.sql')]));
+    // Phase 1's down refuses while phase 2 is not rolled back (its irreversible step ran)...
+    const refused = psql([script(sorted[0]!, '01-expand.down.sql')]);
+    // ...and goes through once phase 2 is gone from the ledger, as after restoring the backup
+    // taken before phase 2 (the ledger is restored with the rest).
+    const restore = new pg.Client({ connectionString: url.toString() });
+    await restore.connect();
+    try {
+      await restore.query("DELETE FROM public.migc_ledger WHERE phase = 'migrate'");
+    } finally {
+      await restore.end();
+    }
     const down1 = psql(sorted.map((p) => script(p, '01-expand.down.sql')));
 
     // Nothing of the payloads happened: no table, no file from a shell command or \o...
@@ -438,6 +449,9 @@ describe.skipIf(!serverUrl)('hostile plan text never runs under psql (skipped wh
       expect(d.status, d.stderr).toBe(3);
       expect(d.stderr).toMatch(/ERROR: {2}migc: step "first" is irreversible; restore: phases\[\]\.steps\[\]\.rollback\.restore /);
     }
+    expect(refused.status).toBe(3);
+    expect(refused.stderr).toMatch(/ERROR: {2}migc: phase migrate of plan \S+ is not rolled back; it comes after phase expand, so it is undone first/);
+    expect(echoed(refused.stdout).some((a) => calledProcedure(a) === 'public.migc_run')).toBe(false);
     expect(down1.stderr).not.toMatch(/ERROR|error:/);
     expect(down1.status).toBe(0);
 

@@ -4,7 +4,7 @@ import { compileBatch } from '../../sql/batch.js';
 import { quoteIdent, sqlComment, sqlLiteral, terminated, visibleLines } from '../../sql/quote.js';
 import { compileAssertion } from './assertion.js';
 import {
-  dropInvalidIndexCall, forgetCall, irreversibleCall, ledgerEpilogue, ledgerPrelude, markCall, placeholder, runCall, stopCall, type LedgerKey,
+  dropInvalidIndexCall, forgetCall, irreversibleCall, laterPhasesGuard, ledgerEpilogue, ledgerPrelude, markCall, placeholder, runCall, stopCall, type LedgerKey,
 } from './ledger.js';
 
 /*
@@ -310,6 +310,9 @@ function scriptView(plan: Plan, phase: Phase, direction: 'up' | 'down', notes: r
     own(`SET lock_timeout = ${sqlLiteral(plan.settings.lockTimeout)}`), own(`SET statement_timeout = ${sqlLiteral(plan.settings.statementTimeout)}`),
   ];
   const prelude = ledgerPrelude.map(own);
+  // Only phases with SQL have scripts, and so rows in the ledger.
+  const later = direction === 'down' ? plan.phases.filter((p) => p.number > phase.number && phaseHasSql(p)).map((p) => ({ name: p.name, downScript: scriptFileName(p, 'down') })) : [];
+  const guard = later.length ? [own(laterPhasesGuard(plan.id, phase.name, later))] : [];
   const epilogue = direction === 'down' ? [own(ledgerEpilogue(plan.id, phase.name))] : [];
   const header = sqlComment([
     `${fileName}: phase ${phase.number} of ${plan.phases.length} (${phase.kind}) of plan ${plan.id}, ${direction === 'up' ? 'up' : 'rollback'}`,
@@ -325,10 +328,10 @@ function scriptView(plan: Plan, phase: Phase, direction: 'up' | 'down', notes: r
   return {
     fileName, direction, phase, phaseCount: plan.phases.length, header,
     settings: render(settings),
-    prelude: `${preludeComment}\n${render(prelude)}`,
+    prelude: `${preludeComment}\n${render(prelude)}${guard.length ? `\n\n${sqlComment('Phases are undone latest first: this stops, changing nothing, while a later phase of the plan is not rolled back.')}\n${render(guard)}` : ''}`,
     blocks,
     epilogue: epilogue.length ? `${sqlComment('The phase is undone: its rows in migc_ledger go, and the ledger itself once no plan has rows left.')}\n${render(epilogue)}` : '',
-    statements: [...settings, ...prelude, ...blocks.flatMap((b) => b.statements), ...epilogue],
+    statements: [...settings, ...prelude, ...guard, ...blocks.flatMap((b) => b.statements), ...epilogue],
   };
 }
 

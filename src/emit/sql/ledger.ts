@@ -193,6 +193,30 @@ END
 }
 
 /**
+ * A down script's guard: phases are undone latest first, so this phase's down stops before it
+ * changes anything while a later phase of the plan still has rows in the ledger (it ran, or
+ * started, and was not rolled back). Undoing an earlier phase under a later one breaks both: the
+ * later down then finds the columns and constraints it undoes gone.
+ */
+export function laterPhasesGuard(plan: string, phase: string, later: readonly { readonly name: string; readonly downScript: string }[]): string {
+  const names = `ARRAY[${later.map((p) => sqlLiteral(p.name)).join(', ')}]::text[]`;
+  const order = [...later].reverse().map((p) => p.downScript).join(', then ');
+  return `DO ${dollarQuote(`
+DECLARE
+  v_later text;
+BEGIN
+  SELECT l.phase INTO v_later FROM ${ledgerTable} l
+   WHERE l.plan_id = ${sqlLiteral(plan)} AND l.phase = ANY (${names})
+   ORDER BY array_position(${names}, l.phase) DESC LIMIT 1;
+  IF v_later IS NOT NULL THEN
+    RAISE EXCEPTION ${sqlLiteral(`migc: phase % of plan ${plan.replace(/%/g, '%%')} is not rolled back; it comes after phase ${phase.replace(/%/g, '%%')}, so it is undone first`)}, v_later
+      USING HINT = ${sqlLiteral(`Roll back the later phases first, latest first: ${order}; then run this script again. Nothing was changed. A later phase whose down stops at an irreversible step is undone by restoring the backup taken before it, which brings this ledger back as it was then.`)};
+  END IF;
+END
+`)}`;
+}
+
+/**
  * A placeholder string for the nth statement a call carries: the call is built once with the
  * statements and once with these, and the checker compares the two (see check.ts).
  */

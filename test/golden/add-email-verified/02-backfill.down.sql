@@ -127,6 +127,21 @@ BEGIN
 END
 $migc$;
 
+-- Phases are undone latest first: this stops, changing nothing, while a later phase of the plan is not rolled back.
+DO $migc$
+DECLARE
+  v_later text;
+BEGIN
+  SELECT l.phase INTO v_later FROM public.migc_ledger l
+   WHERE l.plan_id = 'add-email-verified' AND l.phase = ANY (ARRAY['contract']::text[])
+   ORDER BY array_position(ARRAY['contract']::text[], l.phase) DESC LIMIT 1;
+  IF v_later IS NOT NULL THEN
+    RAISE EXCEPTION 'migc: phase % of plan add-email-verified is not rolled back; it comes after phase backfill, so it is undone first', v_later
+      USING HINT = 'Roll back the later phases first, latest first: 03-contract.down.sql; then run this script again. Nothing was changed. A later phase whose down stops at an irreversible step is undone by restoring the backup taken before it, which brings this ledger back as it was then.';
+  END IF;
+END
+$migc$;
+
 -- Undo step validate-not-null
 -- Not run by this script. Before going on, by hand: Nothing to undo; dropping the constraint (the step before) removes the validation too.
 -- If the step ran, the script stops here until this is recorded as done in migc_ledger (the error says how); then run it again.

@@ -127,6 +127,21 @@ BEGIN
 END
 $migc$;
 
+-- Phases are undone latest first: this stops, changing nothing, while a later phase of the plan is not rolled back.
+DO $migc$
+DECLARE
+  v_later text;
+BEGIN
+  SELECT l.phase INTO v_later FROM public.migc_ledger l
+   WHERE l.plan_id = 'lowercase-emails' AND l.phase = ANY (ARRAY['lowercase', 'cleanup']::text[])
+   ORDER BY array_position(ARRAY['lowercase', 'cleanup']::text[], l.phase) DESC LIMIT 1;
+  IF v_later IS NOT NULL THEN
+    RAISE EXCEPTION 'migc: phase % of plan lowercase-emails is not rolled back; it comes after phase keep-originals, so it is undone first', v_later
+      USING HINT = 'Roll back the later phases first, latest first: 03-cleanup.down.sql, then 02-lowercase.down.sql; then run this script again. Nothing was changed. A later phase whose down stops at an irreversible step is undone by restoring the backup taken before it, which brings this ledger back as it was then.';
+  END IF;
+END
+$migc$;
+
 -- Undo step copy-originals
 -- Runs only if the step ran (migc_ledger says so).
 BEGIN;

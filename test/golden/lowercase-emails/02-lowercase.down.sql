@@ -127,6 +127,21 @@ BEGIN
 END
 $migc$;
 
+-- Phases are undone latest first: this stops, changing nothing, while a later phase of the plan is not rolled back.
+DO $migc$
+DECLARE
+  v_later text;
+BEGIN
+  SELECT l.phase INTO v_later FROM public.migc_ledger l
+   WHERE l.plan_id = 'lowercase-emails' AND l.phase = ANY (ARRAY['cleanup']::text[])
+   ORDER BY array_position(ARRAY['cleanup']::text[], l.phase) DESC LIMIT 1;
+  IF v_later IS NOT NULL THEN
+    RAISE EXCEPTION 'migc: phase % of plan lowercase-emails is not rolled back; it comes after phase lowercase, so it is undone first', v_later
+      USING HINT = 'Roll back the later phases first, latest first: 03-cleanup.down.sql; then run this script again. Nothing was changed. A later phase whose down stops at an irreversible step is undone by restoring the backup taken before it, which brings this ledger back as it was then.';
+  END IF;
+END
+$migc$;
+
 -- Undo step lowercase-emails
 -- Batched: 10000 rows per batch by id, each batch committed.
 -- statement_timeout is lifted for the loop only: it is one statement, and each batch inside it is short.
