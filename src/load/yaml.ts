@@ -4,6 +4,7 @@ import {
 } from 'yaml';
 import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
 import { quoteForMessage } from '../diagnostics/quote.js';
+import { SourceText } from '../diagnostics/source-text.js';
 import { inputLimits, megabytes, utf8Length } from './limits.js';
 
 /** A plan file parsed to YAML with its source ranges kept, and its plain JS value. */
@@ -49,12 +50,6 @@ function duplicateKeys(doc: Document.Parsed): DuplicateKey[] {
   return found.sort((a, b) => a.second[0] - b.second[0]);
 }
 
-function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
-}
-
 /** More aliases than this in one file is refused ("billion laughs" expansion). */
 export const maxAliasCount = inputLimits.aliasCount;
 
@@ -97,7 +92,7 @@ export function loadYaml(file: string, text: string): { loaded: LoadedFile; diag
         reported.add(dup);
         diagnostics.push({
           code: 'MG002', severity: 'error', file, span: { start: dup.second[0], end: dup.second[1] },
-          message: `duplicate key ${quoteForMessage(dup.key)} (first at line ${lineOf(text, dup.first[0])})`,
+          message: `duplicate key ${quoteForMessage(dup.key)} (first at line ${new SourceText(text).position(dup.first[0]).line})`,
           help: dup.emptyBefore !== undefined
             ? `"${dup.emptyBefore}" just above has no value: if ${quoteForMessage(dup.key)} belongs under it, indent it further than "${dup.emptyBefore}:". Otherwise each key may appear once in a mapping: merge the two or rename one.`
             : 'Each key may appear once in a mapping; merge the two entries or rename one.',
