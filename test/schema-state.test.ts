@@ -130,3 +130,34 @@ describe('which table an index is on, for the locks of DROP INDEX', () => {
     expect(await locksAfter('DROP TABLE t;', 'DROP INDEX IF EXISTS t_a')).toEqual([]);
   });
 });
+
+describe('column positions, for an INSERT without a column list', () => {
+  async function positions(sql: string, rollback?: string, after?: string): Promise<string[]> {
+    const { loadSqlParser, parseSql } = await import('../src/sql/parser.js');
+    const { SchemaState } = await import('../src/analyze/sql/schema-state.js');
+    await loadSqlParser();
+    const state = new SchemaState();
+    const apply = (text: string) => {
+      const parsed = parseSql(text);
+      if (!parsed.ok) throw new Error(`does not parse: ${text}`);
+      for (const s of parsed.statements) state.apply(s.ast, true);
+    };
+    apply(sql);
+    if (rollback) state.tentatively(() => apply(rollback));
+    if (after) apply(after);
+    return [...state.table('t')!.columns].filter(([, c]) => c.ordinal !== undefined).sort(([, a], [, b]) => a.ordinal! - b.ordinal!).map(([name]) => name);
+  }
+
+  it('puts an added column last, after a dropped last column too, and keeps a renamed one in place', async () => {
+    expect(await positions('CREATE TABLE t (a int, b int); ALTER TABLE t ADD COLUMN c int;')).toEqual(['a', 'b', 'c']);
+    expect(await positions('CREATE TABLE t (a int, b int); ALTER TABLE t DROP COLUMN b; ALTER TABLE t ADD COLUMN c int, ADD COLUMN b int;')).toEqual(['a', 'c', 'b']);
+    expect(await positions('CREATE TABLE t (a int, b int); ALTER TABLE t RENAME COLUMN a TO z; ALTER TABLE t ADD COLUMN c int;')).toEqual(['z', 'b', 'c']);
+    // A table known only from what is done to it: its added columns in the order added.
+    expect(await positions('ALTER TABLE t ADD COLUMN x int; ALTER TABLE t ADD COLUMN y int;')).toEqual(['x', 'y']);
+  });
+
+  it('forgets a rollback\'s columns and their positions', async () => {
+    expect(await positions('CREATE TABLE t (a int);', 'ALTER TABLE t ADD COLUMN r int;')).toEqual(['a']);
+    expect(await positions('CREATE TABLE t (a int);', 'ALTER TABLE t ADD COLUMN r int, ADD COLUMN s int;', 'ALTER TABLE t ADD COLUMN b int;')).toEqual(['a', 'b']);
+  });
+});

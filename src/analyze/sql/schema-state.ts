@@ -25,6 +25,8 @@ export interface TableState {
    */
   readonly filled?: boolean;
   readonly columns: Map<string, ColumnState>;
+  /** The ordinal the next column added gets: after every column it has had, as PostgreSQL numbers them. */
+  nextOrdinal: number;
   /** CHECK constraints of the form (col IS NOT NULL), by name: column and whether validated. */
   readonly notNullChecks: Map<string, { column: string; validated: boolean }>;
   readonly indexes: Set<string>;
@@ -52,7 +54,7 @@ export interface ForeignKeyState {
 }
 
 const emptyTable = (name: string, createdHere: boolean): TableState => ({
-  name, createdHere, columns: new Map(), notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set(), foreignKeys: new Map(), keyConstraints: new Map(),
+  name, createdHere, columns: new Map(), nextOrdinal: 0, notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set(), foreignKeys: new Map(), keyConstraints: new Map(),
 });
 
 const names = (list: { String?: { sval?: string } }[] | undefined): string[] => (list ?? []).map((n) => n.String?.sval ?? '?');
@@ -268,7 +270,7 @@ export class SchemaState implements LockCatalog {
         this.setTable(name, table);
         for (const elt of body.tableElts ?? []) {
           if (elt.ColumnDef) {
-            table.columns.set(elt.ColumnDef.colname, { ...columnState(elt.ColumnDef), ordinal: table.columns.size });
+            table.columns.set(elt.ColumnDef.colname, { ...columnState(elt.ColumnDef), ordinal: table.nextOrdinal++ });
             for (const c of elt.ColumnDef.constraints ?? []) {
               const only = [{ String: { sval: elt.ColumnDef.colname } }];
               if (c.Constraint && c.Constraint.contype !== 'CONSTR_CHECK') this.addConstraint(table, { ...c.Constraint, keys: only, fk_attrs: only });
@@ -311,9 +313,8 @@ export class SchemaState implements LockCatalog {
           switch (cmd?.subtype) {
             case 'AT_AddColumn': {
               const def = cmd.def.ColumnDef;
-              let ordinal = 0;
-              for (const c of table.columns.values()) if (c.ordinal !== undefined && c.ordinal >= ordinal) ordinal = c.ordinal + 1;
-              this.setIn(table.columns, def.colname, { ...columnState(def), ordinal });
+              this.setIn(table.columns, def.colname, { ...columnState(def), ordinal: table.nextOrdinal });
+              this.assign(table, 'nextOrdinal', table.nextOrdinal + 1);
               for (const c of def.constraints ?? []) {
                 const only = [{ String: { sval: def.colname } }];
                 if (c.Constraint && c.Constraint.contype !== 'CONSTR_CHECK') this.addConstraint(table, { ...c.Constraint, keys: only, fk_attrs: only });
