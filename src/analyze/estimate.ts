@@ -3,6 +3,7 @@ import { stepStatements, type Phase, type Statement, type Step } from '../normal
 import { pgDurationSeconds } from '../sql/batch.js';
 import type { PlanSettings } from './settings.js';
 import { secondsPerRow, type StatementAnalysis } from './sql/analyze.js';
+import { formatCount } from '../util/numbers.js';
 
 /**
  * migc's own duration estimates, in one place for the report, the timeline and the checklist:
@@ -92,11 +93,11 @@ export function estimateText(e: Estimate): string {
 /** "10min of pauses: 6,000 batches × 100ms", for the reader to see where the time goes. */
 export function pausesText(p: Pauses): string {
   const each = p.pause.includes(',') ? `pauses of ${p.pause}` : p.pause;
-  return `${formatSeconds(p.seconds)} of pauses: ${p.batches.toLocaleString('en-US')} batches × ${each}`;
+  return `${formatSeconds(p.seconds)} of pauses: ${formatCount(p.batches)} batches × ${each}`;
 }
 
 /** How the estimates are made, for the report: the rates per kind of work, and the pauses. */
 export function estimateMethod(): string {
-  const rate = (seconds: number) => `${Math.round(1 / seconds).toLocaleString('en-US')} rows/s`;
+  const rate = (seconds: number) => `${formatCount(Math.round(1 / seconds))} rows/s`;
   return `rows from the table sizes below, at ${rate(secondsPerRow['row changes'])} for row changes, ${rate(secondsPerRow.scan)} for scans, ${rate(secondsPerRow['index build'])} for index builds and ${rate(secondsPerRow.rewrite)} for rewrites; catalog changes count as nothing; a batched step adds its pauses, one after each batch (rows ÷ batch size batches); lock waits, gates and waits are not included`;
 }

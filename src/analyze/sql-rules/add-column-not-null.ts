@@ -6,6 +6,7 @@ export const addColumnNotNull: StatementRule = {
   name: 'add-column-not-null',
   summary: 'ADD COLUMN ... NOT NULL without a default fails on a table that has rows.',
   severity: 'error',
+  kinds: ['AlterTableStmt'],
   check(ctx, report) {
     const alter = alterTableCommands(ctx.ast);
     if (!alter || ctx.state.isNew(alter.table) || ctx.rows(alter.table) === 0) return;

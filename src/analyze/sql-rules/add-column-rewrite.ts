@@ -75,6 +75,7 @@ export const addColumnRewrite: StatementRule = {
   name: 'add-column-rewrite',
   summary: 'ADD COLUMN with a volatile default, serial/identity or a stored generated column rewrites the table under ACCESS EXCLUSIVE.',
   severity: 'error',
+  kinds: ['AlterTableStmt'],
   check(ctx, report) {
     const alter = alterTableCommands(ctx.ast);
     if (!alter) return;

@@ -1,5 +1,5 @@
 import { alterTableCommands, relationName } from './ast.js';
-import { learn, seenTable } from './seen-tables.js';
+import { learn, learnedKinds, seenTable } from './seen-tables.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
 
 export const attachPartitionScan: StatementRule = {
@@ -7,6 +7,7 @@ export const attachPartitionScan: StatementRule = {
   name: 'attach-partition-scan',
   summary: 'ATTACH PARTITION scans the whole partition to check its bound, under an ACCESS EXCLUSIVE lock on it, unless a validated CHECK constraint already implies the bound.',
   severity: 'error',
+  kinds: learnedKinds,
   check(ctx, report) {
     const alter = alterTableCommands(ctx.ast);
     for (const cmd of alter?.cmds ?? []) {

@@ -23,6 +23,7 @@ export const backfillWithDdl: StatementRule = {
   name: 'backfill-with-ddl',
   summary: 'A data backfill in the same transaction as DDL on its table holds the DDL\'s lock for the whole backfill.',
   severity: 'warning',
+  kinds: ['UpdateStmt', 'DeleteStmt', 'InsertStmt', 'MergeStmt'],
   check(ctx, report) {
     const change = ctx.facts.dataChange;
     if (!ctx.inTransaction || !change || (change.kind === 'insert' && !insertsQueryRows(ctx.ast))) return;

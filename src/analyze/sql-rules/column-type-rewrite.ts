@@ -10,6 +10,7 @@ export const columnTypeRewrite: StatementRule = {
   name: 'column-type-rewrite',
   summary: 'ALTER COLUMN TYPE rewrites the table and its indexes under ACCESS EXCLUSIVE, unless the change is binary-compatible.',
   severity: 'error',
+  kinds: ['AlterTableStmt'],
   check(ctx, report) {
     const alter = alterTableCommands(ctx.ast);
     if (!alter) return;

@@ -11,6 +11,7 @@ export const concurrentlyNotIdempotent: StatementRule = {
   name: 'concurrently-not-idempotent',
   summary: 'CREATE INDEX CONCURRENTLY without IF NOT EXISTS, or DROP INDEX CONCURRENTLY without IF EXISTS, fails when a failed run is retried.',
   severity: 'warning',
+  kinds: ['IndexStmt', 'DropStmt'],
   check(ctx, report) {
     const [kind, body] = node(ctx.ast);
     if (kind === 'IndexStmt' && body.concurrent && !body.if_not_exists) {

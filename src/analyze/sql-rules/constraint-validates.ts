@@ -7,6 +7,7 @@ export const foreignKeyValidates: StatementRule = {
   name: 'foreign-key-validates',
   summary: 'ADD FOREIGN KEY without NOT VALID checks every row while blocking writes to both tables.',
   severity: 'error',
+  kinds: ['AlterTableStmt'],
   check(ctx, report) {
     for (const { table, constraint: c, column, subcommand } of addedConstraints(ctx.ast, ['CONSTR_FOREIGN'])) {
       if (c.skip_validation) continue;
@@ -48,6 +49,7 @@ export const checkValidates: StatementRule = {
   name: 'check-validates',
   summary: 'ADD CHECK without NOT VALID checks every row while holding an ACCESS EXCLUSIVE lock.',
   severity: 'error',
+  kinds: ['AlterTableStmt'],
   check(ctx, report) {
     for (const { table, constraint: c, column, subcommand } of addedConstraints(ctx.ast, ['CONSTR_CHECK'])) {
       const severity = c.skip_validation ? undefined : severityFor(ctx, table, this.severity);

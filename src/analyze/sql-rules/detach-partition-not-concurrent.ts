@@ -6,6 +6,7 @@ export const detachPartitionNotConcurrent: StatementRule = {
   name: 'detach-partition-not-concurrent',
   summary: 'DETACH PARTITION without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the partitioned table (PostgreSQL 14+ can detach concurrently).',
   severity: 'warning',
+  kinds: ['AlterTableStmt'],
   check(ctx, report) {
     if (ctx.postgres < 14) return;
     const alter = alterTableCommands(ctx.ast);

@@ -6,6 +6,7 @@ export const domainConstraintValidates: StatementRule = {
   name: 'domain-constraint-validates',
   summary: 'ALTER DOMAIN ADD CONSTRAINT without NOT VALID checks every row of every column of that domain while blocking writes to those tables.',
   severity: 'warning',
+  kinds: ['AlterDomainStmt'],
   check(ctx, report) {
     const [kind, body] = node(ctx.ast);
     if (kind !== 'AlterDomainStmt') return;

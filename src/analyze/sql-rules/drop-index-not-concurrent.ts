@@ -7,6 +7,7 @@ export const dropIndexNotConcurrent: StatementRule = {
   name: 'drop-index-not-concurrent',
   summary: 'DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table.',
   severity: 'warning',
+  kinds: ['DropStmt'],
   check(ctx, report) {
     const [kind, body] = node(ctx.ast);
     if (kind !== 'DropStmt' || body.removeType !== 'OBJECT_INDEX' || body.concurrent) return;

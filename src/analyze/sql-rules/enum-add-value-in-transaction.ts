@@ -6,6 +6,7 @@ export const enumAddValueInTransaction: StatementRule = {
   name: 'enum-add-value-in-transaction',
   summary: 'ALTER TYPE ... ADD VALUE cannot run inside a transaction block before PostgreSQL 12.',
   severity: 'error',
+  kinds: ['AlterEnumStmt'],
   check(ctx, report) {
     const [kind, body] = node(ctx.ast);
     // oldVal is RENAME VALUE, which has always run in a transaction.

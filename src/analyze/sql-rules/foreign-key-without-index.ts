@@ -1,5 +1,5 @@
 import { addedConstraints, alterTableCommands, relationName } from './ast.js';
-import { learn, seenTable } from './seen-tables.js';
+import { learn, learnedKinds, seenTable } from './seen-tables.js';
 import type { StatementRule } from '../sql/context.js';
 
 /** Whether some index's leading columns are exactly the foreign key's columns, in any order. */
@@ -22,6 +22,7 @@ export const foreignKeyWithoutIndex: StatementRule = {
   name: 'foreign-key-without-index',
   summary: 'A foreign key without an index on its referencing columns makes every DELETE or key UPDATE on the referenced table scan the referencing table.',
   severity: 'warning',
+  kinds: learnedKinds,
   check(ctx, report) {
     const alter = alterTableCommands(ctx.ast);
     if (alter && !ctx.state.isNew(alter.table)) {

@@ -6,6 +6,7 @@ export const indexNotConcurrent: StatementRule = {
   name: 'index-not-concurrent',
   summary: 'CREATE INDEX without CONCURRENTLY blocks writes to the table for the whole build.',
   severity: 'error',
+  kinds: ['IndexStmt'],
   check(ctx, report) {
     const [kind, body] = node(ctx.ast);
     if (kind !== 'IndexStmt' || body.concurrent) return;

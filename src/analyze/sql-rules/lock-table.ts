@@ -18,6 +18,7 @@ export const lockTable: StatementRule = {
   name: 'lock-table',
   summary: 'An explicit LOCK TABLE holds its lock until the transaction ends; SHARE and stronger modes block writes, ACCESS EXCLUSIVE blocks reads too.',
   severity: 'warning',
+  kinds: ['LockStmt'],
   check(ctx, report) {
     const [kind, body] = node(ctx.ast);
     if (kind !== 'LockStmt') return;

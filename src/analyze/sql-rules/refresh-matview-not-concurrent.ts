@@ -6,6 +6,7 @@ export const refreshMatviewNotConcurrent: StatementRule = {
   name: 'refresh-matview-not-concurrent',
   summary: 'REFRESH MATERIALIZED VIEW without CONCURRENTLY blocks every read of the view while its query runs.',
   severity: 'warning',
+  kinds: ['RefreshMatViewStmt'],
   check(ctx, report) {
     const [kind, body] = node(ctx.ast);
     // WITH NO DATA empties the view at once (and cannot be concurrent).

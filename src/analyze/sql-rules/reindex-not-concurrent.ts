@@ -6,6 +6,7 @@ export const reindexNotConcurrent: StatementRule = {
   name: 'reindex-not-concurrent',
   summary: 'REINDEX without CONCURRENTLY blocks writes (and reads that use the index) while it runs.',
   severity: 'warning',
+  kinds: ['ReindexStmt'],
   check(ctx, report) {
     const [kind, body] = node(ctx.ast);
     if (kind !== 'ReindexStmt') return;

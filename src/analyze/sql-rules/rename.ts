@@ -38,6 +38,7 @@ export const rename: StatementRule = {
   name: 'rename',
   summary: 'Renaming a column or table breaks the code that is running, the moment it commits.',
   severity: 'warning',
+  kinds: ['RenameStmt', 'AlterEnumStmt'],
   check(ctx, report) {
     const [kind, body] = node(ctx.ast);
     if (ctx.inRollback) return;

@@ -6,6 +6,7 @@ export const rewriteCommand: StatementRule = {
   name: 'rewrite-command',
   summary: 'VACUUM FULL, CLUSTER and SET LOGGED / UNLOGGED rewrite the whole table under ACCESS EXCLUSIVE.',
   severity: 'error',
+  kinds: ['VacuumStmt', 'ClusterStmt', 'AlterTableStmt'],
   check(ctx, report) {
     const [kind, body] = node(ctx.ast);
     const found: { table: string; what: string }[] = [];

@@ -40,6 +40,9 @@ function addConstraint(t: SeenTable, c: Record<string, any> | undefined, anonymo
   if (c.contype === 'CONSTR_CHECK') (c.skip_validation ? t.notValidChecks : t.validatedChecks).add(c.conname ?? anonymous);
 }
 
+/** The kinds of statement learn() learns from: MG230 and MG232 must be called for each of them. */
+export const learnedKinds: readonly string[] = ['CreateStmt', 'IndexStmt', 'AlterTableStmt', 'DropStmt', 'RenameStmt'];
+
 /**
  * Learns from the statement being judged, once (every rule that asks calls it; the first call
  * for a statement learns). Called after the rule has judged it, so a statement is judged

@@ -6,6 +6,7 @@ export const setNotNullScan: StatementRule = {
   name: 'set-not-null-scan',
   summary: 'SET NOT NULL scans the whole table under ACCESS EXCLUSIVE unless a validated CHECK (col IS NOT NULL) exists (PostgreSQL 12+).',
   severity: 'error',
+  kinds: ['AlterTableStmt'],
   check(ctx, report) {
     const alter = alterTableCommands(ctx.ast);
     if (!alter) return;

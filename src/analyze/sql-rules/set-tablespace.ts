@@ -7,6 +7,7 @@ export const setTablespace: StatementRule = {
   name: 'set-tablespace',
   summary: 'SET TABLESPACE copies the table or index file by file under an ACCESS EXCLUSIVE lock.',
   severity: 'error',
+  kinds: ['AlterTableStmt', 'AlterTableMoveAllStmt'],
   check(ctx, report) {
     const [kind, body] = node(ctx.ast);
     if (kind === 'AlterTableMoveAllStmt') {

@@ -3,6 +3,7 @@ import type { PgNode } from '../../sql/parser.js';
 import type { StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
 import { node, relationName } from './ast.js';
+import { formatCount } from '../../util/numbers.js';
 
 /** The key of the table a CREATE TABLE (or CREATE TABLE AS) creates. */
 function createdTable(ast: PgNode): string | undefined {
@@ -60,5 +61,5 @@ function tableList(tables: readonly string[]): string {
   const shown = 10;
   if (tables.length <= shown) return tables.join(', ');
   const more = tables.length - shown;
-  return `${tables.slice(0, shown).join(', ')} and ${more.toLocaleString('en-US')} more table${more === 1 ? '' : 's'}`;
+  return `${tables.slice(0, shown).join(', ')} and ${formatCount(more)} more table${more === 1 ? '' : 's'}`;
 }

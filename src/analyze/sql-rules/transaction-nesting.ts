@@ -12,6 +12,7 @@ export const transactionNesting: StatementRule = {
   name: 'transaction-nesting',
   summary: 'BEGIN inside an open transaction (or a file the tool already wraps in one), COMMIT or ROLLBACK with no transaction of the file\'s own, SAVEPOINT outside one, or a file that ends inside its BEGIN.',
   severity: 'warning',
+  kinds: ['TransactionStmt'],
   check(ctx, report) {
     const tx = ctx.transaction;
     if (!tx || !('TransactionStmt' in ctx.ast)) return;

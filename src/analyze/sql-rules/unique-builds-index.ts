@@ -6,6 +6,7 @@ export const uniqueBuildsIndex: StatementRule = {
   name: 'unique-builds-index',
   summary: 'ADD UNIQUE or PRIMARY KEY without USING INDEX builds the index under ACCESS EXCLUSIVE.',
   severity: 'error',
+  kinds: ['AlterTableStmt'],
   check(ctx, report) {
     for (const { table, constraint: c, column, subcommand } of addedConstraints(ctx.ast, ['CONSTR_UNIQUE', 'CONSTR_PRIMARY'])) {
       const severity = c.indexname ? undefined : severityFor(ctx, table, this.severity);
@@ -28,6 +29,7 @@ export const exclusionConstraint: StatementRule = {
   name: 'exclusion-constraint',
   summary: 'ADD EXCLUDE builds its index under ACCESS EXCLUSIVE, and cannot be built concurrently.',
   severity: 'error',
+  kinds: ['AlterTableStmt'],
   check(ctx, report) {
     for (const { table, subcommand } of addedConstraints(ctx.ast, ['CONSTR_EXCLUSION'])) {
       const severity = severityFor(ctx, table, this.severity);

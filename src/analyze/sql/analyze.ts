@@ -8,7 +8,7 @@ import { addedConstraints, alterTableCommands, node, relationName } from '../sql
 import { statementRules } from '../sql-rules/index.js';
 import type { PlanSettings } from '../settings.js';
 import { transactionNesting, unterminatedTransaction } from '../sql-rules/transaction-nesting.js';
-import { EarlierStatements, type Effect, type StatementContext, type StatementFinding, type StatementRule } from './context.js';
+import { EarlierStatements, rulesFor, type Effect, type StatementContext, type StatementFinding, type StatementRule } from './context.js';
 import { SchemaState, tableKey } from './schema-state.js';
 import { binaryCompatible, columnType } from './types.js';
 
@@ -108,7 +108,7 @@ function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts'
     const span = (f.subcommand !== undefined ? unit.subcommandSpan?.(f.subcommand) : undefined) ?? unit.statement.span;
     judged.push({ rule, span, message: f.message, help: f.help, severity: f.severity ?? rule.severity });
   };
-  for (rule of rules) rule.check(ctx, report);
+  for (rule of rulesFor(rules, node(unit.statement.ast)[0])) rule.check(ctx, report);
   return { judged, locks };
 }
 
@@ -319,7 +319,7 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
     else earlier = new EarlierStatements(state);
   }
   // The file's own BEGIN still open at its end (inside the tool's transaction, the tool commits it).
-  if (transaction.open === 'explicit' && between.open !== 'tool' && transaction.begin && rules.includes(transactionNesting)) {
+  if (transaction.open === 'explicit' && between.open !== 'tool' && transaction.begin && rules.some((r) => r.code === transactionNesting.code)) {
     const { span, line, ignores } = transaction.begin;
     record([{ rule: transactionNesting, span, ...unterminatedTransaction(line), severity: 'error' }], span, ignores);
   }

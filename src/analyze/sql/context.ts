@@ -5,6 +5,7 @@ import { lockModes, lockStrength, type LockMode, type PredictedLock } from '../.
 import type { PgNode } from '../../sql/parser.js';
 import { largeTableRows } from '../tables.js';
 import { tableKey, type SchemaState } from './schema-state.js';
+import { formatCount } from '../../util/numbers.js';
 
 /** The PostgreSQL version assumed when neither the plan nor the project config names one. */
 export const defaultPostgresMajor = 14;
@@ -148,7 +149,28 @@ export interface StatementRule {
   readonly name: string;
   readonly summary: string;
   readonly severity: Severity;
+  /**
+   * The kinds of statement it judges, by their parse tree's node name (AlterTableStmt, IndexStmt);
+   * the analysis does not call it for others. Leave it out for a rule that weighs every statement
+   * (its locks, its text, its facts).
+   */
+  readonly kinds?: readonly string[];
   check(ctx: StatementContext, report: (finding: StatementFinding) => void): void;
+}
+
+const byKind = new WeakMap<readonly StatementRule[], Map<string, readonly StatementRule[]>>();
+
+/**
+ * The rules of a catalogue that judge statements of one kind, in the catalogue's order (the order
+ * of their findings). Most rules concern one or two kinds of statement: asking only those keeps
+ * the cost of a statement from growing with the size of the catalogue.
+ */
+export function rulesFor(rules: readonly StatementRule[], kind: string): readonly StatementRule[] {
+  let kinds = byKind.get(rules);
+  if (!kinds) byKind.set(rules, (kinds = new Map()));
+  let found = kinds.get(kind);
+  if (!found) kinds.set(kind, (found = rules.filter((r) => !r.kinds || r.kinds.includes(kind))));
+  return found;
 }
 
 /** Whether a table is large: its hint says so, or it has none (the safe assumption). */
@@ -169,5 +191,5 @@ export function severityFor(ctx: StatementContext, table: string, severity: Seve
 /** "on users (12,000,000 rows)", "on users (no size hint: assumed large)". */
 export function sizeNote(ctx: StatementContext, table: string): string {
   const rows = ctx.rows(table);
-  return rows === undefined ? `${table} (no size hint: assumed large)` : `${table} (${rows.toLocaleString('en-US')} rows)`;
+  return rows === undefined ? `${table} (no size hint: assumed large)` : `${table} (${formatCount(rows)} rows)`;
 }
