@@ -21,7 +21,12 @@ export interface StatementFacts {
   readonly readOnlyQuery: boolean;
 }
 
-export type DestructionKind = 'drop-table' | 'drop-column' | 'drop-schema' | 'truncate' | 'delete-all' | 'rename-table' | 'rename-column';
+export type DestructionKind = 'drop-table' | 'drop-column' | 'drop-schema' | 'truncate' | 'delete-all' | 'rename-table' | 'rename-view' | 'rename-column';
+
+/** The words of ALTER ... for a kind of relation, by the parser's object type. */
+const relationWords: Readonly<Record<string, string>> = {
+  OBJECT_TABLE: 'TABLE', OBJECT_VIEW: 'VIEW', OBJECT_MATVIEW: 'MATERIALIZED VIEW', OBJECT_FOREIGN_TABLE: 'FOREIGN TABLE',
+};
 
 export interface Destruction {
   readonly kind: DestructionKind;
@@ -130,10 +135,14 @@ export function statementFacts(ast: PgNode): StatementFacts {
     case 'RenameStmt': {
       const table = relationName(body.relation);
       if (body.renameType === 'OBJECT_COLUMN') {
-        return facts({ command: 'ALTER TABLE RENAME COLUMN', tables: [table], destructive: [{ kind: 'rename-column', target: `${table}.${body.subname}` }] });
+        // Of a table, a view, a materialized view or a foreign table: relationType says which.
+        return facts({ command: `ALTER ${relationWords[body.relationType] ?? 'TABLE'} RENAME COLUMN`, tables: [table], destructive: [{ kind: 'rename-column', target: `${table}.${body.subname}` }] });
       }
-      if (body.renameType === 'OBJECT_TABLE') {
-        return facts({ command: 'ALTER TABLE RENAME', tables: [table], destructive: [{ kind: 'rename-table', target: table }] });
+      if (body.renameType === 'OBJECT_TABLE' || body.renameType === 'OBJECT_FOREIGN_TABLE') {
+        return facts({ command: `ALTER ${relationWords[body.renameType]} RENAME`, tables: [table], destructive: [{ kind: 'rename-table', target: table }] });
+      }
+      if (body.renameType === 'OBJECT_VIEW' || body.renameType === 'OBJECT_MATVIEW') {
+        return facts({ command: `ALTER ${relationWords[body.renameType]} RENAME`, tables: [table], destructive: [{ kind: 'rename-view', target: table }] });
       }
       return facts({ command: 'RENAME', tables: body.relation ? [table] : [] });
     }

@@ -8,6 +8,7 @@ export const destructionLabels: Record<DestructionKind, string> = {
   truncate: 'truncates',
   'delete-all': 'deletes every row of',
   'rename-table': 'renames table',
+  'rename-view': 'renames view',
   'rename-column': 'renames column',
 };
 

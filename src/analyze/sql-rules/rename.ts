@@ -33,10 +33,15 @@ function renameType(ctx: StatementContext, report: (f: StatementFinding) => void
   report({ severity: ctx.mode === 'plan' ? 'info' : severity, message: `renaming ${what} breaks every running query that uses the old name`, help });
 }
 
+/** The relations whose renames (or their columns') break running queries, by the parser's object type. */
+const relationNouns: Readonly<Record<string, string>> = {
+  OBJECT_TABLE: 'table', OBJECT_FOREIGN_TABLE: 'foreign table', OBJECT_VIEW: 'view', OBJECT_MATVIEW: 'materialized view',
+};
+
 export const rename: StatementRule = {
   code: 'MG213',
   name: 'rename',
-  summary: 'Renaming a column or table breaks the code that is running, the moment it commits.',
+  summary: 'Renaming a table, a view or a column breaks the code that is running, the moment it commits.',
   severity: 'warning',
   kinds: ['RenameStmt', 'AlterEnumStmt'],
   check(ctx, report) {
@@ -47,18 +52,28 @@ export const rename: StatementRule = {
       return;
     }
     if (kind !== 'RenameStmt') return;
-    if (body.renameType !== 'OBJECT_COLUMN' && body.renameType !== 'OBJECT_TABLE') return;
-    const table = relationName(body.relation);
-    if (ctx.state.isNew(table)) return;
+    const table = relationName(body.relation ?? {});
+    // ALTER TABLE ... RENAME renames a view too: the schema state may know it is one.
+    const relation: string | undefined = body.renameType === 'OBJECT_COLUMN' ? body.relationType
+      : body.renameType === 'OBJECT_TABLE' && !ctx.state.table(table) && ctx.state.views.has(tableKey(table)) ? 'OBJECT_VIEW'
+      : body.renameType;
+    const noun = relationNouns[relation ?? ''];
+    if (!noun) return;
+    const isView = relation === 'OBJECT_VIEW' || relation === 'OBJECT_MATVIEW';
+    if (isView ? ctx.state.newViews.has(tableKey(table)) || ctx.state.isNew(table) : ctx.state.isNew(table)) return;
     // In a plan, MG102 already stops a rename outside contract; in contract it is the plan's intent.
     if (ctx.mode === 'plan' && ctx.phase !== 'contract') return;
-    const what = body.renameType === 'OBJECT_COLUMN' ? `column ${table}.${body.subname}` : `table ${table}`;
+    const what = body.renameType === 'OBJECT_COLUMN' ? `column ${table}.${body.subname}${noun === 'table' ? '' : ` of ${noun} ${table}`}` : `${noun} ${table}`;
     report({
       severity: ctx.mode === 'plan' ? 'info' : this.severity,
       message: `renaming ${what} to ${body.newname} breaks every running query that uses the old name`,
-      help: body.renameType === 'OBJECT_COLUMN'
-        ? `Expand-contract instead: add ${body.newname}, keep both in sync (trigger), backfill, switch the code, then drop ${body.subname}. Or, for a quick switch, rename and leave a view with the old name.`
-        : `Rename and, in the same transaction, CREATE VIEW ${table} AS SELECT * FROM ${body.newname}; until no code uses the old name.`,
+      help: body.renameType !== 'OBJECT_COLUMN'
+        ? `Rename and, in the same transaction, CREATE VIEW ${table} AS SELECT * FROM ${body.newname}; until no code uses the old name.`
+        : relation === 'OBJECT_VIEW'
+          ? `Add the new name beside the old one instead: CREATE OR REPLACE VIEW ${table} AS SELECT ..., ${body.subname} AS ${body.newname} (a new column comes last), switch the code, then recreate the view without ${body.subname}.`
+          : relation === 'OBJECT_MATVIEW'
+            ? `Create a new materialized view with ${body.newname}, switch the code to it, then drop ${table}; a materialized view cannot gain a column in place.`
+            : `Expand-contract instead: add ${body.newname}, keep both in sync (trigger), backfill, switch the code, then drop ${body.subname}. Or, for a quick switch, rename and leave a view with the old name.`,
     });
   },
 };

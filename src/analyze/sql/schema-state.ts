@@ -88,6 +88,8 @@ export class SchemaState implements LockCatalog {
   readonly types = new Set<string>();
   /** Views (and materialized views) the statements seen created and did not drop: their columns are not tracked. */
   readonly views = new Set<string>();
+  /** Views created here since the last settle(): new, so no code reads them yet. */
+  readonly newViews = new Set<string>();
   /** Undo actions of the changes made inside tentatively(), newest last; undefined outside. */
   private journal: (() => void)[] | undefined;
   /** Keys of tables set or deleted, in order: what may have changed whether a table is new. */
@@ -110,6 +112,7 @@ export class SchemaState implements LockCatalog {
     this.created = [];
     this.newIndexes.clear();
     this.newTypes.clear();
+    this.newViews.clear();
   }
 
   /**
@@ -302,6 +305,7 @@ export class SchemaState implements LockCatalog {
       }
       case 'ViewStmt':
         this.addTo(this.views, tableKey(relationName(body.view)));
+        if (createdHere) this.addTo(this.newViews, tableKey(relationName(body.view)));
         return;
       case 'AlterTableStmt': {
         if (body.objtype !== 'OBJECT_TABLE') return;
@@ -373,7 +377,9 @@ export class SchemaState implements LockCatalog {
         return;
       }
       case 'RenameStmt': {
-        if (body.renameType === 'OBJECT_TYPE' || body.renameType === 'OBJECT_DOMAIN') {
+        // ALTER TABLE ... RENAME renames a view too.
+        const renameType: string = body.renameType === 'OBJECT_TABLE' && !this.table(relationName(body.relation)) && this.views.has(tableKey(relationName(body.relation))) ? 'OBJECT_VIEW' : body.renameType;
+        if (renameType === 'OBJECT_TYPE' || renameType === 'OBJECT_DOMAIN') {
           // Columns of the type keep it under its new name: changing them to it later is no change.
           const names: string[] = (body.object?.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
           const from = tableKey(names.join('.'));
@@ -388,7 +394,7 @@ export class SchemaState implements LockCatalog {
           }
           return;
         }
-        if (body.renameType === 'OBJECT_TABLE') {
+        if (renameType === 'OBJECT_TABLE') {
           const table = this.table(relationName(body.relation));
           if (!table) return;
           this.deleteTable(table.name);
@@ -399,7 +405,7 @@ export class SchemaState implements LockCatalog {
             for (const [fkName, fk] of t.foreignKeys) if (fk.references === table.name) this.setForeignKey(t, fkName, { ...fk, references: renamed.name });
           }
           for (const [index, on] of this.indexTables) if (tableKey(on) === table.name) this.setIn(this.indexTables, index, renamed.name);
-        } else if (body.renameType === 'OBJECT_INDEX') {
+        } else if (renameType === 'OBJECT_INDEX') {
           // ALTER INDEX ... RENAME: the index keeps its table under its new name (in its schema).
           const from = tableKey(relationName(body.relation));
           const on = this.indexTables.get(from);
@@ -407,13 +413,18 @@ export class SchemaState implements LockCatalog {
             this.deleteIn(this.indexTables, from);
             this.setIn(this.indexTables, tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname), on);
           }
-        } else if (body.renameType === 'OBJECT_VIEW' || body.renameType === 'OBJECT_MATVIEW') {
+        } else if (renameType === 'OBJECT_VIEW' || renameType === 'OBJECT_MATVIEW') {
           const from = tableKey(relationName(body.relation));
+          const to = tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname);
           if (this.views.has(from)) {
             this.deleteFrom(this.views, from);
-            this.addTo(this.views, tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname));
+            this.addTo(this.views, to);
           }
-        } else if (body.renameType === 'OBJECT_FUNCTION') {
+          if (this.newViews.has(from)) {
+            this.deleteFrom(this.newViews, from);
+            this.addTo(this.newViews, to);
+          }
+        } else if (renameType === 'OBJECT_FUNCTION') {
           const names: string[] = (body.object?.ObjectWithArgs?.objname ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
           const from = tableKey(names.join('.'));
           const volatility = this.functions.get(from);
@@ -421,7 +432,7 @@ export class SchemaState implements LockCatalog {
             this.deleteIn(this.functions, from);
             this.setIn(this.functions, tableKey([...names.slice(0, -1), body.newname].join('.')), volatility);
           }
-        } else if (body.renameType === 'OBJECT_COLUMN') {
+        } else if (renameType === 'OBJECT_COLUMN') {
           const table = this.table(relationName(body.relation));
           const col = table?.columns.get(body.subname);
           if (table && col) {
@@ -436,7 +447,7 @@ export class SchemaState implements LockCatalog {
               for (const [fkName, fk] of t.foreignKeys) if (fk.references === table.name && fk.refColumns.includes(body.subname)) this.setForeignKey(t, fkName, { ...fk, refColumns: rename(fk.refColumns) });
             }
           }
-        } else if (body.renameType === 'OBJECT_TABCONSTRAINT') {
+        } else if (renameType === 'OBJECT_TABCONSTRAINT') {
           const table = this.table(relationName(body.relation));
           const fk = table?.foreignKeys.get(body.subname);
           const key = table?.keyConstraints.get(body.subname);
@@ -464,7 +475,10 @@ export class SchemaState implements LockCatalog {
         } else if (body.removeType === 'OBJECT_INDEX') {
           for (const o of body.objects ?? []) this.deleteIn(this.indexTables, dotted(o.List?.items));
         } else if (body.removeType === 'OBJECT_VIEW' || body.removeType === 'OBJECT_MATVIEW') {
-          for (const o of body.objects ?? []) this.deleteFrom(this.views, dotted(o.List?.items));
+          for (const o of body.objects ?? []) {
+            this.deleteFrom(this.views, dotted(o.List?.items));
+            this.deleteFrom(this.newViews, dotted(o.List?.items));
+          }
         } else if (body.removeType === 'OBJECT_TYPE' || body.removeType === 'OBJECT_DOMAIN') {
           for (const o of body.objects ?? []) this.deleteFrom(this.types, dotted(o.TypeName?.names));
         } else if (body.removeType === 'OBJECT_FUNCTION' || body.removeType === 'OBJECT_PROCEDURE') {
