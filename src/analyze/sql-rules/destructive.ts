@@ -15,7 +15,9 @@ export const destructive: StatementRule = {
     if (ctx.inRollback) return;
     const found: string[] = [];
     for (const d of ctx.facts.destructive) {
-      if (d.kind.startsWith('rename') || ctx.state.isNew(d.target.split('.').slice(0, -1).join('.') || d.target)) continue;
+      if (d.kind.startsWith('rename')) continue;
+      // What a table created in the same file or plan loses, nobody had ("public.t" is a table, "t.c" a column).
+      if (ctx.state.isNew(d.kind === 'drop-column' ? d.target.split('.').slice(0, -1).join('.') : d.target)) continue;
       found.push(`${destructionLabels[d.kind]} ${d.target}`);
     }
     for (const cmd of alterTableCommands(ctx.ast)?.cmds ?? []) {
