@@ -1,5 +1,5 @@
 import { node, relationName } from './ast.js';
-import type { StatementContext } from '../sql/context.js';
+import type { StatementContext, StatementKind } from '../sql/context.js';
 import { tableKey, type SchemaState } from '../sql/schema-state.js';
 
 /**
@@ -41,7 +41,7 @@ function addConstraint(t: SeenTable, c: Record<string, any> | undefined, anonymo
 }
 
 /** The kinds of statement learn() learns from: MG230 and MG232 must be called for each of them. */
-export const learnedKinds: readonly string[] = ['CreateStmt', 'IndexStmt', 'AlterTableStmt', 'DropStmt', 'RenameStmt'];
+export const learnedKinds: readonly StatementKind[] = ['CreateStmt', 'IndexStmt', 'AlterTableStmt', 'DropStmt', 'RenameStmt'];
 
 /**
  * Learns from the statement being judged, once (every rule that asks calls it; the first call

@@ -154,9 +154,13 @@ export interface StatementRule {
    * the analysis does not call it for others. Leave it out for a rule that weighs every statement
    * (its locks, its text, its facts).
    */
-  readonly kinds?: readonly string[];
+  readonly kinds?: readonly StatementKind[];
   check(ctx: StatementContext, report: (finding: StatementFinding) => void): void;
 }
+
+/** The node names of libpg-query's parse trees (AlterTableStmt, IndexStmt): what a statement is. */
+type KeysOf<T> = T extends unknown ? keyof T : never;
+export type StatementKind = KeysOf<PgNode>;
 
 const byKind = new WeakMap<readonly StatementRule[], Map<string, readonly StatementRule[]>>();
 
@@ -169,7 +173,7 @@ export function rulesFor(rules: readonly StatementRule[], kind: string): readonl
   let kinds = byKind.get(rules);
   if (!kinds) byKind.set(rules, (kinds = new Map()));
   let found = kinds.get(kind);
-  if (!found) kinds.set(kind, (found = rules.filter((r) => !r.kinds || r.kinds.includes(kind))));
+  if (!found) kinds.set(kind, (found = rules.filter((r) => !r.kinds || r.kinds.includes(kind as StatementKind))));
   return found;
 }
 
