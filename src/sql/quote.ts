@@ -84,6 +84,14 @@ export function quoteIdent(name: string): string {
 }
 
 /**
+ * A relation named as the analysis names it (schema.table, each part as PostgreSQL folded or kept
+ * it), written back as SQL: "Step", app."Order". A recipe in a finding's help must run as written.
+ */
+export function quoteName(dotted: string): string {
+  return dotted.split('.').map(quoteIdent).join('.');
+}
+
+/**
  * A dollar-quote tag that cannot end early around any of the bodies: it occurs in none of them,
  * and no body's end runs into it ("...$migc" followed by "$migc$" would close one `$` early).
  */

@@ -3,6 +3,7 @@ import { columnType } from '../sql/types.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
 import { nonVolatileBuiltinNames, volatileBuiltinNames } from '../sql/builtin-functions.js';
 import { tableKey, type Volatility } from '../sql/schema-state.js';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 /** Volatile functions that are not in PostgreSQL 15's pg_catalog: uuid-ossp's, and PostgreSQL 18's uuidv4/uuidv7. */
 const otherVolatile = ['uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4', 'uuidv4', 'uuidv7'];
@@ -96,7 +97,7 @@ export const addColumnRewrite: StatementRule = {
       severity,
       subcommand: first.subcommand,
       message: `ADD COLUMN ${first.column} rewrites ${sizeNote(ctx, alter.table)} under an ACCESS EXCLUSIVE lock: ${first.reason}${also}`,
-      help: `Add the column${others.length ? 's' : ''} without the default (ALTER TABLE ${alter.table} ADD COLUMN ${first.column} <type>;), set the default for new rows (ALTER COLUMN ${first.column} SET DEFAULT ...), and backfill existing rows in batches${others.length ? ` (${columns})` : ''}.`,
+      help: `Add the column${others.length ? 's' : ''} without the default (ALTER TABLE ${quoteName(alter.table)} ADD COLUMN ${quoteIdent(first.column)} <type>;), set the default for new rows (ALTER COLUMN ${quoteIdent(first.column)} SET DEFAULT ...), and backfill existing rows in batches${others.length ? ` (${columns})` : ''}.`,
     });
   },
 };

@@ -1,6 +1,7 @@
 import { alterTableCommands, relationName } from './ast.js';
 import { learn, learnedKinds, seenTable } from './seen-tables.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 export const attachPartitionScan: StatementRule = {
   code: 'MG232',
@@ -22,7 +23,7 @@ export const attachPartitionScan: StatementRule = {
       const locks = ctx.postgres >= 12 ? `an ACCESS EXCLUSIVE lock on ${name} (and SHARE UPDATE EXCLUSIVE on ${alter!.table})` : `ACCESS EXCLUSIVE locks on ${name} and ${alter!.table}`;
       report({
         message: `ATTACH PARTITION ${name} scans ${sizeNote(ctx, name)} to check every row against the partition bound, holding ${locks}${seen?.created ? ': it has no validated CHECK constraint that could spare the scan' : ''}`,
-        help: `First ALTER TABLE ${name} ADD CONSTRAINT ${name.replace(/^.*\./, '')}_bound CHECK (<the bound, as an expression on the partition key, NOT NULL included>) NOT VALID; then VALIDATE CONSTRAINT it (no write lock), ATTACH PARTITION (no scan), and drop the CHECK. A default partition is scanned too unless it has such a check excluding the new bound.`,
+        help: `First ALTER TABLE ${quoteName(name)} ADD CONSTRAINT ${quoteIdent(`${name.replace(/^.*\./, '')}_bound`)} CHECK (<the bound, as an expression on the partition key, NOT NULL included>) NOT VALID; then VALIDATE CONSTRAINT it (no write lock), ATTACH PARTITION (no scan), and drop the CHECK. A default partition is scanned too unless it has such a check excluding the new bound.`,
         severity,
       });
     }

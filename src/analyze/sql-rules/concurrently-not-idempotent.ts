@@ -1,5 +1,6 @@
 import { node, relationName } from './ast.js';
 import type { StatementRule } from '../sql/context.js';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 /**
  * A CONCURRENTLY build that fails (a deadlock, a unique violation, a cancelled statement) leaves
@@ -26,14 +27,14 @@ export const concurrentlyNotIdempotent: StatementRule = {
       }
       report({
         message: `CREATE INDEX CONCURRENTLY ${body.idxname} has no IF NOT EXISTS: a build that fails leaves an INVALID index of that name, and the re-run fails on it`,
-        help: `Write CREATE INDEX CONCURRENTLY IF NOT EXISTS ${body.idxname} ...; after a failed build, DROP INDEX CONCURRENTLY IF EXISTS ${body.idxname}; first (IF NOT EXISTS keeps an INVALID index: check pg_index.indisvalid).`,
+        help: `Write CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(body.idxname)} ...; after a failed build, DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(body.idxname)}; first (IF NOT EXISTS keeps an INVALID index: check pg_index.indisvalid).`,
       });
     }
     if (kind === 'DropStmt' && body.removeType === 'OBJECT_INDEX' && body.concurrent && !body.missing_ok) {
       const names: string[] = (body.objects ?? []).map((o: { List?: { items?: { String?: { sval?: string } }[] } }) => (o.List?.items ?? []).map((i) => i.String?.sval).join('.'));
       report({
         message: `DROP INDEX CONCURRENTLY ${names.join(', ')} has no IF EXISTS: if a run fails after the drop, the re-run fails because the index is gone`,
-        help: `Write DROP INDEX CONCURRENTLY IF EXISTS ${names.join(', ')};`,
+        help: `Write DROP INDEX CONCURRENTLY IF EXISTS ${names.map(quoteName).join(', ')};`,
       });
     }
   },

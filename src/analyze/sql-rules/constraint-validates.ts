@@ -1,5 +1,6 @@
 import { addedConstraints, relationName } from './ast.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 /** ADD FOREIGN KEY and ADD CHECK validate every row while holding their lock, unless NOT VALID. */
 export const foreignKeyValidates: StatementRule = {
@@ -37,8 +38,8 @@ export const foreignKeyValidates: StatementRule = {
           ? `ADD COLUMN ${column} ... REFERENCES ${parent} with a default checks every row of ${sizeNote(ctx, table)} while blocking writes to ${table} and ${parent} (SHARE ROW EXCLUSIVE)`
           : `ADD FOREIGN KEY ${name} checks every row of ${sizeNote(ctx, table)} while blocking writes to ${table} and ${parent} (SHARE ROW EXCLUSIVE)`,
         help: column
-          ? `Add the column without REFERENCES, then ALTER TABLE ${table} ADD CONSTRAINT ${name} FOREIGN KEY (${column}) REFERENCES ${parent} NOT VALID; and ${later}: ALTER TABLE ${table} VALIDATE CONSTRAINT ${name}; (SHARE UPDATE EXCLUSIVE: reads and writes go on).`
-          : `Add it NOT VALID (only new rows are checked, the lock is brief), then ${later}: ALTER TABLE ${table} VALIDATE CONSTRAINT ${name}; (takes SHARE UPDATE EXCLUSIVE: reads and writes go on).`,
+          ? `Add the column without REFERENCES, then ALTER TABLE ${quoteName(table)} ADD CONSTRAINT ${quoteIdent(name)} FOREIGN KEY (${quoteIdent(column)}) REFERENCES ${quoteName(parent)} NOT VALID; and ${later}: ALTER TABLE ${quoteName(table)} VALIDATE CONSTRAINT ${quoteIdent(name)}; (SHARE UPDATE EXCLUSIVE: reads and writes go on).`
+          : `Add it NOT VALID (only new rows are checked, the lock is brief), then ${later}: ALTER TABLE ${quoteName(table)} VALIDATE CONSTRAINT ${quoteIdent(name)}; (takes SHARE UPDATE EXCLUSIVE: reads and writes go on).`,
       });
     }
   },
@@ -63,8 +64,8 @@ export const checkValidates: StatementRule = {
           ? `ADD COLUMN ${column} ... CHECK checks every row of ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`
           : `ADD CHECK ${name} checks every row of ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`,
         help: column
-          ? `Add the column without the check, then ALTER TABLE ${table} ADD CONSTRAINT ${name} CHECK (...) NOT VALID; and ${later}: ALTER TABLE ${table} VALIDATE CONSTRAINT ${name}; (SHARE UPDATE EXCLUSIVE: reads and writes go on).`
-          : `Add it NOT VALID, then ${later}: ALTER TABLE ${table} VALIDATE CONSTRAINT ${name}; (SHARE UPDATE EXCLUSIVE: reads and writes go on).`,
+          ? `Add the column without the check, then ALTER TABLE ${quoteName(table)} ADD CONSTRAINT ${quoteIdent(name)} CHECK (...) NOT VALID; and ${later}: ALTER TABLE ${quoteName(table)} VALIDATE CONSTRAINT ${quoteIdent(name)}; (SHARE UPDATE EXCLUSIVE: reads and writes go on).`
+          : `Add it NOT VALID, then ${later}: ALTER TABLE ${quoteName(table)} VALIDATE CONSTRAINT ${quoteIdent(name)}; (SHARE UPDATE EXCLUSIVE: reads and writes go on).`,
       });
     }
   },

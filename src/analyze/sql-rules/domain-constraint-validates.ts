@@ -1,5 +1,6 @@
 import { node } from './ast.js';
 import type { StatementRule } from '../sql/context.js';
+import { quoteName } from '../../sql/quote.js';
 
 export const domainConstraintValidates: StatementRule = {
   code: 'MG231',
@@ -15,7 +16,7 @@ export const domainConstraintValidates: StatementRule = {
     if (body.subtype === 'C' && body.def?.Constraint && !body.def.Constraint.skip_validation) {
       report({
         message: `ALTER DOMAIN ${domain} ADD CONSTRAINT checks every row of every table with a column of type ${domain}, holding a SHARE lock on each: their writes wait for the whole check`,
-        help: `Add it NOT VALID (ALTER DOMAIN ${domain} ADD CONSTRAINT ... NOT VALID;), which checks only new values, and run ALTER DOMAIN ${domain} VALIDATE CONSTRAINT ... on its own at a quiet time, with lock_timeout set: it takes the same SHARE locks for the whole check.`,
+        help: `Add it NOT VALID (ALTER DOMAIN ${quoteName(domain)} ADD CONSTRAINT ... NOT VALID;), which checks only new values, and run ALTER DOMAIN ${quoteName(domain)} VALIDATE CONSTRAINT ... on its own at a quiet time, with lock_timeout set: it takes the same SHARE locks for the whole check.`,
       });
     }
     if (body.subtype === 'O') {

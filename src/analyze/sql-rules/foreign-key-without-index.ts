@@ -1,6 +1,7 @@
 import { addedConstraints, alterTableCommands, relationName } from './ast.js';
 import { learn, learnedKinds, seenTable } from './seen-tables.js';
 import type { StatementRule } from '../sql/context.js';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 /** Whether some index's leading columns are exactly the foreign key's columns, in any order. */
 function covered(columns: readonly string[], indexes: Iterable<(string | null)[]>): boolean {
@@ -39,7 +40,7 @@ export const foreignKeyWithoutIndex: StatementRule = {
           message: seen
             ? `${alter.table} (${cols}) references ${referenced} but has no index on (${cols}): every DELETE on ${referenced}, and every UPDATE of its key, scans ${alter.table}`
             : `${alter.table} (${cols}) references ${referenced} and may have no index on (${cols}) (migc has not seen the indexes of ${alter.table}): without one, every DELETE on ${referenced} scans ${alter.table}`,
-          help: `Create the index first: CREATE INDEX CONCURRENTLY IF NOT EXISTS ${alter.table.replace(/^.*\./, '')}_${columns.join('_')}_idx ON ${alter.table} (${cols}); then add the foreign key NOT VALID and validate it.`,
+          help: `Create the index first: CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(`${alter.table.replace(/^.*\./, '')}_${columns.join('_')}_idx`)} ON ${quoteName(alter.table)} (${columns.map(quoteIdent).join(', ')}); then add the foreign key NOT VALID and validate it.`,
           ...(seen ? {} : { severity: 'info' as const }),
           subcommand,
         });

@@ -1,5 +1,6 @@
 import { node, relationName } from './ast.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 export const indexNotConcurrent: StatementRule = {
   code: 'MG201',
@@ -17,7 +18,7 @@ export const indexNotConcurrent: StatementRule = {
     report({
       severity,
       message: `CREATE INDEX ${name}takes a SHARE lock on ${sizeNote(ctx, table)}: writes wait until the index is built`,
-      help: `Build it without blocking writes: CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${name}ON ${table} (...); ${ctx.mode === 'plan' ? 'migc runs it outside a transaction' : 'it must run outside a transaction block, in a file your migration tool runs without one'}. If it fails, drop the INVALID index and try again.`,
+      help: `Build it without blocking writes: CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${body.idxname ? `${quoteIdent(body.idxname)} ` : ''}ON ${quoteName(table)} (...); ${ctx.mode === 'plan' ? 'migc runs it outside a transaction' : 'it must run outside a transaction block, in a file your migration tool runs without one'}. If it fails, drop the INVALID index and try again.`,
     });
   },
 };

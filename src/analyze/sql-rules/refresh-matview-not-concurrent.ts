@@ -1,5 +1,6 @@
 import { node, relationName } from './ast.js';
 import type { StatementRule } from '../sql/context.js';
+import { quoteName } from '../../sql/quote.js';
 
 export const refreshMatviewNotConcurrent: StatementRule = {
   code: 'MG222',
@@ -15,7 +16,7 @@ export const refreshMatviewNotConcurrent: StatementRule = {
     if (ctx.state.isNew(view)) return;
     report({
       message: `REFRESH MATERIALIZED VIEW ${view} holds an ACCESS EXCLUSIVE lock on the view while its whole query runs: every read of ${view} waits`,
-      help: `Use REFRESH MATERIALIZED VIEW CONCURRENTLY ${view}; (it needs a unique index on plain columns of the view covering every row, and a view already populated).`,
+      help: `Use REFRESH MATERIALIZED VIEW CONCURRENTLY ${quoteName(view)}; (it needs a unique index on plain columns of the view covering every row, and a view already populated).`,
     });
   },
 };

@@ -2,6 +2,7 @@ import { node, relationName } from './ast.js';
 import type { StatementContext, StatementFinding, StatementRule } from '../sql/context.js';
 import type { Severity } from '../../diagnostics/diagnostic.js';
 import { tableKey } from '../sql/schema-state.js';
+import { quoteIdent, quoteName, sqlLiteral } from '../../sql/quote.js';
 
 /**
  * ALTER TYPE|DOMAIN ... RENAME TO, RENAME ATTRIBUTE, RENAME VALUE: code that names the type
@@ -18,7 +19,7 @@ function renameType(ctx: StatementContext, report: (f: StatementFinding) => void
     if (body.oldVal === undefined) return; // ADD VALUE renames nothing
     type = parts(body.typeName);
     what = `value '${body.oldVal}' of enum ${type} to '${body.newVal}'`;
-    help = `Add the new value (ALTER TYPE ${type} ADD VALUE '${body.newVal}'), move the rows and the code to it, and retire '${body.oldVal}' once nothing writes it.`;
+    help = `Add the new value (ALTER TYPE ${quoteName(type)} ADD VALUE ${sqlLiteral(body.newVal)}), move the rows and the code to it, and retire '${body.oldVal}' once nothing writes it.`;
   } else if (body.renameType === 'OBJECT_ATTRIBUTE') {
     type = relationName(body.relation);
     what = `attribute ${type}.${body.subname} to ${body.newname}`;
@@ -53,6 +54,8 @@ export const rename: StatementRule = {
     }
     if (kind !== 'RenameStmt') return;
     const table = relationName(body.relation ?? {});
+    /** The new name, in the schema of the old one, as SQL. */
+    const renamed = [body.relation?.schemaname, body.newname].filter(Boolean).map(quoteIdent).join('.');
     // ALTER TABLE ... RENAME renames a view too: the schema state may know it is one.
     const relation: string | undefined = body.renameType === 'OBJECT_COLUMN' ? body.relationType
       : body.renameType === 'OBJECT_TABLE' && !ctx.state.table(table) && ctx.state.views.has(tableKey(table)) ? 'OBJECT_VIEW'
@@ -68,9 +71,9 @@ export const rename: StatementRule = {
       severity: ctx.mode === 'plan' ? 'info' : this.severity,
       message: `renaming ${what} to ${body.newname} breaks every running query that uses the old name`,
       help: body.renameType !== 'OBJECT_COLUMN'
-        ? `Rename and, in the same transaction, CREATE VIEW ${table} AS SELECT * FROM ${body.newname}; until no code uses the old name.`
+        ? `Rename and, in the same transaction, CREATE VIEW ${quoteName(table)} AS SELECT * FROM ${renamed}; until no code uses the old name.`
         : relation === 'OBJECT_VIEW'
-          ? `Add the new name beside the old one instead: CREATE OR REPLACE VIEW ${table} AS SELECT ..., ${body.subname} AS ${body.newname} (a new column comes last), switch the code, then recreate the view without ${body.subname}.`
+          ? `Add the new name beside the old one instead: CREATE OR REPLACE VIEW ${quoteName(table)} AS SELECT ..., ${quoteIdent(body.subname)} AS ${quoteIdent(body.newname)} (a new column comes last), switch the code, then recreate the view without ${body.subname}.`
           : relation === 'OBJECT_MATVIEW'
             ? `Create a new materialized view with ${body.newname}, switch the code to it, then drop ${table}; a materialized view cannot gain a column in place.`
             : `Expand-contract instead: add ${body.newname}, keep both in sync (trigger), backfill, switch the code, then drop ${body.subname}. Or, for a quick switch, rename and leave a view with the old name.`,

@@ -4,6 +4,7 @@ import type { EarlierStatements, StatementContext, StatementFinding, StatementRu
 import { tableKey } from '../sql/schema-state.js';
 import { alterTableCommands, node, relationName } from './ast.js';
 import { formatCount } from '../../util/numbers.js';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 /** The key of the table a CREATE TABLE (or CREATE TABLE AS) creates. */
 function createdTable(ast: PgNode): string | undefined {
@@ -101,8 +102,8 @@ function validatesUnderOwnLock(ctx: StatementContext, report: (finding: Statemen
     subcommand: validate,
     message: `VALIDATE CONSTRAINT ${name} scans ${alter.table} under the locks the rest of this ALTER TABLE takes (${locks}): ${blocked} wait for the whole scan, as if the constraint had been added without NOT VALID`,
     help: ctx.mode === 'lint'
-      ? `Validate in a transaction of its own, after the one that adds the constraint NOT VALID has committed: ALTER TABLE ${alter.table} VALIDATE CONSTRAINT ${name}; alone takes SHARE UPDATE EXCLUSIVE, and reads and writes go on.`
-      : `Validate in a step of its own, after the step that adds the constraint NOT VALID: ALTER TABLE ${alter.table} VALIDATE CONSTRAINT ${name}; alone takes SHARE UPDATE EXCLUSIVE, and reads and writes go on.`,
+      ? `Validate in a transaction of its own, after the one that adds the constraint NOT VALID has committed: ALTER TABLE ${quoteName(alter.table)} VALIDATE CONSTRAINT ${quoteIdent(name)}; alone takes SHARE UPDATE EXCLUSIVE, and reads and writes go on.`
+      : `Validate in a step of its own, after the step that adds the constraint NOT VALID: ALTER TABLE ${quoteName(alter.table)} VALIDATE CONSTRAINT ${quoteIdent(name)}; alone takes SHARE UPDATE EXCLUSIVE, and reads and writes go on.`,
   });
   return true;
 }

@@ -1,4 +1,5 @@
 import { addedConstraints } from './ast.js';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
 
 export const uniqueBuildsIndex: StatementRule = {
@@ -12,13 +13,14 @@ export const uniqueBuildsIndex: StatementRule = {
       const severity = c.indexname ? undefined : severityFor(ctx, table, this.severity);
       if (!severity) continue;
       const what = c.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE';
-      const cols = (c.keys ?? []).map((k: { String?: { sval?: string } }) => k.String?.sval).join(', ');
+      const keys: string[] = (c.keys ?? []).map((k: { String?: { sval?: string } }) => k.String?.sval);
+      const cols = keys.join(', ');
       const index = c.conname ?? (c.contype === 'CONSTR_PRIMARY' ? `${table.split('.').pop()}_pkey` : `${table.split('.').pop()}_${cols.replace(/, /g, '_')}_key`);
       report({
         severity,
         subcommand,
         message: `${column ? `ADD COLUMN ${column} ... ${what}` : `ADD ${what} (${cols})`} builds its index on ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`,
-        help: `${column ? `Add the column without ${what}, then build` : 'Build'} the index ${column ? 'without blocking' : 'first without blocking'}: CREATE UNIQUE INDEX CONCURRENTLY ${index} ON ${table} (${cols}); then ALTER TABLE ${table} ADD CONSTRAINT ${index} ${what} USING INDEX ${index}; (brief lock).`,
+        help: `${column ? `Add the column without ${what}, then build` : 'Build'} the index ${column ? 'without blocking' : 'first without blocking'}: CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(index)} ON ${quoteName(table)} (${keys.map(quoteIdent).join(', ')}); then ALTER TABLE ${quoteName(table)} ADD CONSTRAINT ${quoteIdent(index)} ${what} USING INDEX ${quoteIdent(index)}; (brief lock).`,
       });
     }
   },
