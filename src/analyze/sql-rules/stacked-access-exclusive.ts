@@ -66,9 +66,10 @@ export const stackedAccessExclusive: StatementRule = {
     const others = ctx.locks.filter((l) => lockStrength(l.mode) >= lockStrength('ShareUpdateExclusiveLock') && !ctx.earlier.holdsAccessExclusive(l.table) && !ctx.state.isNew(l.table) && (creates === undefined || tableKey(l.table) !== creates));
     if (others.length && !toldOf(ctx.earlier).locksOthers) {
       toldOf(ctx.earlier).locksOthers = true;
-      const held = tableList(ctx.earlier.accessExclusiveOnExisting());
+      const tables = ctx.earlier.accessExclusiveOnExisting();
+      const held = tableList(tables);
       report({
-        message: `this transaction already holds an ACCESS EXCLUSIVE lock on ${held} and now locks ${others.map((o) => o.table).join(', ')}, the first other ${others.length === 1 ? 'table' : 'tables'} it locks before it commits: ${held} stays blocked until then, and lock order across tables invites deadlocks`,
+        message: `this transaction already holds an ACCESS EXCLUSIVE lock on ${held} and now locks ${others.map((o) => o.table).join(', ')}, the first other ${others.length === 1 ? 'table' : 'tables'} it locks before it commits: ${held} ${tables.length === 1 ? 'stays' : 'stay'} blocked until then, and lock order across tables invites deadlocks`,
         help: ctx.mode === 'lint'
           ? 'Change each table in a transaction of its own (its own migration file, or COMMIT between them), so each lock is held only as long as its own statement.'
           : 'Put each table\'s change in its own step (its own transaction), so each lock is held only as long as its own statement.',
