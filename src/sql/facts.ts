@@ -21,7 +21,7 @@ export interface StatementFacts {
   readonly readOnlyQuery: boolean;
 }
 
-export type DestructionKind = 'drop-table' | 'drop-column' | 'drop-schema' | 'truncate' | 'delete-all' | 'rename-table' | 'rename-view' | 'rename-column';
+export type DestructionKind = 'drop-table' | 'drop-view' | 'drop-column' | 'drop-schema' | 'truncate' | 'delete-all' | 'rename-table' | 'rename-view' | 'rename-column';
 
 /** The words of ALTER ... for a kind of relation, by the parser's object type. */
 const relationWords: Readonly<Record<string, string>> = {
@@ -125,6 +125,8 @@ export function statementFacts(ast: PgNode): StatementFacts {
       const destructive: Destruction[] =
         type === 'OBJECT_TABLE' ? names.map((n: string) => ({ kind: 'drop-table', target: n }))
         : type === 'OBJECT_SCHEMA' ? names.map((n: string) => ({ kind: 'drop-schema', target: n }))
+        // Running code reads views as it reads tables (a materialized view's rows go with it too).
+        : type === 'OBJECT_VIEW' || type === 'OBJECT_MATVIEW' ? names.map((n: string) => ({ kind: 'drop-view', target: n }))
         : [];
       const tables = type === 'OBJECT_TABLE' || type === 'OBJECT_INDEX' ? names : [];
       return facts({

@@ -1,8 +1,12 @@
-import type { DestructionKind } from '../../sql/facts.js';
+import type { Destruction, DestructionKind } from '../../sql/facts.js';
+import type { PgNode } from '../../sql/parser.js';
+import { createdView } from '../sql-rules/ast.js';
+import { tableKey } from '../sql/schema-state.js';
 import type { Rule } from '../rule.js';
 
 export const destructionLabels: Record<DestructionKind, string> = {
   'drop-table': 'drops table',
+  'drop-view': 'drops view',
   'drop-column': 'drops column',
   'drop-schema': 'drops schema',
   truncate: 'truncates',
@@ -16,15 +20,16 @@ export const destructionLabels: Record<DestructionKind, string> = {
 export const destructiveOutsideContract: Rule = {
   code: 'MG102',
   name: 'destructive-outside-contract',
-  summary: 'Destructive statements (DROP TABLE/COLUMN, TRUNCATE, DELETE without WHERE, renames) only in a contract phase.',
+  summary: 'Destructive statements (DROP TABLE/VIEW/COLUMN, TRUNCATE, DELETE without WHERE, renames) only in a contract phase.',
   severity: 'error',
   check(plan, report) {
     for (const phase of plan.phases) {
       if (phase.kind === 'contract') continue;
       for (const step of phase.steps) {
         if (step.action?.kind !== 'sql') continue;
-        for (const statement of step.action.statements) {
+        for (const [i, statement] of step.action.statements.entries()) {
           for (const d of statement.facts.destructive) {
+            if (replacesView(d, step.action.statements.slice(i + 1).map((s) => s.ast))) continue;
             report({
               span: statement.span,
               message: `step "${step.id}" ${destructionLabels[d.kind]} ${d.target} in ${phase.kind} phase "${phase.name}"`,
@@ -38,3 +43,15 @@ export const destructiveOutsideContract: Rule = {
     }
   },
 };
+
+/**
+ * A DROP VIEW that a later statement of the same step or file part undoes by creating the view
+ * again (CREATE VIEW cannot drop or reorder columns in place, so a view is replaced so): the view
+ * is changed, not removed, and its readers find it again.
+ */
+export function replacesView(d: Destruction, later: readonly PgNode[]): boolean {
+  return d.kind === 'drop-view' && later.some((ast) => {
+    const created = createdView(ast);
+    return created !== undefined && tableKey(created) === tableKey(d.target);
+  });
+}

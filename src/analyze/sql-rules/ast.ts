@@ -22,6 +22,14 @@ export function alterTableCommands(ast: PgNode): { table: string; cmds: Record<s
 
 export { relationName };
 
+/** The view a statement creates (CREATE [OR REPLACE] VIEW, CREATE MATERIALIZED VIEW), if any. */
+export function createdView(ast: PgNode): string | undefined {
+  const [kind, body] = node(ast);
+  if (kind === 'ViewStmt') return relationName(body.view);
+  if (kind === 'CreateTableAsStmt' && body.objtype === 'OBJECT_MATVIEW' && body.into?.rel) return relationName(body.into.rel);
+  return undefined;
+}
+
 /**
  * Whether an UPDATE or DELETE targets a handful of rows by key: its WHERE requires (at the top
  * level, through AND) a unique column to equal a constant or be IN a list of constants. Such

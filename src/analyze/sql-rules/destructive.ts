@@ -1,6 +1,7 @@
 import { alterTableCommands, node, relationName } from './ast.js';
-import { destructionLabels } from '../rules/destructive-outside-contract.js';
+import { destructionLabels, replacesView } from '../rules/destructive-outside-contract.js';
 import type { StatementRule } from '../sql/context.js';
+import { tableKey } from '../sql/schema-state.js';
 
 /**
  * Statements that lose data or break running code. In a plan they belong in a contract phase
@@ -9,15 +10,16 @@ import type { StatementRule } from '../sql/context.js';
 export const destructive: StatementRule = {
   code: 'MG214',
   name: 'destructive',
-  summary: 'DROP TABLE, DROP COLUMN, DROP NOT NULL, TRUNCATE, and DELETE or UPDATE without WHERE lose data or break running code.',
+  summary: 'DROP TABLE, DROP VIEW, DROP COLUMN, DROP NOT NULL, TRUNCATE, and DELETE or UPDATE without WHERE lose data or break running code.',
   severity: 'warning',
   check(ctx, report) {
     if (ctx.inRollback) return;
     const found: string[] = [];
     for (const d of ctx.facts.destructive) {
-      if (d.kind.startsWith('rename')) continue;
+      if (d.kind.startsWith('rename') || replacesView(d, ctx.later())) continue;
       // What a table created in the same file or plan loses, nobody had ("public.t" is a table, "t.c" a column).
       if (ctx.state.isNew(d.kind === 'drop-column' ? d.target.split('.').slice(0, -1).join('.') : d.target)) continue;
+      if (d.kind === 'drop-view' && ctx.state.newViews.has(tableKey(d.target))) continue;
       found.push(`${destructionLabels[d.kind]} ${d.target}`);
     }
     for (const cmd of alterTableCommands(ctx.ast)?.cmds ?? []) {

@@ -2,7 +2,7 @@ import type { Diagnostic, Severity, Span } from '../../diagnostics/diagnostic.js
 import type { PhaseKind, Plan, Statement, Step } from '../../normalize/model.js';
 import { statementFacts } from '../../sql/facts.js';
 import { predictLocks, type PredictedLock } from '../../sql/locks.js';
-import { parseSql, scanSql, type ParsedStatement } from '../../sql/parser.js';
+import { parseSql, scanSql, type ParsedStatement, type PgNode } from '../../sql/parser.js';
 import { rewriteReason } from '../sql-rules/add-column-rewrite.js';
 import { addedConstraints, alterTableCommands, node, relationName } from '../sql-rules/ast.js';
 import { statementRules } from '../sql-rules/index.js';
@@ -82,6 +82,7 @@ interface Unit {
   readonly inTransaction: boolean;
   readonly transaction?: StatementContext['transaction'];
   readonly earlier: EarlierStatements;
+  readonly later: () => readonly PgNode[];
 }
 
 interface Judged {
@@ -92,13 +93,13 @@ interface Judged {
   readonly severity: Severity;
 }
 
-function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts' | 'locks' | 'inTransaction' | 'earlier' | 'effect'>, rules: readonly StatementRule[]): { judged: Judged[]; locks: PredictedLock[] } {
+function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts' | 'locks' | 'inTransaction' | 'earlier' | 'later' | 'effect'>, rules: readonly StatementRule[]): { judged: Judged[]; locks: PredictedLock[] } {
   const locks = predictLocks(unit.statement.ast, base.state);
   const effect = statementEffect(unit.statement.ast, base.state, base.postgres);
   const ctx: StatementContext = {
     ast: unit.statement.ast, text: unit.statement.text, facts: unit.statement.facts, locks, effect,
     state: base.state, postgres: base.postgres, mode: base.mode, inRollback: base.inRollback, batched: base.batched,
-    inTransaction: unit.inTransaction, earlier: unit.earlier, lockTimeoutSet: base.lockTimeoutSet, rows: base.rows,
+    inTransaction: unit.inTransaction, earlier: unit.earlier, later: unit.later, lockTimeoutSet: base.lockTimeoutSet, rows: base.rows,
     ...(base.phase ? { phase: base.phase } : {}),
     ...(unit.transaction ? { transaction: unit.transaction } : {}),
   };
@@ -137,9 +138,10 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
   const judgeStatements = (step: Step, statements: readonly Statement[], into: typeof forward, base: { phase: PhaseKind; inRollback: boolean; batched: boolean }) => {
     // The script runs consecutive transactional statements in one transaction.
     let earlier = new EarlierStatements(state);
-    for (const s of statements) {
+    for (const [i, s] of statements.entries()) {
       const inTransaction = s.facts.transactional;
-      const unit: Unit = { statement: s, inTransaction, earlier: inTransaction ? earlier : new EarlierStatements(state) };
+      const later = () => statements.slice(i + 1).map((l) => l.ast);
+      const unit: Unit = { statement: s, inTransaction, earlier: inTransaction ? earlier : new EarlierStatements(state), later };
       const { judged, locks } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows }, rules);
       const { effect, table } = statementEffect(s.ast, state, postgres);
       const n = table ? rows(table) : undefined;
@@ -279,7 +281,7 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
       if (j.rule.code === 'MG219') lockTimeoutReported = true;
     }
   };
-  for (const parsed of statements) {
+  for (const [index, parsed] of statements.entries()) {
     const inRollback = options.rollback === true;
     const facts = statementFacts(parsed.ast);
     const span = { start: parsed.start, end: parsed.end };
@@ -296,7 +298,8 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
     const unit: Unit = {
       statement: { ast: parsed.ast, text: parsed.text, facts, span }, inTransaction, earlier,
       transaction: { open: transaction.open, ...(transaction.begin ? { beganAtLine: transaction.begin.line } : {}) },
-      subcommandSpan: (index) => subcommandSpans(parsed)?.[index],
+      subcommandSpan: (subcommand) => subcommandSpans(parsed)?.[subcommand],
+      later: () => statements.slice(index + 1).map((l) => l.ast),
     };
     const { judged, locks } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows }, rules);
     record(judged, span, ignores);
