@@ -42,7 +42,7 @@ const relationNouns: Readonly<Record<string, string>> = {
 export const rename: StatementRule = {
   code: 'MG213',
   name: 'rename',
-  summary: 'Renaming a table, a view or a column breaks the code that is running, the moment it commits.',
+  summary: 'Renaming a table, a view, a column, a type or a schema breaks the code that is running, the moment it commits.',
   severity: 'warning',
   kinds: ['RenameStmt', 'AlterEnumStmt'],
   check(ctx, report) {
@@ -53,6 +53,15 @@ export const rename: StatementRule = {
       return;
     }
     if (kind !== 'RenameStmt') return;
+    if (body.renameType === 'OBJECT_SCHEMA') {
+      if (ctx.mode === 'plan' && ctx.phase !== 'contract') return;
+      report({
+        severity: ctx.mode === 'plan' ? 'info' : this.severity,
+        message: `renaming schema ${body.subname} to ${body.newname} breaks every running query that names it, and every role or session whose search_path lists it`,
+        help: `Keep the old name, or move the code and the search_path settings (ALTER ROLE ... SET search_path) to ${quoteIdent(body.newname)} in the same release: a schema has no alias.`,
+      });
+      return;
+    }
     const table = relationName(body.relation ?? {});
     /** The new name, in the schema of the old one, as SQL. */
     const renamed = [body.relation?.schemaname, body.newname].filter(Boolean).map(quoteIdent).join('.');

@@ -1,16 +1,22 @@
 import { addedConstraints } from './ast.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
-import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
+import { severityFor, sizeNote, type StatementContext, type StatementFinding, type StatementRule } from '../sql/context.js';
+import type { Severity } from '../../diagnostics/diagnostic.js';
+import { seenTable } from './seen-tables.js';
 
 export const uniqueBuildsIndex: StatementRule = {
   code: 'MG210',
   name: 'unique-builds-index',
-  summary: 'ADD UNIQUE or PRIMARY KEY without USING INDEX builds the index under ACCESS EXCLUSIVE.',
+  summary: 'ADD UNIQUE or PRIMARY KEY without USING INDEX builds the index under ACCESS EXCLUSIVE; ADD PRIMARY KEY USING INDEX on columns that allow NULL scans under it.',
   severity: 'error',
   kinds: ['AlterTableStmt'],
   check(ctx, report) {
     for (const { table, constraint: c, column, subcommand } of addedConstraints(ctx.ast, ['CONSTR_UNIQUE', 'CONSTR_PRIMARY'])) {
-      const severity = c.indexname ? undefined : severityFor(ctx, table, this.severity);
+      if (c.indexname) {
+        if (c.contype === 'CONSTR_PRIMARY') primaryKeyUsingIndex(ctx, report, { table, index: c.indexname, subcommand, severity: this.severity });
+        continue;
+      }
+      const severity = severityFor(ctx, table, this.severity);
       if (!severity) continue;
       const what = c.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE';
       const keys: string[] = (c.keys ?? []).map((k: { String?: { sval?: string } }) => k.String?.sval);
@@ -25,6 +31,31 @@ export const uniqueBuildsIndex: StatementRule = {
     }
   },
 };
+
+/**
+ * ADD PRIMARY KEY USING INDEX sets NOT NULL on the index's columns that allow NULL, and that scans
+ * the table under the ACCESS EXCLUSIVE lock the ADD takes (unless a validated CHECK (col IS NOT
+ * NULL) proves it, from PostgreSQL 12). Judged when the index's columns are known (its CREATE INDEX
+ * was seen, src/analyze/sql-rules/seen-tables.ts) and some of them are known to allow NULL.
+ */
+function primaryKeyUsingIndex(ctx: StatementContext, report: (finding: StatementFinding) => void, at: { table: string; index: string; subcommand: number; severity: Severity }): void {
+  const { table, index } = at;
+  const columns = seenTable(ctx, table)?.indexes.get(index) ?? [];
+  const known = ctx.state.table(table)?.columns;
+  const nullable = columns.filter((col): col is string => col !== null && known?.get(col)?.notNull === false && !(ctx.postgres >= 12 && ctx.state.hasValidatedNotNullCheck(table, col)));
+  if (!nullable.length) return;
+  const severity = severityFor(ctx, table, at.severity);
+  if (!severity) return;
+  const [first] = nullable;
+  report({
+    severity,
+    subcommand: at.subcommand,
+    message: `ADD PRIMARY KEY USING INDEX ${index} sets NOT NULL on ${nullable.join(', ')}, which scans ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`,
+    help: ctx.postgres >= 12
+      ? `Make ${nullable.length === 1 ? 'it' : 'each'} NOT NULL first without the long lock: ALTER TABLE ${quoteName(table)} ADD CONSTRAINT ${quoteIdent(`${table.split('.').pop()}_${first}_not_null`)} CHECK (${quoteIdent(first!)} IS NOT NULL) NOT VALID; then VALIDATE CONSTRAINT it (no write lock) and SET NOT NULL (it then skips the scan); the primary key then adds no scan.`
+      : `Before PostgreSQL 12 SET NOT NULL always scans: run it when a full-table lock is acceptable, or build the table anew with the key.`,
+  });
+}
 
 export const exclusionConstraint: StatementRule = {
   code: 'MG211',
