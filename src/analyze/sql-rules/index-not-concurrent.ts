@@ -12,9 +12,20 @@ export const indexNotConcurrent: StatementRule = {
     const [kind, body] = node(ctx.ast);
     if (kind !== 'IndexStmt' || body.concurrent) return;
     const table = relationName(body.relation);
+    const partitioned = ctx.state.table(table)?.partitioned === true;
+    // ON ONLY a partitioned table builds nothing: the first step of the recipe below.
+    if (partitioned && body.relation.inh !== true) return;
     const severity = severityFor(ctx, table, this.severity);
     if (!severity) return;
     const name = body.idxname ? `${body.idxname} ` : '';
+    if (partitioned) {
+      report({
+        severity,
+        message: `CREATE INDEX ${name}on partitioned table ${table} builds an index on every partition, each under a SHARE lock held to the end: writes to ${sizeNote(ctx, table)} wait until the last is built`,
+        help: partitionedIndexRecipe(table, body.idxname),
+      });
+      return;
+    }
     report({
       severity,
       message: `CREATE INDEX ${name}takes a SHARE lock on ${sizeNote(ctx, table)}: writes wait until the index is built`,
@@ -22,3 +33,12 @@ export const indexNotConcurrent: StatementRule = {
     });
   },
 };
+
+/**
+ * How to index a partitioned table without blocking writes: PostgreSQL refuses CREATE INDEX
+ * CONCURRENTLY on it, but takes one on each partition, attached to an index made ON ONLY the parent.
+ */
+export function partitionedIndexRecipe(table: string, index: string | undefined): string {
+  const name = index ?? `${table.split('.').pop()}_idx`;
+  return `PostgreSQL cannot build it CONCURRENTLY on the partitioned table. Create it on the parent alone, CREATE INDEX ${quoteIdent(name)} ON ONLY ${quoteName(table)} (...); (instant, invalid until complete), then for each partition CREATE INDEX CONCURRENTLY on it and ALTER INDEX ${quoteIdent(name)} ATTACH PARTITION <its index>; the parent's index is valid once every partition's is attached.`;
+}

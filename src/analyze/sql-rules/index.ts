@@ -6,6 +6,7 @@ import { backfillWithDdl } from './backfill-with-ddl.js';
 import { columnTypeRewrite } from './column-type-rewrite.js';
 import { concurrentlyInTransaction } from './concurrently-in-transaction.js';
 import { concurrentlyNotIdempotent } from './concurrently-not-idempotent.js';
+import { concurrentlyOnPartitioned } from './concurrently-on-partitioned.js';
 import { checkValidates, foreignKeyValidates } from './constraint-validates.js';
 import { destructive } from './destructive.js';
 import { detachPartitionNotConcurrent } from './detach-partition-not-concurrent.js';
@@ -62,4 +63,5 @@ export const statementRules: readonly StatementRule[] = [
   foreignKeyWithoutIndex,
   domainConstraintValidates,
   attachPartitionScan,
+  concurrentlyOnPartitioned,
 ];

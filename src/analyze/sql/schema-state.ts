@@ -34,6 +34,8 @@ export interface TableState {
   readonly uniqueColumns: Set<string>;
   /** Known only from what statements did to it (or made by CREATE TABLE AS): other columns may exist. */
   readonly partial?: boolean;
+  /** Partitioned (CREATE TABLE ... PARTITION BY): its rows are in its partitions, its indexes are theirs. */
+  readonly partitioned?: boolean;
   /** Its foreign keys, by constraint name: what its locks reach on other tables. */
   readonly foreignKeys: Map<string, ForeignKeyState>;
   /** Its primary key and unique constraints, by name: their columns (foreign keys point at them). */
@@ -268,7 +270,7 @@ export class SchemaState implements LockCatalog {
     switch (kind) {
       case 'CreateStmt': {
         const name = tableKey(relationName(body.relation));
-        const table = emptyTable(name, createdHere);
+        const table: TableState = body.partspec ? { ...emptyTable(name, createdHere), partitioned: true } : emptyTable(name, createdHere);
         // Set first: a foreign key to the table itself finds its primary key.
         this.setTable(name, table);
         for (const elt of body.tableElts ?? []) {
