@@ -26,7 +26,10 @@ export const uniqueBuildsIndex: StatementRule = {
         severity,
         subcommand,
         message: `${column ? `ADD COLUMN ${column} ... ${what}` : `ADD ${what} (${cols})`} builds its index on ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`,
-        help: `${column ? `Add the column without ${what}, then build` : 'Build'} the index ${column ? 'without blocking' : 'first without blocking'}: CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(index)} ON ${quoteName(table)} (${keys.map(quoteIdent).join(', ')}); then ALTER TABLE ${quoteName(table)} ADD CONSTRAINT ${quoteIdent(index)} ${what} USING INDEX ${quoteIdent(index)}; (brief lock).`,
+        help: ctx.state.table(table)?.partitioned
+          // USING INDEX is refused on a partitioned table; the parent's constraint attaches its partitions' own.
+          ? `${column ? `Add the column without ${what}, then on` : 'On'} each partition build the index without blocking and make it the constraint: CREATE UNIQUE INDEX CONCURRENTLY ... ON <partition> (${keys.map(quoteIdent).join(', ')}); ALTER TABLE <partition> ADD CONSTRAINT ... ${what} USING INDEX ...; then ALTER TABLE ${quoteName(table)} ADD CONSTRAINT ${quoteIdent(index)} ${what} (${keys.map(quoteIdent).join(', ')}); attaches them without building (brief lock).`
+          : `${column ? `Add the column without ${what}, then build` : 'Build'} the index ${column ? 'without blocking' : 'first without blocking'}: CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(index)} ON ${quoteName(table)} (${keys.map(quoteIdent).join(', ')}); then ALTER TABLE ${quoteName(table)} ADD CONSTRAINT ${quoteIdent(index)} ${what} USING INDEX ${quoteIdent(index)}; (brief lock).`,
       });
     }
   },
