@@ -37,9 +37,12 @@ export const foreignKeyValidates: StatementRule = {
         message: column
           ? `ADD COLUMN ${column} ... REFERENCES ${parent} with a default checks every row of ${sizeNote(ctx, table)} while blocking writes to ${table} and ${parent} (SHARE ROW EXCLUSIVE)`
           : `ADD FOREIGN KEY ${name} checks every row of ${sizeNote(ctx, table)} while blocking writes to ${table} and ${parent} (SHARE ROW EXCLUSIVE)`,
-        help: column
-          ? `Add the column without REFERENCES, then ALTER TABLE ${quoteName(table)} ADD CONSTRAINT ${quoteIdent(name)} FOREIGN KEY (${quoteIdent(column)}) REFERENCES ${quoteName(parent)} NOT VALID; and ${later}: ALTER TABLE ${quoteName(table)} VALIDATE CONSTRAINT ${quoteIdent(name)}; (SHARE UPDATE EXCLUSIVE: reads and writes go on).`
-          : `Add it NOT VALID (only new rows are checked, the lock is brief), then ${later}: ALTER TABLE ${quoteName(table)} VALIDATE CONSTRAINT ${quoteIdent(name)}; (takes SHARE UPDATE EXCLUSIVE: reads and writes go on).`,
+        help: ctx.postgres < 18 && ctx.state.table(table)?.partitioned
+          // Before 18 PostgreSQL refuses NOT VALID foreign keys on a partitioned table; the parent's key attaches its partitions' validated ones without a scan.
+          ? `${column ? 'Add the column without REFERENCES. Then, as' : 'As'} PostgreSQL ${ctx.postgres} refuses NOT VALID foreign keys on a partitioned table, add it NOT VALID to each partition and VALIDATE it there (ALTER TABLE <partition> ADD CONSTRAINT ${quoteIdent(name)} FOREIGN KEY (...) REFERENCES ${quoteName(parent)} NOT VALID; ALTER TABLE <partition> VALIDATE CONSTRAINT ${quoteIdent(name)};), then add it to ${quoteName(table)}: it attaches the partitions' keys without checking a row again.`
+          : column
+            ? `Add the column without REFERENCES, then ALTER TABLE ${quoteName(table)} ADD CONSTRAINT ${quoteIdent(name)} FOREIGN KEY (${quoteIdent(column)}) REFERENCES ${quoteName(parent)} NOT VALID; and ${later}: ALTER TABLE ${quoteName(table)} VALIDATE CONSTRAINT ${quoteIdent(name)}; (SHARE UPDATE EXCLUSIVE: reads and writes go on).`
+            : `Add it NOT VALID (only new rows are checked, the lock is brief), then ${later}: ALTER TABLE ${quoteName(table)} VALIDATE CONSTRAINT ${quoteIdent(name)}; (takes SHARE UPDATE EXCLUSIVE: reads and writes go on).`,
       });
     }
   },

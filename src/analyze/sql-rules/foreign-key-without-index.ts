@@ -40,7 +40,10 @@ export const foreignKeyWithoutIndex: StatementRule = {
           message: seen
             ? `${alter.table} (${cols}) references ${referenced} but has no index on (${cols}): every DELETE on ${referenced}, and every UPDATE of its key, scans ${alter.table}`
             : `${alter.table} (${cols}) references ${referenced} and may have no index on (${cols}) (migc has not seen the indexes of ${alter.table}): without one, every DELETE on ${referenced} scans ${alter.table}`,
-          help: `Create the index first: CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(`${alter.table.replace(/^.*\./, '')}_${columns.join('_')}_idx`)} ON ${quoteName(alter.table)} (${columns.map(quoteIdent).join(', ')}); then add the foreign key NOT VALID and validate it.`,
+          help: ctx.state.table(alter.table)?.partitioned
+            // CONCURRENTLY is refused on a partitioned table (MG233): the index is built partition by partition.
+            ? `Create the index first, partition by partition: CREATE INDEX ${quoteIdent(`${alter.table.replace(/^.*\./, '')}_${columns.join('_')}_idx`)} ON ONLY ${quoteName(alter.table)} (${columns.map(quoteIdent).join(', ')}); then on each partition CREATE INDEX CONCURRENTLY and ALTER INDEX ... ATTACH PARTITION; then add the foreign key.`
+            : `Create the index first: CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(`${alter.table.replace(/^.*\./, '')}_${columns.join('_')}_idx`)} ON ${quoteName(alter.table)} (${columns.map(quoteIdent).join(', ')}); then add the foreign key NOT VALID and validate it.`,
           ...(seen ? {} : { severity: 'info' as const }),
           subcommand,
         });
