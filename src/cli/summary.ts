@@ -3,6 +3,7 @@ import { countBySeverity, type Diagnostic, type Severity } from '../diagnostics/
 import type { Sources } from '../diagnostics/render.js';
 import { reportView } from '../emit/report/view.js';
 import { riskLevels } from '../normalize/model.js';
+import { formatCount } from '../util/numbers.js';
 
 /** A pull-request comment holds 65,536 characters; the summary keeps well under. */
 export const summaryCap = 60_000;
@@ -48,7 +49,7 @@ export function renderSummary(result: Pick<CompileResult, 'plans' | 'sources'>, 
     const parts: string[] = [];
     if (omittedRows.length) {
       const c = countBySeverity(omittedRows.flatMap((l) => l.plan.diagnostics));
-      parts.push(`_${plural(omittedRows.length, 'more plan')} not listed (${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}): the summary stops at ${cap.toLocaleString('en-US')} characters. The job log and the reports have them all._`);
+      parts.push(`_${plural(omittedRows.length, 'more plan')} not listed (${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}): the summary stops at ${formatCount(cap)} characters. The job log and the reports have them all._`);
     }
     if (omittedDetails) parts.push(`_Findings of ${plural(omittedDetails, 'plan')} not shown here, to stay under the size of a comment: see the job log or the plans' reports._`);
     return parts.length ? `\n${parts.join('\n\n')}\n` : '';

@@ -1,3 +1,5 @@
+import { formatCount } from '../util/numbers.js';
+
 /** Longest piece of user input a message quotes, in characters. */
 export const maxQuotedLength = 80;
 
@@ -12,7 +14,7 @@ export function quoteForMessage(value: string, options: { max?: number; quotes?:
   let shown = cut ? value.slice(0, max) : value;
   // Never end on half of a surrogate pair (an emoji cut in two).
   if (cut && /[\uD800-\uDBFF]$/.test(shown)) shown = shown.slice(0, -1);
-  const suffix = cut ? `… (${value.length.toLocaleString('en-US')} characters)` : '';
+  const suffix = cut ? `… (${formatCount(value.length)} characters)` : '';
   if (options.quotes === false) return `${shown.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => JSON.stringify(c).slice(1, -1))}${suffix}`;
   return `${JSON.stringify(shown)}${suffix}`;
 }

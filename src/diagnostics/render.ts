@@ -1,6 +1,7 @@
 import { styleText } from 'node:util';
 import type { Diagnostic, Severity } from './diagnostic.js';
 import { SourceText } from './source-text.js';
+import { formatCount } from '../util/numbers.js';
 
 export type DiagnosticFormat = 'pretty' | 'json' | 'github' | 'sarif';
 export const diagnosticFormats: readonly DiagnosticFormat[] = ['pretty', 'json', 'github', 'sarif'];
@@ -199,5 +200,5 @@ function displayWidth(text: string): number {
 /** A message or help cut to maxMessageLength characters. */
 function capped(text: string): string {
   if (text.length <= maxMessageLength) return text;
-  return `${text.slice(0, onCodePoint(text, maxMessageLength))}… (${text.length.toLocaleString('en-US')} characters)`;
+  return `${text.slice(0, onCodePoint(text, maxMessageLength))}… (${formatCount(text.length)} characters)`;
 }

@@ -6,6 +6,7 @@ import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
 import { quoteForMessage } from '../diagnostics/quote.js';
 import { SourceText } from '../diagnostics/source-text.js';
 import { inputLimits, megabytes, utf8Length } from './limits.js';
+import { formatCount } from '../util/numbers.js';
 
 /** A plan file parsed to YAML with its source ranges kept, and its plain JS value. */
 export interface LoadedFile {
@@ -290,7 +291,7 @@ function aliasProblem(file: string, text: string, doc: Document.Parsed): Diagnos
     code: 'MG006', severity: 'error', file, span: worst.span,
     message: worstSize === Infinity
       ? `alias ${quoteForMessage(`*${worst.node.source}`)} is inside the node it names, so it never ends`
-      : `aliases would expand the plan past ${limit.toLocaleString('en-US')} characters (the limit: ${inputLimits.expansionFactor} times the file's size, or ${megabytes(inputLimits.expansionFloor)})`,
+      : `aliases would expand the plan past ${formatCount(limit)} characters (the limit: ${inputLimits.expansionFactor} times the file's size, or ${megabytes(inputLimits.expansionFloor)})`,
     help: 'Write the repeated values out, or repeat only short values; an alias of a large block, or aliases of aliases, multiply the plan and every output.',
   };
 }

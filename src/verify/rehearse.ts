@@ -422,7 +422,7 @@ function stepResults(plan: Plan, phases: readonly PhaseResult[], analysis: Rehea
         up: step.action?.kind === 'sql' ? status(r.up, up) : 'not run',
         down: step.rollback?.kind === 'sql' || step.rollback?.kind === 'irreversible' ? status(r.down, down) : 'not run',
         upMs: up.reduce((n, x) => n + x.ms, 0),
-        locks: [...locks.values()].sort((a, b) => (a.relation + a.mode).localeCompare(b.relation + b.mode)),
+        locks: [...locks.values()].sort((a, b) => (a.relation + a.mode < b.relation + b.mode ? -1 : a.relation + a.mode > b.relation + b.mode ? 1 : 0)),
         predicted: [...new Set(predicted.map(lockName))].sort(),
         prediction: judged.some((x) => x.disagreement) ? 'differs' : judged.some((x) => x.predicted?.length) ? 'agrees' : unobserved && status(r.up, up) === 'ok' ? 'not observed' : 'not judged',
         ...(unobserved ? { unobserved } : {}),

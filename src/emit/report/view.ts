@@ -7,6 +7,7 @@ import { planHasSql, stepStatements, verificationPhase, type Phase, type Plan, t
 import { phaseHasSql, scriptFileName } from '../sql/blocks.js';
 import { compatView } from './compat-view.js';
 import { layOut, milestoneTimes, relativeTime } from '../timeline/view.js';
+import { formatCount } from '../../util/numbers.js';
 
 /** A finding to show in the report, already located (line and column). */
 export interface ReportFinding {
@@ -150,7 +151,7 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[], { ana
     hasSql,
     // The version the analysis used (the settings), never the plan's engine read again.
     engineLabel: plan.engine ? `PostgreSQL ${settings.postgres.major}` : undefined,
-    settings: plan.engine ? { ...settings, tables: settings.tables.map((t) => ({ ...t, rows: t.rows === undefined ? 'large (at least 100,000)' : t.rows.toLocaleString('en-US'), size: t.size ?? 'not given' })) } : undefined,
+    settings: plan.engine ? { ...settings, tables: settings.tables.map((t) => ({ ...t, rows: t.rows === undefined ? 'large (at least 100,000)' : formatCount(t.rows), size: t.size ?? 'not given' })) } : undefined,
     estimate: estimateView(total.length ? total.reduce((a, b) => a + b, 0) : undefined, sqlPhases.length && phaseEstimates.every((e) => e !== undefined) ? sumEstimates(phaseEstimates as Estimate[]) : undefined, sqlPhases.length > 0),
     estimateMethod: sqlPhases.length ? estimateMethod() : undefined,
     planVerifications: plan.verify.map((v) => ({
