@@ -152,12 +152,21 @@ describe('large inputs', () => {
     const start = performance.now();
     const result = await lint({ files: ['big.sql'], fileTransaction: true }, memoryHost({ 'big.sql': sql }));
     const stacked = result.diagnostics.filter((d) => d.code === 'MG217');
-    // Every ALTER after the first locks one more table while the others stay locked.
-    expect(stacked).toHaveLength(n - 1);
-    expect(stacked.at(-1)!.message).toContain('t0, t1, t2, t3, t4, t5, t6, t7, t8, t9 and 19,989 more tables and now locks t19999');
-    // The findings no longer repeat every table so far: their size is linear in the file's.
-    expect(Math.max(...stacked.map((d) => d.message.length))).toBeLessThan(500);
+    // Locking other tables under ACCESS EXCLUSIVE is one hazard of the transaction: one finding, at the second ALTER.
+    expect(stacked.map((d) => result.sources.get('big.sql')!.position(d.span!.start).line)).toEqual([3]);
     expect(performance.now() - start).toBeLessThan(60_000);
+  }, 120_000);
+
+  it('names at most ten of 20,000 tables a transaction holds', async () => {
+    const n = 20_000;
+    const tables = Array.from({ length: n }, (_, i) => `t${i}`).join(', ');
+    const sql = `SET lock_timeout = '5s';\nLOCK TABLE ${tables} IN ACCESS EXCLUSIVE MODE;\nALTER TABLE other ADD COLUMN c integer;\n`;
+    const result = await lint({ files: ['big.sql'], fileTransaction: true }, memoryHost({ 'big.sql': sql }));
+    const stacked = result.diagnostics.filter((d) => d.code === 'MG217');
+    expect(stacked).toHaveLength(1);
+    expect(stacked[0]!.message).toContain('t0, t1, t2, t3, t4, t5, t6, t7, t8, t9 and 19,990 more tables and now locks other');
+    // The finding does not repeat every table held: its size does not grow with the file's.
+    expect(stacked[0]!.message.length).toBeLessThan(500);
   }, 120_000);
 
   it('builds a plan whose description is 300,000 blanks and a word', async () => {
