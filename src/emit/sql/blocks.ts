@@ -231,7 +231,7 @@ function downBlocks(plan: Plan, phase: Phase, step: Step): ScriptBlock[] {
       const restore = r.restore?.trim() ? `; restore: ${visibleLines(r.restore.trim()).join('\n')}` : '';
       const message = `migc: step "${step.id}" is irreversible${restore}`;
       return [block(
-        [title, 'Irreversible: if the step ran, this script stops here; the steps before it in this phase are not undone. If it did not run, the script goes on.', ...loss],
+        [title, 'Irreversible: if the step ran, this script stops here, before the steps before it in this phase are undone; once its data is restored by hand and recorded in migc_ledger (the error says how), run it again: it goes on. If the step did not run, the script goes on.', ...loss],
         [own(irreversibleCall(key, message)), forget],
         source,
       )];

@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { compileFiles, root } from './helpers.js';
+
+/**
+ * A new user's plan (test/fixtures/trial/orders-fk.yaml): a foreign key on a 50M-row table, its
+ * index built first, orphans deleted in batches (irreversible), the key validated; the steps
+ * partly estimated by the plan. What its outputs say, read as the reviewer and on-call would.
+ */
+const dir = `${root}test/fixtures/trial/`;
+const ordersFk = readFileSync(`${dir}orders-fk.yaml`, 'utf8');
+/** The plan's baseline (kept here, not as a .sql fixture, which the fuzzer would pick up). */
+const shopBaseline = `CREATE TABLE customers (id bigserial PRIMARY KEY, name text NOT NULL, email text NOT NULL UNIQUE, created_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id bigint NOT NULL, total_cents bigint NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+`;
+
+async function build(plan: string) {
+  const r = await compileFiles({ 'plans/orders-fk.yaml': plan, 'plans/shop.baseline.sql': shopBaseline }, { emit: true });
+  expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  const file = (name: string) => r.plans[0]!.outputs.find((o) => o.path === `orders-customer-fk/${name}`)!.contents;
+  return { report: file('report.md'), timeline: file('timeline.mmd'), checklist: file('checklist.md'), down: file('02-cleanup.down.sql') };
+}
+
+describe('the checklist on rolling back a phase with an irreversible step', () => {
+  it('names every place the down script stops, in the order it meets them, and how to go on', async () => {
+    const { checklist } = await build(ordersFk);
+    const line = checklist.split('\n').find((l) => l.startsWith('- [ ] If this fails:') && l.includes('02-cleanup.down.sql'))!;
+    // validate-fk (a rollback by hand) comes last in the phase, so the down script meets it first.
+    expect(line).toContain('If a step it undoes ran, the down script stops before undoing `validate-fk` by hand, then at `delete-orphans`, which cannot be undone, until its data is restored; record each as the error says, then run the script again.');
+  });
+});
