@@ -78,7 +78,7 @@ describe('--format sarif', () => {
     const run = log.runs[0];
     expect(run.tool.driver.name).toBe('migc');
     const rule = run.tool.driver.rules.find((x: any) => x.id === 'MG010');
-    expect(rule).toMatchObject({ name: 'schema', helpUri: 'https://migc.dev/docs/rules/MG010.md' });
+    expect(rule).toMatchObject({ name: 'schema', helpUri: 'https://github.com/migc/migc/blob/main/docs/rules/MG010.md' });
     expect(rule.help.markdown).toMatch(/^# MG010 schema/);
     const schemaError = run.results.find((x: any) => x.ruleId === 'MG010');
     expect(schemaError.level).toBe('error');

@@ -1,5 +1,6 @@
 import Handlebars from 'handlebars';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { ruleDocsUrl } from '../diagnostics/links.js';
 import { sqlComment, sqlLiteral } from '../sql/quote.js';
 import { markdownProse, markdownText } from './markdown-text.js';
 
@@ -66,6 +67,8 @@ function createEngine(): typeof Handlebars {
   hb.registerHelper('literal', valueHelper('literal', ([v]) => sqlLiteral(String(v ?? ''))));
   // The only safe ways to put plan text into a SQL script: a string literal (above), or comment lines.
   hb.registerHelper('comment', valueHelper('comment', ([v]) => sqlComment(String(v ?? ''))));
+  // {{ruleDocs code}}: the page of a code (MG201), from the one place migc's links come from.
+  hb.registerHelper('ruleDocs', valueHelper('ruleDocs', ([v]) => ruleDocsUrl(String(v ?? ''))));
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hb.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === 'string' ? sep : ', ') : ''));
   hb.registerHelper('yesno', (v: unknown) => (v ? 'yes' : 'no'));
