@@ -31,6 +31,18 @@ describe('migc --help and --version', () => {
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
   });
 
+  it('with no command prints the help on stdout, with examples and exit codes, and exits 2', async () => {
+    const r = await migc([], project);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^Usage: migc \[options\] \[command\]/);
+    expect(r.stdout).toContain('  migc build                     check plans/*.yaml and write their files to out/<plan id>/');
+    expect(r.stdout).toMatch(/Exit codes: 0 clean or warnings only; 1 .*; 2 usage or internal error/s);
+    const help = await migc(['--help'], project);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toBe(r.stdout); // the same text --help prints
+  });
+
   it('lists the commands', async () => {
     const r = await migc(['--help'], project);
     expect(r.code).toBe(0);

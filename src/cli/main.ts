@@ -6,6 +6,7 @@ import type { CompileResult, ProjectConfig } from '../compile.js';
 import { configFileName, projectConfig } from './config.js';
 import { defaultFormat, reportFailure } from './format.js';
 import { diagnosticFormats } from '../diagnostics/render.js';
+import { projectUrl } from '../diagnostics/links.js';
 import { exitCodes, nothingChangedSince, printDiagnostics, type CommonOptions, type Io, type Summary } from './output.js';
 import type { TemplateSources } from '../emit/template-names.js';
 import { nodeHost } from '../host.js';
@@ -25,7 +26,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .version(version, '-v, --version')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError('(run migc --help for usage)');
+    .showHelpAfterError('(run migc --help for usage)')
+    .addHelpText('after', helpEpilogue);
 
   const formatOption = () =>
     new Option('--format <format>', 'how to print problems: pretty (compiler style), json, github (Actions annotations; the default when GITHUB_ACTIONS=true) or sarif (code scanning)').choices(diagnosticFormats).default(defaultFormat());
@@ -152,6 +154,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       exitCode = await explain(code, io);
     });
 
+  // No command: the help, on stdout as git and npm print theirs, and exit 2 (usage), not 0: a
+  // script that runs `migc $COMMAND` with the variable empty did nothing it was asked to.
+  if (argv.length === 0) {
+    program.outputHelp();
+    return exitCodes.usage;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
@@ -160,6 +168,21 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   return exitCode;
 }
+
+/** After the commands in --help: where to start, the exit codes, where the documentation is. */
+const helpEpilogue = `
+Examples:
+  migc build                     check plans/*.yaml and write their files to out/<plan id>/
+  migc check plans/x.yaml        check one plan, write nothing
+  migc verify                    rehearse the plans on PostgreSQL: up, down, up again
+  migc lint db/migrations        check plain .sql migration files
+  migc explain MG201             a rule's page: the problem, the lock, the safe recipe
+  migc help build                a command's options
+
+Exit codes: 0 clean or warnings only; 1 a plan or SQL file has errors (verify: a rehearsal
+failed; build --check: an output is out of date); 2 usage or internal error (migc alone too).
+
+Documentation: README.md, docs/ and ${projectUrl}`;
 
 /** The --templates folder (checked to exist) over the built-in templates; loaded by the core. */
 async function loadTemplates(dir: string | undefined, io: Io): Promise<TemplateSources> {
