@@ -29,3 +29,16 @@ describe('the checklist on rolling back a phase with an irreversible step', () =
     expect(line).toContain('If a step it undoes ran, the down script stops before undoing `validate-fk` by hand, then at `delete-orphans`, which cannot be undone, until its data is restored; record each as the error says, then run the script again.');
   });
 });
+
+describe('estimates when the plan estimates only some steps', () => {
+  it('say for how many steps the plan\'s sum holds, and do not compare it with migc\'s for all of them', async () => {
+    const { report, checklist } = await build(ordersFk);
+    // index-customer-id 40min and validate-fk 10min; add-fk-not-valid and delete-orphans not estimated.
+    expect(report).toContain('| Estimated time | 50min by the plan (2 of 4 steps); ~20min by migc from the size hints');
+    expect(report).toContain('Estimated time: 40min by the plan (1 of 2 steps); ~3min by migc from the size hints.');
+    expect(report).toContain('Estimated time: 10min by the plan (1 of 2 steps); ~18min by migc from the size hints (8min of pauses: 5,000 batches × 100ms).');
+    expect(checklist).toContain('Estimated time: 10min by the plan (1 of 2 steps); ~18min by migc');
+    // A step the plan estimates is still compared: 40min against ~3min.
+    expect(report).toContain('Estimated time: 40min by the plan; ~3min by migc from the size hints (**the estimates differ**: check the step\'s estimate and the size hints).');
+  });
+});

@@ -3,7 +3,7 @@ import { planHasSql, verificationPhase, type Phase, type Plan, type Step } from 
 import { phaseHasSql, scriptFileName } from '../sql/blocks.js';
 import { confirmStatement } from '../sql/ledger.js';
 import { markdownText } from '../markdown-text.js';
-import { estimateView, phaseSeconds } from '../report/view.js';
+import { estimateView, plannedTime } from '../report/view.js';
 import { inlineCode } from '../templates.js';
 
 /** Queries the on-call engineer keeps open while a phase runs. */
@@ -124,7 +124,7 @@ export function checklistView(plan: Plan, input: EstimateInput) {
       upScript: phaseHasSql(phase) ? scriptFileName(phase, 'up') : undefined,
       upCommand: phaseHasSql(phase) ? psql(scriptFileName(phase, 'up')) : undefined,
       runsSql: phaseHasSql(phase),
-      estimate: estimateView(phaseSeconds(phase), phaseEstimate(phase, input), phase.steps.some((s) => s.action?.kind === 'sql'))?.text,
+      estimate: estimateView({ planned: plannedTime(phase.steps), estimate: phaseEstimate(phase, input), hasSql: phase.steps.some((s) => s.action?.kind === 'sql') })?.text,
       gateSteps: (phase.gate?.verified ?? []).map((v) => v.stepId).filter((id) => steps.has(id)),
       gateWait: phase.gate?.wait?.text,
       codeChanges: plan.codeChanges.filter((c) => c.deployPhase === phase.name),
