@@ -18,7 +18,7 @@ async function build(plan: string) {
   const r = await compileFiles({ 'plans/orders-fk.yaml': plan, 'plans/shop.baseline.sql': shopBaseline }, { emit: true });
   expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   const file = (name: string) => r.plans[0]!.outputs.find((o) => o.path === `orders-customer-fk/${name}`)!.contents;
-  return { report: file('report.md'), timeline: file('timeline.mmd'), checklist: file('checklist.md'), down: file('02-cleanup.down.sql') };
+  return { report: file('report.md'), timeline: file('timeline.mmd'), checklist: file('checklist.md'), up: file('02-cleanup.up.sql'), down: file('02-cleanup.down.sql') };
 }
 
 describe('the checklist on rolling back a phase with an irreversible step', () => {
@@ -40,5 +40,14 @@ describe('estimates when the plan estimates only some steps', () => {
     expect(checklist).toContain('Estimated time: 10min by the plan (1 of 2 steps); ~18min by migc');
     // A step the plan estimates is still compared: 40min against ~3min.
     expect(report).toContain('Estimated time: 40min by the plan; ~3min by migc from the size hints (**the estimates differ**: check the step\'s estimate and the size hints).');
+  });
+});
+
+describe('counts in prose', () => {
+  it('a batch size reads 10,000 in the report and the scripts\' comments, as every other count does', async () => {
+    const { report, up } = await build(ordersFk);
+    expect(report).toContain('Runs in batches of 10,000 rows by `id`');
+    expect(up).toContain('-- Batched: 10,000 rows per batch by id');
+    expect(`${report}\n${up}`).not.toMatch(/\b\d{4,} rows\b/);
   });
 });

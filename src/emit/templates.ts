@@ -67,6 +67,8 @@ function createEngine(): typeof Handlebars {
   hb.registerHelper('literal', valueHelper('literal', ([v]) => sqlLiteral(String(v ?? ''))));
   // The only safe ways to put plan text into a SQL script: a string literal (above), or comment lines.
   hb.registerHelper('comment', valueHelper('comment', ([v]) => sqlComment(String(v ?? ''))));
+  // {{thousands n}}: a count as the rest of the outputs write it, 10,000.
+  hb.registerHelper('thousands', valueHelper('thousands', ([v]) => (typeof v === 'number' ? v.toLocaleString('en-US') : String(v ?? ''))));
   // {{ruleDocs code}}: the page of a code (MG201), from the one place migc's links come from.
   hb.registerHelper('ruleDocs', valueHelper('ruleDocs', ([v]) => ruleDocsUrl(String(v ?? ''))));
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);

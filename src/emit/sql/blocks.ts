@@ -188,7 +188,7 @@ function upBlocks(plan: Plan, phase: Phase, step: Step): ScriptBlock[] {
   }
   if (step.batch) {
     return [block(
-      [title, `Batched: ${step.batch.size} rows per batch by ${step.batch.key}, each batch committed with its place in migc_ledger; run again after an interruption, it goes on from there.`, liftedTimeout,
+      [title, `Batched: ${step.batch.size.toLocaleString('en-US')} rows per batch by ${step.batch.key}, each batch committed with its place in migc_ledger; run again after an interruption, it goes on from there.`, liftedTimeout,
         ...(step.verify.length ? ['The checks run after the last batch: if one fails, the batches stay committed; the down script undoes them, or fix the data and run this script again.'] : [])],
       [...batchedSql(plan, action.statements[0]!, step.batch, step.id, { ...key, part: 'up 1' }), ...runUnit(plan, { ...key, part: 'up 2' }, verifications(step).map((c) => ({ own: c })))],
       source,
@@ -212,7 +212,7 @@ function downBlocks(plan: Plan, phase: Phase, step: Step): ScriptBlock[] {
   switch (r.kind) {
     case 'sql':
       if (r.batch) {
-        return [block([title, `Batched: ${r.batch.size} rows per batch by ${r.batch.key}, each batch committed.`, liftedTimeout, onlyIfRan, ...loss],
+        return [block([title, `Batched: ${r.batch.size.toLocaleString('en-US')} rows per batch by ${r.batch.key}, each batch committed.`, liftedTimeout, onlyIfRan, ...loss],
           [...batchedSql(plan, r.statements[0]!, r.batch, `undo ${step.id}`, { ...key, part: 'down 1' }), forget], source)];
       }
       return [block([title, onlyIfRan, ...loss], [...units(plan, key, 'down', r.statements, []), forget], source)];

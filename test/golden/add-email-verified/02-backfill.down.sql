@@ -163,7 +163,7 @@ COMMIT;
 CALL public.migc_forget('add-email-verified', 'backfill', 'not-null-check');
 
 -- Undo step backfill-email-verified
--- Batched: 10000 rows per batch by id, each batch committed.
+-- Batched: 10,000 rows per batch by id, each batch committed.
 -- statement_timeout is lifted for the loop only: it is one statement, and each batch inside it is short.
 -- Runs only if the step ran (migc_ledger says so).
 SET statement_timeout = 0;

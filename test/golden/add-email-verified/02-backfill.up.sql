@@ -156,7 +156,7 @@ $migc$$sql$
 COMMIT;
 
 -- Step backfill-email-verified: Set email_verified from verification_date, 10,000 rows at a time, pausing 100 ms after each batch for the replicas.
--- Batched: 10000 rows per batch by id, each batch committed with its place in migc_ledger; run again after an interruption, it goes on from there.
+-- Batched: 10,000 rows per batch by id, each batch committed with its place in migc_ledger; run again after an interruption, it goes on from there.
 -- statement_timeout is lifted for the loop only: it is one statement, and each batch inside it is short.
 -- The checks run after the last batch: if one fails, the batches stay committed; the down script undoes them, or fix the data and run this script again.
 SET statement_timeout = 0;

@@ -148,7 +148,7 @@ END
 $migc$;
 
 -- Undo step lowercase-emails
--- Batched: 10000 rows per batch by id, each batch committed.
+-- Batched: 10,000 rows per batch by id, each batch committed.
 -- statement_timeout is lifted for the loop only: it is one statement, and each batch inside it is short.
 -- Runs only if the step ran (migc_ledger says so).
 SET statement_timeout = 0;

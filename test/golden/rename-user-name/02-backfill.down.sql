@@ -154,7 +154,7 @@ CALL public.migc_stop('rename-user-name', 'backfill', 'deploy-readers', 'undone'
 CALL public.migc_forget('rename-user-name', 'backfill', 'deploy-readers');
 
 -- Undo step copy-names
--- Batched: 5000 rows per batch by id, each batch committed.
+-- Batched: 5,000 rows per batch by id, each batch committed.
 -- statement_timeout is lifted for the loop only: it is one statement, and each batch inside it is short.
 -- Runs only if the step ran (migc_ledger says so).
 SET statement_timeout = 0;

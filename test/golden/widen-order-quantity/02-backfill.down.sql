@@ -163,7 +163,7 @@ COMMIT;
 CALL public.migc_forget('widen-order-quantity', 'backfill', 'check-not-null');
 
 -- Undo step copy-quantity
--- Batched: 20000 rows per batch by id, each batch committed.
+-- Batched: 20,000 rows per batch by id, each batch committed.
 -- statement_timeout is lifted for the loop only: it is one statement, and each batch inside it is short.
 -- Runs only if the step ran (migc_ledger says so).
 SET statement_timeout = 0;

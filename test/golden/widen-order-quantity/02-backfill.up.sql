@@ -152,7 +152,7 @@ $migc$$sql$
 COMMIT;
 
 -- Step copy-quantity
--- Batched: 20000 rows per batch by id, each batch committed with its place in migc_ledger; run again after an interruption, it goes on from there.
+-- Batched: 20,000 rows per batch by id, each batch committed with its place in migc_ledger; run again after an interruption, it goes on from there.
 -- statement_timeout is lifted for the loop only: it is one statement, and each batch inside it is short.
 -- The checks run after the last batch: if one fails, the batches stay committed; the down script undoes them, or fix the data and run this script again.
 SET statement_timeout = 0;
