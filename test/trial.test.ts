@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { formatSeconds } from '../src/normalize/durations.js';
+import { minimumBar } from '../src/emit/timeline/view.js';
 import { compileFiles, root } from './helpers.js';
 
 /**
@@ -49,5 +51,24 @@ describe('counts in prose', () => {
     expect(report).toContain('Runs in batches of 10,000 rows by `id`');
     expect(up).toContain('-- Batched: 10,000 rows per batch by id');
     expect(`${report}\n${up}`).not.toMatch(/\b\d{4,} rows\b/);
+  });
+});
+
+describe('the timeline\'s minimum bar width', () => {
+  it('is what its note says: a 67 s minimum was noted "1min"', async () => {
+    const { timeline } = await build(ordersFk);
+    expect(timeline).toContain('bars shorter than 1min are drawn 1min long');
+    // add-fk-not-valid takes under a second: drawn at the minimum.
+    const bar = /add-fk-not-valid \(under a second by migc\) :step_1_2, (\d+), (\d+)/.exec(timeline)!;
+    expect(Number(bar[2]) - Number(bar[1])).toBe(60_000);
+  });
+
+  it('is a whole number of the unit the note writes it in, for any length of chart', () => {
+    const seconds = (text: string) => [...text.matchAll(/(\d+)(ms|s|min|h|d)/g)].reduce((a, [, n, u]) => a + Number(n) * { ms: 0.001, s: 1, min: 60, h: 3600, d: 86400 }[u as 'ms']!, 0);
+    for (let range = 10; range < 10 * 604800; range = Math.ceil(range * 1.37)) {
+      const m = minimumBar(range);
+      expect(seconds(formatSeconds(m)), `range ${range}`).toBe(m);
+      expect(m).toBeGreaterThanOrEqual(range / 60 / 2);
+    }
   });
 });

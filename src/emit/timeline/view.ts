@@ -104,13 +104,23 @@ export function milestoneTimes(plan: Plan, laidOut: ReturnType<typeof layOut>['l
   return plan.timeline.map((m) => Math.max(m.offsetSeconds, m.phase !== undefined ? phaseStart.get(m.phase) ?? -Infinity : -Infinity));
 }
 
+/**
+ * The narrowest bar still seen on a chart this long (about a sixtieth of it), rounded to the unit
+ * the chart's note gives it in, so the note is exact: a 67 s minimum read "1min".
+ */
+export function minimumBar(rangeSeconds: number): number {
+  const wanted = rangeSeconds / 60;
+  const unit = wanted < 59.5 ? 1 : wanted < 86400 - 1800 ? 60 : 3600; // as formatSeconds shows it
+  return Math.max(unit, Math.round(wanted / unit) * unit);
+}
+
 export function timelineView(plan: Plan, input: EstimateInput): TimelineView {
   const { laidOut, end: clock } = layOut(plan, input);
 
   // Then the drawing: bars too short to see on this chart (or with no estimate) get a minimum width.
   const times = [0, clock, ...plan.timeline.map((m) => m.offsetSeconds)];
   const range = Math.max(...times) - Math.min(...times) || 3600;
-  const minimum = Math.max(1, Math.round(range / 60));
+  const minimum = minimumBar(range);
   /** Where each app version starts to be live on the drawing: at the start, a gate's deploy, a deploy step. */
   const appSwitches: { version: string; at: number }[] = plan.apps.length ? [{ version: plan.apps[0]!.version, at: laidOut[0]?.start ?? 0 }] : [];
   const sections = laidOut.map(({ phase, waitStart, start, steps }) => {
