@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatSeconds } from '../src/normalize/durations.js';
 import { minimumBar } from '../src/emit/timeline/view.js';
 import { compileFiles, root } from './helpers.js';
@@ -70,5 +73,62 @@ describe('the timeline\'s minimum bar width', () => {
       expect(seconds(formatSeconds(m)), `range ${range}`).toBe(m);
       expect(m).toBeGreaterThanOrEqual(range / 60 / 2);
     }
+  });
+});
+
+/**
+ * The new user's plan run as the on-call engineer runs it, with psql on PostgreSQL: up, then
+ * down through a rollback done by hand and an irreversible step, each recorded as its error says.
+ */
+const serverUrl = process.env.MIGC_TEST_DATABASE_URL;
+describe.skipIf(!serverUrl)('the plan\'s scripts with psql on PostgreSQL (skipped when MIGC_TEST_DATABASE_URL is not set)', () => {
+  const db = `migc_trial_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
+  const url = () => { const u = new URL(serverUrl!); u.pathname = `/${db}`; return u.toString(); };
+  let dir = '';
+  const psql = (args: string[], target = url()) => new Promise<{ status: number; out: string }>((done) => {
+    execFile('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...args, target], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
+      done({ status: error ? Number(error.code ?? 1) : 0, out: `${stdout}${stderr}` });
+    });
+  });
+  const script = (name: string) => psql(['-f', join(dir, name)]);
+  const hintInsert = (out: string) => /(INSERT INTO public\.migc_ledger .*;)$/m.exec(out)?.[1];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'migc-trial-'));
+    const r = await compileFiles({ 'plans/orders-fk.yaml': ordersFk, 'plans/shop.baseline.sql': shopBaseline }, { emit: true });
+    for (const o of r.plans[0]!.outputs.filter((x) => x.path.endsWith('.sql'))) writeFileSync(join(dir, basename(o.path)), o.contents);
+    expect((await psql(['-c', `CREATE DATABASE ${db}`], serverUrl)).status).toBe(0);
+    const rows = "INSERT INTO customers (name, email) SELECT 'c' || g, 'c' || g || '@x' FROM generate_series(1, 200) g; INSERT INTO orders (customer_id, total_cents) SELECT (g % 250) + 1, g FROM generate_series(1, 3000) g;";
+    expect((await psql(['-c', shopBaseline, '-c', rows])).status).toBe(0);
+  });
+  afterAll(async () => {
+    await psql(['-c', `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`], serverUrl);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('goes up, then down past the rollback done by hand and the irreversible delete once each is recorded, and leaves nothing of migc\'s', async () => {
+    for (const f of ['01-expand.up.sql', '02-cleanup.up.sql']) expect((await script(f)).status).toBe(0);
+    // The down stops before undoing validate-fk by hand; recorded, it says so in one line and goes on.
+    const manual = await script('02-cleanup.down.sql');
+    expect(manual.status).toBe(3);
+    expect(manual.out).toContain('ERROR:  migc: stop: undo step "validate-fk" of phase "cleanup": do this by hand before going on');
+    expect((await psql(['-c', hintInsert(manual.out)!])).status).toBe(0);
+    // Then at the irreversible delete: the orphans are gone until restored by hand.
+    const irreversible = await script('02-cleanup.down.sql');
+    expect(irreversible.status).toBe(3);
+    expect(irreversible.out).toContain('NOTICE:  migc: undo step "validate-fk" of phase "cleanup": recorded as done, going on');
+    expect(irreversible.out).toContain('ERROR:  migc: step "delete-orphans" is irreversible; restore: Restore the deleted orders from orders-before-fk.dump');
+    // The earlier phase refuses while this one is not rolled back.
+    expect((await script('01-expand.down.sql')).status).toBe(3);
+    expect((await psql(['-c', hintInsert(irreversible.out)!])).status).toBe(0);
+    const rest = await script('02-cleanup.down.sql');
+    expect(rest.status, rest.out).toBe(0);
+    const first = await script('01-expand.down.sql');
+    expect(first.status, first.out).toBe(0);
+    expect(first.out).toContain('NOTICE:  migc: nothing left to undo: migc_ledger and its procedures dropped');
+    const left = await psql(['-At', '-c', "SELECT count(*) FROM pg_constraint WHERE conname = 'orders_customer_fk'", '-c', "SELECT count(*) FROM pg_class WHERE relname IN ('migc_ledger', 'orders_customer_id_idx')"]);
+    expect(left.out.trim().split('\n')).toEqual(['0', '0']);
+    // And up again from there.
+    for (const f of ['01-expand.up.sql', '02-cleanup.up.sql']) expect((await script(f)).status).toBe(0);
   });
 });

@@ -252,7 +252,7 @@ function gateBlocks(plan: Plan, phase: Phase): ScriptBlock[] {
   if (g && conditions.length) {
     blocks.push(block(
       [`Gate of phase ${phase.name}: the script stops here until the gate is recorded as met in migc_ledger (the error says how).`],
-      [own(stopCall({ ...key, part: 'gate' }, false, `the gate of phase "${phase.name}" must be met before it starts`, conditions.join('\n')))],
+      [own(stopCall({ ...key, part: 'gate' }, false, `the gate of phase "${phase.name}": it must be met before the phase starts`, conditions.join('\n')))],
       { kind: 'gate', stepId: phase.name },
     ));
   }

@@ -92,7 +92,8 @@ BEGIN
     RETURN;
   END IF;
   IF EXISTS (SELECT FROM public.migc_ledger l WHERE l.plan_id = p_plan AND l.phase = p_phase AND l.step = p_step AND l.part = p_part) THEN
-    RAISE NOTICE 'migc: % (recorded as done)', p_message;
+    -- The message is 'what: instruction'; once done, only the what is news.
+    RAISE NOTICE 'migc: %: recorded as done, going on', split_part(p_message, ': ', 1);
     RETURN;
   END IF;
   RAISE EXCEPTION 'migc: stop: %', p_message
@@ -133,7 +134,7 @@ END
 $migc$;
 
 -- Gate of phase backfill: the script stops here until the gate is recorded as met in migc_ledger (the error says how).
-CALL public.migc_stop('add-email-verified', 'backfill', '', 'gate', false, 'the gate of phase "backfill" must be met before it starts', 'deployed everywhere: app v2.14 (writes email_verified and verification_date)');
+CALL public.migc_stop('add-email-verified', 'backfill', '', 'gate', false, 'the gate of phase "backfill": it must be met before the phase starts', 'deployed everywhere: app v2.14 (writes email_verified and verification_date)');
 
 -- Gate: step add-column must still verify before phase backfill starts (checked once; skipped when the script is run again).
 BEGIN;

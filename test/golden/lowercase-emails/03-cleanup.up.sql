@@ -93,7 +93,8 @@ BEGIN
     RETURN;
   END IF;
   IF EXISTS (SELECT FROM public.migc_ledger l WHERE l.plan_id = p_plan AND l.phase = p_phase AND l.step = p_step AND l.part = p_part) THEN
-    RAISE NOTICE 'migc: % (recorded as done)', p_message;
+    -- The message is 'what: instruction'; once done, only the what is news.
+    RAISE NOTICE 'migc: %: recorded as done, going on', split_part(p_message, ': ', 1);
     RETURN;
   END IF;
   RAISE EXCEPTION 'migc: stop: %', p_message
@@ -134,7 +135,7 @@ END
 $migc$;
 
 -- Gate of phase cleanup: the script stops here until the gate is recorded as met in migc_ledger (the error says how).
-CALL public.migc_stop('lowercase-emails', 'cleanup', '', 'gate', false, 'the gate of phase "cleanup" must be met before it starts', E'at least 2w since the previous phase\napproved by support lead');
+CALL public.migc_stop('lowercase-emails', 'cleanup', '', 'gate', false, 'the gate of phase "cleanup": it must be met before the phase starts', E'at least 2w since the previous phase\napproved by support lead');
 
 -- Gate: step lowercase-emails must still verify before phase cleanup starts (checked once; skipped when the script is run again).
 BEGIN;

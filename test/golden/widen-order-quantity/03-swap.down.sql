@@ -92,7 +92,8 @@ BEGIN
     RETURN;
   END IF;
   IF EXISTS (SELECT FROM public.migc_ledger l WHERE l.plan_id = p_plan AND l.phase = p_phase AND l.step = p_step AND l.part = p_part) THEN
-    RAISE NOTICE 'migc: % (recorded as done)', p_message;
+    -- The message is 'what: instruction'; once done, only the what is news.
+    RAISE NOTICE 'migc: %: recorded as done, going on', split_part(p_message, ': ', 1);
     RETURN;
   END IF;
   RAISE EXCEPTION 'migc: stop: %', p_message

@@ -92,7 +92,8 @@ BEGIN
     RETURN;
   END IF;
   IF EXISTS (SELECT FROM public.migc_ledger l WHERE l.plan_id = p_plan AND l.phase = p_phase AND l.step = p_step AND l.part = p_part) THEN
-    RAISE NOTICE 'migc: % (recorded as done)', p_message;
+    -- The message is 'what: instruction'; once done, only the what is news.
+    RAISE NOTICE 'migc: %: recorded as done, going on', split_part(p_message, ': ', 1);
     RETURN;
   END IF;
   RAISE EXCEPTION 'migc: stop: %', p_message
@@ -133,7 +134,7 @@ END
 $migc$;
 
 -- Gate of phase drop-old: the script stops here until the gate is recorded as met in migc_ledger (the error says how).
-CALL public.migc_stop('widen-order-quantity', 'drop-old', '', 'gate', false, 'the gate of phase "drop-old" must be met before it starts', 'at least 1w since the previous phase');
+CALL public.migc_stop('widen-order-quantity', 'drop-old', '', 'gate', false, 'the gate of phase "drop-old": it must be met before the phase starts', 'at least 1w since the previous phase');
 
 -- Gate: step swap-columns must still verify before phase drop-old starts (checked once; skipped when the script is run again).
 BEGIN;
