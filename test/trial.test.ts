@@ -132,3 +132,13 @@ describe.skipIf(!serverUrl)('the plan\'s scripts with psql on PostgreSQL (skippe
     for (const f of ['01-expand.up.sql', '02-cleanup.up.sql']) expect((await script(f)).status).toBe(0);
   });
 });
+
+describe('the timeline\'s gate milestones', () => {
+  it('say what a deploy named in free text deploys, cut short, with its apostrophes kept', async () => {
+    const withDeploy = (text: string) => ordersFk.replace('      verified: [add-fk-not-valid]\n', `      verified: [add-fk-not-valid]\n      deploy: ${text}\n`);
+    const { timeline } = await build(withDeploy("billing's app v5.1 (stops orphans)"));
+    expect(timeline).toContain('    gate verified add-fk-not-valid, deployed billing’s app v5.1 (stops orphans) :milestone, gate_2,');
+    const long = await build(withDeploy('every service of the payments platform in every region, one region at a time'));
+    expect(long.timeline).toContain('    gate verified add-fk-not-valid, deployed every service of the payments platform… :milestone, gate_2,');
+  });
+});

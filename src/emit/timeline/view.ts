@@ -29,9 +29,18 @@ const directives = /^(click|call|href|section|title|gantt|dateformat|axisformat|
  * and never a directive word first.
  */
 export function mermaidText(text: string): string {
-  const flat = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/;\s*/g, ', ').replace(/[:#%<>&{}"'`\\|[\]]/g, ' ').replace(/\s+/g, ' ').trim();
+  // An apostrophe inside a word (service's) reads as the typographic one, not as a gap.
+  const flat = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/(\p{L})'(\p{L})/gu, '$1\u2019$2').replace(/;\s*/g, ', ').replace(/[:#%<>&{}"'`\\|[\]]/g, ' ').replace(/\s+/g, ' ').trim();
   const safe = directives.test(flat) ? `- ${flat}` : flat;
   return safe || '-';
+}
+
+/** The first words of a text, at most `max` characters, with … when cut. */
+function shorten(text: string, max: number): string {
+  const flat = text.trim().replace(/\s+/g, ' ');
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max);
+  return `${cut.slice(0, cut.lastIndexOf(' ') > max / 2 ? cut.lastIndexOf(' ') : max)}…`;
 }
 
 /** The one rounding rule of the chart's labels, stated in its note. */
@@ -131,7 +140,8 @@ export function timelineView(plan: Plan, input: EstimateInput): TimelineView {
     }
     const gateParts = [
       ...(gate?.verified.length ? [`verified ${gate.verified.map((v) => v.stepId).join(', ')}`] : []),
-      ...(gate?.deploy ? [gate.deployVersion ? `deployed ${gate.deployVersion.version}` : 'deployed'] : []),
+      // A deploy named in free text says what it deploys, cut short: "gate deployed" alone said nothing.
+      ...(gate?.deploy ? [`deployed ${gate.deployVersion ? gate.deployVersion.version : shorten(gate.deploy, 40)}`] : []),
       ...(gate?.approval ? ['approved'] : []),
     ];
     if (gateParts.length) tasks.push({ label: mermaidText(`gate ${gateParts.join(', ')}`), id: `gate_${phase.number}`, tags: 'milestone, ', start, end: start });
