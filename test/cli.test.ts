@@ -441,7 +441,19 @@ describe('migc explain', () => {
   it('suggests the closest code for an unknown one', async () => {
     const r = await migc(['explain', 'MG2O7'], project);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('migc: no rule MG2O7; did you mean MG207? (codes are listed in the README)\n');
+    expect(r.stderr).toBe('migc: no rule MG2O7; did you mean MG207? (migc explain lists the codes)\n');
+  });
+
+  it('takes a code by its number, and lists every code without one', async () => {
+    const r = await migc(['explain', '207'], project);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^# MG207 set-not-null-scan\n/);
+    const list = await migc(['explain'], project);
+    expect(list.code).toBe(0);
+    const lines = list.stdout.split('\n').filter((l) => /^MG\d{3} /.test(l));
+    expect(lines.length).toBe(readdirSync(join(root, 'docs/rules')).filter((f) => /^MG\d{3}\.md$/.test(f)).length);
+    expect(lines).toContain(`${'MG207 set-not-null-scan'.padEnd(40)} SET NOT NULL scans the whole table under ACCESS EXCLUSIVE unless a validated CHECK (col IS NOT NULL) exists (PostgreSQL 12+).`);
+    expect(list.stdout).toContain('migc explain <CODE> prints a code\'s page.');
   });
 });
 

@@ -148,9 +148,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
   program
     .command('explain')
-    .description('print the documentation of a rule: the problem, the lock it takes, the safe recipe')
-    .argument('<code>', 'a rule code, for example MG201')
-    .action(async (code: string) => {
+    .description('print the documentation of a rule: the problem, the lock it takes, the safe recipe; without a code, list the codes')
+    .argument('[code]', 'a rule code, for example MG201 (or 201)')
+    .action(async (code: string | undefined) => {
       exitCode = await explain(code, io);
     });
 
@@ -208,17 +208,32 @@ async function run(paths: string[], templates: TemplateSources | undefined, opti
   return { ...result, ...(config ? { config } : {}) };
 }
 
-async function explain(code: string, io: Io): Promise<number> {
-  const page = await readFile(`${packageRoot}docs/rules/${code.toUpperCase()}.md`, 'utf8').catch(() => undefined);
-  if (page !== undefined) {
-    io.stdout(page);
+/** A code as the user may type it: mg207, MG207 or 207. */
+function normalCode(code: string): string {
+  const c = code.trim().toUpperCase();
+  return /^\d{3}$/.test(c) ? `MG${c}` : c;
+}
+
+async function explain(code: string | undefined, io: Io): Promise<number> {
+  const { readdir } = await import('node:fs/promises');
+  const codes = (await readdir(`${packageRoot}docs/rules`)).filter((f) => /^MG\d{3}\.md$/.test(f)).map((f) => f.replace(/\.md$/, '')).sort();
+  if (code === undefined) {
+    // Every page opens "# MG201 index-not-concurrent", a blank line, then its summary.
+    const rows = await Promise.all(codes.map(async (c) => {
+      const [title = '', , summary = ''] = (await readFile(`${packageRoot}docs/rules/${c}.md`, 'utf8')).split('\n');
+      return `${title.replace(/^# /, '').padEnd(40)} ${summary}`;
+    }));
+    io.stdout(`${rows.join('\n')}\n\nmigc explain <CODE> prints a code's page.\n`);
     return exitCodes.ok;
   }
-  const { readdir } = await import('node:fs/promises');
+  const wanted = normalCode(code);
+  if (codes.includes(wanted)) {
+    io.stdout(await readFile(`${packageRoot}docs/rules/${wanted}.md`, 'utf8'));
+    return exitCodes.ok;
+  }
   const { didYouMean } = await import('../util/suggest.js');
-  const codes = (await readdir(`${packageRoot}docs/rules`)).map((f) => f.replace(/\.md$/, ''));
-  const guess = didYouMean(code.toUpperCase(), codes);
-  io.stderr(`migc: no rule ${code}${guess ? `; did you mean ${guess}?` : ''} (codes are listed in the README)\n`);
+  const guess = didYouMean(wanted, codes);
+  io.stderr(`migc: no rule ${code}${guess ? `; did you mean ${guess}?` : ''} (migc explain lists the codes)\n`);
   return exitCodes.usage;
 }
 
