@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatSeconds } from '../src/normalize/durations.js';
 import { minimumBar } from '../src/emit/timeline/view.js';
-import { compileFiles, root } from './helpers.js';
+import { cliEnv, compileFiles, root } from './helpers.js';
 
 /**
  * A new user's plan (test/fixtures/trial/orders-fk.yaml): a foreign key on a 50M-row table, its
@@ -141,4 +141,30 @@ describe('the timeline\'s gate milestones', () => {
     const long = await build(withDeploy('every service of the payments platform in every region, one region at a time'));
     expect(long.timeline).toContain('    gate verified add-fk-not-valid, deployed every service of the payments platform… :milestone, gate_2,');
   });
+});
+
+describe('migc verify\'s table, as printed', () => {
+  it('keeps its columns aligned past "irreversible (1)" and says what a - means', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'migc-trial-verify-'));
+    try {
+      mkdirSync(join(project, 'plans'));
+      writeFileSync(join(project, 'plans/orders-fk.yaml'), ordersFk);
+      writeFileSync(join(project, 'plans/shop.baseline.sql'), shopBaseline);
+      const r = await new Promise<{ code: number; stdout: string }>((done) => {
+        execFile(process.execPath, [join(root, 'bin/migc.js'), 'verify', '--no-crash-points'], { cwd: project, env: cliEnv() }, (error, stdout) => {
+          done({ code: error ? Number(error.code ?? 1) : 0, stdout });
+        });
+      });
+      expect(r.code, r.stdout).toBe(0);
+      const rows = r.stdout.split('\n');
+      const header = rows.find((l) => l.startsWith('  phase '))!;
+      const cleanup = rows.find((l) => l.startsWith('  2 cleanup '))!;
+      expect(cleanup).toMatch(/irreversible \(1\) +-$/);
+      expect(cleanup.length - 1).toBe(header.indexOf('again')); // the - of "again" under its heading
+      expect(rows.find((l) => l.startsWith('  validate-fk '))).toMatch(/^ {2}validate-fk +ok +- /);
+      expect(r.stdout).toContain('  (up or down -: nothing of it ran there: a step or rollback done by hand, run or manual, or one the rehearsal did not reach)');
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
