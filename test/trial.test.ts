@@ -168,3 +168,11 @@ describe('migc verify\'s table, as printed', () => {
     }
   }, 120_000);
 });
+
+describe('the report\'s rollback plan', () => {
+  it('says where the down scripts stop and how to go on, latest first', async () => {
+    const { report } = await build(ordersFk);
+    const section = report.split('## Rollback plan')[1]!.split('\n## ')[0]!;
+    expect(section).toContain('A down script stops, when the step ran, before undoing `validate-fk` (phase cleanup) by hand; at the irreversible `delete-orphans` (phase cleanup) until its data is restored. Once each is done, record it with the `INSERT` its error gives and run the script again: it goes on from there.');
+  });
+});

@@ -184,6 +184,10 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[], { ana
     })),
     verifications: plan.phases.flatMap((p) => p.steps.flatMap((s) => s.verify.map((v) => ({ phase: p.name, step: s.id, sql: v.sql, expect: v.expect.text, description: v.description, ifFails: failedCheckEffect(s) })))),
     dataLossSteps: plan.phases.flatMap((p) => p.steps.filter((s) => s.rollback?.dataLoss).map((s) => ({ phase: p.name, step: s.id, restore: s.rollback?.restore }))),
+    // Where the down scripts stop until the operator records what was done by hand: latest phase, latest step first.
+    downStops: [...plan.phases].reverse().filter(phaseHasSql).flatMap((p) => [...p.steps].reverse()
+      .filter((s) => s.rollback?.kind === 'run' || s.rollback?.kind === 'manual' || s.rollback?.kind === 'irreversible')
+      .map((s) => ({ phase: p.name, step: s.id, irreversible: s.rollback?.kind === 'irreversible' }))),
     lockBudget: lockBudget(plan, analysis),
     rollbackLockBudget: rollbackLockBudget(plan, analysis),
     lockWindows: lockBudget(plan, analysis).length + rollbackLockBudget(plan, analysis).length > 0,
