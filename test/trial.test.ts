@@ -176,3 +176,12 @@ describe('the report\'s rollback plan', () => {
     expect(section).toContain('A down script stops, when the step ran, before undoing `validate-fk` (phase cleanup) by hand; at the irreversible `delete-orphans` (phase cleanup) until its data is restored. Once each is done, record it with the `INSERT` its error gives and run the script again: it goes on from there.');
   });
 });
+
+describe('the timeline\'s section names', () => {
+  it('get room left of the chart: Mermaid\'s default 75 px cut "2. cleanup (migrate)" under the bars', async () => {
+    const { timeline } = await build(ordersFk);
+    const padding = Number(/^---\nconfig:\n {2}gantt:\n {4}leftPadding: (\d+)\n---\ngantt\n/.exec(timeline)?.[1]);
+    expect(padding).toBeGreaterThanOrEqual('2. cleanup (migrate)'.length * 6);
+    expect(timeline).toContain('    section 2. cleanup (migrate)\n');
+  });
+});

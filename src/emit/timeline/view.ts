@@ -10,6 +10,8 @@ import type { Plan, Step } from '../../normalize/model.js';
  */
 export interface TimelineView {
   readonly title: string;
+  /** Room for the section names left of the chart (Mermaid's 75 px cut "2. backfill (migrate)" under the bars). */
+  readonly leftPadding: number;
   readonly note: string;
   readonly markers: readonly { readonly label: string; readonly id: string; readonly at: number }[];
   readonly milestones: readonly { readonly label: string; readonly id: string; readonly at: number }[];
@@ -191,6 +193,8 @@ export function timelineView(plan: Plan, input: EstimateInput): TimelineView {
   const stepSeconds = laidOut.flatMap((p) => p.steps).reduce((a, s) => a + (s.seconds ?? 0), 0);
   return {
     title: mermaidText(plan.title),
+    // About 6 px a character at the section font's size (11 px), and a margin.
+    leftPadding: Math.max(75, Math.min(260, Math.ceil(Math.max(...sections.map((s) => s.name.length), plan.timeline.length ? 'Milestones'.length : 0) * 6.2) + 16)),
     note: `times are milliseconds from T-0; ${labelRounding}; ${stepSeconds ? `steps: ${formatSeconds(stepSeconds)} estimated` : 'no step has an estimate'}; bars shorter than ${formatSeconds(minimum)} are drawn ${formatSeconds(minimum)} long`,
     markers: markers.map((m) => ({ ...m, at: ms(m.at) })),
     milestones: plan.timeline.map((m, i) => {
