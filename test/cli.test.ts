@@ -43,6 +43,20 @@ describe('migc --help and --version', () => {
     expect(help.stdout).toBe(r.stdout); // the same text --help prints
   });
 
+  it('says so when a plan is given to lint, or a SQL file to build or check, instead of misreading it', async () => {
+    writeFileSync(join(project, 'plans/m.sql'), 'SELECT 1;\n');
+    const lint = await migc(['lint', 'plans/rename-user-name.yaml'], project);
+    expect(lint.code).toBe(2);
+    expect(lint.stderr).toBe('migc: plans/rename-user-name.yaml is a YAML file, not SQL: migc lint checks .sql migration files; migc check plans/rename-user-name.yaml checks a plan\n');
+    for (const command of ['build', 'check']) {
+      const r = await migc([command, 'plans/m.sql'], project);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe('migc: plans/m.sql is a SQL file, not a plan: plans are YAML (*.yaml, *.yml); migc lint plans/m.sql checks SQL migration files\n');
+    }
+    // Folders are searched for their own kind of file only, as before.
+    expect((await migc(['check', 'plans'], project)).code).toBe(0);
+  });
+
   it('lists the commands', async () => {
     const r = await migc(['--help'], project);
     expect(r.code).toBe(0);
