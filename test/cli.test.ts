@@ -55,6 +55,11 @@ describe('migc --help and --version', () => {
     }
     // Folders are searched for their own kind of file only, as before.
     expect((await migc(['check', 'plans'], project)).code).toBe(0);
+    mkdirSync(join(project, 'migrations'));
+    writeFileSync(join(project, 'migrations/V1__a.sql'), 'SELECT 1;\n');
+    const folder = await migc(['build', 'migrations'], project);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toBe('migc: no plan files (*.yaml, *.yml) in migrations; it holds 1 .sql file: migc lint migrations checks SQL migrations\n');
   });
 
   it('lists the commands', async () => {

@@ -10,7 +10,7 @@ import { projectUrl } from '../diagnostics/links.js';
 import { exitCodes, nothingChangedSince, printDiagnostics, type CommonOptions, type Io, type Summary } from './output.js';
 import type { TemplateSources } from '../emit/template-names.js';
 import { nodeHost } from '../host.js';
-import { findPlanFiles, templatesFolder, UsageError } from './files.js';
+import { findPlanFiles, findSqlFiles, templatesFolder, UsageError } from './files.js';
 import { outputRoot, writePlans, writeProblemDiagnostics, type WriteFlags } from './write-outputs.js';
 
 export { exitCodes, type Io } from './output.js';
@@ -199,7 +199,11 @@ async function loadTemplates(dir: string | undefined, io: Io): Promise<TemplateS
 async function run(paths: string[], templates: TemplateSources | undefined, options: { config?: string; assumeRows?: string[]; changedSince?: string; templates?: string }, io: Io): Promise<CompileResult & { readonly config?: ProjectConfig }> {
   const parser = import('../sql/parser.js').then((m) => m.loadSqlParser());
   let files = await findPlanFiles(paths, io.cwd);
-  if (files.length === 0) throw new UsageError(`no plan files (*.yaml, *.yml) in ${paths.join(', ')}`);
+  if (files.length === 0) {
+    // A folder of SQL migrations given to build or check: say which command reads those.
+    const sql = await findSqlFiles(paths, io.cwd).catch(() => []);
+    throw new UsageError(`no plan files (*.yaml, *.yml) in ${paths.join(', ')}${sql.length ? `; it holds ${sql.length} .sql file${sql.length === 1 ? '' : 's'}: migc lint ${paths.join(' ')} checks SQL migrations` : ''}`);
+  }
   if (options.changedSince !== undefined) files = await (await import('./changed-since.js')).plansChangedSince(files, { ref: options.changedSince, cwd: io.cwd, ...(options.config ? { config: options.config } : {}), ...(options.templates ? { templates: options.templates } : {}) });
   const config = await projectConfig(options, io);
   const { createWorkspace } = await import('../workspace/workspace.js');
