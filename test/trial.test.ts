@@ -185,3 +185,11 @@ describe('the timeline\'s section names', () => {
     expect(timeline).toContain('    section 2. cleanup (migrate)\n');
   });
 });
+
+describe('the timeline\'s scale', () => {
+  it('marks the end of the last step when the plan has no milestones, so T-0 is not the only mark', async () => {
+    const { timeline } = await build(ordersFk);
+    // The steps end where validate-fk (T+57min, 10min) does.
+    expect(timeline).toContain('    T-0 :vert, at_0, 0, 0s\n    T+1h7min :vert, at_end, 4000000, 0s\n');
+  });
+});

@@ -187,6 +187,8 @@ export function timelineView(plan: Plan, input: EstimateInput): TimelineView {
     if (markers.some((k) => Math.abs(at - k.at) < range / 12)) continue;
     markers.push({ label: relativeTime(at), id: `at_${i + 1}`, at });
   }
+  // A plan without milestones would have T-0 alone, and no scale: its end (the last step's) is one.
+  if (markers.length === 1 && Math.abs(clock) >= 1) markers.push({ label: relativeTime(clock), id: 'at_end', at: clock });
   markers.sort((a, b) => a.at - b.at);
 
   const ms = (seconds: number) => Math.round(seconds * 1000);
