@@ -78,7 +78,7 @@ describe('--format sarif', () => {
     const run = log.runs[0];
     expect(run.tool.driver.name).toBe('migc');
     const rule = run.tool.driver.rules.find((x: any) => x.id === 'MG010');
-    expect(rule).toMatchObject({ name: 'schema', helpUri: 'https://migc.dev/docs/rules/MG010.md' });
+    expect(rule).toMatchObject({ name: 'schema', helpUri: 'https://github.com/migc/migc/blob/main/docs/rules/MG010.md' });
     expect(rule.help.markdown).toMatch(/^# MG010 schema/);
     const schemaError = run.results.find((x: any) => x.ruleId === 'MG010');
     expect(schemaError.level).toBe('error');
@@ -271,6 +271,30 @@ describe('migc build --check', () => {
     const elsewhere = await migc(['build', '--check', 'plans/rename-user-name.yaml', '--out', 'out'], p);
     expect(elsewhere.stdout).toContain('help: Run migc build plans/rename-user-name.yaml and commit the outputs it writes.');
     expect(elsewhere.stderr).toContain('out of date (run migc build plans/rename-user-name.yaml)');
+  });
+
+  it('with two folders of plans writing one output folder, judges only the folders of the plans it was given', async () => {
+    // ops/plan_s/: another team's plans (a name Markdown escapes: the report's header reads plan\_s).
+    const ops = readFileSync(join(root, 'plans/pgbouncer-upgrade.yaml'), 'utf8').replace('id: pgbouncer-upgrade', 'id: ops-pool');
+    const p = project({ 'ops/plan_s/pool_upgrade.yaml': ops, 'ops/plan_s/index.yaml': minimalPlan.replace('id: minimal', 'id: ops-index') });
+    expect((await migc(['build'], p)).code).toBe(0);
+    expect((await migc(['build', 'ops/plan_s'], p)).code).toBe(0);
+    // Each folder of plans checks clean: the other's outputs are not "no longer produced by any plan".
+    for (const paths of [[], ['ops/plan_s'], ['plans', 'ops']]) {
+      const r = await migc(['build', '--check', ...paths], p);
+      expect(r.stdout, paths.join(' ')).not.toContain('MG053');
+      expect(r.code).toBe(0);
+    }
+    // A plan removed from ops/plan_s/ is still found gone there, and only there.
+    unlinkSync(join(p, 'ops/plan_s/pool_upgrade.yaml'));
+    unlinkSync(join(p, 'ops/plan_s/index.yaml'));
+    writeFileSync(join(p, 'ops/plan_s/other.yaml'), minimalPlan.replace('id: minimal', 'id: ops-other'));
+    const gone = await migc(['build', '--check', 'ops/plan_s'], p);
+    expect(gone.code).toBe(1);
+    expect(gone.stdout).toContain('error MG053 out/ops-pool/report.md is no longer produced by any plan');
+    expect(gone.stdout).toContain('error MG053 out/ops-index/01-expand.up.sql is no longer produced by any plan');
+    expect(gone.stdout).not.toMatch(/out\/(rename-user-name|pgbouncer-upgrade)\//);
+    expect((await migc(['build', '--check'], p)).stdout).not.toContain('MG053');
   });
 
   it('names the build to run with the options that change its outputs, quoted for a shell', () => {

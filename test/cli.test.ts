@@ -31,6 +31,37 @@ describe('migc --help and --version', () => {
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
   });
 
+  it('with no command prints the help on stdout, with examples and exit codes, and exits 2', async () => {
+    const r = await migc([], project);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^Usage: migc \[options\] \[command\]/);
+    expect(r.stdout).toContain('  migc build                     check plans/*.yaml and write their files to out/<plan id>/');
+    expect(r.stdout).toMatch(/Exit codes: 0 clean or warnings only; 1 .*; 2 usage or internal error/s);
+    const help = await migc(['--help'], project);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toBe(r.stdout); // the same text --help prints
+  });
+
+  it('says so when a plan is given to lint, or a SQL file to build or check, instead of misreading it', async () => {
+    writeFileSync(join(project, 'plans/m.sql'), 'SELECT 1;\n');
+    const lint = await migc(['lint', 'plans/rename-user-name.yaml'], project);
+    expect(lint.code).toBe(2);
+    expect(lint.stderr).toBe('migc: plans/rename-user-name.yaml is a YAML file, not SQL: migc lint checks .sql migration files; migc check plans/rename-user-name.yaml checks a plan\n');
+    for (const command of ['build', 'check']) {
+      const r = await migc([command, 'plans/m.sql'], project);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe('migc: plans/m.sql is a SQL file, not a plan: plans are YAML (*.yaml, *.yml); migc lint plans/m.sql checks SQL migration files\n');
+    }
+    // Folders are searched for their own kind of file only, as before.
+    expect((await migc(['check', 'plans'], project)).code).toBe(0);
+    mkdirSync(join(project, 'migrations'));
+    writeFileSync(join(project, 'migrations/V1__a.sql'), 'SELECT 1;\n');
+    const folder = await migc(['build', 'migrations'], project);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toBe('migc: no plan files (*.yaml, *.yml) in migrations; it holds 1 .sql file: migc lint migrations checks SQL migrations\n');
+  });
+
   it('lists the commands', async () => {
     const r = await migc(['--help'], project);
     expect(r.code).toBe(0);
@@ -429,7 +460,19 @@ describe('migc explain', () => {
   it('suggests the closest code for an unknown one', async () => {
     const r = await migc(['explain', 'MG2O7'], project);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('migc: no rule MG2O7; did you mean MG207? (codes are listed in the README)\n');
+    expect(r.stderr).toBe('migc: no rule MG2O7; did you mean MG207? (migc explain lists the codes)\n');
+  });
+
+  it('takes a code by its number, and lists every code without one', async () => {
+    const r = await migc(['explain', '207'], project);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^# MG207 set-not-null-scan\n/);
+    const list = await migc(['explain'], project);
+    expect(list.code).toBe(0);
+    const lines = list.stdout.split('\n').filter((l) => /^MG\d{3} /.test(l));
+    expect(lines.length).toBe(readdirSync(join(root, 'docs/rules')).filter((f) => /^MG\d{3}\.md$/.test(f)).length);
+    expect(lines).toContain(`${'MG207 set-not-null-scan'.padEnd(40)} SET NOT NULL scans the whole table under ACCESS EXCLUSIVE unless a validated CHECK (col IS NOT NULL) exists (PostgreSQL 12+).`);
+    expect(list.stdout).toContain('migc explain <CODE> prints a code\'s page.');
   });
 });
 

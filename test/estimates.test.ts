@@ -12,7 +12,7 @@ describe('batch pauses in the estimates', () => {
     const step = report.split('#### Step `backfill-region`')[1]!.split('####')[0]!;
     expect(step).toContain('Estimated time: 30min by the plan; ~3h 25min by migc from the size hints (3h 20min of pauses: 6,000 batches × 2s) (**the estimates differ**');
     expect(step).toContain('| ~3h 25min (3h 20min of pauses: 6,000 batches × 2s) |');
-    expect(report).toMatch(/\| Estimated time \| 40min by the plan; ~3h 2\dmin by migc/);
+    expect(report).toMatch(/\| Estimated time \| 40min by the plan \(3 of 7 steps\); ~3h 2\dmin by migc/); // the plan estimates 3 of its 7 steps
     expect(report).toContain("- migc's estimates: rows from the table sizes below");
     expect(report).toContain('a batched step adds its pauses, one after each batch (rows ÷ batch size batches)');
   });
@@ -27,7 +27,7 @@ describe('batch pauses in the estimates', () => {
     const bar = /backfill-region \(30min by the plan, but 3h 20min of pauses\) :step_2_1, (\d+), (\d+)/.exec(timeline);
     expect(bar).not.toBeNull();
     expect(Number(bar![2]) - Number(bar![1])).toBe(12_000_000);
-    expect(checklist).toMatch(/### Phase 2: backfill \(migrate\)\n\nEstimated time: 30min by the plan; ~3h 2\dmin by migc from the size hints \(3h 20min of pauses: 6,000 batches × 2s\)/);
+    expect(checklist).toMatch(/### Phase 2: backfill \(migrate\)\n\nEstimated time: 30min by the plan \(1 of 3 steps\); ~3h 2\dmin by migc from the size hints \(3h 20min of pauses: 6,000 batches × 2s\)/);
   });
 
   it('a batched step without a pause, and a pause on a table with no size, add nothing and guess nothing', async () => {

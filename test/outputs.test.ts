@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { compileFiles, minimalPlan, root } from './helpers.js';
 
 /** Every line a timeline.mmd may hold: nothing from a plan can add another kind of line. */
-const ganttLine = /^(gantt|    title [^\n]+|    dateFormat x|    axisFormat \u00a0|    todayMarker off|    %% [^\n]+|    section [^:;#%\n]+|    [^:;#%\n]+ :(vert, |milestone, |active, |done, )?\w+, -?\d+, (-?\d+|0s))$/;
+const ganttLine = /^(---|config:|  gantt:|    leftPadding: \d+|gantt|    title [^\n]+|    dateFormat x|    axisFormat \u00a0|    todayMarker off|    %% [^\n]+|    section [^:;#%\n]+|    [^:;#%\n]+ :(vert, |milestone, |active, |done, )?\w+, -?\d+, (-?\d+|0s))$/;
 
 const hostile = readFileSync(`${root}test/fixtures/emit/hostile-timeline.yaml`, 'utf8');
 

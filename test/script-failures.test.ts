@@ -264,6 +264,36 @@ describe.skipIf(!serverUrl)('scripts after a failure at any point, with psql on 
     expect(stopped.out).toContain('ERROR:  migc: step "drop-name" is irreversible; restore: Restore users.name from users.dump.');
   });
 
+  it('after an irreversible step ran: once its data is restored and recorded as the hint says, the down goes on, and so do the earlier phases', async () => {
+    const db = await fresh();
+    for (const phase of ['01-expand', '02-backfill'] as const) expect((await up(db, phase)).status).toBe(0);
+    const before = await snapshot(db);
+    // The operator's own copy of what drop-name loses (the plan's users.dump, in miniature).
+    await withClient(db, (c) => c.query('CREATE TABLE name_copy AS SELECT id, name FROM users'));
+    expect((await up(db, '03-contract')).status).toBe(0);
+    const stopped = await psql(db, ['-f', join(dir, '03-contract.down.sql')]);
+    expect(stopped.status).toBe(3);
+    const hint = /HINT: {2}The steps before it in this phase are not undone yet\. Once its data is restored by hand \(or its loss accepted\), record that, then run this script again to go on with the steps before it: (INSERT INTO public\.migc_ledger .*;)$/m.exec(stopped.out);
+    expect(hint, stopped.out).not.toBeNull();
+    // Run again without recording it: the script stops at the same place, changing nothing more.
+    expect((await psql(db, ['-f', join(dir, '03-contract.down.sql')])).status).toBe(3);
+    await withClient(db, async (c) => {
+      await c.query('ALTER TABLE users ADD COLUMN name text');
+      await c.query('UPDATE users u SET name = n.name FROM name_copy n WHERE n.id = u.id');
+      await c.query('DROP TABLE name_copy');
+      await c.query(hint![1]!);
+    });
+    const r = await down(db, '03-contract');
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toContain('NOTICE:  migc: step "drop-name" is irreversible; its restore is recorded as done: going on');
+    expect(await snapshot(db)).toEqual(before); // validate-lower, before it, was undone too
+    for (const phase of ['02-backfill', '01-expand'] as const) {
+      const d = await down(db, phase);
+      expect(d.status, d.out).toBe(0);
+    }
+    expect(await snapshot(db)).toEqual(clean.get('before'));
+  });
+
   it('refuses to undo a phase under a later one that is not rolled back, changing nothing; latest first goes through', async () => {
     const db = await fresh();
     for (const phase of ['01-expand', '02-backfill'] as const) expect((await up(db, phase)).status).toBe(0);
@@ -271,7 +301,7 @@ describe.skipIf(!serverUrl)('scripts after a failure at any point, with psql on 
     const early = await psql(db, ['-f', join(dir, '01-expand.down.sql')]);
     expect(early.status).not.toBe(0);
     expect(early.out).toContain('ERROR:  migc: phase backfill of plan failure-points is not rolled back; it comes after phase expand, so it is undone first');
-    expect(early.out).toContain('HINT:  Roll back the later phases first, latest first: 03-contract.down.sql, then 02-backfill.down.sql; then run this script again. Nothing was changed. A later phase whose down stops at an irreversible step is undone by restoring the backup taken before it');
+    expect(early.out).toContain('HINT:  Roll back the later phases first, latest first: 03-contract.down.sql, then 02-backfill.down.sql; then run this script again. Nothing was changed. A later phase whose down stops at an irreversible step goes on once its data is restored and recorded, as that error\'s hint says.');
     expect(await snapshot(db)).toEqual(applied);
     for (const phase of ['02-backfill', '01-expand'] as const) expect((await down(db, phase)).status).toBe(0);
     expect(await snapshot(db)).toEqual(clean.get('before'));

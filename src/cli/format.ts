@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { CommanderError } from 'commander';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { issuesUrl } from '../diagnostics/links.js';
 import { diagnosticFormats, renderGithub, renderJson, type DiagnosticFormat, type Sources } from '../diagnostics/render.js';
 import { ChangedSinceError } from './changed-since.js';
 import { ConfigError } from './config.js';
@@ -132,8 +133,9 @@ export async function reportFailure(e: unknown, argv: readonly string[], io: Io)
     await printFailure([{ code: 'MG092', severity: 'error', file: '', message: e.message }], new Map(), format, io);
     return 2;
   }
-  const internal: Diagnostic = { code: 'MG093', severity: 'error', file: '', message: `internal error: ${(e as Error)?.message ?? String(e)}`, help: 'Please report this with the plan that caused it.' };
-  if (format === 'pretty') io.stderr(`migc: internal error: ${(e as Error).stack ?? e}\nPlease report this with the plan that caused it.\n`);
+  const report = `Please report this at ${issuesUrl} with the plan that caused it.`;
+  const internal: Diagnostic = { code: 'MG093', severity: 'error', file: '', message: `internal error: ${(e as Error)?.message ?? String(e)}`, help: report };
+  if (format === 'pretty') io.stderr(`migc: internal error: ${(e as Error).stack ?? e}\n${report}\n`);
   else await printFailure([internal], new Map(), format, io);
   return 2;
 }

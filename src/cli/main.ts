@@ -6,10 +6,11 @@ import type { CompileResult, ProjectConfig } from '../compile.js';
 import { configFileName, projectConfig } from './config.js';
 import { defaultFormat, reportFailure } from './format.js';
 import { diagnosticFormats } from '../diagnostics/render.js';
+import { projectUrl } from '../diagnostics/links.js';
 import { exitCodes, nothingChangedSince, printDiagnostics, type CommonOptions, type Io, type Summary } from './output.js';
 import type { TemplateSources } from '../emit/template-names.js';
 import { nodeHost } from '../host.js';
-import { findPlanFiles, templatesFolder, UsageError } from './files.js';
+import { findPlanFiles, findSqlFiles, templatesFolder, UsageError } from './files.js';
 import { outputRoot, writePlans, writeProblemDiagnostics, type WriteFlags } from './write-outputs.js';
 
 export { exitCodes, type Io } from './output.js';
@@ -25,7 +26,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .version(version, '-v, --version')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError('(run migc --help for usage)');
+    .showHelpAfterError('(run migc --help for usage)')
+    .addHelpText('after', helpEpilogue);
 
   const formatOption = () =>
     new Option('--format <format>', 'how to print problems: pretty (compiler style), json, github (Actions annotations; the default when GITHUB_ACTIONS=true) or sarif (code scanning)').choices(diagnosticFormats).default(defaultFormat());
@@ -146,12 +148,18 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
   program
     .command('explain')
-    .description('print the documentation of a rule: the problem, the lock it takes, the safe recipe')
-    .argument('<code>', 'a rule code, for example MG201')
-    .action(async (code: string) => {
+    .description('print the documentation of a rule: the problem, the lock it takes, the safe recipe; without a code, list the codes')
+    .argument('[code]', 'a rule code, for example MG201 (or 201)')
+    .action(async (code: string | undefined) => {
       exitCode = await explain(code, io);
     });
 
+  // No command: the help, on stdout as git and npm print theirs, and exit 2 (usage), not 0: a
+  // script that runs `migc $COMMAND` with the variable empty did nothing it was asked to.
+  if (argv.length === 0) {
+    program.outputHelp();
+    return exitCodes.usage;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
@@ -160,6 +168,21 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   return exitCode;
 }
+
+/** After the commands in --help: where to start, the exit codes, where the documentation is. */
+const helpEpilogue = `
+Examples:
+  migc build                     check plans/*.yaml and write their files to out/<plan id>/
+  migc check plans/x.yaml        check one plan, write nothing
+  migc verify                    rehearse the plans on PostgreSQL: up, down, up again
+  migc lint db/migrations        check plain .sql migration files
+  migc explain MG201             a rule's page: the problem, the lock, the safe recipe
+  migc help build                a command's options
+
+Exit codes: 0 clean or warnings only; 1 a plan or SQL file has errors (verify: a rehearsal
+failed; build --check: an output is out of date); 2 usage or internal error (migc alone too).
+
+Documentation: README.md, docs/ and ${projectUrl}`;
 
 /** The --templates folder (checked to exist) over the built-in templates; loaded by the core. */
 async function loadTemplates(dir: string | undefined, io: Io): Promise<TemplateSources> {
@@ -176,7 +199,11 @@ async function loadTemplates(dir: string | undefined, io: Io): Promise<TemplateS
 async function run(paths: string[], templates: TemplateSources | undefined, options: { config?: string; assumeRows?: string[]; changedSince?: string; templates?: string }, io: Io): Promise<CompileResult & { readonly config?: ProjectConfig }> {
   const parser = import('../sql/parser.js').then((m) => m.loadSqlParser());
   let files = await findPlanFiles(paths, io.cwd);
-  if (files.length === 0) throw new UsageError(`no plan files (*.yaml, *.yml) in ${paths.join(', ')}`);
+  if (files.length === 0) {
+    // A folder of SQL migrations given to build or check: say which command reads those.
+    const sql = await findSqlFiles(paths, io.cwd).catch(() => []);
+    throw new UsageError(`no plan files (*.yaml, *.yml) in ${paths.join(', ')}${sql.length ? `; it holds ${sql.length} .sql file${sql.length === 1 ? '' : 's'}: migc lint ${paths.join(' ')} checks SQL migrations` : ''}`);
+  }
   if (options.changedSince !== undefined) files = await (await import('./changed-since.js')).plansChangedSince(files, { ref: options.changedSince, cwd: io.cwd, ...(options.config ? { config: options.config } : {}), ...(options.templates ? { templates: options.templates } : {}) });
   const config = await projectConfig(options, io);
   const { createWorkspace } = await import('../workspace/workspace.js');
@@ -185,17 +212,32 @@ async function run(paths: string[], templates: TemplateSources | undefined, opti
   return { ...result, ...(config ? { config } : {}) };
 }
 
-async function explain(code: string, io: Io): Promise<number> {
-  const page = await readFile(`${packageRoot}docs/rules/${code.toUpperCase()}.md`, 'utf8').catch(() => undefined);
-  if (page !== undefined) {
-    io.stdout(page);
+/** A code as the user may type it: mg207, MG207 or 207. */
+function normalCode(code: string): string {
+  const c = code.trim().toUpperCase();
+  return /^\d{3}$/.test(c) ? `MG${c}` : c;
+}
+
+async function explain(code: string | undefined, io: Io): Promise<number> {
+  const { readdir } = await import('node:fs/promises');
+  const codes = (await readdir(`${packageRoot}docs/rules`)).filter((f) => /^MG\d{3}\.md$/.test(f)).map((f) => f.replace(/\.md$/, '')).sort();
+  if (code === undefined) {
+    // Every page opens "# MG201 index-not-concurrent", a blank line, then its summary.
+    const rows = await Promise.all(codes.map(async (c) => {
+      const [title = '', , summary = ''] = (await readFile(`${packageRoot}docs/rules/${c}.md`, 'utf8')).split('\n');
+      return `${title.replace(/^# /, '').padEnd(40)} ${summary}`;
+    }));
+    io.stdout(`${rows.join('\n')}\n\nmigc explain <CODE> prints a code's page.\n`);
     return exitCodes.ok;
   }
-  const { readdir } = await import('node:fs/promises');
+  const wanted = normalCode(code);
+  if (codes.includes(wanted)) {
+    io.stdout(await readFile(`${packageRoot}docs/rules/${wanted}.md`, 'utf8'));
+    return exitCodes.ok;
+  }
   const { didYouMean } = await import('../util/suggest.js');
-  const codes = (await readdir(`${packageRoot}docs/rules`)).map((f) => f.replace(/\.md$/, ''));
-  const guess = didYouMean(code.toUpperCase(), codes);
-  io.stderr(`migc: no rule ${code}${guess ? `; did you mean ${guess}?` : ''} (codes are listed in the README)\n`);
+  const guess = didYouMean(wanted, codes);
+  io.stderr(`migc: no rule ${code}${guess ? `; did you mean ${guess}?` : ''} (migc explain lists the codes)\n`);
   return exitCodes.usage;
 }
 

@@ -264,14 +264,14 @@ function prettyRehearsal(r: RehearsalResult): string {
   const head = `${r.file}: ${r.planId}${r.skipped ? `: ${r.skipped}` : `: ${r.ok ? 'passed' : 'FAILED'} on ${r.engine}${r.engineWarning ? ', NOT the plan\'s PostgreSQL major (MG080)' : ''}`}\n`;
   if (r.skipped || !r.phases.length) return `${head}\n`;
   const notes: string[] = [];
-  const lines = [`  ${pad('phase', 22)}${pad('up', 8)}${pad('down', 14)}again`];
+  const lines = [`  ${pad('phase', 22)}${pad('up', 8)}${pad('down', 18)}again`];
   for (const p of r.phases) {
     let down = statusText[p.down.status];
     if (p.down.note) {
       notes.push(p.down.note);
       down += ` (${notes.length})`;
     }
-    lines.push(`  ${pad(`${p.number} ${p.name}`, 22)}${pad(statusText[p.up.status], 8)}${pad(down, 14)}${statusText[p.again.status]}`);
+    lines.push(`  ${pad(`${p.number} ${p.name}`, 22)}${pad(statusText[p.up.status], 8)}${pad(down, 18)}${statusText[p.again.status]}`);
   }
   notes.forEach((n, i) => lines.push(`    (${i + 1}) ${n}`));
   lines.push('', `  ${pad('step', 28)}${pad('up', 8)}${pad('down', 14)}${pad('time', 8)}${pad('prediction', 12)}locks taken (inside its transaction), rewrites`);
@@ -280,6 +280,9 @@ function prettyRehearsal(r: RehearsalResult): string {
     const rewrites = s.rewritten.length ? `; rewrote ${s.rewritten.join(', ')}` : '';
     const prediction = s.prediction === 'agrees' ? 'agrees' : s.prediction === 'differs' ? 'DIFFERS' : '-';
     lines.push(`  ${pad(s.step, 28)}${pad(statusText[s.up], 8)}${pad(statusText[s.down], 14)}${pad(s.up === 'ok' ? `${Math.round(s.upMs)}ms` : '', 8)}${pad(prediction, 12)}${locks}${rewrites}`);
+  }
+  if (r.steps.some((s) => s.up === 'not run' || s.down === 'not run')) {
+    lines.push('  (up or down -: nothing of it ran there: a step or rollback done by hand, run or manual, or one the rehearsal did not reach)');
   }
   if (r.crash) {
     lines.push('', `  crash points: ${r.crash.passed} of ${r.crash.tried} passed (a failure after each statement and inside each batch loop; down restores, up again completes), ${(r.crash.ms / 1000).toFixed(1)} s`);

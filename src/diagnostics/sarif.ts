@@ -1,4 +1,5 @@
 import type { Diagnostic, Severity } from './diagnostic.js';
+import { projectUrl, ruleDocsUrl } from './links.js';
 import { locate, type Sources } from './render.js';
 
 /**
@@ -7,9 +8,6 @@ import { locate, type Sources } from './render.js';
  * and one result per diagnostic, located on the plan's YAML line or the SQL file's line.
  */
 export const sarifSchemaUri = 'https://json.schemastore.org/sarif-2.1.0.json';
-
-/** Where a rule's page is published: docs/rules/<CODE>.md of the package, one per code. */
-export const rulesDocsBaseUri = 'https://migc.dev/docs/rules/';
 
 export interface SarifRuleInfo {
   readonly name: string;
@@ -38,7 +36,7 @@ export function renderSarif(diagnostics: readonly Diagnostic[], sources: Sources
       ...(info ? { name: info.name } : {}),
       shortDescription: { text: info?.summary ?? code },
       ...(info?.page ? { fullDescription: { text: info.summary } } : {}),
-      helpUri: `${rulesDocsBaseUri}${code}.md`,
+      helpUri: ruleDocsUrl(code),
       ...(info?.page ? { help: { text: info.page, markdown: info.page } } : {}),
       ...(info?.severity ? { defaultConfiguration: { level: level[info.severity] } } : {}),
     };
@@ -68,7 +66,7 @@ export function renderSarif(diagnostics: readonly Diagnostic[], sources: Sources
     $schema: sarifSchemaUri,
     version: '2.1.0',
     runs: [{
-      tool: { driver: { name: 'migc', version: options.toolVersion, semanticVersion: options.toolVersion, informationUri: 'https://migc.dev/', rules } },
+      tool: { driver: { name: 'migc', version: options.toolVersion, semanticVersion: options.toolVersion, informationUri: projectUrl, rules } },
       // Columns count UTF-16 code units, as the positions in every other format do.
       columnKind: 'utf16CodeUnits',
       results,

@@ -1,9 +1,11 @@
 import Handlebars from 'handlebars';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { ruleDocsUrl } from '../diagnostics/links.js';
 import { sqlComment, sqlLiteral } from '../sql/quote.js';
 import { markdownProse, markdownText } from './markdown-text.js';
 
 import { templateNames, type TemplateName, type TemplateSources } from './template-names.js';
+import { formatCount } from '../util/numbers.js';
 
 /** A compiled template, with the file it came from (for diagnostics about what it renders). */
 export interface CompiledTemplate {
@@ -66,6 +68,10 @@ function createEngine(): typeof Handlebars {
   hb.registerHelper('literal', valueHelper('literal', ([v]) => sqlLiteral(String(v ?? ''))));
   // The only safe ways to put plan text into a SQL script: a string literal (above), or comment lines.
   hb.registerHelper('comment', valueHelper('comment', ([v]) => sqlComment(String(v ?? ''))));
+  // {{thousands n}}: a count as the rest of the outputs write it, 10,000.
+  hb.registerHelper('thousands', valueHelper('thousands', ([v]) => (typeof v === 'number' ? formatCount(v) : String(v ?? ''))));
+  // {{ruleDocs code}}: the page of a code (MG201), from the one place migc's links come from.
+  hb.registerHelper('ruleDocs', valueHelper('ruleDocs', ([v]) => ruleDocsUrl(String(v ?? ''))));
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hb.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === 'string' ? sep : ', ') : ''));
   hb.registerHelper('yesno', (v: unknown) => (v ? 'yes' : 'no'));

@@ -1,5 +1,6 @@
 import MarkdownIt from 'markdown-it';
 import type { PreviewDiagnostic, PreviewPlan } from './source.js';
+import { ruleDocsUrl } from '../diagnostics/links.js';
 import { escapeHtml, highlightPsql, highlightSql } from './highlight.js';
 
 /**
@@ -148,7 +149,7 @@ ${rows}
 function diagnosticsSection(plan: PreviewPlan): string {
   if (!plan.diagnostics.length) return '';
   const items = plan.diagnostics.map((d) => `<li class="diag ${d.severity}">
-<span class="loc">${escapeHtml(location(d))}</span> <span class="sev">${d.severity}</span> <a class="code" href="https://github.com/migc/migc/blob/main/docs/rules/${encodeURIComponent(d.code)}.md" target="_blank" rel="noopener noreferrer">${escapeHtml(d.code)}</a>
+<span class="loc">${escapeHtml(location(d))}</span> <span class="sev">${d.severity}</span> <a class="code" href="${escapeHtml(ruleDocsUrl(d.code))}" target="_blank" rel="noopener noreferrer">${escapeHtml(d.code)}</a>
 <span class="msg">${escapeHtml(d.message)}</span>${d.help ? `\n<div class="help">${escapeHtml(d.help)}</div>` : ''}
 </li>`).join('\n');
   const heading = plan.ok ? `Findings <small>${plural(plan.diagnostics.length, 'finding')}</small>` : `${plural(plan.errors, 'error')}${plan.warnings ? `, ${plural(plan.warnings, 'warning')}` : ''}`;

@@ -3,7 +3,7 @@ import { planHasSql, verificationPhase, type Phase, type Plan, type Step } from 
 import { phaseHasSql, scriptFileName } from '../sql/blocks.js';
 import { confirmStatement } from '../sql/ledger.js';
 import { markdownText } from '../markdown-text.js';
-import { estimateView, phaseSeconds } from '../report/view.js';
+import { estimateView, plannedTime } from '../report/view.js';
 import { inlineCode } from '../templates.js';
 
 /** Queries the on-call engineer keeps open while a phase runs. */
@@ -49,10 +49,21 @@ function ifThisFails(plan: Plan, phase: Phase): string {
   const clean = parts.map((p) => p.trim().replace(/[.;]+$/, ''));
   const text = clean.length === 1 ? `${clean[0]}.` : `${clean.map((p, i) => `(${i + 1}) ${p}`).join('; ')}.`;
   const stops = down ? downStops(phase) : [];
-  const stopNote = stops.length
-    ? ` If a step it undoes ran, the down script stops before undoing ${stops.map((id) => `\`${id}\``).join(', ')} by hand, until that is recorded as the error says; then run it again.`
-    : '';
-  return `${planned.length && down ? `${text} Down script: ${down}.` : text}${stopNote}`;
+  return `${planned.length && down ? `${text} Down script: ${down}.` : text}${stopNote(stops)}`;
+}
+
+/**
+ * Where the down script stops, in the order it meets them, and how to go on: a rollback done by
+ * hand, or an irreversible step whose data is restored by hand; each is recorded as its error says.
+ */
+function stopNote(stops: readonly { id: string; irreversible: boolean }[]): string {
+  if (!stops.length) return '';
+  const byHand = stops.filter((s) => !s.irreversible);
+  if (byHand.length === stops.length) {
+    return ` If a step it undoes ran, the down script stops before undoing ${byHand.map((s) => `\`${s.id}\``).join(', ')} by hand, until that is recorded as the error says; then run it again.`;
+  }
+  const clauses = stops.map((s) => (s.irreversible ? `at \`${s.id}\`, which cannot be undone, until its data is restored` : `before undoing \`${s.id}\` by hand`));
+  return ` If a step it undoes ran, the down script stops ${clauses.join(', then ')}; record ${stops.length === 1 ? 'it' : 'each'} as the error says, then run the script again.`;
 }
 
 /** Whether the phase's up script stops at its start until the gate is recorded as met. */
@@ -80,9 +91,14 @@ function scriptRuns(plan: Plan, phase: Phase) {
   }));
 }
 
-/** The steps whose rollback the down script stops before, when they ran, until recorded as undone. */
-function downStops(phase: Phase): string[] {
-  return [...phase.steps].reverse().filter((s) => s.rollback?.kind === 'run' || s.rollback?.kind === 'manual').map((s) => s.id);
+/**
+ * The steps the down script stops at, when they ran, until recorded as undone: a rollback done by
+ * hand, and an irreversible step (until its data is restored by hand); latest step first.
+ */
+function downStops(phase: Phase): { id: string; irreversible: boolean }[] {
+  return [...phase.steps].reverse()
+    .filter((s) => s.rollback?.kind === 'run' || s.rollback?.kind === 'manual' || s.rollback?.kind === 'irreversible')
+    .map((s) => ({ id: s.id, irreversible: s.rollback?.kind === 'irreversible' }));
 }
 
 export function checklistView(plan: Plan, input: EstimateInput) {
@@ -108,7 +124,7 @@ export function checklistView(plan: Plan, input: EstimateInput) {
       upScript: phaseHasSql(phase) ? scriptFileName(phase, 'up') : undefined,
       upCommand: phaseHasSql(phase) ? psql(scriptFileName(phase, 'up')) : undefined,
       runsSql: phaseHasSql(phase),
-      estimate: estimateView(phaseSeconds(phase), phaseEstimate(phase, input), phase.steps.some((s) => s.action?.kind === 'sql'))?.text,
+      estimate: estimateView({ planned: plannedTime(phase.steps), estimate: phaseEstimate(phase, input), hasSql: phase.steps.some((s) => s.action?.kind === 'sql') })?.text,
       gateSteps: (phase.gate?.verified ?? []).map((v) => v.stepId).filter((id) => steps.has(id)),
       gateWait: phase.gate?.wait?.text,
       codeChanges: plan.codeChanges.filter((c) => c.deployPhase === phase.name),

@@ -18,9 +18,16 @@ export interface ReportFinding {
   readonly column: number;
 }
 
-export function phaseSeconds(phase: Phase): number | undefined {
-  const known = phase.steps.map((s) => s.estimatedTime?.seconds);
-  return known.every((s) => s === undefined) ? undefined : known.reduce<number>((a, s) => a + (s ?? 0), 0);
+/** What the plan itself estimates for some steps: the sum of their estimated_time, and how many give one. */
+export interface PlannedTime {
+  readonly seconds: number;
+  readonly estimated: number;
+  readonly steps: number;
+}
+
+export function plannedTime(steps: readonly Step[]): PlannedTime | undefined {
+  const known = steps.flatMap((s) => (s.estimatedTime ? [s.estimatedTime.seconds] : []));
+  return known.length ? { seconds: known.reduce((a, b) => a + b, 0), estimated: known.length, steps: steps.length } : undefined;
 }
 
 /**
@@ -107,20 +114,26 @@ function rollbackLockBudget(plan: Plan, analysis: Analyses) {
   }));
 }
 
-/** The plan's estimate and migc's (src/analyze/estimate.ts), side by side, labelled; a note when they disagree by 4x. */
-export function estimateView(planned: number | undefined, estimate: Estimate | undefined, hasSql: boolean) {
+/**
+ * The plan's estimate and migc's (src/analyze/estimate.ts), side by side, labelled; a note when
+ * they disagree by 4x. When the plan estimates only some of the steps, its sum says for how many,
+ * and is not compared with migc's, which covers them all.
+ */
+export function estimateView({ planned: plannedTotal, estimate, hasSql }: { planned: PlannedTime | undefined; estimate: Estimate | undefined; hasSql: boolean }) {
   const computed = estimate?.seconds;
-  const plan = planned === undefined ? undefined : formatSeconds(planned);
+  const partial = plannedTotal !== undefined && plannedTotal.estimated < plannedTotal.steps;
+  const planned = partial ? undefined : plannedTotal?.seconds;
+  const plan = plannedTotal === undefined ? undefined : formatSeconds(plannedTotal.seconds);
   const migc = estimate === undefined ? (hasSql ? 'migc cannot tell, a table has no size hint' : undefined)
     : `${estimateText(estimate)} by migc from the size hints${estimate.pauses ? ` (${pausesText(estimate.pauses)})` : ''}`;
   const apart = planned !== undefined && computed !== undefined && Math.max(planned, computed) > 60 && Math.max(planned, computed) > 4 * Math.max(1, Math.min(planned, computed));
-  const parts = [plan ? `${plan} by the plan` : 'not estimated by the plan', ...(migc ? [migc] : [])];
+  const parts = [plan ? `${plan} by the plan${partial ? ` (${plannedTotal.estimated} of ${plannedTotal.steps} steps)` : ''}` : 'not estimated by the plan', ...(migc ? [migc] : [])];
   return plan || computed !== undefined ? { text: parts.join('; '), differs: apart } : undefined;
 }
 
 function stepView(step: Step, input: EstimateInput) {
   const action = step.action;
-  const estimate = estimateView(step.estimatedTime?.seconds, stepEstimate(step, input), action?.kind === 'sql');
+  const estimate = estimateView({ planned: plannedTime([step]), estimate: stepEstimate(step, input), hasSql: action?.kind === 'sql' });
   return {
     estimate,
     analysis: statementRows(step, input),
@@ -141,7 +154,7 @@ function stepView(step: Step, input: EstimateInput) {
 }
 
 export function reportView(plan: Plan, findings: readonly ReportFinding[], { analysis, settings }: { analysis: NonNullable<Analyses>; settings: PlanSettings }) {
-  const total = plan.phases.map(phaseSeconds).filter((s): s is number => s !== undefined);
+  const total = plannedTime(plan.phases.flatMap((p) => p.steps));
   const hasSql = planHasSql(plan);
   const sqlPhases = plan.phases.filter((p) => p.steps.some((s) => s.action?.kind === 'sql'));
   const input: EstimateInput = { analysis, settings };
@@ -152,7 +165,7 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[], { ana
     // The version the analysis used (the settings), never the plan's engine read again.
     engineLabel: plan.engine ? `PostgreSQL ${settings.postgres.major}` : undefined,
     settings: plan.engine ? { ...settings, tables: settings.tables.map((t) => ({ ...t, rows: t.rows === undefined ? 'large (at least 100,000)' : formatCount(t.rows), size: t.size ?? 'not given' })) } : undefined,
-    estimate: estimateView(total.length ? total.reduce((a, b) => a + b, 0) : undefined, sqlPhases.length && phaseEstimates.every((e) => e !== undefined) ? sumEstimates(phaseEstimates as Estimate[]) : undefined, sqlPhases.length > 0),
+    estimate: estimateView({ planned: total, estimate: sqlPhases.length && phaseEstimates.every((e) => e !== undefined) ? sumEstimates(phaseEstimates as Estimate[]) : undefined, hasSql: sqlPhases.length > 0 }),
     estimateMethod: sqlPhases.length ? estimateMethod() : undefined,
     planVerifications: plan.verify.map((v) => ({
       sql: v.sql, expect: v.expect.text, description: v.description,
@@ -160,12 +173,11 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[], { ana
       script: (() => { const p = verificationPhase(plan, v); return p && phaseHasSql(p) ? scriptFileName(p, 'up') : undefined; })(),
     })),
     phaseKinds: plan.phases.map((p) => p.kind).join(' → '),
-    estimatedTotal: total.length ? formatSeconds(total.reduce((a, b) => a + b, 0)) : undefined,
     hasScripts: plan.phases.some(phaseHasSql),
     hasPreMigration: Boolean(plan.preMigration.backup || plan.preMigration.diskSpace || plan.preMigration.notify.length || plan.preMigration.stagingTest || plan.preMigration.tasks.length),
     phases: plan.phases.map((phase) => ({
       ...phase,
-      estimate: estimateView(phaseSeconds(phase), phaseEstimate(phase, input), phase.steps.some((s) => s.action?.kind === 'sql')),
+      estimate: estimateView({ planned: plannedTime(phase.steps), estimate: phaseEstimate(phase, input), hasSql: phase.steps.some((s) => s.action?.kind === 'sql') }),
       upScript: phaseHasSql(phase) ? scriptFileName(phase, 'up') : undefined,
       downScript: phaseHasSql(phase) ? scriptFileName(phase, 'down') : undefined,
       gate: phase.gate ? { ...phase.gate, verified: phase.gate.verified.map((v) => v.stepId), wait: phase.gate.wait?.text } : undefined,
@@ -173,6 +185,10 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[], { ana
     })),
     verifications: plan.phases.flatMap((p) => p.steps.flatMap((s) => s.verify.map((v) => ({ phase: p.name, step: s.id, sql: v.sql, expect: v.expect.text, description: v.description, ifFails: failedCheckEffect(s) })))),
     dataLossSteps: plan.phases.flatMap((p) => p.steps.filter((s) => s.rollback?.dataLoss).map((s) => ({ phase: p.name, step: s.id, restore: s.rollback?.restore }))),
+    // Where the down scripts stop until the operator records what was done by hand: latest phase, latest step first.
+    downStops: [...plan.phases].reverse().filter(phaseHasSql).flatMap((p) => [...p.steps].reverse()
+      .filter((s) => s.rollback?.kind === 'run' || s.rollback?.kind === 'manual' || s.rollback?.kind === 'irreversible')
+      .map((s) => ({ phase: p.name, step: s.id, irreversible: s.rollback?.kind === 'irreversible' }))),
     lockBudget: lockBudget(plan, analysis),
     rollbackLockBudget: rollbackLockBudget(plan, analysis),
     lockWindows: lockBudget(plan, analysis).length + rollbackLockBudget(plan, analysis).length > 0,

@@ -6,6 +6,7 @@ import { compileAssertion } from './assertion.js';
 import {
   dropInvalidIndexCall, forgetCall, irreversibleCall, laterPhasesGuard, ledgerEpilogue, ledgerPrelude, markCall, placeholder, runCall, stopCall, type LedgerKey,
 } from './ledger.js';
+import { formatCount } from '../../util/numbers.js';
 
 /*
  * What the SQL templates receive. Every string in a ScriptView is safe to put into a script as
@@ -188,7 +189,7 @@ function upBlocks(plan: Plan, phase: Phase, step: Step): ScriptBlock[] {
   }
   if (step.batch) {
     return [block(
-      [title, `Batched: ${step.batch.size} rows per batch by ${step.batch.key}, each batch committed with its place in migc_ledger; run again after an interruption, it goes on from there.`, liftedTimeout,
+      [title, `Batched: ${formatCount(step.batch.size)} rows per batch by ${step.batch.key}, each batch committed with its place in migc_ledger; run again after an interruption, it goes on from there.`, liftedTimeout,
         ...(step.verify.length ? ['The checks run after the last batch: if one fails, the batches stay committed; the down script undoes them, or fix the data and run this script again.'] : [])],
       [...batchedSql(plan, action.statements[0]!, step.batch, step.id, { ...key, part: 'up 1' }), ...runUnit(plan, { ...key, part: 'up 2' }, verifications(step).map((c) => ({ own: c })))],
       source,
@@ -212,7 +213,7 @@ function downBlocks(plan: Plan, phase: Phase, step: Step): ScriptBlock[] {
   switch (r.kind) {
     case 'sql':
       if (r.batch) {
-        return [block([title, `Batched: ${r.batch.size} rows per batch by ${r.batch.key}, each batch committed.`, liftedTimeout, onlyIfRan, ...loss],
+        return [block([title, `Batched: ${formatCount(r.batch.size)} rows per batch by ${r.batch.key}, each batch committed.`, liftedTimeout, onlyIfRan, ...loss],
           [...batchedSql(plan, r.statements[0]!, r.batch, `undo ${step.id}`, { ...key, part: 'down 1' }), forget], source)];
       }
       return [block([title, onlyIfRan, ...loss], [...units(plan, key, 'down', r.statements, []), forget], source)];
@@ -231,7 +232,7 @@ function downBlocks(plan: Plan, phase: Phase, step: Step): ScriptBlock[] {
       const restore = r.restore?.trim() ? `; restore: ${visibleLines(r.restore.trim()).join('\n')}` : '';
       const message = `migc: step "${step.id}" is irreversible${restore}`;
       return [block(
-        [title, 'Irreversible: if the step ran, this script stops here; the steps before it in this phase are not undone. If it did not run, the script goes on.', ...loss],
+        [title, 'Irreversible: if the step ran, this script stops here, before the steps before it in this phase are undone; once its data is restored by hand and recorded in migc_ledger (the error says how), run it again: it goes on. If the step did not run, the script goes on.', ...loss],
         [own(irreversibleCall(key, message)), forget],
         source,
       )];
@@ -252,7 +253,7 @@ function gateBlocks(plan: Plan, phase: Phase): ScriptBlock[] {
   if (g && conditions.length) {
     blocks.push(block(
       [`Gate of phase ${phase.name}: the script stops here until the gate is recorded as met in migc_ledger (the error says how).`],
-      [own(stopCall({ ...key, part: 'gate' }, false, `the gate of phase "${phase.name}" must be met before it starts`, conditions.join('\n')))],
+      [own(stopCall({ ...key, part: 'gate' }, false, `the gate of phase "${phase.name}": it must be met before the phase starts`, conditions.join('\n')))],
       { kind: 'gate', stepId: phase.name },
     ));
   }

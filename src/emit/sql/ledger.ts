@@ -13,7 +13,8 @@ import { dollarQuote, sqlLiteral } from '../../sql/quote.js';
  *                   done = false while a part that cannot run in one transaction is under way
  *   down N          the Nth part of a step's rollback
  *   confirmed       a `run` or `manual` step the operator did by hand and recorded
- *   undone          the rollback of such a step, done by hand and recorded
+ *   undone          the rollback of such a step, done by hand and recorded; for an irreversible
+ *                   step that ran, its data restored by hand (its restore note) and recorded
  *   gate            the phase's gate (deploy, wait, approval), recorded as met (step is '')
  *   gate checks     the gate's verifications, passed (step is '')
  *   verification N  plan-wide verification N, passed at the end of the phase (step is '')
@@ -127,7 +128,8 @@ BEGIN
     RETURN;
   END IF;
   IF EXISTS (SELECT FROM ${ledgerTable} l WHERE l.plan_id = p_plan AND l.phase = p_phase AND l.step = p_step AND l.part = p_part) THEN
-    RAISE NOTICE 'migc: % (recorded as done)', p_message;
+    -- The message is 'what: instruction'; once done, only the what is news.
+    RAISE NOTICE 'migc: %: recorded as done, going on', split_part(p_message, ': ', 1);
     RETURN;
   END IF;
   RAISE EXCEPTION 'migc: stop: %', p_message
@@ -136,11 +138,22 @@ BEGIN
 END
 `)}`;
 
+/*
+ * An irreversible step that ran stops the down script. Its data comes back by hand (the step's
+ * restore note); the operator records that as 'undone', as for a rollback done by hand, and the
+ * script run again goes on with the steps before it. Without that way on, the phase's rows would
+ * stay in the ledger for good and every earlier phase's down would refuse to start.
+ */
 const irreversibleProcedure = `CREATE OR REPLACE PROCEDURE ${procedures.irreversible}(p_plan text, p_phase text, p_step text, p_message text)
 LANGUAGE plpgsql AS ${dollarQuote(`
 BEGIN
   IF ${ran} THEN
-    RAISE EXCEPTION '%', p_message;
+    IF EXISTS (SELECT FROM ${ledgerTable} l WHERE l.plan_id = p_plan AND l.phase = p_phase AND l.step = p_step AND l.part = 'undone') THEN
+      RAISE NOTICE 'migc: step "%" is irreversible; its restore is recorded as done: going on', p_step;
+      RETURN;
+    END IF;
+    RAISE EXCEPTION '%', p_message
+      USING HINT = format('The steps before it in this phase are not undone yet. Once its data is restored by hand (or its loss accepted), record that, then run this script again to go on with the steps before it: INSERT INTO ${ledgerTable} (plan_id, phase, step, part, done) VALUES (%L, %L, %L, %L, true);', p_plan, p_phase, p_step, 'undone');
   END IF;
   RAISE NOTICE 'migc: step "%" is irreversible, but it did not run: going on', p_step;
 END
@@ -210,7 +223,7 @@ BEGIN
    ORDER BY array_position(${names}, l.phase) DESC LIMIT 1;
   IF v_later IS NOT NULL THEN
     RAISE EXCEPTION ${sqlLiteral(`migc: phase % of plan ${plan.replace(/%/g, '%%')} is not rolled back; it comes after phase ${phase.replace(/%/g, '%%')}, so it is undone first`)}, v_later
-      USING HINT = ${sqlLiteral(`Roll back the later phases first, latest first: ${order}; then run this script again. Nothing was changed. A later phase whose down stops at an irreversible step is undone by restoring the backup taken before it, which brings this ledger back as it was then.`)};
+      USING HINT = ${sqlLiteral(`Roll back the later phases first, latest first: ${order}; then run this script again. Nothing was changed. A later phase whose down stops at an irreversible step goes on once its data is restored and recorded, as that error's hint says.`)};
   END IF;
 END
 `)}`;

@@ -10,6 +10,8 @@ import type { Plan, Step } from '../../normalize/model.js';
  */
 export interface TimelineView {
   readonly title: string;
+  /** Room for the section names left of the chart (Mermaid's 75 px cut "2. backfill (migrate)" under the bars). */
+  readonly leftPadding: number;
   readonly note: string;
   readonly markers: readonly { readonly label: string; readonly id: string; readonly at: number }[];
   readonly milestones: readonly { readonly label: string; readonly id: string; readonly at: number }[];
@@ -29,9 +31,18 @@ const directives = /^(click|call|href|section|title|gantt|dateformat|axisformat|
  * and never a directive word first.
  */
 export function mermaidText(text: string): string {
-  const flat = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/;\s*/g, ', ').replace(/[:#%<>&{}"'`\\|[\]]/g, ' ').replace(/\s+/g, ' ').trim();
+  // An apostrophe inside a word (service's) reads as the typographic one, not as a gap.
+  const flat = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/(\p{L})'(\p{L})/gu, '$1\u2019$2').replace(/;\s*/g, ', ').replace(/[:#%<>&{}"'`\\|[\]]/g, ' ').replace(/\s+/g, ' ').trim();
   const safe = directives.test(flat) ? `- ${flat}` : flat;
   return safe || '-';
+}
+
+/** The first words of a text, at most `max` characters, with … when cut. */
+function shorten(text: string, max: number): string {
+  const flat = text.trim().replace(/\s+/g, ' ');
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max);
+  return `${cut.slice(0, cut.lastIndexOf(' ') > max / 2 ? cut.lastIndexOf(' ') : max)}…`;
 }
 
 /** The one rounding rule of the chart's labels, stated in its note. */
@@ -104,13 +115,23 @@ export function milestoneTimes(plan: Plan, laidOut: ReturnType<typeof layOut>['l
   return plan.timeline.map((m) => Math.max(m.offsetSeconds, m.phase !== undefined ? phaseStart.get(m.phase) ?? -Infinity : -Infinity));
 }
 
+/**
+ * The narrowest bar still seen on a chart this long (about a sixtieth of it), rounded to the unit
+ * the chart's note gives it in, so the note is exact: a 67 s minimum read "1min".
+ */
+export function minimumBar(rangeSeconds: number): number {
+  const wanted = rangeSeconds / 60;
+  const unit = wanted < 59.5 ? 1 : wanted < 86400 - 1800 ? 60 : 3600; // as formatSeconds shows it
+  return Math.max(unit, Math.round(wanted / unit) * unit);
+}
+
 export function timelineView(plan: Plan, input: EstimateInput): TimelineView {
   const { laidOut, end: clock } = layOut(plan, input);
 
   // Then the drawing: bars too short to see on this chart (or with no estimate) get a minimum width.
   const times = [0, clock, ...plan.timeline.map((m) => m.offsetSeconds)];
   const range = Math.max(...times) - Math.min(...times) || 3600;
-  const minimum = Math.max(1, Math.round(range / 60));
+  const minimum = minimumBar(range);
   /** Where each app version starts to be live on the drawing: at the start, a gate's deploy, a deploy step. */
   const appSwitches: { version: string; at: number }[] = plan.apps.length ? [{ version: plan.apps[0]!.version, at: laidOut[0]?.start ?? 0 }] : [];
   const sections = laidOut.map(({ phase, waitStart, start, steps }) => {
@@ -121,7 +142,8 @@ export function timelineView(plan: Plan, input: EstimateInput): TimelineView {
     }
     const gateParts = [
       ...(gate?.verified.length ? [`verified ${gate.verified.map((v) => v.stepId).join(', ')}`] : []),
-      ...(gate?.deploy ? [gate.deployVersion ? `deployed ${gate.deployVersion.version}` : 'deployed'] : []),
+      // A deploy named in free text says what it deploys, cut short: "gate deployed" alone said nothing.
+      ...(gate?.deploy ? [`deployed ${gate.deployVersion ? gate.deployVersion.version : shorten(gate.deploy, 40)}`] : []),
       ...(gate?.approval ? ['approved'] : []),
     ];
     if (gateParts.length) tasks.push({ label: mermaidText(`gate ${gateParts.join(', ')}`), id: `gate_${phase.number}`, tags: 'milestone, ', start, end: start });
@@ -165,12 +187,16 @@ export function timelineView(plan: Plan, input: EstimateInput): TimelineView {
     if (markers.some((k) => Math.abs(at - k.at) < range / 12)) continue;
     markers.push({ label: relativeTime(at), id: `at_${i + 1}`, at });
   }
+  // A plan without milestones would have T-0 alone, and no scale: its end (the last step's) is one.
+  if (markers.length === 1 && Math.abs(clock) >= 1) markers.push({ label: relativeTime(clock), id: 'at_end', at: clock });
   markers.sort((a, b) => a.at - b.at);
 
   const ms = (seconds: number) => Math.round(seconds * 1000);
   const stepSeconds = laidOut.flatMap((p) => p.steps).reduce((a, s) => a + (s.seconds ?? 0), 0);
   return {
     title: mermaidText(plan.title),
+    // About 6 px a character at the section font's size (11 px), and a margin.
+    leftPadding: Math.max(75, Math.min(260, Math.ceil(Math.max(...sections.map((s) => s.name.length), plan.timeline.length ? 'Milestones'.length : 0) * 6.2) + 16)),
     note: `times are milliseconds from T-0; ${labelRounding}; ${stepSeconds ? `steps: ${formatSeconds(stepSeconds)} estimated` : 'no step has an estimate'}; bars shorter than ${formatSeconds(minimum)} are drawn ${formatSeconds(minimum)} long`,
     markers: markers.map((m) => ({ ...m, at: ms(m.at) })),
     milestones: plan.timeline.map((m, i) => {

@@ -91,7 +91,8 @@ BEGIN
     RETURN;
   END IF;
   IF EXISTS (SELECT FROM public.migc_ledger l WHERE l.plan_id = p_plan AND l.phase = p_phase AND l.step = p_step AND l.part = p_part) THEN
-    RAISE NOTICE 'migc: % (recorded as done)', p_message;
+    -- The message is 'what: instruction'; once done, only the what is news.
+    RAISE NOTICE 'migc: %: recorded as done, going on', split_part(p_message, ': ', 1);
     RETURN;
   END IF;
   RAISE EXCEPTION 'migc: stop: %', p_message
@@ -103,7 +104,12 @@ CREATE OR REPLACE PROCEDURE public.migc_irreversible(p_plan text, p_phase text, 
 LANGUAGE plpgsql AS $migc$
 BEGIN
   IF EXISTS (SELECT FROM public.migc_ledger l WHERE l.plan_id = p_plan AND l.phase = p_phase AND l.step = p_step AND l.part NOT LIKE 'down %' AND l.part <> 'undone') THEN
-    RAISE EXCEPTION '%', p_message;
+    IF EXISTS (SELECT FROM public.migc_ledger l WHERE l.plan_id = p_plan AND l.phase = p_phase AND l.step = p_step AND l.part = 'undone') THEN
+      RAISE NOTICE 'migc: step "%" is irreversible; its restore is recorded as done: going on', p_step;
+      RETURN;
+    END IF;
+    RAISE EXCEPTION '%', p_message
+      USING HINT = format('The steps before it in this phase are not undone yet. Once its data is restored by hand (or its loss accepted), record that, then run this script again to go on with the steps before it: INSERT INTO public.migc_ledger (plan_id, phase, step, part, done) VALUES (%L, %L, %L, %L, true);', p_plan, p_phase, p_step, 'undone');
   END IF;
   RAISE NOTICE 'migc: step "%" is irreversible, but it did not run: going on', p_step;
 END
@@ -147,7 +153,7 @@ $migc$$sql$
 COMMIT;
 
 -- Step copy-names
--- Batched: 5000 rows per batch by id, each batch committed with its place in migc_ledger; run again after an interruption, it goes on from there.
+-- Batched: 5,000 rows per batch by id, each batch committed with its place in migc_ledger; run again after an interruption, it goes on from there.
 -- statement_timeout is lifted for the loop only: it is one statement, and each batch inside it is short.
 -- The checks run after the last batch: if one fails, the batches stay committed; the down script undoes them, or fix the data and run this script again.
 SET statement_timeout = 0;

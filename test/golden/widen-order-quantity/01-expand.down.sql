@@ -92,7 +92,8 @@ BEGIN
     RETURN;
   END IF;
   IF EXISTS (SELECT FROM public.migc_ledger l WHERE l.plan_id = p_plan AND l.phase = p_phase AND l.step = p_step AND l.part = p_part) THEN
-    RAISE NOTICE 'migc: % (recorded as done)', p_message;
+    -- The message is 'what: instruction'; once done, only the what is news.
+    RAISE NOTICE 'migc: %: recorded as done, going on', split_part(p_message, ': ', 1);
     RETURN;
   END IF;
   RAISE EXCEPTION 'migc: stop: %', p_message
@@ -104,7 +105,12 @@ CREATE OR REPLACE PROCEDURE public.migc_irreversible(p_plan text, p_phase text, 
 LANGUAGE plpgsql AS $migc$
 BEGIN
   IF EXISTS (SELECT FROM public.migc_ledger l WHERE l.plan_id = p_plan AND l.phase = p_phase AND l.step = p_step AND l.part NOT LIKE 'down %' AND l.part <> 'undone') THEN
-    RAISE EXCEPTION '%', p_message;
+    IF EXISTS (SELECT FROM public.migc_ledger l WHERE l.plan_id = p_plan AND l.phase = p_phase AND l.step = p_step AND l.part = 'undone') THEN
+      RAISE NOTICE 'migc: step "%" is irreversible; its restore is recorded as done: going on', p_step;
+      RETURN;
+    END IF;
+    RAISE EXCEPTION '%', p_message
+      USING HINT = format('The steps before it in this phase are not undone yet. Once its data is restored by hand (or its loss accepted), record that, then run this script again to go on with the steps before it: INSERT INTO public.migc_ledger (plan_id, phase, step, part, done) VALUES (%L, %L, %L, %L, true);', p_plan, p_phase, p_step, 'undone');
   END IF;
   RAISE NOTICE 'migc: step "%" is irreversible, but it did not run: going on', p_step;
 END
@@ -137,7 +143,7 @@ BEGIN
    ORDER BY array_position(ARRAY['backfill', 'swap', 'drop-old']::text[], l.phase) DESC LIMIT 1;
   IF v_later IS NOT NULL THEN
     RAISE EXCEPTION 'migc: phase % of plan widen-order-quantity is not rolled back; it comes after phase expand, so it is undone first', v_later
-      USING HINT = 'Roll back the later phases first, latest first: 04-drop-old.down.sql, then 03-swap.down.sql, then 02-backfill.down.sql; then run this script again. Nothing was changed. A later phase whose down stops at an irreversible step is undone by restoring the backup taken before it, which brings this ledger back as it was then.';
+      USING HINT = 'Roll back the later phases first, latest first: 04-drop-old.down.sql, then 03-swap.down.sql, then 02-backfill.down.sql; then run this script again. Nothing was changed. A later phase whose down stops at an irreversible step goes on once its data is restored and recorded, as that error''s hint says.';
   END IF;
 END
 $migc$;

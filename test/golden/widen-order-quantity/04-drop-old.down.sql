@@ -92,7 +92,8 @@ BEGIN
     RETURN;
   END IF;
   IF EXISTS (SELECT FROM public.migc_ledger l WHERE l.plan_id = p_plan AND l.phase = p_phase AND l.step = p_step AND l.part = p_part) THEN
-    RAISE NOTICE 'migc: % (recorded as done)', p_message;
+    -- The message is 'what: instruction'; once done, only the what is news.
+    RAISE NOTICE 'migc: %: recorded as done, going on', split_part(p_message, ': ', 1);
     RETURN;
   END IF;
   RAISE EXCEPTION 'migc: stop: %', p_message
@@ -104,7 +105,12 @@ CREATE OR REPLACE PROCEDURE public.migc_irreversible(p_plan text, p_phase text, 
 LANGUAGE plpgsql AS $migc$
 BEGIN
   IF EXISTS (SELECT FROM public.migc_ledger l WHERE l.plan_id = p_plan AND l.phase = p_phase AND l.step = p_step AND l.part NOT LIKE 'down %' AND l.part <> 'undone') THEN
-    RAISE EXCEPTION '%', p_message;
+    IF EXISTS (SELECT FROM public.migc_ledger l WHERE l.plan_id = p_plan AND l.phase = p_phase AND l.step = p_step AND l.part = 'undone') THEN
+      RAISE NOTICE 'migc: step "%" is irreversible; its restore is recorded as done: going on', p_step;
+      RETURN;
+    END IF;
+    RAISE EXCEPTION '%', p_message
+      USING HINT = format('The steps before it in this phase are not undone yet. Once its data is restored by hand (or its loss accepted), record that, then run this script again to go on with the steps before it: INSERT INTO public.migc_ledger (plan_id, phase, step, part, done) VALUES (%L, %L, %L, %L, true);', p_plan, p_phase, p_step, 'undone');
   END IF;
   RAISE NOTICE 'migc: step "%" is irreversible, but it did not run: going on', p_step;
 END
@@ -128,7 +134,7 @@ END
 $migc$;
 
 -- Undo step drop-old-quantity
--- Irreversible: if the step ran, this script stops here; the steps before it in this phase are not undone. If it did not run, the script goes on.
+-- Irreversible: if the step ran, this script stops here, before the steps before it in this phase are undone; once its data is restored by hand and recorded in migc_ledger (the error says how), run it again: it goes on. If the step did not run, the script goes on.
 CALL public.migc_irreversible('widen-order-quantity', 'drop-old', 'drop-old-quantity', 'migc: step "drop-old-quantity" is irreversible; restore: Nothing is lost (quantity holds every value); to go back, re-add quantity_integer nullable, recreate the reverse trigger, backfill it in batches from quantity, then roll back the swap.');
 CALL public.migc_forget('widen-order-quantity', 'drop-old', 'drop-old-quantity');
 
