@@ -27,14 +27,16 @@ export const foreignKeyWithoutIndex: StatementRule = {
   check(ctx, report) {
     const alter = alterTableCommands(ctx.ast);
     if (alter && !ctx.state.isNew(alter.table)) {
-      const seen = seenTable(ctx, alter.table)?.created ? seenTable(ctx, alter.table) : undefined;
+      const known = seenTable(ctx, alter.table);
+      // Its creation seen: all its indexes are known. Otherwise only those created since: one may cover the key.
+      const seen = known?.created ? known : undefined;
       // ADD CONSTRAINT ... FOREIGN KEY and ADD COLUMN ... REFERENCES alike, each at its subcommand.
       for (const { constraint, subcommand } of addedConstraints(ctx.ast, ['CONSTR_FOREIGN'])) {
         const columns: string[] = (constraint.fk_attrs ?? []).map((a: { String?: { sval?: string } }) => a.String?.sval);
         if (!columns.length) continue;
         const referenced = relationName(constraint.pktable);
         const unique = columns.length === 1 && ctx.state.table(alter.table)?.uniqueColumns.has(columns[0]!);
-        if (unique || (seen && covered(columns, seen.indexes.values()))) continue;
+        if (unique || (known && covered(columns, known.indexes.values()))) continue;
         const cols = columns.join(', ');
         report({
           message: seen

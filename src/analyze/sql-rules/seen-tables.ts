@@ -3,10 +3,11 @@ import type { StatementContext, StatementKind } from '../sql/context.js';
 import { tableKey, type SchemaState } from '../sql/schema-state.js';
 
 /**
- * What MG230 and MG232 learn of tables whose creation they have seen (in the plan's steps or in
- * the files linted so far): the column lists of their indexes and the names of their validated
- * CHECK constraints. The schema state does not keep those; a table known only from a plan's
- * baseline is not here, and the rules then say what they cannot know. Kept per SchemaState (one
+ * What MG230, MG232 and MG210 learn of tables from the statements they see (the plan's steps, the
+ * files linted so far): the column lists of their indexes and the names of their validated CHECK
+ * constraints. The schema state does not keep those. Of a table whose creation was seen, every
+ * index is known; of any other (a plan's baseline, an earlier migration not linted) only those
+ * created or added since, and the rules then say what they cannot know. Kept per SchemaState (one
  * per compile or lint run); rollbacks teach nothing, as they do not change what later steps find.
  */
 export interface SeenTable {
@@ -66,9 +67,12 @@ export function learn(ctx: StatementContext): void {
       return;
     }
     case 'IndexStmt': {
-      const t = m.tables.get(tableKey(relationName(body.relation)));
       // A partial index does not serve every lookup.
-      if (!t || body.whereClause) return;
+      if (body.whereClause) return;
+      const key = tableKey(relationName(body.relation));
+      let t = m.tables.get(key);
+      // A table whose creation was not seen (a plan's baseline, an earlier migration): this index is known, others may exist.
+      if (!t) m.tables.set(key, (t = { created: false, indexes: new Map(), validatedChecks: new Set(), notValidChecks: new Set() }));
       t.indexes.set(body.idxname ?? `#${t.indexes.size}`, (body.indexParams ?? []).map((p: { IndexElem?: { name?: string } }) => p.IndexElem?.name ?? null));
       return;
     }
