@@ -1,6 +1,6 @@
 import { alterTableCommands, node, relationName } from './ast.js';
 import { destructionLabels, replacesView } from '../rules/destructive-outside-contract.js';
-import type { StatementRule } from '../sql/context.js';
+import type { StatementContext, StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
 
 /**
@@ -26,7 +26,8 @@ export const destructive: StatementRule = {
       if (cmd.subtype === 'AT_DropNotNull') found.push(`drops NOT NULL on ${relationName(node(ctx.ast)[1].relation)}.${cmd.name}`);
     }
     const change = ctx.facts.dataChange;
-    if (change?.kind === 'update' && !change.hasWhere && !ctx.state.isNew(change.table)) found.push(`updates every row of ${change.table}`);
+    // Filling columns added earlier in the same file or plan overwrites nothing: they held no value.
+    if (change?.kind === 'update' && !change.hasWhere && !ctx.state.isNew(change.table) && !fillsNewColumns(ctx, change.table)) found.push(`updates every row of ${change.table}`);
     if (!found.length) return;
     if (ctx.mode === 'plan' && ctx.phase !== 'contract') {
       // MG102 reports drops, truncates and unfiltered deletes outside contract as errors, and
@@ -35,11 +36,14 @@ export const destructive: StatementRule = {
       if (!rest.length) return;
       found.splice(0, found.length, ...rest);
     }
+    const onlyUpdates = found.every((f) => f.startsWith('updates every row'));
     report({
       severity: ctx.mode === 'plan' && ctx.phase === 'contract' ? 'info' : this.severity,
       message: `this statement ${found.join(' and ')}`,
       help: ctx.mode === 'lint'
-        ? 'Make sure nothing running still reads it, that a backup exists, and that this runs after the code that stopped using it is deployed.'
+        ? onlyUpdates
+          ? 'It overwrites the old value in every row: keep a copy to undo it (the old column, or a backup), and add a WHERE that skips the rows already changed (WHERE col IS DISTINCT FROM <new value>), so a re-run or a batch touches only what is left.'
+          : 'Make sure nothing running still reads it, that a backup exists, and that this runs after the code that stopped using it is deployed.'
         : ctx.phase === 'contract'
           ? 'Expected in a contract phase gated on verified migration; make sure the backup and its restore are in the plan.'
           // Outside contract only an UPDATE without WHERE is left: it overwrites every row's old value.
@@ -47,3 +51,9 @@ export const destructive: StatementRule = {
     });
   },
 };
+
+/** Whether an UPDATE sets only columns added in the same file or plan (a backfill of new columns). */
+function fillsNewColumns(ctx: StatementContext, table: string): boolean {
+  const targets: { ResTarget?: { name?: string } }[] = node(ctx.ast)[1].targetList ?? [];
+  return targets.length > 0 && targets.every((t) => t.ResTarget?.name !== undefined && ctx.state.isNewColumn(table, t.ResTarget.name));
+}

@@ -92,6 +92,8 @@ export class SchemaState implements LockCatalog {
   readonly views = new Set<string>();
   /** Views created here since the last settle(): new, so no code reads them yet. */
   readonly newViews = new Set<string>();
+  /** Columns added here since the last settle(), as "table.column" (tableKey): new, so nothing was in them. */
+  readonly newColumns = new Set<string>();
   /** Undo actions of the changes made inside tentatively(), newest last; undefined outside. */
   private journal: (() => void)[] | undefined;
   /** Keys of tables set or deleted, in order: what may have changed whether a table is new. */
@@ -115,6 +117,7 @@ export class SchemaState implements LockCatalog {
     this.newIndexes.clear();
     this.newTypes.clear();
     this.newViews.clear();
+    this.newColumns.clear();
   }
 
   /**
@@ -260,6 +263,11 @@ export class SchemaState implements LockCatalog {
     return this.indexTables.get(tableKey(name));
   }
 
+  /** Whether a column was added here (since the last settle()): it held nothing before. */
+  isNewColumn(table: string, column: string): boolean {
+    return this.newColumns.has(`${tableKey(table)}.${column}`);
+  }
+
   hasValidatedNotNullCheck(table: string, column: string): boolean {
     return [...(this.table(table)?.notNullChecks.values() ?? [])].some((c) => c.column === column && c.validated);
   }
@@ -320,6 +328,7 @@ export class SchemaState implements LockCatalog {
             case 'AT_AddColumn': {
               const def = cmd.def.ColumnDef;
               this.setIn(table.columns, def.colname, { ...columnState(def), ordinal: table.nextOrdinal });
+              if (createdHere) this.addTo(this.newColumns, `${table.name}.${def.colname}`);
               this.assign(table, 'nextOrdinal', table.nextOrdinal + 1);
               for (const c of def.constraints ?? []) {
                 const only = [{ String: { sval: def.colname } }];
@@ -329,6 +338,7 @@ export class SchemaState implements LockCatalog {
             }
             case 'AT_DropColumn':
               this.deleteIn(table.columns, cmd.name);
+              this.deleteFrom(this.newColumns, `${table.name}.${cmd.name}`);
               // Its foreign keys go with it, and (CASCADE) those pointing at it.
               for (const [fkName, fk] of table.foreignKeys) if (fk.columns.includes(cmd.name)) this.deleteIn(table.foreignKeys, fkName);
               for (const [keyName, key] of table.keyConstraints) if (key.columns.includes(cmd.name)) this.deleteIn(table.keyConstraints, keyName);
@@ -440,6 +450,10 @@ export class SchemaState implements LockCatalog {
           if (table && col) {
             this.deleteIn(table.columns, body.subname);
             this.setIn(table.columns, body.newname, col);
+          }
+          if (table && this.newColumns.has(`${table.name}.${body.subname}`)) {
+            this.deleteFrom(this.newColumns, `${table.name}.${body.subname}`);
+            this.addTo(this.newColumns, `${table.name}.${body.newname}`);
           }
           if (table) {
             const rename = (cols: readonly string[]) => cols.map((c) => (c === body.subname ? body.newname : c));
