@@ -63,7 +63,9 @@ function concurrently(text: string, addIfNotExists: boolean): string | undefined
     if (previous) sql += t.start > previous.end ? ' ' : '';
     sql += t.text;
     if (t.keyword === 'INDEX' && !made) {
-      sql += addIfNotExists ? ' CONCURRENTLY IF NOT EXISTS' : ' CONCURRENTLY';
+      const added = addIfNotExists ? ' CONCURRENTLY IF NOT EXISTS' : ' CONCURRENTLY';
+      // In the statement's own case: create index concurrently.
+      sql += t.text === t.text.toLowerCase() ? added.toLowerCase() : added;
       made = true;
     }
     previous = t;
