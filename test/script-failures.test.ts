@@ -207,7 +207,8 @@ describe.skipIf(!serverUrl)('scripts after a failure at any point, with psql on 
         CREATE TRIGGER crash_third_batch AFTER UPDATE ON users FOR EACH STATEMENT EXECUTE FUNCTION crash_third_batch();`));
       const failed = await up(db, '02-backfill');
       expect(failed.status).toBe(3);
-      expect(failed.out).toMatch(/migc: fill-email-lower: batch 2: 200 rows changed, \d+ rows\/s, [^\n]*, id up to 200/);
+      expect(failed.out).toMatch(/migc: fill-email-lower: batch 1: 100 rows changed \(100 in all\), \d+ rows\/s, [^\n]*, id up to 100/);
+      expect(failed.out).toMatch(/migc: fill-email-lower: batch 2: 100 rows changed \(200 in all\), \d+ rows\/s, [^\n]*, id up to 200/);
       expect(failed.out).toContain('injected: the session died');
       await withClient(db, (c) => c.query('DROP TRIGGER crash_third_batch ON users; DROP FUNCTION crash_third_batch(); DROP SEQUENCE crash_batches;'));
       const done = await withClient(db, async (c) => (await c.query("SELECT count(*)::int AS n FROM users WHERE email_lower IS NOT NULL")).rows[0].n);

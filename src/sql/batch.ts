@@ -105,7 +105,7 @@ ${indent(restricted, 4)};
     batches := batches + 1;${record}
     COMMIT;
     elapsed := greatest(extract(epoch FROM clock_timestamp() - started)::double precision, 0.001);
-    RAISE NOTICE 'migc: %: batch %: % rows changed, % rows/s, %, % up to %', ${label}, batches, total_rows, round((total_rows / elapsed)::numeric),
+    RAISE NOTICE 'migc: %: batch %: % rows changed (% in all), % rows/s, %, % up to %', ${label}, batches, batch_rows, total_rows, round((total_rows / elapsed)::numeric),
       CASE WHEN estimate > 0 AND estimate > keys_before + keys_walked
         THEN format('about %s s left (%s of about %s rows walked)', round(((estimate - keys_before - keys_walked) * elapsed / keys_walked)::numeric), keys_before + keys_walked, round(estimate::numeric))
         WHEN estimate > 0 THEN 'nearly done'

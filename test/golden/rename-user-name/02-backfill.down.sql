@@ -207,7 +207,7 @@ BEGIN
     UPDATE public.migc_ledger SET resume_after = batch_to::text WHERE plan_id = 'rename-user-name' AND phase = 'backfill' AND step = 'copy-names' AND part = 'down 1';
     COMMIT;
     elapsed := greatest(extract(epoch FROM clock_timestamp() - started)::double precision, 0.001);
-    RAISE NOTICE 'migc: %: batch %: % rows changed, % rows/s, %, % up to %', 'undo copy-names', batches, total_rows, round((total_rows / elapsed)::numeric),
+    RAISE NOTICE 'migc: %: batch %: % rows changed (% in all), % rows/s, %, % up to %', 'undo copy-names', batches, batch_rows, total_rows, round((total_rows / elapsed)::numeric),
       CASE WHEN estimate > 0 AND estimate > keys_before + keys_walked
         THEN format('about %s s left (%s of about %s rows walked)', round(((estimate - keys_before - keys_walked) * elapsed / keys_walked)::numeric), keys_before + keys_walked, round(estimate::numeric))
         WHEN estimate > 0 THEN 'nearly done'
