@@ -8,7 +8,7 @@ import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
 import { sqlFileTooLarge } from './load/limits.js';
 import { fileSections, flywayConfSaysNoTransaction, isAutocommitFile, isFlywayScript, isRollbackFile } from './lint-files.js';
-import { loadSqlParser, parseSql, type ParseOutcome } from './sql/parser.js';
+import { loadSqlParser, parseEachStatement, parseSql, type ParseOutcome } from './sql/parser.js';
 import { copiesFromStdin, psqlSqlOnly, type PsqlOnly } from './sql/psql.js';
 
 export interface LintOptions {
@@ -76,13 +76,18 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     const { sql, parsed, skipped } = readAsPsql(bom ? ` ${text.slice(1)}` : text);
     const own: Diagnostic[] = skippedNotes(file, skipped);
     if (bom) own.push({ code: 'MG022', severity: 'info', file, span: { start: 0, end: 1 }, message: 'skipped the byte order mark (U+FEFF) at the start of the file', help: 'psql and Flyway skip it; a tool that sends the file to the server as it is (golang-migrate, dbmate) fails on it. Save the file as plain UTF-8 to be safe with any tool.' });
-    if (!parsed.ok) {
-      own.push({ code: 'MG020', severity: 'error', file, span: { start: parsed.offset, end: Math.min(parsed.offset + 1, text.length) }, message: `SQL syntax error: ${parsed.message}`, help: 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.' });
-    } else {
+    // A statement the parser rejects is reported, and the others are judged all the same.
+    const each = parsed.ok ? undefined : parseEachStatement(sql);
+    const errors = parsed.ok ? [] : each?.errors ?? [{ message: parsed.message, offset: parsed.offset }];
+    for (const e of errors) {
+      own.push({ code: 'MG020', severity: 'error', file, span: { start: e.offset, end: Math.min(e.offset + 1, text.length) }, message: `SQL syntax error: ${e.message}`, help: 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.' });
+    }
+    const all = parsed.ok ? parsed.statements : each?.statements;
+    if (all) {
       const fileNoTransaction = (confs[i] !== undefined && flywayConfSaysNoTransaction(confs[i])) || isAutocommitFile(file);
       const sections = fileSections(sql, rollbackFile);
       for (const section of sections) {
-        const statements = sections.length === 1 ? parsed.statements : parsed.statements.filter((s) => s.start >= section.start && s.start < section.end);
+        const statements = sections.length === 1 ? all : all.filter((s) => s.start >= section.start && s.start < section.end);
         // Outside its own part, the text is blanked (offsets kept): comments there are not this part's.
         const partText = sections.length === 1 ? sql : ' '.repeat(section.start) + sql.slice(section.start, section.end);
         const analyze = () => analyzeSqlFile(file, statements, partText, {

@@ -44,3 +44,34 @@ describe('invisible characters in SQL files', () => {
     }
   });
 });
+
+describe('a syntax error in a SQL file', () => {
+  it('is reported where it is, and the statements before and after it are judged all the same', async () => {
+    const sql = [
+      "SET lock_timeout = '5s';",
+      'CREATE INDEX users_a ON users (a);',
+      'SELEC 1;',
+      'CREATE TABLE fresh (id int);',
+      // Parenthesised semicolons belong to their statement: the rule stays whole.
+      'CREATE RULE log_fresh AS ON INSERT TO fresh DO ALSO (INSERT INTO audit VALUES (1); INSERT INTO audit VALUES (2));',
+      'CREATE INDEX fresh_id ON fresh (id);',
+      'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);',
+      'ALTER TABLE orders ADD COLUMN;',
+      '',
+    ].join('\n');
+    const found = await findings({ '1.sql': sql });
+    expect(found.map((f) => f.replace(/^(\S+ \S+).*$/, '$1'))).toEqual([
+      '1.sql:2:1 MG201',
+      '1.sql:3:1 MG020',
+      // fresh is new: its index is not reported; orders' foreign key is.
+      '1.sql:7:1 MG208',
+      '1.sql:7:1 MG230',
+      '1.sql:8:30 MG020',
+    ]);
+  });
+
+  it('stops the reading where PostgreSQL\'s lexer stops: an unterminated quote is one error', async () => {
+    const found = await findings({ '1.sql': "CREATE INDEX users_a ON users (a);\nSELECT 'unterminated;\nCREATE INDEX users_b ON users (b);\n" });
+    expect(found).toEqual([expect.stringMatching(/^1\.sql:2:8 MG020 /)]);
+  });
+});

@@ -74,6 +74,43 @@ export function parseSql(sql: string): ParseOutcome {
   return { ok: true, statements };
 }
 
+/**
+ * A text PostgreSQL's parser rejects as a whole, read statement by statement: split where its
+ * lexer (PostgreSQL's own) finds a semicolon outside brackets, each statement parsed on its own.
+ * The server runs the statements before and after a broken one (psql without ON_ERROR_STOP), and a
+ * linter should judge them too. Undefined when the text cannot be split so: the lexer fails (an
+ * unterminated quote), or it holds a BEGIN ATOMIC body, whose inner semicolons belong to it.
+ */
+export function parseEachStatement(sql: string): { statements: ParsedStatement[]; errors: { message: string; offset: number }[] } | undefined {
+  let tokens: SqlToken[];
+  try {
+    tokens = scanSql(sql);
+  } catch {
+    return undefined;
+  }
+  if (tokens.some((t, i) => t.keyword === 'BEGIN' && tokens[i + 1]?.keyword === 'ATOMIC')) return undefined;
+  const pieces: { start: number; end: number }[] = [];
+  let depth = 0;
+  let start = 0;
+  for (const t of tokens) {
+    if (t.text === '(' || t.text === '[') depth++;
+    else if ((t.text === ')' || t.text === ']') && depth > 0) depth--;
+    else if (t.text === ';' && depth === 0) {
+      pieces.push({ start, end: t.end });
+      start = t.end;
+    }
+  }
+  pieces.push({ start, end: sql.length });
+  const statements: ParsedStatement[] = [];
+  const errors: { message: string; offset: number }[] = [];
+  for (const piece of pieces) {
+    const parsed = parseSql(sql.slice(piece.start, piece.end));
+    if (!parsed.ok) errors.push({ message: parsed.message, offset: piece.start + parsed.offset });
+    else for (const st of parsed.statements) statements.push({ ...st, start: st.start + piece.start, end: st.end + piece.start });
+  }
+  return { statements, errors };
+}
+
 /** Characters a reader cannot see (or tell from a space) that PostgreSQL takes as part of a word. */
 const invisible: Readonly<Record<string, string>> = {
   '\uFEFF': 'U+FEFF, a byte order mark: an editor saved the file as "UTF-8 with BOM"; save it as plain UTF-8',
