@@ -7,6 +7,7 @@ import { phaseOrder } from './phase-order.js';
 import { phaseReferences } from './phase-references.js';
 import { planVerificationPhase } from './plan-verification-phase.js';
 import { riskUnderstated } from './risk-understated.js';
+import { rollbackRestoresNothing } from './rollback-restores-nothing.js';
 import { rollbackCoverage } from './rollback-coverage.js';
 import { timelineOrder } from './timeline-order.js';
 import { uniqueIds } from './unique-ids.js';
@@ -26,4 +27,5 @@ export const planRules: readonly Rule[] = [
   timelineOrder,
   riskUnderstated,
   planVerificationPhase,
+  rollbackRestoresNothing,
 ];

@@ -1,0 +1,35 @@
+import type { DestructionKind } from '../../sql/facts.js';
+import type { Rule } from '../rule.js';
+
+/** What a step can destroy that an empty table or column put back does not restore. */
+const losing: ReadonlySet<DestructionKind> = new Set(['drop-table', 'drop-column', 'drop-schema', 'truncate', 'delete-all']);
+
+/**
+ * A step that drops or empties data, with a SQL rollback that only puts the structure back (ADD
+ * COLUMN, CREATE TABLE: empty) and does not say it loses data. "Every step has a rollback or is
+ * honestly marked": such a rollback looks complete in the report and the checklist, and is not.
+ * A rollback that writes rows (INSERT, UPDATE, MERGE, COPY) is taken to restore them.
+ */
+export const rollbackRestoresNothing: Rule = {
+  code: 'MG114',
+  name: 'rollback-restores-nothing',
+  summary: 'A step that drops or empties data has a rollback that puts back only the empty structure, without saying data_loss.',
+  severity: 'error',
+  check(plan, report) {
+    for (const phase of plan.phases) {
+      for (const step of phase.steps) {
+        const rollback = step.rollback;
+        if (step.action?.kind !== 'sql' || rollback?.kind !== 'sql' || rollback.dataLoss) continue;
+        const lost = step.action.statements.flatMap((s) => s.facts.destructive).filter((d) => losing.has(d.kind));
+        if (!lost.length) continue;
+        if (rollback.statements.some((s) => s.facts.dataChange !== undefined || 'CopyStmt' in s.ast)) continue;
+        const what = lost.map((d) => `${d.kind === 'drop-column' ? 'column' : d.kind === 'drop-schema' ? 'schema' : 'table'} ${d.target}`).join(', ');
+        report({
+          span: rollback.span,
+          message: `step "${step.id}" ${lost.some((d) => d.kind.startsWith('drop')) ? 'drops' : 'empties'} ${what}, and its rollback puts back only the structure: the data is not restored`,
+          help: 'Say so, rollback: { sql: ..., data_loss: true, restore: <how to get the data back, e.g. from the backup pre_migration takes> }; or make the rollback restore the rows (keep a copy of them before the step, and INSERT or UPDATE them back).',
+        });
+      }
+    }
+  },
+};
