@@ -79,6 +79,8 @@ describe.skipIf(needs15)('the throwaway cluster', () => {
     if (!started.ok) throw new Error(started.problem);
     const { engine } = started;
     const folder = engine.cluster.folder;
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    let timersBeforeStop = 0;
     try {
       expect(engine.major).toBe(15);
       expect(engine.label).toMatch(/^PostgreSQL 15\.\d+ .*at a throwaway local cluster/);
@@ -94,10 +96,13 @@ describe.skipIf(needs15)('the throwaway cluster', () => {
       await db.close();
       expect(processesUnder(folder).length).toBeGreaterThan(0);
     } finally {
+      timersBeforeStop = timers();
       await engine.dispose();
     }
     expect(existsSync(folder)).toBe(false);
     expect(processesUnder(folder)).toEqual([]);
+    // No timer left pending by the stop: one kept each migc verify running 10 s after it was done.
+    expect(timers()).toBeLessThanOrEqual(timersBeforeStop);
   });
 });
 
