@@ -115,6 +115,13 @@ function migc(args: string[], cwd: string, env: Record<string, string>): Promise
   });
 }
 
+/*
+ * The tests below are about which engine runs and what is left after it; they rehearse without
+ * crash points (--no-crash-points) except the first, which runs the default on a local cluster.
+ * Crash points are proven on each engine elsewhere: every example plan's, rename-user-name's among
+ * them, on PGlite and on a PostgreSQL 15 server in test/verify.test.ts, and the default run's on a
+ * local cluster in test/cli.test.ts ("tries the crash points by default").
+ */
 describe('migc verify picks the plan\'s PostgreSQL major', () => {
   let project: string;
   let temp: string;
@@ -150,7 +157,7 @@ describe('migc verify picks the plan\'s PostgreSQL major', () => {
     const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
     execFileSync('chown', ['-R', `${uid}:${gid}`, project, temp]);
     const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile('runuser', ['-u', 'postgres', '--', process.execPath, join(root, 'bin/migc.js'), 'verify', 'plans/rename-user-name.yaml'], { cwd: project, env: cliEnv({ TMPDIR: temp, HOME: project }) }, (error, stdout, stderr) => {
+      execFile('runuser', ['-u', 'postgres', '--', process.execPath, join(root, 'bin/migc.js'), 'verify', 'plans/rename-user-name.yaml', '--no-crash-points'], { cwd: project, env: cliEnv({ TMPDIR: temp, HOME: project }) }, (error, stdout, stderr) => {
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
       });
     });
@@ -174,7 +181,7 @@ describe('migc verify picks the plan\'s PostgreSQL major', () => {
   });
 
   it('falls back to PGlite with MG080 when no installation of the major exists, in the output and the report', async () => {
-    const r = await migc(['verify', 'plans/rename-user-name.yaml', '--report'], project, { TMPDIR: temp, MIGC_PG_BINDIR: join(temp, 'nothing-here') });
+    const r = await migc(['verify', 'plans/rename-user-name.yaml', '--report', '--no-crash-points'], project, { TMPDIR: temp, MIGC_PG_BINDIR: join(temp, 'nothing-here') });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`migc: warning: rehearsing PostgreSQL 15 plans on PGlite: MIGC_PG_BINDIR=${join(temp, 'nothing-here')} holds no PostgreSQL 15 (initdb and postgres)\n`);
     expect(r.stdout).toContain('rename-user-name: passed on PGlite (PostgreSQL 18');
@@ -236,7 +243,7 @@ describe('migc verify picks the plan\'s PostgreSQL major', () => {
 
   it.skipIf(needs15)('a plan of another major falls back alone: each major gets its engine, started once', async () => {
     writeFileSync(join(project, 'plans/rename-13.yaml'), readFileSync(join(project, 'plans/rename-user-name.yaml'), 'utf8').replace('id: rename-user-name', 'id: rename-13').replace('engine: postgresql@15', 'engine: postgresql@13'));
-    const r = await migc(['verify', 'plans/rename-user-name.yaml', 'plans/rename-13.yaml', '--format', 'json'], project, { TMPDIR: temp, MIGC_PG_BINDIR: '' });
+    const r = await migc(['verify', 'plans/rename-user-name.yaml', 'plans/rename-13.yaml', '--format', 'json', '--no-crash-points'], project, { TMPDIR: temp, MIGC_PG_BINDIR: '' });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     const byId = Object.fromEntries(out.rehearsals.map((x: { id: string; engine: string }) => [x.id, x.engine]));
@@ -264,7 +271,7 @@ describe('migc verify picks the plan\'s PostgreSQL major', () => {
     // A folder that looks like a cluster of a run still going (this test's own pid) is not touched.
     mkdirSync(join(temp, 'migc-pg15-busy'));
     writeFileSync(join(temp, 'migc-pg15-busy', 'migc.pid'), `${process.pid}\n`);
-    const r = await migc(['verify', 'plans/rename-user-name.yaml'], project, { TMPDIR: temp });
+    const r = await migc(['verify', 'plans/rename-user-name.yaml', '--no-crash-points'], project, { TMPDIR: temp });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`migc: warning: stopped and removed ${join(temp, left!)}, a local cluster an earlier migc verify left behind (killed)\n`);
     expect(readdirSync(temp)).toEqual(['migc-pg15-busy']);
