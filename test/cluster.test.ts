@@ -2,9 +2,9 @@ import { execFile, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { candidateBindirs, clusterEngine, clusterUser, findInstallation, inspectBindir } from '../src/verify/cluster.js';
-import { cliEnv, root } from './helpers.js';
+import { cliEnv, minimalPlan, root } from './helpers.js';
 
 /**
  * migc verify's throwaway local cluster, on this machine's PostgreSQL 15 (Debian's
@@ -70,6 +70,36 @@ describe('finding a PostgreSQL installation', () => {
   });
 });
 
+/**
+ * Runs `stop` and returns the timers that src/verify/cluster.ts set meanwhile and that neither
+ * fired nor were cleared by the end: a pending timer keeps the process alive until it fires.
+ */
+let leftPending: string[] = [];
+async function stopWatchingTimers(stop: () => Promise<void>): Promise<void> {
+  const { setTimeout: set, clearTimeout: clear } = globalThis;
+  const pending = new Map<unknown, string>();
+  const setSpy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((callback: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    const timer = set(() => {
+      pending.delete(timer);
+      callback(...args);
+    }, ms);
+    const caller = new Error().stack ?? '';
+    if (caller.includes('verify/cluster')) pending.set(timer, `${ms} ms timer set ${caller.split('\n').find((l) => l.includes('verify/cluster'))?.trim()}`);
+    return timer;
+  }) as typeof setTimeout);
+  const clearSpy = vi.spyOn(globalThis, 'clearTimeout').mockImplementation(((timer: Parameters<typeof clearTimeout>[0]) => {
+    pending.delete(timer);
+    clear(timer);
+  }) as typeof clearTimeout);
+  try {
+    await stop();
+  } finally {
+    setSpy.mockRestore();
+    clearSpy.mockRestore();
+  }
+  leftPending = [...pending.values()];
+}
+
 describe.skipIf(needs15)('the throwaway cluster', () => {
   it('starts in a private temporary folder, as postgres under root, confines plan SQL like a server, and is gone after', async () => {
     const installation = (await inspectBindir(bindir15))!;
@@ -94,10 +124,12 @@ describe.skipIf(needs15)('the throwaway cluster', () => {
       await db.close();
       expect(processesUnder(folder).length).toBeGreaterThan(0);
     } finally {
-      await engine.dispose();
+      await stopWatchingTimers(engine.dispose);
     }
     expect(existsSync(folder)).toBe(false);
     expect(processesUnder(folder)).toEqual([]);
+    // No timer of the cluster's left pending by the stop: one kept each migc verify running 10 s after it was done.
+    expect(leftPending).toEqual([]);
   });
 });
 
@@ -110,6 +142,14 @@ function migc(args: string[], cwd: string, env: Record<string, string>): Promise
   });
 }
 
+/*
+ * The tests below are about which engine runs, what it says and what is left after it; they
+ * rehearse without crash points (--no-crash-points) except the first, which runs the default on
+ * a local cluster.
+ * Crash points are proven on each engine elsewhere: every example plan's, rename-user-name's among
+ * them, on PGlite and on a PostgreSQL 15 server in test/verify.test.ts, and the default run's on a
+ * local cluster in test/cli.test.ts ("tries the crash points by default").
+ */
 describe('migc verify picks the plan\'s PostgreSQL major', () => {
   let project: string;
   let temp: string;
@@ -145,7 +185,7 @@ describe('migc verify picks the plan\'s PostgreSQL major', () => {
     const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
     execFileSync('chown', ['-R', `${uid}:${gid}`, project, temp]);
     const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile('runuser', ['-u', 'postgres', '--', process.execPath, join(root, 'bin/migc.js'), 'verify', 'plans/rename-user-name.yaml'], { cwd: project, env: cliEnv({ TMPDIR: temp, HOME: project }) }, (error, stdout, stderr) => {
+      execFile('runuser', ['-u', 'postgres', '--', process.execPath, join(root, 'bin/migc.js'), 'verify', 'plans/rename-user-name.yaml', '--no-crash-points'], { cwd: project, env: cliEnv({ TMPDIR: temp, HOME: project }) }, (error, stdout, stderr) => {
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
       });
     });
@@ -169,7 +209,7 @@ describe('migc verify picks the plan\'s PostgreSQL major', () => {
   });
 
   it('falls back to PGlite with MG080 when no installation of the major exists, in the output and the report', async () => {
-    const r = await migc(['verify', 'plans/rename-user-name.yaml', '--report'], project, { TMPDIR: temp, MIGC_PG_BINDIR: join(temp, 'nothing-here') });
+    const r = await migc(['verify', 'plans/rename-user-name.yaml', '--report', '--no-crash-points'], project, { TMPDIR: temp, MIGC_PG_BINDIR: join(temp, 'nothing-here') });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`migc: warning: rehearsing PostgreSQL 15 plans on PGlite: MIGC_PG_BINDIR=${join(temp, 'nothing-here')} holds no PostgreSQL 15 (initdb and postgres)\n`);
     expect(r.stdout).toContain('rename-user-name: passed on PGlite (PostgreSQL 18');
@@ -182,8 +222,10 @@ describe('migc verify picks the plan\'s PostgreSQL major', () => {
   });
 
   it.skipIf(needs15)('--engine pglite: MG080\'s help says PGlite was asked for, and how to rehearse on the plan\'s major, installed or not', async () => {
+    // The help depends on the plan's target (15) only: a plan with one small step keeps each PGlite run short.
+    writeFileSync(join(project, 'plans/small-15.yaml'), minimalPlan.replace('phases:', 'baseline:\n  sql: CREATE TABLE t (id bigint PRIMARY KEY);\nphases:'));
     const help = async (env: Record<string, string>) => {
-      const r = await migc(['verify', 'plans/rename-user-name.yaml', '--engine', 'pglite', '--no-crash-points', '--format', 'json'], project, { TMPDIR: temp, ...env });
+      const r = await migc(['verify', 'plans/small-15.yaml', '--engine', 'pglite', '--no-crash-points', '--format', 'json'], project, { TMPDIR: temp, ...env });
       expect(r.code).toBe(0);
       const found = JSON.parse(r.stdout).diagnostics.filter((d: { code: string }) => d.code === 'MG080');
       expect(found).toHaveLength(1);
@@ -195,7 +237,7 @@ describe('migc verify picks the plan\'s PostgreSQL major', () => {
     const missing = await help({ MIGC_PG_BINDIR: join(temp, 'nothing-here') });
     expect(missing).toBe('The rehearsal ran on PGlite (PostgreSQL 18) because --engine pglite asked for it. To rehearse on PostgreSQL 15, the plan\'s target: install PostgreSQL 15 (Debian/Ubuntu: apt install postgresql-15; macOS: brew install postgresql@15) or set MIGC_PG_BINDIR to its bin folder, then run migc verify --engine local (or without --engine), or give --database-url of a PostgreSQL 15 server.');
     // Without --engine, the fallback's help is to install the major: nothing was asked for.
-    const r = await migc(['verify', 'plans/rename-user-name.yaml', '--no-crash-points', '--format', 'json'], project, { TMPDIR: temp, MIGC_PG_BINDIR: join(temp, 'nothing-here') });
+    const r = await migc(['verify', 'plans/small-15.yaml', '--no-crash-points', '--format', 'json'], project, { TMPDIR: temp, MIGC_PG_BINDIR: join(temp, 'nothing-here') });
     expect(JSON.parse(r.stdout).diagnostics.find((d: { code: string }) => d.code === 'MG080').help).toMatch(/^Install PostgreSQL 15 \(/);
     expectClean();
   }, 120_000);
@@ -231,7 +273,7 @@ describe('migc verify picks the plan\'s PostgreSQL major', () => {
 
   it.skipIf(needs15)('a plan of another major falls back alone: each major gets its engine, started once', async () => {
     writeFileSync(join(project, 'plans/rename-13.yaml'), readFileSync(join(project, 'plans/rename-user-name.yaml'), 'utf8').replace('id: rename-user-name', 'id: rename-13').replace('engine: postgresql@15', 'engine: postgresql@13'));
-    const r = await migc(['verify', 'plans/rename-user-name.yaml', 'plans/rename-13.yaml', '--format', 'json'], project, { TMPDIR: temp, MIGC_PG_BINDIR: '' });
+    const r = await migc(['verify', 'plans/rename-user-name.yaml', 'plans/rename-13.yaml', '--format', 'json', '--no-crash-points'], project, { TMPDIR: temp, MIGC_PG_BINDIR: '' });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     const byId = Object.fromEntries(out.rehearsals.map((x: { id: string; engine: string }) => [x.id, x.engine]));
@@ -259,7 +301,7 @@ describe('migc verify picks the plan\'s PostgreSQL major', () => {
     // A folder that looks like a cluster of a run still going (this test's own pid) is not touched.
     mkdirSync(join(temp, 'migc-pg15-busy'));
     writeFileSync(join(temp, 'migc-pg15-busy', 'migc.pid'), `${process.pid}\n`);
-    const r = await migc(['verify', 'plans/rename-user-name.yaml'], project, { TMPDIR: temp });
+    const r = await migc(['verify', 'plans/rename-user-name.yaml', '--no-crash-points'], project, { TMPDIR: temp });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`migc: warning: stopped and removed ${join(temp, left!)}, a local cluster an earlier migc verify left behind (killed)\n`);
     expect(readdirSync(temp)).toEqual(['migc-pg15-busy']);
@@ -269,7 +311,7 @@ describe('migc verify picks the plan\'s PostgreSQL major', () => {
 
   it.skipIf(!process.env.MIGC_TEST_DATABASE_URL)('--database-url: a server of another major than the plan\'s gets MG080 (needs MIGC_TEST_DATABASE_URL)', async () => {
     writeFileSync(join(project, 'plans/rename-14.yaml'), readFileSync(join(project, 'plans/rename-user-name.yaml'), 'utf8').replace('id: rename-user-name', 'id: rename-14').replace('engine: postgresql@15', 'engine: postgresql@14'));
-    const r = await migc(['verify', 'plans/rename-14.yaml', 'plans/rename-user-name.yaml', '--database-url', process.env.MIGC_TEST_DATABASE_URL!, '--format', 'json'], project, { TMPDIR: temp });
+    const r = await migc(['verify', 'plans/rename-14.yaml', 'plans/rename-user-name.yaml', '--database-url', process.env.MIGC_TEST_DATABASE_URL!, '--format', 'json', '--no-crash-points'], project, { TMPDIR: temp });
     expect(r.code).toBe(0);
     const mismatches = JSON.parse(r.stdout).diagnostics.filter((d: { code: string }) => d.code === 'MG080');
     expect(mismatches.map((d: { file: string; line: number; message: string }) => [d.file, d.line, d.message])).toEqual([

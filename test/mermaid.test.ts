@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { root } from './helpers.js';
+import { compileFiles, root } from './helpers.js';
 
 /**
  * Every example plan's timeline.mmd renders with mermaid-cli in a real headless Chromium, and
@@ -24,11 +24,28 @@ function mmdc(args: string[]): Promise<{ code: number; stderr: string }> {
 describe.skipIf(!existsSync(chromium))(`Mermaid output renders in headless Chromium (skipped without ${chromium}; .ci/run installs it)`, () => {
   let dir: string;
   let config: string;
-  beforeAll(() => {
+  /**
+   * Every chart is drawn by one mmdc run over a Markdown file that holds each as a mermaid block:
+   * mermaid-cli then draws them all in one Chromium, the n-th to drawn-<n>.svg, instead of
+   * starting a browser per chart (4 to 5 s each). A chart it cannot draw fails the run and leaves
+   * its SVG unwritten, so each chart's test below still fails on its own chart.
+   */
+  const charts: { name: string; text: string }[] = plans.map((id) => ({ name: id, text: readFileSync(join(root, 'test/golden', id, 'timeline.mmd'), 'utf8') }));
+  const svgOf = (name: string) => join(dir, `drawn-${charts.findIndex((c) => c.name === name) + 1}.svg`);
+  let drawn: { code: number; stderr: string };
+  /** Charts as a Markdown file of mermaid blocks, as report.md embeds them. */
+  const markdown = (texts: readonly string[]) => texts.map((t) => `\`\`\`mermaid\n${t}\`\`\`\n`).join('\n');
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'migc-mermaid-'));
     config = join(dir, 'puppeteer.json');
     // As root Chromium needs --no-sandbox; the network flags keep it from calling out.
     writeFileSync(config, JSON.stringify({ executablePath: chromium, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] }));
+    // A plan whose text tries to break or inject into the chart.
+    const hostile = readFileSync(join(root, 'test/fixtures/emit/hostile-timeline.yaml'), 'utf8');
+    const result = await compileFiles({ 'plans/p.yaml': hostile }, { emit: true });
+    charts.push({ name: 'hostile', text: result.plans[0]!.outputs.find((o) => o.path.endsWith('timeline.mmd'))!.contents });
+    writeFileSync(join(dir, 'charts.md'), markdown(charts.map((c) => c.text)));
+    drawn = await mmdc(['-p', config, '-i', join(dir, 'charts.md'), '-o', join(dir, 'drawn.md')]);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -37,28 +54,28 @@ describe.skipIf(!existsSync(chromium))(`Mermaid output renders in headless Chrom
     expect(readFileSync(join(root, 'test/golden', id, 'report.md'), 'utf8')).toContain(`\`\`\`mermaid\n${chart}\`\`\``);
   });
 
-  it.each(plans)('%s: timeline.mmd', async (id) => {
-    const r = await mmdc(['-p', config, '-i', join(root, 'test/golden', id, 'timeline.mmd'), '-o', join(dir, `${id}.svg`)]);
-    expect(r.stderr).not.toMatch(/Error/);
-    expect(r.code).toBe(0);
-    expect(existsSync(join(dir, `${id}.svg`))).toBe(true);
+  it('mermaid-cli draws every chart without an error, one SVG per chart', () => {
+    expect(drawn.stderr).not.toMatch(/Error/);
+    expect(drawn.code).toBe(0);
+    expect(readdirSync(dir).filter((f) => /^drawn-\d+\.svg$/.test(f))).toHaveLength(charts.length);
   });
 
-  it('renders the timeline of a plan whose text tries to break or inject into the chart', async () => {
-    const { compileFiles } = await import('./helpers.js');
-    const hostile = readFileSync(join(root, 'test/fixtures/emit/hostile-timeline.yaml'), 'utf8');
-    const result = await compileFiles({ 'plans/p.yaml': hostile }, { emit: true });
-    writeFileSync(join(dir, 'hostile.mmd'), result.plans[0]!.outputs.find((o) => o.path.endsWith('timeline.mmd'))!.contents);
-    const r = await mmdc(['-p', config, '-i', join(dir, 'hostile.mmd'), '-o', join(dir, 'hostile.svg')]);
-    expect(r.stderr).not.toMatch(/Error/);
-    expect(r.code).toBe(0);
-    const svg = readFileSync(join(dir, 'hostile.svg'), 'utf8');
+  it.each(plans)('%s: timeline.mmd', (id) => {
+    expect(existsSync(svgOf(id))).toBe(true);
+    expect(readFileSync(svgOf(id), 'utf8')).toMatch(/^<svg [^>]*id="my-svg"/);
+  });
+
+  it('renders the timeline of a plan whose text tries to break or inject into the chart', () => {
+    expect(drawn.code).toBe(0);
+    const svg = readFileSync(svgOf('hostile'), 'utf8');
     expect(svg).not.toMatch(/<img|<script|<b>|href="javascript/); // the words stay, as text
   });
 
-  it('rejects a broken chart (so the checks above can fail)', async () => {
-    writeFileSync(join(dir, 'bad.mmd'), 'gantt\n    dateFormat YYYY-MM-DD\n    section A\n    task :a1, 2000-01-01, not-a-duration\n    ::: nope\n');
-    expect((await mmdc(['-p', config, '-i', join(dir, 'bad.mmd'), '-o', join(dir, 'bad.svg')])).code).not.toBe(0);
+  it('rejects a broken chart (so the checks above can fail): the run fails, and that chart has no SVG', async () => {
+    const bad = 'gantt\n    dateFormat YYYY-MM-DD\n    section A\n    task :a1, 2000-01-01, not-a-duration\n    ::: nope\n';
+    writeFileSync(join(dir, 'bad.md'), markdown([charts[0]!.text, bad]));
+    expect((await mmdc(['-p', config, '-i', join(dir, 'bad.md'), '-o', join(dir, 'bad-drawn.md')])).code).not.toBe(0);
+    expect(existsSync(join(dir, 'bad-drawn-2.svg'))).toBe(false);
   });
 });
 

@@ -216,7 +216,10 @@ export async function startCluster(installation: Installation, user: ClusterUser
         const postmaster = Number.parseInt(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0] ?? '', 10);
         if (Number.isInteger(postmaster) && postmaster > 0 && postmaster !== server.pid) process.kill(postmaster, 'SIGINT');
       } catch { /* not started, or gone already */ }
-      const quick = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
+      // The timer is cleared once the server is gone: left pending, it kept migc running 10 s more.
+      let timer: NodeJS.Timeout | undefined;
+      const quick = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 10_000)))]);
+      clearTimeout(timer);
       if (!quick) {
         server.kill('SIGKILL');
         await exited;
