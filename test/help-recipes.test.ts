@@ -34,7 +34,7 @@ REFRESH MATERIALIZED VIEW "Totals";
 REINDEX TABLE "Step";
 ALTER TABLE "Parent" DETACH PARTITION "Part";
 DROP INDEX "Step_Name_idx";
-CREATE INDEX "Step_Order_idx" ON "Step" ("Order") WHERE "Order" > 0;
+CREATE INDEX "Step_Order_idx" ON "Step" ("Order" DESC, "tenantId");
 ALTER TABLE "Worker" DROP CONSTRAINT "Worker_pkey";
 CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "Worker_tenantId_key" ON "Worker" ("tenantId");
 ALTER TABLE "Worker" ADD CONSTRAINT "Worker_tenantId_pkey" PRIMARY KEY USING INDEX "Worker_tenantId_key";

@@ -162,8 +162,21 @@ export function scanSql(sql: string): SqlToken[] {
   }));
 }
 
-/** Whether a bare word is a reserved keyword that must be quoted as an identifier. */
+const reservedWords = new Map<string, boolean>();
+
+/**
+ * Whether a bare word is a reserved keyword that must be quoted as an identifier. Kept per word:
+ * the help of thousands of findings names the same few tables, and each answer is a call into the
+ * parser's WebAssembly.
+ */
 export function isReservedWord(word: string): boolean {
-  const tokens = scanSync(word).tokens;
-  return tokens.length === 1 && tokens[0]!.keywordKind > 1;
+  // No PostgreSQL keyword has a digit: t16_c12_idx needs no lexer to be told apart.
+  if (/\d/.test(word)) return false;
+  let reserved = reservedWords.get(word);
+  if (reserved === undefined) {
+    const tokens = scanSync(word).tokens;
+    reserved = tokens.length === 1 && tokens[0]!.keywordKind > 1;
+    if (reservedWords.size < 10_000) reservedWords.set(word, reserved);
+  }
+  return reserved;
 }
