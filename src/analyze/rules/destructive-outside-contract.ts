@@ -27,9 +27,10 @@ export const destructiveOutsideContract: Rule = {
       if (phase.kind === 'contract') continue;
       for (const step of phase.steps) {
         if (step.action?.kind !== 'sql') continue;
-        for (const [i, statement] of step.action.statements.entries()) {
+        const statements = step.action.statements;
+        for (const [i, statement] of statements.entries()) {
           for (const d of statement.facts.destructive) {
-            if (replacesView(d, step.action.statements.slice(i + 1).map((s) => s.ast))) continue;
+            if (replacesView(d, () => statements.slice(i + 1).map((s) => s.ast))) continue;
             report({
               span: statement.span,
               message: `step "${step.id}" ${destructionLabels[d.kind]} ${d.target} in ${phase.kind} phase "${phase.name}"`,
@@ -49,8 +50,8 @@ export const destructiveOutsideContract: Rule = {
  * again (CREATE VIEW cannot drop or reorder columns in place, so a view is replaced so): the view
  * is changed, not removed, and its readers find it again.
  */
-export function replacesView(d: Destruction, later: readonly PgNode[]): boolean {
-  return d.kind === 'drop-view' && later.some((ast) => {
+export function replacesView(d: Destruction, later: () => readonly PgNode[]): boolean {
+  return d.kind === 'drop-view' && later().some((ast) => {
     const created = createdView(ast);
     return created !== undefined && tableKey(created) === tableKey(d.target);
   });

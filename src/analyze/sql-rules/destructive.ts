@@ -16,7 +16,7 @@ export const destructive: StatementRule = {
     if (ctx.inRollback) return;
     const found: string[] = [];
     for (const d of ctx.facts.destructive) {
-      if (d.kind.startsWith('rename') || replacesView(d, ctx.later())) continue;
+      if (d.kind.startsWith('rename') || replacesView(d, ctx.later)) continue;
       // What a table created in the same file or plan loses, nobody had ("public.t" is a table, "t.c" a column).
       if (ctx.state.isNew(d.kind === 'drop-column' ? d.target.split('.').slice(0, -1).join('.') : d.target)) continue;
       if (d.kind === 'drop-view' && ctx.state.newViews.has(tableKey(d.target))) continue;
