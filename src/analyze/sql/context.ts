@@ -123,7 +123,7 @@ export interface StatementContext {
   /** Statements before it in the same transaction. */
   readonly earlier: EarlierStatements;
   /** The statements after it in the same plan step or file part, whether they run or not (a failed one stops the rest). */
-  later(): readonly PgNode[];
+  readonly later: () => readonly PgNode[];
   /**
    * The transaction open before it, as a file runs (lint only): none; the one the migration tool
    * wraps the file in (--file-transaction); the implicit one PostgreSQL runs a query string of
