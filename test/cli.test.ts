@@ -347,12 +347,13 @@ describe('migc verify', () => {
     const pretty = await migc(['verify', 'plans/small.yaml', '--report'], project);
     expect(pretty.stderr).toMatch(/: 1 passed, 0 failed: 0 errors/);
     expect(pretty.code).toBe(0);
-    // The ledger's set-up, add-b's transaction, and the index's start mark, build and done mark.
-    expect(pretty.stdout).toMatch(/\n {2}crash points: 5 of 5 passed \(a failure after each statement and inside each batch loop; down restores, up again completes\), [\d.]+ s\n/);
+    // The ledger's set-up, add-b's transaction, the index's start mark, build and done mark, and the
+    // point before the phase is recorded as done.
+    expect(pretty.stdout).toMatch(/\n {2}crash points: 6 of 6 passed \(a failure after each statement and inside each batch loop; down restores, up again completes\), [\d.]+ s\n/);
     const report = readFileSync(join(project, 'out/small/report.md'), 'utf8');
-    expect(report).toContain('Crash points: **5 of 5 passed**.');
+    expect(report).toContain('Crash points: **6 of 6 passed**.');
     const json = JSON.parse((await migc(['verify', 'plans/small.yaml', '--format', 'json'], project)).stdout);
-    expect(json.rehearsals[0].crashPoints).toMatchObject({ tried: 5, passed: 5, failed: [] });
+    expect(json.rehearsals[0].crashPoints).toMatchObject({ tried: 6, passed: 6, failed: [] });
   }, 300_000);
 
   it('exits 2 when the server cannot be reached, without printing the password', async () => {

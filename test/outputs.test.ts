@@ -92,7 +92,7 @@ verify:
     const result = await compileFiles({ 'plans/p.yaml': plan }, { emit: true });
     expect(result.diagnostics).toEqual([]);
     const file = (end: string) => result.plans[0]!.outputs.find((o) => o.path.endsWith(end))!.contents;
-    expect(file('01-expand.up.sql')).toMatch(/-- Plan-wide verification 1, checked at the end of phase expand: nothing set c yet\nBEGIN;\nCALL public\.migc_run\('minimal', 'expand', '', 'verification 1', 5, ARRAY\[\n\$sql\$DO [^\n]*\n[\s\S]*SELECT count\(\*\) FROM t WHERE c IS NOT NULL[\s\S]*'plan-wide verification 1'[\s\S]*END\n\$migc[^\n]*\$\$sql\$\n\]\);\nCOMMIT;\n$/);
+    expect(file('01-expand.up.sql')).toMatch(/-- Plan-wide verification 1, checked at the end of phase expand: nothing set c yet\nBEGIN;\nCALL public\.migc_run\('minimal', 'expand', '', 'verification 1', 5, ARRAY\[\n\$sql\$DO [^\n]*\n[\s\S]*SELECT count\(\*\) FROM t WHERE c IS NOT NULL[\s\S]*'plan-wide verification 1'[\s\S]*END\n\$migc[^\n]*\$\$sql\$\n\]\);\nCOMMIT;\n\n-- The phase ran to its end[^\n]*\nCALL public\.migc_mark\('minimal', 'expand', '', 'phase done', true, [^\n]*\);\n$/);
     expect(file('01-expand.up.sql')).not.toContain('plan-wide verification 2');
     expect(file('02-tidy.up.sql')).toContain("-- Plan-wide verification 2, checked at the end of the plan");
     expect(file('01-expand.down.sql')).not.toContain('Plan-wide');

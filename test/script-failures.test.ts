@@ -308,6 +308,24 @@ describe.skipIf(!serverUrl)('scripts after a failure at any point, with psql on 
     expect(await snapshot(db)).toEqual(clean.get('before'));
   });
 
+  it('refuses to run a phase before an earlier one finished, changing nothing but the ledger; in order it goes through', async () => {
+    const db = await fresh();
+    // The ledger the refused script created is migc's; the plan's tables and rows are what must not change.
+    const planPart = (x: Snapshot) => ({ schema: x.schema.filter((l) => !l.includes('migc_')), data: Object.fromEntries(Object.entries(x.data).filter(([t]) => !t.includes('migc_'))) });
+    const first = await psql(db, ['-f', join(dir, '03-contract.up.sql')]);
+    expect(first.status).not.toBe(0);
+    expect(first.out).toContain('ERROR:  migc: phase expand of plan failure-points has not finished; it comes before phase contract, so it runs to its end first');
+    expect(first.out).toContain("HINT:  Run the earlier phases first, in order, each to its end: 01-expand.up.sql, then 02-backfill.up.sql; then run this script again. Nothing was changed. If phase expand was applied another way, record it: INSERT INTO public.migc_ledger (plan_id, phase, step, part, done) VALUES ('failure-points', 'expand', '', 'phase done', true);");
+    expect(planPart(await snapshot(db))).toEqual(planPart(clean.get('before')!));
+    expect((await up(db, '01-expand')).status).toBe(0);
+    const expanded = await snapshot(db);
+    const second = await psql(db, ['-f', join(dir, '03-contract.up.sql')]);
+    expect(second.out).toContain('ERROR:  migc: phase backfill of plan failure-points has not finished');
+    expect(await snapshot(db)).toEqual(expanded);
+    for (const phase of ['02-backfill', '03-contract'] as const) expect((await up(db, phase)).status).toBe(0);
+    expect(await snapshot(db)).toEqual(clean.get('03-contract'));
+  });
+
   it('leaves nothing of migc\'s once every phase is rolled back', async () => {
     const db = await fresh();
     for (const phase of ['01-expand', '02-backfill'] as const) expect((await up(db, phase)).status).toBe(0);

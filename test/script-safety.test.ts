@@ -118,7 +118,8 @@ describe('each rendered script is checked against the statements migc meant (MG0
     ['a psql backslash command', `{{header}}\n\\! touch /tmp/x\n{{settings}}\n{{prelude}}\n{{#each blocks}}{{sql}}\n{{/each}}`, /it does not parse at line 7: syntax error at or near "\\"$/],
     ['a statement of its own', `{{settings}}\nSET search_path = app;\n{{prelude}}\n{{#each blocks}}{{sql}}\n{{/each}}`, /statement 4 \(line 4\), "SET search_path = app" is not the one migc meant/],
     ['a statement left out', `{{#each blocks}}{{sql}}\n{{/each}}`, /is not the one migc meant, "SET standard_conforming_strings = on"/],
-    ['a statement at the end', `{{settings}}\n{{prelude}}\n{{#each blocks}}{{sql}}\n{{/each}}\nSELECT 1;`, /"SELECT 1" is one migc did not mean/],
+    ['a statement at the end', `{{settings}}\n{{prelude}}\n{{#each blocks}}{{sql}}\n{{/each}}\n{{epilogue}}\nSELECT 1;`, /"SELECT 1" is one migc did not mean/],
+    ['the phase left unrecorded as done', `{{settings}}\n{{prelude}}\n{{#each blocks}}{{sql}}\n{{/each}}`, /it ends before statement \d+, "CALL public.migc_mark\('minimal', 'expand', '', 'phase done'/],
     ['plan text holding NUL', `{{settings}}\n-- {{plan.title}}\n{{prelude}}\n{{#each blocks}}{{sql}}\n{{/each}}`, /holds a NUL character at line 4/, minimalPlan.replace('title: Minimal plan', 'title: "Minimal\\0plan"')],
   ])('refuses a template with %s, on the template, and writes nothing of the plan', async (_, text, message, plan) => {
     const r = await build(text, plan ?? twoLineTitle);
@@ -487,11 +488,12 @@ describe('plan text that is not SQL stays out of the SQL (issue 14)', () => {
     const up = r.plans[0]!.outputs.find((o) => o.path.endsWith('up.sql'))!.contents;
     expect(up).toContain('-- Step roll-out\n-- Not run by this script. Before going on, run:\n--   kubectl apply -f deploy.yaml\n--   kubectl rollout status deploy/app\n');
     const parsed = parseSql(up);
-    // The settings, the ledger's prelude, the step's transaction, and the stop before roll-out: no plan text runs.
+    // The settings, the ledger's prelude, the step's transaction, the stop before roll-out, and the
+    // phase recorded as done: no plan text runs.
     const kinds = parsed.ok ? parsed.statements.map((s) => Object.keys(s.ast)[0]) : [];
     expect(kinds.slice(0, 3)).toEqual(['VariableSetStmt', 'VariableSetStmt', 'VariableSetStmt']);
-    expect(kinds.slice(3 + ledgerPrelude.length)).toEqual(['TransactionStmt', 'CallStmt', 'TransactionStmt', 'CallStmt']);
-    const stop = parsed.ok ? parsed.statements.at(-1)! : undefined;
+    expect(kinds.slice(3 + ledgerPrelude.length)).toEqual(['TransactionStmt', 'CallStmt', 'TransactionStmt', 'CallStmt', 'CallStmt']);
+    const stop = parsed.ok ? parsed.statements.at(-2)! : undefined;
     expect(stop && stopKey(stop.ast)).toEqual({ plan: 'minimal', phase: 'expand', step: 'roll-out', part: 'confirmed' });
   });
 });

@@ -89,7 +89,7 @@ export function emitPlan({ plan, templates, findings, analysis, settings, rehear
         diagnostics.push({
           code: 'MG051', severity: 'error', file: template.file,
           message: `${view.fileName} of plan "${plan.id}" would run SQL that is not the plan's: ${check.problem}`,
-          help: 'Put plan text into a SQL script only as {{comment ...}} lines or a {{literal ...}}, and no psql backslash command or SQL of your own; the view\'s header, heading, settings and sql are ready to write as they are. Start from the built-in template.',
+          help: 'Write every part of the view: {{settings}}, {{prelude}}, each block\'s {{heading}} and {{sql}}, and {{epilogue}}, which are ready to write as they are. Put plan text into a SQL script only as {{comment ...}} lines or a {{literal ...}}, and no psql backslash command or SQL of your own. Start from the built-in template.',
           related: [{ file: plan.file, ...(phase.span ? { span: phase.span } : {}), message: `phase "${phase.name}"` }],
         });
       }

@@ -247,13 +247,13 @@ export async function rehearseCrashPoints(ctx: CrashContext): Promise<{ result: 
       const ranBy = (k: number) => new Set(s.up.slice(0, k + 1).filter((x) => x.idleAfter && x.source?.kind === 'step').map((x) => x.source!.stepId));
       const stepOf = (x: Sent) => (x.source?.kind === 'step' ? ` (step ${x.source.stepId})` : x.source ? ` (${x.source.kind === 'gate' ? 'gate' : x.source.stepId})` : '');
       const candidates: { where: string; k: number; trap?: string }[] = [];
-      // The ledger's prelude counts as one point, after its last statement: the states between its
-      // statements differ only in which of migc's procedures exist, and every script recreates them.
-      const bare = (t: string) => t.trim().replace(/;$/, '');
-      const prelude = new Set(ledgerPrelude.map(bare));
+      // What comes before the first step, gate or check (the ledger's prelude, an up script's guard
+      // that earlier phases finished) counts as one point, after its last statement: the states in
+      // between differ only in which of migc's procedures exist, and every script recreates them.
+      const firstBlock = s.up.findIndex((x) => x.source !== undefined);
       s.up.forEach((x, k) => {
-        const inPrelude = prelude.has(bare(x.text)) && prelude.has(bare(s.up[k + 1]?.text ?? ''));
-        if (k < s.up.length - 1 && x.idleAfter && !x.setting && !inPrelude) candidates.push({ where: `after statement ${k + 1}${stepOf(x)}`, k });
+        const inSetup = k < firstBlock - 1;
+        if (k < s.up.length - 1 && x.idleAfter && !x.setting && !inSetup) candidates.push({ where: `after statement ${k + 1}${stepOf(x)}`, k });
       });
       for (const step of phase.steps) {
         const table = batchTable(step);

@@ -4,7 +4,7 @@ import { compileBatch } from '../../sql/batch.js';
 import { quoteIdent, sqlComment, sqlLiteral, terminated, visibleLines } from '../../sql/quote.js';
 import { compileAssertion } from './assertion.js';
 import {
-  dropInvalidIndexCall, forgetCall, irreversibleCall, laterPhasesGuard, ledgerEpilogue, ledgerPrelude, markCall, placeholder, runCall, stopCall, type LedgerKey,
+  dropInvalidIndexCall, earlierPhasesGuard, forgetCall, irreversibleCall, laterPhasesGuard, ledgerEpilogue, ledgerPrelude, markCall, phaseDoneKey, placeholder, runCall, stopCall, type LedgerKey,
 } from './ledger.js';
 import { formatCount } from '../../util/numbers.js';
 
@@ -57,7 +57,7 @@ export interface ScriptView {
   /** The ledger and its procedures, created or brought up to date, with a comment above. */
   readonly prelude: string;
   readonly blocks: readonly ScriptBlock[];
-  /** A down script's end: the phase's ledger rows forgotten, the ledger dropped once empty; '' for up. */
+  /** The script's end: an up script records the phase as done; a down script forgets the phase's ledger rows and drops the ledger once empty. */
   readonly epilogue: string;
   /** Every statement the script runs, in order: what the rendered script is checked against. */
   readonly statements: readonly ScriptStatement[];
@@ -312,9 +312,17 @@ function scriptView(plan: Plan, phase: Phase, direction: 'up' | 'down', notes: r
   ];
   const prelude = ledgerPrelude.map(own);
   // Only phases with SQL have scripts, and so rows in the ledger.
+  // Phases run in order, each to its end, and are undone latest first.
   const later = direction === 'down' ? plan.phases.filter((p) => p.number > phase.number && phaseHasSql(p)).map((p) => ({ name: p.name, downScript: scriptFileName(p, 'down') })) : [];
-  const guard = later.length ? [own(laterPhasesGuard(plan.id, phase.name, later))] : [];
-  const epilogue = direction === 'down' ? [own(ledgerEpilogue(plan.id, phase.name))] : [];
+  const earlier = direction === 'up' ? plan.phases.filter((p) => p.number < phase.number && phaseHasSql(p)).map((p) => ({ name: p.name, upScript: scriptFileName(p, 'up') })) : [];
+  const guard = later.length ? [own(laterPhasesGuard(plan.id, phase.name, later))] : earlier.length ? [own(earlierPhasesGuard(plan.id, phase.name, earlier))] : [];
+  const guardComment = direction === 'down'
+    ? 'Phases are undone latest first: this stops, changing nothing, while a later phase of the plan is not rolled back.'
+    : 'Phases run in order, each to its end: this stops, changing nothing, while an earlier phase of the plan has not finished.';
+  const epilogue = direction === 'down' ? [own(ledgerEpilogue(plan.id, phase.name))] : [own(markCall(phaseDoneKey(plan.id, phase.name), true, `migc: phase ${phase.name} of plan ${plan.id} is done`))];
+  const epilogueComment = direction === 'down'
+    ? 'The phase is undone: its rows in migc_ledger go, and the ledger itself once no plan has rows left.'
+    : `The phase ran to its end: recorded in migc_ledger, so the next phase's up script can start.`;
   const header = sqlComment([
     `${fileName}: phase ${phase.number} of ${plan.phases.length} (${phase.kind}) of plan ${plan.id}, ${direction === 'up' ? 'up' : 'rollback'}`,
     plan.title,
@@ -329,9 +337,9 @@ function scriptView(plan: Plan, phase: Phase, direction: 'up' | 'down', notes: r
   return {
     fileName, direction, phase, phaseCount: plan.phases.length, header,
     settings: render(settings),
-    prelude: `${preludeComment}\n${render(prelude)}${guard.length ? `\n\n${sqlComment('Phases are undone latest first: this stops, changing nothing, while a later phase of the plan is not rolled back.')}\n${render(guard)}` : ''}`,
+    prelude: `${preludeComment}\n${render(prelude)}${guard.length ? `\n\n${sqlComment(guardComment)}\n${render(guard)}` : ''}`,
     blocks,
-    epilogue: epilogue.length ? `${sqlComment('The phase is undone: its rows in migc_ledger go, and the ledger itself once no plan has rows left.')}\n${render(epilogue)}` : '',
+    epilogue: `${sqlComment(epilogueComment)}\n${render(epilogue)}`,
     statements: [...settings, ...prelude, ...guard, ...blocks.flatMap((b) => b.statements), ...epilogue],
   };
 }

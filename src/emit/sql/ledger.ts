@@ -18,6 +18,7 @@ import { dollarQuote, sqlLiteral } from '../../sql/quote.js';
  *   gate            the phase's gate (deploy, wait, approval), recorded as met (step is '')
  *   gate checks     the gate's verifications, passed (step is '')
  *   verification N  plan-wide verification N, passed at the end of the phase (step is '')
+ *   phase done      the phase's up script ran to its end (step is ''): the next phase's up may start
  */
 
 export const ledgerTable = 'public.migc_ledger';
@@ -224,6 +225,35 @@ BEGIN
   IF v_later IS NOT NULL THEN
     RAISE EXCEPTION ${sqlLiteral(`migc: phase % of plan ${plan.replace(/%/g, '%%')} is not rolled back; it comes after phase ${phase.replace(/%/g, '%%')}, so it is undone first`)}, v_later
       USING HINT = ${sqlLiteral(`Roll back the later phases first, latest first: ${order}; then run this script again. Nothing was changed. A later phase whose down stops at an irreversible step goes on once its data is restored and recorded, as that error's hint says.`)};
+  END IF;
+END
+`)}`;
+}
+
+const phaseDonePart = 'phase done';
+
+/** The ledger key that says a phase's up script ran to its end. */
+export const phaseDoneKey = (plan: string, phase: string): LedgerKey => ({ plan, phase, step: '', part: phaseDonePart });
+
+/**
+ * An up script's guard: phases run in order, each to its end, so this phase's up stops before it
+ * changes anything while an earlier phase of the plan has not finished (its up script did not
+ * reach its last line). Contracting before the backfill finished loses the data not yet copied.
+ * A phase applied another way is recorded by hand, as the hint says.
+ */
+export function earlierPhasesGuard(plan: string, phase: string, earlier: readonly { readonly name: string; readonly upScript: string }[]): string {
+  const names = `ARRAY[${earlier.map((p) => sqlLiteral(p.name)).join(', ')}]::text[]`;
+  const order = earlier.map((p) => p.upScript).join(', then ');
+  return `DO ${dollarQuote(`
+DECLARE
+  v_unfinished text;
+BEGIN
+  SELECT p.name INTO v_unfinished FROM unnest(${names}) WITH ORDINALITY AS p(name, n)
+   WHERE NOT EXISTS (SELECT FROM ${ledgerTable} l WHERE l.plan_id = ${sqlLiteral(plan)} AND l.phase = p.name AND l.step = '' AND l.part = ${sqlLiteral(phaseDonePart)} AND l.done)
+   ORDER BY p.n LIMIT 1;
+  IF v_unfinished IS NOT NULL THEN
+    RAISE EXCEPTION ${sqlLiteral(`migc: phase % of plan ${plan.replace(/%/g, '%%')} has not finished; it comes before phase ${phase.replace(/%/g, '%%')}, so it runs to its end first`)}, v_unfinished
+      USING HINT = format(${sqlLiteral(`Run the earlier phases first, in order, each to its end: ${order}; then run this script again. Nothing was changed. If phase %s was applied another way, record it: INSERT INTO ${ledgerTable} (plan_id, phase, step, part, done) VALUES (%L, %L, '', %L, true);`)}, v_unfinished, ${sqlLiteral(plan)}, v_unfinished, ${sqlLiteral(phaseDonePart)});
   END IF;
 END
 `)}`;

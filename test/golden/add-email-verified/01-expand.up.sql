@@ -152,3 +152,6 @@ END
 $migc$$sql$
 ]);
 COMMIT;
+
+-- The phase ran to its end: recorded in migc_ledger, so the next phase's up script can start.
+CALL public.migc_mark('add-email-verified', 'expand', '', 'phase done', true, 'migc: phase expand of plan add-email-verified is done');

@@ -133,6 +133,21 @@ BEGIN
 END
 $migc$;
 
+-- Phases run in order, each to its end: this stops, changing nothing, while an earlier phase of the plan has not finished.
+DO $migc$
+DECLARE
+  v_unfinished text;
+BEGIN
+  SELECT p.name INTO v_unfinished FROM unnest(ARRAY['expand']::text[]) WITH ORDINALITY AS p(name, n)
+   WHERE NOT EXISTS (SELECT FROM public.migc_ledger l WHERE l.plan_id = 'add-email-verified' AND l.phase = p.name AND l.step = '' AND l.part = 'phase done' AND l.done)
+   ORDER BY p.n LIMIT 1;
+  IF v_unfinished IS NOT NULL THEN
+    RAISE EXCEPTION 'migc: phase % of plan add-email-verified has not finished; it comes before phase backfill, so it runs to its end first', v_unfinished
+      USING HINT = format('Run the earlier phases first, in order, each to its end: 01-expand.up.sql; then run this script again. Nothing was changed. If phase %s was applied another way, record it: INSERT INTO public.migc_ledger (plan_id, phase, step, part, done) VALUES (%L, %L, '''', %L, true);', v_unfinished, 'add-email-verified', v_unfinished, 'phase done');
+  END IF;
+END
+$migc$;
+
 -- Gate of phase backfill: the script stops here until the gate is recorded as met in migc_ledger (the error says how).
 CALL public.migc_stop('add-email-verified', 'backfill', '', 'gate', false, 'the gate of phase "backfill": it must be met before the phase starts', 'deployed everywhere: app v2.14 (writes email_verified and verification_date)');
 
@@ -283,3 +298,6 @@ END
 $migc$$sql$
 ]);
 COMMIT;
+
+-- The phase ran to its end: recorded in migc_ledger, so the next phase's up script can start.
+CALL public.migc_mark('add-email-verified', 'backfill', '', 'phase done', true, 'migc: phase backfill of plan add-email-verified is done');

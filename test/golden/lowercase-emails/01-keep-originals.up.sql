@@ -154,3 +154,6 @@ END
 $migc$$sql$
 ]);
 COMMIT;
+
+-- The phase ran to its end: recorded in migc_ledger, so the next phase's up script can start.
+CALL public.migc_mark('lowercase-emails', 'keep-originals', '', 'phase done', true, 'migc: phase keep-originals of plan lowercase-emails is done');

@@ -132,6 +132,21 @@ BEGIN
 END
 $migc$;
 
+-- Phases run in order, each to its end: this stops, changing nothing, while an earlier phase of the plan has not finished.
+DO $migc$
+DECLARE
+  v_unfinished text;
+BEGIN
+  SELECT p.name INTO v_unfinished FROM unnest(ARRAY['keep-originals']::text[]) WITH ORDINALITY AS p(name, n)
+   WHERE NOT EXISTS (SELECT FROM public.migc_ledger l WHERE l.plan_id = 'lowercase-emails' AND l.phase = p.name AND l.step = '' AND l.part = 'phase done' AND l.done)
+   ORDER BY p.n LIMIT 1;
+  IF v_unfinished IS NOT NULL THEN
+    RAISE EXCEPTION 'migc: phase % of plan lowercase-emails has not finished; it comes before phase lowercase, so it runs to its end first', v_unfinished
+      USING HINT = format('Run the earlier phases first, in order, each to its end: 01-keep-originals.up.sql; then run this script again. Nothing was changed. If phase %s was applied another way, record it: INSERT INTO public.migc_ledger (plan_id, phase, step, part, done) VALUES (%L, %L, '''', %L, true);', v_unfinished, 'lowercase-emails', v_unfinished, 'phase done');
+  END IF;
+END
+$migc$;
+
 -- Gate: step copy-originals must still verify before phase lowercase starts (checked once; skipped when the script is run again).
 BEGIN;
 CALL public.migc_run('lowercase-emails', 'lowercase', '', 'gate checks', 5, ARRAY[
@@ -254,3 +269,6 @@ END
 $migc$$sql$
 ]);
 COMMIT;
+
+-- The phase ran to its end: recorded in migc_ledger, so the next phase's up script can start.
+CALL public.migc_mark('lowercase-emails', 'lowercase', '', 'phase done', true, 'migc: phase lowercase of plan lowercase-emails is done');

@@ -134,6 +134,21 @@ BEGIN
 END
 $migc$;
 
+-- Phases run in order, each to its end: this stops, changing nothing, while an earlier phase of the plan has not finished.
+DO $migc$
+DECLARE
+  v_unfinished text;
+BEGIN
+  SELECT p.name INTO v_unfinished FROM unnest(ARRAY['keep-originals', 'lowercase']::text[]) WITH ORDINALITY AS p(name, n)
+   WHERE NOT EXISTS (SELECT FROM public.migc_ledger l WHERE l.plan_id = 'lowercase-emails' AND l.phase = p.name AND l.step = '' AND l.part = 'phase done' AND l.done)
+   ORDER BY p.n LIMIT 1;
+  IF v_unfinished IS NOT NULL THEN
+    RAISE EXCEPTION 'migc: phase % of plan lowercase-emails has not finished; it comes before phase cleanup, so it runs to its end first', v_unfinished
+      USING HINT = format('Run the earlier phases first, in order, each to its end: 01-keep-originals.up.sql, then 02-lowercase.up.sql; then run this script again. Nothing was changed. If phase %s was applied another way, record it: INSERT INTO public.migc_ledger (plan_id, phase, step, part, done) VALUES (%L, %L, '''', %L, true);', v_unfinished, 'lowercase-emails', v_unfinished, 'phase done');
+  END IF;
+END
+$migc$;
+
 -- Gate of phase cleanup: the script stops here until the gate is recorded as met in migc_ledger (the error says how).
 CALL public.migc_stop('lowercase-emails', 'cleanup', '', 'gate', false, 'the gate of phase "cleanup": it must be met before the phase starts', E'at least 2w since the previous phase\napproved by support lead');
 
@@ -197,3 +212,6 @@ END
 $migc$$sql$
 ]);
 COMMIT;
+
+-- The phase ran to its end: recorded in migc_ledger, so the next phase's up script can start.
+CALL public.migc_mark('lowercase-emails', 'cleanup', '', 'phase done', true, 'migc: phase cleanup of plan lowercase-emails is done');

@@ -188,3 +188,6 @@ END
 $migc$$sql$
 ]);
 COMMIT;
+
+-- The phase ran to its end: recorded in migc_ledger, so the next phase's up script can start.
+CALL public.migc_mark('rename-user-name', 'expand', '', 'phase done', true, 'migc: phase expand of plan rename-user-name is done');

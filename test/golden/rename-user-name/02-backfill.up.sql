@@ -132,6 +132,21 @@ BEGIN
 END
 $migc$;
 
+-- Phases run in order, each to its end: this stops, changing nothing, while an earlier phase of the plan has not finished.
+DO $migc$
+DECLARE
+  v_unfinished text;
+BEGIN
+  SELECT p.name INTO v_unfinished FROM unnest(ARRAY['expand']::text[]) WITH ORDINALITY AS p(name, n)
+   WHERE NOT EXISTS (SELECT FROM public.migc_ledger l WHERE l.plan_id = 'rename-user-name' AND l.phase = p.name AND l.step = '' AND l.part = 'phase done' AND l.done)
+   ORDER BY p.n LIMIT 1;
+  IF v_unfinished IS NOT NULL THEN
+    RAISE EXCEPTION 'migc: phase % of plan rename-user-name has not finished; it comes before phase backfill, so it runs to its end first', v_unfinished
+      USING HINT = format('Run the earlier phases first, in order, each to its end: 01-expand.up.sql; then run this script again. Nothing was changed. If phase %s was applied another way, record it: INSERT INTO public.migc_ledger (plan_id, phase, step, part, done) VALUES (%L, %L, '''', %L, true);', v_unfinished, 'rename-user-name', v_unfinished, 'phase done');
+  END IF;
+END
+$migc$;
+
 -- Gate: step sync-trigger must still verify before phase backfill starts (checked once; skipped when the script is run again).
 BEGIN;
 CALL public.migc_run('rename-user-name', 'backfill', '', 'gate checks', 5, ARRAY[
@@ -239,3 +254,6 @@ COMMIT;
 -- Not run by this script. Before going on, run: ./deploy.sh app v3.2 --wait-healthy
 -- The script stops here until this is recorded as done in migc_ledger (the error says how); then run it again.
 CALL public.migc_stop('rename-user-name', 'backfill', 'deploy-readers', 'confirmed', false, 'step "deploy-readers" of phase "backfill": run this command before going on', './deploy.sh app v3.2 --wait-healthy');
+
+-- The phase ran to its end: recorded in migc_ledger, so the next phase's up script can start.
+CALL public.migc_mark('rename-user-name', 'backfill', '', 'phase done', true, 'migc: phase backfill of plan rename-user-name is done');

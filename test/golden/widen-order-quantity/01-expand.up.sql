@@ -160,3 +160,6 @@ END
 $migc$$sql$
 ]);
 COMMIT;
+
+-- The phase ran to its end: recorded in migc_ledger, so the next phase's up script can start.
+CALL public.migc_mark('widen-order-quantity', 'expand', '', 'phase done', true, 'migc: phase expand of plan widen-order-quantity is done');

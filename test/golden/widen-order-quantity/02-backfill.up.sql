@@ -132,6 +132,21 @@ BEGIN
 END
 $migc$;
 
+-- Phases run in order, each to its end: this stops, changing nothing, while an earlier phase of the plan has not finished.
+DO $migc$
+DECLARE
+  v_unfinished text;
+BEGIN
+  SELECT p.name INTO v_unfinished FROM unnest(ARRAY['expand']::text[]) WITH ORDINALITY AS p(name, n)
+   WHERE NOT EXISTS (SELECT FROM public.migc_ledger l WHERE l.plan_id = 'widen-order-quantity' AND l.phase = p.name AND l.step = '' AND l.part = 'phase done' AND l.done)
+   ORDER BY p.n LIMIT 1;
+  IF v_unfinished IS NOT NULL THEN
+    RAISE EXCEPTION 'migc: phase % of plan widen-order-quantity has not finished; it comes before phase backfill, so it runs to its end first', v_unfinished
+      USING HINT = format('Run the earlier phases first, in order, each to its end: 01-expand.up.sql; then run this script again. Nothing was changed. If phase %s was applied another way, record it: INSERT INTO public.migc_ledger (plan_id, phase, step, part, done) VALUES (%L, %L, '''', %L, true);', v_unfinished, 'widen-order-quantity', v_unfinished, 'phase done');
+  END IF;
+END
+$migc$;
+
 -- Gate: step add-quantity-bigint must still verify before phase backfill starts (checked once; skipped when the script is run again).
 BEGIN;
 CALL public.migc_run('widen-order-quantity', 'backfill', '', 'gate checks', 5, ARRAY[
@@ -275,3 +290,6 @@ END
 $migc$$sql$
 ]);
 COMMIT;
+
+-- The phase ran to its end: recorded in migc_ledger, so the next phase's up script can start.
+CALL public.migc_mark('widen-order-quantity', 'backfill', '', 'phase done', true, 'migc: phase backfill of plan widen-order-quantity is done');

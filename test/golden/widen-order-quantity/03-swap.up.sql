@@ -133,6 +133,21 @@ BEGIN
 END
 $migc$;
 
+-- Phases run in order, each to its end: this stops, changing nothing, while an earlier phase of the plan has not finished.
+DO $migc$
+DECLARE
+  v_unfinished text;
+BEGIN
+  SELECT p.name INTO v_unfinished FROM unnest(ARRAY['expand', 'backfill']::text[]) WITH ORDINALITY AS p(name, n)
+   WHERE NOT EXISTS (SELECT FROM public.migc_ledger l WHERE l.plan_id = 'widen-order-quantity' AND l.phase = p.name AND l.step = '' AND l.part = 'phase done' AND l.done)
+   ORDER BY p.n LIMIT 1;
+  IF v_unfinished IS NOT NULL THEN
+    RAISE EXCEPTION 'migc: phase % of plan widen-order-quantity has not finished; it comes before phase swap, so it runs to its end first', v_unfinished
+      USING HINT = format('Run the earlier phases first, in order, each to its end: 01-expand.up.sql, then 02-backfill.up.sql; then run this script again. Nothing was changed. If phase %s was applied another way, record it: INSERT INTO public.migc_ledger (plan_id, phase, step, part, done) VALUES (%L, %L, '''', %L, true);', v_unfinished, 'widen-order-quantity', v_unfinished, 'phase done');
+  END IF;
+END
+$migc$;
+
 -- Gate of phase swap: the script stops here until the gate is recorded as met in migc_ledger (the error says how).
 CALL public.migc_stop('widen-order-quantity', 'swap', '', 'gate', false, 'the gate of phase "swap": it must be met before the phase starts', 'approved by checkout team lead');
 
@@ -222,3 +237,6 @@ END
 $migc$$sql$
 ]);
 COMMIT;
+
+-- The phase ran to its end: recorded in migc_ledger, so the next phase's up script can start.
+CALL public.migc_mark('widen-order-quantity', 'swap', '', 'phase done', true, 'migc: phase swap of plan widen-order-quantity is done');
