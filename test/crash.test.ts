@@ -11,7 +11,7 @@ import { builtinTemplates, root } from './helpers.js';
  * an irreversible step after a reversible one) and on plans whose scripts do not recover.
  */
 const serverUrl = process.env.MIGC_TEST_DATABASE_URL;
-const files = ['test/fixtures/crash/failure-points.yaml', 'test/fixtures/crash/index-not-rerunnable.yaml', 'test/fixtures/crash/check-fails-after-batches.yaml'];
+const files = ['test/fixtures/crash/failure-points.yaml', 'test/fixtures/crash/index-not-rerunnable.yaml', 'test/fixtures/crash/check-fails-after-batches.yaml', 'test/fixtures/crash/copy-in-batches.yaml'];
 
 let compiled: CompileResult;
 beforeAll(async () => {
@@ -44,6 +44,16 @@ function suite(name: string, makeEngine: () => Promise<Engine>) {
       expect(r.crash?.tried).toBe(17);
       // validate-lower's rollback comes before the irreversible drop-name: the full rehearsal never reaches it.
       expect(r.steps.find((s) => s.step === 'validate-lower')?.down).toBe('ok');
+    }, 600_000);
+
+    it('passes the crash points of a copy in batches, the one inside its loop included', async () => {
+      const r = await rehearse(engine, 'test/fixtures/crash/copy-in-batches.yaml');
+      expect(r.diagnostics).toEqual([]);
+      expect(r.crash?.failed).toEqual([]);
+      // expand: its set-up and create-copy; backfill: its set-up, inside the loop after its first
+      // batch (350 users, batches of 100), after the loop, after its checks.
+      expect(r.crash?.tried).toBe(6);
+      expect(r.crash?.passed).toBe(6);
     }, 600_000);
 
     it('undoes a batched step whose check failed after its batches committed: the down script restores the rows', async () => {

@@ -52,3 +52,39 @@ describe('the flagship example', () => {
     expect(report).not.toContain('the estimates differ');
   });
 });
+
+describe('a copy with INSERT ... SELECT', () => {
+  it('is estimated by the rows of the table it copies from, not of the new table it fills, pauses included', async () => {
+    const { compileFiles } = await import('./helpers.js');
+    const plan = `migc: 1
+id: copy
+title: Copy
+type: data
+risk: medium
+engine: postgresql@15
+tables:
+  orders: { rows: 1000000 }
+phases:
+  - name: expand
+    kind: expand
+    steps:
+      - id: create-copy
+        sql: CREATE TABLE orders_v2 (id bigint PRIMARY KEY, total numeric)
+        rollback: { sql: DROP TABLE orders_v2 }
+  - name: backfill
+    kind: migrate
+    steps:
+      - id: copy
+        sql: INSERT INTO orders_v2 (id, total) SELECT id, total FROM orders
+        batch: { size: 10000, pause: 1s }
+        verify: [{ sql: SELECT count(*) FROM orders WHERE id NOT IN (SELECT id FROM orders_v2), expect: 0 }]
+        rollback: { sql: DELETE FROM orders_v2 }
+`;
+    const r = await compileFiles({ 'plans/copy.yaml': plan }, { emit: true });
+    const file = (name: string) => r.plans[0]!.outputs.find((o) => o.path === `copy/${name}`)!.contents;
+    // 1,000,000 rows of orders at 10 µs a row is 10 s of work, and 100 batches × 1 s of pauses:
+    // 110 s on the timeline. orders_v2 has no size hint: counted by it, nothing could be told.
+    expect(file('report.md')).toContain('| Estimated time | not estimated by the plan; ~2min by migc from the size hints (2min of pauses: 100 batches × 1s)');
+    expect(file('timeline.mmd')).toContain('T-0 copy (~2min by migc) :step_2_1, 0, 110000');
+  });
+});

@@ -126,8 +126,30 @@ describe('batched statements, run on PGlite', () => {
     expect(await count("SELECT count(*) AS n FROM items WHERE label = 'x$migc$y$migc1$'")).toBe(9);
   });
 
+  it('copies with INSERT ... SELECT in batches of the source\'s key: its WHERE, an alias, ON CONFLICT and a trailing comment kept', async () => {
+    await reset();
+    await db.exec('DROP TABLE IF EXISTS copies; CREATE TABLE copies (id bigint PRIMARY KEY, label text); INSERT INTO copies VALUES (6, \'written by the app\')');
+    const copy = "INSERT INTO copies (id, label)\nSELECT i.id, i.label FROM items AS i WHERE i.\"order\" <> 0 -- not the zeros ) OR true\nON CONFLICT (id) DO NOTHING";
+    const loop = batch(copy, 'id', 100);
+    await db.exec(loop);
+    // 988 rows whose order is not 0, one of them (id 6) there already and kept as the app wrote it.
+    expect(await count('SELECT count(*) AS n FROM copies')).toBe(988);
+    expect(await count("SELECT count(*) AS n FROM copies WHERE label = 'written by the app'")).toBe(1);
+    await db.exec('TRUNCATE copies');
+    await db.exec(batch('INSERT INTO copies SELECT id, label FROM items', 'id', 500));
+    expect(await count('SELECT count(*) AS n FROM copies')).toBe(1234);
+  });
+
   it('refuses what it cannot batch', () => {
-    expect(batchProblem(one('INSERT INTO items SELECT 1'))).toMatch(/this is INSERT/);
+    expect(batchProblem(one('INSERT INTO items SELECT 1'))).toMatch(/copies rows from one table.*reads no table/);
+    expect(batchProblem(one("INSERT INTO items VALUES (1, 1, true, 'x')"))).toMatch(/INSERT \.\.\. VALUES writes its rows at once/);
+    expect(batchProblem(one('INSERT INTO items SELECT i.* FROM items i JOIN tags t ON t.item_id = i.id'))).toMatch(/several tables/);
+    expect(batchProblem(one('INSERT INTO items SELECT * FROM (SELECT * FROM items) s'))).toMatch(/a subquery or a function/);
+    expect(batchProblem(one('INSERT INTO items SELECT * FROM items UNION SELECT * FROM items'))).toMatch(/UNION, INTERSECT and EXCEPT/);
+    expect(batchProblem(one('INSERT INTO items SELECT DISTINCT * FROM items ORDER BY id LIMIT 5'))).toMatch(/DISTINCT, ORDER BY, LIMIT would apply to each batch alone/);
+    expect(batchProblem(one('INSERT INTO items SELECT * FROM items RETURNING id'))).toMatch(/RETURNING/);
+    expect(batchProblem(one('INSERT INTO copies (id) SELECT id FROM items WHERE id > 3 ON CONFLICT DO NOTHING'))).toBeUndefined();
+    expect(batchProblem(one('CREATE TABLE x ()'))).toMatch(/one UPDATE, DELETE or INSERT \.\.\. SELECT; this is CREATE/);
     expect(batchProblem(one('UPDATE items SET flag = true RETURNING id'))).toMatch(/RETURNING/);
     expect(batchProblem(one('WITH x AS (SELECT 1) UPDATE items SET flag = true'))).toMatch(/WITH/);
     expect(batchProblem(one('UPDATE items SET flag = true WHERE id > 3'))).toBeUndefined();

@@ -26,7 +26,7 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG023', name: 'psql-divergence', summary: 'Plan SQL that psql would not run as PostgreSQL\'s parser reads it: COPY FROM STDIN, a psql variable, a different split.' },
   { code: 'MG030', name: 'step-action', summary: 'A step must give exactly one of sql, run or manual.' },
   { code: 'MG031', name: 'rollback-shape', summary: 'A rollback must give exactly one way back, or be irreversible with data_loss and restore.' },
-  { code: 'MG032', name: 'batch-shape', summary: 'A batched step runs exactly one UPDATE or DELETE.' },
+  { code: 'MG032', name: 'batch-shape', summary: 'A batched step runs exactly one UPDATE, DELETE or INSERT ... SELECT from one table.' },
   { code: 'MG033', name: 'verification-query', summary: 'A verification is a single read-only SELECT.' },
   { code: 'MG034', name: 'rehearsal-sql', summary: 'The baseline and fixtures are inline SQL or readable files beside the plan.' },
   { code: 'MG035', name: 'suppression', summary: 'An allowance (allow: in a plan, -- migc-ignore in SQL) names no rule or gives no reason.' },

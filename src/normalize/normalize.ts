@@ -123,14 +123,14 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
     };
   }
 
-  /** A batch on a step or a rollback: exactly one UPDATE or DELETE to run in batches. */
+  /** A batch on a step or a rollback: exactly one UPDATE, DELETE or INSERT ... SELECT to run in batches. */
   function normalizeBatch(raw: { size: number; key?: string; pause?: string }, path: Path, hasSql: boolean, statements: readonly Statement[] | undefined): Batch {
     const batch: Batch = { size: raw.size, key: raw.key ?? 'id', ...(raw.pause ? { pause: raw.pause } : {}), span: keySpan(doc, path)! };
     if (!hasSql) {
-      error('MG032', batch.span, 'batch needs sql', 'Batching applies to one UPDATE or DELETE given in sql.');
+      error('MG032', batch.span, 'batch needs sql', 'Batching applies to one UPDATE, DELETE or INSERT ... SELECT given in sql.');
     } else if (statements) {
       const problem = statements.length !== 1 ? `a batched step runs exactly one statement; this one has ${statements.length}` : batchProblem({ ...statements[0]!, start: 0, end: 0 });
-      if (problem) error('MG032', statements.length === 1 ? statements[0]!.span : batch.span, problem, 'Put one UPDATE or DELETE in the batched step; split other statements into steps of their own.');
+      if (problem) error('MG032', statements.length === 1 ? statements[0]!.span : batch.span, problem, 'Put one UPDATE, DELETE or INSERT ... SELECT in the batched step; split other statements into steps of their own.');
     }
     return batch;
   }
@@ -157,7 +157,7 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
       const batch = r.batch ? normalizeBatch(r.batch, [...path, 'batch'], true, statements) : undefined;
       return statements ? { kind: 'sql', statements, ...(batch ? { batch } : {}), ...common } : undefined;
     }
-    if (r.batch) error('MG032', keySpan(doc, [...path, 'batch'])!, 'batch needs sql', 'Batching applies to one UPDATE or DELETE given in sql.');
+    if (r.batch) error('MG032', keySpan(doc, [...path, 'batch'])!, 'batch needs sql', 'Batching applies to one UPDATE, DELETE or INSERT ... SELECT given in sql.');
     if (r.run !== undefined) return { kind: 'run', command: r.run, ...common };
     if (r.manual !== undefined) return { kind: 'manual', instructions: r.manual, ...common };
     return { kind: 'irreversible', ...common };

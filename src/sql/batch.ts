@@ -17,34 +17,63 @@ export interface BatchSpec {
   readonly ledger?: { readonly plan: string; readonly phase: string; readonly step: string; readonly part: string };
 }
 
+type RangeVar = { schemaname?: string; relname: string; alias?: { aliasname?: string } };
+
+/**
+ * The table a batched statement walks by its key: an UPDATE's or a DELETE's own, or the one table
+ * an INSERT ... SELECT copies from. Undefined for a statement that cannot be batched (batchProblem).
+ */
+export function walkedTable(ast: ParsedStatement['ast']): RangeVar | undefined {
+  const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
+  if (kind === 'UpdateStmt' || kind === 'DeleteStmt') return body.relation as RangeVar;
+  if (kind !== 'InsertStmt') return undefined;
+  const from = body.selectStmt?.SelectStmt?.fromClause as { RangeVar?: RangeVar }[] | undefined;
+  return from?.length === 1 ? from[0]!.RangeVar : undefined;
+}
+
 /** Why a statement cannot be batched, or undefined when it can. */
 export function batchProblem(statement: ParsedStatement): string | undefined {
-  const [kind, body] = Object.entries(statement.ast)[0] as [string, Record<string, unknown>];
-  if (kind !== 'UpdateStmt' && kind !== 'DeleteStmt') return `a batched step runs one UPDATE or DELETE; this is ${kind.replace(/Stmt$/, '').toUpperCase()}`;
+  const [kind, body] = Object.entries(statement.ast)[0] as [string, Record<string, any>];
+  if (kind !== 'UpdateStmt' && kind !== 'DeleteStmt' && kind !== 'InsertStmt') return `a batched step runs one UPDATE, DELETE or INSERT ... SELECT; this is ${kind.replace(/Stmt$/, '').toUpperCase()}`;
   // PostgreSQL 18's parse tree calls it returningClause; earlier versions returningList.
   if (body.returningClause || body.returningList) return 'RETURNING has no use in a batched step';
   if (body.withClause) return 'a batched statement cannot start with WITH; move the CTE into a subquery';
+  if (kind === 'InsertStmt') return insertProblem(body.selectStmt?.SelectStmt);
+  return undefined;
+}
+
+/** An INSERT is batched by the key of the one table its SELECT reads, each batch a range of that key. */
+function insertProblem(select: Record<string, any> | undefined): string | undefined {
+  const shape = 'a batched INSERT copies rows from one table: INSERT INTO target (columns) SELECT ... FROM source [WHERE ...]';
+  if (!select || select.valuesLists) return `${shape}; INSERT ... VALUES writes its rows at once, with nothing to batch`;
+  if (select.op && select.op !== 'SETOP_NONE') return `${shape}; UNION, INTERSECT and EXCEPT would apply to each batch alone`;
+  if (select.withClause) return `${shape}; move the WITH into a subquery`;
+  const from = (select.fromClause ?? []) as Record<string, unknown>[];
+  if (from.length !== 1 || !from[0]!.RangeVar) return `${shape}; this one reads ${from.length === 0 ? 'no table' : from.length > 1 || from[0]!.JoinExpr ? 'several tables (join the others in a subquery of the select list or the WHERE)' : 'a subquery or a function'}`;
+  const perBatch: [string, string][] = [['distinctClause', 'DISTINCT'], ['groupClause', 'GROUP BY'], ['havingClause', 'HAVING'], ['windowClause', 'WINDOW'], ['sortClause', 'ORDER BY'], ['limitCount', 'LIMIT'], ['limitOffset', 'OFFSET'], ['lockingClause', 'FOR UPDATE']];
+  const found = perBatch.filter(([field]) => select[field] !== undefined).map(([, words]) => words);
+  if (found.length) return `${shape}; ${found.join(', ')} would apply to each batch alone`;
   return undefined;
 }
 
 /**
- * Compiles a single UPDATE or DELETE into a DO block that walks the table's key in ranges of
- * `size` rows, runs the statement restricted to each range, and commits after each batch.
- * The statement's own WHERE is kept: batches only narrow it. Keyset ranges always terminate,
- * even when the WHERE still matches rows the statement already changed. After each batch a
- * notice says the rows changed, the rate and the time left, estimated from the table's row
- * count in pg_class (reltuples) and the keys walked so far.
+ * Compiles a single UPDATE, DELETE or INSERT ... SELECT into a DO block that walks a table's key
+ * (the changed table's, or the table the INSERT copies from) in ranges of `size` rows, runs the
+ * statement restricted to each range, and commits after each batch. The statement's own WHERE is
+ * kept: batches only narrow it. Keyset ranges always terminate, even when the WHERE still matches
+ * rows the statement already changed. After each batch a notice says the rows changed, the rate
+ * and the time left, estimated from the walked table's row count in pg_class (reltuples) and the
+ * keys walked so far.
  */
 export function compileBatch(statement: ParsedStatement, spec: BatchSpec): string {
-  const target = Object.values(statement.ast)[0] as {
-    relation: { schemaname?: string; relname: string; alias?: { aliasname?: string } };
-  };
-  const rel = target.relation;
+  const rel = walkedTable(statement.ast)!;
+  const inserts = 'InsertStmt' in statement.ast;
   const table = rel.schemaname ? `${quoteIdent(rel.schemaname)}.${quoteIdent(rel.relname)}` : quoteIdent(rel.relname);
   const key = quoteIdent(spec.key);
   const qualifiedKey = `${rel.alias?.aliasname ? quoteIdent(rel.alias.aliasname) : table}.${key}`;
   const range = `${qualifiedKey} >= batch_from AND ${qualifiedKey} <= batch_to`;
   const restricted = restrictWhere(statement.text, range);
+  const changed = inserts ? 'inserted' : 'changed';
   const pause = spec.pause ? `\n    PERFORM pg_sleep(${pgDurationSeconds(spec.pause)});` : '';
   const label = sqlLiteral(spec.label);
   const keyName = sqlLiteral(spec.key);
@@ -105,7 +134,7 @@ ${indent(restricted, 4)};
     batches := batches + 1;${record}
     COMMIT;
     elapsed := greatest(extract(epoch FROM clock_timestamp() - started)::double precision, 0.001);
-    RAISE NOTICE 'migc: %: batch %: % rows changed (% in all), % rows/s, %, % up to %', ${label}, batches, batch_rows, total_rows, round((total_rows / elapsed)::numeric),
+    RAISE NOTICE 'migc: %: batch %: % rows ${changed} (% in all), % rows/s, %, % up to %', ${label}, batches, batch_rows, total_rows, round((total_rows / elapsed)::numeric),
       CASE WHEN estimate > 0 AND estimate > keys_before + keys_walked
         THEN format('about %s s left (%s of about %s rows walked)', round(((estimate - keys_before - keys_walked) * elapsed / keys_walked)::numeric), keys_before + keys_walked, round(estimate::numeric))
         WHEN estimate > 0 THEN 'nearly done'
@@ -113,7 +142,7 @@ ${indent(restricted, 4)};
       ${keyName}, batch_to;${pause}
     SELECT min(${key}) INTO batch_from FROM ${table} WHERE ${key} > batch_to;
   END LOOP;${finish}
-  RAISE NOTICE 'migc: %: done: % rows changed in % batches, % s', ${label}, total_rows, batches, round(extract(epoch FROM clock_timestamp() - started)::numeric, 1);
+  RAISE NOTICE 'migc: %: done: % rows ${changed} in % batches, % s', ${label}, total_rows, batches, round(extract(epoch FROM clock_timestamp() - started)::numeric, 1);
 END
 `;
   return `DO ${dollarQuote(body)}`;
@@ -121,19 +150,28 @@ END
 
 /**
  * Adds a condition to the statement's top-level WHERE (or adds a WHERE), found with PostgreSQL's
- * lexer. The statement's text always ends its own line before migc's syntax goes on, so a
- * trailing `-- comment` in it cannot comment out the closing parenthesis or the condition.
+ * lexer: an UPDATE's or DELETE's, or the SELECT's of an INSERT, which ends where its ON CONFLICT
+ * clause begins (that clause's own WHERE is left alone). The statement's text always ends its own
+ * line before migc's syntax goes on, so a trailing `-- comment` in it cannot comment out the
+ * closing parenthesis or the condition.
  */
 function restrictWhere(text: string, condition: string): string {
   let depth = 0;
   let where: { start: number; end: number } | undefined;
-  for (const t of scanSql(text)) {
+  let end = text.length;
+  const tokens = scanSql(text);
+  for (const [i, t] of tokens.entries()) {
     if (t.text === '(' || t.text === '[') depth++;
     else if (t.text === ')' || t.text === ']') depth--;
-    else if (depth === 0 && t.keyword === 'WHERE') where = t;
+    else if (depth === 0 && t.keyword === 'ON' && tokens[i + 1]?.keyword === 'CONFLICT') {
+      end = t.start;
+      break;
+    } else if (depth === 0 && t.keyword === 'WHERE') where = t;
   }
-  if (!where) return `${text}\nWHERE ${condition}`;
-  return `${text.slice(0, where.end)} (${followedBy(text.slice(where.end).trim(), ')')}\n  AND ${condition}`;
+  const rest = end < text.length ? `\n${text.slice(end)}` : '';
+  const head = text.slice(0, end).trimEnd();
+  if (!where) return `${head}\nWHERE ${condition}${rest}`;
+  return `${head.slice(0, where.end)} (${followedBy(head.slice(where.end).trim(), ')')}\n  AND ${condition}${rest}`;
 }
 
 function indent(text: string, n: number): string {

@@ -2,6 +2,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { downScript, phaseHasSql, scriptFileName, upScript, type ScriptBlock } from '../emit/sql/blocks.js';
 import { confirmStatement, ledgerPrelude, stopKey } from '../emit/sql/ledger.js';
 import type { Phase, Plan, Step } from '../normalize/model.js';
+import { walkedTable } from '../sql/batch.js';
 import { parseSql } from '../sql/parser.js';
 import { psqlStatements } from '../sql/psql.js';
 import { quoteIdent } from '../sql/quote.js';
@@ -136,19 +137,24 @@ BEGIN
   RETURN NULL;
 END
 $migc_crash$`,
-      `CREATE TRIGGER migc_crash_batch AFTER UPDATE OR DELETE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION public.migc_crash_batch()`,
+      `CREATE TRIGGER migc_crash_batch AFTER INSERT OR UPDATE OR DELETE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION public.migc_crash_batch()`,
     ],
     remove: [`DROP TRIGGER IF EXISTS migc_crash_batch ON ${table}`, 'DROP FUNCTION IF EXISTS public.migc_crash_batch()'],
   };
 }
 
-/** The table a batched step's statement changes, as SQL. */
-function batchTable(step: Step): string | undefined {
+/**
+ * The tables of a batched step's statement, as SQL: the one it changes (where the crash point's
+ * trigger goes) and the one its loop walks (whose rows say whether there is a second batch): the
+ * same for an UPDATE or a DELETE, the source for an INSERT ... SELECT.
+ */
+function batchTables(step: Step): { changed: string; walked: string } | undefined {
   if (step.action?.kind !== 'sql' || !step.batch) return undefined;
-  const body = Object.values(step.action.statements[0]!.ast)[0] as { relation?: { schemaname?: string; relname: string } };
-  const rel = body.relation;
-  if (!rel) return undefined;
-  return rel.schemaname ? `${quoteIdent(rel.schemaname)}.${quoteIdent(rel.relname)}` : quoteIdent(rel.relname);
+  const ast = step.action.statements[0]!.ast;
+  const sql = (rel: { schemaname?: string; relname: string }) => (rel.schemaname ? `${quoteIdent(rel.schemaname)}.${quoteIdent(rel.relname)}` : quoteIdent(rel.relname));
+  const changed = (Object.values(ast)[0] as { relation?: { schemaname?: string; relname: string } }).relation;
+  const walked = walkedTable(ast);
+  return changed && walked ? { changed: sql(changed), walked: sql(walked) } : undefined;
 }
 
 function describe(diff: { missing: string[]; extra: string[] }): string {
@@ -256,11 +262,11 @@ export async function rehearseCrashPoints(ctx: CrashContext): Promise<{ result: 
         if (k < s.up.length - 1 && x.idleAfter && !x.setting && !inSetup) candidates.push({ where: `after statement ${k + 1}${stepOf(x)}`, k });
       });
       for (const step of phase.steps) {
-        const table = batchTable(step);
+        const tables = batchTables(step);
         const k = s.up.findIndex((x) => x.source?.kind === 'step' && x.source.stepId === step.id && x.text.trimStart().startsWith('DO '));
         // A loop over a table that fits in one batch has no point inside it (the point after it covers it).
-        const rows = table && k >= 0 ? Number((await db!.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`).catch(() => ({ rows: [{ n: '0' }] }))).rows[0]?.n ?? 0) : 0;
-        if (table && k >= 0 && rows > step.batch!.size) candidates.push({ where: `in the batch loop of step ${step.id}, after its first batch`, k, trap: table });
+        const rows = tables && k >= 0 ? Number((await db!.query<{ n: string }>(`SELECT count(*) AS n FROM ${tables.walked}`).catch(() => ({ rows: [{ n: '0' }] }))).rows[0]?.n ?? 0) : 0;
+        if (tables && k >= 0 && rows > step.batch!.size) candidates.push({ where: `in the batch loop of step ${step.id}, after its first batch`, k, trap: tables.changed });
       }
 
       /** Brings the database to the crash point's state; false when the point cannot be reached. */

@@ -38,6 +38,11 @@ export function createdView(ast: PgNode): string | undefined {
 export function targetsFewRows(ast: PgNode, uniqueColumns: ReadonlySet<string>): boolean {
   const [kind, body] = node(ast);
   if (kind !== 'UpdateStmt' && kind !== 'DeleteStmt') return false;
+  return fewRowsWhere(body.whereClause, uniqueColumns);
+}
+
+/** A WHERE that picks rows by key (`id = 5`, `id IN (1, 2)`), or one of its AND-ed parts does. */
+export function fewRowsWhere(where: any, uniqueColumns: ReadonlySet<string>): boolean {
   const keys = uniqueColumns.size ? uniqueColumns : new Set(['id']);
   const isConst = (n: any): boolean => Boolean(n?.A_Const || n?.ParamRef || (n?.TypeCast && isConst(n.TypeCast.arg)));
   const column = (n: any): string | undefined => {
@@ -59,7 +64,7 @@ export function targetsFewRows(ast: PgNode, uniqueColumns: ReadonlySet<string>):
     }
     return false;
   };
-  return body.whereClause !== undefined && selective(body.whereClause);
+  return where !== undefined && selective(where);
 }
 
 /** A constraint an ALTER TABLE adds: ADD CONSTRAINT, or written inline in ADD COLUMN. */

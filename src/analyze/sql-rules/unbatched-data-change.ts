@@ -1,21 +1,30 @@
 import { isLarge, sizeNote, type StatementRule } from '../sql/context.js';
 import { largeTableRows } from '../tables.js';
-import { isCatalogTable, isOneBatch, targetsFewRows } from './ast.js';
+import { fewRowsWhere, isCatalogTable, isOneBatch, targetsFewRows } from './ast.js';
+import { walkedTable } from '../../sql/batch.js';
+import { relationName } from '../../sql/facts.js';
 import { formatCount } from '../../util/numbers.js';
 
 /**
  * One UPDATE or DELETE over a large table holds row locks, bloats and lags replicas: batch it.
+ * In a plan, so is an INSERT ... SELECT that copies a large table: one long transaction, a burst
+ * of WAL, under statement_timeout; `batch:` copies it a key range at a time. (Not in lint: there
+ * most INSERT ... SELECT fill a new table from a small one, and no table has a size.)
  * A rollback is judged like a step: undoing a backfill touches as many rows as the backfill,
  * and a down script runs under the same statement_timeout (a rollback can be batched too).
  */
 export const unbatchedDataChange: StatementRule = {
   code: 'MG112',
   name: 'unbatched-data-change',
-  summary: 'An UPDATE or DELETE on a large table runs in batches.',
+  summary: 'An UPDATE or DELETE on a large table runs in batches; in a plan, so does an INSERT ... SELECT that copies one.',
   severity: 'warning',
-  kinds: ['UpdateStmt', 'DeleteStmt'],
+  kinds: ['UpdateStmt', 'DeleteStmt', 'InsertStmt'],
   check(ctx, report) {
     const change = ctx.facts.dataChange;
+    if (change?.kind === 'insert') {
+      if (ctx.mode === 'plan' && !ctx.batched) copyCheck(ctx, report);
+      return;
+    }
     if (!change || (change.kind !== 'update' && change.kind !== 'delete') || ctx.batched) return;
     if (ctx.state.isNew(change.table) || !isLarge(ctx, change.table) || isCatalogTable(change.table)) return;
     const unique = ctx.state.table(change.table)?.uniqueColumns ?? new Set<string>();
@@ -32,4 +41,22 @@ export const unbatchedDataChange: StatementRule = {
           : `Add batch: { size: 10000 } to the step so it commits every 10,000 rows; or, if the table is small, ${small()}.`,
     });
   },
+};
+
+/** An INSERT ... SELECT that copies a large table in one statement (plans only). */
+const copyCheck: StatementRule['check'] = (ctx, report) => {
+  const rel = walkedTable(ctx.ast);
+  if (!rel) return;
+  const source = relationName(rel);
+  if (ctx.state.isNew(source) || !isLarge(ctx, source) || isCatalogTable(source)) return;
+  const insert = (ctx.ast as { InsertStmt: { selectStmt: { SelectStmt: { whereClause?: unknown } }; onConflictClause?: unknown } }).InsertStmt;
+  if (fewRowsWhere(insert.selectStmt.SelectStmt.whereClause, ctx.state.table(source)?.uniqueColumns ?? new Set())) return;
+  const conflicts = insert.onConflictClause ? '' : ' Add ON CONFLICT DO NOTHING if the app writes the same rows meanwhile.';
+  const small = `say so in tables: { ${source}: { rows: N } } (under ${formatCount(largeTableRows)} is small)`;
+  report({
+    message: `INSERT ... SELECT copies the rows of ${sizeNote(ctx, source)} in one statement${ctx.inRollback ? ' (a rollback)' : ''}: one long transaction under statement_timeout, a burst of WAL that replicas lag behind, and vacuum held back until it commits`,
+    help: ctx.inRollback
+      ? `Batch the rollback as a step is batched, rollback: { sql: ..., batch: { size: 10000 } }: the down script then copies 10,000 rows of ${source} at a time by its key, each batch committed; or, if the table is small, ${small}.`
+      : `Add batch: { size: 10000 } to the step: the script then copies 10,000 rows of ${source} at a time by its key (batch.key, id by default), each batch committed, and goes on after an interruption.${conflicts} Or, if the table is small, ${small}.`,
+  });
 };

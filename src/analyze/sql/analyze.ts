@@ -2,6 +2,7 @@ import type { Diagnostic, Severity, Span } from '../../diagnostics/diagnostic.js
 import type { PhaseKind, Plan, Statement, Step } from '../../normalize/model.js';
 import { statementFacts } from '../../sql/facts.js';
 import { predictLocks, type PredictedLock } from '../../sql/locks.js';
+import { walkedTable } from '../../sql/batch.js';
 import { parseSql, scanSql, type ParsedStatement, type PgNode } from '../../sql/parser.js';
 import { rewriteReason } from '../sql-rules/add-column-rewrite.js';
 import { addedConstraints, alterTableCommands, node, relationName } from '../sql-rules/ast.js';
@@ -54,7 +55,9 @@ export function statementEffect(ast: Statement['ast'], state: SchemaState, postg
     return { effect, table: alter.table };
   }
   if (kind === 'IndexStmt') return { effect: 'index build', table: relationName(body.relation) };
-  if (kind === 'UpdateStmt' || kind === 'DeleteStmt' || kind === 'InsertStmt' || kind === 'MergeStmt') return { effect: 'row changes', table: relationName(body.relation) };
+  // An INSERT ... SELECT from one table writes a row for each row it reads there: its size is the source's.
+  if (kind === 'InsertStmt') return { effect: 'row changes', table: relationName(walkedTable(ast) ?? body.relation) };
+  if (kind === 'UpdateStmt' || kind === 'DeleteStmt' || kind === 'MergeStmt') return { effect: 'row changes', table: relationName(body.relation) };
   if (kind === 'ClusterStmt' && body.relation) return { effect: 'rewrite', table: relationName(body.relation) };
   if (kind === 'VacuumStmt' && (body.options ?? []).some((o: { DefElem?: { defname?: string } }) => o.DefElem?.defname === 'full') && body.rels?.length === 1) {
     return { effect: 'rewrite', table: relationName(body.rels[0].VacuumRelation.relation) };
