@@ -27,7 +27,7 @@ export interface StatementAnalysis {
 export const secondsPerRow: Record<Effect, number> = { catalog: 0, scan: 1e-6, 'index build': 3e-6, rewrite: 5e-6, 'row changes': 1e-5 };
 
 /** What a statement does to its table beyond taking the lock: the basis of the duration estimate. */
-export function statementEffect(ast: Statement['ast'], state: SchemaState, postgres: number): { effect: Effect; table?: string } {
+export function statementEffect(ast: Statement['ast'], state: SchemaState, postgres: number): { effect: Effect; table?: string; rows?: number } {
   const [kind, body] = node(ast);
   const alter = alterTableCommands(ast);
   if (alter) {
@@ -55,8 +55,13 @@ export function statementEffect(ast: Statement['ast'], state: SchemaState, postg
     return { effect, table: alter.table };
   }
   if (kind === 'IndexStmt') return { effect: 'index build', table: relationName(body.relation) };
-  // An INSERT ... SELECT from one table writes a row for each row it reads there: its size is the source's.
-  if (kind === 'InsertStmt') return { effect: 'row changes', table: relationName(walkedTable(ast) ?? body.relation) };
+  if (kind === 'InsertStmt') {
+    // INSERT ... VALUES writes its lists (DEFAULT VALUES, one row); an INSERT ... SELECT from one
+    // table a row for each row it reads there: its size is the source's.
+    const select = body.selectStmt?.SelectStmt;
+    if (!select || select.valuesLists) return { effect: 'row changes', table: relationName(body.relation), rows: select?.valuesLists?.length ?? 1 };
+    return { effect: 'row changes', table: relationName(walkedTable(ast) ?? body.relation) };
+  }
   if (kind === 'UpdateStmt' || kind === 'DeleteStmt' || kind === 'MergeStmt') return { effect: 'row changes', table: relationName(body.relation) };
   if (kind === 'ClusterStmt' && body.relation) return { effect: 'rewrite', table: relationName(body.relation) };
   if (kind === 'VacuumStmt' && (body.options ?? []).some((o: { DefElem?: { defname?: string } }) => o.DefElem?.defname === 'full') && body.rels?.length === 1) {
@@ -146,8 +151,8 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       const later = () => statements.slice(i + 1).map((l) => l.ast);
       const unit: Unit = { statement: s, inTransaction, earlier: inTransaction ? earlier : new EarlierStatements(state), later };
       const { judged, locks } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows }, rules);
-      const { effect, table } = statementEffect(s.ast, state, postgres);
-      const n = table ? rows(table) : undefined;
+      const { effect, table, rows: written } = statementEffect(s.ast, state, postgres);
+      const n = written ?? (table ? rows(table) : undefined);
       // Catalog-only work takes no time worth counting, with or without a size hint.
       const seconds = effect === 'catalog' ? 0 : n !== undefined ? n * secondsPerRow[effect] : undefined;
       into.analyses.set(s, { locks, effect, ...(table ? { table } : {}), ...(seconds !== undefined ? { seconds } : {}) });
