@@ -1,10 +1,11 @@
 import {
-  Composer, Lexer, Parser, YAMLParseError, isAlias, isCollection, isMap, isPair, isScalar, isSeq, visit,
+  Composer, Lexer, Parser, YAMLParseError, type YAMLError, isAlias, isCollection, isMap, isPair, isScalar, isSeq, visit,
   type Document, type Node as YamlNode, type Scalar,
 } from 'yaml';
 import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
 import { quoteForMessage } from '../diagnostics/quote.js';
 import { SourceText } from '../diagnostics/source-text.js';
+import { indentationSlip } from './indentation.js';
 import { inputLimits, megabytes, utf8Length } from './limits.js';
 import { formatCount } from '../util/numbers.js';
 
@@ -83,7 +84,11 @@ export function loadYaml(file: string, text: string): { loaded: LoadedFile; diag
   };
   let duplicates: DuplicateKey[] | undefined;
   const reported = new Set<DuplicateKey>();
+  // An indentation slip is one problem to the reader, however many lines yaml stops at for it.
+  const slip = indentationProblem(text, doc.errors);
+  if (slip) diagnostics.push({ ...slip.diagnostic, file });
   for (const e of doc.errors) {
+    if (slip?.explains.has(e)) continue;
     const span = clamp(e.pos);
     if (e.code === 'DUPLICATE_KEY') {
       // yaml points at the map (often the end of the line before); the second key is what to show.
@@ -293,6 +298,35 @@ function aliasProblem(file: string, text: string, doc: Document.Parsed): Diagnos
       ? `alias ${quoteForMessage(`*${worst.node.source}`)} is inside the node it names, so it never ends`
       : `aliases would expand the plan past ${formatCount(limit)} characters (the limit: ${inputLimits.expansionFactor} times the file's size, or ${megabytes(inputLimits.expansionFloor)})`,
     help: 'Write the repeated values out, or repeat only short values; an alias of a large block, or aliases of aliases, multiply the plan and every output.',
+  };
+}
+
+/** yaml's errors that an indentation slip brings about. */
+const indentationCodes = new Set(['BAD_INDENT', 'MISSING_CHAR', 'BLOCK_AS_IMPLICIT_KEY', 'MULTILINE_IMPLICIT_KEY']);
+
+/**
+ * When yaml stops at the indentation, the line that slipped, said in the reader's terms, in place
+ * of yaml's errors it explains: those at or above it (yaml may stop on the line before, at the
+ * value the slipped line seems to continue) and the indentation errors below it, which follow from
+ * it as often as not (the lines after it line up with a mapping it left).
+ */
+function indentationProblem(text: string, errors: readonly YAMLError[]): { diagnostic: Omit<Diagnostic, 'file'>; explains: Set<YAMLError> } | undefined {
+  const indentation = errors.filter((e) => indentationCodes.has(e.code));
+  if (indentation.length === 0) return undefined;
+  const slip = indentationSlip(text);
+  const source = new SourceText(text);
+  const lineOf = (e: YAMLError) => source.position(Math.min(e.pos[0], text.length)).line;
+  // yaml stops on the slipped line, the line before it, or a line or two after it.
+  if (!slip || !indentation.some((e) => lineOf(e) >= slip.line - 1 && lineOf(e) <= slip.line + 2)) return undefined;
+  const explained = indentation.filter((e) => lineOf(e) >= slip.line - 1);
+  const more = new Set(explained.map(lineOf).filter((l) => l > slip.line));
+  return {
+    diagnostic: {
+      code: 'MG001', severity: 'error', span: slip.span,
+      message: `YAML indentation: ${slip.message}`,
+      help: `${slip.help}${more.size ? ` yaml also stopped at ${more.size === 1 ? 'line' : 'lines'} ${[...more].join(', ')} below, which may follow from this one: fix it and check again.` : ''}`,
+    },
+    explains: new Set(explained),
   };
 }
 
