@@ -256,6 +256,8 @@ $migc$$sql$
 COMMIT;
 
 -- Step validate-not-null: Its own transaction, so the scan runs under SHARE UPDATE EXCLUSIVE and checkout keeps writing.
+-- statement_timeout is lifted for this transaction (ALTER TABLE VALIDATE CONSTRAINT) only: it holds SHARE UPDATE EXCLUSIVE on orders, which blocks neither reads nor writes, so it may run as long as it needs; lock_timeout still bounds its waits for locks.
+SET statement_timeout = 0;
 BEGIN;
 CALL public.migc_run('widen-order-quantity', 'backfill', 'validate-not-null', 'up 1', 5, ARRAY[
 $sql$ALTER TABLE orders VALIDATE CONSTRAINT orders_quantity_bigint_not_null$sql$,
@@ -275,3 +277,4 @@ END
 $migc$$sql$
 ]);
 COMMIT;
+SET statement_timeout = '15min';
