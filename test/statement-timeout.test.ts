@@ -34,6 +34,7 @@ baseline:
   file: slow.baseline.sql
 settings:
   statement_timeout: 1s
+  lock_timeout: 500ms
 pre_migration:
   backup:
     command: pg_dump -Fc -t big -f big.dump "$DATABASE_URL"

@@ -12,6 +12,7 @@ import type {
 import type { RawDeploy, RawPhase, RawPlan, RawStep } from './raw.js';
 import { readAppQueries } from './app-queries.js';
 import type { NamedFile } from '../named-files.js';
+import { settingsDiagnostics } from './settings.js';
 
 export const defaultLockTimeout = '5s';
 export const defaultStatementTimeout = '15min';
@@ -314,6 +315,7 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
     apps,
     spans: { id: span(['id']), risk: span(['risk']), ...(raw.pre_migration ? { preMigration: keySpan(doc, ['pre_migration'])! } : {}), ...(raw.engine !== undefined ? { engine: span(['engine']) } : {}) },
   };
+  diagnostics.push(...settingsDiagnostics(raw, file, span, { lockTimeout: defaultLockTimeout, statementTimeout: defaultStatementTimeout }));
   if (raw.engine === undefined) {
     const sqlAt = firstSqlSpan(plan) ?? (raw.baseline ? keySpan(doc, ['baseline']) : raw.fixtures ? keySpan(doc, ['fixtures']) : undefined);
     if (sqlAt) {

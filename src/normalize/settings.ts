@@ -1,0 +1,53 @@
+import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
+import { defaultPostgresMajor } from '../analyze/sql/context.js';
+import type { Path } from '../load/yaml.js';
+import { pgDurationSeconds } from '../sql/batch.js';
+import { postgresMajorProblem } from './postgres-versions.js';
+import type { RawPlan } from './raw.js';
+
+/** PostgreSQL's largest lock_timeout and statement_timeout: an int of milliseconds (about 24d 20h). */
+export const maxTimeoutMs = 2_147_483_647;
+
+/**
+ * What the schema lets through but a script cannot use as meant: lock_timeout 0 (PostgreSQL's
+ * "no limit": the protection the scripts exist for is gone) or one the statement_timeout would
+ * cancel first; statement_timeout 0 (allowed, but said); a timeout PostgreSQL refuses to SET;
+ * an engine version migc does not know. Each at its place in the plan.
+ */
+export function settingsDiagnostics(raw: RawPlan, file: string, span: (path: Path) => Span, defaults: { lockTimeout: string; statementTimeout: string }): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const push = (code: string, severity: Diagnostic['severity'], path: Path, message: string, help: string) => out.push({ code, severity, file, span: span(path), message, help });
+  const lock = raw.settings?.lock_timeout;
+  const statement = raw.settings?.statement_timeout;
+  const ms = (text: string) => pgDurationSeconds(text) * 1000;
+
+  for (const [key, text] of [['lock_timeout', lock], ['statement_timeout', statement]] as const) {
+    if (text !== undefined && ms(text) > maxTimeoutMs) {
+      push('MG118', 'error', ['settings', key], `settings.${key} is ${text}, more than PostgreSQL accepts: its largest ${key} is ${maxTimeoutMs}ms (about 24d 20h), so SET ${key} would fail when the script starts`,
+        key === 'lock_timeout' ? 'Give the longest a step may wait for a lock: a few seconds, such as 5s (the default).' : 'Give the longest a statement that blocks writes may run, such as 1h; at most 24d.');
+    }
+  }
+  if (lock !== undefined && ms(lock) === 0) {
+    push('MG116', 'error', ['settings', 'lock_timeout'], `settings.lock_timeout is ${lock}, which turns lock_timeout off in PostgreSQL: a step waiting for its lock would wait as long as the lock is held, and every query on its table would queue behind it`,
+      `Give the longest a step may wait for a lock, such as lock_timeout: 5s (the default when it is left out). A step that does not get its lock in time is tried again (lock_retries), and the script stops cleanly after the last try.`);
+  } else {
+    const lockMs = ms(lock ?? defaults.lockTimeout);
+    const statementMs = ms(statement ?? defaults.statementTimeout);
+    if (statementMs > 0 && lockMs >= statementMs && lockMs <= maxTimeoutMs && statementMs <= maxTimeoutMs) {
+      push('MG116', 'error', ['settings', lock !== undefined ? 'lock_timeout' : 'statement_timeout'],
+        `settings.lock_timeout (${lock ?? defaults.lockTimeout}) is not shorter than statement_timeout (${statement ?? defaults.statementTimeout}): a step waiting for its lock is cancelled by statement_timeout first, so it is never tried again (lock_retries)`,
+        'Keep lock_timeout short, a few seconds (5s is the default), and statement_timeout longer than it.');
+    }
+  }
+  if (statement !== undefined && ms(statement) === 0) {
+    push('MG117', 'warning', ['settings', 'statement_timeout'], `settings.statement_timeout is ${statement}, which turns statement_timeout off in PostgreSQL: a statement holding a lock that blocks reads or writes (a table rewrite under ACCESS EXCLUSIVE) runs as long as it takes, with the application waiting behind it`,
+      `Leave it out (15min) or give the longest such a statement may run. Statements that block nobody (CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT) and batch loops run without it anyway. If no limit is meant, say so: "rules": { "MG117": "off" } in migc.config.json.`);
+  }
+  const major = raw.engine === undefined ? undefined : /@(\d+)$/.exec(raw.engine)?.[1];
+  const problem = major === undefined ? undefined : postgresMajorProblem(Number(major));
+  if (problem) {
+    push('MG119', 'error', ['engine'], `engine ${raw.engine}: ${problem}`,
+      `Name the major version the server runs (SHOW server_version), for example engine: postgresql@15; or write engine: postgresql for migc's default, ${defaultPostgresMajor}.`);
+  }
+  return out;
+}
