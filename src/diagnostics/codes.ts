@@ -50,7 +50,6 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG080', name: 'rehearsal-major-mismatch', summary: 'The plan was rehearsed on another PostgreSQL major than it targets (PGlite, or a --database-url server of another version) (migc verify).' },
   // Plan settings the schema lets through but a script cannot use as meant (src/normalize/settings.ts).
   { code: 'MG116', name: 'lock-timeout-ineffective', summary: 'settings.lock_timeout is 0, which turns it off in PostgreSQL, or not shorter than statement_timeout, which cancels a lock wait first.' },
-  { code: 'MG117', name: 'statement-timeout-off', summary: 'settings.statement_timeout is 0: no statement of the scripts is ever cancelled, a rewrite that blocks the application included.' },
   { code: 'MG118', name: 'setting-out-of-range', summary: 'A timeout in settings is longer than PostgreSQL accepts (2147483647 ms, about 24 days): the script would fail at its SET.' },
   { code: 'MG119', name: 'postgres-version-unknown', summary: `The plan's engine names a PostgreSQL major version migc does not know (it knows ${postgresMajorsText}).` },
   // App-version compatibility (src/analyze/compat, src/verify/compat.ts).
@@ -78,7 +77,7 @@ export const commandCodes: readonly CodeInfo[] = [
  * config may set them: a lint note, verify's findings, the rehearsal's engine, and the app
  * versions' checks once their queries are read.
  */
-const configurableInputCodes: ReadonlySet<string> = new Set(['MG022', 'MG061', 'MG117', 'MG062', 'MG063', 'MG064', 'MG080', 'MG122', 'MG123', 'MG124', 'MG125', 'MG126', 'MG127']);
+const configurableInputCodes: ReadonlySet<string> = new Set(['MG022', 'MG061', 'MG062', 'MG063', 'MG064', 'MG080', 'MG122', 'MG123', 'MG124', 'MG125', 'MG126', 'MG127']);
 
 /**
  * Codes the config's rules cannot change or turn off: a plan with one of these cannot be

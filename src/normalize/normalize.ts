@@ -313,7 +313,8 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
     })),
     risks: (raw.risks ?? []).map((r) => ({ ...r })),
     apps,
-    spans: { id: span(['id']), risk: span(['risk']), ...(raw.pre_migration ? { preMigration: keySpan(doc, ['pre_migration'])! } : {}), ...(raw.engine !== undefined ? { engine: span(['engine']) } : {}) },
+    spans: { id: span(['id']), risk: span(['risk']), ...(raw.pre_migration ? { preMigration: keySpan(doc, ['pre_migration'])! } : {}), ...(raw.engine !== undefined ? { engine: span(['engine']) } : {}),
+      ...(raw.settings?.statement_timeout !== undefined ? { statementTimeout: span(['settings', 'statement_timeout']) } : {}) },
   };
   diagnostics.push(...settingsDiagnostics(raw, file, span, { lockTimeout: defaultLockTimeout, statementTimeout: defaultStatementTimeout }));
   if (raw.engine === undefined) {

@@ -11,8 +11,8 @@ export const maxTimeoutMs = 2_147_483_647;
 /**
  * What the schema lets through but a script cannot use as meant: lock_timeout 0 (PostgreSQL's
  * "no limit": the protection the scripts exist for is gone) or one the statement_timeout would
- * cancel first; statement_timeout 0 (allowed, but said); a timeout PostgreSQL refuses to SET;
- * an engine version migc does not know. Each at its place in the plan.
+ * cancel first; a timeout PostgreSQL refuses to SET; an engine version migc does not know. Each
+ * at its place in the plan. (statement_timeout 0 is allowed, and said by a rule: MG117.)
  */
 export function settingsDiagnostics(raw: RawPlan, file: string, span: (path: Path) => Span, defaults: { lockTimeout: string; statementTimeout: string }): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -38,10 +38,6 @@ export function settingsDiagnostics(raw: RawPlan, file: string, span: (path: Pat
         `settings.lock_timeout (${lock ?? defaults.lockTimeout}) is not shorter than statement_timeout (${statement ?? defaults.statementTimeout}): a step waiting for its lock is cancelled by statement_timeout first, so it is never tried again (lock_retries)`,
         'Keep lock_timeout short, a few seconds (5s is the default), and statement_timeout longer than it.');
     }
-  }
-  if (statement !== undefined && ms(statement) === 0) {
-    push('MG117', 'warning', ['settings', 'statement_timeout'], `settings.statement_timeout is ${statement}, which turns statement_timeout off in PostgreSQL: a statement holding a lock that blocks reads or writes (a table rewrite under ACCESS EXCLUSIVE) runs as long as it takes, with the application waiting behind it`,
-      `Leave it out (15min) or give the longest such a statement may run. Statements that block nobody (CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT) and batch loops run without it anyway. If no limit is meant, say so: "rules": { "MG117": "off" } in migc.config.json.`);
   }
   const major = raw.engine === undefined ? undefined : /@(\d+)$/.exec(raw.engine)?.[1];
   const problem = major === undefined ? undefined : postgresMajorProblem(Number(major));

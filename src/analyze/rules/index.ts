@@ -10,6 +10,7 @@ import { riskUnderstated } from './risk-understated.js';
 import { rollbackRestoresNothing } from './rollback-restores-nothing.js';
 import { rollbackCoverage } from './rollback-coverage.js';
 import { statementTimeoutExceeded } from './statement-timeout-exceeded.js';
+import { statementTimeoutOff } from './statement-timeout-off.js';
 import { timelineOrder } from './timeline-order.js';
 import { uniqueIds } from './unique-ids.js';
 import { verificationCoverage } from './verification-coverage.js';
@@ -30,4 +31,5 @@ export const planRules: readonly Rule[] = [
   planVerificationPhase,
   rollbackRestoresNothing,
   statementTimeoutExceeded,
+  statementTimeoutOff,
 ];
