@@ -1,4 +1,4 @@
-import type { Statement } from '../normalize/model.js';
+import type { Plan, Statement, Step } from '../normalize/model.js';
 import { pgDurationSeconds } from '../sql/batch.js';
 import { lockLabel, lockStrength, type PredictedLock } from '../sql/locks.js';
 
@@ -50,6 +50,38 @@ export function scriptUnits(statements: readonly Statement[], locksOf: LocksOf):
     else groups.push([s]);
   }
   return groups.map((g) => ({ transactional: g[0]!.facts.transactional, statements: g, lifted: g.every((s) => blocksNobody(s, locksOf) !== undefined) }));
+}
+
+/**
+ * A step's statements as its script runs them, for a plan: nothing is lifted when the plan's
+ * statement_timeout is 0 already (there is nothing to lift).
+ */
+export function planUnits(plan: Plan, statements: readonly Statement[], locksOf: LocksOf): ScriptUnit[] {
+  const off = statementTimeoutSeconds(plan.settings.statementTimeout) === 0;
+  return scriptUnits(statements, locksOf).map((u) => (off && u.lifted ? { ...u, lifted: false } : u));
+}
+
+/** The statements of a step (or of its rollback) that run without statement_timeout, for the report and checklist. */
+export interface LiftedStatements {
+  readonly step: Step;
+  readonly rollback: boolean;
+  readonly statements: readonly Statement[];
+}
+
+export function liftedStatements(plan: Plan, locksOf: LocksOf): LiftedStatements[] {
+  const out: LiftedStatements[] = [];
+  const lifted = (statements: readonly Statement[]) => planUnits(plan, statements, locksOf).filter((u) => u.lifted).flatMap((u) => u.statements);
+  for (const step of plan.phases.flatMap((p) => p.steps)) {
+    if (step.action?.kind === 'sql' && !step.batch) {
+      const up = lifted(step.action.statements);
+      if (up.length) out.push({ step, rollback: false, statements: up });
+    }
+    if (step.rollback?.kind === 'sql' && !step.rollback.batch) {
+      const down = lifted(step.rollback.statements);
+      if (down.length) out.push({ step, rollback: true, statements: down });
+    }
+  }
+  return out;
 }
 
 /** statement_timeout in seconds; 0 when it is off ('0', '0ms', '0s'...). */

@@ -5,7 +5,7 @@ import { formatCount } from '../../util/numbers.js';
 import type { PlanStatements, Rule } from '../rule.js';
 import type { PlanSettings } from '../settings.js';
 import { lockStrength } from '../../sql/locks.js';
-import { locksText, scriptUnits, statementTimeoutSeconds, type ScriptUnit } from '../statement-timeout.js';
+import { locksText, planUnits, statementTimeoutSeconds, type ScriptUnit } from '../statement-timeout.js';
 
 /**
  * A step whose script keeps statement_timeout (its statements hold a lock that blocks reads or
@@ -41,10 +41,10 @@ export const statementTimeoutExceeded: Rule = {
     };
     for (const step of plan.phases.flatMap((p) => p.steps)) {
       if (step.action?.kind === 'sql' && !step.batch) {
-        judge(step, `step "${step.id}"`, step.span, scriptUnits(step.action.statements, locksOf), step.estimatedTime);
+        judge(step, `step "${step.id}"`, step.span, planUnits(plan, step.action.statements, locksOf), step.estimatedTime);
       }
       const rollback = step.rollback;
-      if (rollback?.kind === 'sql' && !rollback.batch) judge(step, `the rollback of step "${step.id}"`, rollback.span, scriptUnits(rollback.statements, locksOf));
+      if (rollback?.kind === 'sql' && !rollback.batch) judge(step, `the rollback of step "${step.id}"`, rollback.span, planUnits(plan, rollback.statements, locksOf));
     }
   },
 };

@@ -8,7 +8,7 @@ import {
 } from './ledger.js';
 import { formatCount } from '../../util/numbers.js';
 import type { StatementAnalysis } from '../../analyze/sql/analyze.js';
-import { blocksNobody, locksText, scriptUnits, statementTimeoutSeconds, type LocksOf, type ScriptUnit } from '../../analyze/statement-timeout.js';
+import { blocksNobody, locksText, planUnits, type LocksOf, type ScriptUnit } from '../../analyze/statement-timeout.js';
 
 /*
  * What the SQL templates receive. Every string in a ScriptView is safe to put into a script as
@@ -157,12 +157,6 @@ function units(plan: Plan, key: Omit<LedgerKey, 'part'>, direction: 'up' | 'down
   return out;
 }
 
-/** The step's statements as units, lifted where every statement blocks nobody and the plan has a statement_timeout to lift. */
-function unitsOf(plan: Plan, locksOf: LocksOf, statements: readonly Statement[]): ScriptUnit[] {
-  const off = statementTimeoutSeconds(plan.settings.statementTimeout) === 0;
-  return scriptUnits(statements, locksOf).map((u) => (off && u.lifted ? { ...u, lifted: false } : u));
-}
-
 /** Statements run with statement_timeout off, and the plan's value set again right after them. */
 function withoutStatementTimeout(plan: Plan): (ss: ScriptStatement[]) => ScriptStatement[] {
   return (ss) => [own('SET statement_timeout = 0'), ...ss, own(`SET statement_timeout = ${sqlLiteral(plan.settings.statementTimeout)}`)];
@@ -224,7 +218,7 @@ function upBlocks(plan: Plan, locksOf: LocksOf, phase: Phase, step: Step): Scrip
   const outside = action.statements.filter((s) => !s.facts.transactional).map((s) => s.facts.command);
   const comments = [title];
   if (outside.length) comments.push(`${[...new Set(outside)].join(', ')} cannot run inside a transaction: it runs on its own, and again when this script is run again.`);
-  const groups = unitsOf(plan, locksOf, action.statements);
+  const groups = planUnits(plan, action.statements, locksOf);
   return [block([...comments, ...liftedNotes(locksOf, groups)], units(plan, key, 'up', groups, verifications(step)), source)];
 }
 
@@ -243,7 +237,7 @@ function downBlocks(plan: Plan, locksOf: LocksOf, phase: Phase, step: Step): Scr
         return [block([title, `Batched: ${formatCount(r.batch.size)} rows per batch by ${r.batch.key}, each batch committed.`, liftedTimeout, onlyIfRan, ...loss],
           [...batchedSql(plan, r.statements[0]!, r.batch, `undo ${step.id}`, { ...key, part: 'down 1' }), forget], source)];
       }
-      const groups = unitsOf(plan, locksOf, r.statements);
+      const groups = planUnits(plan, r.statements, locksOf);
       return [block([title, onlyIfRan, ...liftedNotes(locksOf, groups), ...loss], [...units(plan, key, 'down', groups, []), forget], source)];
     case 'run':
     case 'manual': {
