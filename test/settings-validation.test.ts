@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxTableRows } from '../src/analyze/tables.js';
 import { inputCodes } from '../src/diagnostics/codes.js';
+import { withAssumedRows } from '../src/workspace/config.js';
 import { postgresMajors, postgresMajorsText } from '../src/normalize/postgres-versions.js';
 import { brief, cliEnv, compileFiles, minimalPlan, root } from './helpers.js';
 
@@ -107,6 +109,15 @@ describe('sizes', () => {
     expect(await check(withSettings(`tables:\n  users: { rows: ${rows} }`))).toEqual([expected]);
   });
 
+  it('one bound for rows: the plan schema, the config schema and --assume-rows', async () => {
+    const plan = JSON.parse(readFileSync(`${root}schema/plan.schema.json`, 'utf8'));
+    const config = JSON.parse(readFileSync(`${root}schema/config.schema.json`, 'utf8'));
+    expect(plan.properties.tables.additionalProperties.properties.rows.maximum).toBe(maxTableRows);
+    expect(config.properties.assume_rows.additionalProperties.maximum).toBe(maxTableRows);
+    expect(withAssumedRows(undefined, [`users=${maxTableRows}`]).ok).toBe(true);
+    expect(withAssumedRows(undefined, ['users=99999999999999999999'])).toEqual({ ok: false, message: '--assume-rows users=99999999999999999999: at most 5,000,000,000,000 rows, more than any PostgreSQL table holds' });
+  });
+
   it('rows up to what a table can hold pass', async () => {
     expect(await check(withSettings('tables:\n  users: { rows: 5000000000000 }'))).toEqual([]);
   });
@@ -115,6 +126,16 @@ describe('sizes', () => {
     const plan = minimalPlan.replace('sql: ALTER TABLE t ADD COLUMN c integer;', `sql: UPDATE t SET c = 1 WHERE c IS NULL\n        batch: { size: ${size} }`);
     const found = await check(plan);
     expect(found.filter((d) => d.includes('MG010'))).toEqual([`13:24 error MG010 phases[0].steps[0].batch.size ${expected}`]);
+  });
+});
+
+describe('batch pauses', () => {
+  const batched = (pause: string) => minimalPlan.replace('sql: ALTER TABLE t ADD COLUMN c integer;', `sql: UPDATE t SET c = 1 WHERE c IS NULL\n        batch: { size: 1000, pause: ${pause} }`);
+  it.each(['61min', '2h', '1d'])('a pause of %s is refused', async (pause) => {
+    expect((await check(batched(pause))).filter((d) => d.includes('MG118'))).toEqual([`13:37 error MG118 batch pause ${pause} is longer than an hour between two batches: with thousands of batches the step would take weeks`]);
+  });
+  it.each(['0', '100ms', '1h'])('a pause of %s is taken', async (pause) => {
+    expect((await check(batched(pause))).filter((d) => d.includes('MG118'))).toEqual([]);
   });
 });
 

@@ -12,7 +12,7 @@ import type {
 import type { RawDeploy, RawPhase, RawPlan, RawStep } from './raw.js';
 import { readAppQueries } from './app-queries.js';
 import type { NamedFile } from '../named-files.js';
-import { settingsDiagnostics } from './settings.js';
+import { batchPauseProblem, settingsDiagnostics } from './settings.js';
 
 export const defaultLockTimeout = '5s';
 export const defaultStatementTimeout = '15min';
@@ -127,6 +127,8 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
   /** A batch on a step or a rollback: exactly one UPDATE or DELETE to run in batches. */
   function normalizeBatch(raw: { size: number; key?: string; pause?: string }, path: Path, hasSql: boolean, statements: readonly Statement[] | undefined): Batch {
     const batch: Batch = { size: raw.size, key: raw.key ?? 'id', ...(raw.pause ? { pause: raw.pause } : {}), span: keySpan(doc, path)! };
+    const pauseProblem = raw.pause !== undefined ? batchPauseProblem(raw.pause) : undefined;
+    if (pauseProblem) error('MG118', span([...path, 'pause']), pauseProblem.message, pauseProblem.help);
     if (!hasSql) {
       error('MG032', batch.span, 'batch needs sql', 'Batching applies to one UPDATE or DELETE given in sql.');
     } else if (statements) {

@@ -8,6 +8,18 @@ import type { RawPlan } from './raw.js';
 /** PostgreSQL's largest lock_timeout and statement_timeout: an int of milliseconds (about 24d 20h). */
 export const maxTimeoutMs = 2_147_483_647;
 
+/** The longest pause between batches migc takes: longer is a unit mistaken (100min for 100ms) more often than meant. */
+export const maxBatchPauseSeconds = 3600;
+
+/** Why a batch's pause is refused (MG118), or undefined. */
+export function batchPauseProblem(pause: string): { message: string; help: string } | undefined {
+  if (pgDurationSeconds(pause) <= maxBatchPauseSeconds) return undefined;
+  return {
+    message: `batch pause ${pause} is longer than an hour between two batches: with thousands of batches the step would take weeks`,
+    help: 'A pause lets replicas and autovacuum keep up: give milliseconds or seconds (pause: 100ms, pause: 2s); at most 1h. The report\'s estimate counts one pause after each batch.',
+  };
+}
+
 /**
  * What the schema lets through but a script cannot use as meant: lock_timeout 0 (PostgreSQL's
  * "no limit": the protection the scripts exist for is gone) or one the statement_timeout would
