@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { brief, compileFiles } from './helpers.js';
+import { brief, compileFiles, minimalPlan } from './helpers.js';
 
 /**
  * statement_timeout in the scripts, with the real psql on PostgreSQL 15: statements that block
@@ -68,6 +68,48 @@ phases:
           - sql: SELECT count(*) FROM information_schema.columns WHERE table_name = 'big2' AND column_name = 'n' AND data_type = 'numeric'
             expect: 1
 `;
+
+describe('which statements run without statement_timeout', () => {
+  const baselineSql = 'CREATE TABLE t (id bigint PRIMARY KEY, n integer NOT NULL, note text);\nCREATE INDEX t_n_idx ON t (n);\nALTER TABLE t ADD CONSTRAINT t_n_check CHECK (n > 0) NOT VALID;';
+  /** The up script's block for a step of the given SQL (one step, in a plan of its own). */
+  const blockOf = async (sql: string) => {
+    // Small: the hazards of a blocking statement are notes, and the script is written.
+    const plan = minimalPlan
+      .replace('phases:', () => `tables:\n  t: { rows: 100 }\nbaseline:\n  sql: |\n${baselineSql.split('\n').map((l) => `    ${l}`).join('\n')}\nphases:`)
+      .replace('sql: ALTER TABLE t ADD COLUMN c integer;', () => `sql: |\n${sql.split('\n').map((l) => `          ${l}`).join('\n')}`)
+      .replace(/rollback:\n\s+sql: ALTER TABLE t DROP COLUMN c;/, 'rollback:\n          manual: nothing to undo');
+    const result = await compileFiles({ 'plans/p.yaml': plan }, { emit: true });
+    expect(brief(result).filter((d) => d.includes(' error '))).toEqual([]);
+    const up = result.plans[0]!.outputs.find((o) => o.path.endsWith('.up.sql'))!.contents;
+    return up.slice(up.indexOf('-- Step add-column'));
+  };
+  const lifted = (block: string) => (block.match(/^SET statement_timeout = 0;$/gm) ?? []).length;
+
+  it.each([
+    ['CREATE INDEX CONCURRENTLY IF NOT EXISTS t_note_idx ON t (note);', 1],
+    ['DROP INDEX CONCURRENTLY IF EXISTS t_n_idx;', 1],
+    ['REINDEX TABLE CONCURRENTLY t;', 1],
+    ['VACUUM (ANALYZE) t;', 1],
+    ['ALTER TABLE t VALIDATE CONSTRAINT t_n_check;', 1],
+    ['ALTER TABLE t VALIDATE CONSTRAINT t_n_check;\nANALYZE t;', 1],
+    // Each its own unit: a statement outside a transaction, then one inside.
+    ['CREATE INDEX CONCURRENTLY IF NOT EXISTS t_note_idx ON t (note);\nALTER TABLE t VALIDATE CONSTRAINT t_n_check;', 2],
+    // A transaction is one CALL: one statement that blocks writers keeps the timeout for all.
+    ['ALTER TABLE t VALIDATE CONSTRAINT t_n_check;\nALTER TABLE t ADD COLUMN c integer;', 0],
+    ['CREATE INDEX t_note_idx ON t (note);', 0],
+    ['ALTER TABLE t ALTER COLUMN n TYPE bigint;', 0],
+    // Row locks block the writers of those rows until the commit.
+    ['UPDATE t SET note = \'x\' WHERE id < 100;', 0],
+    // No lock predicted: migc cannot tell it blocks nobody.
+    ['SELECT pg_sleep(1);', 0],
+    ['DO $$ BEGIN PERFORM 1; END $$;', 0],
+  ])('%s: lifted %i time(s)', async (sql, times) => {
+    const block = await blockOf(sql);
+    expect(lifted(block)).toBe(times);
+    expect((block.match(/^-- statement_timeout is lifted for /gm) ?? []).length).toBe(times);
+    expect((block.match(/^SET statement_timeout = '15min';$/gm) ?? []).length).toBe(times);
+  });
+});
 
 describe.skipIf(!serverUrl)('statement_timeout with psql on PostgreSQL (skipped when MIGC_TEST_DATABASE_URL is not set)', () => {
   const db = `migc_timeouts_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
