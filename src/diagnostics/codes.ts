@@ -50,7 +50,7 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG080', name: 'rehearsal-major-mismatch', summary: 'The plan was rehearsed on another PostgreSQL major than it targets (PGlite, or a --database-url server of another version) (migc verify).' },
   // Plan settings the schema lets through but a script cannot use as meant (src/normalize/settings.ts).
   { code: 'MG116', name: 'lock-timeout-ineffective', summary: 'settings.lock_timeout is 0, which turns it off in PostgreSQL, or not shorter than statement_timeout, which cancels a lock wait first.' },
-  { code: 'MG118', name: 'setting-out-of-range', summary: 'A timeout in settings longer than PostgreSQL accepts (2147483647 ms, about 24 days), or a batch pause over an hour.' },
+  { code: 'MG118', name: 'setting-out-of-range', summary: 'A duration migc cannot use: a timeout over PostgreSQL\'s largest (2147483647 ms, about 24 days), a batch pause over an hour, a time in the plan over a year.' },
   { code: 'MG119', name: 'postgres-version-unknown', summary: `The plan's engine names a PostgreSQL major version migc does not know (it knows ${postgresMajorsText}).` },
   // App-version compatibility (src/analyze/compat, src/verify/compat.ts).
   { code: 'MG120', name: 'app-queries', summary: 'An app version\'s query file cannot be read, or holds no query PostgreSQL\'s parser accepts.' },

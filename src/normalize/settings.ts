@@ -20,6 +20,18 @@ export function batchPauseProblem(pause: string): { message: string; help: strin
   };
 }
 
+/** The longest a plan's own times may say (an estimated_time, a gate's wait, a milestone from T-0): a year. */
+export const maxPlanSeconds = 366 * 86400;
+
+/** Why a time the plan gives is refused (MG118): longer than a year is a slip of the keyboard, and the timeline cannot draw it. */
+export function planTimeProblem(what: string, text: string, seconds: number): { message: string; help: string } | undefined {
+  if (Math.abs(seconds) <= maxPlanSeconds) return undefined;
+  return {
+    message: `${what} ${text} is more than a year${text.startsWith('T') ? ' from T-0' : ''}`,
+    help: 'Give the time in the unit you mean (30min, 2h, 3d, 2w); migc takes at most a year (52w), which is already longer than a migration plan runs.',
+  };
+}
+
 /**
  * What the schema lets through but a script cannot use as meant: lock_timeout 0 (PostgreSQL's
  * "no limit": the protection the scripts exist for is gone) or one the statement_timeout would
