@@ -35,7 +35,18 @@ describe('lock_timeout and statement_timeout', () => {
     expect((await check(withSettings('settings:\n  statement_timeout: 3s')))).toEqual([
       '8:22 error MG116 settings.lock_timeout (5s) is not shorter than statement_timeout (3s): a step waiting for its lock is cancelled by statement_timeout first, so it is never tried again (lock_retries)',
     ]);
-    expect(await check(withSettings('settings:\n  lock_timeout: 2s\n  statement_timeout: 3s'))).toEqual([]);
+    expect(await check(withSettings('settings:\n  lock_timeout: 2s\n  statement_timeout: 3s\n  lock_retries: 0'))).toEqual([]);
+  });
+
+  it('all the tries of a part (lock_timeout each, and the waits between) must fit in statement_timeout: one CALL runs them', async () => {
+    expect(await check(withSettings('settings:\n  lock_timeout: 1min\n  lock_retries: 20'))).toEqual([
+      '9:17 error MG116 settings.lock_timeout (1min) tried 21 times (lock_retries: 20) can wait up to 32min with the waits between tries, longer than statement_timeout (15min): a step\'s last tries would be cancelled by statement_timeout instead of ending with "found no lock"',
+    ]);
+    // 6 tries of 2min 30s fill 15min before any wait; 6 of 2min and the waits (at most 23.25 s) fit.
+    expect((await check(withSettings('settings:\n  lock_timeout: 150s')))[0]).toMatch(/^8:17 error MG116 settings.lock_timeout \(150s\) tried 6 times \(lock_retries: 5\) can wait up to 15min/);
+    expect(await check(withSettings('settings:\n  lock_timeout: 2min'))).toEqual([]);
+    expect(await check(withSettings('settings:\n  lock_timeout: 2s\n  statement_timeout: 3s')))
+      .toEqual([expect.stringMatching(/^8:17 error MG116 settings.lock_timeout \(2s\) tried 6 times .* up to 35s /)]);
   });
 
   it('statement_timeout 0 is a warning, and the scripts then lift nothing around statements that block nobody', async () => {
@@ -74,7 +85,7 @@ describe('lock_timeout and statement_timeout', () => {
   });
 
   it('the longest timeouts PostgreSQL accepts pass', async () => {
-    expect(await check(withSettings('settings:\n  lock_timeout: 2147483646ms\n  statement_timeout: 2147483647ms'))).toEqual([]);
+    expect(await check(withSettings('settings:\n  lock_timeout: 2147483646ms\n  statement_timeout: 2147483647ms\n  lock_retries: 0'))).toEqual([]);
   });
 });
 

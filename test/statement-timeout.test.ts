@@ -35,6 +35,7 @@ baseline:
 settings:
   statement_timeout: 1s
   lock_timeout: 500ms
+  lock_retries: 0
 pre_migration:
   backup:
     command: pg_dump -Fc -t big -f big.dump "$DATABASE_URL"

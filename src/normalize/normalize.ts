@@ -327,7 +327,7 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
     spans: { id: span(['id']), risk: span(['risk']), ...(raw.pre_migration ? { preMigration: keySpan(doc, ['pre_migration'])! } : {}), ...(raw.engine !== undefined ? { engine: span(['engine']) } : {}),
       ...(raw.settings?.statement_timeout !== undefined ? { statementTimeout: span(['settings', 'statement_timeout']) } : {}) },
   };
-  diagnostics.push(...settingsDiagnostics(raw, file, span, { lockTimeout: defaultLockTimeout, statementTimeout: defaultStatementTimeout }));
+  diagnostics.push(...settingsDiagnostics(raw, file, span, { lockTimeout: defaultLockTimeout, statementTimeout: defaultStatementTimeout, lockRetries: defaultLockRetries }));
   if (raw.engine === undefined) {
     const sqlAt = firstSqlSpan(plan) ?? (raw.baseline ? keySpan(doc, ['baseline']) : raw.fixtures ? keySpan(doc, ['fixtures']) : undefined);
     if (sqlAt) {

@@ -2,11 +2,26 @@ import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
 import { defaultPostgresMajor } from '../analyze/sql/context.js';
 import type { Path } from '../load/yaml.js';
 import { pgDurationSeconds } from '../sql/batch.js';
+import { formatSeconds } from './durations.js';
 import { postgresMajorProblem } from './postgres-versions.js';
 import type { RawPlan } from './raw.js';
 
 /** PostgreSQL's largest lock_timeout and statement_timeout: an int of milliseconds (about 24d 20h). */
 export const maxTimeoutMs = 2_147_483_647;
+
+/**
+ * How migc_run waits between tries after a lock_timeout (src/emit/sql/ledger.ts): from the first
+ * wait, doubling up to the longest, each times a random factor from jitterFrom to jitterFrom + 1
+ * (PostgreSQL's random()).
+ */
+export const lockRetryWaits = { firstSeconds: 0.5, longestSeconds: 30, jitterFrom: 0.5 } as const;
+
+/** The longest a transactional part can spend on its tries: every try's lock_timeout, and the longest waits between them. */
+export function lockRetriesMs(lockTimeoutMs: number, retries: number): number {
+  let waits = 0;
+  for (let attempt = 1; attempt <= retries; attempt++) waits += Math.min(lockRetryWaits.longestSeconds, lockRetryWaits.firstSeconds * 2 ** (attempt - 1)) * (lockRetryWaits.jitterFrom + 1);
+  return (retries + 1) * lockTimeoutMs + waits * 1000;
+}
 
 /** The longest pause between batches migc takes: longer is a unit mistaken (100min for 100ms) more often than meant. */
 export const maxBatchPauseSeconds = 3600;
@@ -38,7 +53,7 @@ export function planTimeProblem(what: string, text: string, seconds: number): { 
  * cancel first; a timeout PostgreSQL refuses to SET; an engine version migc does not know. Each
  * at its place in the plan. (statement_timeout 0 is allowed, and said by a rule: MG117.)
  */
-export function settingsDiagnostics(raw: RawPlan, file: string, span: (path: Path) => Span, defaults: { lockTimeout: string; statementTimeout: string }): Diagnostic[] {
+export function settingsDiagnostics(raw: RawPlan, file: string, span: (path: Path) => Span, defaults: { lockTimeout: string; statementTimeout: string; lockRetries: number }): Diagnostic[] {
   const out: Diagnostic[] = [];
   const push = (code: string, severity: Diagnostic['severity'], path: Path, message: string, help: string) => out.push({ code, severity, file, span: span(path), message, help });
   const lock = raw.settings?.lock_timeout;
@@ -61,6 +76,16 @@ export function settingsDiagnostics(raw: RawPlan, file: string, span: (path: Pat
       push('MG116', 'error', ['settings', lock !== undefined ? 'lock_timeout' : 'statement_timeout'],
         `settings.lock_timeout (${lock ?? defaults.lockTimeout}) is not shorter than statement_timeout (${statement ?? defaults.statementTimeout}): a step waiting for its lock is cancelled by statement_timeout first, so it is never tried again (lock_retries)`,
         'Keep lock_timeout short, a few seconds (5s is the default), and statement_timeout longer than it.');
+    } else if (statementMs > 0 && lockMs <= maxTimeoutMs && statementMs <= maxTimeoutMs) {
+      // A transactional part's tries run in one CALL, which statement_timeout bounds as a whole.
+      const retries = raw.settings?.lock_retries ?? defaults.lockRetries;
+      const tries = lockRetriesMs(lockMs, retries);
+      if (tries > statementMs) {
+        const at: Path = raw.settings?.lock_retries !== undefined ? ['settings', 'lock_retries'] : lock !== undefined ? ['settings', 'lock_timeout'] : ['settings', 'statement_timeout'];
+        push('MG116', 'error', at,
+          `settings.lock_timeout (${lock ?? defaults.lockTimeout}) tried ${retries + 1} times (lock_retries: ${retries}) can wait up to ${formatSeconds(tries / 1000)} with the waits between tries, longer than statement_timeout (${statement ?? defaults.statementTimeout}): a step's last tries would be cancelled by statement_timeout instead of ending with "found no lock"`,
+          `Keep lock_timeout short (5s is the default) and lock_retries few (5 is the default), so that all the tries fit well within statement_timeout; or make statement_timeout longer.`);
+      }
     }
   }
   const major = raw.engine === undefined ? undefined : /@(\d+)$/.exec(raw.engine)?.[1];
