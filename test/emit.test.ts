@@ -74,12 +74,15 @@ describe('SQL scripts', () => {
     }, { emit: true });
     const up = result.plans[0]!.outputs.find((o) => o.path.endsWith('.up.sql'))!.contents;
     // The transactional part in one recorded transaction; the index build on its own, recorded as
-    // started before and done after, an INVALID index of a failed build dropped first.
+    // started before and done after, an INVALID index of a failed build dropped first, and without
+    // statement_timeout (it blocks no reads or writes; the ALTER TABLE keeps it).
     expect(up).toContain("BEGIN;\nCALL public.migc_run('minimal', 'expand', 'index-email', 'up 1', 5, ARRAY[\n$sql$ALTER TABLE users ADD COLUMN email_lower text$sql$\n]);\nCOMMIT;\n"
       + "CALL public.migc_mark('minimal', 'expand', 'index-email', 'up 2', false, 'migc: CREATE INDEX CONCURRENTLY runs outside a transaction: it is not retried on lock_timeout. If it fails, fix the cause and run this script again: what is done is skipped, and this statement runs again.');\n"
-      + "CALL public.migc_drop_invalid_index('users_email_lower_idx');\nCREATE INDEX CONCURRENTLY users_email_lower_idx ON users (email_lower);\nCALL public.migc_mark('minimal', 'expand', 'index-email', 'up 2', true, '');\n");
+      + "CALL public.migc_drop_invalid_index('users_email_lower_idx');\nSET statement_timeout = 0;\nCREATE INDEX CONCURRENTLY users_email_lower_idx ON users (email_lower);\nSET statement_timeout = '15min';\n"
+      + "CALL public.migc_mark('minimal', 'expand', 'index-email', 'up 2', true, '');\n");
+    expect(up).toContain('-- statement_timeout is lifted for CREATE INDEX CONCURRENTLY only: it holds SHARE UPDATE EXCLUSIVE on users, which blocks neither reads nor writes, so it may run as long as it needs; lock_timeout still bounds its waits for locks.\n');
     const down = result.plans[0]!.outputs.find((o) => o.path.endsWith('.down.sql'))!.contents;
-    expect(down).toMatch(/CALL public\.migc_mark\('minimal', 'expand', 'index-email', 'down 1', false, '[^\n]*'\);\nDROP INDEX CONCURRENTLY users_email_lower_idx;\nCALL public\.migc_mark\('minimal', 'expand', 'index-email', 'down 1', true, ''\);\n/);
+    expect(down).toMatch(/CALL public\.migc_mark\('minimal', 'expand', 'index-email', 'down 1', false, '[^\n]*'\);\nSET statement_timeout = 0;\nDROP INDEX CONCURRENTLY users_email_lower_idx;\nSET statement_timeout = '15min';\nCALL public\.migc_mark\('minimal', 'expand', 'index-email', 'down 1', true, ''\);\n/);
     expect(down).toContain("BEGIN;\nCALL public.migc_run('minimal', 'expand', 'index-email', 'down 2', 5, ARRAY[\n$sql$ALTER TABLE users DROP COLUMN email_lower$sql$\n]);\nCOMMIT;\nCALL public.migc_forget('minimal', 'expand', 'index-email');");
   });
 

@@ -31,6 +31,8 @@ const setup = `
   CREATE TABLE u (id bigint PRIMARY KEY, code text);
   CREATE UNIQUE INDEX u_code_uidx ON u (code);
   CREATE TABLE ur (id bigint PRIMARY KEY, u_id bigint REFERENCES u, u_code text REFERENCES u (code));
+  CREATE TABLE pt (id bigint, k integer) PARTITION BY RANGE (k);
+  CREATE TABLE pt1 (id bigint, k integer);
 `;
 
 const cases: [string, Record<string, string>][] = [
@@ -84,6 +86,8 @@ const cases: [string, Record<string, string>][] = [
   ['DROP INDEX u_code_uidx CASCADE', { 'public.u': 'AccessExclusiveLock', 'public.ur': 'AccessExclusiveLock' }],
   ['REINDEX INDEX t_n_idx', { 'public.t': 'ShareLock' }],
   ['REINDEX INDEX app.s_x_idx', { 'app.s': 'ShareLock' }],
+  // ATTACH PARTITION scans the table it attaches under ACCESS EXCLUSIVE (its parent only SHARE UPDATE EXCLUSIVE, 12+).
+  ['ALTER TABLE pt ATTACH PARTITION pt1 FOR VALUES FROM (0) TO (10)', { 'public.pt': 'ShareUpdateExclusiveLock', 'public.pt1': 'AccessExclusiveLock' }],
 ];
 
 function strongestByTable(locks: readonly { mode: string; relation: string }[]): Record<string, string> {

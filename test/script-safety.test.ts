@@ -357,9 +357,12 @@ describe.skipIf(!serverUrl)('hostile plan text never runs under psql (skipped wh
   }
 
   /** The statements a script is meant to run: the plan's own, and migc's wrappers. */
+  /** The analysis the build rendered a plan's scripts with. */
+  const analysisOf = (plan: Plan) => compiled.plans.find((p) => p.plan === plan)!.analysis!;
+
   async function meant(plan: Plan, phase: number, direction: 'up' | 'down'): Promise<PgNode[]> {
     const { upScript, downScript } = await import('../src/emit/sql/blocks.js');
-    const view = (direction === 'up' ? upScript : downScript)(plan, plan.phases[phase]!);
+    const view = (direction === 'up' ? upScript : downScript)(plan, plan.phases[phase]!, analysisOf(plan));
     const parsed = parseSql(view.statements.map((s) => terminated(s.text)).join('\n'));
     if (!parsed.ok) throw new Error(parsed.message);
     const own = new Set(plan.phases.flatMap((p) => p.steps.flatMap((s) => [
@@ -402,7 +405,7 @@ describe.skipIf(!serverUrl)('hostile plan text never runs under psql (skipped wh
       await answers.query(ledgerPrelude[0]!);
       for (const p of sorted) {
         for (const phase of p.phases) {
-          for (const view of [upScript(p, phase), downScript(p, phase)]) {
+          for (const view of [upScript(p, phase, analysisOf(p)), downScript(p, phase, analysisOf(p))]) {
             for (const st of view.statements) {
               const parsed = parseSql(st.text);
               const key = parsed.ok && parsed.statements.length === 1 ? stopKey(parsed.statements[0]!.ast) : undefined;

@@ -1,6 +1,11 @@
 import type { Diagnostic, RelatedLocation, Severity, Span } from '../diagnostics/diagnostic.js';
 import type { Plan } from '../normalize/model.js';
 import type { PlanSettings } from './settings.js';
+import type { StatementAnalysis } from './sql/analyze.js';
+import type { Statement } from '../normalize/model.js';
+
+/** The SQL analysis of every statement (its locks, effect and duration), as the rules read it. */
+export type PlanStatements = ReadonlyMap<Statement, StatementAnalysis>;
 
 /** What a rule reports: the rest (code, severity, file) comes from the rule and the plan. */
 export interface Finding {
@@ -17,11 +22,14 @@ export interface Rule {
   readonly name: string;
   readonly summary: string;
   readonly severity: Severity;
-  /** Judges the plan with its settings (table sizes, target version): never re-derive them. */
-  check(plan: Plan, report: (finding: Finding) => void, settings: PlanSettings): void;
+  /**
+   * Judges the plan with its settings (table sizes, target version) and the SQL analysis of its
+   * statements (locks, durations): never re-derive them.
+   */
+  check(plan: Plan, report: (finding: Finding) => void, settings: PlanSettings, statements: PlanStatements): void;
 }
 
-export function runRules(plan: Plan, rules: readonly Rule[], settings: PlanSettings): Diagnostic[] {
+export function runRules(plan: Plan, rules: readonly Rule[], settings: PlanSettings, statements: PlanStatements): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   for (const rule of rules) {
     rule.check(plan, (f) => {
@@ -31,7 +39,7 @@ export function runRules(plan: Plan, rules: readonly Rule[], settings: PlanSetti
         ...(f.help ? { help: f.help } : {}),
         ...(related?.length ? { related } : {}),
       });
-    }, settings);
+    }, settings, statements);
   }
   return diagnostics;
 }

@@ -3,6 +3,8 @@
  * syntax and the shape of steps. Rules carry their own codes (src/analyze/rules/).
  * Stable and never reused; each has a page in docs/rules/<code>.md.
  */
+import { postgresMajorsText } from '../normalize/postgres-versions.js';
+
 export interface CodeInfo {
   readonly code: string;
   readonly name: string;
@@ -46,6 +48,10 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG065', name: 'rehearsal-refused', summary: 'migc verify does not rehearse a plan whose SQL reaches outside the database (MG220), even when that finding is allowed or turned off.' },
   { code: 'MG066', name: 'crash-point-unrecoverable', summary: 'A phase does not recover from a failure at some statement: after it, the down script does not restore the phase\'s start, or running the up script again does not complete it (migc verify).' },
   { code: 'MG080', name: 'rehearsal-major-mismatch', summary: 'The plan was rehearsed on another PostgreSQL major than it targets (PGlite, or a --database-url server of another version) (migc verify).' },
+  // Plan settings the schema lets through but a script cannot use as meant (src/normalize/settings.ts).
+  { code: 'MG116', name: 'lock-timeout-ineffective', summary: 'settings.lock_timeout is 0, which turns it off in PostgreSQL, or its tries (lock_retries) do not fit in statement_timeout, which would cancel them first.' },
+  { code: 'MG118', name: 'setting-out-of-range', summary: 'A duration migc cannot use: a timeout over PostgreSQL\'s largest (2147483647 ms, about 24 days), a batch pause over an hour, a time in the plan over a year.' },
+  { code: 'MG119', name: 'postgres-version-unknown', summary: `The plan's engine names a PostgreSQL major version migc does not know (it knows ${postgresMajorsText}).` },
   // App-version compatibility (src/analyze/compat, src/verify/compat.ts).
   { code: 'MG120', name: 'app-queries', summary: 'An app version\'s query file cannot be read, or holds no query PostgreSQL\'s parser accepts.' },
   { code: 'MG121', name: 'app-version-unknown', summary: 'A deploy names an app version that apps: does not list, or apps: lists a version twice.' },

@@ -80,7 +80,7 @@ export function emitPlan({ plan, templates, findings, analysis, settings, rehear
   const diagnostics: Diagnostic[] = [];
   for (const phase of plan.phases) {
     if (!phaseHasSql(phase)) continue;
-    for (const view of [upScript(plan, phase), downScript(plan, phase)]) {
+    for (const view of [upScript(plan, phase, analysis), downScript(plan, phase, analysis)]) {
       const template = view.direction === 'up' ? templates['phase.up.sql'] : templates['phase.down.sql'];
       const contents = finishSql(template({ ...view, plan }));
       const check = checkScript(contents, view.statements);

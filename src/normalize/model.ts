@@ -48,7 +48,7 @@ export interface Plan {
   readonly risks: readonly Risk[];
   /** Application versions, in release order: the first runs when the plan starts. */
   readonly apps: readonly AppVersion[];
-  readonly spans: { readonly id: Span; readonly risk: Span; readonly preMigration?: Span; readonly engine?: Span };
+  readonly spans: { readonly id: Span; readonly risk: Span; readonly preMigration?: Span; readonly engine?: Span; readonly statementTimeout?: Span };
 }
 
 /** An application version and the queries it sends, read from the files it names. */

@@ -12,6 +12,7 @@ import type {
 import type { RawDeploy, RawPhase, RawPlan, RawStep } from './raw.js';
 import { readAppQueries } from './app-queries.js';
 import type { NamedFile } from '../named-files.js';
+import { batchPauseProblem, planTimeProblem, settingsDiagnostics } from './settings.js';
 
 export const defaultLockTimeout = '5s';
 export const defaultStatementTimeout = '15min';
@@ -66,12 +67,20 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
 
   const deployAt = (d: RawDeploy, path: Path): Deploy => ({ version: d.version, ...(d.note !== undefined ? { note: d.note } : {}), span: span([...path, 'version']) });
 
+  /** A time the plan gives that is more than a year: MG118 at it. */
+  const tooLong = (what: string, text: string, seconds: number, path: Path) => {
+    const problem = planTimeProblem(what, text, seconds);
+    if (problem) error('MG118', span(path), problem.message, problem.help);
+  };
+  (raw.timeline ?? []).forEach((m, i) => tooLong('the milestone at', m.at, parseTimelineOffset(m.at), ['timeline', i, 'at']));
+
   const phases: Phase[] = raw.phases.map((rp, pi) => normalizePhase(rp, pi));
 
   function normalizePhase(rp: RawPhase, pi: number): Phase {
     const path = ['phases', pi];
     const steps = rp.steps.map((rs, si) => normalizeStep(rs, [...path, 'steps', si], rp));
     let gate: Gate | undefined;
+    if (rp.gate?.wait !== undefined) tooLong(`the gate's wait`, rp.gate.wait, parseDuration(rp.gate.wait).seconds, [...path, 'gate', 'wait']);
     if (rp.gate) {
       gate = {
         verified: (rp.gate.verified ?? []).map((stepId, i) => ({ stepId, span: span([...path, 'gate', 'verified', i]) })),
@@ -106,6 +115,7 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
       action = { kind: 'manual', instructions: rs.manual!, span: span([...path, 'manual']) };
     }
 
+    if (rs.estimated_time) tooLong('estimated_time', rs.estimated_time, parseDuration(rs.estimated_time).seconds, [...path, 'estimated_time']);
     const batch = rs.batch ? normalizeBatch(rs.batch, [...path, 'batch'], rs.sql !== undefined, action?.kind === 'sql' ? action.statements : undefined) : undefined;
     const allow = Object.entries(rs.allow ?? {}).map(([code, reason]) => ({ code, reason, span: keySpan(doc, [...path, 'allow', code]) ?? span([...path, 'allow']) }));
 
@@ -126,6 +136,8 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
   /** A batch on a step or a rollback: exactly one UPDATE, DELETE or INSERT ... SELECT to run in batches. */
   function normalizeBatch(raw: { size: number; key?: string; pause?: string }, path: Path, hasSql: boolean, statements: readonly Statement[] | undefined): Batch {
     const batch: Batch = { size: raw.size, key: raw.key ?? 'id', ...(raw.pause ? { pause: raw.pause } : {}), span: keySpan(doc, path)! };
+    const pauseProblem = raw.pause !== undefined ? batchPauseProblem(raw.pause) : undefined;
+    if (pauseProblem) error('MG118', span([...path, 'pause']), pauseProblem.message, pauseProblem.help);
     if (!hasSql) {
       error('MG032', batch.span, 'batch needs sql', 'Batching applies to one UPDATE, DELETE or INSERT ... SELECT given in sql.');
     } else if (statements) {
@@ -312,8 +324,10 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
     })),
     risks: (raw.risks ?? []).map((r) => ({ ...r })),
     apps,
-    spans: { id: span(['id']), risk: span(['risk']), ...(raw.pre_migration ? { preMigration: keySpan(doc, ['pre_migration'])! } : {}), ...(raw.engine !== undefined ? { engine: span(['engine']) } : {}) },
+    spans: { id: span(['id']), risk: span(['risk']), ...(raw.pre_migration ? { preMigration: keySpan(doc, ['pre_migration'])! } : {}), ...(raw.engine !== undefined ? { engine: span(['engine']) } : {}),
+      ...(raw.settings?.statement_timeout !== undefined ? { statementTimeout: span(['settings', 'statement_timeout']) } : {}) },
   };
+  diagnostics.push(...settingsDiagnostics(raw, file, span, { lockTimeout: defaultLockTimeout, statementTimeout: defaultStatementTimeout, lockRetries: defaultLockRetries }));
   if (raw.engine === undefined) {
     const sqlAt = firstSqlSpan(plan) ?? (raw.baseline ? keySpan(doc, ['baseline']) : raw.fixtures ? keySpan(doc, ['fixtures']) : undefined);
     if (sqlAt) {

@@ -163,6 +163,9 @@ export function predictLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[]
           m = 'ShareRowExclusiveLock';
           extra.push({ table: relationName(constraint.pktable), mode: 'ShareRowExclusiveLock' });
         }
+        // ATTACH PARTITION scans the table it attaches (its constraint) under ACCESS EXCLUSIVE;
+        // the parent takes only SHARE UPDATE EXCLUSIVE (PostgreSQL 12+).
+        if (cmd?.subtype === 'AT_AttachPartition' && cmd.def?.PartitionCmd?.name) extra.push({ table: relationName(cmd.def.PartitionCmd.name), mode: 'AccessExclusiveLock' });
         // ADD COLUMN ... REFERENCES locks the referenced table the same way.
         for (const inline of cmd?.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef?.constraints ?? [] : []) {
           if (inline.Constraint?.contype === 'CONSTR_FOREIGN') extra.push({ table: relationName(inline.Constraint.pktable), mode: 'ShareRowExclusiveLock' });

@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { downScript, phaseHasSql, scriptFileName, upScript, type ScriptBlock } from '../emit/sql/blocks.js';
+import { downScript, phaseHasSql, scriptFileName, upScript, type ScriptAnalysis, type ScriptBlock } from '../emit/sql/blocks.js';
 import { confirmStatement, ledgerPrelude, stopKey } from '../emit/sql/ledger.js';
 import type { Phase, Plan, Step } from '../normalize/model.js';
 import { walkedTable } from '../sql/batch.js';
@@ -41,6 +41,8 @@ export interface CrashResult {
 export interface CrashContext {
   readonly plan: Plan;
   readonly scripts: ReadonlyMap<string, string>;
+  /** The plan's SQL analysis, which the scripts were rendered with. */
+  readonly analysis: ScriptAnalysis;
   /** A fresh database with the baseline and fixtures loaded, or undefined when it cannot be had. */
   readonly open: () => Promise<RehearsalDatabase | undefined>;
   readonly close: (db: RehearsalDatabase) => Promise<void>;
@@ -183,8 +185,8 @@ export async function rehearseCrashPoints(ctx: CrashContext): Promise<{ result: 
     const up = scripts.get(scriptFileName(phase, 'up'));
     const down = scripts.get(scriptFileName(phase, 'down'));
     return up === undefined || down === undefined ? undefined : {
-      up: split(up, upScript(plan, phase).blocks),
-      down: split(down, downScript(plan, phase).blocks),
+      up: split(up, upScript(plan, phase, ctx.analysis).blocks),
+      down: split(down, downScript(plan, phase, ctx.analysis).blocks),
     };
   };
 

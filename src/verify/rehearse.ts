@@ -5,6 +5,8 @@ import { parseSql } from '../sql/parser.js';
 import { stepStatements, type Phase, type Plan, type Statement, type Step } from '../normalize/model.js';
 import type { StatementAnalysis } from '../analyze/sql/analyze.js';
 import { predictLocks, type PredictedLock } from '../sql/locks.js';
+import { analyzePlan } from '../analyze/sql/analyze.js';
+import { resolvePlanSettings } from '../analyze/settings.js';
 import type { Engine, RehearsalDatabase } from './engine.js';
 import { fillOrder, FixtureError, generateRows } from './fixtures.js';
 import { runObserved, type ObservedLock, type StatementRun } from './observe.js';
@@ -111,6 +113,9 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
   const diagnostics: Diagnostic[] = [];
   const base = { file: plan.file, planId: plan.id, engine: engine.label };
   const phases = plan.phases;
+  // The scripts' blocks as the build rendered them: which statements run without
+  // statement_timeout follows the analysis' locks, which need no project settings.
+  const analysis = options.analysis ?? analyzePlan(plan, { settings: resolvePlanSettings(plan, undefined) }).statements;
   if (!phases.some(phaseHasSql)) {
     return { ...base, ok: true, skipped: noSqlToRehearse, phases: [], steps: [], diagnostics };
   }
@@ -138,7 +143,7 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
   const seenDisagreements = new Set<string>();
   const run = async (db: RehearsalDatabase, phase: Phase, direction: Direction): Promise<ScriptResult> => {
     if (!phaseHasSql(phase)) return notRun;
-    const view = direction === 'down' ? downScript(plan, phase) : upScript(plan, phase);
+    const view = direction === 'down' ? downScript(plan, phase, analysis) : upScript(plan, phase, analysis);
     const script = scripts.get(scriptFileName(phase, direction === 'down' ? 'down' : 'up'));
     if (script === undefined) return notRun;
     const started = performance.now();
@@ -324,7 +329,7 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
   if (options.crashPoints !== false && db && !diagnostics.some((d) => d.severity === 'error')) {
     const { rehearseCrashPoints } = await import('./crash.js');
     try {
-      const found = await rehearseCrashPoints({ plan, scripts, open: setUp, close });
+      const found = await rehearseCrashPoints({ plan, scripts, analysis, open: setUp, close });
       diagnostics.push(...found.diagnostics);
       rolledBack = found.result.rolledBack;
       crash = {

@@ -3,6 +3,8 @@ import type { Diagnostic, Severity } from '../diagnostics/diagnostic.js';
 import { SourceText } from '../diagnostics/source-text.js';
 import type { Host } from '../host.js';
 import { packageFile } from './package-files.js';
+import { maxTableRows } from '../analyze/tables.js';
+import { formatCount } from '../util/numbers.js';
 
 export const configFileName = 'migc.config.json';
 
@@ -96,6 +98,7 @@ export function withAssumedRows(config: ProjectConfig | undefined, flags: readon
   for (const flag of flags) {
     const m = /^([A-Za-z_][\w.]*)=(\d+)$/.exec(flag);
     if (!m) return { ok: false, message: `--assume-rows takes table=rows, for example users=40; got ${flag}` };
+    if (Number(m[2]) > maxTableRows) return { ok: false, message: `--assume-rows ${flag}: at most ${formatCount(maxTableRows)} rows, more than any PostgreSQL table holds` };
     rows.set(m[1]!.replace(/^public\./, ''), Number(m[2]));
   }
   return { ok: true, config: { ...config, assumeRows: rows } };

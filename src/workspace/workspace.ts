@@ -284,7 +284,7 @@ export function createWorkspace(options: WorkspaceOptions): Workspace {
     const plan = normalized.plan;
     const settings = resolvePlanSettings(plan, config);
     const sql = analyzePlan(plan, { settings });
-    const found = applyRuleSettings([...runRules(plan, planRules, settings), ...sql.diagnostics, ...rehearsalSqlOutsideDatabase(plan), ...appCompatibility(plan).diagnostics], settings.rules);
+    const found = applyRuleSettings([...runRules(plan, planRules, settings, sql.statements), ...sql.diagnostics, ...rehearsalSqlOutsideDatabase(plan), ...appCompatibility(plan).diagnostics], settings.rules);
     const diagnostics = [...own, ...checkAllowances(plan), ...found].sort(compareDiagnostics);
     return { normalized, config, settings, analysis: sql.statements, diagnostics };
   }

@@ -9,6 +9,8 @@ import { planVerificationPhase } from './plan-verification-phase.js';
 import { riskUnderstated } from './risk-understated.js';
 import { rollbackRestoresNothing } from './rollback-restores-nothing.js';
 import { rollbackCoverage } from './rollback-coverage.js';
+import { statementTimeoutExceeded } from './statement-timeout-exceeded.js';
+import { statementTimeoutOff } from './statement-timeout-off.js';
 import { timelineOrder } from './timeline-order.js';
 import { uniqueIds } from './unique-ids.js';
 import { verificationCoverage } from './verification-coverage.js';
@@ -28,4 +30,6 @@ export const planRules: readonly Rule[] = [
   riskUnderstated,
   planVerificationPhase,
   rollbackRestoresNothing,
+  statementTimeoutExceeded,
+  statementTimeoutOff,
 ];

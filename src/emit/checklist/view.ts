@@ -1,5 +1,6 @@
 import { phaseEstimate, type EstimateInput } from '../../analyze/estimate.js';
-import { planHasSql, verificationPhase, type Phase, type Plan, type Step } from '../../normalize/model.js';
+import { planHasSql, verificationPhase, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
+import { liftedStatements } from '../../analyze/statement-timeout.js';
 import { phaseHasSql, scriptFileName } from '../sql/blocks.js';
 import { confirmStatement } from '../sql/ledger.js';
 import { markdownText } from '../markdown-text.js';
@@ -101,7 +102,16 @@ function downStops(phase: Phase): { id: string; irreversible: boolean }[] {
     .map((s) => ({ id: s.id, irreversible: s.rollback?.kind === 'irreversible' }));
 }
 
+/** Where PostgreSQL shows a statement's progress: its own progress view where it has one. */
+function progressView(s: Statement): string {
+  const [kind, body] = Object.entries(s.ast)[0] as [string, { is_vacuumcmd?: boolean }];
+  if (kind === 'IndexStmt' || kind === 'ReindexStmt') return 'pg_stat_progress_create_index';
+  if (kind === 'VacuumStmt') return body.is_vacuumcmd ? 'pg_stat_progress_vacuum' : 'pg_stat_progress_analyze';
+  return 'pg_stat_activity';
+}
+
 export function checklistView(plan: Plan, input: EstimateInput) {
+  const lifted = liftedStatements(plan, (s) => input.analysis.get(s)?.locks).filter((l) => !l.rollback);
   const steps = new Map(plan.phases.flatMap((p) => p.steps).map((s) => [s.id, s]));
   const hasSql = planHasSql(plan);
   const downtime = plan.overview.estimatedDowntime;
@@ -130,6 +140,13 @@ export function checklistView(plan: Plan, input: EstimateInput) {
       codeChanges: plan.codeChanges.filter((c) => c.deployPhase === phase.name),
       gateRecord: phaseHasSql(phase) && hasGateStop(phase) ? `${confirmStatement({ plan: plan.id, phase: phase.name, step: '', part: 'gate' })};` : undefined,
       scriptRuns: phaseHasSql(phase) ? scriptRuns(plan, phase) : [],
+      // Statements that run without statement_timeout: long by design, watched rather than cancelled.
+      unbounded: lifted.filter((l) => l.step.phase === phase.name).map((l) => ({
+        id: l.step.id,
+        commands: [...new Set(l.statements.map((s) => s.facts.command))].join(', '),
+        progress: [...new Set(l.statements.map(progressView))].join(', '),
+        indexBuild: l.statements.some((s) => 'IndexStmt' in s.ast),
+      })),
       operatorSteps: phase.steps.filter((s) => s.action && s.action.kind !== 'sql').map((s) => ({
         id: s.id,
         command: s.action?.kind === 'run' ? s.action.command : undefined,

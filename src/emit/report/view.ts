@@ -3,6 +3,7 @@ import { estimateMethod, estimateText, pausesText, phaseEstimate, statementEstim
 import { lockLabel } from '../../sql/locks.js';
 import { formatSeconds } from '../../normalize/durations.js';
 import type { PlanSettings } from '../../analyze/settings.js';
+import { liftedStatements, statementTimeoutSeconds } from '../../analyze/statement-timeout.js';
 import { planHasSql, stepStatements, verificationPhase, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
 import { phaseHasSql, scriptFileName } from '../sql/blocks.js';
 import { compatView } from './compat-view.js';
@@ -153,6 +154,24 @@ function stepView(step: Step, input: EstimateInput) {
   };
 }
 
+/** The timeouts the scripts set, and the statements that run without statement_timeout, as the Analysis settings list them. */
+function scriptTimeouts(plan: Plan, analysis: NonNullable<Analyses>) {
+  const { lockTimeout, statementTimeout, lockRetries } = plan.settings;
+  const lifted = liftedStatements(plan, (s) => analysis.get(s)?.locks)
+    .map((l) => `${l.rollback ? 'the rollback of ' : ''}step ${l.step.id} (${[...new Set(l.statements.map((s) => s.facts.command))].join(', ')})`);
+  const batched = plan.phases.some((p) => p.steps.some((s) => s.batch || (s.rollback?.kind === 'sql' && s.rollback.batch)));
+  const exceptions = [
+    ...(batched ? ['the batch loops (each batch is short)'] : []),
+    ...(lifted.length ? [`what blocks no reads or writes (at most SHARE UPDATE EXCLUSIVE): ${lifted.join(', ')}`] : []),
+  ];
+  return {
+    lockTimeout: `lock_timeout ${lockTimeout}, a part that hits it tried again ${lockRetries === 0 ? 'never' : `up to ${lockRetries} time${lockRetries === 1 ? '' : 's'}`}`,
+    statementTimeout: statementTimeoutSeconds(statementTimeout) === 0
+      ? `statement_timeout ${statementTimeout}: off, no statement is cancelled`
+      : `statement_timeout ${statementTimeout}${exceptions.length ? `, lifted for ${exceptions.join(' and for ')}` : ''}`,
+  };
+}
+
 export function reportView(plan: Plan, findings: readonly ReportFinding[], { analysis, settings }: { analysis: NonNullable<Analyses>; settings: PlanSettings }) {
   const total = plannedTime(plan.phases.flatMap((p) => p.steps));
   const hasSql = planHasSql(plan);
@@ -167,6 +186,7 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[], { ana
     settings: plan.engine ? { ...settings, tables: settings.tables.map((t) => ({ ...t, rows: t.rows === undefined ? 'large (at least 100,000)' : formatCount(t.rows), size: t.size ?? 'not given' })) } : undefined,
     estimate: estimateView({ planned: total, estimate: sqlPhases.length && phaseEstimates.every((e) => e !== undefined) ? sumEstimates(phaseEstimates as Estimate[]) : undefined, hasSql: sqlPhases.length > 0 }),
     estimateMethod: sqlPhases.length ? estimateMethod() : undefined,
+    scriptTimeouts: plan.phases.some(phaseHasSql) ? scriptTimeouts(plan, analysis) : undefined,
     planVerifications: plan.verify.map((v) => ({
       sql: v.sql, expect: v.expect.text, description: v.description,
       when: v.after !== undefined ? `end of phase ${v.after}` : 'end of the plan',

@@ -7,6 +7,8 @@ import {
   dropInvalidIndexCall, earlierPhasesGuard, forgetCall, irreversibleCall, laterPhasesGuard, ledgerEpilogue, ledgerPrelude, markCall, phaseDoneKey, placeholder, runCall, stopCall, type LedgerKey,
 } from './ledger.js';
 import { formatCount } from '../../util/numbers.js';
+import type { StatementAnalysis } from '../../analyze/sql/analyze.js';
+import { blocksNobody, locksText, planUnits, type LocksOf, type ScriptUnit } from '../../analyze/statement-timeout.js';
 
 /*
  * What the SQL templates receive. Every string in a ScriptView is safe to put into a script as
@@ -63,6 +65,13 @@ export interface ScriptView {
   readonly statements: readonly ScriptStatement[];
 }
 
+/**
+ * What the scripts read of the SQL analysis: the locks each statement takes, which decide the
+ * statements that run without statement_timeout (src/analyze/statement-timeout.ts). The build and
+ * the rehearsal pass the same analysis, so they render the same script.
+ */
+export type ScriptAnalysis = ReadonlyMap<Statement, Pick<StatementAnalysis, 'locks'>>;
+
 export function scriptFileName(phase: Phase, direction: 'up' | 'down'): string {
   return `${String(phase.number).padStart(2, '0')}-${phase.name}.${direction}.sql`;
 }
@@ -116,13 +125,13 @@ function concurrentIndexName(s: Statement): string | undefined {
  * retried, so it is recorded as started before and done after, and an INVALID index a failed
  * build left is dropped first. Running the script again runs it again: it must be safe to (MG114).
  */
-function outsideUnit(key: LedgerKey, s: Statement): ScriptStatement[] {
+function outsideUnit(key: LedgerKey, s: Statement, lifted: (ss: ScriptStatement[]) => ScriptStatement[]): ScriptStatement[] {
   const index = concurrentIndexName(s);
   const notice = `migc: ${s.facts.command} runs outside a transaction: it is not retried on lock_timeout. If it fails, fix the cause and run this script again: what is done is skipped, and this statement runs again.`;
   return [
     own(markCall(key, false, notice)),
     ...(index ? [own(dropInvalidIndexCall(index))] : []),
-    planStatement(s),
+    ...lifted([planStatement(s)]),
     own(markCall(key, true, '')),
   ];
 }
@@ -133,23 +142,34 @@ function outsideUnit(key: LedgerKey, s: Statement): ScriptStatement[] {
  * transaction, so a failed check undoes the step's last part; after a statement that runs on its
  * own they are a unit of their own.
  */
-function units(plan: Plan, key: Omit<LedgerKey, 'part'>, direction: 'up' | 'down', statements: readonly Statement[], checks: readonly string[]): ScriptStatement[] {
-  const groups: { transactional: boolean; items: Statement[] }[] = [];
-  for (const s of statements) {
-    const last = groups[groups.length - 1];
-    if (s.facts.transactional && last?.transactional) last.items.push(s);
-    else groups.push({ transactional: s.facts.transactional, items: [s] });
-  }
+function units(plan: Plan, key: Omit<LedgerKey, 'part'>, direction: 'up' | 'down', groups: readonly ScriptUnit[], checks: readonly string[]): ScriptStatement[] {
   const out: ScriptStatement[] = [];
   let part = 0;
   groups.forEach((g, i) => {
     const partKey = { ...key, part: `${direction} ${++part}` };
     const lastGroup = i === groups.length - 1;
-    if (g.transactional) out.push(...runUnit(plan, partKey, [...g.items.map((p) => ({ plan: p })), ...(lastGroup ? checks.map((c) => ({ own: c })) : [])]));
-    else out.push(...outsideUnit(partKey, g.items[0]!));
+    const lifted = g.lifted ? withoutStatementTimeout(plan) : (ss: ScriptStatement[]) => ss;
+    // The checks ride in the last transaction: read-only queries, they block nobody either.
+    if (g.transactional) out.push(...lifted(runUnit(plan, partKey, [...g.statements.map((p) => ({ plan: p })), ...(lastGroup ? checks.map((c) => ({ own: c })) : [])])));
+    else out.push(...outsideUnit(partKey, g.statements[0]!, lifted));
   });
   if (checks.length && !groups[groups.length - 1]?.transactional) out.push(...runUnit(plan, { ...key, part: `${direction} ${++part}` }, checks.map((c) => ({ own: c }))));
   return out;
+}
+
+/** Statements run with statement_timeout off, and the plan's value set again right after them. */
+function withoutStatementTimeout(plan: Plan): (ss: ScriptStatement[]) => ScriptStatement[] {
+  return (ss) => [own('SET statement_timeout = 0'), ...ss, own(`SET statement_timeout = ${sqlLiteral(plan.settings.statementTimeout)}`)];
+}
+
+/** The comment lines that say where a step's statements run without statement_timeout, and why that is safe. */
+function liftedNotes(locksOf: LocksOf, groups: readonly ScriptUnit[]): string[] {
+  return groups.filter((g) => g.lifted).map((g) => {
+    const locks = locksText(g.statements.flatMap((s) => blocksNobody(s, locksOf) ?? []));
+    const commands = [...new Set(g.statements.map((s) => s.facts.command))].join(', ');
+    const what = g.transactional ? `this transaction (${commands})` : commands;
+    return `statement_timeout is lifted for ${what} only: it holds ${locks}, which blocks neither reads nor writes, so it may run as long as it needs; lock_timeout still bounds its waits for locks.`;
+  });
 }
 
 const liftedTimeout = 'statement_timeout is lifted for the loop only: it is one statement, and each batch inside it is short.';
@@ -176,7 +196,7 @@ function stopFor(what: 'run' | 'manual', text: string): { message: string; detai
 
 const stopNote = 'The script stops here until this is recorded as done in migc_ledger (the error says how); then run it again.';
 
-function upBlocks(plan: Plan, phase: Phase, step: Step): ScriptBlock[] {
+function upBlocks(plan: Plan, locksOf: LocksOf, phase: Phase, step: Step): ScriptBlock[] {
   const title = `Step ${step.id}${step.description?.trim() ? `: ${firstLine(step.description)}` : ''}`;
   const source = { kind: 'step', stepId: step.id } as const;
   const key = { plan: plan.id, phase: phase.name, step: step.id };
@@ -198,10 +218,11 @@ function upBlocks(plan: Plan, phase: Phase, step: Step): ScriptBlock[] {
   const outside = action.statements.filter((s) => !s.facts.transactional).map((s) => s.facts.command);
   const comments = [title];
   if (outside.length) comments.push(`${[...new Set(outside)].join(', ')} cannot run inside a transaction: it runs on its own, and again when this script is run again.`);
-  return [block(comments, units(plan, key, 'up', action.statements, verifications(step)), source)];
+  const groups = planUnits(plan, action.statements, locksOf);
+  return [block([...comments, ...liftedNotes(locksOf, groups)], units(plan, key, 'up', groups, verifications(step)), source)];
 }
 
-function downBlocks(plan: Plan, phase: Phase, step: Step): ScriptBlock[] {
+function downBlocks(plan: Plan, locksOf: LocksOf, phase: Phase, step: Step): ScriptBlock[] {
   const title = `Undo step ${step.id}`;
   const source = { kind: 'step', stepId: step.id } as const;
   const key = { plan: plan.id, phase: phase.name, step: step.id };
@@ -216,7 +237,8 @@ function downBlocks(plan: Plan, phase: Phase, step: Step): ScriptBlock[] {
         return [block([title, `Batched: ${formatCount(r.batch.size)} rows per batch by ${r.batch.key}, each batch committed.`, liftedTimeout, onlyIfRan, ...loss],
           [...batchedSql(plan, r.statements[0]!, r.batch, `undo ${step.id}`, { ...key, part: 'down 1' }), forget], source)];
       }
-      return [block([title, onlyIfRan, ...loss], [...units(plan, key, 'down', r.statements, []), forget], source)];
+      const groups = planUnits(plan, r.statements, locksOf);
+      return [block([title, onlyIfRan, ...liftedNotes(locksOf, groups), ...loss], [...units(plan, key, 'down', groups, []), forget], source)];
     case 'run':
     case 'manual': {
       const text = r.kind === 'run' ? r.command : r.instructions;
@@ -344,10 +366,12 @@ function scriptView(plan: Plan, phase: Phase, direction: 'up' | 'down', notes: r
   };
 }
 
-export function upScript(plan: Plan, phase: Phase): ScriptView {
-  return scriptView(plan, phase, 'up', gateNotes(phase), [...gateBlocks(plan, phase), ...phase.steps.flatMap((s) => upBlocks(plan, phase, s)), ...planVerificationBlocks(plan, phase)]);
+export function upScript(plan: Plan, phase: Phase, analysis: ScriptAnalysis): ScriptView {
+  const locksOf: LocksOf = (s) => analysis.get(s)?.locks;
+  return scriptView(plan, phase, 'up', gateNotes(phase), [...gateBlocks(plan, phase), ...phase.steps.flatMap((s) => upBlocks(plan, locksOf, phase, s)), ...planVerificationBlocks(plan, phase)]);
 }
 
-export function downScript(plan: Plan, phase: Phase): ScriptView {
-  return scriptView(plan, phase, 'down', ['Rolls back this phase: the rollbacks of the steps that ran, in reverse order.'], [...phase.steps].reverse().flatMap((s) => downBlocks(plan, phase, s)));
+export function downScript(plan: Plan, phase: Phase, analysis: ScriptAnalysis): ScriptView {
+  const locksOf: LocksOf = (s) => analysis.get(s)?.locks;
+  return scriptView(plan, phase, 'down', ['Rolls back this phase: the rollbacks of the steps that ran, in reverse order.'], [...phase.steps].reverse().flatMap((s) => downBlocks(plan, locksOf, phase, s)));
 }

@@ -1,5 +1,6 @@
 import type { PgNode } from '../../sql/parser.js';
 import { dollarQuote, sqlLiteral } from '../../sql/quote.js';
+import { lockRetryWaits } from '../../normalize/settings.js';
 
 /*
  * What migc keeps in the user's database so a script can be stopped at any statement and run
@@ -96,7 +97,7 @@ BEGIN
           USING ERRCODE = 'lock_not_available',
                 HINT = 'Nothing of this part was kept. Find the session holding the lock (pg_locks), then run this script again: what is done is skipped.';
       END IF;
-      delay := least(30, 0.5 * 2 ^ (attempt - 1)) * (0.5 + random());
+      delay := least(${lockRetryWaits.longestSeconds}, ${lockRetryWaits.firstSeconds} * 2 ^ (attempt - 1)) * (${lockRetryWaits.jitterFrom} + random());
       RAISE NOTICE 'migc: % hit lock_timeout (%); try % of % in % s', what, SQLERRM, attempt + 1, p_retries + 1, round(delay::numeric, 1);
       PERFORM pg_sleep(delay);
     END;

@@ -3,26 +3,26 @@ import func2Module from "ajv/dist/runtime/ucs2length.js";
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://migc.dev/schema/plan/v1.json","title":"migc migration plan","description":"A database migration plan compiled by migc into a review report, SQL scripts, a timeline and on-call checklists.","type":"object","additionalProperties":false,"required":["migc","id","title","type","risk","phases"],"properties":{"migc":{"description":"Plan format version. Always 1.","const":1},"id":{"description":"Stable kebab-case identifier of the plan, unique across the repository, at most 63 characters. Outputs go to out/<id>/, so it cannot be a name Windows reserves for a device (con, prn, aux, nul, com1 to com9, lpt1 to lpt9).","type":"string","pattern":"^[a-z0-9]+(-[a-z0-9]+)*$","maxLength":63,"not":{"pattern":"^(con|prn|aux|nul|com[1-9]|lpt[1-9])$"}},"title":{"description":"One-line title shown at the top of the report.","type":"string","minLength":1},"type":{"description":"What the migration changes: schema (DDL), data (backfills, moves), code (application deploys only) or infrastructure (servers, versions, settings).","enum":["schema","data","code","infrastructure"]},"risk":{"description":"Declared risk. A plan that loses data must be at least high.","enum":["low","medium","high","critical"]},"engine":{"description":"Target database engine, optionally with its major version: postgresql or postgresql@15. Required when the plan has SQL (steps, rollbacks, verifications, baseline or fixtures); a plan with only commands and manual steps (code, infrastructure) may leave it out.","type":"string","pattern":"^postgresql(@[0-9]{2})?$"},"owner":{"description":"Person or team accountable for running the plan.","type":"string"},"overview":{"description":"Summary shown at the top of the report.","type":"object","additionalProperties":false,"properties":{"summary":{"description":"What the migration does and why, in a few sentences (Markdown).","type":"string"},"estimated_downtime":{"description":"Expected user-visible downtime: none, a duration (30s, 5min, 2h), or a maintenance window (maintenance window, maintenance window 2h); optionally followed by a note in parentheses, as in \"none (connections drain per region)\".","type":"string","pattern":"^(none|[0-9]+(\\.[0-9]+)?(s|min|h|d)|maintenance window( [0-9]+(\\.[0-9]+)?(min|h|d))?)( \\(.+\\))?$"},"rollback_complexity":{"description":"How hard rolling back is once the plan has run: trivial (the down scripts undo it), easy (a few known steps), hard (needs care and coordination), manual-restore (data comes back only from a backup).","enum":["trivial","easy","hard","manual-restore"]}}},"current_state":{"description":"The schema and behaviour before the migration (Markdown; SQL in fenced blocks).","type":"string"},"target_state":{"description":"The schema and behaviour after the migration (Markdown; SQL in fenced blocks).","type":"string"},"tables":{"description":"Size hints for the tables the plan touches, keyed by table name (optionally schema-qualified). Used to judge whether data changes must be batched.","type":"object","additionalProperties":{"type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"Approximate number of rows in production.","type":"integer","minimum":0},"size":{"description":"Approximate size on disk in production, for example \"40 GB\".","type":"string"}}}},"baseline":{"description":"The schema before the migration, used to rehearse the plan: inline SQL or a .sql file beside the plan.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"Inline SQL that creates the schema as it is before the migration.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that creates the schema as it is before the migration.","type":"string"}}},"fixtures":{"description":"Rows loaded after the baseline when rehearsing (migc verify), so data steps and batches have something to work on: SQL inline or in a file, and rows generated per table, for example users: { rows: 10000 }.","type":"object","properties":{"sql":{"description":"Inline SQL that inserts rows, run after the baseline.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that inserts rows; run after the baseline.","type":"string"}},"additionalProperties":{"description":"A table (optionally schema-qualified) to fill with generated rows: values follow each column's type, nullable columns get some NULLs, foreign keys point at existing rows.","type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"How many rows to generate (at most 1000000).","type":"integer","minimum":1,"maximum":1000000}}}},"settings":{"description":"Session settings written at the top of every emitted SQL script.","type":"object","additionalProperties":false,"properties":{"lock_timeout":{"description":"How long a statement may wait for a lock before giving up (default 5s). Short waits keep a blocked migration from queueing every other query behind it.","$ref":"#/$defs/pgDuration"},"statement_timeout":{"description":"How long one statement may run (default 15min). Batched steps lift it for their loop, since each batch commits on its own.","$ref":"#/$defs/pgDuration"},"lock_retries":{"description":"How many times a step that can run in a transaction is tried again after a lock_timeout, with growing, jittered waits between tries (default 5; 0 for none). Statements that run outside a transaction (CONCURRENTLY) are not retried: the script stops, and running it again resumes there.","type":"integer","minimum":0,"maximum":20}}},"pre_migration":{"description":"What must be done before the first phase starts.","type":"object","additionalProperties":false,"properties":{"backup":{"description":"The backup taken before the migration. Required when any step loses data.","type":"object","additionalProperties":false,"required":["command"],"properties":{"command":{"description":"The command that takes the backup, for example pg_dump -Fc -t users -f users.dump \"$DATABASE_URL\".","type":"string"},"verify":{"description":"How to check the backup is usable, for example a pg_restore --list.","type":"string"}}},"disk_space":{"description":"Free disk space needed on the database volume, and why (new columns, index builds, table rewrites).","type":"string"},"notify":{"description":"People or channels to tell before starting.","type":"array","items":{"type":"string"}},"staging_test":{"description":"How the plan was rehearsed on a production-like copy, and with what result.","type":"string"},"tasks":{"description":"Any other task to finish before the first phase.","type":"array","items":{"type":"string"}}}},"phases":{"description":"The phases in the order they run: expand (additive changes), then migrate (move data, switch code), then contract (remove what is no longer used).","type":"array","minItems":1,"items":{"$ref":"#/$defs/phase"}},"verify":{"description":"Plan-wide verification queries (no orphans, counts that must match), checked at the end of the phase named in after, or at the end of the plan's last phase with SQL; compiled into that phase's up script as assertions, so migc verify runs them too.","type":"array","items":{"description":"A plan-wide query returning one value, the value expected, and the phase at whose end it is checked.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"},"after":{"description":"The name of the phase at whose end the query is checked. Default: the end of the plan (its last phase with SQL).","type":"string"}}}},"code_changes":{"description":"Application changes that ship alongside the plan.","type":"array","items":{"type":"object","additionalProperties":false,"required":["file","change","deploy_phase"],"properties":{"file":{"description":"File or component that changes.","type":"string"},"change":{"description":"What changes in it.","type":"string"},"deploy_phase":{"description":"Name of the phase this change is deployed in (before the phase's steps run).","type":"string"}}}},"rollback_plan":{"description":"How to roll back after each phase, for the people on call.","type":"array","items":{"type":"object","additionalProperties":false,"required":["phase","how","data_loss"],"properties":{"phase":{"description":"Name of the phase this entry rolls back.","type":"string"},"how":{"description":"How to roll back after this phase.","type":"string"},"data_loss":{"description":"Whether rolling back after this phase loses data.","type":"boolean"}}}},"timeline":{"description":"Milestones relative to the start of the migration (T-0), in chronological order.","type":"array","items":{"type":"object","additionalProperties":false,"required":["at","milestone"],"properties":{"at":{"description":"When, relative to T-0: T-1w, T-3d, T-2h, T-0, T+30min, T+1d, T+1w.","type":"string","pattern":"^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"},"milestone":{"description":"What happens then.","type":"string"},"phase":{"description":"Name of the phase that starts at this milestone.","type":"string"}}}},"risks":{"description":"What could go wrong and how the plan guards against it.","type":"array","items":{"type":"object","additionalProperties":false,"required":["risk","mitigation"],"properties":{"risk":{"description":"What could go wrong.","type":"string"},"likelihood":{"description":"How likely it is.","enum":["low","medium","high"]},"impact":{"description":"How bad it would be.","enum":["low","medium","high"]},"mitigation":{"description":"How the plan prevents it or limits the damage.","type":"string"}}}},"apps":{"description":"The application versions involved, in release order; the first is the one running when the plan starts. migc checks that every version's queries work on every schema state in which it can be live (see the README's \"App versions\" section).","type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["version","queries"],"properties":{"version":{"description":"The version's name, for example v2.14; deploys name it (deploy: { version: v2.14 }).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._+-]*$","maxLength":63},"description":{"description":"What this version does with the schema, for readers.","type":"string"},"queries":{"description":"Files beside the plan (inside the project) holding the version's queries: .sql files (one or many statements; $1 or :name parameters), or a pg_stat_statements export in .csv or .json (its query column).","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]}}}}},"$defs":{"pgDuration":{"description":"A PostgreSQL duration: a number and a unit (ms, s, min, h, d), or 0 for no limit.","type":"string","pattern":"^(0|[0-9]+(ms|s|min|h|d))$"},"duration":{"description":"An estimated duration: a number and a unit (ms, s, min, h, d, w), for example 30s or 2h.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},"batch":{"description":"Run the step's single UPDATE or DELETE (or INSERT ... SELECT from one table, walking that table's key) in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","type":"object","additionalProperties":false,"required":["size"],"properties":{"size":{"description":"Rows per batch (by key range), for example 10000.","type":"integer","minimum":1},"key":{"description":"Indexed, unique, orderable column the batches walk over (default id).","type":"string","pattern":"^[a-z_][a-z0-9_]*$"},"pause":{"description":"Pause between batches to let replicas and autovacuum keep up (default none).","$ref":"#/$defs/pgDuration"}}},"phase":{"description":"A phase: steps that run together, optionally behind a gate.","type":"object","additionalProperties":false,"required":["name","kind","steps"],"properties":{"name":{"description":"Phase name, unique in the plan, at most 63 characters; used in file names (NN-<name>.up.sql).","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"kind":{"description":"expand adds without breaking old code; migrate moves data and switches code; contract removes what is no longer used.","enum":["expand","migrate","contract"]},"description":{"description":"What the phase achieves (Markdown).","type":"string"},"gate":{"description":"What must hold before the phase starts. Verified steps are re-checked at the top of the phase's up script.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"verified":{"description":"Ids of earlier steps whose verification queries must pass before this phase starts.","type":"array","minItems":1,"items":{"type":"string"}},"deploy":{"description":"Application deploy that must be live everywhere before this phase starts: { version: v2.15 } names a version of apps: (so migc knows which code runs when), or free text.","oneOf":[{"type":"string"},{"type":"object","additionalProperties":false,"required":["version"],"properties":{"version":{"description":"The app version deployed, as listed in apps:. While it rolls out, it and the versions before it are both live.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._+-]*$","maxLength":63},"note":{"description":"Free text for readers: what the version does, how to deploy it.","type":"string"}}}]},"wait":{"description":"Time to wait after the previous phase, for example 24h or 1w, to catch stragglers and errors.","$ref":"#/$defs/duration"},"approval":{"description":"Who must sign off before this phase starts.","type":"string"}}},"steps":{"description":"The steps of the phase, run in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/step"}}}},"step":{"description":"One step: SQL to run, a command, or manual instructions; with its rollback and verification.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"Step id, unique in the plan, at most 63 characters; gates refer to it.","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"description":{"description":"What the step does and why (Markdown).","type":"string"},"sql":{"description":"One or more SQL statements, run in order. Give exactly one of sql, run or manual.","type":"string"},"run":{"description":"A shell command an operator runs (deploys, infrastructure). Give exactly one of sql, run or manual.","type":"string"},"manual":{"description":"Instructions an operator carries out by hand. Give exactly one of sql, run or manual.","type":"string"},"batch":{"description":"Run the step's single UPDATE or DELETE (or INSERT ... SELECT from one table, walking that table's key) in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","$ref":"#/$defs/batch"},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore. Every step needs one.","$ref":"#/$defs/rollback"},"verify":{"description":"Queries that prove the step worked. Each returns one value compared with expect; the up script stops when one fails.","type":"array","items":{"$ref":"#/$defs/verification"}},"estimated_time":{"description":"How long the step is expected to take in production, for example 30s or 2h.","$ref":"#/$defs/duration"},"allow":{"description":"Findings of the SQL analysis this step accepts, each with the reason it is safe here, for example MG201: \"table has 40 rows\". They stay in the report, as info.","type":"object","propertyNames":{"pattern":"^MG[0-9]{3}$"},"additionalProperties":{"description":"Why this finding is acceptable for this step.","type":"string","minLength":1}},"deploy":{"type":"object","additionalProperties":false,"required":["version"],"properties":{"version":{"description":"The app version deployed, as listed in apps:. While it rolls out, it and the versions before it are both live.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._+-]*$","maxLength":63},"note":{"description":"Free text for readers: what the version does, how to deploy it.","type":"string"}},"description":"This step (a run or manual step) deploys an app version of apps:; its rollback deploys the version before it again."}}},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"SQL that undoes the step. Down scripts run rollbacks in reverse step order.","type":"string"},"run":{"description":"A shell command that undoes the step.","type":"string"},"manual":{"description":"Instructions to undo the step by hand.","type":"string"},"irreversible":{"description":"The step cannot be undone. Say so honestly, with data_loss and restore.","const":true},"data_loss":{"description":"Whether undoing the step (or being unable to) loses data. A step that loses data needs a backup in pre_migration.","type":"boolean"},"restore":{"description":"How to get the lost data back, for example from the pre-migration backup.","type":"string"},"batch":{"description":"Run the rollback's single UPDATE, DELETE or INSERT ... SELECT in batches, like a step's batch.","$ref":"#/$defs/batch"}}},"verification":{"description":"A query returning one value, and the value expected.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://migc.dev/schema/plan/v1.json","title":"migc migration plan","description":"A database migration plan compiled by migc into a review report, SQL scripts, a timeline and on-call checklists.","type":"object","additionalProperties":false,"required":["migc","id","title","type","risk","phases"],"properties":{"migc":{"description":"Plan format version. Always 1.","const":1},"id":{"description":"Stable kebab-case identifier of the plan, unique across the repository, at most 63 characters. Outputs go to out/<id>/, so it cannot be a name Windows reserves for a device (con, prn, aux, nul, com1 to com9, lpt1 to lpt9).","type":"string","pattern":"^[a-z0-9]+(-[a-z0-9]+)*$","maxLength":63,"not":{"pattern":"^(con|prn|aux|nul|com[1-9]|lpt[1-9])$"}},"title":{"description":"One-line title shown at the top of the report.","type":"string","minLength":1},"type":{"description":"What the migration changes: schema (DDL), data (backfills, moves), code (application deploys only) or infrastructure (servers, versions, settings).","enum":["schema","data","code","infrastructure"]},"risk":{"description":"Declared risk. A plan that loses data must be at least high.","enum":["low","medium","high","critical"]},"engine":{"description":"Target database engine, optionally with its major version: postgresql or postgresql@15 (migc knows PostgreSQL 10 to 18; without a version, the config's postgres or 14). Required when the plan has SQL (steps, rollbacks, verifications, baseline or fixtures); a plan with only commands and manual steps (code, infrastructure) may leave it out.","type":"string","pattern":"^postgresql(@[0-9]+)?$"},"owner":{"description":"Person or team accountable for running the plan.","type":"string"},"overview":{"description":"Summary shown at the top of the report.","type":"object","additionalProperties":false,"properties":{"summary":{"description":"What the migration does and why, in a few sentences (Markdown).","type":"string"},"estimated_downtime":{"description":"Expected user-visible downtime: none, a duration (30s, 5min, 2h), or a maintenance window (maintenance window, maintenance window 2h); optionally followed by a note in parentheses, as in \"none (connections drain per region)\".","type":"string","pattern":"^(none|[0-9]+(\\.[0-9]+)?(s|min|h|d)|maintenance window( [0-9]+(\\.[0-9]+)?(min|h|d))?)( \\(.+\\))?$"},"rollback_complexity":{"description":"How hard rolling back is once the plan has run: trivial (the down scripts undo it), easy (a few known steps), hard (needs care and coordination), manual-restore (data comes back only from a backup).","enum":["trivial","easy","hard","manual-restore"]}}},"current_state":{"description":"The schema and behaviour before the migration (Markdown; SQL in fenced blocks).","type":"string"},"target_state":{"description":"The schema and behaviour after the migration (Markdown; SQL in fenced blocks).","type":"string"},"tables":{"description":"Size hints for the tables the plan touches, keyed by table name (optionally schema-qualified). Used to judge whether data changes must be batched.","type":"object","additionalProperties":{"type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"Approximate number of rows in production: a whole number, at most 5000000000000 (a PostgreSQL table holds at most 2^32 - 1 pages of at most 1,163 rows, with the largest, 32 kB, pages).","type":"integer","minimum":0,"maximum":5000000000000},"size":{"description":"Approximate size on disk in production, for example \"40 GB\".","type":"string"}}}},"baseline":{"description":"The schema before the migration, used to rehearse the plan: inline SQL or a .sql file beside the plan.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"Inline SQL that creates the schema as it is before the migration.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that creates the schema as it is before the migration.","type":"string"}}},"fixtures":{"description":"Rows loaded after the baseline when rehearsing (migc verify), so data steps and batches have something to work on: SQL inline or in a file, and rows generated per table, for example users: { rows: 10000 }.","type":"object","properties":{"sql":{"description":"Inline SQL that inserts rows, run after the baseline.","type":"string"},"file":{"description":"Path of a .sql file, relative to the plan file, that inserts rows; run after the baseline.","type":"string"}},"additionalProperties":{"description":"A table (optionally schema-qualified) to fill with generated rows: values follow each column's type, nullable columns get some NULLs, foreign keys point at existing rows.","type":"object","additionalProperties":false,"required":["rows"],"properties":{"rows":{"description":"How many rows to generate (at most 1000000).","type":"integer","minimum":1,"maximum":1000000}}}},"settings":{"description":"Session settings written at the top of every emitted SQL script.","type":"object","additionalProperties":false,"properties":{"lock_timeout":{"description":"How long a statement may wait for a lock before giving up (default 5s), then tried again (lock_retries). Short waits keep a blocked migration from queueing every other query behind it. Not 0, which turns it off in PostgreSQL; all its tries must fit in statement_timeout; at most 24d.","$ref":"#/$defs/pgDuration"},"statement_timeout":{"description":"How long a statement that holds a lock blocking reads or writes may run (default 15min); at most 24d. Statements that block nobody (at most SHARE UPDATE EXCLUSIVE: CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT), transactions of only such statements, and batch loops run without it; lock_timeout still bounds their lock waits. 0 turns it off everywhere (a warning, MG117).","$ref":"#/$defs/pgDuration"},"lock_retries":{"description":"How many times a step that can run in a transaction is tried again after a lock_timeout, with growing, jittered waits between tries (default 5; 0 for none). All the tries of a step run in one CALL, which statement_timeout bounds: they must fit in it (MG116). Statements that run outside a transaction (CONCURRENTLY) are not retried: the script stops, and running it again resumes there.","type":"integer","minimum":0,"maximum":20}}},"pre_migration":{"description":"What must be done before the first phase starts.","type":"object","additionalProperties":false,"properties":{"backup":{"description":"The backup taken before the migration. Required when any step loses data.","type":"object","additionalProperties":false,"required":["command"],"properties":{"command":{"description":"The command that takes the backup, for example pg_dump -Fc -t users -f users.dump \"$DATABASE_URL\".","type":"string"},"verify":{"description":"How to check the backup is usable, for example a pg_restore --list.","type":"string"}}},"disk_space":{"description":"Free disk space needed on the database volume, and why (new columns, index builds, table rewrites).","type":"string"},"notify":{"description":"People or channels to tell before starting.","type":"array","items":{"type":"string"}},"staging_test":{"description":"How the plan was rehearsed on a production-like copy, and with what result.","type":"string"},"tasks":{"description":"Any other task to finish before the first phase.","type":"array","items":{"type":"string"}}}},"phases":{"description":"The phases in the order they run: expand (additive changes), then migrate (move data, switch code), then contract (remove what is no longer used).","type":"array","minItems":1,"items":{"$ref":"#/$defs/phase"}},"verify":{"description":"Plan-wide verification queries (no orphans, counts that must match), checked at the end of the phase named in after, or at the end of the plan's last phase with SQL; compiled into that phase's up script as assertions, so migc verify runs them too.","type":"array","items":{"description":"A plan-wide query returning one value, the value expected, and the phase at whose end it is checked.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"},"after":{"description":"The name of the phase at whose end the query is checked. Default: the end of the plan (its last phase with SQL).","type":"string"}}}},"code_changes":{"description":"Application changes that ship alongside the plan.","type":"array","items":{"type":"object","additionalProperties":false,"required":["file","change","deploy_phase"],"properties":{"file":{"description":"File or component that changes.","type":"string"},"change":{"description":"What changes in it.","type":"string"},"deploy_phase":{"description":"Name of the phase this change is deployed in (before the phase's steps run).","type":"string"}}}},"rollback_plan":{"description":"How to roll back after each phase, for the people on call.","type":"array","items":{"type":"object","additionalProperties":false,"required":["phase","how","data_loss"],"properties":{"phase":{"description":"Name of the phase this entry rolls back.","type":"string"},"how":{"description":"How to roll back after this phase.","type":"string"},"data_loss":{"description":"Whether rolling back after this phase loses data.","type":"boolean"}}}},"timeline":{"description":"Milestones relative to the start of the migration (T-0), in chronological order.","type":"array","items":{"type":"object","additionalProperties":false,"required":["at","milestone"],"properties":{"at":{"description":"When, relative to T-0: T-1w, T-3d, T-2h, T-0, T+30min, T+1d, T+1w; at most a year either way.","type":"string","pattern":"^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"},"milestone":{"description":"What happens then.","type":"string"},"phase":{"description":"Name of the phase that starts at this milestone.","type":"string"}}}},"risks":{"description":"What could go wrong and how the plan guards against it.","type":"array","items":{"type":"object","additionalProperties":false,"required":["risk","mitigation"],"properties":{"risk":{"description":"What could go wrong.","type":"string"},"likelihood":{"description":"How likely it is.","enum":["low","medium","high"]},"impact":{"description":"How bad it would be.","enum":["low","medium","high"]},"mitigation":{"description":"How the plan prevents it or limits the damage.","type":"string"}}}},"apps":{"description":"The application versions involved, in release order; the first is the one running when the plan starts. migc checks that every version's queries work on every schema state in which it can be live (see the README's \"App versions\" section).","type":"array","minItems":1,"items":{"type":"object","additionalProperties":false,"required":["version","queries"],"properties":{"version":{"description":"The version's name, for example v2.14; deploys name it (deploy: { version: v2.14 }).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._+-]*$","maxLength":63},"description":{"description":"What this version does with the schema, for readers.","type":"string"},"queries":{"description":"Files beside the plan (inside the project) holding the version's queries: .sql files (one or many statements; $1 or :name parameters), or a pg_stat_statements export in .csv or .json (its query column).","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]}}}}},"$defs":{"pgDuration":{"description":"A PostgreSQL duration: a number and a unit (ms, s, min, h, d), or 0 for no limit.","type":"string","pattern":"^(0|[0-9]+(ms|s|min|h|d))$"},"duration":{"description":"An estimated duration: a number and a unit (ms, s, min, h, d, w), for example 30s or 2h; at most a year.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"},"batch":{"description":"Run the step's single UPDATE or DELETE (or INSERT ... SELECT from one table, walking that table's key) in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","type":"object","additionalProperties":false,"required":["size"],"properties":{"size":{"description":"Rows per batch (by key range), for example 10000: a whole number from 1 to 9007199254740991.","type":"integer","minimum":1,"maximum":9007199254740991},"key":{"description":"Indexed, unique, orderable column the batches walk over (default id).","type":"string","pattern":"^[a-z_][a-z0-9_]*$"},"pause":{"description":"Pause after each batch to let replicas and autovacuum keep up (default none), for example 100ms or 2s; at most 1h.","$ref":"#/$defs/pgDuration"}}},"phase":{"description":"A phase: steps that run together, optionally behind a gate.","type":"object","additionalProperties":false,"required":["name","kind","steps"],"properties":{"name":{"description":"Phase name, unique in the plan, at most 63 characters; used in file names (NN-<name>.up.sql).","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"kind":{"description":"expand adds without breaking old code; migrate moves data and switches code; contract removes what is no longer used.","enum":["expand","migrate","contract"]},"description":{"description":"What the phase achieves (Markdown).","type":"string"},"gate":{"description":"What must hold before the phase starts. Verified steps are re-checked at the top of the phase's up script.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"verified":{"description":"Ids of earlier steps whose verification queries must pass before this phase starts.","type":"array","minItems":1,"items":{"type":"string"}},"deploy":{"description":"Application deploy that must be live everywhere before this phase starts: { version: v2.15 } names a version of apps: (so migc knows which code runs when), or free text.","oneOf":[{"type":"string"},{"type":"object","additionalProperties":false,"required":["version"],"properties":{"version":{"description":"The app version deployed, as listed in apps:. While it rolls out, it and the versions before it are both live.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._+-]*$","maxLength":63},"note":{"description":"Free text for readers: what the version does, how to deploy it.","type":"string"}}}]},"wait":{"description":"Time to wait after the previous phase, for example 24h or 1w, to catch stragglers and errors.","$ref":"#/$defs/duration"},"approval":{"description":"Who must sign off before this phase starts.","type":"string"}}},"steps":{"description":"The steps of the phase, run in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/step"}}}},"step":{"description":"One step: SQL to run, a command, or manual instructions; with its rollback and verification.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"Step id, unique in the plan, at most 63 characters; gates refer to it.","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"description":{"description":"What the step does and why (Markdown).","type":"string"},"sql":{"description":"One or more SQL statements, run in order. Give exactly one of sql, run or manual.","type":"string"},"run":{"description":"A shell command an operator runs (deploys, infrastructure). Give exactly one of sql, run or manual.","type":"string"},"manual":{"description":"Instructions an operator carries out by hand. Give exactly one of sql, run or manual.","type":"string"},"batch":{"description":"Run the step's single UPDATE or DELETE (or INSERT ... SELECT from one table, walking that table's key) in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","$ref":"#/$defs/batch"},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore. Every step needs one.","$ref":"#/$defs/rollback"},"verify":{"description":"Queries that prove the step worked. Each returns one value compared with expect; the up script stops when one fails.","type":"array","items":{"$ref":"#/$defs/verification"}},"estimated_time":{"description":"How long the step is expected to take in production, for example 30s or 2h.","$ref":"#/$defs/duration"},"allow":{"description":"Findings of the SQL analysis this step accepts, each with the reason it is safe here, for example MG201: \"table has 40 rows\". They stay in the report, as info.","type":"object","propertyNames":{"pattern":"^MG[0-9]{3}$"},"additionalProperties":{"description":"Why this finding is acceptable for this step.","type":"string","minLength":1}},"deploy":{"type":"object","additionalProperties":false,"required":["version"],"properties":{"version":{"description":"The app version deployed, as listed in apps:. While it rolls out, it and the versions before it are both live.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._+-]*$","maxLength":63},"note":{"description":"Free text for readers: what the version does, how to deploy it.","type":"string"}},"description":"This step (a run or manual step) deploys an app version of apps:; its rollback deploys the version before it again."}}},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore.","type":"object","additionalProperties":false,"properties":{"sql":{"description":"SQL that undoes the step. Down scripts run rollbacks in reverse step order.","type":"string"},"run":{"description":"A shell command that undoes the step.","type":"string"},"manual":{"description":"Instructions to undo the step by hand.","type":"string"},"irreversible":{"description":"The step cannot be undone. Say so honestly, with data_loss and restore.","const":true},"data_loss":{"description":"Whether undoing the step (or being unable to) loses data. A step that loses data needs a backup in pre_migration.","type":"boolean"},"restore":{"description":"How to get the lost data back, for example from the pre-migration backup.","type":"string"},"batch":{"description":"Run the rollback's single UPDATE, DELETE or INSERT ... SELECT in batches, like a step's batch.","$ref":"#/$defs/batch"}}},"verification":{"description":"A query returning one value, and the value expected.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"}}}}};
 const schema32 = {"description":"A PostgreSQL duration: a number and a unit (ms, s, min, h, d), or 0 for no limit.","type":"string","pattern":"^(0|[0-9]+(ms|s|min|h|d))$"};
 const func1 = Object.prototype.hasOwnProperty;
 const func2 = func2Module.default ?? func2Module;
 const pattern4 = new RegExp("^(con|prn|aux|nul|com[1-9]|lpt[1-9])$", "u");
 const pattern5 = new RegExp("^[a-z0-9]+(-[a-z0-9]+)*$", "u");
-const pattern6 = new RegExp("^postgresql(@[0-9]{2})?$", "u");
+const pattern6 = new RegExp("^postgresql(@[0-9]+)?$", "u");
 const pattern7 = new RegExp("^(none|[0-9]+(\\.[0-9]+)?(s|min|h|d)|maintenance window( [0-9]+(\\.[0-9]+)?(min|h|d))?)( \\(.+\\))?$", "u");
 const pattern8 = new RegExp("^(0|[0-9]+(ms|s|min|h|d))$", "u");
 const pattern16 = new RegExp("^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$", "u");
 const pattern21 = new RegExp("^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$", "u");
 const pattern11 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._+-]*$", "u");
 const schema34 = {"description":"A phase: steps that run together, optionally behind a gate.","type":"object","additionalProperties":false,"required":["name","kind","steps"],"properties":{"name":{"description":"Phase name, unique in the plan, at most 63 characters; used in file names (NN-<name>.up.sql).","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"kind":{"description":"expand adds without breaking old code; migrate moves data and switches code; contract removes what is no longer used.","enum":["expand","migrate","contract"]},"description":{"description":"What the phase achieves (Markdown).","type":"string"},"gate":{"description":"What must hold before the phase starts. Verified steps are re-checked at the top of the phase's up script.","type":"object","additionalProperties":false,"minProperties":1,"properties":{"verified":{"description":"Ids of earlier steps whose verification queries must pass before this phase starts.","type":"array","minItems":1,"items":{"type":"string"}},"deploy":{"description":"Application deploy that must be live everywhere before this phase starts: { version: v2.15 } names a version of apps: (so migc knows which code runs when), or free text.","oneOf":[{"type":"string"},{"type":"object","additionalProperties":false,"required":["version"],"properties":{"version":{"description":"The app version deployed, as listed in apps:. While it rolls out, it and the versions before it are both live.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._+-]*$","maxLength":63},"note":{"description":"Free text for readers: what the version does, how to deploy it.","type":"string"}}}]},"wait":{"description":"Time to wait after the previous phase, for example 24h or 1w, to catch stragglers and errors.","$ref":"#/$defs/duration"},"approval":{"description":"Who must sign off before this phase starts.","type":"string"}}},"steps":{"description":"The steps of the phase, run in order.","type":"array","minItems":1,"items":{"$ref":"#/$defs/step"}}}};
-const schema35 = {"description":"An estimated duration: a number and a unit (ms, s, min, h, d, w), for example 30s or 2h.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"};
+const schema35 = {"description":"An estimated duration: a number and a unit (ms, s, min, h, d, w), for example 30s or 2h; at most a year.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$"};
 const pattern10 = new RegExp("^[a-z0-9]+([_-][a-z0-9]+)*$", "u");
 const pattern12 = new RegExp("^[0-9]+(\\.[0-9]+)?(ms|s|min|h|d|w)$", "u");
 const schema36 = {"description":"One step: SQL to run, a command, or manual instructions; with its rollback and verification.","type":"object","additionalProperties":false,"required":["id"],"properties":{"id":{"description":"Step id, unique in the plan, at most 63 characters; gates refer to it.","type":"string","pattern":"^[a-z0-9]+([_-][a-z0-9]+)*$","maxLength":63},"description":{"description":"What the step does and why (Markdown).","type":"string"},"sql":{"description":"One or more SQL statements, run in order. Give exactly one of sql, run or manual.","type":"string"},"run":{"description":"A shell command an operator runs (deploys, infrastructure). Give exactly one of sql, run or manual.","type":"string"},"manual":{"description":"Instructions an operator carries out by hand. Give exactly one of sql, run or manual.","type":"string"},"batch":{"description":"Run the step's single UPDATE or DELETE (or INSERT ... SELECT from one table, walking that table's key) in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","$ref":"#/$defs/batch"},"rollback":{"description":"How to undo the step: sql, run or manual; or irreversible: true with data_loss and restore. Every step needs one.","$ref":"#/$defs/rollback"},"verify":{"description":"Queries that prove the step worked. Each returns one value compared with expect; the up script stops when one fails.","type":"array","items":{"$ref":"#/$defs/verification"}},"estimated_time":{"description":"How long the step is expected to take in production, for example 30s or 2h.","$ref":"#/$defs/duration"},"allow":{"description":"Findings of the SQL analysis this step accepts, each with the reason it is safe here, for example MG201: \"table has 40 rows\". They stay in the report, as info.","type":"object","propertyNames":{"pattern":"^MG[0-9]{3}$"},"additionalProperties":{"description":"Why this finding is acceptable for this step.","type":"string","minLength":1}},"deploy":{"type":"object","additionalProperties":false,"required":["version"],"properties":{"version":{"description":"The app version deployed, as listed in apps:. While it rolls out, it and the versions before it are both live.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._+-]*$","maxLength":63},"note":{"description":"Free text for readers: what the version does, how to deploy it.","type":"string"}},"description":"This step (a run or manual step) deploys an app version of apps:; its rollback deploys the version before it again."}}};
 const schema40 = {"description":"A query returning one value, and the value expected.","type":"object","additionalProperties":false,"required":["sql","expect"],"properties":{"sql":{"description":"A single SELECT returning one row with one column.","type":"string"},"expect":{"description":"The expected value: a number, a boolean, or a comparison such as \"> 0\", \"= 0\", \"<= 100\".","anyOf":[{"type":"number"},{"type":"boolean"},{"type":"string","pattern":"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"}]},"description":{"description":"What the query proves.","type":"string"}}};
 const pattern18 = new RegExp("^MG[0-9]{3}$", "u");
-const schema37 = {"description":"Run the step's single UPDATE or DELETE (or INSERT ... SELECT from one table, walking that table's key) in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","type":"object","additionalProperties":false,"required":["size"],"properties":{"size":{"description":"Rows per batch (by key range), for example 10000.","type":"integer","minimum":1},"key":{"description":"Indexed, unique, orderable column the batches walk over (default id).","type":"string","pattern":"^[a-z_][a-z0-9_]*$"},"pause":{"description":"Pause between batches to let replicas and autovacuum keep up (default none).","$ref":"#/$defs/pgDuration"}}};
+const schema37 = {"description":"Run the step's single UPDATE or DELETE (or INSERT ... SELECT from one table, walking that table's key) in batches over a key range, committing after each batch, so no single transaction holds row locks over the whole table.","type":"object","additionalProperties":false,"required":["size"],"properties":{"size":{"description":"Rows per batch (by key range), for example 10000: a whole number from 1 to 9007199254740991.","type":"integer","minimum":1,"maximum":9007199254740991},"key":{"description":"Indexed, unique, orderable column the batches walk over (default id).","type":"string","pattern":"^[a-z_][a-z0-9_]*$"},"pause":{"description":"Pause after each batch to let replicas and autovacuum keep up (default none), for example 100ms or 2s; at most 1h.","$ref":"#/$defs/pgDuration"}}};
 const pattern14 = new RegExp("^[a-z_][a-z0-9_]*$", "u");
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -71,8 +71,8 @@ vErrors.push(err2);
 errors++;
 }
 if((typeof data0 == "number") && (isFinite(data0))){
-if(data0 < 1 || isNaN(data0)){
-const err3 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(data0 > 9007199254740991 || isNaN(data0)){
+const err3 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -81,13 +81,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-}
-if(data.key !== undefined){
-let data1 = data.key;
-if(typeof data1 === "string"){
-if(!pattern14.test(data1)){
-const err4 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z_][a-z0-9_]*$"+"\""};
+if(data0 < 1 || isNaN(data0)){
+const err4 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -97,8 +92,12 @@ vErrors.push(err4);
 errors++;
 }
 }
-else {
-const err5 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data.key !== undefined){
+let data1 = data.key;
+if(typeof data1 === "string"){
+if(!pattern14.test(data1)){
+const err5 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_]*$"},message:"must match pattern \""+"^[a-z_][a-z0-9_]*$"+"\""};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -108,11 +107,8 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.pause !== undefined){
-let data2 = data.pause;
-if(typeof data2 === "string"){
-if(!pattern8.test(data2)){
-const err6 = {instancePath:instancePath+"/pause",schemaPath:"#/$defs/pgDuration/pattern",keyword:"pattern",params:{pattern: "^(0|[0-9]+(ms|s|min|h|d))$"},message:"must match pattern \""+"^(0|[0-9]+(ms|s|min|h|d))$"+"\""};
+else {
+const err6 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -122,8 +118,11 @@ vErrors.push(err6);
 errors++;
 }
 }
-else {
-const err7 = {instancePath:instancePath+"/pause",schemaPath:"#/$defs/pgDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.pause !== undefined){
+let data2 = data.pause;
+if(typeof data2 === "string"){
+if(!pattern8.test(data2)){
+const err7 = {instancePath:instancePath+"/pause",schemaPath:"#/$defs/pgDuration/pattern",keyword:"pattern",params:{pattern: "^(0|[0-9]+(ms|s|min|h|d))$"},message:"must match pattern \""+"^(0|[0-9]+(ms|s|min|h|d))$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -133,14 +132,25 @@ vErrors.push(err7);
 errors++;
 }
 }
-}
 else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err8 = {instancePath:instancePath+"/pause",schemaPath:"#/$defs/pgDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -1385,7 +1395,7 @@ if(data.engine !== undefined){
 let data5 = data.engine;
 if(typeof data5 === "string"){
 if(!pattern6.test(data5)){
-const err17 = {instancePath:instancePath+"/engine",schemaPath:"#/properties/engine/pattern",keyword:"pattern",params:{pattern: "^postgresql(@[0-9]{2})?$"},message:"must match pattern \""+"^postgresql(@[0-9]{2})?$"+"\""};
+const err17 = {instancePath:instancePath+"/engine",schemaPath:"#/properties/engine/pattern",keyword:"pattern",params:{pattern: "^postgresql(@[0-9]+)?$"},message:"must match pattern \""+"^postgresql(@[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1560,8 +1570,8 @@ vErrors.push(err30);
 errors++;
 }
 if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 < 0 || isNaN(data15)){
-const err31 = {instancePath:instancePath+"/tables/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/rows",schemaPath:"#/properties/tables/additionalProperties/properties/rows/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data15 > 5000000000000 || isNaN(data15)){
+const err31 = {instancePath:instancePath+"/tables/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/rows",schemaPath:"#/properties/tables/additionalProperties/properties/rows/maximum",keyword:"maximum",params:{comparison: "<=", limit: 5000000000000},message:"must be <= 5000000000000"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1570,11 +1580,8 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-}
-if(data14.size !== undefined){
-if(typeof data14.size !== "string"){
-const err32 = {instancePath:instancePath+"/tables/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/size",schemaPath:"#/properties/tables/additionalProperties/properties/size/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data15 < 0 || isNaN(data15)){
+const err32 = {instancePath:instancePath+"/tables/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/rows",schemaPath:"#/properties/tables/additionalProperties/properties/rows/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1585,8 +1592,9 @@ errors++;
 }
 }
 }
-else {
-const err33 = {instancePath:instancePath+"/tables/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tables/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data14.size !== undefined){
+if(typeof data14.size !== "string"){
+const err33 = {instancePath:instancePath+"/tables/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/size",schemaPath:"#/properties/tables/additionalProperties/properties/size/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1598,7 +1606,7 @@ errors++;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/tables",schemaPath:"#/properties/tables/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err34 = {instancePath:instancePath+"/tables/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tables/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1608,12 +1616,9 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data.baseline !== undefined){
-let data17 = data.baseline;
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-for(const key4 in data17){
-if(!((key4 === "sql") || (key4 === "file"))){
-const err35 = {instancePath:instancePath+"/baseline",schemaPath:"#/properties/baseline/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+}
+else {
+const err35 = {instancePath:instancePath+"/tables",schemaPath:"#/properties/tables/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1623,9 +1628,12 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data17.sql !== undefined){
-if(typeof data17.sql !== "string"){
-const err36 = {instancePath:instancePath+"/baseline/sql",schemaPath:"#/properties/baseline/properties/sql/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.baseline !== undefined){
+let data17 = data.baseline;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+for(const key4 in data17){
+if(!((key4 === "sql") || (key4 === "file"))){
+const err36 = {instancePath:instancePath+"/baseline",schemaPath:"#/properties/baseline/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1635,9 +1643,9 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data17.file !== undefined){
-if(typeof data17.file !== "string"){
-const err37 = {instancePath:instancePath+"/baseline/file",schemaPath:"#/properties/baseline/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data17.sql !== undefined){
+if(typeof data17.sql !== "string"){
+const err37 = {instancePath:instancePath+"/baseline/sql",schemaPath:"#/properties/baseline/properties/sql/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1647,14 +1655,26 @@ vErrors.push(err37);
 errors++;
 }
 }
-}
-else {
-const err38 = {instancePath:instancePath+"/baseline",schemaPath:"#/properties/baseline/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data17.file !== undefined){
+if(typeof data17.file !== "string"){
+const err38 = {instancePath:instancePath+"/baseline/file",schemaPath:"#/properties/baseline/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err38];
 }
 else {
 vErrors.push(err38);
+}
+errors++;
+}
+}
+}
+else {
+const err39 = {instancePath:instancePath+"/baseline",schemaPath:"#/properties/baseline/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
 }
 errors++;
 }
@@ -1667,18 +1687,7 @@ if(!((key5 === "sql") || (key5 === "file"))){
 let data21 = data20[key5];
 if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
 if(data21.rows === undefined){
-const err39 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/fixtures/additionalProperties/required",keyword:"required",params:{missingProperty: "rows"},message:"must have required property '"+"rows"+"'"};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-for(const key6 in data21){
-if(!(key6 === "rows")){
-const err40 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/fixtures/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+const err40 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/fixtures/additionalProperties/required",keyword:"required",params:{missingProperty: "rows"},message:"must have required property '"+"rows"+"'"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1687,11 +1696,9 @@ vErrors.push(err40);
 }
 errors++;
 }
-}
-if(data21.rows !== undefined){
-let data22 = data21.rows;
-if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
-const err41 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rows",schemaPath:"#/properties/fixtures/additionalProperties/properties/rows/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key6 in data21){
+if(!(key6 === "rows")){
+const err41 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/fixtures/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1700,9 +1707,11 @@ vErrors.push(err41);
 }
 errors++;
 }
-if((typeof data22 == "number") && (isFinite(data22))){
-if(data22 > 1000000 || isNaN(data22)){
-const err42 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rows",schemaPath:"#/properties/fixtures/additionalProperties/properties/rows/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+}
+if(data21.rows !== undefined){
+let data22 = data21.rows;
+if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
+const err42 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rows",schemaPath:"#/properties/fixtures/additionalProperties/properties/rows/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1711,8 +1720,9 @@ vErrors.push(err42);
 }
 errors++;
 }
-if(data22 < 1 || isNaN(data22)){
-const err43 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rows",schemaPath:"#/properties/fixtures/additionalProperties/properties/rows/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if((typeof data22 == "number") && (isFinite(data22))){
+if(data22 > 1000000 || isNaN(data22)){
+const err43 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rows",schemaPath:"#/properties/fixtures/additionalProperties/properties/rows/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1721,11 +1731,8 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err44 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/fixtures/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data22 < 1 || isNaN(data22)){
+const err44 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/rows",schemaPath:"#/properties/fixtures/additionalProperties/properties/rows/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1736,9 +1743,9 @@ errors++;
 }
 }
 }
-if(data20.sql !== undefined){
-if(typeof data20.sql !== "string"){
-const err45 = {instancePath:instancePath+"/fixtures/sql",schemaPath:"#/properties/fixtures/properties/sql/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err45 = {instancePath:instancePath+"/fixtures/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/fixtures/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1748,9 +1755,10 @@ vErrors.push(err45);
 errors++;
 }
 }
-if(data20.file !== undefined){
-if(typeof data20.file !== "string"){
-const err46 = {instancePath:instancePath+"/fixtures/file",schemaPath:"#/properties/fixtures/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data20.sql !== undefined){
+if(typeof data20.sql !== "string"){
+const err46 = {instancePath:instancePath+"/fixtures/sql",schemaPath:"#/properties/fixtures/properties/sql/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1760,9 +1768,9 @@ vErrors.push(err46);
 errors++;
 }
 }
-}
-else {
-const err47 = {instancePath:instancePath+"/fixtures",schemaPath:"#/properties/fixtures/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data20.file !== undefined){
+if(typeof data20.file !== "string"){
+const err47 = {instancePath:instancePath+"/fixtures/file",schemaPath:"#/properties/fixtures/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1772,12 +1780,9 @@ vErrors.push(err47);
 errors++;
 }
 }
-if(data.settings !== undefined){
-let data25 = data.settings;
-if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
-for(const key7 in data25){
-if(!(((key7 === "lock_timeout") || (key7 === "statement_timeout")) || (key7 === "lock_retries"))){
-const err48 = {instancePath:instancePath+"/settings",schemaPath:"#/properties/settings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+}
+else {
+const err48 = {instancePath:instancePath+"/fixtures",schemaPath:"#/properties/fixtures/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1787,11 +1792,12 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data25.lock_timeout !== undefined){
-let data26 = data25.lock_timeout;
-if(typeof data26 === "string"){
-if(!pattern8.test(data26)){
-const err49 = {instancePath:instancePath+"/settings/lock_timeout",schemaPath:"#/$defs/pgDuration/pattern",keyword:"pattern",params:{pattern: "^(0|[0-9]+(ms|s|min|h|d))$"},message:"must match pattern \""+"^(0|[0-9]+(ms|s|min|h|d))$"+"\""};
+if(data.settings !== undefined){
+let data25 = data.settings;
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+for(const key7 in data25){
+if(!(((key7 === "lock_timeout") || (key7 === "statement_timeout")) || (key7 === "lock_retries"))){
+const err49 = {instancePath:instancePath+"/settings",schemaPath:"#/properties/settings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1801,8 +1807,11 @@ vErrors.push(err49);
 errors++;
 }
 }
-else {
-const err50 = {instancePath:instancePath+"/settings/lock_timeout",schemaPath:"#/$defs/pgDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data25.lock_timeout !== undefined){
+let data26 = data25.lock_timeout;
+if(typeof data26 === "string"){
+if(!pattern8.test(data26)){
+const err50 = {instancePath:instancePath+"/settings/lock_timeout",schemaPath:"#/$defs/pgDuration/pattern",keyword:"pattern",params:{pattern: "^(0|[0-9]+(ms|s|min|h|d))$"},message:"must match pattern \""+"^(0|[0-9]+(ms|s|min|h|d))$"+"\""};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1812,11 +1821,8 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data25.statement_timeout !== undefined){
-let data27 = data25.statement_timeout;
-if(typeof data27 === "string"){
-if(!pattern8.test(data27)){
-const err51 = {instancePath:instancePath+"/settings/statement_timeout",schemaPath:"#/$defs/pgDuration/pattern",keyword:"pattern",params:{pattern: "^(0|[0-9]+(ms|s|min|h|d))$"},message:"must match pattern \""+"^(0|[0-9]+(ms|s|min|h|d))$"+"\""};
+else {
+const err51 = {instancePath:instancePath+"/settings/lock_timeout",schemaPath:"#/$defs/pgDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1826,8 +1832,11 @@ vErrors.push(err51);
 errors++;
 }
 }
-else {
-const err52 = {instancePath:instancePath+"/settings/statement_timeout",schemaPath:"#/$defs/pgDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data25.statement_timeout !== undefined){
+let data27 = data25.statement_timeout;
+if(typeof data27 === "string"){
+if(!pattern8.test(data27)){
+const err52 = {instancePath:instancePath+"/settings/statement_timeout",schemaPath:"#/$defs/pgDuration/pattern",keyword:"pattern",params:{pattern: "^(0|[0-9]+(ms|s|min|h|d))$"},message:"must match pattern \""+"^(0|[0-9]+(ms|s|min|h|d))$"+"\""};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1837,10 +1846,8 @@ vErrors.push(err52);
 errors++;
 }
 }
-if(data25.lock_retries !== undefined){
-let data28 = data25.lock_retries;
-if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
-const err53 = {instancePath:instancePath+"/settings/lock_retries",schemaPath:"#/properties/settings/properties/lock_retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err53 = {instancePath:instancePath+"/settings/statement_timeout",schemaPath:"#/$defs/pgDuration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1849,9 +1856,11 @@ vErrors.push(err53);
 }
 errors++;
 }
-if((typeof data28 == "number") && (isFinite(data28))){
-if(data28 > 20 || isNaN(data28)){
-const err54 = {instancePath:instancePath+"/settings/lock_retries",schemaPath:"#/properties/settings/properties/lock_retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 20},message:"must be <= 20"};
+}
+if(data25.lock_retries !== undefined){
+let data28 = data25.lock_retries;
+if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
+const err54 = {instancePath:instancePath+"/settings/lock_retries",schemaPath:"#/properties/settings/properties/lock_retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1860,8 +1869,9 @@ vErrors.push(err54);
 }
 errors++;
 }
-if(data28 < 0 || isNaN(data28)){
-const err55 = {instancePath:instancePath+"/settings/lock_retries",schemaPath:"#/properties/settings/properties/lock_retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if((typeof data28 == "number") && (isFinite(data28))){
+if(data28 > 20 || isNaN(data28)){
+const err55 = {instancePath:instancePath+"/settings/lock_retries",schemaPath:"#/properties/settings/properties/lock_retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 20},message:"must be <= 20"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -1870,11 +1880,8 @@ vErrors.push(err55);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err56 = {instancePath:instancePath+"/settings",schemaPath:"#/properties/settings/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data28 < 0 || isNaN(data28)){
+const err56 = {instancePath:instancePath+"/settings/lock_retries",schemaPath:"#/properties/settings/properties/lock_retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -1884,12 +1891,10 @@ vErrors.push(err56);
 errors++;
 }
 }
-if(data.pre_migration !== undefined){
-let data29 = data.pre_migration;
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-for(const key8 in data29){
-if(!(((((key8 === "backup") || (key8 === "disk_space")) || (key8 === "notify")) || (key8 === "staging_test")) || (key8 === "tasks"))){
-const err57 = {instancePath:instancePath+"/pre_migration",schemaPath:"#/properties/pre_migration/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+}
+}
+else {
+const err57 = {instancePath:instancePath+"/settings",schemaPath:"#/properties/settings/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -1899,11 +1904,12 @@ vErrors.push(err57);
 errors++;
 }
 }
-if(data29.backup !== undefined){
-let data30 = data29.backup;
-if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
-if(data30.command === undefined){
-const err58 = {instancePath:instancePath+"/pre_migration/backup",schemaPath:"#/properties/pre_migration/properties/backup/required",keyword:"required",params:{missingProperty: "command"},message:"must have required property '"+"command"+"'"};
+if(data.pre_migration !== undefined){
+let data29 = data.pre_migration;
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
+for(const key8 in data29){
+if(!(((((key8 === "backup") || (key8 === "disk_space")) || (key8 === "notify")) || (key8 === "staging_test")) || (key8 === "tasks"))){
+const err58 = {instancePath:instancePath+"/pre_migration",schemaPath:"#/properties/pre_migration/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -1912,9 +1918,12 @@ vErrors.push(err58);
 }
 errors++;
 }
-for(const key9 in data30){
-if(!((key9 === "command") || (key9 === "verify"))){
-const err59 = {instancePath:instancePath+"/pre_migration/backup",schemaPath:"#/properties/pre_migration/properties/backup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+}
+if(data29.backup !== undefined){
+let data30 = data29.backup;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+if(data30.command === undefined){
+const err59 = {instancePath:instancePath+"/pre_migration/backup",schemaPath:"#/properties/pre_migration/properties/backup/required",keyword:"required",params:{missingProperty: "command"},message:"must have required property '"+"command"+"'"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -1923,10 +1932,9 @@ vErrors.push(err59);
 }
 errors++;
 }
-}
-if(data30.command !== undefined){
-if(typeof data30.command !== "string"){
-const err60 = {instancePath:instancePath+"/pre_migration/backup/command",schemaPath:"#/properties/pre_migration/properties/backup/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key9 in data30){
+if(!((key9 === "command") || (key9 === "verify"))){
+const err60 = {instancePath:instancePath+"/pre_migration/backup",schemaPath:"#/properties/pre_migration/properties/backup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -1936,9 +1944,9 @@ vErrors.push(err60);
 errors++;
 }
 }
-if(data30.verify !== undefined){
-if(typeof data30.verify !== "string"){
-const err61 = {instancePath:instancePath+"/pre_migration/backup/verify",schemaPath:"#/properties/pre_migration/properties/backup/properties/verify/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data30.command !== undefined){
+if(typeof data30.command !== "string"){
+const err61 = {instancePath:instancePath+"/pre_migration/backup/command",schemaPath:"#/properties/pre_migration/properties/backup/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -1948,9 +1956,9 @@ vErrors.push(err61);
 errors++;
 }
 }
-}
-else {
-const err62 = {instancePath:instancePath+"/pre_migration/backup",schemaPath:"#/properties/pre_migration/properties/backup/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data30.verify !== undefined){
+if(typeof data30.verify !== "string"){
+const err62 = {instancePath:instancePath+"/pre_migration/backup/verify",schemaPath:"#/properties/pre_migration/properties/backup/properties/verify/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -1960,14 +1968,26 @@ vErrors.push(err62);
 errors++;
 }
 }
-if(data29.disk_space !== undefined){
-if(typeof data29.disk_space !== "string"){
-const err63 = {instancePath:instancePath+"/pre_migration/disk_space",schemaPath:"#/properties/pre_migration/properties/disk_space/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err63 = {instancePath:instancePath+"/pre_migration/backup",schemaPath:"#/properties/pre_migration/properties/backup/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err63];
 }
 else {
 vErrors.push(err63);
+}
+errors++;
+}
+}
+if(data29.disk_space !== undefined){
+if(typeof data29.disk_space !== "string"){
+const err64 = {instancePath:instancePath+"/pre_migration/disk_space",schemaPath:"#/properties/pre_migration/properties/disk_space/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
 }
 errors++;
 }
@@ -1978,19 +1998,7 @@ if(Array.isArray(data34)){
 const len0 = data34.length;
 for(let i0=0; i0<len0; i0++){
 if(typeof data34[i0] !== "string"){
-const err64 = {instancePath:instancePath+"/pre_migration/notify/" + i0,schemaPath:"#/properties/pre_migration/properties/notify/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err64];
-}
-else {
-vErrors.push(err64);
-}
-errors++;
-}
-}
-}
-else {
-const err65 = {instancePath:instancePath+"/pre_migration/notify",schemaPath:"#/properties/pre_migration/properties/notify/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err65 = {instancePath:instancePath+"/pre_migration/notify/" + i0,schemaPath:"#/properties/pre_migration/properties/notify/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -2000,14 +2008,26 @@ vErrors.push(err65);
 errors++;
 }
 }
-if(data29.staging_test !== undefined){
-if(typeof data29.staging_test !== "string"){
-const err66 = {instancePath:instancePath+"/pre_migration/staging_test",schemaPath:"#/properties/pre_migration/properties/staging_test/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err66 = {instancePath:instancePath+"/pre_migration/notify",schemaPath:"#/properties/pre_migration/properties/notify/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err66];
 }
 else {
 vErrors.push(err66);
+}
+errors++;
+}
+}
+if(data29.staging_test !== undefined){
+if(typeof data29.staging_test !== "string"){
+const err67 = {instancePath:instancePath+"/pre_migration/staging_test",schemaPath:"#/properties/pre_migration/properties/staging_test/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
 }
 errors++;
 }
@@ -2018,19 +2038,7 @@ if(Array.isArray(data37)){
 const len1 = data37.length;
 for(let i1=0; i1<len1; i1++){
 if(typeof data37[i1] !== "string"){
-const err67 = {instancePath:instancePath+"/pre_migration/tasks/" + i1,schemaPath:"#/properties/pre_migration/properties/tasks/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err67];
-}
-else {
-vErrors.push(err67);
-}
-errors++;
-}
-}
-}
-else {
-const err68 = {instancePath:instancePath+"/pre_migration/tasks",schemaPath:"#/properties/pre_migration/properties/tasks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err68 = {instancePath:instancePath+"/pre_migration/tasks/" + i1,schemaPath:"#/properties/pre_migration/properties/tasks/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -2042,7 +2050,7 @@ errors++;
 }
 }
 else {
-const err69 = {instancePath:instancePath+"/pre_migration",schemaPath:"#/properties/pre_migration/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err69 = {instancePath:instancePath+"/pre_migration/tasks",schemaPath:"#/properties/pre_migration/properties/tasks/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -2052,16 +2060,28 @@ vErrors.push(err69);
 errors++;
 }
 }
-if(data.phases !== undefined){
-let data39 = data.phases;
-if(Array.isArray(data39)){
-if(data39.length < 1){
-const err70 = {instancePath:instancePath+"/phases",schemaPath:"#/properties/phases/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+else {
+const err70 = {instancePath:instancePath+"/pre_migration",schemaPath:"#/properties/pre_migration/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err70];
 }
 else {
 vErrors.push(err70);
+}
+errors++;
+}
+}
+if(data.phases !== undefined){
+let data39 = data.phases;
+if(Array.isArray(data39)){
+if(data39.length < 1){
+const err71 = {instancePath:instancePath+"/phases",schemaPath:"#/properties/phases/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
 }
 errors++;
 }
@@ -2074,12 +2094,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err71 = {instancePath:instancePath+"/phases",schemaPath:"#/properties/phases/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err72 = {instancePath:instancePath+"/phases",schemaPath:"#/properties/phases/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err71];
+vErrors = [err72];
 }
 else {
-vErrors.push(err71);
+vErrors.push(err72);
 }
 errors++;
 }
@@ -2092,17 +2112,7 @@ for(let i3=0; i3<len3; i3++){
 let data42 = data41[i3];
 if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
 if(data42.sql === undefined){
-const err72 = {instancePath:instancePath+"/verify/" + i3,schemaPath:"#/properties/verify/items/required",keyword:"required",params:{missingProperty: "sql"},message:"must have required property '"+"sql"+"'"};
-if(vErrors === null){
-vErrors = [err72];
-}
-else {
-vErrors.push(err72);
-}
-errors++;
-}
-if(data42.expect === undefined){
-const err73 = {instancePath:instancePath+"/verify/" + i3,schemaPath:"#/properties/verify/items/required",keyword:"required",params:{missingProperty: "expect"},message:"must have required property '"+"expect"+"'"};
+const err73 = {instancePath:instancePath+"/verify/" + i3,schemaPath:"#/properties/verify/items/required",keyword:"required",params:{missingProperty: "sql"},message:"must have required property '"+"sql"+"'"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -2111,9 +2121,8 @@ vErrors.push(err73);
 }
 errors++;
 }
-for(const key10 in data42){
-if(!((((key10 === "sql") || (key10 === "expect")) || (key10 === "description")) || (key10 === "after"))){
-const err74 = {instancePath:instancePath+"/verify/" + i3,schemaPath:"#/properties/verify/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+if(data42.expect === undefined){
+const err74 = {instancePath:instancePath+"/verify/" + i3,schemaPath:"#/properties/verify/items/required",keyword:"required",params:{missingProperty: "expect"},message:"must have required property '"+"expect"+"'"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -2122,15 +2131,26 @@ vErrors.push(err74);
 }
 errors++;
 }
-}
-if(data42.sql !== undefined){
-if(typeof data42.sql !== "string"){
-const err75 = {instancePath:instancePath+"/verify/" + i3+"/sql",schemaPath:"#/properties/verify/items/properties/sql/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key10 in data42){
+if(!((((key10 === "sql") || (key10 === "expect")) || (key10 === "description")) || (key10 === "after"))){
+const err75 = {instancePath:instancePath+"/verify/" + i3,schemaPath:"#/properties/verify/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err75];
 }
 else {
 vErrors.push(err75);
+}
+errors++;
+}
+}
+if(data42.sql !== undefined){
+if(typeof data42.sql !== "string"){
+const err76 = {instancePath:instancePath+"/verify/" + i3+"/sql",schemaPath:"#/properties/verify/items/properties/sql/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
 }
 errors++;
 }
@@ -2141,20 +2161,7 @@ const _errs100 = errors;
 let valid23 = false;
 const _errs101 = errors;
 if(!((typeof data44 == "number") && (isFinite(data44)))){
-const err76 = {instancePath:instancePath+"/verify/" + i3+"/expect",schemaPath:"#/properties/verify/items/properties/expect/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err76];
-}
-else {
-vErrors.push(err76);
-}
-errors++;
-}
-var _valid0 = _errs101 === errors;
-valid23 = valid23 || _valid0;
-const _errs103 = errors;
-if(typeof data44 !== "boolean"){
-const err77 = {instancePath:instancePath+"/verify/" + i3+"/expect",schemaPath:"#/properties/verify/items/properties/expect/anyOf/1/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err77 = {instancePath:instancePath+"/verify/" + i3+"/expect",schemaPath:"#/properties/verify/items/properties/expect/anyOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -2163,12 +2170,11 @@ vErrors.push(err77);
 }
 errors++;
 }
-var _valid0 = _errs103 === errors;
+var _valid0 = _errs101 === errors;
 valid23 = valid23 || _valid0;
-const _errs105 = errors;
-if(typeof data44 === "string"){
-if(!pattern16.test(data44)){
-const err78 = {instancePath:instancePath+"/verify/" + i3+"/expect",schemaPath:"#/properties/verify/items/properties/expect/anyOf/2/pattern",keyword:"pattern",params:{pattern: "^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"+"\""};
+const _errs103 = errors;
+if(typeof data44 !== "boolean"){
+const err78 = {instancePath:instancePath+"/verify/" + i3+"/expect",schemaPath:"#/properties/verify/items/properties/expect/anyOf/1/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -2177,9 +2183,12 @@ vErrors.push(err78);
 }
 errors++;
 }
-}
-else {
-const err79 = {instancePath:instancePath+"/verify/" + i3+"/expect",schemaPath:"#/properties/verify/items/properties/expect/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid0 = _errs103 === errors;
+valid23 = valid23 || _valid0;
+const _errs105 = errors;
+if(typeof data44 === "string"){
+if(!pattern16.test(data44)){
+const err79 = {instancePath:instancePath+"/verify/" + i3+"/expect",schemaPath:"#/properties/verify/items/properties/expect/anyOf/2/pattern",keyword:"pattern",params:{pattern: "^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"},message:"must match pattern \""+"^(=|!=|<>|<|<=|>|>=) ?-?[0-9]+(\\.[0-9]+)?$"+"\""};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -2188,15 +2197,26 @@ vErrors.push(err79);
 }
 errors++;
 }
-var _valid0 = _errs105 === errors;
-valid23 = valid23 || _valid0;
-if(!valid23){
-const err80 = {instancePath:instancePath+"/verify/" + i3+"/expect",schemaPath:"#/properties/verify/items/properties/expect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+}
+else {
+const err80 = {instancePath:instancePath+"/verify/" + i3+"/expect",schemaPath:"#/properties/verify/items/properties/expect/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err80];
 }
 else {
 vErrors.push(err80);
+}
+errors++;
+}
+var _valid0 = _errs105 === errors;
+valid23 = valid23 || _valid0;
+if(!valid23){
+const err81 = {instancePath:instancePath+"/verify/" + i3+"/expect",schemaPath:"#/properties/verify/items/properties/expect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
 }
 errors++;
 }
@@ -2214,19 +2234,7 @@ vErrors = null;
 }
 if(data42.description !== undefined){
 if(typeof data42.description !== "string"){
-const err81 = {instancePath:instancePath+"/verify/" + i3+"/description",schemaPath:"#/properties/verify/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err81];
-}
-else {
-vErrors.push(err81);
-}
-errors++;
-}
-}
-if(data42.after !== undefined){
-if(typeof data42.after !== "string"){
-const err82 = {instancePath:instancePath+"/verify/" + i3+"/after",schemaPath:"#/properties/verify/items/properties/after/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err82 = {instancePath:instancePath+"/verify/" + i3+"/description",schemaPath:"#/properties/verify/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -2236,9 +2244,9 @@ vErrors.push(err82);
 errors++;
 }
 }
-}
-else {
-const err83 = {instancePath:instancePath+"/verify/" + i3,schemaPath:"#/properties/verify/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data42.after !== undefined){
+if(typeof data42.after !== "string"){
+const err83 = {instancePath:instancePath+"/verify/" + i3+"/after",schemaPath:"#/properties/verify/items/properties/after/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -2250,12 +2258,24 @@ errors++;
 }
 }
 else {
-const err84 = {instancePath:instancePath+"/verify",schemaPath:"#/properties/verify/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err84 = {instancePath:instancePath+"/verify/" + i3,schemaPath:"#/properties/verify/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err84];
 }
 else {
 vErrors.push(err84);
+}
+errors++;
+}
+}
+}
+else {
+const err85 = {instancePath:instancePath+"/verify",schemaPath:"#/properties/verify/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
 }
 errors++;
 }
@@ -2268,17 +2288,7 @@ for(let i4=0; i4<len4; i4++){
 let data48 = data47[i4];
 if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
 if(data48.file === undefined){
-const err85 = {instancePath:instancePath+"/code_changes/" + i4,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
-if(vErrors === null){
-vErrors = [err85];
-}
-else {
-vErrors.push(err85);
-}
-errors++;
-}
-if(data48.change === undefined){
-const err86 = {instancePath:instancePath+"/code_changes/" + i4,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "change"},message:"must have required property '"+"change"+"'"};
+const err86 = {instancePath:instancePath+"/code_changes/" + i4,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -2287,8 +2297,8 @@ vErrors.push(err86);
 }
 errors++;
 }
-if(data48.deploy_phase === undefined){
-const err87 = {instancePath:instancePath+"/code_changes/" + i4,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "deploy_phase"},message:"must have required property '"+"deploy_phase"+"'"};
+if(data48.change === undefined){
+const err87 = {instancePath:instancePath+"/code_changes/" + i4,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "change"},message:"must have required property '"+"change"+"'"};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -2297,9 +2307,8 @@ vErrors.push(err87);
 }
 errors++;
 }
-for(const key11 in data48){
-if(!(((key11 === "file") || (key11 === "change")) || (key11 === "deploy_phase"))){
-const err88 = {instancePath:instancePath+"/code_changes/" + i4,schemaPath:"#/properties/code_changes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+if(data48.deploy_phase === undefined){
+const err88 = {instancePath:instancePath+"/code_changes/" + i4,schemaPath:"#/properties/code_changes/items/required",keyword:"required",params:{missingProperty: "deploy_phase"},message:"must have required property '"+"deploy_phase"+"'"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -2308,10 +2317,9 @@ vErrors.push(err88);
 }
 errors++;
 }
-}
-if(data48.file !== undefined){
-if(typeof data48.file !== "string"){
-const err89 = {instancePath:instancePath+"/code_changes/" + i4+"/file",schemaPath:"#/properties/code_changes/items/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key11 in data48){
+if(!(((key11 === "file") || (key11 === "change")) || (key11 === "deploy_phase"))){
+const err89 = {instancePath:instancePath+"/code_changes/" + i4,schemaPath:"#/properties/code_changes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -2321,9 +2329,9 @@ vErrors.push(err89);
 errors++;
 }
 }
-if(data48.change !== undefined){
-if(typeof data48.change !== "string"){
-const err90 = {instancePath:instancePath+"/code_changes/" + i4+"/change",schemaPath:"#/properties/code_changes/items/properties/change/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data48.file !== undefined){
+if(typeof data48.file !== "string"){
+const err90 = {instancePath:instancePath+"/code_changes/" + i4+"/file",schemaPath:"#/properties/code_changes/items/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -2333,9 +2341,9 @@ vErrors.push(err90);
 errors++;
 }
 }
-if(data48.deploy_phase !== undefined){
-if(typeof data48.deploy_phase !== "string"){
-const err91 = {instancePath:instancePath+"/code_changes/" + i4+"/deploy_phase",schemaPath:"#/properties/code_changes/items/properties/deploy_phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data48.change !== undefined){
+if(typeof data48.change !== "string"){
+const err91 = {instancePath:instancePath+"/code_changes/" + i4+"/change",schemaPath:"#/properties/code_changes/items/properties/change/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -2345,9 +2353,9 @@ vErrors.push(err91);
 errors++;
 }
 }
-}
-else {
-const err92 = {instancePath:instancePath+"/code_changes/" + i4,schemaPath:"#/properties/code_changes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data48.deploy_phase !== undefined){
+if(typeof data48.deploy_phase !== "string"){
+const err92 = {instancePath:instancePath+"/code_changes/" + i4+"/deploy_phase",schemaPath:"#/properties/code_changes/items/properties/deploy_phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -2359,12 +2367,24 @@ errors++;
 }
 }
 else {
-const err93 = {instancePath:instancePath+"/code_changes",schemaPath:"#/properties/code_changes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err93 = {instancePath:instancePath+"/code_changes/" + i4,schemaPath:"#/properties/code_changes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err93];
 }
 else {
 vErrors.push(err93);
+}
+errors++;
+}
+}
+}
+else {
+const err94 = {instancePath:instancePath+"/code_changes",schemaPath:"#/properties/code_changes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
 }
 errors++;
 }
@@ -2377,17 +2397,7 @@ for(let i5=0; i5<len5; i5++){
 let data53 = data52[i5];
 if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
 if(data53.phase === undefined){
-const err94 = {instancePath:instancePath+"/rollback_plan/" + i5,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "phase"},message:"must have required property '"+"phase"+"'"};
-if(vErrors === null){
-vErrors = [err94];
-}
-else {
-vErrors.push(err94);
-}
-errors++;
-}
-if(data53.how === undefined){
-const err95 = {instancePath:instancePath+"/rollback_plan/" + i5,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "how"},message:"must have required property '"+"how"+"'"};
+const err95 = {instancePath:instancePath+"/rollback_plan/" + i5,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "phase"},message:"must have required property '"+"phase"+"'"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -2396,8 +2406,8 @@ vErrors.push(err95);
 }
 errors++;
 }
-if(data53.data_loss === undefined){
-const err96 = {instancePath:instancePath+"/rollback_plan/" + i5,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "data_loss"},message:"must have required property '"+"data_loss"+"'"};
+if(data53.how === undefined){
+const err96 = {instancePath:instancePath+"/rollback_plan/" + i5,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "how"},message:"must have required property '"+"how"+"'"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -2406,9 +2416,8 @@ vErrors.push(err96);
 }
 errors++;
 }
-for(const key12 in data53){
-if(!(((key12 === "phase") || (key12 === "how")) || (key12 === "data_loss"))){
-const err97 = {instancePath:instancePath+"/rollback_plan/" + i5,schemaPath:"#/properties/rollback_plan/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+if(data53.data_loss === undefined){
+const err97 = {instancePath:instancePath+"/rollback_plan/" + i5,schemaPath:"#/properties/rollback_plan/items/required",keyword:"required",params:{missingProperty: "data_loss"},message:"must have required property '"+"data_loss"+"'"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -2417,10 +2426,9 @@ vErrors.push(err97);
 }
 errors++;
 }
-}
-if(data53.phase !== undefined){
-if(typeof data53.phase !== "string"){
-const err98 = {instancePath:instancePath+"/rollback_plan/" + i5+"/phase",schemaPath:"#/properties/rollback_plan/items/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key12 in data53){
+if(!(((key12 === "phase") || (key12 === "how")) || (key12 === "data_loss"))){
+const err98 = {instancePath:instancePath+"/rollback_plan/" + i5,schemaPath:"#/properties/rollback_plan/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -2430,9 +2438,9 @@ vErrors.push(err98);
 errors++;
 }
 }
-if(data53.how !== undefined){
-if(typeof data53.how !== "string"){
-const err99 = {instancePath:instancePath+"/rollback_plan/" + i5+"/how",schemaPath:"#/properties/rollback_plan/items/properties/how/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data53.phase !== undefined){
+if(typeof data53.phase !== "string"){
+const err99 = {instancePath:instancePath+"/rollback_plan/" + i5+"/phase",schemaPath:"#/properties/rollback_plan/items/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -2442,9 +2450,9 @@ vErrors.push(err99);
 errors++;
 }
 }
-if(data53.data_loss !== undefined){
-if(typeof data53.data_loss !== "boolean"){
-const err100 = {instancePath:instancePath+"/rollback_plan/" + i5+"/data_loss",schemaPath:"#/properties/rollback_plan/items/properties/data_loss/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data53.how !== undefined){
+if(typeof data53.how !== "string"){
+const err100 = {instancePath:instancePath+"/rollback_plan/" + i5+"/how",schemaPath:"#/properties/rollback_plan/items/properties/how/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -2454,9 +2462,9 @@ vErrors.push(err100);
 errors++;
 }
 }
-}
-else {
-const err101 = {instancePath:instancePath+"/rollback_plan/" + i5,schemaPath:"#/properties/rollback_plan/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data53.data_loss !== undefined){
+if(typeof data53.data_loss !== "boolean"){
+const err101 = {instancePath:instancePath+"/rollback_plan/" + i5+"/data_loss",schemaPath:"#/properties/rollback_plan/items/properties/data_loss/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -2468,12 +2476,24 @@ errors++;
 }
 }
 else {
-const err102 = {instancePath:instancePath+"/rollback_plan",schemaPath:"#/properties/rollback_plan/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err102 = {instancePath:instancePath+"/rollback_plan/" + i5,schemaPath:"#/properties/rollback_plan/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err102];
 }
 else {
 vErrors.push(err102);
+}
+errors++;
+}
+}
+}
+else {
+const err103 = {instancePath:instancePath+"/rollback_plan",schemaPath:"#/properties/rollback_plan/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
 }
 errors++;
 }
@@ -2486,17 +2506,7 @@ for(let i6=0; i6<len6; i6++){
 let data58 = data57[i6];
 if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
 if(data58.at === undefined){
-const err103 = {instancePath:instancePath+"/timeline/" + i6,schemaPath:"#/properties/timeline/items/required",keyword:"required",params:{missingProperty: "at"},message:"must have required property '"+"at"+"'"};
-if(vErrors === null){
-vErrors = [err103];
-}
-else {
-vErrors.push(err103);
-}
-errors++;
-}
-if(data58.milestone === undefined){
-const err104 = {instancePath:instancePath+"/timeline/" + i6,schemaPath:"#/properties/timeline/items/required",keyword:"required",params:{missingProperty: "milestone"},message:"must have required property '"+"milestone"+"'"};
+const err104 = {instancePath:instancePath+"/timeline/" + i6,schemaPath:"#/properties/timeline/items/required",keyword:"required",params:{missingProperty: "at"},message:"must have required property '"+"at"+"'"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -2505,9 +2515,8 @@ vErrors.push(err104);
 }
 errors++;
 }
-for(const key13 in data58){
-if(!(((key13 === "at") || (key13 === "milestone")) || (key13 === "phase"))){
-const err105 = {instancePath:instancePath+"/timeline/" + i6,schemaPath:"#/properties/timeline/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+if(data58.milestone === undefined){
+const err105 = {instancePath:instancePath+"/timeline/" + i6,schemaPath:"#/properties/timeline/items/required",keyword:"required",params:{missingProperty: "milestone"},message:"must have required property '"+"milestone"+"'"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -2516,12 +2525,9 @@ vErrors.push(err105);
 }
 errors++;
 }
-}
-if(data58.at !== undefined){
-let data59 = data58.at;
-if(typeof data59 === "string"){
-if(!pattern21.test(data59)){
-const err106 = {instancePath:instancePath+"/timeline/" + i6+"/at",schemaPath:"#/properties/timeline/items/properties/at/pattern",keyword:"pattern",params:{pattern: "^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"},message:"must match pattern \""+"^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"+"\""};
+for(const key13 in data58){
+if(!(((key13 === "at") || (key13 === "milestone")) || (key13 === "phase"))){
+const err106 = {instancePath:instancePath+"/timeline/" + i6,schemaPath:"#/properties/timeline/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -2531,8 +2537,11 @@ vErrors.push(err106);
 errors++;
 }
 }
-else {
-const err107 = {instancePath:instancePath+"/timeline/" + i6+"/at",schemaPath:"#/properties/timeline/items/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data58.at !== undefined){
+let data59 = data58.at;
+if(typeof data59 === "string"){
+if(!pattern21.test(data59)){
+const err107 = {instancePath:instancePath+"/timeline/" + i6+"/at",schemaPath:"#/properties/timeline/items/properties/at/pattern",keyword:"pattern",params:{pattern: "^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"},message:"must match pattern \""+"^T(-0|\\+0|[-+][0-9]+(min|h|d|w))?$"+"\""};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -2542,9 +2551,8 @@ vErrors.push(err107);
 errors++;
 }
 }
-if(data58.milestone !== undefined){
-if(typeof data58.milestone !== "string"){
-const err108 = {instancePath:instancePath+"/timeline/" + i6+"/milestone",schemaPath:"#/properties/timeline/items/properties/milestone/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err108 = {instancePath:instancePath+"/timeline/" + i6+"/at",schemaPath:"#/properties/timeline/items/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -2554,9 +2562,9 @@ vErrors.push(err108);
 errors++;
 }
 }
-if(data58.phase !== undefined){
-if(typeof data58.phase !== "string"){
-const err109 = {instancePath:instancePath+"/timeline/" + i6+"/phase",schemaPath:"#/properties/timeline/items/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data58.milestone !== undefined){
+if(typeof data58.milestone !== "string"){
+const err109 = {instancePath:instancePath+"/timeline/" + i6+"/milestone",schemaPath:"#/properties/timeline/items/properties/milestone/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -2566,9 +2574,9 @@ vErrors.push(err109);
 errors++;
 }
 }
-}
-else {
-const err110 = {instancePath:instancePath+"/timeline/" + i6,schemaPath:"#/properties/timeline/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data58.phase !== undefined){
+if(typeof data58.phase !== "string"){
+const err110 = {instancePath:instancePath+"/timeline/" + i6+"/phase",schemaPath:"#/properties/timeline/items/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -2580,12 +2588,24 @@ errors++;
 }
 }
 else {
-const err111 = {instancePath:instancePath+"/timeline",schemaPath:"#/properties/timeline/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err111 = {instancePath:instancePath+"/timeline/" + i6,schemaPath:"#/properties/timeline/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err111];
 }
 else {
 vErrors.push(err111);
+}
+errors++;
+}
+}
+}
+else {
+const err112 = {instancePath:instancePath+"/timeline",schemaPath:"#/properties/timeline/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
 }
 errors++;
 }
@@ -2598,17 +2618,7 @@ for(let i7=0; i7<len7; i7++){
 let data63 = data62[i7];
 if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
 if(data63.risk === undefined){
-const err112 = {instancePath:instancePath+"/risks/" + i7,schemaPath:"#/properties/risks/items/required",keyword:"required",params:{missingProperty: "risk"},message:"must have required property '"+"risk"+"'"};
-if(vErrors === null){
-vErrors = [err112];
-}
-else {
-vErrors.push(err112);
-}
-errors++;
-}
-if(data63.mitigation === undefined){
-const err113 = {instancePath:instancePath+"/risks/" + i7,schemaPath:"#/properties/risks/items/required",keyword:"required",params:{missingProperty: "mitigation"},message:"must have required property '"+"mitigation"+"'"};
+const err113 = {instancePath:instancePath+"/risks/" + i7,schemaPath:"#/properties/risks/items/required",keyword:"required",params:{missingProperty: "risk"},message:"must have required property '"+"risk"+"'"};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -2617,9 +2627,8 @@ vErrors.push(err113);
 }
 errors++;
 }
-for(const key14 in data63){
-if(!((((key14 === "risk") || (key14 === "likelihood")) || (key14 === "impact")) || (key14 === "mitigation"))){
-const err114 = {instancePath:instancePath+"/risks/" + i7,schemaPath:"#/properties/risks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+if(data63.mitigation === undefined){
+const err114 = {instancePath:instancePath+"/risks/" + i7,schemaPath:"#/properties/risks/items/required",keyword:"required",params:{missingProperty: "mitigation"},message:"must have required property '"+"mitigation"+"'"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -2628,10 +2637,9 @@ vErrors.push(err114);
 }
 errors++;
 }
-}
-if(data63.risk !== undefined){
-if(typeof data63.risk !== "string"){
-const err115 = {instancePath:instancePath+"/risks/" + i7+"/risk",schemaPath:"#/properties/risks/items/properties/risk/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key14 in data63){
+if(!((((key14 === "risk") || (key14 === "likelihood")) || (key14 === "impact")) || (key14 === "mitigation"))){
+const err115 = {instancePath:instancePath+"/risks/" + i7,schemaPath:"#/properties/risks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -2641,10 +2649,9 @@ vErrors.push(err115);
 errors++;
 }
 }
-if(data63.likelihood !== undefined){
-let data65 = data63.likelihood;
-if(!(((data65 === "low") || (data65 === "medium")) || (data65 === "high"))){
-const err116 = {instancePath:instancePath+"/risks/" + i7+"/likelihood",schemaPath:"#/properties/risks/items/properties/likelihood/enum",keyword:"enum",params:{allowedValues: schema31.properties.risks.items.properties.likelihood.enum},message:"must be equal to one of the allowed values"};
+if(data63.risk !== undefined){
+if(typeof data63.risk !== "string"){
+const err116 = {instancePath:instancePath+"/risks/" + i7+"/risk",schemaPath:"#/properties/risks/items/properties/risk/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -2654,10 +2661,10 @@ vErrors.push(err116);
 errors++;
 }
 }
-if(data63.impact !== undefined){
-let data66 = data63.impact;
-if(!(((data66 === "low") || (data66 === "medium")) || (data66 === "high"))){
-const err117 = {instancePath:instancePath+"/risks/" + i7+"/impact",schemaPath:"#/properties/risks/items/properties/impact/enum",keyword:"enum",params:{allowedValues: schema31.properties.risks.items.properties.impact.enum},message:"must be equal to one of the allowed values"};
+if(data63.likelihood !== undefined){
+let data65 = data63.likelihood;
+if(!(((data65 === "low") || (data65 === "medium")) || (data65 === "high"))){
+const err117 = {instancePath:instancePath+"/risks/" + i7+"/likelihood",schemaPath:"#/properties/risks/items/properties/likelihood/enum",keyword:"enum",params:{allowedValues: schema31.properties.risks.items.properties.likelihood.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -2667,9 +2674,10 @@ vErrors.push(err117);
 errors++;
 }
 }
-if(data63.mitigation !== undefined){
-if(typeof data63.mitigation !== "string"){
-const err118 = {instancePath:instancePath+"/risks/" + i7+"/mitigation",schemaPath:"#/properties/risks/items/properties/mitigation/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data63.impact !== undefined){
+let data66 = data63.impact;
+if(!(((data66 === "low") || (data66 === "medium")) || (data66 === "high"))){
+const err118 = {instancePath:instancePath+"/risks/" + i7+"/impact",schemaPath:"#/properties/risks/items/properties/impact/enum",keyword:"enum",params:{allowedValues: schema31.properties.risks.items.properties.impact.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -2679,9 +2687,9 @@ vErrors.push(err118);
 errors++;
 }
 }
-}
-else {
-const err119 = {instancePath:instancePath+"/risks/" + i7,schemaPath:"#/properties/risks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data63.mitigation !== undefined){
+if(typeof data63.mitigation !== "string"){
+const err119 = {instancePath:instancePath+"/risks/" + i7+"/mitigation",schemaPath:"#/properties/risks/items/properties/mitigation/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -2693,7 +2701,7 @@ errors++;
 }
 }
 else {
-const err120 = {instancePath:instancePath+"/risks",schemaPath:"#/properties/risks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err120 = {instancePath:instancePath+"/risks/" + i7,schemaPath:"#/properties/risks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -2703,11 +2711,9 @@ vErrors.push(err120);
 errors++;
 }
 }
-if(data.apps !== undefined){
-let data68 = data.apps;
-if(Array.isArray(data68)){
-if(data68.length < 1){
-const err121 = {instancePath:instancePath+"/apps",schemaPath:"#/properties/apps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+else {
+const err121 = {instancePath:instancePath+"/risks",schemaPath:"#/properties/risks/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -2716,12 +2722,12 @@ vErrors.push(err121);
 }
 errors++;
 }
-const len8 = data68.length;
-for(let i8=0; i8<len8; i8++){
-let data69 = data68[i8];
-if(data69 && typeof data69 == "object" && !Array.isArray(data69)){
-if(data69.version === undefined){
-const err122 = {instancePath:instancePath+"/apps/" + i8,schemaPath:"#/properties/apps/items/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};
+}
+if(data.apps !== undefined){
+let data68 = data.apps;
+if(Array.isArray(data68)){
+if(data68.length < 1){
+const err122 = {instancePath:instancePath+"/apps",schemaPath:"#/properties/apps/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -2730,8 +2736,12 @@ vErrors.push(err122);
 }
 errors++;
 }
-if(data69.queries === undefined){
-const err123 = {instancePath:instancePath+"/apps/" + i8,schemaPath:"#/properties/apps/items/required",keyword:"required",params:{missingProperty: "queries"},message:"must have required property '"+"queries"+"'"};
+const len8 = data68.length;
+for(let i8=0; i8<len8; i8++){
+let data69 = data68[i8];
+if(data69 && typeof data69 == "object" && !Array.isArray(data69)){
+if(data69.version === undefined){
+const err123 = {instancePath:instancePath+"/apps/" + i8,schemaPath:"#/properties/apps/items/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -2740,9 +2750,8 @@ vErrors.push(err123);
 }
 errors++;
 }
-for(const key15 in data69){
-if(!(((key15 === "version") || (key15 === "description")) || (key15 === "queries"))){
-const err124 = {instancePath:instancePath+"/apps/" + i8,schemaPath:"#/properties/apps/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(data69.queries === undefined){
+const err124 = {instancePath:instancePath+"/apps/" + i8,schemaPath:"#/properties/apps/items/required",keyword:"required",params:{missingProperty: "queries"},message:"must have required property '"+"queries"+"'"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -2751,12 +2760,9 @@ vErrors.push(err124);
 }
 errors++;
 }
-}
-if(data69.version !== undefined){
-let data70 = data69.version;
-if(typeof data70 === "string"){
-if(func2(data70) > 63){
-const err125 = {instancePath:instancePath+"/apps/" + i8+"/version",schemaPath:"#/properties/apps/items/properties/version/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
+for(const key15 in data69){
+if(!(((key15 === "version") || (key15 === "description")) || (key15 === "queries"))){
+const err125 = {instancePath:instancePath+"/apps/" + i8,schemaPath:"#/properties/apps/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -2765,8 +2771,12 @@ vErrors.push(err125);
 }
 errors++;
 }
-if(!pattern11.test(data70)){
-const err126 = {instancePath:instancePath+"/apps/" + i8+"/version",schemaPath:"#/properties/apps/items/properties/version/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._+-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._+-]*$"+"\""};
+}
+if(data69.version !== undefined){
+let data70 = data69.version;
+if(typeof data70 === "string"){
+if(func2(data70) > 63){
+const err126 = {instancePath:instancePath+"/apps/" + i8+"/version",schemaPath:"#/properties/apps/items/properties/version/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -2775,9 +2785,8 @@ vErrors.push(err126);
 }
 errors++;
 }
-}
-else {
-const err127 = {instancePath:instancePath+"/apps/" + i8+"/version",schemaPath:"#/properties/apps/items/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern11.test(data70)){
+const err127 = {instancePath:instancePath+"/apps/" + i8+"/version",schemaPath:"#/properties/apps/items/properties/version/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._+-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._+-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -2787,14 +2796,25 @@ vErrors.push(err127);
 errors++;
 }
 }
-if(data69.description !== undefined){
-if(typeof data69.description !== "string"){
-const err128 = {instancePath:instancePath+"/apps/" + i8+"/description",schemaPath:"#/properties/apps/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err128 = {instancePath:instancePath+"/apps/" + i8+"/version",schemaPath:"#/properties/apps/items/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err128];
 }
 else {
 vErrors.push(err128);
+}
+errors++;
+}
+}
+if(data69.description !== undefined){
+if(typeof data69.description !== "string"){
+const err129 = {instancePath:instancePath+"/apps/" + i8+"/description",schemaPath:"#/properties/apps/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err129];
+}
+else {
+vErrors.push(err129);
 }
 errors++;
 }
@@ -2807,23 +2827,23 @@ let passing0 = null;
 const _errs166 = errors;
 if(typeof data72 === "string"){
 if(func2(data72) < 1){
-const err129 = {instancePath:instancePath+"/apps/" + i8+"/queries",schemaPath:"#/properties/apps/items/properties/queries/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err129];
-}
-else {
-vErrors.push(err129);
-}
-errors++;
-}
-}
-else {
-const err130 = {instancePath:instancePath+"/apps/" + i8+"/queries",schemaPath:"#/properties/apps/items/properties/queries/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err130 = {instancePath:instancePath+"/apps/" + i8+"/queries",schemaPath:"#/properties/apps/items/properties/queries/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err130];
 }
 else {
 vErrors.push(err130);
+}
+errors++;
+}
+}
+else {
+const err131 = {instancePath:instancePath+"/apps/" + i8+"/queries",schemaPath:"#/properties/apps/items/properties/queries/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err131];
+}
+else {
+vErrors.push(err131);
 }
 errors++;
 }
@@ -2835,21 +2855,7 @@ passing0 = 0;
 const _errs168 = errors;
 if(Array.isArray(data72)){
 if(data72.length < 1){
-const err131 = {instancePath:instancePath+"/apps/" + i8+"/queries",schemaPath:"#/properties/apps/items/properties/queries/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
-if(vErrors === null){
-vErrors = [err131];
-}
-else {
-vErrors.push(err131);
-}
-errors++;
-}
-const len9 = data72.length;
-for(let i9=0; i9<len9; i9++){
-let data73 = data72[i9];
-if(typeof data73 === "string"){
-if(func2(data73) < 1){
-const err132 = {instancePath:instancePath+"/apps/" + i8+"/queries/" + i9,schemaPath:"#/properties/apps/items/properties/queries/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err132 = {instancePath:instancePath+"/apps/" + i8+"/queries",schemaPath:"#/properties/apps/items/properties/queries/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -2858,9 +2864,12 @@ vErrors.push(err132);
 }
 errors++;
 }
-}
-else {
-const err133 = {instancePath:instancePath+"/apps/" + i8+"/queries/" + i9,schemaPath:"#/properties/apps/items/properties/queries/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len9 = data72.length;
+for(let i9=0; i9<len9; i9++){
+let data73 = data72[i9];
+if(typeof data73 === "string"){
+if(func2(data73) < 1){
+const err133 = {instancePath:instancePath+"/apps/" + i8+"/queries/" + i9,schemaPath:"#/properties/apps/items/properties/queries/oneOf/1/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -2870,14 +2879,25 @@ vErrors.push(err133);
 errors++;
 }
 }
-}
 else {
-const err134 = {instancePath:instancePath+"/apps/" + i8+"/queries",schemaPath:"#/properties/apps/items/properties/queries/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err134 = {instancePath:instancePath+"/apps/" + i8+"/queries/" + i9,schemaPath:"#/properties/apps/items/properties/queries/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err134];
 }
 else {
 vErrors.push(err134);
+}
+errors++;
+}
+}
+}
+else {
+const err135 = {instancePath:instancePath+"/apps/" + i8+"/queries",schemaPath:"#/properties/apps/items/properties/queries/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
 }
 errors++;
 }
@@ -2893,12 +2913,12 @@ passing0 = 1;
 }
 }
 if(!valid39){
-const err135 = {instancePath:instancePath+"/apps/" + i8+"/queries",schemaPath:"#/properties/apps/items/properties/queries/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+const err136 = {instancePath:instancePath+"/apps/" + i8+"/queries",schemaPath:"#/properties/apps/items/properties/queries/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
-vErrors = [err135];
+vErrors = [err136];
 }
 else {
-vErrors.push(err135);
+vErrors.push(err136);
 }
 errors++;
 }
@@ -2916,19 +2936,7 @@ vErrors = null;
 }
 }
 else {
-const err136 = {instancePath:instancePath+"/apps/" + i8,schemaPath:"#/properties/apps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err136];
-}
-else {
-vErrors.push(err136);
-}
-errors++;
-}
-}
-}
-else {
-const err137 = {instancePath:instancePath+"/apps",schemaPath:"#/properties/apps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err137 = {instancePath:instancePath+"/apps/" + i8,schemaPath:"#/properties/apps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -2940,12 +2948,24 @@ errors++;
 }
 }
 else {
-const err138 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err138 = {instancePath:instancePath+"/apps",schemaPath:"#/properties/apps/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err138];
 }
 else {
 vErrors.push(err138);
+}
+errors++;
+}
+}
+}
+else {
+const err139 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err139];
+}
+else {
+vErrors.push(err139);
 }
 errors++;
 }

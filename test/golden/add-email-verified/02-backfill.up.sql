@@ -279,6 +279,8 @@ $migc$$sql$
 COMMIT;
 
 -- Step validate-not-null: Validate the existing rows in a transaction of its own, under a lock that lets reads and writes go on.
+-- statement_timeout is lifted for this transaction (ALTER TABLE VALIDATE CONSTRAINT) only: it holds SHARE UPDATE EXCLUSIVE on users, which blocks neither reads nor writes, so it may run as long as it needs; lock_timeout still bounds its waits for locks.
+SET statement_timeout = 0;
 BEGIN;
 CALL public.migc_run('add-email-verified', 'backfill', 'validate-not-null', 'up 1', 5, ARRAY[
 $sql$ALTER TABLE users VALIDATE CONSTRAINT users_email_verified_not_null$sql$,
@@ -298,6 +300,7 @@ END
 $migc$$sql$
 ]);
 COMMIT;
+SET statement_timeout = '15min';
 
 -- The phase ran to its end: recorded in migc_ledger, so the next phase's up script can start.
 CALL public.migc_mark('add-email-verified', 'backfill', '', 'phase done', true, 'migc: phase backfill of plan add-email-verified is done');

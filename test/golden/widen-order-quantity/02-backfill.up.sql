@@ -271,6 +271,8 @@ $migc$$sql$
 COMMIT;
 
 -- Step validate-not-null: Its own transaction, so the scan runs under SHARE UPDATE EXCLUSIVE and checkout keeps writing.
+-- statement_timeout is lifted for this transaction (ALTER TABLE VALIDATE CONSTRAINT) only: it holds SHARE UPDATE EXCLUSIVE on orders, which blocks neither reads nor writes, so it may run as long as it needs; lock_timeout still bounds its waits for locks.
+SET statement_timeout = 0;
 BEGIN;
 CALL public.migc_run('widen-order-quantity', 'backfill', 'validate-not-null', 'up 1', 5, ARRAY[
 $sql$ALTER TABLE orders VALIDATE CONSTRAINT orders_quantity_bigint_not_null$sql$,
@@ -290,6 +292,7 @@ END
 $migc$$sql$
 ]);
 COMMIT;
+SET statement_timeout = '15min';
 
 -- The phase ran to its end: recorded in migc_ledger, so the next phase's up script can start.
 CALL public.migc_mark('widen-order-quantity', 'backfill', '', 'phase done', true, 'migc: phase backfill of plan widen-order-quantity is done');
