@@ -71,7 +71,7 @@ phases:
 `;
 
 describe('which statements run without statement_timeout', () => {
-  const baselineSql = 'CREATE TABLE t (id bigint PRIMARY KEY, n integer NOT NULL, note text);\nCREATE INDEX t_n_idx ON t (n);\nALTER TABLE t ADD CONSTRAINT t_n_check CHECK (n > 0) NOT VALID;';
+  const baselineSql = 'CREATE TABLE t (id bigint PRIMARY KEY, n integer NOT NULL, note text);\nCREATE INDEX t_n_idx ON t (n);\nALTER TABLE t ADD CONSTRAINT t_n_check CHECK (n > 0) NOT VALID;\nCREATE TABLE pt (k integer) PARTITION BY RANGE (k);\nCREATE TABLE pt1 PARTITION OF pt FOR VALUES FROM (0) TO (10);';
   /** The up script's block for a step of the given SQL (one step, in a plan of its own). */
   const blockOf = async (sql: string) => {
     // Small: the hazards of a blocking statement are notes, and the script is written.
@@ -92,6 +92,9 @@ describe('which statements run without statement_timeout', () => {
     ['REINDEX TABLE CONCURRENTLY t;', 1],
     ['VACUUM (ANALYZE) t;', 1],
     ['ALTER TABLE t VALIDATE CONSTRAINT t_n_check;', 1],
+    // It waits for the parent's queries holding no table lock; without CONCURRENTLY it blocks them.
+    ['ALTER TABLE pt DETACH PARTITION pt1 CONCURRENTLY;', 1],
+    ['ALTER TABLE pt DETACH PARTITION pt1;', 0],
     ['ALTER TABLE t VALIDATE CONSTRAINT t_n_check;\nANALYZE t;', 1],
     // Each its own unit: a statement outside a transaction, then one inside.
     ['CREATE INDEX CONCURRENTLY IF NOT EXISTS t_note_idx ON t (note);\nALTER TABLE t VALIDATE CONSTRAINT t_n_check;', 2],

@@ -166,6 +166,16 @@ export function predictLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[]
         // ATTACH PARTITION scans the table it attaches (its constraint) under ACCESS EXCLUSIVE;
         // the parent takes only SHARE UPDATE EXCLUSIVE (PostgreSQL 12+).
         if (cmd?.subtype === 'AT_AttachPartition' && cmd.def?.PartitionCmd?.name) extra.push({ table: relationName(cmd.def.PartitionCmd.name), mode: 'AccessExclusiveLock' });
+        // DETACH PARTITION takes ACCESS EXCLUSIVE on the parent and the partition (seen on PG15).
+        // CONCURRENTLY (14+) takes SHARE UPDATE EXCLUSIVE on both in a first transaction, then
+        // waits for the queries that use the parent holding no table lock (seen on PG15), then
+        // takes SHARE UPDATE EXCLUSIVE on the parent and, briefly, ACCESS EXCLUSIVE on the
+        // partition, which the parent's queries no longer see: predicted as the first.
+        if (cmd?.subtype === 'AT_DetachPartition' && cmd.def?.PartitionCmd?.name) {
+          const concurrent = cmd.def.PartitionCmd.concurrent === true;
+          if (concurrent) m = 'ShareUpdateExclusiveLock';
+          extra.push({ table: relationName(cmd.def.PartitionCmd.name), mode: concurrent ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock' });
+        }
         // ADD COLUMN ... REFERENCES locks the referenced table the same way.
         for (const inline of cmd?.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef?.constraints ?? [] : []) {
           if (inline.Constraint?.contype === 'CONSTR_FOREIGN') extra.push({ table: relationName(inline.Constraint.pktable), mode: 'ShareRowExclusiveLock' });
