@@ -90,6 +90,15 @@ interface Snapshot {
   readonly data: DataSnapshot;
 }
 
+/** Schema lines and columns a later phase's rollback answered for: earlier phases are not judged on them. */
+interface SetAside {
+  readonly missing: Set<string>;
+  readonly extra: Set<string>;
+  readonly columns: Set<string>;
+}
+
+const setAside = (): SetAside => ({ missing: new Set(), extra: new Set(), columns: new Set() });
+
 const notRun: ScriptResult = { status: 'not run', ms: 0, runs: [] };
 
 /** Why a plan without SQL was not rehearsed: verify counts such plans apart from those that passed. */
@@ -169,17 +178,23 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
   };
 
   /**
-   * Rolls back phase i and checks the database is as it was before it. Columns a declared
-   * data-losing rollback changed are set aside: earlier phases cannot be held to them.
+   * Rolls back phase i and checks the database is as it was before it. Phases are rolled back
+   * latest first, so what a later phase's rollback got wrong is still there when an earlier one
+   * is judged: that phase answered for it (MG061, MG062), or declared it (data_loss). `aside`
+   * carries it to the earlier phases, which are judged on the rest.
    */
-  const lost = new Set<string>();
-  const rollBack = async (db: RehearsalDatabase, i: number, before: Snapshot): Promise<boolean> => {
+  const rollBack = async (db: RehearsalDatabase, i: number, before: Snapshot, aside: SetAside): Promise<boolean> => {
     const phase = phases[i]!;
     const down = await run(db, phase, 'down');
     results.get(phase.name)!.down = down;
     if (down.status !== 'ok') return false;
     const after = await snapshot(db);
-    const schema = diffSnapshots(before.schema, after.schema);
+    const diff = diffSnapshots(before.schema, after.schema);
+    const schema = { missing: diff.missing.filter((l) => !aside.missing.has(l)), extra: diff.extra.filter((l) => !aside.extra.has(l)) };
+    for (const l of diff.missing) aside.missing.add(l);
+    for (const l of diff.extra) aside.extra.add(l);
+    const changed = changedColumns(before.data, after.data, aside.columns);
+    for (const c of changed) aside.columns.add(c);
     if (schema.missing.length || schema.extra.length) {
       diagnostics.push({
         code: 'MG061', severity: 'error', file: plan.file, span: phase.span,
@@ -189,11 +204,9 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
       results.get(phase.name)!.down = { ...down, status: 'failed' };
       return true;
     }
-    const changed = changedColumns(before.data, after.data, lost);
     if (changed.length) {
       const lossy = phase.steps.filter((s) => s.rollback?.dataLoss).map((s) => s.id);
       if (lossy.length) {
-        for (const c of changed) lost.add(c);
         results.get(phase.name)!.down = { ...down, note: `${changed.join(', ')} differ${changed.length === 1 ? 's' : ''} after the rollback, as declared (${lossy.join(', ')} loses data)` };
       } else {
         diagnostics.push({
@@ -268,10 +281,11 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
       const allUp = reached === reversibleCount;
       // A phase whose up script failed (a check that found bad data, after a batch loop committed)
       // must be undone by its down script, as on-call would do.
-      if (!allUp && reached < reversibleCount) await rollBack(db, reached, before[reached]!);
       let rolledBack = allUp;
+      const aside = setAside();
+      if (!allUp && reached < reversibleCount) await rollBack(db, reached, before[reached]!, aside);
       for (let i = Math.min(reached, reversibleCount - 1); allUp && i >= 0; i--) {
-        if (!(await rollBack(db, i, before[i]!))) {
+        if (!(await rollBack(db, i, before[i]!, aside))) {
           rolledBack = false;
           break;
         }
@@ -299,7 +313,8 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
           if (i >= firstIrreversible) results.get(phases[i]!.name)!.up = up;
           ok = up.status !== 'failed';
         }
-        for (let i = phases.length - 1; ok && i > firstIrreversible; i--) ok = await rollBack(db2, i, before[i]!);
+        const aside = setAside();
+        for (let i = phases.length - 1; ok && i > firstIrreversible; i--) ok = await rollBack(db2, i, before[i]!, aside);
         if (ok) {
           const phase = phases[firstIrreversible]!;
           const down = await run(db2, phase, 'down');
