@@ -9,7 +9,8 @@ import type { Plan } from '../src/normalize/model.js';
 import { numberNamedParameters, readAppQueries } from '../src/normalize/app-queries.js';
 import { loadSqlParser, parseSql } from '../src/sql/parser.js';
 import { pgliteEngine, serverEngine, type Engine } from '../src/verify/engine.js';
-import { rehearsePlan } from '../src/verify/rehearse.js';
+import { rehearseCompatibility } from '../src/verify/compat.js';
+import { openRehearsalDatabase } from '../src/verify/rehearse.js';
 import { root } from './helpers.js';
 
 /**
@@ -245,8 +246,16 @@ function engineSuite(name: string, makeEngine: () => Promise<Engine>) {
       await engine?.dispose();
     });
 
-    /** Rehearses through rehearsePlan's hook; no scripts, so only the compatibility walk runs its SQL. */
-    const rehearse = async (plan: Plan) => (await rehearsePlan(plan, new Map(), engine)).compat!;
+    /** The compatibility walk alone, on a database with the plan's baseline and fixtures (as migc verify gives it one of its own). */
+    const rehearse = async (plan: Plan) => {
+      const { db, diagnostics } = await openRehearsalDatabase(plan, engine);
+      expect(diagnostics).toEqual([]);
+      try {
+        return (await rehearseCompatibility(plan, db!))!;
+      } finally {
+        await db!.close();
+      }
+    };
 
     it.each([['email-verified', emailVerified], ['rename-user-name', renameUserName]])('runs every live version of %s at every state without an error', async (_, yaml) => {
       const { plan } = await compiled(yaml);

@@ -220,50 +220,13 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
     return true;
   };
 
-  /** Drops a rehearsal database; one that cannot be dropped is said, not thrown. */
   const close = async (db: RehearsalDatabase) => {
-    await db.close().catch((e: Error) => diagnostics.push({
-      code: 'MG063', severity: 'warning', file: plan.file, span: plan.spans.id,
-      message: `the rehearsal database could not be dropped: ${e.message}`,
-      help: 'Drop it by hand, or run migc verify --database-url ... --clean-leftovers.',
-    }));
+    diagnostics.push(...(await closeRehearsalDatabase(plan, db)));
   };
-
   const setUp = async (): Promise<RehearsalDatabase | undefined> => {
-    let db: RehearsalDatabase;
-    try {
-      db = await engine.open();
-    } catch (e) {
-      diagnostics.push({
-        code: 'MG063', severity: 'error', file: plan.file, span: plan.spans.id,
-        message: `no database to rehearse in on ${engine.label}: ${(e as Error).message}`,
-        help: 'Check the server and the privileges of the --database-url role (see "Rehearsing on a server" in the README).',
-      });
-      return undefined;
-    }
-    const fail = async (what: string, error: string) => {
-      diagnostics.push({
-        code: 'MG063', severity: 'error', file: plan.file, span: plan.spans.id,
-        message: `the ${what} does not load on ${engine.label}: ${error}`,
-        help: `Fix the ${what} so it runs on an empty database.`,
-      });
-      await close(db);
-      return undefined;
-    };
-    const baseline = await runScript(db, plan.baseline!.sql);
-    if (!baseline.ok) return fail('baseline', baseline.error);
-    if (plan.fixtures?.sql) {
-      const fixtures = await runScript(db, plan.fixtures.sql);
-      if (!fixtures.ok) return fail('fixtures SQL', fixtures.error);
-    }
-    try {
-      for (const table of await fillOrder(db, (plan.fixtures?.generate ?? []).map((g) => g.table))) {
-        await generateRows(db, table, plan.fixtures!.generate.find((g) => g.table === table)!.rows);
-      }
-    } catch (e) {
-      return fail('generated fixtures', e instanceof FixtureError ? e.message : (e as Error).message);
-    }
-    return db;
+    const opened = await openRehearsalDatabase(plan, engine);
+    diagnostics.push(...opened.diagnostics);
+    return opened.db;
   };
 
   // Pass 1: the reversible phases, up, down one by one, and up again.
@@ -364,6 +327,60 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
   // A rollback the full rehearsal never reached (before an irreversible step) ran at a crash point.
   const steps = stepResults(plan, phaseResults, options.analysis).map((s) => (s.down === 'not run' && rolledBack.has(s.step) && plan.phases.find((p) => p.name === s.phase)?.steps.find((x) => x.id === s.step)?.rollback?.kind === 'sql' ? { ...s, down: 'ok' as const } : s));
   return { ...base, ok: !diagnostics.some((d) => d.severity === 'error'), phases: phaseResults, steps, ...(crash ? { crash } : {}), diagnostics, ...(compat ? { compat } : {}) };
+}
+
+/** Drops a rehearsal database; one that cannot be dropped is said (MG063), not thrown. */
+async function closeRehearsalDatabase(plan: Plan, db: RehearsalDatabase): Promise<Diagnostic[]> {
+  try {
+    await db.close();
+    return [];
+  } catch (e) {
+    return [{
+      code: 'MG063', severity: 'warning', file: plan.file, span: plan.spans.id,
+      message: `the rehearsal database could not be dropped: ${(e as Error).message}`,
+      help: 'Drop it by hand, or run migc verify --database-url ... --clean-leftovers.',
+    }];
+  }
+}
+
+/**
+ * A fresh database on `engine` with the plan's baseline and fixtures loaded (the plan must have
+ * a baseline); without one, the diagnostics say why (MG063).
+ */
+export async function openRehearsalDatabase(plan: Plan, engine: Engine): Promise<{ db?: RehearsalDatabase; diagnostics: Diagnostic[] }> {
+  let db: RehearsalDatabase;
+  try {
+    db = await engine.open();
+  } catch (e) {
+    return {
+      diagnostics: [{
+        code: 'MG063', severity: 'error', file: plan.file, span: plan.spans.id,
+        message: `no database to rehearse in on ${engine.label}: ${(e as Error).message}`,
+        help: 'Check the server and the privileges of the --database-url role (see "Rehearsing on a server" in the README).',
+      }],
+    };
+  }
+  const fail = async (what: string, error: string) => ({
+    diagnostics: [{
+      code: 'MG063', severity: 'error' as const, file: plan.file, span: plan.spans.id,
+      message: `the ${what} does not load on ${engine.label}: ${error}`,
+      help: `Fix the ${what} so it runs on an empty database.`,
+    }, ...(await closeRehearsalDatabase(plan, db))],
+  });
+  const baseline = await runScript(db, plan.baseline!.sql);
+  if (!baseline.ok) return fail('baseline', baseline.error);
+  if (plan.fixtures?.sql) {
+    const fixtures = await runScript(db, plan.fixtures.sql);
+    if (!fixtures.ok) return fail('fixtures SQL', fixtures.error);
+  }
+  try {
+    for (const table of await fillOrder(db, (plan.fixtures?.generate ?? []).map((g) => g.table))) {
+      await generateRows(db, table, plan.fixtures!.generate.find((g) => g.table === table)!.rows);
+    }
+  } catch (e) {
+    return fail('generated fixtures', e instanceof FixtureError ? e.message : (e as Error).message);
+  }
+  return { db, diagnostics: [] };
 }
 
 /**
