@@ -192,7 +192,7 @@ async function verifyPlans(compiled: CompileResult, options: VerifyOptions, io: 
   const writeFailed = options.report ? await writeReports(compiled, cleaned, options, io) : false;
   if (writeFailed && options.format !== 'pretty') diagnostics.push({ code: 'MG092', severity: 'error', file: '', message: '--report: some plans\' outputs could not be written (see stderr)' });
 
-  if (options.format === 'pretty') for (const r of cleaned) io.stdout(prettyRehearsal(r));
+  if (options.format === 'pretty') for (const r of cleaned) io.stdout(prettyRehearsal(r, options.crashPoints !== false));
   const labels = started.map((e) => e.label);
   const on = labels.length ? ` on ${labels.join(' and ')}` : '';
   // Each plan is one of: passed (rehearsed, and it passed), failed (not built, refused, or its
@@ -260,7 +260,7 @@ function pad(s: string, n: number): string {
 
 const statusText: Record<Status, string> = { ok: 'ok', failed: 'FAILED', irreversible: 'irreversible', 'not run': '-' };
 
-function prettyRehearsal(r: RehearsalResult): string {
+function prettyRehearsal(r: RehearsalResult, crashPoints: boolean): string {
   const head = `${r.file}: ${r.planId}${r.skipped ? `: ${r.skipped}` : `: ${r.ok ? 'passed' : 'FAILED'} on ${r.engine}${r.engineWarning ? ', NOT the plan\'s PostgreSQL major (MG080)' : ''}`}\n`;
   if (r.skipped || !r.phases.length) return `${head}\n`;
   const notes: string[] = [];
@@ -287,6 +287,15 @@ function prettyRehearsal(r: RehearsalResult): string {
   if (r.crash) {
     lines.push('', `  crash points: ${r.crash.passed} of ${r.crash.tried} passed (a failure after each statement and inside each batch loop; down restores, up again completes), ${(r.crash.ms / 1000).toFixed(1)} s`);
     for (const f of r.crash.failed) lines.push(`    FAILED phase ${f.phase}, ${f.where}: ${f.problem}`);
+  } else if (crashPoints && !r.ok) {
+    lines.push('', '  crash points: not tried, as the rehearsal above failed: fix what it found and run migc verify again');
+  }
+  if (r.compat) {
+    const c = compatRehearsalView(r.compat);
+    const outcome = c.failed.length ? `${c.failed.length} FAILED` : c.stopped ? 'all that ran passed' : 'all ran';
+    lines.push('', `  app versions: ${c.queries} runs of the live versions' queries at ${c.states} schema states (${c.hows || 'none run'}), ${c.ms} ms: ${outcome}`);
+    for (const f of c.failed) lines.push(`    FAILED ${f.version} ${f.query} ${f.state}: ${f.error}`);
+    if (c.stopped) lines.push(`    stopped early: ${c.stopped}`);
   }
   return `${head}${lines.join('\n')}\n\n`;
 }

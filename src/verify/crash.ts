@@ -7,7 +7,7 @@ import { psqlStatements } from '../sql/psql.js';
 import { quoteIdent } from '../sql/quote.js';
 import type { RehearsalDatabase } from './engine.js';
 import { blockRanges } from './observe.js';
-import { changedColumns, dataSnapshot, diffSnapshots, schemaSnapshot, type DataSnapshot, type SchemaSnapshot } from './snapshot.js';
+import { changedColumns, dataSnapshot, describeSchemaDiff, diffSnapshots, schemaSnapshot, type DataSnapshot, type SchemaSnapshot } from './snapshot.js';
 
 /*
  * Crash points: for every phase, the up script is stopped after each statement that leaves the
@@ -151,15 +151,10 @@ function batchTable(step: Step): string | undefined {
   return rel.schemaname ? `${quoteIdent(rel.schemaname)}.${quoteIdent(rel.relname)}` : quoteIdent(rel.relname);
 }
 
-function describe(diff: { missing: string[]; extra: string[] }): string {
-  const parts = [...diff.missing.map((l) => `missing ${l}`), ...diff.extra.map((l) => `left behind ${l}`)];
-  return parts.slice(0, 2).join('; ') + (parts.length > 2 ? `; and ${parts.length - 2} more` : '');
-}
-
 /** How a state differs from the one expected, or undefined when it does not. */
 function difference(expected: Snapshot, got: Snapshot, ignoreData: boolean, ignoreColumns: ReadonlySet<string> = new Set()): string | undefined {
   const schema = diffSnapshots(expected.schema, got.schema);
-  if (schema.missing.length || schema.extra.length) return `the schema differs: ${describe(schema)}`;
+  if (schema.missing.length || schema.extra.length) return `the schema differs: ${describeSchemaDiff(schema, 2).text}`;
   if (ignoreData) return undefined;
   const changed = changedColumns(expected.data, got.data, ignoreColumns);
   const tables = [...new Set([...expected.data.keys(), ...got.data.keys()])].filter((t) => expected.data.has(t) !== got.data.has(t));

@@ -10,7 +10,7 @@ import { fillOrder, FixtureError, generateRows } from './fixtures.js';
 import { runObserved, type ObservedLock, type StatementRun } from './observe.js';
 import { runScript } from './run-script.js';
 import { rehearseCompatibility, type CompatRehearsal } from './compat.js';
-import { changedColumns, dataSnapshot, diffSnapshots, schemaSnapshot, type DataSnapshot, type SchemaSnapshot } from './snapshot.js';
+import { changedColumns, dataSnapshot, describeSchemaDiff, diffSnapshots, schemaSnapshot, type DataSnapshot, type SchemaSnapshot } from './snapshot.js';
 
 export type Direction = 'up' | 'down' | 'again';
 export type Status = 'ok' | 'failed' | 'irreversible' | 'not run';
@@ -196,10 +196,11 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
     const changed = changedColumns(before.data, after.data, aside.columns);
     for (const c of changed) aside.columns.add(c);
     if (schema.missing.length || schema.extra.length) {
+      const { text, help } = describeSchemaDiff(schema);
       diagnostics.push({
         code: 'MG061', severity: 'error', file: plan.file, span: phase.span,
-        message: `rolling back phase "${phase.name}" does not restore the schema: ${describeDiff(schema)}`,
-        help: 'Make the rollbacks of this phase undo everything its steps create or change (indexes, constraints, defaults, triggers).',
+        message: `rolling back phase "${phase.name}" does not restore the schema: ${text}`,
+        help: help.length ? help.join(' ') : 'Make the rollbacks of this phase undo everything its steps create or change (indexes, constraints, defaults, triggers).',
       });
       results.get(phase.name)!.down = { ...down, status: 'failed' };
       return true;
@@ -488,9 +489,4 @@ function shownStatement(plan: Plan, text: string): string {
 function oneLine(sql: string): string {
   const s = sql.replace(/\s+/g, ' ').trim();
   return s.length > 160 ? `${s.slice(0, 157)}...` : s;
-}
-
-function describeDiff(diff: { missing: string[]; extra: string[] }): string {
-  const parts = [...diff.missing.map((l) => `missing ${l}`), ...diff.extra.map((l) => `left behind ${l}`)];
-  return parts.slice(0, 3).join('; ') + (parts.length > 3 ? `; and ${parts.length - 3} more` : '');
 }
