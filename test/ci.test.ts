@@ -161,6 +161,25 @@ describe('--format github', () => {
   });
 });
 
+describe('migc verify under --format github (the default in Actions)', () => {
+  it('shows the rehearsal tables in the log, inert for the runner, then the annotations', async () => {
+    const p = project({}, true);
+    const r = await migc(['verify', 'plans/rename-user-name.yaml', '--engine', 'pglite', '--no-crash-points'], p, { GITHUB_ACTIONS: 'true' });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    // Commands are off from ::stop-commands::TOKEN to ::TOKEN::, so no line of the tables can act as one.
+    const token = /^::stop-commands::([0-9a-f]{32})$/.exec(lines[0]!)![1]!;
+    const end = lines.indexOf(`::${token}::`);
+    expect(end).toBeGreaterThan(0);
+    const tables = lines.slice(1, end).join('\n');
+    expect(tables).toMatch(/^plans\/rename-user-name\.yaml: rename-user-name: passed on PGlite/);
+    expect(tables).toMatch(/\n {2}copy-names +ok +ok /);
+    expect(tables).toMatch(/\n {2}app versions: 52 runs of the live versions' queries at 11 schema states/);
+    // After the tables, the findings as annotations (MG080: PGlite is not the plan's PostgreSQL 15).
+    expect(lines.slice(end + 1).map((l) => parseWorkflowCommand(l)?.properties.title)).toContain('MG080');
+  }, 120_000);
+});
+
 describe('pretty colours', () => {
   it('only on a terminal; NO_COLOR turns them off, FORCE_COLOR on', async () => {
     expect(colorWanted({}, true)).toBe(true);

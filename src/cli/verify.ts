@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CompileResult } from '../compile.js';
 import { compatRehearsalView } from '../emit/report/compat-view.js';
 import { compareDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
@@ -192,7 +193,10 @@ async function verifyPlans(compiled: CompileResult, options: VerifyOptions, io: 
   const writeFailed = options.report ? await writeReports(compiled, cleaned, options, io) : false;
   if (writeFailed && options.format !== 'pretty') diagnostics.push({ code: 'MG092', severity: 'error', file: '', message: '--report: some plans\' outputs could not be written (see stderr)' });
 
-  if (options.format === 'pretty') for (const r of cleaned) io.stdout(prettyRehearsal(r, options.crashPoints !== false));
+  // The tables are the rehearsal's evidence: a CI log shows them too (github, Actions' default).
+  const tables = cleaned.map((r) => prettyRehearsal(r, options.crashPoints !== false)).join('');
+  if (options.format === 'pretty') io.stdout(tables);
+  else if (options.format === 'github' && tables) io.stdout(inertInActions(tables));
   const labels = started.map((e) => e.label);
   const on = labels.length ? ` on ${labels.join(' and ')}` : '';
   // Each plan is one of: passed (rehearsed, and it passed), failed (not built, refused, or its
@@ -298,6 +302,17 @@ function prettyRehearsal(r: RehearsalResult, crashPoints: boolean): string {
     if (c.stopped) lines.push(`    stopped early: ${c.stopped}`);
   }
   return `${head}${lines.join('\n')}\n\n`;
+}
+
+/**
+ * Text for a GitHub Actions log that the runner does not read as workflow commands: the tables
+ * quote plan names and database errors, and a line of them starting with `::` would be one
+ * (`::add-mask::`, `::error::`). `::stop-commands::TOKEN` turns commands off until `::TOKEN::`;
+ * the token is the text's own hash, which the text cannot hold.
+ */
+export function inertInActions(text: string): string {
+  const token = createHash('sha256').update(text).digest('hex').slice(0, 32);
+  return `::stop-commands::${token}\n${text}${text.endsWith('\n') ? '' : '\n'}::${token}::\n`;
 }
 
 /** Writes each rehearsed plan's artefacts again, with a Rehearsal section in report.md. True when some could not be written. */
