@@ -396,6 +396,11 @@ describe('--changed-since', () => {
     expect(changed).toContain('plans/new.yaml'); // untracked
     expect(changed).toContain('plans/widen-order-quantity.yaml'); // names orders.baseline.sql
     expect(changed).not.toContain('plans/rename-user-name.yaml');
+    // An app version's query file is the plan's input too: a changed query may break at some step.
+    writeFileSync(join(p, 'plans/apps/users-v3.1.sql'), `${readFileSync(join(p, 'plans/apps/users-v3.1.sql'), 'utf8')}SELECT nickname FROM users;\n`);
+    const withQuery = await ids();
+    expect(withQuery).toContain('plans/rename-user-name.yaml');
+    expect(withQuery).not.toContain('plans/email-verified.yaml');
     writeFileSync(join(p, 'migc.config.json'), '{ "postgres": 15 }\n');
     expect(await ids()).toHaveLength(8);
   });
@@ -406,7 +411,7 @@ describe('--changed-since', () => {
     git(p, 'add', '-A');
     git(p, 'commit', '-qm', 'base');
     const validate = sarifValidator();
-    const said = (done: string) => `migc: no plan, baseline, fixture, template or config changed since HEAD, so nothing was ${done}\n`;
+    const said = (done: string) => `migc: no plan, baseline, fixture, app query file, template or config changed since HEAD, so nothing was ${done}\n`;
     for (const [command, done] of [[['check'], 'checked'], [['build'], 'built'], [['build', '--check'], 'checked'], [['verify', '--engine', 'pglite'], 'verified']] as const) {
       for (const format of ['pretty', 'github', 'json', 'sarif']) {
         const r = await migc([...command, '--changed-since', 'HEAD', '--format', format], p);
