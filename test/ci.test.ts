@@ -457,6 +457,9 @@ describe('docs/ci.md', () => {
     expect(gitlab.migc.services[0].name).toMatch(/^postgres:\d+$/);
     expect(gitlab.migc.script.some((s: string) => s.includes('migc build --check'))).toBe(true);
     expect(precommit.repos[0].hooks[0].entry).toContain('migc check');
+    // The hook runs on every kind of file a plan reads: an app version's pg_stat_statements export too.
+    const files = new RegExp(precommit.repos[0].hooks[0].files);
+    for (const f of ['plans/x.yaml', 'plans/x.yml', 'plans/users.baseline.sql', 'plans/apps/v1.csv', 'plans/apps/v2.json', 'migc.config.json']) expect(files.test(f), f).toBe(true);
   });
 
   it('its migc commands are valid command lines', async () => {
