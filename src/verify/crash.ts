@@ -151,6 +151,27 @@ function batchTable(step: Step): string | undefined {
   return rel.schemaname ? `${quoteIdent(rel.schemaname)}.${quoteIdent(rel.relname)}` : quoteIdent(rel.relname);
 }
 
+/**
+ * Crash points as one phrase: "after statement 11 (step x)", or for several
+ * "after statements 11, 12 and 13 (step x); in the batch loop of step y, after its first batch".
+ */
+export function pointList(wheres: readonly string[]): string {
+  const groups = new Map<string, string[]>();
+  const others: string[] = [];
+  for (const w of wheres) {
+    const m = /^after statement (\d+)(.*)$/.exec(w);
+    if (!m) {
+      others.push(w);
+      continue;
+    }
+    groups.set(m[2]!, [...(groups.get(m[2]!) ?? []), m[1]!]);
+  }
+  const said = [...groups].map(([what, numbers]) => numbers.length === 1
+    ? `after statement ${numbers[0]}${what}`
+    : `after statements ${numbers.slice(0, -1).join(', ')} and ${numbers[numbers.length - 1]}${what}`);
+  return [...said, ...others].join('; ');
+}
+
 /** How a state differs from the one expected, or undefined when it does not. */
 function difference(expected: Snapshot, got: Snapshot, ignoreData: boolean, ignoreColumns: ReadonlySet<string> = new Set()): string | undefined {
   const schema = diffSnapshots(expected.schema, got.schema);
@@ -248,7 +269,9 @@ export async function rehearseCrashPoints(ctx: CrashContext): Promise<{ result: 
       const prelude = new Set(ledgerPrelude.map(bare));
       s.up.forEach((x, k) => {
         const inPrelude = prelude.has(bare(x.text)) && prelude.has(bare(s.up[k + 1]?.text ?? ''));
-        if (k < s.up.length - 1 && x.idleAfter && !x.setting && !inPrelude) candidates.push({ where: `after statement ${k + 1}${stepOf(x)}`, k });
+        // The prelude's point is migc's own set-up: a reader cannot tell that from a number alone.
+        const what = !x.source && prelude.has(bare(x.text)) ? ' (migc\'s set-up, before any step)' : stepOf(x);
+        if (k < s.up.length - 1 && x.idleAfter && !x.setting && !inPrelude) candidates.push({ where: `after statement ${k + 1}${what}`, k });
       });
       for (const step of phase.steps) {
         const table = batchTable(step);
@@ -340,11 +363,19 @@ export async function rehearseCrashPoints(ctx: CrashContext): Promise<{ result: 
     if (db) await ctx.close(db);
   }
 
+  // One finding per phase and problem: a rollback that fails the same way from several points is one fix.
+  const failures = new Map<string, { phase: string; problem: string; wheres: string[] }>();
   for (const f of points.filter((x) => !x.ok)) {
+    const key = `${f.phase}\t${f.problem ?? ''}`;
+    const entry = failures.get(key) ?? { phase: f.phase, problem: f.problem ?? '', wheres: [] };
+    entry.wheres.push(f.where);
+    failures.set(key, entry);
+  }
+  for (const f of failures.values()) {
     const phase = plan.phases.find((x) => x.name === f.phase)!;
     diagnostics.push({
       code: 'MG066', severity: 'error', file: plan.file, span: phase.span,
-      message: `phase "${f.phase}" does not recover from a failure ${f.where}: ${f.problem}`,
+      message: `phase "${f.phase}" does not recover from a failure ${pointList(f.wheres)}: ${f.problem}`,
       help: 'A failure at any statement must leave a state that the down script undoes and that running the up script again completes. Make the step\'s statements and rollback safe to run after a partial run (IF [NOT] EXISTS for statements outside a transaction; rollbacks that undo only what is there).',
     });
   }

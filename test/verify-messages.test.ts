@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { pointList } from '../src/verify/crash.js';
 import { describeSchemaDiff } from '../src/verify/snapshot.js';
 
 /** What MG061 and MG066 say about a schema that a rollback did not restore. */
@@ -24,5 +25,14 @@ describe('describeSchemaDiff', () => {
   it('keeps missing and left-behind lines of different objects apart, and counts what it leaves out', () => {
     const d = describeSchemaDiff({ missing: ['index public.a x', 'index public.b x'], extra: ['index public.c x', 'index public.d x'] }, 3);
     expect(d.text).toBe('missing index public.a x; missing index public.b x; left behind index public.c x; and 1 more');
+  });
+});
+
+/** Where MG066 says a phase does not recover: the crash points of one problem, as one phrase. */
+describe('pointList', () => {
+  it('runs the statements of one step together, and names migc\'s set-up and the batch loops as they are', () => {
+    expect(pointList(['after statement 10 (migc\'s set-up, before any step)', 'after statement 11 (step a)', 'after statement 12 (step a)', 'after statement 14 (step a)', 'in the batch loop of step b, after its first batch']))
+      .toBe('after statement 10 (migc\'s set-up, before any step); after statements 11, 12 and 14 (step a); in the batch loop of step b, after its first batch');
+    expect(pointList(['after statement 3 (step a)'])).toBe('after statement 3 (step a)');
   });
 });
