@@ -138,6 +138,18 @@ describe('the static check', () => {
     expect(cell.problems.map((p) => `${p.query.file}:${p.query.line}`)).toContain(query);
   });
 
+  // A NOT VALID check is not checked against the rows there, but it is against every new row.
+  it('knows that a CHECK (col IS NOT NULL), NOT VALID too, requires the column of an INSERT as NOT NULL does', async () => {
+    const { compat } = await compiled(replaced(replaced(emailVerified,
+      'ADD COLUMN email_verified boolean DEFAULT false;', 'ADD COLUMN email_verified boolean;'),
+      '      deploy: { version: v2.14, note: writes email_verified and verification_date }\n', ''));
+    expect(compat.filter((c) => c.includes('MG123'))).toEqual([
+      expect.stringMatching(/^\d+ MG123 app v2\.13 breaks after step "not-null-check": INSERT into users leaves out email_verified, which a CHECK \(email_verified IS NOT NULL\) requires in new rows \(NOT VALID too\), and has no default \(apps\/users-v2\.13\.csv:4\)$/),
+    ]);
+    // With the example's DEFAULT false the INSERT gets a value: nothing to say.
+    expect((await compiled(replaced(emailVerified, '      deploy: { version: v2.14, note: writes email_verified and verification_date }\n', ''))).compat.filter((c) => c.includes('leaves out'))).toEqual([]);
+  });
+
   it('says a free-text deploy leaves migc guessing, and refuses a version apps: does not list', async () => {
     const free = await compiled(replaced(emailVerified, 'deploy: { version: v2.15, note: reads and writes only email_verified }', 'deploy: app v2.15 (reads and writes only email_verified)'));
     expect(free.compat.some((c) => c.includes('MG122') && c.includes('phase "contract"'))).toBe(true);
