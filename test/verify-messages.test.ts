@@ -22,6 +22,14 @@ describe('describeSchemaDiff', () => {
     expect(d.help).toEqual([]);
   });
 
+  it('names a function with its arguments, and tells functions of the same name apart', () => {
+    const d = describeSchemaDiff({
+      missing: ['function public.f(a integer, b text) integer md5=1', 'function public.g(a integer) void md5=2'],
+      extra: ['function public.f(a integer, b text) integer md5=3', 'function public.g(a bigint) void md5=2'],
+    });
+    expect(d.text).toBe('function public.f(a integer, b text) changed: was integer md5=1, is integer md5=3; missing function public.g(a integer) void md5=2; left behind function public.g(a bigint) void md5=2');
+  });
+
   it('keeps missing and left-behind lines of different objects apart, and counts what it leaves out', () => {
     const d = describeSchemaDiff({ missing: ['index public.a x', 'index public.b x'], extra: ['index public.c x', 'index public.d x'] }, 3);
     expect(d.text).toBe('missing index public.a x; missing index public.b x; left behind index public.c x; and 1 more');

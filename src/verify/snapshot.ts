@@ -126,6 +126,8 @@ export function changedColumns(before: DataSnapshot, after: DataSnapshot, ignore
 
 /** A schema line's object: its kind and qualified name ("constraint public.orders.orders_fk"). */
 function objectOf(line: string): string {
+  // A function is named with its arguments, which hold spaces: "function public.f(a integer, b text)".
+  if (line.startsWith('function ')) return line.slice(0, line.indexOf(') ') + 1 || line.length);
   return line.split(' ', 2).join(' ');
 }
 
