@@ -10,7 +10,7 @@ import { fillOrder, FixtureError, generateRows } from './fixtures.js';
 import { runObserved, type ObservedLock, type StatementRun } from './observe.js';
 import { runScript } from './run-script.js';
 import { rehearseCompatibility, type CompatRehearsal } from './compat.js';
-import { changedColumns, dataSnapshot, describeSchemaDiff, diffSnapshots, schemaSnapshot, type DataSnapshot, type SchemaSnapshot } from './snapshot.js';
+import { changedColumns, dataSnapshot, describeSchemaDiff, diffObjectNames, diffSnapshots, schemaSnapshot, type DataSnapshot, type SchemaSnapshot } from './snapshot.js';
 
 export type Direction = 'up' | 'down' | 'again';
 export type Status = 'ok' | 'failed' | 'irreversible' | 'not run';
@@ -197,9 +197,13 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
     for (const c of changed) aside.columns.add(c);
     if (schema.missing.length || schema.extra.length) {
       const { text, help } = describeSchemaDiff(schema);
+      // The step whose SQL names the objects is where to look, when only one of the phase's does.
+      const names = new Set(diffObjectNames(schema));
+      const naming = phase.steps.filter((st) => stepStatements(st).some((x) => namesIn(x.ast).some((n) => names.has(n))));
+      const step = naming.length === 1 ? naming[0]! : undefined;
       diagnostics.push({
-        code: 'MG061', severity: 'error', file: plan.file, span: phase.span,
-        message: `rolling back phase "${phase.name}" does not restore the schema: ${text}`,
+        code: 'MG061', severity: 'error', file: plan.file, span: step?.span ?? phase.span,
+        message: `rolling back phase "${phase.name}" does not restore the schema: ${text}${step ? ` (step "${step.id}" names it; its rollback does not undo it)` : ''}`,
         help: help.length ? help.join(' ') : 'Make the rollbacks of this phase undo everything its steps create or change (indexes, constraints, defaults, triggers).',
       });
       results.get(phase.name)!.down = { ...down, status: 'failed' };
@@ -489,4 +493,12 @@ function shownStatement(plan: Plan, text: string): string {
 function oneLine(sql: string): string {
   const s = sql.replace(/\s+/g, ' ').trim();
   return s.length > 160 ? `${s.slice(0, 157)}...` : s;
+}
+
+/** Every string of a parse tree (names of relations, indexes, constraints, columns, functions). */
+function namesIn(node: unknown, into: string[] = []): string[] {
+  if (typeof node === 'string') into.push(node);
+  else if (Array.isArray(node)) for (const x of node) namesIn(x, into);
+  else if (node && typeof node === 'object') for (const x of Object.values(node)) namesIn(x, into);
+  return into;
 }

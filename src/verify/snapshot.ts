@@ -131,6 +131,14 @@ function objectOf(line: string): string {
   return line.split(' ', 2).join(' ');
 }
 
+/**
+ * The names of the objects a schema difference is about, as SQL writes them: the last part of
+ * each object's qualified name ("users_name_idx" of "index public.users_name_idx").
+ */
+export function diffObjectNames(diff: { missing: readonly string[]; extra: readonly string[] }): string[] {
+  return [...new Set([...diff.missing, ...diff.extra].map((l) => objectOf(l).replace(/^\S+ /, '').replace(/\(.*$/, '').split('.').pop()!).filter(Boolean))];
+}
+
 /** A line without its validity: what a VALIDATE (or a failed CREATE INDEX CONCURRENTLY) changes. */
 function withoutValidity(line: string): string {
   return line.replace(/ \((not validated|invalid)\)$/, '').replace(/ NOT VALID$/, '');
