@@ -18,6 +18,16 @@ export function appQueryFileNames(value: unknown): string[] {
   return apps.flatMap((a: { queries?: unknown }) => (typeof a?.queries === 'string' ? [a.queries] : Array.isArray(a?.queries) ? a.queries.filter((q): q is string => typeof q === 'string') : []));
 }
 
+/**
+ * Every file a plan (its loaded YAML value) names, as written: baseline, fixtures and the app
+ * versions' query files. What re-checks a plan when one changes (watch, --changed-since) reads this.
+ */
+export function planNamedFiles(value: unknown): string[] {
+  const v = value as Record<string, Record<string, unknown> | undefined> | undefined;
+  if (!v || typeof v !== 'object') return [];
+  return [...namedFileKeys.map(([key, prop]) => v[key]?.[prop]).filter((n): n is string => typeof n === 'string'), ...appQueryFileNames(v)];
+}
+
 function isOutside(path: string): boolean {
   return path === '..' || path.startsWith('../') || posix.isAbsolute(path) || /^[A-Za-z]:/.test(path);
 }

@@ -161,6 +161,25 @@ describe('--format github', () => {
   });
 });
 
+describe('migc verify under --format github (the default in Actions)', () => {
+  it('shows the rehearsal tables in the log, inert for the runner, then the annotations', async () => {
+    const p = project({}, true);
+    const r = await migc(['verify', 'plans/rename-user-name.yaml', '--engine', 'pglite', '--no-crash-points'], p, { GITHUB_ACTIONS: 'true' });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    // Commands are off from ::stop-commands::TOKEN to ::TOKEN::, so no line of the tables can act as one.
+    const token = /^::stop-commands::([0-9a-f]{32})$/.exec(lines[0]!)![1]!;
+    const end = lines.indexOf(`::${token}::`);
+    expect(end).toBeGreaterThan(0);
+    const tables = lines.slice(1, end).join('\n');
+    expect(tables).toMatch(/^plans\/rename-user-name\.yaml: rename-user-name: passed on PGlite/);
+    expect(tables).toMatch(/\n {2}copy-names +ok +ok /);
+    expect(tables).toMatch(/\n {2}app versions: 52 runs of the live versions' queries at 11 schema states/);
+    // After the tables, the findings as annotations (MG080: PGlite is not the plan's PostgreSQL 15).
+    expect(lines.slice(end + 1).map((l) => parseWorkflowCommand(l)?.properties.title)).toContain('MG080');
+  }, 120_000);
+});
+
 describe('pretty colours', () => {
   it('only on a terminal; NO_COLOR turns them off, FORCE_COLOR on', async () => {
     expect(colorWanted({}, true)).toBe(true);
@@ -377,6 +396,11 @@ describe('--changed-since', () => {
     expect(changed).toContain('plans/new.yaml'); // untracked
     expect(changed).toContain('plans/widen-order-quantity.yaml'); // names orders.baseline.sql
     expect(changed).not.toContain('plans/rename-user-name.yaml');
+    // An app version's query file is the plan's input too: a changed query may break at some step.
+    writeFileSync(join(p, 'plans/apps/users-v3.1.sql'), `${readFileSync(join(p, 'plans/apps/users-v3.1.sql'), 'utf8')}SELECT nickname FROM users;\n`);
+    const withQuery = await ids();
+    expect(withQuery).toContain('plans/rename-user-name.yaml');
+    expect(withQuery).not.toContain('plans/email-verified.yaml');
     writeFileSync(join(p, 'migc.config.json'), '{ "postgres": 15 }\n');
     expect(await ids()).toHaveLength(8);
   });
@@ -387,7 +411,7 @@ describe('--changed-since', () => {
     git(p, 'add', '-A');
     git(p, 'commit', '-qm', 'base');
     const validate = sarifValidator();
-    const said = (done: string) => `migc: no plan, baseline, fixture, template or config changed since HEAD, so nothing was ${done}\n`;
+    const said = (done: string) => `migc: no plan, baseline, fixture, app query file, template or config changed since HEAD, so nothing was ${done}\n`;
     for (const [command, done] of [[['check'], 'checked'], [['build'], 'built'], [['build', '--check'], 'checked'], [['verify', '--engine', 'pglite'], 'verified']] as const) {
       for (const format of ['pretty', 'github', 'json', 'sarif']) {
         const r = await migc([...command, '--changed-since', 'HEAD', '--format', format], p);
@@ -433,6 +457,9 @@ describe('docs/ci.md', () => {
     expect(gitlab.migc.services[0].name).toMatch(/^postgres:\d+$/);
     expect(gitlab.migc.script.some((s: string) => s.includes('migc build --check'))).toBe(true);
     expect(precommit.repos[0].hooks[0].entry).toContain('migc check');
+    // The hook runs on every kind of file a plan reads: an app version's pg_stat_statements export too.
+    const files = new RegExp(precommit.repos[0].hooks[0].files);
+    for (const f of ['plans/x.yaml', 'plans/x.yml', 'plans/users.baseline.sql', 'plans/apps/v1.csv', 'plans/apps/v2.json', 'migc.config.json']) expect(files.test(f), f).toBe(true);
   });
 
   it('its migc commands are valid command lines', async () => {

@@ -267,6 +267,8 @@ describe('migc verify', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('plans/email-verified.yaml: add-email-verified: passed on PGlite');
     expect(r.stdout).toContain('plans/pgbouncer-upgrade.yaml: pgbouncer-upgrade: no SQL to rehearse');
+    // The app versions' queries, run on the database at each schema state, are said too (not only in --format json and --report).
+    expect(r.stdout).toMatch(/\n {2}app versions: 77 runs of the live versions' queries at 12 schema states \(EXPLAIN; EXPLAIN \(GENERIC_PLAN\); executed with sample values, rolled back\), \d+ ms: all ran\n/);
     expect(r.stdout.match(/warning MG080 /g)).toHaveLength(4); // one per plan with SQL, at its engine: line
     // The three plans without SQL are counted apart, not as passed.
     expect(r.stdout.match(/: no SQL to rehearse\n/g)).toHaveLength(3);
@@ -288,8 +290,10 @@ describe('migc verify', () => {
 
   it('exits 1 naming the statement, the database error and the plan line', async () => {
     cpSync(join(root, 'test/fixtures/verify'), join(project, 'broken'), { recursive: true });
-    const r = await migc(['verify', 'broken/not-null-with-nulls.yaml', '--no-crash-points'], project);
+    // Crash points are on (the default), but not tried on a plan whose rehearsal failed: the output says so.
+    const r = await migc(['verify', 'broken/not-null-with-nulls.yaml'], project);
     expect(r.code).toBe(1);
+    expect(r.stdout).toContain('\n  crash points: not tried, as the rehearsal above failed: fix what it found and run migc verify again\n');
     expect(r.stdout).toContain('broken/not-null-with-nulls.yaml:20:13 error MG060 phase "contract" failed while running it: step "require-verification-date": column "verification_date" of relation "users" contains null values');
     expect(r.stdout).toContain('= help: The statement: ALTER TABLE users ALTER COLUMN verification_date SET NOT NULL');
   });

@@ -159,6 +159,9 @@ describe.skipIf(!existsSync(chromium))(`live preview in headless Chromium (skipp
     expect(errors[0]).toMatch(/^plans\/email-verified\.yaml:\d+:\d+$/);
     const [line] = errors[0]!.split(':').slice(1).map(Number);
     expect(line).toBeGreaterThanOrEqual(6);
+    // Each error shows its source line with the problem underlined, as the terminal does.
+    const frame = await page.$eval('#diagnostics.failing .diag.error pre.frame', (pre) => pre.textContent);
+    expect(frame).toMatch(new RegExp(`^ +\\|\n${line} \\| .+\n +\\| +\\^+$`));
     expect(Math.abs(await page.evaluate(() => document.getElementById('phase-02-backfill').getBoundingClientRect().top) - reading)).toBeLessThan(2);
     await shot(page, 'preview-error-scrolled');
     await page.evaluate(() => window.scrollTo(0, 0));

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { posix, relative, resolve, sep } from 'node:path';
-import { namedFileKeys } from '../named-files.js';
+import { planNamedFiles } from '../named-files.js';
 import { configFileName } from './config.js';
 
 /** --changed-since cannot tell what changed (MG091): exit 2. */
@@ -42,7 +42,7 @@ export async function changedFiles(ref: string, cwd: string): Promise<Set<string
 
 /**
  * The plans --changed-since REF keeps: those changed themselves, those that name a changed
- * file (baseline, fixtures), and all of them when the project config or a --templates file
+ * file (baseline, fixtures, app query files), and all of them when the project config or a --templates file
  * changed (every plan's verdict or output may differ).
  */
 export async function plansChangedSince(plans: readonly string[], options: { readonly ref: string; readonly cwd: string; readonly config?: string; readonly templates?: string }): Promise<string[]> {
@@ -62,8 +62,7 @@ export async function plansChangedSince(plans: readonly string[], options: { rea
     }
     const text = await readFile(resolve(options.cwd, plan), 'utf8').catch(() => undefined);
     if (text === undefined) continue;
-    const value = loadYaml(plan, text).loaded.value as Record<string, Record<string, unknown> | undefined> | undefined;
-    const named = namedFileKeys.map(([key, prop]) => (value && typeof value === 'object' ? value[key]?.[prop] : undefined)).filter((n): n is string => typeof n === 'string');
+    const named = planNamedFiles(loadYaml(plan, text).loaded.value);
     if (named.some((n) => changed.has(posix.normalize(posix.join(posix.dirname(plan), n.replace(/\\/g, '/')))))) kept.push(plan);
   }
   return kept;

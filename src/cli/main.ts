@@ -60,7 +60,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
   program
     .command('verify')
-    .description('rehearse plans on a real PostgreSQL: load the baseline, run every phase up, roll each back (checking schema and data), and run them up again')
+    .description('rehearse plans on a real PostgreSQL: load the baseline, run every phase up, roll each back (checking schema and data), and run them up again; stop each phase after every statement and check both ways out (crash points); run the live app versions\' queries at every schema state')
     .argument('[paths...]', 'plan files or folders to search for *.yaml', ['plans'])
     .option('--database-url <url>', 'rehearse on this PostgreSQL server (13+), in databases migc creates and drops')
     .addOption(new Option('--engine <engine>', 'without --database-url: local (a throwaway cluster of the plan\'s PostgreSQL major, installed here; MIGC_PG_BINDIR names its bin folder), pglite (PostgreSQL 18, in-process), or auto: local when installed, else PGlite with a warning').choices(['auto', 'local', 'pglite']).default('auto'))

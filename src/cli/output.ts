@@ -24,7 +24,7 @@ export type Summary = string | { readonly plain: string };
  * all, so none kept means none changed). The exit code stays that of a clean run: 0.
  */
 export function nothingChangedSince(ref: string, done: 'checked' | 'built' | 'verified', plans: number): Summary | undefined {
-  return plans === 0 ? { plain: `no plan, baseline, fixture, template or config changed since ${ref}, so nothing was ${done}` } : undefined;
+  return plans === 0 ? { plain: `no plan, baseline, fixture, app query file, template or config changed since ${ref}, so nothing was ${done}` } : undefined;
 }
 
 export interface CommonOptions {

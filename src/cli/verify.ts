@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CompileResult } from '../compile.js';
 import { compatRehearsalView } from '../emit/report/compat-view.js';
 import { compareDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
@@ -192,7 +193,10 @@ async function verifyPlans(compiled: CompileResult, options: VerifyOptions, io: 
   const writeFailed = options.report ? await writeReports(compiled, cleaned, options, io) : false;
   if (writeFailed && options.format !== 'pretty') diagnostics.push({ code: 'MG092', severity: 'error', file: '', message: '--report: some plans\' outputs could not be written (see stderr)' });
 
-  if (options.format === 'pretty') for (const r of cleaned) io.stdout(prettyRehearsal(r));
+  // The tables are the rehearsal's evidence: a CI log shows them too (github, Actions' default).
+  const tables = cleaned.map((r) => prettyRehearsal(r, options.crashPoints !== false)).join('');
+  if (options.format === 'pretty') io.stdout(tables);
+  else if (options.format === 'github' && tables) io.stdout(inertInActions(tables));
   const labels = started.map((e) => e.label);
   const on = labels.length ? ` on ${labels.join(' and ')}` : '';
   // Each plan is one of: passed (rehearsed, and it passed), failed (not built, refused, or its
@@ -260,7 +264,7 @@ function pad(s: string, n: number): string {
 
 const statusText: Record<Status, string> = { ok: 'ok', failed: 'FAILED', irreversible: 'irreversible', 'not run': '-' };
 
-function prettyRehearsal(r: RehearsalResult): string {
+function prettyRehearsal(r: RehearsalResult, crashPoints: boolean): string {
   const head = `${r.file}: ${r.planId}${r.skipped ? `: ${r.skipped}` : `: ${r.ok ? 'passed' : 'FAILED'} on ${r.engine}${r.engineWarning ? ', NOT the plan\'s PostgreSQL major (MG080)' : ''}`}\n`;
   if (r.skipped || !r.phases.length) return `${head}\n`;
   const notes: string[] = [];
@@ -287,8 +291,28 @@ function prettyRehearsal(r: RehearsalResult): string {
   if (r.crash) {
     lines.push('', `  crash points: ${r.crash.passed} of ${r.crash.tried} passed (a failure after each statement and inside each batch loop; down restores, up again completes), ${(r.crash.ms / 1000).toFixed(1)} s`);
     for (const f of r.crash.failed) lines.push(`    FAILED phase ${f.phase}, ${f.where}: ${f.problem}`);
+  } else if (crashPoints && !r.ok) {
+    lines.push('', '  crash points: not tried, as the rehearsal above failed: fix what it found and run migc verify again');
+  }
+  if (r.compat) {
+    const c = compatRehearsalView(r.compat);
+    const outcome = c.failed.length ? `${c.failed.length} FAILED` : c.stopped ? 'all that ran passed' : 'all ran';
+    lines.push('', `  app versions: ${c.queries} runs of the live versions' queries at ${c.states} schema states (${c.hows || 'none run'}), ${c.ms} ms: ${outcome}`);
+    for (const f of c.failed) lines.push(`    FAILED ${f.version} ${f.query} ${f.state}: ${f.error}`);
+    if (c.stopped) lines.push(`    stopped early: ${c.stopped}`);
   }
   return `${head}${lines.join('\n')}\n\n`;
+}
+
+/**
+ * Text for a GitHub Actions log that the runner does not read as workflow commands: the tables
+ * quote plan names and database errors, and a line of them starting with `::` would be one
+ * (`::add-mask::`, `::error::`). `::stop-commands::TOKEN` turns commands off until `::TOKEN::`;
+ * the token is the text's own hash, which the text cannot hold.
+ */
+export function inertInActions(text: string): string {
+  const token = createHash('sha256').update(text).digest('hex').slice(0, 32);
+  return `::stop-commands::${token}\n${text}${text.endsWith('\n') ? '' : '\n'}::${token}::\n`;
 }
 
 /** Writes each rehearsed plan's artefacts again, with a Rehearsal section in report.md. True when some could not be written. */

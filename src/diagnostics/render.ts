@@ -109,6 +109,17 @@ export function renderPretty(diagnostics: readonly Diagnostic[], sources: Source
   return blocks.length ? `${blocks.join('\n\n')}\n` : '';
 }
 
+/**
+ * The code frame of a diagnostic as the pretty output shows it (source line and carets), without
+ * colour; undefined when it has no place in a source. The live preview shows it under the message.
+ */
+export function plainCodeFrame(d: Diagnostic, sources: Sources): string | undefined {
+  const src = sources.get(d.file);
+  if (!src || !d.span) return undefined;
+  const same = (s: string) => s;
+  return codeFrame(src, locate(d, sources), same, same).join('\n');
+}
+
 /** Longest source text a code frame shows of one line, in display columns. */
 export const maxFrameWidth = 160;
 /** Source shown before the span when a long line is cut. */

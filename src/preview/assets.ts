@@ -191,6 +191,7 @@ tr.failing td:first-child { border-left: 3px solid var(--red); }
 .diag.warning .sev { color: #fff; background: var(--amber); }
 .diag.info .sev { color: #fff; background: #57606a; }
 .diag .help { color: var(--muted); margin-left: 16px; font-size: 14px; }
+.diag pre.frame { margin: 4px 0 4px 16px; padding: 4px 8px; font-size: 13px; line-height: 1.3; background: rgba(255,255,255,.6); }
 .stale-note { font-weight: 600; margin: 4px 0; }
 .stale { opacity: .6; }
 .markdown h1 { border-bottom: 1px solid var(--line); padding-bottom: 4px; }

@@ -1,4 +1,5 @@
 import { compile, type ProjectConfig } from '../compile.js';
+import { plainCodeFrame } from '../diagnostics/render.js';
 import type { TemplateSources } from '../emit/template-names.js';
 import { memoryHost } from '../host.js';
 import type { PreviewDiagnostic, PreviewPlan, PreviewSource } from './source.js';
@@ -30,6 +31,7 @@ export async function memorySource({ files, templates, config }: { files: Readon
       const diagnostics: PreviewDiagnostic[] = r.diagnostics.map((d) => ({
         code: d.code, severity: d.severity, message: d.message, ...(d.help ? { help: d.help } : {}), file: d.file,
         ...(d.span && result.sources.get(d.file) ? result.sources.get(d.file)!.position(d.span.start) : {}),
+        ...frameOf(d, result.sources),
       }));
       const before = current.get(r.file);
       const prefix = r.id === undefined ? '' : `${r.id}/`;
@@ -86,4 +88,9 @@ function sameDiagnostics(a: readonly PreviewDiagnostic[], b: readonly PreviewDia
 
 function sameOutputs(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
   return a.size === b.size && [...a].every(([path, text]) => b.get(path) === text);
+}
+
+function frameOf(d: Parameters<typeof plainCodeFrame>[0], sources: Parameters<typeof plainCodeFrame>[1]): { frame?: string } {
+  const frame = plainCodeFrame(d, sources);
+  return frame ? { frame } : {};
 }

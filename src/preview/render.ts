@@ -150,7 +150,7 @@ function diagnosticsSection(plan: PreviewPlan): string {
   if (!plan.diagnostics.length) return '';
   const items = plan.diagnostics.map((d) => `<li class="diag ${d.severity}">
 <span class="loc">${escapeHtml(location(d))}</span> <span class="sev">${d.severity}</span> <a class="code" href="${escapeHtml(ruleDocsUrl(d.code))}" target="_blank" rel="noopener noreferrer">${escapeHtml(d.code)}</a>
-<span class="msg">${escapeHtml(d.message)}</span>${d.help ? `\n<div class="help">${escapeHtml(d.help)}</div>` : ''}
+<span class="msg">${escapeHtml(d.message)}</span>${d.frame ? `\n<pre class="frame">${escapeHtml(d.frame)}</pre>` : ''}${d.help ? `\n<div class="help">${escapeHtml(d.help)}</div>` : ''}
 </li>`).join('\n');
   const heading = plan.ok ? `Findings <small>${plural(plan.diagnostics.length, 'finding')}</small>` : `${plural(plan.errors, 'error')}${plan.warnings ? `, ${plural(plan.warnings, 'warning')}` : ''}`;
   const stale = plan.ok ? '' : plan.outputs.size

@@ -14,6 +14,8 @@ export interface PreviewDiagnostic {
   readonly file: string;
   readonly line?: number;
   readonly column?: number;
+  /** The source line with the problem underlined, as the terminal shows it (plain text). */
+  readonly frame?: string;
 }
 
 export interface PreviewPlan {

@@ -8,7 +8,7 @@ import { psqlStatements } from '../sql/psql.js';
 import { quoteIdent } from '../sql/quote.js';
 import type { RehearsalDatabase } from './engine.js';
 import { blockRanges } from './observe.js';
-import { changedColumns, dataSnapshot, diffSnapshots, schemaSnapshot, type DataSnapshot, type SchemaSnapshot } from './snapshot.js';
+import { changedColumns, dataSnapshot, describeSchemaDiff, diffSnapshots, schemaSnapshot, type DataSnapshot, type SchemaSnapshot } from './snapshot.js';
 
 /*
  * Crash points: for every phase, the up script is stopped after each statement that leaves the
@@ -159,15 +159,31 @@ function batchTables(step: Step): { changed: string; walked: string } | undefine
   return changed && walked ? { changed: sql(changed), walked: sql(walked) } : undefined;
 }
 
-function describe(diff: { missing: string[]; extra: string[] }): string {
-  const parts = [...diff.missing.map((l) => `missing ${l}`), ...diff.extra.map((l) => `left behind ${l}`)];
-  return parts.slice(0, 2).join('; ') + (parts.length > 2 ? `; and ${parts.length - 2} more` : '');
+/**
+ * Crash points as one phrase: "after statement 11 (step x)", or for several
+ * "after statements 11, 12 and 13 (step x); in the batch loop of step y, after its first batch".
+ */
+export function pointList(wheres: readonly string[]): string {
+  const groups = new Map<string, string[]>();
+  const others: string[] = [];
+  for (const w of wheres) {
+    const m = /^after statement (\d+)(.*)$/.exec(w);
+    if (!m) {
+      others.push(w);
+      continue;
+    }
+    groups.set(m[2]!, [...(groups.get(m[2]!) ?? []), m[1]!]);
+  }
+  const said = [...groups].map(([what, numbers]) => numbers.length === 1
+    ? `after statement ${numbers[0]}${what}`
+    : `after statements ${numbers.slice(0, -1).join(', ')} and ${numbers[numbers.length - 1]}${what}`);
+  return [...said, ...others].join('; ');
 }
 
 /** How a state differs from the one expected, or undefined when it does not. */
 function difference(expected: Snapshot, got: Snapshot, ignoreData: boolean, ignoreColumns: ReadonlySet<string> = new Set()): string | undefined {
   const schema = diffSnapshots(expected.schema, got.schema);
-  if (schema.missing.length || schema.extra.length) return `the schema differs: ${describe(schema)}`;
+  if (schema.missing.length || schema.extra.length) return `the schema differs: ${describeSchemaDiff(schema, 2).text}`;
   if (ignoreData) return undefined;
   const changed = changedColumns(expected.data, got.data, ignoreColumns);
   const tables = [...new Set([...expected.data.keys(), ...got.data.keys()])].filter((t) => expected.data.has(t) !== got.data.has(t));
@@ -261,7 +277,9 @@ export async function rehearseCrashPoints(ctx: CrashContext): Promise<{ result: 
       const firstBlock = s.up.findIndex((x) => x.source !== undefined);
       s.up.forEach((x, k) => {
         const inSetup = k < firstBlock - 1;
-        if (k < s.up.length - 1 && x.idleAfter && !x.setting && !inSetup) candidates.push({ where: `after statement ${k + 1}${stepOf(x)}`, k });
+        // The set-up's point is migc's own: a reader cannot tell that from a number alone.
+        const what = !x.source && k === firstBlock - 1 ? ' (migc\'s set-up, before any step)' : stepOf(x);
+        if (k < s.up.length - 1 && x.idleAfter && !x.setting && !inSetup) candidates.push({ where: `after statement ${k + 1}${what}`, k });
       });
       for (const step of phase.steps) {
         const tables = batchTables(step);
@@ -353,11 +371,19 @@ export async function rehearseCrashPoints(ctx: CrashContext): Promise<{ result: 
     if (db) await ctx.close(db);
   }
 
+  // One finding per phase and problem: a rollback that fails the same way from several points is one fix.
+  const failures = new Map<string, { phase: string; problem: string; wheres: string[] }>();
   for (const f of points.filter((x) => !x.ok)) {
+    const key = `${f.phase}\t${f.problem ?? ''}`;
+    const entry = failures.get(key) ?? { phase: f.phase, problem: f.problem ?? '', wheres: [] };
+    entry.wheres.push(f.where);
+    failures.set(key, entry);
+  }
+  for (const f of failures.values()) {
     const phase = plan.phases.find((x) => x.name === f.phase)!;
     diagnostics.push({
       code: 'MG066', severity: 'error', file: plan.file, span: phase.span,
-      message: `phase "${f.phase}" does not recover from a failure ${f.where}: ${f.problem}`,
+      message: `phase "${f.phase}" does not recover from a failure ${pointList(f.wheres)}: ${f.problem}`,
       help: 'A failure at any statement must leave a state that the down script undoes and that running the up script again completes. Make the step\'s statements and rollback safe to run after a partial run (IF [NOT] EXISTS for statements outside a transaction; rollbacks that undo only what is there).',
     });
   }

@@ -12,7 +12,7 @@ import { fillOrder, FixtureError, generateRows } from './fixtures.js';
 import { runObserved, type ObservedLock, type StatementRun } from './observe.js';
 import { runScript } from './run-script.js';
 import { rehearseCompatibility, type CompatRehearsal } from './compat.js';
-import { changedColumns, dataSnapshot, diffSnapshots, schemaSnapshot, type DataSnapshot, type SchemaSnapshot } from './snapshot.js';
+import { changedColumns, dataSnapshot, describeSchemaDiff, diffObjectNames, diffSnapshots, schemaSnapshot, type DataSnapshot, type SchemaSnapshot } from './snapshot.js';
 
 export type Direction = 'up' | 'down' | 'again';
 export type Status = 'ok' | 'failed' | 'irreversible' | 'not run';
@@ -91,6 +91,15 @@ interface Snapshot {
   readonly schema: SchemaSnapshot;
   readonly data: DataSnapshot;
 }
+
+/** Schema lines and columns a later phase's rollback answered for: earlier phases are not judged on them. */
+interface SetAside {
+  readonly missing: Set<string>;
+  readonly extra: Set<string>;
+  readonly columns: Set<string>;
+}
+
+const setAside = (): SetAside => ({ missing: new Set(), extra: new Set(), columns: new Set() });
 
 const notRun: ScriptResult = { status: 'not run', ms: 0, runs: [] };
 
@@ -174,31 +183,40 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
   };
 
   /**
-   * Rolls back phase i and checks the database is as it was before it. Columns a declared
-   * data-losing rollback changed are set aside: earlier phases cannot be held to them.
+   * Rolls back phase i and checks the database is as it was before it. Phases are rolled back
+   * latest first, so what a later phase's rollback got wrong is still there when an earlier one
+   * is judged: that phase answered for it (MG061, MG062), or declared it (data_loss). `aside`
+   * carries it to the earlier phases, which are judged on the rest.
    */
-  const lost = new Set<string>();
-  const rollBack = async (db: RehearsalDatabase, i: number, before: Snapshot): Promise<boolean> => {
+  const rollBack = async (db: RehearsalDatabase, i: number, before: Snapshot, aside: SetAside): Promise<boolean> => {
     const phase = phases[i]!;
     const down = await run(db, phase, 'down');
     results.get(phase.name)!.down = down;
     if (down.status !== 'ok') return false;
     const after = await snapshot(db);
-    const schema = diffSnapshots(before.schema, after.schema);
+    const diff = diffSnapshots(before.schema, after.schema);
+    const schema = { missing: diff.missing.filter((l) => !aside.missing.has(l)), extra: diff.extra.filter((l) => !aside.extra.has(l)) };
+    for (const l of diff.missing) aside.missing.add(l);
+    for (const l of diff.extra) aside.extra.add(l);
+    const changed = changedColumns(before.data, after.data, aside.columns);
+    for (const c of changed) aside.columns.add(c);
     if (schema.missing.length || schema.extra.length) {
+      const { text, help } = describeSchemaDiff(schema);
+      // The step whose SQL names the objects is where to look, when only one of the phase's does.
+      const names = new Set(diffObjectNames(schema));
+      const naming = phase.steps.filter((st) => stepStatements(st).some((x) => namesIn(x.ast).some((n) => names.has(n))));
+      const step = naming.length === 1 ? naming[0]! : undefined;
       diagnostics.push({
-        code: 'MG061', severity: 'error', file: plan.file, span: phase.span,
-        message: `rolling back phase "${phase.name}" does not restore the schema: ${describeDiff(schema)}`,
-        help: 'Make the rollbacks of this phase undo everything its steps create or change (indexes, constraints, defaults, triggers).',
+        code: 'MG061', severity: 'error', file: plan.file, span: step?.span ?? phase.span,
+        message: `rolling back phase "${phase.name}" does not restore the schema: ${text}${step ? ` (step "${step.id}" names it; its rollback does not undo it)` : ''}`,
+        help: help.length ? help.join(' ') : 'Make the rollbacks of this phase undo everything its steps create or change (indexes, constraints, defaults, triggers).',
       });
       results.get(phase.name)!.down = { ...down, status: 'failed' };
       return true;
     }
-    const changed = changedColumns(before.data, after.data, lost);
     if (changed.length) {
       const lossy = phase.steps.filter((s) => s.rollback?.dataLoss).map((s) => s.id);
       if (lossy.length) {
-        for (const c of changed) lost.add(c);
         results.get(phase.name)!.down = { ...down, note: `${changed.join(', ')} differ${changed.length === 1 ? 's' : ''} after the rollback, as declared (${lossy.join(', ')} loses data)` };
       } else {
         diagnostics.push({
@@ -212,50 +230,13 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
     return true;
   };
 
-  /** Drops a rehearsal database; one that cannot be dropped is said, not thrown. */
   const close = async (db: RehearsalDatabase) => {
-    await db.close().catch((e: Error) => diagnostics.push({
-      code: 'MG063', severity: 'warning', file: plan.file, span: plan.spans.id,
-      message: `the rehearsal database could not be dropped: ${e.message}`,
-      help: 'Drop it by hand, or run migc verify --database-url ... --clean-leftovers.',
-    }));
+    diagnostics.push(...(await closeRehearsalDatabase(plan, db)));
   };
-
   const setUp = async (): Promise<RehearsalDatabase | undefined> => {
-    let db: RehearsalDatabase;
-    try {
-      db = await engine.open();
-    } catch (e) {
-      diagnostics.push({
-        code: 'MG063', severity: 'error', file: plan.file, span: plan.spans.id,
-        message: `no database to rehearse in on ${engine.label}: ${(e as Error).message}`,
-        help: 'Check the server and the privileges of the --database-url role (see "Rehearsing on a server" in the README).',
-      });
-      return undefined;
-    }
-    const fail = async (what: string, error: string) => {
-      diagnostics.push({
-        code: 'MG063', severity: 'error', file: plan.file, span: plan.spans.id,
-        message: `the ${what} does not load on ${engine.label}: ${error}`,
-        help: `Fix the ${what} so it runs on an empty database.`,
-      });
-      await close(db);
-      return undefined;
-    };
-    const baseline = await runScript(db, plan.baseline!.sql);
-    if (!baseline.ok) return fail('baseline', baseline.error);
-    if (plan.fixtures?.sql) {
-      const fixtures = await runScript(db, plan.fixtures.sql);
-      if (!fixtures.ok) return fail('fixtures SQL', fixtures.error);
-    }
-    try {
-      for (const table of await fillOrder(db, (plan.fixtures?.generate ?? []).map((g) => g.table))) {
-        await generateRows(db, table, plan.fixtures!.generate.find((g) => g.table === table)!.rows);
-      }
-    } catch (e) {
-      return fail('generated fixtures', e instanceof FixtureError ? e.message : (e as Error).message);
-    }
-    return db;
+    const opened = await openRehearsalDatabase(plan, engine);
+    diagnostics.push(...opened.diagnostics);
+    return opened.db;
   };
 
   // Pass 1: the reversible phases, up, down one by one, and up again.
@@ -273,10 +254,11 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
       const allUp = reached === reversibleCount;
       // A phase whose up script failed (a check that found bad data, after a batch loop committed)
       // must be undone by its down script, as on-call would do.
-      if (!allUp && reached < reversibleCount) await rollBack(db, reached, before[reached]!);
       let rolledBack = allUp;
+      const aside = setAside();
+      if (!allUp && reached < reversibleCount) await rollBack(db, reached, before[reached]!, aside);
       for (let i = Math.min(reached, reversibleCount - 1); allUp && i >= 0; i--) {
-        if (!(await rollBack(db, i, before[i]!))) {
+        if (!(await rollBack(db, i, before[i]!, aside))) {
           rolledBack = false;
           break;
         }
@@ -304,7 +286,8 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
           if (i >= firstIrreversible) results.get(phases[i]!.name)!.up = up;
           ok = up.status !== 'failed';
         }
-        for (let i = phases.length - 1; ok && i > firstIrreversible; i--) ok = await rollBack(db2, i, before[i]!);
+        const aside = setAside();
+        for (let i = phases.length - 1; ok && i > firstIrreversible; i--) ok = await rollBack(db2, i, before[i]!, aside);
         if (ok) {
           const phase = phases[firstIrreversible]!;
           const down = await run(db2, phase, 'down');
@@ -354,6 +337,60 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
   // A rollback the full rehearsal never reached (before an irreversible step) ran at a crash point.
   const steps = stepResults(plan, phaseResults, options.analysis).map((s) => (s.down === 'not run' && rolledBack.has(s.step) && plan.phases.find((p) => p.name === s.phase)?.steps.find((x) => x.id === s.step)?.rollback?.kind === 'sql' ? { ...s, down: 'ok' as const } : s));
   return { ...base, ok: !diagnostics.some((d) => d.severity === 'error'), phases: phaseResults, steps, ...(crash ? { crash } : {}), diagnostics, ...(compat ? { compat } : {}) };
+}
+
+/** Drops a rehearsal database; one that cannot be dropped is said (MG063), not thrown. */
+async function closeRehearsalDatabase(plan: Plan, db: RehearsalDatabase): Promise<Diagnostic[]> {
+  try {
+    await db.close();
+    return [];
+  } catch (e) {
+    return [{
+      code: 'MG063', severity: 'warning', file: plan.file, span: plan.spans.id,
+      message: `the rehearsal database could not be dropped: ${(e as Error).message}`,
+      help: 'Drop it by hand, or run migc verify --database-url ... --clean-leftovers.',
+    }];
+  }
+}
+
+/**
+ * A fresh database on `engine` with the plan's baseline and fixtures loaded (the plan must have
+ * a baseline); without one, the diagnostics say why (MG063).
+ */
+export async function openRehearsalDatabase(plan: Plan, engine: Engine): Promise<{ db?: RehearsalDatabase; diagnostics: Diagnostic[] }> {
+  let db: RehearsalDatabase;
+  try {
+    db = await engine.open();
+  } catch (e) {
+    return {
+      diagnostics: [{
+        code: 'MG063', severity: 'error', file: plan.file, span: plan.spans.id,
+        message: `no database to rehearse in on ${engine.label}: ${(e as Error).message}`,
+        help: 'Check the server and the privileges of the --database-url role (see "Rehearsing on a server" in the README).',
+      }],
+    };
+  }
+  const fail = async (what: string, error: string) => ({
+    diagnostics: [{
+      code: 'MG063', severity: 'error' as const, file: plan.file, span: plan.spans.id,
+      message: `the ${what} does not load on ${engine.label}: ${error}`,
+      help: `Fix the ${what} so it runs on an empty database.`,
+    }, ...(await closeRehearsalDatabase(plan, db))],
+  });
+  const baseline = await runScript(db, plan.baseline!.sql);
+  if (!baseline.ok) return fail('baseline', baseline.error);
+  if (plan.fixtures?.sql) {
+    const fixtures = await runScript(db, plan.fixtures.sql);
+    if (!fixtures.ok) return fail('fixtures SQL', fixtures.error);
+  }
+  try {
+    for (const table of await fillOrder(db, (plan.fixtures?.generate ?? []).map((g) => g.table))) {
+      await generateRows(db, table, plan.fixtures!.generate.find((g) => g.table === table)!.rows);
+    }
+  } catch (e) {
+    return fail('generated fixtures', e instanceof FixtureError ? e.message : (e as Error).message);
+  }
+  return { db, diagnostics: [] };
 }
 
 /**
@@ -463,7 +500,10 @@ function oneLine(sql: string): string {
   return s.length > 160 ? `${s.slice(0, 157)}...` : s;
 }
 
-function describeDiff(diff: { missing: string[]; extra: string[] }): string {
-  const parts = [...diff.missing.map((l) => `missing ${l}`), ...diff.extra.map((l) => `left behind ${l}`)];
-  return parts.slice(0, 3).join('; ') + (parts.length > 3 ? `; and ${parts.length - 3} more` : '');
+/** Every string of a parse tree (names of relations, indexes, constraints, columns, functions). */
+function namesIn(node: unknown, into: string[] = []): string[] {
+  if (typeof node === 'string') into.push(node);
+  else if (Array.isArray(node)) for (const x of node) namesIn(x, into);
+  else if (node && typeof node === 'object') for (const x of Object.values(node)) namesIn(x, into);
+  return into;
 }

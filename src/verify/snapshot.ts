@@ -123,3 +123,58 @@ export function changedColumns(before: DataSnapshot, after: DataSnapshot, ignore
   }
   return changed.sort();
 }
+
+/** A schema line's object: its kind and qualified name ("constraint public.orders.orders_fk"). */
+function objectOf(line: string): string {
+  // A function is named with its arguments, which hold spaces: "function public.f(a integer, b text)".
+  if (line.startsWith('function ')) return line.slice(0, line.indexOf(') ') + 1 || line.length);
+  return line.split(' ', 2).join(' ');
+}
+
+/**
+ * The names of the objects a schema difference is about, as SQL writes them: the last part of
+ * each object's qualified name ("users_name_idx" of "index public.users_name_idx").
+ */
+export function diffObjectNames(diff: { missing: readonly string[]; extra: readonly string[] }): string[] {
+  return [...new Set([...diff.missing, ...diff.extra].map((l) => objectOf(l).replace(/^\S+ /, '').replace(/\(.*$/, '').split('.').pop()!).filter(Boolean))];
+}
+
+/** A line without its validity: what a VALIDATE (or a failed CREATE INDEX CONCURRENTLY) changes. */
+function withoutValidity(line: string): string {
+  return line.replace(/ \((not validated|invalid)\)$/, '').replace(/ NOT VALID$/, '');
+}
+
+const isUnvalidated = (line: string) => / \((not validated|invalid)\)$/.test(line);
+
+/**
+ * How the schema after a rollback differs from the one before, as a reader wants it: an object
+ * found on both sides is one change ("was NOT VALID before and is validated now"), not a missing
+ * line and a left-behind one; at most `limit` items. `help` says how to fix the changes it knows.
+ */
+export function describeSchemaDiff(diff: { missing: readonly string[]; extra: readonly string[] }, limit = 3): { text: string; help: string[] } {
+  const before = new Map(diff.missing.map((l) => [objectOf(l), l]));
+  const paired = new Set<string>();
+  const parts: string[] = [];
+  const help = new Set<string>();
+  for (const now of diff.extra) {
+    const object = objectOf(now);
+    const was = before.get(object);
+    if (was === undefined || paired.has(object)) continue;
+    paired.add(object);
+    if (withoutValidity(was) === withoutValidity(now)) {
+      const kind = object.startsWith('index ') ? 'index' : 'constraint';
+      if (isUnvalidated(was)) {
+        parts.push(`${object} was ${kind === 'index' ? 'invalid' : 'NOT VALID'} before and is valid after the rollback`);
+        if (kind === 'constraint') help.add('A VALIDATE CONSTRAINT is not undone by a rollback that does nothing: make the rollback of the step that validates drop the constraint and add it again with NOT VALID (ALTER TABLE ... DROP CONSTRAINT name, ADD CONSTRAINT name ... NOT VALID), or validate in the phase that adds the constraint, whose rollback drops it.');
+      } else {
+        parts.push(`${object} was valid before and is ${kind === 'index' ? 'invalid' : 'NOT VALID'} after the rollback`);
+        if (kind === 'constraint') help.add('A rollback that adds the constraint back with NOT VALID leaves it unvalidated: add ALTER TABLE ... VALIDATE CONSTRAINT name after it in the rollback, or keep the constraint in the step (do not drop it) so that its rollback need not add it back.');
+      }
+    } else {
+      parts.push(`${object} changed: was ${was.slice(object.length + 1)}, is ${now.slice(object.length + 1)}`);
+    }
+  }
+  const rest = [...diff.missing.filter((l) => !paired.has(objectOf(l))).map((l) => `missing ${l}`), ...diff.extra.filter((l) => !paired.has(objectOf(l))).map((l) => `left behind ${l}`)];
+  const all = [...parts, ...rest];
+  return { text: all.slice(0, limit).join('; ') + (all.length > limit ? `; and ${all.length - limit} more` : ''), help: [...help] };
+}

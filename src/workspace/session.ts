@@ -1,4 +1,5 @@
 import { countBySeverity, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { plainCodeFrame } from '../diagnostics/render.js';
 import type { SourceText } from '../diagnostics/source-text.js';
 import type { Host } from '../host.js';
 import type { PreviewDiagnostic, PreviewPlan, PreviewSource } from '../preview/source.js';
@@ -104,7 +105,8 @@ function samePlanResult(a: PlanResult | undefined, b: PlanResult): boolean {
 
 function previewDiagnostic(d: Diagnostic, sources: ReadonlyMap<string, SourceText>): PreviewDiagnostic {
   const at = d.span ? sources.get(d.file)?.position(d.span.start) : undefined;
-  return { code: d.code, severity: d.severity, message: d.message, ...(d.help ? { help: d.help } : {}), file: d.file, ...(at ? { line: at.line, column: at.column } : {}) };
+  const frame = plainCodeFrame(d, sources);
+  return { code: d.code, severity: d.severity, message: d.message, ...(d.help ? { help: d.help } : {}), file: d.file, ...(at ? { line: at.line, column: at.column } : {}), ...(frame ? { frame } : {}) };
 }
 
 /**

@@ -11,7 +11,7 @@ import type { TemplateSources } from '../emit/template-names.js';
 import type { Templates } from '../emit/templates.js';
 import type { Host } from '../host.js';
 import { loadYaml, type LoadedFile } from '../load/yaml.js';
-import { appQueryFileNames, namedFileKeys, readNamedFiles, type NamedFile } from '../named-files.js';
+import { planNamedFiles, readNamedFiles, type NamedFile } from '../named-files.js';
 import { appCompatibility } from '../analyze/compat/check.js';
 import type { Plan, Statement } from '../normalize/model.js';
 import { normalize } from '../normalize/normalize.js';
@@ -171,9 +171,8 @@ function sameNamed(a: ReadonlyMap<string, NamedFile>, b: ReadonlyMap<string, Nam
 }
 
 function namedFileNames(loaded: LoadedFile): string[] {
-  const value = loaded.value as Record<string, Record<string, unknown> | undefined>;
   // Baseline, fixtures, and the app versions' query files: a change to any of them re-checks the plan.
-  return [...namedFileKeys.map(([key, prop]) => value?.[key]?.[prop]).filter((n): n is string => typeof n === 'string'), ...appQueryFileNames(value)];
+  return planNamedFiles(loaded.value);
 }
 
 /** Where a name a plan gives is, relative to the project (as readNamedFiles resolves it). */

@@ -81,7 +81,12 @@ interface Column {
   readonly problems: ReadonlyMap<string, CompatProblem[]>;
   /** Versions live here, with the deploy that made each live here, if one did. */
   readonly live: Map<string, Span | undefined>;
+  /** The statement after which a problem first shows, by `problemKey` (the state's own span when unknown). */
+  readonly culprits?: ReadonlyMap<string, Span>;
 }
+
+/** A problem of a version's query, as one key. */
+const problemKey = (version: string, p: CompatProblem) => `${version}\t${where(p.query)}\t${p.message}`;
 
 function compute(plan: Plan): CompatResult {
   const diagnostics: Diagnostic[] = [];
@@ -122,17 +127,35 @@ function compute(plan: Plan): CompatResult {
   const ctx: ResolveContext = { state, unknownObjectsMayExist: plan.baseline.statements.some((s) => 'CreateExtensionStmt' in s.ast) };
 
   const columns: Column[] = [];
-  const evaluate = (c: Omit<Column, 'problems' | 'live'>, live: Iterable<string>): Column => {
-    const problems = new Map<string, CompatProblem[]>();
-    for (const app of plan.apps) {
-      problems.set(app.version, app.queries.flatMap((query) => resolveQuery(query.ast, ctx).map((message) => ({ query, message }))));
-    }
+  const problemsHere = (): Map<string, CompatProblem[]> => new Map(plan.apps.map((app) => [
+    app.version, app.queries.flatMap((query) => resolveQuery(query.ast, ctx).map((message) => ({ query, message }))),
+  ]));
+  const evaluate = (c: Omit<Column, 'problems' | 'live'>, live: Iterable<string>, problems = problemsHere()): Column => {
     const column: Column = { ...c, problems, live: new Map([...live].map((v) => [v, undefined])) };
     columns.push(column);
     return column;
   };
+  /**
+   * Applies a step's (or rollback's) statements one by one: the problems after them, and after
+   * which statement each new one first shows, so a finding points at the statement that breaks
+   * the query. A problem there before the first statement has no culprit among them.
+   */
   const apply = (statements: readonly Statement[]) => {
-    for (const s of statements) state.apply(s.ast, true);
+    let problems = problemsHere();
+    const seen = new Set([...problems].flatMap(([version, ps]) => ps.map((p) => problemKey(version, p))));
+    const culprits = new Map<string, Span>();
+    for (const s of statements) {
+      state.apply(s.ast, true);
+      problems = problemsHere();
+      for (const [version, ps] of problems) {
+        for (const p of ps) {
+          const key = problemKey(version, p);
+          if (!seen.has(key)) culprits.set(key, s.span);
+          seen.add(key);
+        }
+      }
+    }
+    return { problems, culprits };
   };
 
   let current = new Set(versions.slice(0, 1));
@@ -153,8 +176,8 @@ function compute(plan: Plan): CompatResult {
         during.add(step.deploy.version);
       }
       if (step.action?.kind !== 'sql') continue;
-      apply(step.action.statements);
-      last = evaluate({ id: `step:${step.id}`, kind: 'step', phase: phase.name, step: step.id, label: `after ${step.id}`, span: step.action.span }, current);
+      const { problems, culprits } = apply(step.action.statements);
+      last = evaluate({ id: `step:${step.id}`, kind: 'step', phase: phase.name, step: step.id, label: `after ${step.id}`, span: step.action.span, culprits }, current, problems);
     }
     rollDown(phase, new Set([...during, ...before]));
   }
@@ -166,8 +189,8 @@ function compute(plan: Plan): CompatResult {
         const r = step.rollback;
         if (!r || r.kind === 'irreversible') return; // the down script stops here
         if (r.kind !== 'sql') continue;
-        apply(r.statements);
-        evaluate({ id: `rollback:${step.id}`, kind: 'rollback', phase: phase.name, step: step.id, label: `after rolling back ${step.id}`, span: r.span }, live);
+        const { problems, culprits } = apply(r.statements);
+        evaluate({ id: `rollback:${step.id}`, kind: 'rollback', phase: phase.name, step: step.id, label: `after rolling back ${step.id}`, span: r.span, culprits }, live, problems);
       }
     });
   }
@@ -189,21 +212,40 @@ function compute(plan: Plan): CompatResult {
 
 const where = (q: AppQuery) => `${q.file}:${q.line}`;
 
-/** One error per live version, query and problem, at the first state where it breaks. */
+/** The queries of one finding, as `file:line`, at most five named. */
+function queryList(problems: readonly CompatProblem[]): string {
+  const all = problems.map((p) => where(p.query));
+  return all.length > 5 ? `${all.slice(0, 5).join(', ')} and ${all.length - 5} more` : all.join(', ');
+}
+
+/**
+ * One error per live version and problem at the first state where it breaks, naming every query
+ * it breaks there (a dropped table breaks all of a version's queries on it: one finding, not one
+ * per query), at the deploy or the statement that breaks them.
+ */
 function reportBreaks(plan: Plan, columns: readonly Column[], diagnostics: Diagnostic[]): void {
   const seen = new Set<string>();
   const stepOf = (id: string | undefined): Step | undefined => plan.phases.flatMap((p) => p.steps).find((s) => s.id === id);
   for (const c of columns) {
+    const code = c.kind === 'rollback' ? 'MG124' : 'MG123';
     for (const [version, deployedAt] of c.live) {
+      const groups = new Map<string, { span: Span; reason: string; problems: CompatProblem[] }>();
       for (const p of c.problems.get(version) ?? []) {
-        const code = c.kind === 'rollback' ? 'MG124' : 'MG123';
-        const key = `${code}\t${version}\t${where(p.query)}\t${p.message}`;
+        const key = `${code}\t${problemKey(version, p)}`;
         if (seen.has(key)) continue;
         seen.add(key);
+        const span = deployedAt ?? c.culprits?.get(problemKey(version, p)) ?? c.span;
+        const group = `${span.start}\t${span.end}\t${p.message}`;
+        const g = groups.get(group) ?? { span, reason: p.message, problems: [] };
+        g.problems.push(p);
+        groups.set(group, g);
+      }
+      for (const { span, reason, problems } of groups.values()) {
+        const queries = `${problems.length === 1 ? '' : `${problems.length} queries: `}${queryList(problems)}`;
         const when = c.kind === 'start' ? 'on the schema before the plan' : c.kind === 'step' ? `after step "${c.step}"` : `after rolling back step "${c.step}"`;
         const message = deployedAt
-          ? `app ${version} is deployed while the schema is as ${c.kind === 'start' ? 'before the plan' : c.label.replace(/^after /, 'after ')}, where its query breaks: ${p.message} (${where(p.query)})`
-          : `app ${version} breaks ${when}: ${p.message} (${where(p.query)})`;
+          ? `app ${version} is deployed while the schema is as ${c.kind === 'start' ? 'before the plan' : c.label.replace(/^after /, 'after ')}, where ${problems.length === 1 ? 'its query breaks' : 'its queries break'}: ${reason} (${queries})`
+          : `app ${version} breaks ${when}: ${reason} (${queries})`;
         const help = deployedAt
           ? `Deploy ${version} only once the schema has what its queries use: move the deploy to a later phase's gate, or the step it needs to an earlier phase.`
           : c.kind === 'rollback'
@@ -211,7 +253,7 @@ function reportBreaks(plan: Plan, columns: readonly Column[], diagnostics: Diagn
             : c.kind === 'start'
               ? `The baseline is the schema before the plan: check that ${version}'s queries match it (or that the baseline is up to date).`
               : `${version} can be live here: keep what it uses until a deploy has replaced it (a later phase whose gate deploys a version that does not use it), or ${stepOf(c.step)?.action?.kind === 'sql' ? 'add a step that keeps both forms working (a new column kept in sync by a trigger, a default)' : 'change the step'}.`;
-        diagnostics.push({ code, severity: 'error', file: plan.file, span: deployedAt ?? c.span, message, help });
+        diagnostics.push({ code, severity: 'error', file: plan.file, span, message, help });
       }
     }
   }

@@ -61,6 +61,8 @@ interface Source {
   /** undefined when the columns are not known (a view, a subquery with *, a function). */
   readonly columns?: ReadonlyMap<string, ColumnState>;
   readonly relation: string;
+  /** Columns a CHECK (col IS NOT NULL) requires in new rows, validated or NOT VALID (it checks new rows all the same). */
+  readonly checkedNotNull?: ReadonlySet<string>;
 }
 
 interface Scope {
@@ -96,7 +98,10 @@ export function resolveQuery(ast: PgNode, ctx: ResolveContext): string[] {
     }
     if (hidden(name)) return { alias, relation: name };
     const table = ctx.state.table(name);
-    if (table) return { alias, relation: table.name, ...(table.partial ? {} : { columns: table.columns }) };
+    if (table) {
+      const checkedNotNull = new Set([...table.notNullChecks.values()].map((c) => c.column));
+      return { alias, relation: table.name, ...(table.partial ? {} : { columns: table.columns }), ...(checkedNotNull.size ? { checkedNotNull } : {}) };
+    }
     if (!ctx.state.views.has(tableKey(name))) report(`table ${name} does not exist`);
     return { alias, relation: name };
   }
@@ -392,6 +397,8 @@ export function resolveQuery(ast: PgNode, ctx: ResolveContext): string[] {
         if (into.columns) {
           const missing = [...into.columns].filter(([name, c]) => c.notNull && !c.hasDefault && !written.includes(name)).map(([name]) => name);
           for (const name of missing) report(`INSERT into ${into.relation} leaves out ${name}, which is NOT NULL and has no default`);
+          const unchecked = [...into.columns].filter(([name, c]) => !c.notNull && !c.hasDefault && into.checkedNotNull?.has(name) && !written.includes(name)).map(([name]) => name);
+          for (const name of unchecked) report(`INSERT into ${into.relation} leaves out ${name}, which a CHECK (${name} IS NOT NULL) requires in new rows (NOT VALID too), and has no default`);
         }
         const conflict = body.onConflictClause;
         if (conflict) {
