@@ -206,7 +206,7 @@ describe('migc check', () => {
 
   it('--assume-rows sizes a table the plan gives no hint for: a small table makes a hazard a note', async () => {
     const plan = minimalPlan.replace('id: minimal', 'id: idx').replace('phases:', 'baseline:\n  sql: CREATE TABLE t (id bigint PRIMARY KEY, n int);\nphases:')
-      .replace(/    steps:[\s\S]*$/, '    steps:\n      - id: idx\n        sql: CREATE INDEX t_n_idx ON t (n);\n        rollback:\n          sql: DROP INDEX CONCURRENTLY t_n_idx;\n');
+      .replace(/    steps:[\s\S]*$/, '    steps:\n      - id: idx\n        sql: CREATE INDEX t_n_idx ON t (n);\n        rollback:\n          sql: DROP INDEX CONCURRENTLY IF EXISTS t_n_idx;\n');
     writeFileSync(join(project, 'plans/idx.yaml'), plan);
     expect((await migc(['check', 'plans/idx.yaml'], project)).stdout).toContain('error MG201 CREATE INDEX t_n_idx takes a SHARE lock on t (no size hint: assumed large)');
     const small = await migc(['check', 'plans/idx.yaml', '--assume-rows', 't=40', '--verbose'], project);

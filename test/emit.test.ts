@@ -68,7 +68,7 @@ describe('SQL scripts', () => {
           CREATE INDEX CONCURRENTLY users_email_lower_idx ON users (email_lower);
         rollback:
           sql: |
-            DROP INDEX CONCURRENTLY users_email_lower_idx;
+            DROP INDEX CONCURRENTLY IF EXISTS users_email_lower_idx;
             ALTER TABLE users DROP COLUMN email_lower;
 `),
     }, { emit: true });
@@ -82,7 +82,9 @@ describe('SQL scripts', () => {
       + "CALL public.migc_mark('minimal', 'expand', 'index-email', 'up 2', true, '');\n");
     expect(up).toContain('-- statement_timeout is lifted for CREATE INDEX CONCURRENTLY only: it holds SHARE UPDATE EXCLUSIVE on users, which blocks neither reads nor writes, so it may run as long as it needs; lock_timeout still bounds its waits for locks.\n');
     const down = result.plans[0]!.outputs.find((o) => o.path.endsWith('.down.sql'))!.contents;
-    expect(down).toMatch(/CALL public\.migc_mark\('minimal', 'expand', 'index-email', 'down 1', false, '[^\n]*'\);\nSET statement_timeout = 0;\nDROP INDEX CONCURRENTLY users_email_lower_idx;\nSET statement_timeout = '15min';\nCALL public\.migc_mark\('minimal', 'expand', 'index-email', 'down 1', true, ''\);\n/);
+    // Outside a transaction nothing can skip it: the comment says it runs even if the step did not.
+    expect(down).toContain('-- Its transactions run only if the step ran (migc_ledger says so); DROP INDEX CONCURRENTLY runs outside a transaction, where nothing can skip it: it runs even if the step did not, so it must be safe then (IF EXISTS).\n');
+    expect(down).toMatch(/CALL public\.migc_mark\('minimal', 'expand', 'index-email', 'down 1', false, '[^\n]*'\);\nSET statement_timeout = 0;\nDROP INDEX CONCURRENTLY IF EXISTS users_email_lower_idx;\nSET statement_timeout = '15min';\nCALL public\.migc_mark\('minimal', 'expand', 'index-email', 'down 1', true, ''\);\n/);
     expect(down).toContain("BEGIN;\nCALL public.migc_run('minimal', 'expand', 'index-email', 'down 2', 5, ARRAY[\n$sql$ALTER TABLE users DROP COLUMN email_lower$sql$\n]);\nCOMMIT;\nCALL public.migc_forget('minimal', 'expand', 'index-email');");
   });
 

@@ -32,6 +32,16 @@ export const concurrentlyNotIdempotent: StatementRule = {
     }
     if (kind === 'DropStmt' && body.removeType === 'OBJECT_INDEX' && body.concurrent && !body.missing_ok) {
       const names: string[] = (body.objects ?? []).map((o: { List?: { items?: { String?: { sval?: string } }[] } }) => (o.List?.items ?? []).map((i) => i.String?.sval).join('.'));
+      // A plan's down script runs a statement it cannot put in a transaction whether or not its
+      // step ran: after an up that failed before the step, this rollback fails where it is needed.
+      if (ctx.mode === 'plan' && ctx.inRollback) {
+        report({
+          severity: 'error',
+          message: `DROP INDEX CONCURRENTLY ${names.join(', ')} in a rollback has no IF EXISTS: it runs outside a transaction, so the down script runs it even when its step did not run, and then fails because there is no index`,
+          help: `Write it as DROP INDEX CONCURRENTLY IF EXISTS ${names.map(quoteName).join(', ')}, since the down script is for an up that failed anywhere, before this step too.`,
+        });
+        return;
+      }
       report({
         message: `DROP INDEX CONCURRENTLY ${names.join(', ')} has no IF EXISTS: if a run fails after the drop, the re-run fails because the index is gone`,
         help: `Write DROP INDEX CONCURRENTLY IF EXISTS ${names.map(quoteName).join(', ')};`,

@@ -238,7 +238,12 @@ function downBlocks(plan: Plan, locksOf: LocksOf, phase: Phase, step: Step): Scr
           [...batchedSql(plan, r.statements[0]!, r.batch, `undo ${step.id}`, { ...key, part: 'down 1' }), forget], source)];
       }
       const groups = planUnits(plan, r.statements, locksOf);
-      return [block([title, onlyIfRan, ...liftedNotes(locksOf, groups), ...loss], [...units(plan, key, 'down', groups, []), forget], source)];
+      // A statement that runs outside a transaction runs outside migc_run too: nothing can skip it.
+      const outside = [...new Set(r.statements.filter((x) => !x.facts.transactional).map((x) => x.facts.command))];
+      const ranNote = outside.length
+        ? `Its transactions run only if the step ran (migc_ledger says so); ${outside.join(', ')} runs outside a transaction, where nothing can skip it: it runs even if the step did not, so it must be safe then (IF EXISTS).`
+        : onlyIfRan;
+      return [block([title, ranNote, ...liftedNotes(locksOf, groups), ...loss], [...units(plan, key, 'down', groups, []), forget], source)];
     case 'run':
     case 'manual': {
       const text = r.kind === 'run' ? r.command : r.instructions;
