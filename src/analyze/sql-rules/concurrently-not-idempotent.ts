@@ -25,6 +25,14 @@ export const concurrentlyNotIdempotent: StatementRule = {
         });
         return;
       }
+      if (ctx.mode === 'plan' && ctx.inRollback) {
+        report({
+          severity: 'error',
+          message: `CREATE INDEX CONCURRENTLY ${body.idxname} in a rollback has no IF NOT EXISTS: it runs outside a transaction, so the down script runs it even when its step did not run, and then fails because the index is still there`,
+          help: `Write it as CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(body.idxname)} ..., since the down script is for an up that failed anywhere, before this step too.`,
+        });
+        return;
+      }
       report({
         message: `CREATE INDEX CONCURRENTLY ${body.idxname} has no IF NOT EXISTS: a build that fails leaves an INVALID index of that name, and the re-run fails on it`,
         help: `Write CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(body.idxname)} ...; after a failed build, DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(body.idxname)}; first (IF NOT EXISTS keeps an INVALID index: check pg_index.indisvalid).`,
