@@ -66,6 +66,17 @@ describe('the indentation slip', () => {
     expect(plan.slice(errors[0]!.span!.start, errors[0]!.span!.end)).toBe('rollback:');
   });
 
+  it('is one error for a [ left open, naming its line, where yaml gave one per line to the end of the file', async () => {
+    const plan = minimalPlan.replace('phases:\n', 'phases: [\n');
+    expect(plan).not.toBe(minimalPlan);
+    const r = await compileFiles({ 'plans/a.yaml': plan });
+    const errors = r.diagnostics.filter((d) => d.severity === 'error');
+    expect(errors.map((d) => d.code)).toEqual(['MG001']);
+    const line = plan.split('\n').findIndex((l) => l === 'phases: [') + 1;
+    expect(errors[0]!.message).toContain(`(the [ on line ${line} is not closed)`);
+    expect(errors[0]!.help).toMatch(/^Close the \[ of line \d+ with \], or remove it .* yaml also stopped on (\d+ more lines|lines? [\d, and]+)/);
+  });
+
   it('leaves yaml\'s own message where the text shows no slip', async () => {
     const r = await compileFiles({ 'plans/a.yaml': 'migc: 1\nphases: [\n  - name: a\n' });
     expect(r.diagnostics.filter((d) => d.code === 'MG001').map((d) => d.message).join('\n')).not.toContain('YAML indentation');

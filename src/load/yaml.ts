@@ -5,7 +5,7 @@ import {
 import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
 import { quoteForMessage } from '../diagnostics/quote.js';
 import { SourceText } from '../diagnostics/source-text.js';
-import { indentationSlip } from './indentation.js';
+import { indentationSlip, unclosedFlowAbove } from './indentation.js';
 import { inputLimits, megabytes, utf8Length } from './limits.js';
 import { formatCount } from '../util/numbers.js';
 
@@ -86,8 +86,15 @@ export function loadYaml(file: string, text: string): { loaded: LoadedFile; diag
   const reported = new Set<DuplicateKey>();
   // An indentation slip is one problem to the reader, however many lines yaml stops at for it.
   const slip = indentationProblem(text, doc.errors);
-  if (slip) diagnostics.push({ ...slip.diagnostic, file });
-  for (const e of doc.errors) {
+  // After the first syntax error, most of yaml's next ones follow from it (an unclosed [ gave one
+  // per line to the end of the file): they are named in its help, not reported each.
+  let firstSyntax: Diagnostic | undefined = slip ? { ...slip.diagnostic, file } : undefined;
+  if (firstSyntax) diagnostics.push(firstSyntax);
+  const followers: number[] = [...(slip?.below ?? [])];
+  const source = new SourceText(text);
+  // In the order of the text: yaml lists some errors of a line after those of the lines below it.
+  const inOrder = [...doc.errors].sort((a, b) => a.pos[0] - b.pos[0]);
+  for (const e of inOrder) {
     if (slip?.explains.has(e)) continue;
     const span = clamp(e.pos);
     if (e.code === 'DUPLICATE_KEY') {
@@ -119,13 +126,24 @@ export function loadYaml(file: string, text: string): { loaded: LoadedFile; diag
         message: `YAML too deeply nested to read (${firstLine(e.message)})`,
         help: 'Check the indentation and closing brackets here.',
       });
+    } else if (firstSyntax) {
+      followers.push(source.position(span.start).line);
     } else {
-      diagnostics.push({
+      const flow = flowCodes.has(e.code) ? unclosedFlowAbove(text, span.start) : undefined;
+      firstSyntax = {
         code: 'MG001', severity: 'error', file, span,
-        message: `YAML syntax: ${firstLine(e.message)}`,
-        help: yamlHelp(e.code),
-      });
+        message: `YAML syntax: ${firstLine(e.message)}${flow ? ` (the ${flow.bracket} on line ${flow.line} is not closed)` : ''}`,
+        help: flow ? `Close the ${flow.bracket} of line ${flow.line} with ${flow.bracket === '[' ? ']' : '}'}, or remove it to write the value as indented lines below its key.` : yamlHelp(e.code),
+      };
+      diagnostics.push(firstSyntax);
     }
+  }
+  const lines = [...new Set(followers)];
+  if (lines.length) {
+    const said = lines.length > 6
+      ? `${lines.length} more lines (${lines.slice(0, 5).join(', ')}, ...)`
+      : `line${lines.length === 1 ? '' : 's'} ${lines.slice(0, -1).join(', ')}${lines.length > 1 ? ' and ' : ''}${lines[lines.length - 1]}`;
+    Object.assign(firstSyntax!, { help: `${firstSyntax!.help} yaml also stopped on ${said}, which may follow from this one: fix it and check again.` });
   }
   for (const w of doc.warnings) {
     diagnostics.push({ code: 'MG001', severity: 'warning', file, span: clamp(w.pos), message: `YAML: ${firstLine(w.message)}` });
@@ -301,6 +319,9 @@ function aliasProblem(file: string, text: string, doc: Document.Parsed): Diagnos
   };
 }
 
+/** yaml's errors inside a [ or { left open above them. */
+const flowCodes = new Set(['BLOCK_IN_FLOW', 'MISSING_CHAR', 'BLOCK_AS_IMPLICIT_KEY', 'MULTILINE_IMPLICIT_KEY', 'UNEXPECTED_TOKEN']);
+
 /** yaml's errors that an indentation slip brings about. */
 const indentationCodes = new Set(['BAD_INDENT', 'MISSING_CHAR', 'BLOCK_AS_IMPLICIT_KEY', 'MULTILINE_IMPLICIT_KEY']);
 
@@ -310,7 +331,7 @@ const indentationCodes = new Set(['BAD_INDENT', 'MISSING_CHAR', 'BLOCK_AS_IMPLIC
  * value the slipped line seems to continue) and the indentation errors below it, which follow from
  * it as often as not (the lines after it line up with a mapping it left).
  */
-function indentationProblem(text: string, errors: readonly YAMLError[]): { diagnostic: Omit<Diagnostic, 'file'>; explains: Set<YAMLError> } | undefined {
+function indentationProblem(text: string, errors: readonly YAMLError[]): { diagnostic: Omit<Diagnostic, 'file'>; explains: Set<YAMLError>; below: number[] } | undefined {
   const indentation = errors.filter((e) => indentationCodes.has(e.code));
   if (indentation.length === 0) return undefined;
   const slip = indentationSlip(text);
@@ -319,14 +340,10 @@ function indentationProblem(text: string, errors: readonly YAMLError[]): { diagn
   // yaml stops on the slipped line, the line before it, or a line or two after it.
   if (!slip || !indentation.some((e) => lineOf(e) >= slip.line - 1 && lineOf(e) <= slip.line + 2)) return undefined;
   const explained = indentation.filter((e) => lineOf(e) >= slip.line - 1);
-  const more = new Set(explained.map(lineOf).filter((l) => l > slip.line));
   return {
-    diagnostic: {
-      code: 'MG001', severity: 'error', span: slip.span,
-      message: `YAML indentation: ${slip.message}`,
-      help: `${slip.help}${more.size ? ` yaml also stopped at ${more.size === 1 ? 'line' : 'lines'} ${[...more].join(', ')} below, which may follow from this one: fix it and check again.` : ''}`,
-    },
+    diagnostic: { code: 'MG001', severity: 'error', span: slip.span, message: `YAML indentation: ${slip.message}`, help: slip.help },
     explains: new Set(explained),
+    below: explained.map(lineOf).filter((l) => l > slip.line),
   };
 }
 
