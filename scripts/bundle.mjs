@@ -22,8 +22,7 @@ export async function bundle() {
   await build({
     absWorkingDir: root,
     // sql-parser: bin/migc.js starts loading the SQL parser through it before the CLI loads.
-    // parse-worker: the thread src/sql/parse-ahead.ts starts beside it (new URL('./parse-worker.js')).
-    entryPoints: { main: 'src/cli/main.ts', 'sql-parser': 'src/sql/parser.ts', 'parse-worker': 'src/sql/parse-worker.ts' },
+    entryPoints: { main: 'src/cli/main.ts', 'sql-parser': 'src/sql/parser.ts' },
     outdir,
     bundle: true,
     splitting: true,

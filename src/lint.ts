@@ -8,7 +8,6 @@ import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
 import { sqlFileTooLarge } from './load/limits.js';
 import { fileSections, flywayConfSaysNoTransaction, isAutocommitFile, isFlywayScript, isRollbackFile } from './lint-files.js';
-import { ParseAhead } from './sql/parse-ahead.js';
 import { loadSqlParser, parseEachStatement, parseSql, type ParseOutcome } from './sql/parser.js';
 import { copiesFromStdin, psqlSqlOnly, type PsqlOnly } from './sql/psql.js';
 
@@ -46,8 +45,6 @@ export interface LintResult {
  * for its rollback, as for a plan step's rollback.
  */
 export async function lint(options: LintOptions, host: Host): Promise<LintResult> {
-  // A large folder is parsed ahead on a second thread; it starts first, to load its parser while the files are read.
-  const ahead = ParseAhead.start({ files: options.files.length, from: parseAheadFrom });
   await loadSqlParser();
   const state = new SchemaState();
   const sources = new Map<string, SourceText>();
@@ -56,18 +53,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
   const texts = await Promise.all(options.files.map((f) => host.readFile(f)));
   // Flyway's per-script config, read only when it can matter: under --file-transaction, beside a Flyway script.
   const confs = options.fileTransaction ? await Promise.all(options.files.map((f) => (isFlywayScript(f) ? host.readFile(`${f}.conf`) : undefined))) : [];
-  // psql (and Flyway) skip a byte order mark at the start of a file; read it as they do, offsets kept.
-  const asRead = texts.map((t) => (t?.charCodeAt(0) === 0xfeff ? ` ${t.slice(1)}` : t));
-  // Every text but those psql must strip first, which readAsPsql parses here.
-  ahead?.parse(asRead.map((t, i) => (t === undefined || t.includes('\\') || sqlFileTooLarge(options.files[i]!, t, { start: 0, end: 0 }) ? undefined : t)));
-  try {
-    for (const [i, file] of options.files.entries()) lintFile(i, file);
-  } finally {
-    ahead?.close();
-  }
-  return { files, diagnostics, sources };
-
-  function lintFile(i: number, file: string): void {
+  for (const [i, file] of options.files.entries()) {
     const text = texts[i];
     const rollbackFile = isRollbackFile(file);
     // What the previous migration created is no longer new (the next one may run months later);
@@ -76,17 +62,18 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     if (text === undefined) {
       diagnostics.push({ code: 'MG000', severity: 'error', file, message: `cannot read ${file}`, help: 'Check the path and that the file is readable.' });
       files.push({ file, ok: false });
-      return;
+      continue;
     }
     sources.set(file, new SourceText(text));
     const tooLarge = sqlFileTooLarge(file, text, { start: 0, end: 0 });
     if (tooLarge) {
       diagnostics.push(tooLarge);
       files.push({ file, ok: false });
-      return;
+      continue;
     }
+    // psql (and Flyway) skip a byte order mark at the start of a file; read it as they do, offsets kept.
     const bom = text.charCodeAt(0) === 0xfeff;
-    const { sql, parsed, skipped } = readAsPsql(asRead[i]!, ahead?.take(i, asRead[i]!));
+    const { sql, parsed, skipped } = readAsPsql(bom ? ` ${text.slice(1)}` : text);
     const own: Diagnostic[] = skippedNotes(file, skipped);
     if (bom) own.push({ code: 'MG022', severity: 'info', file, span: { start: 0, end: 1 }, message: 'skipped the byte order mark (U+FEFF) at the start of the file', help: 'psql and Flyway skip it; a tool that sends the file to the server as it is (golang-migrate, dbmate) fails on it. Save the file as plain UTF-8 to be safe with any tool.' });
     // A statement the parser rejects is reported, and the others are judged all the same.
@@ -119,23 +106,17 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     for (const d of own) diagnostics.push(d);
     files.push({ file, ok: !own.some((d) => d.severity === 'error') });
   }
+  return { files, diagnostics, sources };
 }
-
-/**
- * Files from which parsing ahead on a second thread pays for starting it (the thread loads a
- * parser of its own): a smaller folder is parsed on this thread alone. Measured with
- * bench/startup.mjs: the thread costs the 40-file folder time, and gains the 2,000 files time.
- */
-const parseAheadFrom = 200;
 
 /**
  * A file as psql runs it: its meta-commands (\set ON_ERROR_STOP on) and COPY ... FROM STDIN
  * data are not SQL and are left out, offsets kept. Most files hold neither: they are parsed as
  * they are, and only a file with a backslash, COPY FROM STDIN or a syntax error is read again.
  */
-function readAsPsql(text: string, parsedAhead: ParseOutcome | undefined): { sql: string; parsed: ParseOutcome; skipped: PsqlOnly[] } {
+function readAsPsql(text: string): { sql: string; parsed: ParseOutcome; skipped: PsqlOnly[] } {
   if (!text.includes('\\')) {
-    const parsed = parsedAhead ?? parseSql(text);
+    const parsed = parseSql(text);
     if (parsed.ok && !parsed.statements.some((s) => copiesFromStdin(s.ast))) return { sql: text, parsed, skipped: [] };
   }
   const { sql, skipped } = psqlSqlOnly(text);

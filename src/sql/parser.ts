@@ -49,66 +49,10 @@ export function parseSql(sql: string): ParseOutcome {
   try {
     result = parseSync(sql);
   } catch (e) {
-    return parseFailure(sql, parserError(e));
+    const details = (e as { sqlDetails?: { message: string; cursorPosition: number } }).sqlDetails;
+    const offset = offsetMap(sql).fromCodePoint(Math.max(0, details?.cursorPosition ?? 0));
+    return { ok: false, message: namingInvisible(details?.message ?? (e as Error).message), offset };
   }
-  return parsedStatements(sql, result);
-}
-
-/** What the parser says of a text it rejects: its message, and where (a character count into the text). */
-export interface ParserError {
-  readonly message: string;
-  readonly cursorPosition?: number;
-}
-
-/** The parser's error as libpg-query throws it: plain data, which can cross from a worker thread. */
-export function parserError(e: unknown): ParserError {
-  const details = (e as { sqlDetails?: { message: string; cursorPosition: number } }).sqlDetails;
-  return details ? { message: details.message, cursorPosition: details.cursorPosition } : { message: (e as Error).message };
-}
-
-/**
- * The parser's answer for a text as JSON, not yet made into objects: what a worker thread parsing
- * ahead sends (src/sql/parse-ahead.ts), for JSON.parse on the receiving thread costs less than
- * copying the tree across. libpg-query's parseSync ends in `JSON.parse(<the parser's JSON>)`: for
- * this one synchronous call JSON.parse hands the text back instead. Should a version of the
- * library stop doing so, the tree is made into JSON again: slower, the same answer
- * (test/parse-ahead.test.ts holds it to parseSql's).
- */
-export function parseSqlToJson(sql: string): { readonly ok: true; readonly json: string } | { readonly ok: false; readonly error: ParserError } {
-  const parse = JSON.parse;
-  let json: string | undefined;
-  JSON.parse = (text: string) => {
-    json = text;
-    return undefined;
-  };
-  let result: unknown;
-  try {
-    result = parseSync(sql);
-  } catch (e) {
-    return { ok: false, error: parserError(e) };
-  } finally {
-    JSON.parse = parse;
-  }
-  return { ok: true, json: json ?? JSON.stringify(result) };
-}
-
-/** The outcome of a text the parser rejected. */
-export function parseFailure(sql: string, error: ParserError): ParseOutcome {
-  const offset = offsetMap(sql).fromCodePoint(Math.max(0, error.cursorPosition ?? 0));
-  return { ok: false, message: namingInvisible(error.message), offset };
-}
-
-/**
- * The outcome of a text whose parse tree arrives as the parser's JSON (src/sql/parse-ahead.ts,
- * parsed on another thread): the same statements parseSql(sql) gives.
- */
-export function parseSqlFromJson(sql: string, json: string): ParseOutcome {
-  return parsedStatements(sql, JSON.parse(json) as ParseResult);
-}
-
-type ParseResult = ReturnType<typeof parseSync>;
-
-function parsedStatements(sql: string, result: ParseResult): ParseOutcome {
   const map = offsetMap(sql);
   const statements: ParsedStatement[] = [];
   for (const raw of result.stmts ?? []) {
