@@ -102,6 +102,22 @@ describe('--format sarif', () => {
     expect(flog.runs[0].results[0]).toMatchObject({ ruleId: 'MG090', level: 'error', message: { text: 'no such file or folder: nope' } });
   });
 
+  it('gives findings accepted in the file (allow:, migc-ignore) as suppressed results, with the reason, and no other', async () => {
+    const allowed = hazardPlan.replace('        sql: CREATE INDEX t_c ON t (c);\n', '        sql: CREATE INDEX t_c ON t (c);\n        allow: { MG201: "t has 40 rows" }\n');
+    expect(allowed).not.toBe(hazardPlan);
+    const p = project({ 'plans/hazard.yaml': allowed, 'db/V1__x.sql': '-- migc-ignore MG201: big is empty until launch\nCREATE INDEX i ON big (c);\nCREATE INDEX j ON big (d);\n' }, false);
+    for (const args of [['check', 'plans/hazard.yaml'], ['lint', 'db']]) {
+      const log = JSON.parse((await migc([...args, '--format', 'sarif'], p)).stdout);
+      expect(validate(log), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+      const suppressed = log.runs[0].results.filter((x: any) => x.suppressions);
+      expect(suppressed.map((x: any) => [x.ruleId, x.level, x.suppressions])).toEqual([
+        ['MG201', 'note', [{ kind: 'inSource', justification: args[0] === 'check' ? 't has 40 rows' : 'big is empty until launch' }]],
+      ]);
+      // What nobody accepted stays an open result.
+      if (args[0] === 'lint') expect(log.runs[0].results.filter((x: any) => x.ruleId === 'MG201' && !x.suppressions).length).toBe(1);
+    }
+  });
+
   it('the validator rejects a broken log (so the checks above can fail)', () => {
     expect(validate({ version: '2.1.0', runs: [{ tool: { driver: {} }, results: [] }] })).toBe(false);
     expect(validate({ version: '2.1.0', runs: [{ tool: { driver: { name: 'x', rules: [{ id: 'A', helpUri: 'not a uri' }] } } }] })).toBe(false);

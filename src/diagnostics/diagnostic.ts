@@ -28,6 +28,12 @@ export interface Diagnostic {
   readonly file: string;
   readonly span?: Span;
   readonly related?: readonly RelatedLocation[];
+  /**
+   * A finding the author accepted where it stands, with the reason they wrote (a step's
+   * `allow: { MG201: reason }`, a `-- migc-ignore MG201: reason` comment): kept as a note, and
+   * in SARIF as a suppressed result, so code scanning does not open an alert for it.
+   */
+  readonly accepted?: { readonly reason: string };
 }
 
 const severityRank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };

@@ -60,6 +60,8 @@ export function renderSarif(diagnostics: readonly Diagnostic[], sources: Sources
       ...(l.related.length ? {
         relatedLocations: l.related.map((r, i) => ({ id: i, ...physical(r.file, region(r.line, r.column)), message: { text: r.message } })),
       } : {}),
+      // Accepted in the file itself (allow:, migc-ignore): code scanning shows it as suppressed, not as an open alert.
+      ...(d.accepted ? { suppressions: [{ kind: 'inSource', justification: d.accepted.reason }] } : {}),
     };
   });
   const log = {

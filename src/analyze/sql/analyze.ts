@@ -161,6 +161,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         into.diagnostics.push({
           code: j.rule.code, severity: reason !== undefined ? 'info' : j.severity, file: plan.file, span: j.span,
           message: reason !== undefined ? `allowed in step "${step.id}" (${reason}): ${j.message}` : j.message,
+          ...(reason !== undefined ? { accepted: { reason } } : {}),
           help: j.help,
         });
       }
@@ -282,7 +283,7 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
           diagnostics.push({ code: 'MG035', severity: 'error', file, span, message: `migc-ignore ${j.rule.code} gives no reason`, help: `Say why it is safe here: -- migc-ignore ${j.rule.code}: table has 40 rows` });
           continue;
         }
-        diagnostics.push({ code: j.rule.code, severity: 'info', file, span: j.span, message: `ignored (${reason}): ${j.message}`, help: j.help });
+        diagnostics.push({ code: j.rule.code, severity: 'info', file, span: j.span, message: `ignored (${reason}): ${j.message}`, help: j.help, accepted: { reason } });
       } else {
         diagnostics.push({ code: j.rule.code, severity: j.severity, file, span: j.span, message: j.message, help: j.help });
       }
