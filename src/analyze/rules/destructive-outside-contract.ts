@@ -30,11 +30,14 @@ export const destructiveOutsideContract: Rule = {
         const statements = step.action.statements;
         for (const [i, statement] of statements.entries()) {
           for (const d of statement.facts.destructive) {
-            if (replacesView(d, () => statements.slice(i + 1).map((s) => s.ast))) continue;
+            const later = () => statements.slice(i + 1).map((s) => s.ast);
+            if (replacesView(d, later) || keepsOldName(d, later)) continue;
             report({
               span: statement.span,
               message: `step "${step.id}" ${destructionLabels[d.kind]} ${d.target} in ${phase.kind} phase "${phase.name}"`,
-              help: d.kind.startsWith('rename')
+              help: d.kind === 'rename-table' || d.kind === 'rename-view'
+                ? `A rename breaks the code still running. Keep the old name working in the same step: CREATE VIEW ${d.target} AS SELECT * FROM <new name>; after it (the code reads and writes through it), and drop the view in contract.`
+                : d.kind.startsWith('rename')
                 ? 'A rename breaks the code still running. Add the new name in expand (new column or view), copy in migrate, and drop the old one in contract.'
                 : 'Move this statement to a contract phase gated on the migrate phase\'s verification, once nothing reads the data any more.',
             });
@@ -52,6 +55,18 @@ export const destructiveOutsideContract: Rule = {
  */
 export function replacesView(d: Destruction, later: () => readonly PgNode[]): boolean {
   return d.kind === 'drop-view' && later().some((ast) => {
+    const created = createdView(ast);
+    return created !== undefined && tableKey(created) === tableKey(d.target);
+  });
+}
+
+/**
+ * A table or view renamed, with a view of the old name created later in the same step (one
+ * transaction): MG213's recipe for a table rename. Code still running keeps reading, and writing
+ * through the simple view (PostgreSQL updates a single-table view's table), under the old name.
+ */
+export function keepsOldName(d: Destruction, later: () => readonly PgNode[]): boolean {
+  return (d.kind === 'rename-table' || d.kind === 'rename-view') && later().some((ast) => {
     const created = createdView(ast);
     return created !== undefined && tableKey(created) === tableKey(d.target);
   });
