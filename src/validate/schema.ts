@@ -170,15 +170,39 @@ function toDiagnostic(e: AjvError, target: { file: string; doc: Document.Parsed;
         help: describe,
       };
     case 'pattern':
-    case 'anyOf':
+    case 'anyOf': {
+      const actual = valueAt(root, path);
+      // A name (a plan's id, a phase's name, a step's id) written another way: say it as it must be.
+      const shape = e.keyword === 'pattern' && typeof actual === 'string' ? nameShapes[String(e.params.pattern)] : undefined;
+      const guess = shape ? nameLike(actual as string, shape.joiners) : undefined;
       return {
         ...base, code: 'MG010', span: spanAt(doc, path),
-        message: `${where} has an invalid value ${describeValue(valueAt(root, path))}`,
-        help: describe,
+        message: shape
+          ? `${where} must be ${shape.said}; got ${describeValue(actual)}`
+          : `${where} has an invalid value ${describeValue(actual)}`,
+        help: guess ? `Did you mean "${guess}"? ${describe}` : describe,
       };
+    }
     default:
       return { ...base, code: 'MG010', span: spanAt(doc, path), message: `${where} ${e.message ?? 'is invalid'}`, help: describe };
   }
+}
+
+/** The schema's patterns for names, what they mean in words, and the characters that join words. */
+const nameShapes: Readonly<Record<string, { said: string; joiners: string }>> = {
+  '^[a-z0-9]+(-[a-z0-9]+)*$': { said: 'kebab-case (lower-case letters and digits, words joined by -)', joiners: '-' },
+  '^[a-z0-9]+([_-][a-z0-9]+)*$': { said: 'lower-case letters and digits, words joined by - or _', joiners: '-_' },
+};
+
+/** "Add_Email verified" -> "add-email-verified" (or add_email-verified where _ may join); '' when nothing is left. */
+function nameLike(value: string, joiners: string): string {
+  const kept = joiners.includes('_') ? /[^a-z0-9_-]+/g : /[^a-z0-9]+/g;
+  return value
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .toLowerCase()
+    .replace(kept, '-')
+    .replace(/[-_]{2,}/g, '-')
+    .replace(/^[-_]+|[-_]+$/g, '');
 }
 
 /** Earlier plans said low | medium | high; the words planners use say how the way back works. */
