@@ -31,6 +31,11 @@ export function walkedTable(ast: ParsedStatement['ast']): RangeVar | undefined {
   return from?.length === 1 ? from[0]!.RangeVar : undefined;
 }
 
+/** A table of the parse tree as SQL names it: schema-qualified when it was, each part quoted as it needs. */
+export function relationSql(rel: { readonly schemaname?: string; readonly relname: string }): string {
+  return rel.schemaname ? `${quoteIdent(rel.schemaname)}.${quoteIdent(rel.relname)}` : quoteIdent(rel.relname);
+}
+
 /** Why a statement cannot be batched, or undefined when it can. */
 export function batchProblem(statement: ParsedStatement): string | undefined {
   const [kind, body] = Object.entries(statement.ast)[0] as [string, Record<string, any>];
@@ -68,7 +73,7 @@ function insertProblem(select: Record<string, any> | undefined): string | undefi
 export function compileBatch(statement: ParsedStatement, spec: BatchSpec): string {
   const rel = walkedTable(statement.ast)!;
   const inserts = 'InsertStmt' in statement.ast;
-  const table = rel.schemaname ? `${quoteIdent(rel.schemaname)}.${quoteIdent(rel.relname)}` : quoteIdent(rel.relname);
+  const table = relationSql(rel);
   const key = quoteIdent(spec.key);
   const qualifiedKey = `${rel.alias?.aliasname ? quoteIdent(rel.alias.aliasname) : table}.${key}`;
   const range = `${qualifiedKey} >= batch_from AND ${qualifiedKey} <= batch_to`;

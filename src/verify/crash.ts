@@ -2,10 +2,9 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { downScript, phaseHasSql, scriptFileName, upScript, type ScriptAnalysis, type ScriptBlock } from '../emit/sql/blocks.js';
 import { confirmStatement, ledgerPrelude, stopKey } from '../emit/sql/ledger.js';
 import type { Phase, Plan, Step } from '../normalize/model.js';
-import { walkedTable } from '../sql/batch.js';
+import { relationSql, walkedTable } from '../sql/batch.js';
 import { parseSql } from '../sql/parser.js';
 import { psqlStatements } from '../sql/psql.js';
-import { quoteIdent } from '../sql/quote.js';
 import type { RehearsalDatabase } from './engine.js';
 import { blockRanges } from './observe.js';
 import { changedColumns, dataSnapshot, describeSchemaDiff, diffSnapshots, schemaSnapshot, type DataSnapshot, type SchemaSnapshot } from './snapshot.js';
@@ -153,10 +152,9 @@ $migc_crash$`,
 function batchTables(step: Step): { changed: string; walked: string } | undefined {
   if (step.action?.kind !== 'sql' || !step.batch) return undefined;
   const ast = step.action.statements[0]!.ast;
-  const sql = (rel: { schemaname?: string; relname: string }) => (rel.schemaname ? `${quoteIdent(rel.schemaname)}.${quoteIdent(rel.relname)}` : quoteIdent(rel.relname));
   const changed = (Object.values(ast)[0] as { relation?: { schemaname?: string; relname: string } }).relation;
   const walked = walkedTable(ast);
-  return changed && walked ? { changed: sql(changed), walked: sql(walked) } : undefined;
+  return changed && walked ? { changed: relationSql(changed), walked: relationSql(walked) } : undefined;
 }
 
 /**

@@ -54,10 +54,7 @@ export const destructiveOutsideContract: Rule = {
  * is changed, not removed, and its readers find it again.
  */
 export function replacesView(d: Destruction, later: () => readonly PgNode[]): boolean {
-  return d.kind === 'drop-view' && later().some((ast) => {
-    const created = createdView(ast);
-    return created !== undefined && tableKey(created) === tableKey(d.target);
-  });
+  return d.kind === 'drop-view' && viewNamedLater(d.target, later);
 }
 
 /**
@@ -66,8 +63,12 @@ export function replacesView(d: Destruction, later: () => readonly PgNode[]): bo
  * through the simple view (PostgreSQL updates a single-table view's table), under the old name.
  */
 export function keepsOldName(d: Destruction, later: () => readonly PgNode[]): boolean {
-  return (d.kind === 'rename-table' || d.kind === 'rename-view') && later().some((ast) => {
+  return (d.kind === 'rename-table' || d.kind === 'rename-view') && viewNamedLater(d.target, later);
+}
+
+function viewNamedLater(name: string, later: () => readonly PgNode[]): boolean {
+  return later().some((ast) => {
     const created = createdView(ast);
-    return created !== undefined && tableKey(created) === tableKey(d.target);
+    return created !== undefined && tableKey(created) === tableKey(name);
   });
 }
