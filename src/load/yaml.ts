@@ -85,13 +85,14 @@ export function loadYaml(file: string, text: string): { loaded: LoadedFile; diag
   let duplicates: DuplicateKey[] | undefined;
   const reported = new Set<DuplicateKey>();
   // An indentation slip is one problem to the reader, however many lines yaml stops at for it.
-  const slip = indentationProblem(text, doc.errors);
+  // Lines are counted only for a file yaml found errors in.
+  const source = doc.errors.length ? new SourceText(text) : undefined;
+  const slip = source && indentationProblem(text, source, doc.errors);
   // After the first syntax error, most of yaml's next ones follow from it (an unclosed [ gave one
   // per line to the end of the file): they are named in its help, not reported each.
   let firstSyntax: Diagnostic | undefined = slip ? { ...slip.diagnostic, file } : undefined;
   if (firstSyntax) diagnostics.push(firstSyntax);
   const followers: number[] = [...(slip?.below ?? [])];
-  const source = new SourceText(text);
   // In the order of the text: yaml lists some errors of a line after those of the lines below it.
   const inOrder = [...doc.errors].sort((a, b) => a.pos[0] - b.pos[0]);
   for (const e of inOrder) {
@@ -105,7 +106,7 @@ export function loadYaml(file: string, text: string): { loaded: LoadedFile; diag
         reported.add(dup);
         diagnostics.push({
           code: 'MG002', severity: 'error', file, span: { start: dup.second[0], end: dup.second[1] },
-          message: `duplicate key ${quoteForMessage(dup.key)} (first at line ${new SourceText(text).position(dup.first[0]).line})`,
+          message: `duplicate key ${quoteForMessage(dup.key)} (first at line ${source!.position(dup.first[0]).line})`,
           help: dup.emptyBefore !== undefined
             ? `"${dup.emptyBefore}" just above has no value: if ${quoteForMessage(dup.key)} belongs under it, indent it further than "${dup.emptyBefore}:". Otherwise each key may appear once in a mapping: merge the two or rename one.`
             : 'Each key may appear once in a mapping; merge the two entries or rename one.',
@@ -127,7 +128,7 @@ export function loadYaml(file: string, text: string): { loaded: LoadedFile; diag
         help: 'Check the indentation and closing brackets here.',
       });
     } else if (firstSyntax) {
-      followers.push(source.position(span.start).line);
+      followers.push(source!.position(span.start).line);
     } else {
       const flow = flowCodes.has(e.code) ? unclosedFlowAbove(text, span.start) : undefined;
       firstSyntax = {
@@ -143,7 +144,8 @@ export function loadYaml(file: string, text: string): { loaded: LoadedFile; diag
     const said = lines.length > 6
       ? `${lines.length} more lines (${lines.slice(0, 5).join(', ')}, ...)`
       : `line${lines.length === 1 ? '' : 's'} ${lines.slice(0, -1).join(', ')}${lines.length > 1 ? ' and ' : ''}${lines[lines.length - 1]}`;
-    Object.assign(firstSyntax!, { help: `${firstSyntax!.help} yaml also stopped on ${said}, which may follow from this one: fix it and check again.` });
+    const first = firstSyntax!;
+    diagnostics[diagnostics.indexOf(first)] = { ...first, help: `${first.help} yaml also stopped on ${said}, which may follow from this one: fix it and check again.` };
   }
   for (const w of doc.warnings) {
     diagnostics.push({ code: 'MG001', severity: 'warning', file, span: clamp(w.pos), message: `YAML: ${firstLine(w.message)}` });
@@ -331,11 +333,10 @@ const indentationCodes = new Set(['BAD_INDENT', 'MISSING_CHAR', 'BLOCK_AS_IMPLIC
  * value the slipped line seems to continue) and the indentation errors below it, which follow from
  * it as often as not (the lines after it line up with a mapping it left).
  */
-function indentationProblem(text: string, errors: readonly YAMLError[]): { diagnostic: Omit<Diagnostic, 'file'>; explains: Set<YAMLError>; below: number[] } | undefined {
+function indentationProblem(text: string, source: SourceText, errors: readonly YAMLError[]): { diagnostic: Omit<Diagnostic, 'file'>; explains: Set<YAMLError>; below: number[] } | undefined {
   const indentation = errors.filter((e) => indentationCodes.has(e.code));
   if (indentation.length === 0) return undefined;
   const slip = indentationSlip(text);
-  const source = new SourceText(text);
   const lineOf = (e: YAMLError) => source.position(Math.min(e.pos[0], text.length)).line;
   // yaml stops on the slipped line, the line before it, or a line or two after it.
   if (!slip || !indentation.some((e) => lineOf(e) >= slip.line - 1 && lineOf(e) <= slip.line + 2)) return undefined;
