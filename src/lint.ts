@@ -27,6 +27,12 @@ export interface LintOptions {
    * PostgreSQL runs as one implicit transaction when it holds several statements.
    */
   readonly fileTransaction?: boolean;
+  /**
+   * Each file is sent to the server as one query string, in no transaction of the tool's
+   * (golang-migrate's postgres driver): PostgreSQL runs a string of several statements as one
+   * implicit transaction, and a file of one statement as that statement alone.
+   */
+  readonly fileQueryString?: boolean;
 }
 
 export interface LintResult {
@@ -96,7 +102,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           postgres: options.config?.postgres ?? defaultPostgresMajor,
           ...(options.config?.assumeRows ? { assumeRows: options.config.assumeRows } : {}),
           ...(options.fileTransaction && !section.noTransaction && !fileNoTransaction ? { fileTransaction: true } : {}),
-          ...(options.fileTransaction && (section.oneQueryString || oneQueryString) ? { oneQueryString: true } : {}),
+          ...(options.fileQueryString || (options.fileTransaction && (section.oneQueryString || oneQueryString)) ? { oneQueryString: true } : {}),
           ...(section.rollback ? { rollback: true } : {}),
         }, state);
         const findings = applyRuleSettings(section.rollback ? state.tentatively(analyze) : analyze(), options.config?.rules);

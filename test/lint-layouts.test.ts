@@ -225,6 +225,26 @@ describe('lint over each tool\'s layout', () => {
     ]);
   });
 
+  it('golang-migrate with --file-query-string (its postgres driver sends each file as one query string): several statements are one implicit transaction, one statement runs alone', async () => {
+    const files = {
+      'm/1_init.up.sql': 'CREATE TABLE events (id bigint PRIMARY KEY, at timestamptz NOT NULL, note varchar(100));\n',
+      // One statement: no transaction block, CONCURRENTLY runs.
+      'm/2_index_at.up.sql': 'CREATE INDEX CONCURRENTLY IF NOT EXISTS events_at_idx ON events (at);\n',
+      'm/2_index_at.down.sql': 'DROP INDEX CONCURRENTLY IF EXISTS events_at_idx;\n',
+      // Several: one transaction, so the backfill holds the ADD COLUMN's ACCESS EXCLUSIVE lock (MG218), and CONCURRENTLY fails.
+      'm/3_kind.up.sql': "SET lock_timeout = '5s';\nALTER TABLE events ADD COLUMN kind text;\nUPDATE events SET kind = 'a';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS events_kind_idx ON events (kind);\n",
+      // The file's own BEGIN ... COMMIT inside the string: no nesting, no warning from PostgreSQL.
+      'm/4_note.up.sql': "SET lock_timeout = '5s';\nBEGIN;\nALTER TABLE events ADD COLUMN note2 text;\nCOMMIT;\n",
+    };
+    const run = async (options: { fileQueryString?: boolean }) => {
+      const result = await lint({ files: migrationOrder(Object.keys(files)), ...options }, memoryHost(files));
+      return result.diagnostics.filter((d) => /MG20[4]|MG21[78]|MG226/.test(d.code)).map((d) => `${d.file}:${result.sources.get(d.file)!.position(d.span!.start).line} ${d.code}`);
+    };
+    expect(await run({ fileQueryString: true })).toEqual(['m/3_kind.up.sql:3 MG218', 'm/3_kind.up.sql:4 MG204', 'm/3_kind.up.sql:4 MG217']);
+    // Read as psql runs them, statement by statement, the backfill and the index are each on their own.
+    expect(await run({})).toEqual([]);
+  });
+
   it('diesel: <version>/down.sql is the rollback of up.sql beside it', async () => {
     const { files, found } = await lintFolder('diesel');
     expect(files[0]).toBe('00000000000000_diesel_initial_setup/up.sql');
