@@ -6,7 +6,9 @@
 //
 // A project whose tool runs each file in a transaction is linted with migc's --file-transaction and
 // squawk's --assume-in-transaction: list them in <folder>/projects.json as
-// { "<subfolder>": { "fileTransaction": true } }.
+// { "<subfolder>": { "fileTransaction": true } }. A project whose tool sends each file as one query
+// string (golang-migrate) says { "fileQueryString": true }: migc's --file-query-string (squawk has
+// no such mode and reads it statement by statement).
 //
 // Usage: node bench/real-folders.mjs /work/realsets [--runs 3] [--dump findings.json] [--squawk PATH]
 import { spawnSync } from 'node:child_process';
@@ -57,7 +59,8 @@ export function benchRealFolders(folder, { runs = 3, squawkBin, dump } = {}) {
       const dir = join(folder, name);
       const files = sqlFiles(dir);
       const fileTransaction = config[name]?.fileTransaction === true;
-      const migcArgs = [join(root, 'bin/migc.js'), 'lint', '.', '--format', 'json', ...(fileTransaction ? ['--file-transaction'] : [])];
+      const fileQueryString = config[name]?.fileQueryString === true;
+      const migcArgs = [join(root, 'bin/migc.js'), 'lint', '.', '--format', 'json', ...(fileTransaction ? ['--file-transaction'] : []), ...(fileQueryString ? ['--file-query-string'] : [])];
       const squawkArgs = ['--reporter', 'json', '--pg-version', '14', ...(fileTransaction ? ['--assume-in-transaction'] : []), ...files];
       const migcMs = [];
       const squawkMs = [];
@@ -75,7 +78,7 @@ export function benchRealFolders(folder, { runs = 3, squawkBin, dump } = {}) {
       const migcParse = new Set(migc.filter((d) => d.code === 'MG020').map((d) => d.file)).size;
       const squawkParse = new Set(sq.filter((d) => d.rule_name === 'syntax-error').map((d) => d.file)).size;
       rows.push({
-        name, files: files.length, fileTransaction,
+        name, files: files.length, fileTransaction, fileQueryString,
         migc: migc.length, squawk: sq.length, migcParse, squawkParse,
         migcMs: median(migcMs), squawkMs: median(squawkMs),
       });
@@ -90,7 +93,7 @@ export function benchRealFolders(folder, { runs = 3, squawkBin, dump } = {}) {
     const lines = [
       `| project | files | in a transaction per file | findings / 100 files (migc) | (squawk ${squawkVersion}) | files not parsed (migc) | (squawk) | wall time migc | squawk | ratio |`,
       '|---|---|---|---|---|---|---|---|---|---|',
-      ...rows.map((r) => `| ${r.name} | ${r.files} | ${r.fileTransaction ? 'yes' : 'no'} | ${per100(r.migc, r.files)} | ${per100(r.squawk, r.files)} | ${r.migcParse} | ${r.squawkParse} | ${r.migcMs.toFixed(0)} ms | ${r.squawkMs.toFixed(0)} ms | ${(r.migcMs / r.squawkMs).toFixed(1)}x |`),
+      ...rows.map((r) => `| ${r.name} | ${r.files} | ${r.fileTransaction ? 'yes' : r.fileQueryString ? 'one query string' : 'no'} | ${per100(r.migc, r.files)} | ${per100(r.squawk, r.files)} | ${r.migcParse} | ${r.squawkParse} | ${r.migcMs.toFixed(0)} ms | ${r.squawkMs.toFixed(0)} ms | ${(r.migcMs / r.squawkMs).toFixed(1)}x |`),
       `| all | ${total.files} | | ${per100(total.migc, total.files)} | ${per100(total.squawk, total.files)} | ${total.migcParse} | ${total.squawkParse} | ${total.migcMs.toFixed(0)} ms | ${total.squawkMs.toFixed(0)} ms | ${(total.migcMs / total.squawkMs).toFixed(1)}x |`,
     ];
     return lines;

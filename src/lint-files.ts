@@ -35,7 +35,9 @@ function describe(file: string): Named {
   const slash = file.lastIndexOf('/');
   const dir = slash < 0 ? '' : file.slice(0, slash);
   const base = file.slice(slash + 1);
-  // diesel: <version>_<name>/up.sql and down.sql; the folder is the migration.
+  // diesel: <version>_<name>/up.sql and down.sql; the folder is the migration. (Prisma's
+  // <version>_<name>/migration.sql has no version of its own: Prisma runs its folders in name
+  // order, not by number, and so do the files without a version.)
   if (base === 'up.sql' || base === 'down.sql') {
     const folder = baseName(dir);
     return versioned(file, folder, `d:${dir}`, base === 'down.sql');
@@ -132,6 +134,25 @@ export function isAutocommitFile(file: string): boolean {
   return /^\d+_[^.]+(?:\.[a-z0-9]+)?\.autocommit\.(?:up|down)\.sql$/.test(baseName(file));
 }
 
+/**
+ * Prisma Migrate's `<version>_<name>/migration.sql`: Prisma sends the script to PostgreSQL as one
+ * query string, in no transaction of its own (its generated scripts carry their own BEGIN ...
+ * COMMIT): several statements run as one implicit transaction, and a CONCURRENTLY statement works
+ * only alone in its migration.
+ */
+export function isPrismaMigration(file: string): boolean {
+  const slash = file.lastIndexOf('/');
+  return file.slice(slash + 1) === 'migration.sql' && slash > 0 && leadingVersion.test(baseName(file.slice(0, slash)));
+}
+
+/**
+ * Files the tool sends to the server as one query string outside a transaction of its own:
+ * popx's `.autocommit.` files and Prisma's migrations.
+ */
+export function isSentAsOneQueryString(file: string): boolean {
+  return isAutocommitFile(file) || isPrismaMigration(file);
+}
+
 /** A part of a file as its migration tool runs it: the up part, or the down part after a marker. */
 export interface FileSection {
   readonly start: number;
@@ -152,12 +173,16 @@ const dbmateMarker = /^--\s*migrate:(up|down)\b([^\n]*)$/gm;
 /** goose: `-- +goose Up`, `-- +goose Down`, `-- +goose NO TRANSACTION` (case-insensitive, no leading spaces). */
 const gooseDown = /^--\s*\+goose\s+down\b/im;
 const gooseNoTransaction = /^--\s*\+goose\s+no\s+transaction\b/im;
+/** sqlx: a file whose very first bytes are `-- no-transaction` runs outside a transaction (sqlx tests `starts_with`). */
+const sqlxNoTransaction = '-- no-transaction';
 
 /**
  * The parts of a file: dbmate's and goose's files hold the up and then the down, after
  * `-- migrate:down` or `-- +goose Down`; dbmate's `transaction:false` on a section's marker and
- * goose's `-- +goose NO TRANSACTION` (for both parts) run them outside a transaction. Other
- * files are one part (popx's `.autocommit.` files: see isAutocommitFile). Only comment lines are read: these markers are comments to PostgreSQL.
+ * goose's `-- +goose NO TRANSACTION` (for both parts) run them outside a transaction; so does
+ * sqlx for a file that starts with `-- no-transaction`, sending it as one query string. Other
+ * files are one part (popx's `.autocommit.` files and Prisma's migrations: see
+ * isSentAsOneQueryString). Only comment lines are read: these markers are comments to PostgreSQL.
  */
 export function fileSections(text: string, rollbackFile: boolean): FileSection[] {
   if (text.includes('migrate:')) {
@@ -178,5 +203,7 @@ export function fileSections(text: string, rollbackFile: boolean): FileSection[]
     if (down !== undefined) return [{ start: 0, end: down, rollback: rollbackFile, noTransaction, oneQueryString: false }, { start: down, end: text.length, rollback: true, noTransaction, oneQueryString: false }];
     return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction, oneQueryString: false }];
   }
+  // sqlx runs such a file with one execute() on the connection: one query string.
+  if (text.startsWith(sqlxNoTransaction)) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: true }];
   return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: false, oneQueryString: false }];
 }

@@ -7,7 +7,7 @@ import { compareDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js
 import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
 import { sqlFileTooLarge } from './load/limits.js';
-import { fileSections, flywayConfSaysNoTransaction, isAutocommitFile, isFlywayScript, isRollbackFile } from './lint-files.js';
+import { fileSections, flywayConfSaysNoTransaction, isFlywayScript, isRollbackFile, isSentAsOneQueryString } from './lint-files.js';
 import { loadSqlParser, parseEachStatement, parseSql, type ParseOutcome } from './sql/parser.js';
 import { copiesFromStdin, psqlSqlOnly, type PsqlOnly } from './sql/psql.js';
 
@@ -22,10 +22,17 @@ export interface LintOptions {
    * Each file runs in one transaction (Flyway's and dbmate's default), not statement by statement;
    * except the files and parts their tool runs outside one: dbmate's `transaction:false`, goose's
    * `-- +goose NO TRANSACTION`, a Flyway script whose `<script>.conf` says executeInTransaction=false,
-   * popx's `.autocommit.` files. dbmate and popx send such a part as one query string, which
+   * popx's `.autocommit.` files, sqlx's files that start with `-- no-transaction`, Prisma's
+   * `migration.sql`. dbmate, popx, sqlx and Prisma send such a part as one query string, which
    * PostgreSQL runs as one implicit transaction when it holds several statements.
    */
   readonly fileTransaction?: boolean;
+  /**
+   * Each file is sent to the server as one query string, in no transaction of the tool's
+   * (golang-migrate's postgres driver): PostgreSQL runs a string of several statements as one
+   * implicit transaction, and a file of one statement as that statement alone.
+   */
+  readonly fileQueryString?: boolean;
 }
 
 export interface LintResult {
@@ -84,7 +91,8 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     }
     const all = parsed.ok ? parsed.statements : each?.statements;
     if (all) {
-      const fileNoTransaction = (confs[i] !== undefined && flywayConfSaysNoTransaction(confs[i])) || isAutocommitFile(file);
+      const oneQueryString = isSentAsOneQueryString(file);
+      const fileNoTransaction = (confs[i] !== undefined && flywayConfSaysNoTransaction(confs[i])) || oneQueryString;
       const sections = fileSections(sql, rollbackFile);
       for (const section of sections) {
         const statements = sections.length === 1 ? all : all.filter((s) => s.start >= section.start && s.start < section.end);
@@ -94,7 +102,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           postgres: options.config?.postgres ?? defaultPostgresMajor,
           ...(options.config?.assumeRows ? { assumeRows: options.config.assumeRows } : {}),
           ...(options.fileTransaction && !section.noTransaction && !fileNoTransaction ? { fileTransaction: true } : {}),
-          ...(options.fileTransaction && (section.oneQueryString || isAutocommitFile(file)) ? { oneQueryString: true } : {}),
+          ...(options.fileQueryString || (options.fileTransaction && (section.oneQueryString || oneQueryString)) ? { oneQueryString: true } : {}),
           ...(section.rollback ? { rollback: true } : {}),
         }, state);
         const findings = applyRuleSettings(section.rollback ? state.tentatively(analyze) : analyze(), options.config?.rules);

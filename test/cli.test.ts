@@ -401,6 +401,16 @@ describe('migc lint', () => {
     expect(JSON.parse(r.stdout).diagnostics.map((d: { code: string }) => d.code)).toEqual(['MG204']);
   });
 
+  it('--file-query-string reads each file as one query string; with --file-transaction it is a usage error', async () => {
+    write('003.sql', "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS a_idx ON accounts (plan);\n");
+    const r = await migc(['lint', 'migrations', '--file-query-string', '--format', 'json'], project);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).diagnostics.map((d: { code: string }) => d.code)).toEqual(['MG204']);
+    const both = await migc(['lint', 'migrations', '--file-query-string', '--file-transaction'], project);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--file-transaction and --file-query-string say two ways the tool runs a file');
+  });
+
   it('uses migc.config.json: version and severities', async () => {
     write('001.sql', 'ALTER TABLE accounts ADD COLUMN active boolean DEFAULT true;\n');
     writeFileSync(join(project, 'migc.config.json'), JSON.stringify({ postgres: 10, rules: { MG219: 'off' } }));

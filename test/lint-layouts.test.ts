@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findSqlFiles } from '../src/cli/files.js';
 import { memoryHost, nodeHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
-import { fileSections, flywayConfSaysNoTransaction, isAutocommitFile, isRollbackFile, migrationOrder } from '../src/lint-files.js';
+import { fileSections, flywayConfSaysNoTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, migrationOrder } from '../src/lint-files.js';
 import { cliEnv, root } from './helpers.js';
 
 /**
@@ -92,6 +92,23 @@ describe('what a name or a marker says', () => {
   it('knows popx\'s .autocommit. files by name, with or without a dialect', () => {
     expect(['m/20241029153900000001_identities.autocommit.up.sql', 'm/1_x.postgres.autocommit.down.sql', 'm/1_x.autocommit.down.sql'].map(isAutocommitFile)).toEqual([true, true, true]);
     expect(['m/1_x.up.sql', 'm/1_autocommit.up.sql', 'm/x.autocommit.up.sql', 'm/1_x.autocommit.sql', 'm/1_x.a.b.autocommit.up.sql'].map(isAutocommitFile)).toEqual([false, false, false, false, false]);
+  });
+
+  it('knows Prisma\'s <version>_<name>/migration.sql by name, and orders the folders by name, as Prisma does', () => {
+    expect(['prisma/migrations/20240101000000_init/migration.sql', 'm/0_init/migration.sql', '20240101000000_init/migration.sql'].map(isPrismaMigration)).toEqual([true, true, true]);
+    expect(['migration.sql', 'm/init/migration.sql', 'm/20240101000000_init/migrations.sql', 'm/20240101000000_init.sql'].map(isPrismaMigration)).toEqual([false, false, false, false]);
+    // Prisma sorts its folders as strings: Langfuse's 20250625_x runs after 20250625120000_y, not
+    // before every 14-digit timestamp as a number would have it.
+    expect(migrationOrder(['p/20250626000000_c/migration.sql', 'p/20250625_b/migration.sql', 'p/20250625120000_a/migration.sql', 'p/0_init/migration.sql']))
+      .toEqual(['p/0_init/migration.sql', 'p/20250625120000_a/migration.sql', 'p/20250625_b/migration.sql', 'p/20250626000000_c/migration.sql']);
+  });
+
+  it('reads sqlx\'s -- no-transaction only at the very start of a file, as sqlx does', () => {
+    expect(fileSections('-- no-transaction\nCREATE INDEX CONCURRENTLY i ON t (c);\n', false).map((s) => [s.noTransaction, s.oneQueryString])).toEqual([[true, true]]);
+    expect(fileSections('-- no-transaction\nDROP INDEX CONCURRENTLY i;\n', true).map((s) => [s.rollback, s.noTransaction])).toEqual([[true, true]]);
+    for (const text of ['\n-- no-transaction\nSELECT 1;\n', ' -- no-transaction\nSELECT 1;\n', '-- No-Transaction\nSELECT 1;\n', 'SELECT 1; -- no-transaction\n']) {
+      expect(fileSections(text, false).map((s) => s.noTransaction)).toEqual([false]);
+    }
   });
 
   it('reads Flyway script config files', () => {
@@ -184,6 +201,48 @@ describe('lint over each tool\'s layout', () => {
     ]);
     // Without --file-transaction every statement runs on its own, as psql -f runs it.
     expect((await lintFolder('popx')).found.filter((f) => / MG204/.test(f))).toEqual([]);
+  });
+
+  it('Prisma: migration.sql is sent as one query string, in no transaction of Prisma\'s: CONCURRENTLY alone runs, its own BEGIN ... COMMIT is no nesting', async () => {
+    const { files, found } = await lintFolder('prisma', { fileTransaction: true });
+    expect(files).toEqual(['20240101000000_init', '20240102000000_index_at', '20240103000000_index_note', '20240104000000_kind_enum', '20240105000000_drop_index_at'].map((d) => `${d}/migration.sql`));
+    expect(found.filter((f) => / MG20[4]| MG226/.test(f))).toEqual([
+      // After a SET in the same string, PostgreSQL runs both as one implicit transaction.
+      '20240103000000_index_note/migration.sql:2 MG204 CREATE INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here',
+    ]);
+    // The enum's rewrite is still found inside the file's own transaction.
+    expect(found).toContain('20240104000000_kind_enum/migration.sql:6 MG212 changing events.kind from Kind to Kind_new');
+    expect((await lintFolder('prisma')).found.filter((f) => / MG20[4]| MG226/.test(f))).toEqual([]);
+  });
+
+  it('sqlx: a file that starts with -- no-transaction runs outside sqlx\'s transaction, as one query string', async () => {
+    const { files, found } = await lintFolder('sqlx', { fileTransaction: true });
+    expect(files).toEqual(['20240101000000_init.sql', '20240102000000_index_at.sql', '20240103000000_index_note.sql', '20240104000000_index_id_at.sql', '20240105000000_index_kind.up.sql', '20240105000000_index_kind.down.sql']);
+    expect(found.filter((f) => / MG20[4]| MG226/.test(f))).toEqual([
+      '20240103000000_index_note.sql:4 MG204 CREATE INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here',
+      // The marker after a blank line is a comment: sqlx runs the file in its transaction.
+      '20240104000000_index_id_at.sql:3 MG204 CREATE INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here',
+    ]);
+  });
+
+  it('golang-migrate with --file-query-string (its postgres driver sends each file as one query string): several statements are one implicit transaction, one statement runs alone', async () => {
+    const files = {
+      'm/1_init.up.sql': 'CREATE TABLE events (id bigint PRIMARY KEY, at timestamptz NOT NULL, note varchar(100));\n',
+      // One statement: no transaction block, CONCURRENTLY runs.
+      'm/2_index_at.up.sql': 'CREATE INDEX CONCURRENTLY IF NOT EXISTS events_at_idx ON events (at);\n',
+      'm/2_index_at.down.sql': 'DROP INDEX CONCURRENTLY IF EXISTS events_at_idx;\n',
+      // Several: one transaction, so the backfill holds the ADD COLUMN's ACCESS EXCLUSIVE lock (MG218), and CONCURRENTLY fails.
+      'm/3_kind.up.sql': "SET lock_timeout = '5s';\nALTER TABLE events ADD COLUMN kind text;\nUPDATE events SET kind = 'a';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS events_kind_idx ON events (kind);\n",
+      // The file's own BEGIN ... COMMIT inside the string: no nesting, no warning from PostgreSQL.
+      'm/4_note.up.sql': "SET lock_timeout = '5s';\nBEGIN;\nALTER TABLE events ADD COLUMN note2 text;\nCOMMIT;\n",
+    };
+    const run = async (options: { fileQueryString?: boolean }) => {
+      const result = await lint({ files: migrationOrder(Object.keys(files)), ...options }, memoryHost(files));
+      return result.diagnostics.filter((d) => /MG20[4]|MG21[78]|MG226/.test(d.code)).map((d) => `${d.file}:${result.sources.get(d.file)!.position(d.span!.start).line} ${d.code}`);
+    };
+    expect(await run({ fileQueryString: true })).toEqual(['m/3_kind.up.sql:3 MG218', 'm/3_kind.up.sql:4 MG204', 'm/3_kind.up.sql:4 MG217']);
+    // Read as psql runs them, statement by statement, the backfill and the index are each on their own.
+    expect(await run({})).toEqual([]);
   });
 
   it('diesel: <version>/down.sql is the rollback of up.sql beside it', async () => {

@@ -6,7 +6,8 @@ import { findSqlFiles, UsageError } from './files.js';
 import { printDiagnostics, type CommonOptions, type Io } from './output.js';
 import { postgresMajorProblem } from '../normalize/postgres-versions.js';
 
-export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean }, io: Io): Promise<number> {
+export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean }, io: Io): Promise<number> {
+  if (options.fileTransaction && options.fileQueryString) throw new UsageError('--file-transaction and --file-query-string say two ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; Flyway, dbmate, goose, sqlx, Prisma: --file-transaction)');
   const files = await findSqlFiles(paths, io.cwd);
   if (files.length === 0) throw new UsageError(`no .sql files in ${paths.join(', ')}`);
   const config = (await projectConfig(options, io)) ?? {};
@@ -16,6 +17,7 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
     files,
     config: { ...config, ...(postgres !== undefined ? { postgres } : {}) },
     ...(options.fileTransaction ? { fileTransaction: true } : {}),
+    ...(options.fileQueryString ? { fileQueryString: true } : {}),
   }, preloadedHost(files, io.cwd));
   return printDiagnostics(result.diagnostics, result.sources, options, io, `linted ${files.length} file${files.length === 1 ? '' : 's'}`, {
     files: result.files, summary: { files: files.length },

@@ -138,10 +138,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('--postgres <major>', 'PostgreSQL major version the migrations run on (default: the config\'s, else 14)')
     .option('--assume-rows <table=rows>', 'size of a table (repeatable); tables without one are assumed large', (v: string, prev: string[] = []) => [...prev, v])
     .option('--file-transaction', 'each file runs in one transaction (Flyway, dbmate); default: statement by statement, as psql does')
+    .option('--file-query-string', 'each file is sent as one query string, one implicit transaction when it holds several statements (golang-migrate)')
     .addOption(formatOption())
     .addOption(verboseOption())
     .addOption(configOption())
-    .action(async (paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean }) => {
+    .action(async (paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean }) => {
       const { lintCommand } = await import('./lint.js');
       exitCode = await lintCommand(paths, options, io);
     });

@@ -1,6 +1,7 @@
-import { addedConstraints, alterTableCommands, relationName } from './ast.js';
+import { addedConstraints, alterTableCommands, node, relationName } from './ast.js';
 import { learn, learnedKinds, seenTable } from './seen-tables.js';
-import type { StatementRule } from '../sql/context.js';
+import type { StatementContext, StatementRule } from '../sql/context.js';
+import { tableKey } from '../sql/schema-state.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 /** Whether some index's leading columns are exactly the foreign key's columns, in any order. */
@@ -14,7 +15,30 @@ function covered(columns: readonly string[], indexes: Iterable<(string | null)[]
 }
 
 /**
- * An ALTER TABLE that adds a foreign key to a table: whether an index covers its columns. A new
+ * Column lists of the indexes the statements after this one (the rest of the file or step) build
+ * on `table`: CREATE INDEX without WHERE, ADD PRIMARY KEY / UNIQUE. Generated migrations often
+ * add the foreign key before the index that serves it (Langfuse's hand-edited Prisma scripts).
+ */
+function indexesBuiltLater(ctx: StatementContext, table: string): (string | null)[][] {
+  const key = tableKey(table);
+  const found: (string | null)[][] = [];
+  for (const ast of ctx.later()) {
+    const [kind, body] = node(ast);
+    if (kind === 'IndexStmt' && !body.whereClause && tableKey(relationName(body.relation)) === key) {
+      found.push((body.indexParams ?? []).map((p: { IndexElem?: { name?: string } }) => p.IndexElem?.name ?? null));
+    } else if (kind === 'AlterTableStmt' && tableKey(relationName(body.relation)) === key) {
+      for (const { constraint } of addedConstraints(ast, ['CONSTR_PRIMARY', 'CONSTR_UNIQUE'])) {
+        const keys = (constraint.keys ?? []).map((k: { String?: { sval?: string } }) => k.String?.sval ?? null);
+        if (keys.length) found.push(keys);
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * An ALTER TABLE that adds a foreign key to a table: whether an index covers its columns, built
+ * before it or later in the same file (or step). A new
  * table's inline foreign keys are not judged when it is created, since its indexes usually
  * follow in the next statements; the rule judges keys added to a table that already exists.
  */
@@ -36,7 +60,7 @@ export const foreignKeyWithoutIndex: StatementRule = {
         if (!columns.length) continue;
         const referenced = relationName(constraint.pktable);
         const unique = columns.length === 1 && ctx.state.table(alter.table)?.uniqueColumns.has(columns[0]!);
-        if (unique || (known && covered(columns, known.indexes.values()))) continue;
+        if (unique || (known && covered(columns, known.indexes.values())) || covered(columns, indexesBuiltLater(ctx, alter.table))) continue;
         const cols = columns.join(', ');
         report({
           message: seen
