@@ -24,7 +24,10 @@ let ready: Promise<void> | undefined;
  * V8 would also compile its 1.7 MB module with the optimizing tier in the background, which
  * keeps a short `migc check` alive ~70 ms longer and parses no faster (measured: 18 vs 20 µs a
  * statement; the cost is on the JavaScript side). So this one module is compiled with the
- * baseline tier only, and the flag is restored for any WebAssembly compiled later (PGlite).
+ * baseline tier only. `--liftoff-only` also turns off V8's tiering (`--wasm-tier-up`,
+ * `--wasm-dynamic-tiering`), which `--no-liftoff-only` does not turn back on; that is kept: with
+ * them back on, V8 optimized the parser's hot functions on a second thread after all (a `check`
+ * took twice as long), and PGlite, compiled later, spent more CPU on a rehearsal, not less.
  */
 export function loadSqlParser(): Promise<void> {
   ready ??= (async () => {
