@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 // Entry point: the only place that sets the exit code. It runs the bundle of the CLI
-// (scripts/bundle.mjs, built by npm run build): one file to load, not a hundred modules.
+// (scripts/bundle.mjs, built by npm run build): one file to load, not a hundred modules, compiled
+// from V8's code cache (bin/load-cli.js).
+
+import { loadCli } from './load-cli.js';
+
+const { colorWanted, main, startSqlParser } = loadCli().exports;
 
 // The commands that read SQL start loading PostgreSQL's parser first: its WebAssembly compiles on
-// a background thread while the rest of the CLI loads, instead of after it (the bundle shares the
-// module with the CLI, so the CLI finds it loaded). A failure here is the CLI's to report.
+// a background thread while the command reads its files, instead of after. A failure here is the
+// command's to report, when it loads the parser itself.
 if (['build', 'check', 'lint', 'verify', 'watch'].includes(process.argv[2] ?? '')) {
-  import('../dist/bundle/sql-parser.js').then((m) => m.loadSqlParser()).catch(() => undefined);
+  startSqlParser().catch(() => undefined);
 }
-const { colorWanted, main } = await import('../dist/bundle/main.js');
 
 // The reader of our output went away (migc lint | head): stop at once and print nothing more,
 // as git and grep do when SIGPIPE ends them, and with the status the shell shows for them

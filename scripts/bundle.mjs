@@ -1,16 +1,26 @@
-// Bundles the CLI into dist/bundle/ (esbuild), so a run loads a few files instead of resolving and
-// compiling about a hundred ES modules: start-up is most of the time of `migc check` on one plan
+// Bundles the CLI into dist/bundle/main.cjs (esbuild), so a run loads one file instead of resolving
+// and compiling about a hundred ES modules: start-up is most of the time of `migc check` on one plan
 // and of `migc lint` on a small folder. bin/migc.js runs the bundle; dist/ (tsc) stays the library.
 //
-// - ES modules with code splitting: what main.ts imports lazily (lint, verify, the emitters,
-//   handlebars, ajv for the config file) stays in chunks loaded only by the commands that need it.
-// - dist/bundle/ is two folders below the package root, as src/cli/ is, so `new URL('../../',
-//   import.meta.url)` (templates, docs, package.json, schema) still finds the package root.
+// - One CommonJS file, run by bin/load-cli.js with V8's code cache that scripts/code-cache.mjs
+//   makes here: Node 20 has no compile cache for ES modules, and with it V8 deserializes the
+//   bytecode of the functions a run needs instead of compiling them (measured in
+//   bench/startup-results.md, fifth round). What main.ts imports lazily (lint, verify, the
+//   emitters, handlebars, ajv for the config file) stays lazy: esbuild wraps each such module in a
+//   function that runs on its first import.
+// - import.meta.url is the bundle's own URL: dist/bundle/ is two folders below the package root,
+//   as src/cli/ is, so `new URL('../../', import.meta.url)` (templates, docs, package.json,
+//   schema) still finds the package root. import.meta.resolve comes from bin/load-cli.js.
 // - libpg-query (a .wasm beside its JS), PGlite (its data files), pg (optional native parts) and
-//   the optional peers of --svg
-//   stay external, loaded from node_modules as before.
+//   the optional peers of --svg stay external, loaded from node_modules as before; their dynamic
+//   imports become require(), which a script compiled from a code cache can always call (V8 loses
+//   the import() callback of such a script on Node 20).
+// - The last line names the build (a hash of the bundle), and the cache carries the same name, so
+//   a cache is never used with a bundle it was not made from.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -21,24 +31,29 @@ export async function bundle() {
   rmSync(outdir, { recursive: true, force: true });
   await build({
     absWorkingDir: root,
-    // sql-parser: bin/migc.js starts loading the SQL parser through it before the CLI loads.
-    entryPoints: { main: 'src/cli/main.ts', 'sql-parser': 'src/sql/parser.ts' },
+    entryPoints: { main: 'src/cli/main.ts' },
     outdir,
+    outExtension: { '.js': '.cjs' },
     bundle: true,
-    splitting: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node20.19',
+    supported: { 'dynamic-import': false },
+    define: { 'import.meta.url': '__migcUrl', 'import.meta.resolve': '__migcResolve' },
+    banner: { js: "const __migcUrl = require('node:url').pathToFileURL(__filename).href;" },
     // The optional peers (puppeteer and mermaid-cli, for --svg) are the user's own install and must
     // be loaded from it as they are: bundled, puppeteer's config loader ran CommonJS code
     // (__filename) in an ES module and --svg failed in any project with a package.json.
     external: ['libpg-query', '@electric-sql/pglite', 'pg', ...Object.keys(manifest.peerDependencies ?? {}), 'puppeteer-core'],
-    // CommonJS packages bundled into ES modules (handlebars, ajv) call require() for Node's own modules.
-    banner: { js: "import { createRequire as __migcCreateRequire } from 'node:module'; const require = __migcCreateRequire(import.meta.url);" },
-    chunkNames: 'chunk-[hash]',
     legalComments: 'none',
     logLevel: 'warning',
   });
+  const file = `${outdir}/main.cjs`;
+  const id = createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 32);
+  appendFileSync(file, `\n//# migc-build ${id}\n`);
+  // A fresh process: V8's flags must be its defaults when the cache is made, as when it is used.
+  const made = spawnSync(process.execPath, [`${root}scripts/code-cache.mjs`], { stdio: 'inherit' });
+  if (made.status !== 0) throw new Error('scripts/code-cache.mjs failed');
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await bundle();

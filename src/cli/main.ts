@@ -16,6 +16,11 @@ import { outputRoot, writePlans, writeProblemDiagnostics, type WriteFlags } from
 export { exitCodes, type Io } from './output.js';
 export { colorWanted } from './format.js';
 
+/** Starts loading PostgreSQL's parser (bin/migc.js, for the commands that read SQL, before they need it). */
+export function startSqlParser(): Promise<void> {
+  return import('../sql/parser.js').then((m) => m.loadSqlParser());
+}
+
 const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
