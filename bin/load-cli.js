@@ -23,7 +23,7 @@ const buildLine = /\n\/\/# migc-build ([0-9a-f]{16,})\n?$/;
  * V8 took the cache (`cacheUsed`). `codeCache: false` compiles without one; `cache` names another file.
  */
 export function loadCli({ codeCache = true, cache = cacheFile } = {}) {
-  const source = readFileSync(bundleFile, 'utf8');
+  const source = readFileSync(bundleFile, 'latin1'); // ASCII only (scripts/bundle.mjs)
   const build = buildLine.exec(source.slice(-200))?.[1];
   const cachedData = codeCache && build !== undefined ? readCache(cache, build) : undefined;
   // The same wrapper as Node's for a CommonJS module, plus import.meta.resolve, which the bundle

@@ -17,9 +17,10 @@
 //   the import() callback of such a script on Node 20).
 // - The last line names the build (a hash of the bundle), and the cache carries the same name, so
 //   a cache is never used with a bundle it was not made from.
+// - Only ASCII (asciiOnly below), read as Latin-1.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { appendFileSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -49,11 +50,28 @@ export async function bundle() {
     logLevel: 'warning',
   });
   const file = `${outdir}/main.cjs`;
+  writeFileSync(file, asciiOnly(readFileSync(file, 'utf8')));
   const id = createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 32);
   appendFileSync(file, `\n//# migc-build ${id}\n`);
   // A fresh process: V8's flags must be its defaults when the cache is made, as when it is used.
   const made = spawnSync(process.execPath, [`${root}scripts/code-cache.mjs`], { stdio: 'inherit' });
   if (made.status !== 0) throw new Error('scripts/code-cache.mjs failed');
+}
+
+/**
+ * The bundle with every character outside ASCII written as a \\u escape, so bin/load-cli.js reads
+ * it as Latin-1: decoding 2 MB of UTF-8 took 8 ms of each start, Latin-1 1 ms. esbuild escapes
+ * strings and names itself; what it leaves are a comment and a regular expression of
+ * markdown-it, where the escape means the same character. A character after a backslash would
+ * change meaning, so the build stops there instead.
+ */
+function asciiOnly(code) {
+  // Each UTF-16 unit on its own: a pair of escaped surrogates is the one character in strings and
+  // regular expressions alike.
+  return code.replace(/[^\0-\x7f]/g, (unit, at) => {
+    if (code[at - 1] === '\\') throw new Error(`dist/bundle/main.cjs: cannot escape ${JSON.stringify(unit)} after a backslash at offset ${at}`);
+    return `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await bundle();

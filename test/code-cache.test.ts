@@ -52,6 +52,11 @@ console.log(JSON.stringify({ used: cli.cacheUsed, code: await cli.exports.main([
     expect(JSON.parse(out)).toEqual({ used: false, code: 0 });
   });
 
+  it('comes with a bundle of ASCII only, which the loader reads as Latin-1', () => {
+    const bundle = readFileSync(join(root, 'dist/bundle/main.cjs'));
+    expect(bundle.every((byte) => byte < 0x80)).toBe(true);
+  });
+
   it('gives the same findings as the bundle compiled without it', () => {
     const lintWith = (codeCache: boolean) =>
       inFreshNode(`const cli = loadCli({ codeCache: ${codeCache} });
