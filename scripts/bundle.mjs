@@ -15,6 +15,8 @@
 //   the optional peers of --svg stay external, loaded from node_modules as before; their dynamic
 //   imports become require(), which a script compiled from a code cache can always call (V8 loses
 //   the import() callback of such a script on Node 20).
+// - The built-in templates are compiled by Handlebars here, not at every run (precompiledTemplates
+//   below).
 // - The last line names the build (a hash of the bundle), and the cache carries the same name, so
 //   a cache is never used with a bundle it was not made from.
 // - Only ASCII (asciiOnly below), read as Latin-1.
@@ -48,6 +50,7 @@ export async function bundle() {
     external: ['libpg-query', '@electric-sql/pglite', 'pg', ...Object.keys(manifest.peerDependencies ?? {}), 'puppeteer-core'],
     legalComments: 'none',
     logLevel: 'warning',
+    plugins: [precompiledTemplates],
   });
   const file = `${outdir}/main.cjs`;
   writeFileSync(file, asciiOnly(readFileSync(file, 'utf8')));
@@ -57,6 +60,27 @@ export async function bundle() {
   const made = spawnSync(process.execPath, [`${root}scripts/code-cache.mjs`], { stdio: 'inherit' });
   if (made.status !== 0) throw new Error('scripts/code-cache.mjs failed');
 }
+
+/**
+ * The built-in templates compiled by Handlebars here, in place of src/emit/precompiled-templates.ts
+ * (which has none): each with the text it was compiled from, so that a run compiles a template
+ * only when its text differs (src/emit/templates.ts).
+ */
+const precompiledTemplates = {
+  name: 'precompiled-templates',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]src[\\/]emit[\\/]precompiled-templates\.ts$/ }, async () => {
+      const { default: Handlebars } = await import('handlebars');
+      const { templateOptions } = await import('../dist/emit/templates.js');
+      const { templateNames, templateFileName } = await import('../dist/emit/template-names.js');
+      const entries = templateNames.map((name) => {
+        const text = readFileSync(`${root}templates/${templateFileName(name)}`, 'utf8');
+        return `  ${JSON.stringify(name)}: { text: ${JSON.stringify(text)}, spec: ${Handlebars.precompile(text, { ...templateOptions })} },`;
+      });
+      return { contents: `export const precompiledTemplates = {\n${entries.join('\n')}\n};\n`, loader: 'js' };
+    });
+  },
+};
 
 /**
  * The bundle with every character outside ASCII written as a \\u escape, so bin/load-cli.js reads

@@ -4,6 +4,7 @@ import { ruleDocsUrl } from '../diagnostics/links.js';
 import { sqlComment, sqlLiteral } from '../sql/quote.js';
 import { markdownProse, markdownText } from './markdown-text.js';
 
+import { precompiledTemplates } from './precompiled-templates.js';
 import { templateNames, type TemplateName, type TemplateSources } from './template-names.js';
 import { formatCount } from '../util/numbers.js';
 
@@ -80,6 +81,9 @@ function createEngine(): typeof Handlebars {
   return hb;
 }
 
+/** How every template is compiled: here, and ahead of time for the bundle (scripts/bundle.mjs). */
+export const templateOptions = { noEscape: true, strict: false } as const;
+
 /** Compiles every template; a broken user template is a diagnostic at its line, not a crash. */
 export function compileTemplates(sources: TemplateSources): { templates?: Templates; diagnostics: Diagnostic[] } {
   const hb = createEngine();
@@ -88,9 +92,11 @@ export function compileTemplates(sources: TemplateSources): { templates?: Templa
   for (const name of templateNames) {
     const source = sources[name];
     try {
-      // precompile-time parse so syntax errors surface now, not at the first render
-      hb.parse(source.text);
-      const render = hb.compile(source.text, { noEscape: true, strict: false });
+      const ready = precompiledTemplates[name];
+      // Parsed here so that syntax errors surface now, not at the first render; compiled from the tree.
+      const render = ready?.text === source.text
+        ? hb.template(ready.spec as Parameters<typeof hb.template>[0])
+        : hb.compile(hb.parse(source.text), templateOptions);
       out[name] = Object.assign((view: unknown) => render(view), { file: source.file });
     } catch (e) {
       const message = (e as Error).message.split('\n');

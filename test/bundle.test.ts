@@ -1,16 +1,19 @@
-// bin/load-cli.js runs the CLI's bundle from V8's code cache that the build made
-// (scripts/code-cache.mjs). The cache must be taken by V8 (else every start pays the compile it
-// exists to save), must never be used with another build or when damaged (V8 checks neither: a
-// damaged cache crashed it), and a run with it must do what a run without it does.
+// bin/migc.js runs the CLI's bundle (scripts/bundle.mjs), not the sources the other tests run:
+// - from V8's code cache that the build made (scripts/code-cache.mjs, read by bin/load-cli.js).
+//   The cache must be taken by V8 (else every start pays the compile it exists to save), must
+//   never be used with another build or when damaged (V8 checks neither: a damaged cache crashed
+//   it), and a run with it must do what a run without it does;
+// - with the built-in templates compiled ahead, which must render what the templates compiled
+//   from source render (the golden files), and must give way to a template of --templates.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cacheContents, cacheFile, readCache } from '../bin/load-cli.js';
 import { cliEnv, root } from './helpers.js';
 
-const work = mkdtempSync(join(tmpdir(), 'migc-code-cache-test-'));
+const work = mkdtempSync(join(tmpdir(), 'migc-bundle-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** Runs `code` (an ES module body with loadCli in scope) in a fresh Node process, with V8's default flags. */
@@ -70,5 +73,41 @@ console.log(JSON.stringify({ used: cli.cacheUsed, code, findings: JSON.parse(out
     expect(cached.findings).toBeGreaterThan(10);
     expect(cached.code).toBe(compiled.code);
     expect(cached.out).toBe(compiled.out);
+  });
+});
+
+describe('the built-in templates of the bundle, compiled ahead', () => {
+  /** The files `migc build` writes for the example plans, by path under the output folder. */
+  function build(project: string, ...args: string[]): Map<string, string> {
+    execFileSync(process.execPath, [join(root, 'bin/migc.js'), 'build', 'plans', '--out', 'out', ...args], { cwd: project, env: cliEnv(), encoding: 'utf8' });
+    const files = new Map<string, string>();
+    for (const entry of readdirSync(join(project, 'out'), { recursive: true, withFileTypes: true })) {
+      if (entry.isFile() && entry.name !== '.migc-manifest') files.set(join(entry.parentPath, entry.name).slice(join(project, 'out').length + 1), readFileSync(join(entry.parentPath, entry.name), 'utf8'));
+    }
+    return files;
+  }
+
+  it('are in the bundle', () => {
+    const bundle = readFileSync(join(root, 'dist/bundle/main.cjs'), 'latin1');
+    expect(bundle).toMatch(/"report\.md": \{ text: ["`]/);
+  });
+
+  it('render every example plan as the golden files say, byte for byte', () => {
+    const project = join(work, 'golden');
+    cpSync(join(root, 'plans'), join(project, 'plans'), { recursive: true });
+    const files = build(project);
+    expect(files.size).toBeGreaterThan(40);
+    for (const [path, text] of files) expect(text, path).toBe(readFileSync(join(root, 'test/golden', path), 'utf8'));
+  });
+
+  it('give way to a template of --templates', () => {
+    const project = join(work, 'override');
+    cpSync(join(root, 'plans'), join(project, 'plans'), { recursive: true });
+    mkdirSync(join(project, 'tpl'));
+    const builtIn = readFileSync(join(root, 'templates/report.md.hbs'), 'utf8');
+    writeFileSync(join(project, 'tpl/report.md.hbs'), `Reviewed by the platform team.\n${builtIn}`);
+    const files = build(project, '--templates', 'tpl');
+    const report = files.get('add-email-verified/report.md')!;
+    expect(report).toBe(`Reviewed by the platform team.\n${readFileSync(join(root, 'test/golden/add-email-verified/report.md'), 'utf8')}`);
   });
 });
