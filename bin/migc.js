@@ -5,7 +5,16 @@
 
 import { loadCli } from './load-cli.js';
 
-const { colorWanted, main, startSqlParser } = loadCli().exports;
+let cli;
+try {
+  cli = loadCli();
+} catch (error) {
+  if (error.code !== 'ENOENT') throw error;
+  // A clone where npm install has not run (it builds dist/ through the prepare script).
+  process.stderr.write(`migc: the CLI is not built (${error.path} is missing): run npm install in ${new URL('..', import.meta.url).pathname}, or npm run build\n`);
+  process.exit(2);
+}
+const { colorWanted, main, startSqlParser } = cli.exports;
 
 // The commands that read SQL start loading PostgreSQL's parser first: its WebAssembly compiles on
 // a background thread while the command reads its files, instead of after. A failure here is the

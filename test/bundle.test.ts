@@ -5,7 +5,7 @@
 //   it), and a run with it must do what a run without it does;
 // - with the built-in templates compiled ahead, which must render what the templates compiled
 //   from source render (the golden files), and must give way to a template of --templates.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +73,17 @@ console.log(JSON.stringify({ used: cli.cacheUsed, code, findings: JSON.parse(out
     expect(cached.findings).toBeGreaterThan(10);
     expect(cached.code).toBe(compiled.code);
     expect(cached.out).toBe(compiled.out);
+  });
+});
+
+describe('bin/migc.js without a build', () => {
+  it('says how to build, without a stack trace', () => {
+    const pkg = join(work, 'unbuilt');
+    mkdirSync(join(pkg, 'bin'), { recursive: true });
+    for (const f of ['migc.js', 'load-cli.js']) cpSync(join(root, 'bin', f), join(pkg, 'bin', f));
+    const r = spawnSync(process.execPath, [join(pkg, 'bin/migc.js'), 'check'], { cwd: pkg, env: cliEnv(), encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`migc: the CLI is not built (${join(pkg, 'dist/bundle/main.cjs')} is missing): run npm install in ${pkg}/, or npm run build\n`);
   });
 });
 
