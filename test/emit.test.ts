@@ -88,6 +88,19 @@ describe('SQL scripts', () => {
     expect(down).toContain("BEGIN;\nCALL public.migc_run('minimal', 'expand', 'index-email', 'down 2', 5, ARRAY[\n$sql$ALTER TABLE users DROP COLUMN email_lower$sql$\n]);\nCOMMIT;\nCALL public.migc_forget('minimal', 'expand', 'index-email');");
   });
 
+  it('says which guard makes a rollback\'s statement outside a transaction safe when its step did not run: IF NOT EXISTS for a CREATE INDEX', async () => {
+    const result = await compileFiles({
+      'plans/p.yaml': planWith(`      - id: drop-index
+        sql: DROP INDEX CONCURRENTLY IF EXISTS users_created_at_idx;
+        rollback:
+          sql: CREATE INDEX CONCURRENTLY IF NOT EXISTS users_created_at_idx ON users (created_at);
+`),
+    }, { emit: true });
+    const down = result.plans[0]!.outputs.find((o) => o.path.endsWith('.down.sql'))!.contents;
+    expect(down).toContain('CREATE INDEX CONCURRENTLY runs outside a transaction, where nothing can skip it: it runs even if the step did not, so it must be safe then (IF NOT EXISTS).\n');
+    expect(down).not.toContain('(IF EXISTS)');
+  });
+
   it('sets lock_timeout and statement_timeout from the plan, with safe defaults', async () => {
     const defaults = await compileFiles({ 'plans/p.yaml': minimalPlan }, { emit: true });
     const up = defaults.plans[0]!.outputs.find((o) => o.path.endsWith('.up.sql'))!.contents;

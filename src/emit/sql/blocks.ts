@@ -162,14 +162,36 @@ function withoutStatementTimeout(plan: Plan): (ss: ScriptStatement[]) => ScriptS
   return (ss) => [own('SET statement_timeout = 0'), ...ss, own(`SET statement_timeout = ${sqlLiteral(plan.settings.statementTimeout)}`)];
 }
 
-/** The comment lines that say where a step's statements run without statement_timeout, and why that is safe. */
+/**
+ * The comment lines that say where a step's statements run without statement_timeout, and why that
+ * is safe: one line per kind of unit, which says how many units it covers when several are alike
+ * (two index builds on one table are one line, not the same line twice).
+ */
 function liftedNotes(locksOf: LocksOf, groups: readonly ScriptUnit[]): string[] {
-  return groups.filter((g) => g.lifted).map((g) => {
+  const alike = new Map<string, { commands: string; transactional: boolean; locks: string; count: number }>();
+  for (const g of groups.filter((u) => u.lifted)) {
     const locks = locksText(g.statements.flatMap((s) => blocksNobody(s, locksOf) ?? []));
     const commands = [...new Set(g.statements.map((s) => s.facts.command))].join(', ');
-    const what = g.transactional ? `this transaction (${commands})` : commands;
-    return `statement_timeout is lifted for ${what} only: it holds ${locks}, which blocks neither reads nor writes, so it may run as long as it needs; lock_timeout still bounds its waits for locks.`;
+    const key = `${g.transactional}\n${commands}\n${locks}`;
+    const seen = alike.get(key);
+    if (seen) seen.count += 1;
+    else alike.set(key, { commands, transactional: g.transactional, locks, count: 1 });
+  }
+  return [...alike.values()].map(({ commands, transactional, locks, count }) => {
+    const what = count === 1
+      ? (transactional ? `this transaction (${commands})` : commands)
+      : (transactional ? `each of these ${count} transactions (${commands})` : `each of these ${count} ${commands} statements`);
+    return `statement_timeout is lifted for ${what} only: ${count === 1 ? 'it holds' : 'each holds'} ${locks}, which blocks neither reads nor writes, so it may run as long as it needs; lock_timeout still bounds its waits for locks.`;
   });
+}
+
+/**
+ * What makes a statement that runs outside a transaction safe to run when its step did not run,
+ * as a down script runs it: IF NOT EXISTS on a CREATE INDEX, IF EXISTS on a DROP INDEX.
+ */
+function runsTwiceGuards(statements: readonly Statement[]): string {
+  const guards = [...new Set(statements.flatMap((s) => ('IndexStmt' in s.ast ? ['IF NOT EXISTS'] : 'DropStmt' in s.ast ? ['IF EXISTS'] : [])))];
+  return guards.length ? ` (${guards.join(', ')})` : '';
 }
 
 const liftedTimeout = 'statement_timeout is lifted for the loop only: it is one statement, and each batch inside it is short.';
@@ -239,9 +261,10 @@ function downBlocks(plan: Plan, locksOf: LocksOf, phase: Phase, step: Step): Scr
       }
       const groups = planUnits(plan, r.statements, locksOf);
       // A statement that runs outside a transaction runs outside migc_run too: nothing can skip it.
-      const outside = [...new Set(r.statements.filter((x) => !x.facts.transactional).map((x) => x.facts.command))];
+      const outsideStatements = r.statements.filter((x) => !x.facts.transactional);
+      const outside = [...new Set(outsideStatements.map((x) => x.facts.command))];
       const ranNote = outside.length
-        ? `Its transactions run only if the step ran (migc_ledger says so); ${outside.join(', ')} runs outside a transaction, where nothing can skip it: it runs even if the step did not, so it must be safe then (IF EXISTS).`
+        ? `Its transactions run only if the step ran (migc_ledger says so); ${outside.join(', ')} runs outside a transaction, where nothing can skip it: it runs even if the step did not, so it must be safe then${runsTwiceGuards(outsideStatements)}.`
         : onlyIfRan;
       return [block([title, ranNote, ...liftedNotes(locksOf, groups), ...loss], [...units(plan, key, 'down', groups, []), forget], source)];
     case 'run':
