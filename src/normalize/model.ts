@@ -195,6 +195,8 @@ export type Rollback =
   | (RollbackCommon & { readonly kind: 'sql'; readonly statements: readonly Statement[]; readonly batch?: Batch })
   | (RollbackCommon & { readonly kind: 'run'; readonly command: string })
   | (RollbackCommon & { readonly kind: 'manual'; readonly instructions: string })
+  /** Undoing the step needs nothing done (the down script goes on); why, as the plan says it. */
+  | (RollbackCommon & { readonly kind: 'nothing'; readonly reason: string })
   | (RollbackCommon & { readonly kind: 'irreversible' });
 
 interface RollbackCommon {

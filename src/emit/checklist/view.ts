@@ -27,6 +27,7 @@ function undoText(step: Step): string | undefined {
     // The down script stops at it only if it ran: a failure before it needs no restore.
     case 'irreversible': return `if ${step.id} ran, it cannot be undone${r.restore ? `; restore: ${markdownText(r.restore.trim().split('\n')[0])}` : ''}`;
     case 'sql': return undefined; // in the down script
+    case 'nothing': return undefined;
   }
 }
 

@@ -49,7 +49,7 @@ export function failedCheckEffect(step: Step): string {
 function rollbackView(step: Step) {
   const r = step.rollback;
   if (!r) return { kind: 'missing', label: 'none' };
-  const text = r.kind === 'sql' ? r.statements.map((s) => `${s.text};`).join('\n\n') : r.kind === 'run' ? r.command : r.kind === 'manual' ? r.instructions : '';
+  const text = r.kind === 'sql' ? r.statements.map((s) => `${s.text};`).join('\n\n') : r.kind === 'run' ? r.command : r.kind === 'manual' ? r.instructions : r.kind === 'nothing' ? r.reason : '';
   return { kind: r.kind, text, dataLoss: r.dataLoss, restore: r.restore, label: r.kind === 'irreversible' ? 'irreversible' : r.kind, batch: r.kind === 'sql' ? r.batch : undefined };
 }
 

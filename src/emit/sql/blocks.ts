@@ -278,6 +278,9 @@ function downBlocks(plan: Plan, locksOf: LocksOf, phase: Phase, step: Step): Scr
         source,
       )];
     }
+    case 'nothing':
+      // Nothing runs and nothing stops: the ledger forgets the step, as after any rollback.
+      return [block([title, ...labelled('Nothing to undo.', r.reason)], [forget], source)];
     case 'irreversible': {
       const restore = r.restore?.trim() ? `; restore: ${visibleLines(r.restore.trim()).join('\n')}` : '';
       const message = `migc: step "${step.id}" is irreversible${restore}`;
