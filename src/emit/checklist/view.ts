@@ -4,7 +4,7 @@ import { liftedStatements } from '../../analyze/statement-timeout.js';
 import { phaseHasSql, scriptFileName } from '../sql/blocks.js';
 import { confirmStatement } from '../sql/ledger.js';
 import { markdownText } from '../markdown-text.js';
-import { estimateView, plannedTime } from '../report/view.js';
+import { estimateView, plannedTime, rollbackTime } from '../report/view.js';
 import { inlineCode } from '../templates.js';
 
 /** Queries the on-call engineer keeps open while a phase runs. */
@@ -35,8 +35,10 @@ function undoText(step: Step): string | undefined {
  * What to do when a phase fails: its down script, the operator steps' own rollbacks in reverse
  * order, and the plan's rollback plan for the phase. Every phase has one, code-only ones too.
  */
-function ifThisFails(plan: Plan, phase: Phase): string {
-  const down = phaseHasSql(phase) ? `\`${psql(scriptFileName(phase, 'down'))}\`` : undefined;
+function ifThisFails(plan: Plan, phase: Phase, input: EstimateInput): string {
+  // How long the down script runs, when it does more than catalog changes: it is not stuck.
+  const time = rollbackTime(phase, input, { brief: true });
+  const down = phaseHasSql(phase) ? `\`${psql(scriptFileName(phase, 'down'))}\`${time ? ` (${time})` : ''}` : undefined;
   // The plan's own rollback plan for the phase says it best; the down script is named beside it.
   const planned = plan.rollbackPlan.filter((r) => r.phase === phase.name).map((r) => markdownText(r.how.trim().split('\n').join(' ')));
   // Latest step first; the down script undoes every SQL step, so it comes once, at the latest.
@@ -155,7 +157,7 @@ export function checklistView(plan: Plan, input: EstimateInput) {
       })),
       verifications: phase.steps.flatMap((s) => s.verify.map((v) => ({ step: s.id, sql: v.sql, expect: v.expect.text }))),
       planVerifications: plan.verify.filter((v) => verificationPhase(plan, v) === phase).map((v) => ({ number: v.number, sql: v.sql, expect: v.expect.text })),
-      ifThisFails: ifThisFails(plan, phase),
+      ifThisFails: ifThisFails(plan, phase, input),
     })),
   };
 }

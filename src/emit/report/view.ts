@@ -1,5 +1,5 @@
 import type { StatementAnalysis } from '../../analyze/sql/analyze.js';
-import { estimateMethod, estimateText, pausesText, phaseEstimate, statementEstimate, stepEstimate, sumEstimates, type Estimate, type EstimateInput } from '../../analyze/estimate.js';
+import { estimateMethod, estimateText, pausesText, phaseEstimate, phaseRollbackEstimate, rollbackDoesWork, rollbackEstimate, statementEstimate, stepEstimate, sumEstimates, type Estimate, type EstimateInput } from '../../analyze/estimate.js';
 import { lockLabel } from '../../sql/locks.js';
 import { formatSeconds } from '../../normalize/durations.js';
 import type { PlanSettings } from '../../analyze/settings.js';
@@ -132,6 +132,22 @@ export function estimateView({ planned: plannedTotal, estimate, hasSql }: { plan
   return plan || computed !== undefined ? { text: parts.join('; '), differs: apart } : undefined;
 }
 
+/** migc's estimate of undoing something, as the outputs write it; undefined estimate: a table has no size hint. */
+function migcRollbackText(estimate: Estimate | undefined, brief: boolean): string {
+  if (!estimate) return 'migc cannot tell how long, a table has no size hint';
+  return `${estimateText(estimate)} by migc from the size hints${estimate.pauses && !brief ? ` (${pausesText(estimate.pauses)})` : ''}`;
+}
+
+/**
+ * How long undoing takes, where it does work on rows or indexes (a batched UPDATE back, an index
+ * built again): a step's rollback, or a phase's down script. Catalog-only rollbacks take
+ * milliseconds and say nothing. Brief leaves out where the pauses come from (for the checklist).
+ */
+export function rollbackTime(of: Step | Phase, input: EstimateInput, { brief = false }: { brief?: boolean } = {}): string | undefined {
+  if ('steps' in of) return of.steps.some((s) => rollbackDoesWork(s, input)) ? migcRollbackText(phaseRollbackEstimate(of, input), brief) : undefined;
+  return rollbackDoesWork(of, input) ? migcRollbackText(rollbackEstimate(of, input), brief) : undefined;
+}
+
 function stepView(step: Step, input: EstimateInput) {
   const action = step.action;
   const estimate = estimateView({ planned: plannedTime([step]), estimate: stepEstimate(step, input), hasSql: action?.kind === 'sql' });
@@ -149,6 +165,7 @@ function stepView(step: Step, input: EstimateInput) {
     instructions: action?.kind === 'manual' ? action.instructions : undefined,
     batch: step.batch,
     rollback: rollbackView(step),
+    rollbackTime: rollbackTime(step, input),
     verify: step.verify.map((v) => ({ sql: v.sql, expect: v.expect.text, description: v.description })),
     estimatedTime: step.estimatedTime?.text,
   };
@@ -200,6 +217,7 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[], { ana
       estimate: estimateView({ planned: plannedTime(phase.steps), estimate: phaseEstimate(phase, input), hasSql: phase.steps.some((s) => s.action?.kind === 'sql') }),
       upScript: phaseHasSql(phase) ? scriptFileName(phase, 'up') : undefined,
       downScript: phaseHasSql(phase) ? scriptFileName(phase, 'down') : undefined,
+      rollbackTime: rollbackTime(phase, input),
       gate: phase.gate ? { ...phase.gate, verified: phase.gate.verified.map((v) => v.stepId), wait: phase.gate.wait?.text } : undefined,
       steps: phase.steps.map((s) => stepView(s, input)),
     })),
