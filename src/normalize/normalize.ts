@@ -141,8 +141,16 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
     if (!hasSql) {
       error('MG032', batch.span, 'batch needs sql', 'Batching applies to one UPDATE, DELETE or INSERT ... SELECT given in sql.');
     } else if (statements) {
-      const problem = statements.length !== 1 ? `a batched step runs exactly one statement; this one has ${statements.length}` : batchProblem({ ...statements[0]!, start: 0, end: 0 });
-      if (problem) error('MG032', statements.length === 1 ? statements[0]!.span : batch.span, problem, 'Put one UPDATE, DELETE or INSERT ... SELECT in the batched step; split other statements into steps of their own.');
+      if (statements.length !== 1) {
+        error('MG032', batch.span, `a batched step runs exactly one statement; this one has ${statements.length}`, 'Put one UPDATE, DELETE or INSERT ... SELECT in the batched step; split other statements into steps of their own.');
+      } else {
+        // One statement of the wrong shape: splitting is no help; the shape the loop needs is.
+        const problem = batchProblem({ ...statements[0]!, start: 0, end: 0 });
+        if (problem) {
+          error('MG032', statements[0]!.span, problem,
+            `The batch loop runs the statement once per range of ${batch.key} on the one table it changes (an INSERT: the one table it copies from), adding the range to its WHERE: rewrite it in that form, or leave out batch: if the table is small.`);
+        }
+      }
     }
     return batch;
   }
