@@ -101,6 +101,13 @@ timeline:
     expect(timeline).toMatch(/app v2 \(with v1 while it rolls out\) :app_2, 0, /);
     expect(out('report.md')).toContain('| T-0 | Add d | starts expand |');
     expectAgree(timeline);
+    // Said the same way: no phase comes before it, so the wait counts from its deploy.
+    expect(out('report.md')).toContain('- at least 1w since the deploy\n');
+    expect(out('checklist.md')).toContain('- [ ] Gate: at least 1w since the deploy\n');
+    expect(out('01-expand.up.sql')).toContain('-- Gate (check before running): at least 1w since the deploy\n');
+    expect(r.plans[0]!.outputs.map((o) => o.contents).join('\n')).not.toContain('since the previous phase');
+    const noDeploy = await compileFiles({ 'plans/p.yaml': plan.replace('      deploy: { version: v2 }\n', ''), 'plans/v1.sql': 'SELECT id, c FROM t;', 'plans/v2.sql': 'SELECT id, c FROM t;' }, { emit: true });
+    expect(noDeploy.plans[0]!.outputs.find((o) => o.path.endsWith('report.md'))!.contents).toContain('- at least 1w waited before this first phase starts\n');
   });
 
   it('in every example plan, every label is the time its bar or milestone is drawn at', async () => {

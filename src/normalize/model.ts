@@ -263,6 +263,18 @@ export interface Risk {
   readonly mitigation: string;
 }
 
+/**
+ * A gate's wait as every output says it: since the previous phase; the first phase has none, so
+ * its wait counts from its gate's deploy (a week after v4.1 is live everywhere), or simply comes
+ * before it starts.
+ */
+export function gateWaitText(phase: Phase): string | undefined {
+  const g = phase.gate;
+  if (!g?.wait) return undefined;
+  if (phase.number > 1) return `at least ${g.wait.text} since the previous phase`;
+  return g.deploy !== undefined ? `at least ${g.wait.text} since the deploy` : `at least ${g.wait.text} waited before this first phase starts`;
+}
+
 /** Statements a step runs (none for command and manual steps). */
 export function stepStatements(step: Step): readonly Statement[] {
   return step.action?.kind === 'sql' ? step.action.statements : [];

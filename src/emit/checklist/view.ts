@@ -1,5 +1,5 @@
 import { phaseEstimate, type EstimateInput } from '../../analyze/estimate.js';
-import { planHasSql, verificationPhase, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
+import { gateWaitText, planHasSql, verificationPhase, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
 import { liftedStatements } from '../../analyze/statement-timeout.js';
 import { phaseHasSql, scriptFileName } from '../sql/blocks.js';
 import { confirmStatement } from '../sql/ledger.js';
@@ -140,6 +140,7 @@ export function checklistView(plan: Plan, input: EstimateInput) {
       estimate: estimateView({ planned: plannedTime(phase.steps), estimate: phaseEstimate(phase, input), hasSql: phase.steps.some((s) => s.action?.kind === 'sql') })?.text,
       gateSteps: (phase.gate?.verified ?? []).map((v) => v.stepId).filter((id) => steps.has(id)),
       gateWait: phase.gate?.wait?.text,
+      gateWaitText: gateWaitText(phase),
       codeChanges: plan.codeChanges.filter((c) => c.deployPhase === phase.name),
       gateRecord: phaseHasSql(phase) && hasGateStop(phase) ? `${confirmStatement({ plan: plan.id, phase: phase.name, step: '', part: 'gate' })};` : undefined,
       scriptRuns: phaseHasSql(phase) ? scriptRuns(plan, phase) : [],

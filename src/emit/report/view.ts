@@ -4,7 +4,7 @@ import { lockLabel } from '../../sql/locks.js';
 import { formatSeconds } from '../../normalize/durations.js';
 import type { PlanSettings } from '../../analyze/settings.js';
 import { liftedStatements, statementTimeoutSeconds } from '../../analyze/statement-timeout.js';
-import { planHasSql, stepStatements, verificationPhase, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
+import { gateWaitText, planHasSql, stepStatements, verificationPhase, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
 import { phaseHasSql, scriptFileName } from '../sql/blocks.js';
 import { compatView } from './compat-view.js';
 import { layOut, milestoneTimes, relativeTime } from '../timeline/view.js';
@@ -218,7 +218,7 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[], { ana
       upScript: phaseHasSql(phase) ? scriptFileName(phase, 'up') : undefined,
       downScript: phaseHasSql(phase) ? scriptFileName(phase, 'down') : undefined,
       rollbackTime: rollbackTime(phase, input),
-      gate: phase.gate ? { ...phase.gate, verified: phase.gate.verified.map((v) => v.stepId), wait: phase.gate.wait?.text } : undefined,
+      gate: phase.gate ? { ...phase.gate, verified: phase.gate.verified.map((v) => v.stepId), wait: phase.gate.wait?.text, waitText: gateWaitText(phase) } : undefined,
       steps: phase.steps.map((s) => stepView(s, input)),
     })),
     verifications: plan.phases.flatMap((p) => p.steps.flatMap((s) => s.verify.map((v) => ({ phase: p.name, step: s.id, sql: v.sql, expect: v.expect.text, description: v.description, ifFails: failedCheckEffect(s) })))),

@@ -1,4 +1,4 @@
-import { verificationPhase, type Batch, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
+import { gateWaitText, verificationPhase, type Batch, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
 import type { PgNode } from '../../sql/parser.js';
 import { compileBatch } from '../../sql/batch.js';
 import { quoteIdent, sqlComment, sqlLiteral, terminated, visibleLines } from '../../sql/quote.js';
@@ -300,7 +300,7 @@ function gateBlocks(plan: Plan, phase: Phase): ScriptBlock[] {
   const blocks: ScriptBlock[] = [];
   const conditions = [
     ...(g?.deploy !== undefined ? [`deployed everywhere: ${g.deploy.trim()}`] : []),
-    ...(g?.wait ? [`at least ${g.wait.text} since the previous phase`] : []),
+    ...(g?.wait ? [gateWaitText(phase)!] : []),
     ...(g?.approval !== undefined ? [`approved by ${g.approval.trim()}`] : []),
   ];
   if (g && conditions.length) {
@@ -331,7 +331,7 @@ function gateNotes(phase: Phase): string[] {
   if (!g) return [];
   return [
     ...(g.deploy !== undefined ? labelled('Gate (check before running): deployed everywhere:', g.deploy) : []),
-    ...(g.wait ? [`Gate (check before running): at least ${g.wait.text} since the previous phase`] : []),
+    ...(g.wait ? [`Gate (check before running): ${gateWaitText(phase)}`] : []),
     ...(g.approval !== undefined ? labelled('Gate (check before running): approved by', g.approval) : []),
   ];
 }
