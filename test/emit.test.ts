@@ -110,6 +110,29 @@ describe('SQL scripts', () => {
     expect(out('checklist.md')).not.toContain('stops before undoing');
   });
 
+  it('an irreversible step that loses no data says what to do instead, and nobody is told to restore data that is not lost', async () => {
+    const result = await compileFiles({
+      'plans/p.yaml': planWith(`      - id: add-value
+        sql: ALTER TYPE mood ADD VALUE IF NOT EXISTS 'calm'
+        rollback:
+          irreversible: true
+          data_loss: false
+          restore: An enum value cannot be dropped; it stays unused, which is harmless
+`).replace('phases:', 'baseline:\n  sql: CREATE TYPE mood AS ENUM (\'sad\');\nphases:'),
+    }, { emit: true });
+    expect(brief(result).filter((d) => d.includes(' error '))).toEqual([]);
+    const out = (name: string) => result.plans[0]!.outputs.find((o) => o.path.endsWith(name))!.contents;
+    expect(out('report.md')).toContain('**Rollback:** irreversible; it loses no data. What to do: An enum value cannot be dropped; it stays unused, which is harmless.\n');
+    expect(out('report.md')).toContain('at the irreversible `add-value` (phase expand) until it is accepted as it stays (it loses no data).');
+    expect(out('checklist.md')).toContain('if add-value ran, it cannot be undone; what to do: An enum value cannot be dropped');
+    expect(out('checklist.md')).toContain('which cannot be undone, until it is accepted as it stays (it loses no data)');
+    expect(out('.down.sql')).toContain('is irreversible; what to do: An enum value cannot be dropped');
+    expect(out('.down.sql')).toContain('-- Irreversible: if the step ran, this script stops here, before the steps before it in this phase are undone; once it is accepted as it stays (it loses no data) and recorded');
+    // The ledger's procedure serves every plan: its hint says both (restored, or its loss accepted).
+    const own = result.plans[0]!.outputs.map((o) => o.contents.replace(/Once its data is restored by hand \(or its loss accepted\)/g, '')).join('\n');
+    expect(own).not.toMatch(/data is restored|restore: An enum/);
+  });
+
   it('says which guard makes a rollback\'s statement outside a transaction safe when its step did not run: IF NOT EXISTS for a CREATE INDEX', async () => {
     const result = await compileFiles({
       'plans/p.yaml': planWith(`      - id: drop-index

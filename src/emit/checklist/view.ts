@@ -25,7 +25,7 @@ function undoText(step: Step): string | undefined {
     case 'run': return `undo ${step.id}: run ${inlineCode(r.command, { outsideTable: true })}`;
     case 'manual': return `undo ${step.id}: ${markdownText(r.instructions.trim().split('\n')[0])}`;
     // The down script stops at it only if it ran: a failure before it needs no restore.
-    case 'irreversible': return `if ${step.id} ran, it cannot be undone${r.restore ? `; restore: ${markdownText(r.restore.trim().split('\n')[0])}` : ''}`;
+    case 'irreversible': return `if ${step.id} ran, it cannot be undone${r.restore ? `; ${r.dataLoss ? 'restore' : 'what to do'}: ${markdownText(r.restore.trim().split('\n')[0])}` : ''}`;
     case 'sql': return undefined; // in the down script
     case 'nothing': return undefined;
   }
@@ -60,13 +60,15 @@ function ifThisFails(plan: Plan, phase: Phase, input: EstimateInput): string {
  * Where the down script stops, in the order it meets them, and how to go on: a rollback done by
  * hand, or an irreversible step whose data is restored by hand; each is recorded as its error says.
  */
-function stopNote(stops: readonly { id: string; irreversible: boolean }[]): string {
+function stopNote(stops: readonly { id: string; irreversible: boolean; dataLoss: boolean }[]): string {
   if (!stops.length) return '';
   const byHand = stops.filter((s) => !s.irreversible);
   if (byHand.length === stops.length) {
     return ` If a step it undoes ran, the down script stops before undoing ${byHand.map((s) => `\`${s.id}\``).join(', ')} by hand, until that is recorded as the error says; then run it again.`;
   }
-  const clauses = stops.map((s) => (s.irreversible ? `at \`${s.id}\`, which cannot be undone, until its data is restored` : `before undoing \`${s.id}\` by hand`));
+  const clauses = stops.map((s) => (s.irreversible
+    ? `at \`${s.id}\`, which cannot be undone, until ${s.dataLoss ? 'its data is restored' : 'it is accepted as it stays (it loses no data)'}`
+    : `before undoing \`${s.id}\` by hand`));
   return ` If a step it undoes ran, the down script stops ${clauses.join(', then ')}; record ${stops.length === 1 ? 'it' : 'each'} as the error says, then run the script again.`;
 }
 
@@ -99,10 +101,10 @@ function scriptRuns(plan: Plan, phase: Phase) {
  * The steps the down script stops at, when they ran, until recorded as undone: a rollback done by
  * hand, and an irreversible step (until its data is restored by hand); latest step first.
  */
-function downStops(phase: Phase): { id: string; irreversible: boolean }[] {
+function downStops(phase: Phase): { id: string; irreversible: boolean; dataLoss: boolean }[] {
   return [...phase.steps].reverse()
     .filter((s) => s.rollback?.kind === 'run' || s.rollback?.kind === 'manual' || s.rollback?.kind === 'irreversible')
-    .map((s) => ({ id: s.id, irreversible: s.rollback?.kind === 'irreversible' }));
+    .map((s) => ({ id: s.id, irreversible: s.rollback?.kind === 'irreversible', dataLoss: s.rollback?.dataLoss === true }));
 }
 
 /** Where PostgreSQL shows a statement's progress: its own progress view where it has one. */

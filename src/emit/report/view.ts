@@ -50,7 +50,9 @@ function rollbackView(step: Step) {
   const r = step.rollback;
   if (!r) return { kind: 'missing', label: 'none' };
   const text = r.kind === 'sql' ? r.statements.map((s) => `${s.text};`).join('\n\n') : r.kind === 'run' ? r.command : r.kind === 'manual' ? r.instructions : r.kind === 'nothing' ? r.reason : '';
-  return { kind: r.kind, text, dataLoss: r.dataLoss, restore: r.restore, label: r.kind === 'irreversible' ? 'irreversible' : r.kind, batch: r.kind === 'sql' ? r.batch : undefined };
+  // An irreversible step that loses nothing still says what to do instead (its restore:), as a sentence.
+  const whatToDo = r.kind === 'irreversible' && !r.dataLoss && r.restore?.trim() ? r.restore.trim().replace(/([^.!?])$/, '$1.') : undefined;
+  return { kind: r.kind, text, dataLoss: r.dataLoss, restore: r.restore, whatToDo, label: r.kind === 'irreversible' ? 'irreversible' : r.kind, batch: r.kind === 'sql' ? r.batch : undefined };
 }
 
 type Analyses = ReadonlyMap<Statement, StatementAnalysis> | undefined;
@@ -226,7 +228,7 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[], { ana
     // Where the down scripts stop until the operator records what was done by hand: latest phase, latest step first.
     downStops: [...plan.phases].reverse().filter(phaseHasSql).flatMap((p) => [...p.steps].reverse()
       .filter((s) => s.rollback?.kind === 'run' || s.rollback?.kind === 'manual' || s.rollback?.kind === 'irreversible')
-      .map((s) => ({ phase: p.name, step: s.id, irreversible: s.rollback?.kind === 'irreversible' }))),
+      .map((s) => ({ phase: p.name, step: s.id, irreversible: s.rollback?.kind === 'irreversible', dataLoss: s.rollback?.dataLoss === true }))),
     lockBudget: lockBudget(plan, analysis),
     rollbackLockBudget: rollbackLockBudget(plan, analysis),
     lockWindows: lockBudget(plan, analysis).length + rollbackLockBudget(plan, analysis).length > 0,

@@ -282,10 +282,10 @@ function downBlocks(plan: Plan, locksOf: LocksOf, phase: Phase, step: Step): Scr
       // Nothing runs and nothing stops: the ledger forgets the step, as after any rollback.
       return [block([title, ...labelled('Nothing to undo.', r.reason)], [forget], source)];
     case 'irreversible': {
-      const restore = r.restore?.trim() ? `; restore: ${visibleLines(r.restore.trim()).join('\n')}` : '';
+      const restore = r.restore?.trim() ? `; ${r.dataLoss ? 'restore' : 'what to do'}: ${visibleLines(r.restore.trim()).join('\n')}` : '';
       const message = `migc: step "${step.id}" is irreversible${restore}`;
       return [block(
-        [title, 'Irreversible: if the step ran, this script stops here, before the steps before it in this phase are undone; once its data is restored by hand and recorded in migc_ledger (the error says how), run it again: it goes on. If the step did not run, the script goes on.', ...loss],
+        [title, `Irreversible: if the step ran, this script stops here, before the steps before it in this phase are undone; once ${r.dataLoss ? 'its data is restored by hand' : 'it is accepted as it stays (it loses no data)'} and recorded in migc_ledger (the error says how), run it again: it goes on. If the step did not run, the script goes on.`, ...loss],
         [own(irreversibleCall(key, message)), forget],
         source,
       )];
