@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { describe, expect, it } from 'vitest';
 import { compile } from '../src/compile.js';
 import { nodeHost } from '../src/host.js';
-import { builtinTemplates, compileFiles, minimalPlan, root, updateGolden } from './helpers.js';
+import { brief, builtinTemplates, compileFiles, minimalPlan, root, updateGolden } from './helpers.js';
 
 /**
  * Golden files: every artefact of every example plan, byte for byte, in test/golden/<plan id>/.
@@ -86,6 +86,64 @@ describe('SQL scripts', () => {
     expect(down).toContain('-- Its transactions run only if the step ran (migc_ledger says so); DROP INDEX CONCURRENTLY runs outside a transaction, where nothing can skip it: it runs even if the step did not, so it must be safe then (IF EXISTS).\n');
     expect(down).toMatch(/CALL public\.migc_mark\('minimal', 'expand', 'index-email', 'down 1', false, '[^\n]*'\);\nSET statement_timeout = 0;\nDROP INDEX CONCURRENTLY IF EXISTS users_email_lower_idx;\nSET statement_timeout = '15min';\nCALL public\.migc_mark\('minimal', 'expand', 'index-email', 'down 1', true, ''\);\n/);
     expect(down).toContain("BEGIN;\nCALL public.migc_run('minimal', 'expand', 'index-email', 'down 2', 5, ARRAY[\n$sql$ALTER TABLE users DROP COLUMN email_lower$sql$\n]);\nCOMMIT;\nCALL public.migc_forget('minimal', 'expand', 'index-email');");
+  });
+
+  it('a rollback with nothing to undo neither runs nor stops anything: the down script says why and goes on', async () => {
+    const result = await compileFiles({
+      'plans/p.yaml': planWith(`      - id: add-check
+        sql: ALTER TABLE users ADD CONSTRAINT users_email_check CHECK (email <> '') NOT VALID;
+        rollback:
+          sql: ALTER TABLE users DROP CONSTRAINT users_email_check;
+      - id: validate-check
+        sql: ALTER TABLE users VALIDATE CONSTRAINT users_email_check;
+        rollback:
+          nothing_to_undo: Dropping the constraint (the step before) removes the validation.
+`),
+    }, { emit: true });
+    expect(brief(result).filter((d) => d.includes(' error '))).toEqual([]);
+    const out = (name: string) => result.plans[0]!.outputs.find((o) => o.path.endsWith(name))!.contents;
+    const down = out('.down.sql');
+    expect(down).toContain("-- Undo step validate-check\n-- Nothing to undo. Dropping the constraint (the step before) removes the validation.\nCALL public.migc_forget('minimal', 'expand', 'validate-check');\n");
+    expect(down).not.toContain('CALL public.migc_stop(');
+    expect(out('report.md')).toContain('**Rollback:** nothing to undo. Dropping the constraint (the step before) removes the validation.');
+    expect(out('report.md')).not.toContain('by hand');
+    expect(out('checklist.md')).not.toContain('stops before undoing');
+  });
+
+  it('an irreversible step that loses no data says what to do instead, and nobody is told to restore data that is not lost', async () => {
+    const result = await compileFiles({
+      'plans/p.yaml': planWith(`      - id: add-value
+        sql: ALTER TYPE mood ADD VALUE IF NOT EXISTS 'calm'
+        rollback:
+          irreversible: true
+          data_loss: false
+          restore: An enum value cannot be dropped; it stays unused, which is harmless
+`).replace('phases:', 'baseline:\n  sql: CREATE TYPE mood AS ENUM (\'sad\');\nphases:'),
+    }, { emit: true });
+    expect(brief(result).filter((d) => d.includes(' error '))).toEqual([]);
+    const out = (name: string) => result.plans[0]!.outputs.find((o) => o.path.endsWith(name))!.contents;
+    expect(out('report.md')).toContain('**Rollback:** irreversible; it loses no data. What to do: An enum value cannot be dropped; it stays unused, which is harmless.\n');
+    expect(out('report.md')).toContain('at the irreversible `add-value` (phase expand) until it is accepted as it stays (it loses no data).');
+    expect(out('checklist.md')).toContain('if add-value ran, it cannot be undone; what to do: An enum value cannot be dropped');
+    expect(out('checklist.md')).toContain('which cannot be undone, until it is accepted as it stays (it loses no data)');
+    expect(out('.down.sql')).toContain('is irreversible; what to do: An enum value cannot be dropped');
+    expect(out('.down.sql')).toContain('-- Irreversible: if the step ran, this script stops here, before the steps before it in this phase are undone; once it is accepted as it stays (it loses no data) and recorded');
+    // The ledger's procedure serves every plan: its hint says both (restored, or its loss accepted).
+    const own = result.plans[0]!.outputs.map((o) => o.contents.replace(/Once its data is restored by hand \(or its loss accepted\)/g, '')).join('\n');
+    expect(own).not.toMatch(/data is restored|restore: An enum/);
+  });
+
+  it('says which guard makes a rollback\'s statement outside a transaction safe when its step did not run: IF NOT EXISTS for a CREATE INDEX', async () => {
+    const result = await compileFiles({
+      'plans/p.yaml': planWith(`      - id: drop-index
+        sql: DROP INDEX CONCURRENTLY IF EXISTS users_created_at_idx;
+        rollback:
+          sql: CREATE INDEX CONCURRENTLY IF NOT EXISTS users_created_at_idx ON users (created_at);
+`),
+    }, { emit: true });
+    const down = result.plans[0]!.outputs.find((o) => o.path.endsWith('.down.sql'))!.contents;
+    expect(down).toContain('CREATE INDEX CONCURRENTLY runs outside a transaction, where nothing can skip it: it runs even if the step did not, so it must be safe then (IF NOT EXISTS).\n');
+    expect(down).not.toContain('(IF EXISTS)');
   });
 
   it('sets lock_timeout and statement_timeout from the plan, with safe defaults', async () => {

@@ -38,6 +38,28 @@ describe('batch pauses in the estimates', () => {
   });
 });
 
+describe('how long rolling back takes', () => {
+  const section = (report: string, heading: string) => report.split(heading)[1]!.split('####')[0]!;
+
+  it('a rollback that changes rows says how long it runs, at the step, its phase and the checklist\'s way back; a catalog-only one says nothing', async () => {
+    const { report, checklist } = await buildInvoices(invoicePlan);
+    // UPDATE invoices SET region = NULL over 30,000,000 rows at 100,000 rows/s, in one statement.
+    expect(section(report, '#### Step `backfill-region`')).toContain('Rolling back this step: ~5min by migc from the size hints.');
+    expect(report).toContain('Rolling back (`02-backfill.down.sql`): ~5min by migc from the size hints.');
+    expect(section(report, '#### Step `region-not-null-check`')).not.toContain('Rolling back this step');
+    expect(report).not.toContain('Rolling back (`01-expand.down.sql`)');
+    expect(checklist).toMatch(/- \[ \] If this fails: [^\n]*`psql -v ON_ERROR_STOP=1 -f 02-backfill\.down\.sql "\$DATABASE_URL"` \(~5min by migc from the size hints\)/);
+  });
+
+  it('a batched rollback counts its pauses; a table with no size cannot be estimated, and says so', async () => {
+    const batched = await buildInvoices(invoicePlan.replace('          sql: UPDATE invoices SET region = NULL WHERE region IS NOT NULL\n', '          sql: UPDATE invoices SET region = NULL WHERE region IS NOT NULL\n          batch: { size: 5000, pause: 2s }\n'));
+    expect(batched.report).toContain('Rolling back this step: ~3h 25min by migc from the size hints (3h 20min of pauses: 6,000 batches × 2s).');
+    expect(batched.checklist).toContain('02-backfill.down.sql "$DATABASE_URL"` (~3h 25min by migc from the size hints)');
+    const unsized = await buildInvoices(invoicePlan.replace('  invoices: { rows: 30000000, size: 5 GB }\n', ''));
+    expect(unsized.report).toContain('Rolling back this step: migc cannot tell how long, a table has no size hint.');
+  });
+});
+
 describe('the flagship example', () => {
   it('plans/email-verified.yaml estimates what migc estimates: its report shows no disagreement', async () => {
     const { readFileSync, readdirSync } = await import('node:fs');

@@ -272,6 +272,11 @@ function hostilePlan(cls: HostileClass, dir: string): { yaml: string; used: Set<
             rollback: { sql: `UPDATE ${t} SET flag = NULL WHERE flag -- back )`, batch: { size: 10 } },
             verify: [{ sql: `SELECT count(*) FROM ${t} WHERE flag IS NULL`, expect: 0 }],
           },
+          {
+            id: 'analyze', sql: `ANALYZE ${t}`,
+            rollback: { nothing_to_undo: P('phases[].steps[].rollback.nothing_to_undo') },
+            verify: [{ sql: `SELECT count(*) FROM ${t}`, expect: 25 }],
+          },
           { id: 'deploy', run: P('phases[].steps[].run'), rollback: { run: P('phases[].steps[].rollback.run') }, deploy: { version: 'v2', note: P('phases[].steps[].deploy.note') } },
           { id: 'by-hand', manual: P('phases[].steps[].manual'), rollback: { manual: P('phases[].steps[].rollback.manual') } },
         ],

@@ -113,6 +113,16 @@ describe('which statements run without statement_timeout', () => {
     expect((block.match(/^-- statement_timeout is lifted for /gm) ?? []).length).toBe(times);
     expect((block.match(/^SET statement_timeout = '15min';$/gm) ?? []).length).toBe(times);
   });
+
+  it('says once, for each of them, that alike statements run without it: not the same comment line twice', async () => {
+    const block = await blockOf('CREATE INDEX CONCURRENTLY IF NOT EXISTS t_note_idx ON t (note);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_id_note_idx ON t (id, note);\nALTER TABLE t VALIDATE CONSTRAINT t_n_check;');
+    expect(lifted(block)).toBe(3);
+    const notes = block.match(/^-- statement_timeout is lifted for .*$/gm) ?? [];
+    expect(notes).toEqual([
+      '-- statement_timeout is lifted for each of these 2 CREATE INDEX CONCURRENTLY statements only: each holds SHARE UPDATE EXCLUSIVE on t, which blocks neither reads nor writes, so it may run as long as it needs; lock_timeout still bounds its waits for locks.',
+      '-- statement_timeout is lifted for this transaction (ALTER TABLE VALIDATE CONSTRAINT) only: it holds SHARE UPDATE EXCLUSIVE on t, which blocks neither reads nor writes, so it may run as long as it needs; lock_timeout still bounds its waits for locks.',
+    ]);
+  });
 });
 
 describe.skipIf(!serverUrl)('statement_timeout with psql on PostgreSQL (skipped when MIGC_TEST_DATABASE_URL is not set)', () => {

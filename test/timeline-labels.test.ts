@@ -57,6 +57,59 @@ describe('timeline labels agree with the bars', () => {
     expectAgree(timeline);
   });
 
+  it('a first phase\'s wait ends where the phase starts, at its milestone, and the first app version is live from the plan\'s start', async () => {
+    // Nothing of the plan comes before the first phase for its wait to count from: the drop stays
+    // at its T-0 (it was pushed to T+1w), and v1, live before the plan, is a bar up to v2's deploy
+    // (it was a sliver at the deploy, drawn on top of v2's).
+    const plan = `migc: 1
+id: first-wait
+title: A first phase with a wait
+type: schema
+risk: low
+engine: postgresql@15
+baseline:
+  sql: CREATE TABLE t (id bigint PRIMARY KEY, c integer);
+apps:
+  - version: v1
+    queries: v1.sql
+  - version: v2
+    queries: v2.sql
+phases:
+  - name: expand
+    kind: expand
+    gate:
+      deploy: { version: v2 }
+      wait: 1w
+    steps:
+      - id: add-d
+        sql: ALTER TABLE t ADD COLUMN d integer;
+        rollback:
+          sql: ALTER TABLE t DROP COLUMN d;
+timeline:
+  - at: T-0
+    milestone: Add d
+    phase: expand
+`;
+    const r = await compileFiles({ 'plans/p.yaml': plan, 'plans/v1.sql': 'SELECT id, c FROM t;', 'plans/v2.sql': 'SELECT id, c FROM t;' }, { emit: true });
+    const out = (name: string) => r.plans[0]!.outputs.find((o) => o.path.endsWith(name))!.contents;
+    const timeline = out('timeline.mmd');
+    const week = 604800 * 1000;
+    expect(timeline).toContain('T-0 Add d :milestone, milestone_1, 0, 0s');
+    expect(timeline).toContain(`wait 1w (gate) :active, wait_1, ${-week}, 0`);
+    expect(timeline).toMatch(/T-0 add-d \(under a second by migc\) :step_1_1, 0, /);
+    expect(timeline).toContain(`app v1 :app_1, ${-week}, 0\n`);
+    expect(timeline).toMatch(/app v2 \(with v1 while it rolls out\) :app_2, 0, /);
+    expect(out('report.md')).toContain('| T-0 | Add d | starts expand |');
+    expectAgree(timeline);
+    // Said the same way: no phase comes before it, so the wait counts from its deploy.
+    expect(out('report.md')).toContain('- at least 1w since the deploy\n');
+    expect(out('checklist.md')).toContain('- [ ] Gate: at least 1w since the deploy\n');
+    expect(out('01-expand.up.sql')).toContain('-- Gate (check before running): at least 1w since the deploy\n');
+    expect(r.plans[0]!.outputs.map((o) => o.contents).join('\n')).not.toContain('since the previous phase');
+    const noDeploy = await compileFiles({ 'plans/p.yaml': plan.replace('      deploy: { version: v2 }\n', ''), 'plans/v1.sql': 'SELECT id, c FROM t;', 'plans/v2.sql': 'SELECT id, c FROM t;' }, { emit: true });
+    expect(noDeploy.plans[0]!.outputs.find((o) => o.path.endsWith('report.md'))!.contents).toContain('- at least 1w waited before this first phase starts\n');
+  });
+
   it('in every example plan, every label is the time its bar or milestone is drawn at', async () => {
     const files: Record<string, string> = {};
     for (const f of readdirSync(`${root}plans`, { recursive: true }) as string[]) {

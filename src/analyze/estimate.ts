@@ -1,5 +1,5 @@
 import { formatSeconds } from '../normalize/durations.js';
-import { stepStatements, type Phase, type Statement, type Step } from '../normalize/model.js';
+import { stepStatements, type Batch, type Phase, type Statement, type Step } from '../normalize/model.js';
 import { pgDurationSeconds } from '../sql/batch.js';
 import type { PlanSettings } from './settings.js';
 import { secondsPerRow, type StatementAnalysis } from './sql/analyze.js';
@@ -41,11 +41,15 @@ function batchesOf(statement: Statement, size: number, { analysis, settings }: E
 
 /** One statement of a step (batched when the step is): undefined when a table it works on has no size. */
 export function statementEstimate(step: Step, statement: Statement, input: EstimateInput): Estimate | undefined {
+  return batchedEstimate(statement, step.batch, input);
+}
+
+/** One statement, run in batches when batch is given: its work, and the pauses after its batches. */
+function batchedEstimate(statement: Statement, batch: Batch | undefined, input: EstimateInput): Estimate | undefined {
   const a = input.analysis.get(statement);
   if (!a) return undefined;
   const work = a.effect === 'catalog' ? 0 : a.seconds;
   if (work === undefined) return undefined;
-  const batch = step.batch;
   if (!batch?.pause) return { seconds: work };
   const batches = batchesOf(statement, batch.size, input);
   if (batches === undefined) return undefined;
@@ -60,6 +64,32 @@ export function stepEstimate(step: Step, input: EstimateInput): Estimate | undef
   const each = statements.map((s) => statementEstimate(step, s, input));
   if (each.some((e) => e === undefined)) return undefined;
   return sumEstimates(each as Estimate[]);
+}
+
+/**
+ * Undoing a step, as its down script runs it: a SQL rollback's statements (batched when it is).
+ * Undefined when the rollback runs no SQL (a command or instructions, nothing to undo) or a table
+ * it works on has no size.
+ */
+export function rollbackEstimate(step: Step, input: EstimateInput): Estimate | undefined {
+  const r = step.rollback;
+  if (r?.kind !== 'sql') return undefined;
+  const each = r.statements.map((s) => batchedEstimate(s, r.batch, input));
+  return each.some((e) => e === undefined) ? undefined : sumEstimates(each as Estimate[]);
+}
+
+/** Whether undoing the step does work on rows or indexes (not only the catalog): the rollbacks worth a duration. */
+export function rollbackDoesWork(step: Step, input: EstimateInput): boolean {
+  const r = step.rollback;
+  return r?.kind === 'sql' && (r.batch !== undefined || r.statements.some((s) => (input.analysis.get(s)?.effect ?? 'catalog') !== 'catalog'));
+}
+
+/** A phase's down script: the rollbacks of its steps; undefined when one that does work cannot be estimated. */
+export function phaseRollbackEstimate(phase: Phase, input: EstimateInput): Estimate | undefined {
+  const working = phase.steps.filter((s) => rollbackDoesWork(s, input));
+  if (!working.length) return undefined;
+  const each = working.map((s) => rollbackEstimate(s, input));
+  return each.some((e) => e === undefined) ? undefined : sumEstimates(each as Estimate[]);
 }
 
 /** A phase's SQL steps; undefined when it has none or one cannot be estimated. */

@@ -195,6 +195,8 @@ export type Rollback =
   | (RollbackCommon & { readonly kind: 'sql'; readonly statements: readonly Statement[]; readonly batch?: Batch })
   | (RollbackCommon & { readonly kind: 'run'; readonly command: string })
   | (RollbackCommon & { readonly kind: 'manual'; readonly instructions: string })
+  /** Undoing the step needs nothing done (the down script goes on); why, as the plan says it. */
+  | (RollbackCommon & { readonly kind: 'nothing'; readonly reason: string })
   | (RollbackCommon & { readonly kind: 'irreversible' });
 
 interface RollbackCommon {
@@ -259,6 +261,18 @@ export interface Risk {
   readonly likelihood?: Level;
   readonly impact?: Level;
   readonly mitigation: string;
+}
+
+/**
+ * A gate's wait as every output says it: since the previous phase; the first phase has none, so
+ * its wait counts from its gate's deploy (a week after v4.1 is live everywhere), or simply comes
+ * before it starts.
+ */
+export function gateWaitText(phase: Phase): string | undefined {
+  const g = phase.gate;
+  if (!g?.wait) return undefined;
+  if (phase.number > 1) return `at least ${g.wait.text} since the previous phase`;
+  return g.deploy !== undefined ? `at least ${g.wait.text} since the deploy` : `at least ${g.wait.text} waited before this first phase starts`;
 }
 
 /** Statements a step runs (none for command and manual steps). */

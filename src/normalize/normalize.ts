@@ -141,8 +141,16 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
     if (!hasSql) {
       error('MG032', batch.span, 'batch needs sql', 'Batching applies to one UPDATE, DELETE or INSERT ... SELECT given in sql.');
     } else if (statements) {
-      const problem = statements.length !== 1 ? `a batched step runs exactly one statement; this one has ${statements.length}` : batchProblem({ ...statements[0]!, start: 0, end: 0 });
-      if (problem) error('MG032', statements.length === 1 ? statements[0]!.span : batch.span, problem, 'Put one UPDATE, DELETE or INSERT ... SELECT in the batched step; split other statements into steps of their own.');
+      if (statements.length !== 1) {
+        error('MG032', batch.span, `a batched step runs exactly one statement; this one has ${statements.length}`, 'Put one UPDATE, DELETE or INSERT ... SELECT in the batched step; split other statements into steps of their own.');
+      } else {
+        // One statement of the wrong shape: splitting is no help; the shape the loop needs is.
+        const problem = batchProblem({ ...statements[0]!, start: 0, end: 0 });
+        if (problem) {
+          error('MG032', statements[0]!.span, problem,
+            `The batch loop runs the statement once per range of ${batch.key} on the one table it changes (an INSERT: the one table it copies from), adding the range to its WHERE: rewrite it in that form, or leave out batch: if the table is small.`);
+        }
+      }
     }
     return batch;
   }
@@ -150,12 +158,16 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
   function normalizeRollback(rs: RawStep, path: Path): Rollback | undefined {
     const r = rs.rollback!;
     const at = keySpan(doc, path) ?? span(path);
-    const kinds = (['sql', 'run', 'manual', 'irreversible'] as const).filter((k) => r[k] !== undefined);
+    const kinds = (['sql', 'run', 'manual', 'nothing_to_undo', 'irreversible'] as const).filter((k) => r[k] !== undefined);
     if (kinds.length !== 1) {
       error('MG031', at,
         kinds.length === 0 ? `the rollback of step "${rs.id}" says neither how to undo it nor that it cannot be undone` : `the rollback of step "${rs.id}" gives both ${kinds.join(' and ')}`,
-        'Give exactly one of sql, run or manual; or irreversible: true with data_loss and restore.');
+        'Give exactly one of sql, run or manual; nothing_to_undo with the reason; or irreversible: true with data_loss and restore.');
       return undefined;
+    }
+    if (r.nothing_to_undo !== undefined && r.data_loss) {
+      error('MG031', at, `step "${rs.id}" says there is nothing to undo, and that undoing it loses data`,
+        'A step whose undoing loses data has something to undo: give the rollback as sql, run or manual with data_loss: true and restore:, or irreversible: true.');
     }
     if (r.irreversible && r.data_loss === undefined) {
       error('MG031', at, `irreversible step "${rs.id}" does not say whether data is lost`, 'Add data_loss: true or false, and restore: how to get the data back if it is lost.');
@@ -172,6 +184,7 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
     if (r.batch) error('MG032', keySpan(doc, [...path, 'batch'])!, 'batch needs sql', 'Batching applies to one UPDATE, DELETE or INSERT ... SELECT given in sql.');
     if (r.run !== undefined) return { kind: 'run', command: r.run, ...common };
     if (r.manual !== undefined) return { kind: 'manual', instructions: r.manual, ...common };
+    if (r.nothing_to_undo !== undefined) return { kind: 'nothing', reason: r.nothing_to_undo, ...common };
     return { kind: 'irreversible', ...common };
   }
 

@@ -48,7 +48,7 @@ export interface RawStep {
   manual?: string;
   batch?: RawBatch;
   allow?: Record<string, string>;
-  rollback?: { sql?: string; run?: string; manual?: string; irreversible?: true; data_loss?: boolean; restore?: string; batch?: RawBatch };
+  rollback?: { sql?: string; run?: string; manual?: string; nothing_to_undo?: string; irreversible?: true; data_loss?: boolean; restore?: string; batch?: RawBatch };
   verify?: { sql: string; expect: number | boolean | string; description?: string }[];
   estimated_time?: string;
   deploy?: RawDeploy;

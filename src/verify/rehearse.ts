@@ -335,7 +335,11 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
 
   const phaseResults: PhaseResult[] = phases.map((p) => ({ number: p.number, name: p.name, ...results.get(p.name)! }));
   // A rollback the full rehearsal never reached (before an irreversible step) ran at a crash point.
-  const steps = stepResults(plan, phaseResults, options.analysis).map((s) => (s.down === 'not run' && rolledBack.has(s.step) && plan.phases.find((p) => p.name === s.phase)?.steps.find((x) => x.id === s.step)?.rollback?.kind === 'sql' ? { ...s, down: 'ok' as const } : s));
+  const rollbackKind = (phase: string, step: string) => plan.phases.find((p) => p.name === phase)?.steps.find((x) => x.id === step)?.rollback?.kind;
+  const steps = stepResults(plan, phaseResults, options.analysis).map((s) => {
+    const kind = rollbackKind(s.phase, s.step);
+    return s.down === 'not run' && rolledBack.has(s.step) && (kind === 'sql' || kind === 'nothing') ? { ...s, down: 'ok' as const } : s;
+  });
   return { ...base, ok: !diagnostics.some((d) => d.severity === 'error'), phases: phaseResults, steps, ...(crash ? { crash } : {}), diagnostics, ...(compat ? { compat } : {}) };
 }
 
@@ -462,7 +466,8 @@ function stepResults(plan: Plan, phases: readonly PhaseResult[], analysis: Rehea
         phase: phase.name,
         step: step.id,
         up: step.action?.kind === 'sql' ? status(r.up, up) : 'not run',
-        down: step.rollback?.kind === 'sql' || step.rollback?.kind === 'irreversible' ? status(r.down, down) : 'not run',
+        // A rollback with nothing to undo is done once the down script has passed it.
+        down: step.rollback?.kind === 'sql' || step.rollback?.kind === 'nothing' || step.rollback?.kind === 'irreversible' ? status(r.down, down) : 'not run',
         upMs: up.reduce((n, x) => n + x.ms, 0),
         locks: [...locks.values()].sort((a, b) => (a.relation + a.mode < b.relation + b.mode ? -1 : a.relation + a.mode > b.relation + b.mode ? 1 : 0)),
         predicted: [...new Set(predicted.map(lockName))].sort(),

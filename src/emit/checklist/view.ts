@@ -1,10 +1,10 @@
 import { phaseEstimate, type EstimateInput } from '../../analyze/estimate.js';
-import { planHasSql, verificationPhase, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
+import { gateWaitText, planHasSql, verificationPhase, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
 import { liftedStatements } from '../../analyze/statement-timeout.js';
 import { phaseHasSql, scriptFileName } from '../sql/blocks.js';
 import { confirmStatement } from '../sql/ledger.js';
 import { markdownText } from '../markdown-text.js';
-import { estimateView, plannedTime } from '../report/view.js';
+import { estimateView, plannedTime, rollbackTime } from '../report/view.js';
 import { inlineCode } from '../templates.js';
 
 /** Queries the on-call engineer keeps open while a phase runs. */
@@ -25,8 +25,9 @@ function undoText(step: Step): string | undefined {
     case 'run': return `undo ${step.id}: run ${inlineCode(r.command, { outsideTable: true })}`;
     case 'manual': return `undo ${step.id}: ${markdownText(r.instructions.trim().split('\n')[0])}`;
     // The down script stops at it only if it ran: a failure before it needs no restore.
-    case 'irreversible': return `if ${step.id} ran, it cannot be undone${r.restore ? `; restore: ${markdownText(r.restore.trim().split('\n')[0])}` : ''}`;
+    case 'irreversible': return `if ${step.id} ran, it cannot be undone${r.restore ? `; ${r.dataLoss ? 'restore' : 'what to do'}: ${markdownText(r.restore.trim().split('\n')[0])}` : ''}`;
     case 'sql': return undefined; // in the down script
+    case 'nothing': return undefined;
   }
 }
 
@@ -34,8 +35,10 @@ function undoText(step: Step): string | undefined {
  * What to do when a phase fails: its down script, the operator steps' own rollbacks in reverse
  * order, and the plan's rollback plan for the phase. Every phase has one, code-only ones too.
  */
-function ifThisFails(plan: Plan, phase: Phase): string {
-  const down = phaseHasSql(phase) ? `\`${psql(scriptFileName(phase, 'down'))}\`` : undefined;
+function ifThisFails(plan: Plan, phase: Phase, input: EstimateInput): string {
+  // How long the down script runs, when it does more than catalog changes: it is not stuck.
+  const time = rollbackTime(phase, input, { brief: true });
+  const down = phaseHasSql(phase) ? `\`${psql(scriptFileName(phase, 'down'))}\`${time ? ` (${time})` : ''}` : undefined;
   // The plan's own rollback plan for the phase says it best; the down script is named beside it.
   const planned = plan.rollbackPlan.filter((r) => r.phase === phase.name).map((r) => markdownText(r.how.trim().split('\n').join(' ')));
   // Latest step first; the down script undoes every SQL step, so it comes once, at the latest.
@@ -57,13 +60,15 @@ function ifThisFails(plan: Plan, phase: Phase): string {
  * Where the down script stops, in the order it meets them, and how to go on: a rollback done by
  * hand, or an irreversible step whose data is restored by hand; each is recorded as its error says.
  */
-function stopNote(stops: readonly { id: string; irreversible: boolean }[]): string {
+function stopNote(stops: readonly { id: string; irreversible: boolean; dataLoss: boolean }[]): string {
   if (!stops.length) return '';
   const byHand = stops.filter((s) => !s.irreversible);
   if (byHand.length === stops.length) {
     return ` If a step it undoes ran, the down script stops before undoing ${byHand.map((s) => `\`${s.id}\``).join(', ')} by hand, until that is recorded as the error says; then run it again.`;
   }
-  const clauses = stops.map((s) => (s.irreversible ? `at \`${s.id}\`, which cannot be undone, until its data is restored` : `before undoing \`${s.id}\` by hand`));
+  const clauses = stops.map((s) => (s.irreversible
+    ? `at \`${s.id}\`, which cannot be undone, until ${s.dataLoss ? 'its data is restored' : 'it is accepted as it stays (it loses no data)'}`
+    : `before undoing \`${s.id}\` by hand`));
   return ` If a step it undoes ran, the down script stops ${clauses.join(', then ')}; record ${stops.length === 1 ? 'it' : 'each'} as the error says, then run the script again.`;
 }
 
@@ -96,10 +101,10 @@ function scriptRuns(plan: Plan, phase: Phase) {
  * The steps the down script stops at, when they ran, until recorded as undone: a rollback done by
  * hand, and an irreversible step (until its data is restored by hand); latest step first.
  */
-function downStops(phase: Phase): { id: string; irreversible: boolean }[] {
+function downStops(phase: Phase): { id: string; irreversible: boolean; dataLoss: boolean }[] {
   return [...phase.steps].reverse()
     .filter((s) => s.rollback?.kind === 'run' || s.rollback?.kind === 'manual' || s.rollback?.kind === 'irreversible')
-    .map((s) => ({ id: s.id, irreversible: s.rollback?.kind === 'irreversible' }));
+    .map((s) => ({ id: s.id, irreversible: s.rollback?.kind === 'irreversible', dataLoss: s.rollback?.dataLoss === true }));
 }
 
 /** Where PostgreSQL shows a statement's progress: its own progress view where it has one. */
@@ -137,6 +142,7 @@ export function checklistView(plan: Plan, input: EstimateInput) {
       estimate: estimateView({ planned: plannedTime(phase.steps), estimate: phaseEstimate(phase, input), hasSql: phase.steps.some((s) => s.action?.kind === 'sql') })?.text,
       gateSteps: (phase.gate?.verified ?? []).map((v) => v.stepId).filter((id) => steps.has(id)),
       gateWait: phase.gate?.wait?.text,
+      gateWaitText: gateWaitText(phase),
       codeChanges: plan.codeChanges.filter((c) => c.deployPhase === phase.name),
       gateRecord: phaseHasSql(phase) && hasGateStop(phase) ? `${confirmStatement({ plan: plan.id, phase: phase.name, step: '', part: 'gate' })};` : undefined,
       scriptRuns: phaseHasSql(phase) ? scriptRuns(plan, phase) : [],
@@ -154,7 +160,7 @@ export function checklistView(plan: Plan, input: EstimateInput) {
       })),
       verifications: phase.steps.flatMap((s) => s.verify.map((v) => ({ step: s.id, sql: v.sql, expect: v.expect.text }))),
       planVerifications: plan.verify.filter((v) => verificationPhase(plan, v) === phase).map((v) => ({ number: v.number, sql: v.sql, expect: v.expect.text })),
-      ifThisFails: ifThisFails(plan, phase),
+      ifThisFails: ifThisFails(plan, phase, input),
     })),
   };
 }

@@ -1,10 +1,10 @@
 import type { StatementAnalysis } from '../../analyze/sql/analyze.js';
-import { estimateMethod, estimateText, pausesText, phaseEstimate, statementEstimate, stepEstimate, sumEstimates, type Estimate, type EstimateInput } from '../../analyze/estimate.js';
+import { estimateMethod, estimateText, pausesText, phaseEstimate, phaseRollbackEstimate, rollbackDoesWork, rollbackEstimate, statementEstimate, stepEstimate, sumEstimates, type Estimate, type EstimateInput } from '../../analyze/estimate.js';
 import { lockLabel } from '../../sql/locks.js';
 import { formatSeconds } from '../../normalize/durations.js';
 import type { PlanSettings } from '../../analyze/settings.js';
 import { liftedStatements, statementTimeoutSeconds } from '../../analyze/statement-timeout.js';
-import { planHasSql, stepStatements, verificationPhase, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
+import { gateWaitText, planHasSql, stepStatements, verificationPhase, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
 import { phaseHasSql, scriptFileName } from '../sql/blocks.js';
 import { compatView } from './compat-view.js';
 import { layOut, milestoneTimes, relativeTime } from '../timeline/view.js';
@@ -49,8 +49,10 @@ export function failedCheckEffect(step: Step): string {
 function rollbackView(step: Step) {
   const r = step.rollback;
   if (!r) return { kind: 'missing', label: 'none' };
-  const text = r.kind === 'sql' ? r.statements.map((s) => `${s.text};`).join('\n\n') : r.kind === 'run' ? r.command : r.kind === 'manual' ? r.instructions : '';
-  return { kind: r.kind, text, dataLoss: r.dataLoss, restore: r.restore, label: r.kind === 'irreversible' ? 'irreversible' : r.kind, batch: r.kind === 'sql' ? r.batch : undefined };
+  const text = r.kind === 'sql' ? r.statements.map((s) => `${s.text};`).join('\n\n') : r.kind === 'run' ? r.command : r.kind === 'manual' ? r.instructions : r.kind === 'nothing' ? r.reason : '';
+  // An irreversible step that loses nothing still says what to do instead (its restore:), as a sentence.
+  const whatToDo = r.kind === 'irreversible' && !r.dataLoss && r.restore?.trim() ? r.restore.trim().replace(/([^.!?])$/, '$1.') : undefined;
+  return { kind: r.kind, text, dataLoss: r.dataLoss, restore: r.restore, whatToDo, label: r.kind === 'irreversible' ? 'irreversible' : r.kind, batch: r.kind === 'sql' ? r.batch : undefined };
 }
 
 type Analyses = ReadonlyMap<Statement, StatementAnalysis> | undefined;
@@ -132,6 +134,22 @@ export function estimateView({ planned: plannedTotal, estimate, hasSql }: { plan
   return plan || computed !== undefined ? { text: parts.join('; '), differs: apart } : undefined;
 }
 
+/** migc's estimate of undoing something, as the outputs write it; undefined estimate: a table has no size hint. */
+function migcRollbackText(estimate: Estimate | undefined, brief: boolean): string {
+  if (!estimate) return 'migc cannot tell how long, a table has no size hint';
+  return `${estimateText(estimate)} by migc from the size hints${estimate.pauses && !brief ? ` (${pausesText(estimate.pauses)})` : ''}`;
+}
+
+/**
+ * How long undoing takes, where it does work on rows or indexes (a batched UPDATE back, an index
+ * built again): a step's rollback, or a phase's down script. Catalog-only rollbacks take
+ * milliseconds and say nothing. Brief leaves out where the pauses come from (for the checklist).
+ */
+export function rollbackTime(of: Step | Phase, input: EstimateInput, { brief = false }: { brief?: boolean } = {}): string | undefined {
+  if ('steps' in of) return of.steps.some((s) => rollbackDoesWork(s, input)) ? migcRollbackText(phaseRollbackEstimate(of, input), brief) : undefined;
+  return rollbackDoesWork(of, input) ? migcRollbackText(rollbackEstimate(of, input), brief) : undefined;
+}
+
 function stepView(step: Step, input: EstimateInput) {
   const action = step.action;
   const estimate = estimateView({ planned: plannedTime([step]), estimate: stepEstimate(step, input), hasSql: action?.kind === 'sql' });
@@ -149,6 +167,7 @@ function stepView(step: Step, input: EstimateInput) {
     instructions: action?.kind === 'manual' ? action.instructions : undefined,
     batch: step.batch,
     rollback: rollbackView(step),
+    rollbackTime: rollbackTime(step, input),
     verify: step.verify.map((v) => ({ sql: v.sql, expect: v.expect.text, description: v.description })),
     estimatedTime: step.estimatedTime?.text,
   };
@@ -200,7 +219,8 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[], { ana
       estimate: estimateView({ planned: plannedTime(phase.steps), estimate: phaseEstimate(phase, input), hasSql: phase.steps.some((s) => s.action?.kind === 'sql') }),
       upScript: phaseHasSql(phase) ? scriptFileName(phase, 'up') : undefined,
       downScript: phaseHasSql(phase) ? scriptFileName(phase, 'down') : undefined,
-      gate: phase.gate ? { ...phase.gate, verified: phase.gate.verified.map((v) => v.stepId), wait: phase.gate.wait?.text } : undefined,
+      rollbackTime: rollbackTime(phase, input),
+      gate: phase.gate ? { ...phase.gate, verified: phase.gate.verified.map((v) => v.stepId), wait: phase.gate.wait?.text, waitText: gateWaitText(phase) } : undefined,
       steps: phase.steps.map((s) => stepView(s, input)),
     })),
     verifications: plan.phases.flatMap((p) => p.steps.flatMap((s) => s.verify.map((v) => ({ phase: p.name, step: s.id, sql: v.sql, expect: v.expect.text, description: v.description, ifFails: failedCheckEffect(s) })))),
@@ -208,7 +228,7 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[], { ana
     // Where the down scripts stop until the operator records what was done by hand: latest phase, latest step first.
     downStops: [...plan.phases].reverse().filter(phaseHasSql).flatMap((p) => [...p.steps].reverse()
       .filter((s) => s.rollback?.kind === 'run' || s.rollback?.kind === 'manual' || s.rollback?.kind === 'irreversible')
-      .map((s) => ({ phase: p.name, step: s.id, irreversible: s.rollback?.kind === 'irreversible' }))),
+      .map((s) => ({ phase: p.name, step: s.id, irreversible: s.rollback?.kind === 'irreversible', dataLoss: s.rollback?.dataLoss === true }))),
     lockBudget: lockBudget(plan, analysis),
     rollbackLockBudget: rollbackLockBudget(plan, analysis),
     lockWindows: lockBudget(plan, analysis).length + rollbackLockBudget(plan, analysis).length > 0,

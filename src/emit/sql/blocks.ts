@@ -1,4 +1,4 @@
-import { verificationPhase, type Batch, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
+import { gateWaitText, verificationPhase, type Batch, type Phase, type Plan, type Statement, type Step } from '../../normalize/model.js';
 import type { PgNode } from '../../sql/parser.js';
 import { compileBatch } from '../../sql/batch.js';
 import { quoteIdent, sqlComment, sqlLiteral, terminated, visibleLines } from '../../sql/quote.js';
@@ -162,14 +162,36 @@ function withoutStatementTimeout(plan: Plan): (ss: ScriptStatement[]) => ScriptS
   return (ss) => [own('SET statement_timeout = 0'), ...ss, own(`SET statement_timeout = ${sqlLiteral(plan.settings.statementTimeout)}`)];
 }
 
-/** The comment lines that say where a step's statements run without statement_timeout, and why that is safe. */
+/**
+ * The comment lines that say where a step's statements run without statement_timeout, and why that
+ * is safe: one line per kind of unit, which says how many units it covers when several are alike
+ * (two index builds on one table are one line, not the same line twice).
+ */
 function liftedNotes(locksOf: LocksOf, groups: readonly ScriptUnit[]): string[] {
-  return groups.filter((g) => g.lifted).map((g) => {
+  const alike = new Map<string, { commands: string; transactional: boolean; locks: string; count: number }>();
+  for (const g of groups.filter((u) => u.lifted)) {
     const locks = locksText(g.statements.flatMap((s) => blocksNobody(s, locksOf) ?? []));
     const commands = [...new Set(g.statements.map((s) => s.facts.command))].join(', ');
-    const what = g.transactional ? `this transaction (${commands})` : commands;
-    return `statement_timeout is lifted for ${what} only: it holds ${locks}, which blocks neither reads nor writes, so it may run as long as it needs; lock_timeout still bounds its waits for locks.`;
+    const key = `${g.transactional}\n${commands}\n${locks}`;
+    const seen = alike.get(key);
+    if (seen) seen.count += 1;
+    else alike.set(key, { commands, transactional: g.transactional, locks, count: 1 });
+  }
+  return [...alike.values()].map(({ commands, transactional, locks, count }) => {
+    const what = count === 1
+      ? (transactional ? `this transaction (${commands})` : commands)
+      : (transactional ? `each of these ${count} transactions (${commands})` : `each of these ${count} ${commands} statements`);
+    return `statement_timeout is lifted for ${what} only: ${count === 1 ? 'it holds' : 'each holds'} ${locks}, which blocks neither reads nor writes, so it may run as long as it needs; lock_timeout still bounds its waits for locks.`;
   });
+}
+
+/**
+ * What makes a statement that runs outside a transaction safe to run when its step did not run,
+ * as a down script runs it: IF NOT EXISTS on a CREATE INDEX, IF EXISTS on a DROP INDEX.
+ */
+function runsTwiceGuards(statements: readonly Statement[]): string {
+  const guards = [...new Set(statements.flatMap((s) => ('IndexStmt' in s.ast ? ['IF NOT EXISTS'] : 'DropStmt' in s.ast ? ['IF EXISTS'] : [])))];
+  return guards.length ? ` (${guards.join(', ')})` : '';
 }
 
 const liftedTimeout = 'statement_timeout is lifted for the loop only: it is one statement, and each batch inside it is short.';
@@ -239,9 +261,10 @@ function downBlocks(plan: Plan, locksOf: LocksOf, phase: Phase, step: Step): Scr
       }
       const groups = planUnits(plan, r.statements, locksOf);
       // A statement that runs outside a transaction runs outside migc_run too: nothing can skip it.
-      const outside = [...new Set(r.statements.filter((x) => !x.facts.transactional).map((x) => x.facts.command))];
+      const outsideStatements = r.statements.filter((x) => !x.facts.transactional);
+      const outside = [...new Set(outsideStatements.map((x) => x.facts.command))];
       const ranNote = outside.length
-        ? `Its transactions run only if the step ran (migc_ledger says so); ${outside.join(', ')} runs outside a transaction, where nothing can skip it: it runs even if the step did not, so it must be safe then (IF EXISTS).`
+        ? `Its transactions run only if the step ran (migc_ledger says so); ${outside.join(', ')} runs outside a transaction, where nothing can skip it: it runs even if the step did not, so it must be safe then${runsTwiceGuards(outsideStatements)}.`
         : onlyIfRan;
       return [block([title, ranNote, ...liftedNotes(locksOf, groups), ...loss], [...units(plan, key, 'down', groups, []), forget], source)];
     case 'run':
@@ -255,11 +278,14 @@ function downBlocks(plan: Plan, locksOf: LocksOf, phase: Phase, step: Step): Scr
         source,
       )];
     }
+    case 'nothing':
+      // Nothing runs and nothing stops: the ledger forgets the step, as after any rollback.
+      return [block([title, ...labelled('Nothing to undo.', r.reason)], [forget], source)];
     case 'irreversible': {
-      const restore = r.restore?.trim() ? `; restore: ${visibleLines(r.restore.trim()).join('\n')}` : '';
+      const restore = r.restore?.trim() ? `; ${r.dataLoss ? 'restore' : 'what to do'}: ${visibleLines(r.restore.trim()).join('\n')}` : '';
       const message = `migc: step "${step.id}" is irreversible${restore}`;
       return [block(
-        [title, 'Irreversible: if the step ran, this script stops here, before the steps before it in this phase are undone; once its data is restored by hand and recorded in migc_ledger (the error says how), run it again: it goes on. If the step did not run, the script goes on.', ...loss],
+        [title, `Irreversible: if the step ran, this script stops here, before the steps before it in this phase are undone; once ${r.dataLoss ? 'its data is restored by hand' : 'it is accepted as it stays (it loses no data)'} and recorded in migc_ledger (the error says how), run it again: it goes on. If the step did not run, the script goes on.`, ...loss],
         [own(irreversibleCall(key, message)), forget],
         source,
       )];
@@ -274,7 +300,7 @@ function gateBlocks(plan: Plan, phase: Phase): ScriptBlock[] {
   const blocks: ScriptBlock[] = [];
   const conditions = [
     ...(g?.deploy !== undefined ? [`deployed everywhere: ${g.deploy.trim()}`] : []),
-    ...(g?.wait ? [`at least ${g.wait.text} since the previous phase`] : []),
+    ...(g?.wait ? [gateWaitText(phase)!] : []),
     ...(g?.approval !== undefined ? [`approved by ${g.approval.trim()}`] : []),
   ];
   if (g && conditions.length) {
@@ -305,7 +331,7 @@ function gateNotes(phase: Phase): string[] {
   if (!g) return [];
   return [
     ...(g.deploy !== undefined ? labelled('Gate (check before running): deployed everywhere:', g.deploy) : []),
-    ...(g.wait ? [`Gate (check before running): at least ${g.wait.text} since the previous phase`] : []),
+    ...(g.wait ? [`Gate (check before running): ${gateWaitText(phase)}`] : []),
     ...(g.approval !== undefined ? labelled('Gate (check before running): approved by', g.approval) : []),
   ];
 }

@@ -91,12 +91,14 @@ export function layOut(plan: Plan, input: EstimateInput) {
   for (const m of plan.timeline) if (m.phase !== undefined && !startOf.has(m.phase)) startOf.set(m.phase, m.offsetSeconds);
 
   // First the true times: each phase starts at its milestone, or after the one before and its wait.
-  // The first phase starts at its milestone (T-1d for a stand-up the day before), else at T-0.
+  // The first phase starts at its milestone (T-1d for a stand-up the day before), else at T-0; its
+  // gate's wait has no phase before it to count from, so it ends there (a week after a deploy the
+  // plan does not run) rather than pushing the phase a week past the time the plan gives it.
   let clock = startOf.get(plan.phases[0]?.name ?? '') ?? 0;
-  const laidOut = plan.phases.map((phase) => {
+  const laidOut = plan.phases.map((phase, index) => {
     const waitSeconds = phase.gate?.wait?.seconds ?? 0;
-    const waitStart = clock;
-    clock = Math.max(clock + waitSeconds, startOf.get(phase.name) ?? -Infinity);
+    const waitStart = index === 0 ? clock - waitSeconds : clock;
+    if (index > 0) clock = Math.max(clock + waitSeconds, startOf.get(phase.name) ?? -Infinity);
     const start = clock;
     const steps = phase.steps.map((step) => {
       const duration = stepDuration(step, input);
@@ -129,11 +131,15 @@ export function timelineView(plan: Plan, input: EstimateInput): TimelineView {
   const { laidOut, end: clock } = layOut(plan, input);
 
   // Then the drawing: bars too short to see on this chart (or with no estimate) get a minimum width.
-  const times = [0, clock, ...plan.timeline.map((m) => m.offsetSeconds)];
+  const times = [0, clock, laidOut[0]?.waitStart ?? 0, ...plan.timeline.map((m) => m.offsetSeconds)];
   const range = Math.max(...times) - Math.min(...times) || 3600;
   const minimum = minimumBar(range);
-  /** Where each app version starts to be live on the drawing: at the start, a gate's deploy, a deploy step. */
-  const appSwitches: { version: string; at: number }[] = plan.apps.length ? [{ version: plan.apps[0]!.version, at: laidOut[0]?.start ?? 0 }] : [];
+  /**
+   * Where each app version starts to be live on the drawing: the first from the plan's start (it
+   * runs before the plan, so through the first phase's gate and wait too), then at a gate's deploy
+   * or a deploy step.
+   */
+  const appSwitches: { version: string; at: number }[] = plan.apps.length ? [{ version: plan.apps[0]!.version, at: Math.min(0, laidOut[0]?.waitStart ?? 0) }] : [];
   const sections = laidOut.map(({ phase, waitStart, start, steps }) => {
     const tasks: { label: string; id: string; tags: string; start: number; end: number }[] = [];
     const gate = phase.gate;

@@ -149,9 +149,7 @@ END
 $migc$;
 
 -- Undo step validate-not-null
--- Not run by this script. Before going on, by hand: Nothing to undo; dropping the constraint (the step before) removes the validation too.
--- If the step ran, the script stops here until this is recorded as done in migc_ledger (the error says how); then run it again.
-CALL public.migc_stop('widen-order-quantity', 'backfill', 'validate-not-null', 'undone', true, 'undo step "validate-not-null" of phase "backfill": do this by hand before going on', 'Nothing to undo; dropping the constraint (the step before) removes the validation too.');
+-- Nothing to undo. Dropping the constraint (the step before) removes the validation too.
 CALL public.migc_forget('widen-order-quantity', 'backfill', 'validate-not-null');
 
 -- Undo step check-not-null

@@ -134,8 +134,8 @@ END
 $migc$;
 
 -- Undo step drop-old-quantity
--- Irreversible: if the step ran, this script stops here, before the steps before it in this phase are undone; once its data is restored by hand and recorded in migc_ledger (the error says how), run it again: it goes on. If the step did not run, the script goes on.
-CALL public.migc_irreversible('widen-order-quantity', 'drop-old', 'drop-old-quantity', 'migc: step "drop-old-quantity" is irreversible; restore: Nothing is lost (quantity holds every value); to go back, re-add quantity_integer nullable, recreate the reverse trigger, backfill it in batches from quantity, then roll back the swap.');
+-- Irreversible: if the step ran, this script stops here, before the steps before it in this phase are undone; once it is accepted as it stays (it loses no data) and recorded in migc_ledger (the error says how), run it again: it goes on. If the step did not run, the script goes on.
+CALL public.migc_irreversible('widen-order-quantity', 'drop-old', 'drop-old-quantity', 'migc: step "drop-old-quantity" is irreversible; what to do: Nothing is lost (quantity holds every value); to go back, re-add quantity_integer nullable, recreate the reverse trigger, backfill it in batches from quantity, then roll back the swap.');
 CALL public.migc_forget('widen-order-quantity', 'drop-old', 'drop-old-quantity');
 
 -- The phase is undone: its rows in migc_ledger go, and the ledger itself once no plan has rows left.
