@@ -430,8 +430,10 @@ export function describeQuery(ast: PgNode, ctx: ResolveContext): QueryDescriptio
     if (body.op && body.op !== 'SETOP_NONE') {
       const scope: Scope = { sources: [], parent, ctes: new Map() };
       withClause(body.withClause, scope);
-      const left = select(body.larg, scope);
-      select(body.rarg, scope);
+      // The parse tree gives the branches as bare SelectStmt bodies.
+      const branch = (b: Any | undefined) => (b && !b.SelectStmt ? { SelectStmt: b } : b);
+      const left = select(branch(body.larg), scope);
+      select(branch(body.rarg), scope);
       // The names are the left side's; the types may be resolved across both sides.
       return left?.map(([n]) => [n, { notNull: false }]);
     }
@@ -498,9 +500,18 @@ export function describeQuery(ast: PgNode, ctx: ResolveContext): QueryDescriptio
   function missingThroughView(into: Source, written: readonly string[]): void {
     const view = into.view;
     if (!view?.base || view.instead) return;
-    const base = ctx.state.table(view.base.relation);
-    if (!base || base.partial || ctx.views?.get(view.base.relation)) return;
-    const viaView = new Map([...view.base.columns].map(([v, b]) => [b, v]));
+    // Down to the table: through views on views, composing which view column is which table column.
+    let shows = new Map(view.base.columns);
+    let relation = view.base.relation;
+    for (let inner = ctx.views?.get(relation), depth = 0; inner; inner = ctx.views?.get(relation), depth++) {
+      if (!inner.base || inner.instead || depth > 16) return;
+      const next = inner.base.columns;
+      shows = new Map([...shows].flatMap(([v, b]): [string, string][] => (next.has(b) ? [[v, next.get(b)!]] : [])));
+      relation = inner.base.relation;
+    }
+    const base = ctx.state.table(relation);
+    if (!base || base.partial) return;
+    const viaView = new Map([...shows].map(([v, b]) => [b, v]));
     for (const [name, c] of base.columns) {
       if (!c.notNull || c.hasDefault) continue;
       const shown = viaView.get(name);
