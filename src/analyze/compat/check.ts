@@ -225,7 +225,7 @@ function compute(plan: Plan): CompatResult {
 const where = (q: AppQuery) => `${q.file}:${q.line}`;
 
 /** The queries of one finding, as `file:line`, at most five named. */
-function queryList(problems: readonly CompatProblem[]): string {
+export function queryList(problems: readonly { readonly query: AppQuery }[]): string {
   const all = problems.map((p) => where(p.query));
   return all.length > 5 ? `${all.slice(0, 5).join(', ')} and ${all.length - 5} more` : all.join(', ');
 }
