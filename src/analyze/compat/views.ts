@@ -37,6 +37,9 @@ const dotted = (items: { String?: { sval?: string } }[] | undefined) => tableKey
 /** Set-returning functions of pg_catalog an app's view is likely to use (they make it read-only). */
 const setReturning = new Set(['generate_series', 'unnest', 'jsonb_array_elements', 'json_array_elements', 'jsonb_array_elements_text', 'json_array_elements_text', 'jsonb_each', 'json_each', 'jsonb_each_text', 'json_each_text', 'jsonb_object_keys', 'json_object_keys', 'regexp_matches', 'regexp_split_to_table', 'string_to_table', 'generate_subscripts', 'jsonb_to_recordset', 'json_to_recordset', 'jsonb_path_query']);
 
+/** A serial column is an integer one to a view. */
+const sameType = (name: string) => ({ serial2: 'int2', serial4: 'int4', serial8: 'int8' })[name] ?? name;
+
 export class ViewCatalog {
   private views = new Map<string, ViewDef>();
 
@@ -74,9 +77,10 @@ export class ViewCatalog {
         const view = body.removeType === 'OBJECT_VIEW' || body.removeType === 'OBJECT_MATVIEW';
         if (!view && body.removeType !== 'OBJECT_TABLE') break;
         const cascade = body.behavior === 'DROP_CASCADE';
-        for (const o of body.objects ?? []) {
-          const key = dotted(o.List?.items);
-          this.dropDependents(`${view ? 'view' : 'table'} ${key}`, (v) => v.uses.relations.has(key), cascade, refusals);
+        // Objects dropped together may depend on each other.
+        const dropped = new Set<string>((body.objects ?? []).map((o: Any) => dotted(o.List?.items)));
+        for (const key of dropped) {
+          this.dropDependents(`${view ? 'view' : 'table'} ${key}`, (v) => v.uses.relations.has(key) && !dropped.has(v.name), cascade, refusals);
           this.views.delete(key);
         }
         break;
@@ -136,7 +140,7 @@ export class ViewCatalog {
         const next = now[i];
         if (!next) return;
         if (next[0] !== n) refusals.push(`CREATE OR REPLACE VIEW ${name} fails: cannot change name of view column "${n}" to "${next[0]}"`);
-        else if (c.type && next[1].type && c.type.name !== next[1].type.name) refusals.push(`CREATE OR REPLACE VIEW ${name} fails: cannot change data type of view column "${n}" from ${c.type.name} to ${next[1].type.name}`);
+        else if (c.type && next[1].type && (sameType(c.type.name) !== sameType(next[1].type.name) || c.type.array !== next[1].type.array)) refusals.push(`CREATE OR REPLACE VIEW ${name} fails: cannot change data type of view column "${n}" from ${c.type.name} to ${next[1].type.name}`);
       });
     }
     const columns = outputs ? new Map(outputs.map(([n, c], i): [string, ColumnState] => [n, { ...(c.type ? { type: c.type } : {}), notNull: false, ordinal: i }])) : undefined;
