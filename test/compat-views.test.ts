@@ -58,6 +58,7 @@ const viewSchema = `${tables}
   CREATE FUNCTION with_trigger_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO t (id, a) VALUES (NEW.id, NEW.a); RETURN NEW; END $$;
   CREATE TRIGGER with_trigger_insert INSTEAD OF INSERT ON with_trigger FOR EACH ROW EXECUTE FUNCTION with_trigger_insert();
   CREATE VIEW star AS SELECT * FROM t;
+  CREATE VIEW whole_row AS SELECT u AS r FROM u;
   ALTER TABLE t ADD COLUMN e int NOT NULL DEFAULT 0;`;
 
 const writes = [
@@ -102,6 +103,7 @@ const changes = [
   'ALTER TABLE t ALTER COLUMN b TYPE bigint',
   'ALTER TABLE t ALTER COLUMN c TYPE bigint',
   'ALTER TABLE u ALTER COLUMN z TYPE varchar',
+  'ALTER TABLE u DROP COLUMN id',
   'DROP TABLE u',
   'DROP TABLE u CASCADE',
   'DROP VIEW dist',

@@ -205,8 +205,8 @@ export function describeQuery(ast: PgNode, ctx: ResolveContext): QueryDescriptio
             return c;
           }
         }
-        // A table's name alone is its whole row: it reads every column.
-        for (const src of s.sources) if (src.alias === name && !src.columns?.has(name)) use(src);
+        // A table's name alone is its whole row: it depends on the table, not on each column (one may be dropped).
+        for (const src of s.sources) if (src.alias === name && !src.columns?.has(name) && src.key !== undefined) uses.relations.add(src.key);
         // A source whose columns are unknown may have it; a table's name alone is its whole row.
         if (s.sources.some((src) => !src.columns || src.alias === name) || s.outputs?.has(name)) return undefined;
       }
