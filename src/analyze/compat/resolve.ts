@@ -146,9 +146,9 @@ export function describeQuery(ast: PgNode, ctx: ResolveContext): QueryDescriptio
     // A view first: a materialized view is a table to the schema state, whose columns it does not know.
     const view = ctx.views?.get(name);
     if (view) {
-      const src: Source = { alias, relation: view.name, key: view.name, view, ...optionalColumns(view.columns) };
-      use(src);
-      return src;
+      // Reading a view depends on the view; on its columns only as they are referenced.
+      uses.relations.add(view.name);
+      return { alias, relation: view.name, key: view.name, view, ...optionalColumns(view.columns) };
     }
     const table = ctx.state.table(name);
     if (table) {

@@ -232,7 +232,7 @@ export class ViewCatalog {
         this.views.set(to, { ...own, name: to });
       }
       // Views depend on the relation, not its name: they follow it.
-      this.rewriteUses((rel, col) => [rel === from ? to : rel, col]);
+      this.rewriteUses((v) => v.uses.relations.has(from) || v.base?.relation === from, (rel, col) => [rel === from ? to : rel, col]);
       return;
     }
     if (renameType !== 'OBJECT_COLUMN') return;
@@ -245,7 +245,7 @@ export class ViewCatalog {
       });
     }
     // A view's own column names stay as they were; what it reads follows the renamed column.
-    this.rewriteUses((rel, col) => [rel, rel === from && col === old ? now : col]);
+    this.rewriteUses((v) => v.uses.columns.has(`${from}\t${old}`), (rel, col) => [rel, rel === from && col === old ? now : col]);
     for (const [k, v] of this.views) {
       if (v.base?.relation === from && [...v.base.columns.values()].includes(old)) {
         this.views.set(k, { ...v, base: { ...v.base, columns: new Map([...v.base.columns].map(([vc, b]) => [vc, b === old ? now : b])) } });
@@ -253,8 +253,10 @@ export class ViewCatalog {
     }
   }
 
-  private rewriteUses(map: (relation: string, column: string | undefined) => [string, string | undefined]): void {
+  /** Renames in what the views that `touches` selects depend on. */
+  private rewriteUses(touches: (v: ViewDef) => boolean, map: (relation: string, column: string | undefined) => [string, string | undefined]): void {
     for (const [k, v] of this.views) {
+      if (!touches(v)) continue;
       const relations = new Set([...v.uses.relations].map((r) => map(r, undefined)[0]));
       const columns = new Set([...v.uses.columns].map((rc) => {
         const [r, c] = rc.split('\t') as [string, string];
