@@ -111,7 +111,7 @@ const kindOf = (node: PgNode | Any): [string, Any] => {
 
 /** The problems of one query against the state; empty when it resolves. */
 export function resolveQuery(ast: PgNode, ctx: ResolveContext): string[] {
-  return describeQuery(ast, ctx).problems;
+  return describeQuery(ast, ctx, { trackUses: false }).problems;
 }
 
 /** The columns of a source in their order (a table's by ordinal: a rename keeps a column's place). */
@@ -120,14 +120,17 @@ export function ordered(columns: ReadonlyMap<string, ColumnState>): [string, Col
   return all.every(([, c]) => c.ordinal !== undefined) ? all.sort(([, a], [, b]) => a.ordinal! - b.ordinal!) : all;
 }
 
-/** A query's problems against the state, its output columns and what it reads. */
-export function describeQuery(ast: PgNode, ctx: ResolveContext): QueryDescription {
+/**
+ * A query's problems against the state, its output columns and what it reads (a view's
+ * dependencies; an app query's are not needed, and tracking them costs a third of the walk).
+ */
+export function describeQuery(ast: PgNode, ctx: ResolveContext, { trackUses = true }: { trackUses?: boolean } = {}): QueryDescription {
   const problems = new Set<string>();
   const report = (m: string) => problems.add(m);
   const root: Scope = { sources: [], ctes: new Map() };
   const uses: Uses = { relations: new Set(), columns: new Set() };
   const use = (src: Source, column?: string) => {
-    if (src.key === undefined) return;
+    if (!trackUses || src.key === undefined) return;
     uses.relations.add(src.key);
     if (column !== undefined) uses.columns.add(`${src.key}\t${column}`);
     else for (const c of src.columns?.keys() ?? []) uses.columns.add(`${src.key}\t${c}`);
