@@ -296,8 +296,40 @@ function engineSuite(name: string, makeEngine: () => Promise<Engine>) {
         "ADD COLUMN email_verified boolean DEFAULT false;\n          DO $$ BEGIN EXECUTE 'ALTER TABLE users RENAME COLUMN name TO display_name'; END $$;"));
       const compat = await rehearse(plan);
       const missed = compat.diagnostics.filter((d) => d.code === 'MG126').map((d) => d.message);
-      expect(missed.join('\n')).toMatch(/app v2\.13's query at apps\/users-v2\.13\.csv:2 fails on the database after step "add-column", though the static check passed it: column "name" does not exist/);
+      expect(missed.join('\n')).toMatch(/app v2\.13's queries fail on the database after step "add-column", though the static check passed them: column "name" does not exist \(2 queries: apps\/users-v2\.13\.csv:2, apps\/users-v2\.13\.csv:4\)/);
       expect(compat.diagnostics.every((d) => d.severity === 'error' || d.code === 'MG127')).toBe(true);
+    }, 60_000);
+
+    it('groups what the static check missed as MG123 does: one finding per version and cause, naming its queries', async () => {
+      const { plan } = await compiled(replaced(emailVerified, 'ADD COLUMN email_verified boolean DEFAULT false;',
+        "ADD COLUMN email_verified boolean DEFAULT false;\n          DO $$ BEGIN EXECUTE 'ALTER TABLE users RENAME COLUMN verification_date TO verified_at'; END $$;"));
+      const compat = await rehearse(plan);
+      const missed = compat.diagnostics.filter((d) => d.code === 'MG126').map((d) => d.message);
+      // v2.13 reads verification_date in three queries: one finding; v2.14, deployed there, is another.
+      expect(missed.filter((m) => m.startsWith('app v2.13'))).toEqual([
+        'app v2.13\'s queries fail on the database after step "add-column", though the static check passed them: column "verification_date" does not exist (3 queries: apps/users-v2.13.csv:2, apps/users-v2.13.csv:3, apps/users-v2.13.csv:5)',
+      ]);
+      // "column ... does not exist" and, for an INSERT's column, "column ... of relation ... does not exist": one cause.
+      expect(missed.filter((m) => m.startsWith('app v2.14'))).toEqual([
+        'app v2.14\'s queries fail on the database after step "add-column", though the static check passed them: column "verification_date" does not exist (4 queries: apps/users-v2.14.sql:2, apps/users-v2.14.sql:6, apps/users-v2.14.sql:11, apps/users-v2.14.sql:15)',
+      ]);
+    }, 60_000);
+
+    /** The view fixtures (test/fixtures/rules): the database fails exactly the live queries the static check said, at the same states. */
+    it.each(['MG123/fail-view-narrowed', 'MG123/fail-view-not-writable', 'MG123/pass-view-keeps-old-name', 'MG124/fail-rollback-narrows-view'])('agrees with the static check on views: %s', async (fixture) => {
+      const [code, name] = fixture.split('/') as [string, string];
+      const dir = `${root}test/fixtures/rules/${code}`;
+      const files = Object.fromEntries(readdirSync(dir).map((f) => [`plans/${f}`, readFileSync(`${dir}/${f}`, 'utf8')]));
+      const result = await compile({ files: [`plans/${name}.yaml`] }, memoryHost(files));
+      const plan = result.plans[0]!.plan!;
+      const compat = await rehearse(plan);
+      expect(compat.stopped).toBeUndefined();
+      const statically = appCompatibility(plan).matrix!.states.flatMap((s) => s.cells.filter((c) => c.live).flatMap((c) => c.problems.map((p) => `${s.id} ${c.version} ${p.query.file}:${p.query.line}`)));
+      const onDatabase = compat.states.flatMap((s) => s.runs.filter((r) => r.error).map((r) => `${s.id} ${r.version} ${r.query.file}:${r.query.line}`));
+      expect(onDatabase.sort()).toEqual([...new Set(statically)].sort());
+      expect(compat.diagnostics).toEqual([]);
+      if (name.startsWith('fail-')) expect(onDatabase.length).toBeGreaterThan(0);
+      else expect(compat.queries).toBeGreaterThan(3);
     }, 60_000);
 
     it('reports what the static check got wrong (MG127): a column added by dynamic SQL that a deployed version uses', async () => {
@@ -306,7 +338,9 @@ function engineSuite(name: string, makeEngine: () => Promise<Engine>) {
       expect(statically.some((c) => c.includes('MG123') && c.includes('app v2.14'))).toBe(true);
       const compat = await rehearse(plan);
       const wrong = compat.diagnostics.filter((d) => d.code === 'MG127').map((d) => d.message);
-      expect(wrong.join('\n')).toMatch(/the static check says app v2\.14's query at apps\/users-v2\.14\.sql:11 breaks after step "add-column" \(column users\.email_verified does not exist\), but it ran on the database \(executed with sample values, rolled back\)/);
+      // One finding per version and static reason, naming its queries and how they ran.
+      expect(wrong.join('\n')).toMatch(/the static check says app v2\.14's queries break after step "add-column" \(column users\.email_verified does not exist\), but they ran on the database \(executed with sample values, rolled back\) \(2 queries: apps\/users-v2\.14\.sql:11, apps\/users-v2\.14\.sql:15\)/);
+      expect(wrong.filter((m) => m.includes('app v2.15'))).toEqual([expect.stringMatching(/app v2\.15's queries break after step "validate-not-null" .*\((EXPLAIN|PREPARE).*; executed with sample values, rolled back\) \(4 queries: /)]);
       expect(compat.diagnostics.filter((d) => d.code === 'MG126')).toEqual([]);
     }, 60_000);
   });

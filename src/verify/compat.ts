@@ -8,7 +8,7 @@
  * it reported that the database does not see is MG127.
  */
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { appCompatibility, type CompatState } from '../analyze/compat/check.js';
+import { appCompatibility, queryList, type CompatState } from '../analyze/compat/check.js';
 import type { AppQuery, Phase, Plan, Statement } from '../normalize/model.js';
 import type { RehearsalDatabase } from './engine.js';
 
@@ -116,29 +116,53 @@ export async function rehearseCompatibility(plan: Plan, db: RehearsalDatabase): 
     judge(state, runs);
   };
 
-  /** Compares the database's verdict with the static one, once per version and query. */
+  /**
+   * Compares the database's verdict with the static one, once per version and query. The queries
+   * of a version that fail at the same state for the same reason are one finding, as MG123 groups
+   * them: one schema change that breaks ten queries is one thing for a reviewer to fix.
+   */
   const judged = new Set<string>();
   const judge = (state: CompatState, runs: readonly CompatRun[]) => {
+    const when = state.kind === 'start' ? 'before the plan' : state.kind === 'step' ? `after step "${state.step}"` : `after rolling back step "${state.step}"`;
+    const missed = new Map<string, CompatRun[]>();
+    const wrong = new Map<string, { runs: CompatRun[]; reason: string }>();
     for (const run of runs) {
       const key = `${run.version}\t${run.query.file}:${run.query.line}`;
       const staticProblems = state.cells.find((c) => c.version === run.version)?.problems.filter((p) => p.query === run.query) ?? [];
-      const where = `${run.query.file}:${run.query.line}`;
-      const when = state.kind === 'start' ? 'before the plan' : state.kind === 'step' ? `after step "${state.step}"` : `after rolling back step "${state.step}"`;
       if (run.error && !staticProblems.length && !judged.has(`missed\t${key}`)) {
         judged.add(`missed\t${key}`);
-        diagnostics.push({
-          code: 'MG126', severity: 'error', file: plan.file, span: state.span,
-          message: `app ${run.version}'s query at ${where} fails on the database ${when}, though the static check passed it: ${run.error}`,
-          help: `The database is right: keep what ${run.version} uses while it can be live. Please also report the query to migc, so the static check learns the case.`,
-        });
+        // PostgreSQL names the relation of an INSERT's or UPDATE's column and not of a read's: one cause.
+        const cause = run.error.replace(/^(column "[^"]*") of relation "[^"]*"/, '$1');
+        const group = `${run.version}\t${cause}`;
+        missed.set(group, [...(missed.get(group) ?? []), { ...run, error: cause }]);
       } else if (!run.error && staticProblems.length && !judged.has(`wrong\t${key}`)) {
         judged.add(`wrong\t${key}`);
-        diagnostics.push({
-          code: 'MG127', severity: 'warning', file: plan.file, span: state.span,
-          message: `the static check says app ${run.version}'s query at ${where} breaks ${when} (${staticProblems[0]!.message}), but it ran on the database (${run.how})`,
-          help: 'Check the static finding; if the query does run, please report the case to migc.',
-        });
+        const group = `${run.version}\t${staticProblems[0]!.message}`;
+        wrong.set(group, { runs: [...(wrong.get(group)?.runs ?? []), run], reason: staticProblems[0]!.message });
       }
+    }
+    for (const group of missed.values()) {
+      const { version, error } = group[0]!;
+      const one = group.length === 1;
+      diagnostics.push({
+        code: 'MG126', severity: 'error', file: plan.file, span: state.span,
+        message: one
+          ? `app ${version}'s query at ${queryList(group)} fails on the database ${when}, though the static check passed it: ${error}`
+          : `app ${version}'s queries fail on the database ${when}, though the static check passed them: ${error} (${group.length} queries: ${queryList(group)})`,
+        help: `The database is right: keep what ${version} uses while it can be live. Please also report the ${one ? 'query' : 'queries'} to migc, so the static check learns the case.`,
+      });
+    }
+    for (const { runs: group, reason } of wrong.values()) {
+      const { version } = group[0]!;
+      const how = [...new Set(group.map((r) => r.how))].join('; ');
+      const one = group.length === 1;
+      diagnostics.push({
+        code: 'MG127', severity: 'warning', file: plan.file, span: state.span,
+        message: one
+          ? `the static check says app ${version}'s query at ${queryList(group)} breaks ${when} (${reason}), but it ran on the database (${how})`
+          : `the static check says app ${version}'s queries break ${when} (${reason}), but they ran on the database (${how}) (${group.length} queries: ${queryList(group)})`,
+        help: 'Check the static finding; if the query does run, please report the case to migc.',
+      });
     }
   };
 

@@ -19,6 +19,7 @@ import type { Diagnostic, Span } from '../../diagnostics/diagnostic.js';
 import type { AppQuery, Phase, Plan, Statement, Step } from '../../normalize/model.js';
 import { SchemaState } from '../sql/schema-state.js';
 import { resolveQuery, type ResolveContext } from './resolve.js';
+import { ViewCatalog } from './views.js';
 
 /** A schema state of the plan: before it, after a step, or after a step's rollback on the way down. */
 export interface CompatState {
@@ -114,17 +115,23 @@ function compute(plan: Plan): CompatResult {
       }
     }
   }
-  if (!plan.apps.length) return { diagnostics };
+  if (!plan.apps.length && !plan.baseline) return { diagnostics };
   if (!plan.baseline) {
     report('MG125', 'warning', plan.apps[0]!.span, 'the app versions\' queries cannot be checked: the plan has no baseline',
       'Add baseline: { file: <schema>.sql } (the schema before the migration): migc needs it to know the tables and columns the queries use.');
     return { diagnostics };
   }
 
+  // The walk runs with a baseline even without apps: what views refuse (MG067) needs no app.
   const state = new SchemaState();
-  for (const s of plan.baseline.statements) state.apply(s.ast, false);
+  const views = new ViewCatalog();
+  const unknownObjectsMayExist = plan.baseline.statements.some((s) => 'CreateExtensionStmt' in s.ast);
+  for (const s of plan.baseline.statements) {
+    views.apply(s.ast, state, unknownObjectsMayExist);
+    state.apply(s.ast, false);
+  }
   state.settle();
-  const ctx: ResolveContext = { state, unknownObjectsMayExist: plan.baseline.statements.some((s) => 'CreateExtensionStmt' in s.ast) };
+  const ctx: ResolveContext = { state, unknownObjectsMayExist, views };
 
   const columns: Column[] = [];
   const problemsHere = (): Map<string, CompatProblem[]> => new Map(plan.apps.map((app) => [
@@ -145,6 +152,10 @@ function compute(plan: Plan): CompatResult {
     const seen = new Set([...problems].flatMap(([version, ps]) => ps.map((p) => problemKey(version, p))));
     const culprits = new Map<string, Span>();
     for (const s of statements) {
+      for (const why of views.apply(s.ast, state, unknownObjectsMayExist)) {
+        report('MG067', 'error', s.span, `PostgreSQL refuses this statement: ${why}`,
+          'A view fixes the columns it reads: drop or replace the view first (in the same step), or keep what it reads; CREATE OR REPLACE VIEW may only add columns at the end.');
+      }
       state.apply(s.ast, true);
       problems = problemsHere();
       for (const [version, ps] of problems) {
@@ -159,7 +170,7 @@ function compute(plan: Plan): CompatResult {
   };
 
   let current = new Set(versions.slice(0, 1));
-  let last = evaluate({ id: 'start', kind: 'start', label: 'before the plan', span: plan.apps[0]!.span }, current);
+  let last = evaluate({ id: 'start', kind: 'start', label: 'before the plan', span: plan.apps[0]?.span ?? plan.spans.id }, current);
   /** A deploy: the new version joins the state that is there while it rolls out, then runs alone. */
   const deploy = (version: string, at: Span) => {
     if (!last.live.has(version)) last.live.set(version, at);
@@ -184,7 +195,7 @@ function compute(plan: Plan): CompatResult {
 
   /** The phase's down script, from its end: each rollback's state, undone afterwards. */
   function rollDown(phase: Phase, live: ReadonlySet<string>): void {
-    state.tentatively(() => {
+    state.tentatively(() => views.tentatively(() => {
       for (const step of [...phase.steps].reverse()) {
         const r = step.rollback;
         if (!r || r.kind === 'irreversible') return; // the down script stops here
@@ -192,9 +203,10 @@ function compute(plan: Plan): CompatResult {
         const { problems, culprits } = apply(r.statements);
         evaluate({ id: `rollback:${step.id}`, kind: 'rollback', phase: phase.name, step: step.id, label: `after rolling back ${step.id}`, span: r.span, culprits }, live, problems);
       }
-    });
+    }));
   }
 
+  if (!plan.apps.length) return { diagnostics };
   reportBreaks(plan, columns, diagnostics);
   const states: CompatState[] = columns.map((c) => ({
     id: c.id, kind: c.kind, label: c.label, span: c.span,
@@ -213,7 +225,7 @@ function compute(plan: Plan): CompatResult {
 const where = (q: AppQuery) => `${q.file}:${q.line}`;
 
 /** The queries of one finding, as `file:line`, at most five named. */
-function queryList(problems: readonly CompatProblem[]): string {
+export function queryList(problems: readonly { readonly query: AppQuery }[]): string {
   const all = problems.map((p) => where(p.query));
   return all.length > 5 ? `${all.slice(0, 5).join(', ')} and ${all.length - 5} more` : all.join(', ');
 }

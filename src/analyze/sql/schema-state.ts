@@ -406,6 +406,8 @@ export class SchemaState implements LockCatalog {
           }
           return;
         }
+        // A materialized view is a table here too (CREATE MATERIALIZED VIEW): it is renamed with its name.
+        if (renameType === 'OBJECT_MATVIEW' && this.table(relationName(body.relation))) this.apply({ RenameStmt: { ...body, renameType: 'OBJECT_TABLE' } } as PgNode, createdHere);
         if (renameType === 'OBJECT_TABLE') {
           const table = this.table(relationName(body.relation));
           if (!table) return;
@@ -492,6 +494,8 @@ export class SchemaState implements LockCatalog {
           for (const o of body.objects ?? []) this.deleteIn(this.indexTables, dotted(o.List?.items));
         } else if (body.removeType === 'OBJECT_VIEW' || body.removeType === 'OBJECT_MATVIEW') {
           for (const o of body.objects ?? []) {
+            // The table a materialized view is here goes with it.
+            if (body.removeType === 'OBJECT_MATVIEW') this.deleteTable(dotted(o.List?.items));
             this.deleteFrom(this.views, dotted(o.List?.items));
             this.deleteFrom(this.newViews, dotted(o.List?.items));
           }
