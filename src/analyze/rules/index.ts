@@ -1,4 +1,5 @@
 import type { Rule } from '../rule.js';
+import { batchKey } from './batch-key.js';
 import { contractGate } from './contract-gate.js';
 import { dataLossNeedsBackup } from './data-loss-needs-backup.js';
 import { destructiveOutsideContract } from './destructive-outside-contract.js';
@@ -32,4 +33,5 @@ export const planRules: readonly Rule[] = [
   rollbackRestoresNothing,
   statementTimeoutExceeded,
   statementTimeoutOff,
+  batchKey,
 ];

@@ -1,4 +1,5 @@
 import { node, relationName } from './ast.js';
+import type { PgNode } from '../../sql/parser.js';
 import type { StatementContext, StatementKind } from '../sql/context.js';
 import { tableKey, type SchemaState } from '../sql/schema-state.js';
 
@@ -54,7 +55,16 @@ export function learn(ctx: StatementContext): void {
   if (m.last === ctx.ast) return;
   m.last = ctx.ast;
   if (ctx.inRollback) return;
-  const [kind, body] = node(ctx.ast);
+  learnFrom(m.tables, ctx.ast);
+}
+
+/**
+ * What a statement teaches of tables' indexes and checks, into `tables` (keyed by tableKey). Also
+ * for a plan rule that follows a plan's tables from its baseline (MG128): a baseline's CREATE
+ * TABLE counts as seen, so its indexes are all known once its CREATE INDEXes are read.
+ */
+export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode): void {
+  const [kind, body] = node(ast);
   switch (kind) {
     case 'CreateStmt': {
       const t: SeenTable = { created: true, indexes: new Map(), validatedChecks: new Set(), notValidChecks: new Set() };
@@ -63,23 +73,23 @@ export function learn(ctx: StatementContext): void {
         for (const c of elt.ColumnDef?.constraints ?? []) addConstraint(t, c.Constraint, `#${n++}`, elt.ColumnDef.colname);
         if (elt.Constraint) addConstraint(t, elt.Constraint, `#${n++}`);
       }
-      m.tables.set(tableKey(relationName(body.relation)), t);
+      tables.set(tableKey(relationName(body.relation)), t);
       return;
     }
     case 'IndexStmt': {
       // A partial index does not serve every lookup.
       if (body.whereClause) return;
       const key = tableKey(relationName(body.relation));
-      let t = m.tables.get(key);
+      let t = tables.get(key);
       // A table whose creation was not seen (a plan's baseline, an earlier migration): this index is known, others may exist.
-      if (!t) m.tables.set(key, (t = { created: false, indexes: new Map(), validatedChecks: new Set(), notValidChecks: new Set() }));
+      if (!t) tables.set(key, (t = { created: false, indexes: new Map(), validatedChecks: new Set(), notValidChecks: new Set() }));
       t.indexes.set(body.idxname ?? `#${t.indexes.size}`, (body.indexParams ?? []).map((p: { IndexElem?: { name?: string } }) => p.IndexElem?.name ?? null));
       return;
     }
     case 'AlterTableStmt': {
       const key = tableKey(relationName(body.relation));
-      let t = m.tables.get(key);
-      if (!t) m.tables.set(key, (t = { created: false, indexes: new Map(), validatedChecks: new Set(), notValidChecks: new Set() }));
+      let t = tables.get(key);
+      if (!t) tables.set(key, (t = { created: false, indexes: new Map(), validatedChecks: new Set(), notValidChecks: new Set() }));
       for (const { AlterTableCmd: cmd } of body.cmds ?? []) {
         if (cmd?.subtype === 'AT_AddConstraint') addConstraint(t, cmd.def?.Constraint, `#${t.indexes.size}`);
         if (cmd?.subtype === 'AT_AddColumn') for (const c of cmd.def?.ColumnDef?.constraints ?? []) addConstraint(t, c.Constraint, `#${t.indexes.size}`, cmd.def.ColumnDef.colname);
@@ -94,17 +104,17 @@ export function learn(ctx: StatementContext): void {
     }
     case 'DropStmt': {
       const names: string[] = (body.objects ?? []).map((o: { List?: { items?: { String?: { sval?: string } }[] } }) => (o.List?.items ?? []).map((i) => i.String?.sval).join('.'));
-      if (body.removeType === 'OBJECT_TABLE') for (const n of names) m.tables.delete(tableKey(n));
-      if (body.removeType === 'OBJECT_INDEX') for (const t of m.tables.values()) for (const n of names) t.indexes.delete(n.replace(/^.*\./, ''));
+      if (body.removeType === 'OBJECT_TABLE') for (const n of names) tables.delete(tableKey(n));
+      if (body.removeType === 'OBJECT_INDEX') for (const t of tables.values()) for (const n of names) t.indexes.delete(n.replace(/^.*\./, ''));
       return;
     }
     case 'RenameStmt': {
       if (body.renameType !== 'OBJECT_TABLE') return;
       const from = tableKey(relationName(body.relation));
-      const t = m.tables.get(from);
+      const t = tables.get(from);
       if (!t) return;
-      m.tables.delete(from);
-      m.tables.set(tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname), t);
+      tables.delete(from);
+      tables.set(tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname), t);
       return;
     }
   }
