@@ -16,6 +16,19 @@ const bindir15 = '/usr/lib/postgresql/15/bin';
 const have15 = existsSync(`${bindir15}/postgres`);
 const needs15 = !have15 && !process.env.CI;
 
+/** Whether the server of a data folder says it is ready. The server writes and removes
+ * postmaster.pid as it starts and stops (initdb runs one too), so the file can go between a look
+ * and a read: a file that is not there, or went, means "not ready yet". With `databases`, it must
+ * also hold that many databases beyond template0, template1 and postgres. */
+function serverReady(data: string, databases = 0): boolean {
+  try {
+    return readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[7]?.trim() === 'ready' && readdirSync(join(data, 'base')).length >= 3 + databases;
+  } catch (e) {
+    if (['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code!)) return false;
+    throw e;
+  }
+}
+
 /** Processes whose command line names a path: a cluster left running. */
 function processesUnder(path: string): string[] {
   return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(path) && !l.includes(' ps '));
@@ -291,7 +304,7 @@ describe('migc verify picks the plan\'s PostgreSQL major', () => {
     const exited = new Promise((resolve) => child.on('exit', resolve));
     const deadline = Date.now() + 60_000;
     const folders = () => readdirSync(temp).filter((d) => d.startsWith('migc-pg'));
-    const ready = () => folders().some((d) => existsSync(join(temp, d, 'data', 'postmaster.pid')) && readFileSync(join(temp, d, 'data', 'postmaster.pid'), 'utf8').split('\n')[7]?.trim() === 'ready');
+    const ready = () => folders().some((d) => serverReady(join(temp, d, 'data')));
     while (!ready() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGKILL');
     await exited;
@@ -329,10 +342,7 @@ describe('migc verify picks the plan\'s PostgreSQL major', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     // Once the cluster is up and a rehearsal database exists in it.
     const deadline = Date.now() + 60_000;
-    const ready = () => readdirSync(temp).some((d) => {
-      const pid = join(temp, d, 'data', 'postmaster.pid');
-      return existsSync(pid) && readFileSync(pid, 'utf8').split('\n')[7]?.trim() === 'ready' && readdirSync(join(temp, d, 'data', 'base')).length > 3;
-    });
+    const ready = () => readdirSync(temp).some((d) => serverReady(join(temp, d, 'data'), 1));
     while (!ready() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(ready()).toBe(true);
     child.kill('SIGTERM');
