@@ -13,6 +13,8 @@ export interface Finding {
   readonly message: string;
   readonly help?: string;
   readonly related?: readonly { readonly span: Span; readonly message: string }[];
+  /** When this finding is surer or graver than the rule's usual one (a certain failure). */
+  readonly severity?: Severity;
 }
 
 export interface Rule {
@@ -35,7 +37,7 @@ export function runRules(plan: Plan, rules: readonly Rule[], settings: PlanSetti
     rule.check(plan, (f) => {
       const related: RelatedLocation[] | undefined = f.related?.map((r) => ({ file: plan.file, span: r.span, message: r.message }));
       diagnostics.push({
-        code: rule.code, severity: rule.severity, file: plan.file, span: f.span, message: f.message,
+        code: rule.code, severity: f.severity ?? rule.severity, file: plan.file, span: f.span, message: f.message,
         ...(f.help ? { help: f.help } : {}),
         ...(related?.length ? { related } : {}),
       });

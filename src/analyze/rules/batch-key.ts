@@ -12,14 +12,15 @@ import { learnFrom, type SeenTable } from '../sql-rules/seen-tables.js';
  * The key a batch loop walks (src/sql/batch.ts): each batch asks for the next `size` keys in order
  * (`ORDER BY key LIMIT size`) and for the smallest key after the last (`min(key)`). Without an
  * index that starts with the key, each of those scans the whole table: a table of N rows costs
- * N / size scans (reported for a table not known to be small). Rows whose key is NULL are never in a range, so the loop leaves them as they
- * were. A key that is no column of the table fails the loop at once. Judged only where the
+ * N / size scans (reported for a table not known to be small). Rows whose key is NULL are never
+ * in a range, so the loop leaves them as they were. A key that is no column of the table fails the
+ * loop at once: that is an error, not a warning. Judged only where the
  * plan shows the whole table: created in the baseline or by the plan, with its indexes.
  */
 export const batchKey: Rule = {
   code: 'MG128',
   name: 'batch-key',
-  summary: 'A batch loop walks a key that no index starts with (a scan of the table per batch), that can be NULL (those rows are never walked), or that is no column of the table.',
+  summary: 'A batch loop walks a key that no index starts with (a scan of the table per batch), that can be NULL (those rows are never walked), or that is no column of the table (an error: the loop fails).',
   severity: 'warning',
   check(plan, report, settings) {
     const state = new SchemaState();
@@ -40,8 +41,10 @@ export const batchKey: Rule = {
       const key = batch.key;
       const column = known.columns.get(key);
       if (!column) {
+        // Not a hazard but a certain failure: an error, whatever the rule's usual severity.
         report({
           span: batch.span,
+          severity: 'error',
           message: `${what} walks ${table} by ${key}, which is not a column of ${table}: the loop fails at its first batch`,
           help: `Give the key the loop walks: batch: { key: <column> }, a column of ${table} that identifies its rows, best its primary key (key: id is the default).`,
         });
