@@ -265,6 +265,20 @@ describe('lint reads files as psql runs them', () => {
     ]);
   });
 
+  it('reads psql variables as what psql puts in their place, offsets kept: no syntax error where psql sends valid SQL', async () => {
+    // :'v' is a string literal and :"v" an identifier whether or not the file sets them (the tool passes -v).
+    expect(await lintOne("INSERT INTO t (body, tag) VALUES (:'content', 'é'), (:'content', 'ü');\nSELECT * FROM :\"schema\".t WHERE :{?flag};\n")).toEqual([]);
+    // :name becomes the value of a \set variable; the findings stand where they are in the file.
+    expect(await lintOne("\\set tbl users\nSET lock_timeout = '5s';\nCREATE INDEX i ON :tbl (x);\nCREATE INDEX 🎉 ON :tbl (y);\n")).toEqual([
+      '1:1 info MG022 skipped the psql meta-command \\set tbl users',
+      '3:1 error MG201',
+      '4:1 error MG201',
+    ]);
+    // Unset, psql leaves :n as it is: an array slice stays one, and a stray :name stays an error.
+    expect(await lintOne('SELECT a[1:n] FROM t;\n')).toEqual([]);
+    expect(await lintOne('\\unset n\nSELECT :n;\n').then((r) => r.slice(1))).toEqual(['2:8 error MG020']);
+  });
+
   it('finds nothing wrong in an empty file or one of comments only', async () => {
     expect(await lintOne('')).toEqual([]);
     expect(await lintOne('-- nothing yet 日本\n/* 🎉 */\n\n')).toEqual([]);

@@ -14,6 +14,8 @@ export type PsqlPiece =
     readonly end: number;
     /** psql variables referenced outside quotes (`:name`, `:'name'`, `:"name"`, `:{?name}`): psql substitutes those that are set. */
     readonly variables?: readonly string[];
+    /** Where those references are, and how each is written. */
+    readonly references?: readonly VariableReference[];
     /** Offsets of the backslashes of `\;` and `\:`, which psql drops. */
     readonly escapes?: readonly number[];
   }
@@ -27,6 +29,14 @@ export type PsqlPiece =
     readonly sentQuery: boolean;
   }
   | { readonly kind: 'copy-data'; readonly start: number; readonly end: number; readonly lines: number };
+
+/** A psql variable reference in a query: `:name` (raw), `:'name'` (a literal), `:"name"` (an identifier), `:{?name}` (set or not). */
+export interface VariableReference {
+  readonly name: string;
+  readonly form: 'raw' | 'literal' | 'identifier' | 'defined';
+  readonly start: number;
+  readonly end: number;
+}
 
 /** Meta-commands that send the query buffer to the server, as a semicolon would. */
 const sendsQuery = new Set(['g', 'gx', 'gset', 'gexec', 'gdesc', 'crosstabview', 'watch']);
@@ -80,6 +90,7 @@ export function splitPsqlScript(script: string): PsqlPiece[] {
   let queryStart = -1;
   let queryEnd = -1;
   let variables: string[] = [];
+  let references: VariableReference[] = [];
   let escapes: number[] = [];
 
   const echo = (from: number, to: number) => {
@@ -88,10 +99,11 @@ export function splitPsqlScript(script: string): PsqlPiece[] {
     queryEnd = to;
   };
   const send = () => {
-    pieces.push({ kind: 'sql', text: query, start: queryStart, end: queryEnd, ...(variables.length ? { variables } : {}), ...(escapes.length ? { escapes } : {}) });
+    pieces.push({ kind: 'sql', text: query, start: queryStart, end: queryEnd, ...(variables.length ? { variables, references } : {}), ...(escapes.length ? { escapes } : {}) });
     query = '';
     queryStart = -1;
     variables = [];
+    references = [];
     escapes = [];
     wordCount = 0;
   };
@@ -296,6 +308,8 @@ export function splitPsqlScript(script: string): PsqlPiece[] {
         const variable = matchAt(variableReference, script, i);
         if (variable) {
           variables.push(variable[1] ?? variable[2] ?? variable[3] ?? `{?${variable[4]}}`);
+          const form = variable[1] !== undefined ? 'raw' : variable[2] !== undefined ? 'literal' : variable[3] !== undefined ? 'identifier' : 'defined';
+          references.push({ name: variable[1] ?? variable[2] ?? variable[3] ?? variable[4]!, form, start: i, end: i + variable[0].length });
           echo(i, i + variable[0].length);
           i += variable[0].length;
           continue;
@@ -428,29 +442,47 @@ export type PsqlOnly = Extract<PsqlPiece, { kind: 'meta' | 'copy-data' }>;
 
 /**
  * A script as the SQL parser should read it: meta-commands and COPY data blanked out with spaces
- * (line breaks kept, so every offset and line stays where it was), `\;` read as `;`, and a
- * meta-command that sends the query (\g) read as the semicolon it stands for.
+ * (line breaks kept, so every offset and line stays where it was), `\;` read as `;`, a
+ * meta-command that sends the query (\g) read as the semicolon it stands for, and the psql
+ * variables psql substitutes read as what they become, at the same length: `:'name'` a string
+ * literal (`'name'`), `:"name"` an identifier (`"name"`), `:{?name}` a boolean, and `:name` the
+ * name itself (`name`) when the script sets it with \set (unset, psql leaves it as it is, as in an array
+ * slice `a[1:n]`). The quoted forms are read so whether or not the script sets them: the tool
+ * that runs it passes them (`psql -v`, `sqitch deploy --set`).
  */
 export function psqlSqlOnly(script: string): { sql: string; skipped: PsqlOnly[] } {
   const skipped: PsqlOnly[] = [];
-  const blanks: { start: number; end: number; semicolon?: boolean }[] = [];
+  const edits: { start: number; end: number; text: string }[] = [];
+  const blank = (start: number, end: number) => script.slice(start, end).replace(/[^\n]/g, ' ');
+  const set = new Set<string>();
   for (const piece of splitPsqlScript(script)) {
     if (piece.kind === 'sql') {
-      for (const at of piece.escapes ?? []) blanks.push({ start: at, end: at + 1 });
+      for (const at of piece.escapes ?? []) edits.push({ start: at, end: at + 1, text: ' ' });
+      for (const r of piece.references ?? []) {
+        const length = r.end - r.start;
+        if (r.form === 'literal' || r.form === 'identifier') edits.push({ start: r.start, end: r.start + 1, text: ' ' });
+        else if (r.form === 'defined') edits.push({ start: r.start, end: r.end, text: 'TRUE'.padEnd(length) });
+        else if (set.has(r.name)) edits.push({ start: r.start, end: r.end, text: `${r.name} ` });
+      }
       continue;
     }
+    if (piece.kind === 'meta' && (piece.command === 'set' || piece.command === 'unset')) {
+      const name = piece.text.trim().split(/\s+/)[1];
+      if (name !== undefined) {
+        if (piece.command === 'set') set.add(name);
+        else set.delete(name);
+      }
+    }
     skipped.push(piece);
-    blanks.push({ start: piece.start, end: piece.end, ...(piece.kind === 'meta' && piece.sentQuery ? { semicolon: true } : {}) });
+    edits.push({ start: piece.start, end: piece.end, text: piece.kind === 'meta' && piece.sentQuery ? `;${blank(piece.start + 1, piece.end)}` : blank(piece.start, piece.end) });
   }
-  if (blanks.length === 0) return { sql: script, skipped };
-  blanks.sort((a, b) => a.start - b.start);
+  if (edits.length === 0) return { sql: script, skipped };
+  edits.sort((a, b) => a.start - b.start);
   let sql = '';
   let at = 0;
-  for (const b of blanks) {
-    sql += script.slice(at, b.start);
-    const blank = script.slice(b.start, b.end).replace(/[^\n]/g, ' ');
-    sql += b.semicolon ? `;${blank.slice(1)}` : blank;
-    at = b.end;
+  for (const e of edits) {
+    sql += script.slice(at, e.start) + e.text;
+    at = e.end;
   }
   return { sql: sql + script.slice(at), skipped };
 }
