@@ -207,3 +207,75 @@ export function fileSections(text: string, rollbackFile: boolean): FileSection[]
   if (text.startsWith(sqlxNoTransaction)) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: true }];
   return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: false, oneQueryString: false }];
 }
+
+/** A change of a Sqitch plan (sqitch.plan), in the order `sqitch deploy` runs it. */
+export interface SqitchChange {
+  readonly name: string;
+  /** Its line in sqitch.plan (offsets), for a finding about it. */
+  readonly start: number;
+  readonly end: number;
+  /**
+   * Its scripts' name, without folder or `.sql`: the change's name, or `name@tag` for a version
+   * of a reworked change before its last (Sqitch keeps those as deploy/name@tag.sql).
+   */
+  readonly script: string;
+}
+
+/**
+ * The changes of a Sqitch plan in order. A line is a pragma (`%syntax-version=1.0.0`), a comment
+ * (`#`), a tag (`@v1.0 2024-05-13T17:21:58Z ...`) or a change (`name [dependencies] timestamp
+ * planner <email> # note`, optionally after `+`). A change whose name comes again later in the
+ * plan was reworked: its earlier versions' scripts are named after a tag between the two, the
+ * first of them whose deploy script exists, as Sqitch looks them up. `-` lines (a revert in the
+ * plan, from Sqitch's early days) are not followed.
+ */
+export function sqitchChanges(plan: string, hasDeployScript: (script: string) => boolean): SqitchChange[] {
+  const lines: ({ kind: 'tag'; name: string } | { kind: 'change'; name: string; start: number; end: number })[] = [];
+  let offset = 0;
+  for (const raw of plan.split('\n')) {
+    const start = offset;
+    offset += raw.length + 1;
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith('%') || line.startsWith('-')) continue;
+    const word = line.replace(/^\+\s*/, '').split(/\s/, 1)[0]!;
+    if (word.startsWith('@')) lines.push({ kind: 'tag', name: word.slice(1) });
+    else lines.push({ kind: 'change', name: word, start, end: start + raw.replace(/\r$/, '').length });
+  }
+  const changes: SqitchChange[] = [];
+  for (const [i, l] of lines.entries()) {
+    if (l.kind !== 'change') continue;
+    const next = lines.findIndex((m, j) => j > i && m.kind === 'change' && m.name === l.name);
+    let script = l.name;
+    if (next !== -1) {
+      const tags = lines.slice(i + 1, next).filter((m) => m.kind === 'tag').map((m) => `${l.name}@${m.name}`);
+      script = tags.find(hasDeployScript) ?? tags[0] ?? l.name;
+    }
+    changes.push({ name: l.name, start: l.start, end: l.end, script });
+  }
+  return changes;
+}
+
+/**
+ * sqitch.conf's `[core]` settings that place a project: `top_dir` (where deploy/, revert/,
+ * verify/ and sqitch.plan are), `plan_file`, `deploy_dir`, `revert_dir`, `verify_dir`. Paths as
+ * written (relative to the folder of sqitch.conf). Git-config syntax: `[section]` and
+ * `[section "sub"]` headers, `key = value`, `#` and `;` comments.
+ */
+export function sqitchCoreSettings(conf: string): Partial<Record<'top_dir' | 'plan_file' | 'deploy_dir' | 'revert_dir' | 'verify_dir', string>> {
+  const settings: Partial<Record<'top_dir' | 'plan_file' | 'deploy_dir' | 'revert_dir' | 'verify_dir', string>> = {};
+  let section = '';
+  for (const raw of conf.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    const header = /^\[\s*([^\]]*?)\s*\]$/.exec(line);
+    if (header) {
+      section = header[1]!.toLowerCase();
+      continue;
+    }
+    const m = /^([A-Za-z_]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (section !== 'core' || !m) continue;
+    const key = m[1]!.toLowerCase();
+    if (key === 'top_dir' || key === 'plan_file' || key === 'deploy_dir' || key === 'revert_dir' || key === 'verify_dir') settings[key] = m[2]!.replace(/^"(.*)"$/, '$1');
+  }
+  return settings;
+}

@@ -17,6 +17,8 @@ export interface LintOptions {
    * orders a folder's files as the migration tools do. Rollbacks are known by name (isRollbackFile).
    */
   readonly files: readonly string[];
+  /** Files their layout makes rollbacks though their names do not (a Sqitch project's revert/ scripts). */
+  readonly rollbacks?: ReadonlySet<string>;
   readonly config?: ProjectConfig;
   /**
    * Each file runs in one transaction (Flyway's and dbmate's default), not statement by statement;
@@ -62,7 +64,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
   const confs = options.fileTransaction ? await Promise.all(options.files.map((f) => (isFlywayScript(f) ? host.readFile(`${f}.conf`) : undefined))) : [];
   for (const [i, file] of options.files.entries()) {
     const text = texts[i];
-    const rollbackFile = isRollbackFile(file);
+    const rollbackFile = isRollbackFile(file) || options.rollbacks?.has(file) === true;
     // What the previous migration created is no longer new (the next one may run months later);
     // a rollback file follows its up and judges what the up left.
     if (!rollbackFile) state.settle();

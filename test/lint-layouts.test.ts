@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findSqlFiles } from '../src/cli/files.js';
+import { findMigrations } from '../src/cli/files.js';
 import { memoryHost, nodeHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
-import { fileSections, flywayConfSaysNoTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, migrationOrder } from '../src/lint-files.js';
+import { fileSections, flywayConfSaysNoTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, migrationOrder, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
 import { cliEnv, root } from './helpers.js';
 
 /**
@@ -17,10 +17,11 @@ const fixtures = `${root}test/fixtures/lint-layouts`;
 
 async function lintFolder(dir: string, options: { fileTransaction?: boolean } = {}) {
   const cwd = `${fixtures}/${dir}`;
-  const files = await findSqlFiles(['.'], cwd);
-  const result = await lint({ files, ...options }, nodeHost(cwd));
-  const found = result.diagnostics.map((d) => `${d.file}:${result.sources.get(d.file)!.position(d.span?.start ?? 0).line} ${d.code} ${d.message.replace(/ rewrites events.*/, '')}`);
-  return { files, found };
+  const migrations = await findMigrations(['.'], cwd);
+  const { files } = migrations;
+  const result = await lint({ files, rollbacks: migrations.rollbacks, ...options }, nodeHost(cwd));
+  const found = result.diagnostics.map((d) => `${d.file}:${result.sources.get(d.file)!.position(d.span?.start ?? 0).line} ${d.code} ${d.message.replace(/ rewrites (events|users).*/, '')}`);
+  return { files, found, layout: migrations.diagnostics };
 }
 
 describe('migrationOrder', () => {
@@ -74,12 +75,14 @@ describe('migrationOrder', () => {
     expect(migrationOrder(names)).toEqual(['db/1_a.up.sql', 'db/1_a.down.sql', 'db/V2__b.sql', 'db/U2__b.sql', 'db/structure/3_c/up.sql', 'db/structure/3_c/down.sql', 'db/seed.sql', 'db/R__views.sql']);
   });
 
-  it('is fast: 20,000 files in well under a second', () => {
+  // Its speed on many files is measured in bench/ (lint on 2,000 files), not asserted here: a
+  // timed test fails on a busy machine.
+  it('orders 20,000 files, each down after its up', () => {
     const names = Array.from({ length: 10_000 }, (_, i) => [`m/${10_000 - i}_x.up.sql`, `m/${10_000 - i}_x.down.sql`]).flat();
-    const started = performance.now();
     const ordered = migrationOrder(names);
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(ordered.slice(0, 3)).toEqual(['m/1_x.up.sql', 'm/1_x.down.sql', 'm/2_x.up.sql']);
+    expect(ordered.slice(-2)).toEqual(['m/10000_x.up.sql', 'm/10000_x.down.sql']);
+    expect(ordered.length).toBe(20_000);
   });
 });
 
@@ -132,6 +135,39 @@ describe('what a name or a marker says', () => {
     // dbmate runs a section with one Exec (one query string); goose statement by statement.
     expect(fileSections(dbmate, false).map((s) => s.oneQueryString)).toEqual([true, true]);
     expect(fileSections(goose, false).map((s) => s.oneQueryString)).toEqual([false, false]);
+  });
+});
+
+describe('Sqitch plans', () => {
+  const plan = [
+    '%syntax-version=1.0.0',
+    '%project=shop',
+    '',
+    '# a comment',
+    'users 2024-05-13T17:21:58Z Ann <ann@example.com> # users',
+    '+ accounts [users] 2024-05-14T09:00:00Z Ann <ann@example.com>',
+    '@v1.0 2024-05-16T09:00:00Z Ann <ann@example.com> # first release',
+    '- accounts 2024-05-17T09:00:00Z Ann <ann@example.com>',
+    '@v1.0.1 2024-05-18T09:00:00Z Ann <ann@example.com>',
+    'users [users@v1.0] 2024-05-20T09:00:00Z Ann <ann@example.com> # reworked',
+    '@v2 2024-05-21T09:00:00Z Ann <ann@example.com>',
+    'users [users@v2] 2024-05-22T09:00:00Z Ann <ann@example.com> # reworked again',
+  ].join('\r\n');
+
+  it('lists the changes in plan order, a reworked change\'s earlier versions named after the first tag whose deploy script exists', () => {
+    const changes = sqitchChanges(plan, (script) => ['users@v1.0.1', 'users@v1.0', 'users@v2'].includes(script));
+    expect(changes.map((c) => [c.name, c.script])).toEqual([['users', 'users@v1.0'], ['accounts', 'accounts'], ['users', 'users@v2'], ['users', 'users']]);
+    // Without a script for the first tag, Sqitch takes the next tag's.
+    expect(sqitchChanges(plan, (script) => script === 'users@v1.0.1').map((c) => c.script)).toEqual(['users@v1.0.1', 'accounts', 'users@v2', 'users']);
+    // Each change knows its line, for a finding about it.
+    const first = changes[0]!;
+    expect(plan.slice(first.start, first.end)).toBe('users 2024-05-13T17:21:58Z Ann <ann@example.com> # users');
+  });
+
+  it('reads sqitch.conf\'s [core] settings that place the project, and nothing from other sections', () => {
+    const conf = '[core]\n\tengine = pg\n\t# plan_file = other.plan\n\t top_dir = ./sql\n[engine "pg"]\n\ttop_dir = elsewhere\n[deploy]\n\tverify = true\n';
+    expect(sqitchCoreSettings(conf)).toEqual({ top_dir: './sql' });
+    expect(sqitchCoreSettings('[core]\ndeploy_dir = "db/up"\nrevert_dir=db/down\n; plan_file = x\n')).toEqual({ deploy_dir: 'db/up', revert_dir: 'db/down' });
   });
 });
 
@@ -243,6 +279,23 @@ describe('lint over each tool\'s layout', () => {
     expect(await run({ fileQueryString: true })).toEqual(['m/3_kind.up.sql:3 MG218', 'm/3_kind.up.sql:4 MG204', 'm/3_kind.up.sql:4 MG217']);
     // Read as psql runs them, statement by statement, the backfill and the index are each on their own.
     expect(await run({})).toEqual([]);
+  });
+
+  it('Sqitch: deploy scripts in the plan\'s order, each revert judged after its deploy, verify scripts and unplanned ones left out', async () => {
+    const { files, found, layout } = await lintFolder('sqitch');
+    // Plan order, not name order (accounts references users); the reworked view's earlier version is user_names@v1.1.
+    expect(files).toEqual(['deploy/users.sql', 'revert/users.sql', 'deploy/accounts.sql', 'revert/accounts.sql', 'deploy/widen_note.sql', 'revert/widen_note.sql', 'deploy/user_names@v1.1.sql', 'revert/user_names@v1.1.sql', 'deploy/user_names.sql', 'revert/user_names.sql']);
+    expect(found.filter((f) => !f.includes('MG219'))).toEqual([
+      // The revert narrows back what its deploy widened: judged against the schema the deploy left.
+      'revert/widen_note.sql:2 MG212 changing users.note from varchar(200) to varchar(100)',
+    ]);
+    // Reverts are rollbacks: their drops of what their deploy created are no MG214.
+    expect(found.some((f) => f.includes('MG214'))).toBe(false);
+    expect(layout.map((d) => `${d.file} ${d.severity} ${d.code} ${d.message}`)).toEqual([
+      'sqitch.plan error MG024 change audit has no deploy script deploy/audit.sql: sqitch deploy stops there',
+      'sqitch.plan info MG024 left out 3 verify scripts (verify/): Sqitch runs them to check a deployed change, not as migrations',
+      'deploy/old_draft.sql warning MG024 deploy/old_draft.sql is not a script of a change in sqitch.plan: sqitch never runs it, so migc lint leaves it out',
+    ]);
   });
 
   it('diesel: <version>/down.sql is the rollback of up.sql beside it', async () => {
@@ -368,5 +421,48 @@ describe('migc lint (the real binary) on a Flyway folder', () => {
     expect(r.stdout).toContain('db/V12__index_note.sql:2:1 error MG204 CREATE INDEX CONCURRENTLY cannot run inside a transaction block');
     expect(r.stdout).not.toContain('V11__index_at.sql:2:1 error MG204');
     expect(r.stderr).toBe('migc: linted 2 files: 1 error, 0 warnings\n');
+  });
+});
+
+describe('migc lint (the real binary) on a Sqitch project whose sqitch.conf places it in sql/', () => {
+  const project = mkdtempSync(join(tmpdir(), 'migc-sqitch-'));
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+  cpSync(`${fixtures}/sqitch`, join(project, 'sql'), { recursive: true });
+  rmSync(join(project, 'sql', 'sqitch.conf'));
+  writeFileSync(join(project, 'sqitch.conf'), '[core]\n\tengine = pg\n\t# plan_file = sqitch.plan\n\t top_dir = ./sql\n[engine "pg"]\n\ttarget = dev\n');
+  // A stale plan at the top, as real projects have: Sqitch reads sql/sqitch.plan (top_dir's).
+  writeFileSync(join(project, 'sqitch.plan'), '%project=old\nusers 2020-01-01T00:00:00Z Ann <ann@example.com>\n');
+  const migc = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd: project, env: cliEnv() }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+
+  it('lints the plan\'s changes in its order, each revert after its deploy, and shows the plan line of a change without a script', async () => {
+    const json = await migc(['lint', '.', '--format', 'json']);
+    expect(json.code).toBe(1);
+    const out = JSON.parse(json.stdout) as { diagnostics: { file: string; code: string; severity: string }[]; files: { file: string }[] };
+    expect(out.files.map((f) => f.file)).toEqual(['sql/deploy/users.sql', 'sql/revert/users.sql', 'sql/deploy/accounts.sql', 'sql/revert/accounts.sql', 'sql/deploy/widen_note.sql', 'sql/revert/widen_note.sql', 'sql/deploy/user_names@v1.1.sql', 'sql/revert/user_names@v1.1.sql', 'sql/deploy/user_names.sql', 'sql/revert/user_names.sql']);
+    expect(out.diagnostics.filter((d) => d.code === 'MG024').map((d) => `${d.file} ${d.severity}`)).toEqual(['sql/deploy/old_draft.sql warning', 'sql/sqitch.plan info', 'sql/sqitch.plan error']);
+    const pretty = await migc(['lint', '.']);
+    expect(pretty.stdout).toContain('sql/sqitch.plan:12:1 error MG024 change audit has no deploy script sql/deploy/audit.sql: sqitch deploy stops there\n   |\n12 | audit 2024-05-23T09:00:00Z');
+    expect(pretty.stderr).toBe('migc: linted 10 files: 2 errors, 4 warnings (1 note: --verbose shows them)\n');
+  });
+
+  it('given only the deploy folder, finds the plan above it and lints the deploy scripts in its order', async () => {
+    const r = await migc(['lint', 'sql/deploy', '--format', 'json']);
+    const out = JSON.parse(r.stdout) as { files: { file: string }[] };
+    expect(out.files.map((f) => f.file)).toEqual(['sql/deploy/users.sql', 'sql/deploy/accounts.sql', 'sql/deploy/widen_note.sql', 'sql/deploy/user_names@v1.1.sql', 'sql/deploy/user_names.sql']);
+  });
+
+  it('takes MG024 settings from migc.config.json', async () => {
+    writeFileSync(join(project, 'migc.config.json'), '{ "rules": { "MG024": "off" } }\n');
+    try {
+      const r = await migc(['lint', '.', '--format', 'json']);
+      expect((JSON.parse(r.stdout) as { diagnostics: { code: string }[] }).diagnostics.filter((d) => d.code === 'MG024')).toEqual([]);
+    } finally {
+      rmSync(join(project, 'migc.config.json'));
+    }
   });
 });

@@ -1,6 +1,7 @@
-import { readdir, stat } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
-import { migrationOrder } from '../lint-files.js';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { migrationOrder, sqitchChanges, sqitchCoreSettings } from '../lint-files.js';
 
 export class UsageError extends Error {}
 
@@ -12,21 +13,134 @@ const planExtension = /\.ya?ml$/;
  * Sorted. A .sql file named here is a mix-up with migc lint, said as such: read as a plan it
  * was "the plan must be a mapping", with the schema's description as its help.
  */
-export function findPlanFiles(paths: readonly string[], cwd: string): Promise<string[]> {
-  return findFiles(paths, cwd, planExtension, (path) => (/\.sql$/i.test(path)
+export async function findPlanFiles(paths: readonly string[], cwd: string): Promise<string[]> {
+  return (await findFiles(paths, cwd, planExtension, (path) => (/\.sql$/i.test(path)
     ? `${path} is a SQL file, not a plan: plans are YAML (*.yaml, *.yml); migc lint ${path} checks SQL migration files`
-    : undefined));
+    : undefined))).files;
 }
 
-/** SQL migration files: files as given, folders searched for *.sql. In migration order (migrationOrder). A plan named here is said to be one. */
-export async function findSqlFiles(paths: readonly string[], cwd: string): Promise<string[]> {
-  return migrationOrder(await findFiles(paths, cwd, /\.sql$/, (path) => (/\.ya?ml$/i.test(path)
+/** The SQL migrations of the paths given to migc lint, as their tools run them. */
+export interface Migrations {
+  /** The .sql files to lint, in the order their tools run them, each rollback after its up. */
+  readonly files: readonly string[];
+  /** Files their layout makes rollbacks though their names do not: a Sqitch project's revert/ scripts. */
+  readonly rollbacks: ReadonlySet<string>;
+  /** What the layout says about files it leaves out or cannot find (MG024). */
+  readonly diagnostics: readonly Diagnostic[];
+  /** The texts those diagnostics point into (sqitch.plan). */
+  readonly sources: ReadonlyMap<string, string>;
+}
+
+/**
+ * SQL migration files: files as given, folders searched for *.sql. A plan named here is said to
+ * be one. Files are in migration order (migrationOrder), except a Sqitch project's: a folder with
+ * sqitch.plan beside deploy/ (or a sqitch.conf whose [core] places them) runs the deploy scripts
+ * in the plan's order, each change's revert script after it as its rollback; its verify scripts
+ * and the scripts the plan does not name are not migrations, and are left out with a note. Other
+ * files follow a project's, in migration order.
+ */
+export async function findMigrations(paths: readonly string[], cwd: string): Promise<Migrations> {
+  const { files, layout } = await findFiles(paths, cwd, /\.sql$/, (path) => (/\.ya?ml$/i.test(path)
     ? `${path} is a YAML file, not SQL: migc lint checks .sql migration files; migc check ${path} checks a plan`
-    : undefined)));
+    : undefined), sqitchFiles);
+  const projects = await sqitchProjects(paths, layout, cwd);
+  if (projects.length === 0) return { files: migrationOrder(files), rollbacks: new Set(), diagnostics: [], sources: new Map() };
+  const inFolder = (file: string, folder: string) => file.startsWith(`${folder}/`);
+  const taken = new Set<string>();
+  const ordered: string[] = [];
+  const rollbacks = new Set<string>();
+  const diagnostics: Diagnostic[] = [];
+  const sources = new Map<string, string>();
+  for (const project of projects) {
+    const plan = await readFile(resolve(cwd, project.plan), 'utf8').catch(() => undefined);
+    if (plan === undefined) continue;
+    const found = new Set(files.filter((f) => [project.deploy, project.revert, project.verify].some((d) => inFolder(f, d))));
+    for (const f of found) taken.add(f);
+    sources.set(project.plan, plan);
+    const script = (folder: string, name: string) => toPosix(join(folder, `${name}.sql`));
+    // What deploy/ holds on disk, whether or not the paths given take it in: a reworked change's
+    // earlier version is named after the first tag whose deploy script exists, as Sqitch finds it.
+    const deployScripts = new Set((await readdir(resolve(cwd, project.deploy), { recursive: true })).map((p) => toPosix(join(project.deploy, p))));
+    const changes = sqitchChanges(plan, (name) => deployScripts.has(script(project.deploy, name)));
+    const named = new Set<string>();
+    for (const change of changes) {
+      const deploy = script(project.deploy, change.script);
+      const revert = script(project.revert, change.script);
+      named.add(deploy).add(revert).add(script(project.verify, change.script));
+      if (found.has(deploy)) ordered.push(deploy);
+      else if (!deployScripts.has(deploy)) {
+        diagnostics.push({ code: 'MG024', severity: 'error', file: project.plan, span: { start: change.start, end: change.end }, message: `change ${change.name} has no deploy script ${deploy}: sqitch deploy stops there`, help: `Write ${deploy}, or remove the change from ${project.plan} (sqitch rework or sqitch add keeps them in step).` });
+      }
+      if (found.has(revert)) {
+        ordered.push(revert);
+        rollbacks.add(revert);
+      }
+    }
+    const verify = [...found].filter((f) => inFolder(f, project.verify) && !inFolder(f, project.deploy) && !inFolder(f, project.revert));
+    if (verify.length > 0) {
+      diagnostics.push({ code: 'MG024', severity: 'info', file: project.plan, message: `left out ${verify.length} verify script${verify.length === 1 ? '' : 's'} (${project.verify}/): Sqitch runs them to check a deployed change, not as migrations`, help: 'Nothing to do: a verify script should only read (SELECT ... WHERE false), and is rolled back.' });
+    }
+    for (const f of [...found].sort()) {
+      if (named.has(f) || verify.includes(f)) continue;
+      diagnostics.push({ code: 'MG024', severity: 'warning', file: f, message: `${f} is not a script of a change in ${project.plan}: sqitch never runs it, so migc lint leaves it out`, help: `Add the change to ${project.plan} (sqitch add), or delete the file if it is left over from a renamed change.` });
+    }
+  }
+  // Other files (seed data, a schema dump beside the project) run after its migrations.
+  return { files: [...ordered, ...migrationOrder(files.filter((f) => !taken.has(f)))], rollbacks, diagnostics, sources };
 }
 
-async function findFiles(paths: readonly string[], cwd: string, extension: RegExp, mixUp: (path: string) => string | undefined): Promise<string[]> {
+/** The files that place a Sqitch project: its plan and its config. */
+const sqitchFiles: ReadonlySet<string> = new Set(['sqitch.plan', 'sqitch.conf']);
+
+interface SqitchProject {
+  readonly plan: string;
+  readonly deploy: string;
+  readonly revert: string;
+  readonly verify: string;
+}
+
+/**
+ * The Sqitch projects among the paths: sqitch.plan beside a deploy/ folder, or a sqitch.conf
+ * whose [core] top_dir, plan_file, deploy_dir, revert_dir or verify_dir place them elsewhere;
+ * found under the folders given, or above a deploy/, revert/ or verify/ folder given.
+ */
+async function sqitchProjects(paths: readonly string[], layout: readonly string[], cwd: string): Promise<SqitchProject[]> {
+  const candidates = new Set(layout);
+  for (const path of paths) {
+    if (!['deploy', 'revert', 'verify'].includes(basename(resolve(cwd, path)))) continue;
+    for (const name of sqitchFiles) candidates.add(toPosix(relative(cwd, join(dirname(resolve(cwd, path)), name))));
+  }
+  const isDir = async (p: string) => (await stat(resolve(cwd, p)).catch(() => undefined))?.isDirectory() === true;
+  const projects = new Map<string, SqitchProject>();
+  const at = (folder: string, p: string) => toPosix(relative(cwd, resolve(cwd, folder, p))) || '.';
+  for (const file of [...candidates].sort()) {
+    if (basename(file) !== 'sqitch.conf') continue;
+    const conf = await readFile(resolve(cwd, file), 'utf8').catch(() => undefined);
+    if (conf === undefined) continue;
+    const folder = dirname(file);
+    const core = sqitchCoreSettings(conf);
+    const top = core.top_dir ?? '.';
+    const project = {
+      plan: at(folder, core.plan_file ?? join(top, 'sqitch.plan')),
+      deploy: at(folder, core.deploy_dir ?? join(top, 'deploy')),
+      revert: at(folder, core.revert_dir ?? join(top, 'revert')),
+      verify: at(folder, core.verify_dir ?? join(top, 'verify')),
+    };
+    if (await isDir(project.deploy)) projects.set(project.deploy, project);
+  }
+  for (const file of [...candidates].sort()) {
+    if (basename(file) !== 'sqitch.plan') continue;
+    const folder = dirname(file);
+    const deploy = at(folder, 'deploy');
+    if (projects.has(deploy) || !(await isDir(deploy))) continue;
+    projects.set(deploy, { plan: toPosix(file), deploy, revert: at(folder, 'revert'), verify: at(folder, 'verify') });
+  }
+  return [...projects.values()].sort((a, b) => (a.plan < b.plan ? -1 : a.plan > b.plan ? 1 : 0));
+}
+
+async function findFiles(paths: readonly string[], cwd: string, extension: RegExp, mixUp: (path: string) => string | undefined, layoutNames?: ReadonlySet<string>): Promise<{ files: string[]; layout: string[] }> {
   const found = new Set<string>();
+  const layout = new Set<string>();
   for (const path of paths) {
     const full = resolve(cwd, path);
     const info = await stat(full).catch(() => undefined);
@@ -39,13 +153,15 @@ async function findFiles(paths: readonly string[], cwd: string, extension: RegEx
     }
     const entries = await readdir(full, { recursive: true, withFileTypes: true });
     for (const e of entries) {
-      if (!e.isFile() || !extension.test(e.name)) continue;
+      if (!e.isFile()) continue;
+      const isLayout = layoutNames?.has(e.name) === true;
+      if (!isLayout && !extension.test(e.name)) continue;
       const full = join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
       if (full.split(sep).includes('node_modules')) continue;
-      found.add(toPosix(relative(cwd, full)));
+      (isLayout ? layout : found).add(toPosix(relative(cwd, full)));
     }
   }
-  return [...found].sort();
+  return { files: [...found].sort(), layout: [...layout].sort() };
 }
 
 function toPosix(p: string): string {

@@ -2,24 +2,33 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { nodeHost, type Host } from '../host.js';
 import { projectConfig } from './config.js';
-import { findSqlFiles, UsageError } from './files.js';
+import { findMigrations, UsageError } from './files.js';
+import { SourceText } from '../diagnostics/source-text.js';
+import { compareDiagnostics } from '../diagnostics/diagnostic.js';
 import { printDiagnostics, type CommonOptions, type Io } from './output.js';
 import { postgresMajorProblem } from '../normalize/postgres-versions.js';
+import { applyRuleSettings } from '../analyze/settings.js';
 
 export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean }, io: Io): Promise<number> {
   if (options.fileTransaction && options.fileQueryString) throw new UsageError('--file-transaction and --file-query-string say two ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; Flyway, dbmate, goose, sqlx, Prisma: --file-transaction)');
-  const files = await findSqlFiles(paths, io.cwd);
-  if (files.length === 0) throw new UsageError(`no .sql files in ${paths.join(', ')}`);
+  const migrations = await findMigrations(paths, io.cwd);
+  const { files } = migrations;
+  if (files.length === 0 && migrations.diagnostics.length === 0) throw new UsageError(`no .sql files in ${paths.join(', ')}`);
   const config = (await projectConfig(options, io)) ?? {};
   const postgres = options.postgres !== undefined ? postgresOption(options.postgres) : config.postgres;
   const { lint } = await import('../lint.js');
   const result = await lint({
     files,
+    ...(migrations.rollbacks.size > 0 ? { rollbacks: migrations.rollbacks } : {}),
     config: { ...config, ...(postgres !== undefined ? { postgres } : {}) },
     ...(options.fileTransaction ? { fileTransaction: true } : {}),
     ...(options.fileQueryString ? { fileQueryString: true } : {}),
   }, preloadedHost(files, io.cwd));
-  return printDiagnostics(result.diagnostics, result.sources, options, io, `linted ${files.length} file${files.length === 1 ? '' : 's'}`, {
+  // What the layout said (a Sqitch plan's missing script, the files it leaves out) comes first.
+  const layout = applyRuleSettings(migrations.diagnostics, config.rules);
+  const sources = new Map(result.sources);
+  for (const [file, text] of migrations.sources) sources.set(file, new SourceText(text));
+  return printDiagnostics([...[...layout].sort(compareDiagnostics), ...result.diagnostics], sources, options, io, `linted ${files.length} file${files.length === 1 ? '' : 's'}`, {
     files: result.files, summary: { files: files.length },
   });
 }

@@ -10,7 +10,7 @@ import { projectUrl } from '../diagnostics/links.js';
 import { exitCodes, nothingChangedSince, printDiagnostics, type CommonOptions, type Io, type Summary } from './output.js';
 import type { TemplateSources } from '../emit/template-names.js';
 import { nodeHost } from '../host.js';
-import { findPlanFiles, findSqlFiles, templatesFolder, UsageError } from './files.js';
+import { findMigrations, findPlanFiles, templatesFolder, UsageError } from './files.js';
 import { outputRoot, writePlans, writeProblemDiagnostics, type WriteFlags } from './write-outputs.js';
 
 export { exitCodes, type Io } from './output.js';
@@ -207,7 +207,7 @@ async function run(paths: string[], templates: TemplateSources | undefined, opti
   let files = await findPlanFiles(paths, io.cwd);
   if (files.length === 0) {
     // A folder of SQL migrations given to build or check: say which command reads those.
-    const sql = await findSqlFiles(paths, io.cwd).catch(() => []);
+    const sql = await findMigrations(paths, io.cwd).then((m) => m.files, () => []);
     throw new UsageError(`no plan files (*.yaml, *.yml) in ${paths.join(', ')}${sql.length ? `; it holds ${sql.length} .sql file${sql.length === 1 ? '' : 's'}: migc lint ${paths.join(' ')} checks SQL migrations` : ''}`);
   }
   if (options.changedSince !== undefined) files = await (await import('./changed-since.js')).plansChangedSince(files, { ref: options.changedSince, cwd: io.cwd, ...(options.config ? { config: options.config } : {}), ...(options.templates ? { templates: options.templates } : {}) });

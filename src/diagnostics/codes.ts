@@ -26,6 +26,7 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG021', name: 'transaction-control', summary: 'BEGIN, COMMIT or ROLLBACK written inside a step: migc writes the transactions.' },
   { code: 'MG022', name: 'psql-only', summary: 'A psql meta-command, COPY data or a byte order mark in a SQL file: lint skips it, as psql does.' },
   { code: 'MG023', name: 'psql-divergence', summary: 'Plan SQL that psql would not run as PostgreSQL\'s parser reads it: COPY FROM STDIN, a psql variable, a different split.' },
+  { code: 'MG024', name: 'migration-layout', summary: 'What a migration tool\'s layout says about the files to lint: a Sqitch change without its deploy script, a script no change names, verify scripts left out.' },
   { code: 'MG030', name: 'step-action', summary: 'A step must give exactly one of sql, run or manual.' },
   { code: 'MG031', name: 'rollback-shape', summary: 'A rollback must give exactly one way back, or be irreversible with data_loss and restore.' },
   { code: 'MG032', name: 'batch-shape', summary: 'A batched step runs exactly one UPDATE, DELETE or INSERT ... SELECT from one table.' },
@@ -79,7 +80,7 @@ export const commandCodes: readonly CodeInfo[] = [
  * config may set them: a lint note, verify's findings, the rehearsal's engine, and the app
  * versions' checks once their queries are read.
  */
-const configurableInputCodes: ReadonlySet<string> = new Set(['MG022', 'MG061', 'MG062', 'MG063', 'MG064', 'MG080', 'MG122', 'MG123', 'MG124', 'MG125', 'MG126', 'MG127']);
+const configurableInputCodes: ReadonlySet<string> = new Set(['MG022', 'MG024', 'MG061', 'MG062', 'MG063', 'MG064', 'MG080', 'MG122', 'MG123', 'MG124', 'MG125', 'MG126', 'MG127']);
 
 /**
  * Codes the config's rules cannot change or turn off: a plan with one of these cannot be
