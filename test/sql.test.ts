@@ -50,6 +50,24 @@ describe('statement facts', () => {
     expect(inside.map((s) => statementFacts(one(s).ast).transactional)).toEqual(inside.map(() => true));
   });
 
+  it('names each statement as SQL does, not as its parse node is named (messages and reports show it)', () => {
+    const names = [
+      ["SET lock_timeout = '1s'", 'SET'], ['SHOW lock_timeout', 'SHOW'],
+      ['CREATE TRIGGER t1 BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f()', 'CREATE TRIGGER'],
+      ['CREATE SEQUENCE s1', 'CREATE SEQUENCE'], ['ALTER SEQUENCE s1 RESTART', 'ALTER SEQUENCE'],
+      ['CREATE VIEW v AS SELECT 1', 'CREATE VIEW'], ['REFRESH MATERIALIZED VIEW mv', 'REFRESH MATERIALIZED VIEW'],
+      ["CREATE TYPE e AS ENUM ('a')", 'CREATE TYPE'], ["ALTER TYPE e ADD VALUE 'b'", 'ALTER TYPE'], ['CREATE TYPE c AS (a int)', 'CREATE TYPE'],
+      ['GRANT SELECT ON t TO r', 'GRANT'], ['REVOKE SELECT ON t FROM r', 'REVOKE'], ['REVOKE admin FROM bob', 'REVOKE'],
+      ['CREATE MATERIALIZED VIEW mv2 AS SELECT 1', 'CREATE MATERIALIZED VIEW'], ['CREATE TABLE ta AS SELECT 1', 'CREATE TABLE AS'],
+      ['CREATE AGGREGATE ag (int) (sfunc = int4pl, stype = int)', 'CREATE AGGREGATE'], ['ALTER TABLE t SET SCHEMA s', 'ALTER TABLE SET SCHEMA'],
+      ['ALTER FUNCTION f() OWNER TO r', 'ALTER FUNCTION OWNER'], ['CREATE STATISTICS st ON a, b FROM t', 'CREATE STATISTICS'],
+      ['CREATE POLICY p ON t USING (true)', 'CREATE POLICY'], ['DROP FOREIGN TABLE ft', 'DROP FOREIGN TABLE'],
+      ['DROP TEXT SEARCH CONFIGURATION c', 'DROP TEXT SEARCH CONFIGURATION'], ['ALTER SYSTEM SET work_mem = 1', 'ALTER SYSTEM'],
+      ['CREATE TABLESPACE ts LOCATION \'/x\'', 'CREATE TABLESPACE'], ['CREATE DATABASE d', 'CREATE DATABASE'],
+    ];
+    expect(names.map(([sql]) => statementFacts(one(sql!).ast).command)).toEqual(names.map(([, name]) => name));
+  });
+
   it('quotes identifiers only when needed', () => {
     expect(['users', 'Users', 'order', 'user_id', 'my table'].map(quoteIdent)).toEqual(['users', '"Users"', '"order"', 'user_id', '"my table"']);
   });

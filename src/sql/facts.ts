@@ -54,11 +54,18 @@ function listName(node: unknown): string {
   return (n.List?.items ?? []).map((i) => i.String?.sval ?? '?').join('.');
 }
 
-const dropObjectNames: Record<string, string> = {
-  OBJECT_TABLE: 'TABLE', OBJECT_INDEX: 'INDEX', OBJECT_VIEW: 'VIEW', OBJECT_MATVIEW: 'MATERIALIZED VIEW',
-  OBJECT_SEQUENCE: 'SEQUENCE', OBJECT_SCHEMA: 'SCHEMA', OBJECT_TYPE: 'TYPE', OBJECT_FUNCTION: 'FUNCTION',
-  OBJECT_TRIGGER: 'TRIGGER', OBJECT_EXTENSION: 'EXTENSION', OBJECT_DOMAIN: 'DOMAIN',
+/** An object type as SQL names it: OBJECT_MATVIEW is MATERIALIZED VIEW. */
+const objectNames: Record<string, string> = {
+  OBJECT_MATVIEW: 'MATERIALIZED VIEW', OBJECT_FOREIGN_TABLE: 'FOREIGN TABLE', OBJECT_FDW: 'FOREIGN DATA WRAPPER',
+  OBJECT_FOREIGN_SERVER: 'SERVER', OBJECT_OPCLASS: 'OPERATOR CLASS', OBJECT_OPFAMILY: 'OPERATOR FAMILY',
+  OBJECT_TSCONFIGURATION: 'TEXT SEARCH CONFIGURATION', OBJECT_TSDICTIONARY: 'TEXT SEARCH DICTIONARY',
+  OBJECT_TSPARSER: 'TEXT SEARCH PARSER', OBJECT_TSTEMPLATE: 'TEXT SEARCH TEMPLATE', OBJECT_STATISTIC_EXT: 'STATISTICS',
+  OBJECT_LARGEOBJECT: 'LARGE OBJECT', OBJECT_TABCONSTRAINT: 'CONSTRAINT', OBJECT_DOMCONSTRAINT: 'CONSTRAINT',
 };
+
+function objectName(type: string): string {
+  return objectNames[type] ?? type.replace('OBJECT_', '').replace(/_/g, ' ');
+}
 
 const subcommandNames: Record<string, string> = {
   AT_AddColumn: 'ADD COLUMN', AT_DropColumn: 'DROP COLUMN', AT_AlterColumnType: 'ALTER COLUMN TYPE',
@@ -72,17 +79,59 @@ function subcommandName(subtype: string | undefined): string | undefined {
   return subtype ? subcommandNames[subtype] : undefined;
 }
 
-const genericCommands = new Map<string, string>();
+/**
+ * PostgreSQL's own names of statements (its command tags) where the parse node's name is not the
+ * SQL: CreateTrigStmt is CREATE TRIGGER, VariableSetStmt is SET.
+ */
+const commandTags: Readonly<Record<string, string>> = {
+  CreateTrigStmt: 'CREATE TRIGGER', CreateEventTrigStmt: 'CREATE EVENT TRIGGER', AlterEventTrigStmt: 'ALTER EVENT TRIGGER',
+  VariableSetStmt: 'SET', VariableShowStmt: 'SHOW', ConstraintsSetStmt: 'SET CONSTRAINTS',
+  CreateSeqStmt: 'CREATE SEQUENCE', AlterSeqStmt: 'ALTER SEQUENCE', ViewStmt: 'CREATE VIEW',
+  RefreshMatViewStmt: 'REFRESH MATERIALIZED VIEW', CreateEnumStmt: 'CREATE TYPE', CreateRangeStmt: 'CREATE TYPE',
+  CompositeTypeStmt: 'CREATE TYPE', AlterEnumStmt: 'ALTER TYPE', AlterTypeStmt: 'ALTER TYPE',
+  CreateStatsStmt: 'CREATE STATISTICS', AlterStatsStmt: 'ALTER STATISTICS', RuleStmt: 'CREATE RULE',
+  CreatePLangStmt: 'CREATE LANGUAGE', CreateFdwStmt: 'CREATE FOREIGN DATA WRAPPER', AlterFdwStmt: 'ALTER FOREIGN DATA WRAPPER',
+  CreateForeignServerStmt: 'CREATE SERVER', AlterForeignServerStmt: 'ALTER SERVER', CreateForeignTableStmt: 'CREATE FOREIGN TABLE',
+  ImportForeignSchemaStmt: 'IMPORT FOREIGN SCHEMA', CreateUserMappingStmt: 'CREATE USER MAPPING', AlterUserMappingStmt: 'ALTER USER MAPPING',
+  DropUserMappingStmt: 'DROP USER MAPPING', CreateOpClassStmt: 'CREATE OPERATOR CLASS', CreateOpFamilyStmt: 'CREATE OPERATOR FAMILY',
+  AlterOpFamilyStmt: 'ALTER OPERATOR FAMILY', AlterOperatorStmt: 'ALTER OPERATOR', CreateAmStmt: 'CREATE ACCESS METHOD',
+  AlterTSConfigurationStmt: 'ALTER TEXT SEARCH CONFIGURATION', AlterTSDictionaryStmt: 'ALTER TEXT SEARCH DICTIONARY',
+  SecLabelStmt: 'SECURITY LABEL', CheckPointStmt: 'CHECKPOINT', ClosePortalStmt: 'CLOSE', DeclareCursorStmt: 'DECLARE CURSOR',
+  CreatedbStmt: 'CREATE DATABASE', DropdbStmt: 'DROP DATABASE', AlterDatabaseSetStmt: 'ALTER DATABASE',
+  AlterDatabaseRefreshCollStmt: 'ALTER DATABASE', AlterRoleSetStmt: 'ALTER ROLE', CreateTableSpaceStmt: 'CREATE TABLESPACE',
+  DropTableSpaceStmt: 'DROP TABLESPACE', AlterTableSpaceOptionsStmt: 'ALTER TABLESPACE', AlterTableMoveAllStmt: 'ALTER TABLE ALL IN TABLESPACE',
+  AlterExtensionContentsStmt: 'ALTER EXTENSION', CommentStmt: 'COMMENT', DropOwnedStmt: 'DROP OWNED', ReassignOwnedStmt: 'REASSIGN OWNED',
+  CreateCastStmt: 'CREATE CAST', CreateConversionStmt: 'CREATE CONVERSION', CreateTransformStmt: 'CREATE TRANSFORM',
+  PlassignStmt: 'LET', DoStmt: 'DO', LoadStmt: 'LOAD', NotifyStmt: 'NOTIFY', ListenStmt: 'LISTEN', UnlistenStmt: 'UNLISTEN',
+};
 
-/** "VariableSetStmt" -> "VARIABLE SET", computed once per kind. */
-function genericCommand(kind: string): string {
-  let name = genericCommands.get(kind);
-  if (name === undefined) {
-    name = kind.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
-    genericCommands.set(kind, name);
+/** A statement's name as SQL says it; for other kinds, the node's name: "CreatePolicyStmt" is "CREATE POLICY". */
+function genericCommand(kind: string, body: Record<string, any>): string {
+  switch (kind) {
+    case 'GrantStmt':
+    case 'GrantRoleStmt':
+      return body.is_grant ? 'GRANT' : 'REVOKE';
+    case 'CreateTableAsStmt':
+      return body.objtype === 'OBJECT_MATVIEW' ? 'CREATE MATERIALIZED VIEW' : body.is_select_into ? 'SELECT INTO' : 'CREATE TABLE AS';
+    case 'DefineStmt':
+      return `CREATE ${objectName(String(body.kind))}`;
+    case 'AlterObjectSchemaStmt':
+      return `ALTER ${objectName(String(body.objectType))} SET SCHEMA`;
+    case 'AlterOwnerStmt':
+      return `ALTER ${objectName(String(body.objectType))} OWNER`;
+    default: {
+      let name = commandNames.get(kind);
+      if (name === undefined) {
+        name = commandTags[kind] ?? kind.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+        commandNames.set(kind, name);
+      }
+      return name;
+    }
   }
-  return name;
 }
+
+/** Names computed once per kind: this runs for every statement lint reads. */
+const commandNames = new Map<string, string>();
 
 type FactsWith = { command: string } & Partial<Omit<StatementFacts, 'command'>>;
 
@@ -130,7 +179,7 @@ export function statementFacts(ast: PgNode): StatementFacts {
         : [];
       const tables = type === 'OBJECT_TABLE' || type === 'OBJECT_INDEX' ? names : [];
       return facts({
-        command: `DROP ${dropObjectNames[type] ?? type.replace('OBJECT_', '')}${body.concurrent ? ' CONCURRENTLY' : ''}`,
+        command: `DROP ${objectName(type)}${body.concurrent ? ' CONCURRENTLY' : ''}`,
         tables, destructive, transactional: !body.concurrent,
       });
     }
@@ -193,12 +242,12 @@ export function statementFacts(ast: PgNode): StatementFacts {
     case 'AlterSystemStmt':
     case 'CreateTableSpaceStmt':
     case 'DropTableSpaceStmt':
-      return facts({ command: kind.replace(/Stmt$/, '').toUpperCase(), transactional: false });
+      return facts({ command: genericCommand(kind, body), transactional: false });
     case 'TransactionStmt':
       return facts({ command: String(body.kind).replace('TRANS_STMT_', ''), transactionControl: true });
     case 'SelectStmt':
       return facts({ command: 'SELECT', readOnlyQuery: !body.intoClause });
     default:
-      return facts({ command: genericCommand(kind) });
+      return facts({ command: genericCommand(kind, body) });
   }
 }
