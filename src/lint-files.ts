@@ -166,6 +166,12 @@ export interface FileSection {
    * statements; goose and Flyway send statement by statement.
    */
   readonly oneQueryString: boolean;
+  /** The tool runs this part in a transaction of its own whatever --file-transaction says (a Liquibase changeset). */
+  readonly toolTransaction?: boolean;
+  /** This part is a migration of its own (a Liquibase changeset): what earlier parts created is no longer new. */
+  readonly newMigration?: boolean;
+  /** Its statements are in the rollback view of the file (LiquibaseFile.rollback), not in its SQL. */
+  readonly inRollbackView?: boolean;
 }
 
 /** dbmate: `-- migrate:up transaction:false` and `-- migrate:down`, on lines of their own. */
@@ -278,4 +284,104 @@ export function sqitchCoreSettings(conf: string): Partial<Record<'top_dir' | 'pl
     if (key === 'top_dir' || key === 'plan_file' || key === 'deploy_dir' || key === 'revert_dir' || key === 'verify_dir') settings[key] = m[2]!.replace(/^"(.*)"$/, '$1');
   }
   return settings;
+}
+
+/**
+ * A Liquibase "formatted SQL" changelog (its first line `--liquibase formatted sql`) as Liquibase
+ * runs it on PostgreSQL: each `--changeset author:id` up to the next is a migration of its own,
+ * in a transaction of its own unless it says `runInTransaction:false`, skipped when its `dbms:`
+ * leaves PostgreSQL out. Its rollback is the SQL of its `--rollback` lines (or of a
+ * `/* liquibase rollback ... *\/` block). Two views of the file, each as long as the file so that
+ * every offset and line stays where it is: `forward`, the SQL Liquibase runs forward, where each
+ * `--changeset` line reads as a semicolon (Liquibase ends a changeset's last statement there,
+ * with or without one), and `rollback`, only the rollback SQL, the rest blanked. Text before
+ * the first changeset is not run. Liquibase reads these markers line by line, and so does this.
+ */
+export interface LiquibaseFile {
+  readonly forward: string;
+  readonly rollback: string;
+  readonly sections: readonly FileSection[];
+}
+
+const liquibaseHeader = /^\uFEFF?\s*--\s*liquibase\s+formatted\s+sql\b/i;
+const changesetLine = /^--\s*changeset\s+\S+(.*)$/i;
+const rollbackLine = /^--\s*rollback\b/i;
+const rollbackBlock = /^\/\*\s*liquibase\s+rollback\b/i;
+
+export function liquibaseChangelog(text: string): LiquibaseFile | undefined {
+  if (!liquibaseHeader.test(text)) return undefined;
+  const forward: string[] = [];
+  const rollback: string[] = [];
+  const sections: FileSection[] = [];
+  const blank = (line: string) => ' '.repeat(line.length);
+  let current: { start: number; runs: boolean; transaction: boolean; hasRollback: boolean } | undefined;
+  const close = (end: number) => {
+    if (!current?.runs) return;
+    const common = { start: current.start, end, noTransaction: !current.transaction, oneQueryString: false, toolTransaction: current.transaction };
+    sections.push({ ...common, rollback: false, newMigration: true });
+    if (current.hasRollback) sections.push({ ...common, rollback: true, inRollbackView: true });
+  };
+  let offset = 0;
+  let inBlock = false;
+  for (const raw of text.split('\n')) {
+    const start = offset;
+    offset += raw.length + 1;
+    const line = raw.replace(/\r$/, '');
+    const cr = raw.length > line.length ? '\r' : '';
+    const changeset = changesetLine.exec(line);
+    if (changeset && !inBlock) {
+      close(start);
+      const attributes = new Map([...changeset[1]!.matchAll(/(\w+):(\S+)/g)].map((m) => [m[1]!.toLowerCase(), m[2]!.toLowerCase()]));
+      current = { start, runs: runsOnPostgres(attributes.get('dbms')), transaction: attributes.get('runintransaction') !== 'false', hasRollback: false };
+      const semicolon = `;${blank(line).slice(1)}${cr}`;
+      forward.push(semicolon);
+      rollback.push(semicolon);
+      continue;
+    }
+    // Text before the first changeset, and a changeset that does not run on PostgreSQL, are
+    // blanked in both views: nothing there runs (and another database's SQL is no error here).
+    if (!current?.runs) {
+      forward.push(blank(line) + cr);
+      rollback.push(blank(line) + cr);
+      continue;
+    }
+    if (!inBlock && rollbackBlock.test(line)) {
+      inBlock = true;
+      forward.push(raw);
+      rollback.push(blank(line) + cr);
+      continue;
+    }
+    if (inBlock) {
+      const end = line.indexOf('*/');
+      const sql = end === -1 ? line : line.slice(0, end);
+      forward.push(raw);
+      rollback.push(sql + blank(line.slice(sql.length)) + cr);
+      current.hasRollback ||= sql.trim() !== '';
+      inBlock = end === -1;
+      continue;
+    }
+    const back = rollbackLine.exec(line);
+    if (back) {
+      const rest = line.slice(back[0].length);
+      // "--rollback not required" and "--rollback empty" say there is nothing to run.
+      const sql = /^\s*(not\s+required|empty)\s*$/i.test(rest) ? '' : rest;
+      forward.push(raw);
+      rollback.push(blank(line.slice(0, line.length - sql.length)) + sql + cr);
+      current.hasRollback ||= sql.trim() !== '';
+      continue;
+    }
+    forward.push(raw);
+    rollback.push(blank(line) + cr);
+  }
+  close(text.length);
+  return { forward: forward.join('\n'), rollback: rollback.join('\n'), sections };
+}
+
+/** A changeset's `dbms:` (`postgresql`, `!oracle`, `h2,postgresql`, `all`, `none`): does it run on PostgreSQL? */
+function runsOnPostgres(dbms: string | undefined): boolean {
+  if (dbms === undefined) return true;
+  const names = dbms.split(',').map((d) => d.trim());
+  if (names.includes('!postgresql') || names.includes('none')) return false;
+  const positive = names.filter((n) => !n.startsWith('!'));
+  return positive.length === 0 || positive.includes('postgresql') || positive.includes('all');
 }

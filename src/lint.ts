@@ -1,4 +1,4 @@
-import { analyzeSqlFile } from './analyze/sql/analyze.js';
+import { analyzeSqlFile, type SessionSettings } from './analyze/sql/analyze.js';
 import { defaultPostgresMajor } from './analyze/sql/context.js';
 import { SchemaState } from './analyze/sql/schema-state.js';
 import { applyRuleSettings } from './analyze/settings.js';
@@ -7,8 +7,8 @@ import { compareDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js
 import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
 import { sqlFileTooLarge } from './load/limits.js';
-import { fileSections, flywayConfSaysNoTransaction, isFlywayScript, isRollbackFile, isSentAsOneQueryString } from './lint-files.js';
-import { loadSqlParser, parseEachStatement, parseSql, type ParseOutcome } from './sql/parser.js';
+import { fileSections, flywayConfSaysNoTransaction, isFlywayScript, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog } from './lint-files.js';
+import { loadSqlParser, parseEachStatement, parseSql, type ParsedStatement, type ParseOutcome } from './sql/parser.js';
 import { copiesFromStdin, psqlSqlOnly, type PsqlOnly } from './sql/psql.js';
 
 export interface LintOptions {
@@ -82,30 +82,41 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     }
     // psql (and Flyway) skip a byte order mark at the start of a file; read it as they do, offsets kept.
     const bom = text.charCodeAt(0) === 0xfeff;
-    const { sql, parsed, skipped } = readAsPsql(bom ? ` ${text.slice(1)}` : text);
+    const source = bom ? ` ${text.slice(1)}` : text;
+    // A Liquibase changelog is read as Liquibase runs it: the SQL its changesets run forward, and
+    // their rollbacks (the --rollback lines), each a view of the file with offsets kept.
+    const liquibase = liquibaseChangelog(source);
+    const { sql, parsed, skipped } = readAsPsql(liquibase?.forward ?? source);
     const own: Diagnostic[] = skippedNotes(file, skipped);
     if (bom) own.push({ code: 'MG022', severity: 'info', file, span: { start: 0, end: 1 }, message: 'skipped the byte order mark (U+FEFF) at the start of the file', help: 'psql and Flyway skip it; a tool that sends the file to the server as it is (golang-migrate, dbmate) fails on it. Save the file as plain UTF-8 to be safe with any tool.' });
+    const forward = readStatements(sql, parsed);
+    const back = liquibase ? readStatements(liquibase.rollback, parseSql(liquibase.rollback)) : undefined;
     // A statement the parser rejects is reported, and the others are judged all the same.
-    const each = parsed.ok ? undefined : parseEachStatement(sql);
-    const errors = parsed.ok ? [] : each?.errors ?? [{ message: parsed.message, offset: parsed.offset }];
-    for (const e of errors) {
+    for (const e of [...forward.errors, ...(back?.errors ?? [])]) {
       own.push({ code: 'MG020', severity: 'error', file, span: { start: e.offset, end: Math.min(e.offset + 1, text.length) }, message: `SQL syntax error: ${e.message}`, help: 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.' });
     }
-    const all = parsed.ok ? parsed.statements : each?.statements;
-    if (all) {
+    if (forward.statements) {
       const oneQueryString = isSentAsOneQueryString(file);
       const fileNoTransaction = (confs[i] !== undefined && flywayConfSaysNoTransaction(confs[i])) || oneQueryString;
-      const sections = fileSections(sql, rollbackFile);
+      const sections = liquibase?.sections ?? fileSections(sql, rollbackFile);
+      // Liquibase runs a file's changesets one after the other on one connection.
+      const session: SessionSettings | undefined = liquibase ? { lockTimeoutSet: false, lockTimeoutReported: false } : undefined;
       for (const section of sections) {
-        const statements = sections.length === 1 ? all : all.filter((s) => s.start >= section.start && s.start < section.end);
-        // Outside its own part, the text is blanked (offsets kept): comments there are not this part's.
-        const partText = sections.length === 1 ? sql : ' '.repeat(section.start) + sql.slice(section.start, section.end);
-        const analyze = () => analyzeSqlFile(file, statements, partText, {
+        const [viewSql, view] = section.inRollbackView ? [liquibase!.rollback, back!.statements] : [sql, forward.statements];
+        if (!view) continue;
+        const statements = sections.length === 1 ? view : view.filter((s) => s.start >= section.start && s.start < section.end);
+        // A Liquibase changeset is a migration of its own: what the ones before it created is not new.
+        if (section.newMigration) state.settle();
+        const analyze = () => analyzeSqlFile(file, statements, viewSql, {
           postgres: options.config?.postgres ?? defaultPostgresMajor,
           ...(options.config?.assumeRows ? { assumeRows: options.config.assumeRows } : {}),
-          ...(options.fileTransaction && !section.noTransaction && !fileNoTransaction ? { fileTransaction: true } : {}),
+          ...(section.toolTransaction || (options.fileTransaction && !section.noTransaction && !fileNoTransaction) ? { fileTransaction: true } : {}),
           ...(options.fileQueryString || (options.fileTransaction && (section.oneQueryString || oneQueryString)) ? { oneQueryString: true } : {}),
           ...(section.rollback ? { rollback: true } : {}),
+          // Comments before its own part are another part's.
+          ...(sections.length > 1 ? { from: section.start } : {}),
+          // A rollback runs another day, in a session of its own.
+          ...(session && !section.rollback ? { session } : {}),
         }, state);
         const findings = applyRuleSettings(section.rollback ? state.tentatively(analyze) : analyze(), options.config?.rules);
         for (const d of findings) own.push(d); // not push(...): a large file has more findings than a call takes arguments
@@ -117,6 +128,13 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     files.push({ file, ok: !own.some((d) => d.severity === 'error') });
   }
   return { files, diagnostics, sources };
+}
+
+/** The statements of a text, and the ones the parser rejects: the others are judged all the same. */
+function readStatements(sql: string, parsed: ParseOutcome): { statements?: readonly ParsedStatement[]; errors: readonly { message: string; offset: number }[] } {
+  if (parsed.ok) return { statements: parsed.statements, errors: [] };
+  const each = parseEachStatement(sql);
+  return each ? { statements: each.statements, errors: each.errors } : { errors: [{ message: parsed.message, offset: parsed.offset }] };
 }
 
 /**

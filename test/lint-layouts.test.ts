@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findMigrations } from '../src/cli/files.js';
 import { memoryHost, nodeHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
-import { fileSections, flywayConfSaysNoTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, migrationOrder, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
+import { fileSections, flywayConfSaysNoTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, liquibaseChangelog, migrationOrder, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
 import { cliEnv, root } from './helpers.js';
 
 /**
@@ -135,6 +135,24 @@ describe('what a name or a marker says', () => {
     // dbmate runs a section with one Exec (one query string); goose statement by statement.
     expect(fileSections(dbmate, false).map((s) => s.oneQueryString)).toEqual([true, true]);
     expect(fileSections(goose, false).map((s) => s.oneQueryString)).toEqual([false, false]);
+  });
+});
+
+describe('Liquibase formatted SQL', () => {
+  it('keeps every offset: a --changeset line reads as a semicolon, rollback lines only in the rollback view', () => {
+    const text = '--liquibase formatted sql\r\n--changeset a:1 runInTransaction:false\r\nCREATE TABLE t (id int)\r\n--rollback DROP TABLE t;\r\n--changeset a:2 dbms:!postgresql\r\nselect 1 from dual;\r\n';
+    const file = liquibaseChangelog(text)!;
+    expect(file.forward.length).toBe(text.length);
+    expect(file.rollback.length).toBe(text.length);
+    const semicolon = (line: string) => `;${' '.repeat(line.length - 1)}`;
+    expect(file.forward.split('\r\n')).toEqual([' '.repeat(25), semicolon('--changeset a:1 runInTransaction:false'), 'CREATE TABLE t (id int)', '--rollback DROP TABLE t;', semicolon('--changeset a:2 dbms:!postgresql'), ' '.repeat('select 1 from dual;'.length), '']);
+    expect(file.rollback.split('\r\n')[3]).toBe(`${' '.repeat(11)}DROP TABLE t;`);
+    // Changeset 2 does not run on PostgreSQL: no section.
+    expect(file.sections.map((s) => [text.slice(s.start, s.end).split('\r\n')[0], s.rollback, s.toolTransaction])).toEqual([
+      ['--changeset a:1 runInTransaction:false', false, false],
+      ['--changeset a:1 runInTransaction:false', true, false],
+    ]);
+    expect(liquibaseChangelog('-- liquibase is great\n--changeset a:1\nSELECT 1;')).toBeUndefined();
   });
 });
 
@@ -296,6 +314,31 @@ describe('lint over each tool\'s layout', () => {
       'sqitch.plan info MG024 left out 3 verify scripts (verify/): Sqitch runs them to check a deployed change, not as migrations',
       'deploy/old_draft.sql warning MG024 deploy/old_draft.sql is not a script of a change in sqitch.plan: sqitch never runs it, so migc lint leaves it out',
     ]);
+  });
+
+  it('Liquibase formatted SQL: each changeset its own transaction and migration, --rollback lines its rollback, dbms: honoured', async () => {
+    const { files, found } = await lintFolder('liquibase');
+    expect(files).toEqual(['001_books.sql', '002_authors.sql']);
+    expect(found.map((f) => f.replace(/ rewrites book.*/, ''))).toEqual([
+      // Changeset 2's rollback narrows what it widened (the forward widening is catalog-only).
+      '001_books.sql:13 MG212 changing book.note from varchar(200) to varchar(100)',
+      // Changeset 4 runs in Liquibase's transaction; changeset 3 says runInTransaction:false (and
+      // its statement ends at the next --changeset line, without a semicolon).
+      '001_books.sql:20 MG204 CREATE INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here',
+      // The /* liquibase rollback */ block of changeset 6.
+      '001_books.sql:28 MG212 changing book.title from text to varchar(10)',
+      // The SET lock_timeout of changeset 1 holds for the changesets after it on its connection;
+      // the next file is checked on its own.
+      '002_authors.sql:5 MG219 ALTER TABLE ADD COLUMN waits for an ACCESS EXCLUSIVE lock on book with no lock_timeout set in this file: while it waits behind a long query, every query on book queues behind it',
+      '002_authors.sql:5 MG230 book (author_id) references author but has no index on (author_id): every DELETE on author, and every UPDATE of its key, scans book',
+    ]);
+    // Changeset 5 is for Oracle and H2 only: its SQL is no syntax error here.
+    expect(found.some((f) => f.includes('MG020'))).toBe(false);
+  });
+
+  it('Liquibase: a file without the formatted-sql header is plain SQL; its --changeset lines are comments', async () => {
+    const result = await lint({ files: ['m.sql'] }, memoryHost({ 'm.sql': '--changeset ann:1\nCREATE INDEX CONCURRENTLY i ON t (a);\n' }));
+    expect(result.diagnostics.map((d) => d.code)).not.toContain('MG204');
   });
 
   it('diesel: <version>/down.sql is the rollback of up.sql beside it', async () => {

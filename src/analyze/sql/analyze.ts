@@ -233,6 +233,24 @@ export interface FileAnalysisOptions extends AnalysisOptions {
    * changes afterwards, so later migrations see the schema their ups left.
    */
   readonly rollback?: boolean;
+  /**
+   * Where the part of the text these statements belong to starts (a dbmate or goose section, a
+   * Liquibase changeset): `-- migc-ignore` comments before it are another part's.
+   */
+  readonly from?: number;
+  /**
+   * What the session keeps from the parts of the file before (a Liquibase file's changesets run
+   * on one connection, so a SET lock_timeout in one holds in the next), read at the start and
+   * written back at the end. Without it the file starts a session of its own.
+   */
+  readonly session?: SessionSettings;
+}
+
+/** A session's settings as the analysis of a file follows them. */
+export interface SessionSettings {
+  lockTimeoutSet: boolean;
+  /** MG219 was reported in this session: one missing lock_timeout is one problem. */
+  lockTimeoutReported: boolean;
 }
 
 /** A `-- migc-ignore CODE: reason` comment before a statement. */
@@ -259,10 +277,10 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
     open: options.fileTransaction ? 'tool' : options.oneQueryString && statements.length > 1 ? 'implicit' : 'none',
   };
   let transaction = between;
-  let lockTimeoutSet = false;
+  let lockTimeoutSet = options.session?.lockTimeoutSet ?? false;
   let earlier = new EarlierStatements(state);
-  let lockTimeoutReported = false;
-  let previousEnd = 0;
+  let lockTimeoutReported = options.session?.lockTimeoutReported ?? false;
+  let previousEnd = options.from ?? 0;
   /** Most files have no migc-ignore comment: then no text between statements need be searched. */
   const mayIgnore = text.includes('migc-ignore');
   let lineAt = { offset: 0, line: 1 };
@@ -335,5 +353,6 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
     const { span, line, ignores } = transaction.begin;
     record([{ rule: transactionNesting, span, ...unterminatedTransaction(line), severity: 'error' }], span, ignores);
   }
+  if (options.session) Object.assign(options.session, { lockTimeoutSet, lockTimeoutReported });
   return diagnostics;
 }
