@@ -181,6 +181,29 @@ describe.skipIf(!serverUrl)('on a real PostgreSQL server: confinement (needs MIG
     expect((await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [me.name])).rowCount).toBe(0);
   });
 
+  it('with an admin role that is no superuser (CREATEDB and CREATEROLE, as on a managed server), the rehearsal role still owns public and inherits nothing', async () => {
+    const role = `migc_vc_managed_${tag}`;
+    await admin.query(`CREATE ROLE ${role} LOGIN CREATEDB CREATEROLE`);
+    const url = new URL(serverUrl!);
+    url.username = role;
+    const outcome = await serverEngine({ databaseUrl: url.toString() });
+    try {
+      if (!outcome.ok) throw new Error(outcome.problem);
+      const db = await outcome.engine.open();
+      const { rows } = await db.query<Record<string, unknown>>(
+        `SELECT r.rolname AS name, r.rolsuper, r.rolinherit, (SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'public') AS public_owner
+           FROM pg_roles r WHERE r.rolname = current_user`,
+      );
+      // PostgreSQL 15 lets a non-superuser hand public over only through pg_database_owner.
+      expect(rows[0]).toMatchObject({ rolsuper: false, rolinherit: false, public_owner: rows[0]!.name });
+      await db.query('CREATE TABLE t (id bigint PRIMARY KEY)');
+      await db.close();
+    } finally {
+      if (outcome.ok) await outcome.engine.dispose();
+      await admin.query(`DROP ROLE ${role}`);
+    }
+  });
+
   it('a baseline with COPY TO PROGRAM cannot run the command, and is reported', async () => {
     const result = await rehearseBypassing(planYaml({ baseline: `CREATE TABLE t (id bigint PRIMARY KEY, n integer);\nCOPY (SELECT 1) TO PROGRAM 'touch ${proof}';` }));
     await harmless(result);

@@ -257,7 +257,20 @@ export async function serverEngine(options: ServerEngineOptions): Promise<Server
         const problem = await connect(inside, `the rehearsal database ${name}`);
         if (problem) throw new Error(problem);
         try {
-          await inside.query(`ALTER SCHEMA public OWNER TO ${quoteName(name)}`);
+          if (me.superuser) await inside.query(`ALTER SCHEMA public OWNER TO ${quoteName(name)}`);
+          else {
+            // Not a superuser (a managed server's admin role), migc may alter public only as
+            // pg_database_owner, which PostgreSQL 15 grants through the database's owner only when
+            // that role inherits: for this one statement it does. Before 15, public belongs to the
+            // bootstrap superuser and stays so; every role may create in it there.
+            await admin.query(`ALTER ROLE ${quoteName(name)} INHERIT`);
+            try {
+              const { rows } = await inside.query<{ shared: boolean }>(`SELECT nspowner = to_regrole('pg_database_owner') AS shared FROM pg_namespace WHERE nspname = 'public'`);
+              if (rows[0]?.shared) await inside.query(`ALTER SCHEMA public OWNER TO ${quoteName(name)}`);
+            } finally {
+              await admin.query(`ALTER ROLE ${quoteName(name)} NOINHERIT`);
+            }
+          }
         } finally {
           await inside.end().catch(() => undefined);
         }
