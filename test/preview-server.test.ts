@@ -129,7 +129,7 @@ describe('preview server: what it serves', () => {
     await connected;
     expect(events.join('')).toMatch(/event: hello\ndata: \{"generation":"[0-9a-f]{8}-\d+"\}/);
     await source.set('plans/email-verified.yaml', plan('email-verified.yaml').replace('title: Replace', 'title: Now replace'));
-    await expect.poll(() => events.join('')).toMatch(/event: change\ndata: \{"generation":"[0-9a-f]{8}-\d+","files":\["plans\/email-verified\.yaml"\]\}/);
+    await expect.poll(() => events.join('')).toMatch(/event: change\ndata: \{"generation":"[0-9a-f]{8}-\d+","files":\["plans\/email-verified\.yaml"\],"project":false\}/);
     req.destroy();
     expect((await get(server, '/plan/plans/email-verified.yaml')).body).toContain('<h1>Now replace users.verification_date');
   });
@@ -198,6 +198,7 @@ describe('preview server: what it refuses', () => {
     // A source whose plan has an output that is not text: rendering it throws.
     const broken: PreviewSource = {
       plans: () => [{ id: 'x', file: 'plans/x.yaml', ok: true, errors: 0, warnings: 0, outputs: new Map([['report.md', 42 as unknown as string]]), diagnostics: [], revision: 1 }],
+      problems: () => [],
       subscribe: () => () => undefined,
     };
     const other = await startPreview(broken, { port: 0 });

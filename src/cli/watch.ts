@@ -1,7 +1,7 @@
-import { relative, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { renderPretty } from '../diagnostics/render.js';
 import { nodeHost } from '../host.js';
-import type { PreviewSource } from '../preview/source.js';
+import type { PreviewDiagnostic, PreviewPlan, PreviewSource } from '../preview/source.js';
 import { createWatchSession, type FileEvent, type Rebuild, type WatchSession } from '../workspace/session.js';
 import { configFileName } from '../workspace/config.js';
 import { findPlanFiles, templatesFolder, UsageError } from './files.js';
@@ -86,6 +86,10 @@ export async function startWatch(paths: readonly string[], flags: WatchFlags, io
     ...(templatesDir !== undefined ? { templatesDir: toPosix(relative(io.cwd, resolve(io.cwd, templatesDir))) } : {}),
     write: (plans) => writeOutputs(root, plans, { ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}), onWait: (m) => io.stderr(`migc: ${m}\n`) }),
     outDisplay: root.display,
+    hasOutputs: async (id) => {
+      const { stat } = await import('node:fs/promises');
+      return stat(join(root.real, id, '.migc-manifest')).then(() => true, () => false);
+    },
     ...(extra.quietMs !== undefined ? { quietMs: extra.quietMs } : {}),
     reporter: {
       rebuilt: (r) => {
@@ -179,17 +183,21 @@ export async function watchCommand(paths: string[], flags: WatchFlags, io: Io): 
   let running: RunningWatch | undefined;
   let server: PreviewServer | undefined;
   try {
-    running = await startWatch(paths, flags, io);
-    // The preview starts with the first build under way: its page fills in as plans are built.
+    // The preview takes its port before anything is built: a port in use stops the command
+    // at once (exit 2), before it writes anything or prints a build that then goes away.
+    const relay = relaySource();
     if (flags.serve) {
-      const started = await startPreviewServer(running.session.preview, flags.port ?? 4400);
+      const started = await startPreviewServer(relay, flags.port ?? 4400);
       if (!started.ok) {
         io.stderr(`migc: ${started.message}\n`);
         return exitCodes.usage;
       }
       server = started.server;
-      io.stdout(`preview: ${server.url}\n`);
     }
+    running = await startWatch(paths, flags, io);
+    // The preview shows the first build as it is made: its page fills in as plans are built.
+    relay.attach(running.session.preview);
+    if (server) io.stdout(`preview: ${server.url}\n`);
     const first = await Promise.race([running.ready, stopped.then(() => undefined)]);
     if (first) {
       io.stderr('migc: watching for changes; Ctrl-C stops\n');
@@ -203,4 +211,31 @@ export async function watchCommand(paths: string[], flags: WatchFlags, io: Io): 
   }
   io.stderr('migc: watch stopped\n');
   return exitCodes.ok;
+}
+
+/**
+ * A PreviewSource that stands in for the session until it exists (the server starts first, to
+ * hold its port), then passes on the session's plans, problems and changes.
+ */
+function relaySource(): PreviewSource & { attach(target: PreviewSource): void } {
+  let target: PreviewSource | undefined;
+  const listeners = new Set<(changed: readonly string[]) => void>();
+  const none: readonly PreviewPlan[] = [];
+  const noProblems: readonly PreviewDiagnostic[] = [];
+  return {
+    plans: () => target?.plans() ?? none,
+    problems: () => target?.problems() ?? noProblems,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    attach(next) {
+      target = next;
+      next.subscribe((changed) => {
+        for (const l of [...listeners]) l(changed);
+      });
+      const ids = next.plans().map((p) => p.id);
+      for (const l of [...listeners]) l(ids);
+    },
+  };
 }
