@@ -14,9 +14,12 @@ export interface MemorySource extends PreviewSource {
   set(file: string, text: string): Promise<void>;
   /** Removes a file and rebuilds. */
   remove(file: string): Promise<void>;
+  /** Replaces the templates (as --templates does) and rebuilds. */
+  setTemplates(templates: TemplateSources): Promise<void>;
 }
 
-export async function memorySource({ files, templates, config }: { files: Readonly<Record<string, string>>; templates: TemplateSources; config?: ProjectConfig }): Promise<MemorySource> {
+export async function memorySource({ files, templates: initialTemplates, config }: { files: Readonly<Record<string, string>>; templates: TemplateSources; config?: ProjectConfig }): Promise<MemorySource> {
+  let templates = initialTemplates;
   const texts: Record<string, string> = { ...files };
   const current = new Map<string, PreviewPlan>();
   const listeners = new Set<(changed: readonly string[]) => void>();
@@ -86,6 +89,10 @@ export async function memorySource({ files, templates, config }: { files: Readon
     },
     async remove(file) {
       delete texts[file];
+      tell(await rebuild());
+    },
+    async setTemplates(next) {
+      templates = next;
       tell(await rebuild());
     },
   };

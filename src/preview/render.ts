@@ -148,11 +148,21 @@ export function projectProblemsSection(problems: readonly PreviewDiagnostic[]): 
   const errors = problems.filter((d) => d.severity === 'error').length;
   return `<section id="project-problems" class="diagnostics project${errors ? ' failing' : ''}">
 <h2>Project: ${plural(errors, 'error')}${problems.length > errors ? `, ${plural(problems.length - errors, 'other finding')}` : ''}</h2>
-<p class="stale-note">Not a plan's problems: a config with errors keeps its previous settings until it is fixed; templates with errors stop every plan from being built.</p>
+<p class="stale-note">${escapeHtml(projectNote(problems))}</p>
 <ul>
 ${diagnosticItems(problems)}
 </ul>
 </section>`;
+}
+
+/** What the project's problems do to the plans: templates stop every build, a config keeps its previous settings. */
+function projectNote(problems: readonly PreviewDiagnostic[]): string {
+  const templates = [...new Set(problems.filter((d) => d.file.endsWith('.hbs')).map((d) => d.file))];
+  const others = [...new Set(problems.filter((d) => !d.file.endsWith('.hbs')).map((d) => d.file))];
+  return [
+    ...(others.length ? [`${others.join(', ')} ${others.length === 1 ? 'has' : 'have'} errors: the plans are built with the previous settings until it is fixed.`] : []),
+    ...(templates.length ? [`The templates have errors (${templates.join(', ')}): no plan is built until they are fixed; each page shows its last good report.`] : []),
+  ].join(' ');
 }
 
 /** The index: every plan with its status. `generation` tells the page which change it shows. */
