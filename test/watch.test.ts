@@ -325,6 +325,8 @@ describe('migc watch: a new user\'s edits (renames, new plans, templates, config
     const line = await until('plan E\'s line', () => rebuildsOf('plans/e.yaml')[0]);
     expect(line.line).toMatch(/^plans\/e\.yaml \(plan-e\): rebuilt in \d+ ms: 1 error, \d+ warnings?; nothing written$/);
     expect(existsSync(join(project, 'out/plan-e'))).toBe(false);
+    // Never built, yet the preview's index can say what it is: its errors are a rule's.
+    expect(running!.session.preview.plans().find((p) => p.file === 'plans/e.yaml')).toMatchObject({ ok: false, errors: 1, phases: 1, risk: 'low', outputs: new Map() });
     // Once it builds and is written, a later error keeps those outputs, and says so.
     writeFileSync(join(project, 'plans/e.yaml'), plan('plan-e', 'Plan E'));
     await until('plan E\'s outputs', () => existsSync(join(project, 'out/plan-e/report.md')));

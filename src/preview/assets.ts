@@ -179,7 +179,7 @@ th, td { border: 1px solid var(--line); padding: 4px 10px; text-align: left; ver
 th { background: var(--bg-soft); }
 td.n, th.n { text-align: right; }
 table.plans { display: table; width: 100%; }
-tr.failing td:first-child { border-left: 3px solid var(--red); }
+tr.failing td:first-child { box-shadow: inset 3px 0 0 var(--red); }
 .diagnostics { border: 1px solid var(--line); border-radius: 6px; padding: 4px 16px; margin: 12px 0; background: var(--bg-soft); }
 .diagnostics.failing { border-color: var(--red); background: var(--red-bg); position: sticky; top: 40px; z-index: 5; max-height: 45vh; overflow-y: auto;
   box-shadow: 0 4px 12px rgba(0,0,0,.12); }

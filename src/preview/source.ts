@@ -27,7 +27,7 @@ export interface PreviewPlan {
   readonly ok: boolean;
   readonly errors: number;
   readonly warnings: number;
-  /** Number of phases and the plan's risk, from the last good build (undefined before one). */
+  /** Number of phases and the plan's risk: from the latest build when it read the plan whole (its errors are the rules'), else the last that did (undefined before one). */
   readonly phases?: number;
   readonly risk?: string;
   /**

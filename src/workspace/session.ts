@@ -201,7 +201,8 @@ export function createWatchSession(options: SessionOptions): WatchSession {
         ok: p.ok,
         errors: counts.error,
         warnings: counts.warning,
-        ...(good ? { phases: p.plan!.phases.length, risk: p.plan!.risk } : had?.phases !== undefined ? { phases: had.phases, ...(had.risk ? { risk: had.risk } : {}) } : {}),
+        // A plan that normalized (its errors are the rules') still says what it is.
+        ...(p.plan ? { phases: p.plan.phases.length, risk: p.plan.risk } : had?.phases !== undefined ? { phases: had.phases, ...(had.risk ? { risk: had.risk } : {}) } : {}),
         outputs: good ? new Map(p.outputs.map((o) => [o.path.slice(p.id!.length + 1), o.contents])) : had?.outputs ?? new Map(),
         diagnostics: p.diagnostics.map((d) => previewDiagnostic(d, result.sources)),
         revision: (had?.revision ?? 0) + 1,
