@@ -154,6 +154,7 @@ describe('preview server: the project\'s problems, renamed plans', () => {
         expect(body, path).toMatch(/<span class="loc">tpl\/checklist\.md\.hbs:1:\d+<\/span> <span class="sev">error<\/span> <a class="code" href="[^"]+MG050\.md"/);
       }
       const index = (await get(server, '/fragment/')).body;
+      expect(index).toMatch(/<h1>Plans <small>\d+ plans, 1 with errors, \d+ not built<\/small><\/h1>/);
       expect(index).toMatch(/email-verified\.yaml<\/code><\/td>\n<td><span class="badge error">not built<\/span>/);
       const page = (await get(server, '/fragment/plan/plans/email-verified.yaml')).body;
       expect(page).toContain('<span class="badge error">not built</span>');

@@ -167,7 +167,8 @@ function projectNote(problems: readonly PreviewDiagnostic[]): string {
 
 /** The index: every plan with its status. `generation` tells the page which change it shows. */
 export function indexFragment(plans: readonly PreviewPlan[], generation: string, problems: readonly PreviewDiagnostic[] = []): string {
-  const failing = plans.filter((p) => !p.ok).length;
+  const failing = plans.filter((p) => !p.ok && !blocked(p)).length;
+  const notBuilt = plans.filter(blocked).length;
   const rows = plans.map((p) => `<tr class="${p.ok ? 'ok' : 'failing'}">
 <td><a href="${escapeHtml(planPath(p.file))}">${escapeHtml(p.id)}</a></td>
 <td><code>${escapeHtml(p.file)}</code></td>
@@ -177,7 +178,7 @@ export function indexFragment(plans: readonly PreviewPlan[], generation: string,
 </tr>`).join('\n');
   return `<div class="fragment" data-generation="${generation}" data-title="migc preview">
 ${projectProblemsSection(problems)}
-<h1>Plans <small>${plural(plans.length, 'plan')}${failing ? `, ${failing} with errors` : ''}</small></h1>
+<h1>Plans <small>${plural(plans.length, 'plan')}${failing ? `, ${failing} with errors` : ''}${notBuilt ? `, ${notBuilt} not built` : ''}</small></h1>
 ${plans.length ? `<table class="plans">
 <thead><tr><th>Plan</th><th>File</th><th>Status</th><th class="n">Errors</th><th class="n">Warnings</th><th class="n">Phases</th><th>Risk</th></tr></thead>
 <tbody>

@@ -324,14 +324,15 @@ export function createWatchSession(options: SessionOptions): WatchSession {
     const ms = Math.round(performance.now() - started);
     const tally = `${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}`;
     const withErrors = shown.filter((p) => !p.ok);
+    const templatesBroken = projectDiagnostics.some((d) => d.severity === 'error');
     let kept = '';
-    if (withErrors.length === 1) {
+    if (templatesBroken) kept = `; the templates have errors, so no plan is built: ${options.outDisplay}/ is left as it was`;
+    else if (withErrors.length === 1) {
       const id = knownIds.get(withErrors[0]!.file);
       kept = id !== undefined && (writtenIds.has(id) || (await options.hasOutputs?.(id)))
         ? `; ${options.outDisplay}/${id}/ left as it was`
         : '; nothing written';
     } else if (withErrors.length > 1) kept = `; ${withErrors.length} plans with errors left as they were`;
-    if (projectDiagnostics.some((d) => d.severity === 'error')) kept += '; the templates have errors, so no plan is built';
     const line = first
       ? `built ${plural(result.plans.length, 'plan')} in ${ms} ms: ${tally}${kept}`
       : shown.length === 1
