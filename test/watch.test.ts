@@ -317,6 +317,29 @@ describe('migc watch: a new user\'s edits (renames, new plans, templates, config
     expect(stderr).toContain('plans/d.yaml removed: out/plan-d/ is left as it was');
   });
 
+  it('a baseline moved away and back (git stash, git checkout, an editor\'s rename) rebuilds the plans that read it, both times; a config removed and written again is read', async () => {
+    // Two files watched outside the plans' folder from the start: chokidar, watching several
+    // files by name, does not report one that is removed and created again.
+    writeFileSync(join(project, 'shared/other.sql'), 'CREATE TABLE u (id integer);\n');
+    writeFileSync(join(project, 'plans/b.yaml'), plan('plan-b', 'Plan B', 'baseline:\n  file: ../shared/other.sql\n'));
+    writeFileSync(join(project, 'migc.config.json'), '{ "postgres": 15 }');
+    await watch();
+    expect(running!.session.dependencies()).toEqual(['shared/base.sql', 'shared/other.sql']);
+    for (const round of [1, 2]) {
+      renameSync(join(project, 'shared/base.sql'), join(project, 'base.sql.away'));
+      await until(`the missing baseline (${round})`, () => running!.session.preview.plans().filter((p) => p.diagnostics.some((d) => d.code === 'MG034')).length === 2);
+      await new Promise((r) => setTimeout(r, 300)); // longer than an editor's rename over the file
+      renameSync(join(project, 'base.sql.away'), join(project, 'shared/base.sql'));
+      await until(`the baseline back (${round})`, () => running!.session.preview.plans().every((p) => p.ok), 5_000);
+    }
+    writeFileSync(join(project, 'shared/base.sql'), 'CREATE TABLE t (id integer, c2 integer);\n');
+    await until('the edit after', () => rebuilds.some((r, i) => i > 4 && r.files.join() === 'plans/a.yaml,plans/c.yaml'), 5_000);
+    unlinkSync(join(project, 'migc.config.json'));
+    await new Promise((r) => setTimeout(r, 300));
+    writeFileSync(join(project, 'migc.config.json'), '{ "postgres": 15, "rules": { "MG201": "warnign" } }');
+    await until('the config back, with its problem', () => running!.session.preview.problems().length === 1, 5_000);
+  });
+
   it('a new plan with errors says nothing was written, not that its never-built outputs were kept', async () => {
     await watch();
     // A rule's error: the plan has an id, and out/plan-e/ has never been written.
@@ -325,6 +348,10 @@ describe('migc watch: a new user\'s edits (renames, new plans, templates, config
     const line = await until('plan E\'s line', () => rebuildsOf('plans/e.yaml')[0]);
     expect(line.line).toMatch(/^plans\/e\.yaml \(plan-e\): rebuilt in \d+ ms: 1 error, \d+ warnings?; nothing written$/);
     expect(existsSync(join(project, 'out/plan-e'))).toBe(false);
+    // On a line about several plans (a config change rebuilds all) it names the plan, since the others were written.
+    writeFileSync(join(project, 'migc.config.json'), '{ "postgres": 15 }');
+    const several = await until('the line of several plans', () => rebuilds.find((r) => r.files.length === 4));
+    expect(several.line).toMatch(/^rebuilt 4 plans in \d+ ms: 1 error, \d+ warnings?; nothing written for plans\/e\.yaml$/);
     // Never built, yet the preview's index can say what it is: its errors are a rule's.
     expect(running!.session.preview.plans().find((p) => p.file === 'plans/e.yaml')).toMatchObject({ ok: false, errors: 1, phases: 1, risk: 'low', outputs: new Map() });
     // Once it builds and is written, a later error keeps those outputs, and says so.

@@ -329,9 +329,10 @@ export function createWatchSession(options: SessionOptions): WatchSession {
     if (templatesBroken) kept = `; the templates have errors, so no plan is built: ${options.outDisplay}/ is left as it was`;
     else if (withErrors.length === 1) {
       const id = knownIds.get(withErrors[0]!.file);
+      // On a line about several plans, say which one nothing was written for: the others were.
       kept = id !== undefined && (writtenIds.has(id) || (await options.hasOutputs?.(id)))
         ? `; ${options.outDisplay}/${id}/ left as it was`
-        : '; nothing written';
+        : shown.length === 1 ? '; nothing written' : `; nothing written for ${withErrors[0]!.file}`;
     } else if (withErrors.length > 1) kept = `; ${withErrors.length} plans with errors left as they were`;
     const line = first
       ? `built ${plural(result.plans.length, 'plan')} in ${ms} ms: ${tally}${kept}`
