@@ -470,12 +470,36 @@ describe('docs/ci.md', () => {
     expect(steps.some((s) => s.run?.includes('migc verify') && s.run.includes('--database-url'))).toBe(true);
     expect(steps.some((s) => s.uses?.startsWith('github/codeql-action/upload-sarif'))).toBe(true);
     expect(steps.some((s) => s.run?.includes('--summary'))).toBe(true);
+    // Code scanning needs the default branch's analysis to judge a pull request's, and actions: read in a private repository.
+    expect(github.on.push.branches).toEqual(['main']);
+    expect(github.on.push.paths).toEqual(github.on.pull_request.paths);
+    expect(github.permissions).toMatchObject({ 'security-events': 'write', actions: 'read' });
+    // The comment is for pull requests only, and cannot be made from a fork's: it must not fail the job there.
+    const comment = steps.find((s) => s.run?.includes('gh pr comment')) as { if?: string; 'continue-on-error'?: boolean };
+    expect(comment.if).toContain("github.event_name == 'pull_request'");
+    expect(comment['continue-on-error']).toBe(true);
+    // On main $CHANGED is empty (all plans); on a pull request it is one argument, --changed-since=origin/<base>.
+    expect(github.jobs.migc.env.CHANGED).toContain("format('--changed-since=origin/{0}', github.base_ref)");
     expect(gitlab.migc.services[0].name).toMatch(/^postgres:\d+$/);
     expect(gitlab.migc.script.some((s: string) => s.includes('migc build --check'))).toBe(true);
     expect(precommit.repos[0].hooks[0].entry).toContain('migc check');
     // The hook runs on every kind of file a plan reads: an app version's pg_stat_statements export too.
     const files = new RegExp(precommit.repos[0].hooks[0].files);
     for (const f of ['plans/x.yaml', 'plans/x.yml', 'plans/users.baseline.sql', 'plans/apps/v1.csv', 'plans/apps/v2.json', 'migc.config.json']) expect(files.test(f), f).toBe(true);
+  });
+
+  it('the README\'s job is a whole workflow too (on, runs-on, steps), not a fragment', async () => {
+    const { parse } = await import('yaml');
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const jobs = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1]!)).filter((d) => d && typeof d === 'object' && 'jobs' in d);
+    expect(jobs).toHaveLength(1);
+    const [workflow] = jobs;
+    expect(workflow.on).toBeDefined();
+    for (const job of Object.values(workflow.jobs) as { 'runs-on': string; steps: { uses?: string; run?: string }[] }[]) {
+      expect(job['runs-on']).toBeTruthy();
+      expect(job.steps.some((s) => s.uses?.startsWith('actions/setup-node'))).toBe(true); // migc needs Node 20.19+
+      expect(job.steps.some((s) => s.run?.includes('migc build'))).toBe(true);
+    }
   });
 
   it('its migc commands are valid command lines', async () => {

@@ -129,9 +129,55 @@ describe('preview server: what it serves', () => {
     await connected;
     expect(events.join('')).toMatch(/event: hello\ndata: \{"generation":"[0-9a-f]{8}-\d+"\}/);
     await source.set('plans/email-verified.yaml', plan('email-verified.yaml').replace('title: Replace', 'title: Now replace'));
-    await expect.poll(() => events.join('')).toMatch(/event: change\ndata: \{"generation":"[0-9a-f]{8}-\d+","files":\["plans\/email-verified\.yaml"\]\}/);
+    await expect.poll(() => events.join('')).toMatch(/event: change\ndata: \{"generation":"[0-9a-f]{8}-\d+","files":\["plans\/email-verified\.yaml"\],"project":false\}/);
     req.destroy();
     expect((await get(server, '/plan/plans/email-verified.yaml')).body).toContain('<h1>Now replace users.verification_date');
+  });
+});
+
+describe('preview server: the project\'s problems, renamed plans', () => {
+  it('shows a template\'s error on every page, tells open pages, and marks plans as not built; fixed, it goes', async () => {
+    const url = new URL(server.url);
+    const events: string[] = [];
+    const req = request({ host: '127.0.0.1', port: url.port, path: '/events', headers: { host: url.host } });
+    await new Promise<void>((resolve) => req.on('response', (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => { events.push(chunk); resolve(); });
+    }).end());
+    const templates = builtinTemplates();
+    await source.setTemplates({ ...templates, 'checklist.md': { file: 'tpl/checklist.md.hbs', text: `{{#if plan}\n${templates['checklist.md'].text}` } });
+    await expect.poll(() => events.join('')).toMatch(/"project":true\}/);
+    try {
+      for (const path of ['/fragment/', '/fragment/plan/plans/email-verified.yaml', '/plan/plans/email-verified.yaml', '/']) {
+        const body = (await get(server, path)).body;
+        expect(body, path).toContain('<section id="project-problems" class="diagnostics project failing">');
+        expect(body, path).toMatch(/<span class="loc">tpl\/checklist\.md\.hbs:1:\d+<\/span> <span class="sev">error<\/span> <a class="code" href="[^"]+MG050\.md"/);
+      }
+      const index = (await get(server, '/fragment/')).body;
+      expect(index).toMatch(/<h1>Plans <small>\d+ plans, 1 with errors, \d+ not built<\/small><\/h1>/);
+      expect(index).toMatch(/email-verified\.yaml<\/code><\/td>\n<td><span class="badge error">not built<\/span>/);
+      const page = (await get(server, '/fragment/plan/plans/email-verified.yaml')).body;
+      expect(page).toContain('<span class="badge error">not built</span>');
+      expect(page).toContain('The report below is from the last good build. The plan has no errors of its own: the project\'s problems above stop it from being built.');
+      expect(page).not.toMatch(/0 errors/);
+    } finally {
+      await source.setTemplates(templates);
+    }
+    await expect.poll(() => events.filter((e) => e.includes('"project":true')).length).toBe(2);
+    req.destroy();
+    expect((await get(server, '/fragment/plan/plans/email-verified.yaml')).body).not.toContain('project-problems');
+  });
+
+  it('points the page of a renamed plan at the file that has its id now', async () => {
+    await source.set('plans/renamed-later.yaml', minimalPlan.replace('id: minimal', 'id: renamed-id'));
+    await source.remove('plans/renamed-later.yaml');
+    await source.set('plans/renamed-now.yaml', minimalPlan.replace('id: minimal', 'id: renamed-id'));
+    const r = await get(server, '/fragment/plan/plans/renamed-later.yaml');
+    expect(r.status).toBe(404);
+    expect(r.body).toContain('<a class="heir" href="/plan/plans/renamed-now.yaml"><code>plans/renamed-now.yaml</code></a> has its id, <code>renamed-id</code>, now.');
+    // Gone for good (no plan has its id): no pointer.
+    await source.remove('plans/renamed-now.yaml');
+    expect((await get(server, '/fragment/plan/plans/renamed-later.yaml')).body).not.toContain('class="heir"');
   });
 });
 
@@ -198,6 +244,7 @@ describe('preview server: what it refuses', () => {
     // A source whose plan has an output that is not text: rendering it throws.
     const broken: PreviewSource = {
       plans: () => [{ id: 'x', file: 'plans/x.yaml', ok: true, errors: 0, warnings: 0, outputs: new Map([['report.md', 42 as unknown as string]]), diagnostics: [], revision: 1 }],
+      problems: () => [],
       subscribe: () => () => undefined,
     };
     const other = await startPreview(broken, { port: 0 });

@@ -1,9 +1,12 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import puppeteer, { type Browser, type ConsoleMessage, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memorySource, type MemorySource } from '../src/preview/memory-source.js';
 import { startPreview, type PreviewServer } from '../src/preview/server.js';
-import { builtinTemplates, root } from './helpers.js';
+import { startWatch } from '../src/cli/watch.js';
+import { builtinTemplates, minimalPlan, root } from './helpers.js';
 
 /**
  * The live preview in a real headless Chromium (Debian's package; .ci/run installs it), over
@@ -230,6 +233,45 @@ describe.skipIf(!existsSync(chromium))(`live preview in headless Chromium (skipp
     await page.waitForSelector('#live.up');
     await page.close();
   });
+
+  it('over a real watch: a broken config shows on the open page without a reload, and a renamed plan\'s page points at its new file', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'migc-preview-watch-'));
+    mkdirSync(join(project, 'db/plans'), { recursive: true });
+    writeFileSync(join(project, 'db/plans/shop.yaml'), minimalPlan.replace('id: minimal', 'id: shop-orders').replace('title: Minimal plan', 'title: Shop orders'));
+    const running = await startWatch(['db/plans'], { out: 'out' }, { cwd: project, color: false, stdout: () => undefined, stderr: () => undefined });
+    const watched = await startPreview(running.session.preview, { port: 0 });
+    try {
+      await running.ready;
+      const page = await browser.newPage();
+      await page.setViewport({ width: 1280, height: 900 });
+      page.on('pageerror', (e) => consoleProblems.push(`watch: ${(e as Error).message}`));
+      await page.goto(new URL('/plan/db/plans/shop.yaml', watched.url).href, { waitUntil: 'load' });
+      await page.waitForSelector('#live.up');
+      await page.evaluate(() => { window.mark = 5; });
+      // Only the config changes: no plan is rebuilt, yet the page must show the problem.
+      writeFileSync(join(project, 'migc.config.json'), '{\n  "postgres": 15,\n  "rules": { "MG201": "warnign" }\n}\n');
+      await page.waitForSelector('#project-problems .diag.error', { timeout: 10_000 });
+      expect(await page.$eval('#project-problems .diag .loc', (el) => el.textContent)).toBe('migc.config.json:3:23');
+      expect(await page.$eval('#project-problems .diag .help', (el) => el.textContent)).toBe('Did you mean "warning"?');
+      expect(await page.evaluate(() => window.mark)).toBe(5);
+      await shot(page, 'preview-project-problem');
+      writeFileSync(join(project, 'migc.config.json'), '{ "postgres": 15 }\n');
+      await page.waitForFunction(() => !document.querySelector('#project-problems'), { timeout: 10_000, polling: 50 });
+
+      // mv: the old page says where the plan went.
+      renameSync(join(project, 'db/plans/shop.yaml'), join(project, 'db/plans/2026-11-shop.yaml'));
+      await page.waitForSelector('a.heir', { timeout: 10_000 });
+      expect(await page.$eval('a.heir', (a) => a.getAttribute('href'))).toBe('/plan/db/plans/2026-11-shop.yaml');
+      await shot(page, 'preview-renamed');
+      await running.session.settled();
+      expect(running.session.preview.plans().map((p) => [p.file, p.ok])).toEqual([['db/plans/2026-11-shop.yaml', true]]);
+      await page.close();
+    } finally {
+      await watched.close();
+      await running.close();
+      rmSync(project, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('drew every page without a CSP refusal or a script error', () => {
     expect(consoleProblems).toEqual([]);

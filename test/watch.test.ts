@@ -3,7 +3,7 @@ import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startWatch, type RunningWatch } from '../src/cli/watch.js';
+import { startWatch, watchCommand, type RunningWatch } from '../src/cli/watch.js';
 import type { Rebuild } from '../src/workspace/session.js';
 import { cliEnv, minimalPlan, root } from './helpers.js';
 
@@ -281,6 +281,145 @@ describe('migc watch: what a change rebuilds', () => {
     expect(report('plan-b')).toBe(before);
     writeFileSync(join(project, 'plans/e.yaml'), plan('plan-e', 'Plan E'));
     await until('both built', () => running!.session.preview.plans().every((p) => p.ok) && existsSync(join(project, 'out/plan-e/report.md')));
+  });
+});
+
+describe('migc watch: a new user\'s edits (renames, new plans, templates, config)', () => {
+  it('a plan saved during the watch, then renamed with mv, is gone under its old name, not an unreadable plan', async () => {
+    await watch();
+    // The save makes the session look at the file again later (its second look), which drops
+    // it from the workspace's file cache: the rename's build then reads the old name as gone
+    // before the old name's unlink is reported.
+    writeFileSync(join(project, 'plans/c.yaml'), plan('plan-c', 'Plan C saved', 'baseline:\n  file: ../shared/base.sql\n'));
+    await until('the save', () => report('plan-c').includes('# Plan C saved'));
+    await new Promise((r) => setTimeout(r, 200)); // past the second look
+    await running!.session.settled();
+    renameSync(join(project, 'plans/c.yaml'), join(project, 'plans/c-renamed.yaml'));
+    await until('the old name removed', () => rebuilds.find((r) => r.removed.includes('plans/c.yaml')));
+    await new Promise((r) => setTimeout(r, 300)); // the watcher's late unlink, and the second look
+    await running!.session.settled();
+    expect(running!.session.preview.plans().map((p) => p.file)).toEqual(['plans/a.yaml', 'plans/b.yaml', 'plans/c-renamed.yaml']);
+    expect(running!.session.preview.plans().every((p) => p.ok)).toBe(true);
+    expect(stdout).not.toContain('MG000');
+    expect(stderr).toContain('plans/c.yaml removed; plans/c-renamed.yaml has its id: out/plan-c/ is built from it now');
+    expect(rebuilds.every((r) => r.errors === 0)).toBe(true);
+
+    // A plan added during the watch, saved, then deleted: removed too.
+    writeFileSync(join(project, 'plans/d.yaml'), plan('plan-d', 'Plan D'));
+    await until('plan D', () => existsSync(join(project, 'out/plan-d/report.md')));
+    writeFileSync(join(project, 'plans/d.yaml'), plan('plan-d', 'Plan D saved'));
+    await until('plan D saved', () => report('plan-d').includes('# Plan D saved'));
+    await new Promise((r) => setTimeout(r, 200));
+    unlinkSync(join(project, 'plans/d.yaml'));
+    await until('plan D removed', () => !running!.session.preview.plans().some((p) => p.file === 'plans/d.yaml'));
+    await running!.session.settled();
+    expect(stdout).not.toContain('MG000');
+    expect(stderr).toContain('plans/d.yaml removed: out/plan-d/ is left as it was');
+  });
+
+  it('a baseline moved away and back (git stash, git checkout, an editor\'s rename) rebuilds the plans that read it, both times; a config removed and written again is read', async () => {
+    // Two files watched outside the plans' folder from the start: chokidar, watching several
+    // files by name, does not report one that is removed and created again.
+    writeFileSync(join(project, 'shared/other.sql'), 'CREATE TABLE u (id integer);\n');
+    writeFileSync(join(project, 'plans/b.yaml'), plan('plan-b', 'Plan B', 'baseline:\n  file: ../shared/other.sql\n'));
+    writeFileSync(join(project, 'migc.config.json'), '{ "postgres": 15 }');
+    await watch();
+    expect(running!.session.dependencies()).toEqual(['shared/base.sql', 'shared/other.sql']);
+    for (const round of [1, 2]) {
+      renameSync(join(project, 'shared/base.sql'), join(project, 'base.sql.away'));
+      await until(`the missing baseline (${round})`, () => running!.session.preview.plans().filter((p) => p.diagnostics.some((d) => d.code === 'MG034')).length === 2);
+      await new Promise((r) => setTimeout(r, 300)); // longer than an editor's rename over the file
+      renameSync(join(project, 'base.sql.away'), join(project, 'shared/base.sql'));
+      await until(`the baseline back (${round})`, () => running!.session.preview.plans().every((p) => p.ok), 5_000);
+    }
+    writeFileSync(join(project, 'shared/base.sql'), 'CREATE TABLE t (id integer, c2 integer);\n');
+    await until('the edit after', () => rebuilds.some((r, i) => i > 4 && r.files.join() === 'plans/a.yaml,plans/c.yaml'), 5_000);
+    unlinkSync(join(project, 'migc.config.json'));
+    await new Promise((r) => setTimeout(r, 300));
+    writeFileSync(join(project, 'migc.config.json'), '{ "postgres": 15, "rules": { "MG201": "warnign" } }');
+    await until('the config back, with its problem', () => running!.session.preview.problems().length === 1, 5_000);
+  });
+
+  it('a new plan with errors says nothing was written, not that its never-built outputs were kept', async () => {
+    await watch();
+    // A rule's error: the plan has an id, and out/plan-e/ has never been written.
+    const unsafe = plan('plan-e', 'Plan E').replace('ALTER TABLE t ADD COLUMN c integer;', 'CREATE INDEX t_c ON t (c);').replace('ALTER TABLE t DROP COLUMN c;', 'DROP INDEX CONCURRENTLY IF EXISTS t_c;');
+    writeFileSync(join(project, 'plans/e.yaml'), unsafe);
+    const line = await until('plan E\'s line', () => rebuildsOf('plans/e.yaml')[0]);
+    expect(line.line).toMatch(/^plans\/e\.yaml \(plan-e\): rebuilt in \d+ ms: 1 error, \d+ warnings?; nothing written$/);
+    expect(existsSync(join(project, 'out/plan-e'))).toBe(false);
+    // On a line about several plans (a config change rebuilds all) it names the plan, since the others were written.
+    writeFileSync(join(project, 'migc.config.json'), '{ "postgres": 15 }');
+    const several = await until('the line of several plans', () => rebuilds.find((r) => r.files.length === 4));
+    expect(several.line).toMatch(/^rebuilt 4 plans in \d+ ms: 1 error, \d+ warnings?; nothing written for plans\/e\.yaml$/);
+    // Never built, yet the preview's index can say what it is: its errors are a rule's.
+    expect(running!.session.preview.plans().find((p) => p.file === 'plans/e.yaml')).toMatchObject({ ok: false, errors: 1, phases: 1, risk: 'low', outputs: new Map() });
+    // Once it builds and is written, a later error keeps those outputs, and says so.
+    writeFileSync(join(project, 'plans/e.yaml'), plan('plan-e', 'Plan E'));
+    await until('plan E\'s outputs', () => existsSync(join(project, 'out/plan-e/report.md')));
+    writeFileSync(join(project, 'plans/e.yaml'), plan('plan-e', 'Plan E').replace('ALTER TABLE t ADD COLUMN c integer;', 'ALTER TABLE t ADD COLUMN c integer'.replace('ADD', 'ADDD')));
+    const kept = await until('plan E\'s error', () => rebuildsOf('plans/e.yaml').slice(2).find((r) => r.errors > 0));
+    expect(kept.line).toMatch(/^plans\/e\.yaml \(plan-e\): rebuilt in \d+ ms: 1 error, 0 warnings; out\/plan-e\/ left as it was$/);
+  });
+
+  it('a broken template is printed, counted and shown in the preview; fixed, every plan builds again', async () => {
+    mkdirSync(join(project, 'tpl'));
+    const checklist = readFileSync(join(root, 'templates/checklist.md.hbs'), 'utf8');
+    writeFileSync(join(project, 'tpl/checklist.md.hbs'), checklist);
+    await watch(['plans'], { templates: 'tpl' });
+    const heard: string[][] = [];
+    running!.session.preview.subscribe((ids) => heard.push([...ids]));
+    writeFileSync(join(project, 'tpl/checklist.md.hbs'), `{{#if plan}\n${checklist}`);
+    const broken = await until('the rebuild', () => rebuilds[1]);
+    expect(broken.errors).toBe(1);
+    expect(broken.line).toMatch(/^rebuilt 3 plans in \d+ ms: 1 error, 0 warnings; the templates have errors, so no plan is built: out\/ is left as it was$/);
+    expect(stdout).toMatch(/tpl\/checklist\.md\.hbs:1:\d+ error MG050 /);
+    const problems = running!.session.preview.problems();
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ code: 'MG050', file: 'tpl/checklist.md.hbs', line: 1, severity: 'error' });
+    expect(running!.session.preview.plans().map((p) => [p.ok, p.errors])).toEqual([[false, 0], [false, 0], [false, 0]]);
+    expect(heard.length).toBeGreaterThan(0);
+    // Fixed: the problem goes, the plans build (and the template's error is not printed again).
+    const printed = (stdout.match(/ error MG050 /g) ?? []).length;
+    writeFileSync(join(project, 'tpl/checklist.md.hbs'), `${checklist}\nFixed.\n`);
+    await until('the fix', () => rebuilds[2]);
+    await running!.session.settled();
+    expect(running!.session.preview.problems()).toEqual([]);
+    expect(running!.session.preview.plans().every((p) => p.ok)).toBe(true);
+    expect(readFileSync(join(project, 'out/plan-a/checklist.md'), 'utf8')).toContain('Fixed.');
+    expect((stdout.match(/ error MG050 /g) ?? []).length).toBe(printed);
+  });
+
+  it('a config with errors is a problem the preview shows until it is fixed', async () => {
+    await watch();
+    let told = 0;
+    running!.session.preview.subscribe(() => (told += 1));
+    writeFileSync(join(project, 'migc.config.json'), '{ "postgres": 15, "rules": { "MG201": "warnign" } }');
+    await until('the config\'s problem', () => running!.session.preview.problems().length === 1);
+    expect(running!.session.preview.problems()[0]).toMatchObject({ code: 'MG010', file: 'migc.config.json', line: 1, severity: 'error' });
+    expect(told).toBe(1);
+    writeFileSync(join(project, 'migc.config.json'), '{ "postgres": 15 }');
+    await until('the fix', () => running!.session.preview.problems().length === 0);
+    await running!.session.settled();
+    expect(running!.session.preview.plans().every((p) => p.ok)).toBe(true);
+  });
+
+  it('--serve on a port in use stops at once with exit 2, before building or writing anything', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const port = (taken.address() as { port: number }).port;
+    let out = '';
+    let err = '';
+    try {
+      const code = await watchCommand(['plans'], { out: 'out', serve: true, port }, { cwd: project, color: false, stdout: (t) => (out += t), stderr: (t) => (err += t) });
+      expect(code).toBe(2);
+    } finally {
+      taken.close();
+    }
+    expect(err).toBe(`migc: cannot start the preview on port ${port}: port ${port} on 127.0.0.1 is in use: give another with --port N, or --port 0 for any free port\n`);
+    expect(out).toBe('');
+    expect(existsSync(join(project, 'out'))).toBe(false);
   });
 });
 

@@ -1,7 +1,7 @@
-import { relative, resolve, sep } from 'node:path';
+import { join, posix, relative, resolve, sep } from 'node:path';
 import { renderPretty } from '../diagnostics/render.js';
 import { nodeHost } from '../host.js';
-import type { PreviewSource } from '../preview/source.js';
+import type { PreviewDiagnostic, PreviewPlan, PreviewSource } from '../preview/source.js';
 import { createWatchSession, type FileEvent, type Rebuild, type WatchSession } from '../workspace/session.js';
 import { configFileName } from '../workspace/config.js';
 import { findPlanFiles, templatesFolder, UsageError } from './files.js';
@@ -86,6 +86,10 @@ export async function startWatch(paths: readonly string[], flags: WatchFlags, io
     ...(templatesDir !== undefined ? { templatesDir: toPosix(relative(io.cwd, resolve(io.cwd, templatesDir))) } : {}),
     write: (plans) => writeOutputs(root, plans, { ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}), onWait: (m) => io.stderr(`migc: ${m}\n`) }),
     outDisplay: root.display,
+    hasOutputs: async (id) => {
+      const { stat } = await import('node:fs/promises');
+      return stat(join(root.real, id, '.migc-manifest')).then(() => true, () => false);
+    },
     ...(extra.quietMs !== undefined ? { quietMs: extra.quietMs } : {}),
     reporter: {
       rebuilt: (r) => {
@@ -113,38 +117,66 @@ export async function startWatch(paths: readonly string[], flags: WatchFlags, io
     },
   };
   const onEvent = (kind: FileEvent['kind']) => (path: string) => session.changed([{ kind, path: toPosix(path) }]);
-  const watching = (paths: readonly string[]) => {
-    const w = watch([...paths], options);
+  const watching = (paths: readonly string[], extra: Partial<typeof options> & { depth?: number } = {}) => {
+    const w = watch([...paths], { ...options, ...extra });
     w.on('add', onEvent('add')).on('change', onEvent('change')).on('unlink', onEvent('unlink'));
     w.on('error', (e) => io.stderr(`migc: watch: ${(e as Error).message}\n`));
     return { watcher: w, ready: new Promise<void>((r) => w.once('ready', () => r())) };
   };
-  const watched = new Set<string>([...folders.map((f) => f.path || '.'), configFile, ...(templatesDir !== undefined ? [templatesDir] : [])]);
-  const main = watching([...watched]);
-  /** Baselines and fixtures outside the watched folders, watched as plans come to name them. */
-  let dependencies: ReturnType<typeof watching> | undefined;
+  /** Folders watched whole: the plan folders given, the --templates folder. */
+  const trees = [...folders.filter((f) => f.folder).map((f) => f.path || '.'), ...(templatesDir !== undefined ? [toPosix(relative(io.cwd, resolve(io.cwd, templatesDir)))] : [])];
+  const main = watching(trees);
+  const inTree = (path: string) => trees.some((w) => inside(path, w === '.' ? '' : w));
+  /**
+   * Single files (plan files named on the command line, the config, and the baselines, fixtures
+   * and app query files outside those folders) are watched through their folders, one level
+   * deep, every other entry ignored: chokidar watching several files by name does not report
+   * one that is removed and created again later (a baseline moved away and back, git checkout).
+   */
+  const singleFiles = new Set<string>();
+  /**
+   * One watcher per folder: a watcher whose root is an ancestor of another's ('.' for the
+   * config, 'shared' for a baseline) would meet the inner folder in its own scan, one level too
+   * deep, and the inner one would then not be watched.
+   */
+  const folderWatchers = new Map<string, ReturnType<typeof watching>>();
   let closing = false;
-  const watchDependencies = async () => {
-    // add() on a closed chokidar watcher opens it again: after close, nothing more is watched.
-    if (closing) return;
-    const more = session.dependencies().filter((d) => !watched.has(d) && ![...watched].some((w) => inside(d, w === '.' ? '' : w)));
-    for (const d of more) watched.add(d);
-    if (!more.length) {
-      await dependencies?.ready; // possibly still starting, from an earlier call
-      return;
-    }
-    if (dependencies) dependencies.watcher.add(more);
-    else {
-      // A watcher of their own, so "ready" means they are watched (add() returns before that).
-      dependencies = watching(more);
-      await dependencies.ready;
-    }
+  let adding = Promise.resolve();
+  const watchFiles = (paths: readonly string[]): Promise<void> => {
+    // One call at a time: two calls must not both start a watcher for one folder.
+    adding = adding.then(async () => {
+      // A watcher started after close would never be closed.
+      if (closing) return;
+      const more = paths.filter((p) => !singleFiles.has(p) && !inTree(p));
+      for (const p of more) singleFiles.add(p);
+      const started: Promise<void>[] = [];
+      for (const dir of new Set(more.map((p) => posix.dirname(p)))) {
+        const watched = folderWatchers.get(dir);
+        // A folder already watched sees the new name: its filter reads singleFiles at each event.
+        if (watched) continue;
+        const w = watching([dir], {
+          depth: 0,
+          ignored: (path: string) => {
+            if (options.ignored(path)) return true;
+            const rel = toPosix(relative(io.cwd, resolve(io.cwd, path))) || '.';
+            return rel !== dir && !(singleFiles.has(rel) && posix.dirname(rel) === dir);
+          },
+        });
+        folderWatchers.set(dir, w);
+        started.push(w.ready);
+      }
+      await Promise.all(started);
+    });
+    return adding;
   };
+  const configPath = toPosix(relative(io.cwd, resolve(io.cwd, configFile)));
+  const given = [...folders.filter((f) => !f.folder).map((f) => f.path), configPath];
+  const watchDependencies = () => watchFiles(session.dependencies());
 
   let closed!: () => void;
   const closedEarly = new Promise<void>((r) => (closed = r));
   const ready = (async () => {
-    const [first] = await Promise.all([session.start(), Promise.race([main.ready, closedEarly])]);
+    const [first] = await Promise.all([session.start(), Promise.race([Promise.all([main.ready, watchFiles(given)]), closedEarly])]);
     await Promise.race([watchDependencies(), closedEarly]);
     return first;
   })();
@@ -157,7 +189,8 @@ export async function startWatch(paths: readonly string[], flags: WatchFlags, io
       closing = true;
       unsubscribe();
       closed();
-      await Promise.all([main.watcher.close(), dependencies?.watcher.close()]);
+      await adding;
+      await Promise.all([main.watcher.close(), ...[...folderWatchers.values()].map((w) => w.watcher.close())]);
       await ready.catch(() => undefined);
       await session.close();
     },
@@ -179,17 +212,21 @@ export async function watchCommand(paths: string[], flags: WatchFlags, io: Io): 
   let running: RunningWatch | undefined;
   let server: PreviewServer | undefined;
   try {
-    running = await startWatch(paths, flags, io);
-    // The preview starts with the first build under way: its page fills in as plans are built.
+    // The preview takes its port before anything is built: a port in use stops the command
+    // at once (exit 2), before it writes anything or prints a build that then goes away.
+    const relay = relaySource();
     if (flags.serve) {
-      const started = await startPreviewServer(running.session.preview, flags.port ?? 4400);
+      const started = await startPreviewServer(relay, flags.port ?? 4400);
       if (!started.ok) {
         io.stderr(`migc: ${started.message}\n`);
         return exitCodes.usage;
       }
       server = started.server;
-      io.stdout(`preview: ${server.url}\n`);
     }
+    running = await startWatch(paths, flags, io);
+    // The preview shows the first build as it is made: its page fills in as plans are built.
+    relay.attach(running.session.preview);
+    if (server) io.stdout(`preview: ${server.url}\n`);
     const first = await Promise.race([running.ready, stopped.then(() => undefined)]);
     if (first) {
       io.stderr('migc: watching for changes; Ctrl-C stops\n');
@@ -203,4 +240,31 @@ export async function watchCommand(paths: string[], flags: WatchFlags, io: Io): 
   }
   io.stderr('migc: watch stopped\n');
   return exitCodes.ok;
+}
+
+/**
+ * A PreviewSource that stands in for the session until it exists (the server starts first, to
+ * hold its port), then passes on the session's plans, problems and changes.
+ */
+function relaySource(): PreviewSource & { attach(target: PreviewSource): void } {
+  let target: PreviewSource | undefined;
+  const listeners = new Set<(changed: readonly string[]) => void>();
+  const none: readonly PreviewPlan[] = [];
+  const noProblems: readonly PreviewDiagnostic[] = [];
+  return {
+    plans: () => target?.plans() ?? none,
+    problems: () => target?.problems() ?? noProblems,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    attach(next) {
+      target = next;
+      next.subscribe((changed) => {
+        for (const l of [...listeners]) l(changed);
+      });
+      const ids = next.plans().map((p) => p.id);
+      for (const l of [...listeners]) l(ids);
+    },
+  };
 }

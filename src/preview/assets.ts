@@ -70,7 +70,7 @@ export const pageScript = String.raw`(() => {
     const line = document.querySelector('.bar').getBoundingClientRect().bottom + 8;
     let found;
     for (const el of content.querySelectorAll('[id]')) {
-      if (el.closest('#diagnostics, svg')) continue;
+      if (el.closest('#diagnostics, #project-problems, svg')) continue;
       const top = el.getBoundingClientRect().top;
       if (top > line) break;
       found = { id: el.id, top };
@@ -113,7 +113,7 @@ export const pageScript = String.raw`(() => {
         window.scrollTo(x, y);
         // What was added or removed above (the errors' panel, say) must not move what is being read.
         const moved = anchor && document.getElementById(anchor.id);
-        if (moved && !moved.closest('#diagnostics')) window.scrollBy(0, moved.getBoundingClientRect().top - anchor.top);
+        if (moved && !moved.closest('#diagnostics, #project-problems')) window.scrollBy(0, moved.getBoundingClientRect().top - anchor.top);
         setTitle();
         if (live.textContent === 'update failed') { live.textContent = 'live'; live.className = 'live up'; }
         document.dispatchEvent(new CustomEvent('migc:updated', { detail: { generation: generation() } }));
@@ -137,7 +137,8 @@ export const pageScript = String.raw`(() => {
     });
     events.addEventListener('change', (event) => {
       const change = JSON.parse(event.data);
-      if (file === undefined || change.files.includes(file)) refresh();
+      // The project's problems (config, templates) show on every page.
+      if (file === undefined || change.project || change.files.includes(file)) refresh();
     });
   }
 
@@ -178,10 +179,14 @@ th, td { border: 1px solid var(--line); padding: 4px 10px; text-align: left; ver
 th { background: var(--bg-soft); }
 td.n, th.n { text-align: right; }
 table.plans { display: table; width: 100%; }
-tr.failing td:first-child { border-left: 3px solid var(--red); }
+tr.failing td:first-child { box-shadow: inset 3px 0 0 var(--red); }
 .diagnostics { border: 1px solid var(--line); border-radius: 6px; padding: 4px 16px; margin: 12px 0; background: var(--bg-soft); }
 .diagnostics.failing { border-color: var(--red); background: var(--red-bg); position: sticky; top: 40px; z-index: 5; max-height: 45vh; overflow-y: auto;
   box-shadow: 0 4px 12px rgba(0,0,0,.12); }
+.diagnostics.project { position: static; box-shadow: none; max-height: none; }
+.diagnostics.project:not(.failing) { border-color: #eed888; background: var(--amber-bg); }
+/* A table whose header row is empty (the report's key-value tables) shows no empty bar above it. */
+thead:not(:has(th:not(:empty))) { display: none; }
 .diagnostics h2 { margin: 8px 0; font-size: 18px; }
 .diagnostics ul { list-style: none; padding: 0; margin: 0 0 8px; }
 .diag { padding: 4px 0; border-top: 1px solid rgba(0,0,0,.08); }

@@ -14,19 +14,30 @@ export interface MemorySource extends PreviewSource {
   set(file: string, text: string): Promise<void>;
   /** Removes a file and rebuilds. */
   remove(file: string): Promise<void>;
+  /** Replaces the templates (as --templates does) and rebuilds. */
+  setTemplates(templates: TemplateSources): Promise<void>;
 }
 
-export async function memorySource({ files, templates, config }: { files: Readonly<Record<string, string>>; templates: TemplateSources; config?: ProjectConfig }): Promise<MemorySource> {
+export async function memorySource({ files, templates: initialTemplates, config }: { files: Readonly<Record<string, string>>; templates: TemplateSources; config?: ProjectConfig }): Promise<MemorySource> {
+  let templates = initialTemplates;
   const texts: Record<string, string> = { ...files };
   const current = new Map<string, PreviewPlan>();
   const listeners = new Set<(changed: readonly string[]) => void>();
+  let problems: PreviewDiagnostic[] = [];
 
   /** Rebuilds the plans (all of them: cross-plan checks such as MG040 read them together) and records what changed. */
-  async function rebuild(): Promise<string[]> {
+  async function rebuild(): Promise<{ changed: string[]; problemsChanged: boolean }> {
     const planFiles = Object.keys(texts).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
     const result = await compile({ files: planFiles, templates, ...(config ? { config } : {}) }, memoryHost(texts));
     const changed: string[] = [];
     const next = new Map<string, PreviewPlan>();
+    // The templates' problems belong to no plan: the project's, shown on every page.
+    const problemsBefore = JSON.stringify(problems);
+    problems = result.diagnostics.filter((d) => !planFiles.includes(d.file)).map((d) => ({
+      code: d.code, severity: d.severity, message: d.message, ...(d.help ? { help: d.help } : {}), file: d.file,
+      ...(d.span && result.sources.get(d.file) ? result.sources.get(d.file)!.position(d.span.start) : {}),
+      ...frameOf(d, result.sources),
+    }));
     for (const r of result.plans) {
       const diagnostics: PreviewDiagnostic[] = r.diagnostics.map((d) => ({
         code: d.code, severity: d.severity, message: d.message, ...(d.help ? { help: d.help } : {}), file: d.file,
@@ -56,17 +67,18 @@ export async function memorySource({ files, templates, config }: { files: Readon
     for (const [file, plan] of current) if (!next.has(file)) changed.push(plan.id);
     current.clear();
     for (const [file, plan] of next) current.set(file, plan);
-    return changed;
+    return { changed, problemsChanged: JSON.stringify(problems) !== problemsBefore };
   }
 
-  const tell = (changed: readonly string[]) => {
-    if (!changed.length) return;
+  const tell = ({ changed, problemsChanged }: { changed: readonly string[]; problemsChanged: boolean }) => {
+    if (!changed.length && !problemsChanged) return;
     for (const listener of [...listeners]) listener(changed);
   };
 
   await rebuild();
   return {
     plans: () => [...current.values()],
+    problems: () => problems,
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -77,6 +89,10 @@ export async function memorySource({ files, templates, config }: { files: Readon
     },
     async remove(file) {
       delete texts[file];
+      tell(await rebuild());
+    },
+    async setTemplates(next) {
+      templates = next;
       tell(await rebuild());
     },
   };

@@ -117,26 +117,68 @@ function location(d: PreviewDiagnostic): string {
   return d.line === undefined ? d.file : `${d.file}:${d.line}:${d.column ?? 1}`;
 }
 
+/** A plan with no errors of its own that is not built: the project's problems (its templates) stop it. */
+function blocked(plan: PreviewPlan): boolean {
+  return !plan.ok && plan.errors === 0;
+}
+
 function statusBadges(plan: PreviewPlan): string {
-  const state = plan.ok ? '<span class="badge ok">ok</span>' : `<span class="badge error">${plural(plan.errors, 'error')}</span>`;
+  const state = plan.ok ? '<span class="badge ok">ok</span>'
+    : blocked(plan) ? '<span class="badge error">not built</span>'
+      : `<span class="badge error">${plural(plan.errors, 'error')}</span>`;
   const warnings = plan.warnings ? ` <span class="badge warning">${plural(plan.warnings, 'warning')}</span>` : '';
   const phases = plan.phases === undefined ? '' : ` <span class="badge">${plural(plan.phases, 'phase')}</span>`;
   const risk = plan.risk === undefined ? '' : ` <span class="badge risk risk-${escapeHtml(plan.risk)}">risk ${escapeHtml(plan.risk)}</span>`;
   return `${state}${warnings}${phases}${risk}`;
 }
 
+function diagnosticItems(diagnostics: readonly PreviewDiagnostic[]): string {
+  return diagnostics.map((d) => `<li class="diag ${d.severity}">
+<span class="loc">${escapeHtml(location(d))}</span> <span class="sev">${d.severity}</span> <a class="code" href="${escapeHtml(ruleDocsUrl(d.code))}" target="_blank" rel="noopener noreferrer">${escapeHtml(d.code)}</a>
+<span class="msg">${escapeHtml(d.message)}</span>${d.frame ? `\n<pre class="frame">${escapeHtml(d.frame)}</pre>` : ''}${d.help ? `\n<div class="help">${escapeHtml(d.help)}</div>` : ''}
+</li>`).join('\n');
+}
+
+/**
+ * The project's problems (the config's, the templates'), on every page above everything else:
+ * they are no plan's, yet they decide what every plan shows.
+ */
+export function projectProblemsSection(problems: readonly PreviewDiagnostic[]): string {
+  if (!problems.length) return '';
+  const errors = problems.filter((d) => d.severity === 'error').length;
+  return `<section id="project-problems" class="diagnostics project${errors ? ' failing' : ''}">
+<h2>Project: ${plural(errors, 'error')}${problems.length > errors ? `, ${plural(problems.length - errors, 'other finding')}` : ''}</h2>
+<p class="stale-note">${escapeHtml(projectNote(problems))}</p>
+<ul>
+${diagnosticItems(problems)}
+</ul>
+</section>`;
+}
+
+/** What the project's problems do to the plans: templates stop every build, a config keeps its previous settings. */
+function projectNote(problems: readonly PreviewDiagnostic[]): string {
+  const templates = [...new Set(problems.filter((d) => d.file.endsWith('.hbs')).map((d) => d.file))];
+  const others = [...new Set(problems.filter((d) => !d.file.endsWith('.hbs')).map((d) => d.file))];
+  return [
+    ...(others.length ? [`${others.join(', ')} ${others.length === 1 ? 'has' : 'have'} errors: the plans are built with the previous settings until it is fixed.`] : []),
+    ...(templates.length ? [`The templates have errors (${templates.join(', ')}): no plan is built until they are fixed; each page shows its last good report.`] : []),
+  ].join(' ');
+}
+
 /** The index: every plan with its status. `generation` tells the page which change it shows. */
-export function indexFragment(plans: readonly PreviewPlan[], generation: string): string {
-  const failing = plans.filter((p) => !p.ok).length;
+export function indexFragment(plans: readonly PreviewPlan[], generation: string, problems: readonly PreviewDiagnostic[] = []): string {
+  const failing = plans.filter((p) => !p.ok && !blocked(p)).length;
+  const notBuilt = plans.filter(blocked).length;
   const rows = plans.map((p) => `<tr class="${p.ok ? 'ok' : 'failing'}">
 <td><a href="${escapeHtml(planPath(p.file))}">${escapeHtml(p.id)}</a></td>
 <td><code>${escapeHtml(p.file)}</code></td>
-<td>${p.ok ? '<span class="badge ok">ok</span>' : '<span class="badge error">errors</span>'}</td>
+<td>${p.ok ? '<span class="badge ok">ok</span>' : blocked(p) ? '<span class="badge error">not built</span>' : '<span class="badge error">errors</span>'}</td>
 <td class="n">${p.errors}</td><td class="n">${p.warnings}</td><td class="n">${p.phases ?? '–'}</td>
 <td>${p.risk === undefined ? '–' : `<span class="badge risk risk-${escapeHtml(p.risk)}">${escapeHtml(p.risk)}</span>`}</td>
 </tr>`).join('\n');
   return `<div class="fragment" data-generation="${generation}" data-title="migc preview">
-<h1>Plans <small>${plural(plans.length, 'plan')}${failing ? `, ${failing} with errors` : ''}</small></h1>
+${projectProblemsSection(problems)}
+<h1>Plans <small>${plural(plans.length, 'plan')}${failing ? `, ${failing} with errors` : ''}${notBuilt ? `, ${notBuilt} not built` : ''}</small></h1>
 ${plans.length ? `<table class="plans">
 <thead><tr><th>Plan</th><th>File</th><th>Status</th><th class="n">Errors</th><th class="n">Warnings</th><th class="n">Phases</th><th>Risk</th></tr></thead>
 <tbody>
@@ -147,21 +189,19 @@ ${rows}
 }
 
 function diagnosticsSection(plan: PreviewPlan): string {
-  if (!plan.diagnostics.length) return '';
-  const items = plan.diagnostics.map((d) => `<li class="diag ${d.severity}">
-<span class="loc">${escapeHtml(location(d))}</span> <span class="sev">${d.severity}</span> <a class="code" href="${escapeHtml(ruleDocsUrl(d.code))}" target="_blank" rel="noopener noreferrer">${escapeHtml(d.code)}</a>
-<span class="msg">${escapeHtml(d.message)}</span>${d.frame ? `\n<pre class="frame">${escapeHtml(d.frame)}</pre>` : ''}${d.help ? `\n<div class="help">${escapeHtml(d.help)}</div>` : ''}
-</li>`).join('\n');
-  const heading = plan.ok ? `Findings <small>${plural(plan.diagnostics.length, 'finding')}</small>` : `${plural(plan.errors, 'error')}${plan.warnings ? `, ${plural(plan.warnings, 'warning')}` : ''}`;
+  if (!plan.diagnostics.length && plan.ok) return '';
+  const items = diagnosticItems(plan.diagnostics);
+  const heading = plan.ok ? `Findings <small>${plural(plan.diagnostics.length, 'finding')}</small>`
+    : blocked(plan) ? 'Not built'
+      : `${plural(plan.errors, 'error')}${plan.warnings ? `, ${plural(plan.warnings, 'warning')}` : ''}`;
+  const fix = blocked(plan) ? 'The plan has no errors of its own: the project\'s problems above stop it from being built.' : 'Fix the errors to update it.';
   const stale = plan.ok ? '' : plan.outputs.size
-    ? '<p class="stale-note">The report below is from the last good build. Fix the errors to update it.</p>'
-    : '<p class="stale-note">This plan has not built yet: there is no report to show.</p>';
+    ? `<p class="stale-note">The report below is from the last good build. ${fix}</p>`
+    : `<p class="stale-note">This plan has not built yet: there is no report to show.${blocked(plan) ? ` ${fix}` : ''}</p>`;
   return `<section id="diagnostics" class="diagnostics${plan.ok ? '' : ' failing'}">
 <h2>${heading}</h2>
 ${stale}
-<ul>
-${items}
-</ul>
+${items ? `<ul>\n${items}\n</ul>` : ''}
 </section>`;
 }
 
@@ -214,17 +254,22 @@ ${checklist === undefined ? '' : `<section id="checklist" class="markdown checkl
 }
 
 /** One plan's fragment: `body` is planBody(plan), which the server keeps while the plan's revision holds. */
-export function planFragment(plan: PreviewPlan, generation: string, body = planBody(plan)): string {
+export function planFragment(plan: PreviewPlan, generation: string, body = planBody(plan), problems: readonly PreviewDiagnostic[] = []): string {
   return `<div class="fragment" data-generation="${generation}" data-revision="${plan.revision}" data-title="${escapeHtml(`${plan.id} · migc preview`)}">
+${projectProblemsSection(problems)}
 ${body}
 </div>`;
 }
 
-/** A fragment when the plan is gone from the workspace (removed or renamed). */
-export function goneFragment(file: string, generation: string): string {
+/**
+ * A fragment when the plan is gone from the workspace (removed or renamed). `heir` is the plan
+ * that now has the id the gone one had, when one does: a renamed file, most likely.
+ */
+export function goneFragment(file: string, generation: string, heir?: PreviewPlan): string {
+  const moved = heir ? ` <a class="heir" href="${escapeHtml(planPath(heir.file))}"><code>${escapeHtml(heir.file)}</code></a> has its id, <code>${escapeHtml(heir.id)}</code>, now.` : '';
   return `<div class="fragment" data-generation="${generation}" data-title="migc preview">
 <h1>Not in the workspace</h1>
-<p class="empty"><code>${escapeHtml(file)}</code> is no longer a plan of this workspace (removed or renamed). <a href="/">All plans</a></p>
+<p class="empty"><code>${escapeHtml(file)}</code> is no longer a plan of this workspace (removed or renamed).${moved} <a href="/">All plans</a></p>
 </div>`;
 }
 

@@ -77,18 +77,27 @@ export async function startPreview(source: PreviewSource, options: PreviewOption
   let generation = `${boot}-0`;
   /** What each plan was at the last change, to tell pages which files changed (ids can change with a plan's text). */
   let seen = snapshot(source.plans());
+  /** The project's problems at the last change: when they change, every page shows them anew. */
+  let seenProblems = JSON.stringify(source.problems());
+  /** The id each file last had, so the page of a renamed plan can point at the file that has its id now. */
+  const lastIds = new Map(source.plans().map((p) => [p.file, p.id]));
   /** Rendered plan bodies, by file, for the revision they show. */
   const rendered = new Map<string, { key: string; html: string }>();
   const streams = new Set<ServerResponse>();
 
   const unsubscribe = source.subscribe(() => {
-    const now = snapshot(source.plans());
+    const plans = source.plans();
+    const now = snapshot(plans);
+    for (const p of plans) lastIds.set(p.file, p.id);
     const files = [...new Set([...seen.keys(), ...now.keys()])].filter((file) => seen.get(file) !== now.get(file)).sort();
     seen = now;
+    const problems = JSON.stringify(source.problems());
+    const project = problems !== seenProblems;
+    seenProblems = problems;
     for (const file of rendered.keys()) if (!now.has(file)) rendered.delete(file);
-    if (!files.length) return;
+    if (!files.length && !project) return;
     generation = `${boot}-${++changes}`;
-    const message = `event: change\ndata: ${JSON.stringify({ generation, files })}\n\n`;
+    const message = `event: change\ndata: ${JSON.stringify({ generation, files, project })}\n\n`;
     for (const stream of streams) stream.write(message);
   });
 
@@ -96,7 +105,13 @@ export async function startPreview(source: PreviewSource, options: PreviewOption
     const key = `${plan.revision}\0${plan.id}\0${plan.ok}`;
     let cached = rendered.get(plan.file);
     if (cached?.key !== key) rendered.set(plan.file, (cached = { key, html: planBody(plan) }));
-    return planFragment(plan, generation, cached.html);
+    return planFragment(plan, generation, cached.html, source.problems());
+  };
+
+  /** The plan that has the id a gone file last had. */
+  const heirOf = (file: string): PreviewPlan | undefined => {
+    const id = lastIds.get(file);
+    return id === undefined ? undefined : source.plans().find((p) => p.id === id && p.file !== file);
   };
 
   let port = 0;
@@ -119,8 +134,8 @@ export async function startPreview(source: PreviewSource, options: PreviewOption
     }
     const target = req.url ?? '';
     const path = target.split('?', 1)[0]!;
-    if (path === '/') return html(res, page({ fragment: indexFragment(source.plans(), generation), fragmentUrl: '/fragment/', title: 'migc preview' }));
-    if (path === '/fragment/') return html(res, indexFragment(source.plans(), generation));
+    if (path === '/') return html(res, page({ fragment: indexFragment(source.plans(), generation, source.problems()), fragmentUrl: '/fragment/', title: 'migc preview' }));
+    if (path === '/fragment/') return html(res, indexFragment(source.plans(), generation, source.problems()));
     if (path === '/events') return openStream(req, res);
     if (path === '/assets/preview.js') return send(res, 200, 'text/javascript; charset=utf-8', pageScript);
     if (path === '/assets/preview.css') return send(res, 200, 'text/css; charset=utf-8', pageStyle);
@@ -139,7 +154,7 @@ export async function startPreview(source: PreviewSource, options: PreviewOption
       const file = planFile(path.slice(prefix.length));
       if (file === undefined) break;
       const plan = source.plans().find((p) => p.file === file);
-      if (fragmentOnly) return plan ? html(res, fragmentOf(plan)) : html(res, goneFragment(file, generation), 404);
+      if (fragmentOnly) return plan ? html(res, fragmentOf(plan)) : html(res, goneFragment(file, generation, heirOf(file)), 404);
       if (!plan) break;
       return html(res, page({ fragment: fragmentOf(plan), fragmentUrl: `/fragment${planPath(plan.file)}`, file: plan.file, title: `${plan.id} · migc preview` }));
     }

@@ -27,7 +27,7 @@ export interface PreviewPlan {
   readonly ok: boolean;
   readonly errors: number;
   readonly warnings: number;
-  /** Number of phases and the plan's risk, from the last good build (undefined before one). */
+  /** Number of phases and the plan's risk: from the latest build when it read the plan whole (its errors are the rules'), else the last that did (undefined before one). */
   readonly phases?: number;
   readonly risk?: string;
   /**
@@ -45,6 +45,11 @@ export interface PreviewPlan {
 export interface PreviewSource {
   /** Every plan in the workspace, in a stable order (by file). */
   plans(): readonly PreviewPlan[];
-  /** Called after each rebuild with the ids that changed (added, rebuilt or removed). Returns an unsubscribe. */
+  /**
+   * Problems of the project rather than of one plan: a config with errors (its previous settings
+   * stay in force), templates with errors (no plan is built until they are fixed). Every page shows them.
+   */
+  problems(): readonly PreviewDiagnostic[];
+  /** Called after each rebuild with the ids that changed (added, rebuilt or removed; none when only the project's problems did). Returns an unsubscribe. */
   subscribe(listener: (changed: readonly string[]) => void): () => void;
 }

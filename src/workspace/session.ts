@@ -62,6 +62,8 @@ export interface SessionOptions {
   readonly write: (plans: readonly PlanToWrite[]) => Promise<WriteAllResult>;
   /** How the output folder is named in messages (out). */
   readonly outDisplay: string;
+  /** Whether <out>/<id>/ holds a build of the plan already (else "left as it was" would be untrue). */
+  readonly hasOutputs?: (id: string) => Promise<boolean>;
   readonly reporter: SessionReporter;
   /** Events closer together than this are one save (truncate then write; unlink then add). */
   readonly quietMs?: number;
@@ -142,8 +144,18 @@ export function createWatchSession(options: SessionOptions): WatchSession {
   /** The outputs last written per plan file (by identity: the workspace returns the same array while nothing changed). */
   const written = new Map<string, PlanResult['outputs']>();
   const knownIds = new Map<string, string>();
+  /** Ids whose outputs this session wrote. */
+  const writtenIds = new Set<string>();
   const state = new Map<string, PreviewPlan>();
   const listeners = new Set<(changed: readonly string[]) => void>();
+  /**
+   * Problems of the project rather than of one plan: the config's (while it has errors) and the
+   * templates' (which stop every plan from being built). Printed when they change, counted in
+   * each status line while they last, and shown on every page of the preview.
+   */
+  let configProblems: { diagnostics: readonly Diagnostic[]; sources: ReadonlyMap<string, SourceText> } | undefined;
+  let templateProblems: { diagnostics: readonly Diagnostic[]; sources: ReadonlyMap<string, SourceText> } = { diagnostics: [], sources: new Map() };
+  let projectShown: readonly PreviewDiagnostic[] = [];
   let pending: (FileEvent | Recheck)[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running: Promise<void> | undefined;
@@ -155,8 +167,10 @@ export function createWatchSession(options: SessionOptions): WatchSession {
     if (loaded.diagnostics.some((d) => d.severity === 'error')) {
       options.reporter.diagnostics(loaded.diagnostics, loaded.sources);
       options.reporter.note(`${loaded.file ?? 'the config'} has errors: the previous settings stay until it is fixed`);
+      configProblems = { diagnostics: loaded.diagnostics, sources: loaded.sources };
       return false;
     }
+    configProblems = undefined;
     const flagged = withAssumedRows(loaded.config, options.assumeRows);
     config = flagged.ok ? flagged.config : loaded.config; // the flags were checked before the session started
     ws.setConfig(config);
@@ -187,7 +201,8 @@ export function createWatchSession(options: SessionOptions): WatchSession {
         ok: p.ok,
         errors: counts.error,
         warnings: counts.warning,
-        ...(good ? { phases: p.plan!.phases.length, risk: p.plan!.risk } : had?.phases !== undefined ? { phases: had.phases, ...(had.risk ? { risk: had.risk } : {}) } : {}),
+        // A plan that normalized (its errors are the rules') still says what it is.
+        ...(p.plan ? { phases: p.plan.phases.length, risk: p.plan.risk } : had?.phases !== undefined ? { phases: had.phases, ...(had.risk ? { risk: had.risk } : {}) } : {}),
         outputs: good ? new Map(p.outputs.map((o) => [o.path.slice(p.id!.length + 1), o.contents])) : had?.outputs ?? new Map(),
         diagnostics: p.diagnostics.map((d) => previewDiagnostic(d, result.sources)),
         revision: (had?.revision ?? 0) + 1,
@@ -199,15 +214,61 @@ export function createWatchSession(options: SessionOptions): WatchSession {
     return [...new Set(changed)].sort();
   }
 
+  /** The project's problems as the preview shows them; tells listeners when they changed. */
+  function updateProjectProblems(): boolean {
+    const next = [
+      ...(configProblems?.diagnostics ?? []).map((d) => previewDiagnostic(d, configProblems!.sources)),
+      ...templateProblems.diagnostics.map((d) => previewDiagnostic(d, templateProblems.sources)),
+    ];
+    if (JSON.stringify(next) === JSON.stringify(projectShown)) return false;
+    projectShown = next;
+    return true;
+  }
+
+  function tell(changedIds: readonly string[]) {
+    for (const l of [...listeners]) l(changedIds);
+  }
+
   /** Builds, writes what changed, reports. `touched` are plan files whose inputs changed. */
-  async function rebuild(touched: ReadonlySet<string>, removed: readonly string[], started: number, first: boolean): Promise<Rebuild | undefined> {
+  async function rebuild(touched: ReadonlySet<string>, removedFiles: readonly string[], started: number, first: boolean): Promise<Rebuild | undefined> {
     const buildStarted = performance.now();
-    const result = await ws.build();
+    let result = await ws.build();
+    // A plan file gone by the time it was read is a removed plan, not an unreadable one: a
+    // rename reports the new name first and the old one's removal about 100 ms later, and a
+    // second look can find a file already gone whose removal is still to be reported.
+    const removed = [...removedFiles];
+    const gone: string[] = [];
+    for (const p of result.plans) {
+      if (!p.diagnostics.some((d) => d.code === 'MG000')) continue;
+      if ((await options.host.readFile(p.file)) === undefined) gone.push(p.file);
+    }
+    if (gone.length) {
+      for (const file of gone) {
+        planFiles.delete(file);
+        seen.set(file, undefined);
+        if (!removed.includes(file)) removed.push(file);
+      }
+      ws.setFiles([...planFiles].sort());
+      result = await ws.build();
+    }
+    removed.sort();
     const buildMs = performance.now() - buildStarted;
     const rebuilt = new Set<string>();
     for (const p of result.plans) if (touched.has(p.file) || !samePlanResult(previous.get(p.file), p)) rebuilt.add(p.file);
+    const planFileSet = new Set(result.plans.map((p) => p.file));
+    // Problems of no plan: the templates' (the config's come from loadConfig).
+    const projectDiagnostics = result.diagnostics.filter((d) => !planFileSet.has(d.file));
+    const templatesBefore = JSON.stringify(templateProblems.diagnostics);
+    templateProblems = { diagnostics: projectDiagnostics, sources: result.sources };
+    const templatesChanged = templatesBefore !== JSON.stringify(projectDiagnostics);
+    const projectChanged = updateProjectProblems();
     // A recheck that found every file as built is no rebuild: nothing to say.
-    if (!first && !rebuilt.size && !removed.length) return undefined;
+    if (!first && !rebuilt.size && !removed.length && !templatesChanged) {
+      if (projectChanged) tell([]);
+      return undefined;
+    }
+    const idsBefore = new Map(knownIds);
+    for (const file of removed) if (!previous.has(file) && state.get(file)) idsBefore.set(file, state.get(file)!.id);
     previous = new Map(result.plans.map((p) => [p.file, p]));
     // A plan cut short by a save in progress has no id; its outputs are still where its last id put them.
     for (const p of result.plans) if (p.id !== undefined) knownIds.set(p.file, p.id);
@@ -232,8 +293,10 @@ export function createWatchSession(options: SessionOptions): WatchSession {
       if (done.problem) notes.push(`${done.problem.message}; nothing was written`);
       for (const p of toWrite) {
         const w = done.plans.get(p.id!);
-        if (w?.ok) written.set(p.file, p.outputs);
-        else if (w) notes.push(w.problem.message);
+        if (w?.ok) {
+          written.set(p.file, p.outputs);
+          writtenIds.add(p.id!);
+        } else if (w) notes.push(w.problem.message);
       }
     }
     const writeMs = performance.now() - writeStarted;
@@ -241,29 +304,46 @@ export function createWatchSession(options: SessionOptions): WatchSession {
 
     const shown = result.plans.filter((p) => rebuilt.has(p.file));
     const diagnostics = shown.flatMap((p) => p.diagnostics);
-    const counts = countBySeverity([...(first ? result.diagnostics.filter((d) => !result.plans.some((p) => p.file === d.file)) : []), ...diagnostics]);
-    if (diagnostics.length || (first && result.diagnostics.length)) options.reporter.diagnostics(first ? result.diagnostics : diagnostics, result.sources);
+    // The templates' problems are printed when they change (and with everything on the first
+    // build); while they last, every status line counts them: no plan is built until they are fixed.
+    const counts = countBySeverity([...projectDiagnostics, ...diagnostics]);
+    if (first) {
+      if (result.diagnostics.length) options.reporter.diagnostics(result.diagnostics, result.sources);
+    } else {
+      const printed = [...(templatesChanged ? projectDiagnostics : []), ...diagnostics];
+      if (printed.length) options.reporter.diagnostics(printed, result.sources);
+    }
     for (const file of removed) {
-      const id = previous.get(file)?.id ?? state.get(file)?.id;
-      options.reporter.note(`${file} removed${id ? `: ${options.outDisplay}/${id}/ is left as it was (migc build does not delete it either; delete it by hand if the plan is gone for good)` : ''}`);
+      const id = idsBefore.get(file) ?? state.get(file)?.id;
+      const heir = id === undefined ? undefined : result.plans.find((p) => p.id === id);
+      options.reporter.note(heir
+        ? `${file} removed; ${heir.file} has its id: ${options.outDisplay}/${id}/ is built from it now`
+        : `${file} removed${id ? `: ${options.outDisplay}/${id}/ is left as it was (migc build does not delete it either; delete it by hand if the plan is gone for good)` : ''}`);
     }
     const changedIds = updatePreview(result, rebuilt, removed);
     const ms = Math.round(performance.now() - started);
     const tally = `${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}`;
     const withErrors = shown.filter((p) => !p.ok);
-    const kept = withErrors.length === 0 ? ''
-      : withErrors.length === 1 ? (knownIds.get(withErrors[0]!.file) ? `; ${options.outDisplay}/${knownIds.get(withErrors[0]!.file)}/ left as it was` : '; nothing written')
-        : `; ${withErrors.length} plans with errors left as they were`;
+    const templatesBroken = projectDiagnostics.some((d) => d.severity === 'error');
+    let kept = '';
+    if (templatesBroken) kept = `; the templates have errors, so no plan is built: ${options.outDisplay}/ is left as it was`;
+    else if (withErrors.length === 1) {
+      const id = knownIds.get(withErrors[0]!.file);
+      // On a line about several plans, say which one nothing was written for: the others were.
+      kept = id !== undefined && (writtenIds.has(id) || (await options.hasOutputs?.(id)))
+        ? `; ${options.outDisplay}/${id}/ left as it was`
+        : shown.length === 1 ? '; nothing written' : `; nothing written for ${withErrors[0]!.file}`;
+    } else if (withErrors.length > 1) kept = `; ${withErrors.length} plans with errors left as they were`;
     const line = first
       ? `built ${plural(result.plans.length, 'plan')} in ${ms} ms: ${tally}${kept}`
       : shown.length === 1
         ? `${shown[0]!.file}${shown[0]!.id ? ` (${shown[0]!.id})` : ''}: rebuilt in ${ms} ms: ${tally}${kept}`
         : shown.length === 0
-          ? `${removed.length ? `${plural(removed.length, 'plan')} removed` : 'nothing to rebuild'} in ${ms} ms`
+          ? `${removed.length ? `${plural(removed.length, 'plan')} removed` : 'nothing to rebuild'} in ${ms} ms${kept}`
           : `rebuilt ${plural(shown.length, 'plan')} in ${ms} ms: ${tally}${kept}`;
     const report: Rebuild = { files: [...rebuilt].sort(), removed, ms, buildMs: Math.round(buildMs), writeMs: Math.round(writeMs), errors: counts.error, warnings: counts.warning, line };
     options.reporter.rebuilt(report);
-    if (changedIds.length) for (const l of listeners) l(changedIds);
+    if (changedIds.length || projectChanged) tell(changedIds);
     return report;
   }
 
@@ -298,12 +378,32 @@ export function createWatchSession(options: SessionOptions): WatchSession {
     for (const e of events) {
       ws.fileChanged(e.path);
       const text = await options.host.readFile(e.path);
+      const plan = options.isPlan(e.path);
+      // The list of plans follows the disk before the echo check below: a build may have read a
+      // file already gone (or back) before its event came, and that event is no echo for the list.
+      // Editors that save by rename report unlink then add: only a file still gone is removed.
+      if (plan && text === undefined && planFiles.has(e.path)) {
+        seen.set(e.path, undefined);
+        planFiles.delete(e.path);
+        listChanged = true;
+        touched.delete(e.path);
+        removed.push(e.path);
+        continue;
+      }
+      if (plan && text !== undefined && !planFiles.has(e.path)) {
+        seen.set(e.path, text);
+        planFiles.add(e.path);
+        listChanged = true;
+        touched.add(e.path);
+        continue;
+      }
       // Found as it was (a recheck too): an echo of a save already built, or a save that changed nothing.
       if (seen.has(e.path) && seen.get(e.path) === text) continue;
       seen.set(e.path, text);
       for (const p of ws.plansReading(e.path)) touched.add(p);
       if (options.config && e.path === options.config.file) {
         everything = (await loadConfig()) || everything;
+        if (updateProjectProblems()) tell([]);
         continue;
       }
       if (options.templatesDir !== undefined && e.path.startsWith(`${options.templatesDir.replace(/\/$/, '')}/`)) {
@@ -311,20 +411,7 @@ export function createWatchSession(options: SessionOptions): WatchSession {
         everything = true;
         continue;
       }
-      if (!options.isPlan(e.path)) continue;
-      // Editors that save by rename report unlink then add: only a file still gone is removed.
-      if (text === undefined && planFiles.has(e.path)) {
-        planFiles.delete(e.path);
-        listChanged = true;
-        touched.delete(e.path);
-        removed.push(e.path);
-        continue;
-      }
-      if (!planFiles.has(e.path) && text !== undefined) {
-        planFiles.add(e.path);
-        listChanged = true;
-      }
-      if (planFiles.has(e.path)) touched.add(e.path);
+      if (plan && planFiles.has(e.path)) touched.add(e.path);
     }
     if (listChanged) ws.setFiles([...planFiles].sort());
     if (everything) for (const f of planFiles) touched.add(f);
@@ -398,6 +485,7 @@ export function createWatchSession(options: SessionOptions): WatchSession {
     dependencies: () => ws.dependencies(),
     preview: {
       plans: () => [...state.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
+      problems: () => projectShown,
       subscribe(listener) {
         listeners.add(listener);
         return () => listeners.delete(listener);
