@@ -801,7 +801,7 @@ export function columnRefs(node: unknown, into: string[] = []): string[] {
 }
 
 /** The input argument types of a function's parameters, as "int4, text[]". */
-function functionArguments(parameters: { FunctionParameter?: { argType?: any; mode?: string } }[] | undefined): string {
+export function functionArguments(parameters: { FunctionParameter?: { argType?: any; mode?: string } }[] | undefined): string {
   return (parameters ?? [])
     .filter((p) => p.FunctionParameter && p.FunctionParameter.mode !== 'FUNC_PARAM_OUT' && p.FunctionParameter.mode !== 'FUNC_PARAM_TABLE')
     .map((p) => argumentType(p.FunctionParameter!.argType))
@@ -814,7 +814,7 @@ function argumentType(typeName: any): string {
 }
 
 /** "name(int4, text)" for a function named with its arguments; undefined when they are not given. */
-function functionKey(o: { objname?: { String?: { sval?: string } }[]; objargs?: unknown[]; args_unspecified?: boolean } | undefined): string | undefined {
+export function functionKey(o: { objname?: { String?: { sval?: string } }[]; objargs?: unknown[]; args_unspecified?: boolean } | undefined): string | undefined {
   if (!o || o.args_unspecified) return undefined;
   const name = tableKey((o.objname ?? []).map((n) => n.String?.sval ?? '?').join('.'));
   return `${name}(${(o.objargs ?? []).map(argumentType).join(', ')})`;
