@@ -1,7 +1,7 @@
 import type { Rule } from '../rule.js';
 import type { Statement, Step } from '../../normalize/model.js';
 import { relationName } from '../../sql/facts.js';
-import { quoteIdent } from '../../sql/quote.js';
+import { quoteIdent, sqlLiteral } from '../../sql/quote.js';
 import type { PgNode } from '../../sql/parser.js';
 import { node } from '../sql-rules/ast.js';
 import { nonVolatileBuiltinNames, volatileBuiltinNames } from '../sql/builtin-functions.js';
@@ -61,7 +61,7 @@ export const rollbackLeavesChange: Rule = {
           report({
             span: rollback.span,
             message: `the rollback of step "${step.id}" ${said} ${changes.map((c) => c.text).join('; ')}`,
-            help: `${changes.map((c) => c.fix).join(' ')}${rollback.kind === 'nothing' ? ' Give these as the rollback\'s sql.' : ''}`,
+            help: changes.map((c) => c.fix).join(' '),
           });
         }
         run = [];
@@ -143,7 +143,10 @@ function describe(state: SchemaState, names: ReadonlySet<string>): Map<string, S
     for (const tr of t.triggers) out.set(`trigger ${name}.${tr}`, { kind: 'trigger', name: tr, table: name, local: tr });
   }
   for (const [index, on] of state.indexTables) {
-    if (names.has(index) || names.has(tableKey(on))) out.set(`index ${index}`, { kind: 'index', name: index, table: tableKey(on) });
+    if (!names.has(index) && !names.has(tableKey(on))) continue;
+    // An index a constraint took over (USING INDEX) is the constraint's: compared as it.
+    const owned = [...(state.tables.get(tableKey(on))?.constraints.values() ?? [])].some((c) => c.index === index);
+    if (!owned) out.set(`index ${index}`, { kind: 'index', name: index, table: tableKey(on) });
   }
   for (const [key, definition] of state.definitions) {
     const view = key.startsWith('view ');
@@ -343,15 +346,22 @@ function changed(b: SchemaObject, a: SchemaObject, touched: ReadonlySet<string>)
     out.push({ text: `${b.kind} ${b.name} is replaced by the step and not put back`, fix: `CREATE OR REPLACE ${b.kind === 'view' ? 'VIEW' : 'FUNCTION'} ${b.name} as it was before the step.` });
   }
   if (b.kind === 'type' && b.values && a.values) {
-    const added = a.values.filter((v) => !b.values!.includes(v));
-    const dropped = b.values.filter((v) => !a.values!.includes(v));
+    // A value in the same place under another name is renamed (RENAME VALUE), which can be undone.
+    const renamedValues = b.values.length === a.values.length ? b.values.flatMap((v, i) => (a.values![i] !== v && !a.values!.includes(v) && !b.values!.includes(a.values![i]!) ? [[v, a.values![i]!] as const] : [])) : [];
+    for (const [from, to] of renamedValues) {
+      out.push({ text: `value ${sqlLiteral(from)} of enum ${b.name} is renamed to ${sqlLiteral(to)} and not renamed back`, fix: `ALTER TYPE ${sql(b.name)} RENAME VALUE ${sqlLiteral(to)} TO ${sqlLiteral(from)};` });
+    }
+    const renamedFrom = new Set(renamedValues.map(([from]) => from));
+    const renamedTo = new Set(renamedValues.map(([, to]) => to));
+    const added = a.values.filter((v) => !b.values!.includes(v) && !renamedTo.has(v));
+    const dropped = b.values.filter((v) => !a.values!.includes(v) && !renamedFrom.has(v));
     if (added.length) {
       out.push({
-        text: `enum ${b.name} keeps ${added.map((v) => `'${v}'`).join(', ')} after the rollback: PostgreSQL cannot remove a value from an enum`,
-        fix: `Say so honestly: rollback: { irreversible: true } (an unused value is harmless, and the step can run again with ADD VALUE IF NOT EXISTS); or have the rollback make the type anew without it (CREATE TYPE, ALTER COLUMN ... TYPE, DROP TYPE, RENAME: only when no row holds the value).`,
+        text: `enum ${b.name} keeps ${added.map(sqlLiteral).join(', ')} after the rollback: PostgreSQL cannot remove a value from an enum`,
+        fix: `Say so honestly, rollback: { irreversible: true, data_loss: false } (an unused value is harmless; the step can run again with ADD VALUE IF NOT EXISTS), or have the rollback make the type anew without it (CREATE TYPE, ALTER COLUMN ... TYPE, DROP TYPE, RENAME: only while no row holds the value).`,
       });
     }
-    if (dropped.length) out.push({ text: `enum ${b.name} no longer has ${dropped.map((v) => `'${v}'`).join(', ')} after the rollback`, fix: `Make the type as it was before the step (ALTER TYPE ${sql(b.name)} RENAME VALUE ... back).` });
+    if (dropped.length) out.push({ text: `enum ${b.name} no longer has ${dropped.map(sqlLiteral).join(', ')} after the rollback`, fix: `Make the type ${b.name} as it was before the step.` });
   }
   return out;
 }

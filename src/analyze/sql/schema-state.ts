@@ -27,6 +27,8 @@ export interface ConstraintState {
   validated: boolean;
   /** The columns of the table it involves: dropping one drops it. */
   readonly columns: readonly string[];
+  /** The index it took over (ADD CONSTRAINT ... USING INDEX), as indexTables keys it: dropped with it. */
+  readonly index?: string;
 }
 
 export interface TableState {
@@ -312,7 +314,9 @@ export class SchemaState implements LockCatalog {
         const name = tableKey(relationName(body.relation));
         // IF NOT EXISTS on a table that exists does nothing (a notice).
         if (body.if_not_exists && this.tables.has(name)) return;
-        const table: TableState = body.partspec ? { ...emptyTable(name, createdHere), partitioned: true } : emptyTable(name, createdHere);
+        // LIKE, INHERITS and PARTITION OF bring columns (and more) from another table: not all are known.
+        const borrows = body.inhRelations?.length || body.partbound || (body.tableElts ?? []).some((e: Record<string, unknown>) => e.TableLikeClause);
+        const table: TableState = { ...emptyTable(name, createdHere), ...(body.partspec ? { partitioned: true } : {}), ...(borrows ? { partial: true } : {}) };
         // Set first: a foreign key to the table itself finds its primary key.
         this.setTable(name, table);
         for (const elt of body.tableElts ?? []) {
@@ -428,6 +432,11 @@ export class SchemaState implements LockCatalog {
             }
             case 'AT_DropConstraint': {
               this.deleteIn(table.notNullChecks, cmd.name);
+              const owned = table.constraints.get(cmd.name)?.index;
+              if (owned !== undefined) {
+                this.deleteIn(this.indexTables, owned);
+                this.deleteIn(this.indexColumns, owned);
+              }
               this.deleteIn(table.constraints, cmd.name);
               this.deleteIn(table.foreignKeys, cmd.name);
               const key = table.keyConstraints.get(cmd.name);
@@ -701,7 +710,8 @@ export class SchemaState implements LockCatalog {
         : kind === 'exclusion' ? columnRefs([c.exclusions, c.where_clause])
           : [...new Set([...names(c.keys), ...names(c.including)])];
     if (column !== undefined && !columns.includes(column)) columns.push(column);
-    let name: string | undefined = c.conname;
+    // USING INDEX without a name: the constraint takes the index's.
+    let name: string | undefined = c.conname ?? (typeof c.indexname === 'string' ? c.indexname : undefined);
     if (name === undefined && !table.partial) {
       const bare = table.name.split('.').pop()!;
       // A CHECK is named after its column when it names exactly one.
@@ -709,7 +719,9 @@ export class SchemaState implements LockCatalog {
       const guess = [bare, ...middle, constraintSuffixes[kind]].join('_');
       if (guess.length <= 63 && !table.constraints.has(guess)) name = guess;
     }
-    if (name !== undefined) this.setIn(table.constraints, name, { kind, validated: !c.skip_validation, columns });
+    const schema = table.name.includes('.') ? `${table.name.slice(0, table.name.lastIndexOf('.'))}.` : '';
+    const index = typeof c.indexname === 'string' ? tableKey(`${schema}${c.indexname}`) : undefined;
+    if (name !== undefined) this.setIn(table.constraints, name, { kind, validated: !c.skip_validation, columns, ...(index !== undefined ? { index } : {}) });
   }
 
   /** Drops the foreign keys of other tables that point at `table` and match (what CASCADE drops). */
@@ -809,7 +821,7 @@ export function functionArguments(parameters: { FunctionParameter?: { argType?: 
 }
 
 function argumentType(typeName: any): string {
-  const t = columnType(typeName);
+  const t = columnType(typeName?.TypeName ?? typeName);
   return t ? `${tableKey(t.name)}${t.array ? '[]' : ''}` : '?';
 }
 
