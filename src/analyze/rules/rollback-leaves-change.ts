@@ -220,11 +220,23 @@ function compare(input: {
   const own = (list: [string, SchemaObject][], tables: Set<string>) => list.filter(([, o]) => o.kind === 'table' || o.table === undefined || !tables.has(o.table));
   const gone = own(missing, goneTables);
   const left = own(extra, newTables);
-  // A rename not undone: one object gone and one left behind, of the same kind and table.
+  // A rename not undone: the step renames an object that is gone to one left behind.
   const renames: { change: Change; names: string[] }[] = [];
-  for (const [i, [, g]] of [...gone.entries()].reverse()) {
-    const j = left.findIndex(([, l]) => l.kind === g.kind && l.table === g.table && (g.kind !== 'column' || (g.ordinal !== undefined && g.ordinal === l.ordinal)));
-    if (j < 0 || (g.kind !== 'column' && (gone.filter(([, x]) => x.kind === g.kind && x.table === g.table).length !== 1 || left.filter(([, x]) => x.kind === g.kind && x.table === g.table).length !== 1))) continue;
+  const renamedTo = renameTargets(statements);
+  for (let i = gone.length - 1; i >= 0; i--) {
+    const g = gone[i]![1];
+    let name = g.local ?? g.name;
+    const seen = new Set<string>();
+    let j = -1;
+    while (j < 0 && !seen.has(name)) {
+      seen.add(name);
+      // An index is renamed by its own name, whatever its table.
+      const to = renamedTo.get(`${g.kind} ${g.kind === 'index' ? '' : g.table ?? ''} ${name}`);
+      if (to === undefined) break;
+      name = to;
+      j = left.findIndex(([, l]) => l.kind === g.kind && l.table === g.table && (l.local ?? l.name) === name);
+    }
+    if (j < 0) continue;
     const l = left[j]![1];
     renames.unshift({ change: renamed(g, l), names: [...lookFor(l), ...lookFor(g)] });
     gone.splice(i, 1);
@@ -323,7 +335,9 @@ function changed(b: SchemaObject, a: SchemaObject, touched: ReadonlySet<string>)
         : { text: `column ${b.name} was NOT NULL before the step and can be NULL after the rollback`, fix: `${alter} SET NOT NULL;` });
     }
     // A rollback that sets the default itself is taken at its word: the same default can be written many ways.
-    if (b.defaultExpr !== undefined && a.defaultExpr !== undefined && b.defaultExpr !== a.defaultExpr && !touched.has(`default ${b.name}`)) {
+    // Having a default or none is sure, whoever wrote it.
+    const either = b.defaultExpr === null || a.defaultExpr === null;
+    if (b.defaultExpr !== undefined && a.defaultExpr !== undefined && b.defaultExpr !== a.defaultExpr && (either || !touched.has(`default ${b.name}`))) {
       out.push(b.defaultExpr === null
         ? { text: `column ${b.name} has a default after the rollback and had none before the step`, fix: `${alter} DROP DEFAULT;` }
         : { text: `the default of column ${b.name} is ${a.defaultExpr === null ? 'gone' : 'changed'} after the rollback`, fix: `${alter} SET DEFAULT <its default before the step>;` });
@@ -423,6 +437,22 @@ function provenNew(statements: readonly Statement[]): Set<string> {
         out.add(`type ${tableKey(relationName(body.typevar))}`);
         break;
     }
+  }
+  return out;
+}
+
+/** What the statements rename, "kind table from" to the new name (tables and indexes by their tableKey() name). */
+function renameTargets(statements: readonly Statement[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const kinds: Record<string, SchemaObject['kind']> = { OBJECT_TABLE: 'table', OBJECT_COLUMN: 'column', OBJECT_TABCONSTRAINT: 'constraint', OBJECT_TRIGGER: 'trigger', OBJECT_INDEX: 'index', OBJECT_VIEW: 'view' };
+  for (const s of statements) {
+    const [kind, body] = node(s.ast);
+    const what = kind === 'RenameStmt' ? kinds[body.renameType as string] : undefined;
+    if (!what) continue;
+    const table = tableKey(relationName(body.relation));
+    const schema = body.relation?.schemaname ? `${body.relation.schemaname}.` : '';
+    if (what === 'table' || what === 'index' || what === 'view') out.set(`${what}  ${table}`, tableKey(`${schema}${body.newname}`));
+    else out.set(`${what} ${table} ${body.subname}`, body.newname);
   }
   return out;
 }
