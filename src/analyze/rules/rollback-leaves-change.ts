@@ -350,7 +350,7 @@ function changed(b: SchemaObject, a: SchemaObject, touched: ReadonlySet<string>)
     } else if (b.validated === false && a.validated === true) {
       out.push({
         text: `constraint ${b.name} on ${b.table} was NOT VALID before the step and is valid after the rollback`,
-        fix: `Drop it and add it again NOT VALID in the rollback (${alter} DROP CONSTRAINT ${quoteIdent(b.local!)}, then ADD CONSTRAINT ${quoteIdent(b.local!)} ... NOT VALID: brief ACCESS EXCLUSIVE locks, on both tables for a foreign key), or validate it in the step whose rollback drops the constraint.`,
+        fix: `In the rollback, drop it and add it again NOT VALID: ${alter} DROP CONSTRAINT ${quoteIdent(b.local!)}; ${alter} ADD CONSTRAINT ${quoteIdent(b.local!)} ... NOT VALID; (a brief ACCESS EXCLUSIVE lock on ${b.table}${b.constraintKind === 'foreign key' ? ' and on the table it references' : ''}). Or validate it in the phase that adds it, whose rollback drops it.`,
       });
     } else if (b.validated === true && a.validated === false) {
       out.push({ text: `constraint ${b.name} on ${b.table} was valid before the step and is NOT VALID after the rollback`, fix: `${alter} VALIDATE CONSTRAINT ${quoteIdent(b.local!)};` });
