@@ -382,10 +382,14 @@ function changed(b: SchemaObject, a: SchemaObject, touched: ReadonlySet<string>)
 
 /** Keys of the objects the step's statements create that PostgreSQL would refuse to create if they existed. */
 function provenNew(statements: readonly Statement[]): Set<string> {
-  const out = new Set<string>();
+  const proven = new Set<string>();
+  /** Objects an earlier statement dropped or renamed away: creating one again proves nothing of before. */
+  const vacated = new Set<string>();
+  const out = { add: (k: string) => (vacated.has(k) ? undefined : proven.add(k)) };
   const key = (schema: string | undefined, name: string) => tableKey(schema ? `${schema}.${name}` : name);
   for (const s of statements) {
     const [kind, body] = node(s.ast);
+    for (const k of vacates(s.ast)) vacated.add(k);
     switch (kind) {
       case 'CreateStmt':
         if (!body.if_not_exists) out.add(`table ${tableKey(relationName(body.relation))}`);
@@ -437,6 +441,44 @@ function provenNew(statements: readonly Statement[]): Set<string> {
         out.add(`type ${tableKey(relationName(body.typevar))}`);
         break;
     }
+  }
+  return proven;
+}
+
+/** The keys of the objects a statement drops or renames away (as describe() keys them). */
+function vacates(ast: PgNode): string[] {
+  const [kind, body] = node(ast);
+  const out: string[] = [];
+  if (kind === 'DropStmt') {
+    const kinds: Record<string, string> = { OBJECT_TABLE: 'table', OBJECT_MATVIEW: 'table', OBJECT_INDEX: 'index', OBJECT_VIEW: 'view', OBJECT_TYPE: 'type', OBJECT_DOMAIN: 'type' };
+    for (const o of body.objects ?? []) {
+      const what = kinds[body.removeType as string];
+      if (what) out.push(`${what} ${tableKey(dotted(o.List?.items ?? o.TypeName?.names))}`);
+      if (body.removeType === 'OBJECT_FUNCTION' || body.removeType === 'OBJECT_PROCEDURE') {
+        const k = functionKey(o.ObjectWithArgs);
+        if (k) out.push(`function ${k}`);
+      }
+      if (body.removeType === 'OBJECT_TRIGGER') {
+        const items: { String?: { sval?: string } }[] = o.List?.items ?? [];
+        out.push(`trigger ${tableKey(dotted(items.slice(0, -1)))}.${items[items.length - 1]?.String?.sval}`);
+      }
+    }
+  }
+  if (kind === 'AlterTableStmt') {
+    const table = tableKey(relationName(body.relation));
+    for (const c of body.cmds ?? []) {
+      if (c.AlterTableCmd?.subtype === 'AT_DropColumn') out.push(`column ${table}.${c.AlterTableCmd.name}`);
+      if (c.AlterTableCmd?.subtype === 'AT_DropConstraint') out.push(`constraint ${table}.${c.AlterTableCmd.name}`);
+    }
+  }
+  if (kind === 'RenameStmt') {
+    const table = tableKey(relationName(body.relation));
+    const kinds: Record<string, string> = { OBJECT_TABLE: 'table', OBJECT_INDEX: 'index', OBJECT_VIEW: 'view' };
+    const whole = kinds[body.renameType as string];
+    if (whole) out.push(`${whole} ${table}`);
+    if (body.renameType === 'OBJECT_COLUMN') out.push(`column ${table}.${body.subname}`);
+    if (body.renameType === 'OBJECT_TABCONSTRAINT') out.push(`constraint ${table}.${body.subname}`);
+    if (body.renameType === 'OBJECT_TRIGGER') out.push(`trigger ${table}.${body.subname}`);
   }
   return out;
 }
