@@ -19,8 +19,9 @@ import { describeType } from '../sql/types.js';
  * (CREATE without IF NOT EXISTS or OR REPLACE, ADD COLUMN, a rename to it), or it is on a table
  * the plan knows whole (created in the baseline or by the plan). A rollback with a statement the
  * state does not model (DO, CALL, a function of its own called by SELECT, DROP ... CASCADE of
- * anything but tables, extensions, schemas) is not judged. Data is not this rule's business
- * (MG114 statically, MG062 in verify).
+ * anything but tables, extensions, schemas) is not judged, nor is a run, manual or irreversible
+ * one; the other steps of the phase are judged as if it undid its own step. Data is not this
+ * rule's business (MG114 statically, MG062 in verify).
  */
 export const rollbackLeavesChange: Rule = {
   code: 'MG129',
@@ -71,7 +72,8 @@ export const rollbackLeavesChange: Rule = {
         const rollback = step.rollback;
         const judged = rollback?.kind === 'sql' ? rollback.statements : rollback?.kind === 'nothing' ? [] : undefined;
         if (step.action?.kind !== 'sql' || judged === undefined || !judgeable(judged)) {
-          // What its rollback does is not known: the steps before it are judged without it.
+          // What its rollback does is not known: taken to undo its own step, and nothing else, the
+          // steps before it are judged without it, and those after it from the schema it leaves.
           judgeRun();
           for (const s of statements) {
             learn(s.ast);
