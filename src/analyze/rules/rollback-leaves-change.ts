@@ -69,9 +69,8 @@ export const rollbackLeavesChange: Rule = {
       };
       for (const step of phase.steps) {
         const statements = step.action?.kind === 'sql' ? step.action.statements : [];
-        const rollback = step.rollback;
-        const judged = rollback?.kind === 'sql' ? rollback.statements : rollback?.kind === 'nothing' ? [] : undefined;
-        if (step.action?.kind !== 'sql' || judged === undefined || !judgeable(judged)) {
+        const judged = judgedRollback(step);
+        if (judged === undefined) {
           // What its rollback does is not known: taken to undo its own step, and nothing else, the
           // steps before it are judged without it, and those after it from the schema it leaves.
           judgeRun();
@@ -86,9 +85,8 @@ export const rollbackLeavesChange: Rule = {
           runNames = new Set();
           for (let i = phase.steps.indexOf(step); i < phase.steps.length; i++) {
             const st = phase.steps[i]!;
-            const r = st.rollback;
-            const rs = r?.kind === 'sql' ? r.statements : r?.kind === 'nothing' ? [] : undefined;
-            if (st.action?.kind !== 'sql' || rs === undefined || !judgeable(rs)) break;
+            const rs = judgedRollback(st);
+            if (rs === undefined || st.action?.kind !== 'sql') break;
             for (const s of [...st.action.statements, ...rs]) namesOf(s.ast, runNames);
           }
           before = describe(state, runNames);
@@ -103,6 +101,17 @@ export const rollbackLeavesChange: Rule = {
     }
   },
 };
+
+/**
+ * A step's rollback as the rule judges it: its SQL, when the state models what it does, or none
+ * (nothing_to_undo); undefined for a step whose action or rollback is not SQL the state follows.
+ */
+function judgedRollback(step: Step): readonly Statement[] | undefined {
+  if (step.action?.kind !== 'sql') return undefined;
+  const r = step.rollback;
+  const statements = r?.kind === 'sql' ? r.statements : r?.kind === 'nothing' ? [] : undefined;
+  return statements && judgeable(statements) ? statements : undefined;
+}
 
 /** What the comparison knows of one object of the schema. */
 interface SchemaObject {
