@@ -26,7 +26,7 @@ function ast(sql: string): PgNode {
 }
 
 const tables = ['users', 'public.users', 'orders', 'public.orders', 'audit', 'fresh', 'public.fresh', 'other'];
-const baseline = ['CREATE TABLE users (id int, c0 int, c1 text)', 'CREATE TABLE orders (id int, c0 int)', 'CREATE TABLE audit (id int)'];
+const baseline = ['CREATE TABLE users (id int, c0 int, c1 text)', 'CREATE TABLE orders (id int, c0 int)', 'CREATE TABLE audit (id int)', "CREATE TYPE mood AS ENUM ('a')"];
 
 /** Random statements that lock tables and create, drop and rename them (so tables turn new and back). */
 function statement(r: ReturnType<typeof random>, i: number): string {
@@ -52,6 +52,15 @@ function statement(r: ReturnType<typeof random>, i: number): string {
     `CREATE INDEX ON ${t} (c0)`,
     `LOCK TABLE ${t} IN SHARE ROW EXCLUSIVE MODE`,
     `LOCK TABLE ${t}`,
+    `ALTER TABLE ${t} ADD CHECK (${c} > 0)`,
+    `ALTER TABLE ${t} ALTER COLUMN ${c} SET DEFAULT ${i}`,
+    `CREATE TRIGGER tr${r.int(3)} BEFORE UPDATE ON ${t} FOR EACH ROW EXECUTE FUNCTION f${r.int(2)}()`,
+    `DROP TRIGGER IF EXISTS tr${r.int(3)} ON ${t}`,
+    `CREATE OR REPLACE FUNCTION f${r.int(2)}(a int) RETURNS int LANGUAGE sql AS 'SELECT ${i}'`,
+    `DROP FUNCTION IF EXISTS f${r.int(2)}(int)`,
+    `CREATE OR REPLACE VIEW v${r.int(2)} AS SELECT ${i} AS n`,
+    `DROP VIEW IF EXISTS v${r.int(2)}`,
+    `ALTER TYPE mood ADD VALUE IF NOT EXISTS 'v${r.int(3)}'`,
   ]);
 }
 
@@ -65,8 +74,9 @@ function withBaseline(): SchemaState {
 function snapshot(state: SchemaState): string {
   const sorted = <T>(xs: Iterable<T>) => [...xs].map((x) => JSON.stringify(x)).sort();
   return JSON.stringify({
-    tables: [...state.tables].map(([k, t]) => [k, t.name, t.createdHere, sorted(t.columns), sorted(t.notNullChecks), sorted(t.uniqueColumns)]).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)),
+    tables: [...state.tables].map(([k, t]) => [k, t.name, t.createdHere, sorted(t.columns), sorted(t.notNullChecks), sorted(t.uniqueColumns), sorted(t.constraints), sorted(t.triggers)]).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)),
     newIndexes: sorted(state.newIndexes),
+    indexes: sorted(state.indexTables), indexColumns: sorted(state.indexColumns), definitions: sorted(state.definitions), enumValues: sorted(state.enumValues),
   });
 }
 

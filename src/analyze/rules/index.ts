@@ -8,6 +8,7 @@ import { phaseOrder } from './phase-order.js';
 import { phaseReferences } from './phase-references.js';
 import { planVerificationPhase } from './plan-verification-phase.js';
 import { riskUnderstated } from './risk-understated.js';
+import { rollbackLeavesChange } from './rollback-leaves-change.js';
 import { rollbackRestoresNothing } from './rollback-restores-nothing.js';
 import { rollbackCoverage } from './rollback-coverage.js';
 import { statementTimeoutExceeded } from './statement-timeout-exceeded.js';
@@ -34,4 +35,5 @@ export const planRules: readonly Rule[] = [
   statementTimeoutExceeded,
   statementTimeoutOff,
   batchKey,
+  rollbackLeavesChange,
 ];

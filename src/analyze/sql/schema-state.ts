@@ -12,6 +12,23 @@ export interface ColumnState {
   hasDefault?: boolean;
   /** Its position in the table (an INSERT without a column list fills columns in this order); kept by a rename. */
   ordinal?: number;
+  /**
+   * Its DEFAULT expression as a parse tree's fingerprint (defaultFingerprint), null for none;
+   * undefined when not known (a serial's, or a column known only from a change of its type).
+   */
+  defaultExpr?: string | null;
+  /** Known only from ALTER COLUMN ... TYPE: its nullability and default are guesses. */
+  partial?: boolean;
+}
+
+/** A named constraint of a table, what rollbacks are compared on: its kind, validity and columns. */
+export interface ConstraintState {
+  readonly kind: 'check' | 'foreign key' | 'unique' | 'primary key' | 'exclusion';
+  validated: boolean;
+  /** The columns of the table it involves: dropping one drops it. */
+  readonly columns: readonly string[];
+  /** The index it took over (ADD CONSTRAINT ... USING INDEX), as indexTables keys it: dropped with it. */
+  readonly index?: string;
 }
 
 export interface TableState {
@@ -40,6 +57,13 @@ export interface TableState {
   readonly foreignKeys: Map<string, ForeignKeyState>;
   /** Its primary key and unique constraints, by name: their columns (foreign keys point at them). */
   readonly keyConstraints: Map<string, KeyConstraint>;
+  /**
+   * Every constraint it is known to have, by name (unnamed ones by the name PostgreSQL gives them,
+   * where that is sure): what a rollback is compared on (rule MG129).
+   */
+  readonly constraints: Map<string, ConstraintState>;
+  /** Its triggers, by name. */
+  readonly triggers: Set<string>;
 }
 
 export interface KeyConstraint {
@@ -57,6 +81,7 @@ export interface ForeignKeyState {
 
 const emptyTable = (name: string, createdHere: boolean): TableState => ({
   name, createdHere, columns: new Map(), nextOrdinal: 0, notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set(), foreignKeys: new Map(), keyConstraints: new Map(),
+  constraints: new Map(), triggers: new Set(),
 });
 
 const names = (list: { String?: { sval?: string } }[] | undefined): string[] => (list ?? []).map((n) => n.String?.sval ?? '?');
@@ -94,6 +119,15 @@ export class SchemaState implements LockCatalog {
   readonly newViews = new Set<string>();
   /** Columns added here since the last settle(), as "table.column" (tableKey): new, so nothing was in them. */
   readonly newColumns = new Set<string>();
+  /** The columns each index of indexTables involves (its keys, expressions and WHERE): dropping one drops it. */
+  readonly indexColumns = new Map<string, readonly string[]>();
+  /**
+   * Functions and procedures by "name(argument types)", and views by name ("view name"): the
+   * fingerprint of the statement that defined them, "?" once altered (what a rollback is compared on).
+   */
+  readonly definitions = new Map<string, string>();
+  /** The values of each enum type the statements seen created, by tableKey() name. */
+  readonly enumValues = new Map<string, readonly string[]>();
   /** Undo actions of the changes made inside tentatively(), newest last; undefined outside. */
   private journal: (() => void)[] | undefined;
   /** Keys of tables set or deleted, in order: what may have changed whether a table is new. */
@@ -278,7 +312,11 @@ export class SchemaState implements LockCatalog {
     switch (kind) {
       case 'CreateStmt': {
         const name = tableKey(relationName(body.relation));
-        const table: TableState = body.partspec ? { ...emptyTable(name, createdHere), partitioned: true } : emptyTable(name, createdHere);
+        // IF NOT EXISTS on a table that exists does nothing (a notice).
+        if (body.if_not_exists && this.tables.has(name)) return;
+        // LIKE, INHERITS and PARTITION OF bring columns (and more) from another table: not all are known.
+        const borrows = body.inhRelations?.length || body.partbound || (body.tableElts ?? []).some((e: Record<string, unknown>) => e.TableLikeClause);
+        const table: TableState = { ...emptyTable(name, createdHere), ...(body.partspec ? { partitioned: true } : {}), ...(borrows ? { partial: true } : {}) };
         // Set first: a foreign key to the table itself finds its primary key.
         this.setTable(name, table);
         for (const elt of body.tableElts ?? []) {
@@ -287,6 +325,7 @@ export class SchemaState implements LockCatalog {
             for (const c of elt.ColumnDef.constraints ?? []) {
               const only = [{ String: { sval: elt.ColumnDef.colname } }];
               if (c.Constraint && c.Constraint.contype !== 'CONSTR_CHECK') this.addConstraint(table, { ...c.Constraint, keys: only, fk_attrs: only });
+              else if (c.Constraint) this.trackConstraint(table, c.Constraint, elt.ColumnDef.colname);
             }
           }
           if (elt.Constraint) this.addConstraint(table, elt.Constraint);
@@ -315,6 +354,7 @@ export class SchemaState implements LockCatalog {
       }
       case 'ViewStmt':
         this.addTo(this.views, tableKey(relationName(body.view)));
+        this.setIn(this.definitions, `view ${tableKey(relationName(body.view))}`, fingerprint([body.aliases, body.query, body.options, body.withCheckOption]));
         if (createdHere) this.addTo(this.newViews, tableKey(relationName(body.view)));
         return;
       case 'AlterTableStmt': {
@@ -327,12 +367,15 @@ export class SchemaState implements LockCatalog {
           switch (cmd?.subtype) {
             case 'AT_AddColumn': {
               const def = cmd.def.ColumnDef;
+              // ADD COLUMN IF NOT EXISTS of a column that exists does nothing.
+              if (cmd.missing_ok && table.columns.has(def.colname)) break;
               this.setIn(table.columns, def.colname, { ...columnState(def), ordinal: table.nextOrdinal });
               if (createdHere) this.addTo(this.newColumns, `${table.name}.${def.colname}`);
               this.assign(table, 'nextOrdinal', table.nextOrdinal + 1);
               for (const c of def.constraints ?? []) {
                 const only = [{ String: { sval: def.colname } }];
                 if (c.Constraint && c.Constraint.contype !== 'CONSTR_CHECK') this.addConstraint(table, { ...c.Constraint, keys: only, fk_attrs: only });
+                else if (c.Constraint) this.trackConstraint(table, c.Constraint, def.colname);
               }
               break;
             }
@@ -343,13 +386,21 @@ export class SchemaState implements LockCatalog {
               for (const [fkName, fk] of table.foreignKeys) if (fk.columns.includes(cmd.name)) this.deleteIn(table.foreignKeys, fkName);
               for (const [keyName, key] of table.keyConstraints) if (key.columns.includes(cmd.name)) this.deleteIn(table.keyConstraints, keyName);
               this.dropReferencing(table.name, (fk) => fk.refColumns.includes(cmd.name));
+              // Its indexes and the constraints that involve it go with it.
+              for (const [conName, con] of table.constraints) if (con.columns.includes(cmd.name)) this.deleteIn(table.constraints, conName);
+              for (const [index, on] of this.indexTables) {
+                if (tableKey(on) === table.name && this.indexColumns.get(index)?.includes(cmd.name)) {
+                  this.deleteIn(this.indexTables, index);
+                  this.deleteIn(this.indexColumns, index);
+                }
+              }
               break;
             case 'AT_AlterColumnType': {
               const col = table.columns.get(cmd.name);
               const type = columnType(cmd.def?.ColumnDef?.typeName);
               // A column not known before has a known type from here on.
               if (col && type) this.assign(col, 'type', type);
-              else if (type) this.setIn(table.columns, cmd.name, { type, notNull: false });
+              else if (type) this.setIn(table.columns, cmd.name, { type, notNull: false, partial: true });
               break;
             }
             case 'AT_SetNotNull':
@@ -360,7 +411,10 @@ export class SchemaState implements LockCatalog {
               break;
             case 'AT_ColumnDefault':
               // SET DEFAULT carries the expression; DROP DEFAULT none.
-              if (table.columns.get(cmd.name)) this.assign(table.columns.get(cmd.name)!, 'hasDefault', cmd.def !== undefined);
+              if (table.columns.get(cmd.name)) {
+                this.assign(table.columns.get(cmd.name)!, 'hasDefault', cmd.def !== undefined);
+                this.assign(table.columns.get(cmd.name)!, 'defaultExpr', cmd.def !== undefined ? fingerprint(cmd.def) : null);
+              }
               break;
             case 'AT_AddIdentity':
             case 'AT_DropIdentity':
@@ -372,10 +426,18 @@ export class SchemaState implements LockCatalog {
             case 'AT_ValidateConstraint': {
               const check = table.notNullChecks.get(cmd.name);
               if (check) this.assign(check, 'validated', true);
+              const constraint = table.constraints.get(cmd.name);
+              if (constraint) this.assign(constraint, 'validated', true);
               break;
             }
             case 'AT_DropConstraint': {
               this.deleteIn(table.notNullChecks, cmd.name);
+              const owned = table.constraints.get(cmd.name)?.index;
+              if (owned !== undefined) {
+                this.deleteIn(this.indexTables, owned);
+                this.deleteIn(this.indexColumns, owned);
+              }
+              this.deleteIn(table.constraints, cmd.name);
               this.deleteIn(table.foreignKeys, cmd.name);
               const key = table.keyConstraints.get(cmd.name);
               if (key) {
@@ -400,6 +462,11 @@ export class SchemaState implements LockCatalog {
             for (const col of table.columns.values()) if (col.type && tableKey(col.type.name) === from) this.assign(col, 'type', { ...col.type, name: to });
           }
           if (this.newTypes.has(from)) this.addTo(this.newTypes, to);
+          const values = this.enumValues.get(from);
+          if (values) {
+            this.deleteIn(this.enumValues, from);
+            this.setIn(this.enumValues, to, values);
+          }
           if (this.types.has(from)) {
             this.deleteFrom(this.types, from);
             this.addTo(this.types, to);
@@ -424,8 +491,12 @@ export class SchemaState implements LockCatalog {
           const from = tableKey(relationName(body.relation));
           const on = this.indexTables.get(from);
           if (on !== undefined) {
+            const to = tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname);
             this.deleteIn(this.indexTables, from);
-            this.setIn(this.indexTables, tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname), on);
+            this.setIn(this.indexTables, to, on);
+            const columns = this.indexColumns.get(from);
+            this.deleteIn(this.indexColumns, from);
+            if (columns) this.setIn(this.indexColumns, to, columns);
           }
         } else if (renameType === 'OBJECT_VIEW' || renameType === 'OBJECT_MATVIEW') {
           const from = tableKey(relationName(body.relation));
@@ -438,6 +509,11 @@ export class SchemaState implements LockCatalog {
             this.deleteFrom(this.newViews, from);
             this.addTo(this.newViews, to);
           }
+          const definition = this.definitions.get(`view ${from}`);
+          if (definition !== undefined) {
+            this.deleteIn(this.definitions, `view ${from}`);
+            this.setIn(this.definitions, `view ${to}`, definition);
+          }
         } else if (renameType === 'OBJECT_FUNCTION') {
           const names: string[] = (body.object?.ObjectWithArgs?.objname ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
           const from = tableKey(names.join('.'));
@@ -445,6 +521,18 @@ export class SchemaState implements LockCatalog {
           if (volatility) {
             this.deleteIn(this.functions, from);
             this.setIn(this.functions, tableKey([...names.slice(0, -1), body.newname].join('.')), volatility);
+          }
+          const key = functionKey(body.object?.ObjectWithArgs);
+          const definition = key === undefined ? undefined : this.definitions.get(key);
+          if (key !== undefined && definition !== undefined) {
+            this.deleteIn(this.definitions, key);
+            this.setIn(this.definitions, `${tableKey([...names.slice(0, -1), body.newname].join('.'))}${key.slice(key.indexOf('('))}`, definition);
+          }
+        } else if (renameType === 'OBJECT_TRIGGER') {
+          const table = this.table(relationName(body.relation));
+          if (table?.triggers.has(body.subname)) {
+            this.deleteFrom(table.triggers, body.subname);
+            this.addTo(table.triggers, body.newname);
           }
         } else if (renameType === 'OBJECT_COLUMN') {
           const table = this.table(relationName(body.relation));
@@ -477,6 +565,16 @@ export class SchemaState implements LockCatalog {
             this.deleteIn(table.keyConstraints, body.subname);
             this.setIn(table.keyConstraints, body.newname, key);
           }
+          const constraint = table?.constraints.get(body.subname);
+          if (table && constraint) {
+            this.deleteIn(table.constraints, body.subname);
+            this.setIn(table.constraints, body.newname, constraint);
+          }
+          const check = table?.notNullChecks.get(body.subname);
+          if (table && check) {
+            this.deleteIn(table.notNullChecks, body.subname);
+            this.setIn(table.notNullChecks, body.newname, check);
+          }
         }
         return;
       }
@@ -488,22 +586,47 @@ export class SchemaState implements LockCatalog {
             this.deleteTable(key);
             // CASCADE drops the foreign keys of other tables that point at it; its indexes go with it.
             this.dropReferencing(key, () => true);
-            for (const [index, on] of this.indexTables) if (tableKey(on) === key) this.deleteIn(this.indexTables, index);
+            for (const [index, on] of this.indexTables) {
+              if (tableKey(on) !== key) continue;
+              this.deleteIn(this.indexTables, index);
+              this.deleteIn(this.indexColumns, index);
+            }
           }
         } else if (body.removeType === 'OBJECT_INDEX') {
-          for (const o of body.objects ?? []) this.deleteIn(this.indexTables, dotted(o.List?.items));
+          for (const o of body.objects ?? []) {
+            this.deleteIn(this.indexTables, dotted(o.List?.items));
+            this.deleteIn(this.indexColumns, dotted(o.List?.items));
+          }
+        } else if (body.removeType === 'OBJECT_TRIGGER') {
+          // DROP TRIGGER name ON table: the table's name parts, then the trigger's.
+          for (const o of body.objects ?? []) {
+            const items: { String?: { sval?: string } }[] = o.List?.items ?? [];
+            const table = this.tables.get(dotted(items.slice(0, -1)));
+            const trigger = items[items.length - 1]?.String?.sval;
+            if (table && trigger) this.deleteFrom(table.triggers, trigger);
+          }
         } else if (body.removeType === 'OBJECT_VIEW' || body.removeType === 'OBJECT_MATVIEW') {
           for (const o of body.objects ?? []) {
             // The table a materialized view is here goes with it.
             if (body.removeType === 'OBJECT_MATVIEW') this.deleteTable(dotted(o.List?.items));
             this.deleteFrom(this.views, dotted(o.List?.items));
             this.deleteFrom(this.newViews, dotted(o.List?.items));
+            this.deleteIn(this.definitions, `view ${dotted(o.List?.items)}`);
           }
         } else if (body.removeType === 'OBJECT_TYPE' || body.removeType === 'OBJECT_DOMAIN') {
-          for (const o of body.objects ?? []) this.deleteFrom(this.types, dotted(o.TypeName?.names));
+          for (const o of body.objects ?? []) {
+            this.deleteFrom(this.types, dotted(o.TypeName?.names));
+            this.deleteIn(this.enumValues, dotted(o.TypeName?.names));
+          }
         } else if (body.removeType === 'OBJECT_FUNCTION' || body.removeType === 'OBJECT_PROCEDURE') {
           // Overloads are not told apart: dropping one is taken as dropping the name.
-          for (const o of body.objects ?? []) this.deleteIn(this.functions, dotted(o.ObjectWithArgs?.objname));
+          for (const o of body.objects ?? []) {
+            this.deleteIn(this.functions, dotted(o.ObjectWithArgs?.objname));
+            // Here overloads are told apart, when the arguments are given.
+            const key = functionKey(o.ObjectWithArgs);
+            if (key !== undefined) this.deleteIn(this.definitions, key);
+            else for (const k of [...this.definitions.keys()]) if (k.startsWith(`${dotted(o.ObjectWithArgs?.objname)}(`)) this.deleteIn(this.definitions, k);
+          }
         }
         return;
       }
@@ -514,6 +637,20 @@ export class SchemaState implements LockCatalog {
         const name = kind === 'CompositeTypeStmt' ? relationName(body.typevar) : names.map((n) => n.String?.sval ?? '?').join('.');
         if (createdHere) this.addTo(this.newTypes, tableKey(name));
         this.addTo(this.types, tableKey(name));
+        if (kind === 'CreateEnumStmt') this.setIn(this.enumValues, tableKey(name), (body.vals ?? []).map((v: { String?: { sval?: string } }) => v.String?.sval ?? '?'));
+        return;
+      }
+      case 'AlterEnumStmt': {
+        const name = tableKey((body.typeName ?? []).map((n: { String?: { sval?: string } }) => n.String?.sval ?? '?').join('.'));
+        const values = this.enumValues.get(name);
+        if (!values || body.newVal === undefined) return;
+        if (body.oldVal !== undefined) this.setIn(this.enumValues, name, values.map((v) => (v === body.oldVal ? body.newVal : v)));
+        else if (!values.includes(body.newVal)) this.setIn(this.enumValues, name, [...values, body.newVal]);
+        return;
+      }
+      case 'CreateTrigStmt': {
+        const table = this.table(relationName(body.relation));
+        if (table && body.trigname) this.addTo(table.triggers, body.trigname);
         return;
       }
       case 'CreateFunctionStmt':
@@ -524,12 +661,26 @@ export class SchemaState implements LockCatalog {
         const declared = options.find((o) => o.DefElem?.defname === 'volatility')?.DefElem?.arg?.String?.sval as Volatility | undefined;
         // A function is VOLATILE unless declared otherwise; ALTER FUNCTION changes only what it names.
         if (kind === 'CreateFunctionStmt' || declared) this.setIn(this.functions, name, declared ?? 'volatile');
+        if (kind === 'CreateFunctionStmt') {
+          const { replace: _replace, ...definition } = body;
+          this.setIn(this.definitions, `${name}(${functionArguments(body.parameters)})`, fingerprint(definition));
+        } else {
+          // Altered: what it is now is no longer the statement that created it.
+          const key = functionKey(body.func);
+          if (key !== undefined && this.definitions.has(key)) this.setIn(this.definitions, key, '?');
+        }
         return;
       }
       case 'IndexStmt': {
         if (body.idxname && createdHere) this.setIn(this.newIndexes, body.idxname, tableKey(relationName(body.relation)));
         // An index lives in its table's schema.
-        if (body.idxname) this.setIn(this.indexTables, tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.idxname}` : body.idxname), relationName(body.relation));
+        if (body.idxname) {
+          const key = tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.idxname}` : body.idxname);
+          // IF NOT EXISTS of an index that exists does nothing.
+          if (body.if_not_exists && this.indexTables.has(key)) return;
+          this.setIn(this.indexTables, key, relationName(body.relation));
+          this.setIn(this.indexColumns, key, columnRefs([body.indexParams, body.whereClause]));
+        }
         const params = body.indexParams ?? [];
         const unique = this.table(relationName(body.relation))?.uniqueColumns;
         if (body.unique && params.length === 1 && params[0].IndexElem?.name && unique) this.addTo(unique, params[0].IndexElem.name);
@@ -546,14 +697,46 @@ export class SchemaState implements LockCatalog {
     return table;
   }
 
+  /**
+   * Notes a constraint in table.constraints. An unnamed one gets the name PostgreSQL gives it
+   * (users_pkey, users_email_key, users_status_check, users_check for a CHECK on several columns)
+   * where that is sure: on a table known whole, the name free and short enough not to be cut.
+   */
+  private trackConstraint(table: TableState, c: Record<string, any>, column?: string): void {
+    const kind = constraintKinds[c.contype as string];
+    if (!kind) return;
+    const columns = kind === 'foreign key' ? names(c.fk_attrs)
+      : kind === 'check' ? columnRefs(c.raw_expr)
+        : kind === 'exclusion' ? columnRefs([c.exclusions, c.where_clause])
+          : [...new Set([...names(c.keys), ...names(c.including)])];
+    if (column !== undefined && !columns.includes(column)) columns.push(column);
+    // USING INDEX without a name: the constraint takes the index's.
+    let name: string | undefined = c.conname ?? (typeof c.indexname === 'string' ? c.indexname : undefined);
+    if (name === undefined && !table.partial) {
+      const bare = table.name.split('.').pop()!;
+      // A CHECK is named after its column when it names exactly one.
+      const middle = kind === 'primary key' ? [] : kind === 'check' ? (column !== undefined ? [column] : columns.length === 1 ? columns : []) : columns;
+      const guess = [bare, ...middle, constraintSuffixes[kind]].join('_');
+      if (guess.length <= 63 && !table.constraints.has(guess)) name = guess;
+    }
+    const schema = table.name.includes('.') ? `${table.name.slice(0, table.name.lastIndexOf('.'))}.` : '';
+    const index = typeof c.indexname === 'string' ? tableKey(`${schema}${c.indexname}`) : undefined;
+    if (name !== undefined) this.setIn(table.constraints, name, { kind, validated: !c.skip_validation, columns, ...(index !== undefined ? { index } : {}) });
+  }
+
   /** Drops the foreign keys of other tables that point at `table` and match (what CASCADE drops). */
   private dropReferencing(table: string, matches: (fk: ForeignKeyState) => boolean): void {
     for (const t of this.referencing(table)) {
-      for (const [fkName, fk] of t.foreignKeys) if (fk.references === table && matches(fk)) this.deleteIn(t.foreignKeys, fkName);
+      for (const [fkName, fk] of t.foreignKeys) {
+        if (fk.references !== table || !matches(fk)) continue;
+        this.deleteIn(t.foreignKeys, fkName);
+        this.deleteIn(t.constraints, fkName);
+      }
     }
   }
 
   private addConstraint(table: TableState, c: Record<string, any> | undefined): void {
+    if (c) this.trackConstraint(table, c);
     if ((c?.contype === 'CONSTR_PRIMARY' || c?.contype === 'CONSTR_UNIQUE') && c.keys?.length === 1) this.addTo(table.uniqueColumns, c.keys[0].String?.sval);
     const bare = table.name.split('.').pop()!;
     if ((c?.contype === 'CONSTR_PRIMARY' || c?.contype === 'CONSTR_UNIQUE') && c.keys?.length) {
@@ -577,6 +760,15 @@ export class SchemaState implements LockCatalog {
   }
 }
 
+const constraintKinds: Readonly<Record<string, ConstraintState['kind']>> = {
+  CONSTR_CHECK: 'check', CONSTR_FOREIGN: 'foreign key', CONSTR_UNIQUE: 'unique', CONSTR_PRIMARY: 'primary key', CONSTR_EXCLUSION: 'exclusion',
+};
+
+/** The suffix of the name PostgreSQL gives an unnamed constraint of each kind. */
+const constraintSuffixes: Readonly<Record<ConstraintState['kind'], string>> = {
+  check: 'check', 'foreign key': 'fkey', unique: 'key', 'primary key': 'pkey', exclusion: 'excl',
+};
+
 function sameColumns(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((c) => b.includes(c));
 }
@@ -586,7 +778,10 @@ function columnState(def: Record<string, any>): ColumnState {
   const type = columnType(def.typeName);
   const kinds = (def.constraints ?? []).map((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype);
   const hasDefault = kinds.includes('CONSTR_DEFAULT') || kinds.includes('CONSTR_IDENTITY') || kinds.includes('CONSTR_GENERATED') || /^serial[248]$/.test(type?.name ?? '');
-  return { ...(type ? { type } : {}), notNull, ...(hasDefault ? { hasDefault } : {}) };
+  const written = (def.constraints ?? []).find((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype === 'CONSTR_DEFAULT')?.Constraint?.raw_expr;
+  // A serial's default is a sequence's nextval(), not written: not known.
+  const defaultExpr = written !== undefined ? fingerprint(written) : /^serial[248]$/.test(type?.name ?? '') ? undefined : null;
+  return { ...(type ? { type } : {}), notNull, ...(hasDefault ? { hasDefault } : {}), ...(defaultExpr !== undefined ? { defaultExpr } : {}) };
 }
 
 /** The column of a CHECK (col IS NOT NULL) expression, or undefined for any other check. */
@@ -595,4 +790,44 @@ export function isNotNullCheck(expr: Record<string, any> | undefined): string | 
   if (test?.nulltesttype !== 'IS_NOT_NULL') return undefined;
   const fields = test.arg?.ColumnRef?.fields ?? [];
   return fields.length === 1 ? fields[0].String?.sval : undefined;
+}
+
+/** A parse tree without its positions, as text: equal for the same SQL however it is laid out. */
+export function fingerprint(node: unknown): string {
+  return JSON.stringify(node, (key, value) => (key === 'location' ? undefined : value));
+}
+
+/** The column names a part of a parse tree refers to (column references, index keys), without repeats. */
+export function columnRefs(node: unknown, into: string[] = []): string[] {
+  if (Array.isArray(node)) for (const x of node) columnRefs(x, into);
+  else if (node && typeof node === 'object') {
+    const n = node as Record<string, any>;
+    const fields: { String?: { sval?: string } }[] | undefined = n.ColumnRef?.fields;
+    const last = fields?.[fields.length - 1]?.String?.sval;
+    if (last !== undefined && !into.includes(last)) into.push(last);
+    const key = n.IndexElem?.name;
+    if (typeof key === 'string' && !into.includes(key)) into.push(key);
+    for (const [k, v] of Object.entries(n)) if (k !== 'ColumnRef') columnRefs(v, into);
+  }
+  return into;
+}
+
+/** The input argument types of a function's parameters, as "int4, text[]". */
+export function functionArguments(parameters: { FunctionParameter?: { argType?: any; mode?: string } }[] | undefined): string {
+  return (parameters ?? [])
+    .filter((p) => p.FunctionParameter && p.FunctionParameter.mode !== 'FUNC_PARAM_OUT' && p.FunctionParameter.mode !== 'FUNC_PARAM_TABLE')
+    .map((p) => argumentType(p.FunctionParameter!.argType))
+    .join(', ');
+}
+
+function argumentType(typeName: any): string {
+  const t = columnType(typeName?.TypeName ?? typeName);
+  return t ? `${tableKey(t.name)}${t.array ? '[]' : ''}` : '?';
+}
+
+/** "name(int4, text)" for a function named with its arguments; undefined when they are not given. */
+export function functionKey(o: { objname?: { String?: { sval?: string } }[]; objargs?: unknown[]; args_unspecified?: boolean } | undefined): string | undefined {
+  if (!o || o.args_unspecified) return undefined;
+  const name = tableKey((o.objname ?? []).map((n) => n.String?.sval ?? '?').join('.'));
+  return `${name}(${(o.objargs ?? []).map(argumentType).join(', ')})`;
 }
