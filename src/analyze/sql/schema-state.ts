@@ -1,6 +1,6 @@
 import type { PgNode } from '../../sql/parser.js';
 import { relationName } from '../../sql/facts.js';
-import type { ForeignKey, KeepForeignKey, LockCatalog } from '../../sql/locks.js';
+import { defaultSequence, readRelations, type ForeignKey, type KeepForeignKey, type LockCatalog } from '../../sql/locks.js';
 import { columnType, type ColumnType } from './types.js';
 
 export type Volatility = 'immutable' | 'stable' | 'volatile';
@@ -12,6 +12,8 @@ export interface ColumnState {
   hasDefault?: boolean;
   /** Its position in the table (an INSERT without a column list fills columns in this order); kept by a rename. */
   ordinal?: number;
+  /** The sequence its default draws from (serial, identity, DEFAULT nextval(...)), for the locks of an INSERT. */
+  sequence?: string;
 }
 
 export interface TableState {
@@ -53,6 +55,9 @@ export interface ForeignKeyState {
   readonly references: string;
   /** The referenced columns; empty when neither named nor known (the primary key of an unknown table). */
   readonly refColumns: readonly string[];
+  /** ON DELETE and ON UPDATE, as the parser spells them ('a' no action, 'c' cascade...), for the locks of their triggers. */
+  readonly onDelete?: string;
+  readonly onUpdate?: string;
 }
 
 const emptyTable = (name: string, createdHere: boolean): TableState => ({
@@ -90,6 +95,8 @@ export class SchemaState implements LockCatalog {
   readonly types = new Set<string>();
   /** Views (and materialized views) the statements seen created and did not drop: their columns are not tracked. */
   readonly views = new Set<string>();
+  /** The relations each view and materialized view reads (as its query names them), for the locks of the queries that read it. */
+  readonly viewReads = new Map<string, readonly string[]>();
   /** Views created here since the last settle(): new, so no code reads them yet. */
   readonly newViews = new Set<string>();
   /** Columns added here since the last settle(), as "table.column" (tableKey): new, so nothing was in them. */
@@ -248,14 +255,25 @@ export class SchemaState implements LockCatalog {
       // The key constraint the foreign key points at: its columns are the referenced ones.
       let refKey: string | undefined;
       if (target) for (const [k, c] of target.keyConstraints) if (sameColumns(c.columns, fk.refColumns)) { refKey = k; break; }
+      const actions = { ...(fk.onDelete ? { onDelete: fk.onDelete } : {}), ...(fk.onUpdate ? { onUpdate: fk.onUpdate } : {}) };
       out.push(refKey === undefined
-        ? { name: fkName, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns }
-        : { name: fkName, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns, refKey });
+        ? { name: fkName, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns, ...actions }
+        : { name: fkName, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns, refKey, ...actions });
     };
     const own = this.tables.get(key);
     if (own) for (const [fkName, fk] of own.foreignKeys) add(own, fkName, fk);
     for (const t of this.referencing(key)) for (const [fkName, fk] of t.foreignKeys) if (fk.references === key) add(t, fkName, fk);
     return out;
+  }
+
+  /** The relations a view or materialized view reads, for the lock prediction; undefined for any other name. */
+  readsOfView(name: string): readonly string[] | undefined {
+    return this.viewReads.get(tableKey(name));
+  }
+
+  /** The sequences the table's column defaults draw from, for the lock prediction of INSERT. */
+  sequencesOfDefaults(name: string): { column: string; sequence: string }[] {
+    return [...(this.table(name)?.columns ?? [])].flatMap(([column, c]) => (c.sequence ? [{ column, sequence: c.sequence }] : []));
   }
 
   /** The table of an index the statements seen created, for the lock prediction of DROP INDEX. */
@@ -283,7 +301,7 @@ export class SchemaState implements LockCatalog {
         this.setTable(name, table);
         for (const elt of body.tableElts ?? []) {
           if (elt.ColumnDef) {
-            table.columns.set(elt.ColumnDef.colname, { ...columnState(elt.ColumnDef), ordinal: table.nextOrdinal++ });
+            table.columns.set(elt.ColumnDef.colname, { ...columnState(elt.ColumnDef, name), ordinal: table.nextOrdinal++ });
             for (const c of elt.ColumnDef.constraints ?? []) {
               const only = [{ String: { sval: elt.ColumnDef.colname } }];
               if (c.Constraint && c.Constraint.contype !== 'CONSTR_CHECK') this.addConstraint(table, { ...c.Constraint, keys: only, fk_attrs: only });
@@ -298,6 +316,7 @@ export class SchemaState implements LockCatalog {
         // WITH NO DATA creates it empty; a materialized view is not a table rules lock as one.
         const filled = createdHere && !body.into?.skipData;
         this.setTable(name, { ...emptyTable(name, createdHere), ...(filled ? { filled } : {}), partial: true });
+        if (body.objtype === 'OBJECT_MATVIEW') this.setIn(this.viewReads, name, readRelations(body.query));
         return;
       }
       case 'SelectStmt': {
@@ -315,6 +334,7 @@ export class SchemaState implements LockCatalog {
       }
       case 'ViewStmt':
         this.addTo(this.views, tableKey(relationName(body.view)));
+        this.setIn(this.viewReads, tableKey(relationName(body.view)), readRelations(body.query));
         if (createdHere) this.addTo(this.newViews, tableKey(relationName(body.view)));
         return;
       case 'AlterTableStmt': {
@@ -327,7 +347,7 @@ export class SchemaState implements LockCatalog {
           switch (cmd?.subtype) {
             case 'AT_AddColumn': {
               const def = cmd.def.ColumnDef;
-              this.setIn(table.columns, def.colname, { ...columnState(def), ordinal: table.nextOrdinal });
+              this.setIn(table.columns, def.colname, { ...columnState(def, table.name), ordinal: table.nextOrdinal });
               if (createdHere) this.addTo(this.newColumns, `${table.name}.${def.colname}`);
               this.assign(table, 'nextOrdinal', table.nextOrdinal + 1);
               for (const c of def.constraints ?? []) {
@@ -438,6 +458,11 @@ export class SchemaState implements LockCatalog {
             this.deleteFrom(this.newViews, from);
             this.addTo(this.newViews, to);
           }
+          const reads = this.viewReads.get(from);
+          if (reads) {
+            this.deleteIn(this.viewReads, from);
+            this.setIn(this.viewReads, to, reads);
+          }
         } else if (renameType === 'OBJECT_FUNCTION') {
           const names: string[] = (body.object?.ObjectWithArgs?.objname ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
           const from = tableKey(names.join('.'));
@@ -498,6 +523,7 @@ export class SchemaState implements LockCatalog {
             if (body.removeType === 'OBJECT_MATVIEW') this.deleteTable(dotted(o.List?.items));
             this.deleteFrom(this.views, dotted(o.List?.items));
             this.deleteFrom(this.newViews, dotted(o.List?.items));
+            this.deleteIn(this.viewReads, dotted(o.List?.items));
           }
         } else if (body.removeType === 'OBJECT_TYPE' || body.removeType === 'OBJECT_DOMAIN') {
           for (const o of body.objects ?? []) this.deleteFrom(this.types, dotted(o.TypeName?.names));
@@ -568,7 +594,8 @@ export class SchemaState implements LockCatalog {
       const target = references === table.name ? table : this.table(references);
       const pk = target ? [...target.keyConstraints.values()].find((k) => k.primary)?.columns : undefined;
       const refColumns = c.pk_attrs?.length ? names(c.pk_attrs) : pk ?? [];
-      this.setForeignKey(table, c.conname ?? `${bare}_${columns.join('_')}_fkey`, { columns, references, refColumns });
+      const actions = { ...(c.fk_del_action ? { onDelete: c.fk_del_action as string } : {}), ...(c.fk_upd_action ? { onUpdate: c.fk_upd_action as string } : {}) };
+      this.setForeignKey(table, c.conname ?? `${bare}_${columns.join('_')}_fkey`, { columns, references, refColumns, ...actions });
     }
     if (c?.contype !== 'CONSTR_CHECK') return;
     const column = isNotNullCheck(c.raw_expr);
@@ -581,12 +608,17 @@ function sameColumns(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((c) => b.includes(c));
 }
 
-function columnState(def: Record<string, any>): ColumnState {
+function columnState(def: Record<string, any>, table: string): ColumnState {
   const notNull = (def.constraints ?? []).some((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype === 'CONSTR_NOTNULL' || c.Constraint?.contype === 'CONSTR_PRIMARY') || def.is_not_null === true;
   const type = columnType(def.typeName);
   const kinds = (def.constraints ?? []).map((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype);
-  const hasDefault = kinds.includes('CONSTR_DEFAULT') || kinds.includes('CONSTR_IDENTITY') || kinds.includes('CONSTR_GENERATED') || /^serial[248]$/.test(type?.name ?? '');
-  return { ...(type ? { type } : {}), notNull, ...(hasDefault ? { hasDefault } : {}) };
+  const serial = /^serial[248]$/.test(type?.name ?? '');
+  const hasDefault = kinds.includes('CONSTR_DEFAULT') || kinds.includes('CONSTR_IDENTITY') || kinds.includes('CONSTR_GENERATED') || serial;
+  // The sequence PostgreSQL creates for a serial or identity column (table_column_seq, in the
+  // table's schema), or the one its DEFAULT nextval('...') names.
+  const defaultExpr = (def.constraints ?? []).find((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype === 'CONSTR_DEFAULT')?.Constraint.raw_expr;
+  const sequence = serial || kinds.includes('CONSTR_IDENTITY') ? `${table}_${def.colname}_seq` : defaultSequence(defaultExpr);
+  return { ...(type ? { type } : {}), notNull, ...(hasDefault ? { hasDefault } : {}), ...(sequence ? { sequence } : {}) };
 }
 
 /** The column of a CHECK (col IS NOT NULL) expression, or undefined for any other check. */
