@@ -3,7 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SchemaState } from '../src/analyze/sql/schema-state.js';
-import { lockStrength, predictLocks, type PredictedLock } from '../src/sql/locks.js';
+import { catalogOf, lockStrength, predictLocks, type PredictedLock } from '../src/sql/locks.js';
 import { loadSqlParser, parseSql } from '../src/sql/parser.js';
 import { serverEngine, type RehearsalDatabase, type Engine } from '../src/verify/engine.js';
 import { disagreement, runObserved } from '../src/verify/observe.js';
@@ -46,6 +46,7 @@ const setup = `
   INSERT INTO qc VALUES (1, 1);
   INSERT INTO qn VALUES (1, 1);
   INSERT INTO qr VALUES (1, 3);
+  ALTER TABLE qr ADD CONSTRAINT qr_q_check_fk FOREIGN KEY (q_id) REFERENCES q NOT VALID;
   CREATE VIEW ov AS SELECT o.id, q.label FROM o JOIN q ON q.id = o.id;
   CREATE VIEW ovv AS SELECT * FROM ov;
   CREATE MATERIALIZED VIEW om AS SELECT id FROM o;
@@ -141,6 +142,9 @@ const cases: [string, Record<string, string>, { readonly pg18?: Record<string, s
   ['DELETE FROM q WHERE id = 1', { 'public.q': 'RowExclusiveLock', 'public.qc': 'RowExclusiveLock', 'public.qn': 'RowExclusiveLock', 'public.qr': 'RowShareLock' }],
   ['UPDATE q SET id = 10 WHERE id = 2', { 'public.q': 'RowExclusiveLock', 'public.qc': 'RowShareLock', 'public.qn': 'RowExclusiveLock', 'public.qr': 'RowShareLock' }],
   ["UPDATE q SET label = 'z'", { 'public.q': 'RowExclusiveLock' }],
+  // Validating a foreign key reads the referenced table's rows (an already valid one has none to check: r_code_fk above).
+  ['ALTER TABLE qr VALIDATE CONSTRAINT qr_q_check_fk', { 'public.qr': 'ShareUpdateExclusiveLock', 'public.q': 'RowShareLock' }],
+  ['ALTER TRIGGER t_noop ON t RENAME TO t_noop3', { 'public.t': 'AccessExclusiveLock' }],
   ['CREATE TABLE y2 (id bigint PRIMARY KEY, q_id bigint REFERENCES q)', { 'public.y2': 'AccessExclusiveLock', 'public.q': 'ShareRowExclusiveLock' }],
   // Views are read through: the rewriter locks what they read, views of views too.
   ['SELECT * FROM ovv', { 'public.ovv': 'AccessShareLock', 'public.ov': 'AccessShareLock', 'public.o': 'AccessShareLock', 'public.q': 'AccessShareLock' }],
@@ -185,9 +189,16 @@ function gone(sql: string, table: string): boolean {
   return new RegExp(`^(DROP (TABLE|VIEW|MATERIALIZED VIEW|SEQUENCE) .*\\b${name.replace('.', '\\.')}\\b|ALTER (TABLE|VIEW) ${name} RENAME TO )`).test(sql);
 }
 
-/** The prediction, strongest per table, must be the observed locks exactly (less the relations gone). */
+/**
+ * The prediction, strongest per table, must be the observed locks exactly (less the relations
+ * gone); a lock only rows' triggers take (ifRows) counts where it was taken.
+ */
 function expectPrediction(sql: string, predicted: readonly PredictedLock[], expected: Record<string, string>) {
-  const seen = strongestByTable(qualified(predicted));
+  const taken = predicted.filter((l) => {
+    const observed = expected[l.table.includes('.') ? l.table : `public.${l.table}`];
+    return !l.ifRows || (observed !== undefined && lockStrength(observed) >= lockStrength(l.mode));
+  });
+  const seen = strongestByTable(qualified(taken));
   for (const t of Object.keys(seen).filter((t) => !(t in expected))) expect(gone(sql, t), `${t} predicted`).toBe(true);
   expect(Object.fromEntries(Object.entries(seen).filter(([t]) => t in expected))).toEqual(expected);
 }
@@ -318,7 +329,50 @@ describe.skipIf(!process.env.MIGC_TEST_DATABASE_URL)('DROP INDEX and REINDEX IND
   });
 });
 
+describe('the prediction, from the parse tree alone', () => {
+  const predict = (sql: string, catalog?: Parameters<typeof predictLocks>[1]) => {
+    const parsed = parseSql(sql);
+    if (!parsed.ok) throw new Error(`${sql} does not parse`);
+    return predictLocks(parsed.statements[0]!.ast, catalog);
+  };
+  beforeAll(() => loadSqlParser());
+
+  it('reads a sequence name as regclass does: folded to lower case unless quoted, through casts', () => {
+    expect(predict(`SELECT nextval('App."Odd_Seq"'::text::regclass), setval('Plain_Seq', 1), currval(pg_get_serial_sequence('app.Orders', 'id'))`)).toEqual([
+      { table: 'app.Odd_Seq', mode: 'RowExclusiveLock' }, { table: 'plain_seq', mode: 'RowExclusiveLock' }, { table: 'app.orders_id_seq', mode: 'RowExclusiveLock' },
+    ]);
+    // A name computed at run time cannot be read: nothing is predicted for it.
+    expect(predict("SELECT nextval(format('%s_seq', 'orders'))")).toEqual([]);
+  });
+
+  it('COPY FROM writes as INSERT does, COPY TO reads; a name WITH gives is no table', () => {
+    const catalog = catalogOf([{ name: 'c_t_fk', table: 'c', columns: ['t_id'], references: 't', refColumns: ['id'] }], { sequences: [{ table: 'c', column: 'id', sequence: 'c_id_seq' }] });
+    expect(predict('COPY c (t_id) FROM STDIN', catalog)).toEqual([
+      { table: 'c', mode: 'RowExclusiveLock' }, { table: 't', mode: 'RowShareLock', ifRows: true }, { table: 'c_id_seq', mode: 'RowExclusiveLock', ifRows: true },
+    ]);
+    expect(predict('COPY c (id, t_id) FROM STDIN', catalog).map((l) => l.table)).toEqual(['c', 't']);
+    expect(predict('COPY c TO STDOUT')).toEqual([{ table: 'c', mode: 'AccessShareLock' }]);
+    expect(predict('WITH t AS (SELECT 1) SELECT * FROM t, app.t')).toEqual([{ table: 'app.t', mode: 'AccessShareLock' }]);
+  });
+
+  it('keeps the firm lock on a table beside a stronger one only rows take', () => {
+    const catalog = catalogOf([{ name: 'c_t_fk', table: 'c', columns: ['t_id'], references: 't', refColumns: ['id'] }]);
+    expect(predict('UPDATE c SET t_id = (SELECT max(id) FROM t)', catalog)).toEqual([
+      { table: 'c', mode: 'RowExclusiveLock' }, { table: 't', mode: 'AccessShareLock' }, { table: 't', mode: 'RowShareLock', ifRows: true },
+    ]);
+    // An UPDATE that sets no column of the key fires no check.
+    expect(predict('UPDATE c SET note = (SELECT max(id) FROM t)', catalog)).toEqual([{ table: 'c', mode: 'RowExclusiveLock' }, { table: 't', mode: 'AccessShareLock' }]);
+  });
+});
+
 describe('disagreements are reported', () => {
+  it('but not for a lock only the rows a statement changes would take, nor for a relation it created', () => {
+    expect(disagreement([{ table: 't', mode: 'RowExclusiveLock' }, { table: 'p', mode: 'RowShareLock', ifRows: true }], new Set(['RowExclusiveLock\tpublic.t']), [{ mode: 'RowExclusiveLock', relation: 'public.t' }], new Set(['public.t', 'public.p']))).toBeUndefined();
+    expect(disagreement([{ table: 'y', mode: 'AccessExclusiveLock' }], new Set(), [{ mode: 'AccessExclusiveLock', relation: 'public.y_id_seq' }], new Set(['public.y', 'public.y_id_seq']), new Set(['public.y', 'public.y_id_seq']))).toBe('predicted AccessExclusiveLock on public.y, but it held no lock');
+    // Stronger than the conditional prediction is still a disagreement.
+    expect(disagreement([{ table: 'p', mode: 'RowShareLock', ifRows: true }], new Set(), [{ mode: 'ShareLock', relation: 'public.p' }], new Set(['public.p']))).toBe('took ShareLock on public.p, predicted RowShareLock');
+  });
+
   it('when a statement takes a stronger lock than predicted', () => {
     const held = new Set(['AccessExclusiveLock\tpublic.t']);
     expect(disagreement([{ table: 't', mode: 'ShareLock' }], held, [{ mode: 'AccessExclusiveLock', relation: 'public.t' }], new Set(['public.t'])))

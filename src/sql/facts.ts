@@ -72,6 +72,12 @@ function subcommandName(subtype: string | undefined): string | undefined {
   return subtype ? subcommandNames[subtype] : undefined;
 }
 
+/** Commands whose parse-tree kinds abbreviate them: "CREATE TRIGGER", not "CREATE TRIG". */
+const readableCommands: Readonly<Record<string, string>> = {
+  CreateTrigStmt: 'CREATE TRIGGER', AlterSeqStmt: 'ALTER SEQUENCE', CreateSeqStmt: 'CREATE SEQUENCE',
+  RefreshMatViewStmt: 'REFRESH MATERIALIZED VIEW', CreateFunctionStmt: 'CREATE FUNCTION',
+};
+
 const genericCommands = new Map<string, string>();
 
 /** "VariableSetStmt" -> "VARIABLE SET", computed once per kind. */
@@ -198,7 +204,11 @@ export function statementFacts(ast: PgNode): StatementFacts {
       return facts({ command: String(body.kind).replace('TRANS_STMT_', ''), transactionControl: true });
     case 'SelectStmt':
       return facts({ command: 'SELECT', readOnlyQuery: !body.intoClause });
+    case 'ViewStmt':
+      return facts({ command: body.replace ? 'CREATE OR REPLACE VIEW' : 'CREATE VIEW' });
     default:
+      // Kinds whose parse-tree names abbreviate the command (CreateTrigStmt, AlterSeqStmt).
+      if (readableCommands[kind]) return facts({ command: readableCommands[kind]! });
       return facts({ command: genericCommand(kind) });
   }
 }

@@ -326,7 +326,7 @@ function writeLocks(kind: string, body: any, schema: LockCatalog | undefined): P
   const locks: PredictedLock[] = [{ table, mode: 'RowExclusiveLock' }];
   const keys = schema?.foreignKeysAt(table) ?? [];
   const merge = kind === 'MergeStmt' ? (body.mergeWhenClauses ?? []).map((w: any) => w.MergeWhenClause?.commandType) : [];
-  const inserts = kind === 'InsertStmt' || merge.includes('CMD_INSERT');
+  const inserts = kind === 'InsertStmt' || kind === 'CopyStmt' || merge.includes('CMD_INSERT');
   const deletes = kind === 'DeleteStmt' || merge.includes('CMD_DELETE');
   // The columns an UPDATE sets (ON CONFLICT DO UPDATE and MERGE's UPDATE included); undefined: any.
   const setLists = [
@@ -435,6 +435,11 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
         for (const inline of cmd?.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef?.constraints ?? [] : []) {
           if (inline.Constraint?.contype === 'CONSTR_FOREIGN') extra.push({ table: relationName(inline.Constraint.pktable), mode: 'ShareRowExclusiveLock' });
         }
+        // Validating a foreign key reads the referenced table for its rows (ROW SHARE); one
+        // already valid, or an empty table, has none to check.
+        if (cmd?.subtype === 'AT_ValidateConstraint') {
+          for (const f of from(table, named(cmd.name))) extra.push({ table: f.references, mode: 'RowShareLock', ifRows: true });
+        }
         // Dropping a foreign key drops its triggers on the other table too: ACCESS EXCLUSIVE there.
         const dropped: ForeignKey[] = [];
         if (cmd?.subtype === 'AT_DropConstraint') {
@@ -453,7 +458,7 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
         for (const f of dropped) extra.push({ table: sameTable(f.table, table) ? f.references : f.table, mode: 'AccessExclusiveLock' });
         mode = strongest(mode, m);
       }
-      return [...on(table, mode), ...strongestPerTable(extra.filter((e) => !sameTable(e.table, table)))];
+      return [...on(table, mode), ...extra.filter((e) => !sameTable(e.table, table))];
     }
     case 'RenameStmt': {
       if (body.renameType === 'OBJECT_TABLE') {
@@ -465,7 +470,8 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
         const renamed = body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname;
         return [...on(relationName(body.relation), 'AccessExclusiveLock'), ...on(renamed, 'AccessExclusiveLock')];
       }
-      return body.renameType === 'OBJECT_COLUMN' || body.renameType === 'OBJECT_TABCONSTRAINT' ? on(relationName(body.relation), 'AccessExclusiveLock') : [];
+      // ALTER TRIGGER ... ON t RENAME, like a column or constraint, locks its table.
+      return ['OBJECT_COLUMN', 'OBJECT_TABCONSTRAINT', 'OBJECT_TRIGGER'].includes(body.renameType) ? on(relationName(body.relation), 'AccessExclusiveLock') : [];
     }
     case 'IndexStmt':
       return on(relationName(body.relation), body.concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock');
