@@ -51,6 +51,10 @@ const setup = `
   CREATE VIEW ovv AS SELECT * FROM ov;
   CREATE MATERIALIZED VIEW om AS SELECT id FROM o;
   CREATE TYPE mood AS ENUM ('a', 'b');
+  CREATE TABLE pp (id bigint, k integer) PARTITION BY RANGE (k);
+  CREATE TABLE pp1 PARTITION OF pp FOR VALUES FROM (0) TO (10);
+  CREATE TABLE pp2 PARTITION OF pp FOR VALUES FROM (10) TO (20) PARTITION BY RANGE (k);
+  CREATE TABLE pp21 PARTITION OF pp2 FOR VALUES FROM (10) TO (20);
 `;
 
 /**
@@ -172,6 +176,13 @@ const cases: [string, Record<string, string>, { readonly pg18?: Record<string, s
   ['REINDEX TABLE t', { 'public.t': 'ShareLock' }],
   // An enum is no table: ADD VALUE locks the type (an object lock), no table.
   ["ALTER TYPE mood ADD VALUE 'c'", {}],
+  // A partitioned table's DDL locks its partitions, at any depth; ONLY does not.
+  ['ALTER TABLE pp ADD COLUMN extra integer', { 'public.pp': 'AccessExclusiveLock', 'public.pp1': 'AccessExclusiveLock', 'public.pp2': 'AccessExclusiveLock', 'public.pp21': 'AccessExclusiveLock' }],
+  ['CREATE INDEX pp_k_idx ON pp (k)', { 'public.pp': 'ShareLock', 'public.pp1': 'ShareLock', 'public.pp2': 'ShareLock', 'public.pp21': 'ShareLock' }],
+  ['CREATE INDEX pp_k_only_idx ON ONLY pp (k)', { 'public.pp': 'ShareLock' }],
+  ['LOCK TABLE pp IN SHARE MODE', { 'public.pp': 'ShareLock', 'public.pp1': 'ShareLock', 'public.pp2': 'ShareLock', 'public.pp21': 'ShareLock' }],
+  ['TRUNCATE pp', { 'public.pp': 'AccessExclusiveLock', 'public.pp1': 'AccessExclusiveLock', 'public.pp2': 'AccessExclusiveLock', 'public.pp21': 'AccessExclusiveLock' }],
+  ['UPDATE pp SET id = id', { 'public.pp': 'RowExclusiveLock', 'public.pp1': 'RowExclusiveLock', 'public.pp2': 'RowExclusiveLock', 'public.pp21': 'RowExclusiveLock' }],
 ];
 
 /** The strongest lock on each relation, reads included: the prediction must name them all. */

@@ -29,6 +29,24 @@ export interface PredictedLock {
   readonly ifRows?: true;
 }
 
+/**
+ * The partitions a statement on a partitioned table locks as it locks the table: ALTER TABLE
+ * (not ONLY), LOCK TABLE, CREATE INDEX (not ON ONLY), TRUNCATE, ANALYZE and VACUUM, the
+ * referenced table of a new foreign key, at any depth; a query's plan may prune some, so an
+ * UPDATE's or a DELETE's ROW EXCLUSIVE on them is predicted as taken only in some cases.
+ */
+function withPartitions(locks: readonly PredictedLock[], schema: LockCatalog | undefined, recurse: (l: PredictedLock) => boolean): PredictedLock[] {
+  if (!schema?.partitionsOf) return [...locks];
+  const out: PredictedLock[] = [];
+  const expand = (l: PredictedLock, depth: number) => {
+    out.push(l);
+    if (depth > 10) return;
+    for (const p of schema.partitionsOf!(l.table) ?? []) expand({ ...l, table: p }, depth + 1);
+  };
+  for (const l of locks) if (recurse(l)) expand(l, 0); else out.push(l);
+  return out;
+}
+
 /** A foreign key, as the schema state or the live catalog knows it. */
 export interface ForeignKey {
   readonly name: string;
@@ -88,6 +106,8 @@ export interface LockCatalog extends ForeignKeyCatalog {
    * TABLE of a view locks them in its mode.
    */
   readsOfView?(view: string): readonly string[] | undefined;
+  /** The partitions of a partitioned table (each may be one too); undefined for any other table. */
+  partitionsOf?(table: string): readonly string[] | undefined;
 }
 
 /** A filter on foreign keys by name and columns. */
@@ -105,9 +125,11 @@ export function catalogOf(keys: readonly ForeignKey[], more: {
   readonly indexes?: readonly { readonly index: string; readonly table: string }[];
   readonly sequences?: readonly { readonly table: string; readonly column: string; readonly sequence: string }[];
   readonly views?: readonly { readonly view: string; readonly reads: readonly string[] }[];
+  readonly partitions?: readonly { readonly table: string; readonly partitions: readonly string[] }[];
 } = {}): LockCatalog {
-  const { indexes = [], sequences = [], views = [] } = more;
+  const { indexes = [], sequences = [], views = [], partitions = [] } = more;
   return {
+    partitionsOf: (table) => partitions.find((p) => sameTable(p.table, table))?.partitions,
     readsOfView: (view) => views.find((v) => sameTable(v.view, view))?.reads,
     foreignKeysAt: (table, keep) => keys.filter((f) => (sameTable(f.table, table) || sameTable(f.references, table)) && (!keep || keep(f.name, f))),
     tableOfIndex: (index) => indexes.find((i) => sameTable(i.index, index))?.table,
@@ -366,7 +388,31 @@ function writeLocks(kind: string, body: any, schema: LockCatalog | undefined): P
  * name (functions, DO blocks) predict nothing.
  */
 export function predictLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
-  return merged(statementLocks(ast, schema));
+  const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
+  const locks = statementLocks(ast, schema);
+  // ONLY leaves inh out of the parse tree (false is its default).
+  const named = (rv: { inh?: boolean } | undefined) => rv?.inh === true;
+  switch (kind) {
+    case 'AlterTableStmt': {
+      // Not ATTACH or DETACH, whose partition is named; not ALTER TABLE ONLY.
+      if (!named(body.relation) || (body.cmds ?? []).some((c: any) => ['AT_AttachPartition', 'AT_DetachPartition', 'AT_DetachPartitionFinalize'].includes(c.AlterTableCmd?.subtype))) return merged(locks);
+      return merged(withPartitions(locks, schema, (l) => l.mode !== 'AccessShareLock' && !l.ifRows));
+    }
+    case 'IndexStmt':
+      return merged(named(body.relation) && !body.concurrent ? withPartitions(locks, schema, () => true) : locks);
+    case 'LockStmt':
+    case 'TruncateStmt':
+    case 'VacuumStmt':
+    case 'CreateStmt':
+      // CREATE TABLE: the referenced tables of its foreign keys (SHARE ROW EXCLUSIVE).
+      return merged(withPartitions(locks, schema, (l) => kind !== 'CreateStmt' || l.mode === 'ShareRowExclusiveLock'));
+    case 'UpdateStmt':
+    case 'DeleteStmt':
+    case 'MergeStmt':
+      return merged(withPartitions(locks, schema, (l) => l.mode === 'RowExclusiveLock' && !l.ifRows && sameTable(l.table, relationName(body.relation))).map((l) => (sameTable(l.table, relationName(body.relation)) || l.ifRows || l.mode !== 'RowExclusiveLock' ? l : { ...l, ifRows: true as const })));
+    default:
+      return merged(locks);
+  }
 }
 
 /**

@@ -168,17 +168,25 @@ async function liveCatalog(session: SqlSession): Promise<LockCatalog> {
       WHERE v.relkind IN ('v', 'm') AND vn.nspname NOT IN ('pg_catalog', 'information_schema') AND vn.nspname NOT LIKE 'pg_temp%'
       GROUP BY 1`,
   );
-  return catalogOf(fks, { indexes: indexes.rows, sequences: sequences.rows, views: reads.rows });
+  // The partitions of each partitioned table.
+  const partitions = await session.query<{ table: string; partitions: string[] }>(
+    `SELECT pn.nspname || '.' || p.relname AS "table", array_agg(n.nspname || '.' || c.relname ORDER BY c.relname) AS partitions
+       FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent AND p.relkind = 'p' JOIN pg_namespace pn ON pn.oid = p.relnamespace
+       JOIN pg_class c ON c.oid = i.inhrelid AND c.relkind IN ('r', 'p', 'f') JOIN pg_namespace n ON n.oid = c.relnamespace
+      GROUP BY 1`,
+  );
+  return catalogOf(fks, { indexes: indexes.rows, sequences: sequences.rows, views: reads.rows, partitions: partitions.rows });
 }
 
 /**
  * Statements whose locks on relations they do not name depend on the catalog: the foreign keys
  * (their triggers, what a DROP takes along), the indexes, the sequences of column defaults, the
- * relations views read.
+ * relations views read, the partitions of partitioned tables.
  */
 const tiedByCatalog = new Set([
   'AlterTableStmt', 'DropStmt', 'TruncateStmt', 'ReindexStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'SelectStmt',
   'CopyStmt', 'LockStmt', 'RefreshMatViewStmt', 'CreateTableAsStmt', 'ExplainStmt', 'DeclareCursorStmt', 'CallStmt',
+  'IndexStmt', 'CreateStmt', 'VacuumStmt',
 ]);
 
 async function storage(session: SqlSession): Promise<Map<string, string>> {

@@ -95,6 +95,8 @@ export class SchemaState implements LockCatalog {
   readonly types = new Set<string>();
   /** Views (and materialized views) the statements seen created and did not drop: their columns are not tracked. */
   readonly views = new Set<string>();
+  /** The partitions of each partitioned table, by the parent's key: what its DDL locks along with it. */
+  readonly partitions = new Map<string, readonly string[]>();
   /** The relations each view and materialized view reads (as its query names them), for the locks of the queries that read it. */
   readonly viewReads = new Map<string, readonly string[]>();
   /** Views created here since the last settle(): new, so no code reads them yet. */
@@ -230,7 +232,18 @@ export class SchemaState implements LockCatalog {
     if (this.journal) this.journal.push(() => this.tableChanges.push(key));
   }
 
+  private addPartition(parent: string, partition: string): void {
+    this.setIn(this.partitions, parent, [...(this.partitions.get(parent) ?? []).filter((p) => p !== partition), partition]);
+  }
+
+  /** A partition detached or dropped leaves its parent's list. */
+  private removePartition(partition: string): void {
+    for (const [parent, list] of this.partitions) if (list.includes(partition)) this.setIn(this.partitions, parent, list.filter((p) => p !== partition));
+  }
+
   private deleteTable(key: string): void {
+    this.removePartition(key);
+    if (this.partitions.has(key)) this.deleteIn(this.partitions, key);
     this.deleteIn(this.tables, key);
     this.tableChanges.push(key);
     if (this.journal) this.journal.push(() => this.tableChanges.push(key));
@@ -266,6 +279,11 @@ export class SchemaState implements LockCatalog {
     return out;
   }
 
+  /** The partitions of a partitioned table, for the lock prediction; undefined for any other table. */
+  partitionsOf(name: string): readonly string[] | undefined {
+    return this.partitions.get(tableKey(name));
+  }
+
   /** The relations a view or materialized view reads, for the lock prediction; undefined for any other name. */
   readsOfView(name: string): readonly string[] | undefined {
     return this.viewReads.get(tableKey(name));
@@ -299,6 +317,7 @@ export class SchemaState implements LockCatalog {
         const table: TableState = body.partspec ? { ...emptyTable(name, createdHere), partitioned: true } : emptyTable(name, createdHere);
         // Set first: a foreign key to the table itself finds its primary key.
         this.setTable(name, table);
+        if (body.partbound) for (const parent of body.inhRelations ?? []) this.addPartition(tableKey(relationName(parent.RangeVar)), name);
         for (const elt of body.tableElts ?? []) {
           if (elt.ColumnDef) {
             table.columns.set(elt.ColumnDef.colname, { ...columnState(elt.ColumnDef, name), ordinal: table.nextOrdinal++ });
@@ -344,6 +363,8 @@ export class SchemaState implements LockCatalog {
         const table = this.table(relationName(body.relation)) ?? this.existing(relationName(body.relation));
         for (const c of body.cmds ?? []) {
           const cmd = c.AlterTableCmd;
+          if (cmd?.subtype === 'AT_AttachPartition' && cmd.def?.PartitionCmd?.name) this.addPartition(table.name, tableKey(relationName(cmd.def.PartitionCmd.name)));
+          if (cmd?.subtype === 'AT_DetachPartition' && cmd.def?.PartitionCmd?.name) this.removePartition(tableKey(relationName(cmd.def.PartitionCmd.name)));
           switch (cmd?.subtype) {
             case 'AT_AddColumn': {
               const def = cmd.def.ColumnDef;
