@@ -1,3 +1,4 @@
+import type { CommonTableExpr, FuncCall, LockingClause, Node, RangeVar } from '@pgsql/types';
 import type { PgNode } from './parser.js';
 import { relationName } from './facts.js';
 
@@ -177,7 +178,7 @@ function strongestPerTable(locks: readonly PredictedLock[]): PredictedLock[] {
   return out;
 }
 
-type RangeVarNode = { schemaname?: string; relname?: string };
+type RangeVarNode = RangeVar;
 
 /** A relation named in a string, as regclass reads it: 'orders_id_seq', 'app."Orders_id_seq"'. */
 function regclassName(text: string): string | undefined {
@@ -202,22 +203,22 @@ function regclassName(text: string): string | undefined {
 }
 
 /** A string constant, through casts ('s'::regclass, 's'::text::regclass). */
-function constantText(node: any): string | undefined {
-  if (node?.TypeCast) return constantText(node.TypeCast.arg);
-  return typeof node?.A_Const?.sval?.sval === 'string' ? node.A_Const.sval.sval : undefined;
+function constantText(node: Node | undefined): string | undefined {
+  if (node && 'TypeCast' in node) return constantText(node.TypeCast.arg);
+  return node && 'A_Const' in node ? node.A_Const.sval?.sval : undefined;
 }
 
-const functionName = (call: any): string => (call.funcname ?? []).map((n: any) => n.String?.sval ?? '').filter((n: string) => n !== 'pg_catalog').join('.');
+const functionName = (call: FuncCall): string => (call.funcname ?? []).map((n) => ('String' in n ? n.String.sval ?? '' : '')).filter((n) => n !== 'pg_catalog').join('.');
 
 /**
  * The sequence a sequence function's first argument names, when it is a constant: 'orders_id_seq'
  * (through casts), or pg_get_serial_sequence('orders', 'id'), which names the sequence PostgreSQL
  * creates for a serial or identity column (orders_id_seq).
  */
-function sequenceArgument(arg: any): string | undefined {
+function sequenceArgument(arg: Node | undefined): string | undefined {
   const text = constantText(arg);
   if (text !== undefined) return regclassName(text);
-  const call = arg?.FuncCall;
+  const call = arg && 'FuncCall' in arg ? arg.FuncCall : undefined;
   if (!call || functionName(call) !== 'pg_get_serial_sequence' || call.args?.length !== 2) return undefined;
   const table = constantText(call.args[0]);
   const column = constantText(call.args[1]);
@@ -229,7 +230,7 @@ function sequenceArgument(arg: any): string | undefined {
 
 /** The sequence a column default draws from, when it is nextval of a constant: DEFAULT nextval('orders_id_seq'). */
 export function defaultSequence(expr: unknown): string | undefined {
-  const call = (expr as { FuncCall?: any } | undefined)?.FuncCall;
+  const call = (expr as { FuncCall?: FuncCall } | undefined)?.FuncCall;
   return call && functionName(call) === 'nextval' ? sequenceArgument(call.args?.[0]) : undefined;
 }
 
@@ -241,7 +242,8 @@ function cteNames(node: unknown, into = new Set<string>()): Set<string> {
   if (Array.isArray(node)) for (const x of node) cteNames(x, into);
   else if (node && typeof node === 'object') {
     for (const [k, v] of Object.entries(node)) {
-      if (k === 'CommonTableExpr' && typeof (v as any)?.ctename === 'string') into.add((v as any).ctename);
+      const name = k === 'CommonTableExpr' ? (v as CommonTableExpr).ctename : undefined;
+      if (name !== undefined) into.add(name);
       cteNames(v, into);
     }
   }
@@ -286,7 +288,7 @@ function queryLocks(root: unknown, schema: LockCatalog | undefined): PredictedLo
           continue;
         case 'SelectStmt':
           for (const c of v.lockingClause ?? []) {
-            const named: RangeVarNode[] = (c.LockingClause?.lockedRels ?? []).map((r: any) => r.RangeVar);
+            const named: RangeVarNode[] = ((c.LockingClause as LockingClause | undefined)?.lockedRels ?? []).flatMap((r) => ('RangeVar' in r ? [r.RangeVar] : []));
             for (const rv of named.length ? named : fromTables(v.fromClause ?? [])) add(rv, 'RowShareLock');
           }
           // SELECT ... INTO creates its table (the statement's own lock, not a read).
@@ -395,7 +397,8 @@ export function predictLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[]
   switch (kind) {
     case 'AlterTableStmt': {
       // Not ATTACH or DETACH, whose partition is named; not ALTER TABLE ONLY.
-      if (!named(body.relation) || (body.cmds ?? []).some((c: any) => ['AT_AttachPartition', 'AT_DetachPartition', 'AT_DetachPartitionFinalize'].includes(c.AlterTableCmd?.subtype))) return merged(locks);
+      const partitionCommands = ['AT_AttachPartition', 'AT_DetachPartition', 'AT_DetachPartitionFinalize'];
+      if (!named(body.relation) || (body.cmds ?? []).some((c: { AlterTableCmd?: { subtype?: string } }) => partitionCommands.includes(c.AlterTableCmd?.subtype ?? ''))) return merged(locks);
       return merged(withPartitions(locks, schema, (l) => l.mode !== 'AccessShareLock' && !l.ifRows));
     }
     case 'IndexStmt':
@@ -598,8 +601,11 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
     }
     case 'AlterSeqStmt': {
       // OWNED BY table.column reads the table it ties the sequence to.
-      const owner: string[] = (body.options ?? []).filter((o: any) => o.DefElem?.defname === 'owned_by').flatMap((o: any) => [(o.DefElem.arg?.List?.items ?? []).map((i: any) => i.String?.sval ?? '?')]);
-      const tables = owner.filter((n: any) => n.length >= 2 && !(n.length === 1 && n[0] === 'none')).map((n: any) => ({ table: n.slice(0, -1).join('.'), mode: 'AccessShareLock' as const }));
+      const owners: string[][] = (body.options ?? [])
+        .filter((o: { DefElem?: { defname?: string } }) => o.DefElem?.defname === 'owned_by')
+        .map((o: { DefElem: { arg?: { List?: { items?: { String?: { sval?: string } }[] } } } }) => (o.DefElem.arg?.List?.items ?? []).map((i) => i.String?.sval ?? '?'));
+      // OWNED BY NONE names no column.
+      const tables = owners.filter((n) => n.length >= 2).map((n) => ({ table: n.slice(0, -1).join('.'), mode: 'AccessShareLock' as const }));
       return [...on(relationName(body.sequence), 'ShareRowExclusiveLock'), ...tables];
     }
     case 'CommentStmt': {
