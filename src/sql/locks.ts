@@ -1,4 +1,4 @@
-import type { CommonTableExpr, FuncCall, LockingClause, Node, RangeVar } from '@pgsql/types';
+import type { CommonTableExpr, FuncCall, LockingClause, Node, RangeVar } from 'libpg-query';
 import type { PgNode } from './parser.js';
 import { relationName } from './facts.js';
 
