@@ -375,19 +375,22 @@ function writeLocks(kind: string, body: any, schema: LockCatalog | undefined): P
 }
 
 /**
- * The table locks a statement takes, from its parse tree and, when given, the foreign keys the
- * schema has at that point: for the tables it names, and for the tables foreign keys tie them
- * to. PostgreSQL keeps a foreign key with triggers on both of its tables, so creating one takes
- * SHARE ROW EXCLUSIVE on both, and dropping one (DROP CONSTRAINT, DROP COLUMN of its column,
- * DROP TABLE of either table, a type change that rebuilds it) takes ACCESS EXCLUSIVE on both;
- * TRUNCATE ... CASCADE empties the tables that reference it, at any depth (checked on
- * PostgreSQL 15 and PGlite 18, test/locks.test.ts). Reads of other tables inside a statement
- * (subqueries, foreign key checks) take ACCESS SHARE or ROW SHARE and are left out. DROP INDEX
+ * The locks a statement takes on relations (tables, views, materialized views, sequences, foreign
+ * tables), from its parse tree and, when given, the catalog at that point (its foreign keys,
+ * indexes, column defaults, views and partitions): for the relations it names, and for those
+ * the catalog ties them to. PostgreSQL keeps a foreign key with triggers on both of its tables,
+ * so creating one takes SHARE ROW EXCLUSIVE on both, and dropping one (DROP CONSTRAINT, DROP
+ * COLUMN of its column, DROP TABLE of either table, a type change that rebuilds it) takes ACCESS
+ * EXCLUSIVE on both; TRUNCATE ... CASCADE empties the tables that reference it, at any depth
+ * (checked on PostgreSQL 15 and PGlite 18, test/locks.test.ts). Reads are predicted too: every
+ * table a query names, in any clause, ACCESS SHARE (queryLocks), and the foreign keys' checks and
+ * cascades a data change fires (ifRows: only when rows change). One entry per relation, the
+ * strongest, and beside it a stronger one only rows take, if any. DROP INDEX
  * names only the index: the catalog says its table (ACCESS EXCLUSIVE, or SHARE UPDATE EXCLUSIVE
  * with CONCURRENTLY); an index it does not know (IF EXISTS of one that is not there, or one
  * created outside what the analysis saw) predicts nothing; REINDEX INDEX the same way (SHARE, or
- * SHARE UPDATE EXCLUSIVE with CONCURRENTLY). Statements that lock no table they
- * name (functions, DO blocks) predict nothing.
+ * SHARE UPDATE EXCLUSIVE with CONCURRENTLY). What functions, triggers and rules do inside the
+ * database is not seen: a DO block predicts nothing.
  */
 export function predictLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
   const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
