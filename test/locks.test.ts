@@ -55,6 +55,7 @@ const setup = `
   CREATE TABLE pp1 PARTITION OF pp FOR VALUES FROM (0) TO (10);
   CREATE TABLE pp2 PARTITION OF pp FOR VALUES FROM (10) TO (20) PARTITION BY RANGE (k);
   CREATE TABLE pp21 PARTITION OF pp2 FOR VALUES FROM (10) TO (20);
+  CREATE INDEX pp_k_idx0 ON pp (k);
 `;
 
 /**
@@ -182,6 +183,7 @@ const cases: [string, Record<string, string>, { readonly pg18?: Record<string, s
   ['CREATE INDEX pp_k_only_idx ON ONLY pp (k)', { 'public.pp': 'ShareLock' }],
   ['LOCK TABLE pp IN SHARE MODE', { 'public.pp': 'ShareLock', 'public.pp1': 'ShareLock', 'public.pp2': 'ShareLock', 'public.pp21': 'ShareLock' }],
   ['TRUNCATE pp', { 'public.pp': 'AccessExclusiveLock', 'public.pp1': 'AccessExclusiveLock', 'public.pp2': 'AccessExclusiveLock', 'public.pp21': 'AccessExclusiveLock' }],
+  ['DROP INDEX pp_k_idx0', { 'public.pp': 'AccessExclusiveLock', 'public.pp1': 'AccessExclusiveLock', 'public.pp2': 'AccessExclusiveLock', 'public.pp21': 'AccessExclusiveLock' }],
   ['UPDATE pp SET id = id', { 'public.pp': 'RowExclusiveLock', 'public.pp1': 'RowExclusiveLock', 'public.pp2': 'RowExclusiveLock', 'public.pp21': 'RowExclusiveLock' }],
 ];
 
@@ -363,6 +365,8 @@ describe('the prediction, from the parse tree alone', () => {
     ]);
     expect(predict('COPY c (id, t_id) FROM STDIN', catalog).map((l) => l.table)).toEqual(['c', 't']);
     expect(predict('COPY c TO STDOUT')).toEqual([{ table: 'c', mode: 'AccessShareLock' }]);
+    // A sequence being created is new (nobody sees it before COMMIT); OWNED BY reads its table.
+    expect(predict('CREATE SEQUENCE app.s2 OWNED BY app.s.x')).toEqual([{ table: 'app.s', mode: 'AccessShareLock' }]);
     expect(predict('WITH t AS (SELECT 1) SELECT * FROM t, app.t')).toEqual([{ table: 'app.t', mode: 'AccessShareLock' }]);
   });
 

@@ -32,8 +32,8 @@ export interface PredictedLock {
 
 /**
  * The partitions a statement on a partitioned table locks as it locks the table: ALTER TABLE
- * (not ONLY), LOCK TABLE, CREATE INDEX (not ON ONLY), TRUNCATE, ANALYZE and VACUUM, the
- * referenced table of a new foreign key, at any depth; a query's plan may prune some, so an
+ * (not ONLY), LOCK TABLE, CREATE INDEX (not ON ONLY), DROP INDEX, TRUNCATE, ANALYZE and VACUUM,
+ * the other table of a foreign key created or dropped, at any depth; a query's plan may prune some, so an
  * UPDATE's or a DELETE's ROW EXCLUSIVE on them is predicted as taken only in some cases.
  */
 function withPartitions(locks: readonly PredictedLock[], schema: LockCatalog | undefined, recurse: (l: PredictedLock) => boolean): PredictedLock[] {
@@ -409,6 +409,7 @@ export function predictLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[]
     case 'LockStmt':
     case 'TruncateStmt':
     case 'VacuumStmt':
+    case 'DropStmt':
     case 'CreateStmt':
       // CREATE TABLE: the referenced tables of its foreign keys (SHARE ROW EXCLUSIVE).
       return merged(withPartitions(locks, schema, (l) => kind !== 'CreateStmt' || l.mode === 'ShareRowExclusiveLock'));
@@ -602,6 +603,7 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
       const reads = (schema?.readsOfView?.(view) ?? []).map((table) => ({ table, mode: 'AccessShareLock' as const }));
       return [...on(view, body.concurrent ? 'ExclusiveLock' : 'AccessExclusiveLock'), ...throughViews(reads, schema)];
     }
+    case 'CreateSeqStmt':
     case 'AlterSeqStmt': {
       // OWNED BY table.column reads the table it ties the sequence to.
       const owners: string[][] = (body.options ?? [])
@@ -609,7 +611,8 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
         .map((o: { DefElem: { arg?: { List?: { items?: { String?: { sval?: string } }[] } } } }) => (o.DefElem.arg?.List?.items ?? []).map((i) => i.String?.sval ?? '?'));
       // OWNED BY NONE names no column.
       const tables = owners.filter((n) => n.length >= 2).map((n) => ({ table: n.slice(0, -1).join('.'), mode: 'AccessShareLock' as const }));
-      return [...on(relationName(body.sequence), 'ShareRowExclusiveLock'), ...tables];
+      // A sequence being created is new: nobody else can see it before it commits.
+      return [...(kind === 'AlterSeqStmt' ? on(relationName(body.sequence), 'ShareRowExclusiveLock') : []), ...tables];
     }
     case 'CommentStmt': {
       const parts: string[] = (body.object?.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
