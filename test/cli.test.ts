@@ -327,15 +327,15 @@ describe('migc verify', () => {
     const report = readFileSync(join(project, 'out/invoice-region/report.md'), 'utf8');
     const row = (step: string) => report.split('\n').find((l) => l.startsWith(`| \`${step}\` | ok |`))!;
     expect(row('index-region')).toMatch(/^\| `index-region` \| ok \| ok \| \d+ ms \| not observed: CREATE INDEX CONCURRENTLY runs outside a transaction, so its locks are released before they can be read \| ShareUpdateExclusiveLock public\.invoices \| none \|$/);
-    expect(row('backfill-region')).toMatch(/^\| `backfill-region` \| ok \| ok \| \d+ ms \| not observed: the batch loop commits after each batch, so its locks are released before they can be read \| RowExclusiveLock public\.invoices \| none \|$/);
+    expect(row('backfill-region')).toMatch(/^\| `backfill-region` \| ok \| ok \| \d+ ms \| not observed: the batch loop commits after each batch, so its locks are released before they can be read \| AccessShareLock public\.customers, RowExclusiveLock public\.invoices \| none \|$/);
     // The step table above says the same locks.
     expect(report).toContain('| `CREATE INDEX CONCURRENTLY IF NOT EXISTS invoices_region_idx ON invoices (region)` | SHARE UPDATE EXCLUSIVE on invoices |');
-    expect(report).toMatch(/\| `UPDATE invoices i SET region = [^|]*` \| ROW EXCLUSIVE on invoices \|/);
+    expect(report).toMatch(/\| `UPDATE invoices i SET region = [^|]*` \| ROW EXCLUSIVE on invoices, ACCESS SHARE on customers \|/);
     expect(row('add-region')).toMatch(/\| AccessExclusiveLock on public\.invoices \| AccessExclusiveLock public\.invoices \| none \|$/);
     expect(r.stdout).toMatch(/\n {2}index-region +ok +ok +\d+ms +- +not observed: CREATE INDEX CONCURRENTLY runs outside a transaction/);
     const json = JSON.parse((await migc(['verify', 'mine/invoice-region.yaml', '--engine', 'pglite', '--format', 'json', '--no-crash-points'], project)).stdout);
     expect(json.rehearsals[0].steps.find((x: { step: string }) => x.step === 'backfill-region')).toMatchObject({
-      prediction: 'not observed', predicted: ['RowExclusiveLock public.invoices'], locks: [], unobserved: expect.stringContaining('batch loop'),
+      prediction: 'not observed', predicted: ['AccessShareLock public.customers', 'RowExclusiveLock public.invoices'], locks: [], unobserved: expect.stringContaining('batch loop'),
     });
   }, 120_000);
 

@@ -2,7 +2,7 @@
 // the in-place schema state with undo answer exactly what the plain (quadratic) computations did,
 // and inputs that used to take minutes finish in seconds.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EarlierStatements, type EarlierStatement } from '../src/analyze/sql/context.js';
+import { EarlierStatements, isNewRelation, type EarlierStatement } from '../src/analyze/sql/context.js';
 import { SchemaState, tableKey } from '../src/analyze/sql/schema-state.js';
 import { lint } from '../src/lint.js';
 import { memoryHost } from '../src/host.js';
@@ -93,7 +93,7 @@ describe('the earlier statements of a transaction, indexed', () => {
       // One table however it is spelt ("public.t" is "t"), shown as first named.
       const firstNamed = new Map<string, string>();
       for (const e of earlier) for (const l of e.locks) if (l.mode === 'AccessExclusiveLock' && !firstNamed.has(tableKey(l.table))) firstNamed.set(tableKey(l.table), l.table);
-      const held = [...firstNamed].filter(([key]) => !state.isNew(key)).map(([, table]) => table);
+      const held = [...firstNamed].filter(([key]) => !isNewRelation(state, key)).map(([, table]) => table);
       expect(tracker.holdsAccessExclusiveOnExisting()).toBe(held.length > 0);
       expect(tracker.accessExclusiveOnExisting()).toEqual(held);
       for (const t of tables) {

@@ -54,8 +54,8 @@ describe('the foreign keys the schema state tracks, for the locks on other table
   it('names unnamed constraints as PostgreSQL does, and resolves a reference to the primary key', async () => {
     const { state } = await stateAfter('');
     const both = [
-      { name: 'r_p_id_fkey', table: 'r', columns: ['p_id'], references: 'p', refColumns: ['id'], refKey: 'p_pkey' },
-      { name: 'r_p_code_fkey', table: 'r', columns: ['p_code'], references: 'p', refColumns: ['code'], refKey: 'p_code_key' },
+      { name: 'r_p_id_fkey', table: 'r', columns: ['p_id'], references: 'p', refColumns: ['id'], refKey: 'p_pkey', onDelete: 'a', onUpdate: 'a' },
+      { name: 'r_p_code_fkey', table: 'r', columns: ['p_code'], references: 'p', refColumns: ['code'], refKey: 'p_code_key', onDelete: 'a', onUpdate: 'a' },
     ];
     // Asked from either end, by either spelling of the name; a table with none has none.
     expect(state.foreignKeysAt('r')).toEqual(both);

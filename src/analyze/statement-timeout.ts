@@ -16,10 +16,15 @@ export type LocksOf = (statement: Statement) => readonly PredictedLock[] | undef
 
 const weakest = lockStrength('ShareUpdateExclusiveLock');
 
-/** The statement's locks when every one of them blocks nobody's reads and writes; undefined otherwise. */
+/**
+ * The statement's locks when every one of them blocks nobody's reads and writes; undefined
+ * otherwise. Reads (ACCESS SHARE, ROW SHARE) do not decide: a query (SELECT, a function call
+ * in one) keeps the timeout whatever it reads, as the functions it calls may do anything, and so
+ * does COMMENT ON, whose SHARE UPDATE EXCLUSIVE is held for a moment: nothing long to lift it for.
+ */
 export function blocksNobody(statement: Statement, locksOf: LocksOf): readonly PredictedLock[] | undefined {
-  const locks = locksOf(statement);
-  if (!locks?.length || statement.facts.dataChange) return undefined;
+  const locks = locksOf(statement)?.filter((l) => lockStrength(l.mode) > lockStrength('RowShareLock'));
+  if (!locks?.length || statement.facts.dataChange || statement.facts.readOnlyQuery || 'CommentStmt' in statement.ast) return undefined;
   return locks.every((l) => lockStrength(l.mode) <= weakest) ? locks : undefined;
 }
 

@@ -253,7 +253,9 @@ function jsonRehearsal(r: RehearsalResult) {
 
 /** The locks a step was seen to take, and, for statements whose locks could not be read, why. */
 function observedLocks(s: RehearsalResult['steps'][number], name: (l: RehearsalResult['steps'][number]['locks'][number]) => string): string {
-  const seen = s.locks.map(name).join(', ');
+  // A step seen to lock no table says so, and what it locked instead (a type: ALTER TYPE ... ADD VALUE).
+  const types = s.typeLocks.map((l) => name({ ...l, relation: `type ${l.relation}` })).join(', ');
+  const seen = s.locks.map(name).join(', ') || (s.seenInTransaction ? `no table lock${types ? ` (${types})` : ''}` : '');
   if (!s.unobserved || s.up !== 'ok') return seen;
   return `${seen ? `${seen}; ` : ''}not observed: ${s.unobserved}`;
 }

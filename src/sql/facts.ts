@@ -247,6 +247,8 @@ export function statementFacts(ast: PgNode): StatementFacts {
       return facts({ command: String(body.kind).replace('TRANS_STMT_', ''), transactionControl: true });
     case 'SelectStmt':
       return facts({ command: 'SELECT', readOnlyQuery: !body.intoClause });
+    case 'ViewStmt':
+      return facts({ command: body.replace ? 'CREATE OR REPLACE VIEW' : 'CREATE VIEW' });
     default:
       return facts({ command: genericCommand(kind, body) });
   }

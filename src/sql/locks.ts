@@ -1,3 +1,4 @@
+import type { CommonTableExpr, FuncCall, LockingClause, Node, RangeVar } from 'libpg-query';
 import type { PgNode } from './parser.js';
 import { relationName } from './facts.js';
 
@@ -21,6 +22,30 @@ export function lockStrength(mode: string): number {
 export interface PredictedLock {
   readonly table: string;
   readonly mode: LockMode;
+  /**
+   * Taken only when the statement changes rows that fire a foreign key's trigger (a check of the
+   * referenced table, a cascade to the referencing one): a statement that changes no such row
+   * does not take it. Verify does not require it to be held.
+   */
+  readonly ifRows?: true;
+}
+
+/**
+ * The partitions a statement on a partitioned table locks as it locks the table: ALTER TABLE
+ * (not ONLY), LOCK TABLE, CREATE INDEX (not ON ONLY), DROP INDEX, TRUNCATE, ANALYZE and VACUUM,
+ * the other table of a foreign key created or dropped, at any depth; a query's plan may prune some, so an
+ * UPDATE's or a DELETE's ROW EXCLUSIVE on them is predicted as taken only in some cases.
+ */
+function withPartitions(locks: readonly PredictedLock[], schema: LockCatalog | undefined, recurse: (l: PredictedLock) => boolean): PredictedLock[] {
+  if (!schema?.partitionsOf) return [...locks];
+  const out: PredictedLock[] = [];
+  const expand = (l: PredictedLock, depth: number) => {
+    out.push(l);
+    if (depth > 10) return;
+    for (const p of schema.partitionsOf!(l.table) ?? []) expand({ ...l, table: p }, depth + 1);
+  };
+  for (const l of locks) if (recurse(l)) expand(l, 0); else out.push(l);
+  return out;
 }
 
 /** A foreign key, as the schema state or the live catalog knows it. */
@@ -40,6 +65,13 @@ export interface ForeignKey {
    * constraint), or a unique index of its own that DROP INDEX ... CASCADE takes the key with.
    */
   readonly refIndex?: string;
+  /**
+   * What deleting or updating a referenced row does to the referencing rows, as the parser and
+   * pg_constraint spell it: 'a' no action, 'r' restrict, 'c' cascade, 'n' set null, 'd' set
+   * default. Unknown (undefined) is taken as no action.
+   */
+  readonly onDelete?: string;
+  readonly onUpdate?: string;
 }
 
 /**
@@ -63,6 +95,20 @@ export interface ForeignKeyCatalog {
 export interface LockCatalog extends ForeignKeyCatalog {
   /** The table of an index ("idx" or "schema.idx"), as the catalog names it; undefined when unknown. */
   tableOfIndex(index: string): string | undefined;
+  /**
+   * The sequences a table's column defaults draw from (serial and identity columns, DEFAULT
+   * nextval(...)), by column, when known: an INSERT that leaves such a column out calls
+   * nextval, which locks the sequence.
+   */
+  sequencesOfDefaults?(table: string): readonly { readonly column: string; readonly sequence: string }[];
+  /**
+   * The relations a view or materialized view reads, when it is one the catalog knows; undefined
+   * for any other name. A query that reads a view locks them too (the rewriter does), and LOCK
+   * TABLE of a view locks them in its mode.
+   */
+  readsOfView?(view: string): readonly string[] | undefined;
+  /** The partitions of a partitioned table (each may be one too); undefined for any other table. */
+  partitionsOf?(table: string): readonly string[] | undefined;
 }
 
 /** A filter on foreign keys by name and columns. */
@@ -76,10 +122,19 @@ const sameTable = (a: string, b: string) => bare(a) === bare(b);
  * A catalog over a list of foreign keys and a list of indexes with their tables, names
  * schema-qualified or not (the live catalog in verify; tests).
  */
-export function catalogOf(keys: readonly ForeignKey[], indexes: readonly { readonly index: string; readonly table: string }[] = []): LockCatalog {
+export function catalogOf(keys: readonly ForeignKey[], more: {
+  readonly indexes?: readonly { readonly index: string; readonly table: string }[];
+  readonly sequences?: readonly { readonly table: string; readonly column: string; readonly sequence: string }[];
+  readonly views?: readonly { readonly view: string; readonly reads: readonly string[] }[];
+  readonly partitions?: readonly { readonly table: string; readonly partitions: readonly string[] }[];
+} = {}): LockCatalog {
+  const { indexes = [], sequences = [], views = [], partitions = [] } = more;
   return {
+    partitionsOf: (table) => partitions.find((p) => sameTable(p.table, table))?.partitions,
+    readsOfView: (view) => views.find((v) => sameTable(v.view, view))?.reads,
     foreignKeysAt: (table, keep) => keys.filter((f) => (sameTable(f.table, table) || sameTable(f.references, table)) && (!keep || keep(f.name, f))),
     tableOfIndex: (index) => indexes.find((i) => sameTable(i.index, index))?.table,
+    sequencesOfDefaults: (table) => sequences.filter((s) => sameTable(s.table, table)),
   };
 }
 
@@ -123,22 +178,275 @@ function strongestPerTable(locks: readonly PredictedLock[]): PredictedLock[] {
   return out;
 }
 
+type RangeVarNode = RangeVar;
+
+/** A relation named in a string, as regclass reads it: 'orders_id_seq', 'app."Orders_id_seq"'. */
+function regclassName(text: string): string | undefined {
+  const parts: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    let part = '';
+    if (text[i] === '"') {
+      for (i++; i < text.length; i++) {
+        if (text[i] === '"' && text[i + 1] === '"') { part += '"'; i++; } else if (text[i] === '"') { i++; break; } else part += text[i];
+      }
+    } else {
+      for (; i < text.length && text[i] !== '.'; i++) part += text[i]!.toLowerCase();
+      part = part.trim();
+    }
+    if (!part) return undefined;
+    parts.push(part);
+    if (i < text.length && text[i] !== '.') return undefined;
+    i++;
+  }
+  return parts.length && parts.length <= 2 ? parts.join('.') : undefined;
+}
+
+/** A string constant, through casts ('s'::regclass, 's'::text::regclass). */
+function constantText(node: Node | undefined): string | undefined {
+  if (node && 'TypeCast' in node) return constantText(node.TypeCast.arg);
+  return node && 'A_Const' in node ? node.A_Const.sval?.sval : undefined;
+}
+
+const functionName = (call: FuncCall): string => (call.funcname ?? []).map((n) => ('String' in n ? n.String.sval ?? '' : '')).filter((n) => n !== 'pg_catalog').join('.');
+
 /**
- * The table locks a statement takes, from its parse tree and, when given, the foreign keys the
- * schema has at that point: for the tables it names, and for the tables foreign keys tie them
- * to. PostgreSQL keeps a foreign key with triggers on both of its tables, so creating one takes
- * SHARE ROW EXCLUSIVE on both, and dropping one (DROP CONSTRAINT, DROP COLUMN of its column,
- * DROP TABLE of either table, a type change that rebuilds it) takes ACCESS EXCLUSIVE on both;
- * TRUNCATE ... CASCADE empties the tables that reference it, at any depth (checked on
- * PostgreSQL 15 and PGlite 18, test/locks.test.ts). Reads of other tables inside a statement
- * (subqueries, foreign key checks) take ACCESS SHARE or ROW SHARE and are left out. DROP INDEX
+ * The sequence a sequence function's first argument names, when it is a constant: 'orders_id_seq'
+ * (through casts), or pg_get_serial_sequence('orders', 'id'), which names the sequence PostgreSQL
+ * creates for a serial or identity column (orders_id_seq).
+ */
+function sequenceArgument(arg: Node | undefined): string | undefined {
+  const text = constantText(arg);
+  if (text !== undefined) return regclassName(text);
+  const call = arg && 'FuncCall' in arg ? arg.FuncCall : undefined;
+  if (!call || functionName(call) !== 'pg_get_serial_sequence' || call.args?.length !== 2) return undefined;
+  const table = constantText(call.args[0]);
+  const column = constantText(call.args[1]);
+  const name = table === undefined ? undefined : regclassName(table);
+  if (!name || column === undefined) return undefined;
+  const dot = name.lastIndexOf('.');
+  return `${name.slice(0, dot + 1)}${name.slice(dot + 1)}_${column}_seq`;
+}
+
+/** The sequence a column default draws from, when it is nextval of a constant: DEFAULT nextval('orders_id_seq'). */
+export function defaultSequence(expr: unknown): string | undefined {
+  const call = (expr as { FuncCall?: FuncCall } | undefined)?.FuncCall;
+  return call && functionName(call) === 'nextval' ? sequenceArgument(call.args?.[0]) : undefined;
+}
+
+/** Functions that lock the sequence they are given (ROW EXCLUSIVE, whether they change it or not). */
+const sequenceFunctions = new Set(['nextval', 'setval', 'currval']);
+
+/** The names WITH gives queries anywhere in a statement: a FROM item of that name is no table. */
+function cteNames(node: unknown, into = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) for (const x of node) cteNames(x, into);
+  else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      const name = k === 'CommonTableExpr' ? (v as CommonTableExpr).ctename : undefined;
+      if (name !== undefined) into.add(name);
+      cteNames(v, into);
+    }
+  }
+  return into;
+}
+
+/**
+ * The locks the queries inside a statement take: every table a query reads (FROM, JOIN,
+ * subqueries in any clause, CTEs, UPDATE ... FROM, DELETE ... USING, MERGE's source) ACCESS
+ * SHARE; the rows SELECT ... FOR UPDATE/SHARE locks ROW SHARE; a data-modifying statement's own
+ * table (the top-level one or one in a WITH) ROW EXCLUSIVE, with what its foreign keys' triggers
+ * take; a sequence named to nextval, setval or currval ROW EXCLUSIVE. PostgreSQL takes the
+ * locks of the tables a query names when it parses it, whether the query runs or returns rows.
+ */
+function queryLocks(root: unknown, schema: LockCatalog | undefined): PredictedLock[] {
+  const ctes = cteNames(root);
+  const out: PredictedLock[] = [];
+  const table = (rv: RangeVarNode | undefined): string | undefined => (rv?.relname && (rv.schemaname || !ctes.has(rv.relname)) ? relationName(rv) : undefined);
+  const add = (rv: RangeVarNode | undefined, mode: LockMode) => {
+    const t = table(rv);
+    if (t !== undefined) out.push({ table: t, mode });
+  };
+  /** The tables of a FROM list, through joins, not into subqueries: those FOR UPDATE with no OF locks. */
+  const fromTables = (items: readonly any[]): RangeVarNode[] => items.flatMap((i) => (i?.RangeVar ? [i.RangeVar] : i?.JoinExpr ? fromTables([i.JoinExpr.larg, i.JoinExpr.rarg]) : []));
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const x of node) visit(x);
+      return;
+    }
+    if (!node || typeof node !== 'object') return;
+    for (const [k, v] of Object.entries(node) as [string, any][]) {
+      switch (k) {
+        case 'RangeVar':
+          add(v, 'AccessShareLock');
+          continue;
+        case 'InsertStmt':
+        case 'UpdateStmt':
+        case 'DeleteStmt':
+        case 'MergeStmt':
+          out.push(...writeLocks(k, v, schema));
+          visit({ ...v, relation: undefined });
+          continue;
+        case 'SelectStmt':
+          for (const c of v.lockingClause ?? []) {
+            const named: RangeVarNode[] = ((c.LockingClause as LockingClause | undefined)?.lockedRels ?? []).flatMap((r) => ('RangeVar' in r ? [r.RangeVar] : []));
+            for (const rv of named.length ? named : fromTables(v.fromClause ?? [])) add(rv, 'RowShareLock');
+          }
+          // SELECT ... INTO creates its table (the statement's own lock, not a read).
+          visit({ ...v, intoClause: undefined });
+          continue;
+        case 'FuncCall': {
+          const sequence = sequenceFunctions.has(functionName(v)) ? sequenceArgument(v.args?.[0]) : undefined;
+          if (sequence !== undefined) out.push({ table: sequence, mode: 'RowExclusiveLock' });
+          visit(v.args);
+          visit(v.agg_filter);
+          visit(v.agg_order);
+          visit(v.over);
+          continue;
+        }
+        default:
+          visit(v);
+      }
+    }
+  };
+  visit(root);
+  return out;
+}
+
+/** The relations a query names (its reads and writes), each once: what a view's query reads. */
+export function readRelations(query: unknown): string[] {
+  return [...new Set(queryLocks(query, undefined).map((l) => l.table))];
+}
+
+/**
+ * A query that reads or writes a view takes the same lock on the relations the view reads (the
+ * rewriter locks them), through views of views; LOCK TABLE of a view too.
+ */
+function throughViews(locks: readonly PredictedLock[], schema: LockCatalog | undefined): PredictedLock[] {
+  if (!schema?.readsOfView) return [...locks];
+  const out: PredictedLock[] = [];
+  const seen = new Set<string>();
+  const expand = (l: PredictedLock) => {
+    out.push(l);
+    const key = `${bare(l.table)}\t${l.mode}\t${l.ifRows ?? ''}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    for (const r of schema.readsOfView!(l.table) ?? []) expand({ ...l, table: r });
+  };
+  for (const l of locks) expand(l);
+  return out;
+}
+
+/**
+ * The locks of an INSERT, UPDATE, DELETE or MERGE on its table: ROW EXCLUSIVE there, and what
+ * the foreign keys' triggers take when rows change (ifRows): a write to a referencing table
+ * checks the referenced one (ROW SHARE, as SELECT ... FOR KEY SHARE); a delete or key update of
+ * a referenced table checks the referencing ones (ROW SHARE), or changes their rows (ROW
+ * EXCLUSIVE) with ON DELETE/UPDATE CASCADE, SET NULL or SET DEFAULT. An UPDATE fires them only
+ * when it sets a column of the key. An INSERT that leaves out a column whose default draws from
+ * a sequence locks the sequence (nextval).
+ */
+function writeLocks(kind: string, body: any, schema: LockCatalog | undefined): PredictedLock[] {
+  const table = relationName(body.relation);
+  const locks: PredictedLock[] = [{ table, mode: 'RowExclusiveLock' }];
+  const keys = schema?.foreignKeysAt(table) ?? [];
+  const merge = kind === 'MergeStmt' ? (body.mergeWhenClauses ?? []).map((w: any) => w.MergeWhenClause?.commandType) : [];
+  const inserts = kind === 'InsertStmt' || kind === 'CopyStmt' || merge.includes('CMD_INSERT');
+  const deletes = kind === 'DeleteStmt' || merge.includes('CMD_DELETE');
+  // The columns an UPDATE sets (ON CONFLICT DO UPDATE and MERGE's UPDATE included); undefined: any.
+  const setLists = [
+    ...(kind === 'UpdateStmt' ? [body.targetList] : []),
+    ...(body.onConflictClause?.action === 'ONCONFLICT_UPDATE' ? [body.onConflictClause.targetList] : []),
+    ...(body.mergeWhenClauses ?? []).filter((w: any) => w.MergeWhenClause?.commandType === 'CMD_UPDATE').map((w: any) => w.MergeWhenClause.targetList),
+  ];
+  const set = new Set<string>(setLists.flat().map((t: any) => t?.ResTarget?.name).filter((n: unknown): n is string => typeof n === 'string'));
+  const updates = setLists.length > 0;
+  for (const f of keys) {
+    if (sameTable(f.table, table) && (inserts || (updates && f.columns.some((c) => set.has(c))))) locks.push({ table: f.references, mode: 'RowShareLock', ifRows: true });
+    if (!sameTable(f.references, table)) continue;
+    const action = (a: string | undefined) => (a === 'c' || a === 'n' || a === 'd' ? 'RowExclusiveLock' : 'RowShareLock');
+    if (deletes) locks.push({ table: f.table, mode: action(f.onDelete), ifRows: true });
+    if (updates && (f.refColumns.length === 0 || f.refColumns.some((c) => set.has(c)))) locks.push({ table: f.table, mode: action(f.onUpdate), ifRows: true });
+  }
+  if (kind === 'InsertStmt' || kind === 'CopyStmt') {
+    const named = new Set<string>((body.cols ?? body.attlist ?? []).map((c: any) => c?.ResTarget?.name ?? c?.String?.sval));
+    for (const d of schema?.sequencesOfDefaults?.(table) ?? []) if (!named.size || !named.has(d.column)) locks.push({ table: d.sequence, mode: 'RowExclusiveLock', ifRows: true });
+  }
+  return locks;
+}
+
+/**
+ * The locks a statement takes on relations (tables, views, materialized views, sequences, foreign
+ * tables), from its parse tree and, when given, the catalog at that point (its foreign keys,
+ * indexes, column defaults, views and partitions): for the relations it names, and for those
+ * the catalog ties them to. PostgreSQL keeps a foreign key with triggers on both of its tables,
+ * so creating one takes SHARE ROW EXCLUSIVE on both, and dropping one (DROP CONSTRAINT, DROP
+ * COLUMN of its column, DROP TABLE of either table, a type change that rebuilds it) takes ACCESS
+ * EXCLUSIVE on both; TRUNCATE ... CASCADE empties the tables that reference it, at any depth
+ * (checked on PostgreSQL 15 and PGlite 18, test/locks.test.ts). Reads are predicted too: every
+ * table a query names, in any clause, ACCESS SHARE (queryLocks), and the foreign keys' checks and
+ * cascades a data change fires (ifRows: only when rows change). One entry per relation, the
+ * strongest, and beside it a stronger one only rows take, if any. DROP INDEX
  * names only the index: the catalog says its table (ACCESS EXCLUSIVE, or SHARE UPDATE EXCLUSIVE
  * with CONCURRENTLY); an index it does not know (IF EXISTS of one that is not there, or one
  * created outside what the analysis saw) predicts nothing; REINDEX INDEX the same way (SHARE, or
- * SHARE UPDATE EXCLUSIVE with CONCURRENTLY). Statements that lock no table they
- * name (functions, DO blocks) predict nothing.
+ * SHARE UPDATE EXCLUSIVE with CONCURRENTLY). What functions, triggers and rules do inside the
+ * database is not seen: a DO block predicts nothing.
  */
 export function predictLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
+  const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
+  const locks = statementLocks(ast, schema);
+  // ONLY leaves inh out of the parse tree (false is its default).
+  const named = (rv: { inh?: boolean } | undefined) => rv?.inh === true;
+  switch (kind) {
+    case 'AlterTableStmt': {
+      // Not ATTACH or DETACH, whose partition is named; not ALTER TABLE ONLY.
+      const partitionCommands = ['AT_AttachPartition', 'AT_DetachPartition', 'AT_DetachPartitionFinalize'];
+      if (!named(body.relation) || (body.cmds ?? []).some((c: { AlterTableCmd?: { subtype?: string } }) => partitionCommands.includes(c.AlterTableCmd?.subtype ?? ''))) return merged(locks);
+      return merged(withPartitions(locks, schema, (l) => l.mode !== 'AccessShareLock' && !l.ifRows));
+    }
+    case 'IndexStmt':
+      return merged(named(body.relation) && !body.concurrent ? withPartitions(locks, schema, () => true) : locks);
+    case 'LockStmt':
+    case 'TruncateStmt':
+    case 'VacuumStmt':
+    case 'DropStmt':
+    case 'CreateStmt':
+      // CREATE TABLE: the referenced tables of its foreign keys (SHARE ROW EXCLUSIVE).
+      return merged(withPartitions(locks, schema, (l) => kind !== 'CreateStmt' || l.mode === 'ShareRowExclusiveLock'));
+    case 'UpdateStmt':
+    case 'DeleteStmt':
+    case 'MergeStmt':
+      return merged(withPartitions(locks, schema, (l) => l.mode === 'RowExclusiveLock' && !l.ifRows && sameTable(l.table, relationName(body.relation))).map((l) => (sameTable(l.table, relationName(body.relation)) || l.ifRows || l.mode !== 'RowExclusiveLock' ? l : { ...l, ifRows: true as const })));
+    default:
+      return merged(locks);
+  }
+}
+
+/**
+ * One lock per table, the strongest, in the order the tables first appear; and a stronger one
+ * that only some rows' triggers take (ifRows) beside it, when there is one.
+ */
+function merged(locks: readonly PredictedLock[]): PredictedLock[] {
+  const firm = strongestPerTable(locks.filter((l) => !l.ifRows));
+  const out: PredictedLock[] = [];
+  for (const l of strongestPerTable(locks)) {
+    const sure = firm.find((f) => sameTable(f.table, l.table));
+    if (sure) out.push(sure);
+    if (!sure || lockStrength(l.mode) > lockStrength(sure.mode)) out.push({ table: sure?.table ?? l.table, mode: l.mode, ifRows: true });
+  }
+  return out;
+}
+
+/** The relation kinds ALTER TABLE, ALTER VIEW, ALTER SEQUENCE... lock as ALTER TABLE does. */
+const alteredRelations = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE', 'OBJECT_FOREIGN_TABLE']);
+
+/** COMMENT ON these takes SHARE UPDATE EXCLUSIVE on the relation (or the column's table). */
+const commentedRelations = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE', 'OBJECT_FOREIGN_TABLE', 'OBJECT_COLUMN']);
+
+/** COMMENT ON these, named "name ON table", reads the table (ACCESS SHARE) to find them. */
+const commentedOnTable = new Set(['OBJECT_TABCONSTRAINT', 'OBJECT_TRIGGER', 'OBJECT_POLICY', 'OBJECT_RULE']);
+
+function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
   const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
   const on = (table: string, mode: LockMode): PredictedLock[] => [{ table, mode }];
   const at = (table: string, keep?: KeepForeignKey) => schema?.foreignKeysAt(table, keep) ?? [];
@@ -150,7 +458,7 @@ export function predictLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[]
   const onReferenced = (column: string): KeepForeignKey => (_, k) => k.refColumns.includes(column);
   switch (kind) {
     case 'AlterTableStmt': {
-      if (body.objtype !== 'OBJECT_TABLE') return [];
+      if (!alteredRelations.has(body.objtype)) return [];
       const table = relationName(body.relation);
       let mode: LockMode = 'AccessShareLock';
       const extra: PredictedLock[] = [];
@@ -180,6 +488,11 @@ export function predictLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[]
         for (const inline of cmd?.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef?.constraints ?? [] : []) {
           if (inline.Constraint?.contype === 'CONSTR_FOREIGN') extra.push({ table: relationName(inline.Constraint.pktable), mode: 'ShareRowExclusiveLock' });
         }
+        // Validating a foreign key reads the referenced table for its rows (ROW SHARE); one
+        // already valid, or an empty table, has none to check.
+        if (cmd?.subtype === 'AT_ValidateConstraint') {
+          for (const f of from(table, named(cmd.name))) extra.push({ table: f.references, mode: 'RowShareLock', ifRows: true });
+        }
         // Dropping a foreign key drops its triggers on the other table too: ACCESS EXCLUSIVE there.
         const dropped: ForeignKey[] = [];
         if (cmd?.subtype === 'AT_DropConstraint') {
@@ -198,7 +511,7 @@ export function predictLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[]
         for (const f of dropped) extra.push({ table: sameTable(f.table, table) ? f.references : f.table, mode: 'AccessExclusiveLock' });
         mode = strongest(mode, m);
       }
-      return [...on(table, mode), ...strongestPerTable(extra.filter((e) => !sameTable(e.table, table)))];
+      return [...on(table, mode), ...extra.filter((e) => !sameTable(e.table, table))];
     }
     case 'RenameStmt': {
       if (body.renameType === 'OBJECT_TABLE') {
@@ -206,7 +519,12 @@ export function predictLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[]
         const renamed = body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname;
         return [...on(relationName(body.relation), 'AccessExclusiveLock'), ...on(renamed, 'AccessExclusiveLock')];
       }
-      return body.renameType === 'OBJECT_COLUMN' || body.renameType === 'OBJECT_TABCONSTRAINT' ? on(relationName(body.relation), 'AccessExclusiveLock') : [];
+      if (alteredRelations.has(body.renameType)) {
+        const renamed = body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname;
+        return [...on(relationName(body.relation), 'AccessExclusiveLock'), ...on(renamed, 'AccessExclusiveLock')];
+      }
+      // ALTER TRIGGER ... ON t RENAME, like a column or constraint, locks its table.
+      return ['OBJECT_COLUMN', 'OBJECT_TABCONSTRAINT', 'OBJECT_TRIGGER'].includes(body.renameType) ? on(relationName(body.relation), 'AccessExclusiveLock') : [];
     }
     case 'IndexStmt':
       return on(relationName(body.relation), body.concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock');
@@ -227,6 +545,8 @@ export function predictLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[]
         const others = dropped.flatMap((t) => [...from(t).map((f) => f.references), ...to(t).map((f) => f.table)]);
         return [...dropped.map((table) => ({ table, mode: 'AccessExclusiveLock' as const })), ...strongestPerTable(others.filter((o) => !dropped.some((d) => sameTable(d, o))).map((table) => ({ table, mode: 'AccessExclusiveLock' as const })))];
       }
+      // A view, materialized view, sequence or foreign table goes under ACCESS EXCLUSIVE, as a table.
+      if (alteredRelations.has(body.removeType)) return names.map((n: string[]) => ({ table: n.join('.'), mode: 'AccessExclusiveLock' as const }));
       if (body.removeType === 'OBJECT_TRIGGER') return names.map((n: string[]) => ({ table: n.slice(0, -1).join('.'), mode: 'AccessExclusiveLock' as const }));
       if (body.removeType === 'OBJECT_INDEX') {
         const mode: LockMode = body.concurrent ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock';
@@ -262,7 +582,45 @@ export function predictLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[]
     case 'DeleteStmt':
     case 'InsertStmt':
     case 'MergeStmt':
-      return on(relationName(body.relation), 'RowExclusiveLock');
+    case 'ExplainStmt':
+    case 'DeclareCursorStmt':
+    case 'CallStmt':
+      return throughViews(queryLocks(ast, schema), schema);
+    case 'SelectStmt':
+      // SELECT ... INTO creates its table, as CREATE TABLE AS does.
+      return [...(body.intoClause?.rel ? on(relationName(body.intoClause.rel), 'AccessExclusiveLock') : []), ...throughViews(queryLocks(ast, schema), schema)];
+    case 'CopyStmt':
+      // COPY ... FROM writes the table as INSERT does; COPY ... TO reads it, or runs its query.
+      if (!body.relation) return throughViews(queryLocks(body.query, schema), schema);
+      return body.is_from ? writeLocks('CopyStmt', body, schema) : on(relationName(body.relation), 'AccessShareLock');
+    case 'ViewStmt':
+      // CREATE [OR REPLACE] VIEW: ACCESS EXCLUSIVE on the view, and its query's reads.
+      // The query is stored as written, not run: the views it reads are not expanded.
+      return [...on(relationName(body.view), 'AccessExclusiveLock'), ...queryLocks(body.query, schema)];
+    case 'RefreshMatViewStmt': {
+      // It runs the view's query again: the reads of its query, which the catalog knows.
+      const view = relationName(body.relation);
+      const reads = (schema?.readsOfView?.(view) ?? []).map((table) => ({ table, mode: 'AccessShareLock' as const }));
+      return [...on(view, body.concurrent ? 'ExclusiveLock' : 'AccessExclusiveLock'), ...throughViews(reads, schema)];
+    }
+    case 'CreateSeqStmt':
+    case 'AlterSeqStmt': {
+      // OWNED BY table.column reads the table it ties the sequence to.
+      const owners: string[][] = (body.options ?? [])
+        .filter((o: { DefElem?: { defname?: string } }) => o.DefElem?.defname === 'owned_by')
+        .map((o: { DefElem: { arg?: { List?: { items?: { String?: { sval?: string } }[] } } } }) => (o.DefElem.arg?.List?.items ?? []).map((i) => i.String?.sval ?? '?'));
+      // OWNED BY NONE names no column.
+      const tables = owners.filter((n) => n.length >= 2).map((n) => ({ table: n.slice(0, -1).join('.'), mode: 'AccessShareLock' as const }));
+      // A sequence being created is new: nobody else can see it before it commits.
+      return [...(kind === 'AlterSeqStmt' ? on(relationName(body.sequence), 'ShareRowExclusiveLock') : []), ...tables];
+    }
+    case 'CommentStmt': {
+      const parts: string[] = (body.object?.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
+      if (commentedRelations.has(body.objtype)) return on((body.objtype === 'OBJECT_COLUMN' ? parts.slice(0, -1) : parts).join('.'), 'ShareUpdateExclusiveLock');
+      // COMMENT ON CONSTRAINT c ON t: the object is [schema, table, name].
+      if (commentedOnTable.has(body.objtype) && parts.length >= 2) return on(parts.slice(0, -1).join('.'), 'AccessShareLock');
+      return [];
+    }
     case 'VacuumStmt': {
       const full = (body.options ?? []).some((o: { DefElem?: { defname?: string } }) => o.DefElem?.defname === 'full');
       return (body.rels ?? []).map((r: { VacuumRelation: { relation: never } }) => ({
@@ -273,7 +631,7 @@ export function predictLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[]
     case 'ClusterStmt':
       return body.relation ? on(relationName(body.relation), 'AccessExclusiveLock') : [];
     case 'LockStmt':
-      return (body.relations ?? []).map((r: { RangeVar: never }) => ({ table: relationName(r.RangeVar), mode: lockStatementModes[body.mode] ?? 'AccessExclusiveLock' }));
+      return throughViews((body.relations ?? []).map((r: { RangeVar: never }) => ({ table: relationName(r.RangeVar), mode: lockStatementModes[body.mode] ?? 'AccessExclusiveLock' })), schema);
     case 'CreateStmt': {
       // Its foreign keys lock their targets against writes, as ADD FOREIGN KEY does.
       const table = relationName(body.relation);
@@ -283,10 +641,16 @@ export function predictLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[]
         for (const c of constraints) if (c?.contype === 'CONSTR_FOREIGN') targets.add(relationName(c.pktable));
       }
       targets.delete(table);
-      return [...on(table, 'AccessExclusiveLock'), ...[...targets].map((t) => ({ table: t, mode: 'ShareRowExclusiveLock' as const }))];
+      const others: PredictedLock[] = [...targets].map((t) => ({ table: t, mode: 'ShareRowExclusiveLock' as const }));
+      // LIKE reads its table's definition; INHERITS adds a child to each parent (SHARE UPDATE
+      // EXCLUSIVE); PARTITION OF attaches a partition to its parent under ACCESS EXCLUSIVE.
+      for (const elt of body.tableElts ?? []) if (elt.TableLikeClause) others.push({ table: relationName(elt.TableLikeClause.relation), mode: 'AccessShareLock' });
+      for (const parent of body.inhRelations ?? []) others.push({ table: relationName(parent.RangeVar), mode: body.partbound ? 'AccessExclusiveLock' : 'ShareUpdateExclusiveLock' });
+      return [...on(table, 'AccessExclusiveLock'), ...others.filter((o) => !sameTable(o.table, table))];
     }
     case 'CreateTableAsStmt':
-      return body.into?.rel ? on(relationName(body.into.rel), 'AccessExclusiveLock') : [];
+      // CREATE TABLE AS, SELECT INTO, CREATE MATERIALIZED VIEW: the new relation, and its query's reads.
+      return [...(body.into?.rel ? on(relationName(body.into.rel), 'AccessExclusiveLock') : []), ...throughViews(queryLocks(body.query, schema), schema)];
     default:
       return [];
   }

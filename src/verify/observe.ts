@@ -21,6 +21,11 @@ export interface StatementRun {
   readonly error?: string;
   /** Locks taken, read from pg_locks inside the statement's transaction; undefined outside one. */
   readonly locks?: readonly ObservedLock[];
+  /**
+   * Locks taken on types (an enum's ADD VALUE, a domain's ALTER), which are no tables: shown so
+   * that a step that locks no table says what it does lock. Not predicted, not judged.
+   */
+  readonly typeLocks?: readonly ObservedLock[];
   /** Tables whose storage was replaced (relfilenode changed): rewritten. */
   readonly rewritten: readonly string[];
   /** What the static analysis predicted, for statements it could judge. */
@@ -37,26 +42,35 @@ function qualified(table: string): string {
 /**
  * Compares the locks a statement was seen to hold with the predicted ones: each predicted table
  * must be held at least that strongly afterwards (an earlier statement of the transaction may
- * hold it already), and no new lock may be stronger than predicted. Reads (ACCESS SHARE,
- * ROW SHARE) of other tables are not judged.
+ * hold it already), unless only the rows it changes would take it (a foreign key's trigger), and
+ * no new lock may be stronger than predicted. Reads (ACCESS SHARE, ROW SHARE) of tables the
+ * prediction does not name are not judged: a function, a trigger or a view can read any table,
+ * and the analysis cannot see into them. Nor are locks on relations the statement created
+ * (the sequence of a serial column): nobody else can see them before it commits.
  */
-export function disagreement(predicted: readonly PredictedLock[], held: ReadonlySet<string>, added: readonly ObservedLock[], existing: ReadonlySet<string>): string | undefined {
+export function disagreement(predicted: readonly PredictedLock[], held: ReadonlySet<string>, added: readonly ObservedLock[], existing: ReadonlySet<string>, created: ReadonlySet<string> = new Set()): string | undefined {
   const heldStrength = (table: string) => Math.max(-1, ...[...held].filter((l) => l.endsWith(`\t${table}`)).map((l) => lockStrength(l.split('\t')[0]!)));
-  const want = new Map<string, PredictedLock>();
-  for (const p of predicted) {
-    const t = qualified(p.table);
-    if (!want.has(t) || lockStrength(p.mode) > lockStrength(want.get(t)!.mode)) want.set(t, p);
-  }
+  const strongest = (locks: readonly PredictedLock[]) => {
+    const want = new Map<string, PredictedLock>();
+    for (const p of locks) {
+      const t = qualified(p.table);
+      if (!want.has(t) || lockStrength(p.mode) > lockStrength(want.get(t)!.mode)) want.set(t, p);
+    }
+    return want;
+  };
+  const firm = strongest(predicted.filter((p) => !p.ifRows));
+  const limit = strongest(predicted);
   const problems: string[] = [];
-  for (const [table, p] of want) {
+  for (const [table, p] of firm) {
     // A table the statement dropped has no catalog row left to name its lock by.
     if (!existing.has(table)) continue;
     if (heldStrength(table) < lockStrength(p.mode)) problems.push(`predicted ${p.mode} on ${table}, but it held ${heldStrength(table) < 0 ? 'no lock' : 'a weaker lock'}`);
   }
   for (const l of added) {
-    const expected = want.get(l.relation);
-    const limit = expected ? lockStrength(expected.mode) : lockStrength('RowShareLock');
-    if (lockStrength(l.mode) > limit) problems.push(`took ${l.mode} on ${l.relation}, predicted ${expected ? expected.mode : 'none'}`);
+    const expected = limit.get(l.relation);
+    if (!expected && created.has(l.relation)) continue;
+    const most = expected ? lockStrength(expected.mode) : lockStrength('RowShareLock');
+    if (lockStrength(l.mode) > most) problems.push(`took ${l.mode} on ${l.relation}, predicted ${expected ? expected.mode : 'none'}`);
   }
   return problems.length ? problems.join('; ') : undefined;
 }
@@ -64,13 +78,43 @@ export function disagreement(predicted: readonly PredictedLock[], held: Readonly
 // migc_ledger is migc's own bookkeeping, written in every step's transaction: not the plan's locks.
 const userRelations = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp%' AND NOT (n.nspname = 'public' AND c.relname = 'migc_ledger')";
 
+/**
+ * The relations whose locks are observed and predicted: tables (partitioned ones too),
+ * materialized views, views, sequences and foreign tables; not indexes, whose locks follow their
+ * table's, nor TOAST tables.
+ */
+const observedKinds = "('r', 'p', 'm', 'v', 'S', 'f')";
+
 async function heldLocks(session: SqlSession): Promise<Set<string>> {
   const { rows } = await session.query<{ mode: string; relation: string }>(
     `SELECT l.mode, n.nspname || '.' || c.relname AS relation
        FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND c.relkind IN ('r', 'p', 'm') AND ${userRelations}`,
+      WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND c.relkind IN ${observedKinds} AND ${userRelations}`,
   );
   return new Set(rows.map((r) => `${r.mode}\t${r.relation}`));
+}
+
+/**
+ * The locks this session holds on types of their own (enums, domains, base and range types),
+ * not on the row types of tables nor array types: "relation" is the type's name.
+ */
+async function heldTypeLocks(session: SqlSession): Promise<Set<string>> {
+  const { rows } = await session.query<{ mode: string; relation: string }>(
+    `SELECT l.mode, n.nspname || '.' || t.typname AS relation
+       FROM pg_locks l JOIN pg_type t ON l.classid = 'pg_type'::regclass AND t.oid = l.objid JOIN pg_namespace n ON n.oid = t.typnamespace
+      WHERE l.pid = pg_backend_pid() AND l.locktype = 'object' AND l.granted AND t.typrelid = 0 AND t.typcategory <> 'A'
+        AND n.nspname NOT IN ('pg_catalog', 'information_schema')`,
+  );
+  return new Set(rows.map((r) => `${r.mode}\t${r.relation}`));
+}
+
+/** The relations of the kinds observed that exist now. */
+async function relationsNow(session: SqlSession): Promise<Set<string>> {
+  const { rows } = await session.query<{ relation: string }>(
+    `SELECT n.nspname || '.' || c.relname AS relation FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ${observedKinds} AND ${userRelations}`,
+  );
+  return new Set(rows.map((r) => r.relation));
 }
 
 /**
@@ -85,7 +129,8 @@ async function liveCatalog(session: SqlSession): Promise<LockCatalog> {
             ARRAY(SELECT a.attname::text FROM unnest(con.conkey) k JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k) AS columns,
             ARRAY(SELECT a.attname::text FROM unnest(con.confkey) k JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k) AS "refColumns",
             (SELECT k.conname FROM pg_constraint k WHERE k.conrelid = con.confrelid AND k.conindid = con.conindid AND k.contype IN ('p', 'u') LIMIT 1) AS "refKey",
-            (SELECT i.relname FROM pg_class i WHERE i.oid = con.conindid) AS "refIndex"
+            (SELECT i.relname FROM pg_class i WHERE i.oid = con.conindid) AS "refIndex",
+            con.confdeltype::text AS "onDelete", con.confupdtype::text AS "onUpdate"
        FROM pg_constraint con
        JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace
        JOIN pg_class f ON f.oid = con.confrelid JOIN pg_namespace fn ON fn.oid = f.relnamespace
@@ -98,11 +143,51 @@ async function liveCatalog(session: SqlSession): Promise<LockCatalog> {
        JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE ${userRelations}`,
   );
-  return catalogOf(fks, indexes.rows);
+  // The sequences column defaults draw from: serial and identity columns own theirs; a DEFAULT
+  // nextval('s') depends on it.
+  const sequences = await session.query<{ table: string; column: string; sequence: string }>(
+    `SELECT DISTINCT n.nspname || '.' || c.relname AS "table", a.attname AS "column", sn.nspname || '.' || s.relname AS sequence
+       FROM pg_attrdef d JOIN pg_depend dep ON dep.classid = 'pg_attrdef'::regclass AND dep.objid = d.oid AND dep.refclassid = 'pg_class'::regclass
+       JOIN pg_class s ON s.oid = dep.refobjid AND s.relkind = 'S' JOIN pg_namespace sn ON sn.oid = s.relnamespace
+       JOIN pg_class c ON c.oid = d.adrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+      WHERE ${userRelations}
+     UNION
+     SELECT n.nspname || '.' || c.relname, a.attname, sn.nspname || '.' || s.relname
+       FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S' JOIN pg_namespace sn ON sn.oid = s.relnamespace
+       JOIN pg_class c ON c.oid = dep.refobjid JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = dep.refobjsubid
+      WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass AND dep.deptype = 'i' AND a.attidentity <> '' AND ${userRelations}`,
+  );
+  // The relations each view and materialized view reads: those its rewrite rule depends on.
+  const reads = await session.query<{ view: string; reads: string[] }>(
+    `SELECT vn.nspname || '.' || v.relname AS view, array_agg(DISTINCT n.nspname || '.' || c.relname) AS reads
+       FROM pg_rewrite r JOIN pg_class v ON v.oid = r.ev_class JOIN pg_namespace vn ON vn.oid = v.relnamespace
+       JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class
+       JOIN pg_class c ON c.oid = d.refobjid AND c.relkind IN ('r', 'p', 'm', 'v', 'f') JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE v.relkind IN ('v', 'm') AND vn.nspname NOT IN ('pg_catalog', 'information_schema') AND vn.nspname NOT LIKE 'pg_temp%'
+      GROUP BY 1`,
+  );
+  // The partitions of each partitioned table.
+  const partitions = await session.query<{ table: string; partitions: string[] }>(
+    `SELECT pn.nspname || '.' || p.relname AS "table", array_agg(n.nspname || '.' || c.relname ORDER BY c.relname) AS partitions
+       FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent AND p.relkind = 'p' JOIN pg_namespace pn ON pn.oid = p.relnamespace
+       JOIN pg_class c ON c.oid = i.inhrelid AND c.relkind IN ('r', 'p', 'f') JOIN pg_namespace n ON n.oid = c.relnamespace
+      GROUP BY 1`,
+  );
+  return catalogOf(fks, { indexes: indexes.rows, sequences: sequences.rows, views: reads.rows, partitions: partitions.rows });
 }
 
-/** Statements whose locks on tables they do not name depend on the foreign keys or indexes. */
-const tiedByCatalog = new Set(['AlterTableStmt', 'DropStmt', 'TruncateStmt', 'ReindexStmt']);
+/**
+ * Statements whose locks on relations they do not name depend on the catalog: the foreign keys
+ * (their triggers, what a DROP takes along), the indexes, the sequences of column defaults, the
+ * relations views read, the partitions of partitioned tables.
+ */
+const tiedByCatalog = new Set([
+  'AlterTableStmt', 'DropStmt', 'TruncateStmt', 'ReindexStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'SelectStmt',
+  'CopyStmt', 'LockStmt', 'RefreshMatViewStmt', 'CreateTableAsStmt', 'ExplainStmt', 'DeclareCursorStmt', 'CallStmt',
+  'IndexStmt', 'CreateStmt', 'VacuumStmt',
+]);
 
 async function storage(session: SqlSession): Promise<Map<string, string>> {
   const { rows } = await session.query<{ oid: string; relation: string; node: string }>(
@@ -158,6 +243,8 @@ export async function runObserved(session: SqlSession, script: string, blocks: r
     const source = ranges.find((r) => statement.start >= r.start && statement.start < r.end)?.source;
     const observe = inTransaction && !control;
     const locksBefore = observe ? await heldLocks(session) : undefined;
+    const relationsBefore = observe ? await relationsNow(session) : undefined;
+    const typesBefore = observe ? await heldTypeLocks(session) : undefined;
     // A CALL migc_run carries plan statements: they are what is judged, and what may need the
     // foreign keys and indexes as they are before it runs (a DROP takes them with it).
     const carried = ast ? runStatements(ast) : undefined;
@@ -184,6 +271,10 @@ export async function runObserved(session: SqlSession, script: string, blocks: r
       const [mode, relation] = l.split('\t') as [string, string];
       return { mode, relation };
     }) : undefined;
+    const typeLocks = typesBefore ? [...(await heldTypeLocks(session))].filter((l) => !typesBefore.has(l)).sort().map((l) => {
+      const [mode, relation] = l.split('\t') as [string, string];
+      return { mode, relation };
+    }) : undefined;
     const storageAfter = await storage(session);
     const rewritten = [...storageBefore!].filter(([key, node]) => storageAfter.has(key) && storageAfter.get(key) !== node).map(([key]) => key.split('\t')[1]!).sort();
     // migc's own statements (assertions, SET) and DO blocks are not judged: nothing to predict. A
@@ -192,10 +283,11 @@ export async function runObserved(session: SqlSession, script: string, blocks: r
     const skipped = carried !== undefined && (await session.query<{ s: string | null }>("SELECT current_setting('migc.skipped', true) AS s")).rows[0]?.s === 'on';
     const judged = locks && ast && !skipped && kind !== 'DoStmt' && kind !== 'VariableSetStmt' && (kind !== 'CallStmt' || carried !== undefined);
     const predicted = judged ? (carried ? carriedLocks(carried, catalog) : predictLocks(ast, catalog)) : undefined;
-    const existing = new Set([...storageAfter.keys()].map((k) => k.split('\t')[1]!));
-    const mismatch = predicted ? disagreement(predicted, locksAfter!, locks!, existing) : undefined;
+    const existing = predicted ? await relationsNow(session) : undefined;
+    const created = existing ? new Set([...existing].filter((r) => !relationsBefore!.has(r))) : undefined;
+    const mismatch = predicted ? disagreement(predicted, locksAfter!, locks!, existing!, created) : undefined;
     runs.push({
-      ...(source ? { source } : {}), text: statement.text, offset: statement.start, ms, ...(locks ? { locks } : {}), rewritten,
+      ...(source ? { source } : {}), text: statement.text, offset: statement.start, ms, ...(locks ? { locks } : {}), ...(typeLocks?.length ? { typeLocks } : {}), rewritten,
       ...(predicted ? { predicted } : {}), ...(mismatch ? { disagreement: mismatch } : {}),
     });
   }

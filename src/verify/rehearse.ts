@@ -40,6 +40,10 @@ export interface StepResult {
   readonly upMs: number;
   /** Locks the step's statements took, read inside their transaction (not its separate checks'). */
   readonly locks: readonly ObservedLock[];
+  /** Locks the step's statements took on types (an enum's ADD VALUE): no tables, shown when it locks none. */
+  readonly typeLocks: readonly ObservedLock[];
+  /** Whether any of the step's statements ran inside a transaction, where its locks could be read. */
+  readonly seenInTransaction: boolean;
   /** The locks migc's analysis predicted for the step's statements ("mode table"), as the report's step table says. */
   readonly predicted: readonly string[];
   /**
@@ -424,6 +428,8 @@ export function stopAt(run: StatementRun): LedgerKey | undefined {
   return parsed.ok && parsed.statements.length === 1 ? stopKey(parsed.statements[0]!.ast) : undefined;
 }
 
+const byRelation = (a: ObservedLock, b: ObservedLock) => (a.relation + a.mode < b.relation + b.mode ? -1 : a.relation + a.mode > b.relation + b.mode ? 1 : 0);
+
 const lockName = (l: PredictedLock) => `${l.mode} ${l.table.includes('.') ? l.table : `public.${l.table}`}`;
 
 /**
@@ -469,7 +475,9 @@ function stepResults(plan: Plan, phases: readonly PhaseResult[], analysis: Rehea
         // A rollback with nothing to undo is done once the down script has passed it.
         down: step.rollback?.kind === 'sql' || step.rollback?.kind === 'nothing' || step.rollback?.kind === 'irreversible' ? status(r.down, down) : 'not run',
         upMs: up.reduce((n, x) => n + x.ms, 0),
-        locks: [...locks.values()].sort((a, b) => (a.relation + a.mode < b.relation + b.mode ? -1 : a.relation + a.mode > b.relation + b.mode ? 1 : 0)),
+        locks: [...locks.values()].sort(byRelation),
+        typeLocks: [...new Map(observed.flatMap((x) => x.typeLocks ?? []).map((l) => [`${l.mode} ${l.relation}`, l])).values()].sort(byRelation),
+        seenInTransaction: observed.length > 0,
         predicted: [...new Set(predicted.map(lockName))].sort(),
         prediction: judged.some((x) => x.disagreement) ? 'differs' : judged.some((x) => x.predicted?.length) ? 'agrees' : unobserved && status(r.up, up) === 'ok' ? 'not observed' : 'not judged',
         ...(unobserved ? { unobserved } : {}),

@@ -1,5 +1,7 @@
 import { lockLabel, lockStrength } from '../../sql/locks.js';
-import type { StatementRule } from '../sql/context.js';
+import { isNewRelation, type StatementRule } from '../sql/context.js';
+import { tableKey } from '../sql/schema-state.js';
+import { relationName } from './ast.js';
 
 export const missingLockTimeout: StatementRule = {
   code: 'MG219',
@@ -10,7 +12,10 @@ export const missingLockTimeout: StatementRule = {
     if (ctx.mode !== 'lint' || ctx.lockTimeoutSet) return;
     // A table being created cannot be busy; one created earlier in the file is new and idle.
     if (ctx.facts.command === 'CREATE TABLE' || 'CreateTableAsStmt' in ctx.ast) return;
-    const strong = ctx.locks.find((l) => lockStrength(l.mode) >= lockStrength('ShareLock') && !ctx.state.isNew(l.table));
+    // So can a view being created (its reads are weak locks).
+    const view = (ctx.ast as { ViewStmt?: { view: never } }).ViewStmt?.view;
+    if (view && !ctx.state.views.has(tableKey(relationName(view)))) return;
+    const strong = ctx.locks.find((l) => lockStrength(l.mode) >= lockStrength('ShareLock') && !isNewRelation(ctx.state, l.table));
     if (!strong) return;
     const lock = lockLabel(strong.mode);
     report({

@@ -1,16 +1,17 @@
 import { lockLabel, lockStrength, type LockMode } from '../../sql/locks.js';
 import type { PgNode } from '../../sql/parser.js';
-import type { EarlierStatements, StatementContext, StatementFinding, StatementRule } from '../sql/context.js';
+import { isNewRelation, type EarlierStatements, type StatementContext, type StatementFinding, type StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
 import { alterTableCommands, node, relationName } from './ast.js';
 import { formatCount } from '../../util/numbers.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 
-/** The key of the table a CREATE TABLE (or CREATE TABLE AS) creates. */
-function createdTable(ast: PgNode): string | undefined {
+/** The key of the table a CREATE TABLE (or CREATE TABLE AS) creates, or the view a CREATE VIEW does. */
+function createdTable(ast: PgNode, state: StatementContext['state']): string | undefined {
   const [kind, body] = node(ast);
   if (kind === 'CreateStmt') return tableKey(relationName(body.relation));
   if (kind === 'CreateTableAsStmt' && body.into?.rel) return tableKey(relationName(body.into.rel));
+  if (kind === 'ViewStmt' && !state.views.has(tableKey(relationName(body.view)))) return tableKey(relationName(body.view));
   return undefined;
 }
 
@@ -62,8 +63,8 @@ export const stackedAccessExclusive: StatementRule = {
     }
     // A table this statement creates is new and empty: locking it keeps nobody waiting. The
     // tables its foreign keys point at are where the wait is.
-    const creates = createdTable(ctx.ast);
-    const others = ctx.locks.filter((l) => lockStrength(l.mode) >= lockStrength('ShareUpdateExclusiveLock') && !ctx.earlier.holdsAccessExclusive(l.table) && !ctx.state.isNew(l.table) && (creates === undefined || tableKey(l.table) !== creates));
+    const creates = createdTable(ctx.ast, ctx.state);
+    const others = ctx.locks.filter((l) => lockStrength(l.mode) >= lockStrength('ShareUpdateExclusiveLock') && !ctx.earlier.holdsAccessExclusive(l.table) && !isNewRelation(ctx.state, l.table) && (creates === undefined || tableKey(l.table) !== creates));
     if (others.length && !toldOf(ctx.earlier).locksOthers) {
       toldOf(ctx.earlier).locksOthers = true;
       const tables = ctx.earlier.accessExclusiveOnExisting();

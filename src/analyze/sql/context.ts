@@ -13,6 +13,14 @@ export const defaultPostgresMajor = 14;
 /** What a table-level operation does beyond taking its lock. */
 export type Effect = 'catalog' | 'scan' | 'rewrite' | 'index build' | 'row changes';
 
+/**
+ * A relation created here, which nobody else uses yet: a table created in this plan or file, or
+ * a view created since the last settle (the phase), so that locking it keeps nobody waiting.
+ */
+export function isNewRelation(state: SchemaState, name: string): boolean {
+  return state.isNew(name) || state.newViews.has(tableKey(name));
+}
+
 /** An earlier statement of the same transaction: what it locked and did. */
 export interface EarlierStatement {
   readonly facts: StatementFacts;
@@ -54,7 +62,7 @@ export class EarlierStatements {
       if (lock.mode !== 'AccessExclusiveLock' || this.accessExclusive.has(key)) continue;
       this.accessExclusive.set(key, lock.table);
       if (!this.heldKeyIsNew.has(key)) {
-        const isNew = this.state.isNew(key);
+        const isNew = isNewRelation(this.state, key);
         this.heldKeyIsNew.set(key, isNew);
         if (!isNew) this.existingHeldKeys++;
       }
@@ -67,7 +75,7 @@ export class EarlierStatements {
     this.stateChanges = this.state.tableChangesSince(this.stateChanges, (key) => {
       const was = this.heldKeyIsNew.get(key);
       if (was === undefined) return;
-      const isNew = this.state.isNew(key);
+      const isNew = isNewRelation(this.state, key);
       if (isNew === was) return;
       this.heldKeyIsNew.set(key, isNew);
       this.existingHeldKeys += isNew ? -1 : 1;

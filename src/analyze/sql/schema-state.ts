@@ -1,6 +1,6 @@
 import type { PgNode } from '../../sql/parser.js';
 import { relationName } from '../../sql/facts.js';
-import type { ForeignKey, KeepForeignKey, LockCatalog } from '../../sql/locks.js';
+import { defaultSequence, readRelations, type ForeignKey, type KeepForeignKey, type LockCatalog } from '../../sql/locks.js';
 import { columnType, type ColumnType } from './types.js';
 
 export type Volatility = 'immutable' | 'stable' | 'volatile';
@@ -19,6 +19,8 @@ export interface ColumnState {
   defaultExpr?: string | null;
   /** Known only from ALTER COLUMN ... TYPE: its nullability and default are guesses. */
   partial?: boolean;
+  /** The sequence its default draws from (serial, identity, DEFAULT nextval(...)), for the locks of an INSERT. */
+  sequence?: string;
 }
 
 /** A named constraint of a table, what rollbacks are compared on: its kind, validity and columns. */
@@ -77,6 +79,9 @@ export interface ForeignKeyState {
   readonly references: string;
   /** The referenced columns; empty when neither named nor known (the primary key of an unknown table). */
   readonly refColumns: readonly string[];
+  /** ON DELETE and ON UPDATE, as the parser spells them ('a' no action, 'c' cascade...), for the locks of their triggers. */
+  readonly onDelete?: string;
+  readonly onUpdate?: string;
 }
 
 const emptyTable = (name: string, createdHere: boolean): TableState => ({
@@ -115,6 +120,10 @@ export class SchemaState implements LockCatalog {
   readonly types = new Set<string>();
   /** Views (and materialized views) the statements seen created and did not drop: their columns are not tracked. */
   readonly views = new Set<string>();
+  /** The partitions of each partitioned table, by the parent's key: what its DDL locks along with it. */
+  readonly partitions = new Map<string, readonly string[]>();
+  /** The relations each view and materialized view reads (as its query names them), for the locks of the queries that read it. */
+  readonly viewReads = new Map<string, readonly string[]>();
   /** Views created here since the last settle(): new, so no code reads them yet. */
   readonly newViews = new Set<string>();
   /** Columns added here since the last settle(), as "table.column" (tableKey): new, so nothing was in them. */
@@ -150,8 +159,18 @@ export class SchemaState implements LockCatalog {
     this.created = [];
     this.newIndexes.clear();
     this.newTypes.clear();
+    for (const k of this.newViews) this.noteRelationChange(k);
     this.newViews.clear();
     this.newColumns.clear();
+  }
+
+  /**
+   * A relation whose "is new" may have changed other than through its table (a view created or
+   * dropped here): tableChangesSince() reports it too, so what caches newness looks again.
+   */
+  private noteRelationChange(key: string): void {
+    this.tableChanges.push(key);
+    if (this.journal) this.journal.push(() => this.tableChanges.push(key));
   }
 
   /**
@@ -257,7 +276,18 @@ export class SchemaState implements LockCatalog {
     if (this.journal) this.journal.push(() => this.tableChanges.push(key));
   }
 
+  private addPartition(parent: string, partition: string): void {
+    this.setIn(this.partitions, parent, [...(this.partitions.get(parent) ?? []).filter((p) => p !== partition), partition]);
+  }
+
+  /** A partition detached or dropped leaves its parent's list. */
+  private removePartition(partition: string): void {
+    for (const [parent, list] of this.partitions) if (list.includes(partition)) this.setIn(this.partitions, parent, list.filter((p) => p !== partition));
+  }
+
   private deleteTable(key: string): void {
+    this.removePartition(key);
+    if (this.partitions.has(key)) this.deleteIn(this.partitions, key);
     this.deleteIn(this.tables, key);
     this.tableChanges.push(key);
     if (this.journal) this.journal.push(() => this.tableChanges.push(key));
@@ -282,14 +312,30 @@ export class SchemaState implements LockCatalog {
       // The key constraint the foreign key points at: its columns are the referenced ones.
       let refKey: string | undefined;
       if (target) for (const [k, c] of target.keyConstraints) if (sameColumns(c.columns, fk.refColumns)) { refKey = k; break; }
+      const actions = { ...(fk.onDelete ? { onDelete: fk.onDelete } : {}), ...(fk.onUpdate ? { onUpdate: fk.onUpdate } : {}) };
       out.push(refKey === undefined
-        ? { name: fkName, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns }
-        : { name: fkName, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns, refKey });
+        ? { name: fkName, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns, ...actions }
+        : { name: fkName, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns, refKey, ...actions });
     };
     const own = this.tables.get(key);
     if (own) for (const [fkName, fk] of own.foreignKeys) add(own, fkName, fk);
     for (const t of this.referencing(key)) for (const [fkName, fk] of t.foreignKeys) if (fk.references === key) add(t, fkName, fk);
     return out;
+  }
+
+  /** The partitions of a partitioned table, for the lock prediction; undefined for any other table. */
+  partitionsOf(name: string): readonly string[] | undefined {
+    return this.partitions.get(tableKey(name));
+  }
+
+  /** The relations a view or materialized view reads, for the lock prediction; undefined for any other name. */
+  readsOfView(name: string): readonly string[] | undefined {
+    return this.viewReads.get(tableKey(name));
+  }
+
+  /** The sequences the table's column defaults draw from, for the lock prediction of INSERT. */
+  sequencesOfDefaults(name: string): { column: string; sequence: string }[] {
+    return [...(this.table(name)?.columns ?? [])].flatMap(([column, c]) => (c.sequence ? [{ column, sequence: c.sequence }] : []));
   }
 
   /** The table of an index the statements seen created, for the lock prediction of DROP INDEX. */
@@ -319,9 +365,10 @@ export class SchemaState implements LockCatalog {
         const table: TableState = { ...emptyTable(name, createdHere), ...(body.partspec ? { partitioned: true } : {}), ...(borrows ? { partial: true } : {}) };
         // Set first: a foreign key to the table itself finds its primary key.
         this.setTable(name, table);
+        if (body.partbound) for (const parent of body.inhRelations ?? []) this.addPartition(tableKey(relationName(parent.RangeVar)), name);
         for (const elt of body.tableElts ?? []) {
           if (elt.ColumnDef) {
-            table.columns.set(elt.ColumnDef.colname, { ...columnState(elt.ColumnDef), ordinal: table.nextOrdinal++ });
+            table.columns.set(elt.ColumnDef.colname, { ...columnState(elt.ColumnDef, name), ordinal: table.nextOrdinal++ });
             for (const c of elt.ColumnDef.constraints ?? []) {
               const only = [{ String: { sval: elt.ColumnDef.colname } }];
               if (c.Constraint && c.Constraint.contype !== 'CONSTR_CHECK') this.addConstraint(table, { ...c.Constraint, keys: only, fk_attrs: only });
@@ -337,6 +384,7 @@ export class SchemaState implements LockCatalog {
         // WITH NO DATA creates it empty; a materialized view is not a table rules lock as one.
         const filled = createdHere && !body.into?.skipData;
         this.setTable(name, { ...emptyTable(name, createdHere), ...(filled ? { filled } : {}), partial: true });
+        if (body.objtype === 'OBJECT_MATVIEW') this.setIn(this.viewReads, name, readRelations(body.query));
         return;
       }
       case 'SelectStmt': {
@@ -355,7 +403,9 @@ export class SchemaState implements LockCatalog {
       case 'ViewStmt':
         this.addTo(this.views, tableKey(relationName(body.view)));
         this.setIn(this.definitions, `view ${tableKey(relationName(body.view))}`, fingerprint([body.aliases, body.query, body.options, body.withCheckOption]));
+        this.setIn(this.viewReads, tableKey(relationName(body.view)), readRelations(body.query));
         if (createdHere) this.addTo(this.newViews, tableKey(relationName(body.view)));
+        this.noteRelationChange(tableKey(relationName(body.view)));
         return;
       case 'AlterTableStmt': {
         if (body.objtype !== 'OBJECT_TABLE') return;
@@ -364,12 +414,14 @@ export class SchemaState implements LockCatalog {
         const table = this.table(relationName(body.relation)) ?? this.existing(relationName(body.relation));
         for (const c of body.cmds ?? []) {
           const cmd = c.AlterTableCmd;
+          if (cmd?.subtype === 'AT_AttachPartition' && cmd.def?.PartitionCmd?.name) this.addPartition(table.name, tableKey(relationName(cmd.def.PartitionCmd.name)));
+          if (cmd?.subtype === 'AT_DetachPartition' && cmd.def?.PartitionCmd?.name) this.removePartition(tableKey(relationName(cmd.def.PartitionCmd.name)));
           switch (cmd?.subtype) {
             case 'AT_AddColumn': {
               const def = cmd.def.ColumnDef;
               // ADD COLUMN IF NOT EXISTS of a column that exists does nothing.
               if (cmd.missing_ok && table.columns.has(def.colname)) break;
-              this.setIn(table.columns, def.colname, { ...columnState(def), ordinal: table.nextOrdinal });
+              this.setIn(table.columns, def.colname, { ...columnState(def, table.name), ordinal: table.nextOrdinal });
               if (createdHere) this.addTo(this.newColumns, `${table.name}.${def.colname}`);
               this.assign(table, 'nextOrdinal', table.nextOrdinal + 1);
               for (const c of def.constraints ?? []) {
@@ -508,11 +560,18 @@ export class SchemaState implements LockCatalog {
           if (this.newViews.has(from)) {
             this.deleteFrom(this.newViews, from);
             this.addTo(this.newViews, to);
+            this.noteRelationChange(from);
+            this.noteRelationChange(to);
           }
           const definition = this.definitions.get(`view ${from}`);
           if (definition !== undefined) {
             this.deleteIn(this.definitions, `view ${from}`);
             this.setIn(this.definitions, `view ${to}`, definition);
+          }
+          const reads = this.viewReads.get(from);
+          if (reads) {
+            this.deleteIn(this.viewReads, from);
+            this.setIn(this.viewReads, to, reads);
           }
         } else if (renameType === 'OBJECT_FUNCTION') {
           const names: string[] = (body.object?.ObjectWithArgs?.objname ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
@@ -611,7 +670,9 @@ export class SchemaState implements LockCatalog {
             if (body.removeType === 'OBJECT_MATVIEW') this.deleteTable(dotted(o.List?.items));
             this.deleteFrom(this.views, dotted(o.List?.items));
             this.deleteFrom(this.newViews, dotted(o.List?.items));
+            this.noteRelationChange(dotted(o.List?.items));
             this.deleteIn(this.definitions, `view ${dotted(o.List?.items)}`);
+            this.deleteIn(this.viewReads, dotted(o.List?.items));
           }
         } else if (body.removeType === 'OBJECT_TYPE' || body.removeType === 'OBJECT_DOMAIN') {
           for (const o of body.objects ?? []) {
@@ -751,7 +812,8 @@ export class SchemaState implements LockCatalog {
       const target = references === table.name ? table : this.table(references);
       const pk = target ? [...target.keyConstraints.values()].find((k) => k.primary)?.columns : undefined;
       const refColumns = c.pk_attrs?.length ? names(c.pk_attrs) : pk ?? [];
-      this.setForeignKey(table, c.conname ?? `${bare}_${columns.join('_')}_fkey`, { columns, references, refColumns });
+      const actions = { ...(c.fk_del_action ? { onDelete: c.fk_del_action as string } : {}), ...(c.fk_upd_action ? { onUpdate: c.fk_upd_action as string } : {}) };
+      this.setForeignKey(table, c.conname ?? `${bare}_${columns.join('_')}_fkey`, { columns, references, refColumns, ...actions });
     }
     if (c?.contype !== 'CONSTR_CHECK') return;
     const column = isNotNullCheck(c.raw_expr);
@@ -773,15 +835,19 @@ function sameColumns(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((c) => b.includes(c));
 }
 
-function columnState(def: Record<string, any>): ColumnState {
+function columnState(def: Record<string, any>, table: string): ColumnState {
   const notNull = (def.constraints ?? []).some((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype === 'CONSTR_NOTNULL' || c.Constraint?.contype === 'CONSTR_PRIMARY') || def.is_not_null === true;
   const type = columnType(def.typeName);
   const kinds = (def.constraints ?? []).map((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype);
-  const hasDefault = kinds.includes('CONSTR_DEFAULT') || kinds.includes('CONSTR_IDENTITY') || kinds.includes('CONSTR_GENERATED') || /^serial[248]$/.test(type?.name ?? '');
+  const serial = /^serial[248]$/.test(type?.name ?? '');
+  const hasDefault = kinds.includes('CONSTR_DEFAULT') || kinds.includes('CONSTR_IDENTITY') || kinds.includes('CONSTR_GENERATED') || serial;
   const written = (def.constraints ?? []).find((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype === 'CONSTR_DEFAULT')?.Constraint?.raw_expr;
   // A serial's default is a sequence's nextval(), not written: not known.
-  const defaultExpr = written !== undefined ? fingerprint(written) : /^serial[248]$/.test(type?.name ?? '') ? undefined : null;
-  return { ...(type ? { type } : {}), notNull, ...(hasDefault ? { hasDefault } : {}), ...(defaultExpr !== undefined ? { defaultExpr } : {}) };
+  const defaultExpr = written !== undefined ? fingerprint(written) : serial ? undefined : null;
+  // The sequence PostgreSQL creates for a serial or identity column (table_column_seq, in the
+  // table's schema), or the one its DEFAULT nextval('...') names.
+  const sequence = serial || kinds.includes('CONSTR_IDENTITY') ? `${table}_${def.colname}_seq` : defaultSequence(written);
+  return { ...(type ? { type } : {}), notNull, ...(hasDefault ? { hasDefault } : {}), ...(defaultExpr !== undefined ? { defaultExpr } : {}), ...(sequence ? { sequence } : {}) };
 }
 
 /** The column of a CHECK (col IS NOT NULL) expression, or undefined for any other check. */
