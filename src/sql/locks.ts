@@ -112,7 +112,7 @@ export interface LockCatalog extends ForeignKeyCatalog {
 }
 
 /** A filter on foreign keys by name and columns. */
-export type KeepForeignKey = (name: string, key: { readonly columns: readonly string[]; readonly refColumns: readonly string[] }) => boolean;
+export type KeepForeignKey = (name: string, key: { readonly columns: readonly string[]; readonly references: string; readonly refColumns: readonly string[] }) => boolean;
 
 /** "users" and "public.users" are one table under the default search_path. */
 const bare = (t: string) => (t.startsWith('public.') ? t.slice(7) : t);
@@ -348,7 +348,6 @@ function throughViews(locks: readonly PredictedLock[], schema: LockCatalog | und
 function writeLocks(kind: string, body: any, schema: LockCatalog | undefined): PredictedLock[] {
   const table = relationName(body.relation);
   const locks: PredictedLock[] = [{ table, mode: 'RowExclusiveLock' }];
-  const keys = schema?.foreignKeysAt(table) ?? [];
   const merge = kind === 'MergeStmt' ? (body.mergeWhenClauses ?? []).map((w: any) => w.MergeWhenClause?.commandType) : [];
   const inserts = kind === 'InsertStmt' || kind === 'CopyStmt' || merge.includes('CMD_INSERT');
   const deletes = kind === 'DeleteStmt' || merge.includes('CMD_DELETE');
@@ -360,6 +359,11 @@ function writeLocks(kind: string, body: any, schema: LockCatalog | undefined): P
   ];
   const set = new Set<string>(setLists.flat().map((t: any) => t?.ResTarget?.name).filter((n: unknown): n is string => typeof n === 'string'));
   const updates = setLists.length > 0;
+  // Only the keys this change can fire are built (a table may have hundreds): a superset of the
+  // ones the loop below keeps.
+  const fires: KeepForeignKey = (_name, f) => inserts || (updates && f.columns.some((c) => set.has(c)))
+    || (sameTable(f.references, table) && (deletes || (updates && (f.refColumns.length === 0 || f.refColumns.some((c) => set.has(c))))));
+  const keys = schema?.foreignKeysAt(table, fires) ?? [];
   for (const f of keys) {
     if (sameTable(f.table, table) && (inserts || (updates && f.columns.some((c) => set.has(c))))) locks.push({ table: f.references, mode: 'RowShareLock', ifRows: true });
     if (!sameTable(f.references, table)) continue;

@@ -441,7 +441,8 @@ export class SchemaState implements LockCatalog {
               // Its indexes and the constraints that involve it go with it.
               for (const [conName, con] of table.constraints) if (con.columns.includes(cmd.name)) this.deleteIn(table.constraints, conName);
               for (const [index, on] of this.indexTables) {
-                if (tableKey(on) === table.name && this.indexColumns.get(index)?.includes(cmd.name)) {
+                // The column first: cheaper than keying the table, and most indexes do not name it.
+                if (this.indexColumns.get(index)?.includes(cmd.name) && tableKey(on) === table.name) {
                   this.deleteIn(this.indexTables, index);
                   this.deleteIn(this.indexColumns, index);
                 }
