@@ -130,6 +130,8 @@ export class SchemaState implements LockCatalog {
   readonly newColumns = new Set<string>();
   /** The columns each index of indexTables involves (its keys, expressions and WHERE): dropping one drops it. */
   readonly indexColumns = new Map<string, readonly string[]>();
+  /** The indexes of indexTables on each table, by tableKey: what a DROP COLUMN or DROP TABLE takes along, without walking every index. */
+  private readonly indexesOn = new Map<string, readonly string[]>();
   /**
    * Functions and procedures by "name(argument types)", and views by name ("view name"): the
    * fingerprint of the statement that defined them, "?" once altered (what a rollback is compared on).
@@ -171,6 +173,30 @@ export class SchemaState implements LockCatalog {
   private noteRelationChange(key: string): void {
     this.tableChanges.push(key);
     if (this.journal) this.journal.push(() => this.tableChanges.push(key));
+  }
+
+  /** An index is on this table (created, or its table renamed). */
+  private setIndexTable(index: string, table: string): void {
+    const was = this.indexTables.get(index);
+    if (was !== undefined) this.unlistIndex(index, was);
+    this.setIn(this.indexTables, index, table);
+    const key = tableKey(table);
+    this.setIn(this.indexesOn, key, [...(this.indexesOn.get(key) ?? []), index]);
+  }
+
+  /** An index is gone (dropped, or with its table, column or constraint): its columns too. */
+  private dropIndex(index: string): void {
+    const on = this.indexTables.get(index);
+    if (on !== undefined) this.unlistIndex(index, on);
+    this.deleteIn(this.indexTables, index);
+    this.deleteIn(this.indexColumns, index);
+  }
+
+  private unlistIndex(index: string, table: string): void {
+    const key = tableKey(table);
+    const rest = (this.indexesOn.get(key) ?? []).filter((i) => i !== index);
+    if (rest.length > 0) this.setIn(this.indexesOn, key, rest);
+    else this.deleteIn(this.indexesOn, key);
   }
 
   /**
@@ -440,13 +466,7 @@ export class SchemaState implements LockCatalog {
               this.dropReferencing(table.name, (fk) => fk.refColumns.includes(cmd.name));
               // Its indexes and the constraints that involve it go with it.
               for (const [conName, con] of table.constraints) if (con.columns.includes(cmd.name)) this.deleteIn(table.constraints, conName);
-              for (const [index, on] of this.indexTables) {
-                // The column first: cheaper than keying the table, and most indexes do not name it.
-                if (this.indexColumns.get(index)?.includes(cmd.name) && tableKey(on) === table.name) {
-                  this.deleteIn(this.indexTables, index);
-                  this.deleteIn(this.indexColumns, index);
-                }
-              }
+              for (const index of this.indexesOn.get(table.name) ?? []) if (this.indexColumns.get(index)?.includes(cmd.name)) this.dropIndex(index);
               break;
             case 'AT_AlterColumnType': {
               const col = table.columns.get(cmd.name);
@@ -486,10 +506,7 @@ export class SchemaState implements LockCatalog {
             case 'AT_DropConstraint': {
               this.deleteIn(table.notNullChecks, cmd.name);
               const owned = table.constraints.get(cmd.name)?.index;
-              if (owned !== undefined) {
-                this.deleteIn(this.indexTables, owned);
-                this.deleteIn(this.indexColumns, owned);
-              }
+              if (owned !== undefined) this.dropIndex(owned);
               this.deleteIn(table.constraints, cmd.name);
               this.deleteIn(table.foreignKeys, cmd.name);
               const key = table.keyConstraints.get(cmd.name);
@@ -538,17 +555,16 @@ export class SchemaState implements LockCatalog {
           for (const t of this.referencing(table.name)) {
             for (const [fkName, fk] of t.foreignKeys) if (fk.references === table.name) this.setForeignKey(t, fkName, { ...fk, references: renamed.name });
           }
-          for (const [index, on] of this.indexTables) if (tableKey(on) === table.name) this.setIn(this.indexTables, index, renamed.name);
+          for (const index of this.indexesOn.get(table.name) ?? []) this.setIndexTable(index, renamed.name);
         } else if (renameType === 'OBJECT_INDEX') {
           // ALTER INDEX ... RENAME: the index keeps its table under its new name (in its schema).
           const from = tableKey(relationName(body.relation));
           const on = this.indexTables.get(from);
           if (on !== undefined) {
             const to = tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname);
-            this.deleteIn(this.indexTables, from);
-            this.setIn(this.indexTables, to, on);
             const columns = this.indexColumns.get(from);
-            this.deleteIn(this.indexColumns, from);
+            this.dropIndex(from);
+            this.setIndexTable(to, on);
             if (columns) this.setIn(this.indexColumns, to, columns);
           }
         } else if (renameType === 'OBJECT_VIEW' || renameType === 'OBJECT_MATVIEW') {
@@ -646,17 +662,10 @@ export class SchemaState implements LockCatalog {
             this.deleteTable(key);
             // CASCADE drops the foreign keys of other tables that point at it; its indexes go with it.
             this.dropReferencing(key, () => true);
-            for (const [index, on] of this.indexTables) {
-              if (tableKey(on) !== key) continue;
-              this.deleteIn(this.indexTables, index);
-              this.deleteIn(this.indexColumns, index);
-            }
+            for (const index of this.indexesOn.get(key) ?? []) this.dropIndex(index);
           }
         } else if (body.removeType === 'OBJECT_INDEX') {
-          for (const o of body.objects ?? []) {
-            this.deleteIn(this.indexTables, dotted(o.List?.items));
-            this.deleteIn(this.indexColumns, dotted(o.List?.items));
-          }
+          for (const o of body.objects ?? []) this.dropIndex(dotted(o.List?.items));
         } else if (body.removeType === 'OBJECT_TRIGGER') {
           // DROP TRIGGER name ON table: the table's name parts, then the trigger's.
           for (const o of body.objects ?? []) {
@@ -740,7 +749,7 @@ export class SchemaState implements LockCatalog {
           const key = tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.idxname}` : body.idxname);
           // IF NOT EXISTS of an index that exists does nothing.
           if (body.if_not_exists && this.indexTables.has(key)) return;
-          this.setIn(this.indexTables, key, relationName(body.relation));
+          this.setIndexTable(key, relationName(body.relation));
           this.setIn(this.indexColumns, key, columnRefs([body.indexParams, body.whereClause]));
         }
         const params = body.indexParams ?? [];
