@@ -11,6 +11,7 @@ import type { PlanSettings } from '../settings.js';
 import { transactionNesting, unterminatedTransaction } from '../sql-rules/transaction-nesting.js';
 import { EarlierStatements, rulesFor, type Effect, type StatementContext, type StatementFinding, type StatementRule } from './context.js';
 import { SchemaState, tableKey } from './schema-state.js';
+import { defaultSearchPath, qualifyRelations, searchPathSet, type SearchPath } from './search-path.js';
 import { binaryCompatible, columnType } from './types.js';
 
 /** What the report shows for one statement: its locks, what it does to the table, how long. */
@@ -251,6 +252,8 @@ export interface SessionSettings {
   lockTimeoutSet: boolean;
   /** MG219 was reported in this session: one missing lock_timeout is one problem. */
   lockTimeoutReported: boolean;
+  /** Where bare names are looked up (SET search_path); PostgreSQL's default when absent. */
+  searchPath?: SearchPath;
 }
 
 /** A `-- migc-ignore CODE: reason` comment before a statement. */
@@ -280,6 +283,10 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
   let lockTimeoutSet = options.session?.lockTimeoutSet ?? false;
   let earlier = new EarlierStatements(state);
   let lockTimeoutReported = options.session?.lockTimeoutReported ?? false;
+  /** The session's search path, and the one in force now (a SET LOCAL lasts until COMMIT). */
+  let sessionPath = options.session?.searchPath ?? defaultSearchPath;
+  let searchPath = sessionPath;
+  const knows = (key: string) => state.tables.has(key) || state.views.has(key) || state.indexTables.has(key);
   let previousEnd = options.from ?? 0;
   /** Most files have no migc-ignore comment: then no text between statements need be searched. */
   const mayIgnore = text.includes('migc-ignore');
@@ -310,9 +317,11 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
   };
   for (const [index, parsed] of statements.entries()) {
     const inRollback = options.rollback === true;
-    const facts = statementFacts(parsed.ast);
+    // Bare names as the server resolves them under the search path in force.
+    const ast = qualifyRelations(parsed.ast, searchPath, knows);
+    const facts = statementFacts(ast);
     const span = { start: parsed.start, end: parsed.end };
-    const [kind, body] = node(parsed.ast);
+    const [kind, body] = node(ast);
     // Comments between the previous statement and this one.
     const ignores = new Map<string, string | undefined>();
     if (mayIgnore) for (const m of text.slice(previousEnd, parsed.start).matchAll(ignorePattern)) ignores.set(m[1]!, m[2]?.trim() || undefined);
@@ -322,11 +331,12 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
       lockTimeoutSet = !/"(0|"0")"|ival":0\b/.test(value) && body.kind !== 'VAR_RESET';
     }
     const inTransaction = transaction.open !== 'none';
+    const pathNow = searchPath;
     const unit: Unit = {
-      statement: { ast: parsed.ast, text: parsed.text, facts, span }, inTransaction, earlier,
+      statement: { ast, text: parsed.text, facts, span }, inTransaction, earlier,
       transaction: { open: transaction.open, ...(transaction.begin ? { beganAtLine: transaction.begin.line } : {}) },
       subcommandSpan: (subcommand) => subcommandSpans(parsed)?.[subcommand],
-      later: () => statements.slice(index + 1).map((l) => l.ast),
+      later: () => statements.slice(index + 1).map((l) => qualifyRelations(l.ast, pathNow, knows)),
     };
     const { judged, locks } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows }, rules);
     record(judged, span, ignores);
@@ -339,12 +349,19 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
         // string) runs the next statements in a transaction again.
         transaction = between;
         earlier = new EarlierStatements(state);
+        searchPath = sessionPath;
       }
       continue;
     }
+    const pathSet = searchPathSet(ast);
+    if (pathSet) {
+      // SET LOCAL outside a transaction does nothing (the server warns).
+      if (!pathSet.local) sessionPath = pathSet.path;
+      if (!pathSet.local || inTransaction) searchPath = pathSet.path;
+    }
     // Within a rollback too, later statements see what earlier ones did; tentatively() (see
     // the rollback option) keeps it from later migrations.
-    state.apply(parsed.ast, true);
+    state.apply(ast, true);
     if (inTransaction) earlier.add({ facts, locks, span });
     else earlier = new EarlierStatements(state);
   }
@@ -353,6 +370,6 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
     const { span, line, ignores } = transaction.begin;
     record([{ rule: transactionNesting, span, ...unterminatedTransaction(line), severity: 'error' }], span, ignores);
   }
-  if (options.session) Object.assign(options.session, { lockTimeoutSet, lockTimeoutReported });
+  if (options.session) Object.assign(options.session, { lockTimeoutSet, lockTimeoutReported, searchPath: sessionPath });
   return diagnostics;
 }

@@ -1,0 +1,148 @@
+import type { PgNode } from '../../sql/parser.js';
+import { tableKey } from './schema-state.js';
+
+/**
+ * The schemas a session looks unqualified names up in, in order, as `SET search_path` leaves
+ * them. PostgreSQL's default, `"$user", public`, is what migc has always assumed: a bare name is
+ * a table in public. A migration that says `SET search_path TO registry, public` and then
+ * `CREATE TABLE users` creates registry.users; a later `DROP INDEX registry.users_email_idx` or
+ * `ALTER TABLE registry.users` is about that table, which the analysis keys by its schema.
+ */
+export type SearchPath = readonly string[];
+
+export const defaultSearchPath: SearchPath = ['public'];
+
+/**
+ * What a statement does to the search path: the new path for `SET [SESSION|LOCAL] search_path`
+ * (`local` when it lasts only until the transaction ends), the default for RESET and SET ...
+ * DEFAULT, undefined for any other statement. `"$user"` names a schema after the role, which migc
+ * cannot know: it is left out, as PostgreSQL leaves it out when no such schema exists. An empty
+ * path (pg_dump's `set_config('search_path', '', false)`, `SET search_path = ''`) is kept empty:
+ * then every name the file means is qualified, and bare names are left as they are.
+ */
+export function searchPathSet(ast: PgNode): { readonly path: SearchPath; readonly local: boolean } | undefined {
+  const set = (ast as { VariableSetStmt?: { kind?: string; name?: string; args?: readonly PgNode[]; is_local?: boolean } }).VariableSetStmt;
+  if (!set || set.name !== 'search_path') return undefined;
+  const local = set.is_local === true;
+  if (set.kind === 'VAR_RESET' || set.kind === 'VAR_SET_DEFAULT') return { path: defaultSearchPath, local };
+  if (set.kind !== 'VAR_SET_VALUE') return undefined;
+  const path: string[] = [];
+  for (const arg of set.args ?? []) {
+    const value = (arg as { A_Const?: { sval?: { sval?: string } } }).A_Const?.sval?.sval;
+    // SET search_path TO a, b names schemas; a quoted list in one string ('a, b') is one of them.
+    if (value === undefined) return undefined;
+    for (const schema of value.split(',').map((s) => s.trim().replace(/^"(.*)"$/, '$1'))) {
+      if (schema !== '' && schema !== '$user') path.push(schema);
+    }
+  }
+  return { path, local };
+}
+
+/**
+ * Whether bare names under this path mean what they mean under the default: tables in public.
+ * Also for an empty path, where the server finds no bare name outside pg_catalog: they are left
+ * as they are. (pg_catalog is searched first in any case.)
+ */
+function isDefaultPath(path: SearchPath): boolean {
+  const schemas = path.filter((s) => s !== 'pg_catalog');
+  return schemas.length === 0 || (schemas.length === 1 && schemas[0] === 'public');
+}
+
+/** The parse-tree fields whose relation a statement creates (the rest name relations it uses). */
+const createdRelation: Readonly<Record<string, string>> = {
+  CreateStmt: 'relation', ViewStmt: 'view', CreateSeqStmt: 'sequence', CreateTableAsStmt: 'into', CompositeTypeStmt: 'typevar',
+};
+
+/**
+ * DROP and COMMENT ON name their objects as lists of names, not as RangeVars: a relation
+ * (`[schema,] name`), or an object on a relation (`[schema,] table, name`: a column, trigger,
+ * policy, rule or constraint). How many trailing names follow the relation's, by object kind.
+ */
+const listedRelation: Readonly<Record<string, number>> = {
+  OBJECT_TABLE: 0, OBJECT_INDEX: 0, OBJECT_VIEW: 0, OBJECT_MATVIEW: 0, OBJECT_SEQUENCE: 0, OBJECT_FOREIGN_TABLE: 0,
+  OBJECT_COLUMN: 1, OBJECT_TRIGGER: 1, OBJECT_POLICY: 1, OBJECT_RULE: 1, OBJECT_TABCONSTRAINT: 1,
+};
+
+/** The name lists of a DROP or COMMENT ON statement's objects, with how many trailing names follow the relation's. */
+function listedNames(kind: string, body: Record<string, unknown>): { items: { String?: { sval?: string } }[]; after: number }[] {
+  type NameList = { List?: { items?: { String?: { sval?: string } }[] } };
+  const objectKind = (kind === 'DropStmt' ? body.removeType : kind === 'CommentStmt' ? body.objtype : undefined) as string | undefined;
+  const after = objectKind === undefined ? undefined : listedRelation[objectKind];
+  if (after === undefined) return [];
+  const lists = kind === 'DropStmt' ? (body.objects ?? []) as NameList[] : [body.object as NameList];
+  return lists.flatMap((l) => (l?.List?.items ? [{ items: l.List.items, after }] : []));
+}
+
+type RangeVarLike = { relname: string; schemaname?: string; relpersistence?: string };
+const isRangeVar = (o: Record<string, unknown>): o is RangeVarLike & Record<string, unknown> => typeof o.relname === 'string' && typeof o.relpersistence === 'string';
+
+/**
+ * The statement with the relations it names without a schema qualified as the server resolves
+ * them under `path`: an existing relation in the first schema of the path that has it (`knows`
+ * answers by tableKey()), else the first schema, where a new one is created. A statement whose
+ * names are all qualified, or a path whose first schema is public, gives the statement back as
+ * it is; otherwise a copy (the parse tree is the caller's).
+ *
+ * Names of relations only: types and functions keep their names (functions would otherwise lose
+ * pg_catalog's built-ins). Names beginning with pg_ are the system catalogs' and are left alone,
+ * and so are a query's WITH names.
+ */
+export function qualifyRelations(ast: PgNode, path: SearchPath, knows: (key: string) => boolean): PgNode {
+  if (isDefaultPath(path)) return ast;
+  const schemas = path.filter((s) => s !== 'pg_catalog');
+  const schemaOf = (name: string, creating: boolean): string => {
+    if (!creating) for (const schema of schemas) if (knows(tableKey(`${schema}.${name}`))) return schema;
+    return schemas[0]!;
+  };
+  const ctes = new Set<string>();
+  collectCteNames(ast, ctes);
+  const bare = (rv: RangeVarLike) => !rv.schemaname && !rv.relname.startsWith('pg_') && !ctes.has(rv.relname);
+  const [kind0, body0] = Object.entries(ast as unknown as Record<string, Record<string, unknown>>)[0]!;
+  if (!needsQualifying(ast, bare) && !listedNames(kind0, body0).some(({ items, after }) => items.length === after + 1)) return ast;
+  const copy = structuredClone(ast);
+  const [kind, body] = Object.entries(copy as unknown as Record<string, Record<string, unknown>>)[0]!;
+  const createdField = createdRelation[kind];
+  const created = createdField === undefined ? undefined : createdField === 'into' ? (body.into as { rel?: RangeVarLike } | undefined)?.rel : body[createdField] as RangeVarLike | undefined;
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const v of value) visit(v);
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    const o = value as Record<string, unknown>;
+    if (isRangeVar(o) && bare(o)) {
+      const schema = schemaOf(o.relname, o === created);
+      if (schema !== 'public') o.schemaname = schema;
+    }
+    for (const key in o) visit(o[key]);
+  };
+  visit(copy);
+  for (const { items, after } of listedNames(kind, body)) {
+    // Only a relation named alone, without its schema.
+    const name = items.length === after + 1 ? items[0]!.String?.sval : undefined;
+    if (name === undefined || name.startsWith('pg_')) continue;
+    const schema = schemaOf(name, false);
+    if (schema !== 'public') items.unshift({ String: { sval: schema } });
+  }
+  return copy;
+}
+
+function collectCteNames(value: unknown, into: Set<string>): void {
+  if (Array.isArray(value)) {
+    for (const v of value) collectCteNames(v, into);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  const o = value as Record<string, unknown>;
+  if (typeof o.ctename === 'string') into.add(o.ctename);
+  for (const key in o) collectCteNames(o[key], into);
+}
+
+function needsQualifying(value: unknown, bare: (rv: RangeVarLike) => boolean): boolean {
+  if (Array.isArray(value)) return value.some((v) => needsQualifying(v, bare));
+  if (value === null || typeof value !== 'object') return false;
+  const o = value as Record<string, unknown>;
+  if (isRangeVar(o) && bare(o)) return true;
+  for (const key in o) if (needsQualifying(o[key], bare)) return true;
+  return false;
+}

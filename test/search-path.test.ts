@@ -1,0 +1,166 @@
+import { PGlite } from '@electric-sql/pglite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryHost } from '../src/host.js';
+import { lint } from '../src/lint.js';
+import { SchemaState } from '../src/analyze/sql/schema-state.js';
+import { qualifyRelations, searchPathSet } from '../src/analyze/sql/search-path.js';
+import { relationName } from '../src/analyze/sql-rules/ast.js';
+import { loadSqlParser, parseSql, type PgNode } from '../src/sql/parser.js';
+
+async function findings(files: Record<string, string>) {
+  const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+  return result.diagnostics.map((d) => {
+    const at = result.sources.get(d.file)!.position(d.span?.start ?? 0);
+    return `${d.file}:${at.line} ${d.code} ${d.message}`;
+  });
+}
+
+const one = (sql: string): PgNode => {
+  const parsed = parseSql(sql);
+  if (!parsed.ok) throw new Error(parsed.message);
+  return parsed.statements[0]!.ast;
+};
+
+beforeAll(loadSqlParser);
+
+describe('SET search_path in a SQL file', () => {
+  it('keys a table created under another schema by that schema: DROP INDEX app.x finds its table', async () => {
+    const found = await findings({
+      '1.sql': 'SET search_path TO app, public;\nCREATE TABLE users (id int, email text);\nCREATE INDEX users_email_idx ON users (email);\n',
+      '2.sql': 'SET lock_timeout = \'2s\';\nDROP INDEX app.users_email_idx;\n',
+    });
+    expect(found).toContainEqual(expect.stringMatching(/^2\.sql:2 MG202 DROP INDEX app\.users_email_idx takes an ACCESS EXCLUSIVE lock on app\.users:/));
+  });
+
+  it('is one table whether a statement names it with its schema or through the path', async () => {
+    const found = await findings({
+      '1.sql': 'CREATE TABLE app.orders (id int);\n',
+      '2.sql': 'BEGIN;\nSET lock_timeout = \'2s\';\nSET search_path TO app, public;\nALTER TABLE orders ADD COLUMN note text;\nCOMMENT ON COLUMN app.orders.note IS \'why\';\nCOMMIT;\n',
+    });
+    // Without the path, "orders" and "app.orders" were two tables: "holds orders and now locks app.orders".
+    expect(found.filter((f) => f.includes('MG217'))).toEqual([]);
+  });
+
+  it('finds a bare name in the first schema of the path that has it, and creates in the first', async () => {
+    await loadSqlParser();
+    const state = new SchemaState();
+    for (const s of ['CREATE TABLE accounts (id int)', 'CREATE TABLE app.orders (id int)']) state.apply(one(s), true);
+    const knows = (key: string) => state.tables.has(key);
+    const path = ['app', 'public'];
+    const name = (sql: string) => relationName((Object.values(qualifyRelations(one(sql), path, knows))[0] as { relation: never }).relation);
+    expect(name('ALTER TABLE orders ADD COLUMN a int')).toBe('app.orders');
+    expect(name('ALTER TABLE accounts ADD COLUMN a int')).toBe('accounts'); // public's, the only one
+    expect(name('ALTER TABLE unknown ADD COLUMN a int')).toBe('app.unknown'); // unknown: the first schema
+    expect(name('CREATE TABLE accounts (id int)')).toBe('app.accounts'); // CREATE goes to the first schema
+    expect(name('ALTER TABLE public.orders ADD COLUMN a int')).toBe('public.orders'); // qualified stays
+    expect(name('ALTER TABLE pg_class ADD COLUMN a int')).toBe('pg_class'); // the catalog comes first
+  });
+
+  it('leaves a WITH query\'s names, types and functions alone, and gives the statement back when nothing changes', () => {
+    const knows = () => false;
+    const cte = one('WITH orders AS (SELECT 1 AS id) UPDATE items SET n = 1 FROM orders WHERE items.id = orders.id');
+    const update = (qualifyRelations(cte, ['app'], knows) as { UpdateStmt: { relation: never; fromClause: { RangeVar: never }[] } }).UpdateStmt;
+    expect(relationName(update.relation)).toBe('app.items');
+    expect(relationName(update.fromClause[0]!.RangeVar)).toBe('orders');
+    const typed = qualifyRelations(one('CREATE TABLE t (c status DEFAULT now())'), ['app'], knows) as { CreateStmt: { relation: never } };
+    expect(relationName(typed.CreateStmt.relation)).toBe('app.t');
+    expect(JSON.stringify(typed)).not.toMatch(/"sval":"app"/); // neither the type nor now() got a schema
+    const plain = one('SELECT 1');
+    expect(qualifyRelations(plain, ['app'], knows)).toBe(plain);
+    const bare = one('ALTER TABLE t ADD COLUMN a int');
+    expect(qualifyRelations(bare, ['public'], knows)).toBe(bare);
+    expect(qualifyRelations(bare, ['pg_catalog', 'public'], knows)).toBe(bare);
+    expect(qualifyRelations(bare, ['public', 'app'], knows)).not.toBe(bare); // t may be app's
+    expect(qualifyRelations(bare, [], knows)).toBe(bare);
+  });
+
+  it('qualifies the names DROP and COMMENT ON give as lists: relations, and the table of a trigger or column', () => {
+    const knows = () => false;
+    const json = (sql: string) => JSON.stringify(qualifyRelations(one(sql), ['app'], knows));
+    expect(json('DROP TABLE a, b.c')).toContain('[{"String":{"sval":"app"}},{"String":{"sval":"a"}}]');
+    expect(json('DROP TABLE a, b.c')).toContain('[{"String":{"sval":"b"}},{"String":{"sval":"c"}}]');
+    expect(json('DROP TRIGGER tr ON t')).toContain('[{"String":{"sval":"app"}},{"String":{"sval":"t"}},{"String":{"sval":"tr"}}]');
+    expect(json('COMMENT ON COLUMN t.c IS \'x\'')).toContain('[{"String":{"sval":"app"}},{"String":{"sval":"t"}},{"String":{"sval":"c"}}]');
+    expect(json('DROP FUNCTION f()')).not.toContain('"sval":"app"');
+  });
+
+  it('reads SET, SET LOCAL, RESET and quoted lists; "$user" is left out', () => {
+    expect(searchPathSet(one('SET search_path TO app, public'))).toEqual({ path: ['app', 'public'], local: false });
+    expect(searchPathSet(one('SET LOCAL search_path = "$user", app'))).toEqual({ path: ['app'], local: true });
+    expect(searchPathSet(one('SET search_path = \'app, "My Schema"\''))).toEqual({ path: ['app', 'My Schema'], local: false });
+    expect(searchPathSet(one('RESET search_path'))).toEqual({ path: ['public'], local: false });
+    expect(searchPathSet(one('SET search_path TO DEFAULT'))).toEqual({ path: ['public'], local: false });
+    expect(searchPathSet(one('SET lock_timeout = \'1s\''))).toBeUndefined();
+  });
+
+  it('ends a SET LOCAL with its transaction, and a RESET ends a SET', async () => {
+    const found = await findings({
+      // The same index names in both schemas, on tables of their own.
+      '1.sql': ['app.', ''].map((schema) => `CREATE TABLE ${schema}t${schema ? '_app' : ''} (id int);\n` + [1, 2].map((i) => `CREATE INDEX i${i} ON ${schema}t${schema ? '_app' : ''} (id);\n`).join('')).join(''),
+      '2.sql': [
+        'SET lock_timeout = \'2s\';',
+        'BEGIN;', 'SET LOCAL search_path TO app;', 'DROP INDEX i1;', 'COMMIT;',
+        'DROP INDEX i1;',
+        'SET search_path TO app;', 'DROP INDEX i2;', 'RESET search_path;', 'DROP INDEX i2;',
+      ].join('\n') + '\n',
+    });
+    expect(found.filter((f) => f.includes('MG202')).map((f) => f.replace(/ takes.* on (\S+):.*/, ' on $1'))).toEqual([
+      '2.sql:4 MG202 DROP INDEX app.i1 on app.t_app',
+      '2.sql:6 MG202 DROP INDEX i1 on t',
+      '2.sql:8 MG202 DROP INDEX app.i2 on app.t_app',
+      '2.sql:10 MG202 DROP INDEX i2 on t',
+    ]);
+  });
+
+  it('carries the path from one Liquibase changeset to the next (one connection)', async () => {
+    const found = await findings({
+      'changelog.sql': [
+        '--liquibase formatted sql',
+        '--changeset a:1',
+        'SET search_path TO app;',
+        'CREATE TABLE orders (id int);',
+        'CREATE INDEX orders_id ON orders (id);',
+        '--changeset a:2',
+        'SET lock_timeout = \'2s\';',
+        'DROP INDEX orders_id;',
+      ].join('\n') + '\n',
+    });
+    expect(found).toContainEqual(expect.stringMatching(/^changelog\.sql:8 MG202 DROP INDEX app\.orders_id takes an ACCESS EXCLUSIVE lock on app\.orders:/));
+  });
+});
+
+// What the server does with the same path, on a real engine: each name migc qualifies is the
+// relation PostgreSQL resolves (to_regclass) or creates.
+describe('SET search_path on PGlite', () => {
+  let db: PGlite;
+  beforeAll(async () => {
+    db = await PGlite.create();
+    await db.exec('CREATE SCHEMA app; CREATE SCHEMA other; CREATE TABLE accounts (id int); CREATE TABLE app.orders (id int); CREATE TABLE other.orders (id int); CREATE TABLE other.items (id int);');
+  });
+  afterAll(async () => db?.close());
+
+  it.each([
+    [['app', 'public'], 'orders'],
+    [['app', 'public'], 'accounts'],
+    [['other', 'app', 'public'], 'orders'],
+    [['app', 'other'], 'items'],
+    [['public', 'app'], 'orders'],
+  ])('under %j, %s', async (path, name) => {
+    const state = new SchemaState();
+    for (const s of ['CREATE TABLE accounts (id int)', 'CREATE TABLE app.orders (id int)', 'CREATE TABLE other.orders (id int)', 'CREATE TABLE other.items (id int)']) state.apply(one(s), true);
+    const ast = qualifyRelations(one(`ALTER TABLE ${name} ADD COLUMN a int`), path, (key) => state.tables.has(key));
+    const ours = relationName((ast as { AlterTableStmt: { relation: never } }).AlterTableStmt.relation);
+    await db.exec(`SET search_path TO ${path.join(', ')}`);
+    const server = (await db.query<{ r: string }>(`SELECT n.nspname || '.' || c.relname AS r FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass('${name}')`)).rows[0]!.r;
+    await db.exec('RESET search_path');
+    // migc keys a table of public without its schema.
+    expect(ours).toBe(server.replace(/^public\./, ''));
+  });
+
+  it('creates where migc says: the first schema of the path', async () => {
+    await db.exec('SET search_path TO other, app, public; CREATE TABLE fresh (id int); RESET search_path');
+    const created = (await db.query<{ s: string }>(`SELECT n.nspname AS s FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = 'fresh'`)).rows[0]!.s;
+    const ast = qualifyRelations(one('CREATE TABLE fresh (id int)'), ['other', 'app', 'public'], () => false);
+    expect(relationName((ast as { CreateStmt: { relation: never } }).CreateStmt.relation)).toBe(`${created}.fresh`);
+  });
+});
