@@ -1,7 +1,7 @@
 import type { Diagnostic, Severity, Span } from '../../diagnostics/diagnostic.js';
 import type { PhaseKind, Plan, Statement, Step } from '../../normalize/model.js';
 import { statementFacts } from '../../sql/facts.js';
-import { predictLocks, type PredictedLock } from '../../sql/locks.js';
+import { predictLocks, readRelations, type PredictedLock } from '../../sql/locks.js';
 import { walkedTable } from '../../sql/batch.js';
 import { parseSql, scanSql, type ParsedStatement, type PgNode } from '../../sql/parser.js';
 import { rewriteReason } from '../sql-rules/add-column-rewrite.js';
@@ -27,8 +27,13 @@ export interface StatementAnalysis {
 /** Seconds per row, roughly, on production hardware: only to size lock windows in the report. */
 export const secondsPerRow: Record<Effect, number> = { catalog: 0, scan: 1e-6, 'index build': 3e-6, rewrite: 5e-6, 'row changes': 1e-5 };
 
-/** What a statement does to its table beyond taking the lock: the basis of the duration estimate. */
-export function statementEffect(ast: Statement['ast'], state: SchemaState, postgres: number): { effect: Effect; table?: string; rows?: number } {
+/**
+ * What a statement does to its table beyond taking the lock: the basis of the duration estimate.
+ * `rows` counts what it writes when the statement says (INSERT ... VALUES); `reads` are the
+ * tables whose rows it reads in full (CREATE TABLE AS, a materialized view): the largest of them
+ * sizes it.
+ */
+export function statementEffect(ast: Statement['ast'], state: SchemaState, postgres: number): { effect: Effect; table?: string; rows?: number; reads?: readonly string[] } {
   const [kind, body] = node(ast);
   const alter = alterTableCommands(ast);
   if (alter) {
@@ -64,11 +69,23 @@ export function statementEffect(ast: Statement['ast'], state: SchemaState, postg
     return { effect: 'row changes', table: relationName(walkedTable(ast) ?? body.relation) };
   }
   if (kind === 'UpdateStmt' || kind === 'DeleteStmt' || kind === 'MergeStmt') return { effect: 'row changes', table: relationName(body.relation) };
+  // CREATE TABLE AS, SELECT ... INTO, CREATE MATERIALIZED VIEW and REFRESH run their query to the end
+  // (WITH NO DATA does not): a scan of what it reads. A refresh reads what the view reads.
+  if (kind === 'CreateTableAsStmt' && !body.into?.skipData) return scanOf(readRelations(body.query));
+  if (kind === 'SelectStmt' && body.intoClause) return scanOf(readRelations({ SelectStmt: { ...body, intoClause: undefined } }));
+  if (kind === 'RefreshMatViewStmt' && !body.skipData) {
+    const view = relationName(body.relation);
+    return scanOf(state.readsOfView(view) ?? [view]);
+  }
   if (kind === 'ClusterStmt' && body.relation) return { effect: 'rewrite', table: relationName(body.relation) };
   if (kind === 'VacuumStmt' && (body.options ?? []).some((o: { DefElem?: { defname?: string } }) => o.DefElem?.defname === 'full') && body.rels?.length === 1) {
     return { effect: 'rewrite', table: relationName(body.rels[0].VacuumRelation.relation) };
   }
   return { effect: 'catalog' };
+}
+
+function scanOf(reads: readonly string[]): { effect: Effect; table?: string; reads?: readonly string[] } {
+  return reads.length === 0 ? { effect: 'catalog' } : { effect: 'scan', table: reads[0]!, reads };
 }
 
 /** A plan is analysed with its settings (resolved once, read by everyone). */
@@ -122,6 +139,16 @@ function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts'
   return { judged, locks };
 }
 
+/** The largest count, or undefined when one is unknown (a table without a size hint may be the largest). */
+function largest(counts: readonly (number | undefined)[]): number | undefined {
+  let max = 0;
+  for (const c of counts) {
+    if (c === undefined) return undefined;
+    max = Math.max(max, c);
+  }
+  return max;
+}
+
 export interface PlanAnalysis {
   readonly diagnostics: Diagnostic[];
   readonly statements: ReadonlyMap<Statement, StatementAnalysis>;
@@ -152,8 +179,8 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       const later = () => statements.slice(i + 1).map((l) => l.ast);
       const unit: Unit = { statement: s, inTransaction, earlier: inTransaction ? earlier : new EarlierStatements(state), later };
       const { judged, locks } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows }, rules);
-      const { effect, table, rows: written } = statementEffect(s.ast, state, postgres);
-      const n = written ?? (table ? rows(table) : undefined);
+      const { effect, table, rows: written, reads } = statementEffect(s.ast, state, postgres);
+      const n = written ?? (reads ? largest(reads.map(rows)) : table ? rows(table) : undefined);
       // Catalog-only work takes no time worth counting, with or without a size hint.
       const seconds = effect === 'catalog' ? 0 : n !== undefined ? n * secondsPerRow[effect] : undefined;
       into.analyses.set(s, { locks, effect, ...(table ? { table } : {}), ...(seconds !== undefined ? { seconds } : {}) });
