@@ -88,7 +88,7 @@ const isRangeVar = (o: Record<string, unknown>): o is RangeVarLike & Record<stri
  * and so are a query's WITH names.
  */
 export function qualifyRelations(ast: PgNode, path: SearchPath, knows: (key: string) => boolean): PgNode {
-  if (isDefaultPath(path)) return ast;
+  if (path === defaultSearchPath || isDefaultPath(path)) return ast;
   const schemas = path.filter((s) => s !== 'pg_catalog');
   const schemaOf = (name: string, creating: boolean): string => {
     if (!creating) for (const schema of schemas) if (knows(tableKey(`${schema}.${name}`))) return schema;
