@@ -21,14 +21,23 @@ const flywayRepeatable = /^R__.*\.sql$/;
 /** A leading version: 001, 20240101120000, 2024-01-01-120000 (diesel), v1.10, 1_2. */
 const leadingVersion = /^[vV]?(\d+(?:[._-]\d+)*)/;
 
+/** yoyo: the migration a `<name>.rollback.sql` undoes is `<name>.sql` beside it. */
+export function yoyoMigrationOf(file: string): string | undefined {
+  return file.endsWith('.rollback.sql') ? `${file.slice(0, -'.rollback.sql'.length)}.sql` : undefined;
+}
+
+/** Postgrator: `<version>.do[.<name>].sql` and its undo `<version>.undo[.<name>].sql`. */
+const postgrator = /^(\d+)\.(do|undo)(?:\.[^/]*)?\.sql$/;
+
 /**
  * Is this file a rollback? golang-migrate's and sqlx's `*.down.sql`, diesel's `<version>/down.sql`,
- * Flyway's undo `U<version>__*.sql`. (dbmate and goose write the down in the same file as the up,
- * after `-- migrate:down` or `-- +goose Down`: see fileSections.)
+ * Flyway's undo `U<version>__*.sql`, yoyo's `*.rollback.sql`, Postgrator's `<version>.undo.sql`.
+ * (dbmate, goose, sql-migrate and tern write the down in the same file as the up, after a marker:
+ * see fileSections.)
  */
 export function isRollbackFile(file: string): boolean {
   const base = baseName(file);
-  return base === 'down.sql' || base.endsWith('.down.sql') || /^U\d+(?:[._]\d+)*__.*\.sql$/.test(base);
+  return base === 'down.sql' || base.endsWith('.down.sql') || base.endsWith('.rollback.sql') || /^U\d+(?:[._]\d+)*__.*\.sql$/.test(base) || postgrator.exec(base)?.[2] === 'undo';
 }
 
 function describe(file: string): Named {
@@ -46,8 +55,11 @@ function describe(file: string): Named {
   // A Flyway-named file can still be a down by its suffix (V5__widen.down.sql beside V5__widen.sql).
   if (f) return { file, rank: 0, version: parts(f[2]!), pair: `f:${parts(f[2]!).join('.')}`, rollback: f[1] === 'U' || base.endsWith('.down.sql') };
   if (flywayRepeatable.test(base)) return { file, rank: 2, version: [], pair: `r:${file}`, rollback: false };
-  const rollback = base.endsWith('.down.sql');
-  const stem = base.replace(/(\.up|\.down)?\.sql$/, '');
+  // Postgrator pairs a do and an undo by version, whatever their names say.
+  const p = postgrator.exec(base);
+  if (p) return versioned(file, p[1]!, `p:${dir}/${parts(p[1]!).join('.')}`, p[2] === 'undo');
+  const rollback = base.endsWith('.down.sql') || base.endsWith('.rollback.sql');
+  const stem = base.replace(/(\.up|\.down|\.rollback)?\.sql$/, '');
   return versioned(file, stem, `s:${dir}/${stem}`, rollback);
 }
 
@@ -146,11 +158,19 @@ export function isPrismaMigration(file: string): boolean {
 }
 
 /**
+ * Postgrator sends a migration file to the server as one query string, in no transaction of its
+ * own: PostgreSQL runs its statements as one implicit transaction (Postgrator's README says so).
+ */
+export function isPostgratorMigration(file: string): boolean {
+  return postgrator.test(baseName(file));
+}
+
+/**
  * Files the tool sends to the server as one query string outside a transaction of its own:
- * popx's `.autocommit.` files and Prisma's migrations.
+ * popx's `.autocommit.` files, Prisma's and Postgrator's migrations.
  */
 export function isSentAsOneQueryString(file: string): boolean {
-  return isAutocommitFile(file) || isPrismaMigration(file);
+  return isAutocommitFile(file) || isPrismaMigration(file) || isPostgratorMigration(file);
 }
 
 /** A part of a file as its migration tool runs it: the up part, or the down part after a marker. */
@@ -181,16 +201,34 @@ const gooseDown = /^--\s*\+goose\s+down\b/im;
 const gooseNoTransaction = /^--\s*\+goose\s+no\s+transaction\b/im;
 /** sqlx: a file whose very first bytes are `-- no-transaction` runs outside a transaction (sqlx tests `starts_with`). */
 const sqlxNoTransaction = '-- no-transaction';
+/**
+ * sql-migrate: `-- +migrate Up` and `-- +migrate Down`, optionally with `notransaction`, at the
+ * very start of their line and spelled so (sql-migrate tests the prefix `-- +migrate `).
+ */
+const sqlMigrateMarker = /^-- \+migrate (Up|Down)\b([^\n]*)$/gm;
+/** tern: the up is above this text, the down below it (tern splits at its first occurrence). */
+const ternSeparator = '---- create above / drop below ----';
+/** tern runs a part that has this line outside a transaction, statement by statement. */
+const ternDisableTx = /^---- tern: disable-tx ----$/m;
+/**
+ * Directives in the comments that open a file: yoyo's `-- transactional: false` and Graphile
+ * Migrate's `--! no-transaction` run it outside a transaction, statement by statement.
+ */
+const headerNoTransaction = /^--\s*transactional\s*:\s*false\s*$|^--!\s*no-transaction\s*$/i;
 
 /**
- * The parts of a file: dbmate's and goose's files hold the up and then the down, after
- * `-- migrate:down` or `-- +goose Down`; dbmate's `transaction:false` on a section's marker and
- * goose's `-- +goose NO TRANSACTION` (for both parts) run them outside a transaction; so does
- * sqlx for a file that starts with `-- no-transaction`, sending it as one query string. Other
- * files are one part (popx's `.autocommit.` files and Prisma's migrations: see
+ * The parts of a file: dbmate's, goose's, sql-migrate's and tern's files hold the up and the
+ * down, after `-- migrate:down`, `-- +goose Down`, `-- +migrate Down` or tern's `---- create
+ * above / drop below ----`; dbmate's `transaction:false` on a section's marker, goose's `-- +goose
+ * NO TRANSACTION` (for both parts), sql-migrate's `notransaction` and tern's `---- tern:
+ * disable-tx ----` run them outside a transaction; so does sqlx for a file that starts with `--
+ * no-transaction`, sending it as one query string, and yoyo's `-- transactional: false` and
+ * Graphile Migrate's `--! no-transaction` among a file's opening comments (for a yoyo
+ * `.rollback.sql`, `upText`, its migration's, says it too). Other files are one
+ * part (popx's `.autocommit.` files, Prisma's and Postgrator's migrations: see
  * isSentAsOneQueryString). Only comment lines are read: these markers are comments to PostgreSQL.
  */
-export function fileSections(text: string, rollbackFile: boolean): FileSection[] {
+export function fileSections(text: string, rollbackFile: boolean, upText?: string): FileSection[] {
   if (text.includes('migrate:')) {
     const markers = [...text.matchAll(dbmateMarker)];
     if (markers.length > 0) {
@@ -209,9 +247,44 @@ export function fileSections(text: string, rollbackFile: boolean): FileSection[]
     if (down !== undefined) return [{ start: 0, end: down, rollback: rollbackFile, noTransaction, oneQueryString: false }, { start: down, end: text.length, rollback: true, noTransaction, oneQueryString: false }];
     return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction, oneQueryString: false }];
   }
+  if (text.includes('-- +migrate ')) {
+    const markers = [...text.matchAll(sqlMigrateMarker)];
+    if (markers.length > 0) {
+      // sql-migrate skips what comes before the first marker; the option holds for its direction.
+      const noTransaction = { Up: false, Down: false };
+      for (const m of markers) if (/\bnotransaction\b/.test(m[2]!)) noTransaction[m[1] as 'Up' | 'Down'] = true;
+      return markers.map((m, i) => ({
+        start: m.index!, end: markers[i + 1]?.index ?? text.length, rollback: rollbackFile || m[1] === 'Down',
+        noTransaction: noTransaction[m[1] as 'Up' | 'Down'], oneQueryString: false,
+      }));
+    }
+  }
+  const separator = text.indexOf(ternSeparator);
+  if (separator >= 0) {
+    // tern's current versions read disable-tx in the up part for both; older ones each part's own.
+    const upNoTransaction = ternDisableTx.test(text.slice(0, separator));
+    return [
+      { start: 0, end: separator, rollback: rollbackFile, noTransaction: upNoTransaction, oneQueryString: false },
+      { start: separator, end: text.length, rollback: true, noTransaction: upNoTransaction || ternDisableTx.test(text.slice(separator)), oneQueryString: false },
+    ];
+  }
   // sqlx runs such a file with one execute() on the connection: one query string.
   if (text.startsWith(sqlxNoTransaction)) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: true }];
+  // yoyo reads the directive in the migration, for its .rollback.sql too (upText).
+  if (headerSays(text, headerNoTransaction) || (upText !== undefined && headerSays(upText, headerNoTransaction))) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: false }];
   return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: false, oneQueryString: false }];
+}
+
+/** Does a line of the comments and blank lines that open the text match? */
+function headerSays(text: string, directive: RegExp): boolean {
+  if (!text.startsWith('--')) return false;
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed === '') continue;
+    if (!trimmed.startsWith('--')) return false;
+    if (directive.test(trimmed)) return true;
+  }
+  return false;
 }
 
 /** A change of a Sqitch plan (sqitch.plan), in the order `sqitch deploy` runs it. */

@@ -7,7 +7,7 @@ import { compareDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js
 import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
 import { sqlFileTooLarge } from './load/limits.js';
-import { fileSections, flywayConfSaysNoTransaction, isFlywayScript, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog } from './lint-files.js';
+import { fileSections, flywayConfSaysNoTransaction, isFlywayScript, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, yoyoMigrationOf } from './lint-files.js';
 import { loadSqlParser, parseEachStatement, parseSql, type ParsedStatement, type ParseOutcome } from './sql/parser.js';
 import { copiesFromStdin, psqlSqlOnly, type PsqlOnly } from './sql/psql.js';
 
@@ -60,6 +60,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
   const diagnostics: Diagnostic[] = [];
   const files: { file: string; ok: boolean }[] = [];
   const texts = await Promise.all(options.files.map((f) => host.readFile(f)));
+  const indexOf = new Map(options.files.map((f, i) => [f, i]));
   // Flyway's per-script config, read only when it can matter: under --file-transaction, beside a Flyway script.
   const confs = options.fileTransaction ? await Promise.all(options.files.map((f) => (isFlywayScript(f) ? host.readFile(`${f}.conf`) : undefined))) : [];
   for (const [i, file] of options.files.entries()) {
@@ -98,7 +99,8 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     if (forward.statements) {
       const oneQueryString = isSentAsOneQueryString(file);
       const fileNoTransaction = (confs[i] !== undefined && flywayConfSaysNoTransaction(confs[i])) || oneQueryString;
-      const sections = liquibase?.sections ?? fileSections(sql, rollbackFile);
+      const up = yoyoMigrationOf(file);
+      const sections = liquibase?.sections ?? fileSections(sql, rollbackFile, up === undefined ? undefined : texts[indexOf.get(up) ?? -1]);
       // Liquibase runs a file's changesets one after the other on one connection.
       const session: SessionSettings | undefined = liquibase ? { lockTimeoutSet: false, lockTimeoutReported: false } : undefined;
       for (const section of sections) {

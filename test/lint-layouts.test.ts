@@ -6,12 +6,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findMigrations } from '../src/cli/files.js';
 import { memoryHost, nodeHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
-import { fileSections, flywayConfSaysNoTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, liquibaseChangelog, migrationOrder, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
+import { fileSections, flywayConfSaysNoTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
 import { cliEnv, root } from './helpers.js';
 
 /**
  * test/fixtures/lint-layouts/<tool>/: one migration folder per tool's layout (Flyway, golang-migrate,
- * dbmate, goose, diesel), linted in the order the tool runs it, each down after its own up.
+ * dbmate, goose, diesel, sql-migrate, tern, Postgrator, yoyo, ...), linted in the order the tool
+ * runs it, each down after its own up.
  */
 const fixtures = `${root}test/fixtures/lint-layouts`;
 
@@ -46,6 +47,12 @@ describe('migrationOrder', () => {
   it('puts each down right after its up: golang-migrate, sqlx, diesel; a down without an up where its up would be', () => {
     expect(migrationOrder(['m/2_x.down.sql', 'm/2_x.up.sql', 'm/10_y.up.sql', 'm/1_init.sql', 'm/1_init.down.sql', 'm/3_gone.down.sql'])).toEqual(['m/1_init.sql', 'm/1_init.down.sql', 'm/2_x.up.sql', 'm/2_x.down.sql', 'm/3_gone.down.sql', 'm/10_y.up.sql']);
     expect(migrationOrder(['d/2024-01-10-090000_b/down.sql', 'd/2024-01-10-090000_b/up.sql', 'd/2024-01-01-120000_a/up.sql', 'd/00000000000000_setup/up.sql', 'd/2024-01-01-120000_a/down.sql'])).toEqual(['d/00000000000000_setup/up.sql', 'd/2024-01-01-120000_a/up.sql', 'd/2024-01-01-120000_a/down.sql', 'd/2024-01-10-090000_b/up.sql', 'd/2024-01-10-090000_b/down.sql']);
+  });
+
+  it('puts yoyo\'s .rollback.sql after its migration, and Postgrator\'s undo after its do by version, whatever their names', () => {
+    // By name alone, x.rollback.sql sorts before x.sql: the rollback was judged before what it undoes.
+    expect(migrationOrder(['y/0002_b.rollback.sql', 'y/0002_b.sql', 'y/0001_a.rollback.sql', 'y/0001_a.sql', 'y/0010_c.sql'])).toEqual(['y/0001_a.sql', 'y/0001_a.rollback.sql', 'y/0002_b.sql', 'y/0002_b.rollback.sql', 'y/0010_c.sql']);
+    expect(migrationOrder(['p/10.do.sql', 'p/002.undo.index.sql', 'p/002.do.add-index.sql', 'p/001.undo.sql', 'p/001.do.init.sql', 'p/9.do.x.y.sql'])).toEqual(['p/001.do.init.sql', 'p/001.undo.sql', 'p/002.do.add-index.sql', 'p/002.undo.index.sql', 'p/9.do.x.y.sql', 'p/10.do.sql']);
   });
 
   it('pairs a Flyway-named down file with its up: V5__x.down.sql after V5__x.sql (or V5__x.up.sql)', () => {
@@ -88,8 +95,42 @@ describe('migrationOrder', () => {
 
 describe('what a name or a marker says', () => {
   it('knows rollback files by name', () => {
-    expect(['m/1_x.down.sql', 'm/2024-01-01-000000_x/down.sql', 'm/U1.2__x.sql'].map(isRollbackFile)).toEqual([true, true, true]);
-    expect(['m/1_x.up.sql', 'm/down_payments.sql', 'm/V1__down.sql', 'm/Undo__x.sql', 'm/breakdown.sql'].map(isRollbackFile)).toEqual([false, false, false, false, false]);
+    expect(['m/1_x.down.sql', 'm/2024-01-01-000000_x/down.sql', 'm/U1.2__x.sql', 'm/0001_x.rollback.sql', 'm/001.undo.sql', 'm/002.undo.drop-x.sql'].map(isRollbackFile)).toEqual([true, true, true, true, true, true]);
+    expect(['m/1_x.up.sql', 'm/down_payments.sql', 'm/V1__down.sql', 'm/Undo__x.sql', 'm/breakdown.sql', 'm/001.do.sql', 'm/rollback.sql', 'm/x.undo.sql', 'm/1_undo.sql'].map(isRollbackFile)).toEqual([false, false, false, false, false, false, false, false, false]);
+  });
+
+  it('knows Postgrator\'s files by name: sent as one query string, in no transaction of Postgrator\'s', () => {
+    expect(['m/001.do.sql', 'm/2.undo.sql', 'm/0003.do.add.users.sql'].map(isSentAsOneQueryString)).toEqual([true, true, true]);
+    expect(['m/001_do.sql', 'm/x.do.sql', 'm/001.redo.sql', 'm/001.sql'].map(isSentAsOneQueryString)).toEqual([false, false, false, false]);
+  });
+
+  it('splits sql-migrate files at their markers: what comes before the first is not run, notransaction holds for its direction', () => {
+    const file = '-- header\n-- +migrate Up notransaction\nCREATE INDEX CONCURRENTLY i ON t (c);\n-- +migrate Down\nDROP INDEX i;\n-- +migrate Up\nSELECT 1;\n';
+    expect(fileSections(file, false).map((s) => [file.slice(s.start, s.end).split('\n')[0], s.rollback, s.noTransaction, s.oneQueryString])).toEqual([
+      ['-- +migrate Up notransaction', false, true, false],
+      ['-- +migrate Down', true, false, false],
+      ['-- +migrate Up', false, true, false],
+    ]);
+    // sql-migrate reads exactly '-- +migrate ' at the start of a line, Up and Down spelled so.
+    expect(fileSections('  -- +migrate Up\nSELECT 1;\n-- +migrate down\nSELECT 2;\n', false)).toHaveLength(1);
+  });
+
+  it('splits tern files at ---- create above / drop below ----; disable-tx in the up holds for both parts', () => {
+    const file = '---- tern: disable-tx ----\nCREATE INDEX CONCURRENTLY i ON t (c);\n---- create above / drop below ----\nDROP INDEX CONCURRENTLY i;\n';
+    expect(fileSections(file, false).map((s) => [file.slice(s.start, s.end).split('\n')[0], s.rollback, s.noTransaction])).toEqual([
+      ['---- tern: disable-tx ----', false, true],
+      ['---- create above / drop below ----', true, true],
+    ]);
+    const plain = 'CREATE TABLE t (id int);\n---- create above / drop below ----\nDROP TABLE t;\n';
+    expect(fileSections(plain, false).map((s) => [s.rollback, s.noTransaction])).toEqual([[false, false], [true, false]]);
+  });
+
+  it('reads yoyo\'s -- transactional: false and Graphile Migrate\'s --! no-transaction among the opening comments only; a yoyo rollback takes its migration\'s', () => {
+    expect(fileSections('-- Add an index\n-- depends: 0001_init\n-- transactional: false\n\nCREATE INDEX CONCURRENTLY i ON t (c);\n', false)[0]!.noTransaction).toBe(true);
+    expect(fileSections('--! Previous: sha1:abc\n--! Hash: sha1:def\n--! no-transaction\nCREATE INDEX CONCURRENTLY i ON t (c);\n', false)[0]!.noTransaction).toBe(true);
+    expect(fileSections('SELECT 1;\n-- transactional: false\n', false)[0]!.noTransaction).toBe(false);
+    expect(fileSections('DROP INDEX CONCURRENTLY i;\n', true, '-- transactional: false\nCREATE INDEX CONCURRENTLY i ON t (c);\n')[0]!.noTransaction).toBe(true);
+    expect(fileSections('DROP INDEX CONCURRENTLY i;\n', true, 'CREATE INDEX CONCURRENTLY i ON t (c);\n')[0]!.noTransaction).toBe(false);
   });
 
   it('knows popx\'s .autocommit. files by name, with or without a dialect', () => {
@@ -339,6 +380,39 @@ describe('lint over each tool\'s layout', () => {
   it('Liquibase: a file without the formatted-sql header is plain SQL; its --changeset lines are comments', async () => {
     const result = await lint({ files: ['m.sql'] }, memoryHost({ 'm.sql': '--changeset ann:1\nCREATE INDEX CONCURRENTLY i ON t (a);\n' }));
     expect(result.diagnostics.map((d) => d.code)).not.toContain('MG204');
+  });
+
+  // Before these layouts were read, each down part ran forward: DROP TABLE events in the first
+  // migration dropped the table the next ones change, and their widening was "may rewrite".
+  it('sql-migrate: each Down part judged as a rollback after its Up; notransaction takes its direction out of the transaction', async () => {
+    const widened = '10_widen_note.sql:7 MG212 changing events.note from varchar(200) to varchar(100)';
+    expect((await lintFolder('sql-migrate')).found).toEqual([widened]);
+    expect((await lintFolder('sql-migrate', { fileTransaction: true })).found).toEqual([
+      // The Down has no notransaction: sql-migrate runs it in a transaction, where CONCURRENTLY fails.
+      '2_index_at.sql:7 MG204 DROP INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here',
+      widened,
+    ]);
+  });
+
+  it('tern: the part below ---- create above / drop below ---- judged as a rollback; disable-tx holds for both parts', async () => {
+    const expected = ['010_widen_note.sql:7 MG212 changing events.note from varchar(200) to varchar(100)'];
+    expect((await lintFolder('tern')).found).toEqual(expected);
+    expect((await lintFolder('tern', { fileTransaction: true })).found).toEqual(expected);
+  });
+
+  it('Postgrator: an undo judged after its do; a file is one query string, so CONCURRENTLY runs only alone', async () => {
+    const { files, found } = await lintFolder('postgrator', { fileTransaction: true });
+    expect(files).toEqual(['001.do.init.sql', '001.undo.init.sql', '002.do.index-at.sql', '003.do.sql', '010.do.widen-note.sql', '010.undo.widen-note.sql']);
+    expect(found).toEqual([
+      '002.do.index-at.sql:2 MG204 CREATE INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here',
+      '010.undo.widen-note.sql:2 MG212 changing events.note from varchar(200) to varchar(100)',
+    ]);
+  });
+
+  it('yoyo: a .rollback.sql judged after its migration, -- transactional: false holding for both', async () => {
+    const expected = ['0010_widen_note.rollback.sql:2 MG212 changing events.note from varchar(200) to varchar(100)'];
+    expect((await lintFolder('yoyo')).found).toEqual(expected);
+    expect((await lintFolder('yoyo', { fileTransaction: true })).found).toEqual(expected);
   });
 
   it('diesel: <version>/down.sql is the rollback of up.sql beside it', async () => {
