@@ -210,11 +210,13 @@ const sqlMigrateMarker = /^-- \+migrate (Up|Down)\b([^\n]*)$/gm;
 const ternSeparator = '---- create above / drop below ----';
 /** tern runs a part that has this line outside a transaction, statement by statement. */
 const ternDisableTx = /^---- tern: disable-tx ----$/m;
+/** yoyo: `-- transactional: false` among the comments that open a migration runs it outside a transaction, statement by statement. */
+const yoyoNoTransaction = /^--\s*transactional\s*:\s*false\s*$/i;
 /**
- * Directives in the comments that open a file: yoyo's `-- transactional: false` and Graphile
- * Migrate's `--! no-transaction` run it outside a transaction, statement by statement.
+ * Graphile Migrate: `--! no-transaction` after the `--!` headers runs the migration outside a
+ * transaction, sent as one query string (its README: "must contain exactly one statement").
  */
-const headerNoTransaction = /^--\s*transactional\s*:\s*false\s*$|^--!\s*no-transaction\s*$/i;
+const graphileNoTransaction = /^--!\s*no-transaction\s*$/;
 
 /**
  * The parts of a file: dbmate's, goose's, sql-migrate's and tern's files hold the up and the
@@ -222,9 +224,9 @@ const headerNoTransaction = /^--\s*transactional\s*:\s*false\s*$|^--!\s*no-trans
  * above / drop below ----`; dbmate's `transaction:false` on a section's marker, goose's `-- +goose
  * NO TRANSACTION` (for both parts), sql-migrate's `notransaction` and tern's `---- tern:
  * disable-tx ----` run them outside a transaction; so does sqlx for a file that starts with `--
- * no-transaction`, sending it as one query string, and yoyo's `-- transactional: false` and
- * Graphile Migrate's `--! no-transaction` among a file's opening comments (for a yoyo
- * `.rollback.sql`, `upText`, its migration's, says it too). Other files are one
+ * no-transaction`, sending it as one query string, as Graphile Migrate does with `--! no-transaction`
+ * among a file's opening comments, and yoyo's `-- transactional: false` there (for a yoyo
+ * `.rollback.sql`, `upText`, its migration's, says it), statement by statement. Other files are one
  * part (popx's `.autocommit.` files, Prisma's and Postgrator's migrations: see
  * isSentAsOneQueryString). Only comment lines are read: these markers are comments to PostgreSQL.
  */
@@ -271,7 +273,8 @@ export function fileSections(text: string, rollbackFile: boolean, upText?: strin
   // sqlx runs such a file with one execute() on the connection: one query string.
   if (text.startsWith(sqlxNoTransaction)) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: true }];
   // yoyo reads the directive in the migration, for its .rollback.sql too (upText).
-  if (headerSays(text, headerNoTransaction) || (upText !== undefined && headerSays(upText, headerNoTransaction))) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: false }];
+  if (headerSays(text, yoyoNoTransaction) || (upText !== undefined && headerSays(upText, yoyoNoTransaction))) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: false }];
+  if (headerSays(text, graphileNoTransaction)) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: true }];
   return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: false, oneQueryString: false }];
 }
 
