@@ -349,6 +349,9 @@ describe('lint over each tool\'s layout', () => {
     expect(found.filter((f) => !f.includes('MG219'))).toEqual([
       // The revert narrows back what its deploy widened: judged against the schema the deploy left.
       'revert/widen_note.sql:2 MG212 changing users.note from varchar(200) to varchar(100)',
+      // The reworked view's revert takes the note back out with CREATE OR REPLACE VIEW, which
+      // PostgreSQL refuses (checked on PGlite): the revert must drop the view and create it again.
+      'revert/user_names.sql:2 MG067 PostgreSQL refuses this statement: CREATE OR REPLACE VIEW user_names fails: cannot drop columns from view (it drops note); drop the view and create it again',
     ]);
     // Reverts are rollbacks: their drops of what their deploy created are no MG214.
     expect(found.some((f) => f.includes('MG214'))).toBe(false);
@@ -566,8 +569,10 @@ describe('migc lint (the real binary) on a Sqitch project whose sqitch.conf plac
     expect(out.diagnostics.filter((d) => d.code === 'MG024').map((d) => `${d.file} ${d.severity}`)).toEqual(['sql/deploy/old_draft.sql warning', 'sql/sqitch.plan info', 'sql/sqitch.plan error']);
     const pretty = await migc(['lint', '.']);
     expect(pretty.stdout).toContain('sql/sqitch.plan:12:1 error MG024 change audit has no deploy script sql/deploy/audit.sql: sqitch deploy stops there\n   |\n12 | audit 2024-05-23T09:00:00Z');
-    // The warnings: the unnamed script and four MG219, one of them the reworked view's CREATE OR REPLACE VIEW (ACCESS EXCLUSIVE on the view).
-    expect(pretty.stderr).toBe('migc: linted 10 files: 2 errors, 5 warnings (1 note: --verbose shows them)\n');
+    // The errors: audit's missing script (MG024), the revert that narrows the note back (MG212),
+    // and the reworked view's revert that PostgreSQL refuses (MG067). The warnings: the unnamed script and four MG219, one of them the
+    // reworked view's CREATE OR REPLACE VIEW (ACCESS EXCLUSIVE on the view).
+    expect(pretty.stderr).toBe('migc: linted 10 files: 3 errors, 5 warnings (1 note: --verbose shows them)\n');
   });
 
   it('given only the deploy folder, finds the plan above it and lints the deploy scripts in its order', async () => {

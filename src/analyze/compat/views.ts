@@ -40,11 +40,46 @@ const setReturning = new Set(['generate_series', 'unnest', 'jsonb_array_elements
 /** A serial column is an integer one to a view. */
 const sameType = (name: string) => ({ serial2: 'int2', serial4: 'int4', serial8: 'int8' })[name] ?? name;
 
+const catalogs = new WeakMap<SchemaState, ViewCatalog>();
+
+/**
+ * The views of a schema state as the SQL analysis follows them statement by statement (a plan's
+ * steps, the files linted), for the rules that ask what depends on a table: one per state.
+ */
+export function viewsOf(state: SchemaState): ViewCatalog {
+  let views = catalogs.get(state);
+  if (!views) catalogs.set(state, (views = new ViewCatalog()));
+  return views;
+}
+
 export class ViewCatalog {
   private views = new Map<string, ViewDef>();
 
   get(name: string): ViewDef | undefined {
     return this.views.get(tableKey(name));
+  }
+
+  /**
+   * The views DROP ... CASCADE drops along with a relation (or with a column of it): those that
+   * read it, then the views that read those, in that order. Empty when no known view does.
+   */
+  dependentsOf(relation: string, column?: string): ViewDef[] {
+    if (this.views.size === 0) return [];
+    const key = tableKey(relation);
+    const out: ViewDef[] = [];
+    const seen = new Set<string>([key]);
+    let wave = [...this.views.values()].filter((v) => (column === undefined ? v.uses.relations.has(key) : v.uses.columns.has(`${key}\t${column}`)));
+    while (wave.length > 0) {
+      const next: ViewDef[] = [];
+      for (const v of wave) {
+        if (seen.has(v.name)) continue;
+        seen.add(v.name);
+        out.push(v);
+        for (const w of this.views.values()) if (!seen.has(w.name) && w.uses.relations.has(v.name)) next.push(w);
+      }
+      wave = next;
+    }
+    return out;
   }
 
   /** Runs `judge`, then puts the views back as they were (with SchemaState.tentatively for a rollback). */
@@ -63,15 +98,22 @@ export class ViewCatalog {
    * view's columns, a drop or type change of something a view depends on); the statement is
    * learnt all the same, as the plan means it.
    */
-  apply(ast: PgNode, state: SchemaState, unknownObjectsMayExist: boolean): string[] {
+  apply(ast: PgNode, state: SchemaState, unknownObjectsMayExist: boolean, { partialHistory = false }: {
+    /**
+     * The statements seen are part of the history only (lint: earlier migrations may not be
+     * linted, or change tables in ways migc does not follow): a view's query that names what migc
+     * does not know is not refused for it.
+     */
+    readonly partialHistory?: boolean;
+  } = {}): string[] {
     const [kind, body] = Object.entries(ast)[0] as [string, Any];
     const refusals: string[] = [];
     switch (kind) {
       case 'ViewStmt':
-        this.create(tableKey(relationName(body.view)), body.query, names(body.aliases), false, body.replace === true, state, unknownObjectsMayExist, refusals);
+        this.create(tableKey(relationName(body.view)), body.query, names(body.aliases), false, body.replace === true, state, unknownObjectsMayExist, partialHistory, refusals);
         break;
       case 'CreateTableAsStmt':
-        if (body.objtype === 'OBJECT_MATVIEW') this.create(tableKey(relationName(body.into?.rel)), body.query, names(body.into?.colNames), true, false, state, unknownObjectsMayExist, refusals);
+        if (body.objtype === 'OBJECT_MATVIEW') this.create(tableKey(relationName(body.into?.rel)), body.query, names(body.into?.colNames), true, false, state, unknownObjectsMayExist, partialHistory, refusals);
         break;
       case 'DropStmt': {
         const view = body.removeType === 'OBJECT_VIEW' || body.removeType === 'OBJECT_MATVIEW';
@@ -120,10 +162,10 @@ export class ViewCatalog {
     return refusals;
   }
 
-  private create(name: string, query: Any, aliases: readonly string[], materialized: boolean, replace: boolean, state: SchemaState, unknownObjectsMayExist: boolean, refusals: string[]): void {
+  private create(name: string, query: Any, aliases: readonly string[], materialized: boolean, replace: boolean, state: SchemaState, unknownObjectsMayExist: boolean, partialHistory: boolean, refusals: string[]): void {
     const what = materialized ? 'materialized view' : 'view';
     const described = describeQuery(query as PgNode, { state, unknownObjectsMayExist, views: this });
-    for (const p of described.problems) refusals.push(`CREATE ${what.toUpperCase()} ${name} fails: ${p}`);
+    if (!partialHistory) for (const p of described.problems) refusals.push(`CREATE ${what.toUpperCase()} ${name} fails: ${p}`);
     const outputs = renamed(described.outputs, aliases);
     const seen = new Set<string>();
     for (const [n] of outputs ?? []) {

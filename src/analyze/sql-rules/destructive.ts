@@ -2,6 +2,7 @@ import { alterTableCommands, node, relationName } from './ast.js';
 import { destructionLabels, replacesView } from '../rules/destructive-outside-contract.js';
 import type { StatementContext, StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
+import { viewsOf } from '../compat/views.js';
 
 /**
  * Statements that lose data or break running code. In a plan they belong in a contract phase
@@ -20,7 +21,9 @@ export const destructive: StatementRule = {
       // What a table created in the same file or plan loses, nobody had ("public.t" is a table, "t.c" a column).
       if (ctx.state.isNew(d.kind === 'drop-column' ? d.target.split('.').slice(0, -1).join('.') : d.target)) continue;
       if (d.kind === 'drop-view' && ctx.state.newViews.has(tableKey(d.target))) continue;
-      found.push(`${destructionLabels[d.kind]} ${d.target}`);
+      const cascaded = cascadedViews(ctx, d);
+      const also = cascaded.length ? `, and with it (CASCADE) ${cascaded.length === 1 ? cascaded[0] : `${cascaded.slice(0, -1).join(', ')} and ${cascaded.at(-1)}`}, built on it` : '';
+      found.push(`${destructionLabels[d.kind]} ${d.target}${also}`);
     }
     for (const cmd of alterTableCommands(ctx.ast)?.cmds ?? []) {
       if (cmd.subtype === 'AT_DropNotNull') found.push(`drops NOT NULL on ${relationName(node(ctx.ast)[1].relation)}.${cmd.name}`);
@@ -51,6 +54,28 @@ export const destructive: StatementRule = {
     });
   },
 };
+
+/**
+ * The views a DROP ... CASCADE (of a table, a view or a column) drops along with its target, as
+ * the views the statements seen created tell: those that read it, and the views on them. Views
+ * new in this file or plan are left out (nothing reads them yet), and so are relations the
+ * statement drops by name.
+ */
+function cascadedViews(ctx: StatementContext, d: { readonly kind: string; readonly target: string }): string[] {
+  const [kind, body] = node(ctx.ast);
+  let dependents;
+  if (d.kind === 'drop-column') {
+    const cmd = alterTableCommands(ctx.ast)?.cmds.find((c) => c.subtype === 'AT_DropColumn' && `${relationName(body.relation)}.${c.name}` === d.target);
+    if (cmd?.behavior !== 'DROP_CASCADE') return [];
+    dependents = viewsOf(ctx.state).dependentsOf(relationName(body.relation), cmd.name);
+  } else if ((d.kind === 'drop-table' || d.kind === 'drop-view') && kind === 'DropStmt' && body.behavior === 'DROP_CASCADE') {
+    dependents = viewsOf(ctx.state).dependentsOf(d.target);
+  } else {
+    return [];
+  }
+  const named = new Set(ctx.facts.destructive.map((x) => tableKey(x.target)));
+  return dependents.filter((v) => !named.has(v.name) && !ctx.state.newViews.has(v.name)).map((v) => `${v.materialized ? 'materialized view' : 'view'} ${v.name}`);
+}
 
 /** Whether an UPDATE sets only columns added in the same file or plan (a backfill of new columns). */
 function fillsNewColumns(ctx: StatementContext, table: string): boolean {

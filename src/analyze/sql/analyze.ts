@@ -12,6 +12,7 @@ import { transactionNesting, unterminatedTransaction } from '../sql-rules/transa
 import { EarlierStatements, rulesFor, type Effect, type StatementContext, type StatementFinding, type StatementRule } from './context.js';
 import { SchemaState, tableKey } from './schema-state.js';
 import { defaultSearchPath, qualifyRelations, searchPathSet, type SearchPath } from './search-path.js';
+import { viewsOf } from '../compat/views.js';
 import { binaryCompatible, columnType } from './types.js';
 
 /** What the report shows for one statement: its locks, what it does to the table, how long. */
@@ -112,7 +113,7 @@ interface Unit {
 }
 
 interface Judged {
-  readonly rule: StatementRule;
+  readonly rule: Pick<StatementRule, 'code'>;
   readonly span: Span;
   readonly message: string;
   readonly help: string;
@@ -163,9 +164,16 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
   const rules = options.rules ?? statementRules;
   const postgres = options.settings.postgres.major;
   const state = new SchemaState();
+  // What views depend on, for the rules that drop (the app-compatibility walk reports what views refuse, MG067).
+  const views = viewsOf(state);
   if (plan.baseline) {
     const parsed = parseSql(plan.baseline.sql);
-    if (parsed.ok) for (const s of parsed.statements) state.apply(s.ast, false);
+    if (parsed.ok) {
+      for (const s of parsed.statements) {
+        views.apply(s.ast, state, true);
+        state.apply(s.ast, false);
+      }
+    }
   }
   const rows = options.settings.rows;
   const forward = { analyses: new Map<Statement, StatementAnalysis>(), diagnostics: [] as Diagnostic[] };
@@ -193,6 +201,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
           help: j.help,
         });
       }
+      views.apply(s.ast, state, true);
       state.apply(s.ast, true);
       if (inTransaction) earlier.add({ facts: s.facts, locks, span: s.span, effect });
       else earlier = new EarlierStatements(state);
@@ -203,7 +212,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       if (step.action?.kind === 'sql') judgeStatements(step, step.action.statements, forward, { phase: phase.kind, inRollback: false, batched: step.batch !== undefined });
       // A rollback is judged against the schema as it is after its step, then its changes are undone.
       const rollback = step.rollback;
-      if (rollback?.kind === 'sql') state.tentatively(() => judgeStatements(step, rollback.statements, backward, { phase: phase.kind, inRollback: true, batched: rollback.batch !== undefined }));
+      if (rollback?.kind === 'sql') state.tentatively(() => views.tentatively(() => judgeStatements(step, rollback.statements, backward, { phase: phase.kind, inRollback: true, batched: rollback.batch !== undefined })));
     }
   }
   // Forward statements first, then rollbacks: the order the analysis has always reported in.
@@ -299,7 +308,17 @@ interface OpenTransaction {
  * comments honoured for the statement that follows them. Tables the file creates are new.
  */
 export function analyzeSqlFile(file: string, statements: readonly ParsedStatement[], text: string, options: FileAnalysisOptions, state = new SchemaState()): Diagnostic[] {
+  // A rollback's views are undone with the state's (the caller runs it inside state.tentatively()).
+  const views = viewsOf(state);
+  return options.rollback ? views.tentatively(() => analyzeFile(file, statements, text, options, state)) : analyzeFile(file, statements, text, options, state);
+}
+
+/** What a view refuses, reported as the plans' check reports it. */
+const viewRefusesChange = { code: 'MG067' } as const;
+
+function analyzeFile(file: string, statements: readonly ParsedStatement[], text: string, options: FileAnalysisOptions, state: SchemaState): Diagnostic[] {
   const rules = options.rules ?? statementRules;
+  const views = viewsOf(state);
   const rows = (table: string) => options.assumeRows?.get(tableKey(table));
   const diagnostics: Diagnostic[] = [];
   /** Outside the file's own BEGIN ... COMMIT: the tool's transaction, an implicit one, or none. */
@@ -385,6 +404,16 @@ export function analyzeSqlFile(file: string, statements: readonly ParsedStatemen
       // SET LOCAL outside a transaction does nothing (the server warns).
       if (!pathSet.local) sessionPath = pathSet.path;
       if (!pathSet.local || inTransaction) searchPath = pathSet.path;
+    }
+    // A view fixes what it reads: PostgreSQL refuses to drop or retype it (known views only:
+    // those the files created). Whether a view's own query resolves is not judged: earlier
+    // migrations may not be linted.
+    const refusals = views.apply(ast, state, true, { partialHistory: true });
+    if (refusals.length) {
+      record(refusals.map((why) => ({
+        rule: viewRefusesChange, span, severity: 'error' as const, message: `PostgreSQL refuses this statement: ${why}`,
+        help: 'A view fixes the columns it reads: drop or replace the view first (in the same migration), or keep what it reads; CREATE OR REPLACE VIEW may only add columns at the end.',
+      })), span, ignores);
     }
     // Within a rollback too, later statements see what earlier ones did; tentatively() (see
     // the rollback option) keeps it from later migrations.
