@@ -203,20 +203,26 @@ const gooseNoTransaction = /^--\s*\+goose\s+no\s+transaction\b/im;
 const sqlxNoTransaction = '-- no-transaction';
 /**
  * sql-migrate: `-- +migrate Up` and `-- +migrate Down`, optionally with `notransaction`, at the
- * very start of their line and spelled so (sql-migrate tests the prefix `-- +migrate `).
+ * very start of their line and spelled so. sql-migrate tests the prefix `-- +migrate ` and splits
+ * the rest into words: `Down;` is no command (the lines after it stay in the part before).
  */
-const sqlMigrateMarker = /^-- \+migrate (Up|Down)\b([^\n]*)$/gm;
+const sqlMigrateMarker = /^-- \+migrate[ \t]+(Up|Down)(?=[ \t\r]|$)([^\n]*)$/gm;
 /** tern: the up is above this text, the down below it (tern splits at its first occurrence). */
 const ternSeparator = '---- create above / drop below ----';
-/** tern runs a part that has this line outside a transaction, statement by statement. */
+/** tern runs a part (the up or the down) that has this line outside a transaction, statement by statement. */
 const ternDisableTx = /^---- tern: disable-tx ----$/m;
-/** yoyo: `-- transactional: false` among the comments that open a migration runs it outside a transaction, statement by statement. */
-const yoyoNoTransaction = /^--\s*transactional\s*:\s*false\s*$/i;
 /**
- * Graphile Migrate: `--! no-transaction` after the `--!` headers runs the migration outside a
+ * yoyo: `-- transactional: false` among the comment and blank lines that open a migration runs
+ * it, and its rollback, outside a transaction, statement by statement.
+ */
+const yoyoNoTransaction = /^\s*--\s*transactional\s*:\s*false\s*$/i;
+/**
+ * Graphile Migrate: `--! no-transaction` as the first line of the body (after the `--! Previous:`,
+ * `--! Hash:` headers and the blank line that ends them) runs the migration outside a
  * transaction, sent as one query string (its README: "must contain exactly one statement").
  */
-const graphileNoTransaction = /^--!\s*no-transaction\s*$/;
+const graphileNoTransaction = /^--!\s*no-transaction\b/;
+const graphileHeader = /^--! [A-Z][a-zA-Z0-9_]*(?::.*)?$/;
 
 /**
  * The parts of a file: dbmate's, goose's, sql-migrate's and tern's files hold the up and the
@@ -254,7 +260,7 @@ export function fileSections(text: string, rollbackFile: boolean, upText?: strin
     if (markers.length > 0) {
       // sql-migrate skips what comes before the first marker; the option holds for its direction.
       const noTransaction = { Up: false, Down: false };
-      for (const m of markers) if (/\bnotransaction\b/.test(m[2]!)) noTransaction[m[1] as 'Up' | 'Down'] = true;
+      for (const m of markers) if (m[2]!.trim().split(/\s+/).includes('notransaction')) noTransaction[m[1] as 'Up' | 'Down'] = true;
       return markers.map((m, i) => ({
         start: m.index!, end: markers[i + 1]?.index ?? text.length, rollback: rollbackFile || m[1] === 'Down',
         noTransaction: noTransaction[m[1] as 'Up' | 'Down'], oneQueryString: false,
@@ -263,31 +269,38 @@ export function fileSections(text: string, rollbackFile: boolean, upText?: strin
   }
   const separator = text.indexOf(ternSeparator);
   if (separator >= 0) {
-    // tern's current versions read disable-tx in the up part for both; older ones each part's own.
-    const upNoTransaction = ternDisableTx.test(text.slice(0, separator));
+    // tern reads disable-tx in the part it runs (Migration.disableTx(direction)).
     return [
-      { start: 0, end: separator, rollback: rollbackFile, noTransaction: upNoTransaction, oneQueryString: false },
-      { start: separator, end: text.length, rollback: true, noTransaction: upNoTransaction || ternDisableTx.test(text.slice(separator)), oneQueryString: false },
+      { start: 0, end: separator, rollback: rollbackFile, noTransaction: ternDisableTx.test(text.slice(0, separator)), oneQueryString: false },
+      { start: separator, end: text.length, rollback: true, noTransaction: ternDisableTx.test(text.slice(separator)), oneQueryString: false },
     ];
   }
   // sqlx runs such a file with one execute() on the connection: one query string.
   if (text.startsWith(sqlxNoTransaction)) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: true }];
-  // yoyo reads the directive in the migration, for its .rollback.sql too (upText).
-  if (headerSays(text, yoyoNoTransaction) || (upText !== undefined && headerSays(upText, yoyoNoTransaction))) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: false }];
-  if (headerSays(text, graphileNoTransaction)) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: true }];
+  // yoyo reads the directive in the migration only, for its .rollback.sql too (upText).
+  if (headerSays(upText ?? text, yoyoNoTransaction)) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: false }];
+  if (graphileNoTransaction.test(graphileBodyStart(text))) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: true }];
   return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: false, oneQueryString: false }];
 }
 
-/** Does a line of the comments and blank lines that open the text match? */
+/** Does a line of the comments and blank lines that open the text match (as yoyo reads them)? */
 function headerSays(text: string, directive: RegExp): boolean {
-  if (!text.startsWith('--')) return false;
   for (const line of text.split('\n')) {
     const trimmed = line.trim();
-    if (trimmed === '') continue;
-    if (!trimmed.startsWith('--')) return false;
     if (directive.test(trimmed)) return true;
+    if (trimmed !== '' && !trimmed.startsWith('--')) return false;
   }
   return false;
+}
+
+/** The first line of a Graphile Migrate file's body: after its `--! Key: value` headers and the blank line after them. */
+function graphileBodyStart(text: string): string {
+  if (!text.startsWith('--!')) return '';
+  const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
+  let i = 0;
+  while (i < lines.length && graphileHeader.test(lines[i]!)) i++;
+  if (i > 0 && lines[i] === '') i++;
+  return lines[i] ?? '';
 }
 
 /** A change of a Sqitch plan (sqitch.plan), in the order `sqitch deploy` runs it. */

@@ -100,7 +100,8 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
       const oneQueryString = isSentAsOneQueryString(file);
       const fileNoTransaction = (confs[i] !== undefined && flywayConfSaysNoTransaction(confs[i])) || oneQueryString;
       const up = yoyoMigrationOf(file);
-      const sections = liquibase?.sections ?? fileSections(sql, rollbackFile, up === undefined ? undefined : texts[indexOf.get(up) ?? -1]);
+      // A yoyo rollback's directives are its migration's (none when it has none).
+      const sections = liquibase?.sections ?? fileSections(sql, rollbackFile, up === undefined ? undefined : (texts[indexOf.get(up) ?? -1] ?? ''));
       // Liquibase runs a file's changesets one after the other on one connection.
       const session: SessionSettings | undefined = liquibase ? { lockTimeoutSet: false, lockTimeoutReported: false } : undefined;
       for (const section of sections) {

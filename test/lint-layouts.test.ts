@@ -113,26 +113,41 @@ describe('what a name or a marker says', () => {
     ]);
     // sql-migrate reads exactly '-- +migrate ' at the start of a line, Up and Down spelled so.
     expect(fileSections('  -- +migrate Up\nSELECT 1;\n-- +migrate down\nSELECT 2;\n', false)).toHaveLength(1);
+    // It splits the rest into words: 'Down;' is no command, so what follows stays in the Up
+    // (ovh/cds has one); extra spaces are fine, and notransaction must be a word of its own.
+    const semicolon = '-- +migrate Up\nSELECT 1;\n-- +migrate Down;\nDROP TABLE t;\n';
+    expect(fileSections(semicolon, false).map((s) => [semicolon.slice(s.start, s.end).split('\n')[0], s.rollback])).toEqual([['-- +migrate Up', false]]);
+    expect(fileSections('-- +migrate  Up   notransaction\nSELECT 1;\n-- +migrate Down notransactions\nSELECT 2;\n', false).map((s) => [s.rollback, s.noTransaction])).toEqual([[false, true], [true, false]]);
   });
 
-  it('splits tern files at ---- create above / drop below ----; disable-tx in the up holds for both parts', () => {
+  it('splits tern files at ---- create above / drop below ----; disable-tx holds for the part it is in', () => {
+    // tern reads it in the part it runs (Migration.disableTx(direction)).
     const file = '---- tern: disable-tx ----\nCREATE INDEX CONCURRENTLY i ON t (c);\n---- create above / drop below ----\nDROP INDEX CONCURRENTLY i;\n';
     expect(fileSections(file, false).map((s) => [file.slice(s.start, s.end).split('\n')[0], s.rollback, s.noTransaction])).toEqual([
       ['---- tern: disable-tx ----', false, true],
-      ['---- create above / drop below ----', true, true],
+      ['---- create above / drop below ----', true, false],
     ]);
+    const down = 'CREATE TABLE t (id int);\n---- create above / drop below ----\n---- tern: disable-tx ----\nDROP TABLE t;\n';
+    expect(fileSections(down, false).map((s) => s.noTransaction)).toEqual([false, true]);
     const plain = 'CREATE TABLE t (id int);\n---- create above / drop below ----\nDROP TABLE t;\n';
     expect(fileSections(plain, false).map((s) => [s.rollback, s.noTransaction])).toEqual([[false, false], [true, false]]);
   });
 
-  it('reads yoyo\'s -- transactional: false and Graphile Migrate\'s --! no-transaction among the opening comments only; a yoyo rollback takes its migration\'s', () => {
+  it('reads yoyo\'s -- transactional: false among the opening comments, Graphile Migrate\'s --! no-transaction as the body\'s first line; a yoyo rollback takes its migration\'s', () => {
     expect(fileSections('-- Add an index\n-- depends: 0001_init\n-- transactional: false\n\nCREATE INDEX CONCURRENTLY i ON t (c);\n', false)[0]!.noTransaction).toBe(true);
+    // yoyo takes blank and indented lines before it (its comment_or_empty).
+    expect(fileSections('\n  -- transactional: false\nCREATE INDEX CONCURRENTLY i ON t (c);\n', false)[0]!.noTransaction).toBe(true);
+    // Graphile reads only the first line of the body: after a comment it is a comment.
+    expect(fileSections('--! Previous: sha1:abc\n--! Hash: sha1:def\n\n-- Enter migration here\n--! no-transaction\nCREATE INDEX CONCURRENTLY i ON t (c);\n', false)[0]!.noTransaction).toBe(false);
+    expect(fileSections('--! no-transaction (an enum value)\nALTER TYPE mood ADD VALUE \'c\';\n', false)[0]!.noTransaction).toBe(true);
     // Graphile Migrate sends the file as one query string ("must contain exactly one statement"); yoyo statement by statement.
     expect(fileSections('--! Previous: sha1:abc\n--! Hash: sha1:def\n\n--! no-transaction\nCREATE INDEX CONCURRENTLY i ON t (c);\n', false).map((s) => [s.noTransaction, s.oneQueryString])).toEqual([[true, true]]);
     expect(fileSections('-- transactional: false\nCREATE INDEX CONCURRENTLY i ON t (c);\n', false).map((s) => [s.noTransaction, s.oneQueryString])).toEqual([[true, false]]);
     expect(fileSections('SELECT 1;\n-- transactional: false\n', false)[0]!.noTransaction).toBe(false);
     expect(fileSections('DROP INDEX CONCURRENTLY i;\n', true, '-- transactional: false\nCREATE INDEX CONCURRENTLY i ON t (c);\n')[0]!.noTransaction).toBe(true);
     expect(fileSections('DROP INDEX CONCURRENTLY i;\n', true, 'CREATE INDEX CONCURRENTLY i ON t (c);\n')[0]!.noTransaction).toBe(false);
+    // yoyo reads no directive in a rollback file: its migration's decides.
+    expect(fileSections('-- transactional: false\nDROP INDEX CONCURRENTLY i;\n', true, 'CREATE INDEX i ON t (c);\n')[0]!.noTransaction).toBe(false);
   });
 
   it('knows popx\'s .autocommit. files by name, with or without a dialect', () => {
@@ -399,10 +414,14 @@ describe('lint over each tool\'s layout', () => {
     ]);
   });
 
-  it('tern: the part below ---- create above / drop below ---- judged as a rollback; disable-tx holds for both parts', async () => {
-    const expected = ['010_widen_note.sql:7 MG212 changing events.note from varchar(200) to varchar(100)'];
-    expect((await lintFolder('tern')).found).toEqual(expected);
-    expect((await lintFolder('tern', { fileTransaction: true })).found).toEqual(expected);
+  it('tern: the part below ---- create above / drop below ---- judged as a rollback; disable-tx holds for its own part', async () => {
+    const widened = '010_widen_note.sql:7 MG212 changing events.note from varchar(200) to varchar(100)';
+    expect((await lintFolder('tern')).found).toEqual([widened]);
+    expect((await lintFolder('tern', { fileTransaction: true })).found).toEqual([
+      // The down has no disable-tx of its own: tern runs it in a transaction, where CONCURRENTLY fails.
+      '002_index_at.sql:8 MG204 DROP INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here',
+      widened,
+    ]);
   });
 
   it('Postgrator: an undo judged after its do; a file is one query string, so CONCURRENTLY runs only alone', async () => {

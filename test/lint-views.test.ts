@@ -96,3 +96,31 @@ describe('views in SQL files', () => {
     expect(await refused('CREATE VIEW v AS SELECT * FROM legacy;', 'DROP TABLE legacy;')).toEqual([]);
   });
 });
+
+describe('CREATE OR REPLACE VIEW in SQL files', () => {
+  const replaced = async (first: string, second: string) => {
+    const files = { '1.sql': `CREATE TYPE kind AS ENUM ('a', 'b');\nCREATE TABLE t (id int, k kind);\n${first}\n`, '2.sql': `${second}\n` };
+    const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+    return result.diagnostics.filter((d) => d.code === 'MG067').map((d) => d.message);
+  };
+
+  it('is refused when it changes a column\'s type, and not when the type is only spelled with its schema', async () => {
+    // Sirimbo's migrations cast to public.activity_timeline_kind in one file and activity_timeline_kind in the next: one type.
+    expect(await replaced('CREATE VIEW v AS SELECT id, NULL::public.kind AS k FROM t;', 'CREATE OR REPLACE VIEW v AS SELECT id, NULL::kind AS k FROM t;')).toEqual([]);
+    expect(await replaced('CREATE VIEW v AS SELECT id::int4 AS id FROM t;', 'CREATE OR REPLACE VIEW v AS SELECT id::pg_catalog.int4 AS id FROM t;')).toEqual([]);
+    expect(await replaced('CREATE VIEW v AS SELECT id FROM t;', 'CREATE OR REPLACE VIEW v AS SELECT id::bigint AS id FROM t;')).toEqual([
+      'PostgreSQL refuses this statement: CREATE OR REPLACE VIEW v fails: cannot change data type of view column "id" from int4 to int8',
+    ]);
+  });
+
+  it('each refusal is PostgreSQL\'s (PGlite)', async () => {
+    const db = await PGlite.create();
+    try {
+      await db.exec("CREATE TYPE kind AS ENUM ('a', 'b'); CREATE TABLE t (id int, k kind); CREATE VIEW v AS SELECT id, NULL::public.kind AS k FROM t;");
+      await db.exec('CREATE OR REPLACE VIEW v AS SELECT id, NULL::kind AS k FROM t;');
+      await expect(db.exec('CREATE OR REPLACE VIEW v AS SELECT id::bigint AS id, NULL::kind AS k FROM t;')).rejects.toThrow(/cannot change data type of view column "id"/);
+    } finally {
+      await db.close();
+    }
+  });
+});

@@ -37,8 +37,14 @@ const dotted = (items: { String?: { sval?: string } }[] | undefined) => tableKey
 /** Set-returning functions of pg_catalog an app's view is likely to use (they make it read-only). */
 const setReturning = new Set(['generate_series', 'unnest', 'jsonb_array_elements', 'json_array_elements', 'jsonb_array_elements_text', 'json_array_elements_text', 'jsonb_each', 'json_each', 'jsonb_each_text', 'json_each_text', 'jsonb_object_keys', 'json_object_keys', 'regexp_matches', 'regexp_split_to_table', 'string_to_table', 'generate_subscripts', 'jsonb_to_recordset', 'json_to_recordset', 'jsonb_path_query']);
 
-/** A serial column is an integer one to a view. */
-const sameType = (name: string) => ({ serial2: 'int2', serial4: 'int4', serial8: 'int8' })[name] ?? name;
+/**
+ * A type as a view column compares it: a serial column is an integer one to a view, and
+ * `public.mood` is `mood` (as tableKey() keys tables), `pg_catalog.int4` is `int4`.
+ */
+const sameType = (name: string) => {
+  const bare = name.replace(/^(?:public|pg_catalog)\./, '');
+  return ({ serial2: 'int2', serial4: 'int4', serial8: 'int8' } as Record<string, string>)[bare] ?? bare;
+};
 
 const catalogs = new WeakMap<SchemaState, ViewCatalog>();
 
