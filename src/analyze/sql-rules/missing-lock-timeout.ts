@@ -6,7 +6,7 @@ import { relationName } from './ast.js';
 export const missingLockTimeout: StatementRule = {
   code: 'MG219',
   name: 'missing-lock-timeout',
-  summary: 'A SQL file takes a strong lock without setting lock_timeout first (plans\' scripts always set it); reported once per file.',
+  summary: 'A SQL file takes a strong lock without setting lock_timeout first (plans\' scripts always set it); reported once per session.',
   severity: 'warning',
   check(ctx, report) {
     if (ctx.mode !== 'lint' || ctx.lockTimeoutSet) return;
@@ -19,7 +19,7 @@ export const missingLockTimeout: StatementRule = {
     if (!strong) return;
     const lock = lockLabel(strong.mode);
     report({
-      message: `${ctx.facts.command} waits for ${/^[AEIOU]/.test(lock) ? 'an' : 'a'} ${lock} lock on ${strong.table} with no lock_timeout set in this file: while it waits behind a long query, every query on ${strong.table} queues behind it`,
+      message: `${ctx.facts.command} waits for ${/^[AEIOU]/.test(lock) ? 'an' : 'a'} ${lock} lock on ${strong.table} with no lock_timeout set before it in its session: while it waits behind a long query, every query on ${strong.table} queues behind it`,
       help: "Start the file with SET lock_timeout = '5s'; (and retry on failure) so a blocked migration gives up instead of stalling the application.",
     });
   },
