@@ -69,8 +69,13 @@ export const stackedAccessExclusive: StatementRule = {
       toldOf(ctx.earlier).locksOthers = true;
       const tables = ctx.earlier.accessExclusiveOnExisting();
       const held = tableList(tables);
+      // A table the transaction locked before, more weakly (a foreign key's SHARE ROW EXCLUSIVE, a read), is no first.
+      const lockedBefore = (table: string) => ctx.earlier.firstLocking(table, 'AccessShareLock') !== undefined;
+      const now = others.every((o) => !lockedBefore(o.table))
+        ? `${others.map((o) => o.table).join(', ')}, the first other ${others.length === 1 ? 'table' : 'tables'} it locks before it commits`
+        : others.map((o) => (lockedBefore(o.table) ? `${o.table} more strongly than before (${lockLabel(o.mode)})` : o.table)).join(', ');
       report({
-        message: `this transaction already holds an ACCESS EXCLUSIVE lock on ${held} and now locks ${others.map((o) => o.table).join(', ')}, the first other ${others.length === 1 ? 'table' : 'tables'} it locks before it commits: ${held} ${tables.length === 1 ? 'stays' : 'stay'} blocked until then, and lock order across tables invites deadlocks`,
+        message: `this transaction already holds an ACCESS EXCLUSIVE lock on ${held} and now locks ${now}: ${held} ${tables.length === 1 ? 'stays' : 'stay'} blocked until then, and lock order across tables invites deadlocks`,
         help: ctx.mode === 'lint'
           ? 'Change each table in a transaction of its own (its own migration file, or COMMIT between them), so each lock is held only as long as its own statement.'
           : 'Put each table\'s change in its own step (its own transaction), so each lock is held only as long as its own statement.',
