@@ -293,6 +293,24 @@ function headerSays(text: string, directive: RegExp): boolean {
   return false;
 }
 
+/**
+ * A Graphile Migrate migration: a committed one (`migrations/committed/000001.sql`, which opens
+ * with its `--! Previous:` header), or the one being written (`migrations/current.sql`, or the
+ * files of `migrations/current/`).
+ */
+export function isGraphileMigration(file: string, text: string): boolean {
+  return text.startsWith('--! Previous:') || /(^|\/)committed\/\d+[^/]*\.sql$/.test(file) || /(^|\/)migrations\/current(\.sql$|\/)/.test(file);
+}
+
+/**
+ * Graphile Migrate replaces `:NAME` placeholders (`:DATABASE_OWNER`, `:DATABASE_NAME`, and the
+ * ones its settings list, capitals, digits and underscores) with their values before it sends the
+ * SQL: read as names, not as psql variables that psql would leave in place.
+ */
+export function isGraphilePlaceholder(name: string): boolean {
+  return /^[A-Z][A-Z0-9_]*$/.test(name);
+}
+
 /** The first line of a Graphile Migrate file's body: after its `--! Key: value` headers and the blank line after them. */
 function graphileBodyStart(text: string): string {
   if (!text.startsWith('--!')) return '';

@@ -7,7 +7,7 @@ import { compareDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js
 import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
 import { sqlFileTooLarge } from './load/limits.js';
-import { fileSections, flywayConfSaysNoTransaction, isFlywayScript, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, yoyoMigrationOf } from './lint-files.js';
+import { fileSections, flywayConfSaysNoTransaction, isFlywayScript, isGraphileMigration, isGraphilePlaceholder, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, yoyoMigrationOf } from './lint-files.js';
 import { loadSqlParser, parseEachStatement, parseSql, type ParsedStatement, type ParseOutcome } from './sql/parser.js';
 import { copiesFromStdin, psqlSqlOnly, type PsqlOnly } from './sql/psql.js';
 
@@ -87,7 +87,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     // A Liquibase changelog is read as Liquibase runs it: the SQL its changesets run forward, and
     // their rollbacks (the --rollback lines), each a view of the file with offsets kept.
     const liquibase = liquibaseChangelog(source);
-    const { sql, parsed, skipped } = readAsPsql(liquibase?.forward ?? source);
+    const { sql, parsed, skipped } = readAsPsql(liquibase?.forward ?? source, isGraphileMigration(file, source) ? isGraphilePlaceholder : undefined);
     const own: Diagnostic[] = skippedNotes(file, skipped);
     if (bom) own.push({ code: 'MG022', severity: 'info', file, span: { start: 0, end: 1 }, message: 'skipped the byte order mark (U+FEFF) at the start of the file', help: 'psql and Flyway skip it; a tool that sends the file to the server as it is (golang-migrate, dbmate) fails on it. Save the file as plain UTF-8 to be safe with any tool.' });
     const forward = readStatements(sql, parsed);
@@ -145,12 +145,12 @@ function readStatements(sql: string, parsed: ParseOutcome): { statements?: reado
  * data are not SQL and are left out, offsets kept. Most files hold neither: they are parsed as
  * they are, and only a file with a backslash, COPY FROM STDIN or a syntax error is read again.
  */
-function readAsPsql(text: string): { sql: string; parsed: ParseOutcome; skipped: PsqlOnly[] } {
+function readAsPsql(text: string, placeholder?: (name: string) => boolean): { sql: string; parsed: ParseOutcome; skipped: PsqlOnly[] } {
   if (!text.includes('\\')) {
     const parsed = parseSql(text);
     if (parsed.ok && !parsed.statements.some((s) => copiesFromStdin(s.ast))) return { sql: text, parsed, skipped: [] };
   }
-  const { sql, skipped } = psqlSqlOnly(text);
+  const { sql, skipped } = psqlSqlOnly(text, placeholder ? { placeholder } : {});
   return { sql, parsed: parseSql(sql), skipped };
 }
 

@@ -439,6 +439,15 @@ describe('lint over each tool\'s layout', () => {
     expect((await lintFolder('yoyo', { fileTransaction: true })).found).toEqual(expected);
   });
 
+  it('Graphile Migrate: its :NAME placeholders are replaced before the SQL is sent, so they are no syntax error there', async () => {
+    const body = 'grant all on schema app_private to :DATABASE_OWNER;\ngrant usage on schema app_public to :DATABASE_VISITOR;\n';
+    const codes = async (files: Record<string, string>) => (await lint({ files: Object.keys(files) }, memoryHost(files))).diagnostics.map((d) => `${d.file} ${d.code}`);
+    expect(await codes({ 'migrations/committed/000001.sql': `--! Previous: -\n--! Hash: sha1:abc\n\n${body}` })).toEqual([]);
+    expect(await codes({ 'migrations/current.sql': body })).toEqual([]);
+    // Elsewhere psql would send :DATABASE_OWNER as it is (unset): the server rejects it.
+    expect(await codes({ 'db/1_grant.sql': body })).toEqual(['db/1_grant.sql MG020', 'db/1_grant.sql MG020']);
+  });
+
   it('diesel: <version>/down.sql is the rollback of up.sql beside it', async () => {
     const { files, found } = await lintFolder('diesel');
     expect(files[0]).toBe('00000000000000_diesel_initial_setup/up.sql');

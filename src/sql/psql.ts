@@ -450,7 +450,10 @@ export type PsqlOnly = Extract<PsqlPiece, { kind: 'meta' | 'copy-data' }>;
  * slice `a[1:n]`). The quoted forms are read so whether or not the script sets them: the tool
  * that runs it passes them (`psql -v`, `sqitch deploy --set`).
  */
-export function psqlSqlOnly(script: string): { sql: string; skipped: PsqlOnly[] } {
+export function psqlSqlOnly(script: string, { placeholder }: {
+  /** Names the tool that runs the script replaces with text before sending it (Graphile Migrate's `:DATABASE_OWNER`): read as themselves, set or not. */
+  readonly placeholder?: (name: string) => boolean;
+} = {}): { sql: string; skipped: PsqlOnly[] } {
   const skipped: PsqlOnly[] = [];
   const edits: { start: number; end: number; text: string }[] = [];
   const blank = (start: number, end: number) => script.slice(start, end).replace(/[^\n]/g, ' ');
@@ -462,7 +465,7 @@ export function psqlSqlOnly(script: string): { sql: string; skipped: PsqlOnly[] 
         const length = r.end - r.start;
         if (r.form === 'literal' || r.form === 'identifier') edits.push({ start: r.start, end: r.start + 1, text: ' ' });
         else if (r.form === 'defined') edits.push({ start: r.start, end: r.end, text: 'TRUE'.padEnd(length) });
-        else if (set.has(r.name)) edits.push({ start: r.start, end: r.end, text: `${r.name} ` });
+        else if (set.has(r.name) || placeholder?.(r.name)) edits.push({ start: r.start, end: r.end, text: `${r.name} ` });
       }
       continue;
     }
