@@ -12,7 +12,7 @@ import { cliEnv, minimalPlan, root } from './helpers.js';
  * are polled with a timeout; no sleep is an assertion.
  */
 
-async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const value = check();
