@@ -221,6 +221,20 @@ describe('--format sarif', () => {
   });
 });
 
+describe('related places (a duplicate id\'s first use) in github and sarif', () => {
+  it('the annotation says them, and the SARIF message links them, as code scanning shows only linked ones', async () => {
+    const twice = minimalPlan.replace('        rollback:\n          sql: ALTER TABLE t DROP COLUMN c;\n', '        rollback:\n          sql: ALTER TABLE t DROP COLUMN c;\n      - id: add-column\n        sql: SELECT 1;\n        rollback:\n          sql: SELECT 1;\n');
+    expect(twice).not.toBe(minimalPlan);
+    const p = project({ 'plans/twice.yaml': twice }, false);
+    const annotation = (await migc(['check', '--format', 'github'], p)).stdout.trimEnd().split('\n').map((l) => parseWorkflowCommand(l)!).find((c) => c.message.includes('used twice'))!;
+    expect(annotation.message.split('\n').slice(0, 2)).toEqual(['step id "add-column" is used twice', 'first used here: plans/twice.yaml:11:13']);
+    const log = JSON.parse((await migc(['check', '--format', 'sarif'], p)).stdout);
+    const result = log.runs[0].results.find((x: any) => x.message.text.includes('used twice'));
+    expect(result.message.text.split('\n').slice(0, 2)).toEqual(['step id "add-column" is used twice', 'first used here: [plans/twice.yaml:11:13](0)']);
+    expect(result.relatedLocations[0]).toMatchObject({ id: 0, physicalLocation: { artifactLocation: { uri: 'plans/twice.yaml' }, region: { startLine: 11, startColumn: 13 } } });
+  });
+});
+
 describe('paths in github and sarif output: from the repository\'s root, wherever migc runs', () => {
   const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.email=ci@example.com', '-c', 'user.name=ci', ...args], { cwd, encoding: 'utf8' });
   const uris = (stdout: string) => [...new Set(JSON.parse(stdout).runs[0].results.map((x: any) => x.locations[0].physicalLocation.artifactLocation.uri))];

@@ -121,7 +121,9 @@ export function renderGithub(diagnostics: readonly Diagnostic[], sources: Source
         ? [`file=${escapeGithubProperty(file)}`, `line=${l.line}`, `col=${l.column}`, `endLine=${l.endLine}`, ...(l.endLine === l.line ? [`endColumn=${l.endColumn}`] : [])]
         : [`file=${escapeGithubProperty(file)}`];
       const props = [...where, `title=${escapeGithubProperty(l.code)}`].join(',');
-      const body = l.help ? `${l.message}\n${l.help}` : l.message;
+      // Related places (where a duplicate id was first used, the step a gate names) as pretty's notes say them.
+      const related = l.related.map((r) => `\n${r.message}: ${path(r.file)}:${r.line}:${r.column}`).join('');
+      const body = `${l.message}${related}${l.help ? `\n${l.help}` : ''}`;
       annotations.push(`::${command[l.severity]} ${props}::${escapeGithubData(body)}\n`);
     } else {
       left[l.severity]++;

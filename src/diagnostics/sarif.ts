@@ -77,7 +77,9 @@ export function renderSarif(diagnostics: readonly Diagnostic[], sources: Sources
     const region: Region = src
       ? { startLine: l.line, startColumn: l.column, endLine: l.endLine, endColumn: Math.max(l.endColumn, l.endLine === l.line ? l.column : 1) }
       : { startLine: 1 };
-    const text = l.help ? `${l.message}\n${l.help}` : l.message;
+    // Code scanning shows a related location only where the message links to it: [text](id).
+    const related = l.related.map((r, i) => `\n${r.message}: [${`${path(r.file)}:${r.line}:${r.column}`.replace(/[[\]]/g, '\\$&')}](${i})`).join('');
+    const text = `${l.message}${related}${l.help ? `\n${l.help}` : ''}`;
     return {
       ruleId: d.code,
       ruleIndex: index.get(d.code)!,
