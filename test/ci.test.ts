@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -212,6 +212,27 @@ describe('--format sarif', () => {
     expect(log.runs[0].results).toHaveLength(maxSarifResults);
     expect(log.runs[0].results.filter((x: any) => x.level === 'error')).toHaveLength(7);
     expect(log.runs[0].invocations[0]).toMatchObject({ executionSuccessful: true, toolExecutionNotifications: [{ level: 'warning', message: { text: expect.stringMatching(/^5 of 25005 results left out/) } }] });
+  });
+
+  it('gives every rule page as help with links that work on code scanning\'s alert page (absolute)', () => {
+    const pages = readdirSync(join(root, 'docs/rules')).filter((f) => f.endsWith('.md'));
+    const codes = pages.map((f) => f.replace(/\.md$/, ''));
+    const sources = new Map([['a.sql', new SourceText('x\n')]]);
+    const log = JSON.parse(renderSarif(codes.map((code) => ({ code, severity: 'warning' as const, file: 'a.sql', message: 'm' })), sources, {
+      toolVersion: '0',
+      rule: (code) => ({ name: code, summary: code, page: readFileSync(join(root, 'docs/rules', `${code}.md`), 'utf8') }),
+    }));
+    const rules = log.runs[0].tool.driver.rules as { id: string; help: { markdown: string } }[];
+    expect(rules).toHaveLength(codes.length);
+    for (const rule of rules) {
+      for (const [, target] of rule.help.markdown.matchAll(/\]\(([^)\s]+)\)/g)) expect(target, rule.id).toMatch(/^(https?:|mailto:|#)/);
+    }
+    const mg126 = rules.find((r) => r.id === 'MG126')!;
+    expect(mg126.help.markdown).toContain('[MG123](https://github.com/migc/migc/blob/main/docs/rules/MG123.md)');
+    const own = JSON.parse(renderSarif([{ code: 'MG999', severity: 'error', file: 'a.sql', message: 'm' }], sources, {
+      toolVersion: '0', rule: () => ({ name: 'x', summary: 's', page: '[a](MG1.md) [b](../ci.md#formats) [c](https://e.example/x) [d](#why)' }),
+    }));
+    expect(own.runs[0].tool.driver.rules[0].help.markdown).toBe('[a](https://github.com/migc/migc/blob/main/docs/rules/MG1.md) [b](https://github.com/migc/migc/blob/main/docs/ci.md#formats) [c](https://e.example/x) [d](#why)');
   });
 
   it('the validator rejects a broken log (so the checks above can fail)', () => {

@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { compareDiagnostics, type Diagnostic, type Severity } from './diagnostic.js';
-import { projectUrl, ruleDocsUrl } from './links.js';
+import { projectUrl, ruleDocsUrl, rulesDocsBaseUri } from './links.js';
 import { locate, withoutTrailingLine, type Sources } from './render.js';
 
 /**
@@ -55,7 +55,7 @@ export function renderSarif(diagnostics: readonly Diagnostic[], sources: Sources
   const rules = codes.map((code) => {
     const info = options.rule(code);
     const summary = info?.summary ?? code;
-    const page = info?.page ?? `${summary}\n\nSee ${ruleDocsUrl(code)}.`;
+    const page = info?.page !== undefined ? absoluteLinks(info.page) : `${summary}\n\nSee ${ruleDocsUrl(code)}.`;
     return {
       id: code,
       ...(info ? { name: info.name } : {}),
@@ -135,6 +135,16 @@ function compareText(a: string, b: string): number {
 
 function isAbsolutePath(p: string): boolean {
   return p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\');
+}
+
+/**
+ * A rule page's Markdown with its relative links ([MG123](MG123.md)) made absolute, against the
+ * page's own place on the web: code scanning shows the help on its own page, where a relative
+ * link leads nowhere.
+ */
+function absoluteLinks(markdown: string): string {
+  return markdown.replace(/\]\(([^)\s]+)\)/g, (link, target: string) =>
+    /^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('#') ? link : `](${new URL(target, rulesDocsBaseUri).href})`);
 }
 
 /** A relative path as a URI reference: each segment percent-encoded, slashes kept. */
