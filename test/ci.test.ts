@@ -1,5 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { renderSummary, summaryCap } from '../src/cli/summary.js';
 import { rebuildCommand, shortDiff } from '../src/cli/check-outputs.js';
 import { colorWanted, formatInArgv } from '../src/cli/format.js';
 import { annotationsPerKind, renderGithub } from '../src/diagnostics/render.js';
-import { maxSarifResults, renderSarif } from '../src/diagnostics/sarif.js';
+import { maxSarifResults, renderSarif, sarifSchemaUri } from '../src/diagnostics/sarif.js';
 import { pathFromRoot } from '../src/cli/repository-root.js';
 import { SourceText } from '../src/diagnostics/source-text.js';
 import { cliEnv, compileFiles, minimalPlan, root } from './helpers.js';
@@ -93,11 +94,36 @@ function expectCodeScanningAccepts(log: any, what = ''): void {
   expect(run.invocations?.[0]?.executionSuccessful, what).toBeTypeOf('boolean');
 }
 
+/**
+ * Microsoft's SARIF validator (the SARIF Multitool, whose "GitHub ingestion rules" GitHub's docs
+ * point to for checking an upload): the findings of its SARIF and GitHub (GHxxxx) rules on a log,
+ * as "RULE message-id (where)". Its binary is Linux's; elsewhere, outside CI, the check is skipped.
+ */
+const multitool = (() => {
+  try {
+    return createRequire(import.meta.url)('@microsoft/sarif-multitool-linux') as string;
+  } catch {
+    if (process.env.CI) throw new Error('the SARIF Multitool (@microsoft/sarif-multitool) is not installed');
+    return undefined;
+  }
+})();
+function multitoolFindings(log: unknown): string[] | undefined {
+  if (!multitool) return undefined;
+  const work = mkdtempSync(join(dir, 'multitool-'));
+  writeFileSync(join(work, 'in.sarif'), JSON.stringify(log));
+  execFileSync(multitool, ['validate', join(work, 'in.sarif'), '--rule-kind', 'Gh;Sarif', '--output', join(work, 'out.sarif')], { cwd: work, encoding: 'utf8', env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1' } });
+  const out = JSON.parse(readFileSync(join(work, 'out.sarif'), 'utf8'));
+  rmSync(work, { recursive: true, force: true });
+  return (out.runs[0].results ?? []).map((r: any) => `${r.ruleId} ${r.message.id} (${(r.message.arguments ?? [])[0]})`);
+}
+
 describe('--format sarif', () => {
   const validate = sarifValidator();
   const valid = (log: unknown, what = '') => {
     expect(validate(log), `${what} ${JSON.stringify(validate.errors?.slice(0, 3))}`).toBe(true);
     expectCodeScanningAccepts(log, what);
+    const found = multitoolFindings(log);
+    if (found) expect(found, what).toEqual([]);
   };
 
   it('is valid SARIF 2.1.0, with rule metadata and results on the YAML line', async () => {
@@ -238,7 +264,11 @@ describe('--format sarif', () => {
   it('the validator rejects a broken log (so the checks above can fail)', () => {
     expect(validate({ version: '2.1.0', runs: [{ tool: { driver: {} }, results: [] }] })).toBe(false);
     expect(validate({ version: '2.1.0', runs: [{ tool: { driver: { name: 'x', rules: [{ id: 'A', helpUri: 'not a uri' }] } } }] })).toBe(false);
-    expect(() => expectCodeScanningAccepts({ runs: [{ tool: { driver: { rules: [] } }, invocations: [{ executionSuccessful: true }], results: [{ ruleId: 'MG090', message: { text: 'm' } }] }] })).toThrow();
+    const unlocated = { $schema: sarifSchemaUri, version: '2.1.0', runs: [{ tool: { driver: { name: 'migc', version: '0', informationUri: 'https://example.com', rules: [{ id: 'MG090', shortDescription: { text: 's' } }] } }, invocations: [{ executionSuccessful: true }], results: [{ ruleId: 'MG090', ruleIndex: 0, message: { text: 'm' } }] }] };
+    expect(() => expectCodeScanningAccepts(unlocated)).toThrow();
+    // What migc once printed for a usage error: GitHub's ingestion rules refuse it (no location, no full description, no help).
+    const found = multitoolFindings(unlocated);
+    if (found) expect(found).toEqual(expect.arrayContaining([expect.stringMatching(/^GH\d+ Error_MissingLocationsArray /), expect.stringMatching(/^GH\d+ Error_MissingFullDescription /), expect.stringMatching(/^GH\d+ Error_MissingHelp /)]));
   });
 });
 
