@@ -119,10 +119,11 @@ function multitoolFindings(log: unknown): string[] | undefined {
 
 describe('--format sarif', () => {
   const validate = sarifValidator();
-  const valid = (log: unknown, what = '') => {
+  // The Multitool takes a second or two a log: it checks each shape of log once, not every copy.
+  const valid = (log: unknown, what = '', { multitool = true } = {}) => {
     expect(validate(log), `${what} ${JSON.stringify(validate.errors?.slice(0, 3))}`).toBe(true);
     expectCodeScanningAccepts(log, what);
-    const found = multitoolFindings(log);
+    const found = multitool ? multitoolFindings(log) : undefined;
     if (found) expect(found, what).toEqual([]);
   };
 
@@ -152,7 +153,7 @@ describe('--format sarif', () => {
     const p = project({ 'plans/hazard.yaml': hazardPlan });
     const plain = await migc(['check', '--format', 'sarif'], p);
     const log = JSON.parse(plain.stdout);
-    valid(log);
+    valid(log, '', { multitool: false });
     // The example plans have notes (MG214 expected drops in contract phases, allowances): none is a result.
     expect(log.runs[0].results.filter((x: any) => x.level === 'note')).toEqual([]);
     expect(log.runs[0].tool.driver.rules.map((x: any) => x.id)).toEqual([...new Set(log.runs[0].results.map((x: any) => x.ruleId))].sort());
@@ -180,7 +181,7 @@ describe('--format sarif', () => {
       const failed = await migc([...args, '--format', 'sarif'], cwd);
       expect(failed.code, args.join(' ')).toBe(2);
       const flog = JSON.parse(failed.stdout);
-      valid(flog, args.join(' '));
+      valid(flog, args.join(' '), { multitool: args[0] === 'check' && args[1] === 'nope' });
       expect(flog.runs[0].results).toEqual([]);
       expect(flog.runs[0].invocations[0].executionSuccessful).toBe(false);
       expect(flog.runs[0].invocations[0].toolExecutionNotifications[0]).toMatchObject({ level: 'error', descriptor: { id: args[1] === '--changed-since' ? 'MG091' : 'MG090' } });
@@ -203,7 +204,7 @@ describe('--format sarif', () => {
       const plain = JSON.parse((await migc([...args, '--format', 'sarif'], p)).stdout);
       expect(plain.runs[0].results.filter((x: any) => x.suppressions)).toEqual([]);
       const log = JSON.parse((await migc([...args, '--format', 'sarif', '--verbose'], p)).stdout);
-      valid(log, args.join(' '));
+      valid(log, args.join(' '), { multitool: args[0] === 'check' });
       const suppressed = log.runs[0].results.filter((x: any) => x.suppressions);
       expect(suppressed.map((x: any) => [x.ruleId, x.level, x.suppressions])).toEqual([
         ['MG201', 'note', [{ kind: 'inSource', justification: args[0] === 'check' ? 't has 40 rows' : 'big is empty until launch' }]],
