@@ -1,5 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -9,7 +11,9 @@ import type { CompileResult, PlanResult } from '../src/compile.js';
 import { renderSummary, summaryCap } from '../src/cli/summary.js';
 import { rebuildCommand, shortDiff } from '../src/cli/check-outputs.js';
 import { colorWanted, formatInArgv } from '../src/cli/format.js';
-import { renderGithub } from '../src/diagnostics/render.js';
+import { annotationsPerKind, renderGithub } from '../src/diagnostics/render.js';
+import { maxSarifResults, renderSarif, sarifSchemaUri } from '../src/diagnostics/sarif.js';
+import { pathFromRoot } from '../src/cli/repository-root.js';
 import { SourceText } from '../src/diagnostics/source-text.js';
 import { cliEnv, compileFiles, minimalPlan, root } from './helpers.js';
 
@@ -66,15 +70,69 @@ function sarifValidator() {
   return ajv.compile(schema);
 }
 
+/**
+ * What GitHub code scanning demands beyond the schema (docs: "SARIF support for code scanning";
+ * Microsoft's SARIF validator's GitHub ingestion rules): a location with a file and a line on
+ * every result (one without rejects the whole upload), rules with both descriptions and help,
+ * paths relative to the repository's root, at most 25,000 results.
+ */
+function expectCodeScanningAccepts(log: any, what = ''): void {
+  const run = log.runs[0];
+  expect(run.results.length, what).toBeLessThanOrEqual(25_000);
+  for (const r of run.results) {
+    const location = r.locations?.[0]?.physicalLocation;
+    expect(location?.artifactLocation?.uri, `${what} ${r.ruleId}`).toBeTruthy();
+    expect(location.artifactLocation.uri, what).not.toMatch(/^\.\.?\//);
+    expect(location.region?.startLine, `${what} ${r.ruleId}`).toBeGreaterThanOrEqual(1);
+    expect(run.tool.driver.rules[r.ruleIndex].id, what).toBe(r.ruleId);
+  }
+  for (const rule of run.tool.driver.rules) {
+    expect(rule.shortDescription.text, what).toBeTruthy();
+    expect(rule.fullDescription?.text, `${what} ${rule.id}`).toBeTruthy();
+    expect(rule.help?.text, `${what} ${rule.id}`).toBeTruthy();
+  }
+  expect(run.invocations?.[0]?.executionSuccessful, what).toBeTypeOf('boolean');
+}
+
+/**
+ * Microsoft's SARIF validator (the SARIF Multitool, whose "GitHub ingestion rules" GitHub's docs
+ * point to for checking an upload): the findings of its SARIF and GitHub (GHxxxx) rules on a log,
+ * as "RULE message-id (where)". Its binary is Linux's; elsewhere, outside CI, the check is skipped.
+ */
+const multitool = (() => {
+  try {
+    return createRequire(import.meta.url)('@microsoft/sarif-multitool-linux') as string;
+  } catch {
+    if (process.env.CI) throw new Error('the SARIF Multitool (@microsoft/sarif-multitool) is not installed');
+    return undefined;
+  }
+})();
+function multitoolFindings(log: unknown): string[] | undefined {
+  if (!multitool) return undefined;
+  const work = mkdtempSync(join(dir, 'multitool-'));
+  writeFileSync(join(work, 'in.sarif'), JSON.stringify(log));
+  execFileSync(multitool, ['validate', join(work, 'in.sarif'), '--rule-kind', 'Gh;Sarif', '--output', join(work, 'out.sarif')], { cwd: work, encoding: 'utf8', env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1' } });
+  const out = JSON.parse(readFileSync(join(work, 'out.sarif'), 'utf8'));
+  rmSync(work, { recursive: true, force: true });
+  return (out.runs[0].results ?? []).map((r: any) => `${r.ruleId} ${r.message.id} (${(r.message.arguments ?? [])[0]})`);
+}
+
 describe('--format sarif', () => {
   const validate = sarifValidator();
+  // The Multitool takes a second or two a log: it checks each shape of log once, not every copy.
+  const valid = (log: unknown, what = '', { multitool = true } = {}) => {
+    expect(validate(log), `${what} ${JSON.stringify(validate.errors?.slice(0, 3))}`).toBe(true);
+    expectCodeScanningAccepts(log, what);
+    const found = multitool ? multitoolFindings(log) : undefined;
+    if (found) expect(found, what).toEqual([]);
+  };
 
   it('is valid SARIF 2.1.0, with rule metadata and results on the YAML line', async () => {
     const p = project({ 'plans/minimal.yaml': badPlan, 'plans/hazard.yaml': hazardPlan });
     const r = await migc(['check', '--format', 'sarif'], p);
     expect(r.code).toBe(1);
     const log = JSON.parse(r.stdout);
-    expect(validate(log), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    valid(log);
     const run = log.runs[0];
     expect(run.tool.driver.name).toBe('migc');
     const rule = run.tool.driver.rules.find((x: any) => x.id === 'MG010');
@@ -86,41 +144,197 @@ describe('--format sarif', () => {
     expect(schemaError.locations[0].physicalLocation).toEqual({ artifactLocation: { uri: 'plans/minimal.yaml', uriBaseId: '%SRCROOT%' }, region: { startLine: 9, startColumn: 11, endLine: 9, endColumn: 17 } });
     const hazard = run.results.find((x: any) => x.ruleId === 'MG201');
     expect(hazard.locations[0].physicalLocation.region.startLine).toBe(12);
-    expect(run.results.some((x: any) => x.level === 'note')).toBe(true); // notes are in, as SARIF notes
+    // Results in a stable order: file, then place.
+    const places = run.results.map((x: any) => [x.locations[0].physicalLocation.artifactLocation.uri, x.locations[0].physicalLocation.region.startLine]);
+    expect(places).toEqual([...places].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1])));
   });
 
-  it('is valid for lint (SQL lines) and for a failure (no location)', async () => {
+  it('has notes (info) only with --verbose, as pretty and github do: code scanning opens an alert for every result', async () => {
+    const p = project({ 'plans/hazard.yaml': hazardPlan });
+    const plain = await migc(['check', '--format', 'sarif'], p);
+    const log = JSON.parse(plain.stdout);
+    valid(log, '', { multitool: false });
+    // The example plans have notes (MG214 expected drops in contract phases, allowances): none is a result.
+    expect(log.runs[0].results.filter((x: any) => x.level === 'note')).toEqual([]);
+    expect(log.runs[0].tool.driver.rules.map((x: any) => x.id)).toEqual([...new Set(log.runs[0].results.map((x: any) => x.ruleId))].sort());
+    expect(plain.stderr).toMatch(/\d+ notes: --verbose shows them\)\n$/);
+    const verbose = JSON.parse((await migc(['check', '--format', 'sarif', '--verbose'], p)).stdout);
+    valid(verbose, '--verbose');
+    const notes = verbose.runs[0].results.filter((x: any) => x.level === 'note');
+    expect(notes.length).toBeGreaterThan(0);
+    expect(notes.map((x: any) => x.ruleId)).toContain('MG214');
+    expect(verbose.runs[0].results.length - notes.length).toBe(log.runs[0].results.length);
+    // The same notes json always lists.
+    const json = JSON.parse((await migc(['check', '--format', 'json'], p)).stdout);
+    expect(json.diagnostics.filter((d: any) => d.severity === 'info').length).toBe(notes.length);
+  });
+
+  it('is valid for lint (SQL lines); a failure with no file is a notification of a failed invocation, not a result without a location', async () => {
     const p = project({ 'db/V1__x.sql': 'SELECT 1;\nCREATE INDEX i ON big (c);\n' }, false);
     const lint = await migc(['lint', 'db', '--format', 'sarif'], p);
     const log = JSON.parse(lint.stdout);
-    expect(validate(log), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    valid(log);
     expect(log.runs[0].results.find((x: any) => x.ruleId === 'MG201').locations[0].physicalLocation.region.startLine).toBe(2);
-    const failed = await migc(['check', 'nope', '--format', 'sarif'], p);
-    expect(failed.code).toBe(2);
-    const flog = JSON.parse(failed.stdout);
-    expect(validate(flog)).toBe(true);
-    expect(flog.runs[0].results[0]).toMatchObject({ ruleId: 'MG090', level: 'error', message: { text: 'no such file or folder: nope' } });
+    expect(log.runs[0].invocations[0]).toEqual({ executionSuccessful: true });
+    const withPlans = project();
+    for (const [args, cwd] of [[['check', 'nope'], p], [['build', '--frobnicate'], p], [['check', '--changed-since', 'main'], withPlans]] as const) {
+      const failed = await migc([...args, '--format', 'sarif'], cwd);
+      expect(failed.code, args.join(' ')).toBe(2);
+      const flog = JSON.parse(failed.stdout);
+      valid(flog, args.join(' '), { multitool: args[0] === 'check' && args[1] === 'nope' });
+      expect(flog.runs[0].results).toEqual([]);
+      expect(flog.runs[0].invocations[0].executionSuccessful).toBe(false);
+      expect(flog.runs[0].invocations[0].toolExecutionNotifications[0]).toMatchObject({ level: 'error', descriptor: { id: args[1] === '--changed-since' ? 'MG091' : 'MG090' } });
+    }
+    const failed = JSON.parse((await migc(['check', 'nope', '--format', 'sarif'], p)).stdout);
+    expect(failed.runs[0].invocations[0].toolExecutionNotifications).toEqual([{ level: 'error', message: { text: 'no such file or folder: nope' }, descriptor: { id: 'MG090' } }]);
+    // A broken config has a file: its error stays a result, on the config's line.
+    const config = project({ 'migc.config.json': '{ "postgres": "fifteen" }\n' });
+    const clog = JSON.parse((await migc(['check', '--format', 'sarif'], config)).stdout);
+    valid(clog, 'config');
+    expect(clog.runs[0].results[0]).toMatchObject({ ruleId: 'MG010', locations: [{ physicalLocation: { artifactLocation: { uri: 'migc.config.json' }, region: { startLine: 1 } } }] });
   });
 
-  it('gives findings accepted in the file (allow:, migc-ignore) as suppressed results, with the reason, and no other', async () => {
+  it('gives findings accepted in the file (allow:, migc-ignore) with --verbose as suppressed results, with the reason, and no other', async () => {
     const allowed = hazardPlan.replace('        sql: CREATE INDEX t_c ON t (c);\n', '        sql: CREATE INDEX t_c ON t (c);\n        allow: { MG201: "t has 40 rows" }\n');
     expect(allowed).not.toBe(hazardPlan);
     const p = project({ 'plans/hazard.yaml': allowed, 'db/V1__x.sql': '-- migc-ignore MG201: big is empty until launch\nCREATE INDEX i ON big (c);\nCREATE INDEX j ON big (d);\n' }, false);
     for (const args of [['check', 'plans/hazard.yaml'], ['lint', 'db']]) {
-      const log = JSON.parse((await migc([...args, '--format', 'sarif'], p)).stdout);
-      expect(validate(log), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+      // GitHub code scanning does not honour suppressions: without --verbose an accepted finding is no result at all.
+      const plain = JSON.parse((await migc([...args, '--format', 'sarif'], p)).stdout);
+      expect(plain.runs[0].results.filter((x: any) => x.suppressions)).toEqual([]);
+      const log = JSON.parse((await migc([...args, '--format', 'sarif', '--verbose'], p)).stdout);
+      valid(log, args.join(' '), { multitool: args[0] === 'check' });
       const suppressed = log.runs[0].results.filter((x: any) => x.suppressions);
       expect(suppressed.map((x: any) => [x.ruleId, x.level, x.suppressions])).toEqual([
         ['MG201', 'note', [{ kind: 'inSource', justification: args[0] === 'check' ? 't has 40 rows' : 'big is empty until launch' }]],
       ]);
       // What nobody accepted stays an open result.
-      if (args[0] === 'lint') expect(log.runs[0].results.filter((x: any) => x.ruleId === 'MG201' && !x.suppressions).length).toBe(1);
+      if (args[0] === 'lint') {
+        expect(log.runs[0].results.filter((x: any) => x.ruleId === 'MG201' && !x.suppressions).length).toBe(1);
+        expect(plain.runs[0].results.filter((x: any) => x.ruleId === 'MG201').length).toBe(1);
+      }
     }
+  });
+
+  it('puts a finding on a whole file on its first line, and ends a span that takes a line break on the line before', () => {
+    const text = 'phases:\n  - id: one\n    kind: expand\nsteps: []\n';
+    const sources = new Map([['plans/a.yaml', new SourceText(text)]]);
+    const log = JSON.parse(renderSarif([
+      { code: 'MG010', severity: 'error', file: 'plans/a.yaml', span: { start: text.indexOf('- id'), end: text.indexOf('steps') }, message: 'm' },
+      { code: 'MG024', severity: 'warning', file: 'plans/a.yaml', message: 'whole file' },
+    ], sources, { toolVersion: '0', rule: () => undefined }));
+    valid(log);
+    const [span, whole] = ['MG010', 'MG024'].map((code) => log.runs[0].results.find((x: any) => x.ruleId === code).locations[0].physicalLocation.region);
+    // The span runs to the start of line 4 ("steps"), which holds none of it: it ends after "expand" on line 3.
+    expect(span).toEqual({ startLine: 2, startColumn: 3, endLine: 3, endColumn: 17 });
+    expect(whole).toEqual({ startLine: 1 });
+  });
+
+  it('keeps under code scanning\'s 25,000 results a run, errors first, and says what it left out', () => {
+    const text = 'x\n'.repeat(10);
+    const sources = new Map([['a.sql', new SourceText(text)]]);
+    const many = Array.from({ length: maxSarifResults + 5 }, (_, i) => ({ code: 'MG201', severity: (i < 7 ? 'error' : 'warning') as 'error' | 'warning', file: 'a.sql', span: { start: 0, end: 1 }, message: `m${i}` }));
+    const log = JSON.parse(renderSarif(many.reverse(), sources, { toolVersion: '0', rule: () => undefined }));
+    expect(log.runs[0].results).toHaveLength(maxSarifResults);
+    expect(log.runs[0].results.filter((x: any) => x.level === 'error')).toHaveLength(7);
+    expect(log.runs[0].invocations[0]).toMatchObject({ executionSuccessful: true, toolExecutionNotifications: [{ level: 'warning', message: { text: expect.stringMatching(/^5 of 25005 results left out/) } }] });
+  });
+
+  it('gives every rule page as help with links that work on code scanning\'s alert page (absolute)', () => {
+    const pages = readdirSync(join(root, 'docs/rules')).filter((f) => f.endsWith('.md'));
+    const codes = pages.map((f) => f.replace(/\.md$/, ''));
+    const sources = new Map([['a.sql', new SourceText('x\n')]]);
+    const log = JSON.parse(renderSarif(codes.map((code) => ({ code, severity: 'warning' as const, file: 'a.sql', message: 'm' })), sources, {
+      toolVersion: '0',
+      rule: (code) => ({ name: code, summary: code, page: readFileSync(join(root, 'docs/rules', `${code}.md`), 'utf8') }),
+    }));
+    const rules = log.runs[0].tool.driver.rules as { id: string; help: { markdown: string } }[];
+    expect(rules).toHaveLength(codes.length);
+    for (const rule of rules) {
+      for (const [, target] of rule.help.markdown.matchAll(/\]\(([^)\s]+)\)/g)) expect(target, rule.id).toMatch(/^(https?:|mailto:|#)/);
+    }
+    const mg126 = rules.find((r) => r.id === 'MG126')!;
+    expect(mg126.help.markdown).toContain('[MG123](https://github.com/migc/migc/blob/main/docs/rules/MG123.md)');
+    const own = JSON.parse(renderSarif([{ code: 'MG999', severity: 'error', file: 'a.sql', message: 'm' }], sources, {
+      toolVersion: '0', rule: () => ({ name: 'x', summary: 's', page: '[a](MG1.md) [b](../ci.md#formats) [c](https://e.example/x) [d](#why)' }),
+    }));
+    expect(own.runs[0].tool.driver.rules[0].help.markdown).toBe('[a](https://github.com/migc/migc/blob/main/docs/rules/MG1.md) [b](https://github.com/migc/migc/blob/main/docs/ci.md#formats) [c](https://e.example/x) [d](#why)');
   });
 
   it('the validator rejects a broken log (so the checks above can fail)', () => {
     expect(validate({ version: '2.1.0', runs: [{ tool: { driver: {} }, results: [] }] })).toBe(false);
     expect(validate({ version: '2.1.0', runs: [{ tool: { driver: { name: 'x', rules: [{ id: 'A', helpUri: 'not a uri' }] } } }] })).toBe(false);
+    const unlocated = { $schema: sarifSchemaUri, version: '2.1.0', runs: [{ tool: { driver: { name: 'migc', version: '0', informationUri: 'https://example.com', rules: [{ id: 'MG090', shortDescription: { text: 's' } }] } }, invocations: [{ executionSuccessful: true }], results: [{ ruleId: 'MG090', ruleIndex: 0, message: { text: 'm' } }] }] };
+    expect(() => expectCodeScanningAccepts(unlocated)).toThrow();
+    // What migc once printed for a usage error: GitHub's ingestion rules refuse it (no location, no full description, no help).
+    const found = multitoolFindings(unlocated);
+    if (found) expect(found).toEqual(expect.arrayContaining([expect.stringMatching(/^GH\d+ Error_MissingLocationsArray /), expect.stringMatching(/^GH\d+ Error_MissingFullDescription /), expect.stringMatching(/^GH\d+ Error_MissingHelp /)]));
+  });
+});
+
+describe('related places (a duplicate id\'s first use) in github and sarif', () => {
+  it('the annotation says them, and the SARIF message links them, as code scanning shows only linked ones', async () => {
+    const twice = minimalPlan.replace('        rollback:\n          sql: ALTER TABLE t DROP COLUMN c;\n', '        rollback:\n          sql: ALTER TABLE t DROP COLUMN c;\n      - id: add-column\n        sql: SELECT 1;\n        rollback:\n          sql: SELECT 1;\n');
+    expect(twice).not.toBe(minimalPlan);
+    const p = project({ 'plans/twice.yaml': twice }, false);
+    const annotation = (await migc(['check', '--format', 'github'], p)).stdout.trimEnd().split('\n').map((l) => parseWorkflowCommand(l)!).find((c) => c.message.includes('used twice'))!;
+    expect(annotation.message.split('\n').slice(0, 2)).toEqual(['step id "add-column" is used twice', 'first used here: plans/twice.yaml:11:13']);
+    const log = JSON.parse((await migc(['check', '--format', 'sarif'], p)).stdout);
+    const result = log.runs[0].results.find((x: any) => x.message.text.includes('used twice'));
+    expect(result.message.text.split('\n').slice(0, 2)).toEqual(['step id "add-column" is used twice', 'first used here: [plans/twice.yaml:11:13](0)']);
+    expect(result.relatedLocations[0]).toMatchObject({ id: 0, physicalLocation: { artifactLocation: { uri: 'plans/twice.yaml' }, region: { startLine: 11, startColumn: 13 } } });
+  });
+});
+
+describe('paths in github and sarif output: from the repository\'s root, wherever migc runs', () => {
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.email=ci@example.com', '-c', 'user.name=ci', ...args], { cwd, encoding: 'utf8' });
+  const uris = (stdout: string) => [...new Set(JSON.parse(stdout).runs[0].results.map((x: any) => x.locations[0].physicalLocation.artifactLocation.uri))];
+  const files = (stdout: string) => [...new Set(stdout.trimEnd().split('\n').map((l) => parseWorkflowCommand(l)?.properties.file).filter(Boolean))];
+
+  it('a monorepo\'s subfolder (working-directory:) or the root naming it: the same paths, from git\'s top level', async () => {
+    const repo = project({ 'services/db/plans/hazard.yaml': hazardPlan, 'services/db/db/V1__x.sql': 'CREATE INDEX i ON big (c);\n' }, false);
+    git(repo, 'init', '-q');
+    const sub = join(repo, 'services/db');
+    const fromSub = await migc(['check', 'plans', '--format', 'sarif'], sub);
+    const fromRoot = await migc(['check', 'services/db/plans', '--format', 'sarif'], repo);
+    expect(uris(fromSub.stdout)).toEqual(['services/db/plans/hazard.yaml']);
+    expect(uris(fromRoot.stdout)).toEqual(uris(fromSub.stdout));
+    expect(files((await migc(['check', 'plans', '--format', 'github'], sub)).stdout)).toEqual(['services/db/plans/hazard.yaml']);
+    expect(files((await migc(['lint', 'db', '--format', 'github'], sub)).stdout)).toEqual(['services/db/db/V1__x.sql']);
+    expect(uris((await migc(['lint', 'db', '--format', 'sarif'], sub)).stdout)).toEqual(['services/db/db/V1__x.sql']);
+    // A subfolder's own config error too; pretty and json keep the paths the user typed.
+    writeFileSync(join(sub, 'migc.config.json'), '{ "postgres": "fifteen" }\n');
+    expect(uris((await migc(['check', '--format', 'sarif'], sub)).stdout)).toEqual(['services/db/migc.config.json']);
+    expect(files((await migc(['check', '--format', 'github'], sub)).stdout)).toEqual(['services/db/migc.config.json']);
+    expect(JSON.parse((await migc(['check', '--format', 'json'], sub)).stdout).diagnostics[0].file).toBe('migc.config.json');
+  });
+
+  it('without git: GITHUB_WORKSPACE when migc runs inside it, else the folder migc runs in', async () => {
+    const repo = project({ 'services/db/plans/hazard.yaml': hazardPlan }, false);
+    const sub = join(repo, 'services/db');
+    // No git repository above the project, whatever holds the temporary folder.
+    const noGit = { GIT_CEILING_DIRECTORIES: dir };
+    expect(uris((await migc(['check', '--format', 'sarif'], sub, { ...noGit, GITHUB_WORKSPACE: repo })).stdout)).toEqual(['services/db/plans/hazard.yaml']);
+    expect(files((await migc(['check', '--format', 'github'], sub, { ...noGit, GITHUB_WORKSPACE: repo })).stdout)).toEqual(['services/db/plans/hazard.yaml']);
+    expect(uris((await migc(['check', '--format', 'sarif'], sub, noGit)).stdout)).toEqual(['plans/hazard.yaml']);
+    // A workspace migc is not inside says nothing about where its files are.
+    expect(uris((await migc(['check', '--format', 'sarif'], sub, { ...noGit, GITHUB_WORKSPACE: join(dir, 'elsewhere') })).stdout)).toEqual(['plans/hazard.yaml']);
+  });
+
+  it('resolves symbolic links (code scanning shows no result on a path through one); a file outside the root is named absolutely', () => {
+    const repo = mkdtempSync(join(dir, 'links-'));
+    mkdirSync(join(repo, 'real/plans'), { recursive: true });
+    writeFileSync(join(repo, 'real/plans/a.yaml'), 'x\n');
+    symlinkSync(join(repo, 'real'), join(repo, 'linked'));
+    const outside = mkdtempSync(join(dir, 'outside-'));
+    writeFileSync(join(outside, 'b.sql'), 'x\n');
+    const path = pathFromRoot(realpathSync(repo), realpathSync(join(repo, 'linked')));
+    expect(path('plans/a.yaml')).toBe('real/plans/a.yaml');
+    expect(path(join(outside, 'b.sql'))).toBe(join(realpathSync(outside), 'b.sql'));
+    expect(path('')).toBe('');
+    const log = JSON.parse(renderSarif([{ code: 'MG201', severity: 'error', file: join(outside, 'b.sql'), message: 'm' }], new Map(), { toolVersion: '0', rule: () => undefined, path }));
+    expect(log.runs[0].results[0].locations[0].physicalLocation.artifactLocation).toEqual({ uri: pathToFileURL(join(realpathSync(outside), 'b.sql')).href });
   });
 });
 
@@ -150,6 +364,35 @@ function parseWorkflowCommand(line: string): { command: string; properties: Reco
   return { command, properties, message };
 }
 
+/**
+ * What the Actions runner makes of a step's output: workflow commands, with those inside
+ * `::stop-commands::TOKEN` ... `::TOKEN::` left as text; annotations kept as GitHub shows them,
+ * the first `annotationsPerKind` of each kind (the runner's ExecutionContext.AddIssue).
+ */
+function runnerView(output: string): { shown: ReturnType<typeof parseWorkflowCommand>[]; dropped: number; text: string[] } {
+  let stopped: string | undefined;
+  const kept = { error: 0, warning: 0, notice: 0 } as Record<string, number>;
+  const shown: ReturnType<typeof parseWorkflowCommand>[] = [];
+  const text: string[] = [];
+  let dropped = 0;
+  for (const line of output.trimEnd().split('\n')) {
+    const c = parseWorkflowCommand(line);
+    if (stopped !== undefined) {
+      if (c && c.command === stopped) stopped = undefined;
+      else text.push(line);
+      continue;
+    }
+    if (!c) text.push(line);
+    else if (c.command === 'stop-commands') stopped = c.message;
+    else if (c.command in kept) {
+      if (kept[c.command]! < annotationsPerKind) shown.push(c);
+      else dropped++;
+      kept[c.command]!++;
+    }
+  }
+  return { shown, dropped, text };
+}
+
 describe('--format github', () => {
   it('lines parse as the runner parses them, whatever the text holds', () => {
     const file = 'plans/a,b:c%25 d.yaml';
@@ -161,9 +404,75 @@ describe('--format github', () => {
     );
     const lines = text.trimEnd().split('\n');
     expect(lines).toHaveLength(2); // no line break leaks
-    const first = parseWorkflowCommand(lines[0]!)!;
-    expect(first).toEqual({ command: 'warning', properties: { file, line: '2', col: '1', endLine: '2', endColumn: '4', title: 'MG214' }, message: `${message}\n${help}` });
-    expect(parseWorkflowCommand(lines[1]!)).toEqual({ command: 'error', properties: { title: 'MG090' }, message: 'no plans' });
+    // Errors first.
+    expect(parseWorkflowCommand(lines[0]!)).toEqual({ command: 'error', properties: { title: 'MG090' }, message: 'no plans' });
+    expect(parseWorkflowCommand(lines[1]!)).toEqual({ command: 'warning', properties: { file, line: '2', col: '1', endLine: '2', endColumn: '4', title: 'MG214' }, message: `${message}\n${help}` });
+  });
+
+  it('prints errors, then warnings, then notes, each by file, line, column and code, whatever order it is given', () => {
+    const text = 'one\ntwo\nthree\n';
+    const sources = new Map([['b.sql', new SourceText(text)], ['a.sql', new SourceText(text)]]);
+    const d = (severity: 'error' | 'warning' | 'info', file: string, start: number, code: string) => ({ code, severity, file, span: { start, end: start + 1 }, message: `${code} at ${file}:${start}` });
+    const given = [d('info', 'a.sql', 0, 'MG214'), d('warning', 'b.sql', 4, 'MG219'), d('error', 'b.sql', 0, 'MG205'), d('error', 'a.sql', 8, 'MG201'), d('warning', 'a.sql', 4, 'MG219'), d('error', 'a.sql', 4, 'MG205'), d('error', 'a.sql', 4, 'MG201'), d('error', 'a.sql', 5, 'MG201')];
+    const order = (list: typeof given) => renderGithub(list, sources).trimEnd().split('\n').map((l) => { const c = parseWorkflowCommand(l)!; return `${c.command} ${c.properties.file}:${c.properties.line}:${c.properties.col} ${c.properties.title}`; });
+    const expected = ['error a.sql:2:1 MG201', 'error a.sql:2:1 MG205', 'error a.sql:2:2 MG201', 'error a.sql:3:1 MG201', 'error b.sql:1:1 MG205', 'warning a.sql:2:1 MG219', 'warning b.sql:2:1 MG219', 'notice a.sql:1:1 MG214'];
+    expect(order(given)).toEqual(expected);
+    expect(order([...given].reverse())).toEqual(expected);
+  });
+
+  it('annotates 10 of each kind, lists the rest in the log with their places, and says what it left out', () => {
+    const lines = Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join('\n');
+    const sources = new Map([['plans/p.yaml', new SourceText(lines)]]);
+    const at = (line: number) => lines.split('\n').slice(0, line - 1).join('\n').length + (line > 1 ? 1 : 0);
+    const findings = [
+      ...Array.from({ length: 13 }, (_, i) => ({ code: 'MG201', severity: 'error' as const, file: 'plans/p.yaml', span: { start: at(i + 1), end: at(i + 1) + 4 }, message: `error ${i + 1}` })),
+      ...Array.from({ length: 12 }, (_, i) => ({ code: 'MG219', severity: 'warning' as const, file: 'plans/p.yaml', span: { start: at(i + 14), end: at(i + 14) + 4 }, message: `warning ${i + 1}` })),
+      ...Array.from({ length: 11 }, (_, i) => ({ code: 'MG214', severity: 'info' as const, file: 'plans/p.yaml', span: { start: at(i + 26), end: at(i + 26) + 4 }, message: `note ${i + 1}` })),
+      // A message that tries to act as a command once past the limit.
+      { code: 'MG201', severity: 'error' as const, file: 'plans/p.yaml', span: { start: at(40), end: at(40) + 2 }, message: 'evil\n::add-mask::x\n::error::pwned' },
+    ];
+    const out = renderGithub(findings, sources);
+    const view = runnerView(out);
+    expect(view.dropped).toBe(0); // nothing printed as an annotation is one GitHub drops
+    const shown = (command: string) => view.shown.filter((c) => c!.command === command);
+    expect(shown('error').map((c) => c!.message)).toEqual(Array.from({ length: 10 }, (_, i) => `error ${i + 1}`));
+    expect(shown('warning')).toHaveLength(10);
+    // 9 notes and the closing notice.
+    expect(shown('notice')).toHaveLength(10);
+    const last = view.shown.at(-1)!;
+    expect(last.properties.title).toBe('migc: 8 findings not annotated');
+    expect(last.message).toMatch(/^Not annotated: 4 errors, 2 warnings, 2 notes \(GitHub shows 10 errors, 10 warnings and 10 notices of a step\)\. This step's log lists them with their files and lines, after the annotations; migc --format sarif, uploaded to code scanning, shows every finding on its file\.$/);
+    // Every finding is in the log: the unannotated ones as plain lines with file:line:column, severity and code.
+    expect(view.text[0]).toBe('migc: 4 errors, 2 warnings, 2 notes past GitHub\'s 10 annotations of a kind per step, so not annotated:');
+    expect(view.text.slice(1)).toEqual([
+      'plans/p.yaml:11:1 error MG201 error 11',
+      'plans/p.yaml:12:1 error MG201 error 12',
+      'plans/p.yaml:13:1 error MG201 error 13',
+      'plans/p.yaml:40:1 error MG201 evil ::add-mask::x ::error::pwned',
+      'plans/p.yaml:24:1 warning MG219 warning 11',
+      'plans/p.yaml:25:1 warning MG219 warning 12',
+      'plans/p.yaml:35:1 info MG214 note 10',
+      'plans/p.yaml:36:1 info MG214 note 11',
+    ]);
+    expect(view.shown.some((c) => c!.message.includes('pwned'))).toBe(false);
+    // At the limit exactly, nothing is said.
+    const ten = renderGithub(findings.slice(0, 10), sources);
+    expect(ten.trimEnd().split('\n')).toHaveLength(10);
+    expect(ten).not.toContain('not annotated');
+  });
+
+  it('a step of migc lint over many files: the CLI caps its annotations and keeps the summary line', async () => {
+    const files = Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`db/V${i + 1}__x.sql`, `CREATE INDEX a${i} ON big (c);\nCREATE INDEX b${i} ON big (d);\n`]));
+    const p = project(files, false);
+    const r = await migc(['lint', 'db', '--format', 'github'], p);
+    expect(r.code).toBe(1);
+    const view = runnerView(r.stdout);
+    expect(view.dropped).toBe(0);
+    expect(view.shown.filter((c) => c!.command === 'error')).toHaveLength(10);
+    expect(view.shown.filter((c) => c!.command === 'warning')).toHaveLength(7);
+    expect(view.shown.at(-1)).toMatchObject({ command: 'notice', properties: { title: 'migc: 4 findings not annotated' } });
+    expect(view.text.filter((l) => / error MG201 /.test(l))).toEqual(['db/V6__x.sql:1:1 error MG201 CREATE INDEX a5 takes a SHARE lock on big (no size hint: assumed large): writes wait until the index is built (Build it without blocking writes: CREATE INDEX CONCURRENTLY IF NOT EXISTS a5 ON big (c); it must run outside a transaction block, in a file your migration tool runs without one. If it fails, drop the INVALID index and try again.)', expect.stringMatching(/^db\/V6__x\.sql:2:1 error MG201 /), expect.stringMatching(/^db\/V7__x\.sql:1:1 error MG201 /), expect.stringMatching(/^db\/V7__x\.sql:2:1 error MG201 /)]);
+    expect(r.stderr).toBe('migc: linted 7 files: 14 errors, 7 warnings\n');
   });
 
   it('is the default inside GitHub Actions, unless --format says otherwise', async () => {
@@ -469,6 +778,12 @@ describe('docs/ci.md', () => {
     expect(steps.some((s) => s.run?.includes('migc build --check'))).toBe(true);
     expect(steps.some((s) => s.run?.includes('migc verify') && s.run.includes('--database-url'))).toBe(true);
     expect(steps.some((s) => s.uses?.startsWith('github/codeql-action/upload-sarif'))).toBe(true);
+    // The SARIF of a run that could not run (exit 2) has no results: uploading it would close every alert.
+    const sarifStep = steps.find((s) => s.run?.includes('--format sarif')) as { id?: string; if?: string; run: string };
+    const upload = steps.find((s) => s.uses?.startsWith('github/codeql-action/upload-sarif')) as { if?: string };
+    expect(sarifStep.run).toMatch(/\|\| test \$\? -eq 1$/);
+    expect(sarifStep.run).not.toContain('CHANGED'); // a partial analysis would close the alerts of the plans it leaves out
+    expect(upload.if).toBe(`always() && steps.${sarifStep.id}.outcome == 'success'`);
     expect(steps.some((s) => s.run?.includes('--summary'))).toBe(true);
     // Code scanning needs the default branch's analysis to judge a pull request's, and actions: read in a private repository.
     expect(github.on.push.branches).toEqual(['main']);

@@ -50,8 +50,11 @@ export async function toolVersion(): Promise<string> {
   return JSON.parse(await readFile(new URL('package.json', packageRoot), 'utf8')).version as string;
 }
 
-/** SARIF with each code's name, summary, severity and docs page from the catalogue. */
-export async function renderSarifLog(diagnostics: readonly Diagnostic[], sources: Sources): Promise<string> {
+/**
+ * SARIF with each code's name, summary, severity and docs page from the catalogue, and files named
+ * from the repository's root (see repositoryPaths).
+ */
+export async function renderSarifLog(diagnostics: readonly Diagnostic[], sources: Sources, path: (file: string) => string): Promise<string> {
   const [{ renderSarif }, { ruleCatalog }, version] = await Promise.all([import('../diagnostics/sarif.js'), import('../diagnostics/rule-catalog.js'), toolVersion()]);
   const catalog = await ruleCatalog();
   const pages = new Map<string, string>();
@@ -61,6 +64,7 @@ export async function renderSarifLog(diagnostics: readonly Diagnostic[], sources
   }
   return renderSarif(diagnostics, sources, {
     toolVersion: version,
+    path,
     rule: (code) => {
       const e = catalog.get(code);
       const page = pages.get(code);
@@ -85,9 +89,14 @@ export async function printFailure(problems: readonly Diagnostic[], sources: Sou
     return;
   }
   if (format === 'json') io.stdout(renderJson(problems, sources, { ok: false, summary: { error: problems.filter((d) => d.severity === 'error').length, warning: problems.filter((d) => d.severity === 'warning').length, info: problems.filter((d) => d.severity === 'info').length } }));
-  else if (format === 'sarif') io.stdout(await renderSarifLog(problems, sources));
   else {
-    io.stdout(renderGithub(problems, sources));
+    const { repositoryPaths } = await import('./repository-root.js');
+    const path = await repositoryPaths(io.cwd);
+    if (format === 'sarif') {
+      io.stdout(await renderSarifLog(problems, sources, path));
+      return;
+    }
+    io.stdout(renderGithub(problems, sources, { path }));
     // Also a plain line on stderr: the job log shows it even where annotations are not read.
     for (const d of problems) io.stderr(`migc: ${d.message}\n`);
   }

@@ -37,8 +37,11 @@ export interface CommonOptions {
 }
 
 /**
- * Prints diagnostics in the chosen format; notes (info) only in json, sarif or with --verbose.
- * json and sarif are one document on stdout and nothing else there. Returns the exit code.
+ * Prints diagnostics in the chosen format; notes (info) only in json or with --verbose: pretty,
+ * github and sarif show what needs doing (GitHub code scanning opens an alert for every SARIF
+ * result, a note or a suppressed one too). json and sarif are one document on stdout and
+ * nothing else there; github and sarif name files from the repository's root, as GitHub reads
+ * them. Returns the exit code.
  */
 export async function printDiagnostics(diagnostics: readonly Diagnostic[], sources: CompileResult['sources'], options: CommonOptions, io: Io, summary: Summary, extra: Record<string, unknown>): Promise<number> {
   const counts = countBySeverity(diagnostics);
@@ -52,19 +55,19 @@ export async function printDiagnostics(diagnostics: readonly Diagnostic[], sourc
     io.stdout(renderJson(diagnostics, sources, { ok: counts.error === 0, ...extra, summary: { ...(extra.summary as object | undefined), ...counts } }));
     return counts.error > 0 ? exitCodes.planErrors : exitCodes.ok;
   }
-  if (options.format === 'sarif') {
-    const { renderSarifLog } = await import('./format.js');
-    io.stdout(await renderSarifLog(diagnostics, sources));
-    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-    io.stderr(bare ? `migc: ${line}\n` : `migc: ${line}: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}, ${plural(counts.info, 'note')}\n`);
-    return counts.error > 0 ? exitCodes.planErrors : exitCodes.ok;
-  }
   const shown = options.verbose ? diagnostics : diagnostics.filter((d) => d.severity !== 'info');
-  const text = options.format === 'github' ? renderGithub(shown, sources) : renderPretty(shown, sources, { color: io.color });
-  if (text) io.stdout(options.format === 'github' ? text : `${text}\n`);
+  if (options.format === 'sarif') {
+    const [{ renderSarifLog }, { repositoryPaths }] = await Promise.all([import('./format.js'), import('./repository-root.js')]);
+    io.stdout(await renderSarifLog(shown, sources, await repositoryPaths(io.cwd)));
+  } else if (options.format === 'github') {
+    const { repositoryPaths } = await import('./repository-root.js');
+    io.stdout(renderGithub(shown, sources, { path: await repositoryPaths(io.cwd) }));
+  } else {
+    const text = renderPretty(shown, sources, { color: io.color });
+    if (text) io.stdout(`${text}\n`);
+  }
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const notes = counts.info && !options.verbose ? ` (${plural(counts.info, 'note')}: --verbose shows them)` : counts.info ? `, ${plural(counts.info, 'note')}` : '';
   io.stderr(bare ? `migc: ${line}\n` : `migc: ${line}: ${plural(counts.error, 'error')}, ${plural(counts.warning, 'warning')}${notes}\n`);
   return counts.error > 0 ? exitCodes.planErrors : exitCodes.ok;
 }
-

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { CompileResult } from '../compile.js';
 import { compatRehearsalView } from '../emit/report/compat-view.js';
 import { compareDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
-import type { DiagnosticFormat } from '../diagnostics/render.js';
+import { inertInActions, type DiagnosticFormat } from '../diagnostics/render.js';
 import type { ChosenEngine, EngineChoice } from '../verify/choose-engine.js';
 import type { Engine, ServerEngine } from '../verify/engine.js';
 import { scrub, urlSecrets } from '../verify/redact.js';
@@ -304,17 +303,6 @@ function prettyRehearsal(r: RehearsalResult, crashPoints: boolean): string {
     if (c.stopped) lines.push(`    stopped early: ${c.stopped}`);
   }
   return `${head}${lines.join('\n')}\n\n`;
-}
-
-/**
- * Text for a GitHub Actions log that the runner does not read as workflow commands: the tables
- * quote plan names and database errors, and a line of them starting with `::` would be one
- * (`::add-mask::`, `::error::`). `::stop-commands::TOKEN` turns commands off until `::TOKEN::`;
- * the token is the text's own hash, which the text cannot hold.
- */
-export function inertInActions(text: string): string {
-  const token = createHash('sha256').update(text).digest('hex').slice(0, 32);
-  return `::stop-commands::${token}\n${text}${text.endsWith('\n') ? '' : '\n'}::${token}::\n`;
 }
 
 /** Writes each rehearsed plan's artefacts again, with a Rehearsal section in report.md. True when some could not be written. */

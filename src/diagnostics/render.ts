@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { styleText } from 'node:util';
 import type { Diagnostic, Severity } from './diagnostic.js';
 import { SourceText } from './source-text.js';
@@ -51,6 +52,17 @@ export function locate(d: Diagnostic, sources: Sources): LocatedDiagnostic {
   };
 }
 
+/**
+ * A located diagnostic whose span ends at the start of a later line (a YAML node's span takes its
+ * line break) ends instead at the end of the line before: GitHub shows an alert or annotation
+ * on a pull request only when all its lines are in the diff, and that last line holds none of it.
+ */
+export function withoutTrailingLine(l: LocatedDiagnostic, src: SourceText | undefined): LocatedDiagnostic {
+  if (!src || l.endLine <= l.line || l.endColumn !== 1) return l;
+  const endLine = l.endLine - 1;
+  return { ...l, endLine, endColumn: src.lineText(endLine).length + 1 };
+}
+
 export function renderJson(diagnostics: readonly Diagnostic[], sources: Sources, extra: Record<string, unknown> = {}): string {
   return `${JSON.stringify({ version: jsonOutputVersion, ...extra, diagnostics: diagnostics.map((d) => locate(d, sources)) }, null, 2)}\n`;
 }
@@ -65,24 +77,90 @@ export function escapeGithubProperty(s: string): string {
   return escapeGithubData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
+/** Annotations of one kind (error, warning, notice) GitHub shows for a step; the rest are counted, not shown. */
+export const annotationsPerKind = 10;
+
+export interface GithubOptions {
+  /**
+   * A diagnostic's file as GitHub names it: relative to the repository's root (the runner
+   * reads a relative path so), where the file is named relative to the folder migc runs in.
+   */
+  readonly path?: (file: string) => string;
+}
+
 /**
  * GitHub Actions workflow commands: annotations on the pull request's changed lines. A problem
  * without a file (a usage error) is an annotation on the run, with no file property; one without
  * a span has no line, so it shows on the file rather than on its first line.
+ *
+ * GitHub shows 10 annotations of each kind a step, in the order printed, and drops the rest
+ * (actions/toolkit's docs/problem-matchers.md; the runner's ExecutionContext). So errors come
+ * first, then warnings, then notes, each kind by file, line, column and code; what is past a
+ * kind's 10 is listed in the log as plain lines with its place (an annotation past the limit
+ * would leave only its message there), and a last notice says how many were not annotations
+ * and where they all are.
  */
-export function renderGithub(diagnostics: readonly Diagnostic[], sources: Sources): string {
+export function renderGithub(diagnostics: readonly Diagnostic[], sources: Sources, options: GithubOptions = {}): string {
+  const path = options.path ?? ((file: string) => file);
   const command: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'notice' };
-  return diagnostics
-    .map((d) => {
-      const l = locate(d, sources);
+  const located = diagnostics.map((d) => ({ d, l: withoutTrailingLine(locate(d, sources), d.span ? sources.get(d.file) : undefined), file: path(d.file) }));
+  located.sort((a, b) => severityOrder[a.l.severity] - severityOrder[b.l.severity] || compareText(a.file, b.file)
+    || a.l.line - b.l.line || a.l.column - b.l.column || compareText(a.l.code, b.l.code) || compareText(a.l.message, b.l.message));
+  const counts = { error: 0, warning: 0, info: 0 };
+  for (const { l } of located) counts[l.severity]++;
+  const over = counts.error > annotationsPerKind || counts.warning > annotationsPerKind || counts.info > annotationsPerKind;
+  // The closing notice takes one of the notes' places when something is left out.
+  const room: Record<Severity, number> = { error: annotationsPerKind, warning: annotationsPerKind, info: over ? annotationsPerKind - 1 : annotationsPerKind };
+  const annotations: string[] = [];
+  const rest: string[] = [];
+  const left = { error: 0, warning: 0, info: 0 };
+  for (const { d, l, file } of located) {
+    if (room[l.severity] > 0) {
+      room[l.severity]--;
       const where = !d.file ? [] : d.span && sources.has(d.file)
-        ? [`file=${escapeGithubProperty(l.file)}`, `line=${l.line}`, `col=${l.column}`, `endLine=${l.endLine}`, ...(l.endLine === l.line ? [`endColumn=${l.endColumn}`] : [])]
-        : [`file=${escapeGithubProperty(l.file)}`];
+        ? [`file=${escapeGithubProperty(file)}`, `line=${l.line}`, `col=${l.column}`, `endLine=${l.endLine}`, ...(l.endLine === l.line ? [`endColumn=${l.endColumn}`] : [])]
+        : [`file=${escapeGithubProperty(file)}`];
       const props = [...where, `title=${escapeGithubProperty(l.code)}`].join(',');
-      const body = l.help ? `${l.message}\n${l.help}` : l.message;
-      return `::${command[l.severity]} ${props}::${escapeGithubData(body)}\n`;
-    })
-    .join('');
+      // Related places (where a duplicate id was first used, the step a gate names) as pretty's notes say them.
+      const related = l.related.map((r) => `\n${r.message}: ${path(r.file)}:${r.line}:${r.column}`).join('');
+      const body = `${l.message}${related}${l.help ? `\n${l.help}` : ''}`;
+      annotations.push(`::${command[l.severity]} ${props}::${escapeGithubData(body)}\n`);
+    } else {
+      left[l.severity]++;
+      const where = !d.file ? 'migc' : d.span && sources.has(d.file) ? `${file}:${l.line}:${l.column}` : file;
+      rest.push(`${oneLine(where)} ${l.severity} ${l.code} ${oneLine(l.message)}${l.help ? ` (${oneLine(l.help)})` : ''}`);
+    }
+  }
+  if (!over) return annotations.join('');
+  const leftOut = left.error + left.warning + left.info;
+  const kinds = [[left.error, 'error'], [left.warning, 'warning'], [left.info, 'note']] as const;
+  const said = kinds.filter(([n]) => n > 0).map(([n, word]) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`).join(', ');
+  const listing = `migc: ${said} past GitHub's ${annotationsPerKind} annotations of a kind per step, so not annotated:\n${rest.join('\n')}\n`;
+  const title = `migc: ${formatCount(leftOut)} finding${leftOut === 1 ? '' : 's'} not annotated`;
+  const notice = `Not annotated: ${said} (GitHub shows ${annotationsPerKind} errors, ${annotationsPerKind} warnings and ${annotationsPerKind} notices of a step). This step's log lists them with their files and lines, after the annotations; migc --format sarif, uploaded to code scanning, shows every finding on its file.`;
+  return `${annotations.join('')}${inertInActions(listing)}::notice title=${escapeGithubProperty(title)}::${escapeGithubData(notice)}\n`;
+}
+
+const severityOrder: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Text on one log line: line breaks and other control characters shown, not acted on. */
+function oneLine(text: string): string {
+  return printable(text.replace(/\r?\n/g, ' '));
+}
+
+/**
+ * Text for a GitHub Actions log that the runner does not read as workflow commands: a line of it
+ * starting with `::` would be one (`::add-mask::`, `::error::`), and the text quotes plan names,
+ * messages and database errors. `::stop-commands::TOKEN` turns commands off until `::TOKEN::`;
+ * the token is the text's own hash, which the text cannot hold.
+ */
+export function inertInActions(text: string): string {
+  const token = createHash('sha256').update(text).digest('hex').slice(0, 32);
+  return `::stop-commands::${token}\n${text}${text.endsWith('\n') ? '' : '\n'}::${token}::\n`;
 }
 
 export interface PrettyOptions {
