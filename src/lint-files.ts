@@ -278,17 +278,20 @@ export function fileSections(text: string, rollbackFile: boolean, upText?: strin
   // sqlx runs such a file with one execute() on the connection: one query string.
   if (text.startsWith(sqlxNoTransaction)) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: true }];
   // yoyo reads the directive in the migration only, for its .rollback.sql too (upText).
-  if (headerSays(upText ?? text, yoyoNoTransaction)) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: false }];
+  if ((upText ?? text).includes('transactional') && headerSays(upText ?? text, yoyoNoTransaction)) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: false }];
   if (graphileNoTransaction.test(graphileBodyStart(text))) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: true }];
   return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: false, oneQueryString: false }];
 }
 
 /** Does a line of the comments and blank lines that open the text match (as yoyo reads them)? */
 function headerSays(text: string, directive: RegExp): boolean {
-  for (const line of text.split('\n')) {
-    const trimmed = line.trim();
+  for (let at = 0; at < text.length;) {
+    const end = text.indexOf('\n', at);
+    const trimmed = text.slice(at, end < 0 ? text.length : end).trim();
     if (directive.test(trimmed)) return true;
     if (trimmed !== '' && !trimmed.startsWith('--')) return false;
+    if (end < 0) break;
+    at = end + 1;
   }
   return false;
 }

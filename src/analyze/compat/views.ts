@@ -65,6 +65,11 @@ export class ViewCatalog {
     return this.views.get(tableKey(name));
   }
 
+  /** Whether any view is known. */
+  get empty(): boolean {
+    return this.views.size === 0;
+  }
+
   /**
    * The views DROP ... CASCADE drops along with a relation (or with a column of it): those that
    * read it, then the views that read those, in that order. Empty when no known view does.
@@ -113,6 +118,8 @@ export class ViewCatalog {
     readonly partialHistory?: boolean;
   } = {}): string[] {
     const [kind, body] = Object.entries(ast)[0] as [string, Any];
+    // Without views only a statement that creates one matters (most statements of most files).
+    if (this.views.size === 0 && kind !== 'ViewStmt' && kind !== 'CreateTableAsStmt') return [];
     const refusals: string[] = [];
     switch (kind) {
       case 'ViewStmt':

@@ -62,6 +62,7 @@ export const destructive: StatementRule = {
  * statement drops by name.
  */
 function cascadedViews(ctx: StatementContext, d: { readonly kind: string; readonly target: string }): string[] {
+  if (viewsOf(ctx.state).empty) return [];
   const [kind, body] = node(ctx.ast);
   let dependents;
   if (d.kind === 'drop-column') {
