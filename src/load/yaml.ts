@@ -3,7 +3,7 @@ import {
   type Document, type Node as YamlNode, type Scalar,
 } from 'yaml';
 import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
-import { quoteForMessage } from '../diagnostics/quote.js';
+import { maxLibraryMessageLength, quoteForMessage } from '../diagnostics/quote.js';
 import { SourceText } from '../diagnostics/source-text.js';
 import { indentationSlip, unclosedFlowAbove } from './indentation.js';
 import { inputLimits, megabytes, utf8Length } from './limits.js';
@@ -348,8 +348,12 @@ function indentationProblem(text: string, source: SourceText, errors: readonly Y
   };
 }
 
+/**
+ * yaml's message without its code frame and position (the diagnostic gives both). Its own words
+ * are kept whole; the cap only keeps user input it quotes (a tag of a megabyte) from flooding.
+ */
 function firstLine(message: string): string {
-  return quoteForMessage(message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), { quotes: false });
+  return quoteForMessage(message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), { quotes: false, max: maxLibraryMessageLength });
 }
 
 function yamlHelp(code: string): string {
