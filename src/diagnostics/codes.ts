@@ -60,7 +60,7 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG120', name: 'app-queries', summary: 'An app version\'s query file cannot be read, or holds no query PostgreSQL\'s parser accepts.' },
   { code: 'MG121', name: 'app-version-unknown', summary: 'A deploy names an app version that apps: does not list, or apps: lists a version twice.' },
   { code: 'MG122', name: 'deploy-version-unnamed', summary: 'A gate\'s deploy is free text in a plan with apps:, so migc cannot tell which version runs after it.' },
-  { code: 'MG123', name: 'app-query-breaks', summary: 'A query of an app version that can be live breaks on the schema after a step, or the version is deployed onto a schema it cannot use.' },
+  { code: 'MG123', name: 'app-query-breaks', summary: 'A query of an app version that can be live does not resolve: on the baseline (the version running before the plan), after a step, or where a deploy brings the version onto a schema it cannot use.' },
   { code: 'MG124', name: 'rollback-breaks-app', summary: 'After a rollback, a query of an app version that can be live then (the one rolled back to, or the one still running) breaks.' },
   { code: 'MG125', name: 'app-check-impossible', summary: 'The plan lists app versions but has no baseline, so their queries cannot be checked.' },
   { code: 'MG126', name: 'compat-missed', summary: 'A live app version\'s query failed on the database although the static check passed it (migc verify).' },
