@@ -131,10 +131,9 @@ function withSettingHelp(found: Diagnostic, schema: Record<string, unknown>, jso
   }
   const own = setting ? properties[setting] : undefined;
   if (!own?.examples?.length) return d;
-  const example = `For example "${setting}": ${inlineJson(own.examples[0])}.`;
-  // A guess at the value meant ("Did you mean "off"?") comes first; the description is the rest of a plain help.
-  const guess = d.help !== undefined && d.help !== own.description ? `${d.help} ` : '';
-  return { ...d, help: guess ? `${guess}${example}` : `${example} ${own.description ?? ''}`.trim() };
+  // A guess at the value meant ("Did you mean "off"?") says what to write already.
+  if (d.help !== undefined && d.help !== own.description) return d;
+  return { ...d, help: `For example "${setting}": ${inlineJson(own.examples[0])}. ${own.description ?? ''}`.trim() };
 }
 
 /** A value as JSON on one line, spaced as a person writes it: { "MG219": "off" }. */
