@@ -173,6 +173,61 @@ phases:
       expect(result.steps[0]!.rewritten).toEqual(['public.t']);
     });
 
+    it('sees the ACCESS EXCLUSIVE lock DROP TABLE holds on the table it drops, beside the one on the table its foreign key references', async () => {
+      const { compileFiles } = await import('./helpers.js');
+      const plan = `migc: 1
+id: drop-archive
+title: Drop a table
+type: schema
+risk: high
+engine: postgresql@15
+tables:
+  customers: { rows: 20 }
+  orders_archive: { rows: 20 }
+baseline:
+  sql: |
+    CREATE TABLE customers (id bigint PRIMARY KEY);
+    CREATE TABLE orders_archive (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers, note text);
+    CREATE INDEX orders_archive_note_idx ON orders_archive (note);
+pre_migration:
+  backup:
+    command: pg_dump -Fc -t orders_archive -f archive.dump "$DATABASE_URL"
+phases:
+  - name: copy
+    kind: migrate
+    steps:
+      - id: copy-notes
+        sql: CREATE TABLE archive_notes AS SELECT id, note FROM orders_archive;
+        rollback:
+          sql: DROP TABLE archive_notes;
+        verify:
+          - sql: SELECT count(*) FROM orders_archive o WHERE NOT EXISTS (SELECT FROM archive_notes a WHERE a.id = o.id)
+            expect: 0
+  - name: contract
+    kind: contract
+    gate:
+      verified: [copy-notes]
+    steps:
+      - id: drop-archive
+        sql: DROP TABLE orders_archive;
+        rollback:
+          irreversible: true
+          data_loss: true
+          restore: from the nightly dump
+`;
+      const r = await compileFiles({ 'plans/p.yaml': plan }, { emit: true });
+      const p = r.plans[0]!;
+      const result = await rehearsePlan(p.plan!, new Map(p.outputs.map((o) => [o.path.slice(p.plan!.id.length + 1), o.contents])), engine);
+      expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      const step = result.steps.find((s) => s.step === 'drop-archive')!;
+      // Its catalog row is gone when the lock is read: the table is named as it was before the statement.
+      expect(step.locks).toEqual([
+        { mode: 'AccessExclusiveLock', relation: 'public.customers' },
+        { mode: 'AccessExclusiveLock', relation: 'public.orders_archive' },
+      ]);
+      expect(step).toMatchObject({ up: 'ok', prediction: 'agrees' });
+    });
+
     it('predicts and sees the locks a foreign key spreads to the other table, both ways, without MG064', async () => {
       const { compileFiles } = await import('./helpers.js');
       const plan = `migc: 1

@@ -73,8 +73,24 @@ describe('the indentation slip', () => {
     const errors = r.diagnostics.filter((d) => d.severity === 'error');
     expect(errors.map((d) => d.code)).toEqual(['MG001']);
     const line = plan.split('\n').findIndex((l) => l === 'phases: [') + 1;
-    expect(errors[0]!.message).toContain(`(the [ on line ${line} is not closed)`);
-    expect(errors[0]!.help).toMatch(/^Close the \[ of line \d+ with \], or remove it .* yaml also stopped on (\d+ more lines|lines? [\d, and]+)/);
+    // At the bracket itself, with where yaml stopped (the line after it).
+    expect(errors[0]!.span!.start).toBe(plan.indexOf('phases: [') + 'phases: '.length);
+    expect(errors[0]!.message).toBe(`YAML syntax: this [ is not closed (yaml stopped at line ${line + 1}: Block collections are not allowed within flow collections)`);
+    expect(errors[0]!.related).toEqual([expect.objectContaining({ message: 'yaml stopped here' })]);
+    expect(errors[0]!.help).toMatch(/^Close it with \] \(a flow sequence may go on over several lines, each indented more than its key\), or remove it .* yaml also stopped on (\d+ more lines|lines? [\d, and]+)/);
+  });
+
+  it.each([
+    ['a { left open at the end of a line, yaml stopping on the next key', 'tables:\n  users: { rows: 1000\nphases:\n', '{', 2, 10, 3],
+    ['a { in a step, yaml stopping on the key after it', 'steps:\n  - id: a\n    batch: { size: 100, key: id\n    manual: do it\n', '{', 3, 12, 4],
+    ['an outer { left open around a closed inner one', 'tables: { users: { rows: 1 }\n', '{', 1, 9, 2],
+    ['a [ left open on the last line', 'tables: [a, b', '[', 1, 9, 1],
+    ['a { after multi-byte text on its line', 'title: "Ünïcode ✓"\n"é ✓": { a: 1\nz: 1\n', '{', 2, 8, 3],
+  ])('points at %s, line and column', async (_, yaml, bracket, line, column, stoppedAt) => {
+    const r = await compileFiles({ 'plans/a.yaml': yaml });
+    const first = r.diagnostics.find((d) => d.code === 'MG001')!;
+    expect(r.sources.get('plans/a.yaml')!.position(first.span!.start)).toEqual({ line, column });
+    expect(first.message).toMatch(new RegExp(`^YAML syntax: this \\${bracket} is not closed \\(yaml stopped at line ${stoppedAt}: `));
   });
 
   it('leaves yaml\'s own message where the text shows no slip', async () => {

@@ -2,6 +2,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { CompileResult, PlanResult } from '../compile.js';
 import { compareDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { libraryMessage } from '../diagnostics/quote.js';
 
 /**
  * --svg: every plan's Mermaid timeline drawn to timeline.svg beside report.md, and linked from
@@ -66,7 +67,7 @@ export async function openRenderer(env: NodeJS.ProcessEnv = process.env): Promis
     mermaidScript = createRequire(cliEntry).resolve('mermaid/dist/mermaid.min.js');
     ({ launch } = await import('puppeteer'));
   } catch (e) {
-    return fail(`--svg needs the optional packages @mermaid-js/mermaid-cli and puppeteer, and they cannot be loaded (${(e as Error).message.split('\n')[0]})`);
+    return fail(`--svg needs the optional packages @mermaid-js/mermaid-cli and puppeteer, and they cannot be loaded (${libraryMessage((e as Error).message)})`);
   }
   let browser: Awaited<ReturnType<typeof launch>>;
   try {
@@ -77,7 +78,7 @@ export async function openRenderer(env: NodeJS.ProcessEnv = process.env): Promis
       args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
   } catch (e) {
-    return fail(`--svg cannot start ${browserPath.path}: ${(e as Error).message.split('\n')[0]}`);
+    return fail(`--svg cannot start ${browserPath.path}: ${libraryMessage((e as Error).message)}`);
   }
   type Page = Awaited<ReturnType<typeof browser.newPage>>;
   /**
@@ -130,7 +131,7 @@ export async function openRenderer(env: NodeJS.ProcessEnv = process.env): Promis
           }, definition);
           return { ok: true, svg: `<?xml version="1.0" encoding="UTF-8"?>\n${svg.trimEnd()}\n` };
         } catch (e) {
-          return { ok: false, message: (e as Error).message.replace(/^Error: /, '').split('\n').slice(0, 3).join(' ').trim() };
+          return { ok: false, message: libraryMessage((e as Error).message) };
         } finally {
           release(page);
         }

@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { ruleDocsUrl } from '../diagnostics/links.js';
+import { libraryMessage } from '../diagnostics/quote.js';
 import { sqlComment, sqlLiteral } from '../sql/quote.js';
 import { markdownProse, markdownText } from './markdown-text.js';
 
@@ -58,6 +59,7 @@ function valueHelper(name: string, render: (values: unknown[], hash: Record<stri
 
 function createEngine(): typeof Handlebars {
   const hb = Handlebars.create();
+  keepSyntaxErrorDetails(hb);
   // Plan text in Markdown is inert (src/emit/markdown-text.ts): {{plain x}} for plain text,
   // {{markdown x}} for the fields that are Markdown, {{cell x}} in a table.
   hb.registerHelper('plain', valueHelper('plain', ([v]) => markdownText(v)));
@@ -84,7 +86,7 @@ function createEngine(): typeof Handlebars {
 /** How every template is compiled: here, and ahead of time for the bundle (scripts/bundle.mjs). */
 export const templateOptions = { noEscape: true, strict: false } as const;
 
-/** Compiles every template; a broken user template is a diagnostic at its line, not a crash. */
+/** Compiles every template; a broken user template is a diagnostic at its line and column, not a crash. */
 export function compileTemplates(sources: TemplateSources): { templates?: Templates; diagnostics: Diagnostic[] } {
   const hb = createEngine();
   const diagnostics: Diagnostic[] = [];
@@ -99,15 +101,67 @@ export function compileTemplates(sources: TemplateSources): { templates?: Templa
         : hb.compile(hb.parse(source.text), templateOptions);
       out[name] = Object.assign((view: unknown) => render(view), { file: source.file });
     } catch (e) {
-      const message = (e as Error).message.split('\n');
-      const line = Number(/line (\d+)/.exec(message[0] ?? '')?.[1] ?? 1);
-      const offset = source.text.split('\n').slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0);
+      const problem = templateProblem(e, source.text);
       diagnostics.push({
-        code: 'MG050', severity: 'error', file: source.file, span: { start: offset, end: offset },
-        message: `template ${name} does not compile: ${message[0]}`,
+        code: 'MG050', severity: 'error', file: source.file, span: { start: problem.offset, end: Math.min(problem.offset + 1, source.text.length) },
+        message: `template ${name} does not compile: ${problem.message}`,
         help: 'Fix the Handlebars syntax, or remove the file from --templates to use the built-in template.',
       });
     }
   }
   return diagnostics.length ? { diagnostics } : { templates: out as Templates, diagnostics };
+}
+
+/** A syntax error of Handlebars' parser, with where its lexer was (the parser's own message only names the line). */
+class TemplateSyntaxError extends Error {
+  constructor(message: string, readonly hash: { token?: string | null; text?: string; expected?: string[] }, readonly offset: number) {
+    super(message);
+  }
+}
+
+/**
+ * Handlebars' parser (made by jison) hands what it knows of a syntax error, the token it found
+ * and the ones it expected, to parseError, which throws an Error with a message of several lines
+ * (the line number, a code frame, what it expected) and drops the rest. Kept here instead, with
+ * the offset its lexer had reached. The parser is one object shared by every Handlebars
+ * instance; a syntax error still throws an Error, with the same message.
+ */
+function keepSyntaxErrorDetails(hb: typeof Handlebars): void {
+  const parser = (hb as unknown as { Parser: { parseError: unknown; lexer: { matched?: string; match?: string } } }).Parser;
+  parser.parseError = (message: string, hash: TemplateSyntaxError['hash']) => {
+    const matched = parser.lexer.matched ?? '';
+    // A parse error comes after its token was read: it starts where that token does. A lexical error is where the lexer stopped.
+    const offset = hash.expected ? matched.length - (parser.lexer.match ?? '').length : matched.length;
+    throw new TemplateSyntaxError(message, hash, offset);
+  };
+}
+
+/** What Handlebars' token names stand for, as a template author writes them. */
+const tokenWords: Readonly<Record<string, string>> = {
+  CLOSE: '}}', CLOSE_UNESCAPED: '}}}', CLOSE_RAW_BLOCK: '}}}}', OPEN: '{{', OPEN_BLOCK: '{{#', OPEN_ENDBLOCK: '{{/...}} (a block left open)', OPEN_INVERSE: '{{^',
+  INVERSE: '{{else}}', OPEN_INVERSE_CHAIN: '{{else ...}}', OPEN_PARTIAL: '{{>', OPEN_SEXPR: '(', CLOSE_SEXPR: ')', EQUALS: '=',
+  OPEN_BLOCK_PARAMS: 'as |', CLOSE_BLOCK_PARAMS: '|', ID: 'a name', STRING: 'a string', NUMBER: 'a number', BOOLEAN: 'true or false',
+  UNDEFINED: 'undefined', NULL: 'null', DATA: '@name', SEP: '. or /', CONTENT: 'text', COMMENT: 'a comment', EOF: 'the end of the template',
+};
+
+/** A template's compile error as one whole sentence, and where it is in the template's text. */
+function templateProblem(e: unknown, text: string): { message: string; offset: number } {
+  if (e instanceof TemplateSyntaxError) {
+    const offset = Math.min(Math.max(0, e.offset), text.length);
+    const { token, expected } = e.hash;
+    if (!expected) return { message: libraryMessage(e.message), offset };
+    const found = token === 'EOF' ? 'the template ends' : token === 'INVALID' || !token ? `${JSON.stringify(e.hash.text ?? '')} is found` : `${JSON.stringify(tokenWords[token] ?? token)} is found`;
+    const wanted = [...new Set(expected.map((t) => t.replace(/^'|'$/g, '')).map((t) => tokenWords[t] ?? t))];
+    return { message: `${found} where Handlebars expects ${wanted.length === 1 ? wanted[0] : `one of: ${wanted.join(', ')}`}`, offset };
+  }
+  // Handlebars' own exceptions ("each doesn't match if - 2:3") carry the line (from 1) and column (from 0) of the node.
+  const { lineNumber, column } = e as { lineNumber?: number; column?: number };
+  let message = libraryMessage((e as Error).message ?? String(e));
+  if (typeof lineNumber !== 'number') return { message, offset: 0 };
+  // Their messages end with the position (" - 2:3"), which the diagnostic gives in its own terms.
+  message = message.replace(/ - \d+:\d+$/, '');
+  const mismatch = /^(.+) doesn't match (.+)$/.exec(message);
+  if (mismatch) message = `{{#${mismatch[1]}}} is closed by {{/${mismatch[2]}}}: a block ends with its own name, {{/${mismatch[1]}}}`;
+  const lineStart = text.split('\n').slice(0, lineNumber - 1).reduce((n, l) => n + l.length + 1, 0);
+  return { message, offset: Math.min(lineStart + (column ?? 0), text.length) };
 }

@@ -176,17 +176,3 @@ function spaces(n: number): string {
   return n === 1 ? '1 space' : `${n} spaces`;
 }
 
-/**
- * The `[` or `{` left open on a line above `offset` (`phases: [` and then block lines): what
- * yaml's "Block collections are not allowed within flow collections" is about, many lines later.
- */
-export function unclosedFlowAbove(text: string, offset: number): { line: number; bracket: '[' | '{' } | undefined {
-  const lines = text.slice(0, offset).split('\n');
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const content = lines[i]!.replace(/\r$/, '').trim().replace(/^(-\s+)+/, '');
-    if (content === '' || content.startsWith('#')) continue;
-    const value = content.startsWith('[') || content.startsWith('{') ? content : valueOf(content);
-    if (value !== undefined && (value.startsWith('[') || value.startsWith('{')) && unclosed(value)) return { line: i + 1, bracket: value[0] as '[' | '{' };
-  }
-  return undefined;
-}

@@ -1,11 +1,11 @@
 import {
   Composer, Lexer, Parser, YAMLParseError, type YAMLError, isAlias, isCollection, isMap, isPair, isScalar, isSeq, visit,
-  type Document, type Node as YamlNode, type Scalar,
+  type CST, type Document, type Node as YamlNode, type Scalar,
 } from 'yaml';
 import type { Diagnostic, Span } from '../diagnostics/diagnostic.js';
-import { quoteForMessage } from '../diagnostics/quote.js';
+import { maxLibraryMessageLength, quoteForMessage } from '../diagnostics/quote.js';
 import { SourceText } from '../diagnostics/source-text.js';
-import { indentationSlip, unclosedFlowAbove } from './indentation.js';
+import { indentationSlip } from './indentation.js';
 import { inputLimits, megabytes, utf8Length } from './limits.js';
 import { formatCount } from '../util/numbers.js';
 
@@ -68,7 +68,7 @@ export function loadYaml(file: string, text: string): { loaded: LoadedFile; diag
     });
     return { loaded: { file, text, doc: emptyDocument(), value: undefined }, diagnostics };
   }
-  const { doc, tooDeep } = parseLimited(text);
+  const { doc, tooDeep, tokens } = parseLimited(text);
   if (tooDeep !== undefined) {
     diagnostics.push({
       code: 'MG005', severity: 'error', file, span: { start: tooDeep, end: Math.min(text.length, tooDeep + 1) },
@@ -87,15 +87,19 @@ export function loadYaml(file: string, text: string): { loaded: LoadedFile; diag
   // An indentation slip is one problem to the reader, however many lines yaml stops at for it.
   // Lines are counted only for a file yaml found errors in.
   const source = doc.errors.length ? new SourceText(text) : undefined;
-  const slip = source && indentationProblem(text, source, doc.errors);
-  // After the first syntax error, most of yaml's next ones follow from it (an unclosed [ gave one
-  // per line to the end of the file): they are named in its help, not reported each.
-  let firstSyntax: Diagnostic | undefined = slip ? { ...slip.diagnostic, file } : undefined;
-  if (firstSyntax) diagnostics.push(firstSyntax);
-  const followers: number[] = [...(slip?.below ?? [])];
   // In the order of the text: yaml lists some errors of a line after those of the lines below it.
   const inOrder = [...doc.errors].sort((a, b) => a.pos[0] - b.pos[0]);
+  // A [ or { never closed is where the problem is, though yaml stops lines below it.
+  const open = source && inOrder[0] ? unclosedFlow(file, tokens, source, inOrder[0]) : undefined;
+  const slip = source && !open ? indentationProblem(text, source, doc.errors) : undefined;
+  // After the first syntax error, most of yaml's next ones follow from it (an unclosed [ gave one
+  // per line to the end of the file): they are named in its help, not reported each.
+  let firstSyntax: Diagnostic | undefined = open ?? (slip ? { ...slip.diagnostic, file } : undefined);
+  if (firstSyntax) diagnostics.push(firstSyntax);
+  const followers: number[] = [...(slip?.below ?? [])];
   for (const e of inOrder) {
+    // The error the unclosed bracket's message names already.
+    if (open && e === inOrder[0]) continue;
     if (slip?.explains.has(e)) continue;
     const span = clamp(e.pos);
     if (e.code === 'DUPLICATE_KEY') {
@@ -130,12 +134,7 @@ export function loadYaml(file: string, text: string): { loaded: LoadedFile; diag
     } else if (firstSyntax) {
       followers.push(source!.position(span.start).line);
     } else {
-      const flow = flowCodes.has(e.code) ? unclosedFlowAbove(text, span.start) : undefined;
-      firstSyntax = {
-        code: 'MG001', severity: 'error', file, span,
-        message: `YAML syntax: ${firstLine(e.message)}${flow ? ` (the ${flow.bracket} on line ${flow.line} is not closed)` : ''}`,
-        help: flow ? `Close the ${flow.bracket} of line ${flow.line} with ${flow.bracket === '[' ? ']' : '}'}, or remove it to write the value as indented lines below its key.` : yamlHelp(e.code),
-      };
+      firstSyntax = { code: 'MG001', severity: 'error', file, span, message: `YAML syntax: ${firstLine(e.message)}`, help: yamlHelp(e.code) };
       diagnostics.push(firstSyntax);
     }
   }
@@ -204,9 +203,9 @@ const collectionTokens = new Set(['block-map', 'block-seq', 'flow-collection']);
  * thousand levels exhaust the call stack. Stops at the first collection past the limit and
  * returns its offset.
  */
-function parseLimited(text: string): { doc: Document.Parsed; tooDeep?: number } {
+function parseLimited(text: string): { doc: Document.Parsed; tooDeep?: number; tokens: readonly CST.Token[] } {
   const parser = new Parser();
-  const tokens = [];
+  const tokens: CST.Token[] = [];
   let tooDeep: number | undefined;
   for (const lexeme of new Lexer().lex(text)) {
     for (const token of parser.next(lexeme)) tokens.push(token);
@@ -217,7 +216,7 @@ function parseLimited(text: string): { doc: Document.Parsed; tooDeep?: number } 
       break;
     }
   }
-  if (tooDeep !== undefined) return { doc: emptyDocument(), tooDeep };
+  if (tooDeep !== undefined) return { doc: emptyDocument(), tooDeep, tokens: [] };
   for (const token of parser.end()) tokens.push(token);
   // As parseDocument does: the first document, and an error if there is a second.
   let doc: Document.Parsed | undefined;
@@ -228,7 +227,42 @@ function parseLimited(text: string): { doc: Document.Parsed; tooDeep?: number } 
       break;
     }
   }
-  return { doc: doc! };
+  return { doc: doc!, tokens };
+}
+
+/**
+ * The first [ or { that yaml's parser leaves open (its closing bracket is not among the
+ * collection's tokens), when it comes before yaml's first error: that error (a line, or many,
+ * below it: "Flow map in block collection must be sufficiently indented and end with a }") is
+ * about it. Reported at the bracket, with where yaml stopped.
+ */
+function unclosedFlow(file: string, tokens: readonly CST.Token[], source: SourceText, first: YAMLError): Diagnostic | undefined {
+  let open: CST.FlowCollection | undefined;
+  const walk = (token: CST.Token | undefined): void => {
+    if (!token || open) return;
+    if (token.type === 'document') return walk(token.value);
+    if (token.type === 'flow-collection' && !token.end.some((t) => t.type === 'flow-map-end' || t.type === 'flow-seq-end')) {
+      open = token;
+      return;
+    }
+    if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      for (const item of token.items) {
+        if ('key' in item) walk(item.key ?? undefined);
+        walk(item.value);
+      }
+    }
+  };
+  for (const token of tokens) walk(token);
+  if (!open || open.start.offset > first.pos[0]) return undefined;
+  const bracket = open.start.source;
+  const close = bracket === '[' ? ']' : '}';
+  const stopped = source.position(Math.min(first.pos[0], source.text.length));
+  return {
+    code: 'MG001', severity: 'error', file, span: { start: open.start.offset, end: open.start.offset + 1 },
+    message: `YAML syntax: this ${bracket} is not closed (yaml stopped at line ${stopped.line}: ${firstLine(first.message)})`,
+    help: `Close it with ${close} (a ${bracket === '[' ? 'flow sequence' : 'flow mapping'} may go on over several lines, each indented more than its key), or remove it and write the value as indented lines below its key.`,
+    related: [{ file, span: { start: Math.min(first.pos[0], source.text.length), end: Math.min(first.pos[1], source.text.length) }, message: 'yaml stopped here' }],
+  };
 }
 
 function firstAlias(doc: Document.Parsed): Span | undefined {
@@ -322,8 +356,6 @@ function aliasProblem(file: string, text: string, doc: Document.Parsed): Diagnos
 }
 
 /** yaml's errors inside a [ or { left open above them. */
-const flowCodes = new Set(['BLOCK_IN_FLOW', 'MISSING_CHAR', 'BLOCK_AS_IMPLICIT_KEY', 'MULTILINE_IMPLICIT_KEY', 'UNEXPECTED_TOKEN']);
-
 /** yaml's errors that an indentation slip brings about. */
 const indentationCodes = new Set(['BAD_INDENT', 'MISSING_CHAR', 'BLOCK_AS_IMPLICIT_KEY', 'MULTILINE_IMPLICIT_KEY']);
 
@@ -348,8 +380,12 @@ function indentationProblem(text: string, source: SourceText, errors: readonly Y
   };
 }
 
+/**
+ * yaml's message without its code frame and position (the diagnostic gives both). Its own words
+ * are kept whole; the cap only keeps user input it quotes (a tag of a megabyte) from flooding.
+ */
 function firstLine(message: string): string {
-  return quoteForMessage(message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), { quotes: false });
+  return quoteForMessage(message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), { quotes: false, max: maxLibraryMessageLength });
 }
 
 function yamlHelp(code: string): string {

@@ -180,6 +180,8 @@ export interface Statement {
   readonly text: string;
   /** Where the statement stands in the plan file. */
   readonly span: Span;
+  /** Where an offset into text is in the plan file (a block scalar's lines are indented there). */
+  readonly fileOffset?: (offset: number) => number;
   readonly ast: PgNode;
   readonly facts: StatementFacts;
 }

@@ -55,6 +55,7 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
     }
     const statements = parsed.statements.map((s) => ({
       text: s.text, ast: s.ast, facts: statementFacts(s.ast), span: { start: toFile(s.start), end: toFile(s.end) },
+      fileOffset: (offset: number) => toFile(s.start + offset),
     }));
     for (const s of statements) {
       if (s.facts.transactionControl) {

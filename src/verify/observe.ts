@@ -62,8 +62,8 @@ export function disagreement(predicted: readonly PredictedLock[], held: Readonly
   const limit = strongest(predicted);
   const problems: string[] = [];
   for (const [table, p] of firm) {
-    // A table the statement dropped has no catalog row left to name its lock by.
-    if (!existing.has(table)) continue;
+    // A relation that is gone and held nothing the session could name (created and dropped by the statement).
+    if (!existing.has(table) && heldStrength(table) < 0) continue;
     if (heldStrength(table) < lockStrength(p.mode)) problems.push(`predicted ${p.mode} on ${table}, but it held ${heldStrength(table) < 0 ? 'no lock' : 'a weaker lock'}`);
   }
   for (const l of added) {
@@ -85,13 +85,27 @@ const userRelations = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg
  */
 const observedKinds = "('r', 'p', 'm', 'v', 'S', 'f')";
 
-async function heldLocks(session: SqlSession): Promise<Set<string>> {
-  const { rows } = await session.query<{ mode: string; relation: string }>(
-    `SELECT l.mode, n.nspname || '.' || c.relname AS relation
-       FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND c.relkind IN ${observedKinds} AND ${userRelations}`,
+/**
+ * The relation locks this session holds, as "mode\trelation". A lock on a relation the
+ * statement dropped outlives its catalog row (DROP TABLE holds ACCESS EXCLUSIVE on the table
+ * until the transaction ends), so pg_class no longer names it: `before` (the relations there
+ * before the statement, by oid) does. Without it such a lock would not be seen at all, and a DROP
+ * TABLE would seem to lock only the tables its foreign keys reference.
+ */
+async function heldLocks(session: SqlSession, before?: ReadonlyMap<string, string>): Promise<Set<string>> {
+  const { rows } = await session.query<{ mode: string; oid: string; relation: string | null }>(
+    `SELECT l.mode, l.relation::text AS oid, n.nspname || '.' || c.relname AS relation
+       FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND (c.oid IS NULL OR (c.relkind IN ${observedKinds} AND ${userRelations}))`,
   );
-  return new Set(rows.map((r) => `${r.mode}\t${r.relation}`));
+  const held = new Set<string>();
+  for (const r of rows) {
+    const relation = r.relation ?? before?.get(r.oid);
+    if (relation !== undefined) held.add(`${r.mode}\t${relation}`);
+  }
+  return held;
 }
 
 /**
@@ -108,13 +122,13 @@ async function heldTypeLocks(session: SqlSession): Promise<Set<string>> {
   return new Set(rows.map((r) => `${r.mode}\t${r.relation}`));
 }
 
-/** The relations of the kinds observed that exist now. */
-async function relationsNow(session: SqlSession): Promise<Set<string>> {
-  const { rows } = await session.query<{ relation: string }>(
-    `SELECT n.nspname || '.' || c.relname AS relation FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+/** The relations of the kinds observed that exist now, by oid. */
+async function relationsNow(session: SqlSession): Promise<Map<string, string>> {
+  const { rows } = await session.query<{ oid: string; relation: string }>(
+    `SELECT c.oid::text AS oid, n.nspname || '.' || c.relname AS relation FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ${observedKinds} AND ${userRelations}`,
   );
-  return new Set(rows.map((r) => r.relation));
+  return new Map(rows.map((r) => [r.oid, r.relation]));
 }
 
 /**
@@ -242,8 +256,8 @@ export async function runObserved(session: SqlSession, script: string, blocks: r
     const control = kind === 'TransactionStmt' ? String((ast as { TransactionStmt: { kind: string } }).TransactionStmt.kind) : undefined;
     const source = ranges.find((r) => statement.start >= r.start && statement.start < r.end)?.source;
     const observe = inTransaction && !control;
-    const locksBefore = observe ? await heldLocks(session) : undefined;
     const relationsBefore = observe ? await relationsNow(session) : undefined;
+    const locksBefore = observe ? await heldLocks(session, relationsBefore) : undefined;
     const typesBefore = observe ? await heldTypeLocks(session) : undefined;
     // A CALL migc_run carries plan statements: they are what is judged, and what may need the
     // foreign keys and indexes as they are before it runs (a DROP takes them with it).
@@ -266,7 +280,7 @@ export async function runObserved(session: SqlSession, script: string, blocks: r
     if (control === 'TRANS_STMT_BEGIN' || control === 'TRANS_STMT_START') inTransaction = true;
     if (control === 'TRANS_STMT_COMMIT' || control === 'TRANS_STMT_ROLLBACK') inTransaction = false;
     if (control) continue;
-    const locksAfter = locksBefore ? await heldLocks(session) : undefined;
+    const locksAfter = locksBefore ? await heldLocks(session, relationsBefore) : undefined;
     const locks = locksBefore ? [...locksAfter!].filter((l) => !locksBefore.has(l)).sort().map((l) => {
       const [mode, relation] = l.split('\t') as [string, string];
       return { mode, relation };
@@ -283,8 +297,9 @@ export async function runObserved(session: SqlSession, script: string, blocks: r
     const skipped = carried !== undefined && (await session.query<{ s: string | null }>("SELECT current_setting('migc.skipped', true) AS s")).rows[0]?.s === 'on';
     const judged = locks && ast && !skipped && kind !== 'DoStmt' && kind !== 'VariableSetStmt' && (kind !== 'CallStmt' || carried !== undefined);
     const predicted = judged ? (carried ? carriedLocks(carried, catalog) : predictLocks(ast, catalog)) : undefined;
-    const existing = predicted ? await relationsNow(session) : undefined;
-    const created = existing ? new Set([...existing].filter((r) => !relationsBefore!.has(r))) : undefined;
+    const existing = predicted ? new Set((await relationsNow(session)).values()) : undefined;
+    const namedBefore = new Set(relationsBefore?.values() ?? []);
+    const created = existing ? new Set([...existing].filter((r) => !namedBefore.has(r))) : undefined;
     const mismatch = predicted ? disagreement(predicted, locksAfter!, locks!, existing!, created) : undefined;
     runs.push({
       ...(source ? { source } : {}), text: statement.text, offset: statement.start, ms, ...(locks ? { locks } : {}), ...(typeLocks?.length ? { typeLocks } : {}), rewritten,

@@ -47,14 +47,25 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
       ? { diagnostics: [], sources: new Map() }
       : { file, diagnostics: [{ code: 'MG000', severity: 'error', file, message: `cannot read ${file}`, help: 'Check the --config path.' }], sources: new Map() };
   }
-  const { loadYaml, keySpan, spanAt } = await import('../load/yaml.js');
-  const { loaded, diagnostics } = loadYaml(file, text);
+  const { loadYaml, keySpan } = await import('../load/yaml.js');
+  const read = loadYaml(file, text);
+  const diagnostics = read.diagnostics.map((d) => asConfigSyntax(d, file, text));
+  const { loaded } = read;
   const sources = new Map([[file, new SourceText(text)]]);
   if (diagnostics.some((d) => d.severity === 'error')) return { file, diagnostics, sources };
+  if (loaded.value === null || loaded.value === undefined) {
+    diagnostics.push({
+      code: 'MG010', severity: 'error', file, span: { start: 0, end: text.length },
+      message: 'the config holds no settings: it is empty or only comments',
+      help: 'Write {} for no settings, or the settings as an object ({ "postgres": 15 }), or delete the file.',
+    });
+    return { file, diagnostics, sources };
+  }
   const { validate, schema } = await configValidator();
   if (!validate(loaded.value)) {
     const { schemaDiagnostics } = await import('../validate/schema.js');
-    diagnostics.push(...schemaDiagnostics(validate.errors ?? [], { file, doc: loaded.doc, value: loaded.value, schema, subject: 'the config' }));
+    const found = schemaDiagnostics(validate.errors ?? [], { file, doc: loaded.doc, value: loaded.value, schema, subject: 'the config' });
+    diagnostics.push(...found.map((d) => withSettingHelp(d, schema, !/\.ya?ml$/i.test(file))));
     return { file, diagnostics, sources };
   }
   const raw = loaded.value as { postgres?: number; rules?: Record<string, Severity | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[]; svg?: boolean };
@@ -76,6 +87,58 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
     diagnostics,
     sources,
   };
+}
+
+/** Codes of the plan loader for text it cannot read: for the config, MG025 says the same of its JSON. */
+const syntaxCodes: ReadonlySet<string> = new Set(['MG001', 'MG003', 'MG005', 'MG006']);
+
+/**
+ * A problem the plan loader found in the config's text, labelled for the config: the file is JSON
+ * (a .yaml or .yml config, which the loader reads as well, is YAML), and the plan's help (a block
+ * scalar for multi-line SQL) means nothing in it. Duplicate keys keep their own code (MG002).
+ */
+function asConfigSyntax(d: Diagnostic, file: string, text: string): Diagnostic {
+  if (!syntaxCodes.has(d.code)) return d;
+  const json = !/\.ya?ml$/i.test(file);
+  const language = json ? 'JSON' : 'YAML';
+  const what = d.message.replace(/^YAML( syntax| indentation)?: /, '');
+  const line = d.span ? text.slice(text.lastIndexOf('\n', d.span.start - 1) + 1, text.indexOf('\n', d.span.start) === -1 ? text.length : text.indexOf('\n', d.span.start)) : '';
+  const comment = json && /^\s*(\/\/|\/\*|#)/.test(line);
+  // The help of an unclosed bracket (MG001) says how to close it; the rest is about plans.
+  const bracket = d.help?.startsWith('Close it with ') ? `${d.help.replace(/ yaml also stopped.*$/, '').replace(/, or remove it and write the value as indented lines below its key\.$/, '.')} ` : '';
+  const help = comment
+    ? 'JSON has no comments: remove the line (a "$comment" is no setting either; say it in the commit or a README).'
+    : json
+      ? `${bracket}The config is JSON: one object in braces, keys and strings in double quotes, a comma between items and none after the last; the settings are listed in migc's README (--config).`
+      : `${bracket}The config is YAML: one mapping of the settings listed in migc's README (--config).`;
+  return { ...d, code: 'MG025', message: `${language} syntax: ${what}`, help };
+}
+
+/**
+ * The help of a config setting's problem (MG010, MG011): what to write, with an example from the
+ * config schema, then what the setting does. The plan's messages are about its YAML; a config's
+ * reader needs the JSON to type.
+ */
+function withSettingHelp(found: Diagnostic, schema: Record<string, unknown>, json: boolean): Diagnostic {
+  // JSON's words for what the schema's messages call a mapping and a list.
+  const d = json ? { ...found, message: found.message.replace(/\ba mapping\b/g, 'an object').replace(/\ba list\b/g, 'an array') } : found;
+  if (d.message.startsWith('the config must be ')) return { ...d, help: 'Write the settings as one object, for example { "postgres": 15, "rules": { "MG219": "off" } }.' };
+  const properties = (schema.properties ?? {}) as Record<string, { description?: string; examples?: unknown[] }>;
+  const setting = /^(?:unknown property "[^"]*" in )?(?:the config|([a-z_$]+))/.exec(d.message)?.[1];
+  if (d.code === 'MG011') {
+    const examples = Object.entries(properties).filter(([name]) => name !== '$schema').map(([name, p]) => `"${name}": ${inlineJson(p.examples?.[0])}`);
+    return { ...d, help: `${d.help} The settings are: { ${examples.join(', ')} }.` };
+  }
+  const own = setting ? properties[setting] : undefined;
+  if (!own?.examples?.length) return d;
+  // A guess at the value meant ("Did you mean "off"?") says what to write already.
+  if (d.help !== undefined && d.help !== own.description) return d;
+  return { ...d, help: `For example "${setting}": ${inlineJson(own.examples[0])}. ${own.description ?? ''}`.trim() };
+}
+
+/** A value as JSON on one line, spaced as a person writes it: { "MG219": "off" }. */
+function inlineJson(value: unknown): string {
+  return JSON.stringify(value, null, 1).replace(/\n\s*/g, ' ');
 }
 
 type Validator = ((value: unknown) => boolean) & { errors?: AjvError[] | null };

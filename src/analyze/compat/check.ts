@@ -224,6 +224,16 @@ function compute(plan: Plan): CompatResult {
 
 const where = (q: AppQuery) => `${q.file}:${q.line}`;
 
+/** Which deploy a span is: "at the gate of phase "backfill"" or "by step "deploy-v3"". */
+function deployPlace(plan: Plan, at: Span): string {
+  for (const phase of plan.phases) {
+    if (phase.gate?.deployVersion?.span === at) return `at the gate of phase "${phase.name}"`;
+    const step = phase.steps.find((s) => s.deploy?.span === at);
+    if (step) return `by step "${step.id}"`;
+  }
+  return 'here';
+}
+
 /** The queries of one finding, as `file:line`, at most five named. */
 export function queryList(problems: readonly { readonly query: AppQuery }[]): string {
   const all = problems.map((p) => where(p.query));
@@ -238,13 +248,16 @@ export function queryList(problems: readonly { readonly query: AppQuery }[]): st
 function reportBreaks(plan: Plan, columns: readonly Column[], diagnostics: Diagnostic[]): void {
   const seen = new Set<string>();
   const stepOf = (id: string | undefined): Step | undefined => plan.phases.flatMap((p) => p.steps).find((s) => s.id === id);
+  // What already breaks on the baseline for the version running then is the baseline's (MG123 there), not a rollback's.
+  const start = columns.find((c) => c.kind === 'start');
+  const atStart = new Set([...(start?.live.keys() ?? [])].flatMap((version) => (start!.problems.get(version) ?? []).map((p) => problemKey(version, p))));
   for (const c of columns) {
     const code = c.kind === 'rollback' ? 'MG124' : 'MG123';
     for (const [version, deployedAt] of c.live) {
       const groups = new Map<string, { span: Span; reason: string; problems: CompatProblem[] }>();
       for (const p of c.problems.get(version) ?? []) {
         const key = `${code}\t${problemKey(version, p)}`;
-        if (seen.has(key)) continue;
+        if (seen.has(key) || (code === 'MG124' && atStart.has(problemKey(version, p)))) continue;
         seen.add(key);
         const span = deployedAt ?? c.culprits?.get(problemKey(version, p)) ?? c.span;
         const group = `${span.start}\t${span.end}\t${p.message}`;
@@ -255,15 +268,16 @@ function reportBreaks(plan: Plan, columns: readonly Column[], diagnostics: Diagn
       for (const { span, reason, problems } of groups.values()) {
         const queries = `${problems.length === 1 ? '' : `${problems.length} queries: `}${queryList(problems)}`;
         const when = c.kind === 'start' ? 'on the schema before the plan' : c.kind === 'step' ? `after step "${c.step}"` : `after rolling back step "${c.step}"`;
+        const schema = c.kind === 'start' ? 'the schema before the plan' : `the schema as it is ${c.label.replace(/^after /, 'after step ').replace(/^after step (\S+)$/, 'after step "$1"')}`;
         const message = deployedAt
-          ? `app ${version} is deployed while the schema is as ${c.kind === 'start' ? 'before the plan' : c.label.replace(/^after /, 'after ')}, where ${problems.length === 1 ? 'its query breaks' : 'its queries break'}: ${reason} (${queries})`
+          ? `app ${version} is deployed ${deployPlace(plan, deployedAt)} onto ${schema}, where ${problems.length === 1 ? 'its query breaks' : 'its queries break'}: ${reason} (${queries})`
           : `app ${version} breaks ${when}: ${reason} (${queries})`;
         const help = deployedAt
-          ? `Deploy ${version} only once the schema has what its queries use: move the deploy to a later phase's gate, or the step it needs to an earlier phase.`
+          ? `A deploy rolls out on the schema as it is, before the steps after it: deploy ${version} only once the schema has what its queries use (move the deploy to the gate of a later phase, or the step that gives it to an earlier phase), or, if no step of the plan gives it, fix the query or the baseline.`
           : c.kind === 'rollback'
             ? `While phase "${c.phase}" is rolled back, the versions that ran during it and before it can be live: make the rollback of "${c.step}" and the ones before it give back what ${version} uses (same names, same types, nullable or with a default).`
             : c.kind === 'start'
-              ? `The baseline is the schema before the plan: check that ${version}'s queries match it (or that the baseline is up to date).`
+              ? `${version}, the first version in apps:, runs before the plan, on the baseline: no step is involved. Bring the baseline up to date with the schema in production, or fix the query.`
               : `${version} can be live here: keep what it uses until a deploy has replaced it (a later phase whose gate deploys a version that does not use it), or ${stepOf(c.step)?.action?.kind === 'sql' ? 'add a step that keeps both forms working (a new column kept in sync by a trigger, a default)' : 'change the step'}.`;
         diagnostics.push({ code, severity: 'error', file: plan.file, span, message, help });
       }

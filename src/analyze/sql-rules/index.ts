@@ -29,6 +29,7 @@ import { transactionNesting } from './transaction-nesting.js';
 import { stackedAccessExclusive } from './stacked-access-exclusive.js';
 import { exclusionConstraint, uniqueBuildsIndex } from './unique-builds-index.js';
 import { unbatchedDataChange } from './unbatched-data-change.js';
+import { unknownType } from './unknown-type.js';
 
 /** Every statement rule (the PostgreSQL hazard catalogue), sorted by code. */
 export const statementRules: readonly StatementRule[] = [
@@ -64,4 +65,5 @@ export const statementRules: readonly StatementRule[] = [
   domainConstraintValidates,
   attachPartitionScan,
   concurrentlyOnPartitioned,
+  unknownType,
 ];

@@ -7,6 +7,7 @@ import { parseSql, scanSql, type ParsedStatement, type PgNode } from '../../sql/
 import { rewriteReason } from '../sql-rules/add-column-rewrite.js';
 import { addedConstraints, alterTableCommands, node, relationName } from '../sql-rules/ast.js';
 import { statementRules } from '../sql-rules/index.js';
+import { unknownTypes } from '../sql-rules/unknown-type.js';
 import type { PlanSettings } from '../settings.js';
 import { transactionNesting, unterminatedTransaction } from '../sql-rules/transaction-nesting.js';
 import { EarlierStatements, rulesFor, type Effect, type StatementContext, type StatementFinding, type StatementRule } from './context.js';
@@ -106,6 +107,8 @@ interface Unit {
   readonly statement: Pick<Statement, 'ast' | 'text' | 'facts'> & { readonly span: Span };
   /** The span of an ALTER TABLE subcommand, when findings can point at it (lint). */
   readonly subcommandSpan?: (index: number) => Span | undefined;
+  /** Where a part of the statement's text (string offsets into it) is in the file. */
+  readonly locate?: (at: { readonly start: number; readonly end: number }) => Span;
   readonly inTransaction: boolean;
   readonly transaction?: StatementContext['transaction'];
   readonly earlier: EarlierStatements;
@@ -128,12 +131,13 @@ function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts'
     state: base.state, postgres: base.postgres, mode: base.mode, inRollback: base.inRollback, batched: base.batched,
     inTransaction: unit.inTransaction, earlier: unit.earlier, later: unit.later, lockTimeoutSet: base.lockTimeoutSet, rows: base.rows,
     ...(base.phase ? { phase: base.phase } : {}),
+    ...(base.schemaKnown ? { schemaKnown: true } : {}),
     ...(unit.transaction ? { transaction: unit.transaction } : {}),
   };
   const judged: Judged[] = [];
   let rule: StatementRule;
   const report = (f: StatementFinding) => {
-    const span = (f.subcommand !== undefined ? unit.subcommandSpan?.(f.subcommand) : undefined) ?? unit.statement.span;
+    const span = (f.at && unit.locate ? unit.locate(f.at) : undefined) ?? (f.subcommand !== undefined ? unit.subcommandSpan?.(f.subcommand) : undefined) ?? unit.statement.span;
     judged.push({ rule, span, message: f.message, help: f.help, severity: f.severity ?? rule.severity });
   };
   for (rule of rulesFor(rules, node(unit.statement.ast)[0])) rule.check(ctx, report);
@@ -166,10 +170,15 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
   const state = new SchemaState();
   // What views depend on, for the rules that drop (the app-compatibility walk reports what views refuse, MG067).
   const views = viewsOf(state);
+  /** Whether the state knows every object there is (StatementContext.schemaKnown): until a step creates an extension or runs a DO block. */
+  let schemaKnown = false;
   if (plan.baseline) {
     const parsed = parseSql(plan.baseline.sql);
     if (parsed.ok) {
+      schemaKnown = true;
       for (const s of parsed.statements) {
+        // A baseline that uses a type it does not create is not the whole schema (nor loads on its own).
+        if (schemaKnown && (opensSchema(s.ast) || unknownTypes(s.ast, state).length > 0)) schemaKnown = false;
         views.apply(s.ast, state, true);
         state.apply(s.ast, false);
       }
@@ -185,8 +194,9 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
     for (const [i, s] of statements.entries()) {
       const inTransaction = s.facts.transactional;
       const later = () => statements.slice(i + 1).map((l) => l.ast);
-      const unit: Unit = { statement: s, inTransaction, earlier: inTransaction ? earlier : new EarlierStatements(state), later };
-      const { judged, locks } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows }, rules);
+      const locate = s.fileOffset && ((at: { start: number; end: number }) => ({ start: s.fileOffset!(at.start), end: s.fileOffset!(at.end) }));
+      const unit: Unit = { statement: s, inTransaction, earlier: inTransaction ? earlier : new EarlierStatements(state), later, ...(locate ? { locate } : {}) };
+      const { judged, locks } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown }, rules);
       const { effect, table, rows: written, reads } = statementEffect(s.ast, state, postgres);
       const n = written ?? (reads ? largest(reads.map(rows)) : table ? rows(table) : undefined);
       // Catalog-only work takes no time worth counting, with or without a size hint.
@@ -203,6 +213,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       }
       views.apply(s.ast, state, true);
       state.apply(s.ast, true);
+      if (opensSchema(s.ast)) schemaKnown = false;
       if (inTransaction) earlier.add({ facts: s.facts, locks, span: s.span, effect });
       else earlier = new EarlierStatements(state);
     }
@@ -217,6 +228,12 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
   }
   // Forward statements first, then rollbacks: the order the analysis has always reported in.
   return { diagnostics: [...forward.diagnostics, ...backward.diagnostics], statements: new Map([...forward.analyses, ...backward.analyses]) };
+}
+
+/** A statement after which the schema may hold objects the analysis does not see: an extension's, or a DO block's. */
+function opensSchema(ast: PgNode): boolean {
+  const [kind] = node(ast);
+  return kind === 'CreateExtensionStmt' || kind === 'DoStmt';
 }
 
 const subcommandSpanCache = new WeakMap<ParsedStatement, Span[] | undefined>();
@@ -382,6 +399,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       statement: { ast, text: parsed.text, facts, span }, inTransaction, earlier,
       transaction: { open: transaction.open, ...(transaction.begin ? { beganAtLine: transaction.begin.line } : {}) },
       subcommandSpan: (subcommand) => subcommandSpans(parsed)?.[subcommand],
+      locate: (at) => ({ start: parsed.start + at.start, end: parsed.start + at.end }),
       later: () => statements.slice(index + 1).map((l) => qualifyRelations(l.ast, pathNow, knows)),
     };
     const { judged, locks } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows }, rules);

@@ -143,6 +143,11 @@ export interface StatementContext {
   readonly lockTimeoutSet: boolean;
   /** Rows in a table: its size hint, or undefined when there is none. */
   rows(table: string): number | undefined;
+  /**
+   * The state knows every object there is (plans only): the baseline loads on its own and creates
+   * no extension, and no statement since has created one or run a DO block.
+   */
+  readonly schemaKnown?: boolean;
 }
 
 export interface StatementFinding {
@@ -152,6 +157,8 @@ export interface StatementFinding {
   readonly severity?: Severity;
   /** The ALTER TABLE subcommand it is about (an index into its commands): lint points at it. */
   readonly subcommand?: number;
+  /** The part of the statement's text it is about (string offsets into ctx.text): a name in it. */
+  readonly at?: { readonly start: number; readonly end: number };
 }
 
 export interface StatementRule {

@@ -711,6 +711,25 @@ export class SchemaState implements LockCatalog {
         if (kind === 'CreateEnumStmt') this.setIn(this.enumValues, tableKey(name), (body.vals ?? []).map((v: { String?: { sval?: string } }) => v.String?.sval ?? '?'));
         return;
       }
+      case 'DefineStmt':
+      case 'CreateRangeStmt': {
+        // CREATE TYPE name (a shell), CREATE TYPE name (INPUT = ...), CREATE TYPE name AS RANGE,
+        // which makes a multirange type too: the one it names, else its name with range made multirange.
+        if (kind === 'DefineStmt' && body.kind !== 'OBJECT_TYPE') return;
+        const parts: string[] = (kind === 'DefineStmt' ? body.defnames : body.typeName ?? []).map((n: { String?: { sval?: string } }) => n.String?.sval ?? '?');
+        const created = [parts.join('.')];
+        if (kind === 'CreateRangeStmt') {
+          const named = (body.params ?? []).find((p: { DefElem?: { defname?: string } }) => p.DefElem?.defname === 'multirange_type_name')?.DefElem?.arg?.TypeName?.names;
+          const last = parts[parts.length - 1]!;
+          const multirange = named ? named.map((n: { String?: { sval?: string } }) => n.String?.sval ?? '?') : [...parts.slice(0, -1), last.includes('range') ? last.replace('range', 'multirange') : `${last}_multirange`];
+          created.push(multirange.join('.'));
+        }
+        for (const name of created) {
+          if (createdHere) this.addTo(this.newTypes, tableKey(name));
+          this.addTo(this.types, tableKey(name));
+        }
+        return;
+      }
       case 'AlterEnumStmt': {
         const name = tableKey((body.typeName ?? []).map((n: { String?: { sval?: string } }) => n.String?.sval ?? '?').join('.'));
         const values = this.enumValues.get(name);

@@ -1,0 +1,249 @@
+import { distance } from 'fastest-levenshtein';
+import { builtinTypeNames } from '../compat/builtins.js';
+import type { SchemaState } from '../sql/schema-state.js';
+import type { StatementContext, StatementRule } from '../sql/context.js';
+import { parseSql, scanSql, type PgNode } from '../../sql/parser.js';
+import { offsetMap } from '../../sql/offsets.js';
+import { node } from './ast.js';
+
+/**
+ * A type name that does not exist: PostgreSQL refuses the statement ("type "timestampz" does not
+ * exist"), on the server or in migc verify, never in the static check before this rule.
+ *
+ * The static check cannot know every type: an extension (citext, hstore, PostGIS), a schema on
+ * the search_path or an earlier migration outside the files it reads may create one. So it says
+ * two things only:
+ * - a name that is known nowhere and is a near-miss of a built-in type's (timestampz for
+ *   timestamptz, intger for integer) is an error, with the name it was likely meant to be;
+ * - where the schema is fully known (a plan whose baseline loads on its own and creates no
+ *   extension, before any step creates one or runs a DO block), any other unknown name is a
+ *   warning: the rehearsal on the baseline fails there too.
+ */
+export const unknownType: StatementRule = {
+  code: 'MG234',
+  name: 'unknown-type',
+  summary: 'A type that is neither built in nor created earlier: a near-miss of a built-in type (timestampz for timestamptz) is an error; where a plan\'s baseline is the whole schema, any unknown type is a warning.',
+  severity: 'error',
+  check(ctx, report) {
+    const unknown = unknownTypes(ctx.ast, ctx.state);
+    if (unknown.length === 0) return;
+    const reported = new Set<string>();
+    for (const t of unknown) {
+      if (reported.has(t.written)) continue;
+      const finding = judgeUnknown(t, ctx);
+      if (!finding) continue;
+      reported.add(t.written);
+      const at = typeNameAt(ctx.text, t.index);
+      report({ ...finding, ...(at ? { at } : {}) });
+    }
+  },
+};
+
+/** A type name a statement uses, as the parser gives it. */
+interface UsedType {
+  /** Its name parts: ["pg_catalog", "timestamptz"], ["timestampz"], ["app", "status"]. */
+  readonly parts: readonly string[];
+  /** As a reader would write it: "timestampz", "app.status". */
+  readonly written: string;
+  /** Its rank among the statement's type names (see typeNames()), to find it in the text. */
+  readonly index: number;
+}
+
+type TypeNameNode = { names?: { String?: { sval?: string } }[]; pct_type?: boolean; location?: number };
+
+/**
+ * The type names a statement refers to, in a fixed order: column types, casts, domains' base
+ * types, functions' argument and result types, a range's subtype, CREATE TABLE ... OF. Left out:
+ * `table.column%TYPE` (a column, not a type), DROP statements (IF EXISTS is common, and a type
+ * dropped is not one used), and the options of CREATE TYPE, AGGREGATE, OPERATOR and the like,
+ * where the parser gives function names, keywords and the name of the multirange type being
+ * created in the same shape as type names: only the options that name a type are read there.
+ */
+export function typeNames(ast: PgNode): TypeNameNode[] {
+  const found: TypeNameNode[] = [];
+  const [kind] = node(ast);
+  if (kind === 'DropStmt') return found;
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const v of value) walk(v);
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    const o = value as Record<string, unknown>;
+    if (Array.isArray(o.names) && typeof o.typemod === 'number') {
+      if (!(o as TypeNameNode).pct_type) found.push(o as TypeNameNode);
+      walk(o.typmods);
+      walk(o.arrayBounds);
+      return;
+    }
+    const def = o.DefElem as { defname?: string; arg?: unknown } | undefined;
+    if (def) {
+      if (def.defname !== undefined && typeOptions.has(def.defname)) walk(def.arg);
+      return;
+    }
+    for (const k in o) walk(o[k]);
+  };
+  walk(ast);
+  return found;
+}
+
+/** Options (DefElem) whose value names a type: CREATE TYPE's element, like, subtype; CREATE AGGREGATE's stype, basetype; CREATE OPERATOR's arguments. */
+const typeOptions: ReadonlySet<string> = new Set(['element', 'like', 'subtype', 'stype', 'mstype', 'basetype', 'leftarg', 'rightarg']);
+
+/** The types a statement uses that are neither built in nor known to the schema state. */
+export function unknownTypes(ast: PgNode, state: SchemaState): UsedType[] {
+  const unknown: UsedType[] = [];
+  for (const [index, t] of typeNames(ast).entries()) {
+    const parts = (t.names ?? []).map((n) => n.String?.sval ?? '');
+    if (isKnownType(parts, state)) continue;
+    // The parser adds pg_catalog only to the built-in types it knows by keyword: an unknown name is as written.
+    unknown.push({ parts, written: parts.join('.'), index });
+  }
+  return unknown;
+}
+
+/** Types of information_schema, which some schemas use unqualified (with it on the search_path). */
+const informationSchemaTypes = new Set(['cardinal_number', 'character_data', 'sql_identifier', 'time_stamp', 'yes_or_no']);
+
+function isKnownType(parts: readonly string[], state: SchemaState): boolean {
+  const name = parts[parts.length - 1] ?? '';
+  const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
+  if (schema === undefined || schema === 'pg_catalog') {
+    // An array type's own name is its element's with an underscore: _int4 is int4[].
+    if (builtinTypeNames.has(name) || (name.startsWith('_') && builtinTypeNames.has(name.slice(1)))) return true;
+    // The row types of the system catalogs and views (pg_class, pg_stat_activity).
+    if (name.startsWith('pg_')) return true;
+  }
+  if (schema === 'information_schema' || (schema === undefined && informationSchemaTypes.has(name))) return true;
+  const element = name.startsWith('_') ? name.slice(1) : name;
+  return createdType(name, state) || (element !== name && createdType(element, state));
+}
+
+/**
+ * Whether the statements seen create a type of this name: a type, a domain, or a table's or
+ * view's row type. Matched on the last part of the name, in any schema: which schema an unqualified
+ * name resolves to depends on a search_path the analysis does not follow.
+ */
+function createdType(name: string, state: SchemaState): boolean {
+  if (state.types.has(name) || state.table(name) || state.views.has(name)) return true;
+  const suffix = `.${name}`;
+  for (const key of state.types) if (key.endsWith(suffix)) return true;
+  for (const key of state.views) if (key.endsWith(suffix)) return true;
+  for (const key of state.tables.keys()) if (key.endsWith(suffix)) return true;
+  return false;
+}
+
+/**
+ * Type names of common extensions. Never taken for a misspelling of a built-in type (citext is
+ * not a typo of text), and named as the extension's where the schema is fully known.
+ */
+const extensionTypes: ReadonlyMap<string, string> = new Map([
+  ...['citext', 'hstore', 'ltree', 'cube', 'seg', 'lo', 'semver', 'hll', 'ip4r', 'pg_uuidv7', 'tdigest', 'ulid', 'jsquery'].map((t) => [t, t] as const),
+  ...['lquery', 'ltxtquery'].map((t) => [t, 'ltree'] as const),
+  ...['isbn', 'isbn13', 'issn', 'issn13', 'ismn', 'ismn13', 'ean13', 'upc'].map((t) => [t, 'isn'] as const),
+  ['earth', 'earthdistance'],
+  ['query_int', 'intarray'],
+  ...['geometry', 'geography', 'box2d', 'box3d', 'box2df', 'gidx', 'spheroid', 'raster', 'topogeometry'].map((t) => [t, 'postgis'] as const),
+  ...['vector', 'halfvec', 'sparsevec'].map((t) => [t, 'vector'] as const),
+  ...['uint1', 'uint2', 'uint4', 'uint8', 'int1'].map((t) => [t, 'pguint'] as const),
+  ...['ip4', 'ip6', 'ipaddress', 'iprange', 'ip4r', 'ip6r'].map((t) => [t, 'ip4r'] as const),
+  ['h3index', 'h3'],
+]);
+
+/**
+ * The built-in names a type is written with, most common first (the first of equally near ones
+ * is suggested): PostgreSQL's own names and the SQL spellings its parser accepts as one word.
+ * Short, rarely written names (cid, tid, box, line, path, name) are left out: a type of one's own
+ * one letter away from them is more likely than a typo.
+ */
+const commonTypeNames: readonly string[] = [
+  'integer', 'bigint', 'smallint', 'text', 'varchar', 'boolean', 'timestamptz', 'timestamp', 'date', 'time', 'timetz',
+  'interval', 'numeric', 'decimal', 'real', 'float4', 'float8', 'uuid', 'jsonb', 'json', 'bytea', 'serial', 'bigserial',
+  'smallserial', 'int2', 'int4', 'int8', 'bool', 'character', 'char', 'bpchar', 'varbit', 'inet', 'cidr', 'macaddr',
+  'macaddr8', 'money', 'point', 'polygon', 'circle', 'tsvector', 'tsquery', 'xml', 'jsonpath', 'regclass', 'oid',
+  'int4range', 'int8range', 'numrange', 'tsrange', 'tstzrange', 'daterange', 'int4multirange', 'int8multirange',
+  'nummultirange', 'tsmultirange', 'tstzmultirange', 'datemultirange', 'record', 'trigger', 'void', 'pg_lsn',
+];
+
+/**
+ * The built-in name an unknown one is a near-miss of, if any: one edit away (a letter more, less or
+ * changed, or two swapped), two for names of nine letters or more (timestamptz, bigserial). Not:
+ * names of three letters or fewer; a letter changed in a name of five or fewer (guid is not uuid,
+ * data not date); a plural (dates); names that differ only in digits (int1, float2: an extension's
+ * sized types); and the types of common extensions.
+ */
+export function nearMissOf(name: string): string | undefined {
+  if (name.length <= 3 || extensionTypes.has(name)) return undefined;
+  let best: { candidate: string; edits: number } | undefined;
+  for (const candidate of commonTypeNames) {
+    const edits = editsBetween(name, candidate);
+    if (edits === 0 || edits > (candidate.length >= 9 ? 2 : 1)) continue;
+    if (name === `${candidate}s` || candidate === `${name}s`) continue;
+    if (name.replace(/\d/g, '') === candidate.replace(/\d/g, '')) continue;
+    if (edits === 1 && name.length === candidate.length && name.length <= 5 && !swapped(name, candidate)) continue;
+    if (!best || edits < best.edits) best = { candidate, edits };
+  }
+  return best?.candidate;
+}
+
+/** Levenshtein distance, with two neighbouring letters swapped counted as one edit (varhcar). */
+function editsBetween(a: string, b: string): number {
+  return a.length === b.length && swapped(a, b) ? 1 : distance(a, b);
+}
+
+/** Whether two words of the same length differ by two neighbouring letters swapped. */
+function swapped(a: string, b: string): boolean {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return i < a.length - 1 && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+}
+
+/** What to say about one unknown type, if anything. */
+function judgeUnknown(t: UsedType, ctx: StatementContext): { message: string; help: string; severity: 'error' | 'warning' } | undefined {
+  const name = t.parts[t.parts.length - 1]!;
+  const schema = t.parts.length > 1 ? t.parts[t.parts.length - 2] : undefined;
+  const earlier = ctx.mode === 'plan' ? 'in the baseline or an earlier step' : 'in an earlier migration';
+  // A qualified name outside pg_catalog is written on purpose: only the schema state can judge it.
+  const meant = schema === undefined || schema === 'pg_catalog' ? nearMissOf(name) : undefined;
+  if (meant !== undefined) {
+    return {
+      severity: 'error',
+      message: `type ${t.written} does not exist; did you mean ${meant}?`,
+      help: `PostgreSQL has no type ${t.written}, so the statement fails when it runs (type "${t.written}" does not exist). Write ${meant}. If ${t.written} is a type of your own or of an extension, create it before this statement (CREATE TYPE, CREATE DOMAIN, CREATE EXTENSION), ${earlier}.`,
+    };
+  }
+  if (!ctx.schemaKnown) return undefined;
+  const extension = extensionTypes.get(name);
+  if (extension !== undefined) {
+    return {
+      severity: 'warning',
+      message: `type ${t.written} is the ${extension} extension's, and the baseline does not create it`,
+      help: `The statement fails where ${extension} is not installed: migc verify rehearses on the baseline alone. Add CREATE EXTENSION IF NOT EXISTS ${extension}; to the baseline.`,
+    };
+  }
+  return {
+    severity: 'warning',
+    message: `type ${t.written} does not exist: it is not built in, and neither the baseline nor an earlier step creates it`,
+    help: `The statement fails when the plan is rehearsed on its baseline (migc verify), and on the server unless the type is there already. Create it before this statement (CREATE TYPE, CREATE DOMAIN), ${earlier}; if an extension provides it, add its CREATE EXTENSION to the baseline, so that the baseline is the whole schema.`,
+  };
+}
+
+/**
+ * Where the index-th type name of a statement (in typeNames() order) is in its text, as string
+ * offsets. The text is parsed again on its own, so that the parser's byte locations are the
+ * text's (only when there is a finding to place), and the name's end is found with PostgreSQL's
+ * lexer: its parts and the dots between them.
+ */
+function typeNameAt(text: string, index: number): { start: number; end: number } | undefined {
+  const parsed = parseSql(text);
+  if (!parsed.ok || parsed.statements.length !== 1) return undefined;
+  const t = typeNames(parsed.statements[0]!.ast)[index];
+  if (t?.location === undefined || t.location < 0) return undefined;
+  const start = offsetMap(text).fromByte(t.location);
+  const tokens = scanSql(text);
+  let i = tokens.findIndex((token) => token.start === start);
+  if (i === -1) return undefined;
+  let end = tokens[i]!.end;
+  for (let parts = (t.names ?? []).length - 1; parts > 0 && tokens[i + 1]?.text === '.' && tokens[i + 2]; parts--, i += 2) end = tokens[i + 2]!.end;
+  return { start, end };
+}
