@@ -1,4 +1,5 @@
 import type { PgNode } from '../../sql/parser.js';
+import { forEachNode, someNode } from '../../sql/walk.js';
 import { tableKey } from './schema-state.js';
 
 /**
@@ -94,29 +95,25 @@ export function qualifyRelations(ast: PgNode, path: SearchPath, knows: (key: str
     if (!creating) for (const schema of schemas) if (knows(tableKey(`${schema}.${name}`))) return schema;
     return schemas[0]!;
   };
+  // A query's WITH names (in any of its scopes) are no relations.
   const ctes = new Set<string>();
-  collectCteNames(ast, ctes);
+  forEachNode(ast, (o) => {
+    if (typeof o.ctename === 'string') ctes.add(o.ctename);
+  });
   const bare = (rv: RangeVarLike) => !rv.schemaname && !rv.relname.startsWith('pg_') && !ctes.has(rv.relname);
+  const needsQualifying = someNode(ast, (o) => isRangeVar(o) && bare(o));
   const [kind0, body0] = Object.entries(ast as unknown as Record<string, Record<string, unknown>>)[0]!;
-  if (!needsQualifying(ast, bare) && !listedNames(kind0, body0).some(({ items, after }) => items.length === after + 1)) return ast;
+  if (!needsQualifying && !listedNames(kind0, body0).some(({ items, after }) => items.length === after + 1)) return ast;
   const copy = structuredClone(ast);
   const [kind, body] = Object.entries(copy as unknown as Record<string, Record<string, unknown>>)[0]!;
   const createdField = createdRelation[kind];
   const created = createdField === undefined ? undefined : createdField === 'into' ? (body.into as { rel?: RangeVarLike } | undefined)?.rel : body[createdField] as RangeVarLike | undefined;
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) {
-      for (const v of value) visit(v);
-      return;
-    }
-    if (value === null || typeof value !== 'object') return;
-    const o = value as Record<string, unknown>;
+  forEachNode(copy, (o) => {
     if (isRangeVar(o) && bare(o)) {
       const schema = schemaOf(o.relname, o === created);
       if (schema !== 'public') o.schemaname = schema;
     }
-    for (const key in o) visit(o[key]);
-  };
-  visit(copy);
+  });
   for (const { items, after } of listedNames(kind, body)) {
     // Only a relation named alone, without its schema.
     const name = items.length === after + 1 ? items[0]!.String?.sval : undefined;
@@ -127,22 +124,3 @@ export function qualifyRelations(ast: PgNode, path: SearchPath, knows: (key: str
   return copy;
 }
 
-function collectCteNames(value: unknown, into: Set<string>): void {
-  if (Array.isArray(value)) {
-    for (const v of value) collectCteNames(v, into);
-    return;
-  }
-  if (value === null || typeof value !== 'object') return;
-  const o = value as Record<string, unknown>;
-  if (typeof o.ctename === 'string') into.add(o.ctename);
-  for (const key in o) collectCteNames(o[key], into);
-}
-
-function needsQualifying(value: unknown, bare: (rv: RangeVarLike) => boolean): boolean {
-  if (Array.isArray(value)) return value.some((v) => needsQualifying(v, bare));
-  if (value === null || typeof value !== 'object') return false;
-  const o = value as Record<string, unknown>;
-  if (isRangeVar(o) && bare(o)) return true;
-  for (const key in o) if (needsQualifying(o[key], bare)) return true;
-  return false;
-}
