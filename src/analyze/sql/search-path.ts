@@ -39,16 +39,6 @@ export function searchPathSet(ast: PgNode): { readonly path: SearchPath; readonl
   return { path, local };
 }
 
-/**
- * Whether bare names under this path mean what they mean under the default: tables in public.
- * Also for an empty path, where the server finds no bare name outside pg_catalog: they are left
- * as they are. (pg_catalog is searched first in any case.)
- */
-function isDefaultPath(path: SearchPath): boolean {
-  const schemas = path.filter((s) => s !== 'pg_catalog');
-  return schemas.length === 0 || (schemas.length === 1 && schemas[0] === 'public');
-}
-
 /** The parse-tree fields whose relation a statement creates (the rest name relations it uses). */
 const createdRelation: Readonly<Record<string, string>> = {
   CreateStmt: 'relation', ViewStmt: 'view', CreateSeqStmt: 'sequence', CreateTableAsStmt: 'into', CompositeTypeStmt: 'typevar',
@@ -89,8 +79,11 @@ const isRangeVar = (o: Record<string, unknown>): o is RangeVarLike & Record<stri
  * and so are a query's WITH names.
  */
 export function qualifyRelations(ast: PgNode, path: SearchPath, knows: (key: string) => boolean): PgNode {
-  if (path === defaultSearchPath || isDefaultPath(path)) return ast;
+  if (path === defaultSearchPath) return ast;
+  // pg_catalog is searched first in any case. Bare names under public alone mean what they always
+  // did; under an empty path the server finds none outside pg_catalog: both are left as they are.
   const schemas = path.filter((s) => s !== 'pg_catalog');
+  if (schemas.length === 0 || (schemas.length === 1 && schemas[0] === 'public')) return ast;
   const schemaOf = (name: string, creating: boolean): string => {
     if (!creating) for (const schema of schemas) if (knows(tableKey(`${schema}.${name}`))) return schema;
     return schemas[0]!;
