@@ -50,7 +50,7 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG065', name: 'rehearsal-refused', summary: 'migc verify does not rehearse a plan whose SQL reaches outside the database (MG220), even when that finding is allowed or turned off.' },
   { code: 'MG066', name: 'crash-point-unrecoverable', summary: 'A phase does not recover from a failure at some statement: after it, the down script does not restore the phase\'s start, or running the up script again does not complete it (migc verify).' },
   // Views the app-compatibility walk learns (src/analyze/compat/views.ts).
-  { code: 'MG067', name: 'view-refuses-change', summary: 'A step drops or retypes a column, table or view that a view depends on (without CASCADE), or replaces a view with other columns, or creates one whose query does not resolve: PostgreSQL refuses it.' },
+  { code: 'MG067', name: 'view-refuses-change', summary: 'A step (or a migration file, in lint) drops or retypes a column, table or view that a view depends on (without CASCADE), or replaces a view with other columns, or creates one whose query does not resolve: PostgreSQL refuses it.' },
   { code: 'MG080', name: 'rehearsal-major-mismatch', summary: 'The plan was rehearsed on another PostgreSQL major than it targets (PGlite, or a --database-url server of another version) (migc verify).' },
   // Plan settings the schema lets through but a script cannot use as meant (src/normalize/settings.ts).
   { code: 'MG116', name: 'lock-timeout-ineffective', summary: 'settings.lock_timeout is 0, which turns it off in PostgreSQL, or its tries (lock_retries) do not fit in statement_timeout, which would cancel them first.' },
