@@ -271,15 +271,29 @@ function printable(text: string): string {
  * East Asian wide characters and emoji two, so the caret stays under the span.
  */
 function displayWidth(text: string): number {
+  // Below U+0300 (where combining marks start) every character takes one column: most lines of
+  // SQL are all such, and the checks below cost a regular expression per character.
+  let width = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) >= 0x300) return width + wideAwareWidth(text.slice(i));
+    width++;
+  }
+  return width;
+}
+
+const zeroWidth = /[\p{Mn}\p{Me}\u200b-\u200f\ufe00-\ufe0f]/u;
+const emojiPresentation = /\p{Emoji_Presentation}/u;
+
+function wideAwareWidth(text: string): number {
   let width = 0;
   for (const ch of text) {
     const cp = ch.codePointAt(0)!;
-    if (/[\p{Mn}\p{Me}\u200b-\u200f\ufe00-\ufe0f]/u.test(ch)) continue;
+    if (zeroWidth.test(ch)) continue;
     if (
       (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) ||
       (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
       (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) || (cp >= 0x20000 && cp <= 0x3fffd) ||
-      /\p{Emoji_Presentation}/u.test(ch)
+      emojiPresentation.test(ch)
     ) width += 2;
     else width += 1;
   }
