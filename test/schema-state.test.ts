@@ -161,3 +161,80 @@ describe('column positions, for an INSERT without a column list', () => {
     expect(await positions('CREATE TABLE t (a int);', 'ALTER TABLE t ADD COLUMN r int, ADD COLUMN s int;', 'ALTER TABLE t ADD COLUMN b int;')).toEqual(['a', 'b']);
   });
 });
+
+describe('what a column is involved in, as DROP COLUMN and RENAME COLUMN find it', () => {
+  it('ByColumnMap knows which columns its entries involve, through overwrites, deletes and duplicates', async () => {
+    const { ByColumnMap } = await import('../src/analyze/sql/by-column.js');
+    const map = new ByColumnMap<{ columns: string[] }>((v) => v.columns);
+    map.set('k1', { columns: ['a', 'b', 'a'] });
+    map.set('k2', { columns: ['b'] });
+    expect(['a', 'b', 'c'].map((c) => map.involves(c))).toEqual([true, true, false]);
+    // Overwriting an entry forgets its old columns.
+    map.set('k1', { columns: ['c'] });
+    expect(['a', 'b', 'c'].map((c) => map.involves(c))).toEqual([false, true, true]);
+    expect(map.delete('k2')).toBe(true);
+    expect(map.delete('k2')).toBe(false);
+    expect(['a', 'b', 'c'].map((c) => map.involves(c))).toEqual([false, false, true]);
+    map.clear();
+    expect(map.involves('c')).toBe(false);
+    expect(map.size).toBe(0);
+  });
+
+  async function stateWith(sql: string) {
+    const { loadSqlParser, parseSql } = await import('../src/sql/parser.js');
+    const { SchemaState } = await import('../src/analyze/sql/schema-state.js');
+    const { predictLocks } = await import('../src/sql/locks.js');
+    await loadSqlParser();
+    const state = new SchemaState();
+    const apply = (text: string) => {
+      const parsed = parseSql(text);
+      if (!parsed.ok) throw new Error(`does not parse: ${text}`);
+      for (const s of parsed.statements) state.apply(s.ast, false);
+    };
+    apply(sql);
+    const locks = (statement: string) => {
+      const one = parseSql(statement);
+      return one.ok ? predictLocks(one.statements[0]!.ast, state).map((l) => `${l.mode} ${l.table}`) : [];
+    };
+    return { state, apply, locks };
+  }
+  const schema = `
+    CREATE TABLE p (id bigint PRIMARY KEY);
+    CREATE TABLE t (id bigint PRIMARY KEY, a int, p_id bigint, CONSTRAINT t_a_positive CHECK (a > 0), CONSTRAINT t_p FOREIGN KEY (p_id) REFERENCES p);
+    CREATE INDEX t_a_idx ON t (a);
+    CREATE INDEX t_a_partial ON t (id) WHERE a IS NOT NULL;
+  `;
+
+  it('drops with a column the indexes, constraints and foreign keys that involve it, and only those', async () => {
+    const { state, apply, locks } = await stateWith(schema);
+    apply('ALTER TABLE t DROP COLUMN a;');
+    expect(state.tableOfIndex('t_a_idx')).toBeUndefined();
+    expect(state.tableOfIndex('t_a_partial')).toBeUndefined();
+    expect([...state.table('t')!.constraints.keys()]).toEqual(['t_pkey', 't_p']);
+    expect(locks('ALTER TABLE t DROP COLUMN p_id')).toEqual(['AccessExclusiveLock t', 'AccessExclusiveLock p']);
+    apply('ALTER TABLE t DROP COLUMN p_id;');
+    expect(locks('ALTER TABLE t DROP CONSTRAINT t_p')).toEqual(['AccessExclusiveLock t']);
+    expect(state.table('t')!.constraints.involves('p_id')).toBe(false);
+  });
+
+  it('follows a renamed column: the new name involves its key, the old one nothing', async () => {
+    const { state, apply, locks } = await stateWith(schema);
+    apply('ALTER TABLE t RENAME COLUMN p_id TO parent_id;');
+    expect(locks('ALTER TABLE t DROP COLUMN p_id')).toEqual(['AccessExclusiveLock t']);
+    expect(locks('ALTER TABLE t ALTER COLUMN parent_id TYPE numeric')).toEqual(['AccessExclusiveLock t', 'AccessExclusiveLock p']);
+    expect(state.table('t')!.foreignKeys.involves('parent_id')).toBe(true);
+    expect(state.table('t')!.foreignKeys.involves('p_id')).toBe(false);
+  });
+
+  it('undoes what a rollback dropped, so a later DROP COLUMN finds it again', async () => {
+    const { state, apply } = await stateWith(schema);
+    state.tentatively(() => {
+      apply('ALTER TABLE t DROP COLUMN a;');
+      expect(state.indexColumns.involves('a')).toBe(false);
+    });
+    expect(state.indexColumns.involves('a')).toBe(true);
+    expect(state.table('t')!.constraints.involves('a')).toBe(true);
+    apply('ALTER TABLE t DROP COLUMN a;');
+    expect(state.tableOfIndex('t_a_idx')).toBeUndefined();
+  });
+});

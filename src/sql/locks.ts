@@ -81,10 +81,35 @@ export interface ForeignKey {
  */
 export interface ForeignKeyCatalog {
   /**
-   * The foreign keys of `table` and those of other tables that reference it; with `keep`, only
-   * those it keeps (asked before the key is built: a table can have a hundred keys).
+   * The foreign keys of `table` and those of other tables that reference it; with a filter, only
+   * those it wants (a table can have a hundred keys: they are filtered before they are built).
    */
-  foreignKeysAt(table: string, keep?: KeepForeignKey): readonly ForeignKey[];
+  foreignKeysAt(table: string, filter?: ForeignKeyFilter): readonly ForeignKey[];
+}
+
+/** Which of the foreign keys at a table a lookup wants: every condition given holds. */
+export interface ForeignKeyFilter {
+  /**
+   * One end only: the table's own keys (`'own'`, self-references included), or the keys of other
+   * tables that reference it (`'referencing'`); the other end is not looked at.
+   */
+  readonly end?: 'own' | 'referencing';
+  /** The key of this name. */
+  readonly name?: string;
+  /** Keys whose (referencing) columns include this one. */
+  readonly column?: string;
+  /** Keys whose referenced columns include this one. */
+  readonly refColumn?: string;
+  /** Keys it keeps. */
+  readonly keep?: KeepForeignKey;
+}
+
+/** Whether a foreign key passes a filter's conditions on its name and columns (not its end). */
+export function foreignKeyWanted(filter: ForeignKeyFilter, name: string, key: ForeignKeyColumns): boolean {
+  return (filter.name === undefined || name === filter.name)
+    && (filter.column === undefined || key.columns.includes(filter.column))
+    && (filter.refColumn === undefined || key.refColumns.includes(filter.refColumn))
+    && (filter.keep === undefined || filter.keep(name, key));
 }
 
 /**
@@ -111,8 +136,15 @@ export interface LockCatalog extends ForeignKeyCatalog {
   partitionsOf?(table: string): readonly string[] | undefined;
 }
 
+/** A foreign key's columns, as a filter sees it. */
+export interface ForeignKeyColumns {
+  readonly columns: readonly string[];
+  readonly references: string;
+  readonly refColumns: readonly string[];
+}
+
 /** A filter on foreign keys by name and columns. */
-export type KeepForeignKey = (name: string, key: { readonly columns: readonly string[]; readonly references: string; readonly refColumns: readonly string[] }) => boolean;
+export type KeepForeignKey = (name: string, key: ForeignKeyColumns) => boolean;
 
 /** "users" and "public.users" are one table under the default search_path. */
 const bare = (t: string) => (t.startsWith('public.') ? t.slice(7) : t);
@@ -132,7 +164,11 @@ export function catalogOf(keys: readonly ForeignKey[], more: {
   return {
     partitionsOf: (table) => partitions.find((p) => sameTable(p.table, table))?.partitions,
     readsOfView: (view) => views.find((v) => sameTable(v.view, view))?.reads,
-    foreignKeysAt: (table, keep) => keys.filter((f) => (sameTable(f.table, table) || sameTable(f.references, table)) && (!keep || keep(f.name, f))),
+    foreignKeysAt: (table, filter = {}) => keys.filter((f) => {
+      const own = sameTable(f.table, table);
+      const at = filter.end === 'own' ? own : filter.end === 'referencing' ? !own && sameTable(f.references, table) : own || sameTable(f.references, table);
+      return at && foreignKeyWanted(filter, f.name, f);
+    }),
     tableOfIndex: (index) => indexes.find((i) => sameTable(i.index, index))?.table,
     sequencesOfDefaults: (table) => sequences.filter((s) => sameTable(s.table, table)),
   };
@@ -363,7 +399,7 @@ function writeLocks(kind: string, body: any, schema: LockCatalog | undefined): P
   // ones the loop below keeps.
   const fires: KeepForeignKey = (_name, f) => inserts || (updates && f.columns.some((c) => set.has(c)))
     || (sameTable(f.references, table) && (deletes || (updates && (f.refColumns.length === 0 || f.refColumns.some((c) => set.has(c))))));
-  const keys = schema?.foreignKeysAt(table, fires) ?? [];
+  const keys = schema?.foreignKeysAt(table, { keep: fires }) ?? [];
   for (const f of keys) {
     if (sameTable(f.table, table) && (inserts || (updates && f.columns.some((c) => set.has(c))))) locks.push({ table: f.references, mode: 'RowShareLock', ifRows: true });
     if (!sameTable(f.references, table)) continue;
@@ -453,13 +489,9 @@ const commentedOnTable = new Set(['OBJECT_TABCONSTRAINT', 'OBJECT_TRIGGER', 'OBJ
 function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
   const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
   const on = (table: string, mode: LockMode): PredictedLock[] => [{ table, mode }];
-  const at = (table: string, keep?: KeepForeignKey) => schema?.foreignKeysAt(table, keep) ?? [];
   /** Foreign keys of `table`, and those of other tables pointing at it. */
-  const from = (table: string, keep?: KeepForeignKey) => at(table, keep).filter((f) => sameTable(f.table, table));
-  const to = (table: string, keep?: KeepForeignKey) => at(table, keep).filter((f) => sameTable(f.references, table) && !sameTable(f.table, table));
-  const named = (name: string): KeepForeignKey => (n) => n === name;
-  const onColumn = (column: string): KeepForeignKey => (_, k) => k.columns.includes(column);
-  const onReferenced = (column: string): KeepForeignKey => (_, k) => k.refColumns.includes(column);
+  const from = (table: string, filter?: ForeignKeyFilter) => schema?.foreignKeysAt(table, { ...filter, end: 'own' }) ?? [];
+  const to = (table: string, filter?: ForeignKeyFilter) => schema?.foreignKeysAt(table, { ...filter, end: 'referencing' }) ?? [];
   switch (kind) {
     case 'AlterTableStmt': {
       if (!alteredRelations.has(body.objtype)) return [];
@@ -495,22 +527,22 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
         // Validating a foreign key reads the referenced table for its rows (ROW SHARE); one
         // already valid, or an empty table, has none to check.
         if (cmd?.subtype === 'AT_ValidateConstraint') {
-          for (const f of from(table, named(cmd.name))) extra.push({ table: f.references, mode: 'RowShareLock', ifRows: true });
+          for (const f of from(table, { name: cmd.name })) extra.push({ table: f.references, mode: 'RowShareLock', ifRows: true });
         }
         // Dropping a foreign key drops its triggers on the other table too: ACCESS EXCLUSIVE there.
         const dropped: ForeignKey[] = [];
         if (cmd?.subtype === 'AT_DropConstraint') {
-          dropped.push(...from(table, named(cmd.name)));
+          dropped.push(...from(table, { name: cmd.name }));
           // A key constraint dropped with CASCADE takes the foreign keys that point at it along.
           if (cmd.behavior === 'DROP_CASCADE') dropped.push(...to(table).filter((f) => f.refKey === cmd.name));
         }
         if (cmd?.subtype === 'AT_DropColumn') {
-          dropped.push(...from(table, onColumn(cmd.name)));
-          if (cmd.behavior === 'DROP_CASCADE') dropped.push(...to(table, onReferenced(cmd.name)));
+          dropped.push(...from(table, { column: cmd.name }));
+          if (cmd.behavior === 'DROP_CASCADE') dropped.push(...to(table, { refColumn: cmd.name }));
         }
         // A type change of a column in a foreign key, on either side, drops and recreates it.
         if (cmd?.subtype === 'AT_AlterColumnType') {
-          dropped.push(...from(table, onColumn(cmd.name)), ...to(table, onReferenced(cmd.name)));
+          dropped.push(...from(table, { column: cmd.name }), ...to(table, { refColumn: cmd.name }));
         }
         for (const f of dropped) extra.push({ table: sameTable(f.table, table) ? f.references : f.table, mode: 'AccessExclusiveLock' });
         mode = strongest(mode, m);

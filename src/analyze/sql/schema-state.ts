@@ -1,6 +1,7 @@
 import type { PgNode } from '../../sql/parser.js';
 import { relationName } from '../../sql/facts.js';
-import { defaultSequence, readRelations, type ForeignKey, type KeepForeignKey, type LockCatalog } from '../../sql/locks.js';
+import { defaultSequence, foreignKeyWanted, readRelations, type ForeignKey, type ForeignKeyFilter, type LockCatalog } from '../../sql/locks.js';
+import { ByColumnMap } from './by-column.js';
 import { columnType, type ColumnType } from './types.js';
 
 export type Volatility = 'immutable' | 'stable' | 'volatile';
@@ -56,14 +57,14 @@ export interface TableState {
   /** Partitioned (CREATE TABLE ... PARTITION BY): its rows are in its partitions, its indexes are theirs. */
   readonly partitioned?: boolean;
   /** Its foreign keys, by constraint name: what its locks reach on other tables. */
-  readonly foreignKeys: Map<string, ForeignKeyState>;
+  readonly foreignKeys: ByColumnMap<ForeignKeyState>;
   /** Its primary key and unique constraints, by name: their columns (foreign keys point at them). */
-  readonly keyConstraints: Map<string, KeyConstraint>;
+  readonly keyConstraints: ByColumnMap<KeyConstraint>;
   /**
    * Every constraint it is known to have, by name (unnamed ones by the name PostgreSQL gives them,
    * where that is sure): what a rollback is compared on (rule MG129).
    */
-  readonly constraints: Map<string, ConstraintState>;
+  readonly constraints: ByColumnMap<ConstraintState>;
   /** Its triggers, by name. */
   readonly triggers: Set<string>;
 }
@@ -84,9 +85,12 @@ export interface ForeignKeyState {
   readonly onUpdate?: string;
 }
 
+/** The columns of the table a constraint or foreign key involves. */
+const ownColumns = (c: { readonly columns: readonly string[] }) => c.columns;
+
 const emptyTable = (name: string, createdHere: boolean): TableState => ({
-  name, createdHere, columns: new Map(), nextOrdinal: 0, notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set(), foreignKeys: new Map(), keyConstraints: new Map(),
-  constraints: new Map(), triggers: new Set(),
+  name, createdHere, columns: new Map(), nextOrdinal: 0, notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set(), foreignKeys: new ByColumnMap<ForeignKeyState>(ownColumns),
+  keyConstraints: new ByColumnMap<KeyConstraint>(ownColumns), constraints: new ByColumnMap<ConstraintState>(ownColumns), triggers: new Set(),
 });
 
 const names = (list: { String?: { sval?: string } }[] | undefined): string[] => (list ?? []).map((n) => n.String?.sval ?? '?');
@@ -129,7 +133,7 @@ export class SchemaState implements LockCatalog {
   /** Columns added here since the last settle(), as "table.column" (tableKey): new, so nothing was in them. */
   readonly newColumns = new Set<string>();
   /** The columns each index of indexTables involves (its keys, expressions and WHERE): dropping one drops it. */
-  readonly indexColumns = new Map<string, readonly string[]>();
+  readonly indexColumns = new ByColumnMap<readonly string[]>((columns) => columns);
   /** The indexes of indexTables on each table, by tableKey: what a DROP COLUMN or DROP TABLE takes along, without walking every index. */
   private readonly indexesOn = new Map<string, readonly string[]>();
   /**
@@ -329,11 +333,11 @@ export class SchemaState implements LockCatalog {
   }
 
   /** The foreign keys of a table and those referencing it, for the lock prediction (src/sql/locks.ts). */
-  foreignKeysAt(name: string, keep?: KeepForeignKey): ForeignKey[] {
+  foreignKeysAt(name: string, filter: ForeignKeyFilter = {}): ForeignKey[] {
     const key = tableKey(name);
     const out: ForeignKey[] = [];
     const add = (t: TableState, fkName: string, fk: ForeignKeyState) => {
-      if (keep && !keep(fkName, fk)) return;
+      if (!foreignKeyWanted(filter, fkName, fk)) return;
       const target = this.tables.get(fk.references);
       // The key constraint the foreign key points at: its columns are the referenced ones.
       let refKey: string | undefined;
@@ -343,9 +347,14 @@ export class SchemaState implements LockCatalog {
         ? { name: fkName, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns, ...actions }
         : { name: fkName, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns, refKey, ...actions });
     };
-    const own = this.tables.get(key);
-    if (own) for (const [fkName, fk] of own.foreignKeys) add(own, fkName, fk);
-    for (const t of this.referencing(key)) for (const [fkName, fk] of t.foreignKeys) if (fk.references === key) add(t, fkName, fk);
+    const own = filter.end !== 'referencing' ? this.tables.get(key) : undefined;
+    if (own && filter.name !== undefined) {
+      const fk = own.foreignKeys.get(filter.name);
+      if (fk) add(own, filter.name, fk);
+    } else if (own && (filter.column === undefined || own.foreignKeys.involves(filter.column))) {
+      for (const [fkName, fk] of own.foreignKeys) add(own, fkName, fk);
+    }
+    if (filter.end !== 'own') for (const t of this.referencing(key)) for (const [fkName, fk] of t.foreignKeys) if (fk.references === key) add(t, fkName, fk);
     return out;
   }
 
@@ -461,12 +470,12 @@ export class SchemaState implements LockCatalog {
               this.deleteIn(table.columns, cmd.name);
               this.deleteFrom(this.newColumns, `${table.name}.${cmd.name}`);
               // Its foreign keys go with it, and (CASCADE) those pointing at it.
-              for (const [fkName, fk] of table.foreignKeys) if (fk.columns.includes(cmd.name)) this.deleteIn(table.foreignKeys, fkName);
-              for (const [keyName, key] of table.keyConstraints) if (key.columns.includes(cmd.name)) this.deleteIn(table.keyConstraints, keyName);
+              if (table.foreignKeys.involves(cmd.name)) for (const [fkName, fk] of table.foreignKeys) if (fk.columns.includes(cmd.name)) this.deleteIn(table.foreignKeys, fkName);
+              if (table.keyConstraints.involves(cmd.name)) for (const [keyName, key] of table.keyConstraints) if (key.columns.includes(cmd.name)) this.deleteIn(table.keyConstraints, keyName);
               this.dropReferencing(table.name, (fk) => fk.refColumns.includes(cmd.name));
               // Its indexes and the constraints that involve it go with it.
-              for (const [conName, con] of table.constraints) if (con.columns.includes(cmd.name)) this.deleteIn(table.constraints, conName);
-              for (const index of this.indexesOn.get(table.name) ?? []) if (this.indexColumns.get(index)?.includes(cmd.name)) this.dropIndex(index);
+              if (table.constraints.involves(cmd.name)) for (const [conName, con] of table.constraints) if (con.columns.includes(cmd.name)) this.deleteIn(table.constraints, conName);
+              if (this.indexColumns.involves(cmd.name)) for (const index of this.indexesOn.get(table.name) ?? []) if (this.indexColumns.get(index)?.includes(cmd.name)) this.dropIndex(index);
               break;
             case 'AT_AlterColumnType': {
               const col = table.columns.get(cmd.name);
@@ -623,8 +632,8 @@ export class SchemaState implements LockCatalog {
           }
           if (table) {
             const rename = (cols: readonly string[]) => cols.map((c) => (c === body.subname ? body.newname : c));
-            for (const [fkName, fk] of table.foreignKeys) if (fk.columns.includes(body.subname)) this.setForeignKey(table, fkName, { ...fk, columns: rename(fk.columns) });
-            for (const [keyName, key] of table.keyConstraints) if (key.columns.includes(body.subname)) this.setIn(table.keyConstraints, keyName, { ...key, columns: rename(key.columns) });
+            if (table.foreignKeys.involves(body.subname)) for (const [fkName, fk] of table.foreignKeys) if (fk.columns.includes(body.subname)) this.setForeignKey(table, fkName, { ...fk, columns: rename(fk.columns) });
+            if (table.keyConstraints.involves(body.subname)) for (const [keyName, key] of table.keyConstraints) if (key.columns.includes(body.subname)) this.setIn(table.keyConstraints, keyName, { ...key, columns: rename(key.columns) });
             for (const t of this.referencing(table.name)) {
               for (const [fkName, fk] of t.foreignKeys) if (fk.references === table.name && fk.refColumns.includes(body.subname)) this.setForeignKey(t, fkName, { ...fk, refColumns: rename(fk.refColumns) });
             }
