@@ -45,14 +45,17 @@ function timed(cmd, args, cwd, statuses = [0, 1]) {
 }
 
 /**
- * The parser alone: libpg-query loaded as src/sql/parser.ts loads it (the baseline compiler tier),
- * then every .sql file of a folder parsed, or one statement when no folder is given.
+ * The parser alone: libpg-query loaded as migc's bundle loads it (require(), its CommonJS build:
+ * import() of its ES module build costs ~40 ms more, in Node's CommonJS-to-ESM translation) with
+ * the baseline compiler tier (src/sql/parser.ts), then every .sql file of a folder parsed, or
+ * one statement when no folder is given.
  */
 const parserOnly = `
+  import { createRequire } from 'node:module';
   import { setFlagsFromString } from 'node:v8';
   import { readdirSync, readFileSync } from 'node:fs';
   setFlagsFromString('--liftoff-only');
-  const { loadModule, parseSync } = await import('libpg-query');
+  const { loadModule, parseSync } = createRequire(${JSON.stringify(`${root}package.json`)})('libpg-query');
   await loadModule();
   const dir = process.argv[1];
   if (!dir) parseSync('SELECT 1');

@@ -1,6 +1,7 @@
 import type { CommonTableExpr, FuncCall, LockingClause, Node, RangeVar } from 'libpg-query';
 import type { PgNode } from './parser.js';
 import { relationName } from './facts.js';
+import { forEachNode } from './walk.js';
 
 /** PostgreSQL's table lock modes, weakest first (the order of the conflict table). */
 export const lockModes = [
@@ -274,15 +275,12 @@ export function defaultSequence(expr: unknown): string | undefined {
 const sequenceFunctions = new Set(['nextval', 'setval', 'currval']);
 
 /** The names WITH gives queries anywhere in a statement: a FROM item of that name is no table. */
-function cteNames(node: unknown, into = new Set<string>()): Set<string> {
-  if (Array.isArray(node)) for (const x of node) cteNames(x, into);
-  else if (node && typeof node === 'object') {
-    for (const [k, v] of Object.entries(node)) {
-      const name = k === 'CommonTableExpr' ? (v as CommonTableExpr).ctename : undefined;
-      if (name !== undefined) into.add(name);
-      cteNames(v, into);
-    }
-  }
+function cteNames(node: unknown): Set<string> {
+  const into = new Set<string>();
+  forEachNode(node, (o) => {
+    const name = (o.CommonTableExpr as CommonTableExpr | undefined)?.ctename;
+    if (name !== undefined) into.add(name);
+  });
   return into;
 }
 
@@ -310,7 +308,9 @@ function queryLocks(root: unknown, schema: LockCatalog | undefined): PredictedLo
       return;
     }
     if (!node || typeof node !== 'object') return;
-    for (const [k, v] of Object.entries(node) as [string, any][]) {
+    // for...in, not Object.entries: this walks every node of every statement lint reads.
+    for (const k in node) {
+      const v = (node as Record<string, any>)[k];
       switch (k) {
         case 'RangeVar':
           add(v, 'AccessShareLock');

@@ -7,9 +7,12 @@ import { quoteIdent, quoteName } from '../../sql/quote.js';
 /** Whether some index's leading columns are exactly the foreign key's columns, in any order. */
 function covered(columns: readonly string[], indexes: Iterable<(string | null)[]>): boolean {
   const want = new Set(columns);
+  // A table can have hundreds of indexes: looked at in place, none copied.
   for (const index of indexes) {
-    const lead = index.slice(0, want.size);
-    if (lead.length === want.size && lead.every((c) => c !== null && want.has(c))) return true;
+    if (index.length < want.size) continue;
+    let leads = true;
+    for (let i = 0; i < want.size && leads; i++) leads = index[i] !== null && want.has(index[i]!);
+    if (leads) return true;
   }
   return false;
 }
