@@ -147,6 +147,12 @@ export interface ForeignKeyColumns {
 /** A filter on foreign keys by name and columns. */
 export type KeepForeignKey = (name: string, key: ForeignKeyColumns) => boolean;
 
+/** Whether some of the columns are in the set. */
+function anyIn(columns: readonly string[], set: ReadonlySet<string>): boolean {
+  for (const c of columns) if (set.has(c)) return true;
+  return false;
+}
+
 /** "users" and "public.users" are one table under the default search_path. */
 const bare = (t: string) => (t.startsWith('public.') ? t.slice(7) : t);
 const sameTable = (a: string, b: string) => bare(a) === bare(b);
@@ -397,8 +403,10 @@ function writeLocks(kind: string, body: any, schema: LockCatalog | undefined): P
   const updates = setLists.length > 0;
   // Only the keys this change can fire are built (a table may have hundreds): a superset of the
   // ones the loop below keeps.
-  const fires: KeepForeignKey = (_name, f) => inserts || (updates && f.columns.some((c) => set.has(c)))
-    || (sameTable(f.references, table) && (deletes || (updates && (f.refColumns.length === 0 || f.refColumns.some((c) => set.has(c))))));
+  // Asked of every key at the table: no closure or name copy made per key.
+  const self = bare(table);
+  const fires: KeepForeignKey = (_name, f) => inserts || (updates && anyIn(f.columns, set))
+    || (bare(f.references) === self && (deletes || (updates && (f.refColumns.length === 0 || anyIn(f.refColumns, set)))));
   const keys = schema?.foreignKeysAt(table, { keep: fires }) ?? [];
   for (const f of keys) {
     if (sameTable(f.table, table) && (inserts || (updates && f.columns.some((c) => set.has(c))))) locks.push({ table: f.references, mode: 'RowShareLock', ifRows: true });

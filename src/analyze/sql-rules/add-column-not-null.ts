@@ -16,8 +16,9 @@ export const addColumnNotNull: StatementRule = {
       const def = cmd.def.ColumnDef;
       const kinds = (def.constraints ?? []).map((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype);
       const notNull = kinds.includes('CONSTR_NOTNULL') || kinds.includes('CONSTR_PRIMARY');
+      if (!notNull) continue;
       const filled = kinds.some((k: string) => k === 'CONSTR_DEFAULT' || k === 'CONSTR_IDENTITY' || k === 'CONSTR_GENERATED') || /serial/.test(JSON.stringify(def.typeName));
-      if (!notNull || filled) continue;
+      if (filled) continue;
       report({
         subcommand,
         message: `ADD COLUMN ${def.colname} ... NOT NULL without a default fails on ${alter.table} as soon as it has a row`,

@@ -403,7 +403,7 @@ export class SchemaState implements LockCatalog {
         if (body.partbound) for (const parent of body.inhRelations ?? []) this.addPartition(tableKey(relationName(parent.RangeVar)), name);
         for (const elt of body.tableElts ?? []) {
           if (elt.ColumnDef) {
-            table.columns.set(elt.ColumnDef.colname, { ...columnState(elt.ColumnDef, name), ordinal: table.nextOrdinal++ });
+            table.columns.set(elt.ColumnDef.colname, columnState(elt.ColumnDef, name, table.nextOrdinal++));
             for (const c of elt.ColumnDef.constraints ?? []) {
               const only = [{ String: { sval: elt.ColumnDef.colname } }];
               if (c.Constraint && c.Constraint.contype !== 'CONSTR_CHECK') this.addConstraint(table, { ...c.Constraint, keys: only, fk_attrs: only });
@@ -456,7 +456,7 @@ export class SchemaState implements LockCatalog {
               const def = cmd.def.ColumnDef;
               // ADD COLUMN IF NOT EXISTS of a column that exists does nothing.
               if (cmd.missing_ok && table.columns.has(def.colname)) break;
-              this.setIn(table.columns, def.colname, { ...columnState(def, table.name), ordinal: table.nextOrdinal });
+              this.setIn(table.columns, def.colname, columnState(def, table.name, table.nextOrdinal));
               if (createdHere) this.addTo(this.newColumns, `${table.name}.${def.colname}`);
               this.assign(table, 'nextOrdinal', table.nextOrdinal + 1);
               for (const c of def.constraints ?? []) {
@@ -873,7 +873,8 @@ function sameColumns(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((c) => b.includes(c));
 }
 
-function columnState(def: Record<string, any>, table: string): ColumnState {
+/** What a column definition says of the column, at its position in the table. */
+function columnState(def: Record<string, any>, table: string, ordinal: number): ColumnState {
   const notNull = (def.constraints ?? []).some((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype === 'CONSTR_NOTNULL' || c.Constraint?.contype === 'CONSTR_PRIMARY') || def.is_not_null === true;
   const type = columnType(def.typeName);
   const kinds = (def.constraints ?? []).map((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype);
@@ -885,7 +886,13 @@ function columnState(def: Record<string, any>, table: string): ColumnState {
   // The sequence PostgreSQL creates for a serial or identity column (table_column_seq, in the
   // table's schema), or the one its DEFAULT nextval('...') names.
   const sequence = serial || kinds.includes('CONSTR_IDENTITY') ? `${table}_${def.colname}_seq` : defaultSequence(written);
-  return { ...(type ? { type } : {}), notNull, ...(hasDefault ? { hasDefault } : {}), ...(defaultExpr !== undefined ? { defaultExpr } : {}), ...(sequence ? { sequence } : {}) };
+  // Built field by field (no spreads): every column of every CREATE TABLE and ADD COLUMN comes here.
+  const column: ColumnState = type ? { type, notNull } : { notNull };
+  if (hasDefault) column.hasDefault = true;
+  if (defaultExpr !== undefined) column.defaultExpr = defaultExpr;
+  if (sequence) column.sequence = sequence;
+  column.ordinal = ordinal;
+  return column;
 }
 
 /** The column of a CHECK (col IS NOT NULL) expression, or undefined for any other check. */
