@@ -1,6 +1,7 @@
 import type { Rule } from '../rule.js';
 import type { Statement, Step } from '../../normalize/model.js';
 import { relationName } from '../../sql/facts.js';
+import { deparsed } from '../../sql/deparse.js';
 import { quoteIdent, sqlLiteral } from '../../sql/quote.js';
 import type { PgNode } from '../../sql/parser.js';
 import { node } from '../sql-rules/ast.js';
@@ -334,6 +335,15 @@ function goneAfter(o: SchemaObject): Change {
   return { text, fix: `Put ${what(o)} back as it was before the step, or do not drop it in the rollback.` };
 }
 
+/**
+ * The fix that puts a default back: its expression written from the tree the schema state keeps
+ * of it (a fingerprint, the tree as JSON without positions).
+ */
+function setDefault(alter: string, fingerprint: string): string {
+  const expression = deparsed(JSON.parse(fingerprint));
+  return expression !== undefined ? `${alter} SET DEFAULT ${expression};` : `${alter} SET DEFAULT ...; (the default it had before the step)`;
+}
+
 function changed(b: SchemaObject, a: SchemaObject, touched: ReadonlySet<string>): Change[] {
   const out: Change[] = [];
   const on = (table: string) => sql(table);
@@ -351,7 +361,7 @@ function changed(b: SchemaObject, a: SchemaObject, touched: ReadonlySet<string>)
     if (b.defaultExpr !== undefined && a.defaultExpr !== undefined && b.defaultExpr !== a.defaultExpr && (either || !touched.has(`default ${b.name}`))) {
       out.push(b.defaultExpr === null
         ? { text: `column ${b.name} has a default after the rollback and had none before the step`, fix: `${alter} DROP DEFAULT;` }
-        : { text: `the default of column ${b.name} is ${a.defaultExpr === null ? 'gone' : 'changed'} after the rollback`, fix: `${alter} SET DEFAULT <its default before the step>;` });
+        : { text: `the default of column ${b.name} is ${a.defaultExpr === null ? 'gone' : 'changed'} after the rollback`, fix: setDefault(alter, b.defaultExpr) });
     }
   }
   if (b.kind === 'constraint') {
