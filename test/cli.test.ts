@@ -218,7 +218,7 @@ describe('migc check', () => {
   it('--format github prints workflow annotations', async () => {
     writeFileSync(join(project, 'plans/minimal.yaml'), badPlan);
     const r = await migc(['check', 'plans/minimal.yaml', '--format', 'github'], project);
-    expect(r.stdout).toBe('::error file=plans/minimal.yaml,line=9,col=11,endLine=9,endColumn=17,title=MG010::phases[0].kind must be one of expand, migrate, contract; got string "expnad"%0ADid you mean "expand"?\n');
+    expect(r.stdout).toBe('::error file=plans/minimal.yaml,line=9,col=11,endLine=9,endColumn=17,title=MG010 schema::phases[0].kind must be one of expand, migrate, contract; got string "expnad"%0ADid you mean "expand"?\n');
   });
 });
 

@@ -73,6 +73,13 @@ export async function renderSarifLog(diagnostics: readonly Diagnostic[], sources
   });
 }
 
+/** GitHub annotations titled with each code and its rule's name, files named from the repository's root. */
+export async function renderGithubAnnotations(diagnostics: readonly Diagnostic[], sources: Sources, path: (file: string) => string): Promise<string> {
+  const { ruleCatalog } = await import('../diagnostics/rule-catalog.js');
+  const catalog = await ruleCatalog();
+  return renderGithub(diagnostics, sources, { path, ruleName: (code) => catalog.get(code)?.name });
+}
+
 /**
  * A command that could not run (exit 2), in the format asked for: pretty prints `migc: ...` on
  * stderr as before; json, sarif and github print a whole document (or annotations) on stdout,
@@ -96,7 +103,7 @@ export async function printFailure(problems: readonly Diagnostic[], sources: Sou
       io.stdout(await renderSarifLog(problems, sources, path));
       return;
     }
-    io.stdout(renderGithub(problems, sources, { path }));
+    io.stdout(await renderGithubAnnotations(problems, sources, path));
     // Also a plain line on stderr: the job log shows it even where annotations are not read.
     for (const d of problems) io.stderr(`migc: ${d.message}\n`);
   }

@@ -1,6 +1,6 @@
 import type { CompileResult } from '../compile.js';
 import { countBySeverity, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { renderGithub, renderJson, renderPretty, type DiagnosticFormat } from '../diagnostics/render.js';
+import { renderJson, renderPretty, type DiagnosticFormat } from '../diagnostics/render.js';
 
 /** Where a command reads and writes: the working folder and the two streams. */
 export interface Io {
@@ -60,8 +60,8 @@ export async function printDiagnostics(diagnostics: readonly Diagnostic[], sourc
     const [{ renderSarifLog }, { repositoryPaths }] = await Promise.all([import('./format.js'), import('./repository-root.js')]);
     io.stdout(await renderSarifLog(shown, sources, await repositoryPaths(io.cwd)));
   } else if (options.format === 'github') {
-    const { repositoryPaths } = await import('./repository-root.js');
-    io.stdout(renderGithub(shown, sources, { path: await repositoryPaths(io.cwd) }));
+    const [{ renderGithubAnnotations }, { repositoryPaths }] = await Promise.all([import('./format.js'), import('./repository-root.js')]);
+    io.stdout(await renderGithubAnnotations(shown, sources, await repositoryPaths(io.cwd)));
   } else {
     const text = renderPretty(shown, sources, { color: io.color });
     if (text) io.stdout(`${text}\n`);

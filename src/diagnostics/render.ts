@@ -86,6 +86,8 @@ export interface GithubOptions {
    * reads a relative path so), where the file is named relative to the folder migc runs in.
    */
   readonly path?: (file: string) => string;
+  /** A code's rule name (create-index-blocking), for the annotation's title beside the code. */
+  readonly ruleName?: (code: string) => string | undefined;
 }
 
 /**
@@ -120,7 +122,8 @@ export function renderGithub(diagnostics: readonly Diagnostic[], sources: Source
       const where = !d.file ? [] : d.span && sources.has(d.file)
         ? [`file=${escapeGithubProperty(file)}`, `line=${l.line}`, `col=${l.column}`, `endLine=${l.endLine}`, ...(l.endLine === l.line ? [`endColumn=${l.endColumn}`] : [])]
         : [`file=${escapeGithubProperty(file)}`];
-      const props = [...where, `title=${escapeGithubProperty(l.code)}`].join(',');
+      const name = options.ruleName?.(l.code);
+      const props = [...where, `title=${escapeGithubProperty(name ? `${l.code} ${name}` : l.code)}`].join(',');
       // Related places (where a duplicate id was first used, the step a gate names) as pretty's notes say them.
       const related = l.related.map((r) => `\n${r.message}: ${path(r.file)}:${r.line}:${r.column}`).join('');
       const body = `${l.message}${related}${l.help ? `\n${l.help}` : ''}`;
