@@ -33,8 +33,16 @@ describe('MG050: a template that does not compile is said whole, at its line and
     ]);
   });
 
-  it('text the lexer cannot read (an unclosed comment), where the lexer stops, in it', () => {
-    expect(templateError('x\n  {{!-- unclosed\n')).toEqual(['2:7 MG050 template report.md does not compile: Lexical error on line 2. Unrecognized text.']);
+  it('an unclosed {{!-- comment, at its opening, however far the text runs after it', () => {
+    expect(templateError('x\n  {{!-- unclosed\n')).toEqual(['2:3 MG050 template report.md does not compile: the comment {{!-- is never closed: end it with --}}']);
+    expect(templateError('{{!-- fine --}}\n{{#each plan.phases}}\n  {{!-- open\n  {{name}}\n{{/each}}\n')).toEqual([
+      '3:3 MG050 template report.md does not compile: the comment {{!-- is never closed: end it with --}}',
+    ]);
+  });
+
+  it('an unclosed {{{{raw}}}} block, at its opening', () => {
+    expect(templateError('x {{!-- fine --}}\n{{{{raw}}}} {{y}}\n')).toEqual(['2:1 MG050 template report.md does not compile: the raw block {{{{raw}}}} is never closed: end it with {{{{/raw}}}}']);
+    expect(templateError('{{{{raw}}}} {{y}} {{{{/raw}}}}\n{{{{raw}}}}\n')).toEqual(['2:1 MG050 template report.md does not compile: the raw block {{{{raw}}}} is never closed: end it with {{{{/raw}}}}']);
   });
 
   it('a missing argument, after the multi-byte text before it', () => {

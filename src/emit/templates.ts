@@ -144,12 +144,32 @@ const tokenWords: Readonly<Record<string, string>> = {
   UNDEFINED: 'undefined', NULL: 'null', DATA: '@name', SEP: '. or /', CONTENT: 'text', COMMENT: 'a comment', EOF: 'the end of the template',
 };
 
+/**
+ * A `{{!--` comment or a `{{{{raw}}}}` block that is never closed: Handlebars' lexer reads on to
+ * the end of the template and says "Unrecognized text" there, where nothing marks what was left
+ * open. Said as what it is, at its opening.
+ */
+function unclosed(text: string, offset: number): { message: string; offset: number } | undefined {
+  const open = text.lastIndexOf('{{', offset);
+  if (open !== -1 && text.startsWith('{{!--', open) && !text.includes('--}}', open + 5)) {
+    return { message: 'the comment {{!-- is never closed: end it with --}}', offset: open };
+  }
+  const raw = /\{\{\{\{\s*([^\s}/][^\s}]*)[^}]*\}\}\}\}/g;
+  let last: { name: string; at: number } | undefined;
+  for (const m of text.slice(0, offset).matchAll(raw)) last = { name: m[1]!, at: m.index };
+  if (last && !text.includes(`{{{{/${last.name}}}}}`, last.at)) {
+    return { message: `the raw block {{{{${last.name}}}}} is never closed: end it with {{{{/${last.name}}}}}`, offset: last.at };
+  }
+  return undefined;
+}
+
 /** A template's compile error as one whole sentence, and where it is in the template's text. */
 function templateProblem(e: unknown, text: string): { message: string; offset: number } {
   if (e instanceof TemplateSyntaxError) {
     const offset = Math.min(Math.max(0, e.offset), text.length);
     const { token, expected } = e.hash;
-    if (!expected) return { message: libraryMessage(e.message), offset };
+    // The lexer's own message ("Lexical error on line 2. Unrecognized text.") names a line the diagnostic already gives.
+    if (!expected) return unclosed(text, offset) ?? { message: 'Handlebars cannot read the text from here (its lexer stops)', offset };
     const found = token === 'EOF' ? 'the template ends' : token === 'INVALID' || !token ? `${JSON.stringify(e.hash.text ?? '')} is found` : `${JSON.stringify(tokenWords[token] ?? token)} is found`;
     const wanted = [...new Set(expected.map((t) => t.replace(/^'|'$/g, '')).map((t) => tokenWords[t] ?? t))];
     return { message: `${found} where Handlebars expects ${wanted.length === 1 ? wanted[0] : `one of: ${wanted.join(', ')}`}`, offset };
