@@ -47,7 +47,8 @@ export async function bundle() {
     // The optional peers (puppeteer and mermaid-cli, for --svg) are the user's own install and must
     // be loaded from it as they are: bundled, puppeteer's config loader ran CommonJS code
     // (__filename) in an ES module and --svg failed in any project with a package.json.
-    external: ['libpg-query', '@electric-sql/pglite', 'pg', ...Object.keys(manifest.peerDependencies ?? {}), 'puppeteer-core'],
+    // jsonc-parser's build for Node is UMD, whose require() of its own parts esbuild cannot follow.
+    external: ['libpg-query', '@electric-sql/pglite', 'pg', 'jsonc-parser', ...Object.keys(manifest.peerDependencies ?? {}), 'puppeteer-core'],
     legalComments: 'none',
     logLevel: 'warning',
     plugins: [precompiledTemplates],

@@ -428,6 +428,15 @@ describe('migc lint', () => {
     expect(r.stderr).toContain('help: Did you mean "rules"?');
   });
 
+  it('refuses a .json config that is YAML rather than JSON, at the first place JSON refuses', async () => {
+    write('001.sql', 'SELECT 1;\n');
+    writeFileSync(join(project, 'migc.config.json'), '{\n  postgres: 15,\n  "rules": { "MG219": "off" }\n}\n');
+    const r = await migc(['lint', 'migrations'], project);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('migc.config.json:2:3 error MG025 JSON syntax: postgres is a key without double quotes');
+    expect(r.stderr).not.toContain('internal error');
+  });
+
   it('explains a bad config value as a plan\'s: the allowed values, a guess, in the order of the file', async () => {
     write('001.sql', 'SELECT 1;\n');
     writeFileSync(join(project, 'migc.config.json'), '{ "svg": "yes", "rules": { "MG219": "of" }, "assum_rows": {} }\n');

@@ -30,6 +30,30 @@ describe('the project config\'s problems, each with its own label and how to fix
     expect(open!.help).toMatch(/^Close it with \}.*The config is JSON/);
   });
 
+  it('a .json config that YAML reads but JSON does not is MG025, at the first place JSON refuses', async () => {
+    const cases: [string, string][] = [
+      ['{ postgres: 15 }', '1:3 MG025 JSON syntax: postgres is a key without double quotes'],
+      ['postgres: 15\n', '1:1 MG025 JSON syntax: postgres is a key without double quotes'],
+      ["{ 'postgres': 15 }", "1:3 MG025 JSON syntax: 'postgres' is in single quotes: JSON's strings and keys take double quotes"],
+      ['{ "postgres": 15, }', '1:19 MG025 JSON syntax: a comma after the last item, which JSON does not allow'],
+      ['{ "allow_files_outside": ["../a",] }', '1:34 MG025 JSON syntax: a comma after the last item, which JSON does not allow'],
+      ['# production runs 15\n{ "postgres": 15 }', '1:1 MG025 JSON syntax: a comment'],
+      ['{ "postgres": 15 } # production\n', '1:20 MG025 JSON syntax: a comment'],
+      ['{ "svg": yes }', '1:10 MG025 JSON syntax: yes is not a JSON value (a string in double quotes, a number, true, false, null, an object or an array)'],
+      ['{ "postgres": 015 }', '1:15 MG025 JSON syntax: 015 is not a number as JSON writes one (no leading zero, no leading or trailing dot)'],
+      ['{ "postgres": 15 "svg": true }', '1:18 MG025 JSON syntax: a comma is missing before this item'],
+    ];
+    for (const [text, at] of cases) {
+      const problems = await configProblems(text);
+      expect(problems.map((p) => p.at), text).toEqual([at]);
+    }
+    const [comment] = await configProblems('{ "postgres": 15 } # production\n');
+    expect(comment!.help).toMatch(/^JSON has no comments/);
+    // The same text in a .yaml config is YAML, and fine.
+    expect(await configProblems('postgres: 15\n', 'migc.config.yaml')).toEqual([]);
+    expect(await configProblems('{ "postgres": 15 }\n')).toEqual([]);
+  });
+
   it('a .yaml config is said to be YAML', async () => {
     const [bad] = await configProblems('postgres: [15\n', 'migc.config.yaml');
     expect(bad!.at).toMatch(/^1:11 MG025 YAML syntax: /);

@@ -49,9 +49,21 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
   }
   const { loadYaml, keySpan } = await import('../load/yaml.js');
   const read = loadYaml(file, text);
-  const diagnostics = read.diagnostics.map((d) => asConfigSyntax(d, file, text));
+  let diagnostics = read.diagnostics.map((d) => asConfigSyntax(d, file, text));
+  // YAML's words for text that is not JSON ("Block collections are not allowed within flow
+  // collections" for a missing comma) mean little in a JSON file: JSON's own, but for an unclosed
+  // bracket, which the YAML reader names at the bracket with how to close it.
+  if (!isYamlConfig(file) && diagnostics.some((d) => d.code === 'MG025') && !read.diagnostics.some(isUnclosedBracket)) {
+    const notJson = await strictJsonProblem(file, text);
+    if (notJson) diagnostics = [notJson, ...diagnostics.filter((d) => d.code !== 'MG025')];
+  }
   const { loaded } = read;
   const sources = new Map([[file, new SourceText(text)]]);
+  // YAML reads more than JSON (unquoted keys, comments, `key: value` lines): a .json config must be JSON.
+  if (!diagnostics.some((d) => d.severity === 'error') && !isYamlConfig(file) && read.loaded.value !== null && read.loaded.value !== undefined) {
+    const notJson = await strictJsonProblem(file, text);
+    if (notJson) diagnostics.push(notJson);
+  }
   if (diagnostics.some((d) => d.severity === 'error')) return { file, diagnostics, sources };
   if (loaded.value === null || loaded.value === undefined) {
     diagnostics.push({
@@ -65,7 +77,7 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
   if (!validate(loaded.value)) {
     const { schemaDiagnostics } = await import('../validate/schema.js');
     const found = schemaDiagnostics(validate.errors ?? [], { file, doc: loaded.doc, value: loaded.value, schema, subject: 'the config' });
-    diagnostics.push(...found.map((d) => withSettingHelp(d, schema, !/\.ya?ml$/i.test(file))));
+    diagnostics.push(...found.map((d) => withSettingHelp(d, schema, !isYamlConfig(file))));
     return { file, diagnostics, sources };
   }
   const raw = loaded.value as { postgres?: number; rules?: Record<string, Severity | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[]; svg?: boolean };
@@ -89,6 +101,68 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
   };
 }
 
+const isYamlConfig = (file: string) => /\.ya?ml$/i.test(file);
+
+/** The YAML reader's MG001 for a bracket never closed: named at the bracket, with how to close it. */
+const isUnclosedBracket = (d: Diagnostic) => d.code === 'MG001' && d.help?.startsWith('Close it with ') === true;
+
+const jsonHelp = 'The config is JSON: one object in braces, keys and strings in double quotes, a comma between items and none after the last; the settings are listed in migc\'s README (--config).';
+
+/**
+ * The first place where a config the YAML reader took is not JSON, as MG025, with what JSON wants
+ * there (jsonc-parser, strict: no comments, no trailing commas). Undefined when it is JSON.
+ */
+async function strictJsonProblem(file: string, text: string): Promise<Diagnostic | undefined> {
+  const { parse, ParseErrorCode } = await import('jsonc-parser');
+  const errors: { error: number; offset: number; length: number }[] = [];
+  parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  let first = errors[0];
+  if (!first) return undefined;
+  // 015: JSON's number ends at the 0, and the parser wants a comma before the 15.
+  const leadingZero = first.error === ParseErrorCode.CommaExpected && /(?:^|[^\d.])0$/.test(text.slice(0, first.offset)) && /^\d/.test(text.slice(first.offset));
+  if (leadingZero) first = { error: ParseErrorCode.InvalidNumberFormat, offset: first.offset - 1, length: /^\d*/.exec(text.slice(first.offset))![0].length + 1 };
+  const found = text.slice(first.offset, first.offset + Math.max(first.length, 1));
+  const before = text.slice(0, first.offset).trimEnd();
+  const afterComma = before.endsWith(',');
+  const keyPlace = before.endsWith('{') || afterComma;
+  let what: string;
+  let help = jsonHelp;
+  switch (first.error) {
+    case ParseErrorCode.InvalidSymbol:
+    case ParseErrorCode.InvalidCommentToken:
+      if (found.startsWith('#') || found.startsWith('/')) {
+        what = 'a comment';
+        help = 'JSON has no comments: remove the line (a "$comment" is no setting either; say it in the commit or a README).';
+      } else if (found.startsWith("'")) {
+        what = `${found} is in single quotes: JSON's strings and keys take double quotes`;
+      } else if (keyPlace || first.offset === 0) {
+        what = `${found} is a key without double quotes`;
+      } else {
+        what = `${found} is not a JSON value (a string in double quotes, a number, true, false, null, an object or an array)`;
+      }
+      break;
+    case ParseErrorCode.PropertyNameExpected:
+    case ParseErrorCode.ValueExpected:
+      what = afterComma && /^[}\]]/.test(found) ? 'a comma after the last item, which JSON does not allow' : first.error === ParseErrorCode.PropertyNameExpected ? 'a key in double quotes is expected here' : 'a value is expected here';
+      break;
+    case ParseErrorCode.CommaExpected:
+      what = 'a comma is missing before this item';
+      break;
+    case ParseErrorCode.ColonExpected:
+      what = 'a colon is expected after the key';
+      break;
+    case ParseErrorCode.InvalidNumberFormat:
+      what = `${found} is not a number as JSON writes one (no leading zero, no leading or trailing dot)`;
+      break;
+    case ParseErrorCode.EndOfFileExpected:
+      what = 'text after the config\'s object: the file holds one object';
+      break;
+    default:
+      what = `${JSON.stringify(found)} is not valid JSON here`;
+  }
+  return { code: 'MG025', severity: 'error', file, span: { start: first.offset, end: first.offset + Math.max(first.length, 1) }, message: `JSON syntax: ${what}`, help };
+}
+
 /** Codes of the plan loader for text it cannot read: for the config, MG025 says the same of its JSON. */
 const syntaxCodes: ReadonlySet<string> = new Set(['MG001', 'MG003', 'MG005', 'MG006']);
 
@@ -99,17 +173,17 @@ const syntaxCodes: ReadonlySet<string> = new Set(['MG001', 'MG003', 'MG005', 'MG
  */
 function asConfigSyntax(d: Diagnostic, file: string, text: string): Diagnostic {
   if (!syntaxCodes.has(d.code)) return d;
-  const json = !/\.ya?ml$/i.test(file);
+  const json = !isYamlConfig(file);
   const language = json ? 'JSON' : 'YAML';
   const what = d.message.replace(/^YAML( syntax| indentation)?: /, '');
   const line = d.span ? text.slice(text.lastIndexOf('\n', d.span.start - 1) + 1, text.indexOf('\n', d.span.start) === -1 ? text.length : text.indexOf('\n', d.span.start)) : '';
   const comment = json && /^\s*(\/\/|\/\*|#)/.test(line);
   // The help of an unclosed bracket (MG001) says how to close it; the rest is about plans.
-  const bracket = d.help?.startsWith('Close it with ') ? `${d.help.replace(/ yaml also stopped.*$/, '').replace(/, or remove it and write the value as indented lines below its key\.$/, '.')} ` : '';
+  const bracket = isUnclosedBracket(d) ? `${d.help!.replace(/ yaml also stopped.*$/, '').replace(/, or remove it and write the value as indented lines below its key\.$/, '.')} ` : '';
   const help = comment
     ? 'JSON has no comments: remove the line (a "$comment" is no setting either; say it in the commit or a README).'
     : json
-      ? `${bracket}The config is JSON: one object in braces, keys and strings in double quotes, a comma between items and none after the last; the settings are listed in migc's README (--config).`
+      ? `${bracket}${jsonHelp}`
       : `${bracket}The config is YAML: one mapping of the settings listed in migc's README (--config).`;
   return { ...d, code: 'MG025', message: `${language} syntax: ${what}`, help };
 }
