@@ -1,0 +1,214 @@
+import { parsePlpgsql, parseSql, scanSql, type PgNode, type SqlToken } from './parser.js';
+
+/** One static SQL statement of a DO block's body, as PL/pgSQL runs it. */
+export interface BodyStatement {
+  /** The statement as PL/pgSQL sends it to the server: its INTO clause (SELECT ... INTO v) taken out. */
+  readonly text: string;
+  readonly ast: PgNode;
+  /**
+   * Where it is in the DO statement's text (string offsets): from its first word to its last; the
+   * whole DO statement when the body cannot be followed in the text (an E'...' string).
+   */
+  readonly start: number;
+  readonly end: number;
+  /** Where an offset into `text` is in the DO statement's text, when the body can be followed. */
+  readonly locate?: (offset: number) => number;
+  /** A COMMIT or ROLLBACK of the body comes before it: it runs in a transaction of its own. */
+  readonly afterTransactionEnd: boolean;
+  /** In an IF or CASE branch, a loop or an EXCEPTION handler: it may not run, or run many times. */
+  readonly conditional: boolean;
+}
+
+export interface DoBlockBody {
+  /** In the order of the text: every branch of an IF or CASE, loop bodies, nested blocks and their EXCEPTION handlers. */
+  readonly statements: readonly BodyStatement[];
+  /**
+   * Every statement of the body that may change the schema is one of `statements`: there is no
+   * dynamic SQL (EXECUTE of a string, FOR ... IN EXECUTE, OPEN ... FOR EXECUTE) and no statement
+   * PostgreSQL's parser refused. Only then is the schema after the block what they make it.
+   */
+  readonly complete: boolean;
+}
+
+/** PL/pgSQL statements that run a query built from a string at run time. */
+const dynamicStatements = new Set(['PLpgSQL_stmt_dynexecute', 'PLpgSQL_stmt_dynfors']);
+
+/** PL/pgSQL statements whose statements run only on a condition, or any number of times. */
+const branching = new Set([
+  'PLpgSQL_stmt_if', 'PLpgSQL_stmt_case', 'PLpgSQL_stmt_loop', 'PLpgSQL_stmt_while', 'PLpgSQL_stmt_fori',
+  'PLpgSQL_stmt_fors', 'PLpgSQL_stmt_forc', 'PLpgSQL_stmt_foreach_a', 'PLpgSQL_stmt_dynfors',
+]);
+
+/**
+ * The static SQL statements of a DO block whose language is PL/pgSQL (the default), read with
+ * PostgreSQL's own PL/pgSQL parser: each statement PL/pgSQL sends to the server as written
+ * (PLpgSQL_stmt_execsql, CALL, a nested DO), wherever it stands in the body, located in the DO
+ * statement's text. Undefined for any other statement, a DO in another language, or a body the
+ * PL/pgSQL parser refuses: the block stays opaque.
+ *
+ * Expressions (IF conditions, assignments, PERFORM, the query of FOR ... IN SELECT) are not
+ * returned: like a top-level SELECT, they change the schema only through the functions they call.
+ */
+export function doBlockBody(ast: PgNode, text: string): DoBlockBody | undefined {
+  if (!('DoStmt' in ast)) return undefined;
+  let body: string | undefined;
+  let language = 'plpgsql';
+  for (const arg of (ast.DoStmt.args ?? []) as { DefElem?: { defname?: string; arg?: { String?: { sval?: string } } } }[]) {
+    const value = arg.DefElem?.arg?.String?.sval;
+    if (arg.DefElem?.defname === 'as') body = value;
+    if (arg.DefElem?.defname === 'language' && value !== undefined) language = value.toLowerCase();
+  }
+  if (body === undefined || language !== 'plpgsql') return undefined;
+  const compiled = parsePlpgsql(text);
+  if (!compiled.ok || compiled.functions.length !== 1) return undefined;
+
+  const inText = bodyInText(text, body);
+  const finder = inText ? new StatementFinder(body) : undefined;
+  const statements: BodyStatement[] = [];
+  let complete = true;
+  let afterTransactionEnd = false;
+  const take = (query: string, lineno: number, conditional: boolean) => {
+    const parsed = parseSql(query);
+    if (!parsed.ok || parsed.statements.length !== 1) {
+      complete = false;
+      return;
+    }
+    const found = inText && finder!.find(query, lineno);
+    statements.push({
+      text: query, ast: parsed.statements[0]!.ast, afterTransactionEnd, conditional,
+      ...(found && inText
+        ? { start: inText(found.start), end: inText(found.end), locate: (offset: number) => inText(found.locate(offset)) }
+        : { start: 0, end: text.length }),
+    });
+    afterTransactionEnd = false;
+  };
+  walkStatements(compiled.functions[0], false, (kind, stmt, conditional) => {
+    if (dynamicStatements.has(kind) || ((kind === 'PLpgSQL_stmt_open' || kind === 'PLpgSQL_stmt_return_query') && stmt.dynquery)) complete = false;
+    else if (kind === 'PLpgSQL_stmt_execsql') take(queryOf(stmt.sqlstmt), stmt.lineno ?? 1, conditional);
+    // CALL, and a DO nested in the body (is_call false): sent to the server as written.
+    else if (kind === 'PLpgSQL_stmt_call') take(queryOf(stmt.expr), stmt.lineno ?? 1, conditional);
+    else if (kind === 'PLpgSQL_stmt_commit' || kind === 'PLpgSQL_stmt_rollback') afterTransactionEnd = true;
+  });
+  return { statements, complete };
+}
+
+function queryOf(expr: unknown): string {
+  return (expr as { PLpgSQL_expr?: { query?: string } } | undefined)?.PLpgSQL_expr?.query ?? '';
+}
+
+/**
+ * Calls `visit` on every PL/pgSQL statement of a compiled function, outer before inner, in the
+ * order of the text (libpg-query writes each statement's fields in PostgreSQL's order: an IF's
+ * condition, then its THEN, ELSIF and ELSE branches; a block's body, then its handlers).
+ * `conditional`: the statement is in a branch, a loop or an EXCEPTION handler.
+ */
+function walkStatements(value: unknown, conditional: boolean, visit: (kind: string, stmt: Record<string, any>, conditional: boolean) => void): void {
+  if (Array.isArray(value)) {
+    for (const v of value) walkStatements(v, conditional, visit);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  for (const [key, v] of Object.entries(value)) {
+    if (key.startsWith('PLpgSQL_stmt_') && v && typeof v === 'object') visit(key, v as Record<string, any>, conditional);
+    walkStatements(v, conditional || branching.has(key) || key === 'exceptions', visit);
+  }
+}
+
+/**
+ * Where an offset into the body's value is in the DO statement's text: after the opening
+ * $tag$ of a dollar-quoted body, or in a standard '...' string, where '' stands for one quote.
+ * Undefined when the body is written otherwise (E'...' with escapes, strings continued over lines).
+ */
+function bodyInText(text: string, body: string): ((offset: number) => number) | undefined {
+  let tokens: SqlToken[];
+  try {
+    tokens = scanSql(text);
+  } catch {
+    return undefined;
+  }
+  for (const t of tokens) {
+    if (t.token !== 'SCONST') continue;
+    const raw = text.slice(t.start, t.end);
+    if (raw.startsWith('$')) {
+      const tag = raw.slice(0, raw.indexOf('$', 1) + 1);
+      if (raw.slice(tag.length, raw.length - tag.length) === body) return (offset) => t.start + tag.length + offset;
+    } else if (raw.startsWith("'")) {
+      const at: number[] = [];
+      let value = '';
+      for (let i = 1; i < raw.length - 1; i++) {
+        at.push(i);
+        value += raw[i];
+        if (raw[i] === "'") i++;
+      }
+      if (value === body) return (offset) => t.start + (at[offset] ?? raw.length - 1);
+    }
+  }
+  return undefined;
+}
+
+interface Found {
+  readonly start: number;
+  readonly end: number;
+  readonly locate: (offset: number) => number;
+}
+
+/**
+ * Finds the statements PL/pgSQL reports in its body, in the order it reports them. PL/pgSQL gives
+ * a statement's first line and its text; the text is the body's own, except that an INTO clause
+ * is taken out. So the statement is found by its tokens (PostgreSQL's lexer, which PL/pgSQL uses
+ * too) from that line on: the first place where they all follow in order before the next
+ * semicolon, skipping only what PL/pgSQL took out.
+ */
+class StatementFinder {
+  private readonly lineStarts: number[] = [0];
+  private readonly tokens: SqlToken[] | undefined;
+  /** The end of the statement found last: the next one is after it. */
+  private cursor = 0;
+
+  constructor(private readonly body: string) {
+    for (let i = body.indexOf('\n'); i !== -1; i = body.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+    try {
+      this.tokens = scanSql(body);
+    } catch {
+      this.tokens = undefined;
+    }
+  }
+
+  find(query: string, lineno: number): Found | undefined {
+    const lineStart = this.lineStarts[Math.max(0, lineno - 1)] ?? 0;
+    const found = this.match(query, Math.max(lineStart, this.cursor)) ?? this.match(query, lineStart);
+    if (found) this.cursor = found.end;
+    return found;
+  }
+
+  private match(query: string, from: number): Found | undefined {
+    const wanted = this.tokens && scanSql(query);
+    if (!this.tokens || !wanted?.length) {
+      const at = this.body.indexOf(query, from);
+      return at === -1 ? undefined : { start: at, end: at + query.length, locate: (offset) => at + offset };
+    }
+    const tokens = this.tokens;
+    for (let first = 0; first < tokens.length; first++) {
+      if (tokens[first]!.start < from || tokens[first]!.text !== wanted[0]!.text) continue;
+      const pairs: [SqlToken, SqlToken][] = [];
+      for (let t = first, k = 0; t < tokens.length && k < wanted.length; t++) {
+        if (tokens[t]!.text === wanted[k]!.text) pairs.push([wanted[k++]!, tokens[t]!]);
+        else if (tokens[t]!.text === ';') break;
+      }
+      if (pairs.length < wanted.length) continue;
+      return { start: pairs[0]![1].start, end: pairs[pairs.length - 1]![1].end, locate: (offset) => locateByTokens(pairs, offset) };
+    }
+    return undefined;
+  }
+}
+
+/** An offset into the query, in the body: inside the token it falls in, or after the token before it. */
+function locateByTokens(pairs: readonly (readonly [SqlToken, SqlToken])[], offset: number): number {
+  let k = 0;
+  while (k + 1 < pairs.length && pairs[k + 1]![0].start <= offset) k++;
+  const [q, b] = pairs[k]!;
+  if (offset < q.start) return b.start;
+  if (offset <= q.end) return b.start + (offset - q.start);
+  const next = pairs[k + 1]?.[1].start ?? Infinity;
+  return Math.min(b.end + (offset - q.end), next);
+}
