@@ -222,7 +222,7 @@ export function severityFor(ctx: StatementContext, table: string, severity: Seve
  */
 export function leaveDoBlock(ctx: StatementContext): string {
   return ctx.inDoBlock
-    ? ' This statement is inside a DO block, where PostgreSQL refuses CONCURRENTLY (the block runs as a function, in one transaction): run the CONCURRENTLY statement outside the block; for a conditional CREATE INDEX or DROP INDEX, IF NOT EXISTS or IF EXISTS does the block\'s check.'
+    ? ' Inside a DO block PostgreSQL refuses CONCURRENTLY: run that statement outside the block (IF NOT EXISTS, IF EXISTS check for it there).'
     : '';
 }
 
