@@ -120,6 +120,13 @@ function walkStatements(value: unknown, conditional: boolean, visit: (kind: stri
  * Undefined when the body is written otherwise (E'...' with escapes, strings continued over lines).
  */
 function bodyInText(text: string, body: string): ((offset: number) => number) | undefined {
+  // Most bodies are dollar-quoted, their text as it is: found without lexing the whole block.
+  const at = body === '' ? -1 : text.indexOf(body);
+  if (at > 0 && text[at - 1] === '$') {
+    // The opening $tag$ ends just before it, and the same tag closes it.
+    const open = text.lastIndexOf('$', at - 2);
+    if (open !== -1 && text.startsWith(text.slice(open, at), at + body.length)) return (offset) => at + offset;
+  }
   let tokens: SqlToken[];
   try {
     tokens = scanSql(text);
@@ -181,17 +188,32 @@ class StatementFinder {
     return found;
   }
 
+  /** The index of the body's first token at or after `from`: a block of thousands of statements is searched from there. */
+  private firstFrom(from: number): number {
+    const tokens = this.tokens ?? [];
+    let lo = 0;
+    for (let hi = tokens.length; lo < hi;) {
+      const mid = (lo + hi) >> 1;
+      if (tokens[mid]!.start < from) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   private match(query: string, from: number): Found | undefined {
+    // Most statements are the body's text as it is, from their first token on.
+    const first = this.tokens?.[this.firstFrom(from)];
+    if (first && this.body.startsWith(query, first.start)) return { start: first.start, end: first.start + query.length, locate: (offset) => first.start + offset };
     const wanted = this.tokens && scanSql(query);
     if (!this.tokens || !wanted?.length) {
       const at = this.body.indexOf(query, from);
       return at === -1 ? undefined : { start: at, end: at + query.length, locate: (offset) => at + offset };
     }
     const tokens = this.tokens;
-    for (let first = 0; first < tokens.length; first++) {
-      if (tokens[first]!.start < from || tokens[first]!.text !== wanted[0]!.text) continue;
+    for (let start = this.firstFrom(from); start < tokens.length; start++) {
+      if (tokens[start]!.text !== wanted[0]!.text) continue;
       const pairs: [SqlToken, SqlToken][] = [];
-      for (let t = first, k = 0; t < tokens.length && k < wanted.length; t++) {
+      for (let t = start, k = 0; t < tokens.length && k < wanted.length; t++) {
         if (tokens[t]!.text === wanted[k]!.text) pairs.push([wanted[k++]!, tokens[t]!]);
         else if (tokens[t]!.text === ';') break;
       }
