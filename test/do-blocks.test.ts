@@ -189,6 +189,23 @@ END $$;
     expect((await lintFiles({ '2_commit.sql': text.replace('  COMMIT;\n', '') })).map(short)).toContain('4:3 MG217');
   });
 
+  it('says a COMMIT in a block fails inside a transaction block (MG226), and not outside one', async () => {
+    const text = `SET lock_timeout = '2s';
+BEGIN;
+DO $$ BEGIN
+  UPDATE orders SET total = 0 WHERE customer IS NULL;
+  commit;
+END $$;
+COMMIT;
+`;
+    const refused = (await lintFiles({ '2_commit.sql': text })).find((f) => f.code === 'MG226');
+    expect(refused).toMatchObject({ at: '5:3', severity: 'error', message: 'COMMIT inside a DO block that runs in the transaction begun at line 2: PostgreSQL refuses it ("invalid transaction termination"), and the migration fails here' });
+    const alone = text.replace('BEGIN;\n', '').replace('COMMIT;\n', '');
+    expect((await lintFiles({ '2_commit.sql': alone })).filter((f) => f.code === 'MG226')).toEqual([]);
+    expect((await lintFiles({ '2_commit.sql': alone }, { fileTransaction: true })).find((f) => f.code === 'MG226')?.message)
+      .toContain('in the transaction the migration tool wraps the file in');
+  });
+
   it('honours migc-ignore before the block and inside its body', async () => {
     const text = `SET lock_timeout = '2s';
 -- migc-ignore MG201: items has a few hundred rows
@@ -241,6 +258,11 @@ ${sql.split('\n').map((l) => `          ${l}`).join('\n')}
     expect(known.filter((d) => d.includes('MG234'))).toEqual([expect.stringContaining('type levels does not exist: it is not built in')]);
     const dynamic = `${baseline}\nDO $$ BEGIN EXECUTE 'CREATE TYPE levels AS ENUM (''x'')'; END $$;`;
     expect(brief(await compileFiles({ 'plans/p.yaml': plan(dynamic, step) })).filter((d) => d.includes('MG234'))).toEqual([]);
+  });
+
+  it('refuses a COMMIT in a step\'s block (MG021): migc runs the step in a transaction', async () => {
+    const result = await compileFiles({ 'plans/p.yaml': plan(baseline, 'DO $$ BEGIN\n  UPDATE items SET sku = NULL WHERE id = 1;\n  COMMIT;\nEND $$;') });
+    expect(brief(result)).toContainEqual(expect.stringMatching(/^19:13 error MG021 COMMIT inside a DO block that runs in the step's transaction: PostgreSQL refuses it/));
   });
 
   it('reports CONCURRENTLY in a step\'s block as refused', async () => {
@@ -337,6 +359,13 @@ describe.skipIf(!process.env.MIGC_TEST_DATABASE_URL)('the blocks on a real Postg
     expect(await error(concurrentlyInBlock)).toBe('CREATE INDEX CONCURRENTLY cannot run inside a transaction block');
     expect(await error(`BEGIN; ${block}; COMMIT;`)).toBe('CREATE INDEX CONCURRENTLY cannot run inside a transaction block');
     await db.query('ROLLBACK');
+  });
+
+  it('refuses a COMMIT in a block inside a transaction block, and in a procedure\'s EXCEPTION block as migc runs steps', async () => {
+    expect(await error("BEGIN; DO $$ BEGIN UPDATE orders SET total = 0 WHERE customer IS NULL; commit; END $$; COMMIT;")).toBe('invalid transaction termination');
+    await db.query('ROLLBACK');
+    await db.query("CREATE PROCEDURE run_step(s text) LANGUAGE plpgsql AS $$ BEGIN BEGIN EXECUTE s; EXCEPTION WHEN lock_not_available THEN NULL; END; END $$");
+    expect(await error("CALL run_step('DO $d$ BEGIN UPDATE items SET sku = NULL WHERE id = 1; COMMIT; END $d$')")).toBe('invalid transaction termination');
   });
 
   it('commits at a COMMIT in a block outside a transaction', async () => {

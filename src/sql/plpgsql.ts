@@ -23,6 +23,11 @@ export interface DoBlockBody {
   /** In the order of the text: every branch of an IF or CASE, loop bodies, nested blocks and their EXCEPTION handlers. */
   readonly statements: readonly BodyStatement[];
   /**
+   * The body's COMMIT and ROLLBACK, located as statements are: PostgreSQL allows them only in a
+   * block run on its own, outside any transaction block ("invalid transaction termination").
+   */
+  readonly transactionEnds: readonly { readonly command: 'COMMIT' | 'ROLLBACK'; readonly start: number; readonly end: number; readonly conditional: boolean }[];
+  /**
    * Every statement of the body that may change the schema is one of `statements`: there is no
    * dynamic SQL (EXECUTE of a string, FOR ... IN EXECUTE, OPEN ... FOR EXECUTE) and no statement
    * PostgreSQL's parser refused. Only then is the schema after the block what they make it.
@@ -65,6 +70,7 @@ export function doBlockBody(ast: PgNode, text: string): DoBlockBody | undefined 
   const inText = bodyInText(text, body);
   const finder = inText ? new StatementFinder(body) : undefined;
   const statements: BodyStatement[] = [];
+  const transactionEnds: { command: 'COMMIT' | 'ROLLBACK'; start: number; end: number; conditional: boolean }[] = [];
   let complete = true;
   let afterTransactionEnd = false;
   const take = (query: string, lineno: number, conditional: boolean) => {
@@ -87,9 +93,14 @@ export function doBlockBody(ast: PgNode, text: string): DoBlockBody | undefined 
     else if (kind === 'PLpgSQL_stmt_execsql') take(queryOf(stmt.sqlstmt), stmt.lineno ?? 1, conditional);
     // CALL, and a DO nested in the body (is_call false): sent to the server as written.
     else if (kind === 'PLpgSQL_stmt_call') take(queryOf(stmt.expr), stmt.lineno ?? 1, conditional);
-    else if (kind === 'PLpgSQL_stmt_commit' || kind === 'PLpgSQL_stmt_rollback') afterTransactionEnd = true;
+    else if (kind === 'PLpgSQL_stmt_commit' || kind === 'PLpgSQL_stmt_rollback') {
+      afterTransactionEnd = true;
+      const command = kind === 'PLpgSQL_stmt_commit' ? 'COMMIT' : 'ROLLBACK';
+      const found = inText && finder!.find(command, stmt.lineno ?? 1);
+      transactionEnds.push({ command, conditional, ...(found && inText ? { start: inText(found.start), end: inText(found.end) } : { start: 0, end: text.length }) });
+    }
   });
-  return { statements, complete };
+  return { statements, transactionEnds, complete };
 }
 
 function queryOf(expr: unknown): string {
@@ -211,10 +222,10 @@ class StatementFinder {
     }
     const tokens = this.tokens;
     for (let start = this.firstFrom(from); start < tokens.length; start++) {
-      if (tokens[start]!.text !== wanted[0]!.text) continue;
+      if (!sameToken(tokens[start]!, wanted[0]!)) continue;
       const pairs: [SqlToken, SqlToken][] = [];
       for (let t = start, k = 0; t < tokens.length && k < wanted.length; t++) {
-        if (tokens[t]!.text === wanted[k]!.text) pairs.push([wanted[k++]!, tokens[t]!]);
+        if (sameToken(tokens[t]!, wanted[k]!)) pairs.push([wanted[k++]!, tokens[t]!]);
         else if (tokens[t]!.text === ';') break;
       }
       if (pairs.length < wanted.length) continue;
@@ -222,6 +233,11 @@ class StatementFinder {
     }
     return undefined;
   }
+}
+
+/** The same token: the same text, or the same keyword however written (commit, COMMIT). */
+function sameToken(a: SqlToken, b: SqlToken): boolean {
+  return a.text === b.text || (a.keyword !== undefined && a.keyword === b.keyword);
 }
 
 /** An offset into the query, in the body: inside the token it falls in, or after the token before it. */

@@ -220,6 +220,11 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       const block = blockStatements(s.ast, s.text, s.span, s.fileOffset);
       if (!block?.complete) schemaKnown = false;
       if (!block) return;
+      // migc runs a step's statements in a transaction (MG021 for one the step writes itself).
+      for (const end of block.transactionEnds) {
+        const { message, help } = refusedTransactionEnd(end.command, 'in the step\'s transaction');
+        into.diagnostics.push({ code: 'MG021', severity: 'error', file: plan.file, span: end.span, message, help: `${help} migc commits the step itself; batch: commits a backfill part by part.`, related: [inBlock(plan.file, s.span, conditional || end.conditional)] });
+      }
       for (const [i, b] of block.statements.entries()) {
         const inside = conditional || b.conditional;
         if (b.afterTransactionEnd) earlier = new EarlierStatements(state);
@@ -302,7 +307,7 @@ interface BlockStatement {
  * PostgreSQL's PL/pgSQL parser refuses). `complete`: no dynamic SQL or unread statement in it.
  * Lint and plans both walk a block's body with it.
  */
-function blockStatements(ast: PgNode, text: string, span: Span, fileOffset?: (offset: number) => number): { statements: BlockStatement[]; complete: boolean } | undefined {
+function blockStatements(ast: PgNode, text: string, span: Span, fileOffset?: (offset: number) => number): { statements: BlockStatement[]; transactionEnds: { command: string; span: Span; conditional: boolean }[]; complete: boolean } | undefined {
   const body = doBlockBody(ast, text);
   if (!body) return undefined;
   const statements = body.statements.map((b): BlockStatement => {
@@ -318,7 +323,16 @@ function blockStatements(ast: PgNode, text: string, span: Span, fileOffset?: (of
       },
     };
   });
-  return { statements, complete: body.complete };
+  const place = (at: { start: number; end: number }) => (fileOffset ? { start: fileOffset(at.start), end: fileOffset(at.end) } : span);
+  return { statements, transactionEnds: body.transactionEnds.map((e) => ({ command: e.command, span: place(e), conditional: e.conditional })), complete: body.complete };
+}
+
+/** A COMMIT or ROLLBACK in a DO block run inside a transaction: PostgreSQL refuses it (checked on PostgreSQL 15). */
+function refusedTransactionEnd(command: string, where: string): { message: string; help: string } {
+  return {
+    message: `${command} inside a DO block that runs ${where}: PostgreSQL refuses it ("invalid transaction termination"), and the migration fails here`,
+    help: `A DO block can ${command === 'COMMIT' ? 'commit' : 'roll back'} only when it runs on its own, outside any transaction block. Remove the ${command} (the block ends with its transaction), or run the block in a migration of its own that the tool runs without a transaction.`,
+  };
 }
 
 /** A finding inside a DO block points at the block too; `conditional`: the statement may not run. */
@@ -487,7 +501,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
   const analyzeStatement = (
     statement: { readonly ast: PgNode; readonly text: string; readonly span: Span; subcommandSpan(index: number): Span | undefined; readonly fileOffset?: (offset: number) => number; later(path: SearchPath): readonly PgNode[] },
     ignores: ReadonlyMap<string, string | undefined>,
-    block?: { readonly earlier: EarlierStatements; readonly related: RelatedLocation; readonly conditional: boolean },
+    block?: { readonly earlier: EarlierStatements; readonly related: RelatedLocation; readonly conditional: boolean; readonly inTransactionBlock: boolean },
   ) => {
     // Bare names as the server resolves them under the search path in force.
     const ast = qualifyRelations(statement.ast, searchPath, knows);
@@ -551,6 +565,16 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       const inner = blockStatements(ast, statement.text, span, locate);
       // Outside a transaction the block is one of its own.
       let within = block?.earlier ?? (inTransaction ? earlier : new EarlierStatements(state));
+      // A block nested in another runs as the outer one does: in a transaction block or not.
+      const inTransactionBlock = block?.inTransactionBlock ?? inTransaction;
+      if (inTransactionBlock && rules.some((r) => r.code === transactionNesting.code)) {
+        const where = transaction.open === 'tool' ? 'in the transaction the migration tool wraps the file in'
+          : transaction.open === 'implicit' ? 'in the implicit transaction of a query string of several statements'
+          : transaction.begin ? `in the transaction begun at line ${transaction.begin.line}` : 'in a transaction';
+        for (const end of inner?.transactionEnds ?? []) {
+          record([{ rule: transactionNesting, span: end.span, severity: 'error', ...refusedTransactionEnd(end.command, where) }], end.span, ignores, inBlock(file, span, block?.conditional === true || end.conditional));
+        }
+      }
       let bodyAt = span.start;
       for (const [i, b] of (inner?.statements ?? []).entries()) {
         if (b.afterTransactionEnd) within = new EarlierStatements(state);
@@ -561,7 +585,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
         analyzeStatement({
           ...b,
           later: (path) => [...inner!.statements.slice(i + 1).map((l) => qualifyRelations(l.ast, path, knows)), ...statement.later(path)],
-        }, own, { earlier: within, related: inBlock(file, span, conditional), conditional });
+        }, own, { earlier: within, related: inBlock(file, span, conditional), conditional, inTransactionBlock });
       }
     }
     if (!block && inTransaction) earlier.add({ facts, locks, span });
