@@ -306,6 +306,15 @@ END $$`)!;
     ]);
   });
 
+  it('reads blocks nested thousands deep without running out of stack', () => {
+    const depth = 3000;
+    const body = read(`DO $$ BEGIN ${'IF true THEN '.repeat(depth)}CREATE INDEX i ON t (a); ${'END IF; '.repeat(depth)}END $$`)!;
+    expect(body.statements.map((s) => `${s.text}${s.conditional ? ' ?' : ''}`)).toEqual(['CREATE INDEX i ON t (a) ?']);
+    // Deeper than PostgreSQL's PL/pgSQL parser goes: the block is left unread, and the parser works on.
+    expect(read(`DO $$ BEGIN ${'IF true THEN '.repeat(60_000)}NULL; ${'END IF; '.repeat(60_000)}END $$`)).toBeUndefined();
+    expect(read('DO $$ BEGIN CREATE INDEX i ON t (a); END $$')!.statements).toHaveLength(1);
+  });
+
   it('is incomplete with EXECUTE, FOR ... IN EXECUTE or OPEN ... FOR EXECUTE', () => {
     for (const dynamic of ["EXECUTE 'x'", "FOR r IN EXECUTE 'SELECT 1' LOOP END LOOP", "OPEN c FOR EXECUTE 'SELECT 1'"]) {
       expect(read(`DO $$ DECLARE r record; c refcursor; BEGIN ${dynamic}; END $$`)?.complete).toBe(false);

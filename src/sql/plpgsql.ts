@@ -88,7 +88,7 @@ export function doBlockBody(ast: PgNode, text: string): DoBlockBody | undefined 
     });
     afterTransactionEnd = false;
   };
-  walkStatements(compiled.functions[0], false, (kind, stmt, conditional) => {
+  walkStatements(compiled.functions[0], (kind, stmt, conditional) => {
     if (dynamicStatements.has(kind) || ((kind === 'PLpgSQL_stmt_open' || kind === 'PLpgSQL_stmt_return_query') && stmt.dynquery)) complete = false;
     else if (kind === 'PLpgSQL_stmt_execsql') take(queryOf(stmt.sqlstmt), stmt.lineno ?? 1, conditional);
     // CALL, and a DO nested in the body (is_call false): sent to the server as written.
@@ -111,17 +111,27 @@ function queryOf(expr: unknown): string {
  * Calls `visit` on every PL/pgSQL statement of a compiled function, outer before inner, in the
  * order of the text (libpg-query writes each statement's fields in PostgreSQL's order: an IF's
  * condition, then its THEN, ELSIF and ELSE branches; a block's body, then its handlers).
- * `conditional`: the statement is in a branch, a loop or an EXCEPTION handler.
+ * `conditional`: the statement is in a branch, a loop or an EXCEPTION handler. A walk with a
+ * stack of its own: blocks nested thousands deep must not exhaust the call stack.
  */
-function walkStatements(value: unknown, conditional: boolean, visit: (kind: string, stmt: Record<string, any>, conditional: boolean) => void): void {
-  if (Array.isArray(value)) {
-    for (const v of value) walkStatements(v, conditional, visit);
-    return;
-  }
-  if (value === null || typeof value !== 'object') return;
-  for (const [key, v] of Object.entries(value)) {
-    if (key.startsWith('PLpgSQL_stmt_') && v && typeof v === 'object') visit(key, v as Record<string, any>, conditional);
-    walkStatements(v, conditional || branching.has(key) || key === 'exceptions', visit);
+function walkStatements(root: unknown, visit: (kind: string, stmt: Record<string, any>, conditional: boolean) => void): void {
+  /** A value to walk; `kind`: it is the statement of that kind, visited with `visitedAs`. */
+  type Item = { value: unknown; conditional: boolean; kind?: string; visitedAs?: boolean };
+  const stack: Item[] = [{ value: root, conditional: false }];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const { value, conditional } = item;
+    if (item.kind) visit(item.kind, value as Record<string, any>, item.visitedAs!);
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], conditional });
+    } else if (value !== null && typeof value === 'object') {
+      const entries = Object.entries(value);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, v] = entries[i]!;
+        const inner = conditional || branching.has(key) || key === 'exceptions';
+        const statement = key.startsWith('PLpgSQL_stmt_') && v !== null && typeof v === 'object';
+        stack.push({ value: v, conditional: inner, ...(statement ? { kind: key, visitedAs: conditional } : {}) });
+      }
+    }
   }
 }
 
