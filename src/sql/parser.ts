@@ -1,5 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
-import { loadModule, parseSync, scanSync, type Node as PgNode } from 'libpg-query';
+import { loadModule, parsePlPgSQLSync, parseSync, scanSync, type Node as PgNode } from 'libpg-query';
 import { offsetMap } from './offsets.js';
 
 export type { PgNode };
@@ -75,6 +75,29 @@ export function parseSql(sql: string): ParseOutcome {
     statements.push({ text: sql.slice(start, end), start, end, ast: raw.stmt! });
   }
   return { ok: true, statements };
+}
+
+/**
+ * What PostgreSQL's PL/pgSQL compiler makes of a function body: its JSON tree, as libpg-query
+ * gives it (PLpgSQL_function, its statements PLpgSQL_stmt_*; untyped there, read in
+ * src/sql/plpgsql.ts). Statement line numbers count from the body's first line.
+ */
+export type PlpgsqlOutcome =
+  | { readonly ok: true; readonly functions: readonly Record<string, unknown>[] }
+  | { readonly ok: false; readonly message: string };
+
+/**
+ * Compiles the PL/pgSQL of a DO statement (or of CREATE FUNCTION ... LANGUAGE plpgsql) with
+ * PostgreSQL's own PL/pgSQL parser, which also checks the syntax of the SQL statements in it.
+ * Call loadSqlParser() first. The whole statement is given, as written.
+ */
+export function parsePlpgsql(statement: string): PlpgsqlOutcome {
+  try {
+    const result = parsePlPgSQLSync(statement) as unknown as { plpgsql_funcs?: Record<string, unknown>[] };
+    return { ok: true, functions: result.plpgsql_funcs ?? [] };
+  } catch (e) {
+    return { ok: false, message: (e as Error).message };
+  }
 }
 
 /**

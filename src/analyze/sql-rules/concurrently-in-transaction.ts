@@ -7,6 +7,15 @@ export const concurrentlyInTransaction: StatementRule = {
   severity: 'error',
   check(ctx, report) {
     if (!ctx.inTransaction || ctx.facts.transactional) return;
+    if (ctx.inDoBlock) {
+      // Checked on PostgreSQL 15: "cannot be executed from a function", or "cannot run inside a
+      // transaction block" when one is open around the block (test/do-blocks.test.ts).
+      report({
+        message: `${ctx.facts.command} cannot run inside a DO block: PostgreSQL refuses it there (the block runs as a function, in a transaction), and the migration fails here`,
+        help: 'Take it out of the DO block and run it as a statement of its own, outside a transaction block (in a migration tool, in a file or migration marked as non-transactional). For a conditional index, CREATE INDEX CONCURRENTLY IF NOT EXISTS (or DROP INDEX CONCURRENTLY IF EXISTS) does what the block checks.',
+      });
+      return;
+    }
     report({
       message: `${ctx.facts.command} cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here`,
       help: ctx.transaction?.open === 'implicit'

@@ -1,5 +1,5 @@
 import { alterTableCommands, relationName } from './ast.js';
-import type { StatementRule } from '../sql/context.js';
+import { leaveDoBlock, type StatementRule } from '../sql/context.js';
 import { quoteName } from '../../sql/quote.js';
 
 export const detachPartitionNotConcurrent: StatementRule = {
@@ -18,7 +18,7 @@ export const detachPartitionNotConcurrent: StatementRule = {
       const name = relationName(partition.name);
       report({
         message: `DETACH PARTITION ${name} takes an ACCESS EXCLUSIVE lock on ${alter.table}: every query on the partitioned table queues behind it`,
-        help: `Use ALTER TABLE ${quoteName(alter.table)} DETACH PARTITION ${quoteName(name)} CONCURRENTLY; (PostgreSQL 14+, outside a transaction block, not on a table with a default partition).`,
+        help: `Use ALTER TABLE ${quoteName(alter.table)} DETACH PARTITION ${quoteName(name)} CONCURRENTLY; (PostgreSQL 14+, outside a transaction block, not on a table with a default partition).${leaveDoBlock(ctx)}`,
       });
     }
   },

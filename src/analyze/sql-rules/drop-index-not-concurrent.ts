@@ -1,6 +1,6 @@
 import { node } from './ast.js';
 import { tableKey } from '../sql/schema-state.js';
-import type { StatementRule } from '../sql/context.js';
+import { leaveDoBlock, type StatementRule } from '../sql/context.js';
 import { quoteName } from '../../sql/quote.js';
 
 export const dropIndexNotConcurrent: StatementRule = {
@@ -28,8 +28,8 @@ export const dropIndexNotConcurrent: StatementRule = {
     report({
       message: `DROP INDEX ${existing.join(', ')} takes an ACCESS EXCLUSIVE lock on ${on}: reads and writes queue behind it`,
       help: ctx.mode === 'plan'
-        ? `Use DROP INDEX CONCURRENTLY ${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction: migc arranges that in plans).`
-        : `Use DROP INDEX CONCURRENTLY ${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction block: a file of its own that your migration tool runs without a transaction).`,
+        ? `Use DROP INDEX CONCURRENTLY ${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction: migc arranges that in plans).${leaveDoBlock(ctx)}`
+        : `Use DROP INDEX CONCURRENTLY ${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction block: a file of its own that your migration tool runs without a transaction).${leaveDoBlock(ctx)}`,
     });
   },
 };

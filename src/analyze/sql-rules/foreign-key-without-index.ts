@@ -1,6 +1,6 @@
 import { addedConstraints, alterTableCommands, node, relationName } from './ast.js';
 import { learn, learnedKinds, seenTable } from './seen-tables.js';
-import type { StatementContext, StatementRule } from '../sql/context.js';
+import { leaveDoBlock, type StatementContext, type StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 
@@ -72,7 +72,7 @@ export const foreignKeyWithoutIndex: StatementRule = {
           help: ctx.state.table(alter.table)?.partitioned
             // CONCURRENTLY is refused on a partitioned table (MG233): the index is built partition by partition.
             ? `Create the index first, partition by partition: CREATE INDEX ${quoteIdent(`${alter.table.replace(/^.*\./, '')}_${columns.join('_')}_idx`)} ON ONLY ${quoteName(alter.table)} (${columns.map(quoteIdent).join(', ')}); then on each partition CREATE INDEX CONCURRENTLY and ALTER INDEX ... ATTACH PARTITION; then add the foreign key.`
-            : `Create the index first: CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(`${alter.table.replace(/^.*\./, '')}_${columns.join('_')}_idx`)} ON ${quoteName(alter.table)} (${columns.map(quoteIdent).join(', ')}); then add the foreign key NOT VALID and validate it.`,
+            : `Create the index first: CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(`${alter.table.replace(/^.*\./, '')}_${columns.join('_')}_idx`)} ON ${quoteName(alter.table)} (${columns.map(quoteIdent).join(', ')}); then add the foreign key NOT VALID and validate it.${leaveDoBlock(ctx)}`,
           ...(seen ? {} : { severity: 'info' as const }),
           subcommand,
         });

@@ -1,5 +1,5 @@
 import { node, relationName } from './ast.js';
-import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
+import { leaveDoBlock, severityFor, sizeNote, type StatementRule } from '../sql/context.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 export const indexNotConcurrent: StatementRule = {
@@ -31,7 +31,7 @@ export const indexNotConcurrent: StatementRule = {
       severity,
       message: `CREATE INDEX ${name}takes a SHARE lock on ${sizeNote(ctx, table)}: writes wait until the index is built`,
       // IF NOT EXISTS: a re-run after a failed build must not fail on its INVALID index (MG221).
-      help: `Build it without blocking writes: CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY IF NOT EXISTS ${body.idxname ? quoteIdent(body.idxname) : '<name>'} ON ${quoteName(table)}${using} (${plainColumns(body) ?? '...'}); ${ctx.mode === 'plan' ? 'migc runs it outside a transaction' : 'it must run outside a transaction block, in a file your migration tool runs without one'}. If it fails, drop the INVALID index and try again.`,
+      help: `Build it without blocking writes: CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY IF NOT EXISTS ${body.idxname ? quoteIdent(body.idxname) : '<name>'} ON ${quoteName(table)}${using} (${plainColumns(body) ?? '...'}); ${ctx.mode === 'plan' ? 'migc runs it outside a transaction' : 'it must run outside a transaction block, in a file your migration tool runs without one'}. If it fails, drop the INVALID index and try again.${leaveDoBlock(ctx)}`,
     });
   },
 };

@@ -1,5 +1,5 @@
 import { node, relationName } from './ast.js';
-import type { StatementRule } from '../sql/context.js';
+import { leaveDoBlock, type StatementRule } from '../sql/context.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 export const reindexNotConcurrent: StatementRule = {
@@ -17,8 +17,8 @@ export const reindexNotConcurrent: StatementRule = {
     report({
       message: `REINDEX ${target} blocks writes to the table while the index is rebuilt`,
       help: ctx.postgres >= 12
-        ? `Use REINDEX ${String(body.kind).replace('REINDEX_OBJECT_', '')} CONCURRENTLY${body.relation ? ` ${quoteName(target)}` : body.name ? ` ${quoteIdent(body.name)}` : ''}; (PostgreSQL 12+, outside a transaction).`
-        : `Before PostgreSQL 12: CREATE INDEX CONCURRENTLY a new index with the same definition, then DROP INDEX CONCURRENTLY the old one and rename the new.`,
+        ? `Use REINDEX ${String(body.kind).replace('REINDEX_OBJECT_', '')} CONCURRENTLY${body.relation ? ` ${quoteName(target)}` : body.name ? ` ${quoteIdent(body.name)}` : ''}; (PostgreSQL 12+, outside a transaction).${leaveDoBlock(ctx)}`
+        : `Before PostgreSQL 12: CREATE INDEX CONCURRENTLY a new index with the same definition, then DROP INDEX CONCURRENTLY the old one and rename the new.${leaveDoBlock(ctx)}`,
     });
   },
 };

@@ -1,6 +1,6 @@
 import { addedConstraints } from './ast.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
-import { severityFor, sizeNote, type StatementContext, type StatementFinding, type StatementRule } from '../sql/context.js';
+import { leaveDoBlock, severityFor, sizeNote, type StatementContext, type StatementFinding, type StatementRule } from '../sql/context.js';
 import type { Severity } from '../../diagnostics/diagnostic.js';
 import { seenTable } from './seen-tables.js';
 
@@ -29,7 +29,7 @@ export const uniqueBuildsIndex: StatementRule = {
         help: ctx.state.table(table)?.partitioned
           // USING INDEX is refused on a partitioned table; the parent's constraint attaches its partitions' own.
           ? `${column ? `Add the column without ${what}, then on` : 'On'} each partition build the index without blocking and make it the constraint: CREATE UNIQUE INDEX CONCURRENTLY ... ON <partition> (${keys.map(quoteIdent).join(', ')}); ALTER TABLE <partition> ADD CONSTRAINT ... ${what} USING INDEX ...; then ALTER TABLE ${quoteName(table)} ADD CONSTRAINT ${quoteIdent(index)} ${what} (${keys.map(quoteIdent).join(', ')}); attaches them without building (brief lock).`
-          : `${column ? `Add the column without ${what}, then build` : 'Build'} the index ${column ? 'without blocking' : 'first without blocking'}: CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(index)} ON ${quoteName(table)} (${keys.map(quoteIdent).join(', ')}); then ALTER TABLE ${quoteName(table)} ADD CONSTRAINT ${quoteIdent(index)} ${what} USING INDEX ${quoteIdent(index)}; (brief lock).`,
+          : `${column ? `Add the column without ${what}, then build` : 'Build'} the index ${column ? 'without blocking' : 'first without blocking'}: CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(index)} ON ${quoteName(table)} (${keys.map(quoteIdent).join(', ')}); then ALTER TABLE ${quoteName(table)} ADD CONSTRAINT ${quoteIdent(index)} ${what} USING INDEX ${quoteIdent(index)}; (brief lock).${leaveDoBlock(ctx)}`,
       });
     }
   },

@@ -1,9 +1,10 @@
-import type { Diagnostic, Severity, Span } from '../../diagnostics/diagnostic.js';
+import type { Diagnostic, RelatedLocation, Severity, Span } from '../../diagnostics/diagnostic.js';
 import type { PhaseKind, Plan, Statement, Step } from '../../normalize/model.js';
 import { statementFacts } from '../../sql/facts.js';
 import { predictLocks, readRelations, type PredictedLock } from '../../sql/locks.js';
 import { walkedTable } from '../../sql/batch.js';
 import { parseSql, scanSql, type ParsedStatement, type PgNode } from '../../sql/parser.js';
+import { doBlockBody } from '../../sql/plpgsql.js';
 import { rewriteReason } from '../sql-rules/add-column-rewrite.js';
 import { addedConstraints, alterTableCommands, node, relationName } from '../sql-rules/ast.js';
 import { statementRules } from '../sql-rules/index.js';
@@ -110,6 +111,8 @@ interface Unit {
   /** Where a part of the statement's text (string offsets into it) is in the file. */
   readonly locate?: (at: { readonly start: number; readonly end: number }) => Span;
   readonly inTransaction: boolean;
+  /** One of a DO block's statements. */
+  readonly inDoBlock?: boolean;
   readonly transaction?: StatementContext['transaction'];
   readonly earlier: EarlierStatements;
   readonly later: () => readonly PgNode[];
@@ -133,6 +136,7 @@ function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts'
     ...(base.phase ? { phase: base.phase } : {}),
     ...(base.schemaKnown ? { schemaKnown: true } : {}),
     ...(unit.transaction ? { transaction: unit.transaction } : {}),
+    ...(unit.inDoBlock ? { inDoBlock: true } : {}),
   };
   const judged: Judged[] = [];
   let rule: StatementRule;
@@ -176,12 +180,17 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
     const parsed = parseSql(plan.baseline.sql);
     if (parsed.ok) {
       schemaKnown = true;
-      for (const s of parsed.statements) {
+      const learn = (ast: PgNode, text: string) => {
         // A baseline that uses a type it does not create is not the whole schema (nor loads on its own).
-        if (schemaKnown && (opensSchema(s.ast) || unknownTypes(s.ast, state).length > 0)) schemaKnown = false;
-        views.apply(s.ast, state, true);
-        state.apply(s.ast, false);
-      }
+        if (schemaKnown && (opensSchema(ast) || unknownTypes(ast, state).length > 0)) schemaKnown = false;
+        views.apply(ast, state, true);
+        state.apply(ast, false);
+        if (node(ast)[0] !== 'DoStmt') return;
+        const block = blockStatements(ast, text, { start: 0, end: 0 });
+        if (!block?.complete) schemaKnown = false;
+        for (const b of block?.statements ?? []) learn(b.ast, b.text);
+      };
+      for (const s of parsed.statements) learn(s.ast, s.text);
     }
   }
   const rows = options.settings.rows;
@@ -191,6 +200,51 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
   const judgeStatements = (step: Step, statements: readonly Statement[], into: typeof forward, base: { phase: PhaseKind; inRollback: boolean; batched: boolean }) => {
     // The script runs consecutive transactional statements in one transaction.
     let earlier = new EarlierStatements(state);
+    const report = (judged: readonly Judged[], related?: RelatedLocation) => {
+      for (const j of judged) {
+        const reason = options.settings.allowances.get(step)?.get(j.rule.code);
+        into.diagnostics.push({
+          code: j.rule.code, severity: reason !== undefined ? 'info' : j.severity, file: plan.file, span: j.span,
+          message: reason !== undefined ? `allowed in step "${step.id}" (${reason}): ${j.message}` : j.message,
+          ...(reason !== undefined ? { accepted: { reason } } : {}),
+          help: j.help,
+          ...(related ? { related: [related] } : {}),
+        });
+      }
+    };
+    /**
+     * The statements of a DO block, judged as the step's are, inside the block's transaction
+     * (the step's: a DO is transactional), and learnt from; later: what follows the block.
+     */
+    const judgeBlock = (s: Pick<Statement, 'ast' | 'text' | 'span' | 'fileOffset'>, later: () => readonly PgNode[], conditional: boolean) => {
+      const block = blockStatements(s.ast, s.text, s.span, s.fileOffset);
+      if (!block?.complete) schemaKnown = false;
+      if (!block) return;
+      // migc runs a step's statements in a transaction (MG021 for one the step writes itself).
+      for (const end of block.transactionEnds) {
+        const { message, help } = refusedTransactionEnd(end.command, 'in the step\'s transaction');
+        into.diagnostics.push({ code: 'MG021', severity: 'error', file: plan.file, span: end.span, message, help: `${help} migc commits the step itself; batch: commits a backfill part by part.`, related: [inBlock(plan.file, s.span, conditional || end.conditional)] });
+      }
+      for (const [i, b] of block.statements.entries()) {
+        const inside = conditional || b.conditional;
+        if (b.afterTransactionEnd) earlier = new EarlierStatements(state);
+        const rest = () => [...block.statements.slice(i + 1).map((l) => l.ast), ...later()];
+        const facts = statementFacts(b.ast);
+        const locate = b.fileOffset && ((at: { start: number; end: number }) => ({ start: b.fileOffset!(at.start), end: b.fileOffset!(at.end) }));
+        const unit: Unit = {
+          statement: { ast: b.ast, text: b.text, facts, span: b.span }, inTransaction: true, inDoBlock: true, earlier, later: rest,
+          subcommandSpan: b.subcommandSpan, ...(locate ? { locate } : {}),
+        };
+        const { judged, locks } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown }, rules);
+        report(judged, inBlock(plan.file, s.span, inside));
+        const { effect } = statementEffect(b.ast, state, postgres);
+        views.apply(b.ast, state, true);
+        state.apply(b.ast, true);
+        if (opensSchema(b.ast)) schemaKnown = false;
+        earlier.add({ facts, locks, span: b.span, effect });
+        if (node(b.ast)[0] === 'DoStmt') judgeBlock(b, rest, inside);
+      }
+    };
     for (const [i, s] of statements.entries()) {
       const inTransaction = s.facts.transactional;
       const later = () => statements.slice(i + 1).map((l) => l.ast);
@@ -202,20 +256,13 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       // Catalog-only work takes no time worth counting, with or without a size hint.
       const seconds = effect === 'catalog' ? 0 : n !== undefined ? n * secondsPerRow[effect] : undefined;
       into.analyses.set(s, { locks, effect, ...(table ? { table } : {}), ...(seconds !== undefined ? { seconds } : {}) });
-      for (const j of judged) {
-        const reason = options.settings.allowances.get(step)?.get(j.rule.code);
-        into.diagnostics.push({
-          code: j.rule.code, severity: reason !== undefined ? 'info' : j.severity, file: plan.file, span: j.span,
-          message: reason !== undefined ? `allowed in step "${step.id}" (${reason}): ${j.message}` : j.message,
-          ...(reason !== undefined ? { accepted: { reason } } : {}),
-          help: j.help,
-        });
-      }
+      report(judged);
       views.apply(s.ast, state, true);
       state.apply(s.ast, true);
       if (opensSchema(s.ast)) schemaKnown = false;
+      if (!inTransaction) earlier = new EarlierStatements(state);
+      if (node(s.ast)[0] === 'DoStmt') judgeBlock(s, later, false);
       if (inTransaction) earlier.add({ facts: s.facts, locks, span: s.span, effect });
-      else earlier = new EarlierStatements(state);
     }
   };
   for (const phase of plan.phases) {
@@ -230,45 +277,107 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
   return { diagnostics: [...forward.diagnostics, ...backward.diagnostics], statements: new Map([...forward.analyses, ...backward.analyses]) };
 }
 
-/** A statement after which the schema may hold objects the analysis does not see: an extension's, or a DO block's. */
+/**
+ * A statement after which the schema may hold objects the analysis does not see: an extension's
+ * (a DO block whose statements are not all read is the other: blockStatements' `complete`).
+ */
 function opensSchema(ast: PgNode): boolean {
-  const [kind] = node(ast);
-  return kind === 'CreateExtensionStmt' || kind === 'DoStmt';
+  return node(ast)[0] === 'CreateExtensionStmt';
 }
 
-const subcommandSpanCache = new WeakMap<ParsedStatement, Span[] | undefined>();
+/** One statement of a DO block's body, placed in the file. */
+interface BlockStatement {
+  readonly text: string;
+  readonly ast: PgNode;
+  readonly span: Span;
+  /** Where an offset into `text` is in the file, when the body can be followed there. */
+  readonly fileOffset?: (offset: number) => number;
+  /** A COMMIT or ROLLBACK in the body comes before it: it runs in a transaction of its own. */
+  readonly afterTransactionEnd: boolean;
+  /** In an IF or CASE branch, a loop or an EXCEPTION handler. */
+  readonly conditional: boolean;
+  /** Where an ALTER TABLE subcommand of it is in the file. */
+  subcommandSpan(index: number): Span | undefined;
+}
 
 /**
- * Where each subcommand of an ALTER TABLE is in the file: the statement's tokens (PostgreSQL's
+ * The static SQL statements of a DO block in PL/pgSQL (src/sql/plpgsql.ts), placed in the file:
+ * `fileOffset` says where an offset into the DO statement's text is there; without it each is
+ * placed at the DO's span. Undefined for a block whose body is not read (another language, a body
+ * PostgreSQL's PL/pgSQL parser refuses). `complete`: no dynamic SQL or unread statement in it.
+ * Lint and plans both walk a block's body with it.
+ */
+function blockStatements(ast: PgNode, text: string, span: Span, fileOffset?: (offset: number) => number): { statements: BlockStatement[]; transactionEnds: { command: string; span: Span; conditional: boolean }[]; complete: boolean } | undefined {
+  const body = doBlockBody(ast, text);
+  if (!body) return undefined;
+  const statements = body.statements.map((b): BlockStatement => {
+    const inner = b.locate;
+    const locate = fileOffset && inner ? (offset: number) => fileOffset(inner(offset)) : undefined;
+    return {
+      text: b.text, ast: b.ast, afterTransactionEnd: b.afterTransactionEnd, conditional: b.conditional,
+      span: fileOffset ? { start: fileOffset(b.start), end: fileOffset(b.end) } : span,
+      ...(locate ? { fileOffset: locate } : {}),
+      subcommandSpan: (index) => {
+        const at = locate && subcommandSpans(b.text, b.ast)?.[index];
+        return at ? { start: locate!(at.start), end: locate!(at.end) } : undefined;
+      },
+    };
+  });
+  const place = (at: { start: number; end: number }) => (fileOffset ? { start: fileOffset(at.start), end: fileOffset(at.end) } : span);
+  return { statements, transactionEnds: body.transactionEnds.map((e) => ({ command: e.command, span: place(e), conditional: e.conditional })), complete: body.complete };
+}
+
+/** A COMMIT or ROLLBACK in a DO block run inside a transaction: PostgreSQL refuses it (checked on PostgreSQL 15). */
+function refusedTransactionEnd(command: string, where: string): { message: string; help: string } {
+  return {
+    message: `${command} inside a DO block that runs ${where}: PostgreSQL refuses it ("invalid transaction termination"), and the migration fails here`,
+    help: `A DO block can ${command === 'COMMIT' ? 'commit' : 'roll back'} only when it runs on its own, outside any transaction block. Remove the ${command} (the block ends with its transaction), or run the block in a migration of its own that the tool runs without a transaction.`,
+  };
+}
+
+/** A finding inside a DO block points at the block too; `conditional`: the statement may not run. */
+function inBlock(file: string, span: Span, conditional: boolean): RelatedLocation {
+  return {
+    file, span,
+    message: conditional
+      ? 'inside this DO block (one statement to the server, in one transaction), in a branch, loop or EXCEPTION handler: what is reported happens when it runs'
+      : 'inside this DO block: one statement to the server, in one transaction',
+  };
+}
+
+const subcommandSpanCache = new WeakMap<PgNode, Span[] | undefined>();
+
+/**
+ * Where each subcommand of an ALTER TABLE is in the statement's text: its tokens (PostgreSQL's
  * own lexer) split at the commas outside brackets; the first one starts with the statement.
  * Undefined when the pieces do not match the parser's subcommands one for one.
  */
-function subcommandSpans(parsed: ParsedStatement): Span[] | undefined {
-  if (subcommandSpanCache.has(parsed)) return subcommandSpanCache.get(parsed);
-  const alter = alterTableCommands(parsed.ast);
+function subcommandSpans(text: string, ast: PgNode): Span[] | undefined {
+  if (subcommandSpanCache.has(ast)) return subcommandSpanCache.get(ast);
+  const alter = alterTableCommands(ast);
   let spans: Span[] | undefined;
   // One subcommand (most ALTERs) is the whole statement: no need to lex it.
-  if (alter?.cmds.length === 1) spans = [{ start: parsed.start, end: parsed.end }];
+  if (alter?.cmds.length === 1) spans = [{ start: 0, end: text.length }];
   else if (alter) {
     spans = [];
     let depth = 0;
     let from = 0;
     let last = 0;
-    for (const t of scanSql(parsed.text)) {
+    for (const t of scanSql(text)) {
       if (t.text === '(' || t.text === '[') depth++;
       else if (t.text === ')' || t.text === ']') depth--;
       else if (t.text === ',' && depth === 0) {
-        spans.push({ start: parsed.start + from, end: parsed.start + last });
+        spans.push({ start: from, end: last });
         from = -1;
         continue;
       }
       if (from === -1) from = t.start;
       last = t.end;
     }
-    spans.push({ start: parsed.start + from, end: parsed.start + last });
+    spans.push({ start: from, end: last });
     if (spans.length !== alter.cmds.length) spans = undefined;
   }
-  subcommandSpanCache.set(parsed, spans);
+  subcommandSpanCache.set(ast, spans);
   return spans;
 }
 
@@ -361,7 +470,8 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     lineAt = { offset, line };
     return line;
   };
-  const record = (judged: readonly Judged[], span: Span, ignores: ReadonlyMap<string, string | undefined>) => {
+  const record = (judged: readonly Judged[], span: Span, ignores: ReadonlyMap<string, string | undefined>, related?: RelatedLocation) => {
+    const near = related ? { related: [related] } : {};
     for (const j of judged) {
       // One missing lock_timeout is one problem, however many statements follow it.
       if (j.rule.code === 'MG219' && lockTimeoutReported) continue;
@@ -371,43 +481,56 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
           diagnostics.push({ code: 'MG035', severity: 'error', file, span, message: `migc-ignore ${j.rule.code} gives no reason`, help: `Say why it is safe here: -- migc-ignore ${j.rule.code}: table has 40 rows` });
           continue;
         }
-        diagnostics.push({ code: j.rule.code, severity: 'info', file, span: j.span, message: `ignored (${reason}): ${j.message}`, help: j.help, accepted: { reason } });
+        diagnostics.push({ code: j.rule.code, severity: 'info', file, span: j.span, message: `ignored (${reason}): ${j.message}`, help: j.help, accepted: { reason }, ...near });
       } else {
-        diagnostics.push({ code: j.rule.code, severity: j.severity, file, span: j.span, message: j.message, help: j.help });
+        diagnostics.push({ code: j.rule.code, severity: j.severity, file, span: j.span, message: j.message, help: j.help, ...near });
       }
       if (j.rule.code === 'MG219') lockTimeoutReported = true;
     }
   };
-  for (const [index, parsed] of statements.entries()) {
-    const inRollback = options.rollback === true;
+  const inRollback = options.rollback === true;
+  /** Comments before a statement, from `from` on: the `-- migc-ignore CODE: reason` in them. */
+  const ignoresIn = (from: number, to: number, into = new Map<string, string | undefined>()) => {
+    if (mayIgnore) for (const m of text.slice(from, to).matchAll(ignorePattern)) into.set(m[1]!, m[2]?.trim() || undefined);
+    return into;
+  };
+  /**
+   * One statement of the file, or of a DO block in it (`block`: the block's transaction and where
+   * the block is). A DO block's statements follow it, each judged and learnt as the file's are.
+   */
+  const analyzeStatement = (
+    statement: { readonly ast: PgNode; readonly text: string; readonly span: Span; subcommandSpan(index: number): Span | undefined; readonly fileOffset?: (offset: number) => number; later(path: SearchPath): readonly PgNode[] },
+    ignores: ReadonlyMap<string, string | undefined>,
+    block?: { readonly earlier: EarlierStatements; readonly related: RelatedLocation; readonly conditional: boolean; readonly inTransactionBlock: boolean },
+  ) => {
     // Bare names as the server resolves them under the search path in force.
-    const ast = qualifyRelations(parsed.ast, searchPath, knows);
+    const ast = qualifyRelations(statement.ast, searchPath, knows);
     const facts = statementFacts(ast);
-    const span = { start: parsed.start, end: parsed.end };
+    const { span } = statement;
     const [kind, body] = node(ast);
-    // Comments between the previous statement and this one.
-    const ignores = new Map<string, string | undefined>();
-    if (mayIgnore) for (const m of text.slice(previousEnd, parsed.start).matchAll(ignorePattern)) ignores.set(m[1]!, m[2]?.trim() || undefined);
-    previousEnd = parsed.end;
     if (kind === 'VariableSetStmt' && body.name === 'lock_timeout') {
       const value = JSON.stringify(body.args ?? []);
       lockTimeoutSet = !/"(0|"0")"|ival":0\b/.test(value) && body.kind !== 'VAR_RESET';
     }
-    const inTransaction = transaction.open !== 'none';
+    // A DO block's statements run in its transaction, whatever is open around it.
+    const inTransaction = block !== undefined || transaction.open !== 'none';
     const pathNow = searchPath;
+    const locate = statement.fileOffset;
     const unit: Unit = {
-      statement: { ast, text: parsed.text, facts, span }, inTransaction, earlier,
+      statement: { ast, text: statement.text, facts, span }, inTransaction, earlier: block?.earlier ?? earlier,
       transaction: { open: transaction.open, ...(transaction.begin ? { beganAtLine: transaction.begin.line } : {}) },
-      subcommandSpan: (subcommand) => subcommandSpans(parsed)?.[subcommand],
-      locate: (at) => ({ start: parsed.start + at.start, end: parsed.start + at.end }),
-      later: () => statements.slice(index + 1).map((l) => qualifyRelations(l.ast, pathNow, knows)),
+      subcommandSpan: statement.subcommandSpan,
+      ...(locate ? { locate: (at: { start: number; end: number }) => ({ start: locate(at.start), end: locate(at.end) }) } : {}),
+      later: () => statement.later(pathNow),
+      ...(block ? { inDoBlock: true } : {}),
     };
     const { judged, locks } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows }, rules);
-    record(judged, span, ignores);
+    record(judged, span, ignores, block?.related);
     if (kind === 'TransactionStmt') {
+      if (block) return;
       if (body.kind === 'TRANS_STMT_BEGIN' || body.kind === 'TRANS_STMT_START') {
         // A BEGIN inside an open one is ignored by the server: the first BEGIN still holds.
-        if (transaction.open !== 'explicit') transaction = { open: 'explicit', begin: { span, line: lineOf(parsed.start), ignores } };
+        if (transaction.open !== 'explicit') transaction = { open: 'explicit', begin: { span, line: lineOf(span.start), ignores } };
       } else if ((body.kind === 'TRANS_STMT_COMMIT' || body.kind === 'TRANS_STMT_ROLLBACK') && !body.chain) {
         // After a COMMIT the tool's driver (JDBC without autocommit, the rest of one query
         // string) runs the next statements in a transaction again.
@@ -415,7 +538,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
         earlier = new EarlierStatements(state);
         searchPath = sessionPath;
       }
-      continue;
+      return;
     }
     const pathSet = searchPathSet(ast);
     if (pathSet) {
@@ -431,13 +554,55 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       record(refusals.map((why) => ({
         rule: viewRefusesChange, span, severity: 'error' as const, message: `PostgreSQL refuses this statement: ${why}`,
         help: 'A view fixes the columns it reads: drop or replace the view first (in the same migration), or keep what it reads; CREATE OR REPLACE VIEW may only add columns at the end.',
-      })), span, ignores);
+      })), span, ignores, block?.related);
     }
     // Within a rollback too, later statements see what earlier ones did; tentatively() (see
     // the rollback option) keeps it from later migrations.
     state.apply(ast, true);
-    if (inTransaction) earlier.add({ facts, locks, span });
-    else earlier = new EarlierStatements(state);
+    if (block) block.earlier.add({ facts, locks, span });
+    else if (!inTransaction) earlier = new EarlierStatements(state);
+    if (kind === 'DoStmt') {
+      const inner = blockStatements(ast, statement.text, span, locate);
+      // Outside a transaction the block is one of its own.
+      let within = block?.earlier ?? (inTransaction ? earlier : new EarlierStatements(state));
+      // A block nested in another runs as the outer one does: in a transaction block or not.
+      const inTransactionBlock = block?.inTransactionBlock ?? inTransaction;
+      if (inTransactionBlock && rules.some((r) => r.code === transactionNesting.code)) {
+        const where = transaction.open === 'tool' ? 'in the transaction the migration tool wraps the file in'
+          : transaction.open === 'implicit' ? 'in the implicit transaction of a query string of several statements'
+          : transaction.begin ? `in the transaction begun at line ${transaction.begin.line}` : 'in a transaction';
+        for (const end of inner?.transactionEnds ?? []) {
+          record([{ rule: transactionNesting, span: end.span, severity: 'error', ...refusedTransactionEnd(end.command, where) }], end.span, ignores, inBlock(file, span, block?.conditional === true || end.conditional));
+        }
+      }
+      let bodyAt = span.start;
+      for (const [i, b] of (inner?.statements ?? []).entries()) {
+        if (b.afterTransactionEnd) within = new EarlierStatements(state);
+        const conditional = block?.conditional === true || b.conditional;
+        // The comments before the block, and those in its body before this statement.
+        const own = b.span === span ? ignores : ignoresIn(bodyAt, b.span.start, new Map(ignores));
+        bodyAt = Math.max(bodyAt, b.span.end);
+        analyzeStatement({
+          ...b,
+          later: (path) => [...inner!.statements.slice(i + 1).map((l) => qualifyRelations(l.ast, path, knows)), ...statement.later(path)],
+        }, own, { earlier: within, related: inBlock(file, span, conditional), conditional, inTransactionBlock });
+      }
+    }
+    if (!block && inTransaction) earlier.add({ facts, locks, span });
+  };
+  for (const [index, parsed] of statements.entries()) {
+    // Comments between the previous statement and this one.
+    const ignores = ignoresIn(previousEnd, parsed.start);
+    previousEnd = parsed.end;
+    analyzeStatement({
+      ast: parsed.ast, text: parsed.text, span: { start: parsed.start, end: parsed.end },
+      subcommandSpan: (subcommand) => {
+        const at = subcommandSpans(parsed.text, parsed.ast)?.[subcommand];
+        return at && { start: parsed.start + at.start, end: parsed.start + at.end };
+      },
+      fileOffset: (offset) => parsed.start + offset,
+      later: (path) => statements.slice(index + 1).map((l) => qualifyRelations(l.ast, path, knows)),
+    }, ignores);
   }
   // The file's own BEGIN still open at its end (inside the tool's transaction, the tool commits it).
   if (transaction.open === 'explicit' && between.open !== 'tool' && transaction.begin && rules.some((r) => r.code === transactionNesting.code)) {

@@ -139,13 +139,20 @@ export interface StatementContext {
    * file's own BEGIN, at that line.
    */
   readonly transaction?: { readonly open: 'none' | 'tool' | 'implicit' | 'explicit'; readonly beganAtLine?: number };
+  /**
+   * The statement is one of a DO block's body (src/sql/plpgsql.ts): it runs inside the block, one
+   * statement of the server's in one transaction, where PostgreSQL refuses what cannot run in a
+   * function (CONCURRENTLY, VACUUM: "cannot be executed from a function").
+   */
+  readonly inDoBlock?: boolean;
   /** A file has set lock_timeout before this statement (lint only; plans' scripts always do). */
   readonly lockTimeoutSet: boolean;
   /** Rows in a table: its size hint, or undefined when there is none. */
   rows(table: string): number | undefined;
   /**
    * The state knows every object there is (plans only): the baseline loads on its own and creates
-   * no extension, and no statement since has created one or run a DO block.
+   * no extension, and no statement since has created one or run a DO block with SQL migc cannot
+   * read (dynamic SQL, another language).
    */
   readonly schemaKnown?: boolean;
 }
@@ -207,6 +214,16 @@ export function isLarge(ctx: StatementContext, table: string): boolean {
 export function severityFor(ctx: StatementContext, table: string, severity: Severity): Severity | undefined {
   if (ctx.state.isNew(table)) return undefined;
   return isLarge(ctx, table) ? severity : 'info';
+}
+
+/**
+ * What a help that proposes CONCURRENTLY adds for a statement in a DO block: PostgreSQL refuses
+ * CONCURRENTLY there (MG204), so the statement has to leave the block first.
+ */
+export function leaveDoBlock(ctx: StatementContext): string {
+  return ctx.inDoBlock
+    ? ' Inside a DO block PostgreSQL refuses CONCURRENTLY: run that statement outside the block (IF NOT EXISTS, IF EXISTS check for it there).'
+    : '';
 }
 
 /** "on users (12,000,000 rows)", "on users (no size hint: assumed large)". */

@@ -1,0 +1,262 @@
+import { parsePlpgsql, parseSql, scanSql, type PgNode, type SqlToken } from './parser.js';
+
+/** One static SQL statement of a DO block's body, as PL/pgSQL runs it. */
+export interface BodyStatement {
+  /** The statement as PL/pgSQL sends it to the server: its INTO clause (SELECT ... INTO v) taken out. */
+  readonly text: string;
+  readonly ast: PgNode;
+  /**
+   * Where it is in the DO statement's text (string offsets): from its first word to its last; the
+   * whole DO statement when the body cannot be followed in the text (an E'...' string).
+   */
+  readonly start: number;
+  readonly end: number;
+  /** Where an offset into `text` is in the DO statement's text, when the body can be followed. */
+  readonly locate?: (offset: number) => number;
+  /** A COMMIT or ROLLBACK of the body comes before it: it runs in a transaction of its own. */
+  readonly afterTransactionEnd: boolean;
+  /** In an IF or CASE branch, a loop or an EXCEPTION handler: it may not run, or run many times. */
+  readonly conditional: boolean;
+}
+
+export interface DoBlockBody {
+  /** In the order of the text: every branch of an IF or CASE, loop bodies, nested blocks and their EXCEPTION handlers. */
+  readonly statements: readonly BodyStatement[];
+  /**
+   * The body's COMMIT and ROLLBACK, located as statements are: PostgreSQL allows them only in a
+   * block run on its own, outside any transaction block ("invalid transaction termination").
+   */
+  readonly transactionEnds: readonly { readonly command: 'COMMIT' | 'ROLLBACK'; readonly start: number; readonly end: number; readonly conditional: boolean }[];
+  /**
+   * Every statement of the body that may change the schema is one of `statements`: there is no
+   * dynamic SQL (EXECUTE of a string, FOR ... IN EXECUTE, OPEN ... FOR EXECUTE) and no statement
+   * PostgreSQL's parser refused. Only then is the schema after the block what they make it.
+   */
+  readonly complete: boolean;
+}
+
+/** PL/pgSQL statements that run a query built from a string at run time. */
+const dynamicStatements = new Set(['PLpgSQL_stmt_dynexecute', 'PLpgSQL_stmt_dynfors']);
+
+/** PL/pgSQL statements whose statements run only on a condition, or any number of times. */
+const branching = new Set([
+  'PLpgSQL_stmt_if', 'PLpgSQL_stmt_case', 'PLpgSQL_stmt_loop', 'PLpgSQL_stmt_while', 'PLpgSQL_stmt_fori',
+  'PLpgSQL_stmt_fors', 'PLpgSQL_stmt_forc', 'PLpgSQL_stmt_foreach_a', 'PLpgSQL_stmt_dynfors',
+]);
+
+/**
+ * The static SQL statements of a DO block whose language is PL/pgSQL (the default), read with
+ * PostgreSQL's own PL/pgSQL parser: each statement PL/pgSQL sends to the server as written
+ * (PLpgSQL_stmt_execsql, CALL, a nested DO), wherever it stands in the body, located in the DO
+ * statement's text. Undefined for any other statement, a DO in another language, or a body the
+ * PL/pgSQL parser refuses: the block stays opaque.
+ *
+ * Expressions (IF conditions, assignments, PERFORM, the query of FOR ... IN SELECT) are not
+ * returned: like a top-level SELECT, they change the schema only through the functions they call.
+ */
+export function doBlockBody(ast: PgNode, text: string): DoBlockBody | undefined {
+  if (!('DoStmt' in ast)) return undefined;
+  let body: string | undefined;
+  let language = 'plpgsql';
+  for (const arg of (ast.DoStmt.args ?? []) as { DefElem?: { defname?: string; arg?: { String?: { sval?: string } } } }[]) {
+    const value = arg.DefElem?.arg?.String?.sval;
+    if (arg.DefElem?.defname === 'as') body = value;
+    if (arg.DefElem?.defname === 'language' && value !== undefined) language = value.toLowerCase();
+  }
+  if (body === undefined || language !== 'plpgsql') return undefined;
+  const compiled = parsePlpgsql(text);
+  if (!compiled.ok || compiled.functions.length !== 1) return undefined;
+
+  const inText = bodyInText(text, body);
+  const finder = inText ? new StatementFinder(body) : undefined;
+  const statements: BodyStatement[] = [];
+  const transactionEnds: { command: 'COMMIT' | 'ROLLBACK'; start: number; end: number; conditional: boolean }[] = [];
+  let complete = true;
+  let afterTransactionEnd = false;
+  const take = (query: string, lineno: number, conditional: boolean) => {
+    const parsed = parseSql(query);
+    if (!parsed.ok || parsed.statements.length !== 1) {
+      complete = false;
+      return;
+    }
+    const found = inText && finder!.find(query, lineno);
+    statements.push({
+      text: query, ast: parsed.statements[0]!.ast, afterTransactionEnd, conditional,
+      ...(found && inText
+        ? { start: inText(found.start), end: inText(found.end), locate: (offset: number) => inText(found.locate(offset)) }
+        : { start: 0, end: text.length }),
+    });
+    afterTransactionEnd = false;
+  };
+  walkStatements(compiled.functions[0], (kind, stmt, conditional) => {
+    if (dynamicStatements.has(kind) || ((kind === 'PLpgSQL_stmt_open' || kind === 'PLpgSQL_stmt_return_query') && stmt.dynquery)) complete = false;
+    else if (kind === 'PLpgSQL_stmt_execsql') take(queryOf(stmt.sqlstmt), stmt.lineno ?? 1, conditional);
+    // CALL, and a DO nested in the body (is_call false): sent to the server as written.
+    else if (kind === 'PLpgSQL_stmt_call') take(queryOf(stmt.expr), stmt.lineno ?? 1, conditional);
+    else if (kind === 'PLpgSQL_stmt_commit' || kind === 'PLpgSQL_stmt_rollback') {
+      afterTransactionEnd = true;
+      const command = kind === 'PLpgSQL_stmt_commit' ? 'COMMIT' : 'ROLLBACK';
+      const found = inText && finder!.find(command, stmt.lineno ?? 1);
+      transactionEnds.push({ command, conditional, ...(found && inText ? { start: inText(found.start), end: inText(found.end) } : { start: 0, end: text.length }) });
+    }
+  });
+  return { statements, transactionEnds, complete };
+}
+
+function queryOf(expr: unknown): string {
+  return (expr as { PLpgSQL_expr?: { query?: string } } | undefined)?.PLpgSQL_expr?.query ?? '';
+}
+
+/**
+ * Calls `visit` on every PL/pgSQL statement of a compiled function, outer before inner, in the
+ * order of the text (libpg-query writes each statement's fields in PostgreSQL's order: an IF's
+ * condition, then its THEN, ELSIF and ELSE branches; a block's body, then its handlers).
+ * `conditional`: the statement is in a branch, a loop or an EXCEPTION handler. A walk with a
+ * stack of its own: blocks nested thousands deep must not exhaust the call stack.
+ */
+function walkStatements(root: unknown, visit: (kind: string, stmt: Record<string, any>, conditional: boolean) => void): void {
+  /** A value to walk; `kind`: it is the statement of that kind, visited with `visitedAs`. */
+  type Item = { value: unknown; conditional: boolean; kind?: string; visitedAs?: boolean };
+  const stack: Item[] = [{ value: root, conditional: false }];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const { value, conditional } = item;
+    if (item.kind) visit(item.kind, value as Record<string, any>, item.visitedAs!);
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], conditional });
+    } else if (value !== null && typeof value === 'object') {
+      const entries = Object.entries(value);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, v] = entries[i]!;
+        const inner = conditional || branching.has(key) || key === 'exceptions';
+        const statement = key.startsWith('PLpgSQL_stmt_') && v !== null && typeof v === 'object';
+        stack.push({ value: v, conditional: inner, ...(statement ? { kind: key, visitedAs: conditional } : {}) });
+      }
+    }
+  }
+}
+
+/**
+ * Where an offset into the body's value is in the DO statement's text: after the opening
+ * $tag$ of a dollar-quoted body, or in a standard '...' string, where '' stands for one quote.
+ * Undefined when the body is written otherwise (E'...' with escapes, strings continued over lines).
+ */
+function bodyInText(text: string, body: string): ((offset: number) => number) | undefined {
+  // Most bodies are dollar-quoted, their text as it is: found without lexing the whole block.
+  const at = body === '' ? -1 : text.indexOf(body);
+  if (at > 0 && text[at - 1] === '$') {
+    // The opening $tag$ ends just before it, and the same tag closes it.
+    const open = text.lastIndexOf('$', at - 2);
+    if (open !== -1 && text.startsWith(text.slice(open, at), at + body.length)) return (offset) => at + offset;
+  }
+  let tokens: SqlToken[];
+  try {
+    tokens = scanSql(text);
+  } catch {
+    return undefined;
+  }
+  for (const t of tokens) {
+    if (t.token !== 'SCONST') continue;
+    const raw = text.slice(t.start, t.end);
+    if (raw.startsWith('$')) {
+      const tag = raw.slice(0, raw.indexOf('$', 1) + 1);
+      if (raw.slice(tag.length, raw.length - tag.length) === body) return (offset) => t.start + tag.length + offset;
+    } else if (raw.startsWith("'")) {
+      const at: number[] = [];
+      let value = '';
+      for (let i = 1; i < raw.length - 1; i++) {
+        at.push(i);
+        value += raw[i];
+        if (raw[i] === "'") i++;
+      }
+      if (value === body) return (offset) => t.start + (at[offset] ?? raw.length - 1);
+    }
+  }
+  return undefined;
+}
+
+interface Found {
+  readonly start: number;
+  readonly end: number;
+  readonly locate: (offset: number) => number;
+}
+
+/**
+ * Finds the statements PL/pgSQL reports in its body, in the order it reports them. PL/pgSQL gives
+ * a statement's first line and its text; the text is the body's own, except that an INTO clause
+ * is taken out. So the statement is found by its tokens (PostgreSQL's lexer, which PL/pgSQL uses
+ * too) from that line on: the first place where they all follow in order before the next
+ * semicolon, skipping only what PL/pgSQL took out.
+ */
+class StatementFinder {
+  private readonly lineStarts: number[] = [0];
+  private readonly tokens: SqlToken[] | undefined;
+  /** The end of the statement found last: the next one is after it. */
+  private cursor = 0;
+
+  constructor(private readonly body: string) {
+    for (let i = body.indexOf('\n'); i !== -1; i = body.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+    try {
+      this.tokens = scanSql(body);
+    } catch {
+      this.tokens = undefined;
+    }
+  }
+
+  find(query: string, lineno: number): Found | undefined {
+    const lineStart = this.lineStarts[Math.max(0, lineno - 1)] ?? 0;
+    const found = this.match(query, Math.max(lineStart, this.cursor)) ?? this.match(query, lineStart);
+    if (found) this.cursor = found.end;
+    return found;
+  }
+
+  /** The index of the body's first token at or after `from`: a block of thousands of statements is searched from there. */
+  private firstFrom(from: number): number {
+    const tokens = this.tokens ?? [];
+    let lo = 0;
+    for (let hi = tokens.length; lo < hi;) {
+      const mid = (lo + hi) >> 1;
+      if (tokens[mid]!.start < from) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private match(query: string, from: number): Found | undefined {
+    // Most statements are the body's text as it is, from their first token on.
+    const first = this.tokens?.[this.firstFrom(from)];
+    if (first && this.body.startsWith(query, first.start)) return { start: first.start, end: first.start + query.length, locate: (offset) => first.start + offset };
+    const wanted = this.tokens && scanSql(query);
+    if (!this.tokens || !wanted?.length) {
+      const at = this.body.indexOf(query, from);
+      return at === -1 ? undefined : { start: at, end: at + query.length, locate: (offset) => at + offset };
+    }
+    const tokens = this.tokens;
+    for (let start = this.firstFrom(from); start < tokens.length; start++) {
+      if (!sameToken(tokens[start]!, wanted[0]!)) continue;
+      const pairs: [SqlToken, SqlToken][] = [];
+      for (let t = start, k = 0; t < tokens.length && k < wanted.length; t++) {
+        if (sameToken(tokens[t]!, wanted[k]!)) pairs.push([wanted[k++]!, tokens[t]!]);
+        else if (tokens[t]!.text === ';') break;
+      }
+      if (pairs.length < wanted.length) continue;
+      return { start: pairs[0]![1].start, end: pairs[pairs.length - 1]![1].end, locate: (offset) => locateByTokens(pairs, offset) };
+    }
+    return undefined;
+  }
+}
+
+/** The same token: the same text, or the same keyword however written (commit, COMMIT). */
+function sameToken(a: SqlToken, b: SqlToken): boolean {
+  return a.text === b.text || (a.keyword !== undefined && a.keyword === b.keyword);
+}
+
+/** An offset into the query, in the body: inside the token it falls in, or after the token before it. */
+function locateByTokens(pairs: readonly (readonly [SqlToken, SqlToken])[], offset: number): number {
+  let k = 0;
+  while (k + 1 < pairs.length && pairs[k + 1]![0].start <= offset) k++;
+  const [q, b] = pairs[k]!;
+  if (offset < q.start) return b.start;
+  if (offset <= q.end) return b.start + (offset - q.start);
+  const next = pairs[k + 1]?.[1].start ?? Infinity;
+  return Math.min(b.end + (offset - q.end), next);
+}
