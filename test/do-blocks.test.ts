@@ -265,6 +265,27 @@ ${sql.split('\n').map((l) => `          ${l}`).join('\n')}
     expect(brief(result)).toContainEqual(expect.stringMatching(/^19:13 error MG021 COMMIT inside a DO block that runs in the step's transaction: PostgreSQL refuses it/));
   });
 
+  it('shows in the report the locks, work and time of the statements inside a step\'s block', async () => {
+    const sized = plan(`${baseline}\nCREATE TABLE owners (id bigint PRIMARY KEY);\nALTER TABLE items ADD COLUMN owner_id bigint;\nCREATE INDEX items_owner_idx ON items (owner_id);`,
+      'DO $$ BEGIN\n  ALTER TABLE items ADD CONSTRAINT items_owner_fk FOREIGN KEY (owner_id) REFERENCES owners (id);\nEXCEPTION WHEN duplicate_object THEN NULL;\nEND $$;')
+      .replace('engine: postgresql@15', 'engine: postgresql@15\ntables:\n  items: { rows: 2000000 }\n  owners: { rows: 1000 }')
+      .replace('        rollback:', '        allow:\n          MG208: the test reads the report\n        rollback:');
+    const result = await compileFiles({ 'plans/p.yaml': sized }, { emit: true });
+    const report = result.plans[0]!.outputs.find((o) => o.path.endsWith('report.md'))!.contents;
+    // Before DO blocks were read, the row said "none on tables | catalog | milliseconds".
+    expect(report).toMatch(/\| `DO \$\$ BEGIN ALTER TABLE items ADD CONSTRAINT items_owner_fk [^|]*` \| SHARE ROW EXCLUSIVE on items, SHARE ROW EXCLUSIVE on owners \| scan \| ~2s \|/);
+  });
+
+  it('keeps statement_timeout on a block whatever it locks: its row changes do not show in its own facts', async () => {
+    const result = await compileFiles({ 'plans/p.yaml': plan(`${baseline}\nALTER TABLE items ADD CONSTRAINT items_sku_check CHECK (sku <> '') NOT VALID;`, 'DO $$ BEGIN\n  ALTER TABLE items VALIDATE CONSTRAINT items_sku_check;\nEND $$;') }, { emit: true });
+    const up = result.plans[0]!.outputs.find((o) => o.path.endsWith('.up.sql'))!.contents;
+    expect(up).toContain('VALIDATE CONSTRAINT items_sku_check');
+    expect(up).not.toContain('statement_timeout is lifted');
+    // The same statement outside a block blocks nobody, and runs without the timeout.
+    const plain = await compileFiles({ 'plans/p.yaml': plan(`${baseline}\nALTER TABLE items ADD CONSTRAINT items_sku_check CHECK (sku <> '') NOT VALID;`, 'ALTER TABLE items VALIDATE CONSTRAINT items_sku_check;') }, { emit: true });
+    expect(plain.plans[0]!.outputs.find((o) => o.path.endsWith('.up.sql'))!.contents).toContain('statement_timeout is lifted');
+  });
+
   it('reports CONCURRENTLY in a step\'s block as refused', async () => {
     const result = await compileFiles({ 'plans/p.yaml': plan(baseline, 'DO $$ BEGIN\n  CREATE INDEX CONCURRENTLY items_sku_idx ON items (sku);\nEND $$;') });
     expect(brief(result)).toContainEqual(expect.stringMatching(/^18:13 error MG204 CREATE INDEX CONCURRENTLY cannot run inside a DO block/));

@@ -9,8 +9,9 @@ import { lockLabel, lockStrength, type PredictedLock } from '../sql/locks.js';
  * VALIDATE CONSTRAINT, VACUUM) is long by design, and cancelling it only leaves its work undone
  * (an INVALID index) to fail again the same way on the next run. lock_timeout still bounds its
  * waits for locks. The locks are the analysis' prediction for the statement (src/sql/locks.ts);
- * a statement it predicts no lock for (a DO block, a function call) keeps the timeout, and so
- * does a data change, whose row locks block the writers of those rows until it commits.
+ * a statement it predicts no lock for (a function call) keeps the timeout, and so do a DO block
+ * (whatever the statements inside lock) and a data change, whose row locks block the writers of
+ * those rows until it commits.
  */
 export type LocksOf = (statement: Statement) => readonly PredictedLock[] | undefined;
 
@@ -24,7 +25,8 @@ const weakest = lockStrength('ShareUpdateExclusiveLock');
  */
 export function blocksNobody(statement: Statement, locksOf: LocksOf): readonly PredictedLock[] | undefined {
   const locks = locksOf(statement)?.filter((l) => lockStrength(l.mode) > lockStrength('RowShareLock'));
-  if (!locks?.length || statement.facts.dataChange || statement.facts.readOnlyQuery || 'CommentStmt' in statement.ast) return undefined;
+  // A DO block's locks are those of the statements inside, whose row changes its facts do not show.
+  if (!locks?.length || statement.facts.dataChange || statement.facts.readOnlyQuery || 'CommentStmt' in statement.ast || 'DoStmt' in statement.ast) return undefined;
   return locks.every((l) => lockStrength(l.mode) <= weakest) ? locks : undefined;
 }
 

@@ -471,6 +471,14 @@ export function predictLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[]
 }
 
 /**
+ * The locks of several statements run as one (the statements of a DO block): one per table, the
+ * strongest, as predictLocks gives a statement's.
+ */
+export function combinedLocks(locks: readonly PredictedLock[]): PredictedLock[] {
+  return merged(locks);
+}
+
+/**
  * One lock per table, the strongest, in the order the tables first appear; and a stronger one
  * that only some rows' triggers take (ifRows) beside it, when there is one.
  */

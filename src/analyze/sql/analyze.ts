@@ -1,7 +1,7 @@
 import type { Diagnostic, RelatedLocation, Severity, Span } from '../../diagnostics/diagnostic.js';
 import type { PhaseKind, Plan, Statement, Step } from '../../normalize/model.js';
 import { statementFacts } from '../../sql/facts.js';
-import { predictLocks, readRelations, type PredictedLock } from '../../sql/locks.js';
+import { combinedLocks, predictLocks, readRelations, type PredictedLock } from '../../sql/locks.js';
 import { walkedTable } from '../../sql/batch.js';
 import { parseSql, scanSql, type ParsedStatement, type PgNode } from '../../sql/parser.js';
 import { doBlockBody } from '../../sql/plpgsql.js';
@@ -148,6 +148,26 @@ function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts'
   return { judged, locks };
 }
 
+/**
+ * What a DO block does, from what its statements do: their locks, one per table, the strongest;
+ * the costliest effect (by time per row) and its table; the sum of their durations, unknown when
+ * one is.
+ */
+function blockAnalysis(inner: readonly StatementAnalysis[]): StatementAnalysis {
+  let main: StatementAnalysis | undefined;
+  let seconds: number | undefined = 0;
+  for (const a of inner) {
+    if (!main || secondsPerRow[a.effect] > secondsPerRow[main.effect]) main = a;
+    seconds = seconds === undefined || a.seconds === undefined ? undefined : seconds + a.seconds;
+  }
+  return {
+    locks: combinedLocks(inner.flatMap((a) => a.locks)),
+    effect: main?.effect ?? 'catalog',
+    ...(main?.table ? { table: main.table } : {}),
+    ...(seconds !== undefined ? { seconds } : {}),
+  };
+}
+
 /** The largest count, or undefined when one is unknown (a table without a size hint may be the largest). */
 function largest(counts: readonly (number | undefined)[]): number | undefined {
   let max = 0;
@@ -216,10 +236,12 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
      * The statements of a DO block, judged as the step's are, inside the block's transaction
      * (the step's: a DO is transactional), and learnt from; later: what follows the block.
      */
-    const judgeBlock = (s: Pick<Statement, 'ast' | 'text' | 'span' | 'fileOffset'>, later: () => readonly PgNode[], conditional: boolean) => {
+    const judgeBlock = (s: Pick<Statement, 'ast' | 'text' | 'span' | 'fileOffset'>, later: () => readonly PgNode[], conditional: boolean): StatementAnalysis[] | undefined => {
       const block = blockStatements(s.ast, s.text, s.span, s.fileOffset);
       if (!block?.complete) schemaKnown = false;
-      if (!block) return;
+      if (!block) return undefined;
+      /** What each statement inside does, nested blocks' too: what the block as a whole does. */
+      const inner: StatementAnalysis[] = [];
       // migc runs a step's statements in a transaction (MG021 for one the step writes itself).
       for (const end of block.transactionEnds) {
         const { message, help } = refusedTransactionEnd(end.command, 'in the step\'s transaction');
@@ -237,13 +259,23 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         };
         const { judged, locks } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown }, rules);
         report(judged, inBlock(plan.file, s.span, inside));
-        const { effect } = statementEffect(b.ast, state, postgres);
+        inner.push(analysisOf(b.ast, locks));
+        const { effect } = inner[inner.length - 1]!;
         views.apply(b.ast, state, true);
         state.apply(b.ast, true);
         if (opensSchema(b.ast)) schemaKnown = false;
         earlier.add({ facts, locks, span: b.span, effect });
-        if (node(b.ast)[0] === 'DoStmt') judgeBlock(b, rest, inside);
+        if (node(b.ast)[0] === 'DoStmt') inner.push(...judgeBlock(b, rest, inside) ?? []);
       }
+      return inner;
+    };
+    /** A statement's locks, effect and duration from the size hints, for the report. */
+    const analysisOf = (ast: PgNode, locks: PredictedLock[]): StatementAnalysis => {
+      const { effect, table, rows: written, reads } = statementEffect(ast, state, postgres);
+      const n = written ?? (reads ? largest(reads.map(rows)) : table ? rows(table) : undefined);
+      // Catalog-only work takes no time worth counting, with or without a size hint.
+      const seconds = effect === 'catalog' ? 0 : n !== undefined ? n * secondsPerRow[effect] : undefined;
+      return { locks, effect, ...(table ? { table } : {}), ...(seconds !== undefined ? { seconds } : {}) };
     };
     for (const [i, s] of statements.entries()) {
       const inTransaction = s.facts.transactional;
@@ -251,17 +283,19 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       const locate = s.fileOffset && ((at: { start: number; end: number }) => ({ start: s.fileOffset!(at.start), end: s.fileOffset!(at.end) }));
       const unit: Unit = { statement: s, inTransaction, earlier: inTransaction ? earlier : new EarlierStatements(state), later, ...(locate ? { locate } : {}) };
       const { judged, locks } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown }, rules);
-      const { effect, table, rows: written, reads } = statementEffect(s.ast, state, postgres);
-      const n = written ?? (reads ? largest(reads.map(rows)) : table ? rows(table) : undefined);
-      // Catalog-only work takes no time worth counting, with or without a size hint.
-      const seconds = effect === 'catalog' ? 0 : n !== undefined ? n * secondsPerRow[effect] : undefined;
-      into.analyses.set(s, { locks, effect, ...(table ? { table } : {}), ...(seconds !== undefined ? { seconds } : {}) });
+      const analysis = analysisOf(s.ast, locks);
+      const { effect } = analysis;
+      into.analyses.set(s, analysis);
       report(judged);
       views.apply(s.ast, state, true);
       state.apply(s.ast, true);
       if (opensSchema(s.ast)) schemaKnown = false;
       if (!inTransaction) earlier = new EarlierStatements(state);
-      if (node(s.ast)[0] === 'DoStmt') judgeBlock(s, later, false);
+      // A DO block locks and takes the time of the statements inside: the report shows them on it.
+      if (node(s.ast)[0] === 'DoStmt') {
+        const inner = judgeBlock(s, later, false);
+        if (inner) into.analyses.set(s, blockAnalysis(inner));
+      }
       if (inTransaction) earlier.add({ facts: s.facts, locks, span: s.span, effect });
     }
   };
