@@ -228,6 +228,61 @@ phases:
       expect(step).toMatchObject({ up: 'ok', prediction: 'agrees' });
     });
 
+    it('judges a step\'s DO block by the statements written in it: the locks they take agree, without MG064', async () => {
+      const { compileFiles } = await import('./helpers.js');
+      const plan = `migc: 1
+id: do-locks
+title: DO block locks
+type: schema
+risk: low
+engine: postgresql@15
+tables:
+  customers: { rows: 20 }
+  orders: { rows: 20 }
+baseline:
+  sql: |
+    CREATE TABLE customers (id bigint PRIMARY KEY);
+    CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint);
+    CREATE INDEX orders_customer_idx ON orders (customer_id);
+phases:
+  - name: expand
+    kind: expand
+    steps:
+      - id: fk
+        sql: |
+          DO $$ BEGIN
+            ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers NOT VALID;
+          EXCEPTION WHEN duplicate_object THEN NULL;
+          END $$;
+        rollback:
+          sql: ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_customer_fk;
+      - id: note
+        sql: |
+          DO $$ BEGIN
+            IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'note') THEN
+              ALTER TABLE orders ADD COLUMN note text;
+            END IF;
+          END $$;
+        rollback:
+          sql: ALTER TABLE orders DROP COLUMN IF EXISTS note;
+      - id: dynamic
+        sql: DO $$ BEGIN EXECUTE 'ALTER TABLE orders ADD COLUMN extra text'; END $$;
+        rollback:
+          sql: ALTER TABLE orders DROP COLUMN IF EXISTS extra;
+`;
+      const r = await compileFiles({ 'plans/p.yaml': plan }, { emit: true });
+      const p = r.plans[0]!;
+      const result = await rehearsePlan(p.plan!, new Map(p.outputs.map((o) => [o.path.slice(p.plan!.id.length + 1), o.contents])), engine);
+      expect(result.diagnostics.filter((d) => d.code === 'MG064')).toEqual([]);
+      const step = (id: string) => result.steps.find((s) => s.step === id)!;
+      expect(step('fk')).toMatchObject({ up: 'ok', down: 'ok', prediction: 'agrees', predicted: ['ShareRowExclusiveLock public.customers', 'ShareRowExclusiveLock public.orders'] });
+      // In an IF branch: the lock may be taken, and it is.
+      expect(step('note')).toMatchObject({ up: 'ok', prediction: 'agrees' });
+      expect(step('note').locks).toContainEqual({ mode: 'AccessExclusiveLock', relation: 'public.orders' });
+      // SQL built at run time: nothing to compare.
+      expect(step('dynamic')).toMatchObject({ up: 'ok', prediction: 'not judged' });
+    });
+
     it('predicts and sees the locks a foreign key spreads to the other table, both ways, without MG064', async () => {
       const { compileFiles } = await import('./helpers.js');
       const plan = `migc: 1

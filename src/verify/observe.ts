@@ -1,5 +1,6 @@
-import { catalogOf, lockStrength, predictLocks, type ForeignKey, type LockCatalog, type PredictedLock } from '../sql/locks.js';
-import { parseSql } from '../sql/parser.js';
+import { catalogOf, combinedLocks, lockStrength, predictLocks, type ForeignKey, type LockCatalog, type PredictedLock } from '../sql/locks.js';
+import { parseSql, type PgNode } from '../sql/parser.js';
+import { doBlockBody } from '../sql/plpgsql.js';
 import { psqlStatements } from '../sql/psql.js';
 import type { ScriptBlock } from '../emit/sql/blocks.js';
 import { runStatements } from '../emit/sql/ledger.js';
@@ -212,12 +213,41 @@ async function storage(session: SqlSession): Promise<Map<string, string>> {
   return new Map(rows.map((r) => [`${r.oid}\t${r.relation}`, r.node]));
 }
 
-/** The locks the statements a CALL migc_run carries are predicted to take, together. */
-function carriedLocks(statements: readonly string[], catalog: LockCatalog | undefined): PredictedLock[] {
-  return statements.flatMap((text) => {
+/**
+ * The locks the statements a CALL migc_run carries are predicted to take, together; undefined
+ * when one of them is a DO block migc cannot read whole (not judged).
+ */
+function carriedLocks(statements: readonly string[], catalog: LockCatalog | undefined): PredictedLock[] | undefined {
+  const locks: PredictedLock[] = [];
+  for (const text of statements) {
     const parsed = parseSql(text);
-    return parsed.ok ? parsed.statements.flatMap((s) => predictLocks(s.ast, catalog)) : [];
-  });
+    for (const s of parsed.ok ? parsed.statements : []) {
+      const predicted = statementLocks(s.ast, s.text, catalog);
+      if (predicted === undefined) return undefined;
+      locks.push(...predicted);
+    }
+  }
+  return locks;
+}
+
+/**
+ * A statement's predicted locks. A DO block's are those of the statements written in it
+ * (src/sql/plpgsql.ts), one per table, the strongest; one in a branch, a loop or an EXCEPTION
+ * handler may not run, so its locks may be taken, not must (as a foreign key trigger's, ifRows).
+ * Undefined for a block whose statements migc does not all read (SQL built at run time, another
+ * language): nothing to compare.
+ */
+function statementLocks(ast: PgNode, text: string, catalog: LockCatalog | undefined): PredictedLock[] | undefined {
+  if (!('DoStmt' in ast)) return predictLocks(ast, catalog);
+  const body = doBlockBody(ast, text);
+  if (!body?.complete) return undefined;
+  const locks: PredictedLock[] = [];
+  for (const inner of body.statements) {
+    const predicted = statementLocks(inner.ast, inner.text, catalog);
+    if (predicted === undefined) return undefined;
+    locks.push(...(inner.conditional ? predicted.map((l) => ({ ...l, ifRows: true as const })) : predicted));
+  }
+  return combinedLocks(locks);
 }
 
 /** Where each block's SQL stands in the rendered script, to attribute statements to steps. */
@@ -291,8 +321,9 @@ export async function runObserved(session: SqlSession, script: string, blocks: r
     }) : undefined;
     const storageAfter = await storage(session);
     const rewritten = [...storageBefore!].filter(([key, node]) => storageAfter.has(key) && storageAfter.get(key) !== node).map(([key]) => key.split('\t')[1]!).sort();
-    // migc's own statements (assertions, SET) and DO blocks are not judged: nothing to predict. A
-    // CALL migc_run is judged by the plan statements it carries, all in its one transaction.
+    // migc's own statements (assertions, SET, its DO blocks) are not judged: nothing to predict. A
+    // CALL migc_run is judged by the plan statements it carries, all in its one transaction; a DO
+    // block among them by the statements written in it.
     // A part the ledger says is done (or a rollback of a step that did not run) ran nothing.
     const skipped = carried !== undefined && (await session.query<{ s: string | null }>("SELECT current_setting('migc.skipped', true) AS s")).rows[0]?.s === 'on';
     const judged = locks && ast && !skipped && kind !== 'DoStmt' && kind !== 'VariableSetStmt' && (kind !== 'CallStmt' || carried !== undefined);
