@@ -2,6 +2,7 @@ import type { Rule } from '../rule.js';
 import type { Statement, Step } from '../../normalize/model.js';
 import { relationName } from '../../sql/facts.js';
 import { deparsed } from '../../sql/deparse.js';
+import { doBlockBody } from '../../sql/plpgsql.js';
 import { quoteIdent, sqlLiteral } from '../../sql/quote.js';
 import type { PgNode } from '../../sql/parser.js';
 import { node } from '../sql-rules/ast.js';
@@ -31,7 +32,7 @@ export const rollbackLeavesChange: Rule = {
   severity: 'warning',
   check(plan, report) {
     const state = new SchemaState();
-    for (const s of plan.baseline?.statements ?? []) state.apply(s.ast, false);
+    for (const s of plan.baseline?.statements ?? []) for (const a of followed(s)) state.apply(a, false);
     state.settle();
     /** Tables with an index PostgreSQL named (CREATE INDEX ON t ...): their indexes are not all known by name. */
     const unnamedIndexes = new Set<string>();
@@ -39,7 +40,7 @@ export const rollbackLeavesChange: Rule = {
       const [kind, body] = node(ast);
       if (kind === 'IndexStmt' && !body.idxname) unnamedIndexes.add(tableKey(relationName(body.relation)));
     };
-    for (const s of plan.baseline?.statements ?? []) learn(s.ast);
+    for (const s of plan.baseline?.statements ?? []) for (const a of followed(s)) learn(a);
 
     for (const phase of plan.phases) {
       /**
@@ -54,7 +55,7 @@ export const rollbackLeavesChange: Rule = {
       const judgeRun = () => {
         if (!run.length) return;
         const after = state.tentatively(() => {
-          for (let i = run.length - 1; i >= 0; i--) for (const s of run[i]!.rollback) state.apply(s.ast, true);
+          for (let i = run.length - 1; i >= 0; i--) for (const s of run[i]!.rollback) for (const a of followed(s)) state.apply(a, true);
           return describe(state, runNames);
         });
         for (const { step, changes } of compare({ before, after, run, unnamedIndexes })) {
@@ -75,9 +76,9 @@ export const rollbackLeavesChange: Rule = {
           // What its rollback does is not known: taken to undo its own step, and nothing else, the
           // steps before it are judged without it, and those after it from the schema it leaves.
           judgeRun();
-          for (const s of statements) {
-            learn(s.ast);
-            state.apply(s.ast, true);
+          for (const a of statements.flatMap(followed)) {
+            learn(a);
+            state.apply(a, true);
           }
           continue;
         }
@@ -88,14 +89,14 @@ export const rollbackLeavesChange: Rule = {
             const st = phase.steps[i]!;
             const rs = judgedRollback(st);
             if (rs === undefined || st.action?.kind !== 'sql') break;
-            for (const s of [...st.action.statements, ...rs]) namesOf(s.ast, runNames);
+            for (const a of [...st.action.statements, ...rs].flatMap(followed)) namesOf(a, runNames);
           }
           before = describe(state, runNames);
         }
         run.push({ step, statements, rollback: judged });
-        for (const s of statements) {
-          learn(s.ast);
-          state.apply(s.ast, true);
+        for (const a of statements.flatMap(followed)) {
+          learn(a);
+          state.apply(a, true);
         }
       }
       judgeRun();
@@ -263,7 +264,7 @@ function compare(input: {
   // Each at the latest step that names the object (else its table): its rollback is where to look.
   const names = run.map((r) => {
     const set = new Set<string>();
-    for (const s of [...r.statements, ...r.rollback]) namesOf(s.ast, set);
+    for (const a of [...r.statements, ...r.rollback].flatMap(followed)) namesOf(a, set);
     return set;
   });
   const byStep = new Map<Step, Change[]>();
@@ -572,10 +573,24 @@ const modelled = new Set([
 ]);
 const modelledDrops = new Set(['OBJECT_TABLE', 'OBJECT_INDEX', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_TYPE', 'OBJECT_DOMAIN', 'OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_TRIGGER', 'OBJECT_SEQUENCE']);
 
+/**
+ * The statements the schema state follows for one of a plan's: a DO block's, those written in it
+ * (src/sql/plpgsql.ts), branches included, as the analysis learns them; any other, itself.
+ */
+function followed(s: Pick<Statement, 'ast' | 'text'>): PgNode[] {
+  const block = 'DoStmt' in s.ast ? doBlockBody(s.ast, s.text) : undefined;
+  return block ? block.statements.flatMap(followed) : [s.ast];
+}
+
 /** Whether the state models what the rollback does to the schema, so that what it leaves can be judged. */
-function judgeable(rollback: readonly Statement[]): boolean {
+function judgeable(rollback: readonly Pick<Statement, 'ast' | 'text'>[]): boolean {
   return rollback.every((s) => {
     const [kind, body] = node(s.ast);
+    // A DO block does what the statements written in it do, when migc reads them all.
+    if (kind === 'DoStmt') {
+      const block = doBlockBody(s.ast, s.text);
+      return block !== undefined && block.complete && block.transactionEnds.length === 0 && judgeable(block.statements);
+    }
     if (!modelled.has(kind)) return false;
     if (kind === 'DropStmt') return modelledDrops.has(body.removeType) && (body.behavior !== 'DROP_CASCADE' || body.removeType === 'OBJECT_TABLE');
     // SELECT my_cleanup() may do anything; a built-in function does not change the schema.
