@@ -1,16 +1,13 @@
 import type { PgNode } from '../../sql/parser.js';
 import { relationName } from '../../sql/facts.js';
 
-const nodes = new WeakMap<PgNode, [string, Record<string, any>]>();
-
-/** The statement's node kind and body: ['AlterTableStmt', {...}]; every rule asks, so it is kept. */
+/**
+ * The statement's node kind and body: ['AlterTableStmt', {...}]. Every rule asks: read from the
+ * statement's one key each time, which costs less than a WeakMap kept per statement.
+ */
 export function node(ast: PgNode): [string, Record<string, any>] {
-  let entry = nodes.get(ast);
-  if (!entry) {
-    entry = Object.entries(ast)[0] as [string, Record<string, any>];
-    nodes.set(ast, entry);
-  }
-  return entry;
+  for (const kind in ast) return [kind, (ast as Record<string, any>)[kind]];
+  return ['', {}];
 }
 
 /** ALTER TABLE's subcommands with the table, or nothing for any other statement. */
