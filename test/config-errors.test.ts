@@ -52,6 +52,9 @@ describe('the project config\'s problems, each with its own label and how to fix
     // The same text in a .yaml config is YAML, and fine.
     expect(await configProblems('postgres: 15\n', 'migc.config.yaml')).toEqual([]);
     expect(await configProblems('{ "postgres": 15 }\n')).toEqual([]);
+    // An editor's byte order mark is not part of the JSON; places after it are the file's own.
+    expect(await configProblems('\uFEFF{ "postgres": 15 }\n')).toEqual([]);
+    expect((await configProblems('\uFEFF{ postgres: 15 }\n')).map((p) => p.at)).toEqual(['1:4 MG025 JSON syntax: postgres is a key without double quotes']);
   });
 
   it('a .yaml config is said to be YAML', async () => {

@@ -112,7 +112,17 @@ const jsonHelp = 'The config is JSON: one object in braces, keys and strings in 
  * The first place where a config the YAML reader took is not JSON, as MG025, with what JSON wants
  * there (jsonc-parser, strict: no comments, no trailing commas). Undefined when it is JSON.
  */
-async function strictJsonProblem(file: string, text: string): Promise<Diagnostic | undefined> {
+async function strictJsonProblem(file: string, whole: string): Promise<Diagnostic | undefined> {
+  // A byte order mark (an editor's "UTF-8 with BOM") is not the config's text; offsets stay the file's.
+  const skip = whole.startsWith('\uFEFF') ? 1 : 0;
+  const text = whole.slice(skip);
+  // Most configs are JSON: JSON.parse says so without loading the parser that finds the place.
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch {
+    // Not JSON: where, and why, below.
+  }
   const { parse, ParseErrorCode } = await import('jsonc-parser');
   const errors: { error: number; offset: number; length: number }[] = [];
   parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
@@ -160,7 +170,7 @@ async function strictJsonProblem(file: string, text: string): Promise<Diagnostic
     default:
       what = `${JSON.stringify(found)} is not valid JSON here`;
   }
-  return { code: 'MG025', severity: 'error', file, span: { start: first.offset, end: first.offset + Math.max(first.length, 1) }, message: `JSON syntax: ${what}`, help };
+  return { code: 'MG025', severity: 'error', file, span: { start: skip + first.offset, end: skip + first.offset + Math.max(first.length, 1) }, message: `JSON syntax: ${what}`, help };
 }
 
 /** Codes of the plan loader for text it cannot read: for the config, MG025 says the same of its JSON. */
