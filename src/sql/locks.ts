@@ -449,40 +449,33 @@ export function predictLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[]
     case 'AlterTableStmt': {
       // Not ATTACH or DETACH, whose partition is named; not ALTER TABLE ONLY.
       const partitionCommands = ['AT_AttachPartition', 'AT_DetachPartition', 'AT_DetachPartitionFinalize'];
-      if (!named(body.relation) || (body.cmds ?? []).some((c: { AlterTableCmd?: { subtype?: string } }) => partitionCommands.includes(c.AlterTableCmd?.subtype ?? ''))) return merged(locks);
-      return merged(withPartitions(locks, schema, (l) => l.mode !== 'AccessShareLock' && !l.ifRows));
+      if (!named(body.relation) || (body.cmds ?? []).some((c: { AlterTableCmd?: { subtype?: string } }) => partitionCommands.includes(c.AlterTableCmd?.subtype ?? ''))) return combinedLocks(locks);
+      return combinedLocks(withPartitions(locks, schema, (l) => l.mode !== 'AccessShareLock' && !l.ifRows));
     }
     case 'IndexStmt':
-      return merged(named(body.relation) && !body.concurrent ? withPartitions(locks, schema, () => true) : locks);
+      return combinedLocks(named(body.relation) && !body.concurrent ? withPartitions(locks, schema, () => true) : locks);
     case 'LockStmt':
     case 'TruncateStmt':
     case 'VacuumStmt':
     case 'DropStmt':
     case 'CreateStmt':
       // CREATE TABLE: the referenced tables of its foreign keys (SHARE ROW EXCLUSIVE).
-      return merged(withPartitions(locks, schema, (l) => kind !== 'CreateStmt' || l.mode === 'ShareRowExclusiveLock'));
+      return combinedLocks(withPartitions(locks, schema, (l) => kind !== 'CreateStmt' || l.mode === 'ShareRowExclusiveLock'));
     case 'UpdateStmt':
     case 'DeleteStmt':
     case 'MergeStmt':
-      return merged(withPartitions(locks, schema, (l) => l.mode === 'RowExclusiveLock' && !l.ifRows && sameTable(l.table, relationName(body.relation))).map((l) => (sameTable(l.table, relationName(body.relation)) || l.ifRows || l.mode !== 'RowExclusiveLock' ? l : { ...l, ifRows: true as const })));
+      return combinedLocks(withPartitions(locks, schema, (l) => l.mode === 'RowExclusiveLock' && !l.ifRows && sameTable(l.table, relationName(body.relation))).map((l) => (sameTable(l.table, relationName(body.relation)) || l.ifRows || l.mode !== 'RowExclusiveLock' ? l : { ...l, ifRows: true as const })));
     default:
-      return merged(locks);
+      return combinedLocks(locks);
   }
 }
 
 /**
- * The locks of several statements run as one (the statements of a DO block): one per table, the
- * strongest, as predictLocks gives a statement's.
+ * One lock per table, the strongest, in the order the tables first appear; and a stronger one
+ * that only some rows' triggers take (ifRows) beside it, when there is one. Also the locks of
+ * several statements run as one (the statements of a DO block).
  */
 export function combinedLocks(locks: readonly PredictedLock[]): PredictedLock[] {
-  return merged(locks);
-}
-
-/**
- * One lock per table, the strongest, in the order the tables first appear; and a stronger one
- * that only some rows' triggers take (ifRows) beside it, when there is one.
- */
-function merged(locks: readonly PredictedLock[]): PredictedLock[] {
   const firm = strongestPerTable(locks.filter((l) => !l.ifRows));
   const out: PredictedLock[] = [];
   for (const l of strongestPerTable(locks)) {

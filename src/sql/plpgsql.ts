@@ -56,6 +56,17 @@ const branching = new Set([
  */
 export function doBlockBody(ast: PgNode, text: string): DoBlockBody | undefined {
   if (!('DoStmt' in ast)) return undefined;
+  // The analysis, MG129 and verify each ask for the same block, MG129 several times: parsed once.
+  const cached = bodies.get(ast);
+  if (cached?.text === text) return cached.body;
+  const body = readBody(ast, text);
+  bodies.set(ast, { text, body });
+  return body;
+}
+
+const bodies = new WeakMap<PgNode, { readonly text: string; readonly body: DoBlockBody | undefined }>();
+
+function readBody(ast: Extract<PgNode, { DoStmt: unknown }>, text: string): DoBlockBody | undefined {
   let body: string | undefined;
   let language = 'plpgsql';
   for (const arg of (ast.DoStmt.args ?? []) as { DefElem?: { defname?: string; arg?: { String?: { sval?: string } } } }[]) {
