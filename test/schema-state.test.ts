@@ -226,6 +226,28 @@ describe('what a column is involved in, as DROP COLUMN and RENAME COLUMN find it
     expect(state.table('t')!.foreignKeys.involves('p_id')).toBe(false);
   });
 
+  it('follows a renamed column into its constraints, indexes, NOT NULL checks and one-column keys', async () => {
+    const { state, apply } = await stateWith(`${schema}
+      ALTER TABLE t ADD COLUMN code text;
+      ALTER TABLE t ADD CONSTRAINT t_code_key UNIQUE (code);
+      ALTER TABLE t ADD CONSTRAINT t_code_nn CHECK (code IS NOT NULL) NOT VALID;
+      ALTER TABLE t VALIDATE CONSTRAINT t_code_nn;`);
+    expect(state.hasValidatedNotNullCheck('t', 'code')).toBe(true);
+    apply('ALTER TABLE t RENAME COLUMN a TO amount; ALTER TABLE t RENAME COLUMN code TO sku;');
+    expect(state.indexColumns.involves('amount')).toBe(true);
+    expect(state.indexColumns.involves('a')).toBe(false);
+    expect(state.table('t')!.constraints.get('t_a_positive')?.columns).toEqual(['amount']);
+    expect(state.hasValidatedNotNullCheck('t', 'sku')).toBe(true);
+    expect(state.hasValidatedNotNullCheck('t', 'code')).toBe(false);
+    expect([...state.table('t')!.uniqueColumns]).toContain('sku');
+    expect([...state.table('t')!.uniqueColumns]).not.toContain('code');
+    // Dropping the column under its new name drops what involved it.
+    apply('ALTER TABLE t DROP COLUMN amount;');
+    expect(state.tableOfIndex('t_a_idx')).toBeUndefined();
+    expect(state.tableOfIndex('t_a_partial')).toBeUndefined();
+    expect(state.table('t')!.constraints.has('t_a_positive')).toBe(false);
+  });
+
   it('undoes what a rollback dropped, so a later DROP COLUMN finds it again', async () => {
     const { state, apply } = await stateWith(schema);
     state.tentatively(() => {

@@ -634,6 +634,20 @@ export class SchemaState implements LockCatalog {
             const rename = (cols: readonly string[]) => cols.map((c) => (c === body.subname ? body.newname : c));
             if (table.foreignKeys.involves(body.subname)) for (const [fkName, fk] of table.foreignKeys) if (fk.columns.includes(body.subname)) this.setForeignKey(table, fkName, { ...fk, columns: rename(fk.columns) });
             if (table.keyConstraints.involves(body.subname)) for (const [keyName, key] of table.keyConstraints) if (key.columns.includes(body.subname)) this.setIn(table.keyConstraints, keyName, { ...key, columns: rename(key.columns) });
+            // What else names the column follows it, so DROP COLUMN, a type change and SET NOT NULL
+            // find it under its new name: constraints, NOT NULL checks, one-column keys, indexes.
+            if (table.constraints.involves(body.subname)) for (const [conName, con] of table.constraints) if (con.columns.includes(body.subname)) this.setIn(table.constraints, conName, { ...con, columns: rename(con.columns) });
+            for (const [checkName, check] of table.notNullChecks) if (check.column === body.subname) this.setIn(table.notNullChecks, checkName, { ...check, column: body.newname });
+            if (table.uniqueColumns.has(body.subname)) {
+              this.deleteFrom(table.uniqueColumns, body.subname);
+              this.addTo(table.uniqueColumns, body.newname);
+            }
+            if (this.indexColumns.involves(body.subname)) {
+              for (const index of this.indexesOn.get(table.name) ?? []) {
+                const columns = this.indexColumns.get(index);
+                if (columns?.includes(body.subname)) this.setIn(this.indexColumns, index, rename(columns));
+              }
+            }
             for (const t of this.referencing(table.name)) {
               for (const [fkName, fk] of t.foreignKeys) if (fk.references === table.name && fk.refColumns.includes(body.subname)) this.setForeignKey(t, fkName, { ...fk, refColumns: rename(fk.refColumns) });
             }
