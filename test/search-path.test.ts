@@ -91,6 +91,30 @@ describe('SET search_path in a SQL file', () => {
     expect(searchPathSet(one('RESET search_path'))).toEqual({ path: ['public'], local: false });
     expect(searchPathSet(one('SET search_path TO DEFAULT'))).toEqual({ path: ['public'], local: false });
     expect(searchPathSet(one('SET lock_timeout = \'1s\''))).toBeUndefined();
+    // pg_dump's way, and RESET ALL.
+    expect(searchPathSet(one("SELECT pg_catalog.set_config('search_path', '', false)"))).toEqual({ path: [], local: false });
+    expect(searchPathSet(one("SELECT set_config('search_path', 'app, public', true)"))).toEqual({ path: ['app', 'public'], local: true });
+    expect(searchPathSet(one('RESET ALL'))).toEqual({ path: ['public'], local: false });
+    // Not a constant, or another function's set_config: nothing the analysis can follow.
+    expect(searchPathSet(one("SELECT set_config('search_path', current_setting('x'), false)"))).toBeUndefined();
+    expect(searchPathSet(one("SELECT app.set_config('search_path', 'x', false)"))).toBeUndefined();
+    expect(searchPathSet(one("SELECT set_config('search_path', 'x', false) FROM t"))).toBeUndefined();
+  });
+
+  it('reads every setting a statement changes, and which lock_timeout values bound waits', async () => {
+    const { settingChanges, boundsLockWaits } = await import('../src/analyze/sql/settings.js');
+    expect(settingChanges(one('SET lock_timeout = 0'))).toEqual([{ name: 'lock_timeout', value: '0', local: false }]);
+    expect(settingChanges(one('SET LOCAL lock_timeout TO 1.5'))).toEqual([{ name: 'lock_timeout', value: '1.5', local: true }]);
+    expect(settingChanges(one("SELECT set_config('Lock_Timeout', '5s', false), set_config('statement_timeout', '1min', true)"))).toEqual([
+      { name: 'lock_timeout', value: '5s', local: false },
+      { name: 'statement_timeout', value: '1min', local: true },
+    ]);
+    expect(settingChanges(one('SET lock_timeout TO DEFAULT'))).toEqual([{ name: 'lock_timeout', value: undefined, local: false }]);
+    expect(settingChanges(one('RESET ALL'))).toEqual([{ name: undefined, value: undefined, local: false }]);
+    expect(settingChanges(one('SET TRANSACTION ISOLATION LEVEL SERIALIZABLE'))).toEqual([]);
+    expect(settingChanges(one('SELECT 1'))).toEqual([]);
+    expect(['5s', '1500', ' 2 min', '0.5', 'soon'].map(boundsLockWaits)).toEqual([true, true, true, true, true]);
+    expect(['0', '0ms', '0s', ' 0 min', '0.0', undefined].map(boundsLockWaits)).toEqual([false, false, false, false, false, false]);
   });
 
   it('ends a SET LOCAL with its transaction, and a RESET ends a SET', async () => {

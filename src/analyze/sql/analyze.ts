@@ -14,6 +14,7 @@ import { transactionNesting, unterminatedTransaction } from '../sql-rules/transa
 import { EarlierStatements, rulesFor, type Effect, type StatementContext, type StatementFinding, type StatementRule } from './context.js';
 import { SchemaState, tableKey } from './schema-state.js';
 import { defaultSearchPath, qualifyRelations, searchPathSet, type SearchPath } from './search-path.js';
+import { boundsLockWaits, settingChanges } from './settings.js';
 import { viewsOf } from '../compat/views.js';
 import { binaryCompatible, columnType } from './types.js';
 
@@ -486,7 +487,9 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     open: options.fileTransaction ? 'tool' : options.oneQueryString && statements.length > 1 ? 'implicit' : 'none',
   };
   let transaction = between;
-  let lockTimeoutSet = options.session?.lockTimeoutSet ?? false;
+  /** Whether lock_timeout bounds lock waits in the session, and now (a SET LOCAL lasts until COMMIT). */
+  let sessionLockTimeout = options.session?.lockTimeoutSet ?? false;
+  let lockTimeoutSet = sessionLockTimeout;
   let earlier = new EarlierStatements(state);
   let lockTimeoutReported = options.session?.lockTimeoutReported ?? false;
   /** The session's search path, and the one in force now (a SET LOCAL lasts until COMMIT). */
@@ -542,10 +545,6 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     const facts = statementFacts(ast);
     const { span } = statement;
     const [kind, body] = node(ast);
-    if (kind === 'VariableSetStmt' && body.name === 'lock_timeout') {
-      const value = JSON.stringify(body.args ?? []);
-      lockTimeoutSet = !/"(0|"0")"|ival":0\b/.test(value) && body.kind !== 'VAR_RESET';
-    }
     // A DO block's statements run in its transaction, whatever is open around it.
     const inTransaction = block !== undefined || transaction.open !== 'none';
     const pathNow = searchPath;
@@ -571,8 +570,15 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
         transaction = between;
         earlier = new EarlierStatements(state);
         searchPath = sessionPath;
+        lockTimeoutSet = sessionLockTimeout;
       }
       return;
+    }
+    for (const change of settingChanges(ast)) {
+      if (change.name !== undefined && change.name !== 'lock_timeout') continue;
+      const bounds = boundsLockWaits(change.value);
+      if (!change.local) sessionLockTimeout = bounds;
+      if (!change.local || inTransaction) lockTimeoutSet = bounds;
     }
     const pathSet = searchPathSet(ast);
     if (pathSet) {
@@ -643,6 +649,6 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     const { span, line, ignores } = transaction.begin;
     record([{ rule: transactionNesting, span, ...unterminatedTransaction(line), severity: 'error' }], span, ignores);
   }
-  if (options.session) Object.assign(options.session, { lockTimeoutSet, lockTimeoutReported, searchPath: sessionPath });
+  if (options.session) Object.assign(options.session, { lockTimeoutSet: sessionLockTimeout, lockTimeoutReported, searchPath: sessionPath });
   return diagnostics;
 }

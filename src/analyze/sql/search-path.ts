@@ -1,6 +1,7 @@
 import type { PgNode } from '../../sql/parser.js';
 import { forEachNode, someNode } from '../../sql/walk.js';
 import { tableKey } from './schema-state.js';
+import { settingChanges } from './settings.js';
 
 /**
  * The schemas a session looks unqualified names up in, in order, as `SET search_path` leaves
@@ -15,28 +16,29 @@ export const defaultSearchPath: SearchPath = ['public'];
 
 /**
  * What a statement does to the search path: the new path for `SET [SESSION|LOCAL] search_path`
- * (`local` when it lasts only until the transaction ends), the default for RESET and SET ...
- * DEFAULT, undefined for any other statement. `"$user"` names a schema after the role, which migc
- * cannot know: it is left out, as PostgreSQL leaves it out when no such schema exists. An empty
+ * or `set_config('search_path', ...)` (`local` when it lasts only until the transaction ends), the
+ * default for RESET, RESET ALL and SET ... DEFAULT, undefined for any other statement. `"$user"`
+ * names a schema after the role, which migc cannot know: it is left out, as PostgreSQL leaves it
+ * out when no such schema exists. An empty
  * path (pg_dump's `set_config('search_path', '', false)`, `SET search_path = ''`) is kept empty:
  * then every name the file means is qualified, and bare names are left as they are.
  */
 export function searchPathSet(ast: PgNode): { readonly path: SearchPath; readonly local: boolean } | undefined {
-  const set = (ast as { VariableSetStmt?: { kind?: string; name?: string; args?: readonly PgNode[]; is_local?: boolean } }).VariableSetStmt;
-  if (!set || set.name !== 'search_path') return undefined;
-  const local = set.is_local === true;
-  if (set.kind === 'VAR_RESET' || set.kind === 'VAR_SET_DEFAULT') return { path: defaultSearchPath, local };
-  if (set.kind !== 'VAR_SET_VALUE') return undefined;
-  const path: string[] = [];
-  for (const arg of set.args ?? []) {
-    const value = (arg as { A_Const?: { sval?: { sval?: string } } }).A_Const?.sval?.sval;
-    // SET search_path TO a, b names schemas; a quoted list in one string ('a, b') is one of them.
-    if (value === undefined) return undefined;
-    for (const schema of value.split(',').map((s) => s.trim().replace(/^"(.*)"$/, '$1'))) {
-      if (schema !== '' && schema !== '$user') path.push(schema);
-    }
+  let set: { path: SearchPath; local: boolean } | undefined;
+  for (const change of settingChanges(ast)) {
+    if (change.name !== undefined && change.name !== 'search_path') continue;
+    set = { path: change.value === undefined ? defaultSearchPath : schemasOf(change.value), local: change.local };
   }
-  return { path, local };
+  return set;
+}
+
+/** The schemas of a search_path value ('app, "My Schema"'), without "$user". */
+function schemasOf(value: string): SearchPath {
+  const path: string[] = [];
+  for (const schema of value.split(',').map((s) => s.trim().replace(/^"(.*)"$/, '$1'))) {
+    if (schema !== '' && schema !== '$user') path.push(schema);
+  }
+  return path;
 }
 
 /** The parse-tree fields whose relation a statement creates (the rest name relations it uses). */
