@@ -30,6 +30,7 @@ import { stackedAccessExclusive } from './stacked-access-exclusive.js';
 import { exclusionConstraint, uniqueBuildsIndex } from './unique-builds-index.js';
 import { unbatchedDataChange } from './unbatched-data-change.js';
 import { unknownType } from './unknown-type.js';
+import { enumValueBeforeCommit } from './enum-value-before-commit.js';
 
 /** Every statement rule (the PostgreSQL hazard catalogue), sorted by code. */
 export const statementRules: readonly StatementRule[] = [
@@ -66,4 +67,5 @@ export const statementRules: readonly StatementRule[] = [
   attachPartitionScan,
   concurrentlyOnPartitioned,
   unknownType,
+  enumValueBeforeCommit,
 ];

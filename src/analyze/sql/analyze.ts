@@ -265,7 +265,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         views.apply(b.ast, state, true);
         state.apply(b.ast, true);
         if (opensSchema(b.ast)) schemaKnown = false;
-        earlier.add({ facts, locks, span: b.span, effect });
+        earlier.add({ ast: b.ast, facts, locks, span: b.span, effect });
         if (node(b.ast)[0] === 'DoStmt') inner.push(...judgeBlock(b, rest, inside) ?? []);
       }
       return inner;
@@ -297,7 +297,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         const inner = judgeBlock(s, later, false);
         if (inner) into.analyses.set(s, blockAnalysis(inner));
       }
-      if (inTransaction) earlier.add({ facts: s.facts, locks, span: s.span, effect });
+      if (inTransaction) earlier.add({ ast: s.ast, facts: s.facts, locks, span: s.span, effect });
     }
   };
   for (const phase of plan.phases) {
@@ -599,7 +599,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     // Within a rollback too, later statements see what earlier ones did; tentatively() (see
     // the rollback option) keeps it from later migrations.
     state.apply(ast, true);
-    if (block) block.earlier.add({ facts, locks, span });
+    if (block) block.earlier.add({ ast, facts, locks, span });
     else if (!inTransaction) earlier = new EarlierStatements(state);
     if (kind === 'DoStmt') {
       const inner = blockStatements(ast, statement.text, span, locate);
@@ -628,7 +628,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
         }, own, { earlier: within, related: inBlock(file, span, conditional), conditional, inTransactionBlock });
       }
     }
-    if (!block && inTransaction) earlier.add({ facts, locks, span });
+    if (!block && inTransaction) earlier.add({ ast, facts, locks, span });
   };
   for (const [index, parsed] of statements.entries()) {
     // Comments between the previous statement and this one.

@@ -23,11 +23,18 @@ export function isNewRelation(state: SchemaState, name: string): boolean {
 
 /** An earlier statement of the same transaction: what it locked and did. */
 export interface EarlierStatement {
+  /** Its parse tree, when a rule may ask what it did beyond its locks (ALTER TYPE ... ADD VALUE). */
+  readonly ast?: PgNode;
   readonly facts: StatementFacts;
   readonly locks: readonly PredictedLock[];
   readonly effect?: Effect;
   readonly span: Span;
 }
+
+type EnumNames = { readonly typeName?: readonly { String?: { sval?: string } }[] };
+
+/** An enum type's key as the schema state keys types (tableKey of its written name). */
+const enumKey = (e: EnumNames) => tableKey((e.typeName ?? []).map((n) => n.String?.sval ?? '?').join('.'));
 
 /**
  * The statements before the one being judged in the same transaction, indexed by table, so that
@@ -48,12 +55,22 @@ export class EarlierStatements {
   /** Changes to the state's tables up to here are reflected in heldKeyIsNew. */
   private stateChanges: number;
 
+  /**
+   * Enum values ALTER TYPE ... ADD VALUE added in this transaction, by the type's key: PostgreSQL
+   * refuses to use them until the transaction commits. Undefined until there is one.
+   */
+  private enumAdditions: Map<string, Set<string>> | undefined;
+  /** Enum types this transaction created (from PostgreSQL 17, values added to them are usable at once). */
+  private enumsCreated: Set<string> | undefined;
+
   constructor(private readonly state: SchemaState) {
     this.stateChanges = state.tableChangeCount;
   }
 
   /** Adds a statement that has been judged (it is earlier for the ones that follow). */
   add(e: EarlierStatement): void {
+    if (e.ast && 'AlterEnumStmt' in e.ast) this.noteEnumValue(e.ast.AlterEnumStmt as EnumNames & { newVal?: string; oldVal?: string });
+    else if (e.ast && 'CreateEnumStmt' in e.ast) (this.enumsCreated ??= new Set()).add(enumKey(e.ast.CreateEnumStmt as EnumNames));
     for (const lock of e.locks) {
       const key = tableKey(lock.table);
       let first = this.firstAtLeast.get(key);
@@ -81,6 +98,26 @@ export class EarlierStatements {
       this.existingHeldKeys += isNew ? -1 : 1;
       this.existingHeld = undefined;
     });
+  }
+
+  private noteEnumValue(alter: EnumNames & { newVal?: string; oldVal?: string }): void {
+    // oldVal: RENAME VALUE, whose value is usable at once.
+    if (alter.newVal === undefined || alter.oldVal !== undefined) return;
+    const type = enumKey(alter);
+    this.enumAdditions ??= new Map();
+    let values = this.enumAdditions.get(type);
+    if (!values) this.enumAdditions.set(type, (values = new Set()));
+    values.add(alter.newVal);
+  }
+
+  /** The values added to enum types in this transaction, by type (see enumAdditions), or undefined. */
+  uncommittedEnumValues(): ReadonlyMap<string, ReadonlySet<string>> | undefined {
+    return this.enumAdditions;
+  }
+
+  /** Whether this transaction created the enum type (by its key). */
+  createdEnum(type: string): boolean {
+    return this.enumsCreated?.has(type) ?? false;
   }
 
   /** The first earlier statement that locks the table at least as strongly as `mode`. */
