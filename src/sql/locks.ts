@@ -19,6 +19,21 @@ export function lockStrength(mode: string): number {
   return lockModes.indexOf(mode as LockMode);
 }
 
+/**
+ * The everyday queries a lock of this mode blocks, held or waited for (a waiting request queues
+ * those that conflict with it), and those it lets go on: plain SELECT takes ACCESS SHARE,
+ * SELECT ... FOR UPDATE ROW SHARE, INSERT, UPDATE and DELETE ROW EXCLUSIVE (PostgreSQL's table of
+ * conflicting lock modes).
+ */
+export function queriesBlocked(mode: string, table: string): { readonly blocked: string; readonly spared?: string } {
+  const strength = lockStrength(mode);
+  if (strength >= lockStrength('AccessExclusiveLock')) return { blocked: `every query on ${table}, plain SELECT included,` };
+  if (strength >= lockStrength('ExclusiveLock')) return { blocked: `every write to ${table} and SELECT ... FOR UPDATE on it`, spared: 'plain reads go on' };
+  if (strength >= lockStrength('ShareLock')) return { blocked: `every write to ${table}`, spared: 'reads go on' };
+  if (strength >= lockStrength('ShareUpdateExclusiveLock')) return { blocked: `other schema changes of ${table}, VACUUM and ANALYZE`, spared: 'reads and writes go on' };
+  return { blocked: `schema changes of ${table} and explicit locks on it`, spared: 'reads and writes go on' };
+}
+
 /** A table lock a statement takes, by the table as the statement names it. */
 export interface PredictedLock {
   readonly table: string;

@@ -1,4 +1,4 @@
-import { lockLabel, lockStrength } from '../../sql/locks.js';
+import { lockLabel, lockStrength, queriesBlocked, type PredictedLock } from '../../sql/locks.js';
 import { isNewRelation, type StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
 import { relationName } from './ast.js';
@@ -15,11 +15,16 @@ export const missingLockTimeout: StatementRule = {
     // So can a view being created (its reads are weak locks).
     const view = (ctx.ast as { ViewStmt?: { view: never } }).ViewStmt?.view;
     if (view && !ctx.state.views.has(tableKey(relationName(view)))) return;
-    const strong = ctx.locks.find((l) => lockStrength(l.mode) >= lockStrength('ShareLock') && !isNewRelation(ctx.state, l.table));
+    // The strongest lock on a table that is not new: what the most queries queue behind.
+    let strong: PredictedLock | undefined;
+    for (const l of ctx.locks) {
+      if (lockStrength(l.mode) >= lockStrength('ShareLock') && (!strong || lockStrength(l.mode) > lockStrength(strong.mode)) && !isNewRelation(ctx.state, l.table)) strong = l;
+    }
     if (!strong) return;
     const lock = lockLabel(strong.mode);
+    const { blocked, spared } = queriesBlocked(strong.mode, strong.table);
     report({
-      message: `${ctx.facts.command} waits for ${/^[AEIOU]/.test(lock) ? 'an' : 'a'} ${lock} lock on ${strong.table} with no lock_timeout set before it in its session: while it waits behind a long query, every query on ${strong.table} queues behind it`,
+      message: `${ctx.facts.command} waits for ${/^[AEIOU]/.test(lock) ? 'an' : 'a'} ${lock} lock on ${strong.table} with no lock_timeout set before it in its session: while it waits behind a long query, ${blocked} queues behind it${spared ? ` (${spared})` : ''}`,
       help: "Start the file with SET lock_timeout = '5s'; (and retry on failure) so a blocked migration gives up instead of stalling the application.",
     });
   },
