@@ -44,6 +44,11 @@ export interface PredictedLock {
    * does not take it. Verify does not require it to be held.
    */
   readonly ifRows?: true;
+  /**
+   * The lock a rename took on its relation, under the name the relation has once the statement
+   * has run (what later statements of the transaction call it): not another table.
+   */
+  readonly renamed?: true;
 }
 
 /**
@@ -574,14 +579,10 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
       return [...on(table, mode), ...extra.filter((e) => !sameTable(e.table, table))];
     }
     case 'RenameStmt': {
-      if (body.renameType === 'OBJECT_TABLE') {
+      if (body.renameType === 'OBJECT_TABLE' || alteredRelations.has(body.renameType)) {
         // The lock is held under the new name once the statement has run.
         const renamed = body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname;
-        return [...on(relationName(body.relation), 'AccessExclusiveLock'), ...on(renamed, 'AccessExclusiveLock')];
-      }
-      if (alteredRelations.has(body.renameType)) {
-        const renamed = body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname;
-        return [...on(relationName(body.relation), 'AccessExclusiveLock'), ...on(renamed, 'AccessExclusiveLock')];
+        return [...on(relationName(body.relation), 'AccessExclusiveLock'), { table: renamed, mode: 'AccessExclusiveLock', renamed: true }];
       }
       // ALTER TRIGGER ... ON t RENAME, like a column or constraint, locks its table.
       return ['OBJECT_COLUMN', 'OBJECT_TABCONSTRAINT', 'OBJECT_TRIGGER'].includes(body.renameType) ? on(relationName(body.relation), 'AccessExclusiveLock') : [];

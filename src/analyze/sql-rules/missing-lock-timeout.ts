@@ -15,10 +15,11 @@ export const missingLockTimeout: StatementRule = {
     // So can a view being created (its reads are weak locks).
     const view = (ctx.ast as { ViewStmt?: { view: never } }).ViewStmt?.view;
     if (view && !ctx.state.views.has(tableKey(relationName(view)))) return;
-    // The strongest lock on a table that is not new: what the most queries queue behind.
+    // The strongest lock on a table that is not new: what the most queries queue behind. A
+    // rename's lock under the new name is the same table's, under its old name.
     let strong: PredictedLock | undefined;
     for (const l of ctx.locks) {
-      if (lockStrength(l.mode) >= lockStrength('ShareLock') && (!strong || lockStrength(l.mode) > lockStrength(strong.mode)) && !isNewRelation(ctx.state, l.table)) strong = l;
+      if (!l.renamed && lockStrength(l.mode) >= lockStrength('ShareLock') && (!strong || lockStrength(l.mode) > lockStrength(strong.mode)) && !isNewRelation(ctx.state, l.table)) strong = l;
     }
     if (!strong) return;
     const lock = lockLabel(strong.mode);

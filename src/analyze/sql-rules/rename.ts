@@ -3,6 +3,7 @@ import type { StatementContext, StatementFinding, StatementRule } from '../sql/c
 import type { Severity } from '../../diagnostics/diagnostic.js';
 import { tableKey } from '../sql/schema-state.js';
 import { quoteIdent, quoteName, sqlLiteral } from '../../sql/quote.js';
+import type { PgNode } from '../../sql/parser.js';
 
 /**
  * ALTER TYPE|DOMAIN ... RENAME TO, RENAME ATTRIBUTE, RENAME VALUE: code that names the type
@@ -75,6 +76,9 @@ export const rename: StatementRule = {
     if (isView ? ctx.state.newViews.has(tableKey(table)) || ctx.state.isNew(table) : ctx.state.isNew(table)) return;
     // In a plan, MG102 already stops a rename outside contract; in contract it is the plan's intent.
     if (ctx.mode === 'plan' && ctx.phase !== 'contract') return;
+    // The old name taken again in the same transaction (a view over the new one, as the help
+    // below says; a new table swapped in): queries that name it go on working once it commits.
+    if (body.renameType !== 'OBJECT_COLUMN' && ctx.inTransaction && nameTakenAgain(ctx.later(), table)) return;
     const what = body.renameType === 'OBJECT_COLUMN' ? `column ${table}.${body.subname}${noun === 'table' ? '' : ` of ${noun} ${table}`}` : `${noun} ${table}`;
     report({
       severity: ctx.mode === 'plan' ? 'info' : this.severity,
@@ -89,3 +93,23 @@ export const rename: StatementRule = {
     });
   },
 };
+
+/**
+ * Whether a statement after this one, before the transaction ends, makes a relation of this name:
+ * CREATE TABLE, CREATE VIEW, CREATE TABLE AS, or a rename to it.
+ */
+function nameTakenAgain(later: readonly PgNode[], name: string): boolean {
+  const key = tableKey(name);
+  for (const ast of later) {
+    const [kind, body] = node(ast);
+    if (kind === 'TransactionStmt') return false;
+    const made = kind === 'CreateStmt' ? body.relation
+      : kind === 'ViewStmt' ? body.view
+        : kind === 'CreateTableAsStmt' ? body.into?.rel
+          : kind === 'RenameStmt' && body.relation && (body.renameType === 'OBJECT_TABLE' || body.renameType === 'OBJECT_VIEW' || body.renameType === 'OBJECT_MATVIEW')
+            ? { ...body.relation, relname: body.newname }
+            : undefined;
+    if (made && tableKey(relationName(made)) === key) return true;
+  }
+  return false;
+}

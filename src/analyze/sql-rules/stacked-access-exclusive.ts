@@ -1,4 +1,4 @@
-import { lockLabel, lockStrength, type LockMode } from '../../sql/locks.js';
+import { lockLabel, lockStrength, readRelations, type LockMode } from '../../sql/locks.js';
 import type { PgNode } from '../../sql/parser.js';
 import { isNewRelation, type EarlierStatements, type StatementContext, type StatementFinding, type StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
@@ -13,6 +13,18 @@ function createdTable(ast: PgNode, state: StatementContext['state']): string | u
   if (kind === 'CreateTableAsStmt' && body.into?.rel) return tableKey(relationName(body.into.rel));
   if (kind === 'ViewStmt' && !state.views.has(tableKey(relationName(body.view)))) return tableKey(relationName(body.view));
   return undefined;
+}
+
+/** The tables a data change reads besides its target: its query, FROM, USING and subqueries. */
+function readsOfDataChange(ast: PgNode): string[] {
+  const [kind, body] = node(ast);
+  const parts = kind === 'InsertStmt' ? [body.selectStmt?.SelectStmt?.valuesLists ? undefined : body.selectStmt]
+    : kind === 'UpdateStmt' ? [body.fromClause, body.whereClause, body.targetList]
+      : kind === 'DeleteStmt' ? [body.usingClause, body.whereClause]
+        : kind === 'MergeStmt' ? [body.sourceRelation]
+          : [];
+  const target = kind === 'InsertStmt' || kind === 'UpdateStmt' || kind === 'DeleteStmt' || kind === 'MergeStmt' ? tableKey(relationName(body.relation)) : undefined;
+  return [...new Set(parts.flatMap((p) => (p ? readRelations(p) : [])))].filter((t) => tableKey(t) !== target);
 }
 
 /**
@@ -61,10 +73,36 @@ export const stackedAccessExclusive: StatementRule = {
       });
       return;
     }
+    // A data change that reads another table the transaction holds (INSERT ... SELECT, UPDATE
+    // ... FROM, DELETE ... USING, MERGE ... USING): a copy out of a locked table, as long as the
+    // copy. Its own table, if held, is MG218's backfill.
+    for (const read of readsOfDataChange(ctx.ast)) {
+      if (!ctx.earlier.holdsAccessExclusiveOnExisting(read) || !ownLockIsWeaker(read)) continue;
+      const by = ctx.earlier.firstLocking(read, 'AccessExclusiveLock')!;
+      // A table locked on purpose (LOCK TABLE, MG223) is held to keep others out while it is read.
+      if (by.ast !== undefined && 'LockStmt' in by.ast) continue;
+      const worksOn = toldOf(ctx.earlier).worksOn;
+      if (worksOn.has(tableKey(read))) continue;
+      worksOn.add(tableKey(read));
+      // A table renamed away to make room for its rebuilt copy: committing in between would leave
+      // the name empty, so the copy comes first and the swap last.
+      const renamedFrom = by.ast !== undefined && 'RenameStmt' in by.ast ? (by.ast.RenameStmt as { relation?: Parameters<typeof relationName>[0] }).relation : undefined;
+      const swapped = renamedFrom !== undefined && ctx.facts.dataChange !== undefined && tableKey(relationName(renamedFrom)) === tableKey(ctx.facts.dataChange.table);
+      report({
+        message: `${ctx.facts.command} reads ${read} while this transaction still holds the ACCESS EXCLUSIVE lock ${by.facts.command} took: nothing can read or write ${read} until the copy is done and the transaction commits`,
+        help: swapped
+          ? `Copy first, swap last: create the new table under another name and fill it from the live table (in batches, catching up the rows written meanwhile), then rename both in one short transaction.`
+          : ctx.mode === 'lint'
+          ? `Commit between them: run ${ctx.facts.command} in a transaction of its own (a later migration file, or after a COMMIT), where reading ${read} takes only ACCESS SHARE; copy a large table in batches.`
+          : `Commit between them: put ${ctx.facts.command} in a step of its own (its own transaction), where reading ${read} takes only ACCESS SHARE; copy a large table in batches (batch:).`,
+      });
+      return;
+    }
     // A table this statement creates is new and empty: locking it keeps nobody waiting. The
     // tables its foreign keys point at are where the wait is.
     const creates = createdTable(ctx.ast, ctx.state);
-    const others = ctx.locks.filter((l) => lockStrength(l.mode) >= lockStrength('ShareUpdateExclusiveLock') && !ctx.earlier.holdsAccessExclusive(l.table) && !isNewRelation(ctx.state, l.table) && (creates === undefined || tableKey(l.table) !== creates));
+    // A rename's lock under the new name is its own table's, not another's.
+    const others = ctx.locks.filter((l) => !l.renamed && lockStrength(l.mode) >= lockStrength('ShareUpdateExclusiveLock') && !ctx.earlier.holdsAccessExclusive(l.table) && !isNewRelation(ctx.state, l.table) && (creates === undefined || tableKey(l.table) !== creates));
     if (others.length && !toldOf(ctx.earlier).locksOthers) {
       toldOf(ctx.earlier).locksOthers = true;
       const tables = ctx.earlier.accessExclusiveOnExisting();
