@@ -50,8 +50,9 @@ export interface LintResult {
  *
  * A rollback (a down file, or the down part of a dbmate or goose file) is judged against the
  * schema as its up left it, as when it is run, and tentatively: its changes are undone, for the
- * next migration runs after the up, not after the down. Tables the up created still count as new
- * for its rollback, as for a plan step's rollback.
+ * next migration runs after the up, not after the down. What the up created is no longer new for
+ * its rollback: a down runs after its up has been live (a failed up in a transaction undoes
+ * itself), so the tables it made hold rows by then, and locking or scanning them is felt.
  */
 export async function lint(options: LintOptions, host: Host): Promise<LintResult> {
   await loadSqlParser();
@@ -67,8 +68,8 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     const text = texts[i];
     const rollbackFile = isRollbackFile(file) || options.rollbacks?.has(file) === true;
     // What the previous migration created is no longer new (the next one may run months later);
-    // a rollback file follows its up and judges what the up left.
-    if (!rollbackFile) state.settle();
+    // a rollback file follows its up and judges what the up left, after it has been live.
+    state.settle();
     if (text === undefined) {
       diagnostics.push({ code: 'MG000', severity: 'error', file, message: `cannot read ${file}`, help: 'Check the path and that the file is readable.' });
       files.push({ file, ok: false });
@@ -108,8 +109,9 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
         const [viewSql, view] = section.inRollbackView ? [liquibase!.rollback, back!.statements] : [sql, forward.statements];
         if (!view) continue;
         const statements = sections.length === 1 ? view : view.filter((s) => s.start >= section.start && s.start < section.end);
-        // A Liquibase changeset is a migration of its own: what the ones before it created is not new.
-        if (section.newMigration) state.settle();
+        // A Liquibase changeset is a migration of its own: what the ones before it created is not
+        // new; nor is what an up part created for its down part (goose, dbmate), run another day.
+        if (section.newMigration || section.rollback) state.settle();
         const analyze = () => analyzeSqlFile(file, statements, viewSql, {
           postgres: options.config?.postgres ?? defaultPostgresMajor,
           ...(options.config?.assumeRows ? { assumeRows: options.config.assumeRows } : {}),

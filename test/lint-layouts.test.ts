@@ -21,7 +21,7 @@ async function lintFolder(dir: string, options: { fileTransaction?: boolean } = 
   const migrations = await findMigrations(['.'], cwd);
   const { files } = migrations;
   const result = await lint({ files, rollbacks: migrations.rollbacks, ...options }, nodeHost(cwd));
-  const found = result.diagnostics.map((d) => `${d.file}:${result.sources.get(d.file)!.position(d.span?.start ?? 0).line} ${d.code} ${d.message.replace(/ rewrites (events|users).*/, '')}`);
+  const found = result.diagnostics.map((d) => `${d.file}:${result.sources.get(d.file)!.position(d.span?.start ?? 0).line} ${d.code} ${d.message.replace(/ rewrites (events|users).*/, '').replace(/ with no lock_timeout set before it .*/, '')}`);
   return { files, found, layout: migrations.diagnostics };
 }
 
@@ -269,6 +269,8 @@ describe('lint over each tool\'s layout', () => {
     const { files, found } = await lintFolder('golang');
     expect(files).toEqual(['1_init.up.sql', '1_init.down.sql', '2_widen.up.sql', '2_widen.down.sql', '9_narrow_without_down.up.sql', '10_widen_again.up.sql', '11_down_without_up.down.sql']);
     expect(found).toEqual([
+      // A down runs after its up has been live: dropping the table waits for its lock like any other.
+      '1_init.down.sql:1 MG219 DROP TABLE waits for an ACCESS EXCLUSIVE lock on events',
       '2_widen.up.sql:3 MG212 changing events.at from timestamptz to timestamp',
       '2_widen.down.sql:2 MG212 changing events.note from varchar(200) to varchar(100)',
       '2_widen.down.sql:3 MG212 changing events.at from timestamp to timestamptz',
@@ -285,8 +287,10 @@ describe('lint over each tool\'s layout', () => {
   });
 
   it('dbmate: transaction:false takes a section out of the tool\'s transaction, but dbmate sends it as one query string; the other section stays in one', async () => {
-    expect((await lintFolder('dbmate')).found).toEqual(['20240103120000_widen_note.sql:8 MG212 ignored (events is small in every environment): changing events.note from varchar(200) to varchar(100)']);
+    const dropped = '20240101120000_init.sql:5 MG219 DROP TABLE waits for an ACCESS EXCLUSIVE lock on events';
+    expect((await lintFolder('dbmate')).found).toEqual([dropped, '20240103120000_widen_note.sql:8 MG212 ignored (events is small in every environment): changing events.note from varchar(200) to varchar(100)']);
     expect((await lintFolder('dbmate', { fileTransaction: true })).found).toEqual([
+      dropped,
       // SET lock_timeout and CREATE INDEX CONCURRENTLY in one string: PostgreSQL runs them as one
       // implicit transaction and refuses the index (dbmate issues 182 and 285; checked with psql -c).
       '20240102120000_index_at.sql:3 MG204 CREATE INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here',
@@ -296,7 +300,7 @@ describe('lint over each tool\'s layout', () => {
   });
 
   it('goose: -- +goose NO TRANSACTION, and the Down part judged as a rollback', async () => {
-    const expected = ['00002_index_at.sql:8 MG212 changing events.note from varchar(100) to varchar(50)'];
+    const expected = ['00001_init.sql:5 MG219 DROP TABLE waits for an ACCESS EXCLUSIVE lock on events', '00002_index_at.sql:8 MG212 changing events.note from varchar(100) to varchar(50)'];
     expect((await lintFolder('goose')).found).toEqual(expected);
     expect((await lintFolder('goose', { fileTransaction: true })).found).toEqual(expected);
   });
@@ -381,6 +385,8 @@ describe('lint over each tool\'s layout', () => {
     const { files, found } = await lintFolder('liquibase');
     expect(files).toEqual(['001_books.sql', '002_authors.sql']);
     expect(found.map((f) => f.replace(/ rewrites book.*/, ''))).toEqual([
+      // Changeset 1's rollback drops the table it created, which has been live since.
+      '001_books.sql:8 MG219 DROP TABLE waits for an ACCESS EXCLUSIVE lock on book',
       // Changeset 2's rollback narrows what it widened (the forward widening is catalog-only).
       '001_books.sql:13 MG212 changing book.note from varchar(200) to varchar(100)',
       // Changeset 4 runs in Liquibase's transaction; changeset 3 says runInTransaction:false (and
@@ -390,7 +396,7 @@ describe('lint over each tool\'s layout', () => {
       '001_books.sql:28 MG212 changing book.title from text to varchar(10)',
       // The SET lock_timeout of changeset 1 holds for the changesets after it on its connection;
       // the next file is checked on its own.
-      '002_authors.sql:5 MG219 ALTER TABLE ADD COLUMN waits for an ACCESS EXCLUSIVE lock on book with no lock_timeout set before it in its session: while it waits behind a long query, every query on book, plain SELECT included, queues behind it',
+      '002_authors.sql:5 MG219 ALTER TABLE ADD COLUMN waits for an ACCESS EXCLUSIVE lock on book',
       '002_authors.sql:5 MG230 book (author_id) references author but has no index on (author_id): every DELETE on author, and every UPDATE of its key, scans book',
     ]);
     // Changeset 5 is for Oracle and H2 only: its SQL is no syntax error here.
@@ -406,8 +412,10 @@ describe('lint over each tool\'s layout', () => {
   // migration dropped the table the next ones change, and their widening was "may rewrite".
   it('sql-migrate: each Down part judged as a rollback after its Up; notransaction takes its direction out of the transaction', async () => {
     const widened = '10_widen_note.sql:7 MG212 changing events.note from varchar(200) to varchar(100)';
-    expect((await lintFolder('sql-migrate')).found).toEqual([widened]);
+    const dropped = '1_init.sql:6 MG219 DROP TABLE waits for an ACCESS EXCLUSIVE lock on events';
+    expect((await lintFolder('sql-migrate')).found).toEqual([dropped, widened]);
     expect((await lintFolder('sql-migrate', { fileTransaction: true })).found).toEqual([
+      dropped,
       // The Down has no notransaction: sql-migrate runs it in a transaction, where CONCURRENTLY fails.
       '2_index_at.sql:7 MG204 DROP INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here',
       widened,
@@ -416,8 +424,10 @@ describe('lint over each tool\'s layout', () => {
 
   it('tern: the part below ---- create above / drop below ---- judged as a rollback; disable-tx holds for its own part', async () => {
     const widened = '010_widen_note.sql:7 MG212 changing events.note from varchar(200) to varchar(100)';
-    expect((await lintFolder('tern')).found).toEqual([widened]);
+    const dropped = '001_init.sql:5 MG219 DROP TABLE waits for an ACCESS EXCLUSIVE lock on events';
+    expect((await lintFolder('tern')).found).toEqual([dropped, widened]);
     expect((await lintFolder('tern', { fileTransaction: true })).found).toEqual([
+      dropped,
       // The down has no disable-tx of its own: tern runs it in a transaction, where CONCURRENTLY fails.
       '002_index_at.sql:8 MG204 DROP INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here',
       widened,
@@ -428,13 +438,14 @@ describe('lint over each tool\'s layout', () => {
     const { files, found } = await lintFolder('postgrator', { fileTransaction: true });
     expect(files).toEqual(['001.do.init.sql', '001.undo.init.sql', '002.do.index-at.sql', '003.do.sql', '010.do.widen-note.sql', '010.undo.widen-note.sql']);
     expect(found).toEqual([
+      '001.undo.init.sql:1 MG219 DROP TABLE waits for an ACCESS EXCLUSIVE lock on events',
       '002.do.index-at.sql:2 MG204 CREATE INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here',
       '010.undo.widen-note.sql:2 MG212 changing events.note from varchar(200) to varchar(100)',
     ]);
   });
 
   it('yoyo: a .rollback.sql judged after its migration, -- transactional: false holding for both', async () => {
-    const expected = ['0010_widen_note.rollback.sql:2 MG212 changing events.note from varchar(200) to varchar(100)'];
+    const expected = ['0001_init.rollback.sql:1 MG219 DROP TABLE waits for an ACCESS EXCLUSIVE lock on events', '0010_widen_note.rollback.sql:2 MG212 changing events.note from varchar(200) to varchar(100)'];
     expect((await lintFolder('yoyo')).found).toEqual(expected);
     expect((await lintFolder('yoyo', { fileTransaction: true })).found).toEqual(expected);
   });
@@ -451,18 +462,29 @@ describe('lint over each tool\'s layout', () => {
   it('diesel: <version>/down.sql is the rollback of up.sql beside it', async () => {
     const { files, found } = await lintFolder('diesel');
     expect(files[0]).toBe('00000000000000_diesel_initial_setup/up.sql');
-    expect(found).toEqual(['2024-01-10-090000_widen_note/down.sql:2 MG212 changing events.note from varchar(200) to varchar(100)']);
+    expect(found).toEqual(['2024-01-01-120000_create_events/down.sql:1 MG219 DROP TABLE waits for an ACCESS EXCLUSIVE lock on events', '2024-01-10-090000_widen_note/down.sql:2 MG212 changing events.note from varchar(200) to varchar(100)']);
   });
 
-  it('a rollback does not make the tables its up created old, nor the next migration\'s new', async () => {
+  it('a rollback judges what its up created as live (it runs after the up has been in use), and the next migration too', async () => {
     const files = {
       'm/1_a.up.sql': 'CREATE TABLE a (id int);\nCREATE INDEX a_id ON a (id);\n',
       'm/1_a.down.sql': "SET lock_timeout = '5s';\nCREATE INDEX a_id2 ON a (id);\n",
       'm/2_b.up.sql': "SET lock_timeout = '5s';\nCREATE INDEX a_id3 ON a (id);\n",
     };
     const result = await lint({ files: migrationOrder(Object.keys(files)) }, memoryHost(files));
-    // The down runs against what its up created; the next migration may run months later.
-    expect(result.diagnostics.map((d) => `${d.file} ${d.code}`)).toEqual(['m/2_b.up.sql MG201']);
+    // A failed up in a transaction undoes itself: a down runs later, on a table that holds rows.
+    expect(result.diagnostics.map((d) => `${d.file} ${d.code}`)).toEqual(['m/1_a.down.sql MG201', 'm/2_b.up.sql MG201']);
+  });
+
+  it('a down that drops an index before dropping its table is no MG202: the table\'s drop takes both', async () => {
+    const files = {
+      'm/1_a.up.sql': "SET lock_timeout = '5s';\nCREATE TABLE a (id int);\nCREATE INDEX a_id ON a (id);\n",
+      'm/1_a.down.sql': "SET lock_timeout = '5s';\nDROP INDEX a_id;\nDROP TABLE a;\n",
+      'm/2_b.up.sql': "SET lock_timeout = '5s';\nCREATE TABLE b (id int);\nCREATE INDEX b_id ON b (id);\n",
+      'm/2_b.down.sql': "SET lock_timeout = '5s';\nDROP INDEX b_id;\n",
+    };
+    const result = await lint({ files: migrationOrder(Object.keys(files)) }, memoryHost(files));
+    expect(result.diagnostics.map((d) => `${d.file} ${d.code}`)).toEqual(['m/2_b.down.sql MG202']);
   });
 
   it('a down that drops the index its up built on an existing table locks that table (MG202)', async () => {
@@ -598,9 +620,10 @@ describe('migc lint (the real binary) on a Sqitch project whose sqitch.conf plac
     const pretty = await migc(['lint', '.']);
     expect(pretty.stdout).toContain('sql/sqitch.plan:12:1 error MG024 change audit has no deploy script sql/deploy/audit.sql: sqitch deploy stops there\n   |\n12 | audit 2024-05-23T09:00:00Z');
     // The errors: audit's missing script (MG024), the revert that narrows the note back (MG212),
-    // and the reworked view's revert that PostgreSQL refuses (MG067). The warnings: the unnamed script and four MG219, one of them the
-    // reworked view's CREATE OR REPLACE VIEW (ACCESS EXCLUSIVE on the view).
-    expect(pretty.stderr).toBe('migc: linted 10 files: 3 errors, 5 warnings (1 note: --verbose shows them)\n');
+    // and the reworked view's revert that PostgreSQL refuses (MG067). The warnings: the unnamed script and seven MG219, one of them the
+    // reworked view's CREATE OR REPLACE VIEW (ACCESS EXCLUSIVE on the view), three the reverts'
+    // drops of what their deploys created, live by the time a revert runs.
+    expect(pretty.stderr).toBe('migc: linted 10 files: 3 errors, 8 warnings (1 note: --verbose shows them)\n');
   });
 
   it('given only the deploy folder, finds the plan above it and lints the deploy scripts in its order', async () => {

@@ -1,3 +1,4 @@
+import type { PgNode } from '../../sql/parser.js';
 import { node } from './ast.js';
 import { tableKey } from '../sql/schema-state.js';
 import { leaveDoBlock, type StatementRule } from '../sql/context.js';
@@ -17,9 +18,13 @@ export const dropIndexNotConcurrent: StatementRule = {
     // in this plan or file (new, so nobody waits on it) keeps nobody waiting. A rollback's up may
     // have built the index on a busy table; the rollback runs after the index has been in use.
     const tableOf = (n: string) => ctx.state.indexTables.get(tableKey(n));
+    // A table dropped later in the same file part or step takes its indexes with it, under the
+    // same ACCESS EXCLUSIVE lock: dropping an index first (as down migrations often do) adds no
+    // wait of its own that CONCURRENTLY would spare.
+    const droppedLater = tablesDroppedLater(ctx.later());
     const existing = names.filter((n) => {
       const table = tableOf(n);
-      return table === undefined || !ctx.state.isNew(table);
+      return table === undefined || (!ctx.state.isNew(table) && !droppedLater.has(tableKey(table)));
     });
     if (!existing.length) return;
     // The table, when the statements seen created the index.
@@ -33,3 +38,14 @@ export const dropIndexNotConcurrent: StatementRule = {
     });
   },
 };
+
+/** The tables the statements after this one drop (DROP TABLE), by key. */
+function tablesDroppedLater(later: readonly PgNode[]): Set<string> {
+  const dropped = new Set<string>();
+  for (const ast of later) {
+    const [kind, body] = node(ast);
+    if (kind !== 'DropStmt' || body.removeType !== 'OBJECT_TABLE') continue;
+    for (const o of body.objects ?? []) dropped.add(tableKey((o.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval).join('.')));
+  }
+  return dropped;
+}
