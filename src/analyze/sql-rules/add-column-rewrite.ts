@@ -65,7 +65,7 @@ export function rewriteReason(def: Record<string, any>, context: { readonly post
     if (con?.contype === 'CONSTR_DEFAULT') {
       const volatile = callsVolatile(con.raw_expr, context.functions);
       if (volatile) return volatile;
-      if (postgres < 11) return `before PostgreSQL 11 any default is written into every row (this plan targets ${postgres})`;
+      if (postgres < 11) return `before PostgreSQL 11 any default is written into every row (the target is PostgreSQL ${postgres})`;
     }
   }
   return undefined;

@@ -32,14 +32,15 @@ export const backfillWithDdl: StatementRule = {
     // The statement that took the strongest lock on the table is the one that blocks the most.
     const [held, ddl] = heldLocks.map((mode) => [mode, ctx.earlier.firstLocking(change.table, mode)] as const).find(([, e]) => e) ?? [];
     if (!held || !ddl) return;
+    const work = change.kind === 'delete' ? 'delete the rows' : change.kind === 'insert' ? 'copy the rows' : 'backfill';
     report({
-      message: `this ${change.kind.toUpperCase()} runs in the same transaction as ${ddl.facts.command}, which holds ${lockLabel(held)} on ${change.table}, so ${blocked[held]} ${change.table} until the backfill commits`,
+      message: `this ${change.kind.toUpperCase()} runs in the same transaction as ${ddl.facts.command}, which holds ${lockLabel(held)} on ${change.table}, so ${blocked[held]} ${change.table} until the ${change.kind === 'delete' ? 'delete' : change.kind === 'insert' ? 'copy' : 'backfill'} commits`,
       help: ctx.mode === 'plan'
         ? ctx.inRollback
           // A rollback is one step's way back: it has no steps of its own to split into.
           ? 'A rollback runs as one transaction: split the step in two, one for the DDL and one for the data change, so that their rollbacks commit apart, and batch the data change\'s rollback on a large table (rollback: { sql: ..., batch: { size: 10000 } }).'
-          : 'Commit the DDL first, then backfill in its own step (in batches on a large table).'
-        : 'Commit the DDL first, then backfill in a later transaction (a COMMIT between them, or a later migration file), in batches on a large table.',
+          : `Commit the DDL first, then ${work} in its own step (in batches on a large table).`
+        : `Commit the DDL first, then ${work} in a later transaction (a COMMIT between them, or a later migration file), in batches on a large table.`,
     });
   },
 };

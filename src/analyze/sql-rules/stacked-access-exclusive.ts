@@ -15,6 +15,13 @@ function createdTable(ast: PgNode, state: StatementContext['state']): string | u
   return undefined;
 }
 
+/** What kind of relation a lock of the statement is on: its own sequence (ALTER SEQUENCE), a known view, else a table. */
+function relationNoun(ctx: StatementContext, relation: string): string {
+  const [kind, body] = node(ctx.ast);
+  if (kind === 'AlterSeqStmt' && tableKey(relationName(body.sequence)) === tableKey(relation)) return 'sequence';
+  return ctx.state.views.has(tableKey(relation)) ? 'view' : 'table';
+}
+
 /** The tables a data change reads besides its target: its query, FROM, USING and subqueries. */
 function readsOfDataChange(ast: PgNode): string[] {
   const [kind, body] = node(ast);
@@ -109,8 +116,11 @@ export const stackedAccessExclusive: StatementRule = {
       const held = tableList(tables);
       // A table the transaction locked before, more weakly (a foreign key's SHARE ROW EXCLUSIVE, a read), is no first.
       const lockedBefore = (table: string) => ctx.earlier.firstLocking(table, 'AccessShareLock') !== undefined;
+      // ALTER SEQUENCE locks a sequence, ALTER VIEW a view: say which.
+      const nouns = new Set(others.map((o) => relationNoun(ctx, o.table)));
+      const noun = nouns.size === 1 ? [...nouns][0]! : 'relation';
       const now = others.every((o) => !lockedBefore(o.table))
-        ? `${others.map((o) => o.table).join(', ')}, the first other ${others.length === 1 ? 'table' : 'tables'} it locks before it commits`
+        ? `${others.map((o) => o.table).join(', ')}, the first other ${noun}${others.length === 1 ? '' : 's'} it locks before it commits`
         : others.map((o) => (lockedBefore(o.table) ? `${o.table} more strongly than before (${lockLabel(o.mode)})` : o.table)).join(', ');
       report({
         message: `this transaction already holds an ACCESS EXCLUSIVE lock on ${held} and now locks ${now}: ${held} ${tables.length === 1 ? 'stays' : 'stay'} blocked until then, and lock order across tables invites deadlocks`,

@@ -901,7 +901,8 @@ function columnState(def: Record<string, any>, table: string, ordinal: number): 
   // table's schema), or the one its DEFAULT nextval('...') names.
   const sequence = serial || kinds.includes('CONSTR_IDENTITY') ? `${table}_${def.colname}_seq` : defaultSequence(written);
   // Built field by field (no spreads): every column of every CREATE TABLE and ADD COLUMN comes here.
-  const column: ColumnState = type ? { type, notNull } : { notNull };
+  // A serial is an integer column with a sequence's default: its type is the integer (serial4 is int4).
+  const column: ColumnState = type ? { type: serial ? { ...type, name: `int${type.name.slice(-1)}` } : type, notNull } : { notNull };
   if (hasDefault) column.hasDefault = true;
   if (defaultExpr !== undefined) column.defaultExpr = defaultExpr;
   if (sequence) column.sequence = sequence;
