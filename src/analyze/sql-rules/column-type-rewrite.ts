@@ -1,6 +1,8 @@
 import { alterTableCommands } from './ast.js';
 import { binaryCompatible, columnType, describeType } from '../sql/types.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
+import { collationOf } from '../sql/schema-state.js';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 /** Target types that some changes reach without a rewrite (widening): from an unknown type, it may go either way. */
 const sometimesCatalogOnly = new Set(['text', 'varchar', 'numeric', 'varbit', 'inet']);
@@ -18,8 +20,25 @@ export const columnTypeRewrite: StatementRule = {
       if (cmd.subtype !== 'AT_AlterColumnType') continue;
       const to = columnType(cmd.def?.ColumnDef?.typeName);
       if (!to) continue;
-      const from = ctx.state.table(alter.table)?.columns.get(cmd.name)?.type;
-      if (from && binaryCompatible(from, to) && !cmd.def?.ColumnDef?.raw_default) continue;
+      const column = ctx.state.table(alter.table)?.columns.get(cmd.name);
+      const from = column?.type;
+      if (from && binaryCompatible(from, to) && !cmd.def?.ColumnDef?.raw_default) {
+        // No rewrite; but a new collation (COLLATE, or none: the type's default) orders the
+        // column's values otherwise, and PostgreSQL rebuilds its indexes, under the same lock.
+        const collation = collationOf(cmd.def?.ColumnDef);
+        const indexes = column.partial || collation === column.collation ? [] : ctx.state.indexesInvolving(alter.table, cmd.name);
+        const severity = indexes.length ? severityFor(ctx, alter.table, this.severity) : undefined;
+        if (severity) {
+          const named = (c: string | undefined) => (c === undefined ? 'the default collation' : `collation ${quoteIdent(c)}`);
+          report({
+            severity,
+            subcommand,
+            message: `changing ${alter.table}.${cmd.name} from ${named(column.collation)} to ${named(collation)} rebuilds ${indexes.length === 1 ? 'its index' : 'its indexes'} ${indexes.join(', ')} on ${sizeNote(ctx, alter.table)} under an ACCESS EXCLUSIVE lock (the table itself is not rewritten)`,
+            help: `Keep the column's collation and build what needs the other one beside it, without blocking: CREATE INDEX CONCURRENTLY ... ON ${quoteName(alter.table)} (${quoteIdent(cmd.name)} COLLATE ${quoteIdent(collation ?? 'default')}), and say COLLATE in the queries that need it; or add a new column with the collation, backfill it in batches and swap the names.`,
+          });
+        }
+        continue;
+      }
       // The current type unknown (no CREATE TABLE seen), a change to text or a wider varchar may
       // be catalog-only, or it may rewrite: say so, as a warning.
       const maybe = !from && sometimesCatalogOnly.has(to.name) && !cmd.def?.ColumnDef?.raw_default;

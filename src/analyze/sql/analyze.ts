@@ -12,7 +12,7 @@ import { unknownTypes } from '../sql-rules/unknown-type.js';
 import type { PlanSettings } from '../settings.js';
 import { transactionNesting, unterminatedTransaction } from '../sql-rules/transaction-nesting.js';
 import { EarlierStatements, rulesFor, type Effect, type StatementContext, type StatementFinding, type StatementRule } from './context.js';
-import { SchemaState, tableKey } from './schema-state.js';
+import { collationOf, SchemaState, tableKey } from './schema-state.js';
 import { defaultSearchPath, qualifyRelations, searchPathSet, type SearchPath } from './search-path.js';
 import { boundsLockWaits, settingChanges } from './settings.js';
 import { viewsOf } from '../compat/views.js';
@@ -49,9 +49,11 @@ export function statementEffect(ast: Statement['ast'], state: SchemaState, postg
     for (const cmd of alter.cmds) {
       if (cmd.subtype === 'AT_AddColumn' && rewriteReason(cmd.def.ColumnDef, { postgres, functions: state.functions })) worse('rewrite');
       if (cmd.subtype === 'AT_AlterColumnType') {
-        const from = state.table(alter.table)?.columns.get(cmd.name)?.type;
+        const column = state.table(alter.table)?.columns.get(cmd.name);
         const to = columnType(cmd.def?.ColumnDef?.typeName);
-        worse(from && to && binaryCompatible(from, to) ? 'catalog' : 'rewrite');
+        if (!column?.type || !to || !binaryCompatible(column.type, to)) worse('rewrite');
+        // A new collation rebuilds the column's indexes (MG212).
+        else if (!column.partial && collationOf(cmd.def?.ColumnDef) !== column.collation && state.indexesInvolving(alter.table, cmd.name).length) worse('index build');
       }
       if (cmd.subtype === 'AT_SetNotNull' && !(postgres >= 12 && state.hasValidatedNotNullCheck(alter.table, cmd.name))) worse('scan');
       if (cmd.subtype === 'AT_ValidateConstraint') worse('scan');

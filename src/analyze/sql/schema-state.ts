@@ -22,6 +22,8 @@ export interface ColumnState {
   partial?: boolean;
   /** The sequence its default draws from (serial, identity, DEFAULT nextval(...)), for the locks of an INSERT. */
   sequence?: string;
+  /** The COLLATE it was given; undefined for its type's default. */
+  collation?: string;
 }
 
 /** A named constraint of a table, what rollbacks are compared on: its kind, validity and columns. */
@@ -373,6 +375,12 @@ export class SchemaState implements LockCatalog {
     return [...(this.table(name)?.columns ?? [])].flatMap(([column, c]) => (c.sequence ? [{ column, sequence: c.sequence }] : []));
   }
 
+  /** The indexes the statements seen created on a table that involve a column (keys, expressions, WHERE). */
+  indexesInvolving(table: string, column: string): string[] {
+    if (!this.indexColumns.involves(column)) return [];
+    return (this.indexesOn.get(tableKey(table)) ?? []).filter((index) => this.indexColumns.get(index)?.includes(column));
+  }
+
   /** The table of an index the statements seen created, for the lock prediction of DROP INDEX. */
   tableOfIndex(name: string): string | undefined {
     return this.indexTables.get(tableKey(name));
@@ -480,8 +488,12 @@ export class SchemaState implements LockCatalog {
             case 'AT_AlterColumnType': {
               const col = table.columns.get(cmd.name);
               const type = columnType(cmd.def?.ColumnDef?.typeName);
-              // A column not known before has a known type from here on.
-              if (col && type) this.assign(col, 'type', type);
+              // A column not known before has a known type from here on. Without COLLATE, the new
+              // type's default collation.
+              if (col && type) {
+                this.assign(col, 'type', type);
+                this.assign(col, 'collation', collationOf(cmd.def?.ColumnDef));
+              }
               else if (type) this.setIn(table.columns, cmd.name, { type, notNull: false, partial: true });
               break;
             }
@@ -906,8 +918,17 @@ function columnState(def: Record<string, any>, table: string, ordinal: number): 
   if (hasDefault) column.hasDefault = true;
   if (defaultExpr !== undefined) column.defaultExpr = defaultExpr;
   if (sequence) column.sequence = sequence;
+  const collation = collationOf(def);
+  if (collation !== undefined) column.collation = collation;
   column.ordinal = ordinal;
   return column;
+}
+
+/** The collation a column definition names (COLLATE "C": C), or undefined for its type's default. */
+export function collationOf(def: Record<string, any> | undefined): string | undefined {
+  const names: { String?: { sval?: string } }[] | undefined = def?.collClause?.collname;
+  const name = names?.map((n) => n.String?.sval ?? '?').filter((n) => n !== 'pg_catalog').join('.');
+  return name === 'default' ? undefined : name;
 }
 
 /** The column of a CHECK (col IS NOT NULL) expression, or undefined for any other check. */
