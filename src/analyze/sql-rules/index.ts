@@ -31,6 +31,7 @@ import { exclusionConstraint, uniqueBuildsIndex } from './unique-builds-index.js
 import { unbatchedDataChange } from './unbatched-data-change.js';
 import { unknownType } from './unknown-type.js';
 import { enumValueBeforeCommit } from './enum-value-before-commit.js';
+import { dependentsBlockDrop } from './dependents-block-drop.js';
 
 /** Every statement rule (the PostgreSQL hazard catalogue), sorted by code. */
 export const statementRules: readonly StatementRule[] = [
@@ -68,4 +69,5 @@ export const statementRules: readonly StatementRule[] = [
   concurrentlyOnPartitioned,
   unknownType,
   enumValueBeforeCommit,
+  dependentsBlockDrop,
 ];

@@ -1,0 +1,118 @@
+import { node, relationName } from './ast.js';
+import type { StatementContext, StatementRule } from '../sql/context.js';
+import { tableKey } from '../sql/schema-state.js';
+import type { ForeignKey } from '../../sql/locks.js';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
+
+/**
+ * A drop that PostgreSQL refuses because other objects depend on what it drops, as the schema
+ * the statements before it built says: a table, a column or a key that another table's foreign
+ * key references (without CASCADE), the index a primary key or unique constraint owns (CASCADE
+ * or not), a type a column has (without CASCADE). The migration fails there. What views depend on
+ * is MG067; an object the statements migc has read never made is not judged.
+ */
+export const dependentsBlockDrop: StatementRule = {
+  code: 'MG237',
+  name: 'dependents-block-drop',
+  summary: 'A DROP that PostgreSQL refuses because other objects depend on what it drops: a table, column or key another table\'s foreign key references, a constraint\'s index, a type a column has.',
+  severity: 'error',
+  kinds: ['DropStmt', 'AlterTableStmt'],
+  check(ctx, report) {
+    const [kind, body] = node(ctx.ast);
+    const cascade = body.behavior === 'DROP_CASCADE';
+    if (kind === 'DropStmt') {
+      const names: string[] = (body.objects ?? []).map((o: unknown) => dottedName(o));
+      if (body.removeType === 'OBJECT_TABLE' && !cascade) {
+        // Tables dropped together may reference each other.
+        const dropped = new Set(names.map(tableKey));
+        for (const name of names) {
+          const blocking = referencing(ctx, name).filter((fk) => !dropped.has(tableKey(fk.table)));
+          if (blocking.length) report(refusal(`cannot drop table ${name} because other objects depend on it: ${constraints(blocking)} depend${blocking.length === 1 ? 's' : ''} on table ${name}`, dropKeysFirst(blocking, `or drop ${blocking.length === 1 ? 'that table' : 'those tables'} in the same statement, or use CASCADE, which drops the constraints (not their tables)`)));
+        }
+      }
+      if (body.removeType === 'OBJECT_INDEX') {
+        for (const name of names) {
+          const owner = constraintOwning(ctx, name);
+          if (owner) report(refusal(`cannot drop index ${name} because constraint ${owner.constraint} on table ${owner.table} requires it (CASCADE does not help)`, `Drop the constraint instead, which drops its index: ALTER TABLE ${quoteName(owner.table)} DROP CONSTRAINT ${quoteIdent(owner.constraint)};`));
+        }
+      }
+      if ((body.removeType === 'OBJECT_TYPE' || body.removeType === 'OBJECT_DOMAIN') && !cascade) {
+        for (const name of (body.objects ?? []).map((o: { TypeName?: { names?: unknown[] } }) => dottedName({ List: { items: o.TypeName?.names } }))) {
+          const columns = columnsOfType(ctx, name);
+          if (columns.length) report(refusal(`cannot drop type ${name} because other objects depend on it: ${columns.map((c) => `column ${c}`).join(', ')}`, `Change or drop ${columns.length === 1 ? 'that column' : 'those columns'} first (ALTER TABLE ... ALTER COLUMN ... TYPE, or DROP COLUMN); CASCADE would drop the columns and their data.`));
+        }
+      }
+      return;
+    }
+    const table = relationName(body.relation);
+    for (const [subcommand, c] of (body.cmds ?? []).entries()) {
+      const cmd = c.AlterTableCmd;
+      if (cmd?.behavior === 'DROP_CASCADE') continue;
+      let blocking: ForeignKey[] = [];
+      let what = '';
+      if (cmd?.subtype === 'AT_DropColumn') {
+        const key = ctx.state.table(table)?.keyConstraints;
+        blocking = referencing(ctx, table).filter((fk) => fk.refColumns.includes(cmd.name) || (fk.refColumns.length === 0 && [...(key?.values() ?? [])].some((k) => k.primary && k.columns.includes(cmd.name))));
+        what = `column ${cmd.name} of table ${table}`;
+      } else if (cmd?.subtype === 'AT_DropConstraint' && ctx.state.table(table)?.keyConstraints.has(cmd.name)) {
+        blocking = referencing(ctx, table).filter((fk) => fk.refKey === cmd.name);
+        what = `constraint ${cmd.name} on table ${table}`;
+      }
+      if (blocking.length) report({ subcommand, ...refusal(`cannot drop ${what} because other objects depend on it: ${constraints(blocking)}`, dropKeysFirst(blocking, 'or use CASCADE, which drops them')) });
+    }
+  },
+};
+
+/** The foreign keys of other tables that reference a table. */
+function referencing(ctx: StatementContext, table: string): ForeignKey[] {
+  return ctx.state.foreignKeysAt(table, { end: 'referencing' }).filter((fk) => tableKey(fk.table) !== tableKey(table));
+}
+
+function refusal(why: string, help: string): { message: string; help: string } {
+  return { message: `PostgreSQL refuses this statement: ${why}`, help };
+}
+
+function constraints(fks: readonly ForeignKey[]): string {
+  return fks.map((fk) => `constraint ${fk.name} on table ${fk.table}`).join(', ');
+}
+
+function dropKeysFirst(fks: readonly ForeignKey[], rest: string): string {
+  return `Drop the foreign ${fks.length === 1 ? 'key' : 'keys'} first (${fks.map((fk) => `ALTER TABLE ${quoteName(fk.table)} DROP CONSTRAINT ${quoteIdent(fk.name)};`).join(' ')}), ${rest}.`;
+}
+
+/** A name list as written: schema.name. */
+function dottedName(o: unknown): string {
+  const items = (o as { List?: { items?: { String?: { sval?: string } }[] } }).List?.items ?? [];
+  return items.map((i) => i.String?.sval ?? '?').join('.');
+}
+
+/**
+ * The primary key or unique constraint whose index this is (PostgreSQL names the index after the
+ * constraint), on a table of the index's schema.
+ */
+function constraintOwning(ctx: StatementContext, index: string): { table: string; constraint: string } | undefined {
+  const dot = index.lastIndexOf('.');
+  const [schema, bare] = dot < 0 ? [undefined, index] : [index.slice(0, dot), index.slice(dot + 1)];
+  const known = ctx.state.tableOfIndex(index);
+  for (const [key, t] of ctx.state.tables) {
+    if (known !== undefined ? tableKey(known) !== key : !inSchema(key, schema)) continue;
+    if (t.keyConstraints.has(bare)) return { table: t.name, constraint: bare };
+  }
+  return undefined;
+}
+
+function inSchema(tableKeyName: string, schema: string | undefined): boolean {
+  const dot = tableKeyName.lastIndexOf('.');
+  const own = dot < 0 ? 'public' : tableKeyName.slice(0, dot);
+  return own === (schema ?? 'public');
+}
+
+/** The columns of known tables whose type is this one, as table.column. */
+function columnsOfType(ctx: StatementContext, type: string): string[] {
+  const key = tableKey(type);
+  const found: string[] = [];
+  for (const t of ctx.state.tables.values()) {
+    for (const [column, c] of t.columns) if (c.type && tableKey(c.type.name) === key) found.push(`${column} of table ${t.name}`);
+  }
+  return found;
+}

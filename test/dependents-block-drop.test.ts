@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryHost } from '../src/host.js';
+import { lint } from '../src/lint.js';
+import { loadSqlParser, parseSql } from '../src/sql/parser.js';
+
+/**
+ * MG237 says PostgreSQL refuses a drop. Each SQL fixture of MG237 runs statement by statement on
+ * PostgreSQL (PGlite, and the server of MIGC_TEST_DATABASE_URL): the statements that fail are
+ * exactly those MG237 reports, each with "depend" or "requires" in the server's message.
+ */
+const dir = 'test/fixtures/rules/MG237';
+const fixtures = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+
+type Runner = { run: (sql: string) => Promise<unknown>; close: () => Promise<void> };
+
+function engineSuite(name: string, open: () => Promise<Runner>) {
+  describe(`MG237's fixtures on ${name}`, () => {
+    let db: Runner;
+    beforeAll(async () => {
+      await loadSqlParser();
+      db = await open();
+    });
+    afterAll(() => db?.close());
+    it.each(fixtures)('%s', async (fixture) => {
+      const file = `${dir}/${fixture}`;
+      const text = readFileSync(file, 'utf8');
+      const result = await lint({ files: [file] }, memoryHost({ [file]: text }));
+      const reported = result.diagnostics.filter((d) => d.code === 'MG237').map((d) => result.sources.get(file)!.position(d.span!.start).line);
+      await db.run('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+      const parsed = parseSql(text);
+      if (!parsed.ok) throw new Error(parsed.message);
+      const failed: number[] = [];
+      for (const s of parsed.statements) {
+        try {
+          await db.run(s.text);
+        } catch (e) {
+          expect((e as Error).message).toMatch(/depend|requires it/);
+          failed.push(text.slice(0, s.start).split('\n').length);
+        }
+      }
+      expect(reported).toEqual(failed);
+      expect(reported.length > 0).toBe(fixture.startsWith('fail-'));
+    });
+  });
+}
+
+engineSuite('PGlite', async () => {
+  const db = await PGlite.create();
+  return { run: (sql) => db.exec(sql), close: () => db.close() };
+});
+
+if (process.env.MIGC_TEST_DATABASE_URL) {
+  const database = `migc_deps_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: process.env.MIGC_TEST_DATABASE_URL });
+  beforeAll(async () => {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+  });
+  afterAll(async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+    await admin.end();
+  });
+  engineSuite('a real PostgreSQL server', async () => {
+    const url = new URL(process.env.MIGC_TEST_DATABASE_URL!);
+    url.pathname = `/${database}`;
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    return { run: (sql) => client.query(sql), close: () => client.end() };
+  });
+}
