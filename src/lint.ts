@@ -118,6 +118,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           ...(section.toolTransaction || (options.fileTransaction && !section.noTransaction && !fileNoTransaction) ? { fileTransaction: true } : {}),
           ...(options.fileQueryString || (options.fileTransaction && (section.oneQueryString || oneQueryString)) ? { oneQueryString: true } : {}),
           ...(section.rollback ? { rollback: true } : {}),
+          ...(section.rollback && rollbackFile ? { rollbackFile: true } : {}),
           // Comments before its own part are another part's.
           ...(sections.length > 1 ? { from: section.start } : {}),
           // A rollback runs another day, in a session of its own.

@@ -8,28 +8,30 @@ import { lint } from '../src/lint.js';
 import { loadSqlParser, parseSql } from '../src/sql/parser.js';
 
 /**
- * MG237 says PostgreSQL refuses a drop. Each SQL fixture of MG237 runs statement by statement on
- * PostgreSQL (PGlite, and the server of MIGC_TEST_DATABASE_URL): the statements that fail are
- * exactly those MG237 reports, each with "depend" or "requires" in the server's message.
+ * MG237 and MG238 say PostgreSQL refuses a statement. Each SQL fixture of theirs runs statement
+ * by statement on PostgreSQL (PGlite, and the server of MIGC_TEST_DATABASE_URL): the statements
+ * that fail are exactly those the rule reports, each with the server's reason in its message.
  */
-const dir = 'test/fixtures/rules/MG237';
-const fixtures = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+const rules = [
+  { code: 'MG237', reason: /depend|requires it/ },
+  { code: 'MG238', reason: /column .* does not exist/ },
+];
+const fixtures = rules.flatMap((r) => readdirSync(`test/fixtures/rules/${r.code}`).filter((f) => f.endsWith('.sql')).sort().map((f) => ({ ...r, fixture: f, file: `test/fixtures/rules/${r.code}/${f}` })));
 
 type Runner = { run: (sql: string) => Promise<unknown>; close: () => Promise<void> };
 
 function engineSuite(name: string, open: () => Promise<Runner>) {
-  describe(`MG237's fixtures on ${name}`, () => {
+  describe(`MG237's and MG238's fixtures on ${name}`, () => {
     let db: Runner;
     beforeAll(async () => {
       await loadSqlParser();
       db = await open();
     });
     afterAll(() => db?.close());
-    it.each(fixtures)('%s', async (fixture) => {
-      const file = `${dir}/${fixture}`;
+    it.each(fixtures)('$file', async ({ code, reason, fixture, file }) => {
       const text = readFileSync(file, 'utf8');
       const result = await lint({ files: [file] }, memoryHost({ [file]: text }));
-      const reported = result.diagnostics.filter((d) => d.code === 'MG237').map((d) => result.sources.get(file)!.position(d.span!.start).line);
+      const reported = result.diagnostics.filter((d) => d.code === code).map((d) => result.sources.get(file)!.position(d.span!.start).line);
       await db.run('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
       const parsed = parseSql(text);
       if (!parsed.ok) throw new Error(parsed.message);
@@ -38,7 +40,7 @@ function engineSuite(name: string, open: () => Promise<Runner>) {
         try {
           await db.run(s.text);
         } catch (e) {
-          expect((e as Error).message).toMatch(/depend|requires it/);
+          expect((e as Error).message).toMatch(reason);
           failed.push(text.slice(0, s.start).split('\n').length);
         }
       }

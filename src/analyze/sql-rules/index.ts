@@ -32,6 +32,7 @@ import { unbatchedDataChange } from './unbatched-data-change.js';
 import { unknownType } from './unknown-type.js';
 import { enumValueBeforeCommit } from './enum-value-before-commit.js';
 import { dependentsBlockDrop } from './dependents-block-drop.js';
+import { missingColumn } from './missing-column.js';
 
 /** Every statement rule (the PostgreSQL hazard catalogue), sorted by code. */
 export const statementRules: readonly StatementRule[] = [
@@ -70,4 +71,5 @@ export const statementRules: readonly StatementRule[] = [
   unknownType,
   enumValueBeforeCommit,
   dependentsBlockDrop,
+  missingColumn,
 ];

@@ -140,6 +140,7 @@ function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts'
     ...(base.schemaKnown ? { schemaKnown: true } : {}),
     ...(unit.transaction ? { transaction: unit.transaction } : {}),
     ...(unit.inDoBlock ? { inDoBlock: true } : {}),
+    ...(base.rollbackFile ? { rollbackFile: true } : {}),
   };
   const judged: Judged[] = [];
   let rule: StatementRule;
@@ -210,7 +211,10 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         state.apply(ast, false);
         if (node(ast)[0] !== 'DoStmt') return;
         const block = blockStatements(ast, text, { start: 0, end: 0 });
-        if (!block?.complete) schemaKnown = false;
+        if (!block?.complete) {
+          schemaKnown = false;
+          state.noteOpaque();
+        }
         for (const b of block?.statements ?? []) learn(b.ast, b.text);
       };
       for (const s of parsed.statements) learn(s.ast, s.text);
@@ -241,7 +245,10 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
      */
     const judgeBlock = (s: Pick<Statement, 'ast' | 'text' | 'span' | 'fileOffset'>, later: () => readonly PgNode[], conditional: boolean): StatementAnalysis[] | undefined => {
       const block = blockStatements(s.ast, s.text, s.span, s.fileOffset);
-      if (!block?.complete) schemaKnown = false;
+      if (!block?.complete) {
+        schemaKnown = false;
+        state.noteOpaque();
+      }
       if (!block) return undefined;
       /** What each statement inside does, nested blocks' too: what the block as a whole does. */
       const inner: StatementAnalysis[] = [];
@@ -434,6 +441,12 @@ export interface FileAnalysisOptions extends AnalysisOptions {
    */
   readonly rollback?: boolean;
   /**
+   * The rollback is a file of its own, paired with its up by name or version (a `.down.sql`), not
+   * a part of the up's own file: whether it runs right after that up is the tool's convention (a
+   * popx migration split in parts rolls back in reverse order of the parts).
+   */
+  readonly rollbackFile?: boolean;
+  /**
    * Where the part of the text these statements belong to starts (a dbmate or goose section, a
    * Liquibase changeset): `-- migc-ignore` comments before it are another part's.
    */
@@ -559,7 +572,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       later: () => statement.later(pathNow),
       ...(block ? { inDoBlock: true } : {}),
     };
-    const { judged, locks } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows }, rules);
+    const { judged, locks } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows, ...(options.rollbackFile ? { rollbackFile: true } : {}) }, rules);
     record(judged, span, ignores, block?.related);
     if (kind === 'TransactionStmt') {
       if (block) return;
@@ -605,6 +618,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     else if (!inTransaction) earlier = new EarlierStatements(state);
     if (kind === 'DoStmt') {
       const inner = blockStatements(ast, statement.text, span, locate);
+      if (!inner?.complete) state.noteOpaque();
       // Outside a transaction the block is one of its own.
       let within = block?.earlier ?? (inTransaction ? earlier : new EarlierStatements(state));
       // A block nested in another runs as the outer one does: in a transaction block or not.

@@ -161,6 +161,8 @@ export interface StatementContext {
   readonly phase?: PhaseKind;
   /** The statement undoes a step (a rollback). */
   readonly inRollback: boolean;
+  /** A rollback in a file of its own, paired with its up by name (lint only; see FileAnalysisOptions.rollbackFile). */
+  readonly rollbackFile?: boolean;
   /** The step compiles it into a batched loop (plans only). */
   readonly batched: boolean;
   /** Inside an explicit or implied transaction block. */

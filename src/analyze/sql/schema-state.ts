@@ -56,6 +56,12 @@ export interface TableState {
   readonly uniqueColumns: Set<string>;
   /** Known only from what statements did to it (or made by CREATE TABLE AS): other columns may exist. */
   readonly partial?: boolean;
+  /**
+   * Every column it has is known: made by a CREATE TABLE the analysis read (no LIKE, INHERITS or
+   * PARTITION OF), and no statement since could have changed it unseen. The state's opaqueCount
+   * when it was made: a later opaque statement (see noteOpaque) leaves it behind.
+   */
+  readonly columnsFrom?: number;
   /** Partitioned (CREATE TABLE ... PARTITION BY): its rows are in its partitions, its indexes are theirs. */
   readonly partitioned?: boolean;
   /** Its foreign keys, by constraint name: what its locks reach on other tables. */
@@ -157,6 +163,23 @@ export class SchemaState implements LockCatalog {
    * no undoing; without it every lookup walks every table's keys.
    */
   private readonly referrers = new Map<string, Set<string>>();
+
+  /** Statements seen that may have changed tables in ways the analysis cannot read (see noteOpaque). */
+  opaqueCount = 0;
+
+  /**
+   * A statement ran whose changes the analysis cannot read: a DO block with dynamic SQL or in
+   * another language, a procedure CALL. From here on no table's columns are all known.
+   */
+  noteOpaque(): void {
+    this.assign(this as SchemaState, 'opaqueCount', this.opaqueCount + 1);
+  }
+
+  /** Whether every column of the table is known (TableState.columnsFrom). */
+  columnsAllKnown(name: string): boolean {
+    const t = this.table(name);
+    return t !== undefined && !t.partial && t.columnsFrom === this.opaqueCount;
+  }
 
   /** After a file: what it created is no longer new (the next migration may run months later). */
   settle(): void {
@@ -399,13 +422,16 @@ export class SchemaState implements LockCatalog {
   apply(ast: PgNode, createdHere: boolean): void {
     const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
     switch (kind) {
+      case 'CallStmt':
+        this.noteOpaque();
+        return;
       case 'CreateStmt': {
         const name = tableKey(relationName(body.relation));
         // IF NOT EXISTS on a table that exists does nothing (a notice).
         if (body.if_not_exists && this.tables.has(name)) return;
         // LIKE, INHERITS and PARTITION OF bring columns (and more) from another table: not all are known.
         const borrows = body.inhRelations?.length || body.partbound || (body.tableElts ?? []).some((e: Record<string, unknown>) => e.TableLikeClause);
-        const table: TableState = { ...emptyTable(name, createdHere), ...(body.partspec ? { partitioned: true } : {}), ...(borrows ? { partial: true } : {}) };
+        const table: TableState = { ...emptyTable(name, createdHere), ...(body.partspec ? { partitioned: true } : {}), ...(borrows ? { partial: true } : { columnsFrom: this.opaqueCount }) };
         // Set first: a foreign key to the table itself finds its primary key.
         this.setTable(name, table);
         if (body.partbound) for (const parent of body.inhRelations ?? []) this.addPartition(tableKey(relationName(parent.RangeVar)), name);

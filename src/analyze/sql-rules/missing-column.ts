@@ -1,0 +1,47 @@
+import { alterTableCommands, node, relationName } from './ast.js';
+import type { StatementRule } from '../sql/context.js';
+import { distance } from 'fastest-levenshtein';
+
+/**
+ * ALTER TABLE ... DROP COLUMN (without IF EXISTS), ALTER COLUMN or RENAME COLUMN of a column the
+ * table does not have: PostgreSQL refuses it ("column "x" of relation "t" does not exist") and the
+ * migration fails there. Judged only where every column of the table is known: a table a CREATE
+ * TABLE the analysis read made, without LIKE, INHERITS or PARTITION OF, and changed since only by
+ * statements it read. A DO block with SQL migc cannot read, or a function, may add columns it
+ * does not see: a table such a block could have changed is not judged.
+ */
+export const missingColumn: StatementRule = {
+  code: 'MG238',
+  name: 'missing-column',
+  summary: 'ALTER TABLE names a column its table does not have (DROP COLUMN without IF EXISTS, ALTER COLUMN, RENAME COLUMN): PostgreSQL refuses it.',
+  severity: 'error',
+  kinds: ['AlterTableStmt', 'RenameStmt'],
+  check(ctx, report) {
+    // A down file may be written for a point in history other than right after its up (a popx
+    // migration split in parts rolls back in reverse order); a DO block's statement may stand
+    // under a condition that tests for the column.
+    if (ctx.rollbackFile || ctx.inDoBlock) return;
+    const [kind, body] = node(ctx.ast);
+    const named: { table: string; column: string; subcommand?: number }[] = [];
+    if (kind === 'RenameStmt') {
+      if (body.renameType === 'OBJECT_COLUMN' && body.relationType === 'OBJECT_TABLE' && !body.missing_ok) named.push({ table: relationName(body.relation), column: body.subname });
+    } else {
+      const alter = alterTableCommands(ctx.ast);
+      if (!alter || body.missing_ok || body.objtype !== 'OBJECT_TABLE') return;
+      for (const [subcommand, cmd] of alter.cmds.entries()) {
+        if (cmd.name === undefined || cmd.missing_ok) continue;
+        if (['AT_DropColumn', 'AT_AlterColumnType', 'AT_SetNotNull', 'AT_DropNotNull', 'AT_ColumnDefault'].includes(cmd.subtype)) named.push({ table: alter.table, column: cmd.name, subcommand });
+      }
+    }
+    for (const { table, column, subcommand } of named) {
+      const t = ctx.state.table(table);
+      if (!t || t.partial || !ctx.state.columnsAllKnown(table) || t.columns.has(column)) continue;
+      const near = [...t.columns.keys()].filter((c) => distance(c, column) <= 2).sort((a, b) => distance(a, column) - distance(b, column))[0];
+      report({
+        ...(subcommand !== undefined ? { subcommand } : {}),
+        message: `PostgreSQL refuses this statement: column ${column} of relation ${table} does not exist (its columns, as the statements before this one left them: ${[...t.columns.keys()].join(', ') || 'none'})`,
+        help: near !== undefined ? `Did you mean ${near}?` : `Name a column ${table} has${kind === 'AlterTableStmt' && named.length ? ', or write DROP COLUMN IF EXISTS where the column may be gone' : ''}.`,
+      });
+    }
+  },
+};
