@@ -86,7 +86,37 @@ function compareVersions(a: readonly string[], b: readonly string[]): number {
 }
 
 function compareNamed(a: Named, b: Named): number {
-  return a.rank - b.rank || compareVersions(a.version, b.version) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
+  return a.rank - b.rank || compareVersions(a.version, b.version) || comparePaths(a.file, b.file);
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Paths folder by folder, as the files' own names compare: two folders (or names) that start
+ * with a version (v1.10, 1.10, 10_x, 2024-01-02-120000_x) compare by it, part by part as numbers
+ * (temporal-sql-tool's v1.2/ before v1.10/), and come before those that do not; the rest by
+ * name. A Prisma migration's folder compares by name, as Prisma sorts them. Equal versions
+ * (v01 and v1) fall back to the name, so the order is the same on every machine.
+ */
+function comparePaths(a: string, b: string): number {
+  if (a === b) return 0;
+  const as = a.split('/');
+  const bs = b.split('/');
+  for (let i = 0; i < Math.min(as.length, bs.length); i++) {
+    const x = as[i]!;
+    const y = bs[i]!;
+    if (x === y) continue;
+    const prisma = (s: readonly string[]) => i === s.length - 2 && s[i + 1] === 'migration.sql';
+    if (prisma(as) || prisma(bs)) return compareStrings(x, y);
+    const vx = leadingVersion.exec(x);
+    const vy = leadingVersion.exec(y);
+    if (vx && vy) return compareVersions(parts(vx[1]!), parts(vy[1]!)) || compareStrings(x, y);
+    if (vx || vy) return vx ? -1 : 1;
+    return compareStrings(x, y);
+  }
+  return as.length - bs.length || compareStrings(a, b);
 }
 
 /**
@@ -97,7 +127,11 @@ function compareNamed(a: Named, b: Named): number {
  * - a down (`x.down.sql`, diesel's `down.sql`, Flyway's `U<version>__`) follows the up it undoes
  *   (`x.up.sql` or `x.sql` in the same folder, `up.sql` in the same folder, `V<version>__`); a
  *   down without an up stands where its up would;
- * - ties are broken by path, so the order is the same on every machine.
+ * - ties (files without a version, a version in several folders) are broken by path, folder by
+ *   folder, versions in folder names compared as numbers (comparePaths): temporal-sql-tool's
+ *   v1.2/ before v1.10/. A file's own version counts first, as in Flyway, which finds its
+ *   scripts in any folder and runs them by version alone.
+ * The order is the same on every machine.
  * One sort of the migrations: O(n log n) in the number of files.
  */
 export function migrationOrder(files: readonly string[]): string[] {

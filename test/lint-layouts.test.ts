@@ -82,6 +82,54 @@ describe('migrationOrder', () => {
     expect(migrationOrder(names)).toEqual(['db/1_a.up.sql', 'db/1_a.down.sql', 'db/V2__b.sql', 'db/U2__b.sql', 'db/structure/3_c/up.sql', 'db/structure/3_c/down.sql', 'db/seed.sql', 'db/R__views.sql']);
   });
 
+  it('orders version folders as versions: temporal-sql-tool\'s v1.2/ before v1.10/, as its files would be', () => {
+    const folders = ['t/v1.10/narrow.sql', 't/v1.2/widen.sql', 't/v1.1/schema.sql', 't/v1.0/schema.sql', 't/v1.9/a.sql', 't/v1.9/b.sql'];
+    const expected = ['t/v1.0/schema.sql', 't/v1.1/schema.sql', 't/v1.2/widen.sql', 't/v1.9/a.sql', 't/v1.9/b.sql', 't/v1.10/narrow.sql'];
+    expect(migrationOrder(folders)).toEqual(expected);
+    expect(migrationOrder([...folders].reverse())).toEqual(expected);
+    // The same history as Flyway file names, in the same order.
+    expect(migrationOrder(['f/V1.10__narrow.sql', 'f/V1.2__widen.sql', 'f/V1.1__schema.sql'])).toEqual(['f/V1.1__schema.sql', 'f/V1.2__widen.sql', 'f/V1.10__narrow.sql']);
+  });
+
+  it('orders nested version folders level by level, with or without a v, and numbered folders as numbers', () => {
+    expect(migrationOrder(['s/v10/v1.0/x.sql', 's/v2/v1.10/x.sql', 's/v2/v1.2/x.sql', 's/v1/v3/x.sql', 's/v2/v1.2/sub/x.sql']))
+      .toEqual(['s/v1/v3/x.sql', 's/v2/v1.2/sub/x.sql', 's/v2/v1.2/x.sql', 's/v2/v1.10/x.sql', 's/v10/v1.0/x.sql']);
+    expect(migrationOrder(['n/10/a.sql', 'n/9/a.sql', 'n/1.10/a.sql', 'n/1.9/a.sql'])).toEqual(['n/1.9/a.sql', 'n/1.10/a.sql', 'n/9/a.sql', 'n/10/a.sql']);
+    expect(migrationOrder(['d/2024_01_10/a.sql', 'd/2024_01_02/a.sql', 'd/2023_12_31/a.sql', 'd/10_later/a.sql', 'd/9_first/a.sql']))
+      .toEqual(['d/9_first/a.sql', 'd/10_later/a.sql', 'd/2023_12_31/a.sql', 'd/2024_01_02/a.sql', 'd/2024_01_10/a.sql']);
+  });
+
+  it('puts version folders before folders without a version, as versioned files come before the others', () => {
+    expect(migrationOrder(['m/seed/a.sql', 'm/v1.10/a.sql', 'm/Extra/a.sql', 'm/v1.2/a.sql', 'm/1.3/a.sql']))
+      .toEqual(['m/v1.2/a.sql', 'm/1.3/a.sql', 'm/v1.10/a.sql', 'm/Extra/a.sql', 'm/seed/a.sql']);
+  });
+
+  it('reads leading zeros as the number they write, and breaks a tie of equal versions by name', () => {
+    expect(migrationOrder(['z/v010/a.sql', 'z/v02/a.sql', 'z/v9/a.sql'])).toEqual(['z/v02/a.sql', 'z/v9/a.sql', 'z/v010/a.sql']);
+    // v1, v01 and v1.0 are one version to a tool that reads numbers: by name, the same on every machine.
+    const equal = ['e/v1/a.sql', 'e/v01/a.sql', 'e/1/a.sql', 'e/v1_fix/a.sql'];
+    expect(migrationOrder(equal)).toEqual(['e/1/a.sql', 'e/v01/a.sql', 'e/v1/a.sql', 'e/v1_fix/a.sql']);
+    expect(migrationOrder([...equal].reverse())).toEqual(migrationOrder(equal));
+  });
+
+  it('keeps a file\'s own version first, as Flyway runs its scripts by version whatever folder holds them', () => {
+    expect(migrationOrder(['f/v1.10/V2__b.sql', 'f/v1.2/V3__c.sql', 'f/v1.2/V1__a.sql'])).toEqual(['f/v1.2/V1__a.sql', 'f/v1.10/V2__b.sql', 'f/v1.2/V3__c.sql']);
+    // Equal file versions in several folders: the folders' versions decide.
+    expect(migrationOrder(['g/v1.10/001_x.up.sql', 'g/v1.2/001_x.up.sql', 'g/v1.2/001_x.down.sql'])).toEqual(['g/v1.2/001_x.up.sql', 'g/v1.2/001_x.down.sql', 'g/v1.10/001_x.up.sql']);
+  });
+
+  it('lints version folders in version order: v1.10/ narrowing what v1.2/ widened is found', async () => {
+    const files = {
+      'v1.1/schema.sql': 'CREATE TABLE t (id int PRIMARY KEY, x varchar(10));\n',
+      'v1.2/widen.sql': "SET lock_timeout = '5s';\nALTER TABLE t ALTER COLUMN x TYPE varchar(20);\n",
+      'v1.10/narrow.sql': "SET lock_timeout = '5s';\nALTER TABLE t ALTER COLUMN x TYPE varchar(15);\n",
+    };
+    const result = await lint({ files: migrationOrder(Object.keys(files)) }, memoryHost(files));
+    expect(result.diagnostics.map((d) => `${d.file} ${d.code} ${d.message.replace(/ rewrites t.*/, '')}`)).toEqual([
+      'v1.10/narrow.sql MG212 changing t.x from varchar(20) to varchar(15)',
+    ]);
+  });
+
   // Its speed on many files is measured in bench/ (lint on 2,000 files), not asserted here: a
   // timed test fails on a busy machine.
   it('orders 20,000 files, each down after its up', () => {
