@@ -409,6 +409,18 @@ describe('migc lint', () => {
     ]);
   });
 
+  it('says on stderr that Prisma\'s migration.sql wants --file-transaction when no flag is given', async () => {
+    mkdirSync(join(project, 'prisma', '20240101000000_init'), { recursive: true });
+    writeFileSync(join(project, 'prisma', '20240101000000_init', 'migration.sql'), 'CREATE TABLE "User" (id int PRIMARY KEY);\n');
+    const note = 'migc: note: Prisma sends each migration.sql to the server as one query string: pass --file-transaction to lint them so (without a flag, files are read statement by statement, as psql runs them)\n';
+    expect((await migc(['lint', 'prisma'], project)).stderr).toBe(`${note}migc: linted 1 file: 0 errors, 0 warnings\n`);
+    expect((await migc(['lint', 'prisma', '--file-transaction'], project)).stderr).toBe('migc: linted 1 file: 0 errors, 0 warnings\n');
+    expect((await migc(['lint', 'prisma', '--file-query-string'], project)).stderr).toBe('migc: linted 1 file: 0 errors, 0 warnings\n');
+    // Other layouts get no note: golang-migrate's, sqlx's and popx's names are alike.
+    write('001_init.up.sql', 'CREATE TABLE t (id int);\n');
+    expect((await migc(['lint', 'migrations'], project)).stderr).toBe('migc: linted 1 file: 0 errors, 0 warnings\n');
+  });
+
   it('--file-transaction finds CONCURRENTLY inside the transaction the tool wraps around a file', async () => {
     write('003.sql', "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS a_idx ON accounts (plan);\n");
     expect((await migc(['lint', 'migrations'], project)).code).toBe(0);

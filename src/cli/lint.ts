@@ -9,6 +9,7 @@ import { printDiagnostics, type CommonOptions, type Io } from './output.js';
 import { postgresMajorProblem } from '../normalize/postgres-versions.js';
 import { applyRuleSettings } from '../analyze/settings.js';
 import { assumedRows } from '../workspace/config.js';
+import { isPostgratorMigration, isPrismaMigration } from '../lint-files.js';
 import { writeTableName } from '../workspace/table-name.js';
 
 export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean }, io: Io): Promise<number> {
@@ -27,6 +28,8 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
     ...(options.fileQueryString ? { fileQueryString: true } : {}),
   }, preloadedHost(files, io.cwd));
   for (const warning of await unusedAssumedRows(options.assumeRows ?? [], result.tables)) io.stderr(`migc: warning: ${warning}\n`);
+  const hint = flagHint(files, options);
+  if (hint) io.stderr(`migc: note: ${hint}\n`);
   // What the layout said (a Sqitch plan's missing script, the files it leaves out) comes first.
   const layout = applyRuleSettings(migrations.diagnostics, config.rules);
   const sources = new Map(result.sources);
@@ -55,6 +58,17 @@ async function unusedAssumedRows(flags: readonly string[], tables: ReadonlySet<s
     warnings.push(`--assume-rows ${flag}: the files name no table ${writeTableName(assumed.table)}, so this size is not used${suggestion}`);
   }
   return warnings;
+}
+
+/**
+ * Prisma's and Postgrator's files are known by name, and their tools send each as one query
+ * string: read statement by statement (no flag), a file's statements share no transaction and
+ * MG204, MG217 and MG218 go unsaid. Said once, on stderr, when neither flag is given.
+ */
+function flagHint(files: readonly string[], options: { fileTransaction?: boolean; fileQueryString?: boolean }): string | undefined {
+  if (options.fileTransaction || options.fileQueryString) return undefined;
+  const tool = files.some(isPrismaMigration) ? 'Prisma sends each migration.sql' : files.some(isPostgratorMigration) ? 'Postgrator sends each file' : undefined;
+  return tool && `${tool} to the server as one query string: pass --file-transaction to lint them so (without a flag, files are read statement by statement, as psql runs them)`;
 }
 
 /** A word as a POSIX shell reads it back: quoted when it holds a quote or another special character. */
