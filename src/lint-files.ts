@@ -9,8 +9,15 @@ interface Named {
   readonly file: string;
   /** 0: versioned, 1: without a version, 2: Flyway repeatable (R__), run after all versioned ones. */
   readonly rank: 0 | 1 | 2;
-  /** Version parts as digit strings without leading zeros ("1.10" is ["1", "10"]). */
+  /** Version parts as digit strings without leading zeros ("1.10" is ["1", "10"]); empty when its name has none. */
   readonly version: readonly string[];
+  /**
+   * The versions of the folders it is in (temporal-sql-tool's v1.10/), below the folder all the
+   * files share; folders without a version are left out. Compared before its own version. None
+   * for Flyway's scripts, which Flyway runs by their own version whatever folder holds them, nor
+   * for the folder that is the migration (diesel's, Prisma's).
+   */
+  readonly folders: readonly (readonly string[])[];
   /** Files with the same pair key are one migration: its up(s) and its down(s). */
   readonly pair: string;
   readonly rollback: boolean;
@@ -40,32 +47,40 @@ export function isRollbackFile(file: string): boolean {
   return base === 'down.sql' || base.endsWith('.down.sql') || base.endsWith('.rollback.sql') || /^U\d+(?:[._]\d+)*__.*\.sql$/.test(base) || postgrator.exec(base)?.[2] === 'undo';
 }
 
-function describe(file: string): Named {
+/** `root`: how many leading folders all the files share (their versions order nothing). */
+function describe(file: string, root: number): Named {
   const slash = file.lastIndexOf('/');
   const dir = slash < 0 ? '' : file.slice(0, slash);
   const base = file.slice(slash + 1);
+  const folders = (segments: readonly string[]) => segments.slice(root).flatMap((segment) => {
+    const v = leadingVersion.exec(segment);
+    return v ? [parts(v[1]!)] : [];
+  });
+  const dirs = dir === '' ? [] : dir.split('/');
   // diesel: <version>_<name>/up.sql and down.sql; the folder is the migration. (Prisma's
   // <version>_<name>/migration.sql has no version of its own: Prisma runs its folders in name
   // order, not by number, and so do the files without a version.)
   if (base === 'up.sql' || base === 'down.sql') {
     const folder = baseName(dir);
-    return versioned(file, folder, `d:${dir}`, base === 'down.sql');
+    return versioned(file, folder, folders(dirs.slice(0, -1)), `d:${dir}`, base === 'down.sql');
   }
   const f = flyway.exec(base);
   // A Flyway-named file can still be a down by its suffix (V5__widen.down.sql beside V5__widen.sql).
-  if (f) return { file, rank: 0, version: parts(f[2]!), pair: `f:${parts(f[2]!).join('.')}`, rollback: f[1] === 'U' || base.endsWith('.down.sql') };
-  if (flywayRepeatable.test(base)) return { file, rank: 2, version: [], pair: `r:${file}`, rollback: false };
+  if (f) return { file, rank: 0, version: parts(f[2]!), folders: [], pair: `f:${parts(f[2]!).join('.')}`, rollback: f[1] === 'U' || base.endsWith('.down.sql') };
+  if (flywayRepeatable.test(base)) return { file, rank: 2, version: [], folders: [], pair: `r:${file}`, rollback: false };
+  if (isPrismaMigration(file)) return { file, rank: 1, version: [], folders: folders(dirs.slice(0, -1)), pair: `s:${file}`, rollback: false };
   // Postgrator pairs a do and an undo by version, whatever their names say.
   const p = postgrator.exec(base);
-  if (p) return versioned(file, p[1]!, `p:${dir}/${parts(p[1]!).join('.')}`, p[2] === 'undo');
+  if (p) return versioned(file, p[1]!, folders(dirs), `p:${dir}/${parts(p[1]!).join('.')}`, p[2] === 'undo');
   const rollback = base.endsWith('.down.sql') || base.endsWith('.rollback.sql');
   const stem = base.replace(/(\.up|\.down|\.rollback)?\.sql$/, '');
-  return versioned(file, stem, `s:${dir}/${stem}`, rollback);
+  return versioned(file, stem, folders(dirs), `s:${dir}/${stem}`, rollback);
 }
 
-function versioned(file: string, name: string, pair: string, rollback: boolean): Named {
+function versioned(file: string, name: string, folders: readonly (readonly string[])[], pair: string, rollback: boolean): Named {
   const v = leadingVersion.exec(name);
-  return v ? { file, rank: 0, version: parts(v[1]!), pair, rollback } : { file, rank: 1, version: [], pair, rollback };
+  const version = v ? parts(v[1]!) : [];
+  return { file, rank: v || folders.length > 0 ? 0 : 1, version, folders, pair, rollback };
 }
 
 function parts(version: string): string[] {
@@ -86,24 +101,73 @@ function compareVersions(a: readonly string[], b: readonly string[]): number {
 }
 
 function compareNamed(a: Named, b: Named): number {
-  return a.rank - b.rank || compareVersions(a.version, b.version) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
+  return a.rank - b.rank || compareFolders(a.folders, b.folders)
+    // In a folder, the files with a version come before those without, as they do at the top.
+    || (b.version.length > 0 ? 1 : 0) - (a.version.length > 0 ? 1 : 0)
+    || compareVersions(a.version, b.version) || comparePaths(a.file, b.file);
+}
+
+/** Folders' versions, outermost first: v1/v2/ before v1/v10/; fewer first when the rest is equal. */
+function compareFolders(a: readonly (readonly string[])[], b: readonly (readonly string[])[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const c = compareVersions(a[i]!, b[i]!);
+    if (c !== 0) return c;
+  }
+  return a.length - b.length;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Paths folder by folder, as the files' own names compare: two folders (or names) that start
+ * with a version (v1.10, 1.10, 10_x, 2024-01-02-120000_x) compare by it, part by part as numbers
+ * (temporal-sql-tool's v1.2/ before v1.10/), and come before those that do not; the rest by
+ * name. A Prisma migration's folder compares by name, as Prisma sorts them. Equal versions
+ * (v01 and v1) fall back to the name, so the order is the same on every machine.
+ */
+function comparePaths(a: string, b: string): number {
+  if (a === b) return 0;
+  const as = a.split('/');
+  const bs = b.split('/');
+  for (let i = 0; i < Math.min(as.length, bs.length); i++) {
+    const x = as[i]!;
+    const y = bs[i]!;
+    if (x === y) continue;
+    const prisma = (s: readonly string[]) => i === s.length - 2 && s[i + 1] === 'migration.sql';
+    if (prisma(as) || prisma(bs)) return compareStrings(x, y);
+    const vx = leadingVersion.exec(x);
+    const vy = leadingVersion.exec(y);
+    if (vx && vy) return compareVersions(parts(vx[1]!), parts(vy[1]!)) || compareStrings(x, y);
+    if (vx || vy) return vx ? -1 : 1;
+    return compareStrings(x, y);
+  }
+  return as.length - bs.length || compareStrings(a, b);
 }
 
 /**
  * Files in the order the migration tools run them, each rollback right after its own up:
  * - versions compare part by part as numbers (Flyway's V2 before V10, V1.9 before V1.10, `_` as
  *   `.`; timestamps 20240101120000_x; diesel's 2024-01-01-120000_x/ folders; 001_x);
+ * - the versions of the folders a file is in come first (temporal-sql-tool's v1.2/ before
+ *   v1.10/, each folder whole, its versioned files first), below the folders all the files
+ *   share; folders without a version add nothing, and Flyway's scripts go by their own version
+ *   alone, as Flyway finds them in any folder;
  * - files without a version follow, in name order; Flyway's repeatable R__ files come last, by name;
  * - a down (`x.down.sql`, diesel's `down.sql`, Flyway's `U<version>__`) follows the up it undoes
  *   (`x.up.sql` or `x.sql` in the same folder, `up.sql` in the same folder, `V<version>__`); a
  *   down without an up stands where its up would;
- * - ties are broken by path, so the order is the same on every machine.
+ * - ties (files without a version, a Flyway version in several folders) are broken by path,
+ *   folder by folder, versions in folder names compared as numbers (comparePaths).
+ * The order is the same on every machine.
  * One sort of the migrations: O(n log n) in the number of files.
  */
 export function migrationOrder(files: readonly string[]): string[] {
   const migrations = new Map<string, { first: Named; ups: Named[]; downs: Named[] }>();
+  const root = sharedFolders(files);
   for (const file of files) {
-    const named = describe(file);
+    const named = describe(file, root);
     let m = migrations.get(named.pair);
     if (!m) migrations.set(named.pair, (m = { first: named, ups: [], downs: [] }));
     (named.rollback ? m.downs : m.ups).push(named);
@@ -117,6 +181,39 @@ export function migrationOrder(files: readonly string[]): string[] {
     for (const n of m.downs.sort(compareNamed)) ordered.push(n.file);
   }
   return ordered;
+}
+
+/**
+ * The files whose place migc could only guess: in each folder, the files without a version of
+ * their own (`schema.sql`, `add_index.sql`), when there are several, ordered among themselves by
+ * name. Not Prisma's migration.sql (Prisma runs its folders by name), Flyway's repeatables (run
+ * by name, after the versioned ones), nor a rollback that follows its up. `ordered`: files in
+ * migration order (migrationOrder); folders in the order of their first file.
+ */
+export function orderedByName(ordered: readonly string[]): { folder: string; files: string[] }[] {
+  const byFolder = new Map<string, string[]>();
+  for (const file of ordered) {
+    const named = describe(file, 0);
+    if (named.rank === 2 || named.version.length > 0 || isPrismaMigration(file) || isRollbackFile(file)) continue;
+    const slash = file.lastIndexOf('/');
+    const folder = slash < 0 ? '' : file.slice(0, slash);
+    byFolder.set(folder, [...(byFolder.get(folder) ?? []), file]);
+  }
+  return [...byFolder].filter(([, f]) => f.length > 1).map(([folder, f]) => ({ folder, files: f }));
+}
+
+/** How many leading folders all the files share. */
+function sharedFolders(files: readonly string[]): number {
+  if (files.length === 0) return 0;
+  const first = files[0]!.split('/').slice(0, -1);
+  let shared = first.length;
+  for (const file of files) {
+    const dirs = file.split('/');
+    let i = 0;
+    while (i < shared && i < dirs.length - 1 && dirs[i] === first[i]) i++;
+    shared = i;
+  }
+  return shared;
 }
 
 function baseName(path: string): string {

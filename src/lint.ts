@@ -39,6 +39,8 @@ export interface LintOptions {
 
 export interface LintResult {
   readonly files: readonly { readonly file: string; readonly ok: boolean }[];
+  /** Every table the files name, by the key tables are sized by (tableKey): what --assume-rows can size. */
+  readonly tables: ReadonlySet<string>;
   readonly diagnostics: readonly Diagnostic[];
   readonly sources: ReadonlyMap<string, SourceText>;
 }
@@ -60,6 +62,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
   const sources = new Map<string, SourceText>();
   const diagnostics: Diagnostic[] = [];
   const files: { file: string; ok: boolean }[] = [];
+  const tables = new Set<string>();
   const texts = await Promise.all(options.files.map((f) => host.readFile(f)));
   const indexOf = new Map(options.files.map((f, i) => [f, i]));
   // Flyway's per-script config, read only when it can matter: under --file-transaction, beside a Flyway script.
@@ -123,6 +126,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           ...(sections.length > 1 ? { from: section.start } : {}),
           // A rollback runs another day, in a session of its own.
           ...(session && !section.rollback ? { session } : {}),
+          tablesNamed: tables,
         }, state);
         const findings = applyRuleSettings(section.rollback ? state.tentatively(analyze) : analyze(), options.config?.rules);
         for (const d of findings) own.push(d); // not push(...): a large file has more findings than a call takes arguments
@@ -133,7 +137,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     for (const d of own) diagnostics.push(d);
     files.push({ file, ok: !own.some((d) => d.severity === 'error') });
   }
-  return { files, diagnostics, sources };
+  return { files, tables, diagnostics, sources };
 }
 
 /** The statements of a text, and the ones the parser rejects: the others are judged all the same. */

@@ -212,7 +212,7 @@ describe('migc check', () => {
     const small = await migc(['check', 'plans/idx.yaml', '--assume-rows', 't=40', '--verbose'], project);
     expect(small.code).toBe(0);
     expect(small.stdout).toContain('info MG201 CREATE INDEX t_n_idx takes a SHARE lock on t (40 rows)');
-    expect((await migc(['check', 'plans/idx.yaml', '--assume-rows', 't'], project)).stderr).toBe('migc: --assume-rows takes table=rows, for example users=40; got t\n');
+    expect((await migc(['check', 'plans/idx.yaml', '--assume-rows', 't'], project)).stderr).toBe('migc: --assume-rows takes table=rows, for example users=40 (or "User"=40 for a table created with a quoted name); got t\n');
   });
 
   it('--format github prints workflow annotations', async () => {
@@ -391,6 +391,34 @@ describe('migc lint', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('info MG201 ignored (accounts has 300 rows): CREATE INDEX a_idx');
     expect(r.stdout).not.toContain('MG112');
+  });
+
+  it('--assume-rows reads names as PostgreSQL does, and warns (exit unchanged) of a name that sizes no table of the files', async () => {
+    write('001.sql', 'CREATE TABLE users (id int PRIMARY KEY, email text);\nCREATE TABLE "User" (id int PRIMARY KEY, email text);\n');
+    write('002.sql', "SET lock_timeout = '5s';\nCREATE INDEX u_idx ON users (email);\nCREATE INDEX \"U_idx\" ON \"User\" (email);\n");
+    const sized = await migc(['lint', 'migrations', '--assume-rows', 'Users=40', '--assume-rows', '"User"=40'], project);
+    expect(sized.code).toBe(0);
+    expect(sized.stderr).toBe('migc: linted 2 files: 0 errors, 0 warnings (2 notes: --verbose shows them)\n');
+    const missed = await migc(['lint', 'migrations', '--assume-rows', 'User=40', '--assume-rows', 'Usres=40', '--assume-rows', 'orders=5', '--format', 'json'], project);
+    expect(missed.code).toBe(1); // the warnings change nothing: both tables are still assumed large
+    expect(JSON.parse(missed.stdout).diagnostics.map((d: { code: string; message: string }) => `${d.code} ${d.message.split(' takes')[0]}`)).toEqual(['MG201 CREATE INDEX u_idx', 'MG201 CREATE INDEX U_idx']);
+    expect(missed.stderr.split('\n').filter((l) => l.includes('warning'))).toEqual([
+      'migc: warning: --assume-rows User=40: the files name no table user, so this size is not used; did you mean --assume-rows \'"User"=40\'?',
+      'migc: warning: --assume-rows Usres=40: the files name no table usres, so this size is not used; did you mean --assume-rows users=40?',
+      'migc: warning: --assume-rows orders=5: the files name no table orders, so this size is not used',
+    ]);
+  });
+
+  it('says on stderr that Prisma\'s migration.sql wants --file-transaction when no flag is given', async () => {
+    mkdirSync(join(project, 'prisma', '20240101000000_init'), { recursive: true });
+    writeFileSync(join(project, 'prisma', '20240101000000_init', 'migration.sql'), 'CREATE TABLE "User" (id int PRIMARY KEY);\n');
+    const note = 'migc: note: Prisma sends each migration.sql to the server as one query string: pass --file-transaction to lint them so (without a flag, files are read statement by statement, as psql runs them)\n';
+    expect((await migc(['lint', 'prisma'], project)).stderr).toBe(`${note}migc: linted 1 file: 0 errors, 0 warnings\n`);
+    expect((await migc(['lint', 'prisma', '--file-transaction'], project)).stderr).toBe('migc: linted 1 file: 0 errors, 0 warnings\n');
+    expect((await migc(['lint', 'prisma', '--file-query-string'], project)).stderr).toBe('migc: linted 1 file: 0 errors, 0 warnings\n');
+    // Other layouts get no note: golang-migrate's, sqlx's and popx's names are alike.
+    write('001_init.up.sql', 'CREATE TABLE t (id int);\n');
+    expect((await migc(['lint', 'migrations'], project)).stderr).toBe('migc: linted 1 file: 0 errors, 0 warnings\n');
   });
 
   it('--file-transaction finds CONCURRENTLY inside the transaction the tool wraps around a file', async () => {

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findMigrations } from '../src/cli/files.js';
 import { memoryHost, nodeHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
-import { fileSections, flywayConfSaysNoTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
+import { fileSections, flywayConfSaysNoTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
 import { cliEnv, root } from './helpers.js';
 
 /**
@@ -80,6 +80,78 @@ describe('migrationOrder', () => {
   it('orders a folder that mixes layouts as one history', () => {
     const names = ['db/seed.sql', 'db/R__views.sql', 'db/V2__b.sql', 'db/1_a.down.sql', 'db/1_a.up.sql', 'db/structure/3_c/up.sql', 'db/structure/3_c/down.sql', 'db/U2__b.sql'];
     expect(migrationOrder(names)).toEqual(['db/1_a.up.sql', 'db/1_a.down.sql', 'db/V2__b.sql', 'db/U2__b.sql', 'db/structure/3_c/up.sql', 'db/structure/3_c/down.sql', 'db/seed.sql', 'db/R__views.sql']);
+  });
+
+  it('orders version folders as versions: temporal-sql-tool\'s v1.2/ before v1.10/, as its files would be', () => {
+    const folders = ['t/v1.10/narrow.sql', 't/v1.2/widen.sql', 't/v1.1/schema.sql', 't/v1.0/schema.sql', 't/v1.9/a.sql', 't/v1.9/b.sql'];
+    const expected = ['t/v1.0/schema.sql', 't/v1.1/schema.sql', 't/v1.2/widen.sql', 't/v1.9/a.sql', 't/v1.9/b.sql', 't/v1.10/narrow.sql'];
+    expect(migrationOrder(folders)).toEqual(expected);
+    expect(migrationOrder([...folders].reverse())).toEqual(expected);
+    // The same history as Flyway file names, in the same order.
+    expect(migrationOrder(['f/V1.10__narrow.sql', 'f/V1.2__widen.sql', 'f/V1.1__schema.sql'])).toEqual(['f/V1.1__schema.sql', 'f/V1.2__widen.sql', 'f/V1.10__narrow.sql']);
+  });
+
+  it('orders nested version folders level by level, with or without a v, and numbered folders as numbers', () => {
+    expect(migrationOrder(['s/v10/v1.0/x.sql', 's/v2/v1.10/x.sql', 's/v2/v1.2/x.sql', 's/v1/v3/x.sql', 's/v2/v1.2/sub/x.sql']))
+      .toEqual(['s/v1/v3/x.sql', 's/v2/v1.2/sub/x.sql', 's/v2/v1.2/x.sql', 's/v2/v1.10/x.sql', 's/v10/v1.0/x.sql']);
+    expect(migrationOrder(['n/10/a.sql', 'n/9/a.sql', 'n/1.10/a.sql', 'n/1.9/a.sql'])).toEqual(['n/1.9/a.sql', 'n/1.10/a.sql', 'n/9/a.sql', 'n/10/a.sql']);
+    expect(migrationOrder(['d/2024_01_10/a.sql', 'd/2024_01_02/a.sql', 'd/2023_12_31/a.sql', 'd/10_later/a.sql', 'd/9_first/a.sql']))
+      .toEqual(['d/9_first/a.sql', 'd/10_later/a.sql', 'd/2023_12_31/a.sql', 'd/2024_01_02/a.sql', 'd/2024_01_10/a.sql']);
+  });
+
+  it('puts version folders before folders without a version, as versioned files come before the others', () => {
+    expect(migrationOrder(['m/seed/a.sql', 'm/v1.10/a.sql', 'm/Extra/a.sql', 'm/v1.2/a.sql', 'm/1.3/a.sql']))
+      .toEqual(['m/v1.2/a.sql', 'm/1.3/a.sql', 'm/v1.10/a.sql', 'm/Extra/a.sql', 'm/seed/a.sql']);
+  });
+
+  it('reads leading zeros as the number they write, and breaks a tie of equal versions by name', () => {
+    expect(migrationOrder(['z/v010/a.sql', 'z/v02/a.sql', 'z/v9/a.sql'])).toEqual(['z/v02/a.sql', 'z/v9/a.sql', 'z/v010/a.sql']);
+    // v1, v01 and v1.0 are one version to a tool that reads numbers: by name, the same on every machine.
+    const equal = ['e/v1/a.sql', 'e/v01/a.sql', 'e/1/a.sql', 'e/v1_fix/a.sql'];
+    expect(migrationOrder(equal)).toEqual(['e/1/a.sql', 'e/v01/a.sql', 'e/v1/a.sql', 'e/v1_fix/a.sql']);
+    expect(migrationOrder([...equal].reverse())).toEqual(migrationOrder(equal));
+  });
+
+  it('orders by the folders\' versions, then by the file\'s own; Flyway\'s scripts by their own version whatever folder holds them', () => {
+    expect(migrationOrder(['f/v1.10/V2__b.sql', 'f/v1.2/V3__c.sql', 'f/v1.2/V1__a.sql'])).toEqual(['f/v1.2/V1__a.sql', 'f/v1.10/V2__b.sql', 'f/v1.2/V3__c.sql']);
+    expect(migrationOrder(['g/v1.10/001_x.up.sql', 'g/v1.2/001_x.up.sql', 'g/v1.2/001_x.down.sql'])).toEqual(['g/v1.2/001_x.up.sql', 'g/v1.2/001_x.down.sql', 'g/v1.10/001_x.up.sql']);
+    // A version folder runs whole before the next, its versioned files first; files at the top
+    // (no folder version) before the folders; folders without a version add nothing.
+    const mixed = ['h/v1.10/001_a.sql', 'h/v1.2/schema.sql', 'h/v1.2/002_x.sql', 'h/v1.0/schema.sql', 'h/005_top.sql', 'h/misc/v1.1/b.sql', 'h/seed.sql'];
+    expect(migrationOrder(mixed)).toEqual(['h/005_top.sql', 'h/v1.0/schema.sql', 'h/misc/v1.1/b.sql', 'h/v1.2/002_x.sql', 'h/v1.2/schema.sql', 'h/v1.10/001_a.sql', 'h/seed.sql']);
+    expect(migrationOrder([...mixed].reverse())).toEqual(migrationOrder(mixed));
+    // The folders every file shares order nothing: the same files under v12/ are in the same order.
+    expect(migrationOrder(mixed.map((f) => `v12/${f}`))).toEqual(migrationOrder(mixed).map((f) => `v12/${f}`));
+    // A Prisma folder still goes by name, its parents' versions first; diesel's folder is its version.
+    expect(migrationOrder(['p/v2/20250625_b/migration.sql', 'p/v1/20250625_b/migration.sql', 'p/v1/20250625120000_a/migration.sql']))
+      .toEqual(['p/v1/20250625120000_a/migration.sql', 'p/v1/20250625_b/migration.sql', 'p/v2/20250625_b/migration.sql']);
+    expect(migrationOrder(['d/v10/1_a/up.sql', 'd/v9/2_b/up.sql', 'd/v9/10_c/up.sql'])).toEqual(['d/v9/2_b/up.sql', 'd/v9/10_c/up.sql', 'd/v10/1_a/up.sql']);
+  });
+
+  it('lints version folders in version order: v1.10/ narrowing what v1.2/ widened is found', async () => {
+    const files = {
+      'v1.1/schema.sql': 'CREATE TABLE t (id int PRIMARY KEY, x varchar(10));\n',
+      'v1.2/widen.sql': "SET lock_timeout = '5s';\nALTER TABLE t ALTER COLUMN x TYPE varchar(20);\n",
+      'v1.10/narrow.sql': "SET lock_timeout = '5s';\nALTER TABLE t ALTER COLUMN x TYPE varchar(15);\n",
+    };
+    const result = await lint({ files: migrationOrder(Object.keys(files)) }, memoryHost(files));
+    expect(result.diagnostics.map((d) => `${d.file} ${d.code} ${d.message.replace(/ rewrites t.*/, '')}`)).toEqual([
+      'v1.10/narrow.sql MG212 changing t.x from varchar(20) to varchar(15)',
+    ]);
+  });
+
+  it('knows which files it could only order by name: several without a version in one folder', () => {
+    const files = migrationOrder([
+      'm/v1.13/backfill.sql', 'm/v1.13/add_index.sql', 'm/v1.0/schema.sql', 'm/v1.2/001_x.sql', 'm/v1.2/002_y.sql',
+      'p/20240101000000_a/migration.sql', 'p/20240201000000_b/migration.sql', 'f/R__a.sql', 'f/R__b.sql',
+      'g/x.up.sql', 'g/x.down.sql', 'y/a.sql', 'y/a.rollback.sql', 'y/b.sql', 'seed.sql', 'structure.sql',
+    ]);
+    // Versioned files, Prisma's folders, Flyway's repeatables and an up with its down are no guess.
+    expect(orderedByName(files)).toEqual([
+      { folder: 'm/v1.13', files: ['m/v1.13/add_index.sql', 'm/v1.13/backfill.sql'] },
+      { folder: '', files: ['seed.sql', 'structure.sql'] },
+      { folder: 'y', files: ['y/a.sql', 'y/b.sql'] },
+    ]);
   });
 
   // Its speed on many files is measured in bench/ (lint on 2,000 files), not asserted here: a
@@ -593,6 +665,29 @@ describe('migc lint (the real binary) on a Flyway folder', () => {
     expect(r.stdout).toContain('db/V12__index_note.sql:2:1 error MG204 CREATE INDEX CONCURRENTLY cannot run inside a transaction block');
     expect(r.stdout).not.toContain('V11__index_at.sql:2:1 error MG204');
     expect(r.stderr).toBe('migc: linted 2 files: 1 error, 0 warnings\n');
+  });
+});
+
+describe('findMigrations on version folders (temporal-sql-tool\'s layout)', () => {
+  it('orders the folders by version, and notes the files of a folder it could only order by name', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'migc-versions-'));
+    try {
+      for (const [file, sql] of [['v1.0/schema.sql', 'CREATE TABLE t (id int);'], ['v1.10/b.sql', 'SELECT 1;'], ['v1.10/a.sql', 'SELECT 1;'], ['v1.2/001_x.sql', 'SELECT 1;'], ['v1.2/002_y.sql', 'SELECT 1;']] as const) {
+        mkdirSync(join(project, 'versioned', file, '..'), { recursive: true });
+        writeFileSync(join(project, 'versioned', file), sql);
+      }
+      const found = await findMigrations(['versioned'], project);
+      expect(found.files).toEqual(['versioned/v1.0/schema.sql', 'versioned/v1.2/001_x.sql', 'versioned/v1.2/002_y.sql', 'versioned/v1.10/a.sql', 'versioned/v1.10/b.sql']);
+      expect(found.diagnostics).toEqual([{
+        code: 'MG024', severity: 'info', file: 'versioned/v1.10/a.sql',
+        message: 'linted 2 files of versioned/v1.10/ in name order (a.sql, b.sql): their names carry no version, so the order is a guess',
+        help: 'Nothing to do if your tool runs them in name order. If it runs them in another (a manifest, a master changelog), give them versions (001_x.sql, 002_y.sql): migc orders by the names alone.',
+      }]);
+      // One file per folder, or versions in the names: nothing was guessed.
+      expect((await findMigrations(['versioned/v1.2', 'versioned/v1.0'], project)).diagnostics).toEqual([]);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { migrationOrder, sqitchChanges, sqitchCoreSettings } from '../lint-files.js';
+import { migrationOrder, orderedByName, sqitchChanges, sqitchCoreSettings } from '../lint-files.js';
 
 export class UsageError extends Error {}
 
@@ -44,7 +44,10 @@ export async function findMigrations(paths: readonly string[], cwd: string): Pro
     ? `${path} is a YAML file, not SQL: migc lint checks .sql migration files; migc check ${path} checks a plan`
     : undefined), sqitchFiles);
   const projects = await sqitchProjects(paths, layout, cwd);
-  if (projects.length === 0) return { files: migrationOrder(files), rollbacks: new Set(), diagnostics: [], sources: new Map() };
+  if (projects.length === 0) {
+    const ordered = migrationOrder(files);
+    return { files: ordered, rollbacks: new Set(), diagnostics: orderGuesses(ordered), sources: new Map() };
+  }
   const inFolder = (file: string, folder: string) => file.startsWith(`${folder}/`);
   const taken = new Set<string>();
   const ordered: string[] = [];
@@ -86,7 +89,26 @@ export async function findMigrations(paths: readonly string[], cwd: string): Pro
     }
   }
   // Other files (seed data, a schema dump beside the project) run after its migrations.
-  return { files: [...ordered, ...migrationOrder(files.filter((f) => !taken.has(f)))], rollbacks, diagnostics, sources };
+  const others = migrationOrder(files.filter((f) => !taken.has(f)));
+  diagnostics.push(...orderGuesses(others));
+  return { files: [...ordered, ...others], rollbacks, diagnostics, sources };
+}
+
+/**
+ * A note (MG024) for each folder whose files carry no version, ordered by name among themselves:
+ * no tool migc knows says their order (temporal-sql-tool's manifest.json, a master changelog are
+ * not read), so the user is told it was guessed.
+ */
+function orderGuesses(ordered: readonly string[]): Diagnostic[] {
+  return orderedByName(ordered).map(({ folder, files }) => {
+    const names = files.map((f) => f.slice(folder.length === 0 ? 0 : folder.length + 1));
+    const listed = names.length > 4 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+    return {
+      code: 'MG024', severity: 'info', file: files[0]!,
+      message: `linted ${files.length} files of ${folder === '' ? 'the current folder' : `${folder}/`} in name order (${listed}): their names carry no version, so the order is a guess`,
+      help: 'Nothing to do if your tool runs them in name order. If it runs them in another (a manifest, a master changelog), give them versions (001_x.sql, 002_y.sql): migc orders by the names alone.',
+    };
+  });
 }
 
 /** The files that place a Sqitch project: its plan and its config. */

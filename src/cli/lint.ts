@@ -8,9 +8,12 @@ import { compareDiagnostics } from '../diagnostics/diagnostic.js';
 import { printDiagnostics, type CommonOptions, type Io } from './output.js';
 import { postgresMajorProblem } from '../normalize/postgres-versions.js';
 import { applyRuleSettings } from '../analyze/settings.js';
+import { assumedRows } from '../workspace/config.js';
+import { isPostgratorMigration, isPrismaMigration } from '../lint-files.js';
+import { writeTableName } from '../workspace/table-name.js';
 
 export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean }, io: Io): Promise<number> {
-  if (options.fileTransaction && options.fileQueryString) throw new UsageError('--file-transaction and --file-query-string say two ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; Flyway, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator: --file-transaction)');
+  if (options.fileTransaction && options.fileQueryString) throw new UsageError('--file-transaction and --file-query-string say two ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; Flyway, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator, Ory popx: --file-transaction; the README\'s "Which flag for your tool" has the table)');
   const migrations = await findMigrations(paths, io.cwd);
   const { files } = migrations;
   if (files.length === 0 && migrations.diagnostics.length === 0) throw new UsageError(`no .sql files in ${paths.join(', ')}`);
@@ -24,6 +27,9 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
     ...(options.fileTransaction ? { fileTransaction: true } : {}),
     ...(options.fileQueryString ? { fileQueryString: true } : {}),
   }, preloadedHost(files, io.cwd));
+  for (const warning of await unusedAssumedRows(options.assumeRows ?? [], result.tables)) io.stderr(`migc: warning: ${warning}\n`);
+  const hint = flagHint(files, options);
+  if (hint) io.stderr(`migc: note: ${hint}\n`);
   // What the layout said (a Sqitch plan's missing script, the files it leaves out) comes first.
   const layout = applyRuleSettings(migrations.diagnostics, config.rules);
   const sources = new Map(result.sources);
@@ -31,6 +37,43 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
   return printDiagnostics([...[...layout].sort(compareDiagnostics), ...result.diagnostics], sources, options, io, `linted ${files.length} file${files.length === 1 ? '' : 's'}`, {
     files: result.files, summary: { files: files.length },
   });
+}
+
+/**
+ * An --assume-rows name that sizes no table the files name is a typo or a name folded otherwise
+ * than meant (`User=40` is user, not the quoted "User"), and would size nothing without a word:
+ * said, with the table meant when one is close. The config's assume_rows is the project's, for
+ * other folders too, and is not checked here.
+ */
+async function unusedAssumedRows(flags: readonly string[], tables: ReadonlySet<string>): Promise<string[]> {
+  const warnings: string[] = [];
+  const names = [...tables].sort();
+  for (const flag of flags) {
+    const assumed = assumedRows(flag);
+    if (!assumed || tables.has(assumed.table)) continue;
+    const { didYouMean } = await import('../util/suggest.js');
+    const folded = names.filter((t) => t.toLowerCase() === assumed.table.toLowerCase());
+    const meant = folded.length === 1 ? folded[0] : didYouMean(assumed.table, names);
+    const suggestion = meant === undefined ? '' : `; did you mean --assume-rows ${shellWord(`${writeTableName(meant)}=${assumed.rows}`)}?`;
+    warnings.push(`--assume-rows ${flag}: the files name no table ${writeTableName(assumed.table)}, so this size is not used${suggestion}`);
+  }
+  return warnings;
+}
+
+/**
+ * Prisma's and Postgrator's files are known by name, and their tools send each as one query
+ * string: read statement by statement (no flag), a file's statements share no transaction and
+ * MG204, MG217 and MG218 go unsaid. Said once, on stderr, when neither flag is given.
+ */
+function flagHint(files: readonly string[], options: { fileTransaction?: boolean; fileQueryString?: boolean }): string | undefined {
+  if (options.fileTransaction || options.fileQueryString) return undefined;
+  const tool = files.some(isPrismaMigration) ? 'Prisma sends each migration.sql' : files.some(isPostgratorMigration) ? 'Postgrator sends each file' : undefined;
+  return tool && `${tool} to the server as one query string: pass --file-transaction to lint them so (without a flag, files are read statement by statement, as psql runs them)`;
+}
+
+/** A word as a POSIX shell reads it back: quoted when it holds a quote or another special character. */
+function shellWord(word: string): string {
+  return /^[\w.=@%+,:/-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** --postgres: a major version migc knows, in the same range (and words) as a plan's engine. */

@@ -5,6 +5,7 @@ import type { Host } from '../host.js';
 import { packageFile } from './package-files.js';
 import { maxTableRows } from '../analyze/tables.js';
 import { formatCount } from '../util/numbers.js';
+import { readTableName } from './table-name.js';
 
 export const configFileName = 'migc.config.json';
 
@@ -238,15 +239,26 @@ function configValidator(): Promise<{ validate: Validator; schema: Record<string
   return validator;
 }
 
-/** --assume-rows users=40 (repeatable) over the config's assume_rows; a malformed flag is a result, not a throw. */
+/**
+ * --assume-rows users=40 (repeatable) over the config's assume_rows; a malformed flag is a result,
+ * not a throw. The name is read as PostgreSQL reads it (readTableName): `Users=40` sizes the
+ * table `CREATE TABLE Users` made, users; `"User"=40` the one `CREATE TABLE "User"` made.
+ */
 export function withAssumedRows(config: ProjectConfig | undefined, flags: readonly string[] | undefined): { ok: true; config: ProjectConfig | undefined } | { ok: false; message: string } {
   if (!flags?.length) return { ok: true, config };
   const rows = new Map(config?.assumeRows ?? []);
   for (const flag of flags) {
-    const m = /^([A-Za-z_][\w.]*)=(\d+)$/.exec(flag);
-    if (!m) return { ok: false, message: `--assume-rows takes table=rows, for example users=40; got ${flag}` };
-    if (Number(m[2]) > maxTableRows) return { ok: false, message: `--assume-rows ${flag}: at most ${formatCount(maxTableRows)} rows, more than any PostgreSQL table holds` };
-    rows.set(m[1]!.replace(/^public\./, ''), Number(m[2]));
+    const assumed = assumedRows(flag);
+    if (!assumed) return { ok: false, message: `--assume-rows takes table=rows, for example users=40 (or "User"=40 for a table created with a quoted name); got ${flag}` };
+    if (assumed.rows > maxTableRows) return { ok: false, message: `--assume-rows ${flag}: at most ${formatCount(maxTableRows)} rows, more than any PostgreSQL table holds` };
+    rows.set(assumed.table, assumed.rows);
   }
   return { ok: true, config: { ...config, assumeRows: rows } };
+}
+
+/** One --assume-rows flag, `table=rows`: the table's key (readTableName) and the rows; undefined when malformed. */
+export function assumedRows(flag: string): { table: string; rows: number } | undefined {
+  const m = /^(.+)=(\d+)$/s.exec(flag);
+  const table = m ? readTableName(m[1]!) : undefined;
+  return table === undefined ? undefined : { table, rows: Number(m![2]) };
 }

@@ -9,7 +9,7 @@ import { rewriteReason } from '../sql-rules/add-column-rewrite.js';
 import { addedConstraints, alterTableCommands, node, relationName } from '../sql-rules/ast.js';
 import { statementRules } from '../sql-rules/index.js';
 import { unknownTypes } from '../sql-rules/unknown-type.js';
-import type { PlanSettings } from '../settings.js';
+import { tablesNamed, type PlanSettings } from '../settings.js';
 import { transactionNesting, unterminatedTransaction } from '../sql-rules/transaction-nesting.js';
 import { EarlierStatements, rulesFor, type Effect, type StatementContext, type StatementFinding, type StatementRule } from './context.js';
 import { collationOf, SchemaState, tableKey } from './schema-state.js';
@@ -457,6 +457,12 @@ export interface FileAnalysisOptions extends AnalysisOptions {
    * written back at the end. Without it the file starts a session of its own.
    */
   readonly session?: SessionSettings;
+  /**
+   * Filled with the key (tableKey) of every table the statements name (tablesNamed: no index's
+   * or view's name), as they are sized by: the caller tells a size given for no table of the
+   * files (an --assume-rows typo).
+   */
+  readonly tablesNamed?: Set<string>;
 }
 
 /** A session's settings as the analysis of a file follows them. */
@@ -558,6 +564,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     // Bare names as the server resolves them under the search path in force.
     const ast = qualifyRelations(statement.ast, searchPath, knows);
     const facts = statementFacts(ast);
+    if (options.tablesNamed) for (const t of tablesNamed({ ast, facts })) options.tablesNamed.add(tableKey(t));
     const { span } = statement;
     const [kind, body] = node(ast);
     // A DO block's statements run in its transaction, whatever is open around it.

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { memoryHost } from '../src/host.js';
+import { lint } from '../src/lint.js';
+import { migrationOrder } from '../src/lint-files.js';
+import { assumedRows, withAssumedRows } from '../src/workspace/config.js';
+import { readTableName, writeTableName } from '../src/workspace/table-name.js';
+
+/** --assume-rows names are read as PostgreSQL reads a table's name: the size lands on the table the files made. */
+describe('--assume-rows names', () => {
+  it('folds an unquoted name to lower case and takes a quoted one as written, as PostgreSQL does', () => {
+    expect(['users', 'Users', 'USERS', 'public.Users', 'PUBLIC.users', '"users"', 'public."users"'].map(readTableName)).toEqual(Array(7).fill('users'));
+    expect(['"User"', 'public."User"', '"public"."User"'].map(readTableName)).toEqual(['User', 'User', 'User']);
+    expect(['App.Orders', '"App".Orders', 'app."Orders"', '"a""b"', '_x$1', 'Ünïcode', '"with space"'].map(readTableName))
+      .toEqual(['app.orders', 'App.orders', 'app.Orders', 'a"b', '_x$1', 'Ünïcode', 'with space']);
+    // "Public" is another schema than public.
+    expect(readTableName('"Public".users')).toBe('Public.users');
+  });
+
+  it('refuses what is no name: empty, unclosed or zero-length quotes, a leading digit, three parts, stray text', () => {
+    for (const text of ['', '"', '"User', '""', '1users', 'a.b.c', 'users.', '.users', 'us ers', '"User"x', 'a..b', 'users;']) {
+      expect(readTableName(text), text).toBeUndefined();
+    }
+  });
+
+  it('writes a key back so that it reads the same: quoted only where folding would change it', () => {
+    for (const key of ['users', 'User', 'app.Orders', 'a"b', 'with space', '_x$1']) expect(readTableName(writeTableName(key))).toBe(key);
+    expect(['users', 'User', 'app.Orders', 'a"b'].map(writeTableName)).toEqual(['users', '"User"', 'app."Orders"', '"a""b"']);
+  });
+
+  it('--assume-rows takes Users=10 for users and "User"=10 for the quoted table; a malformed name is a usage problem', () => {
+    const flagged = withAssumedRows(undefined, ['Users=10', '"User"=20', 'public."Order"=30', 'App.Items=40']);
+    expect(flagged.ok && [...flagged.config!.assumeRows!]).toEqual([['users', 10], ['User', 20], ['Order', 30], ['app.items', 40]]);
+    expect(assumedRows('a=b=1')).toBeUndefined();
+    expect(withAssumedRows(undefined, ['"User=10'])).toEqual({ ok: false, message: '--assume-rows takes table=rows, for example users=40 (or "User"=40 for a table created with a quoted name); got "User=10' });
+    // Over the config's sizes, which keep their keys as written.
+    const over = withAssumedRows({ assumeRows: new Map([['users', 5], ['Other', 7]]) }, ['USERS=6']);
+    expect(over.ok && [...over.config!.assumeRows!]).toEqual([['users', 6], ['Other', 7]]);
+  });
+
+  it('sizes the table the files made: Users=40 makes an index on users a note, "User"=40 one on "User"', async () => {
+    const files = {
+      '001_init.sql': 'CREATE TABLE users (id int PRIMARY KEY, email text);\nCREATE TABLE "User" (id int PRIMARY KEY, email text);\n',
+      '002_idx.sql': "SET lock_timeout = '5s';\nCREATE INDEX users_email_idx ON Users (email);\nCREATE INDEX \"User_email_idx\" ON \"User\" (email);\n",
+    };
+    const run = async (flags: string[]) => {
+      const flagged = withAssumedRows(undefined, flags);
+      const result = await lint({ files: migrationOrder(Object.keys(files)), ...(flagged.ok && flagged.config ? { config: flagged.config } : {}) }, memoryHost(files));
+      return { found: result.diagnostics.map((d) => `${d.severity} ${d.code} ${d.message.replace(/ takes a SHARE lock on (\S+).*/, ' on $1')}`), tables: [...result.tables].sort() };
+    };
+    const none = await run([]);
+    expect(none.found).toEqual(['error MG201 CREATE INDEX users_email_idx on users', 'error MG201 CREATE INDEX User_email_idx on User']);
+    // The tables the files name, as they are sized: not the indexes' names.
+    expect(none.tables).toEqual(['User', 'users']);
+    expect((await run(['Users=40'])).found).toEqual(['info MG201 CREATE INDEX users_email_idx on users', 'error MG201 CREATE INDEX User_email_idx on User']);
+    expect((await run(['"User"=40'])).found).toEqual(['error MG201 CREATE INDEX users_email_idx on users', 'info MG201 CREATE INDEX User_email_idx on User']);
+    // User folds to user, which is neither table.
+    expect((await run(['User=40'])).found).toEqual(none.found);
+  });
+
+  it('knows the tables named only by later statements, inside DO blocks and under a search_path', async () => {
+    const files = {
+      '001.sql': "UPDATE accounts SET plan = 'free';\nDO $$ BEGIN UPDATE ledger SET x = 1; END $$;\nSET search_path TO app;\nCREATE TABLE items (id int);\nDROP INDEX some_idx;\n",
+    };
+    const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+    expect([...result.tables].sort()).toEqual(['accounts', 'app.items', 'ledger']);
+  });
+});
