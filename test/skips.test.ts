@@ -183,6 +183,18 @@ describe('plans judge what runs', () => {
     const fresh = await compileFiles({ ...files, 'plans/t.baseline.sql': 'CREATE TABLE t (id int PRIMARY KEY, x int);\n' });
     expect(fresh.diagnostics.map((d) => d.code)).toContain('MG201');
   });
+
+  it('a DROP ... IF EXISTS of what is gone destroys nothing, in any phase (no MG102, no MG214)', async () => {
+    const plan = minimalPlan
+      .replace('engine: postgresql@15', 'engine: postgresql@15\nbaseline:\n  file: t.baseline.sql')
+      .replace('sql: ALTER TABLE t ADD COLUMN c integer;', 'sql: DROP TABLE IF EXISTS scratch;');
+    const codes = async (baseline: string) => (await compileFiles({ 'plans/p.yaml': plan, 'plans/t.baseline.sql': baseline })).diagnostics.map((d) => d.code);
+    const gone = await codes('CREATE TABLE t (id int PRIMARY KEY);\nCREATE TABLE scratch (id int);\nDROP TABLE scratch;\n');
+    expect(gone).not.toContain('MG102');
+    expect(gone).not.toContain('MG214');
+    // Still there: the drop is one, in the expand phase.
+    expect(await codes('CREATE TABLE t (id int PRIMARY KEY);\nCREATE TABLE scratch (id int);\n')).toContain('MG102');
+  });
 });
 
 /** Strongest lock per relation of the public schema that the session holds. */
@@ -247,12 +259,13 @@ describe.skipIf(!process.env.MIGC_TEST_DATABASE_URL)('on a real PostgreSQL serve
     try {
       const said: string[] = [];
       builder.on('notice', (n) => said.push(n.message ?? ''));
+      const pid = (await builder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       await holder.query('BEGIN');
       await holder.query('LOCK TABLE t IN SHARE UPDATE EXCLUSIVE MODE');
       const building = builder.query(sql);
       let waiting: { mode: string }[] = [];
       for (let i = 0; i < 100 && waiting.length === 0; i++) {
-        waiting = (await client.query(`SELECT l.mode FROM pg_locks l WHERE l.pid = $1 AND NOT l.granted AND l.relation = 't'::regclass`, [builder.processID])).rows;
+        waiting = (await client.query(`SELECT l.mode FROM pg_locks l WHERE l.pid = $1 AND NOT l.granted AND l.relation = 't'::regclass`, [pid])).rows;
         if (waiting.length === 0) await new Promise((r) => setTimeout(r, 50));
       }
       expect(waiting.map((w) => w.mode)).toEqual(['ShareUpdateExclusiveLock']);

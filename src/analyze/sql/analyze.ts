@@ -27,6 +27,8 @@ export interface StatementAnalysis {
   readonly table?: string;
   /** A rough duration from the table's size hint, in seconds; undefined without a hint. */
   readonly seconds?: number;
+  /** PostgreSQL skips it whole (IF NOT EXISTS of what is there, IF EXISTS of what is gone): it takes its locks and does nothing. */
+  readonly skipped?: true;
 }
 
 /** Seconds per row, roughly, on production hardware: only to size lock windows in the report. */
@@ -297,7 +299,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
     /** A statement's locks, effect and duration from the size hints, for the report. */
     const analysisOf = (runs: PgNode | undefined, locks: PredictedLock[]): StatementAnalysis => {
       // Skipped whole (IF [NOT] EXISTS): it takes its locks and does nothing.
-      if (!runs) return { locks, effect: 'catalog', seconds: 0 };
+      if (!runs) return { locks, effect: 'catalog', seconds: 0, skipped: true };
       const { effect, table, rows: written, reads } = statementEffect(runs, state, postgres);
       const n = written ?? (reads ? largest(reads.map(rows)) : table ? rows(table) : undefined);
       // Catalog-only work takes no time worth counting, with or without a size hint.
