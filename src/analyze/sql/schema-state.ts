@@ -447,6 +447,9 @@ export class SchemaState implements LockCatalog {
     switch (kind) {
       case 'CreateStmt': {
         const name = tableKey(relationName(body.relation));
+        // A table known only from ALTER TABLE IF EXISTS may or may not be there (skippedPart does
+        // not skip the statement): whether this creates it is unknown, so it is not taken as new.
+        if (body.if_not_exists && this.tables.get(name)?.mayBeAbsent) return;
         // LIKE, INHERITS and PARTITION OF bring columns (and more) from another table: not all are known.
         const borrows = body.inhRelations?.length || body.partbound || (body.tableElts ?? []).some((e: Record<string, unknown>) => e.TableLikeClause);
         const table: TableState = { ...emptyTable(name, createdHere), ...(body.partspec ? { partitioned: true } : {}), ...(borrows ? { partial: true } : {}) };
