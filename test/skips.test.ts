@@ -110,6 +110,9 @@ describe('what PostgreSQL skips, as the schema state knows it', () => {
     // Nor is it sure to create it: the table is not taken as new.
     for (const ast of parsed('CREATE TABLE IF NOT EXISTS legacy (id int);')) state.apply(ast, true);
     expect(state.isNew('legacy')).toBe(false);
+    // An ALTER TABLE without IF EXISTS would fail on a table that is not there: then it is sure.
+    for (const ast of parsed('ALTER TABLE legacy ADD COLUMN b int;')) state.apply(ast, true);
+    expect(outcome('CREATE TABLE IF NOT EXISTS legacy (id int)', state)).toBe('whole');
     // Without IF EXISTS the ALTER proved the table is there.
     expect(outcome('CREATE TABLE IF NOT EXISTS legacy2 (id int)', stateAfter('ALTER TABLE legacy2 ADD COLUMN a int;'))).toBe('whole');
   });

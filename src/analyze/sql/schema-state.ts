@@ -509,7 +509,9 @@ export class SchemaState implements LockCatalog {
         if (body.objtype !== 'OBJECT_TABLE') return;
         // A table the files did not create exists all the same: learn what is done to it (its
         // columns added, its NOT NULL checks validated), knowing nothing of the rest.
-        const table = this.table(relationName(body.relation)) ?? this.existing(relationName(body.relation), body.missing_ok === true);
+        let table = this.table(relationName(body.relation)) ?? this.existing(relationName(body.relation), body.missing_ok === true);
+        // Without IF EXISTS the ALTER would fail on a table that is not there: now it is sure.
+        if (table.mayBeAbsent && !body.missing_ok) this.setTable(table.name, (table = { ...table, mayBeAbsent: false }));
         for (const c of body.cmds ?? []) {
           const cmd = c.AlterTableCmd;
           if (cmd?.subtype === 'AT_AttachPartition' && cmd.def?.PartitionCmd?.name) this.addPartition(table.name, tableKey(relationName(cmd.def.PartitionCmd.name)));
