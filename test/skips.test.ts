@@ -175,6 +175,20 @@ describe('lint judges what runs', () => {
   });
 });
 
+describe('what a skipped statement still does is judged', () => {
+  it('refusals before the lookup (MG204) and the lock it holds (MG217)', async () => {
+    const files = {
+      'm/001.sql': 'CREATE TABLE t (id int PRIMARY KEY, x int);\nCREATE TABLE u (id int PRIMARY KEY);\nCREATE INDEX t_x ON t (x);\nDROP INDEX t_x;\n',
+      'm/002.sql': "SET lock_timeout = '5s';\nBEGIN;\nDROP INDEX CONCURRENTLY IF EXISTS t_x;\nALTER TABLE u ADD COLUMN y int;\nALTER TABLE t ADD COLUMN IF NOT EXISTS x int;\nCOMMIT;\n",
+    };
+    const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+    const found = result.diagnostics.filter((d) => d.file === 'm/002.sql').map((d) => `${files['m/002.sql'].slice(0, d.span!.start).split('\n').length} ${d.code}`);
+    // PostgreSQL refuses CONCURRENTLY in a transaction block before it looks for the index; the
+    // skipped ADD COLUMN still takes ACCESS EXCLUSIVE on t while u's is held.
+    expect(found).toEqual(['3 MG204', '5 MG217']);
+  });
+});
+
 describe('plans judge what runs', () => {
   it('a step that repeats what the baseline has draws no finding for work it does not do', async () => {
     const plan = minimalPlan
