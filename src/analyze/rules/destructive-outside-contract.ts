@@ -22,13 +22,15 @@ export const destructiveOutsideContract: Rule = {
   name: 'destructive-outside-contract',
   summary: 'Destructive statements (DROP TABLE/VIEW/COLUMN, TRUNCATE, DELETE without WHERE, renames) only in a contract phase.',
   severity: 'error',
-  check(plan, report) {
+  check(plan, report, _settings, analysis) {
     for (const phase of plan.phases) {
       if (phase.kind === 'contract') continue;
       for (const step of phase.steps) {
         if (step.action?.kind !== 'sql') continue;
         const statements = step.action.statements;
         for (const [i, statement] of statements.entries()) {
+          // DROP ... IF EXISTS of what is already gone destroys nothing (src/analyze/sql/skips.ts).
+          if (analysis.get(statement)?.skipped) continue;
           for (const d of statement.facts.destructive) {
             const later = () => statements.slice(i + 1).map((s) => s.ast);
             if (replacesView(d, later) || keepsOldName(d, later)) continue;

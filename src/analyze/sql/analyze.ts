@@ -13,6 +13,7 @@ import { tablesNamed, type PlanSettings } from '../settings.js';
 import { transactionNesting, unterminatedTransaction } from '../sql-rules/transaction-nesting.js';
 import { EarlierStatements, rulesFor, type Effect, type StatementContext, type StatementFinding, type StatementRule } from './context.js';
 import { collationOf, SchemaState, tableKey } from './schema-state.js';
+import { skippedPart } from './skips.js';
 import { defaultSearchPath, qualifyRelations, searchPathSet, type SearchPath } from './search-path.js';
 import { boundsLockWaits, settingChanges } from './settings.js';
 import { viewsOf } from '../compat/views.js';
@@ -26,6 +27,8 @@ export interface StatementAnalysis {
   readonly table?: string;
   /** A rough duration from the table's size hint, in seconds; undefined without a hint. */
   readonly seconds?: number;
+  /** PostgreSQL skips it whole (IF NOT EXISTS of what is there, IF EXISTS of what is gone): it takes its locks and does nothing. */
+  readonly skipped?: true;
 }
 
 /** Seconds per row, roughly, on production hardware: only to size lock windows in the report. */
@@ -129,11 +132,30 @@ interface Judged {
   readonly severity: Severity;
 }
 
-function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts' | 'locks' | 'inTransaction' | 'earlier' | 'later' | 'effect'>, rules: readonly StatementRule[]): { judged: Judged[]; locks: PredictedLock[] } {
-  const locks = predictLocks(unit.statement.ast, base.state);
-  const effect = statementEffect(unit.statement.ast, base.state, base.postgres);
+/**
+ * The rules that still judge a statement PostgreSQL skips whole (IF [NOT] EXISTS, src/analyze/sql/skips.ts):
+ * the lock it takes before it finds nothing to do (MG219 waits for it, MG217 holds it with
+ * others), and refusals that come before the lookup (MG204: CONCURRENTLY in a transaction block;
+ * MG233: CONCURRENTLY on a partitioned table; checked on PostgreSQL 15). The rest judge the work
+ * it would do, which it does not.
+ */
+const judgedWhenSkipped = new Set(['MG204', 'MG217', 'MG219', 'MG233']);
+
+/**
+ * Judges a statement as PostgreSQL runs it given the schema state: what IF [NOT] EXISTS skips is
+ * left out (src/analyze/sql/skips.ts). `runs`: the statement as it runs, undefined when it is
+ * skipped whole; its locks are then only those taken before the skip.
+ */
+function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts' | 'locks' | 'inTransaction' | 'earlier' | 'later' | 'effect'>, rules: readonly StatementRule[]): { judged: Judged[]; locks: PredictedLock[]; runs: PgNode | undefined } {
+  const skipped = skippedPart(unit.statement.ast, base.state);
+  const runs = skipped ? skipped.runs : unit.statement.ast;
+  const locks = !runs ? combinedLocks(skipped!.locks) : skipped ? combinedLocks([...predictLocks(runs, base.state), ...skipped.locks]) : predictLocks(runs, base.state);
+  const effect = runs ? statementEffect(runs, base.state, base.postgres) : { effect: 'catalog' as const };
+  // What runs of an ALTER TABLE or a DROP in part; a statement skipped whole keeps its own (its command, for the messages).
+  const ast = runs ?? unit.statement.ast;
+  const facts = runs && skipped ? statementFacts(runs) : unit.statement.facts;
   const ctx: StatementContext = {
-    ast: unit.statement.ast, text: unit.statement.text, facts: unit.statement.facts, locks, effect,
+    ast, text: unit.statement.text, facts, locks, effect,
     state: base.state, postgres: base.postgres, mode: base.mode, inRollback: base.inRollback, batched: base.batched,
     inTransaction: unit.inTransaction, earlier: unit.earlier, later: unit.later, lockTimeoutSet: base.lockTimeoutSet, rows: base.rows,
     ...(base.phase ? { phase: base.phase } : {}),
@@ -145,11 +167,13 @@ function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts'
   const judged: Judged[] = [];
   let rule: StatementRule;
   const report = (f: StatementFinding) => {
-    const span = (f.at && unit.locate ? unit.locate(f.at) : undefined) ?? (f.subcommand !== undefined ? unit.subcommandSpan?.(f.subcommand) : undefined) ?? unit.statement.span;
+    // A subcommand of what runs, as the statement numbers it.
+    const subcommand = f.subcommand !== undefined && skipped?.kept ? skipped.kept[f.subcommand] : f.subcommand;
+    const span = (f.at && unit.locate ? unit.locate(f.at) : undefined) ?? (subcommand !== undefined ? unit.subcommandSpan?.(subcommand) : undefined) ?? unit.statement.span;
     judged.push({ rule, span, message: f.message, help: f.help, severity: f.severity ?? rule.severity });
   };
-  for (rule of rulesFor(rules, node(unit.statement.ast)[0])) rule.check(ctx, report);
-  return { judged, locks };
+  for (rule of rulesFor(rules, node(ast)[0])) if (runs || judgedWhenSkipped.has(rule.code)) rule.check(ctx, report);
+  return { judged, locks, runs };
 }
 
 /**
@@ -207,7 +231,9 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       const learn = (ast: PgNode, text: string) => {
         // A baseline that uses a type it does not create is not the whole schema (nor loads on its own).
         if (schemaKnown && (opensSchema(ast) || unknownTypes(ast, state).length > 0)) schemaKnown = false;
-        views.apply(ast, state, true);
+        // What IF [NOT] EXISTS skips teaches the views nothing (the state leaves it out itself).
+        const skipped = skippedPart(ast, state);
+        if (!skipped || skipped.runs) views.apply(skipped?.runs ?? ast, state, true);
         state.apply(ast, false);
         if (node(ast)[0] !== 'DoStmt') return;
         const block = blockStatements(ast, text, { start: 0, end: 0 });
@@ -267,11 +293,11 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
           statement: { ast: b.ast, text: b.text, facts, span: b.span }, inTransaction: true, inDoBlock: true, earlier, later: rest,
           subcommandSpan: b.subcommandSpan, ...(locate ? { locate } : {}),
         };
-        const { judged, locks } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown }, rules);
+        const { judged, locks, runs } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown }, rules);
         report(judged, inBlock(plan.file, s.span, inside));
-        inner.push(analysisOf(b.ast, locks));
+        inner.push(analysisOf(runs, locks));
         const { effect } = inner[inner.length - 1]!;
-        views.apply(b.ast, state, true);
+        if (runs) views.apply(runs, state, true);
         state.apply(b.ast, true);
         if (opensSchema(b.ast)) schemaKnown = false;
         earlier.add({ ast: b.ast, facts, locks, span: b.span, effect });
@@ -280,8 +306,10 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       return inner;
     };
     /** A statement's locks, effect and duration from the size hints, for the report. */
-    const analysisOf = (ast: PgNode, locks: PredictedLock[]): StatementAnalysis => {
-      const { effect, table, rows: written, reads } = statementEffect(ast, state, postgres);
+    const analysisOf = (runs: PgNode | undefined, locks: PredictedLock[]): StatementAnalysis => {
+      // Skipped whole (IF [NOT] EXISTS): it takes its locks and does nothing.
+      if (!runs) return { locks, effect: 'catalog', seconds: 0, skipped: true };
+      const { effect, table, rows: written, reads } = statementEffect(runs, state, postgres);
       const n = written ?? (reads ? largest(reads.map(rows)) : table ? rows(table) : undefined);
       // Catalog-only work takes no time worth counting, with or without a size hint.
       const seconds = effect === 'catalog' ? 0 : n !== undefined ? n * secondsPerRow[effect] : undefined;
@@ -292,12 +320,12 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       const later = () => statements.slice(i + 1).map((l) => l.ast);
       const locate = s.fileOffset && ((at: { start: number; end: number }) => ({ start: s.fileOffset!(at.start), end: s.fileOffset!(at.end) }));
       const unit: Unit = { statement: s, inTransaction, earlier: inTransaction ? earlier : new EarlierStatements(state), later, ...(locate ? { locate } : {}) };
-      const { judged, locks } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown }, rules);
-      const analysis = analysisOf(s.ast, locks);
+      const { judged, locks, runs } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown }, rules);
+      const analysis = analysisOf(runs, locks);
       const { effect } = analysis;
       into.analyses.set(s, analysis);
       report(judged);
-      views.apply(s.ast, state, true);
+      if (runs) views.apply(runs, state, true);
       state.apply(s.ast, true);
       if (opensSchema(s.ast)) schemaKnown = false;
       if (!inTransaction) earlier = new EarlierStatements(state);
@@ -579,7 +607,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       later: () => statement.later(pathNow),
       ...(block ? { inDoBlock: true } : {}),
     };
-    const { judged, locks } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows, ...(options.rollbackFile ? { rollbackFile: true } : {}) }, rules);
+    const { judged, locks, runs } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows, ...(options.rollbackFile ? { rollbackFile: true } : {}) }, rules);
     record(judged, span, ignores, block?.related);
     if (kind === 'TransactionStmt') {
       if (block) return;
@@ -611,7 +639,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     // A view fixes what it reads: PostgreSQL refuses to drop or retype it (known views only:
     // those the files created). Whether a view's own query resolves is not judged: earlier
     // migrations may not be linted.
-    const refusals = views.apply(ast, state, true, { partialHistory: true });
+    const refusals = runs ? views.apply(runs, state, true, { partialHistory: true }) : [];
     if (refusals.length) {
       record(refusals.map((why) => ({
         rule: viewRefusesChange, span, severity: 'error' as const, message: `PostgreSQL refuses this statement: ${why}`,

@@ -3,6 +3,7 @@ import { relationName } from '../../sql/facts.js';
 import { defaultSequence, foreignKeyWanted, readRelations, type ForeignKey, type ForeignKeyFilter, type LockCatalog } from '../../sql/locks.js';
 import { ByColumnMap } from './by-column.js';
 import { columnType, type ColumnType } from './types.js';
+import { skippedPart } from './skips.js';
 
 export type Volatility = 'immutable' | 'stable' | 'volatile';
 
@@ -62,6 +63,8 @@ export interface TableState {
    * when it was made: a later opaque statement (see noteOpaque) leaves it behind.
    */
   readonly columnsFrom?: number;
+  /** Known only from ALTER TABLE IF EXISTS: it may not be there (CREATE TABLE IF NOT EXISTS is not sure to be skipped). */
+  readonly mayBeAbsent?: boolean;
   /** Partitioned (CREATE TABLE ... PARTITION BY): its rows are in its partitions, its indexes are theirs. */
   readonly partitioned?: boolean;
   /** Its foreign keys, by constraint name: what its locks reach on other tables. */
@@ -75,6 +78,10 @@ export interface TableState {
   readonly constraints: ByColumnMap<ConstraintState>;
   /** Its triggers, by name. */
   readonly triggers: Set<string>;
+  /** Columns a statement seen dropped (or renamed away) and none has added since: gone for sure (src/analyze/sql/skips.ts). */
+  readonly droppedColumns: Set<string>;
+  /** Constraints a statement seen dropped (or renamed away, or dropped with their column), by name: gone for sure. */
+  readonly droppedConstraints: Set<string>;
 }
 
 export interface KeyConstraint {
@@ -99,6 +106,7 @@ const ownColumns = (c: { readonly columns: readonly string[] }) => c.columns;
 const emptyTable = (name: string, createdHere: boolean): TableState => ({
   name, createdHere, columns: new Map(), nextOrdinal: 0, notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set(), foreignKeys: new ByColumnMap<ForeignKeyState>(ownColumns),
   keyConstraints: new ByColumnMap<KeyConstraint>(ownColumns), constraints: new ByColumnMap<ConstraintState>(ownColumns), triggers: new Set(),
+  droppedColumns: new Set(), droppedConstraints: new Set(),
 });
 
 const names = (list: { String?: { sval?: string } }[] | undefined): string[] => (list ?? []).map((n) => n.String?.sval ?? '?');
@@ -151,6 +159,14 @@ export class SchemaState implements LockCatalog {
   readonly definitions = new Map<string, string>();
   /** The values of each enum type the statements seen created, by tableKey() name. */
   readonly enumValues = new Map<string, readonly string[]>();
+  /** Sequences CREATE SEQUENCE made (statements seen) and no statement dropped, by tableKey() name. */
+  readonly sequences = new Set<string>();
+  /**
+   * Relations (tables, views, indexes, sequences) and types a statement seen dropped or renamed
+   * away, and none has created since, as "relation name" and "type name" (tableKey): gone for
+   * sure, so DROP ... IF EXISTS of them does nothing. A name never seen is not in it: unknown.
+   */
+  readonly dropped = new Set<string>();
   /** Undo actions of the changes made inside tentatively(), newest last; undefined outside. */
   private journal: (() => void)[] | undefined;
   /** Keys of tables set or deleted, in order: what may have changed whether a table is new. */
@@ -209,6 +225,7 @@ export class SchemaState implements LockCatalog {
     const was = this.indexTables.get(index);
     if (was !== undefined) this.unlistIndex(index, was);
     this.setIn(this.indexTables, index, table);
+    this.noteDropped('relation', index, false);
     const key = tableKey(table);
     this.setIn(this.indexesOn, key, [...(this.indexesOn.get(key) ?? []), index]);
   }
@@ -219,6 +236,7 @@ export class SchemaState implements LockCatalog {
     if (on !== undefined) this.unlistIndex(index, on);
     this.deleteIn(this.indexTables, index);
     this.deleteIn(this.indexColumns, index);
+    this.noteDropped('relation', index, true);
   }
 
   private unlistIndex(index: string, table: string): void {
@@ -323,6 +341,7 @@ export class SchemaState implements LockCatalog {
   private setTable(key: string, table: TableState): void {
     for (const fk of table.foreignKeys.values()) this.noteReferrer(fk.references, key);
     this.setIn(this.tables, key, table);
+    this.noteDropped('relation', key, false);
     this.tableChanges.push(key);
     if (table.createdHere) {
       this.created.push(key);
@@ -344,6 +363,7 @@ export class SchemaState implements LockCatalog {
     this.removePartition(key);
     if (this.partitions.has(key)) this.deleteIn(this.partitions, key);
     this.deleteIn(this.tables, key);
+    this.noteDropped('relation', key, true);
     this.tableChanges.push(key);
     if (this.journal) this.journal.push(() => this.tableChanges.push(key));
   }
@@ -414,12 +434,46 @@ export class SchemaState implements LockCatalog {
     return this.newColumns.has(`${tableKey(table)}.${column}`);
   }
 
+  /** Whether a statement seen created a relation of this name (table, view, index or sequence; they share one namespace) that is still there. */
+  relationExists(name: string): boolean {
+    const key = tableKey(name);
+    const table = this.tables.get(key);
+    return (table !== undefined && !table.mayBeAbsent) || this.views.has(key) || this.indexTables.has(key) || this.sequences.has(key);
+  }
+
+  /** Whether a statement seen dropped the relation (or renamed it away) and none created one of this name since. */
+  relationGone(name: string): boolean {
+    return this.dropped.has(`relation ${tableKey(name)}`) && !this.relationExists(name);
+  }
+
+  /** Whether a statement seen dropped the type (or renamed it away) and none created it since. */
+  typeGone(name: string): boolean {
+    return this.dropped.has(`type ${tableKey(name)}`) && !this.types.has(tableKey(name));
+  }
+
+  /** Whether the table has the constraint, as the statements seen left it. */
+  hasConstraint(table: TableState, name: string): boolean {
+    return table.constraints.has(name) || table.foreignKeys.has(name) || table.keyConstraints.has(name) || table.notNullChecks.has(name);
+  }
+
+  /** A relation or type is gone under this name ("relation t", "type t"), or there again. */
+  private noteDropped(what: 'relation' | 'type', name: string, gone: boolean): void {
+    if (gone) this.addTo(this.dropped, `${what} ${tableKey(name)}`);
+    else this.deleteFrom(this.dropped, `${what} ${tableKey(name)}`);
+  }
+
   hasValidatedNotNullCheck(table: string, column: string): boolean {
     return [...(this.table(table)?.notNullChecks.values() ?? [])].some((c) => c.column === column && c.validated);
   }
 
-  /** Learns from a statement that has run (baseline) or will run before the next one. */
-  apply(ast: PgNode, createdHere: boolean): void {
+  /**
+   * Learns from a statement that has run (baseline) or will run before the next one: from what
+   * PostgreSQL does of it, without what IF [NOT] EXISTS skips (src/analyze/sql/skips.ts).
+   */
+  apply(statement: PgNode, createdHere: boolean): void {
+    const skipped = skippedPart(statement, this);
+    if (skipped && !skipped.runs) return;
+    const ast = skipped?.runs ?? statement;
     const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
     switch (kind) {
       case 'CallStmt':
@@ -427,8 +481,9 @@ export class SchemaState implements LockCatalog {
         return;
       case 'CreateStmt': {
         const name = tableKey(relationName(body.relation));
-        // IF NOT EXISTS on a table that exists does nothing (a notice).
-        if (body.if_not_exists && this.tables.has(name)) return;
+        // A table known only from ALTER TABLE IF EXISTS may or may not be there (skippedPart does
+        // not skip the statement): whether this creates it is unknown, so it is not taken as new.
+        if (body.if_not_exists && this.tables.get(name)?.mayBeAbsent) return;
         // LIKE, INHERITS and PARTITION OF bring columns (and more) from another table: not all are known.
         const borrows = body.inhRelations?.length || body.partbound || (body.tableElts ?? []).some((e: Record<string, unknown>) => e.TableLikeClause);
         const table: TableState = { ...emptyTable(name, createdHere), ...(body.partspec ? { partitioned: true } : {}), ...(borrows ? { partial: true } : { columnsFrom: this.opaqueCount }) };
@@ -437,7 +492,10 @@ export class SchemaState implements LockCatalog {
         if (body.partbound) for (const parent of body.inhRelations ?? []) this.addPartition(tableKey(relationName(parent.RangeVar)), name);
         for (const elt of body.tableElts ?? []) {
           if (elt.ColumnDef) {
-            table.columns.set(elt.ColumnDef.colname, columnState(elt.ColumnDef, name, table.nextOrdinal++));
+            const column = columnState(elt.ColumnDef, name, table.nextOrdinal++);
+            table.columns.set(elt.ColumnDef.colname, column);
+            // A serial or identity column makes its sequence.
+            if (column.sequence) this.noteDropped('relation', column.sequence, false);
             for (const c of elt.ColumnDef.constraints ?? []) {
               const only = [{ String: { sval: elt.ColumnDef.colname } }];
               if (c.Constraint && c.Constraint.contype !== 'CONSTR_CHECK') this.addConstraint(table, { ...c.Constraint, keys: only, fk_attrs: only });
@@ -469,8 +527,13 @@ export class SchemaState implements LockCatalog {
         if (table?.createdHere && !table.filled && select && !select.valuesLists && select.fromClause) this.setTable(tableKey(table.name), { ...table, filled: true });
         return;
       }
+      case 'CreateSeqStmt':
+        this.addTo(this.sequences, tableKey(relationName(body.sequence)));
+        this.noteDropped('relation', relationName(body.sequence), false);
+        return;
       case 'ViewStmt':
         this.addTo(this.views, tableKey(relationName(body.view)));
+        this.noteDropped('relation', relationName(body.view), false);
         this.setIn(this.definitions, `view ${tableKey(relationName(body.view))}`, fingerprint([body.aliases, body.query, body.options, body.withCheckOption]));
         this.setIn(this.viewReads, tableKey(relationName(body.view)), readRelations(body.query));
         if (createdHere) this.addTo(this.newViews, tableKey(relationName(body.view)));
@@ -480,7 +543,9 @@ export class SchemaState implements LockCatalog {
         if (body.objtype !== 'OBJECT_TABLE') return;
         // A table the files did not create exists all the same: learn what is done to it (its
         // columns added, its NOT NULL checks validated), knowing nothing of the rest.
-        const table = this.table(relationName(body.relation)) ?? this.existing(relationName(body.relation));
+        let table = this.table(relationName(body.relation)) ?? this.existing(relationName(body.relation), body.missing_ok === true);
+        // Without IF EXISTS the ALTER would fail on a table that is not there: now it is sure.
+        if (table.mayBeAbsent && !body.missing_ok) this.setTable(table.name, (table = { ...table, mayBeAbsent: false }));
         for (const c of body.cmds ?? []) {
           const cmd = c.AlterTableCmd;
           if (cmd?.subtype === 'AT_AttachPartition' && cmd.def?.PartitionCmd?.name) this.addPartition(table.name, tableKey(relationName(cmd.def.PartitionCmd.name)));
@@ -488,9 +553,10 @@ export class SchemaState implements LockCatalog {
           switch (cmd?.subtype) {
             case 'AT_AddColumn': {
               const def = cmd.def.ColumnDef;
-              // ADD COLUMN IF NOT EXISTS of a column that exists does nothing.
-              if (cmd.missing_ok && table.columns.has(def.colname)) break;
-              this.setIn(table.columns, def.colname, columnState(def, table.name, table.nextOrdinal));
+              const column = columnState(def, table.name, table.nextOrdinal);
+              this.setIn(table.columns, def.colname, column);
+              this.deleteFrom(table.droppedColumns, def.colname);
+              if (column.sequence) this.noteDropped('relation', column.sequence, false);
               if (createdHere) this.addTo(this.newColumns, `${table.name}.${def.colname}`);
               this.assign(table, 'nextOrdinal', table.nextOrdinal + 1);
               for (const c of def.constraints ?? []) {
@@ -502,13 +568,20 @@ export class SchemaState implements LockCatalog {
             }
             case 'AT_DropColumn':
               this.deleteIn(table.columns, cmd.name);
+              this.addTo(table.droppedColumns, cmd.name);
               this.deleteFrom(this.newColumns, `${table.name}.${cmd.name}`);
               // Its foreign keys go with it, and (CASCADE) those pointing at it.
               if (table.foreignKeys.involves(cmd.name)) for (const [fkName, fk] of table.foreignKeys) if (fk.columns.includes(cmd.name)) this.deleteIn(table.foreignKeys, fkName);
               if (table.keyConstraints.involves(cmd.name)) for (const [keyName, key] of table.keyConstraints) if (key.columns.includes(cmd.name)) this.deleteIn(table.keyConstraints, keyName);
               this.dropReferencing(table.name, (fk) => fk.refColumns.includes(cmd.name));
               // Its indexes and the constraints that involve it go with it.
-              if (table.constraints.involves(cmd.name)) for (const [conName, con] of table.constraints) if (con.columns.includes(cmd.name)) this.deleteIn(table.constraints, conName);
+              if (table.constraints.involves(cmd.name)) {
+                for (const [conName, con] of table.constraints) {
+                  if (!con.columns.includes(cmd.name)) continue;
+                  this.deleteIn(table.constraints, conName);
+                  this.addTo(table.droppedConstraints, conName);
+                }
+              }
               if (this.indexColumns.involves(cmd.name)) for (const index of this.indexesOn.get(table.name) ?? []) if (this.indexColumns.get(index)?.includes(cmd.name)) this.dropIndex(index);
               break;
             case 'AT_AlterColumnType': {
@@ -551,6 +624,7 @@ export class SchemaState implements LockCatalog {
               break;
             }
             case 'AT_DropConstraint': {
+              this.addTo(table.droppedConstraints, cmd.name);
               this.deleteIn(table.notNullChecks, cmd.name);
               const owned = table.constraints.get(cmd.name)?.index;
               if (owned !== undefined) this.dropIndex(owned);
@@ -587,6 +661,8 @@ export class SchemaState implements LockCatalog {
           if (this.types.has(from)) {
             this.deleteFrom(this.types, from);
             this.addTo(this.types, to);
+            this.noteDropped('type', from, true);
+            this.noteDropped('type', to, false);
           }
           return;
         }
@@ -603,6 +679,15 @@ export class SchemaState implements LockCatalog {
             for (const [fkName, fk] of t.foreignKeys) if (fk.references === table.name) this.setForeignKey(t, fkName, { ...fk, references: renamed.name });
           }
           for (const index of this.indexesOn.get(table.name) ?? []) this.setIndexTable(index, renamed.name);
+        } else if (renameType === 'OBJECT_SEQUENCE') {
+          const from = tableKey(relationName(body.relation));
+          if (this.sequences.has(from)) {
+            const to = tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname);
+            this.deleteFrom(this.sequences, from);
+            this.noteDropped('relation', from, true);
+            this.addTo(this.sequences, to);
+            this.noteDropped('relation', to, false);
+          }
         } else if (renameType === 'OBJECT_INDEX') {
           // ALTER INDEX ... RENAME: the index keeps its table under its new name (in its schema).
           const from = tableKey(relationName(body.relation));
@@ -620,6 +705,8 @@ export class SchemaState implements LockCatalog {
           if (this.views.has(from)) {
             this.deleteFrom(this.views, from);
             this.addTo(this.views, to);
+            this.noteDropped('relation', from, true);
+            this.noteDropped('relation', to, false);
           }
           if (this.newViews.has(from)) {
             this.deleteFrom(this.newViews, from);
@@ -663,6 +750,8 @@ export class SchemaState implements LockCatalog {
           if (table && col) {
             this.deleteIn(table.columns, body.subname);
             this.setIn(table.columns, body.newname, col);
+            this.addTo(table.droppedColumns, body.subname);
+            this.deleteFrom(table.droppedColumns, body.newname);
           }
           if (table && this.newColumns.has(`${table.name}.${body.subname}`)) {
             this.deleteFrom(this.newColumns, `${table.name}.${body.subname}`);
@@ -707,6 +796,10 @@ export class SchemaState implements LockCatalog {
             this.deleteIn(table.constraints, body.subname);
             this.setIn(table.constraints, body.newname, constraint);
           }
+          if (table) {
+            this.addTo(table.droppedConstraints, body.subname);
+            this.deleteFrom(table.droppedConstraints, body.newname);
+          }
           const check = table?.notNullChecks.get(body.subname);
           if (table && check) {
             this.deleteIn(table.notNullChecks, body.subname);
@@ -727,6 +820,11 @@ export class SchemaState implements LockCatalog {
           }
         } else if (body.removeType === 'OBJECT_INDEX') {
           for (const o of body.objects ?? []) this.dropIndex(dotted(o.List?.items));
+        } else if (body.removeType === 'OBJECT_SEQUENCE') {
+          for (const o of body.objects ?? []) {
+            this.deleteFrom(this.sequences, dotted(o.List?.items));
+            this.noteDropped('relation', dotted(o.List?.items), true);
+          }
         } else if (body.removeType === 'OBJECT_TRIGGER') {
           // DROP TRIGGER name ON table: the table's name parts, then the trigger's.
           for (const o of body.objects ?? []) {
@@ -740,6 +838,7 @@ export class SchemaState implements LockCatalog {
             // The table a materialized view is here goes with it.
             if (body.removeType === 'OBJECT_MATVIEW') this.deleteTable(dotted(o.List?.items));
             this.deleteFrom(this.views, dotted(o.List?.items));
+            this.noteDropped('relation', dotted(o.List?.items), true);
             this.deleteFrom(this.newViews, dotted(o.List?.items));
             this.noteRelationChange(dotted(o.List?.items));
             this.deleteIn(this.definitions, `view ${dotted(o.List?.items)}`);
@@ -748,6 +847,7 @@ export class SchemaState implements LockCatalog {
         } else if (body.removeType === 'OBJECT_TYPE' || body.removeType === 'OBJECT_DOMAIN') {
           for (const o of body.objects ?? []) {
             this.deleteFrom(this.types, dotted(o.TypeName?.names));
+            this.noteDropped('type', dotted(o.TypeName?.names), true);
             this.deleteIn(this.enumValues, dotted(o.TypeName?.names));
           }
         } else if (body.removeType === 'OBJECT_FUNCTION' || body.removeType === 'OBJECT_PROCEDURE') {
@@ -769,6 +869,7 @@ export class SchemaState implements LockCatalog {
         const name = kind === 'CompositeTypeStmt' ? relationName(body.typevar) : names.map((n) => n.String?.sval ?? '?').join('.');
         if (createdHere) this.addTo(this.newTypes, tableKey(name));
         this.addTo(this.types, tableKey(name));
+        this.noteDropped('type', name, false);
         if (kind === 'CreateEnumStmt') this.setIn(this.enumValues, tableKey(name), (body.vals ?? []).map((v: { String?: { sval?: string } }) => v.String?.sval ?? '?'));
         return;
       }
@@ -788,6 +889,7 @@ export class SchemaState implements LockCatalog {
         for (const name of created) {
           if (createdHere) this.addTo(this.newTypes, tableKey(name));
           this.addTo(this.types, tableKey(name));
+          this.noteDropped('type', name, false);
         }
         return;
       }
@@ -827,10 +929,13 @@ export class SchemaState implements LockCatalog {
         // An index lives in its table's schema.
         if (body.idxname) {
           const key = tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.idxname}` : body.idxname);
-          // IF NOT EXISTS of an index that exists does nothing.
-          if (body.if_not_exists && this.indexTables.has(key)) return;
           this.setIndexTable(key, relationName(body.relation));
           this.setIn(this.indexColumns, key, columnRefs([body.indexParams, body.whereClause]));
+        } else {
+          // PostgreSQL names it after its table (users_email_idx, users_email_idx1): any dropped
+          // name of that form may be taken again.
+          const prefix = `relation ${tableKey(relationName(body.relation))}_`;
+          for (const gone of [...this.dropped]) if (gone.startsWith(prefix)) this.deleteFrom(this.dropped, gone);
         }
         const params = body.indexParams ?? [];
         const unique = this.table(relationName(body.relation))?.uniqueColumns;
@@ -841,9 +946,9 @@ export class SchemaState implements LockCatalog {
   }
 
   /** A table known only from what statements do to it: not new, its other columns unknown. */
-  private existing(name: string): TableState {
+  private existing(name: string, mayBeAbsent: boolean): TableState {
     const key = tableKey(name);
-    const table: TableState = { ...emptyTable(key, false), partial: true };
+    const table: TableState = { ...emptyTable(key, false), partial: true, ...(mayBeAbsent ? { mayBeAbsent } : {}) };
     this.setTable(key, table);
     return table;
   }
@@ -873,6 +978,9 @@ export class SchemaState implements LockCatalog {
     const schema = table.name.includes('.') ? `${table.name.slice(0, table.name.lastIndexOf('.'))}.` : '';
     const index = typeof c.indexname === 'string' ? tableKey(`${schema}${c.indexname}`) : undefined;
     if (name !== undefined) this.setIn(table.constraints, name, { kind, validated: !c.skip_validation, columns, ...(index !== undefined ? { index } : {}) });
+    // A constraint added under a name once dropped is there again (an unnamed one may take any).
+    if (c.conname !== undefined) this.deleteFrom(table.droppedConstraints, c.conname);
+    else for (const gone of [...table.droppedConstraints]) this.deleteFrom(table.droppedConstraints, gone);
   }
 
   /** Drops the foreign keys of other tables that point at `table` and match (what CASCADE drops). */
@@ -882,6 +990,7 @@ export class SchemaState implements LockCatalog {
         if (fk.references !== table || !matches(fk)) continue;
         this.deleteIn(t.foreignKeys, fkName);
         this.deleteIn(t.constraints, fkName);
+        this.addTo(t.droppedConstraints, fkName);
       }
     }
   }
