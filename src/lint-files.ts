@@ -74,7 +74,10 @@ function describe(file: string, root: number): Named {
   if (p) return versioned(file, p[1]!, folders(dirs), `p:${dir}/${parts(p[1]!).join('.')}`, p[2] === 'undo');
   const rollback = base.endsWith('.down.sql') || base.endsWith('.rollback.sql');
   const stem = base.replace(/(\.up|\.down|\.rollback)?\.sql$/, '');
-  return versioned(file, stem, folders(dirs), `s:${dir}/${stem}`, rollback);
+  // golang-migrate and sqlx pair <version>_<title>[.up].sql and .down.sql by version, whatever
+  // the titles say (ente's 64_collection_pub_magic_metadata.up.sql has 64_collection_drop_..._metadata.down.sql).
+  const byVersion = /^(\d+)_/.exec(stem);
+  return versioned(file, stem, folders(dirs), byVersion ? `v:${dir}/${byVersion[1]!.replace(/^0+(?=\d)/, '')}` : `s:${dir}/${stem}`, rollback);
 }
 
 function versioned(file: string, name: string, folders: readonly (readonly string[])[], pair: string, rollback: boolean): Named {

@@ -34,6 +34,12 @@ describe('migrationOrder', () => {
     expect(migrationOrder([...names].reverse().map((n) => `db/${n}`))).toEqual(expected.map((n) => `db/${n}`));
   });
 
+  it('pairs a golang-migrate or sqlx down with its up by version, whatever their titles say', () => {
+    // ente's migrations: by name the down (collection_drop_...) sorted before its up.
+    const names = ['m/64_collection_drop_pub_magic_metadata.down.sql', 'm/65_shared.up.sql', 'm/64_collection_pub_magic_metadata.up.sql', 'm/063_kex.down.sql', 'm/63_kex.up.sql'];
+    expect(migrationOrder(names)).toEqual(['m/63_kex.up.sql', 'm/063_kex.down.sql', 'm/64_collection_pub_magic_metadata.up.sql', 'm/64_collection_drop_pub_magic_metadata.down.sql', 'm/65_shared.up.sql']);
+  });
+
   it('pairs a Flyway undo with its version across folders, whatever its description', () => {
     expect(migrationOrder(['undo/U2__drop_it.sql', 'main/V2__add_it.sql', 'main/V1__init.sql', 'main/V3__more.sql'])).toEqual(['main/V1__init.sql', 'main/V2__add_it.sql', 'undo/U2__drop_it.sql', 'main/V3__more.sql']);
   });
