@@ -743,3 +743,29 @@ describe('migc lint (the real binary) on a Sqitch project whose sqitch.conf plac
     }
   });
 });
+
+describe('the .sql files migc plans name are their inputs, not migrations', () => {
+  const project = mkdtempSync(join(tmpdir(), 'migc-plan-inputs-'));
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+  mkdirSync(join(project, 'plans/apps'), { recursive: true });
+  mkdirSync(join(project, 'db'), { recursive: true });
+  writeFileSync(join(project, 'plans/p.yaml'), 'migc: 1\nid: p\ntitle: P\ntype: schema\nrisk: low\nengine: postgresql@15\nbaseline:\n  file: users.baseline.sql\napps:\n  - version: v1\n    queries: apps/v1.sql\nphases: []\n');
+  writeFileSync(join(project, 'plans/users.baseline.sql'), 'CREATE TABLE users (id bigint PRIMARY KEY);\n');
+  writeFileSync(join(project, 'plans/apps/v1.sql'), 'SELECT * FROM users WHERE id = :id;\n');
+  // Not a plan: YAML that names a .sql file is no reason to leave it out.
+  writeFileSync(join(project, 'plans/other.yaml'), 'baseline:\n  file: seed.sql\n');
+  writeFileSync(join(project, 'plans/seed.sql'), 'INSERT INTO users VALUES (1);\n');
+  writeFileSync(join(project, 'db/001_init.sql'), 'CREATE TABLE t (id int);\n');
+
+  it('leaves a plan\'s baseline and app queries out, with a note, and lints the rest', async () => {
+    const found = await findMigrations(['.'], project);
+    expect(found.files).toEqual(['db/001_init.sql', 'plans/seed.sql']);
+    expect(found.diagnostics.map((d) => `${d.severity} ${d.code} ${d.message}`)).toContainEqual(expect.stringMatching(/^info MG024 left out 2 \.sql files that migc plans beside them name/));
+  });
+
+  it('a folder of plans only is a usage error that points at migc check', async () => {
+    rmSync(join(project, 'plans/other.yaml'));
+    rmSync(join(project, 'plans/seed.sql'));
+    await expect(findMigrations(['plans'], project)).rejects.toThrow(/no SQL migrations in plans: its 2 \.sql files are named by the migc plans there .*migc check plans checks the plans/);
+  });
+});

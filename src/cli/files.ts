@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { migrationOrder, orderedByName, sqitchChanges, sqitchCoreSettings } from '../lint-files.js';
 
@@ -40,19 +40,31 @@ export interface Migrations {
  * files follow a project's, in migration order.
  */
 export async function findMigrations(paths: readonly string[], cwd: string): Promise<Migrations> {
-  const { files, layout } = await findFiles(paths, cwd, /\.sql$/, (path) => (/\.ya?ml$/i.test(path)
+  const found = await findFiles(paths, cwd, /\.sql$/, (path) => (/\.ya?ml$/i.test(path)
     ? `${path} is a YAML file, not SQL: migc lint checks .sql migration files; migc check ${path} checks a plan`
     : undefined), sqitchFiles);
+  const { layout } = found;
+  const inputs = found.yaml.length ? await planInputs(found.yaml, cwd) : new Set<string>();
+  const files = found.files.filter((f) => !inputs.has(f));
+  const leftOut = found.files.length - files.length;
+  if (leftOut > 0 && files.length === 0) {
+    throw new UsageError(`no SQL migrations in ${paths.join(', ')}: its ${leftOut} .sql file${leftOut === 1 ? ' is' : 's are'} named by the migc plans there (a baseline, fixtures, app queries); migc check ${paths.join(' ')} checks the plans`);
+  }
+  const inputsNote: Diagnostic[] = leftOut ? [{
+    code: 'MG024', severity: 'info', file: found.files.find((f) => inputs.has(f))!,
+    message: `left out ${leftOut} .sql file${leftOut === 1 ? '' : 's'} that migc plans beside ${leftOut === 1 ? 'it' : 'them'} name (a baseline, fixtures, an app version's queries): a plan's inputs, not migrations`,
+    help: 'Nothing to do: migc check reads them with the plan that names them.',
+  }] : [];
   const projects = await sqitchProjects(paths, layout, cwd);
   if (projects.length === 0) {
     const ordered = migrationOrder(files);
-    return { files: ordered, rollbacks: new Set(), diagnostics: orderGuesses(ordered), sources: new Map() };
+    return { files: ordered, rollbacks: new Set(), diagnostics: [...inputsNote, ...orderGuesses(ordered)], sources: new Map() };
   }
   const inFolder = (file: string, folder: string) => file.startsWith(`${folder}/`);
   const taken = new Set<string>();
   const ordered: string[] = [];
   const rollbacks = new Set<string>();
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics: Diagnostic[] = [...inputsNote];
   const sources = new Map<string, string>();
   for (const project of projects) {
     const plan = await readFile(resolve(cwd, project.plan), 'utf8').catch(() => undefined);
@@ -160,9 +172,11 @@ async function sqitchProjects(paths: readonly string[], layout: readonly string[
   return [...projects.values()].sort((a, b) => (a.plan < b.plan ? -1 : a.plan > b.plan ? 1 : 0));
 }
 
-async function findFiles(paths: readonly string[], cwd: string, extension: RegExp, mixUp: (path: string) => string | undefined, layoutNames?: ReadonlySet<string>): Promise<{ files: string[]; layout: string[] }> {
+async function findFiles(paths: readonly string[], cwd: string, extension: RegExp, mixUp: (path: string) => string | undefined, layoutNames?: ReadonlySet<string>): Promise<{ files: string[]; layout: string[]; yaml: string[] }> {
   const found = new Set<string>();
   const layout = new Set<string>();
+  /** YAML files in the folders walked: migc plans among them name files that are not migrations. */
+  const yaml = new Set<string>();
   for (const path of paths) {
     const full = resolve(cwd, path);
     const info = await stat(full).catch(() => undefined);
@@ -177,13 +191,32 @@ async function findFiles(paths: readonly string[], cwd: string, extension: RegEx
     for (const e of entries) {
       if (!e.isFile()) continue;
       const isLayout = layoutNames?.has(e.name) === true;
-      if (!isLayout && !extension.test(e.name)) continue;
+      const isYaml = /\.ya?ml$/i.test(e.name);
+      if (!isLayout && !isYaml && !extension.test(e.name)) continue;
       const full = join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
       if (full.split(sep).includes('node_modules')) continue;
-      (isLayout ? layout : found).add(toPosix(relative(cwd, full)));
+      (isLayout ? layout : isYaml && !extension.test(e.name) ? yaml : found).add(toPosix(relative(cwd, full)));
     }
   }
-  return { files: [...found].sort(), layout: [...layout].sort() };
+  return { files: [...found].sort(), layout: [...layout].sort(), yaml: [...yaml].sort() };
+}
+
+/**
+ * The files the migc plans among these YAML files name (baseline, fixtures, app queries), as
+ * paths from cwd: a plan's inputs, which `migc check` reads, not migrations (an app's query file
+ * has :name placeholders, a syntax error to psql). A YAML file that is not a plan names nothing.
+ */
+async function planInputs(yaml: readonly string[], cwd: string): Promise<Set<string>> {
+  const inputs = new Set<string>();
+  for (const file of yaml) {
+    const text = await readFile(resolve(cwd, file), 'utf8').catch(() => undefined);
+    // A plan's first key is `migc: 1` (the schema requires it); other YAML is left unparsed.
+    if (text === undefined || !/^migc:/m.test(text)) continue;
+    const [{ loadYaml }, { planNamedFiles }] = await Promise.all([import('../load/yaml.js'), import('../named-files.js')]);
+    const { loaded } = loadYaml(file, text);
+    for (const name of planNamedFiles(loaded.value)) inputs.add(posix.normalize(posix.join(posix.dirname(file), name.replace(/\\/g, '/'))));
+  }
+  return inputs;
 }
 
 function toPosix(p: string): string {
