@@ -39,7 +39,7 @@ ${parts.fixtures ? `fixtures:\n  sql: ${block(parts.fixtures, '    ')}\n` : ''}p
       - id: change
         sql: ${block(parts.sql ?? 'ALTER TABLE t ADD COLUMN note text;', '          ')}
         rollback:
-          sql: ${block(parts.rollback ?? 'ALTER TABLE t DROP COLUMN note;', '            ')}
+          sql: ${block(parts.rollback ?? (parts.sql === undefined ? 'ALTER TABLE t DROP COLUMN note;' : 'SELECT 1;'), '            ')}
 ${parts.verify ? `        verify:\n          - sql: ${parts.verify}\n            expect: 0\n` : ''}`;
 }
 
