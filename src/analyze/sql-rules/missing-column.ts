@@ -36,10 +36,23 @@ export const missingColumn: StatementRule = {
     for (const { table, column, subcommand } of named) {
       const t = ctx.state.table(table);
       if (!t || t.partial || !ctx.state.columnsAllKnown(table) || t.columns.has(column)) continue;
-      const near = [...t.columns.keys()].filter((c) => distance(c, column) <= 2).sort((a, b) => distance(a, column) - distance(b, column))[0];
+      // The closest name, two edits away at most (a typo), looked for among a table's columns
+      // when it has a few hundred at most; the first eight are listed.
+      let near: string | undefined;
+      let nearest = 3;
+      const first: string[] = [];
+      const wide = t.columns.size > 200;
+      for (const c of t.columns.keys()) {
+        if (first.length < 8) first.push(c);
+        else if (wide) break;
+        if (wide || Math.abs(c.length - column.length) >= nearest) continue;
+        const d = distance(c, column);
+        if (d < nearest) [near, nearest] = [c, d];
+      }
+      const listed = t.columns.size > 8 ? `${first.join(', ')} and ${t.columns.size - 8} more` : first.join(', ') || 'none';
       report({
         ...(subcommand !== undefined ? { subcommand } : {}),
-        message: `PostgreSQL refuses this statement: column ${column} of relation ${table} does not exist (its columns, as the statements before this one left them: ${[...t.columns.keys()].join(', ') || 'none'})`,
+        message: `PostgreSQL refuses this statement: column ${column} of relation ${table} does not exist (its columns, as the statements before this one left them: ${listed})`,
         help: near !== undefined ? `Did you mean ${near}?` : `Name a column ${table} has${kind === 'AlterTableStmt' && named.length ? ', or write DROP COLUMN IF EXISTS where the column may be gone' : ''}.`,
       });
     }

@@ -34,6 +34,8 @@ export function settingChanges(ast: PgNode): readonly SettingChange[] {
     }
   }
   if ('SelectStmt' in ast) {
+    // Most SELECTs read tables: set_config stands alone, without FROM.
+    if ((ast.SelectStmt as { fromClause?: unknown }).fromClause) return [];
     const select = ast.SelectStmt as { targetList?: readonly { ResTarget?: { val?: PgNode } }[]; fromClause?: unknown; op?: string };
     if (select.fromClause || (select.op && select.op !== 'SETOP_NONE')) return [];
     const changes: SettingChange[] = [];
