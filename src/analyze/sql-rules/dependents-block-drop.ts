@@ -90,7 +90,7 @@ function dottedName(o: unknown): string {
  * The primary key or unique constraint whose index this is (PostgreSQL names the index after the
  * constraint), on a table of the index's schema.
  */
-function constraintOwning(ctx: StatementContext, index: string): { table: string; constraint: string } | undefined {
+export function constraintOwning(ctx: StatementContext, index: string): { table: string; constraint: string } | undefined {
   const dot = index.lastIndexOf('.');
   const [schema, bare] = dot < 0 ? [undefined, index] : [index.slice(0, dot), index.slice(dot + 1)];
   const known = ctx.state.tableOfIndex(index);

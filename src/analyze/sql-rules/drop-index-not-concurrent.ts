@@ -3,6 +3,7 @@ import { node } from './ast.js';
 import { tableKey } from '../sql/schema-state.js';
 import { leaveDoBlock, type StatementRule } from '../sql/context.js';
 import { quoteName } from '../../sql/quote.js';
+import { constraintOwning } from './dependents-block-drop.js';
 
 export const dropIndexNotConcurrent: StatementRule = {
   code: 'MG202',
@@ -22,9 +23,10 @@ export const dropIndexNotConcurrent: StatementRule = {
     // same ACCESS EXCLUSIVE lock: dropping an index first (as down migrations often do) adds no
     // wait of its own that CONCURRENTLY would spare.
     const droppedLater = tablesDroppedLater(ctx.later());
+    // The index a constraint owns cannot be dropped at all, CONCURRENTLY or not: MG237 says so.
     const existing = names.filter((n) => {
       const table = tableOf(n);
-      return table === undefined || (!ctx.state.isNew(table) && !droppedLater.has(tableKey(table)));
+      return (table === undefined || (!ctx.state.isNew(table) && !droppedLater.has(tableKey(table)))) && !constraintOwning(ctx, n);
     });
     if (!existing.length) return;
     // The table, when the statements seen created the index.

@@ -22,7 +22,7 @@ export const missingColumn: StatementRule = {
     // under a condition that tests for the column.
     if (ctx.rollbackFile || ctx.inDoBlock) return;
     const [kind, body] = node(ctx.ast);
-    const named: { table: string; column: string; subcommand?: number }[] = [];
+    const named: { table: string; column: string; subcommand?: number; drop?: boolean }[] = [];
     if (kind === 'RenameStmt') {
       if (body.renameType === 'OBJECT_COLUMN' && body.relationType === 'OBJECT_TABLE' && !body.missing_ok) named.push({ table: relationName(body.relation), column: body.subname });
     } else {
@@ -30,10 +30,10 @@ export const missingColumn: StatementRule = {
       if (!alter || body.missing_ok || body.objtype !== 'OBJECT_TABLE') return;
       for (const [subcommand, cmd] of alter.cmds.entries()) {
         if (cmd.name === undefined || cmd.missing_ok) continue;
-        if (['AT_DropColumn', 'AT_AlterColumnType', 'AT_SetNotNull', 'AT_DropNotNull', 'AT_ColumnDefault'].includes(cmd.subtype)) named.push({ table: alter.table, column: cmd.name, subcommand });
+        if (['AT_DropColumn', 'AT_AlterColumnType', 'AT_SetNotNull', 'AT_DropNotNull', 'AT_ColumnDefault'].includes(cmd.subtype)) named.push({ table: alter.table, column: cmd.name, subcommand, drop: cmd.subtype === 'AT_DropColumn' });
       }
     }
-    for (const { table, column, subcommand } of named) {
+    for (const { table, column, subcommand, drop } of named) {
       const t = ctx.state.table(table);
       if (!t || t.partial || !ctx.state.columnsAllKnown(table) || t.columns.has(column)) continue;
       // The closest name, two edits away at most (a typo), looked for among a table's columns
@@ -53,7 +53,7 @@ export const missingColumn: StatementRule = {
       report({
         ...(subcommand !== undefined ? { subcommand } : {}),
         message: `PostgreSQL refuses this statement: column ${column} of relation ${table} does not exist (its columns, as the statements before this one left them: ${listed})`,
-        help: near !== undefined ? `Did you mean ${near}?` : `Name a column ${table} has${kind === 'AlterTableStmt' && named.length ? ', or write DROP COLUMN IF EXISTS where the column may be gone' : ''}.`,
+        help: near !== undefined ? `Did you mean ${near}?` : `Name a column ${table} has${drop ? ', or write DROP COLUMN IF EXISTS where the column may be gone' : ' (an earlier statement may have renamed or dropped it)'}.`,
       });
     }
   },
