@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
 import { loadSqlParser, parseSql } from '../src/sql/parser.js';
+import { sqlEngines, type SqlEngine } from './sql-engines.js';
 
 /**
  * MG237 and MG238 say PostgreSQL refuses a statement. Each SQL fixture of theirs runs statement
@@ -18,11 +16,9 @@ const rules = [
 ];
 const fixtures = rules.flatMap((r) => readdirSync(`test/fixtures/rules/${r.code}`).filter((f) => f.endsWith('.sql')).sort().map((f) => ({ ...r, fixture: f, file: `test/fixtures/rules/${r.code}/${f}` })));
 
-type Runner = { run: (sql: string) => Promise<unknown>; close: () => Promise<void> };
-
-function engineSuite(name: string, open: () => Promise<Runner>) {
+function engineSuite(name: string, open: () => Promise<SqlEngine>) {
   describe(`MG237's and MG238's fixtures on ${name}`, () => {
-    let db: Runner;
+    let db: SqlEngine;
     beforeAll(async () => {
       await loadSqlParser();
       db = await open();
@@ -50,27 +46,4 @@ function engineSuite(name: string, open: () => Promise<Runner>) {
   });
 }
 
-engineSuite('PGlite', async () => {
-  const db = await PGlite.create();
-  return { run: (sql) => db.exec(sql), close: () => db.close() };
-});
-
-if (process.env.MIGC_TEST_DATABASE_URL) {
-  const database = `migc_deps_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: process.env.MIGC_TEST_DATABASE_URL });
-  beforeAll(async () => {
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-  });
-  afterAll(async () => {
-    await admin.query(`DROP DATABASE IF EXISTS ${database}`);
-    await admin.end();
-  });
-  engineSuite('a real PostgreSQL server', async () => {
-    const url = new URL(process.env.MIGC_TEST_DATABASE_URL!);
-    url.pathname = `/${database}`;
-    const client = new pg.Client({ connectionString: url.toString() });
-    await client.connect();
-    return { run: (sql) => client.query(sql), close: () => client.end() };
-  });
-}
+for (const engine of sqlEngines()) engineSuite(engine.name, engine.open);

@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
 import { loadSqlParser, parseSql } from '../src/sql/parser.js';
+import { sqlEngines, type SqlEngine } from './sql-engines.js';
 
 /**
  * MG235 claims what the server does: a value ALTER TYPE ... ADD VALUE added is refused until its
@@ -39,8 +37,6 @@ async function firstFailure(run: (sql: string) => Promise<unknown>, text: string
   return undefined;
 }
 
-type Runner = { run: (sql: string) => Promise<unknown>; close: () => Promise<void>; major: number };
-
 /**
  * fail-*: MG235 on every version from 12; fail-until-16-*: on 12 to 16 only (from 17, values added
  * to a type the transaction created are usable); pass-*: never.
@@ -49,15 +45,9 @@ function expectedToFail(fixture: string, postgres: number): boolean {
   return fixture.startsWith('fail-until-16-') ? postgres <= 16 : fixture.startsWith('fail-');
 }
 
-/** The server's major version: what MG235 is judged for. */
-async function majorOf(query: (sql: string) => Promise<{ rows: unknown[] }>): Promise<number> {
-  const { rows } = await query('SHOW server_version_num');
-  return Math.floor(Number((rows[0] as { server_version_num: string }).server_version_num) / 10000);
-}
-
-function engineSuite(name: string, open: () => Promise<Runner>) {
+function engineSuite(name: string, open: () => Promise<SqlEngine>) {
   describe(`MG235's fixtures on ${name}`, () => {
-    let db: Runner;
+    let db: SqlEngine;
     beforeAll(async () => {
       await loadSqlParser();
       db = await open();
@@ -81,27 +71,4 @@ function engineSuite(name: string, open: () => Promise<Runner>) {
   });
 }
 
-engineSuite('PGlite', async () => {
-  const db = await PGlite.create();
-  return { run: (sql) => db.exec(sql), close: () => db.close(), major: await majorOf((sql) => db.query(sql)) };
-});
-
-if (process.env.MIGC_TEST_DATABASE_URL) {
-  const admin = new pg.Client({ connectionString: process.env.MIGC_TEST_DATABASE_URL });
-  const created: string[] = [];
-  beforeAll(() => admin.connect());
-  afterAll(async () => {
-    for (const d of created) await admin.query(`DROP DATABASE IF EXISTS ${d}`);
-    await admin.end();
-  });
-  engineSuite('a real PostgreSQL server', async () => {
-    const database = `migc_enum_${randomBytes(4).toString('hex')}`;
-    await admin.query(`CREATE DATABASE ${database}`);
-    created.push(database);
-    const url = new URL(process.env.MIGC_TEST_DATABASE_URL!);
-    url.pathname = `/${database}`;
-    const client = new pg.Client({ connectionString: url.toString() });
-    await client.connect();
-    return { run: (sql) => client.query(sql), close: () => client.end(), major: await majorOf((sql) => client.query(sql)) };
-  });
-}
+for (const engine of sqlEngines()) engineSuite(engine.name, engine.open);

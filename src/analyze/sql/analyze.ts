@@ -14,7 +14,7 @@ import { transactionNesting, unterminatedTransaction } from '../sql-rules/transa
 import { EarlierStatements, rulesFor, type Effect, type StatementContext, type StatementFinding, type StatementRule } from './context.js';
 import { collationOf, SchemaState, tableKey } from './schema-state.js';
 import { skippedPart } from './skips.js';
-import { defaultSearchPath, qualifyRelations, searchPathSet, type SearchPath } from './search-path.js';
+import { defaultSearchPath, qualifyRelations, searchPathFrom, type SearchPath } from './search-path.js';
 import { boundsLockWaits, settingChanges } from './settings.js';
 import { viewsOf } from '../compat/views.js';
 import { binaryCompatible, columnType } from './types.js';
@@ -624,13 +624,14 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       }
       return;
     }
-    for (const change of settingChanges(ast)) {
+    const changes = settingChanges(ast);
+    for (const change of changes) {
       if (change.name !== undefined && change.name !== 'lock_timeout') continue;
       const bounds = boundsLockWaits(change.value);
       if (!change.local) sessionLockTimeout = bounds;
       if (!change.local || inTransaction) lockTimeoutSet = bounds;
     }
-    const pathSet = searchPathSet(ast);
+    const pathSet = searchPathFrom(changes);
     if (pathSet) {
       // SET LOCAL outside a transaction does nothing (the server warns).
       if (!pathSet.local) sessionPath = pathSet.path;

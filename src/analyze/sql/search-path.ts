@@ -1,7 +1,7 @@
 import type { PgNode } from '../../sql/parser.js';
 import { forEachNode, someNode } from '../../sql/walk.js';
 import { tableKey } from './schema-state.js';
-import { settingChanges } from './settings.js';
+import { settingChanges, type SettingChange } from './settings.js';
 
 /**
  * The schemas a session looks unqualified names up in, in order, as `SET search_path` leaves
@@ -24,8 +24,13 @@ export const defaultSearchPath: SearchPath = ['public'];
  * then every name the file means is qualified, and bare names are left as they are.
  */
 export function searchPathSet(ast: PgNode): { readonly path: SearchPath; readonly local: boolean } | undefined {
+  return searchPathFrom(settingChanges(ast));
+}
+
+/** searchPathSet() from the setting changes of a statement, read once (settingChanges). */
+export function searchPathFrom(changes: readonly SettingChange[]): { readonly path: SearchPath; readonly local: boolean } | undefined {
   let set: { path: SearchPath; local: boolean } | undefined;
-  for (const change of settingChanges(ast)) {
+  for (const change of changes) {
     if (change.name !== undefined && change.name !== 'search_path') continue;
     set = { path: change.value === undefined ? defaultSearchPath : schemasOf(change.value), local: change.local };
   }

@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+/** A PostgreSQL a test runs SQL on, with its major version (what a rule is judged for). */
+export interface SqlEngine {
+  run(sql: string): Promise<unknown>;
+  close(): Promise<void>;
+  readonly major: number;
+}
+
+/**
+ * The engines a test that claims what PostgreSQL does runs on: PGlite always, and the server of
+ * MIGC_TEST_DATABASE_URL when it is set, in a database of its own that close() drops.
+ */
+export function sqlEngines(): { readonly name: string; open(): Promise<SqlEngine> }[] {
+  const engines = [{ name: 'PGlite', open: openPglite }];
+  const url = process.env.MIGC_TEST_DATABASE_URL;
+  if (url) engines.push({ name: 'a real PostgreSQL server', open: () => openServer(url) });
+  return engines;
+}
+
+async function openPglite(): Promise<SqlEngine> {
+  const db = await PGlite.create();
+  return { run: (sql) => db.exec(sql), close: () => db.close(), major: await majorOf((sql) => db.query(sql)) };
+}
+
+async function openServer(url: string): Promise<SqlEngine> {
+  const database = `migc_engine_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  const own = new URL(url);
+  own.pathname = `/${database}`;
+  const client = new pg.Client({ connectionString: own.toString() });
+  await client.connect();
+  return {
+    run: (sql) => client.query(sql),
+    close: async () => {
+      await client.end();
+      await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+      await admin.end();
+    },
+    major: await majorOf((sql) => client.query(sql)),
+  };
+}
+
+async function majorOf(query: (sql: string) => Promise<{ rows: unknown[] }>): Promise<number> {
+  const { rows } = await query('SHOW server_version_num');
+  return Math.floor(Number((rows[0] as { server_version_num: string }).server_version_num) / 10000);
+}
