@@ -4,15 +4,19 @@
 // runs instead of parsing and compiling 2 MB of JavaScript again on every start: the largest part
 // of migc's own start-up. Without it, or when V8 refuses it (another Node version, other V8
 // flags), the bundle compiles as any script does: slower, same behaviour.
-import { hash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Script } from 'node:vm';
+//
+// CommonJS, as bin/migc.js is (bin/package.json): a CLI whose entry is an ES module starts Node's
+// ES module loader, ~8 ms of a `migc check` (bench/startup-results.md, tenth round).
+'use strict';
+const { hash } = require('node:crypto');
+const { readFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { dirname, join } = require('node:path');
+const { pathToFileURL } = require('node:url');
+const { Script } = require('node:vm');
 
-export const bundleFile = fileURLToPath(new URL('../dist/bundle/main.cjs', import.meta.url));
-export const cacheFile = `${bundleFile}.v8cache`;
+const bundleFile = join(__dirname, '../dist/bundle/main.cjs');
+const cacheFile = `${bundleFile}.v8cache`;
 
 /** The last line of the bundle names its build; the cache's first line names the build it was made from. */
 const buildLine = /\n\/\/# migc-build ([0-9a-f]{16,})\n?$/;
@@ -22,18 +26,19 @@ const buildLine = /\n\/\/# migc-build ([0-9a-f]{16,})\n?$/;
  * startSqlParser), `script` (to make a cache from, after a run), the bundle's `build` and whether
  * V8 took the cache (`cacheUsed`). `codeCache: false` compiles without one; `cache` names another file.
  */
-export function loadCli({ codeCache = true, cache = cacheFile } = {}) {
+function loadCli({ codeCache = true, cache = cacheFile } = {}) {
   const source = readFileSync(bundleFile, 'latin1'); // ASCII only (scripts/bundle.mjs)
   const build = buildLine.exec(source.slice(-200))?.[1];
   const cachedData = codeCache && build !== undefined ? readCache(cache, build) : undefined;
   // The same wrapper as Node's for a CommonJS module, plus import.meta.resolve, which the bundle
-  // cannot have (the optional packages of --svg are found as ES modules).
+  // cannot have: the optional packages of --svg are ES modules only, found as an ES module finds
+  // them, by a small one (resolve.mjs) loaded when --svg asks; so it answers with a promise.
   const script = new Script(`(function (exports, require, module, __filename, __dirname, __migcResolve) {${source}\n})`, {
     filename: bundleFile,
     ...(cachedData ? { cachedData } : {}),
   });
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(bundleFile), module, bundleFile, dirname(bundleFile), (specifier) => import.meta.resolve(specifier));
+  script.runInThisContext()(module.exports, createRequire(bundleFile), module, bundleFile, dirname(bundleFile), resolveAsModule);
   return { exports: module.exports, script, build, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
 }
 
@@ -41,7 +46,7 @@ export function loadCli({ codeCache = true, cache = cacheFile } = {}) {
  * The cache's V8 data, when it was made from this build of the bundle and is whole. V8 checks the
  * version and flags it was made with but not its bytes: a damaged cache crashed it, or was taken.
  */
-export function readCache(file, build) {
+function readCache(file, build) {
   let data;
   try {
     data = readFileSync(file);
@@ -56,6 +61,17 @@ export function readCache(file, build) {
 }
 
 /** The contents of a cache file for `build`: its header (the build, a digest of V8's data), then V8's data. */
-export function cacheContents(build, v8Data) {
+function cacheContents(build, v8Data) {
   return Buffer.concat([Buffer.from(`migc-build ${build} ${hash('sha256', v8Data)}\n`, 'latin1'), v8Data]);
 }
+
+/** Where an ES module in this package would find `specifier` (its URL), as import.meta.resolve says. */
+function resolveAsModule(specifier) {
+  return import(pathToFileURL(join(__dirname, 'resolve.mjs')).href).then((m) => m.resolve(specifier));
+}
+
+exports.bundleFile = bundleFile;
+exports.cacheFile = cacheFile;
+exports.loadCli = loadCli;
+exports.readCache = readCache;
+exports.cacheContents = cacheContents;

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Entry point: the only place that sets the exit code. It runs the bundle of the CLI
 // (scripts/bundle.mjs, built by npm run build): one file to load, not a hundred modules, compiled
-// from V8's code cache (bin/load-cli.js).
-
-import { loadCli } from './load-cli.js';
+// from V8's code cache (bin/load-cli.js). CommonJS (bin/package.json): see bin/load-cli.js.
+'use strict';
+const { loadCli } = require('./load-cli.js');
 
 let cli;
 try {
@@ -11,7 +11,7 @@ try {
 } catch (error) {
   if (error.code !== 'ENOENT') throw error;
   // A clone where npm install has not run (it builds dist/ through the prepare script).
-  process.stderr.write(`migc: the CLI is not built (${error.path} is missing): run npm install in ${new URL('..', import.meta.url).pathname}, or npm run build\n`);
+  process.stderr.write(`migc: the CLI is not built (${error.path} is missing): run npm install in ${require('node:path').join(__dirname, '..')}/, or npm run build\n`);
   process.exit(2);
 }
 const { colorWanted, main, startSqlParser } = cli.exports;
@@ -37,9 +37,11 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 const color = colorWanted(process.env, Boolean(process.stdout.isTTY));
-process.exitCode = await main(process.argv.slice(2), {
+main(process.argv.slice(2), {
   cwd: process.cwd(),
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   color,
+}).then((code) => {
+  process.exitCode = code;
 });

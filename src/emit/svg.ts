@@ -62,7 +62,8 @@ export async function openRenderer(env: NodeJS.ProcessEnv = process.env): Promis
   let mermaidScript: string;
   let launch: typeof import('puppeteer').launch;
   try {
-    const cliEntry = import.meta.resolve('@mermaid-js/mermaid-cli');
+    // Awaited: in the CLI's bundle (CommonJS) import.meta.resolve answers with a promise (bin/load-cli.js).
+    const cliEntry = await import.meta.resolve('@mermaid-js/mermaid-cli');
     cliPage = new URL('../dist/index.html', cliEntry).href;
     mermaidScript = createRequire(cliEntry).resolve('mermaid/dist/mermaid.min.js');
     ({ launch } = await import('puppeteer'));
