@@ -3,7 +3,7 @@ import { memoryHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
 import { migrationOrder } from '../src/lint-files.js';
 import { assumedRows, withAssumedRows } from '../src/workspace/config.js';
-import { readTableName, writeTableName } from '../src/workspace/table-name.js';
+import { readTableName, writeTableName } from '../src/sql/table-name.js';
 
 /** --assume-rows names are read as PostgreSQL reads a table's name: the size lands on the table the files made. */
 describe('--assume-rows names', () => {

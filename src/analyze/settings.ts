@@ -68,6 +68,8 @@ export interface TableSetting {
   readonly rows?: number;
   readonly size?: string;
   readonly source: string;
+  /** Whether the plan's statements name the table (a size hint may name one they do not). */
+  readonly named: boolean;
 }
 
 /**
@@ -128,14 +130,16 @@ export function resolvePlanSettings(plan: Plan, config: SettingsInput | undefine
   const touched = plan.phases.flatMap((p) => p.steps.flatMap((s) => [
     ...stepStatements(s), ...(s.rollback?.kind === 'sql' ? s.rollback.statements : []),
   ].flatMap(tablesNamed)));
-  const names = [...new Set([...plan.tables.map((t) => tableKey(t.name)), ...touched.map(tableKey)])].sort();
+  const named = new Set(touched.map(tableKey));
+  const names = [...new Set([...plan.tables.map((t) => tableKey(t.name)), ...named])].sort();
   const tables: TableSetting[] = names.map((name) => {
     const assumed = config?.assumeRows?.get(name);
     const hint = plan.tables.find((t) => tableKey(t.name) === name);
     const size = hint?.size !== undefined ? { size: hint.size } : {};
-    if (assumed !== undefined) return { name, rows: assumed, ...size, source: '--assume-rows or the config\'s assume_rows' };
-    if (hint) return { name, rows: hint.rows, ...size, source: 'the plan\'s size hints (tables)' };
-    return { name, source: 'no size given: assumed large' };
+    const is = { named: named.has(name) };
+    if (assumed !== undefined) return { name, rows: assumed, ...size, source: '--assume-rows or the config\'s assume_rows', ...is };
+    if (hint) return { name, rows: hint.rows, ...size, source: 'the plan\'s size hints (tables)', ...is };
+    return { name, source: 'no size given: assumed large', ...is };
   });
   const byName = new Map(tables.map((t) => [t.name, t]));
   // A table named only by a statement the facts did not list (a rule's own lookup) still gets

@@ -10,7 +10,7 @@ import { postgresMajorProblem } from '../normalize/postgres-versions.js';
 import { applyRuleSettings } from '../analyze/settings.js';
 import { assumedRows } from '../workspace/config.js';
 import { isPostgratorMigration, isPrismaMigration } from '../lint-files.js';
-import { writeTableName } from '../workspace/table-name.js';
+import { writeTableName } from '../sql/table-name.js';
 
 export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean }, io: Io): Promise<number> {
   if (options.fileTransaction && options.fileQueryString) throw new UsageError('--file-transaction and --file-query-string say two ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; Flyway, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator, Ory popx: --file-transaction; the README\'s "Which flag for your tool" has the table)');

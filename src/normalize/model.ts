@@ -79,9 +79,14 @@ export interface Deploy {
 }
 
 export interface TableHint {
+  /** The table, as the analysis keys tables (`public.` left out; a quoted name as written). */
   readonly name: string;
+  /** The key as the plan writes it. */
+  readonly written: string;
   readonly rows: number;
   readonly size?: string;
+  /** The key in tables:. */
+  readonly span: Span;
 }
 
 export interface Baseline {

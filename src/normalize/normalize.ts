@@ -5,9 +5,10 @@ import { batchProblem } from '../sql/batch.js';
 import { statementFacts } from '../sql/facts.js';
 import { parseSql } from '../sql/parser.js';
 import { psqlDivergence } from '../sql/psql.js';
+import { readTableName } from '../sql/table-name.js';
 import { parseDuration, parseTimelineOffset } from './durations.js';
 import type {
-  Action, AppVersion, Batch, ComparisonOperator, Deploy, Expectation, Gate, Phase, Plan, Rollback, Statement, Step, Verification,
+  Action, AppVersion, Batch, ComparisonOperator, Deploy, Expectation, Gate, Phase, Plan, Rollback, Statement, Step, TableHint, Verification,
 } from './model.js';
 import type { RawDeploy, RawPhase, RawPlan, RawStep } from './raw.js';
 import { readAppQueries } from './app-queries.js';
@@ -75,6 +76,23 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
   };
   (raw.timeline ?? []).forEach((m, i) => tooLong('the milestone at', m.at, parseTimelineOffset(m.at), ['timeline', i, 'at']));
 
+  /**
+   * The size hints, keyed by the table each names, read as PostgreSQL reads a name (as
+   * --assume-rows is): `Users` is users, `'"User"'` the table created with the quoted name.
+   */
+  function tableHints(): TableHint[] {
+    const hints: TableHint[] = [];
+    for (const [written, t] of Object.entries(raw.tables ?? {})) {
+      const at = keySpan(doc, ['tables', written]) ?? span(['tables']);
+      const name = readTableName(written);
+      if (name === undefined) {
+        error('MG010', at, `tables: ${JSON.stringify(written)} is not a table name`, 'Write the table as SQL names it: users (an unquoted name is read in lower case), app.orders with its schema, and a table created with a quoted name in double quotes inside the YAML string: \'"User"\': { rows: 100 }.');
+        continue;
+      }
+      hints.push({ name, written, rows: t.rows, ...(t.size !== undefined ? { size: t.size } : {}), span: at });
+    }
+    return hints.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
   const phases: Phase[] = raw.phases.map((rp, pi) => normalizePhase(rp, pi));
 
   function normalizePhase(rp: RawPhase, pi: number): Phase {
@@ -310,9 +328,7 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
     },
     ...(raw.current_state !== undefined ? { currentState: raw.current_state } : {}),
     ...(raw.target_state !== undefined ? { targetState: raw.target_state } : {}),
-    tables: Object.entries(raw.tables ?? {})
-      .map(([name, t]) => ({ name, rows: t.rows, ...(t.size !== undefined ? { size: t.size } : {}) }))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    tables: tableHints(),
     ...(baseline ? { baseline } : {}),
     ...(fixtures ? { fixtures } : {}),
     settings: {

@@ -5,7 +5,7 @@ import type { Host } from '../host.js';
 import { packageFile } from './package-files.js';
 import { maxTableRows } from '../analyze/tables.js';
 import { formatCount } from '../util/numbers.js';
-import { readTableName } from './table-name.js';
+import { readTableName } from '../sql/table-name.js';
 
 export const configFileName = 'migc.config.json';
 
@@ -88,6 +88,16 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
     diagnostics.push(...await checkRuleSettings(file, Object.keys(raw.rules), (code) => keySpan(loaded.doc, ['rules', code])));
     if (diagnostics.some((d) => d.severity === 'error')) return { file, diagnostics, sources };
   }
+  // Table names are read as PostgreSQL reads them, as --assume-rows reads them (src/sql/table-name.ts).
+  for (const key of Object.keys(raw.assume_rows ?? {})) {
+    if (readTableName(key) !== undefined) continue;
+    diagnostics.push({
+      code: 'MG010', severity: 'error', file, span: keySpan(loaded.doc, ['assume_rows', key]) ?? { start: 0, end: 0 },
+      message: `assume_rows names ${JSON.stringify(key)}, which is not a table name`,
+      help: 'Write the table as SQL names it: users (an unquoted name is read in lower case), app.orders with its schema, and a table created with a quoted name in double quotes inside the key: "\\"User\\"": 100.',
+    });
+  }
+  if (diagnostics.some((d) => d.severity === 'error')) return { file, diagnostics, sources };
   return {
     file,
     config: {
@@ -95,7 +105,7 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
       ...(raw.rules ? { rules: raw.rules } : {}),
       ...(raw.allow_files_outside ? { allowFilesOutside: raw.allow_files_outside } : {}),
       ...(raw.svg !== undefined ? { svg: raw.svg } : {}),
-      ...(raw.assume_rows ? { assumeRows: new Map(Object.entries(raw.assume_rows).map(([t, n]) => [t.replace(/^public\./, ''), n])) } : {}),
+      ...(raw.assume_rows ? { assumeRows: new Map(Object.entries(raw.assume_rows).map(([t, n]) => [readTableName(t)!, n])) } : {}),
     },
     diagnostics,
     sources,

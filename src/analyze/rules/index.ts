@@ -11,6 +11,7 @@ import { riskUnderstated } from './risk-understated.js';
 import { rollbackLeavesChange } from './rollback-leaves-change.js';
 import { rollbackRestoresNothing } from './rollback-restores-nothing.js';
 import { rollbackCoverage } from './rollback-coverage.js';
+import { sizeHintUnused } from './size-hint-unused.js';
 import { statementTimeoutExceeded } from './statement-timeout-exceeded.js';
 import { statementTimeoutOff } from './statement-timeout-off.js';
 import { timelineOrder } from './timeline-order.js';
@@ -36,4 +37,5 @@ export const planRules: readonly Rule[] = [
   statementTimeoutOff,
   batchKey,
   rollbackLeavesChange,
+  sizeHintUnused,
 ];
