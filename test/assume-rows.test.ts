@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { memoryHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
 import { migrationOrder } from '../src/lint-files.js';
-import { assumedRows, withAssumedRows } from '../src/workspace/config.js';
+import { assumedRows, loadProjectConfig, withAssumedRows } from '../src/workspace/config.js';
 import { readTableName, writeTableName } from '../src/sql/table-name.js';
 
 /** --assume-rows names are read as PostgreSQL reads a table's name: the size lands on the table the files made. */
@@ -32,9 +32,22 @@ describe('--assume-rows names', () => {
     expect(flagged.ok && [...flagged.config!.assumeRows!]).toEqual([['users', 10], ['User', 20], ['Order', 30], ['app.items', 40]]);
     expect(assumedRows('a=b=1')).toBeUndefined();
     expect(withAssumedRows(undefined, ['"User=10'])).toEqual({ ok: false, message: '--assume-rows takes table=rows, for example users=40 (or "User"=40 for a table created with a quoted name); got "User=10' });
-    // Over the config's sizes, which keep their keys as written.
+    // Over the config's sizes (keyed as the config is read: see below).
     const over = withAssumedRows({ assumeRows: new Map([['users', 5], ['Other', 7]]) }, ['USERS=6']);
     expect(over.ok && [...over.config!.assumeRows!]).toEqual([['users', 6], ['Other', 7]]);
+  });
+
+  it("reads the config's assume_rows names as --assume-rows reads them; a key that is no name is MG010 at the key", async () => {
+    const config = async (assume: string) => loadProjectConfig(memoryHost({ 'migc.config.json': `{\n  "assume_rows": ${assume}\n}\n` }), 'migc.config.json');
+    const read = await config('{ "Users": 10, "\\"User\\"": 20, "public.Orders": 30, "App.\\"Items\\"": 40 }');
+    expect(read.diagnostics).toEqual([]);
+    expect([...read.config!.assumeRows!]).toEqual([['users', 10], ['User', 20], ['orders', 30], ['app.Items', 40]]);
+    const bad = await config('{ "users": 1, "a.b.c": 2, "\\"open": 3 }');
+    expect(bad.config).toBeUndefined();
+    expect(bad.diagnostics.map((d) => `${d.code} ${d.span?.start} ${d.message}`)).toEqual([
+      'MG010 33 assume_rows names "a.b.c", which is not a table name',
+      'MG010 45 assume_rows names "\\"open", which is not a table name',
+    ]);
   });
 
   it('sizes the table the files made: Users=40 makes an index on users a note, "User"=40 one on "User"', async () => {
