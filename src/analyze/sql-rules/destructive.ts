@@ -14,10 +14,15 @@ export const destructive: StatementRule = {
   summary: 'DROP TABLE, DROP VIEW, DROP COLUMN, DROP NOT NULL, TRUNCATE, and DELETE or UPDATE without WHERE lose data or break running code.',
   severity: 'warning',
   check(ctx, report) {
-    if (ctx.inRollback) return;
+    // A plan's rollbacks are judged against their steps by the plan rules (MG104, MG129). A lint
+    // rollback (a down file or part) may drop and empty what its up made; what it loses beyond
+    // that was there before the up, and is lost all the same.
+    if (ctx.inRollback && ctx.mode !== 'lint') return;
+    const rollback = ctx.inRollback;
     const found: string[] = [];
     for (const d of ctx.facts.destructive) {
       if (d.kind.startsWith('rename') || replacesView(d, ctx.later)) continue;
+      if (rollback && madeByTheUp(ctx, d)) continue;
       // What a table created in the same file or plan loses, nobody had ("public.t" is a table, "t.c" a column).
       if (ctx.state.isNew(d.kind === 'drop-column' ? d.target.split('.').slice(0, -1).join('.') : d.target)) continue;
       if (d.kind === 'drop-view' && ctx.state.newViews.has(tableKey(d.target))) continue;
@@ -25,12 +30,17 @@ export const destructive: StatementRule = {
       const also = cascaded.length ? `, and with it (CASCADE) ${cascaded.length === 1 ? cascaded[0] : `${cascaded.slice(0, -1).join(', ')} and ${cascaded.at(-1)}`}, built on it` : '';
       found.push(`${destructionLabels[d.kind]} ${d.target}${also}`);
     }
-    for (const cmd of alterTableCommands(ctx.ast)?.cmds ?? []) {
-      if (cmd.subtype === 'AT_DropNotNull') found.push(`drops NOT NULL on ${relationName(node(ctx.ast)[1].relation)}.${cmd.name}`);
+    // Dropping NOT NULL loses nothing, but code that reads the column may now meet NULL: not on a
+    // table nobody uses yet, nor in a rollback (it undoes its up's SET NOT NULL, which the code before relied on not).
+    const table = alterTableCommands(ctx.ast) ? relationName(node(ctx.ast)[1].relation) : undefined;
+    const dropsNotNull = !rollback && table !== undefined && !ctx.state.isNew(table);
+    for (const cmd of dropsNotNull ? alterTableCommands(ctx.ast)?.cmds ?? [] : []) {
+      if (cmd.subtype === 'AT_DropNotNull') found.push(`drops NOT NULL on ${table}.${cmd.name}`);
     }
     const change = ctx.facts.dataChange;
     // Filling columns added earlier in the same file or plan overwrites nothing: they held no value.
-    if (change?.kind === 'update' && !change.hasWhere && !ctx.state.isNew(change.table) && !fillsNewColumns(ctx, change.table)) found.push(`updates every row of ${change.table}`);
+    // A rollback's UPDATE puts back what its up changed.
+    if (!rollback && change?.kind === 'update' && !change.hasWhere && !ctx.state.isNew(change.table) && !fillsNewColumns(ctx, change.table)) found.push(`updates every row of ${change.table}`);
     if (!found.length) return;
     if (ctx.mode === 'plan' && ctx.phase !== 'contract') {
       // MG102 reports drops, truncates and unfiltered deletes outside contract as errors, and
@@ -40,12 +50,17 @@ export const destructive: StatementRule = {
       found.splice(0, found.length, ...rest);
     }
     const onlyUpdates = found.every((f) => f.startsWith('updates every row'));
+    const onlyNotNull = found.every((f) => f.startsWith('drops NOT NULL'));
     report({
       severity: ctx.mode === 'plan' && ctx.phase === 'contract' ? 'info' : this.severity,
-      message: `this statement ${found.join(' and ')}`,
+      message: `this ${rollback ? 'rollback' : 'statement'} ${found.join(' and ')}${rollback ? ', which its up did not make: the rollback loses what was there before the up' : ''}`,
       help: ctx.mode === 'lint'
-        ? onlyUpdates
+        ? rollback
+          ? 'A rollback should undo only what its up did: drop what the up added, put back what it changed. Losing older data in a rollback is rarely meant; if it is, make sure a backup exists first.'
+          : onlyUpdates
           ? 'It overwrites the old value in every row: keep a copy to undo it (the old column, or a backup), and add a WHERE that skips the rows already changed (WHERE col IS DISTINCT FROM <new value>), so a re-run or a batch touches only what is left.'
+          : onlyNotNull
+          ? 'It loses no data, but code that reads the column may now meet NULL: make sure every version that is live handles NULL before anything writes one.'
           : 'Make sure nothing running still reads it, that a backup exists, and that this runs after the code that stopped using it is deployed.'
         : ctx.phase === 'contract'
           ? 'Expected in a contract phase gated on verified migration; make sure the backup and its restore are in the plan.'
@@ -76,6 +91,26 @@ function cascadedViews(ctx: StatementContext, d: { readonly kind: string; readon
   }
   const named = new Set(ctx.facts.destructive.map((x) => tableKey(x.target)));
   return dependents.filter((v) => !named.has(v.name) && !ctx.state.newViews.has(v.name)).map((v) => `${v.materialized ? 'materialized view' : 'view'} ${v.name}`);
+}
+
+/** Whether the migration a rollback undoes made what it drops or empties (SchemaState.madeByLastMigration). */
+function madeByTheUp(ctx: StatementContext, d: { readonly kind: string; readonly target: string }): boolean {
+  const made = ctx.state.madeByLastMigration;
+  const key = tableKey(d.target);
+  switch (d.kind) {
+    case 'drop-column': {
+      const table = tableKey(d.target.split('.').slice(0, -1).join('.'));
+      return made.tables.has(table) || made.columns.has(`${table}.${d.target.split('.').at(-1)}`);
+    }
+    case 'drop-view':
+      return made.views.has(key);
+    case 'drop-table':
+    case 'truncate':
+    case 'delete-all':
+      return made.tables.has(key) || made.views.has(key);
+    default:
+      return false;
+  }
 }
 
 /** Whether an UPDATE sets only columns added in the same file or plan (a backfill of new columns). */

@@ -197,8 +197,27 @@ export class SchemaState implements LockCatalog {
     return t !== undefined && !t.partial && t.columnsFrom === this.opaqueCount;
   }
 
+  /**
+   * What the migration before the last settle() made: its tables, columns, views and indexes, by
+   * tableKey() name ("table.column" for a column). A rollback run after it may drop or empty
+   * those without losing anyone's data; anything else it loses was there before.
+   */
+  madeByLastMigration: { readonly tables: ReadonlySet<string>; readonly columns: ReadonlySet<string>; readonly views: ReadonlySet<string>; readonly indexes: ReadonlySet<string> } = { tables: new Set(), columns: new Set(), views: new Set(), indexes: new Set() };
+
+  /** Statements applied, and how many had been at the last settle(): a second settle() with none between keeps madeByLastMigration. */
+  private applied = 0;
+  private appliedAtSettle = 0;
+
   /** After a file: what it created is no longer new (the next migration may run months later). */
   settle(): void {
+    if (this.applied === this.appliedAtSettle) return;
+    this.appliedAtSettle = this.applied;
+    this.madeByLastMigration = {
+      tables: new Set(this.created.filter((k) => this.tables.get(k)?.createdHere)),
+      columns: new Set(this.newColumns),
+      views: new Set(this.newViews),
+      indexes: new Set(this.newIndexes.keys()),
+    };
     for (const k of this.created) {
       const t = this.tables.get(k);
       if (t?.createdHere) this.setTable(k, { ...t, createdHere: false });
@@ -471,6 +490,7 @@ export class SchemaState implements LockCatalog {
    * PostgreSQL does of it, without what IF [NOT] EXISTS skips (src/analyze/sql/skips.ts).
    */
   apply(statement: PgNode, createdHere: boolean): void {
+    this.applied++;
     const skipped = skippedPart(statement, this);
     if (skipped && !skipped.runs) return;
     const ast = skipped?.runs ?? statement;
