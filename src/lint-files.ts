@@ -187,6 +187,15 @@ export function migrationOrder(files: readonly string[]): string[] {
 }
 
 /**
+ * Each file's migration, as migrationOrder() pairs them: a down and the up it undoes share one
+ * (several ups of one version share it too, as golang-migrate runs them).
+ */
+export function migrationOf(files: readonly string[]): ReadonlyMap<string, string> {
+  const root = sharedFolders(files);
+  return new Map(files.map((file) => [file, describe(file, root).pair]));
+}
+
+/**
  * The files whose place migc could only guess: in each folder, the files without a version of
  * their own (`schema.sql`, `add_index.sql`), when there are several, ordered among themselves by
  * name. Not Prisma's migration.sql (Prisma runs its folders by name), Flyway's repeatables (run

@@ -1,13 +1,13 @@
 import { analyzeSqlFile, type SessionSettings } from './analyze/sql/analyze.js';
 import { defaultPostgresMajor } from './analyze/sql/context.js';
-import { SchemaState } from './analyze/sql/schema-state.js';
+import { madeTogether, SchemaState, type MadeObjects } from './analyze/sql/schema-state.js';
 import { applyRuleSettings } from './analyze/settings.js';
 import type { ProjectConfig } from './workspace/config.js';
 import { compareDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js';
 import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
 import { sqlFileTooLarge } from './load/limits.js';
-import { fileSections, flywayConfSaysNoTransaction, isFlywayScript, isGraphileMigration, isGraphilePlaceholder, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, yoyoMigrationOf } from './lint-files.js';
+import { fileSections, flywayConfSaysNoTransaction, isFlywayScript, isGraphileMigration, isGraphilePlaceholder, isRollbackFile, migrationOf, isSentAsOneQueryString, liquibaseChangelog, yoyoMigrationOf } from './lint-files.js';
 import { loadSqlParser, parseEachStatement, parseSql, type ParsedStatement, type ParseOutcome } from './sql/parser.js';
 import { copiesFromStdin, psqlSqlOnly, type PsqlOnly } from './sql/psql.js';
 
@@ -67,12 +67,23 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
   const indexOf = new Map(options.files.map((f, i) => [f, i]));
   // Flyway's per-script config, read only when it can matter: under --file-transaction, beside a Flyway script.
   const confs = options.fileTransaction ? await Promise.all(options.files.map((f) => (isFlywayScript(f) ? host.readFile(`${f}.conf`) : undefined))) : [];
+  // What each migration's ups made (a down and its up share a migration: migrationOf), for its
+  // rollbacks: what they may drop without losing older data (MG214).
+  const migrationOfFile = migrationOf(options.files);
+  const madeBy = new Map<string, MadeObjects>();
+  const made = (file: string, objects: MadeObjects) => {
+    const migration = migrationOfFile.get(file) ?? file;
+    madeBy.set(migration, madeTogether(madeBy.get(migration), objects));
+  };
+  let previous: { file: string; rollback: boolean } | undefined;
   for (const [i, file] of options.files.entries()) {
     const text = texts[i];
     const rollbackFile = isRollbackFile(file) || options.rollbacks?.has(file) === true;
     // What the previous migration created is no longer new (the next one may run months later);
     // a rollback file follows its up and judges what the up left, after it has been live.
-    state.settle();
+    const settled = state.settle();
+    if (previous && !previous.rollback) made(previous.file, settled);
+    previous = { file, rollback: rollbackFile };
     if (text === undefined) {
       diagnostics.push({ code: 'MG000', severity: 'error', file, message: `cannot read ${file}`, help: 'Check the path and that the file is readable.' });
       files.push({ file, ok: false });
@@ -114,7 +125,11 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
         const statements = sections.length === 1 ? view : view.filter((s) => s.start >= section.start && s.start < section.end);
         // A Liquibase changeset is a migration of its own: what the ones before it created is not
         // new; nor is what an up part created for its down part (goose, dbmate), run another day.
-        if (section.newMigration || section.rollback) state.settle();
+        if (section.newMigration || section.rollback) {
+          const settledParts = state.settle();
+          if (!rollbackFile) made(file, settledParts);
+        }
+        const madeByUp = section.rollback ? madeBy.get(migrationOfFile.get(file) ?? file) : undefined;
         const analyze = () => analyzeSqlFile(file, statements, viewSql, {
           postgres: options.config?.postgres ?? defaultPostgresMajor,
           ...(options.config?.assumeRows ? { assumeRows: options.config.assumeRows } : {}),
@@ -122,6 +137,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           ...(options.fileQueryString || (options.fileTransaction && (section.oneQueryString || oneQueryString)) ? { oneQueryString: true } : {}),
           ...(section.rollback ? { rollback: true } : {}),
           ...(section.rollback && rollbackFile ? { rollbackFile: true } : {}),
+          ...(madeByUp ? { madeByUp } : {}),
           // Comments before its own part are another part's.
           ...(sections.length > 1 ? { from: section.start } : {}),
           // A rollback runs another day, in a session of its own.

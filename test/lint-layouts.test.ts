@@ -25,6 +25,29 @@ async function lintFolder(dir: string, options: { fileTransaction?: boolean } = 
   return { files, found, layout: migrations.diagnostics };
 }
 
+describe('a down file judged against what its own up made (MG214)', () => {
+  // harness: two migrations share version 0059, and golang-migrate-style tools run both ups before
+  // either down; each down drops what its own up added. 0061's down empties tables that were
+  // there before its up, which a rollback loses.
+  const files = {
+    '0001_init.up.sql': 'CREATE TABLE events (id int PRIMARY KEY);\nCREATE TABLE pullreqs (id int PRIMARY KEY);\n',
+    '0059_add_additions.up.sql': "SET lock_timeout = '5s';\nALTER TABLE pullreqs ADD COLUMN additions int;\n",
+    '0059_add_additions.down.sql': "SET lock_timeout = '5s';\nALTER TABLE pullreqs DROP COLUMN additions;\n",
+    '0059_event_timestamp.up.sql': "SET lock_timeout = '5s';\nALTER TABLE events ADD COLUMN at bigint;\nCREATE TABLE event_log (id int);\n",
+    '0059_event_timestamp.down.sql': "SET lock_timeout = '5s';\nDROP TABLE event_log;\nALTER TABLE events DROP COLUMN at;\n",
+    '0061_coderef.up.sql': "SET lock_timeout = '5s';\nALTER TABLE events ADD COLUMN ref text;\n",
+    '0061_coderef.down.sql': "SET lock_timeout = '5s';\nTRUNCATE events CASCADE;\nALTER TABLE events DROP COLUMN ref;\n",
+    // A down whose up is not linted: nothing to judge it against.
+    '0099_orphan.down.sql': "SET lock_timeout = '5s';\nDROP TABLE pullreqs;\n",
+  };
+  it('reports what a down loses beyond its up, whichever up of its version ran last', async () => {
+    const result = await lint({ files: migrationOrder(Object.keys(files)) }, memoryHost(files));
+    expect(result.diagnostics.filter((d) => d.code === 'MG214').map((d) => `${d.file} ${d.message}`)).toEqual([
+      '0061_coderef.down.sql this rollback truncates events, which its up did not make: the rollback loses what was there before the up',
+    ]);
+  });
+});
+
 describe('migrationOrder', () => {
   it('orders Flyway versions part by part as numbers, undo after its version, repeatables last', () => {
     const names = ['R__views.sql', 'V10__d.sql', 'V2__c.sql', 'U10__d.sql', 'V1.10__b.sql', 'V1.9__a.sql', 'V1__init.sql', 'V1_5__u.sql', 'U3__orphan.sql', 'R__a_first.sql'];

@@ -19,6 +19,8 @@ export const destructive: StatementRule = {
     // that was there before the up, and is lost all the same.
     if (ctx.inRollback && ctx.mode !== 'lint') return;
     const rollback = ctx.inRollback;
+    // A rollback whose up lint did not see (a down file alone) has nothing to be judged against.
+    if (rollback && !ctx.madeByUp) return;
     const found: string[] = [];
     for (const d of ctx.facts.destructive) {
       if (d.kind.startsWith('rename') || replacesView(d, ctx.later)) continue;
@@ -93,9 +95,10 @@ function cascadedViews(ctx: StatementContext, d: { readonly kind: string; readon
   return dependents.filter((v) => !named.has(v.name) && !ctx.state.newViews.has(v.name)).map((v) => `${v.materialized ? 'materialized view' : 'view'} ${v.name}`);
 }
 
-/** Whether the migration a rollback undoes made what it drops or empties (SchemaState.madeByLastMigration). */
+/** Whether the migration a rollback undoes made what it drops or empties (StatementContext.madeByUp). */
 function madeByTheUp(ctx: StatementContext, d: { readonly kind: string; readonly target: string }): boolean {
-  const made = ctx.state.madeByLastMigration;
+  const made = ctx.madeByUp;
+  if (!made) return false;
   const key = tableKey(d.target);
   switch (d.kind) {
     case 'drop-column': {

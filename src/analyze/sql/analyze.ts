@@ -12,7 +12,7 @@ import { unknownTypes } from '../sql-rules/unknown-type.js';
 import { tablesNamed, type PlanSettings } from '../settings.js';
 import { transactionNesting, unterminatedTransaction } from '../sql-rules/transaction-nesting.js';
 import { EarlierStatements, rulesFor, type Effect, type StatementContext, type StatementFinding, type StatementRule } from './context.js';
-import { collationOf, SchemaState, tableKey } from './schema-state.js';
+import { collationOf, SchemaState, tableKey, type MadeObjects } from './schema-state.js';
 import { skippedPart } from './skips.js';
 import { defaultSearchPath, qualifyRelations, searchPathFrom, type SearchPath } from './search-path.js';
 import { boundsLockWaits, settingChanges } from './settings.js';
@@ -163,6 +163,7 @@ function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts'
     ...(unit.transaction ? { transaction: unit.transaction } : {}),
     ...(unit.inDoBlock ? { inDoBlock: true } : {}),
     ...(base.rollbackFile ? { rollbackFile: true } : {}),
+    ...(base.madeByUp ? { madeByUp: base.madeByUp } : {}),
   };
   const judged: Judged[] = [];
   let rule: StatementRule;
@@ -474,6 +475,8 @@ export interface FileAnalysisOptions extends AnalysisOptions {
    * popx migration split in parts rolls back in reverse order of the parts).
    */
   readonly rollbackFile?: boolean;
+  /** A rollback: what its up made (its tables, columns, views), when lint saw the up. */
+  readonly madeByUp?: MadeObjects;
   /**
    * Where the part of the text these statements belong to starts (a dbmate or goose section, a
    * Liquibase changeset): `-- migc-ignore` comments before it are another part's.
@@ -607,7 +610,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       later: () => statement.later(pathNow),
       ...(block ? { inDoBlock: true } : {}),
     };
-    const { judged, locks, runs } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows, ...(options.rollbackFile ? { rollbackFile: true } : {}) }, rules);
+    const { judged, locks, runs } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows, ...(options.rollbackFile ? { rollbackFile: true } : {}), ...(options.madeByUp ? { madeByUp: options.madeByUp } : {}) }, rules);
     record(judged, span, ignores, block?.related);
     if (kind === 'TransactionStmt') {
       if (block) return;

@@ -4,7 +4,7 @@ import type { StatementFacts } from '../../sql/facts.js';
 import { lockModes, lockStrength, type LockMode, type PredictedLock } from '../../sql/locks.js';
 import type { PgNode } from '../../sql/parser.js';
 import { largeTableRows } from '../tables.js';
-import { tableKey, type SchemaState } from './schema-state.js';
+import { tableKey, type MadeObjects, type SchemaState } from './schema-state.js';
 import { formatCount } from '../../util/numbers.js';
 
 /** The PostgreSQL version assumed when neither the plan nor the project config names one. */
@@ -163,6 +163,8 @@ export interface StatementContext {
   readonly inRollback: boolean;
   /** A rollback in a file of its own, paired with its up by name (lint only; see FileAnalysisOptions.rollbackFile). */
   readonly rollbackFile?: boolean;
+  /** A lint rollback: what its up made, when lint saw the up (FileAnalysisOptions.madeByUp). */
+  readonly madeByUp?: MadeObjects;
   /** The step compiles it into a batched loop (plans only). */
   readonly batched: boolean;
   /** Inside an explicit or implied transaction block. */

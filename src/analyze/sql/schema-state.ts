@@ -116,6 +116,19 @@ export function tableKey(name: string): string {
   return name.startsWith('public.') ? name.slice('public.'.length) : name;
 }
 
+/** What a migration made (tableKey() names; "table.column" for a column): what its rollback may drop or empty. */
+export interface MadeObjects {
+  readonly tables: ReadonlySet<string>;
+  readonly columns: ReadonlySet<string>;
+  readonly views: ReadonlySet<string>;
+}
+
+/** Several migrations' made objects as one (the ups of one version, a file's up parts). */
+export function madeTogether(a: MadeObjects | undefined, b: MadeObjects): MadeObjects {
+  if (!a) return b;
+  return { tables: new Set([...a.tables, ...b.tables]), columns: new Set([...a.columns, ...b.columns]), views: new Set([...a.views, ...b.views]) };
+}
+
 /**
  * What the analysis knows of the schema at a point in a plan or file: learnt from the baseline,
  * then from each statement as it is analysed. It only needs what the rules ask: which tables
@@ -198,25 +211,14 @@ export class SchemaState implements LockCatalog {
   }
 
   /**
-   * What the migration before the last settle() made: its tables, columns, views and indexes, by
-   * tableKey() name ("table.column" for a column). A rollback run after it may drop or empty
-   * those without losing anyone's data; anything else it loses was there before.
+   * After a file: what it created is no longer new (the next migration may run months later).
+   * Returns what was made since the last settle(): what a rollback of that migration may drop.
    */
-  madeByLastMigration: { readonly tables: ReadonlySet<string>; readonly columns: ReadonlySet<string>; readonly views: ReadonlySet<string>; readonly indexes: ReadonlySet<string> } = { tables: new Set(), columns: new Set(), views: new Set(), indexes: new Set() };
-
-  /** Statements applied, and how many had been at the last settle(): a second settle() with none between keeps madeByLastMigration. */
-  private applied = 0;
-  private appliedAtSettle = 0;
-
-  /** After a file: what it created is no longer new (the next migration may run months later). */
-  settle(): void {
-    if (this.applied === this.appliedAtSettle) return;
-    this.appliedAtSettle = this.applied;
-    this.madeByLastMigration = {
+  settle(): MadeObjects {
+    const made: MadeObjects = {
       tables: new Set(this.created.filter((k) => this.tables.get(k)?.createdHere)),
       columns: new Set(this.newColumns),
       views: new Set(this.newViews),
-      indexes: new Set(this.newIndexes.keys()),
     };
     for (const k of this.created) {
       const t = this.tables.get(k);
@@ -228,6 +230,7 @@ export class SchemaState implements LockCatalog {
     for (const k of this.newViews) this.noteRelationChange(k);
     this.newViews.clear();
     this.newColumns.clear();
+    return made;
   }
 
   /**
@@ -490,7 +493,6 @@ export class SchemaState implements LockCatalog {
    * PostgreSQL does of it, without what IF [NOT] EXISTS skips (src/analyze/sql/skips.ts).
    */
   apply(statement: PgNode, createdHere: boolean): void {
-    this.applied++;
     const skipped = skippedPart(statement, this);
     if (skipped && !skipped.runs) return;
     const ast = skipped?.runs ?? statement;
