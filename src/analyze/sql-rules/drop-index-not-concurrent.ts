@@ -31,7 +31,8 @@ export const dropIndexNotConcurrent: StatementRule = {
     if (!existing.length) return;
     // The table, when the statements seen created the index.
     const tables = [...new Set(existing.map(tableOf))];
-    const on = tables.length === 1 && tables[0] !== undefined ? tables[0] : existing.length === 1 ? 'its table' : 'their tables';
+    const unseen = tables.includes(undefined) ? ` (${ctx.mode === 'plan' ? 'the plan does' : 'the files linted do'} not create ${existing.length === 1 ? 'it' : 'them all'}, so which table is not known)` : '';
+    const on = tables.length === 1 && tables[0] !== undefined ? tables[0] : `${existing.length === 1 ? 'its table' : 'their tables'}${unseen}`;
     report({
       message: `DROP INDEX ${existing.join(', ')} takes an ACCESS EXCLUSIVE lock on ${on}: reads and writes queue behind it`,
       help: ctx.mode === 'plan'

@@ -56,13 +56,13 @@ function mayHoldLongIdentifier(text: string): boolean {
 export const identifierTooLong: StatementRule = {
   code: 'MG229',
   name: 'identifier-too-long',
-  summary: 'An identifier longer than 63 bytes is silently truncated by PostgreSQL (bytes, not characters).',
+  summary: 'An identifier longer than 63 bytes is truncated by PostgreSQL, with only a NOTICE (bytes, not characters).',
   severity: 'warning',
   check(ctx, report) {
     for (const name of longIdentifiers(ctx.text)) {
       const kept = truncate(name);
       report({
-        message: `${name} is ${Buffer.byteLength(name)} bytes: PostgreSQL silently truncates it to the 63 bytes ${kept}`,
+        message: `${name} is ${Buffer.byteLength(name)} bytes: PostgreSQL truncates it to the 63 bytes ${kept}, with only a NOTICE (which migration tools rarely show)`,
         help: `Choose a name of at most 63 bytes (a character outside ASCII takes 2 to 4): two long names that share their first 63 bytes are the same name, and tools that compare names find ${kept}, not what the migration wrote.`,
       });
     }
