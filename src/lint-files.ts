@@ -47,8 +47,27 @@ export function isRollbackFile(file: string): boolean {
   return base === 'down.sql' || base.endsWith('.down.sql') || base.endsWith('.rollback.sql') || /^U\d+(?:[._]\d+)*__.*\.sql$/.test(base) || postgrator.exec(base)?.[2] === 'undo';
 }
 
-/** `root`: how many leading folders all the files share (their versions order nothing). */
-function describe(file: string, root: number): Named {
+/** Which of a `_up.sql` and `_down.sql` pair the file is, if it is one (`downs`: pairedUnderscoreDowns). */
+function underscorePairOf(file: string, downs: ReadonlySet<string>): 'up' | 'down' | undefined {
+  if (downs.has(file)) return 'down';
+  return file.endsWith('_up.sql') && downs.has(`${file.slice(0, -'_up.sql'.length)}_down.sql`) ? 'up' : undefined;
+}
+
+/**
+ * Downs named `<name>_down.sql` beside a `<name>_up.sql` (harness's maragudk/migrate layout:
+ * its pattern `^([\w-]+).up.sql$` leaves the dot unescaped, so `x_up.sql` runs as x's up and
+ * `x_down.sql` as its down). Only a pair counts: alone, `0042_scale_down.sql` is a migration.
+ */
+export function pairedUnderscoreDowns(files: readonly string[]): Set<string> {
+  const all = new Set(files);
+  return new Set(files.filter((f) => f.endsWith('_down.sql') && all.has(`${f.slice(0, -'_down.sql'.length)}_up.sql`)));
+}
+
+/**
+ * `root`: how many leading folders all the files share (their versions order nothing);
+ * `underscorePair`: the file is one of a `_up.sql` and `_down.sql` pair (pairedUnderscoreDowns).
+ */
+function describe(file: string, root: number, underscorePair?: 'up' | 'down'): Named {
   const slash = file.lastIndexOf('/');
   const dir = slash < 0 ? '' : file.slice(0, slash);
   const base = file.slice(slash + 1);
@@ -72,8 +91,8 @@ function describe(file: string, root: number): Named {
   // Postgrator pairs a do and an undo by version, whatever their names say.
   const p = postgrator.exec(base);
   if (p) return versioned(file, p[1]!, folders(dirs), `p:${dir}/${parts(p[1]!).join('.')}`, p[2] === 'undo');
-  const rollback = base.endsWith('.down.sql') || base.endsWith('.rollback.sql');
-  const stem = base.replace(/(\.up|\.down|\.rollback)?\.sql$/, '');
+  const rollback = base.endsWith('.down.sql') || base.endsWith('.rollback.sql') || underscorePair === 'down';
+  const stem = underscorePair ? base.replace(/_(up|down)\.sql$/, '') : base.replace(/(\.up|\.down|\.rollback)?\.sql$/, '');
   // golang-migrate and sqlx pair <version>_<title>[.up].sql and .down.sql by version, whatever
   // the titles say (ente's 64_collection_pub_magic_metadata.up.sql has 64_collection_drop_..._metadata.down.sql).
   const byVersion = /^(\d+)_/.exec(stem);
@@ -169,8 +188,9 @@ function comparePaths(a: string, b: string): number {
 export function migrationOrder(files: readonly string[]): string[] {
   const migrations = new Map<string, { first: Named; ups: Named[]; downs: Named[] }>();
   const root = sharedFolders(files);
+  const downs = pairedUnderscoreDowns(files);
   for (const file of files) {
-    const named = describe(file, root);
+    const named = describe(file, root, underscorePairOf(file, downs));
     let m = migrations.get(named.pair);
     if (!m) migrations.set(named.pair, (m = { first: named, ups: [], downs: [] }));
     (named.rollback ? m.downs : m.ups).push(named);
@@ -192,7 +212,8 @@ export function migrationOrder(files: readonly string[]): string[] {
  */
 export function migrationOf(files: readonly string[]): ReadonlyMap<string, string> {
   const root = sharedFolders(files);
-  return new Map(files.map((file) => [file, describe(file, root).pair]));
+  const downs = pairedUnderscoreDowns(files);
+  return new Map(files.map((file) => [file, describe(file, root, underscorePairOf(file, downs)).pair]));
 }
 
 /**

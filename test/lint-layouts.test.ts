@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findMigrations } from '../src/cli/files.js';
 import { memoryHost, nodeHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
-import { fileSections, flywayConfSaysNoTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
+import { fileSections, flywayConfSaysNoTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, pairedUnderscoreDowns, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
 import { cliEnv, root } from './helpers.js';
 
 /**
@@ -61,6 +61,12 @@ describe('migrationOrder', () => {
     // ente's migrations: by name the down (collection_drop_...) sorted before its up.
     const names = ['m/64_collection_drop_pub_magic_metadata.down.sql', 'm/65_shared.up.sql', 'm/64_collection_pub_magic_metadata.up.sql', 'm/063_kex.down.sql', 'm/63_kex.up.sql'];
     expect(migrationOrder(names)).toEqual(['m/63_kex.up.sql', 'm/063_kex.down.sql', 'm/64_collection_pub_magic_metadata.up.sql', 'm/64_collection_drop_pub_magic_metadata.down.sql', 'm/65_shared.up.sql']);
+  });
+
+  it('pairs x_up.sql and x_down.sql (harness, maragudk/migrate), the down after its up; a lone _down.sql is a migration', () => {
+    const names = ['p/0021_webhook_internal_down.sql', 'p/0021_webhook_internal_up.sql', 'p/0020_init.up.sql', 'p/0022_scale_down.sql'];
+    expect(migrationOrder(names)).toEqual(['p/0020_init.up.sql', 'p/0021_webhook_internal_up.sql', 'p/0021_webhook_internal_down.sql', 'p/0022_scale_down.sql']);
+    expect([...pairedUnderscoreDowns(names)]).toEqual(['p/0021_webhook_internal_down.sql']);
   });
 
   it('pairs a Flyway undo with its version across folders, whatever its description', () => {

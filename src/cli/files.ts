@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { migrationOrder, orderedByName, sqitchChanges, sqitchCoreSettings } from '../lint-files.js';
+import { migrationOrder, orderedByName, pairedUnderscoreDowns, sqitchChanges, sqitchCoreSettings } from '../lint-files.js';
 
 export class UsageError extends Error {}
 
@@ -23,7 +23,7 @@ export async function findPlanFiles(paths: readonly string[], cwd: string): Prom
 export interface Migrations {
   /** The .sql files to lint, in the order their tools run them, each rollback after its up. */
   readonly files: readonly string[];
-  /** Files their layout makes rollbacks though their names do not: a Sqitch project's revert/ scripts. */
+  /** Files their layout makes rollbacks though their names alone do not: a Sqitch project's revert/ scripts, a `_down.sql` beside its `_up.sql`. */
   readonly rollbacks: ReadonlySet<string>;
   /** What the layout says about files it leaves out or cannot find (MG024). */
   readonly diagnostics: readonly Diagnostic[];
@@ -58,7 +58,7 @@ export async function findMigrations(paths: readonly string[], cwd: string): Pro
   const projects = await sqitchProjects(paths, layout, cwd);
   if (projects.length === 0) {
     const ordered = migrationOrder(files);
-    return { files: ordered, rollbacks: new Set(), diagnostics: [...inputsNote, ...orderGuesses(ordered)], sources: new Map() };
+    return { files: ordered, rollbacks: pairedUnderscoreDowns(files), diagnostics: [...inputsNote, ...orderGuesses(ordered)], sources: new Map() };
   }
   const inFolder = (file: string, folder: string) => file.startsWith(`${folder}/`);
   const taken = new Set<string>();
@@ -102,6 +102,7 @@ export async function findMigrations(paths: readonly string[], cwd: string): Pro
   }
   // Other files (seed data, a schema dump beside the project) run after its migrations.
   const others = migrationOrder(files.filter((f) => !taken.has(f)));
+  for (const down of pairedUnderscoreDowns(others)) rollbacks.add(down);
   diagnostics.push(...orderGuesses(others));
   return { files: [...ordered, ...others], rollbacks, diagnostics, sources };
 }
