@@ -32,6 +32,7 @@ import { unbatchedDataChange } from './unbatched-data-change.js';
 import { unknownType } from './unknown-type.js';
 import { enumValueBeforeCommit } from './enum-value-before-commit.js';
 import { dependentsBlockDrop } from './dependents-block-drop.js';
+import { explicitIdsBehindSequence } from './explicit-ids-behind-sequence.js';
 import { missingColumn } from './missing-column.js';
 
 /** Every statement rule (the PostgreSQL hazard catalogue), sorted by code. */
@@ -70,6 +71,7 @@ export const statementRules: readonly StatementRule[] = [
   concurrentlyOnPartitioned,
   unknownType,
   enumValueBeforeCommit,
+  explicitIdsBehindSequence,
   dependentsBlockDrop,
   missingColumn,
 ];

@@ -23,6 +23,8 @@ export interface ColumnState {
   partial?: boolean;
   /** The sequence its default draws from (serial, identity, DEFAULT nextval(...)), for the locks of an INSERT. */
   sequence?: string;
+  /** An identity column: GENERATED ALWAYS (an INSERT may not give it a value) or BY DEFAULT. */
+  identity?: 'always' | 'by default';
   /** The COLLATE it was given; undefined for its type's default. */
   collation?: string;
 }
@@ -1075,6 +1077,8 @@ function columnState(def: Record<string, any>, table: string, ordinal: number): 
   if (hasDefault) column.hasDefault = true;
   if (defaultExpr !== undefined) column.defaultExpr = defaultExpr;
   if (sequence) column.sequence = sequence;
+  const identity = (def.constraints ?? []).find((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype === 'CONSTR_IDENTITY')?.Constraint;
+  if (identity) column.identity = identity.generated_when === 'a' ? 'always' : 'by default';
   const collation = collationOf(def);
   if (collation !== undefined) column.collation = collation;
   column.ordinal = ordinal;

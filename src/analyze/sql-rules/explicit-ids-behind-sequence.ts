@@ -1,0 +1,100 @@
+import type { PgNode } from '../../sql/parser.js';
+import { someNode } from '../../sql/walk.js';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
+import type { StatementContext, StatementRule } from '../sql/context.js';
+import { tableKey, type ColumnState } from '../sql/schema-state.js';
+import { node, relationName } from './ast.js';
+
+/**
+ * An INSERT that writes its own values into a serial or identity column (a copy of rows with
+ * their ids, seed rows with fixed ids) leaves the column's sequence where it was. On a table the
+ * same migration created, the sequence has given nothing yet: the next INSERT that takes the
+ * default draws 1, 2, ... and collides with the ids written (duplicate key on the primary key;
+ * seen in harness's 0072: a copy into a new SERIAL table, and the next insert failed on PGlite).
+ * Unless something after it in the file moves the sequence: setval(), ALTER SEQUENCE ... RESTART,
+ * ALTER TABLE ... ALTER COLUMN ... RESTART. On a table made earlier, where the sequence stands is
+ * not known, and nothing is said.
+ *
+ * An identity column GENERATED ALWAYS refuses a value outright, on any table, unless the INSERT
+ * says OVERRIDING SYSTEM VALUE: "cannot insert a non-DEFAULT value into column" (428C9).
+ * OVERRIDING USER VALUE ignores the values given; DEFAULT and nextval() are the sequence's own.
+ */
+export const explicitIdsBehindSequence: StatementRule = {
+  code: 'MG236',
+  name: 'explicit-ids-behind-sequence',
+  summary: 'An INSERT writes its own values into a serial or identity column of a table the migration created, and nothing moves the sequence past them: the next INSERT that takes the default collides. An identity GENERATED ALWAYS refuses the values outright.',
+  severity: 'warning',
+  kinds: ['InsertStmt'],
+  check(ctx, report) {
+    const [, body] = node(ctx.ast);
+    if (body.override === 'OVERRIDING_USER_VALUE') return;
+    const table = relationName(body.relation);
+    const state = ctx.state.table(table);
+    if (!state || state.partial) return;
+    for (const { column, values } of writtenColumns(body, state.columns)) {
+      const col = state.columns.get(column)!;
+      if (!col.sequence || (values.length > 0 && values.every(isSequenceOwn))) continue;
+      if (col.identity === 'always' && body.override !== 'OVERRIDING_SYSTEM_VALUE') {
+        report({
+          severity: 'error',
+          message: `PostgreSQL refuses this INSERT: ${table}.${column} is an identity column GENERATED ALWAYS, which takes no value from an INSERT (cannot insert a non-DEFAULT value into column "${column}")`,
+          help: `To keep the values given (a copy of rows with their ids), write INSERT INTO ${quoteName(table)} (...) OVERRIDING SYSTEM VALUE ..., then move the sequence past them: ${setvalPast(table, column)} Or leave the column out and let the sequence number the rows.`,
+        });
+        return;
+      }
+      if (!ctx.state.isNew(table) || movesSequenceLater(ctx, table, column, col)) continue;
+      report({
+        message: `this INSERT writes its own values into ${table}.${column}, whose sequence ${col.sequence} the same migration created and nothing moves past them: the next INSERT that takes the default draws 1, 2, ... and collides with the values written`,
+        help: `After the INSERT: ${setvalPast(table, column)}`,
+      });
+      return;
+    }
+  },
+};
+
+/** The statement that moves a column's sequence past the values in it (the next default is max + 1; 1 on an empty table). */
+function setvalPast(table: string, column: string): string {
+  const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+  return `SELECT setval(pg_get_serial_sequence(${literal(quoteName(table))}, ${literal(column)}), (SELECT coalesce(max(${quoteIdent(column)}), 0) + 1 FROM ${quoteName(table)}), false);`;
+}
+
+/** The columns an INSERT gives values to, with the value expressions of each (none known for a SELECT). */
+function writtenColumns(body: Record<string, any>, columns: ReadonlyMap<string, ColumnState>): { column: string; values: PgNode[] }[] {
+  const select = body.selectStmt?.SelectStmt;
+  const rows: PgNode[][] | undefined = select?.valuesLists?.map((l: { List?: { items?: PgNode[] } }) => l.List?.items ?? []);
+  const width = rows?.[0]?.length ?? (select?.targetList ?? []).length;
+  // Without a column list, values fill the columns in the table's order.
+  const names: string[] = body.cols?.length
+    ? body.cols.map((c: { ResTarget?: { name?: string } }) => c.ResTarget?.name ?? '')
+    : [...columns].sort((a, b) => (a[1].ordinal ?? 0) - (b[1].ordinal ?? 0)).slice(0, width).map(([name]) => name);
+  return names.flatMap((column, i) => (columns.has(column) ? [{ column, values: rows ? rows.map((r) => r[i]!).filter(Boolean) : [] }] : []));
+}
+
+/** DEFAULT, or a nextval() call: the sequence gives the value. A SELECT's values are not known (empty: judged as given). */
+function isSequenceOwn(value: PgNode): boolean {
+  const [kind, body] = node(value);
+  if (kind === 'SetToDefault') return true;
+  return kind === 'FuncCall' && (body.funcname ?? []).at(-1)?.String?.sval === 'nextval';
+}
+
+/** Whether a statement after this one in the file moves the sequence: setval(), ALTER SEQUENCE, ALTER COLUMN ... RESTART / SET identity options. */
+function movesSequenceLater(ctx: StatementContext, table: string, column: string, col: ColumnState): boolean {
+  const key = tableKey(table);
+  const sequence = tableKey(col.sequence!);
+  const names = new Set([key, sequence, key.split('.').at(-1)!, sequence.split('.').at(-1)!]);
+  const mentions = (o: Record<string, unknown>) => someNode(o, (n) => {
+    const s = (n.String as { sval?: string } | undefined)?.sval ?? (n.sval as string | undefined);
+    return typeof s === 'string' && [...names].some((name) => s === name || tableKey(s) === name || s.endsWith(`.${name}`));
+  });
+  return ctx.later().some((ast) => someNode(ast, (n) => {
+    const call = n.FuncCall as { funcname?: { String?: { sval?: string } }[]; args?: unknown[] } | undefined;
+    if (call && call.funcname?.at(-1)?.String?.sval === 'setval') return mentions(n);
+    const seq = n.AlterSeqStmt as { sequence?: unknown } | undefined;
+    if (seq) return tableKey(relationName(seq.sequence as never)) === sequence;
+    const alter = n.AlterTableStmt as { relation?: unknown; cmds?: { AlterTableCmd?: { subtype?: string; name?: string } }[] } | undefined;
+    if (alter && tableKey(relationName(alter.relation as never)) === key) {
+      return (alter.cmds ?? []).some((c) => c.AlterTableCmd?.name === column && (c.AlterTableCmd.subtype === 'AT_SetIdentity' || c.AlterTableCmd.subtype === 'AT_AddIdentity'));
+    }
+    return false;
+  }));
+}
