@@ -39,6 +39,11 @@ export const columnTypeRewrite: StatementRule = {
         }
         continue;
       }
+      // Between timestamp and timestamptz, PostgreSQL 12 and later change only the catalog when the
+      // session's TimeZone is UTC (the values read the same); in any other zone every row is
+      // converted (checked on PGlite: UTC and Etc/UTC keep the table's file, Europe/Berlin does not).
+      const zoned = from !== undefined && !cmd.def?.ColumnDef?.raw_default && ctx.postgres >= 12 && isTimestampPair(from.name, to.name);
+      if (zoned && ctx.timeZoneUtc) continue;
       // The current type unknown (no CREATE TABLE seen), a change to text or a wider varchar may
       // be catalog-only, or it may rewrite: say so, as a warning.
       const maybe = !from && sometimesCatalogOnly.has(to.name) && !cmd.def?.ColumnDef?.raw_default;
@@ -50,9 +55,18 @@ export const columnTypeRewrite: StatementRule = {
         subcommand,
         message: maybe
           ? `changing ${alter.table}.${cmd.name} ${change} may rewrite ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock: its current type is unknown here, and only a binary-compatible change (varchar widened or to text, numeric precision raised) skips the rewrite`
+          : zoned
+          ? `changing ${alter.table}.${cmd.name} ${change} rewrites ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock, unless the session's TimeZone is UTC (then PostgreSQL ${ctx.postgres} changes only the catalog), which nothing before it in the file sets`
           : `changing ${alter.table}.${cmd.name} ${change} rewrites ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock`,
-        help: `Add a new ${describeType(to)} column, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction${ctx.mode === 'plan' ? ' (see plans/widen-order-quantity.yaml)' : ''}. Only binary-compatible changes (varchar widened or to text, numeric precision raised at the same scale) are catalog-only.`,
+        help: zoned
+          ? `If the values are UTC times (existing values are read in the session's time zone either way), run it with SET LOCAL timezone = 'UTC'; before it, in the same transaction: PostgreSQL 12 and later then change only the catalog. Otherwise add a new ${describeType(to)} column, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction.`
+          : `Add a new ${describeType(to)} column, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction${ctx.mode === 'plan' ? ' (see plans/widen-order-quantity.yaml)' : ''}. Only binary-compatible changes (varchar widened or to text, numeric precision raised at the same scale) are catalog-only.`,
       });
     }
   },
 };
+
+/** timestamp to timestamptz, or back. */
+function isTimestampPair(from: string, to: string): boolean {
+  return (from === 'timestamp' && to === 'timestamptz') || (from === 'timestamptz' && to === 'timestamp');
+}

@@ -15,7 +15,7 @@ import { EarlierStatements, rulesFor, type Effect, type StatementContext, type S
 import { collationOf, SchemaState, tableKey, type MadeObjects } from './schema-state.js';
 import { skippedPart } from './skips.js';
 import { defaultSearchPath, qualifyRelations, searchPathFrom, type SearchPath } from './search-path.js';
-import { boundsLockWaits, settingChanges } from './settings.js';
+import { boundsLockWaits, isUtcZone, settingChanges } from './settings.js';
 import { viewsOf } from '../compat/views.js';
 import { binaryCompatible, columnType } from './types.js';
 
@@ -164,6 +164,7 @@ function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts'
     ...(unit.inDoBlock ? { inDoBlock: true } : {}),
     ...(base.rollbackFile ? { rollbackFile: true } : {}),
     ...(base.madeByUp ? { madeByUp: base.madeByUp } : {}),
+    ...(base.timeZoneUtc ? { timeZoneUtc: true } : {}),
   };
   const judged: Judged[] = [];
   let rule: StatementRule;
@@ -542,6 +543,9 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
   /** Whether lock_timeout bounds lock waits in the session, and now (a SET LOCAL lasts until COMMIT). */
   let sessionLockTimeout = options.session?.lockTimeoutSet ?? false;
   let lockTimeoutSet = sessionLockTimeout;
+  /** Whether the session's TimeZone is UTC, and now (a file that sets it; the server's default is not known). */
+  let sessionUtc = false;
+  let timeZoneUtc = false;
   let earlier = new EarlierStatements(state);
   let lockTimeoutReported = options.session?.lockTimeoutReported ?? false;
   /** The session's search path, and the one in force now (a SET LOCAL lasts until COMMIT). */
@@ -610,7 +614,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       later: () => statement.later(pathNow),
       ...(block ? { inDoBlock: true } : {}),
     };
-    const { judged, locks, runs } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows, ...(options.rollbackFile ? { rollbackFile: true } : {}), ...(options.madeByUp ? { madeByUp: options.madeByUp } : {}) }, rules);
+    const { judged, locks, runs } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows, ...(timeZoneUtc ? { timeZoneUtc: true } : {}), ...(options.rollbackFile ? { rollbackFile: true } : {}), ...(options.madeByUp ? { madeByUp: options.madeByUp } : {}) }, rules);
     record(judged, span, ignores, block?.related);
     if (kind === 'TransactionStmt') {
       if (block) return;
@@ -624,11 +628,17 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
         earlier = new EarlierStatements(state);
         searchPath = sessionPath;
         lockTimeoutSet = sessionLockTimeout;
+        timeZoneUtc = sessionUtc;
       }
       return;
     }
     const changes = settingChanges(ast);
     for (const change of changes) {
+      if (change.name === undefined || change.name === 'timezone') {
+        const utc = isUtcZone(change.value);
+        if (!change.local) sessionUtc = utc;
+        if (!change.local || inTransaction) timeZoneUtc = utc;
+      }
       if (change.name !== undefined && change.name !== 'lock_timeout') continue;
       const bounds = boundsLockWaits(change.value);
       if (!change.local) sessionLockTimeout = bounds;

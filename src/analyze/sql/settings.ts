@@ -75,3 +75,15 @@ export function boundsLockWaits(value: string | undefined): boolean {
   // value it cannot read either, and the statement fails).
   return number === undefined || Number(number) !== 0;
 }
+
+/**
+ * Whether a TimeZone setting is UTC, where PostgreSQL 12 and later change a column between
+ * timestamp and timestamptz in the catalog only (ATColumnChangeRequiresRewrite asks whether the
+ * session's zone has offset 0 all year): UTC and its aliases. Checked on PGlite: UTC and Etc/UTC
+ * rewrite nothing, Europe/Berlin rewrites. Zones are names, not SQL: read case-insensitively.
+ */
+export function isUtcZone(value: string | undefined): boolean {
+  return value !== undefined && utcZones.has(value.trim().toLowerCase());
+}
+
+const utcZones = new Set(['utc', 'etc/utc', 'uct', 'etc/uct', 'gmt', 'etc/gmt', 'universal', 'etc/universal', 'zulu', 'etc/zulu', 'greenwich', 'etc/greenwich', 'gmt0', 'etc/gmt0', 'gmt+0', 'gmt-0', 'etc/gmt+0', 'etc/gmt-0']);
