@@ -33,6 +33,7 @@ import { unknownType } from './unknown-type.js';
 import { enumValueBeforeCommit } from './enum-value-before-commit.js';
 import { dependentsBlockDrop } from './dependents-block-drop.js';
 import { missingColumn } from './missing-column.js';
+import { newerThanTarget } from './newer-than-target.js';
 
 /** Every statement rule (the PostgreSQL hazard catalogue), sorted by code. */
 export const statementRules: readonly StatementRule[] = [
@@ -72,4 +73,5 @@ export const statementRules: readonly StatementRule[] = [
   enumValueBeforeCommit,
   dependentsBlockDrop,
   missingColumn,
+  newerThanTarget,
 ];
