@@ -1,6 +1,5 @@
 import { alterTableCommands, node, relationName } from './ast.js';
-import type { StatementRule } from '../sql/context.js';
-import type { PgNode } from '../../sql/parser.js';
+import type { StatementContext, StatementRule } from '../sql/context.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 /**
@@ -9,7 +8,8 @@ import { quoteIdent, quoteName } from '../../sql/quote.js';
  * arrived in, as the release notes give it (https://www.postgresql.org/docs/release/<major>.0/,
  * "E.x.3. Changes"):
  * - 11: procedures and CALL; INCLUDE columns in indexes and UNIQUE/PRIMARY KEY; hash
- *   partitioning; default partitions.
+ *   partitioning; default partitions; indexes on partitioned tables (CREATE INDEX ... ON ONLY,
+ *   ALTER INDEX ... ATTACH PARTITION).
  * - 12: generated columns (stored); REINDEX ... CONCURRENTLY; CREATE TABLE ... USING (table
  *   access methods).
  * - 13: ALTER COLUMN ... DROP EXPRESSION.
@@ -135,7 +135,8 @@ function jsonUses(tree: unknown, target: number): Use[] {
 }
 
 /** The features a statement uses that arrived after PostgreSQL 10 (whatever the target). */
-function uses(ast: PgNode, target: number): Use[] {
+function uses(ctx: StatementContext): Use[] {
+  const { ast, postgres: target } = ctx;
   const [kind, body] = node(ast);
   switch (kind) {
     case 'CreateStmt': {
@@ -162,6 +163,9 @@ function uses(ast: PgNode, target: number): Use[] {
     }
     case 'AlterTableStmt': {
       const alter = alterTableCommands(ast);
+      if (body.objtype === 'OBJECT_INDEX' && (body.cmds ?? []).some((c: { AlterTableCmd?: { subtype?: string } }) => c.AlterTableCmd?.subtype === 'AT_AttachPartition')) {
+        return [{ feature: 'partitioned indexes (ALTER INDEX ... ATTACH PARTITION)', since: 11, help: partitionedIndexHelp }];
+      }
       if (!alter) return [];
       const table = quoteName(alter.table);
       const found: Use[] = [];
@@ -212,6 +216,10 @@ function uses(ast: PgNode, target: number): Use[] {
     }
     case 'IndexStmt': {
       const found: Use[] = [];
+      // ON ONLY parses to a relation that is not inherited (inh false); it arrived with
+      // partitioned indexes, as did an index on a partitioned table at all.
+      if (body.relation?.inh === false) found.push({ feature: 'partitioned indexes (CREATE INDEX ... ON ONLY)', since: 11, help: partitionedIndexHelp });
+      else if (ctx.state.table(relationName(body.relation))?.partitioned) found.push({ feature: 'indexes on a partitioned table', since: 11, help: partitionedIndexHelp });
       if (body.indexIncludingParams?.length) {
         found.push({ feature: 'INCLUDE columns in an index', since: 11, help: `Leave out INCLUDE (...): the key columns alone serve the same lookups (without index-only scans for the included columns).${body.unique ? ' Do not move them into the key of a unique index: that changes what it keeps unique.' : ' Or add them at the end of the key columns.'}` });
       }
@@ -261,6 +269,8 @@ function uses(ast: PgNode, target: number): Use[] {
   }
 }
 
+const partitionedIndexHelp = 'Create the index on each partition instead (CREATE INDEX CONCURRENTLY ... ON <partition> (...)): PostgreSQL 10 has no index on the partitioned table itself, and each new partition needs its own.';
+
 const procedureHelp = 'Write a function instead (CREATE FUNCTION ... RETURNS void) and run it with SELECT; a function cannot COMMIT, so a procedure that commits between batches becomes one statement per batch.';
 
 export const newerThanTarget: StatementRule = {
@@ -271,7 +281,7 @@ export const newerThanTarget: StatementRule = {
   check(ctx, report) {
     if (ctx.postgres >= 18) return;
     const seen = new Set<string>();
-    for (const use of uses(ctx.ast, ctx.postgres)) {
+    for (const use of uses(ctx)) {
       const key = `${use.feature} ${use.subcommand ?? ''}`;
       if (use.since <= ctx.postgres || seen.has(key)) continue;
       seen.add(key);
