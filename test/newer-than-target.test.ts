@@ -67,6 +67,8 @@ const cases: readonly Case[] = [
   { sql: 'ALTER TABLE s SET ACCESS METHOD heap', since: 15 },
   // 14
   { sql: 'ALTER TABLE events DETACH PARTITION events_2023 CONCURRENTLY', since: 14, rewrite: ['ALTER TABLE events DETACH PARTITION events_2023'] },
+  { sql: 'REINDEX (VERBOSE, CONCURRENTLY) INDEX t_b_idx', since: 14, rewrite: ['REINDEX (VERBOSE) INDEX CONCURRENTLY t_b_idx'] },
+  { sql: 'REINDEX (TABLESPACE pg_default) TABLE s', since: 14, rewrite: ['REINDEX TABLE s'] },
   { sql: 'CREATE OR REPLACE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch()', since: 14, rewrite: ['DROP TRIGGER IF EXISTS t_touch ON t', 'CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch()'] },
   { sql: 'CREATE FUNCTION one() RETURNS int LANGUAGE sql RETURN 1', since: 14, rewrite: ['CREATE FUNCTION one() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$'] },
   { sql: 'CREATE TABLE notes (body text COMPRESSION pglz)', since: 14, rewrite: ['CREATE TABLE notes (body text)'] },
@@ -76,6 +78,7 @@ const cases: readonly Case[] = [
   // 12
   { sql: 'CREATE TABLE gen (a int, v int GENERATED ALWAYS AS (a + 1) STORED)', since: 12, rewrite: ['CREATE TABLE gen (a int, v int)'] },
   { sql: 'REINDEX INDEX CONCURRENTLY t_b_idx', since: 12, rewrite: ['CREATE INDEX CONCURRENTLY t_b_idx_new ON t (b)', 'DROP INDEX CONCURRENTLY t_b_idx', 'ALTER INDEX t_b_idx_new RENAME TO t_b_idx'] },
+  { sql: 'REINDEX (VERBOSE) INDEX CONCURRENTLY t_b_idx', since: 12 },
   { sql: 'REINDEX INDEX CONCURRENTLY t_id_a', since: 12, rewrite: ['CREATE UNIQUE INDEX CONCURRENTLY t_id_a_new ON t (id, a)', 'ALTER TABLE t DROP CONSTRAINT t_id_a, ADD CONSTRAINT t_id_a UNIQUE USING INDEX t_id_a_new'] },
   { sql: 'CREATE TABLE plain (a int) USING heap', since: 12, rewrite: ['CREATE TABLE plain (a int)'] },
   // 11

@@ -1,5 +1,6 @@
 import { alterTableCommands, node, relationName } from './ast.js';
 import type { StatementContext, StatementRule } from '../sql/context.js';
+import { scanSql } from '../../sql/parser.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 /**
@@ -13,7 +14,7 @@ import { quoteIdent, quoteName } from '../../sql/quote.js';
  * - 12: generated columns (stored); REINDEX ... CONCURRENTLY; CREATE TABLE ... USING (table
  *   access methods).
  * - 13: ALTER COLUMN ... DROP EXPRESSION.
- * - 14: DETACH PARTITION ... CONCURRENTLY / FINALIZE; CREATE OR REPLACE TRIGGER; SQL-standard
+ * - 14: DETACH PARTITION ... CONCURRENTLY / FINALIZE; REINDEX (CONCURRENTLY, TABLESPACE ...); CREATE OR REPLACE TRIGGER; SQL-standard
  *   function bodies (RETURN, BEGIN ATOMIC); column COMPRESSION.
  * - 15: MERGE; NULLS NOT DISTINCT; ON DELETE SET NULL / SET DEFAULT with a column list;
  *   ALTER TABLE ... SET ACCESS METHOD.
@@ -227,8 +228,17 @@ function uses(ctx: StatementContext): Use[] {
       return [...found, ...jsonUses(body, target)];
     }
     case 'ReindexStmt': {
-      if (!(body.params ?? []).some((p: { DefElem?: { defname?: string } }) => p.DefElem?.defname === 'concurrently')) return [];
-      return [{
+      const found: Use[] = [];
+      const options = new Set((body.params ?? []).map((p: { DefElem?: { defname?: string } }) => p.DefElem?.defname));
+      if (options.has('tablespace')) found.push({ feature: 'REINDEX (TABLESPACE ...)', since: 14, help: 'Leave out TABLESPACE and move the index afterwards with ALTER INDEX ... SET TABLESPACE (which locks it out while it copies: MG224).' });
+      if (!options.has('concurrently')) return found;
+      // REINDEX (CONCURRENTLY) ...: CONCURRENTLY in the parenthesized options arrived in 14, the
+      // keyword after TABLE / INDEX in 12; the tree has the same DefElem for both, the tokens tell.
+      if (target >= 12) {
+        if (concurrentlyInOptions(ctx.text)) found.push({ feature: 'CONCURRENTLY among REINDEX\'s parenthesized options', since: 14, help: 'Write CONCURRENTLY after the object type: REINDEX INDEX CONCURRENTLY name (PostgreSQL 12+).' });
+        return found;
+      }
+      return [...found, {
         feature: 'REINDEX ... CONCURRENTLY',
         since: 12,
         // Without CONCURRENTLY it runs, but blocks writes for the whole rebuild (MG203).
@@ -267,6 +277,17 @@ function uses(ctx: StatementContext): Use[] {
     default:
       return jsonUses(body, target);
   }
+}
+
+/** Whether CONCURRENTLY is among REINDEX's parenthesized options: REINDEX (VERBOSE, CONCURRENTLY) ... */
+function concurrentlyInOptions(text: string): boolean {
+  const tokens = scanSql(text);
+  if (tokens[0]?.keyword !== 'REINDEX' || tokens[1]?.text !== '(') return false;
+  for (const t of tokens.slice(2)) {
+    if (t.text === ')') return false;
+    if (t.keyword === 'CONCURRENTLY') return true;
+  }
+  return false;
 }
 
 const partitionedIndexHelp = 'Create the index on each partition instead (CREATE INDEX CONCURRENTLY ... ON <partition> (...)): PostgreSQL 10 has no index on the partitioned table itself, and each new partition needs its own.';
