@@ -115,6 +115,12 @@ const jsonNodes: Readonly<Record<string, { written: string; since: number; help:
   JsonFuncExpr: { written: 'JSON_EXISTS(), JSON_QUERY() and JSON_VALUE()', since: 17, help: 'Use jsonb_path_exists(), jsonb_path_query_first() and ->> (or #>>) with a cast.' },
 };
 
+const jsonFunctions: Readonly<Record<string, { written: string; help: string }>> = {
+  JSON_EXISTS_OP: { written: 'JSON_EXISTS()', help: 'Use jsonb_path_exists(value, path).' },
+  JSON_QUERY_OP: { written: 'JSON_QUERY()', help: 'Use jsonb_path_query_first(value, path), or -> and #>.' },
+  JSON_VALUE_OP: { written: 'JSON_VALUE()', help: 'Use ->> (or #>>) with a cast: (value ->> \'key\')::int.' },
+};
+
 /** The first SQL/JSON expression of each kind in a parse tree, in the order found. */
 function jsonUses(tree: unknown, target: number): Use[] {
   if (target >= 17) return [];
@@ -127,7 +133,10 @@ function jsonUses(tree: unknown, target: number): Use[] {
     if (!n || typeof n !== 'object') return;
     for (const [key, value] of Object.entries(n)) {
       const json = jsonNodes[key];
-      if (json && json.since > target && !found.has(key)) found.set(key, { feature: json.written, since: json.since, help: json.help });
+      // JSON_EXISTS, JSON_QUERY and JSON_VALUE are one node kind, told apart by its op.
+      const op = key === 'JsonFuncExpr' ? jsonFunctions[(value as { op?: string }).op ?? ''] : undefined;
+      const kind = op ? `${key} ${op.written}` : key;
+      if (json && json.since > target && !found.has(kind)) found.set(kind, { feature: op?.written ?? json.written, since: json.since, help: op?.help ?? json.help });
       if (value && typeof value === 'object') walk(value);
     }
   };
