@@ -14,8 +14,9 @@ import { quoteIdent, quoteName } from '../../sql/quote.js';
  * - 12: generated columns (stored); REINDEX ... CONCURRENTLY; CREATE TABLE ... USING (table
  *   access methods).
  * - 13: ALTER COLUMN ... DROP EXPRESSION.
- * - 14: DETACH PARTITION ... CONCURRENTLY / FINALIZE; REINDEX (CONCURRENTLY, TABLESPACE ...); CREATE OR REPLACE TRIGGER; SQL-standard
- *   function bodies (RETURN, BEGIN ATOMIC); column COMPRESSION.
+ * - 14: DETACH PARTITION ... CONCURRENTLY / FINALIZE; REINDEX (CONCURRENTLY, TABLESPACE ...);
+ *   CREATE OR REPLACE TRIGGER; SQL-standard function bodies (RETURN, BEGIN ATOMIC); column
+ *   COMPRESSION.
  * - 15: MERGE; NULLS NOT DISTINCT; ON DELETE SET NULL / SET DEFAULT with a column list;
  *   ALTER TABLE ... SET ACCESS METHOD.
  * - 16: the SQL/JSON constructors (JSON_OBJECT, JSON_ARRAY, JSON_OBJECTAGG, JSON_ARRAYAGG) and
@@ -23,7 +24,8 @@ import { quoteIdent, quoteName } from '../../sql/quote.js';
  * - 17: ALTER COLUMN ... SET EXPRESSION; MERGE ... RETURNING and WHEN NOT MATCHED BY SOURCE;
  *   JSON_TABLE, JSON(), JSON_SCALAR, JSON_SERIALIZE, JSON_EXISTS, JSON_QUERY, JSON_VALUE.
  * - 18: virtual generated columns (GENERATED ALWAYS AS (...) without STORED: PostgreSQL 18's
- *   default); NOT ENFORCED constraints; NOT NULL written as a table constraint.
+ *   default; the commit "Virtual generated columns", 2025-02-07); NOT ENFORCED constraints and
+ *   ALTER CONSTRAINT ... [NOT] ENFORCED; NOT NULL written as a table constraint.
  * PostgreSQL 15 refuses each feature of 16 and later, and accepts each rewrite the help gives,
  * as test/newer-than-target.test.ts checks on the server.
  * What arrived in 10 (identity columns, CREATE STATISTICS, ALTER TYPE ... RENAME VALUE) is
