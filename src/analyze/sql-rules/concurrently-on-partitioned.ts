@@ -17,7 +17,9 @@ export const concurrentlyOnPartitioned: StatementRule = {
     const [, body] = node(ctx.ast);
     if (!body.concurrent) return;
     const table = relationName(body.relation);
-    if (ctx.state.table(table)?.partitioned !== true) return;
+    // Before PostgreSQL 11 it is refused concurrently or not, and the recipe (ON ONLY, ATTACH) is
+    // not there either: MG239 says what to write instead.
+    if (ctx.state.table(table)?.partitioned !== true || ctx.postgres < 11) return;
     report({
       message: `CREATE INDEX CONCURRENTLY on partitioned table ${table}: PostgreSQL refuses it, and the migration fails here`,
       help: partitionedIndexRecipe(table, body.idxname),

@@ -13,8 +13,9 @@ export const indexNotConcurrent: StatementRule = {
     if (kind !== 'IndexStmt' || body.concurrent) return;
     const table = relationName(body.relation);
     const partitioned = ctx.state.table(table)?.partitioned === true;
-    // ON ONLY a partitioned table builds nothing: the first step of the recipe below.
-    if (partitioned && body.relation.inh !== true) return;
+    // ON ONLY a partitioned table builds nothing: the first step of the recipe below. Before
+    // PostgreSQL 11 there is no index on a partitioned table at all: refused (MG239), nothing built.
+    if (partitioned && (body.relation.inh !== true || ctx.postgres < 11)) return;
     const severity = severityFor(ctx, table, this.severity);
     if (!severity) return;
     const name = body.idxname ? `${body.idxname} ` : '';

@@ -34,6 +34,7 @@ import { enumValueBeforeCommit } from './enum-value-before-commit.js';
 import { dependentsBlockDrop } from './dependents-block-drop.js';
 import { explicitIdsBehindSequence } from './explicit-ids-behind-sequence.js';
 import { missingColumn } from './missing-column.js';
+import { newerThanTarget } from './newer-than-target.js';
 
 /** Every statement rule (the PostgreSQL hazard catalogue), sorted by code. */
 export const statementRules: readonly StatementRule[] = [
@@ -74,4 +75,5 @@ export const statementRules: readonly StatementRule[] = [
   explicitIdsBehindSequence,
   dependentsBlockDrop,
   missingColumn,
+  newerThanTarget,
 ];
