@@ -132,6 +132,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
         const madeByUp = section.rollback ? madeBy.get(migrationOfFile.get(file) ?? file) : undefined;
         const analyze = () => analyzeSqlFile(file, statements, viewSql, {
           postgres: options.config?.postgres ?? defaultPostgresMajor,
+          ...(options.config?.postgres === undefined ? { postgresAssumed: true } : {}),
           ...(options.config?.assumeRows ? { assumeRows: options.config.assumeRows } : {}),
           ...(section.toolTransaction || (options.fileTransaction && !section.noTransaction && !fileNoTransaction) ? { fileTransaction: true } : {}),
           ...(options.fileQueryString || (options.fileTransaction && (section.oneQueryString || oneQueryString)) ? { oneQueryString: true } : {}),

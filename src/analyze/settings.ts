@@ -79,7 +79,7 @@ export interface TableSetting {
  */
 export interface PlanSettings {
   /** The target PostgreSQL major version and where it came from. */
-  readonly postgres: { readonly major: number; readonly source: string };
+  readonly postgres: { readonly major: number; readonly source: string; readonly assumed?: true };
   /** Every table the plan's SQL touches or sizes, sorted; rows undefined when assumed large. */
   readonly tables: readonly TableSetting[];
   /** Rows in a table (any spelling: public.users is users); undefined when assumed large. */
@@ -126,7 +126,7 @@ export function resolvePlanSettings(plan: Plan, config: SettingsInput | undefine
     ? { major: plan.engine.major, source: `the plan's engine (postgresql@${plan.engine.major})` }
     : config?.postgres !== undefined
       ? { major: config.postgres, source: 'migc.config.json (postgres)' }
-      : { major: defaultMajor, source: 'migc\'s default (the plan\'s engine names no version)' };
+      : { major: defaultMajor, source: 'migc\'s default (the plan\'s engine names no version)', assumed: true as const };
   const touched = plan.phases.flatMap((p) => p.steps.flatMap((s) => [
     ...stepStatements(s), ...(s.rollback?.kind === 'sql' ? s.rollback.statements : []),
   ].flatMap(tablesNamed)));

@@ -317,9 +317,15 @@ export const newerThanTarget: StatementRule = {
       const key = `${use.feature} ${use.subcommand ?? ''}`;
       if (use.since <= ctx.postgres || seen.has(key)) continue;
       seen.add(key);
+      // Against migc's default version, the server's may well be newer: a warning that asks for it.
       report({
-        message: `PostgreSQL ${ctx.postgres} refuses this: ${use.feature} arrived in PostgreSQL ${use.since}`,
-        help: `${use.help} If the server runs PostgreSQL ${use.since}+, name it instead (engine: postgresql@${use.since}, --postgres ${use.since}).`,
+        ...(ctx.postgresAssumed ? { severity: 'warning' as const } : {}),
+        message: ctx.postgresAssumed
+          ? `PostgreSQL ${ctx.postgres} (migc's default: nothing names the server's version) refuses this: ${use.feature} arrived in PostgreSQL ${use.since}`
+          : `PostgreSQL ${ctx.postgres} refuses this: ${use.feature} arrived in PostgreSQL ${use.since}`,
+        help: ctx.postgresAssumed
+          ? `Name the version the server runs (--postgres N or the config's postgres for migc lint, engine: postgresql@N in a plan): from ${use.since} this is fine. On an older server: ${use.help}`
+          : `${use.help} If the server runs PostgreSQL ${use.since}+, name it instead (engine: postgresql@${use.since}, --postgres ${use.since}).`,
         ...(use.subcommand === undefined ? {} : { subcommand: use.subcommand }),
       });
     }

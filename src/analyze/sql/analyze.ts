@@ -105,6 +105,8 @@ export interface PlanAnalysisOptions {
 
 export interface AnalysisOptions {
   readonly postgres: number;
+  /** The version is migc's default: nothing (--postgres, the config, a plan's engine) names the server's. */
+  readonly postgresAssumed?: boolean;
   /** Rows per table given on the command line (--assume-rows), over the plan's hints. */
   readonly assumeRows?: ReadonlyMap<string, number>;
   readonly rules?: readonly StatementRule[];
@@ -165,6 +167,7 @@ function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts'
     ...(base.rollbackFile ? { rollbackFile: true } : {}),
     ...(base.madeByUp ? { madeByUp: base.madeByUp } : {}),
     ...(base.timeZoneUtc ? { timeZoneUtc: true } : {}),
+    ...(base.postgresAssumed ? { postgresAssumed: true } : {}),
   };
   const judged: Judged[] = [];
   let rule: StatementRule;
@@ -295,7 +298,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
           statement: { ast: b.ast, text: b.text, facts, span: b.span }, inTransaction: true, inDoBlock: true, earlier, later: rest,
           subcommandSpan: b.subcommandSpan, ...(locate ? { locate } : {}),
         };
-        const { judged, locks, runs } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown }, rules);
+        const { judged, locks, runs } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown, ...(options.settings.postgres.assumed ? { postgresAssumed: true } : {}) }, rules);
         report(judged, inBlock(plan.file, s.span, inside));
         inner.push(analysisOf(runs, locks));
         const { effect } = inner[inner.length - 1]!;
@@ -322,7 +325,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       const later = () => statements.slice(i + 1).map((l) => l.ast);
       const locate = s.fileOffset && ((at: { start: number; end: number }) => ({ start: s.fileOffset!(at.start), end: s.fileOffset!(at.end) }));
       const unit: Unit = { statement: s, inTransaction, earlier: inTransaction ? earlier : new EarlierStatements(state), later, ...(locate ? { locate } : {}) };
-      const { judged, locks, runs } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown }, rules);
+      const { judged, locks, runs } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown, ...(options.settings.postgres.assumed ? { postgresAssumed: true } : {}) }, rules);
       const analysis = analysisOf(runs, locks);
       const { effect } = analysis;
       into.analyses.set(s, analysis);
@@ -614,7 +617,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       later: () => statement.later(pathNow),
       ...(block ? { inDoBlock: true } : {}),
     };
-    const { judged, locks, runs } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows, ...(timeZoneUtc ? { timeZoneUtc: true } : {}), ...(options.rollbackFile ? { rollbackFile: true } : {}), ...(options.madeByUp ? { madeByUp: options.madeByUp } : {}) }, rules);
+    const { judged, locks, runs } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows, ...(timeZoneUtc ? { timeZoneUtc: true } : {}), ...(options.postgresAssumed ? { postgresAssumed: true } : {}), ...(options.rollbackFile ? { rollbackFile: true } : {}), ...(options.madeByUp ? { madeByUp: options.madeByUp } : {}) }, rules);
     record(judged, span, ignores, block?.related);
     if (kind === 'TransactionStmt') {
       if (block) return;

@@ -188,6 +188,8 @@ export interface StatementContext {
   readonly inDoBlock?: boolean;
   /** A file has set lock_timeout before this statement (lint only; plans' scripts always do). */
   readonly lockTimeoutSet: boolean;
+  /** The target version is migc's default: nothing names the server's (AnalysisOptions.postgresAssumed). */
+  readonly postgresAssumed?: true;
   /** The session's TimeZone is UTC here: a file set it (SET [LOCAL] timezone = 'UTC'; lint only). */
   readonly timeZoneUtc?: true;
   /** Rows in a table: its size hint, or undefined when there is none. */
