@@ -7,6 +7,8 @@ import { maxTableRows } from '../src/analyze/tables.js';
 import { inputCodes } from '../src/diagnostics/codes.js';
 import { withAssumedRows } from '../src/workspace/config.js';
 import { postgresMajors, postgresMajorsText } from '../src/normalize/postgres-versions.js';
+import { compile } from '../src/compile.js';
+import { memoryHost } from '../src/host.js';
 import { brief, cliEnv, compileFiles, minimalPlan, root } from './helpers.js';
 
 /**
@@ -96,8 +98,19 @@ describe('the engine version', () => {
     expect(found[0]).toMatch(new RegExp(`^6:9 error MG119 engine ${engine}: PostgreSQL \\d+ is not a version migc knows: it knows PostgreSQL 10 to 18`));
   });
 
-  it.each(['postgresql@10', 'postgresql@18', 'postgresql'])('%s is taken', async (engine) => {
+  it.each(['postgresql@11', 'postgresql@18', 'postgresql'])('%s is taken', async (engine) => {
     expect(await check(minimalPlan.replace('engine: postgresql@15', `engine: ${engine}`))).toEqual([]);
+  });
+
+  it('postgresql@10 is known, but cannot run the scripts: they CALL procedures, which came in 11 (migc lint still judges SQL for 10)', async () => {
+    expect(await check(minimalPlan.replace('engine: postgresql@15', 'engine: postgresql@10'))).toEqual([
+      "6:9 error MG119 engine postgresql@10: PostgreSQL 10 cannot run migc's scripts: each step runs through a procedure (CALL), which PostgreSQL 11 introduced",
+    ]);
+  });
+
+  it('a plan without a version of its own that takes 10 from the config is refused the same way, at its engine', async () => {
+    const found = brief(await compile({ files: ['plans/p.yaml'], config: { postgres: 10 } }, memoryHost({ 'plans/p.yaml': minimalPlan.replace('engine: postgresql@15', 'engine: postgresql') })));
+    expect(found).toEqual(["6:9 error MG119 engine postgresql takes its version from migc.config.json (postgres): PostgreSQL 10 cannot run migc's scripts: each step runs through a procedure (CALL), which PostgreSQL 11 introduced"]);
   });
 
   it('has one range: the schemas, the code list and the messages say the same', () => {
@@ -130,7 +143,7 @@ describe('sizes', () => {
   });
 
   it('rows up to what a table can hold pass', async () => {
-    expect(await check(withSettings('tables:\n  users: { rows: 5000000000000 }'))).toEqual([]);
+    expect(await check(withSettings('tables:\n  t: { rows: 5000000000000 }'))).toEqual([]);
   });
 
   it.each([['0', 'must be >= 1'], ['1e20', 'must be <= 9007199254740991'], ['2.5', 'must be a whole number; got number 2.5']])('batch size %s is refused', async (size, expected) => {

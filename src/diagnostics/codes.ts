@@ -55,7 +55,7 @@ export const inputCodes: readonly CodeInfo[] = [
   // Plan settings the schema lets through but a script cannot use as meant (src/normalize/settings.ts).
   { code: 'MG116', name: 'lock-timeout-ineffective', summary: 'settings.lock_timeout is 0, which turns it off in PostgreSQL, or its tries (lock_retries) do not fit in statement_timeout, which would cancel them first.' },
   { code: 'MG118', name: 'setting-out-of-range', summary: 'A duration migc cannot use: a timeout over PostgreSQL\'s largest (2147483647 ms, about 24 days), a batch pause over an hour, a time in the plan over a year.' },
-  { code: 'MG119', name: 'postgres-version-unknown', summary: `The plan's engine names a PostgreSQL major version migc does not know (it knows ${postgresMajorsText}).` },
+  { code: 'MG119', name: 'postgres-version-unknown', summary: `The plan's engine names a PostgreSQL major version migc does not know (it knows ${postgresMajorsText}), or 10, which cannot run its scripts (they CALL procedures, new in 11).` },
   // App-version compatibility (src/analyze/compat, src/verify/compat.ts).
   { code: 'MG120', name: 'app-queries', summary: 'An app version\'s query file cannot be read, or holds no query PostgreSQL\'s parser accepts.' },
   { code: 'MG121', name: 'app-version-unknown', summary: 'A deploy names an app version that apps: does not list, or apps: lists a version twice.' },

@@ -7,6 +7,18 @@
  */
 export const postgresMajors = { oldest: 10, newest: 18 } as const;
 
+/**
+ * The oldest major a plan can target: migc's scripts run each step through procedures (CALL
+ * migc_run, with the COMMIT of each try inside), which PostgreSQL 11 introduced. `migc lint`
+ * judges SQL for 10 as well; only the scripts need 11.
+ */
+export const oldestPlanMajor = 11;
+
+/** Why a plan cannot target a major it names, or undefined when it can (postgresMajorProblem first). */
+export function planMajorProblem(major: number): string | undefined {
+  return major < oldestPlanMajor ? `PostgreSQL ${major} cannot run migc's scripts: each step runs through a procedure (CALL), which PostgreSQL ${oldestPlanMajor} introduced` : undefined;
+}
+
 /** "PostgreSQL 10 to 18", for messages and help. */
 export const postgresMajorsText = `PostgreSQL ${postgresMajors.oldest} to ${postgresMajors.newest}`;
 

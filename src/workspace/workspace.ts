@@ -16,6 +16,7 @@ import { appCompatibility } from '../analyze/compat/check.js';
 import type { Plan, Statement } from '../normalize/model.js';
 import { normalize } from '../normalize/normalize.js';
 import { loadSqlParser } from '../sql/parser.js';
+import { planMajorProblem } from '../normalize/postgres-versions.js';
 import { validateSchema } from '../validate/schema.js';
 import type { ProjectConfig } from './config.js';
 
@@ -282,6 +283,12 @@ export function createWorkspace(options: WorkspaceOptions): Workspace {
     if (hasErrors(own)) return { normalized, config, diagnostics: own.sort(compareDiagnostics) };
     const plan = normalized.plan;
     const settings = resolvePlanSettings(plan, config);
+    // A plan without a version of its own takes the config's, which lint may set to 10.
+    const tooOld = plan.engine && plan.engine.major === undefined ? planMajorProblem(settings.postgres.major) : undefined;
+    if (tooOld) {
+      const diagnostics = [...own, { code: 'MG119', severity: 'error' as const, file, span: plan.spans.engine ?? plan.spans.id, message: `engine postgresql takes its version from ${settings.postgres.source}: ${tooOld}`, help: 'Name the version the plan targets (engine: postgresql@15); the config\'s postgres 10 still serves migc lint.' }].sort(compareDiagnostics);
+      return { normalized, config, diagnostics };
+    }
     const sql = analyzePlan(plan, { settings });
     const found = applyRuleSettings([...runRules(plan, planRules, settings, sql.statements), ...sql.diagnostics, ...rehearsalSqlOutsideDatabase(plan), ...appCompatibility(plan).diagnostics], settings.rules);
     const diagnostics = [...own, ...checkAllowances(plan), ...found].sort(compareDiagnostics);
