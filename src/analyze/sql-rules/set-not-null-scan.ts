@@ -11,6 +11,9 @@ export const setNotNullScan: StatementRule = {
   check(ctx, report) {
     const alter = alterTableCommands(ctx.ast);
     if (!alter) return;
+    // A statement that rewrites the table (a type change, a volatile default: MG212, MG205) checks
+    // NOT NULL as it writes each row: no scan of its own, and the rewrite is reported already.
+    if (ctx.effect.effect === 'rewrite') return;
     for (const [subcommand, cmd] of alter.cmds.entries()) {
       if (cmd.subtype !== 'AT_SetNotNull') continue;
       if (ctx.postgres >= 12 && ctx.state.hasValidatedNotNullCheck(alter.table, cmd.name)) continue;
