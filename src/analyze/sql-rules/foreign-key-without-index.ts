@@ -2,6 +2,8 @@ import { addedConstraints, alterTableCommands, node, relationName } from './ast.
 import { learn, learnedKinds, seenTable } from './seen-tables.js';
 import { leaveDoBlock, type StatementContext, type StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
+import { skippedPart } from '../sql/skips.js';
+import type { PgNode } from '../../sql/parser.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 /** Whether some index's leading columns are exactly the foreign key's columns, in any order. */
@@ -21,15 +23,26 @@ function covered(columns: readonly string[], indexes: Iterable<(string | null)[]
  * Column lists of the indexes the statements after this one (the rest of the file or step) build
  * on `table`: CREATE INDEX without WHERE, ADD PRIMARY KEY / UNIQUE. Generated migrations often
  * add the foreign key before the index that serves it (Langfuse's hand-edited Prisma scripts).
+ * Only what PostgreSQL runs of them counts: CREATE INDEX IF NOT EXISTS of a name an index (of
+ * other columns, maybe) already has builds nothing, nor ADD COLUMN IF NOT EXISTS ... UNIQUE of a
+ * column there (src/analyze/sql/skips.ts).
  */
 function indexesBuiltLater(ctx: StatementContext, table: string): (string | null)[][] {
   const key = tableKey(table);
   const found: (string | null)[][] = [];
-  for (const ast of ctx.later()) {
+  const later = ctx.later();
+  const onTable = (body: Record<string, any>) => tableKey(relationName(body.relation)) === key;
+  const mayBeSkipped = later.some((ast) => {
     const [kind, body] = node(ast);
-    if (kind === 'IndexStmt' && !body.whereClause && tableKey(relationName(body.relation)) === key) {
+    return (kind === 'IndexStmt' && body.if_not_exists && onTable(body))
+      || (kind === 'AlterTableStmt' && onTable(body) && (body.cmds ?? []).some((c: { AlterTableCmd?: { missing_ok?: boolean } }) => c.AlterTableCmd?.missing_ok));
+  });
+  for (const ast of mayBeSkipped ? laterRuns(ctx, later) : later) {
+    if (!ast) continue;
+    const [kind, body] = node(ast);
+    if (kind === 'IndexStmt' && !body.whereClause && onTable(body)) {
       found.push((body.indexParams ?? []).map((p: { IndexElem?: { name?: string } }) => p.IndexElem?.name ?? null));
-    } else if (kind === 'AlterTableStmt' && tableKey(relationName(body.relation)) === key) {
+    } else if (kind === 'AlterTableStmt' && onTable(body)) {
       for (const { constraint } of addedConstraints(ast, ['CONSTR_PRIMARY', 'CONSTR_UNIQUE'])) {
         const keys = (constraint.keys ?? []).map((k: { String?: { sval?: string } }) => k.String?.sval ?? null);
         if (keys.length) found.push(keys);
@@ -37,6 +50,21 @@ function indexesBuiltLater(ctx: StatementContext, table: string): (string | null
     }
   }
   return found;
+}
+
+/**
+ * What PostgreSQL runs of each later statement (undefined: skipped whole), given what this one
+ * and those between do: walked on the schema state, and undone.
+ */
+function laterRuns(ctx: StatementContext, later: readonly PgNode[]): (PgNode | undefined)[] {
+  return ctx.state.tentatively(() => {
+    ctx.state.apply(ctx.ast, true);
+    return later.map((ast) => {
+      const skipped = skippedPart(ast, ctx.state);
+      ctx.state.apply(ast, true);
+      return skipped ? skipped.runs : ast;
+    });
+  });
 }
 
 /**
