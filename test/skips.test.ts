@@ -208,6 +208,22 @@ describe('plans judge what runs', () => {
     expect(fresh.diagnostics.map((d) => d.code)).toContain('MG201');
   });
 
+  it('a step whose drops are all of what is gone raises no risk, needs no gate and loses no data (no MG111, MG103, MG114)', async () => {
+    const plan = (sql: string) => minimalPlan
+      .replace('engine: postgresql@15', 'engine: postgresql@15\nbaseline:\n  file: t.baseline.sql')
+      .replace('name: expand\n    kind: expand', 'name: contract\n    kind: contract')
+      .replace('sql: ALTER TABLE t ADD COLUMN c integer;', `sql: ${sql}`)
+      .replace('sql: ALTER TABLE t DROP COLUMN c;', 'sql: SELECT 1;');
+    const baseline = 'CREATE TABLE t (id int PRIMARY KEY, note text);\nCREATE TABLE scratch (id int);\nDROP TABLE scratch;\nALTER TABLE t DROP COLUMN note;\n';
+    const codes = async (sql: string, base = baseline) => (await compileFiles({ 'plans/p.yaml': plan(sql), 'plans/t.baseline.sql': base })).diagnostics.map((d) => d.code);
+    for (const sql of ['DROP TABLE IF EXISTS scratch;', 'ALTER TABLE t DROP COLUMN IF EXISTS note;']) {
+      expect(await codes(sql), sql).toEqual([]);
+    }
+    // What is there is dropped: risk low is understated, the contract needs its gate, the rollback restores nothing.
+    const there = await codes('DROP TABLE IF EXISTS scratch;', 'CREATE TABLE t (id int PRIMARY KEY);\nCREATE TABLE scratch (id int);\n');
+    for (const code of ['MG111', 'MG103', 'MG114']) expect(there).toContain(code);
+  });
+
   it('a DROP ... IF EXISTS of what is gone destroys nothing, in any phase (no MG102, no MG214)', async () => {
     const plan = minimalPlan
       .replace('engine: postgresql@15', 'engine: postgresql@15\nbaseline:\n  file: t.baseline.sql')
