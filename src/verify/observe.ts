@@ -218,15 +218,12 @@ async function storage(session: SqlSession): Promise<Map<string, string>> {
  * The locks the statements a CALL migc_run carries are predicted to take, together; undefined
  * when one of them is a DO block migc cannot read whole (not judged).
  */
-function carriedLocks(statements: readonly string[], schema: LiveSchema): PredictedLock[] | undefined {
+function carriedLocks(statements: readonly { text: string; ast: PgNode }[], schema: LiveSchema): PredictedLock[] | undefined {
   const locks: PredictedLock[] = [];
-  for (const text of statements) {
-    const parsed = parseSql(text);
-    for (const s of parsed.ok ? parsed.statements : []) {
-      const predicted = statementLocks(s.ast, s.text, schema);
-      if (predicted === undefined) return undefined;
-      locks.push(...predicted);
-    }
+  for (const s of statements) {
+    const predicted = statementLocks(s.ast, s.text, schema);
+    if (predicted === undefined) return undefined;
+    locks.push(...predicted);
   }
   return locks;
 }
@@ -307,8 +304,12 @@ export async function runObserved(session: SqlSession, script: string, blocks: r
       return p.ok ? p.statements.map((x) => ({ text: x.text, ast: x.ast })) : [];
     }) ?? (ast ? [{ text: statement.text, ast }] : []);
     const catalog = observe && sentStatements.some((x) => tiedByCatalog.has(Object.keys(x.ast)[0]!)) ? await liveCatalog(session) : undefined;
+    // migc's own statements (assertions, SET, its DO blocks) are not judged: nothing to predict. A
+    // CALL migc_run is judged by the plan statements it carries, all in its one transaction; a DO
+    // block among them by the statements written in it.
+    const judgeable = observe && ast !== undefined && kind !== 'DoStmt' && kind !== 'VariableSetStmt' && (kind !== 'CallStmt' || carried !== undefined);
     // What they meet: whether PostgreSQL skips one for IF [NOT] EXISTS is read before it runs.
-    const schema = observe ? await LiveSchema.before(session, statementsRun(sentStatements), catalog) : undefined;
+    const schema = judgeable ? await LiveSchema.before(session, statementsRun(sentStatements), catalog) : undefined;
     const storageBefore = control ? undefined : await storage(session);
     const started = performance.now();
     try {
@@ -333,13 +334,9 @@ export async function runObserved(session: SqlSession, script: string, blocks: r
     }) : undefined;
     const storageAfter = await storage(session);
     const rewritten = [...storageBefore!].filter(([key, node]) => storageAfter.has(key) && storageAfter.get(key) !== node).map(([key]) => key.split('\t')[1]!).sort();
-    // migc's own statements (assertions, SET, its DO blocks) are not judged: nothing to predict. A
-    // CALL migc_run is judged by the plan statements it carries, all in its one transaction; a DO
-    // block among them by the statements written in it.
     // A part the ledger says is done (or a rollback of a step that did not run) ran nothing.
     const skipped = carried !== undefined && (await session.query<{ s: string | null }>("SELECT current_setting('migc.skipped', true) AS s")).rows[0]?.s === 'on';
-    const judged = locks && ast && !skipped && kind !== 'DoStmt' && kind !== 'VariableSetStmt' && (kind !== 'CallStmt' || carried !== undefined);
-    const predicted = judged ? (carried ? carriedLocks(carried, schema!) : schema!.locksOf(ast)) : undefined;
+    const predicted = schema && locks && !skipped ? (carried ? carriedLocks(sentStatements, schema) : schema.locksOf(ast!)) : undefined;
     const existing = predicted ? new Set((await relationsNow(session)).values()) : undefined;
     const namedBefore = new Set(relationsBefore?.values() ?? []);
     const created = existing ? new Set([...existing].filter((r) => !namedBefore.has(r))) : undefined;
