@@ -46,14 +46,15 @@ export interface SkippedPart {
 }
 
 /**
- * What PostgreSQL skips of the statement, as far as the schema state knows for sure: an object
- * a statement seen created and none dropped since exists; one a statement seen dropped (or
- * renamed away) and none created since is gone. Of an object migc never saw nothing is known,
- * and nothing is skipped. Undefined when PostgreSQL runs it all (most statements: they say
- * neither IF NOT EXISTS nor IF EXISTS).
+ * What PostgreSQL skips of the statement, as far as `state` knows for sure. The schema state
+ * knows that an object a statement seen created and none dropped since exists, and that one a
+ * statement seen dropped (or renamed away) and none created since is gone; of an object migc
+ * never saw nothing is known, and nothing is skipped. Undefined when PostgreSQL runs it all
+ * (most statements: they say neither IF NOT EXISTS nor IF EXISTS).
  *
- * The one place the analysis asks: rules judge what runs (src/analyze/sql/analyze.ts), and the
- * schema state learns from it (SchemaState.apply). The locks were measured on PostgreSQL 15 in
+ * The one place migc asks: rules judge what runs (src/analyze/sql/analyze.ts), the schema state
+ * learns from it (SchemaState.apply), MG230 counts the indexes it builds, and migc verify
+ * predicts its locks from the rehearsal database (src/verify/live-schema.ts). The locks were measured on PostgreSQL 15 in
  * pg_locks (test/skips.test.ts): CREATE INDEX IF NOT EXISTS of an index that exists still takes
  * its SHARE lock on the table (SHARE UPDATE EXCLUSIVE with CONCURRENTLY) before it finds the
  * name taken; ALTER TABLE takes its lock before it finds a column there or gone; CREATE TABLE AS
