@@ -16,15 +16,20 @@ interface LiveRelation {
 function namesAsked(statements: readonly PgNode[]): { relations: Set<string>; types: Set<string> } {
   const relations = new Set<string>();
   const types = new Set<string>();
+  /** Notes the name, and answers "not known". */
+  const note = (into: Set<string>, name: string) => {
+    into.add(name);
+    return false;
+  };
   // Every answer "not known": skippedPart then skips nothing, and so asks of every name it may
   // ask of (a sure answer only ends its questions sooner).
   const asking: KnownSchema = {
-    relationExists: (n) => !relations.add(n),
-    relationGone: (n) => !relations.add(n),
-    typeGone: (n) => !types.add(n),
-    columnThere: (t) => !relations.add(t),
-    columnGone: (t) => !relations.add(t),
-    constraintGone: (t) => !relations.add(t),
+    relationExists: (n) => note(relations, n),
+    relationGone: (n) => note(relations, n),
+    typeGone: (n) => note(types, n),
+    columnThere: (t) => note(relations, t),
+    columnGone: (t) => note(relations, t),
+    constraintGone: (t) => note(relations, t),
     foreignKeysAt: () => [],
     tableOfIndex: () => undefined,
   };
