@@ -8,6 +8,7 @@ import { lint } from '../src/lint.js';
 import { lockStrength } from '../src/sql/locks.js';
 import { loadSqlParser, parseSql, type PgNode } from '../src/sql/parser.js';
 import { compileFiles, minimalPlan } from './helpers.js';
+import { sqlEngines } from './sql-engines.js';
 
 /**
  * Statements PostgreSQL skips with a NOTICE (IF NOT EXISTS of an object there, IF EXISTS of one
@@ -44,6 +45,8 @@ const cases: [string, Outcome][] = [
   ['CREATE INDEX IF NOT EXISTS t_x ON t (x)', 'whole'],
   ['CREATE UNIQUE INDEX IF NOT EXISTS t_x ON r (id)', 'whole'],
   ['CREATE INDEX IF NOT EXISTS t_y_new ON t (y)', 'whole'],
+  // The name is what counts, not the columns: no index on (y) is built (MG230 counts none).
+  ['CREATE INDEX IF NOT EXISTS t_x ON t (y)', 'whole'],
   // Relations share one namespace: an index named as a table is skipped.
   ['CREATE INDEX IF NOT EXISTS r ON t (y)', 'whole'],
   ['CREATE INDEX IF NOT EXISTS t_y_old ON t (y)', 'none'],
@@ -65,6 +68,7 @@ const cases: [string, Outcome][] = [
   ['DROP TYPE IF EXISTS mood', 'none'],
   ['ALTER TABLE t ADD COLUMN IF NOT EXISTS x int DEFAULT random()', 'whole'],
   ['ALTER TABLE t ADD COLUMN IF NOT EXISTS x text REFERENCES r', 'whole'],
+  ['ALTER TABLE t ADD COLUMN IF NOT EXISTS x int UNIQUE', 'whole'],
   ['ALTER TABLE t ADD COLUMN IF NOT EXISTS x int, ADD COLUMN w int', { kept: [1] }],
   ['ALTER TABLE t ADD COLUMN IF NOT EXISTS w int, ADD COLUMN IF NOT EXISTS w int', { kept: [0] }],
   ['ALTER TABLE t DROP COLUMN IF EXISTS z', 'whole'],
@@ -204,6 +208,22 @@ describe('plans judge what runs', () => {
     expect(fresh.diagnostics.map((d) => d.code)).toContain('MG201');
   });
 
+  it('a step whose drops are all of what is gone raises no risk, needs no gate and loses no data (no MG111, MG103, MG114)', async () => {
+    const plan = (sql: string) => minimalPlan
+      .replace('engine: postgresql@15', 'engine: postgresql@15\nbaseline:\n  file: t.baseline.sql')
+      .replace('name: expand\n    kind: expand', 'name: contract\n    kind: contract')
+      .replace('sql: ALTER TABLE t ADD COLUMN c integer;', `sql: ${sql}`)
+      .replace('sql: ALTER TABLE t DROP COLUMN c;', 'sql: SELECT 1;');
+    const baseline = 'CREATE TABLE t (id int PRIMARY KEY, note text);\nCREATE TABLE scratch (id int);\nDROP TABLE scratch;\nALTER TABLE t DROP COLUMN note;\n';
+    const codes = async (sql: string, base = baseline) => (await compileFiles({ 'plans/p.yaml': plan(sql), 'plans/t.baseline.sql': base })).diagnostics.map((d) => d.code);
+    for (const sql of ['DROP TABLE IF EXISTS scratch;', 'ALTER TABLE t DROP COLUMN IF EXISTS note;']) {
+      expect(await codes(sql), sql).toEqual([]);
+    }
+    // What is there is dropped: risk low is understated, the contract needs its gate, the rollback restores nothing.
+    const there = await codes('DROP TABLE IF EXISTS scratch;', 'CREATE TABLE t (id int PRIMARY KEY);\nCREATE TABLE scratch (id int);\n');
+    for (const code of ['MG111', 'MG103', 'MG114']) expect(there).toContain(code);
+  });
+
   it('a DROP ... IF EXISTS of what is gone destroys nothing, in any phase (no MG102, no MG214)', async () => {
     const plan = minimalPlan
       .replace('engine: postgresql@15', 'engine: postgresql@15\nbaseline:\n  file: t.baseline.sql')
@@ -214,6 +234,29 @@ describe('plans judge what runs', () => {
     expect(gone).not.toContain('MG214');
     // Still there: the drop is one, in the expand phase.
     expect(await codes('CREATE TABLE t (id int PRIMARY KEY);\nCREATE TABLE scratch (id int);\n')).toContain('MG102');
+  });
+});
+
+describe.each(sqlEngines())('on %s: a skipped statement builds no index', (engine) => {
+  it('CREATE INDEX IF NOT EXISTS of a name taken by an index of other columns, ADD COLUMN IF NOT EXISTS ... UNIQUE of a column there', async () => {
+    const db = await engine.open();
+    try {
+      await db.run(history);
+      const built = ['CREATE INDEX IF NOT EXISTS t_x ON t (y)', 'ALTER TABLE t ADD COLUMN IF NOT EXISTS x int UNIQUE'];
+      for (const sql of built) {
+        expect(outcome(sql, stateAfter(history))).toBe('whole');
+        await db.run(sql);
+      }
+      // t's indexes are still its primary key, t_x on (x) alone and t_y_new on (y): none made, none unique on x.
+      await db.run(`DO $$ BEGIN
+        IF (SELECT string_agg(indexrelid::regclass::text || ' ' || indkey::text || ' ' || indisunique::text, ', ' ORDER BY indexrelid::regclass::text) FROM pg_index WHERE indrelid = 't'::regclass)
+           IS DISTINCT FROM 't_pkey 1 true, t_x 2 false, t_y_new 3 false' THEN
+          RAISE EXCEPTION 'indexes of t changed';
+        END IF;
+      END $$`);
+    } finally {
+      await db.close();
+    }
   });
 });
 

@@ -283,6 +283,98 @@ phases:
       expect(step('dynamic')).toMatchObject({ up: 'ok', prediction: 'not judged' });
     });
 
+    it('predicts the locks of what PostgreSQL runs of a statement with IF [NOT] EXISTS, as the database is when it runs, without MG064', async () => {
+      const { compileFiles } = await import('./helpers.js');
+      const plan = `migc: 1
+id: skip-locks
+title: Statements PostgreSQL skips
+type: schema
+risk: high
+engine: postgresql@15
+tables:
+  customers: { rows: 20 }
+  orders: { rows: 20 }
+baseline:
+  sql: |
+    CREATE TABLE customers (id bigint PRIMARY KEY);
+    CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint);
+    CREATE INDEX orders_other_idx ON orders (id);
+    CREATE SCHEMA app;
+    CREATE TABLE app.items (id bigint PRIMARY KEY);
+phases:
+  - name: expand
+    kind: expand
+    steps:
+      - id: table-there
+        sql: CREATE TABLE IF NOT EXISTS orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers);
+        rollback:
+          nothing_to_undo: orders is there, so PostgreSQL skips it
+      - id: table-in-block
+        sql: DO $$ BEGIN CREATE TABLE IF NOT EXISTS app.items (id bigint PRIMARY KEY REFERENCES customers); END $$;
+        rollback:
+          nothing_to_undo: app.items is there, so PostgreSQL skips it
+      - id: table-not-on-path
+        sql: CREATE TABLE IF NOT EXISTS items (id bigint PRIMARY KEY REFERENCES customers);
+        rollback:
+          sql: DROP TABLE items;
+      - id: index-name-taken
+        sql: CREATE INDEX IF NOT EXISTS orders_other_idx ON orders (customer_id);
+        rollback:
+          nothing_to_undo: the name is taken, so PostgreSQL skips it
+      - id: column-there
+        sql: ALTER TABLE orders ADD COLUMN IF NOT EXISTS customer_id bigint REFERENCES customers;
+        rollback:
+          nothing_to_undo: the column is there, so PostgreSQL skips it
+      - id: table-gone
+        sql: ALTER TABLE IF EXISTS archive ADD CONSTRAINT archive_fk FOREIGN KEY (id) REFERENCES customers NOT VALID;
+        rollback:
+          nothing_to_undo: archive is not there, so PostgreSQL skips it
+      - id: made-before
+        sql: |
+          CREATE TABLE notes (id bigint PRIMARY KEY);
+          CREATE TABLE IF NOT EXISTS notes (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers);
+        rollback:
+          sql: DROP TABLE notes;
+      - id: added-before
+        sql: |
+          ALTER TABLE orders ADD COLUMN extra bigint;
+          ALTER TABLE orders ADD COLUMN IF NOT EXISTS extra bigint REFERENCES customers;
+        rollback:
+          sql: ALTER TABLE orders DROP COLUMN extra;
+`;
+      const r = await compileFiles({ 'plans/p.yaml': plan }, { emit: true });
+      const p = r.plans[0]!;
+      const result = await rehearsePlan(p.plan!, new Map(p.outputs.map((o) => [o.path.slice(p.plan!.id.length + 1), o.contents])), engine);
+      expect(result.diagnostics.filter((d) => d.code === 'MG064')).toEqual([]);
+      expect(result.ok).toBe(true);
+      // Each run's prediction (the rehearsal's own, made as the database is before the statement) and what it took.
+      const carried = (text: string) => {
+        const parsed = parseSql(text);
+        return parsed.ok ? runStatements(parsed.statements[0]!.ast)?.join('; ') : text;
+      };
+      const ups = result.phases[0]!.up.runs.filter((x) => x.source?.kind === 'step' && x.predicted);
+      const seen = Object.fromEntries(ups.map((x) => [x.source!.stepId, {
+        predicted: x.predicted!.map((l) => `${l.mode} ${l.table}`),
+        took: x.locks!.map((l) => `${l.mode} ${l.relation}`),
+      }]));
+      expect(Object.keys(seen).length, JSON.stringify(ups.map((x) => carried(x.text)))).toBe(8);
+      // Skipped whole: CREATE TABLE takes no lock, not even on the table it references.
+      expect(seen['table-there']).toEqual({ predicted: [], took: [] });
+      expect(seen['table-in-block']).toEqual({ predicted: [], took: [] });
+      // app is not on the search_path: items is created, and its foreign key locks customers.
+      expect(seen['table-not-on-path']!.predicted).toEqual(['AccessExclusiveLock items', 'ShareRowExclusiveLock customers']);
+      expect(seen['table-not-on-path']!.took).toContain('ShareRowExclusiveLock public.customers');
+      // CREATE INDEX takes its SHARE lock before it finds the name taken.
+      expect(seen['index-name-taken']).toEqual({ predicted: ['ShareLock orders'], took: ['ShareLock public.orders'] });
+      // ALTER TABLE locks the table, not the one the skipped column would reference.
+      expect(seen['column-there']).toEqual({ predicted: ['AccessExclusiveLock orders'], took: ['AccessExclusiveLock public.orders'] });
+      expect(seen['table-gone']).toEqual({ predicted: [], took: [] });
+      // What the step's statement before did: notes is there, extra is there.
+      expect(seen['made-before']!.predicted).toEqual(['AccessExclusiveLock notes']);
+      expect(seen['added-before']!.predicted).toEqual(['AccessExclusiveLock orders', 'AccessExclusiveLock orders']);
+      expect(seen['added-before']!.took).toEqual(['AccessExclusiveLock public.orders']);
+    });
+
     it('predicts and sees the locks a foreign key spreads to the other table, both ways, without MG064', async () => {
       const { compileFiles } = await import('./helpers.js');
       const plan = `migc: 1

@@ -3,9 +3,19 @@ import type { Plan } from '../normalize/model.js';
 import type { PlanSettings } from './settings.js';
 import type { StatementAnalysis } from './sql/analyze.js';
 import type { Statement } from '../normalize/model.js';
+import type { Destruction } from '../sql/facts.js';
 
 /** The SQL analysis of every statement (its locks, effect and duration), as the rules read it. */
 export type PlanStatements = ReadonlyMap<Statement, StatementAnalysis>;
+
+/**
+ * What a statement of a plan destroys as PostgreSQL runs it: nothing when it skips the statement
+ * whole (a DROP ... IF EXISTS of what is gone, a DROP COLUMN IF EXISTS of a column gone:
+ * src/analyze/sql/skips.ts), as the analysis found.
+ */
+export function destructionsRun(statement: Statement, statements: PlanStatements): readonly Destruction[] {
+  return statements.get(statement)?.skipped ? [] : statement.facts.destructive;
+}
 
 /** What a rule reports: the rest (code, severity, file) comes from the rule and the plan. */
 export interface Finding {

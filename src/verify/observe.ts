@@ -1,10 +1,11 @@
-import { catalogOf, combinedLocks, lockStrength, predictLocks, type ForeignKey, type LockCatalog, type PredictedLock } from '../sql/locks.js';
+import { catalogOf, combinedLocks, lockStrength, type ForeignKey, type LockCatalog, type PredictedLock } from '../sql/locks.js';
 import { parseSql, type PgNode } from '../sql/parser.js';
 import { doBlockBody } from '../sql/plpgsql.js';
 import { psqlStatements } from '../sql/psql.js';
 import type { ScriptBlock } from '../emit/sql/blocks.js';
 import { runStatements } from '../emit/sql/ledger.js';
 import type { SqlSession } from './run-script.js';
+import { LiveSchema } from './live-schema.js';
 
 /** A relation lock a statement took: "AccessExclusiveLock on public.users". */
 export interface ObservedLock {
@@ -217,37 +218,43 @@ async function storage(session: SqlSession): Promise<Map<string, string>> {
  * The locks the statements a CALL migc_run carries are predicted to take, together; undefined
  * when one of them is a DO block migc cannot read whole (not judged).
  */
-function carriedLocks(statements: readonly string[], catalog: LockCatalog | undefined): PredictedLock[] | undefined {
+function carriedLocks(statements: readonly { text: string; ast: PgNode }[], schema: LiveSchema): PredictedLock[] | undefined {
   const locks: PredictedLock[] = [];
-  for (const text of statements) {
-    const parsed = parseSql(text);
-    for (const s of parsed.ok ? parsed.statements : []) {
-      const predicted = statementLocks(s.ast, s.text, catalog);
-      if (predicted === undefined) return undefined;
-      locks.push(...predicted);
-    }
+  for (const s of statements) {
+    const predicted = statementLocks(s.ast, s.text, schema);
+    if (predicted === undefined) return undefined;
+    locks.push(...predicted);
   }
   return locks;
 }
 
 /**
- * A statement's predicted locks. A DO block's are those of the statements written in it
+ * A statement's predicted locks, as PostgreSQL runs it given the schema it meets (what IF [NOT]
+ * EXISTS skips left out). A DO block's are those of the statements written in it
  * (src/sql/plpgsql.ts), one per table, the strongest; one in a branch, a loop or an EXCEPTION
  * handler may not run, so its locks may be taken, not must (as a foreign key trigger's, ifRows).
  * Undefined for a block whose statements migc does not all read (SQL built at run time, another
  * language): nothing to compare.
  */
-function statementLocks(ast: PgNode, text: string, catalog: LockCatalog | undefined): PredictedLock[] | undefined {
-  if (!('DoStmt' in ast)) return predictLocks(ast, catalog);
+function statementLocks(ast: PgNode, text: string, schema: LiveSchema): PredictedLock[] | undefined {
+  if (!('DoStmt' in ast)) return schema.locksOf(ast);
   const body = doBlockBody(ast, text);
   if (!body?.complete) return undefined;
   const locks: PredictedLock[] = [];
   for (const inner of body.statements) {
-    const predicted = statementLocks(inner.ast, inner.text, catalog);
+    const predicted = statementLocks(inner.ast, inner.text, schema);
     if (predicted === undefined) return undefined;
     locks.push(...(inner.conditional ? predicted.map((l) => ({ ...l, ifRows: true as const })) : predicted));
   }
   return combinedLocks(locks);
+}
+
+/** The statements a query runs, in order: those it carries (a CALL migc_run's), a DO block's written in it. */
+function statementsRun(texts: readonly { text: string; ast: PgNode }[]): PgNode[] {
+  return texts.flatMap(({ text, ast }) => {
+    if (!('DoStmt' in ast)) return [ast];
+    return [ast, ...statementsRun(doBlockBody(ast, text)?.statements ?? [])];
+  });
 }
 
 /** Where each block's SQL stands in the rendered script, to attribute statements to steps. */
@@ -292,11 +299,17 @@ export async function runObserved(session: SqlSession, script: string, blocks: r
     // A CALL migc_run carries plan statements: they are what is judged, and what may need the
     // foreign keys and indexes as they are before it runs (a DROP takes them with it).
     const carried = ast ? runStatements(ast) : undefined;
-    const carriedKinds = carried?.flatMap((text) => {
+    const sentStatements = carried?.flatMap((text) => {
       const p = parseSql(text);
-      return p.ok ? p.statements.map((x) => Object.keys(x.ast)[0]!) : [];
-    }) ?? (kind ? [kind] : []);
-    const catalog = observe && carriedKinds.some((k) => tiedByCatalog.has(k)) ? await liveCatalog(session) : undefined;
+      return p.ok ? p.statements.map((x) => ({ text: x.text, ast: x.ast })) : [];
+    }) ?? (ast ? [{ text: statement.text, ast }] : []);
+    const catalog = observe && sentStatements.some((x) => tiedByCatalog.has(Object.keys(x.ast)[0]!)) ? await liveCatalog(session) : undefined;
+    // migc's own statements (assertions, SET, its DO blocks) are not judged: nothing to predict. A
+    // CALL migc_run is judged by the plan statements it carries, all in its one transaction; a DO
+    // block among them by the statements written in it.
+    const judgeable = observe && ast !== undefined && kind !== 'DoStmt' && kind !== 'VariableSetStmt' && (kind !== 'CallStmt' || carried !== undefined);
+    // What they meet: whether PostgreSQL skips one for IF [NOT] EXISTS is read before it runs.
+    const schema = judgeable ? await LiveSchema.before(session, statementsRun(sentStatements), catalog) : undefined;
     const storageBefore = control ? undefined : await storage(session);
     const started = performance.now();
     try {
@@ -321,13 +334,9 @@ export async function runObserved(session: SqlSession, script: string, blocks: r
     }) : undefined;
     const storageAfter = await storage(session);
     const rewritten = [...storageBefore!].filter(([key, node]) => storageAfter.has(key) && storageAfter.get(key) !== node).map(([key]) => key.split('\t')[1]!).sort();
-    // migc's own statements (assertions, SET, its DO blocks) are not judged: nothing to predict. A
-    // CALL migc_run is judged by the plan statements it carries, all in its one transaction; a DO
-    // block among them by the statements written in it.
     // A part the ledger says is done (or a rollback of a step that did not run) ran nothing.
     const skipped = carried !== undefined && (await session.query<{ s: string | null }>("SELECT current_setting('migc.skipped', true) AS s")).rows[0]?.s === 'on';
-    const judged = locks && ast && !skipped && kind !== 'DoStmt' && kind !== 'VariableSetStmt' && (kind !== 'CallStmt' || carried !== undefined);
-    const predicted = judged ? (carried ? carriedLocks(carried, catalog) : predictLocks(ast, catalog)) : undefined;
+    const predicted = schema && locks && !skipped ? (carried ? carriedLocks(sentStatements, schema) : schema.locksOf(ast!)) : undefined;
     const existing = predicted ? new Set((await relationsNow(session)).values()) : undefined;
     const namedBefore = new Set(relationsBefore?.values() ?? []);
     const created = existing ? new Set([...existing].filter((r) => !namedBefore.has(r))) : undefined;

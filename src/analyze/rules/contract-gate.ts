@@ -1,5 +1,5 @@
 import type { DestructionKind } from '../../sql/facts.js';
-import type { Rule } from '../rule.js';
+import { destructionsRun, type Rule } from '../rule.js';
 
 /**
  * What the app versions' queries use: a column, table or view dropped or renamed breaks a query
@@ -21,10 +21,10 @@ export const contractGate: Rule = {
   name: 'contract-gate',
   summary: 'A destructive contract phase is gated on the verified migrate phase before it.',
   severity: 'error',
-  check(plan, report) {
+  check(plan, report, _settings, analysis) {
     plan.phases.forEach((phase, index) => {
       if (phase.kind !== 'contract') return;
-      const destroys = phase.steps.some((s) => s.action?.kind === 'sql' && s.action.statements.some((st) => st.facts.destructive.length > 0));
+      const destroys = phase.steps.some((s) => s.action?.kind === 'sql' && s.action.statements.some((st) => destructionsRun(st, analysis).length > 0));
       if (!destroys) return;
       const earlier = plan.phases.slice(0, index);
       const migrate = [...earlier].reverse().find((p) => p.kind === 'migrate');
@@ -32,7 +32,7 @@ export const contractGate: Rule = {
       const verified = new Set(phase.gate?.verified.map((v) => v.stepId) ?? []);
       const ok = candidates.some((p) => p.steps.some((s) => verified.has(s.id)));
       if (ok) return;
-      const destructions = phase.steps.flatMap((s) => (s.action?.kind === 'sql' ? s.action.statements : []).flatMap((st) => st.facts.destructive));
+      const destructions = phase.steps.flatMap((s) => (s.action?.kind === 'sql' ? s.action.statements : []).flatMap((st) => destructionsRun(st, analysis)));
       const appsProveUnused = plan.apps.length > 0 && plan.baseline !== undefined && destructions.every((d) => namedByQueries.has(d.kind));
       if (appsProveUnused) return;
       // A gate proves migrated data through a step that moved it: the verified data changes of the

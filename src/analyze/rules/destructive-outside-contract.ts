@@ -2,7 +2,7 @@ import type { Destruction, DestructionKind } from '../../sql/facts.js';
 import type { PgNode } from '../../sql/parser.js';
 import { createdView } from '../sql-rules/ast.js';
 import { tableKey } from '../sql/schema-state.js';
-import type { Rule } from '../rule.js';
+import { destructionsRun, type Rule } from '../rule.js';
 
 export const destructionLabels: Record<DestructionKind, string> = {
   'drop-table': 'drops table',
@@ -29,9 +29,8 @@ export const destructiveOutsideContract: Rule = {
         if (step.action?.kind !== 'sql') continue;
         const statements = step.action.statements;
         for (const [i, statement] of statements.entries()) {
-          // DROP ... IF EXISTS of what is already gone destroys nothing (src/analyze/sql/skips.ts).
-          if (analysis.get(statement)?.skipped) continue;
-          for (const d of statement.facts.destructive) {
+          // DROP ... IF EXISTS of what is already gone destroys nothing.
+          for (const d of destructionsRun(statement, analysis)) {
             const later = () => statements.slice(i + 1).map((s) => s.ast);
             if (replacesView(d, later) || keepsOldName(d, later)) continue;
             report({

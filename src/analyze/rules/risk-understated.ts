@@ -1,7 +1,7 @@
 import { riskLevels, type Plan, type RiskLevel } from '../../normalize/model.js';
 import type { Span } from '../../diagnostics/diagnostic.js';
 import type { PlanSettings } from '../settings.js';
-import type { Rule } from '../rule.js';
+import { destructionsRun, type PlanStatements, type Rule } from '../rule.js';
 
 interface Reason {
   readonly level: RiskLevel;
@@ -9,14 +9,17 @@ interface Reason {
   readonly span: Span;
 }
 
-/** The least risk the plan's own contents imply, with the reason; table sizes from the plan's settings. */
-export function impliedRisk(plan: Plan, settings: Pick<PlanSettings, 'isLarge'>): Reason | undefined {
+/**
+ * The least risk the plan's own contents imply, with the reason; table sizes from the plan's
+ * settings, what its statements destroy as they run from the SQL analysis.
+ */
+export function impliedRisk(plan: Plan, settings: Pick<PlanSettings, 'isLarge'>, statements: PlanStatements): Reason | undefined {
   const reasons: Reason[] = [];
   for (const step of plan.phases.flatMap((p) => p.steps)) {
     if (step.rollback?.dataLoss) reasons.push({ level: 'high', why: `step "${step.id}" loses data`, span: step.rollback.span });
     if (step.action?.kind !== 'sql') continue;
     for (const s of step.action.statements) {
-      if (s.facts.destructive.length) reasons.push({ level: 'medium', why: `step "${step.id}" runs ${s.facts.command}`, span: s.span });
+      if (destructionsRun(s, statements).length) reasons.push({ level: 'medium', why: `step "${step.id}" runs ${s.facts.command}`, span: s.span });
       const change = s.facts.dataChange;
       if (change && change.kind !== 'insert' && !step.batch && settings.isLarge(change.table)) {
         reasons.push({ level: 'medium', why: `step "${step.id}" changes ${change.table} in one statement`, span: s.span });
@@ -34,8 +37,8 @@ export const riskUnderstated: Rule = {
   name: 'risk-understated',
   summary: 'The declared risk is at least what the plan does implies (data loss means high).',
   severity: 'warning',
-  check(plan, report, settings) {
-    const implied = impliedRisk(plan, settings);
+  check(plan, report, settings, statements) {
+    const implied = impliedRisk(plan, settings, statements);
     if (!implied || riskLevels.indexOf(plan.risk) >= riskLevels.indexOf(implied.level)) return;
     report({
       span: plan.spans.risk,

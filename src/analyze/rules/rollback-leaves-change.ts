@@ -402,7 +402,11 @@ function changed(b: SchemaObject, a: SchemaObject, touched: ReadonlySet<string>)
   return out;
 }
 
-/** Keys of the objects the step's statements create that PostgreSQL would refuse to create if they existed. */
+/**
+ * Keys of the objects the step's statements create that PostgreSQL would refuse to create if they
+ * existed. ALTER TABLE IF EXISTS proves nothing: PostgreSQL skips it when the table is not there
+ * (what it adds to a table the baseline shows is judged as anything new on a known table is).
+ */
 function provenNew(statements: readonly Statement[]): Set<string> {
   const proven = new Set<string>();
   /** Objects an earlier statement dropped or renamed away: creating one again proves nothing of before. */
@@ -420,6 +424,7 @@ function provenNew(statements: readonly Statement[]): Set<string> {
         if (!body.if_not_exists) out.add(`table ${tableKey(relationName(body.into?.rel))}`);
         break;
       case 'AlterTableStmt': {
+        if (body.missing_ok) break;
         const table = tableKey(relationName(body.relation));
         for (const c of body.cmds ?? []) {
           const cmd = c.AlterTableCmd;
@@ -432,6 +437,7 @@ function provenNew(statements: readonly Statement[]): Set<string> {
         break;
       }
       case 'RenameStmt': {
+        if (body.missing_ok) break;
         const table = tableKey(relationName(body.relation));
         if (body.renameType === 'OBJECT_TABLE') out.add(`table ${key(body.relation?.schemaname, body.newname)}`);
         if (body.renameType === 'OBJECT_COLUMN') out.add(`column ${table}.${body.newname}`);

@@ -1,5 +1,5 @@
 import type { DestructionKind } from '../../sql/facts.js';
-import type { Rule } from '../rule.js';
+import { destructionsRun, type Rule } from '../rule.js';
 
 /** What a step can destroy that an empty table or column put back does not restore. */
 const losing: ReadonlySet<DestructionKind> = new Set(['drop-table', 'drop-column', 'drop-schema', 'truncate', 'delete-all']);
@@ -16,12 +16,12 @@ export const rollbackRestoresNothing: Rule = {
   name: 'rollback-restores-nothing',
   summary: 'A step that drops or empties data has a rollback that puts back only the empty structure, without saying data_loss.',
   severity: 'error',
-  check(plan, report) {
+  check(plan, report, _settings, analysis) {
     for (const phase of plan.phases) {
       for (const step of phase.steps) {
         const rollback = step.rollback;
         if (step.action?.kind !== 'sql' || (rollback?.kind !== 'sql' && rollback?.kind !== 'nothing') || rollback.dataLoss) continue;
-        const lost = step.action.statements.flatMap((s) => s.facts.destructive).filter((d) => losing.has(d.kind));
+        const lost = step.action.statements.flatMap((s) => destructionsRun(s, analysis)).filter((d) => losing.has(d.kind));
         if (!lost.length) continue;
         if (rollback.kind === 'sql' && rollback.statements.some((s) => s.facts.dataChange !== undefined || 'CopyStmt' in s.ast)) continue;
         const what = lost.map((d) => `${d.kind === 'drop-column' ? 'column' : d.kind === 'drop-schema' ? 'schema' : 'table'} ${d.target}`).join(', ');

@@ -2,6 +2,8 @@ import { addedConstraints, alterTableCommands, node, relationName } from './ast.
 import { learn, learnedKinds, seenTable } from './seen-tables.js';
 import { leaveDoBlock, type StatementContext, type StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
+import { skippedPart } from '../sql/skips.js';
+import type { PgNode } from '../../sql/parser.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 /** Whether some index's leading columns are exactly the foreign key's columns, in any order. */
@@ -18,25 +20,58 @@ function covered(columns: readonly string[], indexes: Iterable<(string | null)[]
 }
 
 /**
- * Column lists of the indexes the statements after this one (the rest of the file or step) build
- * on `table`: CREATE INDEX without WHERE, ADD PRIMARY KEY / UNIQUE. Generated migrations often
- * add the foreign key before the index that serves it (Langfuse's hand-edited Prisma scripts).
+ * Column lists of the indexes `statements` build on the table keyed `key`: CREATE INDEX without
+ * WHERE, ADD PRIMARY KEY / UNIQUE; each with whether PostgreSQL may skip it (IF NOT EXISTS, ALTER
+ * TABLE IF EXISTS, ADD COLUMN IF NOT EXISTS). Undefined entries (statements skipped whole) build none.
  */
-function indexesBuiltLater(ctx: StatementContext, table: string): (string | null)[][] {
-  const key = tableKey(table);
-  const found: (string | null)[][] = [];
-  for (const ast of ctx.later()) {
+function indexesBuilt(statements: readonly (PgNode | undefined)[], key: string): { columns: (string | null)[]; mayBeSkipped: boolean }[] {
+  const found: { columns: (string | null)[]; mayBeSkipped: boolean }[] = [];
+  for (const ast of statements) {
+    if (!ast) continue;
     const [kind, body] = node(ast);
-    if (kind === 'IndexStmt' && !body.whereClause && tableKey(relationName(body.relation)) === key) {
-      found.push((body.indexParams ?? []).map((p: { IndexElem?: { name?: string } }) => p.IndexElem?.name ?? null));
-    } else if (kind === 'AlterTableStmt' && tableKey(relationName(body.relation)) === key) {
-      for (const { constraint } of addedConstraints(ast, ['CONSTR_PRIMARY', 'CONSTR_UNIQUE'])) {
-        const keys = (constraint.keys ?? []).map((k: { String?: { sval?: string } }) => k.String?.sval ?? null);
-        if (keys.length) found.push(keys);
+    if (tableKey(relationName(body.relation)) !== key) continue;
+    if (kind === 'IndexStmt' && !body.whereClause) {
+      found.push({ columns: (body.indexParams ?? []).map((p: { IndexElem?: { name?: string } }) => p.IndexElem?.name ?? null), mayBeSkipped: body.if_not_exists === true });
+    } else if (kind === 'AlterTableStmt') {
+      for (const { constraint, subcommand } of addedConstraints(ast, ['CONSTR_PRIMARY', 'CONSTR_UNIQUE'])) {
+        const columns = (constraint.keys ?? []).map((k: { String?: { sval?: string } }) => k.String?.sval ?? null);
+        if (columns.length) found.push({ columns, mayBeSkipped: body.missing_ok === true || body.cmds?.[subcommand]?.AlterTableCmd?.missing_ok === true });
       }
     }
   }
   return found;
+}
+
+/**
+ * Whether an index the statements after this one (the rest of the file or step) build covers the
+ * key. Generated migrations often add the foreign key before the index that serves it
+ * (Langfuse's hand-edited Prisma scripts). Only what PostgreSQL runs of them counts: CREATE INDEX
+ * IF NOT EXISTS of a name an index (of other columns, maybe) already has builds nothing, nor does
+ * ADD COLUMN IF NOT EXISTS ... UNIQUE of a column there (src/analyze/sql/skips.ts).
+ */
+function coveredLater(ctx: StatementContext, table: string, columns: readonly string[]): boolean {
+  const key = tableKey(table);
+  const later = ctx.later();
+  const built = indexesBuilt(later, key);
+  if (covered(columns, built.filter((b) => !b.mayBeSkipped).map((b) => b.columns))) return true;
+  if (!covered(columns, built.map((b) => b.columns))) return false;
+  // Only a statement PostgreSQL may skip covers it: what runs of them decides.
+  return covered(columns, indexesBuilt(laterRuns(ctx, later), key).map((b) => b.columns));
+}
+
+/**
+ * What PostgreSQL runs of each later statement (undefined: skipped whole), given what this one
+ * and those between do: walked on the schema state, and undone.
+ */
+function laterRuns(ctx: StatementContext, later: readonly PgNode[]): (PgNode | undefined)[] {
+  return ctx.state.tentatively(() => {
+    ctx.state.apply(ctx.ast, true);
+    return later.map((ast) => {
+      const skipped = skippedPart(ast, ctx.state);
+      ctx.state.apply(ast, true);
+      return skipped ? skipped.runs : ast;
+    });
+  });
 }
 
 /**
@@ -63,7 +98,7 @@ export const foreignKeyWithoutIndex: StatementRule = {
         if (!columns.length) continue;
         const referenced = relationName(constraint.pktable);
         const unique = columns.length === 1 && ctx.state.table(alter.table)?.uniqueColumns.has(columns[0]!);
-        if (unique || (known && covered(columns, known.indexes.values())) || covered(columns, indexesBuiltLater(ctx, alter.table))) continue;
+        if (unique || (known && covered(columns, known.indexes.values())) || coveredLater(ctx, alter.table, columns)) continue;
         const cols = columns.join(', ');
         report({
           message: seen

@@ -1,7 +1,7 @@
 import type { Diagnostic, RelatedLocation, Severity, Span } from '../../diagnostics/diagnostic.js';
 import type { PhaseKind, Plan, Statement, Step } from '../../normalize/model.js';
 import { statementFacts } from '../../sql/facts.js';
-import { combinedLocks, predictLocks, readRelations, type PredictedLock } from '../../sql/locks.js';
+import { combinedLocks, readRelations, type PredictedLock } from '../../sql/locks.js';
 import { walkedTable } from '../../sql/batch.js';
 import { parseSql, scanSql, type ParsedStatement, type PgNode } from '../../sql/parser.js';
 import { doBlockBody } from '../../sql/plpgsql.js';
@@ -13,7 +13,7 @@ import { tablesNamed, type PlanSettings } from '../settings.js';
 import { transactionNesting, unterminatedTransaction } from '../sql-rules/transaction-nesting.js';
 import { EarlierStatements, rulesFor, type Effect, type StatementContext, type StatementFinding, type StatementRule } from './context.js';
 import { collationOf, SchemaState, tableKey, type MadeObjects } from './schema-state.js';
-import { skippedPart } from './skips.js';
+import { runningLocks, skippedPart } from './skips.js';
 import { defaultSearchPath, qualifyRelations, searchPathFrom, type SearchPath } from './search-path.js';
 import { boundsLockWaits, isUtcZone, settingChanges } from './settings.js';
 import { viewsOf } from '../compat/views.js';
@@ -151,7 +151,7 @@ const judgedWhenSkipped = new Set(['MG204', 'MG217', 'MG219', 'MG233']);
 function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts' | 'locks' | 'inTransaction' | 'earlier' | 'later' | 'effect'>, rules: readonly StatementRule[]): { judged: Judged[]; locks: PredictedLock[]; runs: PgNode | undefined } {
   const skipped = skippedPart(unit.statement.ast, base.state);
   const runs = skipped ? skipped.runs : unit.statement.ast;
-  const locks = !runs ? combinedLocks(skipped!.locks) : skipped ? combinedLocks([...predictLocks(runs, base.state), ...skipped.locks]) : predictLocks(runs, base.state);
+  const locks = runningLocks(unit.statement.ast, base.state, skipped);
   const effect = runs ? statementEffect(runs, base.state, base.postgres) : { effect: 'catalog' as const };
   // What runs of an ALTER TABLE or a DROP in part; a statement skipped whole keeps its own (its command, for the messages).
   const ast = runs ?? unit.statement.ast;

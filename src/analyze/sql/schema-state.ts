@@ -1,9 +1,9 @@
 import type { PgNode } from '../../sql/parser.js';
 import { relationName } from '../../sql/facts.js';
-import { defaultSequence, foreignKeyWanted, readRelations, type ForeignKey, type ForeignKeyFilter, type LockCatalog } from '../../sql/locks.js';
+import { defaultSequence, foreignKeyWanted, readRelations, type ForeignKey, type ForeignKeyFilter } from '../../sql/locks.js';
 import { ByColumnMap } from './by-column.js';
 import { columnType, type ColumnType } from './types.js';
-import { skippedPart } from './skips.js';
+import { skippedPart, type KnownSchema } from './skips.js';
 
 export type Volatility = 'immutable' | 'stable' | 'volatile';
 
@@ -141,7 +141,7 @@ export function madeTogether(a: MadeObjects | undefined, b: MadeObjects): MadeOb
  * through the helpers below so that it can be undone: a copy of the state per step would make
  * memory grow with steps times tables (4,000 CREATE TABLE steps ran out of memory).
  */
-export class SchemaState implements LockCatalog {
+export class SchemaState implements KnownSchema {
   readonly tables = new Map<string, TableState>();
   /** Indexes created here, by name, with their table. */
   readonly newIndexes = new Map<string, string>();
@@ -478,6 +478,23 @@ export class SchemaState implements LockCatalog {
   /** Whether the table has the constraint, as the statements seen left it. */
   hasConstraint(table: TableState, name: string): boolean {
     return table.constraints.has(name) || table.foreignKeys.has(name) || table.keyConstraints.has(name) || table.notNullChecks.has(name);
+  }
+
+  /** Whether the table is known to have the column (src/analyze/sql/skips.ts). */
+  columnThere(table: string, column: string): boolean {
+    return this.table(table)?.columns.has(column) === true;
+  }
+
+  /** Whether a statement seen dropped the column (or renamed it away) and none added it since. */
+  columnGone(table: string, column: string): boolean {
+    const t = this.table(table);
+    return t !== undefined && !t.columns.has(column) && t.droppedColumns.has(column);
+  }
+
+  /** Whether a statement seen dropped the constraint (or renamed it away) and none added one of this name since. */
+  constraintGone(table: string, name: string): boolean {
+    const t = this.table(table);
+    return t !== undefined && t.droppedConstraints.has(name) && !this.hasConstraint(t, name);
   }
 
   /** A relation or type is gone under this name ("relation t", "type t"), or there again. */

@@ -1,8 +1,29 @@
 import type { PgNode } from '../../sql/parser.js';
 import { relationName } from '../../sql/facts.js';
-import { predictLocks, readRelations, type LockMode, type PredictedLock } from '../../sql/locks.js';
-import type { SchemaState } from './schema-state.js';
+import { combinedLocks, predictLocks, readRelations, type LockCatalog, type LockMode, type PredictedLock } from '../../sql/locks.js';
 import { tableKey } from './schema-state.js';
+
+/**
+ * What skippedPart asks of the schema: each answer is true only when it is sure, false when the
+ * object is not there or not known. The schema state answers from the statements it has seen
+ * (lint and plans: of an object migc never saw nothing is known); the rehearsal database from its
+ * catalog in migc verify (src/verify/live-schema.ts: everything is known). Names are as the
+ * statement writes them ("t", "app.t").
+ */
+export interface KnownSchema extends LockCatalog {
+  /** A relation (table, view, index or sequence: they share one namespace) of this name is there. */
+  relationExists(name: string): boolean;
+  /** No relation of this name is there. */
+  relationGone(name: string): boolean;
+  /** No type (enum, composite, domain) of this name is there. */
+  typeGone(name: string): boolean;
+  /** The table is there, with this column. */
+  columnThere(table: string, column: string): boolean;
+  /** The table is there, without this column. */
+  columnGone(table: string, column: string): boolean;
+  /** The table is there, without a constraint of this name. */
+  constraintGone(table: string, name: string): boolean;
+}
 
 /**
  * What PostgreSQL skips of a statement written with IF NOT EXISTS or IF EXISTS, with a NOTICE,
@@ -25,21 +46,22 @@ export interface SkippedPart {
 }
 
 /**
- * What PostgreSQL skips of the statement, as far as the schema state knows for sure: an object
- * a statement seen created and none dropped since exists; one a statement seen dropped (or
- * renamed away) and none created since is gone. Of an object migc never saw nothing is known,
- * and nothing is skipped. Undefined when PostgreSQL runs it all (most statements: they say
- * neither IF NOT EXISTS nor IF EXISTS).
+ * What PostgreSQL skips of the statement, as far as `state` knows for sure. The schema state
+ * knows that an object a statement seen created and none dropped since exists, and that one a
+ * statement seen dropped (or renamed away) and none created since is gone; of an object migc
+ * never saw nothing is known, and nothing is skipped. Undefined when PostgreSQL runs it all
+ * (most statements: they say neither IF NOT EXISTS nor IF EXISTS).
  *
- * The one place the analysis asks: rules judge what runs (src/analyze/sql/analyze.ts), and the
- * schema state learns from it (SchemaState.apply). The locks were measured on PostgreSQL 15 in
+ * The one place migc asks: rules judge what runs (src/analyze/sql/analyze.ts), the schema state
+ * learns from it (SchemaState.apply), MG230 counts the indexes it builds, and migc verify
+ * predicts its locks from the rehearsal database (src/verify/live-schema.ts). The locks were measured on PostgreSQL 15 in
  * pg_locks (test/skips.test.ts): CREATE INDEX IF NOT EXISTS of an index that exists still takes
  * its SHARE lock on the table (SHARE UPDATE EXCLUSIVE with CONCURRENTLY) before it finds the
  * name taken; ALTER TABLE takes its lock before it finds a column there or gone; CREATE TABLE AS
  * and CREATE MATERIALIZED VIEW take ACCESS SHARE on what their query reads; CREATE TABLE,
  * CREATE SEQUENCE, a DROP and ALTER TABLE IF EXISTS of a relation that is not there take none.
  */
-export function skippedPart(ast: PgNode, state: SchemaState): SkippedPart | undefined {
+export function skippedPart(ast: PgNode, state: KnownSchema): SkippedPart | undefined {
   const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
   switch (kind) {
     case 'CreateStmt':
@@ -69,11 +91,22 @@ export function skippedPart(ast: PgNode, state: SchemaState): SkippedPart | unde
   }
 }
 
+/**
+ * The locks a statement takes as PostgreSQL runs it, given what it skips (skippedPart's answer):
+ * those of what runs, and those it takes before it finds the part it skips has nothing to do; a
+ * statement skipped whole takes only those. Lint and plans (src/analyze/sql/analyze.ts) and
+ * migc verify's prediction (src/verify/live-schema.ts) ask here.
+ */
+export function runningLocks(ast: PgNode, schema: KnownSchema, skipped: SkippedPart | undefined): PredictedLock[] {
+  if (!skipped) return predictLocks(ast, schema);
+  return combinedLocks(skipped.runs ? [...predictLocks(skipped.runs, schema), ...skipped.locks] : skipped.locks);
+}
+
 const droppedRelations = new Set(['OBJECT_TABLE', 'OBJECT_INDEX', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE']);
 const droppedTypes = new Set(['OBJECT_TYPE', 'OBJECT_DOMAIN']);
 
 /** DROP ... IF EXISTS: the objects that are gone are skipped, the rest dropped. */
-function skippedDrop(body: Record<string, any>, state: SchemaState): SkippedPart | undefined {
+function skippedDrop(body: Record<string, any>, state: KnownSchema): SkippedPart | undefined {
   const dotted = (items: { String?: { sval?: string } }[] | undefined) => tableKey((items ?? []).map((i) => i.String?.sval).join('.'));
   const gone = droppedRelations.has(body.removeType) ? (o: any) => state.relationGone(dotted(o.List?.items))
     : droppedTypes.has(body.removeType) ? (o: any) => state.typeGone(dotted(o.TypeName?.names))
@@ -90,15 +123,13 @@ function skippedDrop(body: Record<string, any>, state: SchemaState): SkippedPart
  * column there, DROP COLUMN IF EXISTS of one gone, DROP CONSTRAINT IF EXISTS of one gone, alone:
  * PostgreSQL locks the table first (the strongest lock its subcommands ask, skipped or not).
  */
-function skippedAlter(ast: PgNode, body: Record<string, any>, state: SchemaState): SkippedPart | undefined {
+function skippedAlter(ast: PgNode, body: Record<string, any>, state: KnownSchema): SkippedPart | undefined {
   const name = relationName(body.relation);
   if (body.missing_ok && state.relationGone(name)) return { locks: [] };
   if (body.objtype !== 'OBJECT_TABLE') return undefined;
   const cmds: { AlterTableCmd?: Record<string, any> }[] = body.cmds ?? [];
   // Most ALTER TABLEs say no IF [NOT] EXISTS of a subcommand.
   if (!cmds.some((c) => c.AlterTableCmd?.missing_ok)) return undefined;
-  const table = state.table(name);
-  if (!table) return undefined;
   /** What the subcommands before did to the columns: PostgreSQL runs them in order. */
   const added = new Set<string>();
   const dropped = new Set<string>();
@@ -106,12 +137,12 @@ function skippedAlter(ast: PgNode, body: Record<string, any>, state: SchemaState
   for (const [i, c] of cmds.entries()) {
     const cmd = c.AlterTableCmd ?? {};
     const column: string | undefined = cmd.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef?.colname : cmd.name;
-    const there = column !== undefined && !dropped.has(column) && (added.has(column) || table.columns.has(column));
-    const gone = column !== undefined && !there && (dropped.has(column) || table.droppedColumns.has(column));
+    const there = column !== undefined && !dropped.has(column) && (added.has(column) || state.columnThere(name, column));
+    const gone = column !== undefined && !there && (dropped.has(column) || state.columnGone(name, column));
     const skip = cmd.missing_ok === true && (
       (cmd.subtype === 'AT_AddColumn' && there)
       || (cmd.subtype === 'AT_DropColumn' && gone)
-      || (cmd.subtype === 'AT_DropConstraint' && table.droppedConstraints.has(cmd.name) && !state.hasConstraint(table, cmd.name)));
+      || (cmd.subtype === 'AT_DropConstraint' && state.constraintGone(name, cmd.name)));
     if (skip) continue;
     kept.push(i);
     if (cmd.subtype === 'AT_AddColumn' && column !== undefined) {
@@ -126,7 +157,7 @@ function skippedAlter(ast: PgNode, body: Record<string, any>, state: SchemaState
   if (kept.length === cmds.length) return undefined;
   // The lock on the table (and, with it, its partitions), as the whole statement asks it.
   const key = tableKey(name);
-  const partitions = new Set(state.partitionsOf(name) ?? []);
+  const partitions = new Set((state.partitionsOf?.(name) ?? []).map(tableKey));
   const locks = predictLocks(ast, state).filter((l) => tableKey(l.table) === key || partitions.has(tableKey(l.table)));
   return kept.length === 0 ? { locks } : { runs: { AlterTableStmt: { ...body, cmds: kept.map((i) => cmds[i]) } } as PgNode, kept, locks };
 }
