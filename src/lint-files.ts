@@ -4,6 +4,8 @@
  * transaction opt-outs): no SQL is read here.
  */
 
+import type { ToolSends } from './analyze/sql/context.js';
+
 /** What a file's name says about it. */
 interface Named {
   readonly file: string;
@@ -259,13 +261,17 @@ export function isFlywayScript(file: string): boolean {
   return flyway.test(base) || flywayRepeatable.test(base);
 }
 
-/** Flyway's script config file (`V1__x.sql.conf`): does it say executeInTransaction=false? */
-export function flywayConfSaysNoTransaction(conf: string): boolean {
+/**
+ * Flyway's script config file (`V1__x.sql.conf`): what it says of executeInTransaction, which
+ * overrides what Flyway reads from the script's statements (src/lint-flyway.ts), or undefined.
+ */
+export function flywayConfExecuteInTransaction(conf: string): boolean | undefined {
   for (const line of conf.split(/\r?\n/)) {
     const m = /^\s*(?:flyway\.)?executeInTransaction\s*[=:]\s*(\S*)\s*$/.exec(line);
-    if (m) return m[1]!.toLowerCase() === 'false';
+    // Flyway takes true or false (ConfigUtils.removeBoolean) and refuses any other value.
+    if (m) return m[1]!.toLowerCase() === 'true' ? true : m[1]!.toLowerCase() === 'false' ? false : undefined;
   }
-  return false;
+  return undefined;
 }
 
 /**
@@ -318,6 +324,12 @@ export interface FileSection {
   readonly oneQueryString: boolean;
   /** The tool runs this part in a transaction of its own whatever --file-transaction says (a Liquibase changeset). */
   readonly toolTransaction?: boolean;
+  /**
+   * How the tool sends the part's statements inside its transaction, when its markers tell the
+   * tool (goose and sql-migrate: each statement on its own; dbmate: the part as one query string):
+   * what a COMMIT in the part leaves open after it (see FileAnalysisOptions.toolSends).
+   */
+  readonly sends?: ToolSends;
   /** This part is a migration of its own (a Liquibase changeset): what earlier parts created is no longer new. */
   readonly newMigration?: boolean;
   /** Its statements are in the rollback view of the file (LiquibaseFile.rollback), not in its SQL. */
@@ -372,9 +384,10 @@ export function fileSections(text: string, rollbackFile: boolean, upText?: strin
     if (markers.length > 0) {
       const sections: FileSection[] = [];
       const options = (m: RegExpMatchArray) => /\btransaction\s*:\s*false\b/i.test(m[2]!);
-      if (markers[0]!.index! > 0) sections.push({ start: 0, end: markers[0]!.index!, rollback: rollbackFile, noTransaction: false, oneQueryString: true });
+      // dbmate runs a part with one Exec, in its transaction or not.
+      if (markers[0]!.index! > 0) sections.push({ start: 0, end: markers[0]!.index!, rollback: rollbackFile, noTransaction: false, oneQueryString: true, sends: 'one-string' });
       for (const [i, m] of markers.entries()) {
-        sections.push({ start: m.index!, end: markers[i + 1]?.index ?? text.length, rollback: rollbackFile || m[1] === 'down', noTransaction: options(m), oneQueryString: true });
+        sections.push({ start: m.index!, end: markers[i + 1]?.index ?? text.length, rollback: rollbackFile || m[1] === 'down', noTransaction: options(m), oneQueryString: true, sends: 'one-string' });
       }
       return sections;
     }
@@ -382,8 +395,9 @@ export function fileSections(text: string, rollbackFile: boolean, upText?: strin
   if (/\+goose/i.test(text)) {
     const noTransaction = gooseNoTransaction.test(text);
     const down = gooseDown.exec(text)?.index;
-    if (down !== undefined) return [{ start: 0, end: down, rollback: rollbackFile, noTransaction, oneQueryString: false }, { start: down, end: text.length, rollback: true, noTransaction, oneQueryString: false }];
-    return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction, oneQueryString: false }];
+    // goose runs each statement with its own ExecContext (runSQLMigration), in its transaction or not.
+    if (down !== undefined) return [{ start: 0, end: down, rollback: rollbackFile, noTransaction, oneQueryString: false, sends: 'each-statement' }, { start: down, end: text.length, rollback: true, noTransaction, oneQueryString: false, sends: 'each-statement' }];
+    return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction, oneQueryString: false, sends: 'each-statement' }];
   }
   if (text.includes('-- +migrate ')) {
     const markers = [...text.matchAll(sqlMigrateMarker)];
@@ -393,7 +407,8 @@ export function fileSections(text: string, rollbackFile: boolean, upText?: strin
       for (const m of markers) if (m[2]!.trim().split(/\s+/).includes('notransaction')) noTransaction[m[1] as 'Up' | 'Down'] = true;
       return markers.map((m, i) => ({
         start: m.index!, end: markers[i + 1]?.index ?? text.length, rollback: rollbackFile || m[1] === 'Down',
-        noTransaction: noTransaction[m[1] as 'Up' | 'Down'], oneQueryString: false,
+        // sql-migrate runs each statement with its own Exec on the transaction (applyMigrations).
+        noTransaction: noTransaction[m[1] as 'Up' | 'Down'], oneQueryString: false, sends: 'each-statement' as const,
       }));
     }
   }

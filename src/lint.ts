@@ -7,7 +7,9 @@ import { compareDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js
 import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
 import { sqlFileTooLarge } from './load/limits.js';
-import { fileSections, flywayConfSaysNoTransaction, isFlywayScript, isGraphileMigration, isGraphilePlaceholder, isRollbackFile, migrationOf, isSentAsOneQueryString, liquibaseChangelog, yoyoMigrationOf } from './lint-files.js';
+import { fileSections, flywayConfExecuteInTransaction, isFlywayScript, isGraphileMigration, isGraphilePlaceholder, isRollbackFile, migrationOf, isSentAsOneQueryString, liquibaseChangelog, yoyoMigrationOf } from './lint-files.js';
+import { flywayScriptTransaction } from './lint-flyway.js';
+import { statementFacts } from './sql/facts.js';
 import { loadSqlParser, parseEachStatement, parseSql, type ParsedStatement, type ParseOutcome } from './sql/parser.js';
 import { copiesFromStdin, psqlSqlOnly, type PsqlOnly } from './sql/psql.js';
 
@@ -23,7 +25,9 @@ export interface LintOptions {
   /**
    * Each file runs in one transaction (Flyway's and dbmate's default), not statement by statement;
    * except the files and parts their tool runs outside one: dbmate's `transaction:false`, goose's
-   * `-- +goose NO TRANSACTION`, a Flyway script whose `<script>.conf` says executeInTransaction=false,
+   * `-- +goose NO TRANSACTION`, a Flyway script whose `<script>.conf` says executeInTransaction=false
+   * or that holds statements Flyway runs outside a transaction (src/lint-flyway.ts; mixed with
+   * others, MG026),
    * popx's `.autocommit.` files, sqlx's files that start with `-- no-transaction`, Prisma's
    * `migration.sql`. dbmate, popx, sqlx and Prisma send such a part as one query string, which
    * PostgreSQL runs as one implicit transaction when it holds several statements.
@@ -112,8 +116,15 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
       own.push({ code: 'MG020', severity: 'error', file, span: { start: e.offset, end: Math.min(e.offset + 1, text.length) }, message: `SQL syntax error: ${e.message}`, help: 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.' });
     }
     if (forward.statements) {
+      const postgres = options.config?.postgres ?? defaultPostgresMajor;
       const oneQueryString = isSentAsOneQueryString(file);
-      const fileNoTransaction = (confs[i] !== undefined && flywayConfSaysNoTransaction(confs[i])) || oneQueryString;
+      // Flyway (under --file-transaction) runs a script outside a transaction when its .conf
+      // says so, or when it reads statements in it that cannot run in one (src/lint-flyway.ts).
+      const flyway = options.fileTransaction === true && isFlywayScript(file);
+      const confSays = confs[i] === undefined ? undefined : flywayConfExecuteInTransaction(confs[i]);
+      const flywayRuns = flyway && confSays === undefined ? flywayScriptTransaction(forward.statements, postgres) : undefined;
+      if (flywayRuns?.kind === 'mixed') for (const d of applyRuleSettings([flywayMixedScript(file, flywayRuns.outside, flywayRuns.inside, sources.get(file)!)], options.config?.rules)) own.push(d);
+      const fileNoTransaction = confSays === false || (flywayRuns !== undefined && flywayRuns.kind !== 'transaction') || oneQueryString;
       const up = yoyoMigrationOf(file);
       // A yoyo rollback's directives are its migration's (none when it has none).
       const sections = liquibase?.sections ?? fileSections(sql, rollbackFile, up === undefined ? undefined : (texts[indexOf.get(up) ?? -1] ?? ''));
@@ -131,11 +142,13 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
         }
         const madeByUp = section.rollback ? madeBy.get(migrationOfFile.get(file) ?? file) : undefined;
         const analyze = () => analyzeSqlFile(file, statements, viewSql, {
-          postgres: options.config?.postgres ?? defaultPostgresMajor,
+          postgres,
           ...(options.config?.postgres === undefined ? { postgresAssumed: true } : {}),
           ...(options.config?.assumeRows ? { assumeRows: options.config.assumeRows } : {}),
           ...(section.toolTransaction || (options.fileTransaction && !section.noTransaction && !fileNoTransaction) ? { fileTransaction: true } : {}),
           ...(options.fileQueryString || (options.fileTransaction && (section.oneQueryString || oneQueryString)) ? { oneQueryString: true } : {}),
+          // What a COMMIT in the file leaves open depends on how the tool sends its statements.
+          ...(section.toolTransaction || flyway ? { toolSends: 'driver-transaction' as const } : section.sends ? { toolSends: section.sends } : {}),
           ...(section.rollback ? { rollback: true } : {}),
           ...(section.rollback && rollbackFile ? { rollbackFile: true } : {}),
           ...(madeByUp ? { madeByUp } : {}),
@@ -155,6 +168,20 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     files.push({ file, ok: !own.some((d) => d.severity === 'error') });
   }
   return { files, tables, diagnostics, sources };
+}
+
+/**
+ * A Flyway script that mixes statements Flyway runs outside a transaction with others (MG026):
+ * Flyway refuses it unless mixed=true, and then runs it all outside a transaction, as lint judges it.
+ */
+function flywayMixedScript(file: string, outside: ParsedStatement, inside: ParsedStatement, source: SourceText): Diagnostic {
+  const command = 'AlterEnumStmt' in outside.ast ? 'ALTER TYPE ... ADD VALUE' : statementFacts(outside.ast).command;
+  const base = file.slice(file.lastIndexOf('/') + 1);
+  return {
+    code: 'MG026', severity: 'error', file, span: { start: outside.start, end: outside.end },
+    message: `Flyway runs ${command} outside a transaction but the statement at line ${source.position(inside.start).line} inside one, and refuses a script that mixes both ("Detected both transactional and non-transactional statements within the same migration") unless mixed=true; with mixed=true it runs the whole script outside a transaction, as migc lints it`,
+    help: `Move ${command} to a script of its own, which Flyway runs outside a transaction. With mixed=true (flyway.conf, -mixed) or executeInTransaction=false in ${base}.conf, each statement commits on its own: a failure part way leaves the script half applied, so write it to be run again (IF NOT EXISTS); a project that sets mixed=true can turn this code down in its config (rules: { MG026: warning }).`,
+  };
 }
 
 /** The statements of a text, and the ones the parser rejects: the others are judged all the same. */

@@ -28,6 +28,7 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG023', name: 'psql-divergence', summary: 'Plan SQL that psql would not run as PostgreSQL\'s parser reads it: COPY FROM STDIN, a psql variable, a different split.' },
   { code: 'MG024', name: 'migration-layout', summary: 'What a migration tool\'s layout says about the files to lint: a Sqitch change without its deploy script, a script no change names, verify scripts left out, files without a version ordered by name, a migc plan\'s input files left out.' },
   { code: 'MG025', name: 'config-syntax', summary: 'The project config (migc.config.json, or the file --config names) is not valid JSON (or YAML, for a .yaml file).' },
+  { code: 'MG026', name: 'flyway-mixed-script', summary: 'A Flyway script mixes statements Flyway runs outside a transaction (CREATE INDEX CONCURRENTLY, VACUUM, ...) with others: Flyway refuses it unless mixed=true, and then runs the whole script outside a transaction.' },
   { code: 'MG030', name: 'step-action', summary: 'A step must give exactly one of sql, run or manual.' },
   { code: 'MG031', name: 'rollback-shape', summary: 'A rollback must give exactly one way back, or be irreversible with data_loss and restore.' },
   { code: 'MG032', name: 'batch-shape', summary: 'A batched step runs exactly one UPDATE, DELETE or INSERT ... SELECT from one table.' },
@@ -81,7 +82,7 @@ export const commandCodes: readonly CodeInfo[] = [
  * config may set them: a lint note, verify's findings, the rehearsal's engine, and the app
  * versions' checks once their queries are read.
  */
-const configurableInputCodes: ReadonlySet<string> = new Set(['MG022', 'MG024', 'MG061', 'MG062', 'MG063', 'MG064', 'MG080', 'MG122', 'MG123', 'MG124', 'MG125', 'MG126', 'MG127']);
+const configurableInputCodes: ReadonlySet<string> = new Set(['MG022', 'MG024', 'MG026', 'MG061', 'MG062', 'MG063', 'MG064', 'MG080', 'MG122', 'MG123', 'MG124', 'MG125', 'MG126', 'MG127']);
 
 /**
  * Codes the config's rules cannot change or turn off: a plan with one of these cannot be

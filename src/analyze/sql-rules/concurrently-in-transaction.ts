@@ -16,6 +16,20 @@ export const concurrentlyInTransaction: StatementRule = {
       });
       return;
     }
+    const tx = ctx.transaction;
+    if (tx?.toolEndedAtLine !== undefined && (tx.open === 'tool' || tx.open === 'implicit')) {
+      // The file's COMMIT ended the tool's transaction, and another took its place.
+      const after = `after the COMMIT at line ${tx.toolEndedAtLine}`;
+      report({
+        message: tx.open === 'implicit'
+          ? `${ctx.facts.command} cannot run inside a transaction block: the tool sends the part as one query string, and ${after} PostgreSQL runs the rest of it in a new implicit transaction, where it refuses this statement; the migration fails here`
+          : tx.sends === 'driver-transaction'
+            ? `${ctx.facts.command} cannot run inside a transaction block: ${after} the driver (JDBC without autocommit) begins a new transaction before the next statement, where PostgreSQL refuses this one; the migration fails here`
+            : `${ctx.facts.command} cannot run inside a transaction block: ${after} migc takes the tool to run the next statements in a new transaction (as a JDBC driver without autocommit does), where PostgreSQL refuses this one; a tool that sends each statement on its own (goose, sql-migrate) would run it outside one`,
+        help: 'A COMMIT in the file does not take a statement out of the tool\'s transaction: put it in a migration of its own that the tool runs outside a transaction (marked non-transactional), without BEGIN or COMMIT.',
+      });
+      return;
+    }
     report({
       message: `${ctx.facts.command} cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here`,
       help: ctx.transaction?.open === 'implicit'

@@ -24,6 +24,13 @@ export const transactionNesting: StatementRule = {
           message: `BEGIN inside the transaction begun at line ${tx.beganAtLine}: PostgreSQL ignores it with a warning ("there is already a transaction in progress"), and the first COMMIT ends both`,
           help: 'Remove the inner BEGIN (and its COMMIT): PostgreSQL has no nested transactions; use SAVEPOINT name ... RELEASE SAVEPOINT name for a part that may be undone on its own.',
         });
+      } else if (tx.open === 'tool' && tx.toolEndedAtLine !== undefined) {
+        report({
+          message: tx.sends === 'driver-transaction'
+            ? `BEGIN after the COMMIT at line ${tx.toolEndedAtLine}: the driver (JDBC without autocommit) has begun a new transaction before it, so PostgreSQL ignores it with a warning`
+            : `BEGIN after the COMMIT at line ${tx.toolEndedAtLine}: migc takes the tool to have begun a new transaction before it (as a JDBC driver without autocommit does), where PostgreSQL ignores it with a warning; a tool that sends each statement on its own (goose, sql-migrate) would begin one here`,
+          help: 'Remove BEGIN and COMMIT from the file: the tool commits it as a whole, with its record that the migration ran. For a statement that cannot run in a transaction, mark the file non-transactional in the tool instead.',
+        });
       } else if (tx.open === 'tool') {
         report({
           message: 'BEGIN in a file the migration tool already runs in a transaction (--file-transaction): PostgreSQL ignores it with a warning, and the COMMIT after it commits the tool\'s transaction early',
@@ -46,9 +53,14 @@ export const transactionNesting: StatementRule = {
             severity: 'error',
           });
       } else if (tx.open === 'tool') {
+        // What runs after it depends on how the tool sends the statements (ToolSends).
+        const next = tx.sends === 'each-statement' ? '; the tool sends each statement on its own, so the ones after it run outside a transaction, each committed as it runs, until a BEGIN'
+          : tx.sends === 'one-string' ? '; the tool sends the part as one query string, so PostgreSQL runs the rest of it in a new implicit transaction'
+          : tx.sends === 'driver-transaction' ? '; the driver (JDBC without autocommit) begins a new transaction for the statements after it'
+          : '';
         report(word === 'COMMIT'
           ? {
-            message: 'COMMIT in a file the migration tool runs in a transaction (--file-transaction): it commits the tool\'s transaction before the file ends, so a failure after it leaves the migration half applied and not recorded as run',
+            message: `COMMIT in a file the migration tool runs in a transaction (--file-transaction): it commits the tool's transaction before the file ends, so a failure after it leaves the migration half applied and not recorded as run${next}`,
             help: 'Remove the COMMIT: the tool commits the file as a whole, with its record that the migration ran. Split the file in two migrations if its parts must commit apart.',
           }
           : {

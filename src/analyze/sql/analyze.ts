@@ -11,7 +11,7 @@ import { statementRules } from '../sql-rules/index.js';
 import { unknownTypes } from '../sql-rules/unknown-type.js';
 import { tablesNamed, type PlanSettings } from '../settings.js';
 import { transactionNesting, unterminatedTransaction } from '../sql-rules/transaction-nesting.js';
-import { EarlierStatements, rulesFor, type Effect, type StatementContext, type StatementFinding, type StatementRule } from './context.js';
+import { EarlierStatements, rulesFor, type Effect, type StatementContext, type StatementFinding, type StatementRule, type ToolSends } from './context.js';
 import { collationOf, SchemaState, tableKey, type MadeObjects } from './schema-state.js';
 import { runningLocks, skippedPart } from './skips.js';
 import { defaultSearchPath, qualifyRelations, searchPathFrom, type SearchPath } from './search-path.js';
@@ -468,6 +468,12 @@ export interface FileAnalysisOptions extends AnalysisOptions {
    */
   readonly oneQueryString?: boolean;
   /**
+   * With fileTransaction, how the tool sends the statements (context.ts, ToolSends), when migc
+   * knows the tool: what a COMMIT in the file leaves open after it. Unknown, the next statement is
+   * taken to run in a new transaction, as a JDBC driver without autocommit opens one.
+   */
+  readonly toolSends?: ToolSends;
+  /**
    * The text undoes a migration (a down file, a dbmate or goose down section; src/lint-files.ts
    * tells): judged as a rollback. The caller runs it inside state.tentatively(), which undoes its
    * changes afterwards, so later migrations see the schema their ups left.
@@ -515,6 +521,8 @@ const ignorePattern = /--\s*migc-ignore\s+(MG\d{3})\b(?:\s*:\s*(.*))?/g;
 /** The transaction open at a point of a file, and where its BEGIN was (for the file's own). */
 interface OpenTransaction {
   readonly open: 'none' | 'tool' | 'implicit' | 'explicit';
+  /** A COMMIT or ROLLBACK of the file at this line ended the tool's transaction before. */
+  readonly toolEndedAtLine?: number;
   readonly begin?: { readonly span: Span; readonly line: number; readonly ignores: ReadonlyMap<string, string | undefined> };
 }
 
@@ -611,7 +619,11 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     const locate = statement.fileOffset;
     const unit: Unit = {
       statement: { ast, text: statement.text, facts, span }, inTransaction, earlier: block?.earlier ?? earlier,
-      transaction: { open: transaction.open, ...(transaction.begin ? { beganAtLine: transaction.begin.line } : {}) },
+      transaction: {
+        open: transaction.open, ...(transaction.begin ? { beganAtLine: transaction.begin.line } : {}),
+        ...(transaction.toolEndedAtLine !== undefined ? { toolEndedAtLine: transaction.toolEndedAtLine } : {}),
+        ...(between.open === 'tool' && options.toolSends ? { sends: options.toolSends } : {}),
+      },
       subcommandSpan: statement.subcommandSpan,
       ...(locate ? { locate: (at: { start: number; end: number }) => ({ start: locate(at.start), end: locate(at.end) }) } : {}),
       later: () => statement.later(pathNow),
@@ -625,9 +637,17 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
         // A BEGIN inside an open one is ignored by the server: the first BEGIN still holds.
         if (transaction.open !== 'explicit') transaction = { open: 'explicit', begin: { span, line: lineOf(span.start), ignores } };
       } else if ((body.kind === 'TRANS_STMT_COMMIT' || body.kind === 'TRANS_STMT_ROLLBACK') && !body.chain) {
-        // After a COMMIT the tool's driver (JDBC without autocommit, the rest of one query
-        // string) runs the next statements in a transaction again.
-        transaction = between;
+        // Ending the tool's transaction (its own, or the file's BEGIN that PostgreSQL ignored in
+        // it), the file leaves what the tool's way of sending makes of the rest: each statement on
+        // its own (goose, sql-migrate), a new implicit transaction for the rest of one query string
+        // (dbmate), or a new transaction the driver opens (JDBC without autocommit; unknown tools).
+        // Otherwise the rest of one query string runs in an implicit transaction again.
+        if (between.open === 'tool') {
+          const line = lineOf(span.start);
+          transaction = options.toolSends === 'each-statement' ? { open: 'none', toolEndedAtLine: line }
+            : options.toolSends === 'one-string' ? { open: 'implicit', toolEndedAtLine: line }
+            : { open: 'tool', toolEndedAtLine: line };
+        } else transaction = between;
         earlier = new EarlierStatements(state);
         searchPath = sessionPath;
         lockTimeoutSet = sessionLockTimeout;

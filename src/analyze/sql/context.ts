@@ -179,7 +179,17 @@ export interface StatementContext {
    * several statements in (a tool that sends a non-transactional file as one string); or the
    * file's own BEGIN, at that line.
    */
-  readonly transaction?: { readonly open: 'none' | 'tool' | 'implicit' | 'explicit'; readonly beganAtLine?: number };
+  readonly transaction?: {
+    readonly open: 'none' | 'tool' | 'implicit' | 'explicit';
+    readonly beganAtLine?: number;
+    /**
+     * A COMMIT or ROLLBACK of the file at this line ended the tool's transaction before the
+     * statement: what is open now is what the tool's way of sending statements leaves (sends).
+     */
+    readonly toolEndedAtLine?: number;
+    /** How the tool sends the statements, when migc knows the tool (FileAnalysisOptions.toolSends). */
+    readonly sends?: ToolSends;
+  };
   /**
    * The statement is one of a DO block's body (src/sql/plpgsql.ts): it runs inside the block, one
    * statement of the server's in one transaction, where PostgreSQL refuses what cannot run in a
@@ -201,6 +211,19 @@ export interface StatementContext {
    */
   readonly schemaKnown?: boolean;
 }
+
+/**
+ * How a migration tool sends the statements of a file (or part) it runs in a transaction of its
+ * own, which decides what a COMMIT in the file leaves open after it:
+ * - 'each-statement' (goose, sql-migrate: one Exec per statement on the transaction's connection):
+ *   nothing; the next statements run on their own, each committed, until a BEGIN, whose
+ *   transaction the tool's own COMMIT then ends.
+ * - 'one-string' (dbmate: the part as one query string): PostgreSQL runs the rest of the string in
+ *   a new implicit transaction.
+ * - 'driver-transaction' (Flyway, Liquibase: JDBC with autocommit off): the driver sends BEGIN
+ *   again before the next statement.
+ */
+export type ToolSends = 'each-statement' | 'one-string' | 'driver-transaction';
 
 export interface StatementFinding {
   readonly message: string;
