@@ -66,7 +66,7 @@ export const dependentsBlockDrop: StatementRule = {
       if (cmd?.behavior !== 'DROP_CASCADE' && cmd?.subtype === 'AT_DropColumn') {
         const key = state?.keyConstraints;
         for (const fk of referencing(ctx, table)) {
-          if (droppedOwn.has(fk.name) || (isOwn(fk, table) && fk.columns.includes(cmd.name))) continue;
+          if (isOwn(fk, table) && (droppedOwn.has(fk.name) || fk.columns.includes(cmd.name))) continue;
           const index = fk.refIndex === undefined ? undefined : state?.uniqueIndexes.get(fk.refIndex);
           if (fk.refColumns.includes(cmd.name) || (fk.refColumns.length === 0 && [...(key?.values() ?? [])].some((k) => k.primary && k.columns.includes(cmd.name)))) blocking.push({ fk, on: `column ${cmd.name} of table ${table}` });
           // A column of the index it depends on, not one it references: an INCLUDE column.
@@ -75,7 +75,7 @@ export const dependentsBlockDrop: StatementRule = {
         what = `column ${cmd.name} of table ${table}`;
       } else if (cmd?.behavior !== 'DROP_CASCADE' && cmd?.subtype === 'AT_DropConstraint') {
         // Only where the index the foreign key depends on is known to be this constraint's.
-        for (const fk of referencing(ctx, table)) if (!droppedOwn.has(fk.name) && fk.refKey === cmd.name && fk.refIndex === cmd.name) blocking.push({ fk, on: `index ${cmd.name}` });
+        for (const fk of referencing(ctx, table)) if (!(isOwn(fk, table) && droppedOwn.has(fk.name)) && fk.refKey === cmd.name && fk.refIndex === cmd.name) blocking.push({ fk, on: `index ${cmd.name}` });
         what = `constraint ${cmd.name} on table ${table}`;
       }
       if (blocking.length) report({ subcommand, ...refusal(`cannot drop ${what} because other objects depend on it: ${dependents(blocking)}`, dropKeysFirst(blocking.map((b) => b.fk), 'or use CASCADE, which drops them')) });

@@ -1109,7 +1109,7 @@ export class SchemaState implements LockCatalog {
     }
     const bare = table.name.split('.').pop()!;
     for (const { c, name } of made) {
-      if (c.deferrable) continue;
+      if (c.deferrable || c.initdeferred) continue;
       const isPrimary = c === primary;
       const cols = names(c.keys);
       this.setIn(table.uniqueIndexes, name ?? (isPrimary ? `${bare}_pkey` : `${bare}_${cols.join('_')}_key`), { keys: cols, columns: [...new Set([...cols, ...names(c.including)])], id: this.nextIndexId++, constraint: true, primary: isPrimary });
