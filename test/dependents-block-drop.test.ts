@@ -47,3 +47,21 @@ function engineSuite(name: string, open: () => Promise<SqlEngine>) {
 }
 
 for (const engine of sqlEngines()) engineSuite(engine.name, engine.open);
+
+describe('an index a foreign key depends on, in a later migration', () => {
+  const first = "SET lock_timeout = '5s';\nCREATE TABLE teams (id bigint NOT NULL);\nCREATE UNIQUE INDEX teams_id ON teams (id);\nCREATE UNIQUE INDEX teams_id_2 ON teams (id);\nCREATE TABLE members (team_id bigint REFERENCES teams (id));\n";
+  async function codes(drop: string): Promise<string[]> {
+    await loadSqlParser();
+    const files = { '1.sql': first, '2.sql': `SET lock_timeout = '5s';\n${drop}\n` };
+    const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+    return result.diagnostics.filter((d) => d.file === '2.sql').map((d) => `${d.code} ${d.help}`);
+  }
+
+  it('is refused, which MG237 says, not MG202 (CONCURRENTLY is refused too); another index of its columns is MG202\'s', async () => {
+    expect(await codes('DROP INDEX teams_id;')).toEqual([expect.stringMatching(/^MG237 Drop the foreign key first \(ALTER TABLE members DROP CONSTRAINT members_team_id_fkey;\)/)]);
+    expect(await codes('DROP INDEX teams_id_2;')).toEqual([expect.stringMatching(/^MG202 Use DROP INDEX CONCURRENTLY teams_id_2;/)]);
+    // CASCADE runs, dropping the key too, under the lock MG202 speaks of; CONCURRENTLY takes no
+    // CASCADE, so the key goes first.
+    expect(await codes('DROP INDEX teams_id CASCADE;')).toEqual([expect.stringMatching(/^MG202 Drop first the foreign key CASCADE drops \(ALTER TABLE members DROP CONSTRAINT members_team_id_fkey;\): DROP INDEX CONCURRENTLY takes no CASCADE\. Then use DROP INDEX CONCURRENTLY teams_id;/)]);
+  });
+});

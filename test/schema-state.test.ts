@@ -54,8 +54,8 @@ describe('the foreign keys the schema state tracks, for the locks on other table
   it('names unnamed constraints as PostgreSQL does, and resolves a reference to the primary key', async () => {
     const { state } = await stateAfter('');
     const both = [
-      { name: 'r_p_id_fkey', table: 'r', columns: ['p_id'], references: 'p', refColumns: ['id'], refKey: 'p_pkey', onDelete: 'a', onUpdate: 'a' },
-      { name: 'r_p_code_fkey', table: 'r', columns: ['p_code'], references: 'p', refColumns: ['code'], refKey: 'p_code_key', onDelete: 'a', onUpdate: 'a' },
+      { name: 'r_p_id_fkey', table: 'r', columns: ['p_id'], references: 'p', refColumns: ['id'], refKey: 'p_pkey', refIndex: 'p_pkey', onDelete: 'a', onUpdate: 'a' },
+      { name: 'r_p_code_fkey', table: 'r', columns: ['p_code'], references: 'p', refColumns: ['code'], refKey: 'p_code_key', refIndex: 'p_code_key', onDelete: 'a', onUpdate: 'a' },
     ];
     // Asked from either end, by either spelling of the name; a table with none has none.
     expect(state.foreignKeysAt('r')).toEqual(both);
@@ -89,6 +89,27 @@ describe('the foreign keys the schema state tracks, for the locks on other table
       expect(locks('TRUNCATE r CASCADE')).toEqual(['AccessExclusiveLock r', 'AccessExclusiveLock g']);
     });
     expect(locks('TRUNCATE r CASCADE')).toEqual(['AccessExclusiveLock r']);
+  });
+
+  it('knows the unique index each key depends on (the oldest of its columns), through renames, and what DROP INDEX CASCADE takes along', async () => {
+    const setup = `
+      CREATE TABLE q (id bigint, n int);
+      CREATE UNIQUE INDEX q_n_old ON q (n);
+      CREATE UNIQUE INDEX q_n_new ON q (n);
+      CREATE TABLE s (q_n int REFERENCES q (n));
+      ALTER INDEX q_n_old RENAME TO q_n_first;
+      ALTER TABLE q RENAME COLUMN n TO m;
+      ALTER TABLE p RENAME CONSTRAINT p_code_key TO p_code_uq;`;
+    const { state, locks } = await stateAfter(setup);
+    expect(state.foreignKeysAt('s')).toEqual([{ name: 's_q_n_fkey', table: 's', columns: ['q_n'], references: 'q', refColumns: ['m'], refIndex: 'q_n_first', onDelete: 'a', onUpdate: 'a' }]);
+    expect(state.foreignKeysAt('r', { name: 'r_p_code_fkey' })).toMatchObject([{ refKey: 'p_code_uq', refIndex: 'p_code_uq' }]);
+    expect(locks('DROP INDEX q_n_new CASCADE')).toEqual(['AccessExclusiveLock q']);
+    expect(locks('DROP INDEX q_n_first CASCADE')).toEqual(['AccessExclusiveLock q', 'AccessExclusiveLock s']);
+    expect((await stateAfter(`${setup} DROP INDEX q_n_first CASCADE;`)).locks('TRUNCATE q CASCADE')).toEqual(['AccessExclusiveLock q']);
+    // A constraint that takes the index over (USING INDEX) takes its name, and the key with it.
+    const adopted = await stateAfter(`${setup} ALTER TABLE q ADD CONSTRAINT q_m_key UNIQUE USING INDEX q_n_first;`);
+    expect(adopted.state.foreignKeysAt('s')).toMatchObject([{ refKey: 'q_m_key', refIndex: 'q_m_key' }]);
+    expect(adopted.locks('ALTER TABLE q DROP CONSTRAINT q_m_key CASCADE')).toEqual(['AccessExclusiveLock q', 'AccessExclusiveLock s']);
   });
 
   it('finds the tables that reference one however often they were dropped, recreated and renamed', async () => {

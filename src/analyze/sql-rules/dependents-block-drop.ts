@@ -7,14 +7,15 @@ import { quoteIdent, quoteName } from '../../sql/quote.js';
 /**
  * A drop that PostgreSQL refuses because other objects depend on what it drops, as the schema
  * the statements before it built says: a table, a column or a key that another table's foreign
- * key references (without CASCADE), the index a primary key or unique constraint owns (CASCADE
- * or not), a type a column has (without CASCADE). The migration fails there. What views depend on
- * is MG067; an object the statements migc has read never made is not judged.
+ * key references, or the unique index a foreign key depends on (without CASCADE); the index a
+ * primary key or unique constraint owns (CASCADE or not); a type a column has (without CASCADE).
+ * The migration fails there. What views depend on is MG067; an object the statements migc has
+ * read never made is not judged.
  */
 export const dependentsBlockDrop: StatementRule = {
   code: 'MG237',
   name: 'dependents-block-drop',
-  summary: 'A DROP that PostgreSQL refuses because other objects depend on what it drops: a table, column or key another table\'s foreign key references, a constraint\'s index, a type a column has.',
+  summary: 'A DROP that PostgreSQL refuses because other objects depend on what it drops: a table, column, key or unique index a foreign key references or depends on, a constraint\'s index, a type a column has.',
   severity: 'error',
   kinds: ['DropStmt', 'AlterTableStmt'],
   check(ctx, report) {
@@ -34,6 +35,15 @@ export const dependentsBlockDrop: StatementRule = {
         for (const name of names) {
           const owner = constraintOwning(ctx, name);
           if (owner) report(refusal(`cannot drop index ${name} because constraint ${owner.constraint} on table ${owner.table} requires it (CASCADE does not help)`, `Drop the constraint instead, which drops its index: ALTER TABLE ${quoteName(owner.table)} DROP CONSTRAINT ${quoteIdent(owner.constraint)};`));
+          else if (!cascade) {
+            // A foreign key depends on the unique index PostgreSQL picked when it was made.
+            const blocking = dependingOnIndex(ctx, name);
+            const [it, they] = blocking.length === 1 ? ['it', 'it'] : ['them', 'they'];
+            // Added again while this index is there, a key names it again: PostgreSQL picks the oldest.
+            const readd = `and to keep ${it} add ${it} again after the DROP, once another unique index or key has the referenced columns (while this index is there ${they} would depend on it again)`;
+            const cascadeHelp = body.concurrent ? '; DROP INDEX CONCURRENTLY takes no CASCADE' : `, or use CASCADE, which drops ${it} for good`;
+            if (blocking.length) report(refusal(`cannot drop index ${name} because other objects depend on it: ${constraints(blocking)} depend${blocking.length === 1 ? 's' : ''} on index ${name}`, dropKeysFirst(blocking, `${readd}${cascadeHelp}`)));
+          }
         }
       }
       if ((body.removeType === 'OBJECT_TYPE' || body.removeType === 'OBJECT_DOMAIN') && !cascade) {
@@ -45,27 +55,57 @@ export const dependentsBlockDrop: StatementRule = {
       return;
     }
     const table = relationName(body.relation);
+    const state = ctx.state.table(table);
+    // The table's own foreign keys an earlier subcommand dropped (or dropped the column of): a
+    // key to the table itself no longer holds the later ones back.
+    const droppedOwn = new Set<string>();
     for (const [subcommand, c] of (body.cmds ?? []).entries()) {
       const cmd = c.AlterTableCmd;
-      if (cmd?.behavior === 'DROP_CASCADE') continue;
-      let blocking: ForeignKey[] = [];
+      const blocking: Dependent[] = [];
       let what = '';
-      if (cmd?.subtype === 'AT_DropColumn') {
-        const key = ctx.state.table(table)?.keyConstraints;
-        blocking = referencing(ctx, table).filter((fk) => fk.refColumns.includes(cmd.name) || (fk.refColumns.length === 0 && [...(key?.values() ?? [])].some((k) => k.primary && k.columns.includes(cmd.name))));
+      if (cmd?.behavior !== 'DROP_CASCADE' && cmd?.subtype === 'AT_DropColumn') {
+        const key = state?.keyConstraints;
+        for (const fk of referencing(ctx, table)) {
+          if (isOwn(fk, table) && (droppedOwn.has(fk.name) || fk.columns.includes(cmd.name))) continue;
+          const index = fk.refIndex === undefined ? undefined : state?.uniqueIndexes.get(fk.refIndex);
+          if (fk.refColumns.includes(cmd.name) || (fk.refColumns.length === 0 && [...(key?.values() ?? [])].some((k) => k.primary && k.columns.includes(cmd.name)))) blocking.push({ fk, on: `column ${cmd.name} of table ${table}` });
+          // A column of the index it depends on, not one it references: an INCLUDE column.
+          else if (index?.columns.includes(cmd.name)) blocking.push({ fk, on: `index ${fk.refIndex}` });
+        }
         what = `column ${cmd.name} of table ${table}`;
-      } else if (cmd?.subtype === 'AT_DropConstraint' && ctx.state.table(table)?.keyConstraints.has(cmd.name)) {
-        blocking = referencing(ctx, table).filter((fk) => fk.refKey === cmd.name);
+      } else if (cmd?.behavior !== 'DROP_CASCADE' && cmd?.subtype === 'AT_DropConstraint') {
+        // Only where the index the foreign key depends on is known to be this constraint's.
+        for (const fk of referencing(ctx, table)) if (!(isOwn(fk, table) && droppedOwn.has(fk.name)) && fk.refKey === cmd.name && fk.refIndex === cmd.name) blocking.push({ fk, on: `index ${cmd.name}` });
         what = `constraint ${cmd.name} on table ${table}`;
       }
-      if (blocking.length) report({ subcommand, ...refusal(`cannot drop ${what} because other objects depend on it: ${constraints(blocking)}`, dropKeysFirst(blocking, 'or use CASCADE, which drops them')) });
+      if (blocking.length) report({ subcommand, ...refusal(`cannot drop ${what} because other objects depend on it: ${dependents(blocking)}`, dropKeysFirst(blocking.map((b) => b.fk), 'or use CASCADE, which drops them')) });
+      if (cmd?.subtype === 'AT_DropConstraint') droppedOwn.add(cmd.name);
+      if (cmd?.subtype === 'AT_DropColumn') for (const fk of ctx.state.foreignKeysAt(table, { end: 'own', column: cmd.name })) droppedOwn.add(fk.name);
     }
   },
 };
 
-/** The foreign keys of other tables that reference a table. */
+/** A foreign key that depends on what a statement drops, and on which part of it. */
+interface Dependent {
+  readonly fk: ForeignKey;
+  readonly on: string;
+}
+
+/** The foreign keys that reference a table: other tables', and its own to itself. */
 function referencing(ctx: StatementContext, table: string): ForeignKey[] {
-  return ctx.state.foreignKeysAt(table, { end: 'referencing' }).filter((fk) => tableKey(fk.table) !== tableKey(table));
+  return ctx.state.foreignKeysAt(table).filter((fk) => tableKey(fk.references) === tableKey(table));
+}
+
+function isOwn(fk: ForeignKey, table: string): boolean {
+  return tableKey(fk.table) === tableKey(table);
+}
+
+/** The foreign keys that depend on an index, as PostgreSQL picked it for each when it was made. */
+export function dependingOnIndex(ctx: StatementContext, index: string): ForeignKey[] {
+  const table = ctx.state.tableOfIndex(index);
+  if (table === undefined) return [];
+  const bare = index.slice(index.lastIndexOf('.') + 1);
+  return referencing(ctx, table).filter((fk) => fk.refIndex === bare);
 }
 
 function refusal(why: string, help: string): { message: string; help: string } {
@@ -74,6 +114,10 @@ function refusal(why: string, help: string): { message: string; help: string } {
 
 function constraints(fks: readonly ForeignKey[]): string {
   return fks.map((fk) => `constraint ${fk.name} on table ${fk.table}`).join(', ');
+}
+
+function dependents(blocking: readonly Dependent[]): string {
+  return blocking.map((b) => `constraint ${b.fk.name} on table ${b.fk.table} depends on ${b.on}`).join(', ');
 }
 
 function dropKeysFirst(fks: readonly ForeignKey[], rest: string): string {

@@ -2,8 +2,8 @@ import type { PgNode } from '../../sql/parser.js';
 import { node } from './ast.js';
 import { tableKey } from '../sql/schema-state.js';
 import { leaveDoBlock, type StatementRule } from '../sql/context.js';
-import { quoteName } from '../../sql/quote.js';
-import { constraintOwning } from './dependents-block-drop.js';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
+import { constraintOwning, dependingOnIndex } from './dependents-block-drop.js';
 
 export const dropIndexNotConcurrent: StatementRule = {
   code: 'MG202',
@@ -23,21 +23,27 @@ export const dropIndexNotConcurrent: StatementRule = {
     // same ACCESS EXCLUSIVE lock: dropping an index first (as down migrations often do) adds no
     // wait of its own that CONCURRENTLY would spare.
     const droppedLater = tablesDroppedLater(ctx.later());
-    // The index a constraint owns cannot be dropped at all, CONCURRENTLY or not: MG237 says so.
+    // The index a constraint owns cannot be dropped at all, CONCURRENTLY or not, nor without
+    // CASCADE one a foreign key depends on: MG237 says so.
+    const cascade = body.behavior === 'DROP_CASCADE';
     const existing = names.filter((n) => {
       const table = tableOf(n);
-      return (table === undefined || (!ctx.state.isNew(table) && !droppedLater.has(tableKey(table)))) && !constraintOwning(ctx, n);
+      return (table === undefined || (!ctx.state.isNew(table) && !droppedLater.has(tableKey(table)))) && !constraintOwning(ctx, n) && (cascade || dependingOnIndex(ctx, n).length === 0);
     });
     if (!existing.length) return;
     // The table, when the statements seen created the index.
     const tables = [...new Set(existing.map(tableOf))];
     const unseen = tables.includes(undefined) ? ` (${ctx.mode === 'plan' ? 'the plan does' : 'the files linted do'} not create ${existing.length === 1 ? 'it' : 'them all'}, so which table is not known)` : '';
     const on = tables.length === 1 && tables[0] !== undefined ? tables[0] : `${existing.length === 1 ? 'its table' : 'their tables'}${unseen}`;
+    // CASCADE drops the foreign keys that depend on an index; CONCURRENTLY takes no CASCADE, and
+    // without it is refused while they are there: they are dropped first.
+    const keys = existing.flatMap((n) => dependingOnIndex(ctx, n));
+    const use = keys.length ? `Drop first the foreign ${keys.length === 1 ? 'key' : 'keys'} CASCADE drops (${keys.map((fk) => `ALTER TABLE ${quoteName(fk.table)} DROP CONSTRAINT ${quoteIdent(fk.name)};`).join(' ')}): DROP INDEX CONCURRENTLY takes no CASCADE. Then use` : 'Use';
     report({
       message: `DROP INDEX ${existing.join(', ')} takes an ACCESS EXCLUSIVE lock on ${on}: reads and writes queue behind it`,
       help: ctx.mode === 'plan'
-        ? `Use DROP INDEX CONCURRENTLY ${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction: migc arranges that in plans).${leaveDoBlock(ctx)}`
-        : `Use DROP INDEX CONCURRENTLY ${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction block: a file of its own that your migration tool runs without a transaction).${leaveDoBlock(ctx)}`,
+        ? `${use} DROP INDEX CONCURRENTLY ${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction: migc arranges that in plans).${leaveDoBlock(ctx)}`
+        : `${use} DROP INDEX CONCURRENTLY ${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction block: a file of its own that your migration tool runs without a transaction).${leaveDoBlock(ctx)}`,
     });
   },
 };

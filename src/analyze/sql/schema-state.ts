@@ -74,6 +74,12 @@ export interface TableState {
   /** Its primary key and unique constraints, by name: their columns (foreign keys point at them). */
   readonly keyConstraints: ByColumnMap<KeyConstraint>;
   /**
+   * Its unique indexes a foreign key can rely on (no WHERE, no expressions, not deferrable), by
+   * name: those its primary key and unique constraints own (named as they are) and those CREATE
+   * UNIQUE INDEX made. A foreign key depends on one of them (see ForeignKeyState.refIndex).
+   */
+  readonly uniqueIndexes: ByColumnMap<UniqueIndex>;
+  /**
    * Every constraint it is known to have, by name (unnamed ones by the name PostgreSQL gives them,
    * where that is sure): what a rollback is compared on (rule MG129).
    */
@@ -91,23 +97,45 @@ export interface KeyConstraint {
   readonly primary: boolean;
 }
 
+/** A unique index a foreign key can rely on (TableState.uniqueIndexes). */
+export interface UniqueIndex {
+  /** Its key columns, in order. */
+  readonly keys: readonly string[];
+  /** Its key and INCLUDE columns: dropping one drops it. */
+  readonly columns: readonly string[];
+  /** When it was made, among every index the state has seen: PostgreSQL picks the oldest (lowest OID). */
+  readonly id: number;
+  /** Owned by the primary key or unique constraint of its name. */
+  readonly constraint: boolean;
+  readonly primary: boolean;
+  /** Its name is not known (CREATE UNIQUE INDEX without one): a foreign key may rely on it all the same. */
+  readonly unnamed?: boolean;
+}
+
 export interface ForeignKeyState {
   readonly columns: readonly string[];
   /** The referenced table, as tableKey() keys it. */
   readonly references: string;
   /** The referenced columns; empty when neither named nor known (the primary key of an unknown table). */
   readonly refColumns: readonly string[];
+  /**
+   * The id of the unique index of the referenced table it depends on, as PostgreSQL picked it when
+   * the key was made: the primary key's for a key that names no columns, else the oldest unique
+   * index whose keys are the referenced columns (in any order). Undefined when no such index was
+   * known then. PostgreSQL refuses to drop that index, or its constraint, while the key is there.
+   */
+  readonly refIndex?: number;
   /** ON DELETE and ON UPDATE, as the parser spells them ('a' no action, 'c' cascade...), for the locks of their triggers. */
   readonly onDelete?: string;
   readonly onUpdate?: string;
 }
 
-/** The columns of the table a constraint or foreign key involves. */
+/** The columns of the table a constraint, foreign key or index involves. */
 const ownColumns = (c: { readonly columns: readonly string[] }) => c.columns;
 
 const emptyTable = (name: string, createdHere: boolean): TableState => ({
   name, createdHere, columns: new Map(), nextOrdinal: 0, notNullChecks: new Map(), indexes: new Set(), uniqueColumns: new Set(), foreignKeys: new ByColumnMap<ForeignKeyState>(ownColumns),
-  keyConstraints: new ByColumnMap<KeyConstraint>(ownColumns), constraints: new ByColumnMap<ConstraintState>(ownColumns), triggers: new Set(),
+  keyConstraints: new ByColumnMap<KeyConstraint>(ownColumns), uniqueIndexes: new ByColumnMap<UniqueIndex>(ownColumns), constraints: new ByColumnMap<ConstraintState>(ownColumns), triggers: new Set(),
   droppedColumns: new Set(), droppedConstraints: new Set(),
 });
 
@@ -197,6 +225,12 @@ export class SchemaState implements KnownSchema {
 
   /** Statements seen that may have changed tables in ways the analysis cannot read (see noteOpaque). */
   opaqueCount = 0;
+
+  /**
+   * The id the next unique index gets (UniqueIndex.id): ids only grow, as OIDs do, so a lower one
+   * is an older index. Not undone by tentatively(): only the order of ids matters.
+   */
+  private nextIndexId = 0;
 
   /**
    * A statement ran whose changes the analysis cannot read: a DO block with dynamic SQL or in
@@ -408,13 +442,17 @@ export class SchemaState implements KnownSchema {
     const add = (t: TableState, fkName: string, fk: ForeignKeyState) => {
       if (!foreignKeyWanted(filter, fkName, fk)) return;
       const target = this.tables.get(fk.references);
-      // The key constraint the foreign key points at: its columns are the referenced ones.
+      // The index it depends on, and the key constraint that owns it; where that index is not
+      // known, a key constraint of the referenced columns (it may be the one).
       let refKey: string | undefined;
-      if (target) for (const [k, c] of target.keyConstraints) if (sameColumns(c.columns, fk.refColumns)) { refKey = k; break; }
+      let refIndex: string | undefined;
+      const depended = fk.refIndex !== undefined && target ? indexWithId(target, fk.refIndex) : undefined;
+      if (depended) {
+        if (!depended[1].unnamed) refIndex = depended[0];
+        if (depended[1].constraint) refKey = depended[0];
+      } else if (target) for (const [k, c] of target.keyConstraints) if (sameColumns(c.columns, fk.refColumns)) { refKey = k; break; }
       const actions = { ...(fk.onDelete ? { onDelete: fk.onDelete } : {}), ...(fk.onUpdate ? { onUpdate: fk.onUpdate } : {}) };
-      out.push(refKey === undefined
-        ? { name: fkName, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns, ...actions }
-        : { name: fkName, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns, refKey, ...actions });
+      out.push({ name: fkName, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns, ...(refKey !== undefined ? { refKey } : {}), ...(refIndex !== undefined ? { refIndex } : {}), ...actions });
     };
     const own = filter.end !== 'referencing' ? this.tables.get(key) : undefined;
     if (own && filter.name !== undefined) {
@@ -530,6 +568,11 @@ export class SchemaState implements KnownSchema {
         const table: TableState = { ...emptyTable(name, createdHere), ...(body.partspec ? { partitioned: true } : {}), ...(borrows ? { partial: true } : { columnsFrom: this.opaqueCount }) };
         // Set first: a foreign key to the table itself finds its primary key.
         this.setTable(name, table);
+        // The indexes of its keys exist before any of its foreign keys is made: one to the table
+        // itself finds them wherever they are written.
+        this.addKeyIndexes(table, (body.tableElts ?? []).flatMap((elt: Record<string, any>) => (elt.ColumnDef
+          ? (elt.ColumnDef.constraints ?? []).map((c: Record<string, any>) => ({ ...c.Constraint, keys: [{ String: { sval: elt.ColumnDef.colname } }] }))
+          : elt.Constraint ? [elt.Constraint] : [])));
         if (body.partbound) for (const parent of body.inhRelations ?? []) this.addPartition(tableKey(relationName(parent.RangeVar)), name);
         for (const elt of body.tableElts ?? []) {
           if (elt.ColumnDef) {
@@ -600,6 +643,7 @@ export class SchemaState implements KnownSchema {
               if (column.sequence) this.noteDropped('relation', column.sequence, false);
               if (createdHere) this.addTo(this.newColumns, `${table.name}.${def.colname}`);
               this.assign(table, 'nextOrdinal', table.nextOrdinal + 1);
+              this.addKeyIndexes(table, (def.constraints ?? []).map((c: Record<string, any>) => ({ ...c.Constraint, keys: [{ String: { sval: def.colname } }] })));
               for (const c of def.constraints ?? []) {
                 const only = [{ String: { sval: def.colname } }];
                 if (c.Constraint && c.Constraint.contype !== 'CONSTR_CHECK') this.addConstraint(table, { ...c.Constraint, keys: only, fk_attrs: only });
@@ -614,7 +658,17 @@ export class SchemaState implements KnownSchema {
               // Its foreign keys go with it, and (CASCADE) those pointing at it.
               if (table.foreignKeys.involves(cmd.name)) for (const [fkName, fk] of table.foreignKeys) if (fk.columns.includes(cmd.name)) this.deleteIn(table.foreignKeys, fkName);
               if (table.keyConstraints.involves(cmd.name)) for (const [keyName, key] of table.keyConstraints) if (key.columns.includes(cmd.name)) this.deleteIn(table.keyConstraints, keyName);
-              this.dropReferencing(table.name, (fk) => fk.refColumns.includes(cmd.name));
+              // The unique indexes it is in (a key or INCLUDE column) go with it, and the foreign
+              // keys that depend on one of them or reference it.
+              const goneIndexes = new Set<number>();
+              if (table.uniqueIndexes.involves(cmd.name)) {
+                for (const [indexName, index] of table.uniqueIndexes) {
+                  if (!index.columns.includes(cmd.name)) continue;
+                  goneIndexes.add(index.id);
+                  this.deleteIn(table.uniqueIndexes, indexName);
+                }
+              }
+              this.dropReferencing(table.name, (fk) => fk.refColumns.includes(cmd.name) || (fk.refIndex !== undefined && goneIndexes.has(fk.refIndex)));
               // Its indexes and the constraints that involve it go with it.
               if (table.constraints.involves(cmd.name)) {
                 for (const [conName, con] of table.constraints) {
@@ -655,6 +709,8 @@ export class SchemaState implements KnownSchema {
               if (table.columns.get(cmd.name)) this.assign(table.columns.get(cmd.name)!, 'hasDefault', cmd.subtype === 'AT_AddIdentity');
               break;
             case 'AT_AddConstraint':
+              if (typeof cmd.def.Constraint?.indexname === 'string') this.adoptIndex(table, cmd.def.Constraint);
+              else this.addKeyIndexes(table, [cmd.def.Constraint]);
               this.addConstraint(table, cmd.def.Constraint);
               break;
             case 'AT_ValidateConstraint': {
@@ -672,9 +728,13 @@ export class SchemaState implements KnownSchema {
               this.deleteIn(table.constraints, cmd.name);
               this.deleteIn(table.foreignKeys, cmd.name);
               const key = table.keyConstraints.get(cmd.name);
+              const index = table.uniqueIndexes.get(cmd.name);
+              if (index?.constraint) this.deleteIn(table.uniqueIndexes, cmd.name);
               if (key) {
                 this.deleteIn(table.keyConstraints, cmd.name);
-                this.dropReferencing(table.name, (fk) => sameColumns(fk.refColumns, key.columns));
+                // The foreign keys that depend on its index go (CASCADE); where that index was not
+                // known, those whose referenced columns are its keys.
+                this.dropReferencing(table.name, (fk) => (index?.constraint && fk.refIndex !== undefined ? fk.refIndex === index.id : sameColumns(fk.refColumns, key.columns)));
               }
               break;
             }
@@ -739,6 +799,13 @@ export class SchemaState implements KnownSchema {
             this.dropIndex(from);
             this.setIndexTable(to, on);
             if (columns) this.setIn(this.indexColumns, to, columns);
+            // A unique index keeps its id, so the foreign keys that depend on it follow it.
+            const table = this.table(on);
+            const unique = table?.uniqueIndexes.get(body.relation.relname);
+            if (table && unique && !unique.constraint) {
+              this.deleteIn(table.uniqueIndexes, body.relation.relname);
+              this.setIn(table.uniqueIndexes, body.newname, unique);
+            }
           }
         } else if (renameType === 'OBJECT_VIEW' || renameType === 'OBJECT_MATVIEW') {
           const from = tableKey(relationName(body.relation));
@@ -802,6 +869,7 @@ export class SchemaState implements KnownSchema {
             const rename = (cols: readonly string[]) => cols.map((c) => (c === body.subname ? body.newname : c));
             if (table.foreignKeys.involves(body.subname)) for (const [fkName, fk] of table.foreignKeys) if (fk.columns.includes(body.subname)) this.setForeignKey(table, fkName, { ...fk, columns: rename(fk.columns) });
             if (table.keyConstraints.involves(body.subname)) for (const [keyName, key] of table.keyConstraints) if (key.columns.includes(body.subname)) this.setIn(table.keyConstraints, keyName, { ...key, columns: rename(key.columns) });
+            if (table.uniqueIndexes.involves(body.subname)) for (const [indexName, index] of table.uniqueIndexes) if (index.columns.includes(body.subname)) this.setIn(table.uniqueIndexes, indexName, { ...index, keys: rename(index.keys), columns: rename(index.columns) });
             // What else names the column follows it, so DROP COLUMN, a type change and SET NOT NULL
             // find it under its new name: constraints, NOT NULL checks, one-column keys, indexes.
             if (table.constraints.involves(body.subname)) for (const [conName, con] of table.constraints) if (con.columns.includes(body.subname)) this.setIn(table.constraints, conName, { ...con, columns: rename(con.columns) });
@@ -832,6 +900,12 @@ export class SchemaState implements KnownSchema {
             this.deleteIn(table.keyConstraints, body.subname);
             this.setIn(table.keyConstraints, body.newname, key);
           }
+          // Its index is renamed with it.
+          const unique = table?.uniqueIndexes.get(body.subname);
+          if (table && unique?.constraint) {
+            this.deleteIn(table.uniqueIndexes, body.subname);
+            this.setIn(table.uniqueIndexes, body.newname, unique);
+          }
           const constraint = table?.constraints.get(body.subname);
           if (table && constraint) {
             this.deleteIn(table.constraints, body.subname);
@@ -860,7 +934,20 @@ export class SchemaState implements KnownSchema {
             for (const index of this.indexesOn.get(key) ?? []) this.dropIndex(index);
           }
         } else if (body.removeType === 'OBJECT_INDEX') {
-          for (const o of body.objects ?? []) this.dropIndex(dotted(o.List?.items));
+          for (const o of body.objects ?? []) {
+            const name = dotted(o.List?.items);
+            // A unique index goes with the foreign keys that depend on it (CASCADE; without, the
+            // statement fails, and the analysis goes on as if it had run, as for a constraint).
+            const on = this.indexTables.get(name);
+            const table = on === undefined ? undefined : this.table(on);
+            const bare = o.List?.items?.[o.List.items.length - 1]?.String?.sval;
+            const unique = table && bare !== undefined ? table.uniqueIndexes.get(bare) : undefined;
+            if (table && unique && !unique.constraint) {
+              this.deleteIn(table.uniqueIndexes, bare!);
+              this.dropReferencing(table.name, (fk) => fk.refIndex === unique.id);
+            }
+            this.dropIndex(name);
+          }
         } else if (body.removeType === 'OBJECT_SEQUENCE') {
           for (const o of body.objects ?? []) {
             this.deleteFrom(this.sequences, dotted(o.List?.items));
@@ -979,6 +1066,14 @@ export class SchemaState implements KnownSchema {
           for (const gone of [...this.dropped]) if (gone.startsWith(prefix)) this.deleteFrom(this.dropped, gone);
         }
         const params = body.indexParams ?? [];
+        // A unique index of plain columns without WHERE is one a foreign key can rely on.
+        const on = this.table(relationName(body.relation));
+        const keys: (string | undefined)[] = params.map((p: { IndexElem?: { name?: string } }) => p.IndexElem?.name);
+        if (on && body.unique && !body.whereClause && keys.length > 0 && keys.every((k) => k !== undefined)) {
+          const index: UniqueIndex = { keys: keys as string[], columns: [...new Set([...keys as string[], ...columnRefs(body.indexIncludingParams)])], id: this.nextIndexId++, constraint: false, primary: false };
+          // Without a name it still counts (a foreign key may depend on it), under one no DROP names.
+          this.setIn(on.uniqueIndexes, body.idxname ?? `?${index.id}`, body.idxname ? index : { ...index, unnamed: true });
+        }
         const unique = this.table(relationName(body.relation))?.uniqueColumns;
         if (body.unique && params.length === 1 && params[0].IndexElem?.name && unique) this.addTo(unique, params[0].IndexElem.name);
         return;
@@ -1024,9 +1119,10 @@ export class SchemaState implements KnownSchema {
     else for (const gone of [...table.droppedConstraints]) this.deleteFrom(table.droppedConstraints, gone);
   }
 
-  /** Drops the foreign keys of other tables that point at `table` and match (what CASCADE drops). */
+  /** Drops the foreign keys that point at `table` (its own too) and match (what CASCADE drops). */
   private dropReferencing(table: string, matches: (fk: ForeignKeyState) => boolean): void {
-    for (const t of this.referencing(table)) {
+    const self = this.tables.get(table);
+    for (const t of self ? [...this.referencing(table), self] : this.referencing(table)) {
       for (const [fkName, fk] of t.foreignKeys) {
         if (fk.references !== table || !matches(fk)) continue;
         this.deleteIn(t.foreignKeys, fkName);
@@ -1034,6 +1130,41 @@ export class SchemaState implements KnownSchema {
         this.addTo(t.droppedConstraints, fkName);
       }
     }
+  }
+
+  /**
+   * Notes the unique indexes of the primary key and unique constraints among these (those of one
+   * CREATE TABLE, or of one ADD), oldest first as PostgreSQL makes them: in CREATE TABLE the
+   * primary key's first, and a key written twice (UNIQUE PRIMARY KEY) makes one index, which
+   * takes the name of the first that has one (transformIndexConstraints). A deferrable key is
+   * left out: no foreign key can rely on it.
+   */
+  private addKeyIndexes(table: TableState, constraints: readonly (Record<string, any> | undefined)[]): void {
+    const keys = constraints.filter((c): c is Record<string, any> => (c?.contype === 'CONSTR_PRIMARY' || c?.contype === 'CONSTR_UNIQUE') && c.keys?.length > 0 && typeof c.indexname !== 'string');
+    const primary = keys.find((c) => c.contype === 'CONSTR_PRIMARY');
+    const made: { c: Record<string, any>; name: string | undefined }[] = [];
+    for (const c of primary ? [primary, ...keys.filter((k) => k !== primary)] : keys) {
+      const same = made.find((m) => fingerprint([m.c.keys, m.c.including, m.c.deferrable, m.c.initdeferred, m.c.nulls_not_distinct]) === fingerprint([c.keys, c.including, c.deferrable, c.initdeferred, c.nulls_not_distinct]));
+      if (same) same.name ??= c.conname;
+      else made.push({ c, name: c.conname });
+    }
+    const bare = table.name.split('.').pop()!;
+    for (const { c, name } of made) {
+      if (c.deferrable || c.initdeferred) continue;
+      const isPrimary = c === primary;
+      const cols = names(c.keys);
+      this.setIn(table.uniqueIndexes, name ?? (isPrimary ? `${bare}_pkey` : `${bare}_${cols.join('_')}_key`), { keys: cols, columns: [...new Set([...cols, ...names(c.including)])], id: this.nextIndexId++, constraint: true, primary: isPrimary });
+    }
+  }
+
+  /** ADD CONSTRAINT ... USING INDEX: the constraint takes the unique index over, and its name. */
+  private adoptIndex(table: TableState, c: Record<string, any>): void {
+    const index = table.uniqueIndexes.get(c.indexname);
+    if (!index || index.constraint || (c.contype !== 'CONSTR_PRIMARY' && c.contype !== 'CONSTR_UNIQUE')) return;
+    const name: string = c.conname ?? c.indexname;
+    this.deleteIn(table.uniqueIndexes, c.indexname);
+    this.setIn(table.uniqueIndexes, name, { ...index, constraint: true, primary: c.contype === 'CONSTR_PRIMARY' });
+    this.setIn(table.keyConstraints, name, { columns: index.keys, primary: c.contype === 'CONSTR_PRIMARY' });
   }
 
   private addConstraint(table: TableState, c: Record<string, any> | undefined): void {
@@ -1050,10 +1181,15 @@ export class SchemaState implements KnownSchema {
       const references = tableKey(relationName(c.pktable));
       // No referenced columns named: the referenced table's primary key.
       const target = references === table.name ? table : this.table(references);
-      const pk = target ? [...target.keyConstraints.values()].find((k) => k.primary)?.columns : undefined;
+      const pkIndex = target ? [...target.uniqueIndexes.values()].find((i) => i.primary) : undefined;
+      const pk = pkIndex?.keys ?? (target ? [...target.keyConstraints.values()].find((k) => k.primary)?.columns : undefined);
       const refColumns = c.pk_attrs?.length ? names(c.pk_attrs) : pk ?? [];
+      // The index it depends on, as PostgreSQL picks it: the primary key's, or the oldest unique
+      // index of the referenced columns (transformFkeyCheckAttrs walks them in OID order).
+      let refIndex = c.pk_attrs?.length ? undefined : pkIndex?.id;
+      if (c.pk_attrs?.length && target) for (const i of target.uniqueIndexes.values()) if (sameColumns(i.keys, refColumns) && (refIndex === undefined || i.id < refIndex)) refIndex = i.id;
       const actions = { ...(c.fk_del_action ? { onDelete: c.fk_del_action as string } : {}), ...(c.fk_upd_action ? { onUpdate: c.fk_upd_action as string } : {}) };
-      this.setForeignKey(table, c.conname ?? `${bare}_${columns.join('_')}_fkey`, { columns, references, refColumns, ...actions });
+      this.setForeignKey(table, c.conname ?? `${bare}_${columns.join('_')}_fkey`, { columns, references, refColumns, ...(refIndex !== undefined ? { refIndex } : {}), ...actions });
     }
     if (c?.contype !== 'CONSTR_CHECK') return;
     const column = isNotNullCheck(c.raw_expr);
@@ -1070,6 +1206,12 @@ const constraintKinds: Readonly<Record<string, ConstraintState['kind']>> = {
 const constraintSuffixes: Readonly<Record<ConstraintState['kind'], string>> = {
   check: 'check', 'foreign key': 'fkey', unique: 'key', 'primary key': 'pkey', exclusion: 'excl',
 };
+
+/** The unique index of a table with this id, with its name; undefined once it is gone. */
+function indexWithId(table: TableState, id: number): [string, UniqueIndex] | undefined {
+  for (const entry of table.uniqueIndexes) if (entry[1].id === id) return entry;
+  return undefined;
+}
 
 function sameColumns(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((c) => b.includes(c));
