@@ -3,7 +3,9 @@ import { memoryHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
 import { migrationOrder } from '../src/lint-files.js';
 import { assumedRows, withAssumedRows } from '../src/workspace/config.js';
-import { readTableName, writeTableName } from '../src/workspace/table-name.js';
+import { readTableName } from '../src/workspace/table-name.js';
+import { quoteName } from '../src/sql/quote.js';
+import { assumeRowsFlag } from '../src/analyze/tables.js';
 
 /** --assume-rows names are read as PostgreSQL reads a table's name: the size lands on the table the files made. */
 describe('--assume-rows names', () => {
@@ -22,9 +24,16 @@ describe('--assume-rows names', () => {
     }
   });
 
-  it('writes a key back so that it reads the same: quoted only where folding would change it', () => {
-    for (const key of ['users', 'User', 'app.Orders', 'a"b', 'with space', '_x$1']) expect(readTableName(writeTableName(key))).toBe(key);
-    expect(['users', 'User', 'app.Orders', 'a"b'].map(writeTableName)).toEqual(['users', '"User"', 'app."Orders"', '"a""b"']);
+  it('reads a key back as messages write it (quoteName): quoted only where SQL needs it', () => {
+    for (const key of ['users', 'User', 'app.Orders', 'a"b', 'with space', '_x$1', 'order', 'app.order', 'Ünïcode']) expect(readTableName(quoteName(key))).toBe(key);
+    expect(['users', 'User', 'app.Orders', 'a"b', 'order'].map(quoteName)).toEqual(['users', '"User"', 'app."Orders"', '"a""b"', '"order"']);
+  });
+
+  it('writes the flag a help suggests as the shell passes it back: the double quotes kept inside single ones', () => {
+    expect(['users', 'app.orders', 'User', 'app.User', 'with space', "it's"].map((t) => assumeRowsFlag(t, 'N'))).toEqual([
+      '--assume-rows users=N', '--assume-rows app.orders=N', `--assume-rows '"User"=N'`, `--assume-rows 'app."User"=N'`,
+      `--assume-rows '"with space"=N'`, `--assume-rows '"it'\\''s"=N'`,
+    ]);
   });
 
   it('--assume-rows takes Users=10 for users and "User"=10 for the quoted table; a malformed name is a usage problem', () => {

@@ -27,19 +27,19 @@ export const dependentsBlockDrop: StatementRule = {
         const dropped = new Set(names.map(tableKey));
         for (const name of names) {
           const blocking = referencing(ctx, name).filter((fk) => !dropped.has(tableKey(fk.table)));
-          if (blocking.length) report(refusal(`cannot drop table ${name} because other objects depend on it: ${constraints(blocking)} depend${blocking.length === 1 ? 's' : ''} on table ${name}`, dropKeysFirst(blocking, `or drop ${blocking.length === 1 ? 'that table' : 'those tables'} in the same statement, or use CASCADE, which drops the constraints (not their tables)`)));
+          if (blocking.length) report(refusal(`cannot drop table ${quoteName(name)} because other objects depend on it: ${constraints(blocking)} depend${blocking.length === 1 ? 's' : ''} on table ${quoteName(name)}`, dropKeysFirst(blocking, `or drop ${blocking.length === 1 ? 'that table' : 'those tables'} in the same statement, or use CASCADE, which drops the constraints (not their tables)`)));
         }
       }
       if (body.removeType === 'OBJECT_INDEX') {
         for (const name of names) {
           const owner = constraintOwning(ctx, name);
-          if (owner) report(refusal(`cannot drop index ${name} because constraint ${owner.constraint} on table ${owner.table} requires it (CASCADE does not help)`, `Drop the constraint instead, which drops its index: ALTER TABLE ${quoteName(owner.table)} DROP CONSTRAINT ${quoteIdent(owner.constraint)};`));
+          if (owner) report(refusal(`cannot drop index ${quoteName(name)} because constraint ${quoteIdent(owner.constraint)} on table ${quoteName(owner.table)} requires it (CASCADE does not help)`, `Drop the constraint instead, which drops its index: ALTER TABLE ${quoteName(owner.table)} DROP CONSTRAINT ${quoteIdent(owner.constraint)};`));
         }
       }
       if ((body.removeType === 'OBJECT_TYPE' || body.removeType === 'OBJECT_DOMAIN') && !cascade) {
         for (const name of (body.objects ?? []).map((o: { TypeName?: { names?: unknown[] } }) => dottedName({ List: { items: o.TypeName?.names } }))) {
           const columns = columnsOfType(ctx, name);
-          if (columns.length) report(refusal(`cannot drop type ${name} because other objects depend on it: ${columns.map((c) => `column ${c}`).join(', ')}`, `Change or drop ${columns.length === 1 ? 'that column' : 'those columns'} first (ALTER TABLE ... ALTER COLUMN ... TYPE, or DROP COLUMN); CASCADE would drop the columns and their data.`));
+          if (columns.length) report(refusal(`cannot drop type ${quoteName(name)} because other objects depend on it: ${columns.map((c) => `column ${c}`).join(', ')}`, `Change or drop ${columns.length === 1 ? 'that column' : 'those columns'} first (ALTER TABLE ... ALTER COLUMN ... TYPE, or DROP COLUMN); CASCADE would drop the columns and their data.`));
         }
       }
       return;
@@ -53,10 +53,10 @@ export const dependentsBlockDrop: StatementRule = {
       if (cmd?.subtype === 'AT_DropColumn') {
         const key = ctx.state.table(table)?.keyConstraints;
         blocking = referencing(ctx, table).filter((fk) => fk.refColumns.includes(cmd.name) || (fk.refColumns.length === 0 && [...(key?.values() ?? [])].some((k) => k.primary && k.columns.includes(cmd.name))));
-        what = `column ${cmd.name} of table ${table}`;
+        what = `column ${quoteIdent(cmd.name)} of table ${quoteName(table)}`;
       } else if (cmd?.subtype === 'AT_DropConstraint' && ctx.state.table(table)?.keyConstraints.has(cmd.name)) {
         blocking = referencing(ctx, table).filter((fk) => fk.refKey === cmd.name);
-        what = `constraint ${cmd.name} on table ${table}`;
+        what = `constraint ${quoteIdent(cmd.name)} on table ${quoteName(table)}`;
       }
       if (blocking.length) report({ subcommand, ...refusal(`cannot drop ${what} because other objects depend on it: ${constraints(blocking)}`, dropKeysFirst(blocking, 'or use CASCADE, which drops them')) });
     }
@@ -73,7 +73,7 @@ function refusal(why: string, help: string): { message: string; help: string } {
 }
 
 function constraints(fks: readonly ForeignKey[]): string {
-  return fks.map((fk) => `constraint ${fk.name} on table ${fk.table}`).join(', ');
+  return fks.map((fk) => `constraint ${quoteIdent(fk.name)} on table ${quoteName(fk.table)}`).join(', ');
 }
 
 function dropKeysFirst(fks: readonly ForeignKey[], rest: string): string {
@@ -112,7 +112,7 @@ function columnsOfType(ctx: StatementContext, type: string): string[] {
   const key = tableKey(type);
   const found: string[] = [];
   for (const t of ctx.state.tables.values()) {
-    for (const [column, c] of t.columns) if (c.type && tableKey(c.type.name) === key) found.push(`${column} of table ${t.name}`);
+    for (const [column, c] of t.columns) if (c.type && tableKey(c.type.name) === key) found.push(`${quoteIdent(column)} of table ${quoteName(t.name)}`);
   }
   return found;
 }

@@ -31,9 +31,9 @@ export const dropIndexNotConcurrent: StatementRule = {
     if (!existing.length) return;
     // The table, when the statements seen created the index.
     const tables = [...new Set(existing.map(tableOf))];
-    const on = tables.length === 1 && tables[0] !== undefined ? tables[0] : existing.length === 1 ? 'its table' : 'their tables';
+    const on = tables.length === 1 && tables[0] !== undefined ? quoteName(tables[0]) : existing.length === 1 ? 'its table' : 'their tables';
     report({
-      message: `DROP INDEX ${existing.join(', ')} takes an ACCESS EXCLUSIVE lock on ${on}: reads and writes queue behind it`,
+      message: `DROP INDEX ${existing.map(quoteName).join(', ')} takes an ACCESS EXCLUSIVE lock on ${on}: reads and writes queue behind it`,
       help: ctx.mode === 'plan'
         ? `Use DROP INDEX CONCURRENTLY ${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction: migc arranges that in plans).${leaveDoBlock(ctx)}`
         : `Use DROP INDEX CONCURRENTLY ${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction block: a file of its own that your migration tool runs without a transaction).${leaveDoBlock(ctx)}`,

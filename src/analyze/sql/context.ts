@@ -6,6 +6,7 @@ import type { PgNode } from '../../sql/parser.js';
 import { largeTableRows } from '../tables.js';
 import { tableKey, type SchemaState } from './schema-state.js';
 import { formatCount } from '../../util/numbers.js';
+import { quoteName } from '../../sql/quote.js';
 
 /** The PostgreSQL version assumed when neither the plan nor the project config names one. */
 export const defaultPostgresMajor = 14;
@@ -265,8 +266,8 @@ export function leaveDoBlock(ctx: StatementContext): string {
     : '';
 }
 
-/** "on users (12,000,000 rows)", "on users (no size hint: assumed large)". */
+/** `users (12,000,000 rows)`, `"User" (no size hint: assumed large)`: the name as SQL writes it. */
 export function sizeNote(ctx: StatementContext, table: string): string {
   const rows = ctx.rows(table);
-  return rows === undefined ? `${table} (no size hint: assumed large)` : `${table} (${formatCount(rows)} rows)`;
+  return rows === undefined ? `${quoteName(table)} (no size hint: assumed large)` : `${quoteName(table)} (${formatCount(rows)} rows)`;
 }
