@@ -5,7 +5,7 @@ import { migrationOrder } from '../src/lint-files.js';
 import { assumedRows, withAssumedRows } from '../src/workspace/config.js';
 import { readTableName } from '../src/workspace/table-name.js';
 import { quoteName } from '../src/sql/quote.js';
-import { assumeRowsFlag } from '../src/analyze/tables.js';
+import { assumeRowsFlag } from '../src/analyze/sql/context.js';
 
 /** --assume-rows names are read as PostgreSQL reads a table's name: the size lands on the table the files made. */
 describe('--assume-rows names', () => {
@@ -57,11 +57,11 @@ describe('--assume-rows names', () => {
       return { found: result.diagnostics.map((d) => `${d.severity} ${d.code} ${d.message.replace(/ takes a SHARE lock on (\S+).*/, ' on $1')}`), tables: [...result.tables].sort() };
     };
     const none = await run([]);
-    expect(none.found).toEqual(['error MG201 CREATE INDEX users_email_idx on users', 'error MG201 CREATE INDEX User_email_idx on User']);
+    expect(none.found).toEqual(['error MG201 CREATE INDEX users_email_idx on users', 'error MG201 CREATE INDEX "User_email_idx" on "User"']);
     // The tables the files name, as they are sized: not the indexes' names.
     expect(none.tables).toEqual(['User', 'users']);
-    expect((await run(['Users=40'])).found).toEqual(['info MG201 CREATE INDEX users_email_idx on users', 'error MG201 CREATE INDEX User_email_idx on User']);
-    expect((await run(['"User"=40'])).found).toEqual(['error MG201 CREATE INDEX users_email_idx on users', 'info MG201 CREATE INDEX User_email_idx on User']);
+    expect((await run(['Users=40'])).found).toEqual(['info MG201 CREATE INDEX users_email_idx on users', 'error MG201 CREATE INDEX "User_email_idx" on "User"']);
+    expect((await run(['"User"=40'])).found).toEqual(['error MG201 CREATE INDEX users_email_idx on users', 'info MG201 CREATE INDEX "User_email_idx" on "User"']);
     // User folds to user, which is neither table.
     expect((await run(['User=40'])).found).toEqual(none.found);
   });

@@ -10,8 +10,6 @@ import { postgresMajorProblem } from '../normalize/postgres-versions.js';
 import { applyRuleSettings } from '../analyze/settings.js';
 import { assumedRows } from '../workspace/config.js';
 import { isPostgratorMigration, isPrismaMigration } from '../lint-files.js';
-import { quoteName } from '../sql/quote.js';
-import { assumeRowsFlag } from '../analyze/tables.js';
 
 export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean }, io: Io): Promise<number> {
   if (options.fileTransaction && options.fileQueryString) throw new UsageError('--file-transaction and --file-query-string say two ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; Flyway, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator, Ory popx: --file-transaction; the README\'s "Which flag for your tool" has the table)');
@@ -53,6 +51,8 @@ async function unusedAssumedRows(flags: readonly string[], tables: ReadonlySet<s
     const assumed = assumedRows(flag);
     if (!assumed || tables.has(assumed.table)) continue;
     const { didYouMean } = await import('../util/suggest.js');
+    // The SQL lexer decides which names are reserved words: loaded only for a flag that sizes nothing.
+    const [{ quoteName }, { assumeRowsFlag }] = await Promise.all([import('../sql/quote.js'), import('../analyze/sql/context.js')]);
     const folded = names.filter((t) => t.toLowerCase() === assumed.table.toLowerCase());
     const meant = folded.length === 1 ? folded[0] : didYouMean(assumed.table, names);
     const suggestion = meant === undefined ? '' : `; did you mean ${assumeRowsFlag(meant, String(assumed.rows))}?`;

@@ -1,5 +1,5 @@
-import { isLarge, sizeNote, type StatementRule } from '../sql/context.js';
-import { largeTableRows, assumeRowsFlag, sizeHintKey } from '../tables.js';
+import { assumeRowsFlag, isLarge, sizeHintKey, sizeNote, type StatementRule } from '../sql/context.js';
+import { largeTableRows } from '../tables.js';
 import { fewRowsWhere, isCatalogTable, isOneBatch, targetsFewRows } from './ast.js';
 import { walkedTable } from '../../sql/batch.js';
 import { relationName } from '../../sql/facts.js';
