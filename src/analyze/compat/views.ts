@@ -183,7 +183,7 @@ export class ViewCatalog {
     const outputs = renamed(described.outputs, aliases);
     const seen = new Set<string>();
     for (const [n] of outputs ?? []) {
-      if (seen.has(n)) refusals.push(`CREATE ${what.toUpperCase()} ${quoteName(name)} fails: column ${quoteIdent(n)} specified more than once (name it with AS)`);
+      if (seen.has(n)) refusals.push(`CREATE ${what.toUpperCase()} ${quoteName(name)} fails: column "${n}" specified more than once (name it with AS)`);
       seen.add(n);
     }
     const old = this.views.get(name);
@@ -195,8 +195,8 @@ export class ViewCatalog {
       before.forEach(([n, c], i) => {
         const next = now[i];
         if (!next) return;
-        if (next[0] !== n) refusals.push(`CREATE OR REPLACE VIEW ${quoteName(name)} fails: cannot change name of view column ${quoteIdent(n)} to ${quoteIdent(next[0])}`);
-        else if (c.type && next[1].type && (sameType(c.type.name) !== sameType(next[1].type.name) || c.type.array !== next[1].type.array)) refusals.push(`CREATE OR REPLACE VIEW ${quoteName(name)} fails: cannot change data type of view column ${quoteIdent(n)} from ${quoteTypeName(c.type.name)} to ${quoteTypeName(next[1].type.name)}`);
+        if (next[0] !== n) refusals.push(`CREATE OR REPLACE VIEW ${quoteName(name)} fails: cannot change name of view column "${n}" to "${next[0]}"`);
+        else if (c.type && next[1].type && (sameType(c.type.name) !== sameType(next[1].type.name) || c.type.array !== next[1].type.array)) refusals.push(`CREATE OR REPLACE VIEW ${quoteName(name)} fails: cannot change data type of view column "${n}" from ${quoteTypeName(c.type.name)} to ${quoteTypeName(next[1].type.name)}`);
       });
     }
     const columns = outputs ? new Map(outputs.map(([n, c], i): [string, ColumnState] => [n, { ...(c.type ? { type: c.type } : {}), notNull: false, ordinal: i }])) : undefined;
