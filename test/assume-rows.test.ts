@@ -3,7 +3,9 @@ import { memoryHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
 import { migrationOrder } from '../src/lint-files.js';
 import { assumedRows, loadProjectConfig, withAssumedRows } from '../src/workspace/config.js';
-import { readTableName, writeTableName } from '../src/sql/table-name.js';
+import { readTableName } from '../src/sql/table-name.js';
+import { quoteName } from '../src/sql/quote.js';
+import { assumeRowsFlag } from '../src/analyze/sql/context.js';
 
 /** --assume-rows names are read as PostgreSQL reads a table's name: the size lands on the table the files made. */
 describe('--assume-rows names', () => {
@@ -22,9 +24,16 @@ describe('--assume-rows names', () => {
     }
   });
 
-  it('writes a key back so that it reads the same: quoted only where folding would change it', () => {
-    for (const key of ['users', 'User', 'app.Orders', 'a"b', 'with space', '_x$1']) expect(readTableName(writeTableName(key))).toBe(key);
-    expect(['users', 'User', 'app.Orders', 'a"b'].map(writeTableName)).toEqual(['users', '"User"', 'app."Orders"', '"a""b"']);
+  it('reads a key back as messages write it (quoteName): quoted only where SQL needs it', () => {
+    for (const key of ['users', 'User', 'app.Orders', 'a"b', 'with space', '_x$1', 'order', 'app.order', 'Ünïcode']) expect(readTableName(quoteName(key))).toBe(key);
+    expect(['users', 'User', 'app.Orders', 'a"b', 'order'].map(quoteName)).toEqual(['users', '"User"', 'app."Orders"', '"a""b"', '"order"']);
+  });
+
+  it('writes the flag a help suggests as the shell passes it back: the double quotes kept inside single ones', () => {
+    expect(['users', 'app.orders', 'User', 'app.User', 'with space', "it's"].map((t) => assumeRowsFlag(t, 'N'))).toEqual([
+      '--assume-rows users=N', '--assume-rows app.orders=N', `--assume-rows '"User"=N'`, `--assume-rows 'app."User"=N'`,
+      `--assume-rows '"with space"=N'`, `--assume-rows '"it'\\''s"=N'`,
+    ]);
   });
 
   it('--assume-rows takes Users=10 for users and "User"=10 for the quoted table; a malformed name is a usage problem', () => {
@@ -61,11 +70,11 @@ describe('--assume-rows names', () => {
       return { found: result.diagnostics.map((d) => `${d.severity} ${d.code} ${d.message.replace(/ takes a SHARE lock on (\S+).*/, ' on $1')}`), tables: [...result.tables].sort() };
     };
     const none = await run([]);
-    expect(none.found).toEqual(['error MG201 CREATE INDEX users_email_idx on users', 'error MG201 CREATE INDEX User_email_idx on User']);
+    expect(none.found).toEqual(['error MG201 CREATE INDEX users_email_idx on users', 'error MG201 CREATE INDEX "User_email_idx" on "User"']);
     // The tables the files name, as they are sized: not the indexes' names.
     expect(none.tables).toEqual(['User', 'users']);
-    expect((await run(['Users=40'])).found).toEqual(['info MG201 CREATE INDEX users_email_idx on users', 'error MG201 CREATE INDEX User_email_idx on User']);
-    expect((await run(['"User"=40'])).found).toEqual(['error MG201 CREATE INDEX users_email_idx on users', 'info MG201 CREATE INDEX User_email_idx on User']);
+    expect((await run(['Users=40'])).found).toEqual(['info MG201 CREATE INDEX users_email_idx on users', 'error MG201 CREATE INDEX "User_email_idx" on "User"']);
+    expect((await run(['"User"=40'])).found).toEqual(['error MG201 CREATE INDEX users_email_idx on users', 'info MG201 CREATE INDEX "User_email_idx" on "User"']);
     // User folds to user, which is neither table.
     expect((await run(['User=40'])).found).toEqual(none.found);
   });

@@ -401,9 +401,9 @@ describe('migc lint', () => {
     expect(sized.stderr).toBe('migc: linted 2 files: 0 errors, 0 warnings (2 notes: --verbose shows them)\n');
     const missed = await migc(['lint', 'migrations', '--assume-rows', 'User=40', '--assume-rows', 'Usres=40', '--assume-rows', 'orders=5', '--format', 'json'], project);
     expect(missed.code).toBe(1); // the warnings change nothing: both tables are still assumed large
-    expect(JSON.parse(missed.stdout).diagnostics.map((d: { code: string; message: string }) => `${d.code} ${d.message.split(' takes')[0]}`)).toEqual(['MG201 CREATE INDEX u_idx', 'MG201 CREATE INDEX U_idx']);
+    expect(JSON.parse(missed.stdout).diagnostics.map((d: { code: string; message: string }) => `${d.code} ${d.message.split(' takes')[0]}`)).toEqual(['MG201 CREATE INDEX u_idx', 'MG201 CREATE INDEX "U_idx"']);
     expect(missed.stderr.split('\n').filter((l) => l.includes('warning'))).toEqual([
-      'migc: warning: --assume-rows User=40: the files name no table user, so this size is not used; did you mean --assume-rows \'"User"=40\'?',
+      'migc: warning: --assume-rows User=40: the files name no table "user", so this size is not used; did you mean --assume-rows \'"User"=40\'?',
       'migc: warning: --assume-rows Usres=40: the files name no table usres, so this size is not used; did you mean --assume-rows users=40?',
       'migc: warning: --assume-rows orders=5: the files name no table orders, so this size is not used',
     ]);

@@ -1,6 +1,7 @@
 import type { Plan, Statement, Step } from '../normalize/model.js';
 import { pgDurationSeconds } from '../sql/batch.js';
 import { lockLabel, lockStrength, type PredictedLock } from '../sql/locks.js';
+import { quoteName } from '../sql/quote.js';
 
 /**
  * Which statements of a script run without statement_timeout. The timeout is there to bound the
@@ -34,7 +35,7 @@ export function blocksNobody(statement: Statement, locksOf: LocksOf): readonly P
 export function locksText(locks: readonly PredictedLock[]): string {
   const byMode = new Map<string, string[]>();
   for (const l of locks) byMode.set(l.mode, [...(byMode.get(l.mode) ?? []), l.table]);
-  return [...byMode].map(([mode, tables]) => `${lockLabel(mode)} on ${[...new Set(tables)].join(', ')}`).join(', ');
+  return [...byMode].map(([mode, tables]) => `${lockLabel(mode)} on ${[...new Set(tables)].map(quoteName).join(', ')}`).join(', ');
 }
 
 /**

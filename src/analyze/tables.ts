@@ -10,3 +10,4 @@ export const largeTableRows = 100_000;
  * 5 * 10^12; a larger number is a typo. schema/plan.schema.json and config.schema.json say the same.
  */
 export const maxTableRows = 5_000_000_000_000;
+

@@ -10,7 +10,6 @@ import { postgresMajorProblem } from '../normalize/postgres-versions.js';
 import { applyRuleSettings } from '../analyze/settings.js';
 import { assumedRows } from '../workspace/config.js';
 import { isPostgratorMigration, isPrismaMigration } from '../lint-files.js';
-import { writeTableName } from '../sql/table-name.js';
 
 export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean }, io: Io): Promise<number> {
   if (options.fileTransaction && options.fileQueryString) throw new UsageError('--file-transaction and --file-query-string say two ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; Flyway, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator, Ory popx: --file-transaction; the README\'s "Which flag for your tool" has the table)');
@@ -52,10 +51,12 @@ async function unusedAssumedRows(flags: readonly string[], tables: ReadonlySet<s
     const assumed = assumedRows(flag);
     if (!assumed || tables.has(assumed.table)) continue;
     const { didYouMean } = await import('../util/suggest.js');
+    // The SQL lexer decides which names are reserved words: loaded only for a flag that sizes nothing.
+    const [{ quoteName }, { assumeRowsFlag }] = await Promise.all([import('../sql/quote.js'), import('../analyze/sql/context.js')]);
     const folded = names.filter((t) => t.toLowerCase() === assumed.table.toLowerCase());
     const meant = folded.length === 1 ? folded[0] : didYouMean(assumed.table, names);
-    const suggestion = meant === undefined ? '' : `; did you mean --assume-rows ${shellWord(`${writeTableName(meant)}=${assumed.rows}`)}?`;
-    warnings.push(`--assume-rows ${flag}: the files name no table ${writeTableName(assumed.table)}, so this size is not used${suggestion}`);
+    const suggestion = meant === undefined ? '' : `; did you mean ${assumeRowsFlag(meant, String(assumed.rows))}?`;
+    warnings.push(`--assume-rows ${flag}: the files name no table ${quoteName(assumed.table)}, so this size is not used${suggestion}`);
   }
   return warnings;
 }
@@ -69,11 +70,6 @@ function flagHint(files: readonly string[], options: { fileTransaction?: boolean
   if (options.fileTransaction || options.fileQueryString) return undefined;
   const tool = files.some(isPrismaMigration) ? 'Prisma sends each migration.sql' : files.some(isPostgratorMigration) ? 'Postgrator sends each file' : undefined;
   return tool && `${tool} to the server as one query string: pass --file-transaction to lint them so (without a flag, files are read statement by statement, as psql runs them)`;
-}
-
-/** A word as a POSIX shell reads it back: quoted when it holds a quote or another special character. */
-function shellWord(word: string): string {
-  return /^[\w.=@%+,:/-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** --postgres: a major version migc knows, in the same range (and words) as a plan's engine. */

@@ -7,6 +7,7 @@ import type { Engine, ServerEngine } from '../verify/engine.js';
 import { scrub, urlSecrets } from '../verify/redact.js';
 import type { RehearsalResult, Status } from '../verify/rehearse.js';
 import { nothingChangedSince, printDiagnostics, type Io } from './output.js';
+import { quoteName } from '../sql/quote.js';
 
 export interface VerifyOptions {
   readonly format: DiagnosticFormat;
@@ -251,10 +252,10 @@ function jsonRehearsal(r: RehearsalResult) {
 }
 
 /** The locks a step was seen to take, and, for statements whose locks could not be read, why. */
-function observedLocks(s: RehearsalResult['steps'][number], name: (l: RehearsalResult['steps'][number]['locks'][number]) => string): string {
+function observedLocks(s: RehearsalResult['steps'][number], name: (mode: string, relation: string) => string): string {
   // A step seen to lock no table says so, and what it locked instead (a type: ALTER TYPE ... ADD VALUE).
-  const types = s.typeLocks.map((l) => name({ ...l, relation: `type ${l.relation}` })).join(', ');
-  const seen = s.locks.map(name).join(', ') || (s.seenInTransaction ? `no table lock${types ? ` (${types})` : ''}` : '');
+  const types = s.typeLocks.map((l) => name(l.mode, `type ${quoteName(l.relation)}`)).join(', ');
+  const seen = s.locks.map((l) => name(l.mode, quoteName(l.relation))).join(', ') || (s.seenInTransaction ? `no table lock${types ? ` (${types})` : ''}` : '');
   if (!s.unobserved || s.up !== 'ok') return seen;
   return `${seen ? `${seen}; ` : ''}not observed: ${s.unobserved}`;
 }
@@ -281,8 +282,8 @@ function prettyRehearsal(r: RehearsalResult, crashPoints: boolean): string {
   notes.forEach((n, i) => lines.push(`    (${i + 1}) ${n}`));
   lines.push('', `  ${pad('step', 28)}${pad('up', 8)}${pad('down', 14)}${pad('time', 8)}${pad('prediction', 12)}locks taken (inside its transaction), rewrites`);
   for (const s of r.steps) {
-    const locks = observedLocks(s, (l) => `${l.mode} ${l.relation}`);
-    const rewrites = s.rewritten.length ? `; rewrote ${s.rewritten.join(', ')}` : '';
+    const locks = observedLocks(s, (mode, relation) => `${mode} ${relation}`);
+    const rewrites = s.rewritten.length ? `; rewrote ${s.rewritten.map(quoteName).join(', ')}` : '';
     const prediction = s.prediction === 'agrees' ? 'agrees' : s.prediction === 'differs' ? 'DIFFERS' : '-';
     lines.push(`  ${pad(s.step, 28)}${pad(statusText[s.up], 8)}${pad(statusText[s.down], 14)}${pad(s.up === 'ok' ? `${Math.round(s.upMs)}ms` : '', 8)}${pad(prediction, 12)}${locks}${rewrites}`);
   }
@@ -331,7 +332,7 @@ export function rehearsalView(r: RehearsalResult) {
     skipped: r.skipped,
     phases: r.phases.map((p) => ({ ...p, up: statusText[p.up.status], down: statusText[p.down.status], again: statusText[p.again.status], note: p.down.note, upMs: Math.round(p.up.ms), downMs: Math.round(p.down.ms) })),
     ...(r.compat ? { compat: compatRehearsalView(r.compat) } : {}),
-    steps: r.steps.map((s) => ({ ...s, up: statusText[s.up], down: statusText[s.down], upMs: Math.round(s.upMs), locks: s.locks.map((l) => `${l.mode} on ${l.relation}`).join(', '), observed: observedLocks(s, (l) => `${l.mode} on ${l.relation}`), predicted: s.predicted.join(', '), prediction: s.prediction === 'not judged' ? '' : s.prediction, rewritten: s.rewritten.join(', ') })),
+    steps: r.steps.map((s) => ({ ...s, up: statusText[s.up], down: statusText[s.down], upMs: Math.round(s.upMs), locks: s.locks.map((l) => `${l.mode} on ${quoteName(l.relation)}`).join(', '), observed: observedLocks(s, (mode, relation) => `${mode} on ${relation}`), predicted: s.predicted.join(', '), prediction: s.prediction === 'not judged' ? '' : s.prediction, rewritten: s.rewritten.map(quoteName).join(', ') })),
     crash: r.crash ? { tried: r.crash.tried, passed: r.crash.passed, failed: r.crash.failed } : undefined,
   };
 }

@@ -84,11 +84,29 @@ export function quoteIdent(name: string): string {
 }
 
 /**
- * A relation named as the analysis names it (schema.table, each part as PostgreSQL folded or kept
- * it), written back as SQL: "Step", app."Order". A recipe in a finding's help must run as written.
+ * A name as the analysis keeps it (schema.table, table.column, schema.table.column: each part as
+ * PostgreSQL folded or kept it, joined by dots; tableKey in schema-state.ts leaves `public.` out),
+ * written back as SQL: users, app.orders, "Step", app."Order", "User"."emailAddress". Every name a
+ * message, help, report or checklist shows goes through here (or quoteIdent for one part): in a
+ * recipe it must run as written, and in prose `User` would read as the table user. A part that
+ * holds a dot cannot be told from two parts in the analysis's keys: it shows as two.
  */
 export function quoteName(dotted: string): string {
   return dotted.split('.').map(quoteIdent).join('.');
+}
+
+/**
+ * A type's name (the analysis's key, pg_catalog left out) as SQL writes it: built-in types are
+ * keywords written bare (timestamp, numeric, interval), so only a name that folding would change
+ * or that holds another character is quoted: "Role", app."Status".
+ */
+export function quoteTypeName(dotted: string): string {
+  return dotted.split('.').map((part) => (/^[a-z_][a-z0-9_$]*$/.test(part) ? part : quoteIdentAlways(part))).join('.');
+}
+
+/** A column of a table as SQL writes it: users.email, "User"."emailAddress", app."Order".id. */
+export function quoteColumn(table: string, column: string): string {
+  return `${quoteName(table)}.${quoteIdent(column)}`;
 }
 
 /**

@@ -38,8 +38,3 @@ export function readTableName(text: string): string | undefined {
 
 /** scan.l's identifier: a letter, underscore or non-ASCII character, then those, digits and `$`. */
 const unquotedPart = /^[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*/;
-
-/** A key as one would write it back: quoted where folding would change it (`"User"`), else bare. */
-export function writeTableName(key: string): string {
-  return key.split('.').map((part) => (/^[a-z_][a-z0-9_$]*$/.test(part) ? part : `"${part.replace(/"/g, '""')}"`)).join('.');
-}

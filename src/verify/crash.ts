@@ -8,6 +8,7 @@ import { psqlStatements } from '../sql/psql.js';
 import type { RehearsalDatabase } from './engine.js';
 import { blockRanges } from './observe.js';
 import { changedColumns, dataSnapshot, describeSchemaDiff, diffSnapshots, schemaSnapshot, type DataSnapshot, type SchemaSnapshot } from './snapshot.js';
+import { quoteName } from '../sql/quote.js';
 
 /*
  * Crash points: for every phase, the up script is stopped after each statement that leaves the
@@ -185,7 +186,7 @@ function difference(expected: Snapshot, got: Snapshot, ignoreData: boolean, igno
   if (ignoreData) return undefined;
   const changed = changedColumns(expected.data, got.data, ignoreColumns);
   const tables = [...new Set([...expected.data.keys(), ...got.data.keys()])].filter((t) => expected.data.has(t) !== got.data.has(t));
-  if (changed.length || tables.length) return `the data differs: ${[...changed, ...tables].slice(0, 3).join(', ')}`;
+  if (changed.length || tables.length) return `the data differs: ${[...changed, ...tables].slice(0, 3).map(quoteName).join(', ')}`;
   return undefined;
 }
 

@@ -1,4 +1,4 @@
-import { quoteIdentAlways, sqlLiteral } from '../sql/quote.js';
+import { quoteIdentAlways, sqlLiteral, quoteIdent } from '../sql/quote.js';
 import type { SqlSession } from './run-script.js';
 
 interface ColumnInfo {
@@ -81,7 +81,7 @@ export async function generateRows(session: SqlSession, table: string, rows: num
       value = valueFor(c, table);
     }
     if (value === undefined) {
-      if (c.notnull) throw new FixtureError(`cannot generate values of type ${c.type} for ${table}.${c.name}; give these rows as fixtures sql instead`);
+      if (c.notnull) throw new FixtureError(`cannot generate values of type ${c.type} for ${table}.${quoteIdent(c.name)}; give these rows as fixtures sql instead`);
       continue;
     }
     names.push(quoteIdentAlways(c.name));

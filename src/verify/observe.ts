@@ -6,6 +6,7 @@ import type { ScriptBlock } from '../emit/sql/blocks.js';
 import { runStatements } from '../emit/sql/ledger.js';
 import type { SqlSession } from './run-script.js';
 import { LiveSchema } from './live-schema.js';
+import { quoteName } from '../sql/quote.js';
 
 /** A relation lock a statement took: "AccessExclusiveLock on public.users". */
 export interface ObservedLock {
@@ -66,13 +67,13 @@ export function disagreement(predicted: readonly PredictedLock[], held: Readonly
   for (const [table, p] of firm) {
     // A relation that is gone and held nothing the session could name (created and dropped by the statement).
     if (!existing.has(table) && heldStrength(table) < 0) continue;
-    if (heldStrength(table) < lockStrength(p.mode)) problems.push(`predicted ${p.mode} on ${table}, but it held ${heldStrength(table) < 0 ? 'no lock' : 'a weaker lock'}`);
+    if (heldStrength(table) < lockStrength(p.mode)) problems.push(`predicted ${p.mode} on ${quoteName(table)}, but it held ${heldStrength(table) < 0 ? 'no lock' : 'a weaker lock'}`);
   }
   for (const l of added) {
     const expected = limit.get(l.relation);
     if (!expected && created.has(l.relation)) continue;
     const most = expected ? lockStrength(expected.mode) : lockStrength('RowShareLock');
-    if (lockStrength(l.mode) > most) problems.push(`took ${l.mode} on ${l.relation}, predicted ${expected ? expected.mode : 'none'}`);
+    if (lockStrength(l.mode) > most) problems.push(`took ${l.mode} on ${quoteName(l.relation)}, predicted ${expected ? expected.mode : 'none'}`);
   }
   return problems.length ? problems.join('; ') : undefined;
 }

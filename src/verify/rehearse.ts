@@ -13,6 +13,7 @@ import { runObserved, type ObservedLock, type StatementRun } from './observe.js'
 import { runScript } from './run-script.js';
 import { rehearseCompatibility, type CompatRehearsal } from './compat.js';
 import { changedColumns, dataSnapshot, describeSchemaDiff, diffObjectNames, diffSnapshots, schemaSnapshot, type DataSnapshot, type SchemaSnapshot } from './snapshot.js';
+import { quoteName } from '../sql/quote.js';
 
 export type Direction = 'up' | 'down' | 'again';
 export type Status = 'ok' | 'failed' | 'irreversible' | 'not run';
@@ -221,11 +222,11 @@ export async function rehearsePlan(plan: Plan, scripts: ReadonlyMap<string, stri
     if (changed.length) {
       const lossy = phase.steps.filter((s) => s.rollback?.dataLoss).map((s) => s.id);
       if (lossy.length) {
-        results.get(phase.name)!.down = { ...down, note: `${changed.join(', ')} differ${changed.length === 1 ? 's' : ''} after the rollback, as declared (${lossy.join(', ')} loses data)` };
+        results.get(phase.name)!.down = { ...down, note: `${changed.map(quoteName).join(', ')} differ${changed.length === 1 ? 's' : ''} after the rollback, as declared (${lossy.join(', ')} loses data)` };
       } else {
         diagnostics.push({
           code: 'MG062', severity: 'error', file: plan.file, span: phase.span,
-          message: `rolling back phase "${phase.name}" changes ${changed.join(', ')}, but no step of it declares data loss`,
+          message: `rolling back phase "${phase.name}" changes ${changed.map(quoteName).join(', ')}, but no step of it declares data loss`,
           help: 'Make the rollback restore the data, or mark the step that loses it with data_loss: true and restore: how to get it back.',
         });
         results.get(phase.name)!.down = { ...down, status: 'failed' };
@@ -430,7 +431,7 @@ export function stopAt(run: StatementRun): LedgerKey | undefined {
 
 const byRelation = (a: ObservedLock, b: ObservedLock) => (a.relation + a.mode < b.relation + b.mode ? -1 : a.relation + a.mode > b.relation + b.mode ? 1 : 0);
 
-const lockName = (l: PredictedLock) => `${l.mode} ${l.table.includes('.') ? l.table : `public.${l.table}`}`;
+const lockName = (l: PredictedLock) => `${l.mode} ${quoteName(l.table.includes('.') ? l.table : `public.${l.table}`)}`;
 
 /**
  * Why the locks of a step's statements cannot be read from pg_locks, if they cannot: migc reads

@@ -1,4 +1,4 @@
-import { quoteIdentAlways } from '../sql/quote.js';
+import { quoteIdentAlways, quoteName } from '../sql/quote.js';
 import type { SqlSession } from './run-script.js';
 
 /**
@@ -139,6 +139,23 @@ export function diffObjectNames(diff: { missing: readonly string[]; extra: reado
   return [...new Set([...diff.missing, ...diff.extra].map((l) => objectOf(l).replace(/^\S+ /, '').replace(/\(.*$/, '').split('.').pop()!).filter(Boolean))];
 }
 
+/**
+ * A schema line's object as a message names it, its name as SQL writes it (the line keeps the
+ * catalog's names as they are): `index public."User_email_idx"`, `function public.f(a integer)`.
+ */
+function shownObject(object: string): string {
+  const space = object.indexOf(' ');
+  const name = object.slice(space + 1);
+  const paren = name.indexOf('(');
+  return `${object.slice(0, space)} ${paren < 0 ? quoteName(name) : `${quoteName(name.slice(0, paren))}${name.slice(paren)}`}`;
+}
+
+/** A schema line as a message shows it: its object named as SQL writes it, then the catalog's definition. */
+function shownLine(line: string): string {
+  const object = objectOf(line);
+  return `${shownObject(object)}${line.slice(object.length)}`;
+}
+
 /** A line without its validity: what a VALIDATE (or a failed CREATE INDEX CONCURRENTLY) changes. */
 function withoutValidity(line: string): string {
   return line.replace(/ \((not validated|invalid)\)$/, '').replace(/ NOT VALID$/, '');
@@ -164,17 +181,17 @@ export function describeSchemaDiff(diff: { missing: readonly string[]; extra: re
     if (withoutValidity(was) === withoutValidity(now)) {
       const kind = object.startsWith('index ') ? 'index' : 'constraint';
       if (isUnvalidated(was)) {
-        parts.push(`${object} was ${kind === 'index' ? 'invalid' : 'NOT VALID'} before and is valid after the rollback`);
+        parts.push(`${shownObject(object)} was ${kind === 'index' ? 'invalid' : 'NOT VALID'} before and is valid after the rollback`);
         if (kind === 'constraint') help.add('A VALIDATE CONSTRAINT is not undone by a rollback that does nothing: make the rollback of the step that validates drop the constraint and add it again with NOT VALID (ALTER TABLE ... DROP CONSTRAINT name, ADD CONSTRAINT name ... NOT VALID), or validate in the phase that adds the constraint, whose rollback drops it.');
       } else {
-        parts.push(`${object} was valid before and is ${kind === 'index' ? 'invalid' : 'NOT VALID'} after the rollback`);
+        parts.push(`${shownObject(object)} was valid before and is ${kind === 'index' ? 'invalid' : 'NOT VALID'} after the rollback`);
         if (kind === 'constraint') help.add('A rollback that adds the constraint back with NOT VALID leaves it unvalidated: add ALTER TABLE ... VALIDATE CONSTRAINT name after it in the rollback, or keep the constraint in the step (do not drop it) so that its rollback need not add it back.');
       }
     } else {
-      parts.push(`${object} changed: was ${was.slice(object.length + 1)}, is ${now.slice(object.length + 1)}`);
+      parts.push(`${shownObject(object)} changed: was ${was.slice(object.length + 1)}, is ${now.slice(object.length + 1)}`);
     }
   }
-  const rest = [...diff.missing.filter((l) => !paired.has(objectOf(l))).map((l) => `missing ${l}`), ...diff.extra.filter((l) => !paired.has(objectOf(l))).map((l) => `left behind ${l}`)];
+  const rest = [...diff.missing.filter((l) => !paired.has(objectOf(l))).map((l) => `missing ${shownLine(l)}`), ...diff.extra.filter((l) => !paired.has(objectOf(l))).map((l) => `left behind ${shownLine(l)}`)];
   const all = [...parts, ...rest];
   return { text: all.slice(0, limit).join('; ') + (all.length > limit ? `; and ${all.length - limit} more` : ''), help: [...help] };
 }

@@ -16,6 +16,7 @@ import { tableKey, type ColumnState, type SchemaState } from '../sql/schema-stat
 import { columnType, describeType, type ColumnType } from '../sql/types.js';
 import { builtinAggregateNames, builtinTypeNames } from './builtins.js';
 import type { ViewCatalog, ViewDef } from './views.js';
+import { quoteColumn, quoteIdent, quoteName, quoteTypeName } from '../../sql/quote.js';
 
 /** What the resolver needs beside the state. */
 export interface ResolveContext {
@@ -78,11 +79,18 @@ const functionResults: Record<string, Typed> = {
   concat: { category: 'string', name: 'text' }, gen_random_uuid: { category: 'uuid', name: 'uuid' },
 };
 
+/** A column of a source as a message names it: "User".email, or a subquery.x for a source that has no name. */
+function columnOf(src: Source, column: string): string {
+  return src.described ? `${src.relation}.${quoteIdent(column)}` : quoteColumn(src.relation, column);
+}
+
 interface Source {
   readonly alias: string;
   /** undefined when the columns are not known (a view over an unknown table, a function). */
   readonly columns?: ReadonlyMap<string, ColumnState>;
   readonly relation: string;
+  /** The relation is a description (a subquery, a function), not a name. */
+  readonly described?: true;
   /** A table or view of the schema, as tableKey() keys it (what a view built on it depends on). */
   readonly key?: string;
   /** When it is a view or materialized view: what is known of it. */
@@ -160,7 +168,7 @@ export function describeQuery(ast: PgNode, ctx: ResolveContext, { trackUses = tr
       uses.relations.add(table.name);
       return src;
     }
-    if (ctx.views || !ctx.state.views.has(tableKey(name))) report(`table ${name} does not exist`);
+    if (ctx.views || !ctx.state.views.has(tableKey(name))) report(`table ${quoteName(name)} does not exist`);
     return { alias, relation: name };
   }
 
@@ -176,21 +184,21 @@ export function describeQuery(ast: PgNode, ctx: ResolveContext, { trackUses = tr
         if (body.isNatural || body.usingClause?.length) scope.merged = true;
         for (const u of names(body.usingClause)) {
           const known = scope.sources.filter((s) => s.columns);
-          if (known.length === scope.sources.length && !known.some((s) => s.columns!.has(u))) report(`column ${u} (in USING) does not exist`);
+          if (known.length === scope.sources.length && !known.some((s) => s.columns!.has(u))) report(`column ${quoteIdent(u)} (in USING) does not exist`);
         }
         if (body.quals) condition(body.quals, scope, 'JOIN ... ON');
         return;
       case 'RangeSubselect': {
         const outputs = renamed(select(body.subquery, body.lateral ? scope : scope.parent ?? root), names(body.alias?.colnames));
-        scope.sources.push({ alias: body.alias?.aliasname ?? '?', relation: 'a subquery', ...optionalColumns(asColumns(outputs)) });
+        scope.sources.push({ alias: body.alias?.aliasname ?? '?', relation: 'a subquery', described: true, ...optionalColumns(asColumns(outputs)) });
         return;
       }
       case 'RangeFunction':
         for (const f of body.functions ?? []) for (const item of f.List?.items ?? []) expression(item, scope);
-        scope.sources.push({ alias: body.alias?.aliasname ?? '?', relation: 'a function' });
+        scope.sources.push({ alias: body.alias?.aliasname ?? '?', relation: 'a function', described: true });
         return;
       default:
-        scope.sources.push({ alias: body?.alias?.aliasname ?? '?', relation: kind });
+        scope.sources.push({ alias: body?.alias?.aliasname ?? '?', relation: kind, described: true });
     }
   }
 
@@ -214,7 +222,7 @@ export function describeQuery(ast: PgNode, ctx: ResolveContext, { trackUses = tr
         if (s.sources.some((src) => !src.columns || src.alias === name) || s.outputs?.has(name)) return undefined;
       }
       const only = scope.sources.length === 1 ? scope.sources[0] : undefined;
-      report(only ? `column ${only.relation}.${name} does not exist` : `column ${name} does not exist`);
+      report(only ? `column ${columnOf(only, name)} does not exist` : `column ${quoteIdent(name)} does not exist`);
       return null;
     }
     const [qualifier, name] = parts.length === 2 ? (parts as [string, string]) : [parts[parts.length - 2]!, parts[parts.length - 1]!];
@@ -230,11 +238,11 @@ export function describeQuery(ast: PgNode, ctx: ResolveContext, { trackUses = tr
         use(src, name);
         return c;
       }
-      report(`column ${src.relation}.${name} does not exist`);
+      report(`column ${columnOf(src, name)} does not exist`);
       return null;
     }
     // "x.y" with no source x: a field of a composite column, or a missing FROM entry; PostgreSQL says the latter.
-    if (parts.length === 2 && scope.sources.every((s) => s.columns)) report(`missing FROM-clause entry for ${qualifier} (in ${qualifier}.${name})`);
+    if (parts.length === 2 && scope.sources.every((s) => s.columns)) report(`missing FROM-clause entry for ${quoteIdent(qualifier)} (in ${quoteIdent(qualifier)}.${name === '*' ? '*' : quoteIdent(name)})`);
     return undefined;
   }
 
@@ -245,14 +253,14 @@ export function describeQuery(ast: PgNode, ctx: ResolveContext, { trackUses = tr
     if (ctx.unknownObjectsMayExist) return;
     if ((schema === undefined || schema === 'pg_catalog') && builtinFunctions.has(name)) return;
     if (ctx.state.functions.has(tableKey(parts.join('.')))) return;
-    report(`function ${parts.join('.')}() does not exist`);
+    report(`function ${quoteName(parts.join('.'))}() does not exist`);
   }
 
   function typeExists(typeName: Any): ColumnType | undefined {
     const t = columnType(typeName);
     if (!t || ctx.unknownObjectsMayExist) return t;
     if (builtinTypeNames.has(t.name) || ctx.state.types.has(tableKey(t.name)) || ctx.state.table(t.name)) return t;
-    report(`type ${t.name} does not exist`);
+    report(`type ${quoteTypeName(t.name)} does not exist`);
     return t;
   }
 
@@ -301,7 +309,7 @@ export function describeQuery(ast: PgNode, ctx: ResolveContext, { trackUses = tr
 
   const describe = (node: Any, t: Typed) => {
     const [kind, body] = kindOf(node);
-    if (kind === 'ColumnRef') return `${names(body.fields).join('.')} (${t.name})`;
+    if (kind === 'ColumnRef') return `${names(body.fields).map((n) => (n === '*' ? n : quoteIdent(n))).join('.')} (${t.name})`;
     const a = /^[aeiou]/.test(t.name) ? 'an' : 'a';
     if (kind === 'A_Const') return `${a} ${t.name} literal`;
     return `${a} ${t.name} expression`;
@@ -422,7 +430,7 @@ export function describeQuery(ast: PgNode, ctx: ResolveContext, { trackUses = tr
       use(src);
       return src.columns ? ordered(src.columns).map(([n, c]) => [n, c.type ? { type: c.type, notNull: false } : { notNull: false }]) : undefined;
     }
-    if (scope.sources.every((s) => s.columns)) report(`missing FROM-clause entry for ${qualifier} (in ${qualifier}.*)`);
+    if (scope.sources.every((s) => s.columns)) report(`missing FROM-clause entry for ${quoteIdent(qualifier)} (in ${quoteIdent(qualifier)}.*)`);
     return undefined;
   }
 
@@ -481,8 +489,8 @@ export function describeQuery(ast: PgNode, ctx: ResolveContext, { trackUses = tr
     scope.sources.push(src);
     // Through a view to its base relation, which may be a view too.
     for (let v = src.view, depth = 0; v && !v.instead && depth < 16; v = v.base ? ctx.views?.get(v.base.relation) : undefined, depth++) {
-      if (v.materialized) report(`cannot change materialized view ${v.name}`);
-      else if (v.notUpdatable) report(`cannot ${verb} view ${v.name}: ${v.notUpdatable}`);
+      if (v.materialized) report(`cannot change materialized view ${quoteName(v.name)}`);
+      else if (v.notUpdatable) report(`cannot ${verb} view ${quoteName(v.name)}: ${v.notUpdatable}`);
       else continue;
       break;
     }
@@ -493,7 +501,7 @@ export function describeQuery(ast: PgNode, ctx: ResolveContext, { trackUses = tr
   function viewColumnWritable(into: Source, name: string, verb: 'insert into' | 'update'): void {
     const view = into.view;
     if (!view?.base || view.instead || !into.columns?.has(name) || view.base.columns.has(name)) return;
-    report(`cannot ${verb} column ${name} of view ${view.name}: it is not a column of the view's base relation ${view.base.relation}`);
+    report(`cannot ${verb} column ${quoteIdent(name)} of view ${quoteName(view.name)}: it is not a column of the view's base relation ${quoteName(view.base.relation)}`);
   }
 
   /**
@@ -520,8 +528,8 @@ export function describeQuery(ast: PgNode, ctx: ResolveContext, { trackUses = tr
       const shown = viaView.get(name);
       if (shown !== undefined && (written.includes(shown) || view.columns?.get(shown)?.hasDefault)) continue;
       report(shown === undefined
-        ? `INSERT into view ${view.name} leaves out ${base.name}.${name}, which the view does not show and is NOT NULL without a default`
-        : `INSERT into view ${view.name} leaves out ${shown} (${base.name}.${name}), which is NOT NULL and has no default`);
+        ? `INSERT into view ${quoteName(view.name)} leaves out ${quoteColumn(base.name, name)}, which the view does not show and is NOT NULL without a default`
+        : `INSERT into view ${quoteName(view.name)} leaves out ${quoteIdent(shown)} (${quoteColumn(base.name, name)}), which is NOT NULL and has no default`);
     }
   }
 
@@ -535,7 +543,7 @@ export function describeQuery(ast: PgNode, ctx: ResolveContext, { trackUses = tr
       case 'InsertStmt': {
         const into = target(body.relation, { ...scope, sources: [] }, 'insert into');
         const cols: string[] = (body.cols ?? []).map((c: Any) => c.ResTarget?.name);
-        for (const c of cols) if (into.columns && !into.columns.has(c)) report(`column ${into.relation}.${c} does not exist`);
+        for (const c of cols) if (into.columns && !into.columns.has(c)) report(`column ${columnOf(into, c)} does not exist`);
         for (const c of cols) viewColumnWritable(into, c, 'insert into');
         const values: Any[][] = (body.selectStmt?.SelectStmt?.valuesLists ?? []).map((row: Any) => row.List?.items ?? []);
         // Without a column list, values fill the columns in table order (a rename keeps a column's place).
@@ -547,30 +555,30 @@ export function describeQuery(ast: PgNode, ctx: ResolveContext, { trackUses = tr
             row.forEach((v, i) => {
               expression(v, inner);
               const col = written[i];
-              if (col && !v.SetToDefault) assignment(`${into.relation}.${col}`, into.columns?.get(col), v, inner);
+              if (col && !v.SetToDefault) assignment(columnOf(into, col), into.columns?.get(col), v, inner);
             });
           }
         } else if (body.selectStmt) select(body.selectStmt, scope);
         if (into.view) missingThroughView(into, written);
         else if (into.columns) {
           const missing = [...into.columns].filter(([name, c]) => c.notNull && !c.hasDefault && !written.includes(name)).map(([name]) => name);
-          for (const name of missing) report(`INSERT into ${into.relation} leaves out ${name}, which is NOT NULL and has no default`);
+          for (const name of missing) report(`INSERT into ${quoteName(into.relation)} leaves out ${quoteIdent(name)}, which is NOT NULL and has no default`);
           const unchecked = [...into.columns].filter(([name, c]) => !c.notNull && !c.hasDefault && into.checkedNotNull?.has(name) && !written.includes(name)).map(([name]) => name);
-          for (const name of unchecked) report(`INSERT into ${into.relation} leaves out ${name}, which a CHECK (${name} IS NOT NULL) requires in new rows (NOT VALID too), and has no default`);
+          for (const name of unchecked) report(`INSERT into ${quoteName(into.relation)} leaves out ${quoteIdent(name)}, which a CHECK (${quoteIdent(name)} IS NOT NULL) requires in new rows (NOT VALID too), and has no default`);
         }
         const conflict = body.onConflictClause;
         if (conflict) {
           for (const e of conflict.infer?.indexElems ?? []) {
             const name = e.IndexElem?.name;
-            if (name && into.columns && !into.columns.has(name)) report(`column ${into.relation}.${name} (in ON CONFLICT) does not exist`);
+            if (name && into.columns && !into.columns.has(name)) report(`column ${columnOf(into, name)} (in ON CONFLICT) does not exist`);
           }
           const onConflict: Scope = { sources: [into, { ...into, alias: 'excluded' }], parent, ctes: scope.ctes };
           for (const t of conflict.targetList ?? []) {
             const name = t.ResTarget?.name;
-            if (name && into.columns && !into.columns.has(name)) report(`column ${into.relation}.${name} does not exist`);
+            if (name && into.columns && !into.columns.has(name)) report(`column ${columnOf(into, name)} does not exist`);
             if (name) viewColumnWritable(into, name, 'update');
             expression(t.ResTarget?.val, onConflict);
-            if (name && into.columns?.has(name)) assignment(`${into.relation}.${name}`, into.columns.get(name), t.ResTarget.val, onConflict);
+            if (name && into.columns?.has(name)) assignment(columnOf(into, name), into.columns.get(name), t.ResTarget.val, onConflict);
           }
           if (conflict.whereClause) condition(conflict.whereClause, onConflict, 'WHERE');
         }
@@ -582,10 +590,10 @@ export function describeQuery(ast: PgNode, ctx: ResolveContext, { trackUses = tr
         for (const f of body.fromClause ?? []) fromItem(f, scope);
         for (const t of body.targetList ?? []) {
           const r = t.ResTarget;
-          if (r?.name && into.columns && !into.columns.has(r.name)) report(`column ${into.relation}.${r.name} does not exist`);
+          if (r?.name && into.columns && !into.columns.has(r.name)) report(`column ${columnOf(into, r.name)} does not exist`);
           if (r?.name) viewColumnWritable(into, r.name, 'update');
           expression(r?.val, scope);
-          if (r?.name && into.columns?.has(r.name)) assignment(`${into.relation}.${r.name}`, into.columns.get(r.name), r.val, scope);
+          if (r?.name && into.columns?.has(r.name)) assignment(columnOf(into, r.name), into.columns.get(r.name), r.val, scope);
         }
         if (body.whereClause) condition(body.whereClause, scope, 'WHERE');
         returning(body, scope);

@@ -13,6 +13,7 @@ import { relationName } from '../../sql/facts.js';
 import { tableKey, type ColumnState, type SchemaState } from '../sql/schema-state.js';
 import { builtinAggregateNames } from './builtins.js';
 import { columnName, describeQuery, ordered, renamed, type Uses } from './resolve.js';
+import { quoteIdent, quoteName, quoteTypeName } from '../../sql/quote.js';
 
 export interface ViewDef {
   /** As tableKey() keys it. */
@@ -135,7 +136,7 @@ export class ViewCatalog {
         // Objects dropped together may depend on each other.
         const dropped = new Set<string>((body.objects ?? []).map((o: Any) => dotted(o.List?.items)));
         for (const key of dropped) {
-          this.dropDependents(`${view ? 'view' : 'table'} ${key}`, (v) => v.uses.relations.has(key) && !dropped.has(v.name), cascade, refusals);
+          this.dropDependents(`${view ? 'view' : 'table'} ${quoteName(key)}`, (v) => v.uses.relations.has(key) && !dropped.has(v.name), cascade, refusals);
           this.views.delete(key);
         }
         break;
@@ -152,10 +153,10 @@ export class ViewCatalog {
             continue;
           }
           const used = (v: ViewDef) => v.uses.columns.has(`${key}\t${cmd?.name}`);
-          if (cmd?.subtype === 'AT_DropColumn') this.dropDependents(`column ${cmd.name} of table ${key}`, used, cmd.behavior === 'DROP_CASCADE', refusals);
+          if (cmd?.subtype === 'AT_DropColumn') this.dropDependents(`column ${quoteIdent(cmd.name)} of table ${quoteName(key)}`, used, cmd.behavior === 'DROP_CASCADE', refusals);
           if (cmd?.subtype === 'AT_AlterColumnType') {
             const users = [...this.views.values()].filter(used).map((v) => v.name);
-            if (users.length) refusals.push(`cannot alter type of a column used by a view: ${users.map((u) => `view ${u}`).join(', ')} depends on column ${cmd.name} of ${key}`);
+            if (users.length) refusals.push(`cannot alter type of a column used by a view: ${users.map((u) => `view ${quoteName(u)}`).join(', ')} depends on column ${quoteIdent(cmd.name)} of ${quoteName(key)}`);
           }
         }
         break;
@@ -178,11 +179,11 @@ export class ViewCatalog {
   private create(name: string, query: Any, aliases: readonly string[], materialized: boolean, replace: boolean, state: SchemaState, unknownObjectsMayExist: boolean, partialHistory: boolean, refusals: string[]): void {
     const what = materialized ? 'materialized view' : 'view';
     const described = describeQuery(query as PgNode, { state, unknownObjectsMayExist, views: this });
-    if (!partialHistory) for (const p of described.problems) refusals.push(`CREATE ${what.toUpperCase()} ${name} fails: ${p}`);
+    if (!partialHistory) for (const p of described.problems) refusals.push(`CREATE ${what.toUpperCase()} ${quoteName(name)} fails: ${p}`);
     const outputs = renamed(described.outputs, aliases);
     const seen = new Set<string>();
     for (const [n] of outputs ?? []) {
-      if (seen.has(n)) refusals.push(`CREATE ${what.toUpperCase()} ${name} fails: column "${n}" specified more than once (name it with AS)`);
+      if (seen.has(n)) refusals.push(`CREATE ${what.toUpperCase()} ${quoteName(name)} fails: column "${n}" specified more than once (name it with AS)`);
       seen.add(n);
     }
     const old = this.views.get(name);
@@ -190,12 +191,12 @@ export class ViewCatalog {
       // CREATE OR REPLACE VIEW may add columns at the end, nothing else.
       const now = outputs;
       const before = [...old.columns];
-      if (now.length < before.length) refusals.push(`CREATE OR REPLACE VIEW ${name} fails: cannot drop columns from view (it drops ${before.slice(now.length).map(([n]) => n).join(', ')}); drop the view and create it again`);
+      if (now.length < before.length) refusals.push(`CREATE OR REPLACE VIEW ${quoteName(name)} fails: cannot drop columns from view (it drops ${before.slice(now.length).map(([n]) => quoteIdent(n)).join(', ')}); drop the view and create it again`);
       before.forEach(([n, c], i) => {
         const next = now[i];
         if (!next) return;
-        if (next[0] !== n) refusals.push(`CREATE OR REPLACE VIEW ${name} fails: cannot change name of view column "${n}" to "${next[0]}"`);
-        else if (c.type && next[1].type && (sameType(c.type.name) !== sameType(next[1].type.name) || c.type.array !== next[1].type.array)) refusals.push(`CREATE OR REPLACE VIEW ${name} fails: cannot change data type of view column "${n}" from ${c.type.name} to ${next[1].type.name}`);
+        if (next[0] !== n) refusals.push(`CREATE OR REPLACE VIEW ${quoteName(name)} fails: cannot change name of view column "${n}" to "${next[0]}"`);
+        else if (c.type && next[1].type && (sameType(c.type.name) !== sameType(next[1].type.name) || c.type.array !== next[1].type.array)) refusals.push(`CREATE OR REPLACE VIEW ${quoteName(name)} fails: cannot change data type of view column "${n}" from ${quoteTypeName(c.type.name)} to ${quoteTypeName(next[1].type.name)}`);
       });
     }
     const columns = outputs ? new Map(outputs.map(([n, c], i): [string, ColumnState] => [n, { ...(c.type ? { type: c.type } : {}), notNull: false, ordinal: i }])) : undefined;
@@ -265,13 +266,13 @@ export class ViewCatalog {
     const direct = [...this.views.values()].filter(dependsOn);
     if (!direct.length) return;
     if (!cascade) {
-      refusals.push(`cannot drop ${what} because other objects depend on it: ${direct.map((v) => `${v.materialized ? 'materialized view' : 'view'} ${v.name}`).join(', ')} (drop or change ${direct.length === 1 ? 'it' : 'them'} first, or use CASCADE, which drops ${direct.length === 1 ? 'it' : 'them'} too)`);
+      refusals.push(`cannot drop ${what} because other objects depend on it: ${direct.map((v) => `${v.materialized ? 'materialized view' : 'view'} ${quoteName(v.name)}`).join(', ')} (drop or change ${direct.length === 1 ? 'it' : 'them'} first, or use CASCADE, which drops ${direct.length === 1 ? 'it' : 'them'} too)`);
       return;
     }
     for (const v of direct) {
       if (!this.views.has(v.name)) continue;
       this.views.delete(v.name);
-      this.dropDependents(`view ${v.name}`, (w) => w.uses.relations.has(v.name), true, refusals);
+      this.dropDependents(`view ${quoteName(v.name)}`, (w) => w.uses.relations.has(v.name), true, refusals);
     }
   }
 

@@ -2,7 +2,7 @@ import type { Rule } from '../rule.js';
 import type { Batch, Statement } from '../../normalize/model.js';
 import { relationName } from '../../sql/facts.js';
 import { walkedTable } from '../../sql/batch.js';
-import { quoteIdent } from '../../sql/quote.js';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
 import { formatCount } from '../../util/numbers.js';
 import { SchemaState, tableKey } from '../sql/schema-state.js';
 import { largeTableRows } from '../tables.js';
@@ -45,8 +45,8 @@ export const batchKey: Rule = {
         report({
           span: batch.span,
           severity: 'error',
-          message: `${what} walks ${table} by ${key}, which is not a column of ${table}: the loop fails at its first batch`,
-          help: `Give the key the loop walks: batch: { key: <column> }, a column of ${table} that identifies its rows, best its primary key (key: id is the default).`,
+          message: `${what} walks ${quoteName(table)} by ${quoteIdent(key)}, which is not a column of ${quoteName(table)}: the loop fails at its first batch`,
+          help: `Give the key the loop walks: batch: { key: <column> }, a column of ${quoteName(table)} that identifies its rows, best its primary key (key: id is the default).`,
         });
         return;
       }
@@ -56,16 +56,16 @@ export const batchKey: Rule = {
       if (!indexed && (rows === undefined || rows >= largeTableRows)) {
         report({
           span: batch.span,
-          message: `${what} walks ${table} by ${key}, which no index of ${table} starts with: each batch finds its range by scanning the whole table${rows ? ` (${formatCount(rows)} rows, ${formatCount(Math.ceil(rows / batch.size))} batches: as many scans)` : ''}`,
-          help: `Walk the primary key or another indexed column (batch: { key: id }), or build the index in an earlier step: CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(`${rel.relname}_${key}_idx`)} ON ${table} (${quoteIdent(key)});`,
+          message: `${what} walks ${quoteName(table)} by ${quoteIdent(key)}, which no index of ${quoteName(table)} starts with: each batch finds its range by scanning the whole table${rows ? ` (${formatCount(rows)} rows, ${formatCount(Math.ceil(rows / batch.size))} batches: as many scans)` : ''}`,
+          help: `Walk the primary key or another indexed column (batch: { key: id }), or build the index in an earlier step: CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(`${rel.relname}_${key}_idx`)} ON ${quoteName(table)} (${quoteIdent(key)});`,
         });
       }
       const checked = [...known.notNullChecks.values()].some((c) => c.column === key && c.validated);
       if (!column.notNull && !checked) {
         report({
           span: batch.span,
-          message: `${what} walks ${table} by ${key}, which can be NULL: the loop never reaches rows whose ${key} is NULL, and leaves them as they were`,
-          help: `Walk a column that is never NULL, best the primary key (batch: { key: id }); or handle the rows without a ${key} in a step of their own.`,
+          message: `${what} walks ${quoteName(table)} by ${quoteIdent(key)}, which can be NULL: the loop never reaches rows whose ${quoteIdent(key)} is NULL, and leaves them as they were`,
+          help: `Walk a column that is never NULL, best the primary key (batch: { key: id }); or handle the rows without a ${quoteIdent(key)} in a step of their own.`,
         });
       }
     };

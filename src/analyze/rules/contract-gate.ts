@@ -1,5 +1,6 @@
 import type { DestructionKind } from '../../sql/facts.js';
 import { destructionsRun, type Rule } from '../rule.js';
+import { quoteName } from '../../sql/quote.js';
 
 /**
  * What the app versions' queries use: a column, table or view dropped or renamed breaks a query
@@ -41,7 +42,7 @@ export const contractGate: Rule = {
       const verifiedSteps = candidates.flatMap((p) => p.steps.filter((s) => s.verify.length > 0).map((s) => ({ s, p })));
       const moved = verifiedSteps.filter(({ s }) => s.action?.kind === 'sql' && s.action.statements.some((st) => st.facts.dataChange !== undefined));
       const verifiable = (moved.length ? moved : verifiedSteps.filter(({ p }) => p.kind !== 'expand')).map(({ s }) => s.id);
-      const targets = [...new Set(destructions.map((d) => d.target))];
+      const targets = [...new Set(destructions.map((d) => quoteName(d.target)))];
       // Dropping what the app no longer reads moves nothing: the app versions' queries are the proof.
       const byApps = destructions.every((d) => namedByQueries.has(d.kind))
         ? ` If nothing moves (the code just stopped using ${targets.length === 1 ? 'it' : 'them'}), list the app versions and their queries (apps:) and a baseline instead: migc then checks that no version that can be live uses ${targets.length === 1 ? 'it' : 'them'} once dropped.`

@@ -3,6 +3,7 @@ import type { PgNode } from '../../sql/parser.js';
 import { createdView } from '../sql-rules/ast.js';
 import { tableKey } from '../sql/schema-state.js';
 import { destructionsRun, type Rule } from '../rule.js';
+import { quoteName } from '../../sql/quote.js';
 
 export const destructionLabels: Record<DestructionKind, string> = {
   'drop-table': 'drops table',
@@ -35,9 +36,9 @@ export const destructiveOutsideContract: Rule = {
             if (replacesView(d, later) || keepsOldName(d, later)) continue;
             report({
               span: statement.span,
-              message: `step "${step.id}" ${destructionLabels[d.kind]} ${d.target} in ${phase.kind} phase "${phase.name}"`,
+              message: `step "${step.id}" ${destructionLabels[d.kind]} ${quoteName(d.target)} in ${phase.kind} phase "${phase.name}"`,
               help: d.kind === 'rename-table' || d.kind === 'rename-view'
-                ? `A rename breaks the code still running. Keep the old name working in the same step: CREATE VIEW ${d.target} AS SELECT * FROM <new name>; after it (the code reads and writes through it), and drop the view in contract.`
+                ? `A rename breaks the code still running. Keep the old name working in the same step: CREATE VIEW ${quoteName(d.target)} AS SELECT * FROM <new name>; after it (the code reads and writes through it), and drop the view in contract.`
                 : d.kind.startsWith('rename')
                 ? 'A rename breaks the code still running. Add the new name in expand (new column or view), copy in migrate, and drop the old one in contract.'
                 : 'Move this statement to a contract phase gated on the migrate phase\'s verification, once nothing reads the data any more.',

@@ -2,6 +2,7 @@ import { riskLevels, type Plan, type RiskLevel } from '../../normalize/model.js'
 import type { Span } from '../../diagnostics/diagnostic.js';
 import type { PlanSettings } from '../settings.js';
 import { destructionsRun, type PlanStatements, type Rule } from '../rule.js';
+import { quoteName } from '../../sql/quote.js';
 
 interface Reason {
   readonly level: RiskLevel;
@@ -22,7 +23,7 @@ export function impliedRisk(plan: Plan, settings: Pick<PlanSettings, 'isLarge'>,
       if (destructionsRun(s, statements).length) reasons.push({ level: 'medium', why: `step "${step.id}" runs ${s.facts.command}`, span: s.span });
       const change = s.facts.dataChange;
       if (change && change.kind !== 'insert' && !step.batch && settings.isLarge(change.table)) {
-        reasons.push({ level: 'medium', why: `step "${step.id}" changes ${change.table} in one statement`, span: s.span });
+        reasons.push({ level: 'medium', why: `step "${step.id}" changes ${quoteName(change.table)} in one statement`, span: s.span });
       }
     }
   }

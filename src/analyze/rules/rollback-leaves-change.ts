@@ -3,7 +3,7 @@ import type { Statement, Step } from '../../normalize/model.js';
 import { relationName } from '../../sql/facts.js';
 import { deparsed } from '../../sql/deparse.js';
 import { doBlockBody } from '../../sql/plpgsql.js';
-import { quoteIdent, sqlLiteral } from '../../sql/quote.js';
+import { quoteIdent, sqlLiteral, quoteName } from '../../sql/quote.js';
 import type { PgNode } from '../../sql/parser.js';
 import { node } from '../sql-rules/ast.js';
 import { nonVolatileBuiltinNames, volatileBuiltinNames } from '../sql/builtin-functions.js';
@@ -179,9 +179,10 @@ function sameInteger(type: string): string {
   return ({ serial2: 'int2', serial4: 'int4', serial8: 'int8' } as Record<string, string>)[type] ?? type;
 }
 
-/** A name as SQL writes it, quoted where it must be: users, app.users, "Order". */
-function sql(name: string): string {
-  return name.split('.').map(quoteIdent).join('.');
+/** An object's name as SQL writes it: users.email, "User"."emailAddress", a constraint's own name, f(int4). */
+function shown(o: SchemaObject): string {
+  if (o.kind === 'function') return `${quoteName(o.name.slice(0, o.name.indexOf('(')))}${o.name.slice(o.name.indexOf('('))}`;
+  return o.kind === 'constraint' || o.kind === 'trigger' ? quoteIdent(o.name) : quoteName(o.name);
 }
 
 interface Change {
@@ -289,50 +290,48 @@ function lookFor(o: SchemaObject): string[] {
 
 function what(o: SchemaObject): string {
   switch (o.kind) {
-    case 'column': return `column ${o.name}`;
-    case 'constraint': return `constraint ${o.name} on ${o.table}`;
-    case 'trigger': return `trigger ${o.name} on ${o.table}`;
-    case 'index': return `index ${o.name}`;
-    default: return `${o.kind} ${o.name}`;
+    case 'constraint': return `constraint ${shown(o)} on ${quoteName(o.table!)}`;
+    case 'trigger': return `trigger ${shown(o)} on ${quoteName(o.table!)}`;
+    default: return `${o.kind} ${shown(o)}`;
   }
 }
 
 function renamed(from: SchemaObject, to: SchemaObject): Change {
-  const text = `${what(from)} is renamed to ${to.local ?? to.name} and not renamed back`;
+  const text = `${what(from)} is renamed to ${to.local !== undefined ? quoteIdent(to.local) : shown(to)} and not renamed back`;
   switch (from.kind) {
-    case 'table': return { text, fix: `ALTER TABLE ${sql(to.name)} RENAME TO ${quoteIdent(from.name.split('.').pop()!)};` };
-    case 'column': return { text, fix: `ALTER TABLE ${sql(from.table!)} RENAME COLUMN ${quoteIdent(to.local!)} TO ${quoteIdent(from.local!)};` };
-    case 'constraint': return { text, fix: `ALTER TABLE ${sql(from.table!)} RENAME CONSTRAINT ${quoteIdent(to.local!)} TO ${quoteIdent(from.local!)};` };
-    case 'trigger': return { text, fix: `ALTER TRIGGER ${quoteIdent(to.local!)} ON ${sql(from.table!)} RENAME TO ${quoteIdent(from.local!)};` };
-    case 'index': return { text, fix: `ALTER INDEX ${sql(to.name)} RENAME TO ${quoteIdent(from.name.split('.').pop()!)};` };
-    default: return { text, fix: `Rename ${to.name} back to ${from.name}.` };
+    case 'table': return { text, fix: `ALTER TABLE ${quoteName(to.name)} RENAME TO ${quoteIdent(from.name.split('.').pop()!)};` };
+    case 'column': return { text, fix: `ALTER TABLE ${quoteName(from.table!)} RENAME COLUMN ${quoteIdent(to.local!)} TO ${quoteIdent(from.local!)};` };
+    case 'constraint': return { text, fix: `ALTER TABLE ${quoteName(from.table!)} RENAME CONSTRAINT ${quoteIdent(to.local!)} TO ${quoteIdent(from.local!)};` };
+    case 'trigger': return { text, fix: `ALTER TRIGGER ${quoteIdent(to.local!)} ON ${quoteName(from.table!)} RENAME TO ${quoteIdent(from.local!)};` };
+    case 'index': return { text, fix: `ALTER INDEX ${quoteName(to.name)} RENAME TO ${quoteIdent(from.name.split('.').pop()!)};` };
+    default: return { text, fix: `Rename ${shown(to)} back to ${shown(from)}.` };
   }
 }
 
 function leftBehind(o: SchemaObject, statements: readonly Statement[]): Change {
   const text = `${what(o)} is left behind`;
   switch (o.kind) {
-    case 'table': return { text, fix: `DROP TABLE ${sql(o.name)};` };
-    case 'column': return { text, fix: `ALTER TABLE ${sql(o.table!)} DROP COLUMN ${quoteIdent(o.local!)};` };
-    case 'constraint': return { text, fix: `ALTER TABLE ${sql(o.table!)} DROP CONSTRAINT ${quoteIdent(o.local!)};` };
-    case 'trigger': return { text, fix: `DROP TRIGGER ${quoteIdent(o.local!)} ON ${sql(o.table!)};` };
+    case 'table': return { text, fix: `DROP TABLE ${quoteName(o.name)};` };
+    case 'column': return { text, fix: `ALTER TABLE ${quoteName(o.table!)} DROP COLUMN ${quoteIdent(o.local!)};` };
+    case 'constraint': return { text, fix: `ALTER TABLE ${quoteName(o.table!)} DROP CONSTRAINT ${quoteIdent(o.local!)};` };
+    case 'trigger': return { text, fix: `DROP TRIGGER ${quoteIdent(o.local!)} ON ${quoteName(o.table!)};` };
     case 'index': {
       // Built without blocking writes: dropped the same way.
       const concurrently = statements.some((s) => {
         const [kind, body] = node(s.ast);
         return kind === 'IndexStmt' && body.concurrent && tableKey(body.relation?.schemaname ? `${body.relation.schemaname}.${body.idxname}` : body.idxname ?? '') === o.name;
       });
-      return { text, fix: `DROP INDEX ${concurrently ? 'CONCURRENTLY ' : ''}IF EXISTS ${sql(o.name)};` };
+      return { text, fix: `DROP INDEX ${concurrently ? 'CONCURRENTLY ' : ''}IF EXISTS ${quoteName(o.name)};` };
     }
-    case 'function': return { text, fix: `DROP FUNCTION ${sql(o.name.slice(0, o.name.indexOf('(')))}${o.name.slice(o.name.indexOf('('))};` };
-    case 'view': return { text, fix: `DROP VIEW ${sql(o.name)};` };
-    case 'type': return { text, fix: `DROP TYPE ${sql(o.name)};` };
+    case 'function': return { text, fix: `DROP FUNCTION ${quoteName(o.name.slice(0, o.name.indexOf('(')))}${o.name.slice(o.name.indexOf('('))};` };
+    case 'view': return { text, fix: `DROP VIEW ${quoteName(o.name)};` };
+    case 'type': return { text, fix: `DROP TYPE ${quoteName(o.name)};` };
   }
 }
 
 function goneAfter(o: SchemaObject): Change {
   const text = `${what(o)} existed before the step and is gone after the rollback`;
-  if (o.kind === 'column' && o.type) return { text, fix: `Put it back as it was (ALTER TABLE ${sql(o.table!)} ADD COLUMN ${quoteIdent(o.local!)} ${o.type}${o.notNull ? ' NOT NULL' : ''} ...), or do not drop it in the rollback.` };
+  if (o.kind === 'column' && o.type) return { text, fix: `Put it back as it was (ALTER TABLE ${quoteName(o.table!)} ADD COLUMN ${quoteIdent(o.local!)} ${o.type}${o.notNull ? ' NOT NULL' : ''} ...), or do not drop it in the rollback.` };
   return { text, fix: `Put ${what(o)} back as it was before the step, or do not drop it in the rollback.` };
 }
 
@@ -347,45 +346,45 @@ function setDefault(alter: string, fingerprint: string): string {
 
 function changed(b: SchemaObject, a: SchemaObject, touched: ReadonlySet<string>): Change[] {
   const out: Change[] = [];
-  const on = (table: string) => sql(table);
+  const on = (table: string) => quoteName(table);
   if (b.kind === 'column') {
     const alter = `ALTER TABLE ${on(b.table!)} ALTER COLUMN ${quoteIdent(b.local!)}`;
-    if (b.type !== undefined && a.type !== undefined && b.type !== a.type) out.push({ text: `column ${b.name} is of type ${a.type} after the rollback, ${b.type} before the step`, fix: `${alter} TYPE ${b.type};` });
+    if (b.type !== undefined && a.type !== undefined && b.type !== a.type) out.push({ text: `${what(b)} is of type ${a.type} after the rollback, ${b.type} before the step`, fix: `${alter} TYPE ${b.type};` });
     if (b.notNull !== undefined && a.notNull !== undefined && b.notNull !== a.notNull) {
       out.push(a.notNull
-        ? { text: `column ${b.name} is NOT NULL after the rollback, and could be NULL before the step`, fix: `${alter} DROP NOT NULL;` }
-        : { text: `column ${b.name} was NOT NULL before the step and can be NULL after the rollback`, fix: `${alter} SET NOT NULL;` });
+        ? { text: `${what(b)} is NOT NULL after the rollback, and could be NULL before the step`, fix: `${alter} DROP NOT NULL;` }
+        : { text: `${what(b)} was NOT NULL before the step and can be NULL after the rollback`, fix: `${alter} SET NOT NULL;` });
     }
     // A rollback that sets the default itself is taken at its word: the same default can be written many ways.
     // Having a default or none is sure, whoever wrote it.
     const either = b.defaultExpr === null || a.defaultExpr === null;
     if (b.defaultExpr !== undefined && a.defaultExpr !== undefined && b.defaultExpr !== a.defaultExpr && (either || !touched.has(`default ${b.name}`))) {
       out.push(b.defaultExpr === null
-        ? { text: `column ${b.name} has a default after the rollback and had none before the step`, fix: `${alter} DROP DEFAULT;` }
-        : { text: `the default of column ${b.name} is ${a.defaultExpr === null ? 'gone' : 'changed'} after the rollback`, fix: setDefault(alter, b.defaultExpr) });
+        ? { text: `${what(b)} has a default after the rollback and had none before the step`, fix: `${alter} DROP DEFAULT;` }
+        : { text: `the default of ${what(b)} is ${a.defaultExpr === null ? 'gone' : 'changed'} after the rollback`, fix: setDefault(alter, b.defaultExpr) });
     }
   }
   if (b.kind === 'constraint') {
     const alter = `ALTER TABLE ${on(b.table!)}`;
     if (b.constraintKind !== a.constraintKind) {
-      out.push({ text: `constraint ${b.name} on ${b.table} is a ${b.constraintKind} constraint before the step and a ${a.constraintKind} constraint after the rollback`, fix: `Drop it and add it again as it was before the step.` });
+      out.push({ text: `${what(b)} is a ${b.constraintKind} constraint before the step and a ${a.constraintKind} constraint after the rollback`, fix: `Drop it and add it again as it was before the step.` });
     } else if (b.validated === false && a.validated === true) {
       out.push({
-        text: `constraint ${b.name} on ${b.table} was NOT VALID before the step and is valid after the rollback`,
-        fix: `In the rollback, drop it and add it again NOT VALID: ${alter} DROP CONSTRAINT ${quoteIdent(b.local!)}; ${alter} ADD CONSTRAINT ${quoteIdent(b.local!)} ... NOT VALID; (a brief ACCESS EXCLUSIVE lock on ${b.table}${b.constraintKind === 'foreign key' ? ' and on the table it references' : ''}). Or validate it in the phase that adds it, whose rollback drops it.`,
+        text: `${what(b)} was NOT VALID before the step and is valid after the rollback`,
+        fix: `In the rollback, drop it and add it again NOT VALID: ${alter} DROP CONSTRAINT ${quoteIdent(b.local!)}; ${alter} ADD CONSTRAINT ${quoteIdent(b.local!)} ... NOT VALID; (a brief ACCESS EXCLUSIVE lock on ${quoteName(b.table!)}${b.constraintKind === 'foreign key' ? ' and on the table it references' : ''}). Or validate it in the phase that adds it, whose rollback drops it.`,
       });
     } else if (b.validated === true && a.validated === false) {
-      out.push({ text: `constraint ${b.name} on ${b.table} was valid before the step and is NOT VALID after the rollback`, fix: `${alter} VALIDATE CONSTRAINT ${quoteIdent(b.local!)};` });
+      out.push({ text: `${what(b)} was valid before the step and is NOT VALID after the rollback`, fix: `${alter} VALIDATE CONSTRAINT ${quoteIdent(b.local!)};` });
     }
   }
   if ((b.kind === 'function' || b.kind === 'view') && b.definition !== undefined && a.definition !== undefined && b.definition !== '?' && a.definition !== '?' && b.definition !== a.definition && !touched.has(`${b.kind} ${b.name}`)) {
-    out.push({ text: `${b.kind} ${b.name} is replaced by the step and not put back`, fix: `CREATE OR REPLACE ${b.kind === 'view' ? 'VIEW' : 'FUNCTION'} ${b.name} as it was before the step.` });
+    out.push({ text: `${what(b)} is replaced by the step and not put back`, fix: `CREATE OR REPLACE ${b.kind === 'view' ? 'VIEW' : 'FUNCTION'} ${shown(b)} as it was before the step.` });
   }
   if (b.kind === 'type' && b.values && a.values) {
     // A value in the same place under another name is renamed (RENAME VALUE), which can be undone.
     const renamedValues = b.values.length === a.values.length ? b.values.flatMap((v, i) => (a.values![i] !== v && !a.values!.includes(v) && !b.values!.includes(a.values![i]!) ? [[v, a.values![i]!] as const] : [])) : [];
     for (const [from, to] of renamedValues) {
-      out.push({ text: `value ${sqlLiteral(from)} of enum ${b.name} is renamed to ${sqlLiteral(to)} and not renamed back`, fix: `ALTER TYPE ${sql(b.name)} RENAME VALUE ${sqlLiteral(to)} TO ${sqlLiteral(from)};` });
+      out.push({ text: `value ${sqlLiteral(from)} of enum ${quoteName(b.name)} is renamed to ${sqlLiteral(to)} and not renamed back`, fix: `ALTER TYPE ${quoteName(b.name)} RENAME VALUE ${sqlLiteral(to)} TO ${sqlLiteral(from)};` });
     }
     const renamedFrom = new Set(renamedValues.map(([from]) => from));
     const renamedTo = new Set(renamedValues.map(([, to]) => to));
@@ -393,11 +392,11 @@ function changed(b: SchemaObject, a: SchemaObject, touched: ReadonlySet<string>)
     const dropped = b.values.filter((v) => !a.values!.includes(v) && !renamedFrom.has(v));
     if (added.length) {
       out.push({
-        text: `enum ${b.name} keeps ${added.map(sqlLiteral).join(', ')} after the rollback: PostgreSQL cannot remove a value from an enum`,
+        text: `enum ${quoteName(b.name)} keeps ${added.map(sqlLiteral).join(', ')} after the rollback: PostgreSQL cannot remove a value from an enum`,
         fix: `Say so honestly, rollback: { irreversible: true, data_loss: false } (an unused value is harmless; the step can run again with ADD VALUE IF NOT EXISTS), or have the rollback make the type anew without it (CREATE TYPE, ALTER COLUMN ... TYPE, DROP TYPE, RENAME: only while no row holds the value).`,
       });
     }
-    if (dropped.length) out.push({ text: `enum ${b.name} no longer has ${dropped.map(sqlLiteral).join(', ')} after the rollback`, fix: `Make the type ${b.name} as it was before the step.` });
+    if (dropped.length) out.push({ text: `enum ${quoteName(b.name)} no longer has ${dropped.map(sqlLiteral).join(', ')} after the rollback`, fix: `Make the type ${quoteName(b.name)} as it was before the step.` });
   }
   return out;
 }

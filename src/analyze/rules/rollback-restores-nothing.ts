@@ -1,5 +1,6 @@
 import type { DestructionKind } from '../../sql/facts.js';
 import { destructionsRun, type Rule } from '../rule.js';
+import { quoteName } from '../../sql/quote.js';
 
 /** What a step can destroy that an empty table or column put back does not restore. */
 const losing: ReadonlySet<DestructionKind> = new Set(['drop-table', 'drop-column', 'drop-schema', 'truncate', 'delete-all']);
@@ -24,7 +25,7 @@ export const rollbackRestoresNothing: Rule = {
         const lost = step.action.statements.flatMap((s) => destructionsRun(s, analysis)).filter((d) => losing.has(d.kind));
         if (!lost.length) continue;
         if (rollback.kind === 'sql' && rollback.statements.some((s) => s.facts.dataChange !== undefined || 'CopyStmt' in s.ast)) continue;
-        const what = lost.map((d) => `${d.kind === 'drop-column' ? 'column' : d.kind === 'drop-schema' ? 'schema' : 'table'} ${d.target}`).join(', ');
+        const what = lost.map((d) => `${d.kind === 'drop-column' ? 'column' : d.kind === 'drop-schema' ? 'schema' : 'table'} ${quoteName(d.target)}`).join(', ');
         report({
           span: rollback.span,
           message: `step "${step.id}" ${lost.some((d) => d.kind.startsWith('drop')) ? 'drops' : 'empties'} ${what}, and its rollback ${rollback.kind === 'nothing' ? 'says there is nothing to undo' : 'puts back only the structure'}: the data is not restored`,

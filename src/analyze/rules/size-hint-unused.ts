@@ -1,5 +1,5 @@
 import type { Rule } from '../rule.js';
-import { writeTableName } from '../../sql/table-name.js';
+import { quoteName } from '../../sql/quote.js';
 import { didYouMean } from '../../util/suggest.js';
 import { tableKey } from '../sql/schema-state.js';
 
@@ -25,10 +25,10 @@ export const sizeHintUnused: Rule = {
       if (named.includes(hint.name)) continue;
       const sameLetters = named.filter((t) => t.toLowerCase() === hint.name.toLowerCase());
       const meant = sameLetters.length === 1 ? sameLetters[0] : didYouMean(hint.name, named);
-      const suggestion = meant === undefined ? '' : `; did you mean ${yamlKey(writeTableName(meant))}?`;
+      const suggestion = meant === undefined ? '' : `; did you mean ${yamlKey(quoteName(meant))}?`;
       report({
         span: hint.span,
-        message: `tables: ${hint.written} sizes the table ${writeTableName(hint.name)}, which neither the baseline nor a step of the plan names, so the hint is not used${suggestion}`,
+        message: `tables: ${hint.written} sizes the table ${quoteName(hint.name)}, which neither the baseline nor a step of the plan names, so the hint is not used${suggestion}`,
         help: 'Name the table as SQL does: an unquoted name is read in lower case (Users is users), a table created with a quoted name is written in double quotes inside a YAML string (\'"User"\': { rows: 100 }), and a schema other than public is written before it (app.orders). Or remove the hint.',
       });
     }

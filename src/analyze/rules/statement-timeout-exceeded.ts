@@ -6,6 +6,7 @@ import type { PlanStatements, Rule } from '../rule.js';
 import type { PlanSettings } from '../settings.js';
 import { lockStrength } from '../../sql/locks.js';
 import { locksText, planUnits, statementTimeoutSeconds, type ScriptUnit } from '../statement-timeout.js';
+import { quoteName } from '../../sql/quote.js';
 
 /**
  * A step whose script keeps statement_timeout (its statements hold a lock that blocks reads or
@@ -74,7 +75,7 @@ function unitEstimate(unit: ScriptUnit, statements: PlanStatements, settings: Pl
     if (a === undefined || each === undefined) return undefined;
     seconds += each;
     const rows = a.table !== undefined ? settings.rows(a.table) : undefined;
-    if (!longest || each > longest.seconds) longest = { seconds: each, why: `${s.facts.command}: ${a.effect}${a.table !== undefined && rows !== undefined ? ` of ${a.table}, ${formatCount(rows)} rows` : ''}` };
+    if (!longest || each > longest.seconds) longest = { seconds: each, why: `${s.facts.command}: ${a.effect}${a.table !== undefined && rows !== undefined ? ` of ${quoteName(a.table)}, ${formatCount(rows)} rows` : ''}` };
   }
   return { seconds, why: longest?.why ?? '' };
 }

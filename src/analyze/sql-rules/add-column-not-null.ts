@@ -1,6 +1,6 @@
 import { alterTableCommands } from './ast.js';
 import type { StatementRule } from '../sql/context.js';
-import { quoteIdent } from '../../sql/quote.js';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 export const addColumnNotNull: StatementRule = {
   code: 'MG206',
@@ -21,7 +21,7 @@ export const addColumnNotNull: StatementRule = {
       if (filled) continue;
       report({
         subcommand,
-        message: `ADD COLUMN ${def.colname} ... NOT NULL without a default fails on ${alter.table} as soon as it has a row`,
+        message: `ADD COLUMN ${quoteIdent(def.colname)} ... NOT NULL without a default fails on ${quoteName(alter.table)} as soon as it has a row`,
         help: `Add it nullable, backfill in batches, add CHECK (${quoteIdent(def.colname)} IS NOT NULL) NOT VALID and VALIDATE it, then SET NOT NULL; or give a constant default (catalog-only from PostgreSQL 11).`,
       });
     }

@@ -26,14 +26,14 @@ function volatileCall(names: readonly string[], functions: ReadonlyMap<string, V
   const { volatile, nonVolatile } = builtinFunctions();
   // pg_catalog comes first on the search path: an unqualified built-in name is the built-in.
   if (schema === undefined || schema === 'pg_catalog') {
-    if (volatile.has(name)) return `the default calls ${name}(), which is volatile: each row gets its own value`;
+    if (volatile.has(name)) return `the default calls ${quoteIdent(name)}(), which is volatile: each row gets its own value`;
     if (nonVolatile.has(name)) return undefined;
   }
   const key = tableKey(names.join('.'));
   const declared = functions.get(key);
-  if (declared === 'volatile') return `the default calls ${key}(), declared (or left) VOLATILE: each row gets its own value`;
+  if (declared === 'volatile') return `the default calls ${quoteName(key)}(), declared (or left) VOLATILE: each row gets its own value`;
   if (declared) return undefined;
-  return `the default calls ${key}(), a function these files do not define: a function is VOLATILE unless declared IMMUTABLE or STABLE, and then each row gets its own value`;
+  return `the default calls ${quoteName(key)}(), a function these files do not define: a function is VOLATILE unless declared IMMUTABLE or STABLE, and then each row gets its own value`;
 }
 
 function callsVolatile(expr: unknown, functions: ReadonlyMap<string, Volatility>): string | undefined {
@@ -91,16 +91,16 @@ export const addColumnRewrite: StatementRule = {
     if (!first) return;
     const severity = severityFor(ctx, alter.table, this.severity);
     if (!severity) return;
-    const others = rewriting.slice(1).map((r) => r.column);
+    const others = rewriting.slice(1).map((r) => quoteIdent(r.column));
     const also = others.length ? ` (and ${others.length === 1 ? 'so does' : 'so do'} ${others.join(', ')})` : '';
-    const columns = rewriting.map((r) => r.column).join(', ');
+    const columns = rewriting.map((r) => quoteIdent(r.column)).join(', ');
     const table = quoteName(alter.table);
     const column = quoteIdent(first.column);
     const constraint = (contype: string) => (alter.cmds[first.subcommand]!.def.ColumnDef.constraints ?? []).some((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype === contype);
     report({
       severity,
       subcommand: first.subcommand,
-      message: `ADD COLUMN ${first.column} rewrites ${sizeNote(ctx, alter.table)} under an ACCESS EXCLUSIVE lock: ${first.reason}${also}`,
+      message: `ADD COLUMN ${quoteIdent(first.column)} rewrites ${sizeNote(ctx, alter.table)} under an ACCESS EXCLUSIVE lock: ${first.reason}${also}`,
       help: constraint('CONSTR_GENERATED')
         // A plain column cannot be made a stored generated one later (SET EXPRESSION, 17+, only
         // changes a generated column's expression), so the recipe keeps it plain.

@@ -20,9 +20,9 @@ export const attachPartitionScan: StatementRule = {
       const seen = seenTable(ctx, name);
       // Which CHECK implies the bound is PostgreSQL's proof to make; a validated one is the recipe's sign.
       if (seen && seen.validatedChecks.size > 0) continue;
-      const locks = ctx.postgres >= 12 ? `an ACCESS EXCLUSIVE lock on ${name} (and SHARE UPDATE EXCLUSIVE on ${alter!.table})` : `ACCESS EXCLUSIVE locks on ${name} and ${alter!.table}`;
+      const locks = ctx.postgres >= 12 ? `an ACCESS EXCLUSIVE lock on ${quoteName(name)} (and SHARE UPDATE EXCLUSIVE on ${quoteName(alter!.table)})` : `ACCESS EXCLUSIVE locks on ${quoteName(name)} and ${quoteName(alter!.table)}`;
       report({
-        message: `ATTACH PARTITION ${name} scans ${sizeNote(ctx, name)} to check every row against the partition bound, holding ${locks}${seen?.created ? ': it has no validated CHECK constraint that could spare the scan' : ''}`,
+        message: `ATTACH PARTITION ${quoteName(name)} scans ${sizeNote(ctx, name)} to check every row against the partition bound, holding ${locks}${seen?.created ? ': it has no validated CHECK constraint that could spare the scan' : ''}`,
         help: `First ALTER TABLE ${quoteName(name)} ADD CONSTRAINT ${quoteIdent(`${name.replace(/^.*\./, '')}_bound`)} CHECK (<the bound, as an expression on the partition key, NOT NULL included>) NOT VALID; then VALIDATE CONSTRAINT it (no write lock), ATTACH PARTITION (no scan), and drop the CHECK. A default partition is scanned too unless it has such a check excluding the new bound.`,
         severity,
       });

@@ -2,7 +2,7 @@ import { alterTableCommands } from './ast.js';
 import { binaryCompatible, columnType, describeType } from '../sql/types.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
 import { collationOf } from '../sql/schema-state.js';
-import { quoteIdent, quoteName } from '../../sql/quote.js';
+import { quoteIdent, quoteName, quoteColumn } from '../../sql/quote.js';
 
 /** Target types that some changes reach without a rewrite (widening): from an unknown type, it may go either way. */
 const sometimesCatalogOnly = new Set(['text', 'varchar', 'numeric', 'varbit', 'inet']);
@@ -33,7 +33,7 @@ export const columnTypeRewrite: StatementRule = {
           report({
             severity,
             subcommand,
-            message: `changing ${alter.table}.${cmd.name} from ${named(column.collation)} to ${named(collation)} rebuilds ${indexes.length === 1 ? 'its index' : 'its indexes'} ${indexes.join(', ')} on ${sizeNote(ctx, alter.table)} under an ACCESS EXCLUSIVE lock (the table itself is not rewritten)`,
+            message: `changing ${quoteColumn(alter.table, cmd.name)} from ${named(column.collation)} to ${named(collation)} rebuilds ${indexes.length === 1 ? 'its index' : 'its indexes'} ${indexes.map(quoteName).join(', ')} on ${sizeNote(ctx, alter.table)} under an ACCESS EXCLUSIVE lock (the table itself is not rewritten)`,
             help: `Keep the column's collation and build what needs the other one beside it, without blocking: CREATE INDEX CONCURRENTLY ... ON ${quoteName(alter.table)} (${quoteIdent(cmd.name)} COLLATE ${quoteIdent(collation ?? 'default')}), and say COLLATE in the queries that need it; or add a new column with the collation, backfill it in batches and swap the names.`,
           });
         }
@@ -54,10 +54,10 @@ export const columnTypeRewrite: StatementRule = {
         severity,
         subcommand,
         message: maybe
-          ? `changing ${alter.table}.${cmd.name} ${change} may rewrite ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock: its current type is unknown here, and only a binary-compatible change (varchar widened or to text, numeric precision raised) skips the rewrite`
+          ? `changing ${quoteColumn(alter.table, cmd.name)} ${change} may rewrite ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock: its current type is unknown here, and only a binary-compatible change (varchar widened or to text, numeric precision raised) skips the rewrite`
           : zoned
-          ? `changing ${alter.table}.${cmd.name} ${change} rewrites ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock, unless the session's TimeZone is UTC (then PostgreSQL ${ctx.postgres} changes only the catalog), which nothing before it in the file sets`
-          : `changing ${alter.table}.${cmd.name} ${change} rewrites ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock`,
+          ? `changing ${quoteColumn(alter.table, cmd.name)} ${change} rewrites ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock, unless the session's TimeZone is UTC (then PostgreSQL ${ctx.postgres} changes only the catalog), which nothing before it in the file sets`
+          : `changing ${quoteColumn(alter.table, cmd.name)} ${change} rewrites ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock`,
         help: zoned
           ? `If the values are UTC times (existing values are read in the session's time zone either way), run it with SET LOCAL timezone = 'UTC'; before it, in the same transaction: PostgreSQL 12 and later then change only the catalog. Otherwise add a new ${describeType(to)} column, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction.`
           : `Add a new ${describeType(to)} column, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction${ctx.mode === 'plan' ? ' (see plans/widen-order-quantity.yaml)' : ''}. Only binary-compatible changes (varchar widened or to text, numeric precision raised at the same scale) are catalog-only.`,

@@ -20,7 +20,7 @@ export const concurrentlyNotIdempotent: StatementRule = {
       if (ctx.state.isNew(table)) return;
       if (!body.idxname) {
         report({
-          message: `CREATE INDEX CONCURRENTLY on ${table} has no name: a build that fails leaves an INVALID index behind, and each re-run adds another index beside it`,
+          message: `CREATE INDEX CONCURRENTLY on ${quoteName(table)} has no name: a build that fails leaves an INVALID index behind, and each re-run adds another index beside it`,
           help: 'Name the index and write CREATE INDEX CONCURRENTLY IF NOT EXISTS name ON ...; so that a re-run finds it.',
         });
         return;
@@ -28,13 +28,13 @@ export const concurrentlyNotIdempotent: StatementRule = {
       if (ctx.mode === 'plan' && ctx.inRollback) {
         report({
           severity: 'error',
-          message: `CREATE INDEX CONCURRENTLY ${body.idxname} in a rollback has no IF NOT EXISTS: it runs outside a transaction, so the down script runs it even when its step did not run, and then fails because the index is still there`,
+          message: `CREATE INDEX CONCURRENTLY ${quoteIdent(body.idxname)} in a rollback has no IF NOT EXISTS: it runs outside a transaction, so the down script runs it even when its step did not run, and then fails because the index is still there`,
           help: `Write it as CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(body.idxname)} ..., since the down script is for an up that failed anywhere, before this step too.`,
         });
         return;
       }
       report({
-        message: `CREATE INDEX CONCURRENTLY ${body.idxname} has no IF NOT EXISTS: a build that fails leaves an INVALID index of that name, and the re-run fails on it`,
+        message: `CREATE INDEX CONCURRENTLY ${quoteIdent(body.idxname)} has no IF NOT EXISTS: a build that fails leaves an INVALID index of that name, and the re-run fails on it`,
         help: `Write CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(body.idxname)} ...; after a failed build, DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(body.idxname)}; first (IF NOT EXISTS keeps an INVALID index: check pg_index.indisvalid).`,
       });
     }
@@ -45,13 +45,13 @@ export const concurrentlyNotIdempotent: StatementRule = {
       if (ctx.mode === 'plan' && ctx.inRollback) {
         report({
           severity: 'error',
-          message: `DROP INDEX CONCURRENTLY ${names.join(', ')} in a rollback has no IF EXISTS: it runs outside a transaction, so the down script runs it even when its step did not run, and then fails because there is no index`,
+          message: `DROP INDEX CONCURRENTLY ${names.map(quoteName).join(', ')} in a rollback has no IF EXISTS: it runs outside a transaction, so the down script runs it even when its step did not run, and then fails because there is no index`,
           help: `Write it as DROP INDEX CONCURRENTLY IF EXISTS ${names.map(quoteName).join(', ')}, since the down script is for an up that failed anywhere, before this step too.`,
         });
         return;
       }
       report({
-        message: `DROP INDEX CONCURRENTLY ${names.join(', ')} has no IF EXISTS: if a run fails after the drop, the re-run fails because the index is gone`,
+        message: `DROP INDEX CONCURRENTLY ${names.map(quoteName).join(', ')} has no IF EXISTS: if a run fails after the drop, the re-run fails because the index is gone`,
         help: `Write DROP INDEX CONCURRENTLY IF EXISTS ${names.map(quoteName).join(', ')};`,
       });
     }

@@ -1,6 +1,7 @@
 import { node, relationName } from './ast.js';
 import { partitionedIndexRecipe } from './index-not-concurrent.js';
 import type { StatementRule } from '../sql/context.js';
+import { quoteName } from '../../sql/quote.js';
 
 /**
  * CREATE INDEX CONCURRENTLY on a partitioned table (one the files or the plan created with
@@ -21,7 +22,7 @@ export const concurrentlyOnPartitioned: StatementRule = {
     // not there either: MG239 says what to write instead.
     if (ctx.state.table(table)?.partitioned !== true || ctx.postgres < 11) return;
     report({
-      message: `CREATE INDEX CONCURRENTLY on partitioned table ${table}: PostgreSQL refuses it, and the migration fails here`,
+      message: `CREATE INDEX CONCURRENTLY on partitioned table ${quoteName(table)}: PostgreSQL refuses it, and the migration fails here`,
       help: partitionedIndexRecipe(table, body.idxname),
     });
   },

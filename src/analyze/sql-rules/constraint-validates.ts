@@ -22,8 +22,8 @@ export const foreignKeyValidates: StatementRule = {
         report({
           severity,
           subcommand,
-          message: `ADD FOREIGN KEY on ${table}, which this migration filled from a query, checks every row of it while holding SHARE ROW EXCLUSIVE on ${sizeNote(ctx, parent)}: writes to ${parent} wait`,
-          help: `Create ${table} with its foreign keys before filling it (each inserted row is then checked as it comes, without a long lock on ${parent}), or add the key NOT VALID and validate it in a later transaction.`,
+          message: `ADD FOREIGN KEY on ${quoteName(table)}, which this migration filled from a query, checks every row of it while holding SHARE ROW EXCLUSIVE on ${sizeNote(ctx, parent)}: writes to ${quoteName(parent)} wait`,
+          help: `Create ${quoteName(table)} with its foreign keys before filling it (each inserted row is then checked as it comes, without a long lock on ${quoteName(parent)}), or add the key NOT VALID and validate it in a later transaction.`,
         });
         continue;
       }
@@ -35,8 +35,8 @@ export const foreignKeyValidates: StatementRule = {
         severity,
         subcommand,
         message: column
-          ? `ADD COLUMN ${column} ... REFERENCES ${parent} with a default checks every row of ${sizeNote(ctx, table)} while blocking writes to ${table} and ${parent} (SHARE ROW EXCLUSIVE)`
-          : `ADD FOREIGN KEY ${name} checks every row of ${sizeNote(ctx, table)} while blocking writes to ${table} and ${parent} (SHARE ROW EXCLUSIVE)`,
+          ? `ADD COLUMN ${quoteIdent(column)} ... REFERENCES ${quoteName(parent)} with a default checks every row of ${sizeNote(ctx, table)} while blocking writes to ${quoteName(table)} and ${quoteName(parent)} (SHARE ROW EXCLUSIVE)`
+          : `ADD FOREIGN KEY ${quoteIdent(name)} checks every row of ${sizeNote(ctx, table)} while blocking writes to ${quoteName(table)} and ${quoteName(parent)} (SHARE ROW EXCLUSIVE)`,
         help: ctx.postgres < 18 && ctx.state.table(table)?.partitioned
           // Before 18 PostgreSQL refuses NOT VALID foreign keys on a partitioned table; the parent's key attaches its partitions' validated ones without a scan.
           ? `${column ? 'Add the column without REFERENCES. Then, as' : 'As'} PostgreSQL ${ctx.postgres} refuses NOT VALID foreign keys on a partitioned table, add it NOT VALID to each partition and VALIDATE it there (ALTER TABLE <partition> ADD CONSTRAINT ${quoteIdent(name)} FOREIGN KEY (...) REFERENCES ${quoteName(parent)} NOT VALID; ALTER TABLE <partition> VALIDATE CONSTRAINT ${quoteIdent(name)};), then add it to ${quoteName(table)}: it attaches the partitions' keys without checking a row again.`
@@ -64,8 +64,8 @@ export const checkValidates: StatementRule = {
         severity,
         subcommand,
         message: column
-          ? `ADD COLUMN ${column} ... CHECK checks every row of ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`
-          : `ADD CHECK ${name} checks every row of ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`,
+          ? `ADD COLUMN ${quoteIdent(column)} ... CHECK checks every row of ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`
+          : `ADD CHECK ${quoteIdent(name)} checks every row of ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`,
         help: column
           ? `Add the column without the check, then ALTER TABLE ${quoteName(table)} ADD CONSTRAINT ${quoteIdent(name)} CHECK (...) NOT VALID; and ${later}: ALTER TABLE ${quoteName(table)} VALIDATE CONSTRAINT ${quoteIdent(name)}; (SHARE UPDATE EXCLUSIVE: reads and writes go on).`
           : `Add it NOT VALID, then ${later}: ALTER TABLE ${quoteName(table)} VALIDATE CONSTRAINT ${quoteIdent(name)}; (SHARE UPDATE EXCLUSIVE: reads and writes go on).`,

@@ -28,13 +28,13 @@ export const dependentsBlockDrop: StatementRule = {
         const dropped = new Set(names.map(tableKey));
         for (const name of names) {
           const blocking = referencing(ctx, name).filter((fk) => !dropped.has(tableKey(fk.table)));
-          if (blocking.length) report(refusal(`cannot drop table ${name} because other objects depend on it: ${constraints(blocking)} depend${blocking.length === 1 ? 's' : ''} on table ${name}`, dropKeysFirst(blocking, `or drop ${blocking.length === 1 ? 'that table' : 'those tables'} in the same statement, or use CASCADE, which drops the constraints (not their tables)`)));
+          if (blocking.length) report(refusal(`cannot drop table ${quoteName(name)} because other objects depend on it: ${constraints(blocking)} depend${blocking.length === 1 ? 's' : ''} on table ${quoteName(name)}`, dropKeysFirst(blocking, `or drop ${blocking.length === 1 ? 'that table' : 'those tables'} in the same statement, or use CASCADE, which drops the constraints (not their tables)`)));
         }
       }
       if (body.removeType === 'OBJECT_INDEX') {
         for (const name of names) {
           const owner = constraintOwning(ctx, name);
-          if (owner) report(refusal(`cannot drop index ${name} because constraint ${owner.constraint} on table ${owner.table} requires it (CASCADE does not help)`, `Drop the constraint instead, which drops its index: ALTER TABLE ${quoteName(owner.table)} DROP CONSTRAINT ${quoteIdent(owner.constraint)};`));
+          if (owner) report(refusal(`cannot drop index ${quoteName(name)} because constraint ${quoteIdent(owner.constraint)} on table ${quoteName(owner.table)} requires it (CASCADE does not help)`, `Drop the constraint instead, which drops its index: ALTER TABLE ${quoteName(owner.table)} DROP CONSTRAINT ${quoteIdent(owner.constraint)};`));
           else if (!cascade) {
             // A foreign key depends on the unique index PostgreSQL picked when it was made.
             const blocking = dependingOnIndex(ctx, name);
@@ -42,14 +42,14 @@ export const dependentsBlockDrop: StatementRule = {
             // Added again while this index is there, a key names it again: PostgreSQL picks the oldest.
             const readd = `and to keep ${it} add ${it} again after the DROP, once another unique index or key has the referenced columns (while this index is there ${they} would depend on it again)`;
             const cascadeHelp = body.concurrent ? '; DROP INDEX CONCURRENTLY takes no CASCADE' : `, or use CASCADE, which drops ${it} for good`;
-            if (blocking.length) report(refusal(`cannot drop index ${name} because other objects depend on it: ${constraints(blocking)} depend${blocking.length === 1 ? 's' : ''} on index ${name}`, dropKeysFirst(blocking, `${readd}${cascadeHelp}`)));
+            if (blocking.length) report(refusal(`cannot drop index ${quoteName(name)} because other objects depend on it: ${constraints(blocking)} depend${blocking.length === 1 ? 's' : ''} on index ${quoteName(name)}`, dropKeysFirst(blocking, `${readd}${cascadeHelp}`)));
           }
         }
       }
       if ((body.removeType === 'OBJECT_TYPE' || body.removeType === 'OBJECT_DOMAIN') && !cascade) {
         for (const name of (body.objects ?? []).map((o: { TypeName?: { names?: unknown[] } }) => dottedName({ List: { items: o.TypeName?.names } }))) {
           const columns = columnsOfType(ctx, name);
-          if (columns.length) report(refusal(`cannot drop type ${name} because other objects depend on it: ${columns.map((c) => `column ${c}`).join(', ')}`, `Change or drop ${columns.length === 1 ? 'that column' : 'those columns'} first (ALTER TABLE ... ALTER COLUMN ... TYPE, or DROP COLUMN); CASCADE would drop the columns and their data.`));
+          if (columns.length) report(refusal(`cannot drop type ${quoteName(name)} because other objects depend on it: ${columns.map((c) => `column ${c}`).join(', ')}`, `Change or drop ${columns.length === 1 ? 'that column' : 'those columns'} first (ALTER TABLE ... ALTER COLUMN ... TYPE, or DROP COLUMN); CASCADE would drop the columns and their data.`));
         }
       }
       return;
@@ -68,15 +68,15 @@ export const dependentsBlockDrop: StatementRule = {
         for (const fk of referencing(ctx, table)) {
           if (isOwn(fk, table) && (droppedOwn.has(fk.name) || fk.columns.includes(cmd.name))) continue;
           const index = fk.refIndex === undefined ? undefined : state?.uniqueIndexes.get(fk.refIndex);
-          if (fk.refColumns.includes(cmd.name) || (fk.refColumns.length === 0 && [...(key?.values() ?? [])].some((k) => k.primary && k.columns.includes(cmd.name)))) blocking.push({ fk, on: `column ${cmd.name} of table ${table}` });
+          if (fk.refColumns.includes(cmd.name) || (fk.refColumns.length === 0 && [...(key?.values() ?? [])].some((k) => k.primary && k.columns.includes(cmd.name)))) blocking.push({ fk, on: `column ${quoteIdent(cmd.name)} of table ${quoteName(table)}` });
           // A column of the index it depends on, not one it references: an INCLUDE column.
-          else if (index?.columns.includes(cmd.name)) blocking.push({ fk, on: `index ${fk.refIndex}` });
+          else if (index?.columns.includes(cmd.name)) blocking.push({ fk, on: `index ${quoteName(fk.refIndex!)}` });
         }
-        what = `column ${cmd.name} of table ${table}`;
+        what = `column ${quoteIdent(cmd.name)} of table ${quoteName(table)}`;
       } else if (cmd?.behavior !== 'DROP_CASCADE' && cmd?.subtype === 'AT_DropConstraint') {
         // Only where the index the foreign key depends on is known to be this constraint's.
-        for (const fk of referencing(ctx, table)) if (!(isOwn(fk, table) && droppedOwn.has(fk.name)) && fk.refKey === cmd.name && fk.refIndex === cmd.name) blocking.push({ fk, on: `index ${cmd.name}` });
-        what = `constraint ${cmd.name} on table ${table}`;
+        for (const fk of referencing(ctx, table)) if (!(isOwn(fk, table) && droppedOwn.has(fk.name)) && fk.refKey === cmd.name && fk.refIndex === cmd.name) blocking.push({ fk, on: `index ${quoteName(cmd.name)}` });
+        what = `constraint ${quoteIdent(cmd.name)} on table ${quoteName(table)}`;
       }
       if (blocking.length) report({ subcommand, ...refusal(`cannot drop ${what} because other objects depend on it: ${dependents(blocking)}`, dropKeysFirst(blocking.map((b) => b.fk), 'or use CASCADE, which drops them')) });
       if (cmd?.subtype === 'AT_DropConstraint') droppedOwn.add(cmd.name);
@@ -113,7 +113,7 @@ function refusal(why: string, help: string): { message: string; help: string } {
 }
 
 function constraints(fks: readonly ForeignKey[]): string {
-  return fks.map((fk) => `constraint ${fk.name} on table ${fk.table}`).join(', ');
+  return fks.map((fk) => `constraint ${quoteIdent(fk.name)} on table ${quoteName(fk.table)}`).join(', ');
 }
 
 function dependents(blocking: readonly Dependent[]): string {
@@ -156,7 +156,7 @@ function columnsOfType(ctx: StatementContext, type: string): string[] {
   const key = tableKey(type);
   const found: string[] = [];
   for (const t of ctx.state.tables.values()) {
-    for (const [column, c] of t.columns) if (c.type && tableKey(c.type.name) === key) found.push(`${column} of table ${t.name}`);
+    for (const [column, c] of t.columns) if (c.type && tableKey(c.type.name) === key) found.push(`${quoteIdent(column)} of table ${quoteName(t.name)}`);
   }
   return found;
 }

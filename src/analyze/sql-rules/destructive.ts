@@ -3,6 +3,7 @@ import { destructionLabels, replacesView } from '../rules/destructive-outside-co
 import type { StatementContext, StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
 import { viewsOf } from '../compat/views.js';
+import { quoteColumn, quoteName } from '../../sql/quote.js';
 
 /**
  * Statements that lose data or break running code. In a plan they belong in a contract phase
@@ -30,19 +31,19 @@ export const destructive: StatementRule = {
       if (d.kind === 'drop-view' && ctx.state.newViews.has(tableKey(d.target))) continue;
       const cascaded = cascadedViews(ctx, d);
       const also = cascaded.length ? `, and with it (CASCADE) ${cascaded.length === 1 ? cascaded[0] : `${cascaded.slice(0, -1).join(', ')} and ${cascaded.at(-1)}`}, built on it` : '';
-      found.push(`${destructionLabels[d.kind]} ${d.target}${also}`);
+      found.push(`${destructionLabels[d.kind]} ${quoteName(d.target)}${also}`);
     }
     // Dropping NOT NULL loses nothing, but code that reads the column may now meet NULL: not on a
     // table nobody uses yet, nor in a rollback (it undoes its up's SET NOT NULL, which the code before relied on not).
     const table = alterTableCommands(ctx.ast) ? relationName(node(ctx.ast)[1].relation) : undefined;
     const dropsNotNull = !rollback && table !== undefined && !ctx.state.isNew(table);
     for (const cmd of dropsNotNull ? alterTableCommands(ctx.ast)?.cmds ?? [] : []) {
-      if (cmd.subtype === 'AT_DropNotNull') found.push(`drops NOT NULL on ${table}.${cmd.name}`);
+      if (cmd.subtype === 'AT_DropNotNull') found.push(`drops NOT NULL on ${quoteColumn(table!, cmd.name)}`);
     }
     const change = ctx.facts.dataChange;
     // Filling columns added earlier in the same file or plan overwrites nothing: they held no value.
     // A rollback's UPDATE puts back what its up changed.
-    if (!rollback && change?.kind === 'update' && !change.hasWhere && !ctx.state.isNew(change.table) && !fillsNewColumns(ctx, change.table)) found.push(`updates every row of ${change.table}`);
+    if (!rollback && change?.kind === 'update' && !change.hasWhere && !ctx.state.isNew(change.table) && !fillsNewColumns(ctx, change.table)) found.push(`updates every row of ${quoteName(change.table)}`);
     if (!found.length) return;
     if (ctx.mode === 'plan' && ctx.phase !== 'contract') {
       // MG102 reports drops, truncates and unfiltered deletes outside contract as errors, and
@@ -92,7 +93,7 @@ function cascadedViews(ctx: StatementContext, d: { readonly kind: string; readon
     return [];
   }
   const named = new Set(ctx.facts.destructive.map((x) => tableKey(x.target)));
-  return dependents.filter((v) => !named.has(v.name) && !ctx.state.newViews.has(v.name)).map((v) => `${v.materialized ? 'materialized view' : 'view'} ${v.name}`);
+  return dependents.filter((v) => !named.has(v.name) && !ctx.state.newViews.has(v.name)).map((v) => `${v.materialized ? 'materialized view' : 'view'} ${quoteName(v.name)}`);
 }
 
 /** Whether the migration a rollback undoes made what it drops or empties (StatementContext.madeByUp). */

@@ -17,7 +17,7 @@ export const detachPartitionNotConcurrent: StatementRule = {
       if (cmd.subtype !== 'AT_DetachPartition' || !partition || partition.concurrent) continue;
       const name = relationName(partition.name);
       report({
-        message: `DETACH PARTITION ${name} takes an ACCESS EXCLUSIVE lock on ${alter.table}: every query on the partitioned table queues behind it`,
+        message: `DETACH PARTITION ${quoteName(name)} takes an ACCESS EXCLUSIVE lock on ${quoteName(alter.table)}: every query on the partitioned table queues behind it`,
         help: `Use ALTER TABLE ${quoteName(alter.table)} DETACH PARTITION ${quoteName(name)} CONCURRENTLY; (PostgreSQL 14+, outside a transaction block, not on a table with a default partition).${leaveDoBlock(ctx)}`,
       });
     }

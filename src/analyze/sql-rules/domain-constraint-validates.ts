@@ -15,14 +15,14 @@ export const domainConstraintValidates: StatementRule = {
     // subtype C: ADD CONSTRAINT; O: SET NOT NULL, which checks every row too and has no NOT VALID form.
     if (body.subtype === 'C' && body.def?.Constraint && !body.def.Constraint.skip_validation) {
       report({
-        message: `ALTER DOMAIN ${domain} ADD CONSTRAINT checks every row of every table with a column of type ${domain}, holding a SHARE lock on each: their writes wait for the whole check`,
+        message: `ALTER DOMAIN ${quoteName(domain)} ADD CONSTRAINT checks every row of every table with a column of type ${quoteName(domain)}, holding a SHARE lock on each: their writes wait for the whole check`,
         help: `Add it NOT VALID (ALTER DOMAIN ${quoteName(domain)} ADD CONSTRAINT ... NOT VALID;), which checks only new values, and run ALTER DOMAIN ${quoteName(domain)} VALIDATE CONSTRAINT ... on its own at a quiet time, with lock_timeout set: it takes the same SHARE locks for the whole check.`,
       });
     }
     if (body.subtype === 'O') {
       report({
-        message: `ALTER DOMAIN ${domain} SET NOT NULL checks every row of every table with a column of type ${domain}, holding a SHARE lock on each: their writes wait for the whole check`,
-        help: `Add a CHECK (VALUE IS NOT NULL) NOT VALID constraint to ${domain} and VALIDATE it separately instead.`,
+        message: `ALTER DOMAIN ${quoteName(domain)} SET NOT NULL checks every row of every table with a column of type ${quoteName(domain)}, holding a SHARE lock on each: their writes wait for the whole check`,
+        help: `Add a CHECK (VALUE IS NOT NULL) NOT VALID constraint to ${quoteName(domain)} and VALIDATE it separately instead.`,
       });
     }
   },

@@ -34,13 +34,13 @@ export const dropIndexNotConcurrent: StatementRule = {
     // The table, when the statements seen created the index.
     const tables = [...new Set(existing.map(tableOf))];
     const unseen = tables.includes(undefined) ? ` (${ctx.mode === 'plan' ? 'the plan does' : 'the files linted do'} not create ${existing.length === 1 ? 'it' : 'them all'}, so which table is not known)` : '';
-    const on = tables.length === 1 && tables[0] !== undefined ? tables[0] : `${existing.length === 1 ? 'its table' : 'their tables'}${unseen}`;
+    const on = tables.length === 1 && tables[0] !== undefined ? quoteName(tables[0]) : `${existing.length === 1 ? 'its table' : 'their tables'}${unseen}`;
     // CASCADE drops the foreign keys that depend on an index; CONCURRENTLY takes no CASCADE, and
     // without it is refused while they are there: they are dropped first.
     const keys = existing.flatMap((n) => dependingOnIndex(ctx, n));
     const use = keys.length ? `Drop first the foreign ${keys.length === 1 ? 'key' : 'keys'} CASCADE drops (${keys.map((fk) => `ALTER TABLE ${quoteName(fk.table)} DROP CONSTRAINT ${quoteIdent(fk.name)};`).join(' ')}): DROP INDEX CONCURRENTLY takes no CASCADE. Then use` : 'Use';
     report({
-      message: `DROP INDEX ${existing.join(', ')} takes an ACCESS EXCLUSIVE lock on ${on}: reads and writes queue behind it`,
+      message: `DROP INDEX ${existing.map(quoteName).join(', ')} takes an ACCESS EXCLUSIVE lock on ${on}: reads and writes queue behind it`,
       help: ctx.mode === 'plan'
         ? `${use} DROP INDEX CONCURRENTLY ${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction: migc arranges that in plans).${leaveDoBlock(ctx)}`
         : `${use} DROP INDEX CONCURRENTLY ${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction block: a file of its own that your migration tool runs without a transaction).${leaveDoBlock(ctx)}`,

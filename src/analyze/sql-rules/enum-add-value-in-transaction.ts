@@ -1,5 +1,6 @@
 import { node } from './ast.js';
 import type { StatementRule } from '../sql/context.js';
+import { quoteName } from '../../sql/quote.js';
 
 export const enumAddValueInTransaction: StatementRule = {
   code: 'MG228',
@@ -13,7 +14,7 @@ export const enumAddValueInTransaction: StatementRule = {
     if (kind !== 'AlterEnumStmt' || !body.newVal || body.oldVal || ctx.postgres >= 12 || !ctx.inTransaction) return;
     const type = (body.typeName ?? []).map((n: { String?: { sval?: string } }) => n.String?.sval).join('.');
     report({
-      message: `ALTER TYPE ${type} ADD VALUE cannot run inside a transaction block on PostgreSQL ${ctx.postgres}: PostgreSQL refuses it, and the migration fails here`,
+      message: `ALTER TYPE ${quoteName(type)} ADD VALUE cannot run inside a transaction block on PostgreSQL ${ctx.postgres}: PostgreSQL refuses it, and the migration fails here`,
       help: 'Run it on its own, outside BEGIN ... COMMIT (a migration marked non-transactional), or target PostgreSQL 12+, where it runs in a transaction but the new value is usable only after COMMIT.',
     });
   },

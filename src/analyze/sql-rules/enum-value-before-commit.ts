@@ -5,6 +5,7 @@ import { parseSql, scanSql, type PgNode } from '../../sql/parser.js';
 import { offsetMap } from '../../sql/offsets.js';
 import { forEachNode } from '../../sql/walk.js';
 import { node, relationName } from './ast.js';
+import { quoteName, sqlLiteral } from '../../sql/quote.js';
 
 /**
  * A value ALTER TYPE ... ADD VALUE added in the open transaction, used before it commits.
@@ -37,13 +38,13 @@ export const enumValueBeforeCommit: StatementRule = {
     const first = uses[0]!;
     const placed = placedUses(ctx, added)[0];
     const at = placed?.value === first.value ? literalAt(ctx.text, placed.location) : undefined;
-    const values = [...new Set(uses.filter((u) => u.type === first.type).map((u) => `'${u.value}'`))];
+    const values = [...new Set(uses.filter((u) => u.type === first.type).map((u) => sqlLiteral(u.value)))];
     report({
       ...(at ? { at } : {}),
-      message: `${values.join(' and ')} ${values.length === 1 ? 'was' : 'were'} added to enum ${first.type} earlier in this transaction: PostgreSQL refuses to use a new enum value before the transaction that added it commits (unsafe use of new value), and the migration fails here`,
+      message: `${values.join(' and ')} ${values.length === 1 ? 'was' : 'were'} added to enum ${quoteName(first.type)} earlier in this transaction: PostgreSQL refuses to use a new enum value before the transaction that added it commits (unsafe use of new value), and the migration fails here`,
       help: ctx.mode === 'lint'
-        ? `Commit in between: run ALTER TYPE ${first.type} ADD VALUE in a migration of its own (or COMMIT after it), and use the value in a later one.`
-        : `Add the value in a step of its own before this one (each step commits): ALTER TYPE ${first.type} ADD VALUE IF NOT EXISTS '${first.value}'.`,
+        ? `Commit in between: run ALTER TYPE ${quoteName(first.type)} ADD VALUE in a migration of its own (or COMMIT after it), and use the value in a later one.`
+        : `Add the value in a step of its own before this one (each step commits): ALTER TYPE ${quoteName(first.type)} ADD VALUE IF NOT EXISTS ${sqlLiteral(first.value)}.`,
     });
   },
 };

@@ -99,11 +99,11 @@ export const foreignKeyWithoutIndex: StatementRule = {
         const referenced = relationName(constraint.pktable);
         const unique = columns.length === 1 && ctx.state.table(alter.table)?.uniqueColumns.has(columns[0]!);
         if (unique || (known && covered(columns, known.indexes.values())) || coveredLater(ctx, alter.table, columns)) continue;
-        const cols = columns.join(', ');
+        const cols = columns.map(quoteIdent).join(', ');
         report({
           message: seen
-            ? `${alter.table} (${cols}) references ${referenced} but has no index on (${cols}): every DELETE on ${referenced}, and every UPDATE of its key, scans ${alter.table}`
-            : `${alter.table} (${cols}) references ${referenced} and may have no index on (${cols}) (migc has not seen the indexes of ${alter.table}): without one, every DELETE on ${referenced} scans ${alter.table}`,
+            ? `${quoteName(alter.table)} (${cols}) references ${quoteName(referenced)} but has no index on (${cols}): every DELETE on ${quoteName(referenced)}, and every UPDATE of its key, scans ${quoteName(alter.table)}`
+            : `${quoteName(alter.table)} (${cols}) references ${quoteName(referenced)} and may have no index on (${cols}) (migc has not seen the indexes of ${quoteName(alter.table)}): without one, every DELETE on ${quoteName(referenced)} scans ${quoteName(alter.table)}`,
           help: ctx.state.table(alter.table)?.partitioned
             // CONCURRENTLY is refused on a partitioned table (MG233): the index is built partition by partition.
             ? `Create the index first, partition by partition: CREATE INDEX ${quoteIdent(`${alter.table.replace(/^.*\./, '')}_${columns.join('_')}_idx`)} ON ONLY ${quoteName(alter.table)} (${columns.map(quoteIdent).join(', ')}); then on each partition CREATE INDEX CONCURRENTLY and ALTER INDEX ... ATTACH PARTITION; then add the foreign key.`

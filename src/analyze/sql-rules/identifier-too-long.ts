@@ -1,5 +1,6 @@
 import { scanSql } from '../../sql/parser.js';
 import type { StatementRule } from '../sql/context.js';
+import { quoteIdent } from '../../sql/quote.js';
 
 /** NAMEDATALEN - 1 in a default build: the longest identifier, in bytes. */
 const maxBytes = 63;
@@ -62,8 +63,8 @@ export const identifierTooLong: StatementRule = {
     for (const name of longIdentifiers(ctx.text)) {
       const kept = truncate(name);
       report({
-        message: `${name} is ${Buffer.byteLength(name)} bytes: PostgreSQL truncates it to the 63 bytes ${kept}, with only a NOTICE (which migration tools rarely show)`,
-        help: `Choose a name of at most 63 bytes (a character outside ASCII takes 2 to 4): two long names that share their first 63 bytes are the same name, and tools that compare names find ${kept}, not what the migration wrote.`,
+        message: `${quoteIdent(name)} is ${Buffer.byteLength(name)} bytes: PostgreSQL truncates it to the 63 bytes ${quoteIdent(kept)}, with only a NOTICE (which migration tools rarely show)`,
+        help: `Choose a name of at most 63 bytes (a character outside ASCII takes 2 to 4): two long names that share their first 63 bytes are the same name, and tools that compare names find ${quoteIdent(kept)}, not what the migration wrote.`,
       });
     }
   },

@@ -18,11 +18,11 @@ export const indexNotConcurrent: StatementRule = {
     if (partitioned && (body.relation.inh !== true || ctx.postgres < 11)) return;
     const severity = severityFor(ctx, table, this.severity);
     if (!severity) return;
-    const name = body.idxname ? `${body.idxname} ` : '';
+    const name = body.idxname ? `${quoteIdent(body.idxname)} ` : '';
     if (partitioned) {
       report({
         severity,
-        message: `CREATE INDEX ${name}on partitioned table ${table} builds an index on every partition, each under a SHARE lock held to the end: writes to ${sizeNote(ctx, table)} wait until the last is built`,
+        message: `CREATE INDEX ${name}on partitioned table ${quoteName(table)} builds an index on every partition, each under a SHARE lock held to the end: writes to ${sizeNote(ctx, table)} wait until the last is built`,
         help: partitionedIndexRecipe(table, body.idxname),
       });
       return;

@@ -1,5 +1,6 @@
 import { node, relationName } from './ast.js';
 import type { StatementRule } from '../sql/context.js';
+import { quoteName } from '../../sql/quote.js';
 
 /** LOCK TABLE's modes, by the number libpg-query gives them, with what each blocks. */
 const modes: Record<number, { name: string; blocks: string; blocksWork: boolean }> = {
@@ -28,7 +29,7 @@ export const lockTable: StatementRule = {
     const mode = modes[body.mode as number] ?? modes[8]!;
     const outside = ctx.inTransaction ? '' : '; outside a transaction block PostgreSQL refuses LOCK TABLE, and the migration fails here';
     report({
-      message: `LOCK TABLE ${existing.join(', ')} IN ${mode.name} MODE holds its lock until the transaction ends, blocking ${mode.blocks}${outside}`,
+      message: `LOCK TABLE ${existing.map(quoteName).join(', ')} IN ${mode.name} MODE holds its lock until the transaction ends, blocking ${mode.blocks}${outside}`,
       help: mode.blocksWork
         ? 'Keep the transaction that takes it short (no backfill or long scan after it), set lock_timeout before it, and take the weakest mode that protects what the migration does.'
         : 'This mode blocks only DDL and maintenance; keep the transaction short and set lock_timeout before it.',

@@ -1,6 +1,7 @@
 import { alterTableCommands, node, relationName } from './ast.js';
 import type { StatementRule } from '../sql/context.js';
 import { distance } from 'fastest-levenshtein';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 /**
  * ALTER TABLE ... DROP COLUMN (without IF EXISTS), ALTER COLUMN or RENAME COLUMN of a column the
@@ -49,11 +50,11 @@ export const missingColumn: StatementRule = {
         const d = distance(c, column);
         if (d < nearest) [near, nearest] = [c, d];
       }
-      const listed = t.columns.size > 8 ? `${first.join(', ')} and ${t.columns.size - 8} more` : first.join(', ') || 'none';
+      const listed = t.columns.size > 8 ? `${first.map(quoteIdent).join(', ')} and ${t.columns.size - 8} more` : first.map(quoteIdent).join(', ') || 'none';
       report({
         ...(subcommand !== undefined ? { subcommand } : {}),
-        message: `PostgreSQL refuses this statement: column ${column} of relation ${table} does not exist (its columns, as the statements before this one left them: ${listed})`,
-        help: near !== undefined ? `Did you mean ${near}?` : `Name a column ${table} has${drop ? ', or write DROP COLUMN IF EXISTS where the column may be gone' : ' (an earlier statement may have renamed or dropped it)'}.`,
+        message: `PostgreSQL refuses this statement: column ${quoteIdent(column)} of relation ${quoteName(table)} does not exist (its columns, as the statements before this one left them: ${listed})`,
+        help: near !== undefined ? `Did you mean ${quoteIdent(near)}?` : `Name a column ${quoteName(table)} has${drop ? ', or write DROP COLUMN IF EXISTS where the column may be gone' : ' (an earlier statement may have renamed or dropped it)'}.`,
       });
     }
   },

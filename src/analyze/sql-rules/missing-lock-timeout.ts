@@ -2,6 +2,7 @@ import { lockLabel, lockStrength, queriesBlocked, type PredictedLock } from '../
 import { isNewRelation, type StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
 import { relationName } from './ast.js';
+import { quoteName } from '../../sql/quote.js';
 
 export const missingLockTimeout: StatementRule = {
   code: 'MG219',
@@ -23,9 +24,9 @@ export const missingLockTimeout: StatementRule = {
     }
     if (!strong) return;
     const lock = lockLabel(strong.mode);
-    const { blocked, spared } = queriesBlocked(strong.mode, strong.table);
+    const { blocked, spared } = queriesBlocked(strong.mode, quoteName(strong.table));
     report({
-      message: `${ctx.facts.command} waits for ${/^[AEIOU]/.test(lock) ? 'an' : 'a'} ${lock} lock on ${strong.table} with no lock_timeout set before it in its session: while it waits behind a long query, ${blocked} queues behind it${spared ? ` (${spared})` : ''}`,
+      message: `${ctx.facts.command} waits for ${/^[AEIOU]/.test(lock) ? 'an' : 'a'} ${lock} lock on ${quoteName(strong.table)} with no lock_timeout set before it in its session: while it waits behind a long query, ${blocked} queues behind it${spared ? ` (${spared})` : ''}`,
       help: "Start the file with SET lock_timeout = '5s'; (and retry on failure) so a blocked migration gives up instead of stalling the application.",
     });
   },

@@ -3,6 +3,7 @@ import type { Plan } from '../../normalize/model.js';
 import { parseSql, type PgNode } from '../../sql/parser.js';
 import type { StatementRule } from '../sql/context.js';
 import { node } from './ast.js';
+import { quoteIdent, sqlLiteral } from '../../sql/quote.js';
 
 /** Extensions whose job is to reach another server, the server's files or its processes. */
 const outsideExtensions = new Set(['adminpack', 'dblink', 'file_fdw', 'plperlu', 'plpython3u', 'plpythonu', 'plpython2u', 'pltclu', 'postgres_fdw', 'pg_cron', 'plsh', 'log_fdw', 'oracle_fdw', 'mysql_fdw', 'tds_fdw', 'multicorn']);
@@ -42,22 +43,22 @@ function statementReasons(ast: PgNode): string[] {
   switch (kind) {
     case 'CopyStmt':
       if (body.is_program) return [`COPY ${body.is_from ? 'FROM' : 'TO'} PROGRAM runs a shell command on the database server's host`];
-      if (body.filename !== undefined) return [`COPY ${body.is_from ? 'FROM' : 'TO'} '${body.filename}' ${body.is_from ? 'reads' : 'writes'} a file on the database server`];
+      if (body.filename !== undefined) return [`COPY ${body.is_from ? 'FROM' : 'TO'} ${sqlLiteral(body.filename)} ${body.is_from ? 'reads' : 'writes'} a file on the database server`];
       return [];
     case 'CreateRoleStmt': return [`CREATE ${body.stmt_type === 'ROLESTMT_USER' ? 'USER' : body.stmt_type === 'ROLESTMT_GROUP' ? 'GROUP' : 'ROLE'} creates a role, which belongs to the whole server, not to one database`];
     case 'AlterRoleStmt': case 'AlterRoleSetStmt': return ['ALTER ROLE changes a role, which belongs to the whole server'];
     case 'DropRoleStmt': return ['DROP ROLE removes a role from the whole server'];
     case 'GrantRoleStmt': return [`${body.is_grant ? 'GRANT' : 'REVOKE'} of a role changes role membership on the whole server`];
     case 'ReassignOwnedStmt': return ['REASSIGN OWNED changes the owner of objects, including shared ones'];
-    case 'CreatedbStmt': return [`CREATE DATABASE ${body.dbname} creates another database`];
-    case 'DropdbStmt': return [`DROP DATABASE ${body.dbname} drops a database`];
+    case 'CreatedbStmt': return [`CREATE DATABASE ${quoteIdent(body.dbname)} creates another database`];
+    case 'DropdbStmt': return [`DROP DATABASE ${quoteIdent(body.dbname)} drops a database`];
     case 'AlterDatabaseStmt': case 'AlterDatabaseSetStmt': case 'AlterDatabaseRefreshCollStmt': return ['ALTER DATABASE changes a database'];
     case 'AlterSystemStmt': return ['ALTER SYSTEM changes the server\'s configuration file'];
-    case 'LoadStmt': return [`LOAD '${body.filename}' loads a shared library from the server's file system`];
+    case 'LoadStmt': return [`LOAD ${sqlLiteral(body.filename)} loads a shared library from the server's file system`];
     case 'CreateTableSpaceStmt': case 'DropTableSpaceStmt': case 'AlterTableSpaceOptionsStmt': case 'AlterTableMoveAllStmt':
       return ['a tablespace is a directory on the database server and belongs to the whole server'];
     case 'CreateExtensionStmt':
-      return outsideExtensions.has(body.extname) ? [`CREATE EXTENSION ${body.extname} lets SQL reach other servers, the server's files or its shell`] : [];
+      return outsideExtensions.has(body.extname) ? [`CREATE EXTENSION ${quoteIdent(body.extname)} lets SQL reach other servers, the server's files or its shell`] : [];
     case 'CreatePLangStmt': return ['CREATE LANGUAGE adds a procedural language to the server'];
     case 'CreateFdwStmt': case 'AlterFdwStmt': return ['a foreign-data wrapper connects to data outside the database'];
     case 'CreateForeignServerStmt': case 'AlterForeignServerStmt': return [`${kind === 'CreateForeignServerStmt' ? 'CREATE' : 'ALTER'} SERVER defines a connection to data outside the database`];

@@ -15,7 +15,7 @@ export const refreshMatviewNotConcurrent: StatementRule = {
     const view = relationName(body.relation);
     if (ctx.state.isNew(view)) return;
     report({
-      message: `REFRESH MATERIALIZED VIEW ${view} holds an ACCESS EXCLUSIVE lock on the view while its whole query runs: every read of ${view} waits`,
+      message: `REFRESH MATERIALIZED VIEW ${quoteName(view)} holds an ACCESS EXCLUSIVE lock on the view while its whole query runs: every read of ${quoteName(view)} waits`,
       help: `Use REFRESH MATERIALIZED VIEW CONCURRENTLY ${quoteName(view)}; (it needs a unique index on plain columns of the view covering every row, and a view already populated).`,
     });
   },

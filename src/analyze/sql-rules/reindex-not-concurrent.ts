@@ -15,7 +15,7 @@ export const reindexNotConcurrent: StatementRule = {
     const target = body.relation ? relationName(body.relation) : body.name ?? 'the database';
     if (body.relation && ctx.state.isNew(target)) return;
     report({
-      message: `REINDEX ${target} blocks writes to the table while the index is rebuilt`,
+      message: `REINDEX ${body.relation ? quoteName(target) : body.name ? quoteIdent(body.name) : target} blocks writes to the table while the index is rebuilt`,
       help: ctx.postgres >= 12
         ? `Use REINDEX ${String(body.kind).replace('REINDEX_OBJECT_', '')} CONCURRENTLY${body.relation ? ` ${quoteName(target)}` : body.name ? ` ${quoteIdent(body.name)}` : ''}; (PostgreSQL 12+, outside a transaction).${leaveDoBlock(ctx)}`
         : `Before PostgreSQL 12: CREATE INDEX CONCURRENTLY a new index with the same definition, then DROP INDEX CONCURRENTLY the old one and rename the new.${leaveDoBlock(ctx)}`,

@@ -2,7 +2,7 @@ import { node, relationName } from './ast.js';
 import type { StatementContext, StatementFinding, StatementRule } from '../sql/context.js';
 import type { Severity } from '../../diagnostics/diagnostic.js';
 import { tableKey } from '../sql/schema-state.js';
-import { quoteIdent, quoteName, sqlLiteral } from '../../sql/quote.js';
+import { quoteIdent, quoteName, sqlLiteral, quoteColumn } from '../../sql/quote.js';
 import type { PgNode } from '../../sql/parser.js';
 
 /**
@@ -19,16 +19,16 @@ function renameType(ctx: StatementContext, report: (f: StatementFinding) => void
   if (kind === 'AlterEnumStmt') {
     if (body.oldVal === undefined) return; // ADD VALUE renames nothing
     type = parts(body.typeName);
-    what = `value '${body.oldVal}' of enum ${type} to '${body.newVal}'`;
-    help = `Add the new value (ALTER TYPE ${quoteName(type)} ADD VALUE ${sqlLiteral(body.newVal)}), move the rows and the code to it, and retire '${body.oldVal}' once nothing writes it.`;
+    what = `value ${sqlLiteral(body.oldVal)} of enum ${quoteName(type)} to ${sqlLiteral(body.newVal)}`;
+    help = `Add the new value (ALTER TYPE ${quoteName(type)} ADD VALUE ${sqlLiteral(body.newVal)}), move the rows and the code to it, and retire ${sqlLiteral(body.oldVal)} once nothing writes it.`;
   } else if (body.renameType === 'OBJECT_ATTRIBUTE') {
     type = relationName(body.relation);
-    what = `attribute ${type}.${body.subname} to ${body.newname}`;
-    help = `Add the new attribute, switch the code to it, then drop ${body.subname}.`;
+    what = `attribute ${quoteColumn(type, body.subname)} to ${quoteIdent(body.newname)}`;
+    help = `Add the new attribute, switch the code to it, then drop ${quoteIdent(body.subname)}.`;
   } else {
     type = parts(body.object?.List?.items);
-    what = `${body.renameType === 'OBJECT_DOMAIN' ? 'domain' : 'type'} ${type} to ${body.newname}`;
-    help = `Switch the code that names ${type} (casts, function signatures) in the same release, or keep the old name: a type cannot be aliased by a view.`;
+    what = `${body.renameType === 'OBJECT_DOMAIN' ? 'domain' : 'type'} ${quoteName(type)} to ${quoteIdent(body.newname)}`;
+    help = `Switch the code that names ${quoteName(type)} (casts, function signatures) in the same release, or keep the old name: a type cannot be aliased by a view.`;
   }
   if (ctx.state.newTypes.has(tableKey(type))) return;
   if (ctx.mode === 'plan' && ctx.phase !== 'contract') return;
@@ -58,7 +58,7 @@ export const rename: StatementRule = {
       if (ctx.mode === 'plan' && ctx.phase !== 'contract') return;
       report({
         severity: ctx.mode === 'plan' ? 'info' : this.severity,
-        message: `renaming schema ${body.subname} to ${body.newname} breaks every running query that names it, and every role or session whose search_path lists it`,
+        message: `renaming schema ${quoteIdent(body.subname)} to ${quoteIdent(body.newname)} breaks every running query that names it, and every role or session whose search_path lists it`,
         help: `Keep the old name, or move the code and the search_path settings (ALTER ROLE ... SET search_path) to ${quoteIdent(body.newname)} in the same release: a schema has no alias.`,
       });
       return;
@@ -79,17 +79,17 @@ export const rename: StatementRule = {
     // The old name taken again in the same transaction (a view over the new one, as the help
     // below says; a new table swapped in): queries that name it go on working once it commits.
     if (body.renameType !== 'OBJECT_COLUMN' && ctx.inTransaction && nameTakenAgain(ctx.later(), table)) return;
-    const what = body.renameType === 'OBJECT_COLUMN' ? `column ${table}.${body.subname}${noun === 'table' ? '' : ` of ${noun} ${table}`}` : `${noun} ${table}`;
+    const what = body.renameType === 'OBJECT_COLUMN' ? `column ${quoteColumn(table, body.subname)}${noun === 'table' ? '' : ` of ${noun} ${quoteName(table)}`}` : `${noun} ${quoteName(table)}`;
     report({
       severity: ctx.mode === 'plan' ? 'info' : this.severity,
-      message: `renaming ${what} to ${body.newname} breaks every running query that uses the old name`,
+      message: `renaming ${what} to ${quoteIdent(body.newname)} breaks every running query that uses the old name`,
       help: body.renameType !== 'OBJECT_COLUMN'
         ? `Rename and, in the same transaction, CREATE VIEW ${quoteName(table)} AS SELECT * FROM ${renamed}; until no code uses the old name.`
         : relation === 'OBJECT_VIEW'
-          ? `Add the new name beside the old one instead: CREATE OR REPLACE VIEW ${quoteName(table)} AS SELECT ..., ${quoteIdent(body.subname)} AS ${quoteIdent(body.newname)} (a new column comes last), switch the code, then recreate the view without ${body.subname}.`
+          ? `Add the new name beside the old one instead: CREATE OR REPLACE VIEW ${quoteName(table)} AS SELECT ..., ${quoteIdent(body.subname)} AS ${quoteIdent(body.newname)} (a new column comes last), switch the code, then recreate the view without ${quoteIdent(body.subname)}.`
           : relation === 'OBJECT_MATVIEW'
-            ? `Create a new materialized view with ${body.newname}, switch the code to it, then drop ${table}; a materialized view cannot gain a column in place.`
-            : `Expand-contract instead: add ${body.newname}, keep both in sync (trigger), backfill, switch the code, then drop ${body.subname}. Or, for a quick switch, rename and leave a view with the old name.`,
+            ? `Create a new materialized view with ${quoteIdent(body.newname)}, switch the code to it, then drop ${quoteName(table)}; a materialized view cannot gain a column in place.`
+            : `Expand-contract instead: add ${quoteIdent(body.newname)}, keep both in sync (trigger), backfill, switch the code, then drop ${quoteIdent(body.subname)}. Or, for a quick switch, rename and leave a view with the old name.`,
     });
   },
 };

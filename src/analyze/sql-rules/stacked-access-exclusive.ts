@@ -73,7 +73,7 @@ export const stackedAccessExclusive: StatementRule = {
       worksOn.add(tableKey(workTable));
       const by = ctx.earlier.firstLocking(workTable, 'AccessExclusiveLock')!;
       report({
-        message: `${ctx.facts.command} does ${/^[aeiou]/i.test(work) ? 'an' : 'a'} ${work} of ${workTable} while this transaction still holds the ACCESS EXCLUSIVE lock ${by.facts.command} took: nothing can read or write ${workTable} until it commits`,
+        message: `${ctx.facts.command} does ${/^[aeiou]/i.test(work) ? 'an' : 'a'} ${work} of ${quoteName(workTable)} while this transaction still holds the ACCESS EXCLUSIVE lock ${by.facts.command} took: nothing can read or write ${quoteName(workTable)} until it commits`,
         help: ctx.mode === 'lint'
           ? `Commit between them: run ${ctx.facts.command} in a transaction of its own (a later migration file, or after a COMMIT) so it runs under its own, weaker lock.`
           : `Commit between them: put ${ctx.facts.command} in a step of its own (its own transaction) so it runs under its own, weaker lock.`,
@@ -96,12 +96,12 @@ export const stackedAccessExclusive: StatementRule = {
       const renamedFrom = by.ast !== undefined && 'RenameStmt' in by.ast ? (by.ast.RenameStmt as { relation?: Parameters<typeof relationName>[0] }).relation : undefined;
       const swapped = renamedFrom !== undefined && ctx.facts.dataChange !== undefined && tableKey(relationName(renamedFrom)) === tableKey(ctx.facts.dataChange.table);
       report({
-        message: `${ctx.facts.command} reads ${read} while this transaction still holds the ACCESS EXCLUSIVE lock ${by.facts.command} took: nothing can read or write ${read} until the copy is done and the transaction commits`,
+        message: `${ctx.facts.command} reads ${quoteName(read)} while this transaction still holds the ACCESS EXCLUSIVE lock ${by.facts.command} took: nothing can read or write ${quoteName(read)} until the copy is done and the transaction commits`,
         help: swapped
           ? `Copy first, swap last: create the new table under another name and fill it from the live table (in batches, catching up the rows written meanwhile), then rename both in one short transaction.`
           : ctx.mode === 'lint'
-          ? `Commit between them: run ${ctx.facts.command} in a transaction of its own (a later migration file, or after a COMMIT), where reading ${read} takes only ACCESS SHARE; copy a large table in batches.`
-          : `Commit between them: put ${ctx.facts.command} in a step of its own (its own transaction), where reading ${read} takes only ACCESS SHARE; copy a large table in batches (batch:).`,
+          ? `Commit between them: run ${ctx.facts.command} in a transaction of its own (a later migration file, or after a COMMIT), where reading ${quoteName(read)} takes only ACCESS SHARE; copy a large table in batches.`
+          : `Commit between them: put ${ctx.facts.command} in a step of its own (its own transaction), where reading ${quoteName(read)} takes only ACCESS SHARE; copy a large table in batches (batch:).`,
       });
       return;
     }
@@ -120,8 +120,8 @@ export const stackedAccessExclusive: StatementRule = {
       const nouns = new Set(others.map((o) => relationNoun(ctx, o.table)));
       const noun = nouns.size === 1 ? [...nouns][0]! : 'relation';
       const now = others.every((o) => !lockedBefore(o.table))
-        ? `${others.map((o) => o.table).join(', ')}, the first other ${noun}${others.length === 1 ? '' : 's'} it locks before it commits`
-        : others.map((o) => (lockedBefore(o.table) ? `${o.table} more strongly than before (${lockLabel(o.mode)})` : o.table)).join(', ');
+        ? `${others.map((o) => quoteName(o.table)).join(', ')}, the first other ${noun}${others.length === 1 ? '' : 's'} it locks before it commits`
+        : others.map((o) => (lockedBefore(o.table) ? `${quoteName(o.table)} more strongly than before (${lockLabel(o.mode)})` : quoteName(o.table))).join(', ');
       report({
         message: `this transaction already holds an ACCESS EXCLUSIVE lock on ${held} and now locks ${now}: ${held} ${tables.length === 1 ? 'stays' : 'stay'} blocked until then, and lock order across tables invites deadlocks`,
         help: ctx.mode === 'lint'
@@ -151,11 +151,11 @@ function validatesUnderOwnLock(ctx: StatementContext, report: (finding: Statemen
   if (!own || lockStrength(own.mode) <= lockStrength('ShareUpdateExclusiveLock')) return false;
   const held = [...strongest.values()].filter((l) => lockStrength(l.mode) > lockStrength('ShareUpdateExclusiveLock'));
   const name = alter.cmds[validate]!.name as string;
-  const locks = held.map((l) => `${lockLabel(l.mode)} on ${l.table}`).join(' and ');
-  const blocked = held.map((l) => `${l.mode === 'AccessExclusiveLock' ? 'reads and writes of' : 'writes to'} ${l.table}`).join(' and ');
+  const locks = held.map((l) => `${lockLabel(l.mode)} on ${quoteName(l.table)}`).join(' and ');
+  const blocked = held.map((l) => `${l.mode === 'AccessExclusiveLock' ? 'reads and writes of' : 'writes to'} ${quoteName(l.table)}`).join(' and ');
   report({
     subcommand: validate,
-    message: `VALIDATE CONSTRAINT ${name} scans ${alter.table} under the locks the rest of this ALTER TABLE takes (${locks}): ${blocked} wait for the whole scan, as if the constraint had been added without NOT VALID`,
+    message: `VALIDATE CONSTRAINT ${quoteIdent(name)} scans ${quoteName(alter.table)} under the locks the rest of this ALTER TABLE takes (${locks}): ${blocked} wait for the whole scan, as if the constraint had been added without NOT VALID`,
     help: ctx.mode === 'lint'
       ? `Validate in a transaction of its own, after the one that adds the constraint NOT VALID has committed: ALTER TABLE ${quoteName(alter.table)} VALIDATE CONSTRAINT ${quoteIdent(name)}; alone takes SHARE UPDATE EXCLUSIVE, and reads and writes go on.`
       : `Validate in a step of its own, after the step that adds the constraint NOT VALID: ALTER TABLE ${quoteName(alter.table)} VALIDATE CONSTRAINT ${quoteIdent(name)}; alone takes SHARE UPDATE EXCLUSIVE, and reads and writes go on.`,
@@ -169,7 +169,7 @@ function validatesUnderOwnLock(ctx: StatementContext, report: (finding: Statemen
  */
 function tableList(tables: readonly string[]): string {
   const shown = 10;
-  if (tables.length <= shown) return tables.join(', ');
+  if (tables.length <= shown) return tables.map(quoteName).join(', ');
   const more = tables.length - shown;
-  return `${tables.slice(0, shown).join(', ')} and ${formatCount(more)} more table${more === 1 ? '' : 's'}`;
+  return `${tables.slice(0, shown).map(quoteName).join(', ')} and ${formatCount(more)} more table${more === 1 ? '' : 's'}`;
 }

@@ -1,9 +1,10 @@
-import { isLarge, sizeNote, type StatementRule } from '../sql/context.js';
+import { assumeRowsFlag, isLarge, sizeHintKey, sizeNote, type StatementRule } from '../sql/context.js';
 import { largeTableRows } from '../tables.js';
 import { fewRowsWhere, isCatalogTable, isOneBatch, targetsFewRows } from './ast.js';
 import { walkedTable } from '../../sql/batch.js';
 import { relationName } from '../../sql/facts.js';
 import { formatCount } from '../../util/numbers.js';
+import { quoteName } from '../../sql/quote.js';
 
 /**
  * One UPDATE or DELETE over a large table holds row locks, bloats and lags replicas: batch it.
@@ -31,11 +32,11 @@ export const unbatchedDataChange: StatementRule = {
     // A few rows by key, or one batch of a loop the file's author wrote: not one big change.
     if (targetsFewRows(ctx.ast, unique) || isOneBatch(ctx.ast, unique)) return;
     const verb = change.kind === 'update' ? 'Update' : 'Delete';
-    const small = () => `say so in tables: { ${change.table}: { rows: N } } (under ${formatCount(largeTableRows)} is small)`;
+    const small = () => `say so in tables: { ${sizeHintKey(change.table)}: { rows: N } } (under ${formatCount(largeTableRows)} is small)`;
     report({
       message: `${change.kind.toUpperCase()} over ${sizeNote(ctx, change.table)} in one statement${ctx.inRollback ? ' (a rollback)' : ''} holds row locks on every row it touches until it commits`,
       help: ctx.mode === 'lint'
-        ? `${verb} in batches by key range, committing after each (for example 10,000 rows at a time), or give the table's size with --assume-rows ${change.table}=N if it is small (under ${formatCount(largeTableRows)}).`
+        ? `${verb} in batches by key range, committing after each (for example 10,000 rows at a time), or give the table's size with ${assumeRowsFlag(change.table, 'N')} if it is small (under ${formatCount(largeTableRows)}).`
         : ctx.inRollback
           ? `Batch the rollback as a step is batched, rollback: { sql: ..., batch: { size: 10000 } }, so the down script commits every 10,000 rows instead of running one transaction under statement_timeout; or, if the table is small, ${small()}.`
           : `Add batch: { size: 10000 } to the step so it commits every 10,000 rows; or, if the table is small, ${small()}.`,
@@ -52,11 +53,11 @@ const copyCheck: StatementRule['check'] = (ctx, report) => {
   const insert = (ctx.ast as { InsertStmt: { selectStmt: { SelectStmt: { whereClause?: unknown } }; onConflictClause?: unknown } }).InsertStmt;
   if (fewRowsWhere(insert.selectStmt.SelectStmt.whereClause, ctx.state.table(source)?.uniqueColumns ?? new Set())) return;
   const conflicts = insert.onConflictClause ? '' : ' Add ON CONFLICT DO NOTHING if the app writes the same rows meanwhile.';
-  const small = `say so in tables: { ${source}: { rows: N } } (under ${formatCount(largeTableRows)} is small)`;
+  const small = `say so in tables: { ${sizeHintKey(source)}: { rows: N } } (under ${formatCount(largeTableRows)} is small)`;
   report({
     message: `INSERT ... SELECT copies the rows of ${sizeNote(ctx, source)} in one statement${ctx.inRollback ? ' (a rollback)' : ''}: one long transaction under statement_timeout, a burst of WAL that replicas lag behind, and vacuum held back until it commits`,
     help: ctx.inRollback
-      ? `Batch the rollback as a step is batched, rollback: { sql: ..., batch: { size: 10000 } }: the down script then copies 10,000 rows of ${source} at a time by its key, each batch committed; or, if the table is small, ${small}.`
-      : `Add batch: { size: 10000 } to the step: the script then copies 10,000 rows of ${source} at a time by its key (batch.key, id by default), each batch committed, and goes on after an interruption.${conflicts} Or, if the table is small, ${small}.`,
+      ? `Batch the rollback as a step is batched, rollback: { sql: ..., batch: { size: 10000 } }: the down script then copies 10,000 rows of ${quoteName(source)} at a time by its key, each batch committed; or, if the table is small, ${small}.`
+      : `Add batch: { size: 10000 } to the step: the script then copies 10,000 rows of ${quoteName(source)} at a time by its key (batch.key, id by default), each batch committed, and goes on after an interruption.${conflicts} Or, if the table is small, ${small}.`,
   });
 };

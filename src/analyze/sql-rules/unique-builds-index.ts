@@ -25,7 +25,7 @@ export const uniqueBuildsIndex: StatementRule = {
       report({
         severity,
         subcommand,
-        message: `${column ? `ADD COLUMN ${column} ... ${what}` : `ADD ${what} (${cols})`} builds its index on ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`,
+        message: `${column ? `ADD COLUMN ${quoteIdent(column)} ... ${what}` : `ADD ${what} (${keys.map(quoteIdent).join(', ')})`} builds its index on ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`,
         help: ctx.state.table(table)?.partitioned
           // USING INDEX is refused on a partitioned table; the parent's constraint attaches its partitions' own.
           ? `${column ? `Add the column without ${what}, then on` : 'On'} each partition build the index without blocking and make it the constraint: CREATE UNIQUE INDEX CONCURRENTLY ... ON <partition> (${keys.map(quoteIdent).join(', ')}); ALTER TABLE <partition> ADD CONSTRAINT ... ${what} USING INDEX ...; then ALTER TABLE ${quoteName(table)} ADD CONSTRAINT ${quoteIdent(index)} ${what} (${keys.map(quoteIdent).join(', ')}); attaches them without building (brief lock).`
@@ -53,7 +53,7 @@ function primaryKeyUsingIndex(ctx: StatementContext, report: (finding: Statement
   report({
     severity,
     subcommand: at.subcommand,
-    message: `ADD PRIMARY KEY USING INDEX ${index} sets NOT NULL on ${nullable.join(', ')}, which scans ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`,
+    message: `ADD PRIMARY KEY USING INDEX ${quoteIdent(index)} sets NOT NULL on ${nullable.map(quoteIdent).join(', ')}, which scans ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`,
     help: ctx.postgres >= 12
       ? `Make ${nullable.length === 1 ? 'it' : 'each'} NOT NULL first without the long lock: ALTER TABLE ${quoteName(table)} ADD CONSTRAINT ${quoteIdent(`${table.split('.').pop()}_${first}_not_null`)} CHECK (${quoteIdent(first!)} IS NOT NULL) NOT VALID; then VALIDATE CONSTRAINT it (no write lock) and SET NOT NULL (it then skips the scan); the primary key then adds no scan.`
       : `Before PostgreSQL 12 SET NOT NULL always scans: run it when a full-table lock is acceptable, or build the table anew with the key.`,

@@ -5,6 +5,7 @@ import type { StatementContext, StatementRule } from '../sql/context.js';
 import { parseSql, scanSql, type PgNode } from '../../sql/parser.js';
 import { offsetMap } from '../../sql/offsets.js';
 import { node } from './ast.js';
+import { quoteTypeName } from '../../sql/quote.js';
 
 /**
  * A type name that does not exist: PostgreSQL refuses the statement ("type "timestampz" does not
@@ -208,8 +209,8 @@ function judgeUnknown(t: UsedType, ctx: StatementContext): { message: string; he
   if (meant !== undefined) {
     return {
       severity: 'error',
-      message: `type ${t.written} does not exist; did you mean ${meant}?`,
-      help: `PostgreSQL has no type ${t.written}, so the statement fails when it runs (type "${t.written}" does not exist). Write ${meant}. If ${t.written} is a type of your own or of an extension, create it before this statement (CREATE TYPE, CREATE DOMAIN, CREATE EXTENSION), ${earlier}.`,
+      message: `type ${quoteTypeName(t.written)} does not exist; did you mean ${meant}?`,
+      help: `PostgreSQL has no type ${quoteTypeName(t.written)}, so the statement fails when it runs (type "${t.written}" does not exist). Write ${meant}. If ${quoteTypeName(t.written)} is a type of your own or of an extension, create it before this statement (CREATE TYPE, CREATE DOMAIN, CREATE EXTENSION), ${earlier}.`,
     };
   }
   if (!ctx.schemaKnown) return undefined;
@@ -217,13 +218,13 @@ function judgeUnknown(t: UsedType, ctx: StatementContext): { message: string; he
   if (extension !== undefined) {
     return {
       severity: 'warning',
-      message: `type ${t.written} is the ${extension} extension's, and the baseline does not create it`,
+      message: `type ${quoteTypeName(t.written)} is the ${extension} extension's, and the baseline does not create it`,
       help: `The statement fails where ${extension} is not installed: migc verify rehearses on the baseline alone. Add CREATE EXTENSION IF NOT EXISTS ${extension}; to the baseline.`,
     };
   }
   return {
     severity: 'warning',
-    message: `type ${t.written} does not exist: it is not built in, and neither the baseline nor an earlier step creates it`,
+    message: `type ${quoteTypeName(t.written)} does not exist: it is not built in, and neither the baseline nor an earlier step creates it`,
     help: `The statement fails when the plan is rehearsed on its baseline (migc verify), and on the server unless the type is there already. Create it before this statement (CREATE TYPE, CREATE DOMAIN), ${earlier}; if an extension provides it, add its CREATE EXTENSION to the baseline, so that the baseline is the whole schema.`,
   };
 }

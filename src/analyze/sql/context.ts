@@ -6,6 +6,8 @@ import type { PgNode } from '../../sql/parser.js';
 import { largeTableRows } from '../tables.js';
 import { tableKey, type MadeObjects, type SchemaState } from './schema-state.js';
 import { formatCount } from '../../util/numbers.js';
+import { quoteName } from '../../sql/quote.js';
+import { shellWord } from '../../util/shell.js';
 
 /** The PostgreSQL version assumed when neither the plan nor the project config names one. */
 export const defaultPostgresMajor = 14;
@@ -294,8 +296,26 @@ export function leaveDoBlock(ctx: StatementContext): string {
     : '';
 }
 
-/** "on users (12,000,000 rows)", "on users (no size hint: assumed large)". */
+/** `users (12,000,000 rows)`, `"User" (no size hint: assumed large)`: the name as SQL writes it. */
 export function sizeNote(ctx: StatementContext, table: string): string {
   const rows = ctx.rows(table);
-  return rows === undefined ? `${table} (no size hint: assumed large)` : `${table} (${formatCount(rows)} rows)`;
+  return rows === undefined ? `${quoteName(table)} (no size hint: assumed large)` : `${quoteName(table)} (${formatCount(rows)} rows)`;
+}
+
+/**
+ * `--assume-rows users=N` for a table, as a help writes the flag: the name as PostgreSQL reads it
+ * (readTableName: `"User"` for the table "User", since User is the table user) and the word as the
+ * shell passes it (`'"User"=N'`: without the single quotes the shell drops the double ones).
+ */
+export function assumeRowsFlag(table: string, rows: string): string {
+  return `--assume-rows ${shellWord(`${quoteName(table)}=${rows}`)}`;
+}
+
+/**
+ * A table as a key of a plan's `tables:` (and the config's assume_rows): the key is the table's
+ * name as the analysis keys it (tableKey), not SQL, so "User" is `User` there; a YAML double-quoted
+ * key (JSON's form) when the plain one would not read back (a space, a quote, a colon).
+ */
+export function sizeHintKey(table: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_$.]*$/.test(table) ? table : JSON.stringify(table);
 }

@@ -1,3 +1,5 @@
+import { quoteTypeName } from '../../sql/quote.js';
+
 /** A column type as the parser gives it, normalized: name (pg_catalog spelling) and modifiers. */
 export interface ColumnType {
   readonly name: string;
@@ -26,7 +28,7 @@ export function columnType(typeName: TypeNameNode | undefined): ColumnType | und
 
 export function describeType(t: ColumnType): string {
   const names: Record<string, string> = { int4: 'integer', int2: 'smallint', int8: 'bigint', bool: 'boolean', varchar: 'varchar', bpchar: 'char', float8: 'double precision', float4: 'real' };
-  return `${names[t.name] ?? t.name}${t.mods.length ? `(${t.mods.join(',')})` : ''}${t.array ? '[]' : ''}`;
+  return `${names[t.name] ?? quoteTypeName(t.name)}${t.mods.length ? `(${t.mods.join(',')})` : ''}${t.array ? '[]' : ''}`;
 }
 
 /**

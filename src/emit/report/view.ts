@@ -9,6 +9,7 @@ import { phaseHasSql, scriptFileName } from '../sql/blocks.js';
 import { compatView } from './compat-view.js';
 import { layOut, milestoneTimes, relativeTime } from '../timeline/view.js';
 import { formatCount } from '../../util/numbers.js';
+import { quoteName } from '../../sql/quote.js';
 
 /** A finding to show in the report, already located (line and column). */
 export interface ReportFinding {
@@ -63,7 +64,7 @@ function statementRows(step: Step, input: EstimateInput) {
     const e = statementEstimate(step, s, input);
     return {
       sql: s.text,
-      locks: (a?.locks ?? []).map((l) => `${lockLabel(l.mode)} on ${l.table}`).join(', ') || 'none on tables',
+      locks: (a?.locks ?? []).map((l) => `${lockLabel(l.mode)} on ${quoteName(l.table)}`).join(', ') || 'none on tables',
       effect: a?.effect ?? 'catalog',
       estimate: e === undefined ? (a && a.effect !== 'catalog' ? 'no size hint' : 'milliseconds')
         : e.pauses ? `~${formatSeconds(e.seconds)} (${pausesText(e.pauses)})`
@@ -86,7 +87,7 @@ function lockWindow(statements: readonly Statement[], batched: boolean, analysis
   const known = window.map((s) => analysis.get(s)?.seconds);
   const effects = [...new Set(window.map((s) => analysis.get(s)?.effect ?? 'catalog').filter((e) => e !== 'catalog'))];
   return {
-    tables: tables.join(', '),
+    tables: tables.map(quoteName).join(', '),
     statements: window.length,
     work: effects.length ? effects.join(', ') : 'catalog only',
     estimate: effects.length === 0 ? 'milliseconds' : known.some((k) => k === undefined) ? 'unknown (no size hint)' : `~${formatSeconds(known.reduce<number>((a, b) => a + (b ?? 0), 0))}`,
@@ -202,7 +203,7 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[], { ana
     hasSql,
     // The version the analysis used (the settings), never the plan's engine read again.
     engineLabel: plan.engine ? `PostgreSQL ${settings.postgres.major}` : undefined,
-    settings: plan.engine ? { ...settings, tables: settings.tables.map((t) => ({ ...t, rows: t.rows === undefined ? 'large (at least 100,000)' : formatCount(t.rows), size: t.size ?? 'not given' })) } : undefined,
+    settings: plan.engine ? { ...settings, tables: settings.tables.map((t) => ({ ...t, name: quoteName(t.name), rows: t.rows === undefined ? 'large (at least 100,000)' : formatCount(t.rows), size: t.size ?? 'not given' })) } : undefined,
     estimate: estimateView({ planned: total, estimate: sqlPhases.length && phaseEstimates.every((e) => e !== undefined) ? sumEstimates(phaseEstimates as Estimate[]) : undefined, hasSql: sqlPhases.length > 0 }),
     estimateMethod: sqlPhases.length ? estimateMethod() : undefined,
     scriptTimeouts: plan.phases.some(phaseHasSql) ? scriptTimeouts(plan, analysis) : undefined,

@@ -231,7 +231,7 @@ function upBlocks(plan: Plan, locksOf: LocksOf, phase: Phase, step: Step): Scrip
   }
   if (step.batch) {
     return [block(
-      [title, `Batched: ${formatCount(step.batch.size)} rows per batch by ${step.batch.key}, each batch committed with its place in migc_ledger; run again after an interruption, it goes on from there.`, liftedTimeout,
+      [title, `Batched: ${formatCount(step.batch.size)} rows per batch by ${quoteIdent(step.batch.key)}, each batch committed with its place in migc_ledger; run again after an interruption, it goes on from there.`, liftedTimeout,
         ...(step.verify.length ? ['The checks run after the last batch: if one fails, the batches stay committed; the down script undoes them, or fix the data and run this script again.'] : [])],
       [...batchedSql(plan, action.statements[0]!, step.batch, step.id, { ...key, part: 'up 1' }), ...runUnit(plan, { ...key, part: 'up 2' }, verifications(step).map((c) => ({ own: c })))],
       source,
@@ -256,7 +256,7 @@ function downBlocks(plan: Plan, locksOf: LocksOf, phase: Phase, step: Step): Scr
   switch (r.kind) {
     case 'sql':
       if (r.batch) {
-        return [block([title, `Batched: ${formatCount(r.batch.size)} rows per batch by ${r.batch.key}, each batch committed.`, liftedTimeout, onlyIfRan, ...loss],
+        return [block([title, `Batched: ${formatCount(r.batch.size)} rows per batch by ${quoteIdent(r.batch.key)}, each batch committed.`, liftedTimeout, onlyIfRan, ...loss],
           [...batchedSql(plan, r.statements[0]!, r.batch, `undo ${step.id}`, { ...key, part: 'down 1' }), forget], source)];
       }
       const groups = planUnits(plan, r.statements, locksOf);
