@@ -754,10 +754,11 @@ describe('migc lint (the real binary) on a Sqitch project whose sqitch.conf plac
     const pretty = await migc(['lint', '.']);
     expect(pretty.stdout).toContain('sql/sqitch.plan:12:1 error MG024 change audit has no deploy script sql/deploy/audit.sql: sqitch deploy stops there\n   |\n12 | audit 2024-05-23T09:00:00Z');
     // The errors: audit's missing script (MG024), the revert that narrows the note back (MG212),
-    // and the reworked view's revert that PostgreSQL refuses (MG067). The warnings: the unnamed script and seven MG219, one of them the
+    // and the reworked view's revert that PostgreSQL refuses (MG067). The warnings: the unnamed script and eight MG219, one of them the
     // reworked view's CREATE OR REPLACE VIEW (ACCESS EXCLUSIVE on the view), three the reverts'
-    // drops of what their deploys created, live by the time a revert runs.
-    expect(pretty.stderr).toBe('migc: linted 10 files: 3 errors, 8 warnings (1 note: --verbose shows them)\n');
+    // drops of what their deploys created, live by the time a revert runs, one the accounts
+    // deploy's CREATE TABLE ... REFERENCES users (SHARE ROW EXCLUSIVE on users, an earlier change's).
+    expect(pretty.stderr).toBe('migc: linted 10 files: 3 errors, 9 warnings (1 note: --verbose shows them)\n');
   });
 
   it('given only the deploy folder, finds the plan above it and lints the deploy scripts in its order', async () => {

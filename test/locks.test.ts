@@ -89,6 +89,11 @@ const cases: [string, Record<string, string>, { readonly pg18?: Record<string, s
   ['ALTER TABLE r DROP CONSTRAINT r_p_id_fkey', { 'public.r': 'AccessExclusiveLock', 'public.p': 'AccessExclusiveLock' }],
   ['ALTER TABLE r DROP CONSTRAINT IF EXISTS r_code_fk', { 'public.r': 'AccessExclusiveLock', 'public.p': 'AccessExclusiveLock' }],
   ['ALTER TABLE rr DROP CONSTRAINT rr_r_id_fkey, ADD CONSTRAINT rr_r_fk FOREIGN KEY (r_id) REFERENCES r NOT VALID', { 'public.rr': 'AccessExclusiveLock', 'public.r': 'AccessExclusiveLock' }],
+  // The whole statement's locks, under which a foreign key added in it is validated (MG208): the
+  // DROP's ACCESS EXCLUSIVE on both tables, ADD COLUMN's on its own.
+  ['ALTER TABLE rr DROP CONSTRAINT rr_r_id_fkey, ADD CONSTRAINT rr_r_fk FOREIGN KEY (r_id) REFERENCES r ON DELETE CASCADE', { 'public.rr': 'AccessExclusiveLock', 'public.r': 'AccessExclusiveLock' }],
+  ['ALTER TABLE c ADD COLUMN t2_id bigint, ADD CONSTRAINT c_t2_fk FOREIGN KEY (t2_id) REFERENCES t (id)', { 'public.c': 'AccessExclusiveLock', 'public.t': 'ShareRowExclusiveLock' }],
+  ['ALTER TABLE r DROP CONSTRAINT r_p_id_fkey, ADD CONSTRAINT r_id_positive CHECK (id > 0)', { 'public.r': 'AccessExclusiveLock', 'public.p': 'AccessExclusiveLock' }],
   ['ALTER TABLE r DROP COLUMN p_id', { 'public.r': 'AccessExclusiveLock', 'public.p': 'AccessExclusiveLock' }],
   ['ALTER TABLE p DROP COLUMN code CASCADE', { 'public.p': 'AccessExclusiveLock', 'public.r': 'AccessExclusiveLock' }],
   ['ALTER TABLE p DROP CONSTRAINT p_code_key CASCADE', { 'public.p': 'AccessExclusiveLock', 'public.r': 'AccessExclusiveLock' }],

@@ -12,11 +12,12 @@ function insertsQueryRows(ast: PgNode): boolean {
 }
 
 /** The locks DDL leaves held that block others' writes, strongest first, and whom they block. */
-const heldLocks = ['AccessExclusiveLock', 'ExclusiveLock', 'ShareRowExclusiveLock'] as const satisfies readonly LockMode[];
+const heldLocks = ['AccessExclusiveLock', 'ExclusiveLock', 'ShareRowExclusiveLock', 'ShareLock'] as const satisfies readonly LockMode[];
 const blocked: Record<(typeof heldLocks)[number], string> = {
   AccessExclusiveLock: 'every reader and writer waits for',
   ExclusiveLock: 'every writer (and SELECT ... FOR UPDATE) waits for',
   ShareRowExclusiveLock: 'every writer waits for',
+  ShareLock: 'every writer waits for',
 };
 
 export const backfillWithDdl: StatementRule = {

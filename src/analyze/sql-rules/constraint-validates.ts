@@ -1,6 +1,7 @@
 import { addedConstraints, relationName } from './ast.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
+import { blockedByLocks, locksOn, otherLocksNote, statementLocksOn, whoWaits } from './statement-locks.js';
 
 /** ADD FOREIGN KEY and ADD CHECK validate every row while holding their lock, unless NOT VALID. */
 export const foreignKeyValidates: StatementRule = {
@@ -19,10 +20,13 @@ export const foreignKeyValidates: StatementRule = {
       if (filled) {
         const severity = severityFor(ctx, parent, this.severity);
         if (!severity) continue;
+        // The whole statement's locks but the new table's own: nobody waits on it.
+        const held = statementLocksOn(ctx, [parent]).filter((l) => !ctx.state.isNew(l.table));
+        const name = (t: string) => (t === parent ? sizeNote(ctx, parent) : t);
         report({
           severity,
           subcommand,
-          message: `ADD FOREIGN KEY on ${quoteName(table)}, which this migration filled from a query, checks every row of it while holding SHARE ROW EXCLUSIVE on ${sizeNote(ctx, parent)}: writes to ${quoteName(parent)} wait`,
+          message: `ADD FOREIGN KEY on ${quoteName(table)}, which this migration filled from a query, checks every row of it while holding ${locksOn(held, name)}: ${whoWaits(held)} wait`,
           help: `Create ${quoteName(table)} with its foreign keys before filling it (each inserted row is then checked as it comes, without a long lock on ${quoteName(parent)}), or add the key NOT VALID and validate it in a later transaction.`,
         });
         continue;
@@ -31,12 +35,15 @@ export const foreignKeyValidates: StatementRule = {
       if (!severity) continue;
       const name = c.conname ?? `${table.split('.').pop()}_${column ?? 'fkey'}${column ? '_fkey' : ''}`;
       const later = ctx.mode === 'lint' ? 'in a later transaction' : 'in a separate step';
+      // The check runs after every subcommand has taken its lock: under the whole statement's
+      // (ACCESS EXCLUSIVE with ADD COLUMN, or on the other table of a foreign key dropped alongside).
+      const blocking = blockedByLocks(statementLocksOn(ctx, [table, parent]));
       report({
         severity,
         subcommand,
         message: column
-          ? `ADD COLUMN ${quoteIdent(column)} ... REFERENCES ${quoteName(parent)} with a default checks every row of ${sizeNote(ctx, table)} while blocking writes to ${quoteName(table)} and ${quoteName(parent)} (SHARE ROW EXCLUSIVE)`
-          : `ADD FOREIGN KEY ${quoteIdent(name)} checks every row of ${sizeNote(ctx, table)} while blocking writes to ${quoteName(table)} and ${quoteName(parent)} (SHARE ROW EXCLUSIVE)`,
+          ? `ADD COLUMN ${quoteIdent(column)} ... REFERENCES ${quoteName(parent)} with a default checks every row of ${sizeNote(ctx, table)} while blocking ${blocking}`
+          : `ADD FOREIGN KEY ${quoteIdent(name)} checks every row of ${sizeNote(ctx, table)} while blocking ${blocking}`,
         help: ctx.postgres < 18 && ctx.state.table(table)?.partitioned
           // Before 18 PostgreSQL refuses NOT VALID foreign keys on a partitioned table; the parent's key attaches its partitions' validated ones without a scan.
           ? `${column ? 'Add the column without REFERENCES. Then, as' : 'As'} PostgreSQL ${ctx.postgres} refuses NOT VALID foreign keys on a partitioned table, add it NOT VALID to each partition and VALIDATE it there (ALTER TABLE <partition> ADD CONSTRAINT ${quoteIdent(name)} FOREIGN KEY (...) REFERENCES ${quoteName(parent)} NOT VALID; ALTER TABLE <partition> VALIDATE CONSTRAINT ${quoteIdent(name)};), then add it to ${quoteName(table)}: it attaches the partitions' keys without checking a row again.`
@@ -64,8 +71,8 @@ export const checkValidates: StatementRule = {
         severity,
         subcommand,
         message: column
-          ? `ADD COLUMN ${quoteIdent(column)} ... CHECK checks every row of ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`
-          : `ADD CHECK ${quoteIdent(name)} checks every row of ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`,
+          ? `ADD COLUMN ${quoteIdent(column)} ... CHECK checks every row of ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock${otherLocksNote(ctx, table)}`
+          : `ADD CHECK ${quoteIdent(name)} checks every row of ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock${otherLocksNote(ctx, table)}`,
         help: column
           ? `Add the column without the check, then ALTER TABLE ${quoteName(table)} ADD CONSTRAINT ${quoteIdent(name)} CHECK (...) NOT VALID; and ${later}: ALTER TABLE ${quoteName(table)} VALIDATE CONSTRAINT ${quoteIdent(name)}; (SHARE UPDATE EXCLUSIVE: reads and writes go on).`
           : `Add it NOT VALID, then ${later}: ALTER TABLE ${quoteName(table)} VALIDATE CONSTRAINT ${quoteIdent(name)}; (SHARE UPDATE EXCLUSIVE: reads and writes go on).`,

@@ -11,8 +11,11 @@ export const missingLockTimeout: StatementRule = {
   severity: 'warning',
   check(ctx, report) {
     if (ctx.mode !== 'lint' || ctx.lockTimeoutSet) return;
-    // A table being created cannot be busy; one created earlier in the file is new and idle.
-    if (ctx.facts.command === 'CREATE TABLE' || 'CreateTableAsStmt' in ctx.ast) return;
+    // A table being created cannot be busy; one created earlier in the file is new and idle. The
+    // tables CREATE TABLE's foreign keys reference (SHARE ROW EXCLUSIVE) and the parent of a
+    // partition it creates (ACCESS EXCLUSIVE) are locked all the same.
+    if ('CreateTableAsStmt' in ctx.ast) return;
+    const created = (ctx.ast as { CreateStmt?: { relation: never } }).CreateStmt?.relation;
     // So can a view being created (its reads are weak locks).
     const view = (ctx.ast as { ViewStmt?: { view: never } }).ViewStmt?.view;
     if (view && !ctx.state.views.has(tableKey(relationName(view)))) return;
@@ -20,6 +23,7 @@ export const missingLockTimeout: StatementRule = {
     // rename's lock under the new name is the same table's, under its old name.
     let strong: PredictedLock | undefined;
     for (const l of ctx.locks) {
+      if (created && tableKey(l.table) === tableKey(relationName(created))) continue;
       if (!l.renamed && lockStrength(l.mode) >= lockStrength('ShareLock') && (!strong || lockStrength(l.mode) > lockStrength(strong.mode)) && !isNewRelation(ctx.state, l.table)) strong = l;
     }
     if (!strong) return;

@@ -1,6 +1,7 @@
 import { alterTableCommands } from './ast.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
 import { quoteIdent, quoteName, quoteColumn } from '../../sql/quote.js';
+import { otherLocksNote } from './statement-locks.js';
 
 export const setNotNullScan: StatementRule = {
   code: 'MG207',
@@ -22,7 +23,7 @@ export const setNotNullScan: StatementRule = {
       report({
         severity,
         subcommand,
-        message: `SET NOT NULL on ${quoteColumn(alter.table, cmd.name)} scans ${sizeNote(ctx, alter.table)} while holding an ACCESS EXCLUSIVE lock`,
+        message: `SET NOT NULL on ${quoteColumn(alter.table, cmd.name)} scans ${sizeNote(ctx, alter.table)} while holding an ACCESS EXCLUSIVE lock${otherLocksNote(ctx, alter.table)}`,
         help: ctx.postgres >= 12
           ? `First: ALTER TABLE ${quoteName(alter.table)} ADD CONSTRAINT ${quoteIdent(`${alter.table.split('.').pop()}_${cmd.name}_not_null`)} CHECK (${quoteIdent(cmd.name)} IS NOT NULL) NOT VALID; then VALIDATE CONSTRAINT it (no write lock); SET NOT NULL then skips the scan, and the check can be dropped.`
           : `Before PostgreSQL 12 SET NOT NULL always scans: keep a validated CHECK (${quoteIdent(cmd.name)} IS NOT NULL) NOT VALID constraint instead, or run it when a full-table lock is acceptable.`,

@@ -1,6 +1,7 @@
 import { lockLabel, lockStrength, readRelations, type LockMode } from '../../sql/locks.js';
 import type { PgNode } from '../../sql/parser.js';
-import { isNewRelation, type EarlierStatements, type StatementContext, type StatementFinding, type StatementRule } from '../sql/context.js';
+import { isNewRelation, type EarlierStatements, type HeldLock, type StatementContext, type StatementFinding, type StatementRule } from '../sql/context.js';
+import { andList, locksOn, statementLocksOn, whoWaits } from './statement-locks.js';
 import { tableKey } from '../sql/schema-state.js';
 import { alterTableCommands, node, relationName } from './ast.js';
 import { formatCount } from '../../util/numbers.js';
@@ -41,11 +42,14 @@ function readsOfDataChange(ast: PgNode): string[] {
  * statement that shows it: a file that altered forty tables in one transaction drew thirty-nine
  * findings, one that built twenty indexes on a held table twenty.
  */
-const told = new WeakMap<EarlierStatements, { locksOthers: boolean; worksOn: Set<string> }>();
+const told = new WeakMap<EarlierStatements, Told>();
 
-function toldOf(earlier: EarlierStatements): { locksOthers: boolean; worksOn: Set<string> } {
+/** What a transaction has been told: see `told`; blocksWrites, the tables writesBlockedDuringWork named. */
+interface Told { locksOthers: boolean; readonly worksOn: Set<string>; readonly blocksWrites: Set<string> }
+
+function toldOf(earlier: EarlierStatements): Told {
   let t = told.get(earlier);
-  if (!t) told.set(earlier, (t = { locksOthers: false, worksOn: new Set() }));
+  if (!t) told.set(earlier, (t = { locksOthers: false, worksOn: new Set(), blocksWrites: new Set() }));
   return t;
 }
 
@@ -57,80 +61,158 @@ function toldOf(earlier: EarlierStatements): { locksOthers: boolean; worksOn: Se
 export const stackedAccessExclusive: StatementRule = {
   code: 'MG217',
   name: 'stacked-access-exclusive',
-  summary: 'A transaction holds ACCESS EXCLUSIVE on a table while it locks other tables or scans and rewrites; a constraint is validated under the stronger lock of the ALTER TABLE that adds it.',
+  summary: 'A transaction holds ACCESS EXCLUSIVE on a table while it locks other tables or scans and rewrites, or holds a lock that stops writes (a foreign key\'s SHARE ROW EXCLUSIVE, CREATE INDEX\'s SHARE) through a scan or a copy; a constraint is validated under the stronger lock of the ALTER TABLE that adds it.',
   severity: 'warning',
   check(ctx, report) {
     if (validatesUnderOwnLock(ctx, report)) return;
-    if (!ctx.inTransaction || !ctx.earlier.holdsAccessExclusiveOnExisting()) return;
-    const work = ctx.effect.effect;
-    const workTable = ctx.effect.table;
-    // A statement that takes ACCESS EXCLUSIVE on the table itself (a rewrite by ALTER COLUMN TYPE,
-    // SET NOT NULL's scan) blocks it as long in a transaction of its own: its own rule says so.
-    const ownLockIsWeaker = (table: string) => !ctx.locks.some((l) => l.mode === 'AccessExclusiveLock' && tableKey(l.table) === tableKey(table));
-    if (workTable && work !== 'catalog' && work !== 'row changes' && ctx.earlier.holdsAccessExclusiveOnExisting(workTable) && ownLockIsWeaker(workTable)) {
-      const worksOn = toldOf(ctx.earlier).worksOn;
-      if (worksOn.has(tableKey(workTable))) return;
-      worksOn.add(tableKey(workTable));
-      const by = ctx.earlier.firstLocking(workTable, 'AccessExclusiveLock')!;
-      report({
-        message: `${ctx.facts.command} does ${/^[aeiou]/i.test(work) ? 'an' : 'a'} ${work} of ${quoteName(workTable)} while this transaction still holds the ACCESS EXCLUSIVE lock ${by.facts.command} took: nothing can read or write ${quoteName(workTable)} until it commits`,
-        help: ctx.mode === 'lint'
-          ? `Commit between them: run ${ctx.facts.command} in a transaction of its own (a later migration file, or after a COMMIT) so it runs under its own, weaker lock.`
-          : `Commit between them: put ${ctx.facts.command} in a step of its own (its own transaction) so it runs under its own, weaker lock.`,
-      });
-      return;
-    }
-    // A data change that reads another table the transaction holds (INSERT ... SELECT, UPDATE
-    // ... FROM, DELETE ... USING, MERGE ... USING): a copy out of a locked table, as long as the
-    // copy. Its own table, if held, is MG218's backfill.
-    for (const read of readsOfDataChange(ctx.ast)) {
-      if (!ctx.earlier.holdsAccessExclusiveOnExisting(read) || !ownLockIsWeaker(read)) continue;
-      const by = ctx.earlier.firstLocking(read, 'AccessExclusiveLock')!;
-      // A table locked on purpose (LOCK TABLE, MG223) is held to keep others out while it is read.
-      if (by.ast !== undefined && 'LockStmt' in by.ast) continue;
-      const worksOn = toldOf(ctx.earlier).worksOn;
-      if (worksOn.has(tableKey(read))) continue;
-      worksOn.add(tableKey(read));
-      // A table renamed away to make room for its rebuilt copy: committing in between would leave
-      // the name empty, so the copy comes first and the swap last.
-      const renamedFrom = by.ast !== undefined && 'RenameStmt' in by.ast ? (by.ast.RenameStmt as { relation?: Parameters<typeof relationName>[0] }).relation : undefined;
-      const swapped = renamedFrom !== undefined && ctx.facts.dataChange !== undefined && tableKey(relationName(renamedFrom)) === tableKey(ctx.facts.dataChange.table);
-      report({
-        message: `${ctx.facts.command} reads ${quoteName(read)} while this transaction still holds the ACCESS EXCLUSIVE lock ${by.facts.command} took: nothing can read or write ${quoteName(read)} until the copy is done and the transaction commits`,
-        help: swapped
-          ? `Copy first, swap last: create the new table under another name and fill it from the live table (in batches, catching up the rows written meanwhile), then rename both in one short transaction.`
-          : ctx.mode === 'lint'
-          ? `Commit between them: run ${ctx.facts.command} in a transaction of its own (a later migration file, or after a COMMIT), where reading ${quoteName(read)} takes only ACCESS SHARE; copy a large table in batches.`
-          : `Commit between them: put ${ctx.facts.command} in a step of its own (its own transaction), where reading ${quoteName(read)} takes only ACCESS SHARE; copy a large table in batches (batch:).`,
-      });
-      return;
-    }
-    // A table this statement creates is new and empty: locking it keeps nobody waiting. The
-    // tables its foreign keys point at are where the wait is.
-    const creates = createdTable(ctx.ast, ctx.state);
-    // A rename's lock under the new name is its own table's, not another's.
-    const others = ctx.locks.filter((l) => !l.renamed && lockStrength(l.mode) >= lockStrength('ShareUpdateExclusiveLock') && !ctx.earlier.holdsAccessExclusive(l.table) && !isNewRelation(ctx.state, l.table) && (creates === undefined || tableKey(l.table) !== creates));
-    if (others.length && !toldOf(ctx.earlier).locksOthers) {
-      toldOf(ctx.earlier).locksOthers = true;
-      const tables = ctx.earlier.accessExclusiveOnExisting();
-      const held = tableList(tables);
-      // A table the transaction locked before, more weakly (a foreign key's SHARE ROW EXCLUSIVE, a read), is no first.
-      const lockedBefore = (table: string) => ctx.earlier.firstLocking(table, 'AccessShareLock') !== undefined;
-      // ALTER SEQUENCE locks a sequence, ALTER VIEW a view: say which.
-      const nouns = new Set(others.map((o) => relationNoun(ctx, o.table)));
-      const noun = nouns.size === 1 ? [...nouns][0]! : 'relation';
-      const now = others.every((o) => !lockedBefore(o.table))
-        ? `${others.map((o) => quoteName(o.table)).join(', ')}, the first other ${noun}${others.length === 1 ? '' : 's'} it locks before it commits`
-        : others.map((o) => (lockedBefore(o.table) ? `${quoteName(o.table)} more strongly than before (${lockLabel(o.mode)})` : quoteName(o.table))).join(', ');
-      report({
-        message: `this transaction already holds an ACCESS EXCLUSIVE lock on ${held} and now locks ${now}: ${held} ${tables.length === 1 ? 'stays' : 'stay'} blocked until then, and lock order across tables invites deadlocks`,
-        help: ctx.mode === 'lint'
-          ? 'Change each table in a transaction of its own (its own migration file, or COMMIT between them), so each lock is held only as long as its own statement.'
-          : 'Put each table\'s change in its own step (its own transaction), so each lock is held only as long as its own statement.',
-      });
-    }
+    if (!ctx.inTransaction) return;
+    let reported = false;
+    accessExclusiveHeld(ctx, (finding) => {
+      reported = true;
+      report(finding);
+    });
+    if (!reported) writesBlockedDuringWork(ctx, report);
   },
 };
+
+/**
+ * The transaction holds ACCESS EXCLUSIVE on a table that is not new: this statement scans,
+ * rewrites or builds an index of it, copies out of it, or locks another table.
+ */
+function accessExclusiveHeld(ctx: StatementContext, report: (finding: StatementFinding) => void): void {
+  if (!ctx.earlier.holdsAccessExclusiveOnExisting()) return;
+  const work = ctx.effect.effect;
+  const workTable = ctx.effect.table;
+  // A statement that takes ACCESS EXCLUSIVE on the table itself (a rewrite by ALTER COLUMN TYPE,
+  // SET NOT NULL's scan) blocks it as long in a transaction of its own: its own rule says so.
+  const ownLockIsWeaker = (table: string) => !ctx.locks.some((l) => l.mode === 'AccessExclusiveLock' && tableKey(l.table) === tableKey(table));
+  if (workTable && work !== 'catalog' && work !== 'row changes' && ctx.earlier.holdsAccessExclusiveOnExisting(workTable) && ownLockIsWeaker(workTable)) {
+    const worksOn = toldOf(ctx.earlier).worksOn;
+    if (worksOn.has(tableKey(workTable))) return;
+    worksOn.add(tableKey(workTable));
+    const by = ctx.earlier.firstLocking(workTable, 'AccessExclusiveLock')!;
+    report({
+      message: `${ctx.facts.command} does ${/^[aeiou]/i.test(work) ? 'an' : 'a'} ${work} of ${quoteName(workTable)} while this transaction still holds the ACCESS EXCLUSIVE lock ${by.facts.command} took: nothing can read or write ${quoteName(workTable)} until it commits`,
+      help: ctx.mode === 'lint'
+        ? `Commit between them: run ${ctx.facts.command} in a transaction of its own (a later migration file, or after a COMMIT) so it runs under its own, weaker lock.`
+        : `Commit between them: put ${ctx.facts.command} in a step of its own (its own transaction) so it runs under its own, weaker lock.`,
+    });
+    return;
+  }
+  // A data change that reads another table the transaction holds (INSERT ... SELECT, UPDATE
+  // ... FROM, DELETE ... USING, MERGE ... USING): a copy out of a locked table, as long as the
+  // copy. Its own table, if held, is MG218's backfill.
+  for (const read of readsOfDataChange(ctx.ast)) {
+    if (!ctx.earlier.holdsAccessExclusiveOnExisting(read) || !ownLockIsWeaker(read)) continue;
+    const by = ctx.earlier.firstLocking(read, 'AccessExclusiveLock')!;
+    // A table locked on purpose (LOCK TABLE, MG223) is held to keep others out while it is read.
+    if (by.ast !== undefined && 'LockStmt' in by.ast) continue;
+    const worksOn = toldOf(ctx.earlier).worksOn;
+    if (worksOn.has(tableKey(read))) continue;
+    worksOn.add(tableKey(read));
+    // A table renamed away to make room for its rebuilt copy: committing in between would leave
+    // the name empty, so the copy comes first and the swap last.
+    const renamedFrom = by.ast !== undefined && 'RenameStmt' in by.ast ? (by.ast.RenameStmt as { relation?: Parameters<typeof relationName>[0] }).relation : undefined;
+    const swapped = renamedFrom !== undefined && ctx.facts.dataChange !== undefined && tableKey(relationName(renamedFrom)) === tableKey(ctx.facts.dataChange.table);
+    report({
+      message: `${ctx.facts.command} reads ${quoteName(read)} while this transaction still holds the ACCESS EXCLUSIVE lock ${by.facts.command} took: nothing can read or write ${quoteName(read)} until the copy is done and the transaction commits`,
+      help: swapped
+        ? `Copy first, swap last: create the new table under another name and fill it from the live table (in batches, catching up the rows written meanwhile), then rename both in one short transaction.`
+        : ctx.mode === 'lint'
+        ? `Commit between them: run ${ctx.facts.command} in a transaction of its own (a later migration file, or after a COMMIT), where reading ${quoteName(read)} takes only ACCESS SHARE; copy a large table in batches.`
+        : `Commit between them: put ${ctx.facts.command} in a step of its own (its own transaction), where reading ${quoteName(read)} takes only ACCESS SHARE; copy a large table in batches (batch:).`,
+    });
+    return;
+  }
+  // A table this statement creates is new and empty: locking it keeps nobody waiting. The
+  // tables its foreign keys point at are where the wait is.
+  const creates = createdTable(ctx.ast, ctx.state);
+  // A rename's lock under the new name is its own table's, not another's.
+  const others = ctx.locks.filter((l) => !l.renamed && lockStrength(l.mode) >= lockStrength('ShareUpdateExclusiveLock') && !ctx.earlier.holdsAccessExclusive(l.table) && !isNewRelation(ctx.state, l.table) && (creates === undefined || tableKey(l.table) !== creates));
+  if (others.length && !toldOf(ctx.earlier).locksOthers) {
+    toldOf(ctx.earlier).locksOthers = true;
+    const tables = ctx.earlier.accessExclusiveOnExisting();
+    const held = tableList(tables);
+    // A table the transaction locked before, more weakly (a foreign key's SHARE ROW EXCLUSIVE, a read), is no first.
+    const lockedBefore = (table: string) => ctx.earlier.firstLocking(table, 'AccessShareLock') !== undefined;
+    // ALTER SEQUENCE locks a sequence, ALTER VIEW a view: say which.
+    const nouns = new Set(others.map((o) => relationNoun(ctx, o.table)));
+    const noun = nouns.size === 1 ? [...nouns][0]! : 'relation';
+    const now = others.every((o) => !lockedBefore(o.table))
+      ? `${others.map((o) => quoteName(o.table)).join(', ')}, the first other ${noun}${others.length === 1 ? '' : 's'} it locks before it commits`
+      : others.map((o) => (lockedBefore(o.table) ? `${quoteName(o.table)} more strongly than before (${lockLabel(o.mode)})` : quoteName(o.table))).join(', ');
+    report({
+      message: `this transaction already holds an ACCESS EXCLUSIVE lock on ${held} and now locks ${now}: ${held} ${tables.length === 1 ? 'stays' : 'stay'} blocked until then, and lock order across tables invites deadlocks`,
+      help: ctx.mode === 'lint'
+        ? 'Change each table in a transaction of its own (its own migration file, or COMMIT between them), so each lock is held only as long as its own statement.'
+        : 'Put each table\'s change in its own step (its own transaction), so each lock is held only as long as its own statement.',
+    });
+  }
+}
+
+/** Whom a lock keeps waiting, coarsely: 3 every query, 2 writes and SELECT ... FOR UPDATE, 1 writes, 0 no everyday query. */
+function blocks(mode: LockMode): number {
+  const strength = lockStrength(mode);
+  return strength >= lockStrength('AccessExclusiveLock') ? 3 : strength >= lockStrength('ExclusiveLock') ? 2 : strength >= lockStrength('ShareLock') ? 1 : 0;
+}
+
+/**
+ * What this statement does that takes long, on tables that are not new (or a new one filled from
+ * a query): a scan, rewrite or index build of a table, or a copy out of other tables (INSERT ...
+ * SELECT, UPDATE ... FROM, DELETE ... USING, MERGE ... USING). Undefined for the rest.
+ */
+function longWork(ctx: StatementContext): { readonly work: string; readonly table: string } | { readonly reads: readonly string[] } | undefined {
+  const live = (t: string) => !isNewRelation(ctx.state, t) || ctx.state.table(t)?.filled === true;
+  const { effect, table } = ctx.effect;
+  if (table && (effect === 'scan' || effect === 'index build' || effect === 'rewrite')) return live(table) ? { work: effect, table } : undefined;
+  const reads = readsOfDataChange(ctx.ast).filter(live);
+  return reads.length ? { reads } : undefined;
+}
+
+/**
+ * A scan, rewrite, index build or copy while the transaction holds a lock weaker than ACCESS
+ * EXCLUSIVE that still stops every write (SHARE, SHARE ROW EXCLUSIVE, EXCLUSIVE) on tables that
+ * are not new: a foreign key's SHARE ROW EXCLUSIVE on both its tables (ADD FOREIGN KEY ... NOT
+ * VALID, CREATE TABLE ... REFERENCES), CREATE INDEX's SHARE, CREATE TRIGGER's SHARE ROW EXCLUSIVE.
+ * Writes to those tables wait for the whole of it. Reported once per table and transaction; not
+ * for a table this statement itself locks as strongly (it blocks the same queries in a
+ * transaction of its own), the target of a data change (MG218's backfill), or one locked on
+ * purpose (LOCK TABLE, MG223).
+ */
+function writesBlockedDuringWork(ctx: StatementContext, report: (finding: StatementFinding) => void): void {
+  const own = new Map<string, LockMode>();
+  for (const l of ctx.locks) {
+    const key = tableKey(l.table);
+    if (!l.ifRows && lockStrength(l.mode) > lockStrength(own.get(key) ?? 'AccessShareLock')) own.set(key, l.mode);
+  }
+  const target = ctx.facts.dataChange ? tableKey(ctx.facts.dataChange.table) : undefined;
+  const told = toldOf(ctx.earlier).blocksWrites;
+  const held: HeldLock[] = [];
+  for (const h of ctx.earlier.writeBlockingLocks()) {
+    const key = tableKey(h.table);
+    if (h.mode === 'AccessExclusiveLock' || told.has(key) || key === target) continue;
+    if (h.by.ast !== undefined && 'LockStmt' in h.by.ast) continue;
+    if (blocks(own.get(key) ?? 'AccessShareLock') >= blocks(h.mode) || isNewRelation(ctx.state, h.table)) continue;
+    held.push(h);
+  }
+  if (!held.length) return;
+  // Asked only when a lock is held: it reads the statement's query for the tables it copies from.
+  const work = longWork(ctx);
+  if (!work) return;
+  for (const h of held) told.add(tableKey(h.table));
+  const takers = andList([...new Set(held.map((h) => h.by.facts.command))]);
+  const what = 'reads' in work
+    ? `copies rows out of ${andList(work.reads.map(quoteName))}`
+    : `does ${/^[aeiou]/i.test(work.work) ? 'an' : 'a'} ${work.work} of ${quoteName(work.table)}`;
+  const until = 'reads' in work ? 'until the copy is done and the transaction commits' : 'until it commits';
+  const command = ctx.facts.command;
+  report({
+    message: `${command} ${what} while this transaction still holds ${locksOn(held)}, which ${takers} took: ${whoWaits(held)} wait ${until} (plain reads go on)`,
+    help: ctx.mode === 'lint'
+      ? `Commit between them: run ${command} in a transaction of its own (a later migration file, or after a COMMIT), so that what ${takers} locked is free before it starts${'reads' in work ? '; copy a large table in batches' : ''}.`
+      : `Commit between them: put ${command} in a step of its own (its own transaction), so that what ${takers} locked is free before it starts${'reads' in work ? '; copy a large table in batches (batch:)' : ''}.`,
+  });
+}
 
 /**
  * VALIDATE CONSTRAINT in an ALTER TABLE whose other subcommands lock the table more strongly (ADD
@@ -141,21 +223,14 @@ function validatesUnderOwnLock(ctx: StatementContext, report: (finding: Statemen
   const alter = alterTableCommands(ctx.ast);
   const validate = alter?.cmds.findIndex((cmd) => cmd.subtype === 'AT_ValidateConstraint') ?? -1;
   if (!alter || validate < 0 || ctx.state.isNew(alter.table)) return false;
-  // The strongest lock on each table the statement locks, where stronger than VALIDATE's own.
-  const strongest = new Map<string, { table: string; mode: LockMode }>();
-  for (const l of ctx.locks) {
-    const seen = strongest.get(tableKey(l.table));
-    if (!seen || lockStrength(l.mode) > lockStrength(seen.mode)) strongest.set(tableKey(l.table), { table: l.table, mode: l.mode });
-  }
-  const own = strongest.get(tableKey(alter.table));
-  if (!own || lockStrength(own.mode) <= lockStrength('ShareUpdateExclusiveLock')) return false;
-  const held = [...strongest.values()].filter((l) => lockStrength(l.mode) > lockStrength('ShareUpdateExclusiveLock'));
+  // The whole statement's lock on each table (on the others, where it stops writes), where
+  // stronger than VALIDATE's own.
+  const held = statementLocksOn(ctx, [alter.table]).filter((l) => lockStrength(l.mode) > lockStrength('ShareUpdateExclusiveLock'));
+  if (!held.length || tableKey(held[0]!.table) !== tableKey(alter.table)) return false;
   const name = alter.cmds[validate]!.name as string;
-  const locks = held.map((l) => `${lockLabel(l.mode)} on ${quoteName(l.table)}`).join(' and ');
-  const blocked = held.map((l) => `${l.mode === 'AccessExclusiveLock' ? 'reads and writes of' : 'writes to'} ${quoteName(l.table)}`).join(' and ');
   report({
     subcommand: validate,
-    message: `VALIDATE CONSTRAINT ${quoteIdent(name)} scans ${quoteName(alter.table)} under the locks the rest of this ALTER TABLE takes (${locks}): ${blocked} wait for the whole scan, as if the constraint had been added without NOT VALID`,
+    message: `VALIDATE CONSTRAINT ${quoteIdent(name)} scans ${quoteName(alter.table)} under the locks the rest of this ALTER TABLE takes (${locksOn(held)}): ${whoWaits(held)} wait for the whole scan, as if the constraint had been added without NOT VALID`,
     help: ctx.mode === 'lint'
       ? `Validate in a transaction of its own, after the one that adds the constraint NOT VALID has committed: ALTER TABLE ${quoteName(alter.table)} VALIDATE CONSTRAINT ${quoteIdent(name)}; alone takes SHARE UPDATE EXCLUSIVE, and reads and writes go on.`
       : `Validate in a step of its own, after the step that adds the constraint NOT VALID: ALTER TABLE ${quoteName(alter.table)} VALIDATE CONSTRAINT ${quoteIdent(name)}; alone takes SHARE UPDATE EXCLUSIVE, and reads and writes go on.`,

@@ -33,6 +33,13 @@ export interface EarlierStatement {
   readonly span: Span;
 }
 
+/** A lock an earlier statement of the transaction holds, and the statement. */
+export interface HeldLock {
+  readonly table: string;
+  readonly mode: LockMode;
+  readonly by: EarlierStatement;
+}
+
 type EnumNames = { readonly typeName?: readonly { String?: { sval?: string } }[] };
 
 /** An enum type's key as the schema state keys types (tableKey of its written name). */
@@ -56,6 +63,11 @@ export class EarlierStatements {
   private existingHeld: string[] | undefined = [];
   /** Changes to the state's tables up to here are reflected in heldKeyIsNew. */
   private stateChanges: number;
+  /**
+   * Tables locked at SHARE or stronger (every write waits), by key: the strongest such lock and
+   * the first statement that took it, in the order first locked.
+   */
+  private readonly writesBlocked = new Map<string, HeldLock>();
 
   /**
    * Enum values ALTER TYPE ... ADD VALUE added in this transaction, by the type's key: PostgreSQL
@@ -75,6 +87,10 @@ export class EarlierStatements {
     else if (e.ast && 'CreateEnumStmt' in e.ast) (this.enumsCreated ??= new Set()).add(enumKey(e.ast.CreateEnumStmt as EnumNames));
     for (const lock of e.locks) {
       const key = tableKey(lock.table);
+      if (!lock.ifRows && lockStrength(lock.mode) >= lockStrength('ShareLock')) {
+        const held = this.writesBlocked.get(key);
+        if (!held || lockStrength(lock.mode) > lockStrength(held.mode)) this.writesBlocked.set(key, { table: held?.table ?? lock.table, mode: lock.mode, by: e });
+      }
       let first = this.firstAtLeast.get(key);
       if (!first) this.firstAtLeast.set(key, (first = new Array(lockModes.length).fill(undefined)));
       for (let m = lockStrength(lock.mode); m >= 0 && first[m] === undefined; m--) first[m] = e;
@@ -125,6 +141,14 @@ export class EarlierStatements {
   /** The first earlier statement that locks the table at least as strongly as `mode`. */
   firstLocking(table: string, mode: LockMode): EarlierStatement | undefined {
     return this.firstAtLeast.get(tableKey(table))?.[lockStrength(mode)];
+  }
+
+  /**
+   * The tables earlier statements hold at SHARE or stronger, which every write waits for: per
+   * table the strongest lock and the first statement that took it, in the order first locked.
+   */
+  writeBlockingLocks(): Iterable<HeldLock> {
+    return this.writesBlocked.values();
   }
 
   /** Whether an earlier statement holds ACCESS EXCLUSIVE on this table ("public.users" is "users"). */

@@ -1,0 +1,173 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryHost } from '../src/host.js';
+import { lint } from '../src/lint.js';
+import { lockStrength } from '../src/sql/locks.js';
+import { loadSqlParser } from '../src/sql/parser.js';
+import { sqlEngines, type SqlEngine } from './sql-engines.js';
+
+/**
+ * MG217 and MG218 say which locks a transaction still holds when a scan, a copy or a backfill
+ * starts, and whom they keep waiting. Each case runs its statements in one transaction on
+ * PostgreSQL (PGlite, and the server of MIGC_TEST_DATABASE_URL) and reads pg_locks just before
+ * the last one: the tables held at SHARE or stronger must be those expected, and the finding
+ * lint gives the last statement must name them so (or none, where none is expected).
+ */
+const setup = `
+  CREATE TABLE users (uuid varchar(40) PRIMARY KEY);
+  CREATE TABLE ciphers (uuid varchar(40) PRIMARY KEY, user_uuid varchar(40), favorite boolean);
+  CREATE TABLE p (id int PRIMARY KEY);
+  CREATE TABLE c (id int PRIMARY KEY, p_id int, note text);
+  INSERT INTO users VALUES ('u');
+  INSERT INTO ciphers VALUES ('c', 'u', true);
+  INSERT INTO p VALUES (1);
+  INSERT INTO c VALUES (1, 1, 'x');
+`;
+
+interface Case {
+  readonly name: string;
+  /** The statements of one transaction; the last is the one judged. */
+  readonly statements: readonly string[];
+  /** The strongest lock held at SHARE or stronger on each table before the last statement (pg_locks). */
+  readonly held: Record<string, string>;
+  /** The finding on the last statement: its code and what its message says, or none. */
+  readonly finding?: { readonly code: string; readonly says: string };
+}
+
+const cases: Case[] = [
+  {
+    name: 'CREATE TABLE ... REFERENCES then a copy into it (vaultwarden\'s favorites)',
+    statements: [
+      'CREATE TABLE favorites (user_uuid varchar(40) NOT NULL REFERENCES users (uuid), cipher_uuid varchar(40) NOT NULL REFERENCES ciphers (uuid), PRIMARY KEY (user_uuid, cipher_uuid))',
+      'INSERT INTO favorites (user_uuid, cipher_uuid) SELECT user_uuid, uuid FROM ciphers WHERE favorite AND user_uuid IS NOT NULL',
+    ],
+    held: { favorites: 'AccessExclusiveLock', users: 'ShareRowExclusiveLock', ciphers: 'ShareRowExclusiveLock' },
+    finding: { code: 'MG217', says: 'INSERT copies rows out of ciphers while this transaction still holds SHARE ROW EXCLUSIVE on users and ciphers, which CREATE TABLE took: writes to users and ciphers wait until the copy is done' },
+  },
+  {
+    name: 'a foreign key added NOT VALID, then validated in the same transaction',
+    statements: ['ALTER TABLE c ADD FOREIGN KEY (p_id) REFERENCES p (id) NOT VALID', 'ALTER TABLE c VALIDATE CONSTRAINT c_p_id_fkey'],
+    held: { c: 'ShareRowExclusiveLock', p: 'ShareRowExclusiveLock' },
+    finding: { code: 'MG217', says: 'does a scan of c while this transaction still holds SHARE ROW EXCLUSIVE on c and p, which ALTER TABLE ADD CONSTRAINT took: writes to c and p wait until it commits' },
+  },
+  {
+    name: 'an index built on the referenced table while the foreign key\'s lock is held',
+    statements: ['ALTER TABLE c ADD FOREIGN KEY (p_id) REFERENCES p (id) NOT VALID', 'CREATE INDEX c_note_idx ON c (note)'],
+    held: { c: 'ShareRowExclusiveLock', p: 'ShareRowExclusiveLock' },
+    // CREATE INDEX blocks writes to c itself: only p is held for it.
+    finding: { code: 'MG217', says: 'CREATE INDEX does an index build of c while this transaction still holds SHARE ROW EXCLUSIVE on p, which ALTER TABLE ADD CONSTRAINT took: writes to p wait until it commits' },
+  },
+  {
+    name: 'a backfill after CREATE INDEX on its table',
+    statements: ['CREATE INDEX c_note_idx ON c (note)', "UPDATE c SET note = 'y'"],
+    held: { c: 'ShareLock' },
+    finding: { code: 'MG218', says: 'CREATE INDEX, which holds SHARE on c, so every writer waits for c until the backfill commits' },
+  },
+  {
+    name: 'an index built on a new table that nobody has filled',
+    statements: ['CREATE TABLE cc (id int PRIMARY KEY, p_id int REFERENCES p)', 'CREATE INDEX cc_p_idx ON cc (p_id)'],
+    held: { cc: 'AccessExclusiveLock', p: 'ShareRowExclusiveLock' },
+  },
+  {
+    name: 'a second index on the same table',
+    statements: ['CREATE INDEX c_note_idx ON c (note)', 'CREATE INDEX c_p_idx ON c (p_id)'],
+    held: { c: 'ShareLock' },
+  },
+];
+
+/** The rows of a query, as PGlite's exec and pg's query give them. */
+function rowsOf(result: unknown): Record<string, string>[] {
+  const last = Array.isArray(result) ? result[result.length - 1] : result;
+  return (last as { rows: Record<string, string>[] }).rows;
+}
+
+const heldQuery = `SELECT c.relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+  WHERE l.pid = pg_backend_pid() AND l.granted AND c.relkind IN ('r', 'p')`;
+
+function engineSuite(name: string, open: () => Promise<SqlEngine>) {
+  describe(`locks held through a transaction, on ${name}`, () => {
+    let db: SqlEngine;
+    beforeAll(async () => {
+      await loadSqlParser();
+      db = await open();
+    });
+    afterAll(() => db?.close());
+
+    it.each(cases)('$name', async ({ statements, held, finding }) => {
+      await db.run('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+      await db.run(setup);
+      await db.run('BEGIN');
+      try {
+        for (const s of statements.slice(0, -1)) await db.run(s);
+        const seen: Record<string, string> = {};
+        for (const r of rowsOf(await db.run(heldQuery))) {
+          if (lockStrength(r.mode!) >= lockStrength('ShareLock') && (!seen[r.relname!] || lockStrength(r.mode!) > lockStrength(seen[r.relname!]!))) seen[r.relname!] = r.mode!;
+        }
+        expect(seen).toEqual(held);
+        await db.run(statements[statements.length - 1]!);
+      } finally {
+        await db.run('ROLLBACK');
+      }
+      const files = { 'm/V1__setup.sql': setup, 'm/V2__change.sql': `SET lock_timeout = '5s';\nBEGIN;\n${statements.join(';\n')};\nCOMMIT;\n` };
+      const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+      const last = 3 + statements.length - 1;
+      const found = result.diagnostics
+        .filter((d) => (d.code === 'MG217' || d.code === 'MG218') && d.file === 'm/V2__change.sql')
+        .map((d) => ({ code: d.code, line: result.sources.get(d.file!)!.position(d.span!.start).line, message: d.message }));
+      if (!finding) {
+        expect(found).toEqual([]);
+        return;
+      }
+      expect(found).toHaveLength(1);
+      expect(found[0]!.code).toBe(finding.code);
+      expect(found[0]!.line).toBe(last);
+      expect(found[0]!.message).toContain(finding.says);
+    });
+  });
+}
+
+for (const engine of sqlEngines()) engineSuite(engine.name, engine.open);
+
+/**
+ * MG219 counts the SHARE ROW EXCLUSIVE CREATE TABLE ... REFERENCES takes on the referenced table:
+ * it waits behind a transaction that has written that table (not one that only read it). Two
+ * sessions are needed: on the server only.
+ */
+describe.skipIf(!process.env.MIGC_TEST_DATABASE_URL)('CREATE TABLE ... REFERENCES waits for the referenced table, on a real PostgreSQL server', () => {
+  let writer: pg.Client;
+  let creator: pg.Client;
+  let engine: SqlEngine;
+  beforeAll(async () => {
+    await loadSqlParser();
+    engine = await sqlEngines()[1]!.open();
+    const { rows } = await (engine.run('SELECT current_database() AS db') as Promise<{ rows: { db: string }[] }>);
+    const url = new URL(process.env.MIGC_TEST_DATABASE_URL!);
+    url.pathname = `/${rows[0]!.db}`;
+    [writer, creator] = [new pg.Client({ connectionString: url.toString() }), new pg.Client({ connectionString: url.toString() })];
+    for (const c of [writer, creator]) await c.connect();
+    await engine.run(setup);
+  });
+  afterAll(async () => {
+    for (const c of [writer, creator]) await c?.end().catch(() => undefined);
+    await engine?.close();
+  });
+
+  it.each([
+    ["INSERT INTO users VALUES ('w')", true],
+    ['SELECT count(*) FROM users', false],
+  ] as const)('behind a transaction that ran %s: waits %s', async (sql, waits) => {
+    await writer.query('BEGIN');
+    await writer.query(sql);
+    await creator.query("SET lock_timeout = '300ms'");
+    const outcome = await creator.query('CREATE TABLE receipts (id int PRIMARY KEY, user_uuid varchar(40) REFERENCES users (uuid))').then(() => 'created', (e: Error) => e.message);
+    await writer.query('ROLLBACK');
+    await creator.query('DROP TABLE IF EXISTS receipts');
+    expect(outcome).toBe(waits ? 'canceling statement due to lock timeout' : 'created');
+    // And lint says so, before lock_timeout is set, for a table an earlier file created.
+    const files = { 'm/V1__setup.sql': setup, 'm/V2__receipts.sql': 'CREATE TABLE receipts (id int PRIMARY KEY, user_uuid varchar(40) REFERENCES users (uuid));\n' };
+    const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+    expect(result.diagnostics.filter((d) => d.code === 'MG219').map((d) => d.message)).toEqual([
+      'CREATE TABLE waits for a SHARE ROW EXCLUSIVE lock on users with no lock_timeout set before it in its session: while it waits behind a long query, every write to users queues behind it (reads go on)',
+    ]);
+  });
+});
