@@ -451,8 +451,13 @@ export class SchemaState implements KnownSchema {
         if (!depended[1].unnamed) refIndex = depended[0];
         if (depended[1].constraint) refKey = depended[0];
       } else if (target) for (const [k, c] of target.keyConstraints) if (sameColumns(c.columns, fk.refColumns)) { refKey = k; break; }
-      const actions = { ...(fk.onDelete ? { onDelete: fk.onDelete } : {}), ...(fk.onUpdate ? { onUpdate: fk.onUpdate } : {}) };
-      out.push({ name: fkName, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns, ...(refKey !== undefined ? { refKey } : {}), ...(refIndex !== undefined ? { refIndex } : {}), ...actions });
+      // Built field by field: a table referenced by thousands of keys is asked for them at every statement that touches it.
+      const found: { -readonly [K in keyof ForeignKey]: ForeignKey[K] } = { name: fkName, table: t.name, columns: fk.columns, references: fk.references, refColumns: fk.refColumns };
+      if (refKey !== undefined) found.refKey = refKey;
+      if (refIndex !== undefined) found.refIndex = refIndex;
+      if (fk.onDelete) found.onDelete = fk.onDelete;
+      if (fk.onUpdate) found.onUpdate = fk.onUpdate;
+      out.push(found);
     };
     const own = filter.end !== 'referencing' ? this.tables.get(key) : undefined;
     if (own && filter.name !== undefined) {
