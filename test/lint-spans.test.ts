@@ -20,11 +20,12 @@ ALTER TABLE orders ADD COLUMN note text,
 `;
   const result = await lint({ files: ['1.sql'] }, memoryHost({ '1.sql': sql }));
   // A new column's REFERENCES has only NULLs to check (no MG208), but still wants an index (MG230).
+  // The statement rewrites the table (the type change, the volatile default), which checks SET NOT
+  // NULL as it writes each row: no scan of its own, so no MG207.
   const at = result.diagnostics.map((d) => `${d.code} ${sql.slice(d.span!.start, d.span!.end)}`).sort();
   expect(at).toEqual([
     'MG205 ADD COLUMN seen timestamptz DEFAULT clock_timestamp()',
     'MG206 ADD COLUMN flag boolean NOT NULL',
-    'MG207 ALTER COLUMN user_id SET NOT NULL',
     'MG208 ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id)',
     'MG209 ADD CONSTRAINT orders_total_ck CHECK (total > 0)',
     'MG210 ADD CONSTRAINT orders_code_key UNIQUE (code)',
