@@ -1,6 +1,6 @@
 import type { PgNode } from '../../sql/parser.js';
 import { someNode } from '../../sql/walk.js';
-import { quoteIdent, quoteName } from '../../sql/quote.js';
+import { quoteColumn, quoteIdent, quoteName, sqlLiteral } from '../../sql/quote.js';
 import type { StatementContext, StatementRule } from '../sql/context.js';
 import { tableKey, type ColumnState } from '../sql/schema-state.js';
 import { node, relationName } from './ast.js';
@@ -37,14 +37,14 @@ export const explicitIdsBehindSequence: StatementRule = {
       if (col.identity === 'always' && body.override !== 'OVERRIDING_SYSTEM_VALUE') {
         report({
           severity: 'error',
-          message: `PostgreSQL refuses this INSERT: ${table}.${column} is an identity column GENERATED ALWAYS, which takes no value from an INSERT (cannot insert a non-DEFAULT value into column "${column}")`,
+          message: `PostgreSQL refuses this INSERT: ${quoteColumn(table, column)} is an identity column GENERATED ALWAYS, which takes no value from an INSERT (cannot insert a non-DEFAULT value into column "${column}")`,
           help: `To keep the values given (a copy of rows with their ids), write INSERT INTO ${quoteName(table)} (...) OVERRIDING SYSTEM VALUE ..., then move the sequence past them: ${setvalPast(table, column)} Or leave the column out and let the sequence number the rows.`,
         });
         return;
       }
       if (!ctx.state.isNew(table) || movesSequenceLater(ctx, table, column, col)) continue;
       report({
-        message: `this INSERT writes its own values into ${table}.${column}, whose sequence ${col.sequence} the same migration created and nothing moves past them: the next INSERT that takes the default draws 1, 2, ... and collides with the values written`,
+        message: `this INSERT writes its own values into ${quoteColumn(table, column)}, whose sequence ${quoteName(col.sequence)} the same migration created and nothing moves past them: the next INSERT that takes the default draws 1, 2, ... and collides with the values written`,
         help: `After the INSERT: ${setvalPast(table, column)}`,
       });
       return;
@@ -54,8 +54,7 @@ export const explicitIdsBehindSequence: StatementRule = {
 
 /** The statement that moves a column's sequence past the values in it (the next default is max + 1; 1 on an empty table). */
 function setvalPast(table: string, column: string): string {
-  const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
-  return `SELECT setval(pg_get_serial_sequence(${literal(quoteName(table))}, ${literal(column)}), (SELECT coalesce(max(${quoteIdent(column)}), 0) + 1 FROM ${quoteName(table)}), false);`;
+  return `SELECT setval(pg_get_serial_sequence(${sqlLiteral(quoteName(table))}, ${sqlLiteral(column)}), (SELECT coalesce(max(${quoteIdent(column)}), 0) + 1 FROM ${quoteName(table)}), false);`;
 }
 
 /** The columns an INSERT gives values to, with the value expressions of each (none known for a SELECT). */
