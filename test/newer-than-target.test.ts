@@ -59,6 +59,9 @@ const cases: readonly Case[] = [
   { sql: 'UPDATE t SET j = JSON_OBJECT(\'id\': id RETURNING jsonb) WHERE id = 1', since: 16, rewrite: [`UPDATE t SET j = jsonb_build_object('id', id) WHERE id = 1`] },
   { sql: 'CREATE VIEW agg AS SELECT JSON_ARRAYAGG(id), JSON_OBJECTAGG(id: a) FROM t', since: 16, rewrite: ['CREATE VIEW agg AS SELECT json_agg(id), json_object_agg(id, a) FROM t'] },
   { sql: `SELECT '{}' IS JSON`, since: 16, rewrite: [`SELECT jsonb_typeof('{}'::jsonb) IS NOT NULL`] },
+  // Written in lower case, and inside a DO block: the key word is found in any case, and a DO
+  // block's statements are judged as the file's are.
+  { sql: `DO $$ BEGIN UPDATE t SET j = json_object('id': id) WHERE id = 1; END $$`, since: 16, rewrite: [`DO $$ BEGIN UPDATE t SET j = json_build_object('id', id) WHERE id = 1; END $$`] },
   // 15
   { sql: 'MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET a = s.a WHEN NOT MATCHED THEN INSERT (id, a) VALUES (s.id, s.a)', since: 15, rewrite: ['INSERT INTO t (id, a) SELECT id, a FROM s ON CONFLICT (id) DO UPDATE SET a = excluded.a'] },
   { sql: 'CREATE UNIQUE INDEX CONCURRENTLY t_a_b ON t (a, b) NULLS NOT DISTINCT', since: 15, rewrite: ['CREATE UNIQUE INDEX CONCURRENTLY t_a_b ON t (a, b)', 'CREATE UNIQUE INDEX t_a_b_null ON t (a) WHERE b IS NULL'] },

@@ -123,9 +123,15 @@ const jsonFunctions: Readonly<Record<string, { written: string; help: string }>>
   JSON_VALUE_OP: { written: 'JSON_VALUE()', help: 'Use ->> (or #>>) with a cast: (value ->> \'key\')::int.' },
 };
 
-/** The first SQL/JSON expression of each kind in a parse tree, in the order found. */
-function jsonUses(tree: unknown, target: number): Use[] {
-  if (target >= 17) return [];
+/**
+ * The first SQL/JSON expression of each kind in a parse tree, in the order found. `text` is the
+ * statement's SQL: each of these expressions is written with the key word JSON (JSON_OBJECT,
+ * IS JSON, JSON_TABLE, ...), and a key word cannot be escaped or quoted, so a statement whose
+ * text never has the letters "json" has none, and its tree is not walked: that walk visited every
+ * node of every statement, the most of any rule on a large folder (bench/startup-results.md).
+ */
+function jsonUses(tree: unknown, target: number, text: string): Use[] {
+  if (target >= 17 || !text.toLowerCase().includes('json')) return [];
   const found = new Map<string, Use>();
   const walk = (n: unknown): void => {
     if (Array.isArray(n)) {
@@ -176,7 +182,7 @@ function uses(ctx: StatementContext): Use[] {
         found.push({ feature: 'default partitions (PARTITION OF ... DEFAULT)', since: 11, help: 'Give the partition bounds (FOR VALUES ...) that cover the rows it should take: before PostgreSQL 11 a row no partition covers is refused.' });
       }
       if (body.accessMethod !== undefined) found.push({ feature: 'table access methods (CREATE TABLE ... USING)', since: 12, help: 'Leave out USING: before PostgreSQL 12 every table is a heap table.' });
-      return [...found, ...jsonUses(body, target)];
+      return [...found, ...jsonUses(body, target, ctx.text)];
     }
     case 'AlterTableStmt': {
       const alter = alterTableCommands(ast);
@@ -229,7 +235,7 @@ function uses(ctx: StatementContext): Use[] {
             break;
         }
       }
-      return [...found, ...jsonUses(body, target)];
+      return [...found, ...jsonUses(body, target, ctx.text)];
     }
     case 'IndexStmt': {
       const found: Use[] = [];
@@ -241,7 +247,7 @@ function uses(ctx: StatementContext): Use[] {
         found.push({ feature: 'INCLUDE columns in an index', since: 11, help: `Leave out INCLUDE (...): the key columns alone serve the same lookups (without index-only scans for the included columns).${body.unique ? ' Do not move them into the key of a unique index: that changes what it keeps unique.' : ' Or add them at the end of the key columns.'}` });
       }
       if (body.nulls_not_distinct) found.push(nullsNotDistinct);
-      return [...found, ...jsonUses(body, target)];
+      return [...found, ...jsonUses(body, target, ctx.text)];
     }
     case 'ReindexStmt': {
       const found: Use[] = [];
@@ -272,7 +278,7 @@ function uses(ctx: StatementContext): Use[] {
       if ((body.mergeWhenClauses ?? []).some((w: { MergeWhenClause?: { matchKind?: string } }) => w.MergeWhenClause?.matchKind === 'MERGE_WHEN_NOT_MATCHED_BY_SOURCE')) {
         found.push({ feature: 'MERGE ... WHEN NOT MATCHED BY SOURCE', since: 17, help: 'Leave that clause out and act on the target rows the source lacks with a statement of its own: DELETE FROM target t WHERE NOT EXISTS (SELECT 1 FROM source s WHERE <the join condition>) (or an UPDATE with the same WHERE).' });
       }
-      return [...found, ...jsonUses(body, target)];
+      return [...found, ...jsonUses(body, target, ctx.text)];
     }
     case 'CallStmt':
       return [{ feature: 'procedures (CALL)', since: 11, help: procedureHelp }];
@@ -282,7 +288,7 @@ function uses(ctx: StatementContext): Use[] {
       if (body.sql_body) {
         found.push({ feature: 'SQL-standard function bodies (RETURN ..., BEGIN ATOMIC ... END)', since: 14, help: 'Write the body as a string: LANGUAGE sql AS $$ SELECT ... $$ (it is then checked when it runs, not when it is created).' });
       }
-      return [...found, ...jsonUses(body.sql_body, target)];
+      return [...found, ...jsonUses(body.sql_body, target, ctx.text)];
     }
     case 'DropStmt':
       return body.removeType === 'OBJECT_PROCEDURE' ? [{ feature: 'procedures (DROP PROCEDURE)', since: 11, help: 'Before PostgreSQL 11 there are no procedures to drop: a function is dropped with DROP FUNCTION.' }] : [];
@@ -291,7 +297,7 @@ function uses(ctx: StatementContext): Use[] {
         ? [{ feature: 'CREATE OR REPLACE TRIGGER', since: 14, help: `Drop it and create it again in one transaction: DROP TRIGGER IF EXISTS ${quoteIdent(String(body.trigname))} ON ${quoteName(relationName(body.relation))}; CREATE TRIGGER ... (DROP TRIGGER takes an ACCESS EXCLUSIVE lock on the table: set lock_timeout first).` }]
         : [];
     default:
-      return jsonUses(body, target);
+      return jsonUses(body, target, ctx.text);
   }
 }
 
