@@ -144,6 +144,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
         const analyze = () => analyzeSqlFile(file, statements, viewSql, {
           postgres,
           ...(options.config?.postgres === undefined ? { postgresAssumed: true } : {}),
+          ...(options.config?.postgresMinor !== undefined ? { postgresMinor: options.config.postgresMinor } : {}),
           ...(options.config?.assumeRows ? { assumeRows: options.config.assumeRows } : {}),
           ...(section.toolTransaction || (options.fileTransaction && !section.noTransaction && !fileNoTransaction) ? { fileTransaction: true } : {}),
           ...(options.fileQueryString || (options.fileTransaction && (section.oneQueryString || oneQueryString)) ? { oneQueryString: true } : {}),

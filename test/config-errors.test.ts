@@ -70,15 +70,15 @@ describe('the project config\'s problems, each with its own label and how to fix
   });
 
   it('a wrong value is MG010, in JSON\'s words, with an example of what to write', async () => {
-    const found = await configProblems('{ "postgres": "15", "svg": "yes", "allow_files_outside": "../x", "assume_rows": { "users": -1 } }');
+    const found = await configProblems('{ "postgres": "1x", "svg": "yes", "allow_files_outside": "../x", "assume_rows": { "users": -1 } }');
     expect(found.map((f) => f.at)).toEqual([
-      '1:15 MG010 postgres must be a whole number; got string "15"',
+      '1:15 MG010 postgres "1x" is not a PostgreSQL version',
       '1:28 MG010 svg must be true or false; got string "yes"',
       '1:58 MG010 allow_files_outside must be an array; got string "../x"',
       '1:92 MG010 assume_rows.users must be >= 0',
     ]);
     expect(found.map((f) => f.help!.split('. ')[0])).toEqual([
-      'For example "postgres": 15', 'For example "svg": true', 'For example "allow_files_outside": [ "../shared-schemas" ]', 'For example "assume_rows": { "countries": 250 }',
+      'For example "postgres": 15, or "postgres": "14.3" with its minor release (a string)', 'For example "svg": true', 'For example "allow_files_outside": [ "../shared-schemas" ]', 'For example "assume_rows": { "countries": 250 }',
     ]);
   });
 

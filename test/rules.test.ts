@@ -11,8 +11,8 @@ import { root, updateGolden } from './helpers.js';
  * as the CLI prints them, must equal fail-*.expected (UPDATE_GOLDEN=1 rewrites them); every
  * pass-* fixture must raise neither CODE nor any error. A .yaml fixture is a plan (migc check);
  * a .sql fixture is linted (migc lint) after test/fixtures/rules/schema.sql, whose tables it
- * finds existing, as a later migration would; its first line `-- migc lint --postgres N` lints it
- * for PostgreSQL N (a plan cannot target 10: its scripts need 11).
+ * finds existing, as a later migration would; its first line `-- migc lint --postgres N` (or N.M) lints it
+ * for PostgreSQL N (or N.M, a minor release) (a plan cannot target 10: its scripts need 11).
  */
 const fixtureRoot = `${root}test/fixtures/rules`;
 const codes = readdirSync(fixtureRoot).filter((f) => /^MG\d{3}$/.test(f)).sort();
@@ -22,8 +22,9 @@ async function compileFixture(dir: string, name: string) {
   for (const f of readdirSync(dir)) files[`plans/${f}`] = readFileSync(`${dir}/${f}`, 'utf8');
   if (name.endsWith('.sql')) {
     files['plans/schema.sql'] = readFileSync(`${fixtureRoot}/schema.sql`, 'utf8');
-    const postgres = /^-- migc lint --postgres (\d+)\n/.exec(files[`plans/${name}`]!)?.[1];
-    const result = await lint({ files: ['plans/schema.sql', `plans/${name}`], ...(postgres ? { config: { postgres: Number(postgres) } } : {}) }, memoryHost(files));
+    const version = /^-- migc lint --postgres (\d+)(?:\.(\d+))?\n/.exec(files[`plans/${name}`]!);
+    const config = version ? { postgres: Number(version[1]), ...(version[2] !== undefined ? { postgresMinor: Number(version[2]) } : {}) } : undefined;
+    const result = await lint({ files: ['plans/schema.sql', `plans/${name}`], ...(config ? { config } : {}) }, memoryHost(files));
     return { ...result, diagnostics: result.diagnostics.filter((d) => d.file !== 'plans/schema.sql') };
   }
   return compile({ files: [`plans/${name}`] }, memoryHost(files));

@@ -98,7 +98,14 @@ describe('the engine version', () => {
     expect(found[0]).toMatch(new RegExp(`^6:9 error MG119 engine ${engine}: PostgreSQL \\d+ is not a version migc knows: it knows PostgreSQL 10 to 18`));
   });
 
-  it.each(['postgresql@11', 'postgresql@18', 'postgresql'])('%s is taken', async (engine) => {
+  it.each(['postgresql@19.1', 'postgresql@9.6'])('%s is refused by its major', async (engine) => {
+    const found = await check(minimalPlan.replace('engine: postgresql@15', `engine: ${engine}`));
+    expect(found.join('\n')).toMatch(new RegExp(`MG119 engine ${engine.replace('.', '\\.')}: PostgreSQL ${engine.slice(11).split('.')[0]} is not a version migc knows`));
+  });
+  it.each(['postgresql@14.', 'postgresql@14.3.1', 'postgresql@'])('%s is not an engine', async (engine) => {
+    expect((await check(minimalPlan.replace('engine: postgresql@15', `engine: ${engine}`))).join('\n')).toContain('MG010');
+  });
+  it.each(['postgresql@11', 'postgresql@18', 'postgresql', 'postgresql@14.3'])('%s is taken', async (engine) => {
     expect(await check(minimalPlan.replace('engine: postgresql@15', `engine: ${engine}`))).toEqual([]);
   });
 
@@ -185,9 +192,50 @@ describe('migc lint --postgres', () => {
     expect(low.stderr).toContain('--postgres 9: PostgreSQL 9 is not a version migc knows: it knows PostgreSQL 10 to 18');
     const hex = await lint(['--postgres', '0x0f']);
     expect(hex.code).toBe(2);
-    expect(hex.stderr).toContain('--postgres takes a major version such as 15; got 0x0f');
+    expect(hex.stderr).toContain('--postgres takes a PostgreSQL version such as 15, or 14.3 with its minor release; got 0x0f');
+    for (const bad of ['14.', '14.3.1', '.3']) expect((await lint(['--postgres', bad])).stderr).toContain(`got ${bad}`);
+    expect((await lint(['--postgres', '19.1'])).stderr).toContain('--postgres 19.1: PostgreSQL 19 is not a version migc knows');
     expect((await lint(['--postgres', '18'])).code).toBe(0);
     expect((await lint(['--postgres', '10'])).code).toBe(0);
+  });
+
+  it('takes a minor release, from --postgres or the config, and MG240 judges it', async () => {
+    writeFileSync(join(dir, 'cic.sql'), 'SET lock_timeout = \'1s\';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_c_idx ON t (c);\n');
+    const cic = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [join(root, 'bin/migc.js'), 'lint', 'cic.sql', ...args], { cwd: dir, env: cliEnv() }, (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+      });
+    });
+    try {
+      const flagged = await cic(['--postgres', '14.3']);
+      expect(flagged.code).toBe(1);
+      expect(flagged.stdout).toContain('error MG240 PostgreSQL 14.3 can build the index t_c_idx on t with rows missing');
+      expect((await cic(['--postgres', '14.4'])).stdout).not.toContain('MG240');
+      expect((await cic(['--postgres', '14'])).stdout).not.toContain('MG240');
+      writeFileSync(join(dir, 'migc.config.json'), '{ "postgres": "14.2" }\n');
+      expect((await cic([])).stdout).toContain('error MG240 PostgreSQL 14.2 can build');
+      // --postgres names the whole version: the config's minor is not kept under another.
+      expect((await cic(['--postgres', '14'])).stdout).not.toContain('MG240');
+    } finally {
+      rmSync(join(dir, 'migc.config.json'), { force: true });
+      rmSync(join(dir, 'cic.sql'));
+    }
+  });
+
+  it.each([
+    ['"19.1"', /migc\.config\.json:1:15 error MG010 postgres "19\.1": PostgreSQL 19 is not a version migc knows/],
+    ['14.3', /migc\.config\.json:1:15 error MG010 postgres 14\.3 is a number with a fraction: as a number, a minor release cannot be told apart \(14\.10 reads 14\.1\)\n[^]*help: Write it as a string: "postgres": "14\.3"/],
+    ['"abc"', /migc\.config\.json:1:15 error MG010 postgres "abc" is not a PostgreSQL version\n[^]*help: For example "postgres": 15, or "postgres": "14\.3" with its minor release \(a string\)\. Name the version the server runs: SHOW server_version says it\./],
+    ['true', /migc\.config\.json:1:15 error MG010 postgres true is not a PostgreSQL version/],
+  ])('refuses a config whose postgres is %s', async (value, expected) => {
+    writeFileSync(join(dir, 'migc.config.json'), `{ "postgres": ${value} }\n`);
+    try {
+      const r = await lint([]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(expected);
+    } finally {
+      rmSync(join(dir, 'migc.config.json'));
+    }
   });
 
   it('refuses a config whose postgres is out of the range', async () => {

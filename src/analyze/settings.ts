@@ -6,6 +6,7 @@ import { tableKey } from './sql/schema-state.js';
 import { statementRules } from './sql-rules/index.js';
 import { defaultPostgresMajor } from './sql/context.js';
 import { largeTableRows } from './tables.js';
+import { postgresVersionText } from '../normalize/postgres-versions.js';
 
 /**
  * Codes a step may allow: the SQL analysis' findings (MG2xx hazards, MG112), which depend on
@@ -78,8 +79,8 @@ export interface TableSetting {
  * emitters and verify read this object and nothing else, so they cannot disagree.
  */
 export interface PlanSettings {
-  /** The target PostgreSQL major version and where it came from. */
-  readonly postgres: { readonly major: number; readonly source: string; readonly assumed?: true };
+  /** The target PostgreSQL major version (and minor release, when named: 14.3) and where it came from. */
+  readonly postgres: { readonly major: number; readonly minor?: number; readonly source: string; readonly assumed?: true };
   /** Every table the plan's SQL touches or sizes, sorted; rows undefined when assumed large. */
   readonly tables: readonly TableSetting[];
   /** Rows in a table (any spelling: public.users is users); undefined when assumed large. */
@@ -95,6 +96,8 @@ export interface PlanSettings {
 /** What the project says (migc.config.json and the command line) that settings are resolved from. */
 export interface SettingsInput {
   readonly postgres?: number;
+  /** The config's minor release of postgres ("14.3"). */
+  readonly postgresMinor?: number;
   readonly rules?: Readonly<Record<string, Severity | 'off'>>;
   readonly assumeRows?: ReadonlyMap<string, number>;
 }
@@ -123,9 +126,9 @@ export function tablesNamed(statement: Pick<Statement, 'ast' | 'facts'>): readon
 /** Resolved once per plan (in the analyze stage); see PlanSettings. */
 export function resolvePlanSettings(plan: Plan, config: SettingsInput | undefined, defaultMajor: number = defaultPostgresMajor): PlanSettings {
   const postgres = plan.engine?.major !== undefined
-    ? { major: plan.engine.major, source: `the plan's engine (postgresql@${plan.engine.major})` }
+    ? { major: plan.engine.major, ...(plan.engine.minor !== undefined ? { minor: plan.engine.minor } : {}), source: `the plan's engine (postgresql@${postgresVersionText({ ...plan.engine, major: plan.engine.major })})` }
     : config?.postgres !== undefined
-      ? { major: config.postgres, source: 'migc.config.json (postgres)' }
+      ? { major: config.postgres, ...(config.postgresMinor !== undefined ? { minor: config.postgresMinor } : {}), source: 'migc.config.json (postgres)' }
       : { major: defaultMajor, source: 'migc\'s default (the plan\'s engine names no version)', assumed: true as const };
   const touched = plan.phases.flatMap((p) => p.steps.flatMap((s) => [
     ...stepStatements(s), ...(s.rollback?.kind === 'sql' ? s.rollback.statements : []),

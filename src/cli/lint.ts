@@ -6,9 +6,9 @@ import { findMigrations, UsageError } from './files.js';
 import { SourceText } from '../diagnostics/source-text.js';
 import { compareDiagnostics } from '../diagnostics/diagnostic.js';
 import { printDiagnostics, type CommonOptions, type Io } from './output.js';
-import { postgresMajorProblem } from '../normalize/postgres-versions.js';
+import { postgresMajorProblem, readPostgresVersion, type PostgresVersion } from '../normalize/postgres-versions.js';
 import { applyRuleSettings } from '../analyze/settings.js';
-import { assumedRows } from '../workspace/config.js';
+import { assumedRows, type ProjectConfig } from '../workspace/config.js';
 import { isPostgratorMigration, isPrismaMigration } from '../lint-files.js';
 
 export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean }, io: Io): Promise<number> {
@@ -17,12 +17,13 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
   const { files } = migrations;
   if (files.length === 0 && migrations.diagnostics.length === 0) throw new UsageError(`no .sql files in ${paths.join(', ')}`);
   const config = (await projectConfig(options, io)) ?? {};
-  const postgres = options.postgres !== undefined ? postgresOption(options.postgres) : config.postgres;
+  const version = options.postgres !== undefined ? postgresOption(options.postgres) : undefined;
   const { lint } = await import('../lint.js');
   const result = await lint({
     files,
     ...(migrations.rollbacks.size > 0 ? { rollbacks: migrations.rollbacks } : {}),
-    config: { ...config, ...(postgres !== undefined ? { postgres } : {}) },
+    // --postgres names the whole version: a minor the config named for its own major is not kept.
+    config: version === undefined ? config : { ...withoutMinor(config), postgres: version.major, ...(version.minor !== undefined ? { postgresMinor: version.minor } : {}) },
     ...(options.fileTransaction ? { fileTransaction: true } : {}),
     ...(options.fileQueryString ? { fileQueryString: true } : {}),
   }, preloadedHost(files, io.cwd));
@@ -72,12 +73,21 @@ function flagHint(files: readonly string[], options: { fileTransaction?: boolean
   return tool && `${tool} to the server as one query string: pass --file-transaction to lint them so (without a flag, files are read statement by statement, as psql runs them)`;
 }
 
-/** --postgres: a major version migc knows, in the same range (and words) as a plan's engine. */
-function postgresOption(text: string): number {
-  if (!/^\d+$/.test(text)) throw new UsageError(`--postgres takes a major version such as 15; got ${text}`);
-  const problem = postgresMajorProblem(Number(text));
+/**
+ * --postgres: a major version migc knows, in the same range (and words) as a plan's engine, or a
+ * major and its minor release (14.3) when a verdict depends on it (MG240).
+ */
+function postgresOption(text: string): PostgresVersion {
+  const version = readPostgresVersion(text);
+  if (!version) throw new UsageError(`--postgres takes a PostgreSQL version such as 15, or 14.3 with its minor release; got ${text}`);
+  const problem = postgresMajorProblem(version.major);
   if (problem) throw new UsageError(`--postgres ${text}: ${problem}`);
-  return Number(text);
+  return version;
+}
+
+function withoutMinor(config: ProjectConfig): ProjectConfig {
+  const { postgresMinor: _, ...rest } = config;
+  return rest;
 }
 
 /**

@@ -140,7 +140,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .command('lint')
     .description('check plain .sql migration files (Flyway, golang-migrate, dbmate, ...) for the same PostgreSQL hazards, in file order')
     .argument('<paths...>', '.sql files, or folders searched for *.sql')
-    .option('--postgres <major>', 'PostgreSQL major version the migrations run on (default: the config\'s, else 14)')
+    .option('--postgres <version>', 'PostgreSQL version the migrations run on: a major (15), or with its minor release (14.3) (default: the config\'s, else 14)')
     .option('--assume-rows <table=rows>', 'size of a table (repeatable); tables without one are assumed large', (v: string, prev: string[] = []) => [...prev, v])
     .option('--file-transaction', 'each file runs in one transaction, or as its tool runs it (Flyway, dbmate, goose, sql-migrate, tern, yoyo, ...); default: statement by statement, as psql does')
     .option('--file-query-string', 'each file is sent as one query string, one implicit transaction when it holds several statements (golang-migrate)')

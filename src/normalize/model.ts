@@ -23,7 +23,7 @@ export interface Plan {
   readonly type: PlanType;
   readonly risk: RiskLevel;
   /** Undefined only for a plan without SQL (code, infrastructure): it targets no database. */
-  readonly engine?: { readonly name: 'postgresql'; readonly major?: number };
+  readonly engine?: { readonly name: 'postgresql'; readonly major?: number; /** Named with it (postgresql@14.3): a verdict depends on it (MG240). */ readonly minor?: number };
   readonly owner?: string;
   readonly overview: { readonly summary?: string; readonly estimatedDowntime?: string; readonly rollbackComplexity?: RollbackComplexity };
   readonly currentState?: string;

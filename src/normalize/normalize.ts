@@ -14,6 +14,7 @@ import type { RawDeploy, RawPhase, RawPlan, RawStep } from './raw.js';
 import { readAppQueries } from './app-queries.js';
 import type { NamedFile } from '../named-files.js';
 import { batchPauseProblem, planTimeProblem, settingsDiagnostics } from './settings.js';
+import { engineVersionOf } from './postgres-versions.js';
 
 export const defaultLockTimeout = '5s';
 export const defaultStatementTimeout = '15min';
@@ -278,7 +279,7 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
     };
   }
 
-  const engineMajor = raw.engine === undefined ? undefined : /@(\d+)$/.exec(raw.engine)?.[1];
+  const engineVersion = raw.engine === undefined ? undefined : engineVersionOf(raw.engine);
   const planVerify = (raw.verify ?? []).flatMap((v, i) => {
     const checked = normalizeVerification(v, ['verify', i]);
     return checked ? [{
@@ -319,7 +320,7 @@ export function normalize(loaded: LoadedFile, files: ReadonlyMap<string, NamedFi
   const pre = raw.pre_migration ?? {};
   const plan: Plan = {
     file, id: raw.id, title: raw.title, type: raw.type, risk: raw.risk,
-    ...(raw.engine !== undefined ? { engine: { name: 'postgresql' as const, ...(engineMajor ? { major: Number(engineMajor) } : {}) } } : {}),
+    ...(raw.engine !== undefined ? { engine: { name: 'postgresql' as const, ...engineVersion } } : {}),
     ...(raw.owner !== undefined ? { owner: raw.owner } : {}),
     overview: {
       ...(raw.overview?.summary !== undefined ? { summary: raw.overview.summary } : {}),

@@ -28,3 +28,31 @@ export function postgresMajorProblem(major: number): string | undefined {
   const why = major > postgresMajors.newest ? ` (its SQL parser is PostgreSQL ${postgresMajors.newest}'s)` : '';
   return `PostgreSQL ${major} is not a version migc knows: it knows ${postgresMajorsText}${why}`;
 }
+
+/**
+ * A PostgreSQL version as a user names it: a major (15), or a major and its minor release (14.3)
+ * when a verdict depends on the minor (MG240). From PostgreSQL 10 on, a version has these two
+ * parts only.
+ */
+export interface PostgresVersion {
+  readonly major: number;
+  readonly minor?: number;
+}
+
+/** "15" or "14.3" read as a version; undefined for anything else (the caller says what it wanted). */
+export function readPostgresVersion(text: string): PostgresVersion | undefined {
+  const parts = /^(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!parts) return undefined;
+  return parts[2] === undefined ? { major: Number(parts[1]) } : { major: Number(parts[1]), minor: Number(parts[2]) };
+}
+
+/** A version as PostgreSQL writes it: 15, 14.3. */
+export function postgresVersionText(version: PostgresVersion): string {
+  return version.minor === undefined ? `${version.major}` : `${version.major}.${version.minor}`;
+}
+
+/** The version a plan's engine names (postgresql@15, postgresql@14.3); undefined for postgresql alone. */
+export function engineVersionOf(engine: string): PostgresVersion | undefined {
+  const at = engine.indexOf('@');
+  return at < 0 ? undefined : readPostgresVersion(engine.slice(at + 1));
+}

@@ -3,7 +3,7 @@ import { defaultPostgresMajor } from '../analyze/sql/context.js';
 import type { Path } from '../load/yaml.js';
 import { pgDurationSeconds } from '../sql/batch.js';
 import { formatSeconds } from './durations.js';
-import { planMajorProblem, postgresMajorProblem } from './postgres-versions.js';
+import { engineVersionOf, planMajorProblem, postgresMajorProblem } from './postgres-versions.js';
 import type { RawPlan } from './raw.js';
 
 /** PostgreSQL's largest lock_timeout and statement_timeout: an int of milliseconds (about 24d 20h). */
@@ -88,9 +88,9 @@ export function settingsDiagnostics(raw: RawPlan, file: string, span: (path: Pat
       }
     }
   }
-  const major = raw.engine === undefined ? undefined : /@(\d+)$/.exec(raw.engine)?.[1];
-  const problem = major === undefined ? undefined : postgresMajorProblem(Number(major));
-  const tooOld = major === undefined || problem ? undefined : planMajorProblem(Number(major));
+  const major = raw.engine === undefined ? undefined : engineVersionOf(raw.engine)?.major;
+  const problem = major === undefined ? undefined : postgresMajorProblem(major);
+  const tooOld = major === undefined || problem ? undefined : planMajorProblem(major);
   if (problem) {
     push('MG119', 'error', ['engine'], `engine ${raw.engine}: ${problem}`,
       `Name the major version the server runs (SHOW server_version), for example engine: postgresql@15; or write engine: postgresql for migc's default, ${defaultPostgresMajor}.`);

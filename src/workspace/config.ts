@@ -6,6 +6,7 @@ import { packageFile } from './package-files.js';
 import { maxTableRows } from '../analyze/tables.js';
 import { formatCount } from '../util/numbers.js';
 import { readTableName } from '../sql/table-name.js';
+import { postgresMajorProblem, readPostgresVersion } from '../normalize/postgres-versions.js';
 
 export const configFileName = 'migc.config.json';
 
@@ -13,6 +14,8 @@ export const configFileName = 'migc.config.json';
 export interface ProjectConfig {
   /** PostgreSQL major version for plans whose engine names none. */
   readonly postgres?: number;
+  /** Its minor release, when the config names it ("14.3"): a verdict depends on it (MG240). */
+  readonly postgresMinor?: number;
   /** Severity per rule code, or "off". */
   readonly rules?: Readonly<Record<string, Severity | 'off'>>;
   /** Rows per table, over plans' size hints (--assume-rows). */
@@ -48,7 +51,7 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
       ? { diagnostics: [], sources: new Map() }
       : { file, diagnostics: [{ code: 'MG000', severity: 'error', file, message: `cannot read ${file}`, help: 'Check the --config path.' }], sources: new Map() };
   }
-  const { loadYaml, keySpan } = await import('../load/yaml.js');
+  const { loadYaml, keySpan, spanAt } = await import('../load/yaml.js');
   const read = loadYaml(file, text);
   let diagnostics = read.diagnostics.map((d) => asConfigSyntax(d, file, text));
   // YAML's words for text that is not JSON ("Block collections are not allowed within flow
@@ -75,13 +78,17 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
     return { file, diagnostics, sources };
   }
   const { validate, schema } = await configValidator();
+  // postgres in a shape the schema's words say badly ("must be integer,string"): said here, at its value.
+  const postgresShape = postgresShapeProblem((loaded.value as { postgres?: unknown }).postgres);
+  if (postgresShape) diagnostics.push({ code: 'MG010', severity: 'error', file, span: spanAt(loaded.doc, ['postgres']), ...postgresShape });
   if (!validate(loaded.value)) {
     const { schemaDiagnostics } = await import('../validate/schema.js');
-    const found = schemaDiagnostics(validate.errors ?? [], { file, doc: loaded.doc, value: loaded.value, schema, subject: 'the config' });
+    const errors = (validate.errors ?? []).filter((e) => !postgresShape || e.instancePath !== '/postgres');
+    const found = schemaDiagnostics(errors, { file, doc: loaded.doc, value: loaded.value, schema, subject: 'the config' });
     diagnostics.push(...found.map((d) => withSettingHelp(d, schema, !isYamlConfig(file))));
-    return { file, diagnostics, sources };
   }
-  const raw = loaded.value as { postgres?: number; rules?: Record<string, Severity | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[]; svg?: boolean };
+  if (diagnostics.some((d) => d.severity === 'error')) return { file, diagnostics, sources };
+  const raw = loaded.value as { postgres?: number | string; rules?: Record<string, Severity | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[]; svg?: boolean };
   if (raw.rules && Object.keys(raw.rules).length) {
     // A code that does not exist or cannot be changed would silently do nothing: MG052 at its key.
     const { checkRuleSettings } = await import('./rule-settings.js');
@@ -97,11 +104,22 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
       help: 'Write the table as SQL names it: users (an unquoted name is read in lower case), app.orders with its schema, and a table created with a quoted name in double quotes inside the key: "\\"User\\"": 100.',
     });
   }
+  // A string ("14.3", "15") the schema took in its shape; its major must be one migc knows, as a number's must.
+  const version = typeof raw.postgres === 'string' ? readPostgresVersion(raw.postgres) : raw.postgres === undefined ? undefined : { major: raw.postgres };
+  const versionProblem = typeof raw.postgres === 'string' && version ? postgresMajorProblem(version.major) : undefined;
+  if (versionProblem) {
+    diagnostics.push({
+      code: 'MG010', severity: 'error', file, span: spanAt(loaded.doc, ['postgres']),
+      message: `postgres ${JSON.stringify(raw.postgres)}: ${versionProblem}`,
+      help: postgresHelp,
+    });
+  }
   if (diagnostics.some((d) => d.severity === 'error')) return { file, diagnostics, sources };
   return {
     file,
     config: {
-      ...(raw.postgres !== undefined ? { postgres: raw.postgres } : {}),
+      ...(version !== undefined ? { postgres: version.major } : {}),
+      ...(version?.minor !== undefined ? { postgresMinor: version.minor } : {}),
       ...(raw.rules ? { rules: raw.rules } : {}),
       ...(raw.allow_files_outside ? { allowFilesOutside: raw.allow_files_outside } : {}),
       ...(raw.svg !== undefined ? { svg: raw.svg } : {}),
@@ -113,6 +131,17 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
 }
 
 const isYamlConfig = (file: string) => /\.ya?ml$/i.test(file);
+
+const postgresHelp = 'For example "postgres": 15, or "postgres": "14.3" with its minor release (a string). Name the version the server runs: SHOW server_version says it.';
+
+/** A config's postgres that is a number with a fraction, or anything else that is no version: what is wrong, and how to write it. */
+function postgresShapeProblem(value: unknown): { message: string; help: string } | undefined {
+  if (typeof value === 'number' && !Number.isInteger(value)) {
+    return { message: `postgres ${value} is a number with a fraction: as a number, a minor release cannot be told apart (14.10 reads 14.1)`, help: `Write it as a string: "postgres": "${value}".` };
+  }
+  if (value === undefined || typeof value === 'number' || (typeof value === 'string' && readPostgresVersion(value))) return undefined;
+  return { message: `postgres ${JSON.stringify(value)} is not a PostgreSQL version`, help: postgresHelp };
+}
 
 /** The YAML reader's MG001 for a bracket never closed: named at the bracket, with how to close it. */
 const isUnclosedBracket = (d: Diagnostic) => d.code === 'MG001' && d.help?.startsWith('Close it with ') === true;
@@ -244,7 +273,7 @@ function configValidator(): Promise<{ validate: Validator; schema: Record<string
   validator ??= (async () => {
     const { default: Ajv2020 } = await import('ajv/dist/2020.js');
     const schema = JSON.parse(await packageFile('schema/config.schema.json')) as Record<string, unknown>;
-    return { validate: new Ajv2020.default({ allErrors: true }).compile(schema) as Validator, schema };
+    return { validate: new Ajv2020.default({ allErrors: true, allowUnionTypes: true }).compile(schema) as Validator, schema };
   })();
   return validator;
 }

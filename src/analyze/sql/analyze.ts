@@ -107,6 +107,8 @@ export interface AnalysisOptions {
   readonly postgres: number;
   /** The version is migc's default: nothing (--postgres, the config, a plan's engine) names the server's. */
   readonly postgresAssumed?: boolean;
+  /** The minor release of the target (14.3), when --postgres or the config names it (MG240). */
+  readonly postgresMinor?: number;
   /** Rows per table given on the command line (--assume-rows), over the plan's hints. */
   readonly assumeRows?: ReadonlyMap<string, number>;
   readonly rules?: readonly StatementRule[];
@@ -171,6 +173,7 @@ function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts'
   if (base.madeByUp) ctx.madeByUp = base.madeByUp;
   if (base.timeZoneUtc) ctx.timeZoneUtc = true;
   if (base.postgresAssumed) ctx.postgresAssumed = true;
+  if (base.postgresMinor !== undefined) ctx.postgresMinor = base.postgresMinor;
   const judged: Judged[] = [];
   let rule: StatementRule;
   const report = (f: StatementFinding) => {
@@ -300,7 +303,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
           statement: { ast: b.ast, text: b.text, facts, span: b.span }, inTransaction: true, inDoBlock: true, earlier, later: rest,
           subcommandSpan: b.subcommandSpan, ...(locate ? { locate } : {}),
         };
-        const { judged, locks, runs } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown, ...(options.settings.postgres.assumed ? { postgresAssumed: true } : {}) }, rules);
+        const { judged, locks, runs } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown, ...(options.settings.postgres.assumed ? { postgresAssumed: true } : {}), ...(options.settings.postgres.minor !== undefined ? { postgresMinor: options.settings.postgres.minor } : {}) }, rules);
         report(judged, inBlock(plan.file, s.span, inside));
         inner.push(analysisOf(runs, locks));
         const { effect } = inner[inner.length - 1]!;
@@ -327,7 +330,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       const later = () => statements.slice(i + 1).map((l) => l.ast);
       const locate = s.fileOffset && ((at: { start: number; end: number }) => ({ start: s.fileOffset!(at.start), end: s.fileOffset!(at.end) }));
       const unit: Unit = { statement: s, inTransaction, earlier: inTransaction ? earlier : new EarlierStatements(state), later, ...(locate ? { locate } : {}) };
-      const { judged, locks, runs } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown, ...(options.settings.postgres.assumed ? { postgresAssumed: true } : {}) }, rules);
+      const { judged, locks, runs } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown, ...(options.settings.postgres.assumed ? { postgresAssumed: true } : {}), ...(options.settings.postgres.minor !== undefined ? { postgresMinor: options.settings.postgres.minor } : {}) }, rules);
       const analysis = analysisOf(runs, locks);
       const { effect } = analysis;
       into.analyses.set(s, analysis);
@@ -631,7 +634,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       later: () => statement.later(pathNow),
       ...(block ? { inDoBlock: true } : {}),
     };
-    const { judged, locks, runs } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows, ...(timeZoneUtc ? { timeZoneUtc: true } : {}), ...(options.postgresAssumed ? { postgresAssumed: true } : {}), ...(options.rollbackFile ? { rollbackFile: true } : {}), ...(options.madeByUp ? { madeByUp: options.madeByUp } : {}) }, rules);
+    const { judged, locks, runs } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows, ...(timeZoneUtc ? { timeZoneUtc: true } : {}), ...(options.postgresAssumed ? { postgresAssumed: true } : {}), ...(options.postgresMinor !== undefined ? { postgresMinor: options.postgresMinor } : {}), ...(options.rollbackFile ? { rollbackFile: true } : {}), ...(options.madeByUp ? { madeByUp: options.madeByUp } : {}) }, rules);
     record(judged, span, ignores, block?.related);
     if (kind === 'TransactionStmt') {
       if (block) return;

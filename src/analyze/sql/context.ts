@@ -226,6 +226,8 @@ export interface StatementContext {
   readonly lockTimeoutSet: boolean;
   /** The target version is migc's default: nothing names the server's (AnalysisOptions.postgresAssumed). */
   readonly postgresAssumed?: true;
+  /** The target's minor release, when the version was named with it (14.3; AnalysisOptions.postgresMinor). */
+  readonly postgresMinor?: number;
   /** The session's TimeZone is UTC here: a file set it (SET [LOCAL] timezone = 'UTC'; lint only). */
   readonly timeZoneUtc?: true;
   /** Rows in a table: its size hint, or undefined when there is none. */

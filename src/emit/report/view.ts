@@ -10,6 +10,7 @@ import { compatView } from './compat-view.js';
 import { layOut, milestoneTimes, relativeTime } from '../timeline/view.js';
 import { formatCount } from '../../util/numbers.js';
 import { quoteName } from '../../sql/quote.js';
+import { postgresVersionText } from '../../normalize/postgres-versions.js';
 
 /** A finding to show in the report, already located (line and column). */
 export interface ReportFinding {
@@ -202,7 +203,7 @@ export function reportView(plan: Plan, findings: readonly ReportFinding[], { ana
     plan,
     hasSql,
     // The version the analysis used (the settings), never the plan's engine read again.
-    engineLabel: plan.engine ? `PostgreSQL ${settings.postgres.major}` : undefined,
+    engineLabel: plan.engine ? `PostgreSQL ${postgresVersionText(settings.postgres)}` : undefined,
     settings: plan.engine ? { ...settings, tables: settings.tables.map((t) => ({ ...t, name: quoteName(t.name), rows: t.rows === undefined ? 'large (at least 100,000)' : formatCount(t.rows), size: t.size ?? 'not given' })) } : undefined,
     estimate: estimateView({ planned: total, estimate: sqlPhases.length && phaseEstimates.every((e) => e !== undefined) ? sumEstimates(phaseEstimates as Estimate[]) : undefined, hasSql: sqlPhases.length > 0 }),
     estimateMethod: sqlPhases.length ? estimateMethod() : undefined,
