@@ -26,6 +26,8 @@ export const destructive: StatementRule = {
     for (const d of ctx.facts.destructive) {
       if (d.kind.startsWith('rename') || replacesView(d, ctx.later)) continue;
       if (rollback && madeByTheUp(ctx, d)) continue;
+      // A column whose every value an UPDATE copied into another one (SET copy = original) loses nothing.
+      if (d.kind === 'drop-column' && copiedBeforeDrop(ctx, d.target)) continue;
       // What a table created in the same file or plan loses, nobody had ("public.t" is a table, "t.c" a column).
       if (ctx.state.isNew(d.kind === 'drop-column' ? d.target.split('.').slice(0, -1).join('.') : d.target)) continue;
       if (d.kind === 'drop-view' && ctx.state.newViews.has(tableKey(d.target))) continue;
@@ -121,4 +123,10 @@ function madeByTheUp(ctx: StatementContext, d: { readonly kind: string; readonly
 function fillsNewColumns(ctx: StatementContext, table: string): boolean {
   const targets: { ResTarget?: { name?: string } }[] = node(ctx.ast)[1].targetList ?? [];
   return targets.length > 0 && targets.every((t) => t.ResTarget?.name !== undefined && ctx.state.isNewColumn(table, t.ResTarget.name));
+}
+
+/** Whether another column of the table holds a copy of every value of the dropped one (ColumnState.copyOf). */
+function copiedBeforeDrop(ctx: StatementContext, target: string): boolean {
+  const parts = target.split('.');
+  return ctx.state.copyHolder(parts.slice(0, -1).join('.'), parts.at(-1)!) !== undefined;
 }

@@ -27,6 +27,11 @@ export interface ColumnState {
   identity?: 'always' | 'by default';
   /** The COLLATE it was given; undefined for its type's default. */
   collation?: string;
+  /**
+   * The column of the same table whose every value an UPDATE without WHERE copied into this one
+   * (SET new = old, or old cast): dropping that column then loses nothing this one does not hold.
+   */
+  copyOf?: string;
 }
 
 /** A named constraint of a table, what rollbacks are compared on: its kind, validity and columns. */
@@ -435,6 +440,44 @@ export class SchemaState implements KnownSchema {
     return this.table(name)?.createdHere === true;
   }
 
+  /**
+   * An UPDATE's copies of one column into another (ColumnState.copyOf): `SET copy = original` (or
+   * `original::type`) in an UPDATE of every row (no WHERE, no FROM) makes `copy` hold all that
+   * `original` held. Any other value written to a column ends what it held of a copy, and a
+   * column written to no longer holds what its copies took from it. Rows another session inserts
+   * between the copy and the drop are not seen: a migration that copies and drops in one
+   * transaction, after an ALTER TABLE that locks the table, has none.
+   */
+  private learnCopies(body: Record<string, any>): void {
+    const table = this.table(relationName(body.relation));
+    if (!table) return;
+    const everyRow = body.whereClause === undefined && !(body.fromClause ?? []).length;
+    const set = new Set<string>();
+    for (const t of body.targetList ?? []) {
+      const target = t.ResTarget;
+      if (typeof target?.name !== 'string' || target.indirection?.length) continue;
+      set.add(target.name);
+      const column = table.columns.get(target.name);
+      if (!column) continue;
+      const from = everyRow ? copiedColumn(target.val) : undefined;
+      const copyOf = from !== undefined && from !== target.name ? from : undefined;
+      if (column.copyOf !== copyOf) this.assign(column, 'copyOf', copyOf);
+    }
+    // An original written to (in this UPDATE too: the copy took its old values) holds values its copy lacks.
+    for (const column of table.columns.values()) if (column.copyOf !== undefined && set.has(column.copyOf)) this.assign(column, 'copyOf', undefined);
+  }
+
+  /** Rows inserted after a copy hold values in the original that the copy may lack (ColumnState.copyOf). */
+  private forgetCopies(name: string): void {
+    for (const column of this.table(name)?.columns.values() ?? []) if (column.copyOf !== undefined) this.assign(column, 'copyOf', undefined);
+  }
+
+  /** The column of a table some other column holds a copy of every value of (ColumnState.copyOf), or undefined. */
+  copyHolder(table: string, column: string): string | undefined {
+    for (const [name, c] of this.table(table)?.columns ?? []) if (c.copyOf === column) return name;
+    return undefined;
+  }
+
   /** The foreign keys of a table and those referencing it, for the lock prediction (src/sql/locks.ts). */
   foreignKeysAt(name: string, filter: ForeignKeyFilter = {}): ForeignKey[] {
     const key = tableKey(name);
@@ -609,7 +652,11 @@ export class SchemaState implements KnownSchema {
         this.setTable(name, { ...emptyTable(name, createdHere), ...(createdHere ? { filled: true } : {}), partial: true });
         return;
       }
+      case 'UpdateStmt':
+        this.learnCopies(body);
+        return;
       case 'InsertStmt': {
+        this.forgetCopies(relationName(body.relation));
         // INSERT ... SELECT ... FROM fills a new table with as many rows as its query finds; VALUES adds a few.
         const table = this.table(relationName(body.relation));
         const select = body.selectStmt?.SelectStmt;
@@ -1302,4 +1349,11 @@ export function functionKey(o: { objname?: { String?: { sval?: string } }[]; obj
   if (!o || o.args_unspecified) return undefined;
   const name = tableKey((o.objname ?? []).map((n) => n.String?.sval ?? '?').join('.'));
   return `${name}(${(o.objargs ?? []).map(argumentType).join(', ')})`;
+}
+
+/** The column an UPDATE's value is, plain or cast (SET copy = original, = original::text), or undefined. */
+function copiedColumn(value: any): string | undefined {
+  const inner = value?.TypeCast ? value.TypeCast.arg : value;
+  const fields = inner?.ColumnRef?.fields;
+  return fields?.length === 1 && typeof fields[0]?.String?.sval === 'string' ? fields[0].String.sval : undefined;
 }
