@@ -4,6 +4,8 @@ import type { StatementContext, StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
 import { viewsOf } from '../compat/views.js';
 import { quoteColumn, quoteName } from '../../sql/quote.js';
+import type { DestructionKind } from '../../sql/facts.js';
+import { andList } from './statement-locks.js';
 
 /**
  * Statements that lose data or break running code. In a plan they belong in a contract phase
@@ -23,6 +25,8 @@ export const destructive: StatementRule = {
     // A rollback whose up lint did not see (a down file alone) has nothing to be judged against.
     if (rollback && !ctx.madeByUp) return;
     const found: string[] = [];
+    // By what is done to them, in the order first met: "drops views a, b and c", not "drops view a and drops view b and ...".
+    const lost = new Map<string, string[]>();
     for (const d of ctx.facts.destructive) {
       if (d.kind.startsWith('rename') || replacesView(d, ctx.later)) continue;
       if (rollback && madeByTheUp(ctx, d)) continue;
@@ -33,8 +37,11 @@ export const destructive: StatementRule = {
       if (d.kind === 'drop-view' && ctx.state.newViews.has(tableKey(d.target))) continue;
       const cascaded = cascadedViews(ctx, d);
       const also = cascaded.length ? `, and with it (CASCADE) ${cascaded.length === 1 ? cascaded[0] : `${cascaded.slice(0, -1).join(', ')} and ${cascaded.at(-1)}`}, built on it` : '';
-      found.push(`${destructionLabels[d.kind]} ${quoteName(d.target)}${also}`);
+      const names = lost.get(d.kind) ?? [];
+      names.push(`${quoteName(d.target)}${also}`);
+      lost.set(d.kind, names);
     }
+    for (const [kind, names] of lost) found.push(`${names.length > 1 ? pluralLabels[kind] ?? destructionLabels[kind as DestructionKind] : destructionLabels[kind as DestructionKind]} ${listed(names)}`);
     // Dropping NOT NULL loses nothing, but code that reads the column may now meet NULL: not on a
     // table nobody uses yet, nor in a rollback (it undoes its up's SET NOT NULL, which the code before relied on not).
     const table = alterTableCommands(ctx.ast) ? relationName(node(ctx.ast)[1].relation) : undefined;
@@ -129,4 +136,17 @@ function fillsNewColumns(ctx: StatementContext, table: string): boolean {
 function copiedBeforeDrop(ctx: StatementContext, target: string): boolean {
   const parts = target.split('.');
   return ctx.state.copyHolder(parts.slice(0, -1).join('.'), parts.at(-1)!) !== undefined;
+}
+
+/** destructionLabels for more than one object. */
+const pluralLabels: Readonly<Record<string, string>> = {
+  'drop-table': 'drops tables', 'drop-view': 'drops views', 'drop-column': 'drops columns', 'drop-schema': 'drops schemas',
+};
+
+/** At most this many names are listed in a message; the rest are counted. */
+const namesListed = 6;
+
+/** "a, b and c"; past namesListed, "a, b, c, d, e, f and 18 more" (the statement itself lists them all). */
+function listed(names: readonly string[]): string {
+  return names.length <= namesListed ? andList(names) : `${names.slice(0, namesListed).join(', ')} and ${names.length - namesListed} more`;
 }
