@@ -17,6 +17,8 @@ export interface BodyStatement {
   readonly afterTransactionEnd: boolean;
   /** In an IF or CASE branch, a loop or an EXCEPTION handler: it may not run, or run many times. */
   readonly conditional: boolean;
+  /** In a loop (LOOP, WHILE, FOR, FOREACH): it may run many times, all in the block's transaction. */
+  readonly inLoop: boolean;
 }
 
 export interface DoBlockBody {
@@ -37,6 +39,9 @@ export interface DoBlockBody {
 
 /** PL/pgSQL statements that run a query built from a string at run time. */
 const dynamicStatements = new Set(['PLpgSQL_stmt_dynexecute', 'PLpgSQL_stmt_dynfors']);
+
+/** PL/pgSQL statements whose statements run any number of times. */
+const loops = new Set(['PLpgSQL_stmt_loop', 'PLpgSQL_stmt_while', 'PLpgSQL_stmt_fori', 'PLpgSQL_stmt_fors', 'PLpgSQL_stmt_forc', 'PLpgSQL_stmt_foreach_a', 'PLpgSQL_stmt_dynfors']);
 
 /** PL/pgSQL statements whose statements run only on a condition, or any number of times. */
 const branching = new Set([
@@ -84,7 +89,7 @@ function readBody(ast: Extract<PgNode, { DoStmt: unknown }>, text: string): DoBl
   const transactionEnds: { command: 'COMMIT' | 'ROLLBACK'; start: number; end: number; conditional: boolean }[] = [];
   let complete = true;
   let afterTransactionEnd = false;
-  const take = (query: string, lineno: number, conditional: boolean) => {
+  const take = (query: string, lineno: number, conditional: boolean, inLoop: boolean) => {
     const parsed = parseSql(query);
     if (!parsed.ok || parsed.statements.length !== 1) {
       complete = false;
@@ -92,18 +97,18 @@ function readBody(ast: Extract<PgNode, { DoStmt: unknown }>, text: string): DoBl
     }
     const found = inText && finder!.find(query, lineno);
     statements.push({
-      text: query, ast: parsed.statements[0]!.ast, afterTransactionEnd, conditional,
+      text: query, ast: parsed.statements[0]!.ast, afterTransactionEnd, conditional, inLoop,
       ...(found && inText
         ? { start: inText(found.start), end: inText(found.end), locate: (offset: number) => inText(found.locate(offset)) }
         : { start: 0, end: text.length }),
     });
     afterTransactionEnd = false;
   };
-  walkStatements(compiled.functions[0], (kind, stmt, conditional) => {
+  walkStatements(compiled.functions[0], (kind, stmt, conditional, inLoop) => {
     if (dynamicStatements.has(kind) || ((kind === 'PLpgSQL_stmt_open' || kind === 'PLpgSQL_stmt_return_query') && stmt.dynquery)) complete = false;
-    else if (kind === 'PLpgSQL_stmt_execsql') take(queryOf(stmt.sqlstmt), stmt.lineno ?? 1, conditional);
+    else if (kind === 'PLpgSQL_stmt_execsql') take(queryOf(stmt.sqlstmt), stmt.lineno ?? 1, conditional, inLoop);
     // CALL, and a DO nested in the body (is_call false): sent to the server as written.
-    else if (kind === 'PLpgSQL_stmt_call') take(queryOf(stmt.expr), stmt.lineno ?? 1, conditional);
+    else if (kind === 'PLpgSQL_stmt_call') take(queryOf(stmt.expr), stmt.lineno ?? 1, conditional, inLoop);
     else if (kind === 'PLpgSQL_stmt_commit' || kind === 'PLpgSQL_stmt_rollback') {
       afterTransactionEnd = true;
       const command = kind === 'PLpgSQL_stmt_commit' ? 'COMMIT' : 'ROLLBACK';
@@ -122,25 +127,25 @@ function queryOf(expr: unknown): string {
  * Calls `visit` on every PL/pgSQL statement of a compiled function, outer before inner, in the
  * order of the text (libpg-query writes each statement's fields in PostgreSQL's order: an IF's
  * condition, then its THEN, ELSIF and ELSE branches; a block's body, then its handlers).
- * `conditional`: the statement is in a branch, a loop or an EXCEPTION handler. A walk with a
+ * `conditional`: the statement is in a branch, a loop or an EXCEPTION handler; `inLoop`: in a loop. A walk with a
  * stack of its own: blocks nested thousands deep must not exhaust the call stack.
  */
-function walkStatements(root: unknown, visit: (kind: string, stmt: Record<string, any>, conditional: boolean) => void): void {
-  /** A value to walk; `kind`: it is the statement of that kind, visited with `visitedAs`. */
-  type Item = { value: unknown; conditional: boolean; kind?: string; visitedAs?: boolean };
-  const stack: Item[] = [{ value: root, conditional: false }];
+function walkStatements(root: unknown, visit: (kind: string, stmt: Record<string, any>, conditional: boolean, inLoop: boolean) => void): void {
+  /** A value to walk; `kind`: it is the statement of that kind, visited with `visitedAs` (conditional) and `visitedInLoop`. */
+  type Item = { value: unknown; conditional: boolean; inLoop: boolean; kind?: string; visitedAs?: boolean; visitedInLoop?: boolean };
+  const stack: Item[] = [{ value: root, conditional: false, inLoop: false }];
   for (let item = stack.pop(); item; item = stack.pop()) {
-    const { value, conditional } = item;
-    if (item.kind) visit(item.kind, value as Record<string, any>, item.visitedAs!);
+    const { value, conditional, inLoop } = item;
+    if (item.kind) visit(item.kind, value as Record<string, any>, item.visitedAs!, item.visitedInLoop!);
     if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], conditional });
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], conditional, inLoop });
     } else if (value !== null && typeof value === 'object') {
       const entries = Object.entries(value);
       for (let i = entries.length - 1; i >= 0; i--) {
         const [key, v] = entries[i]!;
         const inner = conditional || branching.has(key) || key === 'exceptions';
         const statement = key.startsWith('PLpgSQL_stmt_') && v !== null && typeof v === 'object';
-        stack.push({ value: v, conditional: inner, ...(statement ? { kind: key, visitedAs: conditional } : {}) });
+        stack.push({ value: v, conditional: inner, inLoop: inLoop || loops.has(key), ...(statement ? { kind: key, visitedAs: conditional, visitedInLoop: inLoop } : {}) });
       }
     }
   }

@@ -123,6 +123,8 @@ interface Unit {
   readonly inTransaction: boolean;
   /** One of a DO block's statements. */
   readonly inDoBlock?: boolean;
+  /** In a loop of a DO block: it may run many times, in the block's one transaction. */
+  readonly inLoop?: boolean;
   readonly transaction?: StatementContext['transaction'];
   readonly earlier: EarlierStatements;
   readonly later: () => readonly PgNode[];
@@ -169,6 +171,7 @@ function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts'
   if (base.schemaKnown) ctx.schemaKnown = true;
   if (unit.transaction) ctx.transaction = unit.transaction;
   if (unit.inDoBlock) ctx.inDoBlock = true;
+  if (unit.inLoop) ctx.inLoop = true;
   if (base.rollbackFile) ctx.rollbackFile = true;
   if (base.madeByUp) ctx.madeByUp = base.madeByUp;
   if (base.timeZoneUtc) ctx.timeZoneUtc = true;
@@ -300,7 +303,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         const facts = statementFacts(b.ast);
         const locate = b.fileOffset && ((at: { start: number; end: number }) => ({ start: b.fileOffset!(at.start), end: b.fileOffset!(at.end) }));
         const unit: Unit = {
-          statement: { ast: b.ast, text: b.text, facts, span: b.span }, inTransaction: true, inDoBlock: true, earlier, later: rest,
+          statement: { ast: b.ast, text: b.text, facts, span: b.span }, inTransaction: true, inDoBlock: true, ...(b.inLoop ? { inLoop: true } : {}), earlier, later: rest,
           subcommandSpan: b.subcommandSpan, ...(locate ? { locate } : {}),
         };
         const { judged, locks, runs } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown, ...(options.settings.postgres.assumed ? { postgresAssumed: true } : {}), ...(options.settings.postgres.minor !== undefined ? { postgresMinor: options.settings.postgres.minor } : {}) }, rules);
@@ -378,6 +381,8 @@ interface BlockStatement {
   readonly afterTransactionEnd: boolean;
   /** In an IF or CASE branch, a loop or an EXCEPTION handler. */
   readonly conditional: boolean;
+  /** In a loop. */
+  readonly inLoop: boolean;
   /** Where an ALTER TABLE subcommand of it is in the file. */
   subcommandSpan(index: number): Span | undefined;
 }
@@ -396,7 +401,7 @@ function blockStatements(ast: PgNode, text: string, span: Span, fileOffset?: (of
     const inner = b.locate;
     const locate = fileOffset && inner ? (offset: number) => fileOffset(inner(offset)) : undefined;
     return {
-      text: b.text, ast: b.ast, afterTransactionEnd: b.afterTransactionEnd, conditional: b.conditional,
+      text: b.text, ast: b.ast, afterTransactionEnd: b.afterTransactionEnd, conditional: b.conditional, inLoop: b.inLoop,
       span: fileOffset ? { start: fileOffset(b.start), end: fileOffset(b.end) } : span,
       ...(locate ? { fileOffset: locate } : {}),
       subcommandSpan: (index) => {
@@ -610,7 +615,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
   const analyzeStatement = (
     statement: { readonly ast: PgNode; readonly text: string; readonly span: Span; subcommandSpan(index: number): Span | undefined; readonly fileOffset?: (offset: number) => number; later(path: SearchPath): readonly PgNode[] },
     ignores: ReadonlyMap<string, string | undefined>,
-    block?: { readonly earlier: EarlierStatements; readonly related: RelatedLocation; readonly conditional: boolean; readonly inTransactionBlock: boolean },
+    block?: { readonly earlier: EarlierStatements; readonly related: RelatedLocation; readonly conditional: boolean; readonly inLoop: boolean; readonly inTransactionBlock: boolean },
   ) => {
     // Bare names as the server resolves them under the search path in force.
     const ast = qualifyRelations(statement.ast, searchPath, knows);
@@ -633,6 +638,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       ...(locate ? { locate: (at: { start: number; end: number }) => ({ start: locate(at.start), end: locate(at.end) }) } : {}),
       later: () => statement.later(pathNow),
       ...(block ? { inDoBlock: true } : {}),
+      ...(block?.inLoop ? { inLoop: true } : {}),
     };
     const { judged, locks, runs } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows, ...(timeZoneUtc ? { timeZoneUtc: true } : {}), ...(options.postgresAssumed ? { postgresAssumed: true } : {}), ...(options.postgresMinor !== undefined ? { postgresMinor: options.postgresMinor } : {}), ...(options.rollbackFile ? { rollbackFile: true } : {}), ...(options.madeByUp ? { madeByUp: options.madeByUp } : {}) }, rules);
     record(judged, span, ignores, block?.related);
@@ -712,13 +718,14 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       for (const [i, b] of (inner?.statements ?? []).entries()) {
         if (b.afterTransactionEnd) within = new EarlierStatements(state);
         const conditional = block?.conditional === true || b.conditional;
+        const inLoop = block?.inLoop === true || b.inLoop;
         // The comments before the block, and those in its body before this statement.
         const own = b.span === span ? ignores : ignoresIn(bodyAt, b.span.start, new Map(ignores));
         bodyAt = Math.max(bodyAt, b.span.end);
         analyzeStatement({
           ...b,
           later: (path) => [...inner!.statements.slice(i + 1).map((l) => qualifyRelations(l.ast, path, knows)), ...statement.later(path)],
-        }, own, { earlier: within, related: inBlock(file, span, conditional), conditional, inTransactionBlock });
+        }, own, { earlier: within, related: inBlock(file, span, conditional), conditional, inLoop, inTransactionBlock });
       }
     }
     if (!block && inTransaction) earlier.add({ ast, facts, locks, span });

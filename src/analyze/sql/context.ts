@@ -222,6 +222,8 @@ export interface StatementContext {
    * function (CONCURRENTLY, VACUUM: "cannot be executed from a function").
    */
   readonly inDoBlock?: boolean;
+  /** In a loop of a DO block: it may run many times, all in the block's one transaction. */
+  readonly inLoop?: true;
   /** A file has set lock_timeout before this statement (lint only; plans' scripts always do). */
   readonly lockTimeoutSet: boolean;
   /** The target version is migc's default: nothing names the server's (AnalysisOptions.postgresAssumed). */
