@@ -155,6 +155,8 @@ export interface LockCatalog extends ForeignKeyCatalog {
   readsOfView?(view: string): readonly string[] | undefined;
   /** The partitions of a partitioned table (each may be one too); undefined for any other table. */
   partitionsOf?(table: string): readonly string[] | undefined;
+  /** The indexes and triggers that use a function, by their tables: DROP FUNCTION ... CASCADE drops them. */
+  usersOfFunction?(name: string): readonly { readonly table: string }[];
 }
 
 /** A foreign key's columns, as a filter sees it. */
@@ -609,6 +611,12 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
       // A view, materialized view, sequence or foreign table goes under ACCESS EXCLUSIVE, as a table.
       if (alteredRelations.has(body.removeType)) return names.map((n: string[]) => ({ table: n.join('.'), mode: 'AccessExclusiveLock' as const }));
       if (body.removeType === 'OBJECT_TRIGGER') return names.map((n: string[]) => ({ table: n.slice(0, -1).join('.'), mode: 'AccessExclusiveLock' as const }));
+      // CASCADE drops the indexes and triggers that use the function: each under ACCESS EXCLUSIVE
+      // on its table, as DROP INDEX and DROP TRIGGER (seen in pg_locks on PostgreSQL 15 and PGlite).
+      if ((body.removeType === 'OBJECT_FUNCTION' || body.removeType === 'OBJECT_PROCEDURE') && body.behavior === 'DROP_CASCADE') {
+        const functions = (body.objects ?? []).map((o: { ObjectWithArgs?: { objname?: { String?: { sval?: string } }[] } }) => (o.ObjectWithArgs?.objname ?? []).map((i) => i.String?.sval ?? '?').join('.'));
+        return strongestPerTable(functions.flatMap((f: string) => schema?.usersOfFunction?.(f) ?? []).map((u: { table: string }) => ({ table: u.table, mode: 'AccessExclusiveLock' as const })));
+      }
       if (body.removeType === 'OBJECT_INDEX') {
         const mode: LockMode = body.concurrent ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock';
         const locks: PredictedLock[] = [];

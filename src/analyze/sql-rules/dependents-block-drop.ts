@@ -3,19 +3,22 @@ import type { StatementContext, StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
 import type { ForeignKey } from '../../sql/locks.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
+import { andList } from './statement-locks.js';
+import type { FunctionUser } from '../sql/schema-state.js';
 
 /**
  * A drop that PostgreSQL refuses because other objects depend on what it drops, as the schema
  * the statements before it built says: a table, a column or a key that another table's foreign
  * key references, or the unique index a foreign key depends on (without CASCADE); the index a
- * primary key or unique constraint owns (CASCADE or not); a type a column has (without CASCADE).
+ * primary key or unique constraint owns (CASCADE or not); a type a column has, a function an
+ * index or trigger uses (without CASCADE).
  * The migration fails there. What views depend on is MG067; an object the statements migc has
  * read never made is not judged.
  */
 export const dependentsBlockDrop: StatementRule = {
   code: 'MG237',
   name: 'dependents-block-drop',
-  summary: 'A DROP that PostgreSQL refuses because other objects depend on what it drops: a table, column, key or unique index a foreign key references or depends on, a constraint\'s index, a type a column has.',
+  summary: 'A DROP that PostgreSQL refuses because other objects depend on what it drops: a table, column, key or unique index a foreign key references or depends on, a constraint\'s index, a type a column has, a function an index or trigger uses.',
   severity: 'error',
   kinds: ['DropStmt', 'AlterTableStmt'],
   check(ctx, report) {
@@ -50,6 +53,12 @@ export const dependentsBlockDrop: StatementRule = {
         for (const name of (body.objects ?? []).map((o: { TypeName?: { names?: unknown[] } }) => dottedName({ List: { items: o.TypeName?.names } }))) {
           const columns = columnsOfType(ctx, name);
           if (columns.length) report(refusal(`cannot drop type ${quoteName(name)} because other objects depend on it: ${columns.map((c) => `column ${c}`).join(', ')}`, `Change or drop ${columns.length === 1 ? 'that column' : 'those columns'} first (ALTER TABLE ... ALTER COLUMN ... TYPE, or DROP COLUMN); CASCADE would drop the columns and their data.`));
+        }
+      }
+      if ((body.removeType === 'OBJECT_FUNCTION' || body.removeType === 'OBJECT_PROCEDURE') && !cascade) {
+        for (const name of functionNames(body)) {
+          const users = ctx.state.usersOfFunction(name);
+          if (users.length) report(refusal(`cannot drop function ${quoteName(name)} because other objects depend on it: ${andList(users.map(functionUserLabel))}`, `Drop ${users.length === 1 ? 'it' : 'them'} first (DROP INDEX CONCURRENTLY, DROP TRIGGER ... ON ...), or make ${users.length === 1 ? 'it' : 'them'} again without the function; CASCADE would drop ${users.length === 1 ? 'it' : 'them'} silently, under an ACCESS EXCLUSIVE lock on ${users.length === 1 ? 'its table' : 'their tables'} (MG243).`));
         }
       }
       return;
@@ -159,4 +168,14 @@ function columnsOfType(ctx: StatementContext, type: string): string[] {
     for (const [column, c] of t.columns) if (c.type && tableKey(c.type.name) === key) found.push(`${quoteIdent(column)} of table ${quoteName(t.name)}`);
   }
   return found;
+}
+
+/** The functions (or procedures) a DROP FUNCTION names, as written: "f", "app.f". */
+export function functionNames(body: Record<string, any>): string[] {
+  return (body.objects ?? []).map((o: { ObjectWithArgs?: { objname?: { String?: { sval?: string } }[] } }) => (o.ObjectWithArgs?.objname ?? []).map((i) => i.String?.sval ?? '?').join('.'));
+}
+
+/** "index hot_idx on post_aggregates", "trigger touch on users". */
+export function functionUserLabel(u: FunctionUser): string {
+  return `${u.kind} ${quoteIdent(u.name)} on ${quoteName(u.table)}`;
 }

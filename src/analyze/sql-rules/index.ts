@@ -36,6 +36,7 @@ import { explicitIdsBehindSequence } from './explicit-ids-behind-sequence.js';
 import { missingColumn } from './missing-column.js';
 import { newerThanTarget } from './newer-than-target.js';
 import { concurrentBuildOn14 } from './concurrent-build-bug.js';
+import { cascadeDropsUsers } from './cascade-drops-users.js';
 
 /** Every statement rule (the PostgreSQL hazard catalogue), sorted by code. */
 export const statementRules: readonly StatementRule[] = [
@@ -78,4 +79,5 @@ export const statementRules: readonly StatementRule[] = [
   missingColumn,
   newerThanTarget,
   concurrentBuildOn14,
+  cascadeDropsUsers,
 ];

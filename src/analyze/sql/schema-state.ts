@@ -184,6 +184,15 @@ export class SchemaState implements KnownSchema {
   readonly newTypes = new Set<string>();
   /** Functions created (or altered) by the statements seen, by name as tableKey() keys tables: their declared volatility. */
   readonly functions = new Map<string, Volatility>();
+  /**
+   * What uses each function, by its name's key: the indexes whose expressions or WHERE call it and
+   * the triggers that execute it, each checked against the state when read (usersOfFunction), so
+   * entries of objects dropped since need no undoing. DROP FUNCTION refuses to drop a function
+   * they use, and CASCADE drops them with it.
+   */
+  private readonly functionUsers = new Map<string, readonly FunctionUser[]>();
+  /** The functions each index and trigger (by FunctionUser's `key`) calls, as last made: an object made again under the same name counts as made then. */
+  private readonly usedFunctions = new Map<string, readonly string[]>();
   /** Every type (enum, composite, domain) the statements seen created and did not drop, by tableKey() name. */
   readonly types = new Set<string>();
   /** Views (and materialized views) the statements seen created and did not drop: their columns are not tracked. */
@@ -476,6 +485,21 @@ export class SchemaState implements KnownSchema {
   copyHolder(table: string, column: string): string | undefined {
     for (const [name, c] of this.table(table)?.columns ?? []) if (c.copyOf === column) return name;
     return undefined;
+  }
+
+  /** The indexes and triggers the statements seen made that use a function (by name: overloads are not told apart) and are still there. */
+  usersOfFunction(name: string): FunctionUser[] {
+    const fn = tableKey(name);
+    return (this.functionUsers.get(fn) ?? []).filter((u) => this.usedFunctions.get(u.key)?.includes(fn) && (u.kind === 'index'
+      ? this.indexTables.get(u.key) !== undefined && tableKey(this.indexTables.get(u.key)!) === tableKey(u.table)
+      : this.table(u.table)?.triggers.has(u.name) === true));
+  }
+
+  /** Notes the functions an index or trigger just made calls (usersOfFunction). */
+  private addFunctionUsers(functions: readonly string[], user: FunctionUser): void {
+    const keys = [...new Set(functions.map(tableKey))];
+    this.setIn(this.usedFunctions, user.key, keys);
+    for (const key of keys) if (!(this.functionUsers.get(key) ?? []).some((u) => u.key === user.key)) this.setIn(this.functionUsers, key, [...(this.functionUsers.get(key) ?? []), user]);
   }
 
   /** The foreign keys of a table and those referencing it, for the lock prediction (src/sql/locks.ts). */
@@ -1033,6 +1057,11 @@ export class SchemaState implements KnownSchema {
         } else if (body.removeType === 'OBJECT_FUNCTION' || body.removeType === 'OBJECT_PROCEDURE') {
           // Overloads are not told apart: dropping one is taken as dropping the name.
           for (const o of body.objects ?? []) {
+            // CASCADE drops the indexes and triggers that use it (without, the statement fails).
+            for (const user of this.usersOfFunction(dotted(o.ObjectWithArgs?.objname))) {
+              if (user.kind === 'index') this.dropIndex(user.key);
+              else this.deleteFrom(this.table(user.table)!.triggers, user.name);
+            }
             this.deleteIn(this.functions, dotted(o.ObjectWithArgs?.objname));
             // Here overloads are told apart, when the arguments are given.
             const key = functionKey(o.ObjectWithArgs);
@@ -1083,7 +1112,11 @@ export class SchemaState implements KnownSchema {
       }
       case 'CreateTrigStmt': {
         const table = this.table(relationName(body.relation));
-        if (table && body.trigname) this.addTo(table.triggers, body.trigname);
+        if (table && body.trigname) {
+          this.addTo(table.triggers, body.trigname);
+          const fn = (body.funcname ?? []).map((n: { String?: { sval?: string } }) => n.String?.sval ?? '?').join('.');
+          this.addFunctionUsers(fn ? [fn] : [], { kind: 'trigger', name: body.trigname, key: `trigger ${table.name} ${body.trigname}`, table: table.name });
+        }
         return;
       }
       case 'CreateFunctionStmt':
@@ -1111,6 +1144,7 @@ export class SchemaState implements KnownSchema {
           const key = tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.idxname}` : body.idxname);
           this.setIndexTable(key, relationName(body.relation));
           this.setIn(this.indexColumns, key, columnRefs([body.indexParams, body.whereClause]));
+          this.addFunctionUsers(functionsCalled([body.indexParams, body.whereClause]), { kind: 'index', name: body.idxname, key, table: relationName(body.relation) });
         } else {
           // PostgreSQL names it after its table (users_email_idx, users_email_idx1): any dropped
           // name of that form may be taken again.
@@ -1349,6 +1383,32 @@ export function functionKey(o: { objname?: { String?: { sval?: string } }[]; obj
   if (!o || o.args_unspecified) return undefined;
   const name = tableKey((o.objname ?? []).map((n) => n.String?.sval ?? '?').join('.'));
   return `${name}(${(o.objargs ?? []).map(argumentType).join(', ')})`;
+}
+
+/** An index or a trigger that uses a function (SchemaState.usersOfFunction); `key`: the index's key in the state, or "trigger <table> <name>". */
+export interface FunctionUser {
+  readonly kind: 'index' | 'trigger';
+  readonly name: string;
+  readonly key: string;
+  readonly table: string;
+}
+
+/** The names of the functions an expression calls (FuncCall), as written: "f", "app.f". */
+function functionsCalled(tree: unknown): string[] {
+  const found: string[] = [];
+  const walk = (n: unknown): void => {
+    if (Array.isArray(n)) {
+      for (const e of n) walk(e);
+      return;
+    }
+    if (!n || typeof n !== 'object') return;
+    const o = n as Record<string, any>;
+    const call = o.FuncCall;
+    if (call) found.push((call.funcname ?? []).map((p: { String?: { sval?: string } }) => p.String?.sval ?? '?').join('.'));
+    for (const key in o) walk(o[key]);
+  };
+  walk(tree);
+  return found;
 }
 
 /** The column an UPDATE's value is, plain or cast (SET copy = original, = original::text), or undefined. */

@@ -1,0 +1,38 @@
+import { node } from './ast.js';
+import type { StatementRule } from '../sql/context.js';
+import { andList } from './statement-locks.js';
+import { functionNames, functionUserLabel } from './dependents-block-drop.js';
+import { quoteName } from '../../sql/quote.js';
+
+/**
+ * DROP FUNCTION ... CASCADE drops, with the function, the indexes and triggers that use it (as
+ * the statements migc has read made them): PostgreSQL says so only in a NOTICE ("drop cascades
+ * to index ..."). Each goes under an ACCESS EXCLUSIVE lock on its table; a dropped index leaves
+ * the queries that used it to scan, a dropped trigger stops doing its work.
+ */
+export const cascadeDropsUsers: StatementRule = {
+  code: 'MG243',
+  name: 'drop-function-cascade',
+  summary: 'DROP FUNCTION ... CASCADE also drops the indexes and triggers that use the function, with only a NOTICE, each under an ACCESS EXCLUSIVE lock on its table.',
+  severity: 'warning',
+  kinds: ['DropStmt'],
+  check(ctx, report) {
+    const [kind, body] = node(ctx.ast);
+    if (kind !== 'DropStmt' || body.behavior !== 'DROP_CASCADE' || (body.removeType !== 'OBJECT_FUNCTION' && body.removeType !== 'OBJECT_PROCEDURE')) return;
+    for (const name of functionNames(body)) {
+      const users = ctx.state.usersOfFunction(name).filter((u) => !ctx.state.isNew(u.table));
+      if (!users.length) continue;
+      const tables = [...new Set(users.map((u) => quoteName(u.table)))];
+      const indexes = users.filter((u) => u.kind === 'index');
+      const triggers = users.filter((u) => u.kind === 'trigger');
+      const effects = [
+        ...(indexes.length ? [`the queries that used ${indexes.length === 1 ? 'the index' : 'those indexes'} scan instead`] : []),
+        ...(triggers.length ? [`what ${triggers.length === 1 ? 'the trigger' : 'those triggers'} did stops happening`] : []),
+      ];
+      report({
+        message: `DROP FUNCTION ${quoteName(name)} CASCADE also drops ${andList(users.map(functionUserLabel))}, with only a NOTICE, under an ACCESS EXCLUSIVE lock on ${andList(tables)}: ${andList(effects)}`,
+        help: `Drop what uses it by name first, so the migration says what goes (DROP INDEX CONCURRENTLY, DROP TRIGGER ... ON ...), or make ${users.length === 1 ? 'it' : 'them'} again without the function; then DROP FUNCTION ${quoteName(name)} without CASCADE, which fails if anything still uses it.`,
+      });
+    }
+  },
+};
