@@ -1,4 +1,6 @@
+import { node, relationName } from './ast.js';
 import type { StatementContext, StatementRule } from '../sql/context.js';
+import { quoteName } from '../../sql/quote.js';
 import { tableKey } from '../sql/schema-state.js';
 import { refusedInTransactionBlock, type TransactionBlockRefusal } from '../../sql/transaction-block.js';
 
@@ -16,6 +18,19 @@ export function refusal(ctx: Pick<StatementContext, 'ast' | 'postgres' | 'state'
     },
   });
   return found?.reportedBy ? undefined : found;
+}
+
+/**
+ * REINDEX or CLUSTER of a partitioned table in a plan's step, which runs in a transaction: the
+ * same work partition by partition, each of which runs in one (the partitions the state knows).
+ */
+function partitionByPartition(ctx: StatementContext, command: string): string {
+  const [, body] = node(ctx.ast);
+  const table = body.relation ? relationName(body.relation) : undefined;
+  const partitions = table ? ctx.state.partitionsOf(table) ?? [] : [];
+  if (command === 'REINDEX INDEX' || partitions.length === 0) return `name each partition (or each partition's index) instead, which PostgreSQL does in a transaction.`;
+  const using = body.indexname ? ' (CLUSTER a partition USING its own index)' : '';
+  return `name each partition instead, which PostgreSQL does in a transaction: ${partitions.map((p) => `${command} ${quoteName(p)};`).join(' ')}${using}`;
 }
 
 export const concurrentlyInTransaction: StatementRule = {
@@ -57,7 +72,7 @@ export const concurrentlyInTransaction: StatementRule = {
       message: `${command} cannot run inside a transaction block: PostgreSQL refuses it${unless}, and the migration fails here`,
       // In a plan only what the catalog decides comes here (migc runs the rest outside its transactions).
       help: ctx.mode === 'plan'
-        ? 'migc runs a step\'s statements in a transaction: name the partitions one by one instead (REINDEX TABLE, CLUSTER each partition), which runs in one.'
+        ? `migc runs a step's statements in a transaction: ${partitionByPartition(ctx, command)}`
         : ctx.transaction?.open === 'implicit'
         ? 'Put it alone in a migration of its own: the tool sends this non-transactional file or part to the server as one query string, and PostgreSQL runs a string of several statements as one transaction.'
         : 'Run it on its own, outside BEGIN ... COMMIT (in a migration tool, in a file or migration marked as non-transactional).',
