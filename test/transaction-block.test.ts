@@ -55,6 +55,7 @@ const cases: readonly Case[] = [
   { sql: 'DROP INDEX CONCURRENTLY plain_idx', command: 'DROP INDEX CONCURRENTLY', refused: always, setup: plain },
   { sql: 'REINDEX TABLE CONCURRENTLY plain', command: 'REINDEX CONCURRENTLY', refused: from(12), setup: plain },
   { sql: 'REINDEX (CONCURRENTLY) INDEX plain_idx', command: 'REINDEX CONCURRENTLY', refused: from(12), setup: plain },
+  { sql: 'REINDEX (CONCURRENTLY false) INDEX plain_idx', command: 'REINDEX', refused: never, setup: plain },
   { sql: 'REINDEX SCHEMA public', command: 'REINDEX SCHEMA', refused: always, setup: plain },
   { sql: 'REINDEX DATABASE postgres', command: 'REINDEX DATABASE', refused: always, notRunAlone: 'it rebuilds every index of the database' },
   { sql: 'REINDEX SYSTEM postgres', command: 'REINDEX SYSTEM', refused: always, notRunAlone: 'it rebuilds every catalog index' },
@@ -156,6 +157,15 @@ function engineSuite(engineName: string, open: () => Promise<SqlEngine>) {
       } finally {
         await runEach(db, c.cleanup);
       }
+    });
+
+    // A DO block runs as a function: `cannot be executed from a function`, in a transaction or not.
+    it.each(['DISCARD ALL', 'REINDEX SCHEMA public', 'VACUUM', 'CLUSTER'])('%s in a DO block', async (sql) => {
+      const block = `DO $$ BEGIN ${sql}; END $$`;
+      expect(await errorOf(() => db.run(block))).toBe(`${sql.replace(' public', '')} cannot be executed from a function`);
+      const files = { 'm.sql': `${block};\n` };
+      const result = await lint({ files: ['m.sql'], config: { postgres: db.major } }, memoryHost(files));
+      expect(result.diagnostics.filter((d) => d.code === 'MG204').map((d) => d.message)).toEqual([expect.stringContaining(`${sql.replace(' public', '')} cannot run inside a DO block`)]);
     });
 
     // A query string of several statements runs as one implicit transaction: the same refusal.

@@ -112,8 +112,9 @@ export function refusedInTransactionBlock(ast: PgNode, postgres: number, known: 
 
 /** REINDEX: indexcmds.c, ExecReindex (14+; utility.c before), and ReindexPartitions (14+). */
 function reindex(body: Record<string, any>, postgres: number, known: PartitionedRelations): TransactionBlockRefusal | undefined {
-  // Checked first, before the kind of object (12+; the parser reads it in either place).
-  if (postgres >= 12 && (body.params ?? []).some((p: { DefElem?: { defname?: string } }) => p.DefElem?.defname === 'concurrently')) return { command: 'REINDEX CONCURRENTLY' };
+  // Checked first, before the kind of object (12+; the parser reads it in either place; 14+ take
+  // CONCURRENTLY false).
+  if (postgres >= 12 && options(body.params).get('concurrently') === true) return { command: 'REINDEX CONCURRENTLY' };
   switch (body.kind) {
     // Each table in a transaction of its own, 10+.
     case 'REINDEX_OBJECT_SCHEMA': return { command: 'REINDEX SCHEMA' };
