@@ -5,9 +5,11 @@ import type { ParsedStatement, PgNode } from './sql/parser.js';
  * PostgreSQLParser.detectCanExecuteInTransaction (flyway-database-postgresql) decides: it matches
  * the statement's leading keywords against CREATE/DROP [UNIQUE] INDEX CONCURRENTLY, REINDEX
  * SCHEMA|DATABASE|SYSTEM, VACUUM, DISCARD ALL, CREATE/DROP DATABASE|TABLESPACE|SUBSCRIPTION and
- * ALTER SYSTEM, and, on a server before 12, ALTER TYPE ... ADD VALUE. What it does not list runs in
- * the script's transaction even when PostgreSQL refuses it there: REINDEX INDEX|TABLE
- * CONCURRENTLY, DETACH PARTITION ... CONCURRENTLY (MG204 then stands).
+ * ALTER SYSTEM, and, on a server before 12, ALTER TYPE ... ADD VALUE. This is Flyway's list, not
+ * PostgreSQL's (src/sql/transaction-block.ts, which MG204 reads): what it does not list runs in the
+ * script's transaction even when PostgreSQL refuses it there (REINDEX INDEX|TABLE CONCURRENTLY,
+ * DETACH PARTITION ... CONCURRENTLY, CLUSTER, COMMIT PREPARED, ALTER SUBSCRIPTION ... REFRESH: MG204
+ * then stands). test/transaction-block.test.ts keeps the two lists' differences as stated here.
  */
 export function flywayRunsOutsideTransaction(ast: PgNode, postgres: number): boolean {
   for (const kind in ast) {

@@ -1,4 +1,4 @@
-import { analyzeSqlFile, type SessionSettings } from './analyze/sql/analyze.js';
+import { analyzeSqlFile, ignoresIn, withIgnores, type SessionSettings } from './analyze/sql/analyze.js';
 import { defaultPostgresMajor } from './analyze/sql/context.js';
 import { madeTogether, SchemaState, type MadeObjects } from './analyze/sql/schema-state.js';
 import { applyRuleSettings } from './analyze/settings.js';
@@ -123,7 +123,13 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
       const flyway = options.fileTransaction === true && isFlywayScript(file);
       const confSays = confs[i] === undefined ? undefined : flywayConfExecuteInTransaction(confs[i]);
       const flywayRuns = flyway && confSays === undefined ? flywayScriptTransaction(forward.statements, postgres) : undefined;
-      if (flywayRuns?.kind === 'mixed') for (const d of applyRuleSettings([flywayMixedScript(file, flywayRuns.outside, flywayRuns.inside, sources.get(file)!)], options.config?.rules)) own.push(d);
+      if (flywayRuns?.kind === 'mixed') {
+        // A `-- migc-ignore MG026: reason` before the statement it is reported on holds, as for any finding.
+        const at = forward.statements.indexOf(flywayRuns.outside);
+        const ignores = ignoresIn(sql, at > 0 ? forward.statements[at - 1]!.end : 0, flywayRuns.outside.start);
+        const span = { start: flywayRuns.outside.start, end: flywayRuns.outside.end };
+        for (const d of applyRuleSettings([withIgnores(flywayMixedScript(file, flywayRuns.outside, flywayRuns.inside, sources.get(file)!), ignores, span)], options.config?.rules)) own.push(d);
+      }
       const fileNoTransaction = confSays === false || (flywayRuns !== undefined && flywayRuns.kind !== 'transaction') || oneQueryString;
       const up = yoyoMigrationOf(file);
       // A yoyo rollback's directives are its migration's (none when it has none).

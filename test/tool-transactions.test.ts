@@ -83,6 +83,15 @@ describe('Flyway scripts under --file-transaction', () => {
     expect(result.diagnostics.map((d) => `${d.code} ${d.severity}`)).toEqual(['MG026 warning']);
   });
 
+  it('a -- migc-ignore MG026 comment before the statement it is reported on turns it into a note; without a reason it is MG035', async () => {
+    const mixed = "SET lock_timeout = '5s';\n-- migc-ignore MG026: mixed=true in flyway.conf\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);\n";
+    const found = async (text: string) => (await lint({ files: ['V2__idx.sql'], fileTransaction: true }, memoryHost({ 'V2__idx.sql': text }))).diagnostics.map((d) => `${d.code} ${d.severity} ${d.message}`);
+    expect(await found(mixed)).toEqual([expect.stringMatching(/^MG026 info ignored \(mixed=true in flyway\.conf\): Flyway runs CREATE INDEX CONCURRENTLY outside a transaction/)]);
+    expect(await found(mixed.replace(': mixed=true in flyway.conf', ''))).toEqual(['MG035 error migc-ignore MG026 gives no reason']);
+    // Before another statement, it is that statement's.
+    expect(await found(`-- migc-ignore MG026: mixed=true in flyway.conf\n${mixed.replace(/-- migc-ignore.*\n/, '')}`)).toEqual([expect.stringMatching(/^MG026 error Flyway runs CREATE INDEX CONCURRENTLY outside a transaction/)]);
+  });
+
   it('without --file-transaction, Flyway\'s scripts are read as psql runs them: no MG026', async () => {
     expect(await lintCase('flyway-mixed', {})).toEqual([]);
   });

@@ -1,4 +1,6 @@
 import type { PgNode } from './parser.js';
+import { refusedInTransactionBlock } from './transaction-block.js';
+import { postgresMajors } from '../normalize/postgres-versions.js';
 
 /**
  * What a statement does, read from its parse tree: the facts every later stage needs
@@ -11,7 +13,11 @@ export interface StatementFacts {
   readonly tables: readonly string[];
   /** What this statement destroys or renames, if anything. */
   readonly destructive: readonly Destruction[];
-  /** False for statements PostgreSQL refuses to run inside a transaction block. */
+  /**
+   * False for statements PostgreSQL refuses to run inside a transaction block (transaction-block.ts)
+   * on its newest major, whatever the catalog holds: a plan runs them outside its transactions. What
+   * depends on the version or the catalog (REINDEX of a partitioned table) MG204 judges.
+   */
   readonly transactional: boolean;
   /** BEGIN, COMMIT, ROLLBACK, SAVEPOINT...: migc writes the transactions itself. */
   readonly transactionControl: boolean;
@@ -150,6 +156,11 @@ function facts(f: FactsWith): StatementFacts {
 }
 
 export function statementFacts(ast: PgNode): StatementFacts {
+  const found = factsOf(ast);
+  return refusedInTransactionBlock(ast, postgresMajors.newest) ? { ...found, transactional: false } : found;
+}
+
+function factsOf(ast: PgNode): StatementFacts {
   const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
   switch (kind) {
     case 'AlterTableStmt': {
@@ -163,10 +174,9 @@ export function statementFacts(ast: PgNode): StatementFacts {
       // One subcommand names itself: ALTER TABLE VALIDATE CONSTRAINT, ALTER TABLE ADD COLUMN.
       const cmds = body.cmds ?? [];
       const sub = cmds.length === 1 ? subcommandName(cmds[0].AlterTableCmd?.subtype) : undefined;
-      // DETACH PARTITION ... CONCURRENTLY (14+), like CREATE INDEX CONCURRENTLY, refuses a transaction block.
       const concurrent = cmds.some((c: { AlterTableCmd?: { subtype?: string; def?: { PartitionCmd?: { concurrent?: boolean } } } }) =>
         c.AlterTableCmd?.subtype === 'AT_DetachPartition' && c.AlterTableCmd.def?.PartitionCmd?.concurrent === true);
-      return facts({ command: `ALTER ${what}${sub ? ` ${sub}` : ''}${concurrent ? ' CONCURRENTLY' : ''}`, tables: [table], destructive, transactional: !concurrent });
+      return facts({ command: `ALTER ${what}${sub ? ` ${sub}` : ''}${concurrent ? ' CONCURRENTLY' : ''}`, tables: [table], destructive });
     }
     case 'DropStmt': {
       const names = (body.objects ?? []).map(listName);
@@ -180,7 +190,7 @@ export function statementFacts(ast: PgNode): StatementFacts {
       const tables = type === 'OBJECT_TABLE' || type === 'OBJECT_INDEX' ? names : [];
       return facts({
         command: `DROP ${objectName(type)}${body.concurrent ? ' CONCURRENTLY' : ''}`,
-        tables, destructive, transactional: !body.concurrent,
+        tables, destructive,
       });
     }
     case 'RenameStmt': {
@@ -225,24 +235,18 @@ export function statementFacts(ast: PgNode): StatementFacts {
     case 'IndexStmt':
       return facts({
         command: `CREATE${body.unique ? ' UNIQUE' : ''} INDEX${body.concurrent ? ' CONCURRENTLY' : ''}`,
-        tables: [relationName(body.relation)], transactional: !body.concurrent,
+        tables: [relationName(body.relation)],
       });
     case 'ReindexStmt': {
       const concurrent = (body.params ?? []).some((p: { DefElem?: { defname?: string } }) => p.DefElem?.defname === 'concurrently');
-      return facts({ command: `REINDEX${concurrent ? ' CONCURRENTLY' : ''}`, tables: body.relation ? [relationName(body.relation)] : [], transactional: !concurrent });
+      return facts({ command: `REINDEX${concurrent ? ' CONCURRENTLY' : ''}`, tables: body.relation ? [relationName(body.relation)] : [] });
     }
     case 'VacuumStmt': {
       const tables = (body.rels ?? []).map((r: { VacuumRelation: { relation: RangeVar } }) => relationName(r.VacuumRelation.relation));
-      return facts({ command: body.is_vacuumcmd ? 'VACUUM' : 'ANALYZE', tables, transactional: !body.is_vacuumcmd });
+      return facts({ command: body.is_vacuumcmd ? 'VACUUM' : 'ANALYZE', tables });
     }
     case 'CreateStmt':
       return facts({ command: 'CREATE TABLE', tables: [relationName(body.relation)] });
-    case 'CreatedbStmt':
-    case 'DropdbStmt':
-    case 'AlterSystemStmt':
-    case 'CreateTableSpaceStmt':
-    case 'DropTableSpaceStmt':
-      return facts({ command: genericCommand(kind, body), transactional: false });
     case 'TransactionStmt':
       return facts({ command: String(body.kind).replace('TRANS_STMT_', ''), transactionControl: true });
     case 'SelectStmt':

@@ -1,17 +1,55 @@
-import type { StatementRule } from '../sql/context.js';
+import { node, relationName } from './ast.js';
+import type { StatementContext, StatementRule } from '../sql/context.js';
+import { quoteName } from '../../sql/quote.js';
+import { tableKey } from '../sql/schema-state.js';
+import { refusedInTransactionBlock, type TransactionBlockRefusal } from '../../sql/transaction-block.js';
+
+/**
+ * What PostgreSQL refuses in a transaction block, for the version linted for, with what the
+ * statements seen know of partitioned tables and indexes (REINDEX, CLUSTER of one: 14+, 15+).
+ * ALTER TYPE ... ADD VALUE before 12 is MG228's.
+ */
+export function refusal(ctx: Pick<StatementContext, 'ast' | 'postgres' | 'state'>): TransactionBlockRefusal | undefined {
+  const found = refusedInTransactionBlock(ctx.ast, ctx.postgres, {
+    partitionedTable: (name) => ctx.state.table(name)?.partitioned === true,
+    partitionedIndex: (name) => {
+      const table = ctx.state.indexTables.get(tableKey(name));
+      return table !== undefined && ctx.state.table(table)?.partitioned === true;
+    },
+  });
+  return found?.reportedBy ? undefined : found;
+}
+
+/**
+ * REINDEX or CLUSTER of a partitioned table in a plan's step, which runs in a transaction: the
+ * same work partition by partition, each of which runs in one (the partitions the state knows).
+ */
+function partitionByPartition(ctx: StatementContext, command: string): string {
+  const [, body] = node(ctx.ast);
+  const table = body.relation ? relationName(body.relation) : undefined;
+  const partitions = table ? ctx.state.partitionsOf(table) ?? [] : [];
+  if (command === 'REINDEX INDEX' || partitions.length === 0) return `name each partition (or each partition's index) instead, which PostgreSQL does in a transaction.`;
+  const using = body.indexname ? ' (CLUSTER a partition USING its own index)' : '';
+  return `name each partition instead, which PostgreSQL does in a transaction: ${partitions.map((p) => `${command} ${quoteName(p)};`).join(' ')}${using}`;
+}
 
 export const concurrentlyInTransaction: StatementRule = {
   code: 'MG204',
   name: 'concurrently-in-transaction',
-  summary: 'CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, DETACH PARTITION CONCURRENTLY (14+) and VACUUM cannot run inside a transaction block.',
+  summary: 'A statement PostgreSQL refuses inside a transaction block (CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY or SCHEMA, VACUUM, DISCARD ALL, CREATE DATABASE, ...) runs in one.',
   severity: 'error',
   check(ctx, report) {
-    if (!ctx.inTransaction || ctx.facts.transactional) return;
+    if (!ctx.inTransaction) return;
+    const refused = refusal(ctx);
+    if (!refused) return;
+    const command = refused.command;
+    // DROP SUBSCRIPTION: refused only when the subscription has a slot, as it has unless set to NONE.
+    const unless = refused.unless ? ` (unless ${refused.unless})` : refused.partitioned ? ' (on a partitioned table PostgreSQL works partition by partition, each in a transaction of its own)' : '';
     if (ctx.inDoBlock) {
       // Checked on PostgreSQL 15: "cannot be executed from a function", or "cannot run inside a
       // transaction block" when one is open around the block (test/do-blocks.test.ts).
       report({
-        message: `${ctx.facts.command} cannot run inside a DO block: PostgreSQL refuses it there (the block runs as a function, in a transaction), and the migration fails here`,
+        message: `${command} cannot run inside a DO block: PostgreSQL refuses it there (the block runs as a function, in a transaction)${unless}, and the migration fails here`,
         help: 'Take it out of the DO block and run it as a statement of its own, outside a transaction block (in a migration tool, in a file or migration marked as non-transactional). For a conditional index, CREATE INDEX CONCURRENTLY IF NOT EXISTS (or DROP INDEX CONCURRENTLY IF EXISTS) does what the block checks.',
       });
       return;
@@ -22,17 +60,20 @@ export const concurrentlyInTransaction: StatementRule = {
       const after = `after the COMMIT at line ${tx.toolEndedAtLine}`;
       report({
         message: tx.open === 'implicit'
-          ? `${ctx.facts.command} cannot run inside a transaction block: the tool sends the part as one query string, and ${after} PostgreSQL runs the rest of it in a new implicit transaction, where it refuses this statement; the migration fails here`
+          ? `${command} cannot run inside a transaction block${unless}: the tool sends the part as one query string, and ${after} PostgreSQL runs the rest of it in a new implicit transaction, where it refuses this statement; the migration fails here`
           : tx.sends === 'driver-transaction'
-            ? `${ctx.facts.command} cannot run inside a transaction block: ${after} the driver (JDBC without autocommit) begins a new transaction before the next statement, where PostgreSQL refuses this one; the migration fails here`
-            : `${ctx.facts.command} cannot run inside a transaction block: ${after} migc takes the tool to run the next statements in a new transaction (as a JDBC driver without autocommit does), where PostgreSQL refuses this one; a tool that sends each statement on its own (goose, sql-migrate) would run it outside one`,
+            ? `${command} cannot run inside a transaction block${unless}: ${after} the driver (JDBC without autocommit) begins a new transaction before the next statement, where PostgreSQL refuses this one; the migration fails here`
+            : `${command} cannot run inside a transaction block${unless}: ${after} migc takes the tool to run the next statements in a new transaction (as a JDBC driver without autocommit does), where PostgreSQL refuses this one; a tool that sends each statement on its own (goose, sql-migrate) would run it outside one`,
         help: 'A COMMIT in the file does not take a statement out of the tool\'s transaction: put it in a migration of its own that the tool runs outside a transaction (marked non-transactional), without BEGIN or COMMIT.',
       });
       return;
     }
     report({
-      message: `${ctx.facts.command} cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here`,
-      help: ctx.transaction?.open === 'implicit'
+      message: `${command} cannot run inside a transaction block: PostgreSQL refuses it${unless}, and the migration fails here`,
+      // In a plan only what the catalog decides comes here (migc runs the rest outside its transactions).
+      help: ctx.mode === 'plan'
+        ? `migc runs a step's statements in a transaction: ${partitionByPartition(ctx, command)}`
+        : ctx.transaction?.open === 'implicit'
         ? 'Put it alone in a migration of its own: the tool sends this non-transactional file or part to the server as one query string, and PostgreSQL runs a string of several statements as one transaction.'
         : 'Run it on its own, outside BEGIN ... COMMIT (in a migration tool, in a file or migration marked as non-transactional).',
     });

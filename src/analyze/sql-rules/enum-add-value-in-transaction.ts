@@ -1,6 +1,7 @@
 import { node } from './ast.js';
 import type { StatementRule } from '../sql/context.js';
 import { quoteName } from '../../sql/quote.js';
+import { refusedInTransactionBlock } from '../../sql/transaction-block.js';
 
 export const enumAddValueInTransaction: StatementRule = {
   code: 'MG228',
@@ -10,8 +11,8 @@ export const enumAddValueInTransaction: StatementRule = {
   kinds: ['AlterEnumStmt'],
   check(ctx, report) {
     const [kind, body] = node(ctx.ast);
-    // oldVal is RENAME VALUE, which has always run in a transaction.
-    if (kind !== 'AlterEnumStmt' || !body.newVal || body.oldVal || ctx.postgres >= 12 || !ctx.inTransaction) return;
+    // ADD VALUE before 12 (src/sql/transaction-block.ts); RENAME VALUE has always run in a transaction.
+    if (kind !== 'AlterEnumStmt' || !ctx.inTransaction || refusedInTransactionBlock(ctx.ast, ctx.postgres)?.reportedBy !== 'MG228') return;
     const type = (body.typeName ?? []).map((n: { String?: { sval?: string } }) => n.String?.sval).join('.');
     report({
       message: `ALTER TYPE ${quoteName(type)} ADD VALUE cannot run inside a transaction block on PostgreSQL ${ctx.postgres}: PostgreSQL refuses it, and the migration fails here`,

@@ -528,6 +528,29 @@ export interface SessionSettings {
 /** A `-- migc-ignore CODE: reason` comment before a statement. */
 const ignorePattern = /--\s*migc-ignore\s+(MG\d{3})\b(?:\s*:\s*(.*))?/g;
 
+/**
+ * The `-- migc-ignore CODE: reason` comments of a stretch of a file (the comments between one
+ * statement and the next), by code: the reason, or undefined when none is given.
+ */
+export function ignoresIn(text: string, from: number, to: number, into = new Map<string, string | undefined>()): Map<string, string | undefined> {
+  for (const m of text.slice(from, to).matchAll(ignorePattern)) into.set(m[1]!, m[2]?.trim() || undefined);
+  return into;
+}
+
+/**
+ * A finding as the comments before its statement leave it: a note that says why it is accepted,
+ * MG035 when the comment gives no reason, or the finding as it is.
+ */
+export function withIgnores(d: Diagnostic, ignores: ReadonlyMap<string, string | undefined>, span: Span): Diagnostic {
+  if (!ignores.has(d.code)) return d;
+  const reason = ignores.get(d.code);
+  if (reason === undefined) {
+    return { code: 'MG035', severity: 'error', file: d.file, span, message: `migc-ignore ${d.code} gives no reason`, help: `Say why it is safe here: -- migc-ignore ${d.code}: table has 40 rows` };
+  }
+  const { related, ...rest } = d;
+  return { ...rest, severity: 'info', message: `ignored (${reason}): ${d.message}`, accepted: { reason }, ...(related ? { related } : {}) };
+}
+
 /** The transaction open at a point of a file, and where its BEGIN was (for the file's own). */
 interface OpenTransaction {
   readonly open: 'none' | 'tool' | 'implicit' | 'explicit';
@@ -589,25 +612,15 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     for (const j of judged) {
       // One missing lock_timeout is one problem, however many statements follow it.
       if (j.rule.code === 'MG219' && lockTimeoutReported) continue;
-      if (ignores.has(j.rule.code)) {
-        const reason = ignores.get(j.rule.code);
-        if (reason === undefined) {
-          diagnostics.push({ code: 'MG035', severity: 'error', file, span, message: `migc-ignore ${j.rule.code} gives no reason`, help: `Say why it is safe here: -- migc-ignore ${j.rule.code}: table has 40 rows` });
-          continue;
-        }
-        diagnostics.push({ code: j.rule.code, severity: 'info', file, span: j.span, message: `ignored (${reason}): ${j.message}`, help: j.help, accepted: { reason }, ...near });
-      } else {
-        diagnostics.push({ code: j.rule.code, severity: j.severity, file, span: j.span, message: j.message, help: j.help, ...near });
-      }
+      const d = withIgnores({ code: j.rule.code, severity: j.severity, file, span: j.span, message: j.message, help: j.help, ...near }, ignores, span);
+      diagnostics.push(d);
+      if (d.code === 'MG035') continue;
       if (j.rule.code === 'MG219') lockTimeoutReported = true;
     }
   };
   const inRollback = options.rollback === true;
   /** Comments before a statement, from `from` on: the `-- migc-ignore CODE: reason` in them. */
-  const ignoresIn = (from: number, to: number, into = new Map<string, string | undefined>()) => {
-    if (mayIgnore) for (const m of text.slice(from, to).matchAll(ignorePattern)) into.set(m[1]!, m[2]?.trim() || undefined);
-    return into;
-  };
+  const ignoresBefore = (from: number, to: number, into = new Map<string, string | undefined>()) => (mayIgnore ? ignoresIn(text, from, to, into) : into);
   /**
    * One statement of the file, or of a DO block in it (`block`: the block's transaction and where
    * the block is). A DO block's statements follow it, each judged and learnt as the file's are.
@@ -720,7 +733,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
         const conditional = block?.conditional === true || b.conditional;
         const inLoop = block?.inLoop === true || b.inLoop;
         // The comments before the block, and those in its body before this statement.
-        const own = b.span === span ? ignores : ignoresIn(bodyAt, b.span.start, new Map(ignores));
+        const own = b.span === span ? ignores : ignoresBefore(bodyAt, b.span.start, new Map(ignores));
         bodyAt = Math.max(bodyAt, b.span.end);
         analyzeStatement({
           ...b,
@@ -732,7 +745,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
   };
   for (const [index, parsed] of statements.entries()) {
     // Comments between the previous statement and this one.
-    const ignores = ignoresIn(previousEnd, parsed.start);
+    const ignores = ignoresBefore(previousEnd, parsed.start);
     previousEnd = parsed.end;
     analyzeStatement({
       ast: parsed.ast, text: parsed.text, span: { start: parsed.start, end: parsed.end },
