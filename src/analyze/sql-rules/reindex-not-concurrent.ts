@@ -15,10 +15,17 @@ export const reindexNotConcurrent: StatementRule = {
     const target = body.relation ? relationName(body.relation) : body.name ?? 'the database';
     if (body.relation && ctx.state.isNew(target)) return;
     report({
-      message: `REINDEX ${body.relation ? quoteName(target) : body.name ? quoteIdent(body.name) : target} blocks writes to the table while the index is rebuilt`,
+      message: body.relation
+        ? `REINDEX ${quoteName(target)} blocks writes to the table while the index is rebuilt`
+        : `REINDEX ${scopeOf(body)}${body.name ? ` ${quoteIdent(body.name)}` : ''} blocks writes to each table while its indexes are rebuilt, one table after another`,
       help: ctx.postgres >= 12
         ? `Use REINDEX ${String(body.kind).replace('REINDEX_OBJECT_', '')} CONCURRENTLY${body.relation ? ` ${quoteName(target)}` : body.name ? ` ${quoteIdent(body.name)}` : ''}; (PostgreSQL 12+, outside a transaction).${leaveDoBlock(ctx)}`
         : `Before PostgreSQL 12: CREATE INDEX CONCURRENTLY a new index with the same definition, then DROP INDEX CONCURRENTLY the old one and rename the new.${leaveDoBlock(ctx)}`,
     });
   },
 };
+
+/** SCHEMA, DATABASE or SYSTEM, as REINDEX names what it rebuilds the indexes of. */
+function scopeOf(body: { kind?: string }): string {
+  return String(body.kind).replace('REINDEX_OBJECT_', '');
+}
