@@ -2,7 +2,7 @@ import type { PgNode } from '../../sql/parser.js';
 import { relationName } from '../../sql/facts.js';
 import { defaultSequence, foreignKeyWanted, readRelations, type ForeignKey, type ForeignKeyFilter } from '../../sql/locks.js';
 import { ByColumnMap } from './by-column.js';
-import { columnType, type ColumnType } from './types.js';
+import { columnType, serialInteger, type ColumnType } from './types.js';
 import { skippedPart, type KnownSchema } from './skips.js';
 
 export type Volatility = 'immutable' | 'stable' | 'volatile';
@@ -686,7 +686,9 @@ export class SchemaState implements KnownSchema {
               break;
             case 'AT_AlterColumnType': {
               const col = table.columns.get(cmd.name);
-              const type = columnType(cmd.def?.ColumnDef?.typeName);
+              const found = columnType(cmd.def?.ColumnDef?.typeName);
+              // TYPE bigserial fails (serial is no type outside CREATE TABLE and ADD COLUMN): the column keeps its type.
+              const type = found && serialInteger(found) === undefined ? found : undefined;
               // A column not known before has a known type from here on. Without COLLATE, the new
               // type's default collation.
               if (col && type) {
