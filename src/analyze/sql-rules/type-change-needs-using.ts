@@ -10,7 +10,8 @@ import { quoteColumn, quoteIdent, quoteName } from '../../sql/quote.js';
  * PostgreSQL refuses it at once, "column ... cannot be cast automatically to type ...", whatever the
  * table holds. Judged only between two built-in types (src/analyze/sql/builtin-casts.ts, read from
  * PostgreSQL's pg_cast), the old one known from the schema state; USING the column alone fails the
- * same way ("result of USING clause ... cannot be cast automatically").
+ * same way ("result of USING clause ... cannot be cast automatically"). A CREATE CAST between the
+ * two types seen earlier keeps it quiet.
  */
 export const typeChangeNeedsUsing: StatementRule = {
   code: 'MG241',
@@ -26,6 +27,8 @@ export const typeChangeNeedsUsing: StatementRule = {
       const change = typeChangeOf(cmd, alter.table, ctx.state);
       if (!change?.from || typeChangeFails(change) !== 'no assignment cast') continue;
       const { from, to } = change;
+      // A cast of one's own (CREATE CAST ... AS ASSIGNMENT) between them may convert.
+      if (ctx.state.casts.has(`${from.name} ${to.name}`)) continue;
       const column = quoteIdent(cmd.name);
       const target = describeType(to);
       const refused = change.using === 'column' ? `result of USING clause for column "${cmd.name}" cannot be cast automatically to type ${target}` : `column "${cmd.name}" cannot be cast automatically to type ${target}`;

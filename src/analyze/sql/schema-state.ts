@@ -181,6 +181,8 @@ export class SchemaState implements KnownSchema {
   readonly functions = new Map<string, Volatility>();
   /** Every type (enum, composite, domain) the statements seen created and did not drop, by tableKey() name. */
   readonly types = new Set<string>();
+  /** Casts the statements seen created (CREATE CAST), as `source target` in columnType() names: PostgreSQL's own are not all there is. */
+  readonly casts = new Set<string>();
   /** Views (and materialized views) the statements seen created and did not drop: their columns are not tracked. */
   readonly views = new Set<string>();
   /** The partitions of each partitioned table, by the parent's key: what its DDL locks along with it. */
@@ -995,6 +997,12 @@ export class SchemaState implements KnownSchema {
             else for (const k of [...this.definitions.keys()]) if (k.startsWith(`${dotted(o.ObjectWithArgs?.objname)}(`)) this.deleteIn(this.definitions, k);
           }
         }
+        return;
+      }
+      case 'CreateCastStmt': {
+        const source = columnType(body.sourcetype);
+        const target = columnType(body.targettype);
+        if (source && target) this.addTo(this.casts, `${source.name} ${target.name}`);
         return;
       }
       case 'CreateEnumStmt':
