@@ -32,11 +32,13 @@ export const unknownType: StatementRule = {
   summary: 'A type that is neither built in nor created earlier: a near-miss of a built-in type (timestampz for timestamptz) is an error, as is serial, bigserial or smallserial outside a column of CREATE TABLE or ADD COLUMN (TYPE bigserial, a cast); where a plan\'s baseline is the whole schema, any unknown type is a warning.',
   severity: 'error',
   check(ctx, report) {
-    for (const serial of misplacedSerials(ctx.ast)) {
+    const names = typeNames(ctx.ast);
+    if (names.length === 0) return;
+    for (const serial of misplacedSerials(ctx.ast, names)) {
       const at = typeNameAt(ctx.text, serial.index);
       report({ severity: 'error', ...judgeSerial(serial, ctx), ...(at ? { at } : {}) });
     }
-    const unknown = unknownTypes(ctx.ast, ctx.state);
+    const unknown = unknownAmong(names, ctx.state);
     if (unknown.length === 0) return;
     const reported = new Set<string>();
     for (const t of unknown) {
@@ -107,8 +109,13 @@ const typeOptions: ReadonlySet<string> = new Set(['element', 'like', 'subtype', 
 
 /** The types a statement uses that are neither built in nor known to the schema state. */
 export function unknownTypes(ast: PgNode, state: SchemaState): UsedType[] {
+  return unknownAmong(typeNames(ast), state);
+}
+
+/** unknownTypes() of a statement's typeNames(). */
+function unknownAmong(names: readonly TypeNameNode[], state: SchemaState): UsedType[] {
   const unknown: UsedType[] = [];
-  for (const [index, t] of typeNames(ast).entries()) {
+  for (const [index, t] of names.entries()) {
     const parts = (t.names ?? []).map((n) => n.String?.sval ?? '');
     if (isKnownType(parts, state)) continue;
     // The parser adds pg_catalog only to the built-in types it knows by keyword: an unknown name is as written.
@@ -243,7 +250,9 @@ type AlterCmdNode = { AlterTableCmd?: { subtype?: string; name?: string; def?: C
  * TABLE and ALTER [FOREIGN] TABLE ... ADD COLUMN, unqualified and not an array. Elsewhere, type
  * "bigserial" does not exist (ALTER TYPE ... ADD ATTRIBUTE fails on the sequence it cannot own).
  */
-export function misplacedSerials(ast: PgNode): MisplacedSerial[] {
+function misplacedSerials(ast: PgNode, names: readonly TypeNameNode[] = typeNames(ast)): MisplacedSerial[] {
+  const last = (t: TypeNameNode) => t.names?.[t.names.length - 1]?.String?.sval ?? '';
+  if (!names.some((t) => serialIntegers.has(last(t)))) return [];
   const [kind, body] = node(ast);
   const columns = new Set<unknown>();
   const retyped = new Map<unknown, { table: string; column: string }>();
@@ -259,7 +268,7 @@ export function misplacedSerials(ast: PgNode): MisplacedSerial[] {
     }
   }
   const found: MisplacedSerial[] = [];
-  for (const [index, t] of typeNames(ast).entries()) {
+  for (const [index, t] of names.entries()) {
     const parts = (t.names ?? []).map((n) => n.String?.sval ?? '');
     const name = parts[parts.length - 1]!;
     const integer = serialIntegers.get(name);
