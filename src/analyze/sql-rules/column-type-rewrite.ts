@@ -1,5 +1,6 @@
 import { alterTableCommands } from './ast.js';
-import { binaryCompatible, columnType, describeType } from '../sql/types.js';
+import { binaryCompatible, describeType } from '../sql/types.js';
+import { convertsAsWithoutUsing, typeChangeFails, typeChangeOf } from '../sql/type-change.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
 import { collationOf } from '../sql/schema-state.js';
 import { quoteIdent, quoteName, quoteColumn } from '../../sql/quote.js';
@@ -18,11 +19,16 @@ export const columnTypeRewrite: StatementRule = {
     if (!alter) return;
     for (const [subcommand, cmd] of alter.cmds.entries()) {
       if (cmd.subtype !== 'AT_AlterColumnType') continue;
-      const to = columnType(cmd.def?.ColumnDef?.typeName);
-      if (!to) continue;
+      const change = typeChangeOf(cmd, alter.table, ctx.state);
+      if (!change) continue;
+      // A change that fails at once rewrites nothing: a serial as the new type is MG234's, a
+      // conversion PostgreSQL refuses without USING is MG241's.
+      if (typeChangeFails(change)) continue;
+      const { from, to } = change;
       const column = ctx.state.table(alter.table)?.columns.get(cmd.name);
-      const from = column?.type;
-      if (from && binaryCompatible(from, to) && !cmd.def?.ColumnDef?.raw_default) {
+      // USING the column, or the column cast to the new type, converts as no USING does.
+      const plain = convertsAsWithoutUsing(change);
+      if (column && from && binaryCompatible(from, to) && plain) {
         // No rewrite; but a new collation (COLLATE, or none: the type's default) orders the
         // column's values otherwise, and PostgreSQL rebuilds its indexes, under the same lock.
         const collation = collationOf(cmd.def?.ColumnDef);
@@ -42,22 +48,22 @@ export const columnTypeRewrite: StatementRule = {
       // Between timestamp and timestamptz, PostgreSQL 12 and later change only the catalog when the
       // session's TimeZone is UTC (the values read the same); in any other zone every row is
       // converted (checked on PGlite: UTC and Etc/UTC keep the table's file, Europe/Berlin does not).
-      const zoned = from !== undefined && !cmd.def?.ColumnDef?.raw_default && ctx.postgres >= 12 && isTimestampPair(from.name, to.name);
+      const zoned = from !== undefined && plain && ctx.postgres >= 12 && isTimestampPair(from.name, to.name) && !from.array && !to.array;
       if (zoned && ctx.timeZoneUtc) continue;
       // The current type unknown (no CREATE TABLE seen), a change to text or a wider varchar may
       // be catalog-only, or it may rewrite: say so, as a warning.
-      const maybe = !from && sometimesCatalogOnly.has(to.name) && !cmd.def?.ColumnDef?.raw_default;
+      const maybe = !from && sometimesCatalogOnly.has(to.name) && plain;
       const severity = severityFor(ctx, alter.table, maybe ? 'warning' : this.severity);
       if (!severity) continue;
-      const change = from ? `from ${describeType(from)} to ${describeType(to)}` : `to ${describeType(to)}`;
+      const fromTo = `${from ? `from ${describeType(from)} to ${describeType(to)}` : `to ${describeType(to)}`}${plain ? '' : ' through its USING expression'}`;
       report({
         severity,
         subcommand,
         message: maybe
-          ? `changing ${quoteColumn(alter.table, cmd.name)} ${change} may rewrite ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock: its current type is unknown here, and only a binary-compatible change (varchar widened or to text, numeric precision raised) skips the rewrite`
+          ? `changing ${quoteColumn(alter.table, cmd.name)} ${fromTo} may rewrite ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock: its current type is unknown here, and only a binary-compatible change (varchar widened or to text, numeric precision raised) skips the rewrite`
           : zoned
-          ? `changing ${quoteColumn(alter.table, cmd.name)} ${change} rewrites ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock, unless the session's TimeZone is UTC (then PostgreSQL ${ctx.postgres} changes only the catalog), which nothing before it in the file sets`
-          : `changing ${quoteColumn(alter.table, cmd.name)} ${change} rewrites ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock`,
+          ? `changing ${quoteColumn(alter.table, cmd.name)} ${fromTo} rewrites ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock, unless the session's TimeZone is UTC (then PostgreSQL ${ctx.postgres} changes only the catalog), which nothing before it in the file sets`
+          : `changing ${quoteColumn(alter.table, cmd.name)} ${fromTo} rewrites ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock`,
         help: zoned
           ? `If the values are UTC times (existing values are read in the session's time zone either way), run it with SET LOCAL timezone = 'UTC'; before it, in the same transaction: PostgreSQL 12 and later then change only the catalog. Otherwise add a new ${describeType(to)} column, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction.`
           : `Add a new ${describeType(to)} column, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction${ctx.mode === 'plan' ? ' (see plans/widen-order-quantity.yaml)' : ''}. Only binary-compatible changes (varchar widened or to text, numeric precision raised at the same scale) are catalog-only.`,

@@ -37,6 +37,7 @@ import { missingColumn } from './missing-column.js';
 import { newerThanTarget } from './newer-than-target.js';
 import { concurrentBuildOn14 } from './concurrent-build-bug.js';
 import { cascadeDropsUsers } from './cascade-drops-users.js';
+import { typeChangeNeedsUsing } from './type-change-needs-using.js';
 
 /** Every statement rule (the PostgreSQL hazard catalogue), sorted by code. */
 export const statementRules: readonly StatementRule[] = [
@@ -79,5 +80,6 @@ export const statementRules: readonly StatementRule[] = [
   missingColumn,
   newerThanTarget,
   concurrentBuildOn14,
+  typeChangeNeedsUsing,
   cascadeDropsUsers,
 ];

@@ -4,8 +4,9 @@ import type { SchemaState } from '../sql/schema-state.js';
 import type { StatementContext, StatementRule } from '../sql/context.js';
 import { parseSql, scanSql, type PgNode } from '../../sql/parser.js';
 import { offsetMap } from '../../sql/offsets.js';
-import { node } from './ast.js';
-import { quoteTypeName } from '../../sql/quote.js';
+import { node, relationName } from './ast.js';
+import { quoteColumn, quoteIdent, quoteName, quoteTypeName, sqlLiteral } from '../../sql/quote.js';
+import { castsTo, describeType } from '../sql/types.js';
 
 /**
  * A type name that does not exist: PostgreSQL refuses the statement ("type "timestampz" does not
@@ -19,14 +20,25 @@ import { quoteTypeName } from '../../sql/quote.js';
  * - where the schema is fully known (a plan whose baseline loads on its own and creates no
  *   extension, before any step creates one or runs a DO block), any other unknown name is a
  *   warning: the rehearsal on the baseline fails there too.
+ *
+ * And one thing it knows for sure: serial, bigserial, smallserial (serial2, serial4, serial8) are
+ * no types, only a shorthand PostgreSQL reads in a column of CREATE TABLE and ADD COLUMN, written
+ * unqualified and not as an array. Anywhere else (ALTER COLUMN ... TYPE, a cast, a function's
+ * argument, a domain) the statement fails: an error, whatever else is known.
  */
 export const unknownType: StatementRule = {
   code: 'MG234',
   name: 'unknown-type',
-  summary: 'A type that is neither built in nor created earlier: a near-miss of a built-in type (timestampz for timestamptz) is an error; where a plan\'s baseline is the whole schema, any unknown type is a warning.',
+  summary: 'A type that is neither built in nor created earlier: a near-miss of a built-in type (timestampz for timestamptz) is an error, as is serial, bigserial or smallserial outside a column of CREATE TABLE or ADD COLUMN (TYPE bigserial, a cast); where a plan\'s baseline is the whole schema, any unknown type is a warning.',
   severity: 'error',
   check(ctx, report) {
-    const unknown = unknownTypes(ctx.ast, ctx.state);
+    const names = typeNames(ctx.ast);
+    if (names.length === 0) return;
+    for (const serial of misplacedSerials(ctx.ast, names)) {
+      const at = typeNameAt(ctx.text, serial.index);
+      report({ severity: 'error', ...judgeSerial(serial, ctx), ...(at ? { at } : {}) });
+    }
+    const unknown = unknownAmong(names, ctx.state);
     if (unknown.length === 0) return;
     const reported = new Set<string>();
     for (const t of unknown) {
@@ -88,13 +100,22 @@ export function typeNames(ast: PgNode): TypeNameNode[] {
   return found;
 }
 
-/** Options (DefElem) whose value names a type: CREATE TYPE's element, like, subtype; CREATE AGGREGATE's stype, basetype; CREATE OPERATOR's arguments. */
-const typeOptions: ReadonlySet<string> = new Set(['element', 'like', 'subtype', 'stype', 'mstype', 'basetype', 'leftarg', 'rightarg']);
+/**
+ * Options (DefElem) whose value names a type: CREATE TYPE's element, like, subtype; CREATE
+ * AGGREGATE's stype, basetype; CREATE OPERATOR's arguments; CREATE SEQUENCE's AS (CREATE
+ * FUNCTION's `as` is its body: strings, never taken for a type name).
+ */
+const typeOptions: ReadonlySet<string> = new Set(['element', 'like', 'subtype', 'stype', 'mstype', 'basetype', 'leftarg', 'rightarg', 'as']);
 
 /** The types a statement uses that are neither built in nor known to the schema state. */
 export function unknownTypes(ast: PgNode, state: SchemaState): UsedType[] {
+  return unknownAmong(typeNames(ast), state);
+}
+
+/** unknownTypes() of a statement's typeNames(). */
+function unknownAmong(names: readonly TypeNameNode[], state: SchemaState): UsedType[] {
   const unknown: UsedType[] = [];
-  for (const [index, t] of typeNames(ast).entries()) {
+  for (const [index, t] of names.entries()) {
     const parts = (t.names ?? []).map((n) => n.String?.sval ?? '');
     if (isKnownType(parts, state)) continue;
     // The parser adds pg_catalog only to the built-in types it knows by keyword: an unknown name is as written.
@@ -109,6 +130,8 @@ const informationSchemaTypes = new Set(['cardinal_number', 'character_data', 'sq
 function isKnownType(parts: readonly string[], state: SchemaState): boolean {
   const name = parts[parts.length - 1] ?? '';
   const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
+  // A serial where PostgreSQL refuses it is misplacedSerials()'s.
+  if ((schema === undefined || schema === 'pg_catalog') && serialIntegers.has(name)) return true;
   if (schema === undefined || schema === 'pg_catalog') {
     // An array type's own name is its element's with an underscore: _int4 is int4[].
     if (builtinTypeNames.has(name) || (name.startsWith('_') && builtinTypeNames.has(name.slice(1)))) return true;
@@ -197,6 +220,108 @@ function swapped(a: string, b: string): boolean {
   let i = 0;
   while (i < a.length && a[i] === b[i]) i++;
   return i < a.length - 1 && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+}
+
+/** The serial shorthands, as written, and the integer type each one makes. */
+const serialIntegers: ReadonlyMap<string, string> = new Map([
+  ['serial', 'integer'], ['serial4', 'integer'], ['bigserial', 'bigint'], ['serial8', 'bigint'], ['smallserial', 'smallint'], ['serial2', 'smallint'],
+]);
+
+/** A serial shorthand where PostgreSQL refuses it. */
+interface MisplacedSerial {
+  /** As written: bigserial, pg_catalog.serial. */
+  readonly written: string;
+  /** The shorthand's own name: bigserial. */
+  readonly name: string;
+  /** The integer type it would make: bigint. */
+  readonly integer: string;
+  /** Its rank among the statement's type names (typeNames()). */
+  readonly index: number;
+  /** Where: the new type of ALTER COLUMN ... TYPE; a column's, but an array or qualified; anywhere else. */
+  readonly where: { readonly kind: 'alter column'; readonly table: string; readonly column: string } | { readonly kind: 'array' | 'qualified' | 'elsewhere' };
+}
+
+type ColumnDefNode = { ColumnDef?: { typeName?: TypeNameNode } };
+type AlterCmdNode = { AlterTableCmd?: { subtype?: string; name?: string; def?: ColumnDefNode } };
+
+/**
+ * The serial shorthands a statement uses where PostgreSQL does not read them (checked on PGlite and
+ * PostgreSQL 15, test/type-change.test.ts): it reads them only as a column's type in CREATE [FOREIGN]
+ * TABLE and ALTER [FOREIGN] TABLE ... ADD COLUMN, unqualified and not an array. Elsewhere, type
+ * "bigserial" does not exist (ALTER TYPE ... ADD ATTRIBUTE fails on the sequence it cannot own).
+ */
+function misplacedSerials(ast: PgNode, names: readonly TypeNameNode[] = typeNames(ast)): MisplacedSerial[] {
+  const last = (t: TypeNameNode) => t.names?.[t.names.length - 1]?.String?.sval ?? '';
+  if (!names.some((t) => serialIntegers.has(last(t)))) return [];
+  const [kind, body] = node(ast);
+  const columns = new Set<unknown>();
+  const retyped = new Map<unknown, { table: string; column: string }>();
+  const create = kind === 'CreateStmt' ? body : kind === 'CreateForeignTableStmt' ? body.base : undefined;
+  for (const e of (create?.tableElts ?? []) as ColumnDefNode[]) if (e.ColumnDef?.typeName) columns.add(e.ColumnDef.typeName);
+  if (kind === 'AlterTableStmt' && (body.objtype === 'OBJECT_TABLE' || body.objtype === 'OBJECT_FOREIGN_TABLE')) {
+    const table = relationName(body.relation);
+    for (const c of (body.cmds ?? []) as AlterCmdNode[]) {
+      const typeName = c.AlterTableCmd?.def?.ColumnDef?.typeName;
+      if (!typeName) continue;
+      if (c.AlterTableCmd?.subtype === 'AT_AddColumn') columns.add(typeName);
+      if (c.AlterTableCmd?.subtype === 'AT_AlterColumnType') retyped.set(typeName, { table, column: c.AlterTableCmd.name ?? '' });
+    }
+  }
+  const found: MisplacedSerial[] = [];
+  for (const [index, t] of names.entries()) {
+    const parts = (t.names ?? []).map((n) => n.String?.sval ?? '');
+    const name = parts[parts.length - 1]!;
+    const integer = serialIntegers.get(name);
+    if (integer === undefined || (parts.length > 1 && parts[0] !== 'pg_catalog') || parts.length > 2) continue;
+    const array = ((t as { arrayBounds?: unknown[] }).arrayBounds?.length ?? 0) > 0;
+    const alter = retyped.get(t);
+    let where: MisplacedSerial['where'] | undefined;
+    if (alter) where = { kind: 'alter column', ...alter };
+    else if (!columns.has(t)) where = { kind: 'elsewhere' };
+    else if (parts.length > 1) where = { kind: 'qualified' };
+    else if (array) where = { kind: 'array' };
+    if (where === undefined) continue;
+    found.push({ written: parts.join('.'), name, integer, index, where });
+  }
+  return found;
+}
+
+/** What to say about a serial where PostgreSQL refuses it. */
+function judgeSerial(serial: MisplacedSerial, ctx: StatementContext): { message: string; help: string } {
+  const { written, name, integer, where } = serial;
+  const an = integer === 'integer' ? 'an' : 'a';
+  const shorthand = `${name} is no type, only a shorthand PostgreSQL reads in a column of CREATE TABLE or ADD COLUMN (${an} ${integer} column with a sequence's default)`;
+  if (where.kind === 'alter column') {
+    const { table, column } = where;
+    const col = quoteIdent(column);
+    const from = ctx.state.table(table)?.columns.get(column)?.type;
+    const to = { name: integer === 'integer' ? 'int4' : integer === 'bigint' ? 'int8' : 'int2', mods: [], array: false };
+    const retype = from && describeType(from) === integer
+      ? `It is ${integer} already; give it a sequence:`
+      : `Make it ${integer} (ALTER TABLE ${quoteName(table)} ALTER COLUMN ${col} TYPE ${integer}${from && castsTo(from, to, 'assignment') ? '' : ` USING ${col}::${integer}`};), then give it a sequence:`;
+    const parts = table.split('.');
+    const sequence = [...parts.slice(0, -1), `${parts[parts.length - 1]}_${column}_seq`].join('.');
+    return {
+      message: `changing ${quoteColumn(table, column)} to ${written} fails (type "${written}" does not exist): ${shorthand}`,
+      help: `${retype} ALTER TABLE ${quoteName(table)} ALTER COLUMN ${col} ADD GENERATED BY DEFAULT AS IDENTITY; (it must be NOT NULL), or CREATE SEQUENCE ${quoteName(sequence)} OWNED BY ${quoteColumn(table, column)}; and SET DEFAULT nextval(${sqlLiteral(quoteName(sequence))}). Then setval the sequence past the column's largest value (pg_get_serial_sequence(${sqlLiteral(quoteName(table))}, ${sqlLiteral(column)}) names it).`,
+    };
+  }
+  if (where.kind === 'array') {
+    return {
+      message: `array of ${name} is not implemented: PostgreSQL refuses ${written}[] (${name} makes one ${integer} column with a sequence's default)`,
+      help: `Write ${integer}[], with a default of your own if the column needs one.`,
+    };
+  }
+  if (where.kind === 'qualified') {
+    return {
+      message: `type ${quoteTypeName(written)} does not exist: PostgreSQL reads ${name} as a shorthand only unqualified`,
+      help: `Write ${name}, without pg_catalog.`,
+    };
+  }
+  return {
+    message: `type ${quoteTypeName(written)} does not exist: ${shorthand}, and this statement uses it elsewhere`,
+    help: `Write ${integer} here. ${name} makes ${an} ${integer} column with a sequence's default only as a column's type in CREATE TABLE or ALTER TABLE ... ADD COLUMN.`,
+  };
 }
 
 /** What to say about one unknown type, if anything. */

@@ -17,7 +17,8 @@ import { runningLocks, skippedPart } from './skips.js';
 import { defaultSearchPath, qualifyRelations, searchPathFrom, type SearchPath } from './search-path.js';
 import { boundsLockWaits, isUtcZone, settingChanges } from './settings.js';
 import { viewsOf } from '../compat/views.js';
-import { binaryCompatible, columnType } from './types.js';
+import { binaryCompatible } from './types.js';
+import { convertsAsWithoutUsing, typeChangeOf } from './type-change.js';
 
 /** What the report shows for one statement: its locks, what it does to the table, how long. */
 export interface StatementAnalysis {
@@ -53,8 +54,9 @@ export function statementEffect(ast: Statement['ast'], state: SchemaState, postg
       if (cmd.subtype === 'AT_AddColumn' && rewriteReason(cmd.def.ColumnDef, { postgres, functions: state.functions })) worse('rewrite');
       if (cmd.subtype === 'AT_AlterColumnType') {
         const column = state.table(alter.table)?.columns.get(cmd.name);
-        const to = columnType(cmd.def?.ColumnDef?.typeName);
-        if (!column?.type || !to || !binaryCompatible(column.type, to)) worse('rewrite');
+        const change = typeChangeOf(cmd, alter.table, state);
+        // USING the column, or the column cast to the new type, is no USING to PostgreSQL (MG212).
+        if (!column || !change?.from || !binaryCompatible(change.from, change.to) || !convertsAsWithoutUsing(change)) worse('rewrite');
         // A new collation rebuilds the column's indexes (MG212).
         else if (!column.partial && collationOf(cmd.def?.ColumnDef) !== column.collation && state.indexesInvolving(alter.table, cmd.name).length) worse('index build');
       }

@@ -2,7 +2,7 @@ import type { PgNode } from '../../sql/parser.js';
 import { relationName } from '../../sql/facts.js';
 import { defaultSequence, foreignKeyWanted, readRelations, type ForeignKey, type ForeignKeyFilter } from '../../sql/locks.js';
 import { ByColumnMap } from './by-column.js';
-import { columnType, type ColumnType } from './types.js';
+import { columnType, serialInteger, type ColumnType } from './types.js';
 import { skippedPart, type KnownSchema } from './skips.js';
 
 export type Volatility = 'immutable' | 'stable' | 'volatile';
@@ -195,6 +195,8 @@ export class SchemaState implements KnownSchema {
   private readonly usedFunctions = new Map<string, readonly string[]>();
   /** Every type (enum, composite, domain) the statements seen created and did not drop, by tableKey() name. */
   readonly types = new Set<string>();
+  /** Casts the statements seen created (CREATE CAST), as `source target` in columnType() names: PostgreSQL's own are not all there is. */
+  readonly casts = new Set<string>();
   /** Views (and materialized views) the statements seen created and did not drop: their columns are not tracked. */
   readonly views = new Set<string>();
   /** The partitions of each partitioned table, by the parent's key: what its DDL locks along with it. */
@@ -757,7 +759,9 @@ export class SchemaState implements KnownSchema {
               break;
             case 'AT_AlterColumnType': {
               const col = table.columns.get(cmd.name);
-              const type = columnType(cmd.def?.ColumnDef?.typeName);
+              const found = columnType(cmd.def?.ColumnDef?.typeName);
+              // TYPE bigserial fails (serial is no type outside CREATE TABLE and ADD COLUMN): the column keeps its type.
+              const type = found && serialInteger(found) === undefined ? found : undefined;
               // A column not known before has a known type from here on. Without COLLATE, the new
               // type's default collation.
               if (col && type) {
@@ -1069,6 +1073,12 @@ export class SchemaState implements KnownSchema {
             else for (const k of [...this.definitions.keys()]) if (k.startsWith(`${dotted(o.ObjectWithArgs?.objname)}(`)) this.deleteIn(this.definitions, k);
           }
         }
+        return;
+      }
+      case 'CreateCastStmt': {
+        const source = columnType(body.sourcetype);
+        const target = columnType(body.targettype);
+        if (source && target) this.addTo(this.casts, `${source.name} ${target.name}`);
         return;
       }
       case 'CreateEnumStmt':

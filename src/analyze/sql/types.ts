@@ -1,4 +1,5 @@
 import { quoteTypeName } from '../../sql/quote.js';
+import { castsBySource, castTypeNames, stringTypeNames } from './builtin-casts.js';
 
 /** A column type as the parser gives it, normalized: name (pg_catalog spelling) and modifiers. */
 export interface ColumnType {
@@ -9,7 +10,7 @@ export interface ColumnType {
 
 const aliases: Record<string, string> = {
   integer: 'int4', int: 'int4', smallint: 'int2', bigint: 'int8', boolean: 'bool', real: 'float4',
-  'double precision': 'float8', decimal: 'numeric', 'character varying': 'varchar', character: 'bpchar', char: 'bpchar',
+  'double precision': 'float8', decimal: 'numeric', 'character varying': 'varchar',
   timestamptz: 'timestamptz', serial: 'serial4', bigserial: 'serial8', smallserial: 'serial2', serial4: 'serial4', serial8: 'serial8',
 };
 
@@ -27,7 +28,8 @@ export function columnType(typeName: TypeNameNode | undefined): ColumnType | und
 }
 
 export function describeType(t: ColumnType): string {
-  const names: Record<string, string> = { int4: 'integer', int2: 'smallint', int8: 'bigint', bool: 'boolean', varchar: 'varchar', bpchar: 'char', float8: 'double precision', float4: 'real' };
+  // char is bpchar (the parser says pg_catalog.bpchar); "char" is the one-byte type of that name.
+  const names: Record<string, string> = { int4: 'integer', int2: 'smallint', int8: 'bigint', bool: 'boolean', varchar: 'varchar', bpchar: 'char', char: '"char"', float8: 'double precision', float4: 'real' };
   return `${names[t.name] ?? quoteTypeName(t.name)}${t.mods.length ? `(${t.mods.join(',')})` : ''}${t.array ? '[]' : ''}`;
 }
 
@@ -42,6 +44,9 @@ export function binaryCompatible(from: ColumnType, to: ColumnType): boolean {
   const same = from.name === to.name;
   const bounded = (t: ColumnType) => t.mods.length > 0;
   if (same && from.mods.join(',') === to.mods.join(',')) return true;
+  // An array's elements are converted one by one (an ArrayCoerceExpr), which PostgreSQL never
+  // takes for a no-op: varchar(10)[] to varchar(20)[] rewrites (checked in test/type-change.test.ts).
+  if (from.array) return false;
   if ((from.name === 'varchar' || from.name === 'text') && to.name === 'text') return true;
   if (from.name === 'varchar' && to.name === 'varchar') return !bounded(to) || (bounded(from) && to.mods[0]! >= from.mods[0]!);
   if (from.name === 'text' && to.name === 'varchar') return !bounded(to);
@@ -55,4 +60,46 @@ export function binaryCompatible(from: ColumnType, to: ColumnType): boolean {
   }
   if (from.name === 'cidr' && to.name === 'inet') return true;
   return false;
+}
+
+/** The serial shorthands as columnType() spells them, and the integer type each one makes. */
+const serialIntegers: Readonly<Record<string, string>> = { serial2: 'int2', serial4: 'int4', serial8: 'int8' };
+
+/** The integer type a serial shorthand makes (int8 for serial8, written bigserial), or undefined for any other type. */
+export function serialInteger(t: ColumnType): string | undefined {
+  return serialIntegers[t.name];
+}
+
+const castTypes: ReadonlySet<string> = new Set(castTypeNames.split(/\s+/));
+const stringTypes: ReadonlySet<string> = new Set(stringTypeNames.split(/\s+/));
+/** pg_cast's context of a cast, by `source target`: i, a or e. */
+const castContexts: ReadonlyMap<string, string> = new Map(
+  Object.entries(castsBySource).flatMap(([source, targets]) => targets.split(/\s+/).map((t) => [`${source} ${t.split(':')[0]}`, t.split(':')[1]!] as const)),
+);
+
+/**
+ * Whether PostgreSQL converts a value of one built-in type to the other in the given context, as
+ * find_coercion_pathway() decides it from pg_cast (src/analyze/sql/builtin-casts.ts, generated
+ * from PostgreSQL's catalog): the same type (only the modifiers differ: a length coercion); a
+ * pg_cast entry whose context allows it (i and a in assignment, any explicitly); between arrays,
+ * their elements' cast; with no entry, through the text form to a string type (text, varchar,
+ * char, name) in assignment, and also from one explicitly. Undefined when either type is not a
+ * built-in one (a domain, an enum, an extension's type): PostgreSQL's answer is not known here.
+ *
+ * ALTER COLUMN ... TYPE without USING converts in assignment: where this says false, it fails at
+ * once ("column ... cannot be cast automatically to type ..."), even on an empty table.
+ */
+export function castsTo(from: ColumnType, to: ColumnType, context: 'assignment' | 'explicit'): boolean | undefined {
+  if (!castTypes.has(from.name) || !castTypes.has(to.name)) return undefined;
+  return coercible(from.name, from.array, to.name, to.array, context);
+}
+
+function coercible(from: string, fromArray: boolean, to: string, toArray: boolean, context: 'assignment' | 'explicit'): boolean {
+  if (from === to && fromArray === toArray) return true;
+  // pg_cast has no entries between the built-in array types: an entry is between two scalars.
+  const entry = fromArray || toArray ? undefined : castContexts.get(`${from} ${to}`);
+  if (entry !== undefined) return context === 'explicit' || entry !== 'e';
+  if (fromArray && toArray && coercible(from, false, to, false, context)) return true;
+  if (!toArray && stringTypes.has(to)) return true;
+  return context === 'explicit' && !fromArray && stringTypes.has(from);
 }

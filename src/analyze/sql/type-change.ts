@@ -1,0 +1,79 @@
+import type { SchemaState } from './schema-state.js';
+import { castsTo, columnType, serialInteger, type ColumnType } from './types.js';
+
+type ColumnRefNode = { fields?: { String?: { sval?: string } }[] };
+type UsingNode = { ColumnRef?: ColumnRefNode; TypeCast?: { arg?: UsingNode; typeName?: Parameters<typeof columnType>[0] } };
+
+/** One ALTER COLUMN ... TYPE subcommand, as the parser gives it. */
+export interface AlterColumnTypeCmd {
+  readonly name?: string;
+  readonly def?: { ColumnDef?: { typeName?: Parameters<typeof columnType>[0]; raw_default?: unknown } };
+}
+
+/**
+ * What an ALTER COLUMN ... TYPE asks, with what the analysis knows of the column.
+ * `using` is how its USING clause reads to PostgreSQL:
+ * - none: no USING;
+ * - column: USING the column itself (`USING published`, `USING person.published`);
+ * - cast: USING the column cast to the new type (`USING published::timestamptz`);
+ * - expression: anything else.
+ * For the rewrite, none, column and cast are one: PostgreSQL builds the same conversion of the
+ * column (ATColumnChangeRequiresRewrite() looks through it) and rewrites only where that is more
+ * than a relabelling, a length check that cannot fail or, under UTC, timestamp to timestamptz.
+ * For a failure they differ: without USING, and with the column alone, the value is converted as in
+ * an assignment; a cast written in USING is an explicit one.
+ */
+export interface TypeChange {
+  readonly to: ColumnType;
+  /** The column's type before, when known (from CREATE TABLE, an earlier change). */
+  readonly from?: ColumnType;
+  readonly using: 'none' | 'column' | 'cast' | 'expression';
+}
+
+export function typeChangeOf(cmd: AlterColumnTypeCmd, table: string, state: SchemaState): TypeChange | undefined {
+  const to = columnType(cmd.def?.ColumnDef?.typeName);
+  if (!to || cmd.name === undefined) return undefined;
+  const from = state.table(table)?.columns.get(cmd.name)?.type;
+  return { to, ...(from ? { from } : {}), using: usingKind(cmd.def?.ColumnDef?.raw_default as UsingNode | undefined, table, cmd.name, to) };
+}
+
+function usingKind(using: UsingNode | undefined, table: string, column: string, to: ColumnType): TypeChange['using'] {
+  if (using === undefined) return 'none';
+  if (isColumn(using, table, column)) return 'column';
+  const cast = using.TypeCast;
+  if (cast?.arg && isColumn(cast.arg, table, column)) {
+    const type = columnType(cast.typeName);
+    if (type && sameType(type, to)) return 'cast';
+  }
+  return 'expression';
+}
+
+/** The column itself, alone or qualified by (the end of) the table's name. */
+function isColumn(node: UsingNode, table: string, column: string): boolean {
+  const fields = node.ColumnRef?.fields?.map((f) => f.String?.sval);
+  if (!fields || fields.some((f) => f === undefined) || fields[fields.length - 1] !== column) return false;
+  const qualifier = fields.slice(0, -1);
+  const parts = table.split('.');
+  return qualifier.every((q, i) => q === parts[parts.length - qualifier.length + i]);
+}
+
+function sameType(a: ColumnType, b: ColumnType): boolean {
+  return a.name === b.name && a.array === b.array && a.mods.join(',') === b.mods.join(',');
+}
+
+/** Whether the change reads as no USING to PostgreSQL's rewrite decision (see TypeChange). */
+export function convertsAsWithoutUsing(change: TypeChange): boolean {
+  return change.using !== 'expression';
+}
+
+/**
+ * Whether the change fails at once, on any table, empty or not: a serial shorthand as the new type
+ * (type "bigserial" does not exist outside CREATE TABLE and ADD COLUMN: MG234), or, without a
+ * USING that converts, two built-in types with no assignment cast between them (MG241). Undefined
+ * when it may work (or the types are not both known built-ins).
+ */
+export function typeChangeFails(change: TypeChange): 'serial' | 'no assignment cast' | undefined {
+  if (serialInteger(change.to) !== undefined) return 'serial';
+  if ((change.using === 'none' || change.using === 'column') && change.from && castsTo(change.from, change.to, 'assignment') === false) return 'no assignment cast';
+  return undefined;
+}
