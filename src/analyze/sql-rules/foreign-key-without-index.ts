@@ -170,7 +170,7 @@ function judgedAtEnd(ctx: StatementContext, key: NewTableKey): StatementFinding 
   const ran = ctx.mode === 'lint' ? 'the files linted have run' : 'the plan has run';
   return {
     message: `${quoteName(key.table)} (${cols}) references ${quoteName(key.referenced)}, and no index on (${cols}) is there once ${ran}: every DELETE on ${quoteName(key.referenced)}, and every UPDATE of its key, scans ${quoteName(key.table)}`,
-    help: `Index it in the ${ctx.mode === 'lint' ? 'migration' : 'step'} that creates the table (new and empty, it needs no CONCURRENTLY): CREATE INDEX ${quoteIdent(`${key.table.replace(/^.*\./, '')}_${key.columns.join('_')}_idx`)} ON ${quoteName(key.table)} (${cols});`,
+    help: `Index it in the ${ctx.mode === 'lint' ? 'migration' : 'step'} that creates the table, where nothing uses it yet and it needs no CONCURRENTLY: CREATE INDEX ${quoteIdent(`${key.table.replace(/^.*\./, '')}_${key.columns.join('_')}_idx`)} ON ${quoteName(key.table)} (${cols});`,
     ...(key.at ? { at: key.at } : {}),
     ...(key.subcommand !== undefined ? { subcommand: key.subcommand } : {}),
     // The table and this very key still there (not dropped, nor dropped and declared again:
