@@ -5,8 +5,9 @@ import { tableKey, type SchemaState } from '../sql/schema-state.js';
 
 /**
  * What MG230 and MG232 learn of tables from the statements they see (the plan's steps, the files
- * linted so far), for them and MG210: the column lists of their indexes and the names of their
- * validated CHECK constraints. The schema state does not keep those. Of a table whose creation
+ * linted so far), for them and MG210: the column lists of their indexes, the names of their
+ * validated CHECK constraints, and their foreign keys as declarations MG230 can find again when
+ * the run ends. The schema state does not keep those. Of a table whose creation
  * was seen, every index is known; of any other (a plan's baseline, an earlier migration not
  * linted) only those created or added since, and the rules then say what they cannot know. Kept per SchemaState (one
  * per compile or lint run); rollbacks teach nothing, as they do not change what later steps find.
