@@ -1,5 +1,5 @@
 import { addedConstraints, alterTableCommands, node, relationName } from './ast.js';
-import { foreignKeyName, learn, learnedKinds, seenTable, stillThere } from './seen-tables.js';
+import { foreignKeyName, learn, learnedKinds, notNullPredicate, seenTable, stillThere, type SeenTable } from './seen-tables.js';
 import { leaveDoBlock, type StatementContext, type StatementFinding, type StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
 import { skippedPart } from '../sql/skips.js';
@@ -20,17 +20,33 @@ function covered(columns: readonly string[], indexes: Iterable<(string | null)[]
 }
 
 /**
- * Column lists of the indexes `statements` build on the table keyed `key`: CREATE INDEX without
- * WHERE, ADD PRIMARY KEY / UNIQUE; each with whether PostgreSQL may skip it (IF NOT EXISTS, ALTER
+ * Whether a partial index's WHERE (`notNull`: the columns it asks to be non-null, notNullPredicate)
+ * holds for every row the key's checks look up: they ask each key column to equal a value, which
+ * implies it is not null, so an index asking only key columns to be non-null serves them.
+ */
+function servesKey(notNull: readonly string[] | undefined, columns: readonly string[]): boolean {
+  return notNull !== undefined && notNull.every((c) => columns.includes(c));
+}
+
+/** Whether an index of the table as seen covers the key: a full one, or one only partial on the key's columns being non-null. */
+function coveredBySeen(table: SeenTable, columns: readonly string[]): boolean {
+  if (covered(columns, table.indexes.values())) return true;
+  for (const index of table.notNullIndexes.values()) if (servesKey(index.notNull, columns) && covered(columns, [index.columns])) return true;
+  return false;
+}
+
+/**
+ * Column lists of the indexes `statements` build on the table keyed `key` that may serve the key
+ * of `columns`: CREATE INDEX without WHERE (or whose WHERE the key's checks imply), ADD PRIMARY KEY / UNIQUE; each with whether PostgreSQL may skip it (IF NOT EXISTS, ALTER
  * TABLE IF EXISTS, ADD COLUMN IF NOT EXISTS). Undefined entries (statements skipped whole) build none.
  */
-function indexesBuilt(statements: readonly (PgNode | undefined)[], key: string): { columns: (string | null)[]; mayBeSkipped: boolean }[] {
+function indexesBuilt(statements: readonly (PgNode | undefined)[], key: string, keyColumns: readonly string[]): { columns: (string | null)[]; mayBeSkipped: boolean }[] {
   const found: { columns: (string | null)[]; mayBeSkipped: boolean }[] = [];
   for (const ast of statements) {
     if (!ast) continue;
     const [kind, body] = node(ast);
     if (tableKey(relationName(body.relation)) !== key) continue;
-    if (kind === 'IndexStmt' && !body.whereClause) {
+    if (kind === 'IndexStmt' && (!body.whereClause || servesKey(notNullPredicate(body.whereClause), keyColumns))) {
       found.push({ columns: (body.indexParams ?? []).map((p: { IndexElem?: { name?: string } }) => p.IndexElem?.name ?? null), mayBeSkipped: body.if_not_exists === true });
     } else if (kind === 'AlterTableStmt') {
       for (const { constraint, subcommand } of addedConstraints(ast, ['CONSTR_PRIMARY', 'CONSTR_UNIQUE'])) {
@@ -52,11 +68,11 @@ function indexesBuilt(statements: readonly (PgNode | undefined)[], key: string):
 function coveredLater(ctx: StatementContext, table: string, columns: readonly string[]): boolean {
   const key = tableKey(table);
   const later = ctx.later();
-  const built = indexesBuilt(later, key);
+  const built = indexesBuilt(later, key, columns);
   if (covered(columns, built.filter((b) => !b.mayBeSkipped).map((b) => b.columns))) return true;
   if (!covered(columns, built.map((b) => b.columns))) return false;
   // Only a statement PostgreSQL may skip covers it: what runs of them decides.
-  return covered(columns, indexesBuilt(laterRuns(ctx, later), key).map((b) => b.columns));
+  return covered(columns, indexesBuilt(laterRuns(ctx, later), key, columns).map((b) => b.columns));
 }
 
 /**
@@ -175,7 +191,7 @@ function judgedAtEnd(ctx: StatementContext, key: NewTableKey): StatementFinding 
     ...(key.subcommand !== undefined ? { subcommand: key.subcommand } : {}),
     // The table and this very key still there (not dropped, nor dropped and declared again:
     // that declaration is judged on its own), with its columns as named now.
-    standsAtEnd: () => state.opaqueCount === opaque && stillThere(state, seen) && seen.foreignKeys.get(key.name) === declared && !covered(declared.columns, seen.indexes.values()),
+    standsAtEnd: () => state.opaqueCount === opaque && stillThere(state, seen) && seen.foreignKeys.get(key.name) === declared && !coveredBySeen(seen, declared.columns),
   };
 }
 
@@ -206,7 +222,7 @@ export const foreignKeyWithoutIndex: StatementRule = {
         if (!columns.length) continue;
         const referenced = relationName(constraint.pktable);
         const unique = columns.length === 1 && ctx.state.table(alter.table)?.uniqueColumns.has(columns[0]!);
-        if (unique || (known && covered(columns, known.indexes.values())) || coveredLater(ctx, alter.table, columns)) continue;
+        if (unique || (known && coveredBySeen(known, columns)) || coveredLater(ctx, alter.table, columns)) continue;
         const cols = columns.map(quoteIdent).join(', ');
         report({
           message: seen

@@ -19,6 +19,12 @@ export interface SeenTable {
   readonly created: boolean;
   /** Column lists of its indexes, PRIMARY KEY and UNIQUE constraints; null for an expression column. */
   readonly indexes: Map<string, (string | null)[]>;
+  /**
+   * Its partial indexes whose WHERE only asks columns to be non-null (`WHERE user_id IS NOT NULL`),
+   * with those columns: a lookup by equality on them (a foreign key's checks) can use the index,
+   * as the equality implies the predicate (checked on PostgreSQL 15).
+   */
+  readonly notNullIndexes: Map<string, { columns: (string | null)[]; notNull: string[] }>;
   readonly validatedChecks: Set<string>;
   readonly notValidChecks: Set<string>;
   /**
@@ -52,7 +58,27 @@ export function stillThere(state: SchemaState, table: SeenTable): boolean {
   return memoryOf(state).tables.get(table.key) === table;
 }
 
-const newSeenTable = (key: string, created: boolean): SeenTable => ({ key, created, indexes: new Map(), validatedChecks: new Set(), notValidChecks: new Set(), foreignKeys: new Map() });
+const newSeenTable = (key: string, created: boolean): SeenTable => ({ key, created, indexes: new Map(), notNullIndexes: new Map(), validatedChecks: new Set(), notValidChecks: new Set(), foreignKeys: new Map() });
+
+/**
+ * The columns an index's WHERE asks to be non-null, when that is all it asks: `a IS NOT NULL`,
+ * or several such ANDed. Undefined for any other predicate.
+ */
+export function notNullPredicate(where: Record<string, any> | undefined): string[] | undefined {
+  if (where?.NullTest) {
+    const fields = where.NullTest.arg?.ColumnRef?.fields ?? [];
+    const column = fields.length === 1 ? fields[0].String?.sval : undefined;
+    return where.NullTest.nulltesttype === 'IS_NOT_NULL' && column !== undefined ? [column] : undefined;
+  }
+  if (where?.BoolExpr?.boolop !== 'AND_EXPR') return undefined;
+  const columns: string[] = [];
+  for (const arg of where.BoolExpr.args ?? []) {
+    const own = notNullPredicate(arg);
+    if (!own) return undefined;
+    columns.push(...own);
+  }
+  return columns;
+}
 
 /** The name PostgreSQL gives a foreign key (the schema state's too): its own, or table_columns_fkey. */
 export function foreignKeyName(table: string, columns: readonly string[], conname: string | undefined): string {
@@ -112,13 +138,17 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode): void {
       return;
     }
     case 'IndexStmt': {
-      // A partial index does not serve every lookup.
-      if (body.whereClause) return;
+      // A partial index does not serve every lookup: only those that imply its WHERE.
+      const notNull = body.whereClause ? notNullPredicate(body.whereClause) : undefined;
+      if (body.whereClause && !notNull) return;
       const key = tableKey(relationName(body.relation));
       let t = tables.get(key);
       // A table whose creation was not seen (a plan's baseline, an earlier migration): this index is known, others may exist.
       if (!t) tables.set(key, (t = newSeenTable(key, false)));
-      t.indexes.set(body.idxname ?? `#${t.indexes.size}`, (body.indexParams ?? []).map((p: { IndexElem?: { name?: string } }) => p.IndexElem?.name ?? null));
+      const columns = (body.indexParams ?? []).map((p: { IndexElem?: { name?: string } }) => p.IndexElem?.name ?? null);
+      const name = body.idxname ?? `#${t.indexes.size + t.notNullIndexes.size}`;
+      if (notNull) t.notNullIndexes.set(name, { columns, notNull });
+      else t.indexes.set(name, columns);
       return;
     }
     case 'AlterTableStmt': {
@@ -138,6 +168,7 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode): void {
         if (cmd?.subtype === 'AT_DropColumn') {
           // Its indexes and foreign keys go with it.
           for (const [name, columns] of t.indexes) if (columns.includes(cmd.name)) t.indexes.delete(name);
+          for (const [name, index] of t.notNullIndexes) if (index.columns.includes(cmd.name) || index.notNull.includes(cmd.name)) t.notNullIndexes.delete(name);
           for (const [name, fk] of t.foreignKeys) if (fk.columns.includes(cmd.name)) t.foreignKeys.delete(name);
         }
       }
@@ -151,7 +182,14 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode): void {
         // The keys that referenced them went with them (CASCADE; without it PostgreSQL refuses while there is one).
         for (const t of tables.values()) for (const [name, fk] of t.foreignKeys) if (dropped.has(fk.references)) t.foreignKeys.delete(name);
       }
-      if (body.removeType === 'OBJECT_INDEX') for (const t of tables.values()) for (const n of names) t.indexes.delete(n.replace(/^.*\./, ''));
+      if (body.removeType === 'OBJECT_INDEX') {
+        for (const t of tables.values()) {
+          for (const n of names) {
+            t.indexes.delete(n.replace(/^.*\./, ''));
+            t.notNullIndexes.delete(n.replace(/^.*\./, ''));
+          }
+        }
+      }
       return;
     }
     case 'RenameStmt': {
@@ -162,6 +200,7 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode): void {
         // Its indexes and keys follow the column.
         const renamed = (columns: (string | null)[]) => columns.map((c) => (c === body.subname ? body.newname : c));
         for (const [name, columns] of t.indexes) if (columns.includes(body.subname)) t.indexes.set(name, renamed(columns));
+        for (const [name, index] of t.notNullIndexes) t.notNullIndexes.set(name, { columns: renamed(index.columns), notNull: renamed(index.notNull) as string[] });
         for (const fk of t.foreignKeys.values()) if (fk.columns.includes(body.subname)) fk.columns = renamed(fk.columns) as string[];
         return;
       }
