@@ -1,4 +1,4 @@
-import { analyzeSqlFile, ignoresIn, withIgnores, type SessionSettings } from './analyze/sql/analyze.js';
+import { analyzeSqlFile, ignoresIn, standingFindings, withIgnores, type PendingFinding, type SessionSettings } from './analyze/sql/analyze.js';
 import { defaultPostgresMajor } from './analyze/sql/context.js';
 import { madeTogether, SchemaState, type MadeObjects } from './analyze/sql/schema-state.js';
 import { applyRuleSettings } from './analyze/settings.js';
@@ -64,8 +64,10 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
   await loadSqlParser();
   const state = new SchemaState();
   const sources = new Map<string, SourceText>();
-  const diagnostics: Diagnostic[] = [];
-  const files: { file: string; ok: boolean }[] = [];
+  /** Each file's findings, in the order of the files. */
+  const perFile: { file: string; own: Diagnostic[] }[] = [];
+  /** Findings that wait for the end of the run (a foreign key a later file may index, MG230). */
+  const pending: PendingFinding[] = [];
   const tables = new Set<string>();
   const texts = await Promise.all(options.files.map((f) => host.readFile(f)));
   const indexOf = new Map(options.files.map((f, i) => [f, i]));
@@ -89,15 +91,13 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     if (previous && !previous.rollback) made(previous.file, settled);
     previous = { file, rollback: rollbackFile };
     if (text === undefined) {
-      diagnostics.push({ code: 'MG000', severity: 'error', file, message: `cannot read ${file}`, help: 'Check the path and that the file is readable.' });
-      files.push({ file, ok: false });
+      perFile.push({ file, own: [{ code: 'MG000', severity: 'error', file, message: `cannot read ${file}`, help: 'Check the path and that the file is readable.' }] });
       continue;
     }
     sources.set(file, new SourceText(text));
     const tooLarge = sqlFileTooLarge(file, text, { start: 0, end: 0 });
     if (tooLarge) {
-      diagnostics.push(tooLarge);
-      files.push({ file, ok: false });
+      perFile.push({ file, own: [tooLarge] });
       continue;
     }
     // psql (and Flyway) skip a byte order mark at the start of a file; read it as they do, offsets kept.
@@ -164,11 +164,24 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           // A rollback runs another day, in a session of its own.
           ...(session && !section.rollback ? { session } : {}),
           tablesNamed: tables,
+          pending,
         }, state);
         const findings = applyRuleSettings(section.rollback ? state.tentatively(analyze) : analyze(), options.config?.rules);
         for (const d of findings) own.push(d); // not push(...): a large file has more findings than a call takes arguments
       }
     }
+    perFile.push({ file, own });
+  }
+  // Every file has run: what waited for the end of the run is judged on the schema they leave,
+  // and placed among its file's findings.
+  const standing = applyRuleSettings(standingFindings(pending), options.config?.rules);
+  if (standing.length) {
+    const ownOf = new Map(perFile.map((f) => [f.file, f.own]));
+    for (const d of standing) ownOf.get(d.file!)?.push(d);
+  }
+  const diagnostics: Diagnostic[] = [];
+  const files: { file: string; ok: boolean }[] = [];
+  for (const { file, own } of perFile) {
     own.sort(compareDiagnostics);
     // One by one: push(...own) overflows the call stack past some hundred thousand findings.
     for (const d of own) diagnostics.push(d);

@@ -1,9 +1,9 @@
 import { addedConstraints, alterTableCommands, node, relationName } from './ast.js';
-import { learn, learnedKinds, seenTable } from './seen-tables.js';
-import { leaveDoBlock, type StatementContext, type StatementRule } from '../sql/context.js';
+import { foreignKeyName, learn, learnedKinds, notNullPredicate, seenTable, stillThere, type SeenTable } from './seen-tables.js';
+import { leaveDoBlock, type StatementContext, type StatementFinding, type StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
 import { skippedPart } from '../sql/skips.js';
-import type { PgNode } from '../../sql/parser.js';
+import { scanSql, type PgNode } from '../../sql/parser.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 /** Whether some index's leading columns are exactly the foreign key's columns, in any order. */
@@ -20,17 +20,33 @@ function covered(columns: readonly string[], indexes: Iterable<(string | null)[]
 }
 
 /**
- * Column lists of the indexes `statements` build on the table keyed `key`: CREATE INDEX without
- * WHERE, ADD PRIMARY KEY / UNIQUE; each with whether PostgreSQL may skip it (IF NOT EXISTS, ALTER
+ * Whether a partial index's WHERE (`notNull`: the columns it asks to be non-null, notNullPredicate)
+ * holds for every row the key's checks look up: they ask each key column to equal a value, which
+ * implies it is not null, so an index asking only key columns to be non-null serves them.
+ */
+function servesKey(notNull: readonly string[] | undefined, columns: readonly string[]): boolean {
+  return notNull !== undefined && notNull.every((c) => columns.includes(c));
+}
+
+/** Whether an index of the table as seen covers the key: a full one, or one only partial on the key's columns being non-null. */
+function coveredBySeen(table: SeenTable, columns: readonly string[]): boolean {
+  if (covered(columns, table.indexes.values())) return true;
+  for (const index of table.notNullIndexes.values()) if (servesKey(index.notNull, columns) && covered(columns, [index.columns])) return true;
+  return false;
+}
+
+/**
+ * Column lists of the indexes `statements` build on the table keyed `key` that may serve the key
+ * of `columns`: CREATE INDEX without WHERE (or whose WHERE the key's checks imply), ADD PRIMARY KEY / UNIQUE; each with whether PostgreSQL may skip it (IF NOT EXISTS, ALTER
  * TABLE IF EXISTS, ADD COLUMN IF NOT EXISTS). Undefined entries (statements skipped whole) build none.
  */
-function indexesBuilt(statements: readonly (PgNode | undefined)[], key: string): { columns: (string | null)[]; mayBeSkipped: boolean }[] {
+function indexesBuilt(statements: readonly (PgNode | undefined)[], key: string, keyColumns: readonly string[]): { columns: (string | null)[]; mayBeSkipped: boolean }[] {
   const found: { columns: (string | null)[]; mayBeSkipped: boolean }[] = [];
   for (const ast of statements) {
     if (!ast) continue;
     const [kind, body] = node(ast);
     if (tableKey(relationName(body.relation)) !== key) continue;
-    if (kind === 'IndexStmt' && !body.whereClause) {
+    if (kind === 'IndexStmt' && (!body.whereClause || servesKey(notNullPredicate(body.whereClause), keyColumns))) {
       found.push({ columns: (body.indexParams ?? []).map((p: { IndexElem?: { name?: string } }) => p.IndexElem?.name ?? null), mayBeSkipped: body.if_not_exists === true });
     } else if (kind === 'AlterTableStmt') {
       for (const { constraint, subcommand } of addedConstraints(ast, ['CONSTR_PRIMARY', 'CONSTR_UNIQUE'])) {
@@ -52,11 +68,11 @@ function indexesBuilt(statements: readonly (PgNode | undefined)[], key: string):
 function coveredLater(ctx: StatementContext, table: string, columns: readonly string[]): boolean {
   const key = tableKey(table);
   const later = ctx.later();
-  const built = indexesBuilt(later, key);
+  const built = indexesBuilt(later, key, columns);
   if (covered(columns, built.filter((b) => !b.mayBeSkipped).map((b) => b.columns))) return true;
   if (!covered(columns, built.map((b) => b.columns))) return false;
   // Only a statement PostgreSQL may skip covers it: what runs of them decides.
-  return covered(columns, indexesBuilt(laterRuns(ctx, later), key).map((b) => b.columns));
+  return covered(columns, indexesBuilt(laterRuns(ctx, later), key, columns).map((b) => b.columns));
 }
 
 /**
@@ -74,11 +90,119 @@ function laterRuns(ctx: StatementContext, later: readonly PgNode[]): (PgNode | u
   });
 }
 
+/** A foreign key declared on a new table, judged when the run ends. */
+interface NewTableKey {
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly referenced: string;
+  /** Its name as PostgreSQL gives it (SeenTable.foreignKeys' key for it). */
+  readonly name: string;
+  /** Where it is declared: an element of CREATE TABLE (string offsets into the text), or an ALTER TABLE subcommand. */
+  readonly at?: { readonly start: number; readonly end: number };
+  readonly subcommand?: number;
+}
+
 /**
- * An ALTER TABLE that adds a foreign key to a table: whether an index covers its columns, built
- * before it or later in the same file (or step). A new
- * table's inline foreign keys are not judged when it is created, since its indexes usually
- * follow in the next statements; the rule judges keys added to a table that already exists.
+ * Where each element of a CREATE TABLE's list (a column, a table constraint, a LIKE) is in its
+ * text, as string offsets: PostgreSQL's tokens from the first bracket, split at the commas
+ * outside inner brackets. Undefined when the pieces do not match the parser's elements one for one.
+ */
+function tableElementSpans(text: string, count: number): { start: number; end: number }[] | undefined {
+  const spans: { start: number; end: number }[] = [];
+  let depth = 0;
+  let from = -1;
+  let last = -1;
+  for (const t of scanSql(text)) {
+    if (t.text === '(' || t.text === '[') {
+      if (depth++ === 0) continue;
+    } else if (t.text === ')' || t.text === ']') {
+      if (--depth === 0) break;
+    } else if (t.text === ',' && depth === 1) {
+      spans.push({ start: from, end: last });
+      from = -1;
+      continue;
+    }
+    if (depth === 0) continue;
+    if (from === -1) from = t.start;
+    last = t.end;
+  }
+  if (from !== -1) spans.push({ start: from, end: last });
+  return spans.length === count ? spans : undefined;
+}
+
+/**
+ * The foreign keys a statement declares on a table new here (created by it, or earlier in the
+ * same migration): a CREATE TABLE's columns' REFERENCES and its FOREIGN KEY constraints, an ALTER
+ * TABLE's ADD CONSTRAINT ... FOREIGN KEY and ADD COLUMN ... REFERENCES. A table that is a
+ * partition (its parent's indexes reach it) or copies another's (LIKE ... INCLUDING INDEXES) has
+ * indexes migc does not follow: its keys are left alone.
+ */
+function newTableKeys(ctx: StatementContext): NewTableKey[] {
+  const keys: NewTableKey[] = [];
+  const named = (table: string, columns: readonly string[], conname: string | undefined) => foreignKeyName(tableKey(table), columns, conname);
+  const alter = alterTableCommands(ctx.ast);
+  if (alter) {
+    if (!ctx.state.isNew(alter.table)) return keys;
+    for (const { constraint, subcommand } of addedConstraints(ctx.ast, ['CONSTR_FOREIGN'])) {
+      const columns: string[] = (constraint.fk_attrs ?? []).map((a: { String?: { sval?: string } }) => a.String?.sval);
+      if (columns.length) keys.push({ table: alter.table, columns, referenced: relationName(constraint.pktable), name: named(alter.table, columns, constraint.conname), subcommand });
+    }
+    return keys;
+  }
+  const [kind, body] = node(ctx.ast);
+  if (kind !== 'CreateStmt' || body.partbound || body.ofTypename) return keys;
+  const elements: Record<string, any>[] = body.tableElts ?? [];
+  if (elements.some((e) => e.TableLikeClause)) return keys;
+  const table = relationName(body.relation);
+  let spans: { start: number; end: number }[] | undefined | null = null;
+  for (const [i, e] of elements.entries()) {
+    const found: { columns: string[]; constraint: Record<string, any> }[] = [];
+    for (const c of e.ColumnDef?.constraints ?? []) if (c.Constraint?.contype === 'CONSTR_FOREIGN') found.push({ columns: [e.ColumnDef.colname], constraint: c.Constraint });
+    if (e.Constraint?.contype === 'CONSTR_FOREIGN') found.push({ columns: (e.Constraint.fk_attrs ?? []).map((a: { String?: { sval?: string } }) => a.String?.sval), constraint: e.Constraint });
+    for (const { columns, constraint } of found) {
+      if (!columns.length || columns.some((c) => c === undefined)) continue;
+      // Placed only when the table declares a key: most CREATE TABLEs are not lexed again.
+      if (spans === null) spans = tableElementSpans(ctx.text, elements.length);
+      keys.push({ table, columns, referenced: relationName(constraint.pktable), name: named(table, columns, constraint.conname), ...(spans?.[i] ? { at: spans[i] } : {}) });
+    }
+  }
+  return keys;
+}
+
+/**
+ * A foreign key declared on a new table, as a finding that stands only if, once the run has
+ * ended, the key is still there and no index covers it: the table is empty until the migration
+ * has run, so an index a later migration of the run builds serves it in time.
+ */
+function judgedAtEnd(ctx: StatementContext, key: NewTableKey): StatementFinding | undefined {
+  // Learnt from this statement already: the key as declared here.
+  const seen = seenTable(ctx, key.table);
+  const declared = seen?.foreignKeys.get(key.name);
+  if (!seen || !declared) return undefined;
+  const { state } = ctx;
+  // Dynamic SQL (a DO block migc cannot read, a CALL) may build an index unseen.
+  const opaque = state.opaqueCount;
+  const cols = key.columns.map(quoteIdent).join(', ');
+  const ran = ctx.mode === 'lint' ? 'the files linted have run' : 'the plan has run';
+  return {
+    message: `${quoteName(key.table)} (${cols}) references ${quoteName(key.referenced)}, and no index on (${cols}) is there once ${ran}: every DELETE on ${quoteName(key.referenced)}, and every UPDATE of its key, scans ${quoteName(key.table)}`,
+    help: `Index it in the ${ctx.mode === 'lint' ? 'migration' : 'step'} that creates the table, where nothing uses it yet and it needs no CONCURRENTLY: CREATE INDEX ${quoteIdent(`${key.table.replace(/^.*\./, '')}_${key.columns.join('_')}_idx`)} ON ${quoteName(key.table)} (${cols});`,
+    ...(key.at ? { at: key.at } : {}),
+    ...(key.subcommand !== undefined ? { subcommand: key.subcommand } : {}),
+    // The table and this very key still there (not dropped, nor dropped and declared again:
+    // that declaration is judged on its own), with its columns as named now.
+    standsAtEnd: () => state.opaqueCount === opaque && stillThere(state, seen) && seen.foreignKeys.get(key.name) === declared && !coveredBySeen(seen, declared.columns),
+  };
+}
+
+/**
+ * A foreign key added to a table: whether an index covers its columns.
+ * - On a table that existed before the migration (a later migration's ALTER TABLE; an earlier
+ *   migration has filled it): built before it, or later in the same file (or step). The next
+ *   migration may run months later: the DELETEs scan in between.
+ * - On a table new here (CREATE TABLE's REFERENCES and FOREIGN KEY, an ALTER TABLE of a table the
+ *   same migration created): once the run has ended, by an index any statement of the run built
+ *   and none dropped (generated migrations create tables in one file and index them in the next).
  */
 export const foreignKeyWithoutIndex: StatementRule = {
   code: 'MG230',
@@ -98,7 +222,7 @@ export const foreignKeyWithoutIndex: StatementRule = {
         if (!columns.length) continue;
         const referenced = relationName(constraint.pktable);
         const unique = columns.length === 1 && ctx.state.table(alter.table)?.uniqueColumns.has(columns[0]!);
-        if (unique || (known && covered(columns, known.indexes.values())) || coveredLater(ctx, alter.table, columns)) continue;
+        if (unique || (known && coveredBySeen(known, columns)) || coveredLater(ctx, alter.table, columns)) continue;
         const cols = columns.map(quoteIdent).join(', ');
         report({
           message: seen
@@ -114,5 +238,11 @@ export const foreignKeyWithoutIndex: StatementRule = {
       }
     }
     learn(ctx);
+    // Rollbacks are undone before the run ends: a table they create is not judged.
+    if (ctx.inRollback) return;
+    for (const key of newTableKeys(ctx)) {
+      const finding = judgedAtEnd(ctx, key);
+      if (finding) report(finding);
+    }
   },
 };

@@ -5,19 +5,39 @@ import { tableKey, type SchemaState } from '../sql/schema-state.js';
 
 /**
  * What MG230 and MG232 learn of tables from the statements they see (the plan's steps, the files
- * linted so far), for them and MG210: the column lists of their indexes and the names of their
- * validated CHECK constraints. The schema state does not keep those. Of a table whose creation
+ * linted so far), for them and MG210: the column lists of their indexes, the names of their
+ * validated CHECK constraints, and their foreign keys as declarations MG230 can find again when
+ * the run ends. The schema state does not keep those. Of a table whose creation
  * was seen, every index is known; of any other (a plan's baseline, an earlier migration not
  * linted) only those created or added since, and the rules then say what they cannot know. Kept per SchemaState (one
  * per compile or lint run); rollbacks teach nothing, as they do not change what later steps find.
  */
 export interface SeenTable {
+  /** Its key (tableKey) now: a rename moves it, so a rule that keeps the table finds it again. */
+  key: string;
   /** Its creation was seen, so its indexes are all known; otherwise only its constraints added since. */
   readonly created: boolean;
   /** Column lists of its indexes, PRIMARY KEY and UNIQUE constraints; null for an expression column. */
   readonly indexes: Map<string, (string | null)[]>;
+  /**
+   * Its partial indexes whose WHERE only asks columns to be non-null (`WHERE user_id IS NOT NULL`),
+   * with those columns: a lookup by equality on them (a foreign key's checks) can use the index,
+   * as the equality implies the predicate (checked on PostgreSQL 15).
+   */
+  readonly notNullIndexes: Map<string, { columns: (string | null)[]; notNull: string[] }>;
   readonly validatedChecks: Set<string>;
   readonly notValidChecks: Set<string>;
+  /**
+   * Its foreign keys declared since it was seen, by name (as PostgreSQL names them): one object
+   * per declaration, kept while the key is there (a key dropped and added again under its name is
+   * another), with its columns as they are named now and the table it references (tableKey).
+   */
+  readonly foreignKeys: Map<string, SeenForeignKey>;
+}
+
+export interface SeenForeignKey {
+  columns: string[];
+  references: string;
 }
 
 const memory = new WeakMap<SchemaState, { tables: Map<string, SeenTable>; last?: unknown }>();
@@ -33,11 +53,51 @@ export function seenTable(ctx: StatementContext, table: string): SeenTable | und
   return memoryOf(ctx.state).tables.get(tableKey(table));
 }
 
+/** Whether a table seen is still there (under its key now): not dropped, nor replaced by another of its name. */
+export function stillThere(state: SchemaState, table: SeenTable): boolean {
+  return memoryOf(state).tables.get(table.key) === table;
+}
+
+const newSeenTable = (key: string, created: boolean): SeenTable => ({ key, created, indexes: new Map(), notNullIndexes: new Map(), validatedChecks: new Set(), notValidChecks: new Set(), foreignKeys: new Map() });
+
+/**
+ * The columns an index's WHERE asks to be non-null, when that is all it asks: `a IS NOT NULL`,
+ * or several such ANDed. Undefined for any other predicate.
+ */
+export function notNullPredicate(where: Record<string, any> | undefined): string[] | undefined {
+  if (where?.NullTest) {
+    const fields = where.NullTest.arg?.ColumnRef?.fields ?? [];
+    const column = fields.length === 1 ? fields[0].String?.sval : undefined;
+    return where.NullTest.nulltesttype === 'IS_NOT_NULL' && column !== undefined ? [column] : undefined;
+  }
+  if (where?.BoolExpr?.boolop !== 'AND_EXPR') return undefined;
+  const columns: string[] = [];
+  for (const arg of where.BoolExpr.args ?? []) {
+    const own = notNullPredicate(arg);
+    if (!own) return undefined;
+    columns.push(...own);
+  }
+  return columns;
+}
+
+/** The name PostgreSQL gives a foreign key (the schema state's too): its own, or table_columns_fkey. */
+export function foreignKeyName(table: string, columns: readonly string[], conname: string | undefined): string {
+  return conname ?? `${table.split('.').pop()}_${columns.join('_')}_fkey`;
+}
+
+const namesOf = (list: { String?: { sval?: string } }[] | undefined): string[] => (list ?? []).map((k) => k.String?.sval ?? '');
+
 function addConstraint(t: SeenTable, c: Record<string, any> | undefined, anonymous: string, column?: string): void {
   if (!c) return;
+  if (c.contype === 'CONSTR_FOREIGN') {
+    const columns = c.fk_attrs?.length ? namesOf(c.fk_attrs) : column ? [column] : [];
+    if (columns.length) t.foreignKeys.set(foreignKeyName(t.key, columns, c.conname), { columns, references: tableKey(relationName(c.pktable)) });
+  }
   if (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') {
     const keys: string[] = c.keys?.length ? c.keys.map((k: { String?: { sval?: string } }) => k.String?.sval) : column ? [column] : [];
-    if (keys.length) t.indexes.set(c.conname ?? anonymous, keys);
+    // Unnamed, it has the name PostgreSQL gives it (users_pkey, users_email_key), which a later DROP CONSTRAINT names.
+    const bare = t.key.split('.').pop();
+    if (keys.length) t.indexes.set(c.conname ?? (c.contype === 'CONSTR_PRIMARY' ? `${bare}_pkey` : `${bare}_${keys.join('_')}_key`), keys);
   }
   if (c.contype === 'CONSTR_CHECK') (c.skip_validation ? t.notValidChecks : t.validatedChecks).add(c.conname ?? anonymous);
 }
@@ -67,29 +127,34 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode): void {
   const [kind, body] = node(ast);
   switch (kind) {
     case 'CreateStmt': {
-      const t: SeenTable = { created: true, indexes: new Map(), validatedChecks: new Set(), notValidChecks: new Set() };
+      const key = tableKey(relationName(body.relation));
+      const t = newSeenTable(key, true);
       let n = 0;
       for (const elt of body.tableElts ?? []) {
         for (const c of elt.ColumnDef?.constraints ?? []) addConstraint(t, c.Constraint, `#${n++}`, elt.ColumnDef.colname);
         if (elt.Constraint) addConstraint(t, elt.Constraint, `#${n++}`);
       }
-      tables.set(tableKey(relationName(body.relation)), t);
+      tables.set(key, t);
       return;
     }
     case 'IndexStmt': {
-      // A partial index does not serve every lookup.
-      if (body.whereClause) return;
+      // A partial index does not serve every lookup: only those that imply its WHERE.
+      const notNull = body.whereClause ? notNullPredicate(body.whereClause) : undefined;
+      if (body.whereClause && !notNull) return;
       const key = tableKey(relationName(body.relation));
       let t = tables.get(key);
       // A table whose creation was not seen (a plan's baseline, an earlier migration): this index is known, others may exist.
-      if (!t) tables.set(key, (t = { created: false, indexes: new Map(), validatedChecks: new Set(), notValidChecks: new Set() }));
-      t.indexes.set(body.idxname ?? `#${t.indexes.size}`, (body.indexParams ?? []).map((p: { IndexElem?: { name?: string } }) => p.IndexElem?.name ?? null));
+      if (!t) tables.set(key, (t = newSeenTable(key, false)));
+      const columns = (body.indexParams ?? []).map((p: { IndexElem?: { name?: string } }) => p.IndexElem?.name ?? null);
+      const name = body.idxname ?? `#${t.indexes.size + t.notNullIndexes.size}`;
+      if (notNull) t.notNullIndexes.set(name, { columns, notNull });
+      else t.indexes.set(name, columns);
       return;
     }
     case 'AlterTableStmt': {
       const key = tableKey(relationName(body.relation));
       let t = tables.get(key);
-      if (!t) tables.set(key, (t = { created: false, indexes: new Map(), validatedChecks: new Set(), notValidChecks: new Set() }));
+      if (!t) tables.set(key, (t = newSeenTable(key, false)));
       for (const { AlterTableCmd: cmd } of body.cmds ?? []) {
         if (cmd?.subtype === 'AT_AddConstraint') addConstraint(t, cmd.def?.Constraint, `#${t.indexes.size}`);
         if (cmd?.subtype === 'AT_AddColumn') for (const c of cmd.def?.ColumnDef?.constraints ?? []) addConstraint(t, c.Constraint, `#${t.indexes.size}`, cmd.def.ColumnDef.colname);
@@ -98,23 +163,61 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode): void {
           t.indexes.delete(cmd.name);
           t.validatedChecks.delete(cmd.name);
           t.notValidChecks.delete(cmd.name);
+          t.foreignKeys.delete(cmd.name);
+        }
+        if (cmd?.subtype === 'AT_DropColumn') {
+          // Its indexes and foreign keys go with it.
+          for (const [name, columns] of t.indexes) if (columns.includes(cmd.name)) t.indexes.delete(name);
+          for (const [name, index] of t.notNullIndexes) if (index.columns.includes(cmd.name) || index.notNull.includes(cmd.name)) t.notNullIndexes.delete(name);
+          for (const [name, fk] of t.foreignKeys) if (fk.columns.includes(cmd.name)) t.foreignKeys.delete(name);
         }
       }
       return;
     }
     case 'DropStmt': {
       const names: string[] = (body.objects ?? []).map((o: { List?: { items?: { String?: { sval?: string } }[] } }) => (o.List?.items ?? []).map((i) => i.String?.sval).join('.'));
-      if (body.removeType === 'OBJECT_TABLE') for (const n of names) tables.delete(tableKey(n));
-      if (body.removeType === 'OBJECT_INDEX') for (const t of tables.values()) for (const n of names) t.indexes.delete(n.replace(/^.*\./, ''));
+      if (body.removeType === 'OBJECT_TABLE') {
+        const dropped = new Set(names.map(tableKey));
+        for (const key of dropped) tables.delete(key);
+        // The keys that referenced them went with them (CASCADE; without it PostgreSQL refuses while there is one).
+        for (const t of tables.values()) for (const [name, fk] of t.foreignKeys) if (dropped.has(fk.references)) t.foreignKeys.delete(name);
+      }
+      if (body.removeType === 'OBJECT_INDEX') {
+        for (const t of tables.values()) {
+          for (const n of names) {
+            t.indexes.delete(n.replace(/^.*\./, ''));
+            t.notNullIndexes.delete(n.replace(/^.*\./, ''));
+          }
+        }
+      }
       return;
     }
     case 'RenameStmt': {
-      if (body.renameType !== 'OBJECT_TABLE') return;
       const from = tableKey(relationName(body.relation));
       const t = tables.get(from);
       if (!t) return;
+      if (body.renameType === 'OBJECT_COLUMN') {
+        // Its indexes and keys follow the column.
+        const renamed = (columns: (string | null)[]) => columns.map((c) => (c === body.subname ? body.newname : c));
+        for (const [name, columns] of t.indexes) if (columns.includes(body.subname)) t.indexes.set(name, renamed(columns));
+        for (const [name, index] of t.notNullIndexes) t.notNullIndexes.set(name, { columns: renamed(index.columns), notNull: renamed(index.notNull) as string[] });
+        for (const fk of t.foreignKeys.values()) if (fk.columns.includes(body.subname)) fk.columns = renamed(fk.columns) as string[];
+        return;
+      }
+      if (body.renameType === 'OBJECT_TABCONSTRAINT') {
+        const fk = t.foreignKeys.get(body.subname);
+        if (fk) {
+          t.foreignKeys.delete(body.subname);
+          t.foreignKeys.set(body.newname, fk);
+        }
+        return;
+      }
+      if (body.renameType !== 'OBJECT_TABLE') return;
       tables.delete(from);
-      tables.set(tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname), t);
+      t.key = tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname);
+      tables.set(t.key, t);
+      // The keys that reference it follow it.
+      for (const other of tables.values()) for (const fk of other.foreignKeys.values()) if (fk.references === from) fk.references = t.key;
       return;
     }
   }

@@ -138,6 +138,23 @@ interface Judged {
   readonly message: string;
   readonly help: string;
   readonly severity: Severity;
+  readonly standsAtEnd?: () => boolean;
+}
+
+/**
+ * Findings that wait for the end of the run (StatementFinding.standsAtEnd), as diagnostics already
+ * placed (a migc-ignore applied, or its MG035): the run keeps those that stand then.
+ */
+export interface PendingFinding {
+  readonly diagnostics: readonly Diagnostic[];
+  readonly stands: () => boolean;
+}
+
+/** The diagnostics of the pending findings that stand now, in the order they were found. */
+export function standingFindings(pending: readonly PendingFinding[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const p of pending) if (p.stands()) for (const d of p.diagnostics) out.push(d);
+  return out;
 }
 
 /**
@@ -185,7 +202,7 @@ function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts'
     // A subcommand of what runs, as the statement numbers it.
     const subcommand = f.subcommand !== undefined && skipped?.kept ? skipped.kept[f.subcommand] : f.subcommand;
     const span = (f.at && unit.locate ? unit.locate(f.at) : undefined) ?? (subcommand !== undefined ? unit.subcommandSpan?.(subcommand) : undefined) ?? unit.statement.span;
-    judged.push({ rule, span, message: f.message, help: f.help, severity: f.severity ?? rule.severity });
+    judged.push({ rule, span, message: f.message, help: f.help, severity: f.severity ?? rule.severity, ...(f.standsAtEnd ? { standsAtEnd: f.standsAtEnd } : {}) });
   };
   for (rule of rulesFor(rules, node(ast)[0])) if (runs || judgedWhenSkipped.has(rule.code)) rule.check(ctx, report);
   return { judged, locks, runs };
@@ -264,6 +281,8 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
   const rows = options.settings.rows;
   const forward = { analyses: new Map<Statement, StatementAnalysis>(), diagnostics: [] as Diagnostic[] };
   const backward = { analyses: new Map<Statement, StatementAnalysis>(), diagnostics: [] as Diagnostic[] };
+  /** Forward findings that wait for the end of the plan (StatementFinding.standsAtEnd). */
+  const pending: PendingFinding[] = [];
   /** A step's statements (or its rollback's), in the transactions its script runs them in. */
   const judgeStatements = (step: Step, statements: readonly Statement[], into: typeof forward, base: { phase: PhaseKind; inRollback: boolean; batched: boolean }) => {
     // The script runs consecutive transactional statements in one transaction.
@@ -271,7 +290,9 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
     const report = (judged: readonly Judged[], related?: RelatedLocation) => {
       for (const j of judged) {
         const reason = options.settings.allowances.get(step)?.get(j.rule.code);
-        into.diagnostics.push({
+        const diagnostics = j.standsAtEnd ? [] : into.diagnostics;
+        if (j.standsAtEnd) pending.push({ diagnostics, stands: j.standsAtEnd });
+        diagnostics.push({
           code: j.rule.code, severity: reason !== undefined ? 'info' : j.severity, file: plan.file, span: j.span,
           message: reason !== undefined ? `allowed in step "${step.id}" (${reason}): ${j.message}` : j.message,
           ...(reason !== undefined ? { accepted: { reason } } : {}),
@@ -360,6 +381,8 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       if (rollback?.kind === 'sql') state.tentatively(() => views.tentatively(() => judgeStatements(step, rollback.statements, backward, { phase: phase.kind, inRollback: true, batched: rollback.batch !== undefined })));
     }
   }
+  // The plan has run: what waited for its end is judged on the state it leaves.
+  for (const d of standingFindings(pending)) forward.diagnostics.push(d);
   // Forward statements first, then rollbacks: the order the analysis has always reported in.
   return { diagnostics: [...forward.diagnostics, ...backward.diagnostics], statements: new Map([...forward.analyses, ...backward.analyses]) };
 }
@@ -516,6 +539,12 @@ export interface FileAnalysisOptions extends AnalysisOptions {
    * files (an --assume-rows typo).
    */
   readonly tablesNamed?: Set<string>;
+  /**
+   * Filled with the findings that wait for the end of the run (StatementFinding.standsAtEnd): the
+   * caller keeps those that stand once its last file is analysed (standingFindings). Without it
+   * the file is the run, and they are judged at its end.
+   */
+  readonly pending?: PendingFinding[];
 }
 
 /** A session's settings as the analysis of a file follows them. */
@@ -580,7 +609,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
   const rules = options.rules ?? statementRules;
   const views = viewsOf(state);
   const rows = (table: string) => options.assumeRows?.get(tableKey(table));
-  const diagnostics: Diagnostic[] = [];
+  const found: Diagnostic[] = [];
   /** Outside the file's own BEGIN ... COMMIT: the tool's transaction, an implicit one, or none. */
   const between: OpenTransaction = {
     open: options.fileTransaction ? 'tool' : options.oneQueryString && statements.length > 1 ? 'implicit' : 'none',
@@ -609,11 +638,15 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     lineAt = { offset, line };
     return line;
   };
+  /** Findings that wait for the end of the run: the caller's (options.pending), or the file's own. */
+  const pending = options.pending ?? [];
   const record = (judged: readonly Judged[], span: Span, ignores: ReadonlyMap<string, string | undefined>, related?: RelatedLocation) => {
     const near = related ? { related: [related] } : {};
     for (const j of judged) {
       // One missing lock_timeout is one problem, however many statements follow it.
       if (j.rule.code === 'MG219' && lockTimeoutReported) continue;
+      const diagnostics: Diagnostic[] = j.standsAtEnd ? [] : found;
+      if (j.standsAtEnd) pending.push({ diagnostics, stands: j.standsAtEnd });
       const d = withIgnores({ code: j.rule.code, severity: j.severity, file, span: j.span, message: j.message, help: j.help, ...near }, ignores, span);
       diagnostics.push(d);
       if (d.code === 'MG035') continue;
@@ -765,5 +798,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     record([{ rule: transactionNesting, span, ...unterminatedTransaction(line), severity: 'error' }], span, ignores);
   }
   if (options.session) Object.assign(options.session, { lockTimeoutSet: sessionLockTimeout, lockTimeoutReported, searchPath: sessionPath });
-  return diagnostics;
+  // Linted on its own, the file is the run: what waits for its end is judged now.
+  if (!options.pending) for (const d of standingFindings(pending)) found.push(d);
+  return found;
 }

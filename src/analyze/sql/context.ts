@@ -264,6 +264,14 @@ export interface StatementFinding {
   readonly subcommand?: number;
   /** The part of the statement's text it is about (string offsets into ctx.text): a name in it. */
   readonly at?: { readonly start: number; readonly end: number };
+  /**
+   * The finding stands only if this still holds once the run has ended: every file of the lint
+   * run analysed, or every step of the plan (MG230: a foreign key declared on a new table is
+   * served by an index a later migration of the run builds). Asked once, on the schema state as
+   * the run left it; the finding keeps its place and its migc-ignore. Never in a rollback, whose
+   * changes are undone before the run ends.
+   */
+  readonly standsAtEnd?: () => boolean;
 }
 
 export interface StatementRule {

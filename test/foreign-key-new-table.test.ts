@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryHost } from '../src/host.js';
+import { lint, type LintOptions } from '../src/lint.js';
+import { loadSqlParser } from '../src/sql/parser.js';
+import { sqlEngines, type SqlEngine } from './sql-engines.js';
+
+/**
+ * MG230 judges a foreign key declared on a new table (CREATE TABLE's REFERENCES and FOREIGN KEY,
+ * an ALTER TABLE of a table the same migration created) once every file linted has run: the
+ * table is empty until then, and generated migrations index it in the next file. A key added to a
+ * table an earlier migration made keeps the file-local judgement: that table holds rows, and the
+ * DELETEs scan it until the file that indexes it runs.
+ */
+const base = "SET lock_timeout = '5s';\nCREATE TABLE users (id bigint PRIMARY KEY);\nCREATE TABLE orders (id bigint PRIMARY KEY);\n";
+
+async function lintFiles(texts: readonly string[], options: Omit<LintOptions, 'files'> = {}) {
+  await loadSqlParser();
+  const files = Object.fromEntries(texts.map((t, i) => [`${String(i).padStart(3, '0')}.sql`, t]));
+  return lint({ files: Object.keys(files), ...options }, memoryHost(files));
+}
+
+/** MG230's findings as `file:line severity message-start`, in the order lint gives them. */
+async function findings(texts: readonly string[], options: Omit<LintOptions, 'files'> = {}): Promise<string[]> {
+  const result = await lintFiles(texts, options);
+  return result.diagnostics.filter((d) => d.code === 'MG230').map((d) => `${d.file}:${result.sources.get(d.file!)!.position(d.span!.start).line} ${d.severity} ${d.message.replace(/ references .*/, '')}`);
+}
+
+describe('MG230 on a new table, judged once the run has ended', () => {
+  it('a key declared in CREATE TABLE is served by an index a later file builds (the harness layout: 0001 creates, 0002 indexes)', async () => {
+    const create = "SET lock_timeout = '5s';\nCREATE TABLE invoices (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\n";
+    expect(await findings([base, create, "SET lock_timeout = '5s';\nCREATE INDEX invoices_user_id_idx ON invoices (user_id);\n"])).toEqual([]);
+    expect(await findings([base, create])).toEqual(['001.sql:2 warning invoices (user_id)']);
+  });
+
+  it('a key added to a table an earlier migration created keeps the file-local look-ahead: the index in the next file comes too late', async () => {
+    const files = [
+      base,
+      "SET lock_timeout = '5s';\nCREATE TABLE invoices (id bigint PRIMARY KEY, user_id bigint);\n",
+      "SET lock_timeout = '5s';\nALTER TABLE invoices ADD CONSTRAINT invoices_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\n",
+      "CREATE INDEX CONCURRENTLY invoices_user_id_idx ON invoices (user_id);\n",
+    ];
+    expect(await findings(files)).toEqual(['002.sql:2 warning invoices (user_id)']);
+  });
+
+  it('the finding takes its place among its file\'s findings, and its file\'s ok, after the settings', async () => {
+    const create = 'CREATE TABLE invoices (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\nCREATE INDEX invoices_id_idx ON users (id);\n';
+    const result = await lintFiles([base, create, "SET lock_timeout = '5s';\nCREATE TABLE notes (id bigint);\n"], { config: { rules: { MG230: 'error' } } });
+    const source = result.sources.get('001.sql')!;
+    expect(result.diagnostics.filter((d) => d.file === '001.sql').map((d) => `${source.position(d.span!.start).line} ${d.code} ${d.severity}`)).toEqual([
+      '1 MG219 warning',
+      '1 MG230 error',
+      '2 MG201 error',
+    ]);
+    expect(result.diagnostics.map((d) => d.file)).toEqual([...result.diagnostics.map((d) => d.file)].sort());
+    expect(result.files.map((f) => `${f.file} ${f.ok}`)).toEqual(['000.sql true', '001.sql false', '002.sql true']);
+  });
+
+  it('a migc-ignore before the CREATE TABLE holds; without a reason it is reported only when the key stands', async () => {
+    const ignored = (comment: string) => `SET lock_timeout = '5s';\n${comment}\nCREATE TABLE invoices (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\n`;
+    const accepted = await lintFiles([base, ignored('-- migc-ignore MG230: users rows are never deleted')]);
+    expect(accepted.diagnostics.filter((d) => d.code === 'MG230').map((d) => `${d.severity} ${d.accepted?.reason}`)).toEqual(['info users rows are never deleted']);
+    const indexed = "SET lock_timeout = '5s';\nCREATE INDEX invoices_user_id_idx ON invoices (user_id);\n";
+    expect((await lintFiles([base, ignored('-- migc-ignore MG230'), indexed])).diagnostics.map((d) => d.code)).not.toContain('MG035');
+    expect((await lintFiles([base, ignored('-- migc-ignore MG230')])).diagnostics.map((d) => d.code)).toContain('MG035');
+  });
+
+  it('a rollback\'s CREATE TABLE is not judged: its changes are undone before the run ends', async () => {
+    await loadSqlParser();
+    const files = {
+      '000_base.up.sql': base,
+      '001_invoices.up.sql': "SET lock_timeout = '5s';\nDROP TABLE IF EXISTS old_invoices;\n",
+      '001_invoices.down.sql': "SET lock_timeout = '5s';\nCREATE TABLE old_invoices (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\n",
+    };
+    const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+    expect(result.diagnostics.filter((d) => d.code === 'MG230')).toEqual([]);
+  });
+});
+
+/**
+ * What the rule says of the keys of new tables is what PostgreSQL has once the files have run:
+ * each history runs on the engines, file after file, and the keys no non-partial index serves
+ * (its leading columns the key's, in any order) are exactly those MG230 reports. The histories
+ * check the names PostgreSQL gives unnamed keys and UNIQUE constraints, which DROP CONSTRAINT uses.
+ */
+const histories: { name: string; files: string[] }[] = [
+  { name: 'indexed in the next file', files: ['CREATE TABLE invoices (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));', 'CREATE INDEX invoices_user_id_idx ON invoices (user_id);'] },
+  { name: 'never indexed', files: ['CREATE TABLE invoices (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id), order_id bigint, CONSTRAINT invoices_order_fk FOREIGN KEY (order_id) REFERENCES orders);'] },
+  { name: 'indexed, then the index replaced by a partial one', files: ['CREATE TABLE invoices (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\nCREATE INDEX invoices_user_id_idx ON invoices (user_id);', 'DROP INDEX invoices_user_id_idx;\nCREATE INDEX invoices_user_id_some_idx ON invoices (user_id) WHERE id > 0;'] },
+  { name: 'an unnamed UNIQUE dropped by the name PostgreSQL gave it', files: ['CREATE TABLE invoices (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id), n int, UNIQUE (user_id, n));', 'ALTER TABLE invoices DROP CONSTRAINT invoices_user_id_n_key;'] },
+  { name: 'a two-column primary key serves its leading column only', files: ['CREATE TABLE lines (order_id bigint REFERENCES orders, user_id bigint REFERENCES users, PRIMARY KEY (order_id, user_id));'] },
+  { name: 'an unnamed key dropped by the name PostgreSQL gave it', files: ['CREATE TABLE invoices (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));', 'ALTER TABLE invoices DROP CONSTRAINT invoices_user_id_fkey;'] },
+  { name: 'column and table renamed, then indexed', files: ['CREATE TABLE invoices (id bigint PRIMARY KEY, customer bigint REFERENCES users (id));\nALTER TABLE invoices RENAME COLUMN customer TO user_id;', 'ALTER TABLE invoices RENAME TO bills;\nCREATE INDEX bills_user_id_idx ON bills (user_id);'] },
+  { name: 'keys added after the tables (Prisma), one indexed in the next file', files: ['CREATE TABLE invoices (id bigint PRIMARY KEY, user_id bigint);\nALTER TABLE invoices ADD CONSTRAINT invoices_user_fk FOREIGN KEY (user_id) REFERENCES users (id);\nALTER TABLE invoices ADD COLUMN order_id bigint REFERENCES orders (id);', 'CREATE INDEX invoices_user_id_idx ON invoices (user_id);'] },
+];
+
+const unindexedKeys = `
+  SELECT c.conrelid::regclass::text || ' (' || (SELECT string_agg(a.attname, ', ' ORDER BY array_position(c.conkey, a.attnum)) FROM pg_attribute a WHERE a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)) || ')' AS key
+  FROM pg_constraint c
+  WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
+    AND NOT EXISTS (
+      SELECT 1 FROM pg_index i
+      WHERE i.indrelid = c.conrelid AND i.indpred IS NULL AND i.indnkeyatts >= cardinality(c.conkey)
+        AND (SELECT array_agg(k ORDER BY k) FROM unnest((i.indkey::int2[])[0:cardinality(c.conkey) - 1]) k) = (SELECT array_agg(k ORDER BY k) FROM unnest(c.conkey) k))
+  ORDER BY 1`;
+
+/** The rows of the last result of a run, as PGlite and node-postgres give them. */
+function rowsOf(result: unknown): Record<string, unknown>[] {
+  const last = Array.isArray(result) ? result[result.length - 1] : result;
+  return (last as { rows?: Record<string, unknown>[] } | undefined)?.rows ?? [];
+}
+
+function engineSuite(name: string, open: () => Promise<SqlEngine>) {
+  describe(`MG230 on new tables against ${name}`, () => {
+    let db: SqlEngine;
+    beforeAll(async () => {
+      db = await open();
+    });
+    afterAll(() => db?.close());
+
+    it.each([
+      { where: 'user_id IS NOT NULL', serves: true },
+      { where: 'user_id IS NOT NULL AND order_id IS NOT NULL', serves: false },
+      { where: 'id > 0', serves: false },
+    ])('a partial index WHERE $where serves the key\'s lookup: $serves (MG230 says the same)', async ({ where, serves }) => {
+      const index = `CREATE INDEX invoices_user_id_idx ON invoices (user_id) WHERE ${where};`;
+      await db.run('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+      await db.run(`CREATE TABLE users (id bigint PRIMARY KEY); CREATE TABLE invoices (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id), order_id bigint); ${index}`);
+      // The lookup the key's trigger makes when a users row is deleted, planned for any value.
+      await db.run("SET enable_seqscan = off; SET plan_cache_mode = force_generic_plan; PREPARE key_lookup (bigint) AS SELECT 1 FROM ONLY invoices x WHERE user_id OPERATOR(pg_catalog.=) $1 FOR KEY SHARE OF x;");
+      const plan = rowsOf(await db.run('EXPLAIN EXECUTE key_lookup (1)')).map((r) => String(r['QUERY PLAN'])).join('\n');
+      await db.run('DEALLOCATE key_lookup; RESET enable_seqscan; RESET plan_cache_mode;');
+      expect(plan.includes('invoices_user_id_idx')).toBe(serves);
+      const files = [base, `SET lock_timeout = '5s';\nCREATE TABLE invoices (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id), order_id bigint);\n${index}\n`];
+      expect((await findings(files)).length === 0).toBe(serves);
+    });
+    it.each(histories)('$name', async ({ files }) => {
+      const texts = [base, ...files.map((f) => `SET lock_timeout = '5s';\n${f}\n`)];
+      const result = await lintFiles(texts);
+      const reported = result.diagnostics.filter((d) => d.code === 'MG230').map((d) => d.message.replace(/ references .*/, ''));
+      await db.run('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+      for (const t of texts) await db.run(t);
+      expect(reported.sort()).toEqual(rowsOf(await db.run(unindexedKeys)).map((r) => String(r.key)).sort());
+    });
+  });
+}
+
+for (const engine of sqlEngines()) engineSuite(engine.name, engine.open);
