@@ -35,6 +35,7 @@ import { dependentsBlockDrop } from './dependents-block-drop.js';
 import { explicitIdsBehindSequence } from './explicit-ids-behind-sequence.js';
 import { missingColumn } from './missing-column.js';
 import { newerThanTarget } from './newer-than-target.js';
+import { catalogWrite } from './catalog-write.js';
 
 /** Every statement rule (the PostgreSQL hazard catalogue), sorted by code. */
 export const statementRules: readonly StatementRule[] = [
@@ -76,4 +77,5 @@ export const statementRules: readonly StatementRule[] = [
   dependentsBlockDrop,
   missingColumn,
   newerThanTarget,
+  catalogWrite,
 ];
