@@ -255,6 +255,19 @@ function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
+/**
+ * diesel's `<version>_<name>/up.sql` or `down.sql`: the folder is the migration, and its
+ * `metadata.toml` may say run_in_transaction = false (src/lint-diesel.ts). The path of that file,
+ * or undefined for a file of another layout.
+ */
+export function dieselMetadataPath(file: string): string | undefined {
+  const slash = file.lastIndexOf('/');
+  const base = file.slice(slash + 1);
+  if (slash <= 0 || (base !== 'up.sql' && base !== 'down.sql')) return undefined;
+  const dir = file.slice(0, slash);
+  return leadingVersion.test(baseName(dir)) ? `${dir}/metadata.toml` : undefined;
+}
+
 /** Is `file` a Flyway script, whose `<file>.conf` may say executeInTransaction=false? */
 export function isFlywayScript(file: string): boolean {
   const base = baseName(file);
@@ -307,6 +320,31 @@ export function isPostgratorMigration(file: string): boolean {
  */
 export function isSentAsOneQueryString(file: string): boolean {
   return isAutocommitFile(file) || isPrismaMigration(file) || isPostgratorMigration(file);
+}
+
+/**
+ * What a file's name or markers say beyond doubt about the tool that runs it, when that tool sends
+ * it in a way only a flag tells lint (see the README's "Which flag for your tool"): the words of
+ * the note that says so, or undefined. Prisma and Postgrator send a file as one query string;
+ * diesel, Flyway, dbmate, goose, sql-migrate, tern, Graphile Migrate, popx (known by its
+ * `.autocommit.` files) and yoyo (known by its `.rollback.sql`) run each file, or each part, in a
+ * transaction of their own. sqlx's and golang-migrate's names are alike, and golang-migrate
+ * wants the other flag: no note for them. `others`: all the files, to pair a yoyo rollback.
+ */
+export function toolSendsNote(file: string, text: string | undefined, others: ReadonlySet<string>): string | undefined {
+  if (isPrismaMigration(file)) return 'Prisma sends each migration.sql to the server as one query string';
+  if (isPostgratorMigration(file)) return 'Postgrator sends each file to the server as one query string';
+  if (dieselMetadataPath(file)) return 'diesel runs each migration\'s up.sql and down.sql in a transaction (unless its metadata.toml says run_in_transaction = false)';
+  if (flyway.test(baseName(file)) || flywayRepeatable.test(baseName(file))) return 'Flyway runs each script in a transaction';
+  if (isAutocommitFile(file)) return 'Ory popx runs each migration that is not .autocommit. in a transaction';
+  const yoyo = yoyoMigrationOf(file);
+  if (yoyo !== undefined && others.has(yoyo)) return 'yoyo runs each migration in a transaction';
+  if (text === undefined) return undefined;
+  if (isGraphileMigration(file, text)) return 'Graphile Migrate runs each migration in a transaction';
+  const tool = new RegExp(dbmateMarker.source, 'm').test(text) ? 'dbmate' : /^--\s*\+goose\s+up\b/im.test(text) ? 'goose'
+    : new RegExp(sqlMigrateMarker.source, 'm').test(text) ? 'sql-migrate' : text.includes(ternSeparator) ? 'tern' : undefined;
+  if (tool) return `${tool} runs each part of a file (the up, the down) in a transaction`;
+  return undefined;
 }
 
 /** A part of a file as its migration tool runs it: the up part, or the down part after a marker. */

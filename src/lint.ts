@@ -7,8 +7,9 @@ import { compareDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js
 import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
 import { sqlFileTooLarge } from './load/limits.js';
-import { fileSections, flywayConfExecuteInTransaction, isFlywayScript, isGraphileMigration, isGraphilePlaceholder, isRollbackFile, migrationOf, isSentAsOneQueryString, liquibaseChangelog, yoyoMigrationOf } from './lint-files.js';
+import { dieselMetadataPath, fileSections, flywayConfExecuteInTransaction, isFlywayScript, isGraphileMigration, isGraphilePlaceholder, isRollbackFile, migrationOf, isSentAsOneQueryString, liquibaseChangelog, yoyoMigrationOf } from './lint-files.js';
 import { flywayScriptTransaction } from './lint-flyway.js';
+import { dieselMetadata, type DieselMetadata } from './lint-diesel.js';
 import { statementFacts } from './sql/facts.js';
 import { loadSqlParser, parseEachStatement, parseSql, type ParsedStatement, type ParseOutcome } from './sql/parser.js';
 import { copiesFromStdin, psqlSqlOnly, type PsqlOnly } from './sql/psql.js';
@@ -27,7 +28,8 @@ export interface LintOptions {
    * except the files and parts their tool runs outside one: dbmate's `transaction:false`, goose's
    * `-- +goose NO TRANSACTION`, a Flyway script whose `<script>.conf` says executeInTransaction=false
    * or that holds statements Flyway runs outside a transaction (src/lint-flyway.ts; mixed with
-   * others, MG026),
+   * others, MG026), a diesel migration whose metadata.toml says run_in_transaction = false
+   * (src/lint-diesel.ts; sent as one query string),
    * popx's `.autocommit.` files, sqlx's files that start with `-- no-transaction`, Prisma's
    * `migration.sql`. dbmate, popx, sqlx and Prisma send such a part as one query string, which
    * PostgreSQL runs as one implicit transaction when it holds several statements.
@@ -73,6 +75,9 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
   const indexOf = new Map(options.files.map((f, i) => [f, i]));
   // Flyway's per-script config, read only when it can matter: under --file-transaction, beside a Flyway script.
   const confs = options.fileTransaction ? await Promise.all(options.files.map((f) => (isFlywayScript(f) ? host.readFile(`${f}.conf`) : undefined))) : [];
+  // diesel's metadata.toml, read as the .conf is: under --file-transaction, beside an up.sql or down.sql.
+  const diesel = options.fileTransaction ? await dieselMetadataOf(options.files, host) : new Map<string, { text: string; says: DieselMetadata }>();
+  const dieselProblems = new Set<string>();
   // What each migration's ups made (a down and its up share a migration: migrationOf), for its
   // rollbacks: what they may drop without losing older data (MG214).
   const migrationOfFile = migrationOf(options.files);
@@ -130,7 +135,19 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
         const span = { start: flywayRuns.outside.start, end: flywayRuns.outside.end };
         for (const d of applyRuleSettings([withIgnores(flywayMixedScript(file, flywayRuns.outside, flywayRuns.inside, sources.get(file)!), ignores, span)], options.config?.rules)) own.push(d);
       }
-      const fileNoTransaction = confSays === false || (flywayRuns !== undefined && flywayRuns.kind !== 'transaction') || oneQueryString;
+      const dieselPath = dieselMetadataPath(file);
+      const metadata = dieselPath === undefined ? undefined : diesel.get(dieselPath);
+      const dieselSays = metadata?.says;
+      if (dieselSays && 'problem' in dieselSays && !dieselProblems.has(dieselPath!)) {
+        // Said once, with the first file of its migration linted.
+        dieselProblems.add(dieselPath!);
+        sources.set(dieselPath!, new SourceText(metadata!.text));
+        for (const d of applyRuleSettings([dieselSays.problem], options.config?.rules)) own.push(d);
+      }
+      // diesel runs a migration whose metadata.toml says run_in_transaction = false with one
+      // batch_execute outside a transaction: one query string.
+      const dieselOutside = dieselSays !== undefined && 'runInTransaction' in dieselSays && !dieselSays.runInTransaction;
+      const fileNoTransaction = confSays === false || (flywayRuns !== undefined && flywayRuns.kind !== 'transaction') || oneQueryString || dieselOutside;
       const up = yoyoMigrationOf(file);
       // A yoyo rollback's directives are its migration's (none when it has none).
       const sections = liquibase?.sections ?? fileSections(sql, rollbackFile, up === undefined ? undefined : (texts[indexOf.get(up) ?? -1] ?? ''));
@@ -153,7 +170,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           ...(options.config?.postgresMinor !== undefined ? { postgresMinor: options.config.postgresMinor } : {}),
           ...(options.config?.assumeRows ? { assumeRows: options.config.assumeRows } : {}),
           ...(section.toolTransaction || (options.fileTransaction && !section.noTransaction && !fileNoTransaction) ? { fileTransaction: true } : {}),
-          ...(options.fileQueryString || (options.fileTransaction && (section.oneQueryString || oneQueryString)) ? { oneQueryString: true } : {}),
+          ...(options.fileQueryString || (options.fileTransaction && (section.oneQueryString || oneQueryString || dieselOutside)) ? { oneQueryString: true } : {}),
           // What a COMMIT in the file leaves open depends on how the tool sends its statements.
           ...(section.toolTransaction || flyway ? { toolSends: 'driver-transaction' as const } : section.sends ? { toolSends: section.sends } : {}),
           ...(section.rollback ? { rollback: true } : {}),
@@ -188,6 +205,18 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     files.push({ file, ok: !own.some((d) => d.severity === 'error') });
   }
   return { files, tables, diagnostics, sources };
+}
+
+/** The metadata.toml of each diesel migration among the files that has one, and what it says. */
+async function dieselMetadataOf(files: readonly string[], host: Host): Promise<Map<string, { text: string; says: DieselMetadata }>> {
+  const paths = [...new Set(files.flatMap((f) => dieselMetadataPath(f) ?? []))];
+  const texts = await Promise.all(paths.map((p) => host.readFile(p)));
+  const read = new Map<string, { text: string; says: DieselMetadata }>();
+  for (const [i, path] of paths.entries()) {
+    const text = texts[i];
+    if (text !== undefined) read.set(path, { text, says: dieselMetadata(path, text) });
+  }
+  return read;
 }
 
 /**

@@ -421,6 +421,31 @@ describe('migc lint', () => {
     expect((await migc(['lint', 'migrations'], project)).stderr).toBe('migc: linted 1 file: 0 errors, 0 warnings\n');
   });
 
+  it('says on stderr that the layouts whose tool runs each file in a transaction want --file-transaction (diesel, Flyway, dbmate, goose, ...)', async () => {
+    const note = async (files: Record<string, string>) => {
+      const dir = join(project, `layout-${Object.keys(files)[0]!.replace(/\W/g, '')}`);
+      for (const [name, text] of Object.entries(files)) {
+        mkdirSync(join(dir, name, '..'), { recursive: true });
+        writeFileSync(join(dir, name), text);
+      }
+      const [plain, flagged] = await Promise.all([migc(['lint', dir], project), migc(['lint', dir, '--file-transaction'], project)]);
+      expect(flagged.stderr).not.toContain('note');
+      return plain.stderr.startsWith('migc: note: ') ? plain.stderr.slice('migc: note: '.length, plain.stderr.indexOf(':', 'migc: note: '.length)) : undefined;
+    };
+    const create = 'CREATE TABLE t (id int);\n';
+    expect(await note({ '2024-01-01-000000_init/up.sql': create, '2024-01-01-000000_init/down.sql': 'DROP TABLE t;\n' })).toBe('diesel runs each migration\'s up.sql and down.sql in a transaction (unless its metadata.toml says run_in_transaction = false)');
+    expect(await note({ 'V1__init.sql': create })).toBe('Flyway runs each script in a transaction');
+    expect(await note({ '20240101_init.sql': `-- migrate:up\n${create}-- migrate:down\nDROP TABLE t;\n` })).toBe('dbmate runs each part of a file (the up, the down) in a transaction');
+    expect(await note({ '001_init.sql': `-- +goose Up\n${create}` })).toBe('goose runs each part of a file (the up, the down) in a transaction');
+    expect(await note({ '1_init.sql': `-- +migrate Up\n${create}` })).toBe('sql-migrate runs each part of a file (the up, the down) in a transaction');
+    expect(await note({ '001_init.sql': `${create}---- create above / drop below ----\nDROP TABLE t;\n` })).toBe('tern runs each part of a file (the up, the down) in a transaction');
+    expect(await note({ '0001_init.sql': create, '0001_init.rollback.sql': 'DROP TABLE t;\n' })).toBe('yoyo runs each migration in a transaction');
+    expect(await note({ 'migrations/committed/000001.sql': `--! Previous: -\n--! Hash: sha1:x\n\n${create}` })).toBe('Graphile Migrate runs each migration in a transaction');
+    // A plain numbered file, a golang-migrate or sqlx pair: the tool cannot be told, no note.
+    expect(await note({ '001_init.sql': create })).toBeUndefined();
+    expect(await note({ '001_init.up.sql': create, '001_init.down.sql': 'DROP TABLE t;\n' })).toBeUndefined();
+  });
+
   it('--file-transaction finds CONCURRENTLY inside the transaction the tool wraps around a file', async () => {
     write('003.sql', "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS a_idx ON accounts (plan);\n");
     expect((await migc(['lint', 'migrations'], project)).code).toBe(0);

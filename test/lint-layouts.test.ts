@@ -575,6 +575,33 @@ describe('lint over each tool\'s layout', () => {
     expect(found).toEqual(['2024-01-01-120000_create_events/down.sql:1 MG219 DROP TABLE waits for an ACCESS EXCLUSIVE lock on events', '2024-01-10-090000_widen_note/down.sql:2 MG212 changing events.note from varchar(200) to varchar(100)']);
   });
 
+  it('diesel under --file-transaction: a migration whose metadata.toml says run_in_transaction = false runs outside one, as one query string', async () => {
+    const { found } = await lintFolder('diesel', { fileTransaction: true });
+    // 2024-03-01's CREATE and DROP INDEX CONCURRENTLY are each alone in their file: no MG204.
+    expect(found).toEqual(['2024-01-01-120000_create_events/down.sql:1 MG219 DROP TABLE waits for an ACCESS EXCLUSIVE lock on events', '2024-01-10-090000_widen_note/down.sql:2 MG212 changing events.note from varchar(200) to varchar(100)']);
+    const mg204 = async (metadata: string | undefined, up = 'CREATE INDEX CONCURRENTLY i ON t (id);\n') => {
+      const files: Record<string, string> = { 'm/2024-01-01-000000_t/up.sql': 'CREATE TABLE t (id int);\n', 'm/2024-01-02-000000_i/up.sql': up, 'm/2024-01-02-000000_i/down.sql': 'DROP INDEX CONCURRENTLY i;\n' };
+      if (metadata !== undefined) files['m/2024-01-02-000000_i/metadata.toml'] = metadata;
+      const result = await lint({ files: migrationOrder(Object.keys(files).filter((f) => f.endsWith('.sql'))), fileTransaction: true }, memoryHost(files));
+      return result.diagnostics.filter((d) => d.code === 'MG204' || d.code === 'MG024').map((d) => `${d.file}:${result.sources.get(d.file)!.position(d.span!.start).line}:${result.sources.get(d.file)!.position(d.span!.start).column} ${d.code} ${d.severity} ${d.message}`);
+    };
+    const both = ['m/2024-01-02-000000_i/up.sql:1:1 MG204', 'm/2024-01-02-000000_i/down.sql:1:1 MG204'];
+    expect((await mg204(undefined)).map((f) => f.split(' ').slice(0, 2).join(' '))).toEqual(both);
+    expect((await mg204('run_in_transaction = true\n')).map((f) => f.split(' ').slice(0, 2).join(' '))).toEqual(both);
+    expect(await mg204('run_in_transaction = false\n')).toEqual([]);
+    // diesel reads the key with serde's default for a missing field: a file that does not set it is false.
+    expect(await mg204('# nothing\n')).toEqual([]);
+    // Outside a transaction diesel sends the file with one batch_execute: several statements are one implicit transaction.
+    expect((await mg204('run_in_transaction = false\n', "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY i ON t (id);\n")).map((f) => f.split(' ').slice(0, 2).join(' '))).toEqual(['m/2024-01-02-000000_i/up.sql:2:1 MG204']);
+    // A file diesel cannot read: an error at its line and column, and the migration read as in a transaction.
+    expect(await mg204('run_in_transaction = fals\n')).toEqual([
+      'm/2024-01-02-000000_i/metadata.toml:1:22 MG024 error diesel cannot read this metadata.toml (invalid value) and refuses to run its migration',
+      ...both.map((b) => `${b} error CREATE INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here`.replace('down.sql:1:1 MG204 error CREATE', 'down.sql:1:1 MG204 error DROP')),
+    ]);
+    expect((await mg204('run_in_transaction = [false]\n'))[0]).toBe('m/2024-01-02-000000_i/metadata.toml:1:1 MG024 error run_in_transaction must be true or false (got an array); diesel refuses to run the migration');
+    expect((await mg204('# x\nrun_in_transaction = "no"\n'))[0]).toBe('m/2024-01-02-000000_i/metadata.toml:2:1 MG024 error run_in_transaction must be true or false (got "no"); diesel refuses to run the migration');
+  });
+
   it('a rollback judges what its up created as live (it runs after the up has been in use), and the next migration too', async () => {
     const files = {
       'm/1_a.up.sql': 'CREATE TABLE a (id int);\nCREATE INDEX a_id ON a (id);\n',

@@ -9,16 +9,17 @@ import { printDiagnostics, type CommonOptions, type Io } from './output.js';
 import { postgresMajorProblem, readPostgresVersion, type PostgresVersion } from '../normalize/postgres-versions.js';
 import { applyRuleSettings } from '../analyze/settings.js';
 import { assumedRows, type ProjectConfig } from '../workspace/config.js';
-import { isPostgratorMigration, isPrismaMigration } from '../lint-files.js';
+import { toolSendsNote } from '../lint-files.js';
 
 export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean }, io: Io): Promise<number> {
-  if (options.fileTransaction && options.fileQueryString) throw new UsageError('--file-transaction and --file-query-string say two ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; Flyway, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator, Ory popx: --file-transaction; the README\'s "Which flag for your tool" has the table)');
+  if (options.fileTransaction && options.fileQueryString) throw new UsageError('--file-transaction and --file-query-string say two ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; Flyway, diesel, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator, Ory popx: --file-transaction; the README\'s "Which flag for your tool" has the table)');
   const migrations = await findMigrations(paths, io.cwd);
   const { files } = migrations;
   if (files.length === 0 && migrations.diagnostics.length === 0) throw new UsageError(`no .sql files in ${paths.join(', ')}`);
   const config = (await projectConfig(options, io)) ?? {};
   const version = options.postgres !== undefined ? postgresOption(options.postgres) : undefined;
   const { lint } = await import('../lint.js');
+  const preloaded = preloadedHost(files, io.cwd);
   const result = await lint({
     files,
     ...(migrations.rollbacks.size > 0 ? { rollbacks: migrations.rollbacks } : {}),
@@ -26,9 +27,9 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
     config: version === undefined ? config : { ...withoutMinor(config), postgres: version.major, ...(version.minor !== undefined ? { postgresMinor: version.minor } : {}) },
     ...(options.fileTransaction ? { fileTransaction: true } : {}),
     ...(options.fileQueryString ? { fileQueryString: true } : {}),
-  }, preloadedHost(files, io.cwd));
+  }, preloaded.host);
   for (const warning of await unusedAssumedRows(options.assumeRows ?? [], result.tables)) io.stderr(`migc: warning: ${warning}\n`);
-  const hint = flagHint(files, options);
+  const hint = flagHint(files, preloaded.texts, options);
   if (hint) io.stderr(`migc: note: ${hint}\n`);
   // What the layout said (a Sqitch plan's missing script, the files it leaves out) comes first.
   const layout = applyRuleSettings(migrations.diagnostics, config.rules);
@@ -63,14 +64,19 @@ async function unusedAssumedRows(flags: readonly string[], tables: ReadonlySet<s
 }
 
 /**
- * Prisma's and Postgrator's files are known by name, and their tools send each as one query
- * string: read statement by statement (no flag), a file's statements share no transaction and
- * MG204, MG217 and MG218 go unsaid. Said once, on stderr, when neither flag is given.
+ * How a tool sends a file is said by a flag, and without one files are read statement by statement,
+ * as psql runs them: for the files whose names or markers tell their tool (toolSendsNote), a file's
+ * statements then share no transaction and MG204, MG217 and MG218 go unsaid. Said once, on stderr,
+ * for the first such file, when neither flag is given.
  */
-function flagHint(files: readonly string[], options: { fileTransaction?: boolean; fileQueryString?: boolean }): string | undefined {
+function flagHint(files: readonly string[], texts: ReadonlyMap<string, string>, options: { fileTransaction?: boolean; fileQueryString?: boolean }): string | undefined {
   if (options.fileTransaction || options.fileQueryString) return undefined;
-  const tool = files.some(isPrismaMigration) ? 'Prisma sends each migration.sql' : files.some(isPostgratorMigration) ? 'Postgrator sends each file' : undefined;
-  return tool && `${tool} to the server as one query string: pass --file-transaction to lint them so (without a flag, files are read statement by statement, as psql runs them)`;
+  const all = new Set(files);
+  for (const file of files) {
+    const tool = toolSendsNote(file, texts.get(file), all);
+    if (tool) return `${tool}: pass --file-transaction to lint them so (without a flag, files are read statement by statement, as psql runs them)`;
+  }
+  return undefined;
 }
 
 /**
@@ -95,7 +101,7 @@ function withoutMinor(config: ProjectConfig): ProjectConfig {
  * open-read-close in a loop costs a fraction of as many pending promises (each an open, a stat, a
  * read and a close scheduled apart). Anything else (a Flyway script's .conf) is read as usual.
  */
-function preloadedHost(files: readonly string[], cwd: string): Host {
+function preloadedHost(files: readonly string[], cwd: string): { host: Host; texts: ReadonlyMap<string, string> } {
   const host = nodeHost(cwd);
   const texts = new Map<string, string>();
   for (const file of files) {
@@ -105,5 +111,5 @@ function preloadedHost(files: readonly string[], cwd: string): Host {
       // Unreadable: the host's own read reports it as it always has.
     }
   }
-  return { ...host, readFile: (path) => (texts.has(path) ? Promise.resolve(texts.get(path)) : host.readFile(path)) };
+  return { host: { ...host, readFile: (path) => (texts.has(path) ? Promise.resolve(texts.get(path)) : host.readFile(path)) }, texts };
 }

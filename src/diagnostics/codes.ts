@@ -26,7 +26,7 @@ export const inputCodes: readonly CodeInfo[] = [
   { code: 'MG021', name: 'transaction-control', summary: 'BEGIN, COMMIT or ROLLBACK written inside a step: migc writes the transactions.' },
   { code: 'MG022', name: 'psql-only', summary: 'A psql meta-command, COPY data or a byte order mark in a SQL file: lint skips it, as psql does.' },
   { code: 'MG023', name: 'psql-divergence', summary: 'Plan SQL that psql would not run as PostgreSQL\'s parser reads it: COPY FROM STDIN, a psql variable, a different split.' },
-  { code: 'MG024', name: 'migration-layout', summary: 'What a migration tool\'s layout says about the files to lint: a Sqitch change without its deploy script, a script no change names, verify scripts left out, files without a version ordered by name, a migc plan\'s input files left out.' },
+  { code: 'MG024', name: 'migration-layout', summary: 'What a migration tool\'s layout says about the files to lint: a Sqitch change without its deploy script, a script no change names, verify scripts left out, files without a version ordered by name, a migc plan\'s input files left out, a diesel metadata.toml diesel cannot read.' },
   { code: 'MG025', name: 'config-syntax', summary: 'The project config (migc.config.json, or the file --config names) is not valid JSON (or YAML, for a .yaml file).' },
   { code: 'MG026', name: 'flyway-mixed-script', summary: 'A Flyway script mixes statements Flyway runs outside a transaction (CREATE INDEX CONCURRENTLY, VACUUM, ...) with others: Flyway refuses it unless mixed=true, and then runs the whole script outside a transaction.' },
   { code: 'MG030', name: 'step-action', summary: 'A step must give exactly one of sql, run or manual.' },

@@ -10,7 +10,8 @@ export const addColumnNotNull: StatementRule = {
   kinds: ['AlterTableStmt'],
   check(ctx, report) {
     const alter = alterTableCommands(ctx.ast);
-    if (!alter || ctx.state.isNew(alter.table) || ctx.rows(alter.table) === 0) return;
+    // A table this transaction emptied (TRUNCATE, DELETE without WHERE) has no row here either.
+    if (!alter || ctx.state.isNew(alter.table) || ctx.rows(alter.table) === 0 || ctx.earlier.emptied(alter.table)) return;
     for (const [subcommand, cmd] of alter.cmds.entries()) {
       if (cmd.subtype !== 'AT_AddColumn') continue;
       const def = cmd.def.ColumnDef;

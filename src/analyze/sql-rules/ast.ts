@@ -103,6 +103,15 @@ export function isCatalogTable(table: string): boolean {
 }
 
 /**
+ * Whether a name is a table of pg_catalog (pg_index, pg_catalog.pg_class): not its views
+ * (pg_settings, which UPDATE changes through set_config), nor information_schema.
+ */
+export function isSystemCatalogTable(table: string): boolean {
+  const dot = table.lastIndexOf('.');
+  return (dot < 0 || table.slice(0, dot) === 'pg_catalog') && catalogTables.has(table.slice(dot + 1));
+}
+
+/**
  * Whether an UPDATE or DELETE is one batch of a hand-written batching loop: its WHERE (at the
  * top level, through AND) limits a key to a subquery with a LIMIT (key IN (SELECT ... LIMIT n),
  * key = ANY (ARRAY(SELECT ... LIMIT n))) or to a range (key BETWEEN a AND b, key >= a AND key < b)

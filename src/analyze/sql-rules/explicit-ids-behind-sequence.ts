@@ -4,6 +4,7 @@ import { quoteColumn, quoteIdent, quoteName, sqlLiteral } from '../../sql/quote.
 import type { StatementContext, StatementRule } from '../sql/context.js';
 import { tableKey, type ColumnState } from '../sql/schema-state.js';
 import { node, relationName } from './ast.js';
+import { integerConstant, mayDraw } from '../sql/sequence-draws.js';
 
 /**
  * An INSERT that writes its own values into a serial or identity column (a copy of rows with
@@ -43,8 +44,14 @@ export const explicitIdsBehindSequence: StatementRule = {
         return;
       }
       if (!ctx.state.isNew(table) || movesSequenceLater(ctx, table, column, col)) continue;
+      // Values the fresh sequence never hands out (0 below a serial's 1, an odd value between the
+      // steps of INCREMENT 2) cannot collide with a default; any other value, or one not written
+      // as a constant, is judged as before.
+      const draws = col.draws ?? ctx.state.sequenceDraws.get(tableKey(col.sequence));
+      const given = values.filter((v) => !isSequenceOwn(v)).map(integerConstant);
+      if (draws && given.length > 0 && given.every((v) => v !== undefined && !mayDraw(draws, v))) continue;
       report({
-        message: `this INSERT writes its own values into ${quoteColumn(table, column)}, whose sequence ${quoteName(col.sequence)} the same migration created and nothing moves past them: the next INSERT that takes the default draws 1, 2, ... and collides with the values written`,
+        message: `this INSERT writes its own values into ${quoteColumn(table, column)}, whose sequence ${quoteName(col.sequence)} the same migration created and nothing moves past them: the next INSERT that takes the default draws ${draws ? `${draws.start}, ${draws.start + draws.increment}` : '1, 2'}, ... and collides with the values written`,
         help: `After the INSERT: ${setvalPast(table, column)}`,
       });
       return;

@@ -38,6 +38,7 @@ import { newerThanTarget } from './newer-than-target.js';
 import { concurrentBuildOn14 } from './concurrent-build-bug.js';
 import { cascadeDropsUsers } from './cascade-drops-users.js';
 import { typeChangeNeedsUsing } from './type-change-needs-using.js';
+import { catalogWrite } from './catalog-write.js';
 
 /** Every statement rule (the PostgreSQL hazard catalogue), sorted by code. */
 export const statementRules: readonly StatementRule[] = [
@@ -81,5 +82,6 @@ export const statementRules: readonly StatementRule[] = [
   newerThanTarget,
   concurrentBuildOn14,
   typeChangeNeedsUsing,
+  catalogWrite,
   cascadeDropsUsers,
 ];

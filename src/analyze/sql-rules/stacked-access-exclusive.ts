@@ -3,7 +3,7 @@ import type { PgNode } from '../../sql/parser.js';
 import { isNewRelation, type EarlierStatements, type HeldLock, type StatementContext, type StatementFinding, type StatementRule } from '../sql/context.js';
 import { andList, locksOn, statementLocksOn, whoWaits } from './statement-locks.js';
 import { tableKey } from '../sql/schema-state.js';
-import { alterTableCommands, node, relationName } from './ast.js';
+import { alterTableCommands, isCatalogTable, node, relationName } from './ast.js';
 import { formatCount } from '../../util/numbers.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 
@@ -23,7 +23,10 @@ function relationNoun(ctx: StatementContext, relation: string): string {
   return ctx.state.views.has(tableKey(relation)) ? 'view' : 'table';
 }
 
-/** The tables a data change reads besides its target: its query, FROM, USING and subqueries. */
+/**
+ * The tables a data change reads besides its target: its query, FROM, USING and subqueries. Not
+ * the system catalogs (a lookup of an oid in pg_class): small, and no rows of the application's.
+ */
 function readsOfDataChange(ast: PgNode): string[] {
   const [kind, body] = node(ast);
   const parts = kind === 'InsertStmt' ? [body.selectStmt?.SelectStmt?.valuesLists ? undefined : body.selectStmt]
@@ -32,7 +35,7 @@ function readsOfDataChange(ast: PgNode): string[] {
         : kind === 'MergeStmt' ? [body.sourceRelation]
           : [];
   const target = kind === 'InsertStmt' || kind === 'UpdateStmt' || kind === 'DeleteStmt' || kind === 'MergeStmt' ? tableKey(relationName(body.relation)) : undefined;
-  return [...new Set(parts.flatMap((p) => (p ? readRelations(p) : [])))].filter((t) => tableKey(t) !== target);
+  return [...new Set(parts.flatMap((p) => (p ? readRelations(p) : [])))].filter((t) => tableKey(t) !== target && !isCatalogTable(t));
 }
 
 /**

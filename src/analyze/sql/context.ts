@@ -1,6 +1,6 @@
 import type { Severity, Span } from '../../diagnostics/diagnostic.js';
 import type { PhaseKind } from '../../normalize/model.js';
-import type { StatementFacts } from '../../sql/facts.js';
+import { relationName, type StatementFacts } from '../../sql/facts.js';
 import { lockModes, lockStrength, type LockMode, type PredictedLock } from '../../sql/locks.js';
 import type { PgNode } from '../../sql/parser.js';
 import { largeTableRows } from '../tables.js';
@@ -77,12 +77,69 @@ export class EarlierStatements {
   /** Enum types this transaction created (from PostgreSQL 17, values added to them are usable at once). */
   private enumsCreated: Set<string> | undefined;
 
+  /**
+   * Tables this transaction emptied (TRUNCATE, DELETE without WHERE) and nothing has written rows
+   * into since, by key. Undefined until there is one. Kept here, not in the schema state: the
+   * emptiness lasts only as long as the transaction (after COMMIT the application writes again),
+   * which is exactly as long as this object.
+   */
+  private emptiedTables: Set<string> | undefined;
+
   constructor(private readonly state: SchemaState) {
     this.stateChanges = state.tableChangeCount;
   }
 
+  /**
+   * Whether this transaction emptied the table before the statement judged, and no statement
+   * since can have put a row back: a statement that fails on a table with rows (MG206) runs here
+   * on an empty one. Followed: INSERT, COPY FROM and MERGE into it, ATTACH PARTITION to it, a
+   * rename to or from its name; a DO block, CALL, EXECUTE or SELECT (which may call a function
+   * that writes) forgets every emptied table. Not followed: a trigger that writes it.
+   */
+  emptied(table: string): boolean {
+    return this.emptiedTables?.has(tableKey(table)) ?? false;
+  }
+
+  private noteRows(e: EarlierStatement): void {
+    const ast = e.ast;
+    if (!ast) return;
+    const [kind] = Object.keys(ast);
+    const body = (ast as Record<string, any>)[kind!];
+    // A whole table, and its partitions or children (not ONLY): what its DDL recurses into.
+    const whole = (rv: { inh?: boolean } | undefined) => rv?.inh !== false;
+    switch (kind) {
+      case 'TruncateStmt':
+        for (const r of body.relations ?? []) if (whole(r.RangeVar)) (this.emptiedTables ??= new Set()).add(tableKey(relationName(r.RangeVar)));
+        return;
+      case 'DeleteStmt':
+        if (body.whereClause === undefined && body.usingClause === undefined && body.withClause === undefined && whole(body.relation)) (this.emptiedTables ??= new Set()).add(tableKey(relationName(body.relation)));
+        return;
+      case 'InsertStmt': case 'MergeStmt':
+        this.emptiedTables?.delete(tableKey(relationName(body.relation)));
+        return;
+      case 'CopyStmt':
+        if (body.is_from && body.relation) this.emptiedTables?.delete(tableKey(relationName(body.relation)));
+        return;
+      case 'AlterTableStmt':
+        if ((body.cmds ?? []).some((c: { AlterTableCmd?: { subtype?: string } }) => c.AlterTableCmd?.subtype === 'AT_AttachPartition')) this.emptiedTables?.delete(tableKey(relationName(body.relation)));
+        return;
+      case 'RenameStmt':
+        if (body.relation) {
+          this.emptiedTables?.delete(tableKey(relationName(body.relation)));
+          const dot = relationName(body.relation).lastIndexOf('.');
+          if (body.newname) this.emptiedTables?.delete(tableKey(`${dot < 0 ? '' : relationName(body.relation).slice(0, dot + 1)}${body.newname}`));
+        }
+        return;
+      case 'DoStmt': case 'CallStmt': case 'ExecuteStmt': case 'SelectStmt':
+        this.emptiedTables = undefined;
+        return;
+      default:
+    }
+  }
+
   /** Adds a statement that has been judged (it is earlier for the ones that follow). */
   add(e: EarlierStatement): void {
+    if (this.emptiedTables || (e.ast && ('TruncateStmt' in e.ast || 'DeleteStmt' in e.ast))) this.noteRows(e);
     if (e.ast && 'AlterEnumStmt' in e.ast) this.noteEnumValue(e.ast.AlterEnumStmt as EnumNames & { newVal?: string; oldVal?: string });
     else if (e.ast && 'CreateEnumStmt' in e.ast) (this.enumsCreated ??= new Set()).add(enumKey(e.ast.CreateEnumStmt as EnumNames));
     for (const lock of e.locks) {

@@ -3,6 +3,7 @@ import { relationName } from '../../sql/facts.js';
 import { defaultSequence, foreignKeyWanted, readRelations, type ForeignKey, type ForeignKeyFilter } from '../../sql/locks.js';
 import { ByColumnMap } from './by-column.js';
 import { columnType, serialInteger, type ColumnType } from './types.js';
+import { sequenceDraws, type SequenceDraws } from './sequence-draws.js';
 import { skippedPart, type KnownSchema } from './skips.js';
 
 export type Volatility = 'immutable' | 'stable' | 'volatile';
@@ -25,6 +26,8 @@ export interface ColumnState {
   sequence?: string;
   /** An identity column: GENERATED ALWAYS (an INSERT may not give it a value) or BY DEFAULT. */
   identity?: 'always' | 'by default';
+  /** What its serial's or identity's sequence draws, from the options it was made with; undefined once changed, or not known. */
+  draws?: SequenceDraws;
   /** The COLLATE it was given; undefined for its type's default. */
   collation?: string;
   /**
@@ -220,6 +223,8 @@ export class SchemaState implements KnownSchema {
   readonly enumValues = new Map<string, readonly string[]>();
   /** Sequences CREATE SEQUENCE made (statements seen) and no statement dropped, by tableKey() name. */
   readonly sequences = new Set<string>();
+  /** What each of those sequences draws, from CREATE SEQUENCE's options, until ALTER SEQUENCE, a rename or a drop. */
+  readonly sequenceDraws = new Map<string, SequenceDraws>();
   /**
    * Relations (tables, views, indexes, sequences) and types a statement seen dropped or renamed
    * away, and none has created since, as "relation name" and "type name" (tableKey): gone for
@@ -689,9 +694,17 @@ export class SchemaState implements KnownSchema {
         if (table?.createdHere && !table.filled && select && !select.valuesLists && select.fromClause) this.setTable(tableKey(table.name), { ...table, filled: true });
         return;
       }
-      case 'CreateSeqStmt':
+      case 'CreateSeqStmt': {
+        const draws = sequenceDraws(body.options, 'int8');
+        if (draws) this.setIn(this.sequenceDraws, tableKey(relationName(body.sequence)), draws);
+        else this.deleteIn(this.sequenceDraws, tableKey(relationName(body.sequence)));
         this.addTo(this.sequences, tableKey(relationName(body.sequence)));
         this.noteDropped('relation', relationName(body.sequence), false);
+        return;
+      }
+      case 'AlterSeqStmt':
+        // RESTART, INCREMENT, MINVALUE ...: what it draws from here is no longer read.
+        this.deleteIn(this.sequenceDraws, tableKey(relationName(body.sequence)));
         return;
       case 'ViewStmt':
         this.addTo(this.views, tableKey(relationName(body.view)));
@@ -787,6 +800,11 @@ export class SchemaState implements KnownSchema {
             case 'AT_AddIdentity':
             case 'AT_DropIdentity':
               if (table.columns.get(cmd.name)) this.assign(table.columns.get(cmd.name)!, 'hasDefault', cmd.subtype === 'AT_AddIdentity');
+              if (table.columns.get(cmd.name)?.draws) this.assign(table.columns.get(cmd.name)!, 'draws', undefined);
+              break;
+            case 'AT_SetIdentity':
+              // SET INCREMENT BY, RESTART ...: what the identity draws is no longer read.
+              if (table.columns.get(cmd.name)?.draws) this.assign(table.columns.get(cmd.name)!, 'draws', undefined);
               break;
             case 'AT_AddConstraint':
               if (typeof cmd.def.Constraint?.indexname === 'string') this.adoptIndex(table, cmd.def.Constraint);
@@ -865,6 +883,7 @@ export class SchemaState implements KnownSchema {
           if (this.sequences.has(from)) {
             const to = tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname);
             this.deleteFrom(this.sequences, from);
+            this.deleteIn(this.sequenceDraws, from);
             this.noteDropped('relation', from, true);
             this.addTo(this.sequences, to);
             this.noteDropped('relation', to, false);
@@ -1031,6 +1050,7 @@ export class SchemaState implements KnownSchema {
         } else if (body.removeType === 'OBJECT_SEQUENCE') {
           for (const o of body.objects ?? []) {
             this.deleteFrom(this.sequences, dotted(o.List?.items));
+            this.deleteIn(this.sequenceDraws, dotted(o.List?.items));
             this.noteDropped('relation', dotted(o.List?.items), true);
           }
         } else if (body.removeType === 'OBJECT_TRIGGER') {
@@ -1334,6 +1354,12 @@ function columnState(def: Record<string, any>, table: string, ordinal: number): 
   if (sequence) column.sequence = sequence;
   const identity = (def.constraints ?? []).find((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype === 'CONSTR_IDENTITY')?.Constraint;
   if (identity) column.identity = identity.generated_when === 'a' ? 'always' : 'by default';
+  // A serial's sequence is made with no options, of its integer; an identity's with its own, of the column's type.
+  const integer = column.type?.name;
+  if ((serial || identity) && (integer === 'int2' || integer === 'int4' || integer === 'int8')) {
+    const draws = sequenceDraws(identity?.options, integer);
+    if (draws) column.draws = draws;
+  }
   const collation = collationOf(def);
   if (collation !== undefined) column.collation = collation;
   column.ordinal = ordinal;
