@@ -83,3 +83,19 @@ function engineSuite(name: string, open: () => Promise<SqlEngine>) {
 }
 
 for (const engine of sqlEngines()) engineSuite(engine.name, engine.open);
+
+describe('MG243 and rollbacks', () => {
+  it('is quiet in a down file: it drops what its up made, the function and the trigger on it', async () => {
+    await loadSqlParser();
+    const files = {
+      '1_a.up.sql': 'CREATE TABLE t (id int);\n',
+      '2_b.up.sql': "SET lock_timeout = '1s';\nCREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\nCREATE TRIGGER t_f BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f();\n",
+      '2_b.down.sql': "SET lock_timeout = '1s';\nDROP FUNCTION f CASCADE;\n",
+      '3_c.up.sql': "SET lock_timeout = '1s';\nCREATE FUNCTION g() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\nCREATE TRIGGER t_g BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION g();\n",
+      '4_d.up.sql': "SET lock_timeout = '1s';\nDROP FUNCTION g CASCADE;\n",
+    };
+    // In run order, as findMigrations gives them: each down after its up.
+    const result = await lint({ files: ['1_a.up.sql', '2_b.up.sql', '2_b.down.sql', '3_c.up.sql', '4_d.up.sql'] }, memoryHost(files));
+    expect(result.diagnostics.filter((d) => d.code === 'MG243').map((d) => `${d.file} ${d.message.split(',')[0]}`)).toEqual(['4_d.up.sql DROP FUNCTION g CASCADE also drops trigger t_g on t']);
+  });
+});
