@@ -4,7 +4,7 @@ import { lint } from '../src/lint.js';
 import { loadSqlParser, parseSql } from '../src/sql/parser.js';
 import { predictLocks } from '../src/sql/locks.js';
 import { SchemaState } from '../src/analyze/sql/schema-state.js';
-import { sqlEngines, type SqlEngine } from './sql-engines.js';
+import { rowsOf, sqlEngines, type SqlEngine } from './sql-engines.js';
 
 /**
  * DROP FUNCTION ... CASCADE drops the indexes and triggers that use the function, each under an
@@ -23,12 +23,6 @@ const setup = `
   CREATE TRIGGER votes_touch BEFORE UPDATE ON votes FOR EACH ROW EXECUTE FUNCTION touch();
   CREATE TRIGGER untouched_touch BEFORE UPDATE ON untouched FOR EACH ROW EXECUTE FUNCTION touch();
 `;
-
-/** The rows of a query, as PGlite's exec and pg's query give them. */
-function rowsOf(result: unknown): Record<string, string>[] {
-  const last = Array.isArray(result) ? result[result.length - 1] : result;
-  return (last as { rows: Record<string, string>[] }).rows;
-}
 
 const exclusive = `SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
   WHERE l.pid = pg_backend_pid() AND l.granted AND l.mode = 'AccessExclusiveLock' AND c.relkind IN ('r', 'p') ORDER BY 1`;

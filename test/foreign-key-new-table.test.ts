@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryHost } from '../src/host.js';
 import { lint, type LintOptions } from '../src/lint.js';
 import { loadSqlParser } from '../src/sql/parser.js';
-import { sqlEngines, type SqlEngine } from './sql-engines.js';
+import { rowsOf, sqlEngines, type SqlEngine } from './sql-engines.js';
 
 /**
  * MG230 judges a foreign key declared on a new table (CREATE TABLE's REFERENCES and FOREIGN KEY,
@@ -102,12 +102,6 @@ const unindexedKeys = `
       WHERE i.indrelid = c.conrelid AND i.indpred IS NULL AND i.indnkeyatts >= cardinality(c.conkey)
         AND (SELECT array_agg(k ORDER BY k) FROM unnest((i.indkey::int2[])[0:cardinality(c.conkey) - 1]) k) = (SELECT array_agg(k ORDER BY k) FROM unnest(c.conkey) k))
   ORDER BY 1`;
-
-/** The rows of the last result of a run, as PGlite and node-postgres give them. */
-function rowsOf(result: unknown): Record<string, unknown>[] {
-  const last = Array.isArray(result) ? result[result.length - 1] : result;
-  return (last as { rows?: Record<string, unknown>[] } | undefined)?.rows ?? [];
-}
 
 function engineSuite(name: string, open: () => Promise<SqlEngine>) {
   describe(`MG230 on new tables against ${name}`, () => {

@@ -4,7 +4,7 @@ import { memoryHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
 import { lockStrength } from '../src/sql/locks.js';
 import { loadSqlParser } from '../src/sql/parser.js';
-import { sqlEngines, type SqlEngine } from './sql-engines.js';
+import { rowsOf, sqlEngines, type SqlEngine } from './sql-engines.js';
 
 /**
  * MG217 and MG218 say which locks a transaction still holds when a scan, a copy or a backfill
@@ -74,12 +74,6 @@ const cases: Case[] = [
     held: { c: 'ShareLock' },
   },
 ];
-
-/** The rows of a query, as PGlite's exec and pg's query give them. */
-function rowsOf(result: unknown): Record<string, string>[] {
-  const last = Array.isArray(result) ? result[result.length - 1] : result;
-  return (last as { rows: Record<string, string>[] }).rows;
-}
 
 const heldQuery = `SELECT c.relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
   WHERE l.pid = pg_backend_pid() AND l.granted AND c.relkind IN ('r', 'p')`;

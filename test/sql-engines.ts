@@ -49,3 +49,9 @@ async function majorOf(query: (sql: string) => Promise<{ rows: unknown[] }>): Pr
   const { rows } = await query('SHOW server_version_num');
   return Math.floor(Number((rows[0] as { server_version_num: string }).server_version_num) / 10000);
 }
+
+/** The rows of the last statement's result, as PGlite's exec and pg's query give them (none for a statement without rows). */
+export function rowsOf(result: unknown): Record<string, any>[] {
+  const last = Array.isArray(result) ? result[result.length - 1] : result;
+  return (last as { rows?: Record<string, any>[] } | undefined)?.rows ?? [];
+}

@@ -6,7 +6,7 @@ import { lint } from '../src/lint.js';
 import { loadSqlParser } from '../src/sql/parser.js';
 import { castFacts, castTableSource } from '../scripts/gen-builtin-casts.mjs';
 import { root } from './helpers.js';
-import { sqlEngines, type SqlEngine } from './sql-engines.js';
+import { rowsOf, sqlEngines, type SqlEngine } from './sql-engines.js';
 
 /**
  * ALTER COLUMN ... TYPE as PostgreSQL decides it, checked on PostgreSQL (PGlite, and the server of
@@ -18,12 +18,6 @@ import { sqlEngines, type SqlEngine } from './sql-engines.js';
  * - MG234 reports exactly the serial shorthands PostgreSQL refuses, and its help for
  *   ALTER COLUMN ... TYPE bigserial runs.
  */
-
-/** The rows of what SqlEngine.run() returns: PGlite's exec() gives a list of results, pg's query() one (or a list). */
-function rowsOf(result: unknown): Record<string, unknown>[] {
-  const last = Array.isArray(result) ? result[result.length - 1] : result;
-  return (last as { rows?: Record<string, unknown>[] }).rows ?? [];
-}
 
 /** Each file's findings of a code, as file:line. */
 async function lintedLines(files: Record<string, string>, code: string, options: { postgres?: number } = {}): Promise<string[]> {
