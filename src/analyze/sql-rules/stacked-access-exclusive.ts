@@ -118,12 +118,12 @@ function accessExclusiveHeld(ctx: StatementContext, report: (finding: StatementF
     const renamedFrom = by.ast !== undefined && 'RenameStmt' in by.ast ? (by.ast.RenameStmt as { relation?: Parameters<typeof relationName>[0] }).relation : undefined;
     const swapped = renamedFrom !== undefined && ctx.facts.dataChange !== undefined && tableKey(relationName(renamedFrom)) === tableKey(ctx.facts.dataChange.table);
     report({
-      message: `${ctx.facts.command} reads ${quoteName(read)} while this transaction still holds the ACCESS EXCLUSIVE lock ${by.facts.command} took: nothing can read or write ${quoteName(read)} until the copy is done and the transaction commits`,
+      message: `${ctx.facts.command} reads ${quoteName(read)} while this transaction still holds the ACCESS EXCLUSIVE lock ${by.facts.command} took: nothing can read or write ${quoteName(read)} until ${copies(ctx) ? 'the copy' : 'it'} is done and the transaction commits`,
       help: swapped
         ? `Copy first, swap last: create the new table under another name and fill it from the live table (in batches, catching up the rows written meanwhile), then rename both in one short transaction.`
         : ctx.mode === 'lint'
-        ? `Commit between them: run ${ctx.facts.command} in a transaction of its own (a later migration file, or after a COMMIT), where reading ${quoteName(read)} takes only ACCESS SHARE; copy a large table in batches.`
-        : `Commit between them: put ${ctx.facts.command} in a step of its own (its own transaction), where reading ${quoteName(read)} takes only ACCESS SHARE; copy a large table in batches (batch:).`,
+        ? `Commit between them: run ${ctx.facts.command} in a transaction of its own (a later migration file, or after a COMMIT), where reading ${quoteName(read)} takes only ACCESS SHARE; ${copies(ctx) ? 'copy' : 'change'} a large table in batches.`
+        : `Commit between them: put ${ctx.facts.command} in a step of its own (its own transaction), where reading ${quoteName(read)} takes only ACCESS SHARE; ${copies(ctx) ? 'copy' : 'change'} a large table in batches (batch:).`,
     });
     return;
   }
@@ -204,16 +204,17 @@ function writesBlockedDuringWork(ctx: StatementContext, report: (finding: Statem
   if (!work) return;
   for (const h of held) told.add(tableKey(h.table));
   const takers = andList([...new Set(held.map((h) => h.by.facts.command))]);
+  // INSERT ... SELECT copies rows; an UPDATE, DELETE or MERGE only reads the tables it joins.
   const what = 'reads' in work
-    ? `copies rows out of ${andList(work.reads.map(quoteName))}`
+    ? `${copies(ctx) ? 'copies rows out of' : 'reads'} ${andList(work.reads.map(quoteName))}`
     : `does ${/^[aeiou]/i.test(work.work) ? 'an' : 'a'} ${work.work} of ${quoteName(work.table)}`;
-  const until = 'reads' in work ? 'until the copy is done and the transaction commits' : 'until it commits';
+  const until = 'reads' in work ? `until ${copies(ctx) ? 'the copy' : 'it'} is done and the transaction commits` : 'until it commits';
   const command = ctx.facts.command;
   report({
     message: `${command} ${what} while this transaction still holds ${locksOn(held)}, which ${takers} took: ${whoWaits(held)} wait ${until} (plain reads go on)`,
     help: ctx.mode === 'lint'
-      ? `Commit between them: run ${command} in a transaction of its own (a later migration file, or after a COMMIT), so that what ${takers} locked is free before it starts${'reads' in work ? '; copy a large table in batches' : ''}.`
-      : `Commit between them: put ${command} in a step of its own (its own transaction), so that what ${takers} locked is free before it starts${'reads' in work ? '; copy a large table in batches (batch:)' : ''}.`,
+      ? `Commit between them: run ${command} in a transaction of its own (a later migration file, or after a COMMIT), so that what ${takers} locked is free before it starts${'reads' in work ? `; ${copies(ctx) ? 'copy' : 'change'} a large table in batches` : ''}.`
+      : `Commit between them: put ${command} in a step of its own (its own transaction), so that what ${takers} locked is free before it starts${'reads' in work ? `; ${copies(ctx) ? 'copy' : 'change'} a large table in batches (batch:)` : ''}.`,
   });
 }
 
@@ -250,4 +251,9 @@ function tableList(tables: readonly string[]): string {
   if (tables.length <= shown) return tables.map(quoteName).join(', ');
   const more = tables.length - shown;
   return `${tables.slice(0, shown).map(quoteName).join(', ')} and ${formatCount(more)} more table${more === 1 ? '' : 's'}`;
+}
+
+/** Whether a data change copies rows (INSERT ... SELECT), rather than reading other tables to change its own. */
+function copies(ctx: StatementContext): boolean {
+  return ctx.facts.dataChange?.kind === 'insert';
 }
