@@ -1,5 +1,5 @@
 import type { PgNode } from './parser.js';
-import { refusedInTransactionBlock } from './transaction-block.js';
+import { refusedInTransactionBlock, reindexConcurrently } from './transaction-block.js';
 import { postgresMajors } from '../normalize/postgres-versions.js';
 
 /**
@@ -47,6 +47,11 @@ export interface DataChange {
 }
 
 type RangeVar = { schemaname?: string; relname?: string; alias?: { aliasname?: string } };
+
+/** The functions (or procedures) a DROP FUNCTION names, as written: "f", "app.f" (overloads are not told apart). */
+export function droppedFunctionNames(body: { objects?: readonly { ObjectWithArgs?: { objname?: readonly { String?: { sval?: string } }[] } }[] }): string[] {
+  return (body.objects ?? []).map((o) => (o.ObjectWithArgs?.objname ?? []).map((i) => i.String?.sval ?? '?').join('.'));
+}
 
 export function relationName(rv: RangeVar | undefined): string {
   if (!rv?.relname) return '?';
@@ -238,7 +243,7 @@ function factsOf(ast: PgNode): StatementFacts {
         tables: [relationName(body.relation)],
       });
     case 'ReindexStmt': {
-      const concurrent = (body.params ?? []).some((p: { DefElem?: { defname?: string } }) => p.DefElem?.defname === 'concurrently');
+      const concurrent = reindexConcurrently(body);
       return facts({ command: `REINDEX${concurrent ? ' CONCURRENTLY' : ''}`, tables: body.relation ? [relationName(body.relation)] : [] });
     }
     case 'VacuumStmt': {

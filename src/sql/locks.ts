@@ -1,7 +1,8 @@
 import type { CommonTableExpr, FuncCall, LockingClause, Node, RangeVar } from 'libpg-query';
 import type { PgNode } from './parser.js';
-import { relationName } from './facts.js';
+import { droppedFunctionNames, relationName } from './facts.js';
 import { forEachNode } from './walk.js';
+import { reindexConcurrently } from './transaction-block.js';
 
 /** PostgreSQL's table lock modes, weakest first (the order of the conflict table). */
 export const lockModes = [
@@ -592,7 +593,7 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
     case 'IndexStmt':
       return on(relationName(body.relation), body.concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock');
     case 'ReindexStmt': {
-      const concurrent = (body.params ?? []).some((p: { DefElem?: { defname?: string } }) => p.DefElem?.defname === 'concurrently');
+      const concurrent = reindexConcurrently(body);
       const mode: LockMode = concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock';
       if (body.kind === 'REINDEX_OBJECT_TABLE') return on(relationName(body.relation), mode);
       // REINDEX INDEX, like DROP INDEX, names only the index and locks its table.
@@ -614,8 +615,7 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
       // CASCADE drops the indexes and triggers that use the function: each under ACCESS EXCLUSIVE
       // on its table, as DROP INDEX and DROP TRIGGER (seen in pg_locks on PostgreSQL 15 and PGlite).
       if ((body.removeType === 'OBJECT_FUNCTION' || body.removeType === 'OBJECT_PROCEDURE') && body.behavior === 'DROP_CASCADE') {
-        const functions = (body.objects ?? []).map((o: { ObjectWithArgs?: { objname?: { String?: { sval?: string } }[] } }) => (o.ObjectWithArgs?.objname ?? []).map((i) => i.String?.sval ?? '?').join('.'));
-        return strongestPerTable(functions.flatMap((f: string) => schema?.usersOfFunction?.(f) ?? []).map((u: { table: string }) => ({ table: u.table, mode: 'AccessExclusiveLock' as const })));
+        return strongestPerTable(droppedFunctionNames(body).flatMap((f: string) => schema?.usersOfFunction?.(f) ?? []).map((u: { table: string }) => ({ table: u.table, mode: 'AccessExclusiveLock' as const })));
       }
       if (body.removeType === 'OBJECT_INDEX') {
         const mode: LockMode = body.concurrent ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock';

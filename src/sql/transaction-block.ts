@@ -114,7 +114,7 @@ export function refusedInTransactionBlock(ast: PgNode, postgres: number, known: 
 function reindex(body: Record<string, any>, postgres: number, known: PartitionedRelations): TransactionBlockRefusal | undefined {
   // Checked first, before the kind of object (12+; the parser reads it in either place; 14+ take
   // CONCURRENTLY false).
-  if (postgres >= 12 && options(body.params).get('concurrently') === true) return { command: 'REINDEX CONCURRENTLY' };
+  if (postgres >= 12 && reindexConcurrently(body)) return { command: 'REINDEX CONCURRENTLY' };
   switch (body.kind) {
     // Each table in a transaction of its own, 10+.
     case 'REINDEX_OBJECT_SCHEMA': return { command: 'REINDEX SCHEMA' };
@@ -152,6 +152,14 @@ function alterSubscription(body: Record<string, any>, postgres: number): Transac
     default:
       return undefined;
   }
+}
+
+/**
+ * Whether a REINDEX rebuilds concurrently: CONCURRENTLY after the object type, or among its
+ * parenthesized options as PostgreSQL reads them (`REINDEX (CONCURRENTLY false)` does not).
+ */
+export function reindexConcurrently(body: { params?: readonly { DefElem?: { defname?: string; arg?: Record<string, any> } }[] }): boolean {
+  return options(body.params).get('concurrently') === true;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { node } from './ast.js';
 import type { StatementRule } from '../sql/context.js';
 import { andList } from './statement-locks.js';
-import { functionNames, functionUserLabel } from './dependents-block-drop.js';
+import { functionUserLabel } from './dependents-block-drop.js';
+import { droppedFunctionNames } from '../../sql/facts.js';
 import { quoteName } from '../../sql/quote.js';
 
 /**
@@ -21,7 +22,7 @@ export const cascadeDropsUsers: StatementRule = {
     if (kind !== 'DropStmt' || body.behavior !== 'DROP_CASCADE' || (body.removeType !== 'OBJECT_FUNCTION' && body.removeType !== 'OBJECT_PROCEDURE')) return;
     // A rollback drops what its up made: a function with the triggers its up created on it (Lemmy's downs do so).
     if (ctx.inRollback) return;
-    for (const name of functionNames(body)) {
+    for (const name of droppedFunctionNames(body)) {
       const users = ctx.state.usersOfFunction(name).filter((u) => !ctx.state.isNew(u.table));
       if (!users.length) continue;
       const tables = [...new Set(users.map((u) => quoteName(u.table)))];

@@ -1,6 +1,7 @@
 import { node, relationName } from './ast.js';
 import type { StatementRule } from '../sql/context.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
+import { reindexConcurrently } from '../../sql/transaction-block.js';
 
 /**
  * The minor releases of PostgreSQL 14 whose concurrent index builds can miss rows: an
@@ -21,7 +22,7 @@ export const concurrentBuildOn14: StatementRule = {
     if (ctx.postgres !== concurrentBuildBug.major || ctx.postgresMinor === undefined || ctx.postgresMinor >= concurrentBuildBug.fixedIn) return;
     const [kind, body] = node(ctx.ast);
     const concurrent = kind === 'IndexStmt' ? body.concurrent === true
-      : kind === 'ReindexStmt' && (body.params ?? []).some((p: { DefElem?: { defname?: string } }) => p.DefElem?.defname === 'concurrently');
+      : kind === 'ReindexStmt' && reindexConcurrently(body);
     if (!concurrent) return;
     // A table this migration created has no rows being updated while the index is built.
     if (kind === 'IndexStmt' && ctx.state.isNew(relationName(body.relation))) return;

@@ -1,4 +1,5 @@
 import { node, relationName } from './ast.js';
+import { droppedFunctionNames } from '../../sql/facts.js';
 import type { StatementContext, StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
 import type { ForeignKey } from '../../sql/locks.js';
@@ -56,7 +57,7 @@ export const dependentsBlockDrop: StatementRule = {
         }
       }
       if ((body.removeType === 'OBJECT_FUNCTION' || body.removeType === 'OBJECT_PROCEDURE') && !cascade) {
-        for (const name of functionNames(body)) {
+        for (const name of droppedFunctionNames(body)) {
           const users = ctx.state.usersOfFunction(name);
           if (users.length) report(refusal(`cannot drop function ${quoteName(name)} because other objects depend on it: ${andList(users.map(functionUserLabel))}`, `Drop ${users.length === 1 ? 'it' : 'them'} first (DROP INDEX CONCURRENTLY, DROP TRIGGER ... ON ...), or make ${users.length === 1 ? 'it' : 'them'} again without the function; CASCADE would drop ${users.length === 1 ? 'it' : 'them'} silently, under an ACCESS EXCLUSIVE lock on ${users.length === 1 ? 'its table' : 'their tables'} (MG243).`));
         }
@@ -168,11 +169,6 @@ function columnsOfType(ctx: StatementContext, type: string): string[] {
     for (const [column, c] of t.columns) if (c.type && tableKey(c.type.name) === key) found.push(`${quoteIdent(column)} of table ${quoteName(t.name)}`);
   }
   return found;
-}
-
-/** The functions (or procedures) a DROP FUNCTION names, as written: "f", "app.f". */
-export function functionNames(body: Record<string, any>): string[] {
-  return (body.objects ?? []).map((o: { ObjectWithArgs?: { objname?: { String?: { sval?: string } }[] } }) => (o.ObjectWithArgs?.objname ?? []).map((i) => i.String?.sval ?? '?').join('.'));
 }
 
 /** "index hot_idx on post_aggregates", "trigger touch on users". */

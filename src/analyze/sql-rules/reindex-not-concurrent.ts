@@ -1,6 +1,7 @@
 import { node, relationName } from './ast.js';
 import { leaveDoBlock, type StatementRule } from '../sql/context.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
+import { reindexConcurrently } from '../../sql/transaction-block.js';
 
 export const reindexNotConcurrent: StatementRule = {
   code: 'MG203',
@@ -11,7 +12,7 @@ export const reindexNotConcurrent: StatementRule = {
   check(ctx, report) {
     const [kind, body] = node(ctx.ast);
     if (kind !== 'ReindexStmt') return;
-    if ((body.params ?? []).some((p: { DefElem?: { defname?: string } }) => p.DefElem?.defname === 'concurrently')) return;
+    if (reindexConcurrently(body)) return;
     const target = body.relation ? relationName(body.relation) : body.name ?? 'the database';
     if (body.relation && ctx.state.isNew(target)) return;
     report({

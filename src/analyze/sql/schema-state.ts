@@ -1,5 +1,6 @@
 import type { PgNode } from '../../sql/parser.js';
 import { relationName } from '../../sql/facts.js';
+import { forEachNode } from '../../sql/walk.js';
 import { defaultSequence, foreignKeyWanted, readRelations, type ForeignKey, type ForeignKeyFilter } from '../../sql/locks.js';
 import { ByColumnMap } from './by-column.js';
 import { columnType, serialInteger, type ColumnType } from './types.js';
@@ -1432,18 +1433,10 @@ export interface FunctionUser {
 /** The names of the functions an expression calls (FuncCall), as written: "f", "app.f". */
 function functionsCalled(tree: unknown): string[] {
   const found: string[] = [];
-  const walk = (n: unknown): void => {
-    if (Array.isArray(n)) {
-      for (const e of n) walk(e);
-      return;
-    }
-    if (!n || typeof n !== 'object') return;
-    const o = n as Record<string, any>;
-    const call = o.FuncCall;
-    if (call) found.push((call.funcname ?? []).map((p: { String?: { sval?: string } }) => p.String?.sval ?? '?').join('.'));
-    for (const key in o) walk(o[key]);
-  };
-  walk(tree);
+  forEachNode(tree, (o) => {
+    const call = o.FuncCall as { funcname?: { String?: { sval?: string } }[] } | undefined;
+    if (call) found.push((call.funcname ?? []).map((p) => p.String?.sval ?? '?').join('.'));
+  });
   return found;
 }
 
