@@ -1,6 +1,6 @@
 import { alterTableCommands } from './ast.js';
 import { binaryCompatible, describeType } from '../sql/types.js';
-import { convertsAsWithoutUsing, typeChangeFails, typeChangeOf } from '../sql/type-change.js';
+import { convertsAsWithoutUsing, rewritesUnlessUtc, typeChangeFails, typeChangeOf } from '../sql/type-change.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
 import { collationOf } from '../sql/schema-state.js';
 import { quoteIdent, quoteName, quoteColumn } from '../../sql/quote.js';
@@ -45,10 +45,7 @@ export const columnTypeRewrite: StatementRule = {
         }
         continue;
       }
-      // Between timestamp and timestamptz, PostgreSQL 12 and later change only the catalog when the
-      // session's TimeZone is UTC (the values read the same); in any other zone every row is
-      // converted (checked on PGlite: UTC and Etc/UTC keep the table's file, Europe/Berlin does not).
-      const zoned = from !== undefined && plain && ctx.postgres >= 12 && isTimestampPair(from.name, to.name) && !from.array && !to.array;
+      const zoned = rewritesUnlessUtc(change, ctx.postgres);
       if (zoned && ctx.timeZoneUtc) continue;
       // The current type unknown (no CREATE TABLE seen), a change to text or a wider varchar may
       // be catalog-only, or it may rewrite: say so, as a warning.
@@ -62,7 +59,7 @@ export const columnTypeRewrite: StatementRule = {
         message: maybe
           ? `changing ${quoteColumn(alter.table, cmd.name)} ${fromTo} may rewrite ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock: its current type is unknown here, and only a binary-compatible change (varchar widened or to text, numeric precision raised) skips the rewrite`
           : zoned
-          ? `changing ${quoteColumn(alter.table, cmd.name)} ${fromTo} rewrites ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock, unless the session's TimeZone is UTC (then PostgreSQL ${ctx.postgres} changes only the catalog), which nothing before it in the file sets`
+          ? `changing ${quoteColumn(alter.table, cmd.name)} ${fromTo} rewrites ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock, unless the session's TimeZone is UTC (then PostgreSQL ${ctx.postgres} changes only the catalog), which nothing before it in the ${ctx.mode === 'plan' ? 'step' : 'file'} sets`
           : `changing ${quoteColumn(alter.table, cmd.name)} ${fromTo} rewrites ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock`,
         help: zoned
           ? `If the values are UTC times (existing values are read in the session's time zone either way), run it with SET LOCAL timezone = 'UTC'; before it, in the same transaction: PostgreSQL 12 and later then change only the catalog. Otherwise add a new ${describeType(to)} column, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction.`
@@ -71,8 +68,3 @@ export const columnTypeRewrite: StatementRule = {
     }
   },
 };
-
-/** timestamp to timestamptz, or back. */
-function isTimestampPair(from: string, to: string): boolean {
-  return (from === 'timestamp' && to === 'timestamptz') || (from === 'timestamptz' && to === 'timestamp');
-}

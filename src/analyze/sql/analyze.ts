@@ -18,7 +18,7 @@ import { defaultSearchPath, qualifyRelations, searchPathFrom, type SearchPath } 
 import { boundsLockWaits, isUtcZone, settingChanges } from './settings.js';
 import { viewsOf } from '../compat/views.js';
 import { binaryCompatible } from './types.js';
-import { convertsAsWithoutUsing, typeChangeOf } from './type-change.js';
+import { convertsAsWithoutUsing, rewritesUnlessUtc, typeChangeOf } from './type-change.js';
 
 /** What the report shows for one statement: its locks, what it does to the table, how long. */
 export interface StatementAnalysis {
@@ -41,7 +41,7 @@ export const secondsPerRow: Record<Effect, number> = { catalog: 0, scan: 1e-6, '
  * tables whose rows it reads in full (CREATE TABLE AS, a materialized view): the largest of them
  * sizes it.
  */
-export function statementEffect(ast: Statement['ast'], state: SchemaState, postgres: number): { effect: Effect; table?: string; rows?: number; reads?: readonly string[] } {
+export function statementEffect(ast: Statement['ast'], state: SchemaState, postgres: number, timeZoneUtc = false): { effect: Effect; table?: string; rows?: number; reads?: readonly string[] } {
   const [kind, body] = node(ast);
   const alter = alterTableCommands(ast);
   if (alter) {
@@ -56,6 +56,8 @@ export function statementEffect(ast: Statement['ast'], state: SchemaState, postg
         const column = state.table(alter.table)?.columns.get(cmd.name);
         const change = typeChangeOf(cmd, alter.table, state);
         // USING the column, or the column cast to the new type, is no USING to PostgreSQL (MG212).
+        // Between timestamp and timestamptz under UTC, the catalog only (MG212).
+        if (change && timeZoneUtc && rewritesUnlessUtc(change, postgres)) continue;
         if (!column || !change?.from || !binaryCompatible(change.from, change.to) || !convertsAsWithoutUsing(change)) worse('rewrite');
         // A new collation rebuilds the column's indexes (MG212).
         else if (!column.partial && collationOf(cmd.def?.ColumnDef) !== column.collation && state.indexesInvolving(alter.table, cmd.name).length) worse('index build');
@@ -175,7 +177,7 @@ function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts'
   const skipped = skippedPart(unit.statement.ast, base.state);
   const runs = skipped ? skipped.runs : unit.statement.ast;
   const locks = runningLocks(unit.statement.ast, base.state, skipped);
-  const effect = runs ? statementEffect(runs, base.state, base.postgres) : { effect: 'catalog' as const };
+  const effect = runs ? statementEffect(runs, base.state, base.postgres, base.timeZoneUtc) : { effect: 'catalog' as const };
   // What runs of an ALTER TABLE or a DROP in part; a statement skipped whole keeps its own (its command, for the messages).
   const ast = runs ?? unit.statement.ast;
   const facts = runs && skipped ? statementFacts(runs) : unit.statement.facts;
@@ -287,6 +289,10 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
   const judgeStatements = (step: Step, statements: readonly Statement[], into: typeof forward, base: { phase: PhaseKind; inRollback: boolean; batched: boolean }) => {
     // The script runs consecutive transactional statements in one transaction.
     let earlier = new EarlierStatements(state);
+    // The session's TimeZone is UTC (MG212): set by the step, for the rest of it (SET), or of its
+    // transaction (SET LOCAL). A step is not assumed to run in the session of the one before.
+    let sessionUtc = false;
+    let utc = false;
     const report = (judged: readonly Judged[], related?: RelatedLocation) => {
       for (const j of judged) {
         const reason = options.settings.allowances.get(step)?.get(j.rule.code);
@@ -329,7 +335,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
           statement: { ast: b.ast, text: b.text, facts, span: b.span }, inTransaction: true, inDoBlock: true, ...(b.inLoop ? { inLoop: true } : {}), earlier, later: rest,
           subcommandSpan: b.subcommandSpan, ...(locate ? { locate } : {}),
         };
-        const { judged, locks, runs } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown, ...(options.settings.postgres.assumed ? { postgresAssumed: true } : {}), ...(options.settings.postgres.minor !== undefined ? { postgresMinor: options.settings.postgres.minor } : {}) }, rules);
+        const { judged, locks, runs } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown, ...(utc ? { timeZoneUtc: true } : {}), ...(options.settings.postgres.assumed ? { postgresAssumed: true } : {}), ...(options.settings.postgres.minor !== undefined ? { postgresMinor: options.settings.postgres.minor } : {}) }, rules);
         report(judged, inBlock(plan.file, s.span, inside));
         inner.push(analysisOf(runs, locks));
         const { effect } = inner[inner.length - 1]!;
@@ -345,7 +351,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
     const analysisOf = (runs: PgNode | undefined, locks: PredictedLock[]): StatementAnalysis => {
       // Skipped whole (IF [NOT] EXISTS): it takes its locks and does nothing.
       if (!runs) return { locks, effect: 'catalog', seconds: 0, skipped: true };
-      const { effect, table, rows: written, reads } = statementEffect(runs, state, postgres);
+      const { effect, table, rows: written, reads } = statementEffect(runs, state, postgres, utc);
       const n = written ?? (reads ? largest(reads.map(rows)) : table ? rows(table) : undefined);
       // Catalog-only work takes no time worth counting, with or without a size hint.
       const seconds = effect === 'catalog' ? 0 : n !== undefined ? n * secondsPerRow[effect] : undefined;
@@ -353,10 +359,12 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
     };
     for (const [i, s] of statements.entries()) {
       const inTransaction = s.facts.transactional;
+      // Run outside the step's transaction: what SET LOCAL set ended with it.
+      if (!inTransaction) utc = sessionUtc;
       const later = () => statements.slice(i + 1).map((l) => l.ast);
       const locate = s.fileOffset && ((at: { start: number; end: number }) => ({ start: s.fileOffset!(at.start), end: s.fileOffset!(at.end) }));
       const unit: Unit = { statement: s, inTransaction, earlier: inTransaction ? earlier : new EarlierStatements(state), later, ...(locate ? { locate } : {}) };
-      const { judged, locks, runs } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown, ...(options.settings.postgres.assumed ? { postgresAssumed: true } : {}), ...(options.settings.postgres.minor !== undefined ? { postgresMinor: options.settings.postgres.minor } : {}) }, rules);
+      const { judged, locks, runs } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown, ...(utc ? { timeZoneUtc: true } : {}), ...(options.settings.postgres.assumed ? { postgresAssumed: true } : {}), ...(options.settings.postgres.minor !== undefined ? { postgresMinor: options.settings.postgres.minor } : {}) }, rules);
       const analysis = analysisOf(runs, locks);
       const { effect } = analysis;
       into.analyses.set(s, analysis);
@@ -365,6 +373,11 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       state.apply(s.ast, true);
       if (opensSchema(s.ast)) schemaKnown = false;
       if (!inTransaction) earlier = new EarlierStatements(state);
+      for (const change of settingChanges(s.ast)) {
+        if (change.name !== undefined && change.name !== 'timezone') continue;
+        if (!change.local) sessionUtc = isUtcZone(change.value);
+        if (!change.local || inTransaction) utc = isUtcZone(change.value);
+      }
       // A DO block locks and takes the time of the statements inside: the report shows them on it.
       if (node(s.ast)[0] === 'DoStmt') {
         const inner = judgeBlock(s, later, false);

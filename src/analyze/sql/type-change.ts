@@ -67,6 +67,18 @@ export function convertsAsWithoutUsing(change: TypeChange): boolean {
 }
 
 /**
+ * Between timestamp and timestamptz, PostgreSQL 12 and later change only the catalog when the
+ * session's TimeZone is UTC (the values read the same); in any other zone every row is converted
+ * (checked on PGlite: UTC and Etc/UTC keep the table's file, Europe/Berlin does not). True for such
+ * a change, converted as without USING, whose rewrite depends on the zone.
+ */
+export function rewritesUnlessUtc(change: TypeChange, postgres: number): boolean {
+  const { from, to } = change;
+  if (!from || from.array || to.array || postgres < 12 || !convertsAsWithoutUsing(change)) return false;
+  return (from.name === 'timestamp' && to.name === 'timestamptz') || (from.name === 'timestamptz' && to.name === 'timestamp');
+}
+
+/**
  * Whether the change fails at once, on any table, empty or not: a serial shorthand as the new type
  * (type "bigserial" does not exist outside CREATE TABLE and ADD COLUMN: MG234), or, without a
  * USING that converts, two built-in types with no assignment cast between them (MG241). Undefined
