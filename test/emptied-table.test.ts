@@ -57,3 +57,89 @@ describe('an emptied table outside a transaction', () => {
     expect(await mg206(cases[0]!.body, true)).toBe(false);
   });
 });
+
+/**
+ * TRUNCATE ... CASCADE empties every table whose foreign key reaches one it empties, at any depth,
+ * and no table the other way. On each engine, tables of one row each: MG206 is reported exactly
+ * when ADD COLUMN NOT NULL fails after the TRUNCATE, on the grandchild, the child and the parent.
+ */
+const family = 'CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE c (id int PRIMARY KEY, p int REFERENCES p);\nCREATE TABLE g (id int PRIMARY KEY, c int REFERENCES c);\n';
+const cascades: { name: string; body: string }[] = [
+  { name: 'a grandchild of the table truncated', body: 'TRUNCATE p CASCADE;\nALTER TABLE g ADD COLUMN n int NOT NULL;\n' },
+  { name: 'a child', body: 'TRUNCATE p CASCADE;\nALTER TABLE c ADD COLUMN n int NOT NULL;\n' },
+  { name: 'the parent of the table truncated', body: 'TRUNCATE c CASCADE;\nALTER TABLE p ADD COLUMN n int NOT NULL;\n' },
+];
+
+for (const engine of sqlEngines()) {
+  describe(`TRUNCATE ... CASCADE and MG206 on ${engine.name}`, () => {
+    let db: SqlEngine;
+    beforeAll(async () => {
+      db = await engine.open();
+    });
+    afterAll(() => db?.close());
+
+    it.each(cascades)('$name: MG206 exactly when the transaction fails', async ({ body }) => {
+      await db.run(`DROP TABLE IF EXISTS g, c, p; ${family} INSERT INTO p VALUES (1); INSERT INTO c VALUES (1, 1); INSERT INTO g VALUES (1, 1);`);
+      let failed = false;
+      try {
+        await db.run(`BEGIN;\n${body}COMMIT;`);
+      } catch (e) {
+        await db.run('ROLLBACK');
+        expect((e as Error).message).toMatch(/contains null values/);
+        failed = true;
+      }
+      const files = { '1.sql': family, '2.sql': `BEGIN;\n${body}COMMIT;\n` };
+      const result = await lint({ files: ['1.sql', '2.sql'] }, memoryHost(files));
+      expect(result.diagnostics.some((d) => d.code === 'MG206')).toBe(failed);
+    });
+  });
+}
+
+/**
+ * Work on a table the transaction emptied is instant, and the TRUNCATE or DELETE already holds a
+ * lock as strong: the rules about how long a build, scan or rewrite blocks the table say nothing
+ * there, while the same statement on a table with rows (no emptying, or a row put back, or after
+ * the transaction commits) is reported.
+ */
+describe('work on an emptied table', () => {
+  const tables = 'CREATE TABLE o (id int PRIMARY KEY);\nCREATE TABLE t (id int PRIMARY KEY, o int REFERENCES o, c int, d timestamp);\n';
+  const works: { code: string; sql: string }[] = [
+    { code: 'MG201', sql: 'CREATE INDEX t_c ON t (c);' },
+    { code: 'MG210', sql: 'ALTER TABLE t ADD CONSTRAINT t_c_key UNIQUE (c);' },
+    { code: 'MG208', sql: 'ALTER TABLE t ADD CONSTRAINT t_c_fkey FOREIGN KEY (c) REFERENCES o (id);' },
+    { code: 'MG207', sql: 'ALTER TABLE t ALTER COLUMN c SET NOT NULL;' },
+    { code: 'MG212', sql: 'ALTER TABLE t ALTER COLUMN c TYPE bigint;' },
+    { code: 'MG112', sql: 'UPDATE t SET c = 0;' },
+    { code: 'MG214', sql: 'UPDATE t SET c = 0;' },
+    { code: 'MG218', sql: 'ALTER TABLE t ADD COLUMN e int;\nUPDATE t SET e = c;' },
+    { code: 'MG217', sql: 'CREATE INDEX t_c ON t (c);' },
+  ];
+  /** The codes reported, not as notes, at `sql`: the work, after what `body` does before it. */
+  const codes = async (body: string, sql: string) => {
+    const text = `SET lock_timeout = '5s';\nBEGIN;\n${body}${sql}\nCOMMIT;\n`;
+    const files = { '1.sql': tables, '2.sql': text };
+    const result = await lint({ files: ['1.sql', '2.sql'] }, memoryHost(files));
+    const at = text.lastIndexOf(sql);
+    return result.diagnostics.filter((d) => d.file === '2.sql' && d.severity !== 'info' && d.span!.start >= at).map((d) => d.code);
+  };
+  it.each(works)('$code: $sql', async ({ code, sql }) => {
+    // MG217 needs a lock held before the work: a statement that takes ACCESS EXCLUSIVE on t first.
+    const before = code === 'MG217' ? 'ALTER TABLE t ADD COLUMN e int;\n' : '';
+    expect(await codes(before, sql)).toContain(code);
+    expect(await codes(`TRUNCATE t;\n${before}`, sql)).not.toContain(code);
+    expect(await codes(`DELETE FROM t;\n${before}`, sql)).not.toContain(code);
+    expect(await codes(`TRUNCATE o, t;\n${before}`, sql)).not.toContain(code);
+    expect(await codes(`TRUNCATE o CASCADE;\n${before}`, sql)).not.toContain(code);
+    expect(await codes(`TRUNCATE t;\nINSERT INTO t (id) VALUES (1);\n${before}`, sql)).toContain(code);
+    expect(await codes(`TRUNCATE t;\nCOMMIT;\nBEGIN;\n${before}`, sql)).toContain(code);
+  });
+
+  it('MG214 names the tables a TRUNCATE ... CASCADE empties besides its own', async () => {
+    const files = { '1.sql': family, '2.sql': 'TRUNCATE p CASCADE;\n', '3.sql': 'TRUNCATE c, g;\n' };
+    const result = await lint({ files: ['1.sql', '2.sql', '3.sql'] }, memoryHost(files));
+    expect(result.diagnostics.filter((d) => d.code === 'MG214').map((d) => `${d.file} ${d.message}`)).toEqual([
+      '2.sql this statement truncates p, and with it (CASCADE) c and g, whose foreign keys reach it',
+      '3.sql this statement truncates c and g',
+    ]);
+  });
+});

@@ -30,6 +30,8 @@ export const backfillWithDdl: StatementRule = {
     const change = ctx.facts.dataChange;
     if (!ctx.inTransaction || !change || (change.kind === 'insert' && !insertsQueryRows(ctx.ast))) return;
     if (ctx.state.isNew(change.table) || isCatalogTable(change.table)) return;
+    // An UPDATE or DELETE of a table this transaction emptied finds no row: it is instant.
+    if (change.kind !== 'insert' && ctx.earlier.emptied(change.table)) return;
     if (targetsFewRows(ctx.ast, ctx.state.table(change.table)?.uniqueColumns ?? new Set())) return;
     // The statement that took the strongest lock on the table is the one that blocks the most.
     const [held, ddl] = heldLocks.map((mode) => [mode, ctx.earlier.firstLocking(change.table, mode)] as const).find(([, e]) => e) ?? [];

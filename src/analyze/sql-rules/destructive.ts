@@ -36,7 +36,12 @@ export const destructive: StatementRule = {
       if (ctx.state.isNew(d.kind === 'drop-column' ? d.target.split('.').slice(0, -1).join('.') : d.target)) continue;
       if (d.kind === 'drop-view' && ctx.state.newViews.has(tableKey(d.target))) continue;
       const cascaded = cascadedViews(ctx, d);
-      const also = cascaded.length ? `, and with it (CASCADE) ${cascaded.length === 1 ? cascaded[0] : `${cascaded.slice(0, -1).join(', ')} and ${cascaded.at(-1)}`}, built on it` : '';
+      // Said once, after the last table a TRUNCATE names.
+      const truncated = ctx.facts.destructive.filter((x) => x.kind === 'truncate');
+      const emptied = d === truncated.at(-1) ? cascadedTruncates(ctx) : [];
+      const also = cascaded.length
+        ? `, and with it (CASCADE) ${cascaded.length === 1 ? cascaded[0] : `${cascaded.slice(0, -1).join(', ')} and ${cascaded.at(-1)}`}, built on it`
+        : emptied.length ? `, and with ${truncated.length > 1 ? 'them' : 'it'} (CASCADE) ${andList(emptied.map(quoteName))}, whose foreign keys reach ${truncated.length > 1 ? 'them' : 'it'}` : '';
       const names = lost.get(d.kind) ?? [];
       names.push(`${quoteName(d.target)}${also}`);
       lost.set(d.kind, names);
@@ -52,7 +57,8 @@ export const destructive: StatementRule = {
     const change = ctx.facts.dataChange;
     // Filling columns added earlier in the same file or plan overwrites nothing: they held no value.
     // A rollback's UPDATE puts back what its up changed.
-    if (!rollback && change?.kind === 'update' && !change.hasWhere && !ctx.state.isNew(change.table) && !fillsNewColumns(ctx, change.table)) found.push(`updates every row of ${quoteName(change.table)}`);
+    // Nor does an UPDATE of a table this transaction emptied: it finds no row.
+    if (!rollback && change?.kind === 'update' && !change.hasWhere && !ctx.state.isNew(change.table) && !ctx.earlier.emptied(change.table) && !fillsNewColumns(ctx, change.table)) found.push(`updates every row of ${quoteName(change.table)}`);
     if (!found.length) return;
     if (ctx.mode === 'plan' && ctx.phase !== 'contract') {
       // MG102 reports drops, truncates and unfiltered deletes outside contract as errors, and
@@ -105,6 +111,18 @@ function cascadedViews(ctx: StatementContext, d: { readonly kind: string; readon
   return dependents.filter((v) => !named.has(v.name) && !ctx.state.newViews.has(v.name)).map((v) => `${v.materialized ? 'materialized view' : 'view'} ${quoteName(v.name)}`);
 }
 
+/**
+ * The tables a TRUNCATE ... CASCADE empties besides those it names: every table whose foreign
+ * key references one it empties, at any depth (the tables it locks, src/sql/locks.ts). New tables
+ * hold nothing to lose.
+ */
+function cascadedTruncates(ctx: StatementContext): string[] {
+  const [kind, body] = node(ctx.ast);
+  if (kind !== 'TruncateStmt' || body.behavior !== 'DROP_CASCADE') return [];
+  const named = new Set(ctx.facts.destructive.map((x) => tableKey(x.target)));
+  return ctx.locks.filter((l) => !named.has(tableKey(l.table)) && !ctx.state.isNew(l.table)).map((l) => l.table);
+}
+
 /** Whether the migration a rollback undoes made what it drops or empties (StatementContext.madeByUp). */
 function madeByTheUp(ctx: StatementContext, d: { readonly kind: string; readonly target: string }): boolean {
   const made = ctx.madeByUp;
@@ -115,8 +133,8 @@ function madeByTheUp(ctx: StatementContext, d: { readonly kind: string; readonly
       const table = tableKey(d.target.split('.').slice(0, -1).join('.'));
       return made.tables.has(table) || made.columns.has(`${table}.${d.target.split('.').at(-1)}`);
     }
+    // A materialized view is kept as a table is (its rows).
     case 'drop-view':
-      return made.views.has(key);
     case 'drop-table':
     case 'truncate':
     case 'delete-all':

@@ -89,7 +89,8 @@ function accessExclusiveHeld(ctx: StatementContext, report: (finding: StatementF
   // A statement that takes ACCESS EXCLUSIVE on the table itself (a rewrite by ALTER COLUMN TYPE,
   // SET NOT NULL's scan) blocks it as long in a transaction of its own: its own rule says so.
   const ownLockIsWeaker = (table: string) => !ctx.locks.some((l) => l.mode === 'AccessExclusiveLock' && tableKey(l.table) === tableKey(table));
-  if (workTable && work !== 'catalog' && work !== 'row changes' && ctx.earlier.holdsAccessExclusiveOnExisting(workTable) && ownLockIsWeaker(workTable)) {
+  // Work on a table this transaction emptied is instant: it adds nothing to the wait.
+  if (workTable && work !== 'catalog' && work !== 'row changes' && ctx.earlier.holdsAccessExclusiveOnExisting(workTable) && ownLockIsWeaker(workTable) && !ctx.earlier.emptied(workTable)) {
     const worksOn = toldOf(ctx.earlier).worksOn;
     if (worksOn.has(tableKey(workTable))) return;
     worksOn.add(tableKey(workTable));
@@ -106,7 +107,7 @@ function accessExclusiveHeld(ctx: StatementContext, report: (finding: StatementF
   // ... FROM, DELETE ... USING, MERGE ... USING): a copy out of a locked table, as long as the
   // copy. Its own table, if held, is MG218's backfill.
   for (const read of readsOfDataChange(ctx.ast)) {
-    if (!ctx.earlier.holdsAccessExclusiveOnExisting(read) || !ownLockIsWeaker(read)) continue;
+    if (!ctx.earlier.holdsAccessExclusiveOnExisting(read) || !ownLockIsWeaker(read) || ctx.earlier.emptied(read)) continue;
     const by = ctx.earlier.firstLocking(read, 'AccessExclusiveLock')!;
     // A table locked on purpose (LOCK TABLE, MG223) is held to keep others out while it is read.
     if (by.ast !== undefined && 'LockStmt' in by.ast) continue;
@@ -165,7 +166,8 @@ function blocks(mode: LockMode): number {
  * SELECT, UPDATE ... FROM, DELETE ... USING, MERGE ... USING). Undefined for the rest.
  */
 function longWork(ctx: StatementContext): { readonly work: string; readonly table: string } | { readonly reads: readonly string[] } | undefined {
-  const live = (t: string) => !isNewRelation(ctx.state, t) || ctx.state.table(t)?.filled === true;
+  // A table this transaction emptied is as quick to read as a new one.
+  const live = (t: string) => (!isNewRelation(ctx.state, t) || ctx.state.table(t)?.filled === true) && !ctx.earlier.emptied(t);
   const { effect, table } = ctx.effect;
   if (table && (effect === 'scan' || effect === 'index build' || effect === 'rewrite')) return live(table) ? { work: effect, table } : undefined;
   const reads = readsOfDataChange(ctx.ast).filter(live);

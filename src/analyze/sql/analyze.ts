@@ -186,7 +186,9 @@ function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts'
   const ctx: { -readonly [K in keyof StatementContext]: StatementContext[K] } = {
     ast, text: unit.statement.text, facts, locks, effect,
     state: base.state, postgres: base.postgres, mode: base.mode, inRollback: base.inRollback, batched: base.batched,
-    inTransaction: unit.inTransaction, earlier: unit.earlier, later: unit.later, lockTimeoutSet: base.lockTimeoutSet, rows: base.rows,
+    inTransaction: unit.inTransaction, earlier: unit.earlier, later: unit.later, lockTimeoutSet: base.lockTimeoutSet,
+    // A table this transaction emptied (TRUNCATE, DELETE without WHERE) holds no row until one is written.
+    rows: (table) => (unit.earlier.emptied(table) ? 0 : base.rows(table)),
   };
   if (base.phase) ctx.phase = base.phase;
   if (base.schemaKnown) ctx.schemaKnown = true;

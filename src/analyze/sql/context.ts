@@ -110,6 +110,8 @@ export class EarlierStatements {
     switch (kind) {
       case 'TruncateStmt':
         for (const r of body.relations ?? []) if (whole(r.RangeVar)) (this.emptiedTables ??= new Set()).add(tableKey(relationName(r.RangeVar)));
+        // CASCADE empties the tables that reference them, at any depth: those its locks name.
+        if (body.behavior === 'DROP_CASCADE') for (const l of e.locks) (this.emptiedTables ??= new Set()).add(tableKey(l.table));
         return;
       case 'DeleteStmt':
         if (body.whereClause === undefined && body.usingClause === undefined && body.withClause === undefined && whole(body.relation)) (this.emptiedTables ??= new Set()).add(tableKey(relationName(body.relation)));
@@ -372,10 +374,12 @@ export function isLarge(ctx: StatementContext, table: string): boolean {
 /**
  * The severity for a blocking operation on an existing table: the rule's own on a large (or
  * unknown) table, info on a table its size hint says is small; undefined, no finding, for a
- * table created earlier in the same plan or file, which is new and empty.
+ * table created earlier in the same plan or file, which is new and empty, or one this transaction
+ * emptied (TRUNCATE, DELETE without WHERE) and nothing has filled since: the work is instant, and
+ * the emptying statement holds a lock as strong already.
  */
 export function severityFor(ctx: StatementContext, table: string, severity: Severity): Severity | undefined {
-  if (ctx.state.isNew(table)) return undefined;
+  if (ctx.state.isNew(table) || ctx.earlier.emptied(table)) return undefined;
   return isLarge(ctx, table) ? severity : 'info';
 }
 
