@@ -3,7 +3,7 @@ import { destructionLabels, replacesView } from '../rules/destructive-outside-co
 import type { StatementContext, StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
 import { viewsOf } from '../compat/views.js';
-import { quoteColumn, quoteName } from '../../sql/quote.js';
+import { quoteColumn, quoteIdent, quoteName } from '../../sql/quote.js';
 import type { DestructionKind } from '../../sql/facts.js';
 import { andList } from './statement-locks.js';
 
@@ -58,7 +58,7 @@ export const destructive: StatementRule = {
     // Filling columns added earlier in the same file or plan overwrites nothing: they held no value.
     // A rollback's UPDATE puts back what its up changed.
     // Nor does an UPDATE of a table this transaction emptied: it finds no row.
-    if (!rollback && change?.kind === 'update' && !change.hasWhere && !ctx.state.isNew(change.table) && !ctx.earlier.emptied(change.table) && !fillsNewColumns(ctx, change.table)) found.push(`updates every row of ${quoteName(change.table)}`);
+    if (!rollback && change?.kind === 'update' && !change.hasWhere && !ctx.state.isNew(change.table) && !ctx.earlier.emptied(change.table) && !fillsNewColumns(ctx, change.table)) found.push(`updates every row of ${quoteName(change.table)}${overwritten(ctx, change.table)}`);
     if (!found.length) return;
     if (ctx.mode === 'plan' && ctx.phase !== 'contract') {
       // MG102 reports drops, truncates and unfiltered deletes outside contract as errors, and
@@ -142,6 +142,17 @@ function madeByTheUp(ctx: StatementContext, d: { readonly kind: string; readonly
     default:
       return false;
   }
+}
+
+/**
+ * The columns an UPDATE overwrites, as the message names them (", overwriting status and tier"):
+ * those it sets, but for columns added earlier in the same file or plan, which held no value.
+ */
+function overwritten(ctx: StatementContext, table: string): string {
+  const targets: { ResTarget?: { name?: string } }[] = node(ctx.ast)[1].targetList ?? [];
+  const names = [...new Set(targets.flatMap((t) => (t.ResTarget?.name !== undefined && !ctx.state.isNewColumn(table, t.ResTarget.name) ? [quoteIdent(t.ResTarget.name)] : [])))];
+  if (!names.length) return '';
+  return `, overwriting ${names.length > 6 ? `${names.slice(0, 6).join(', ')} and ${names.length - 6} more columns` : andList(names)}`;
 }
 
 /** Whether an UPDATE sets only columns added in the same file or plan (a backfill of new columns). */
