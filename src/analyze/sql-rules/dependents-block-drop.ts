@@ -19,12 +19,29 @@ import type { FunctionUser } from '../sql/schema-state.js';
 export const dependentsBlockDrop: StatementRule = {
   code: 'MG237',
   name: 'dependents-block-drop',
-  summary: 'A DROP that PostgreSQL refuses because other objects depend on what it drops: a table, column, key or unique index a foreign key references or depends on, a constraint\'s index, a type a column has, a function an index or trigger uses.',
+  summary: 'A DROP that PostgreSQL refuses because other objects depend on what it drops: a table, column, key or unique index a foreign key references or depends on, a constraint\'s index, a type a column has, a function an index or trigger uses; and a TRUNCATE of a table another table\'s foreign key references.',
   severity: 'error',
-  kinds: ['DropStmt', 'AlterTableStmt'],
+  kinds: ['DropStmt', 'AlterTableStmt', 'TruncateStmt'],
   check(ctx, report) {
     const [kind, body] = node(ctx.ast);
     const cascade = body.behavior === 'DROP_CASCADE';
+    if (kind === 'TruncateStmt') {
+      if (cascade) return;
+      // Tables truncated together may reference each other (a table its own keys reference too).
+      const names: string[] = (body.relations ?? []).map((r: { RangeVar: never }) => relationName(r.RangeVar));
+      const truncated = new Set(names.map(tableKey));
+      for (const name of names) {
+        const blocking = referencing(ctx, name).filter((fk) => !truncated.has(tableKey(fk.table)));
+        if (!blocking.length) continue;
+        const tables = [...new Set(blocking.map((fk) => quoteName(fk.table)))];
+        const [that, it] = tables.length === 1 ? ['that table', 'it'] : ['those tables', 'them'];
+        report(refusal(
+          `cannot truncate a table referenced in a foreign key constraint: ${constraints(blocking)} reference${blocking.length === 1 ? 's' : ''} ${quoteName(name)}`,
+          `Truncate ${that} in the same statement (TRUNCATE ${[...names.map(quoteName), ...tables].join(', ')}), or use TRUNCATE ... CASCADE, which empties ${it} too (MG214 names what it empties).`,
+        ));
+      }
+      return;
+    }
     if (kind === 'DropStmt') {
       const names: string[] = (body.objects ?? []).map((o: unknown) => dottedName(o));
       if (body.removeType === 'OBJECT_TABLE' && !cascade) {
