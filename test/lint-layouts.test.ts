@@ -798,7 +798,7 @@ describe('migc lint (the real binary) on a Flyway folder', () => {
   });
 });
 
-describe('findMigrations on version folders (temporal-sql-tool\'s layout)', () => {
+describe('findMigrations on version folders (temporal-sql-tool\'s layout, without its manifests)', () => {
   it('orders the folders by version, and notes the files of a folder it could only order by name', async () => {
     const project = mkdtempSync(join(tmpdir(), 'migc-versions-'));
     try {
@@ -870,6 +870,15 @@ describe('migc lint (the real binary) on temporal-sql-tool\'s folders', () => {
     expect(r.stdout).toContain('help: Add a_fill_nots.sql to versioned/v1.9/, or correct its name in the manifest.');
     expect(r.stdout).toContain('versioned/v1.9/manifest.json:1:1 info MG024 left out 1 file of versioned/v1.9/ that its manifest.json does not list (a_fill_note.sql)');
     expect(r.stdout).toContain('versioned/v1.10/manifest.json:3:3 error MG024 cannot read this manifest.json (comma expected): temporal-sql-tool stops at version 1.10');
+  });
+
+  it('leaves another program\'s manifest.json alone: one in a version folder without .sql files that lists none', async () => {
+    mkdirSync(join(project, 'web/v2'), { recursive: true });
+    writeFileSync(join(project, 'web/v2/manifest.json'), '{"name": "app", "icons": []}\n');
+    writeFileSync(join(project, 'web/001_init.sql'), 'CREATE TABLE t (id int);\n');
+    const r = await migc(['lint', 'web', '--verbose']);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('migc: linted 1 file: 0 errors, 0 warnings\n');
   });
 });
 

@@ -208,7 +208,8 @@ async function temporalManifests(layout: readonly string[], files: readonly stri
     const folder = posix.dirname(manifest);
     if (!temporalVersionFolder.test(posix.basename(folder))) continue;
     const text = await readFile(resolve(cwd, manifest), 'utf8').catch(() => undefined);
-    if (text === undefined) continue;
+    // Another program's manifest.json (a web app's v2/): neither beside .sql files nor naming a list of them.
+    if (text === undefined || (!files.some((f) => posix.dirname(f) === folder) && !/schemaupdatecqlfiles/i.test(text))) continue;
     sources.set(manifest, text);
     const read = temporalManifest(manifest, posix.basename(folder), text);
     diagnostics.push(...read.problems);
