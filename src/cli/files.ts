@@ -207,9 +207,14 @@ async function temporalManifests(layout: readonly string[], files: readonly stri
   for (const manifest of manifests) {
     const folder = posix.dirname(manifest);
     if (!temporalVersionFolder.test(posix.basename(folder))) continue;
-    const text = await readFile(resolve(cwd, manifest), 'utf8').catch(() => undefined);
+    const text = await readFile(resolve(cwd, manifest), 'utf8').catch((e: NodeJS.ErrnoException) => e);
+    const besideSql = files.some((f) => posix.dirname(f) === folder);
+    if (typeof text !== 'string') {
+      if (besideSql) diagnostics.push({ code: 'MG024', severity: 'error', file: manifest, message: `cannot read ${manifest} (${text.code ?? text.message}): temporal-sql-tool stops at version ${posix.basename(folder).slice(1)}; migc lints the folder's files in name order`, help: 'Check that the file is readable.' });
+      continue;
+    }
     // Another program's manifest.json (a web app's v2/): neither beside .sql files nor naming a list of them.
-    if (text === undefined || (!files.some((f) => posix.dirname(f) === folder) && !/schemaupdatecqlfiles/i.test(text))) continue;
+    if (!besideSql && !/schemaupdatecqlfiles/i.test(text)) continue;
     sources.set(manifest, text);
     const read = temporalManifest(manifest, posix.basename(folder), text);
     diagnostics.push(...read.problems);
