@@ -295,6 +295,68 @@ export function isAutocommitFile(file: string): boolean {
   return /^\d+_[^.]+(?:\.[a-z0-9]+)?\.autocommit\.(?:up|down)\.sql$/.test(baseName(file));
 }
 
+/** popx's names (MigrationFileRegexp): `<version>_<name>[.<dialect>][.autocommit].(up|down).sql`. */
+const popxName = /^(\d+)_([^.]+)(?:\.([a-z0-9]+))?(\.autocommit)?\.(up|down)\.sql$/;
+
+/**
+ * The dialects pop knows (AvailableDialects, and their synonyms as pop.CanonicalDialect reads
+ * them): a popx file named for one runs on that database only. popx ignores a name of another.
+ */
+const popDialects: Readonly<Record<string, string>> = {
+  postgres: 'postgres', postgresql: 'postgres', pg: 'postgres', pgx: 'postgres',
+  cockroach: 'cockroach', cockroachdb: 'cockroach', crdb: 'cockroach',
+  mysql: 'mysql', mariadb: 'mariadb', sqlite3: 'sqlite3', sqlite: 'sqlite3',
+};
+
+/** The database a popx file is named for (`.postgres.`, `.mysql.`, ...), or undefined for a generic one or another layout. */
+function popxDialect(file: string): string | undefined {
+  const m = popxName.exec(baseName(file));
+  const named = m?.[3];
+  return named === undefined || named === 'autocommit' ? undefined : popDialects[named];
+}
+
+/** A popx file popx does not run on PostgreSQL, and why. */
+export type PopxLeftOut =
+  /** Named for another database (`.mysql.`, `.cockroach.`, `.sqlite3.`): popx runs it there only. */
+  | { readonly file: string; readonly kind: 'dialect'; readonly dialect: string }
+  /** A generic file whose version has a file for PostgreSQL in the same direction: popx runs that one instead. */
+  | { readonly file: string; readonly kind: 'replaced'; readonly by: string };
+
+/**
+ * The files Ory's popx (Kratos, Hydra, Keto) does not run on PostgreSQL. It runs one migration per
+ * version and direction (MigrationBox, Migrations.sortAndFilter): of the files applicable to the
+ * database, those named for its dialect and the generic ones, the more specific wins, so a
+ * `<version>_x.postgres[.autocommit].up.sql` replaces `<version>_x[.autocommit].up.sql`, whatever
+ * their names after the version; a file named for another database runs there only. Files of
+ * one folder are compared (popx reads one folder per project). Names only.
+ */
+export function popxLeftOut(files: readonly string[]): PopxLeftOut[] {
+  const left: PopxLeftOut[] = [];
+  /** Per folder, version and direction: the generic files and the ones for PostgreSQL. */
+  const groups = new Map<string, { generic: string[]; postgres: string[] }>();
+  for (const file of files) {
+    const m = popxName.exec(baseName(file));
+    if (!m) continue;
+    const named = m[3] === undefined || m[3] === 'autocommit' ? undefined : m[3];
+    const dialect = named === undefined ? undefined : popDialects[named];
+    // A name popx does not take for a dialect (1_add.users.up.sql): another tool's file, left as it is.
+    if (named !== undefined && dialect === undefined) continue;
+    if (dialect !== undefined && dialect !== 'postgres') {
+      left.push({ file, kind: 'dialect', dialect });
+      continue;
+    }
+    const key = `${file.slice(0, file.length - baseName(file).length)}\0${m[1]}\0${m[5]}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { generic: [], postgres: [] }));
+    (dialect === 'postgres' ? group.postgres : group.generic).push(file);
+  }
+  for (const { generic, postgres } of groups.values()) {
+    if (postgres.length === 0) continue;
+    for (const file of generic) left.push({ file, kind: 'replaced', by: postgres[0]! });
+  }
+  return left;
+}
+
 /**
  * Prisma Migrate's `<version>_<name>/migration.sql`: Prisma sends the script to PostgreSQL as one
  * query string, in no transaction of its own (its generated scripts carry their own BEGIN ...
@@ -327,8 +389,9 @@ export function isSentAsOneQueryString(file: string): boolean {
  * it in a way only a flag tells lint (see the README's "Which flag for your tool"): the words of
  * the note that says so, or undefined. Prisma and Postgrator send a file as one query string;
  * diesel, Flyway, dbmate, goose, sql-migrate, tern, Graphile Migrate, popx (known by its
- * `.autocommit.` files) and yoyo (known by its `.rollback.sql`) run each file, or each part, in a
- * transaction of their own. sqlx's and golang-migrate's names are alike, and golang-migrate
+ * `.autocommit.` files and the ones named for a database), postgres-migrations (known by its
+ * disable-transaction marker) and yoyo (known by its `.rollback.sql`) run each file, or each part,
+ * in a transaction of their own. sqlx's and golang-migrate's names are alike, and golang-migrate
  * wants the other flag: no note for them. `others`: all the files, to pair a yoyo rollback.
  */
 export function toolSendsNote(file: string, text: string | undefined, others: ReadonlySet<string>): string | undefined {
@@ -336,11 +399,12 @@ export function toolSendsNote(file: string, text: string | undefined, others: Re
   if (isPostgratorMigration(file)) return 'Postgrator sends each file to the server as one query string';
   if (dieselMetadataPath(file)) return 'diesel runs each migration\'s up.sql and down.sql in a transaction (unless its metadata.toml says run_in_transaction = false)';
   if (flyway.test(baseName(file)) || flywayRepeatable.test(baseName(file))) return 'Flyway runs each script in a transaction';
-  if (isAutocommitFile(file)) return 'Ory popx runs each migration that is not .autocommit. in a transaction';
+  if (isAutocommitFile(file) || popxDialect(file) !== undefined) return 'Ory popx runs each migration that is not .autocommit. in a transaction';
   const yoyo = yoyoMigrationOf(file);
   if (yoyo !== undefined && others.has(yoyo)) return 'yoyo runs each migration in a transaction';
   if (text === undefined) return undefined;
   if (isGraphileMigration(file, text)) return 'Graphile Migrate runs each migration in a transaction';
+  if (text.includes(postgresMigrationsNoTransaction)) return `postgres-migrations runs each file without "${postgresMigrationsNoTransaction}" in a transaction`;
   const tool = new RegExp(dbmateMarker.source, 'm').test(text) ? 'dbmate' : /^--\s*\+goose\s+up\b/im.test(text) ? 'goose'
     : new RegExp(sqlMigrateMarker.source, 'm').test(text) ? 'sql-migrate' : text.includes(ternSeparator) ? 'tern' : undefined;
   if (tool) return `${tool} runs each part of a file (the up, the down) in a transaction`;
@@ -379,6 +443,12 @@ const dbmateMarker = /^--\s*migrate:(up|down)\b([^\n]*)$/gm;
 /** goose: `-- +goose Up`, `-- +goose Down`, `-- +goose NO TRANSACTION` (case-insensitive, no leading spaces). */
 const gooseDown = /^--\s*\+goose\s+down\b/im;
 const gooseNoTransaction = /^--\s*\+goose\s+no\s+transaction\b/im;
+/**
+ * postgres-migrations (ThomWright's npm package): a file that holds this text anywhere is sent as
+ * one query string outside a transaction; the others as one query string inside START
+ * TRANSACTION ... COMMIT.
+ */
+const postgresMigrationsNoTransaction = '-- postgres-migrations disable-transaction';
 /** sqlx: a file whose very first bytes are `-- no-transaction` runs outside a transaction (sqlx tests `starts_with`). */
 const sqlxNoTransaction = '-- no-transaction';
 /**
@@ -410,7 +480,8 @@ const graphileHeader = /^--! [A-Z][a-zA-Z0-9_]*(?::.*)?$/;
  * above / drop below ----`; dbmate's `transaction:false` on a section's marker, goose's `-- +goose
  * NO TRANSACTION` (for both parts), sql-migrate's `notransaction` and tern's `---- tern:
  * disable-tx ----` run them outside a transaction; so does sqlx for a file that starts with `--
- * no-transaction`, sending it as one query string, as Graphile Migrate does with `--! no-transaction`
+ * no-transaction`, sending it as one query string, as postgres-migrations does with a file that
+ * holds `-- postgres-migrations disable-transaction` and Graphile Migrate with `--! no-transaction`
  * among a file's opening comments, and yoyo's `-- transactional: false` there (for a yoyo
  * `.rollback.sql`, `upText`, its migration's, says it), statement by statement. Other files are one
  * part (popx's `.autocommit.` files, Prisma's and Postgrator's migrations: see
@@ -458,6 +529,9 @@ export function fileSections(text: string, rollbackFile: boolean, upText?: strin
       { start: separator, end: text.length, rollback: true, noTransaction: ternDisableTx.test(text.slice(separator)), oneQueryString: false },
     ];
   }
+  // postgres-migrations sends a file with this text anywhere in it as one query string, with no
+  // transaction around it (runMigration: migration.sql.includes(...)).
+  if (text.includes(postgresMigrationsNoTransaction)) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: true }];
   // sqlx runs such a file with one execute() on the connection: one query string.
   if (text.startsWith(sqlxNoTransaction)) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: true }];
   // yoyo reads the directive in the migration only, for its .rollback.sql too (upText).

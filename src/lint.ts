@@ -31,7 +31,8 @@ export interface LintOptions {
    * others, MG026), a diesel migration whose metadata.toml says run_in_transaction = false
    * (src/lint-diesel.ts; sent as one query string),
    * popx's `.autocommit.` files, sqlx's files that start with `-- no-transaction`, Prisma's
-   * `migration.sql`. dbmate, popx, sqlx and Prisma send such a part as one query string, which
+   * `migration.sql`, postgres-migrations' files that hold `-- postgres-migrations
+   * disable-transaction`. dbmate, popx, sqlx, Prisma and postgres-migrations send such a part as one query string, which
    * PostgreSQL runs as one implicit transaction when it holds several statements.
    */
   readonly fileTransaction?: boolean;

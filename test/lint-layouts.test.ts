@@ -6,7 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findMigrations } from '../src/cli/files.js';
 import { memoryHost, nodeHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
-import { fileSections, flywayConfExecuteInTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, pairedUnderscoreDowns, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
+import { fileSections, flywayConfExecuteInTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
+import { temporalManifest } from '../src/lint-temporal.js';
+import { SourceText } from '../src/diagnostics/source-text.js';
 import { cliEnv, root } from './helpers.js';
 
 /**
@@ -262,6 +264,34 @@ describe('what a name or a marker says', () => {
     expect(['m/1_x.up.sql', 'm/1_autocommit.up.sql', 'm/x.autocommit.up.sql', 'm/1_x.autocommit.sql', 'm/1_x.a.b.autocommit.up.sql'].map(isAutocommitFile)).toEqual([false, false, false, false, false]);
   });
 
+  it('knows which popx files popx does not run on PostgreSQL: another database\'s, and the generic one of a version and direction that has a .postgres. file', () => {
+    expect(popxLeftOut([
+      'm/1_a.up.sql', 'm/1_a.postgres.up.sql', 'm/1_a.down.sql',
+      // Whatever its name after the version, and with .autocommit. on either side.
+      'm/2_generic.autocommit.up.sql', 'm/2_specific.pg.up.sql', 'm/2_x.down.sql', 'm/2_x.postgresql.autocommit.down.sql',
+      'm/3_b.mysql.up.sql', 'm/3_b.cockroach.autocommit.up.sql', 'm/3_b.crdb.down.sql', 'm/3_b.sqlite.down.sql', 'm/3_b.mariadb.up.sql', 'm/3_b.up.sql', 'm/3_b.down.sql',
+      // Another folder is another project; a name popx does not take for a dialect is another tool's file.
+      'other/1_a.up.sql', 'm/4_add.users.up.sql', 'm/4_add.users.down.sql',
+    ])).toEqual([
+      { file: 'm/3_b.mysql.up.sql', kind: 'dialect', dialect: 'mysql' },
+      { file: 'm/3_b.cockroach.autocommit.up.sql', kind: 'dialect', dialect: 'cockroach' },
+      { file: 'm/3_b.crdb.down.sql', kind: 'dialect', dialect: 'cockroach' },
+      { file: 'm/3_b.sqlite.down.sql', kind: 'dialect', dialect: 'sqlite3' },
+      { file: 'm/3_b.mariadb.up.sql', kind: 'dialect', dialect: 'mariadb' },
+      { file: 'm/1_a.up.sql', kind: 'replaced', by: 'm/1_a.postgres.up.sql' },
+      { file: 'm/2_generic.autocommit.up.sql', kind: 'replaced', by: 'm/2_specific.pg.up.sql' },
+      { file: 'm/2_x.down.sql', kind: 'replaced', by: 'm/2_x.postgresql.autocommit.down.sql' },
+    ]);
+    // Generic files alone, another tool's names: nothing left out.
+    expect(popxLeftOut(['m/1_a.up.sql', 'm/1_a.down.sql', 'm/V1__x.sql', 'm/1_x.autocommit.up.sql'])).toEqual([]);
+  });
+
+  it('reads postgres-migrations\' disable-transaction marker anywhere in a file, as the tool tests for it: the file outside a transaction, one query string', () => {
+    const marked = '-- a note first\n-- postgres-migrations disable-transaction\nCREATE INDEX CONCURRENTLY i ON t (c);\n';
+    expect(fileSections(marked, false)).toEqual([{ start: 0, end: marked.length, rollback: false, noTransaction: true, oneQueryString: true }]);
+    expect(fileSections('-- postgres-migrations ignore\nCREATE INDEX i ON t (c);\n', false)[0]!.noTransaction).toBe(false);
+  });
+
   it('knows Prisma\'s <version>_<name>/migration.sql by name, and orders the folders by name, as Prisma does', () => {
     expect(['prisma/migrations/20240101000000_init/migration.sql', 'm/0_init/migration.sql', '20240101000000_init/migration.sql'].map(isPrismaMigration)).toEqual([true, true, true]);
     expect(['migration.sql', 'm/init/migration.sql', 'm/20240101000000_init/migrations.sql', 'm/20240101000000_init.sql'].map(isPrismaMigration)).toEqual([false, false, false, false]);
@@ -427,6 +457,40 @@ describe('lint over each tool\'s layout', () => {
     ]);
     // Without --file-transaction every statement runs on its own, as psql -f runs it.
     expect((await lintFolder('popx')).found.filter((f) => / MG204/.test(f))).toEqual([]);
+  });
+
+  it('popx: on PostgreSQL, a version\'s .postgres. file replaces its generic one, and files for other databases are left out, each said in a note', async () => {
+    const { files, found, layout } = await lintFolder('popx-dialects', { fileTransaction: true });
+    expect(files).toEqual([
+      '20240101000000000000_init.up.sql', '20240101000000000000_init.down.sql',
+      '20240201000000000000_idx.postgres.autocommit.up.sql', '20240201000000000000_idx.autocommit.down.sql',
+      '20240301000000000000_add_codes.postgres.up.sql', '20240301000000000000_codes.down.sql',
+    ]);
+    expect(layout.map((d) => `${d.file} ${d.severity} ${d.code} ${d.message}`)).toEqual([
+      '20240201000000000000_idx.up.sql info MG024 left out 20240201000000000000_idx.up.sql: on PostgreSQL, Ory popx runs 20240201000000000000_idx.postgres.autocommit.up.sql instead (of the files of a version and direction, it runs the one named for the database, not the generic one)',
+      '20240301000000000000_codes.up.sql info MG024 left out 20240301000000000000_codes.up.sql: on PostgreSQL, Ory popx runs 20240301000000000000_add_codes.postgres.up.sql instead (of the files of a version and direction, it runs the one named for the database, not the generic one)',
+      '20240301000000000000_codes.cockroach.up.sql info MG024 left out 3 files of the current folder named for other databases (.cockroach., .mysql., .sqlite3.): Ory popx runs them on that database only',
+    ]);
+    // Neither the generic plain CREATE INDEX (MG201) nor the MySQL file's syntax (MG020): PostgreSQL sees neither.
+    expect(found).toEqual([]);
+  });
+
+  it('temporal-sql-tool: the files each version\'s manifest.json lists, in its order, versions in version order; the others left out with a note', async () => {
+    const { files, found, layout } = await lintFolder('temporal');
+    expect(files).toEqual([
+      'versioned/v1.0/schema.sql', 'versioned/v1.2/combined_v1.1_v1.2.sql',
+      // The manifest's order, not the names': the column is added before it is filled.
+      'versioned/v1.9/b_add_note.sql', 'versioned/v1.9/a_fill_note.sql', 'versioned/v1.10/narrow_note.sql',
+    ]);
+    expect(layout.map((d) => `${d.file} ${d.severity} ${d.code} ${d.message}`)).toEqual([
+      'versioned/v1.1/manifest.json info MG024 left out 1 file of versioned/v1.1/ that its manifest.json does not list (add_bool.sql): temporal-sql-tool runs only the files of SchemaUpdateCqlFiles',
+    ]);
+    // The rewrite is found in the combined file that runs, not in add_bool.sql, which does not;
+    // v1.10 narrows the column v1.9 added (MG238 would say the column was unknown).
+    expect(found.filter((f) => !/ MG219 | MG112 /.test(f))).toEqual([
+      'versioned/v1.2/combined_v1.1_v1.2.sql:2 MG205 ADD COLUMN temporalbool01 rewrites executions_visibility (no size hint: assumed large) under an ACCESS EXCLUSIVE lock: a stored generated column is computed for every row',
+      'versioned/v1.10/narrow_note.sql:2 MG212 changing executions_visibility.note from varchar(100) to varchar(50) rewrites executions_visibility (no size hint: assumed large) and its indexes under an ACCESS EXCLUSIVE lock',
+    ]);
   });
 
   it('Prisma: migration.sql is sent as one query string, in no transaction of Prisma\'s: CONCURRENTLY alone runs, its own BEGIN ... COMMIT is no nesting', async () => {
@@ -734,7 +798,7 @@ describe('migc lint (the real binary) on a Flyway folder', () => {
   });
 });
 
-describe('findMigrations on version folders (temporal-sql-tool\'s layout)', () => {
+describe('findMigrations on version folders (temporal-sql-tool\'s layout, without its manifests)', () => {
   it('orders the folders by version, and notes the files of a folder it could only order by name', async () => {
     const project = mkdtempSync(join(tmpdir(), 'migc-versions-'));
     try {
@@ -754,6 +818,67 @@ describe('findMigrations on version folders (temporal-sql-tool\'s layout)', () =
     } finally {
       rmSync(project, { recursive: true, force: true });
     }
+  });
+});
+
+describe('temporal-sql-tool\'s manifest.json', () => {
+  const at = (text: string, d: { span?: { start: number } }) => { const p = new SourceText(text).position(d.span!.start); return `${p.line}:${p.column}`; };
+  const read = (text: string, folder = 'v1.3') => {
+    const { files, problems } = temporalManifest(`${folder}/manifest.json`, folder, text);
+    return { files: files.map((f) => f.name), problems: problems.map((d) => `${at(text, d)} ${d.severity} ${d.code} ${d.message} | ${d.help}`) };
+  };
+  const manifest = (rest: string) => `{\n  "CurrVersion": "1.3",\n  "MinCompatibleVersion": "1.0",\n  "Description": "x",\n${rest}\n}\n`;
+
+  it('reads the list as Go\'s json.Unmarshal does: keys in any case, the last of several', () => {
+    expect(read(manifest('  "SchemaUpdateCqlFiles": ["b.sql", "a.sql"]'))).toEqual({ files: ['b.sql', 'a.sql'], problems: [] });
+    expect(read(manifest('  "schemaupdatecqlfiles": ["a.sql"],\n  "SchemaUpdateCqlFiles": ["c.sql"]'))).toEqual({ files: ['c.sql'], problems: [] });
+    expect(read('{"CurrVersion": "v1.3", "MinCompatibleVersion": "1.0", "SchemaUpdateCqlFiles": [], "AllowNoCqlFiles": true}')).toEqual({ files: [], problems: [] });
+  });
+
+  it('says what temporal-sql-tool refuses, at its line and column, with the fix', () => {
+    expect(read(manifest('  "SchemaUpdateCqlFiles": ["a.sql",]')).problems).toEqual([
+      '5:36 error MG024 cannot read this manifest.json (value expected): temporal-sql-tool stops at version 1.3 | Fix the JSON: one object in braces, keys and strings in double quotes, a comma between items and none after the last, no comments.',
+    ]);
+    expect(read(manifest('  "SchemaUpdateCqlFiles": []')).problems).toEqual([
+      '5:27 error MG024 this manifest.json lists no file in SchemaUpdateCqlFiles ("manifest missing SchemaUpdateCqlFiles"): temporal-sql-tool stops at version 1.3 | List the version\'s .sql files in SchemaUpdateCqlFiles, in the order they run, or add "AllowNoCqlFiles": true for a version that runs none.',
+    ]);
+    expect(read(manifest('  "SchemaUpdateCqlFiles": ["a.sql", 2]')).problems[0]).toMatch(/^5:37 error MG024 SchemaUpdateCqlFiles must be a list of file names \(got a number here\)/);
+    expect(read(manifest('  "SchemaUpdateCqlFiles": ["a.sql"]'), 'v1.4').problems[0]).toMatch(/^2:18 error MG024 this manifest.json says CurrVersion "1.3" in folder v1.4\/ \("manifest version doesn't match with dirname"\): temporal-sql-tool stops at version 1.4 \| Write "CurrVersion": "1.4"/);
+    expect(read('{"CurrVersion": "1.3", "SchemaUpdateCqlFiles": ["a.sql"]}').problems[0]).toMatch(/^1:1 error MG024 this manifest.json has no MinCompatibleVersion/);
+    expect(read('["a.sql"]').problems[0]).toMatch(/^1:1 error MG024 this manifest.json is not a JSON object/);
+    expect(read('').problems[0]).toMatch(/^1:1 error MG024 cannot read this manifest.json/);
+  });
+});
+
+describe('migc lint (the real binary) on temporal-sql-tool\'s folders', () => {
+  const project = mkdtempSync(join(tmpdir(), 'migc-temporal-'));
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+  cpSync(`${fixtures}/temporal`, project, { recursive: true });
+  const migc = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [join(root, 'bin/migc.js'), ...args], { cwd: project, env: cliEnv() }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+
+  it('a manifest that names a missing file, or that is not JSON, is an error at its place, never a crash; a folder whose manifest cannot be read keeps its files', async () => {
+    writeFileSync(join(project, 'versioned/v1.9/manifest.json'), '{\n  "CurrVersion": "1.9",\n  "MinCompatibleVersion": "0.1",\n  "SchemaUpdateCqlFiles": ["b_add_note.sql", "a_fill_nots.sql"]\n}\n');
+    writeFileSync(join(project, 'versioned/v1.10/manifest.json'), '{\n  "CurrVersion": "1.10"\n  "SchemaUpdateCqlFiles": ["narrow_note.sql"]\n}\n');
+    const r = await migc(['lint', 'versioned', '--verbose']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+|TypeError|Error:/);
+    expect(r.stdout).toContain('versioned/v1.9/manifest.json:4:46 error MG024 SchemaUpdateCqlFiles lists a_fill_nots.sql, which is not in versioned/v1.9/: temporal-sql-tool stops at version 1.9 ("error reading file")');
+    expect(r.stdout).toContain('help: Add a_fill_nots.sql to versioned/v1.9/, or correct its name in the manifest.');
+    expect(r.stdout).toContain('versioned/v1.9/manifest.json:1:1 info MG024 left out 1 file of versioned/v1.9/ that its manifest.json does not list (a_fill_note.sql)');
+    expect(r.stdout).toContain('versioned/v1.10/manifest.json:3:3 error MG024 cannot read this manifest.json (comma expected): temporal-sql-tool stops at version 1.10');
+  });
+
+  it('leaves another program\'s manifest.json alone: one in a version folder without .sql files that lists none', async () => {
+    mkdirSync(join(project, 'web/v2'), { recursive: true });
+    writeFileSync(join(project, 'web/v2/manifest.json'), '{"name": "app", "icons": []}\n');
+    writeFileSync(join(project, 'web/001_init.sql'), 'CREATE TABLE t (id int);\n');
+    const r = await migc(['lint', 'web', '--verbose']);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('migc: linted 1 file: 0 errors, 0 warnings\n');
   });
 });
 

@@ -157,6 +157,54 @@ describe('a COMMIT in a file the tool runs in a transaction, tool by tool', () =
   });
 });
 
+describe('postgres-migrations under --file-transaction', () => {
+  it('a file with -- postgres-migrations disable-transaction is one query string outside a transaction; the others are in one', async () => {
+    expect(await lintCase('postgres-migrations')).toEqual([
+      // Outside a transaction the DO block may commit: no MG226. Each UPDATE still locks its rows until its COMMIT.
+      '0003-backfill.sql:5 warning MG112 UPDATE over objects (no size hint: assumed large) in one statement holds row locks on every row it touches until it commits',
+      '0003-backfill.sql:7 warning MG112 UPDATE over objects (no size hint: assumed large) in one statement holds row locks on every row it touches until it commits',
+      // One query string of two statements: an implicit transaction.
+      '0004-two-statements.sql:4 error MG204 CREATE INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here',
+      '0005-unmarked.sql:2 error MG204 CREATE INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here',
+    ]);
+  });
+});
+
+/**
+ * The same folder run as postgres-migrations runs it (runMigration: START TRANSACTION, the file as
+ * one query, COMMIT; or the file alone when it holds the marker), on PGlite and the server of
+ * MIGC_TEST_DATABASE_URL: the files the server refuses are the files migc reports an error in.
+ */
+for (const engine of sqlEngines()) {
+  describe(`postgres-migrations' files on ${engine.name}`, () => {
+    it('fail exactly where migc lint --file-transaction reports an error', async () => {
+      const dir = `${fixtures}/postgres-migrations`;
+      const { files } = await findMigrations(['.'], dir);
+      const db = await engine.open();
+      const failed: string[] = [];
+      try {
+        for (const file of files) {
+          const sql = readFileSync(`${dir}/${file}`, 'utf8');
+          const wrapped = !sql.includes('-- postgres-migrations disable-transaction');
+          try {
+            if (wrapped) await db.run('START TRANSACTION');
+            await db.run(sql);
+            if (wrapped) await db.run('COMMIT');
+          } catch {
+            failed.push(file);
+            if (wrapped) await db.run('ROLLBACK');
+          }
+        }
+      } finally {
+        await db.close();
+      }
+      const errors = (await lintCase('postgres-migrations')).filter((d) => / error /.test(d)).map((d) => d.slice(0, d.indexOf(':')));
+      expect(failed).toEqual(['0004-two-statements.sql', '0005-unmarked.sql']);
+      expect(errors).toEqual(failed);
+    });
+  });
+}
+
 /**
  * What the server does with the trial's r1 as each kind of tool sends it, on PGlite and the server
  * of MIGC_TEST_DATABASE_URL; every string is sent with the simple query protocol (PGlite's exec, pg's

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { migrationOrder, orderedByName, pairedUnderscoreDowns, sqitchChanges, sqitchCoreSettings } from '../lint-files.js';
+import { migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../lint-files.js';
 
 export class UsageError extends Error {}
 
@@ -37,17 +37,20 @@ export interface Migrations {
  * sqitch.plan beside deploy/ (or a sqitch.conf whose [core] places them) runs the deploy scripts
  * in the plan's order, each change's revert script after it as its rollback; its verify scripts
  * and the scripts the plan does not name are not migrations, and are left out with a note. Other
- * files follow a project's, in migration order.
+ * files follow a project's, in migration order. What the tools do not run on PostgreSQL is left
+ * out with a note too: popx's files for other databases and the generic ones a `.postgres.` file
+ * replaces, and the files of a temporal-sql-tool version folder its manifest.json does not list
+ * (the listed ones in the manifest's order).
  */
 export async function findMigrations(paths: readonly string[], cwd: string): Promise<Migrations> {
   const found = await findFiles(paths, cwd, /\.sql$/, (path) => (/\.ya?ml$/i.test(path)
     ? `${path} is a YAML file, not SQL: migc lint checks .sql migration files; migc check ${path} checks a plan`
-    : undefined), sqitchFiles);
+    : undefined), layoutFiles);
   const { layout } = found;
   const inputs = found.yaml.length ? await planInputs(found.yaml, cwd) : new Set<string>();
-  const files = found.files.filter((f) => !inputs.has(f));
-  const leftOut = found.files.length - files.length;
-  if (leftOut > 0 && files.length === 0) {
+  const planFiles = found.files.filter((f) => !inputs.has(f));
+  const leftOut = found.files.length - planFiles.length;
+  if (leftOut > 0 && planFiles.length === 0) {
     throw new UsageError(`no SQL migrations in ${paths.join(', ')}: its ${leftOut} .sql file${leftOut === 1 ? ' is' : 's are'} named by the migc plans there (a baseline, fixtures, app queries); migc check ${paths.join(' ')} checks the plans`);
   }
   const inputsNote: Diagnostic[] = leftOut ? [{
@@ -55,17 +58,25 @@ export async function findMigrations(paths: readonly string[], cwd: string): Pro
     message: `left out ${leftOut} .sql file${leftOut === 1 ? '' : 's'} that migc plans beside ${leftOut === 1 ? 'it' : 'them'} name (a baseline, fixtures, an app version's queries): a plan's inputs, not migrations`,
     help: 'Nothing to do: migc check reads them with the plan that names them.',
   }] : [];
+  // What the tools do not run: popx's files for other databases, or replaced by PostgreSQL's;
+  // the files temporal-sql-tool's manifests do not list (in the manifests' order, those they do).
+  const popx = popxFiltered(planFiles);
+  const temporal = await temporalManifests(layout, popx.files, cwd);
+  const files = temporal.files;
+  const order = (some: readonly string[]) => inManifestOrder(migrationOrder(some), temporal.lists);
+  const guesses = (ordered: readonly string[]) => orderGuesses(ordered.filter((f) => !temporal.lists.has(posix.dirname(f))));
+  const layoutNotes = [...inputsNote, ...popx.diagnostics, ...temporal.diagnostics];
   const projects = await sqitchProjects(paths, layout, cwd);
   if (projects.length === 0) {
-    const ordered = migrationOrder(files);
-    return { files: ordered, rollbacks: pairedUnderscoreDowns(files), diagnostics: [...inputsNote, ...orderGuesses(ordered)], sources: new Map() };
+    const ordered = order(files);
+    return { files: ordered, rollbacks: pairedUnderscoreDowns(files), diagnostics: [...layoutNotes, ...guesses(ordered)], sources: temporal.sources };
   }
   const inFolder = (file: string, folder: string) => file.startsWith(`${folder}/`);
   const taken = new Set<string>();
   const ordered: string[] = [];
   const rollbacks = new Set<string>();
-  const diagnostics: Diagnostic[] = [...inputsNote];
-  const sources = new Map<string, string>();
+  const diagnostics: Diagnostic[] = [...layoutNotes];
+  const sources = new Map<string, string>(temporal.sources);
   for (const project of projects) {
     const plan = await readFile(resolve(cwd, project.plan), 'utf8').catch(() => undefined);
     if (plan === undefined) continue;
@@ -101,16 +112,16 @@ export async function findMigrations(paths: readonly string[], cwd: string): Pro
     }
   }
   // Other files (seed data, a schema dump beside the project) run after its migrations.
-  const others = migrationOrder(files.filter((f) => !taken.has(f)));
+  const others = order(files.filter((f) => !taken.has(f)));
   for (const down of pairedUnderscoreDowns(others)) rollbacks.add(down);
-  diagnostics.push(...orderGuesses(others));
+  diagnostics.push(...guesses(others));
   return { files: [...ordered, ...others], rollbacks, diagnostics, sources };
 }
 
 /**
  * A note (MG024) for each folder whose files carry no version, ordered by name among themselves:
- * no tool migc knows says their order (temporal-sql-tool's manifest.json, a master changelog are
- * not read), so the user is told it was guessed.
+ * no tool migc knows says their order (a master changelog is not read; a folder with
+ * temporal-sql-tool's manifest.json is left out by the caller), so the user is told it was guessed.
  */
 function orderGuesses(ordered: readonly string[]): Diagnostic[] {
   return orderedByName(ordered).map(({ folder, files }) => {
@@ -126,6 +137,134 @@ function orderGuesses(ordered: readonly string[]): Diagnostic[] {
 
 /** The files that place a Sqitch project: its plan and its config. */
 const sqitchFiles: ReadonlySet<string> = new Set(['sqitch.plan', 'sqitch.conf']);
+/** The files a layout is read from: Sqitch's, and temporal-sql-tool's manifest.json. */
+const layoutFiles: ReadonlySet<string> = new Set([...sqitchFiles, 'manifest.json']);
+
+/**
+ * The files popx runs on PostgreSQL (popxLeftOut): the others are left out, each said in a note
+ * (MG024), so that nothing goes unlinted without a word: a generic file replaced by the one for
+ * PostgreSQL, by name; the files for other databases, one note per folder.
+ */
+function popxFiltered(files: readonly string[]): { files: string[]; diagnostics: Diagnostic[] } {
+  const left = popxLeftOut(files);
+  if (left.length === 0) return { files: [...files], diagnostics: [] };
+  const out = new Set(left.map((l) => l.file));
+  const diagnostics: Diagnostic[] = [];
+  const base = (f: string) => posix.basename(f);
+  for (const l of left) {
+    if (l.kind !== 'replaced') continue;
+    diagnostics.push({
+      code: 'MG024', severity: 'info', file: l.file,
+      message: `left out ${base(l.file)}: on PostgreSQL, Ory popx runs ${base(l.by)} instead (of the files of a version and direction, it runs the one named for the database, not the generic one)`,
+      help: 'Nothing to do: popx runs the generic file on the databases that have no file of their own for this version.',
+    });
+  }
+  const byFolder = new Map<string, { files: string[]; dialects: Set<string> }>();
+  for (const l of left) {
+    if (l.kind !== 'dialect') continue;
+    const folder = posix.dirname(l.file);
+    const entry = byFolder.get(folder) ?? { files: [], dialects: new Set<string>() };
+    entry.files.push(l.file);
+    entry.dialects.add(l.dialect);
+    byFolder.set(folder, entry);
+  }
+  for (const [folder, { files: some, dialects }] of byFolder) {
+    const names = [...dialects].sort().map((d) => `.${d}.`).join(', ');
+    diagnostics.push({
+      code: 'MG024', severity: 'info', file: some[0]!,
+      message: `left out ${some.length} file${some.length === 1 ? '' : 's'} of ${folder === '.' ? 'the current folder' : `${folder}/`} named for other databases (${names}): Ory popx runs them on that database only`,
+      help: 'Nothing to do: migc lints what runs on PostgreSQL.',
+    });
+  }
+  return { files: files.filter((f) => !out.has(f)), diagnostics };
+}
+
+/** What temporal-sql-tool's manifests say: the files to lint, each manifest folder's files in its order, and what to tell. */
+interface TemporalLayout {
+  readonly files: readonly string[];
+  /** Each version folder with a manifest: its listed files, in order. */
+  readonly lists: ReadonlyMap<string, readonly string[]>;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly sources: Map<string, string>;
+}
+
+/**
+ * temporal-sql-tool's version folders (`vX.Y/` holding a manifest.json, src/lint-temporal.ts): the
+ * files each manifest lists are linted in its order, those it does not list are left out with a
+ * note, a listed file that does not exist and a manifest temporal-sql-tool would refuse are errors
+ * (MG024) at their place in the manifest. A folder whose manifest cannot be used keeps its files,
+ * linted as before, in name order.
+ */
+async function temporalManifests(layout: readonly string[], files: readonly string[], cwd: string): Promise<TemporalLayout> {
+  const manifests = layout.filter((f) => posix.basename(f) === 'manifest.json');
+  if (manifests.length === 0) return { files, lists: new Map(), diagnostics: [], sources: new Map() };
+  const { temporalManifest, temporalVersionFolder } = await import('../lint-temporal.js');
+  const lists = new Map<string, string[]>();
+  const diagnostics: Diagnostic[] = [];
+  const sources = new Map<string, string>();
+  const all = new Set(files);
+  const added: string[] = [];
+  for (const manifest of manifests) {
+    const folder = posix.dirname(manifest);
+    if (!temporalVersionFolder.test(posix.basename(folder))) continue;
+    const text = await readFile(resolve(cwd, manifest), 'utf8').catch((e: NodeJS.ErrnoException) => e);
+    const besideSql = files.some((f) => posix.dirname(f) === folder);
+    if (typeof text !== 'string') {
+      if (besideSql) diagnostics.push({ code: 'MG024', severity: 'error', file: manifest, message: `cannot read ${manifest} (${text.code ?? text.message}): temporal-sql-tool stops at version ${posix.basename(folder).slice(1)}; migc lints the folder's files in name order`, help: 'Check that the file is readable.' });
+      continue;
+    }
+    // Another program's manifest.json (a web app's v2/): neither beside .sql files nor naming a list of them.
+    if (!besideSql && !/schemaupdatecqlfiles/i.test(text)) continue;
+    sources.set(manifest, text);
+    const read = temporalManifest(manifest, posix.basename(folder), text);
+    diagnostics.push(...read.problems);
+    if (read.problems.length > 0) continue;
+    const listed: string[] = [];
+    for (const name of read.files) {
+      const file = posix.normalize(posix.join(folder, name.name));
+      if (listed.includes(file)) {
+        diagnostics.push({ code: 'MG024', severity: 'warning', file: manifest, span: { start: name.start, end: name.end }, message: `SchemaUpdateCqlFiles lists ${name.name} twice: temporal-sql-tool runs it twice, migc lints it once`, help: 'List each file once, unless it is written to run again (IF NOT EXISTS).' });
+        continue;
+      }
+      if (!all.has(file) && !(await stat(resolve(cwd, file)).catch(() => undefined))?.isFile()) {
+        diagnostics.push({ code: 'MG024', severity: 'error', file: manifest, span: { start: name.start, end: name.end }, message: `SchemaUpdateCqlFiles lists ${name.name}, which is not in ${folder}/: temporal-sql-tool stops at version ${posix.basename(folder).slice(1)} ("error reading file")`, help: `Add ${name.name} to ${folder}/, or correct its name in the manifest.` });
+        continue;
+      }
+      if (!all.has(file)) added.push(file);
+      listed.push(file);
+    }
+    lists.set(folder, listed);
+    const unlisted = files.filter((f) => posix.dirname(f) === folder && !listed.includes(f));
+    if (unlisted.length > 0) {
+      const names = unlisted.map((f) => posix.basename(f));
+      const shown = names.length > 4 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+      diagnostics.push({
+        code: 'MG024', severity: 'info', file: manifest,
+        message: `left out ${unlisted.length} file${unlisted.length === 1 ? '' : 's'} of ${folder}/ that its manifest.json does not list (${shown}): temporal-sql-tool runs only the files of SchemaUpdateCqlFiles`,
+        help: 'Nothing to do if they are kept for reference (a combined file that replaces them runs instead); if one should run, add it to SchemaUpdateCqlFiles.',
+      });
+    }
+  }
+  const leftOut = (f: string) => lists.has(posix.dirname(f)) && !lists.get(posix.dirname(f))!.includes(f);
+  return { files: [...files.filter((f) => !leftOut(f)), ...added], lists, diagnostics, sources };
+}
+
+/**
+ * The files in migration order, with the files each manifest lists in its order, in the places
+ * they took (a version folder's files are together: migrationOrder).
+ */
+function inManifestOrder(ordered: readonly string[], lists: ReadonlyMap<string, readonly string[]>): string[] {
+  if (lists.size === 0) return [...ordered];
+  const result = [...ordered];
+  const present = new Set(ordered);
+  for (const listed of lists.values()) {
+    const inList = new Set(listed);
+    const slots = ordered.flatMap((f, i) => (inList.has(f) ? [i] : []));
+    const inOrder = listed.filter((f) => present.has(f));
+    for (const [k, i] of slots.entries()) result[i] = inOrder[k]!;
+  }
+  return result;
+}
 
 interface SqitchProject {
   readonly plan: string;

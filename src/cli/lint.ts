@@ -12,7 +12,7 @@ import { assumedRows, type ProjectConfig } from '../workspace/config.js';
 import { toolSendsNote } from '../lint-files.js';
 
 export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean }, io: Io): Promise<number> {
-  if (options.fileTransaction && options.fileQueryString) throw new UsageError('--file-transaction and --file-query-string say two ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; Flyway, diesel, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator, Ory popx: --file-transaction; the README\'s "Which flag for your tool" has the table)');
+  if (options.fileTransaction && options.fileQueryString) throw new UsageError('--file-transaction and --file-query-string say two ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; Flyway, diesel, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator, Ory popx, postgres-migrations: --file-transaction; the README\'s "Which flag for your tool" has the table)');
   const migrations = await findMigrations(paths, io.cwd);
   const { files } = migrations;
   if (files.length === 0 && migrations.diagnostics.length === 0) throw new UsageError(`no .sql files in ${paths.join(', ')}`);
