@@ -146,6 +146,9 @@ describe('which table an index is on, for the locks of DROP INDEX', () => {
     expect(await locksAfter('', 'DROP INDEX t_a')).toEqual(['AccessExclusiveLock t']);
     expect(await locksAfter('ALTER INDEX t_a RENAME TO t_a2;', 'DROP INDEX t_a2')).toEqual(['AccessExclusiveLock t']);
     expect(await locksAfter('ALTER INDEX t_a RENAME TO t_a2;', 'DROP INDEX IF EXISTS t_a')).toEqual([]);
+    // ALTER TABLE renames an index too (checked on PostgreSQL: test/foreign-key-index-dropped.test.ts).
+    expect(await locksAfter('ALTER TABLE t_a RENAME TO t_a2;', 'DROP INDEX t_a2')).toEqual(['AccessExclusiveLock t']);
+    expect(await locksAfter('ALTER TABLE t_a RENAME TO t_a2;', 'DROP INDEX IF EXISTS t_a')).toEqual([]);
     expect(await locksAfter('ALTER TABLE t RENAME TO u;', 'DROP INDEX t_a')).toEqual(['AccessExclusiveLock u']);
     expect(await locksAfter('DROP INDEX t_a;', 'DROP INDEX IF EXISTS t_a')).toEqual([]);
     expect(await locksAfter('DROP TABLE t;', 'DROP INDEX IF EXISTS t_a')).toEqual([]);
