@@ -199,6 +199,13 @@ describe('what a column is involved in, as DROP COLUMN and RENAME COLUMN find it
     expect(map.delete('k2')).toBe(true);
     expect(map.delete('k2')).toBe(false);
     expect(['a', 'b', 'c'].map((c) => map.involves(c))).toEqual([false, false, true]);
+    // Changed in place: the same object, in the same place, under its new columns.
+    map.set('k3', { columns: ['d'] });
+    const k1 = map.get('k1')!;
+    map.changeInPlace('k1', (v) => (v.columns = ['e']));
+    expect(map.get('k1')).toBe(k1);
+    expect([...map.keys()]).toEqual(['k1', 'k3']);
+    expect(['c', 'd', 'e'].map((c) => map.involves(c))).toEqual([false, true, true]);
     map.clear();
     expect(map.involves('c')).toBe(false);
     expect(map.size).toBe(0);

@@ -1,6 +1,7 @@
 import { node, relationName } from './ast.js';
 import type { PgNode } from '../../sql/parser.js';
 import type { StatementContext, StatementKind } from '../sql/context.js';
+import { ByColumnMap } from '../sql/by-column.js';
 import { tableKey, type SchemaState } from '../sql/schema-state.js';
 
 /**
@@ -23,13 +24,13 @@ export interface SeenTable {
    */
   readonly indexesFromElsewhere?: boolean;
   /** Column lists of its indexes, PRIMARY KEY and UNIQUE constraints; null for an expression column. */
-  readonly indexes: Map<string, (string | null)[]>;
+  readonly indexes: ByColumnMap<(string | null)[]>;
   /**
    * Its partial indexes whose WHERE only asks columns to be non-null (`WHERE user_id IS NOT NULL`),
    * with those columns: a lookup by equality on them (a foreign key's checks) can use the index,
    * as the equality implies the predicate (checked on PostgreSQL 15).
    */
-  readonly notNullIndexes: Map<string, { columns: (string | null)[]; notNull: string[] }>;
+  readonly notNullIndexes: ByColumnMap<{ columns: (string | null)[]; notNull: string[] }>;
   readonly validatedChecks: Set<string>;
   readonly notValidChecks: Set<string>;
   /**
@@ -37,7 +38,7 @@ export interface SeenTable {
    * per declaration, kept while the key is there (a key dropped and added again under its name is
    * another), with its columns as they are named now and the table it references (tableKey).
    */
-  readonly foreignKeys: Map<string, SeenForeignKey>;
+  readonly foreignKeys: ByColumnMap<SeenForeignKey>;
 }
 
 export interface SeenForeignKey {
@@ -80,7 +81,23 @@ export function stillThere(state: SchemaState, table: SeenTable): boolean {
   return memoryOf(state).tables.get(table.key) === table;
 }
 
-const newSeenTable = (key: string, created: boolean, indexesFromElsewhere = false): SeenTable => ({ key, created, ...(indexesFromElsewhere ? { indexesFromElsewhere } : {}), indexes: new Map(), notNullIndexes: new Map(), validatedChecks: new Set(), notValidChecks: new Set(), foreignKeys: new Map() });
+// The maps a DROP COLUMN or RENAME COLUMN looks through know which columns their entries involve
+// (ByColumnMap): a table gathers hundreds of keys and indexes, and most columns are in none.
+// An expression column (null) is counted under null, which no column is asked by.
+const indexColumns = (columns: (string | null)[]) => columns as string[];
+const partialIndexColumns = (index: { columns: (string | null)[]; notNull: string[] }) => [...(index.columns as string[]), ...index.notNull];
+const keyColumns = (key: SeenForeignKey) => key.columns;
+
+const newSeenTable = (key: string, created: boolean, indexesFromElsewhere = false): SeenTable => ({
+  key,
+  created,
+  ...(indexesFromElsewhere ? { indexesFromElsewhere } : {}),
+  indexes: new ByColumnMap(indexColumns),
+  notNullIndexes: new ByColumnMap(partialIndexColumns),
+  validatedChecks: new Set(),
+  notValidChecks: new Set(),
+  foreignKeys: new ByColumnMap(keyColumns),
+});
 
 /**
  * The columns an index's WHERE asks to be non-null, when that is all it asks: `a IS NOT NULL`,
@@ -240,17 +257,21 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode, removed?:
         }
         if (cmd?.subtype === 'AT_DropColumn') {
           // Its indexes and foreign keys go with it.
-          for (const [name, columns] of t.indexes) {
-            if (!columns.includes(cmd.name)) continue;
-            t.indexes.delete(name);
-            removed?.push({ table: t, name, columns, subcommand });
+          if (t.indexes.involves(cmd.name)) {
+            for (const [name, columns] of t.indexes) {
+              if (!columns.includes(cmd.name)) continue;
+              t.indexes.delete(name);
+              removed?.push({ table: t, name, columns, subcommand });
+            }
           }
-          for (const [name, index] of t.notNullIndexes) {
-            if (!index.columns.includes(cmd.name) && !index.notNull.includes(cmd.name)) continue;
-            t.notNullIndexes.delete(name);
-            removed?.push({ table: t, name, columns: index.columns, notNull: index.notNull, subcommand });
+          if (t.notNullIndexes.involves(cmd.name)) {
+            for (const [name, index] of t.notNullIndexes) {
+              if (!index.columns.includes(cmd.name) && !index.notNull.includes(cmd.name)) continue;
+              t.notNullIndexes.delete(name);
+              removed?.push({ table: t, name, columns: index.columns, notNull: index.notNull, subcommand });
+            }
           }
-          for (const [name, fk] of t.foreignKeys) if (fk.columns.includes(cmd.name)) t.foreignKeys.delete(name);
+          if (t.foreignKeys.involves(cmd.name)) for (const [name, fk] of t.foreignKeys) if (fk.columns.includes(cmd.name)) t.foreignKeys.delete(name);
         }
       }
       return;
@@ -291,9 +312,13 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode, removed?:
       if (body.renameType === 'OBJECT_COLUMN') {
         // Its indexes and keys follow the column.
         const renamed = (columns: (string | null)[]) => columns.map((c) => (c === body.subname ? body.newname : c));
-        for (const [name, columns] of t.indexes) if (columns.includes(body.subname)) t.indexes.set(name, renamed(columns));
-        for (const [name, index] of t.notNullIndexes) t.notNullIndexes.set(name, { columns: renamed(index.columns), notNull: renamed(index.notNull) as string[] });
-        for (const fk of t.foreignKeys.values()) if (fk.columns.includes(body.subname)) fk.columns = renamed(fk.columns) as string[];
+        if (t.indexes.involves(body.subname)) for (const [name, columns] of t.indexes) if (columns.includes(body.subname)) t.indexes.set(name, renamed(columns));
+        if (t.notNullIndexes.involves(body.subname)) for (const [name, index] of t.notNullIndexes) t.notNullIndexes.set(name, { columns: renamed(index.columns), notNull: renamed(index.notNull) as string[] });
+        if (t.foreignKeys.involves(body.subname)) {
+          for (const [name, fk] of t.foreignKeys) {
+            if (fk.columns.includes(body.subname)) t.foreignKeys.changeInPlace(name, (key) => (key.columns = renamed(key.columns) as string[]));
+          }
+        }
         return;
       }
       if (body.renameType === 'OBJECT_TABCONSTRAINT') {
