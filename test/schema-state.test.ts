@@ -146,6 +146,9 @@ describe('which table an index is on, for the locks of DROP INDEX', () => {
     expect(await locksAfter('', 'DROP INDEX t_a')).toEqual(['AccessExclusiveLock t']);
     expect(await locksAfter('ALTER INDEX t_a RENAME TO t_a2;', 'DROP INDEX t_a2')).toEqual(['AccessExclusiveLock t']);
     expect(await locksAfter('ALTER INDEX t_a RENAME TO t_a2;', 'DROP INDEX IF EXISTS t_a')).toEqual([]);
+    // ALTER TABLE renames an index too (checked on PostgreSQL: test/foreign-key-index-dropped.test.ts).
+    expect(await locksAfter('ALTER TABLE t_a RENAME TO t_a2;', 'DROP INDEX t_a2')).toEqual(['AccessExclusiveLock t']);
+    expect(await locksAfter('ALTER TABLE t_a RENAME TO t_a2;', 'DROP INDEX IF EXISTS t_a')).toEqual([]);
     expect(await locksAfter('ALTER TABLE t RENAME TO u;', 'DROP INDEX t_a')).toEqual(['AccessExclusiveLock u']);
     expect(await locksAfter('DROP INDEX t_a;', 'DROP INDEX IF EXISTS t_a')).toEqual([]);
     expect(await locksAfter('DROP TABLE t;', 'DROP INDEX IF EXISTS t_a')).toEqual([]);
@@ -196,6 +199,13 @@ describe('what a column is involved in, as DROP COLUMN and RENAME COLUMN find it
     expect(map.delete('k2')).toBe(true);
     expect(map.delete('k2')).toBe(false);
     expect(['a', 'b', 'c'].map((c) => map.involves(c))).toEqual([false, false, true]);
+    // Changed in place: the same object, in the same place, under its new columns.
+    map.set('k3', { columns: ['d'] });
+    const k1 = map.get('k1')!;
+    map.changeInPlace('k1', (v) => (v.columns = ['e']));
+    expect(map.get('k1')).toBe(k1);
+    expect([...map.keys()]).toEqual(['k1', 'k3']);
+    expect(['c', 'd', 'e'].map((c) => map.involves(c))).toEqual([false, true, true]);
     map.clear();
     expect(map.involves('c')).toBe(false);
     expect(map.size).toBe(0);

@@ -1,5 +1,5 @@
 import { addedConstraints, alterTableCommands, node, relationName } from './ast.js';
-import { foreignKeyName, learn, learnedKinds, notNullPredicate, seenTable, stillThere, type SeenTable } from './seen-tables.js';
+import { foreignKeyName, learn, learnedKinds, notNullPredicate, seenTable, stillThere, type RemovedIndex, type SeenForeignKey, type SeenTable } from './seen-tables.js';
 import { leaveDoBlock, type StatementContext, type StatementFinding, type StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
 import { skippedPart } from '../sql/skips.js';
@@ -169,6 +169,9 @@ function newTableKeys(ctx: StatementContext): NewTableKey[] {
   return keys;
 }
 
+/** The keys declared on new tables that are judged when the run ends (judgedAtEnd): a drop of their index is not reported again. */
+const judgedKeys = new WeakSet<SeenForeignKey>();
+
 /**
  * A foreign key declared on a new table, as a finding that stands only if, once the run has
  * ended, the key is still there and no index covers it: the table is empty until the migration
@@ -179,6 +182,7 @@ function judgedAtEnd(ctx: StatementContext, key: NewTableKey): StatementFinding 
   const seen = seenTable(ctx, key.table);
   const declared = seen?.foreignKeys.get(key.name);
   if (!seen || !declared) return undefined;
+  judgedKeys.add(declared);
   const { state } = ctx;
   // Dynamic SQL (a DO block migc cannot read, a CALL) may build an index unseen.
   const opaque = state.opaqueCount;
@@ -193,6 +197,71 @@ function judgedAtEnd(ctx: StatementContext, key: NewTableKey): StatementFinding 
     // that declaration is judged on its own), with its columns as named now.
     standsAtEnd: () => state.opaqueCount === opaque && stillThere(state, seen) && seen.foreignKeys.get(key.name) === declared && !coveredBySeen(seen, declared.columns),
   };
+}
+
+/** Whether the table seen still has this key (under any name: it may have been renamed). */
+function stillHasKey(table: SeenTable, name: string, key: SeenForeignKey): boolean {
+  if (table.foreignKeys.get(name) === key) return true;
+  for (const other of table.foreignKeys.values()) if (other === key) return true;
+  return false;
+}
+
+/** How the statement removed the last index on the key's columns (`cols`): by DROP INDEX, DROP CONSTRAINT or DROP COLUMN. */
+function removal(ctx: StatementContext, removed: RemovedIndex, cols: string): string {
+  if (removed.subcommand === undefined) return `DROP INDEX removes ${quoteIdent(removed.name)}, its last index on (${cols})`;
+  const cmd = alterTableCommands(ctx.ast)?.cmds[removed.subcommand];
+  return cmd?.subtype === 'AT_DropColumn'
+    ? `DROP COLUMN ${quoteIdent(cmd.name ?? '?')} removes ${quoteIdent(removed.name)} with it, its last index on (${cols})`
+    : `DROP CONSTRAINT ${quoteIdent(removed.name)} removes the constraint's index, its last on (${cols})`;
+}
+
+/**
+ * A name for the replacement index the help builds before the drop: not the name of the index
+ * dropped (still there then, so IF NOT EXISTS would skip the build) nor of another index of the
+ * table; numbered as PostgreSQL numbers the names it chooses.
+ */
+function freeIndexName(table: SeenTable, dropped: string, name: string): string {
+  const taken = (n: string) => n === dropped || table.indexes.has(n) || table.notNullIndexes.has(n);
+  let free = name;
+  for (let i = 1; taken(free); i++) free = `${name}${i}`;
+  return free;
+}
+
+/**
+ * The live foreign keys of the tables whose indexes the statement removed that were served by
+ * one of those and are by none left: each a finding that stands only if, once the run has ended,
+ * the key is still there and no index built since serves it (the replacement may come after the
+ * drop: DROP INDEX, then CREATE INDEX CONCURRENTLY). Only of a table whose creation was seen (all
+ * its indexes known); a key on a new table that MG230 judges at the end already is not reported twice.
+ */
+function keysLeftUnindexed(ctx: StatementContext, removed: readonly RemovedIndex[]): StatementFinding[] {
+  const findings: StatementFinding[] = [];
+  const { state } = ctx;
+  for (const [i, r] of removed.entries()) {
+    const table = r.table;
+    // Each table once, at its first removal.
+    if (!table.created || table.indexesFromElsewhere || removed.findIndex((o) => o.table === table) !== i) continue;
+    // DROP INDEX of a constraint's index is refused (MG237 says so): it removes nothing.
+    if (r.subcommand === undefined && state.table(table.key)?.keyConstraints.has(r.name)) continue;
+    for (const [name, key] of table.foreignKeys) {
+      if (judgedKeys.has(key)) continue;
+      const by = removed.find((o) => o.table === table && (o.notNull === undefined || servesKey(o.notNull, key.columns)) && covered(key.columns, [o.columns as (string | null)[]]));
+      if (!by || coveredBySeen(table, key.columns)) continue;
+      const opaque = state.opaqueCount;
+      const cols = key.columns.map(quoteIdent).join(', ');
+      const ran = ctx.mode === 'lint' ? 'the files linted have run' : 'the plan has run';
+      const indexName = quoteIdent(freeIndexName(table, by.name, `${table.key.replace(/^.*\./, '')}_${key.columns.join('_')}_idx`));
+      findings.push({
+        message: `${quoteName(table.key)} (${cols}) references ${quoteName(key.references)}, and ${removal(ctx, by, cols)}; none is built again by the time ${ran}: every DELETE on ${quoteName(key.references)}, and every UPDATE of its key, scans ${quoteName(table.key)}`,
+        help: state.table(table.key)?.partitioned
+          ? `Build the replacement before the drop, partition by partition: CREATE INDEX ${indexName} ON ONLY ${quoteName(table.key)} (${cols}); then on each partition CREATE INDEX CONCURRENTLY and ALTER INDEX ... ATTACH PARTITION. Or drop the foreign key too, if nothing needs it.`
+          : `Build the replacement before the drop: CREATE INDEX CONCURRENTLY IF NOT EXISTS ${indexName} ON ${quoteName(table.key)} (${cols}); (or drop the foreign key too, if nothing needs it).${leaveDoBlock(ctx)}`,
+        ...(by.subcommand !== undefined ? { subcommand: by.subcommand } : {}),
+        standsAtEnd: () => state.opaqueCount === opaque && stillThere(state, table) && stillHasKey(table, name, key) && !coveredBySeen(table, key.columns),
+      });
+    }
+  }
+  return findings;
 }
 
 /**
@@ -237,9 +306,10 @@ export const foreignKeyWithoutIndex: StatementRule = {
         });
       }
     }
-    learn(ctx);
+    const removed = learn(ctx);
     // Rollbacks are undone before the run ends: a table they create is not judged.
     if (ctx.inRollback) return;
+    if (removed.length) for (const finding of keysLeftUnindexed(ctx, removed)) report(finding);
     for (const key of newTableKeys(ctx)) {
       const finding = judgedAtEnd(ctx, key);
       if (finding) report(finding);

@@ -1,6 +1,7 @@
 import { node, relationName } from './ast.js';
 import type { PgNode } from '../../sql/parser.js';
 import type { StatementContext, StatementKind } from '../sql/context.js';
+import { ByColumnMap } from '../sql/by-column.js';
 import { tableKey, type SchemaState } from '../sql/schema-state.js';
 
 /**
@@ -17,14 +18,19 @@ export interface SeenTable {
   key: string;
   /** Its creation was seen, so its indexes are all known; otherwise only its constraints added since. */
   readonly created: boolean;
+  /**
+   * Created as a partition (its parent's indexes reach it) or with LIKE (which may copy another
+   * table's indexes): indexes migc does not follow may serve it, even though its creation was seen.
+   */
+  readonly indexesFromElsewhere?: boolean;
   /** Column lists of its indexes, PRIMARY KEY and UNIQUE constraints; null for an expression column. */
-  readonly indexes: Map<string, (string | null)[]>;
+  readonly indexes: ByColumnMap<(string | null)[]>;
   /**
    * Its partial indexes whose WHERE only asks columns to be non-null (`WHERE user_id IS NOT NULL`),
    * with those columns: a lookup by equality on them (a foreign key's checks) can use the index,
    * as the equality implies the predicate (checked on PostgreSQL 15).
    */
-  readonly notNullIndexes: Map<string, { columns: (string | null)[]; notNull: string[] }>;
+  readonly notNullIndexes: ByColumnMap<{ columns: (string | null)[]; notNull: string[] }>;
   readonly validatedChecks: Set<string>;
   readonly notValidChecks: Set<string>;
   /**
@@ -32,7 +38,7 @@ export interface SeenTable {
    * per declaration, kept while the key is there (a key dropped and added again under its name is
    * another), with its columns as they are named now and the table it references (tableKey).
    */
-  readonly foreignKeys: Map<string, SeenForeignKey>;
+  readonly foreignKeys: ByColumnMap<SeenForeignKey>;
 }
 
 export interface SeenForeignKey {
@@ -40,11 +46,28 @@ export interface SeenForeignKey {
   references: string;
 }
 
-const memory = new WeakMap<SchemaState, { tables: Map<string, SeenTable>; last?: unknown }>();
+/**
+ * An index a statement removed from a table seen (SeenTable.indexes or notNullIndexes): by DROP
+ * INDEX, by DROP CONSTRAINT of the PRIMARY KEY or UNIQUE constraint that owned it, or with a
+ * column DROP COLUMN dropped. MG230 asks whether it was the last to serve a foreign key.
+ */
+export interface RemovedIndex {
+  readonly table: SeenTable;
+  readonly name: string;
+  readonly columns: readonly (string | null)[];
+  /** A partial index's non-null columns (SeenTable.notNullIndexes). */
+  readonly notNull?: readonly string[];
+  /** The ALTER TABLE subcommand that removed it. */
+  readonly subcommand?: number;
+}
+
+const noneRemoved: readonly RemovedIndex[] = [];
+
+const memory = new WeakMap<SchemaState, { tables: Map<string, SeenTable>; last?: unknown; removed: readonly RemovedIndex[] }>();
 
 function memoryOf(state: SchemaState) {
   let m = memory.get(state);
-  if (!m) memory.set(state, (m = { tables: new Map() }));
+  if (!m) memory.set(state, (m = { tables: new Map(), removed: noneRemoved }));
   return m;
 }
 
@@ -58,7 +81,23 @@ export function stillThere(state: SchemaState, table: SeenTable): boolean {
   return memoryOf(state).tables.get(table.key) === table;
 }
 
-const newSeenTable = (key: string, created: boolean): SeenTable => ({ key, created, indexes: new Map(), notNullIndexes: new Map(), validatedChecks: new Set(), notValidChecks: new Set(), foreignKeys: new Map() });
+// The maps a DROP COLUMN or RENAME COLUMN looks through know which columns their entries involve
+// (ByColumnMap): a table gathers hundreds of keys and indexes, and most columns are in none.
+// An expression column (null) is counted under null, which no column is asked by.
+const indexColumns = (columns: (string | null)[]) => columns as string[];
+const partialIndexColumns = (index: { columns: (string | null)[]; notNull: string[] }) => [...(index.columns as string[]), ...index.notNull];
+const keyColumns = (key: SeenForeignKey) => key.columns;
+
+const newSeenTable = (key: string, created: boolean, indexesFromElsewhere = false): SeenTable => ({
+  key,
+  created,
+  ...(indexesFromElsewhere ? { indexesFromElsewhere } : {}),
+  indexes: new ByColumnMap(indexColumns),
+  notNullIndexes: new ByColumnMap(partialIndexColumns),
+  validatedChecks: new Set(),
+  notValidChecks: new Set(),
+  foreignKeys: new ByColumnMap(keyColumns),
+});
 
 /**
  * The columns an index's WHERE asks to be non-null, when that is all it asks: `a IS NOT NULL`,
@@ -93,6 +132,15 @@ function addConstraint(t: SeenTable, c: Record<string, any> | undefined, anonymo
     const columns = c.fk_attrs?.length ? namesOf(c.fk_attrs) : column ? [column] : [];
     if (columns.length) t.foreignKeys.set(foreignKeyName(t.key, columns, c.conname), { columns, references: tableKey(relationName(c.pktable)) });
   }
+  if ((c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') && c.indexname) {
+    // ADD ... USING INDEX: the index becomes the constraint's, and takes its name (checked on PostgreSQL).
+    const columns = t.indexes.get(c.indexname);
+    if (columns && c.conname && c.conname !== c.indexname) {
+      t.indexes.delete(c.indexname);
+      t.indexes.set(c.conname, columns);
+    }
+    return;
+  }
   if (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') {
     const keys: string[] = c.keys?.length ? c.keys.map((k: { String?: { sval?: string } }) => k.String?.sval) : column ? [column] : [];
     // Unnamed, it has the name PostgreSQL gives it (users_pkey, users_email_key), which a later DROP CONSTRAINT names.
@@ -108,14 +156,51 @@ export const learnedKinds: readonly StatementKind[] = ['CreateStmt', 'IndexStmt'
 /**
  * Learns from the statement being judged, once (every rule that asks calls it; the first call
  * for a statement learns). Called after the rule has judged it, so a statement is judged
- * against what came before it.
+ * against what came before it. Returns the indexes the statement removed (to every caller).
  */
-export function learn(ctx: StatementContext): void {
+export function learn(ctx: StatementContext): readonly RemovedIndex[] {
   const m = memoryOf(ctx.state);
-  if (m.last === ctx.ast) return;
+  if (m.last === ctx.ast) return m.removed;
   m.last = ctx.ast;
-  if (ctx.inRollback) return;
-  learnFrom(m.tables, ctx.ast);
+  m.removed = noneRemoved;
+  if (ctx.inRollback) return m.removed;
+  const removed: RemovedIndex[] = [];
+  learnFrom(m.tables, ctx.ast, removed);
+  if (removed.length) m.removed = removed;
+  return m.removed;
+}
+
+const schemaOf = (key: string): string => key.slice(0, Math.max(key.lastIndexOf('.'), 0));
+
+/**
+ * The table of an index seen, by the index's name as a statement gives it: in the schema it
+ * names; without one, preferably public's (the search path is not followed here).
+ */
+function indexTable(tables: Map<string, SeenTable>, name: string): SeenTable | undefined {
+  const bare = name.slice(name.lastIndexOf('.') + 1);
+  const schema = name.includes('.') ? schemaOf(tableKey(name)) : undefined;
+  let found: SeenTable | undefined;
+  for (const t of tables.values()) {
+    if (!t.indexes.has(bare) && !t.notNullIndexes.has(bare)) continue;
+    const own = schemaOf(t.key);
+    if (own === (schema ?? '')) return t;
+    if (schema === undefined) found ??= t;
+  }
+  return found;
+}
+
+/** Renames an index of a table seen, with the PRIMARY KEY or UNIQUE constraint that owns it (they share their name). */
+function renameIndex(t: SeenTable, from: string, to: string): void {
+  const columns = t.indexes.get(from);
+  if (columns) {
+    t.indexes.delete(from);
+    t.indexes.set(to, columns);
+  }
+  const partial = t.notNullIndexes.get(from);
+  if (partial) {
+    t.notNullIndexes.delete(from);
+    t.notNullIndexes.set(to, partial);
+  }
 }
 
 /**
@@ -123,12 +208,12 @@ export function learn(ctx: StatementContext): void {
  * for a plan rule that follows a plan's tables from its baseline (MG128): a baseline's CREATE
  * TABLE counts as seen, so its indexes are all known once its CREATE INDEXes are read.
  */
-export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode): void {
+export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode, removed?: RemovedIndex[]): void {
   const [kind, body] = node(ast);
   switch (kind) {
     case 'CreateStmt': {
       const key = tableKey(relationName(body.relation));
-      const t = newSeenTable(key, true);
+      const t = newSeenTable(key, true, Boolean(body.partbound) || (body.tableElts ?? []).some((e: Record<string, unknown>) => e.TableLikeClause));
       let n = 0;
       for (const elt of body.tableElts ?? []) {
         for (const c of elt.ColumnDef?.constraints ?? []) addConstraint(t, c.Constraint, `#${n++}`, elt.ColumnDef.colname);
@@ -155,11 +240,16 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode): void {
       const key = tableKey(relationName(body.relation));
       let t = tables.get(key);
       if (!t) tables.set(key, (t = newSeenTable(key, false)));
-      for (const { AlterTableCmd: cmd } of body.cmds ?? []) {
+      const cmds: { AlterTableCmd?: Record<string, any> }[] = body.cmds ?? [];
+      for (let subcommand = 0; subcommand < cmds.length; subcommand++) {
+        const cmd = cmds[subcommand]!.AlterTableCmd;
         if (cmd?.subtype === 'AT_AddConstraint') addConstraint(t, cmd.def?.Constraint, `#${t.indexes.size}`);
         if (cmd?.subtype === 'AT_AddColumn') for (const c of cmd.def?.ColumnDef?.constraints ?? []) addConstraint(t, c.Constraint, `#${t.indexes.size}`, cmd.def.ColumnDef.colname);
         if (cmd?.subtype === 'AT_ValidateConstraint' && t.notValidChecks.delete(cmd.name)) t.validatedChecks.add(cmd.name);
         if (cmd?.subtype === 'AT_DropConstraint') {
+          // A PRIMARY KEY or UNIQUE constraint's index goes with it.
+          const columns = removed && t.indexes.get(cmd.name);
+          if (columns) removed.push({ table: t, name: cmd.name, columns, subcommand });
           t.indexes.delete(cmd.name);
           t.validatedChecks.delete(cmd.name);
           t.notValidChecks.delete(cmd.name);
@@ -167,9 +257,21 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode): void {
         }
         if (cmd?.subtype === 'AT_DropColumn') {
           // Its indexes and foreign keys go with it.
-          for (const [name, columns] of t.indexes) if (columns.includes(cmd.name)) t.indexes.delete(name);
-          for (const [name, index] of t.notNullIndexes) if (index.columns.includes(cmd.name) || index.notNull.includes(cmd.name)) t.notNullIndexes.delete(name);
-          for (const [name, fk] of t.foreignKeys) if (fk.columns.includes(cmd.name)) t.foreignKeys.delete(name);
+          if (t.indexes.involves(cmd.name)) {
+            for (const [name, columns] of t.indexes) {
+              if (!columns.includes(cmd.name)) continue;
+              t.indexes.delete(name);
+              removed?.push({ table: t, name, columns, subcommand });
+            }
+          }
+          if (t.notNullIndexes.involves(cmd.name)) {
+            for (const [name, index] of t.notNullIndexes) {
+              if (!index.columns.includes(cmd.name) && !index.notNull.includes(cmd.name)) continue;
+              t.notNullIndexes.delete(name);
+              removed?.push({ table: t, name, columns: index.columns, notNull: index.notNull, subcommand });
+            }
+          }
+          if (t.foreignKeys.involves(cmd.name)) for (const [name, fk] of t.foreignKeys) if (fk.columns.includes(cmd.name)) t.foreignKeys.delete(name);
         }
       }
       return;
@@ -183,25 +285,40 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode): void {
         for (const t of tables.values()) for (const [name, fk] of t.foreignKeys) if (dropped.has(fk.references)) t.foreignKeys.delete(name);
       }
       if (body.removeType === 'OBJECT_INDEX') {
-        for (const t of tables.values()) {
-          for (const n of names) {
-            t.indexes.delete(n.replace(/^.*\./, ''));
-            t.notNullIndexes.delete(n.replace(/^.*\./, ''));
-          }
+        for (const n of names) {
+          const t = indexTable(tables, n);
+          if (!t) continue;
+          const bare = n.slice(n.lastIndexOf('.') + 1);
+          const columns = t.indexes.get(bare);
+          const partial = t.notNullIndexes.get(bare);
+          if (columns) removed?.push({ table: t, name: bare, columns });
+          if (partial) removed?.push({ table: t, name: bare, columns: partial.columns, notNull: partial.notNull });
+          t.indexes.delete(bare);
+          t.notNullIndexes.delete(bare);
         }
       }
       return;
     }
     case 'RenameStmt': {
       const from = tableKey(relationName(body.relation));
+      if (body.renameType === 'OBJECT_INDEX' || (body.renameType === 'OBJECT_TABLE' && !tables.has(from))) {
+        // ALTER INDEX ... RENAME, or ALTER TABLE ... RENAME of an index (PostgreSQL takes either).
+        const t = indexTable(tables, relationName(body.relation));
+        if (t) renameIndex(t, body.relation.relname, body.newname);
+        return;
+      }
       const t = tables.get(from);
       if (!t) return;
       if (body.renameType === 'OBJECT_COLUMN') {
         // Its indexes and keys follow the column.
         const renamed = (columns: (string | null)[]) => columns.map((c) => (c === body.subname ? body.newname : c));
-        for (const [name, columns] of t.indexes) if (columns.includes(body.subname)) t.indexes.set(name, renamed(columns));
-        for (const [name, index] of t.notNullIndexes) t.notNullIndexes.set(name, { columns: renamed(index.columns), notNull: renamed(index.notNull) as string[] });
-        for (const fk of t.foreignKeys.values()) if (fk.columns.includes(body.subname)) fk.columns = renamed(fk.columns) as string[];
+        if (t.indexes.involves(body.subname)) for (const [name, columns] of t.indexes) if (columns.includes(body.subname)) t.indexes.set(name, renamed(columns));
+        if (t.notNullIndexes.involves(body.subname)) for (const [name, index] of t.notNullIndexes) t.notNullIndexes.set(name, { columns: renamed(index.columns), notNull: renamed(index.notNull) as string[] });
+        if (t.foreignKeys.involves(body.subname)) {
+          for (const [name, fk] of t.foreignKeys) {
+            if (fk.columns.includes(body.subname)) t.foreignKeys.changeInPlace(name, (key) => (key.columns = renamed(key.columns) as string[]));
+          }
+        }
         return;
       }
       if (body.renameType === 'OBJECT_TABCONSTRAINT') {
@@ -210,6 +327,8 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode): void {
           t.foreignKeys.delete(body.subname);
           t.foreignKeys.set(body.newname, fk);
         }
+        // A PRIMARY KEY or UNIQUE constraint's index is renamed with it.
+        renameIndex(t, body.subname, body.newname);
         return;
       }
       if (body.renameType !== 'OBJECT_TABLE') return;

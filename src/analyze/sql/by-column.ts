@@ -5,8 +5,8 @@
  * nothing, and a table can have hundreds of constraints and indexes: involves() answers without
  * walking them. When it says yes, the caller walks the map as before, in the map's order.
  *
- * Every change goes through set(), delete() and clear(), the schema state's undo journal's too,
- * so what involves() knows is always what the map holds.
+ * Every change goes through set(), delete(), clear() and changeInPlace(), the schema state's undo
+ * journal's too, so what involves() knows is always what the map holds.
  */
 export class ByColumnMap<V> extends Map<string, V> {
   /** For each column, how many entries involve it. */
@@ -32,6 +32,19 @@ export class ByColumnMap<V> extends Map<string, V> {
     if (!super.has(name)) return false;
     this.count(super.get(name) as V, -1);
     return super.delete(name);
+  }
+
+  /**
+   * Changes an entry's value in place (its columns among what may change), keeping the object and
+   * its place in the map's order: for an owner that holds on to the object (MG230 keeps a foreign
+   * key's declaration to find it again when the run ends).
+   */
+  changeInPlace(name: string, change: (value: V) => void): void {
+    if (!super.has(name)) return;
+    const value = super.get(name) as V;
+    this.count(value, -1);
+    change(value);
+    this.count(value, 1);
   }
 
   override clear(): void {

@@ -842,8 +842,9 @@ export class SchemaState implements KnownSchema {
         return;
       }
       case 'RenameStmt': {
-        // ALTER TABLE ... RENAME renames a view too.
-        const renameType: string = body.renameType === 'OBJECT_TABLE' && !this.table(relationName(body.relation)) && this.views.has(tableKey(relationName(body.relation))) ? 'OBJECT_VIEW' : body.renameType;
+        // ALTER TABLE ... RENAME renames a view too, and an index (checked on PostgreSQL).
+        const renamed = body.renameType === 'OBJECT_TABLE' && !this.table(relationName(body.relation)) ? tableKey(relationName(body.relation)) : undefined;
+        const renameType: string = renamed !== undefined && this.views.has(renamed) ? 'OBJECT_VIEW' : renamed !== undefined && this.indexTables.has(renamed) ? 'OBJECT_INDEX' : body.renameType;
         if (renameType === 'OBJECT_TYPE' || renameType === 'OBJECT_DOMAIN') {
           // Columns of the type keep it under its new name: changing them to it later is no change.
           const names: string[] = (body.object?.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
