@@ -22,6 +22,10 @@ const setup = `
   INSERT INTO ciphers VALUES ('c', 'u', true);
   INSERT INTO p VALUES (1);
   INSERT INTO c VALUES (1, 1, 'x');
+  CREATE TABLE "Document" (id int PRIMARY KEY, "dataId" int);
+  CREATE TABLE "DocumentData" (id int PRIMARY KEY, "documentId" int CONSTRAINT "DocumentData_documentId_fkey" REFERENCES "Document" (id));
+  INSERT INTO "Document" VALUES (1, NULL);
+  INSERT INTO "DocumentData" VALUES (1, 1);
 `;
 
 interface Case {
@@ -30,8 +34,12 @@ interface Case {
   readonly statements: readonly string[];
   /** The strongest lock held at SHARE or stronger on each table before the last statement (pg_locks). */
   readonly held: Record<string, string>;
-  /** The finding on the last statement: its code and what its message says, or none. */
-  readonly finding?: { readonly code: string; readonly says: string };
+  /**
+   * The finding on the last statement: its code, what its message says, and the line of the
+   * statement that took the lock, where its related location points (the transaction's first
+   * statement is on line 3); or none.
+   */
+  readonly finding?: { readonly code: string; readonly says: string; readonly takenAt?: number };
 }
 
 const cases: Case[] = [
@@ -42,26 +50,47 @@ const cases: Case[] = [
       'INSERT INTO favorites (user_uuid, cipher_uuid) SELECT user_uuid, uuid FROM ciphers WHERE favorite AND user_uuid IS NOT NULL',
     ],
     held: { favorites: 'AccessExclusiveLock', users: 'ShareRowExclusiveLock', ciphers: 'ShareRowExclusiveLock' },
-    finding: { code: 'MG217', says: 'INSERT copies rows out of ciphers while this transaction still holds SHARE ROW EXCLUSIVE on users and ciphers, which CREATE TABLE took: writes to users and ciphers wait until the copy is done' },
+    finding: { code: 'MG217', says: 'INSERT copies rows out of ciphers while this transaction still holds SHARE ROW EXCLUSIVE on users and ciphers, which CREATE TABLE favorites (line 3; users and ciphers, each as the referenced table of a foreign key it adds) took: writes to users and ciphers wait until the copy is done', takenAt: 3 },
   },
   {
     name: 'a foreign key added NOT VALID, then validated in the same transaction',
     statements: ['ALTER TABLE c ADD FOREIGN KEY (p_id) REFERENCES p (id) NOT VALID', 'ALTER TABLE c VALIDATE CONSTRAINT c_p_id_fkey'],
     held: { c: 'ShareRowExclusiveLock', p: 'ShareRowExclusiveLock' },
-    finding: { code: 'MG217', says: 'does a scan of c while this transaction still holds SHARE ROW EXCLUSIVE on c and p, which ALTER TABLE ADD CONSTRAINT took: writes to c and p wait until it commits' },
+    finding: { code: 'MG217', says: 'does a scan of c while this transaction still holds SHARE ROW EXCLUSIVE on c and p, which ALTER TABLE c ADD CONSTRAINT (line 3; p as the referenced table of a foreign key it adds) took: writes to c and p wait until it commits', takenAt: 3 },
   },
   {
     name: 'an index built on the referenced table while the foreign key\'s lock is held',
     statements: ['ALTER TABLE c ADD FOREIGN KEY (p_id) REFERENCES p (id) NOT VALID', 'CREATE INDEX c_note_idx ON c (note)'],
     held: { c: 'ShareRowExclusiveLock', p: 'ShareRowExclusiveLock' },
     // CREATE INDEX blocks writes to c itself: only p is held for it.
-    finding: { code: 'MG217', says: 'CREATE INDEX does an index build of c while this transaction still holds SHARE ROW EXCLUSIVE on p, which ALTER TABLE ADD CONSTRAINT took: writes to p wait until it commits' },
+    finding: { code: 'MG217', says: 'CREATE INDEX does an index build of c while this transaction still holds SHARE ROW EXCLUSIVE on p, which ALTER TABLE c ADD CONSTRAINT (line 3; p as the referenced table of a foreign key it adds) took: writes to p wait until it commits', takenAt: 3 },
   },
   {
     name: 'a backfill after CREATE INDEX on its table',
     statements: ['CREATE INDEX c_note_idx ON c (note)', "UPDATE c SET note = 'y'"],
     held: { c: 'ShareLock' },
-    finding: { code: 'MG218', says: 'CREATE INDEX, which holds SHARE on c, so every writer waits for c until the backfill commits' },
+    finding: { code: 'MG218', says: 'CREATE INDEX c_note_idx ON c (line 3), which holds SHARE on c, so every writer waits for c until the backfill commits', takenAt: 3 },
+  },
+  {
+    // documenso's reverse_document_data_relation: the ALTER TABLE is of "DocumentData", the lock
+    // the backfill waits behind is on "Document", the table its foreign key references.
+    name: 'a backfill of the table a dropped foreign key referenced',
+    statements: ['ALTER TABLE "DocumentData" DROP CONSTRAINT "DocumentData_documentId_fkey"', 'UPDATE "Document" SET "dataId" = 1'],
+    held: { Document: 'AccessExclusiveLock', DocumentData: 'AccessExclusiveLock' },
+    finding: { code: 'MG218', says: 'this UPDATE runs in the same transaction as ALTER TABLE "DocumentData" DROP CONSTRAINT (line 3), which holds ACCESS EXCLUSIVE on "Document" as the referenced table of the foreign key "DocumentData_documentId_fkey" it drops, so every reader and writer waits for "Document"', takenAt: 3 },
+  },
+  {
+    name: 'an index built on the table a dropped foreign key referenced',
+    statements: ['ALTER TABLE "DocumentData" DROP CONSTRAINT "DocumentData_documentId_fkey"', 'ALTER TABLE "DocumentData" ADD COLUMN note text', 'CREATE INDEX ON "Document" ("dataId")'],
+    held: { Document: 'AccessExclusiveLock', DocumentData: 'AccessExclusiveLock' },
+    finding: { code: 'MG217', says: 'CREATE INDEX does an index build of "Document" while this transaction still holds the ACCESS EXCLUSIVE lock ALTER TABLE "DocumentData" DROP CONSTRAINT (line 3) took on it as the referenced table of the foreign key "DocumentData_documentId_fkey" it drops: nothing can read or write "Document" until it commits', takenAt: 3 },
+  },
+  {
+    // The referencing end: a key of another table dropped with the referenced one's column.
+    name: 'a backfill of the table whose foreign key a DROP COLUMN ... CASCADE took along',
+    statements: ['ALTER TABLE "Document" DROP COLUMN id CASCADE', 'UPDATE "DocumentData" SET "documentId" = NULL'],
+    held: { Document: 'AccessExclusiveLock', DocumentData: 'AccessExclusiveLock' },
+    finding: { code: 'MG218', says: 'this UPDATE runs in the same transaction as ALTER TABLE "Document" DROP COLUMN (line 3), which holds ACCESS EXCLUSIVE on "DocumentData" as the referencing table of the foreign key "DocumentData_documentId_fkey" it drops, so every reader and writer waits for "DocumentData"', takenAt: 3 },
   },
   {
     name: 'an index built on a new table that nobody has filled',
@@ -116,6 +145,8 @@ function engineSuite(name: string, open: () => Promise<SqlEngine>) {
       expect(found[0]!.code).toBe(finding.code);
       expect(found[0]!.line).toBe(last);
       expect(found[0]!.message).toContain(finding.says);
+      const related = result.diagnostics.find((d) => d.code === finding.code && d.file === 'm/V2__change.sql')!.related ?? [];
+      expect(related.map((r) => result.sources.get(r.file)!.position(r.span!.start).line)).toEqual(finding.takenAt === undefined ? [] : [finding.takenAt]);
     });
   });
 }
@@ -161,7 +192,7 @@ describe.skipIf(!process.env.MIGC_TEST_DATABASE_URL)('CREATE TABLE ... REFERENCE
     const files = { 'm/V1__setup.sql': setup, 'm/V2__receipts.sql': 'CREATE TABLE receipts (id int PRIMARY KEY, user_uuid varchar(40) REFERENCES users (uuid));\n' };
     const result = await lint({ files: Object.keys(files) }, memoryHost(files));
     expect(result.diagnostics.filter((d) => d.code === 'MG219').map((d) => d.message)).toEqual([
-      'CREATE TABLE waits for a SHARE ROW EXCLUSIVE lock on users with no lock_timeout set before it in its session: while it waits behind a long query, every write to users queues behind it (reads go on)',
+      'CREATE TABLE waits for a SHARE ROW EXCLUSIVE lock on users, the referenced table of a foreign key it adds, with no lock_timeout set before it in its session: while it waits behind a long query, every write to users queues behind it (reads go on)',
     ]);
   });
 });

@@ -23,7 +23,7 @@ it("lint's findings speak of files and transactions, not of plan steps", async (
   expect(wrong).toEqual([]);
 });
 
-it('MG218 names the statement whose lock blocks the most, and says whom that lock blocks', async () => {
+it('MG218 names the statement whose lock blocks the most, where it is and why it locks a table not its own, and says whom that lock blocks', async () => {
   const schema = 'CREATE TABLE accounts (id bigint PRIMARY KEY, email text, status text);\nCREATE TABLE payments (id bigint PRIMARY KEY, account_id bigint);\n';
   const fkOnly = "ALTER TABLE payments ADD CONSTRAINT payments_account_fk FOREIGN KEY (account_id) REFERENCES accounts (id);\nUPDATE accounts SET status = 'active' WHERE status IS NULL;\n";
   const both = "ALTER TABLE payments ADD CONSTRAINT payments_account_fk FOREIGN KEY (account_id) REFERENCES accounts (id);\nALTER TABLE accounts ALTER COLUMN email SET NOT NULL;\nUPDATE accounts SET status = 'active' WHERE status IS NULL;\n";
@@ -31,6 +31,6 @@ it('MG218 names the statement whose lock blocks the most, and says whom that loc
     const result = await lint({ files: ['1.sql', '2.sql'], fileTransaction: true }, memoryHost({ '1.sql': schema, '2.sql': sql }));
     return result.diagnostics.filter((d) => d.code === 'MG218').map((d) => d.message);
   };
-  expect(await mg218(fkOnly)).toEqual(['this UPDATE runs in the same transaction as ALTER TABLE ADD CONSTRAINT, which holds SHARE ROW EXCLUSIVE on accounts, so every writer waits for accounts until the backfill commits']);
-  expect(await mg218(both)).toEqual(['this UPDATE runs in the same transaction as ALTER TABLE SET NOT NULL, which holds ACCESS EXCLUSIVE on accounts, so every reader and writer waits for accounts until the backfill commits']);
+  expect(await mg218(fkOnly)).toEqual(['this UPDATE runs in the same transaction as ALTER TABLE payments ADD CONSTRAINT (line 1), which holds SHARE ROW EXCLUSIVE on accounts as the referenced table of the foreign key payments_account_fk it adds, so every writer waits for accounts until the backfill commits']);
+  expect(await mg218(both)).toEqual(['this UPDATE runs in the same transaction as ALTER TABLE accounts SET NOT NULL (line 2), which holds ACCESS EXCLUSIVE on accounts, so every reader and writer waits for accounts until the backfill commits']);
 });

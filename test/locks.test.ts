@@ -340,7 +340,7 @@ describe.skipIf(!process.env.MIGC_TEST_DATABASE_URL)('DROP INDEX and REINDEX IND
     const parsed = parseSql(sql);
     if (!parsed.ok) throw new Error(`${sql} does not parse`);
     if (sql.includes('DETACH')) {
-      expect(predictLocks(parsed.statements[0]!.ast)).toEqual([{ table: 'pt', mode: 'ShareUpdateExclusiveLock' }, { table: 'pt2', mode: 'ShareUpdateExclusiveLock' }]);
+      expect(predictLocks(parsed.statements[0]!.ast)).toEqual([{ table: 'pt', mode: 'ShareUpdateExclusiveLock' }, { table: 'pt2', mode: 'ShareUpdateExclusiveLock', reason: { kind: 'partition named', action: 'detaches' } }]);
       return;
     }
     const state = new SchemaState();

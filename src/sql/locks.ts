@@ -50,7 +50,40 @@ export interface PredictedLock {
    * has run (what later statements of the transaction call it): not another table.
    */
   readonly renamed?: true;
+  /**
+   * Why the statement locks this relation when it is not the one the statement names as its own
+   * (the table it alters, the index it drops...): a foreign key's other table, a partition, a
+   * relation a view reads. Messages that name the statement which took a lock say it, so that a
+   * reader who looks for that statement on this relation's name finds it.
+   */
+  readonly reason?: LockReason;
 }
+
+/**
+ * Why a statement locks a relation other than its own (PredictedLock.reason). Names as the
+ * statement and the catalog write them.
+ */
+export type LockReason =
+  /**
+   * A foreign key the statement adds, drops, validates or rebuilds (a column type change drops
+   * and recreates it), at its other end: the referenced table of a key of its own table, or the
+   * referencing table of one that references it. `with`: the table a DROP TABLE drops, whose key it is.
+   */
+  | { readonly kind: 'foreign key'; readonly end: 'referenced' | 'referencing'; readonly name?: string; readonly action: 'adds' | 'drops' | 'validates' | 'rebuilds'; readonly with?: string }
+  /** A partition of a table the statement locks (at any depth). */
+  | { readonly kind: 'partition'; readonly of: string }
+  /** The partition ALTER TABLE ... ATTACH or DETACH PARTITION names. */
+  | { readonly kind: 'partition named'; readonly action: 'attaches' | 'detaches' }
+  /** The parent of the table CREATE TABLE creates: PARTITION OF, INHERITS. */
+  | { readonly kind: 'parent'; readonly partition: boolean }
+  /** The table of an index the statement names (DROP INDEX, REINDEX INDEX). */
+  | { readonly kind: 'index'; readonly index: string }
+  /** A relation a view (or materialized view) reads, locked as the view is. */
+  | { readonly kind: 'view'; readonly view: string }
+  /** The table of an index or trigger that uses a function DROP FUNCTION ... CASCADE drops. */
+  | { readonly kind: 'function user'; readonly function: string }
+  /** A table TRUNCATE ... CASCADE empties because it references one named. */
+  | { readonly kind: 'truncate cascade' };
 
 /**
  * The partitions a statement on a partitioned table locks as it locks the table: ALTER TABLE
@@ -64,7 +97,7 @@ function withPartitions(locks: readonly PredictedLock[], schema: LockCatalog | u
   const expand = (l: PredictedLock, depth: number) => {
     out.push(l);
     if (depth > 10) return;
-    for (const p of schema.partitionsOf!(l.table) ?? []) expand({ ...l, table: p }, depth + 1);
+    for (const p of schema.partitionsOf!(l.table) ?? []) expand({ ...l, table: p, reason: { kind: 'partition', of: l.table } }, depth + 1);
   };
   for (const l of locks) if (recurse(l)) expand(l, 0); else out.push(l);
   return out;
@@ -239,7 +272,8 @@ function strongestPerTable(locks: readonly PredictedLock[]): PredictedLock[] {
   for (const l of locks) {
     const i = out.findIndex((o) => sameTable(o.table, l.table));
     if (i < 0) out.push(l);
-    else out[i] = { table: out[i]!.table, mode: strongest(out[i]!.mode, l.mode) };
+    else if (lockStrength(l.mode) > lockStrength(out[i]!.mode)) out[i] = { table: out[i]!.table, mode: l.mode, ...(l.reason ? { reason: l.reason } : {}) };
+    else out[i] = { table: out[i]!.table, mode: out[i]!.mode, ...(out[i]!.reason ? { reason: out[i]!.reason } : {}) };
   }
   return out;
 }
@@ -395,7 +429,7 @@ function throughViews(locks: readonly PredictedLock[], schema: LockCatalog | und
     const key = `${bare(l.table)}\t${l.mode}\t${l.ifRows ?? ''}`;
     if (seen.has(key)) return;
     seen.add(key);
-    for (const r of schema.readsOfView!(l.table) ?? []) expand({ ...l, table: r });
+    for (const r of schema.readsOfView!(l.table) ?? []) expand({ ...l, table: r, reason: { kind: 'view', view: l.table } });
   };
   for (const l of locks) expand(l);
   return out;
@@ -504,7 +538,7 @@ export function combinedLocks(locks: readonly PredictedLock[]): PredictedLock[] 
   for (const l of strongestPerTable(locks)) {
     const sure = firm.find((f) => sameTable(f.table, l.table));
     if (sure) out.push(sure);
-    if (!sure || lockStrength(l.mode) > lockStrength(sure.mode)) out.push({ table: sure?.table ?? l.table, mode: l.mode, ifRows: true });
+    if (!sure || lockStrength(l.mode) > lockStrength(sure.mode)) out.push({ table: sure?.table ?? l.table, mode: l.mode, ifRows: true, ...(l.reason ? { reason: l.reason } : {}) });
   }
   return out;
 }
@@ -537,11 +571,11 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
         if (cmd?.subtype === 'AT_AddConstraint' && constraint?.contype === 'CONSTR_FOREIGN') {
           // A foreign key locks both tables against writes that could break it.
           m = 'ShareRowExclusiveLock';
-          extra.push({ table: relationName(constraint.pktable), mode: 'ShareRowExclusiveLock' });
+          extra.push({ table: relationName(constraint.pktable), mode: 'ShareRowExclusiveLock', reason: { kind: 'foreign key', end: 'referenced', action: 'adds', ...(constraint.conname ? { name: constraint.conname } : {}) } });
         }
         // ATTACH PARTITION scans the table it attaches (its constraint) under ACCESS EXCLUSIVE;
         // the parent takes only SHARE UPDATE EXCLUSIVE (PostgreSQL 12+).
-        if (cmd?.subtype === 'AT_AttachPartition' && cmd.def?.PartitionCmd?.name) extra.push({ table: relationName(cmd.def.PartitionCmd.name), mode: 'AccessExclusiveLock' });
+        if (cmd?.subtype === 'AT_AttachPartition' && cmd.def?.PartitionCmd?.name) extra.push({ table: relationName(cmd.def.PartitionCmd.name), mode: 'AccessExclusiveLock', reason: { kind: 'partition named', action: 'attaches' } });
         // DETACH PARTITION takes ACCESS EXCLUSIVE on the parent and the partition (seen on PG15).
         // CONCURRENTLY (14+) takes SHARE UPDATE EXCLUSIVE on both in a first transaction, then
         // waits for the queries that use the parent holding no table lock (seen on PG15), then
@@ -550,16 +584,16 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
         if (cmd?.subtype === 'AT_DetachPartition' && cmd.def?.PartitionCmd?.name) {
           const concurrent = cmd.def.PartitionCmd.concurrent === true;
           if (concurrent) m = 'ShareUpdateExclusiveLock';
-          extra.push({ table: relationName(cmd.def.PartitionCmd.name), mode: concurrent ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock' });
+          extra.push({ table: relationName(cmd.def.PartitionCmd.name), mode: concurrent ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock', reason: { kind: 'partition named', action: 'detaches' } });
         }
         // ADD COLUMN ... REFERENCES locks the referenced table the same way.
         for (const inline of cmd?.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef?.constraints ?? [] : []) {
-          if (inline.Constraint?.contype === 'CONSTR_FOREIGN') extra.push({ table: relationName(inline.Constraint.pktable), mode: 'ShareRowExclusiveLock' });
+          if (inline.Constraint?.contype === 'CONSTR_FOREIGN') extra.push({ table: relationName(inline.Constraint.pktable), mode: 'ShareRowExclusiveLock', reason: { kind: 'foreign key', end: 'referenced', action: 'adds', ...(inline.Constraint.conname ? { name: inline.Constraint.conname } : {}) } });
         }
         // Validating a foreign key reads the referenced table for its rows (ROW SHARE); one
         // already valid, or an empty table, has none to check.
         if (cmd?.subtype === 'AT_ValidateConstraint') {
-          for (const f of from(table, { name: cmd.name })) extra.push({ table: f.references, mode: 'RowShareLock', ifRows: true });
+          for (const f of from(table, { name: cmd.name })) extra.push({ table: f.references, mode: 'RowShareLock', ifRows: true, reason: { kind: 'foreign key', end: 'referenced', action: 'validates', name: f.name } });
         }
         // Dropping a foreign key drops its triggers on the other table too: ACCESS EXCLUSIVE there.
         const dropped: ForeignKey[] = [];
@@ -576,7 +610,11 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
         if (cmd?.subtype === 'AT_AlterColumnType') {
           dropped.push(...from(table, { column: cmd.name }), ...to(table, { refColumn: cmd.name }));
         }
-        for (const f of dropped) extra.push({ table: sameTable(f.table, table) ? f.references : f.table, mode: 'AccessExclusiveLock' });
+        const action = cmd?.subtype === 'AT_AlterColumnType' ? 'rebuilds' : 'drops';
+        for (const f of dropped) {
+          const own = sameTable(f.table, table);
+          extra.push({ table: own ? f.references : f.table, mode: 'AccessExclusiveLock', reason: { kind: 'foreign key', end: own ? 'referenced' : 'referencing', name: f.name, action } });
+        }
         mode = strongest(mode, m);
       }
       return [...on(table, mode), ...extra.filter((e) => !sameTable(e.table, table))];
@@ -598,7 +636,7 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
       if (body.kind === 'REINDEX_OBJECT_TABLE') return on(relationName(body.relation), mode);
       // REINDEX INDEX, like DROP INDEX, names only the index and locks its table.
       const table = body.kind === 'REINDEX_OBJECT_INDEX' ? schema?.tableOfIndex(relationName(body.relation)) : undefined;
-      return table !== undefined ? on(table, mode) : [];
+      return table !== undefined ? [{ table, mode, reason: { kind: 'index', index: relationName(body.relation) } }] : [];
     }
     case 'DropStmt': {
       const names = (body.objects ?? []).map((o: { List?: { items?: { String?: { sval?: string } }[] } }) => (o.List?.items ?? []).map((i) => i.String?.sval ?? '?'));
@@ -606,8 +644,11 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
         const dropped: string[] = names.map((n: string[]) => n.join('.'));
         // Its foreign keys go with it, and (CASCADE, or the referencing table dropped alongside)
         // those pointing at it: ACCESS EXCLUSIVE on the tables at their other ends.
-        const others = dropped.flatMap((t) => [...from(t).map((f) => f.references), ...to(t).map((f) => f.table)]);
-        return [...dropped.map((table) => ({ table, mode: 'AccessExclusiveLock' as const })), ...strongestPerTable(others.filter((o) => !dropped.some((d) => sameTable(d, o))).map((table) => ({ table, mode: 'AccessExclusiveLock' as const })))];
+        const others: PredictedLock[] = dropped.flatMap((t) => [
+          ...from(t).map((f): PredictedLock => ({ table: f.references, mode: 'AccessExclusiveLock', reason: { kind: 'foreign key', end: 'referenced', name: f.name, action: 'drops', with: t } })),
+          ...to(t).map((f): PredictedLock => ({ table: f.table, mode: 'AccessExclusiveLock', reason: { kind: 'foreign key', end: 'referencing', name: f.name, action: 'drops', with: t } })),
+        ]);
+        return [...dropped.map((table) => ({ table, mode: 'AccessExclusiveLock' as const })), ...strongestPerTable(others.filter((o) => !dropped.some((d) => sameTable(d, o.table))))];
       }
       // A view, materialized view, sequence or foreign table goes under ACCESS EXCLUSIVE, as a table.
       if (alteredRelations.has(body.removeType)) return names.map((n: string[]) => ({ table: n.join('.'), mode: 'AccessExclusiveLock' as const }));
@@ -615,7 +656,7 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
       // CASCADE drops the indexes and triggers that use the function: each under ACCESS EXCLUSIVE
       // on its table, as DROP INDEX and DROP TRIGGER (seen in pg_locks on PostgreSQL 15 and PGlite).
       if ((body.removeType === 'OBJECT_FUNCTION' || body.removeType === 'OBJECT_PROCEDURE') && body.behavior === 'DROP_CASCADE') {
-        return strongestPerTable(droppedFunctionNames(body).flatMap((f: string) => schema?.usersOfFunction?.(f) ?? []).map((u: { table: string }) => ({ table: u.table, mode: 'AccessExclusiveLock' as const })));
+        return strongestPerTable(droppedFunctionNames(body).flatMap((f: string) => (schema?.usersOfFunction?.(f) ?? []).map((u: { table: string }): PredictedLock => ({ table: u.table, mode: 'AccessExclusiveLock', reason: { kind: 'function user', function: f } }))));
       }
       if (body.removeType === 'OBJECT_INDEX') {
         const mode: LockMode = body.concurrent ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock';
@@ -623,13 +664,13 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
         for (const n of names as string[][]) {
           const table = schema?.tableOfIndex(n.join('.'));
           if (table === undefined) continue;
-          locks.push({ table, mode });
+          locks.push({ table, mode, reason: { kind: 'index', index: n.join('.') } });
           // CASCADE drops the foreign keys that rely on a unique index (one no key constraint
           // owns; a constraint's index cannot be dropped): ACCESS EXCLUSIVE on their tables, as
           // DROP CONSTRAINT. A key whose index is unknown may be one of them.
           if (body.behavior === 'DROP_CASCADE') {
             const index = n[n.length - 1]!;
-            for (const f of to(table)) if (f.refIndex === undefined ? f.refKey === undefined : f.refIndex === index) locks.push({ table: f.table, mode: 'AccessExclusiveLock' });
+            for (const f of to(table)) if (f.refIndex === undefined ? f.refKey === undefined : f.refIndex === index) locks.push({ table: f.table, mode: 'AccessExclusiveLock', reason: { kind: 'foreign key', end: 'referencing', name: f.name, action: 'drops' } });
           }
         }
         return strongestPerTable(locks);
@@ -643,7 +684,7 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
       if (body.behavior === 'DROP_CASCADE') {
         for (let i = 0; i < all.length; i++) for (const f of to(all[i]!)) if (!all.some((t) => sameTable(t, f.table))) all.push(f.table);
       }
-      return all.map((table) => ({ table, mode: 'AccessExclusiveLock' as const }));
+      return all.map((table, i): PredictedLock => (i < named.length ? { table, mode: 'AccessExclusiveLock' } : { table, mode: 'AccessExclusiveLock', reason: { kind: 'truncate cascade' } }));
     }
     case 'CreateTrigStmt':
       return on(relationName(body.relation), 'ShareRowExclusiveLock');
@@ -710,11 +751,11 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
         for (const c of constraints) if (c?.contype === 'CONSTR_FOREIGN') targets.add(relationName(c.pktable));
       }
       targets.delete(table);
-      const others: PredictedLock[] = [...targets].map((t) => ({ table: t, mode: 'ShareRowExclusiveLock' as const }));
+      const others: PredictedLock[] = [...targets].map((t) => ({ table: t, mode: 'ShareRowExclusiveLock' as const, reason: { kind: 'foreign key', end: 'referenced', action: 'adds' } as const }));
       // LIKE reads its table's definition; INHERITS adds a child to each parent (SHARE UPDATE
       // EXCLUSIVE); PARTITION OF attaches a partition to its parent under ACCESS EXCLUSIVE.
       for (const elt of body.tableElts ?? []) if (elt.TableLikeClause) others.push({ table: relationName(elt.TableLikeClause.relation), mode: 'AccessShareLock' });
-      for (const parent of body.inhRelations ?? []) others.push({ table: relationName(parent.RangeVar), mode: body.partbound ? 'AccessExclusiveLock' : 'ShareUpdateExclusiveLock' });
+      for (const parent of body.inhRelations ?? []) others.push({ table: relationName(parent.RangeVar), mode: body.partbound ? 'AccessExclusiveLock' : 'ShareUpdateExclusiveLock', reason: { kind: 'parent', partition: body.partbound !== undefined } });
       return [...on(table, 'AccessExclusiveLock'), ...others.filter((o) => !sameTable(o.table, table))];
     }
     case 'CreateTableAsStmt':

@@ -21,6 +21,8 @@ export const addColumnNotNull: StatementRule = {
       const filled = kinds.some((k: string) => k === 'CONSTR_DEFAULT' || k === 'CONSTR_IDENTITY' || k === 'CONSTR_GENERATED') || /serial/.test(JSON.stringify(def.typeName));
       if (filled) continue;
       report({
+        // It fails as soon as the table has a row, which migc cannot know.
+        refused: 'possible',
         subcommand,
         message: `ADD COLUMN ${quoteIdent(def.colname)} ... NOT NULL without a default fails on ${quoteName(alter.table)} as soon as it has a row`,
         help: `Add it nullable, backfill in batches, add CHECK (${quoteIdent(def.colname)} IS NOT NULL) NOT VALID and VALIDATE it, then SET NOT NULL; or give a constant default (catalog-only from PostgreSQL 11).`,

@@ -3,6 +3,7 @@ import type { PgNode } from '../../sql/parser.js';
 import { isCatalogTable, node, targetsFewRows } from './ast.js';
 import { lockLabel, type LockMode } from '../../sql/locks.js';
 import { quoteName } from '../../sql/quote.js';
+import { lockedAs, statementNamed, takerLocation } from './statement-locks.js';
 
 /** INSERT ... SELECT (a backfill), not INSERT ... VALUES (a few rows). */
 function insertsQueryRows(ast: PgNode): boolean {
@@ -38,7 +39,8 @@ export const backfillWithDdl: StatementRule = {
     if (!held || !ddl) return;
     const work = change.kind === 'delete' ? 'delete the rows' : change.kind === 'insert' ? 'copy the rows' : 'backfill';
     report({
-      message: `this ${change.kind.toUpperCase()} runs in the same transaction as ${ddl.facts.command}, which holds ${lockLabel(held)} on ${quoteName(change.table)}, so ${blocked[held]} ${quoteName(change.table)} until the ${change.kind === 'delete' ? 'delete' : change.kind === 'insert' ? 'copy' : 'backfill'} commits`,
+      message: `this ${change.kind.toUpperCase()} runs in the same transaction as ${statementNamed(ctx, ddl)}, which holds ${lockLabel(held)} on ${quoteName(change.table)}${lockedAs(ddl, change.table, held)}, so ${blocked[held]} ${quoteName(change.table)} until the ${change.kind === 'delete' ? 'delete' : change.kind === 'insert' ? 'copy' : 'backfill'} commits`,
+      related: [takerLocation(ddl, [{ table: change.table, mode: held }])],
       help: ctx.mode === 'plan'
         ? ctx.inRollback
           // A rollback is one step's way back: it has no steps of its own to split into.

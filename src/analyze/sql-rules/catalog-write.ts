@@ -82,6 +82,8 @@ export const catalogWrite: StatementRule = {
     // PostgreSQL refuses DDL and TRUNCATE on a catalog even to a superuser (allow_system_table_mods is off).
     const refused = kind === 'AlterTableStmt' || kind === 'TruncateStmt';
     report({
+      // A write to a catalog only a superuser may make fails for every other role, not for sure.
+      refused: refused ? 'certain' : 'possible',
       message: refused
         ? `${command} on the system catalog ${names}: PostgreSQL refuses it even to a superuser (permission denied: "${first}" is a system catalog), and the migration fails here`
         : `${command} writes to the system catalog ${names}: only a superuser may (any other role, a hosted PostgreSQL's admin included, gets permission denied for table ${first}), and a direct write skips the checks, locks and cache invalidations of the commands that change the catalog`,

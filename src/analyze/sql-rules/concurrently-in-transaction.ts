@@ -44,12 +44,15 @@ export const concurrentlyInTransaction: StatementRule = {
     if (!refused) return;
     const command = refused.command;
     // DROP SUBSCRIPTION: refused only when the subscription has a slot, as it has unless set to NONE.
+    // Refused for sure unless it depends on what migc cannot see (a subscription's slot).
+    const certain = { refused: refused.unless ? 'possible' as const : 'certain' as const };
     const unless = refused.unless ? ` (unless ${refused.unless})` : refused.partitioned ? ' (on a partitioned table PostgreSQL works partition by partition, each in a transaction of its own)' : '';
     if (ctx.inDoBlock) {
       // Checked on PostgreSQL 15: "cannot be executed from a function", or "cannot run inside a
       // transaction block" when one is open around the block (test/do-blocks.test.ts).
       report({
         message: `${command} cannot run inside a DO block: PostgreSQL refuses it there (the block runs as a function, in a transaction)${unless}, and the migration fails here`,
+        ...certain,
         help: 'Take it out of the DO block and run it as a statement of its own, outside a transaction block (in a migration tool, in a file or migration marked as non-transactional). For a conditional index, CREATE INDEX CONCURRENTLY IF NOT EXISTS (or DROP INDEX CONCURRENTLY IF EXISTS) does what the block checks.',
       });
       return;
@@ -64,12 +67,15 @@ export const concurrentlyInTransaction: StatementRule = {
           : tx.sends === 'driver-transaction'
             ? `${command} cannot run inside a transaction block${unless}: ${after} the driver (JDBC without autocommit) begins a new transaction before the next statement, where PostgreSQL refuses this one; the migration fails here`
             : `${command} cannot run inside a transaction block${unless}: ${after} migc takes the tool to run the next statements in a new transaction (as a JDBC driver without autocommit does), where PostgreSQL refuses this one; a tool that sends each statement on its own (goose, sql-migrate) would run it outside one`,
+        // What a tool migc does not know does after the COMMIT is a guess: no certain refusal.
+        ...(tx.open === 'implicit' || tx.sends === 'driver-transaction' ? certain : { refused: 'possible' as const }),
         help: 'A COMMIT in the file does not take a statement out of the tool\'s transaction: put it in a migration of its own that the tool runs outside a transaction (marked non-transactional), without BEGIN or COMMIT.',
       });
       return;
     }
     report({
       message: `${command} cannot run inside a transaction block: PostgreSQL refuses it${unless}, and the migration fails here`,
+      ...certain,
       // In a plan only what the catalog decides comes here (migc runs the rest outside its transactions).
       help: ctx.mode === 'plan'
         ? `migc runs a step's statements in a transaction: ${partitionByPartition(ctx, command)}`

@@ -23,6 +23,7 @@ export const concurrentlyOnPartitioned: StatementRule = {
     if (ctx.state.table(table)?.partitioned !== true || ctx.postgres < 11) return;
     report({
       message: `CREATE INDEX CONCURRENTLY on partitioned table ${quoteName(table)}: PostgreSQL refuses it, and the migration fails here`,
+      refused: 'certain',
       help: partitionedIndexRecipe(table, body.idxname),
     });
   },

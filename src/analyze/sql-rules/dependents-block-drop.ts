@@ -135,8 +135,8 @@ export function dependingOnIndex(ctx: StatementContext, index: string): ForeignK
   return referencing(ctx, table).filter((fk) => fk.refIndex === bare);
 }
 
-function refusal(why: string, help: string): { message: string; help: string } {
-  return { message: `PostgreSQL refuses this statement: ${why}`, help };
+function refusal(why: string, help: string): { message: string; help: string; refused: 'certain' } {
+  return { message: `PostgreSQL refuses this statement: ${why}`, help, refused: 'certain' };
 }
 
 function constraints(fks: readonly ForeignKey[]): string {

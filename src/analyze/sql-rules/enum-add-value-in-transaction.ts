@@ -16,6 +16,9 @@ export const enumAddValueInTransaction: StatementRule = {
     const type = (body.typeName ?? []).map((n: { String?: { sval?: string } }) => n.String?.sval).join('.');
     report({
       message: `ALTER TYPE ${quoteName(type)} ADD VALUE cannot run inside a transaction block on PostgreSQL ${ctx.postgres}: PostgreSQL refuses it, and the migration fails here`,
+      // Refused before PostgreSQL 12 only, which neither engine of the tests runs
+      // (test/sql-engines.ts): not relied on to leave out the statement's other findings.
+      refused: 'possible',
       help: 'Run it on its own, outside BEGIN ... COMMIT (a migration marked non-transactional), or target PostgreSQL 12+, where it runs in a transaction but the new value is usable only after COMMIT.',
     });
   },

@@ -40,6 +40,7 @@ export const enumValueBeforeCommit: StatementRule = {
     const at = placed?.value === first.value ? literalAt(ctx.text, placed.location) : undefined;
     const values = [...new Set(uses.filter((u) => u.type === first.type).map((u) => sqlLiteral(u.value)))];
     report({
+      refused: 'certain',
       ...(at ? { at } : {}),
       message: `${values.join(' and ')} ${values.length === 1 ? 'was' : 'were'} added to enum ${quoteName(first.type)} earlier in this transaction: PostgreSQL refuses to use a new enum value before the transaction that added it commits (unsafe use of new value), and the migration fails here`,
       help: ctx.mode === 'lint'

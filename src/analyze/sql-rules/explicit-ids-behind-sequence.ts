@@ -38,6 +38,7 @@ export const explicitIdsBehindSequence: StatementRule = {
       if (col.identity === 'always' && body.override !== 'OVERRIDING_SYSTEM_VALUE') {
         report({
           severity: 'error',
+          refused: 'certain',
           message: `PostgreSQL refuses this INSERT: ${quoteColumn(table, column)} is an identity column GENERATED ALWAYS, which takes no value from an INSERT (cannot insert a non-DEFAULT value into column "${column}")`,
           help: `To keep the values given (a copy of rows with their ids), write INSERT INTO ${quoteName(table)} (...) OVERRIDING SYSTEM VALUE ..., then move the sequence past them: ${setvalPast(table, column)} Or leave the column out and let the sequence number the rows.`,
         });

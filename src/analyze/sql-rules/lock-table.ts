@@ -34,6 +34,7 @@ export const lockTable: StatementRule = {
         ? 'Keep the transaction that takes it short (no backfill or long scan after it), set lock_timeout before it, and take the weakest mode that protects what the migration does.'
         : 'This mode blocks only DDL and maintenance; keep the transaction short and set lock_timeout before it.',
       ...(mode.blocksWork ? {} : { severity: 'info' as const }),
+      ...(ctx.inTransaction ? {} : { refused: 'certain' as const }),
     });
   },
 };

@@ -52,6 +52,7 @@ export const missingColumn: StatementRule = {
       }
       const listed = t.columns.size > 8 ? `${first.map(quoteIdent).join(', ')} and ${t.columns.size - 8} more` : first.map(quoteIdent).join(', ') || 'none';
       report({
+        refused: 'certain',
         ...(subcommand !== undefined ? { subcommand } : {}),
         message: `PostgreSQL refuses this statement: column ${quoteIdent(column)} of relation ${quoteName(table)} does not exist (its columns, as the statements before this one left them: ${listed})`,
         help: near !== undefined ? `Did you mean ${quoteIdent(near)}?` : `Name a column ${quoteName(table)} has${drop ? ', or write DROP COLUMN IF EXISTS where the column may be gone' : ' (an earlier statement may have renamed or dropped it)'}.`,

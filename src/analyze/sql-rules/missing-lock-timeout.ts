@@ -3,6 +3,7 @@ import { isNewRelation, type StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
 import { relationName } from './ast.js';
 import { quoteName } from '../../sql/quote.js';
+import { lockReasonText } from './statement-locks.js';
 
 export const missingLockTimeout: StatementRule = {
   code: 'MG219',
@@ -30,7 +31,8 @@ export const missingLockTimeout: StatementRule = {
     const lock = lockLabel(strong.mode);
     const { blocked, spared } = queriesBlocked(strong.mode, quoteName(strong.table));
     report({
-      message: `${ctx.facts.command} waits for ${/^[AEIOU]/.test(lock) ? 'an' : 'a'} ${lock} lock on ${quoteName(strong.table)} with no lock_timeout set before it in its session: while it waits behind a long query, ${blocked} queues behind it${spared ? ` (${spared})` : ''}`,
+      // A relation not its own says why it locks it: a reader looks for it in the statement.
+      message: `${ctx.facts.command} waits for ${/^[AEIOU]/.test(lock) ? 'an' : 'a'} ${lock} lock on ${quoteName(strong.table)}${strong.reason ? `, ${lockReasonText(strong.reason)},` : ''} with no lock_timeout set before it in its session: while it waits behind a long query, ${blocked} queues behind it${spared ? ` (${spared})` : ''}`,
       help: "Start the file with SET lock_timeout = '5s'; (and retry on failure) so a blocked migration gives up instead of stalling the application.",
     });
   },

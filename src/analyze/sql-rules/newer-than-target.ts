@@ -330,7 +330,8 @@ export const newerThanTarget: StatementRule = {
       seen.add(key);
       // Against migc's default version, the server's may well be newer: a warning that asks for it.
       report({
-        ...(ctx.postgresAssumed ? { severity: 'warning' as const } : {}),
+        // Against a version named, a refusal; against migc's default, the server may be newer.
+        ...(ctx.postgresAssumed ? { severity: 'warning' as const, refused: 'possible' as const } : { refused: 'certain' as const }),
         message: ctx.postgresAssumed
           ? `PostgreSQL ${ctx.postgres} (migc's default: nothing names the server's version) refuses this: ${use.feature} arrived in PostgreSQL ${use.since}`
           : `PostgreSQL ${ctx.postgres} refuses this: ${use.feature} arrived in PostgreSQL ${use.since}`,

@@ -1,7 +1,7 @@
 import { lockLabel, lockStrength, readRelations, type LockMode } from '../../sql/locks.js';
 import type { PgNode } from '../../sql/parser.js';
 import { isNewRelation, type EarlierStatements, type HeldLock, type StatementContext, type StatementFinding, type StatementRule } from '../sql/context.js';
-import { andList, locksOn, statementLocksOn, whoWaits } from './statement-locks.js';
+import { andList, lockedAs, locksOn, relationKind, relationNoun, statementLocksOn, statementNamed, takerLocation, whoWaits } from './statement-locks.js';
 import { tableKey } from '../sql/schema-state.js';
 import { alterTableCommands, isCatalogTable, node, relationName } from './ast.js';
 import { formatCount } from '../../util/numbers.js';
@@ -14,13 +14,6 @@ function createdTable(ast: PgNode, state: StatementContext['state']): string | u
   if (kind === 'CreateTableAsStmt' && body.into?.rel) return tableKey(relationName(body.into.rel));
   if (kind === 'ViewStmt' && !state.views.has(tableKey(relationName(body.view)))) return tableKey(relationName(body.view));
   return undefined;
-}
-
-/** What kind of relation a lock of the statement is on: its own sequence (ALTER SEQUENCE), a known view, else a table. */
-function relationNoun(ctx: StatementContext, relation: string): string {
-  const [kind, body] = node(ctx.ast);
-  if (kind === 'AlterSeqStmt' && tableKey(relationName(body.sequence)) === tableKey(relation)) return 'sequence';
-  return ctx.state.views.has(tableKey(relation)) ? 'view' : 'table';
 }
 
 /**
@@ -93,10 +86,11 @@ function accessExclusiveHeld(ctx: StatementContext, report: (finding: StatementF
   if (workTable && work !== 'catalog' && work !== 'row changes' && ctx.earlier.holdsAccessExclusiveOnExisting(workTable) && ownLockIsWeaker(workTable) && !ctx.earlier.emptied(workTable)) {
     const worksOn = toldOf(ctx.earlier).worksOn;
     if (worksOn.has(tableKey(workTable))) return;
-    worksOn.add(tableKey(workTable));
     const by = ctx.earlier.firstLocking(workTable, 'AccessExclusiveLock')!;
     report({
-      message: `${ctx.facts.command} does ${/^[aeiou]/i.test(work) ? 'an' : 'a'} ${work} of ${quoteName(workTable)} while this transaction still holds the ACCESS EXCLUSIVE lock ${by.facts.command} took: nothing can read or write ${quoteName(workTable)} until it commits`,
+      message: `${ctx.facts.command} does ${/^[aeiou]/i.test(work) ? 'an' : 'a'} ${work} of ${quoteName(workTable)} while this transaction still holds the ACCESS EXCLUSIVE lock ${took(ctx, by, workTable)}: nothing can read or write ${quoteName(workTable)} until it commits`,
+      related: [takerLocation(by, [{ table: workTable, mode: 'AccessExclusiveLock' }])],
+      onStands: () => worksOn.add(tableKey(workTable)),
       help: ctx.mode === 'lint'
         ? `Commit between them: run ${ctx.facts.command} in a transaction of its own (a later migration file, or after a COMMIT) so it runs under its own, weaker lock.`
         : `Commit between them: put ${ctx.facts.command} in a step of its own (its own transaction) so it runs under its own, weaker lock.`,
@@ -113,13 +107,14 @@ function accessExclusiveHeld(ctx: StatementContext, report: (finding: StatementF
     if (by.ast !== undefined && 'LockStmt' in by.ast) continue;
     const worksOn = toldOf(ctx.earlier).worksOn;
     if (worksOn.has(tableKey(read))) continue;
-    worksOn.add(tableKey(read));
     // A table renamed away to make room for its rebuilt copy: committing in between would leave
     // the name empty, so the copy comes first and the swap last.
     const renamedFrom = by.ast !== undefined && 'RenameStmt' in by.ast ? (by.ast.RenameStmt as { relation?: Parameters<typeof relationName>[0] }).relation : undefined;
     const swapped = renamedFrom !== undefined && ctx.facts.dataChange !== undefined && tableKey(relationName(renamedFrom)) === tableKey(ctx.facts.dataChange.table);
     report({
-      message: `${ctx.facts.command} reads ${quoteName(read)} while this transaction still holds the ACCESS EXCLUSIVE lock ${by.facts.command} took: nothing can read or write ${quoteName(read)} until ${copies(ctx) ? 'the copy' : 'it'} is done and the transaction commits`,
+      message: `${ctx.facts.command} reads ${quoteName(read)} while this transaction still holds the ACCESS EXCLUSIVE lock ${took(ctx, by, read)}: nothing can read or write ${quoteName(read)} until ${copies(ctx) ? 'the copy' : 'it'} is done and the transaction commits`,
+      related: [takerLocation(by, [{ table: read, mode: 'AccessExclusiveLock' }])],
+      onStands: () => worksOn.add(tableKey(read)),
       help: swapped
         ? `Copy first, swap last: create the new table under another name and fill it from the live table (in batches, catching up the rows written meanwhile), then rename both in one short transaction.`
         : ctx.mode === 'lint'
@@ -134,19 +129,22 @@ function accessExclusiveHeld(ctx: StatementContext, report: (finding: StatementF
   // A rename's lock under the new name is its own table's, not another's.
   const others = ctx.locks.filter((l) => !l.renamed && lockStrength(l.mode) >= lockStrength('ShareUpdateExclusiveLock') && !ctx.earlier.holdsAccessExclusive(l.table) && !isNewRelation(ctx.state, l.table) && (creates === undefined || tableKey(l.table) !== creates));
   if (others.length && !toldOf(ctx.earlier).locksOthers) {
-    toldOf(ctx.earlier).locksOthers = true;
     const tables = ctx.earlier.accessExclusiveOnExisting();
-    const held = tableList(tables);
+    const held = tableList(ctx, tables);
+    // Who took the first of them: the statement a reader looks for.
+    const first = ctx.earlier.firstLocking(tables[0]!, 'AccessExclusiveLock')!;
+    const since = `, ${tables.length === 1 ? 'which' : 'the first of which'} ${took(ctx, first, tables[0]!)}`;
     // A table the transaction locked before, more weakly (a foreign key's SHARE ROW EXCLUSIVE, a read), is no first.
     const lockedBefore = (table: string) => ctx.earlier.firstLocking(table, 'AccessShareLock') !== undefined;
     // ALTER SEQUENCE locks a sequence, ALTER VIEW a view: say which.
-    const nouns = new Set(others.map((o) => relationNoun(ctx, o.table)));
-    const noun = nouns.size === 1 ? [...nouns][0]! : 'relation';
+    const noun = relationNoun(others.map((o) => relationKind(ctx.state, o.table, ctx.ast)), others.length);
     const now = others.every((o) => !lockedBefore(o.table))
-      ? `${others.map((o) => quoteName(o.table)).join(', ')}, the first other ${noun}${others.length === 1 ? '' : 's'} it locks before it commits`
+      ? `${others.map((o) => quoteName(o.table)).join(', ')}, the first other ${noun} it locks before it commits`
       : others.map((o) => (lockedBefore(o.table) ? `${quoteName(o.table)} more strongly than before (${lockLabel(o.mode)})` : quoteName(o.table))).join(', ');
     report({
-      message: `this transaction already holds an ACCESS EXCLUSIVE lock on ${held} and now locks ${now}: ${held} ${tables.length === 1 ? 'stays' : 'stay'} blocked until then, and lock order across tables invites deadlocks`,
+      message: `this transaction already holds an ACCESS EXCLUSIVE lock on ${held}${since}, and now locks ${now}: ${held} ${tables.length === 1 ? 'stays' : 'stay'} blocked until then, and lock order across tables invites deadlocks`,
+      related: [takerLocation(first, [{ table: tables[0]!, mode: 'AccessExclusiveLock' }])],
+      onStands: () => { toldOf(ctx.earlier).locksOthers = true; },
       help: ctx.mode === 'lint'
         ? 'Change each table in a transaction of its own (its own migration file, or COMMIT between them), so each lock is held only as long as its own statement.'
         : 'Put each table\'s change in its own step (its own transaction), so each lock is held only as long as its own statement.',
@@ -204,8 +202,19 @@ function writesBlockedDuringWork(ctx: StatementContext, report: (finding: Statem
   // Asked only when a lock is held: it reads the statement's query for the tables it copies from.
   const work = longWork(ctx);
   if (!work) return;
-  for (const h of held) told.add(tableKey(h.table));
   const takers = andList([...new Set(held.map((h) => h.by.facts.command))]);
+  // Each statement that took them, named and placed, with why it locked those not its own.
+  const byTaker = new Map<HeldLock['by'], HeldLock[]>();
+  for (const h of held) byTaker.set(h.by, [...(byTaker.get(h.by) ?? []), h]);
+  const named = andList([...byTaker].map(([by, locks]) => {
+    const reasons = new Map<string, string[]>();
+    for (const h of locks) {
+      const as = lockedAs(by, h.table, h.mode);
+      if (as) reasons.set(as, [...(reasons.get(as) ?? []), quoteName(h.table)]);
+    }
+    const why = [...reasons].map(([as, tables]) => `${andList(tables)}${tables.length > 1 ? ', each' : ''}${as}`);
+    return statementNamed(ctx, by, why.length ? why.join('; ') : undefined);
+  }));
   // INSERT ... SELECT copies rows; an UPDATE, DELETE or MERGE only reads the tables it joins.
   const what = 'reads' in work
     ? `${copies(ctx) ? 'copies rows out of' : 'reads'} ${andList(work.reads.map(quoteName))}`
@@ -213,7 +222,9 @@ function writesBlockedDuringWork(ctx: StatementContext, report: (finding: Statem
   const until = 'reads' in work ? `until ${copies(ctx) ? 'the copy' : 'it'} is done and the transaction commits` : 'until it commits';
   const command = ctx.facts.command;
   report({
-    message: `${command} ${what} while this transaction still holds ${locksOn(held)}, which ${takers} took: ${whoWaits(held)} wait ${until} (plain reads go on)`,
+    message: `${command} ${what} while this transaction still holds ${locksOn(held)}, which ${named} took: ${whoWaits(held)} wait ${until} (plain reads go on)`,
+    related: [...byTaker].map(([by, locks]) => takerLocation(by, locks)),
+    onStands: () => { for (const h of held) told.add(tableKey(h.table)); },
     help: ctx.mode === 'lint'
       ? `Commit between them: run ${command} in a transaction of its own (a later migration file, or after a COMMIT), so that what ${takers} locked is free before it starts${'reads' in work ? `; ${copies(ctx) ? 'copy' : 'change'} a large table in batches` : ''}.`
       : `Commit between them: put ${command} in a step of its own (its own transaction), so that what ${takers} locked is free before it starts${'reads' in work ? `; ${copies(ctx) ? 'copy' : 'change'} a large table in batches (batch:)` : ''}.`,
@@ -248,11 +259,20 @@ function validatesUnderOwnLock(ctx: StatementContext, report: (finding: Statemen
  * "a, b, c", or the first ten and how many more: a transaction of thousands of ALTER TABLEs would
  * otherwise repeat every table so far in each finding, output quadratic in the file's length.
  */
-function tableList(tables: readonly string[]): string {
+function tableList(ctx: StatementContext, tables: readonly string[]): string {
   const shown = 10;
   if (tables.length <= shown) return tables.map(quoteName).join(', ');
-  const more = tables.length - shown;
-  return `${tables.slice(0, shown).map(quoteName).join(', ')} and ${formatCount(more)} more table${more === 1 ? '' : 's'}`;
+  const more = tables.slice(shown);
+  return `${tables.slice(0, shown).map(quoteName).join(', ')} and ${formatCount(more.length)} more ${relationNoun(more.map((t) => relationKind(ctx.state, t)), more.length)}`;
+}
+
+/**
+ * "ALTER TABLE "orders" ADD COLUMN (line 3) took", or, for a lock on another relation than the
+ * statement's own, "... took on it as the referenced table of the foreign key "k" it drops".
+ */
+function took(ctx: StatementContext, by: HeldLock['by'], table: string): string {
+  const as = lockedAs(by, table, 'AccessExclusiveLock');
+  return `${statementNamed(ctx, by)} took${as ? ` on it${as}` : ''}`;
 }
 
 /** Whether a data change copies rows (INSERT ... SELECT), rather than reading other tables to change its own. */

@@ -1,7 +1,10 @@
-import { lockLabel, lockStrength, type LockMode } from '../../sql/locks.js';
-import { isNewRelation, type StatementContext } from '../sql/context.js';
-import { tableKey } from '../sql/schema-state.js';
-import { quoteName } from '../../sql/quote.js';
+import { lockLabel, lockStrength, type LockMode, type LockReason } from '../../sql/locks.js';
+import type { PgNode } from '../../sql/parser.js';
+import { isNewRelation, type EarlierStatement, type StatementContext, type StatementFinding } from '../sql/context.js';
+import { tableKey, type SchemaState } from '../sql/schema-state.js';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
+import { node, relationName } from './ast.js';
+import { formatCount } from '../../util/numbers.js';
 
 /** A lock on a table, as a message names it. */
 export interface TableLock {
@@ -100,4 +103,135 @@ export function whoWaits(locks: readonly TableLock[]): string {
 export function otherLocksNote(ctx: StatementContext, table: string): string {
   const others = statementLocksOn(ctx, [table]).filter((l) => tableKey(l.table) !== tableKey(table));
   return others.length ? ` (and ${locksOn(others)}, which the rest of this ALTER TABLE takes: ${whoWaits(others)} wait too)` : '';
+}
+
+/** A kind of relation, as a message names it. */
+export type RelationKind = 'table' | 'view' | 'materialized view' | 'sequence' | 'index';
+
+/** The relation kinds the parser's object types name. */
+const objectKinds: Readonly<Record<string, RelationKind>> = {
+  OBJECT_TABLE: 'table', OBJECT_FOREIGN_TABLE: 'table', OBJECT_VIEW: 'view', OBJECT_MATVIEW: 'materialized view', OBJECT_SEQUENCE: 'sequence', OBJECT_INDEX: 'index',
+};
+
+/**
+ * What kind of relation a name is: what the statement says of it (DROP SEQUENCE s, ALTER VIEW v,
+ * REFRESH MATERIALIZED VIEW m; not ALTER TABLE, which PostgreSQL takes for any of them), else
+ * what the schema state knows (a view, a materialized view,
+ * a sequence or an index the statements seen created), else a table.
+ */
+export function relationKind(state: SchemaState, relation: string, ast?: PgNode): RelationKind {
+  const key = tableKey(relation);
+  if (ast) {
+    const [kind, body] = node(ast);
+    const is = (rv: unknown) => rv !== undefined && tableKey(relationName(rv as never)) === key;
+    if (kind === 'DropStmt' && objectKinds[body.removeType]) {
+      const names = (body.objects ?? []).map((o: { List?: { items?: { String?: { sval?: string } }[] } }) => (o.List?.items ?? []).map((i) => i.String?.sval ?? '?').join('.'));
+      if (names.some((n: string) => tableKey(n) === key)) return objectKinds[body.removeType]!;
+    }
+    // ALTER TABLE serves sequences and views too: TABLE says nothing, the state may.
+    if ((kind === 'AlterTableStmt' && is(body.relation)) || (kind === 'RenameStmt' && is(body.relation))) {
+      const kindOf = objectKinds[kind === 'AlterTableStmt' ? body.objtype : body.renameType];
+      if (kindOf && kindOf !== 'table') return kindOf;
+    }
+    if ((kind === 'AlterSeqStmt' || kind === 'CreateSeqStmt') && is(body.sequence)) return 'sequence';
+    if (kind === 'ViewStmt' && is(body.view)) return 'view';
+    if (kind === 'RefreshMatViewStmt' && is(body.relation)) return 'materialized view';
+    if (kind === 'CreateTableAsStmt' && is(body.into?.rel) && body.objtype === 'OBJECT_MATVIEW') return 'materialized view';
+  }
+  if (state.views.has(key)) return 'view';
+  if (state.sequences.has(key)) return 'sequence';
+  if (state.tables.has(key)) return state.readsOfView(key) ? 'materialized view' : 'table';
+  if (state.indexTables.has(key)) return 'index';
+  return 'table';
+}
+
+/** "table", "tables", "sequence", "relations": the noun for relations of these kinds. */
+export function relationNoun(kinds: Iterable<RelationKind>, count: number): string {
+  const distinct = new Set(kinds);
+  const one = distinct.size === 1 ? [...distinct][0]! : 'relation';
+  return count === 1 ? one : one === 'index' ? 'indexes' : `${one}s`;
+}
+
+/**
+ * Why a statement locked a relation that is not its own, as a noun phrase: "the referenced table
+ * of the foreign key "orders_user_fk" it drops", "a partition of "events"".
+ */
+export function lockReasonText(reason: LockReason): string {
+  switch (reason.kind) {
+    case 'foreign key': {
+      const key = reason.name !== undefined ? `the foreign key ${quoteIdent(reason.name)}` : 'a foreign key';
+      const action = reason.action === 'rebuilds' ? 'its type change rebuilds' : `it ${reason.action}`;
+      return `the ${reason.end} table of ${key} ${action}${reason.with !== undefined ? ` with ${quoteName(reason.with)}` : ''}`;
+    }
+    case 'partition': return `a partition of ${quoteName(reason.of)}`;
+    case 'partition named': return `the partition it ${reason.action}`;
+    case 'parent': return reason.partition ? 'the parent of the partition it creates' : 'a parent of the table it creates';
+    case 'index': return `the table of the index ${quoteName(reason.index)}`;
+    case 'view': return `a relation the view ${quoteName(reason.view)} reads`;
+    case 'function user': return `the table of an index or trigger that uses ${quoteName(reason.function)}, which CASCADE drops`;
+    case 'truncate cascade': return 'a table that references one it empties (CASCADE)';
+  }
+}
+
+type Sval = { String?: { sval?: string } };
+
+/** The relations a statement names as its own, for a message: ` "users"`, ` "a", "b"`, or nothing. */
+function ownNames(ast: PgNode | undefined, tables: readonly string[]): string {
+  if (!ast) return tables.length ? ` ${capped(tables.map(quoteName))}` : '';
+  const [kind, body] = node(ast);
+  const rv = (r: unknown) => quoteName(relationName(r as never));
+  switch (kind) {
+    case 'DropStmt': {
+      // DROP TRIGGER t ON users names [users, t]; DROP FUNCTION f(int) an ObjectWithArgs.
+      const onTable = ['OBJECT_TRIGGER', 'OBJECT_RULE', 'OBJECT_POLICY'].includes(body.removeType);
+      const each = (body.objects ?? []).map((o: { List?: { items?: Sval[] }; ObjectWithArgs?: { objname?: Sval[] } }) => {
+        const parts = (o.List?.items ?? o.ObjectWithArgs?.objname ?? []).map((i) => i.String?.sval ?? '?');
+        return onTable && parts.length > 1 ? `${quoteIdent(parts[parts.length - 1]!)} ON ${quoteName(parts.slice(0, -1).join('.'))}` : quoteName(parts.join('.'));
+      });
+      return each.length ? ` ${capped(each)}` : '';
+    }
+    case 'ViewStmt': return ` ${rv(body.view)}`;
+    case 'AlterSeqStmt': case 'CreateSeqStmt': return ` ${rv(body.sequence)}`;
+    case 'CreateTableAsStmt': return body.into?.rel ? ` ${rv(body.into.rel)}` : '';
+    case 'CreateTrigStmt': return ` ${quoteIdent(body.trigname)} ON ${rv(body.relation)}`;
+    case 'LockStmt': case 'TruncateStmt': return ` ${capped((body.relations ?? []).map((r: { RangeVar: unknown }) => rv(r.RangeVar)))}`;
+    case 'RefreshMatViewStmt': case 'ClusterStmt': return body.relation ? ` ${rv(body.relation)}` : '';
+    case 'ReindexStmt': return body.relation ? ` ${rv(body.relation)}` : '';
+    case 'IndexStmt': return `${body.idxname ? ` ${quoteIdent(body.idxname)}` : ''} ON ${rv(body.relation)}`;
+    default: return tables.length ? ` ${capped(tables.map(quoteName))}` : '';
+  }
+}
+
+/** "a, b, c", or the first three and how many more: a statement may name thousands (LOCK TABLE). */
+function capped(names: readonly string[]): string {
+  return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')}, ... (${formatCount(names.length)} in all)`;
+}
+
+/**
+ * An earlier statement as a message names it, so that a reader finds it at once: its command with
+ * the relation it names (ALTER TABLE "DocumentData" DROP CONSTRAINT, DROP INDEX "users_email_key",
+ * CREATE INDEX ON "users") and, in a file, its line; `also`, more said of it in the same parentheses.
+ */
+export function statementNamed(ctx: StatementContext, by: EarlierStatement, also?: string): string {
+  const command = by.facts.command === 'LOCK' ? 'LOCK TABLE' : by.facts.command;
+  const names = ownNames(by.ast, by.facts.tables);
+  // ALTER TABLE "t" ADD COLUMN, ALTER MATERIALIZED VIEW "v" RENAME: the name after the relation's kind.
+  const alter = /^ALTER (MATERIALIZED VIEW|FOREIGN TABLE|TABLE|VIEW|INDEX|SEQUENCE)\b/.exec(command);
+  const named = alter && names ? `${alter[0]}${names}${command.slice(alter[0].length)}` : `${command}${names}`;
+  const notes = [...(ctx.lineOf ? [`line ${ctx.lineOf(by.span.start)}`] : []), ...(also ? [also] : [])];
+  return notes.length ? `${named} (${notes.join('; ')})` : named;
+}
+
+/** Where an earlier statement is, as a finding's related location says it: what it locked there. */
+export function takerLocation(by: EarlierStatement, locks: readonly TableLock[]): NonNullable<StatementFinding['related']>[number] {
+  return { span: by.span, message: `${by.facts.command === 'LOCK' ? 'LOCK TABLE' : by.facts.command} took ${locksOn(locks)} here` };
+}
+
+/** Why `by` locked `table` when it is not its own relation (" as the referenced table of ..."), or nothing. */
+export function lockedAs(by: EarlierStatement, table: string, mode?: LockMode): string {
+  const key = tableKey(table);
+  const locks = by.locks.filter((l) => tableKey(l.table) === key && (mode === undefined || lockStrength(l.mode) >= lockStrength(mode)));
+  // Its own lock on the table, if any, says nothing more; a reason only when every lock on it has one.
+  const reason = locks.length && locks.every((l) => l.reason) ? locks[0]!.reason : undefined;
+  return reason ? ` as ${lockReasonText(reason)}` : '';
 }

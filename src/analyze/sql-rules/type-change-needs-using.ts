@@ -34,6 +34,7 @@ export const typeChangeNeedsUsing: StatementRule = {
       const refused = change.using === 'column' ? `result of USING clause for column "${cmd.name}" cannot be cast automatically to type ${target}` : `column "${cmd.name}" cannot be cast automatically to type ${target}`;
       const statement = `ALTER TABLE ${quoteName(alter.table)} ALTER COLUMN ${column} TYPE ${target} USING`;
       report({
+        refused: 'certain',
         severity: this.severity,
         subcommand,
         message: `changing ${quoteColumn(alter.table, cmd.name)} from ${describeType(from)} to ${target} fails: PostgreSQL has no assignment cast between them, so without a USING that converts it refuses the change (${refused}), even on an empty table`,

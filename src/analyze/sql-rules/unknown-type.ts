@@ -36,7 +36,7 @@ export const unknownType: StatementRule = {
     if (names.length === 0) return;
     for (const serial of misplacedSerials(ctx.ast, names)) {
       const at = typeNameAt(ctx.text, serial.index);
-      report({ severity: 'error', ...judgeSerial(serial, ctx), ...(at ? { at } : {}) });
+      report({ severity: 'error', refused: 'certain', ...judgeSerial(serial, ctx), ...(at ? { at } : {}) });
     }
     const unknown = unknownAmong(names, ctx.state);
     if (unknown.length === 0) return;
@@ -47,7 +47,8 @@ export const unknownType: StatementRule = {
       if (!finding) continue;
       reported.add(t.written);
       const at = typeNameAt(ctx.text, t.index);
-      report({ ...finding, ...(at ? { at } : {}) });
+      // A near-miss (an error) fails for sure; a name the baseline does not create, unless the server has it.
+      report({ ...finding, refused: finding.severity === 'error' ? 'certain' : 'possible', ...(at ? { at } : {}) });
     }
   },
 };

@@ -141,6 +141,27 @@ interface Judged {
   readonly help: string;
   readonly severity: Severity;
   readonly standsAtEnd?: () => boolean;
+  readonly related?: StatementFinding['related'];
+  /** PostgreSQL refuses the statement (StatementFinding.refused). */
+  readonly refused?: 'certain' | 'possible';
+  readonly onStands?: () => void;
+}
+
+/**
+ * The findings that stand for a statement: a statement PostgreSQL refuses fails and does nothing
+ * else, so when a finding says so (and is not accepted: `accepted` says whether a code is, by a
+ * migc-ignore or an allowance), the findings about what it would do when it runs (its lock waits,
+ * rewrites, scans, held locks) are noise beside it and are left out; every refusal is kept. The
+ * statements after it are judged as before, on the schema state as it leaves it.
+ */
+function standingFor(judged: readonly Judged[], accepted: (code: string) => boolean): readonly Judged[] {
+  return standing(judged.some((j) => j.refused === 'certain' && !accepted(j.rule.code)) ? judged.filter((j) => j.refused) : judged);
+}
+
+/** The findings that stand, told so (StatementFinding.onStands). */
+function standing(judged: readonly Judged[]): readonly Judged[] {
+  for (const j of judged) j.onStands?.();
+  return judged;
 }
 
 /**
@@ -200,13 +221,17 @@ function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts'
   if (base.timeZoneUtc) ctx.timeZoneUtc = true;
   if (base.postgresAssumed) ctx.postgresAssumed = true;
   if (base.postgresMinor !== undefined) ctx.postgresMinor = base.postgresMinor;
+  if (base.lineOf) ctx.lineOf = base.lineOf;
   const judged: Judged[] = [];
   let rule: StatementRule;
   const report = (f: StatementFinding) => {
     // A subcommand of what runs, as the statement numbers it.
     const subcommand = f.subcommand !== undefined && skipped?.kept ? skipped.kept[f.subcommand] : f.subcommand;
     const span = (f.at && unit.locate ? unit.locate(f.at) : undefined) ?? (subcommand !== undefined ? unit.subcommandSpan?.(subcommand) : undefined) ?? unit.statement.span;
-    judged.push({ rule, span, message: f.message, help: f.help, severity: f.severity ?? rule.severity, ...(f.standsAtEnd ? { standsAtEnd: f.standsAtEnd } : {}) });
+    judged.push({
+      rule, span, message: f.message, help: f.help, severity: f.severity ?? rule.severity,
+      ...(f.standsAtEnd ? { standsAtEnd: f.standsAtEnd } : {}), ...(f.related?.length ? { related: f.related } : {}), ...(f.refused ? { refused: f.refused } : {}), ...(f.onStands ? { onStands: f.onStands } : {}),
+    });
   };
   for (rule of rulesFor(rules, node(ast)[0])) if (runs || judgedWhenSkipped.has(rule.code)) rule.check(ctx, report);
   return { judged, locks, runs };
@@ -295,9 +320,16 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
     // transaction (SET LOCAL). A step is not assumed to run in the session of the one before.
     let sessionUtc = false;
     let utc = false;
-    const report = (judged: readonly Judged[], related?: RelatedLocation) => {
+    /**
+     * refusedByView: a view the statement would break refuses it (MG067, which the
+     * app-compatibility walk reports, allow: or not): only its refusals stand beside that.
+     */
+    const report = (all: readonly Judged[], related: RelatedLocation | undefined, refusedByView: boolean) => {
+      const allowed = (code: string) => options.settings.allowances.get(step)?.has(code) === true;
+      const judged = refusedByView ? standing(all.filter((j) => j.refused)) : standingFor(all, allowed);
       for (const j of judged) {
         const reason = options.settings.allowances.get(step)?.get(j.rule.code);
+        const near = [...(j.related ?? []).map((r) => ({ file: plan.file, ...r })), ...(related ? [related] : [])];
         const diagnostics = j.standsAtEnd ? [] : into.diagnostics;
         if (j.standsAtEnd) pending.push({ diagnostics, stands: j.standsAtEnd });
         diagnostics.push({
@@ -305,7 +337,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
           message: reason !== undefined ? `allowed in step "${step.id}" (${reason}): ${j.message}` : j.message,
           ...(reason !== undefined ? { accepted: { reason } } : {}),
           help: j.help,
-          ...(related ? { related: [related] } : {}),
+          ...(near.length ? { related: near } : {}),
         });
       }
     };
@@ -338,10 +370,10 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
           subcommandSpan: b.subcommandSpan, ...(locate ? { locate } : {}),
         };
         const { judged, locks, runs } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown, ...(utc ? { timeZoneUtc: true } : {}), ...(options.settings.postgres.assumed ? { postgresAssumed: true } : {}), ...(options.settings.postgres.minor !== undefined ? { postgresMinor: options.settings.postgres.minor } : {}) }, rules);
-        report(judged, inBlock(plan.file, s.span, inside));
+        const refusedByView = runs ? views.apply(runs, state, true).length > 0 : false;
+        report(judged, inBlock(plan.file, s.span, inside), refusedByView);
         inner.push(analysisOf(runs, locks));
         const { effect } = inner[inner.length - 1]!;
-        if (runs) views.apply(runs, state, true);
         state.apply(b.ast, true);
         if (opensSchema(b.ast)) schemaKnown = false;
         earlier.add({ ast: b.ast, facts, locks, span: b.span, effect });
@@ -370,8 +402,8 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       const analysis = analysisOf(runs, locks);
       const { effect } = analysis;
       into.analyses.set(s, analysis);
-      report(judged);
-      if (runs) views.apply(runs, state, true);
+      const refusedByView = runs ? views.apply(runs, state, true).length > 0 : false;
+      report(judged, undefined, refusedByView);
       state.apply(s.ast, true);
       if (opensSchema(s.ast)) schemaKnown = false;
       if (!inTransaction) earlier = new EarlierStatements(state);
@@ -646,6 +678,23 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
   /** Most files have no migc-ignore comment: then no text between statements need be searched. */
   const mayIgnore = text.includes('migc-ignore');
   let lineAt = { offset: 0, line: 1 };
+  /** The offsets of the text's line feeds, found the first time a message needs a line (lineOfOffset). */
+  let lineFeeds: number[] | undefined;
+  /** The line of any offset, for a message that names an earlier statement. */
+  const lineOfOffset = (offset: number) => {
+    if (!lineFeeds) {
+      lineFeeds = [];
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineFeeds.push(i);
+    }
+    let lo = 0;
+    let hi = lineFeeds.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (lineFeeds[mid]! < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo + 1;
+  };
   /** Line numbers of offsets met in increasing order: one pass over the text in all. */
   const lineOf = (offset: number) => {
     let { line } = lineAt;
@@ -655,14 +704,15 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
   };
   /** Findings that wait for the end of the run: the caller's (options.pending), or the file's own. */
   const pending = options.pending ?? [];
-  const record = (judged: readonly Judged[], span: Span, ignores: ReadonlyMap<string, string | undefined>, related?: RelatedLocation) => {
-    const near = related ? { related: [related] } : {};
+  const record = (all: readonly Judged[], span: Span, ignores: ReadonlyMap<string, string | undefined>, related?: RelatedLocation) => {
+    const judged = standingFor(all, (code) => ignores.has(code));
     for (const j of judged) {
+      const near = [...(j.related ?? []).map((r) => ({ file, ...r })), ...(related ? [related] : [])];
       // One missing lock_timeout is one problem, however many statements follow it.
       if (j.rule.code === 'MG219' && lockTimeoutReported) continue;
       const diagnostics: Diagnostic[] = j.standsAtEnd ? [] : found;
       if (j.standsAtEnd) pending.push({ diagnostics, stands: j.standsAtEnd });
-      const d = withIgnores({ code: j.rule.code, severity: j.severity, file, span: j.span, message: j.message, help: j.help, ...near }, ignores, span);
+      const d = withIgnores({ code: j.rule.code, severity: j.severity, file, span: j.span, message: j.message, help: j.help, ...(near.length ? { related: near } : {}) }, ignores, span);
       diagnostics.push(d);
       if (d.code === 'MG035') continue;
       if (j.rule.code === 'MG219') lockTimeoutReported = true;
@@ -703,8 +753,15 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       ...(block ? { inDoBlock: true } : {}),
       ...(block?.inLoop ? { inLoop: true } : {}),
     };
-    const { judged, locks, runs } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows, ...(timeZoneUtc ? { timeZoneUtc: true } : {}), ...(options.postgresAssumed ? { postgresAssumed: true } : {}), ...(options.postgresMinor !== undefined ? { postgresMinor: options.postgresMinor } : {}), ...(options.rollbackFile ? { rollbackFile: true } : {}), ...(options.madeByUp ? { madeByUp: options.madeByUp } : {}) }, rules);
-    record(judged, span, ignores, block?.related);
+    const { judged, locks, runs } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows, lineOf: lineOfOffset, ...(timeZoneUtc ? { timeZoneUtc: true } : {}), ...(options.postgresAssumed ? { postgresAssumed: true } : {}), ...(options.postgresMinor !== undefined ? { postgresMinor: options.postgresMinor } : {}), ...(options.rollbackFile ? { rollbackFile: true } : {}), ...(options.madeByUp ? { madeByUp: options.madeByUp } : {}) }, rules);
+    // A view fixes what it reads: PostgreSQL refuses to drop or retype it (known views only:
+    // those the files created). Whether a view's own query resolves is not judged: earlier
+    // migrations may not be linted. A refusal, it leaves out what the statement would do.
+    const refusals = runs && kind !== 'TransactionStmt' ? views.apply(runs, state, true, { partialHistory: true }) : [];
+    record([...judged, ...refusals.map((why): Judged => ({
+      rule: viewRefusesChange, span, severity: 'error', message: `PostgreSQL refuses this statement: ${why}`, refused: 'certain',
+      help: 'A view fixes the columns it reads: drop or replace the view first (in the same migration), or keep what it reads; CREATE OR REPLACE VIEW may only add columns at the end.',
+    }))], span, ignores, block?.related);
     if (kind === 'TransactionStmt') {
       if (block) return;
       if (body.kind === 'TRANS_STMT_BEGIN' || body.kind === 'TRANS_STMT_START') {
@@ -746,16 +803,6 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       // SET LOCAL outside a transaction does nothing (the server warns).
       if (!pathSet.local) sessionPath = pathSet.path;
       if (!pathSet.local || inTransaction) searchPath = pathSet.path;
-    }
-    // A view fixes what it reads: PostgreSQL refuses to drop or retype it (known views only:
-    // those the files created). Whether a view's own query resolves is not judged: earlier
-    // migrations may not be linted.
-    const refusals = runs ? views.apply(runs, state, true, { partialHistory: true }) : [];
-    if (refusals.length) {
-      record(refusals.map((why) => ({
-        rule: viewRefusesChange, span, severity: 'error' as const, message: `PostgreSQL refuses this statement: ${why}`,
-        help: 'A view fixes the columns it reads: drop or replace the view first (in the same migration), or keep what it reads; CREATE OR REPLACE VIEW may only add columns at the end.',
-      })), span, ignores, block?.related);
     }
     // Within a rollback too, later statements see what earlier ones did; tentatively() (see
     // the rollback option) keeps it from later migrations.

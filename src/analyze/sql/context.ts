@@ -283,6 +283,11 @@ export interface StatementContext {
   readonly inDoBlock?: boolean;
   /** In a loop of a DO block: it may run many times, all in the block's one transaction. */
   readonly inLoop?: true;
+  /**
+   * The line of an offset of the file (lint only): a message that names an earlier statement says
+   * where it is. A plan's statements are placed by the finding's related location instead.
+   */
+  readonly lineOf?: (offset: number) => number;
   /** A file has set lock_timeout before this statement (lint only; plans' scripts always do). */
   readonly lockTimeoutSet: boolean;
   /** The target version is migc's default: nothing names the server's (AnalysisOptions.postgresAssumed). */
@@ -331,6 +336,23 @@ export interface StatementFinding {
    * changes are undone before the run ends.
    */
   readonly standsAtEnd?: () => boolean;
+  /** Other places the finding is about: the earlier statement that took a lock it names. */
+  readonly related?: readonly { readonly span: Span; readonly message: string }[];
+  /**
+   * The finding says PostgreSQL refuses the statement (an error, which aborts its transaction):
+   * 'certain', wherever it runs; 'possible', where what migc cannot see says so (a server without
+   * the type, a table with rows, a role that is no superuser). A statement refused for certain
+   * does none of what the other rules judge (lock waits, locks held, rewrites, scans): the
+   * analysis keeps only its refusals, certain and possible, unless a certain one is accepted
+   * (migc-ignore, allow:), which says it runs.
+   */
+  readonly refused?: 'certain' | 'possible';
+  /**
+   * Called when the finding stands (its statement is not refused for certain, which leaves it
+   * out): a rule that reports a hazard once per transaction marks it told then, so that the
+   * next statement that shows it is reported when a refused one was not.
+   */
+  readonly onStands?: () => void;
 }
 
 export interface StatementRule {
