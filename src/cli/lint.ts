@@ -9,7 +9,8 @@ import { printDiagnostics, type CommonOptions, type Io } from './output.js';
 import { postgresMajorProblem, readPostgresVersion, type PostgresVersion } from '../normalize/postgres-versions.js';
 import { applyRuleSettings } from '../analyze/settings.js';
 import { assumedRows, searchPathProblem, type ProjectConfig } from '../workspace/config.js';
-import { readSearchPath, type SearchPath } from '../analyze/sql/search-path.js';
+import type { SearchPath } from '../analyze/sql/search-path.js';
+import { readSearchPath } from '../analyze/sql/search-path-value.js';
 import { toolSendsNote } from '../lint-files.js';
 
 export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; searchPath?: string }, io: Io): Promise<number> {

@@ -7,7 +7,8 @@ import { maxTableRows } from '../analyze/tables.js';
 import { formatCount } from '../util/numbers.js';
 import { readTableName } from '../sql/table-name.js';
 import { postgresMajorProblem, readPostgresVersion } from '../normalize/postgres-versions.js';
-import { readSearchPath, type SearchPath } from '../analyze/sql/search-path.js';
+import type { SearchPath } from '../analyze/sql/search-path.js';
+import { readSearchPath } from '../analyze/sql/search-path-value.js';
 
 export const configFileName = 'migc.config.json';
 
