@@ -170,6 +170,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           ...(options.config?.postgres === undefined ? { postgresAssumed: true } : {}),
           ...(options.config?.postgresMinor !== undefined ? { postgresMinor: options.config.postgresMinor } : {}),
           ...(options.config?.assumeRows ? { assumeRows: options.config.assumeRows } : {}),
+          ...(options.config?.searchPath ? { searchPath: options.config.searchPath } : {}),
           ...(section.toolTransaction || (options.fileTransaction && !section.noTransaction && !fileNoTransaction) ? { fileTransaction: true } : {}),
           ...(options.fileQueryString || (options.fileTransaction && (section.oneQueryString || oneQueryString || dieselOutside)) ? { oneQueryString: true } : {}),
           // What a COMMIT in the file leaves open depends on how the tool sends its statements.

@@ -65,7 +65,7 @@ describe('the project config\'s problems, each with its own label and how to fix
   it('an unknown key is MG011, with the key it resembles and every setting with an example', async () => {
     expect(await configProblems('{ "postgress": 15 }')).toEqual([{
       at: '1:3 MG011 unknown property "postgress" in the config',
-      help: 'Did you mean "postgres"? The settings are: { "postgres": 15, "rules": { "MG213": "error", "MG219": "off" }, "allow_files_outside": [ "../shared-schemas" ], "svg": true, "assume_rows": { "countries": 250 } }.',
+      help: 'Did you mean "postgres"? The settings are: { "postgres": 15, "rules": { "MG213": "error", "MG219": "off" }, "allow_files_outside": [ "../shared-schemas" ], "svg": true, "assume_rows": { "countries": 250 }, "search_path": "storage, public" }.',
     }]);
   });
 
@@ -80,6 +80,16 @@ describe('the project config\'s problems, each with its own label and how to fix
     expect(found.map((f) => f.help!.split('. ')[0])).toEqual([
       'For example "postgres": 15, or "postgres": "14.3" with its minor release (a string)', 'For example "svg": true', 'For example "allow_files_outside": [ "../shared-schemas" ]', 'For example "assume_rows": { "countries": 250 }',
     ]);
+  });
+
+  it('a search_path PostgreSQL refuses is MG010 at its value, and one it takes is read as a connection\'s', async () => {
+    expect(await configProblems('{\n  "postgres": 15,\n  "search_path": "storage,,public"\n}\n')).toEqual([{
+      at: '3:18 MG010 search_path "storage,,public": PostgreSQL refuses it ("List syntax is invalid"): schema names separated by commas, none empty, a name with a space or a comma in double quotes',
+      help: 'Write it as the migration tool\'s connection sets it, for example "search_path": "storage, public" (a name with capitals or spaces in double quotes: "\\"My Schema\\", public").',
+    }]);
+    expect((await configProblems('{ "search_path": ["storage"] }'))[0]!.at).toBe('1:18 MG010 search_path must be a string; got an array');
+    const loaded = await loadProjectConfig(memoryHost({ 'migc.config.json': '{ "search_path": "Storage, \\"My Schema\\", public" }' }), 'migc.config.json');
+    expect(loaded.config?.searchPath).toEqual(['storage', 'My Schema', 'public']);
   });
 
   it('a config that is not one object, or is empty, says to write one', async () => {

@@ -4,11 +4,13 @@ import { memoryHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
 import { SchemaState } from '../src/analyze/sql/schema-state.js';
 import { qualifyRelations, searchPathSet } from '../src/analyze/sql/search-path.js';
+import { readSearchPath } from '../src/analyze/sql/search-path-value.js';
 import { relationName } from '../src/analyze/sql-rules/ast.js';
 import { loadSqlParser, parseSql, type PgNode } from '../src/sql/parser.js';
+import { rowsOf, sqlEngines, type SqlEngine } from './sql-engines.js';
 
-async function findings(files: Record<string, string>) {
-  const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+async function findings(files: Record<string, string>, searchPath?: readonly string[]) {
+  const result = await lint({ files: Object.keys(files), ...(searchPath ? { config: { searchPath } } : {}) }, memoryHost(files));
   return result.diagnostics.map((d) => {
     const at = result.sources.get(d.file)!.position(d.span?.start ?? 0);
     return `${d.file}:${at.line} ${d.code} ${d.message}`;
@@ -188,3 +190,81 @@ describe('SET search_path on PGlite', () => {
     expect(relationName((ast as { CreateStmt: { relation: never } }).CreateStmt.relation)).toBe(`${created}.fresh`);
   });
 });
+
+/**
+ * The search_path the migration tool's connection sets (--search-path, the config's search_path):
+ * supabase/storage's runner connects with search_path=storage,public, and its files name their
+ * tables bare (the trial's repro: 0002 drops and recreates an index 0001 made in storage).
+ */
+describe('the search_path of the migration tool\'s connection', () => {
+  const storage = {
+    '0001-init.sql': [
+      'CREATE SCHEMA IF NOT EXISTS storage;',
+      'CREATE TABLE storage.catalogs (id uuid PRIMARY KEY);',
+      'CREATE TABLE storage.namespaces (id int PRIMARY KEY, bucket_id text, catalog_id uuid, name text);',
+      'CREATE UNIQUE INDEX IF NOT EXISTS idx_namespaces_bucket_id ON storage.namespaces (bucket_id, name);',
+    ].join('\n') + '\n',
+    '0002-drop.sql': [
+      "SET lock_timeout = '2s';",
+      'DROP INDEX IF EXISTS idx_namespaces_bucket_id;',
+      'ALTER TABLE storage.namespaces ADD CONSTRAINT namespaces_catalog_fkey FOREIGN KEY (catalog_id) REFERENCES storage.catalogs (id) ON DELETE CASCADE;',
+      'CREATE UNIQUE INDEX IF NOT EXISTS idx_namespaces_bucket_id ON storage.namespaces (catalog_id, name);',
+    ].join('\n') + '\n',
+  };
+  const codes = (found: string[], ...wanted: string[]) => found.filter((f) => wanted.some((c) => f.includes(` ${c} `)));
+
+  it('looks bare names up under it: the index 0001 made is the one dropped, and the new one serves the key', async () => {
+    expect(codes(await findings(storage, ['storage', 'public']), 'MG202', 'MG230')).toEqual([
+      '0002-drop.sql:2 MG202 DROP INDEX storage.idx_namespaces_bucket_id takes an ACCESS EXCLUSIVE lock on storage.namespaces: reads and writes queue behind it',
+    ]);
+    // Without it the bare name is public's: no such index, so the CREATE ... IF NOT EXISTS seemed to
+    // find storage's old one (a false MG230), and MG202 says where the files did create that name.
+    expect(codes(await findings(storage), 'MG202', 'MG230').map((f) => f.replace(/: every DELETE.*/, ''))).toEqual([
+      '0002-drop.sql:2 MG202 DROP INDEX idx_namespaces_bucket_id takes an ACCESS EXCLUSIVE lock on its table (the files linted create no index public.idx_namespaces_bucket_id, which the bare name means under the search path migc follows, but do create storage.idx_namespaces_bucket_id: if the migration tool\'s connection sets a search_path, give it to migc with --search-path): reads and writes queue behind it',
+      '0002-drop.sql:3 MG230 storage.namespaces (catalog_id) references storage.catalogs but has no index on (catalog_id)',
+    ]);
+  });
+
+  it('is each file\'s starting path, and what RESET goes back to', async () => {
+    const files = {
+      '1.sql': 'CREATE TABLE users (id int, email text);\nCREATE INDEX users_email_idx ON users (email);\n',
+      '2.sql': "SET lock_timeout = '2s';\nSET search_path TO public;\nRESET search_path;\nDROP INDEX users_email_idx;\n",
+    };
+    // 1.sql made app.users; 2.sql's RESET goes back to the connection's path, app's.
+    expect(codes(await findings(files, ['app']), 'MG202').map((f) => f.replace(/ takes.* on (\S+):.*/, ' on $1'))).toEqual(['2.sql:4 MG202 DROP INDEX app.users_email_idx on app.users']);
+    // Under public alone, the DROP names public's, which no file made.
+    const underPublic = { ...files, '2.sql': files['2.sql'].replace('RESET search_path;\n', '') };
+    expect(codes(await findings(underPublic, ['app']), 'MG202')[0]).toContain('the files linted create no index public.users_email_idx, which the bare name means under the search path migc follows, but do create app.users_email_idx');
+  });
+
+  it('reads a path as PostgreSQL reads a connection\'s: commas, bare names in lower case, quoted ones as written, "$user" left out', () => {
+    expect(readSearchPath('storage,public')).toEqual(['storage', 'public']);
+    expect(readSearchPath(' Storage , "My ""S""",public ')).toEqual(['storage', 'My "S"', 'public']);
+    expect(readSearchPath('"$user", public')).toEqual(['public']);
+    expect(readSearchPath('')).toEqual([]);
+    for (const refused of ['a,,b', 'a b', '"unclosed', ',', 'a,']) expect(readSearchPath(refused), refused).toBeUndefined();
+  });
+});
+
+/** Values for search_path as a connection gives them: what PostgreSQL takes (the schemas it then searches), and what it refuses. */
+const pathValues = ['storage,public', ' Storage , "My ""S""",public ', '"$user", public', '', 'a,,b', 'a b', '"unclosed', ',', 'a,', '"", public', 'x"y, public'];
+
+for (const engine of sqlEngines()) {
+  describe(`search_path values on ${engine.name}`, () => {
+    let db: SqlEngine;
+    beforeAll(async () => {
+      db = await engine.open();
+      await db.run('CREATE SCHEMA storage; CREATE SCHEMA "My ""S"""; CREATE SCHEMA a; CREATE SCHEMA b; CREATE SCHEMA "x""y"');
+    });
+    afterAll(() => db?.close());
+
+    it.each(pathValues)('reads %j as PostgreSQL does', async (value) => {
+      const literal = `'${value.replace(/'/g, "''")}'`;
+      const server = await db.run(`SELECT set_config('search_path', ${literal}, false), to_json(current_schemas(false)) AS schemas`).then(
+        (result) => rowsOf(result)[0]!.schemas as string[], () => undefined);
+      await db.run('RESET search_path');
+      // current_schemas lists the schemas of the path that exist: all of them here, but "$user"'s and "".
+      expect(readSearchPath(value)).toEqual(server);
+    });
+  });
+}

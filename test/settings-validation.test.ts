@@ -199,6 +199,13 @@ describe('migc lint --postgres', () => {
     expect((await lint(['--postgres', '10'])).code).toBe(0);
   });
 
+  it('takes --search-path as PostgreSQL reads a connection\'s, and refuses a list it refuses', async () => {
+    const bad = await lint(['--search-path', 'storage,,public']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--search-path storage,,public: PostgreSQL refuses it ("List syntax is invalid")');
+    expect((await lint(['--search-path', 'storage,public'])).code).toBe(0);
+  });
+
   it('takes a minor release, from --postgres or the config, and MG240 judges it', async () => {
     writeFileSync(join(dir, 'cic.sql'), 'SET lock_timeout = \'1s\';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_c_idx ON t (c);\n');
     const cic = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {

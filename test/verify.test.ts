@@ -265,10 +265,14 @@ phases:
           END $$;
         rollback:
           sql: ALTER TABLE orders DROP COLUMN IF EXISTS note;
-      - id: dynamic
-        sql: DO $$ BEGIN EXECUTE 'ALTER TABLE orders ADD COLUMN extra text'; END $$;
+      - id: executed
+        sql: DO $$ BEGIN EXECUTE format('ALTER TABLE %I ADD COLUMN extra text', 'orders'); END $$;
         rollback:
           sql: ALTER TABLE orders DROP COLUMN IF EXISTS extra;
+      - id: dynamic
+        sql: DO $$ BEGIN EXECUTE 'ALTER TABLE orders ADD COLUMN ' || (SELECT 'more') || ' text'; END $$;
+        rollback:
+          sql: ALTER TABLE orders DROP COLUMN IF EXISTS more;
 `;
       const r = await compileFiles({ 'plans/p.yaml': plan }, { emit: true });
       const p = r.plans[0]!;
@@ -279,7 +283,10 @@ phases:
       // In an IF branch: the lock may be taken, and it is.
       expect(step('note')).toMatchObject({ up: 'ok', prediction: 'agrees' });
       expect(step('note').locks).toContainEqual({ mode: 'AccessExclusiveLock', relation: 'public.orders' });
-      // SQL built at run time: nothing to compare.
+      // SQL an EXECUTE runs, known at lint time: predicted as if written out, and it agrees.
+      expect(step('executed')).toMatchObject({ up: 'ok', prediction: 'agrees' });
+      expect(step('executed').locks).toContainEqual({ mode: 'AccessExclusiveLock', relation: 'public.orders' });
+      // SQL built at run time from a query: nothing to compare.
       expect(step('dynamic')).toMatchObject({ up: 'ok', prediction: 'not judged' });
     });
 

@@ -8,23 +8,29 @@ import { compareDiagnostics } from '../diagnostics/diagnostic.js';
 import { printDiagnostics, type CommonOptions, type Io } from './output.js';
 import { postgresMajorProblem, readPostgresVersion, type PostgresVersion } from '../normalize/postgres-versions.js';
 import { applyRuleSettings } from '../analyze/settings.js';
-import { assumedRows, type ProjectConfig } from '../workspace/config.js';
+import { assumedRows, searchPathProblem, type ProjectConfig } from '../workspace/config.js';
+import type { SearchPath } from '../analyze/sql/search-path.js';
+import { readSearchPath } from '../analyze/sql/search-path-value.js';
 import { toolSendsNote } from '../lint-files.js';
 
-export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean }, io: Io): Promise<number> {
+export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; searchPath?: string }, io: Io): Promise<number> {
   if (options.fileTransaction && options.fileQueryString) throw new UsageError('--file-transaction and --file-query-string say two ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; Flyway, diesel, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator, Ory popx, postgres-migrations: --file-transaction; the README\'s "Which flag for your tool" has the table)');
   const migrations = await findMigrations(paths, io.cwd);
   const { files } = migrations;
   if (files.length === 0 && migrations.diagnostics.length === 0) throw new UsageError(`no .sql files in ${paths.join(', ')}`);
   const config = (await projectConfig(options, io)) ?? {};
   const version = options.postgres !== undefined ? postgresOption(options.postgres) : undefined;
+  const searchPath = options.searchPath !== undefined ? searchPathOption(options.searchPath) : undefined;
   const { lint } = await import('../lint.js');
   const preloaded = preloadedHost(files, io.cwd);
   const result = await lint({
     files,
     ...(migrations.rollbacks.size > 0 ? { rollbacks: migrations.rollbacks } : {}),
     // --postgres names the whole version: a minor the config named for its own major is not kept.
-    config: version === undefined ? config : { ...withoutMinor(config), postgres: version.major, ...(version.minor !== undefined ? { postgresMinor: version.minor } : {}) },
+    config: {
+      ...(version === undefined ? config : { ...withoutMinor(config), postgres: version.major, ...(version.minor !== undefined ? { postgresMinor: version.minor } : {}) }),
+      ...(searchPath ? { searchPath } : {}),
+    },
     ...(options.fileTransaction ? { fileTransaction: true } : {}),
     ...(options.fileQueryString ? { fileQueryString: true } : {}),
   }, preloaded.host);
@@ -89,6 +95,13 @@ function postgresOption(text: string): PostgresVersion {
   const problem = postgresMajorProblem(version.major);
   if (problem) throw new UsageError(`--postgres ${text}: ${problem}`);
   return version;
+}
+
+/** --search-path: the path as PostgreSQL reads it from a connection option (-c search_path=storage,public). */
+function searchPathOption(text: string): SearchPath {
+  const path = readSearchPath(text);
+  if (!path) throw new UsageError(`--search-path ${text}: ${searchPathProblem}; for example --search-path storage,public`);
+  return path;
 }
 
 function withoutMinor(config: ProjectConfig): ProjectConfig {

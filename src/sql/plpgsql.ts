@@ -1,18 +1,22 @@
+import { evaluateConstant, executedStatements } from './dynamic-sql.js';
 import { parsePlpgsql, parseSql, scanSql, type PgNode, type SqlToken } from './parser.js';
 
-/** One static SQL statement of a DO block's body, as PL/pgSQL runs it. */
+/** One SQL statement of a DO block's body, as PL/pgSQL runs it: written in the body, or run by an EXECUTE of a string known at lint time. */
 export interface BodyStatement {
-  /** The statement as PL/pgSQL sends it to the server: its INTO clause (SELECT ... INTO v) taken out. */
+  /** The statement as PL/pgSQL sends it to the server: its INTO clause (SELECT ... INTO v) taken out; an EXECUTE's, the string's. */
   readonly text: string;
   readonly ast: PgNode;
   /**
-   * Where it is in the DO statement's text (string offsets): from its first word to its last; the
-   * whole DO statement when the body cannot be followed in the text (an E'...' string).
+   * Where it is in the DO statement's text (string offsets): from its first word to its last (an
+   * EXECUTE's: the EXECUTE and its string); the whole DO statement when the body cannot be
+   * followed in the text (an E'...' string).
    */
   readonly start: number;
   readonly end: number;
-  /** Where an offset into `text` is in the DO statement's text, when the body can be followed. */
+  /** Where an offset into `text` is in the DO statement's text, when the body can be followed (not for an EXECUTE's: its text is in a string). */
   readonly locate?: (offset: number) => number;
+  /** Run by an EXECUTE (src/sql/dynamic-sql.ts), not written in the body. */
+  readonly executed?: true;
   /** A COMMIT or ROLLBACK of the body comes before it: it runs in a transaction of its own. */
   readonly afterTransactionEnd: boolean;
   /** In an IF or CASE branch, a loop or an EXCEPTION handler: it may not run, or run many times. */
@@ -31,8 +35,9 @@ export interface DoBlockBody {
   readonly transactionEnds: readonly { readonly command: 'COMMIT' | 'ROLLBACK'; readonly start: number; readonly end: number; readonly conditional: boolean }[];
   /**
    * Every statement of the body that may change the schema is one of `statements`: there is no
-   * dynamic SQL (EXECUTE of a string, FOR ... IN EXECUTE, OPEN ... FOR EXECUTE) and no statement
-   * PostgreSQL's parser refused. Only then is the schema after the block what they make it.
+   * dynamic SQL migc cannot read (EXECUTE, FOR ... IN EXECUTE, OPEN ... FOR EXECUTE of a string
+   * not known at lint time: executedStatements) and no statement PostgreSQL's parser refused.
+   * Only then is the schema after the block what they make it.
    */
   readonly complete: boolean;
 }
@@ -104,8 +109,26 @@ function readBody(ast: Extract<PgNode, { DoStmt: unknown }>, text: string): DoBl
     });
     afterTransactionEnd = false;
   };
+  const variable = knownVariables(compiled.functions[0]);
+  /** An EXECUTE's statements, when its string is known; located at the EXECUTE. */
+  const execute = (expression: string, lineno: number, conditional: boolean, inLoop: boolean) => {
+    const run = executedStatements(expression, variable);
+    if (!run) {
+      complete = false;
+      return;
+    }
+    const found = inText && finder!.findExecute(expression, lineno);
+    for (const { text: sql, ast: runAst } of run) {
+      statements.push({
+        text: sql, ast: runAst, afterTransactionEnd, conditional, inLoop, executed: true,
+        ...(found && inText ? { start: inText(found.start), end: inText(found.end) } : { start: 0, end: text.length }),
+      });
+    }
+    afterTransactionEnd = false;
+  };
   walkStatements(compiled.functions[0], (kind, stmt, conditional, inLoop) => {
-    if (dynamicStatements.has(kind) || ((kind === 'PLpgSQL_stmt_open' || kind === 'PLpgSQL_stmt_return_query') && stmt.dynquery)) complete = false;
+    if (dynamicStatements.has(kind)) execute(queryOf(stmt.query), stmt.lineno ?? 1, conditional, inLoop);
+    else if ((kind === 'PLpgSQL_stmt_open' || kind === 'PLpgSQL_stmt_return_query') && stmt.dynquery) execute(queryOf(stmt.dynquery), stmt.lineno ?? 1, conditional, inLoop);
     else if (kind === 'PLpgSQL_stmt_execsql') take(queryOf(stmt.sqlstmt), stmt.lineno ?? 1, conditional, inLoop);
     // CALL, and a DO nested in the body (is_call false): sent to the server as written.
     else if (kind === 'PLpgSQL_stmt_call') take(queryOf(stmt.expr), stmt.lineno ?? 1, conditional, inLoop);
@@ -117,6 +140,61 @@ function readBody(ast: Extract<PgNode, { DoStmt: unknown }>, text: string): DoBl
     }
   });
   return { statements, transactionEnds, complete };
+}
+
+/**
+ * The block's variables whose value is known at lint time: declared once (no other variable of
+ * the block has the name), with an initial value known (a constant, or built of constants), and
+ * never a target in the body (an assignment, INTO, a loop's variable, GET DIAGNOSTICS, OPEN).
+ * A CONSTANT one is never a target: PL/pgSQL refuses that.
+ */
+function knownVariables(fn: unknown): (name: string) => string | undefined {
+  const compiled = (fn as { PLpgSQL_function?: { datums?: Record<string, any>[]; action?: unknown } }).PLpgSQL_function;
+  const datums = compiled?.datums ?? [];
+  let targets: { readonly numbers: Set<number>; readonly names: Set<string> } | undefined;
+  const values = new Map<string, string | undefined>();
+  const resolving = new Set<string>();
+  const variable = (name: string): string | undefined => {
+    if (values.has(name)) return values.get(name);
+    const at = datums.flatMap((d, i) => (Object.values(d)[0]?.refname === name ? [i] : []));
+    const declared = at.length === 1 ? datums[at[0]!]!.PLpgSQL_var : undefined;
+    let value: string | undefined;
+    if (declared?.default_val && !resolving.has(name)) {
+      targets ??= targetsOf(compiled?.action);
+      if (declared.isconst || (!targets.numbers.has(at[0]!) && !targets.names.has(name))) {
+        resolving.add(name);
+        value = evaluateConstant(queryOf(declared.default_val), variable);
+        resolving.delete(name);
+      }
+    }
+    values.set(name, value);
+    return value;
+  };
+  return variable;
+}
+
+/**
+ * The datums the body assigns (by number: an assignment's varno, INTO's fields, GET DIAGNOSTICS'
+ * target, OPEN's cursor) and the variables its statements name as targets (by name: FOR i IN 1..3
+ * declares a new i). A walk with a stack of its own, as walkStatements.
+ */
+function targetsOf(action: unknown): { numbers: Set<number>; names: Set<string> } {
+  const numbers = new Set<number>();
+  const names = new Set<string>();
+  const stack: unknown[] = [action];
+  for (let value = stack.pop(); stack.length > 0 || value !== undefined; value = stack.pop()) {
+    if (value === null || typeof value !== 'object') continue;
+    if (Array.isArray(value)) {
+      stack.push(...value);
+      continue;
+    }
+    for (const [key, v] of Object.entries(value)) {
+      if (typeof v === 'number' && (key === 'varno' || key === 'target' || key === 'curvar' || key === 'dno')) numbers.add(v);
+      if ((key === 'PLpgSQL_var' || key === 'PLpgSQL_rec') && typeof v?.refname === 'string') names.add(v.refname);
+      stack.push(v);
+    }
+  }
+  return { numbers, names };
 }
 
 function queryOf(expr: unknown): string {
@@ -223,6 +301,14 @@ class StatementFinder {
     const found = this.match(query, Math.max(lineStart, this.cursor)) ?? this.match(query, lineStart);
     if (found) this.cursor = found.end;
     return found;
+  }
+
+  /** An EXECUTE whose string is `expression`: from the EXECUTE to the expression's end. */
+  findExecute(expression: string, lineno: number): Found | undefined {
+    const found = this.find(expression, lineno);
+    if (!found || !this.tokens) return found;
+    const before = this.tokens[this.firstFrom(found.start) - 1];
+    return before?.keyword === 'EXECUTE' ? { ...found, start: before.start } : found;
   }
 
   /** The index of the body's first token at or after `from`: a block of thousands of statements is searched from there. */

@@ -7,6 +7,8 @@ import { maxTableRows } from '../analyze/tables.js';
 import { formatCount } from '../util/numbers.js';
 import { readTableName } from '../sql/table-name.js';
 import { postgresMajorProblem, readPostgresVersion } from '../normalize/postgres-versions.js';
+import type { SearchPath } from '../analyze/sql/search-path.js';
+import { readSearchPath } from '../analyze/sql/search-path-value.js';
 
 export const configFileName = 'migc.config.json';
 
@@ -24,6 +26,8 @@ export interface ProjectConfig {
   readonly allowFilesOutside?: readonly string[];
   /** Draw timelines to SVG on every build, as --svg does. */
   readonly svg?: boolean;
+  /** For lint: the search_path the migration tool's connection sets (--search-path, search_path). */
+  readonly searchPath?: SearchPath;
 }
 
 export interface LoadedConfig {
@@ -88,7 +92,7 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
     diagnostics.push(...found.map((d) => withSettingHelp(d, schema, !isYamlConfig(file))));
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { file, diagnostics, sources };
-  const raw = loaded.value as { postgres?: number | string; rules?: Record<string, Severity | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[]; svg?: boolean };
+  const raw = loaded.value as { postgres?: number | string; rules?: Record<string, Severity | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[]; svg?: boolean; search_path?: string };
   if (raw.rules && Object.keys(raw.rules).length) {
     // A code that does not exist or cannot be changed would silently do nothing: MG052 at its key.
     const { checkRuleSettings } = await import('./rule-settings.js');
@@ -102,6 +106,14 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
       code: 'MG010', severity: 'error', file, span: keySpan(loaded.doc, ['assume_rows', key]) ?? { start: 0, end: 0 },
       message: `assume_rows names ${JSON.stringify(key)}, which is not a table name`,
       help: 'Write the table as SQL names it: users (an unquoted name is read in lower case), app.orders with its schema, and a table created with a quoted name in double quotes inside the key: "\\"User\\"": 100.',
+    });
+  }
+  const searchPath = raw.search_path === undefined ? undefined : readSearchPath(raw.search_path);
+  if (raw.search_path !== undefined && !searchPath) {
+    diagnostics.push({
+      code: 'MG010', severity: 'error', file, span: spanAt(loaded.doc, ['search_path']),
+      message: `search_path ${JSON.stringify(raw.search_path)}: ${searchPathProblem}`,
+      help: searchPathHelp,
     });
   }
   // A string ("14.3", "15") the schema took in its shape; its major must be one migc knows, as a number's must.
@@ -123,12 +135,17 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
       ...(raw.rules ? { rules: raw.rules } : {}),
       ...(raw.allow_files_outside ? { allowFilesOutside: raw.allow_files_outside } : {}),
       ...(raw.svg !== undefined ? { svg: raw.svg } : {}),
+      ...(searchPath ? { searchPath } : {}),
       ...(raw.assume_rows ? { assumeRows: new Map(Object.entries(raw.assume_rows).map(([t, n]) => [readTableName(t)!, n])) } : {}),
     },
     diagnostics,
     sources,
   };
 }
+
+/** Why PostgreSQL refuses a search_path (readSearchPath): its own words, and where they come from. */
+export const searchPathProblem = 'PostgreSQL refuses it ("List syntax is invalid"): schema names separated by commas, none empty, a name with a space or a comma in double quotes';
+export const searchPathHelp = 'Write it as the migration tool\'s connection sets it, for example "search_path": "storage, public" (a name with capitals or spaces in double quotes: "\\"My Schema\\", public").';
 
 const isYamlConfig = (file: string) => /\.ya?ml$/i.test(file);
 

@@ -33,7 +33,12 @@ export const dropIndexNotConcurrent: StatementRule = {
     if (!existing.length) return;
     // The table, when the statements seen created the index.
     const tables = [...new Set(existing.map(tableOf))];
-    const unseen = tables.includes(undefined) ? ` (${ctx.mode === 'plan' ? 'the plan does' : 'the files linted do'} not create ${existing.length === 1 ? 'it' : 'them all'}, so which table is not known)` : '';
+    const unknown = existing.filter((n) => tableOf(n) === undefined);
+    // A bare name (public's) the files linted created under another schema: the tool's connection may set a search_path that finds it there.
+    const elsewhere = ctx.mode === 'lint' && unknown.length === 1 && !unknown[0]!.includes('.') ? sameNameElsewhere(ctx.state.indexTables, unknown[0]!) : [];
+    const unseen = !tables.includes(undefined) ? ''
+      : elsewhere.length ? ` (the files linted create no index ${quoteName(`public.${unknown[0]}`)}, which the bare name means under the search path migc follows, but do create ${elsewhere.map(quoteName).join(' and ')}: if the migration tool's connection sets a search_path, give it to migc with --search-path)`
+      : ` (${ctx.mode === 'plan' ? 'the plan does' : 'the files linted do'} not create ${existing.length === 1 ? 'it' : 'them all'}, so which table is not known)`;
     const on = tables.length === 1 && tables[0] !== undefined ? quoteName(tables[0]) : `${existing.length === 1 ? 'its table' : 'their tables'}${unseen}`;
     // CASCADE drops the foreign keys that depend on an index; CONCURRENTLY takes no CASCADE, and
     // without it is refused while they are there: they are dropped first.
@@ -47,6 +52,11 @@ export const dropIndexNotConcurrent: StatementRule = {
     });
   },
 };
+
+/** The indexes the statements seen made with this bare name under another schema, by key (storage.idx), sorted. */
+function sameNameElsewhere(indexTables: ReadonlyMap<string, string>, name: string): string[] {
+  return [...indexTables.keys()].filter((key) => key.endsWith(`.${name}`) && key.indexOf('.') === key.length - name.length - 1).sort();
+}
 
 /** The tables the statements after this one drop (DROP TABLE), by key. */
 function tablesDroppedLater(later: readonly PgNode[]): Set<string> {

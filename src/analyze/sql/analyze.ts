@@ -575,6 +575,12 @@ export interface FileAnalysisOptions extends AnalysisOptions {
    */
   readonly from?: number;
   /**
+   * The search_path the migration tool's connection sets (--search-path, the config's
+   * search_path): where the file's bare names are looked up until it sets one, and what RESET
+   * goes back to. PostgreSQL's default when absent.
+   */
+  readonly searchPath?: SearchPath;
+  /**
    * What the session keeps from the parts of the file before (a Liquibase file's changesets run
    * on one connection, so a SET lock_timeout in one holds in the next), read at the start and
    * written back at the end. Without it the file starts a session of its own.
@@ -671,7 +677,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
   let earlier = new EarlierStatements(state);
   let lockTimeoutReported = options.session?.lockTimeoutReported ?? false;
   /** The session's search path, and the one in force now (a SET LOCAL lasts until COMMIT). */
-  let sessionPath = options.session?.searchPath ?? defaultSearchPath;
+  let sessionPath = options.session?.searchPath ?? options.searchPath ?? defaultSearchPath;
   let searchPath = sessionPath;
   const knows = (key: string) => state.tables.has(key) || state.views.has(key) || state.indexTables.has(key);
   let previousEnd = options.from ?? 0;
@@ -798,7 +804,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       if (!change.local) sessionLockTimeout = bounds;
       if (!change.local || inTransaction) lockTimeoutSet = bounds;
     }
-    const pathSet = searchPathFrom(changes);
+    const pathSet = searchPathFrom(changes, options.searchPath);
     if (pathSet) {
       // SET LOCAL outside a transaction does nothing (the server warns).
       if (!pathSet.local) sessionPath = pathSet.path;

@@ -27,12 +27,15 @@ export function searchPathSet(ast: PgNode): { readonly path: SearchPath; readonl
   return searchPathFrom(settingChanges(ast));
 }
 
-/** searchPathSet() from the setting changes of a statement, read once (settingChanges). */
-export function searchPathFrom(changes: readonly SettingChange[]): { readonly path: SearchPath; readonly local: boolean } | undefined {
+/**
+ * searchPathSet() from the setting changes of a statement, read once (settingChanges). `reset`:
+ * the session's own path, which RESET goes back to (the one the tool's connection set, or the default).
+ */
+export function searchPathFrom(changes: readonly SettingChange[], reset: SearchPath = defaultSearchPath): { readonly path: SearchPath; readonly local: boolean } | undefined {
   let set: { path: SearchPath; local: boolean } | undefined;
   for (const change of changes) {
     if (change.name !== undefined && change.name !== 'search_path') continue;
-    set = { path: change.value === undefined ? defaultSearchPath : schemasOf(change.value), local: change.local };
+    set = { path: change.value === undefined ? reset : schemasOf(change.value), local: change.local };
   }
   return set;
 }
