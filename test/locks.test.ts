@@ -378,6 +378,29 @@ describe('the prediction, from the parse tree alone', () => {
     expect(predict('WITH t AS (SELECT 1) SELECT * FROM t, app.t')).toEqual([{ table: 'app.t', mode: 'AccessShareLock' }]);
   });
 
+  it('ownColumns only skips own keys that could not be kept: the same keys as without it', () => {
+    const state = new SchemaState();
+    const ddl = parseSql(`
+      CREATE TABLE p (id bigint PRIMARY KEY, code text UNIQUE);
+      CREATE TABLE r (id bigint PRIMARY KEY, p_id bigint REFERENCES p, p_code text, CONSTRAINT r_code_fk FOREIGN KEY (p_code) REFERENCES p (code), note text);
+      CREATE TABLE tree (id bigint PRIMARY KEY, parent_id bigint REFERENCES tree, p_id bigint REFERENCES p, note text);
+      CREATE TABLE rr (id bigint PRIMARY KEY, r_id bigint REFERENCES r);`);
+    if (!ddl.ok) throw new Error('the DDL does not parse');
+    for (const st of ddl.statements) state.apply(st.ast, false);
+    const names = (keys: readonly { name: string }[]) => keys.map((k) => k.name);
+    for (const table of ['r', 'tree', 'p']) {
+      for (const set of [[], ['note'], ['p_code'], ['id'], ['parent_id', 'note'], ['id', 'p_id']]) {
+        const columns = new Set(set);
+        const keep = (_name: string, f: { columns: readonly string[]; references: string }) => f.columns.some((c) => columns.has(c)) || f.references === table;
+        expect(names(state.foreignKeysAt(table, { keep, ownColumns: columns }))).toEqual(names(state.foreignKeysAt(table, { keep })));
+      }
+    }
+    // And it does skip: r's keys are not looked at for a column none of them has.
+    let asked = 0;
+    state.foreignKeysAt('r', { ownColumns: new Set(['note']), keep: () => (asked++, true) });
+    expect(asked).toBe(1); // rr's key, at the referencing end
+  });
+
   it('keeps the firm lock on a table beside a stronger one only rows take', () => {
     const catalog = catalogOf([{ name: 'c_t_fk', table: 'c', columns: ['t_id'], references: 't', refColumns: ['id'] }]);
     expect(predict('UPDATE c SET t_id = (SELECT max(id) FROM t)', catalog)).toEqual([

@@ -1,5 +1,6 @@
 import { scanSql, type ParsedStatement } from './parser.js';
 import { dollarQuote, followedBy, quoteIdent, sqlLiteral } from './quote.js';
+import { node } from './node.js';
 
 export interface BatchSpec {
   readonly size: number;
@@ -24,7 +25,7 @@ type RangeVar = { schemaname?: string; relname: string; alias?: { aliasname?: st
  * an INSERT ... SELECT copies from. Undefined for a statement that cannot be batched (batchProblem).
  */
 export function walkedTable(ast: ParsedStatement['ast']): RangeVar | undefined {
-  const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
+  const [kind, body] = node(ast);
   if (kind === 'UpdateStmt' || kind === 'DeleteStmt') return body.relation as RangeVar;
   if (kind !== 'InsertStmt') return undefined;
   const from = body.selectStmt?.SelectStmt?.fromClause as { RangeVar?: RangeVar }[] | undefined;

@@ -1,6 +1,7 @@
 import type { PgNode } from './parser.js';
 import { refusedInTransactionBlock, reindexConcurrently } from './transaction-block.js';
 import { postgresMajors } from '../normalize/postgres-versions.js';
+import { node } from './node.js';
 
 /**
  * What a statement does, read from its parse tree: the facts every later stage needs
@@ -166,7 +167,7 @@ export function statementFacts(ast: PgNode): StatementFacts {
 }
 
 function factsOf(ast: PgNode): StatementFacts {
-  const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
+  const [kind, body] = node(ast);
   switch (kind) {
     case 'AlterTableStmt': {
       const table = relationName(body.relation);

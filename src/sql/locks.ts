@@ -3,6 +3,7 @@ import type { PgNode } from './parser.js';
 import { droppedFunctionNames, relationName } from './facts.js';
 import { forEachNode } from './walk.js';
 import { reindexConcurrently } from './transaction-block.js';
+import { node } from './node.js';
 
 /** PostgreSQL's table lock modes, weakest first (the order of the conflict table). */
 export const lockModes = [
@@ -155,6 +156,11 @@ export interface ForeignKeyFilter {
   readonly column?: string;
   /** Keys whose referenced columns include this one. */
   readonly refColumn?: string;
+  /**
+   * The table's own keys only if one of them has one of these columns, or one references the
+   * table itself: what an UPDATE of these columns can fire (a shortcut; `keep` still decides).
+   */
+  readonly ownColumns?: ReadonlySet<string>;
   /** Keys it keeps. */
   readonly keep?: KeepForeignKey;
 }
@@ -464,7 +470,9 @@ function writeLocks(kind: string, body: any, schema: LockCatalog | undefined): P
   const self = bare(table);
   const fires: KeepForeignKey = (_name, f) => inserts || (updates && anyIn(f.columns, set))
     || (bare(f.references) === self && (deletes || (updates && (f.refColumns.length === 0 || anyIn(f.refColumns, set)))));
-  const keys = schema?.foreignKeysAt(table, { keep: fires }) ?? [];
+  // An UPDATE or DELETE fires none of the table's own keys unless it sets one of their columns or
+  // the key refers to the table itself: most are not even looked at (a table may have thousands).
+  const keys = schema?.foreignKeysAt(table, { keep: fires, ...(inserts ? {} : { ownColumns: set }) }) ?? [];
   for (const f of keys) {
     if (sameTable(f.table, table) && (inserts || (updates && f.columns.some((c) => set.has(c))))) locks.push({ table: f.references, mode: 'RowShareLock', ifRows: true });
     if (!sameTable(f.references, table)) continue;
@@ -498,7 +506,7 @@ function writeLocks(kind: string, body: any, schema: LockCatalog | undefined): P
  * database is not seen: a DO block predicts nothing.
  */
 export function predictLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
-  const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
+  const [kind, body] = node(ast);
   const locks = statementLocks(ast, schema);
   // ONLY leaves inh out of the parse tree (false is its default).
   const named = (rv: { inh?: boolean } | undefined) => rv?.inh === true;
@@ -553,7 +561,7 @@ const commentedRelations = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVI
 const commentedOnTable = new Set(['OBJECT_TABCONSTRAINT', 'OBJECT_TRIGGER', 'OBJECT_POLICY', 'OBJECT_RULE']);
 
 function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
-  const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
+  const [kind, body] = node(ast);
   const on = (table: string, mode: LockMode): PredictedLock[] => [{ table, mode }];
   /** Foreign keys of `table`, and those of other tables pointing at it. */
   const from = (table: string, filter?: ForeignKeyFilter) => schema?.foreignKeysAt(table, { ...filter, end: 'own' }) ?? [];

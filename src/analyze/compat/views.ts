@@ -14,6 +14,7 @@ import { tableKey, type ColumnState, type SchemaState } from '../sql/schema-stat
 import { builtinAggregateNames } from './builtins.js';
 import { columnName, describeQuery, ordered, renamed, type Uses } from './resolve.js';
 import { quoteIdent, quoteName, quoteTypeName } from '../../sql/quote.js';
+import { node } from '../../sql/node.js';
 
 export interface ViewDef {
   /** As tableKey() keys it. */
@@ -118,7 +119,7 @@ export class ViewCatalog {
      */
     readonly partialHistory?: boolean;
   } = {}): string[] {
-    const [kind, body] = Object.entries(ast)[0] as [string, Any];
+    const [kind, body] = node(ast);
     // Without views only a statement that creates one matters (most statements of most files).
     if (this.views.size === 0 && kind !== 'ViewStmt' && kind !== 'CreateTableAsStmt') return [];
     const refusals: string[] = [];

@@ -1,14 +1,9 @@
 import type { PgNode } from '../../sql/parser.js';
 import { relationName } from '../../sql/facts.js';
+import { node } from '../../sql/node.js';
 
-/**
- * The statement's node kind and body: ['AlterTableStmt', {...}]. Every rule asks: read from the
- * statement's one key each time, which costs less than a WeakMap kept per statement.
- */
-export function node(ast: PgNode): [string, Record<string, any>] {
-  for (const kind in ast) return [kind, (ast as Record<string, any>)[kind]];
-  return ['', {}];
-}
+/** The statement's node kind and body (src/sql/node.ts): rules import it from here with the rest. */
+export { node };
 
 /** ALTER TABLE's subcommands with the table, or nothing for any other statement. */
 export function alterTableCommands(ast: PgNode): { table: string; cmds: Record<string, any>[] } | undefined {

@@ -118,9 +118,13 @@ interface Dependent {
   readonly on: string;
 }
 
+const noColumns: ReadonlySet<string> = new Set();
+
 /** The foreign keys that reference a table: other tables', and its own to itself. */
 function referencing(ctx: StatementContext, table: string): ForeignKey[] {
-  return ctx.state.foreignKeysAt(table).filter((fk) => tableKey(fk.references) === tableKey(table));
+  const key = tableKey(table);
+  // Its own keys are looked at only when one may reference the table itself (ownColumns: none).
+  return ctx.state.foreignKeysAt(table, { ownColumns: noColumns, keep: (_name, fk) => tableKey(fk.references) === key });
 }
 
 function isOwn(fk: ForeignKey, table: string): boolean {

@@ -35,7 +35,7 @@ export const dropIndexNotConcurrent: StatementRule = {
     const tables = [...new Set(existing.map(tableOf))];
     const unknown = existing.filter((n) => tableOf(n) === undefined);
     // A bare name (public's) the files linted created under another schema: the tool's connection may set a search_path that finds it there.
-    const elsewhere = ctx.mode === 'lint' && unknown.length === 1 && !unknown[0]!.includes('.') ? sameNameElsewhere(ctx.state.indexTables, unknown[0]!) : [];
+    const elsewhere = ctx.mode === 'lint' && unknown.length === 1 && !unknown[0]!.includes('.') ? [...(ctx.state.qualifiedIndexes.get(unknown[0]!) ?? [])].sort() : [];
     const unseen = !tables.includes(undefined) ? ''
       : elsewhere.length ? ` (the files linted create no index ${quoteName(`public.${unknown[0]}`)}, which the bare name means under the search path migc follows, but do create ${elsewhere.map(quoteName).join(' and ')}: if the migration tool's connection sets a search_path, give it to migc with --search-path)`
       : ` (${ctx.mode === 'plan' ? 'the plan does' : 'the files linted do'} not create ${existing.length === 1 ? 'it' : 'them all'}, so which table is not known)`;
@@ -52,11 +52,6 @@ export const dropIndexNotConcurrent: StatementRule = {
     });
   },
 };
-
-/** The indexes the statements seen made with this bare name under another schema, by key (storage.idx), sorted. */
-function sameNameElsewhere(indexTables: ReadonlyMap<string, string>, name: string): string[] {
-  return [...indexTables.keys()].filter((key) => key.endsWith(`.${name}`) && key.indexOf('.') === key.length - name.length - 1).sort();
-}
 
 /** The tables the statements after this one drop (DROP TABLE), by key. */
 function tablesDroppedLater(later: readonly PgNode[]): Set<string> {

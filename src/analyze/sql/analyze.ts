@@ -194,7 +194,10 @@ const judgedWhenSkipped = new Set(['MG204', 'MG217', 'MG219', 'MG233']);
  * left out (src/analyze/sql/skips.ts). `runs`: the statement as it runs, undefined when it is
  * skipped whole; its locks are then only those taken before the skip.
  */
-function judge(unit: Unit, base: Omit<StatementContext, 'ast' | 'text' | 'facts' | 'locks' | 'inTransaction' | 'earlier' | 'later' | 'effect'>, rules: readonly StatementRule[]): { judged: Judged[]; locks: PredictedLock[]; runs: PgNode | undefined } {
+/** What judge() is given beside the statement: the same for many statements (a file's, a step's). */
+type JudgeBase = { -readonly [K in keyof Omit<StatementContext, 'ast' | 'text' | 'facts' | 'locks' | 'inTransaction' | 'earlier' | 'later' | 'effect'>]: StatementContext[K] };
+
+function judge(unit: Unit, base: Readonly<JudgeBase>, rules: readonly StatementRule[]): { judged: Judged[]; locks: PredictedLock[]; runs: PgNode | undefined } {
   const skipped = skippedPart(unit.statement.ast, base.state);
   const runs = skipped ? skipped.runs : unit.statement.ast;
   const locks = runningLocks(unit.statement.ast, base.state, skipped);
@@ -725,6 +728,15 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     }
   };
   const inRollback = options.rollback === true;
+  /**
+   * What judge() weighs beside the statement, built once for the file (a literal of conditional
+   * spreads per statement cost more than some rules): what a statement changes is set before each.
+   */
+  const judgeBase: JudgeBase = {
+    state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows, lineOf: lineOfOffset,
+    timeZoneUtc: undefined, postgresAssumed: options.postgresAssumed ? true : undefined, postgresMinor: options.postgresMinor,
+    rollbackFile: options.rollbackFile ? true : undefined, madeByUp: options.madeByUp,
+  };
   /** Comments before a statement, from `from` on: the `-- migc-ignore CODE: reason` in them. */
   const ignoresBefore = (from: number, to: number, into = new Map<string, string | undefined>()) => (mayIgnore ? ignoresIn(text, from, to, into) : into);
   /**
@@ -759,7 +771,9 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       ...(block ? { inDoBlock: true } : {}),
       ...(block?.inLoop ? { inLoop: true } : {}),
     };
-    const { judged, locks, runs } = judge(unit, { state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows, lineOf: lineOfOffset, ...(timeZoneUtc ? { timeZoneUtc: true } : {}), ...(options.postgresAssumed ? { postgresAssumed: true } : {}), ...(options.postgresMinor !== undefined ? { postgresMinor: options.postgresMinor } : {}), ...(options.rollbackFile ? { rollbackFile: true } : {}), ...(options.madeByUp ? { madeByUp: options.madeByUp } : {}) }, rules);
+    judgeBase.lockTimeoutSet = lockTimeoutSet;
+    judgeBase.timeZoneUtc = timeZoneUtc ? true : undefined;
+    const { judged, locks, runs } = judge(unit, judgeBase, rules);
     // A view fixes what it reads: PostgreSQL refuses to drop or retype it (known views only:
     // those the files created). Whether a view's own query resolves is not judged: earlier
     // migrations may not be linted. A refusal, it leaves out what the statement would do.

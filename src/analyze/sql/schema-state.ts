@@ -6,6 +6,7 @@ import { ByColumnMap } from './by-column.js';
 import { columnType, serialInteger, type ColumnType } from './types.js';
 import { sequenceDraws, type SequenceDraws } from './sequence-draws.js';
 import { skippedPart, type KnownSchema } from './skips.js';
+import { node } from '../../sql/node.js';
 
 export type Volatility = 'immutable' | 'stable' | 'volatile';
 
@@ -184,6 +185,11 @@ export class SchemaState implements KnownSchema {
   readonly newIndexes = new Map<string, string>();
   /** Every index the statements seen created, by name as tableKey() keys tables, with its table. */
   readonly indexTables = new Map<string, string>();
+  /**
+   * The indexes of indexTables under a schema named (not public; schema.name), by their bare name: what a bare
+   * name may have meant under another search path (MG203), found without walking every index.
+   */
+  readonly qualifiedIndexes = new Map<string, readonly string[]>();
   /** Types (enums, composites, domains) created here since the last settle(): new, so no code uses them yet. */
   readonly newTypes = new Set<string>();
   /** Functions created (or altered) by the statements seen, by name as tableKey() keys tables: their declared volatility. */
@@ -305,6 +311,8 @@ export class SchemaState implements KnownSchema {
     const was = this.indexTables.get(index);
     if (was !== undefined) this.unlistIndex(index, was);
     this.setIn(this.indexTables, index, table);
+    const dot = index.lastIndexOf('.');
+    if (dot >= 0 && index.indexOf('.') === dot && was === undefined) this.setIn(this.qualifiedIndexes, index.slice(dot + 1), [...(this.qualifiedIndexes.get(index.slice(dot + 1)) ?? []), index]);
     this.noteDropped('relation', index, false);
     const key = tableKey(table);
     this.setIn(this.indexesOn, key, [...(this.indexesOn.get(key) ?? []), index]);
@@ -314,6 +322,12 @@ export class SchemaState implements KnownSchema {
   private dropIndex(index: string): void {
     const on = this.indexTables.get(index);
     if (on !== undefined) this.unlistIndex(index, on);
+    const dot = index.lastIndexOf('.');
+    if (dot >= 0 && index.indexOf('.') === dot && on !== undefined) {
+      const rest = (this.qualifiedIndexes.get(index.slice(dot + 1)) ?? []).filter((i) => i !== index);
+      if (rest.length) this.setIn(this.qualifiedIndexes, index.slice(dot + 1), rest);
+      else this.deleteIn(this.qualifiedIndexes, index.slice(dot + 1));
+    }
     this.deleteIn(this.indexTables, index);
     this.deleteIn(this.indexColumns, index);
     this.noteDropped('relation', index, true);
@@ -538,7 +552,7 @@ export class SchemaState implements KnownSchema {
     if (own && filter.name !== undefined) {
       const fk = own.foreignKeys.get(filter.name);
       if (fk) add(own, filter.name, fk);
-    } else if (own && (filter.column === undefined || own.foreignKeys.involves(filter.column))) {
+    } else if (own && (filter.column === undefined || own.foreignKeys.involves(filter.column)) && (filter.ownColumns === undefined || this.referrers.get(key)?.has(key) || [...filter.ownColumns].some((c) => own.foreignKeys.involves(c)))) {
       for (const [fkName, fk] of own.foreignKeys) add(own, fkName, fk);
     }
     if (filter.end !== 'own') for (const t of this.referencing(key)) for (const [fkName, fk] of t.foreignKeys) if (fk.references === key) add(t, fkName, fk);
@@ -633,7 +647,7 @@ export class SchemaState implements KnownSchema {
     const skipped = skippedPart(statement, this);
     if (skipped && !skipped.runs) return;
     const ast = skipped?.runs ?? statement;
-    const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
+    const [kind, body] = node(ast);
     switch (kind) {
       case 'CallStmt':
         this.noteOpaque();

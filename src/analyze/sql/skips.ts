@@ -2,6 +2,7 @@ import type { PgNode } from '../../sql/parser.js';
 import { relationName } from '../../sql/facts.js';
 import { combinedLocks, predictLocks, readRelations, type LockCatalog, type LockMode, type PredictedLock } from '../../sql/locks.js';
 import { tableKey } from './schema-state.js';
+import { node } from '../../sql/node.js';
 
 /**
  * What skippedPart asks of the schema: each answer is true only when it is sure, false when the
@@ -62,7 +63,7 @@ export interface SkippedPart {
  * CREATE SEQUENCE, a DROP and ALTER TABLE IF EXISTS of a relation that is not there take none.
  */
 export function skippedPart(ast: PgNode, state: KnownSchema): SkippedPart | undefined {
-  const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
+  const [kind, body] = node(ast);
   switch (kind) {
     case 'CreateStmt':
       return body.if_not_exists && state.relationExists(relationName(body.relation)) ? { locks: [] } : undefined;
