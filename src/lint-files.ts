@@ -83,7 +83,12 @@ function describe(file: string, root: number, underscorePair?: 'up' | 'down'): N
   // order, not by number, and so do the files without a version.)
   if (base === 'up.sql' || base === 'down.sql') {
     const folder = baseName(dir);
-    return versioned(file, folder, folders(dirs.slice(0, -1)), `d:${dir}`, base === 'down.sql');
+    // diesel's version is the name up to its first `_`, dashes removed (migrations_internals'
+    // version_from_string): 2017-08-31-230457_x/ is 20170831230457, after 20140926174020_y/.
+    // diesel orders versions as text, Hasura (the same layout) as numbers: the same order for
+    // the timestamps both write, all of one length.
+    const version = folder.split('_')[0]!.replaceAll('-', '');
+    return versioned(file, /^\d+$/.test(version) ? version : folder, folders(dirs.slice(0, -1)), `d:${dir}`, base === 'down.sql');
   }
   const f = flyway.exec(base);
   // A Flyway-named file can still be a down by its suffix (V5__widen.down.sql beside V5__widen.sql).
@@ -173,7 +178,9 @@ function comparePaths(a: string, b: string): number {
 /**
  * Files in the order the migration tools run them, each rollback right after its own up:
  * - versions compare part by part as numbers (Flyway's V2 before V10, V1.9 before V1.10, `_` as
- *   `.`; timestamps 20240101120000_x; diesel's 2024-01-01-120000_x/ folders; 001_x);
+ *   `.`; timestamps 20240101120000_x; 001_x); a folder `<version>_x/` of up.sql and down.sql
+ *   (diesel, Hasura) by the name up to its first `_` without dashes, as diesel reads it
+ *   (2017-08-31-230457_x/ is 20170831230457, after 20140926174020_y/);
  * - the versions of the folders a file is in come first (temporal-sql-tool's v1.2/ before
  *   v1.10/, each folder whole, its versioned files first), below the folders all the files
  *   share; folders without a version add nothing, and Flyway's scripts go by their own version
@@ -293,6 +300,18 @@ export function flywayConfExecuteInTransaction(conf: string): boolean | undefine
  */
 export function isAutocommitFile(file: string): boolean {
   return /^\d+_[^.]+(?:\.[a-z0-9]+)?\.autocommit\.(?:up|down)\.sql$/.test(baseName(file));
+}
+
+/**
+ * The .sql files beside the migration folders of diesel's layout (`<folder>/<version>_x/up.sql`):
+ * diesel runs the folders that hold an up.sql and nothing else in <folder> (migrations_internals'
+ * migrations_directories skips files), so a loose `<folder>/seed.sql` is not one of its
+ * migrations. Names only.
+ */
+export function besideFolderMigrations(files: readonly string[]): string[] {
+  const dir = (f: string) => (f.lastIndexOf('/') < 0 ? '' : f.slice(0, f.lastIndexOf('/')));
+  const holders = new Set(files.filter((f) => baseName(f) === 'up.sql' && dir(f) !== '').map((f) => dir(dir(f))));
+  return files.filter((f) => holders.has(dir(f)) && baseName(f) !== 'up.sql' && baseName(f) !== 'down.sql');
 }
 
 /** popx's names (MigrationFileRegexp): `<version>_<name>[.<dialect>][.autocommit].(up|down).sql`. */

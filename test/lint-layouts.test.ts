@@ -163,6 +163,10 @@ describe('migrationOrder', () => {
     expect(migrationOrder(['p/v2/20250625_b/migration.sql', 'p/v1/20250625_b/migration.sql', 'p/v1/20250625120000_a/migration.sql']))
       .toEqual(['p/v1/20250625120000_a/migration.sql', 'p/v1/20250625_b/migration.sql', 'p/v2/20250625_b/migration.sql']);
     expect(migrationOrder(['d/v10/1_a/up.sql', 'd/v9/2_b/up.sql', 'd/v9/10_c/up.sql'])).toEqual(['d/v9/2_b/up.sql', 'd/v9/10_c/up.sql', 'd/v10/1_a/up.sql']);
+    // crates.io: 2014's plain versions, then 2017's dashed ones (diesel reads 2017-08-31-230457 as
+    // 20170831230457), then a plain one of 2018: one sequence, not all the dashed ones first.
+    expect(migrationOrder(['m/2017-08-31-230457_invitations/up.sql', 'm/20180101000000_late/up.sql', 'm/20140926174020_crates/up.sql', 'm/2017-01-02-000000_emails/down.sql', 'm/2017-01-02-000000_emails/up.sql']))
+      .toEqual(['m/20140926174020_crates/up.sql', 'm/2017-01-02-000000_emails/up.sql', 'm/2017-01-02-000000_emails/down.sql', 'm/2017-08-31-230457_invitations/up.sql', 'm/20180101000000_late/up.sql']);
   });
 
   it('lints version folders in version order: v1.10/ narrowing what v1.2/ widened is found', async () => {
@@ -635,8 +639,20 @@ describe('lint over each tool\'s layout', () => {
   });
 
   it('diesel: <version>/down.sql is the rollback of up.sql beside it', async () => {
-    const { files, found } = await lintFolder('diesel');
-    expect(files[0]).toBe('00000000000000_diesel_initial_setup/up.sql');
+    const { files, found, layout } = await lintFolder('diesel');
+    // diesel's version is the folder name up to its first _, dashes removed: its older plain
+    // timestamps and its dashed ones are one sequence. A .sql file beside the folders is not one.
+    expect(files).toEqual([
+      '00000000000000_diesel_initial_setup/up.sql', '00000000000000_diesel_initial_setup/down.sql',
+      '2024-01-01-120000_create_events/up.sql', '2024-01-01-120000_create_events/down.sql',
+      '2024-01-10-090000_widen_note/up.sql', '2024-01-10-090000_widen_note/down.sql',
+      '2024-02-01-000000_only_up/up.sql',
+      '20240215000000_plain_version/up.sql', '20240215000000_plain_version/down.sql',
+      '2024-03-01-000000_index_note/up.sql', '2024-03-01-000000_index_note/down.sql',
+    ]);
+    expect(layout.map((d) => `${d.file} ${d.code} ${d.severity} ${d.message}`)).toEqual([
+      'seed.sql MG024 info left out seed.sql: beside the migration folders of the current folder (<version>_<name>/up.sql), it is not a migration: diesel runs those folders only',
+    ]);
     expect(found).toEqual(['2024-01-01-120000_create_events/down.sql:1 MG219 DROP TABLE waits for an ACCESS EXCLUSIVE lock on events', '2024-01-10-090000_widen_note/down.sql:2 MG212 changing events.note from varchar(200) to varchar(100)']);
   });
 

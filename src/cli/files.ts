@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../lint-files.js';
+import { besideFolderMigrations, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../lint-files.js';
 
 export class UsageError extends Error {}
 
@@ -60,12 +60,18 @@ export async function findMigrations(paths: readonly string[], cwd: string): Pro
   }] : [];
   // What the tools do not run: popx's files for other databases, or replaced by PostgreSQL's;
   // the files temporal-sql-tool's manifests do not list (in the manifests' order, those they do).
-  const popx = popxFiltered(planFiles);
+  const loose = new Set(besideFolderMigrations(planFiles));
+  const looseNotes: Diagnostic[] = [...loose].map((file) => ({
+    code: 'MG024', severity: 'info', file,
+    message: `left out ${posix.basename(file)}: beside the migration folders of ${posix.dirname(file) === '.' ? 'the current folder' : `${posix.dirname(file)}/`} (<version>_<name>/up.sql), it is not a migration: diesel runs those folders only`,
+    help: `Nothing to do if another tool runs it (a seed): lint it on its own with migc lint ${file}. If it should be a migration, move it into a folder of its own as up.sql.`,
+  }));
+  const popx = popxFiltered(planFiles.filter((f) => !loose.has(f)));
   const temporal = await temporalManifests(layout, popx.files, cwd);
   const files = temporal.files;
   const order = (some: readonly string[]) => inManifestOrder(migrationOrder(some), temporal.lists);
   const guesses = (ordered: readonly string[]) => orderGuesses(ordered.filter((f) => !temporal.lists.has(posix.dirname(f))));
-  const layoutNotes = [...inputsNote, ...popx.diagnostics, ...temporal.diagnostics];
+  const layoutNotes = [...inputsNote, ...looseNotes, ...popx.diagnostics, ...temporal.diagnostics];
   const projects = await sqitchProjects(paths, layout, cwd);
   if (projects.length === 0) {
     const ordered = order(files);
