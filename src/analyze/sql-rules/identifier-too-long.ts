@@ -1,6 +1,7 @@
-import { scanSql } from '../../sql/parser.js';
+import { scanSql, type PgNode } from '../../sql/parser.js';
 import type { StatementRule } from '../sql/context.js';
 import { quoteIdent } from '../../sql/quote.js';
+import { node } from './ast.js';
 
 /** NAMEDATALEN - 1 in a default build: the longest identifier, in bytes. */
 const maxBytes = 63;
@@ -54,14 +55,103 @@ function mayHoldLongIdentifier(text: string): boolean {
   return false;
 }
 
+type Tree = Record<string, any>;
+
+/** The last part of a qualified name ([schema, name] as String nodes). */
+const lastOf = (names: readonly { String?: { sval?: string } }[] | undefined) => names?.[names.length - 1]?.String?.sval;
+
+/** A column definition's name and the names of the constraints written on it. */
+function columnNames(def: Tree | undefined, into: Set<string>): void {
+  if (!def) return;
+  if (def.colname) into.add(def.colname);
+  for (const c of def.constraints ?? []) if (c.Constraint?.conname) into.add(c.Constraint.conname);
+}
+
+/**
+ * The names a statement gives (as the parse tree holds them, already cut to 63 bytes): of what it
+ * creates (a table and its columns and constraints, an index, a view and its columns, a trigger,
+ * a function and its parameters, a type, ...), adds (ADD COLUMN, ADD CONSTRAINT) or renames to.
+ * A name it only refers to (DROP, the old name of a RENAME, a table it reads or references) is
+ * looked up cut the same way, and finds what a long name made: not this rule's.
+ */
+function namesGiven(ast: PgNode): Set<string> {
+  const [kind, body] = node(ast);
+  const given = new Set<string>();
+  const add = (name: unknown) => {
+    if (typeof name === 'string') given.add(name);
+  };
+  const targetNames = (query: Tree | undefined) => {
+    for (const t of query?.SelectStmt?.targetList ?? []) add(t.ResTarget?.name);
+  };
+  switch (kind) {
+    case 'CreateStmt': case 'CreateForeignTableStmt': {
+      const create = kind === 'CreateStmt' ? body : body.base;
+      add(create?.relation?.relname);
+      for (const e of create?.tableElts ?? []) {
+        columnNames(e.ColumnDef, given);
+        add(e.Constraint?.conname);
+      }
+      break;
+    }
+    case 'AlterTableStmt':
+      for (const c of body.cmds ?? []) {
+        const cmd = c.AlterTableCmd;
+        if (cmd?.subtype === 'AT_AddColumn') columnNames(cmd.def?.ColumnDef, given);
+        else if (cmd?.subtype === 'AT_AddConstraint') add(cmd.def?.Constraint?.conname);
+      }
+      break;
+    case 'IndexStmt': add(body.idxname); break;
+    case 'RenameStmt': add(body.newname); break;
+    case 'ViewStmt':
+      add(body.view?.relname);
+      for (const a of body.aliases ?? []) add(a.String?.sval);
+      targetNames(body.query);
+      break;
+    case 'CreateTableAsStmt':
+      add(body.into?.rel?.relname);
+      for (const a of body.into?.colNames ?? []) add(a.String?.sval);
+      targetNames(body.query);
+      break;
+    case 'CreateSeqStmt': add(body.sequence?.relname); break;
+    case 'CreateTrigStmt': case 'CreateEventTrigStmt': add(body.trigname); break;
+    case 'CreateFunctionStmt':
+      add(lastOf(body.funcname));
+      for (const p of body.parameters ?? []) add(p.FunctionParameter?.name);
+      break;
+    case 'CompositeTypeStmt':
+      add(body.typevar?.relname);
+      for (const e of body.coldeflist ?? []) columnNames(e.ColumnDef, given);
+      break;
+    case 'CreateEnumStmt': case 'CreateRangeStmt': add(lastOf(body.typeName)); break;
+    case 'CreateDomainStmt':
+      add(lastOf(body.domainname));
+      for (const c of body.constraints ?? []) add(c.Constraint?.conname);
+      break;
+    case 'AlterDomainStmt': add(body.def?.Constraint?.conname); break;
+    case 'DefineStmt': case 'CreateStatsStmt': add(lastOf(body.defnames)); break;
+    case 'CreateSchemaStmt': add(body.schemaname); break;
+    case 'CreateRoleStmt': add(body.role); break;
+    case 'CreatePolicyStmt': add(body.policy_name); break;
+    case 'RuleStmt': add(body.rulename); break;
+    case 'CreatePublicationStmt': add(body.pubname); break;
+    case 'CreateSubscriptionStmt': add(body.subname); break;
+    default:
+  }
+  return given;
+}
+
 export const identifierTooLong: StatementRule = {
   code: 'MG229',
   name: 'identifier-too-long',
-  summary: 'An identifier longer than 63 bytes is truncated by PostgreSQL, with only a NOTICE (bytes, not characters).',
+  summary: 'A name longer than 63 bytes given to a new object (or by RENAME TO) is truncated by PostgreSQL, with only a NOTICE (bytes, not characters).',
   severity: 'warning',
   check(ctx, report) {
-    for (const name of longIdentifiers(ctx.text)) {
+    const long = longIdentifiers(ctx.text);
+    if (long.length === 0) return;
+    const given = namesGiven(ctx.ast);
+    for (const name of long) {
       const kept = truncate(name);
+      if (!given.has(kept)) continue;
       report({
         message: `${quoteIdent(name)} is ${Buffer.byteLength(name)} bytes: PostgreSQL truncates it to the 63 bytes ${quoteIdent(kept)}, with only a NOTICE (which migration tools rarely show)`,
         help: `Choose a name of at most 63 bytes (a character outside ASCII takes 2 to 4): two long names that share their first 63 bytes are the same name, and tools that compare names find ${quoteIdent(kept)}, not what the migration wrote.`,
