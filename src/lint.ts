@@ -119,7 +119,14 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     const back = liquibase ? readStatements(liquibase.rollback, parseSql(liquibase.rollback)) : undefined;
     // A statement the parser rejects is reported, and the others are judged all the same.
     for (const e of [...forward.errors, ...(back?.errors ?? [])]) {
-      own.push({ code: 'MG020', severity: 'error', file, span: { start: e.offset, end: Math.min(e.offset + 1, text.length) }, message: `SQL syntax error: ${e.message}`, help: 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.' });
+      // `{{ ... }}` where the parser stops: a template the tool fills in before the server sees it (gobuffalo pop, Go's text/template, Jinja).
+      const template = text.startsWith('{{', e.offset);
+      own.push({
+        code: 'MG020', severity: 'error', file, span: { start: e.offset, end: Math.min(e.offset + (template ? 2 : 1), text.length) }, message: `SQL syntax error: ${e.message}${template ? ': a template placeholder ({{ ... }})' : ''}`,
+        help: template
+          ? 'The file is a template its migration tool renders before it runs it (gobuffalo pop fills in {{ index .Options "Namespace" }}, for one): migc reads SQL as the server gets it. Render the files with the values your deployment uses, and lint the rendered copies.'
+          : 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.',
+      });
     }
     if (forward.statements) {
       const postgres = options.config?.postgres ?? defaultPostgresMajor;

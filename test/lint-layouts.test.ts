@@ -638,6 +638,17 @@ describe('lint over each tool\'s layout', () => {
     expect(await codes({ 'db/1_grant.sql': body })).toEqual(['db/1_grant.sql MG020', 'db/1_grant.sql MG020']);
   });
 
+  it('a template placeholder where the parser stops ({{ ... }}, gobuffalo pop) is said to be one, with how to lint such files', async () => {
+    const files = { 'm/20210710035447_alter_users.up.sql': '-- alter user schema\n\nALTER TABLE {{ index .Options "Namespace" }}.users ADD COLUMN phone text;\n', 'm/2_x.up.sql': 'SELECT {1};\n' };
+    const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+    const [template, other] = result.diagnostics;
+    expect(`${template!.file}:${result.sources.get(template!.file)!.position(template!.span!.start).line}:${result.sources.get(template!.file)!.position(template!.span!.start).column} ${template!.code} ${template!.message}`)
+      .toBe('m/20210710035447_alter_users.up.sql:3:13 MG020 SQL syntax error: syntax error at or near "{": a template placeholder ({{ ... }})');
+    expect(template!.help).toMatch(/^The file is a template its migration tool renders before it runs it .*Render the files/);
+    // Any other syntax error keeps the plain help.
+    expect(other!.help).toMatch(/^Fix the statement/);
+  });
+
   it('diesel: <version>/down.sql is the rollback of up.sql beside it', async () => {
     const { files, found, layout } = await lintFolder('diesel');
     // diesel's version is the folder name up to its first _, dashes removed: its older plain
