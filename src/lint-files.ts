@@ -418,7 +418,7 @@ export function toolSendsNote(file: string, text: string | undefined, others: Re
   if (isPostgratorMigration(file)) return 'Postgrator sends each file to the server as one query string';
   if (dieselMetadataPath(file)) return 'diesel runs each migration\'s up.sql and down.sql in a transaction (unless its metadata.toml says run_in_transaction = false)';
   if (flyway.test(baseName(file)) || flywayRepeatable.test(baseName(file))) return 'Flyway runs each script in a transaction';
-  if (isAutocommitFile(file) || popxDialect(file) !== undefined) return 'Ory popx runs each migration that is not .autocommit. in a transaction';
+  if (isAutocommitFile(file) || popxDialect(file) !== undefined) return isAutocommitFile(file) ? 'Ory popx runs each migration that is not .autocommit. in a transaction' : 'gobuffalo pop and Ory popx run each migration in a transaction (popx not its .autocommit. ones)';
   const yoyo = yoyoMigrationOf(file);
   if (yoyo !== undefined && others.has(yoyo)) return 'yoyo runs each migration in a transaction';
   if (text === undefined) return undefined;

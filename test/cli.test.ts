@@ -441,7 +441,9 @@ describe('migc lint', () => {
     expect(await note({ '001_init.sql': `${create}---- create above / drop below ----\nDROP TABLE t;\n` })).toBe('tern runs each part of a file (the up, the down) in a transaction');
     expect(await note({ '0001_init.sql': create, '0001_init.rollback.sql': 'DROP TABLE t;\n' })).toBe('yoyo runs each migration in a transaction');
     expect(await note({ 'migrations/committed/000001.sql': `--! Previous: -\n--! Hash: sha1:x\n\n${create}` })).toBe('Graphile Migrate runs each migration in a transaction');
-    expect(await note({ '20240101000000000000_init.postgres.up.sql': create, '20240101000000000000_init.down.sql': 'DROP TABLE t;\n' })).toBe('Ory popx runs each migration that is not .autocommit. in a transaction');
+    // A file named for a database: gobuffalo pop's layout, which Ory popx forked; .autocommit. is popx's alone.
+    expect(await note({ '20240101000000000000_init.postgres.up.sql': create, '20240101000000000000_init.down.sql': 'DROP TABLE t;\n' })).toBe('gobuffalo pop and Ory popx run each migration in a transaction (popx not its .autocommit. ones)');
+    expect(await note({ '20240101000000000001_index.autocommit.up.sql': 'CREATE INDEX CONCURRENTLY i ON t (id);\n', '20240101000000000000_init.up.sql': create })).toBe('Ory popx runs each migration that is not .autocommit. in a transaction');
     expect(await note({ '0001-init.sql': create, '0002-index.sql': '-- postgres-migrations disable-transaction\nCREATE INDEX CONCURRENTLY i ON t (id);\n' })).toBe('postgres-migrations runs each file without "-- postgres-migrations disable-transaction" in a transaction');
     // A plain numbered file, a golang-migrate or sqlx pair: the tool cannot be told, no note.
     expect(await note({ '001_init.sql': create })).toBeUndefined();
