@@ -112,7 +112,8 @@ function readBody(ast: Extract<PgNode, { DoStmt: unknown } | { CreateFunctionStm
     if (option.DefElem?.defname === 'language' && value !== undefined) language = value.toLowerCase();
   }
   if (body === undefined) return undefined;
-  if (language === 'sql') return sqlBody(text, body);
+  // DO has no LANGUAGE sql: PostgreSQL refuses inline code in it.
+  if (language === 'sql' && 'CreateFunctionStmt' in ast) return sqlBody(text, body);
   if (language !== 'plpgsql') return undefined;
   const compiled = parsePlpgsql(text);
   if (!compiled.ok || compiled.functions.length !== 1) return undefined;
@@ -376,7 +377,8 @@ class StatementFinder {
     const found = this.find(query.slice(select.length), lineno);
     if (!found) return undefined;
     const before = this.tokens?.[this.firstFrom(found.start) - 1];
-    return { start: before?.keyword === 'PERFORM' ? before.start : found.start, end: found.end, locate: (offset) => found.locate(Math.max(0, offset - select.length)) };
+    // PERFORM is PL/pgSQL's word, not a keyword of PostgreSQL's lexer.
+    return { start: before?.text.toUpperCase() === 'PERFORM' ? before.start : found.start, end: found.end, locate: (offset) => found.locate(Math.max(0, offset - select.length)) };
   }
 
   /** The index of the body's first token at or after `from`: a block of thousands of statements is searched from there. */

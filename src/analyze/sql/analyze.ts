@@ -387,6 +387,8 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
     };
     /** The routines being judged at a call: a call of one of them (recursion) is not judged again. */
     const calling = new Set<Routine>();
+    /** What the routines' bodies were found to do, reported once however often they are called (firstTime). */
+    const bodyFindings = new Set<string>();
     /**
      * The calls a statement makes of routines the baseline or the plan created: each body's
      * statements judged at the call (in a plan the body is where the plan writes it; the
@@ -435,7 +437,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         };
         const { judged, locks, runs } = judge(unit, judgeBase(), rules);
         const refusedByView = runs ? views.apply(runs, state, true).length > 0 : false;
-        report(judged, related(inside), refusedByView);
+        report(context.inFunction ? firstTime(bodyFindings, judged, b.text) : judged, related(inside), refusedByView);
         inner.push(analysisOf(runs, locks));
         const { effect } = inner[inner.length - 1]!;
         state.apply(b.ast, true);
@@ -600,6 +602,19 @@ function inBlock(file: string, span: Span, conditional: boolean): RelatedLocatio
       ? 'inside this DO block (one statement to the server, in one transaction), in a branch, loop or EXCEPTION handler: what is reported happens when it runs'
       : 'inside this DO block: one statement to the server, in one transaction',
   };
+}
+
+/**
+ * The findings of a routine's body statement not reported before: a function called four times
+ * runs its UPDATE four times, and one finding at the UPDATE says it (the first call's).
+ */
+function firstTime(seen: Set<string>, judged: readonly Judged[], text: string): Judged[] {
+  return judged.filter((j) => {
+    const key = `${j.rule.code} ${j.span.start} ${j.span.end} ${j.message} ${text}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** A finding in a routine's body points at the call too; `conditional`: the statement may not run, or run many times. */
@@ -882,10 +897,11 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     // those the files created). Whether a view's own query resolves is not judged: earlier
     // migrations may not be linted. A refusal, it leaves out what the statement would do.
     const refusals = runs && kind !== 'TransactionStmt' ? views.apply(runs, state, true, { partialHistory: true }) : [];
-    record([...judged, ...refusals.map((why): Judged => ({
+    const all = [...judged, ...refusals.map((why): Judged => ({
       rule: viewRefusesChange, span, severity: 'error', message: `PostgreSQL refuses this statement: ${why}`, refused: 'certain',
       help: 'A view fixes the columns it reads: drop or replace the view first (in the same migration), or keep what it reads; CREATE OR REPLACE VIEW may only add columns at the end.',
-    }))], span, ignores, block?.related);
+    }))];
+    record(block?.inFunction ? firstTime(bodyFindings, all, statement.text) : all, span, ignores, block?.related);
     if (kind === 'TransactionStmt') {
       if (block) return;
       if (body.kind === 'TRANS_STMT_BEGIN' || body.kind === 'TRANS_STMT_START') {
@@ -962,6 +978,8 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
   };
   /** The routines being judged at a call, innermost last: a call of one of them (recursion) is not judged again. */
   const calling = new Set<Routine>();
+  /** What the routines' bodies were found to do, reported once however often they are called (firstTime). */
+  const bodyFindings = new Set<string>();
   /**
    * A body's statements (a DO block's, a routine's at its call), each judged and learnt as the
    * file's are, in `context`; `span`: where the body is placed (what its ignores are read from);
