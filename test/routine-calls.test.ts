@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
-import { brief, compileFiles } from './helpers.js';
+import { brief, compileFiles, oneStepPlan } from './helpers.js';
 import { rowsOf, sqlEngines, type SqlEngine } from './sql-engines.js';
 
 /**
@@ -167,25 +167,7 @@ SELECT again(3);
 });
 
 describe('a function a plan creates and calls', () => {
-  const plan = (sql: string) => `migc: 1
-id: routines
-title: Routines
-type: schema
-risk: low
-engine: postgresql@15
-baseline:
-  sql: |
-    CREATE TABLE ticket (id bigserial PRIMARY KEY, ticket_id text);
-phases:
-  - name: expand
-    kind: expand
-    steps:
-      - id: change
-        sql: |
-${sql.split('\n').map((l) => `          ${l}`).join('\n')}
-        rollback:
-          nothing_to_undo: The test does not roll back.
-`;
+  const plan = (sql: string) => oneStepPlan('routines', 'CREATE TABLE ticket (id bigserial PRIMARY KEY, ticket_id text);', sql);
 
   it('judges the body\'s statements at their line in the plan', async () => {
     const sql = 'CREATE FUNCTION cleanup() RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n  UPDATE ticket SET ticket_id = lower(ticket_id);\nEND $$;\nSELECT cleanup();';
