@@ -441,7 +441,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         inner.push(analysisOf(runs, locks));
         const { effect } = inner[inner.length - 1]!;
         state.apply(b.ast, true);
-        learnRoutines(state, b.ast, b.text, defaultSearchPath, { file: plan.file, span: b.span, ...(b.fileOffset ? { fileOffset: b.fileOffset } : {}) });
+        learnRoutines(state, b.ast, b.text, defaultSearchPath, 'CreateFunctionStmt' in b.ast ? { file: plan.file, span: b.span, ...(b.fileOffset ? { fileOffset: b.fileOffset } : {}) } : undefined);
         if (opensSchema(b.ast)) schemaKnown = false;
         earlier.add({ ast: b.ast, facts, locks, span: b.span, effect });
         if (node(b.ast)[0] === 'DoStmt') inner.push(...judgeBlock(b, rest, inside, inLoop, context.inFunction) ?? []);
@@ -473,7 +473,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       const refusedByView = runs ? views.apply(runs, state, true).length > 0 : false;
       report(judged, undefined, refusedByView);
       state.apply(s.ast, true);
-      learnRoutines(state, s.ast, s.text, defaultSearchPath, { file: plan.file, span: s.span, ...(s.fileOffset ? { fileOffset: s.fileOffset } : {}) });
+      learnRoutines(state, s.ast, s.text, defaultSearchPath, 'CreateFunctionStmt' in s.ast ? { file: plan.file, span: s.span, ...(s.fileOffset ? { fileOffset: s.fileOffset } : {}) } : undefined);
       if (opensSchema(s.ast)) schemaKnown = false;
       if (!inTransaction) earlier = new EarlierStatements(state);
       for (const change of settingChanges(s.ast)) {
@@ -949,7 +949,8 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     state.apply(ast, true);
     if (block) block.earlier.add({ ast, facts, locks, span });
     else if (!inTransaction) earlier = new EarlierStatements(state);
-    learnRoutines(state, ast, statement.text, searchPath, { file, span, ...(locate ? { fileOffset: locate } : {}) });
+    // Where a CREATE FUNCTION is written, for its body's findings at a call (built for it only: this runs for every statement).
+    learnRoutines(state, ast, statement.text, searchPath, kind === 'CreateFunctionStmt' ? { file, span, ...(locate ? { fileOffset: locate } : {}) } : undefined);
     // A DO block's statements, and the bodies of the routines the statement calls, run in its
     // transaction; outside one the block is one of its own.
     const within = () => block?.earlier ?? (inTransaction ? earlier : new EarlierStatements(state));
