@@ -5,7 +5,7 @@ import { memoryHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
 import { loadSqlParser, parseSql } from '../src/sql/parser.js';
 import { doBlockBody } from '../src/sql/plpgsql.js';
-import { brief, compileFiles } from './helpers.js';
+import { brief, compileFiles, oneStepPlan } from './helpers.js';
 
 /**
  * Statements inside DO blocks (src/sql/plpgsql.ts): PostgreSQL's PL/pgSQL parser reads the body,
@@ -221,25 +221,7 @@ END $$;
 });
 
 describe('DO blocks in plans', () => {
-  const plan = (baseline: string, sql: string) => `migc: 1
-id: do-blocks
-title: DO blocks
-type: schema
-risk: low
-engine: postgresql@15
-baseline:
-  sql: |
-${baseline.split('\n').map((l) => `    ${l}`).join('\n')}
-phases:
-  - name: expand
-    kind: expand
-    steps:
-      - id: change
-        sql: |
-${sql.split('\n').map((l) => `          ${l}`).join('\n')}
-        rollback:
-          nothing_to_undo: The test does not roll back.
-`;
+  const plan = (baseline: string, sql: string) => oneStepPlan('do-blocks', baseline, sql);
   const baseline = [
     'CREATE TABLE items (id bigint PRIMARY KEY, sku text);',
     "DO $$ BEGIN CREATE TYPE tier AS ENUM ('a', 'b'); EXCEPTION WHEN duplicate_object THEN NULL; END $$;",

@@ -67,3 +67,29 @@ export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   for (const [name, value] of Object.entries(process.env)) if (!changesOutput(name)) env[name] = value;
   return { ...env, NO_COLOR: '1', ...extra };
 }
+
+/**
+ * A plan of one step in one expand phase, with `baseline` and the step's `sql` (indented into the
+ * YAML): the step's SQL starts on line 16 plus the baseline's lines beyond the first.
+ */
+export function oneStepPlan(id: string, baseline: string, sql: string): string {
+  return `migc: 1
+id: ${id}
+title: ${id}
+type: schema
+risk: low
+engine: postgresql@15
+baseline:
+  sql: |
+${baseline.split('\n').map((l) => `    ${l}`).join('\n')}
+phases:
+  - name: expand
+    kind: expand
+    steps:
+      - id: change
+        sql: |
+${sql.split('\n').map((l) => `          ${l}`).join('\n')}
+        rollback:
+          nothing_to_undo: The test does not roll back.
+`;
+}

@@ -29,6 +29,12 @@ export interface DoBlockBody {
   /** In the order of the text: every branch of an IF or CASE, loop bodies, nested blocks and their EXCEPTION handlers. */
   readonly statements: readonly BodyStatement[];
   /**
+   * The body's PERFORMs, each as the SELECT PL/pgSQL evaluates (located from the PERFORM to its
+   * end; `before`: how many of `statements` come before it). Not statements sent on their own: only
+   * the functions they call matter (src/analyze/sql/routines.ts).
+   */
+  readonly performs: readonly (BodyStatement & { readonly before: number })[];
+  /**
    * The body's COMMIT and ROLLBACK, located as statements are: PostgreSQL allows them only in a
    * block run on its own, outside any transaction block ("invalid transaction termination").
    */
@@ -66,6 +72,21 @@ const branching = new Set([
  */
 export function doBlockBody(ast: PgNode, text: string): DoBlockBody | undefined {
   if (!('DoStmt' in ast)) return undefined;
+  return cachedBody(ast, text);
+}
+
+/**
+ * The body of a function or procedure a CREATE FUNCTION makes, read as a DO block's is: in
+ * PL/pgSQL, its statements as doBlockBody() finds them (its parameters are variables of unknown
+ * value); in LANGUAGE sql, the statements of its string, in order. Undefined for another
+ * language, a SQL-standard body (BEGIN ATOMIC, RETURN), or a body the parser refuses.
+ */
+export function routineBody(ast: PgNode, text: string): DoBlockBody | undefined {
+  if (!('CreateFunctionStmt' in ast)) return undefined;
+  return cachedBody(ast, text);
+}
+
+function cachedBody(ast: Extract<PgNode, { DoStmt: unknown } | { CreateFunctionStmt: unknown }>, text: string): DoBlockBody | undefined {
   // The analysis, MG129 and verify each ask for the same block, MG129 several times: parsed once.
   const cached = bodies.get(ast);
   if (cached?.text === text) return cached.body;
@@ -76,15 +97,24 @@ export function doBlockBody(ast: PgNode, text: string): DoBlockBody | undefined 
 
 const bodies = new WeakMap<PgNode, { readonly text: string; readonly body: DoBlockBody | undefined }>();
 
-function readBody(ast: Extract<PgNode, { DoStmt: unknown }>, text: string): DoBlockBody | undefined {
+type DefElems = { DefElem?: { defname?: string; arg?: { String?: { sval?: string }; List?: { items?: { String?: { sval?: string } }[] } } } }[];
+
+function readBody(ast: Extract<PgNode, { DoStmt: unknown } | { CreateFunctionStmt: unknown }>, text: string): DoBlockBody | undefined {
   let body: string | undefined;
-  let language = 'plpgsql';
-  for (const arg of (ast.DoStmt.args ?? []) as { DefElem?: { defname?: string; arg?: { String?: { sval?: string } } } }[]) {
-    const value = arg.DefElem?.arg?.String?.sval;
-    if (arg.DefElem?.defname === 'as') body = value;
-    if (arg.DefElem?.defname === 'language' && value !== undefined) language = value.toLowerCase();
+  // A DO block is in PL/pgSQL unless it says otherwise; a function always says.
+  let language = 'DoStmt' in ast ? 'plpgsql' : undefined;
+  const options = ('DoStmt' in ast ? ast.DoStmt.args : ast.CreateFunctionStmt.options) as DefElems | undefined;
+  for (const option of options ?? []) {
+    // A function's AS is a list: its body, or a C function's file and symbol.
+    const items = option.DefElem?.arg?.List?.items;
+    const value = items ? (items.length === 1 ? items[0]!.String?.sval : undefined) : option.DefElem?.arg?.String?.sval;
+    if (option.DefElem?.defname === 'as') body = value;
+    if (option.DefElem?.defname === 'language' && value !== undefined) language = value.toLowerCase();
   }
-  if (body === undefined || language !== 'plpgsql') return undefined;
+  if (body === undefined) return undefined;
+  // DO has no LANGUAGE sql: PostgreSQL refuses inline code in it.
+  if (language === 'sql' && 'CreateFunctionStmt' in ast) return sqlBody(text, body);
+  if (language !== 'plpgsql') return undefined;
   const compiled = parsePlpgsql(text);
   if (!compiled.ok || compiled.functions.length !== 1) return undefined;
 
@@ -92,6 +122,7 @@ function readBody(ast: Extract<PgNode, { DoStmt: unknown }>, text: string): DoBl
   const finder = inText ? new StatementFinder(body) : undefined;
   const statements: BodyStatement[] = [];
   const transactionEnds: { command: 'COMMIT' | 'ROLLBACK'; start: number; end: number; conditional: boolean }[] = [];
+  const performs: (BodyStatement & { before: number })[] = [];
   let complete = true;
   let afterTransactionEnd = false;
   const take = (query: string, lineno: number, conditional: boolean, inLoop: boolean) => {
@@ -132,6 +163,19 @@ function readBody(ast: Extract<PgNode, { DoStmt: unknown }>, text: string): DoBl
     else if (kind === 'PLpgSQL_stmt_execsql') take(queryOf(stmt.sqlstmt), stmt.lineno ?? 1, conditional, inLoop);
     // CALL, and a DO nested in the body (is_call false): sent to the server as written.
     else if (kind === 'PLpgSQL_stmt_call') take(queryOf(stmt.expr), stmt.lineno ?? 1, conditional, inLoop);
+    else if (kind === 'PLpgSQL_stmt_perform') {
+      // PL/pgSQL evaluates PERFORM x as SELECT x.
+      const query = queryOf(stmt.expr);
+      const parsed = parseSql(query);
+      if (!parsed.ok || parsed.statements.length !== 1) return;
+      const found = inText && finder!.findPerform(query, stmt.lineno ?? 1);
+      performs.push({
+        text: query, ast: parsed.statements[0]!.ast, afterTransactionEnd, conditional, inLoop, before: statements.length,
+        ...(found && inText
+          ? { start: inText(found.start), end: inText(found.end), locate: (offset: number) => inText(found.locate(offset)) }
+          : { start: 0, end: text.length }),
+      });
+    }
     else if (kind === 'PLpgSQL_stmt_commit' || kind === 'PLpgSQL_stmt_rollback') {
       afterTransactionEnd = true;
       const command = kind === 'PLpgSQL_stmt_commit' ? 'COMMIT' : 'ROLLBACK';
@@ -139,7 +183,23 @@ function readBody(ast: Extract<PgNode, { DoStmt: unknown }>, text: string): DoBl
       transactionEnds.push({ command, conditional, ...(found && inText ? { start: inText(found.start), end: inText(found.end) } : { start: 0, end: text.length }) });
     }
   });
-  return { statements, transactionEnds, complete };
+  return { statements, performs, transactionEnds, complete };
+}
+
+/**
+ * A LANGUAGE sql function's body: the statements of its string, in order, located in the CREATE
+ * statement's text when the string can be followed there. Complete when PostgreSQL's parser reads
+ * it whole.
+ */
+function sqlBody(text: string, body: string): DoBlockBody {
+  const parsed = parseSql(body);
+  if (!parsed.ok) return { statements: [], performs: [], transactionEnds: [], complete: false };
+  const inText = bodyInText(text, body);
+  const statements = parsed.statements.map((p): BodyStatement => ({
+    text: p.text, ast: p.ast, afterTransactionEnd: false, conditional: false, inLoop: false,
+    ...(inText ? { start: inText(p.start), end: inText(p.end), locate: (offset: number) => inText(p.start + offset) } : { start: 0, end: text.length }),
+  }));
+  return { statements, performs: [], transactionEnds: [], complete: true };
 }
 
 /**
@@ -309,6 +369,16 @@ class StatementFinder {
     if (!found || !this.tokens) return found;
     const before = this.tokens[this.firstFrom(found.start) - 1];
     return before?.keyword === 'EXECUTE' ? { ...found, start: before.start } : found;
+  }
+
+  /** A PERFORM whose SELECT is `query` (PL/pgSQL's own text for it): from the PERFORM to the expression's end, offsets into the query. */
+  findPerform(query: string, lineno: number): Found | undefined {
+    const select = 'SELECT ';
+    const found = this.find(query.slice(select.length), lineno);
+    if (!found) return undefined;
+    const before = this.tokens?.[this.firstFrom(found.start) - 1];
+    // PERFORM is PL/pgSQL's word, not a keyword of PostgreSQL's lexer.
+    return { start: before?.text.toUpperCase() === 'PERFORM' ? before.start : found.start, end: found.end, locate: (offset) => found.locate(Math.max(0, offset - select.length)) };
   }
 
   /** The index of the body's first token at or after `from`: a block of thousands of statements is searched from there. */

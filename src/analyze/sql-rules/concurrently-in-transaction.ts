@@ -47,6 +47,15 @@ export const concurrentlyInTransaction: StatementRule = {
     // Refused for sure unless it depends on what migc cannot see (a subscription's slot).
     const certain = { refused: refused.unless ? 'possible' as const : 'certain' as const };
     const unless = refused.unless ? ` (unless ${refused.unless})` : refused.partitioned ? ' (on a partitioned table PostgreSQL works partition by partition, each in a transaction of its own)' : '';
+    if (ctx.inFunction) {
+      // Checked on PostgreSQL 15: "cannot be executed from a function" (test/routine-calls.test.ts).
+      report({
+        message: `${command} cannot run inside ${ctx.inFunction}: PostgreSQL refuses it in a function (which runs in the caller's transaction)${unless}, and the migration fails at the call`,
+        ...certain,
+        help: `Take it out of ${ctx.inFunction} and run it as a statement of its own, outside a transaction block (in a migration tool, in a file or migration marked as non-transactional).`,
+      });
+      return;
+    }
     if (ctx.inDoBlock) {
       // Checked on PostgreSQL 15: "cannot be executed from a function", or "cannot run inside a
       // transaction block" when one is open around the block (test/do-blocks.test.ts).

@@ -33,13 +33,15 @@ export const unbatchedDataChange: StatementRule = {
     if (targetsFewRows(ctx.ast, unique) || isOneBatch(ctx.ast, unique)) return;
     const verb = change.kind === 'update' ? 'Update' : 'Delete';
     const small = () => `say so in tables: { ${sizeHintKey(change.table)}: { rows: N } } (under ${formatCount(largeTableRows)} is small)`;
-    // In a DO block's loop the rows add up pass after pass, in the block's one transaction.
-    const how = ctx.inLoop ? ', run in a loop of a DO block,' : ' in one statement';
-    const until = ctx.inLoop ? 'pass after pass, until the block\'s transaction commits' : 'until it commits';
+    // In a DO block's loop the rows add up pass after pass, in the block's one transaction; in a
+    // function's loop, or a function called for each row, in the caller's.
+    const how = !ctx.inLoop ? ' in one statement' : ctx.inFunction ? `, in ${ctx.inFunction} run many times (a loop, or a call for each row),` : ', run in a loop of a DO block,';
+    const until = ctx.inLoop ? `pass after pass, until the ${ctx.inFunction ? 'caller' : 'block'}'s transaction commits` : 'until it commits';
+    const commitInLoop = ctx.inFunction ? '; a function cannot COMMIT, a DO block or a procedure run on its own, outside a transaction block, can in its loop from PostgreSQL 11' : '; a DO block run on its own, outside a transaction block, can COMMIT in its loop from PostgreSQL 11';
     report({
       message: `${change.kind.toUpperCase()} over ${sizeNote(ctx, change.table)}${how}${ctx.inRollback ? ' (a rollback)' : ''} holds row locks on every row it touches ${until}`,
       help: ctx.mode === 'lint'
-        ? `${verb} in batches by key range, committing after each (for example 10,000 rows at a time${ctx.inLoop ? '; a DO block run on its own, outside a transaction block, can COMMIT in its loop from PostgreSQL 11' : ''}), or give the table's size with ${assumeRowsFlag(change.table, 'N')} if it is small (under ${formatCount(largeTableRows)}).`
+        ? `${verb} in batches by key range, committing after each (for example 10,000 rows at a time${ctx.inLoop ? commitInLoop : ''}), or give the table's size with ${assumeRowsFlag(change.table, 'N')} if it is small (under ${formatCount(largeTableRows)}).`
         : ctx.inRollback
           ? `Batch the rollback as a step is batched, rollback: { sql: ..., batch: { size: 10000 } }, so the down script commits every 10,000 rows instead of running one transaction under statement_timeout; or, if the table is small, ${small()}.`
           : `Add batch: { size: 10000 } to the step so it commits every 10,000 rows; or, if the table is small, ${small()}.`,

@@ -4,7 +4,7 @@ import { statementFacts } from '../../sql/facts.js';
 import { combinedLocks, readRelations, type PredictedLock } from '../../sql/locks.js';
 import { walkedTable } from '../../sql/batch.js';
 import { parseSql, scanSql, type ParsedStatement, type PgNode } from '../../sql/parser.js';
-import { doBlockBody } from '../../sql/plpgsql.js';
+import { doBlockBody, routineBody, type BodyStatement } from '../../sql/plpgsql.js';
 import { rewriteReason } from '../sql-rules/add-column-rewrite.js';
 import { addedConstraints, alterTableCommands, node, relationName } from '../sql-rules/ast.js';
 import { statementRules } from '../sql-rules/index.js';
@@ -12,7 +12,8 @@ import { unknownTypes } from '../sql-rules/unknown-type.js';
 import { tablesNamed, type PlanSettings } from '../settings.js';
 import { transactionNesting, unterminatedTransaction } from '../sql-rules/transaction-nesting.js';
 import { EarlierStatements, rulesFor, type Effect, type StatementContext, type StatementFinding, type StatementRule, type ToolSends } from './context.js';
-import { collationOf, SchemaState, tableKey, type MadeObjects } from './schema-state.js';
+import { collationOf, SchemaState, tableKey, type MadeObjects, type Routine } from './schema-state.js';
+import { learnRoutines, routineCalls, routineLabel, type RoutineCall } from './routines.js';
 import { runningLocks, skippedPart } from './skips.js';
 import { defaultSearchPath, qualifyRelations, searchPathFrom, type SearchPath } from './search-path.js';
 import { boundsLockWaits, isUtcZone, settingChanges } from './settings.js';
@@ -129,9 +130,27 @@ interface Unit {
   readonly inDoBlock?: boolean;
   /** In a loop of a DO block: it may run many times, in the block's one transaction. */
   readonly inLoop?: boolean;
+  /** In the body of this routine, run at a call (StatementContext.inFunction). */
+  readonly inFunction?: string;
   readonly transaction?: StatementContext['transaction'];
   readonly earlier: EarlierStatements;
   readonly later: () => readonly PgNode[];
+}
+
+/** Where a body's statement runs (a DO block's, a called routine's): lint's analyzeStatement. */
+interface BodyContext {
+  /** The statements before it in its transaction. */
+  readonly earlier: EarlierStatements;
+  /** Where its findings point beside it: the DO block, the call. */
+  readonly related: RelatedLocation;
+  /** In a branch, a loop or a handler, or in a routine called per row: it may not run. */
+  readonly conditional: boolean;
+  /** It may run many times in one transaction. */
+  readonly inLoop: boolean;
+  /** The block or call runs inside a transaction block. */
+  readonly inTransactionBlock: boolean;
+  /** The routine whose body it is in (routineLabel), when it is. */
+  readonly inFunction?: string;
 }
 
 interface Judged {
@@ -219,6 +238,7 @@ function judge(unit: Unit, base: Readonly<JudgeBase>, rules: readonly StatementR
   if (unit.transaction) ctx.transaction = unit.transaction;
   if (unit.inDoBlock) ctx.inDoBlock = true;
   if (unit.inLoop) ctx.inLoop = true;
+  if (unit.inFunction) ctx.inFunction = unit.inFunction;
   if (base.rollbackFile) ctx.rollbackFile = true;
   if (base.madeByUp) ctx.madeByUp = base.madeByUp;
   if (base.timeZoneUtc) ctx.timeZoneUtc = true;
@@ -299,6 +319,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         const skipped = skippedPart(ast, state);
         if (!skipped || skipped.runs) views.apply(skipped?.runs ?? ast, state, true);
         state.apply(ast, false);
+        learnRoutines(state, ast, text, defaultSearchPath);
         if (node(ast)[0] !== 'DoStmt') return;
         const block = blockStatements(ast, text, { start: 0, end: 0 });
         if (!block?.complete) {
@@ -344,43 +365,87 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         });
       }
     };
+    /** What judge() weighs beside a statement of the step, as the step stands now. */
+    const judgeBase = (): JudgeBase => ({ state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown, ...(utc ? { timeZoneUtc: true } : {}), ...(options.settings.postgres.assumed ? { postgresAssumed: true } : {}), ...(options.settings.postgres.minor !== undefined ? { postgresMinor: options.settings.postgres.minor } : {}) });
     /**
      * The statements of a DO block, judged as the step's are, inside the block's transaction
      * (the step's: a DO is transactional), and learnt from; later: what follows the block.
      */
-    const judgeBlock = (s: Pick<Statement, 'ast' | 'text' | 'span' | 'fileOffset'>, later: () => readonly PgNode[], conditional: boolean): StatementAnalysis[] | undefined => {
+    const judgeBlock = (s: Pick<Statement, 'ast' | 'text' | 'span' | 'fileOffset'>, later: () => readonly PgNode[], conditional: boolean, inLoop: boolean, inFunction: string | undefined): StatementAnalysis[] | undefined => {
       const block = blockStatements(s.ast, s.text, s.span, s.fileOffset);
       if (!block?.complete) {
         schemaKnown = false;
         state.noteOpaque();
       }
       if (!block) return undefined;
-      /** What each statement inside does, nested blocks' too: what the block as a whole does. */
-      const inner: StatementAnalysis[] = [];
       // migc runs a step's statements in a transaction (MG021 for one the step writes itself).
       for (const end of block.transactionEnds) {
         const { message, help } = refusedTransactionEnd(end.command, 'in the step\'s transaction');
         into.diagnostics.push({ code: 'MG021', severity: 'error', file: plan.file, span: end.span, message, help: `${help} migc commits the step itself; batch: commits a backfill part by part.`, related: [inBlock(plan.file, s.span, conditional || end.conditional)] });
       }
-      for (const [i, b] of block.statements.entries()) {
-        const inside = conditional || b.conditional;
+      return judgeBody(block, (inside) => inBlock(plan.file, s.span, inside), later, { conditional, inLoop, inFunction });
+    };
+    /** The routines being judged at a call: a call of one of them (recursion) is not judged again. */
+    const calling = new Set<Routine>();
+    /** What the routines' bodies were found to do, reported once however often they are called (firstTime). */
+    const bodyFindings = new Set<string>();
+    /**
+     * The calls a statement makes of routines the baseline or the plan created: each body's
+     * statements judged at the call (in a plan the body is where the plan writes it; the
+     * baseline's is placed at the call), as a DO block's.
+     */
+    const judgeCalls = (ast: PgNode, at: Span, later: () => readonly PgNode[], caller: { conditional: boolean; inLoop: boolean }): StatementAnalysis[] => {
+      const inner: StatementAnalysis[] = [];
+      for (const call of routineCalls(ast, state, defaultSearchPath)) {
+        const { routine } = call;
+        if (calling.has(routine)) continue;
+        const block = blockStatements(routine.ast, routine.text, routine.source?.span ?? at, routine.source?.fileOffset);
+        if (!block?.complete) {
+          schemaKnown = false;
+          state.noteOpaque();
+        }
+        if (!block) continue;
+        const label = routineLabel(routine);
+        calling.add(routine);
+        try {
+          inner.push(...judgeBody(block, (conditional) => atCall(plan.file, at, label, conditional), later, { conditional: caller.conditional || !call.once, inLoop: caller.inLoop || !call.once, inFunction: label }));
+        } finally {
+          calling.delete(routine);
+        }
+      }
+      return inner;
+    };
+    /** A body's statements (a DO block's, a routine's at a call), judged and learnt in the step's transaction; what each does, nested ones too. */
+    const judgeBody = (block: ReadBlock, related: (conditional: boolean) => RelatedLocation, later: () => readonly PgNode[], context: { conditional: boolean; inLoop: boolean; inFunction: string | undefined }): StatementAnalysis[] => {
+      /** What each statement inside does, nested blocks' too: what the block as a whole does. */
+      const inner: StatementAnalysis[] = [];
+      for (const { statement: b, index: i, perform } of inOrder(block)) {
+        const inside = context.conditional || b.conditional;
+        const inLoop = context.inLoop || b.inLoop;
         if (b.afterTransactionEnd) earlier = new EarlierStatements(state);
-        const rest = () => [...block.statements.slice(i + 1).map((l) => l.ast), ...later()];
+        const rest = () => [...block.statements.slice(perform ? i : i + 1).map((l) => l.ast), ...later()];
+        if (perform) {
+          inner.push(...judgeCalls(b.ast, b.span, rest, { conditional: inside, inLoop }));
+          continue;
+        }
         const facts = statementFacts(b.ast);
         const locate = b.fileOffset && ((at: { start: number; end: number }) => ({ start: b.fileOffset!(at.start), end: b.fileOffset!(at.end) }));
         const unit: Unit = {
-          statement: { ast: b.ast, text: b.text, facts, span: b.span }, inTransaction: true, inDoBlock: true, ...(b.inLoop ? { inLoop: true } : {}), earlier, later: rest,
+          statement: { ast: b.ast, text: b.text, facts, span: b.span }, inTransaction: true, inDoBlock: true, ...(inLoop ? { inLoop: true } : {}), earlier, later: rest,
+          ...(context.inFunction ? { inFunction: context.inFunction } : {}),
           subcommandSpan: b.subcommandSpan, ...(locate ? { locate } : {}),
         };
-        const { judged, locks, runs } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown, ...(utc ? { timeZoneUtc: true } : {}), ...(options.settings.postgres.assumed ? { postgresAssumed: true } : {}), ...(options.settings.postgres.minor !== undefined ? { postgresMinor: options.settings.postgres.minor } : {}) }, rules);
+        const { judged, locks, runs } = judge(unit, judgeBase(), rules);
         const refusedByView = runs ? views.apply(runs, state, true).length > 0 : false;
-        report(judged, inBlock(plan.file, s.span, inside), refusedByView);
+        report(context.inFunction ? firstTime(bodyFindings, judged, b.text) : judged, related(inside), refusedByView);
         inner.push(analysisOf(runs, locks));
         const { effect } = inner[inner.length - 1]!;
         state.apply(b.ast, true);
+        learnRoutines(state, b.ast, b.text, defaultSearchPath, 'CreateFunctionStmt' in b.ast ? { file: plan.file, span: b.span, ...(b.fileOffset ? { fileOffset: b.fileOffset } : {}) } : undefined);
         if (opensSchema(b.ast)) schemaKnown = false;
         earlier.add({ ast: b.ast, facts, locks, span: b.span, effect });
-        if (node(b.ast)[0] === 'DoStmt') inner.push(...judgeBlock(b, rest, inside) ?? []);
+        if (node(b.ast)[0] === 'DoStmt') inner.push(...judgeBlock(b, rest, inside, inLoop, context.inFunction) ?? []);
+        inner.push(...judgeCalls(b.ast, b.span, rest, { conditional: inside, inLoop }));
       }
       return inner;
     };
@@ -401,13 +466,14 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       const later = () => statements.slice(i + 1).map((l) => l.ast);
       const locate = s.fileOffset && ((at: { start: number; end: number }) => ({ start: s.fileOffset!(at.start), end: s.fileOffset!(at.end) }));
       const unit: Unit = { statement: s, inTransaction, earlier: inTransaction ? earlier : new EarlierStatements(state), later, ...(locate ? { locate } : {}) };
-      const { judged, locks, runs } = judge(unit, { state, postgres, mode: 'plan', ...base, lockTimeoutSet: true, rows, schemaKnown, ...(utc ? { timeZoneUtc: true } : {}), ...(options.settings.postgres.assumed ? { postgresAssumed: true } : {}), ...(options.settings.postgres.minor !== undefined ? { postgresMinor: options.settings.postgres.minor } : {}) }, rules);
+      const { judged, locks, runs } = judge(unit, judgeBase(), rules);
       const analysis = analysisOf(runs, locks);
       const { effect } = analysis;
       into.analyses.set(s, analysis);
       const refusedByView = runs ? views.apply(runs, state, true).length > 0 : false;
       report(judged, undefined, refusedByView);
       state.apply(s.ast, true);
+      learnRoutines(state, s.ast, s.text, defaultSearchPath, 'CreateFunctionStmt' in s.ast ? { file: plan.file, span: s.span, ...(s.fileOffset ? { fileOffset: s.fileOffset } : {}) } : undefined);
       if (opensSchema(s.ast)) schemaKnown = false;
       if (!inTransaction) earlier = new EarlierStatements(state);
       for (const change of settingChanges(s.ast)) {
@@ -416,10 +482,12 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         if (!change.local || inTransaction) utc = isUtcZone(change.value);
       }
       // A DO block locks and takes the time of the statements inside: the report shows them on it.
-      if (node(s.ast)[0] === 'DoStmt') {
-        const inner = judgeBlock(s, later, false);
-        if (inner) into.analyses.set(s, blockAnalysis(inner));
-      }
+      // A DO block, and a call of a routine the plan created, lock and take the time of the
+      // statements inside: the report shows them on it.
+      const inner = node(s.ast)[0] === 'DoStmt' ? judgeBlock(s, later, false, false, undefined) : undefined;
+      if (inner) into.analyses.set(s, blockAnalysis(inner));
+      const called = judgeCalls(s.ast, s.span, later, { conditional: false, inLoop: false });
+      if (called.length > 0) into.analyses.set(s, blockAnalysis([analysis, ...called]));
       if (inTransaction) earlier.add({ ast: s.ast, facts: s.facts, locks, span: s.span, effect });
     }
   };
@@ -462,17 +530,27 @@ interface BlockStatement {
   subcommandSpan(index: number): Span | undefined;
 }
 
+/** A DO block's or a routine's body, placed in the file (blockStatements). */
+interface ReadBlock {
+  readonly statements: BlockStatement[];
+  /** Its PERFORMs (DoBlockBody.performs): only the routines they call are judged, before statement `before`. */
+  readonly performs: (BlockStatement & { readonly before: number })[];
+  readonly transactionEnds: { command: string; span: Span; conditional: boolean }[];
+  readonly complete: boolean;
+}
+
 /**
- * The static SQL statements of a DO block in PL/pgSQL (src/sql/plpgsql.ts), placed in the file:
- * `fileOffset` says where an offset into the DO statement's text is there; without it each is
- * placed at the DO's span. Undefined for a block whose body is not read (another language, a body
- * PostgreSQL's PL/pgSQL parser refuses). `complete`: no dynamic SQL or unread statement in it.
- * Lint and plans both walk a block's body with it.
+ * The static SQL statements of a DO block in PL/pgSQL (src/sql/plpgsql.ts), or of the body of the
+ * function or procedure a CREATE FUNCTION makes (routineBody), placed in the file: `fileOffset`
+ * says where an offset into the statement's text is there; without it each is placed at `span`.
+ * Undefined for a body that is not read (another language, a body PostgreSQL's PL/pgSQL parser
+ * refuses). `complete`: no dynamic SQL or unread statement in it. Lint and plans both walk a
+ * body with it.
  */
-function blockStatements(ast: PgNode, text: string, span: Span, fileOffset?: (offset: number) => number): { statements: BlockStatement[]; transactionEnds: { command: string; span: Span; conditional: boolean }[]; complete: boolean } | undefined {
-  const body = doBlockBody(ast, text);
+function blockStatements(ast: PgNode, text: string, span: Span, fileOffset?: (offset: number) => number): ReadBlock | undefined {
+  const body = 'DoStmt' in ast ? doBlockBody(ast, text) : routineBody(ast, text);
   if (!body) return undefined;
-  const statements = body.statements.map((b): BlockStatement => {
+  const place = <B extends BodyStatement>(b: B): BlockStatement => {
     const inner = b.locate;
     const locate = fileOffset && inner ? (offset: number) => fileOffset(inner(offset)) : undefined;
     return {
@@ -484,9 +562,28 @@ function blockStatements(ast: PgNode, text: string, span: Span, fileOffset?: (of
         return at ? { start: locate!(at.start), end: locate!(at.end) } : undefined;
       },
     };
-  });
-  const place = (at: { start: number; end: number }) => (fileOffset ? { start: fileOffset(at.start), end: fileOffset(at.end) } : span);
-  return { statements, transactionEnds: body.transactionEnds.map((e) => ({ command: e.command, span: place(e), conditional: e.conditional })), complete: body.complete };
+  };
+  const at = (where: { start: number; end: number }) => (fileOffset ? { start: fileOffset(where.start), end: fileOffset(where.end) } : span);
+  return {
+    statements: body.statements.map(place),
+    performs: body.performs.map((p) => ({ ...place(p), before: p.before })),
+    transactionEnds: body.transactionEnds.map((e) => ({ command: e.command, span: at(e), conditional: e.conditional })),
+    complete: body.complete,
+  };
+}
+
+/**
+ * The statements of a body in the order they run, each PERFORM just before the statement after it:
+ * `perform` tells which is one.
+ */
+function inOrder(block: ReadBlock): { readonly statement: BlockStatement; readonly index: number; readonly perform: boolean }[] {
+  const out: { statement: BlockStatement; index: number; perform: boolean }[] = [];
+  let p = 0;
+  for (let i = 0; i <= block.statements.length; i++) {
+    for (; p < block.performs.length && block.performs[p]!.before === i; p++) out.push({ statement: block.performs[p]!, index: i, perform: true });
+    if (i < block.statements.length) out.push({ statement: block.statements[i]!, index: i, perform: false });
+  }
+  return out;
 }
 
 /** A COMMIT or ROLLBACK in a DO block run inside a transaction: PostgreSQL refuses it (checked on PostgreSQL 15). */
@@ -504,6 +601,27 @@ function inBlock(file: string, span: Span, conditional: boolean): RelatedLocatio
     message: conditional
       ? 'inside this DO block (one statement to the server, in one transaction), in a branch, loop or EXCEPTION handler: what is reported happens when it runs'
       : 'inside this DO block: one statement to the server, in one transaction',
+  };
+}
+
+/**
+ * The findings of a routine's body statement not reported before: a function called four times
+ * runs its UPDATE four times, and one finding at the UPDATE says it (the first call's).
+ */
+function firstTime(seen: Set<string>, judged: readonly Judged[], text: string): Judged[] {
+  return judged.filter((j) => {
+    const key = `${j.rule.code} ${j.span.start} ${j.span.end} ${j.message} ${text}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** A finding in a routine's body points at the call too; `conditional`: the statement may not run, or run many times. */
+function atCall(file: string, span: Span, label: string, conditional: boolean): RelatedLocation {
+  return {
+    file, span,
+    message: `in the body of ${label}, run by this call in the caller's transaction${conditional ? '; in a branch, loop or handler, or a call made for each row: what is reported happens when it runs' : ''}`,
   };
 }
 
@@ -746,8 +864,8 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
   const analyzeStatement = (
     statement: { readonly ast: PgNode; readonly text: string; readonly span: Span; subcommandSpan(index: number): Span | undefined; readonly fileOffset?: (offset: number) => number; later(path: SearchPath): readonly PgNode[] },
     ignores: ReadonlyMap<string, string | undefined>,
-    block?: { readonly earlier: EarlierStatements; readonly related: RelatedLocation; readonly conditional: boolean; readonly inLoop: boolean; readonly inTransactionBlock: boolean },
-  ) => {
+    block?: BodyContext,
+  ): void => {
     // Bare names as the server resolves them under the search path in force.
     const ast = qualifyRelations(statement.ast, searchPath, knows);
     const facts = statementFacts(ast);
@@ -770,6 +888,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       later: () => statement.later(pathNow),
       ...(block ? { inDoBlock: true } : {}),
       ...(block?.inLoop ? { inLoop: true } : {}),
+      ...(block?.inFunction ? { inFunction: block.inFunction } : {}),
     };
     judgeBase.lockTimeoutSet = lockTimeoutSet;
     judgeBase.timeZoneUtc = timeZoneUtc ? true : undefined;
@@ -778,10 +897,11 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     // those the files created). Whether a view's own query resolves is not judged: earlier
     // migrations may not be linted. A refusal, it leaves out what the statement would do.
     const refusals = runs && kind !== 'TransactionStmt' ? views.apply(runs, state, true, { partialHistory: true }) : [];
-    record([...judged, ...refusals.map((why): Judged => ({
+    const all = [...judged, ...refusals.map((why): Judged => ({
       rule: viewRefusesChange, span, severity: 'error', message: `PostgreSQL refuses this statement: ${why}`, refused: 'certain',
       help: 'A view fixes the columns it reads: drop or replace the view first (in the same migration), or keep what it reads; CREATE OR REPLACE VIEW may only add columns at the end.',
-    }))], span, ignores, block?.related);
+    }))];
+    record(block?.inFunction ? firstTime(bodyFindings, all, statement.text) : all, span, ignores, block?.related);
     if (kind === 'TransactionStmt') {
       if (block) return;
       if (body.kind === 'TRANS_STMT_BEGIN' || body.kind === 'TRANS_STMT_START') {
@@ -829,13 +949,16 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     state.apply(ast, true);
     if (block) block.earlier.add({ ast, facts, locks, span });
     else if (!inTransaction) earlier = new EarlierStatements(state);
+    // Where a CREATE FUNCTION is written, for its body's findings at a call (built for it only: this runs for every statement).
+    learnRoutines(state, ast, statement.text, searchPath, kind === 'CreateFunctionStmt' ? { file, span, ...(locate ? { fileOffset: locate } : {}) } : undefined);
+    // A DO block's statements, and the bodies of the routines the statement calls, run in its
+    // transaction; outside one the block is one of its own.
+    const within = () => block?.earlier ?? (inTransaction ? earlier : new EarlierStatements(state));
+    // A block nested in another runs as the outer one does: in a transaction block or not.
+    const inTransactionBlock = block?.inTransactionBlock ?? inTransaction;
     if (kind === 'DoStmt') {
       const inner = blockStatements(ast, statement.text, span, locate);
       if (!inner?.complete) state.noteOpaque();
-      // Outside a transaction the block is one of its own.
-      let within = block?.earlier ?? (inTransaction ? earlier : new EarlierStatements(state));
-      // A block nested in another runs as the outer one does: in a transaction block or not.
-      const inTransactionBlock = block?.inTransactionBlock ?? inTransaction;
       if (inTransactionBlock && rules.some((r) => r.code === transactionNesting.code)) {
         const where = transaction.open === 'tool' ? 'in the transaction the migration tool wraps the file in'
           : transaction.open === 'implicit' ? 'in the implicit transaction of a query string of several statements'
@@ -844,21 +967,66 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
           record([{ rule: transactionNesting, span: end.span, severity: 'error', ...refusedTransactionEnd(end.command, where) }], end.span, ignores, inBlock(file, span, block?.conditional === true || end.conditional));
         }
       }
-      let bodyAt = span.start;
-      for (const [i, b] of (inner?.statements ?? []).entries()) {
-        if (b.afterTransactionEnd) within = new EarlierStatements(state);
-        const conditional = block?.conditional === true || b.conditional;
-        const inLoop = block?.inLoop === true || b.inLoop;
-        // The comments before the block, and those in its body before this statement.
-        const own = b.span === span ? ignores : ignoresBefore(bodyAt, b.span.start, new Map(ignores));
-        bodyAt = Math.max(bodyAt, b.span.end);
-        analyzeStatement({
-          ...b,
-          later: (path) => [...inner!.statements.slice(i + 1).map((l) => qualifyRelations(l.ast, path, knows)), ...statement.later(path)],
-        }, own, { earlier: within, related: inBlock(file, span, conditional), conditional, inLoop, inTransactionBlock });
+      if (inner) {
+        analyzeBody(inner, span, ignores, statement.later, {
+          earlier: within(), related: (conditional) => inBlock(file, span, conditional), conditional: block?.conditional === true, inLoop: block?.inLoop === true, inTransactionBlock,
+          ...(block?.inFunction ? { inFunction: block.inFunction } : {}),
+        });
       }
     }
+    for (const call of routineCalls(ast, state, pathNow)) analyzeCall(call, span, ignores, statement.later, { earlier: within(), conditional: block?.conditional === true, inLoop: block?.inLoop === true, inTransactionBlock });
     if (!block && inTransaction) earlier.add({ ast, facts, locks, span });
+  };
+  /** The routines being judged at a call, innermost last: a call of one of them (recursion) is not judged again. */
+  const calling = new Set<Routine>();
+  /** What the routines' bodies were found to do, reported once however often they are called (firstTime). */
+  const bodyFindings = new Set<string>();
+  /**
+   * A body's statements (a DO block's, a routine's at its call), each judged and learnt as the
+   * file's are, in `context`; `span`: where the body is placed (what its ignores are read from);
+   * `later`: what follows the body. A PERFORM is not judged itself: the routines it calls are.
+   */
+  const analyzeBody = (inner: ReadBlock, span: Span, ignores: ReadonlyMap<string, string | undefined>, later: (path: SearchPath) => readonly PgNode[], context: Omit<BodyContext, 'related'> & { related(conditional: boolean): RelatedLocation }) => {
+    let within = context.earlier;
+    let bodyAt = span.start;
+    for (const { statement: b, index: i, perform } of inOrder(inner)) {
+      if (b.afterTransactionEnd) within = new EarlierStatements(state);
+      const conditional = context.conditional || b.conditional;
+      const inLoop = context.inLoop || b.inLoop;
+      // The comments before the block or call, and those in the body before this statement.
+      const own = b.span === span ? ignores : ignoresBefore(bodyAt, b.span.start, new Map(ignores));
+      bodyAt = Math.max(bodyAt, b.span.end);
+      const rest = (path: SearchPath) => [...inner.statements.slice(perform ? i : i + 1).map((l) => qualifyRelations(l.ast, path, knows)), ...later(path)];
+      const here: BodyContext = { ...context, earlier: within, related: context.related(conditional), conditional, inLoop };
+      if (!perform) analyzeStatement({ ...b, later: rest }, own, here);
+      else for (const call of routineCalls(b.ast, state, searchPath)) analyzeCall(call, b.span, own, rest, here);
+    }
+  };
+  /**
+   * A call of a routine the files created: its body's statements are judged at the call, in the
+   * caller's transaction, as a DO block's. In the file that creates it they are placed where they
+   * are written, with the call as the related location; a routine of another file (or whose body
+   * cannot be followed) has them placed at the call, pointing at where it is created. A call that
+   * may run per row runs them as in a loop.
+   */
+  const analyzeCall = (call: RoutineCall, at: Span, ignores: ReadonlyMap<string, string | undefined>, later: (path: SearchPath) => readonly PgNode[], caller: Omit<BodyContext, 'related'>) => {
+    const { routine } = call;
+    if (calling.has(routine)) return;
+    const source = routine.source;
+    const written = source?.file === file ? source : undefined;
+    const inner = blockStatements(routine.ast, routine.text, written?.span ?? at, written?.fileOffset);
+    if (!inner?.complete) state.noteOpaque();
+    if (!inner) return;
+    const label = routineLabel(routine);
+    const related = (conditional: boolean): RelatedLocation => (written || !source
+ ? atCall(file, at, label, conditional)
+      : { file: source.file, span: source.span, message: `the body of ${label}, created here, runs at this call in the caller's transaction` });
+    calling.add(routine);
+    try {
+      analyzeBody(inner, written?.span ?? at, ignores, later, { ...caller, related, conditional: caller.conditional || !call.once, inLoop: caller.inLoop || !call.once, inFunction: label });
+    } finally {
+      calling.delete(routine);
+    }
   };
   for (const [index, parsed] of statements.entries()) {
     // Comments between the previous statement and this one.

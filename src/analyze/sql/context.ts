@@ -284,6 +284,12 @@ export interface StatementContext {
   /** In a loop of a DO block: it may run many times, all in the block's one transaction. */
   readonly inLoop?: true;
   /**
+   * The statement is in the body of a function or procedure the files created, run at a call of
+   * it (src/analyze/sql/routines.ts): `function cleanup()`. inDoBlock is set too: it runs as a
+   * DO block's statement does.
+   */
+  readonly inFunction?: string;
+  /**
    * The line of an offset of the file (lint only): a message that names an earlier statement says
    * where it is. A plan's statements are placed by the finding's related location instead.
    */
@@ -410,6 +416,7 @@ export function severityFor(ctx: StatementContext, table: string, severity: Seve
  * CONCURRENTLY there (MG204), so the statement has to leave the block first.
  */
 export function leaveDoBlock(ctx: StatementContext): string {
+  if (ctx.inFunction) return ` Inside a function PostgreSQL refuses CONCURRENTLY: run that statement outside ${ctx.inFunction}, on its own.`;
   return ctx.inDoBlock
     ? ' Inside a DO block PostgreSQL refuses CONCURRENTLY: run that statement outside the block (IF NOT EXISTS, IF EXISTS check for it there).'
     : '';

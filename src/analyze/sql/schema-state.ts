@@ -203,6 +203,12 @@ export class SchemaState implements KnownSchema {
   private readonly functionUsers = new Map<string, readonly FunctionUser[]>();
   /** The functions each index and trigger (by FunctionUser's `key`) calls, as last made: an object made again under the same name counts as made then. */
   private readonly usedFunctions = new Map<string, readonly string[]>();
+  /**
+   * The functions and procedures the statements seen created and did not drop, by their name as
+   * created (schema-qualified as tableKey() keys tables), one entry per argument list: what a call
+   * of one runs (src/analyze/sql/routines.ts keeps it).
+   */
+  readonly routines = new Map<string, readonly Routine[]>();
   /** Every type (enum, composite, domain) the statements seen created and did not drop, by tableKey() name. */
   readonly types = new Set<string>();
   /** Casts the statements seen created (CREATE CAST), as `source target` in columnType() names: PostgreSQL's own are not all there is. */
@@ -266,6 +272,12 @@ export class SchemaState implements KnownSchema {
    */
   noteOpaque(): void {
     this.assign(this as SchemaState, 'opaqueCount', this.opaqueCount + 1);
+  }
+
+  /** The routines of a name now (none: forgotten); undone by tentatively() as any change. */
+  setRoutines(name: string, routines: readonly Routine[]): void {
+    if (routines.length > 0) this.setIn(this.routines, name, routines);
+    else if (this.routines.has(name)) this.deleteIn(this.routines, name);
   }
 
   /** Whether every column of the table is known (TableState.columnsFrom). */
@@ -1435,6 +1447,31 @@ export function functionKey(o: { objname?: { String?: { sval?: string } }[]; obj
   if (!o || o.args_unspecified) return undefined;
   const name = tableKey((o.objname ?? []).map((n) => n.String?.sval ?? '?').join('.'));
   return `${name}(${(o.objargs ?? []).map(argumentType).join(', ')})`;
+}
+
+/** A function or procedure CREATE FUNCTION made, as a call of it finds it (src/analyze/sql/routines.ts). */
+export interface Routine {
+  /** Its name as created, schema-qualified unless in public (tableKey). */
+  readonly name: string;
+  /** Its input arguments' types (functionArguments): CREATE OR REPLACE of the same replaces it. */
+  readonly arguments: string;
+  /** How many arguments a call passes: from `required` to `inputs`, or more when the last is VARIADIC. */
+  readonly inputs: number;
+  readonly required: number;
+  readonly variadic: boolean;
+  readonly procedure: boolean;
+  /** The CREATE statement and its text, which holds the body. */
+  readonly ast: PgNode;
+  readonly text: string;
+  /** Where that statement is written, when the caller knows (a file's statement, a plan's). */
+  readonly source?: RoutineSource;
+}
+
+/** Where a CREATE FUNCTION is: its file, its span there, and where an offset into its text is in the file. */
+export interface RoutineSource {
+  readonly file: string;
+  readonly span: { readonly start: number; readonly end: number };
+  readonly fileOffset?: (offset: number) => number;
 }
 
 /** An index or a trigger that uses a function (SchemaState.usersOfFunction); `key`: the index's key in the state, or "trigger <table> <name>". */
