@@ -1,0 +1,294 @@
+import type { PgNode } from './parser.js';
+
+/**
+ * The names PostgreSQL gives the objects a statement makes without naming them: an index
+ * (CREATE INDEX ON t (a): t_a_idx), a primary key (t_pkey), a UNIQUE constraint (t_a_key), an
+ * EXCLUDE constraint (t_a_excl), a foreign key (t_a_fkey), a CHECK (t_a_check, or t_check when it
+ * reads no column or several). Later migrations name them (DROP INDEX t_a_idx, DROP CONSTRAINT
+ * t_a_fkey), so whoever follows a schema must name them as PostgreSQL does: the rules below are
+ * PostgreSQL's (makeObjectName, ChooseRelationName and ChooseIndexName in indexcmds.c,
+ * ChooseConstraintName in pg_constraint.c, FigureIndexColname in parse_target.c), and
+ * test/generated-names.test.ts checks them on the engines.
+ */
+
+/** The most bytes a name has (NAMEDATALEN - 1): PostgreSQL cuts longer ones. */
+export const nameMaxBytes = 63;
+
+const encoder = new TextEncoder();
+const bytes = (s: string) => encoder.encode(s).length;
+
+/** The longest start of `s` of at most `max` bytes that cuts no character (pg_mbcliplen). */
+export function clipToBytes(s: string, max: number): string {
+  if (bytes(s) <= max) return s;
+  let out = '';
+  let used = 0;
+  for (const ch of s) {
+    const n = bytes(ch);
+    if (used + n > max) break;
+    out += ch;
+    used += n;
+  }
+  return out;
+}
+
+/**
+ * name1_name2_label in at most 63 bytes (makeObjectName): the label is never cut; while too long,
+ * the longer of the two names loses a byte (name2 when they are as long), and each is then cut
+ * back to a whole character.
+ */
+export function makeObjectName(name1: string, name2: string | undefined, label: string): string {
+  let n1 = bytes(name1);
+  let n2 = name2 === undefined ? 0 : bytes(name2);
+  const available = nameMaxBytes - (name2 === undefined ? 0 : 1) - (bytes(label) + 1);
+  while (n1 + n2 > available) {
+    if (n1 > n2) n1--;
+    else n2--;
+  }
+  const first = clipToBytes(name1, n1);
+  return name2 === undefined ? `${first}_${label}` : `${first}_${clipToBytes(name2, n2)}_${label}`;
+}
+
+/**
+ * The column names joined by "_", as the middle of an index's or a foreign key's name
+ * (ChooseIndexNameAddition): PostgreSQL stops adding names once it has 64 bytes, as the rest
+ * would be cut anyway.
+ */
+export function nameAddition(columns: readonly string[]): string {
+  let out = '';
+  for (const column of columns) {
+    if (out !== '') out += '_';
+    out += clipToBytes(column, nameMaxBytes);
+    if (bytes(out) >= nameMaxBytes + 1) break;
+  }
+  return out;
+}
+
+/**
+ * The first of label, label1, label2... whose name `taken` does not refuse (ChooseRelationName,
+ * ChooseConstraintName): PostgreSQL numbers the label, not the name.
+ */
+export function chooseName(name1: string, name2: string | undefined, label: string, taken: (name: string) => boolean): string {
+  for (let pass = 0; ; pass++) {
+    const name = makeObjectName(name1, name2, pass === 0 ? label : `${label}${pass}`);
+    if (!taken(name)) return name;
+  }
+}
+
+type Tree = Record<string, any>;
+
+const lastString = (list: { String?: { sval?: string } }[] | undefined): string | undefined => {
+  let found: string | undefined;
+  for (const item of list ?? []) if (item.String?.sval !== undefined) found = item.String.sval;
+  return found;
+};
+
+const sqlValueNames: Readonly<Record<string, string>> = {
+  SVFOP_CURRENT_DATE: 'current_date', SVFOP_CURRENT_TIME: 'current_time', SVFOP_CURRENT_TIME_N: 'current_time',
+  SVFOP_CURRENT_TIMESTAMP: 'current_timestamp', SVFOP_CURRENT_TIMESTAMP_N: 'current_timestamp', SVFOP_LOCALTIME: 'localtime',
+  SVFOP_LOCALTIME_N: 'localtime', SVFOP_LOCALTIMESTAMP: 'localtimestamp', SVFOP_LOCALTIMESTAMP_N: 'localtimestamp',
+  SVFOP_CURRENT_ROLE: 'current_role', SVFOP_CURRENT_USER: 'current_user', SVFOP_USER: 'user', SVFOP_SESSION_USER: 'session_user',
+  SVFOP_CURRENT_CATALOG: 'current_catalog', SVFOP_CURRENT_SCHEMA: 'current_schema',
+};
+
+const xmlNames: Readonly<Record<string, string>> = {
+  IS_XMLCONCAT: 'xmlconcat', IS_XMLELEMENT: 'xmlelement', IS_XMLFOREST: 'xmlforest', IS_XMLPARSE: 'xmlparse', IS_XMLPI: 'xmlpi', IS_XMLROOT: 'xmlroot', IS_XMLSERIALIZE: 'xmlserialize',
+};
+
+/**
+ * The name PostgreSQL figures for an expression, with how sure it is (FigureColnameInternal):
+ * 2 a good name (a column's, a function's), 1 a second best (a cast's type), 0 none.
+ */
+function figureName(node: Tree | undefined): [number, string?] {
+  if (!node) return [0];
+  const [kind, body] = Object.entries(node)[0] as [string, Tree];
+  switch (kind) {
+    case 'ColumnRef': {
+      const name = lastString(body.fields);
+      return name !== undefined ? [2, name] : [0];
+    }
+    case 'A_Indirection': {
+      const name = lastString(body.indirection);
+      return name !== undefined ? [2, name] : figureName(body.arg);
+    }
+    case 'FuncCall':
+      return [2, lastString(body.funcname) ?? '?'];
+    case 'A_Expr':
+      return body.kind === 'AEXPR_NULLIF' ? [2, 'nullif'] : [0];
+    case 'TypeCast': {
+      const inner = figureName(body.arg);
+      if (inner[0] > 1) return inner;
+      const type = lastString(body.typeName?.names);
+      return type !== undefined ? [1, type] : inner;
+    }
+    case 'CollateClause':
+      return figureName(body.arg);
+    case 'GroupingFunc':
+      return [2, 'grouping'];
+    case 'SubLink':
+      if (body.subLinkType === 'EXISTS_SUBLINK') return [2, 'exists'];
+      if (body.subLinkType === 'ARRAY_SUBLINK') return [2, 'array'];
+      return [0];
+    case 'CaseExpr': {
+      const inner = figureName(body.defresult);
+      return inner[0] > 1 ? inner : [1, 'case'];
+    }
+    case 'A_ArrayExpr':
+      return [2, 'array'];
+    case 'RowExpr':
+      return [2, 'row'];
+    case 'CoalesceExpr':
+      return [2, 'coalesce'];
+    case 'MinMaxExpr':
+      return body.op === 'IS_GREATEST' ? [2, 'greatest'] : body.op === 'IS_LEAST' ? [2, 'least'] : [0];
+    case 'SQLValueFunction':
+      return sqlValueNames[body.op] ? [2, sqlValueNames[body.op]] : [0];
+    case 'XmlExpr':
+      return xmlNames[body.op] ? [2, xmlNames[body.op]] : [0];
+    case 'XmlSerialize':
+      return [2, 'xmlserialize'];
+    default:
+      return [0];
+  }
+}
+
+/**
+ * The names of an index's columns (ChooseIndexColumnNames): a column's own, the name PostgreSQL
+ * figures for an expression (lower(email): lower; else expr), a repeated one numbered (a, a1).
+ */
+export function indexColumnNames(elems: readonly (Tree | undefined)[]): string[] {
+  const out: string[] = [];
+  for (const elem of elems) {
+    const e = elem?.IndexElem ?? elem ?? {};
+    const original: string = e.indexcolname ?? e.name ?? (e.expr ? figureName(e.expr)[1] : undefined) ?? 'expr';
+    let name = original;
+    for (let i = 1; out.includes(name); i++) name = `${clipToBytes(original, nameMaxBytes - String(i).length)}${i}`;
+    out.push(name);
+  }
+  return out;
+}
+
+/** What a schema holds that an unnamed object's name must not repeat, in the schema of the table named. */
+export interface NamesTaken {
+  /** A relation (table, index, view, sequence) of this name is in the table's schema. */
+  relation(name: string): boolean;
+  /** A constraint of this name is in the table's schema (on any table: PostgreSQL avoids them all). */
+  constraint(name: string): boolean;
+}
+
+const nobodysNames: NamesTaken = { relation: () => false, constraint: () => false };
+
+const strings = (list: { String?: { sval?: string } }[] | undefined): string[] => (list ?? []).map((n) => n.String?.sval ?? '?');
+
+/** The distinct columns a CHECK's expression reads (each field reference's column, as pull_var_clause finds them). */
+function checkColumns(expr: unknown, into = new Set<string>()): Set<string> {
+  if (Array.isArray(expr)) for (const x of expr) checkColumns(x, into);
+  else if (expr && typeof expr === 'object') {
+    const n = expr as Tree;
+    if (n.ColumnRef) {
+      const name = lastString(n.ColumnRef.fields);
+      if (name !== undefined) into.add(name);
+      return into;
+    }
+    for (const v of Object.values(n)) checkColumns(v, into);
+  }
+  return into;
+}
+
+/** An unnamed object's parts of its name: the table's name, the middle, the label; and whose names it avoids. */
+interface Unnamed {
+  readonly node: object;
+  readonly table: string;
+  readonly middle: string | undefined;
+  readonly label: string;
+  /** A relation: an index (those of constraints avoid constraints' names too). Else a constraint. */
+  readonly relation: 'index' | 'constraint index' | undefined;
+}
+
+function constraintParts(c: Tree, table: string, column: string | undefined): Unnamed | undefined {
+  switch (c.contype) {
+    case 'CONSTR_PRIMARY':
+      return c.indexname ? undefined : { node: c, table, middle: undefined, label: 'pkey', relation: 'constraint index' };
+    case 'CONSTR_UNIQUE': {
+      if (c.indexname) return undefined;
+      const keys = c.keys?.length ? strings(c.keys) : column !== undefined ? [column] : [];
+      return { node: c, table, middle: nameAddition(indexColumnNames([...keys.map((name) => ({ name })), ...strings(c.including).map((name) => ({ name }))])), label: 'key', relation: 'constraint index' };
+    }
+    case 'CONSTR_EXCLUSION': {
+      const elems = (c.exclusions ?? []).map((e: { List?: { items?: Tree[] } }) => e.List?.items?.[0]);
+      return { node: c, table, middle: nameAddition(indexColumnNames([...elems, ...strings(c.including).map((name) => ({ name }))])), label: 'excl', relation: 'constraint index' };
+    }
+    case 'CONSTR_FOREIGN': {
+      const columns = c.fk_attrs?.length ? strings(c.fk_attrs) : column !== undefined ? [column] : [];
+      return { node: c, table, middle: nameAddition(columns), label: 'fkey', relation: undefined };
+    }
+    case 'CONSTR_CHECK': {
+      // Named after its column when it reads exactly one (AddRelationNewConstraints).
+      const columns = checkColumns(c.raw_expr);
+      return { node: c, table, middle: columns.size === 1 ? [...columns][0] : undefined, label: 'check', relation: undefined };
+    }
+    default:
+      return undefined;
+  }
+}
+
+const order = (u: Unnamed) => (u.label === 'check' ? 0 : u.label === 'pkey' ? 1 : u.relation ? 2 : 3);
+
+/**
+ * The names PostgreSQL gives the objects a CREATE TABLE, ALTER TABLE or CREATE INDEX makes
+ * without a name, by their node in the parse tree (the Constraint, or the IndexStmt's body).
+ * Made in PostgreSQL's order: a CREATE TABLE's checks first, then its primary key, its other
+ * UNIQUE and EXCLUDE constraints, its foreign keys; each avoids the names `taken` holds and those
+ * the statement gave before it. Empty for any other statement.
+ */
+export function generatedNames(ast: PgNode, taken: NamesTaken = nobodysNames): Map<object, string> {
+  const names = new Map<object, string>();
+  const [kind, body] = Object.entries(ast)[0] as [string, Tree];
+  const unnamed: Unnamed[] = [];
+  const given: { node: object; name: string; label: number }[] = [];
+  const consider = (c: Tree | undefined, table: string, column?: string) => {
+    if (!c) return;
+    const parts = constraintParts(c, table, column);
+    if (!parts) return;
+    if (c.conname !== undefined) given.push({ node: c, name: c.conname, label: order(parts) });
+    else unnamed.push(parts);
+  };
+  if (kind === 'IndexStmt') {
+    if (body.idxname !== undefined || !body.relation) return names;
+    const table: string = body.relation.relname;
+    const middle = nameAddition(indexColumnNames([...(body.indexParams ?? []), ...(body.indexIncludingParams ?? [])]));
+    names.set(body, chooseName(table, middle, 'idx', taken.relation));
+    return names;
+  }
+  if (kind === 'CreateStmt') {
+    const table: string = body.relation?.relname;
+    for (const elt of body.tableElts ?? []) {
+      for (const c of elt.ColumnDef?.constraints ?? []) consider(c.Constraint, table, elt.ColumnDef.colname);
+      consider(elt.Constraint, table);
+    }
+  } else if (kind === 'AlterTableStmt' && body.objtype === 'OBJECT_TABLE') {
+    const table: string = body.relation?.relname;
+    for (const cmd of body.cmds ?? []) {
+      const c = cmd.AlterTableCmd;
+      if (c?.subtype === 'AT_AddConstraint') consider(c.def?.Constraint, table);
+      if (c?.subtype === 'AT_AddColumn') for (const inner of c.def?.ColumnDef?.constraints ?? []) consider(inner.Constraint, table, c.def.ColumnDef.colname);
+    }
+  } else return names;
+  if (unnamed.length === 0) return names;
+  // A stable sort: within a kind, in the order written.
+  const chosen = new Set<string>();
+  const all = [...unnamed.map((u) => ({ u, at: order(u) })), ...given.map((g) => ({ g, at: g.label }))];
+  const sequence = all.map((x, i) => ({ ...x, i })).sort((a, b) => a.at - b.at || a.i - b.i);
+  for (const item of sequence) {
+    if ('g' in item && item.g) {
+      chosen.add(item.g.name);
+      continue;
+    }
+    const u = (item as { u: Unnamed }).u;
+    const isTaken = (name: string) => chosen.has(name) || (u.relation === undefined ? taken.constraint(name)
+      : u.relation === 'index' ? taken.relation(name) : taken.relation(name) || taken.constraint(name));
+    const name = chooseName(u.table, u.middle, u.label, isTaken);
+    chosen.add(name);
+    names.set(u.node, name);
+  }
+  return names;
+}
