@@ -37,6 +37,9 @@ const cases: { name: string; setup?: string; sql: string }[] = [
   { name: 'a check of a column written twice, of a qualified column, of none', setup: 'CREATE TABLE t (a int, b int)', sql: 'ALTER TABLE t ADD CHECK (a > 0 OR a IS NULL), ADD CHECK (t.b > 0), ADD CHECK (1 > 0)' },
   { name: 'a long foreign key over several columns', setup: `CREATE TABLE p (x int, y int, PRIMARY KEY (x, y)); CREATE TABLE ${long} (${longer} int, c int)`, sql: `ALTER TABLE ${long} ADD FOREIGN KEY (${longer}, c) REFERENCES p` },
   { name: 'EXCLUDE over an expression', setup: 'CREATE TABLE t (a text, b int)', sql: 'ALTER TABLE t ADD EXCLUDE ((lower(a)) WITH =, b WITH =)' },
+  { name: 'UNIQUE PRIMARY KEY makes one index, the primary key\'s', sql: 'CREATE TABLE t (a int UNIQUE PRIMARY KEY, b int UNIQUE, UNIQUE (b))' },
+  { name: 'keys alike take the first name given', sql: 'CREATE TABLE t (a int, UNIQUE (a), CONSTRAINT t_u UNIQUE (a), PRIMARY KEY (a))' },
+  { name: 'ALTER TABLE ADD of keys alike: only one ADD COLUMN\'s are one index', setup: 'CREATE TABLE t (a int, b int)', sql: 'ALTER TABLE t ADD UNIQUE (a), ADD UNIQUE (a), ADD UNIQUE (b) INCLUDE (a), ADD COLUMN c int UNIQUE PRIMARY KEY' },
   { name: 'a schema other than public', setup: 'CREATE SCHEMA s; CREATE TABLE s.t (a int); CREATE TABLE t_a_idx (x int)', sql: 'CREATE INDEX ON s.t (a)' },
 ];
 
@@ -66,7 +69,7 @@ describe.each(sqlEngines())('the names PostgreSQL gives unnamed objects, on %s',
     const relations = new Set(rowsOf(await engine.run(`SELECT relname FROM pg_class WHERE relnamespace = '${schema}'::regnamespace`)).map((r) => r.relname as string));
     const constraints = new Set(rowsOf(await engine.run(`SELECT conname FROM pg_constraint WHERE connamespace = '${schema}'::regnamespace`)).map((r) => r.conname as string));
     const taken: NamesTaken = { relation: (n) => relations.has(n), constraint: (n) => constraints.has(n) };
-    const expected = [...generatedNames(ast, taken).values()].sort();
+    const expected = [...new Set(generatedNames(ast, taken).values())].sort();
     const existing = await madeNames(engine, schema);
     await engine.run(sql);
     // An index and the constraint that owns it share their name.

@@ -202,16 +202,18 @@ interface Unnamed {
   readonly label: string;
   /** A relation: an index (those of constraints avoid constraints' names too). Else a constraint. */
   readonly relation: 'index' | 'constraint index' | undefined;
+  /** A primary key's or UNIQUE constraint's columns. */
+  readonly keys?: readonly string[];
 }
 
 function constraintParts(c: Tree, table: string, column: string | undefined): Unnamed | undefined {
   switch (c.contype) {
     case 'CONSTR_PRIMARY':
-      return c.indexname ? undefined : { node: c, table, middle: undefined, label: 'pkey', relation: 'constraint index' };
     case 'CONSTR_UNIQUE': {
       if (c.indexname) return undefined;
       const keys = c.keys?.length ? strings(c.keys) : column !== undefined ? [column] : [];
-      return { node: c, table, middle: nameAddition(indexColumnNames([...keys.map((name) => ({ name })), ...strings(c.including).map((name) => ({ name }))])), label: 'key', relation: 'constraint index' };
+      if (c.contype === 'CONSTR_PRIMARY') return { node: c, table, middle: undefined, label: 'pkey', relation: 'constraint index', keys };
+      return { node: c, table, middle: nameAddition(indexColumnNames([...keys.map((name) => ({ name })), ...strings(c.including).map((name) => ({ name }))])), label: 'key', relation: 'constraint index', keys };
     }
     case 'CONSTR_EXCLUSION': {
       const elems = (c.exclusions ?? []).map((e: { List?: { items?: Tree[] } }) => e.List?.items?.[0]);
@@ -231,6 +233,12 @@ function constraintParts(c: Tree, table: string, column: string | undefined): Un
   }
 }
 
+/** What makes two keys of one statement the same index: their columns and options, not their kind or name. */
+function indexSpec(c: Tree, parts: Unnamed): string {
+  const { conname: _name, contype: _kind, keys: _keys, ...rest } = c;
+  return JSON.stringify([parts.label === 'excl', parts.keys, rest], (key, value) => (key === 'location' ? undefined : value));
+}
+
 const order = (u: Unnamed) => (u.label === 'check' ? 0 : u.label === 'pkey' ? 1 : u.relation ? 2 : 3);
 
 /**
@@ -243,14 +251,12 @@ const order = (u: Unnamed) => (u.label === 'check' ? 0 : u.label === 'pkey' ? 1 
 export function generatedNames(ast: PgNode, taken: NamesTaken = nobodysNames): Map<object, string> {
   const names = new Map<object, string>();
   const [kind, body] = Object.entries(ast)[0] as [string, Tree];
-  const unnamed: Unnamed[] = [];
-  const given: { node: object; name: string; label: number }[] = [];
-  const consider = (c: Tree | undefined, table: string, column?: string) => {
-    if (!c) return;
-    const parts = constraintParts(c, table, column);
-    if (!parts) return;
-    if (c.conname !== undefined) given.push({ node: c, name: c.conname, label: order(parts) });
-    else unnamed.push(parts);
+  // Every constraint, in the order written, with its own name if it has one.
+  // `together`: the keys PostgreSQL compares (those of a CREATE TABLE, of one ADD COLUMN).
+  const written: { parts: Unnamed; name: string | undefined; together: number }[] = [];
+  const consider = (c: Tree | undefined, table: string, together: number, column?: string) => {
+    const parts = c ? constraintParts(c, table, column) : undefined;
+    if (parts) written.push({ parts, name: c!.conname, together });
   };
   if (kind === 'IndexStmt') {
     if (body.idxname !== undefined || !body.relation) return names;
@@ -262,33 +268,71 @@ export function generatedNames(ast: PgNode, taken: NamesTaken = nobodysNames): M
   if (kind === 'CreateStmt') {
     const table: string = body.relation?.relname;
     for (const elt of body.tableElts ?? []) {
-      for (const c of elt.ColumnDef?.constraints ?? []) consider(c.Constraint, table, elt.ColumnDef.colname);
-      consider(elt.Constraint, table);
+      for (const c of elt.ColumnDef?.constraints ?? []) consider(c.Constraint, table, 0, elt.ColumnDef.colname);
+      consider(elt.Constraint, table, 0);
     }
   } else if (kind === 'AlterTableStmt' && body.objtype === 'OBJECT_TABLE') {
     const table: string = body.relation?.relname;
-    for (const cmd of body.cmds ?? []) {
+    for (const [i, cmd] of (body.cmds ?? []).entries()) {
       const c = cmd.AlterTableCmd;
-      if (c?.subtype === 'AT_AddConstraint') consider(c.def?.Constraint, table);
-      if (c?.subtype === 'AT_AddColumn') for (const inner of c.def?.ColumnDef?.constraints ?? []) consider(inner.Constraint, table, c.def.ColumnDef.colname);
+      if (c?.subtype === 'AT_AddConstraint') consider(c.def?.Constraint, table, i);
+      if (c?.subtype === 'AT_AddColumn') for (const inner of c.def?.ColumnDef?.constraints ?? []) consider(inner.Constraint, table, i, c.def.ColumnDef.colname);
     }
   } else return names;
-  if (unnamed.length === 0) return names;
-  // A stable sort: within a kind, in the order written.
-  const chosen = new Set<string>();
-  const all = [...unnamed.map((u) => ({ u, at: order(u) })), ...given.map((g) => ({ g, at: g.label }))];
-  const sequence = all.map((x, i) => ({ ...x, i })).sort((a, b) => a.at - b.at || a.i - b.i);
+  if (written.every((w) => w.name !== undefined)) return names;
+  // In PostgreSQL's order (a stable sort: within a kind, as written).
+  const sequence = written.map((w, i) => ({ ...w, i })).sort((a, b) => order(a.parts) - order(b.parts) || a.i - b.i);
+  // Keys alike (UNIQUE PRIMARY KEY) make one index, the first's, named by the first name given
+  // (transformIndexConstraints): a later one gets no name of its own. Separate ADD CONSTRAINTs
+  // are not compared (checked on the engines).
+  const made: typeof sequence = [];
+  const sameAs = new Map<object, (typeof sequence)[number]>();
   for (const item of sequence) {
-    if ('g' in item && item.g) {
-      chosen.add(item.g.name);
-      continue;
-    }
-    const u = (item as { u: Unnamed }).u;
-    const isTaken = (name: string) => chosen.has(name) || (u.relation === undefined ? taken.constraint(name)
-      : u.relation === 'index' ? taken.relation(name) : taken.relation(name) || taken.constraint(name));
-    const name = chooseName(u.table, u.middle, u.label, isTaken);
-    chosen.add(name);
-    names.set(u.node, name);
+    const spec = item.parts.relation ? indexSpec(item.parts.node as Tree, item.parts) : undefined;
+    const prior = spec === undefined ? undefined : made.find((m) => m.together === item.together && m.parts.relation && indexSpec(m.parts.node as Tree, m.parts) === spec);
+    if (prior) {
+      prior.name ??= item.name;
+      if (item.name === undefined) sameAs.set(item.parts.node, prior);
+    } else made.push(item);
   }
+  const chosen = new Set<string>();
+  for (const item of made) {
+    const u = item.parts;
+    if (item.name === undefined) {
+      const isTaken = (name: string) => chosen.has(name) || (u.relation === undefined ? taken.constraint(name)
+        : u.relation === 'index' ? taken.relation(name) : taken.relation(name) || taken.constraint(name));
+      item.name = chooseName(u.table, u.middle, u.label, isTaken);
+    }
+    chosen.add(item.name);
+    if ((u.node as Tree).conname === undefined) names.set(u.node, item.name);
+  }
+  for (const [node, prior] of sameAs) names.set(node, prior.name!);
   return names;
+}
+
+/**
+ * The statement with the names PostgreSQL gives written in (conname, idxname), as if it had named
+ * them: what follows a schema then reads every object by the name later statements use. Copies
+ * only the nodes on the way to those named; the statement itself is left as it is.
+ */
+export function withNames<T>(tree: T, names: ReadonlyMap<object, string>): T {
+  if (names.size === 0) return tree;
+  const copy = (node: unknown): unknown => {
+    if (Array.isArray(node)) {
+      const out = node.map(copy);
+      return out.some((x, i) => x !== node[i]) ? out : node;
+    }
+    if (!node || typeof node !== 'object') return node;
+    const entries = Object.entries(node);
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of entries) {
+      out[k] = copy(v);
+      if (out[k] !== v) changed = true;
+    }
+    const name = names.get(node);
+    if (name !== undefined) return { ...out, ['contype' in node ? 'conname' : 'idxname']: name };
+    return changed ? out : node;
+  };
+  return copy(tree) as T;
 }
