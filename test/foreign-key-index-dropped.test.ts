@@ -111,3 +111,25 @@ describe('MG230 on an index dropped under a foreign key, in the rule\'s words', 
     expect(result.diagnostics.filter((d) => d.code === 'MG230')).toEqual([]);
   });
 });
+
+describe.each(sqlEngines())('a DROP INDEX of a constraint\'s index is refused and changes nothing, on $name', (engineSpec) => {
+  let db: SqlEngine;
+  beforeAll(async () => {
+    db = await engineSpec.open();
+  });
+  afterAll(() => db?.close());
+
+  // The key's index is its UNIQUE constraint's (unnamed: PostgreSQL's name), or a primary key's.
+  const cases = [
+    { name: 'a UNIQUE constraint\'s', setup: 'CREATE TABLE invoices (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id), UNIQUE (user_id, id));', drop: 'DROP INDEX invoices_user_id_id_key;' },
+    { name: 'a primary key\'s', setup: 'CREATE TABLE memberships (user_id bigint REFERENCES users (id), team bigint, PRIMARY KEY (user_id, team));', drop: 'DROP INDEX memberships_pkey;' },
+  ];
+  it.each(cases)('$name: the key it serves stays served, and MG230 says nothing', async ({ setup, drop }) => {
+    const { texts, result } = await lintHistory([setup, drop]);
+    expect(result.diagnostics.filter((d) => d.code === 'MG230')).toEqual([]);
+    await db.run('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+    for (const text of texts.slice(0, -1)) await db.run(text);
+    await expect(db.run(drop)).rejects.toThrow(/requires it/);
+    expect(rowsOf(await db.run(unindexedKeys))).toEqual([]);
+  });
+});

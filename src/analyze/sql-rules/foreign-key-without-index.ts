@@ -241,8 +241,6 @@ function keysLeftUnindexed(ctx: StatementContext, removed: readonly RemovedIndex
     const table = r.table;
     // Each table once, at its first removal.
     if (!table.created || table.indexesFromElsewhere || removed.findIndex((o) => o.table === table) !== i) continue;
-    // DROP INDEX of a constraint's index is refused (MG237 says so): it removes nothing.
-    if (r.subcommand === undefined && state.table(table.key)?.keyConstraints.has(r.name)) continue;
     for (const [name, key] of table.foreignKeys) {
       if (judgedKeys.has(key)) continue;
       const by = removed.find((o) => o.table === table && (o.notNull === undefined || servesKey(o.notNull, key.columns)) && covered(key.columns, [o.columns as (string | null)[]]));

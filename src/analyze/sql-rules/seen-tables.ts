@@ -31,6 +31,11 @@ export interface SeenTable {
    * as the equality implies the predicate (checked on PostgreSQL 15).
    */
   readonly notNullIndexes: ByColumnMap<{ columns: (string | null)[]; notNull: string[] }>;
+  /**
+   * Those of `indexes` a PRIMARY KEY or UNIQUE constraint owns (they share its name): DROP INDEX
+   * of one is refused ("cannot drop index ... because constraint ... requires it"), and keeps it.
+   */
+  readonly keyIndexes: Set<string>;
   readonly validatedChecks: Set<string>;
   readonly notValidChecks: Set<string>;
   /**
@@ -94,6 +99,7 @@ const newSeenTable = (key: string, created: boolean, indexesFromElsewhere = fals
   ...(indexesFromElsewhere ? { indexesFromElsewhere } : {}),
   indexes: new ByColumnMap(indexColumns),
   notNullIndexes: new ByColumnMap(partialIndexColumns),
+  keyIndexes: new Set(),
   validatedChecks: new Set(),
   notValidChecks: new Set(),
   foreignKeys: new ByColumnMap(keyColumns),
@@ -135,11 +141,15 @@ function addConstraint(t: SeenTable, c: Record<string, any> | undefined, column?
       t.indexes.delete(c.indexname);
       t.indexes.set(c.conname, columns);
     }
+    if (columns) t.keyIndexes.add(c.conname ?? c.indexname);
     return;
   }
   if (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') {
     const keys: string[] = c.keys?.length ? c.keys.map((k: { String?: { sval?: string } }) => k.String?.sval) : column ? [column] : [];
-    if (keys.length) t.indexes.set(c.conname, keys);
+    if (keys.length) {
+      t.indexes.set(c.conname, keys);
+      t.keyIndexes.add(c.conname);
+    }
   }
   if (c.contype === 'CONSTR_CHECK') (c.skip_validation ? t.notValidChecks : t.validatedChecks).add(c.conname);
 }
@@ -190,6 +200,7 @@ function renameIndex(t: SeenTable, from: string, to: string): void {
     t.indexes.delete(from);
     t.indexes.set(to, columns);
   }
+  if (t.keyIndexes.delete(from)) t.keyIndexes.add(to);
   const partial = t.notNullIndexes.get(from);
   if (partial) {
     t.notNullIndexes.delete(from);
@@ -245,6 +256,7 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode, removed?:
           const columns = removed && t.indexes.get(cmd.name);
           if (columns) removed.push({ table: t, name: cmd.name, columns, subcommand });
           t.indexes.delete(cmd.name);
+          t.keyIndexes.delete(cmd.name);
           t.validatedChecks.delete(cmd.name);
           t.notValidChecks.delete(cmd.name);
           t.foreignKeys.delete(cmd.name);
@@ -255,6 +267,7 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode, removed?:
             for (const [name, columns] of t.indexes) {
               if (!columns.includes(cmd.name)) continue;
               t.indexes.delete(name);
+              t.keyIndexes.delete(name);
               removed?.push({ table: t, name, columns, subcommand });
             }
           }
@@ -283,6 +296,8 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode, removed?:
           const t = indexTable(tables, n);
           if (!t) continue;
           const bare = n.slice(n.lastIndexOf('.') + 1);
+          // A constraint's index: refused, it stays.
+          if (t.keyIndexes.has(bare)) continue;
           const columns = t.indexes.get(bare);
           const partial = t.notNullIndexes.get(bare);
           if (columns) removed?.push({ table: t, name: bare, columns });

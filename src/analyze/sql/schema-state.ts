@@ -1090,6 +1090,8 @@ export class SchemaState implements KnownSchema {
             const table = on === undefined ? undefined : this.table(on);
             const bare = o.List?.items?.[o.List.items.length - 1]?.String?.sval;
             const unique = table && bare !== undefined ? table.uniqueIndexes.get(bare) : undefined;
+            // A constraint's index (ADD ... USING INDEX made it one): refused, it stays.
+            if (table && [...table.constraints.values()].some((c) => c.index === name)) continue;
             if (table && unique && !unique.constraint) {
               this.deleteIn(table.uniqueIndexes, bare!);
               this.dropReferencing(table.name, (fk) => fk.refIndex === unique.id);
