@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryHost } from '../src/host.js';
+import { lint } from '../src/lint.js';
 import { generatedNames, makeObjectName, type NamesTaken } from '../src/sql/generated-names.js';
 import { loadSqlParser, parseSql } from '../src/sql/parser.js';
 import { rowsOf, sqlEngines, type SqlEngine } from './sql-engines.js';
@@ -33,6 +35,7 @@ const cases: { name: string; setup?: string; sql: string }[] = [
   { name: 'a constraint avoids another table\'s constraint of that name', setup: 'CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE old (a int REFERENCES p CHECK (a > 0) UNIQUE); ALTER TABLE old RENAME TO t_old; ALTER TABLE t_old RENAME CONSTRAINT old_a_fkey TO t_a_fkey; ALTER TABLE t_old RENAME CONSTRAINT old_a_check TO t_a_check; ALTER TABLE t_old RENAME CONSTRAINT old_a_key TO t_a_key', sql: 'CREATE TABLE t (a int REFERENCES p CHECK (a > 0) UNIQUE)' },
   { name: 'a renamed table\'s primary key keeps its name: the new one is numbered', setup: 'CREATE TABLE t (id int PRIMARY KEY); ALTER TABLE t RENAME TO t_old', sql: 'CREATE TABLE t (id int PRIMARY KEY)' },
   { name: 'a UNIQUE constraint avoids a relation of its name', setup: 'CREATE TABLE t (a int); CREATE SEQUENCE t_a_key', sql: 'ALTER TABLE t ADD UNIQUE (a)' },
+  { name: 'a UNIQUE constraint avoids a CHECK of its name', setup: 'CREATE TABLE t (a int, CONSTRAINT t_a_key CHECK (a > 0))', sql: 'ALTER TABLE t ADD UNIQUE (a)' },
   { name: 'a foreign key and a check do not avoid relations', setup: 'CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE t (a int); CREATE SEQUENCE t_a_fkey; CREATE SEQUENCE t_a_check', sql: 'ALTER TABLE t ADD FOREIGN KEY (a) REFERENCES p, ADD CHECK (a > 0)' },
   { name: 'a check of a column written twice, of a qualified column, of none', setup: 'CREATE TABLE t (a int, b int)', sql: 'ALTER TABLE t ADD CHECK (a > 0 OR a IS NULL), ADD CHECK (t.b > 0), ADD CHECK (1 > 0)' },
   { name: 'a long foreign key over several columns', setup: `CREATE TABLE p (x int, y int, PRIMARY KEY (x, y)); CREATE TABLE ${long} (${longer} int, c int)`, sql: `ALTER TABLE ${long} ADD FOREIGN KEY (${longer}, c) REFERENCES p` },
@@ -83,5 +86,19 @@ describe('makeObjectName', () => {
     const name = makeObjectName('t'.repeat(70), 'c', 'idx');
     expect(name).toBe(`${'t'.repeat(57)}_c_idx`);
     expect(new TextEncoder().encode(makeObjectName('é'.repeat(40), 'ü'.repeat(40), 'key')).length).toBeLessThanOrEqual(63);
+  });
+});
+
+describe('the helps that rebuild an unnamed index name it as PostgreSQL would', () => {
+  it('MG201 and MG210: CREATE INDEX CONCURRENTLY IF NOT EXISTS of the name a later migration may drop', async () => {
+    const files = {
+      '1.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, email text, code text, CONSTRAINT orders_code_key CHECK (code <> \'\'));\n',
+      '2.sql': "SET lock_timeout = '5s';\nCREATE INDEX ON orders (lower(email));\nALTER TABLE orders ADD UNIQUE (code);\n",
+    };
+    const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+    const help = (code: string) => result.diagnostics.find((d) => d.code === code)?.help ?? '';
+    expect(help('MG201')).toContain('CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_lower_idx ON orders');
+    // orders_code_key is a CHECK's name: the UNIQUE constraint's is numbered.
+    expect(help('MG210')).toContain('CREATE UNIQUE INDEX CONCURRENTLY orders_code_key1 ON orders (code); then ALTER TABLE orders ADD CONSTRAINT orders_code_key1 UNIQUE USING INDEX orders_code_key1;');
   });
 });

@@ -32,7 +32,7 @@ export const indexNotConcurrent: StatementRule = {
       severity,
       message: `CREATE INDEX ${name}takes a SHARE lock on ${sizeNote(ctx, table)}: writes wait until the index is built`,
       // IF NOT EXISTS: a re-run after a failed build must not fail on its INVALID index (MG221).
-      help: `Build it without blocking writes: CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY IF NOT EXISTS ${body.idxname ? quoteIdent(body.idxname) : '<name>'} ON ${quoteName(table)}${using} (${plainColumns(body) ?? '...'}); ${ctx.mode === 'plan' ? 'migc runs it outside a transaction' : 'it must run outside a transaction block, in a file your migration tool runs without one'}. If it fails, drop the INVALID index and try again.${leaveDoBlock(ctx)}`,
+      help: `Build it without blocking writes: CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(body.idxname ?? ctx.state.generatedNames(ctx.ast).get(body) ?? '<name>')} ON ${quoteName(table)}${using} (${plainColumns(body) ?? '...'}); ${ctx.mode === 'plan' ? 'migc runs it outside a transaction' : 'it must run outside a transaction block, in a file your migration tool runs without one'}. If it fails, drop the INVALID index and try again.${leaveDoBlock(ctx)}`,
     });
   },
 };
