@@ -43,6 +43,8 @@ const cases: { name: string; setup?: string; sql: string }[] = [
   { name: 'UNIQUE PRIMARY KEY makes one index, the primary key\'s', sql: 'CREATE TABLE t (a int UNIQUE PRIMARY KEY, b int UNIQUE, UNIQUE (b))' },
   { name: 'keys alike take the first name given', sql: 'CREATE TABLE t (a int, UNIQUE (a), CONSTRAINT t_u UNIQUE (a), PRIMARY KEY (a))' },
   { name: 'ALTER TABLE ADD of keys alike: only one ADD COLUMN\'s are one index', setup: 'CREATE TABLE t (a int, b int)', sql: 'ALTER TABLE t ADD UNIQUE (a), ADD UNIQUE (a), ADD UNIQUE (b) INCLUDE (a), ADD COLUMN c int UNIQUE PRIMARY KEY' },
+  { name: 'an ALTER TABLE drops before it adds: the names it frees are free', setup: 'CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE t (id int PRIMARY KEY, a int REFERENCES p CHECK (a > 0), b int UNIQUE)', sql: 'ALTER TABLE t DROP CONSTRAINT t_pkey, ADD PRIMARY KEY (b), DROP CONSTRAINT t_a_fkey, ADD FOREIGN KEY (a) REFERENCES p' },
+  { name: 'a DROP COLUMN frees the names of its constraints and indexes', setup: 'CREATE TABLE t (id int PRIMARY KEY, a int CHECK (a > 0), b int UNIQUE, c int); CREATE INDEX ON t (b, c)', sql: 'ALTER TABLE t DROP COLUMN id, DROP COLUMN a, DROP COLUMN b, ADD PRIMARY KEY (c), ADD CHECK (c > 0), ADD COLUMN b int UNIQUE' },
   { name: 'a schema other than public', setup: 'CREATE SCHEMA s; CREATE TABLE s.t (a int); CREATE TABLE t_a_idx (x int)', sql: 'CREATE INDEX ON s.t (a)' },
 ];
 
@@ -71,13 +73,23 @@ describe.each(sqlEngines())('the names PostgreSQL gives unnamed objects, on %s',
     const schema = sql.includes(' s.t ') ? 's' : 'public';
     const relations = new Set(rowsOf(await engine.run(`SELECT relname FROM pg_class WHERE relnamespace = '${schema}'::regnamespace`)).map((r) => r.relname as string));
     const constraints = new Set(rowsOf(await engine.run(`SELECT conname FROM pg_constraint WHERE connamespace = '${schema}'::regnamespace`)).map((r) => r.conname as string));
-    const taken: NamesTaken = { relation: (n) => relations.has(n), constraint: (n) => constraints.has(n) };
+    // What a DROP COLUMN takes along: the constraints and indexes that involve the column.
+    const droppedWith = async (column: string) => rowsOf(await engine.run(`
+      SELECT conname AS n FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) WHERE a.attname = '${column}' AND c.connamespace = '${schema}'::regnamespace
+      UNION SELECT i.indexrelid::regclass::text FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) WHERE a.attname = '${column}'`)).map((r) => r.n as string);
+    const dropped = new Map<string, string[]>();
+    for (const column of ['id', 'a', 'b']) dropped.set(column, await droppedWith(column));
+    const taken: NamesTaken = { relation: (n) => relations.has(n), constraint: (n) => constraints.has(n), droppedWithColumn: (c) => dropped.get(c) ?? [] };
     const expected = [...new Set(generatedNames(ast, taken).values())].sort();
     const existing = await madeNames(engine, schema);
     await engine.run(sql);
-    // An index and the constraint that owns it share their name.
-    const made = [...new Set([...await madeNames(engine, schema)].filter((n) => !existing.has(n)).map((n) => n.slice(n.indexOf(' ') + 1)))].sort();
-    expect(expected).toEqual(made);
+    // An index and the constraint that owns it share their name. A name the statement freed
+    // (DROP CONSTRAINT, DROP COLUMN) and took again is there before and after.
+    const after = [...await madeNames(engine, schema)];
+    const made = [...new Set(after.filter((n) => !existing.has(n)).map((n) => n.slice(n.indexOf(' ') + 1)))].sort();
+    const present = new Set(after.map((n) => n.slice(n.indexOf(' ') + 1)));
+    expect(made.filter((n) => !expected.includes(n))).toEqual([]);
+    expect(expected.filter((n) => !present.has(n) || (!made.includes(n) && !/DROP/.test(sql)))).toEqual([]);
   });
 });
 

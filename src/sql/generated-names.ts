@@ -173,6 +173,8 @@ export interface NamesTaken {
   relation(name: string): boolean;
   /** A constraint of this name is in the table's schema (on any table: PostgreSQL avoids them all). */
   constraint(name: string): boolean;
+  /** The constraints and indexes of the table that a DROP COLUMN of this column drops with it. */
+  droppedWithColumn?(column: string): Iterable<string>;
 }
 
 const nobodysNames: NamesTaken = { relation: () => false, constraint: () => false };
@@ -252,6 +254,7 @@ export function generatedNames(ast: PgNode, taken: NamesTaken = nobodysNames): M
   const names = new Map<object, string>();
   const [kind, body] = Object.entries(ast)[0] as [string, Tree];
   // Every constraint, in the order written, with its own name if it has one.
+  const freed = new Set<string>();
   // `together`: the keys PostgreSQL compares (those of a CREATE TABLE, of one ADD COLUMN).
   const written: { parts: Unnamed; name: string | undefined; together: number }[] = [];
   const consider = (c: Tree | undefined, table: string, together: number, column?: string) => {
@@ -275,6 +278,9 @@ export function generatedNames(ast: PgNode, taken: NamesTaken = nobodysNames): M
     const table: string = body.relation?.relname;
     for (const [i, cmd] of (body.cmds ?? []).entries()) {
       const c = cmd.AlterTableCmd;
+      // An ALTER TABLE drops before it adds: what its drops remove frees its name.
+      if (c?.subtype === 'AT_DropConstraint' && c.name) freed.add(c.name);
+      if (c?.subtype === 'AT_DropColumn' && c.name) for (const n of taken.droppedWithColumn?.(c.name) ?? []) freed.add(n);
       if (c?.subtype === 'AT_AddConstraint') consider(c.def?.Constraint, table, i);
       if (c?.subtype === 'AT_AddColumn') for (const inner of c.def?.ColumnDef?.constraints ?? []) consider(inner.Constraint, table, i, c.def.ColumnDef.colname);
     }
@@ -299,8 +305,8 @@ export function generatedNames(ast: PgNode, taken: NamesTaken = nobodysNames): M
   for (const item of made) {
     const u = item.parts;
     if (item.name === undefined) {
-      const isTaken = (name: string) => chosen.has(name) || (u.relation === undefined ? taken.constraint(name)
-        : u.relation === 'index' ? taken.relation(name) : taken.relation(name) || taken.constraint(name));
+      const isTaken = (name: string) => chosen.has(name) || (!freed.has(name) && (u.relation === undefined ? taken.constraint(name)
+        : u.relation === 'index' ? taken.relation(name) : taken.relation(name) || taken.constraint(name)));
       item.name = chooseName(u.table, u.middle, u.label, isTaken);
     }
     chosen.add(item.name);

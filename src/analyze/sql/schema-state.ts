@@ -245,11 +245,13 @@ export class SchemaState implements KnownSchema {
   private readonly referrers = new Map<string, Set<string>>();
 
   /**
-   * Every name a constraint was given (or renamed to) in the statements seen: a name not in it is
-   * no constraint's, so namesTaken() looks through the tables only for the few that are. Only ever
-   * added to, so it needs no undoing.
+   * Every name a constraint was given (or renamed to) in the statements seen, with the opaqueCount
+   * then: a name not in it is no constraint's, so namesTaken() looks through the tables only for
+   * the few that are; one given before the last opaque statement (dynamic SQL may have dropped
+   * it) is taken as free, as PostgreSQL's first choice. Needs no undoing: namesTaken() checks the
+   * tables.
    */
-  private readonly constraintNames = new Set<string>();
+  private readonly constraintNames = new Map<string, number>();
 
   /**
    * What the schema of a table holds that the name PostgreSQL gives an unnamed index or constraint
@@ -259,7 +261,7 @@ export class SchemaState implements KnownSchema {
     const key = tableKey(table);
     const schema = key.includes('.') ? key.slice(0, key.lastIndexOf('.')) : '';
     const constraintOf = (name: string, owningIndex: boolean): boolean => {
-      if (!this.constraintNames.has(name)) return false;
+      if (this.constraintNames.get(name) !== this.opaqueCount) return false;
       for (const t of this.tables.values()) {
         if ((t.name.includes('.') ? t.name.slice(0, t.name.lastIndexOf('.')) : '') !== schema) continue;
         const c = t.constraints.get(name);
@@ -275,6 +277,20 @@ export class SchemaState implements KnownSchema {
         return this.tables.has(k) || this.indexTables.has(k) || this.views.has(k) || this.sequences.has(k) || constraintOf(name, true);
       },
       constraint: (name) => constraintOf(name, false),
+      droppedWithColumn: (column) => {
+        const t = this.table(table);
+        const freed: string[] = [];
+        if (!t) return freed;
+        const free = (map: ReadonlyMap<string, { readonly columns: readonly string[] }>) => {
+          for (const [n, on] of map) if (on.columns.includes(column)) freed.push(n);
+        };
+        if (t.constraints.involves(column)) free(t.constraints);
+        if (t.keyConstraints.involves(column)) free(t.keyConstraints);
+        if (t.uniqueIndexes.involves(column)) free(t.uniqueIndexes);
+        if (t.foreignKeys.involves(column)) free(t.foreignKeys);
+        for (const index of this.indexesOn.get(t.name) ?? []) if (this.indexColumns.get(index)?.includes(column)) freed.push(index.slice(index.lastIndexOf('.') + 1));
+        return freed;
+      },
     };
   }
 
@@ -1037,7 +1053,7 @@ export class SchemaState implements KnownSchema {
           }
         } else if (renameType === 'OBJECT_TABCONSTRAINT') {
           const table = this.table(relationName(body.relation));
-          this.constraintNames.add(body.newname);
+          this.constraintNames.set(body.newname, this.opaqueCount);
           const fk = table?.foreignKeys.get(body.subname);
           const key = table?.keyConstraints.get(body.subname);
           if (table && fk) {
@@ -1259,7 +1275,7 @@ export class SchemaState implements KnownSchema {
     if (column !== undefined && !columns.includes(column)) columns.push(column);
     // USING INDEX without a name: the constraint takes the index's.
     const name: string | undefined = c.conname ?? (typeof c.indexname === 'string' ? c.indexname : undefined);
-    if (name !== undefined) this.constraintNames.add(name);
+    if (name !== undefined) this.constraintNames.set(name, this.opaqueCount);
     const schema = table.name.includes('.') ? `${table.name.slice(0, table.name.lastIndexOf('.'))}.` : '';
     const index = typeof c.indexname === 'string' ? tableKey(`${schema}${c.indexname}`) : undefined;
     if (name !== undefined) this.setIn(table.constraints, name, { kind, validated: !c.skip_validation, columns, ...(index !== undefined ? { index } : {}) });
