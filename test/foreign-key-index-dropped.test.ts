@@ -40,6 +40,12 @@ const histories: { name: string; files: string[]; at: string[] }[] = [
   { name: 'the key\'s column renamed, then dropped: the key and its index go together', files: [keyed, 'ALTER TABLE orders RENAME COLUMN user_id TO buyer_id;', 'ALTER TABLE orders DROP COLUMN buyer_id;'], at: [] },
   { name: 'the key\'s column renamed, indexed anew under its new name, then that index\'s other column dropped', files: [keyed, 'ALTER TABLE orders RENAME COLUMN user_id TO buyer_id;\nCREATE INDEX orders_buyer_placed_idx ON orders (buyer_id, placed_at);\nDROP INDEX orders_user_id_idx;', 'ALTER TABLE orders DROP COLUMN placed_at;'], at: ['003.sql:2'] },
   { name: 'a new table\'s key whose index is dropped is reported once, where the table declares it', files: ["SET lock_timeout = '5s';\nCREATE TABLE invoices (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\nCREATE INDEX invoices_user_id_idx ON invoices (user_id);", 'DROP INDEX invoices_user_id_idx;'], at: ['001.sql:2'] },
+  // Unnamed indexes and keys, dropped by the names PostgreSQL gave them (src/sql/generated-names.ts).
+  { name: 'an unnamed index dropped by the name PostgreSQL gave it', files: ['CREATE INDEX ON orders (user_id);\nALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id);', 'DROP INDEX orders_user_id_idx;'], at: ['002.sql:2'] },
+  { name: 'two unnamed indexes of one column: the second is numbered, and dropping it leaves the first', files: ['CREATE INDEX ON orders (user_id);\nCREATE INDEX ON orders (user_id);\nALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id);', 'DROP INDEX orders_user_id_idx1;'], at: [] },
+  { name: 'two unnamed indexes of one column, both dropped', files: ['CREATE INDEX ON orders (user_id);\nCREATE INDEX ON orders (user_id);\nALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id);', 'DROP INDEX orders_user_id_idx, orders_user_id_idx1;'], at: ['002.sql:2'] },
+  { name: 'a long table\'s unnamed index and key, under names cut to 63 bytes: the index dropped, then the key', files: ['CREATE TABLE order_line_items_kept_for_the_quarterly_tax_reports (id bigint PRIMARY KEY, purchasing_user_id bigint REFERENCES users (id));\nCREATE INDEX ON order_line_items_kept_for_the_quarterly_tax_reports (purchasing_user_id);', 'DROP INDEX order_line_items_kept_for_the_quarterly__purchasing_user_id_idx;', 'ALTER TABLE order_line_items_kept_for_the_quarterly_tax_reports DROP CONSTRAINT order_line_items_kept_for_the_quarterly_purchasing_user_id_fkey;'], at: [] },
+  { name: 'a long table\'s unnamed index dropped, its key kept', files: ['CREATE TABLE order_line_items_kept_for_the_quarterly_tax_reports (id bigint PRIMARY KEY, purchasing_user_id bigint REFERENCES users (id));\nCREATE INDEX ON order_line_items_kept_for_the_quarterly_tax_reports (purchasing_user_id);', 'DROP INDEX order_line_items_kept_for_the_quarterly__purchasing_user_id_idx;'], at: ['001.sql:2'] },
 ];
 
 const unindexedKeys = `
@@ -103,5 +109,27 @@ describe('MG230 on an index dropped under a foreign key, in the rule\'s words', 
     const files = { '000_base.up.sql': base, '001_key.up.sql': keyed, '001_key.down.sql': "SET lock_timeout = '5s';\nDROP INDEX orders_user_id_idx;\n" };
     const result = await lint({ files: Object.keys(files) }, memoryHost(files));
     expect(result.diagnostics.filter((d) => d.code === 'MG230')).toEqual([]);
+  });
+});
+
+describe.each(sqlEngines())('a DROP INDEX of a constraint\'s index is refused and changes nothing, on $name', (engineSpec) => {
+  let db: SqlEngine;
+  beforeAll(async () => {
+    db = await engineSpec.open();
+  });
+  afterAll(() => db?.close());
+
+  // The key's index is its UNIQUE constraint's (unnamed: PostgreSQL's name), or a primary key's.
+  const cases = [
+    { name: 'a UNIQUE constraint\'s', setup: 'CREATE TABLE invoices (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id), UNIQUE (user_id, id));', drop: 'DROP INDEX invoices_user_id_id_key;' },
+    { name: 'a primary key\'s', setup: 'CREATE TABLE memberships (user_id bigint REFERENCES users (id), team bigint, PRIMARY KEY (user_id, team));', drop: 'DROP INDEX memberships_pkey;' },
+  ];
+  it.each(cases)('$name: the key it serves stays served, and MG230 says nothing', async ({ setup, drop }) => {
+    const { texts, result } = await lintHistory([setup, drop]);
+    expect(result.diagnostics.filter((d) => d.code === 'MG230')).toEqual([]);
+    await db.run('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+    for (const text of texts.slice(0, -1)) await db.run(text);
+    await expect(db.run(drop)).rejects.toThrow(/requires it/);
+    expect(rowsOf(await db.run(unindexedKeys))).toEqual([]);
   });
 });

@@ -64,6 +64,18 @@ describe('views in SQL files', () => {
     expect(['active_ids', 'active_users', 'emails'].filter((v) => !server.views.includes(v))).toEqual(gone);
   });
 
+  it('a materialized view dropped is called one (MG214), apart from plain views', async () => {
+    const files = {
+      '1_init.sql': `${init}CREATE MATERIALIZED VIEW user_counts AS SELECT count(*) AS n FROM users;\nCREATE MATERIALIZED VIEW email_counts AS SELECT count(email) AS n FROM users;\n`,
+      '2_change.sql': "SET lock_timeout = '2s';\nDROP MATERIALIZED VIEW user_counts, email_counts;\nDROP VIEW active_ids, emails;\n",
+    };
+    const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+    expect(result.diagnostics.filter((d) => d.code === 'MG214').map((d) => d.message)).toEqual([
+      'this statement drops materialized views user_counts and email_counts',
+      'this statement drops views active_ids and emails',
+    ]);
+  });
+
   it('a view dropped first, in the same file or statement, is no longer in the way', async () => {
     expect((await findings('DROP VIEW active_ids;\nDROP VIEW active_users;\nDROP VIEW emails;\nDROP TABLE users;')).filter((f) => f.includes('MG067'))).toEqual([]);
     expect((await findings('DROP VIEW active_ids, active_users;')).filter((f) => f.includes('MG067'))).toEqual([]);

@@ -63,6 +63,17 @@ describe('the foreign keys the schema state tracks, for the locks on other table
     expect(state.foreignKeysAt('unrelated')).toEqual([]);
   });
 
+  it('knows unnamed indexes and keys by the names PostgreSQL gives them (numbered past a renamed table\'s), and keeps a constraint\'s index a refused DROP INDEX names', async () => {
+    // The names are PostgreSQL's: test/generated-names.test.ts checks the same statements on the engines.
+    const { state } = await stateAfter(`
+      CREATE INDEX ON r (p_code); CREATE INDEX ON r (p_code);
+      ALTER TABLE p RENAME TO p_old; CREATE TABLE p (id bigint PRIMARY KEY, code text UNIQUE);
+      CREATE UNIQUE INDEX ON r (id, p_id); ALTER TABLE r ADD UNIQUE USING INDEX r_id_p_id_idx; DROP INDEX r_id_p_id_idx;`);
+    expect([state.indexTables.get('r_p_code_idx'), state.indexTables.get('r_p_code_idx1')]).toEqual(['r', 'r']);
+    expect([...state.table('p')!.keyConstraints.keys()]).toEqual(['p_pkey1', 'p_code_key1']);
+    expect(state.indexTables.get('r_id_p_id_idx')).toBe('r');
+  });
+
   it('follows renames of the referenced table, of constraints and of columns', async () => {
     const { locks } = await stateAfter('ALTER TABLE p RENAME TO parent; ALTER TABLE r RENAME CONSTRAINT r_p_id_fkey TO r_parent_fk; ALTER TABLE r RENAME COLUMN p_code TO parent_code;');
     expect(locks('ALTER TABLE r DROP CONSTRAINT r_parent_fk')).toEqual(['AccessExclusiveLock r', 'AccessExclusiveLock parent']);

@@ -39,6 +39,8 @@ export interface Destruction {
   readonly kind: DestructionKind;
   /** What is destroyed: "users", "users.verification_date". */
   readonly target: string;
+  /** A drop-view or rename-view of a materialized view: messages say so. */
+  readonly materialized?: true;
 }
 
 export interface DataChange {
@@ -191,7 +193,8 @@ function factsOf(ast: PgNode): StatementFacts {
         type === 'OBJECT_TABLE' ? names.map((n: string) => ({ kind: 'drop-table', target: n }))
         : type === 'OBJECT_SCHEMA' ? names.map((n: string) => ({ kind: 'drop-schema', target: n }))
         // Running code reads views as it reads tables (a materialized view's rows go with it too).
-        : type === 'OBJECT_VIEW' || type === 'OBJECT_MATVIEW' ? names.map((n: string) => ({ kind: 'drop-view', target: n }))
+        : type === 'OBJECT_VIEW' ? names.map((n: string) => ({ kind: 'drop-view', target: n }))
+        : type === 'OBJECT_MATVIEW' ? names.map((n: string) => ({ kind: 'drop-view', target: n, materialized: true }))
         : [];
       const tables = type === 'OBJECT_TABLE' || type === 'OBJECT_INDEX' ? names : [];
       return facts({
@@ -209,7 +212,7 @@ function factsOf(ast: PgNode): StatementFacts {
         return facts({ command: `ALTER ${relationWords[body.renameType]} RENAME`, tables: [table], destructive: [{ kind: 'rename-table', target: table }] });
       }
       if (body.renameType === 'OBJECT_VIEW' || body.renameType === 'OBJECT_MATVIEW') {
-        return facts({ command: `ALTER ${relationWords[body.renameType]} RENAME`, tables: [table], destructive: [{ kind: 'rename-view', target: table }] });
+        return facts({ command: `ALTER ${relationWords[body.renameType]} RENAME`, tables: [table], destructive: [{ kind: 'rename-view', target: table, ...(body.renameType === 'OBJECT_MATVIEW' ? { materialized: true as const } : {}) }] });
       }
       return facts({ command: 'RENAME', tables: body.relation ? [table] : [] });
     }

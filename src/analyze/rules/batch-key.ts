@@ -1,3 +1,4 @@
+import { makeObjectName } from '../../sql/generated-names.js';
 import type { Rule } from '../rule.js';
 import type { Batch, Statement } from '../../normalize/model.js';
 import { relationName } from '../../sql/facts.js';
@@ -26,7 +27,7 @@ export const batchKey: Rule = {
     const state = new SchemaState();
     const tables = new Map<string, SeenTable>();
     for (const s of plan.baseline?.statements ?? []) {
-      learnFrom(tables, s.ast);
+      learnFrom(tables, state.withGeneratedNames(s.ast));
       state.apply(s.ast, false);
     }
     state.settle();
@@ -57,7 +58,7 @@ export const batchKey: Rule = {
         report({
           span: batch.span,
           message: `${what} walks ${quoteName(table)} by ${quoteIdent(key)}, which no index of ${quoteName(table)} starts with: each batch finds its range by scanning the whole table${rows ? ` (${formatCount(rows)} rows, ${formatCount(Math.ceil(rows / batch.size))} batches: as many scans)` : ''}`,
-          help: `Walk the primary key or another indexed column (batch: { key: id }), or build the index in an earlier step: CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(`${rel.relname}_${key}_idx`)} ON ${quoteName(table)} (${quoteIdent(key)});`,
+          help: `Walk the primary key or another indexed column (batch: { key: id }), or build the index in an earlier step: CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(makeObjectName(rel.relname, key, 'idx'))} ON ${quoteName(table)} (${quoteIdent(key)});`,
         });
       }
       const checked = [...known.notNullChecks.values()].some((c) => c.column === key && c.validated);
@@ -76,7 +77,7 @@ export const batchKey: Rule = {
         if (step.batch) judge(step.action.statements, step.batch, `step "${step.id}"`);
         // The rollback runs on the schema the step left.
         for (const s of step.action.statements) {
-          learnFrom(tables, s.ast);
+          learnFrom(tables, state.withGeneratedNames(s.ast));
           state.apply(s.ast, true);
         }
         const rollback = step.rollback;

@@ -17,6 +17,12 @@ export const destructionLabels: Record<DestructionKind, string> = {
   'rename-column': 'renames column',
 };
 
+/** What a destruction does, in words ("drops view"; "drops materialized view" for one). */
+export function destructionLabel(d: Destruction, labels: Readonly<Record<string, string>> = destructionLabels): string {
+  const label = labels[d.kind] ?? destructionLabels[d.kind];
+  return d.materialized ? label.replace('view', 'materialized view') : label;
+}
+
 /** Drops, truncates, unfiltered deletes and renames break or lose data: they belong in contract. */
 export const destructiveOutsideContract: Rule = {
   code: 'MG102',
@@ -36,7 +42,7 @@ export const destructiveOutsideContract: Rule = {
             if (replacesView(d, later) || keepsOldName(d, later)) continue;
             report({
               span: statement.span,
-              message: `step "${step.id}" ${destructionLabels[d.kind]} ${quoteName(d.target)} in ${phase.kind} phase "${phase.name}"`,
+              message: `step "${step.id}" ${destructionLabel(d)} ${quoteName(d.target)} in ${phase.kind} phase "${phase.name}"`,
               help: d.kind === 'rename-table' || d.kind === 'rename-view'
                 ? `A rename breaks the code still running. Keep the old name working in the same step: CREATE VIEW ${quoteName(d.target)} AS SELECT * FROM <new name>; after it (the code reads and writes through it), and drop the view in contract.`
                 : d.kind.startsWith('rename')

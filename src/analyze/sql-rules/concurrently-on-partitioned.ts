@@ -24,7 +24,7 @@ export const concurrentlyOnPartitioned: StatementRule = {
     report({
       message: `CREATE INDEX CONCURRENTLY on partitioned table ${quoteName(table)}: PostgreSQL refuses it, and the migration fails here`,
       refused: 'certain',
-      help: partitionedIndexRecipe(table, body.idxname),
+      help: partitionedIndexRecipe(table, body.idxname ?? ctx.state.generatedNames(ctx.ast).get(body)),
     });
   },
 };

@@ -1,10 +1,10 @@
 import { alterTableCommands, node, relationName } from './ast.js';
-import { destructionLabels, replacesView } from '../rules/destructive-outside-contract.js';
+import { destructionLabel, replacesView } from '../rules/destructive-outside-contract.js';
 import type { StatementContext, StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
 import { viewsOf } from '../compat/views.js';
 import { quoteColumn, quoteIdent, quoteName } from '../../sql/quote.js';
-import type { DestructionKind } from '../../sql/facts.js';
+import type { Destruction } from '../../sql/facts.js';
 import { andList } from './statement-locks.js';
 
 /**
@@ -26,7 +26,7 @@ export const destructive: StatementRule = {
     if (rollback && !ctx.madeByUp) return;
     const found: string[] = [];
     // By what is done to them, in the order first met: "drops views a, b and c", not "drops view a and drops view b and ...".
-    const lost = new Map<string, string[]>();
+    const lost = new Map<string, { d: Destruction; names: string[] }>();
     for (const d of ctx.facts.destructive) {
       if (d.kind.startsWith('rename') || replacesView(d, ctx.later)) continue;
       if (rollback && madeByTheUp(ctx, d)) continue;
@@ -42,11 +42,13 @@ export const destructive: StatementRule = {
       const also = cascaded.length
         ? `, and with it (CASCADE) ${cascaded.length === 1 ? cascaded[0] : `${cascaded.slice(0, -1).join(', ')} and ${cascaded.at(-1)}`}, built on it`
         : emptied.length ? `, and with ${truncated.length > 1 ? 'them' : 'it'} (CASCADE) ${andList(emptied.map(quoteName))}, whose foreign keys reach ${truncated.length > 1 ? 'them' : 'it'}` : '';
-      const names = lost.get(d.kind) ?? [];
-      names.push(`${quoteName(d.target)}${also}`);
-      lost.set(d.kind, names);
+      // Materialized views apart from views: they are named so.
+      const doing = destructionLabel(d, pluralLabels);
+      const names = lost.get(doing) ?? { d, names: [] };
+      names.names.push(`${quoteName(d.target)}${also}`);
+      lost.set(doing, names);
     }
-    for (const [kind, names] of lost) found.push(`${names.length > 1 ? pluralLabels[kind] ?? destructionLabels[kind as DestructionKind] : destructionLabels[kind as DestructionKind]} ${listed(names)}`);
+    for (const [plural, { d, names }] of lost) found.push(`${names.length > 1 ? plural : destructionLabel(d)} ${listed(names)}`);
     // Dropping NOT NULL loses nothing, but code that reads the column may now meet NULL: not on a
     // table nobody uses yet, nor in a rollback (it undoes its up's SET NOT NULL, which the code before relied on not).
     const table = alterTableCommands(ctx.ast) ? relationName(node(ctx.ast)[1].relation) : undefined;

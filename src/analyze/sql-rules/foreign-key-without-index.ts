@@ -1,10 +1,11 @@
 import { addedConstraints, alterTableCommands, node, relationName } from './ast.js';
-import { foreignKeyName, learn, learnedKinds, notNullPredicate, seenTable, stillThere, type RemovedIndex, type SeenForeignKey, type SeenTable } from './seen-tables.js';
+import { learn, learnedKinds, notNullPredicate, seenTable, stillThere, type RemovedIndex, type SeenForeignKey, type SeenTable } from './seen-tables.js';
 import { leaveDoBlock, type StatementContext, type StatementFinding, type StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
 import { skippedPart } from '../sql/skips.js';
 import { scanSql, type PgNode } from '../../sql/parser.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
+import { chooseName, makeObjectName, nameAddition } from '../../sql/generated-names.js';
 
 /** Whether some index's leading columns are exactly the foreign key's columns, in any order. */
 function covered(columns: readonly string[], indexes: Iterable<(string | null)[]>): boolean {
@@ -139,17 +140,18 @@ function tableElementSpans(text: string, count: number): { start: number; end: n
  */
 function newTableKeys(ctx: StatementContext): NewTableKey[] {
   const keys: NewTableKey[] = [];
-  const named = (table: string, columns: readonly string[], conname: string | undefined) => foreignKeyName(tableKey(table), columns, conname);
-  const alter = alterTableCommands(ctx.ast);
+  // An unnamed key has the name PostgreSQL gives it written in, as the tables seen know it.
+  const ast = ctx.state.withGeneratedNames(ctx.ast);
+  const alter = alterTableCommands(ast);
   if (alter) {
     if (!ctx.state.isNew(alter.table)) return keys;
-    for (const { constraint, subcommand } of addedConstraints(ctx.ast, ['CONSTR_FOREIGN'])) {
+    for (const { constraint, subcommand } of addedConstraints(ast, ['CONSTR_FOREIGN'])) {
       const columns: string[] = (constraint.fk_attrs ?? []).map((a: { String?: { sval?: string } }) => a.String?.sval);
-      if (columns.length) keys.push({ table: alter.table, columns, referenced: relationName(constraint.pktable), name: named(alter.table, columns, constraint.conname), subcommand });
+      if (columns.length) keys.push({ table: alter.table, columns, referenced: relationName(constraint.pktable), name: constraint.conname, subcommand });
     }
     return keys;
   }
-  const [kind, body] = node(ctx.ast);
+  const [kind, body] = node(ast);
   if (kind !== 'CreateStmt' || body.partbound || body.ofTypename) return keys;
   const elements: Record<string, any>[] = body.tableElts ?? [];
   if (elements.some((e) => e.TableLikeClause)) return keys;
@@ -163,7 +165,7 @@ function newTableKeys(ctx: StatementContext): NewTableKey[] {
       if (!columns.length || columns.some((c) => c === undefined)) continue;
       // Placed only when the table declares a key: most CREATE TABLEs are not lexed again.
       if (spans === null) spans = tableElementSpans(ctx.text, elements.length);
-      keys.push({ table, columns, referenced: relationName(constraint.pktable), name: named(table, columns, constraint.conname), ...(spans?.[i] ? { at: spans[i] } : {}) });
+      keys.push({ table, columns, referenced: relationName(constraint.pktable), name: constraint.conname, ...(spans?.[i] ? { at: spans[i] } : {}) });
     }
   }
   return keys;
@@ -190,7 +192,7 @@ function judgedAtEnd(ctx: StatementContext, key: NewTableKey): StatementFinding 
   const ran = ctx.mode === 'lint' ? 'the files linted have run' : 'the plan has run';
   return {
     message: `${quoteName(key.table)} (${cols}) references ${quoteName(key.referenced)}, and no index on (${cols}) is there once ${ran}: every DELETE on ${quoteName(key.referenced)}, and every UPDATE of its key, scans ${quoteName(key.table)}`,
-    help: `Index it in the ${ctx.mode === 'lint' ? 'migration' : 'step'} that creates the table, where nothing uses it yet and it needs no CONCURRENTLY: CREATE INDEX ${quoteIdent(`${key.table.replace(/^.*\./, '')}_${key.columns.join('_')}_idx`)} ON ${quoteName(key.table)} (${cols});`,
+    help: `Index it in the ${ctx.mode === 'lint' ? 'migration' : 'step'} that creates the table, where nothing uses it yet and it needs no CONCURRENTLY: CREATE INDEX ${quoteIdent(makeObjectName(key.table.replace(/^.*\./, ''), nameAddition(key.columns), 'idx'))} ON ${quoteName(key.table)} (${cols});`,
     ...(key.at ? { at: key.at } : {}),
     ...(key.subcommand !== undefined ? { subcommand: key.subcommand } : {}),
     // The table and this very key still there (not dropped, nor dropped and declared again:
@@ -216,15 +218,13 @@ function removal(ctx: StatementContext, removed: RemovedIndex, cols: string): st
 }
 
 /**
- * A name for the replacement index the help builds before the drop: not the name of the index
- * dropped (still there then, so IF NOT EXISTS would skip the build) nor of another index of the
- * table; numbered as PostgreSQL numbers the names it chooses.
+ * A name for the replacement index the help builds before the drop, as PostgreSQL would name it:
+ * not the name of the index dropped (still there then, so IF NOT EXISTS would skip the build) nor
+ * of another index of the table.
  */
-function freeIndexName(table: SeenTable, dropped: string, name: string): string {
+function freeIndexName(table: SeenTable, dropped: string, columns: readonly string[]): string {
   const taken = (n: string) => n === dropped || table.indexes.has(n) || table.notNullIndexes.has(n);
-  let free = name;
-  for (let i = 1; taken(free); i++) free = `${name}${i}`;
-  return free;
+  return chooseName(table.key.replace(/^.*\./, ''), nameAddition(columns), 'idx', taken);
 }
 
 /**
@@ -241,8 +241,6 @@ function keysLeftUnindexed(ctx: StatementContext, removed: readonly RemovedIndex
     const table = r.table;
     // Each table once, at its first removal.
     if (!table.created || table.indexesFromElsewhere || removed.findIndex((o) => o.table === table) !== i) continue;
-    // DROP INDEX of a constraint's index is refused (MG237 says so): it removes nothing.
-    if (r.subcommand === undefined && state.table(table.key)?.keyConstraints.has(r.name)) continue;
     for (const [name, key] of table.foreignKeys) {
       if (judgedKeys.has(key)) continue;
       const by = removed.find((o) => o.table === table && (o.notNull === undefined || servesKey(o.notNull, key.columns)) && covered(key.columns, [o.columns as (string | null)[]]));
@@ -250,7 +248,7 @@ function keysLeftUnindexed(ctx: StatementContext, removed: readonly RemovedIndex
       const opaque = state.opaqueCount;
       const cols = key.columns.map(quoteIdent).join(', ');
       const ran = ctx.mode === 'lint' ? 'the files linted have run' : 'the plan has run';
-      const indexName = quoteIdent(freeIndexName(table, by.name, `${table.key.replace(/^.*\./, '')}_${key.columns.join('_')}_idx`));
+      const indexName = quoteIdent(freeIndexName(table, by.name, key.columns));
       findings.push({
         message: `${quoteName(table.key)} (${cols}) references ${quoteName(key.references)}, and ${removal(ctx, by, cols)}; none is built again by the time ${ran}: every DELETE on ${quoteName(key.references)}, and every UPDATE of its key, scans ${quoteName(table.key)}`,
         help: state.table(table.key)?.partitioned
@@ -299,8 +297,8 @@ export const foreignKeyWithoutIndex: StatementRule = {
             : `${quoteName(alter.table)} (${cols}) references ${quoteName(referenced)} and may have no index on (${cols}) (migc has not seen the indexes of ${quoteName(alter.table)}): without one, every DELETE on ${quoteName(referenced)} scans ${quoteName(alter.table)}`,
           help: ctx.state.table(alter.table)?.partitioned
             // CONCURRENTLY is refused on a partitioned table (MG233): the index is built partition by partition.
-            ? `Create the index first, partition by partition: CREATE INDEX ${quoteIdent(`${alter.table.replace(/^.*\./, '')}_${columns.join('_')}_idx`)} ON ONLY ${quoteName(alter.table)} (${columns.map(quoteIdent).join(', ')}); then on each partition CREATE INDEX CONCURRENTLY and ALTER INDEX ... ATTACH PARTITION; then add the foreign key.`
-            : `Create the index first: CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(`${alter.table.replace(/^.*\./, '')}_${columns.join('_')}_idx`)} ON ${quoteName(alter.table)} (${columns.map(quoteIdent).join(', ')}); then add the foreign key NOT VALID and validate it.${leaveDoBlock(ctx)}`,
+            ? `Create the index first, partition by partition: CREATE INDEX ${quoteIdent(makeObjectName(alter.table.replace(/^.*\./, ''), nameAddition(columns), 'idx'))} ON ONLY ${quoteName(alter.table)} (${columns.map(quoteIdent).join(', ')}); then on each partition CREATE INDEX CONCURRENTLY and ALTER INDEX ... ATTACH PARTITION; then add the foreign key.`
+            : `Create the index first: CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(makeObjectName(alter.table.replace(/^.*\./, ''), nameAddition(columns), 'idx'))} ON ${quoteName(alter.table)} (${columns.map(quoteIdent).join(', ')}); then add the foreign key NOT VALID and validate it.${leaveDoBlock(ctx)}`,
           ...(seen ? {} : { severity: 'info' as const }),
           subcommand,
         });

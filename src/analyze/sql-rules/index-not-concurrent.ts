@@ -23,7 +23,7 @@ export const indexNotConcurrent: StatementRule = {
       report({
         severity,
         message: `CREATE INDEX ${name}on partitioned table ${quoteName(table)} builds an index on every partition, each under a SHARE lock held to the end: writes to ${sizeNote(ctx, table)} wait until the last is built`,
-        help: partitionedIndexRecipe(table, body.idxname),
+        help: partitionedIndexRecipe(table, body.idxname ?? ctx.state.generatedNames(ctx.ast).get(body)),
       });
       return;
     }
@@ -32,7 +32,7 @@ export const indexNotConcurrent: StatementRule = {
       severity,
       message: `CREATE INDEX ${name}takes a SHARE lock on ${sizeNote(ctx, table)}: writes wait until the index is built`,
       // IF NOT EXISTS: a re-run after a failed build must not fail on its INVALID index (MG221).
-      help: `Build it without blocking writes: CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY IF NOT EXISTS ${body.idxname ? quoteIdent(body.idxname) : '<name>'} ON ${quoteName(table)}${using} (${plainColumns(body) ?? '...'}); ${ctx.mode === 'plan' ? 'migc runs it outside a transaction' : 'it must run outside a transaction block, in a file your migration tool runs without one'}. If it fails, drop the INVALID index and try again.${leaveDoBlock(ctx)}`,
+      help: `Build it without blocking writes: CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(body.idxname ?? ctx.state.generatedNames(ctx.ast).get(body) ?? '<name>')} ON ${quoteName(table)}${using} (${plainColumns(body) ?? '...'}); ${ctx.mode === 'plan' ? 'migc runs it outside a transaction' : 'it must run outside a transaction block, in a file your migration tool runs without one'}. If it fails, drop the INVALID index and try again.${leaveDoBlock(ctx)}`,
     });
   },
 };
@@ -41,9 +41,8 @@ export const indexNotConcurrent: StatementRule = {
  * How to index a partitioned table without blocking writes: PostgreSQL refuses CREATE INDEX
  * CONCURRENTLY on it, but takes one on each partition, attached to an index made ON ONLY the parent.
  */
-export function partitionedIndexRecipe(table: string, index: string | undefined): string {
-  const name = index ?? `${table.split('.').pop()}_idx`;
-  return `PostgreSQL cannot build it CONCURRENTLY on the partitioned table. Create it on the parent alone, CREATE INDEX ${quoteIdent(name)} ON ONLY ${quoteName(table)} (...); (instant, invalid until complete), then for each partition CREATE INDEX CONCURRENTLY on it and ALTER INDEX ${quoteIdent(name)} ATTACH PARTITION <its index>; the parent's index is valid once every partition's is attached.`;
+export function partitionedIndexRecipe(table: string, name: string | undefined): string {
+  return `PostgreSQL cannot build it CONCURRENTLY on the partitioned table. Create it on the parent alone, CREATE INDEX ${name !== undefined ? quoteIdent(name) : '<name>'} ON ONLY ${quoteName(table)} (...); (instant, invalid until complete), then for each partition CREATE INDEX CONCURRENTLY on it and ALTER INDEX ${name !== undefined ? quoteIdent(name) : '<name>'} ATTACH PARTITION <its index>; the parent's index is valid once every partition's is attached.`;
 }
 
 /**

@@ -31,6 +31,11 @@ export interface SeenTable {
    * as the equality implies the predicate (checked on PostgreSQL 15).
    */
   readonly notNullIndexes: ByColumnMap<{ columns: (string | null)[]; notNull: string[] }>;
+  /**
+   * Those of `indexes` a PRIMARY KEY or UNIQUE constraint owns (they share its name): DROP INDEX
+   * of one is refused ("cannot drop index ... because constraint ... requires it"), and keeps it.
+   */
+  readonly keyIndexes: Set<string>;
   readonly validatedChecks: Set<string>;
   readonly notValidChecks: Set<string>;
   /**
@@ -94,6 +99,7 @@ const newSeenTable = (key: string, created: boolean, indexesFromElsewhere = fals
   ...(indexesFromElsewhere ? { indexesFromElsewhere } : {}),
   indexes: new ByColumnMap(indexColumns),
   notNullIndexes: new ByColumnMap(partialIndexColumns),
+  keyIndexes: new Set(),
   validatedChecks: new Set(),
   notValidChecks: new Set(),
   foreignKeys: new ByColumnMap(keyColumns),
@@ -119,18 +125,14 @@ export function notNullPredicate(where: Record<string, any> | undefined): string
   return columns;
 }
 
-/** The name PostgreSQL gives a foreign key (the schema state's too): its own, or table_columns_fkey. */
-export function foreignKeyName(table: string, columns: readonly string[], conname: string | undefined): string {
-  return conname ?? `${table.split('.').pop()}_${columns.join('_')}_fkey`;
-}
-
 const namesOf = (list: { String?: { sval?: string } }[] | undefined): string[] => (list ?? []).map((k) => k.String?.sval ?? '');
 
-function addConstraint(t: SeenTable, c: Record<string, any> | undefined, anonymous: string, column?: string): void {
+/** Learns a constraint, under its name: learn() wrote in those PostgreSQL gives (src/sql/generated-names.ts). */
+function addConstraint(t: SeenTable, c: Record<string, any> | undefined, column?: string): void {
   if (!c) return;
   if (c.contype === 'CONSTR_FOREIGN') {
     const columns = c.fk_attrs?.length ? namesOf(c.fk_attrs) : column ? [column] : [];
-    if (columns.length) t.foreignKeys.set(foreignKeyName(t.key, columns, c.conname), { columns, references: tableKey(relationName(c.pktable)) });
+    if (columns.length) t.foreignKeys.set(c.conname, { columns, references: tableKey(relationName(c.pktable)) });
   }
   if ((c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') && c.indexname) {
     // ADD ... USING INDEX: the index becomes the constraint's, and takes its name (checked on PostgreSQL).
@@ -139,15 +141,17 @@ function addConstraint(t: SeenTable, c: Record<string, any> | undefined, anonymo
       t.indexes.delete(c.indexname);
       t.indexes.set(c.conname, columns);
     }
+    if (columns) t.keyIndexes.add(c.conname ?? c.indexname);
     return;
   }
   if (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') {
     const keys: string[] = c.keys?.length ? c.keys.map((k: { String?: { sval?: string } }) => k.String?.sval) : column ? [column] : [];
-    // Unnamed, it has the name PostgreSQL gives it (users_pkey, users_email_key), which a later DROP CONSTRAINT names.
-    const bare = t.key.split('.').pop();
-    if (keys.length) t.indexes.set(c.conname ?? (c.contype === 'CONSTR_PRIMARY' ? `${bare}_pkey` : `${bare}_${keys.join('_')}_key`), keys);
+    if (keys.length) {
+      t.indexes.set(c.conname, keys);
+      t.keyIndexes.add(c.conname);
+    }
   }
-  if (c.contype === 'CONSTR_CHECK') (c.skip_validation ? t.notValidChecks : t.validatedChecks).add(c.conname ?? anonymous);
+  if (c.contype === 'CONSTR_CHECK') (c.skip_validation ? t.notValidChecks : t.validatedChecks).add(c.conname);
 }
 
 /** The kinds of statement learn() learns from: MG230 and MG232 must be called for each of them. */
@@ -165,7 +169,7 @@ export function learn(ctx: StatementContext): readonly RemovedIndex[] {
   m.removed = noneRemoved;
   if (ctx.inRollback) return m.removed;
   const removed: RemovedIndex[] = [];
-  learnFrom(m.tables, ctx.ast, removed);
+  learnFrom(m.tables, ctx.state.withGeneratedNames(ctx.ast), removed);
   if (removed.length) m.removed = removed;
   return m.removed;
 }
@@ -196,6 +200,7 @@ function renameIndex(t: SeenTable, from: string, to: string): void {
     t.indexes.delete(from);
     t.indexes.set(to, columns);
   }
+  if (t.keyIndexes.delete(from)) t.keyIndexes.add(to);
   const partial = t.notNullIndexes.get(from);
   if (partial) {
     t.notNullIndexes.delete(from);
@@ -204,7 +209,9 @@ function renameIndex(t: SeenTable, from: string, to: string): void {
 }
 
 /**
- * What a statement teaches of tables' indexes and checks, into `tables` (keyed by tableKey). Also
+ * What a statement teaches of tables' indexes and checks, into `tables` (keyed by tableKey): a
+ * statement whose unnamed objects have the names PostgreSQL gives them written in
+ * (SchemaState.withGeneratedNames), as later statements name them. Also
  * for a plan rule that follows a plan's tables from its baseline (MG128): a baseline's CREATE
  * TABLE counts as seen, so its indexes are all known once its CREATE INDEXes are read.
  */
@@ -214,10 +221,9 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode, removed?:
     case 'CreateStmt': {
       const key = tableKey(relationName(body.relation));
       const t = newSeenTable(key, true, Boolean(body.partbound) || (body.tableElts ?? []).some((e: Record<string, unknown>) => e.TableLikeClause));
-      let n = 0;
       for (const elt of body.tableElts ?? []) {
-        for (const c of elt.ColumnDef?.constraints ?? []) addConstraint(t, c.Constraint, `#${n++}`, elt.ColumnDef.colname);
-        if (elt.Constraint) addConstraint(t, elt.Constraint, `#${n++}`);
+        for (const c of elt.ColumnDef?.constraints ?? []) addConstraint(t, c.Constraint, elt.ColumnDef.colname);
+        if (elt.Constraint) addConstraint(t, elt.Constraint);
       }
       tables.set(key, t);
       return;
@@ -231,9 +237,8 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode, removed?:
       // A table whose creation was not seen (a plan's baseline, an earlier migration): this index is known, others may exist.
       if (!t) tables.set(key, (t = newSeenTable(key, false)));
       const columns = (body.indexParams ?? []).map((p: { IndexElem?: { name?: string } }) => p.IndexElem?.name ?? null);
-      const name = body.idxname ?? `#${t.indexes.size + t.notNullIndexes.size}`;
-      if (notNull) t.notNullIndexes.set(name, { columns, notNull });
-      else t.indexes.set(name, columns);
+      if (notNull) t.notNullIndexes.set(body.idxname, { columns, notNull });
+      else t.indexes.set(body.idxname, columns);
       return;
     }
     case 'AlterTableStmt': {
@@ -243,14 +248,15 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode, removed?:
       const cmds: { AlterTableCmd?: Record<string, any> }[] = body.cmds ?? [];
       for (let subcommand = 0; subcommand < cmds.length; subcommand++) {
         const cmd = cmds[subcommand]!.AlterTableCmd;
-        if (cmd?.subtype === 'AT_AddConstraint') addConstraint(t, cmd.def?.Constraint, `#${t.indexes.size}`);
-        if (cmd?.subtype === 'AT_AddColumn') for (const c of cmd.def?.ColumnDef?.constraints ?? []) addConstraint(t, c.Constraint, `#${t.indexes.size}`, cmd.def.ColumnDef.colname);
+        if (cmd?.subtype === 'AT_AddConstraint') addConstraint(t, cmd.def?.Constraint);
+        if (cmd?.subtype === 'AT_AddColumn') for (const c of cmd.def?.ColumnDef?.constraints ?? []) addConstraint(t, c.Constraint, cmd.def.ColumnDef.colname);
         if (cmd?.subtype === 'AT_ValidateConstraint' && t.notValidChecks.delete(cmd.name)) t.validatedChecks.add(cmd.name);
         if (cmd?.subtype === 'AT_DropConstraint') {
           // A PRIMARY KEY or UNIQUE constraint's index goes with it.
           const columns = removed && t.indexes.get(cmd.name);
           if (columns) removed.push({ table: t, name: cmd.name, columns, subcommand });
           t.indexes.delete(cmd.name);
+          t.keyIndexes.delete(cmd.name);
           t.validatedChecks.delete(cmd.name);
           t.notValidChecks.delete(cmd.name);
           t.foreignKeys.delete(cmd.name);
@@ -261,6 +267,7 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode, removed?:
             for (const [name, columns] of t.indexes) {
               if (!columns.includes(cmd.name)) continue;
               t.indexes.delete(name);
+              t.keyIndexes.delete(name);
               removed?.push({ table: t, name, columns, subcommand });
             }
           }
@@ -289,6 +296,8 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode, removed?:
           const t = indexTable(tables, n);
           if (!t) continue;
           const bare = n.slice(n.lastIndexOf('.') + 1);
+          // A constraint's index: refused, it stays.
+          if (t.keyIndexes.has(bare)) continue;
           const columns = t.indexes.get(bare);
           const partial = t.notNullIndexes.get(bare);
           if (columns) removed?.push({ table: t, name: bare, columns });

@@ -11,7 +11,8 @@ export const uniqueBuildsIndex: StatementRule = {
   severity: 'error',
   kinds: ['AlterTableStmt'],
   check(ctx, report) {
-    for (const { table, constraint: c, column, subcommand } of addedConstraints(ctx.ast, ['CONSTR_UNIQUE', 'CONSTR_PRIMARY'])) {
+    // An unnamed one with the name PostgreSQL gives it written in: later migrations may use it.
+    for (const { table, constraint: c, column, subcommand } of addedConstraints(ctx.state.withGeneratedNames(ctx.ast), ['CONSTR_UNIQUE', 'CONSTR_PRIMARY'])) {
       if (c.indexname) {
         if (c.contype === 'CONSTR_PRIMARY') primaryKeyUsingIndex(ctx, report, { table, index: c.indexname, subcommand, severity: this.severity });
         continue;
@@ -20,8 +21,7 @@ export const uniqueBuildsIndex: StatementRule = {
       if (!severity) continue;
       const what = c.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE';
       const keys: string[] = (c.keys ?? []).map((k: { String?: { sval?: string } }) => k.String?.sval);
-      const cols = keys.join(', ');
-      const index = c.conname ?? (c.contype === 'CONSTR_PRIMARY' ? `${table.split('.').pop()}_pkey` : `${table.split('.').pop()}_${cols.replace(/, /g, '_')}_key`);
+      const index: string = c.conname;
       report({
         severity,
         subcommand,

@@ -7,6 +7,7 @@ import { columnType, serialInteger, type ColumnType } from './types.js';
 import { sequenceDraws, type SequenceDraws } from './sequence-draws.js';
 import { skippedPart, type KnownSchema } from './skips.js';
 import { node } from '../../sql/node.js';
+import { generatedNames, withNames, type NamesTaken } from '../../sql/generated-names.js';
 
 export type Volatility = 'immutable' | 'stable' | 'volatile';
 
@@ -118,8 +119,6 @@ export interface UniqueIndex {
   /** Owned by the primary key or unique constraint of its name. */
   readonly constraint: boolean;
   readonly primary: boolean;
-  /** Its name is not known (CREATE UNIQUE INDEX without one): a foreign key may rely on it all the same. */
-  readonly unnamed?: boolean;
 }
 
 export interface ForeignKeyState {
@@ -256,6 +255,68 @@ export class SchemaState implements KnownSchema {
    * no undoing; without it every lookup walks every table's keys.
    */
   private readonly referrers = new Map<string, Set<string>>();
+
+  /**
+   * Every name a constraint was given (or renamed to) in the statements seen, with the opaqueCount
+   * then: a name not in it is no constraint's, so namesTaken() looks through the tables only for
+   * the few that are; one given before the last opaque statement (dynamic SQL may have dropped
+   * it) is taken as free, as PostgreSQL's first choice. Needs no undoing: namesTaken() checks the
+   * tables.
+   */
+  private readonly constraintNames = new Map<string, number>();
+
+  /**
+   * What the schema of a table holds that the name PostgreSQL gives an unnamed index or constraint
+   * on it avoids (src/sql/generated-names.ts): its relations, and its constraints on any table.
+   */
+  namesTaken(table: string): NamesTaken {
+    const key = tableKey(table);
+    const schema = key.includes('.') ? key.slice(0, key.lastIndexOf('.')) : '';
+    const constraintOf = (name: string, owningIndex: boolean): boolean => {
+      if (this.constraintNames.get(name) !== this.opaqueCount) return false;
+      for (const t of this.tables.values()) {
+        if ((t.name.includes('.') ? t.name.slice(0, t.name.lastIndexOf('.')) : '') !== schema) continue;
+        const c = t.constraints.get(name);
+        if (t.keyConstraints.has(name) || t.uniqueIndexes.get(name)?.constraint) return true;
+        if (!owningIndex && (t.foreignKeys.has(name) || t.notNullChecks.has(name) || c)) return true;
+        if (owningIndex && c && c.kind !== 'check' && c.kind !== 'foreign key') return true;
+      }
+      return false;
+    };
+    return {
+      relation: (name) => {
+        const k = tableKey(schema ? `${schema}.${name}` : name);
+        return this.tables.has(k) || this.indexTables.has(k) || this.views.has(k) || this.sequences.has(k) || constraintOf(name, true);
+      },
+      constraint: (name) => constraintOf(name, false),
+      droppedWithColumn: (column) => {
+        const t = this.table(table);
+        const freed: string[] = [];
+        if (!t) return freed;
+        const free = (map: ReadonlyMap<string, { readonly columns: readonly string[] }>) => {
+          for (const [n, on] of map) if (on.columns.includes(column)) freed.push(n);
+        };
+        if (t.constraints.involves(column)) free(t.constraints);
+        if (t.keyConstraints.involves(column)) free(t.keyConstraints);
+        if (t.uniqueIndexes.involves(column)) free(t.uniqueIndexes);
+        if (t.foreignKeys.involves(column)) free(t.foreignKeys);
+        for (const index of this.indexesOn.get(t.name) ?? []) if (this.indexColumns.get(index)?.includes(column)) freed.push(index.slice(index.lastIndexOf('.') + 1));
+        return freed;
+      },
+    };
+  }
+
+  /** The names PostgreSQL gives what the statement makes unnamed, by their nodes (src/sql/generated-names.ts), in this schema. */
+  generatedNames(statement: PgNode): Map<object, string> {
+    const [kind, body] = Object.entries(statement)[0] as [string, Record<string, any>];
+    if ((kind !== 'CreateStmt' && kind !== 'AlterTableStmt' && kind !== 'IndexStmt') || !body.relation) return new Map();
+    return generatedNames(statement, this.namesTaken(relationName(body.relation)));
+  }
+
+  /** The statement with the names PostgreSQL gives what it makes unnamed written in (conname, idxname). */
+  withGeneratedNames(statement: PgNode): PgNode {
+    return withNames(statement, this.generatedNames(statement));
+  }
 
   /** Statements seen that may have changed tables in ways the analysis cannot read (see noteOpaque). */
   opaqueCount = 0;
@@ -549,7 +610,7 @@ export class SchemaState implements KnownSchema {
       let refIndex: string | undefined;
       const depended = fk.refIndex !== undefined && target ? indexWithId(target, fk.refIndex) : undefined;
       if (depended) {
-        if (!depended[1].unnamed) refIndex = depended[0];
+        refIndex = depended[0];
         if (depended[1].constraint) refKey = depended[0];
       } else if (target) for (const [k, c] of target.keyConstraints) if (sameColumns(c.columns, fk.refColumns)) { refKey = k; break; }
       // Built field by field: a table referenced by thousands of keys is asked for them at every statement that touches it.
@@ -658,7 +719,8 @@ export class SchemaState implements KnownSchema {
   apply(statement: PgNode, createdHere: boolean): void {
     const skipped = skippedPart(statement, this);
     if (skipped && !skipped.runs) return;
-    const ast = skipped?.runs ?? statement;
+    // What it makes without a name is read under the name PostgreSQL gives it.
+    const ast = this.withGeneratedNames(skipped?.runs ?? statement);
     const [kind, body] = node(ast);
     switch (kind) {
       case 'CallStmt':
@@ -1017,6 +1079,7 @@ export class SchemaState implements KnownSchema {
           }
         } else if (renameType === 'OBJECT_TABCONSTRAINT') {
           const table = this.table(relationName(body.relation));
+          this.constraintNames.set(body.newname, this.opaqueCount);
           const fk = table?.foreignKeys.get(body.subname);
           const key = table?.keyConstraints.get(body.subname);
           if (table && fk) {
@@ -1069,6 +1132,8 @@ export class SchemaState implements KnownSchema {
             const table = on === undefined ? undefined : this.table(on);
             const bare = o.List?.items?.[o.List.items.length - 1]?.String?.sval;
             const unique = table && bare !== undefined ? table.uniqueIndexes.get(bare) : undefined;
+            // A constraint's index (ADD ... USING INDEX made it one): refused, it stays.
+            if (table && [...table.constraints.values()].some((c) => c.index === name)) continue;
             if (table && unique && !unique.constraint) {
               this.deleteIn(table.uniqueIndexes, bare!);
               this.dropReferencing(table.name, (fk) => fk.refIndex === unique.id);
@@ -1198,25 +1263,17 @@ export class SchemaState implements KnownSchema {
       case 'IndexStmt': {
         if (body.idxname && createdHere) this.setIn(this.newIndexes, body.idxname, tableKey(relationName(body.relation)));
         // An index lives in its table's schema.
-        if (body.idxname) {
-          const key = tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.idxname}` : body.idxname);
-          this.setIndexTable(key, relationName(body.relation));
-          this.setIn(this.indexColumns, key, columnRefs([body.indexParams, body.whereClause]));
-          this.addFunctionUsers(functionsCalled([body.indexParams, body.whereClause]), { kind: 'index', name: body.idxname, key, table: relationName(body.relation) });
-        } else {
-          // PostgreSQL names it after its table (users_email_idx, users_email_idx1): any dropped
-          // name of that form may be taken again.
-          const prefix = `relation ${tableKey(relationName(body.relation))}_`;
-          for (const gone of [...this.dropped]) if (gone.startsWith(prefix)) this.deleteFrom(this.dropped, gone);
-        }
+        const key = tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.idxname}` : body.idxname);
+        this.setIndexTable(key, relationName(body.relation));
+        this.setIn(this.indexColumns, key, columnRefs([body.indexParams, body.whereClause]));
+        this.addFunctionUsers(functionsCalled([body.indexParams, body.whereClause]), { kind: 'index', name: body.idxname, key, table: relationName(body.relation) });
         const params = body.indexParams ?? [];
         // A unique index of plain columns without WHERE is one a foreign key can rely on.
         const on = this.table(relationName(body.relation));
         const keys: (string | undefined)[] = params.map((p: { IndexElem?: { name?: string } }) => p.IndexElem?.name);
         if (on && body.unique && !body.whereClause && keys.length > 0 && keys.every((k) => k !== undefined)) {
           const index: UniqueIndex = { keys: keys as string[], columns: [...new Set([...keys as string[], ...columnRefs(body.indexIncludingParams)])], id: this.nextIndexId++, constraint: false, primary: false };
-          // Without a name it still counts (a foreign key may depend on it), under one no DROP names.
-          this.setIn(on.uniqueIndexes, body.idxname ?? `?${index.id}`, body.idxname ? index : { ...index, unnamed: true });
+          this.setIn(on.uniqueIndexes, body.idxname, index);
         }
         const unique = this.table(relationName(body.relation))?.uniqueColumns;
         if (body.unique && params.length === 1 && params[0].IndexElem?.name && unique) this.addTo(unique, params[0].IndexElem.name);
@@ -1233,11 +1290,7 @@ export class SchemaState implements KnownSchema {
     return table;
   }
 
-  /**
-   * Notes a constraint in table.constraints. An unnamed one gets the name PostgreSQL gives it
-   * (users_pkey, users_email_key, users_status_check, users_check for a CHECK on several columns)
-   * where that is sure: on a table known whole, the name free and short enough not to be cut.
-   */
+  /** Notes a constraint in table.constraints, under its name (apply() wrote in those PostgreSQL gives). */
   private trackConstraint(table: TableState, c: Record<string, any>, column?: string): void {
     const kind = constraintKinds[c.contype as string];
     if (!kind) return;
@@ -1247,20 +1300,13 @@ export class SchemaState implements KnownSchema {
           : [...new Set([...names(c.keys), ...names(c.including)])];
     if (column !== undefined && !columns.includes(column)) columns.push(column);
     // USING INDEX without a name: the constraint takes the index's.
-    let name: string | undefined = c.conname ?? (typeof c.indexname === 'string' ? c.indexname : undefined);
-    if (name === undefined && !table.partial) {
-      const bare = table.name.split('.').pop()!;
-      // A CHECK is named after its column when it names exactly one.
-      const middle = kind === 'primary key' ? [] : kind === 'check' ? (column !== undefined ? [column] : columns.length === 1 ? columns : []) : columns;
-      const guess = [bare, ...middle, constraintSuffixes[kind]].join('_');
-      if (guess.length <= 63 && !table.constraints.has(guess)) name = guess;
-    }
+    const name: string | undefined = c.conname ?? (typeof c.indexname === 'string' ? c.indexname : undefined);
+    if (name !== undefined) this.constraintNames.set(name, this.opaqueCount);
     const schema = table.name.includes('.') ? `${table.name.slice(0, table.name.lastIndexOf('.'))}.` : '';
     const index = typeof c.indexname === 'string' ? tableKey(`${schema}${c.indexname}`) : undefined;
     if (name !== undefined) this.setIn(table.constraints, name, { kind, validated: !c.skip_validation, columns, ...(index !== undefined ? { index } : {}) });
-    // A constraint added under a name once dropped is there again (an unnamed one may take any).
-    if (c.conname !== undefined) this.deleteFrom(table.droppedConstraints, c.conname);
-    else for (const gone of [...table.droppedConstraints]) this.deleteFrom(table.droppedConstraints, gone);
+    // A constraint added under a name once dropped is there again.
+    if (name !== undefined) this.deleteFrom(table.droppedConstraints, name);
   }
 
   /** Drops the foreign keys that point at `table` (its own too) and match (what CASCADE drops). */
@@ -1286,18 +1332,17 @@ export class SchemaState implements KnownSchema {
   private addKeyIndexes(table: TableState, constraints: readonly (Record<string, any> | undefined)[]): void {
     const keys = constraints.filter((c): c is Record<string, any> => (c?.contype === 'CONSTR_PRIMARY' || c?.contype === 'CONSTR_UNIQUE') && c.keys?.length > 0 && typeof c.indexname !== 'string');
     const primary = keys.find((c) => c.contype === 'CONSTR_PRIMARY');
-    const made: { c: Record<string, any>; name: string | undefined }[] = [];
+    const made: { c: Record<string, any>; name: string }[] = [];
     for (const c of primary ? [primary, ...keys.filter((k) => k !== primary)] : keys) {
       const same = made.find((m) => fingerprint([m.c.keys, m.c.including, m.c.deferrable, m.c.initdeferred, m.c.nulls_not_distinct]) === fingerprint([c.keys, c.including, c.deferrable, c.initdeferred, c.nulls_not_distinct]));
       if (same) same.name ??= c.conname;
       else made.push({ c, name: c.conname });
     }
-    const bare = table.name.split('.').pop()!;
     for (const { c, name } of made) {
       if (c.deferrable || c.initdeferred) continue;
       const isPrimary = c === primary;
       const cols = names(c.keys);
-      this.setIn(table.uniqueIndexes, name ?? (isPrimary ? `${bare}_pkey` : `${bare}_${cols.join('_')}_key`), { keys: cols, columns: [...new Set([...cols, ...names(c.including)])], id: this.nextIndexId++, constraint: true, primary: isPrimary });
+      this.setIn(table.uniqueIndexes, name, { keys: cols, columns: [...new Set([...cols, ...names(c.including)])], id: this.nextIndexId++, constraint: true, primary: isPrimary });
     }
   }
 
@@ -1314,11 +1359,9 @@ export class SchemaState implements KnownSchema {
   private addConstraint(table: TableState, c: Record<string, any> | undefined): void {
     if (c) this.trackConstraint(table, c);
     if ((c?.contype === 'CONSTR_PRIMARY' || c?.contype === 'CONSTR_UNIQUE') && c.keys?.length === 1) this.addTo(table.uniqueColumns, c.keys[0].String?.sval);
-    const bare = table.name.split('.').pop()!;
     if ((c?.contype === 'CONSTR_PRIMARY' || c?.contype === 'CONSTR_UNIQUE') && c.keys?.length) {
-      // The names PostgreSQL gives: users_pkey, users_email_key.
       const cols = names(c.keys);
-      this.setIn(table.keyConstraints, c.conname ?? (c.contype === 'CONSTR_PRIMARY' ? `${bare}_pkey` : `${bare}_${cols.join('_')}_key`), { columns: cols, primary: c.contype === 'CONSTR_PRIMARY' });
+      this.setIn(table.keyConstraints, c.conname, { columns: cols, primary: c.contype === 'CONSTR_PRIMARY' });
     }
     if (c?.contype === 'CONSTR_FOREIGN') {
       const columns = names(c.fk_attrs);
@@ -1333,12 +1376,11 @@ export class SchemaState implements KnownSchema {
       let refIndex = c.pk_attrs?.length ? undefined : pkIndex?.id;
       if (c.pk_attrs?.length && target) for (const i of target.uniqueIndexes.values()) if (sameColumns(i.keys, refColumns) && (refIndex === undefined || i.id < refIndex)) refIndex = i.id;
       const actions = { ...(c.fk_del_action ? { onDelete: c.fk_del_action as string } : {}), ...(c.fk_upd_action ? { onUpdate: c.fk_upd_action as string } : {}) };
-      this.setForeignKey(table, c.conname ?? `${bare}_${columns.join('_')}_fkey`, { columns, references, refColumns, ...(refIndex !== undefined ? { refIndex } : {}), ...actions });
+      this.setForeignKey(table, c.conname, { columns, references, refColumns, ...(refIndex !== undefined ? { refIndex } : {}), ...actions });
     }
     if (c?.contype !== 'CONSTR_CHECK') return;
     const column = isNotNullCheck(c.raw_expr);
-    // An unnamed check gets the name PostgreSQL gives it.
-    if (column) this.setIn(table.notNullChecks, c.conname ?? `${table.name.split('.').pop()}_${column}_check`, { column, validated: !c.skip_validation });
+    if (column) this.setIn(table.notNullChecks, c.conname, { column, validated: !c.skip_validation });
   }
 }
 
@@ -1346,10 +1388,6 @@ const constraintKinds: Readonly<Record<string, ConstraintState['kind']>> = {
   CONSTR_CHECK: 'check', CONSTR_FOREIGN: 'foreign key', CONSTR_UNIQUE: 'unique', CONSTR_PRIMARY: 'primary key', CONSTR_EXCLUSION: 'exclusion',
 };
 
-/** The suffix of the name PostgreSQL gives an unnamed constraint of each kind. */
-const constraintSuffixes: Readonly<Record<ConstraintState['kind'], string>> = {
-  check: 'check', 'foreign key': 'fkey', unique: 'key', 'primary key': 'pkey', exclusion: 'excl',
-};
 
 /** The unique index of a table with this id, with its name; undefined once it is gone. */
 function indexWithId(table: TableState, id: number): [string, UniqueIndex] | undefined {
