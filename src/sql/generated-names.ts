@@ -15,8 +15,7 @@ import { node } from './node.js';
 /** The most bytes a name has (NAMEDATALEN - 1): PostgreSQL cuts longer ones. */
 export const nameMaxBytes = 63;
 
-const encoder = new TextEncoder();
-const bytes = (s: string) => encoder.encode(s).length;
+const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
 /** The longest start of `s` of at most `max` bytes that cuts no character (pg_mbcliplen). */
 export function clipToBytes(s: string, max: number): string {
@@ -201,7 +200,8 @@ function checkColumns(expr: unknown, into = new Set<string>()): Set<string> {
 interface Unnamed {
   readonly node: object;
   readonly table: string;
-  readonly middle: string | undefined;
+  /** Worked out only for what has no name of its own (most constraints are named). */
+  readonly middle: () => string | undefined;
   readonly label: string;
   /** A relation: an index (those of constraints avoid constraints' names too). Else a constraint. */
   readonly relation: 'index' | 'constraint index' | undefined;
@@ -215,21 +215,24 @@ function constraintParts(c: Tree, table: string, column: string | undefined): Un
     case 'CONSTR_UNIQUE': {
       if (c.indexname) return undefined;
       const keys = c.keys?.length ? strings(c.keys) : column !== undefined ? [column] : [];
-      if (c.contype === 'CONSTR_PRIMARY') return { node: c, table, middle: undefined, label: 'pkey', relation: 'constraint index', keys };
-      return { node: c, table, middle: nameAddition(indexColumnNames([...keys.map((name) => ({ name })), ...strings(c.including).map((name) => ({ name }))])), label: 'key', relation: 'constraint index', keys };
+      if (c.contype === 'CONSTR_PRIMARY') return { node: c, table, middle: () => undefined, label: 'pkey', relation: 'constraint index', keys };
+      return { node: c, table, middle: () => nameAddition(indexColumnNames([...keys.map((name) => ({ name })), ...strings(c.including).map((name) => ({ name }))])), label: 'key', relation: 'constraint index', keys };
     }
     case 'CONSTR_EXCLUSION': {
       const elems = (c.exclusions ?? []).map((e: { List?: { items?: Tree[] } }) => e.List?.items?.[0]);
-      return { node: c, table, middle: nameAddition(indexColumnNames([...elems, ...strings(c.including).map((name) => ({ name }))])), label: 'excl', relation: 'constraint index' };
+      return { node: c, table, middle: () => nameAddition(indexColumnNames([...elems, ...strings(c.including).map((name) => ({ name }))])), label: 'excl', relation: 'constraint index' };
     }
     case 'CONSTR_FOREIGN': {
       const columns = c.fk_attrs?.length ? strings(c.fk_attrs) : column !== undefined ? [column] : [];
-      return { node: c, table, middle: nameAddition(columns), label: 'fkey', relation: undefined };
+      return { node: c, table, middle: () => nameAddition(columns), label: 'fkey', relation: undefined };
     }
     case 'CONSTR_CHECK': {
       // Named after its column when it reads exactly one (AddRelationNewConstraints).
-      const columns = checkColumns(c.raw_expr);
-      return { node: c, table, middle: columns.size === 1 ? [...columns][0] : undefined, label: 'check', relation: undefined };
+      const middle = () => {
+        const columns = checkColumns(c.raw_expr);
+        return columns.size === 1 ? [...columns][0] : undefined;
+      };
+      return { node: c, table, middle, label: 'check', relation: undefined };
     }
     default:
       return undefined;
@@ -256,6 +259,7 @@ export function generatedNames(ast: PgNode, taken: NamesTaken = nobodysNames): M
   const [kind, body] = node(ast) as [string, Tree];
   // Every constraint, in the order written, with its own name if it has one.
   const freed = new Set<string>();
+  const droppedColumns: string[] = [];
   // `together`: the keys PostgreSQL compares (those of a CREATE TABLE, of one ADD COLUMN).
   const written: { parts: Unnamed; name: string | undefined; together: number }[] = [];
   const consider = (c: Tree | undefined, table: string, together: number, column?: string) => {
@@ -281,12 +285,14 @@ export function generatedNames(ast: PgNode, taken: NamesTaken = nobodysNames): M
       const c = cmd.AlterTableCmd;
       // An ALTER TABLE drops before it adds: what its drops remove frees its name.
       if (c?.subtype === 'AT_DropConstraint' && c.name) freed.add(c.name);
-      if (c?.subtype === 'AT_DropColumn' && c.name) for (const n of taken.droppedWithColumn?.(c.name) ?? []) freed.add(n);
+      if (c?.subtype === 'AT_DropColumn' && c.name) droppedColumns.push(c.name);
       if (c?.subtype === 'AT_AddConstraint') consider(c.def?.Constraint, table, i);
       if (c?.subtype === 'AT_AddColumn') for (const inner of c.def?.ColumnDef?.constraints ?? []) consider(inner.Constraint, table, i, c.def.ColumnDef.colname);
     }
   } else return names;
   if (written.every((w) => w.name !== undefined)) return names;
+  // Looked up only now: a table can have hundreds of indexes, and most statements name all they make.
+  for (const column of droppedColumns) for (const n of taken.droppedWithColumn?.(column) ?? []) freed.add(n);
   // In PostgreSQL's order (a stable sort: within a kind, as written).
   const sequence = written.map((w, i) => ({ ...w, i })).sort((a, b) => order(a.parts) - order(b.parts) || a.i - b.i);
   // Keys alike (UNIQUE PRIMARY KEY) make one index, the first's, named by the first name given
@@ -308,7 +314,7 @@ export function generatedNames(ast: PgNode, taken: NamesTaken = nobodysNames): M
     if (item.name === undefined) {
       const isTaken = (name: string) => chosen.has(name) || (!freed.has(name) && (u.relation === undefined ? taken.constraint(name)
         : u.relation === 'index' ? taken.relation(name) : taken.relation(name) || taken.constraint(name)));
-      item.name = chooseName(u.table, u.middle, u.label, isTaken);
+      item.name = chooseName(u.table, u.middle(), u.label, isTaken);
     }
     chosen.add(item.name);
     if ((u.node as Tree).conname === undefined) names.set(u.node, item.name);

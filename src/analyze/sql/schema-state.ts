@@ -313,10 +313,25 @@ export class SchemaState implements KnownSchema {
     return generatedNames(statement, this.namesTaken(relationName(body.relation)));
   }
 
-  /** The statement with the names PostgreSQL gives what it makes unnamed written in (conname, idxname). */
+  /**
+   * The statement with the names PostgreSQL gives what it makes unnamed written in (conname, idxname).
+   * The last answer is kept while the state is unchanged: the rules that judge a statement and
+   * apply() after them ask for the same statement against the same state (four times each).
+   */
   withGeneratedNames(statement: PgNode): PgNode {
-    return withNames(statement, this.generatedNames(statement));
+    const last = this.lastNamed;
+    if (last?.statement === statement && last.revision === this.revision) return last.named;
+    const named = withNames(statement, this.generatedNames(statement));
+    this.lastNamed = { statement, revision: this.revision, named };
+    return named;
   }
+
+  /**
+   * Counts the changes: every public way in (apply, noteOpaque, setRoutines, settle, the undoing
+   * at the end of tentatively) moves it on, so an answer kept under one revision is still true.
+   */
+  private revision = 0;
+  private lastNamed: { readonly statement: PgNode; readonly revision: number; readonly named: PgNode } | undefined;
 
   /** Statements seen that may have changed tables in ways the analysis cannot read (see noteOpaque). */
   opaqueCount = 0;
@@ -332,11 +347,13 @@ export class SchemaState implements KnownSchema {
    * another language, a procedure CALL. From here on no table's columns are all known.
    */
   noteOpaque(): void {
+    this.revision++;
     this.assign(this as SchemaState, 'opaqueCount', this.opaqueCount + 1);
   }
 
   /** The routines of a name now (none: forgotten); undone by tentatively() as any change. */
   setRoutines(name: string, routines: readonly Routine[]): void {
+    this.revision++;
     if (routines.length > 0) this.setIn(this.routines, name, routines);
     else if (this.routines.has(name)) this.deleteIn(this.routines, name);
   }
@@ -352,6 +369,7 @@ export class SchemaState implements KnownSchema {
    * Returns what was made since the last settle(): what a rollback of that migration may drop.
    */
   settle(): MadeObjects {
+    this.revision++;
     const made: MadeObjects = {
       tables: new Set(this.created.filter((k) => this.tables.get(k)?.createdHere)),
       columns: new Set(this.newColumns),
@@ -426,6 +444,7 @@ export class SchemaState implements KnownSchema {
     } finally {
       this.journal = outer;
       for (let i = journal.length - 1; i >= 0; i--) journal[i]!();
+      this.revision++;
     }
   }
 
@@ -717,10 +736,19 @@ export class SchemaState implements KnownSchema {
    * PostgreSQL does of it, without what IF [NOT] EXISTS skips (src/analyze/sql/skips.ts).
    */
   apply(statement: PgNode, createdHere: boolean): void {
+    try {
+      this.applyStatement(statement, createdHere);
+    } finally {
+      this.revision++;
+    }
+  }
+
+  private applyStatement(statement: PgNode, createdHere: boolean): void {
     const skipped = skippedPart(statement, this);
     if (skipped && !skipped.runs) return;
     // What it makes without a name is read under the name PostgreSQL gives it.
     const ast = this.withGeneratedNames(skipped?.runs ?? statement);
+    this.revision++;
     const [kind, body] = node(ast);
     switch (kind) {
       case 'CallStmt':
