@@ -63,6 +63,23 @@ describe('the foreign keys the schema state tracks, for the locks on other table
     expect(state.foreignKeysAt('unrelated')).toEqual([]);
   });
 
+  it('names the same statement again after the state changed: once applied, tried and undone, settled', async () => {
+    const { parseSql } = await import('../src/sql/parser.js');
+    const { state } = await stateAfter('');
+    const parsed = parseSql('ALTER TABLE p ADD UNIQUE (code)');
+    if (!parsed.ok) throw new Error('does not parse');
+    const ast = parsed.statements[0]!.ast;
+    const named = () => JSON.stringify(state.withGeneratedNames(ast)).match(/"conname":"(\w+)"/)?.[1];
+    // p_code_key is the baseline's UNIQUE; the same object asked twice gets the same answer.
+    expect(named()).toBe('p_code_key1');
+    expect(named()).toBe('p_code_key1');
+    // Tried and undone: the answer inside sees the tried change, the one after it does not.
+    expect(state.tentatively(() => (state.apply(ast, true), named()))).toBe('p_code_key2');
+    expect(named()).toBe('p_code_key1');
+    state.apply(ast, true);
+    expect(named()).toBe('p_code_key2');
+  });
+
   it('knows unnamed indexes and keys by the names PostgreSQL gives them (numbered past a renamed table\'s), and keeps a constraint\'s index a refused DROP INDEX names', async () => {
     // The names are PostgreSQL's: test/generated-names.test.ts checks the same statements on the engines.
     const { state } = await stateAfter(`
