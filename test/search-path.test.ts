@@ -89,13 +89,19 @@ describe('SET search_path in a SQL file', () => {
   it('reads SET, SET LOCAL, RESET and quoted lists; "$user" is left out', () => {
     expect(searchPathSet(one('SET search_path TO app, public'))).toEqual({ path: ['app', 'public'], local: false });
     expect(searchPathSet(one('SET LOCAL search_path = "$user", app'))).toEqual({ path: ['app'], local: true });
-    expect(searchPathSet(one('SET search_path = \'app, "My Schema"\''))).toEqual({ path: ['app', 'My Schema'], local: false });
+    // SET quotes each value it is given: one string is one schema, whatever it holds (checked on the engines below).
+    expect(searchPathSet(one('SET search_path = \'app, "My Schema"\''))).toEqual({ path: ['app, "My Schema"'], local: false });
+    expect(searchPathSet(one('SET search_path = App, \'B\', "C"'))).toEqual({ path: ['app', 'B', 'C'], local: false });
+    expect(searchPathSet(one("SET search_path = ''"))).toEqual({ path: [], local: false });
     expect(searchPathSet(one('RESET search_path'))).toEqual({ path: ['public'], local: false });
     expect(searchPathSet(one('SET search_path TO DEFAULT'))).toEqual({ path: ['public'], local: false });
     expect(searchPathSet(one('SET lock_timeout = \'1s\''))).toBeUndefined();
     // pg_dump's way, and RESET ALL.
     expect(searchPathSet(one("SELECT pg_catalog.set_config('search_path', '', false)"))).toEqual({ path: [], local: false });
     expect(searchPathSet(one("SELECT set_config('search_path', 'app, public', true)"))).toEqual({ path: ['app', 'public'], local: true });
+    // set_config's text is a list, read as a connection's: bare names in lower case; a wrong list is refused, so nothing changes.
+    expect(searchPathSet(one("SELECT set_config('search_path', 'App, \"My Schema\"', false)"))).toEqual({ path: ['app', 'My Schema'], local: false });
+    expect(searchPathSet(one("SELECT set_config('search_path', 'a b', false)"))).toBeUndefined();
     expect(searchPathSet(one('RESET ALL'))).toEqual({ path: ['public'], local: false });
     // Not a constant, or another function's set_config: nothing the analysis can follow.
     expect(searchPathSet(one("SELECT set_config('search_path', current_setting('x'), false)"))).toBeUndefined();
@@ -105,8 +111,8 @@ describe('SET search_path in a SQL file', () => {
 
   it('reads every setting a statement changes, and which lock_timeout values bound waits', async () => {
     const { settingChanges, boundsLockWaits } = await import('../src/analyze/sql/settings.js');
-    expect(settingChanges(one('SET lock_timeout = 0'))).toEqual([{ name: 'lock_timeout', value: '0', local: false }]);
-    expect(settingChanges(one('SET LOCAL lock_timeout TO 1.5'))).toEqual([{ name: 'lock_timeout', value: '1.5', local: true }]);
+    expect(settingChanges(one('SET lock_timeout = 0'))).toEqual([{ name: 'lock_timeout', value: '0', local: false, items: ['0'] }]);
+    expect(settingChanges(one('SET LOCAL lock_timeout TO 1.5'))).toEqual([{ name: 'lock_timeout', value: '1.5', local: true, items: ['1.5'] }]);
     expect(settingChanges(one("SELECT set_config('Lock_Timeout', '5s', false), set_config('statement_timeout', '1min', true)"))).toEqual([
       { name: 'lock_timeout', value: '5s', local: false },
       { name: 'statement_timeout', value: '1min', local: true },
@@ -254,7 +260,7 @@ for (const engine of sqlEngines()) {
     let db: SqlEngine;
     beforeAll(async () => {
       db = await engine.open();
-      await db.run('CREATE SCHEMA storage; CREATE SCHEMA "My ""S"""; CREATE SCHEMA a; CREATE SCHEMA b; CREATE SCHEMA "x""y"');
+      await db.run('CREATE SCHEMA storage; CREATE SCHEMA "My ""S"""; CREATE SCHEMA a; CREATE SCHEMA b; CREATE SCHEMA "x""y"; CREATE SCHEMA "a, b"; CREATE SCHEMA "B"');
     });
     afterAll(() => db?.close());
 
@@ -265,6 +271,14 @@ for (const engine of sqlEngines()) {
       await db.run('RESET search_path');
       // current_schemas lists the schemas of the path that exist: all of them here, but "$user"'s and "".
       expect(readSearchPath(value)).toEqual(server);
+    });
+
+    // SET takes each value as one schema (a string too: 'a, b' is the schema "a, b"); a bare name in lower case.
+    it.each(["SET search_path = 'a, b'", "SET search_path = A, 'B', \"storage\"", "SET search_path TO '$user', b", "SET search_path = ''", "SELECT set_config('search_path', 'A, \"a, b\"', false)"])('reads %s as PostgreSQL does', async (statement) => {
+      await db.run(statement);
+      const server = rowsOf(await db.run('SELECT to_json(current_schemas(false)) AS schemas'))[0]!.schemas as string[];
+      await db.run('RESET search_path');
+      expect(searchPathSet(one(statement))?.path).toEqual(server);
     });
   });
 }

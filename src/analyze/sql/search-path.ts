@@ -2,6 +2,7 @@ import type { PgNode } from '../../sql/parser.js';
 import { forEachNode, someNode } from '../../sql/walk.js';
 import { tableKey } from './schema-state.js';
 import { settingChanges, type SettingChange } from './settings.js';
+import { readSearchPath } from './search-path-value.js';
 
 /**
  * The schemas a session looks unqualified names up in, in order, as `SET search_path` leaves
@@ -35,18 +36,16 @@ export function searchPathFrom(changes: readonly SettingChange[], reset: SearchP
   let set: { path: SearchPath; local: boolean } | undefined;
   for (const change of changes) {
     if (change.name !== undefined && change.name !== 'search_path') continue;
-    set = { path: change.value === undefined ? reset : schemasOf(change.value), local: change.local };
+    if (change.value === undefined) set = { path: reset, local: change.local };
+    // SET's items are a schema each, as written ('' and "$user" name none migc can know); set_config's
+    // text is a list PostgreSQL splits, and refuses when its syntax is wrong (then nothing changes).
+    else if (change.items) set = { path: change.items.filter((schema) => schema !== '' && schema !== '$user'), local: change.local };
+    else {
+      const path = readSearchPath(change.value);
+      if (path) set = { path, local: change.local };
+    }
   }
   return set;
-}
-
-/** The schemas of a search_path value ('app, "My Schema"'), without "$user". */
-function schemasOf(value: string): SearchPath {
-  const path: string[] = [];
-  for (const schema of value.split(',').map((s) => s.trim().replace(/^"(.*)"$/, '$1'))) {
-    if (schema !== '' && schema !== '$user') path.push(schema);
-  }
-  return path;
 }
 
 /** The parse-tree fields whose relation a statement creates (the rest name relations it uses). */

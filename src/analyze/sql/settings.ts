@@ -6,12 +6,15 @@ import type { PgNode } from '../../sql/parser.js';
  * `[pg_catalog.]set_config('name', 'value', is_local)` with constant arguments (what pg_dump and
  * some migration tools write). `value` is the setting's text as the server stores it (a list's
  * items joined by ", "), undefined when the statement puts the default back. `local` when it
- * lasts only until the transaction ends (SET LOCAL, set_config(..., true)).
+ * lasts only until the transaction ends (SET LOCAL, set_config(..., true)). `items`: SET's values
+ * one by one, each an item of a list setting whatever it holds (PostgreSQL quotes each: `SET
+ * search_path = 'a, b'` names one schema, "a, b"); set_config's text is read as a list instead.
  */
 export interface SettingChange {
   readonly name: string | undefined;
   readonly value: string | undefined;
   readonly local: boolean;
+  readonly items?: readonly string[];
 }
 
 /** The settings a statement changes, in order; empty for any other statement, or when a value is not a constant. */
@@ -22,7 +25,7 @@ export function settingChanges(ast: PgNode): readonly SettingChange[] {
     switch (set.kind) {
       case 'VAR_SET_VALUE': {
         const values = (set.args ?? []).map(constantText);
-        return values.every((v) => v !== undefined) ? [{ name: set.name, value: values.join(', '), local }] : [];
+        return values.every((v) => v !== undefined) ? [{ name: set.name, value: values.join(', '), local, items: values }] : [];
       }
       case 'VAR_SET_DEFAULT':
       case 'VAR_RESET':
