@@ -72,7 +72,8 @@ export function pairedUnderscoreDowns(files: readonly string[]): Set<string> {
 function describe(file: string, root: number, underscorePair?: 'up' | 'down'): Named {
   const slash = file.lastIndexOf('/');
   const dir = slash < 0 ? '' : file.slice(0, slash);
-  const base = file.slice(slash + 1);
+  // A script for PostgreSQL alone (Synapse's 01_x.sql.postgres) is named as its plain .sql would be.
+  const base = withoutDatabaseSuffix(file.slice(slash + 1));
   const folders = (segments: readonly string[]) => segments.slice(root).flatMap((segment) => {
     const v = leadingVersion.exec(segment);
     return v ? [parts(v[1]!)] : [];
@@ -326,6 +327,20 @@ const popDialects: Readonly<Record<string, string>> = {
   cockroach: 'cockroach', cockroachdb: 'cockroach', crdb: 'cockroach',
   mysql: 'mysql', mariadb: 'mariadb', sqlite3: 'sqlite3', sqlite: 'sqlite3',
 };
+
+/**
+ * A SQL file named for one database after its `.sql` (Synapse's `x.sql.postgres` and
+ * `x.sql.sqlite`): the database's name as pop reads them (popDialects), else undefined.
+ */
+export function databaseSuffix(file: string): string | undefined {
+  const m = /\.sql\.([a-z0-9]+)$/i.exec(file);
+  return m ? popDialects[m[1]!.toLowerCase()] : undefined;
+}
+
+/** The name without a `.postgres` (or `.postgresql`, `.pg`) after its `.sql`. */
+function withoutDatabaseSuffix(base: string): string {
+  return databaseSuffix(base) === 'postgres' ? base.slice(0, base.lastIndexOf('.')) : base;
+}
 
 /** The database a popx file is named for (`.postgres.`, `.mysql.`, ...), or undefined for a generic one or another layout. */
 function popxDialect(file: string): string | undefined {

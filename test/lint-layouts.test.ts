@@ -479,6 +479,17 @@ describe('lint over each tool\'s layout', () => {
     expect(found).toEqual([]);
   });
 
+  it('a script for PostgreSQL alone (Synapse\'s x.sql.postgres) is read in its place; one for another database (x.sql.sqlite) is left out with a note; x.sql.orig is no SQL file', async () => {
+    const { files, found, layout } = await lintFolder('synapse');
+    expect(files).toEqual(['73/01_create.sql', '73/02_stream.sql.postgres', '74/01_fill.sql']);
+    expect(layout.map((d) => `${d.file} ${d.severity} ${d.code} ${d.message}`)).toEqual([
+      '73/02_stream.sql.sqlite info MG024 left out 1 file of 73/ named for another database (.sql.sqlite): migc lints .sql files, and .sql.postgres ones, which run on PostgreSQL',
+    ]);
+    expect(found).toContain('73/02_stream.sql.postgres:2 MG219 ALTER TABLE ADD COLUMN waits for an ACCESS EXCLUSIVE lock on events');
+    // Named on the command line, a file is read whatever its name.
+    expect((await findMigrations(['73/02_stream.sql.sqlite'], `${fixtures}/synapse`)).files).toEqual(['73/02_stream.sql.sqlite']);
+  });
+
   it('temporal-sql-tool: the files each version\'s manifest.json lists, in its order, versions in version order; the others left out with a note', async () => {
     const { files, found, layout } = await lintFolder('temporal');
     expect(files).toEqual([

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { besideFolderMigrations, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../lint-files.js';
+import { besideFolderMigrations, databaseSuffix, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../lint-files.js';
 
 export class UsageError extends Error {}
 
@@ -43,13 +43,17 @@ export interface Migrations {
  * (the listed ones in the manifest's order).
  */
 export async function findMigrations(paths: readonly string[], cwd: string): Promise<Migrations> {
-  const found = await findFiles(paths, cwd, /\.sql$/, (path) => (/\.ya?ml$/i.test(path)
+  const found = await findFiles(paths, cwd, /\.sql(?:\.[a-z0-9]+)?$/i, (path) => (/\.ya?ml$/i.test(path)
     ? `${path} is a YAML file, not SQL: migc lint checks .sql migration files; migc check ${path} checks a plan`
     : undefined), layoutFiles);
   const { layout } = found;
+  // After .sql, a database's name: PostgreSQL's are read (Synapse's x.sql.postgres), the others'
+  // left out with a note; any other ending (x.sql.bak) is not a SQL file.
+  const suffixed = forOtherDatabases(found.files, paths, cwd);
+  const sqlFiles = found.files.filter((f) => /\.sql$/i.test(f) || databaseSuffix(f) === 'postgres' || suffixed.given.has(f));
   const inputs = found.yaml.length ? await planInputs(found.yaml, cwd) : new Set<string>();
-  const planFiles = found.files.filter((f) => !inputs.has(f));
-  const leftOut = found.files.length - planFiles.length;
+  const planFiles = sqlFiles.filter((f) => !inputs.has(f));
+  const leftOut = sqlFiles.length - planFiles.length;
   if (leftOut > 0 && planFiles.length === 0) {
     throw new UsageError(`no SQL migrations in ${paths.join(', ')}: its ${leftOut} .sql file${leftOut === 1 ? ' is' : 's are'} named by the migc plans there (a baseline, fixtures, app queries); migc check ${paths.join(' ')} checks the plans`);
   }
@@ -71,7 +75,7 @@ export async function findMigrations(paths: readonly string[], cwd: string): Pro
   const files = temporal.files;
   const order = (some: readonly string[]) => inManifestOrder(migrationOrder(some), temporal.lists);
   const guesses = (ordered: readonly string[]) => orderGuesses(ordered.filter((f) => !temporal.lists.has(posix.dirname(f))));
-  const layoutNotes = [...inputsNote, ...looseNotes, ...popx.diagnostics, ...temporal.diagnostics];
+  const layoutNotes = [...inputsNote, ...suffixed.diagnostics, ...looseNotes, ...popx.diagnostics, ...temporal.diagnostics];
   const projects = await sqitchProjects(paths, layout, cwd);
   if (projects.length === 0) {
     const ordered = order(files);
@@ -139,6 +143,31 @@ function orderGuesses(ordered: readonly string[]): Diagnostic[] {
       help: 'Nothing to do if your tool runs them in name order. If it runs them in another (a manifest, a master changelog), give them versions (001_x.sql, 002_y.sql): migc orders by the names alone.',
     };
   });
+}
+
+/**
+ * The files of the folders walked named for another database after their `.sql` (`x.sql.sqlite`):
+ * left out, one note (MG024) per folder. A file named on the command line is read whatever its name (`given`).
+ */
+function forOtherDatabases(files: readonly string[], paths: readonly string[], cwd: string): { given: Set<string>; diagnostics: Diagnostic[] } {
+  const named = new Set(paths.map((p) => toPosix(relative(cwd, resolve(cwd, p)))));
+  const given = new Set(files.filter((f) => named.has(f)));
+  const byFolder = new Map<string, { files: string[]; databases: Set<string> }>();
+  for (const file of files) {
+    const database = databaseSuffix(file);
+    if (database === undefined || database === 'postgres' || given.has(file)) continue;
+    const folder = posix.dirname(file);
+    const entry = byFolder.get(folder) ?? { files: [], databases: new Set<string>() };
+    entry.files.push(file);
+    entry.databases.add(file.slice(file.lastIndexOf('.')));
+    byFolder.set(folder, entry);
+  }
+  const diagnostics: Diagnostic[] = [...byFolder].map(([folder, { files: some, databases }]) => ({
+    code: 'MG024', severity: 'info', file: some[0]!,
+    message: `left out ${some.length} file${some.length === 1 ? '' : 's'} of ${folder === '.' ? 'the current folder' : `${folder}/`} named for another database (${[...databases].sort().map((d) => `.sql${d}`).join(', ')}): migc lints .sql files, and .sql.postgres ones, which run on PostgreSQL`,
+    help: 'Nothing to do: migc lints what runs on PostgreSQL.',
+  }));
+  return { given, diagnostics };
 }
 
 /** The files that place a Sqitch project: its plan and its config. */
