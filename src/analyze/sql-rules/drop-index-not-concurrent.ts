@@ -23,12 +23,22 @@ export const dropIndexNotConcurrent: StatementRule = {
     // same ACCESS EXCLUSIVE lock: dropping an index first (as down migrations often do) adds no
     // wait of its own that CONCURRENTLY would spare.
     const droppedLater = tablesDroppedLater(ctx.later());
+    // Nor does one on a table an earlier statement of the transaction holds in ACCESS EXCLUSIVE
+    // (ALTER TABLE ... DROP CONSTRAINT, then DROP INDEX): the lock is the transaction's already,
+    // and what holding it costs is MG217's and MG218's to say. Unless that statement is itself a
+    // DROP INDEX this rule reports: made CONCURRENTLY, each of them, nothing takes the lock.
+    const heldAlready = (table: string) => {
+      if (!ctx.inTransaction || !ctx.earlier.holdsAccessExclusiveOnExisting(table)) return false;
+      const by = ctx.earlier.firstLocking(table, 'AccessExclusiveLock')?.ast;
+      const [byKind, byBody] = by ? node(by) : [undefined, undefined];
+      return !(byKind === 'DropStmt' && byBody.removeType === 'OBJECT_INDEX');
+    };
     // The index a constraint owns cannot be dropped at all, CONCURRENTLY or not, nor without
     // CASCADE one a foreign key depends on: MG237 says so.
     const cascade = body.behavior === 'DROP_CASCADE';
     const existing = names.filter((n) => {
       const table = tableOf(n);
-      return (table === undefined || (!ctx.state.isNew(table) && !droppedLater.has(tableKey(table)))) && !constraintOwning(ctx, n) && (cascade || dependingOnIndex(ctx, n).length === 0);
+      return (table === undefined || (!ctx.state.isNew(table) && !droppedLater.has(tableKey(table)) && !heldAlready(table))) && !constraintOwning(ctx, n) && (cascade || dependingOnIndex(ctx, n).length === 0);
     });
     if (!existing.length) return;
     // The table, when the statements seen created the index.
