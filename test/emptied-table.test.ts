@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
-import { sqlEngines, type SqlEngine } from './sql-engines.js';
+import { rowsOf, sqlEngines, type SqlEngine } from './sql-engines.js';
 
 /**
  * MG206 says ADD COLUMN ... NOT NULL without a default fails on a table with a row. A table the
@@ -128,6 +128,14 @@ describe('work on an emptied table', () => {
     expect(await codes(`TRUNCATE o CASCADE;\n${before}`, sql)).not.toContain(code);
     expect(await codes(`TRUNCATE t;\nINSERT INTO t (id) VALUES (1);\n${before}`, sql)).toContain(code);
     expect(await codes(`TRUNCATE t;\nCOMMIT;\nBEGIN;\n${before}`, sql)).toContain(code);
+    // An ALTER TABLE that only succeeds on an empty table proves it empty, to COMMIT or a write.
+    const added = 'ALTER TABLE t ADD COLUMN f int NOT NULL;\n';
+    expect(await codes(`${added}${before}`, sql)).not.toContain(code);
+    expect(await codes(`${added}UPDATE t SET c = 1;\n${before}`, sql)).not.toContain(code);
+    expect(await codes(`${added}INSERT INTO t (id, f) VALUES (1, 1);\n${before}`, sql)).toContain(code);
+    expect(await codes(`${added}COMMIT;\nBEGIN;\n${before}`, sql)).toContain(code);
+    // With a default it succeeds on rows, and proves nothing.
+    expect(await codes(`ALTER TABLE t ADD COLUMN f int NOT NULL DEFAULT 0;\n${before}`, sql)).toContain(code);
   });
 
   it('MG214 names the tables a TRUNCATE ... CASCADE empties besides its own', async () => {
@@ -137,5 +145,121 @@ describe('work on an emptied table', () => {
       '2.sql this statement truncates p, and with it (CASCADE) c and g, whose foreign keys reach it',
       '3.sql this statement truncates c and g',
     ]);
+  });
+});
+
+/**
+ * An ALTER TABLE that only succeeds on an empty table proves it empty for the rest of its
+ * transaction (src/analyze/sql/empty-if-it-succeeds.ts): trigger.dev's Prisma migrations add a
+ * required column without a default, then index it and add its foreign key. On each engine, with
+ * a table of one row: migc takes the table as empty after the statement (a later ADD COLUMN ...
+ * NOT NULL in the transaction draws no MG206) exactly when the engine refuses the statement,
+ * save the cases marked `unclaimed`, refused too but not followed. Where migc claims it, the
+ * statement succeeds on the empty table, count(*) after it in the transaction is 0, and it holds
+ * ACCESS EXCLUSIVE on the table, so no other session writes a row before COMMIT.
+ */
+const typesSetup = "CREATE DOMAIN d_default AS int DEFAULT 0;\nCREATE DOMAIN d_not_null AS int NOT NULL;\nCREATE TYPE mood AS ENUM ('ok');\n";
+const proofTable = 'CREATE TABLE t (id int, user_id int);\n';
+const proofs: { name: string; sql: string; claims: boolean; unclaimed?: string }[] = [
+  { name: 'NOT NULL without a default', sql: 'ALTER TABLE t ADD COLUMN c text NOT NULL;', claims: true },
+  { name: 'NOT NULL of an enum type', sql: 'ALTER TABLE t ADD COLUMN c mood NOT NULL;', claims: true },
+  { name: 'NOT NULL, ONLY the table', sql: 'ALTER TABLE ONLY t ADD COLUMN c int NOT NULL;', claims: true },
+  { name: 'PRIMARY KEY', sql: 'ALTER TABLE t ADD COLUMN c int PRIMARY KEY;', claims: true },
+  { name: 'a CHECK (c IS NOT NULL) of its own', sql: 'ALTER TABLE t ADD COLUMN c int CHECK (c IS NOT NULL);', claims: true },
+  { name: 'SET NOT NULL of it alongside', sql: 'ALTER TABLE t ADD COLUMN c int, ALTER COLUMN c SET NOT NULL;', claims: true },
+  { name: 'ADD CONSTRAINT CHECK (c IS NOT NULL) alongside', sql: 'ALTER TABLE t ADD COLUMN c int, ADD CONSTRAINT t_c_nn CHECK (c IS NOT NULL);', claims: true },
+  { name: 'beside a column with a default', sql: 'ALTER TABLE t ADD COLUMN b int DEFAULT 0, ADD COLUMN c int NOT NULL;', claims: true },
+  { name: 'a DEFAULT', sql: 'ALTER TABLE t ADD COLUMN c int NOT NULL DEFAULT 0;', claims: false },
+  { name: 'an identity', sql: 'ALTER TABLE t ADD COLUMN c int GENERATED ALWAYS AS IDENTITY;', claims: false },
+  { name: 'a serial', sql: 'ALTER TABLE t ADD COLUMN c serial;', claims: false },
+  { name: 'a stored generated column', sql: 'ALTER TABLE t ADD COLUMN c int GENERATED ALWAYS AS (user_id + 1) STORED NOT NULL;', claims: false },
+  { name: 'a domain with a default', sql: 'ALTER TABLE t ADD COLUMN c d_default NOT NULL;', claims: false },
+  { name: 'a CHECK that NULL passes', sql: 'ALTER TABLE t ADD COLUMN c int CHECK (c > 0);', claims: false },
+  { name: 'a NOT VALID CHECK (c IS NOT NULL) alongside', sql: 'ALTER TABLE t ADD COLUMN c int, ADD CONSTRAINT t_c_nn CHECK (c IS NOT NULL) NOT VALID;', claims: false },
+  { name: 'a nullable column', sql: 'ALTER TABLE t ADD COLUMN c int;', claims: false },
+  { name: 'IF NOT EXISTS of a column the table has', sql: 'ALTER TABLE t ADD COLUMN IF NOT EXISTS user_id int NOT NULL;', claims: false },
+  { name: 'a NOT NULL domain', sql: 'ALTER TABLE t ADD COLUMN c d_not_null;', claims: false, unclaimed: "a domain's constraints and default are not read" },
+  { name: 'SET DEFAULT of it alongside', sql: 'ALTER TABLE t ADD COLUMN c int NOT NULL, ALTER COLUMN c SET DEFAULT 0;', claims: false, unclaimed: 'another subcommand of the column is not followed' },
+];
+
+/** Whether migc takes t as empty after `sql` in a transaction: a later ADD COLUMN ... NOT NULL there draws no MG206. */
+async function takenEmpty(sql: string): Promise<boolean> {
+  const files = { '1.sql': typesSetup + proofTable, '2.sql': `BEGIN;\n${sql}\nALTER TABLE t ADD COLUMN z int NOT NULL;\nCOMMIT;\n` };
+  const result = await lint({ files: ['1.sql', '2.sql'] }, memoryHost(files));
+  return !result.diagnostics.some((d) => d.code === 'MG206' && d.message.startsWith('ADD COLUMN z '));
+}
+
+for (const engine of sqlEngines()) {
+  describe(`an ALTER TABLE that only succeeds on an empty table, on ${engine.name}`, () => {
+    let db: SqlEngine;
+    beforeAll(async () => {
+      db = await engine.open();
+      await db.run(typesSetup);
+    });
+    afterAll(() => db?.close());
+
+    it.each(proofs)('$name', async ({ sql, claims, unclaimed }) => {
+      await db.run(`DROP TABLE IF EXISTS t; ${proofTable} INSERT INTO t VALUES (1, 1);`);
+      let refused = false;
+      try {
+        await db.run(`BEGIN; ${sql} COMMIT;`);
+      } catch (e) {
+        await db.run('ROLLBACK');
+        expect((e as Error).message).toMatch(/contains null values|violated by some row|does not allow null values/);
+        refused = true;
+      }
+      expect(refused).toBe(claims || unclaimed !== undefined);
+      expect(await takenEmpty(sql)).toBe(claims);
+      if (!claims) return;
+      await db.run(`DROP TABLE t; ${proofTable}`);
+      await db.run('BEGIN');
+      try {
+        await db.run(sql);
+        expect(rowsOf(await db.run('SELECT count(*)::int AS n FROM t'))).toEqual([{ n: 0 }]);
+        const held = rowsOf(await db.run("SELECT mode FROM pg_locks WHERE relation = 't'::regclass AND granted AND mode = 'AccessExclusiveLock'"));
+        expect(held).toHaveLength(1);
+      } finally {
+        await db.run('ROLLBACK');
+      }
+    });
+  });
+}
+
+describe('an ALTER TABLE that only succeeds on an empty table, in lint', () => {
+  const tables = 'CREATE TABLE q (id text PRIMARY KEY);\nCREATE TABLE r (id text PRIMARY KEY, s text);\n';
+  /** The codes reported, not as notes, in the second file. */
+  const codes = async (text: string, options: { postgres?: number; fileTransaction?: boolean } = {}) => {
+    const file = `SET lock_timeout = '5s';\n${text}`;
+    const files = { '1.sql': tables, '2.sql': file };
+    const config = options.postgres ? { config: { postgres: options.postgres } } : {};
+    const result = await lint({ files: ['1.sql', '2.sql'], fileTransaction: options.fileTransaction ?? true, ...config }, memoryHost(files));
+    const line = (offset: number) => file.slice(0, offset).split('\n').length;
+    return result.diagnostics.filter((d) => d.file === '2.sql' && d.severity !== 'info').map((d) => `${line(d.span!.start)} ${d.code}`);
+  };
+
+  it('keeps MG206 on the statement, and drops the work after it (the trigger.dev shape)', async () => {
+    const prisma = 'ALTER TABLE r ADD COLUMN "queueId" TEXT NOT NULL;\nCREATE INDEX r_queue ON r ("queueId");\nALTER TABLE r ADD CONSTRAINT r_queue_fkey FOREIGN KEY ("queueId") REFERENCES q (id);\n';
+    // The ACCESS EXCLUSIVE lock on r is still held while q is locked: MG217's other shape stays.
+    expect(await codes(prisma)).toEqual(['2 MG206', '4 MG217']);
+    // With a default the table may have rows: the build and the check are of them.
+    expect(await codes(prisma.replace('NOT NULL', "NOT NULL DEFAULT ''"))).toEqual(['3 MG201', '3 MG217', '4 MG208']);
+  });
+
+  it('in a DO block it proves nothing: an EXCEPTION handler may catch its failure, and the block goes on', async () => {
+    const block = (handler: string) => `DO $$\nBEGIN\n  BEGIN\n    ALTER TABLE r ADD COLUMN n int NOT NULL;\n  ${handler}END;\n  CREATE INDEX r_s ON r (s);\nEND $$;\n`;
+    // Not followed either without a handler (the failure would then end the block): in a block migc does not ask.
+    expect(await codes(block('EXCEPTION WHEN not_null_violation THEN NULL;\n  '))).toContain('8 MG201');
+  });
+
+  it('nothing carries over outside a transaction', async () => {
+    const text = 'ALTER TABLE r ADD COLUMN n int NOT NULL;\nCREATE INDEX r_n ON r (n);\n';
+    expect(await codes(text, { fileTransaction: false })).toEqual(['2 MG206', '3 MG201']);
+    expect(await codes(text)).toEqual(['2 MG206']);
+  });
+
+  it('the statement itself: a scan or rewrite beside the column runs on an empty table, or not at all', async () => {
+    expect(await codes('ALTER TABLE r ADD COLUMN n int NOT NULL, ALTER COLUMN s SET NOT NULL;\n')).toEqual(['2 MG206']);
+    expect(await codes('ALTER TABLE r ADD COLUMN n int NOT NULL, ADD COLUMN m int DEFAULT 0;\n', { postgres: 10 })).toEqual(['2 MG206']);
+    expect(await codes('ALTER TABLE r ADD COLUMN n int, ALTER COLUMN s SET NOT NULL;\n')).toEqual(['2 MG207']);
   });
 });

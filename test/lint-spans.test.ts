@@ -14,18 +14,21 @@ ALTER TABLE orders ADD COLUMN note text,
   ADD CONSTRAINT orders_total_ck CHECK (total > 0),
   ALTER COLUMN user_id SET NOT NULL,
   ADD CONSTRAINT orders_code_key UNIQUE (code),
-  ADD COLUMN flag boolean NOT NULL,
+  ADD COLUMN flag boolean NOT NULL DEFAULT false,
   ADD COLUMN shop_id bigint REFERENCES shops,
   ADD COLUMN seen timestamptz DEFAULT clock_timestamp();
+ALTER TABLE orders ADD COLUMN note2 text,
+  ADD COLUMN required boolean NOT NULL;
 `;
   const result = await lint({ files: ['1.sql'] }, memoryHost({ '1.sql': sql }));
   // A new column's REFERENCES has only NULLs to check (no MG208), but still wants an index (MG230).
   // The statement rewrites the table (the type change, the volatile default), which checks SET NOT
-  // NULL as it writes each row: no scan of its own, so no MG207.
+  // NULL as it writes each row: no scan of its own, so no MG207. (flag has a default: without
+  // one the statement would fail on a table with a row, MG206, and its work be of an empty table.)
   const at = result.diagnostics.map((d) => `${d.code} ${sql.slice(d.span!.start, d.span!.end)}`).sort();
   expect(at).toEqual([
     'MG205 ADD COLUMN seen timestamptz DEFAULT clock_timestamp()',
-    'MG206 ADD COLUMN flag boolean NOT NULL',
+    'MG206 ADD COLUMN required boolean NOT NULL',
     'MG208 ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id)',
     'MG209 ADD CONSTRAINT orders_total_ck CHECK (total > 0)',
     'MG210 ADD CONSTRAINT orders_code_key UNIQUE (code)',

@@ -319,3 +319,31 @@ describe('what a column is involved in, as DROP COLUMN and RENAME COLUMN find it
     expect(state.tableOfIndex('t_a_idx')).toBeUndefined();
   });
 });
+
+describe('a new table filled from a query, and MG205 before PostgreSQL 11', () => {
+  /** The MG205 findings, not notes, of the second file, for PostgreSQL `postgres`. */
+  async function mg205(sql: string, postgres: number): Promise<string[]> {
+    const files = { '1.sql': 'CREATE TABLE req (datafile_id bigint NOT NULL, user_id int);\n', '2.sql': `SET lock_timeout = '5s';\n${sql}` };
+    const result = await lint({ files: ['1.sql', '2.sql'], fileTransaction: true, config: { postgres } }, memoryHost(files));
+    return result.diagnostics.filter((d) => d.file === '2.sql' && d.code === 'MG205' && d.severity !== 'info').map((d) => d.message);
+  }
+  const add = 'ALTER TABLE tmp_req ADD COLUMN creation_time timestamp DEFAULT now();\n';
+  const created = 'CREATE TABLE tmp_req (datafile_id bigint NOT NULL, user_id int);\n';
+
+  it('is rewritten by any default: it holds the rows of its query (Dataverse V5.13.0.1)', async () => {
+    expect(await mg205(`${created}INSERT INTO tmp_req SELECT DISTINCT datafile_id, user_id FROM req;\n${add}`, 10)).toEqual([
+      'ADD COLUMN creation_time rewrites tmp_req (no size hint: assumed large), which this migration filled from a query, under an ACCESS EXCLUSIVE lock: before PostgreSQL 11 any default is written into every row (the target is PostgreSQL 10)',
+    ]);
+    expect(await mg205(`CREATE TABLE tmp_req AS SELECT * FROM req;\n${add}`, 10)).toHaveLength(1);
+    // Renamed into the old table's place, it is still the table the query filled.
+    const swapped = `${created}INSERT INTO tmp_req SELECT * FROM req;\nDROP TABLE req;\nALTER TABLE tmp_req RENAME TO req;\n${add.replace('tmp_req', 'req')}`;
+    expect(await mg205(swapped, 10)).toHaveLength(1);
+  });
+
+  it('is not, created empty, given rows by VALUES, emptied since, or from PostgreSQL 11 on', async () => {
+    expect(await mg205(`${created}${add}`, 10)).toEqual([]);
+    expect(await mg205(`${created}INSERT INTO tmp_req VALUES (1, 1);\n${add}`, 10)).toEqual([]);
+    expect(await mg205(`${created}INSERT INTO tmp_req SELECT * FROM req;\nTRUNCATE tmp_req;\n${add}`, 10)).toEqual([]);
+    expect(await mg205(`${created}INSERT INTO tmp_req SELECT * FROM req;\n${add}`, 11)).toEqual([]);
+  });
+});

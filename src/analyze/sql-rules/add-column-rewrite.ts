@@ -1,6 +1,6 @@
 import { alterTableCommands } from './ast.js';
 import { columnType } from '../sql/types.js';
-import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
+import { emptyHere, isLarge, severityFor, sizeNote, type StatementRule } from '../sql/context.js';
 import { nonVolatileBuiltinNames, volatileBuiltinNames } from '../sql/builtin-functions.js';
 import { tableKey, type Volatility } from '../sql/schema-state.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
@@ -89,7 +89,10 @@ export const addColumnRewrite: StatementRule = {
     });
     const first = rewriting[0];
     if (!first) return;
-    const severity = severityFor(ctx, alter.table, this.severity);
+    // A new table this migration filled from a query (CREATE TABLE AS, INSERT ... SELECT) is not
+    // empty: every row it got is rewritten, as on an existing table (MG208 says the same of its check).
+    const filled = ctx.state.isNew(alter.table) && ctx.state.table(alter.table)?.filled === true && !emptyHere(ctx, alter.table);
+    const severity = filled ? (isLarge(ctx, alter.table) ? this.severity : 'info') : severityFor(ctx, alter.table, this.severity);
     if (!severity) return;
     const others = rewriting.slice(1).map((r) => quoteIdent(r.column));
     const also = others.length ? ` (and ${others.length === 1 ? 'so does' : 'so do'} ${others.join(', ')})` : '';
@@ -100,7 +103,7 @@ export const addColumnRewrite: StatementRule = {
     report({
       severity,
       subcommand: first.subcommand,
-      message: `ADD COLUMN ${quoteIdent(first.column)} rewrites ${sizeNote(ctx, alter.table)} under an ACCESS EXCLUSIVE lock: ${first.reason}${also}`,
+      message: `ADD COLUMN ${quoteIdent(first.column)} rewrites ${sizeNote(ctx, alter.table)}${filled ? ', which this migration filled from a query,' : ''} under an ACCESS EXCLUSIVE lock: ${first.reason}${also}`,
       help: constraint('CONSTR_GENERATED')
         // A plain column cannot be made a stored generated one later (SET EXPRESSION, 17+, only
         // changes a generated column's expression), so the recipe keeps it plain.

@@ -230,7 +230,8 @@ function judge(unit: Unit, base: Readonly<JudgeBase>, rules: readonly StatementR
     ast, text: unit.statement.text, facts, locks, effect,
     state: base.state, postgres: base.postgres, mode: base.mode, inRollback: base.inRollback, batched: base.batched,
     inTransaction: unit.inTransaction, earlier: unit.earlier, later: unit.later, lockTimeoutSet: base.lockTimeoutSet,
-    // A table this transaction emptied (TRUNCATE, DELETE without WHERE) holds no row until one is written.
+    // A table this transaction emptied (TRUNCATE, DELETE without WHERE), or found empty (ADD COLUMN
+    // ... NOT NULL without a default succeeded), holds no row until one is written.
     rows: (table) => (unit.earlier.emptied(table) ? 0 : base.rows(table)),
   };
   if (base.phase) ctx.phase = base.phase;
@@ -443,7 +444,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         state.apply(b.ast, true);
         learnRoutines(state, b.ast, b.text, defaultSearchPath, 'CreateFunctionStmt' in b.ast ? { file: plan.file, span: b.span, ...(b.fileOffset ? { fileOffset: b.fileOffset } : {}) } : undefined);
         if (opensSchema(b.ast)) schemaKnown = false;
-        earlier.add({ ast: b.ast, facts, locks, span: b.span, effect });
+        earlier.add({ ast: b.ast, facts, locks, span: b.span, effect, inBody: true });
         if (node(b.ast)[0] === 'DoStmt') inner.push(...judgeBlock(b, rest, inside, inLoop, context.inFunction) ?? []);
         inner.push(...judgeCalls(b.ast, b.span, rest, { conditional: inside, inLoop }));
       }
@@ -947,7 +948,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     // Within a rollback too, later statements see what earlier ones did; tentatively() (see
     // the rollback option) keeps it from later migrations.
     state.apply(ast, true);
-    if (block) block.earlier.add({ ast, facts, locks, span });
+    if (block) block.earlier.add({ ast, facts, locks, span, inBody: true });
     else if (!inTransaction) earlier = new EarlierStatements(state);
     // Where a CREATE FUNCTION is written, for its body's findings at a call (built for it only: this runs for every statement).
     learnRoutines(state, ast, statement.text, searchPath, kind === 'CreateFunctionStmt' ? { file, span, ...(locate ? { fileOffset: locate } : {}) } : undefined);

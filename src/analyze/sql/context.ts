@@ -5,6 +5,7 @@ import { lockModes, lockStrength, type LockMode, type PredictedLock } from '../.
 import type { PgNode } from '../../sql/parser.js';
 import { largeTableRows } from '../tables.js';
 import { tableKey, type MadeObjects, type SchemaState } from './schema-state.js';
+import { emptyIfItSucceeds } from './empty-if-it-succeeds.js';
 import { formatCount } from '../../util/numbers.js';
 import { quoteName } from '../../sql/quote.js';
 import { shellWord } from '../../util/shell.js';
@@ -31,6 +32,11 @@ export interface EarlierStatement {
   readonly locks: readonly PredictedLock[];
   readonly effect?: Effect;
   readonly span: Span;
+  /**
+   * Run inside a DO block or a routine's body: a branch may have skipped it, an EXCEPTION handler
+   * caught its failure, so it proves nothing by having succeeded (emptyIfItSucceeds).
+   */
+  readonly inBody?: boolean;
 }
 
 /** A lock an earlier statement of the transaction holds, and the statement. */
@@ -78,8 +84,9 @@ export class EarlierStatements {
   private enumsCreated: Set<string> | undefined;
 
   /**
-   * Tables this transaction emptied (TRUNCATE, DELETE without WHERE) and nothing has written rows
-   * into since, by key. Undefined until there is one. Kept here, not in the schema state: the
+   * Tables this transaction emptied (TRUNCATE, DELETE without WHERE), or found empty (an ALTER
+   * TABLE that fails on a table with a row succeeded: emptyIfItSucceeds), and nothing has written
+   * rows into since, by key. Undefined until there is one. Kept here, not in the schema state: the
    * emptiness lasts only as long as the transaction (after COMMIT the application writes again),
    * which is exactly as long as this object.
    */
@@ -90,9 +97,10 @@ export class EarlierStatements {
   }
 
   /**
-   * Whether this transaction emptied the table before the statement judged, and no statement
-   * since can have put a row back: a statement that fails on a table with rows (MG206) runs here
-   * on an empty one. Followed: INSERT, COPY FROM and MERGE into it, ATTACH PARTITION to it, a
+   * Whether this transaction emptied the table before the statement judged (or ran an ALTER TABLE
+   * that only succeeds on an empty table, ADD COLUMN ... NOT NULL without a default, whose ACCESS
+   * EXCLUSIVE lock keeps anyone else from writing a row), and no statement since can have put a
+   * row back: a statement that fails on a table with rows (MG206) runs here on an empty one. Followed: INSERT, COPY FROM and MERGE into it, ATTACH PARTITION to it, a
    * rename to or from its name; a DO block, CALL, EXECUTE or SELECT (which may call a function
    * that writes) forgets every emptied table. Not followed: a trigger that writes it.
    */
@@ -122,9 +130,12 @@ export class EarlierStatements {
       case 'CopyStmt':
         if (body.is_from && body.relation) this.emptiedTables?.delete(tableKey(relationName(body.relation)));
         return;
-      case 'AlterTableStmt':
+      case 'AlterTableStmt': {
         if ((body.cmds ?? []).some((c: { AlterTableCmd?: { subtype?: string } }) => c.AlterTableCmd?.subtype === 'AT_AttachPartition')) this.emptiedTables?.delete(tableKey(relationName(body.relation)));
+        const empty = e.inBody ? undefined : emptyIfItSucceeds(ast, this.state);
+        if (empty !== undefined) (this.emptiedTables ??= new Set()).add(tableKey(empty));
         return;
+      }
       case 'RenameStmt':
         if (body.relation) {
           this.emptiedTables?.delete(tableKey(relationName(body.relation)));
@@ -141,7 +152,7 @@ export class EarlierStatements {
 
   /** Adds a statement that has been judged (it is earlier for the ones that follow). */
   add(e: EarlierStatement): void {
-    if (this.emptiedTables || (e.ast && ('TruncateStmt' in e.ast || 'DeleteStmt' in e.ast))) this.noteRows(e);
+    if (this.emptiedTables || (e.ast && ('TruncateStmt' in e.ast || 'DeleteStmt' in e.ast || ('AlterTableStmt' in e.ast && !e.inBody)))) this.noteRows(e);
     if (e.ast && 'AlterEnumStmt' in e.ast) this.noteEnumValue(e.ast.AlterEnumStmt as EnumNames & { newVal?: string; oldVal?: string });
     else if (e.ast && 'CreateEnumStmt' in e.ast) (this.enumsCreated ??= new Set()).add(enumKey(e.ast.CreateEnumStmt as EnumNames));
     for (const lock of e.locks) {
@@ -403,12 +414,28 @@ export function isLarge(ctx: StatementContext, table: string): boolean {
  * The severity for a blocking operation on an existing table: the rule's own on a large (or
  * unknown) table, info on a table its size hint says is small; undefined, no finding, for a
  * table created earlier in the same plan or file, which is new and empty, or one this transaction
- * emptied (TRUNCATE, DELETE without WHERE) and nothing has filled since: the work is instant, and
- * the emptying statement holds a lock as strong already.
+ * emptied (TRUNCATE, DELETE without WHERE) or found empty (ADD COLUMN ... NOT NULL without a
+ * default) and nothing has filled since, or that this statement only succeeds on empty: the work
+ * is instant, and the emptying statement holds a lock as strong already.
  */
 export function severityFor(ctx: StatementContext, table: string, severity: Severity): Severity | undefined {
-  if (ctx.state.isNew(table) || ctx.earlier.emptied(table)) return undefined;
+  if (ctx.state.isNew(table) || emptyHere(ctx, table)) return undefined;
   return isLarge(ctx, table) ? severity : 'info';
+}
+
+/**
+ * Whether the table has no row while the statement works on it: the transaction emptied it (or
+ * found it empty) and nothing has written since (EarlierStatements.emptied), or the statement
+ * itself only succeeds when it is empty (emptyIfItSucceeds: ADD COLUMN ... NOT NULL without a
+ * default, which MG206 reports): on a table with a row it fails, and otherwise its scan, rewrite
+ * or check (SET NOT NULL of another column alongside) is of no row. The latter not in a DO block,
+ * whose EXCEPTION handler may catch the failure (EarlierStatement.inBody).
+ */
+export function emptyHere(ctx: StatementContext, table: string): boolean {
+  if (ctx.earlier.emptied(table)) return true;
+  if (ctx.inDoBlock || !('AlterTableStmt' in ctx.ast)) return false;
+  const empty = emptyIfItSucceeds(ctx.ast, ctx.state);
+  return empty !== undefined && tableKey(empty) === tableKey(table);
 }
 
 /**

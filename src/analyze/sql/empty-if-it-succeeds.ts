@@ -1,0 +1,62 @@
+import type { PgNode } from '../../sql/parser.js';
+import { relationName } from '../../sql/facts.js';
+import { node } from '../../sql/node.js';
+import { builtinTypeNames } from '../compat/builtins.js';
+import { columnType } from './types.js';
+import { isNotNullCheck, tableKey, type SchemaState } from './schema-state.js';
+
+type Cmd = Record<string, any>;
+type ConstraintNode = { Constraint?: { contype?: string; raw_expr?: Record<string, any>; skip_validation?: boolean } };
+
+/**
+ * The table an ALTER TABLE proves empty by succeeding, if it does: it adds a column that gives
+ * every existing row NULL and, in the same statement, requires a value there. PostgreSQL then
+ * refuses it on a table with a row (`column ... contains null values`, `check constraint ... is
+ * violated by some row`), so once it has run the table (its partitions and children too) has no
+ * row, and its ACCESS EXCLUSIVE lock keeps it so until the transaction ends. Prisma's "Added the
+ * required column ... without a default value" migrations are this.
+ *
+ * The column requires a value by NOT NULL, PRIMARY KEY or CHECK (c IS NOT NULL) of its own, or a
+ * SET NOT NULL or validated ADD CONSTRAINT ... CHECK (c IS NOT NULL) of it in the same statement.
+ * It gives every row NULL when it has no DEFAULT, identity, generated expression or serial, and
+ * its type is a built-in one or an enum the statements seen created: a domain may have a default
+ * of its own that fills the rows. Not proved: ADD COLUMN IF NOT EXISTS (PostgreSQL skips it
+ * when the column is there), nor a column another subcommand of the statement alters or drops.
+ * Checked on PGlite and PostgreSQL 15 in test/emptied-table.test.ts.
+ */
+export function emptyIfItSucceeds(ast: PgNode, state: SchemaState): string | undefined {
+  const [kind, body] = node(ast);
+  if (kind !== 'AlterTableStmt' || body.objtype !== 'OBJECT_TABLE') return undefined;
+  const cmds: Cmd[] = (body.cmds ?? []).map((c: { AlterTableCmd?: Cmd }) => c.AlterTableCmd ?? {});
+  for (const cmd of cmds) {
+    if (cmd.subtype !== 'AT_AddColumn' || cmd.missing_ok) continue;
+    const def = cmd.def?.ColumnDef;
+    const column: string | undefined = def?.colname;
+    if (!column || !leavesNull(def, state)) continue;
+    const constraints: ConstraintNode[] = def.constraints ?? [];
+    const own = constraints.some(({ Constraint: c }) => c?.contype === 'CONSTR_NOTNULL' || c?.contype === 'CONSTR_PRIMARY'
+      || (c?.contype === 'CONSTR_CHECK' && !c.skip_validation && isNotNullCheck(c.raw_expr) === column));
+    const others = cmds.filter((c) => c !== cmd);
+    const inStatement = others.some((c) => (c.subtype === 'AT_SetNotNull' && c.name === column)
+      || (c.subtype === 'AT_AddConstraint' && checksNotNull(c.def, column)));
+    // SET DEFAULT, TYPE, DROP NOT NULL or DROP COLUMN of it alongside: not followed.
+    const altered = others.some((c) => c.name === column && c.subtype !== 'AT_SetNotNull');
+    if ((own || inStatement) && !altered) return relationName(body.relation);
+  }
+  return undefined;
+}
+
+/** Whether ADD COLUMN of this definition gives the existing rows NULL (see emptyIfItSucceeds). */
+function leavesNull(def: Record<string, any>, state: SchemaState): boolean {
+  const fills = (def.constraints ?? []).some(({ Constraint: c }: ConstraintNode) => c?.contype === 'CONSTR_DEFAULT' || c?.contype === 'CONSTR_IDENTITY' || c?.contype === 'CONSTR_GENERATED');
+  if (fills) return false;
+  const type = columnType(def.typeName);
+  if (!type || /^serial[248]$/.test(type.name)) return false;
+  return builtinTypeNames.has(type.name) || state.enumValues.has(tableKey(type.name));
+}
+
+/** A validated CHECK (column IS NOT NULL) that ADD CONSTRAINT adds. */
+function checksNotNull(def: ConstraintNode | undefined, column: string): boolean {
+  const c = def?.Constraint;
+  return c?.contype === 'CONSTR_CHECK' && !c.skip_validation && isNotNullCheck(c.raw_expr) === column;
+}
