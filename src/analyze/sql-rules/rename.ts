@@ -80,8 +80,10 @@ export const rename: StatementRule = {
     const isView = relation === 'OBJECT_VIEW' || relation === 'OBJECT_MATVIEW';
     if (isView ? ctx.state.newViews.has(tableKey(table)) || ctx.state.isNew(table) : ctx.state.isNew(table)) return;
     // A column the file added has no users yet either: the code that uses it is deployed after
-    // the migration, whether the column was added in this transaction or an earlier one of the file.
-    if (body.renameType === 'OBJECT_COLUMN' && !isView && ctx.state.isNewColumn(table, body.subname)) return;
+    // the migration, whether the column was added in this transaction or an earlier one of the
+    // file. Not so in a plan, whose phases are deployed apart: code deployed after its expand
+    // phase may use a column that phase added.
+    if (ctx.mode === 'lint' && body.renameType === 'OBJECT_COLUMN' && !isView && ctx.state.isNewColumn(table, body.subname)) return;
     // In a plan, MG102 already stops a rename outside contract; in contract it is the plan's intent.
     if (ctx.mode === 'plan' && ctx.phase !== 'contract') return;
     // The old name taken again in the same transaction (a view over the new one, as the help
