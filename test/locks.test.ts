@@ -56,6 +56,15 @@ const setup = `
   CREATE TABLE pp2 PARTITION OF pp FOR VALUES FROM (10) TO (20) PARTITION BY RANGE (k);
   CREATE TABLE pp21 PARTITION OF pp2 FOR VALUES FROM (10) TO (20);
   CREATE INDEX pp_k_idx0 ON pp (k);
+  CREATE TABLE ao (id bigint PRIMARY KEY, n integer NOT NULL, s text, g integer GENERATED ALWAYS AS (n * 2) STORED);
+  CREATE UNIQUE INDEX ao_n_uidx ON ao (n);
+  CREATE RULE ao_rule AS ON INSERT TO ao WHERE false DO INSTEAD NOTHING;
+  CREATE VIEW aov AS SELECT id FROM ao;
+  CREATE TABLE ihp (id bigint);
+  CREATE TABLE ihk (id bigint);
+  CREATE TABLE ihc (id bigint) INHERITS (ihp);
+  CREATE TYPE aot AS (id bigint);
+  CREATE TABLE aotyped OF aot;
 `;
 
 /**
@@ -71,6 +80,50 @@ const cases: [string, Record<string, string>, { readonly pg18?: Record<string, s
   ['ALTER TABLE t ALTER COLUMN n SET STATISTICS 200', { 'public.t': 'ShareUpdateExclusiveLock' }],
   ['ALTER TABLE t SET (fillfactor = 70)', { 'public.t': 'ShareUpdateExclusiveLock' }],
   ['ALTER TABLE t DISABLE TRIGGER t_noop', { 'public.t': 'ShareRowExclusiveLock' }],
+  // Every ALTER TABLE subcommand, as PostgreSQL's AlterTableGetLockLevel (tablecmds.c) and each
+  // storage parameter's own lock mode (reloptions.c) have it; the same on 15 and 18.
+  ['ALTER TABLE ao ALTER COLUMN n SET (n_distinct = -0.5)', { 'public.ao': 'ShareUpdateExclusiveLock' }],
+  ['ALTER TABLE ao ALTER COLUMN n SET (n_distinct_inherited = 100), ALTER COLUMN s SET STATISTICS 500', { 'public.ao': 'ShareUpdateExclusiveLock' }],
+  ['ALTER TABLE ao ALTER COLUMN n RESET (n_distinct)', { 'public.ao': 'ShareUpdateExclusiveLock' }],
+  ['ALTER TABLE ao ALTER COLUMN n RESET (n_distinct), ALTER COLUMN s SET DEFAULT 0', { 'public.ao': 'AccessExclusiveLock' }],
+  ['ALTER TABLE ao ALTER COLUMN s SET STORAGE EXTERNAL', { 'public.ao': 'AccessExclusiveLock' }],
+  ['ALTER TABLE ao ALTER COLUMN s SET COMPRESSION pglz', { 'public.ao': 'AccessExclusiveLock' }],
+  ['ALTER TABLE ao CLUSTER ON ao_n_uidx', { 'public.ao': 'ShareUpdateExclusiveLock' }],
+  ['ALTER TABLE ao SET WITHOUT CLUSTER', { 'public.ao': 'ShareUpdateExclusiveLock' }],
+  ['ALTER TABLE ao SET (autovacuum_enabled = false, toast.autovacuum_enabled = false)', { 'public.ao': 'ShareUpdateExclusiveLock' }],
+  ['ALTER TABLE ao RESET (autovacuum_vacuum_scale_factor, fillfactor)', { 'public.ao': 'ShareUpdateExclusiveLock' }],
+  ['ALTER TABLE ao SET (parallel_workers = 2, toast_tuple_target = 256, vacuum_truncate = false, vacuum_index_cleanup = off, log_autovacuum_min_duration = 10)', { 'public.ao': 'ShareUpdateExclusiveLock' }],
+  ['ALTER TABLE ao SET (user_catalog_table = true)', { 'public.ao': 'AccessExclusiveLock' }],
+  ['ALTER TABLE ao SET (fillfactor = 70, user_catalog_table = true)', { 'public.ao': 'AccessExclusiveLock' }],
+  ['ALTER TABLE ao RESET (user_catalog_table)', { 'public.ao': 'AccessExclusiveLock' }],
+  ['ALTER VIEW aov SET (security_barrier = true)', { 'public.aov': 'AccessExclusiveLock' }],
+  ['ALTER VIEW aov SET (check_option = local)', { 'public.aov': 'AccessExclusiveLock' }],
+  ['ALTER VIEW aov RESET (security_invoker)', { 'public.aov': 'AccessExclusiveLock' }],
+  ['ALTER TABLE t ENABLE ALWAYS TRIGGER t_noop', { 'public.t': 'ShareRowExclusiveLock' }],
+  ['ALTER TABLE t ENABLE REPLICA TRIGGER t_noop', { 'public.t': 'ShareRowExclusiveLock' }],
+  ['ALTER TABLE t DISABLE TRIGGER ALL', { 'public.t': 'ShareRowExclusiveLock' }],
+  ['ALTER TABLE t ENABLE TRIGGER USER', { 'public.t': 'ShareRowExclusiveLock' }],
+  ['ALTER TABLE ao DISABLE RULE ao_rule', { 'public.ao': 'AccessExclusiveLock' }],
+  ['ALTER TABLE ao ENABLE RULE ao_rule', { 'public.ao': 'AccessExclusiveLock' }],
+  ['ALTER TABLE ao ENABLE ALWAYS RULE ao_rule', { 'public.ao': 'AccessExclusiveLock' }],
+  ['ALTER TABLE ao ENABLE REPLICA RULE ao_rule', { 'public.ao': 'AccessExclusiveLock' }],
+  ['ALTER TABLE ao REPLICA IDENTITY FULL', { 'public.ao': 'AccessExclusiveLock' }],
+  ['ALTER TABLE ao REPLICA IDENTITY USING INDEX ao_n_uidx', { 'public.ao': 'AccessExclusiveLock' }],
+  ['ALTER TABLE ao OWNER TO CURRENT_USER', { 'public.ao': 'AccessExclusiveLock' }],
+  ['ALTER TABLE r ALTER CONSTRAINT r_code_fk DEFERRABLE INITIALLY DEFERRED', { 'public.r': 'AccessExclusiveLock' }],
+  ['ALTER TABLE ihk INHERIT ihp', { 'public.ihk': 'AccessExclusiveLock', 'public.ihp': 'ShareUpdateExclusiveLock' }],
+  ['ALTER TABLE ihc NO INHERIT ihp', { 'public.ihc': 'AccessExclusiveLock', 'public.ihp': 'AccessShareLock' }],
+  ['ALTER TABLE ihk OF aot', { 'public.ihk': 'AccessExclusiveLock' }],
+  ['ALTER TABLE aotyped NOT OF', { 'public.aotyped': 'AccessExclusiveLock' }],
+  ['ALTER TABLE ao ENABLE ROW LEVEL SECURITY', { 'public.ao': 'AccessExclusiveLock' }],
+  ['ALTER TABLE ao FORCE ROW LEVEL SECURITY', { 'public.ao': 'AccessExclusiveLock' }],
+  ['ALTER TABLE ao NO FORCE ROW LEVEL SECURITY', { 'public.ao': 'AccessExclusiveLock' }],
+  ['ALTER TABLE ao ALTER COLUMN g DROP EXPRESSION', { 'public.ao': 'AccessExclusiveLock' }],
+  ['ALTER TABLE ao ALTER COLUMN s SET NOT NULL', { 'public.ao': 'AccessExclusiveLock' }],
+  ['ALTER TABLE ao ALTER COLUMN n DROP NOT NULL', { 'public.ao': 'AccessExclusiveLock' }],
+  ['ALTER TABLE ao SET ACCESS METHOD heap', { 'public.ao': 'AccessExclusiveLock' }],
+  ['ALTER TABLE ao SET WITHOUT OIDS', { 'public.ao': 'AccessExclusiveLock' }],
+  ['ALTER TABLE ihk SET UNLOGGED', { 'public.ihk': 'AccessExclusiveLock' }],
   ['ALTER TABLE c ADD CONSTRAINT c_t_fk FOREIGN KEY (t_id) REFERENCES t (id) NOT VALID', { 'public.c': 'ShareRowExclusiveLock', 'public.t': 'ShareRowExclusiveLock' }],
   ['ALTER TABLE c ADD COLUMN owner_id bigint REFERENCES t', { 'public.c': 'AccessExclusiveLock', 'public.t': 'ShareRowExclusiveLock' }],
   ['CREATE TABLE d (id bigint PRIMARY KEY, t_id bigint REFERENCES t, c_id bigint, parent bigint REFERENCES d, FOREIGN KEY (c_id) REFERENCES public.c)', { 'public.d': 'AccessExclusiveLock', 'public.t': 'ShareRowExclusiveLock', 'public.c': 'ShareRowExclusiveLock' }],

@@ -77,6 +77,8 @@ export type LockReason =
   | { readonly kind: 'partition named'; readonly action: 'attaches' | 'detaches' }
   /** The parent of the table CREATE TABLE creates: PARTITION OF, INHERITS. */
   | { readonly kind: 'parent'; readonly partition: boolean }
+  /** The parent ALTER TABLE ... INHERIT or NO INHERIT names. */
+  | { readonly kind: 'parent named'; readonly inherit: boolean }
   /** The table of an index the statement names (DROP INDEX, REINDEX INDEX). */
   | { readonly kind: 'index'; readonly index: string }
   /** A relation a view (or materialized view) reads, locked as the view is. */
@@ -244,17 +246,20 @@ export function catalogOf(keys: readonly ForeignKey[], more: {
 }
 
 /**
- * ALTER TABLE subcommands that take less than ACCESS EXCLUSIVE (PostgreSQL's ALTER TABLE
- * documentation); every other subcommand takes ACCESS EXCLUSIVE. A statement with several
- * subcommands takes the strongest of them.
+ * ALTER TABLE subcommands that take less than ACCESS EXCLUSIVE (PostgreSQL's
+ * AlterTableGetLockLevel, tablecmds.c); every other subcommand takes ACCESS EXCLUSIVE: SET
+ * STORAGE, SET COMPRESSION, ENABLE/DISABLE RULE, REPLICA IDENTITY, OWNER TO, ALTER CONSTRAINT,
+ * INHERIT, OF, ROW LEVEL SECURITY... A statement with several subcommands takes the strongest
+ * of them. Each entry is seen in pg_locks on PostgreSQL 15 and PGlite (18), test/locks.test.ts.
  */
 const alterTableLocks: Readonly<Record<string, LockMode>> = {
   AT_ValidateConstraint: 'ShareUpdateExclusiveLock',
   AT_SetStatistics: 'ShareUpdateExclusiveLock',
+  // ALTER COLUMN ... SET (n_distinct = ...) and RESET (...): the column's planner options.
+  AT_SetOptions: 'ShareUpdateExclusiveLock',
+  AT_ResetOptions: 'ShareUpdateExclusiveLock',
   AT_ClusterOn: 'ShareUpdateExclusiveLock',
   AT_DropCluster: 'ShareUpdateExclusiveLock',
-  AT_SetRelOptions: 'ShareUpdateExclusiveLock',
-  AT_ResetRelOptions: 'ShareUpdateExclusiveLock',
   AT_AttachPartition: 'ShareUpdateExclusiveLock',
   AT_DetachPartitionFinalize: 'ShareUpdateExclusiveLock',
   AT_EnableTrig: 'ShareRowExclusiveLock',
@@ -266,6 +271,27 @@ const alterTableLocks: Readonly<Record<string, LockMode>> = {
   AT_EnableTrigUser: 'ShareRowExclusiveLock',
   AT_DisableTrigUser: 'ShareRowExclusiveLock',
 };
+
+/**
+ * The storage parameters whose SET or RESET takes ACCESS EXCLUSIVE, because they change what
+ * queries see (a view's security_barrier, security_invoker and check_option; logical decoding's
+ * user_catalog_table; a GiST index's buffering): each parameter's lock mode in PostgreSQL's
+ * reloptions.c. Every other one (fillfactor, autovacuum_*, toast.*, parallel_workers,
+ * toast_tuple_target, vacuum_truncate...) takes SHARE UPDATE EXCLUSIVE.
+ */
+const accessExclusiveRelOptions = new Set(['user_catalog_table', 'security_barrier', 'security_invoker', 'check_option', 'buffering']);
+
+/** The lock of ALTER TABLE ... SET (...) or RESET (...): the strongest its parameters need. */
+function relOptionsLock(options: unknown): LockMode {
+  const names = ((options as { List?: { items?: Node[] } } | undefined)?.List?.items ?? []).map((o) => ('DefElem' in o ? o.DefElem.defname : undefined));
+  return names.some((n) => n !== undefined && accessExclusiveRelOptions.has(n)) ? 'AccessExclusiveLock' : 'ShareUpdateExclusiveLock';
+}
+
+/** The lock one ALTER TABLE subcommand takes on the table it alters. */
+function alterTableLock(cmd: { subtype?: string; def?: unknown } | undefined): LockMode {
+  if (cmd?.subtype === 'AT_SetRelOptions' || cmd?.subtype === 'AT_ResetRelOptions') return relOptionsLock(cmd.def);
+  return alterTableLocks[cmd?.subtype ?? ''] ?? 'AccessExclusiveLock';
+}
 
 /** LOCK TABLE's mode numbers, as the parser gives them. */
 const lockStatementModes: readonly LockMode[] = ['AccessShareLock', 'AccessShareLock', 'RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'];
@@ -574,7 +600,7 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
       const extra: PredictedLock[] = [];
       for (const c of body.cmds ?? []) {
         const cmd = c.AlterTableCmd;
-        let m: LockMode = alterTableLocks[cmd?.subtype] ?? 'AccessExclusiveLock';
+        let m: LockMode = alterTableLock(cmd);
         const constraint = cmd?.def?.Constraint;
         if (cmd?.subtype === 'AT_AddConstraint' && constraint?.contype === 'CONSTR_FOREIGN') {
           // A foreign key locks both tables against writes that could break it.
@@ -593,6 +619,12 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
           const concurrent = cmd.def.PartitionCmd.concurrent === true;
           if (concurrent) m = 'ShareUpdateExclusiveLock';
           extra.push({ table: relationName(cmd.def.PartitionCmd.name), mode: concurrent ? 'ShareUpdateExclusiveLock' : 'AccessExclusiveLock', reason: { kind: 'partition named', action: 'detaches' } });
+        }
+        // INHERIT adds a child to the parent it names under SHARE UPDATE EXCLUSIVE, as CREATE
+        // TABLE ... INHERITS does; NO INHERIT only reads the parent (ACCESS SHARE; seen on 15 and 18).
+        if ((cmd?.subtype === 'AT_AddInherit' || cmd?.subtype === 'AT_DropInherit') && cmd.def?.RangeVar) {
+          const inherit = cmd.subtype === 'AT_AddInherit';
+          extra.push({ table: relationName(cmd.def.RangeVar), mode: inherit ? 'ShareUpdateExclusiveLock' : 'AccessShareLock', reason: { kind: 'parent named', inherit } });
         }
         // ADD COLUMN ... REFERENCES locks the referenced table the same way.
         for (const inline of cmd?.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef?.constraints ?? [] : []) {

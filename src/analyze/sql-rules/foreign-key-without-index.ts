@@ -7,16 +7,29 @@ import { scanSql, type PgNode } from '../../sql/parser.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 import { chooseName, makeObjectName, nameAddition } from '../../sql/generated-names.js';
 
-/** Whether some index's leading columns are exactly the foreign key's columns, in any order. */
-function covered(columns: readonly string[], indexes: Iterable<(string | null)[]>): boolean {
-  const want = new Set(columns);
-  // A table can have hundreds of indexes: looked at in place, none copied.
-  for (const index of indexes) {
-    if (index.length < want.size) continue;
+/**
+ * Whether an index serves the key's checks, which look rows up by equality on every key column
+ * (`WHERE a = $1 AND b = $2`): its leading columns are exactly the key's columns, in any order;
+ * or it is unique and all its columns are key columns, so that the lookup finds at most one row
+ * through it and filters that row on the others (the plan PostgreSQL 15 and 18 choose,
+ * test/foreign-key-unique-index.test.ts). A non-unique index on only some of the key's columns
+ * does not: it may hold any number of rows for them, each read and filtered.
+ */
+function serves(want: ReadonlySet<string>, index: readonly (string | null)[], unique: boolean): boolean {
+  if (index.length >= want.size) {
     let leads = true;
     for (let i = 0; i < want.size && leads; i++) leads = index[i] !== null && want.has(index[i]!);
     if (leads) return true;
   }
+  if (!unique || index.length === 0 || index.length > want.size) return false;
+  for (const c of index) if (c === null || !want.has(c)) return false;
+  return true;
+}
+
+/** Whether one of these indexes serves the key of `columns` (serves()). */
+function covered(columns: readonly string[], indexes: Iterable<{ readonly columns: readonly (string | null)[]; readonly unique: boolean }>): boolean {
+  const want = new Set(columns);
+  for (const index of indexes) if (serves(want, index.columns, index.unique)) return true;
   return false;
 }
 
@@ -31,8 +44,10 @@ function servesKey(notNull: readonly string[] | undefined, columns: readonly str
 
 /** Whether an index of the table as seen covers the key: a full one, or one only partial on the key's columns being non-null. */
 function coveredBySeen(table: SeenTable, columns: readonly string[]): boolean {
-  if (covered(columns, table.indexes.values())) return true;
-  for (const index of table.notNullIndexes.values()) if (servesKey(index.notNull, columns) && covered(columns, [index.columns])) return true;
+  const want = new Set(columns);
+  // A table can have hundreds of indexes: looked at in place, none copied.
+  for (const [name, index] of table.indexes) if (serves(want, index, table.uniqueIndexes.has(name))) return true;
+  for (const [name, index] of table.notNullIndexes) if (servesKey(index.notNull, columns) && serves(want, index.columns, table.uniqueIndexes.has(name))) return true;
   return false;
 }
 
@@ -41,18 +56,18 @@ function coveredBySeen(table: SeenTable, columns: readonly string[]): boolean {
  * of `columns`: CREATE INDEX without WHERE (or whose WHERE the key's checks imply), ADD PRIMARY KEY / UNIQUE; each with whether PostgreSQL may skip it (IF NOT EXISTS, ALTER
  * TABLE IF EXISTS, ADD COLUMN IF NOT EXISTS). Undefined entries (statements skipped whole) build none.
  */
-function indexesBuilt(statements: readonly (PgNode | undefined)[], key: string, keyColumns: readonly string[]): { columns: (string | null)[]; mayBeSkipped: boolean }[] {
-  const found: { columns: (string | null)[]; mayBeSkipped: boolean }[] = [];
+function indexesBuilt(statements: readonly (PgNode | undefined)[], key: string, keyColumns: readonly string[]): { columns: (string | null)[]; unique: boolean; mayBeSkipped: boolean }[] {
+  const found: { columns: (string | null)[]; unique: boolean; mayBeSkipped: boolean }[] = [];
   for (const ast of statements) {
     if (!ast) continue;
     const [kind, body] = node(ast);
     if (tableKey(relationName(body.relation)) !== key) continue;
     if (kind === 'IndexStmt' && (!body.whereClause || servesKey(notNullPredicate(body.whereClause), keyColumns))) {
-      found.push({ columns: (body.indexParams ?? []).map((p: { IndexElem?: { name?: string } }) => p.IndexElem?.name ?? null), mayBeSkipped: body.if_not_exists === true });
+      found.push({ columns: (body.indexParams ?? []).map((p: { IndexElem?: { name?: string } }) => p.IndexElem?.name ?? null), unique: body.unique === true, mayBeSkipped: body.if_not_exists === true });
     } else if (kind === 'AlterTableStmt') {
       for (const { constraint, subcommand } of addedConstraints(ast, ['CONSTR_PRIMARY', 'CONSTR_UNIQUE'])) {
         const columns = (constraint.keys ?? []).map((k: { String?: { sval?: string } }) => k.String?.sval ?? null);
-        if (columns.length) found.push({ columns, mayBeSkipped: body.missing_ok === true || body.cmds?.[subcommand]?.AlterTableCmd?.missing_ok === true });
+        if (columns.length) found.push({ columns, unique: true, mayBeSkipped: body.missing_ok === true || body.cmds?.[subcommand]?.AlterTableCmd?.missing_ok === true });
       }
     }
   }
@@ -70,10 +85,10 @@ function coveredLater(ctx: StatementContext, table: string, columns: readonly st
   const key = tableKey(table);
   const later = ctx.later();
   const built = indexesBuilt(later, key, columns);
-  if (covered(columns, built.filter((b) => !b.mayBeSkipped).map((b) => b.columns))) return true;
-  if (!covered(columns, built.map((b) => b.columns))) return false;
+  if (covered(columns, built.filter((b) => !b.mayBeSkipped))) return true;
+  if (!covered(columns, built)) return false;
   // Only a statement PostgreSQL may skip covers it: what runs of them decides.
-  return covered(columns, indexesBuilt(laterRuns(ctx, later), key, columns).map((b) => b.columns));
+  return covered(columns, indexesBuilt(laterRuns(ctx, later), key, columns));
 }
 
 /**
@@ -243,7 +258,7 @@ function keysLeftUnindexed(ctx: StatementContext, removed: readonly RemovedIndex
     if (!table.created || table.indexesFromElsewhere || removed.findIndex((o) => o.table === table) !== i) continue;
     for (const [name, key] of table.foreignKeys) {
       if (judgedKeys.has(key)) continue;
-      const by = removed.find((o) => o.table === table && (o.notNull === undefined || servesKey(o.notNull, key.columns)) && covered(key.columns, [o.columns as (string | null)[]]));
+      const by = removed.find((o) => o.table === table && (o.notNull === undefined || servesKey(o.notNull, key.columns)) && serves(new Set(key.columns), o.columns, o.unique === true));
       if (!by || coveredBySeen(table, key.columns)) continue;
       const opaque = state.opaqueCount;
       const cols = key.columns.map(quoteIdent).join(', ');

@@ -36,6 +36,12 @@ export interface SeenTable {
    * of one is refused ("cannot drop index ... because constraint ... requires it"), and keeps it.
    */
   readonly keyIndexes: Set<string>;
+  /**
+   * Those of `indexes` and `notNullIndexes` that are unique: CREATE UNIQUE INDEX, and the indexes
+   * of PRIMARY KEY and UNIQUE constraints (keyIndexes). Equality on all of a unique index's
+   * columns finds at most one row through it.
+   */
+  readonly uniqueIndexes: Set<string>;
   readonly validatedChecks: Set<string>;
   readonly notValidChecks: Set<string>;
   /**
@@ -62,6 +68,8 @@ export interface RemovedIndex {
   readonly columns: readonly (string | null)[];
   /** A partial index's non-null columns (SeenTable.notNullIndexes). */
   readonly notNull?: readonly string[];
+  /** A unique index (SeenTable.uniqueIndexes). */
+  readonly unique?: true;
   /** The ALTER TABLE subcommand that removed it. */
   readonly subcommand?: number;
 }
@@ -100,6 +108,7 @@ const newSeenTable = (key: string, created: boolean, indexesFromElsewhere = fals
   indexes: new ByColumnMap(indexColumns),
   notNullIndexes: new ByColumnMap(partialIndexColumns),
   keyIndexes: new Set(),
+  uniqueIndexes: new Set(),
   validatedChecks: new Set(),
   notValidChecks: new Set(),
   foreignKeys: new ByColumnMap(keyColumns),
@@ -141,7 +150,11 @@ function addConstraint(t: SeenTable, c: Record<string, any> | undefined, column?
       t.indexes.delete(c.indexname);
       t.indexes.set(c.conname, columns);
     }
-    if (columns) t.keyIndexes.add(c.conname ?? c.indexname);
+    if (columns) {
+      t.keyIndexes.add(c.conname ?? c.indexname);
+      t.uniqueIndexes.delete(c.indexname);
+      t.uniqueIndexes.add(c.conname ?? c.indexname);
+    }
     return;
   }
   if (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') {
@@ -149,6 +162,7 @@ function addConstraint(t: SeenTable, c: Record<string, any> | undefined, column?
     if (keys.length) {
       t.indexes.set(c.conname, keys);
       t.keyIndexes.add(c.conname);
+      t.uniqueIndexes.add(c.conname);
     }
   }
   if (c.contype === 'CONSTR_CHECK') (c.skip_validation ? t.notValidChecks : t.validatedChecks).add(c.conname);
@@ -201,6 +215,7 @@ function renameIndex(t: SeenTable, from: string, to: string): void {
     t.indexes.set(to, columns);
   }
   if (t.keyIndexes.delete(from)) t.keyIndexes.add(to);
+  if (t.uniqueIndexes.delete(from)) t.uniqueIndexes.add(to);
   const partial = t.notNullIndexes.get(from);
   if (partial) {
     t.notNullIndexes.delete(from);
@@ -239,6 +254,8 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode, removed?:
       const columns = (body.indexParams ?? []).map((p: { IndexElem?: { name?: string } }) => p.IndexElem?.name ?? null);
       if (notNull) t.notNullIndexes.set(body.idxname, { columns, notNull });
       else t.indexes.set(body.idxname, columns);
+      if (body.unique) t.uniqueIndexes.add(body.idxname);
+      else t.uniqueIndexes.delete(body.idxname);
       return;
     }
     case 'AlterTableStmt': {
@@ -254,9 +271,10 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode, removed?:
         if (cmd?.subtype === 'AT_DropConstraint') {
           // A PRIMARY KEY or UNIQUE constraint's index goes with it.
           const columns = removed && t.indexes.get(cmd.name);
-          if (columns) removed.push({ table: t, name: cmd.name, columns, subcommand });
+          if (columns) removed.push({ table: t, name: cmd.name, columns, ...(t.uniqueIndexes.has(cmd.name) ? { unique: true as const } : {}), subcommand });
           t.indexes.delete(cmd.name);
           t.keyIndexes.delete(cmd.name);
+          t.uniqueIndexes.delete(cmd.name);
           t.validatedChecks.delete(cmd.name);
           t.notValidChecks.delete(cmd.name);
           t.foreignKeys.delete(cmd.name);
@@ -266,16 +284,18 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode, removed?:
           if (t.indexes.involves(cmd.name)) {
             for (const [name, columns] of t.indexes) {
               if (!columns.includes(cmd.name)) continue;
+              removed?.push({ table: t, name, columns, ...(t.uniqueIndexes.has(name) ? { unique: true as const } : {}), subcommand });
               t.indexes.delete(name);
               t.keyIndexes.delete(name);
-              removed?.push({ table: t, name, columns, subcommand });
+              t.uniqueIndexes.delete(name);
             }
           }
           if (t.notNullIndexes.involves(cmd.name)) {
             for (const [name, index] of t.notNullIndexes) {
               if (!index.columns.includes(cmd.name) && !index.notNull.includes(cmd.name)) continue;
+              removed?.push({ table: t, name, columns: index.columns, notNull: index.notNull, ...(t.uniqueIndexes.has(name) ? { unique: true as const } : {}), subcommand });
               t.notNullIndexes.delete(name);
-              removed?.push({ table: t, name, columns: index.columns, notNull: index.notNull, subcommand });
+              t.uniqueIndexes.delete(name);
             }
           }
           if (t.foreignKeys.involves(cmd.name)) for (const [name, fk] of t.foreignKeys) if (fk.columns.includes(cmd.name)) t.foreignKeys.delete(name);
@@ -300,10 +320,12 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode, removed?:
           if (t.keyIndexes.has(bare)) continue;
           const columns = t.indexes.get(bare);
           const partial = t.notNullIndexes.get(bare);
-          if (columns) removed?.push({ table: t, name: bare, columns });
-          if (partial) removed?.push({ table: t, name: bare, columns: partial.columns, notNull: partial.notNull });
+          const unique = t.uniqueIndexes.has(bare) ? { unique: true as const } : {};
+          if (columns) removed?.push({ table: t, name: bare, columns, ...unique });
+          if (partial) removed?.push({ table: t, name: bare, columns: partial.columns, notNull: partial.notNull, ...unique });
           t.indexes.delete(bare);
           t.notNullIndexes.delete(bare);
+          t.uniqueIndexes.delete(bare);
         }
       }
       return;

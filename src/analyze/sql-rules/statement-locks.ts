@@ -166,6 +166,7 @@ export function lockReasonText(reason: LockReason): string {
     case 'partition': return `a partition of ${quoteName(reason.of)}`;
     case 'partition named': return `the partition it ${reason.action}`;
     case 'parent': return reason.partition ? 'the parent of the partition it creates' : 'a parent of the table it creates';
+    case 'parent named': return `the parent table ${reason.inherit ? 'INHERIT' : 'NO INHERIT'} names`;
     case 'index': return `the table of the index ${quoteName(reason.index)}`;
     case 'view': return `a relation the view ${quoteName(reason.view)} reads`;
     case 'function user': return `the table of an index or trigger that uses ${quoteName(reason.function)}, which CASCADE drops`;

@@ -996,6 +996,12 @@ export class SchemaState implements KnownSchema {
             for (const [fkName, fk] of t.foreignKeys) if (fk.references === table.name) this.setForeignKey(t, fkName, { ...fk, references: renamed.name });
           }
           for (const index of this.indexesOn.get(table.name) ?? []) this.setIndexTable(index, renamed.name);
+          // Its new columns stay new under its new name.
+          for (const key of [...this.newColumns]) {
+            if (!key.startsWith(`${table.name}.`)) continue;
+            this.deleteFrom(this.newColumns, key);
+            this.addTo(this.newColumns, `${renamed.name}${key.slice(table.name.length)}`);
+          }
         } else if (renameType === 'OBJECT_SEQUENCE') {
           const from = tableKey(relationName(body.relation));
           if (this.sequences.has(from)) {
