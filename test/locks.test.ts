@@ -128,6 +128,9 @@ const cases: [string, Record<string, string>, { readonly pg18?: Record<string, s
   ['ALTER TABLE c ADD COLUMN owner_id bigint REFERENCES t', { 'public.c': 'AccessExclusiveLock', 'public.t': 'ShareRowExclusiveLock' }],
   ['CREATE TABLE d (id bigint PRIMARY KEY, t_id bigint REFERENCES t, c_id bigint, parent bigint REFERENCES d, FOREIGN KEY (c_id) REFERENCES public.c)', { 'public.d': 'AccessExclusiveLock', 'public.t': 'ShareRowExclusiveLock', 'public.c': 'ShareRowExclusiveLock' }],
   ['ALTER TABLE t RENAME COLUMN n TO m', { 'public.t': 'AccessExclusiveLock' }],
+  ['ALTER TABLE ihk SET SCHEMA app', { 'app.ihk': 'AccessExclusiveLock' }],
+  ['ALTER VIEW ovv SET SCHEMA app', { 'app.ovv': 'AccessExclusiveLock' }],
+  ['ALTER SEQUENCE app.s_seq SET SCHEMA public', { 'public.s_seq': 'AccessExclusiveLock' }],
   ['ALTER TABLE c RENAME TO c2', { 'public.c2': 'AccessExclusiveLock' }],
   ['CREATE INDEX t_id_n_idx ON t (id, n)', { 'public.t': 'ShareLock' }],
   ['CREATE TRIGGER t_noop2 BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION noop()', { 'public.t': 'ShareRowExclusiveLock' }],
@@ -255,12 +258,12 @@ function strongestByTable(locks: readonly { mode: string; relation: string }[]):
 const qualified = (locks: readonly PredictedLock[]) => locks.map((l) => ({ mode: l.mode, relation: l.table.includes('.') ? l.table : `public.${l.table}` }));
 
 /**
- * A predicted lock on a relation the statement renames away is seen under its new name. (One it
+ * A predicted lock on a relation the statement renames away (or moves to another schema) is seen under its new name. (One it
  * drops is seen under its old one: the rehearsal names it from the catalog as it was before.)
  */
 function gone(sql: string, table: string): boolean {
   const name = table.replace(/^public\./, '');
-  return new RegExp(`^ALTER (TABLE|VIEW) ${name} RENAME TO `).test(sql);
+  return new RegExp(`^ALTER (TABLE|VIEW|SEQUENCE) (${name}|${table}) (RENAME TO|SET SCHEMA) `).test(sql);
 }
 
 /**

@@ -668,6 +668,11 @@ function statementLocks(ast: PgNode, schema?: LockCatalog): PredictedLock[] {
       // ALTER TRIGGER ... ON t RENAME, like a column or constraint, locks its table.
       return ['OBJECT_COLUMN', 'OBJECT_TABCONSTRAINT', 'OBJECT_TRIGGER'].includes(body.renameType) ? on(relationName(body.relation), 'AccessExclusiveLock') : [];
     }
+    case 'AlterObjectSchemaStmt': {
+      // ALTER TABLE (VIEW, SEQUENCE ...) ... SET SCHEMA, as a rename: ACCESS EXCLUSIVE, held under the new name.
+      if (!alteredRelations.has(body.objectType) || !body.relation) return [];
+      return [...on(relationName(body.relation), 'AccessExclusiveLock'), { table: `${body.newschema}.${body.relation.relname}`, mode: 'AccessExclusiveLock', renamed: true }];
+    }
     case 'IndexStmt':
       return on(relationName(body.relation), body.concurrent ? 'ShareUpdateExclusiveLock' : 'ShareLock');
     case 'ReindexStmt': {
