@@ -364,20 +364,37 @@ export class SchemaState implements KnownSchema {
     return t !== undefined && !t.partial && t.columnsFrom === this.opaqueCount;
   }
 
+  /** What was made since the last settle() (what settle() would return), the state left as it is. */
+  madeSinceSettle(): MadeObjects {
+    return {
+      tables: new Set(this.created.filter((k) => this.tables.get(k)?.createdHere)),
+      columns: new Set(this.newColumns),
+      views: new Set(this.newViews),
+    };
+  }
+
   /**
    * After a file: what it created is no longer new (the next migration may run months later).
    * Returns what was made since the last settle(): what a rollback of that migration may drop.
    */
   settle(): MadeObjects {
     this.revision++;
-    const made: MadeObjects = {
-      tables: new Set(this.created.filter((k) => this.tables.get(k)?.createdHere)),
-      columns: new Set(this.newColumns),
-      views: new Set(this.newViews),
-    };
+    const made = this.madeSinceSettle();
     for (const k of this.created) {
       const t = this.tables.get(k);
       if (t?.createdHere) this.setTable(k, { ...t, createdHere: false });
+    }
+    // Inside tentatively() (a rollback judged in a run of files in one transaction, which settles
+    // nothing itself), the settling is undone with the rest: the next file finds them new again.
+    if (this.journal) {
+      const [created, indexes, types, views, columns] = [this.created, [...this.newIndexes], [...this.newTypes], [...this.newViews], [...this.newColumns]];
+      this.journal.push(() => {
+        this.created = created;
+        for (const [k, v] of indexes) this.newIndexes.set(k, v);
+        for (const t of types) this.newTypes.add(t);
+        for (const v of views) this.newViews.add(v);
+        for (const c of columns) this.newColumns.add(c);
+      });
     }
     this.created = [];
     this.newIndexes.clear();
