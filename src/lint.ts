@@ -102,13 +102,12 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
   let previous: { file: string; rollback: boolean } | undefined;
   /** The up files as one run in one transaction (runTransaction): what each leaves to the next. */
   const run: RunTransaction | undefined = options.runTransaction ? { lineIn: (f, offset) => sources.get(f)?.position(offset).line ?? 1 } : undefined;
-  /** In a run, nothing is settled: what the run made up to the last file counted (madeInRun). */
-  let madeBefore: MadeObjects = { tables: new Set(), columns: new Set(), views: new Set() };
-  /** What the file made in a run in one transaction: what is new now and was not before it. */
+  /** In a run, nothing is settled: where what the files counted so far had made ends (madeInRun). */
+  let madeBefore = state.madeMark();
+  /** What the file made in a run in one transaction: what was made since the file before. */
   const madeInRun = (file: string) => {
-    const now = state.madeSinceSettle();
-    made(file, { tables: without(now.tables, madeBefore.tables), columns: without(now.columns, madeBefore.columns), views: without(now.views, madeBefore.views) });
-    madeBefore = now;
+    made(file, state.madeSince(madeBefore));
+    madeBefore = state.madeMark();
   };
   for (const [i, file] of options.files.entries()) {
     const text = texts[i];
@@ -228,7 +227,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
         }, state);
         // A rollback of a run settles what the run made for itself: it runs after its up has been live.
         const findings = applyRuleSettings(section.rollback ? state.tentatively(() => {
-          if (run) state.settle();
+          if (run) state.settleTentatively();
           return analyze();
         }) : analyze(), options.config?.rules);
         for (const d of findings) own.push(d); // not push(...): a large file has more findings than a call takes arguments
@@ -252,11 +251,6 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     files.push({ file, ok: !own.some((d) => d.severity === 'error') });
   }
   return { files, tables, diagnostics, sources };
-}
-
-/** The members of a set that are not in another. */
-function without<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): Set<T> {
-  return new Set([...a].filter((x) => !b.has(x)));
 }
 
 /** The metadata.toml of each diesel migration among the files that has one, and what it says. */
