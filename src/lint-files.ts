@@ -426,9 +426,19 @@ export function isSentAsOneQueryString(file: string): boolean {
  * `.autocommit.` files and the ones named for a database), postgres-migrations (known by its
  * disable-transaction marker) and yoyo (known by its `.rollback.sql`) run each file, or each part,
  * in a transaction of their own. sqlx's and golang-migrate's names are alike, and golang-migrate
- * wants the other flag: no note for them. `others`: all the files, to pair a yoyo rollback.
+ * wants the other flag: no note for them. node-pg-migrate (known by its `-- Up Migration` marker)
+ * runs all the files of a run in one transaction by default: its note names --run-transaction.
+ * `others`: all the files, to pair a yoyo rollback.
  */
-export function toolSendsNote(file: string, text: string | undefined, others: ReadonlySet<string>): string | undefined {
+export function toolSendsNote(file: string, text: string | undefined, others: ReadonlySet<string>): { readonly says: string; readonly flag: '--file-transaction' | '--run-transaction' } | undefined {
+  const says = fileTransactionTool(file, text, others);
+  if (says) return { says, flag: '--file-transaction' };
+  if (text !== undefined && nodePgMigrateMarker('up').test(text)) return { says: 'node-pg-migrate runs all the migrations of a run in one transaction (its default, singleTransaction; --no-single-transaction: each in its own, --file-transaction)', flag: '--run-transaction' };
+  return undefined;
+}
+
+/** The words of toolSendsNote for the tools that want --file-transaction. */
+function fileTransactionTool(file: string, text: string | undefined, others: ReadonlySet<string>): string | undefined {
   if (isPrismaMigration(file)) return 'Prisma sends each migration.sql to the server as one query string';
   if (isPostgratorMigration(file)) return 'Postgrator sends each file to the server as one query string';
   if (dieselMetadataPath(file)) return 'diesel runs each migration\'s up.sql and down.sql in a transaction (unless its metadata.toml says run_in_transaction = false)';
@@ -470,6 +480,15 @@ export interface FileSection {
   readonly newMigration?: boolean;
   /** Its statements are in the rollback view of the file (LiquibaseFile.rollback), not in its SQL. */
   readonly inRollbackView?: boolean;
+}
+
+/**
+ * node-pg-migrate's SQL migrations: `-- Up Migration` and `-- Down Migration` (its
+ * createMigrationCommentRegex: `^\s*--[\s-]*up\s+migration`, case-insensitive, at the start of
+ * any line; `\s` may take in the blank lines before it, where node-pg-migrate starts the part).
+ */
+function nodePgMigrateMarker(direction: 'up' | 'down'): RegExp {
+  return new RegExp(`^\\s*--[\\s-]*${direction}\\s+migration`, 'im');
 }
 
 /** dbmate: `-- migrate:up transaction:false` and `-- migrate:down`, on lines of their own. */
@@ -555,6 +574,10 @@ export function fileSections(text: string, rollbackFile: boolean, upText?: strin
       }));
     }
   }
+  if (/migration/i.test(text)) {
+    const parts = nodePgMigrateParts(text, rollbackFile);
+    if (parts) return parts;
+  }
   const separator = text.indexOf(ternSeparator);
   if (separator >= 0) {
     // tern reads disable-tx in the part it runs (Migration.disableTx(direction)).
@@ -572,6 +595,25 @@ export function fileSections(text: string, rollbackFile: boolean, upText?: strin
   if ((upText ?? text).includes('transactional') && headerSays(upText ?? text, yoyoNoTransaction)) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: false }];
   if (graphileNoTransaction.test(graphileBodyStart(text))) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: true }];
   return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: false, oneQueryString: false }];
+}
+
+/**
+ * node-pg-migrate's parts of a `.sql` migration (sqlMigration.ts getActions): the up from its
+ * marker to the down's marker when that follows (else to the end), the down from its marker to the
+ * up's when that follows (else to the end); text before the first marker is not run. Each part is
+ * sent with one query (pgm.sql): one query string. SQL migrations have no way to run outside a
+ * transaction (pgm.noTransaction() is for JavaScript ones). Undefined without an up marker: a
+ * file with a down marker alone runs whole as its up (the down part included), as a file of no
+ * marker is read, and a comment that happens to say "down migration" splits nothing.
+ */
+function nodePgMigrateParts(text: string, rollbackFile: boolean): FileSection[] | undefined {
+  const up = text.search(nodePgMigrateMarker('up'));
+  if (up < 0) return undefined;
+  const down = text.search(nodePgMigrateMarker('down'));
+  const part = (start: number, end: number, rollback: boolean): FileSection => ({ start, end, rollback: rollbackFile || rollback, noTransaction: false, oneQueryString: true, sends: 'one-string' });
+  const sections = [part(up, down > up ? down : text.length, false)];
+  if (down >= 0) sections.push(part(down, up > down ? up : text.length, true));
+  return sections.sort((a, b) => a.start - b.start);
 }
 
 /** Does a line of the comments and blank lines that open the text match (as yoyo reads them)? */

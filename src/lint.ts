@@ -1,4 +1,4 @@
-import { analyzeSqlFile, ignoresIn, standingFindings, withIgnores, type PendingFinding, type SessionSettings } from './analyze/sql/analyze.js';
+import { analyzeSqlFile, ignoresIn, standingFindings, withIgnores, type PendingFinding, type RunTransaction, type SessionSettings } from './analyze/sql/analyze.js';
 import { defaultPostgresMajor } from './analyze/sql/context.js';
 import { madeTogether, SchemaState, type MadeObjects } from './analyze/sql/schema-state.js';
 import { applyRuleSettings } from './analyze/settings.js';
@@ -42,6 +42,18 @@ export interface LintOptions {
    * implicit transaction, and a file of one statement as that statement alone.
    */
   readonly fileQueryString?: boolean;
+  /**
+   * The up files linted are one run in one transaction, in order (node-pg-migrate's default
+   * singleTransaction, Flyway's group=true, authelia's runner): one session, one transaction the
+   * tool opens before the first and commits after the last. Locks taken in one file are held in
+   * the next (MG217, MG218), MG219 is said once for the run, CONCURRENTLY anywhere fails (MG204),
+   * and what earlier files created stays new (uncommitted: nobody else sees it). A COMMIT in a
+   * file ends the run's transaction as the tool's way of sending leaves it (node-pg-migrate sends
+   * each file as one query string: the files after it run outside a transaction). A file's own
+   * opt-out markers are not read. Rollbacks are not part of the run: each is judged as under
+   * fileTransaction, after its up has been live.
+   */
+  readonly runTransaction?: boolean;
 }
 
 export interface LintResult {
@@ -88,13 +100,28 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     madeBy.set(migration, madeTogether(madeBy.get(migration), objects));
   };
   let previous: { file: string; rollback: boolean } | undefined;
+  /** The up files as one run in one transaction (runTransaction): what each leaves to the next. */
+  const run: RunTransaction | undefined = options.runTransaction ? { lineIn: (f, offset) => sources.get(f)?.position(offset).line ?? 1 } : undefined;
+  /** In a run, nothing is settled: where what the files counted so far had made ends (madeInRun). */
+  let madeBefore = state.madeMark();
+  /** What the file made in a run in one transaction: what was made since the file before. */
+  const madeInRun = (file: string) => {
+    made(file, state.madeSince(madeBefore));
+    madeBefore = state.madeMark();
+  };
   for (const [i, file] of options.files.entries()) {
     const text = texts[i];
     const rollbackFile = isRollbackFile(file) || options.rollbacks?.has(file) === true;
     // What the previous migration created is no longer new (the next one may run months later);
-    // a rollback file follows its up and judges what the up left, after it has been live.
-    const settled = state.settle();
-    if (previous && !previous.rollback) made(previous.file, settled);
+    // a rollback file follows its up and judges what the up left, after it has been live. In one
+    // run's transaction it stays new: uncommitted, nobody else sees it (a rollback settles it for
+    // itself, tentatively).
+    if (run) {
+      if (previous && !previous.rollback) madeInRun(previous.file);
+    } else {
+      const settled = state.settle();
+      if (previous && !previous.rollback) made(previous.file, settled);
+    }
     previous = { file, rollback: rollbackFile };
     if (text === undefined) {
       perFile.push({ file, own: [{ code: 'MG000', severity: 'error', file, message: `cannot read ${file}`, help: 'Check the path and that the file is readable.' }] });
@@ -167,10 +194,14 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
         const statements = sections.length === 1 ? view : view.filter((s) => s.start >= section.start && s.start < section.end);
         // A Liquibase changeset is a migration of its own: what the ones before it created is not
         // new; nor is what an up part created for its down part (goose, dbmate), run another day.
-        if (section.newMigration || section.rollback) {
+        if (run && section.rollback) {
+          if (!rollbackFile) madeInRun(file);
+        } else if (section.newMigration || section.rollback) {
           const settledParts = state.settle();
           if (!rollbackFile) made(file, settledParts);
         }
+        // In a run, an up part is one more part of the run's transaction.
+        const inRun = run !== undefined && !section.rollback;
         const madeByUp = section.rollback ? madeBy.get(migrationOfFile.get(file) ?? file) : undefined;
         const analyze = () => analyzeSqlFile(file, statements, viewSql, {
           postgres,
@@ -178,10 +209,12 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           ...(options.config?.postgresMinor !== undefined ? { postgresMinor: options.config.postgresMinor } : {}),
           ...(options.config?.assumeRows ? { assumeRows: options.config.assumeRows } : {}),
           ...(options.config?.searchPath ? { searchPath: options.config.searchPath } : {}),
-          ...(section.toolTransaction || (options.fileTransaction && !section.noTransaction && !fileNoTransaction) ? { fileTransaction: true } : {}),
-          ...(options.fileQueryString || (options.fileTransaction && (section.oneQueryString || oneQueryString || dieselOutside)) ? { oneQueryString: true } : {}),
+          // A rollback of a run: a transaction of its own.
+          ...(section.toolTransaction || run || (options.fileTransaction && !section.noTransaction && !fileNoTransaction) ? { fileTransaction: true } : {}),
+          ...(!run && (options.fileQueryString || (options.fileTransaction && (section.oneQueryString || oneQueryString || dieselOutside))) ? { oneQueryString: true } : {}),
           // What a COMMIT in the file leaves open depends on how the tool sends its statements.
-          ...(section.toolTransaction || flyway ? { toolSends: 'driver-transaction' as const } : section.sends ? { toolSends: section.sends } : {}),
+          ...(section.toolTransaction || flyway || (run && isFlywayScript(file)) ? { toolSends: 'driver-transaction' as const } : section.sends ? { toolSends: section.sends } : {}),
+          ...(inRun ? { run } : {}),
           ...(section.rollback ? { rollback: true } : {}),
           ...(section.rollback && rollbackFile ? { rollbackFile: true } : {}),
           ...(madeByUp ? { madeByUp } : {}),
@@ -192,7 +225,11 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           tablesNamed: tables,
           pending,
         }, state);
-        const findings = applyRuleSettings(section.rollback ? state.tentatively(analyze) : analyze(), options.config?.rules);
+        // A rollback of a run settles what the run made for itself: it runs after its up has been live.
+        const findings = applyRuleSettings(section.rollback ? state.tentatively(() => {
+          if (run) state.settleTentatively();
+          return analyze();
+        }) : analyze(), options.config?.rules);
         for (const d of findings) own.push(d); // not push(...): a large file has more findings than a call takes arguments
       }
     }

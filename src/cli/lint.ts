@@ -13,8 +13,9 @@ import type { SearchPath } from '../analyze/sql/search-path.js';
 import { readSearchPath } from '../analyze/sql/search-path-value.js';
 import { toolSendsNote } from '../lint-files.js';
 
-export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; searchPath?: string }, io: Io): Promise<number> {
-  if (options.fileTransaction && options.fileQueryString) throw new UsageError('--file-transaction and --file-query-string say two ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; Flyway, diesel, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator, Ory popx, postgres-migrations: --file-transaction; the README\'s "Which flag for your tool" has the table)');
+export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; searchPath?: string }, io: Io): Promise<number> {
+  const ways = [options.fileTransaction && '--file-transaction', options.fileQueryString && '--file-query-string', options.runTransaction && '--run-transaction'].filter((w): w is string => typeof w === 'string');
+  if (ways.length > 1) throw new UsageError(`${ways.join(' and ')} say ${ways.length === 2 ? 'two' : 'three'} ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; node-pg-migrate, Flyway with group=true: --run-transaction; Flyway, diesel, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator, Ory popx, postgres-migrations: --file-transaction; the README's "Which flag for your tool" has the table)`);
   const migrations = await findMigrations(paths, io.cwd);
   const { files } = migrations;
   if (files.length === 0 && migrations.diagnostics.length === 0) throw new UsageError(`no .sql files in ${paths.join(', ')}`);
@@ -33,6 +34,7 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
     },
     ...(options.fileTransaction ? { fileTransaction: true } : {}),
     ...(options.fileQueryString ? { fileQueryString: true } : {}),
+    ...(options.runTransaction ? { runTransaction: true } : {}),
   }, preloaded.host);
   for (const warning of await unusedAssumedRows(options.assumeRows ?? [], result.tables)) io.stderr(`migc: warning: ${warning}\n`);
   const hint = flagHint(files, preloaded.texts, options);
@@ -75,12 +77,12 @@ async function unusedAssumedRows(flags: readonly string[], tables: ReadonlySet<s
  * statements then share no transaction and MG204, MG217 and MG218 go unsaid. Said once, on stderr,
  * for the first such file, when neither flag is given.
  */
-function flagHint(files: readonly string[], texts: ReadonlyMap<string, string>, options: { fileTransaction?: boolean; fileQueryString?: boolean }): string | undefined {
-  if (options.fileTransaction || options.fileQueryString) return undefined;
+function flagHint(files: readonly string[], texts: ReadonlyMap<string, string>, options: { fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean }): string | undefined {
+  if (options.fileTransaction || options.fileQueryString || options.runTransaction) return undefined;
   const all = new Set(files);
   for (const file of files) {
     const tool = toolSendsNote(file, texts.get(file), all);
-    if (tool) return `${tool}: pass --file-transaction to lint them so (without a flag, files are read statement by statement, as psql runs them)`;
+    if (tool) return `${tool.says}: pass ${tool.flag} to lint them so (without a flag, files are read statement by statement, as psql runs them)`;
   }
   return undefined;
 }

@@ -144,11 +144,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('--assume-rows <table=rows>', 'size of a table (repeatable); tables without one are assumed large', (v: string, prev: string[] = []) => [...prev, v])
     .option('--file-transaction', 'each file runs in one transaction, or as its tool runs it (Flyway, dbmate, goose, sql-migrate, tern, yoyo, ...); default: statement by statement, as psql does')
     .option('--file-query-string', 'each file is sent as one query string, one implicit transaction when it holds several statements (golang-migrate)')
+    .option('--run-transaction', 'the up files given are one run in one transaction, in order (node-pg-migrate\'s default, Flyway with group=true): locks are held from file to file, and what earlier files created stays new')
     .option('--search-path <schemas>', 'the search_path the migration tool\'s connection sets, for example storage,public: where bare names are looked up until a file sets one (default: the config\'s, else PostgreSQL\'s: public)')
     .addOption(formatOption())
     .addOption(verboseOption())
     .addOption(configOption())
-    .action(async (paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; searchPath?: string }) => {
+    .action(async (paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; searchPath?: string }) => {
       const { lintCommand } = await import('./lint.js');
       exitCode = await lintCommand(paths, options, io);
     });

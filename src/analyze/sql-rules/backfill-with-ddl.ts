@@ -3,7 +3,7 @@ import type { PgNode } from '../../sql/parser.js';
 import { isCatalogTable, node, targetsFewRows } from './ast.js';
 import { lockLabel, type LockMode } from '../../sql/locks.js';
 import { quoteName } from '../../sql/quote.js';
-import { lockedAs, statementNamed, takerLocation } from './statement-locks.js';
+import { laterTransaction, lockedAs, statementNamed, takerLocation } from './statement-locks.js';
 
 /** INSERT ... SELECT (a backfill), not INSERT ... VALUES (a few rows). */
 function insertsQueryRows(ast: PgNode): boolean {
@@ -46,7 +46,7 @@ export const backfillWithDdl: StatementRule = {
           // A rollback is one step's way back: it has no steps of its own to split into.
           ? 'A rollback runs as one transaction: split the step in two, one for the DDL and one for the data change, so that their rollbacks commit apart, and batch the data change\'s rollback on a large table (rollback: { sql: ..., batch: { size: 10000 } }).'
           : `Commit the DDL first, then ${work} in its own step (in batches on a large table).`
-        : `Commit the DDL first, then ${work} in a later transaction (a COMMIT between them, or a later migration file), in batches on a large table.`,
+        : `Commit the DDL first, then ${work} in a later transaction (${ctx.transaction?.inRun ? laterTransaction(ctx) : 'a COMMIT between them, or a later migration file'}), in batches on a large table.`,
     });
   },
 };

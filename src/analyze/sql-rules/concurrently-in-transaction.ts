@@ -88,6 +88,8 @@ export const concurrentlyInTransaction: StatementRule = {
       // In a plan only what the catalog decides comes here (migc runs the rest outside its transactions).
       help: ctx.mode === 'plan'
         ? `migc runs a step's statements in a transaction: ${partitionByPartition(ctx, command)}`
+        : ctx.transaction?.inRun && ctx.transaction.open === 'tool'
+        ? 'The tool runs every file of the run in one transaction, this one too: run it outside it (node-pg-migrate: in a JavaScript migration that calls pgm.noTransaction(), which node-pg-migrate runs between a COMMIT and a new BEGIN; Flyway refuses a group that mixes a script it runs outside a transaction with others, unless mixed=true).'
         : ctx.transaction?.open === 'implicit'
         ? 'Put it alone in a migration of its own: the tool sends this non-transactional file or part to the server as one query string, and PostgreSQL runs a string of several statements as one transaction.'
         : 'Run it on its own, outside BEGIN ... COMMIT (in a migration tool, in a file or migration marked as non-transactional).',

@@ -1,7 +1,7 @@
 import { lockLabel, lockStrength, readRelations, type LockMode } from '../../sql/locks.js';
 import type { PgNode } from '../../sql/parser.js';
 import { isNewRelation, type EarlierStatements, type HeldLock, type StatementContext, type StatementFinding, type StatementRule } from '../sql/context.js';
-import { andList, lockedAs, locksOn, relationKind, relationNoun, statementLocksOn, statementNamed, takerLocation, whoWaits } from './statement-locks.js';
+import { andList, laterTransaction, lockedAs, locksOn, relationKind, relationNoun, statementLocksOn, statementNamed, takerLocation, whoWaits } from './statement-locks.js';
 import { tableKey } from '../sql/schema-state.js';
 import { alterTableCommands, isCatalogTable, node, relationName } from './ast.js';
 import { formatCount } from '../../util/numbers.js';
@@ -92,7 +92,7 @@ function accessExclusiveHeld(ctx: StatementContext, report: (finding: StatementF
       related: [takerLocation(by, [{ table: workTable, mode: 'AccessExclusiveLock' }])],
       onStands: () => worksOn.add(tableKey(workTable)),
       help: ctx.mode === 'lint'
-        ? `Commit between them: run ${ctx.facts.command} in a transaction of its own (a later migration file, or after a COMMIT) so it runs under its own, weaker lock.`
+        ? `Commit between them: run ${ctx.facts.command} in a transaction of its own (${laterTransaction(ctx)}) so it runs under its own, weaker lock.`
         : `Commit between them: put ${ctx.facts.command} in a step of its own (its own transaction) so it runs under its own, weaker lock.`,
     });
     return;
@@ -118,7 +118,7 @@ function accessExclusiveHeld(ctx: StatementContext, report: (finding: StatementF
       help: swapped
         ? `Copy first, swap last: create the new table under another name and fill it from the live table (in batches, catching up the rows written meanwhile), then rename both in one short transaction.`
         : ctx.mode === 'lint'
-        ? `Commit between them: run ${ctx.facts.command} in a transaction of its own (a later migration file, or after a COMMIT), where reading ${quoteName(read)} takes only ACCESS SHARE; ${copies(ctx) ? 'copy' : 'change'} a large table in batches.`
+        ? `Commit between them: run ${ctx.facts.command} in a transaction of its own (${laterTransaction(ctx)}), where reading ${quoteName(read)} takes only ACCESS SHARE; ${copies(ctx) ? 'copy' : 'change'} a large table in batches.`
         : `Commit between them: put ${ctx.facts.command} in a step of its own (its own transaction), where reading ${quoteName(read)} takes only ACCESS SHARE; ${copies(ctx) ? 'copy' : 'change'} a large table in batches (batch:).`,
     });
     return;
@@ -146,7 +146,7 @@ function accessExclusiveHeld(ctx: StatementContext, report: (finding: StatementF
       related: [takerLocation(first, [{ table: tables[0]!, mode: 'AccessExclusiveLock' }])],
       onStands: () => { toldOf(ctx.earlier).locksOthers = true; },
       help: ctx.mode === 'lint'
-        ? 'Change each table in a transaction of its own (its own migration file, or COMMIT between them), so each lock is held only as long as its own statement.'
+        ? `Change each table in a transaction of its own (${ctx.transaction?.inRun ? laterTransaction(ctx) : 'its own migration file, or COMMIT between them'}), so each lock is held only as long as its own statement.`
         : 'Put each table\'s change in its own step (its own transaction), so each lock is held only as long as its own statement.',
     });
   }
@@ -226,7 +226,7 @@ function writesBlockedDuringWork(ctx: StatementContext, report: (finding: Statem
     related: [...byTaker].map(([by, locks]) => takerLocation(by, locks)),
     onStands: () => { for (const h of held) told.add(tableKey(h.table)); },
     help: ctx.mode === 'lint'
-      ? `Commit between them: run ${command} in a transaction of its own (a later migration file, or after a COMMIT), so that what ${takers} locked is free before it starts${'reads' in work ? `; ${copies(ctx) ? 'copy' : 'change'} a large table in batches` : ''}.`
+      ? `Commit between them: run ${command} in a transaction of its own (${laterTransaction(ctx)}), so that what ${takers} locked is free before it starts${'reads' in work ? `; ${copies(ctx) ? 'copy' : 'change'} a large table in batches` : ''}.`
       : `Commit between them: put ${command} in a step of its own (its own transaction), so that what ${takers} locked is free before it starts${'reads' in work ? `; ${copies(ctx) ? 'copy' : 'change'} a large table in batches (batch:)` : ''}.`,
   });
 }

@@ -219,13 +219,26 @@ export function statementNamed(ctx: StatementContext, by: EarlierStatement, also
   // ALTER TABLE "t" ADD COLUMN, ALTER MATERIALIZED VIEW "v" RENAME: the name after the relation's kind.
   const alter = /^ALTER (MATERIALIZED VIEW|FOREIGN TABLE|TABLE|VIEW|INDEX|SEQUENCE)\b/.exec(command);
   const named = alter && names ? `${alter[0]}${names}${command.slice(alter[0].length)}` : `${command}${names}`;
-  const notes = [...(ctx.lineOf ? [`line ${ctx.lineOf(by.span.start)}`] : []), ...(also ? [also] : [])];
+  // A statement of an earlier file of the run (one transaction over several files) says which.
+  const elsewhere = by.file !== undefined && ctx.file !== undefined && by.file !== ctx.file ? ` of ${by.file.slice(by.file.lastIndexOf('/') + 1)}` : '';
+  const notes = [...(ctx.lineOf ? [`line ${ctx.lineOf(by.span.start, by.file)}${elsewhere}`] : []), ...(also ? [also] : [])];
   return notes.length ? `${named} (${notes.join('; ')})` : named;
+}
+
+/**
+ * Where a file's statement can run in a transaction of its own, for a lint help: a later migration
+ * file, or after a COMMIT; in a run the tool runs in one transaction (--run-transaction) a later
+ * file is none, and the migrations must each commit.
+ */
+export function laterTransaction(ctx: StatementContext): string {
+  return ctx.transaction?.inRun
+    ? 'after a COMMIT, or with the migrations each committed apart (node-pg-migrate --no-single-transaction, Flyway group=false): the tool runs every file of the run in one transaction, so a later file is none of its own'
+    : 'a later migration file, or after a COMMIT';
 }
 
 /** Where an earlier statement is, as a finding's related location says it: what it locked there. */
 export function takerLocation(by: EarlierStatement, locks: readonly TableLock[]): NonNullable<StatementFinding['related']>[number] {
-  return { span: by.span, message: `${by.facts.command === 'LOCK' ? 'LOCK TABLE' : by.facts.command} took ${locksOn(locks)} here` };
+  return { span: by.span, ...(by.file !== undefined ? { file: by.file } : {}), message: `${by.facts.command === 'LOCK' ? 'LOCK TABLE' : by.facts.command} took ${locksOn(locks)} here` };
 }
 
 /** Why `by` locked `table` when it is not its own relation (" as the referenced table of ..."), or nothing. */

@@ -33,7 +33,9 @@ export const transactionNesting: StatementRule = {
         });
       } else if (tx.open === 'tool') {
         report({
-          message: 'BEGIN in a file the migration tool already runs in a transaction (--file-transaction): PostgreSQL ignores it with a warning, and the COMMIT after it commits the tool\'s transaction early',
+          message: tx.inRun
+            ? 'BEGIN in a file of a run the migration tool runs in one transaction (--run-transaction): PostgreSQL ignores it with a warning, and the COMMIT after it commits the run\'s transaction early'
+            : 'BEGIN in a file the migration tool already runs in a transaction (--file-transaction): PostgreSQL ignores it with a warning, and the COMMIT after it commits the tool\'s transaction early',
           help: 'Remove BEGIN and COMMIT from the file: the tool commits it as a whole, with its record that the migration ran. For a statement that cannot run in a transaction, mark the file non-transactional in the tool instead.',
         });
       }
@@ -55,10 +57,19 @@ export const transactionNesting: StatementRule = {
       } else if (tx.open === 'tool') {
         // What runs after it depends on how the tool sends the statements (ToolSends).
         const next = tx.sends === 'each-statement' ? '; the tool sends each statement on its own, so the ones after it run outside a transaction, each committed as it runs, until a BEGIN'
-          : tx.sends === 'one-string' ? '; the tool sends the part as one query string, so PostgreSQL runs the rest of it in a new implicit transaction'
+          : tx.sends === 'one-string' ? `; the tool sends the part as one query string, so PostgreSQL runs the rest of it in a new implicit transaction${tx.inRun ? ', and the files after it outside a transaction, each sent as one query string' : ''}`
           : tx.sends === 'driver-transaction' ? '; the driver (JDBC without autocommit) begins a new transaction for the statements after it'
           : '';
-        report(word === 'COMMIT'
+        report(tx.inRun ? (word === 'COMMIT'
+          ? {
+            message: `COMMIT in a file of a run the migration tool runs in one transaction (--run-transaction): it commits the run's transaction before the run ends, so a failure after it leaves the run half applied${next}`,
+            help: 'Remove the COMMIT: the tool commits the run as a whole. If migrations must commit apart, have the tool run each in a transaction of its own (node-pg-migrate --no-single-transaction, Flyway group=false).',
+          }
+          : {
+            message: 'ROLLBACK in a file of a run the migration tool runs in one transaction (--run-transaction): it undoes what the run did up to here, the files before this one included, and the run goes on',
+            help: 'Remove the ROLLBACK; to abandon a migration, let it fail (RAISE EXCEPTION in a DO block) so the tool rolls back the run and records nothing.',
+            severity: 'error',
+          }) : word === 'COMMIT'
           ? {
             message: `COMMIT in a file the migration tool runs in a transaction (--file-transaction): it commits the tool's transaction before the file ends, so a failure after it leaves the migration half applied and not recorded as run${next}`,
             help: 'Remove the COMMIT: the tool commits the file as a whole, with its record that the migration ran. Split the file in two migrations if its parts must commit apart.',

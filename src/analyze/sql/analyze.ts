@@ -246,6 +246,7 @@ function judge(unit: Unit, base: Readonly<JudgeBase>, rules: readonly StatementR
   if (base.postgresAssumed) ctx.postgresAssumed = true;
   if (base.postgresMinor !== undefined) ctx.postgresMinor = base.postgresMinor;
   if (base.lineOf) ctx.lineOf = base.lineOf;
+  if (base.file) ctx.file = base.file;
   const judged: Judged[] = [];
   let rule: StatementRule;
   const report = (f: StatementFinding) => {
@@ -709,6 +710,12 @@ export interface FileAnalysisOptions extends AnalysisOptions {
    */
   readonly session?: SessionSettings;
   /**
+   * The files of a run in one transaction (lint --run-transaction): the file starts in what the
+   * ones before it left (their transaction, its earlier statements and locks, the session's
+   * settings), and leaves what it ends with to the next. Without it the file starts on its own.
+   */
+  readonly run?: RunTransaction;
+  /**
    * Filled with the key (tableKey) of every table the statements name (tablesNamed: no index's
    * or view's name), as they are sized by: the caller tells a size given for no table of the
    * files (an --assume-rows typo).
@@ -729,6 +736,37 @@ export interface SessionSettings {
   lockTimeoutReported: boolean;
   /** Where bare names are looked up (SET search_path); PostgreSQL's default when absent. */
   searchPath?: SearchPath;
+}
+
+/**
+ * A run of files in one transaction (node-pg-migrate's singleTransaction, Flyway's group=true):
+ * one session, one transaction the tool opens before the first file and commits after the last.
+ * Each file's analysis reads what the file before it left and writes what it leaves.
+ */
+export interface RunTransaction {
+  /** The line of an offset in an earlier file of the run, for a message that names a statement there. */
+  readonly lineIn: (file: string, offset: number) => number;
+  /** What the last file left; undefined before the first. */
+  left?: RunLeft;
+}
+
+/** What a file of a run leaves to the next (RunTransaction). */
+interface RunLeft {
+  /**
+   * A transaction is still open (the run's, or the one a driver began after a COMMIT, or the
+   * file's own BEGIN): the next file runs in it. Otherwise a COMMIT ended the run's transaction,
+   * and the tool sends the next files as `sends` says, outside one.
+   */
+  readonly open: boolean;
+  readonly sends?: ToolSends;
+  readonly earlier: EarlierStatements;
+  readonly sessionLockTimeout: boolean;
+  readonly lockTimeoutSet: boolean;
+  readonly lockTimeoutReported: boolean;
+  readonly sessionUtc: boolean;
+  readonly timeZoneUtc: boolean;
+  readonly sessionPath: SearchPath;
+  readonly searchPath: SearchPath;
 }
 
 /** A `-- migc-ignore CODE: reason` comment before a statement. */
@@ -785,22 +823,29 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
   const views = viewsOf(state);
   const rows = (table: string) => options.assumeRows?.get(tableKey(table));
   const found: Diagnostic[] = [];
-  /** Outside the file's own BEGIN ... COMMIT: the tool's transaction, an implicit one, or none. */
+  /** What the files before this one left open and set, in a run of files in one transaction. */
+  const left = options.run?.left;
+  /**
+   * Outside the file's own BEGIN ... COMMIT: the tool's transaction, an implicit one, or none. In a
+   * run whose transaction a COMMIT ended, the tool sends the file as it sent the rest of that one.
+   */
   const between: OpenTransaction = {
-    open: options.fileTransaction ? 'tool' : options.oneQueryString && statements.length > 1 ? 'implicit' : 'none',
+    open: left && !left.open
+      ? (left.sends === 'one-string' && statements.length > 1 ? 'implicit' : left.sends === 'one-string' || left.sends === 'each-statement' ? 'none' : 'tool')
+      : options.fileTransaction ? 'tool' : options.oneQueryString && statements.length > 1 ? 'implicit' : 'none',
   };
   let transaction = between;
   /** Whether lock_timeout bounds lock waits in the session, and now (a SET LOCAL lasts until COMMIT). */
-  let sessionLockTimeout = options.session?.lockTimeoutSet ?? false;
-  let lockTimeoutSet = sessionLockTimeout;
+  let sessionLockTimeout = left?.sessionLockTimeout ?? options.session?.lockTimeoutSet ?? false;
+  let lockTimeoutSet = left?.open ? left.lockTimeoutSet : sessionLockTimeout;
   /** Whether the session's TimeZone is UTC, and now (a file that sets it; the server's default is not known). */
-  let sessionUtc = false;
-  let timeZoneUtc = false;
-  let earlier = new EarlierStatements(state);
-  let lockTimeoutReported = options.session?.lockTimeoutReported ?? false;
+  let sessionUtc = left?.sessionUtc ?? false;
+  let timeZoneUtc = left?.open ? left.timeZoneUtc : sessionUtc;
+  let earlier = left?.open ? left.earlier : new EarlierStatements(state);
+  let lockTimeoutReported = left?.lockTimeoutReported ?? options.session?.lockTimeoutReported ?? false;
   /** The session's search path, and the one in force now (a SET LOCAL lasts until COMMIT). */
-  let sessionPath = options.session?.searchPath ?? options.searchPath ?? defaultSearchPath;
-  let searchPath = sessionPath;
+  let sessionPath = left?.sessionPath ?? options.session?.searchPath ?? options.searchPath ?? defaultSearchPath;
+  let searchPath = left?.open ? left.searchPath : sessionPath;
   const knows = (key: string) => state.tables.has(key) || state.views.has(key) || state.indexTables.has(key);
   let previousEnd = options.from ?? 0;
   /** Most files have no migc-ignore comment: then no text between statements need be searched. */
@@ -852,7 +897,8 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
    * spreads per statement cost more than some rules): what a statement changes is set before each.
    */
   const judgeBase: JudgeBase = {
-    state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows, lineOf: lineOfOffset,
+    state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows, file,
+    lineOf: options.run ? (offset, inFile) => (inFile === undefined || inFile === file ? lineOfOffset(offset) : options.run!.lineIn(inFile, offset)) : lineOfOffset,
     timeZoneUtc: undefined, postgresAssumed: options.postgresAssumed ? true : undefined, postgresMinor: options.postgresMinor,
     rollbackFile: options.rollbackFile ? true : undefined, madeByUp: options.madeByUp,
   };
@@ -883,6 +929,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
         open: transaction.open, ...(transaction.begin ? { beganAtLine: transaction.begin.line } : {}),
         ...(transaction.toolEndedAtLine !== undefined ? { toolEndedAtLine: transaction.toolEndedAtLine } : {}),
         ...(between.open === 'tool' && options.toolSends ? { sends: options.toolSends } : {}),
+        ...(options.run ? { inRun: true as const } : {}),
       },
       subcommandSpan: statement.subcommandSpan,
       ...(locate ? { locate: (at: { start: number; end: number }) => ({ start: locate(at.start), end: locate(at.end) }) } : {}),
@@ -948,7 +995,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     // Within a rollback too, later statements see what earlier ones did; tentatively() (see
     // the rollback option) keeps it from later migrations.
     state.apply(ast, true);
-    if (block) block.earlier.add({ ast, facts, locks, span, inBody: true });
+    if (block) block.earlier.add({ ast, facts, locks, span, inBody: true, file });
     else if (!inTransaction) earlier = new EarlierStatements(state);
     // Where a CREATE FUNCTION is written, for its body's findings at a call (built for it only: this runs for every statement).
     learnRoutines(state, ast, statement.text, searchPath, kind === 'CreateFunctionStmt' ? { file, span, ...(locate ? { fileOffset: locate } : {}) } : undefined);
@@ -976,7 +1023,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       }
     }
     for (const call of routineCalls(ast, state, pathNow)) analyzeCall(call, span, ignores, statement.later, { earlier: within(), conditional: block?.conditional === true, inLoop: block?.inLoop === true, inTransactionBlock });
-    if (!block && inTransaction) earlier.add({ ast, facts, locks, span });
+    if (!block && inTransaction) earlier.add({ ast, facts, locks, span, file });
   };
   /** The routines being judged at a call, innermost last: a call of one of them (recursion) is not judged again. */
   const calling = new Set<Routine>();
@@ -1049,6 +1096,15 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     record([{ rule: transactionNesting, span, ...unterminatedTransaction(line), severity: 'error' }], span, ignores);
   }
   if (options.session) Object.assign(options.session, { lockTimeoutSet: sessionLockTimeout, lockTimeoutReported, searchPath: sessionPath });
+  if (options.run) {
+    // The run's transaction (or a driver's next one, or the file's own BEGIN) is still open; or a
+    // COMMIT ended it and the next file is sent outside one.
+    const open = transaction.open === 'tool' || transaction.open === 'explicit';
+    options.run.left = {
+      open, ...(options.toolSends ?? left?.sends ? { sends: options.toolSends ?? left?.sends } : {}),
+      earlier, sessionLockTimeout, lockTimeoutSet, lockTimeoutReported, sessionUtc, timeZoneUtc, sessionPath, searchPath,
+    };
+  }
   // Linted on its own, the file is the run: what waits for its end is judged now.
   if (!options.pending) for (const d of standingFindings(pending)) found.push(d);
   return found;

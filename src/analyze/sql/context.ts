@@ -37,6 +37,8 @@ export interface EarlierStatement {
    * caught its failure, so it proves nothing by having succeeded (emptyIfItSucceeds).
    */
   readonly inBody?: boolean;
+  /** The file it is in (lint): in a run of files in one transaction (--run-transaction), an earlier file's. */
+  readonly file?: string;
 }
 
 /** A lock an earlier statement of the transaction holds, and the statement. */
@@ -285,6 +287,11 @@ export interface StatementContext {
     readonly toolEndedAtLine?: number;
     /** How the tool sends the statements, when migc knows the tool (FileAnalysisOptions.toolSends). */
     readonly sends?: ToolSends;
+    /**
+     * The file is one of a run the tool runs in one transaction (lint --run-transaction): a later
+     * file is no transaction of its own, and the fix a help gives says so (laterTransaction()).
+     */
+    readonly inRun?: true;
   };
   /**
    * The statement is one of a DO block's body (src/sql/plpgsql.ts): it runs inside the block, one
@@ -302,9 +309,12 @@ export interface StatementContext {
   readonly inFunction?: string;
   /**
    * The line of an offset of the file (lint only): a message that names an earlier statement says
-   * where it is. A plan's statements are placed by the finding's related location instead.
+   * where it is (`file`: of another file, a statement of an earlier file of the run). A plan's
+   * statements are placed by the finding's related location instead.
    */
-  readonly lineOf?: (offset: number) => number;
+  readonly lineOf?: (offset: number, file?: string) => number;
+  /** The file the statement is in (lint only). */
+  readonly file?: string;
   /** A file has set lock_timeout before this statement (lint only; plans' scripts always do). */
   readonly lockTimeoutSet: boolean;
   /** The target version is migc's default: nothing names the server's (AnalysisOptions.postgresAssumed). */
@@ -354,7 +364,7 @@ export interface StatementFinding {
    */
   readonly standsAtEnd?: () => boolean;
   /** Other places the finding is about: the earlier statement that took a lock it names. */
-  readonly related?: readonly { readonly span: Span; readonly message: string }[];
+  readonly related?: readonly { readonly span: Span; readonly message: string; readonly file?: string }[];
   /**
    * The finding says PostgreSQL refuses the statement (an error, which aborts its transaction):
    * 'certain', wherever it runs; 'possible', where what migc cannot see says so (a server without

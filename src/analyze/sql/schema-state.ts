@@ -162,6 +162,13 @@ export interface MadeObjects {
   readonly views: ReadonlySet<string>;
 }
 
+/** A point in what a state has made (SchemaState.madeMark): how many of each so far. */
+export interface MadeMark {
+  readonly tables: number;
+  readonly columns: number;
+  readonly views: number;
+}
+
 /** Several migrations' made objects as one (the ups of one version, a file's up parts). */
 export function madeTogether(a: MadeObjects | undefined, b: MadeObjects): MadeObjects {
   if (!a) return b;
@@ -180,8 +187,12 @@ export function madeTogether(a: MadeObjects | undefined, b: MadeObjects): MadeOb
  */
 export class SchemaState implements KnownSchema {
   readonly tables = new Map<string, TableState>();
-  /** Indexes created here, by name, with their table. */
-  readonly newIndexes = new Map<string, string>();
+  /**
+   * Indexes created here, by name, with their table. This and the other collections of what is new
+   * (newTypes, newViews, newColumns) are set aside whole by settleTentatively(), so read them from
+   * the state each time.
+   */
+  newIndexes = new Map<string, string>();
   /** Every index the statements seen created, by name as tableKey() keys tables, with its table. */
   readonly indexTables = new Map<string, string>();
   /**
@@ -190,7 +201,7 @@ export class SchemaState implements KnownSchema {
    */
   readonly qualifiedIndexes = new Map<string, readonly string[]>();
   /** Types (enums, composites, domains) created here since the last settle(): new, so no code uses them yet. */
-  readonly newTypes = new Set<string>();
+  newTypes = new Set<string>();
   /** Functions created (or altered) by the statements seen, by name as tableKey() keys tables: their declared volatility. */
   readonly functions = new Map<string, Volatility>();
   /**
@@ -219,9 +230,9 @@ export class SchemaState implements KnownSchema {
   /** The relations each view and materialized view reads (as its query names them), for the locks of the queries that read it. */
   readonly viewReads = new Map<string, readonly string[]>();
   /** Views created here since the last settle(): new, so no code reads them yet. */
-  readonly newViews = new Set<string>();
+  newViews = new Set<string>();
   /** Columns added here since the last settle(), as "table.column" (tableKey): new, so nothing was in them. */
-  readonly newColumns = new Set<string>();
+  newColumns = new Set<string>();
   /** The columns each index of indexTables involves (its keys, expressions and WHERE): dropping one drops it. */
   readonly indexColumns = new ByColumnMap<readonly string[]>((columns) => columns);
   /** The indexes of indexTables on each table, by tableKey: what a DROP COLUMN or DROP TABLE takes along, without walking every index. */
@@ -249,6 +260,11 @@ export class SchemaState implements KnownSchema {
   private readonly tableChanges: string[] = [];
   /** Keys of tables created here since the last settle(). */
   private created: string[] = [];
+  /**
+   * The views and columns made here since the last settle(), in order (what was dropped or renamed
+   * since left in): madeSince() reads what came after a mark, and checks each is still new.
+   */
+  private madeLog: { columns: string[]; views: string[] } = { columns: [], views: [] };
   /**
    * Keys of the tables that have had a foreign key to a table, by that table's key: candidates
    * for foreignKeysAt(), checked against their keys when read. Only ever added to, so it needs
@@ -364,6 +380,25 @@ export class SchemaState implements KnownSchema {
     return t !== undefined && !t.partial && t.columnsFrom === this.opaqueCount;
   }
 
+  /** A mark of what has been made so far, for madeSince(). */
+  madeMark(): MadeMark {
+    return { tables: this.created.length, columns: this.madeLog.columns.length, views: this.madeLog.views.length };
+  }
+
+  /**
+   * What was made after a mark (madeMark) and is still new, the state left as it is: in a run of
+   * files in one transaction, which settles nothing, what one file made. A mark taken before the
+   * last settle() reads from the settle on. Costs what was made since the mark, not since the start.
+   */
+  madeSince(mark: MadeMark): MadeObjects {
+    const after = <T>(list: readonly T[], from: number) => (from <= list.length ? list.slice(from) : list);
+    return {
+      tables: new Set(after(this.created, mark.tables).filter((k) => this.tables.get(k)?.createdHere)),
+      columns: new Set(after(this.madeLog.columns, mark.columns).filter((c) => this.newColumns.has(c))),
+      views: new Set(after(this.madeLog.views, mark.views).filter((v) => this.newViews.has(v))),
+    };
+  }
+
   /**
    * After a file: what it created is no longer new (the next migration may run months later).
    * Returns what was made since the last settle(): what a rollback of that migration may drop.
@@ -380,6 +415,7 @@ export class SchemaState implements KnownSchema {
       if (t?.createdHere) this.setTable(k, { ...t, createdHere: false });
     }
     this.created = [];
+    this.madeLog = { columns: [], views: [] };
     this.newIndexes.clear();
     this.newTypes.clear();
     for (const k of this.newViews) this.noteRelationChange(k);
@@ -387,6 +423,43 @@ export class SchemaState implements KnownSchema {
     this.newColumns.clear();
     return made;
   }
+
+  /**
+   * settle() inside tentatively(), undone with the rest: a rollback in a run of files in one
+   * transaction, which settles nothing itself, judged after its up has been live; the next file
+   * finds what the run made new again. A rollback per migration of a long run settles every table
+   * the run made, so this costs little per table: a table only turns old (its foreign keys and
+   * name stay), set directly and kept from one rollback to the next while it does not change, and
+   * undone in one step. Nor is it noted for what caches newness (tableChangesSince): what reads it
+   * during the rollback is made after this, and what was made before finds every table as it left
+   * it once the rollback is undone.
+   */
+  settleTentatively(): void {
+    const journal = this.journal;
+    if (!journal) throw new Error('settleTentatively() outside tentatively()');
+    this.revision++;
+    const turned: [string, TableState][] = [];
+    for (const k of this.created) {
+      const t = this.tables.get(k);
+      if (!t?.createdHere) continue;
+      turned.push([k, t]);
+      let old = this.settledCopies.get(t);
+      if (!old) this.settledCopies.set(t, (old = { ...t, createdHere: false }));
+      this.tables.set(k, old);
+    }
+    // The collections of what is new are set aside whole, and put back.
+    const kept = { created: this.created, madeLog: this.madeLog, newIndexes: this.newIndexes, newTypes: this.newTypes, newViews: this.newViews, newColumns: this.newColumns };
+    journal.push(() => {
+      for (const [k, t] of turned) this.tables.set(k, t);
+      Object.assign(this, kept);
+      for (const k of kept.newViews) this.noteRelationChange(k);
+    });
+    for (const k of this.newViews) this.noteRelationChange(k);
+    Object.assign(this, { created: [], madeLog: { columns: [], views: [] }, newIndexes: new Map(), newTypes: new Set(), newViews: new Set(), newColumns: new Set() });
+  }
+
+  /** A table as settleTentatively() turns it old, kept while the table does not change. */
+  private readonly settledCopies = new WeakMap<TableState, TableState>();
 
   /**
    * A relation whose "is new" may have changed other than through its table (a view created or
@@ -481,6 +554,12 @@ export class SchemaState implements KnownSchema {
     if (!set.has(value)) return;
     this.journal?.push(() => set.add(value));
     set.delete(value);
+  }
+
+  /** A view or column made here: new, and logged for madeSince(). */
+  private addNew(set: Set<string>, log: string[], value: string): void {
+    if (!set.has(value)) log.push(value);
+    this.addTo(set, value);
   }
 
   private addTo<V>(set: Set<V>, value: V): void {
@@ -828,7 +907,7 @@ export class SchemaState implements KnownSchema {
         this.noteDropped('relation', relationName(body.view), false);
         this.setIn(this.definitions, `view ${tableKey(relationName(body.view))}`, fingerprint([body.aliases, body.query, body.options, body.withCheckOption]));
         this.setIn(this.viewReads, tableKey(relationName(body.view)), readRelations(body.query));
-        if (createdHere) this.addTo(this.newViews, tableKey(relationName(body.view)));
+        if (createdHere) this.addNew(this.newViews, this.madeLog.views, tableKey(relationName(body.view)));
         this.noteRelationChange(tableKey(relationName(body.view)));
         return;
       case 'AlterTableStmt': {
@@ -849,7 +928,7 @@ export class SchemaState implements KnownSchema {
               this.setIn(table.columns, def.colname, column);
               this.deleteFrom(table.droppedColumns, def.colname);
               if (column.sequence) this.noteDropped('relation', column.sequence, false);
-              if (createdHere) this.addTo(this.newColumns, `${table.name}.${def.colname}`);
+              if (createdHere) this.addNew(this.newColumns, this.madeLog.columns, `${table.name}.${def.colname}`);
               this.assign(table, 'nextOrdinal', table.nextOrdinal + 1);
               this.addKeyIndexes(table, (def.constraints ?? []).map((c: Record<string, any>) => ({ ...c.Constraint, keys: [{ String: { sval: def.colname } }] })));
               for (const c of def.constraints ?? []) {
@@ -1041,7 +1120,7 @@ export class SchemaState implements KnownSchema {
           }
           if (this.newViews.has(from)) {
             this.deleteFrom(this.newViews, from);
-            this.addTo(this.newViews, to);
+            this.addNew(this.newViews, this.madeLog.views, to);
             this.noteRelationChange(from);
             this.noteRelationChange(to);
           }
@@ -1086,7 +1165,7 @@ export class SchemaState implements KnownSchema {
           }
           if (table && this.newColumns.has(`${table.name}.${body.subname}`)) {
             this.deleteFrom(this.newColumns, `${table.name}.${body.subname}`);
-            this.addTo(this.newColumns, `${table.name}.${body.newname}`);
+            this.addNew(this.newColumns, this.madeLog.columns, `${table.name}.${body.newname}`);
           }
           if (table) {
             const rename = (cols: readonly string[]) => cols.map((c) => (c === body.subname ? body.newname : c));
