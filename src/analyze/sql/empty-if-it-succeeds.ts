@@ -2,7 +2,7 @@ import type { PgNode } from '../../sql/parser.js';
 import { relationName } from '../../sql/facts.js';
 import { node } from '../../sql/node.js';
 import { builtinTypeNames } from '../compat/builtins.js';
-import { columnType } from './types.js';
+import { columnType, serialInteger } from './types.js';
 import { isNotNullCheck, tableKey, type SchemaState } from './schema-state.js';
 
 type Cmd = Record<string, any>;
@@ -51,7 +51,7 @@ function leavesNull(def: Record<string, any>, state: SchemaState): boolean {
   const fills = (def.constraints ?? []).some(({ Constraint: c }: ConstraintNode) => c?.contype === 'CONSTR_DEFAULT' || c?.contype === 'CONSTR_IDENTITY' || c?.contype === 'CONSTR_GENERATED');
   if (fills) return false;
   const type = columnType(def.typeName);
-  if (!type || /^serial[248]$/.test(type.name)) return false;
+  if (!type || serialInteger(type) !== undefined) return false;
   return builtinTypeNames.has(type.name) || state.enumValues.has(tableKey(type.name));
 }
 
