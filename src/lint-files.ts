@@ -9,8 +9,8 @@ import type { ToolSends } from './analyze/sql/context.js';
 /** What a file's name says about it. */
 interface Named {
   readonly file: string;
-  /** 0: versioned, 1: without a version, 2: Flyway repeatable (R__), run after all versioned ones. */
-  readonly rank: 0 | 1 | 2;
+  /** Where its kind runs among the others (Rank). */
+  readonly rank: Rank;
   /** Version parts as digit strings without leading zeros ("1.10" is ["1", "10"]); empty when its name has none. */
   readonly version: readonly string[];
   /**
@@ -27,6 +27,54 @@ interface Named {
 
 const flyway = /^([VU])(\d+(?:[._]\d+)*)__.*\.sql$/;
 const flywayRepeatable = /^R__.*\.sql$/;
+
+/**
+ * Where a file's kind runs, as Flyway's migrate runs its callbacks around the migrations
+ * (DbMigrate.migrate): beforeMigrate, the versioned scripts (and, in other layouts, the files
+ * with a version, then those without), afterVersioned, beforeRepeatables, the repeatable R__
+ * scripts by name, afterMigrateApplied, afterMigrate.
+ */
+const Rank = {
+  beforeMigrate: 0, versioned: 1, unversioned: 2, afterVersioned: 3, beforeRepeatables: 4, repeatable: 5, afterMigrateApplied: 6, afterMigrate: 7,
+} as const;
+type Rank = (typeof Rank)[keyof typeof Rank];
+
+/**
+ * Flyway's SQL callbacks, `<event>.sql` or `<event>__<description>.sql`, event names exactly as
+ * Flyway's Event.fromId matches them. Those its migrate runs once, around the migrations, with
+ * their place (Rank); the others it runs around each migration or statement, on an error, or for
+ * another command (clean, validate, undo, ...): see flywayCallbacksLeftOut.
+ */
+const flywayCallback = /^([a-zA-Z]+)(?:__.*)?\.sql$/;
+const flywayRunsOnce: Readonly<Record<string, Rank>> = {
+  beforeMigrate: Rank.beforeMigrate, afterVersioned: Rank.afterVersioned, beforeRepeatables: Rank.beforeRepeatables,
+  afterMigrateApplied: Rank.afterMigrateApplied, afterMigrate: Rank.afterMigrate,
+};
+const flywayOtherEvents: ReadonlySet<string> = new Set([
+  'beforeClean', 'afterClean', 'afterCleanError', 'beforeEachMigrate', 'beforeEachMigrateStatement', 'afterEachMigrateStatement',
+  'afterEachMigrateStatementError', 'afterEachMigrate', 'afterEachMigrateError', 'afterMigrateError', 'beforeUndo', 'beforeEachUndo',
+  'beforeEachUndoStatement', 'afterEachUndoStatement', 'afterEachUndoStatementError', 'afterEachUndo', 'afterEachUndoError', 'afterUndo',
+  'afterUndoError', 'beforeValidate', 'afterValidate', 'afterValidateError', 'beforeBaseline', 'afterBaseline', 'afterBaselineError',
+  'beforeRepair', 'afterRepair', 'afterRepairError', 'beforeInfo', 'afterInfo', 'afterInfoError', 'afterMigrateOperationFinish',
+  'afterInfoOperationFinish', 'createSchema', 'beforeConnect',
+]);
+
+/** The Flyway callback event a file is named for (`afterMigrate__grants.sql` is afterMigrate), if it is one. */
+export function flywayCallbackEvent(file: string): string | undefined {
+  const event = flywayCallback.exec(baseName(file))?.[1];
+  return event !== undefined && (event in flywayRunsOnce || flywayOtherEvents.has(event)) ? event : undefined;
+}
+
+/**
+ * The Flyway callbacks migrate does not run once around the migrations (beforeEachMigrate,
+ * afterMigrateError, beforeClean, ...): migc, which lints each file once in order, leaves them out.
+ */
+export function flywayCallbacksLeftOut(files: readonly string[]): string[] {
+  return files.filter((f) => {
+    const event = flywayCallbackEvent(f);
+    return event !== undefined && !(event in flywayRunsOnce);
+  });
+}
 /** A leading version: 001, 20240101120000, 2024-01-01-120000 (diesel), v1.10, 1_2. */
 const leadingVersion = /^[vV]?(\d+(?:[._-]\d+)*)/;
 
@@ -93,9 +141,11 @@ function describe(file: string, root: number, underscorePair?: 'up' | 'down'): N
   }
   const f = flyway.exec(base);
   // A Flyway-named file can still be a down by its suffix (V5__widen.down.sql beside V5__widen.sql).
-  if (f) return { file, rank: 0, version: parts(f[2]!), folders: [], pair: `f:${parts(f[2]!).join('.')}`, rollback: f[1] === 'U' || base.endsWith('.down.sql') };
-  if (flywayRepeatable.test(base)) return { file, rank: 2, version: [], folders: [], pair: `r:${file}`, rollback: false };
-  if (isPrismaMigration(file)) return { file, rank: 1, version: [], folders: folders(dirs.slice(0, -1)), pair: `s:${file}`, rollback: false };
+  if (f) return { file, rank: Rank.versioned, version: parts(f[2]!), folders: [], pair: `f:${parts(f[2]!).join('.')}`, rollback: f[1] === 'U' || base.endsWith('.down.sql') };
+  if (flywayRepeatable.test(base)) return { file, rank: Rank.repeatable, version: [], folders: [], pair: `r:${file}`, rollback: false };
+  const event = flywayCallbackEvent(base);
+  if (event !== undefined && event in flywayRunsOnce) return { file, rank: flywayRunsOnce[event]!, version: [], folders: [], pair: `c:${file}`, rollback: false };
+  if (isPrismaMigration(file)) return { file, rank: Rank.unversioned, version: [], folders: folders(dirs.slice(0, -1)), pair: `s:${file}`, rollback: false };
   // Postgrator pairs a do and an undo by version, whatever their names say.
   const p = postgrator.exec(base);
   if (p) return versioned(file, p[1]!, folders(dirs), `p:${dir}/${parts(p[1]!).join('.')}`, p[2] === 'undo');
@@ -110,7 +160,7 @@ function describe(file: string, root: number, underscorePair?: 'up' | 'down'): N
 function versioned(file: string, name: string, folders: readonly (readonly string[])[], pair: string, rollback: boolean): Named {
   const v = leadingVersion.exec(name);
   const version = v ? parts(v[1]!) : [];
-  return { file, rank: v || folders.length > 0 ? 0 : 1, version, folders, pair, rollback };
+  return { file, rank: v || folders.length > 0 ? Rank.versioned : Rank.unversioned, version, folders, pair, rollback };
 }
 
 function parts(version: string): string[] {
@@ -187,6 +237,9 @@ function comparePaths(a: string, b: string): number {
  *   share; folders without a version add nothing, and Flyway's scripts go by their own version
  *   alone, as Flyway finds them in any folder;
  * - files without a version follow, in name order; Flyway's repeatable R__ files come last, by name;
+ * - Flyway's callbacks that migrate runs once stand where it runs them: beforeMigrate first,
+ *   afterVersioned after the versioned scripts, beforeRepeatables before the repeatable ones,
+ *   afterMigrateApplied and then afterMigrate last (Rank);
  * - a down (`x.down.sql`, diesel's `down.sql`, Flyway's `U<version>__`) follows the up it undoes
  *   (`x.up.sql` or `x.sql` in the same folder, `up.sql` in the same folder, `V<version>__`); a
  *   down without an up stands where its up would;
@@ -229,7 +282,7 @@ export function migrationOf(files: readonly string[]): ReadonlyMap<string, strin
 /**
  * The files whose place migc could only guess: in each folder, the files without a version of
  * their own (`schema.sql`, `add_index.sql`), when there are several, ordered among themselves by
- * name. Not Prisma's migration.sql (Prisma runs its folders by name), Flyway's repeatables (run
+ * name. Not Prisma's migration.sql (Prisma runs its folders by name), Flyway's callbacks, its repeatables (run
  * by name, after the versioned ones), nor a rollback that follows its up. `ordered`: files in
  * migration order (migrationOrder); folders in the order of their first file.
  */
@@ -237,7 +290,7 @@ export function orderedByName(ordered: readonly string[]): { folder: string; fil
   const byFolder = new Map<string, string[]>();
   for (const file of ordered) {
     const named = describe(file, 0);
-    if (named.rank === 2 || named.version.length > 0 || isPrismaMigration(file) || isRollbackFile(file)) continue;
+    if ((named.rank !== Rank.versioned && named.rank !== Rank.unversioned) || named.version.length > 0 || isPrismaMigration(file) || isRollbackFile(file)) continue;
     const slash = file.lastIndexOf('/');
     const folder = slash < 0 ? '' : file.slice(0, slash);
     byFolder.set(folder, [...(byFolder.get(folder) ?? []), file]);
@@ -279,7 +332,7 @@ export function dieselMetadataPath(file: string): string | undefined {
 /** Is `file` a Flyway script, whose `<file>.conf` may say executeInTransaction=false? */
 export function isFlywayScript(file: string): boolean {
   const base = baseName(file);
-  return flyway.test(base) || flywayRepeatable.test(base);
+  return flyway.test(base) || flywayRepeatable.test(base) || flywayCallbackEvent(base) !== undefined;
 }
 
 /**

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findMigrations } from '../src/cli/files.js';
 import { memoryHost, nodeHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
-import { fileSections, flywayConfExecuteInTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
+import { fileSections, flywayCallbacksLeftOut, flywayConfExecuteInTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
 import { temporalManifest } from '../src/lint-temporal.js';
 import { SourceText } from '../src/diagnostics/source-text.js';
 import { cliEnv, root } from './helpers.js';
@@ -57,6 +57,14 @@ describe('migrationOrder', () => {
     expect(migrationOrder(names.map((n) => `db/${n}`))).toEqual(expected.map((n) => `db/${n}`));
     // The same whatever order the files were found in.
     expect(migrationOrder([...names].reverse().map((n) => `db/${n}`))).toEqual(expected.map((n) => `db/${n}`));
+  });
+
+  it('puts Flyway\'s callbacks where migrate runs them: beforeMigrate first, afterVersioned, beforeRepeatables, afterMigrateApplied, afterMigrate last', () => {
+    const names = ['afterMigrate.sql', 'R__b.sql', 'afterMigrateApplied__x.sql', 'V2__b.sql', 'beforeRepeatables.sql', 'afterVersioned.sql', 'beforeMigrate__b.sql', 'beforeMigrate__a.sql', 'V1__a.sql', 'R__a.sql', 'afterMigrate__grants.sql'];
+    expect(migrationOrder(names)).toEqual(['beforeMigrate__a.sql', 'beforeMigrate__b.sql', 'V1__a.sql', 'V2__b.sql', 'afterVersioned.sql', 'beforeRepeatables.sql', 'R__a.sql', 'R__b.sql', 'afterMigrateApplied__x.sql', 'afterMigrate.sql', 'afterMigrate__grants.sql']);
+    // Event names as Flyway matches them, exactly: these are plain files without a version.
+    expect(migrationOrder(['aftermigrate.sql', 'V1__a.sql', 'beforeMigrateX.sql'])).toEqual(['V1__a.sql', 'aftermigrate.sql', 'beforeMigrateX.sql']);
+    expect(flywayCallbacksLeftOut(['beforeEachMigrate.sql', 'afterMigrate.sql', 'db/afterMigrateError__x.sql', 'beforeClean.sql', 'aftermigrateerror.sql'])).toEqual(['beforeEachMigrate.sql', 'db/afterMigrateError__x.sql', 'beforeClean.sql']);
   });
 
   it('pairs a golang-migrate or sqlx down with its up by version, whatever their titles say', () => {
@@ -400,6 +408,23 @@ describe('lint over each tool\'s layout', () => {
       'V10__local_time.sql:2 MG212 changing events.at from timestamptz to timestamp',
       'U10__local_time.sql:2 MG212 changing events.at from timestamp to timestamptz',
     ]);
+  });
+
+  it('Flyway callbacks: beforeMigrate first, afterMigrate after the repeatables, each said in a note; those run around each migration left out with a note', async () => {
+    const { files, found, layout } = await lintFolder('flyway-callbacks');
+    expect(files).toEqual(['beforeMigrate.sql', 'V1__init.sql', 'V2__widen_note.sql', 'R__recent_events.sql', 'afterMigrate__narrow_note.sql', 'afterMigrate__refresh_counts.sql']);
+    expect(layout.map((d) => `${d.file} ${d.code} ${d.message}`)).toEqual([
+      'afterMigrate__narrow_note.sql MG024 linted 3 Flyway callbacks where migrate runs them (beforeMigrate.sql before the migrations; afterMigrate__narrow_note.sql and afterMigrate__refresh_counts.sql last): Flyway runs them at every migrate, also when no migration is pending',
+      'afterMigrateError__alert.sql MG024 left out 2 Flyway callbacks (afterMigrateError__alert.sql, beforeEachMigrate.sql): Flyway runs them around each migration or statement, on an error, or for another command, not once in the migrations\' order',
+    ]);
+    // Judged after the repeatable view that reads the column, and after the refresh's view exists.
+    expect(found.filter((f) => f.startsWith('afterMigrate')).map((f) => f.slice(0, f.indexOf(':', f.indexOf(' ')) + 1 || undefined))).toEqual([
+      'afterMigrate__narrow_note.sql:1 MG067 PostgreSQL refuses this statement:',
+      'afterMigrate__refresh_counts.sql:2 MG219 REFRESH MATERIALIZED VIEW waits for an ACCESS EXCLUSIVE lock on event_counts',
+      'afterMigrate__refresh_counts.sql:2 MG222 REFRESH MATERIALIZED VIEW event_counts holds an ACCESS EXCLUSIVE lock on the view while its whole query runs:',
+    ]);
+    // A callback named on the command line is linted, whatever Flyway does with it.
+    expect((await findMigrations(['beforeEachMigrate.sql'], `${fixtures}/flyway-callbacks`)).files).toEqual(['beforeEachMigrate.sql']);
   });
 
   it('Flyway under --file-transaction: a script whose .conf says executeInTransaction=false runs statement by statement', async () => {

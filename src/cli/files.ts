@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { besideFolderMigrations, databaseSuffix, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../lint-files.js';
+import { besideFolderMigrations, databaseSuffix, flywayCallbackEvent, flywayCallbacksLeftOut, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../lint-files.js';
 
 export class UsageError extends Error {}
 
@@ -70,12 +70,13 @@ export async function findMigrations(paths: readonly string[], cwd: string): Pro
     message: `left out ${posix.basename(file)}: beside the migration folders of ${posix.dirname(file) === '.' ? 'the current folder' : `${posix.dirname(file)}/`} (<version>_<name>/up.sql), it is not a migration: diesel runs those folders only`,
     help: `Nothing to do if another tool runs it (a seed): lint it on its own with migc lint ${file}. If it should be a migration, move it into a folder of its own as up.sql.`,
   }));
-  const popx = popxFiltered(planFiles.filter((f) => !loose.has(f)));
+  const callbacks = flywayCallbackNotes(planFiles.filter((f) => !loose.has(f)), suffixed.given);
+  const popx = popxFiltered(planFiles.filter((f) => !loose.has(f) && !callbacks.leftOut.has(f)));
   const temporal = await temporalManifests(layout, popx.files, cwd);
   const files = temporal.files;
   const order = (some: readonly string[]) => inManifestOrder(migrationOrder(some), temporal.lists);
   const guesses = (ordered: readonly string[]) => orderGuesses(ordered.filter((f) => !temporal.lists.has(posix.dirname(f))));
-  const layoutNotes = [...inputsNote, ...suffixed.diagnostics, ...looseNotes, ...popx.diagnostics, ...temporal.diagnostics];
+  const layoutNotes = [...inputsNote, ...suffixed.diagnostics, ...looseNotes, ...callbacks.diagnostics, ...popx.diagnostics, ...temporal.diagnostics];
   const projects = await sqitchProjects(paths, layout, cwd);
   if (projects.length === 0) {
     const ordered = order(files);
@@ -143,6 +144,51 @@ function orderGuesses(ordered: readonly string[]): Diagnostic[] {
       help: 'Nothing to do if your tool runs them in name order. If it runs them in another (a manifest, a master changelog), give them versions (001_x.sql, 002_y.sql): migc orders by the names alone.',
     };
   });
+}
+
+/**
+ * Flyway's SQL callbacks (`beforeMigrate.sql`, `afterMigrate__grants.sql`): those migrate runs
+ * once are linted where it runs them (migrationOrder), with a note that they run on every migrate;
+ * the others (beforeEachMigrate, afterMigrateError, beforeClean, ...) are left out with a note,
+ * unless named on the command line (`given`).
+ */
+function flywayCallbackNotes(files: readonly string[], given: ReadonlySet<string>): { leftOut: Set<string>; diagnostics: Diagnostic[] } {
+  const leftOut = new Set(flywayCallbacksLeftOut(files).filter((f) => !given.has(f)));
+  const linted = files.filter((f) => flywayCallbackEvent(f) !== undefined && !leftOut.has(f));
+  const names = (some: readonly string[]) => {
+    const base = some.map((f) => posix.basename(f)).sort();
+    return base.length > 4 ? `${base.slice(0, 3).join(', ')} and ${base.length - 3} more` : base.join(', ');
+  };
+  const diagnostics: Diagnostic[] = [];
+  if (linted.length > 0) {
+    diagnostics.push({
+      code: 'MG024', severity: 'info', file: linted.sort()[0]!,
+      message: `linted ${linted.length} Flyway callback${linted.length === 1 ? '' : 's'} where migrate runs ${linted.length === 1 ? 'it' : 'them'} (${callbackPlaces(linted)}): Flyway runs ${linted.length === 1 ? 'it' : 'them'} at every migrate, also when no migration is pending`,
+      help: 'Nothing to do. Write a callback to run again and again (CREATE OR REPLACE, IF NOT EXISTS, GRANT): it runs at every deploy, against the newest schema.',
+    });
+  }
+  if (leftOut.size > 0) {
+    const some = [...leftOut].sort();
+    diagnostics.push({
+      code: 'MG024', severity: 'info', file: some[0]!,
+      message: `left out ${some.length} Flyway callback${some.length === 1 ? '' : 's'} (${names(some)}): Flyway runs ${some.length === 1 ? 'it' : 'them'} around each migration or statement, on an error, or for another command, not once in the migrations' order`,
+      help: `Lint ${some.length === 1 ? 'it' : 'them'} on ${some.length === 1 ? 'its' : 'their'} own: migc lint ${some[0]}`,
+    });
+  }
+  return { leftOut, diagnostics };
+}
+
+/** Where migrate runs the events of these callbacks, in its order: `beforeMigrate.sql before the migrations; ...`. */
+function callbackPlaces(callbacks: readonly string[]): string {
+  const places: readonly (readonly [string, string])[] = [
+    ['beforeMigrate', 'before the migrations'], ['afterVersioned', 'after the versioned scripts'], ['beforeRepeatables', 'before the repeatable scripts'],
+    ['afterMigrateApplied', 'after the migrations'], ['afterMigrate', 'last'],
+  ];
+  return places.flatMap(([event, place]) => {
+    const files = callbacks.filter((f) => flywayCallbackEvent(f) === event).map((f) => posix.basename(f)).sort();
+    const listed = files.length > 2 ? `${files[0]} and ${files.length - 1} more` : files.join(' and ');
+    return files.length > 0 ? [`${listed} ${place}`] : [];
+  }).join('; ');
 }
 
 /**
