@@ -952,6 +952,8 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     record(block?.inFunction ? firstTime(bodyFindings, all, statement.text) : all, span, ignores, block?.related);
     if (kind === 'TransactionStmt') {
       if (block) return;
+      // A savepoint opens a subtransaction, with an XID of its own (EarlierStatements.addsValueToOwnEnum).
+      if (body.kind === 'TRANS_STMT_SAVEPOINT' && inTransaction) earlier.add({ ast, facts, locks, span, file });
       if (body.kind === 'TRANS_STMT_BEGIN' || body.kind === 'TRANS_STMT_START') {
         // A BEGIN inside an open one is ignored by the server: the first BEGIN still holds.
         if (transaction.open !== 'explicit') transaction = { open: 'explicit', begin: { span, line: lineOf(span.start), ignores } };

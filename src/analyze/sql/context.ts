@@ -54,6 +54,24 @@ type EnumNames = { readonly typeName?: readonly { String?: { sval?: string } }[]
 const enumKey = (e: EnumNames) => tableKey((e.typeName ?? []).map((n) => n.String?.sval ?? '?').join('.'));
 
 /**
+ * Whether a statement may update a type's pg_type row (conservatively: any type's), or opens a
+ * savepoint, whose subtransaction XID is not the one that created the type.
+ */
+function touchesTypeRow(ast: PgNode): boolean {
+  const [kind] = Object.keys(ast);
+  const body = (ast as Record<string, any>)[kind!];
+  const typeLike = (t: unknown) => t === 'OBJECT_TYPE' || t === 'OBJECT_DOMAIN';
+  switch (kind) {
+    case 'AlterOwnerStmt': case 'AlterObjectSchemaStmt': return typeLike(body.objectType);
+    case 'RenameStmt': return typeLike(body.renameType);
+    case 'GrantStmt': return typeLike(body.objtype);
+    case 'AlterTypeStmt': return true;
+    case 'TransactionStmt': return body.kind === 'TRANS_STMT_SAVEPOINT';
+    default: return false;
+  }
+}
+
+/**
  * The statements before the one being judged in the same transaction, indexed by table, so that
  * a rule's question costs the same however long the transaction is (a file linted with
  * --file-transaction is one transaction of thousands of statements; scanning them all for each
@@ -84,6 +102,8 @@ export class EarlierStatements {
   private enumAdditions: Map<string, Set<string>> | undefined;
   /** Enum types this transaction created (from PostgreSQL 17, values added to them are usable at once). */
   private enumsCreated: Set<string> | undefined;
+  /** Enum types a statement of the transaction, not in a body, created and none altered since (addsValueToOwnEnum). */
+  private enumsCreatedUntouched: Set<string> | undefined;
 
   /**
    * Tables this transaction emptied (TRUNCATE, DELETE without WHERE), or found empty (an ALTER
@@ -156,7 +176,10 @@ export class EarlierStatements {
   add(e: EarlierStatement): void {
     if (this.emptiedTables || (e.ast && ('TruncateStmt' in e.ast || 'DeleteStmt' in e.ast || ('AlterTableStmt' in e.ast && !e.inBody)))) this.noteRows(e);
     if (e.ast && 'AlterEnumStmt' in e.ast) this.noteEnumValue(e.ast.AlterEnumStmt as EnumNames & { newVal?: string; oldVal?: string });
-    else if (e.ast && 'CreateEnumStmt' in e.ast) (this.enumsCreated ??= new Set()).add(enumKey(e.ast.CreateEnumStmt as EnumNames));
+    else if (e.ast && 'CreateEnumStmt' in e.ast) {
+      (this.enumsCreated ??= new Set()).add(enumKey(e.ast.CreateEnumStmt as EnumNames));
+      if (!e.inBody) (this.enumsCreatedUntouched ??= new Set()).add(enumKey(e.ast.CreateEnumStmt as EnumNames));
+    } else if (this.enumsCreatedUntouched && e.ast && touchesTypeRow(e.ast)) this.enumsCreatedUntouched = undefined;
     for (const lock of e.locks) {
       const key = tableKey(lock.table);
       if (!lock.ifRows && lockStrength(lock.mode) >= lockStrength('ShareLock')) {
@@ -203,6 +226,18 @@ export class EarlierStatements {
   /** The values added to enum types in this transaction, by type (see enumAdditions), or undefined. */
   uncommittedEnumValues(): ReadonlyMap<string, ReadonlySet<string>> | undefined {
     return this.enumAdditions;
+  }
+
+  /**
+   * Whether a statement of this transaction, not in a DO block or routine, created the enum type
+   * (by its key), and none since can have changed its pg_type row (ALTER TYPE ... OWNER TO, SET
+   * SCHEMA, RENAME, GRANT on a type, ALTER TYPE ... SET) nor opened a savepoint. Before PostgreSQL
+   * 12, AlterEnum lets ADD VALUE run in a transaction block only then: when the type's pg_type row
+   * has the current transaction's XID and was never updated (typecmds.c, "pg_dump
+   * --binary-upgrade needs it").
+   */
+  addsValueToOwnEnum(type: string): boolean {
+    return this.enumsCreatedUntouched?.has(type) ?? false;
   }
 
   /** Whether this transaction created the enum type (by its key). */
