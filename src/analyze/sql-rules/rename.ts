@@ -48,12 +48,16 @@ const relationNouns: Readonly<Record<string, string>> = {
 export const rename: StatementRule = {
   code: 'MG213',
   name: 'rename',
-  summary: 'Renaming a table, a view, a column, a type or a schema breaks the code that is running, the moment it commits.',
+  summary: 'Renaming a table, a view, a column, a type or a schema, or moving one to another schema, breaks the code that is running, the moment it commits.',
   severity: 'warning',
-  kinds: ['RenameStmt', 'AlterEnumStmt'],
+  kinds: ['RenameStmt', 'AlterEnumStmt', 'AlterObjectSchemaStmt'],
   check(ctx, report) {
     const [kind, body] = node(ctx.ast);
     if (ctx.inRollback) return;
+    if (kind === 'AlterObjectSchemaStmt') {
+      moveToSchema(ctx, report, this.severity);
+      return;
+    }
     if (kind === 'AlterEnumStmt' || (kind === 'RenameStmt' && (body.renameType === 'OBJECT_TYPE' || body.renameType === 'OBJECT_DOMAIN' || body.renameType === 'OBJECT_ATTRIBUTE'))) {
       renameType(ctx, report, this.severity);
       return;
@@ -103,6 +107,34 @@ export const rename: StatementRule = {
     });
   },
 };
+
+/**
+ * ALTER TABLE (VIEW, MATERIALIZED VIEW, FOREIGN TABLE, TYPE, DOMAIN) ... SET SCHEMA: queries that
+ * name the object in its old schema fail once it commits, as after a rename (test/set-schema.test.ts).
+ */
+function moveToSchema(ctx: StatementContext, report: (f: StatementFinding) => void, severity: Severity): void {
+  const [, body] = node(ctx.ast);
+  const objectType: string = body.objectType;
+  const isType = objectType === 'OBJECT_TYPE' || objectType === 'OBJECT_DOMAIN';
+  const name = isType ? (body.object?.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?').join('.') : relationName(body.relation ?? {});
+  const bare = name.slice(name.lastIndexOf('.') + 1);
+  const there = `${quoteIdent(body.newschema)}.${quoteIdent(bare)}`;
+  // ALTER TABLE ... SET SCHEMA moves a view too: the schema state may know it is one.
+  const relation = objectType === 'OBJECT_TABLE' && !ctx.state.table(name) && ctx.state.views.has(tableKey(name)) ? 'OBJECT_VIEW' : objectType;
+  const noun = isType ? (objectType === 'OBJECT_DOMAIN' ? 'domain' : 'type') : relationNouns[relation];
+  if (!noun) return;
+  if (tableKey(name) === tableKey(`${body.newschema}.${bare}`)) return; // already there: nothing moves
+  if (isType ? ctx.state.newTypes.has(tableKey(name)) : relation === 'OBJECT_VIEW' || relation === 'OBJECT_MATVIEW' ? ctx.state.newViews.has(tableKey(name)) || ctx.state.isNew(name) : ctx.state.isNew(name)) return;
+  if (ctx.mode === 'plan' && ctx.phase !== 'contract') return;
+  if (ctx.inTransaction && nameTakenAgain(ctx.later(), name, isType ? 'type' : 'relation')) return;
+  report({
+    severity: ctx.mode === 'plan' ? 'info' : severity,
+    message: `moving ${noun} ${quoteName(name)} to schema ${quoteIdent(body.newschema)} breaks every running query that names it${name.includes('.') ? ` ${quoteName(name)}` : `, unless ${quoteIdent(body.newschema)} is on their search_path`}`,
+    help: isType
+      ? `Switch the code that names ${quoteName(name)} (casts, function signatures) in the same release, or leave it where it is: a type cannot be aliased by a view.`
+      : `Move it and, in the same transaction, CREATE VIEW ${quoteName(name)} AS SELECT * FROM ${there}; until no code uses the old name.`,
+  });
+}
 
 /**
  * Whether a statement after this one, before the transaction ends, makes a relation of this name

@@ -470,6 +470,90 @@ export class SchemaState implements KnownSchema {
     if (this.journal) this.journal.push(() => this.tableChanges.push(key));
   }
 
+  /**
+   * A table renamed, or moved to another schema (`index`: where each of its indexes goes then;
+   * a rename leaves them where they are). Foreign keys follow the table they point at, indexes
+   * the table they are on, and its new columns stay new under its new name.
+   */
+  private moveTable(table: TableState, to: string, index?: (name: string) => string): void {
+    if (to === table.name) return;
+    this.deleteTable(table.name);
+    const renamed = { ...table, name: to };
+    this.setTable(to, renamed);
+    for (const t of this.referencing(table.name)) {
+      for (const [fkName, fk] of t.foreignKeys) if (fk.references === table.name) this.setForeignKey(t, fkName, { ...fk, references: to });
+    }
+    for (const name of this.indexesOn.get(table.name) ?? []) {
+      const there = index?.(name) ?? name;
+      const columns = this.indexColumns.get(name);
+      if (there !== name) this.dropIndex(name);
+      this.setIndexTable(there, to);
+      if (columns && there !== name) this.setIn(this.indexColumns, there, columns);
+    }
+    for (const key of [...this.newColumns]) {
+      if (!key.startsWith(`${table.name}.`)) continue;
+      this.deleteFrom(this.newColumns, key);
+      this.addTo(this.newColumns, `${to}${key.slice(table.name.length)}`);
+    }
+  }
+
+  /** A view renamed or moved to another schema: what it is and reads, under its new name. */
+  private moveView(from: string, to: string): void {
+    if (from === to) return;
+    if (this.views.has(from)) {
+      this.deleteFrom(this.views, from);
+      this.addTo(this.views, to);
+      this.noteDropped('relation', from, true);
+      this.noteDropped('relation', to, false);
+    }
+    if (this.newViews.has(from)) {
+      this.deleteFrom(this.newViews, from);
+      this.addNew(this.newViews, this.madeLog.views, to);
+      this.noteRelationChange(from);
+      this.noteRelationChange(to);
+    }
+    const definition = this.definitions.get(`view ${from}`);
+    if (definition !== undefined) {
+      this.deleteIn(this.definitions, `view ${from}`);
+      this.setIn(this.definitions, `view ${to}`, definition);
+    }
+    const reads = this.viewReads.get(from);
+    if (reads) {
+      this.deleteIn(this.viewReads, from);
+      this.setIn(this.viewReads, to, reads);
+    }
+  }
+
+  /** A sequence renamed or moved to another schema. */
+  private moveSequence(from: string, to: string): void {
+    if (from === to || !this.sequences.has(from)) return;
+    this.deleteFrom(this.sequences, from);
+    this.deleteIn(this.sequenceDraws, from);
+    this.noteDropped('relation', from, true);
+    this.addTo(this.sequences, to);
+    this.noteDropped('relation', to, false);
+  }
+
+  /** A type or domain renamed or moved to another schema: columns of it keep it under its new name. */
+  private moveType(from: string, to: string): void {
+    if (from === to) return;
+    for (const table of this.tables.values()) {
+      for (const col of table.columns.values()) if (col.type && tableKey(col.type.name) === from) this.assign(col, 'type', { ...col.type, name: to });
+    }
+    if (this.newTypes.has(from)) this.addTo(this.newTypes, to);
+    const values = this.enumValues.get(from);
+    if (values) {
+      this.deleteIn(this.enumValues, from);
+      this.setIn(this.enumValues, to, values);
+    }
+    if (this.types.has(from)) {
+      this.deleteFrom(this.types, from);
+      this.addTo(this.types, to);
+      this.noteDropped('type', from, true);
+      this.noteDropped('type', to, false);
+    }
+  }
+
   /** An index is on this table (created, or its table renamed). */
   private setIndexTable(index: string, table: string): void {
     const was = this.indexTables.get(index);
@@ -1043,54 +1127,16 @@ export class SchemaState implements KnownSchema {
         if (renameType === 'OBJECT_TYPE' || renameType === 'OBJECT_DOMAIN') {
           // Columns of the type keep it under its new name: changing them to it later is no change.
           const names: string[] = (body.object?.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
-          const from = tableKey(names.join('.'));
-          const to = tableKey([...names.slice(0, -1), body.newname].join('.'));
-          for (const table of this.tables.values()) {
-            for (const col of table.columns.values()) if (col.type && tableKey(col.type.name) === from) this.assign(col, 'type', { ...col.type, name: to });
-          }
-          if (this.newTypes.has(from)) this.addTo(this.newTypes, to);
-          const values = this.enumValues.get(from);
-          if (values) {
-            this.deleteIn(this.enumValues, from);
-            this.setIn(this.enumValues, to, values);
-          }
-          if (this.types.has(from)) {
-            this.deleteFrom(this.types, from);
-            this.addTo(this.types, to);
-            this.noteDropped('type', from, true);
-            this.noteDropped('type', to, false);
-          }
+          this.moveType(tableKey(names.join('.')), tableKey([...names.slice(0, -1), body.newname].join('.')));
           return;
         }
         // A materialized view is a table here too (CREATE MATERIALIZED VIEW): it is renamed with its name.
         if (renameType === 'OBJECT_MATVIEW' && this.table(relationName(body.relation))) this.apply({ RenameStmt: { ...body, renameType: 'OBJECT_TABLE' } } as PgNode, createdHere);
         if (renameType === 'OBJECT_TABLE') {
           const table = this.table(relationName(body.relation));
-          if (!table) return;
-          this.deleteTable(table.name);
-          const renamed = { ...table, name: tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname) };
-          this.setTable(renamed.name, renamed);
-          // Foreign keys follow the table they point at, and indexes the table they are on.
-          for (const t of this.referencing(table.name)) {
-            for (const [fkName, fk] of t.foreignKeys) if (fk.references === table.name) this.setForeignKey(t, fkName, { ...fk, references: renamed.name });
-          }
-          for (const index of this.indexesOn.get(table.name) ?? []) this.setIndexTable(index, renamed.name);
-          // Its new columns stay new under its new name.
-          for (const key of [...this.newColumns]) {
-            if (!key.startsWith(`${table.name}.`)) continue;
-            this.deleteFrom(this.newColumns, key);
-            this.addTo(this.newColumns, `${renamed.name}${key.slice(table.name.length)}`);
-          }
+          if (table) this.moveTable(table, tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname));
         } else if (renameType === 'OBJECT_SEQUENCE') {
-          const from = tableKey(relationName(body.relation));
-          if (this.sequences.has(from)) {
-            const to = tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname);
-            this.deleteFrom(this.sequences, from);
-            this.deleteIn(this.sequenceDraws, from);
-            this.noteDropped('relation', from, true);
-            this.addTo(this.sequences, to);
-            this.noteDropped('relation', to, false);
-          }
+          this.moveSequence(tableKey(relationName(body.relation)), tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname));
         } else if (renameType === 'OBJECT_INDEX') {
           // ALTER INDEX ... RENAME: the index keeps its table under its new name (in its schema).
           const from = tableKey(relationName(body.relation));
@@ -1110,30 +1156,7 @@ export class SchemaState implements KnownSchema {
             }
           }
         } else if (renameType === 'OBJECT_VIEW' || renameType === 'OBJECT_MATVIEW') {
-          const from = tableKey(relationName(body.relation));
-          const to = tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname);
-          if (this.views.has(from)) {
-            this.deleteFrom(this.views, from);
-            this.addTo(this.views, to);
-            this.noteDropped('relation', from, true);
-            this.noteDropped('relation', to, false);
-          }
-          if (this.newViews.has(from)) {
-            this.deleteFrom(this.newViews, from);
-            this.addNew(this.newViews, this.madeLog.views, to);
-            this.noteRelationChange(from);
-            this.noteRelationChange(to);
-          }
-          const definition = this.definitions.get(`view ${from}`);
-          if (definition !== undefined) {
-            this.deleteIn(this.definitions, `view ${from}`);
-            this.setIn(this.definitions, `view ${to}`, definition);
-          }
-          const reads = this.viewReads.get(from);
-          if (reads) {
-            this.deleteIn(this.viewReads, from);
-            this.setIn(this.viewReads, to, reads);
-          }
+          this.moveView(tableKey(relationName(body.relation)), tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname));
         } else if (renameType === 'OBJECT_FUNCTION') {
           const names: string[] = (body.object?.ObjectWithArgs?.objname ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
           const from = tableKey(names.join('.'));
@@ -1223,6 +1246,24 @@ export class SchemaState implements KnownSchema {
             this.deleteIn(table.notNullChecks, body.subname);
             this.setIn(table.notNullChecks, body.newname, check);
           }
+        }
+        return;
+      }
+      case 'AlterObjectSchemaStmt': {
+        // ALTER TABLE (VIEW, SEQUENCE, TYPE, ...) ... SET SCHEMA: the object under its name in the
+        // new schema; a table takes its indexes along (its constraints are its own).
+        const moved = (name: string) => tableKey(`${body.newschema}.${name.slice(name.lastIndexOf('.') + 1)}`);
+        const objectType: string = body.objectType;
+        if (body.relation) {
+          const from = tableKey(relationName(body.relation));
+          const table = this.table(relationName(body.relation));
+          // ALTER TABLE ... SET SCHEMA moves a view or a sequence too, as ALTER TABLE ... RENAME renames one.
+          if (table && objectType !== 'OBJECT_VIEW' && objectType !== 'OBJECT_SEQUENCE') this.moveTable(table, moved(table.name), moved);
+          else if (this.views.has(from) || this.newViews.has(from)) this.moveView(from, moved(from));
+          else if (this.sequences.has(from)) this.moveSequence(from, moved(from));
+        } else if (objectType === 'OBJECT_TYPE' || objectType === 'OBJECT_DOMAIN') {
+          const from = tableKey((body.object?.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?').join('.'));
+          this.moveType(from, moved(from));
         }
         return;
       }
