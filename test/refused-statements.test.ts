@@ -56,6 +56,16 @@ const cases: Case[] = [
     code: 'MG238', reason: /column "nope" of relation "t" does not exist/, whenItRuns: ['MG207', 'MG219'],
   },
   {
+    name: 'an UPDATE that sets a column the table does not have (MG238)',
+    setup: table, statement: 'UPDATE t SET nope = 1;', inTransaction: false,
+    code: 'MG238', reason: /column "nope" of relation "t" does not exist/, whenItRuns: ['MG112', 'MG214'],
+  },
+  {
+    name: 'an index on a column the table does not have (MG238)',
+    setup: table, statement: 'CREATE INDEX t_nope ON t (nope);', inTransaction: false,
+    code: 'MG238', reason: /column "nope" does not exist/, whenItRuns: ['MG201', 'MG219'],
+  },
+  {
     name: 'a table a foreign key references (MG237)',
     setup: `${table}\nCREATE TABLE r (id int PRIMARY KEY, t_id int REFERENCES t (id));`, statement: 'DROP TABLE t;', inTransaction: false,
     code: 'MG237', reason: /depend/, whenItRuns: ['MG214', 'MG219'],

@@ -5,7 +5,7 @@ import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 /**
  * ALTER TABLE ... DROP COLUMN (without IF EXISTS), ALTER COLUMN or RENAME COLUMN of a column the
- * table does not have: PostgreSQL refuses it ("column "x" of relation "t" does not exist") and the
+ * table does not have, or an UPDATE that sets one, an INSERT that lists one, an index on one: PostgreSQL refuses it ("column "x" of relation "t" does not exist") and the
  * migration fails there. Judged only where every column of the table is known: a table a CREATE
  * TABLE the analysis read made, without LIKE, INHERITS or PARTITION OF, and changed since only by
  * statements it read. A DO block with SQL migc cannot read, or a function, may add columns it
@@ -14,9 +14,9 @@ import { quoteIdent, quoteName } from '../../sql/quote.js';
 export const missingColumn: StatementRule = {
   code: 'MG238',
   name: 'missing-column',
-  summary: 'ALTER TABLE names a column its table does not have (DROP COLUMN without IF EXISTS, ALTER COLUMN, RENAME COLUMN): PostgreSQL refuses it.',
+  summary: 'A statement names a column its table does not have (ALTER TABLE ... DROP COLUMN without IF EXISTS, ALTER COLUMN, RENAME COLUMN; UPDATE ... SET, INSERT INTO t (...), CREATE INDEX): PostgreSQL refuses it.',
   severity: 'error',
-  kinds: ['AlterTableStmt', 'RenameStmt'],
+  kinds: ['AlterTableStmt', 'RenameStmt', 'UpdateStmt', 'InsertStmt', 'IndexStmt'],
   check(ctx, report) {
     // A down file may be written for a point in history other than right after its up (a popx
     // migration split in parts rolls back in reverse order); a DO block's statement may stand
@@ -24,7 +24,17 @@ export const missingColumn: StatementRule = {
     if (ctx.rollbackFile || ctx.inDoBlock) return;
     const [kind, body] = node(ctx.ast);
     const named: { table: string; column: string; subcommand?: number; drop?: boolean }[] = [];
-    if (kind === 'RenameStmt') {
+    // What an UPDATE sets, an INSERT lists, an index is on: each a column of the table.
+    const columnsOf = (table: string, names: readonly (string | undefined)[]) => {
+      for (const column of names) if (column !== undefined) named.push({ table, column });
+    };
+    if (kind === 'UpdateStmt' || kind === 'InsertStmt') {
+      const targets: { ResTarget?: { name?: string } }[] = (kind === 'UpdateStmt' ? body.targetList : body.cols) ?? [];
+      columnsOf(relationName(body.relation), targets.map((t) => t.ResTarget?.name));
+    } else if (kind === 'IndexStmt') {
+      const elements: { IndexElem?: { name?: string } }[] = [...(body.indexParams ?? []), ...(body.indexIncludingParams ?? [])];
+      columnsOf(relationName(body.relation), elements.map((e) => e.IndexElem?.name));
+    } else if (kind === 'RenameStmt') {
       if (body.renameType === 'OBJECT_COLUMN' && body.relationType === 'OBJECT_TABLE' && !body.missing_ok) named.push({ table: relationName(body.relation), column: body.subname });
     } else {
       const alter = alterTableCommands(ctx.ast);
