@@ -21,7 +21,8 @@ type ConstraintNode = { Constraint?: { contype?: string; raw_expr?: Record<strin
  * It gives every row NULL when it has no DEFAULT, identity, generated expression or serial, and
  * its type is a built-in one or an enum the statements seen created: a domain may have a default
  * of its own that fills the rows. Not proved: ADD COLUMN IF NOT EXISTS (PostgreSQL skips it
- * when the column is there), nor a column another subcommand of the statement alters or drops.
+ * when the column is there), nor a column another subcommand of the statement alters or drops
+ * (but a DROP COLUMN of its name before the ADD, a drop and re-add, leaves it proved).
  * Checked on PGlite and PostgreSQL 15 in test/emptied-table.test.ts.
  */
 export function emptyIfItSucceeds(ast: PgNode, state: SchemaState): string | undefined {
@@ -39,8 +40,11 @@ export function emptyIfItSucceeds(ast: PgNode, state: SchemaState): string | und
     const others = cmds.filter((c) => c !== cmd);
     const inStatement = others.some((c) => (c.subtype === 'AT_SetNotNull' && c.name === column)
       || (c.subtype === 'AT_AddConstraint' && checksNotNull(c.def, column)));
-    // SET DEFAULT, TYPE, DROP NOT NULL or DROP COLUMN of it alongside: not followed.
-    const altered = others.some((c) => c.name === column && c.subtype !== 'AT_SetNotNull');
+    // SET DEFAULT, TYPE, DROP NOT NULL or DROP COLUMN of it alongside: not followed. But a DROP
+    // COLUMN of its name before it (Prisma's and Atlas's drop and re-add of a required column)
+    // drops the old column: the new one still gives every row NULL.
+    const droppedBefore = (c: Cmd) => c.subtype === 'AT_DropColumn' && cmds.indexOf(c) < cmds.indexOf(cmd);
+    const altered = others.some((c) => c.name === column && c.subtype !== 'AT_SetNotNull' && !droppedBefore(c));
     if ((own || inStatement) && !altered) return relationName(body.relation);
   }
   return undefined;
