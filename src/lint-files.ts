@@ -544,6 +544,27 @@ function nodePgMigrateMarker(direction: 'up' | 'down'): RegExp {
   return new RegExp(`^\\s*--[\\s-]*${direction}\\s+migration`, 'im');
 }
 
+/**
+ * Where a tool ends a statement whatever its text: at the start of each part of a file after the
+ * first (its marker line: goose's `-- +goose Down`, dbmate's `-- migrate:down`, ...), which the
+ * tool runs apart, and at goose's and sql-migrate's `-- +goose StatementEnd` (`-- +migrate
+ * StatementEnd`), which ends the statement it sends, semicolon or not. Offsets of the marker
+ * comments, each at the start of its line.
+ */
+export function statementBreaks(text: string, sections: readonly { readonly start: number }[]): number[] {
+  const breaks = new Set<number>();
+  for (const { start } of sections) {
+    if (start === 0) continue;
+    // node-pg-migrate's part may start at the blank lines before its marker.
+    let at = start;
+    while (at < text.length && (text[at] === '\n' || text[at] === '\r' || text[at] === ' ' || text[at] === '\t')) at++;
+    if (text.startsWith('--', at)) breaks.add(at);
+  }
+  if (/\+(?:goose|migrate)\s+StatementEnd/i.test(text)) for (const m of text.matchAll(statementEnd)) breaks.add(m.index!);
+  return [...breaks].sort((a, b) => a - b);
+}
+const statementEnd = /^--\s*\+(?:goose|migrate)\s+StatementEnd\b/gim;
+
 /** dbmate: `-- migrate:up transaction:false` and `-- migrate:down`, on lines of their own. */
 const dbmateMarker = /^--\s*migrate:(up|down)\b([^\n]*)$/gm;
 /** goose: `-- +goose Up`, `-- +goose Down`, `-- +goose NO TRANSACTION` (case-insensitive, no leading spaces). */

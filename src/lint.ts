@@ -7,7 +7,7 @@ import { compareDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js
 import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
 import { sqlFileTooLarge } from './load/limits.js';
-import { dieselMetadataPath, fileSections, flywayConfExecuteInTransaction, isFlywayScript, isGraphileMigration, isGraphilePlaceholder, isRollbackFile, migrationOf, isSentAsOneQueryString, liquibaseChangelog, yoyoMigrationOf } from './lint-files.js';
+import { dieselMetadataPath, fileSections, statementBreaks, flywayConfExecuteInTransaction, isFlywayScript, isGraphileMigration, isGraphilePlaceholder, isRollbackFile, migrationOf, isSentAsOneQueryString, liquibaseChangelog, yoyoMigrationOf } from './lint-files.js';
 import { flywayScriptTransaction } from './lint-flyway.js';
 import { dieselMetadata, type DieselMetadata } from './lint-diesel.js';
 import { statementFacts } from './sql/facts.js';
@@ -142,7 +142,13 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     const { sql, parsed, skipped } = readAsPsql(liquibase?.forward ?? source, isGraphileMigration(file, source) ? isGraphilePlaceholder : undefined);
     const own: Diagnostic[] = skippedNotes(file, skipped);
     if (bom) own.push({ code: 'MG022', severity: 'info', file, span: { start: 0, end: 1 }, message: 'skipped the byte order mark (U+FEFF) at the start of the file', help: 'psql and Flyway skip it; a tool that sends the file to the server as it is (golang-migrate, dbmate) fails on it. Save the file as plain UTF-8 to be safe with any tool.' });
-    const forward = readStatements(sql, parsed);
+    // The parts of a file a tool runs apart (goose's, dbmate's up and down) and goose's and
+    // sql-migrate's StatementEnd end a statement, with or without its semicolon.
+    const up = yoyoMigrationOf(file);
+    // A yoyo rollback's directives are its migration's (none when it has none).
+    const sections = liquibase?.sections ?? fileSections(sql, rollbackFile, up === undefined ? undefined : (texts[indexOf.get(up) ?? -1] ?? ''));
+    const breaks = liquibase ? [] : statementBreaks(sql, sections);
+    const forward = breaks.length > 0 && crossesBreak(parsed, breaks) ? readStatements(...reparsedWithBreaks(sql, breaks)) : readStatements(sql, parsed);
     const back = liquibase ? readStatements(liquibase.rollback, parseSql(liquibase.rollback)) : undefined;
     // A statement the parser rejects is reported, and the others are judged all the same.
     for (const e of [...forward.errors, ...(back?.errors ?? [])]) {
@@ -183,9 +189,6 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
       // batch_execute outside a transaction: one query string.
       const dieselOutside = dieselSays !== undefined && 'runInTransaction' in dieselSays && !dieselSays.runInTransaction;
       const fileNoTransaction = confSays === false || (flywayRuns !== undefined && flywayRuns.kind !== 'transaction') || oneQueryString || dieselOutside;
-      const up = yoyoMigrationOf(file);
-      // A yoyo rollback's directives are its migration's (none when it has none).
-      const sections = liquibase?.sections ?? fileSections(sql, rollbackFile, up === undefined ? undefined : (texts[indexOf.get(up) ?? -1] ?? ''));
       // Liquibase runs a file's changesets one after the other on one connection.
       const session: SessionSettings | undefined = liquibase ? { lockTimeoutSet: false, lockTimeoutReported: false } : undefined;
       for (const section of sections) {
@@ -277,6 +280,22 @@ function flywayMixedScript(file: string, outside: ParsedStatement, inside: Parse
     message: `Flyway runs ${command} outside a transaction but the statement at line ${source.position(inside.start).line} inside one, and refuses a script that mixes both ("Detected both transactional and non-transactional statements within the same migration") unless mixed=true; with mixed=true it runs the whole script outside a transaction, as migc lints it`,
     help: `Move ${command} to a script of its own, which Flyway runs outside a transaction. With mixed=true (flyway.conf, -mixed) or executeInTransaction=false in ${base}.conf, each statement commits on its own: a failure part way leaves the script half applied, so write it to be run again (IF NOT EXISTS); a project that sets mixed=true can turn this code down in its config (rules: { MG026: warning }).`,
   };
+}
+
+/** Whether the parser failed, or read a statement across a break (statementBreaks). */
+function crossesBreak(parsed: ParseOutcome, breaks: readonly number[]): boolean {
+  return !parsed.ok || parsed.statements.some((st) => breaks.some((b) => st.start < b && b < st.end));
+}
+
+/** The text with each break's line read as a semicolon, offsets kept, and what the parser makes of it. */
+function reparsedWithBreaks(sql: string, breaks: readonly number[]): [string, ParseOutcome] {
+  let text = sql;
+  for (const b of breaks) {
+    const eol = text.indexOf('\n', b);
+    const end = eol < 0 ? text.length : text[eol - 1] === '\r' ? eol - 1 : eol;
+    text = `${text.slice(0, b)};${' '.repeat(Math.max(0, end - b - 1))}${text.slice(end)}`;
+  }
+  return [text, parseSql(text)];
 }
 
 /** The statements of a text, and the ones the parser rejects: the others are judged all the same. */

@@ -457,7 +457,9 @@ describe('lint over each tool\'s layout', () => {
 
   it('dbmate: transaction:false takes a section out of the tool\'s transaction, but dbmate sends it as one query string; the other section stays in one', async () => {
     const dropped = '20240101120000_init.sql:5 MG219 DROP TABLE waits for an ACCESS EXCLUSIVE lock on events';
-    expect((await lintFolder('dbmate')).found).toEqual([dropped, '20240103120000_widen_note.sql:8 MG212 ignored (events is small in every environment): changing events.note from varchar(200) to varchar(100)']);
+    // dbmate sends each part as it is: the up's last statement needs no semicolon before -- migrate:down.
+    const noSemicolon = '20240104120000_no_semicolon.sql:3 MG212 changing events.note from varchar(200) to varchar(20)';
+    expect((await lintFolder('dbmate')).found).toEqual([dropped, '20240103120000_widen_note.sql:8 MG212 ignored (events is small in every environment): changing events.note from varchar(200) to varchar(100)', noSemicolon]);
     expect((await lintFolder('dbmate', { fileTransaction: true })).found).toEqual([
       dropped,
       // SET lock_timeout and CREATE INDEX CONCURRENTLY in one string: PostgreSQL runs them as one
@@ -465,11 +467,16 @@ describe('lint over each tool\'s layout', () => {
       '20240102120000_index_at.sql:3 MG204 CREATE INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here',
       '20240102120000_index_at.sql:7 MG204 DROP INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here',
       '20240103120000_widen_note.sql:8 MG212 ignored (events is small in every environment): changing events.note from varchar(200) to varchar(100)',
+      noSemicolon,
     ]);
   });
 
   it('goose: -- +goose NO TRANSACTION, and the Down part judged as a rollback', async () => {
-    const expected = ['00001_init.sql:5 MG219 DROP TABLE waits for an ACCESS EXCLUSIVE lock on events', '00002_index_at.sql:8 MG212 changing events.note from varchar(100) to varchar(50)'];
+    const expected = [
+      '00001_init.sql:5 MG219 DROP TABLE waits for an ACCESS EXCLUSIVE lock on events', '00002_index_at.sql:8 MG212 changing events.note from varchar(100) to varchar(50)',
+      // StatementEnd ends the block's last statement, which has no semicolon: no syntax error, and the Down part is read on its own.
+      '00003_block_without_semicolon.sql:6 MG212 changing events.note from varchar(100) to varchar(40)',
+    ];
     expect((await lintFolder('goose')).found).toEqual(expected);
     expect((await lintFolder('goose', { fileTransaction: true })).found).toEqual(expected);
   });
