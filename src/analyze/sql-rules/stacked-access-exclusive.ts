@@ -83,7 +83,8 @@ function accessExclusiveHeld(ctx: StatementContext, report: (finding: StatementF
   // SET NOT NULL's scan) blocks it as long in a transaction of its own: its own rule says so.
   const ownLockIsWeaker = (table: string) => !ctx.locks.some((l) => l.mode === 'AccessExclusiveLock' && tableKey(l.table) === tableKey(table));
   // Work on a table this transaction emptied is instant: it adds nothing to the wait.
-  if (workTable && work !== 'catalog' && work !== 'row changes' && ctx.earlier.holdsAccessExclusiveOnExisting(workTable) && ownLockIsWeaker(workTable) && !ctx.earlier.emptied(workTable)) {
+  if (workTable && work !== 'catalog' && work !== 'row changes' && ctx.earlier.holdsAccessExclusiveOnExisting(workTable) && ownLockIsWeaker(workTable) && !ctx.earlier.emptied(workTable)
+    && withoutDroppedLater(ctx, [workTable]).length > 0) {
     const worksOn = toldOf(ctx.earlier).worksOn;
     if (worksOn.has(tableKey(workTable))) return;
     const by = ctx.earlier.firstLocking(workTable, 'AccessExclusiveLock')!;
@@ -128,8 +129,10 @@ function accessExclusiveHeld(ctx: StatementContext, report: (finding: StatementF
   const creates = createdTable(ctx.ast, ctx.state);
   // A rename's lock under the new name is its own table's, not another's.
   const others = ctx.locks.filter((l) => !l.renamed && lockStrength(l.mode) >= lockStrength('ShareUpdateExclusiveLock') && !ctx.earlier.holdsAccessExclusive(l.table) && !isNewRelation(ctx.state, l.table) && (creates === undefined || tableKey(l.table) !== creates));
-  if (others.length && !toldOf(ctx.earlier).locksOthers) {
-    const tables = ctx.earlier.accessExclusiveOnExisting();
+  // A held table the transaction drops, before or after, is gone for its users when it commits
+  // anyway (a feature's rollback dropping its triggers, then its tables): its wait adds nothing.
+  const tables = others.length && !toldOf(ctx.earlier).locksOthers ? withoutDroppedLater(ctx, ctx.earlier.accessExclusiveOnExisting()) : [];
+  if (tables.length > 0) {
     const held = tableList(ctx, tables);
     // Who took the first of them: the statement a reader looks for.
     const first = ctx.earlier.firstLocking(tables[0]!, 'AccessExclusiveLock')!;
@@ -150,6 +153,21 @@ function accessExclusiveHeld(ctx: StatementContext, report: (finding: StatementF
         : 'Put each table\'s change in its own step (its own transaction), so each lock is held only as long as its own statement.',
     });
   }
+}
+
+/**
+ * The tables the transaction neither dropped (or renamed away) already nor drops in this
+ * statement or a later one (DROP TABLE, before COMMIT or ROLLBACK).
+ */
+function withoutDroppedLater(ctx: StatementContext, tables: readonly string[]): string[] {
+  let dropped: Set<string> | undefined;
+  for (const ast of [ctx.ast, ...ctx.later()]) {
+    const [kind, body] = node(ast);
+    if (kind === 'TransactionStmt') break;
+    if (kind !== 'DropStmt' || body.removeType !== 'OBJECT_TABLE') continue;
+    for (const o of body.objects ?? []) (dropped ??= new Set()).add(tableKey((o.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval).join('.')));
+  }
+  return tables.filter((t) => !dropped?.has(tableKey(t)) && !ctx.state.relationGone(t));
 }
 
 /** Whom a lock keeps waiting, coarsely: 3 every query, 2 writes and SELECT ... FOR UPDATE, 1 writes, 0 no everyday query. */
