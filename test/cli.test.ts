@@ -416,9 +416,10 @@ describe('migc lint', () => {
     expect((await migc(['lint', 'prisma'], project)).stderr).toBe(`${note}migc: linted 1 file: 0 errors, 0 warnings\n`);
     expect((await migc(['lint', 'prisma', '--file-transaction'], project)).stderr).toBe('migc: linted 1 file: 0 errors, 0 warnings\n');
     expect((await migc(['lint', 'prisma', '--file-query-string'], project)).stderr).toBe('migc: linted 1 file: 0 errors, 0 warnings\n');
-    // Other layouts get no note: golang-migrate's, sqlx's and popx's names are alike.
+    // golang-migrate's, sqlx's and popx's names are alike, and their tools run them apart: the note names both flags.
     write('001_init.up.sql', 'CREATE TABLE t (id int);\n');
-    expect((await migc(['lint', 'migrations'], project)).stderr).toBe('migc: linted 1 file: 0 errors, 0 warnings\n');
+    expect((await migc(['lint', 'migrations'], project)).stderr).toBe('migc: note: 001_init.up.sql is named as golang-migrate, sqlx and Ory popx name their files: golang-migrate sends each file as one query string (pass --file-query-string), sqlx and popx run each in a transaction (pass --file-transaction); without a flag, files are read statement by statement, as psql runs them\nmigc: linted 1 file: 0 errors, 0 warnings\n');
+    expect((await migc(['lint', 'migrations', '--file-query-string'], project)).stderr).toBe('migc: linted 1 file: 0 errors, 0 warnings\n');
   });
 
   it('says on stderr that the layouts whose tool runs each file in a transaction want --file-transaction (diesel, Flyway, dbmate, goose, ...)', async () => {
@@ -445,9 +446,9 @@ describe('migc lint', () => {
     expect(await note({ '20240101000000000000_init.postgres.up.sql': create, '20240101000000000000_init.down.sql': 'DROP TABLE t;\n' })).toBe('gobuffalo pop and Ory popx run each migration in a transaction (popx not its .autocommit. ones)');
     expect(await note({ '20240101000000000001_index.autocommit.up.sql': 'CREATE INDEX CONCURRENTLY i ON t (id);\n', '20240101000000000000_init.up.sql': create })).toBe('Ory popx runs each migration that is not .autocommit. in a transaction');
     expect(await note({ '0001-init.sql': create, '0002-index.sql': '-- postgres-migrations disable-transaction\nCREATE INDEX CONCURRENTLY i ON t (id);\n' })).toBe('postgres-migrations runs each file without "-- postgres-migrations disable-transaction" in a transaction');
-    // A plain numbered file, a golang-migrate or sqlx pair: the tool cannot be told, no note.
+    // A plain numbered file: the tool cannot be told, no note. A golang-migrate, sqlx or popx pair: a note that names both flags (above).
     expect(await note({ '001_init.sql': create })).toBeUndefined();
-    expect(await note({ '001_init.up.sql': create, '001_init.down.sql': 'DROP TABLE t;\n' })).toBeUndefined();
+    expect(await note({ '001_init.up.sql': create, '001_init.down.sql': 'DROP TABLE t;\n' })).toBe('001_init.up.sql is named as golang-migrate, sqlx and Ory popx name their files');
   });
 
   it('--file-transaction finds CONCURRENTLY inside the transaction the tool wraps around a file', async () => {
