@@ -40,6 +40,12 @@ describe('MG230 on a new table, judged once the run has ended', () => {
       "CREATE INDEX CONCURRENTLY invoices_user_id_idx ON invoices (user_id);\n",
     ];
     expect(await findings(files)).toEqual(['002.sql:2 warning invoices (user_id)']);
+    // It says that a later migration builds the index, and that the DELETEs scan until it runs.
+    const message = async (texts: readonly string[]) => (await lintFiles(texts)).diagnostics.find((d) => d.code === 'MG230')?.message;
+    expect(await message(files)).toBe('invoices (user_id) references users but has no index on (user_id) until a later migration builds one: until it runs, every DELETE on users, and every UPDATE of its key, scans invoices');
+    expect(await message(files.slice(0, 3))).toBe('invoices (user_id) references users but has no index on (user_id): every DELETE on users, and every UPDATE of its key, scans invoices');
+    // Built and dropped again: no index once the run has ended.
+    expect(await message([...files, 'DROP INDEX CONCURRENTLY invoices_user_id_idx;\n'])).toBe('invoices (user_id) references users but has no index on (user_id): every DELETE on users, and every UPDATE of its key, scans invoices');
   });
 
   it('the finding takes its place among its file\'s findings, and its file\'s ok, after the settings', async () => {

@@ -306,17 +306,25 @@ export const foreignKeyWithoutIndex: StatementRule = {
         const unique = columns.length === 1 && ctx.state.table(alter.table)?.uniqueColumns.has(columns[0]!);
         if (unique || (known && coveredBySeen(known, columns)) || coveredLater(ctx, alter.table, columns)) continue;
         const cols = columns.map(quoteIdent).join(', ');
-        report({
-          message: seen
-            ? `${quoteName(alter.table)} (${cols}) references ${quoteName(referenced)} but has no index on (${cols}): every DELETE on ${quoteName(referenced)}, and every UPDATE of its key, scans ${quoteName(alter.table)}`
-            : `${quoteName(alter.table)} (${cols}) references ${quoteName(referenced)} and may have no index on (${cols}) (migc has not seen the indexes of ${quoteName(alter.table)}): without one, every DELETE on ${quoteName(referenced)} scans ${quoteName(alter.table)}`,
+        // A later migration of the run that builds the index comes too late for the rows already
+        // there (the next deploy, maybe months later), but the finding says so: which of the two
+        // stands is known once the run has ended.
+        const builtLater = seen ? (() => { const opaque = ctx.state.opaqueCount; return () => ctx.state.opaqueCount === opaque && coveredBySeen(seen, columns); })() : undefined;
+        const finding = {
           help: ctx.state.table(alter.table)?.partitioned
             // CONCURRENTLY is refused on a partitioned table (MG233): the index is built partition by partition.
             ? `Create the index first, partition by partition: CREATE INDEX ${quoteIdent(makeObjectName(alter.table.replace(/^.*\./, ''), nameAddition(columns), 'idx'))} ON ONLY ${quoteName(alter.table)} (${columns.map(quoteIdent).join(', ')}); then on each partition CREATE INDEX CONCURRENTLY and ALTER INDEX ... ATTACH PARTITION; then add the foreign key.`
             : `Create the index first: CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(makeObjectName(alter.table.replace(/^.*\./, ''), nameAddition(columns), 'idx'))} ON ${quoteName(alter.table)} (${columns.map(quoteIdent).join(', ')}); then add the foreign key NOT VALID and validate it.${leaveDoBlock(ctx)}`,
           ...(seen ? {} : { severity: 'info' as const }),
           subcommand,
-        });
+        };
+        const scans = `every DELETE on ${quoteName(referenced)}, and every UPDATE of its key, scans ${quoteName(alter.table)}`;
+        if (!builtLater) {
+          report({ ...finding, message: `${quoteName(alter.table)} (${cols}) references ${quoteName(referenced)} and may have no index on (${cols}) (migc has not seen the indexes of ${quoteName(alter.table)}): without one, every DELETE on ${quoteName(referenced)} scans ${quoteName(alter.table)}` });
+          continue;
+        }
+        report({ ...finding, message: `${quoteName(alter.table)} (${cols}) references ${quoteName(referenced)} but has no index on (${cols}): ${scans}`, standsAtEnd: () => !builtLater() });
+        report({ ...finding, message: `${quoteName(alter.table)} (${cols}) references ${quoteName(referenced)} but has no index on (${cols}) until a later migration builds one: until it runs, ${scans}`, standsAtEnd: builtLater });
       }
     }
     const removed = learn(ctx);
