@@ -141,7 +141,7 @@ function moveToSchema(ctx: StatementContext, report: (f: StatementFinding) => vo
  * (CREATE TABLE, CREATE VIEW, CREATE TABLE AS, or a rename to it), or a type (CREATE TYPE or
  * DOMAIN, or a rename to it).
  */
-function nameTakenAgain(later: readonly PgNode[], name: string, of: 'relation' | 'type' = 'relation'): boolean {
+export function nameTakenAgain(later: readonly PgNode[], name: string, of: 'relation' | 'type' = 'relation'): boolean {
   const key = tableKey(name);
   const dotted = (items: { String?: { sval?: string } }[] | undefined) => (items ?? []).map((i) => i.String?.sval ?? '?').join('.');
   for (const ast of later) {

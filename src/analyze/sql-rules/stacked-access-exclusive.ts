@@ -6,6 +6,7 @@ import { tableKey } from '../sql/schema-state.js';
 import { alterTableCommands, isCatalogTable, node, relationName } from './ast.js';
 import { formatCount } from '../../util/numbers.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
+import { nameTakenAgain } from './rename.js';
 
 /** The key of the table a CREATE TABLE (or CREATE TABLE AS) creates, or the view a CREATE VIEW does. */
 function createdTable(ast: PgNode, state: StatementContext['state']): string | undefined {
@@ -156,8 +157,8 @@ function accessExclusiveHeld(ctx: StatementContext, report: (finding: StatementF
 }
 
 /**
- * The tables the transaction neither dropped (or renamed away) already nor drops in this
- * statement or a later one (DROP TABLE, before COMMIT or ROLLBACK).
+ * The tables but those the transaction dropped (or renamed away) already, or drops in this
+ * statement or a later one (DROP TABLE, before COMMIT or ROLLBACK), and gives the name to no other.
  */
 function withoutDroppedLater(ctx: StatementContext, tables: readonly string[]): string[] {
   let dropped: Set<string> | undefined;
@@ -167,7 +168,9 @@ function withoutDroppedLater(ctx: StatementContext, tables: readonly string[]): 
     if (kind !== 'DropStmt' || body.removeType !== 'OBJECT_TABLE') continue;
     for (const o of body.objects ?? []) (dropped ??= new Set()).add(tableKey((o.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval).join('.')));
   }
-  return tables.filter((t) => !dropped?.has(tableKey(t)) && !ctx.state.relationGone(t));
+  // Not when a later statement gives the name to another (a view dropped and created again, a
+  // table rebuilt and swapped in): the queries that use it wait, then find the new one.
+  return tables.filter((t) => !((dropped?.has(tableKey(t)) || ctx.state.relationGone(t)) && !nameTakenAgain(ctx.later(), t)));
 }
 
 /** Whom a lock keeps waiting, coarsely: 3 every query, 2 writes and SELECT ... FOR UPDATE, 1 writes, 0 no everyday query. */
