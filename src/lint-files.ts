@@ -35,24 +35,27 @@ const flywayRepeatable = /^R__.*\.sql$/;
  * scripts by name, afterMigrateApplied, afterMigrate.
  */
 const Rank = {
-  beforeMigrate: 0, versioned: 1, unversioned: 2, afterVersioned: 3, beforeRepeatables: 4, repeatable: 5, afterMigrateApplied: 6, afterMigrate: 7,
+  beforeMigrate: 0, beforeEachMigrate: 1, versioned: 2, unversioned: 3, afterEachMigrate: 4, afterVersioned: 5, beforeRepeatables: 6, repeatable: 7,
+  afterMigrateApplied: 8, afterMigrate: 9,
 } as const;
 type Rank = (typeof Rank)[keyof typeof Rank];
 
 /**
  * Flyway's SQL callbacks, `<event>.sql` or `<event>__<description>.sql`, event names exactly as
- * Flyway's Event.fromId matches them. Those its migrate runs once, around the migrations, with
- * their place (Rank); the others it runs around each migration or statement, on an error, or for
- * another command (clean, validate, undo, ...): see flywayCallbacksLeftOut.
+ * Flyway's Event.fromId matches them. Those its migrate runs around the migrations, with their
+ * place (Rank): once (beforeMigrate, afterMigrate, ...), or around each migration, linted once
+ * (beforeEachMigrate before the first, whose types and domains the migrations may use;
+ * afterEachMigrate after the versioned scripts). The others it runs around each statement, on an
+ * error, or for another command (clean, validate, undo, ...): see flywayCallbacksLeftOut.
  */
 const flywayCallback = /^([a-zA-Z]+)(?:__.*)?\.sql$/;
 const flywayRunsOnce: Readonly<Record<string, Rank>> = {
-  beforeMigrate: Rank.beforeMigrate, afterVersioned: Rank.afterVersioned, beforeRepeatables: Rank.beforeRepeatables,
-  afterMigrateApplied: Rank.afterMigrateApplied, afterMigrate: Rank.afterMigrate,
+  beforeMigrate: Rank.beforeMigrate, beforeEachMigrate: Rank.beforeEachMigrate, afterEachMigrate: Rank.afterEachMigrate, afterVersioned: Rank.afterVersioned,
+  beforeRepeatables: Rank.beforeRepeatables, afterMigrateApplied: Rank.afterMigrateApplied, afterMigrate: Rank.afterMigrate,
 };
 const flywayOtherEvents: ReadonlySet<string> = new Set([
-  'beforeClean', 'afterClean', 'afterCleanError', 'beforeEachMigrate', 'beforeEachMigrateStatement', 'afterEachMigrateStatement',
-  'afterEachMigrateStatementError', 'afterEachMigrate', 'afterEachMigrateError', 'afterMigrateError', 'beforeUndo', 'beforeEachUndo',
+  'beforeClean', 'afterClean', 'afterCleanError', 'beforeEachMigrateStatement', 'afterEachMigrateStatement',
+  'afterEachMigrateStatementError', 'afterEachMigrateError', 'afterMigrateError', 'beforeUndo', 'beforeEachUndo',
   'beforeEachUndoStatement', 'afterEachUndoStatement', 'afterEachUndoStatementError', 'afterEachUndo', 'afterEachUndoError', 'afterUndo',
   'afterUndoError', 'beforeValidate', 'afterValidate', 'afterValidateError', 'beforeBaseline', 'afterBaseline', 'afterBaselineError',
   'beforeRepair', 'afterRepair', 'afterRepairError', 'beforeInfo', 'afterInfo', 'afterInfoError', 'afterMigrateOperationFinish',
@@ -66,7 +69,7 @@ export function flywayCallbackEvent(file: string): string | undefined {
 }
 
 /**
- * The Flyway callbacks migrate does not run once around the migrations (beforeEachMigrate,
+ * The Flyway callbacks migrate does not run around the migrations (beforeEachMigrateStatement,
  * afterMigrateError, beforeClean, ...): migc, which lints each file once in order, leaves them out.
  */
 export function flywayCallbacksLeftOut(files: readonly string[]): string[] {
@@ -237,9 +240,10 @@ function comparePaths(a: string, b: string): number {
  *   share; folders without a version add nothing, and Flyway's scripts go by their own version
  *   alone, as Flyway finds them in any folder;
  * - files without a version follow, in name order; Flyway's repeatable R__ files come last, by name;
- * - Flyway's callbacks that migrate runs once stand where it runs them: beforeMigrate first,
- *   afterVersioned after the versioned scripts, beforeRepeatables before the repeatable ones,
- *   afterMigrateApplied and then afterMigrate last (Rank);
+ * - Flyway's callbacks that migrate runs around the migrations stand where it runs them:
+ *   beforeMigrate first, then beforeEachMigrate (once), afterEachMigrate (once) and afterVersioned
+ *   after the versioned scripts, beforeRepeatables before the repeatable ones, afterMigrateApplied
+ *   and then afterMigrate last (Rank);
  * - a down (`x.down.sql`, diesel's `down.sql`, Flyway's `U<version>__`) follows the up it undoes
  *   (`x.up.sql` or `x.sql` in the same folder, `up.sql` in the same folder, `V<version>__`); a
  *   down without an up stands where its up would;

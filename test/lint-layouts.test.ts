@@ -64,7 +64,9 @@ describe('migrationOrder', () => {
     expect(migrationOrder(names)).toEqual(['beforeMigrate__a.sql', 'beforeMigrate__b.sql', 'V1__a.sql', 'V2__b.sql', 'afterVersioned.sql', 'beforeRepeatables.sql', 'R__a.sql', 'R__b.sql', 'afterMigrateApplied__x.sql', 'afterMigrate.sql', 'afterMigrate__grants.sql']);
     // Event names as Flyway matches them, exactly: these are plain files without a version.
     expect(migrationOrder(['aftermigrate.sql', 'V1__a.sql', 'beforeMigrateX.sql'])).toEqual(['V1__a.sql', 'aftermigrate.sql', 'beforeMigrateX.sql']);
-    expect(flywayCallbacksLeftOut(['beforeEachMigrate.sql', 'afterMigrate.sql', 'db/afterMigrateError__x.sql', 'beforeClean.sql', 'aftermigrateerror.sql'])).toEqual(['beforeEachMigrate.sql', 'db/afterMigrateError__x.sql', 'beforeClean.sql']);
+    // Those run around each migration, once: beforeEachMigrate before the versioned scripts, afterEachMigrate after them.
+    expect(migrationOrder(['V2__b.sql', 'afterVersioned.sql', 'afterEachMigrate.sql', 'V1__a.sql', 'beforeEachMigrate.sql', 'beforeMigrate.sql'])).toEqual(['beforeMigrate.sql', 'beforeEachMigrate.sql', 'V1__a.sql', 'V2__b.sql', 'afterEachMigrate.sql', 'afterVersioned.sql']);
+    expect(flywayCallbacksLeftOut(['beforeEachMigrate.sql', 'beforeEachMigrateStatement.sql', 'afterMigrate.sql', 'db/afterMigrateError__x.sql', 'beforeClean.sql', 'aftermigrateerror.sql'])).toEqual(['beforeEachMigrateStatement.sql', 'db/afterMigrateError__x.sql', 'beforeClean.sql']);
   });
 
   it('pairs a golang-migrate or sqlx down with its up by version, whatever their titles say', () => {
@@ -410,12 +412,12 @@ describe('lint over each tool\'s layout', () => {
     ]);
   });
 
-  it('Flyway callbacks: beforeMigrate first, afterMigrate after the repeatables, each said in a note; those run around each migration left out with a note', async () => {
+  it('Flyway callbacks: beforeMigrate first, beforeEachMigrate once before the migrations, afterMigrate after the repeatables, each said in a note; those run around each statement or on errors left out with a note', async () => {
     const { files, found, layout } = await lintFolder('flyway-callbacks');
-    expect(files).toEqual(['beforeMigrate.sql', 'V1__init.sql', 'V2__widen_note.sql', 'R__recent_events.sql', 'afterMigrate__narrow_note.sql', 'afterMigrate__refresh_counts.sql']);
+    expect(files).toEqual(['beforeMigrate.sql', 'beforeEachMigrate.sql', 'V1__init.sql', 'V2__widen_note.sql', 'R__recent_events.sql', 'afterMigrate__narrow_note.sql', 'afterMigrate__refresh_counts.sql']);
     expect(layout.map((d) => `${d.file} ${d.code} ${d.message}`)).toEqual([
-      'afterMigrate__narrow_note.sql MG024 linted 3 Flyway callbacks where migrate runs them (beforeMigrate.sql before the migrations; afterMigrate__narrow_note.sql and afterMigrate__refresh_counts.sql last): Flyway runs them at every migrate, also when no migration is pending',
-      'afterMigrateError__alert.sql MG024 left out 2 Flyway callbacks (afterMigrateError__alert.sql, beforeEachMigrate.sql): Flyway runs them around each migration or statement, on an error, or for another command, not once in the migrations\' order',
+      'afterMigrate__narrow_note.sql MG024 linted 4 Flyway callbacks where migrate runs them (beforeMigrate.sql before the migrations; beforeEachMigrate.sql once before the migrations (Flyway runs it before each); afterMigrate__narrow_note.sql and afterMigrate__refresh_counts.sql last): Flyway runs them at every migrate, also when no migration is pending',
+      'afterMigrateError__alert.sql MG024 left out 2 Flyway callbacks (afterMigrateError__alert.sql, beforeEachMigrateStatement.sql): Flyway runs them around each statement, on an error, or for another command, not in the migrations\' order',
     ]);
     // Judged after the repeatable view that reads the column, and after the refresh's view exists.
     expect(found.filter((f) => f.startsWith('afterMigrate')).map((f) => f.slice(0, f.indexOf(':', f.indexOf(' ')) + 1 || undefined))).toEqual([
@@ -424,7 +426,7 @@ describe('lint over each tool\'s layout', () => {
       'afterMigrate__refresh_counts.sql:2 MG222 REFRESH MATERIALIZED VIEW event_counts holds an ACCESS EXCLUSIVE lock on the view while its whole query runs:',
     ]);
     // A callback named on the command line is linted, whatever Flyway does with it.
-    expect((await findMigrations(['beforeEachMigrate.sql'], `${fixtures}/flyway-callbacks`)).files).toEqual(['beforeEachMigrate.sql']);
+    expect((await findMigrations(['beforeEachMigrateStatement.sql'], `${fixtures}/flyway-callbacks`)).files).toEqual(['beforeEachMigrateStatement.sql']);
   });
 
   it('Flyway under --file-transaction: a script whose .conf says executeInTransaction=false runs statement by statement', async () => {

@@ -148,9 +148,9 @@ function orderGuesses(ordered: readonly string[]): Diagnostic[] {
 
 /**
  * Flyway's SQL callbacks (`beforeMigrate.sql`, `afterMigrate__grants.sql`): those migrate runs
- * once are linted where it runs them (migrationOrder), with a note that they run on every migrate;
- * the others (beforeEachMigrate, afterMigrateError, beforeClean, ...) are left out with a note,
- * unless named on the command line (`given`).
+ * around the migrations are linted where it runs them (migrationOrder), once, with a note that they
+ * run on every migrate; the others (beforeEachMigrateStatement, afterMigrateError, beforeClean,
+ * ...) are left out with a note, unless named on the command line (`given`).
  */
 function flywayCallbackNotes(files: readonly string[], given: ReadonlySet<string>): { leftOut: Set<string>; diagnostics: Diagnostic[] } {
   const leftOut = new Set(flywayCallbacksLeftOut(files).filter((f) => !given.has(f)));
@@ -171,7 +171,7 @@ function flywayCallbackNotes(files: readonly string[], given: ReadonlySet<string
     const some = [...leftOut].sort();
     diagnostics.push({
       code: 'MG024', severity: 'info', file: some[0]!,
-      message: `left out ${some.length} Flyway callback${some.length === 1 ? '' : 's'} (${names(some)}): Flyway runs ${some.length === 1 ? 'it' : 'them'} around each migration or statement, on an error, or for another command, not once in the migrations' order`,
+      message: `left out ${some.length} Flyway callback${some.length === 1 ? '' : 's'} (${names(some)}): Flyway runs ${some.length === 1 ? 'it' : 'them'} around each statement, on an error, or for another command, not in the migrations' order`,
       help: `Lint ${some.length === 1 ? 'it' : 'them'} on ${some.length === 1 ? 'its' : 'their'} own: migc lint ${some[0]}`,
     });
   }
@@ -181,7 +181,8 @@ function flywayCallbackNotes(files: readonly string[], given: ReadonlySet<string
 /** Where migrate runs the events of these callbacks, in its order: `beforeMigrate.sql before the migrations; ...`. */
 function callbackPlaces(callbacks: readonly string[]): string {
   const places: readonly (readonly [string, string])[] = [
-    ['beforeMigrate', 'before the migrations'], ['afterVersioned', 'after the versioned scripts'], ['beforeRepeatables', 'before the repeatable scripts'],
+    ['beforeMigrate', 'before the migrations'], ['beforeEachMigrate', 'once before the migrations (Flyway runs it before each)'],
+    ['afterEachMigrate', 'once after the versioned scripts (Flyway runs it after each)'], ['afterVersioned', 'after the versioned scripts'], ['beforeRepeatables', 'before the repeatable scripts'],
     ['afterMigrateApplied', 'after the migrations'], ['afterMigrate', 'last'],
   ];
   return places.flatMap(([event, place]) => {
