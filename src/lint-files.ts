@@ -153,6 +153,9 @@ function describe(file: string, root: number, underscorePair?: 'up' | 'down'): N
   const p = postgrator.exec(base);
   if (p) return versioned(file, p[1]!, folders(dirs), `p:${dir}/${parts(p[1]!).join('.')}`, p[2] === 'undo');
   const rollback = base.endsWith('.down.sql') || base.endsWith('.rollback.sql') || underscorePair === 'down';
+  // A part of a popx split migration: the group is the migration (popxSplitGroup).
+  const split = popxSplitGroup(file);
+  if (split !== undefined) return versioned(file, base, folders(dirs), split, rollback);
   const stem = underscorePair ? base.replace(/_(up|down)\.sql$/, '') : base.replace(/(\.up|\.down|\.rollback)?\.sql$/, '');
   // golang-migrate and sqlx pair <version>_<title>[.up].sql and .down.sql by version, whatever
   // the titles say (ente's 64_collection_pub_magic_metadata.up.sql has 64_collection_drop_..._metadata.down.sql).
@@ -246,7 +249,8 @@ function comparePaths(a: string, b: string): number {
  *   and then afterMigrate last (Rank);
  * - a down (`x.down.sql`, diesel's `down.sql`, Flyway's `U<version>__`) follows the up it undoes
  *   (`x.up.sql` or `x.sql` in the same folder, `up.sql` in the same folder, `V<version>__`); a
- *   down without an up stands where its up would;
+ *   down without an up stands where its up would; the parts of a popx split migration
+ *   (popxSplitGroup) are one migration: its ups, then its downs latest first, as popx rolls back;
  * - ties (files without a version, a Flyway version in several folders) are broken by path,
  *   folder by folder, versions in folder names compared as numbers (comparePaths).
  * The order is the same on every machine.
@@ -268,9 +272,31 @@ export function migrationOrder(files: readonly string[]): string[] {
   list.sort((a, b) => compareNamed(a.key, b.key));
   for (const { m } of list) {
     for (const n of m.ups.sort(compareNamed)) ordered.push(n.file);
-    for (const n of m.downs.sort(compareNamed)) ordered.push(n.file);
+    m.downs.sort(compareNamed);
+    // popx rolls back the latest version first: a split migration's downs, last part first.
+    if (m.downs.length > 1 && popxSplitGroup(m.downs[0]!.file) !== undefined) m.downs.reverse();
+    for (const n of m.downs) ordered.push(n.file);
   }
   return ordered;
+}
+
+/**
+ * Ory's split migrations (Kratos and Hydra, converted from fizz): a popx version of 20 digits is a
+ * timestamp of 14 and a part of 6 (20191100000002000000_requests ... 20191100000002000004_requests),
+ * one part per statement. The parts' downs were split from the fizz migration's down as they
+ * came, so a part's down does not undo its own part's up: run in popx's order, latest version
+ * first, the downs undo the parts' ups together (down 4 drops what up 1 made, down 3 what up 0
+ * made). The parts of one timestamp and one name are one migration: its ups in version order,
+ * then its downs latest first, each judged after the ones before it (src/lint.ts). Parts of one
+ * timestamp under different names (kratos's 20230707133700000000_identity_login_code and
+ * ..000001_identity_registration_code) are migrations of their own. The group's key (a pair
+ * key, as migrationOf() gives it), or undefined for any other file.
+ */
+export function popxSplitGroup(file: string): string | undefined {
+  const slash = file.lastIndexOf('/');
+  const m = popxName.exec(file.slice(slash + 1));
+  if (!m || m[1]!.length !== 20) return undefined;
+  return `x:${slash < 0 ? '' : file.slice(0, slash)}/${m[1]!.slice(0, 14)}_${m[2]!}`;
 }
 
 /**

@@ -1,13 +1,14 @@
 import { analyzeSqlFile, ignoresIn, standingFindings, withIgnores, type PendingFinding, type RunTransaction, type SessionSettings } from './analyze/sql/analyze.js';
 import { defaultPostgresMajor } from './analyze/sql/context.js';
 import { madeTogether, SchemaState, type MadeObjects } from './analyze/sql/schema-state.js';
+import { viewsOf } from './analyze/compat/views.js';
 import { applyRuleSettings } from './analyze/settings.js';
 import type { ProjectConfig } from './workspace/config.js';
 import { compareDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js';
 import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
 import { sqlFileTooLarge } from './load/limits.js';
-import { dieselMetadataPath, fileSections, statementBreaks, flywayConfExecuteInTransaction, isFlywayScript, isGraphileMigration, isGraphilePlaceholder, isRollbackFile, migrationOf, isSentAsOneQueryString, liquibaseChangelog, yoyoMigrationOf } from './lint-files.js';
+import { dieselMetadataPath, fileSections, statementBreaks, flywayConfExecuteInTransaction, isFlywayScript, isGraphileMigration, isGraphilePlaceholder, isRollbackFile, migrationOf, isSentAsOneQueryString, liquibaseChangelog, popxSplitGroup, yoyoMigrationOf } from './lint-files.js';
 import { flywayScriptTransaction } from './lint-flyway.js';
 import { dieselMetadata, type DieselMetadata } from './lint-diesel.js';
 import { statementFacts } from './sql/facts.js';
@@ -74,6 +75,11 @@ export interface LintResult {
  * next migration runs after the up, not after the down. What the up created is no longer new for
  * its rollback: a down runs after its up has been live (a failed up in a transaction undoes
  * itself), so the tables it made hold rows by then, and locking or scanning them is felt.
+ *
+ * The downs of a popx split migration (popxSplitGroup), which follow its ups latest first, are
+ * judged as one chain, as popx runs them: each against the schema the group's ups and the downs
+ * before it left, in a transaction of its own (what those downs made is no longer new), and the
+ * chain is undone after its last down. Each may drop what any of the group's ups made.
  */
 export async function lint(options: LintOptions, host: Host): Promise<LintResult> {
   await loadSqlParser();
@@ -100,6 +106,8 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     madeBy.set(migration, madeTogether(madeBy.get(migration), objects));
   };
   let previous: { file: string; rollback: boolean } | undefined;
+  /** The downs of a popx split migration judged so far, their changes kept until the last (beginTentatively). */
+  let chain: { group: string; undo: () => void } | undefined;
   /** The up files as one run in one transaction (runTransaction): what each leaves to the next. */
   const run: RunTransaction | undefined = options.runTransaction ? { lineIn: (f, offset) => sources.get(f)?.position(offset).line ?? 1 } : undefined;
   /** In a run, nothing is settled: where what the files counted so far had made ends (madeInRun). */
@@ -112,11 +120,20 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
   for (const [i, file] of options.files.entries()) {
     const text = texts[i];
     const rollbackFile = isRollbackFile(file) || options.rollbacks?.has(file) === true;
+    // A down of a popx split migration after another of its downs: judged after that one ran.
+    const group = rollbackFile ? popxSplitGroup(file) : undefined;
+    const chained = group !== undefined && chain?.group === group;
+    if (chain && !chained) {
+      chain.undo();
+      chain = undefined;
+    }
     // What the previous migration created is no longer new (the next one may run months later);
     // a rollback file follows its up and judges what the up left, after it has been live. In one
     // run's transaction it stays new: uncommitted, nobody else sees it (a rollback settles it for
     // itself, tentatively).
-    if (run) {
+    if (chained) {
+      // Nothing to settle: the down before, in the chain, made it new, and is settled tentatively below.
+    } else if (run) {
       if (previous && !previous.rollback) madeInRun(previous.file);
     } else {
       const settled = state.settle();
@@ -197,7 +214,9 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
         const statements = sections.length === 1 ? view : view.filter((s) => s.start >= section.start && s.start < section.end);
         // A Liquibase changeset is a migration of its own: what the ones before it created is not
         // new; nor is what an up part created for its down part (goose, dbmate), run another day.
-        if (run && section.rollback) {
+        if (group !== undefined && section.rollback) {
+          // Settled before the chain, or tentatively within it (below).
+        } else if (run && section.rollback) {
           if (!rollbackFile) madeInRun(file);
         } else if (section.newMigration || section.rollback) {
           const settledParts = state.settle();
@@ -220,6 +239,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           ...(inRun ? { run } : {}),
           ...(section.rollback ? { rollback: true } : {}),
           ...(section.rollback && rollbackFile ? { rollbackFile: true } : {}),
+          ...(section.rollback && group !== undefined ? { rollbackChained: true } : {}),
           ...(madeByUp ? { madeByUp } : {}),
           // Comments before its own part are another part's.
           ...(sections.length > 1 ? { from: section.start } : {}),
@@ -229,15 +249,32 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           pending,
         }, state);
         // A rollback of a run settles what the run made for itself: it runs after its up has been live.
-        const findings = applyRuleSettings(section.rollback ? state.tentatively(() => {
-          if (run) state.settleTentatively();
-          return analyze();
-        }) : analyze(), options.config?.rules);
+        // A down of a split migration stays applied for the next down of the chain, which runs
+        // another day: what it made is settled for that one (in a run, what the run made, first).
+        let judged: Diagnostic[];
+        if (group !== undefined && section.rollback) {
+          if (chain?.group !== group) {
+            const undoState = state.beginTentatively();
+            const undoViews = viewsOf(state).beginTentatively();
+            chain = { group, undo: () => { undoViews(); undoState(); } };
+          }
+          // What the down before made is no longer new (it ran another day); before the first
+          // down, what a run made (outside a run, settled above already: this finds nothing new).
+          state.settleTentatively();
+          judged = analyze();
+        } else {
+          judged = section.rollback ? state.tentatively(() => {
+            if (run) state.settleTentatively();
+            return analyze();
+          }) : analyze();
+        }
+        const findings = applyRuleSettings(judged, options.config?.rules);
         for (const d of findings) own.push(d); // not push(...): a large file has more findings than a call takes arguments
       }
     }
     perFile.push({ file, own });
   }
+  chain?.undo();
   // Every file has run: what waited for the end of the run is judged on the schema they leave,
   // and placed among its file's findings.
   const standing = applyRuleSettings(standingFindings(pending), options.config?.rules);

@@ -497,6 +497,37 @@ describe('lint over each tool\'s layout', () => {
     expect((await lintFolder('popx')).found.filter((f) => / MG204/.test(f))).toEqual([]);
   });
 
+  it('popx: a split migration (versions of a timestamp and a part) is one migration: its ups, then its downs latest first, each judged after the ones before it', async () => {
+    const { files, found } = await lintFolder('popx-split', { fileTransaction: true });
+    expect(files).toEqual([
+      '20240101000000000000_identities.up.sql', '20240101000000000000_identities.down.sql',
+      '20240201000000000000_requests.up.sql', '20240201000000000001_requests.up.sql', '20240201000000000002_requests.up.sql', '20240201000000000003_requests.up.sql',
+      '20240201000000000003_requests.down.sql', '20240201000000000002_requests.down.sql', '20240201000000000001_requests.down.sql', '20240201000000000000_requests.down.sql',
+      '20240301000000000000_codes.up.sql', '20240301000000000001_codes.up.sql', '20240301000000000002_codes.up.sql',
+      '20240301000000000002_codes.down.sql', '20240301000000000001_codes.down.sql', '20240301000000000000_codes.down.sql',
+    ]);
+    // Down 2 drops login_requests after down 3 dropped the table that references it (no MG237);
+    // downs 0 and 1 drop what later parts' ups made, and down 3 what up 1 made: the migration's
+    // own (no MG214). Down 1 of codes drops the table after down 2 dropped the view that reads
+    // it (no MG237). Down 0 of codes also drops identities.state, which the requests migration
+    // made: lost on rollback.
+    expect(found.filter((f) => !/ MG219 /.test(f))).toEqual([
+      '20240301000000000000_codes.down.sql:1 MG214 this rollback drops column identities.state, which its up did not make: the rollback loses what was there before the up',
+    ]);
+    // The same in one run's transaction: its downs are judged as a chain too.
+    const run = await findMigrations(['.'], `${fixtures}/popx-split`);
+    const inRun = await lint({ files: run.files, runTransaction: true }, nodeHost(`${fixtures}/popx-split`));
+    expect(inRun.diagnostics.filter((d) => d.code !== 'MG219' && d.severity !== 'info').map((d) => `${d.file} ${d.code}`)).toEqual(['20240301000000000000_codes.down.sql MG214']);
+    // A version of another length is no split migration: each down follows its own up.
+    expect(migrationOrder(['m/20240201000001_requests.up.sql', 'm/20240201000000_requests.down.sql', 'm/20240201000000_requests.up.sql', 'm/20240201000001_requests.down.sql'])).toEqual([
+      'm/20240201000000_requests.up.sql', 'm/20240201000000_requests.down.sql', 'm/20240201000001_requests.up.sql', 'm/20240201000001_requests.down.sql',
+    ]);
+    // Parts of one timestamp under other names (kratos's ..._identity_login_code and ..._identity_registration_code) are migrations of their own.
+    expect(migrationOrder(['m/20240201000000000001_b.down.sql', 'm/20240201000000000000_a.up.sql', 'm/20240201000000000001_b.up.sql', 'm/20240201000000000000_a.down.sql'])).toEqual([
+      'm/20240201000000000000_a.up.sql', 'm/20240201000000000000_a.down.sql', 'm/20240201000000000001_b.up.sql', 'm/20240201000000000001_b.down.sql',
+    ]);
+  });
+
   it('popx: on PostgreSQL, a version\'s .postgres. file replaces its generic one, and files for other databases are left out, each said in a note', async () => {
     const { files, found, layout } = await lintFolder('popx-dialects', { fileTransaction: true });
     expect(files).toEqual([

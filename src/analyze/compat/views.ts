@@ -97,12 +97,20 @@ export class ViewCatalog {
 
   /** Runs `judge`, then puts the views back as they were (with SchemaState.tentatively for a rollback). */
   tentatively<T>(judge: () => T): T {
-    const saved = new Map(this.views);
+    const undo = this.beginTentatively();
     try {
       return judge();
     } finally {
-      this.views = saved;
+      undo();
     }
+  }
+
+  /** tentatively() left open (with SchemaState.beginTentatively): the returned function puts the views back. */
+  beginTentatively(): () => void {
+    const saved = new Map(this.views);
+    return () => {
+      this.views = saved;
+    };
   }
 
   /**

@@ -690,6 +690,12 @@ export interface FileAnalysisOptions extends AnalysisOptions {
    * popx migration split in parts rolls back in reverse order of the parts).
    */
   readonly rollbackFile?: boolean;
+  /**
+   * The rollback is one of a chain judged one after the other (the downs of a popx split
+   * migration, src/lint.ts): the caller keeps its changes, views included, for the next one, in
+   * state.beginTentatively() and viewsOf(state).beginTentatively(), and undoes them after the last.
+   */
+  readonly rollbackChained?: boolean;
   /** A rollback: what its up made (its tables, columns, views), when lint saw the up. */
   readonly madeByUp?: MadeObjects;
   /**
@@ -810,9 +816,10 @@ interface OpenTransaction {
  * comments honoured for the statement that follows them. Tables the file creates are new.
  */
 export function analyzeSqlFile(file: string, statements: readonly ParsedStatement[], text: string, options: FileAnalysisOptions, state = new SchemaState()): Diagnostic[] {
-  // A rollback's views are undone with the state's (the caller runs it inside state.tentatively()).
+  // A rollback's views are undone with the state's (the caller runs it inside state.tentatively(),
+  // or undoes a chain of rollbacks itself).
   const views = viewsOf(state);
-  return options.rollback ? views.tentatively(() => analyzeFile(file, statements, text, options, state)) : analyzeFile(file, statements, text, options, state);
+  return options.rollback && !options.rollbackChained ? views.tentatively(() => analyzeFile(file, statements, text, options, state)) : analyzeFile(file, statements, text, options, state);
 }
 
 /** What a view refuses, reported as the plans' check reports it. */

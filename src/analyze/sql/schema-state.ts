@@ -593,16 +593,33 @@ export class SchemaState implements KnownSchema {
    * before, at the cost of the changes made, not of the size of the schema.
    */
   tentatively<T>(judge: () => T): T {
-    const outer = this.journal;
-    const journal: (() => void)[] = [];
-    this.journal = journal;
+    const undo = this.beginTentatively();
     try {
       return judge();
     } finally {
+      undo();
+    }
+  }
+
+  /**
+   * tentatively() left open: what is applied from now on is undone when the returned function is
+   * called (once, and before any tentatively() or beginTentatively() begun outside it ends). For
+   * several rollbacks judged one after the other, each against what the ones before it left (the
+   * downs of a popx split migration), undone together after the last. Inside, settle() would not
+   * be undone: use settleTentatively().
+   */
+  beginTentatively(): () => void {
+    const outer = this.journal;
+    const journal: (() => void)[] = [];
+    this.journal = journal;
+    let ended = false;
+    return () => {
+      if (ended || this.journal !== journal) throw new Error('tentative changes undone out of order');
+      ended = true;
       this.journal = outer;
       for (let i = journal.length - 1; i >= 0; i--) journal[i]!();
       this.revision++;
-    }
+    };
   }
 
   /** How many times a table was set or deleted so far: a mark for tableChangesSince(). */
