@@ -178,13 +178,13 @@ function expressionShape(expression: unknown, state: Pick<SchemaState, 'routines
   return why;
 }
 
-/** Whether a function is pg_catalog's (a plain function: prokind f) or one these files created or altered. */
-function knownFunction(call: FunctionCallNode, state: Pick<SchemaState, 'functions'>): boolean {
+/** Whether a function is pg_catalog's (a plain function: prokind f) or one these files created (whether it returns a set is known). */
+function knownFunction(call: FunctionCallNode, state: Pick<SchemaState, 'functions' | 'routines'>): boolean {
   const names = (call.funcname ?? []).map((n) => n.String?.sval ?? '?');
   const name = names[names.length - 1]!;
   knownBuiltins ??= new Set([...volatileBuiltinNames.split(/\s+/), ...nonVolatileBuiltinNames.split(/\s+/)].filter(Boolean));
   if ((names.length === 1 || names[0] === 'pg_catalog') && knownBuiltins.has(name)) return true;
-  return state.functions.has(tableKey(names.join('.')));
+  return state.functions.has(tableKey(names.join('.'))) && calledRoutine(call, state) !== undefined;
 }
 
 /** How often a body refers to parameter `position` (by $n, by its name, or as function.name). */
