@@ -1,6 +1,6 @@
 #!/bin/sh
 # Writes src/analyze/sql/builtin-functions.ts from a PostgreSQL server's catalog: the names of the
-# functions in pg_catalog, by volatility. Usage: scripts/gen-builtin-functions.sh postgres://...
+# functions in pg_catalog, by volatility, and those that return a set. Usage: scripts/gen-builtin-functions.sh postgres://...
 set -eu
 url=${1:?a connection URL}
 q() {
@@ -18,5 +18,10 @@ version=$(psql -At "$url" -c "show server_version_num")
   echo "/** Functions of pg_catalog whose every overload is immutable or stable. */"
   echo "export const nonVolatileBuiltinNames ="
   q "proname not in (select proname from pg_proc where pronamespace = 'pg_catalog'::regnamespace and provolatile = 'v')"
+  echo "  '';"
+  echo ""
+  echo "/** Functions of pg_catalog with an overload that returns a set (generate_series, unnest): a SQL function whose SELECT calls one is not inlined. */"
+  echo "export const setReturningBuiltinNames ="
+  q "proretset"
   echo "  '';"
 } > src/analyze/sql/builtin-functions.ts

@@ -20,7 +20,8 @@ describe('the schema state across files', () => {
   });
 
   it('knows the volatility a later file relies on', async () => {
-    const define = (volatility: string) => `CREATE FUNCTION app.tenant() RETURNS int LANGUAGE sql ${volatility} AS $$ SELECT 1 $$;\n`;
+    // STABLE: not inlined (its body is more volatile than declared), one value. Left VOLATILE: inlined, and random() is volatile.
+    const define = (volatility: string) => `CREATE FUNCTION app.tenant() RETURNS int LANGUAGE sql ${volatility} AS $$ SELECT (random() * 10)::int $$;\n`;
     const use = "SET lock_timeout = '5s';\nALTER TABLE orders ADD COLUMN tenant int DEFAULT app.tenant();\n";
     const table = 'CREATE TABLE orders (id bigint PRIMARY KEY);\n';
     expect(await codes({ '1.sql': table + define('STABLE'), '2.sql': use })).toEqual([]);

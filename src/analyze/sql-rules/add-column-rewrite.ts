@@ -2,7 +2,8 @@ import { alterTableCommands } from './ast.js';
 import { columnType } from '../sql/types.js';
 import { emptyHere, isLarge, severityFor, sizeNote, type StatementRule } from '../sql/context.js';
 import { nonVolatileBuiltinNames, volatileBuiltinNames } from '../sql/builtin-functions.js';
-import { tableKey, type Volatility } from '../sql/schema-state.js';
+import { tableKey, type Routine, type SchemaState } from '../sql/schema-state.js';
+import { calledRoutine, inlining as inliningOf, routineVolatility, type FunctionCallNode } from '../sql/inline-function.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 /** Volatile functions that are not in PostgreSQL 15's pg_catalog: uuid-ossp's, and PostgreSQL 18's uuidv4/uuidv7. */
@@ -19,42 +20,67 @@ function builtinFunctions(): { volatile: Set<string>; nonVolatile: Set<string> }
   return builtins;
 }
 
-/** Why a function call gives each row its own value, or undefined when it gives one value per statement. */
-function volatileCall(names: readonly string[], functions: ReadonlyMap<string, Volatility>): string | undefined {
+/**
+ * Built-in volatile functions whose calls give another value each time: a default of one gives
+ * each row its own. Other volatile ones (txid_current(), currval()) are evaluated for each row too.
+ */
+const perRowValues = new Set(['random', 'random_normal', 'gen_random_uuid', 'clock_timestamp', 'timeofday', 'nextval', ...otherVolatile]);
+
+/** What the default's calls are judged on: the functions the files declared, and the routines they created. */
+type KnownFunctions = Pick<SchemaState, 'functions' | 'routines'>;
+
+/**
+ * Why a function call makes the default volatile, as "<call>, <why>", or undefined when it gives
+ * one value per statement. `inlining`: the SQL functions whose bodies are being judged in place of
+ * their call (PostgreSQL does not inline one in itself).
+ */
+function volatileCall(call: FunctionCallNode, state: KnownFunctions, inlining: ReadonlySet<Routine>): string | undefined {
+  const names = (call.funcname ?? []).map((n) => n.String?.sval ?? '?');
   const name = names[names.length - 1]!;
   const schema = names.length > 1 ? names.slice(0, -1).join('.') : undefined;
   const { volatile, nonVolatile } = builtinFunctions();
   // pg_catalog comes first on the search path: an unqualified built-in name is the built-in.
   if (schema === undefined || schema === 'pg_catalog') {
-    if (volatile.has(name)) return `the default calls ${quoteIdent(name)}(), which is volatile: each row gets its own value`;
+    if (volatile.has(name)) return `${quoteIdent(name)}(), which is volatile: ${perRowValues.has(name) ? 'each row gets its own value' : 'PostgreSQL evaluates it for each existing row'}`;
     if (nonVolatile.has(name)) return undefined;
   }
   const key = tableKey(names.join('.'));
-  const declared = functions.get(key);
-  if (declared === 'volatile') return `the default calls ${quoteName(key)}(), declared (or left) VOLATILE: each row gets its own value`;
-  if (declared) return undefined;
-  return `the default calls ${quoteName(key)}(), a function these files do not define: a function is VOLATILE unless declared IMMUTABLE or STABLE, and then each row gets its own value`;
+  const declared = state.functions.get(key);
+  if (declared === undefined) return `${quoteName(key)}(), a function these files do not define: a function is VOLATILE unless declared IMMUTABLE or STABLE, and PostgreSQL evaluates a volatile one for each existing row`;
+  if (declared !== 'volatile') return undefined;
+  // Planning the default inlines a simple SQL function first: its body's volatility is what counts (src/analyze/sql/inline-function.ts).
+  const routine = calledRoutine(call, state);
+  if (routine && !inlining.has(routine) && routineVolatility(routine) === 'volatile') {
+    const planned = inliningOf(routine, call, state);
+    if (planned.inlined) {
+      const inside = new Set([...inlining, routine]);
+      const found = planned.expressions.map((e) => callsVolatile(e, state, inside)).find(Boolean);
+      return found ? `${quoteName(key)}(), a SQL function PostgreSQL inlines, whose body calls ${found}` : undefined;
+    }
+    if (planned.why) return `${quoteName(key)}(), declared (or left) VOLATILE and not inlined by PostgreSQL (${planned.why}): PostgreSQL evaluates it for each existing row`;
+  }
+  return `${quoteName(key)}(), declared (or left) VOLATILE: PostgreSQL evaluates it for each existing row`;
 }
 
-function callsVolatile(expr: unknown, functions: ReadonlyMap<string, Volatility>): string | undefined {
+function callsVolatile(expr: unknown, state: KnownFunctions, inlining: ReadonlySet<Routine> = new Set()): string | undefined {
   if (!expr || typeof expr !== 'object') return undefined;
-  const call = (expr as { FuncCall?: { funcname?: { String?: { sval?: string } }[] } }).FuncCall;
+  const call = (expr as { FuncCall?: FunctionCallNode }).FuncCall;
   if (call?.funcname?.length) {
-    const found = volatileCall(call.funcname.map((n) => n.String?.sval ?? '?'), functions);
+    const found = volatileCall(call, state, inlining);
     if (found) return found;
   }
   for (const v of Object.values(expr)) {
-    const found = Array.isArray(v) ? v.map((e) => callsVolatile(e, functions)).find(Boolean) : callsVolatile(v, functions);
+    const found = Array.isArray(v) ? v.map((e) => callsVolatile(e, state, inlining)).find(Boolean) : callsVolatile(v, state, inlining);
     if (found) return found;
   }
   return undefined;
 }
 
 /**
- * Why adding this column rewrites the table, if it does. `functions` are the functions the
- * schema knows, with their declared volatility.
+ * Why adding this column rewrites the table, if it does. `state`: the functions the schema knows,
+ * with their declared volatility, and the routines the files created (their bodies).
  */
-export function rewriteReason(def: Record<string, any>, context: { readonly postgres: number; readonly functions: ReadonlyMap<string, Volatility> }): string | undefined {
+export function rewriteReason(def: Record<string, any>, context: { readonly postgres: number; readonly state: KnownFunctions }): string | undefined {
   const { postgres } = context;
   const type = columnType(def.typeName);
   if (type && /^serial[248]$/.test(type.name)) return `${type.name.replace('serial4', 'serial').replace('serial8', 'bigserial').replace('serial2', 'smallserial')} fills every row from a sequence`;
@@ -64,8 +90,8 @@ export function rewriteReason(def: Record<string, any>, context: { readonly post
     // A virtual one (PostgreSQL 18's default: no STORED) is computed when read: no rewrite (seen on PGlite 18).
     if (con?.contype === 'CONSTR_GENERATED' && con.generated_kind !== 'v') return 'a stored generated column is computed for every row';
     if (con?.contype === 'CONSTR_DEFAULT') {
-      const volatile = callsVolatile(con.raw_expr, context.functions);
-      if (volatile) return volatile;
+      const volatile = callsVolatile(con.raw_expr, context.state);
+      if (volatile) return `the default calls ${volatile}`;
       if (postgres < 11) return `before PostgreSQL 11 any default is written into every row (the target is PostgreSQL ${postgres})`;
     }
   }
@@ -84,7 +110,7 @@ export const addColumnRewrite: StatementRule = {
     // One statement rewrites its table once, however many of its columns call for it: one finding,
     // at the first of them, naming them all.
     const rewriting = alter.cmds.flatMap((cmd, subcommand) => {
-      const reason = cmd.subtype === 'AT_AddColumn' ? rewriteReason(cmd.def.ColumnDef, { postgres: ctx.postgres, functions: ctx.state.functions }) : undefined;
+      const reason = cmd.subtype === 'AT_AddColumn' ? rewriteReason(cmd.def.ColumnDef, { postgres: ctx.postgres, state: ctx.state }) : undefined;
       return reason ? [{ column: cmd.def.ColumnDef.colname as string, reason, subcommand }] : [];
     });
     const first = rewriting[0];

@@ -52,7 +52,7 @@ export function statementEffect(ast: Statement['ast'], state: SchemaState, postg
       if (order.indexOf(e) > order.indexOf(effect)) effect = e;
     };
     for (const cmd of alter.cmds) {
-      if (cmd.subtype === 'AT_AddColumn' && rewriteReason(cmd.def.ColumnDef, { postgres, functions: state.functions })) worse('rewrite');
+      if (cmd.subtype === 'AT_AddColumn' && rewriteReason(cmd.def.ColumnDef, { postgres, state })) worse('rewrite');
       if (cmd.subtype === 'AT_AlterColumnType') {
         const column = state.table(alter.table)?.columns.get(cmd.name);
         const change = typeChangeOf(cmd, alter.table, state);

@@ -31,8 +31,9 @@ function foundName(parts: readonly string[], path: SearchPath, state: SchemaStat
 /**
  * Keeps what a statement does to the functions and procedures a call may run: CREATE [OR
  * REPLACE] FUNCTION or PROCEDURE (the one with the same argument types is replaced), DROP
- * (one overload when its arguments are given, else the name), and a rename or a move to another
- * schema (the name is forgotten). `source`: where the statement is written.
+ * (one overload when its arguments are given, else the name), ALTER FUNCTION's actions (kept
+ * with the overload, or every overload when no arguments are given), and a rename or a move to
+ * another schema (the name is forgotten). `source`: where the statement is written.
  */
 export function learnRoutines(state: SchemaState, ast: PgNode, text: string, path: SearchPath, source?: RoutineSource): void {
   const [kind, body] = node(ast);
@@ -63,6 +64,15 @@ export function learnRoutines(state: SchemaState, ast: PgNode, text: string, pat
       const args = key?.slice(tableKey(written.join('.')).length + 1, -1);
       state.setRoutines(name, args === undefined ? [] : (state.routines.get(name) ?? []).filter((r) => r.arguments !== args));
     }
+  } else if (kind === 'AlterFunctionStmt' && body.objtype !== 'OBJECT_PROCEDURE') {
+    // What planning does with a call depends on the options ALTER FUNCTION changes (src/analyze/sql/inline-function.ts).
+    const func = body.func as ObjectWithArgs | undefined;
+    const written = names(func?.objname);
+    const name = foundName(written, path, state);
+    if (name === undefined) return;
+    const key = functionKey(func);
+    const args = key?.slice(tableKey(written.join('.')).length + 1, -1);
+    state.setRoutines(name, (state.routines.get(name) ?? []).map((r) => (args === undefined || r.arguments === args ? { ...r, alterations: [...(r.alterations ?? []), ...((body.actions ?? []) as unknown[])] } : r)));
   } else if ((kind === 'RenameStmt' && routineObjects.has(body.renameType)) || (kind === 'AlterObjectSchemaStmt' && routineObjects.has(body.objectType))) {
     const name = foundName(names((body.object as { ObjectWithArgs?: ObjectWithArgs } | undefined)?.ObjectWithArgs?.objname), path, state);
     if (name !== undefined) state.setRoutines(name, []);

@@ -1671,6 +1671,8 @@ export interface Routine {
   readonly procedure: boolean;
   /** The CREATE statement and its text, which holds the body. */
   readonly ast: PgNode;
+  /** The actions of the ALTER FUNCTION statements since (DefElem: SECURITY DEFINER, SET, STRICT, a volatility), in order. */
+  readonly alterations?: readonly unknown[];
   readonly text: string;
   /** Where that statement is written, when the caller knows (a file's statement, a plan's). */
   readonly source?: RoutineSource;
