@@ -168,9 +168,9 @@ function withoutDroppedLater(ctx: StatementContext, tables: readonly string[]): 
     if (kind !== 'DropStmt' || body.removeType !== 'OBJECT_TABLE') continue;
     for (const o of body.objects ?? []) (dropped ??= new Set()).add(tableKey((o.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval).join('.')));
   }
-  // Not when a later statement gives the name to another (a view dropped and created again, a
+  // Not when this statement or a later one gives the name to another (a view dropped and created again, a
   // table rebuilt and swapped in): the queries that use it wait, then find the new one.
-  return tables.filter((t) => !((dropped?.has(tableKey(t)) || ctx.state.relationGone(t)) && !nameTakenAgain(ctx.later(), t)));
+  return tables.filter((t) => !((dropped?.has(tableKey(t)) || ctx.state.relationGone(t)) && !nameTakenAgain([ctx.ast, ...ctx.later()], t)));
 }
 
 /** Whom a lock keeps waiting, coarsely: 3 every query, 2 writes and SELECT ... FOR UPDATE, 1 writes, 0 no everyday query. */
