@@ -161,7 +161,7 @@ const swapFiles = {
   '001_init.sql': 'CREATE TABLE "StepRun" (id uuid PRIMARY KEY, "order" SMALLSERIAL NOT NULL);\n',
   '002_swap_sequence.sql': 'CREATE SEQUENCE step_run_order_seq;\nALTER TABLE "StepRun" ALTER COLUMN "order" TYPE BIGINT;\nALTER SEQUENCE step_run_order_seq OWNED BY "StepRun"."order";\nALTER TABLE "StepRun" ALTER COLUMN "order" SET DEFAULT nextval(\'step_run_order_seq\'::regclass);\n',
 };
-const swapCases = [
+const swapCases: { name: string; extra: Record<string, string>; warned: boolean }[] = [
   { name: 'no setval in any file', extra: {}, warned: true },
   { name: 'a later migration moves it (setval by name)', extra: { '003_fix.sql': 'SELECT setval(\'step_run_order_seq\', (SELECT max("order") FROM "StepRun"));\n' }, warned: false },
   { name: 'a later migration restarts it past the rows', extra: { '003_fix.sql': 'ALTER SEQUENCE step_run_order_seq RESTART WITH 100;\n' }, warned: false },

@@ -5,7 +5,7 @@ import { defaultSequence, foreignKeyWanted, readRelations, type ForeignKey, type
 import { ByColumnMap } from './by-column.js';
 import { columnType, serialInteger, type ColumnType } from './types.js';
 import { sequenceDraws, type SequenceDraws } from './sequence-draws.js';
-import { applyChange, changeTargets, drawnSequences, freshPosition, sameRelation, sequenceChanges, type SequencePosition } from './sequence-position.js';
+import { applyChange, changeTargets, drawnSequences, freshPosition, identityPosition, sameRelation, sequenceChanges, type SequencePosition } from './sequence-position.js';
 import { skippedPart, type KnownSchema } from './skips.js';
 import { node } from '../../sql/node.js';
 import { generatedNames, withNames, type NamesTaken } from '../../sql/generated-names.js';
@@ -557,9 +557,12 @@ export class SchemaState implements KnownSchema {
         if (changeTargets(change, name, position)) this.setIn(this.sequencePositions, name, applyChange(position, change));
       }
     }
-    for (const drawn of drawnSequences(ast)) {
+    const { names, drawsNow } = drawnSequences(ast);
+    for (const drawn of names) {
       for (const [name, position] of this.sequencePositions) {
-        if (!position.drawnFrom && sameRelation(name, drawn)) this.setIn(this.sequencePositions, name, { ...position, drawnFrom: true });
+        if (!sameRelation(name, drawn) || (position.drawnFrom && (!drawsNow || position.next === undefined))) continue;
+        // Drawn from as it runs: as many values as rows, where it stands then is not known.
+        this.setIn(this.sequencePositions, name, { ...position, drawnFrom: true, ...(drawsNow ? { next: undefined } : {}) });
       }
     }
   }
@@ -1129,7 +1132,7 @@ export class SchemaState implements KnownSchema {
               if (owned) this.deleteIn(this.sequencePositions, owned);
               else if (cmd.subtype === 'AT_AddIdentity') {
                 const options = cmd.def?.Constraint?.options;
-                this.setIn(this.sequencePositions, identitySequenceName(table.name, cmd.name, options), freshPosition(this.nextSequenceId++, sequenceDraws(options, 'int8'), { table: table.name, column: cmd.name }, true));
+                this.setIn(this.sequencePositions, identitySequenceName(table.name, cmd.name, options), identityPosition(this.nextSequenceId++, options, { table: table.name, column: cmd.name }));
               }
             }
               if (table.columns.get(cmd.name)) this.assign(table.columns.get(cmd.name)!, 'hasDefault', cmd.subtype === 'AT_AddIdentity');

@@ -4,7 +4,7 @@ import { relationName } from '../../sql/facts.js';
 import { isSetval, sequenceOrColumnArgument } from '../../sql/locks.js';
 import { node } from '../../sql/node.js';
 import { forEachNode } from '../../sql/walk.js';
-import { integerConstant, type SequenceDraws } from './sequence-draws.js';
+import { integerConstant, sequenceDraws, type SequenceDraws } from './sequence-draws.js';
 
 /**
  * Where a sequence the statements seen made stands (CREATE SEQUENCE, or the identity an
@@ -36,6 +36,18 @@ export function freshPosition(id: number, draws: SequenceDraws | undefined, owne
 }
 
 /**
+ * The sequence ALTER TABLE ... ADD GENERATED ... AS IDENTITY (options) makes: fresh, from its
+ * options, unless RESTART among them places it (ente's `ADD GENERATED ALWAYS AS IDENTITY (RESTART
+ * 1580559962386438)`: the next value is that, as PostgreSQL does).
+ */
+export function identityPosition(id: number, options: readonly unknown[] | undefined, ownedBy: NonNullable<SequencePosition['ownedBy']>): SequencePosition {
+  const position = freshPosition(id, sequenceDraws(options, 'int8'), ownedBy, true);
+  const restart = (options ?? []).map((o) => (o as { DefElem?: { defname?: string; arg?: unknown } }).DefElem).find((d) => d?.defname === 'restart');
+  if (!restart) return position;
+  return { ...position, next: restart.arg === undefined ? position.start : integerConstant(restart.arg) };
+}
+
+/**
  * Whether the next value drawn is one a column of existing rows already holds, as far as migc
  * can tell: an ascending sequence that hands out 1 (or less) next. A START WITH or RESTART WITH a
  * larger constant is a place the author chose past the rows, which migc cannot compare with data
@@ -45,8 +57,16 @@ export function drawsFromTheStart(position: SequencePosition): boolean {
   return position.next !== undefined && position.next <= 1n;
 }
 
-/** The sequences a statement names to nextval() (a column default, a query), by name as written. */
-export function drawnSequences(ast: PgNode): string[] {
+/**
+ * The sequences a statement names to nextval(), by name as written, and whether it draws from
+ * them as it runs: a query does (lemmy's CREATE TABLE ... AS SELECT nextval(...) numbers the rows
+ * it copies, and the sequence stands past them), as does ADD COLUMN ... DEFAULT nextval(...) on a
+ * table with rows; a column default that CREATE TABLE or ALTER COLUMN ... SET DEFAULT gives draws
+ * only at the INSERTs to come.
+ */
+export function drawnSequences(ast: PgNode): { readonly names: readonly string[]; readonly drawsNow: boolean } {
+  const [kind, body] = node(ast);
+  const drawsNow = kind !== 'CreateStmt' && !(kind === 'AlterTableStmt' && (body.cmds ?? []).every((c: { AlterTableCmd?: { subtype?: string } }) => c.AlterTableCmd?.subtype !== 'AT_AddColumn'));
   const names: string[] = [];
   forEachNode(ast, (n) => {
     const call = n.FuncCall as FuncCall | undefined;
@@ -54,7 +74,7 @@ export function drawnSequences(ast: PgNode): string[] {
     const target = sequenceOrColumnArgument(call.args?.[0]);
     if (target && 'sequence' in target) names.push(target.sequence);
   });
-  return names;
+  return { names, drawsNow };
 }
 
 /** Which sequence a change is about: by name, by the column that owns it, or any (a setval() of a name migc cannot read). */
