@@ -21,11 +21,14 @@ import { integerConstant, mayDraw } from '../sql/sequence-draws.js';
  * An identity column GENERATED ALWAYS refuses a value outright, on any table, unless the INSERT
  * says OVERRIDING SYSTEM VALUE: "cannot insert a non-DEFAULT value into column" (428C9).
  * OVERRIDING USER VALUE ignores the values given; DEFAULT and nextval() are the sequence's own.
+ *
+ * The same hazard by another path: a column that already holds values given a sequence the
+ * migrations made, which starts at 1 (freshSequencesOnRows).
  */
 export const explicitIdsBehindSequence: StatementRule = {
   code: 'MG236',
   name: 'explicit-ids-behind-sequence',
-  summary: 'An INSERT writes its own values into a serial or identity column of a table the migration created, and nothing moves the sequence past them: the next INSERT that takes the default collides. An identity GENERATED ALWAYS refuses the values outright.',
+  summary: 'A sequence stands behind the values of its column, and nothing moves it past them: an INSERT wrote its own values into a serial or identity column of a table the migration created, or a column that already holds values was given a sequence the migrations made (SET DEFAULT nextval(...), ADD GENERATED AS IDENTITY). The next INSERT that takes the default collides. An identity GENERATED ALWAYS refuses the values of an INSERT outright.',
   severity: 'warning',
   kinds: ['InsertStmt', 'AlterTableStmt'],
   check(ctx, report) {

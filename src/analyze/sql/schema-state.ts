@@ -557,8 +557,7 @@ export class SchemaState implements KnownSchema {
         if (changeTargets(change, name, position)) this.setIn(this.sequencePositions, name, applyChange(position, change));
       }
     }
-    const { names, drawsNow } = drawnSequences(ast);
-    for (const drawn of names) {
+    for (const { name: drawn, drawsNow } of drawnSequences(ast)) {
       for (const [name, position] of this.sequencePositions) {
         if (!sameRelation(name, drawn) || (position.drawnFrom && (!drawsNow || position.next === undefined))) continue;
         // Drawn from as it runs: as many values as rows, where it stands then is not known.

@@ -64,17 +64,19 @@ export function drawsFromTheStart(position: SequencePosition): boolean {
  * table with rows; a column default that CREATE TABLE or ALTER COLUMN ... SET DEFAULT gives draws
  * only at the INSERTs to come.
  */
-export function drawnSequences(ast: PgNode): { readonly names: readonly string[]; readonly drawsNow: boolean } {
+export function drawnSequences(ast: PgNode): { readonly name: string; readonly drawsNow: boolean }[] {
   const [kind, body] = node(ast);
-  const drawsNow = kind !== 'CreateStmt' && !(kind === 'AlterTableStmt' && (body.cmds ?? []).every((c: { AlterTableCmd?: { subtype?: string } }) => c.AlterTableCmd?.subtype !== 'AT_AddColumn'));
-  const names: string[] = [];
-  forEachNode(ast, (n) => {
+  const found: { name: string; drawsNow: boolean }[] = [];
+  const collect = (tree: unknown, drawsNow: boolean) => forEachNode(tree, (n) => {
     const call = n.FuncCall as FuncCall | undefined;
     if (!call || (call.funcname?.at(-1) as { String?: { sval?: string } } | undefined)?.String?.sval !== 'nextval') return;
     const target = sequenceOrColumnArgument(call.args?.[0]);
-    if (target && 'sequence' in target) names.push(target.sequence);
+    if (target && 'sequence' in target) found.push({ name: target.sequence, drawsNow });
   });
-  return { names, drawsNow };
+  if (kind === 'CreateStmt') collect(ast, false);
+  else if (kind === 'AlterTableStmt') for (const c of body.cmds ?? []) collect(c, c.AlterTableCmd?.subtype === 'AT_AddColumn');
+  else collect(ast, true);
+  return found;
 }
 
 /** Which sequence a change is about: by name, by the column that owns it, or any (a setval() of a name migc cannot read). */
