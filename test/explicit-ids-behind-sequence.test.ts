@@ -4,18 +4,24 @@ import { memoryHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
 import { migrationOrder } from '../src/lint-files.js';
 import { loadSqlParser, parseSql } from '../src/sql/parser.js';
-import { sqlEngines, type SqlEngine } from './sql-engines.js';
+import { rowsOf, sqlEngines, type SqlEngine } from './sql-engines.js';
 
 /**
  * MG236's claims, on PostgreSQL (PGlite, and the server of MIGC_TEST_DATABASE_URL): each SQL
- * fixture runs statement by statement. The statements PostgreSQL refuses are exactly those MG236
- * reports as errors (an identity GENERATED ALWAYS given a value). After the file, the next INSERT
- * that takes the default (INSERT ... DEFAULT VALUES) fails on a duplicate key in exactly the
- * tables MG236 warns of, and succeeds in every other table the fixture fills with a sequence, and
- * in the tables warned of once the help's setval() has run.
+ * fixture runs statement by statement, after the fixtures' schema.sql (its tables existing, as
+ * rules.test.ts lints them, with three rows each). The statements PostgreSQL refuses are exactly
+ * those MG236 reports as errors (an identity GENERATED ALWAYS given a value). After the file, the
+ * next INSERT that takes the default (INSERT ... DEFAULT VALUES) fails on a duplicate key in
+ * exactly the tables MG236 warns of, and succeeds in every other table whose id has a sequence
+ * (a serial, an identity, a nextval() default), and in the tables warned of once the help's
+ * setval() has run.
  */
 const dir = 'test/fixtures/rules/MG236';
+const schemaFile = 'test/fixtures/rules/schema.sql';
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort().map((f) => ({ fixture: f, file: `${dir}/${f}` }));
+
+/** The table a warning is about: `into items.id` (an INSERT's values), `sessions.id now takes` / `becomes` (a new sequence on its values). */
+const warnedTable = (message: string) => (/into (\w+)\.id/.exec(message) ?? /^(\w+)\.id (?:now takes|becomes)/.exec(message))![1]!;
 
 function engineSuite(name: string, open: () => Promise<SqlEngine>) {
   describe(`MG236's fixtures on ${name}`, () => {
@@ -27,17 +33,19 @@ function engineSuite(name: string, open: () => Promise<SqlEngine>) {
     afterAll(() => db?.close());
     it.each(fixtures)('$file', async ({ fixture, file }) => {
       const text = readFileSync(file, 'utf8');
-      const result = await lint({ files: [file] }, memoryHost({ [file]: text }));
+      const schema = readFileSync(schemaFile, 'utf8');
+      const result = await lint({ files: [schemaFile, file] }, memoryHost({ [schemaFile]: schema, [file]: text }));
       const found = result.diagnostics.filter((d) => d.code === 'MG236');
       const line = (offset: number) => text.slice(0, offset).split('\n').length;
       await db.run('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+      await db.run(schema);
+      // Rows in the existing tables, ids 1 to 3; their other columns free, so DEFAULT VALUES goes in.
+      await db.run('ALTER TABLE users ALTER COLUMN email DROP NOT NULL; ALTER TABLE orders ALTER COLUMN user_id DROP NOT NULL, ALTER COLUMN quantity DROP NOT NULL;');
+      for (const table of ['users', 'orders', 'sessions']) await db.run(`INSERT INTO ${table} (id) VALUES (1), (2), (3)`);
       const parsed = parseSql(text);
       if (!parsed.ok) throw new Error(parsed.message);
       const refused: number[] = [];
-      const sequenced: string[] = [];
       for (const s of parsed.statements) {
-        const created = /^CREATE TABLE (\w+) \(id [^,]*(serial|IDENTITY)/.exec(s.text);
-        if (created) sequenced.push(created[1]!);
         try {
           await db.run(s.text);
         } catch (e) {
@@ -46,7 +54,9 @@ function engineSuite(name: string, open: () => Promise<SqlEngine>) {
         }
       }
       expect(found.filter((d) => d.severity === 'error').map((d) => line(d.span!.start))).toEqual(refused);
-      const warned = found.filter((d) => d.severity === 'warning').map((d) => /into (\w+)\.id/.exec(d.message)![1]!);
+      const warned = found.filter((d) => d.severity === 'warning').map((d) => warnedTable(d.message));
+      // Every table whose id takes a value from a sequence when an INSERT leaves it out.
+      const sequenced = rowsOf(await db.run("SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'id' AND (column_default LIKE 'nextval(%' OR is_identity = 'YES') ORDER BY table_name")).map((r) => r.table_name as string);
       const collided: string[] = [];
       for (const table of sequenced) {
         try {
@@ -56,11 +66,11 @@ function engineSuite(name: string, open: () => Promise<SqlEngine>) {
           collided.push(table);
         }
       }
-      expect(warned).toEqual(collided);
+      expect([...warned].sort()).toEqual(collided);
       // The help's statement moves the sequence: the next default is free.
       for (const d of found.filter((f) => f.severity === 'warning')) {
-        await db.run(d.help!.replace(/^After the INSERT: /, ''));
-        await db.run(`INSERT INTO ${/into (\w+)\.id/.exec(d.message)![1]} DEFAULT VALUES`);
+        await db.run(d.help!.replace(/^After the INSERT: |^After it, move the sequence past the values: /, ''));
+        await db.run(`INSERT INTO ${warnedTable(d.message)} DEFAULT VALUES`);
       }
       expect(found.length > 0).toBe(fixture.startsWith('fail-'));
     });
@@ -138,5 +148,78 @@ describe('MG236 on values not written as constants', () => {
     // A constant written as a string is read as the integer PostgreSQL reads it.
     const quoted = await lint({ files: ['m.sql'] }, memoryHost({ 'm.sql': "CREATE TABLE t (id serial PRIMARY KEY, v text);\nINSERT INTO t (id, v) VALUES ('0', 'x');\n" }));
     expect(quoted.diagnostics.filter((d) => d.code === 'MG236')).toEqual([]);
+  });
+});
+
+/**
+ * A new sequence on a column an earlier migration's table holds values in (hatchet's
+ * 20240215162148_v0_10_2, whose "order" is not unique): said unless a later migration of the run
+ * moves it, and then the next default is past the rows; the application's rows go in between the
+ * migrations, as in production.
+ */
+const swapFiles = {
+  '001_init.sql': 'CREATE TABLE "StepRun" (id uuid PRIMARY KEY, "order" SMALLSERIAL NOT NULL);\n',
+  '002_swap_sequence.sql': 'CREATE SEQUENCE step_run_order_seq;\nALTER TABLE "StepRun" ALTER COLUMN "order" TYPE BIGINT;\nALTER SEQUENCE step_run_order_seq OWNED BY "StepRun"."order";\nALTER TABLE "StepRun" ALTER COLUMN "order" SET DEFAULT nextval(\'step_run_order_seq\'::regclass);\n',
+};
+const swapCases: { name: string; extra: Record<string, string>; warned: boolean }[] = [
+  { name: 'no setval in any file', extra: {}, warned: true },
+  { name: 'a later migration moves it (setval by name)', extra: { '003_fix.sql': 'SELECT setval(\'step_run_order_seq\', (SELECT max("order") FROM "StepRun"));\n' }, warned: false },
+  { name: 'a later migration restarts it past the rows', extra: { '003_fix.sql': 'ALTER SEQUENCE step_run_order_seq RESTART WITH 100;\n' }, warned: false },
+  { name: 'a later migration restarts it at its start: still 1', extra: { '003_fix.sql': 'ALTER SEQUENCE step_run_order_seq RESTART;\n' }, warned: true },
+  { name: 'a later migration sets START WITH without RESTART: still 1', extra: { '003_fix.sql': 'ALTER SEQUENCE step_run_order_seq START WITH 100;\n' }, warned: true },
+  { name: 'a later migration sets START WITH and RESTART', extra: { '003_fix.sql': 'ALTER SEQUENCE step_run_order_seq START WITH 100 RESTART;\n' }, warned: false },
+];
+
+for (const engine of sqlEngines()) {
+  describe(`MG236 and a new sequence on a column with values, on ${engine.name}`, () => {
+    let db: SqlEngine;
+    beforeAll(async () => {
+      await loadSqlParser();
+      db = await engine.open();
+    });
+    afterAll(() => db?.close());
+    it.each(swapCases)('$name', async ({ extra, warned }) => {
+      const files: Record<string, string> = { ...swapFiles, ...extra };
+      const result = await lint({ files: migrationOrder(Object.keys(files)), fileTransaction: true }, memoryHost(files));
+      const found = result.diagnostics.filter((d) => d.code === 'MG236');
+      expect(found.map((d) => `${d.file}:${result.sources.get(d.file!)!.position(d.span!.start).line}`)).toEqual(warned ? ['002_swap_sequence.sql:4'] : []);
+      await db.run('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+      await db.run(files['001_init.sql']!);
+      // The application's rows: "order" 1 to 5.
+      for (let i = 0; i < 5; i++) await db.run('INSERT INTO "StepRun" (id) VALUES (gen_random_uuid())');
+      for (const f of Object.keys(files).sort().slice(1)) await db.run(files[f]!);
+      const drawn = rowsOf(await db.run('INSERT INTO "StepRun" (id) VALUES (gen_random_uuid()) RETURNING "order"'))[0]!.order;
+      const same = rowsOf(await db.run(`SELECT count(*)::int AS n FROM "StepRun" WHERE "order" = ${drawn}`))[0]!.n;
+      // Said exactly when the new row's "order" is one an old row has.
+      expect(same > 1).toBe(warned);
+      if (warned) expect(String(drawn)).toBe('1');
+    });
+  });
+}
+
+describe('MG236 and a sequence drawn from before', () => {
+  it('does not judge a sequence an earlier migration attached to a column: the application has drawn from it since', async () => {
+    const files = {
+      '001_init.sql': "CREATE SEQUENCE ids;\nCREATE TABLE a (id bigint PRIMARY KEY DEFAULT nextval('ids'));\nCREATE TABLE b (id bigint PRIMARY KEY);\n",
+      '002_share.sql': "ALTER TABLE b ALTER COLUMN id SET DEFAULT nextval('ids');\n",
+    };
+    const result = await lint({ files: migrationOrder(Object.keys(files)) }, memoryHost(files));
+    expect(result.diagnostics.filter((d) => d.code === 'MG236')).toEqual([]);
+    // Made and attached in the same migration as it is shared: still fresh, and said.
+    const one = { '001_init.sql': 'CREATE TABLE b (id bigint PRIMARY KEY);\n', '002_share.sql': "CREATE SEQUENCE ids;\nCREATE TABLE a (id bigint PRIMARY KEY DEFAULT nextval('ids'));\nALTER TABLE b ALTER COLUMN id SET DEFAULT nextval('ids');\n" };
+    const again = await lint({ files: migrationOrder(Object.keys(one)) }, memoryHost(one));
+    expect(again.diagnostics.filter((d) => d.code === 'MG236').map((d) => d.file)).toEqual(['002_share.sql']);
+  });
+});
+
+describe('MG236 and a new sequence in a rollback', () => {
+  it('judges a down part by the statements after it in that part', async () => {
+    const down = (fix: string) => ({
+      '001_init.sql': 'CREATE TABLE t (id bigint PRIMARY KEY);\n',
+      '002_identity.sql': `-- +goose Up\nALTER TABLE t ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY;\nSELECT setval(pg_get_serial_sequence('t', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM t), false);\n-- +goose Down\nALTER TABLE t ALTER COLUMN id DROP IDENTITY;\nCREATE SEQUENCE t_id_seq OWNED BY t.id;\nALTER TABLE t ALTER COLUMN id SET DEFAULT nextval('t_id_seq');\n${fix}`,
+    });
+    const found = async (files: Record<string, string>) => (await lint({ files: migrationOrder(Object.keys(files)), fileTransaction: true }, memoryHost(files))).diagnostics.filter((d) => d.code === 'MG236').map((d) => d.message.slice(0, 40));
+    expect(await found(down(''))).toEqual(['t.id now takes its default from t_id_seq']);
+    expect(await found(down("SELECT setval('t_id_seq', (SELECT max(id) FROM t));\n"))).toEqual([]);
   });
 });

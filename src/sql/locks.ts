@@ -360,6 +360,31 @@ function sequenceArgument(arg: Node | undefined): string | undefined {
   return `${name.slice(0, dot + 1)}${name.slice(dot + 1)}_${column}_seq`;
 }
 
+/**
+ * What a sequence function's first argument names, when it is a constant: a sequence by name
+ * ('orders_id_seq', through casts), or the column whose owned sequence pg_get_serial_sequence('orders', 'id')
+ * finds (the column name as written: PostgreSQL does not fold its case).
+ */
+export function sequenceOrColumnArgument(arg: unknown): { readonly sequence: string } | { readonly table: string; readonly column: string } | undefined {
+  const node = arg as Node | undefined;
+  const text = constantText(node);
+  if (text !== undefined) {
+    const sequence = regclassName(text);
+    return sequence === undefined ? undefined : { sequence };
+  }
+  const call = node && 'FuncCall' in node ? node.FuncCall : undefined;
+  if (!call || functionName(call) !== 'pg_get_serial_sequence' || call.args?.length !== 2) return undefined;
+  const table = constantText(call.args[0]);
+  const column = constantText(call.args[1]);
+  const name = table === undefined ? undefined : regclassName(table);
+  return name === undefined || column === undefined ? undefined : { table: name, column };
+}
+
+/** Whether a function call is setval(...), whatever its schema. */
+export function isSetval(call: FuncCall): boolean {
+  return functionName(call) === 'setval';
+}
+
 /** The sequence a column default draws from, when it is nextval of a constant: DEFAULT nextval('orders_id_seq'). */
 export function defaultSequence(expr: unknown): string | undefined {
   const call = (expr as { FuncCall?: FuncCall } | undefined)?.FuncCall;

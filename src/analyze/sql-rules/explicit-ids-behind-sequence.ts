@@ -1,8 +1,10 @@
 import type { PgNode } from '../../sql/parser.js';
 import { someNode } from '../../sql/walk.js';
 import { quoteColumn, quoteIdent, quoteName, sqlLiteral } from '../../sql/quote.js';
-import type { StatementContext, StatementRule } from '../sql/context.js';
-import { tableKey, type ColumnState } from '../sql/schema-state.js';
+import type { StatementContext, StatementFinding, StatementRule } from '../sql/context.js';
+import { identitySequenceName, tableKey, type ColumnState } from '../sql/schema-state.js';
+import { defaultSequence } from '../../sql/locks.js';
+import { applyChange, changeTargets, drawsFromTheStart, identityPosition, sameRelation, sequenceChanges, type SequencePosition } from '../sql/sequence-position.js';
 import { node, relationName } from './ast.js';
 import { integerConstant, mayDraw } from '../sql/sequence-draws.js';
 
@@ -19,15 +21,22 @@ import { integerConstant, mayDraw } from '../sql/sequence-draws.js';
  * An identity column GENERATED ALWAYS refuses a value outright, on any table, unless the INSERT
  * says OVERRIDING SYSTEM VALUE: "cannot insert a non-DEFAULT value into column" (428C9).
  * OVERRIDING USER VALUE ignores the values given; DEFAULT and nextval() are the sequence's own.
+ *
+ * The same hazard by another path: a column that already holds values given a sequence the
+ * migrations made, which starts at 1 (freshSequencesOnRows).
  */
 export const explicitIdsBehindSequence: StatementRule = {
   code: 'MG236',
   name: 'explicit-ids-behind-sequence',
-  summary: 'An INSERT writes its own values into a serial or identity column of a table the migration created, and nothing moves the sequence past them: the next INSERT that takes the default collides. An identity GENERATED ALWAYS refuses the values outright.',
+  summary: 'A sequence stands behind the values of its column, and nothing moves it past them: an INSERT wrote its own values into a serial or identity column of a table the migration created, or a column that already holds values was given a sequence the migrations made (SET DEFAULT nextval(...), ADD GENERATED AS IDENTITY). The next INSERT that takes the default collides. An identity GENERATED ALWAYS refuses the values of an INSERT outright.',
   severity: 'warning',
-  kinds: ['InsertStmt'],
+  kinds: ['InsertStmt', 'AlterTableStmt'],
   check(ctx, report) {
-    const [, body] = node(ctx.ast);
+    const [kind, body] = node(ctx.ast);
+    if (kind === 'AlterTableStmt') {
+      for (const finding of freshSequencesOnRows(ctx, body)) report(finding);
+      return;
+    }
     if (body.override === 'OVERRIDING_USER_VALUE') return;
     const table = relationName(body.relation);
     const state = ctx.state.table(table);
@@ -104,4 +113,70 @@ function movesSequenceLater(ctx: StatementContext, table: string, column: string
     }
     return false;
   }));
+}
+
+/**
+ * A sequence the migrations made, fresh, attached to a column that already holds values: an
+ * existing table's (rows assumed) or a new table the files filled from a query. ALTER COLUMN ...
+ * SET DEFAULT nextval('s') of a sequence CREATE SEQUENCE made (hatchet's v0.10.2 widens its
+ * SMALLSERIAL "order" columns and points them at new sequences), and ALTER COLUMN ... ADD
+ * GENERATED ... AS IDENTITY, whose sequence PostgreSQL makes at START WITH 1 whatever the column
+ * holds: the next INSERT that takes the default draws 1 again. Unless a setval() or RESTART moves
+ * it before the run ends (a later migration of the run may: the finding waits for the end).
+ */
+function freshSequencesOnRows(ctx: StatementContext, body: Record<string, any>): StatementFinding[] {
+  const table = relationName(body.relation);
+  const tableState = ctx.state.table(table);
+  if (body.objtype !== 'OBJECT_TABLE' || (ctx.state.isNew(table) && !tableState?.filled)) return [];
+  const findings: StatementFinding[] = [];
+  // A column added by the same statement holds nothing yet (its NULLs, or its own default's values).
+  const added = new Set((body.cmds ?? []).map((c: { AlterTableCmd?: { subtype?: string; def?: { ColumnDef?: { colname?: string } } } }) => (c.AlterTableCmd?.subtype === 'AT_AddColumn' ? c.AlterTableCmd.def?.ColumnDef?.colname : undefined)));
+  for (const [i, c] of (body.cmds ?? []).entries()) {
+    const cmd = c.AlterTableCmd;
+    if (typeof cmd?.name !== 'string' || added.has(cmd.name) || ctx.state.isNewColumn(table, cmd.name)) continue;
+    const column: string = cmd.name;
+    let sequence: string;
+    let position: SequencePosition | undefined;
+    if (cmd.subtype === 'AT_ColumnDefault' && cmd.def) {
+      const named = defaultSequence(cmd.def);
+      const found = named === undefined ? undefined : [...ctx.state.sequencePositions].find(([name]) => sameRelation(name, named));
+      if (!found) continue;
+      [sequence, position] = found;
+    } else if (cmd.subtype === 'AT_AddIdentity') {
+      const options = cmd.def?.Constraint?.options;
+      sequence = identitySequenceName(table, column, options);
+      position = identityPosition(-1, options, { table, column });
+    } else continue;
+    if (position.inUse || !drawsFromTheStart(position)) continue;
+    const identity = cmd.subtype === 'AT_AddIdentity';
+    const ran = ctx.mode === 'lint' ? 'the files linted have run' : 'the plan has run';
+    const finding = {
+      message: identity
+        ? `${quoteColumn(table, column)} becomes an identity column, whose new sequence ${quoteName(sequence)} starts at ${position.next} whatever the column holds, and nothing moves it past the values there by the time ${ran}: the next INSERT that takes the default draws ${position.next} again, a duplicate key if the column is unique, otherwise a value older rows already have`
+        : `${quoteColumn(table, column)} now takes its default from ${quoteName(sequence)}, a sequence the migrations made that starts at ${position.next}, and nothing moves it past the values the column already holds by the time ${ran}: the next INSERT that takes the default draws ${position.next} again, a duplicate key if the column is unique, otherwise a value older rows already have`,
+      help: `After it, move the sequence past the values: SELECT setval(${identity ? `pg_get_serial_sequence(${sqlLiteral(quoteName(table))}, ${sqlLiteral(column)})` : sqlLiteral(quoteName(sequence))}, (SELECT coalesce(max(${quoteIdent(column)}), 0) + 1 FROM ${quoteName(table)}), false);`,
+      subcommand: i,
+    };
+    if (ctx.inRollback) {
+      // A rollback's changes are undone before the run ends: the statements after it in its part judge it.
+      let after = position;
+      for (const ast of ctx.later()) for (const change of sequenceChanges(ast)) if (changeTargets(change, sequence, after)) after = applyChange(after, change);
+      if (drawsFromTheStart(after)) findings.push(finding);
+      continue;
+    }
+    const { state } = ctx;
+    const id = position.id;
+    findings.push({
+      ...finding,
+      // Still at its start once every migration of the run has run, its table still there. A
+      // setval() in dynamic SQL (EXECUTE of a string) is not seen: statements migc cannot read are
+      // common (hatchet's partition functions), a sequence moved by one is not.
+      standsAtEnd: () => {
+        if (!state.table(table)) return false;
+        const now = identity ? state.sequencePositions.get(state.identitySequence(table, column) ?? '') : state.sequencePositions.get(sequence);
+        return now !== undefined && (identity || now.id === id) && drawsFromTheStart(now);
+      },
+    });
+  }
+  return findings;
 }

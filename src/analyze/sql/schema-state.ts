@@ -5,6 +5,7 @@ import { defaultSequence, foreignKeyWanted, readRelations, type ForeignKey, type
 import { ByColumnMap } from './by-column.js';
 import { columnType, serialInteger, type ColumnType } from './types.js';
 import { sequenceDraws, type SequenceDraws } from './sequence-draws.js';
+import { applyChange, changeTargets, drawnSequences, freshPosition, identityPosition, sameRelation, sequenceChanges, type SequencePosition } from './sequence-position.js';
 import { skippedPart, type KnownSchema } from './skips.js';
 import { node } from '../../sql/node.js';
 import { generatedNames, withNames, type NamesTaken } from '../../sql/generated-names.js';
@@ -249,6 +250,14 @@ export class SchemaState implements KnownSchema {
   /** What each of those sequences draws, from CREATE SEQUENCE's options, until ALTER SEQUENCE, a rename or a drop. */
   readonly sequenceDraws = new Map<string, SequenceDraws>();
   /**
+   * Where each sequence the statements seen made stands (CREATE SEQUENCE, and the identity ALTER
+   * TABLE ... ADD GENERATED ... AS IDENTITY gave a column), by tableKey() name: kept across
+   * settle(), as the sequence keeps its place from one migration to the next. Forgotten at a drop.
+   */
+  readonly sequencePositions = new Map<string, SequencePosition>();
+  /** The id the next sequence made gets (SequencePosition.id). */
+  private nextSequenceId = 0;
+  /**
    * Relations (tables, views, indexes, sequences) and types a statement seen dropped or renamed
    * away, and none has created since, as "relation name" and "type name" (tableKey): gone for
    * sure, so DROP ... IF EXISTS of them does nothing. A name never seen is not in it: unknown.
@@ -421,6 +430,8 @@ export class SchemaState implements KnownSchema {
     for (const k of this.newViews) this.noteRelationChange(k);
     this.newViews.clear();
     this.newColumns.clear();
+    // A sequence something draws from has given the application values since.
+    for (const [name, position] of this.sequencePositions) if (position.drawnFrom && !position.inUse) this.setIn(this.sequencePositions, name, { ...position, inUse: true });
     return made;
   }
 
@@ -529,9 +540,38 @@ export class SchemaState implements KnownSchema {
     if (from === to || !this.sequences.has(from)) return;
     this.deleteFrom(this.sequences, from);
     this.deleteIn(this.sequenceDraws, from);
+    const position = this.sequencePositions.get(from);
+    if (position) {
+      this.deleteIn(this.sequencePositions, from);
+      this.setIn(this.sequencePositions, to, position);
+    }
     this.noteDropped('relation', from, true);
     this.addTo(this.sequences, to);
     this.noteDropped('relation', to, false);
+  }
+
+  /** What the statement does to where the sequences made stand (sequenceChanges). */
+  private moveSequences(ast: PgNode): void {
+    for (const change of sequenceChanges(ast)) {
+      for (const [name, position] of this.sequencePositions) {
+        if (changeTargets(change, name, position)) this.setIn(this.sequencePositions, name, applyChange(position, change));
+      }
+    }
+    for (const { name: drawn, drawsNow } of drawnSequences(ast)) {
+      for (const [name, position] of this.sequencePositions) {
+        if (!sameRelation(name, drawn) || (position.drawnFrom && (!drawsNow || position.next === undefined))) continue;
+        // Drawn from as it runs: as many values as rows, where it stands then is not known.
+        this.setIn(this.sequencePositions, name, { ...position, drawnFrom: true, ...(drawsNow ? { next: undefined } : {}) });
+      }
+    }
+  }
+
+  /** The name of the sequence a column's identity made (SequencePosition.ownedBy), when it is one the statements seen made. */
+  identitySequence(table: string, column: string): string | undefined {
+    for (const [name, position] of this.sequencePositions) {
+      if (position.ownedBy?.column === column && sameRelation(position.ownedBy.table, table)) return name;
+    }
+    return undefined;
   }
 
   /** A type or domain renamed or moved to another schema: columns of it keep it under its new name. */
@@ -929,6 +969,7 @@ export class SchemaState implements KnownSchema {
     // What it makes without a name is read under the name PostgreSQL gives it.
     const ast = this.withGeneratedNames(skipped?.runs ?? statement);
     this.revision++;
+    if (this.sequencePositions.size > 0) this.moveSequences(ast);
     const [kind, body] = node(ast);
     switch (kind) {
       case 'CallStmt':
@@ -993,6 +1034,12 @@ export class SchemaState implements KnownSchema {
       }
       case 'CreateSeqStmt': {
         const draws = sequenceDraws(body.options, 'int8');
+        // IF NOT EXISTS of a sequence there already makes nothing.
+        if (!(body.if_not_exists && this.sequences.has(tableKey(relationName(body.sequence))))) {
+          const owner = (body.options ?? []).find((o: { DefElem?: { defname?: string } }) => o.DefElem?.defname === 'owned_by')?.DefElem?.arg?.List?.items?.map((i: { String?: { sval?: string } }) => i.String?.sval ?? '') as string[] | undefined;
+          const ownedBy = owner && owner.length >= 2 ? { table: tableKey(owner.slice(0, -1).join('.')), column: owner.at(-1)! } : undefined;
+          this.setIn(this.sequencePositions, tableKey(relationName(body.sequence)), freshPosition(this.nextSequenceId++, draws, ownedBy));
+        }
         if (draws) this.setIn(this.sequenceDraws, tableKey(relationName(body.sequence)), draws);
         else this.deleteIn(this.sequenceDraws, tableKey(relationName(body.sequence)));
         this.addTo(this.sequences, tableKey(relationName(body.sequence)));
@@ -1095,7 +1142,15 @@ export class SchemaState implements KnownSchema {
               }
               break;
             case 'AT_AddIdentity':
-            case 'AT_DropIdentity':
+            case 'AT_DropIdentity': {
+              // The identity's sequence, made fresh (or dropped with it).
+              const owned = cmd.subtype === 'AT_DropIdentity' ? this.identitySequence(table.name, cmd.name) : undefined;
+              if (owned) this.deleteIn(this.sequencePositions, owned);
+              else if (cmd.subtype === 'AT_AddIdentity') {
+                const options = cmd.def?.Constraint?.options;
+                this.setIn(this.sequencePositions, identitySequenceName(table.name, cmd.name, options), identityPosition(this.nextSequenceId++, options, { table: table.name, column: cmd.name }));
+              }
+            }
               if (table.columns.get(cmd.name)) this.assign(table.columns.get(cmd.name)!, 'hasDefault', cmd.subtype === 'AT_AddIdentity');
               if (table.columns.get(cmd.name)?.draws) this.assign(table.columns.get(cmd.name)!, 'draws', undefined);
               break;
@@ -1313,6 +1368,7 @@ export class SchemaState implements KnownSchema {
           }
         } else if (body.removeType === 'OBJECT_SEQUENCE') {
           for (const o of body.objects ?? []) {
+            this.deleteIn(this.sequencePositions, dotted(o.List?.items));
             this.deleteFrom(this.sequences, dotted(o.List?.items));
             this.deleteIn(this.sequenceDraws, dotted(o.List?.items));
             this.noteDropped('relation', dotted(o.List?.items), true);
@@ -1708,4 +1764,17 @@ function copiedColumn(value: any): string | undefined {
   const inner = value?.TypeCast ? value.TypeCast.arg : value;
   const fields = inner?.ColumnRef?.fields;
   return fields?.length === 1 && typeof fields[0]?.String?.sval === 'string' ? fields[0].String.sval : undefined;
+}
+
+/**
+ * The name of the sequence an identity column gets: its SEQUENCE NAME option, or table_column_seq
+ * in the table's schema (PostgreSQL adds a number when that name is taken, which is not followed).
+ */
+export function identitySequenceName(table: string, column: string, options: readonly unknown[] | undefined): string {
+  for (const o of options ?? []) {
+    const d = (o as { DefElem?: { defname?: string; arg?: { List?: { items?: { String?: { sval?: string } }[] } } } }).DefElem;
+    if (d?.defname === 'sequence_name') return tableKey((d.arg?.List?.items ?? []).map((i) => i.String?.sval ?? '').join('.'));
+  }
+  const dot = table.lastIndexOf('.');
+  return tableKey(`${table.slice(0, dot + 1)}${table.slice(dot + 1)}_${column}_seq`);
 }
