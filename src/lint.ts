@@ -169,12 +169,12 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     const back = liquibase ? readStatements(liquibase.rollback, parseSql(liquibase.rollback)) : undefined;
     // A statement the parser rejects is reported, and the others are judged all the same.
     for (const e of [...forward.errors, ...(back?.errors ?? [])]) {
-      // `{{ ... }}` where the parser stops: a template the tool fills in before the server sees it (gobuffalo pop, Go's text/template, Jinja).
-      const template = text.startsWith('{{', e.offset);
+      // A placeholder where the parser stops: a template the tool fills in before the server sees it.
+      const template = templatePlaceholderAt(text, e.offset);
       own.push({
-        code: 'MG020', severity: 'error', file, span: { start: e.offset, end: Math.min(e.offset + (template ? 2 : 1), text.length) }, message: `SQL syntax error: ${e.message}${template ? ': a template placeholder ({{ ... }})' : ''}`,
+        code: 'MG020', severity: 'error', file, span: { start: e.offset, end: Math.min(e.offset + (template ? template.length : 1), text.length) }, message: `SQL syntax error: ${e.message}${template ? `: a template placeholder (${template.shape})` : ''}`,
         help: template
-          ? 'The file is a template its migration tool renders before it runs it (gobuffalo pop fills in {{ index .Options "Namespace" }}, for one): migc reads SQL as the server gets it. Render the files with the values your deployment uses, and lint the rendered copies.'
+          ? `The file is a template its migration tool renders before it runs it (${template.tool}): migc reads SQL as the server gets it. Render the files with the values your deployment uses, and lint the rendered copies.`
           : 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.',
       });
     }
@@ -317,6 +317,21 @@ function flywayMixedScript(file: string, outside: ParsedStatement, inside: Parse
     message: `Flyway runs ${command} outside a transaction but the statement at line ${source.position(inside.start).line} inside one, and refuses a script that mixes both ("Detected both transactional and non-transactional statements within the same migration") unless mixed=true; with mixed=true it runs the whole script outside a transaction, as migc lints it`,
     help: `Move ${command} to a script of its own, which Flyway runs outside a transaction. With mixed=true (flyway.conf, -mixed) or executeInTransaction=false in ${base}.conf, each statement commits on its own: a failure part way leaves the script half applied, so write it to be run again (IF NOT EXISTS); a project that sets mixed=true can turn this code down in its config (rules: { MG026: warning }).`,
   };
+}
+
+/**
+ * A template placeholder at `offset`, which a migration tool replaces before the server sees the
+ * file: `{{ ... }}` (gobuffalo pop, Go's text/template, Jinja), `${name}` (Flyway's placeholders,
+ * Liquibase's changelog properties), `$%NAME%$` (Synapse's schema files). Text only: the SQL
+ * around it does not parse.
+ */
+function templatePlaceholderAt(text: string, offset: number): { readonly length: number; readonly shape: string; readonly tool: string } | undefined {
+  if (text.startsWith('{{', offset)) return { length: 2, shape: '{{ ... }}', tool: 'gobuffalo pop fills in {{ index .Options "Namespace" }}, for one' };
+  const flyway = /^\$\{[\w.:-]+\}/.exec(text.slice(offset, offset + 200));
+  if (flyway) return { length: flyway[0].length, shape: '${...}', tool: `Flyway replaces ${flyway[0]} with a placeholder's value, Liquibase with a changelog property's` };
+  const synapse = /^\$%\w+%\$/.exec(text.slice(offset, offset + 200));
+  if (synapse) return { length: synapse[0].length, shape: '$%...%$', tool: `Synapse replaces ${synapse[0]} when it runs its schema files` };
+  return undefined;
 }
 
 /** Whether the parser failed, or read a statement across a break (statementBreaks). */

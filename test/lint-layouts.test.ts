@@ -714,7 +714,7 @@ describe('lint over each tool\'s layout', () => {
     expect(await codes({ 'db/1_grant.sql': body })).toEqual(['db/1_grant.sql MG020', 'db/1_grant.sql MG020']);
   });
 
-  it('a template placeholder where the parser stops ({{ ... }}, gobuffalo pop) is said to be one, with how to lint such files', async () => {
+  it('a template placeholder where the parser stops ({{ ... }}, gobuffalo pop; ${name}, Flyway; $%NAME%$, Synapse) is said to be one, with how to lint such files', async () => {
     const files = { 'm/20210710035447_alter_users.up.sql': '-- alter user schema\n\nALTER TABLE {{ index .Options "Namespace" }}.users ADD COLUMN phone text;\n', 'm/2_x.up.sql': 'SELECT {1};\n' };
     const result = await lint({ files: Object.keys(files) }, memoryHost(files));
     const [template, other] = result.diagnostics;
@@ -723,6 +723,13 @@ describe('lint over each tool\'s layout', () => {
     expect(template!.help).toMatch(/^The file is a template its migration tool renders before it runs it .*Render the files/);
     // Any other syntax error keeps the plain help.
     expect(other!.help).toMatch(/^Fix the statement/);
+    // Flyway's ${name} and Synapse's $%NAME%$ are placeholders too.
+    const more = { 'V1__x.sql': 'SELECT * FROM ${schema}.users;\n', '73/01_x.sql': 'CREATE TABLE t (\n  id $%AUTO_INCREMENT_PRIMARY_KEY%$,\n  x int\n);\n' };
+    const placeholders = (await lint({ files: Object.keys(more) }, memoryHost(more))).diagnostics;
+    expect(placeholders.map((d) => `${d.file} ${d.message} | ${d.help}`)).toEqual([
+      'V1__x.sql SQL syntax error: syntax error at or near "$": a template placeholder (${...}) | The file is a template its migration tool renders before it runs it (Flyway replaces ${schema} with a placeholder\'s value, Liquibase with a changelog property\'s): migc reads SQL as the server gets it. Render the files with the values your deployment uses, and lint the rendered copies.',
+      '73/01_x.sql SQL syntax error: syntax error at or near "$": a template placeholder ($%...%$) | The file is a template its migration tool renders before it runs it (Synapse replaces $%AUTO_INCREMENT_PRIMARY_KEY%$ when it runs its schema files): migc reads SQL as the server gets it. Render the files with the values your deployment uses, and lint the rendered copies.',
+    ]);
   });
 
   it('diesel: <version>/down.sql is the rollback of up.sql beside it', async () => {
