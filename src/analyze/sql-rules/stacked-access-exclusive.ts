@@ -84,9 +84,10 @@ function accessExclusiveHeld(ctx: StatementContext, report: (finding: StatementF
   // SET NOT NULL's scan) blocks it as long in a transaction of its own: its own rule says so.
   const ownLockIsWeaker = (table: string) => !ctx.locks.some((l) => l.mode === 'AccessExclusiveLock' && tableKey(l.table) === tableKey(table));
   // Work on a table this transaction emptied is instant: it adds nothing to the wait.
+  const worksOn = toldOf(ctx.earlier).worksOn;
+  // Told once per table and transaction; the rest of the transaction is read only when it may be said.
   if (workTable && work !== 'catalog' && work !== 'row changes' && ctx.earlier.holdsAccessExclusiveOnExisting(workTable) && ownLockIsWeaker(workTable) && !ctx.earlier.emptied(workTable)
-    && withoutDroppedLater(ctx, [workTable]).length > 0) {
-    const worksOn = toldOf(ctx.earlier).worksOn;
+    && (worksOn.has(tableKey(workTable)) || withoutDroppedLater(ctx, [workTable]).length > 0)) {
     if (worksOn.has(tableKey(workTable))) return;
     const by = ctx.earlier.firstLocking(workTable, 'AccessExclusiveLock')!;
     report({
@@ -107,7 +108,6 @@ function accessExclusiveHeld(ctx: StatementContext, report: (finding: StatementF
     const by = ctx.earlier.firstLocking(read, 'AccessExclusiveLock')!;
     // A table locked on purpose (LOCK TABLE, MG223) is held to keep others out while it is read.
     if (by.ast !== undefined && 'LockStmt' in by.ast) continue;
-    const worksOn = toldOf(ctx.earlier).worksOn;
     if (worksOn.has(tableKey(read))) continue;
     // A table renamed away to make room for its rebuilt copy: committing in between would leave
     // the name empty, so the copy comes first and the swap last.
