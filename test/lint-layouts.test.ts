@@ -1067,3 +1067,22 @@ describe('the .sql files migc plans name are their inputs, not migrations', () =
     await expect(findMigrations(['plans'], project)).rejects.toThrow(/no SQL migrations in plans: its 2 \.sql files are named by the migc plans there .*migc check plans checks the plans/);
   });
 });
+
+describe('the files of a folder, as paths from where migc runs', () => {
+  const work = mkdtempSync(join(tmpdir(), 'migc-find-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const put = (path: string) => {
+    mkdirSync(join(work, path, '..'), { recursive: true });
+    writeFileSync(join(work, path), 'SELECT 1;\n');
+  };
+  for (const path of ['db/migrations/001_a.sql', 'db/migrations/nested/002_b.sql', 'db/migrations/node_modules/pkg/003_c.sql', 'db/node_modules/004_d.sql', 'db/005_e.sql']) put(path);
+
+  // In migration order (by version), not by path.
+  it('from the folder itself, a parent or a sibling; node_modules left out wherever it is', async () => {
+    expect((await findMigrations(['.'], join(work, 'db/migrations'))).files).toEqual(['001_a.sql', 'nested/002_b.sql']);
+    expect((await findMigrations(['db'], work)).files).toEqual(['db/migrations/001_a.sql', 'db/migrations/nested/002_b.sql', 'db/005_e.sql']);
+    expect((await findMigrations(['..'], join(work, 'db/migrations/nested'))).files).toEqual(['../001_a.sql', '002_b.sql']);
+    mkdirSync(join(work, 'app'));
+    expect((await findMigrations(['../db/migrations'], join(work, 'app'))).files).toEqual(['../db/migrations/001_a.sql', '../db/migrations/nested/002_b.sql']);
+  });
+});

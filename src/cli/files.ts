@@ -410,14 +410,21 @@ async function findFiles(paths: readonly string[], cwd: string, extension: RegEx
       continue;
     }
     const entries = await readdir(full, { recursive: true, withFileTypes: true });
+    // Each folder's path from cwd, worked out once for all its files (undefined: under node_modules,
+    // left out): path.relative() resolves both its paths, costly on a folder of thousands of files.
+    const folders = new Map<string, string | undefined>();
+    const fromCwd = (folder: string): string | undefined => {
+      if (!folders.has(folder)) folders.set(folder, folder.split(sep).includes('node_modules') ? undefined : toPosix(relative(cwd, folder)));
+      return folders.get(folder);
+    };
     for (const e of entries) {
       if (!e.isFile()) continue;
       const isLayout = layoutNames?.has(e.name) === true;
       const isYaml = /\.ya?ml$/i.test(e.name);
       if (!isLayout && !isYaml && !extension.test(e.name)) continue;
-      const full = join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
-      if (full.split(sep).includes('node_modules')) continue;
-      (isLayout ? layout : isYaml && !extension.test(e.name) ? yaml : found).add(toPosix(relative(cwd, full)));
+      const folder = fromCwd(e.parentPath ?? (e as unknown as { path: string }).path);
+      if (folder === undefined) continue;
+      (isLayout ? layout : isYaml && !extension.test(e.name) ? yaml : found).add(folder === '' ? e.name : `${folder}/${e.name}`);
     }
   }
   return { files: [...found].sort(), layout: [...layout].sort(), yaml: [...yaml].sort() };
