@@ -310,6 +310,33 @@ export function migrationOf(files: readonly string[]): ReadonlyMap<string, strin
 }
 
 /**
+ * Histories that lint would read as one: folders without a version of their own that each hold an
+ * up migration of the same version, by golang-migrate's, goose's or sqlx's names (rudder-server's
+ * sql/migrations/jobsdb/ and warehouse/ each start at 000001). Those tools refuse two migrations
+ * of one version in one history, so each folder is a history of its own, with its own version
+ * table, run apart. The version and the folders that hold it, for the lowest such version, or
+ * undefined. Not Flyway's scripts (one history across its locations), nor folders that carry a
+ * version themselves (Synapse's delta/25/, temporal-sql-tool's v1.2/), nor other layouts.
+ */
+export function separateHistories(files: readonly string[]): { readonly version: string; readonly folders: readonly string[] } | undefined {
+  const root = sharedFolders(files);
+  const downs = pairedUnderscoreDowns(files);
+  const foldersOf = new Map<string, { version: readonly string[]; folders: Set<string> }>();
+  for (const file of files) {
+    const named = describe(file, root, underscorePairOf(file, downs));
+    if (named.rollback || !named.pair.startsWith('v:') || named.folders.length > 0) continue;
+    const key = named.version.join('.');
+    const entry = foldersOf.get(key) ?? { version: named.version, folders: new Set<string>() };
+    entry.folders.add(file.slice(0, Math.max(0, file.lastIndexOf('/'))));
+    foldersOf.set(key, entry);
+  }
+  const shared = [...foldersOf.entries()].filter(([, e]) => e.folders.size > 1).sort((a, b) => compareVersions(a[1].version, b[1].version));
+  if (shared.length === 0) return undefined;
+  const [version, { folders }] = shared[0]!;
+  return { version, folders: [...folders].sort() };
+}
+
+/**
  * The files whose place migc could only guess: in each folder, the files without a version of
  * their own (`schema.sql`, `add_index.sql`), when there are several, ordered among themselves by
  * name. Not Prisma's migration.sql (Prisma runs its folders by name), Flyway's callbacks, its repeatables (run

@@ -418,7 +418,7 @@ describe('migc lint', () => {
     expect((await migc(['lint', 'prisma', '--file-query-string'], project)).stderr).toBe('migc: linted 1 file: 0 errors, 0 warnings\n');
     // golang-migrate's, sqlx's and popx's names are alike, and their tools run them apart: the note names both flags.
     write('001_init.up.sql', 'CREATE TABLE t (id int);\n');
-    expect((await migc(['lint', 'migrations'], project)).stderr).toBe('migc: note: 001_init.up.sql is named as golang-migrate, sqlx and Ory popx name their files: golang-migrate sends each file as one query string (pass --file-query-string), sqlx and popx run each in a transaction (pass --file-transaction); without a flag, files are read statement by statement, as psql runs them\nmigc: linted 1 file: 0 errors, 0 warnings\n');
+    expect((await migc(['lint', 'migrations'], project)).stderr).toBe('migc: note: 001_init.up.sql is named as golang-migrate, sqlx and Ory popx name their files: golang-migrate sends each file as one query string (pass --file-query-string), sqlx and popx run each in a transaction (pass --file-transaction); a runner of your own that runs all pending files in one transaction: --run-transaction (the README\'s "Which flag for your tool" has the others); without a flag, files are read statement by statement, as psql runs them\nmigc: linted 1 file: 0 errors, 0 warnings\n');
     expect((await migc(['lint', 'migrations', '--file-query-string'], project)).stderr).toBe('migc: linted 1 file: 0 errors, 0 warnings\n');
   });
 
@@ -449,6 +449,22 @@ describe('migc lint', () => {
     // A plain numbered file: the tool cannot be told, no note. A golang-migrate, sqlx or popx pair: a note that names both flags (above).
     expect(await note({ '001_init.sql': create })).toBeUndefined();
     expect(await note({ '001_init.up.sql': create, '001_init.down.sql': 'DROP TABLE t;\n' })).toBe('001_init.up.sql is named as golang-migrate, sqlx and Ory popx name their files');
+  });
+
+  it('says on stderr when the folders given are histories of their own (each a version 1), and lints them as one all the same', async () => {
+    const sets = join(project, 'sets');
+    const put = (path: string, text: string) => {
+      mkdirSync(join(sets, path, '..'), { recursive: true });
+      writeFileSync(join(sets, path), text);
+    };
+    put('jobs/000001_init.up.sql', 'CREATE TABLE jobs (id int);\n');
+    put('jobs/000002_more.up.sql', 'CREATE TABLE job_runs (id int);\n');
+    put('reports/000001_init.up.sql', 'CREATE TABLE reports (id int);\n');
+    put('warehouse/000002_init.up.sql', 'CREATE TABLE uploads (id int);\n');
+    const r = await migc(['lint', 'sets', '--file-query-string'], project);
+    expect(r.stderr).toBe('migc: note: sets/jobs/ and sets/reports/ each hold a migration of version 1: no tool runs two migrations of one version in one history, so each folder is a history of its own, run apart, while migc lints the files given as one history, in version order; lint each folder by itself (migc lint sets/jobs, ...)\nmigc: linted 4 files: 0 errors, 0 warnings\n');
+    // One folder: one history, no note.
+    expect((await migc(['lint', 'sets/jobs', '--file-query-string'], project)).stderr).toBe('migc: linted 2 files: 0 errors, 0 warnings\n');
   });
 
   it('--file-transaction finds CONCURRENTLY inside the transaction the tool wraps around a file', async () => {

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findMigrations } from '../src/cli/files.js';
 import { memoryHost, nodeHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
-import { fileSections, flywayCallbacksLeftOut, flywayConfExecuteInTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
+import { fileSections, flywayCallbacksLeftOut, separateHistories, flywayConfExecuteInTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
 import { temporalManifest } from '../src/lint-temporal.js';
 import { SourceText } from '../src/diagnostics/source-text.js';
 import { cliEnv, root } from './helpers.js';
@@ -1084,5 +1084,39 @@ describe('the files of a folder, as paths from where migc runs', () => {
     expect((await findMigrations(['..'], join(work, 'db/migrations/nested'))).files).toEqual(['../001_a.sql', '002_b.sql']);
     mkdirSync(join(work, 'app'));
     expect((await findMigrations(['../db/migrations'], join(work, 'app'))).files).toEqual(['../db/migrations/001_a.sql', '../db/migrations/nested/002_b.sql']);
+  });
+});
+
+describe('migrations written as templates, and folders that are histories of their own', () => {
+  const work = mkdtempSync(join(tmpdir(), 'migc-templates-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const put = (path: string) => {
+    mkdirSync(join(work, path, '..'), { recursive: true });
+    writeFileSync(join(work, path), 'CREATE TABLE {{.Prefix}}_jobs (id int);\n');
+  };
+  for (const path of ['sets/jobs/000001_create.up.tmpl', 'sets/jobs/000002_alter.up.tmpl', 'sets/warehouse/000001_init.up.sql', 'sets/warehouse/V2__more.sql.j2', 'sets/warehouse/init.sql.tmpl', 'chart/templates/_helpers.tpl', 'chart/notes.txt.tmpl', 'only/000001_a.up.tmpl']) put(path);
+
+  it('leaves out a migration template (a version, or .sql, before a template ending) with a note per folder; other templates are not migrations', async () => {
+    const found = await findMigrations(['sets', 'chart'], work);
+    expect(found.files).toEqual(['sets/warehouse/000001_init.up.sql']);
+    expect(found.diagnostics.map((d) => `${d.code} ${d.severity} ${d.file}: ${d.message}`)).toEqual([
+      'MG024 info sets/jobs/000001_create.up.tmpl: left out 2 migration templates of sets/jobs/ (000001_create.up.tmpl, 000002_alter.up.tmpl): its tool fills them in before running them, and migc reads SQL as the server gets it',
+      'MG024 info sets/warehouse/V2__more.sql.j2: left out 2 migration templates of sets/warehouse/ (V2__more.sql.j2, init.sql.tmpl): its tool fills them in before running them, and migc reads SQL as the server gets it',
+    ]);
+  });
+
+  it('a folder of templates only is a usage error that says what to do', async () => {
+    await expect(findMigrations(['only'], work)).rejects.toThrow('no SQL migrations in only: its migration is a template (000001_a.up.tmpl) that the migration tool fills in before it runs it; render it with the values your deployment uses, and lint the rendered copy');
+  });
+
+  it('knows folders that each hold a migration of one version as histories of their own', () => {
+    expect(separateHistories(['jobs/000001_a.up.sql', 'jobs/000002_b.up.sql', 'reports/000001_a.up.sql', 'reports/000001_a.down.sql', 'node/000003_c.up.sql'])).toEqual({ version: '1', folders: ['jobs', 'reports'] });
+    // The lowest shared version is named; leading zeros are not the version.
+    expect(separateHistories(['a/0007_x.up.sql', 'b/07_y.up.sql', 'a/0003_z.up.sql', 'c/3_w.sql'])).toEqual({ version: '3', folders: ['a', 'c'] });
+    // One folder (harness's two 0059s), version folders (Synapse's delta/25/), Flyway's locations, a down alone: one history.
+    expect(separateHistories(['m/0059_a.up.sql', 'm/0059_b.up.sql'])).toBeUndefined();
+    expect(separateHistories(['delta/25/01_a.sql', 'delta/26/01_b.sql'])).toBeUndefined();
+    expect(separateHistories(['db/V1__a.sql', 'more/V1__b.sql'])).toBeUndefined();
+    expect(separateHistories(['a/0001_x.up.sql', 'b/0001_x.down.sql'])).toBeUndefined();
   });
 });

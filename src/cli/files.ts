@@ -57,6 +57,10 @@ export async function findMigrations(paths: readonly string[], cwd: string): Pro
   if (leftOut > 0 && planFiles.length === 0) {
     throw new UsageError(`no SQL migrations in ${paths.join(', ')}: its ${leftOut} .sql file${leftOut === 1 ? ' is' : 's are'} named by the migc plans there (a baseline, fixtures, app queries); migc check ${paths.join(' ')} checks the plans`);
   }
+  if (sqlFiles.length === 0 && found.templates.length > 0) {
+    const n = found.templates.length;
+    throw new UsageError(`no SQL migrations in ${paths.join(', ')}: ${n === 1 ? 'its migration is a template' : `its ${n} migrations are templates`} (${posix.basename(found.templates[0]!)}${n > 1 ? ', ...' : ''}) that the migration tool fills in before it runs ${n === 1 ? 'it' : 'them'}; render ${n === 1 ? 'it' : 'them'} with the values your deployment uses, and lint the rendered cop${n === 1 ? 'y' : 'ies'}`);
+  }
   const inputsNote: Diagnostic[] = leftOut ? [{
     code: 'MG024', severity: 'info', file: found.files.find((f) => inputs.has(f))!,
     message: `left out ${leftOut} .sql file${leftOut === 1 ? '' : 's'} that migc plans beside ${leftOut === 1 ? 'it' : 'them'} name (a baseline, fixtures, an app version's queries): a plan's inputs, not migrations`,
@@ -76,7 +80,7 @@ export async function findMigrations(paths: readonly string[], cwd: string): Pro
   const files = temporal.files;
   const order = (some: readonly string[]) => inManifestOrder(migrationOrder(some), temporal.lists);
   const guesses = (ordered: readonly string[]) => orderGuesses(ordered.filter((f) => !temporal.lists.has(posix.dirname(f))));
-  const layoutNotes = [...inputsNote, ...suffixed.diagnostics, ...looseNotes, ...callbacks.diagnostics, ...popx.diagnostics, ...temporal.diagnostics];
+  const layoutNotes = [...inputsNote, ...suffixed.diagnostics, ...templateNotes(found.templates), ...looseNotes, ...callbacks.diagnostics, ...popx.diagnostics, ...temporal.diagnostics];
   const projects = await sqitchProjects(paths, layout, cwd);
   if (projects.length === 0) {
     const ordered = order(files);
@@ -394,9 +398,11 @@ async function sqitchProjects(paths: readonly string[], layout: readonly string[
   return [...projects.values()].sort((a, b) => (a.plan < b.plan ? -1 : a.plan > b.plan ? 1 : 0));
 }
 
-async function findFiles(paths: readonly string[], cwd: string, extension: RegExp, mixUp: (path: string) => string | undefined, layoutNames?: ReadonlySet<string>): Promise<{ files: string[]; layout: string[]; yaml: string[] }> {
+async function findFiles(paths: readonly string[], cwd: string, extension: RegExp, mixUp: (path: string) => string | undefined, layoutNames?: ReadonlySet<string>): Promise<{ files: string[]; layout: string[]; yaml: string[]; templates: string[] }> {
   const found = new Set<string>();
   const layout = new Set<string>();
+  /** Migrations written as templates (isMigrationTemplate): not SQL until their tool renders them. */
+  const templates = new Set<string>();
   /** YAML files in the folders walked: migc plans among them name files that are not migrations. */
   const yaml = new Set<string>();
   for (const path of paths) {
@@ -421,13 +427,40 @@ async function findFiles(paths: readonly string[], cwd: string, extension: RegEx
       if (!e.isFile()) continue;
       const isLayout = layoutNames?.has(e.name) === true;
       const isYaml = /\.ya?ml$/i.test(e.name);
-      if (!isLayout && !isYaml && !extension.test(e.name)) continue;
+      const isTemplate = isMigrationTemplate(e.name);
+      if (!isLayout && !isYaml && !isTemplate && !extension.test(e.name)) continue;
       const folder = fromCwd(e.parentPath ?? (e as unknown as { path: string }).path);
       if (folder === undefined) continue;
-      (isLayout ? layout : isYaml && !extension.test(e.name) ? yaml : found).add(folder === '' ? e.name : `${folder}/${e.name}`);
+      (isLayout ? layout : isTemplate ? templates : isYaml && !extension.test(e.name) ? yaml : found).add(folder === '' ? e.name : `${folder}/${e.name}`);
     }
   }
-  return { files: [...found].sort(), layout: [...layout].sort(), yaml: [...yaml].sort() };
+  return { files: [...found].sort(), layout: [...layout].sort(), yaml: [...yaml].sort(), templates: [...templates].sort() };
+}
+
+/** The endings of template files: Go's text/template, Jinja, ERB, Mustache, Handlebars, EEx, Liquid, Nunjucks. */
+const templateEnding = /\.(?:tmpl|tpl|gotmpl|j2|jinja2?|erb|mustache|hbs|eex|liquid|njk|template)$/i;
+
+/**
+ * A migration its tool renders before it runs it (rudder-server's 000001_create_tables.up.tmpl,
+ * x.sql.j2): a template ending after a name that is SQL (x.sql.tmpl) or starts as a migration's
+ * does (a version, or Flyway's V1__ and U1__). Not SQL as written: left out of lint with a note.
+ */
+function isMigrationTemplate(name: string): boolean {
+  const ending = templateEnding.exec(name);
+  if (!ending) return false;
+  const stem = name.slice(0, ending.index);
+  return /\.sql$/i.test(stem) || /^(?:\d+|[VU]\d+(?:[._]\d+)*__)/.test(stem);
+}
+
+/** A note (MG024) for each folder whose migration templates lint leaves out. */
+function templateNotes(templates: readonly string[]): Diagnostic[] {
+  const byFolder = new Map<string, string[]>();
+  for (const file of templates) byFolder.set(posix.dirname(file), [...(byFolder.get(posix.dirname(file)) ?? []), file]);
+  return [...byFolder].map(([folder, some]) => ({
+    code: 'MG024', severity: 'info', file: some[0]!,
+    message: `left out ${some.length} migration template${some.length === 1 ? '' : 's'} of ${folder === '.' ? 'the current folder' : `${folder}/`} (${some.slice(0, 2).map((f) => posix.basename(f)).join(', ')}${some.length > 2 ? ', ...' : ''}): its tool fills ${some.length === 1 ? 'it' : 'them'} in before ${some.length === 1 ? 'it runs it' : 'running them'}, and migc reads SQL as the server gets it`,
+    help: `Render ${some.length === 1 ? 'it' : 'them'} with the values your deployment uses (as the tool does), and lint the rendered cop${some.length === 1 ? 'y' : 'ies'} with the other migrations.`,
+  }));
 }
 
 /**

@@ -11,7 +11,7 @@ import { applyRuleSettings } from '../analyze/settings.js';
 import { assumedRows, searchPathProblem, type ProjectConfig } from '../workspace/config.js';
 import type { SearchPath } from '../analyze/sql/search-path.js';
 import { readSearchPath } from '../analyze/sql/search-path-value.js';
-import { toolSendsNote } from '../lint-files.js';
+import { separateHistories, toolSendsNote } from '../lint-files.js';
 
 export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; searchPath?: string }, io: Io): Promise<number> {
   const ways = [options.fileTransaction && '--file-transaction', options.fileQueryString && '--file-query-string', options.runTransaction && '--run-transaction'].filter((w): w is string => typeof w === 'string');
@@ -39,6 +39,8 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
   for (const warning of await unusedAssumedRows(options.assumeRows ?? [], result.tables)) io.stderr(`migc: warning: ${warning}\n`);
   const hint = flagHint(files, preloaded.texts, options);
   if (hint) io.stderr(`migc: note: ${hint}\n`);
+  const histories = separateHistories(files);
+  if (histories) io.stderr(`migc: note: ${historiesNote(histories)}\n`);
   // What the layout said (a Sqitch plan's missing script, the files it leaves out) comes first.
   const layout = applyRuleSettings(migrations.diagnostics, config.rules);
   const sources = new Map(result.sources);
@@ -86,8 +88,15 @@ function flagHint(files: readonly string[], texts: ReadonlyMap<string, string>, 
   }
   // golang-migrate, sqlx and popx share these names, and run them apart: the note names both flags.
   const shared = files.find((f) => /(?:^|\/)\d+_[^/]*\.(?:up|down)\.sql$/.test(f));
-  if (shared) return `${shared.slice(shared.lastIndexOf('/') + 1)} is named as golang-migrate, sqlx and Ory popx name their files: golang-migrate sends each file as one query string (pass --file-query-string), sqlx and popx run each in a transaction (pass --file-transaction); without a flag, files are read statement by statement, as psql runs them`;
+  if (shared) return `${shared.slice(shared.lastIndexOf('/') + 1)} is named as golang-migrate, sqlx and Ory popx name their files: golang-migrate sends each file as one query string (pass --file-query-string), sqlx and popx run each in a transaction (pass --file-transaction); a runner of your own that runs all pending files in one transaction: --run-transaction (the README's "Which flag for your tool" has the others); without a flag, files are read statement by statement, as psql runs them`;
   return undefined;
+}
+
+/** Said when the files given hold several histories (separateHistories): lint reads them as one. */
+function historiesNote({ version, folders }: { readonly version: string; readonly folders: readonly string[] }): string {
+  const named = folders.slice(0, 3).map((f) => (f === '' ? 'the current folder' : `${f}/`));
+  const list = folders.length > 3 ? `${named.join(', ')} and ${folders.length - 3} other folder${folders.length === 4 ? '' : 's'}` : `${named.slice(0, -1).join(', ')} and ${named.at(-1)}`;
+  return `${list} each hold a migration of version ${version}: no tool runs two migrations of one version in one history, so each folder is a history of its own, run apart, while migc lints the files given as one history, in version order; lint each folder by itself (migc lint ${folders[0] === '' ? '.' : folders[0]}, ...)`;
 }
 
 /**
