@@ -54,11 +54,14 @@ export const dropIndexNotConcurrent: StatementRule = {
     // without it is refused while they are there: they are dropped first.
     const keys = existing.flatMap((n) => dependingOnIndex(ctx, n));
     const use = keys.length ? `Drop first the foreign ${keys.length === 1 ? 'key' : 'keys'} CASCADE drops (${keys.map((fk) => `ALTER TABLE ${quoteName(fk.table)} DROP CONSTRAINT ${quoteIdent(fk.name)};`).join(' ')}): DROP INDEX CONCURRENTLY takes no CASCADE. Then use` : 'Use';
+    // IF EXISTS of an index the files did not create: there may be none, and then no lock is taken.
+    const mayBeGone = body.missing_ok === true && unknown.length === existing.length ? (existing.length === 1 ? ', if it exists (when it does not, IF EXISTS skips it and takes no lock),' : ', if they exist (IF EXISTS skips any that does not, with no lock),') : '';
+    const ifExists = body.missing_ok === true ? 'IF EXISTS ' : '';
     report({
-      message: `DROP INDEX ${existing.map(quoteName).join(', ')} takes an ACCESS EXCLUSIVE lock on ${on}: reads and writes queue behind it`,
+      message: `DROP INDEX ${existing.map(quoteName).join(', ')}${mayBeGone} takes an ACCESS EXCLUSIVE lock on ${on}: reads and writes queue behind it`,
       help: ctx.mode === 'plan'
-        ? `${use} DROP INDEX CONCURRENTLY ${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction: migc arranges that in plans).${leaveDoBlock(ctx)}`
-        : `${use} DROP INDEX CONCURRENTLY ${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction block: a file of its own that your migration tool runs without a transaction).${leaveDoBlock(ctx)}`,
+        ? `${use} DROP INDEX CONCURRENTLY ${ifExists}${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction: migc arranges that in plans).${leaveDoBlock(ctx)}`
+        : `${use} DROP INDEX CONCURRENTLY ${ifExists}${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction block: a file of its own that your migration tool runs without a transaction).${leaveDoBlock(ctx)}`,
     });
   },
 };
