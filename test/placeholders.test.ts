@@ -128,7 +128,16 @@ describe('a Flyway folder with ${schema} placeholders (test/fixtures/lint-layout
     ]);
   });
 
-  it('points a syntax error inside a value at its placeholder, and says the value is the one to check', async () => {
+  it('maps a related place in another file, in a run in one transaction, to that file\'s own text', async () => {
+    const run = {
+      'V1__a.sql': "SET lock_timeout = '${timeout}'; ALTER TABLE ${schema}.users ADD COLUMN a int;\n",
+      'V2__b.sql': "SET lock_timeout = '5s';\nCREATE INDEX users_a ON ${schema}.users (a);\n",
+    };
+    const result = await lint({ files: Object.keys(run), runTransaction: true, config: { placeholders: new Map([['schema', 'tenant_schema_with_a_long_name'], ['timeout', '5s']]) } }, memoryHost(run));
+    expect(places(result)).toEqual(['V2__b.sql:2:1-2:44 MG201', 'V2__b.sql:2:1-2:44 MG217 @V1__a.sql:1:34']);
+  });
+
+  it('points a syntax error inside a value, and says the value is the one to check', async () => {
     const text = 'SET lock_timeout = \'5s\';\nCREATE TABLE ${schema}.t (id int);\n';
     const result = await lint({ files: ['V1__x.sql'], config: { placeholders: new Map([['schema', 'my schema']]) } }, memoryHost({ 'V1__x.sql': text }));
     const [error] = result.diagnostics;
