@@ -4,12 +4,13 @@ import { madeTogether, SchemaState, type MadeObjects } from './analyze/sql/schem
 import { viewsOf } from './analyze/compat/views.js';
 import { applyRuleSettings } from './analyze/settings.js';
 import type { ProjectConfig } from './workspace/config.js';
-import { compareDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js';
+import { compareDiagnostics, type Diagnostic, type Span } from './diagnostics/diagnostic.js';
 import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
 import { sqlFileTooLarge } from './load/limits.js';
 import { dieselMetadataPath, fileSections, statementBreaks, flywayConfExecuteInTransaction, isFlywayScript, isGraphileMigration, isGraphilePlaceholder, isRollbackFile, migrationOf, isSentAsOneQueryString, liquibaseChangelog, popxSplitGroup, yoyoMigrationOf } from './lint-files.js';
 import { flywayScriptTransaction } from './lint-flyway.js';
+import { originalSpan, placeholderAt, renderedValueAt, renderPlaceholders, type RenderedText } from './lint-placeholders.js';
 import { dieselMetadata, type DieselMetadata } from './lint-diesel.js';
 import { statementFacts } from './sql/facts.js';
 import { loadSqlParser, parseEachStatement, parseSql, type ParsedStatement, type ParseOutcome } from './sql/parser.js';
@@ -61,6 +62,8 @@ export interface LintResult {
   readonly files: readonly { readonly file: string; readonly ok: boolean }[];
   /** Every table the files name, by the key tables are sized by (tableKey): what --assume-rows can size. */
   readonly tables: ReadonlySet<string>;
+  /** The names of the placeholders filled in, in lower case: a value given that fills none is a typo or another folder's. */
+  readonly placeholdersFilled: ReadonlySet<string>;
   readonly diagnostics: readonly Diagnostic[];
   readonly sources: ReadonlyMap<string, SourceText>;
 }
@@ -90,6 +93,11 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
   /** Findings that wait for the end of the run (a foreign key a later file may index, MG230). */
   const pending: PendingFinding[] = [];
   const tables = new Set<string>();
+  /**
+   * The files whose placeholders were rendered (--placeholder): the analysis reads the rendered
+   * text, and every span it reports is mapped back to the file's own at the end (originalSpan).
+   */
+  const renderedFiles = new Map<string, RenderedText>();
   const texts = await Promise.all(options.files.map((f) => host.readFile(f)));
   const indexOf = new Map(options.files.map((f, i) => [f, i]));
   // Flyway's per-script config, read only when it can matter: under --file-transaction, beside a Flyway script.
@@ -152,7 +160,15 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     }
     // psql (and Flyway) skip a byte order mark at the start of a file; read it as they do, offsets kept.
     const bom = text.charCodeAt(0) === 0xfeff;
-    const source = bom ? ` ${text.slice(1)}` : text;
+    const unrendered = bom ? ` ${text.slice(1)}` : text;
+    // Flyway's ${name} placeholders filled in with the values given, as Flyway does before the
+    // server sees the file; lines keep their numbers (no value holds a line break).
+    const rendered = renderPlaceholders(unrendered, options.config?.placeholders ?? new Map(), file);
+    if (rendered) renderedFiles.set(file, rendered);
+    const source = rendered?.text ?? unrendered;
+    // Until the end, the text analysed: a message's line (the run's lineIn) is the same in both,
+    // and the analysis's offsets are its.
+    if (rendered) sources.set(file, new SourceText(source));
     // A Liquibase changelog is read as Liquibase runs it: the SQL its changesets run forward, and
     // their rollbacks (the --rollback lines), each a view of the file with offsets kept.
     const liquibase = liquibaseChangelog(source);
@@ -170,12 +186,17 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     // A statement the parser rejects is reported, and the others are judged all the same.
     for (const e of [...forward.errors, ...(back?.errors ?? [])]) {
       // A placeholder where the parser stops: a template the tool fills in before the server sees it.
-      const template = templatePlaceholderAt(text, e.offset);
+      const template = templatePlaceholderAt(source, e.offset);
+      // Or inside a value given for one: the value is what to check.
+      const inValue = rendered ? renderedValueAt(rendered, e.offset) : undefined;
       own.push({
-        code: 'MG020', severity: 'error', file, span: { start: e.offset, end: Math.min(e.offset + (template ? template.length : 1), text.length) }, message: `SQL syntax error: ${e.message}${template ? `: a template placeholder (${template.shape})` : ''}`,
+        code: 'MG020', severity: 'error', file, span: { start: e.offset, end: Math.min(e.offset + (template ? template.length : 1), source.length) },
+        message: `SQL syntax error: ${e.message}${template ? `: a template placeholder (${template.shape})` : inValue ? `, in the value given for \${${inValue.name}}` : ''}`,
         help: template
-          ? `The file is a template its migration tool renders before it runs it (${template.tool}): migc reads SQL as the server gets it. Render the files with the values your deployment uses, and lint the rendered copies.`
-          : 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.',
+          ? template.help
+          : inValue
+            ? `The value given for \${${inValue.name}} (--placeholder or "placeholders" in migc.config.json) is written into the SQL as it is, as Flyway writes it: give the value your deployment uses, quoted as the SQL around the placeholder needs.`
+            : 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.',
       });
     }
     if (forward.statements) {
@@ -284,13 +305,27 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
   }
   const diagnostics: Diagnostic[] = [];
   const files: { file: string; ok: boolean }[] = [];
-  for (const { file, own } of perFile) {
+  // Placeholders rendered: every position said in the rendered text is said in the file's own,
+  // which renders show (code frames, line and column in every format).
+  for (const file of renderedFiles.keys()) sources.set(file, new SourceText(texts[indexOf.get(file)!]!));
+  const inFile = (file: string, span: Span | undefined) => {
+    const rendered = span && renderedFiles.get(file);
+    return rendered ? originalSpan(rendered, span) : span;
+  };
+  const inFiles = (d: Diagnostic): Diagnostic => ({
+    ...d,
+    ...(d.span ? { span: inFile(d.file, d.span) } : {}),
+    ...(d.related ? { related: d.related.map((r) => (r.span ? { ...r, span: inFile(r.file, r.span)! } : r)) } : {}),
+  });
+  for (const { file, own: found } of perFile) {
+    const own = renderedFiles.size > 0 ? found.map(inFiles) : found;
     own.sort(compareDiagnostics);
     // One by one: push(...own) overflows the call stack past some hundred thousand findings.
     for (const d of own) diagnostics.push(d);
     files.push({ file, ok: !own.some((d) => d.severity === 'error') });
   }
-  return { files, tables, diagnostics, sources };
+  const placeholdersFilled = new Set([...renderedFiles.values()].flatMap((r) => r.replaced.map((p) => p.name.toLowerCase())));
+  return { files, tables, placeholdersFilled, diagnostics, sources };
 }
 
 /** The metadata.toml of each diesel migration among the files that has one, and what it says. */
@@ -322,15 +357,23 @@ function flywayMixedScript(file: string, outside: ParsedStatement, inside: Parse
 /**
  * A template placeholder at `offset`, which a migration tool replaces before the server sees the
  * file: `{{ ... }}` (gobuffalo pop, Go's text/template, Jinja), `${name}` (Flyway's placeholders,
- * Liquibase's changelog properties), `$%NAME%$` (Synapse's schema files). Text only: the SQL
- * around it does not parse.
+ * Liquibase's changelog properties; one left here had no value given), `$%NAME%$` (Synapse's
+ * schema files). Text only: the SQL around it does not parse.
  */
-function templatePlaceholderAt(text: string, offset: number): { readonly length: number; readonly shape: string; readonly tool: string } | undefined {
-  if (text.startsWith('{{', offset)) return { length: 2, shape: '{{ ... }}', tool: 'gobuffalo pop fills in {{ index .Options "Namespace" }}, for one' };
-  const flyway = /^\$\{[\w.:-]+\}/.exec(text.slice(offset, offset + 200));
-  if (flyway) return { length: flyway[0].length, shape: '${...}', tool: `Flyway replaces ${flyway[0]} with a placeholder's value, Liquibase with a changelog property's` };
+function templatePlaceholderAt(text: string, offset: number): { readonly length: number; readonly shape: string; readonly help: string } | undefined {
+  const rendersCopies = (tool: string) => `The file is a template its migration tool renders before it runs it (${tool}): migc reads SQL as the server gets it. Render the files with the values your deployment uses, and lint the rendered copies.`;
+  if (text.startsWith('{{', offset)) return { length: 2, shape: '{{ ... }}', help: rendersCopies('gobuffalo pop fills in {{ index .Options "Namespace" }}, for one') };
+  // A ${name} migc renders itself when given its value (src/lint-placeholders.ts).
+  const flyway = placeholderAt(text, offset);
+  if (flyway) {
+    const placeholder = text.slice(offset, flyway.end);
+    return {
+      length: placeholder.length, shape: '${...}',
+      help: `The file is a template its migration tool renders before it runs it (Flyway replaces ${placeholder} with a placeholder's value, Liquibase with a changelog property's): give migc the value your deployment uses, --placeholder ${flyway.name}=<value> (or "placeholders" in migc.config.json), and it reads the file as the server gets it.`,
+    };
+  }
   const synapse = /^\$%\w+%\$/.exec(text.slice(offset, offset + 200));
-  if (synapse) return { length: synapse[0].length, shape: '$%...%$', tool: `Synapse replaces ${synapse[0]} when it runs its schema files` };
+  if (synapse) return { length: synapse[0].length, shape: '$%...%$', help: rendersCopies(`Synapse replaces ${synapse[0]} when it runs its schema files`) };
   return undefined;
 }
 

@@ -723,11 +723,11 @@ describe('lint over each tool\'s layout', () => {
     expect(template!.help).toMatch(/^The file is a template its migration tool renders before it runs it .*Render the files/);
     // Any other syntax error keeps the plain help.
     expect(other!.help).toMatch(/^Fix the statement/);
-    // Flyway's ${name} and Synapse's $%NAME%$ are placeholders too.
+    // Flyway's ${name} and Synapse's $%NAME%$ are placeholders too; migc fills in ${name} given its value (test/placeholders.test.ts).
     const more = { 'V1__x.sql': 'SELECT * FROM ${schema}.users;\n', '73/01_x.sql': 'CREATE TABLE t (\n  id $%AUTO_INCREMENT_PRIMARY_KEY%$,\n  x int\n);\n' };
     const placeholders = (await lint({ files: Object.keys(more) }, memoryHost(more))).diagnostics;
     expect(placeholders.map((d) => `${d.file} ${d.message} | ${d.help}`)).toEqual([
-      'V1__x.sql SQL syntax error: syntax error at or near "$": a template placeholder (${...}) | The file is a template its migration tool renders before it runs it (Flyway replaces ${schema} with a placeholder\'s value, Liquibase with a changelog property\'s): migc reads SQL as the server gets it. Render the files with the values your deployment uses, and lint the rendered copies.',
+      'V1__x.sql SQL syntax error: syntax error at or near "$": a template placeholder (${...}) | The file is a template its migration tool renders before it runs it (Flyway replaces ${schema} with a placeholder\'s value, Liquibase with a changelog property\'s): give migc the value your deployment uses, --placeholder schema=<value> (or "placeholders" in migc.config.json), and it reads the file as the server gets it.',
       '73/01_x.sql SQL syntax error: syntax error at or near "$": a template placeholder ($%...%$) | The file is a template its migration tool renders before it runs it (Synapse replaces $%AUTO_INCREMENT_PRIMARY_KEY%$ when it runs its schema files): migc reads SQL as the server gets it. Render the files with the values your deployment uses, and lint the rendered copies.',
     ]);
   });

@@ -12,8 +12,9 @@ import { assumedRows, searchPathProblem, type ProjectConfig } from '../workspace
 import type { SearchPath } from '../analyze/sql/search-path.js';
 import { readSearchPath } from '../analyze/sql/search-path-value.js';
 import { separateHistories, toolSendsNote } from '../lint-files.js';
+import { withPlaceholderFlags } from '../lint-placeholders.js';
 
-export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; searchPath?: string }, io: Io): Promise<number> {
+export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; searchPath?: string; placeholder?: string[] }, io: Io): Promise<number> {
   const ways = [options.fileTransaction && '--file-transaction', options.fileQueryString && '--file-query-string', options.runTransaction && '--run-transaction'].filter((w): w is string => typeof w === 'string');
   if (ways.length > 1) throw new UsageError(`${ways.join(' and ')} say ${ways.length === 2 ? 'two' : 'three'} ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; node-pg-migrate, Flyway with group=true: --run-transaction; Flyway, diesel, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator, Ory popx, postgres-migrations: --file-transaction; the README's "Which flag for your tool" has the table)`);
   const migrations = await findMigrations(paths, io.cwd);
@@ -22,6 +23,8 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
   const config = (await projectConfig(options, io)) ?? {};
   const version = options.postgres !== undefined ? postgresOption(options.postgres) : undefined;
   const searchPath = options.searchPath !== undefined ? searchPathOption(options.searchPath) : undefined;
+  const placeholders = withPlaceholderFlags(config.placeholders, options.placeholder);
+  if (!placeholders.ok) throw new UsageError(placeholders.message);
   const { lint } = await import('../lint.js');
   const preloaded = preloadedHost(files, io.cwd);
   const result = await lint({
@@ -31,12 +34,18 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
     config: {
       ...(version === undefined ? config : { ...withoutMinor(config), postgres: version.major, ...(version.minor !== undefined ? { postgresMinor: version.minor } : {}) }),
       ...(searchPath ? { searchPath } : {}),
+      ...(placeholders.values ? { placeholders: placeholders.values } : {}),
     },
     ...(options.fileTransaction ? { fileTransaction: true } : {}),
     ...(options.fileQueryString ? { fileQueryString: true } : {}),
     ...(options.runTransaction ? { runTransaction: true } : {}),
   }, preloaded.host);
   for (const warning of await unusedAssumedRows(options.assumeRows ?? [], result.tables)) io.stderr(`migc: warning: ${warning}\n`);
+  // A --placeholder that fills nothing is a typo (the config's are the project's, for other folders too).
+  for (const flag of options.placeholder ?? []) {
+    const name = flag.slice(0, flag.indexOf('='));
+    if (!result.placeholdersFilled.has(name.toLowerCase())) io.stderr(`migc: warning: --placeholder ${flag}: no file linted holds \${${name}}, so this value is not used\n`);
+  }
   const hint = flagHint(files, preloaded.texts, options);
   if (hint) io.stderr(`migc: note: ${hint}\n`);
   const histories = separateHistories(files);

@@ -9,6 +9,7 @@ import { readTableName } from '../sql/table-name.js';
 import { postgresMajorProblem, readPostgresVersion } from '../normalize/postgres-versions.js';
 import type { SearchPath } from '../analyze/sql/search-path.js';
 import { readSearchPath } from '../analyze/sql/search-path-value.js';
+import { placeholderNameProblem, placeholderValueProblem, type PlaceholderValues } from '../lint-placeholders.js';
 
 export const configFileName = 'migc.config.json';
 
@@ -28,6 +29,8 @@ export interface ProjectConfig {
   readonly svg?: boolean;
   /** For lint: the search_path the migration tool's connection sets (--search-path, search_path). */
   readonly searchPath?: SearchPath;
+  /** For lint: values of Flyway's ${name} placeholders, by name in lower case (--placeholder, placeholders). */
+  readonly placeholders?: PlaceholderValues;
 }
 
 export interface LoadedConfig {
@@ -92,7 +95,7 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
     diagnostics.push(...found.map((d) => withSettingHelp(d, schema, !isYamlConfig(file))));
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { file, diagnostics, sources };
-  const raw = loaded.value as { postgres?: number | string; rules?: Record<string, Severity | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[]; svg?: boolean; search_path?: string };
+  const raw = loaded.value as { postgres?: number | string; rules?: Record<string, Severity | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[]; svg?: boolean; search_path?: string; placeholders?: Record<string, string> };
   if (raw.rules && Object.keys(raw.rules).length) {
     // A code that does not exist or cannot be changed would silently do nothing: MG052 at its key.
     const { checkRuleSettings } = await import('./rule-settings.js');
@@ -106,6 +109,17 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
       code: 'MG010', severity: 'error', file, span: keySpan(loaded.doc, ['assume_rows', key]) ?? { start: 0, end: 0 },
       message: `assume_rows names ${JSON.stringify(key)}, which is not a table name`,
       help: 'Write the table as SQL names it: users (an unquoted name is read in lower case), app.orders with its schema, and a table created with a quoted name in double quotes inside the key: "\\"User\\"": 100.',
+    });
+  }
+  // A placeholder's name and value as --placeholder takes them (src/lint-placeholders.ts).
+  for (const [name, value] of Object.entries(raw.placeholders ?? {})) {
+    const nameProblem = placeholderNameProblem(name);
+    const valueProblem = nameProblem ? undefined : placeholderValueProblem(value);
+    if (!nameProblem && !valueProblem) continue;
+    diagnostics.push({
+      code: 'MG010', severity: 'error', file, span: (nameProblem ? keySpan(loaded.doc, ['placeholders', name]) : spanAt(loaded.doc, ['placeholders', name])) ?? { start: 0, end: 0 },
+      message: `placeholders ${JSON.stringify(name)}: ${nameProblem ?? valueProblem}`,
+      help: 'Write each placeholder as its name and the value your deployment gives it, on one line: "placeholders": { "schema": "app" } fills ${schema}.',
     });
   }
   const searchPath = raw.search_path === undefined ? undefined : readSearchPath(raw.search_path);
@@ -136,6 +150,7 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
       ...(raw.allow_files_outside ? { allowFilesOutside: raw.allow_files_outside } : {}),
       ...(raw.svg !== undefined ? { svg: raw.svg } : {}),
       ...(searchPath ? { searchPath } : {}),
+      ...(raw.placeholders ? { placeholders: new Map(Object.entries(raw.placeholders).map(([name, value]) => [name.toLowerCase(), value])) } : {}),
       ...(raw.assume_rows ? { assumeRows: new Map(Object.entries(raw.assume_rows).map(([t, n]) => [readTableName(t)!, n])) } : {}),
     },
     diagnostics,
