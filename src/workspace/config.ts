@@ -28,6 +28,8 @@ export interface ProjectConfig {
   readonly svg?: boolean;
   /** For lint: the search_path the migration tool's connection sets (--search-path, search_path). */
   readonly searchPath?: SearchPath;
+  /** For lint: globs naming the files that are rollbacks of a layout migc does not know by name (--rollbacks, rollbacks). */
+  readonly rollbacks?: readonly string[];
 }
 
 export interface LoadedConfig {
@@ -92,7 +94,7 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
     diagnostics.push(...found.map((d) => withSettingHelp(d, schema, !isYamlConfig(file))));
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { file, diagnostics, sources };
-  const raw = loaded.value as { postgres?: number | string; rules?: Record<string, Severity | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[]; svg?: boolean; search_path?: string };
+  const raw = loaded.value as { postgres?: number | string; rules?: Record<string, Severity | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[]; svg?: boolean; search_path?: string; rollbacks?: string[] };
   if (raw.rules && Object.keys(raw.rules).length) {
     // A code that does not exist or cannot be changed would silently do nothing: MG052 at its key.
     const { checkRuleSettings } = await import('./rule-settings.js');
@@ -136,6 +138,7 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
       ...(raw.allow_files_outside ? { allowFilesOutside: raw.allow_files_outside } : {}),
       ...(raw.svg !== undefined ? { svg: raw.svg } : {}),
       ...(searchPath ? { searchPath } : {}),
+      ...(raw.rollbacks ? { rollbacks: raw.rollbacks } : {}),
       ...(raw.assume_rows ? { assumeRows: new Map(Object.entries(raw.assume_rows).map(([t, n]) => [readTableName(t)!, n])) } : {}),
     },
     diagnostics,
