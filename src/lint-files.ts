@@ -251,17 +251,15 @@ function comparePaths(a: string, b: string): number {
  *   (`x.up.sql` or `x.sql` in the same folder, `up.sql` in the same folder, `V<version>__`); a
  *   down without an up stands where its up would; the parts of a popx split migration
  *   (popxSplitGroup) are one migration: its ups, then its downs latest first, as popx rolls back;
+ *   a file of `declaredRollbacks` (--rollbacks) follows the ups of its version (withDeclaredRollbacks);
  * - ties (files without a version, a Flyway version in several folders) are broken by path,
  *   folder by folder, versions in folder names compared as numbers (comparePaths).
  * The order is the same on every machine.
  * One sort of the migrations: O(n log n) in the number of files.
  */
-export function migrationOrder(files: readonly string[]): string[] {
+export function migrationOrder(files: readonly string[], declaredRollbacks?: ReadonlySet<string>): string[] {
   const migrations = new Map<string, { first: Named; ups: Named[]; downs: Named[] }>();
-  const root = sharedFolders(files);
-  const downs = pairedUnderscoreDowns(files);
-  for (const file of files) {
-    const named = describe(file, root, underscorePairOf(file, downs));
+  for (const named of describeAll(files, declaredRollbacks)) {
     let m = migrations.get(named.pair);
     if (!m) migrations.set(named.pair, (m = { first: named, ups: [], downs: [] }));
     (named.rollback ? m.downs : m.ups).push(named);
@@ -303,10 +301,58 @@ export function popxSplitGroup(file: string): string | undefined {
  * Each file's migration, as migrationOrder() pairs them: a down and the up it undoes share one
  * (several ups of one version share it too, as golang-migrate runs them).
  */
-export function migrationOf(files: readonly string[]): ReadonlyMap<string, string> {
+export function migrationOf(files: readonly string[], declaredRollbacks?: ReadonlySet<string>): ReadonlyMap<string, string> {
+  return new Map(describeAll(files, declaredRollbacks).map((named) => [named.file, named.pair]));
+}
+
+/** What each file's name says (describe), the files declared rollbacks paired with their ups (withDeclaredRollbacks). */
+function describeAll(files: readonly string[], declaredRollbacks: ReadonlySet<string> | undefined): Named[] {
   const root = sharedFolders(files);
   const downs = pairedUnderscoreDowns(files);
-  return new Map(files.map((file) => [file, describe(file, root, underscorePairOf(file, downs)).pair]));
+  const named = files.map((file) => describe(file, root, underscorePairOf(file, downs)));
+  return declaredRollbacks && declaredRollbacks.size > 0 ? withDeclaredRollbacks(named, declaredRollbacks) : named;
+}
+
+/**
+ * Rollbacks of a layout migc does not know by name, declared by the user (--rollbacks, the
+ * config's `rollbacks`): openreplay's `rollback_dbs/postgresql/<v>/<v>.sql` undoes
+ * `init_dbs/postgresql/<v>/<v>.sql`. Each is paired by version, as the order reads versions: the
+ * versions of its folders and its own (rollbackKey), with the ups of the same key, whose
+ * migrations become one (a version folder of several ups is undone by its rollback as a whole);
+ * it then follows them and may drop what they made. One with no up of its key is a migration of
+ * its own, and stands where its up would. A file already a rollback by its name stays as it is.
+ */
+function withDeclaredRollbacks(named: readonly Named[], declared: ReadonlySet<string>): Named[] {
+  const isDeclared = (n: Named) => !n.rollback && declared.has(n.file);
+  const keys = new Set(named.filter(isDeclared).map(rollbackKey));
+  const upsOf = new Map<string, Named[]>();
+  for (const n of named) {
+    if (n.rollback || declared.has(n.file) || !keys.has(rollbackKey(n))) continue;
+    upsOf.set(rollbackKey(n), [...(upsOf.get(rollbackKey(n)) ?? []), n]);
+  }
+  // Each up's migration joins that of the last up of its key (compareNamed), downs by name included.
+  const joined = new Map<string, string>();
+  const pairOf = new Map<string, string>();
+  for (const [key, ups] of upsOf) {
+    const last = ups.reduce((a, b) => (compareNamed(a, b) >= 0 ? a : b));
+    pairOf.set(key, last.pair);
+    for (const up of ups) joined.set(up.pair, last.pair);
+  }
+  return named.map((n) => {
+    if (isDeclared(n)) return { ...n, rollback: true, pair: pairOf.get(rollbackKey(n)) ?? `b:${rollbackKey(n)}` };
+    const pair = joined.get(n.pair);
+    return pair === undefined ? n : { ...n, pair };
+  });
+}
+
+/**
+ * What pairs a declared rollback with its up: the versions of its folders and its own
+ * (`1.17.0/1.17.0.sql` under init_dbs/ and under rollback_dbs/; `0005_undo.sql` and
+ * `0005_create.sql`), or, for a file with no version at all, its name (`add_users.sql`).
+ */
+function rollbackKey(n: Named): string {
+  if (n.version.length === 0 && n.folders.length === 0) return `name:${baseName(n.file).replace(/\.sql$/i, '')}`;
+  return `version:${n.folders.map((f) => f.join('.')).join('/')}:${n.version.join('.')}`;
 }
 
 /**
@@ -353,6 +399,35 @@ export function orderedByName(ordered: readonly string[]): { folder: string; fil
     byFolder.set(folder, [...(byFolder.get(folder) ?? []), file]);
   }
   return [...byFolder].filter(([, f]) => f.length > 1).map(([folder, f]) => ({ folder, files: f }));
+}
+
+/**
+ * Folder names that say their files undo others, as projects name such folders: openreplay's
+ * `rollback_dbs/`, `db/rollback/`, `SQL/rollbacks/`, `migrations/down/` beside the ups,
+ * `migrations/undo/` (Flyway's undo scripts kept apart), `revert/` (Sqitch's, when its plan is not
+ * among the paths), with or without a word after `_` or `-`.
+ */
+const rollbackFolderName = /^(?:rollbacks?|downs?|undos?|reverts?)(?:[_-][a-z0-9_-]*)?$/i;
+
+/**
+ * The folders whose name says their files are rollbacks (rollbackFolderName), each with its
+ * files (at any depth) that are not rollbacks by name or layout (`isRollback`): without
+ * --rollbacks they are read as forward migrations. For each file, the outermost such folder of
+ * its path; folders in the order of their first file.
+ */
+export function rollbackLookingFolders(files: readonly string[], isRollback: (file: string) => boolean): { folder: string; files: string[] }[] {
+  const byFolder = new Map<string, string[]>();
+  for (const file of files) {
+    if (isRollback(file)) continue;
+    const segments = file.split('/').slice(0, -1);
+    const at = segments.findIndex((segment) => rollbackFolderName.test(segment));
+    if (at < 0) continue;
+    const folder = segments.slice(0, at + 1).join('/');
+    const some = byFolder.get(folder);
+    if (some) some.push(file);
+    else byFolder.set(folder, [file]);
+  }
+  return [...byFolder].map(([folder, some]) => ({ folder, files: some }));
 }
 
 /** How many leading folders all the files share. */

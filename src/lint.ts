@@ -24,6 +24,12 @@ export interface LintOptions {
   readonly files: readonly string[];
   /** Files their layout makes rollbacks though their names do not (a Sqitch project's revert/ scripts). */
   readonly rollbacks?: ReadonlySet<string>;
+  /**
+   * Files the user declared rollbacks (--rollbacks; findMigrations leaves out those already
+   * rollbacks by name or layout): each is the rollback of the ups of its version, paired as
+   * migrationOrder() pairs them (migrationOf), and follows them in `files`.
+   */
+  readonly declaredRollbacks?: ReadonlySet<string>;
   readonly config?: ProjectConfig;
   /**
    * Each file runs in one transaction (Flyway's and dbmate's default), not statement by statement;
@@ -107,7 +113,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
   const dieselProblems = new Set<string>();
   // What each migration's ups made (a down and its up share a migration: migrationOf), for its
   // rollbacks: what they may drop without losing older data (MG214).
-  const migrationOfFile = migrationOf(options.files);
+  const migrationOfFile = migrationOf(options.files, options.declaredRollbacks);
   const madeBy = new Map<string, MadeObjects>();
   const made = (file: string, objects: MadeObjects) => {
     const migration = migrationOfFile.get(file) ?? file;
@@ -127,7 +133,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
   };
   for (const [i, file] of options.files.entries()) {
     const text = texts[i];
-    const rollbackFile = isRollbackFile(file) || options.rollbacks?.has(file) === true;
+    const rollbackFile = isRollbackFile(file) || options.rollbacks?.has(file) === true || options.declaredRollbacks?.has(file) === true;
     // A down of a popx split migration after another of its downs: judged after that one ran.
     const group = rollbackFile ? popxSplitGroup(file) : undefined;
     const chained = group !== undefined && chain?.group === group;

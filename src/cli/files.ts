@@ -1,7 +1,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { besideFolderMigrations, databaseSuffix, flywayCallbackEvent, flywayCallbacksLeftOut, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../lint-files.js';
+import { besideFolderMigrations, databaseSuffix, flywayCallbackEvent, flywayCallbacksLeftOut, isRollbackFile, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, rollbackLookingFolders, sqitchChanges, sqitchCoreSettings } from '../lint-files.js';
+import { shellWord } from '../util/shell.js';
 
 export class UsageError extends Error {}
 
@@ -25,10 +26,27 @@ export interface Migrations {
   readonly files: readonly string[];
   /** Files their layout makes rollbacks though their names alone do not: a Sqitch project's revert/ scripts, a `_down.sql` beside its `_up.sql`. */
   readonly rollbacks: ReadonlySet<string>;
+  /**
+   * Files the user's rollback patterns name (MigrationOptions.rollbacks) that are not rollbacks
+   * already (by name, or a Sqitch project's layout): each follows the ups of its version.
+   */
+  readonly declaredRollbacks: ReadonlySet<string>;
+  /** The rollback patterns that name none of the files. */
+  readonly unmatchedRollbackPatterns: readonly string[];
   /** What the layout says about files it leaves out or cannot find (MG024). */
   readonly diagnostics: readonly Diagnostic[];
   /** The texts those diagnostics point into (sqitch.plan). */
   readonly sources: ReadonlyMap<string, string>;
+}
+
+/** How to read the files found. */
+export interface MigrationOptions {
+  /**
+   * Globs over the paths as migc prints them (--rollbacks, the config's `rollbacks`;
+   * src/rollback-patterns.ts): the files they name are rollbacks, each paired with the up of its
+   * version (migrationOrder). Without any, a folder whose name says rollbacks gets a note that names the flag.
+   */
+  readonly rollbacks?: readonly string[];
 }
 
 /**
@@ -42,7 +60,7 @@ export interface Migrations {
  * replaces, and the files of a temporal-sql-tool version folder its manifest.json does not list
  * (the listed ones in the manifest's order).
  */
-export async function findMigrations(paths: readonly string[], cwd: string): Promise<Migrations> {
+export async function findMigrations(paths: readonly string[], cwd: string, options: MigrationOptions = {}): Promise<Migrations> {
   const found = await findFiles(paths, cwd, /\.sql(?:\.[a-z0-9]+)?$/i, (path) => (/\.ya?ml$/i.test(path)
     ? `${path} is a YAML file, not SQL: migc lint checks .sql migration files; migc check ${path} checks a plan`
     : undefined), layoutFiles);
@@ -78,13 +96,19 @@ export async function findMigrations(paths: readonly string[], cwd: string): Pro
   const popx = popxFiltered(planFiles.filter((f) => !loose.has(f) && !callbacks.leftOut.has(f)));
   const temporal = await temporalManifests(layout, popx.files, cwd);
   const files = temporal.files;
-  const order = (some: readonly string[]) => inManifestOrder(migrationOrder(some), temporal.lists);
-  const guesses = (ordered: readonly string[]) => orderGuesses(ordered.filter((f) => !temporal.lists.has(posix.dirname(f))));
-  const layoutNotes = [...inputsNote, ...suffixed.diagnostics, ...templateNotes(found.templates), ...looseNotes, ...callbacks.diagnostics, ...popx.diagnostics, ...temporal.diagnostics];
+  const patterns = options.rollbacks ?? [];
+  const named = patterns.length > 0 ? (await import('../rollback-patterns.js')).filesMatching(files, patterns) : { matched: new Set<string>(), unmatched: [] };
   const projects = await sqitchProjects(paths, layout, cwd);
+  // A file its name (or its _up.sql beside it) makes a rollback stays as it is: paired by name.
+  const underscoreDowns = pairedUnderscoreDowns(files);
+  const declared = new Set([...named.matched].filter((f) => !isRollbackFile(f) && !underscoreDowns.has(f)));
+  const order = (some: readonly string[]) => inManifestOrder(migrationOrder(some, declared), temporal.lists);
+  const guesses = (ordered: readonly string[]) => orderGuesses(ordered.filter((f) => !temporal.lists.has(posix.dirname(f)) && !declared.has(f)));
+  const layoutNotes = [...inputsNote, ...suffixed.diagnostics, ...templateNotes(found.templates), ...looseNotes, ...callbacks.diagnostics, ...popx.diagnostics, ...temporal.diagnostics];
+  const hints = (all: readonly string[], rollbacks: ReadonlySet<string>) => (patterns.length > 0 ? [] : rollbackFolderHints(all, rollbacks));
   if (projects.length === 0) {
     const ordered = order(files);
-    return { files: ordered, rollbacks: pairedUnderscoreDowns(files), diagnostics: [...layoutNotes, ...guesses(ordered)], sources: temporal.sources };
+    return { files: ordered, rollbacks: underscoreDowns, declaredRollbacks: declared, unmatchedRollbackPatterns: named.unmatched, diagnostics: [...layoutNotes, ...guesses(ordered), ...hints(ordered, underscoreDowns)], sources: temporal.sources };
   }
   const inFolder = (file: string, folder: string) => file.startsWith(`${folder}/`);
   const taken = new Set<string>();
@@ -126,11 +150,32 @@ export async function findMigrations(paths: readonly string[], cwd: string): Pro
       diagnostics.push({ code: 'MG024', severity: 'warning', file: f, message: `${f} is not a script of a change in ${project.plan}: sqitch never runs it, so migc lint leaves it out`, help: `Add the change to ${project.plan} (sqitch add), or delete the file if it is left over from a renamed change.` });
     }
   }
+  // A Sqitch project's scripts are what its plan says they are, whatever a pattern names.
+  for (const f of taken) declared.delete(f);
   // Other files (seed data, a schema dump beside the project) run after its migrations.
   const others = order(files.filter((f) => !taken.has(f)));
   for (const down of pairedUnderscoreDowns(others)) rollbacks.add(down);
-  diagnostics.push(...guesses(others));
-  return { files: [...ordered, ...others], rollbacks, diagnostics, sources };
+  diagnostics.push(...guesses(others), ...hints([...ordered, ...others], rollbacks));
+  return { files: [...ordered, ...others], rollbacks, declaredRollbacks: declared, unmatchedRollbackPatterns: named.unmatched, diagnostics, sources };
+}
+
+/**
+ * A note (MG024) for each folder whose name says its files are rollbacks (rollback_dbs/, down/,
+ * undo/: rollbackLookingFolders) when no pattern declared any: migc knows rollbacks by the names
+ * of the tools it knows, and reads these as forward migrations, so a down that drops what its up
+ * made is MG214. The note names the flag, with the folder's pattern.
+ */
+function rollbackFolderHints(files: readonly string[], rollbacks: ReadonlySet<string>): Diagnostic[] {
+  return rollbackLookingFolders(files, (f) => isRollbackFile(f) || rollbacks.has(f)).map(({ folder, files: some }) => {
+    const pattern = `${folder.replace(/[*?[\]{}()!+@\\]/g, '\\$&')}/**`;
+    return {
+      code: 'MG024', severity: 'info', file: some[0]!,
+      message: some.length === 1
+        ? `linted the file of ${folder}/ as a forward migration: the folder's name says it undoes another, but migc knows rollbacks only by the names of the tools it knows (x.down.sql, U<version>__x.sql, ...)`
+        : `linted the ${some.length} files of ${folder}/ as forward migrations: the folder's name says they undo others, but migc knows rollbacks only by the names of the tools it knows (x.down.sql, U<version>__x.sql, ...)`,
+      help: `If ${some.length === 1 ? 'it is a rollback' : 'they are rollbacks'}, say so: --rollbacks ${shellWord(pattern)} (or "rollbacks": [${JSON.stringify(pattern)}] in migc.config.json). Each is then judged right after the up of its version, against the schema that up left, and may drop what it made.`,
+    };
+  });
 }
 
 /**

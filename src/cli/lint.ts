@@ -13,14 +13,20 @@ import type { SearchPath } from '../analyze/sql/search-path.js';
 import { readSearchPath } from '../analyze/sql/search-path-value.js';
 import { separateHistories, toolSendsNote } from '../lint-files.js';
 import { withPlaceholderFlags } from '../lint-placeholders.js';
+import { shellWord } from '../util/shell.js';
 
-export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; searchPath?: string; placeholder?: string[] }, io: Io): Promise<number> {
+export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; searchPath?: string; placeholder?: string[]; rollbacks?: string[] }, io: Io): Promise<number> {
   const ways = [options.fileTransaction && '--file-transaction', options.fileQueryString && '--file-query-string', options.runTransaction && '--run-transaction'].filter((w): w is string => typeof w === 'string');
   if (ways.length > 1) throw new UsageError(`${ways.join(' and ')} say ${ways.length === 2 ? 'two' : 'three'} ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; node-pg-migrate, Flyway with group=true: --run-transaction; Flyway, diesel, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator, Ory popx, postgres-migrations: --file-transaction; the README's "Which flag for your tool" has the table)`);
-  const migrations = await findMigrations(paths, io.cwd);
+  if (options.rollbacks?.some((p) => p.trim() === '')) throw new UsageError('--rollbacks takes a glob naming the rollback files, for example --rollbacks \'db/rollback_dbs/**\'; got an empty one');
+  const config = (await projectConfig(options, io)) ?? {};
+  // --rollbacks adds to the config's rollbacks, as --assume-rows adds to its assume_rows.
+  const rollbackPatterns = [...(config.rollbacks ?? []), ...(options.rollbacks ?? [])];
+  const migrations = await findMigrations(paths, io.cwd, { rollbacks: rollbackPatterns });
   const { files } = migrations;
   if (files.length === 0 && migrations.diagnostics.length === 0) throw new UsageError(`no .sql files in ${paths.join(', ')}`);
-  const config = (await projectConfig(options, io)) ?? {};
+  const unmatched = migrations.unmatchedRollbackPatterns.filter((p) => options.rollbacks?.includes(p) === true);
+  if (unmatched.length > 0) throw new UsageError(unmatchedRollbacks(unmatched, files));
   const version = options.postgres !== undefined ? postgresOption(options.postgres) : undefined;
   const searchPath = options.searchPath !== undefined ? searchPathOption(options.searchPath) : undefined;
   const placeholders = withPlaceholderFlags(config.placeholders, options.placeholder);
@@ -30,6 +36,7 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
   const result = await lint({
     files,
     ...(migrations.rollbacks.size > 0 ? { rollbacks: migrations.rollbacks } : {}),
+    ...(migrations.declaredRollbacks.size > 0 ? { declaredRollbacks: migrations.declaredRollbacks } : {}),
     // --postgres names the whole version: a minor the config named for its own major is not kept.
     config: {
       ...(version === undefined ? config : { ...withoutMinor(config), postgres: version.major, ...(version.minor !== undefined ? { postgresMinor: version.minor } : {}) }),
@@ -57,6 +64,18 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
   return printDiagnostics([...[...layout].sort(compareDiagnostics), ...result.diagnostics], sources, options, io, `linted ${files.length} file${files.length === 1 ? '' : 's'}`, {
     files: result.files, summary: { files: files.length },
   });
+}
+
+/**
+ * A --rollbacks pattern that names none of the files linted would change nothing without a word,
+ * and the rollbacks it meant would be read as forward migrations: a usage error, with the paths
+ * as the patterns are matched against (a pattern written from another folder, or with a leading
+ * slash, names none). The config's patterns are the project's, for other folders too, and are
+ * not checked.
+ */
+function unmatchedRollbacks(patterns: readonly string[], files: readonly string[]): string {
+  const example = files.length > 0 ? `; the files' paths are written as migc prints them, from the current folder, such as ${files[files.length - 1]}` : '';
+  return `--rollbacks ${patterns.map(shellWord).join(', --rollbacks ')} name${patterns.length === 1 ? 's' : ''} none of the ${files.length} .sql file${files.length === 1 ? '' : 's'} linted${example} (a pattern naming a folder takes the files under it: --rollbacks 'db/rollback/**' or --rollbacks db/rollback)`;
 }
 
 /**

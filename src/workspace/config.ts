@@ -31,6 +31,8 @@ export interface ProjectConfig {
   readonly searchPath?: SearchPath;
   /** For lint: values of Flyway's ${name} placeholders, by name in lower case (--placeholder, placeholders). */
   readonly placeholders?: PlaceholderValues;
+  /** For lint: globs naming the files that are rollbacks of a layout migc does not know by name (--rollbacks, rollbacks). */
+  readonly rollbacks?: readonly string[];
 }
 
 export interface LoadedConfig {
@@ -95,7 +97,7 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
     diagnostics.push(...found.map((d) => withSettingHelp(d, schema, !isYamlConfig(file))));
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { file, diagnostics, sources };
-  const raw = loaded.value as { postgres?: number | string; rules?: Record<string, Severity | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[]; svg?: boolean; search_path?: string; placeholders?: Record<string, string> };
+  const raw = loaded.value as { postgres?: number | string; rules?: Record<string, Severity | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[]; svg?: boolean; search_path?: string; placeholders?: Record<string, string>; rollbacks?: string[] };
   if (raw.rules && Object.keys(raw.rules).length) {
     // A code that does not exist or cannot be changed would silently do nothing: MG052 at its key.
     const { checkRuleSettings } = await import('./rule-settings.js');
@@ -151,6 +153,7 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
       ...(raw.svg !== undefined ? { svg: raw.svg } : {}),
       ...(searchPath ? { searchPath } : {}),
       ...(raw.placeholders ? { placeholders: new Map(Object.entries(raw.placeholders).map(([name, value]) => [name.toLowerCase(), value])) } : {}),
+      ...(raw.rollbacks ? { rollbacks: raw.rollbacks } : {}),
       ...(raw.assume_rows ? { assumeRows: new Map(Object.entries(raw.assume_rows).map(([t, n]) => [readTableName(t)!, n])) } : {}),
     },
     diagnostics,
