@@ -88,7 +88,10 @@ function callsVolatile(expr: unknown, known: Known, inlining: ReadonlySet<Routin
  * Why adding this column rewrites the table, if it does. `state`: the functions the schema knows,
  * with their declared volatility, and the routines the files created (their bodies).
  */
-export function rewriteReason(def: Record<string, any>, context: { readonly postgres: number; readonly state: Known['state']; readonly searchPath?: SearchPath }): string | undefined {
+/** How the reason a domain gives begins. */
+const domainReason = 'its type ';
+
+export function rewriteReason(def: Record<string, any>, context: { readonly postgres: number; readonly state: Known['state'] & Pick<SchemaState, 'domainConstraints'>; readonly searchPath?: SearchPath }): string | undefined {
   const { postgres } = context;
   const known: Known = { state: context.state, path: context.searchPath ?? defaultSearchPath };
   const type = columnType(def.typeName);
@@ -103,6 +106,16 @@ export function rewriteReason(def: Record<string, any>, context: { readonly post
       if (volatile) return `the default calls ${volatile}`;
       if (postgres < 11) return `before PostgreSQL 11 any default is written into every row (the target is PostgreSQL ${postgres})`;
     }
+  }
+  // ATExecAddColumn: a column of a domain with constraints is computed for every row (its default,
+  // or NULL) and checked against them, whatever the default (seen on PostgreSQL 15 and PGlite 18).
+  const constraints = type && !type.array ? context.state.domainConstraints(type.name, known.path) : [];
+  if (constraints.length > 0) {
+    const domain = constraints[0]!.domain;
+    const own = constraints.filter((c) => c.domain === domain).map((c) => (c.constraint === 'NOT NULL' ? 'NOT NULL' : quoteIdent(c.constraint)));
+    const over = [...new Set(constraints.filter((c) => c.domain !== domain).map((c) => quoteName(c.domain)))];
+    const has = [own.length ? `has ${own.join(', ')}` : '', over.length ? `is over ${over.join(', ')}, whose constraints it inherits` : ''].filter(Boolean).join(' and ');
+    return `${domainReason}${quoteName(domain)} is a domain that ${has}: PostgreSQL computes the new column for every row to check them, even without a default or with a constant one`;
   }
   return undefined;
 }
@@ -134,12 +147,16 @@ export const addColumnRewrite: StatementRule = {
     const columns = rewriting.map((r) => quoteIdent(r.column)).join(', ');
     const table = quoteName(alter.table);
     const column = quoteIdent(first.column);
+    // Only the domain asks for the rewrite: the first column's other causes would have come first.
+    const domain = first.reason.startsWith(domainReason) ? columnType(alter.cmds[first.subcommand]!.def.ColumnDef.typeName)?.name : undefined;
     const constraint = (contype: string) => (alter.cmds[first.subcommand]!.def.ColumnDef.constraints ?? []).some((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype === contype);
     report({
       severity,
       subcommand: first.subcommand,
       message: `ADD COLUMN ${quoteIdent(first.column)} rewrites ${sizeNote(ctx, alter.table)}${filled ? ', which this migration filled from a query,' : ''} under an ACCESS EXCLUSIVE lock: ${first.reason}${also}`,
-      help: constraint('CONSTR_GENERATED')
+      help: domain
+        ? `Add it with the domain's base type instead (ALTER TABLE ${table} ADD COLUMN ${column} ${ctx.state.domainBase(domain) ?? '<base type>'} ...;: with a constant default or none, catalog only) and enforce the domain's rules with a table constraint: ADD CONSTRAINT ... CHECK (...) NOT VALID, then VALIDATE CONSTRAINT, which takes no write lock. Changing the column to the domain later (ALTER COLUMN ... TYPE) rewrites the table as well.`
+        : constraint('CONSTR_GENERATED')
         // A plain column cannot be made a stored generated one later (SET EXPRESSION, 17+, only
         // changes a generated column's expression), so the recipe keeps it plain.
         ? `${ctx.postgres >= 18 ? 'On PostgreSQL 18, make it virtual (GENERATED ALWAYS AS (...) VIRTUAL, or without STORED): computed when read, no rewrite. Or k' : 'K'}eep it a plain column: ALTER TABLE ${table} ADD COLUMN ${column} <type>;, compute it for new and changed rows with a BEFORE INSERT OR UPDATE trigger, and backfill existing rows in batches${others.length ? ` (${columns})` : ''}.`
