@@ -123,7 +123,7 @@ export function rewriteReason(def: Record<string, any>, context: { readonly post
 export const addColumnRewrite: StatementRule = {
   code: 'MG205',
   name: 'add-column-rewrite',
-  summary: 'ADD COLUMN with a volatile default, serial/identity or a stored generated column rewrites the table under ACCESS EXCLUSIVE.',
+  summary: 'ADD COLUMN with a volatile default, serial/identity, a stored generated column or a domain with constraints rewrites the table under ACCESS EXCLUSIVE.',
   severity: 'error',
   kinds: ['AlterTableStmt'],
   check(ctx, report) {
