@@ -83,7 +83,7 @@ describe('MG205 on a column of a domain with constraints', () => {
     const result = await lint({ files: Object.keys(files), config: { postgres: 15 } }, memoryHost(files));
     const found = result.diagnostics.filter((d) => d.code === 'MG205');
     expect(found.map((d) => d.message)).toEqual([
-      'ADD COLUMN amount rewrites users (no size hint: assumed large) under an ACCESS EXCLUSIVE lock: its type price is a domain that has NOT NULL and is over positive, whose constraints it inherits: PostgreSQL computes the new column for every row to check them, even without a default or with a constant one',
+      "ADD COLUMN amount rewrites users (no size hint: assumed large) under an ACCESS EXCLUSIVE lock: its type price is a domain that is NOT NULL and is over positive, whose constraints it inherits: PostgreSQL computes the new column for every row to check it against the domain's constraints, even without a default or with a constant one",
     ]);
     expect(found[0]!.help).toContain('ALTER TABLE users ADD COLUMN amount numeric(10,2) ...;');
   });

@@ -112,10 +112,15 @@ export function rewriteReason(def: Record<string, any>, context: { readonly post
   const constraints = type && !type.array ? context.state.domainConstraints(type.name, known.path) : [];
   if (constraints.length > 0) {
     const domain = constraints[0]!.domain;
-    const own = constraints.filter((c) => c.domain === domain).map((c) => (c.constraint === 'NOT NULL' ? 'NOT NULL' : quoteIdent(c.constraint)));
+    const checks = constraints.filter((c) => c.domain === domain && c.constraint !== 'NOT NULL').map((c) => quoteIdent(c.constraint));
+    const notNull = constraints.some((c) => c.domain === domain && c.constraint === 'NOT NULL');
     const over = [...new Set(constraints.filter((c) => c.domain !== domain).map((c) => quoteName(c.domain)))];
-    const has = [own.length ? `has ${own.join(', ')}` : '', over.length ? `is over ${over.join(', ')}, whose constraints it inherits` : ''].filter(Boolean).join(' and ');
-    return `${domainReason}${quoteName(domain)} is a domain that ${has}: PostgreSQL computes the new column for every row to check them, even without a default or with a constant one`;
+    const what = [
+      checks.length ? `has the CHECK constraint${checks.length > 1 ? 's' : ''} ${checks.join(', ')}` : '',
+      notNull ? 'is NOT NULL' : '',
+      over.length ? `is over ${over.join(', ')}, whose constraints it inherits` : '',
+    ].filter(Boolean).join(' and ');
+    return `${domainReason}${quoteName(domain)} is a domain that ${what}: PostgreSQL computes the new column for every row to check it against the domain's constraints, even without a default or with a constant one`;
   }
   return undefined;
 }
