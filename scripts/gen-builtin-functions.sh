@@ -1,6 +1,7 @@
 #!/bin/sh
 # Writes src/analyze/sql/builtin-functions.ts from a PostgreSQL server's catalog: the names of the
-# functions in pg_catalog, by volatility, and those that return a set. Usage: scripts/gen-builtin-functions.sh postgres://...
+# functions in pg_catalog, by volatility, those that return a set, those
+# that are not STRICT, and the operators whose functions all are. Usage: scripts/gen-builtin-functions.sh postgres://...
 set -eu
 url=${1:?a connection URL}
 q() {
@@ -23,5 +24,15 @@ version=$(psql -At "$url" -c "show server_version_num")
   echo "/** Functions of pg_catalog with an overload that returns a set (generate_series, unnest): a SQL function whose SELECT calls one is not inlined. */"
   echo "export const setReturningBuiltinNames ="
   q "proretset"
+  echo "  '';"
+  echo ""
+  echo "/** Functions of pg_catalog with an overload that is not STRICT (coalesce-like: may give a value for a NULL argument): a STRICT SQL function whose body calls one is not inlined. */"
+  echo "export const nonStrictBuiltinNames ="
+  q "not proisstrict"
+  echo "  '';"
+  echo ""
+  echo "/** Operators of pg_catalog whose functions are all STRICT (|| is not: anyarray || anyelement is array_append, which is not). */"
+  echo "export const strictBuiltinOperators ="
+  psql -At "$url" -c "select string_agg(oprname, ' ' order by oprname) from (select distinct oprname from pg_operator where oprnamespace = 'pg_catalog'::regnamespace and oprname not in (select oprname from pg_operator o join pg_proc p on p.oid = o.oprcode where o.oprnamespace = 'pg_catalog'::regnamespace and not p.proisstrict)) x" | fold -s -w 96 | sed "s/^/  '/; s/\$/' +/"
   echo "  '';"
 } > src/analyze/sql/builtin-functions.ts

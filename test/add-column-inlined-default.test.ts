@@ -34,6 +34,20 @@ const cases: { name: string; functions: string; type: string; default: string }[
   { name: 'a body of two statements', functions: 'CREATE FUNCTION two_now() RETURNS timestamptz LANGUAGE sql AS $$ SELECT 1; SELECT now() $$;', type: 'timestamptz', default: 'two_now()' },
   { name: 'a body calling a set-returning function', functions: 'CREATE FUNCTION srf_one() RETURNS int LANGUAGE sql AS $$ SELECT generate_series(1, 1) $$;', type: 'int', default: 'srf_one()' },
   { name: 'a body calling an aggregate', functions: 'CREATE FUNCTION agg_now() RETURNS timestamptz LANGUAGE sql AS $$ SELECT max(now()) $$;', type: 'timestamptz', default: 'agg_now()' },
+  // STRICT: inlined only when the body is strict in every part and uses every parameter.
+  { name: 'STRICT, a strict body using its parameter', functions: 'CREATE FUNCTION strict_plus(x int) RETURNS int LANGUAGE sql STRICT AS $$ SELECT x + 1 $$;', type: 'int', default: 'strict_plus(1)' },
+  { name: 'STRICT, no parameters, body now()', functions: 'CREATE FUNCTION strict_now() RETURNS timestamptz LANGUAGE sql RETURNS NULL ON NULL INPUT AS $$ SELECT now() $$;', type: 'timestamptz', default: 'strict_now()' },
+  { name: 'STRICT, operators, a cast and CURRENT_TIMESTAMP', functions: "CREATE FUNCTION strict_ago(days int) RETURNS timestamptz LANGUAGE sql STRICT AS $$ SELECT CURRENT_TIMESTAMP - $1::float8 * interval '1 day' $$;", type: 'timestamptz', default: 'strict_ago(2)' },
+  { name: 'STRICT, body calls a STRICT SQL function', functions: 'CREATE FUNCTION strict_inner(x int) RETURNS int LANGUAGE sql STRICT AS $$ SELECT x * 2 $$;\nCREATE FUNCTION strict_outer(x int) RETURNS int LANGUAGE sql STRICT AS $$ SELECT strict_inner(x) - 1 $$;', type: 'int', default: 'strict_outer(3)' },
+  { name: 'STRICT plpgsql given NULL (never called)', functions: 'CREATE FUNCTION strict_roll(x int) RETURNS float8 LANGUAGE plpgsql STRICT AS $$ BEGIN RETURN random(); END $$;', type: 'float8', default: 'strict_roll(NULL)' },
+  { name: 'STRICT given NULL beside a volatile argument', functions: 'CREATE FUNCTION strict_pair(x int, y float8) RETURNS float8 LANGUAGE plpgsql STRICT AS $$ BEGIN RETURN y; END $$;', type: 'float8', default: 'strict_pair(NULL::int, random())' },
+  { name: 'STRICT, body random() with its parameter', functions: 'CREATE FUNCTION strict_roll_plus(x int) RETURNS float8 LANGUAGE sql STRICT AS $$ SELECT random() + x $$;', type: 'float8', default: 'strict_roll_plus(1)' },
+  { name: 'STRICT, a parameter unused', functions: 'CREATE FUNCTION strict_unused(x int) RETURNS timestamptz LANGUAGE sql STRICT AS $$ SELECT now() $$;', type: 'timestamptz', default: 'strict_unused(1)' },
+  { name: 'STRICT, body COALESCE', functions: 'CREATE FUNCTION strict_coalesce(x int) RETURNS int LANGUAGE sql STRICT AS $$ SELECT coalesce(x, 0) $$;', type: 'int', default: 'strict_coalesce(1)' },
+  { name: 'STRICT, body CASE', functions: 'CREATE FUNCTION strict_case(x int) RETURNS int LANGUAGE sql STRICT AS $$ SELECT CASE WHEN x > 0 THEN 1 ELSE 2 END $$;', type: 'int', default: 'strict_case(1)' },
+  { name: 'STRICT, body calls concat (not strict)', functions: "CREATE FUNCTION strict_concat(x text) RETURNS text LANGUAGE sql STRICT AS $$ SELECT concat(x, 'a') $$;", type: 'text', default: "strict_concat('b')" },
+  { name: 'STRICT, body calls a STABLE function that is not STRICT', functions: 'CREATE FUNCTION lax_stable(x int) RETURNS int LANGUAGE sql STABLE AS $$ SELECT x $$;\nCREATE FUNCTION strict_lax(x int) RETURNS int LANGUAGE sql STRICT AS $$ SELECT lax_stable(x) $$;', type: 'int', default: 'strict_lax(1)' },
+  { name: 'STRICT by ALTER FUNCTION, body COALESCE', functions: 'CREATE FUNCTION later_strict(x int) RETURNS int LANGUAGE sql AS $$ SELECT coalesce(x, 0) $$;\nALTER FUNCTION later_strict(int) STRICT;', type: 'int', default: 'later_strict(1)' },
 ];
 
 function engineSuite(name: string, open: () => Promise<SqlEngine>) {
@@ -66,9 +80,73 @@ function engineSuite(name: string, open: () => Promise<SqlEngine>) {
         'left VOLATILE, body random()', 'a volatile parameter DEFAULT', 'inlined into an inlined one, volatile',
         'plpgsql', 'SECURITY DEFINER', 'SECURITY DEFINER by ALTER FUNCTION', 'SET search_path', 'a body with FROM', 'a body with a sub-select', 'a body of two statements',
         'a body calling a set-returning function', 'a body calling an aggregate',
+        'STRICT, body random() with its parameter', 'STRICT, a parameter unused', 'STRICT, body COALESCE', 'STRICT, body CASE', 'STRICT, body calls concat (not strict)',
+        'STRICT, body calls a STABLE function that is not STRICT', 'STRICT by ALTER FUNCTION, body COALESCE',
       ]);
     });
   });
 }
 
 for (const engine of sqlEngines()) engineSuite(engine.name, engine.open);
+
+/**
+ * A bare function name in a default, looked up as PostgreSQL looks it up under the search_path
+ * the file set: pg_catalog first unless the path lists it, then the path's schemas in order; the
+ * body of a SQL function PostgreSQL inlines is read under the same path.
+ */
+const pathCases: { name: string; path: string; type: string; default: string }[] = [
+  { name: 'app first: app.stamp(), STABLE', path: 'app, public', type: 'float8', default: 'stamp()' },
+  { name: 'public first: public.stamp(), VOLATILE', path: 'public, app', type: 'float8', default: 'stamp()' },
+  { name: 'only in app, STABLE', path: 'app', type: 'float8', default: 'app_only()' },
+  { name: 'pg_catalog first: now(), not app.now()', path: 'app', type: 'timestamptz', default: 'now()' },
+  { name: 'pg_catalog listed after app: app.now(), VOLATILE', path: 'app, pg_catalog', type: 'timestamptz', default: 'now()' },
+  { name: 'an inlined body read under the path: helper() is app.helper(), STABLE', path: 'app, public', type: 'float8', default: 'wrap()' },
+  { name: 'an inlined body read under the default path: helper() is public.helper(), VOLATILE', path: 'public', type: 'float8', default: 'wrap()' },
+];
+const pathFunctions = [
+  'CREATE SCHEMA app;',
+  'CREATE FUNCTION public.stamp() RETURNS float8 LANGUAGE plpgsql AS $$ BEGIN RETURN random(); END $$;',
+  'CREATE FUNCTION app.stamp() RETURNS float8 LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN 1; END $$;',
+  'CREATE FUNCTION app.app_only() RETURNS float8 LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN 1; END $$;',
+  'CREATE FUNCTION app.now() RETURNS timestamptz LANGUAGE plpgsql AS $$ BEGIN RETURN clock_timestamp(); END $$;',
+  'CREATE FUNCTION public.helper() RETURNS float8 LANGUAGE plpgsql AS $$ BEGIN RETURN random(); END $$;',
+  'CREATE FUNCTION app.helper() RETURNS float8 LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN 1; END $$;',
+  'CREATE FUNCTION public.wrap() RETURNS float8 LANGUAGE sql AS $$ SELECT helper() $$;',
+].join('\n');
+
+function pathSuite(name: string, open: () => Promise<SqlEngine>) {
+  describe(`ADD COLUMN ... DEFAULT of a bare function name under SET search_path on ${name}`, () => {
+    let db: SqlEngine;
+    beforeAll(async () => {
+      db = await open();
+    });
+    afterAll(() => db?.close());
+
+    it('MG205 reports exactly the defaults after which the table has a new file', async () => {
+      const created = `${pathFunctions}\n${pathCases.map((_, i) => `CREATE TABLE public.p${i} (id int);\nINSERT INTO public.p${i} VALUES (1), (2), (3);\n`).join('')}`;
+      const add = (c: (typeof pathCases)[number], i: number) => `SET search_path = ${c.path}; ALTER TABLE public.p${i} ADD COLUMN c ${c.type} DEFAULT ${c.default};`;
+      const added = `SET lock_timeout = '5s';\n${pathCases.map((c, i) => `${add(c, i)}\n`).join('')}`;
+      const files = { '001_create.sql': created, '002_add.sql': added };
+      const result = await lint({ files: Object.keys(files), config: { postgres: db.major } }, memoryHost(files));
+      const reported = result.diagnostics.filter((d) => d.code === 'MG205').map((d) => pathCases[result.sources.get(d.file)!.position(d.span!.start).line - 2]!.name);
+
+      await db.run('DROP SCHEMA IF EXISTS app CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+      await db.run(created);
+      const rewritten: string[] = [];
+      for (const [i, c] of pathCases.entries()) {
+        const file = async () => rowsOf(await db.run(`SELECT pg_catalog.pg_relation_filenode('public.p${i}') AS f`))[0]!.f;
+        const before = await file();
+        await db.run(add(c, i));
+        await db.run('RESET search_path');
+        if ((await file()) !== before) rewritten.push(c.name);
+      }
+      expect(reported).toEqual(rewritten);
+      expect(rewritten).toEqual([
+        'public first: public.stamp(), VOLATILE', 'pg_catalog listed after app: app.now(), VOLATILE',
+        'an inlined body read under the default path: helper() is public.helper(), VOLATILE',
+      ]);
+    });
+  });
+}
+
+for (const engine of sqlEngines()) pathSuite(engine.name, engine.open);

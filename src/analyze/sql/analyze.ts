@@ -42,7 +42,7 @@ export const secondsPerRow: Record<Effect, number> = { catalog: 0, scan: 1e-6, '
  * tables whose rows it reads in full (CREATE TABLE AS, a materialized view): the largest of them
  * sizes it.
  */
-export function statementEffect(ast: Statement['ast'], state: SchemaState, postgres: number, timeZoneUtc = false): { effect: Effect; table?: string; rows?: number; reads?: readonly string[] } {
+export function statementEffect(ast: Statement['ast'], state: SchemaState, postgres: number, timeZoneUtc = false, searchPath?: SearchPath): { effect: Effect; table?: string; rows?: number; reads?: readonly string[] } {
   const [kind, body] = node(ast);
   const alter = alterTableCommands(ast);
   if (alter) {
@@ -52,7 +52,7 @@ export function statementEffect(ast: Statement['ast'], state: SchemaState, postg
       if (order.indexOf(e) > order.indexOf(effect)) effect = e;
     };
     for (const cmd of alter.cmds) {
-      if (cmd.subtype === 'AT_AddColumn' && rewriteReason(cmd.def.ColumnDef, { postgres, state })) worse('rewrite');
+      if (cmd.subtype === 'AT_AddColumn' && rewriteReason(cmd.def.ColumnDef, { postgres, state, ...(searchPath ? { searchPath } : {}) })) worse('rewrite');
       if (cmd.subtype === 'AT_AlterColumnType') {
         const column = state.table(alter.table)?.columns.get(cmd.name);
         const change = typeChangeOf(cmd, alter.table, state);
@@ -220,7 +220,7 @@ function judge(unit: Unit, base: Readonly<JudgeBase>, rules: readonly StatementR
   const skipped = skippedPart(unit.statement.ast, base.state);
   const runs = skipped ? skipped.runs : unit.statement.ast;
   const locks = runningLocks(unit.statement.ast, base.state, skipped);
-  const effect = runs ? statementEffect(runs, base.state, base.postgres, base.timeZoneUtc) : { effect: 'catalog' as const };
+  const effect = runs ? statementEffect(runs, base.state, base.postgres, base.timeZoneUtc, base.searchPath) : { effect: 'catalog' as const };
   // What runs of an ALTER TABLE or a DROP in part; a statement skipped whole keeps its own (its command, for the messages).
   const ast = runs ?? unit.statement.ast;
   const facts = runs && skipped ? statementFacts(runs) : unit.statement.facts;
@@ -243,6 +243,7 @@ function judge(unit: Unit, base: Readonly<JudgeBase>, rules: readonly StatementR
   if (base.rollbackFile) ctx.rollbackFile = true;
   if (base.madeByUp) ctx.madeByUp = base.madeByUp;
   if (base.timeZoneUtc) ctx.timeZoneUtc = true;
+  if (base.searchPath && base.searchPath !== defaultSearchPath) ctx.searchPath = base.searchPath;
   if (base.postgresAssumed) ctx.postgresAssumed = true;
   if (base.postgresMinor !== undefined) ctx.postgresMinor = base.postgresMinor;
   if (base.lineOf) ctx.lineOf = base.lineOf;
@@ -947,6 +948,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     };
     judgeBase.lockTimeoutSet = lockTimeoutSet;
     judgeBase.timeZoneUtc = timeZoneUtc ? true : undefined;
+    judgeBase.searchPath = searchPath;
     const { judged, locks, runs } = judge(unit, judgeBase, rules);
     // A view fixes what it reads: PostgreSQL refuses to drop or retype it (known views only:
     // those the files created). Whether a view's own query resolves is not judged: earlier

@@ -480,3 +480,47 @@ export const setReturningBuiltinNames =
   'regexp_split_to_table string_to_table ts_debug ts_parse ts_stat ts_token_type txid_snapshot_xip ' +
   'unnest' +
   '';
+
+/** Functions of pg_catalog with an overload that is not STRICT (coalesce-like: may give a value for a NULL argument): a STRICT SQL function whose body calls one is not inlined. */
+export const nonStrictBuiltinNames =
+  'array_agg_array_finalfn array_agg_array_transfn array_agg_finalfn array_agg_transfn ' +
+  'array_append array_cat array_fill array_position array_positions array_prepend array_remove ' +
+  'array_replace array_to_string binary_upgrade_create_empty_extension bool_accum bool_accum_inv ' +
+  'brin_bloom_options brin_minmax_multi_options bytea_string_agg_finalfn bytea_string_agg_transfn ' +
+  'concat concat_ws cume_dist_final current_query daterange dense_rank_final domain_in domain_recv ' +
+  'enum_first enum_last enum_range event_trigger_in fdw_handler_in format format_type ' +
+  'gtsvector_options index_am_handler_in inet_client_addr inet_client_port inet_server_addr ' +
+  'inet_server_port int2_accum int2_accum_inv int2_sum int4_accum int4_accum_inv int4_sum ' +
+  'int4range int8_accum int8_accum_inv int8_avg_accum int8_avg_accum_inv int8_avg_combine int8_sum ' +
+  'int8range internal_in json_agg_finalfn json_agg_transfn json_build_array json_build_object ' +
+  'json_object_agg_finalfn json_object_agg_transfn json_populate_record json_populate_recordset ' +
+  'json_to_recordset jsonb_agg_finalfn jsonb_agg_transfn jsonb_build_array jsonb_build_object ' +
+  'jsonb_object_agg_finalfn jsonb_object_agg_transfn jsonb_populate_record ' +
+  'jsonb_populate_recordset jsonb_set_lax jsonb_to_recordset language_handler_in mode_final ' +
+  'multirange_agg_finalfn multirange_agg_transfn num_nonnulls num_nulls numeric_accum ' +
+  'numeric_accum_inv numeric_avg numeric_avg_accum numeric_avg_combine numeric_combine ' +
+  'numeric_poly_avg numeric_poly_combine numeric_poly_stddev_pop numeric_poly_stddev_samp ' +
+  'numeric_poly_sum numeric_poly_var_pop numeric_poly_var_samp numeric_stddev_pop ' +
+  'numeric_stddev_samp numeric_sum numeric_var_pop numeric_var_samp numrange ' +
+  'ordered_set_transition ordered_set_transition_multi overlaps percent_rank_final ' +
+  'percentile_cont_float8_final percentile_cont_float8_multi_final percentile_cont_interval_final ' +
+  'percentile_cont_interval_multi_final percentile_disc_final percentile_disc_multi_final ' +
+  'pg_collation_for pg_current_logfile pg_get_replication_slots pg_logical_slot_get_binary_changes ' +
+  'pg_logical_slot_get_changes pg_logical_slot_peek_binary_changes pg_logical_slot_peek_changes ' +
+  'pg_notify pg_show_replication_origin_status pg_stat_clear_snapshot pg_stat_force_next_flush ' +
+  'pg_stat_get_activity pg_stat_get_archiver pg_stat_get_slru pg_stat_get_subscription ' +
+  'pg_stat_get_wal pg_stat_get_wal_receiver pg_stat_get_wal_senders pg_stat_reset ' +
+  'pg_stat_reset_replication_slot pg_stat_reset_slru pg_stat_reset_subscription_stats pg_typeof ' +
+  'plpgsql_call_handler quote_nullable range_agg_finalfn range_agg_transfn rank_final ' +
+  'satisfies_hash_partition set_config shell_in similar_escape string_agg_finalfn ' +
+  'string_agg_transfn string_to_array string_to_table table_am_handler_in trigger_in ' +
+  'tsm_handler_in tsrange tstzrange tsvector_update_trigger tsvector_update_trigger_column ' +
+  'xmlconcat2' +
+  '';
+
+/** Operators of pg_catalog whose functions are all STRICT (|| is not: anyarray || anyelement is array_append, which is not). */
+export const strictBuiltinOperators =
+  '!! !~ !~* !~~ !~~* # ## #- #> #>> % & && &< &<| &> * *< *<= *<> *= *> *>= + - -> ->> -|- / < ' +
+  '<-> << <<= <<| <= <> <@ <^ = > >= >> >>= >^ ? ?# ?& ?- ?-| ?| ?|| @ @-@ @> @? @@ @@@ ^ ^@ | |&> ' +
+  '|/ |>> ||/ ~ ~* ~<=~ ~<~ ~= ~>=~ ~>~ ~~ ~~*' +
+  '';

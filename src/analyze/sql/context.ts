@@ -8,6 +8,7 @@ import { tableKey, type MadeObjects, type SchemaState } from './schema-state.js'
 import { emptyIfItSucceeds } from './empty-if-it-succeeds.js';
 import { formatCount } from '../../util/numbers.js';
 import { quoteName } from '../../sql/quote.js';
+import type { SearchPath } from './search-path.js';
 import { shellWord } from '../../util/shell.js';
 
 /** The PostgreSQL version assumed when neither the plan nor the project config names one. */
@@ -289,6 +290,8 @@ export interface StatementContext {
   /** The schema before this statement. */
   readonly state: SchemaState;
   readonly postgres: number;
+  /** Where bare names are looked up (lint: SET search_path as the file runs); PostgreSQL's default when absent. */
+  readonly searchPath?: SearchPath;
   readonly mode: 'plan' | 'lint';
   /** The plan phase it runs in (plans only). */
   readonly phase?: PhaseKind;

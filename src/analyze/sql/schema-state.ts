@@ -3,7 +3,7 @@ import { relationName } from '../../sql/facts.js';
 import { forEachNode } from '../../sql/walk.js';
 import { defaultSequence, foreignKeyWanted, readRelations, type ForeignKey, type ForeignKeyFilter } from '../../sql/locks.js';
 import { ByColumnMap } from './by-column.js';
-import { columnType, serialInteger, type ColumnType } from './types.js';
+import { columnType, describeType, serialInteger, type ColumnType } from './types.js';
 import { sequenceDraws, type SequenceDraws } from './sequence-draws.js';
 import { applyChange, changeTargets, drawnSequences, freshPosition, identityPosition, sameRelation, sequenceChanges, type SequencePosition } from './sequence-position.js';
 import { skippedPart, type KnownSchema } from './skips.js';
@@ -151,6 +151,21 @@ const emptyTable = (name: string, createdHere: boolean): TableState => ({
 
 const names = (list: { String?: { sval?: string } }[] | undefined): string[] => (list ?? []).map((n) => n.String?.sval ?? '?');
 
+/** A domain's base type (tableKey() name; '' for an array) and its own constraints: CHECKs by name, and NOT NULL. */
+export interface DomainConstraints {
+  readonly base: string;
+  /** The base type as SQL writes it, with its modifiers: integer, varchar(20), text[]. */
+  readonly baseLabel: string;
+  readonly checks: readonly string[];
+  readonly notNull: boolean;
+}
+
+/** information_schema's domains with a constraint (PostgreSQL 15 and 18), by name: the other three have none. */
+const informationSchemaChecks: Readonly<Record<string, string>> = {
+  'information_schema.cardinal_number': 'cardinal_number_domain_check',
+  'information_schema.yes_or_no': 'yes_or_no_check',
+};
+
 /** "users" and "public.users" are the same table under the default search_path. */
 export function tableKey(name: string): string {
   return name.startsWith('public.') ? name.slice('public.'.length) : name;
@@ -245,6 +260,12 @@ export class SchemaState implements KnownSchema {
   readonly definitions = new Map<string, string>();
   /** The values of each enum type the statements seen created, by tableKey() name. */
   readonly enumValues = new Map<string, readonly string[]>();
+  /**
+   * The domains the statements seen created and did not drop, by tableKey() name: what each is
+   * over and its own constraints (CREATE DOMAIN's, then ALTER DOMAIN's). A column of a domain with
+   * constraints, its own or those of the domain it is over, is checked row by row (MG205).
+   */
+  readonly domains = new Map<string, DomainConstraints>();
   /** Sequences CREATE SEQUENCE made (statements seen) and no statement dropped, by tableKey() name. */
   readonly sequences = new Set<string>();
   /** What each of those sequences draws, from CREATE SEQUENCE's options, until ALTER SEQUENCE, a rename or a drop. */
@@ -574,9 +595,99 @@ export class SchemaState implements KnownSchema {
     return undefined;
   }
 
+  /**
+   * The constraints a value of this type is checked against (CHECK constraints by name, and NOT
+   * NULL), with the domain that has each: the type's own when it is a domain the statements seen
+   * created, then those of the domain it is over, and so on; information_schema's cardinal_number
+   * and yes_or_no have a CHECK each. Empty for any other type. `path`: where a bare name is also
+   * looked for, in order, when no domain is known by the name as written.
+   */
+  domainConstraints(type: string, path: readonly string[] = []): { readonly domain: string; readonly constraint: string }[] {
+    const found: { domain: string; constraint: string }[] = [];
+    const builtin = informationSchemaChecks[type];
+    if (builtin) return [{ domain: type, constraint: builtin }];
+    let key: string | undefined = tableKey(type);
+    if (!this.domains.has(key) && !type.includes('.')) key = path.map((schema) => tableKey(`${schema}.${type}`)).find((k) => this.domains.has(k)) ?? key;
+    // A chain is finite: CREATE DOMAIN names a type that exists already; `seen` guards anyway.
+    for (const seen = new Set<string>(); key !== undefined && !seen.has(key); ) {
+      seen.add(key);
+      const domain = this.domains.get(key);
+      if (!domain) {
+        const over = informationSchemaChecks[key];
+        if (over) found.push({ domain: key, constraint: over });
+        break;
+      }
+      for (const check of domain.checks) found.push({ domain: key, constraint: check });
+      if (domain.notNull) found.push({ domain: key, constraint: 'NOT NULL' });
+      key = domain.base;
+    }
+    return found;
+  }
+
+  /** The type a domain the statements seen created is over at the end of its chain, as SQL writes it (integer, varchar(20)), when known. */
+  domainBase(type: string): string | undefined {
+    let domain = this.domains.get(tableKey(type));
+    for (const seen = new Set<DomainConstraints>(); domain && !seen.has(domain); ) {
+      seen.add(domain);
+      const over = this.domains.get(domain.base);
+      if (!over) return domain.base === '' || informationSchemaChecks[domain.base] ? undefined : domain.baseLabel;
+      domain = over;
+    }
+    return undefined;
+  }
+
+  /** A domain's constraints as a statement changes them (CREATE DOMAIN, ALTER DOMAIN, RENAME CONSTRAINT). */
+  private learnDomain(kind: string, body: Record<string, any>): void {
+    const dottedNames = (list: { String?: { sval?: string } }[] | undefined) => tableKey((list ?? []).map((n) => n.String?.sval ?? '?').join('.'));
+    // An unnamed CHECK is named <domain>_check, then <domain>_check1, ... (checked on PostgreSQL).
+    const named = (domain: string, checks: readonly string[], conname: string | undefined) => {
+      if (conname !== undefined) return conname;
+      const bare = domain.slice(domain.lastIndexOf('.') + 1);
+      let name = `${bare}_check`;
+      for (let i = 1; checks.includes(name); i++) name = `${bare}_check${i}`;
+      return name;
+    };
+    if (kind === 'CreateDomainStmt') {
+      const name = dottedNames(body.domainname);
+      const type = columnType(body.typeName);
+      const checks: string[] = [];
+      let notNull = false;
+      for (const c of (body.constraints ?? []) as { Constraint?: { contype?: string; conname?: string } }[]) {
+        if (c.Constraint?.contype === 'CONSTR_CHECK') checks.push(named(name, checks, c.Constraint.conname));
+        else if (c.Constraint?.contype === 'CONSTR_NOTNULL') notNull = true;
+        else if (c.Constraint?.contype === 'CONSTR_NULL') notNull = false;
+      }
+      // An array of a domain is no domain: its values are not checked against the domain's constraints.
+      this.setIn(this.domains, name, { base: type && !type.array ? tableKey(type.name) : '', baseLabel: type ? describeType(type) : '', checks, notNull });
+      return;
+    }
+    if (kind === 'RenameStmt') {
+      const name = dottedNames(body.object?.List?.items);
+      const domain = this.domains.get(name);
+      if (domain) this.setIn(this.domains, name, { ...domain, checks: domain.checks.map((c) => (c === body.subname ? body.newname : c)) });
+      return;
+    }
+    const name = dottedNames(body.typeName);
+    const domain = this.domains.get(name);
+    if (!domain) return;
+    const con = body.def?.Constraint as { contype?: string; conname?: string } | undefined;
+    if (body.subtype === 'C' && con?.contype === 'CONSTR_CHECK') this.setIn(this.domains, name, { ...domain, checks: [...domain.checks, named(name, domain.checks, con.conname)] });
+    else if (body.subtype === 'C' && con?.contype === 'CONSTR_NOTNULL') this.setIn(this.domains, name, { ...domain, notNull: true });
+    else if (body.subtype === 'X') this.setIn(this.domains, name, { ...domain, checks: domain.checks.filter((c) => c !== body.name), ...(body.name === `${name.slice(name.lastIndexOf('.') + 1)}_not_null` ? { notNull: false } : {}) });
+    else if (body.subtype === 'N') this.setIn(this.domains, name, { ...domain, notNull: false });
+    else if (body.subtype === 'O') this.setIn(this.domains, name, { ...domain, notNull: true });
+  }
+
   /** A type or domain renamed or moved to another schema: columns of it keep it under its new name. */
   private moveType(from: string, to: string): void {
     if (from === to) return;
+    const domain = this.domains.get(from);
+    if (domain) {
+      this.deleteIn(this.domains, from);
+      this.setIn(this.domains, to, domain);
+    }
+    // Domains over it are over it under its new name.
+    for (const [name, over] of this.domains) if (over.base === from) this.setIn(this.domains, name, { ...over, base: to });
     for (const table of this.tables.values()) {
       for (const col of table.columns.values()) if (col.type && tableKey(col.type.name) === from) this.assign(col, 'type', { ...col.type, name: to });
     }
@@ -1196,6 +1307,10 @@ export class SchemaState implements KnownSchema {
         // ALTER TABLE ... RENAME renames a view too, and an index (checked on PostgreSQL).
         const renamed = body.renameType === 'OBJECT_TABLE' && !this.table(relationName(body.relation)) ? tableKey(relationName(body.relation)) : undefined;
         const renameType: string = renamed !== undefined && this.views.has(renamed) ? 'OBJECT_VIEW' : renamed !== undefined && this.indexTables.has(renamed) ? 'OBJECT_INDEX' : body.renameType;
+        if (renameType === 'OBJECT_DOMCONSTRAINT') {
+          this.learnDomain(kind, body);
+          return;
+        }
         if (renameType === 'OBJECT_TYPE' || renameType === 'OBJECT_DOMAIN') {
           // Columns of the type keep it under its new name: changing them to it later is no change.
           const names: string[] = (body.object?.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
@@ -1395,6 +1510,7 @@ export class SchemaState implements KnownSchema {
         } else if (body.removeType === 'OBJECT_TYPE' || body.removeType === 'OBJECT_DOMAIN') {
           for (const o of body.objects ?? []) {
             this.deleteFrom(this.types, dotted(o.TypeName?.names));
+            this.deleteIn(this.domains, dotted(o.TypeName?.names));
             this.noteDropped('type', dotted(o.TypeName?.names), true);
             this.deleteIn(this.enumValues, dotted(o.TypeName?.names));
           }
@@ -1430,8 +1546,12 @@ export class SchemaState implements KnownSchema {
         this.addTo(this.types, tableKey(name));
         this.noteDropped('type', name, false);
         if (kind === 'CreateEnumStmt') this.setIn(this.enumValues, tableKey(name), (body.vals ?? []).map((v: { String?: { sval?: string } }) => v.String?.sval ?? '?'));
+        if (kind === 'CreateDomainStmt') this.learnDomain(kind, body);
         return;
       }
+      case 'AlterDomainStmt':
+        this.learnDomain(kind, body);
+        return;
       case 'DefineStmt':
       case 'CreateRangeStmt': {
         // CREATE TYPE name (a shell), CREATE TYPE name (INPUT = ...), CREATE TYPE name AS RANGE,
