@@ -1,6 +1,7 @@
 import { alterTableCommands } from './ast.js';
 import { binaryCompatible, describeType } from '../sql/types.js';
-import { convertsAsWithoutUsing, rewritesUnlessUtc, typeChangeFails, typeChangeOf } from '../sql/type-change.js';
+import { convertsAsWithoutUsing, rewritesUnlessUtc, throughDomains, typeChangeFails, typeChangeOf } from '../sql/type-change.js';
+import { defaultSearchPath } from '../sql/search-path.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
 import { collationOf } from '../sql/schema-state.js';
 import { quoteIdent, quoteName, quoteColumn } from '../../sql/quote.js';
@@ -24,11 +25,13 @@ export const columnTypeRewrite: StatementRule = {
       // A change that fails at once rewrites nothing: a serial as the new type is MG234's, a
       // conversion PostgreSQL refuses without USING is MG241's.
       if (typeChangeFails(change)) continue;
-      const { from, to } = change;
+      // Through the domains the files created: from a domain as from its base type, to one without constraints as to its base.
+      const judged = throughDomains(change, ctx.state, ctx.searchPath ?? defaultSearchPath);
+      const { from, to, checkedBy } = judged;
       const column = ctx.state.table(alter.table)?.columns.get(cmd.name);
       // USING the column, or the column cast to the new type, converts as no USING does.
       const plain = convertsAsWithoutUsing(change);
-      if (column && from && binaryCompatible(from, to) && plain) {
+      if (column && from && !checkedBy && binaryCompatible(from, to) && plain) {
         // No rewrite; but a new collation (COLLATE, or none: the type's default) orders the
         // column's values otherwise, and PostgreSQL rebuilds its indexes, under the same lock.
         const collation = collationOf(cmd.def?.ColumnDef);
@@ -45,14 +48,16 @@ export const columnTypeRewrite: StatementRule = {
         }
         continue;
       }
-      const zoned = rewritesUnlessUtc(change, ctx.postgres);
+      const zoned = !checkedBy && rewritesUnlessUtc(judged, ctx.postgres);
       if (zoned && ctx.timeZoneUtc) continue;
       // The current type unknown (no CREATE TABLE seen), a change to text or a wider varchar may
       // be catalog-only, or it may rewrite: say so, as a warning.
       const maybe = !from && sometimesCatalogOnly.has(to.name) && plain;
       const severity = severityFor(ctx, alter.table, maybe ? 'warning' : this.severity);
       if (!severity) continue;
-      const fromTo = `${from ? `from ${describeType(from)} to ${describeType(to)}` : `to ${describeType(to)}`}${plain ? '' : ' through its USING expression'}`;
+      // Named as written: the domains, not the types they are over.
+      const fromTo = `${change.from ? `from ${describeType(change.from)} to ${describeType(change.to)}` : `to ${describeType(change.to)}`}${plain ? '' : ' through its USING expression'}`;
+      const checks = checkedBy ? ` (every row is checked against ${checkedBy.length === 1 ? 'the constraint' : 'the constraints'} of ${[...new Set(checkedBy.map((c) => c.domain))].map(quoteName).join(' and ')}: ${checkedBy.map((c) => (c.constraint === 'NOT NULL' ? 'NOT NULL' : quoteIdent(c.constraint))).join(', ')})` : '';
       report({
         severity,
         subcommand,
@@ -60,7 +65,7 @@ export const columnTypeRewrite: StatementRule = {
           ? `changing ${quoteColumn(alter.table, cmd.name)} ${fromTo} may rewrite ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock: its current type is unknown here, and only a binary-compatible change (varchar widened or to text, numeric precision raised) skips the rewrite`
           : zoned
           ? `changing ${quoteColumn(alter.table, cmd.name)} ${fromTo} rewrites ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock, unless the session's TimeZone is UTC (then PostgreSQL ${ctx.postgres} changes only the catalog), which nothing before it in the ${ctx.mode === 'plan' ? 'step' : 'file'} sets`
-          : `changing ${quoteColumn(alter.table, cmd.name)} ${fromTo} rewrites ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock`,
+          : `changing ${quoteColumn(alter.table, cmd.name)} ${fromTo} rewrites ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock${checks}`,
         help: zoned
           ? `If the values are UTC times (existing values are read in the session's time zone either way), run it with SET LOCAL timezone = 'UTC'; before it, in the same transaction: PostgreSQL 12 and later then change only the catalog. Otherwise add a new ${describeType(to)} column, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction.`
           : `Add a new ${describeType(to)} column, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction${ctx.mode === 'plan' ? ' (see plans/widen-order-quantity.yaml)' : ''}. Only binary-compatible changes (varchar widened or to text, numeric precision raised at the same scale) are catalog-only.`,

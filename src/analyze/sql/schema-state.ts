@@ -156,6 +156,8 @@ export interface DomainConstraints {
   readonly base: string;
   /** The base type as SQL writes it, with its modifiers: integer, varchar(20), text[]. */
   readonly baseLabel: string;
+  /** The base type as columnType() reads it, when it could. */
+  readonly baseType?: ColumnType;
   readonly checks: readonly string[];
   readonly notNull: boolean;
 }
@@ -658,7 +660,7 @@ export class SchemaState implements KnownSchema {
         else if (c.Constraint?.contype === 'CONSTR_NULL') notNull = false;
       }
       // An array of a domain is no domain: its values are not checked against the domain's constraints.
-      this.setIn(this.domains, name, { base: type && !type.array ? tableKey(type.name) : '', baseLabel: type ? describeType(type) : '', checks, notNull });
+      this.setIn(this.domains, name, { base: type && !type.array ? tableKey(type.name) : '', baseLabel: type ? describeType(type) : '', ...(type ? { baseType: type } : {}), checks, notNull });
       return;
     }
     if (kind === 'RenameStmt') {
@@ -687,7 +689,7 @@ export class SchemaState implements KnownSchema {
       this.setIn(this.domains, to, domain);
     }
     // Domains over it are over it under its new name.
-    for (const [name, over] of this.domains) if (over.base === from) this.setIn(this.domains, name, { ...over, base: to });
+    for (const [name, over] of this.domains) if (over.base === from) this.setIn(this.domains, name, { ...over, base: to, ...(over.baseType ? { baseType: { ...over.baseType, name: to } } : {}) });
     for (const table of this.tables.values()) {
       for (const col of table.columns.values()) if (col.type && tableKey(col.type.name) === from) this.assign(col, 'type', { ...col.type, name: to });
     }

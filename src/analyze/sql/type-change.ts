@@ -1,4 +1,4 @@
-import type { SchemaState } from './schema-state.js';
+import { tableKey, type SchemaState } from './schema-state.js';
 import { castsTo, columnType, serialInteger, type ColumnType } from './types.js';
 
 type ColumnRefNode = { fields?: { String?: { sval?: string } }[] };
@@ -88,4 +88,29 @@ export function typeChangeFails(change: TypeChange): 'serial' | 'no assignment c
   if (serialInteger(change.to) !== undefined) return 'serial';
   if ((change.using === 'none' || change.using === 'column') && change.from && castsTo(change.from, change.to, 'assignment') === false) return 'no assignment cast';
   return undefined;
+}
+
+/**
+ * A type change as PostgreSQL's rewrite decision reads it through domains
+ * (ATColumnChangeRequiresRewrite in tablecmds.c): a value of a domain is a value of its base type
+ * (a relabel, whatever the domain's constraints), so a change from a domain is judged from the
+ * type it is over, at the end of its chain; a change to a domain with constraints (its own or
+ * those of a domain it is over) checks every row, and PostgreSQL rewrites the table; to one
+ * without, it is judged to the type it is over. `checkedBy`: the constraints of the new type that
+ * force the rewrite. Domains the statements seen did not create are left as they are (unknown types).
+ */
+export function throughDomains(change: TypeChange, state: Pick<SchemaState, 'domains' | 'domainConstraints'>, path: readonly string[]): TypeChange & { readonly checkedBy?: readonly { readonly domain: string; readonly constraint: string }[] } {
+  const base = (type: ColumnType): ColumnType => {
+    let t = type;
+    for (let hops = 0; !t.array && hops < 100; hops++) {
+      const domain = state.domains.get(tableKey(t.name)) ?? (t.name.includes('.') ? undefined : path.map((schema) => state.domains.get(tableKey(`${schema}.${t.name}`))).find((d) => d !== undefined));
+      if (!domain?.baseType) break;
+      t = domain.baseType;
+    }
+    return t;
+  };
+  const from = change.from ? base(change.from) : undefined;
+  const checkedBy = change.to.array ? [] : state.domainConstraints(change.to.name, path);
+  const to = checkedBy.length ? change.to : base(change.to);
+  return { ...change, ...(from ? { from } : {}), to, ...(checkedBy.length ? { checkedBy } : {}) };
 }
