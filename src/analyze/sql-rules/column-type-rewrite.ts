@@ -1,6 +1,6 @@
 import { alterTableCommands } from './ast.js';
-import { binaryCompatible, describeType } from '../sql/types.js';
-import { convertsAsWithoutUsing, rewritesUnlessUtc, throughDomains, typeChangeFails, typeChangeOf } from '../sql/type-change.js';
+import { describeType } from '../sql/types.js';
+import { convertsAsWithoutUsing, indexesRebuiltInPlace, rewritesUnlessUtc, throughDomains, typeChangeFails, typeChangeOf } from '../sql/type-change.js';
 import { defaultSearchPath } from '../sql/search-path.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
 import { collationOf } from '../sql/schema-state.js';
@@ -26,24 +26,36 @@ export const columnTypeRewrite: StatementRule = {
       // conversion PostgreSQL refuses without USING is MG241's.
       if (typeChangeFails(change)) continue;
       // Through the domains the files created: from a domain as from its base type, to one without constraints as to its base.
-      const judged = throughDomains(change, ctx.state, ctx.searchPath ?? defaultSearchPath);
+      const path = ctx.searchPath ?? defaultSearchPath;
+      const judged = throughDomains(change, ctx.state, path);
       const { from, to, checkedBy } = judged;
       const column = ctx.state.table(alter.table)?.columns.get(cmd.name);
       // USING the column, or the column cast to the new type, converts as no USING does.
       const plain = convertsAsWithoutUsing(change);
-      if (column && from && !checkedBy && binaryCompatible(from, to) && plain) {
-        // No rewrite; but a new collation (COLLATE, or none: the type's default) orders the
-        // column's values otherwise, and PostgreSQL rebuilds its indexes, under the same lock.
-        const collation = collationOf(cmd.def?.ColumnDef);
-        const indexes = column.partial || collation === column.collation ? [] : ctx.state.indexesInvolving(alter.table, cmd.name);
-        const severity = indexes.length ? severityFor(ctx, alter.table, this.severity) : undefined;
+      const inPlace = indexesRebuiltInPlace(cmd, alter.table, ctx.state, { postgres: ctx.postgres, timeZoneUtc: ctx.timeZoneUtc === true, path });
+      if (inPlace) {
+        // No rewrite; but PostgreSQL builds some of the column's indexes again, under the same lock
+        // (none of it when another subcommand rewrites the table: that finding says its indexes).
+        const { why, rebuilt, kept } = inPlace;
+        const severity = rebuilt.length && ctx.effect.effect !== 'rewrite' ? severityFor(ctx, alter.table, this.severity) : undefined;
         if (severity) {
+          const collation = collationOf(cmd.def?.ColumnDef);
           const named = (c: string | undefined) => (c === undefined ? 'the default collation' : `collation ${quoteIdent(c)}`);
+          const its = `${rebuilt.length === 1 ? 'its index' : 'its indexes'} ${rebuilt.map(quoteName).join(', ')}`;
+          const lock = `on ${sizeNote(ctx, alter.table)} under an ACCESS EXCLUSIVE lock`;
+          const plainKept = kept.length ? ` (${kept.length === 1 ? 'its plain index' : 'its plain indexes'} ${kept.map(quoteName).join(', ')} ${kept.length === 1 ? 'is' : 'are'} kept)` : '';
+          const dropAndBuild = `Drop ${rebuilt.length === 1 ? 'the index' : 'those indexes'} with DROP INDEX CONCURRENTLY before the change and build ${rebuilt.length === 1 ? 'it' : 'them'} again with CREATE INDEX CONCURRENTLY after it (queries that use ${rebuilt.length === 1 ? 'it' : 'them'} go without meanwhile): the change itself then touches only the catalog`;
           report({
             severity,
             subcommand,
-            message: `changing ${quoteColumn(alter.table, cmd.name)} from ${named(column.collation)} to ${named(collation)} rebuilds ${indexes.length === 1 ? 'its index' : 'its indexes'} ${indexes.map(quoteName).join(', ')} on ${sizeNote(ctx, alter.table)} under an ACCESS EXCLUSIVE lock (the table itself is not rewritten)`,
-            help: `Keep the column's collation and build what needs the other one beside it, without blocking: CREATE INDEX CONCURRENTLY ... ON ${quoteName(alter.table)} (${quoteIdent(cmd.name)} COLLATE ${quoteIdent(collation ?? 'default')}), and say COLLATE in the queries that need it; or add a new column with the collation, backfill it in batches and swap the names.`,
+            message: why === 'collation'
+              ? `changing ${quoteColumn(alter.table, cmd.name)} from ${named(column!.collation)} to ${named(collation)} rebuilds ${its} ${lock} (the table itself is not rewritten)`
+              : why === 'operator class'
+              ? `changing ${quoteColumn(alter.table, cmd.name)} from ${describeType(change.from!)} to ${describeType(change.to)} under UTC rewrites no table but rebuilds ${its} ${lock}: the new type has its own operator class, so PostgreSQL builds every index on the column again`
+              : `changing ${quoteColumn(alter.table, cmd.name)} from ${describeType(change.from!)} to ${describeType(change.to)} rewrites no table but rebuilds ${its} ${lock}: PostgreSQL builds again every index involving the column that has an expression or a WHERE, and keeps only plain ones${plainKept}`,
+            help: why === 'collation'
+              ? `Keep the column's collation and build what needs the other one beside it, without blocking: CREATE INDEX CONCURRENTLY ... ON ${quoteName(alter.table)} (${quoteIdent(cmd.name)} COLLATE ${quoteIdent(collation ?? 'default')}), and say COLLATE in the queries that need it; or add a new column with the collation, backfill it in batches and swap the names.`
+              : `${dropAndBuild}; or add a new ${describeType(to)} column, backfill it in batches and swap the names.`,
           });
         }
         continue;

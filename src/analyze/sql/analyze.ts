@@ -12,14 +12,13 @@ import { unknownTypes } from '../sql-rules/unknown-type.js';
 import { tablesNamed, type PlanSettings } from '../settings.js';
 import { transactionNesting, unterminatedTransaction } from '../sql-rules/transaction-nesting.js';
 import { EarlierStatements, rulesFor, type Effect, type StatementContext, type StatementFinding, type StatementRule, type ToolSends } from './context.js';
-import { collationOf, SchemaState, tableKey, type MadeObjects, type Routine } from './schema-state.js';
+import { SchemaState, tableKey, type MadeObjects, type Routine } from './schema-state.js';
 import { learnRoutines, routineCalls, routineLabel, type RoutineCall } from './routines.js';
 import { runningLocks, skippedPart } from './skips.js';
 import { defaultSearchPath, qualifyRelations, searchPathFrom, type SearchPath } from './search-path.js';
 import { boundsLockWaits, isUtcZone, settingChanges } from './settings.js';
 import { viewsOf } from '../compat/views.js';
-import { binaryCompatible } from './types.js';
-import { convertsAsWithoutUsing, rewritesUnlessUtc, typeChangeOf } from './type-change.js';
+import { indexesRebuiltInPlace } from './type-change.js';
 
 /** What the report shows for one statement: its locks, what it does to the table, how long. */
 export interface StatementAnalysis {
@@ -54,14 +53,13 @@ export function statementEffect(ast: Statement['ast'], state: SchemaState, postg
     for (const cmd of alter.cmds) {
       if (cmd.subtype === 'AT_AddColumn' && rewriteReason(cmd.def.ColumnDef, { postgres, state, ...(searchPath ? { searchPath } : {}) })) worse('rewrite');
       if (cmd.subtype === 'AT_AlterColumnType') {
-        const column = state.table(alter.table)?.columns.get(cmd.name);
-        const change = typeChangeOf(cmd, alter.table, state);
-        // USING the column, or the column cast to the new type, is no USING to PostgreSQL (MG212).
-        // Between timestamp and timestamptz under UTC, the catalog only (MG212).
-        if (change && timeZoneUtc && rewritesUnlessUtc(change, postgres)) continue;
-        if (!column || !change?.from || !binaryCompatible(change.from, change.to) || !convertsAsWithoutUsing(change)) worse('rewrite');
-        // A new collation rebuilds the column's indexes (MG212).
-        else if (!column.partial && collationOf(cmd.def?.ColumnDef) !== column.collation && state.indexesInvolving(alter.table, cmd.name).length) worse('index build');
+        // A binary-compatible change (USING the column, or the column cast to the new type, is no
+        // USING to PostgreSQL; between timestamp and timestamptz under UTC) rewrites no table; but
+        // a new collation or operator class rebuilds the column's indexes, and any change those
+        // with an expression or a WHERE (MG212).
+        const inPlace = indexesRebuiltInPlace(cmd, alter.table, state, { postgres, timeZoneUtc, ...(searchPath ? { path: searchPath } : {}) });
+        if (!inPlace) worse('rewrite');
+        else if (inPlace.rebuilt.length) worse('index build');
       }
       if (cmd.subtype === 'AT_SetNotNull' && !(postgres >= 12 && state.hasValidatedNotNullCheck(alter.table, cmd.name))) worse('scan');
       if (cmd.subtype === 'AT_ValidateConstraint') worse('scan');

@@ -253,6 +253,8 @@ export class SchemaState implements KnownSchema {
   newColumns = new Set<string>();
   /** The columns each index of indexTables involves (its keys, expressions and WHERE): dropping one drops it. */
   readonly indexColumns = new ByColumnMap<readonly string[]>((columns) => columns);
+  /** What a change of a column's type does to each index of indexColumns that CREATE INDEX made depends on (IndexShape). */
+  private readonly indexShapes = new Map<string, IndexShape>();
   /** The indexes of indexTables on each table, by tableKey: what a DROP COLUMN or DROP TABLE takes along, without walking every index. */
   private readonly indexesOn = new Map<string, readonly string[]>();
   /**
@@ -520,9 +522,11 @@ export class SchemaState implements KnownSchema {
     for (const name of this.indexesOn.get(table.name) ?? []) {
       const there = index?.(name) ?? name;
       const columns = this.indexColumns.get(name);
+      const shape = this.indexShapes.get(name);
       if (there !== name) this.dropIndex(name);
       this.setIndexTable(there, to);
       if (columns && there !== name) this.setIn(this.indexColumns, there, columns);
+      if (shape && there !== name) this.setIn(this.indexShapes, there, shape);
     }
     for (const key of [...this.newColumns]) {
       if (!key.startsWith(`${table.name}.`)) continue;
@@ -731,6 +735,7 @@ export class SchemaState implements KnownSchema {
     }
     this.deleteIn(this.indexTables, index);
     this.deleteIn(this.indexColumns, index);
+    this.deleteIn(this.indexShapes, index);
     this.noteDropped('relation', index, true);
   }
 
@@ -1003,6 +1008,11 @@ export class SchemaState implements KnownSchema {
   indexesInvolving(table: string, column: string): string[] {
     if (!this.indexColumns.involves(column)) return [];
     return (this.indexesOn.get(tableKey(table)) ?? []).filter((index) => this.indexColumns.get(index)?.includes(column));
+  }
+
+  /** The shape of an index of indexesInvolving(), for what a change of a column's type does to it. */
+  indexShape(index: string): IndexShape | undefined {
+    return this.indexShapes.get(index);
   }
 
   /** The table of an index the statements seen created, for the lock prediction of DROP INDEX. */
@@ -1333,9 +1343,11 @@ export class SchemaState implements KnownSchema {
           if (on !== undefined) {
             const to = tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname);
             const columns = this.indexColumns.get(from);
+            const shape = this.indexShapes.get(from);
             this.dropIndex(from);
             this.setIndexTable(to, on);
             if (columns) this.setIn(this.indexColumns, to, columns);
+            if (shape) this.setIn(this.indexShapes, to, shape);
             // A unique index keeps its id, so the foreign keys that depend on it follow it.
             const table = this.table(on);
             const unique = table?.uniqueIndexes.get(body.relation.relname);
@@ -1615,6 +1627,7 @@ export class SchemaState implements KnownSchema {
         const key = tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.idxname}` : body.idxname);
         this.setIndexTable(key, relationName(body.relation));
         this.setIn(this.indexColumns, key, columnRefs([body.indexParams, body.whereClause]));
+        this.setIn(this.indexShapes, key, indexShape(body));
         this.addFunctionUsers(functionsCalled([body.indexParams, body.whereClause]), { kind: 'index', name: body.idxname, key, table: relationName(body.relation) });
         const params = body.indexParams ?? [];
         // A unique index of plain columns without WHERE is one a foreign key can rely on.
@@ -1814,6 +1827,42 @@ export function columnRefs(node: unknown, into: string[] = []): string[] {
     for (const [k, v] of Object.entries(n)) if (k !== 'ColumnRef') columnRefs(v, into);
   }
   return into;
+}
+
+/**
+ * What a change of a column's type does to an index CREATE INDEX made depends on (src/analyze/sql/type-change.ts,
+ * indexesRebuiltInPlace): PostgreSQL re-creates every index that involves the column and keeps the
+ * file of one whose keys keep their operator class and collation, and only when it has no
+ * expression and no WHERE, which it does not compare (CheckIndexCompatible in indexcmds.c).
+ */
+export interface IndexShape {
+  /** An expression among its keys, or a WHERE: built again at any change of a column it involves. */
+  readonly computed: boolean;
+  /** The columns among its keys given a COLLATE in the index: a new collation of the column leaves them as they are. */
+  readonly collated: readonly string[];
+}
+
+/**
+ * An IndexStmt's shape. "(column)" and "(column COLLATE name)" are plain keys, not expressions:
+ * ComputeIndexAttrs() strips a top-level COLLATE and takes a bare column as a column.
+ */
+function indexShape(body: { indexParams?: { IndexElem?: { name?: string; expr?: PgNode; collation?: unknown[] } }[]; whereClause?: unknown }): IndexShape {
+  let computed = body.whereClause !== undefined;
+  const collated: string[] = [];
+  for (const param of body.indexParams ?? []) {
+    const elem = param.IndexElem;
+    let e = elem?.expr as Record<string, any> | undefined;
+    let collate = (elem?.collation?.length ?? 0) > 0;
+    while (e?.CollateClause) {
+      collate = true;
+      e = e.CollateClause.arg;
+    }
+    const fields: { String?: { sval?: string } }[] | undefined = e?.ColumnRef?.fields;
+    const column = elem?.name ?? (fields?.length === 1 ? fields[0]!.String?.sval : undefined);
+    if (e !== undefined && column === undefined) computed = true;
+    else if (collate && column !== undefined) collated.push(column);
+  }
+  return { computed, collated };
 }
 
 /** The input argument types of a function's parameters, as "int4, text[]". */

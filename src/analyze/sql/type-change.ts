@@ -1,5 +1,6 @@
-import { tableKey, type SchemaState } from './schema-state.js';
-import { castsTo, columnType, serialInteger, type ColumnType } from './types.js';
+import { collationOf, tableKey, type SchemaState } from './schema-state.js';
+import { binaryCompatible, castsTo, columnType, serialInteger, type ColumnType } from './types.js';
+import { defaultSearchPath } from './search-path.js';
 
 type ColumnRefNode = { fields?: { String?: { sval?: string } }[] };
 type UsingNode = { ColumnRef?: ColumnRefNode; TypeCast?: { arg?: UsingNode; typeName?: Parameters<typeof columnType>[0] } };
@@ -7,7 +8,7 @@ type UsingNode = { ColumnRef?: ColumnRefNode; TypeCast?: { arg?: UsingNode; type
 /** One ALTER COLUMN ... TYPE subcommand, as the parser gives it. */
 export interface AlterColumnTypeCmd {
   readonly name?: string;
-  readonly def?: { ColumnDef?: { typeName?: Parameters<typeof columnType>[0]; raw_default?: unknown } };
+  readonly def?: { ColumnDef?: { typeName?: Parameters<typeof columnType>[0]; raw_default?: unknown; collClause?: unknown } };
 }
 
 /**
@@ -113,4 +114,45 @@ export function throughDomains(change: TypeChange, state: Pick<SchemaState, 'dom
   const checkedBy = change.to.array ? [] : state.domainConstraints(change.to.name, path);
   const to = checkedBy.length ? change.to : base(change.to);
   return { ...change, ...(from ? { from } : {}), to, ...(checkedBy.length ? { checkedBy } : {}) };
+}
+
+/**
+ * The indexes a change of a column's type builds again, under its ACCESS EXCLUSIVE lock, when it
+ * rewrites no table: ATPostAlterTypeCleanup() re-creates every index that involves the column (in
+ * its keys, expressions or WHERE), and TryReuseIndex() keeps the file of those CheckIndexCompatible()
+ * finds unchanged: no expression and no WHERE (it does not compare them), and the same operator
+ * class and collation for each key. So, by why:
+ * - collation: the column's collation changes (COLLATE, or none: the type's default): every index
+ *   that involves it, its primary key's and unique constraints' too;
+ * - operator class: timestamp to timestamptz or back (catalog-only under UTC): every one, as the
+ *   default operator class is the type's own;
+ * - expressions: otherwise (varchar widened, to text, numeric precision raised, ...) those with an
+ *   expression or a WHERE; `kept` are the other indexes seen on the column, its keys' among them.
+ * Undefined when the table is rewritten (every index is then built again with it) or the column
+ * or its current type is unknown. Checked on PostgreSQL (test/type-change-indexes.test.ts).
+ */
+export function indexesRebuiltInPlace(cmd: AlterColumnTypeCmd, table: string, state: SchemaState, options: { postgres: number; timeZoneUtc: boolean; path?: readonly string[] }): { why: 'collation' | 'operator class' | 'expressions'; rebuilt: string[]; kept: string[] } | undefined {
+  const written = typeChangeOf(cmd, table, state);
+  // Through the domains the files created (throughDomains): one with constraints rewrites the table.
+  const change = written && throughDomains(written, state, options.path ?? defaultSearchPath);
+  const column = cmd.name === undefined ? undefined : state.table(table)?.columns.get(cmd.name);
+  if (!change?.from || change.checkedBy || !column || cmd.name === undefined || !convertsAsWithoutUsing(change)) return undefined;
+  const opclass = rewritesUnlessUtc(change, options.postgres);
+  if (opclass ? !options.timeZoneUtc : !binaryCompatible(change.from, change.to)) return undefined;
+  const involving = state.indexesInvolving(table, cmd.name);
+  // The indexes of its primary key and unique constraints (named as they are, in its schema): plain.
+  const schema = table.includes('.') ? table.slice(0, table.lastIndexOf('.') + 1) : '';
+  const keys = [...(state.table(table)?.uniqueIndexes ?? [])]
+    .filter(([name, index]) => typeof name === 'string' && index.constraint && index.keys.includes(cmd.name!))
+    .map(([name]) => schema + name)
+    .filter((name) => !involving.includes(name));
+  // Only what a CREATE TABLE or ALTER TABLE read says of the column's collation is known.
+  const collation = !column.partial && collationOf(cmd.def?.ColumnDef) !== column.collation;
+  if (collation || opclass) {
+    // A key given a COLLATE in the index keeps it: only an index with an expression or a WHERE is then built again.
+    const rebuilt = involving.filter((i) => !collation || state.indexShape(i)?.computed !== false || !state.indexShape(i)!.collated.includes(cmd.name!));
+    return { why: collation ? 'collation' : 'operator class', rebuilt: [...rebuilt, ...keys], kept: [] };
+  }
+  const computed = (index: string) => state.indexShape(index)?.computed !== false;
+  return { why: 'expressions', rebuilt: involving.filter(computed), kept: [...involving.filter((i) => !computed(i)), ...keys] };
 }

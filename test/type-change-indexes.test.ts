@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryHost } from '../src/host.js';
+import { lint } from '../src/lint.js';
+import { rowsOf, sqlEngines, type SqlEngine } from './sql-engines.js';
+
+/**
+ * What ALTER COLUMN ... TYPE does to the indexes of a table it does not rewrite, checked on
+ * PostgreSQL (PGlite, and the server of MIGC_TEST_DATABASE_URL) by the files (relfilenodes) of
+ * the table and each index before and after. PostgreSQL re-creates every index that involves the
+ * column and keeps the file only of one with no expression and no WHERE whose keys keep their
+ * operator class and collation (CheckIndexCompatible in indexcmds.c); indexes of other columns
+ * are left alone; a rewrite builds every index again. MG212 names exactly the indexes built again.
+ */
+const baseline = `
+CREATE TABLE uploads (id int PRIMARY KEY, ns varchar(64) UNIQUE, dest text, status text, ts timestamp, ip cidr, amt numeric(10,2), bits varbit(8), tx text);
+CREATE INDEX uploads_dest_ns ON uploads ((dest || '_' || ns));
+CREATE INDEX uploads_ns ON uploads (ns);
+CREATE INDEX uploads_ns_paren ON uploads ((ns));
+CREATE INDEX uploads_ns_c ON uploads ((ns COLLATE "C"));
+CREATE INDEX uploads_ns_pattern ON uploads (ns varchar_pattern_ops);
+CREATE INDEX uploads_ns_hash ON uploads USING hash (ns);
+CREATE INDEX uploads_ns_where ON uploads (ns) WHERE status = 'x';
+CREATE INDEX uploads_status_where_ns ON uploads (status) WHERE ns <> '';
+CREATE INDEX uploads_ns_lower_status ON uploads (ns, lower(status));
+CREATE INDEX uploads_status_incl_ns ON uploads (status) INCLUDE (ns);
+CREATE INDEX uploads_status ON uploads (status);
+CREATE INDEX uploads_ts ON uploads (ts);
+CREATE INDEX uploads_ip ON uploads (ip);
+CREATE INDEX uploads_amt ON uploads (amt);
+CREATE INDEX uploads_bits ON uploads (bits);
+CREATE INDEX uploads_tx ON uploads (tx);
+CREATE INDEX uploads_lower_tx ON uploads (lower(tx));
+INSERT INTO uploads SELECT g, 'n' || g, 'd' || g, 's', now(), '10.0.0.0/8', g, B'1', 't' || g FROM generate_series(1, 100) g;
+`;
+
+/** The indexes with an expression or a WHERE on ns: what any change of its type builds again. */
+const computedOnNs = ['uploads_dest_ns', 'uploads_ns_lower_status', 'uploads_ns_where', 'uploads_status_where_ns'];
+const everything = [
+  'uploads', 'uploads_amt', 'uploads_bits', 'uploads_dest_ns', 'uploads_ip', 'uploads_lower_tx', 'uploads_ns', 'uploads_ns_c', 'uploads_ns_hash', 'uploads_ns_key', 'uploads_ns_lower_status', 'uploads_ns_paren',
+  'uploads_ns_pattern', 'uploads_ns_where', 'uploads_pkey', 'uploads_status', 'uploads_status_incl_ns', 'uploads_status_where_ns', 'uploads_ts', 'uploads_tx',
+].sort();
+
+/** A statement (after SET timezone when `utc`), and the relations it gives a new file, as PostgreSQL does (sorted). */
+const cases: { statement: string; utc?: true; changed: string[] }[] = [
+  // Binary-compatible: the table and its plain indexes keep their files, whatever their access
+  // method or operator class; the indexes with an expression or a WHERE on the column do not.
+  { statement: 'ALTER TABLE uploads ALTER COLUMN ns TYPE varchar(128)', changed: computedOnNs },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN ns TYPE text', changed: computedOnNs },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN ns TYPE varchar(128) USING ns::varchar(128)', changed: computedOnNs },
+  // The type it has: the same re-creation.
+  { statement: 'ALTER TABLE uploads ALTER COLUMN ns TYPE varchar(64)', changed: computedOnNs },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN tx TYPE varchar', changed: ['uploads_lower_tx'] },
+  // No index with an expression or a WHERE on the column: nothing built again.
+  { statement: 'ALTER TABLE uploads ALTER COLUMN ip TYPE inet', changed: [] },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN amt TYPE numeric(12,2)', changed: [] },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN amt TYPE numeric', changed: [] },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN bits TYPE varbit(16)', changed: [] },
+  // A new collation: every index whose key takes the column's collation (the unique constraint's
+  // too), not one that gives it its own COLLATE nor one that only INCLUDEs the column.
+  {
+    statement: 'ALTER TABLE uploads ALTER COLUMN ns TYPE text COLLATE "C"',
+    changed: [...computedOnNs, 'uploads_ns', 'uploads_ns_hash', 'uploads_ns_key', 'uploads_ns_paren', 'uploads_ns_pattern'].sort(),
+  },
+  // timestamp to timestamptz under UTC: no rewrite, but another operator class.
+  { statement: 'ALTER TABLE uploads ALTER COLUMN ts TYPE timestamptz', utc: true, changed: ['uploads_ts'] },
+  // Rewrites: every index of the table, those of other columns too.
+  { statement: 'ALTER TABLE uploads ALTER COLUMN ts TYPE timestamptz', changed: everything },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN id TYPE bigint', changed: everything },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN ns TYPE varchar(128), ALTER COLUMN id TYPE bigint', changed: everything },
+];
+
+/** What MG212 says of a statement: the relations it says get a new file (sorted). */
+function reported(messages: string[]): string[] {
+  const said = new Set<string>();
+  for (const m of messages) {
+    const rebuilt = /rebuilds its index(?:es)? (.+?) on uploads /.exec(m);
+    if (rebuilt) for (const name of rebuilt[1]!.split(', ')) said.add(name);
+    else if (/ rewrites uploads .* and its indexes /.test(m)) for (const name of everything) said.add(name);
+    else throw new Error(`an MG212 message this test does not read: ${m}`);
+  }
+  return [...said].sort();
+}
+
+function engineSuite(name: string, open: () => Promise<SqlEngine>) {
+  describe(`ALTER COLUMN ... TYPE and the table's indexes on ${name}`, () => {
+    let db: SqlEngine;
+    beforeAll(async () => {
+      db = await open();
+    });
+    afterAll(() => db?.close());
+
+    it.each(cases)('$statement (UTC: $utc)', async ({ statement, utc, changed }) => {
+      await db.run('RESET timezone; DROP TABLE IF EXISTS uploads;');
+      await db.run(baseline);
+      const files = async () => new Map(rowsOf(await db.run("SELECT relname, relfilenode FROM pg_class WHERE relname LIKE 'uploads%' AND relkind IN ('r', 'i')")).map((r) => [r.relname as string, r.relfilenode as number]));
+      const before = await files();
+      await db.run(`${utc ? "SET timezone = 'UTC'; " : "SET timezone = 'Europe/Berlin'; "}${statement}`);
+      const after = await files();
+      const seen = [...before].filter(([relation, file]) => after.get(relation) !== file).map(([relation]) => relation).sort();
+      expect(seen).toEqual(changed);
+
+      const migration = `SET lock_timeout = '5s';\n${utc ? "SET timezone = 'UTC';\n" : ''}${statement};\n`;
+      const sources = { '001_create.sql': baseline, '002_change.sql': migration };
+      const result = await lint({ files: Object.keys(sources), config: { postgres: db.major } }, memoryHost(sources));
+      expect(reported(result.diagnostics.filter((d) => d.code === 'MG212' && d.file === '002_change.sql').map((d) => d.message))).toEqual(changed);
+    });
+  });
+}
+
+for (const engine of sqlEngines()) engineSuite(engine.name, engine.open);
+
+describe('the shape of an index follows it', () => {
+  /** The indexes MG212 says are built again, and those it says are kept. */
+  const mg212 = async (sql: string) => {
+    const sources = { '001_create.sql': sql, '002_change.sql': "SET lock_timeout = '5s';\nALTER TABLE app.jobs ALTER COLUMN ns TYPE text;\n" };
+    const result = await lint({ files: Object.keys(sources), config: { postgres: 15 } }, memoryHost(sources));
+    return result.diagnostics.filter((d) => d.code === 'MG212' && d.file === '002_change.sql').map((d) => [/rebuilds its index(?:es)? (.+?) on /.exec(d.message)?.[1], /its plain index(?:es)? (.+?) (?:is|are) kept/.exec(d.message)?.[1]]);
+  };
+  const create = 'CREATE SCHEMA app;\nCREATE TABLE app.uploads (id int, ns varchar(64), status text);\n';
+
+  it('through a rename of the index, of its table and a move of the table', async () => {
+    expect(await mg212(`${create}CREATE INDEX uploads_lower_ns ON app.uploads (lower(ns));\nCREATE INDEX uploads_ns ON app.uploads (ns);\nALTER INDEX app.uploads_lower_ns RENAME TO jobs_lower_ns;\nALTER INDEX app.uploads_ns RENAME TO jobs_ns;\nALTER TABLE app.uploads RENAME TO jobs;\n`)).toEqual([['app.jobs_lower_ns', 'app.jobs_ns']]);
+    expect(await mg212(`${create.replace('app.uploads', 'uploads')}CREATE INDEX uploads_ns_where ON uploads (ns) WHERE status = 'x';\nCREATE INDEX uploads_ns ON uploads ((ns));\nALTER TABLE uploads RENAME TO jobs;\nALTER TABLE jobs SET SCHEMA app;\n`)).toEqual([['app.uploads_ns_where', 'app.uploads_ns']]);
+  });
+
+  it('and not to a plain index made again under its name', async () => {
+    expect(await mg212(`${create}CREATE INDEX jobs_ns ON app.uploads (lower(ns));\nDROP INDEX app.jobs_ns;\nALTER TABLE app.uploads RENAME TO jobs;\nCREATE INDEX jobs_ns ON app.jobs (ns);\n`)).toEqual([]);
+  });
+});
