@@ -1004,11 +1004,22 @@ export class SchemaState implements KnownSchema {
     return [...(this.table(name)?.columns ?? [])].flatMap(([column, c]) => (c.sequence ? [{ column, sequence: c.sequence }] : []));
   }
 
-  /** The indexes the statements seen created on a table that involve a column (keys, expressions, WHERE). */
+  /**
+   * The indexes the statements seen created on a table that involve a column (keys, expressions,
+   * WHERE). The last answer is kept under the state's revision: a type change asks it twice (MG212
+   * and the statement's effect), and walks a table's indexes, hundreds on the bench's tables.
+   */
   indexesInvolving(table: string, column: string): string[] {
     if (!this.indexColumns.involves(column)) return [];
-    return (this.indexesOn.get(tableKey(table)) ?? []).filter((index) => this.indexColumns.get(index)?.includes(column));
+    const key = `${tableKey(table)}\0${column}`;
+    const last = this.lastInvolving;
+    if (last?.key === key && last.revision === this.revision) return [...last.indexes];
+    const indexes = (this.indexesOn.get(tableKey(table)) ?? []).filter((index) => this.indexColumns.get(index)?.includes(column));
+    this.lastInvolving = { key, revision: this.revision, indexes };
+    return [...indexes];
   }
+
+  private lastInvolving: { readonly key: string; readonly revision: number; readonly indexes: readonly string[] } | undefined;
 
   /** The shape of an index of indexesInvolving(), for what a change of a column's type does to it. */
   indexShape(index: string): IndexShape | undefined {

@@ -127,7 +127,7 @@ export function throughDomains(change: TypeChange, state: Pick<SchemaState, 'dom
  * - operator class: timestamp to timestamptz or back (catalog-only under UTC): every one, as the
  *   default operator class is the type's own;
  * - expressions: otherwise (varchar widened, to text, numeric precision raised, ...) those with an
- *   expression or a WHERE; `kept` are the other indexes seen on the column, its keys' among them.
+ *   expression or a WHERE; `kept` are the other indexes seen on the column, its keys' among them, when some are rebuilt (else none is listed).
  * Undefined when the table is rewritten (every index is then built again with it) or the column
  * or its current type is unknown. Checked on PostgreSQL (test/type-change-indexes.test.ts).
  */
@@ -142,17 +142,23 @@ export function indexesRebuiltInPlace(cmd: AlterColumnTypeCmd, table: string, st
   const involving = state.indexesInvolving(table, cmd.name);
   // The indexes of its primary key and unique constraints (named as they are, in its schema): plain.
   const schema = table.includes('.') ? table.slice(0, table.lastIndexOf('.') + 1) : '';
-  const keys = [...(state.table(table)?.uniqueIndexes ?? [])]
-    .filter(([name, index]) => typeof name === 'string' && index.constraint && index.keys.includes(cmd.name!))
-    .map(([name]) => schema + name)
-    .filter((name) => !involving.includes(name));
+  // Walked only when they are needed (a table can have hundreds of constraints): rebuilt, or named as kept beside what is.
+  const keys = () => {
+    const found: string[] = [];
+    for (const [name, index] of state.table(table)?.uniqueIndexes ?? []) {
+      if (typeof name === 'string' && index.constraint && index.keys.includes(cmd.name!) && !involving.includes(schema + name)) found.push(schema + name);
+    }
+    return found;
+  };
   // Only what a CREATE TABLE or ALTER TABLE read says of the column's collation is known.
   const collation = !column.partial && collationOf(cmd.def?.ColumnDef) !== column.collation;
   if (collation || opclass) {
     // A key given a COLLATE in the index keeps it: only an index with an expression or a WHERE is then built again.
     const rebuilt = involving.filter((i) => !collation || state.indexShape(i)?.computed !== false || !state.indexShape(i)!.collated.includes(cmd.name!));
-    return { why: collation ? 'collation' : 'operator class', rebuilt: [...rebuilt, ...keys], kept: [] };
+    return { why: collation ? 'collation' : 'operator class', rebuilt: [...rebuilt, ...keys()], kept: [] };
   }
   const computed = (index: string) => state.indexShape(index)?.computed !== false;
-  return { why: 'expressions', rebuilt: involving.filter(computed), kept: [...involving.filter((i) => !computed(i)), ...keys] };
+  const rebuilt = involving.filter(computed);
+  // `kept` is said only beside what is rebuilt: none is walked for a change that rebuilds nothing.
+  return { why: 'expressions', rebuilt, kept: rebuilt.length ? [...involving.filter((i) => !computed(i)), ...keys()] : [] };
 }
