@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryHost } from '../src/host.js';
-import { lint } from '../src/lint.js';
-import { rowsOf, sqlEngines, type SqlEngine } from './sql-engines.js';
+import { reportedAndRewritten } from './rewrites.js';
+import { sqlEngines, type SqlEngine } from './sql-engines.js';
 
 /**
  * MG205 and a default that calls a SQL function these files created, checked on PostgreSQL
@@ -60,20 +59,7 @@ function engineSuite(name: string, open: () => Promise<SqlEngine>) {
 
     it('MG205 reports exactly the defaults after which the table has a new file', async () => {
       const created = `CREATE SCHEMA app;\n${cases.map((c, i) => `CREATE TABLE t${i} (id int);\nINSERT INTO t${i} VALUES (1), (2), (3);\n${c.functions}\n`).join('')}`;
-      const added = `SET lock_timeout = '5s';\n${cases.map((c, i) => `ALTER TABLE t${i} ADD COLUMN c ${c.type} DEFAULT ${c.default};\n`).join('')}`;
-      const files = { '001_create.sql': created, '002_add.sql': added };
-      const result = await lint({ files: Object.keys(files), config: { postgres: db.major } }, memoryHost(files));
-      const reported = result.diagnostics.filter((d) => d.code === 'MG205').map((d) => cases[result.sources.get(d.file)!.position(d.span!.start).line - 2]!.name);
-
-      await db.run('DROP SCHEMA IF EXISTS app CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
-      await db.run(created);
-      const rewritten: string[] = [];
-      for (const [i, c] of cases.entries()) {
-        const file = async () => rowsOf(await db.run(`SELECT pg_relation_filenode('t${i}') AS f`))[0]!.f;
-        const before = await file();
-        await db.run(`ALTER TABLE t${i} ADD COLUMN c ${c.type} DEFAULT ${c.default}`);
-        if ((await file()) !== before) rewritten.push(c.name);
-      }
+      const { reported, rewritten } = await reportedAndRewritten(db, 'MG205', cases, { created, statement: (c, i) => `ALTER TABLE t${i} ADD COLUMN c ${c.type} DEFAULT ${c.default};`, table: (i) => `t${i}` });
       expect(reported).toEqual(rewritten);
       // What the cases show, as the docs say it.
       expect(rewritten).toEqual([
@@ -125,21 +111,7 @@ function pathSuite(name: string, open: () => Promise<SqlEngine>) {
     it('MG205 reports exactly the defaults after which the table has a new file', async () => {
       const created = `${pathFunctions}\n${pathCases.map((_, i) => `CREATE TABLE public.p${i} (id int);\nINSERT INTO public.p${i} VALUES (1), (2), (3);\n`).join('')}`;
       const add = (c: (typeof pathCases)[number], i: number) => `SET search_path = ${c.path}; ALTER TABLE public.p${i} ADD COLUMN c ${c.type} DEFAULT ${c.default};`;
-      const added = `SET lock_timeout = '5s';\n${pathCases.map((c, i) => `${add(c, i)}\n`).join('')}`;
-      const files = { '001_create.sql': created, '002_add.sql': added };
-      const result = await lint({ files: Object.keys(files), config: { postgres: db.major } }, memoryHost(files));
-      const reported = result.diagnostics.filter((d) => d.code === 'MG205').map((d) => pathCases[result.sources.get(d.file)!.position(d.span!.start).line - 2]!.name);
-
-      await db.run('DROP SCHEMA IF EXISTS app CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
-      await db.run(created);
-      const rewritten: string[] = [];
-      for (const [i, c] of pathCases.entries()) {
-        const file = async () => rowsOf(await db.run(`SELECT pg_catalog.pg_relation_filenode('public.p${i}') AS f`))[0]!.f;
-        const before = await file();
-        await db.run(add(c, i));
-        await db.run('RESET search_path');
-        if ((await file()) !== before) rewritten.push(c.name);
-      }
+      const { reported, rewritten } = await reportedAndRewritten(db, 'MG205', pathCases, { created, statement: add, table: (i) => `public.p${i}`, after: 'RESET search_path' });
       expect(reported).toEqual(rewritten);
       expect(rewritten).toEqual([
         'public first: public.stamp(), VOLATILE', 'pg_catalog listed after app: app.now(), VOLATILE',

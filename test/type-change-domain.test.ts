@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
-import { rowsOf, sqlEngines, type SqlEngine } from './sql-engines.js';
+import { reportedAndRewritten } from './rewrites.js';
+import { sqlEngines, type SqlEngine } from './sql-engines.js';
 
 /**
  * MG212 and ALTER COLUMN ... TYPE from or to a domain, checked on PostgreSQL (PGlite, and the
@@ -50,20 +51,7 @@ function engineSuite(name: string, open: () => Promise<SqlEngine>) {
 
     it('MG212 reports exactly the changes after which the table has a new file', async () => {
       const created = `CREATE SCHEMA app;\n${domains}\n${cases.map((c, i) => `CREATE TABLE t${i} (id int PRIMARY KEY, c ${c.from});\nINSERT INTO t${i} VALUES (1, ${c.value}), (2, ${c.value});\n`).join('')}`;
-      const changed = `SET lock_timeout = '5s';\n${cases.map((c, i) => `ALTER TABLE t${i} ALTER COLUMN c TYPE ${c.to};\n`).join('')}`;
-      const files = { '001_create.sql': created, '002_change.sql': changed };
-      const result = await lint({ files: Object.keys(files), config: { postgres: db.major } }, memoryHost(files));
-      const reported = result.diagnostics.filter((d) => d.code === 'MG212').map((d) => cases[result.sources.get(d.file)!.position(d.span!.start).line - 2]!.name);
-
-      await db.run('DROP SCHEMA IF EXISTS app CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
-      await db.run(created);
-      const rewritten: string[] = [];
-      for (const [i, c] of cases.entries()) {
-        const file = async () => rowsOf(await db.run(`SELECT pg_relation_filenode('t${i}') AS f`))[0]!.f;
-        const before = await file();
-        await db.run(`ALTER TABLE t${i} ALTER COLUMN c TYPE ${c.to}`);
-        if ((await file()) !== before) rewritten.push(c.name);
-      }
+      const { reported, rewritten } = await reportedAndRewritten(db, 'MG212', cases, { created, statement: (c, i) => `ALTER TABLE t${i} ALTER COLUMN c TYPE ${c.to};`, table: (i) => `t${i}` });
       expect(reported).toEqual(rewritten);
       // What the cases show, as the docs say it.
       expect(rewritten).toEqual([
