@@ -35,6 +35,7 @@ export const destructive: StatementRule = {
       // What a table created in the same file or plan loses, nobody had ("public.t" is a table, "t.c" a column).
       if (ctx.state.isNew(d.kind === 'drop-column' ? d.target.split('.').slice(0, -1).join('.') : d.target)) continue;
       if (d.kind === 'drop-view' && ctx.state.newViews.has(tableKey(d.target))) continue;
+      if (d.kind === 'drop-schema' && ctx.state.newSchemas.has(d.target)) continue;
       const cascaded = cascadedViews(ctx, d);
       // Said once, after the last table a TRUNCATE names.
       const truncated = ctx.facts.destructive.filter((x) => x.kind === 'truncate');
@@ -141,6 +142,9 @@ function madeByTheUp(ctx: StatementContext, d: { readonly kind: string; readonly
     case 'truncate':
     case 'delete-all':
       return made.tables.has(key) || made.views.has(key);
+    // Everything in a schema the up made was made after it, by the up.
+    case 'drop-schema':
+      return made.schemas.has(d.target);
     default:
       return false;
   }

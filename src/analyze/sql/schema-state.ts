@@ -178,6 +178,8 @@ export interface MadeObjects {
   readonly tables: ReadonlySet<string>;
   readonly columns: ReadonlySet<string>;
   readonly views: ReadonlySet<string>;
+  /** Schemas (CREATE SCHEMA), by name: all a DROP SCHEMA ... CASCADE of one takes was made after it. */
+  readonly schemas: ReadonlySet<string>;
 }
 
 /** A point in what a state has made (SchemaState.madeMark): how many of each so far. */
@@ -185,12 +187,13 @@ export interface MadeMark {
   readonly tables: number;
   readonly columns: number;
   readonly views: number;
+  readonly schemas: number;
 }
 
 /** Several migrations' made objects as one (the ups of one version, a file's up parts). */
 export function madeTogether(a: MadeObjects | undefined, b: MadeObjects): MadeObjects {
   if (!a) return b;
-  return { tables: new Set([...a.tables, ...b.tables]), columns: new Set([...a.columns, ...b.columns]), views: new Set([...a.views, ...b.views]) };
+  return { tables: new Set([...a.tables, ...b.tables]), columns: new Set([...a.columns, ...b.columns]), views: new Set([...a.views, ...b.views]), schemas: new Set([...a.schemas, ...b.schemas]) };
 }
 
 /**
@@ -251,6 +254,10 @@ export class SchemaState implements KnownSchema {
   newViews = new Set<string>();
   /** Columns added here since the last settle(), as "table.column" (tableKey): new, so nothing was in them. */
   newColumns = new Set<string>();
+  /** Schemas the statements seen created (CREATE SCHEMA) and did not drop, by name. */
+  readonly schemas = new Set<string>();
+  /** Schemas created here since the last settle(): new, so nothing was in them before. */
+  newSchemas = new Set<string>();
   /** The columns each index of indexTables involves (its keys, expressions and WHERE): dropping one drops it. */
   readonly indexColumns = new ByColumnMap<readonly string[]>((columns) => columns);
   /** What a change of a column's type does to each index of indexColumns that CREATE INDEX made depends on (IndexShape). */
@@ -298,7 +305,7 @@ export class SchemaState implements KnownSchema {
    * The views and columns made here since the last settle(), in order (what was dropped or renamed
    * since left in): madeSince() reads what came after a mark, and checks each is still new.
    */
-  private madeLog: { columns: string[]; views: string[] } = { columns: [], views: [] };
+  private madeLog: { columns: string[]; views: string[]; schemas: string[] } = { columns: [], views: [], schemas: [] };
   /**
    * Keys of the tables that have had a foreign key to a table, by that table's key: candidates
    * for foreignKeysAt(), checked against their keys when read. Only ever added to, so it needs
@@ -416,7 +423,7 @@ export class SchemaState implements KnownSchema {
 
   /** A mark of what has been made so far, for madeSince(). */
   madeMark(): MadeMark {
-    return { tables: this.created.length, columns: this.madeLog.columns.length, views: this.madeLog.views.length };
+    return { tables: this.created.length, columns: this.madeLog.columns.length, views: this.madeLog.views.length, schemas: this.madeLog.schemas.length };
   }
 
   /**
@@ -430,6 +437,7 @@ export class SchemaState implements KnownSchema {
       tables: new Set(after(this.created, mark.tables).filter((k) => this.tables.get(k)?.createdHere)),
       columns: new Set(after(this.madeLog.columns, mark.columns).filter((c) => this.newColumns.has(c))),
       views: new Set(after(this.madeLog.views, mark.views).filter((v) => this.newViews.has(v))),
+      schemas: new Set(after(this.madeLog.schemas, mark.schemas).filter((v) => this.newSchemas.has(v))),
     };
   }
 
@@ -443,18 +451,20 @@ export class SchemaState implements KnownSchema {
       tables: new Set(this.created.filter((k) => this.tables.get(k)?.createdHere)),
       columns: new Set(this.newColumns),
       views: new Set(this.newViews),
+      schemas: new Set(this.newSchemas),
     };
     for (const k of this.created) {
       const t = this.tables.get(k);
       if (t?.createdHere) this.setTable(k, { ...t, createdHere: false });
     }
     this.created = [];
-    this.madeLog = { columns: [], views: [] };
+    this.madeLog = { columns: [], views: [], schemas: [] };
     this.newIndexes.clear();
     this.newTypes.clear();
     for (const k of this.newViews) this.noteRelationChange(k);
     this.newViews.clear();
     this.newColumns.clear();
+    this.newSchemas.clear();
     // A sequence something draws from has given the application values since.
     for (const [name, position] of this.sequencePositions) if (position.drawnFrom && !position.inUse) this.setIn(this.sequencePositions, name, { ...position, inUse: true });
     return made;
@@ -484,14 +494,14 @@ export class SchemaState implements KnownSchema {
       this.tables.set(k, old);
     }
     // The collections of what is new are set aside whole, and put back.
-    const kept = { created: this.created, madeLog: this.madeLog, newIndexes: this.newIndexes, newTypes: this.newTypes, newViews: this.newViews, newColumns: this.newColumns };
+    const kept = { created: this.created, madeLog: this.madeLog, newIndexes: this.newIndexes, newTypes: this.newTypes, newViews: this.newViews, newColumns: this.newColumns, newSchemas: this.newSchemas };
     journal.push(() => {
       for (const [k, t] of turned) this.tables.set(k, t);
       Object.assign(this, kept);
       for (const k of kept.newViews) this.noteRelationChange(k);
     });
     for (const k of this.newViews) this.noteRelationChange(k);
-    Object.assign(this, { created: [], madeLog: { columns: [], views: [] }, newIndexes: new Map(), newTypes: new Set(), newViews: new Set(), newColumns: new Set() });
+    Object.assign(this, { created: [], madeLog: { columns: [], views: [], schemas: [] }, newIndexes: new Map(), newTypes: new Set(), newViews: new Set(), newColumns: new Set(), newSchemas: new Set() });
   }
 
   /** A table as settleTentatively() turns it old, kept while the table does not change. */
@@ -1109,6 +1119,15 @@ export class SchemaState implements KnownSchema {
       case 'CallStmt':
         this.noteOpaque();
         return;
+      case 'CreateSchemaStmt': {
+        // CREATE SCHEMA AUTHORIZATION joe makes the schema joe.
+        const name = body.schemaname ?? body.authrole?.rolename;
+        // IF NOT EXISTS of a schema there makes nothing (with a NOTICE).
+        if (typeof name !== 'string' || (body.if_not_exists && this.schemas.has(name))) return;
+        this.addTo(this.schemas, name);
+        if (createdHere) this.addNew(this.newSchemas, this.madeLog.schemas, name);
+        return;
+      }
       case 'CreateStmt': {
         const name = tableKey(relationName(body.relation));
         // A table known only from ALTER TABLE IF EXISTS may or may not be there (skippedPart does
@@ -1505,6 +1524,12 @@ export class SchemaState implements KnownSchema {
               this.dropReferencing(table.name, (fk) => fk.refIndex === unique.id);
             }
             this.dropIndex(name);
+          }
+        } else if (body.removeType === 'OBJECT_SCHEMA') {
+          for (const o of body.objects ?? []) {
+            const name = o.String?.sval ?? '';
+            this.deleteFrom(this.schemas, name);
+            this.deleteFrom(this.newSchemas, name);
           }
         } else if (body.removeType === 'OBJECT_SEQUENCE') {
           for (const o of body.objects ?? []) {
