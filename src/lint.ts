@@ -8,7 +8,7 @@ import { compareDiagnostics, type Diagnostic, type Span } from './diagnostics/di
 import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
 import { sqlFileTooLarge } from './load/limits.js';
-import { dieselMetadataPath, fileSections, statementBreaks, flywayConfExecuteInTransaction, isFlywayScript, isGraphileMigration, isGraphilePlaceholder, isRollbackFile, migrationOf, isSentAsOneQueryString, liquibaseChangelog, popxSplitGroup, yoyoMigrationOf } from './lint-files.js';
+import { dieselMetadataPath, fileSections, statementBreaks, flywayCallbackEvent, flywayConfExecuteInTransaction, isFlywayScript, isGraphileMigration, isGraphilePlaceholder, isRollbackFile, migrationOf, isSentAsOneQueryString, liquibaseChangelog, popxSplitGroup, yoyoMigrationOf } from './lint-files.js';
 import { flywayScriptTransaction } from './lint-flyway.js';
 import { originalSpan, placeholderAt, renderedValueAt, renderPlaceholders, type RenderedText } from './lint-placeholders.js';
 import { dieselMetadata, type DieselMetadata } from './lint-diesel.js';
@@ -131,6 +131,12 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     made(file, state.madeSince(madeBefore));
     madeBefore = state.madeMark();
   };
+  /**
+   * What Flyway's beforeEachMigrate callback leaves set (lock_timeout, search_path, TimeZone):
+   * Flyway runs it before every migration, on the migration's connection and in its transaction,
+   * so each migration after it starts with its settings, SET LOCAL included when it runs in a transaction.
+   */
+  let beforeEach: SessionSettings | undefined;
   for (const [i, file] of options.files.entries()) {
     const text = texts[i];
     const rollbackFile = isRollbackFile(file) || options.rollbacks?.has(file) === true || options.declaredRollbacks?.has(file) === true;
@@ -234,7 +240,11 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
       const dieselOutside = dieselSays !== undefined && 'runInTransaction' in dieselSays && !dieselSays.runInTransaction;
       const fileNoTransaction = confSays === false || (flywayRuns !== undefined && flywayRuns.kind !== 'transaction') || oneQueryString || dieselOutside;
       // Liquibase runs a file's changesets one after the other on one connection.
-      const session: SessionSettings | undefined = liquibase ? { lockTimeoutSet: false, lockTimeoutReported: false } : undefined;
+      const event = flywayCallbackEvent(file);
+      const inTransaction = options.fileTransaction === true && !fileNoTransaction;
+      const session: SessionSettings | undefined = liquibase || event === 'beforeEachMigrate' ? { lockTimeoutSet: false, lockTimeoutReported: false }
+        : beforeEach && event === undefined && isFlywayScript(file) ? startedBy(beforeEach, inTransaction) : undefined;
+      if (event === 'beforeEachMigrate') beforeEach = session;
       for (const section of sections) {
         const [viewSql, view] = section.inRollbackView ? [liquibase!.rollback, back!.statements] : [sql, forward.statements];
         if (!view) continue;
@@ -350,6 +360,21 @@ async function dieselMetadataOf(files: readonly string[], host: Host): Promise<M
  * A Flyway script that mixes statements Flyway runs outside a transaction with others (MG026):
  * Flyway refuses it unless mixed=true, and then runs it all outside a transaction, as lint judges it.
  */
+/**
+ * The settings a Flyway migration starts with after beforeEachMigrate (`each`, as it left them):
+ * in the migration's transaction, what was in force at its end; outside one, what it SET for
+ * the session (a SET LOCAL there lasted only for its own statement's implicit transaction).
+ */
+function startedBy(each: SessionSettings, inTransaction: boolean): SessionSettings {
+  const end = inTransaction ? each.atEnd : undefined;
+  return {
+    lockTimeoutSet: end?.lockTimeoutSet ?? each.lockTimeoutSet,
+    lockTimeoutReported: false,
+    ...((end?.searchPath ?? each.searchPath) ? { searchPath: end?.searchPath ?? each.searchPath } : {}),
+    ...((end?.timeZoneUtc ?? each.timeZoneUtc) ? { timeZoneUtc: true } : {}),
+  };
+}
+
 function flywayMixedScript(file: string, outside: ParsedStatement, inside: ParsedStatement, source: SourceText): Diagnostic {
   const command = 'AlterEnumStmt' in outside.ast ? 'ALTER TYPE ... ADD VALUE' : statementFacts(outside.ast).command;
   const base = file.slice(file.lastIndexOf('/') + 1);

@@ -429,6 +429,21 @@ describe('lint over each tool\'s layout', () => {
     expect((await findMigrations(['beforeEachMigrateStatement.sql'], `${fixtures}/flyway-callbacks`)).files).toEqual(['beforeEachMigrateStatement.sql']);
   });
 
+  it('Flyway: each migration starts with what beforeEachMigrate set, SET LOCAL too when both run in the migration\'s transaction', async () => {
+    // Flyway runs beforeEachMigrate on the migration's connection, in its transaction: its
+    // search_path finds app.accounts for V2's bare name, and its SET LOCAL lock_timeout holds.
+    const inTransaction = await lintFolder('flyway-before-each', { fileTransaction: true });
+    expect(inTransaction.files).toEqual(['beforeEachMigrate.sql', 'V1__accounts.sql', 'V2__narrow_name.sql']);
+    expect(inTransaction.found).toEqual(['V2__narrow_name.sql:2 MG212 changing app.accounts.name from varchar(200) to varchar(100) rewrites app.accounts (no size hint: assumed large) and its indexes under an ACCESS EXCLUSIVE lock']);
+    // Statement by statement, the SET LOCAL has no transaction to last in (PostgreSQL warns and
+    // does nothing); the session's search_path still holds.
+    const alone = await lintFolder('flyway-before-each');
+    expect(alone.found).toEqual([
+      'V2__narrow_name.sql:2 MG212 changing app.accounts.name from varchar(200) to varchar(100) rewrites app.accounts (no size hint: assumed large) and its indexes under an ACCESS EXCLUSIVE lock',
+      'V2__narrow_name.sql:2 MG219 ALTER TABLE ALTER COLUMN TYPE waits for an ACCESS EXCLUSIVE lock on app.accounts',
+    ]);
+  });
+
   it('Flyway under --file-transaction: a script whose .conf says executeInTransaction=false runs statement by statement', async () => {
     const { found } = await lintFolder('flyway', { fileTransaction: true });
     // V11 and V12 both set lock_timeout before CREATE INDEX CONCURRENTLY: Flyway refuses V12 for

@@ -741,6 +741,14 @@ export interface SessionSettings {
   lockTimeoutReported: boolean;
   /** Where bare names are looked up (SET search_path); PostgreSQL's default when absent. */
   searchPath?: SearchPath;
+  /** The session's TimeZone is UTC (a SET of it). */
+  timeZoneUtc?: boolean;
+  /**
+   * Written at the end of a file: what is in force there, SET LOCAL included, while the
+   * transaction it ends in is open (Flyway's beforeEachMigrate runs in the transaction of the
+   * migration it comes before).
+   */
+  atEnd?: { readonly lockTimeoutSet: boolean; readonly searchPath: SearchPath; readonly timeZoneUtc: boolean };
 }
 
 /**
@@ -845,7 +853,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
   let sessionLockTimeout = left?.sessionLockTimeout ?? options.session?.lockTimeoutSet ?? false;
   let lockTimeoutSet = left?.open ? left.lockTimeoutSet : sessionLockTimeout;
   /** Whether the session's TimeZone is UTC, and now (a file that sets it; the server's default is not known). */
-  let sessionUtc = left?.sessionUtc ?? false;
+  let sessionUtc = left?.sessionUtc ?? options.session?.timeZoneUtc ?? false;
   let timeZoneUtc = left?.open ? left.timeZoneUtc : sessionUtc;
   let earlier = left?.open ? left.earlier : new EarlierStatements(state);
   let lockTimeoutReported = left?.lockTimeoutReported ?? options.session?.lockTimeoutReported ?? false;
@@ -1104,7 +1112,12 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     const { span, line, ignores } = transaction.begin;
     record([{ rule: transactionNesting, span, ...unterminatedTransaction(line), severity: 'error' }], span, ignores);
   }
-  if (options.session) Object.assign(options.session, { lockTimeoutSet: sessionLockTimeout, lockTimeoutReported, searchPath: sessionPath });
+  if (options.session) {
+    Object.assign(options.session, {
+      lockTimeoutSet: sessionLockTimeout, lockTimeoutReported, searchPath: sessionPath, timeZoneUtc: sessionUtc,
+      atEnd: { lockTimeoutSet, searchPath, timeZoneUtc },
+    });
+  }
   if (options.run) {
     // The run's transaction (or a driver's next one, or the file's own BEGIN) is still open; or a
     // COMMIT ended it and the next file is sent outside one.
