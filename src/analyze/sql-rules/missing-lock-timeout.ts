@@ -3,7 +3,7 @@ import { isNewRelation, type StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
 import { relationName } from './ast.js';
 import { quoteName } from '../../sql/quote.js';
-import { lockReasonText } from './statement-locks.js';
+import { andList, lockReasonText } from './statement-locks.js';
 
 export const missingLockTimeout: StatementRule = {
   code: 'MG219',
@@ -16,23 +16,34 @@ export const missingLockTimeout: StatementRule = {
     // tables CREATE TABLE's foreign keys reference (SHARE ROW EXCLUSIVE) and the parent of a
     // partition it creates (ACCESS EXCLUSIVE) are locked all the same.
     if ('CreateTableAsStmt' in ctx.ast) return;
-    const created = (ctx.ast as { CreateStmt?: { relation: never } }).CreateStmt?.relation;
+    // SELECT ... INTO creates its table as CREATE TABLE AS does: no other session sees it yet.
+    const created = (ctx.ast as { CreateStmt?: { relation: never } }).CreateStmt?.relation
+      ?? (ctx.ast as { SelectStmt?: { intoClause?: { rel?: never } } }).SelectStmt?.intoClause?.rel;
     // So can a view being created (its reads are weak locks).
     const view = (ctx.ast as { ViewStmt?: { view: never } }).ViewStmt?.view;
     if (view && !ctx.state.views.has(tableKey(relationName(view)))) return;
-    // The strongest lock on a table that is not new: what the most queries queue behind. A
+    // The strongest lock on tables that are not new: what the most queries queue behind, on each
+    // table it takes it on (a foreign key added takes SHARE ROW EXCLUSIVE on both its tables). A
     // rename's lock under the new name is the same table's, under its old name.
-    let strong: PredictedLock | undefined;
+    let strongest: PredictedLock[] = [];
     for (const l of ctx.locks) {
       if (created && tableKey(l.table) === tableKey(relationName(created))) continue;
-      if (!l.renamed && lockStrength(l.mode) >= lockStrength('ShareLock') && (!strong || lockStrength(l.mode) > lockStrength(strong.mode)) && !isNewRelation(ctx.state, l.table)) strong = l;
+      if (l.renamed || lockStrength(l.mode) < lockStrength('ShareLock') || isNewRelation(ctx.state, l.table)) continue;
+      const than = strongest.length ? lockStrength(l.mode) - lockStrength(strongest[0]!.mode) : 1;
+      if (than > 0) strongest = [l];
+      else if (than === 0 && !strongest.some((s) => tableKey(s.table) === tableKey(l.table))) strongest.push(l);
     }
+    const strong = strongest[0];
     if (!strong) return;
     const lock = lockLabel(strong.mode);
-    const { blocked, spared } = queriesBlocked(strong.mode, quoteName(strong.table));
+    // One table with why it is locked (", the referenced table of ...,"); several, each with its own.
+    const on = strongest.length === 1
+      ? `${quoteName(strong.table)}${strong.reason ? `, ${lockReasonText(strong.reason)},` : ''}`
+      : andList(strongest.map((l) => `${quoteName(l.table)}${l.reason ? ` (${lockReasonText(l.reason)})` : ''}`));
+    const { blocked, spared } = queriesBlocked(strong.mode, andList(strongest.map((l) => quoteName(l.table))));
     report({
       // A relation not its own says why it locks it: a reader looks for it in the statement.
-      message: `${ctx.facts.command} waits for ${/^[AEIOU]/.test(lock) ? 'an' : 'a'} ${lock} lock on ${quoteName(strong.table)}${strong.reason ? `, ${lockReasonText(strong.reason)},` : ''} with no lock_timeout set before it in its session: while it waits behind a long query, ${blocked} queues behind it${spared ? ` (${spared})` : ''}`,
+      message: `${ctx.facts.command} waits for ${/^[AEIOU]/.test(lock) ? 'an' : 'a'} ${lock} lock on ${on} with no lock_timeout set before it in its session: while it waits behind a long query, ${blocked} queues behind it${spared ? ` (${spared})` : ''}`,
       help: "Start the file with SET lock_timeout = '5s'; (and retry on failure) so a blocked migration gives up instead of stalling the application.",
     });
   },
