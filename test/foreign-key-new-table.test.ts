@@ -48,6 +48,23 @@ describe('MG230 on a new table, judged once the run has ended', () => {
     expect(await message([...files, 'DROP INDEX CONCURRENTLY invoices_user_id_idx;\n'])).toBe('invoices (user_id) references users but has no index on (user_id): every DELETE on users, and every UPDATE of its key, scans invoices');
   });
 
+  it('a later RENAME COLUMN renames the key\'s columns: the index a later migration builds on the new names serves it (fider: idea_id, then post_id)', async () => {
+    const message = async (texts: readonly string[]) => (await lintFiles(texts)).diagnostics.filter((d) => d.code === 'MG230').map((d) => d.message);
+    const files = [
+      base,
+      "SET lock_timeout = '5s';\nCREATE TABLE ideas (id bigint NOT NULL, tenant_id bigint NOT NULL, PRIMARY KEY (id), UNIQUE (id, tenant_id));\nCREATE TABLE comments (id bigint PRIMARY KEY, idea_id bigint NOT NULL, tenant_id bigint NOT NULL);\n",
+      // Unnamed: the key is found under the name PostgreSQL gives it.
+      "SET lock_timeout = '5s';\nALTER TABLE comments ADD FOREIGN KEY (idea_id, tenant_id) REFERENCES ideas (id, tenant_id) NOT VALID;\n",
+      "SET lock_timeout = '5s';\nALTER TABLE comments RENAME COLUMN idea_id TO post_id;\n",
+    ];
+    const index = 'CREATE INDEX CONCURRENTLY comments_post_idx ON comments (tenant_id, post_id);\n';
+    expect(await message([...files, index])).toEqual(['comments (idea_id, tenant_id) references ideas but has no index on (idea_id, tenant_id) until a later migration builds one: until it runs, every DELETE on ideas, and every UPDATE of its key, scans comments']);
+    // Without the index, or with one on the old name (refused by PostgreSQL: no such column), none serves it.
+    expect(await message(files)).toEqual(['comments (idea_id, tenant_id) references ideas but has no index on (idea_id, tenant_id): every DELETE on ideas, and every UPDATE of its key, scans comments']);
+    // Renamed back before the index: the key's columns are its first names again.
+    expect(await message([...files, "SET lock_timeout = '5s';\nALTER TABLE comments RENAME COLUMN post_id TO idea_id;\n", 'CREATE INDEX CONCURRENTLY comments_idea_idx ON comments (idea_id, tenant_id);\n'])).toEqual(['comments (idea_id, tenant_id) references ideas but has no index on (idea_id, tenant_id) until a later migration builds one: until it runs, every DELETE on ideas, and every UPDATE of its key, scans comments']);
+  });
+
   it('the finding takes its place among its file\'s findings, and its file\'s ok, after the settings', async () => {
     const create = 'CREATE TABLE invoices (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\nCREATE INDEX invoices_id_idx ON users (id);\n';
     const result = await lintFiles([base, create, "SET lock_timeout = '5s';\nCREATE TABLE notes (id bigint);\n"], { config: { rules: { MG230: 'error' } } });

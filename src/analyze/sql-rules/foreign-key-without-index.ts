@@ -294,12 +294,16 @@ export const foreignKeyWithoutIndex: StatementRule = {
   kinds: learnedKinds,
   check(ctx, report) {
     const alter = alterTableCommands(ctx.ast);
+    /** The keys this statement adds to a table seen, each found among the table's keys once learnt (below). */
+    const added: { name: string; seen: SeenTable; key?: SeenForeignKey }[] = [];
     if (alter && !ctx.state.isNew(alter.table)) {
       const known = seenTable(ctx, alter.table);
       // Its creation seen: all its indexes are known. Otherwise only those created since: one may cover the key.
       const seen = known?.created ? known : undefined;
       // ADD CONSTRAINT ... FOREIGN KEY and ADD COLUMN ... REFERENCES alike, each at its subcommand.
-      for (const { constraint, subcommand } of addedConstraints(ctx.ast, ['CONSTR_FOREIGN'])) {
+      // An unnamed key under the name PostgreSQL gives it, as the tables seen know it.
+      const named = seen ? ctx.state.withGeneratedNames(ctx.ast) : ctx.ast;
+      for (const { constraint, subcommand } of addedConstraints(named, ['CONSTR_FOREIGN'])) {
         const columns: string[] = (constraint.fk_attrs ?? []).map((a: { String?: { sval?: string } }) => a.String?.sval);
         if (!columns.length) continue;
         const referenced = relationName(constraint.pktable);
@@ -309,7 +313,14 @@ export const foreignKeyWithoutIndex: StatementRule = {
         // A later migration of the run that builds the index comes too late for the rows already
         // there (the next deploy, maybe months later), but the finding says so: which of the two
         // stands is known once the run has ended.
-        const builtLater = seen ? (() => { const opaque = ctx.state.opaqueCount; return () => ctx.state.opaqueCount === opaque && coveredBySeen(seen, columns); })() : undefined;
+        // On the key's columns as named then: a later RENAME COLUMN renames them in the key, and
+        // the index a later migration builds is on the new names (fider's idea_id, then post_id).
+        const builtLater = seen ? (() => {
+          const opaque = ctx.state.opaqueCount;
+          const entry: (typeof added)[number] = { name: constraint.conname, seen };
+          added.push(entry);
+          return () => ctx.state.opaqueCount === opaque && coveredBySeen(seen, entry.key?.columns ?? columns);
+        })() : undefined;
         const finding = {
           help: ctx.state.table(alter.table)?.partitioned
             // CONCURRENTLY is refused on a partitioned table (MG233): the index is built partition by partition.
@@ -328,6 +339,7 @@ export const foreignKeyWithoutIndex: StatementRule = {
       }
     }
     const removed = learn(ctx);
+    for (const entry of added) entry.key = entry.seen.foreignKeys.get(entry.name);
     // Rollbacks are undone before the run ends: a table they create is not judged.
     if (ctx.inRollback) return;
     if (removed.length) for (const finding of keysLeftUnindexed(ctx, removed)) report(finding);
