@@ -473,7 +473,7 @@ describe('--format github', () => {
     expect(view.shown.at(-1)).toMatchObject({ command: 'notice', properties: { title: 'migc: 4 findings not annotated' } });
     expect(view.text.filter((l) => / error MG201 /.test(l))).toEqual(['db/V6__x.sql:1:1 error MG201 CREATE INDEX a5 takes a SHARE lock on big (no size hint: assumed large): writes wait until the index is built (Build it without blocking writes: CREATE INDEX CONCURRENTLY IF NOT EXISTS a5 ON big (c); it must run outside a transaction block, in a file your migration tool runs without one. If it fails, drop the INVALID index and try again.)', expect.stringMatching(/^db\/V6__x\.sql:2:1 error MG201 /), expect.stringMatching(/^db\/V7__x\.sql:1:1 error MG201 /), expect.stringMatching(/^db\/V7__x\.sql:2:1 error MG201 /)]);
     // Flyway's names, linted without a flag: the note that says so stays on stderr, beside the summary.
-    expect(r.stderr).toBe('migc: note: Flyway runs each script in a transaction: pass --file-transaction to lint them so (without a flag, files are read statement by statement, as psql runs them)\nmigc: linted 7 files: 14 errors, 7 warnings\n');
+    expect(r.stderr).toBe('migc: note: Flyway runs each script in a transaction: pass --file-transaction to lint them so (without a flag, files are read statement by statement, as psql runs them: right when you apply them yourself with psql)\nmigc: linted 7 files: 14 errors, 7 warnings\n');
   });
 
   it('is the default inside GitHub Actions, unless --format says otherwise', async () => {

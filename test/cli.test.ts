@@ -412,13 +412,13 @@ describe('migc lint', () => {
   it('says on stderr that Prisma\'s migration.sql wants --file-transaction when no flag is given', async () => {
     mkdirSync(join(project, 'prisma', '20240101000000_init'), { recursive: true });
     writeFileSync(join(project, 'prisma', '20240101000000_init', 'migration.sql'), 'CREATE TABLE "User" (id int PRIMARY KEY);\n');
-    const note = 'migc: note: Prisma sends each migration.sql to the server as one query string: pass --file-transaction to lint them so (without a flag, files are read statement by statement, as psql runs them)\n';
+    const note = 'migc: note: Prisma sends each migration.sql to the server as one query string: pass --file-transaction to lint them so (without a flag, files are read statement by statement, as psql runs them: right when you apply them yourself with psql)\n';
     expect((await migc(['lint', 'prisma'], project)).stderr).toBe(`${note}migc: linted 1 file: 0 errors, 0 warnings\n`);
     expect((await migc(['lint', 'prisma', '--file-transaction'], project)).stderr).toBe('migc: linted 1 file: 0 errors, 0 warnings\n');
     expect((await migc(['lint', 'prisma', '--file-query-string'], project)).stderr).toBe('migc: linted 1 file: 0 errors, 0 warnings\n');
     // golang-migrate's, sqlx's and popx's names are alike, and their tools run them apart: the note names both flags.
     write('001_init.up.sql', 'CREATE TABLE t (id int);\n');
-    expect((await migc(['lint', 'migrations'], project)).stderr).toBe('migc: note: 001_init.up.sql is named as golang-migrate, sqlx and Ory popx name their files: golang-migrate sends each file as one query string (pass --file-query-string), sqlx and popx run each in a transaction (pass --file-transaction); a runner of your own that runs all pending files in one transaction: --run-transaction (the README\'s "Which flag for your tool" has the others); without a flag, files are read statement by statement, as psql runs them\nmigc: linted 1 file: 0 errors, 0 warnings\n');
+    expect((await migc(['lint', 'migrations'], project)).stderr).toBe('migc: note: 001_init.up.sql is named as golang-migrate, sqlx and Ory popx name their files: golang-migrate sends each file as one query string (pass --file-query-string), sqlx and popx run each in a transaction (pass --file-transaction); a runner of your own that runs all pending files in one transaction: --run-transaction (the README\'s "Which flag for your tool" has the others); without a flag, files are read statement by statement, as psql runs them: right when you apply them yourself with psql\nmigc: linted 1 file: 0 errors, 0 warnings\n');
     expect((await migc(['lint', 'migrations', '--file-query-string'], project)).stderr).toBe('migc: linted 1 file: 0 errors, 0 warnings\n');
   });
 

@@ -112,11 +112,11 @@ function flagHint(files: readonly string[], texts: ReadonlyMap<string, string>, 
   const all = new Set(files);
   for (const file of files) {
     const tool = toolSendsNote(file, texts.get(file), all);
-    if (tool) return `${tool.says}: pass ${tool.flag} to lint them so (without a flag, files are read statement by statement, as psql runs them)`;
+    if (tool) return `${tool.says}: pass ${tool.flag} to lint them so (without a flag, files are read statement by statement, as psql runs them: right when you apply them yourself with psql)`;
   }
   // golang-migrate, sqlx and popx share these names, and run them apart: the note names both flags.
   const shared = files.find((f) => /(?:^|\/)\d+_[^/]*\.(?:up|down)\.sql$/.test(f));
-  if (shared) return `${shared.slice(shared.lastIndexOf('/') + 1)} is named as golang-migrate, sqlx and Ory popx name their files: golang-migrate sends each file as one query string (pass --file-query-string), sqlx and popx run each in a transaction (pass --file-transaction); a runner of your own that runs all pending files in one transaction: --run-transaction (the README's "Which flag for your tool" has the others); without a flag, files are read statement by statement, as psql runs them`;
+  if (shared) return `${shared.slice(shared.lastIndexOf('/') + 1)} is named as golang-migrate, sqlx and Ory popx name their files: golang-migrate sends each file as one query string (pass --file-query-string), sqlx and popx run each in a transaction (pass --file-transaction); a runner of your own that runs all pending files in one transaction: --run-transaction (the README's "Which flag for your tool" has the others); without a flag, files are read statement by statement, as psql runs them: right when you apply them yourself with psql`;
   return undefined;
 }
 
