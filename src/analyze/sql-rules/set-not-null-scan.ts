@@ -2,6 +2,25 @@ import { alterTableCommands } from './ast.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
 import { quoteIdent, quoteName, quoteColumn } from '../../sql/quote.js';
 import { otherLocksNote } from './statement-locks.js';
+import type { StatementContext } from '../sql/context.js';
+import { tableKey } from '../sql/schema-state.js';
+
+/**
+ * Where a column was added without a default that nothing has filled since (so every row holds
+ * NULL): "in this statement" (ADD COLUMN before SET NOT NULL in one ALTER TABLE), "earlier" (the
+ * schema state's unfilledColumns: earlier in the file or step, no statement that may write rows
+ * since); undefined otherwise.
+ */
+function unfilledBy(ctx: StatementContext, cmds: readonly Record<string, any>[], at: number, table: string, column: string): string | undefined {
+  for (const cmd of cmds.slice(0, at)) {
+    if (cmd.subtype !== 'AT_AddColumn' || cmd.def?.ColumnDef?.colname !== column) continue;
+    const kinds = (cmd.def.ColumnDef.constraints ?? []).map((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype);
+    const filled = kinds.some((k: string) => k === 'CONSTR_DEFAULT' || k === 'CONSTR_IDENTITY' || k === 'CONSTR_GENERATED' || k === 'CONSTR_NOTNULL' || k === 'CONSTR_PRIMARY');
+    const type = cmd.def.ColumnDef.typeName?.names?.at(-1)?.String?.sval;
+    return filled || /^(small|big)?serial[248]?$/.test(type ?? '') ? undefined : 'in this statement';
+  }
+  return ctx.state.unfilledColumns.has(`${tableKey(table)}.${column}`) ? `earlier in this ${ctx.mode === 'lint' ? 'file' : 'plan'}` : undefined;
+}
 
 export const setNotNullScan: StatementRule = {
   code: 'MG207',
@@ -15,8 +34,23 @@ export const setNotNullScan: StatementRule = {
     // A statement that rewrites the table (a type change, a volatile default: MG212, MG205) checks
     // NOT NULL as it writes each row: no scan of its own, and the rewrite is reported already.
     if (ctx.effect.effect === 'rewrite') return;
+    // A table that may have rows (MG206's test): one new here, or emptied, or known empty, has none.
+    const mayHaveRows = !ctx.state.isNew(alter.table) && ctx.rows(alter.table) !== 0 && !ctx.earlier.emptied(alter.table);
     for (const [subcommand, cmd] of alter.cmds.entries()) {
       if (cmd.subtype !== 'AT_SetNotNull') continue;
+      const added = mayHaveRows ? unfilledBy(ctx, alter.cmds, subcommand, alter.table, cmd.name) : undefined;
+      if (added) {
+        // Every row holds NULL in it: it fails as soon as the table has a row, which migc knows only from a size hint.
+        const rows = ctx.rows(alter.table);
+        report({
+          severity: 'error',
+          refused: rows !== undefined ? 'certain' : 'possible',
+          subcommand,
+          message: `SET NOT NULL on ${quoteColumn(alter.table, cmd.name)} fails ${rows !== undefined ? `on ${sizeNote(ctx, alter.table)}` : `as soon as ${quoteName(alter.table)} has a row`}: ${quoteIdent(cmd.name)} was added ${added} without a default, and nothing has filled it since (every row holds NULL)`,
+          help: `Fill it first: UPDATE ${quoteName(alter.table)} SET ${quoteIdent(cmd.name)} = <value> WHERE ${quoteIdent(cmd.name)} IS NULL (in batches on a large table); or add it with a constant DEFAULT (catalog-only from PostgreSQL 11), which every row then holds.`,
+        });
+        continue;
+      }
       if (ctx.postgres >= 12 && ctx.state.hasValidatedNotNullCheck(alter.table, cmd.name)) continue;
       const severity = severityFor(ctx, alter.table, this.severity);
       if (!severity) continue;

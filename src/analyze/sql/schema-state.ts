@@ -141,6 +141,17 @@ export interface ForeignKeyState {
 }
 
 /** The columns of the table a constraint, foreign key or index involves. */
+/**
+ * Statements that write no row of a table and rename or drop nothing (SchemaState.unfilledColumns):
+ * after any other (an UPDATE, DELETE, MERGE, COPY, a DO block, a SELECT that may call a function
+ * that writes, a rename, a drop) a column added without a default may hold values, or be gone.
+ */
+const writesNoRows: ReadonlySet<string> = new Set([
+  'AlterTableStmt', 'IndexStmt', 'CreateStmt', 'CommentStmt', 'GrantStmt', 'VariableSetStmt', 'CreateSeqStmt', 'AlterSeqStmt',
+  'ViewStmt', 'CreateFunctionStmt', 'CreateTrigStmt', 'CreateEnumStmt', 'AlterEnumStmt', 'CreateDomainStmt', 'CompositeTypeStmt',
+  'CreateSchemaStmt', 'TransactionStmt', 'LockStmt',
+]);
+
 const ownColumns = (c: { readonly columns: readonly string[] }) => c.columns;
 
 const emptyTable = (name: string, createdHere: boolean): TableState => ({
@@ -258,6 +269,13 @@ export class SchemaState implements KnownSchema {
   readonly schemas = new Set<string>();
   /** Schemas created here since the last settle(): new, so nothing was in them before. */
   newSchemas = new Set<string>();
+  /**
+   * Columns added here since the last settle() without a default (NULL in every row the table
+   * had) that no statement since may have filled, as "table.column" (tableKey): SET NOT NULL on
+   * one fails on a table with a row (MG207). Any statement that may write rows (an UPDATE, a
+   * DELETE, a DO block, a function call, ...) forgets them all; so does a rename or a drop.
+   */
+  unfilledColumns = new Set<string>();
   /** The columns each index of indexTables involves (its keys, expressions and WHERE): dropping one drops it. */
   readonly indexColumns = new ByColumnMap<readonly string[]>((columns) => columns);
   /** What a change of a column's type does to each index of indexColumns that CREATE INDEX made depends on (IndexShape). */
@@ -465,6 +483,7 @@ export class SchemaState implements KnownSchema {
     this.newViews.clear();
     this.newColumns.clear();
     this.newSchemas.clear();
+    this.unfilledColumns.clear();
     // A sequence something draws from has given the application values since.
     for (const [name, position] of this.sequencePositions) if (position.drawnFrom && !position.inUse) this.setIn(this.sequencePositions, name, { ...position, inUse: true });
     return made;
@@ -494,14 +513,14 @@ export class SchemaState implements KnownSchema {
       this.tables.set(k, old);
     }
     // The collections of what is new are set aside whole, and put back.
-    const kept = { created: this.created, madeLog: this.madeLog, newIndexes: this.newIndexes, newTypes: this.newTypes, newViews: this.newViews, newColumns: this.newColumns, newSchemas: this.newSchemas };
+    const kept = { created: this.created, madeLog: this.madeLog, newIndexes: this.newIndexes, newTypes: this.newTypes, newViews: this.newViews, newColumns: this.newColumns, newSchemas: this.newSchemas, unfilledColumns: this.unfilledColumns };
     journal.push(() => {
       for (const [k, t] of turned) this.tables.set(k, t);
       Object.assign(this, kept);
       for (const k of kept.newViews) this.noteRelationChange(k);
     });
     for (const k of this.newViews) this.noteRelationChange(k);
-    Object.assign(this, { created: [], madeLog: { columns: [], views: [], schemas: [] }, newIndexes: new Map(), newTypes: new Set(), newViews: new Set(), newColumns: new Set(), newSchemas: new Set() });
+    Object.assign(this, { created: [], madeLog: { columns: [], views: [], schemas: [] }, newIndexes: new Map(), newTypes: new Set(), newViews: new Set(), newColumns: new Set(), newSchemas: new Set(), unfilledColumns: new Set() });
   }
 
   /** A table as settleTentatively() turns it old, kept while the table does not change. */
@@ -1115,6 +1134,7 @@ export class SchemaState implements KnownSchema {
     this.revision++;
     if (this.sequencePositions.size > 0) this.moveSequences(ast);
     const [kind, body] = node(ast);
+    if (this.unfilledColumns.size > 0 && !writesNoRows.has(kind)) for (const c of [...this.unfilledColumns]) this.deleteFrom(this.unfilledColumns, c);
     switch (kind) {
       case 'CallStmt':
         this.noteOpaque();
@@ -1230,6 +1250,9 @@ export class SchemaState implements KnownSchema {
               this.deleteFrom(table.droppedColumns, def.colname);
               if (column.sequence) this.noteDropped('relation', column.sequence, false);
               if (createdHere) this.addNew(this.newColumns, this.madeLog.columns, `${table.name}.${def.colname}`);
+              // NULL in every row (a domain's own default would fill it: left out).
+              if (createdHere && !column.hasDefault && !column.notNull && !(column.type && this.domains.has(tableKey(column.type.name)))) this.addTo(this.unfilledColumns, `${table.name}.${def.colname}`);
+              else this.deleteFrom(this.unfilledColumns, `${table.name}.${def.colname}`);
               this.assign(table, 'nextOrdinal', table.nextOrdinal + 1);
               this.addKeyIndexes(table, (def.constraints ?? []).map((c: Record<string, any>) => ({ ...c.Constraint, keys: [{ String: { sval: def.colname } }] })));
               for (const c of def.constraints ?? []) {
@@ -1240,6 +1263,7 @@ export class SchemaState implements KnownSchema {
               break;
             }
             case 'AT_DropColumn':
+              this.deleteFrom(this.unfilledColumns, `${table.name}.${cmd.name}`);
               this.deleteIn(table.columns, cmd.name);
               this.addTo(table.droppedColumns, cmd.name);
               this.deleteFrom(this.newColumns, `${table.name}.${cmd.name}`);
@@ -1268,6 +1292,8 @@ export class SchemaState implements KnownSchema {
               if (this.indexColumns.involves(cmd.name)) for (const index of this.indexesOn.get(table.name) ?? []) if (this.indexColumns.get(index)?.includes(cmd.name)) this.dropIndex(index);
               break;
             case 'AT_AlterColumnType': {
+              // Its USING may give every row a value.
+              this.deleteFrom(this.unfilledColumns, `${table.name}.${cmd.name}`);
               const col = table.columns.get(cmd.name);
               const found = columnType(cmd.def?.ColumnDef?.typeName);
               // TYPE bigserial fails (serial is no type outside CREATE TABLE and ADD COLUMN): the column keeps its type.
