@@ -12,7 +12,8 @@ import { rowsOf, sqlEngines, type SqlEngine } from './sql-engines.js';
  * are left alone; a rewrite builds every index again. MG212 names exactly the indexes built again.
  */
 const baseline = `
-CREATE TABLE uploads (id int PRIMARY KEY, ns varchar(64) UNIQUE, dest text, status text, ts timestamp, ip cidr, amt numeric(10,2), bits varbit(8), tx text);
+CREATE TABLE uploads (id int PRIMARY KEY, ns varchar(64) UNIQUE, dest text, status text, ts timestamp, ip cidr, amt numeric(10,2), bits varbit(8), tx text,
+  vc varchar(20), ts3 timestamp(3), tz0 timestamptz(0), tm time(2), iv interval(3), b bit(4), x xml, o int4);
 CREATE INDEX uploads_dest_ns ON uploads ((dest || '_' || ns));
 CREATE INDEX uploads_ns ON uploads (ns);
 CREATE INDEX uploads_ns_paren ON uploads ((ns));
@@ -30,14 +31,32 @@ CREATE INDEX uploads_amt ON uploads (amt);
 CREATE INDEX uploads_bits ON uploads (bits);
 CREATE INDEX uploads_tx ON uploads (tx);
 CREATE INDEX uploads_lower_tx ON uploads (lower(tx));
-INSERT INTO uploads SELECT g, 'n' || g, 'd' || g, 's', now(), '10.0.0.0/8', g, B'1', 't' || g FROM generate_series(1, 100) g;
+CREATE INDEX uploads_status_incl_ns_where ON uploads (status) INCLUDE (ns) WHERE status = 'x';
+CREATE INDEX uploads_lower_status_incl_ns ON uploads (lower(status)) INCLUDE (ns);
+CREATE INDEX uploads_status_incl_ts ON uploads (status) INCLUDE (ts);
+CREATE INDEX uploads_status_incl_tx ON uploads (status) INCLUDE (tx);
+CREATE INDEX uploads_tx_c ON uploads (tx COLLATE "C");
+CREATE INDEX uploads_tx_hash ON uploads USING hash (tx);
+CREATE INDEX uploads_vc ON uploads (vc);
+CREATE INDEX uploads_ts3 ON uploads (ts3);
+CREATE INDEX uploads_tz0 ON uploads (tz0);
+CREATE INDEX uploads_tm ON uploads (tm);
+CREATE INDEX uploads_iv ON uploads (iv);
+CREATE INDEX uploads_b ON uploads (b);
+CREATE INDEX uploads_o ON uploads (o);
+INSERT INTO uploads SELECT g, 'n' || g, 'd' || g, 's', now(), '10.0.0.0/8', g, B'1', 't' || g, 'v' || g, now(), now(), now(), '1 day', B'1010', '<a/>', g FROM generate_series(1, 100) g;
 `;
 
-/** The indexes with an expression or a WHERE on ns: what any change of its type builds again. */
-const computedOnNs = ['uploads_dest_ns', 'uploads_ns_lower_status', 'uploads_ns_where', 'uploads_status_where_ns'];
+/**
+ * The indexes with an expression or a WHERE that involve ns, in their keys or only in INCLUDE:
+ * what any change of its type builds again.
+ */
+const computedOnNs = ['uploads_dest_ns', 'uploads_lower_status_incl_ns', 'uploads_ns_lower_status', 'uploads_ns_where', 'uploads_status_incl_ns_where', 'uploads_status_where_ns'];
 const everything = [
-  'uploads', 'uploads_amt', 'uploads_bits', 'uploads_dest_ns', 'uploads_ip', 'uploads_lower_tx', 'uploads_ns', 'uploads_ns_c', 'uploads_ns_hash', 'uploads_ns_key', 'uploads_ns_lower_status', 'uploads_ns_paren',
-  'uploads_ns_pattern', 'uploads_ns_where', 'uploads_pkey', 'uploads_status', 'uploads_status_incl_ns', 'uploads_status_where_ns', 'uploads_ts', 'uploads_tx',
+  'uploads', 'uploads_amt', 'uploads_b', 'uploads_bits', 'uploads_dest_ns', 'uploads_ip', 'uploads_iv', 'uploads_lower_status_incl_ns', 'uploads_lower_tx', 'uploads_ns', 'uploads_ns_c',
+  'uploads_ns_hash', 'uploads_ns_key', 'uploads_ns_lower_status', 'uploads_ns_paren', 'uploads_ns_pattern', 'uploads_ns_where', 'uploads_o', 'uploads_pkey', 'uploads_status',
+  'uploads_status_incl_ns', 'uploads_status_incl_ns_where', 'uploads_status_incl_ts', 'uploads_status_incl_tx', 'uploads_status_where_ns', 'uploads_tm', 'uploads_ts', 'uploads_ts3',
+  'uploads_tx', 'uploads_tx_c', 'uploads_tx_hash', 'uploads_tz0', 'uploads_vc',
 ].sort();
 
 /** A statement (after SET timezone when `utc`), and the relations it gives a new file, as PostgreSQL does (sorted). */
@@ -56,17 +75,44 @@ const cases: { statement: string; utc?: true; changed: string[] }[] = [
   { statement: 'ALTER TABLE uploads ALTER COLUMN amt TYPE numeric', changed: [] },
   { statement: 'ALTER TABLE uploads ALTER COLUMN bits TYPE varbit(16)', changed: [] },
   // A new collation: every index whose key takes the column's collation (the unique constraint's
-  // too), not one that gives it its own COLLATE nor one that only INCLUDEs the column.
+  // too), not one that gives it its own COLLATE nor one that only INCLUDEs the column (unless it
+  // has an expression or a WHERE, as any change).
   {
     statement: 'ALTER TABLE uploads ALTER COLUMN ns TYPE text COLLATE "C"',
     changed: [...computedOnNs, 'uploads_ns', 'uploads_ns_hash', 'uploads_ns_key', 'uploads_ns_paren', 'uploads_ns_pattern'].sort(),
   },
-  // timestamp to timestamptz under UTC: no rewrite, but another operator class.
+  // timestamp to timestamptz under UTC: no rewrite, but another operator class: every index with
+  // the column as a key; not one that only INCLUDEs it (its keys' classes are what is compared).
   { statement: 'ALTER TABLE uploads ALTER COLUMN ts TYPE timestamptz', utc: true, changed: ['uploads_ts'] },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN ts3 TYPE timestamptz(6)', utc: true, changed: ['uploads_ts3'] },
+  // Another binary-compatible change to a type with its own operator class: the same, with no
+  // time zone to ask, and a key's own COLLATE does not keep its index.
+  { statement: 'ALTER TABLE uploads ALTER COLUMN tx TYPE bpchar', changed: ['uploads_lower_tx', 'uploads_tx', 'uploads_tx_c', 'uploads_tx_hash'] },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN vc TYPE bpchar', changed: ['uploads_vc'] },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN b TYPE varbit', changed: ['uploads_b'] },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN o TYPE oid', changed: ['uploads_o'] },
+  // A fractional-second precision raised, made 6 or dropped: a relabelling (TemporalSimplify, interval_support).
+  { statement: 'ALTER TABLE uploads ALTER COLUMN ts3 TYPE timestamp(6)', changed: [] },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN ts3 TYPE timestamp', changed: [] },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN ts TYPE timestamp(6)', changed: [] },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN tz0 TYPE timestamptz(3)', changed: [] },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN tm TYPE time(5)', changed: [] },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN iv TYPE interval(6)', changed: [] },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN iv TYPE interval', changed: [] },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN x TYPE text', changed: [] },
   // Rewrites: every index of the table, those of other columns too.
   { statement: 'ALTER TABLE uploads ALTER COLUMN ts TYPE timestamptz', changed: everything },
   { statement: 'ALTER TABLE uploads ALTER COLUMN id TYPE bigint', changed: everything },
   { statement: 'ALTER TABLE uploads ALTER COLUMN ns TYPE varchar(128), ALTER COLUMN id TYPE bigint', changed: everything },
+  // char(n) pads (a function call), a precision lowered rounds, bit(4) to varbit(8) is a length
+  // check, and timestamp to timestamptz(2) rounds after converting, even under UTC.
+  { statement: 'ALTER TABLE uploads ALTER COLUMN tx TYPE char(10)', changed: everything },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN ts3 TYPE timestamp(1)', changed: everything },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN ts TYPE timestamp(3)', changed: everything },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN iv TYPE interval(1)', changed: everything },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN b TYPE varbit(8)', changed: everything },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN ts3 TYPE timestamptz(2)', utc: true, changed: everything },
+  { statement: 'ALTER TABLE uploads ALTER COLUMN ts3 TYPE timestamptz(6)', changed: everything },
 ];
 
 /** What MG212 says of a statement: the relations it says get a new file (sorted). */

@@ -51,7 +51,7 @@ export const columnTypeRewrite: StatementRule = {
             message: why === 'collation'
               ? `changing ${quoteColumn(alter.table, cmd.name)} from ${named(column!.collation)} to ${named(collation)} rebuilds ${its} ${lock} (the table itself is not rewritten)`
               : why === 'operator class'
-              ? `changing ${quoteColumn(alter.table, cmd.name)} from ${describeType(change.from!)} to ${describeType(change.to)} under UTC rewrites no table but rebuilds ${its} ${lock}: the new type has its own operator class, so PostgreSQL builds every index on the column again`
+              ? `changing ${quoteColumn(alter.table, cmd.name)} from ${describeType(change.from!)} to ${describeType(change.to)}${rewritesUnlessUtc(judged, ctx.postgres) ? ' under UTC' : ''} rewrites no table but rebuilds ${its} ${lock}: the new type has its own operator class, so PostgreSQL builds again every index that has the column as a key, and those that involve it with an expression or a WHERE`
               : `changing ${quoteColumn(alter.table, cmd.name)} from ${describeType(change.from!)} to ${describeType(change.to)} rewrites no table but rebuilds ${its} ${lock}: PostgreSQL builds again every index involving the column that has an expression or a WHERE, and keeps only plain ones${plainKept}`,
             help: why === 'collation'
               ? `Keep the column's collation and build what needs the other one beside it, without blocking: CREATE INDEX CONCURRENTLY ... ON ${quoteName(alter.table)} (${quoteIdent(cmd.name)} COLLATE ${quoteIdent(collation ?? 'default')}), and say COLLATE in the queries that need it; or add a new column with the collation, backfill it in batches and swap the names.`

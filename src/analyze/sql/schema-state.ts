@@ -263,7 +263,7 @@ export class SchemaState implements KnownSchema {
   /** The columns each index of indexTables involves (its keys, expressions and WHERE): dropping one drops it. */
   readonly indexColumns = new ByColumnMap<readonly string[]>((columns) => columns);
   /** What a change of a column's type does to each index of indexColumns that CREATE INDEX made depends on (IndexShape). */
-  private readonly indexShapes = new Map<string, IndexShape>();
+  private readonly indexShapes = new ByColumnMap<IndexShape>((shape) => shape.included);
   /** The indexes of indexTables on each table, by tableKey: what a DROP COLUMN or DROP TABLE takes along, without walking every index. */
   private readonly indexesOn = new Map<string, readonly string[]>();
   /**
@@ -1068,6 +1068,16 @@ export class SchemaState implements KnownSchema {
 
   private lastInvolving: { readonly key: string; readonly revision: number; readonly indexes: readonly string[] } | undefined;
 
+  /**
+   * The indexes CREATE INDEX made on the table that have the column only in INCLUDE (not among
+   * their keys, expressions or WHERE: those are indexesInvolving()'s). A change of its type
+   * re-creates them too, and builds again those with an expression or a WHERE.
+   */
+  indexesIncluding(table: string, column: string): string[] {
+    if (!this.indexShapes.involves(column)) return [];
+    return (this.indexesOn.get(tableKey(table)) ?? []).filter((index) => this.indexShapes.get(index)?.included.includes(column) && !this.indexColumns.get(index)?.includes(column));
+  }
+
   /** The shape of an index of indexesInvolving(), for what a change of a column's type does to it. */
   indexShape(index: string): IndexShape | undefined {
     return this.indexShapes.get(index);
@@ -1462,10 +1472,12 @@ export class SchemaState implements KnownSchema {
               this.deleteFrom(table.uniqueColumns, body.subname);
               this.addTo(table.uniqueColumns, body.newname);
             }
-            if (this.indexColumns.involves(body.subname)) {
+            if (this.indexColumns.involves(body.subname) || this.indexShapes.involves(body.subname)) {
               for (const index of this.indexesOn.get(table.name) ?? []) {
                 const columns = this.indexColumns.get(index);
                 if (columns?.includes(body.subname)) this.setIn(this.indexColumns, index, rename(columns));
+                const shape = this.indexShapes.get(index);
+                if (shape && (shape.included.includes(body.subname) || shape.collated.includes(body.subname))) this.setIn(this.indexShapes, index, { ...shape, included: rename(shape.included), collated: rename(shape.collated) });
               }
             }
             for (const t of this.referencing(table.name)) {
@@ -1974,13 +1986,15 @@ export interface IndexShape {
   readonly computed: boolean;
   /** The columns among its keys given a COLLATE in the index: a new collation of the column leaves them as they are. */
   readonly collated: readonly string[];
+  /** Its INCLUDE columns: re-created at a change of their type, kept unless the index is computed. */
+  readonly included: readonly string[];
 }
 
 /**
  * An IndexStmt's shape. "(column)" and "(column COLLATE name)" are plain keys, not expressions:
  * ComputeIndexAttrs() strips a top-level COLLATE and takes a bare column as a column.
  */
-function indexShape(body: { indexParams?: { IndexElem?: { name?: string; expr?: PgNode; collation?: unknown[] } }[]; whereClause?: unknown }): IndexShape {
+function indexShape(body: { indexParams?: { IndexElem?: { name?: string; expr?: PgNode; collation?: unknown[] } }[]; indexIncludingParams?: { IndexElem?: { name?: string } }[]; whereClause?: unknown }): IndexShape {
   let computed = body.whereClause !== undefined;
   const collated: string[] = [];
   for (const param of body.indexParams ?? []) {
@@ -1996,7 +2010,8 @@ function indexShape(body: { indexParams?: { IndexElem?: { name?: string; expr?: 
     if (e !== undefined && column === undefined) computed = true;
     else if (collate && column !== undefined) collated.push(column);
   }
-  return { computed, collated };
+  const included = (body.indexIncludingParams ?? []).map((p) => p.IndexElem?.name).filter((n): n is string => n !== undefined);
+  return { computed, collated, included };
 }
 
 /** The input argument types of a function's parameters, as "int4, text[]". */
