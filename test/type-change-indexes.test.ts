@@ -173,3 +173,26 @@ describe('the shape of an index follows it', () => {
     expect(await mg212(`${create}CREATE INDEX jobs_ns ON app.uploads (lower(ns));\nDROP INDEX app.jobs_ns;\nALTER TABLE app.uploads RENAME TO jobs;\nCREATE INDEX jobs_ns ON app.jobs (ns);\n`)).toEqual([]);
   });
 });
+
+describe('what MG212 says of a change that rewrites no table', () => {
+  const messages = async (sql: string, change: string) => {
+    const sources = { '001_create.sql': sql, '002_change.sql': `SET lock_timeout = '5s';\n${change}\n` };
+    const result = await lint({ files: Object.keys(sources), config: { postgres: 15 } }, memoryHost(sources));
+    return result.diagnostics.filter((d) => d.code === 'MG212' && d.file === '002_change.sql').map((d) => d.message);
+  };
+
+  it('a new operator class without a time zone to ask', async () => {
+    expect(await messages('CREATE TABLE jobs (id int, code text);\nCREATE INDEX jobs_code ON jobs (code);\n', 'ALTER TABLE jobs ALTER COLUMN code TYPE bpchar;')).toEqual([
+      'changing jobs.code from text to bpchar rewrites no table but rebuilds its index jobs_code on jobs (no size hint: assumed large) under an ACCESS EXCLUSIVE lock: the new type has its own operator class, so PostgreSQL builds every index with the column as a key again',
+    ]);
+  });
+
+  it('a plain index that only INCLUDEs the column is named as kept', async () => {
+    const sql = "CREATE TABLE jobs (id int, ns varchar(64), status text);\nCREATE INDEX jobs_status_ns ON jobs (status) INCLUDE (ns);\nCREATE INDEX jobs_lower_status_ns ON jobs (lower(status)) INCLUDE (ns);\n";
+    expect(await messages(sql, 'ALTER TABLE jobs ALTER COLUMN ns TYPE varchar(128);')).toEqual([
+      'changing jobs.ns from varchar(64) to varchar(128) rewrites no table but rebuilds its index jobs_lower_status_ns on jobs (no size hint: assumed large) under an ACCESS EXCLUSIVE lock: PostgreSQL builds again every index involving the column that has an expression or a WHERE, and keeps only plain ones (its plain index jobs_status_ns is kept)',
+    ]);
+    // Through a rename of the column: the INCLUDE follows it.
+    expect(await messages(`${sql}ALTER TABLE jobs RENAME COLUMN ns TO namespace;\n`, 'ALTER TABLE jobs ALTER COLUMN namespace TYPE varchar(128);')).toHaveLength(1);
+  });
+});
