@@ -196,3 +196,66 @@ describe('what MG212 says of a change that rewrites no table', () => {
     expect(await messages(`${sql}ALTER TABLE jobs RENAME COLUMN ns TO namespace;\n`, 'ALTER TABLE jobs ALTER COLUMN namespace TYPE varchar(128);')).toHaveLength(1);
   });
 });
+
+/**
+ * A change that rewrites no table still adds again every constraint that involves the column, and
+ * validates those that were valid: a CHECK always, a foreign key when its comparison of the column
+ * goes through a function where it did not (timestamp to timestamptz, to bpchar). That reads every
+ * row under the ACCESS EXCLUSIVE lock. Checked by the table's sequential scans (pg_stat_user_tables)
+ * and its file: MG212 says it reads every row exactly where PostgreSQL scans a table it does not rewrite.
+ */
+const constrained = `
+CREATE TABLE parent (t timestamp PRIMARY KEY, x text UNIQUE, v varchar(20) UNIQUE);
+CREATE TABLE checked (id int PRIMARY KEY, ns varchar(64) CHECK (length(ns) > 0), pair varchar(10), other int, nv varchar(10), plain varchar(10),
+  t timestamp REFERENCES parent (t), y varchar(10) REFERENCES parent (x), v varchar(10) REFERENCES parent (v), tnv timestamp, CONSTRAINT pair_ok CHECK (pair <> '' AND other > 0));
+ALTER TABLE checked ADD CONSTRAINT nv_ok CHECK (nv <> '') NOT VALID;
+ALTER TABLE checked ADD CONSTRAINT tnv_fkey FOREIGN KEY (tnv) REFERENCES parent (t) NOT VALID;
+INSERT INTO parent SELECT timestamp '2024-01-01' + g * interval '1 s', 'x' || g, 'v' || g FROM generate_series(1, 100) g;
+INSERT INTO checked SELECT g, 'n' || g, 'p', 1, 'n', 'p', t, x, v, t FROM generate_series(1, 100) g JOIN parent ON t = timestamp '2024-01-01' + g * interval '1 s';
+`;
+const constraintCases: { statement: string; utc?: true; scanned: boolean }[] = [
+  { statement: 'ALTER TABLE checked ALTER COLUMN ns TYPE varchar(128)', scanned: true },
+  { statement: 'ALTER TABLE checked ALTER COLUMN ns TYPE text COLLATE "C"', scanned: true },
+  { statement: 'ALTER TABLE checked ALTER COLUMN pair TYPE varchar(20)', scanned: true },
+  { statement: 'ALTER TABLE checked ALTER COLUMN nv TYPE varchar(20)', scanned: false },
+  { statement: 'ALTER TABLE checked ALTER COLUMN plain TYPE varchar(20)', scanned: false },
+  { statement: 'ALTER TABLE checked ALTER COLUMN t TYPE timestamptz', utc: true, scanned: true },
+  { statement: 'ALTER TABLE checked ALTER COLUMN y TYPE bpchar', scanned: true },
+  { statement: 'ALTER TABLE checked ALTER COLUMN v TYPE varchar(20)', scanned: false },
+  { statement: 'ALTER TABLE checked ALTER COLUMN tnv TYPE timestamptz', utc: true, scanned: false },
+  // The recipe: the CHECK dropped and added again NOT VALID in the same statement.
+  { statement: 'ALTER TABLE checked DROP CONSTRAINT checked_ns_check, ALTER COLUMN ns TYPE varchar(128), ADD CONSTRAINT checked_ns_check CHECK (length(ns) > 0) NOT VALID', scanned: false },
+];
+
+function constraintSuite(name: string, open: () => Promise<SqlEngine>) {
+  describe(`ALTER COLUMN ... TYPE and the table's constraints on ${name}`, () => {
+    let db: SqlEngine;
+    beforeAll(async () => {
+      db = await open();
+    });
+    afterAll(() => db?.close());
+
+    it.each(constraintCases)('$statement (UTC: $utc)', async ({ statement, utc, scanned }) => {
+      await db.run('RESET timezone; DROP TABLE IF EXISTS checked, parent;');
+      await db.run(constrained);
+      const read = async () => {
+        await db.run('SELECT pg_stat_force_next_flush()');
+        return rowsOf(await db.run("SELECT s.seq_scan::int AS scans, pg_relation_filenode('checked') AS file FROM pg_stat_user_tables s WHERE s.relname = 'checked'"))[0]!;
+      };
+      const before = await read();
+      await db.run(`SET timezone = '${utc ? 'UTC' : 'Europe/Berlin'}'; ${statement}`);
+      const after = await read();
+      expect(after.file).toBe(before.file);
+      expect(after.scans > before.scans).toBe(scanned);
+
+      const migration = `SET lock_timeout = '5s';\n${utc ? "SET timezone = 'UTC';\n" : ''}${statement};\n`;
+      const sources = { '001_create.sql': constrained, '002_change.sql': migration };
+      const result = await lint({ files: Object.keys(sources), config: { postgres: db.major } }, memoryHost(sources));
+      const said = result.diagnostics.filter((d) => d.code === 'MG212' && d.file === '002_change.sql').map((d) => d.message);
+      expect(said.some((m) => / reads every row .*to validate /.test(m))).toBe(scanned);
+      expect(said.every((m) => / rewrites no table but reads every row of checked /.test(m))).toBe(true);
+    });
+  });
+}
+
+for (const engine of sqlEngines()) constraintSuite(engine.name, engine.open);

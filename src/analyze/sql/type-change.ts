@@ -138,7 +138,7 @@ export function throughDomains(change: TypeChange, state: Pick<SchemaState, 'dom
  * then built again with it) or the column or its current type is unknown. Checked on PostgreSQL
  * (test/type-change-indexes.test.ts).
  */
-export function indexesRebuiltInPlace(cmd: AlterColumnTypeCmd, table: string, state: SchemaState, options: { postgres: number; timeZoneUtc: boolean; path?: readonly string[] }): { why: 'collation' | 'operator class' | 'expressions'; rebuilt: string[]; kept: string[] } | undefined {
+export function indexesRebuiltInPlace(cmd: AlterColumnTypeCmd, table: string, state: SchemaState, options: InPlaceOptions): { why: 'collation' | 'operator class' | 'expressions'; rebuilt: string[]; kept: string[]; rechecked: string[] } | undefined {
   const written = typeChangeOf(cmd, table, state);
   // Through the domains the files created (throughDomains): one with constraints rewrites the table.
   const change = written && throughDomains(written, state, options.path ?? defaultSearchPath);
@@ -147,6 +147,8 @@ export function indexesRebuiltInPlace(cmd: AlterColumnTypeCmd, table: string, st
   const zoned = rewritesUnlessUtc(change, options.postgres);
   if (zoned ? !options.timeZoneUtc : !binaryCompatible(change.from, change.to)) return undefined;
   const opclass = zoned || newOperatorClass(change.from, change.to);
+  // A foreign key compares through a function where it compared through none, or a relabelling (seen on PostgreSQL 15).
+  const rechecked = constraintsRevalidated(table, cmd.name, state, { foreignKeys: zoned || (opclass && change.to.name === 'bpchar'), dropped: options.dropped ?? [] });
   const involving = state.indexesInvolving(table, cmd.name);
   const computed = (index: string) => state.indexShape(index)?.computed !== false;
   // Those with the column only in INCLUDE: built again only for an expression or a WHERE.
@@ -167,9 +169,42 @@ export function indexesRebuiltInPlace(cmd: AlterColumnTypeCmd, table: string, st
   if (collation || opclass) {
     // A key given a COLLATE in the index keeps it: for a new collation only, such an index with no expression and no WHERE is kept.
     const rebuilt = involving.filter((i) => opclass || computed(i) || !state.indexShape(i)!.collated.includes(cmd.name!));
-    return { why: opclass ? 'operator class' : 'collation', rebuilt: [...rebuilt, ...includingComputed, ...keys()], kept: [] };
+    return { why: opclass ? 'operator class' : 'collation', rebuilt: [...rebuilt, ...includingComputed, ...keys()], kept: [], rechecked };
   }
   const rebuilt = [...involving.filter(computed), ...includingComputed];
   // `kept` is said only beside what is rebuilt: none is walked for a change that rebuilds nothing.
-  return { why: 'expressions', rebuilt, kept: rebuilt.length ? [...involving.filter((i) => !computed(i)), ...including.filter((i) => !computed(i)), ...keys()] : [] };
+  return { why: 'expressions', rebuilt, kept: rebuilt.length ? [...involving.filter((i) => !computed(i)), ...including.filter((i) => !computed(i)), ...keys()] : [], rechecked };
+}
+
+export interface InPlaceOptions {
+  readonly postgres: number;
+  readonly timeZoneUtc: boolean;
+  readonly path?: readonly string[];
+  /** The constraints the statement drops (DROP CONSTRAINT): PostgreSQL drops them before it changes a type. */
+  readonly dropped?: readonly string[];
+}
+
+/** The constraints an ALTER TABLE's DROP CONSTRAINT subcommands name. */
+export function droppedConstraints(cmds: readonly { subtype?: string; name?: string }[]): string[] {
+  return cmds.flatMap((c) => (c.subtype === 'AT_DropConstraint' && c.name !== undefined ? [c.name] : []));
+}
+
+/**
+ * The constraints of the table a change of a column's type that rewrites no table validates
+ * again, reading every row under its ACCESS EXCLUSIVE lock: ATPostAlterTypeCleanup() adds again
+ * every constraint that involves the column, as it is, and one that was valid is validated. A
+ * CHECK always; a foreign key from the column only when `foreignKeys` (the cast from the new type
+ * to what its equality operator compares changes: ATAddForeignKeyConstraint's old_check_ok). One
+ * NOT VALID stays so, unchecked; one the statement drops is not added again. Checked on PGlite and
+ * PostgreSQL 15 by the table's sequential scans (test/type-change-indexes.test.ts).
+ */
+function constraintsRevalidated(table: string, column: string, state: SchemaState, options: { foreignKeys: boolean; dropped: readonly string[] }): string[] {
+  const t = state.table(table);
+  if (!t?.constraints.involves(column)) return [];
+  const found: string[] = [];
+  for (const [name, c] of t.constraints) {
+    if (!c.validated || !c.columns.includes(column) || options.dropped.includes(name)) continue;
+    if (c.kind === 'check' || (c.kind === 'foreign key' && options.foreignKeys)) found.push(name);
+  }
+  return found;
 }
