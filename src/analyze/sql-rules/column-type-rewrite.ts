@@ -1,6 +1,6 @@
 import { alterTableCommands } from './ast.js';
 import { describeType } from '../sql/types.js';
-import { convertsAsWithoutUsing, indexesRebuiltInPlace, rewritesUnlessUtc, throughDomains, typeChangeFails, typeChangeOf } from '../sql/type-change.js';
+import { convertsAsWithoutUsing, droppedConstraints, indexesRebuiltInPlace, rewritesUnlessUtc, throughDomains, typeChangeFails, typeChangeOf } from '../sql/type-change.js';
 import { defaultSearchPath } from '../sql/search-path.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
 import { collationOf } from '../sql/schema-state.js';
@@ -32,12 +32,13 @@ export const columnTypeRewrite: StatementRule = {
       const column = ctx.state.table(alter.table)?.columns.get(cmd.name);
       // USING the column, or the column cast to the new type, converts as no USING does.
       const plain = convertsAsWithoutUsing(change);
-      const inPlace = indexesRebuiltInPlace(cmd, alter.table, ctx.state, { postgres: ctx.postgres, timeZoneUtc: ctx.timeZoneUtc === true, path });
+      const inPlace = indexesRebuiltInPlace(cmd, alter.table, ctx.state, { postgres: ctx.postgres, timeZoneUtc: ctx.timeZoneUtc === true, path, dropped: droppedConstraints(alter.cmds) });
       if (inPlace) {
-        // No rewrite; but PostgreSQL builds some of the column's indexes again, under the same lock
-        // (none of it when another subcommand rewrites the table: that finding says its indexes).
-        const { why, rebuilt, kept } = inPlace;
-        const severity = rebuilt.length && ctx.effect.effect !== 'rewrite' ? severityFor(ctx, alter.table, this.severity) : undefined;
+        // No rewrite; but PostgreSQL builds some of the column's indexes again, and validates some
+        // of its constraints again, under the same lock (none of it when another subcommand
+        // rewrites the table: that finding says its indexes).
+        const { why, rebuilt, kept, rechecked } = inPlace;
+        const severity = (rebuilt.length || rechecked.length) && ctx.effect.effect !== 'rewrite' ? severityFor(ctx, alter.table, this.severity) : undefined;
         if (severity) {
           const collation = collationOf(cmd.def?.ColumnDef);
           const named = (c: string | undefined) => (c === undefined ? 'the default collation' : `collation ${quoteIdent(c)}`);
@@ -45,17 +46,29 @@ export const columnTypeRewrite: StatementRule = {
           const lock = `on ${sizeNote(ctx, alter.table)} under an ACCESS EXCLUSIVE lock`;
           const plainKept = kept.length ? ` (${kept.length === 1 ? 'its plain index' : 'its plain indexes'} ${kept.map(quoteName).join(', ')} ${kept.length === 1 ? 'is' : 'are'} kept)` : '';
           const dropAndBuild = `Drop ${rebuilt.length === 1 ? 'the index' : 'those indexes'} with DROP INDEX CONCURRENTLY before the change and build ${rebuilt.length === 1 ? 'it' : 'them'} again with CREATE INDEX CONCURRENTLY after it (queries that use ${rebuilt.length === 1 ? 'it' : 'them'} go without meanwhile): the change itself then touches only the catalog`;
+          const fromTo = why === 'collation' ? `from ${named(column!.collation)} to ${named(collation)}` : `from ${describeType(change.from!)} to ${describeType(change.to)}${why === 'operator class' && rewritesUnlessUtc(judged, ctx.postgres) ? ' under UTC' : ''}`;
+          const one = rechecked.length === 1;
+          const checks = `${one ? 'its constraint' : 'its constraints'} ${rechecked.map(quoteIdent).join(', ')}`;
+          const validates = 'PostgreSQL adds again the constraints on the column and validates those that were valid (a CHECK; a foreign key whose comparison of the column changes)';
+          const addNotValid = `Drop ${one ? 'the constraint' : 'those constraints'} in the same statement and add ${one ? 'it' : 'them'} again NOT VALID (ALTER TABLE ${quoteName(alter.table)} DROP CONSTRAINT ..., ALTER COLUMN ${quoteIdent(cmd.name)} TYPE ..., ADD CONSTRAINT ... NOT VALID;), then VALIDATE CONSTRAINT in a later transaction: it takes a SHARE UPDATE EXCLUSIVE lock, which lets reads and writes go on`;
+          const rebuiltMessage = why === 'collation'
+            ? `changing ${quoteColumn(alter.table, cmd.name)} ${fromTo} rebuilds ${its} ${lock} (the table itself is not rewritten)`
+            : why === 'operator class'
+            ? `changing ${quoteColumn(alter.table, cmd.name)} ${fromTo} rewrites no table but rebuilds ${its} ${lock}: the new type has its own operator class, so PostgreSQL builds every index with the column as a key again`
+            : `changing ${quoteColumn(alter.table, cmd.name)} ${fromTo} rewrites no table but rebuilds ${its} ${lock}: PostgreSQL builds again every index involving the column that has an expression or a WHERE, and keeps only plain ones${plainKept}`;
           report({
             severity,
             subcommand,
-            message: why === 'collation'
-              ? `changing ${quoteColumn(alter.table, cmd.name)} from ${named(column!.collation)} to ${named(collation)} rebuilds ${its} ${lock} (the table itself is not rewritten)`
-              : why === 'operator class'
-              ? `changing ${quoteColumn(alter.table, cmd.name)} from ${describeType(change.from!)} to ${describeType(change.to)} under UTC rewrites no table but rebuilds ${its} ${lock}: the new type has its own operator class, so PostgreSQL builds every index on the column again`
-              : `changing ${quoteColumn(alter.table, cmd.name)} from ${describeType(change.from!)} to ${describeType(change.to)} rewrites no table but rebuilds ${its} ${lock}: PostgreSQL builds again every index involving the column that has an expression or a WHERE, and keeps only plain ones${plainKept}`,
-            help: why === 'collation'
-              ? `Keep the column's collation and build what needs the other one beside it, without blocking: CREATE INDEX CONCURRENTLY ... ON ${quoteName(alter.table)} (${quoteIdent(cmd.name)} COLLATE ${quoteIdent(collation ?? 'default')}), and say COLLATE in the queries that need it; or add a new column with the collation, backfill it in batches and swap the names.`
-              : `${dropAndBuild}; or add a new ${describeType(to)} column, backfill it in batches and swap the names.`,
+            message: !rebuilt.length
+              ? `changing ${quoteColumn(alter.table, cmd.name)} ${fromTo} rewrites no table but reads every row of ${sizeNote(ctx, alter.table)} under an ACCESS EXCLUSIVE lock to validate ${checks} again: ${validates}`
+              : rechecked.length
+              ? `${rebuiltMessage}; and it reads every row to validate ${checks} again`
+              : rebuiltMessage,
+            help: !rebuilt.length
+              ? `${addNotValid}.`
+              : `${why === 'collation'
+                ? `Keep the column's collation and build what needs the other one beside it, without blocking: CREATE INDEX CONCURRENTLY ... ON ${quoteName(alter.table)} (${quoteIdent(cmd.name)} COLLATE ${quoteIdent(collation ?? 'default')}), and say COLLATE in the queries that need it; or add a new column with the collation, backfill it in batches and swap the names.`
+                : `${dropAndBuild}; or add a new ${describeType(to)} column, backfill it in batches and swap the names.`}${rechecked.length ? ` Drop ${one ? 'the constraint' : 'the constraints'} in the same statement, add ${one ? 'it' : 'them'} again NOT VALID and VALIDATE later (no write lock).` : ''}`,
           });
         }
         continue;

@@ -18,7 +18,7 @@ import { runningLocks, skippedPart } from './skips.js';
 import { defaultSearchPath, qualifyRelations, searchPathFrom, type SearchPath } from './search-path.js';
 import { boundsLockWaits, isUtcZone, settingChanges } from './settings.js';
 import { viewsOf } from '../compat/views.js';
-import { indexesRebuiltInPlace } from './type-change.js';
+import { droppedConstraints, indexesRebuiltInPlace } from './type-change.js';
 
 /** What the report shows for one statement: its locks, what it does to the table, how long. */
 export interface StatementAnalysis {
@@ -57,9 +57,11 @@ export function statementEffect(ast: Statement['ast'], state: SchemaState, postg
         // USING to PostgreSQL; between timestamp and timestamptz under UTC) rewrites no table; but
         // a new collation or operator class rebuilds the column's indexes, and any change those
         // with an expression or a WHERE (MG212).
-        const inPlace = indexesRebuiltInPlace(cmd, alter.table, state, { postgres, timeZoneUtc, ...(searchPath ? { path: searchPath } : {}) });
+        const inPlace = indexesRebuiltInPlace(cmd, alter.table, state, { postgres, timeZoneUtc, dropped: droppedConstraints(alter.cmds), ...(searchPath ? { path: searchPath } : {}) });
         if (!inPlace) worse('rewrite');
         else if (inPlace.rebuilt.length) worse('index build');
+        // A valid CHECK on the column is validated again: a scan (MG212).
+        else if (inPlace.rechecked.length) worse('scan');
       }
       if (cmd.subtype === 'AT_SetNotNull' && !(postgres >= 12 && state.hasValidatedNotNullCheck(alter.table, cmd.name))) worse('scan');
       if (cmd.subtype === 'AT_ValidateConstraint') worse('scan');

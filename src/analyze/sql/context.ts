@@ -482,7 +482,7 @@ export function severityFor(ctx: StatementContext, table: string, severity: Seve
 export function emptyHere(ctx: StatementContext, table: string): boolean {
   if (ctx.earlier.emptied(table)) return true;
   if (ctx.inDoBlock || !('AlterTableStmt' in ctx.ast)) return false;
-  const empty = emptyIfItSucceeds(ctx.ast, ctx.state);
+  const empty = emptyIfItSucceeds(ctx.ast, ctx.state, ctx.searchPath);
   return empty !== undefined && tableKey(empty) === tableKey(table);
 }
 

@@ -1,9 +1,9 @@
 import type { PgNode } from '../../sql/parser.js';
 import { relationName } from '../../sql/facts.js';
 import { node } from '../../sql/node.js';
-import { builtinTypeNames } from '../compat/builtins.js';
-import { columnType, serialInteger } from './types.js';
-import { isNotNullCheck, tableKey, type SchemaState } from './schema-state.js';
+import { isNotNullCheck, type SchemaState } from './schema-state.js';
+import { domainRefusingNull, existingRowsGet } from './added-column-null.js';
+import { defaultSearchPath } from './search-path.js';
 
 type Cmd = Record<string, any>;
 type ConstraintNode = { Constraint?: { contype?: string; raw_expr?: Record<string, any>; skip_validation?: boolean } };
@@ -16,16 +16,18 @@ type ConstraintNode = { Constraint?: { contype?: string; raw_expr?: Record<strin
  * row, and its ACCESS EXCLUSIVE lock keeps it so until the transaction ends. Prisma's "Added the
  * required column ... without a default value" migrations are this.
  *
- * The column requires a value by NOT NULL, PRIMARY KEY or CHECK (c IS NOT NULL) of its own, or a
- * SET NOT NULL or validated ADD CONSTRAINT ... CHECK (c IS NOT NULL) of it in the same statement.
- * It gives every row NULL when it has no DEFAULT, identity, generated expression or serial, and
- * its type is a built-in one or an enum the statements seen created: a domain may have a default
- * of its own that fills the rows. Not proved: ADD COLUMN IF NOT EXISTS (PostgreSQL skips it
+ * The column requires a value by NOT NULL, PRIMARY KEY or CHECK (c IS NOT NULL) of its own, by
+ * its domain (a NOT NULL or a CHECK that NULL fails, of a domain the statements seen created: `domain
+ * ... does not allow null values`), or by a SET NOT NULL or validated ADD CONSTRAINT ... CHECK (c
+ * IS NOT NULL) of it in the same statement. It gives every row NULL when existingRowsGet() says so:
+ * no DEFAULT (or DEFAULT NULL), identity, generated expression or serial, and a type that is a
+ * built-in one, an enum or a domain without a default, of those the statements seen created (a
+ * domain not known here may have a default that fills the rows). Not proved: ADD COLUMN IF NOT EXISTS (PostgreSQL skips it
  * when the column is there), nor a column another subcommand of the statement alters or drops
  * (but a DROP COLUMN of its name before the ADD, a drop and re-add, leaves it proved).
  * Checked on PGlite and PostgreSQL 15 in test/emptied-table.test.ts.
  */
-export function emptyIfItSucceeds(ast: PgNode, state: SchemaState): string | undefined {
+export function emptyIfItSucceeds(ast: PgNode, state: SchemaState, path: readonly string[] = defaultSearchPath): string | undefined {
   const [kind, body] = node(ast);
   if (kind !== 'AlterTableStmt' || body.objtype !== 'OBJECT_TABLE') return undefined;
   const cmds: Cmd[] = (body.cmds ?? []).map((c: { AlterTableCmd?: Cmd }) => c.AlterTableCmd ?? {});
@@ -33,10 +35,11 @@ export function emptyIfItSucceeds(ast: PgNode, state: SchemaState): string | und
     if (cmd.subtype !== 'AT_AddColumn' || cmd.missing_ok) continue;
     const def = cmd.def?.ColumnDef;
     const column: string | undefined = def?.colname;
-    if (!column || !leavesNull(def, state)) continue;
+    if (!column || existingRowsGet(def, state, path) !== 'null') continue;
     const constraints: ConstraintNode[] = def.constraints ?? [];
     const own = constraints.some(({ Constraint: c }) => c?.contype === 'CONSTR_NOTNULL' || c?.contype === 'CONSTR_PRIMARY'
-      || (c?.contype === 'CONSTR_CHECK' && !c.skip_validation && isNotNullCheck(c.raw_expr) === column));
+      || (c?.contype === 'CONSTR_CHECK' && !c.skip_validation && isNotNullCheck(c.raw_expr) === column))
+      || domainRefusingNull(def, state, path) !== undefined;
     const others = cmds.filter((c) => c !== cmd);
     const inStatement = others.some((c) => (c.subtype === 'AT_SetNotNull' && c.name === column)
       || (c.subtype === 'AT_AddConstraint' && checksNotNull(c.def, column)));
@@ -48,15 +51,6 @@ export function emptyIfItSucceeds(ast: PgNode, state: SchemaState): string | und
     if ((own || inStatement) && !altered) return relationName(body.relation);
   }
   return undefined;
-}
-
-/** Whether ADD COLUMN of this definition gives the existing rows NULL (see emptyIfItSucceeds). */
-function leavesNull(def: Record<string, any>, state: SchemaState): boolean {
-  const fills = (def.constraints ?? []).some(({ Constraint: c }: ConstraintNode) => c?.contype === 'CONSTR_DEFAULT' || c?.contype === 'CONSTR_IDENTITY' || c?.contype === 'CONSTR_GENERATED');
-  if (fills) return false;
-  const type = columnType(def.typeName);
-  if (!type || serialInteger(type) !== undefined) return false;
-  return builtinTypeNames.has(type.name) || state.enumValues.has(tableKey(type.name));
 }
 
 /** A validated CHECK (column IS NOT NULL) that ADD CONSTRAINT adds. */

@@ -170,7 +170,16 @@ export interface DomainConstraints {
   /** The base type as columnType() reads it, when it could. */
   readonly baseType?: ColumnType;
   readonly checks: readonly string[];
+  /** Those of its CHECKs that NULL fails (CHECK (VALUE IS NOT NULL), ...: nullRefusingCheck), by name. */
+  readonly nullRefusing: readonly string[];
   readonly notNull: boolean;
+  /**
+   * Whether it has a default that is not NULL: its own (CREATE DOMAIN's DEFAULT, ALTER DOMAIN SET
+   * DEFAULT), or, without one, the default the domain it is over had when CREATE DOMAIN ran
+   * (PostgreSQL copies it then: a default given to that domain later is not the new one's). A
+   * column of it added without a default of its own gets it in every row.
+   */
+  readonly defaulted: boolean;
 }
 
 /** information_schema's domains with a constraint (PostgreSQL 15 and 18), by name: the other three have none. */
@@ -279,7 +288,7 @@ export class SchemaState implements KnownSchema {
   /** The columns each index of indexTables involves (its keys, expressions and WHERE): dropping one drops it. */
   readonly indexColumns = new ByColumnMap<readonly string[]>((columns) => columns);
   /** What a change of a column's type does to each index of indexColumns that CREATE INDEX made depends on (IndexShape). */
-  private readonly indexShapes = new Map<string, IndexShape>();
+  private readonly indexShapes = new ByColumnMap<IndexShape>((shape) => shape.included);
   /** The indexes of indexTables on each table, by tableKey: what a DROP COLUMN or DROP TABLE takes along, without walking every index. */
   private readonly indexesOn = new Map<string, readonly string[]>();
   /**
@@ -659,6 +668,31 @@ export class SchemaState implements KnownSchema {
     return found;
   }
 
+  /**
+   * What a domain the statements seen created makes of a value that is NULL, when the type is one:
+   * `refusedBy`, the first constraint along its chain that NULL fails (a NOT NULL, or a CHECK that
+   * is false for NULL), with the domain that has it; `defaulted`, whether the domain itself has a
+   * default (see DomainConstraints). Undefined for any other type (information_schema's two
+   * domains with a CHECK let NULL pass). `path` as for domainConstraints().
+   */
+  domainOnNull(type: string, path: readonly string[] = []): { readonly domain: string; readonly defaulted: boolean; readonly refusedBy?: { readonly domain: string; readonly constraint: string } } | undefined {
+    let key = tableKey(type);
+    if (!this.domains.has(key) && !type.includes('.')) key = path.map((schema) => tableKey(`${schema}.${type}`)).find((k) => this.domains.has(k)) ?? key;
+    const top = this.domains.get(key);
+    if (!top) return undefined;
+    const domain = key;
+    for (const seen = new Set<string>(); !seen.has(key); ) {
+      seen.add(key);
+      const d = this.domains.get(key);
+      if (!d) break;
+      // PostgreSQL checks NOT NULL first, then the CHECKs (domain_check_input).
+      const constraint = d.notNull ? 'NOT NULL' : d.nullRefusing[0];
+      if (constraint !== undefined) return { domain, defaulted: top.defaulted, refusedBy: { domain: key, constraint } };
+      key = d.base;
+    }
+    return { domain, defaulted: top.defaulted };
+  }
+
   /** The type a domain the statements seen created is over at the end of its chain, as SQL writes it (integer, varchar(20)), when known. */
   domainBase(type: string): string | undefined {
     let domain = this.domains.get(tableKey(type));
@@ -686,29 +720,42 @@ export class SchemaState implements KnownSchema {
       const name = dottedNames(body.domainname);
       const type = columnType(body.typeName);
       const checks: string[] = [];
+      const nullRefusing: string[] = [];
       let notNull = false;
-      for (const c of (body.constraints ?? []) as { Constraint?: { contype?: string; conname?: string } }[]) {
-        if (c.Constraint?.contype === 'CONSTR_CHECK') checks.push(named(name, checks, c.Constraint.conname));
-        else if (c.Constraint?.contype === 'CONSTR_NOTNULL') notNull = true;
+      // Without a DEFAULT of its own, the default of the domain it is over, as it is now.
+      let defaulted = type && !type.array ? this.domains.get(tableKey(type.name))?.defaulted ?? false : false;
+      for (const c of (body.constraints ?? []) as { Constraint?: { contype?: string; conname?: string; raw_expr?: Record<string, any> } }[]) {
+        if (c.Constraint?.contype === 'CONSTR_CHECK') {
+          const check = named(name, checks, c.Constraint.conname);
+          checks.push(check);
+          if (nullRefusingCheck(c.Constraint.raw_expr)) nullRefusing.push(check);
+        } else if (c.Constraint?.contype === 'CONSTR_NOTNULL') notNull = true;
         else if (c.Constraint?.contype === 'CONSTR_NULL') notNull = false;
+        else if (c.Constraint?.contype === 'CONSTR_DEFAULT') defaulted = !isNullConstant(c.Constraint.raw_expr);
       }
       // An array of a domain is no domain: its values are not checked against the domain's constraints.
-      this.setIn(this.domains, name, { base: type && !type.array ? tableKey(type.name) : '', baseLabel: type ? describeType(type) : '', ...(type ? { baseType: type } : {}), checks, notNull });
+      this.setIn(this.domains, name, { base: type && !type.array ? tableKey(type.name) : '', baseLabel: type ? describeType(type) : '', ...(type ? { baseType: type } : {}), checks, nullRefusing, notNull, defaulted });
       return;
     }
     if (kind === 'RenameStmt') {
       const name = dottedNames(body.object?.List?.items);
       const domain = this.domains.get(name);
-      if (domain) this.setIn(this.domains, name, { ...domain, checks: domain.checks.map((c) => (c === body.subname ? body.newname : c)) });
+      const renamed = (list: readonly string[]) => list.map((c) => (c === body.subname ? body.newname : c));
+      if (domain) this.setIn(this.domains, name, { ...domain, checks: renamed(domain.checks), nullRefusing: renamed(domain.nullRefusing) });
       return;
     }
     const name = dottedNames(body.typeName);
     const domain = this.domains.get(name);
     if (!domain) return;
-    const con = body.def?.Constraint as { contype?: string; conname?: string } | undefined;
-    if (body.subtype === 'C' && con?.contype === 'CONSTR_CHECK') this.setIn(this.domains, name, { ...domain, checks: [...domain.checks, named(name, domain.checks, con.conname)] });
-    else if (body.subtype === 'C' && con?.contype === 'CONSTR_NOTNULL') this.setIn(this.domains, name, { ...domain, notNull: true });
-    else if (body.subtype === 'X') this.setIn(this.domains, name, { ...domain, checks: domain.checks.filter((c) => c !== body.name), ...(body.name === `${name.slice(name.lastIndexOf('.') + 1)}_not_null` ? { notNull: false } : {}) });
+    const con = body.def?.Constraint as { contype?: string; conname?: string; raw_expr?: Record<string, any> } | undefined;
+    if (body.subtype === 'C' && con?.contype === 'CONSTR_CHECK') {
+      // NOT VALID or not, a CHECK added to a domain is checked on every value from now on.
+      const check = named(name, domain.checks, con.conname);
+      this.setIn(this.domains, name, { ...domain, checks: [...domain.checks, check], nullRefusing: nullRefusingCheck(con.raw_expr) ? [...domain.nullRefusing, check] : domain.nullRefusing });
+    } else if (body.subtype === 'C' && con?.contype === 'CONSTR_NOTNULL') this.setIn(this.domains, name, { ...domain, notNull: true });
+    else if (body.subtype === 'X') this.setIn(this.domains, name, { ...domain, checks: domain.checks.filter((c) => c !== body.name), nullRefusing: domain.nullRefusing.filter((c) => c !== body.name), ...(body.name === `${name.slice(name.lastIndexOf('.') + 1)}_not_null` ? { notNull: false } : {}) });
+    // SET DEFAULT (with its expression) and DROP DEFAULT (without).
+    else if (body.subtype === 'T') this.setIn(this.domains, name, { ...domain, defaulted: body.def !== undefined && !isNullConstant(body.def) });
     else if (body.subtype === 'N') this.setIn(this.domains, name, { ...domain, notNull: false });
     else if (body.subtype === 'O') this.setIn(this.domains, name, { ...domain, notNull: true });
   }
@@ -1049,6 +1096,16 @@ export class SchemaState implements KnownSchema {
   }
 
   private lastInvolving: { readonly key: string; readonly revision: number; readonly indexes: readonly string[] } | undefined;
+
+  /**
+   * The indexes CREATE INDEX made on the table that have the column only in INCLUDE (not among
+   * their keys, expressions or WHERE: those are indexesInvolving()'s). A change of its type
+   * re-creates them too, and builds again those with an expression or a WHERE.
+   */
+  indexesIncluding(table: string, column: string): string[] {
+    if (!this.indexShapes.involves(column)) return [];
+    return (this.indexesOn.get(tableKey(table)) ?? []).filter((index) => this.indexShapes.get(index)?.included.includes(column) && !this.indexColumns.get(index)?.includes(column));
+  }
 
   /** The shape of an index of indexesInvolving(), for what a change of a column's type does to it. */
   indexShape(index: string): IndexShape | undefined {
@@ -1460,10 +1517,12 @@ export class SchemaState implements KnownSchema {
               this.deleteFrom(table.uniqueColumns, body.subname);
               this.addTo(table.uniqueColumns, body.newname);
             }
-            if (this.indexColumns.involves(body.subname)) {
+            if (this.indexColumns.involves(body.subname) || this.indexShapes.involves(body.subname)) {
               for (const index of this.indexesOn.get(table.name) ?? []) {
                 const columns = this.indexColumns.get(index);
                 if (columns?.includes(body.subname)) this.setIn(this.indexColumns, index, rename(columns));
+                const shape = this.indexShapes.get(index);
+                if (shape && (shape.included.includes(body.subname) || shape.collated.includes(body.subname))) this.setIn(this.indexShapes, index, { ...shape, included: rename(shape.included), collated: rename(shape.collated) });
               }
             }
             for (const t of this.referencing(table.name)) {
@@ -1871,6 +1930,82 @@ export function isNotNullCheck(expr: Record<string, any> | undefined): string | 
   return fields.length === 1 ? fields[0].String?.sval : undefined;
 }
 
+/** NULL, written as such or cast to a type (NULL::int): a default that gives NULL. */
+export function isNullConstant(expr: Record<string, any> | undefined): boolean {
+  let e = expr;
+  while (e?.TypeCast) e = e.TypeCast.arg;
+  return e?.A_Const?.isnull === true;
+}
+
+/** What an expression is when VALUE is NULL, in SQL's three-valued logic: 'value' is some value that is not NULL. */
+type OnNull = 'true' | 'false' | 'null' | 'value' | 'unknown';
+
+/**
+ * Whether a domain's CHECK expression is false when VALUE is NULL, so that the domain refuses
+ * NULL (a CHECK that is NULL passes, as one that is true): CHECK (VALUE IS NOT NULL), NOT (VALUE
+ * IS NULL), VALUE IS DISTINCT FROM NULL, (VALUE > 0) IS TRUE, and AND, OR and NOT of such. An
+ * operator applied to NULL (VALUE > 0, VALUE IN (...), LIKE, BETWEEN) is taken to give NULL, as
+ * the built-in ones do. What needs values worked out (coalesce(VALUE, 0) > 0, which refuses NULL)
+ * or a function call is not followed: false, as for a CHECK that lets NULL pass.
+ */
+export function nullRefusingCheck(expr: Record<string, any> | undefined): boolean {
+  return onNull(expr) === 'false';
+}
+
+function onNull(expr: Record<string, any> | undefined): OnNull {
+  if (!expr) return 'unknown';
+  const fields: { String?: { sval?: string } }[] | undefined = expr.ColumnRef?.fields;
+  if (fields) return fields.length === 1 && fields[0]!.String?.sval === 'value' ? 'null' : 'unknown';
+  if (expr.A_Const) return expr.A_Const.isnull ? 'null' : expr.A_Const.boolval ? (expr.A_Const.boolval.boolval ? 'true' : 'false') : 'value';
+  if (expr.TypeCast) return onNull(expr.TypeCast.arg);
+  if (expr.NullTest) {
+    const arg = onNull(expr.NullTest.arg);
+    if (arg === 'unknown') return 'unknown';
+    const isNull = arg === 'null';
+    return (expr.NullTest.nulltesttype === 'IS_NULL') === isNull ? 'true' : 'false';
+  }
+  if (expr.BooleanTest) {
+    const arg = onNull(expr.BooleanTest.arg);
+    if (arg === 'unknown' || arg === 'value') return 'unknown';
+    const is: Record<string, boolean> = { IS_TRUE: arg === 'true', IS_NOT_TRUE: arg !== 'true', IS_FALSE: arg === 'false', IS_NOT_FALSE: arg !== 'false', IS_UNKNOWN: arg === 'null', IS_NOT_UNKNOWN: arg !== 'null' };
+    const verdict = is[expr.BooleanTest.booltesttype as string];
+    return verdict === undefined ? 'unknown' : verdict ? 'true' : 'false';
+  }
+  if (expr.BoolExpr) {
+    const args = ((expr.BoolExpr.args ?? []) as Record<string, any>[]).map(onNull);
+    if (expr.BoolExpr.boolop === 'NOT_EXPR') return args[0] === 'true' ? 'false' : args[0] === 'false' ? 'true' : args[0] === 'null' ? 'null' : 'unknown';
+    const [decides, other] = expr.BoolExpr.boolop === 'AND_EXPR' ? (['false', 'true'] as const) : (['true', 'false'] as const);
+    if (args.includes(decides)) return decides;
+    if (args.every((a) => a === other)) return other;
+    return args.every((a) => a === other || a === 'null') ? 'null' : 'unknown';
+  }
+  if (expr.A_Expr) {
+    const { kind, lexpr, rexpr } = expr.A_Expr as { kind?: string; lexpr?: Record<string, any>; rexpr?: Record<string, any> };
+    const left = onNull(lexpr);
+    if (kind === 'AEXPR_DISTINCT' || kind === 'AEXPR_NOT_DISTINCT') {
+      const right = onNull(rexpr);
+      const known = (v: OnNull) => v !== 'unknown';
+      if (!known(left) || !known(right) || ((left !== 'null') && (right !== 'null'))) return 'unknown';
+      const distinct = (left === 'null') !== (right === 'null');
+      return (kind === 'AEXPR_DISTINCT') === distinct ? 'true' : 'false';
+    }
+    if (kind === 'AEXPR_OP' || kind === 'AEXPR_OP_ANY' || kind === 'AEXPR_OP_ALL' || kind === 'AEXPR_IN' || kind === 'AEXPR_LIKE' || kind === 'AEXPR_ILIKE' || kind === 'AEXPR_SIMILAR' || kind === 'AEXPR_BETWEEN' || kind === 'AEXPR_NOT_BETWEEN') {
+      // Strict: NULL in, NULL out (the left operand; for IN and BETWEEN the tested value).
+      if (left === 'null') return 'null';
+      if (kind === 'AEXPR_OP' && !Array.isArray(rexpr) && onNull(rexpr) === 'null') return 'null';
+    }
+    return 'unknown';
+  }
+  if (expr.CoalesceExpr) {
+    for (const arg of (expr.CoalesceExpr.args ?? []) as Record<string, any>[]) {
+      const v = onNull(arg);
+      if (v !== 'null') return v;
+    }
+    return 'null';
+  }
+  return 'unknown';
+}
+
 /** A parse tree without its positions, as text: equal for the same SQL however it is laid out. */
 export function fingerprint(node: unknown): string {
   return JSON.stringify(node, (key, value) => (key === 'location' ? undefined : value));
@@ -1902,13 +2037,15 @@ export interface IndexShape {
   readonly computed: boolean;
   /** The columns among its keys given a COLLATE in the index: a new collation of the column leaves them as they are. */
   readonly collated: readonly string[];
+  /** Its INCLUDE columns: re-created at a change of their type, kept unless the index is computed. */
+  readonly included: readonly string[];
 }
 
 /**
  * An IndexStmt's shape. "(column)" and "(column COLLATE name)" are plain keys, not expressions:
  * ComputeIndexAttrs() strips a top-level COLLATE and takes a bare column as a column.
  */
-function indexShape(body: { indexParams?: { IndexElem?: { name?: string; expr?: PgNode; collation?: unknown[] } }[]; whereClause?: unknown }): IndexShape {
+function indexShape(body: { indexParams?: { IndexElem?: { name?: string; expr?: PgNode; collation?: unknown[] } }[]; indexIncludingParams?: { IndexElem?: { name?: string } }[]; whereClause?: unknown }): IndexShape {
   let computed = body.whereClause !== undefined;
   const collated: string[] = [];
   for (const param of body.indexParams ?? []) {
@@ -1924,7 +2061,8 @@ function indexShape(body: { indexParams?: { IndexElem?: { name?: string; expr?: 
     if (e !== undefined && column === undefined) computed = true;
     else if (collate && column !== undefined) collated.push(column);
   }
-  return { computed, collated };
+  const included = (body.indexIncludingParams ?? []).map((p) => p.IndexElem?.name).filter((n): n is string => n !== undefined);
+  return { computed, collated, included };
 }
 
 /** The input argument types of a function's parameters, as "int4, text[]". */

@@ -1,5 +1,5 @@
 import { collationOf, tableKey, type SchemaState } from './schema-state.js';
-import { binaryCompatible, castsTo, columnType, serialInteger, type ColumnType } from './types.js';
+import { binaryCompatible, castsTo, columnType, newOperatorClass, serialInteger, type ColumnType } from './types.js';
 import { defaultSearchPath } from './search-path.js';
 
 type ColumnRefNode = { fields?: { String?: { sval?: string } }[] };
@@ -76,6 +76,9 @@ export function convertsAsWithoutUsing(change: TypeChange): boolean {
 export function rewritesUnlessUtc(change: TypeChange, postgres: number): boolean {
   const { from, to } = change;
   if (!from || from.array || to.array || postgres < 12 || !convertsAsWithoutUsing(change)) return false;
+  // A precision below 6 after the conversion is a rounding of every value: timestamp(3) to
+  // timestamptz(6) keeps the file under UTC, to timestamptz(2) does not (seen on PostgreSQL 15).
+  if (to.mods.length > 0 && to.mods[0]! < 6) return false;
   return (from.name === 'timestamp' && to.name === 'timestamptz') || (from.name === 'timestamptz' && to.name === 'timestamp');
 }
 
@@ -119,27 +122,38 @@ export function throughDomains(change: TypeChange, state: Pick<SchemaState, 'dom
 /**
  * The indexes a change of a column's type builds again, under its ACCESS EXCLUSIVE lock, when it
  * rewrites no table: ATPostAlterTypeCleanup() re-creates every index that involves the column (in
- * its keys, expressions or WHERE), and TryReuseIndex() keeps the file of those CheckIndexCompatible()
- * finds unchanged: no expression and no WHERE (it does not compare them), and the same operator
- * class and collation for each key. So, by why:
+ * its keys, expressions, WHERE or INCLUDE), and TryReuseIndex() keeps the file of those
+ * CheckIndexCompatible() finds unchanged: no expression and no WHERE (it does not compare them),
+ * and the same operator class and collation for each key (INCLUDE columns are not compared). So, by why:
  * - collation: the column's collation changes (COLLATE, or none: the type's default): every index
- *   that involves it, its primary key's and unique constraints' too;
- * - operator class: timestamp to timestamptz or back (catalog-only under UTC): every one, as the
- *   default operator class is the type's own;
+ *   that has it as a key, its primary key's and unique constraints' too;
+ * - operator class: the new type's default operator class is another (timestamp to timestamptz
+ *   or back, catalog-only under UTC; text or varchar to bpchar, bit to bit varying, integer to oid:
+ *   newOperatorClass): every index that has it as a key, whatever its COLLATE;
  * - expressions: otherwise (varchar widened, to text, numeric precision raised, ...) those with an
- *   expression or a WHERE; `kept` are the other indexes seen on the column, its keys' among them, when some are rebuilt (else none is listed).
- * Undefined when the table is rewritten (every index is then built again with it) or the column
- * or its current type is unknown. Checked on PostgreSQL (test/type-change-indexes.test.ts).
+ *   expression or a WHERE;
+ * and, whatever the why, those with the column only in INCLUDE that have an expression or a WHERE.
+ * `kept` are the other indexes seen on the column, its keys' among them, when some are rebuilt
+ * for an expression (else none is listed). Undefined when the table is rewritten (every index is
+ * then built again with it) or the column or its current type is unknown. Checked on PostgreSQL
+ * (test/type-change-indexes.test.ts).
  */
-export function indexesRebuiltInPlace(cmd: AlterColumnTypeCmd, table: string, state: SchemaState, options: { postgres: number; timeZoneUtc: boolean; path?: readonly string[] }): { why: 'collation' | 'operator class' | 'expressions'; rebuilt: string[]; kept: string[] } | undefined {
+export function indexesRebuiltInPlace(cmd: AlterColumnTypeCmd, table: string, state: SchemaState, options: InPlaceOptions): { why: 'collation' | 'operator class' | 'expressions'; rebuilt: string[]; kept: string[]; rechecked: string[] } | undefined {
   const written = typeChangeOf(cmd, table, state);
   // Through the domains the files created (throughDomains): one with constraints rewrites the table.
   const change = written && throughDomains(written, state, options.path ?? defaultSearchPath);
   const column = cmd.name === undefined ? undefined : state.table(table)?.columns.get(cmd.name);
   if (!change?.from || change.checkedBy || !column || cmd.name === undefined || !convertsAsWithoutUsing(change)) return undefined;
-  const opclass = rewritesUnlessUtc(change, options.postgres);
-  if (opclass ? !options.timeZoneUtc : !binaryCompatible(change.from, change.to)) return undefined;
+  const zoned = rewritesUnlessUtc(change, options.postgres);
+  if (zoned ? !options.timeZoneUtc : !binaryCompatible(change.from, change.to)) return undefined;
+  const opclass = zoned || newOperatorClass(change.from, change.to);
+  // A foreign key compares through a function where it compared through none, or a relabelling (seen on PostgreSQL 15).
+  const rechecked = constraintsRevalidated(table, cmd.name, state, { foreignKeys: zoned || (opclass && change.to.name === 'bpchar'), dropped: options.dropped ?? [] });
   const involving = state.indexesInvolving(table, cmd.name);
+  const computed = (index: string) => state.indexShape(index)?.computed !== false;
+  // Those with the column only in INCLUDE: built again only for an expression or a WHERE.
+  const including = state.indexesIncluding(table, cmd.name);
+  const includingComputed = including.filter(computed);
   // The indexes of its primary key and unique constraints (named as they are, in its schema): plain.
   const schema = table.includes('.') ? table.slice(0, table.lastIndexOf('.') + 1) : '';
   // Walked only when they are needed (a table can have hundreds of constraints): rebuilt, or named as kept beside what is.
@@ -153,12 +167,44 @@ export function indexesRebuiltInPlace(cmd: AlterColumnTypeCmd, table: string, st
   // Only what a CREATE TABLE or ALTER TABLE read says of the column's collation is known.
   const collation = !column.partial && collationOf(cmd.def?.ColumnDef) !== column.collation;
   if (collation || opclass) {
-    // A key given a COLLATE in the index keeps it: only an index with an expression or a WHERE is then built again.
-    const rebuilt = involving.filter((i) => !collation || state.indexShape(i)?.computed !== false || !state.indexShape(i)!.collated.includes(cmd.name!));
-    return { why: collation ? 'collation' : 'operator class', rebuilt: [...rebuilt, ...keys()], kept: [] };
+    // A key given a COLLATE in the index keeps it: for a new collation only, such an index with no expression and no WHERE is kept.
+    const rebuilt = involving.filter((i) => opclass || computed(i) || !state.indexShape(i)!.collated.includes(cmd.name!));
+    return { why: opclass ? 'operator class' : 'collation', rebuilt: [...rebuilt, ...includingComputed, ...keys()], kept: [], rechecked };
   }
-  const computed = (index: string) => state.indexShape(index)?.computed !== false;
-  const rebuilt = involving.filter(computed);
+  const rebuilt = [...involving.filter(computed), ...includingComputed];
   // `kept` is said only beside what is rebuilt: none is walked for a change that rebuilds nothing.
-  return { why: 'expressions', rebuilt, kept: rebuilt.length ? [...involving.filter((i) => !computed(i)), ...keys()] : [] };
+  return { why: 'expressions', rebuilt, kept: rebuilt.length ? [...involving.filter((i) => !computed(i)), ...including.filter((i) => !computed(i)), ...keys()] : [], rechecked };
+}
+
+export interface InPlaceOptions {
+  readonly postgres: number;
+  readonly timeZoneUtc: boolean;
+  readonly path?: readonly string[];
+  /** The constraints the statement drops (DROP CONSTRAINT): PostgreSQL drops them before it changes a type. */
+  readonly dropped?: readonly string[];
+}
+
+/** The constraints an ALTER TABLE's DROP CONSTRAINT subcommands name. */
+export function droppedConstraints(cmds: readonly { subtype?: string; name?: string }[]): string[] {
+  return cmds.flatMap((c) => (c.subtype === 'AT_DropConstraint' && c.name !== undefined ? [c.name] : []));
+}
+
+/**
+ * The constraints of the table a change of a column's type that rewrites no table validates
+ * again, reading every row under its ACCESS EXCLUSIVE lock: ATPostAlterTypeCleanup() adds again
+ * every constraint that involves the column, as it is, and one that was valid is validated. A
+ * CHECK always; a foreign key from the column only when `foreignKeys` (the cast from the new type
+ * to what its equality operator compares changes: ATAddForeignKeyConstraint's old_check_ok). One
+ * NOT VALID stays so, unchecked; one the statement drops is not added again. Checked on PGlite and
+ * PostgreSQL 15 by the table's sequential scans (test/type-change-indexes.test.ts).
+ */
+function constraintsRevalidated(table: string, column: string, state: SchemaState, options: { foreignKeys: boolean; dropped: readonly string[] }): string[] {
+  const t = state.table(table);
+  if (!t?.constraints.involves(column)) return [];
+  const found: string[] = [];
+  for (const [name, c] of t.constraints) {
+    if (!c.validated || !c.columns.includes(column) || options.dropped.includes(name)) continue;
+    if (c.kind === 'check' || (c.kind === 'foreign key' && options.foreignKeys)) found.push(name);
+  }
+  return found;
 }

@@ -29,17 +29,45 @@ export function columnType(typeName: TypeNameNode | undefined): ColumnType | und
 
 export function describeType(t: ColumnType): string {
   // char is bpchar (the parser says pg_catalog.bpchar); "char" is the one-byte type of that name.
-  const names: Record<string, string> = { int4: 'integer', int2: 'smallint', int8: 'bigint', bool: 'boolean', varchar: 'varchar', bpchar: 'char', char: '"char"', float8: 'double precision', float4: 'real' };
-  return `${names[t.name] ?? quoteTypeName(t.name)}${t.mods.length ? `(${t.mods.join(',')})` : ''}${t.array ? '[]' : ''}`;
+  // bpchar without a length is not char (that is char(1)): it keeps any length, padded.
+  const names: Record<string, string> = { int4: 'integer', int2: 'smallint', int8: 'bigint', bool: 'boolean', varchar: 'varchar', ...(t.mods.length ? { bpchar: 'char' } : {}), char: '"char"', float8: 'double precision', float4: 'real' };
+  // interval(3) is read as its full range and the precision: (32767,3).
+  const mods = t.name === 'interval' && t.mods.length === 2 && t.mods[0] === intervalFullRange ? [t.mods[1]!] : t.mods;
+  return `${names[t.name] ?? quoteTypeName(t.name)}${mods.length ? `(${mods.join(',')})` : ''}${t.array ? '[]' : ''}`;
 }
+
+/** The first modifier of interval(p) (INTERVAL_FULL_RANGE): no fields named. */
+const intervalFullRange = 32767;
+/** The largest fractional-second precision of timestamp, time and interval (MAX_TIMESTAMP_PRECISION and the others). */
+const maxSecondPrecision = 6;
 
 /**
  * Whether ALTER COLUMN ... TYPE from one type to the other is a catalog change only
  * (binary-compatible, no rewrite and, for these, no scan): varchar widened or unbounded, varchar
  * to text, numeric precision raised at the same scale (or made unbounded), cidr to inet, bit
- * varying widened. Everything else rewrites the table (and its indexes).
+ * varying widened, the fractional-second precision of timestamp, timestamptz, time, timetz or
+ * interval raised (or made the largest, 6, or unbounded: TemporalSimplify and interval_support),
+ * xml to text or unbounded varchar; and those of newOperatorClass(). Everything else rewrites the
+ * table (and its indexes). Checked on PostgreSQL in test/type-change-indexes.test.ts.
  */
 export function binaryCompatible(from: ColumnType, to: ColumnType): boolean {
+  return sameOperatorClass(from, to) || newOperatorClass(from, to);
+}
+
+/**
+ * A binary-compatible change (a relabelling: no rewrite) to a type with another default operator
+ * class than the column's: PostgreSQL's CheckIndexCompatible() then finds every index key on the
+ * column changed, and builds the index again. Text or varchar to bpchar without a length (char(n)
+ * pads: a rewrite), bit(n) to unbounded bit varying, integer to oid and back (pg_cast's binary
+ * casts between built-in types that migrations use; the reg* types are not followed).
+ */
+export function newOperatorClass(from: ColumnType, to: ColumnType): boolean {
+  if (from.array || to.array || to.mods.length > 0) return false;
+  const pairs: Readonly<Record<string, readonly string[]>> = { text: ['bpchar'], varchar: ['bpchar'], bit: ['varbit'], int4: ['oid'], oid: ['int4'] };
+  return pairs[from.name]?.includes(to.name) ?? false;
+}
+
+function sameOperatorClass(from: ColumnType, to: ColumnType): boolean {
   if (from.array !== to.array) return false;
   const same = from.name === to.name;
   const bounded = (t: ColumnType) => t.mods.length > 0;
@@ -59,6 +87,17 @@ export function binaryCompatible(from: ColumnType, to: ColumnType): boolean {
     return ts === fs && tp! >= fp!;
   }
   if (from.name === 'cidr' && to.name === 'inet') return true;
+  if (from.name === 'xml' && (to.name === 'text' || (to.name === 'varchar' && !bounded(to)))) return true;
+  if (same && ['timestamp', 'timestamptz', 'time', 'timetz'].includes(from.name)) {
+    return !bounded(to) || to.mods[0]! >= maxSecondPrecision || (bounded(from) && to.mods[0]! >= from.mods[0]!);
+  }
+  if (same && from.name === 'interval') {
+    // Only interval(p) to interval(q), whose fields stay all of them; interval DAY TO SECOND and the like are not followed.
+    if (!bounded(to)) return true;
+    const precision = (t: ColumnType) => (!bounded(t) ? maxSecondPrecision : t.mods.length === 2 && t.mods[0] === intervalFullRange ? t.mods[1]! : undefined);
+    const [p, q] = [precision(from), precision(to)];
+    return p !== undefined && q !== undefined && (q >= maxSecondPrecision || q >= p);
+  }
   return false;
 }
 
