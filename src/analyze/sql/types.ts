@@ -51,7 +51,14 @@ const maxSecondPrecision = 6;
  * table (and its indexes). Checked on PostgreSQL in test/type-change-indexes.test.ts.
  */
 export function binaryCompatible(from: ColumnType, to: ColumnType): boolean {
-  return sameOperatorClass(from, to) || newOperatorClass(from, to);
+  // A type named with its schema is the type named without (public.citext is citext).
+  const [f, t] = [from, to].map((c) => (canonicalName(c.name) === c.name ? c : { ...c, name: canonicalName(c.name) }));
+  return sameOperatorClass(f!, t!) || newOperatorClass(f!, t!);
+}
+
+/** A type's name without the public schema, and citext's without any (extensionType). */
+function canonicalName(name: string): string {
+  return extensionType(name.startsWith('public.') ? name.slice('public.'.length) : name);
 }
 
 /**
@@ -63,8 +70,22 @@ export function binaryCompatible(from: ColumnType, to: ColumnType): boolean {
  */
 export function newOperatorClass(from: ColumnType, to: ColumnType): boolean {
   if (from.array || to.array || to.mods.length > 0) return false;
-  const pairs: Readonly<Record<string, readonly string[]>> = { text: ['bpchar'], varchar: ['bpchar'], bit: ['varbit'], int4: ['oid'], oid: ['int4'] };
-  return pairs[from.name]?.includes(to.name) ?? false;
+  return operatorClassPairs[extensionType(from.name)]?.includes(extensionType(to.name)) ?? false;
+}
+
+/**
+ * The binary casts newOperatorClass() follows, by source. The citext extension's (CREATE CAST
+ * ... WITHOUT FUNCTION: text and varchar to citext, citext to text, varchar and bpchar) relabel
+ * too, and citext's operator class is its own (citext_ops): checked on PGlite's citext and
+ * PostgreSQL 15's (test/type-change-citext.test.ts). bpchar to citext calls a function (rtrim): a rewrite.
+ */
+const operatorClassPairs: Readonly<Record<string, readonly string[]>> = {
+  text: ['bpchar', 'citext'], varchar: ['bpchar', 'citext'], bit: ['varbit'], int4: ['oid'], oid: ['int4'], citext: ['text', 'varchar', 'bpchar'],
+};
+
+/** citext under whatever schema its extension was created in (public, extensions, ...): the name as pg_cast's entries are read here. */
+function extensionType(name: string): string {
+  return name.endsWith('.citext') ? 'citext' : name;
 }
 
 function sameOperatorClass(from: ColumnType, to: ColumnType): boolean {
