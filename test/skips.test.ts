@@ -30,6 +30,7 @@ const history = `
   DROP TYPE old_mood;
   ALTER TABLE t ADD CONSTRAINT t_y_check CHECK (y > 0);
   ALTER TABLE t ADD COLUMN z int;
+  CREATE INDEX t_x_incl_z ON t (x) INCLUDE (z);
   ALTER TABLE t DROP COLUMN z;
   ALTER TABLE t ADD CONSTRAINT t_x_check CHECK (x > 0);
   ALTER TABLE t DROP CONSTRAINT t_x_check;
@@ -51,6 +52,8 @@ const cases: [string, Outcome][] = [
   ['CREATE INDEX IF NOT EXISTS r ON t (y)', 'whole'],
   ['CREATE INDEX IF NOT EXISTS t_y_old ON t (y)', 'none'],
   ['CREATE INDEX IF NOT EXISTS never_seen ON t (y)', 'none'],
+  // DROP COLUMN drops the indexes that only INCLUDE the column too.
+  ['CREATE INDEX IF NOT EXISTS t_x_incl_z ON t (x)', 'none'],
   ['CREATE INDEX t_y2 ON t (y)', 'none'],
   ['CREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY REFERENCES r, x int, y int)', 'whole'],
   ['CREATE TABLE IF NOT EXISTS t_x (id int)', 'whole'],

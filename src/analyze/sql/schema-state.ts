@@ -1347,6 +1347,8 @@ export class SchemaState implements KnownSchema {
                 }
               }
               if (this.indexColumns.involves(cmd.name)) for (const index of this.indexesOn.get(table.name) ?? []) if (this.indexColumns.get(index)?.includes(cmd.name)) this.dropIndex(index);
+              // So do those that only INCLUDE it (checked on PostgreSQL 15).
+              if (this.indexShapes.involves(cmd.name)) for (const index of this.indexesOn.get(table.name) ?? []) if (this.indexShapes.get(index)?.included.includes(cmd.name)) this.dropIndex(index);
               break;
             case 'AT_AlterColumnType': {
               // Its USING may give every row a value.
