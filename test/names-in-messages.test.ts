@@ -64,7 +64,7 @@ describe('lint findings name tables as SQL writes them', () => {
     const findings = r.stdout.split('\n').filter((l) => /^002\.sql:\d+:\d+ /.test(l));
     expect(findings).toEqual([
       '002.sql:1:1 error MG201 CREATE INDEX "User_email_idx" takes a SHARE lock on "User" (no size hint: assumed large): writes wait until the index is built',
-      '002.sql:1:1 warning MG219 CREATE INDEX waits for a SHARE lock on "User" with no lock_timeout set before it in its session: while it waits behind a long query, every write to "User" queues behind it (reads go on)',
+      '002.sql:1:1 warning MG219 CREATE INDEX waits for a SHARE lock on "User" with no lock_timeout set before it in its session: while it waits behind a long query, every write to "User" queues behind it (reads go on); so does 1 later statement of this file (line 2)',
       '002.sql:2:1 error MG207 SET NOT NULL on "User"."emailAddress" scans "User" (no size hint: assumed large) while holding an ACCESS EXCLUSIVE lock',
       '002.sql:3:1 warning MG112 UPDATE over "User" (no size hint: assumed large) in one statement holds row locks on every row it touches until it commits',
       '002.sql:3:1 warning MG214 this statement updates every row of "User", overwriting "emailAddress"',

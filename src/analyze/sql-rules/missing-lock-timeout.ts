@@ -29,6 +29,8 @@ export const missingLockTimeout: StatementRule = {
     for (const l of ctx.locks) {
       if (created && tableKey(l.table) === tableKey(relationName(created))) continue;
       if (l.renamed || lockStrength(l.mode) < lockStrength('ShareLock') || isNewRelation(ctx.state, l.table)) continue;
+      // A lock the transaction holds already (an earlier statement of it took one as strong): no wait.
+      if (ctx.earlier.firstLocking(l.table, l.mode) !== undefined) continue;
       const than = strongest.length ? lockStrength(l.mode) - lockStrength(strongest[0]!.mode) : 1;
       if (than > 0) strongest = [l];
       else if (than === 0 && !strongest.some((s) => tableKey(s.table) === tableKey(l.table))) strongest.push(l);

@@ -893,18 +893,26 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
   };
   /** Findings that wait for the end of the run: the caller's (options.pending), or the file's own. */
   const pending = options.pending ?? [];
+  /** The file's MG219, and the lines of the statements after it in the session that wait unbounded too (not reported again). */
+  let firstWait: { readonly diagnostic: Diagnostic; readonly lines: number[] } | undefined;
   const record = (all: readonly Judged[], span: Span, ignores: ReadonlyMap<string, string | undefined>, related?: RelatedLocation) => {
     const judged = standingFor(all, (code) => ignores.has(code));
     for (const j of judged) {
       const near = [...(j.related ?? []).map((r) => ({ file, ...r })), ...(related ? [related] : [])];
       // One missing lock_timeout is one problem, however many statements follow it.
-      if (j.rule.code === 'MG219' && lockTimeoutReported) continue;
+      if (j.rule.code === 'MG219' && lockTimeoutReported) {
+        if (firstWait && firstWait.lines.at(-1) !== lineOfOffset(j.span.start)) firstWait.lines.push(lineOfOffset(j.span.start));
+        continue;
+      }
       const diagnostics: Diagnostic[] = j.standsAtEnd ? [] : found;
       if (j.standsAtEnd) pending.push({ diagnostics, stands: j.standsAtEnd });
       const d = withIgnores({ code: j.rule.code, severity: j.severity, file, span: j.span, message: j.message, help: j.help, ...(near.length ? { related: near } : {}) }, ignores, span);
       diagnostics.push(d);
       if (d.code === 'MG035') continue;
-      if (j.rule.code === 'MG219') lockTimeoutReported = true;
+      if (j.rule.code === 'MG219') {
+        lockTimeoutReported = true;
+        firstWait = { diagnostic: d, lines: [] };
+      }
     }
   };
   const inRollback = options.rollback === true;
@@ -1113,6 +1121,13 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
   if (transaction.open === 'explicit' && between.open !== 'tool' && transaction.begin && rules.some((r) => r.code === transactionNesting.code)) {
     const { span, line, ignores } = transaction.begin;
     record([{ rule: transactionNesting, span, ...unterminatedTransaction(line), severity: 'error' }], span, ignores);
+  }
+  // One finding for the session, which says how many statements of the file it stands for.
+  if (firstWait && firstWait.lines.length > 0) {
+    const { diagnostic, lines } = firstWait;
+    const at = found.indexOf(diagnostic);
+    const shown = lines.length > 4 ? `${lines.slice(0, 3).join(', ')}, ...` : lines.join(', ');
+    if (at !== -1) found[at] = { ...diagnostic, message: `${diagnostic.message}; so ${lines.length === 1 ? 'does 1 later statement' : `do ${lines.length} later statements`} of this file (line${lines.length === 1 ? '' : 's'} ${shown})` };
   }
   if (options.session) {
     Object.assign(options.session, {
