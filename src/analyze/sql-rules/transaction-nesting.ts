@@ -96,7 +96,7 @@ export const transactionNesting: StatementRule = {
 /** The file (or the part its tool runs on its own) ends inside the transaction it began. */
 export function unterminatedTransaction(beganAtLine: number): StatementFinding {
   return {
-    message: `the file ends inside the transaction begun at line ${beganAtLine}: nothing commits it, so when the session ends PostgreSQL rolls it back; psql still exits with 0, and a migration tool may record the migration as run`,
+    message: `the file ends inside the transaction begun at line ${beganAtLine}: nothing commits it, so when the session ends PostgreSQL rolls it back; unless a statement failed, psql exits with 0 all the same, and a migration tool may record the migration as run`,
     help: 'End the transaction with COMMIT; at the end of the file (or remove the BEGIN when the tool runs the file in a transaction of its own).',
     severity: 'error',
   };
