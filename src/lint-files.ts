@@ -383,6 +383,35 @@ export function separateHistories(files: readonly string[]): { readonly version:
 }
 
 /**
+ * The forward migrations of a folder that share their version with another (MusicBrainz's dated
+ * scripts: 20130318-foreign-keys.sql and 20130318-reduplicate-tracklists.sql), ordered among
+ * themselves by path, which may not be the order their runner takes: per folder, in the order of
+ * its first file, each shared version (as written in the first file's name) with its files. Not
+ * rollbacks (paired with their ups), Flyway's scripts (Flyway refuses two of one version),
+ * a popx split migration's parts (one migration), nor files in version folders alone.
+ */
+export function versionTies(ordered: readonly string[]): { folder: string; ties: { version: string; files: string[] }[] }[] {
+  const downs = pairedUnderscoreDowns(ordered);
+  const byFolder = new Map<string, Map<string, string[]>>();
+  for (const file of ordered) {
+    const named = describe(file, 0, underscorePairOf(file, downs));
+    if (named.rollback || named.rank !== Rank.versioned || named.version.length === 0 || named.pair.startsWith('f:') || popxSplitGroup(file) !== undefined) continue;
+    const slash = file.lastIndexOf('/');
+    const folder = slash < 0 ? '' : file.slice(0, slash);
+    const versions = byFolder.get(folder) ?? new Map<string, string[]>();
+    byFolder.set(folder, versions);
+    const key = named.version.join('.');
+    versions.set(key, [...(versions.get(key) ?? []), file]);
+  }
+  const out: { folder: string; ties: { version: string; files: string[] }[] }[] = [];
+  for (const [folder, versions] of byFolder) {
+    const ties = [...versions.values()].filter((f) => f.length > 1).map((f) => ({ version: leadingVersion.exec(baseName(f[0]!))?.[1] ?? '', files: f }));
+    if (ties.length > 0) out.push({ folder, ties });
+  }
+  return out;
+}
+
+/**
  * The files whose place migc could only guess: in each folder, the files without a version of
  * their own (`schema.sql`, `add_index.sql`), when there are several, ordered among themselves by
  * name. Not Prisma's migration.sql (Prisma runs its folders by name), Flyway's callbacks, its repeatables (run

@@ -70,6 +70,12 @@ export interface LintResult {
   readonly tables: ReadonlySet<string>;
   /** The names of the placeholders filled in, in lower case: a value given that fills none is a typo or another folder's. */
   readonly placeholdersFilled: ReadonlySet<string>;
+  /**
+   * Without a search path given (config.searchPath, --search-path): the first file that SETs one
+   * for its session (not public alone, not empty) while other files set none, so that their bare
+   * names are looked up on the connection's path, which migc takes as PostgreSQL's default.
+   */
+  readonly searchPathSetBy?: { readonly file: string; readonly path: readonly string[]; readonly others: number };
   readonly diagnostics: readonly Diagnostic[];
   readonly sources: ReadonlyMap<string, SourceText>;
 }
@@ -137,6 +143,9 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
    * so each migration after it starts with its settings, SET LOCAL included when it runs in a transaction.
    */
   let beforeEach: SessionSettings | undefined;
+  /** The path each file set for its session first (searchPathSetBy), and the forward files that set none. */
+  const pathSetBy = new Map<string, readonly string[]>();
+  const withoutPath = new Set<string>();
   for (const [i, file] of options.files.entries()) {
     const text = texts[i];
     const rollbackFile = isRollbackFile(file) || options.rollbacks?.has(file) === true || options.declaredRollbacks?.has(file) === true;
@@ -284,7 +293,9 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           ...(session && !section.rollback ? { session } : {}),
           tablesNamed: tables,
           pending,
+          ...(!section.rollback ? { onSessionSearchPath: (path: readonly string[]) => { if (!pathSetBy.has(file)) pathSetBy.set(file, path); } } : {}),
         }, state);
+        if (!section.rollback && !pathSetBy.has(file)) withoutPath.add(file);
         // A rollback of a run settles what the run made for itself: it runs after its up has been live.
         // A down of a split migration stays applied for the next down of the chain, which runs
         // another day: what it made is settled for that one (in a run, what the run made, first).
@@ -341,7 +352,12 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     files.push({ file, ok: !own.some((d) => d.severity === 'error') });
   }
   const placeholdersFilled = new Set([...renderedFiles.values()].flatMap((r) => r.replaced.map((p) => p.name.toLowerCase())));
-  return { files, tables, placeholdersFilled, diagnostics, sources };
+  // A path set for the session in the connection (beforeEachMigrate) or a run reaches the others.
+  const setters = [...pathSetBy].filter(([file, path]) => path.length > 0 && path.join(',') !== 'public' && flywayCallbackEvent(file) !== 'beforeEachMigrate');
+  for (const [file] of pathSetBy) withoutPath.delete(file);
+  const searchPathSetBy = options.config?.searchPath === undefined && !options.runTransaction && !beforeEach && setters.length > 0 && withoutPath.size > 0
+    ? { file: setters[0]![0], path: setters[0]![1], others: withoutPath.size } : undefined;
+  return { files, tables, placeholdersFilled, diagnostics, sources, ...(searchPathSetBy ? { searchPathSetBy } : {}) };
 }
 
 /** The metadata.toml of each diesel migration among the files that has one, and what it says. */

@@ -409,6 +409,21 @@ describe('migc lint', () => {
     ]);
   });
 
+  it('says on stderr when a file sets search_path for its session and others rely on the connection\'s, with the flag to give', async () => {
+    mkdirSync(join(project, 'updates'), { recursive: true });
+    writeFileSync(join(project, 'updates', '21.sql'), 'CREATE TABLE event_alias (id int);\n');
+    writeFileSync(join(project, 'updates', '27.sql'), 'SET search_path = musicbrainz, public;\nSELECT 1;\n');
+    const note = 'migc: note: updates/27.sql sets search_path to musicbrainz, public for its session, and 1 other file sets none: migc looks their bare names up on PostgreSQL\'s default path (public); if the role or the connection your runner uses sets one, say which: --search-path musicbrainz,public (or "searchPath" in migc.config.json)\n';
+    expect((await migc(['lint', 'updates'], project)).stderr).toBe(`${note}migc: linted 2 files: 0 errors, 0 warnings\n`);
+    // Given, or set by every file, or set to public alone: nothing to say.
+    expect((await migc(['lint', 'updates', '--search-path', 'musicbrainz,public'], project)).stderr).toBe('migc: linted 2 files: 0 errors, 0 warnings\n');
+    writeFileSync(join(project, 'updates', '27.sql'), 'SET search_path = public;\nSELECT 1;\n');
+    expect((await migc(['lint', 'updates'], project)).stderr).toBe('migc: linted 2 files: 0 errors, 0 warnings\n');
+    writeFileSync(join(project, 'updates', '21.sql'), 'SET search_path TO musicbrainz;\nCREATE TABLE event_alias (id int);\n');
+    writeFileSync(join(project, 'updates', '27.sql'), 'SET search_path = musicbrainz, public;\nSELECT 1;\n');
+    expect((await migc(['lint', 'updates'], project)).stderr).toBe('migc: linted 2 files: 0 errors, 0 warnings\n');
+  });
+
   it('says on stderr that Prisma\'s migration.sql wants --file-transaction when no flag is given', async () => {
     mkdirSync(join(project, 'prisma', '20240101000000_init'), { recursive: true });
     writeFileSync(join(project, 'prisma', '20240101000000_init', 'migration.sql'), 'CREATE TABLE "User" (id int PRIMARY KEY);\n');

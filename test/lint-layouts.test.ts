@@ -412,6 +412,18 @@ describe('lint over each tool\'s layout', () => {
     ]);
   });
 
+  it('files that share a version are linted in name order, with one note saying the order is a guess (MusicBrainz\'s dated scripts)', async () => {
+    const { files, layout } = await lintFolder('dated-ties');
+    expect(files).toEqual(['20130317-track.sql', '20130318-foreign-keys.sql', '20130318-reduplicate.sql', '20130319-check.sql']);
+    expect(layout.map((d) => `${d.file} ${d.code} ${d.severity} ${d.message}`)).toEqual([
+      '20130318-foreign-keys.sql MG024 info 2 files of the current folder share a version with another (20130318 in the current folder: 20130318-foreign-keys.sql, 20130318-reduplicate.sql): each tie is linted in name order, so their order is a guess',
+    ]);
+    // Not a tie: an up and its down, Flyway's scripts (Flyway refuses two of one version), a popx split migration's parts.
+    const { versionTies } = await import('../src/lint-files.js');
+    expect(versionTies(['1_a.up.sql', '1_a.down.sql', 'V1__a.sql', 'V1__b.sql', '20240101000000000001_x.up.sql', '20240101000000000002_x.up.sql'])).toEqual([]);
+    expect(versionTies(['db/1_a.sql', 'db/1_b.sql', 'db/2_c.sql', 'other/2_d.sql'])).toEqual([{ folder: 'db', ties: [{ version: '1', files: ['db/1_a.sql', 'db/1_b.sql'] }] }]);
+  });
+
   it('Flyway callbacks: beforeMigrate first, beforeEachMigrate once before the migrations, afterMigrate after the repeatables, each said in a note; those run around each statement or on errors left out with a note', async () => {
     const { files, found, layout } = await lintFolder('flyway-callbacks');
     expect(files).toEqual(['beforeMigrate.sql', 'beforeEachMigrate.sql', 'V1__init.sql', 'V2__widen_note.sql', 'R__recent_events.sql', 'afterMigrate__narrow_note.sql', 'afterMigrate__refresh_counts.sql']);

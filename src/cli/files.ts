@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { besideFolderMigrations, databaseSuffix, flywayCallbackEvent, flywayCallbacksLeftOut, isRollbackFile, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, rollbackLookingFolders, sqitchChanges, sqitchCoreSettings } from '../lint-files.js';
+import { besideFolderMigrations, databaseSuffix, flywayCallbackEvent, flywayCallbacksLeftOut, isRollbackFile, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, rollbackLookingFolders, sqitchChanges, sqitchCoreSettings, versionTies } from '../lint-files.js';
 import { shellWord } from '../util/shell.js';
 
 export class UsageError extends Error {}
@@ -184,7 +184,7 @@ function rollbackFolderHints(files: readonly string[], rollbacks: ReadonlySet<st
  * temporal-sql-tool's manifest.json is left out by the caller), so the user is told it was guessed.
  */
 function orderGuesses(ordered: readonly string[]): Diagnostic[] {
-  return orderedByName(ordered).map(({ folder, files }) => {
+  return [...versionTieNotes(ordered), ...orderedByName(ordered).map(({ folder, files }): Diagnostic => {
     const names = files.map((f) => f.slice(folder.length === 0 ? 0 : folder.length + 1));
     const listed = names.length > 4 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
     return {
@@ -192,7 +192,27 @@ function orderGuesses(ordered: readonly string[]): Diagnostic[] {
       message: `linted ${files.length} files of ${folder === '' ? 'the current folder' : `${folder}/`} in name order (${listed}): their names carry no version, so the order is a guess`,
       help: 'Nothing to do if your tool runs them in name order. If it runs them in another (a manifest, a master changelog), give them versions (001_x.sql, 002_y.sql): migc orders by the names alone.',
     };
-  });
+  })];
+}
+
+/**
+ * One note (MG024) for the migrations that share versions (versionTies), however many folders
+ * hold them: each tie is run in name order, which may not be the order the project's runner
+ * takes (Synapse's runner takes name order; a script that lists MusicBrainz's dated files does not).
+ */
+function versionTieNotes(ordered: readonly string[]): Diagnostic[] {
+  const folders = versionTies(ordered);
+  if (folders.length === 0) return [];
+  const ties = folders.flatMap((f) => f.ties.map((t) => ({ ...t, folder: f.folder })));
+  const count = ties.reduce((n, t) => n + t.files.length, 0);
+  const first = ties[0]!;
+  const names = first.files.map((f) => f.slice(first.folder.length === 0 ? 0 : first.folder.length + 1)).join(', ');
+  const where = folders.length === 1 ? (first.folder === '' ? 'the current folder' : `${first.folder}/`) : `${folders.length} folders`;
+  return [{
+    code: 'MG024', severity: 'info', file: first.files[0]!,
+    message: `${count} files of ${where} share ${ties.length === 1 ? 'a version' : `${ties.length} versions`} with another (${first.version} in ${first.folder === '' ? 'the current folder' : `${first.folder}/`}: ${names}${ties.length > 1 ? `; and ${ties.length - 1} more` : ''}): each tie is linted in name order, so their order is a guess`,
+    help: 'Nothing to do if your runner takes them in name order (golang-migrate, goose and sqlx refuse two migrations of one version). A script of your own that lists them in another order runs them so: a finding that depends on which of them ran first (a table one creates and the other uses) may then be wrong; read those with the order in mind.',
+  }];
 }
 
 /**

@@ -699,6 +699,8 @@ export interface FileAnalysisOptions extends AnalysisOptions {
   readonly rollbackChained?: boolean;
   /** A rollback: what its up made (its tables, columns, views), when lint saw the up. */
   readonly madeByUp?: MadeObjects;
+  /** Told of each SET search_path for the session (not SET LOCAL) the file makes: lint's note on the connection's path. */
+  readonly onSessionSearchPath?: (path: SearchPath) => void;
   /**
    * Where the part of the text these statements belong to starts (a dbmate or goose section, a
    * Liquibase changeset): `-- migc-ignore` comments before it are another part's.
@@ -1016,7 +1018,10 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     const pathSet = searchPathFrom(changes, options.searchPath);
     if (pathSet) {
       // SET LOCAL outside a transaction does nothing (the server warns).
-      if (!pathSet.local) sessionPath = pathSet.path;
+      if (!pathSet.local) {
+        sessionPath = pathSet.path;
+        options.onSessionSearchPath?.(pathSet.path);
+      }
       if (!pathSet.local || inTransaction) searchPath = pathSet.path;
     }
     // Within a rollback too, later statements see what earlier ones did; tentatively() (see
