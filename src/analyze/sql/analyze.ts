@@ -475,7 +475,9 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       into.analyses.set(s, analysis);
       const refusedByView = runs ? views.apply(runs, state, true).length > 0 : false;
       report(judged, undefined, refusedByView);
-      state.apply(s.ast, true);
+      // A statement refused for certain drops nothing for sure (SchemaState.goneFor).
+      const refused = refusedByView || judged.some((j) => j.refused === 'certain' && options.settings.allowances.get(step)?.has(j.rule.code) !== true);
+      state.apply(s.ast, true, refused ? { refused } : undefined);
       learnRoutines(state, s.ast, s.text, defaultSearchPath, 'CreateFunctionStmt' in s.ast ? { file: plan.file, span: s.span, ...(s.fileOffset ? { fileOffset: s.fileOffset } : {}) } : undefined);
       if (opensSchema(s.ast)) schemaKnown = false;
       if (!inTransaction) earlier = new EarlierStatements(state);
@@ -1022,7 +1024,9 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     // Within a rollback too, later statements see what earlier ones did; tentatively() (see
     // the rollback option) keeps it from later migrations.
     // Where it is, for a later statement's message about what it dropped (SchemaState.droppedBy).
-    state.apply(ast, true, block ? { inBody: true } : { file, line: lineOfOffset(span.start) });
+    // A DROP refused for certain drops nothing: what the analysis goes on as if it had dropped is not gone for sure.
+    const refused = all.some((j) => j.refused === 'certain' && !ignores.has(j.rule.code));
+    state.apply(ast, true, block ? { inBody: true } : { file, line: lineOfOffset(span.start), ...(refused ? { refused } : {}) });
     if (block) block.earlier.add({ ast, facts, locks, span, inBody: true, file });
     else if (!inTransaction) earlier = new EarlierStatements(state);
     // Where a CREATE FUNCTION is written, for its body's findings at a call (built for it only: this runs for every statement).

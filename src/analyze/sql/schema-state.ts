@@ -112,6 +112,8 @@ export interface StatementPlace {
   readonly line?: number;
   /** In a DO block or a routine's body: a branch may have skipped it. */
   readonly inBody?: boolean;
+  /** PostgreSQL refuses it (a finding says so for certain): it made nothing gone, though the analysis goes on as if it had run. */
+  readonly refused?: boolean;
 }
 
 /** The statement that made a relation or type gone (SchemaState.droppedBy). */
@@ -1216,14 +1218,14 @@ export class SchemaState implements KnownSchema {
   /**
    * The statement seen that made the relation (`what`: 'relation') or type gone, when it is gone
    * for sure and nothing since could have made it again unseen: a statement outside a DO block or
-   * a routine's body (a branch may have skipped it), and no opaque statement since (dynamic SQL
-   * may have created it again). Undefined otherwise.
+   * a routine's body (a branch may have skipped it) that PostgreSQL does not refuse, and no opaque
+   * statement since (dynamic SQL may have created it again). Undefined otherwise.
    */
   goneFor(what: 'relation' | 'type', name: string): DroppedBy | undefined {
     const gone = what === 'relation' ? this.relationGone(name) : this.typeGone(name) && !this.relationExists(name);
     if (!gone) return undefined;
     const by = this.droppedBy.get(`${what} ${tableKey(name)}`);
-    return by && !by.at?.inBody && by.opaqueCount === this.opaqueCount ? by : undefined;
+    return by && !by.at?.inBody && !by.at?.refused && by.opaqueCount === this.opaqueCount ? by : undefined;
   }
 
   hasValidatedNotNullCheck(table: string, column: string): boolean {
