@@ -76,6 +76,24 @@ const cases: Case[] = [
     refusedOtherwise: ['002_b.sql:1'],
   },
   {
+    // MusicBrainz renames each old index to the same temporary name, then drops it.
+    name: 'an index migc never saw made, renamed to a name dropped before: the name is there again',
+    files: {
+      '001_a.sql': "CREATE TABLE t (id int, c int);\nCREATE INDEX t_c ON t (c);\nDO $$ BEGIN EXECUTE 'CREATE INDEX t_unseen ON t (id)'; END $$;\n",
+      '002_b.sql': 'DROP INDEX t_c;\nALTER INDEX t_unseen RENAME TO t_c;\nDROP INDEX t_c;\n',
+    },
+    reported: [],
+  },
+  {
+    name: 'a unique constraint makes an index of a name dropped before (which it then owns: MG237)',
+    files: {
+      '001_a.sql': 'CREATE TABLE t (id int, c int);\nCREATE INDEX t_c ON t (c);\n',
+      '002_b.sql': 'DROP INDEX t_c;\nALTER TABLE t ADD CONSTRAINT t_c UNIQUE (c);\nDROP INDEX t_c;\n',
+    },
+    reported: [],
+    refusedOtherwise: ['002_b.sql:3'],
+  },
+  {
     name: 'dropped, then made again by dynamic SQL migc cannot read: not judged',
     files: {
       '001_a.sql': 'CREATE TABLE t (id int, c int);\nCREATE INDEX t_c ON t (c);\n',

@@ -105,6 +105,9 @@ export interface TableState {
   readonly droppedConstraints: Set<string>;
 }
 
+/** What ALTER ... RENAME TO and SET SCHEMA rename among relations (noteRenamedTo). */
+const renamedRelations = new Set(['OBJECT_TABLE', 'OBJECT_INDEX', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE', 'OBJECT_FOREIGN_TABLE']);
+
 /** Where a statement is, as the analysis applies it (lint; plans give none). */
 export interface StatementPlace {
   /** Its file and line (lint). */
@@ -1204,6 +1207,32 @@ export class SchemaState implements KnownSchema {
     }
   }
 
+  /**
+   * A rename (or a move to another schema) makes its new name a relation's or type's, whether or
+   * not migc saw the object it renames made (an index of an earlier migration migc never read):
+   * the name is no longer gone. So does a key, unique or exclusion constraint for its index's name.
+   */
+  private noteRenamedTo(statement: PgNode): void {
+    const [kind, body] = node(statement);
+    const names = (items: { String?: { sval?: string } }[] | undefined) => (items ?? []).map((i) => i.String?.sval ?? '?');
+    if (kind === 'RenameStmt' && body.newname) {
+      if (renamedRelations.has(body.renameType) && body.relation) this.noteDropped('relation', body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname, false);
+      if (body.renameType === 'OBJECT_TYPE' || body.renameType === 'OBJECT_DOMAIN') this.noteDropped('type', [...names(body.object?.List?.items).slice(0, -1), body.newname].join('.'), false);
+    } else if (kind === 'AlterTableStmt' || kind === 'CreateStmt') {
+      // A key, unique or exclusion constraint makes an index of its name, in the table's schema.
+      const constraints: { Constraint?: { contype?: string; conname?: string } }[] = kind === 'CreateStmt'
+        ? (body.tableElts ?? []).flatMap((e: any) => (e.Constraint ? [e] : e.ColumnDef?.constraints ?? []))
+        : (body.cmds ?? []).filter((c: any) => c.AlterTableCmd?.subtype === 'AT_AddConstraint').map((c: any) => c.AlterTableCmd.def);
+      for (const c of constraints) {
+        if (!c?.Constraint?.conname || !['CONSTR_PRIMARY', 'CONSTR_UNIQUE', 'CONSTR_EXCLUSION'].includes(c.Constraint.contype ?? '')) continue;
+        this.noteDropped('relation', body.relation?.schemaname ? `${body.relation.schemaname}.${c.Constraint.conname}` : c.Constraint.conname, false);
+      }
+    } else if (kind === 'AlterObjectSchemaStmt' && body.newschema) {
+      if (renamedRelations.has(body.objectType) && body.relation) this.noteDropped('relation', `${body.newschema}.${body.relation.relname}`, false);
+      if (body.objectType === 'OBJECT_TYPE' || body.objectType === 'OBJECT_DOMAIN') this.noteDropped('type', `${body.newschema}.${names(body.object?.List?.items).at(-1)}`, false);
+    }
+  }
+
   /** Runs `change` with what it makes gone recorded as gone this way (DroppedBy.how). */
   private goneAs(how: string, change: () => void): void {
     const was = this.goneHow;
@@ -1257,6 +1286,7 @@ export class SchemaState implements KnownSchema {
   private applyStatement(statement: PgNode, createdHere: boolean): void {
     const skipped = skippedPart(statement, this);
     if (skipped && !skipped.runs) return;
+    this.noteRenamedTo(statement);
     // What it makes without a name is read under the name PostgreSQL gives it.
     const ast = this.withGeneratedNames(skipped?.runs ?? statement);
     this.revision++;
