@@ -6,18 +6,19 @@ import { loadSqlParser, parseSql } from '../src/sql/parser.js';
 import { sqlEngines, type SqlEngine } from './sql-engines.js';
 
 /**
- * MG237 and MG238 say PostgreSQL refuses a statement. Each SQL fixture of theirs runs statement
+ * MG237, MG238 and MG244 say PostgreSQL refuses a statement. Each SQL fixture of theirs runs statement
  * by statement on PostgreSQL (PGlite, and the server of MIGC_TEST_DATABASE_URL): the statements
  * that fail are exactly those the rule reports, each with the server's reason in its message.
  */
 const rules = [
   { code: 'MG237', reason: /depend|requires it|cannot truncate a table referenced in a foreign key constraint/ },
   { code: 'MG238', reason: /column .* does not exist/ },
+  { code: 'MG244', reason: /^(index|table|view|sequence|type) ".*" does not exist/ },
 ];
 const fixtures = rules.flatMap((r) => readdirSync(`test/fixtures/rules/${r.code}`).filter((f) => f.endsWith('.sql')).sort().map((f) => ({ ...r, fixture: f, file: `test/fixtures/rules/${r.code}/${f}` })));
 
 function engineSuite(name: string, open: () => Promise<SqlEngine>) {
-  describe(`MG237's and MG238's fixtures on ${name}`, () => {
+  describe(`MG237's, MG238's and MG244's fixtures on ${name}`, () => {
     let db: SqlEngine;
     beforeAll(async () => {
       await loadSqlParser();

@@ -37,6 +37,7 @@ import { missingColumn } from './missing-column.js';
 import { newerThanTarget } from './newer-than-target.js';
 import { concurrentBuildOn14 } from './concurrent-build-bug.js';
 import { cascadeDropsUsers } from './cascade-drops-users.js';
+import { alreadyDropped } from './already-dropped.js';
 import { typeChangeNeedsUsing } from './type-change-needs-using.js';
 import { catalogWrite } from './catalog-write.js';
 
@@ -84,4 +85,5 @@ export const statementRules: readonly StatementRule[] = [
   typeChangeNeedsUsing,
   catalogWrite,
   cascadeDropsUsers,
+  alreadyDropped,
 ];

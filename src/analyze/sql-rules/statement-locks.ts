@@ -1,5 +1,6 @@
 import { lockLabel, lockStrength, type LockMode, type LockReason } from '../../sql/locks.js';
 import type { PgNode } from '../../sql/parser.js';
+import type { StatementFacts } from '../../sql/facts.js';
 import { isNewRelation, type EarlierStatement, type StatementContext, type StatementFinding } from '../sql/context.js';
 import { tableKey, type SchemaState } from '../sql/schema-state.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
@@ -183,10 +184,10 @@ function ownNames(ast: PgNode | undefined, tables: readonly string[]): string {
   const rv = (r: unknown) => quoteName(relationName(r as never));
   switch (kind) {
     case 'DropStmt': {
-      // DROP TRIGGER t ON users names [users, t]; DROP FUNCTION f(int) an ObjectWithArgs.
+      // DROP TRIGGER t ON users names [users, t]; DROP FUNCTION f(int) an ObjectWithArgs; DROP TYPE a TypeName.
       const onTable = ['OBJECT_TRIGGER', 'OBJECT_RULE', 'OBJECT_POLICY'].includes(body.removeType);
-      const each = (body.objects ?? []).map((o: { List?: { items?: Sval[] }; ObjectWithArgs?: { objname?: Sval[] } }) => {
-        const parts = (o.List?.items ?? o.ObjectWithArgs?.objname ?? []).map((i) => i.String?.sval ?? '?');
+      const each = (body.objects ?? []).map((o: { List?: { items?: Sval[] }; ObjectWithArgs?: { objname?: Sval[] }; TypeName?: { names?: Sval[] } }) => {
+        const parts = (o.List?.items ?? o.ObjectWithArgs?.objname ?? o.TypeName?.names ?? []).map((i) => i.String?.sval ?? '?');
         return onTable && parts.length > 1 ? `${quoteIdent(parts[parts.length - 1]!)} ON ${quoteName(parts.slice(0, -1).join('.'))}` : quoteName(parts.join('.'));
       });
       return each.length ? ` ${capped(each)}` : '';
@@ -214,15 +215,20 @@ function capped(names: readonly string[]): string {
  * CREATE INDEX ON "users") and, in a file, its line; `also`, more said of it in the same parentheses.
  */
 export function statementNamed(ctx: StatementContext, by: EarlierStatement, also?: string): string {
-  const command = by.facts.command === 'LOCK' ? 'LOCK TABLE' : by.facts.command;
-  const names = ownNames(by.ast, by.facts.tables);
-  // ALTER TABLE "t" ADD COLUMN, ALTER MATERIALIZED VIEW "v" RENAME: the name after the relation's kind.
-  const alter = /^ALTER (MATERIALIZED VIEW|FOREIGN TABLE|TABLE|VIEW|INDEX|SEQUENCE)\b/.exec(command);
-  const named = alter && names ? `${alter[0]}${names}${command.slice(alter[0].length)}` : `${command}${names}`;
+  const named = commandNamed(by.ast, by.facts);
   // A statement of an earlier file of the run (one transaction over several files) says which.
   const elsewhere = by.file !== undefined && ctx.file !== undefined && by.file !== ctx.file ? ` of ${by.file.slice(by.file.lastIndexOf('/') + 1)}` : '';
   const notes = [...(ctx.lineOf ? [`line ${ctx.lineOf(by.span.start, by.file)}${elsewhere}`] : []), ...(also ? [also] : [])];
   return notes.length ? `${named} (${notes.join('; ')})` : named;
+}
+
+/** A statement's command with the relation it names: ALTER TABLE "t" DROP COLUMN, DROP INDEX "i". */
+export function commandNamed(ast: PgNode | undefined, facts: StatementFacts): string {
+  const command = facts.command === 'LOCK' ? 'LOCK TABLE' : facts.command;
+  const names = ownNames(ast, facts.tables);
+  // ALTER TABLE "t" ADD COLUMN, ALTER MATERIALIZED VIEW "v" RENAME: the name after the relation's kind.
+  const alter = /^ALTER (MATERIALIZED VIEW|FOREIGN TABLE|TABLE|VIEW|INDEX|SEQUENCE)\b/.exec(command);
+  return alter && names ? `${alter[0]}${names}${command.slice(alter[0].length)}` : `${command}${names}`;
 }
 
 /**

@@ -315,13 +315,13 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
     const parsed = parseSql(plan.baseline.sql);
     if (parsed.ok) {
       schemaKnown = true;
-      const learn = (ast: PgNode, text: string) => {
+      const learn = (ast: PgNode, text: string, inBody = false) => {
         // A baseline that uses a type it does not create is not the whole schema (nor loads on its own).
         if (schemaKnown && (opensSchema(ast) || unknownTypes(ast, state).length > 0)) schemaKnown = false;
         // What IF [NOT] EXISTS skips teaches the views nothing (the state leaves it out itself).
         const skipped = skippedPart(ast, state);
         if (!skipped || skipped.runs) views.apply(skipped?.runs ?? ast, state, true);
-        state.apply(ast, false);
+        state.apply(ast, false, inBody ? { inBody } : undefined);
         learnRoutines(state, ast, text, defaultSearchPath);
         if (node(ast)[0] !== 'DoStmt') return;
         const block = blockStatements(ast, text, { start: 0, end: 0 });
@@ -329,7 +329,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
           schemaKnown = false;
           state.noteOpaque();
         }
-        for (const b of block?.statements ?? []) learn(b.ast, b.text);
+        for (const b of block?.statements ?? []) learn(b.ast, b.text, true);
       };
       for (const s of parsed.statements) learn(s.ast, s.text);
     }
@@ -443,7 +443,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         report(context.inFunction ? firstTime(bodyFindings, judged, b.text) : judged, related(inside), refusedByView);
         inner.push(analysisOf(runs, locks));
         const { effect } = inner[inner.length - 1]!;
-        state.apply(b.ast, true);
+        state.apply(b.ast, true, { inBody: true });
         learnRoutines(state, b.ast, b.text, defaultSearchPath, 'CreateFunctionStmt' in b.ast ? { file: plan.file, span: b.span, ...(b.fileOffset ? { fileOffset: b.fileOffset } : {}) } : undefined);
         if (opensSchema(b.ast)) schemaKnown = false;
         earlier.add({ ast: b.ast, facts, locks, span: b.span, effect, inBody: true });
@@ -475,7 +475,9 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       into.analyses.set(s, analysis);
       const refusedByView = runs ? views.apply(runs, state, true).length > 0 : false;
       report(judged, undefined, refusedByView);
-      state.apply(s.ast, true);
+      // A statement refused for certain drops nothing for sure (SchemaState.goneFor).
+      const refused = refusedByView || judged.some((j) => j.refused === 'certain' && options.settings.allowances.get(step)?.has(j.rule.code) !== true);
+      state.apply(s.ast, true, refused ? { refused } : undefined);
       learnRoutines(state, s.ast, s.text, defaultSearchPath, 'CreateFunctionStmt' in s.ast ? { file: plan.file, span: s.span, ...(s.fileOffset ? { fileOffset: s.fileOffset } : {}) } : undefined);
       if (opensSchema(s.ast)) schemaKnown = false;
       if (!inTransaction) earlier = new EarlierStatements(state);
@@ -1026,7 +1028,10 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     }
     // Within a rollback too, later statements see what earlier ones did; tentatively() (see
     // the rollback option) keeps it from later migrations.
-    state.apply(ast, true);
+    // Where it is, for a later statement's message about what it dropped (SchemaState.droppedBy).
+    // A DROP refused for certain drops nothing: what the analysis goes on as if it had dropped is not gone for sure.
+    const refused = all.some((j) => j.refused === 'certain' && !ignores.has(j.rule.code));
+    state.apply(ast, true, block ? { inBody: true } : { file, line: lineOfOffset(span.start), ...(refused ? { refused } : {}) });
     if (block) block.earlier.add({ ast, facts, locks, span, inBody: true, file });
     else if (!inTransaction) earlier = new EarlierStatements(state);
     // Where a CREATE FUNCTION is written, for its body's findings at a call (built for it only: this runs for every statement).

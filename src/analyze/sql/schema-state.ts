@@ -8,6 +8,7 @@ import { sequenceDraws, type SequenceDraws } from './sequence-draws.js';
 import { applyChange, changeTargets, drawnSequences, freshPosition, identityPosition, sameRelation, sequenceChanges, type SequencePosition } from './sequence-position.js';
 import { skippedPart, type KnownSchema } from './skips.js';
 import { node } from '../../sql/node.js';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
 import { generatedNames, withNames, type NamesTaken } from '../../sql/generated-names.js';
 
 export type Volatility = 'immutable' | 'stable' | 'volatile';
@@ -102,6 +103,30 @@ export interface TableState {
   readonly droppedColumns: Set<string>;
   /** Constraints a statement seen dropped (or renamed away, or dropped with their column), by name: gone for sure. */
   readonly droppedConstraints: Set<string>;
+}
+
+/** What ALTER ... RENAME TO and SET SCHEMA rename among relations (noteRenamedTo). */
+const renamedRelations = new Set(['OBJECT_TABLE', 'OBJECT_INDEX', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_SEQUENCE', 'OBJECT_FOREIGN_TABLE']);
+
+/** Where a statement is, as the analysis applies it (lint; plans give none). */
+export interface StatementPlace {
+  /** Its file and line (lint). */
+  readonly file?: string;
+  readonly line?: number;
+  /** In a DO block or a routine's body: a branch may have skipped it. */
+  readonly inBody?: boolean;
+  /** PostgreSQL refuses it (a finding says so for certain): it made nothing gone, though the analysis goes on as if it had run. */
+  readonly refused?: boolean;
+}
+
+/** The statement that made a relation or type gone (SchemaState.droppedBy). */
+export interface DroppedBy {
+  readonly statement: PgNode;
+  readonly at?: StatementPlace;
+  /** The state's opaqueCount then: an opaque statement since may have made it again. */
+  readonly opaqueCount: number;
+  /** How, when not by its own name: "dropped it with column "e"", "renamed it to "u"". Undefined: "dropped it". */
+  readonly how?: string;
 }
 
 export interface KeyConstraint {
@@ -322,6 +347,15 @@ export class SchemaState implements KnownSchema {
    * sure, so DROP ... IF EXISTS of them does nothing. A name never seen is not in it: unknown.
    */
   readonly dropped = new Set<string>();
+  /**
+   * For each key of `dropped`: the statement that made it gone, where it is, and how (DroppedBy).
+   * A DROP without IF EXISTS of such a name is refused (MG244).
+   */
+  readonly droppedBy = new Map<string, DroppedBy>();
+  /** The statement apply() is learning from, and where it is: what noteDropped() records. */
+  private applying: { readonly statement: PgNode; readonly at?: StatementPlace } | undefined;
+  /** How the statement being applied makes a relation or type gone, when not by its name (DroppedBy.how). */
+  private goneHow: string | undefined;
   /** Undo actions of the changes made inside tentatively(), newest last; undefined outside. */
   private journal: (() => void)[] | undefined;
   /** Keys of tables set or deleted, in order: what may have changed whether a table is new. */
@@ -1163,8 +1197,64 @@ export class SchemaState implements KnownSchema {
 
   /** A relation or type is gone under this name ("relation t", "type t"), or there again. */
   private noteDropped(what: 'relation' | 'type', name: string, gone: boolean): void {
-    if (gone) this.addTo(this.dropped, `${what} ${tableKey(name)}`);
-    else this.deleteFrom(this.dropped, `${what} ${tableKey(name)}`);
+    const key = `${what} ${tableKey(name)}`;
+    if (gone) {
+      this.addTo(this.dropped, key);
+      if (this.applying) this.setIn(this.droppedBy, key, { ...this.applying, opaqueCount: this.opaqueCount, ...(this.goneHow !== undefined ? { how: this.goneHow } : {}) });
+    } else {
+      this.deleteFrom(this.dropped, key);
+      if (this.droppedBy.has(key)) this.deleteIn(this.droppedBy, key);
+    }
+  }
+
+  /**
+   * A rename (or a move to another schema) makes its new name a relation's or type's, whether or
+   * not migc saw the object it renames made (an index of an earlier migration migc never read):
+   * the name is no longer gone. So does a key, unique or exclusion constraint for its index's name.
+   */
+  private noteRenamedTo(statement: PgNode): void {
+    const [kind, body] = node(statement);
+    const names = (items: { String?: { sval?: string } }[] | undefined) => (items ?? []).map((i) => i.String?.sval ?? '?');
+    if (kind === 'RenameStmt' && body.newname) {
+      if (renamedRelations.has(body.renameType) && body.relation) this.noteDropped('relation', body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname, false);
+      if (body.renameType === 'OBJECT_TYPE' || body.renameType === 'OBJECT_DOMAIN') this.noteDropped('type', [...names(body.object?.List?.items).slice(0, -1), body.newname].join('.'), false);
+    } else if (kind === 'AlterTableStmt' || kind === 'CreateStmt') {
+      // A key, unique or exclusion constraint makes an index of its name, in the table's schema.
+      const constraints: { Constraint?: { contype?: string; conname?: string } }[] = kind === 'CreateStmt'
+        ? (body.tableElts ?? []).flatMap((e: any) => (e.Constraint ? [e] : e.ColumnDef?.constraints ?? []))
+        : (body.cmds ?? []).filter((c: any) => c.AlterTableCmd?.subtype === 'AT_AddConstraint').map((c: any) => c.AlterTableCmd.def);
+      for (const c of constraints) {
+        if (!c?.Constraint?.conname || !['CONSTR_PRIMARY', 'CONSTR_UNIQUE', 'CONSTR_EXCLUSION'].includes(c.Constraint.contype ?? '')) continue;
+        this.noteDropped('relation', body.relation?.schemaname ? `${body.relation.schemaname}.${c.Constraint.conname}` : c.Constraint.conname, false);
+      }
+    } else if (kind === 'AlterObjectSchemaStmt' && body.newschema) {
+      if (renamedRelations.has(body.objectType) && body.relation) this.noteDropped('relation', `${body.newschema}.${body.relation.relname}`, false);
+      if (body.objectType === 'OBJECT_TYPE' || body.objectType === 'OBJECT_DOMAIN') this.noteDropped('type', `${body.newschema}.${names(body.object?.List?.items).at(-1)}`, false);
+    }
+  }
+
+  /** Runs `change` with what it makes gone recorded as gone this way (DroppedBy.how). */
+  private goneAs(how: string, change: () => void): void {
+    const was = this.goneHow;
+    this.goneHow = how;
+    try {
+      change();
+    } finally {
+      this.goneHow = was;
+    }
+  }
+
+  /**
+   * The statement seen that made the relation (`what`: 'relation') or type gone, when it is gone
+   * for sure and nothing since could have made it again unseen: a statement outside a DO block or
+   * a routine's body (a branch may have skipped it) that PostgreSQL does not refuse, and no opaque
+   * statement since (dynamic SQL may have created it again). Undefined otherwise.
+   */
+  goneFor(what: 'relation' | 'type', name: string): DroppedBy | undefined {
+    const gone = what === 'relation' ? this.relationGone(name) : this.typeGone(name) && !this.relationExists(name);
+    if (!gone) return undefined;
+    const by = this.droppedBy.get(`${what} ${tableKey(name)}`);
+    return by && !by.at?.inBody && !by.at?.refused && by.opaqueCount === this.opaqueCount ? by : undefined;
   }
 
   hasValidatedNotNullCheck(table: string, column: string): boolean {
@@ -1175,10 +1265,20 @@ export class SchemaState implements KnownSchema {
    * Learns from a statement that has run (baseline) or will run before the next one: from what
    * PostgreSQL does of it, without what IF [NOT] EXISTS skips (src/analyze/sql/skips.ts).
    */
-  apply(statement: PgNode, createdHere: boolean): void {
+  apply(statement: PgNode, createdHere: boolean, at?: StatementPlace): void {
+    // A statement applied from within another (a RENAME of a materialized view) is that one's.
+    const outer = this.applying;
+    if (!outer) this.applying = { statement, ...(at ? { at } : {}) };
     try {
-      this.applyStatement(statement, createdHere);
+      const [kind, body] = node(statement);
+      // What a rename or a move to another schema takes away is under its old name.
+      const how = kind === 'RenameStmt' && body.newname ? `renamed it to ${quoteIdent(body.newname)}`
+        : kind === 'AlterObjectSchemaStmt' && body.newschema ? `moved it to schema ${quoteIdent(body.newschema)}`
+          : undefined;
+      if (how !== undefined && !outer) this.goneAs(how, () => this.applyStatement(statement, createdHere));
+      else this.applyStatement(statement, createdHere);
     } finally {
+      if (!outer) this.applying = undefined;
       this.revision++;
     }
   }
@@ -1186,6 +1286,7 @@ export class SchemaState implements KnownSchema {
   private applyStatement(statement: PgNode, createdHere: boolean): void {
     const skipped = skippedPart(statement, this);
     if (skipped && !skipped.runs) return;
+    this.noteRenamedTo(statement);
     // What it makes without a name is read under the name PostgreSQL gives it.
     const ast = this.withGeneratedNames(skipped?.runs ?? statement);
     this.revision++;
@@ -1346,9 +1447,11 @@ export class SchemaState implements KnownSchema {
                   this.addTo(table.droppedConstraints, conName);
                 }
               }
-              if (this.indexColumns.involves(cmd.name)) for (const index of this.indexesOn.get(table.name) ?? []) if (this.indexColumns.get(index)?.includes(cmd.name)) this.dropIndex(index);
-              // So do those that only INCLUDE it (checked on PostgreSQL 15).
-              if (this.indexShapes.involves(cmd.name)) for (const index of this.indexesOn.get(table.name) ?? []) if (this.indexShapes.get(index)?.included.includes(cmd.name)) this.dropIndex(index);
+              this.goneAs(`dropped it with column ${quoteIdent(cmd.name)}`, () => {
+                if (this.indexColumns.involves(cmd.name)) for (const index of this.indexesOn.get(table.name) ?? []) if (this.indexColumns.get(index)?.includes(cmd.name)) this.dropIndex(index);
+                // So do those that only INCLUDE it (checked on PostgreSQL 15).
+                if (this.indexShapes.involves(cmd.name)) for (const index of this.indexesOn.get(table.name) ?? []) if (this.indexShapes.get(index)?.included.includes(cmd.name)) this.dropIndex(index);
+              });
               break;
             case 'AT_AlterColumnType': {
               // Its USING may give every row a value.
@@ -1593,7 +1696,9 @@ export class SchemaState implements KnownSchema {
             this.deleteTable(key);
             // CASCADE drops the foreign keys of other tables that point at it; its indexes go with it.
             this.dropReferencing(key, () => true);
-            for (const index of this.indexesOn.get(key) ?? []) this.dropIndex(index);
+            this.goneAs(`dropped it with its table ${quoteName(key)}`, () => {
+              for (const index of this.indexesOn.get(key) ?? []) this.dropIndex(index);
+            });
           }
         } else if (body.removeType === 'OBJECT_INDEX') {
           for (const o of body.objects ?? []) {
@@ -1656,7 +1761,7 @@ export class SchemaState implements KnownSchema {
           for (const o of body.objects ?? []) {
             // CASCADE drops the indexes and triggers that use it (without, the statement fails).
             for (const user of this.usersOfFunction(dotted(o.ObjectWithArgs?.objname))) {
-              if (user.kind === 'index') this.dropIndex(user.key);
+              if (user.kind === 'index') this.goneAs(`dropped it with function ${quoteName(dotted(o.ObjectWithArgs?.objname))} (CASCADE)`, () => this.dropIndex(user.key));
               else this.deleteFrom(this.table(user.table)!.triggers, user.name);
             }
             this.deleteIn(this.functions, dotted(o.ObjectWithArgs?.objname));

@@ -1,0 +1,75 @@
+import { node, relationName } from './ast.js';
+import type { PgNode } from '../../sql/parser.js';
+import type { StatementRule } from '../sql/context.js';
+import { statementFacts } from '../../sql/facts.js';
+import { quoteName } from '../../sql/quote.js';
+import { commandNamed } from './statement-locks.js';
+import type { DroppedBy } from '../sql/schema-state.js';
+
+/** What DROP names, and the word PostgreSQL's error uses for it ("index "t_e" does not exist"). */
+const dropped: Record<string, { what: 'relation' | 'type'; word: string; keyword: string }> = {
+  OBJECT_TABLE: { what: 'relation', word: 'table', keyword: 'TABLE' },
+  OBJECT_INDEX: { what: 'relation', word: 'index', keyword: 'INDEX' },
+  OBJECT_VIEW: { what: 'relation', word: 'view', keyword: 'VIEW' },
+  OBJECT_MATVIEW: { what: 'relation', word: 'materialized view', keyword: 'MATERIALIZED VIEW' },
+  OBJECT_SEQUENCE: { what: 'relation', word: 'sequence', keyword: 'SEQUENCE' },
+  OBJECT_TYPE: { what: 'type', word: 'type', keyword: 'TYPE' },
+  OBJECT_DOMAIN: { what: 'type', word: 'type', keyword: 'DOMAIN' },
+};
+
+/**
+ * A DROP (without IF EXISTS) of a relation, index or type an earlier statement seen made gone for
+ * sure: dropped by name, along with something else (DROP COLUMN takes the indexes on or
+ * INCLUDEing the column, DROP TABLE its indexes), or renamed away, and nothing created since.
+ * PostgreSQL refuses it ("index "t_e" does not exist"). DROP ... IF EXISTS skips it with a NOTICE
+ * (src/analyze/sql/skips.ts). Not judged where the drop before was in a DO block or a routine's
+ * body (a branch may have skipped it), after an opaque statement (dynamic SQL may have made the
+ * name again), nor in a down file of its own against what other files dropped: some tools run it
+ * at another point of the history than right after its up (MG238's reasoning).
+ */
+export const alreadyDropped: StatementRule = {
+  code: 'MG244',
+  name: 'already-dropped',
+  summary: 'A DROP (without IF EXISTS) of a table, index, view, sequence or type an earlier statement already dropped, by name or with something else (DROP COLUMN takes its indexes, DROP TABLE its indexes), or renamed away, and nothing created since: PostgreSQL refuses it.',
+  severity: 'error',
+  kinds: ['DropStmt'],
+  check(ctx, report) {
+    if (ctx.inDoBlock) return;
+    const [, body] = node(ctx.ast);
+    const kind = dropped[body.removeType as string];
+    if (!kind || body.missing_ok) return;
+    const parts = (o: any): string[] => (kind.what === 'type' ? o.TypeName?.names : o.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
+    // PostgreSQL stops at the first name that is not there.
+    for (const o of body.objects ?? []) {
+      const name = parts(o).join('.');
+      const by = ctx.state.goneFor(kind.what, name);
+      if (!by) continue;
+      if (ctx.rollbackFile && (by.at?.file === undefined || by.at.file !== ctx.file)) return;
+      report({
+        refused: 'certain',
+        message: `PostgreSQL refuses this statement: ${kind.word} ${quoteName(name)} does not exist: ${dropper(by, ctx.file)} ${by.how ?? 'dropped it'}, and no statement since made it again`,
+        help: `Leave out the DROP of ${quoteName(name)}: it is gone already. Where the migration may run when it is still there (a database the earlier migrations did not reach), write DROP ${kind.keyword} IF EXISTS.`,
+      });
+      return;
+    }
+  },
+};
+
+/** The statement that made it gone, and where it is: "ALTER TABLE t DROP COLUMN (line 2)". */
+function dropper(by: DroppedBy, file: string | undefined): string {
+  const named = renamed(by.statement) ?? commandNamed(by.statement, statementFacts(by.statement));
+  const elsewhere = by.at?.file !== undefined && by.at.file !== file ? ` of ${by.at.file.slice(by.at.file.lastIndexOf('/') + 1)}` : '';
+  return by.at?.line !== undefined ? `${named} (line ${by.at.line}${elsewhere})` : named;
+}
+
+/** What renames an index or a type, which the statement's facts name only RENAME: "ALTER INDEX "i" RENAME". */
+function renamed(statement: PgNode): string | undefined {
+  const [kind, body] = node(statement);
+  if (kind !== 'RenameStmt') return undefined;
+  const word = renameWords[body.renameType as string];
+  if (word === undefined) return undefined;
+  const parts: string[] = body.relation ? relationName(body.relation).split('.') : (body.object?.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
+  return `ALTER ${word} ${quoteName(parts.join('.'))} RENAME`;
+}
+
+const renameWords: Record<string, string> = { OBJECT_INDEX: 'INDEX', OBJECT_TYPE: 'TYPE', OBJECT_DOMAIN: 'DOMAIN' };
