@@ -1,10 +1,12 @@
 import { assumeRowsFlag, isLarge, sizeHintKey, sizeNote, type StatementRule } from '../sql/context.js';
 import { largeTableRows } from '../tables.js';
-import { fewRowsWhere, isCatalogTable, isOneBatch, targetsFewRows } from './ast.js';
+import { fewRowsWhere, filteredRelation, isCatalogTable, isOneBatch, node, pinnedColumns, targetsFewRows } from './ast.js';
+import type { TableState } from '../sql/schema-state.js';
+import type { PgNode } from '../../sql/parser.js';
 import { walkedTable } from '../../sql/batch.js';
 import { relationName } from '../../sql/facts.js';
 import { formatCount } from '../../util/numbers.js';
-import { quoteName } from '../../sql/quote.js';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 /**
  * One UPDATE or DELETE over a large table holds row locks, bloats and lags replicas: batch it.
@@ -28,10 +30,24 @@ export const unbatchedDataChange: StatementRule = {
     }
     if (!change || (change.kind !== 'update' && change.kind !== 'delete') || ctx.batched) return;
     if (ctx.state.isNew(change.table) || !isLarge(ctx, change.table) || isCatalogTable(change.table)) return;
-    const unique = ctx.state.table(change.table)?.uniqueColumns ?? new Set<string>();
+    const table = ctx.state.table(change.table);
+    const unique = table?.uniqueColumns ?? new Set<string>();
     // A few rows by key, or one batch of a loop the file's author wrote: not one big change.
     if (targetsFewRows(ctx.ast, unique) || isOneBatch(ctx.ast, unique)) return;
     const verb = change.kind === 'update' ? 'Update' : 'Delete';
+    // A table migc knows nothing of (no size hint, keys never seen: an upgrade folder without its
+    // create scripts) changed where one column equals constants: a point change by a key migc has
+    // not seen (Flowable's `update ACT_GE_PROPERTY set VALUE_ = '7.1' where NAME_ = 'schema.version'`),
+    // far more likely than a backfill by a column of few values. A note says what it was taken for.
+    const point = !keysKnown(table) && ctx.rows(change.table) === undefined ? pointColumn(ctx.ast) : undefined;
+    if (point !== undefined) {
+      report({
+        severity: 'info',
+        message: `${change.kind.toUpperCase()} of ${quoteName(change.table)} by constant values of ${quoteIdent(point)} is taken for a change of a few rows by key (migc has not seen the keys of ${quoteName(change.table)})`,
+        help: `If ${quoteIdent(point)} is not a key of ${quoteName(change.table)} and the statement touches many rows, ${verb.toLowerCase()} in batches by key range, committing after each (for example 10,000 rows at a time). migc reads a table's keys from its CREATE TABLE, or an ALTER TABLE ... ADD PRIMARY KEY, ${ctx.mode === 'lint' ? 'among the files it lints' : 'in the plan or its baseline'}; given the table's size (${ctx.mode === 'lint' ? assumeRowsFlag(change.table, 'N') : `tables: { ${sizeHintKey(change.table)}: { rows: N } }`}), it judges the statement by that size instead.`,
+      });
+      return;
+    }
     const small = () => `say so in tables: { ${sizeHintKey(change.table)}: { rows: N } } (under ${formatCount(largeTableRows)} is small)`;
     // In a DO block's loop the rows add up pass after pass, in the block's one transaction; in a
     // function's loop, or a function called for each row, in the caller's.
@@ -48,6 +64,24 @@ export const unbatchedDataChange: StatementRule = {
     });
   },
 };
+
+/**
+ * Whether migc knows a table's keys: from its CREATE TABLE (not one that borrows columns with
+ * LIKE, INHERITS or PARTITION OF, nor CREATE TABLE AS), or from a primary key added to it.
+ */
+function keysKnown(table: TableState | undefined): boolean {
+  return table !== undefined && (!table.partial || [...table.keyConstraints.values()].some((k) => k.primary));
+}
+
+/**
+ * The column an UPDATE's or DELETE's WHERE pins to constants (pinnedColumns), if any: written
+ * unqualified, it is the changed table's only when no other relation is joined (FROM, USING).
+ */
+function pointColumn(ast: PgNode): string | undefined {
+  const relation = filteredRelation(ast);
+  if (!relation) return undefined;
+  return pinnedColumns(node(ast)[1].whereClause, relation).find((c) => c.qualified || !relation.joined)?.column;
+}
 
 /** An INSERT ... SELECT that copies a large table in one statement (plans only). */
 const copyCheck: StatementRule['check'] = (ctx, report) => {
