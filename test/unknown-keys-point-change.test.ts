@@ -109,10 +109,14 @@ describe('MG112 by what migc knows of the table', () => {
     expect(await mg112({ '1.sql': 'CREATE TABLE act_ge_property (name_ varchar(64), value_ varchar(300));\n', '2.sql': bump })).toEqual(['2.sql warning']);
   });
 
-  it('known only from ALTER TABLE: its keys are unknown until a primary key is added', async () => {
-    const altered = { '1.sql': 'ALTER TABLE act_ge_property ADD COLUMN rev_ integer;\n' };
-    expect(await mg112({ ...altered, '2.sql': bump })).toEqual(['2.sql info']);
-    const keyed = { '1.sql': 'ALTER TABLE act_ge_property ADD CONSTRAINT act_ge_property_pk PRIMARY KEY (id_);\n' };
-    expect(await mg112({ ...keyed, '2.sql': bump })).toEqual(['2.sql warning']);
+  it('a table the files alter, keys unknown: still a warning; a column compared with true or false is no key', async () => {
+    // Dataverse: dvobject, made by the application's ORM, altered by the migrations; protocol has two values.
+    const altered = { '1.sql': 'ALTER TABLE dvobject ADD COLUMN separator varchar(255);\n' };
+    expect(await mg112({ ...altered, '2.sql': "UPDATE dvobject SET separator = '/' WHERE protocol = 'doi' OR protocol = 'hdl';\n" })).toEqual(['2.sql warning']);
+    // Camunda 6.2 to 7.0: flags.
+    expect(await mg112({ '1.sql': 'UPDATE act_ru_execution e SET is_active_ = false WHERE e.is_scope_ = true;\n' })).toEqual(['1.sql warning']);
+    expect(await mg112({ '1.sql': "UPDATE act_ru_execution SET is_active_ = false WHERE is_scope_ IN ('t'::boolean);\n" })).toEqual(['1.sql warning']);
+    // Another column pinned to a constant may still be the key.
+    expect(await mg112({ '1.sql': "UPDATE act_ru_execution SET is_active_ = false WHERE is_scope_ = true AND id_ = 'e1';\n" })).toEqual(['1.sql info']);
   });
 });

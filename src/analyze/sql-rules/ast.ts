@@ -55,10 +55,11 @@ export interface FilteredRelation {
   readonly joined: boolean;
 }
 
-/** A column of the filtered relation pinned to constants, and whether it was written qualified (t.col). */
+/** A column of the filtered relation pinned to constants, whether it was written qualified (t.col), and the constants. */
 interface PinnedColumn {
   readonly column: string;
   readonly qualified: boolean;
+  readonly values: readonly unknown[];
 }
 
 /**
@@ -68,7 +69,7 @@ interface PinnedColumn {
  * the filtered relation's, and is left out.
  */
 export function pinnedColumns(where: any, relation?: FilteredRelation): PinnedColumn[] {
-  const column = (n: any): PinnedColumn | undefined => {
+  const column = (n: any): Omit<PinnedColumn, 'values'> | undefined => {
     const fields: any[] = n?.ColumnRef?.fields ?? [];
     const name = fields[fields.length - 1]?.String?.sval;
     if (name === undefined) return undefined;
@@ -76,31 +77,21 @@ export function pinnedColumns(where: any, relation?: FilteredRelation): PinnedCo
     if (relation && qualifier !== undefined && !relation.names.has(qualifier)) return undefined;
     return { column: name, qualified: qualifier !== undefined };
   };
-  const constantArray = (n: any): boolean =>
-    n?.A_ArrayExpr ? (n.A_ArrayExpr.elements ?? []).every(isConstantValue) : isConstantValue(n);
+  const to = (col: Omit<PinnedColumn, 'values'> | undefined, values: unknown[]): PinnedColumn | undefined =>
+    col && values.every(isConstantValue) ? { ...col, values } : undefined;
   /** The one column a condition pins to constants, if it does. */
   const pinned = (e: any): PinnedColumn | undefined => {
     if (e?.BoolExpr?.boolop === 'OR_EXPR') {
       const each = (e.BoolExpr.args as any[]).map(pinned);
       const first = each[0];
-      return first && each.every((c) => c?.column === first.column && c.qualified === first.qualified) ? first : undefined;
+      if (!first || !each.every((c) => c?.column === first.column && c.qualified === first.qualified)) return undefined;
+      return { ...first, values: each.flatMap((c) => c!.values) };
     }
     const a = e?.A_Expr;
     if (!a || a.name?.[0]?.String?.sval !== '=') return undefined;
-    if (a.kind === 'AEXPR_OP') {
-      const left = column(a.lexpr);
-      if (left && isConstantValue(a.rexpr)) return left;
-      const right = column(a.rexpr);
-      return right && isConstantValue(a.lexpr) ? right : undefined;
-    }
-    if (a.kind === 'AEXPR_IN') {
-      const col = column(a.lexpr);
-      return col && (a.rexpr?.List?.items ?? []).every(isConstantValue) ? col : undefined;
-    }
-    if (a.kind === 'AEXPR_OP_ANY') {
-      const col = column(a.lexpr);
-      return col && constantArray(a.rexpr) ? col : undefined;
-    }
+    if (a.kind === 'AEXPR_OP') return to(column(a.lexpr), [a.rexpr]) ?? to(column(a.rexpr), [a.lexpr]);
+    if (a.kind === 'AEXPR_IN') return to(column(a.lexpr), a.rexpr?.List?.items ?? []);
+    if (a.kind === 'AEXPR_OP_ANY') return to(column(a.lexpr), a.rexpr?.A_ArrayExpr ? a.rexpr.A_ArrayExpr.elements ?? [] : [a.rexpr]);
     return undefined;
   };
   const conjuncts = (e: any): any[] => (e?.BoolExpr?.boolop === 'AND_EXPR' ? e.BoolExpr.args.flatMap(conjuncts) : [e]);
