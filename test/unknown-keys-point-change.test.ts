@@ -96,6 +96,16 @@ describe('MG112 by what migc knows of the table', () => {
     expect(await mg112({ '1.sql': bump })).toEqual(['1.sql info']);
   });
 
+  it('a down migration\'s note says it is a rollback', async () => {
+    await loadSqlParser();
+    const files = { '1_bump.up.sql': bump, '1_bump.down.sql': bump.replace('7.0', '6.8') };
+    const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+    expect(result.diagnostics.filter((d) => d.code === 'MG112').map((d) => `${d.file} ${d.severity} ${d.message}`)).toEqual([
+      '1_bump.up.sql info UPDATE of act_ge_property by constant values of name_ is taken for a change of a few rows by key (migc has not seen the keys of act_ge_property)',
+      '1_bump.down.sql info UPDATE of act_ge_property by constant values of name_ (a rollback) is taken for a change of a few rows by key (migc has not seen the keys of act_ge_property)',
+    ]);
+  });
+
   it('a size given: judged by it, a warning when large and nothing when small', async () => {
     expect(await mg112({ '1.sql': bump }, 5_000_000)).toEqual(['1.sql warning']);
     expect(await mg112({ '1.sql': bump }, 10)).toEqual([]);

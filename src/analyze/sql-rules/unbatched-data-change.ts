@@ -45,7 +45,7 @@ export const unbatchedDataChange: StatementRule = {
     if (point !== undefined) {
       report({
         severity: 'info',
-        message: `${change.kind.toUpperCase()} of ${quoteName(change.table)} by constant values of ${quoteIdent(point)} is taken for a change of a few rows by key (migc has not seen the keys of ${quoteName(change.table)})`,
+        message: `${change.kind.toUpperCase()} of ${quoteName(change.table)} by constant values of ${quoteIdent(point)}${ctx.inRollback ? ' (a rollback)' : ''} is taken for a change of a few rows by key (migc has not seen the keys of ${quoteName(change.table)})`,
         help: `If ${quoteIdent(point)} is not a key of ${quoteName(change.table)} and the statement touches many rows, ${verb.toLowerCase()} in batches by key range, committing after each (for example 10,000 rows at a time). migc reads a table's keys from its CREATE TABLE ${ctx.mode === 'lint' ? 'among the files it lints' : 'in the plan or its baseline'}; given the table's size (${ctx.mode === 'lint' ? assumeRowsFlag(change.table, 'N') : `tables: { ${sizeHintKey(change.table)}: { rows: N } }`}), it judges the statement by that size instead.`,
       });
       return;
