@@ -30,33 +30,89 @@ export function createdView(ast: PgNode): string | undefined {
 export function targetsFewRows(ast: PgNode, uniqueColumns: ReadonlySet<string>): boolean {
   const [kind, body] = node(ast);
   if (kind !== 'UpdateStmt' && kind !== 'DeleteStmt') return false;
-  return fewRowsWhere(body.whereClause, uniqueColumns);
+  return fewRowsWhere(body.whereClause, uniqueColumns, filteredRelation(ast));
 }
 
-/** A WHERE that picks rows by key (`id = 5`, `id IN (1, 2)`), or one of its AND-ed parts does. */
-export function fewRowsWhere(where: any, uniqueColumns: ReadonlySet<string>): boolean {
-  const keys = uniqueColumns.size ? uniqueColumns : new Set(['id']);
-  const isConst = (n: any): boolean => Boolean(n?.A_Const || n?.ParamRef || (n?.TypeCast && isConst(n.TypeCast.arg)));
-  const column = (n: any): string | undefined => {
-    const fields = n?.ColumnRef?.fields ?? [];
-    return fields[fields.length - 1]?.String?.sval;
+/**
+ * A value the same for every row a statement reads: a literal or parameter, a cast of one
+ * ('1'::int), CURRENT_DATE and the like, an operator or a plain function call over such values
+ * (lower('X'), 'a' || 'b'); not a column, nor a subquery.
+ */
+export function isConstantValue(n: any): boolean {
+  if (n?.A_Const || n?.ParamRef || n?.SQLValueFunction) return true;
+  if (n?.TypeCast) return isConstantValue(n.TypeCast.arg);
+  if (n?.FuncCall) {
+    const f = n.FuncCall;
+    return !f.agg_star && !f.over && !f.agg_filter && !f.agg_order && (f.args ?? []).every(isConstantValue);
+  }
+  if (n?.A_Expr?.kind === 'AEXPR_OP') return (n.A_Expr.lexpr === undefined || isConstantValue(n.A_Expr.lexpr)) && isConstantValue(n.A_Expr.rexpr);
+  return false;
+}
+
+/** The relation a WHERE filters, as the statement names it, and whether other relations join it (UPDATE ... FROM, DELETE ... USING). */
+export interface FilteredRelation {
+  readonly names: ReadonlySet<string>;
+  readonly joined: boolean;
+}
+
+/** A column of the filtered relation pinned to constants, whether it was written qualified (t.col), and the constants. */
+interface PinnedColumn {
+  readonly column: string;
+  readonly qualified: boolean;
+  readonly values: readonly unknown[];
+}
+
+/**
+ * The columns a WHERE pins to constants, each in a part of it every row must match (at the top
+ * level, through AND): `col = 'x'`, `col IN ('a', 'b')`, `col = ANY ('{a,b}')`, or an OR of such
+ * on one column (`col = 'a' OR col = 'b'`). A column qualified with another relation's name is not
+ * the filtered relation's, and is left out.
+ */
+export function pinnedColumns(where: any, relation?: FilteredRelation): PinnedColumn[] {
+  const column = (n: any): Omit<PinnedColumn, 'values'> | undefined => {
+    const fields: any[] = n?.ColumnRef?.fields ?? [];
+    const name = fields[fields.length - 1]?.String?.sval;
+    if (name === undefined) return undefined;
+    const qualifier = fields[fields.length - 2]?.String?.sval;
+    if (relation && qualifier !== undefined && !relation.names.has(qualifier)) return undefined;
+    return { column: name, qualified: qualifier !== undefined };
   };
-  const selective = (e: any): boolean => {
-    if (e?.BoolExpr?.boolop === 'AND_EXPR') return e.BoolExpr.args.some(selective);
+  const to = (col: Omit<PinnedColumn, 'values'> | undefined, values: unknown[]): PinnedColumn | undefined =>
+    col && values.every(isConstantValue) ? { ...col, values } : undefined;
+  /** The one column a condition pins to constants, if it does. */
+  const pinned = (e: any): PinnedColumn | undefined => {
+    if (e?.BoolExpr?.boolop === 'OR_EXPR') {
+      const each = (e.BoolExpr.args as any[]).map(pinned);
+      const first = each[0];
+      if (!first || !each.every((c) => c?.column === first.column && c.qualified === first.qualified)) return undefined;
+      return { ...first, values: each.flatMap((c) => c!.values) };
+    }
     const a = e?.A_Expr;
-    if (!a) return false;
-    const op = a.name?.[0]?.String?.sval;
-    if (a.kind === 'AEXPR_OP' && op === '=') {
-      const col = column(a.lexpr) ?? column(a.rexpr);
-      return col !== undefined && keys.has(col) && (isConst(a.rexpr) || isConst(a.lexpr));
-    }
-    if (a.kind === 'AEXPR_IN' && op === '=') {
-      const col = column(a.lexpr);
-      return col !== undefined && keys.has(col) && (a.rexpr?.List?.items ?? []).every(isConst);
-    }
-    return false;
+    if (!a || a.name?.[0]?.String?.sval !== '=') return undefined;
+    if (a.kind === 'AEXPR_OP') return to(column(a.lexpr), [a.rexpr]) ?? to(column(a.rexpr), [a.lexpr]);
+    if (a.kind === 'AEXPR_IN') return to(column(a.lexpr), a.rexpr?.List?.items ?? []);
+    if (a.kind === 'AEXPR_OP_ANY') return to(column(a.lexpr), a.rexpr?.A_ArrayExpr ? a.rexpr.A_ArrayExpr.elements ?? [] : [a.rexpr]);
+    return undefined;
   };
-  return where !== undefined && selective(where);
+  const conjuncts = (e: any): any[] => (e?.BoolExpr?.boolop === 'AND_EXPR' ? e.BoolExpr.args.flatMap(conjuncts) : [e]);
+  return where === undefined ? [] : conjuncts(where).map(pinned).filter((c): c is PinnedColumn => c !== undefined);
+}
+
+/** A WHERE that picks rows by key (`id = 5`, `id IN (1, 2)`, `id = 1 OR id = 2`), or one of its AND-ed parts does. */
+export function fewRowsWhere(where: any, uniqueColumns: ReadonlySet<string>, relation?: FilteredRelation): boolean {
+  const keys = uniqueColumns.size ? uniqueColumns : new Set(['id']);
+  return pinnedColumns(where, relation).some((c) => keys.has(c.column));
+}
+
+/** The relation an UPDATE or DELETE changes, by the names its WHERE may qualify columns with. */
+export function filteredRelation(ast: PgNode): FilteredRelation | undefined {
+  const [kind, body] = node(ast);
+  if (kind !== 'UpdateStmt' && kind !== 'DeleteStmt') return undefined;
+  const rel = body.relation ?? {};
+  const alias: string | undefined = rel.alias?.aliasname;
+  // With an alias, the table's own name no longer refers to it (PostgreSQL: "invalid reference to FROM-clause entry").
+  const names = new Set<string>(alias !== undefined ? [alias] : [rel.relname, rel.schemaname ? `${rel.schemaname}.${rel.relname}` : undefined].filter((n): n is string => n !== undefined));
+  return { names, joined: (body.fromClause ?? body.usingClause ?? []).length > 0 };
 }
 
 /** A constraint an ALTER TABLE adds: ADD CONSTRAINT, or written inline in ADD COLUMN. */

@@ -1,10 +1,11 @@
 import { assumeRowsFlag, isLarge, sizeHintKey, sizeNote, type StatementRule } from '../sql/context.js';
 import { largeTableRows } from '../tables.js';
-import { fewRowsWhere, isCatalogTable, isOneBatch, targetsFewRows } from './ast.js';
+import { fewRowsWhere, filteredRelation, isCatalogTable, isOneBatch, node, pinnedColumns, targetsFewRows } from './ast.js';
+import type { PgNode } from '../../sql/parser.js';
 import { walkedTable } from '../../sql/batch.js';
 import { relationName } from '../../sql/facts.js';
 import { formatCount } from '../../util/numbers.js';
-import { quoteName } from '../../sql/quote.js';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 /**
  * One UPDATE or DELETE over a large table holds row locks, bloats and lags replicas: batch it.
@@ -28,10 +29,27 @@ export const unbatchedDataChange: StatementRule = {
     }
     if (!change || (change.kind !== 'update' && change.kind !== 'delete') || ctx.batched) return;
     if (ctx.state.isNew(change.table) || !isLarge(ctx, change.table) || isCatalogTable(change.table)) return;
-    const unique = ctx.state.table(change.table)?.uniqueColumns ?? new Set<string>();
+    const table = ctx.state.table(change.table);
+    const unique = table?.uniqueColumns ?? new Set<string>();
     // A few rows by key, or one batch of a loop the file's author wrote: not one big change.
     if (targetsFewRows(ctx.ast, unique) || isOneBatch(ctx.ast, unique)) return;
     const verb = change.kind === 'update' ? 'Update' : 'Delete';
+    // A table migc has seen nothing of (no statement made or changed it, no size hint: an upgrade
+    // folder without its create scripts) changed where one column equals constants: a point change
+    // by a key migc has not seen (Flowable's `update ACT_GE_PROPERTY set VALUE_ = '7.1' where
+    // NAME_ = 'schema.version'`) more likely than a backfill. A table the files alter is one of the
+    // application's own tables, growing with it, where a column of a few values picks many rows
+    // (Dataverse's `UPDATE dvobject SET separator = '/' WHERE protocol = 'doi' OR protocol = 'hdl'`):
+    // the warning stays. A note says what the statement was taken for.
+    const point = table === undefined && ctx.rows(change.table) === undefined ? pointColumn(ctx.ast) : undefined;
+    if (point !== undefined) {
+      report({
+        severity: 'info',
+        message: `${change.kind.toUpperCase()} of ${quoteName(change.table)} by constant values of ${quoteIdent(point)}${ctx.inRollback ? ' (a rollback)' : ''} is taken for a change of a few rows by key (migc has not seen the keys of ${quoteName(change.table)})`,
+        help: `If ${quoteIdent(point)} is not a key of ${quoteName(change.table)} and the statement touches many rows, ${verb.toLowerCase()} in batches by key range, committing after each (for example 10,000 rows at a time). migc reads a table's keys from its CREATE TABLE ${ctx.mode === 'lint' ? 'among the files it lints' : 'in the plan or its baseline'}; given the table's size (${ctx.mode === 'lint' ? assumeRowsFlag(change.table, 'N') : `tables: { ${sizeHintKey(change.table)}: { rows: N } }`}), it judges the statement by that size instead.`,
+      });
+      return;
+    }
     const small = () => `say so in tables: { ${sizeHintKey(change.table)}: { rows: N } } (under ${formatCount(largeTableRows)} is small)`;
     // In a DO block's loop the rows add up pass after pass, in the block's one transaction; in a
     // function's loop, or a function called for each row, in the caller's.
@@ -48,6 +66,19 @@ export const unbatchedDataChange: StatementRule = {
     });
   },
 };
+
+/**
+ * The column an UPDATE's or DELETE's WHERE pins to constants (pinnedColumns) that may be a key,
+ * if any. Written unqualified, it is the changed table's only when no other relation is joined
+ * (FROM, USING). Not one compared with true or false: a flag (Camunda's `IS_SCOPE_ = true`) is no
+ * key, it tells two kinds of row apart.
+ */
+function pointColumn(ast: PgNode): string | undefined {
+  const relation = filteredRelation(ast);
+  if (!relation) return undefined;
+  const flag = (v: any): boolean => v?.A_Const?.boolval !== undefined || (v?.TypeCast && flag(v.TypeCast.arg)) || v?.TypeCast?.typeName?.names?.at(-1)?.String?.sval === 'bool';
+  return pinnedColumns(node(ast)[1].whereClause, relation).find((c) => (c.qualified || !relation.joined) && !c.values.some(flag))?.column;
+}
 
 /** An INSERT ... SELECT that copies a large table in one statement (plans only). */
 const copyCheck: StatementRule['check'] = (ctx, report) => {
