@@ -1132,6 +1132,26 @@ export class SchemaState implements KnownSchema {
   private lastInvolving: { readonly key: string; readonly revision: number; readonly indexes: readonly string[] } | undefined;
 
   /**
+   * The valid constraints of the table that involve the column, by name with their kind: what a
+   * change of its type that rewrites no table validates again (src/analyze/sql/type-change.ts).
+   * Kept under the state's revision as indexesInvolving() is: a type change asks twice, and a
+   * table can have hundreds of constraints.
+   */
+  validConstraintsInvolving(table: string, column: string): readonly { readonly name: string; readonly kind: ConstraintState['kind'] }[] {
+    const t = this.table(table);
+    if (!t?.constraints.involves(column)) return [];
+    const key = `${tableKey(table)}\0${column}`;
+    const last = this.lastConstraints;
+    if (last?.key === key && last.revision === this.revision) return last.found;
+    const found: { name: string; kind: ConstraintState['kind'] }[] = [];
+    for (const [name, c] of t.constraints) if (c.validated && c.columns.includes(column)) found.push({ name, kind: c.kind });
+    this.lastConstraints = { key, revision: this.revision, found };
+    return found;
+  }
+
+  private lastConstraints: { readonly key: string; readonly revision: number; readonly found: readonly { readonly name: string; readonly kind: ConstraintState['kind'] }[] } | undefined;
+
+  /**
    * The indexes CREATE INDEX made on the table that have the column only in INCLUDE (not among
    * their keys, expressions or WHERE: those are indexesInvolving()'s). A change of its type
    * re-creates them too, and builds again those with an expression or a WHERE.

@@ -199,12 +199,10 @@ export function droppedConstraints(cmds: readonly { subtype?: string; name?: str
  * PostgreSQL 15 by the table's sequential scans (test/type-change-indexes.test.ts).
  */
 function constraintsRevalidated(table: string, column: string, state: SchemaState, options: { foreignKeys: boolean; dropped: readonly string[] }): string[] {
-  const t = state.table(table);
-  if (!t?.constraints.involves(column)) return [];
   const found: string[] = [];
-  for (const [name, c] of t.constraints) {
-    if (!c.validated || !c.columns.includes(column) || options.dropped.includes(name)) continue;
-    if (c.kind === 'check' || (c.kind === 'foreign key' && options.foreignKeys)) found.push(name);
+  for (const { name, kind } of state.validConstraintsInvolving(table, column)) {
+    if (options.dropped.includes(name)) continue;
+    if (kind === 'check' || (kind === 'foreign key' && options.foreignKeys)) found.push(name);
   }
   return found;
 }
