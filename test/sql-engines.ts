@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type Extension } from '@electric-sql/pglite';
 import pg from 'pg';
 
 /** A PostgreSQL a test runs SQL on, with its major version (what a rule is judged for). */
@@ -13,15 +13,16 @@ export interface SqlEngine {
  * The engines a test that claims what PostgreSQL does runs on: PGlite always, and the server of
  * MIGC_TEST_DATABASE_URL when it is set, in a database of its own that close() drops.
  */
-export function sqlEngines(): { readonly name: string; open(): Promise<SqlEngine> }[] {
-  const engines = [{ name: 'PGlite', open: openPglite }];
+export function sqlEngines(options: { readonly pgliteExtensions?: Record<string, Extension> } = {}): { readonly name: string; open(): Promise<SqlEngine> }[] {
+  const engines = [{ name: 'PGlite', open: () => openPglite(options.pgliteExtensions) }];
   const url = process.env.MIGC_TEST_DATABASE_URL;
   if (url) engines.push({ name: 'a real PostgreSQL server', open: () => openServer(url) });
   return engines;
 }
 
-async function openPglite(): Promise<SqlEngine> {
-  const db = await PGlite.create();
+/** PGlite, with the contrib extensions given loaded (a test still runs CREATE EXTENSION, as on the server). */
+async function openPglite(extensions?: Record<string, Extension>): Promise<SqlEngine> {
+  const db = await PGlite.create(extensions ? { extensions } : {});
   return { run: (sql) => db.exec(sql), close: () => db.close(), major: await majorOf((sql) => db.query(sql)) };
 }
 

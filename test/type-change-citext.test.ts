@@ -1,4 +1,3 @@
-import { PGlite } from '@electric-sql/pglite';
 import { citext } from '@electric-sql/pglite/contrib/citext';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryHost } from '../src/host.js';
@@ -59,13 +58,8 @@ function reported(messages: string[]): { changed: string[]; scans: boolean } {
   return { changed: [...said].sort(), scans };
 }
 
-async function openPgliteWithCitext(): Promise<SqlEngine> {
-  const db = await PGlite.create({ extensions: { citext } });
-  const { rows } = await db.query<{ server_version_num: string }>('SHOW server_version_num');
-  return { run: (sql) => db.exec(sql), close: () => db.close(), major: Math.floor(Number(rows[0]!.server_version_num) / 10000) };
-}
-
-const engines = sqlEngines().map((e) => (e.name === 'PGlite' ? { name: 'PGlite with citext', open: openPgliteWithCitext } : e));
+// PGlite loads citext's files; both engines run the baseline's CREATE EXTENSION.
+const engines = sqlEngines({ pgliteExtensions: { citext } });
 
 for (const engine of engines) {
   describe(`ALTER COLUMN ... TYPE to and from citext on ${engine.name}`, () => {
