@@ -4,20 +4,23 @@ import { quoteIdent, quoteName, quoteColumn } from '../../sql/quote.js';
 import { otherLocksNote } from './statement-locks.js';
 import type { StatementContext } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
+import { existingRowsGet } from '../sql/added-column-null.js';
+import { defaultSearchPath } from '../sql/search-path.js';
 
 /**
  * Where a column was added without a default that nothing has filled since (so every row holds
- * NULL): "in this statement" (ADD COLUMN before SET NOT NULL in one ALTER TABLE), "earlier" (the
+ * NULL, existingRowsGet): "in this statement" (ADD COLUMN before SET NOT NULL in one ALTER TABLE), "earlier" (the
  * schema state's unfilledColumns: earlier in the file or step, no statement that may write rows
  * since); undefined otherwise.
  */
 function unfilledBy(ctx: StatementContext, cmds: readonly Record<string, any>[], at: number, table: string, column: string): string | undefined {
   for (const cmd of cmds.slice(0, at)) {
     if (cmd.subtype !== 'AT_AddColumn' || cmd.def?.ColumnDef?.colname !== column) continue;
-    const kinds = (cmd.def.ColumnDef.constraints ?? []).map((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype);
-    const filled = kinds.some((k: string) => k === 'CONSTR_DEFAULT' || k === 'CONSTR_IDENTITY' || k === 'CONSTR_GENERATED' || k === 'CONSTR_NOTNULL' || k === 'CONSTR_PRIMARY');
-    const type = cmd.def.ColumnDef.typeName?.names?.at(-1)?.String?.sval;
-    return filled || /^(small|big)?serial[248]?$/.test(type ?? '') ? undefined : 'in this statement';
+    const def = cmd.def.ColumnDef;
+    // Added NOT NULL itself, it fails first on a table with rows (MG206), and leaves it empty.
+    const notNull = (def.constraints ?? []).some((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype === 'CONSTR_NOTNULL' || c.Constraint?.contype === 'CONSTR_PRIMARY');
+    // What the new column puts in the rows there, as MG206 reads it (a DEFAULT NULL fills nothing; a domain's default does).
+    return !notNull && existingRowsGet(def, ctx.state, ctx.searchPath ?? defaultSearchPath) === 'null' ? 'in this statement' : undefined;
   }
   return ctx.state.unfilledColumns.has(`${tableKey(table)}.${column}`) ? `earlier in this ${ctx.mode === 'lint' ? 'file' : 'plan'}` : undefined;
 }
