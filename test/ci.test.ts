@@ -755,6 +755,47 @@ describe('--changed-since', () => {
     expect((await migc(['check', '--changed-since', 'HEAD'], p)).stderr).toMatch(/^migc: checked 1 plan: 0 errors/);
   });
 
+  it('lint judges the migration files changed since a ref, each against the schema all the files before it leave', async () => {
+    const p = project({
+      'db/001_init.sql': 'CREATE TABLE t (id int PRIMARY KEY, e text);\nCREATE INDEX t_e ON t (e);\n',
+      'db/002_x.sql': 'ALTER TABLE t ADD COLUMN x int DEFAULT random();\n',
+      'flyway/V1__a.sql': 'CREATE TABLE f (id int PRIMARY KEY, c text);\n',
+      'flyway/V2__b.sql': 'CREATE INDEX CONCURRENTLY f_c ON f (c);\n',
+    }, false);
+    git(p, 'init', '-q');
+    git(p, 'add', '-A');
+    git(p, 'commit', '-qm', 'base');
+    const lint = (...args: string[]) => migc(['lint', ...args, '--format', 'json'], p);
+    // Nothing changed: nothing is read, and the document is empty.
+    const none = await lint('db', '--changed-since', 'HEAD');
+    expect(none.code).toBe(0);
+    expect(none.stderr).toBe('migc: no migration file (or its .conf, metadata.toml, or the config) changed since HEAD among the 2 read, so nothing was linted\n');
+    expect(expectOutputDocument(none.stdout)).toMatchObject({ ok: true, files: [], diagnostics: [] });
+    // A new down-migration-shaped file: its DROP INDEX fails because 003's own DROP COLUMN took
+    // the index 001 made, which only reading 001 tells.
+    writeFileSync(join(p, 'db/003_drop.sql'), 'ALTER TABLE t DROP COLUMN e;\nDROP INDEX t_e;\n');
+    const changed = await lint('db', '--changed-since', 'HEAD');
+    const doc = expectOutputDocument(changed.stdout);
+    expect(changed.code).toBe(1);
+    expect(doc.files).toEqual([{ file: 'db/003_drop.sql', ok: false }]);
+    expect(doc.summary).toMatchObject({ files: 1, read: 3, error: 1 });
+    expect(doc.diagnostics.map((d: any) => d.code)).toContain('MG244');
+    // The same findings, to the byte, as a lint of every file says of that file; 002's are left out.
+    const full = expectOutputDocument((await lint('db')).stdout);
+    expect(full.diagnostics.some((d: any) => d.file === 'db/002_x.sql' && d.code === 'MG205')).toBe(true);
+    expect(doc.diagnostics).toEqual(full.diagnostics.filter((d: any) => d.file === 'db/003_drop.sql'));
+    const pretty = await migc(['lint', 'db', '--changed-since', 'HEAD'], p);
+    expect(pretty.stderr).toMatch(/^migc: linted 1 file changed since HEAD \(of 3 read in order for the schema\): 1 error, 2 warnings/m);
+    expect(pretty.stdout).not.toContain('002_x.sql');
+    // A Flyway script whose .conf changed runs otherwise: it is judged again.
+    writeFileSync(join(p, 'flyway/V2__b.sql.conf'), 'executeInTransaction=false\n');
+    const conf = expectOutputDocument((await migc(['lint', 'flyway', '--file-transaction', '--changed-since', 'HEAD', '--format', 'json'], p)).stdout);
+    expect(conf.files).toEqual([{ file: 'flyway/V2__b.sql', ok: true }]);
+    // The config changes every verdict: every file is judged.
+    writeFileSync(join(p, 'migc.config.json'), '{ "postgres": 15 }\n');
+    expect(expectOutputDocument((await lint('db', '--changed-since', 'HEAD')).stdout).files).toHaveLength(3);
+  });
+
   it('is a clear error (MG091) outside a git repository or for an unknown ref', async () => {
     const outside = project();
     const r = await migc(['check', '--changed-since', 'main'], outside);

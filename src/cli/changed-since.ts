@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { posix, relative, resolve, sep } from 'node:path';
 import { planNamedFiles } from '../named-files.js';
+import { dieselMetadataPath, isFlywayScript } from '../lint-files.js';
 import { configFileName } from './config.js';
 
 /** --changed-since cannot tell what changed (MG091): exit 2. */
@@ -66,4 +67,20 @@ export async function plansChangedSince(plans: readonly string[], options: { rea
     if (named.some((n) => changed.has(posix.normalize(posix.join(posix.dirname(plan), n.replace(/\\/g, '/')))))) kept.push(plan);
   }
   return kept;
+}
+
+/**
+ * The migration files `migc lint --changed-since REF` judges: those changed themselves, and those
+ * whose way of running changed with a file beside them (a Flyway script's `<script>.conf`, a diesel
+ * migration's metadata.toml); all of them when the project config changed (its rules, sizes,
+ * placeholders or search path may change any verdict). The others are still read, in order, for
+ * the schema they leave.
+ */
+export async function migrationsChangedSince(files: readonly string[], options: { readonly ref: string; readonly cwd: string; readonly config?: string }): Promise<Set<string>> {
+  const changed = await changedFiles(options.ref, options.cwd);
+  // As changedFiles names them: from the working folder, with forward slashes (a path given absolute too).
+  const norm = (p: string) => posix.normalize(relative(options.cwd, resolve(options.cwd, p)).split(sep).join('/'));
+  if (changed.has(norm(options.config ?? configFileName))) return new Set(files);
+  const companions = (file: string) => [...(isFlywayScript(file) ? [`${file}.conf`] : []), ...(dieselMetadataPath(file) ?? [])];
+  return new Set(files.filter((f) => changed.has(norm(f)) || companions(f).some((c) => changed.has(norm(c)))));
 }

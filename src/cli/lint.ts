@@ -31,6 +31,13 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
   const searchPath = options.searchPath !== undefined ? searchPathOption(options.searchPath) : undefined;
   const placeholders = withPlaceholderFlags(config.placeholders, options.placeholder);
   if (!placeholders.ok) throw new UsageError(placeholders.message);
+  // --changed-since: every file is read, in order, for the schema it leaves; only those changed are judged.
+  const judged = options.changedSince !== undefined
+    ? await (await import('./changed-since.js')).migrationsChangedSince(files, { ref: options.changedSince, cwd: io.cwd, ...(options.config ? { config: options.config } : {}) })
+    : undefined;
+  if (judged?.size === 0) {
+    return printDiagnostics([], new Map(), options, io, { plain: `no migration file (or its .conf, metadata.toml, or the config) changed since ${options.changedSince} among the ${files.length} read, so nothing was linted` }, { files: [], summary: { files: 0 } });
+  }
   const { lint } = await import('../lint.js');
   const preloaded = preloadedHost(files, io.cwd);
   const result = await lint({
@@ -66,8 +73,16 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
   const layout = applyRuleSettings(migrations.diagnostics, config.rules);
   const sources = new Map(result.sources);
   for (const [file, text] of migrations.sources) sources.set(file, new SourceText(text));
-  return printDiagnostics([...[...layout].sort(compareDiagnostics), ...result.diagnostics], sources, options, io, `linted ${files.length} file${files.length === 1 ? '' : 's'}`, {
-    files: result.files, summary: { files: files.length },
+  const all = [...[...layout].sort(compareDiagnostics), ...result.diagnostics];
+  if (!judged) {
+    return printDiagnostics(all, sources, options, io, `linted ${files.length} file${files.length === 1 ? '' : 's'}`, {
+      files: result.files, summary: { files: files.length },
+    });
+  }
+  // What is said of a file not changed is not the change's: left out, whatever a later file did.
+  const kept = all.filter((d) => !d.file || judged.has(d.file));
+  return printDiagnostics(kept, sources, options, io, `linted ${judged.size} file${judged.size === 1 ? '' : 's'} changed since ${options.changedSince} (of ${files.length} read in order for the schema)`, {
+    files: result.files.filter((f) => judged.has(f.file)), summary: { files: judged.size, read: files.length },
   });
 }
 

@@ -148,6 +148,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('--search-path <schemas>', 'the search_path the migration tool\'s connection sets, for example storage,public: where bare names are looked up until a file sets one (default: the config\'s, else PostgreSQL\'s: public)')
     .option('--rollbacks <glob>', 'the files that are rollbacks, in a layout migc does not know by name (repeatable), for example \'db/rollback_dbs/**\': each is judged right after the up of its version', (v: string, prev: string[] = []) => [...prev, v])
     .option('--placeholder <name=value>', 'the value of a Flyway ${name} placeholder, filled in before the SQL is read, as Flyway does (repeatable; over the config\'s placeholders)', (v: string, prev: string[] = []) => [...prev, v])
+    .addOption(new Option('--changed-since <ref>', 'report only on the files changed since this git ref (all when the config changed); every file is still read, in order, for the schema'))
     .addOption(formatOption())
     .addOption(verboseOption())
     .addOption(configOption())

@@ -32,7 +32,7 @@ export interface CommonOptions {
   verbose?: boolean;
   config?: string;
   assumeRows?: string[];
-  /** --changed-since REF (build, check, verify). */
+  /** --changed-since REF (build, check, verify, lint). */
   changedSince?: string;
 }
 
