@@ -62,6 +62,16 @@ export interface LintOptions {
    * fileTransaction, after its up has been live.
    */
   readonly runTransaction?: boolean;
+  /**
+   * The up files linted run back to back in one upgrade, each as its tool sends it (fileTransaction,
+   * fileQueryString, or statement by statement), with nothing between them: what earlier files
+   * created is still new (no application version uses it yet, and nothing wrote to it but the
+   * upgrade), as in one run's transaction, but each file commits (locks are not held from file to
+   * file, and CONCURRENTLY runs where its file lets it). MusicBrainz's upgrade.sh, Flowable's and
+   * Camunda's engine upgrades. Rollbacks are not part of the run, as under runTransaction. Implied
+   * by runTransaction.
+   */
+  readonly oneRun?: boolean;
 }
 
 export interface LintResult {
@@ -130,6 +140,8 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
   let chain: { group: string; undo: () => void } | undefined;
   /** The up files as one run in one transaction (runTransaction): what each leaves to the next. */
   const run: RunTransaction | undefined = options.runTransaction ? { lineIn: (f, offset) => sources.get(f)?.position(offset).line ?? 1 } : undefined;
+  /** Files run back to back (oneRun, or one run's transaction): what earlier files created stays new. */
+  const backToBack = run !== undefined || options.oneRun === true;
   /** In a run, nothing is settled: where what the files counted so far had made ends (madeInRun). */
   let madeBefore = state.madeMark();
   /** What the file made in a run in one transaction: what was made since the file before. */
@@ -159,10 +171,11 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     // What the previous migration created is no longer new (the next one may run months later);
     // a rollback file follows its up and judges what the up left, after it has been live. In one
     // run's transaction it stays new: uncommitted, nobody else sees it (a rollback settles it for
-    // itself, tentatively).
+    // itself, tentatively); so it does in files run back to back in one upgrade (oneRun): no
+    // application version uses it yet, and only the upgrade wrote to it.
     if (chained) {
       // Nothing to settle: the down before, in the chain, made it new, and is settled tentatively below.
-    } else if (run) {
+    } else if (backToBack) {
       if (previous && !previous.rollback) madeInRun(previous.file);
     } else {
       const settled = state.settle();
@@ -262,7 +275,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
         // new; nor is what an up part created for its down part (goose, dbmate), run another day.
         if (group !== undefined && section.rollback) {
           // Settled before the chain, or tentatively within it (below).
-        } else if (run && section.rollback) {
+        } else if (backToBack && section.rollback) {
           if (!rollbackFile) madeInRun(file);
         } else if (section.newMigration || section.rollback) {
           const settledParts = state.settle();
@@ -312,7 +325,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           judged = analyze();
         } else {
           judged = section.rollback ? state.tentatively(() => {
-            if (run) state.settleTentatively();
+            if (backToBack) state.settleTentatively();
             return analyze();
           }) : analyze();
         }

@@ -15,7 +15,7 @@ import { separateHistories, toolSendsNote } from '../lint-files.js';
 import { withPlaceholderFlags } from '../lint-placeholders.js';
 import { shellWord } from '../util/shell.js';
 
-export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; searchPath?: string; placeholder?: string[]; rollbacks?: string[] }, io: Io): Promise<number> {
+export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; oneRun?: boolean; searchPath?: string; placeholder?: string[]; rollbacks?: string[] }, io: Io): Promise<number> {
   const ways = [options.fileTransaction && '--file-transaction', options.fileQueryString && '--file-query-string', options.runTransaction && '--run-transaction'].filter((w): w is string => typeof w === 'string');
   if (ways.length > 1) throw new UsageError(`${ways.join(' and ')} say ${ways.length === 2 ? 'two' : 'three'} ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; node-pg-migrate, Flyway with group=true: --run-transaction; Flyway, diesel, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator, Ory popx, postgres-migrations: --file-transaction; the README's "Which flag for your tool" has the table)`);
   if (options.rollbacks?.some((p) => p.trim() === '')) throw new UsageError('--rollbacks takes a glob naming the rollback files, for example --rollbacks \'db/rollback_dbs/**\'; got an empty one');
@@ -53,6 +53,7 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
     ...(options.fileTransaction ? { fileTransaction: true } : {}),
     ...(options.fileQueryString ? { fileQueryString: true } : {}),
     ...(options.runTransaction ? { runTransaction: true } : {}),
+    ...(options.oneRun ? { oneRun: true } : {}),
   }, preloaded.host);
   for (const warning of await unusedAssumedRows(options.assumeRows ?? [], result.tables)) io.stderr(`migc: warning: ${warning}\n`);
   // A --placeholder that fills nothing is a typo (the config's are the project's, for other folders too).
