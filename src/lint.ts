@@ -140,6 +140,8 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
   let chain: { group: string; undo: () => void } | undefined;
   /** The up files as one run in one transaction (runTransaction): what each leaves to the next. */
   const run: RunTransaction | undefined = options.runTransaction ? { lineIn: (f, offset) => sources.get(f)?.position(offset).line ?? 1 } : undefined;
+  /** The tool's connection sets a lock_timeout (--lock-timeout): every session starts with lock waits bounded. */
+  const connectionLockTimeout = options.config?.lockTimeout?.bounds === true;
   /** Files run back to back (oneRun, or one run's transaction): what earlier files created stays new. */
   const backToBack = run !== undefined || options.oneRun === true;
   /** In a run, nothing is settled: where what the files counted so far had made ends (madeInRun). */
@@ -264,7 +266,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
       // Liquibase runs a file's changesets one after the other on one connection.
       const event = flywayCallbackEvent(file);
       const inTransaction = options.fileTransaction === true && !fileNoTransaction;
-      const session: SessionSettings | undefined = liquibase || event === 'beforeEachMigrate' ? { lockTimeoutSet: false, lockTimeoutReported: false }
+      const session: SessionSettings | undefined = liquibase || event === 'beforeEachMigrate' ? { lockTimeoutSet: connectionLockTimeout, lockTimeoutReported: false }
         : beforeEach && event === undefined && isFlywayScript(file) ? startedBy(beforeEach, inTransaction) : undefined;
       if (event === 'beforeEachMigrate') beforeEach = session;
       for (const section of sections) {
@@ -302,8 +304,9 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           ...(madeByUp ? { madeByUp } : {}),
           // Comments before its own part are another part's.
           ...(sections.length > 1 ? { from: section.start } : {}),
-          // A rollback runs another day, in a session of its own.
-          ...(session && !section.rollback ? { session } : {}),
+          // A rollback runs another day, in a session of its own; each starts with what the
+          // tool's connection sets (a lock_timeout: config.lockTimeout).
+          ...(session && !section.rollback ? { session } : connectionLockTimeout ? { session: { lockTimeoutSet: true, lockTimeoutReported: false } } : {}),
           tablesNamed: tables,
           pending,
           ...(!section.rollback ? { onSessionSearchPath: (path: readonly string[]) => { if (!pathSetBy.has(file)) pathSetBy.set(file, path); } } : {}),

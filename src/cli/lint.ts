@@ -8,14 +8,14 @@ import { compareDiagnostics } from '../diagnostics/diagnostic.js';
 import { printDiagnostics, type CommonOptions, type Io } from './output.js';
 import { postgresMajorProblem, readPostgresVersion, type PostgresVersion } from '../normalize/postgres-versions.js';
 import { applyRuleSettings } from '../analyze/settings.js';
-import { assumedRows, searchPathProblem, type ProjectConfig } from '../workspace/config.js';
+import { assumedRows, lockTimeoutProblem, readLockTimeout, searchPathProblem, type ProjectConfig } from '../workspace/config.js';
 import type { SearchPath } from '../analyze/sql/search-path.js';
 import { readSearchPath } from '../analyze/sql/search-path-value.js';
 import { separateHistories, toolSendsNote } from '../lint-files.js';
 import { withPlaceholderFlags } from '../lint-placeholders.js';
 import { shellWord } from '../util/shell.js';
 
-export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; oneRun?: boolean; searchPath?: string; placeholder?: string[]; rollbacks?: string[] }, io: Io): Promise<number> {
+export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; oneRun?: boolean; searchPath?: string; lockTimeout?: string; placeholder?: string[]; rollbacks?: string[] }, io: Io): Promise<number> {
   const ways = [options.fileTransaction && '--file-transaction', options.fileQueryString && '--file-query-string', options.runTransaction && '--run-transaction'].filter((w): w is string => typeof w === 'string');
   if (ways.length > 1) throw new UsageError(`${ways.join(' and ')} say ${ways.length === 2 ? 'two' : 'three'} ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; node-pg-migrate, Flyway with group=true: --run-transaction; Flyway, diesel, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator, Ory popx, postgres-migrations: --file-transaction; the README's "Which flag for your tool" has the table)`);
   if (options.rollbacks?.some((p) => p.trim() === '')) throw new UsageError('--rollbacks takes a glob naming the rollback files, for example --rollbacks \'db/rollback_dbs/**\'; got an empty one');
@@ -29,6 +29,7 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
   if (unmatched.length > 0) throw new UsageError(unmatchedRollbacks(unmatched, files));
   const version = options.postgres !== undefined ? postgresOption(options.postgres) : undefined;
   const searchPath = options.searchPath !== undefined ? searchPathOption(options.searchPath) : undefined;
+  const lockTimeout = options.lockTimeout !== undefined ? lockTimeoutOption(options.lockTimeout) : undefined;
   const placeholders = withPlaceholderFlags(config.placeholders, options.placeholder);
   if (!placeholders.ok) throw new UsageError(placeholders.message);
   // --changed-since: every file is read, in order, for the schema it leaves; only those changed are judged.
@@ -48,6 +49,7 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
     config: {
       ...(version === undefined ? config : { ...withoutMinor(config), postgres: version.major, ...(version.minor !== undefined ? { postgresMinor: version.minor } : {}) }),
       ...(searchPath ? { searchPath } : {}),
+      ...(lockTimeout ? { lockTimeout } : {}),
       ...(placeholders.values ? { placeholders: placeholders.values } : {}),
     },
     ...(options.fileTransaction ? { fileTransaction: true } : {}),
@@ -165,6 +167,13 @@ function searchPathOption(text: string): SearchPath {
   const path = readSearchPath(text);
   if (!path) throw new UsageError(`--search-path ${text}: ${searchPathProblem}; for example --search-path storage,public`);
   return path;
+}
+
+/** --lock-timeout: the lock_timeout as PostgreSQL reads the setting (readLockTimeout). */
+function lockTimeoutOption(text: string): NonNullable<ProjectConfig['lockTimeout']> {
+  const value = readLockTimeout(text);
+  if (!value) throw new UsageError(`--lock-timeout ${text}: ${lockTimeoutProblem}; for example --lock-timeout 15s`);
+  return value;
 }
 
 function withoutMinor(config: ProjectConfig): ProjectConfig {

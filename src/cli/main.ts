@@ -146,6 +146,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('--file-query-string', 'each file is sent as one query string, one implicit transaction when it holds several statements (golang-migrate)')
     .option('--run-transaction', 'the up files given are one run in one transaction, in order (node-pg-migrate\'s default, Flyway with group=true): locks are held from file to file, and what earlier files created stays new')
     .option('--one-run', 'the up files given run back to back in one upgrade (MusicBrainz\'s upgrade.sh, an engine that upgrades itself at start), each file as its tool sends it: what earlier files created stays new and empty; lint one release\'s files so')
+    .option('--lock-timeout <value>', 'the lock_timeout the migration tool\'s connection sets before the files run, for example 15s: lock waits are bounded until a file sets it otherwise (default: the config\'s, else none)')
     .option('--search-path <schemas>', 'the search_path the migration tool\'s connection sets, for example storage,public: where bare names are looked up until a file sets one (default: the config\'s, else PostgreSQL\'s: public)')
     .option('--rollbacks <glob>', 'the files that are rollbacks, in a layout migc does not know by name (repeatable), for example \'db/rollback_dbs/**\': each is judged right after the up of its version', (v: string, prev: string[] = []) => [...prev, v])
     .option('--placeholder <name=value>', 'the value of a Flyway ${name} placeholder, filled in before the SQL is read, as Flyway does (repeatable; over the config\'s placeholders)', (v: string, prev: string[] = []) => [...prev, v])
@@ -153,7 +154,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .addOption(formatOption())
     .addOption(verboseOption())
     .addOption(configOption())
-    .action(async (paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; oneRun?: boolean; searchPath?: string; placeholder?: string[]; rollbacks?: string[] }) => {
+    .action(async (paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; oneRun?: boolean; searchPath?: string; lockTimeout?: string; placeholder?: string[]; rollbacks?: string[] }) => {
       const { lintCommand } = await import('./lint.js');
       exitCode = await lintCommand(paths, options, io);
     });

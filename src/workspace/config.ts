@@ -29,6 +29,8 @@ export interface ProjectConfig {
   readonly svg?: boolean;
   /** For lint: the search_path the migration tool's connection sets (--search-path, search_path). */
   readonly searchPath?: SearchPath;
+  /** For lint: whether the migration tool's connection sets a lock_timeout that bounds lock waits (--lock-timeout, lock_timeout). */
+  readonly lockTimeout?: { readonly value: string; readonly bounds: boolean };
   /** For lint: values of Flyway's ${name} placeholders, by name in lower case (--placeholder, placeholders). */
   readonly placeholders?: PlaceholderValues;
   /** For lint: globs naming the files that are rollbacks of a layout migc does not know by name (--rollbacks, rollbacks). */
@@ -97,7 +99,7 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
     diagnostics.push(...found.map((d) => withSettingHelp(d, schema, !isYamlConfig(file))));
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { file, diagnostics, sources };
-  const raw = loaded.value as { postgres?: number | string; rules?: Record<string, Severity | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[]; svg?: boolean; search_path?: string; placeholders?: Record<string, string>; rollbacks?: string[] };
+  const raw = loaded.value as { postgres?: number | string; rules?: Record<string, Severity | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[]; svg?: boolean; search_path?: string; lock_timeout?: string | number; placeholders?: Record<string, string>; rollbacks?: string[] };
   if (raw.rules && Object.keys(raw.rules).length) {
     // A code that does not exist or cannot be changed would silently do nothing: MG052 at its key.
     const { checkRuleSettings } = await import('./rule-settings.js');
@@ -132,6 +134,14 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
       help: searchPathHelp,
     });
   }
+  const lockTimeout = raw.lock_timeout === undefined ? undefined : readLockTimeout(String(raw.lock_timeout));
+  if (raw.lock_timeout !== undefined && !lockTimeout) {
+    diagnostics.push({
+      code: 'MG010', severity: 'error', file, span: spanAt(loaded.doc, ['lock_timeout']),
+      message: `lock_timeout ${JSON.stringify(raw.lock_timeout)}: ${lockTimeoutProblem}`,
+      help: 'Write it as the migration tool\'s connection sets it, for example "lock_timeout": "15s" (or 15000, in milliseconds).',
+    });
+  }
   // A string ("14.3", "15") the schema took in its shape; its major must be one migc knows, as a number's must.
   const version = typeof raw.postgres === 'string' ? readPostgresVersion(raw.postgres) : raw.postgres === undefined ? undefined : { major: raw.postgres };
   const versionProblem = typeof raw.postgres === 'string' && version ? postgresMajorProblem(version.major) : undefined;
@@ -152,6 +162,7 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
       ...(raw.allow_files_outside ? { allowFilesOutside: raw.allow_files_outside } : {}),
       ...(raw.svg !== undefined ? { svg: raw.svg } : {}),
       ...(searchPath ? { searchPath } : {}),
+      ...(lockTimeout ? { lockTimeout } : {}),
       ...(raw.placeholders ? { placeholders: new Map(Object.entries(raw.placeholders).map(([name, value]) => [name.toLowerCase(), value])) } : {}),
       ...(raw.rollbacks ? { rollbacks: raw.rollbacks } : {}),
       ...(raw.assume_rows ? { assumeRows: new Map(Object.entries(raw.assume_rows).map(([t, n]) => [readTableName(t)!, n])) } : {}),
@@ -160,6 +171,24 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
     sources,
   };
 }
+
+/**
+ * A lock_timeout as PostgreSQL reads the setting: a whole or decimal number of milliseconds, or
+ * with a unit of time (ms, s, min, h, d; PostgreSQL takes the units in this case only). Undefined
+ * for a value the server refuses. `bounds`: not 0, so lock waits give up.
+ */
+export function readLockTimeout(text: string): { readonly value: string; readonly bounds: boolean } | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?\s*$/.exec(text);
+  if (!m) return undefined;
+  const ms = Number(m[1]) * millisecondsPer[m[2] ?? 'ms']!;
+  // PostgreSQL rounds to whole milliseconds (rint: half to even), and refuses more than 2^31 - 1.
+  if (ms > 2147483647) return undefined;
+  return { value: text.trim(), bounds: ms > 0.5 };
+}
+
+const millisecondsPer: Record<string, number> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+
+export const lockTimeoutProblem = 'PostgreSQL reads a lock_timeout as milliseconds, or a number with a unit: us, ms, s, min, h or d (15s, 500ms, 1min), up to 2147483647ms; 0 is no timeout';
 
 /** Why PostgreSQL refuses a search_path (readSearchPath): its own words, and where they come from. */
 export const searchPathProblem = 'PostgreSQL refuses it ("List syntax is invalid"): schema names separated by commas, none empty, a name with a space or a comma in double quotes';

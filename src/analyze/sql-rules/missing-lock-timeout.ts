@@ -46,7 +46,7 @@ export const missingLockTimeout: StatementRule = {
     report({
       // A relation not its own says why it locks it: a reader looks for it in the statement.
       message: `${ctx.facts.command} waits for ${/^[AEIOU]/.test(lock) ? 'an' : 'a'} ${lock} lock on ${on} with no lock_timeout set before it in its session: while it waits behind a long query, ${blocked} queues behind it${spared ? ` (${spared})` : ''}`,
-      help: "Start the file with SET lock_timeout = '5s'; (and retry on failure) so a blocked migration gives up instead of stalling the application.",
+      help: "Start the file with SET lock_timeout = '5s'; (and retry on failure) so a blocked migration gives up instead of stalling the application. If your migration tool's connection sets one before the files run, say so: --lock-timeout 5s (or \"lock_timeout\" in migc.config.json).",
     });
   },
 };
