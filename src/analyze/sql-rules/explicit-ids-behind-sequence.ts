@@ -53,7 +53,11 @@ export const explicitIdsBehindSequence: StatementRule = {
         });
         return;
       }
-      if (!ctx.state.isNew(table) || movesSequenceLater(ctx, table, column, col)) continue;
+      // A fresh sequence: the one PostgreSQL made with the column of this new table, or one
+      // CREATE SEQUENCE made in this migration. An older one its DEFAULT names (renamed, say) has
+      // handed out values already: where it stands is not known.
+      const fresh = col.ownSequence === true || ctx.state.newSequences.has(tableKey(col.sequence));
+      if (!ctx.state.isNew(table) || !fresh || movesSequenceLater(ctx, table, column, col)) continue;
       // Values the fresh sequence never hands out (0 below a serial's 1, an odd value between the
       // steps of INCREMENT 2) cannot collide with a default; any other value, or one not written
       // as a constant, is judged as before.

@@ -19,10 +19,10 @@ export type Effect = 'catalog' | 'scan' | 'rewrite' | 'index build' | 'row chang
 
 /**
  * A relation created here, which nobody else uses yet: a table created in this plan or file, or
- * a view created since the last settle (the phase), so that locking it keeps nobody waiting.
+ * a view or sequence created since the last settle (the phase), so that locking it keeps nobody waiting.
  */
 export function isNewRelation(state: SchemaState, name: string): boolean {
-  return state.isNew(name) || state.newViews.has(tableKey(name));
+  return state.isNew(name) || state.newViews.has(tableKey(name)) || state.newSequences.has(tableKey(name));
 }
 
 /** An earlier statement of the same transaction: what it locked and did. */

@@ -29,6 +29,8 @@ export interface ColumnState {
   partial?: boolean;
   /** The sequence its default draws from (serial, identity, DEFAULT nextval(...)), for the locks of an INSERT. */
   sequence?: string;
+  /** Its sequence is the one PostgreSQL made with it (serial, identity), not one its DEFAULT names. */
+  ownSequence?: true;
   /** An identity column: GENERATED ALWAYS (an INSERT may not give it a value) or BY DEFAULT. */
   identity?: 'always' | 'by default';
   /** What its serial's or identity's sequence draws, from the options it was made with; undefined once changed, or not known. */
@@ -297,6 +299,8 @@ export class SchemaState implements KnownSchema {
   readonly viewReads = new Map<string, readonly string[]>();
   /** Views created here since the last settle(): new, so no code reads them yet. */
   newViews = new Set<string>();
+  /** Sequences CREATE SEQUENCE made here since the last settle() (by tableKey() name, as renamed since): new, so nobody else draws from them. */
+  newSequences = new Set<string>();
   /** Columns added here since the last settle(), as "table.column" (tableKey): new, so nothing was in them. */
   newColumns = new Set<string>();
   /** Schemas the statements seen created (CREATE SCHEMA) and did not drop, by name. */
@@ -524,6 +528,8 @@ export class SchemaState implements KnownSchema {
     this.newTypes.clear();
     for (const k of this.newViews) this.noteRelationChange(k);
     this.newViews.clear();
+    for (const k of this.newSequences) this.noteRelationChange(k);
+    this.newSequences.clear();
     this.newColumns.clear();
     this.newSchemas.clear();
     this.unfilledColumns.clear();
@@ -556,14 +562,16 @@ export class SchemaState implements KnownSchema {
       this.tables.set(k, old);
     }
     // The collections of what is new are set aside whole, and put back.
-    const kept = { created: this.created, madeLog: this.madeLog, newIndexes: this.newIndexes, newTypes: this.newTypes, newViews: this.newViews, newColumns: this.newColumns, newSchemas: this.newSchemas, unfilledColumns: this.unfilledColumns };
+    const kept = { created: this.created, madeLog: this.madeLog, newIndexes: this.newIndexes, newTypes: this.newTypes, newViews: this.newViews, newSequences: this.newSequences, newColumns: this.newColumns, newSchemas: this.newSchemas, unfilledColumns: this.unfilledColumns };
     journal.push(() => {
       for (const [k, t] of turned) this.tables.set(k, t);
       Object.assign(this, kept);
       for (const k of kept.newViews) this.noteRelationChange(k);
+      for (const k of kept.newSequences) this.noteRelationChange(k);
     });
     for (const k of this.newViews) this.noteRelationChange(k);
-    Object.assign(this, { created: [], madeLog: { columns: [], views: [], schemas: [] }, newIndexes: new Map(), newTypes: new Set(), newViews: new Set(), newColumns: new Set(), newSchemas: new Set(), unfilledColumns: new Set() });
+    for (const k of this.newSequences) this.noteRelationChange(k);
+    Object.assign(this, { created: [], madeLog: { columns: [], views: [], schemas: [] }, newIndexes: new Map(), newTypes: new Set(), newViews: new Set(), newSequences: new Set(), newColumns: new Set(), newSchemas: new Set(), unfilledColumns: new Set() });
   }
 
   /** A table as settleTentatively() turns it old, kept while the table does not change. */
@@ -647,6 +655,12 @@ export class SchemaState implements KnownSchema {
     this.noteDropped('relation', from, true);
     this.addTo(this.sequences, to);
     this.noteDropped('relation', to, false);
+    if (this.newSequences.has(from)) {
+      this.deleteFrom(this.newSequences, from);
+      this.addTo(this.newSequences, to);
+      this.noteRelationChange(from);
+      this.noteRelationChange(to);
+    }
   }
 
   /** What the statement does to where the sequences made stand (sequenceChanges). */
@@ -1390,6 +1404,8 @@ export class SchemaState implements KnownSchema {
           const owner = (body.options ?? []).find((o: { DefElem?: { defname?: string } }) => o.DefElem?.defname === 'owned_by')?.DefElem?.arg?.List?.items?.map((i: { String?: { sval?: string } }) => i.String?.sval ?? '') as string[] | undefined;
           const ownedBy = owner && owner.length >= 2 ? { table: tableKey(owner.slice(0, -1).join('.')), column: owner.at(-1)! } : undefined;
           this.setIn(this.sequencePositions, tableKey(relationName(body.sequence)), freshPosition(this.nextSequenceId++, draws, ownedBy));
+          this.addTo(this.newSequences, tableKey(relationName(body.sequence)));
+          this.noteRelationChange(tableKey(relationName(body.sequence)));
         }
         if (draws) this.setIn(this.sequenceDraws, tableKey(relationName(body.sequence)), draws);
         else this.deleteIn(this.sequenceDraws, tableKey(relationName(body.sequence)));
@@ -1747,6 +1763,10 @@ export class SchemaState implements KnownSchema {
           for (const o of body.objects ?? []) {
             this.deleteIn(this.sequencePositions, dotted(o.List?.items));
             this.deleteFrom(this.sequences, dotted(o.List?.items));
+            if (this.newSequences.has(dotted(o.List?.items))) {
+              this.deleteFrom(this.newSequences, dotted(o.List?.items));
+              this.noteRelationChange(dotted(o.List?.items));
+            }
             this.deleteIn(this.sequenceDraws, dotted(o.List?.items));
             this.noteDropped('relation', dotted(o.List?.items), true);
           }
@@ -2028,6 +2048,8 @@ function columnState(def: Record<string, any>, table: string, ordinal: number): 
   if (hasDefault) column.hasDefault = true;
   if (defaultExpr !== undefined) column.defaultExpr = defaultExpr;
   if (sequence) column.sequence = sequence;
+  // PostgreSQL makes a serial's or identity's sequence with the column: fresh when the column is.
+  if (serial || kinds.includes('CONSTR_IDENTITY')) column.ownSequence = true;
   const identity = (def.constraints ?? []).find((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype === 'CONSTR_IDENTITY')?.Constraint;
   if (identity) column.identity = identity.generated_when === 'a' ? 'always' : 'by default';
   // A serial's sequence is made with no options, of its integer; an identity's with its own, of the column's type.
