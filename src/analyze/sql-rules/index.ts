@@ -38,6 +38,7 @@ import { newerThanTarget } from './newer-than-target.js';
 import { concurrentBuildOn14 } from './concurrent-build-bug.js';
 import { cascadeDropsUsers } from './cascade-drops-users.js';
 import { alreadyDropped } from './already-dropped.js';
+import { enumValueRemoved } from './enum-value-removed.js';
 import { typeChangeNeedsUsing } from './type-change-needs-using.js';
 import { catalogWrite } from './catalog-write.js';
 
@@ -86,4 +87,5 @@ export const statementRules: readonly StatementRule[] = [
   catalogWrite,
   cascadeDropsUsers,
   alreadyDropped,
+  enumValueRemoved,
 ];

@@ -299,6 +299,8 @@ export class SchemaState implements KnownSchema {
   readonly viewReads = new Map<string, readonly string[]>();
   /** Views created here since the last settle(): new, so no code reads them yet. */
   newViews = new Set<string>();
+  /** Tables an UPDATE or DELETE wrote since the last settle() (this migration), by tableKey(): their rows may have been moved off a value. */
+  rowsChanged = new Set<string>();
   /** Sequences CREATE SEQUENCE made here since the last settle() (by tableKey() name, as renamed since): new, so nobody else draws from them. */
   newSequences = new Set<string>();
   /** Columns added here since the last settle(), as "table.column" (tableKey): new, so nothing was in them. */
@@ -530,6 +532,7 @@ export class SchemaState implements KnownSchema {
     this.newViews.clear();
     for (const k of this.newSequences) this.noteRelationChange(k);
     this.newSequences.clear();
+    this.rowsChanged.clear();
     this.newColumns.clear();
     this.newSchemas.clear();
     this.unfilledColumns.clear();
@@ -562,7 +565,7 @@ export class SchemaState implements KnownSchema {
       this.tables.set(k, old);
     }
     // The collections of what is new are set aside whole, and put back.
-    const kept = { created: this.created, madeLog: this.madeLog, newIndexes: this.newIndexes, newTypes: this.newTypes, newViews: this.newViews, newSequences: this.newSequences, newColumns: this.newColumns, newSchemas: this.newSchemas, unfilledColumns: this.unfilledColumns };
+    const kept = { created: this.created, madeLog: this.madeLog, newIndexes: this.newIndexes, newTypes: this.newTypes, newViews: this.newViews, newSequences: this.newSequences, rowsChanged: this.rowsChanged, newColumns: this.newColumns, newSchemas: this.newSchemas, unfilledColumns: this.unfilledColumns };
     journal.push(() => {
       for (const [k, t] of turned) this.tables.set(k, t);
       Object.assign(this, kept);
@@ -571,7 +574,7 @@ export class SchemaState implements KnownSchema {
     });
     for (const k of this.newViews) this.noteRelationChange(k);
     for (const k of this.newSequences) this.noteRelationChange(k);
-    Object.assign(this, { created: [], madeLog: { columns: [], views: [], schemas: [] }, newIndexes: new Map(), newTypes: new Set(), newViews: new Set(), newSequences: new Set(), newColumns: new Set(), newSchemas: new Set(), unfilledColumns: new Set() });
+    Object.assign(this, { created: [], madeLog: { columns: [], views: [], schemas: [] }, newIndexes: new Map(), newTypes: new Set(), newViews: new Set(), newSequences: new Set(), rowsChanged: new Set(), newColumns: new Set(), newSchemas: new Set(), unfilledColumns: new Set() });
   }
 
   /** A table as settleTentatively() turns it old, kept while the table does not change. */
@@ -1388,6 +1391,10 @@ export class SchemaState implements KnownSchema {
       }
       case 'UpdateStmt':
         this.learnCopies(body);
+        if (body.relation) this.addTo(this.rowsChanged, tableKey(relationName(body.relation)));
+        return;
+      case 'DeleteStmt':
+        if (body.relation) this.addTo(this.rowsChanged, tableKey(relationName(body.relation)));
         return;
       case 'InsertStmt': {
         this.forgetCopies(relationName(body.relation));
