@@ -1,9 +1,9 @@
 import type { Destruction, DestructionKind } from '../../sql/facts.js';
 import type { PgNode } from '../../sql/parser.js';
-import { createdView } from '../sql-rules/ast.js';
+import { createdView, node, relationName } from '../sql-rules/ast.js';
 import { tableKey } from '../sql/schema-state.js';
 import { destructionsRun, type Rule } from '../rule.js';
-import { quoteName } from '../../sql/quote.js';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
 
 export const destructionLabels: Record<DestructionKind, string> = {
   'drop-table': 'drops table',
@@ -74,9 +74,46 @@ export function keepsOldName(d: Destruction, later: () => readonly PgNode[]): bo
   return (d.kind === 'rename-table' || d.kind === 'rename-view') && viewNamedLater(d.target, later);
 }
 
+/**
+ * A view of this name created later: under the name itself, or under another that a later
+ * ALTER VIEW ... RENAME TO or SET SCHEMA gives it (citus makes each view as citus.<name> and moves
+ * it into pg_catalog).
+ */
 function viewNamedLater(name: string, later: () => readonly PgNode[]): boolean {
-  return later().some((ast) => {
+  const wanted = tableKey(name);
+  /** The views made later, under the names they have now. */
+  const made = new Set<string>();
+  for (const ast of later()) {
     const created = createdView(ast);
-    return created !== undefined && tableKey(created) === tableKey(name);
-  });
+    if (created !== undefined) {
+      if (tableKey(created) === wanted) return true;
+      made.add(tableKey(created));
+      continue;
+    }
+    const moved = movedTo(ast);
+    if (moved && made.has(moved.from)) {
+      if (moved.to === wanted) return true;
+      made.delete(moved.from);
+      made.add(moved.to);
+    }
+  }
+  return false;
+}
+
+const movedRelations = new Set(['OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_TABLE']);
+
+/** ALTER VIEW (or TABLE) ... RENAME TO, or SET SCHEMA: the relation's name before and after (tableKey). */
+function movedTo(ast: PgNode): { from: string; to: string } | undefined {
+  const [kind, body] = node(ast);
+  if (kind === 'RenameStmt' && movedRelations.has(body.renameType) && body.relation && body.newname) {
+    const from = relationName(body.relation);
+    const dot = from.lastIndexOf('.');
+    return { from: tableKey(from), to: tableKey(`${dot < 0 ? '' : from.slice(0, dot + 1)}${quoteIdent(body.newname)}`) };
+  }
+  if (kind === 'AlterObjectSchemaStmt' && movedRelations.has(body.objectType) && body.relation && body.newschema) {
+    const from = relationName(body.relation);
+    const local = from.slice(from.lastIndexOf('.') + 1);
+    return { from: tableKey(from), to: tableKey(`${quoteIdent(body.newschema)}.${local}`) };
+  }
+  return undefined;
 }
