@@ -15,6 +15,7 @@ import { EarlierStatements, rulesFor, type Effect, type StatementContext, type S
 import { SchemaState, tableKey, type MadeObjects, type Routine } from './schema-state.js';
 import { learnRoutines, routineCalls, routineLabel, type RoutineCall } from './routines.js';
 import { runningLocks, skippedPart } from './skips.js';
+import { callsUnknownFunction } from './inline-function.js';
 import { defaultSearchPath, qualifyRelations, searchPathFrom, type SearchPath } from './search-path.js';
 import { boundsLockWaits, isUtcZone, settingChanges } from './settings.js';
 import { viewsOf } from '../compat/views.js';
@@ -322,6 +323,10 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         const skipped = skippedPart(ast, state);
         if (!skipped || skipped.runs) views.apply(skipped?.runs ?? ast, state, true);
         state.apply(ast, false, inBody ? { inBody } : undefined);
+        if ('SelectStmt' in ast && callsUnknownFunction(ast, state)) {
+          schemaKnown = false;
+          state.noteOpaque();
+        }
         learnRoutines(state, ast, text, defaultSearchPath);
         if (node(ast)[0] !== 'DoStmt') return;
         const block = blockStatements(ast, text, { start: 0, end: 0 });
@@ -429,6 +434,10 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         const rest = () => [...block.statements.slice(perform ? i : i + 1).map((l) => l.ast), ...later()];
         if (perform) {
           inner.push(...judgeCalls(b.ast, b.span, rest, { conditional: inside, inLoop }));
+          if (callsUnknownFunction(b.ast, state)) {
+            schemaKnown = false;
+            state.noteOpaque();
+          }
           continue;
         }
         const facts = statementFacts(b.ast);
@@ -444,6 +453,10 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         inner.push(analysisOf(runs, locks));
         const { effect } = inner[inner.length - 1]!;
         state.apply(b.ast, true, { inBody: true });
+        if ('SelectStmt' in b.ast && callsUnknownFunction(b.ast, state)) {
+          schemaKnown = false;
+          state.noteOpaque();
+        }
         learnRoutines(state, b.ast, b.text, defaultSearchPath, 'CreateFunctionStmt' in b.ast ? { file: plan.file, span: b.span, ...(b.fileOffset ? { fileOffset: b.fileOffset } : {}) } : undefined);
         if (opensSchema(b.ast)) schemaKnown = false;
         earlier.add({ ast: b.ast, facts, locks, span: b.span, effect, inBody: true });
@@ -478,6 +491,11 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       // A statement refused for certain drops nothing for sure (SchemaState.goneFor).
       const refused = refusedByView || judged.some((j) => j.refused === 'certain' && options.settings.allowances.get(step)?.has(j.rule.code) !== true);
       state.apply(s.ast, true, refused ? { refused } : undefined);
+      // A function migc cannot follow may have changed any table (see analyzeFile).
+      if ('SelectStmt' in s.ast && callsUnknownFunction(s.ast, state)) {
+        schemaKnown = false;
+        state.noteOpaque();
+      }
       learnRoutines(state, s.ast, s.text, defaultSearchPath, 'CreateFunctionStmt' in s.ast ? { file: plan.file, span: s.span, ...(s.fileOffset ? { fileOffset: s.fileOffset } : {}) } : undefined);
       if (opensSchema(s.ast)) schemaKnown = false;
       if (!inTransaction) earlier = new EarlierStatements(state);
@@ -1032,6 +1050,8 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     // A DROP refused for certain drops nothing: what the analysis goes on as if it had dropped is not gone for sure.
     const refused = all.some((j) => j.refused === 'certain' && !ignores.has(j.rule.code));
     state.apply(ast, true, block ? { inBody: true } : { file, line: lineOfOffset(span.start), ...(refused ? { refused } : {}) });
+    // A function migc cannot follow may have changed any table (a helper the runner loads first).
+    if (kind === 'SelectStmt' && callsUnknownFunction(ast, state, searchPath)) state.noteOpaque();
     if (block) block.earlier.add({ ast, facts, locks, span, inBody: true, file });
     else if (!inTransaction) earlier = new EarlierStatements(state);
     // Where a CREATE FUNCTION is written, for its body's findings at a call (built for it only: this runs for every statement).
@@ -1084,7 +1104,10 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       const rest = (path: SearchPath) => [...inner.statements.slice(perform ? i : i + 1).map((l) => qualifyRelations(l.ast, path, knows)), ...later(path)];
       const here: BodyContext = { ...context, earlier: within, related: context.related(conditional), conditional, inLoop };
       if (!perform) analyzeStatement({ ...b, later: rest }, own, here);
-      else for (const call of routineCalls(b.ast, state, searchPath)) analyzeCall(call, b.span, own, rest, here);
+      else {
+        for (const call of routineCalls(b.ast, state, searchPath)) analyzeCall(call, b.span, own, rest, here);
+        if (callsUnknownFunction(b.ast, state, searchPath)) state.noteOpaque();
+      }
     }
   };
   /**

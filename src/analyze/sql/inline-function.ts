@@ -1,4 +1,4 @@
-import { parseSql } from '../../sql/parser.js';
+import { parseSql, type PgNode } from '../../sql/parser.js';
 import { someNode } from '../../sql/walk.js';
 import { castTypeNames } from './builtin-casts.js';
 import { nonStrictBuiltinNames, nonVolatileBuiltinNames, setReturningBuiltinNames, strictBuiltinOperators, volatileBuiltinNames } from './builtin-functions.js';
@@ -343,4 +343,21 @@ function isNullConstant(expression: unknown): boolean {
 function isConstant(expression: unknown): boolean {
   const o = expression as { A_Const?: unknown; TypeCast?: { arg?: unknown } } | undefined;
   return o?.A_Const !== undefined || (o?.TypeCast !== undefined && isConstant(o.TypeCast.arg));
+}
+
+/**
+ * Whether a SELECT calls a function that may change the schema where migc cannot follow it: one
+ * neither built in nor made by the statements seen (a helper a runner loads first, oVirt's
+ * fn_db_add_column('cluster', 'mac_pool_id', 'uuid'); an extension's create_hypertable), or one
+ * made VOLATILE whose body migc cannot read (LANGUAGE c). A routine whose body is read is followed
+ * at its call (src/analyze/sql/routines.ts), and a STABLE or IMMUTABLE one cannot write.
+ */
+export function callsUnknownFunction(ast: PgNode, state: Pick<SchemaState, 'routines' | 'functions'>, path: SearchPath = defaultSearchPath): boolean {
+  return someNode(ast, (n) => {
+    const call = n.FuncCall as FunctionCallNode | undefined;
+    if (!call) return false;
+    const found = foundFunction(call, state, path);
+    if (found.builtin || found.routine) return false;
+    return found.declared === undefined || found.declared === 'volatile';
+  });
 }
