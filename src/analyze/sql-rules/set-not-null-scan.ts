@@ -39,8 +39,14 @@ export const setNotNullScan: StatementRule = {
     if (ctx.effect.effect === 'rewrite') return;
     // A table that may have rows (MG206's test): one new here, or emptied, or known empty, has none.
     const mayHaveRows = !ctx.state.isNew(alter.table) && ctx.rows(alter.table) !== 0 && !ctx.earlier.emptied(alter.table);
+    /** The columns whose SET NOT NULL scans: PostgreSQL checks them all in one scan of the table, said once, at the first. */
+    const scanned: { subcommand: number; column: string }[] = [];
+    const columns = ctx.state.table(alter.table)?.columns;
     for (const [subcommand, cmd] of alter.cmds.entries()) {
       if (cmd.subtype !== 'AT_SetNotNull') continue;
+      // Already NOT NULL (added so, or set before, a primary key's): PostgreSQL has nothing to check.
+      const known = columns?.get(cmd.name);
+      if (known?.notNull && !known.partial && !alter.cmds.slice(0, subcommand).some((c) => c.name === cmd.name && c.subtype !== 'AT_SetNotNull')) continue;
       const added = mayHaveRows ? unfilledBy(ctx, alter.cmds, subcommand, alter.table, cmd.name) : undefined;
       if (added) {
         // Every row holds NULL in it: it fails as soon as the table has a row, which migc knows only from a size hint.
@@ -55,16 +61,22 @@ export const setNotNullScan: StatementRule = {
         continue;
       }
       if (ctx.postgres >= 12 && ctx.state.hasValidatedNotNullCheck(alter.table, cmd.name)) continue;
-      const severity = severityFor(ctx, alter.table, this.severity);
-      if (!severity) continue;
-      report({
-        severity,
-        subcommand,
-        message: `SET NOT NULL on ${quoteColumn(alter.table, cmd.name)} scans ${sizeNote(ctx, alter.table)} while holding an ACCESS EXCLUSIVE lock${otherLocksNote(ctx, alter.table)}`,
-        help: ctx.postgres >= 12
-          ? `First: ALTER TABLE ${quoteName(alter.table)} ADD CONSTRAINT ${quoteIdent(`${alter.table.split('.').pop()}_${cmd.name}_not_null`)} CHECK (${quoteIdent(cmd.name)} IS NOT NULL) NOT VALID; then VALIDATE CONSTRAINT it (no write lock); SET NOT NULL then skips the scan, and the check can be dropped.`
-          : `Before PostgreSQL 12 SET NOT NULL always scans: keep a validated CHECK (${quoteIdent(cmd.name)} IS NOT NULL) NOT VALID constraint instead, or run it when a full-table lock is acceptable.`,
-      });
+      if (!scanned.some((c) => c.column === cmd.name)) scanned.push({ subcommand, column: cmd.name });
     }
+    if (scanned.length === 0) return;
+    const severity = severityFor(ctx, alter.table, this.severity);
+    if (!severity) return;
+    const names = scanned.map((c) => quoteColumn(alter.table, c.column));
+    const list = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+    const checks = scanned.map((c) => `ALTER TABLE ${quoteName(alter.table)} ADD CONSTRAINT ${quoteIdent(`${alter.table.split('.').pop()}_${c.column}_not_null`)} CHECK (${quoteIdent(c.column)} IS NOT NULL) NOT VALID;`).join(' ');
+    const one = scanned.length === 1;
+    report({
+      severity,
+      subcommand: scanned[0]!.subcommand,
+      message: `SET NOT NULL on ${list} scans ${sizeNote(ctx, alter.table)}${one ? '' : ' (once, for all of them)'} while holding an ACCESS EXCLUSIVE lock${otherLocksNote(ctx, alter.table)}`,
+      help: ctx.postgres >= 12
+        ? `First: ${checks} then VALIDATE CONSTRAINT ${one ? 'it' : 'each'} (no write lock); SET NOT NULL then skips the scan, and the ${one ? 'check' : 'checks'} can be dropped.`
+        : `Before PostgreSQL 12 SET NOT NULL always scans: keep ${one ? 'a validated CHECK' : 'validated CHECKs'} (${scanned.map((c) => `${quoteIdent(c.column)} IS NOT NULL`).join(', ')}) NOT VALID ${one ? 'constraint' : 'constraints'} instead, or run it when a full-table lock is acceptable.`,
+    });
   },
 };
