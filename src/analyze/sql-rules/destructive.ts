@@ -61,7 +61,10 @@ export const destructive: StatementRule = {
     // Filling columns added earlier in the same file or plan overwrites nothing: they held no value.
     // A rollback's UPDATE puts back what its up changed.
     // Nor does an UPDATE of a table this transaction emptied: it finds no row.
-    if (!rollback && change?.kind === 'update' && !change.hasWhere && !ctx.state.isNew(change.table) && !ctx.earlier.emptied(change.table) && !fillsNewColumns(ctx, change.table)) found.push(`updates every row of ${quoteName(change.table)}${overwritten(ctx, change.table)}`);
+    // A table of one row (its size hint says so: a version counter, a settings row) is written whole by design: a note.
+    const rows = change?.kind === 'update' ? ctx.rows(change.table) : undefined;
+    const oneRow = rows !== undefined && rows <= 1;
+    if (!rollback && change?.kind === 'update' && !change.hasWhere && !ctx.state.isNew(change.table) && !ctx.earlier.emptied(change.table) && !fillsNewColumns(ctx, change.table)) found.push(`updates every row of ${quoteName(change.table)}${oneRow ? ` (${rows === 0 ? 'none, ' : 'one, '}its size hint says)` : ''}${overwritten(ctx, change.table)}`);
     if (!found.length) return;
     if (ctx.mode === 'plan' && ctx.phase !== 'contract') {
       // MG102 reports drops, truncates and unfiltered deletes outside contract as errors, and
@@ -73,7 +76,7 @@ export const destructive: StatementRule = {
     const onlyUpdates = found.every((f) => f.startsWith('updates every row'));
     const onlyNotNull = found.every((f) => f.startsWith('drops NOT NULL'));
     report({
-      severity: ctx.mode === 'plan' && ctx.phase === 'contract' ? 'info' : this.severity,
+      severity: (ctx.mode === 'plan' && ctx.phase === 'contract') || (onlyUpdates && oneRow) ? 'info' : this.severity,
       message: `this ${rollback ? 'rollback' : 'statement'} ${found.join(' and ')}${rollback ? ', which its up did not make: the rollback loses what was there before the up' : ''}`,
       help: ctx.mode === 'lint'
         ? rollback
