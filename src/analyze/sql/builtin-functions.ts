@@ -518,6 +518,16 @@ export const nonStrictBuiltinNames =
   'xmlconcat2' +
   '';
 
+/** Aggregates and window functions of pg_catalog (count, max, string_agg, row_number): built in, read-only. */
+export const aggregateBuiltinNames =
+  'array_agg avg bit_and bit_or bit_xor bool_and bool_or corr count covar_pop covar_samp cume_dist ' +
+  'dense_rank every first_value json_agg json_object_agg jsonb_agg jsonb_object_agg lag last_value ' +
+  'lead max min mode nth_value ntile percent_rank percentile_cont percentile_disc range_agg ' +
+  'range_intersect_agg rank regr_avgx regr_avgy regr_count regr_intercept regr_r2 regr_slope ' +
+  'regr_sxx regr_sxy regr_syy row_number stddev stddev_pop stddev_samp string_agg sum var_pop ' +
+  'var_samp variance xmlagg' +
+  '';
+
 /** Operators of pg_catalog whose functions are all STRICT (|| is not: anyarray || anyelement is array_append, which is not). */
 export const strictBuiltinOperators =
   '!! !~ !~* !~~ !~~* # ## #- #> #>> % & && &< &<| &> * *< *<= *<> *= *> *>= + - -> ->> -|- / < ' +

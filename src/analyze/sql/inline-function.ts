@@ -1,7 +1,7 @@
 import { parseSql, type PgNode } from '../../sql/parser.js';
 import { someNode } from '../../sql/walk.js';
 import { castTypeNames } from './builtin-casts.js';
-import { nonStrictBuiltinNames, nonVolatileBuiltinNames, setReturningBuiltinNames, strictBuiltinOperators, volatileBuiltinNames } from './builtin-functions.js';
+import { aggregateBuiltinNames, nonStrictBuiltinNames, nonVolatileBuiltinNames, setReturningBuiltinNames, strictBuiltinOperators, volatileBuiltinNames } from './builtin-functions.js';
 import { defaultSearchPath, type SearchPath } from './search-path.js';
 import { columnType } from './types.js';
 import { tableKey, type Routine, type SchemaState, type Volatility } from './schema-state.js';
@@ -54,6 +54,7 @@ type Parameter = { FunctionParameter?: { name?: string; mode?: string; defexpr?:
 let setReturning: ReadonlySet<string> | undefined;
 let baseTypes: ReadonlySet<string> | undefined;
 let knownBuiltins: ReadonlySet<string> | undefined;
+let aggregates: ReadonlySet<string> | undefined;
 let nonStrictBuiltins: ReadonlySet<string> | undefined;
 let strictOperators: ReadonlySet<string> | undefined;
 
@@ -346,16 +347,24 @@ function isConstant(expression: unknown): boolean {
 }
 
 /**
- * Whether a SELECT calls a function that may change the schema where migc cannot follow it: one
+ * Whether a SELECT without FROM (or a PERFORM) calls a function that may change the schema where migc cannot follow it: one
  * neither built in nor made by the statements seen (a helper a runner loads first, oVirt's
  * fn_db_add_column('cluster', 'mac_pool_id', 'uuid'); an extension's create_hypertable), or one
  * made VOLATILE whose body migc cannot read (LANGUAGE c). A routine whose body is read is followed
  * at its call (src/analyze/sql/routines.ts), and a STABLE or IMMUTABLE one cannot write.
  */
 export function callsUnknownFunction(ast: PgNode, state: Pick<SchemaState, 'routines' | 'functions'>, path: SearchPath = defaultSearchPath): boolean {
-  return someNode(ast, (n) => {
+  aggregates ??= new Set(aggregateBuiltinNames.split(/\s+/).filter(Boolean));
+  // Called for what it does: SELECT f(...) with no FROM (a query that reads rows calls its
+  // functions to compute values, unaccent(name), not to change tables).
+  const select = (ast as { SelectStmt?: { fromClause?: unknown[]; targetList?: unknown[] } }).SelectStmt;
+  if (!select || select.fromClause?.length) return false;
+  return someNode(select.targetList, (n) => {
     const call = n.FuncCall as FunctionCallNode | undefined;
     if (!call) return false;
+    // count(*), max(...), row_number() OVER ...: built-in aggregates and window functions read only.
+    const names = (call.funcname ?? []).map((p) => p.String?.sval);
+    if (aggregates!.has(names.at(-1) ?? '') && (names.length === 1 || names[0] === 'pg_catalog')) return false;
     const found = foundFunction(call, state, path);
     if (found.builtin || found.routine) return false;
     return found.declared === undefined || found.declared === 'volatile';
