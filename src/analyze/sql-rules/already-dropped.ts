@@ -2,12 +2,12 @@ import { node, relationName } from './ast.js';
 import type { PgNode } from '../../sql/parser.js';
 import type { StatementRule } from '../sql/context.js';
 import { statementFacts } from '../../sql/facts.js';
-import { quoteName } from '../../sql/quote.js';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
 import { commandNamed } from './statement-locks.js';
 import type { DroppedBy } from '../sql/schema-state.js';
 
 /** What DROP names, and the word PostgreSQL's error uses for it ("index "t_e" does not exist"). */
-const dropped: Record<string, { what: 'relation' | 'type'; word: string; keyword: string }> = {
+const dropped: Record<string, { what: 'relation' | 'type' | 'schema'; word: string; keyword: string }> = {
   OBJECT_TABLE: { what: 'relation', word: 'table', keyword: 'TABLE' },
   OBJECT_INDEX: { what: 'relation', word: 'index', keyword: 'INDEX' },
   OBJECT_VIEW: { what: 'relation', word: 'view', keyword: 'VIEW' },
@@ -15,6 +15,7 @@ const dropped: Record<string, { what: 'relation' | 'type'; word: string; keyword
   OBJECT_SEQUENCE: { what: 'relation', word: 'sequence', keyword: 'SEQUENCE' },
   OBJECT_TYPE: { what: 'type', word: 'type', keyword: 'TYPE' },
   OBJECT_DOMAIN: { what: 'type', word: 'type', keyword: 'DOMAIN' },
+  OBJECT_SCHEMA: { what: 'schema', word: 'schema', keyword: 'SCHEMA' },
 };
 
 /**
@@ -38,16 +39,20 @@ export const alreadyDropped: StatementRule = {
     const [, body] = node(ctx.ast);
     const kind = dropped[body.removeType as string];
     if (!kind || body.missing_ok) return;
-    const parts = (o: any): string[] => (kind.what === 'type' ? o.TypeName?.names : o.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
+    const parts = (o: any): string[] => (kind.what === 'schema' ? [o] : kind.what === 'type' ? o.TypeName?.names : o.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
     // PostgreSQL stops at the first name that is not there.
     for (const o of body.objects ?? []) {
       const name = parts(o).join('.');
-      const by = ctx.state.goneFor(kind.what, name);
+      // A schema-qualified name whose schema is gone: PostgreSQL says the schema does not exist.
+      const schema = kind.what !== 'schema' && parts(o).length === 2 ? parts(o)[0]! : undefined;
+      const schemaBy = schema !== undefined ? ctx.state.goneFor('schema', schema) : undefined;
+      const by = schemaBy ?? ctx.state.goneFor(kind.what, name);
       if (!by) continue;
       if (ctx.rollbackFile && (by.at?.file === undefined || by.at.file !== ctx.file)) return;
+      const [word, missing] = schemaBy ? ['schema', schema!] : [kind.word, name];
       report({
         refused: 'certain',
-        message: `PostgreSQL refuses this statement: ${kind.word} ${quoteName(name)} does not exist: ${dropper(by, ctx.file)} ${by.how ?? 'dropped it'}, and no statement since made it again`,
+        message: `PostgreSQL refuses this statement: ${word} ${quoteName(missing)} does not exist: ${dropper(by, ctx.file)} ${by.how ?? 'dropped it'}, and no statement since made it again`,
         help: `Leave out the DROP of ${quoteName(name)}: it is gone already. Where the migration may run when it is still there (a database the earlier migrations did not reach), write DROP ${kind.keyword} IF EXISTS.`,
       });
       return;
@@ -62,10 +67,13 @@ function dropper(by: DroppedBy, file: string | undefined): string {
   return by.at?.line !== undefined ? `${named} (line ${by.at.line}${elsewhere})` : named;
 }
 
-/** What renames an index or a type, which the statement's facts name only RENAME: "ALTER INDEX "i" RENAME". */
+/** What renames an index, a type or a constraint (its index), which the statement's facts name only RENAME ("ALTER INDEX "i" RENAME"), and a DROP SCHEMA, whose schemas they do not name. */
 function renamed(statement: PgNode): string | undefined {
   const [kind, body] = node(statement);
+  // The statement's facts name no schema.
+  if (kind === 'DropStmt' && body.removeType === 'OBJECT_SCHEMA') return `DROP SCHEMA ${(body.objects ?? []).map((o: { String?: { sval?: string } }) => quoteIdent(o.String?.sval ?? '?')).join(', ')}`;
   if (kind !== 'RenameStmt') return undefined;
+  if (body.renameType === 'OBJECT_TABCONSTRAINT' && body.relation) return `ALTER TABLE ${quoteName(relationName(body.relation))} RENAME CONSTRAINT`;
   const word = renameWords[body.renameType as string];
   if (word === undefined) return undefined;
   const parts: string[] = body.relation ? relationName(body.relation).split('.') : (body.object?.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
