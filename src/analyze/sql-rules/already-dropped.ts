@@ -7,7 +7,7 @@ import { commandNamed } from './statement-locks.js';
 import type { DroppedBy } from '../sql/schema-state.js';
 
 /** What DROP names, and the word PostgreSQL's error uses for it ("index "t_e" does not exist"). */
-const dropped: Record<string, { what: 'relation' | 'type' | 'schema'; word: string; keyword: string }> = {
+const dropped: Record<string, { what: 'relation' | 'type' | 'schema' | 'on relation'; word: string; keyword: string }> = {
   OBJECT_TABLE: { what: 'relation', word: 'table', keyword: 'TABLE' },
   OBJECT_INDEX: { what: 'relation', word: 'index', keyword: 'INDEX' },
   OBJECT_VIEW: { what: 'relation', word: 'view', keyword: 'VIEW' },
@@ -16,6 +16,10 @@ const dropped: Record<string, { what: 'relation' | 'type' | 'schema'; word: stri
   OBJECT_TYPE: { what: 'type', word: 'type', keyword: 'TYPE' },
   OBJECT_DOMAIN: { what: 'type', word: 'type', keyword: 'DOMAIN' },
   OBJECT_SCHEMA: { what: 'schema', word: 'schema', keyword: 'SCHEMA' },
+  // What is dropped with its table, named ON it: PostgreSQL says the table ("relation") does not exist.
+  OBJECT_TRIGGER: { what: 'on relation', word: 'relation', keyword: 'TRIGGER' },
+  OBJECT_RULE: { what: 'on relation', word: 'relation', keyword: 'RULE' },
+  OBJECT_POLICY: { what: 'on relation', word: 'relation', keyword: 'POLICY' },
 };
 
 /**
@@ -42,18 +46,22 @@ export const alreadyDropped: StatementRule = {
     const parts = (o: any): string[] => (kind.what === 'schema' ? [o] : kind.what === 'type' ? o.TypeName?.names : o.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
     // PostgreSQL stops at the first name that is not there.
     for (const o of body.objects ?? []) {
-      const name = parts(o).join('.');
+      // A trigger, rule or policy is named after its table's name: what must exist is the table.
+      const all = parts(o);
+      const own = kind.what === 'on relation' ? all.slice(0, -1) : all;
+      const name = own.join('.');
       // A schema-qualified name whose schema is gone: PostgreSQL says the schema does not exist.
-      const schema = kind.what !== 'schema' && parts(o).length === 2 ? parts(o)[0]! : undefined;
+      const schema = kind.what !== 'schema' && own.length === 2 ? own[0]! : undefined;
       const schemaBy = schema !== undefined ? ctx.state.goneFor('schema', schema) : undefined;
-      const by = schemaBy ?? ctx.state.goneFor(kind.what, name);
+      const by = schemaBy ?? ctx.state.goneFor(kind.what === 'on relation' ? 'relation' : kind.what, name);
       if (!by) continue;
       if (ctx.rollbackFile && (by.at?.file === undefined || by.at.file !== ctx.file)) return;
       const [word, missing] = schemaBy ? ['schema', schema!] : [kind.word, name];
+      const what = kind.what === 'on relation' ? `${quoteName(all.at(-1)!)} ON ${quoteName(name)}` : quoteName(all.join('.'));
       report({
         refused: 'certain',
         message: `PostgreSQL refuses this statement: ${word} ${quoteName(missing)} does not exist: ${dropper(by, ctx.file)} ${by.how ?? 'dropped it'}, and no statement since made it again`,
-        help: `Leave out the DROP of ${quoteName(name)}: it is gone already. Where the migration may run when it is still there (a database the earlier migrations did not reach), write DROP ${kind.keyword} IF EXISTS.`,
+        help: `Leave out the DROP of ${what}: ${kind.what === 'on relation' ? 'it went with its table, which' : 'it'} is gone already. Where the migration may run when it is still there (a database the earlier migrations did not reach), write DROP ${kind.keyword} IF EXISTS.`,
       });
       return;
     }

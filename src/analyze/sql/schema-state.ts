@@ -834,6 +834,18 @@ export class SchemaState implements KnownSchema {
     this.setIn(this.indexesOn, key, [...(this.indexesOn.get(key) ?? []), index]);
   }
 
+  /** An index the statements seen made, renamed (ALTER INDEX ... RENAME, or a constraint's USING INDEX): it keeps its table, columns and shape. */
+  private moveIndex(from: string, to: string): void {
+    const on = this.indexTables.get(from);
+    if (on === undefined) return;
+    const columns = this.indexColumns.get(from);
+    const shape = this.indexShapes.get(from);
+    this.dropIndex(from);
+    this.setIndexTable(to, on);
+    if (columns) this.setIn(this.indexColumns, to, columns);
+    if (shape) this.setIn(this.indexShapes, to, shape);
+  }
+
   /** An index is gone (dropped, or with its table, column or constraint): its columns too. */
   private dropIndex(index: string): void {
     const on = this.indexTables.get(index);
@@ -1508,8 +1520,13 @@ export class SchemaState implements KnownSchema {
               if (table.columns.get(cmd.name)?.draws) this.assign(table.columns.get(cmd.name)!, 'draws', undefined);
               break;
             case 'AT_AddConstraint':
-              if (typeof cmd.def.Constraint?.indexname === 'string') this.adoptIndex(table, cmd.def.Constraint);
-              else this.addKeyIndexes(table, [cmd.def.Constraint]);
+              if (typeof cmd.def.Constraint?.indexname === 'string') {
+                this.adoptIndex(table, cmd.def.Constraint);
+                // USING INDEX renames the index to the constraint's name (checked on PostgreSQL 15).
+                const { conname, indexname } = cmd.def.Constraint;
+                const schema = table.name.includes('.') ? table.name.slice(0, table.name.lastIndexOf('.') + 1) : '';
+                if (typeof conname === 'string' && conname !== indexname) this.goneAs(`renamed it to ${quoteIdent(conname)}`, () => this.moveIndex(tableKey(`${schema}${indexname}`), tableKey(`${schema}${conname}`)));
+              } else this.addKeyIndexes(table, [cmd.def.Constraint]);
               this.addConstraint(table, cmd.def.Constraint);
               break;
             case 'AT_ValidateConstraint': {
@@ -1569,13 +1586,7 @@ export class SchemaState implements KnownSchema {
           const from = tableKey(relationName(body.relation));
           const on = this.indexTables.get(from);
           if (on !== undefined) {
-            const to = tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname);
-            const columns = this.indexColumns.get(from);
-            const shape = this.indexShapes.get(from);
-            this.dropIndex(from);
-            this.setIndexTable(to, on);
-            if (columns) this.setIn(this.indexColumns, to, columns);
-            if (shape) this.setIn(this.indexShapes, to, shape);
+            this.moveIndex(from, tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname));
             // A unique index keeps its id, so the foreign keys that depend on it follow it.
             const table = this.table(on);
             const unique = table?.uniqueIndexes.get(body.relation.relname);
@@ -2039,7 +2050,8 @@ export class SchemaState implements KnownSchema {
     const name: string | undefined = c.conname ?? (typeof c.indexname === 'string' ? c.indexname : undefined);
     if (name !== undefined) this.constraintNames.set(name, this.opaqueCount);
     const schema = table.name.includes('.') ? `${table.name.slice(0, table.name.lastIndexOf('.'))}.` : '';
-    const index = typeof c.indexname === 'string' ? tableKey(`${schema}${c.indexname}`) : undefined;
+    // USING INDEX: the index, which takes the constraint's name.
+    const index = typeof c.indexname === 'string' ? tableKey(`${schema}${name ?? c.indexname}`) : undefined;
     if (name !== undefined) this.setIn(table.constraints, name, { kind, validated: !c.skip_validation, columns, ...(index !== undefined ? { index } : {}) });
     // Its index (a key's, a unique or exclusion constraint's) has its name: there again.
     if (name !== undefined && (kind === 'primary key' || kind === 'unique' || kind === 'exclusion')) this.noteDropped('relation', tableKey(`${schema}${name}`), false);
