@@ -23,9 +23,11 @@ const dropped: Record<string, { what: 'relation' | 'type' | 'schema' | 'on relat
 };
 
 /**
- * A DROP (without IF EXISTS) of a relation, index or type an earlier statement seen made gone for
- * sure: dropped by name, along with something else (DROP COLUMN takes the indexes on or
- * INCLUDEing the column, DROP TABLE its indexes), or renamed away, and nothing created since.
+ * A DROP (without IF EXISTS) of a relation, index, type or schema an earlier statement seen made
+ * gone for sure: dropped by name, along with something else (the schema state follows what goes
+ * with a column, a constraint, a table, an identity, a type or a schema, and the views CASCADE
+ * takes), or renamed away, and nothing created since; or a DROP TRIGGER, RULE or POLICY ... ON
+ * such a table.
  * PostgreSQL refuses it ("index "t_e" does not exist"). DROP ... IF EXISTS skips it with a NOTICE
  * (src/analyze/sql/skips.ts). Not judged where the drop before was in a DO block or a routine's
  * body (a branch may have skipped it), after an opaque statement (dynamic SQL may have made the
@@ -35,7 +37,7 @@ const dropped: Record<string, { what: 'relation' | 'type' | 'schema' | 'on relat
 export const alreadyDropped: StatementRule = {
   code: 'MG244',
   name: 'already-dropped',
-  summary: 'A DROP (without IF EXISTS) of a table, index, view, sequence or type an earlier statement already dropped, by name or with something else (DROP COLUMN takes its indexes, DROP TABLE its indexes), or renamed away, and nothing created since: PostgreSQL refuses it.',
+  summary: 'A DROP (without IF EXISTS) of a table, index, view, sequence, type or schema an earlier statement already dropped, by name or along with something else (a constraint\'s index, a column\'s or a table\'s indexes and owned sequences, a table\'s row type, the views CASCADE takes, what is in a schema), or renamed away, and nothing created since, or of a trigger, rule or policy on such a table: PostgreSQL refuses it.',
   severity: 'error',
   kinds: ['DropStmt'],
   check(ctx, report) {
