@@ -120,6 +120,23 @@ const cases: Case[] = [
     says: [/^PostgreSQL refuses this statement: relation t does not exist: DROP TABLE t \(line 1\) dropped it,/, /relation t does not exist/, /relation t does not exist/],
   },
   {
+    name: 'a partitioned table drops its partitions (made with it or attached), and their indexes',
+    files: {
+      '001_a.sql': "CREATE TABLE t (id int, at date) PARTITION BY RANGE (at);\nCREATE TABLE t_2024 PARTITION OF t FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\nCREATE TABLE t_2025 (id int, at date);\nALTER TABLE t ATTACH PARTITION t_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\nCREATE INDEX t_2024_id ON t_2024 (id);\n",
+      '002_b.sql': 'DROP TABLE t;\nDROP TABLE t_2024;\nDROP TABLE t_2025;\nDROP INDEX t_2024_id;\n',
+    },
+    reported: ['002_b.sql:2', '002_b.sql:3', '002_b.sql:4'],
+    says: [/table t_2024 does not exist: DROP TABLE t \(line 1\) dropped it with its partitioned table t,/, /table t_2025/, /index t_2024_id does not exist: DROP TABLE t \(line 1\) dropped it with its partitioned table t,/],
+  },
+  {
+    name: 'a serial whose name a sequence had already: PostgreSQL names its own t_id_seq1, and DROP TABLE leaves t_id_seq',
+    files: {
+      '001_a.sql': 'CREATE SEQUENCE t_id_seq;\nCREATE TABLE t (id serial);\n',
+      '002_b.sql': 'DROP TABLE t;\nDROP SEQUENCE t_id_seq;\n',
+    },
+    reported: [],
+  },
+  {
     name: 'made again since: a unique constraint added again without a name takes the index name back, a view created again is there',
     files: {
       '001_a.sql': 'CREATE TABLE t (id int, c int UNIQUE);\nCREATE VIEW t_v AS SELECT c FROM t;\n',

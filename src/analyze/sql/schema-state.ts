@@ -1738,9 +1738,10 @@ export class SchemaState implements KnownSchema {
         } else if (body.removeType === 'OBJECT_SCHEMA') {
           for (const o of body.objects ?? []) {
             const name = o.String?.sval ?? '';
+            const made = this.schemas.has(name);
             this.deleteFrom(this.schemas, name);
             this.deleteFrom(this.newSchemas, name);
-            this.dropSchema(name, body.behavior === 'DROP_CASCADE');
+            this.dropSchema(name, body.behavior === 'DROP_CASCADE', made);
           }
         } else if (body.removeType === 'OBJECT_SEQUENCE') {
           for (const o of body.objects ?? []) {
@@ -1926,14 +1927,16 @@ export class SchemaState implements KnownSchema {
   }
 
   /**
-   * A table dropped (by name, or with its schema), or a materialized view: its indexes, its
-   * constraints' indexes, its row type and the sequences its columns own go with it (checked on
-   * PostgreSQL 15), and (CASCADE) the foreign keys of other tables that point at it.
+   * A table dropped (by name, with its schema or its partitioned table), or a materialized view:
+   * its indexes, its constraints' indexes, its row type, the sequences its columns own and its
+   * partitions go with it (checked on PostgreSQL 15), and (CASCADE) the foreign keys of other
+   * tables that point at it.
    */
   private dropTable(key: string, word = 'table'): void {
     const table = this.tables.get(key);
     const sequences = table ? this.ownedSequences(table) : [];
     const constraintIndexes = table ? this.constraintIndexes(table, () => true) : [];
+    const partitions = this.partitions.get(key) ?? [];
     this.deleteTable(key);
     this.dropReferencing(key, () => true);
     // A materialized view's indexes go with it, however it goes.
@@ -1942,6 +1945,8 @@ export class SchemaState implements KnownSchema {
       for (const index of constraintIndexes) this.noteDropped('relation', index, true);
     });
     for (const [sequence, column] of sequences) this.goneAs(this.goneHow ?? `dropped it with table ${quoteName(key)}, whose column ${quoteIdent(column)} owns it`, () => this.dropSequence(sequence));
+    // A partitioned table's partitions go with it (checked on PostgreSQL 15).
+    for (const partition of partitions) if (this.tables.has(partition)) this.goneAs(this.goneHow ?? `dropped it with its partitioned table ${quoteName(key)}`, () => this.dropTable(partition));
   }
 
   /** A view or materialized view dropped (by name, with its schema, or with what it reads). */
@@ -1973,12 +1978,12 @@ export class SchemaState implements KnownSchema {
   /**
    * DROP SCHEMA: with CASCADE everything in it the statements seen made goes (tables with what
    * goes with them, views, sequences, types), known by its schema-qualified name; without, it is
-   * dropped only where nothing in it is known (else PostgreSQL refuses). A view elsewhere that
-   * reads what is in it goes too, which is not followed. public is left alone: bare names may
-   * be in it or not.
+   * gone for sure only where a statement seen made it and nothing in it is known (else PostgreSQL
+   * may refuse). A view elsewhere that reads what is in it goes too, which is not followed.
+   * public is left alone: bare names may be in it or not.
    */
-  private dropSchema(name: string, cascade: boolean): void {
-    if (name === 'public') return;
+  private dropSchema(name: string, cascade: boolean, made: boolean): void {
+    if (name === 'public' || (!cascade && !made)) return;
     const prefix = `${name}.`;
     const inIt = (keys: Iterable<string>) => [...keys].filter((k) => k.startsWith(prefix));
     const tables = inIt(this.tables.keys());
@@ -2021,7 +2026,10 @@ export class SchemaState implements KnownSchema {
       // A serial's default is the sequence's nextval(), not written; an identity's is its own.
       if (c.identity === undefined && c.defaultExpr !== undefined) continue;
       const named = c.sequence !== tableKey(`${table.name}_${name}_seq`);
-      out.push([named ? c.sequence : tableKey(`${table.name.slice(0, dot + 1)}${makeObjectName(table.name.slice(dot + 1), name, 'seq')}`), name]);
+      const sequence = named ? c.sequence : tableKey(`${table.name.slice(0, dot + 1)}${makeObjectName(table.name.slice(dot + 1), name, 'seq')}`);
+      // A sequence CREATE SEQUENCE made has the name: PostgreSQL gave the serial another (t_id_seq1), not followed.
+      if (!named && this.sequences.has(sequence)) continue;
+      out.push([sequence, name]);
     }
     for (const [sequence, p] of this.sequencePositions) {
       if (p.ownedBy && sameRelation(p.ownedBy.table, table.name) && (column === undefined || p.ownedBy.column === column) && !out.some(([s]) => s === sequence)) out.push([sequence, p.ownedBy.column]);
