@@ -1500,16 +1500,16 @@ export class SchemaState implements KnownSchema {
               // The identity's sequence, made fresh (or dropped with it).
               const owned = cmd.subtype === 'AT_DropIdentity' ? this.identitySequence(table.name, cmd.name) : undefined;
               if (owned) this.deleteIn(this.sequencePositions, owned);
+              else if (cmd.subtype === 'AT_AddIdentity') {
+                const options = cmd.def?.Constraint?.options;
+                this.setIn(this.sequencePositions, identitySequenceName(table.name, cmd.name, options), identityPosition(this.nextSequenceId++, options, { table: table.name, column: cmd.name }));
+              }
               // DROP IDENTITY drops its sequence (checked on PostgreSQL 15).
               const column = table.columns.get(cmd.name);
               if (cmd.subtype === 'AT_DropIdentity' && column?.identity !== undefined) {
                 for (const [sequence] of this.ownedSequences(table, cmd.name)) this.goneAs(`dropped it with the identity of column ${quoteIdent(cmd.name)}`, () => this.dropSequence(sequence));
                 this.assign(column, 'identity', undefined);
                 this.assign(column, 'sequence', undefined);
-              }
-              else if (cmd.subtype === 'AT_AddIdentity') {
-                const options = cmd.def?.Constraint?.options;
-                this.setIn(this.sequencePositions, identitySequenceName(table.name, cmd.name, options), identityPosition(this.nextSequenceId++, options, { table: table.name, column: cmd.name }));
               }
             }
               if (table.columns.get(cmd.name)) this.assign(table.columns.get(cmd.name)!, 'hasDefault', cmd.subtype === 'AT_AddIdentity');
