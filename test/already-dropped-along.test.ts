@@ -99,6 +99,16 @@ const cases: Case[] = [
     missingColumn: ['002_b.sql:3'],
   },
   {
+    // Lemmy's downs drop a trigger's function with CASCADE, then the trigger.
+    name: 'DROP FUNCTION ... CASCADE drops the triggers that run it; a trigger dropped by name is gone too, until made again',
+    files: {
+      '001_a.sql': 'CREATE TABLE t (id int);\nCREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\nCREATE FUNCTION g() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\nCREATE TRIGGER t_a BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();\nCREATE TRIGGER t_b BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f();\nCREATE TRIGGER t_c BEFORE DELETE ON t FOR EACH ROW EXECUTE FUNCTION g();\n',
+      '002_b.sql': 'DROP TRIGGER t_c ON t;\nDROP TRIGGER t_c ON t;\nDROP FUNCTION f CASCADE;\nDROP TRIGGER t_a ON t;\nCREATE TRIGGER t_b BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION g();\nDROP TRIGGER t_b ON t;\n',
+    },
+    reported: ['002_b.sql:2', '002_b.sql:4'],
+    says: [/^PostgreSQL refuses this statement: trigger t_c for table t does not exist: DROP TRIGGER t_c ON t \(line 1\) dropped it,/, /trigger t_a for table t does not exist: DROP FUNCTION f \(line 3\) dropped it with function f \(CASCADE\),/],
+  },
+  {
     // An index made CONCURRENTLY, then made a constraint's: the down drops the constraint, then the index by its old name.
     name: 'ADD CONSTRAINT ... USING INDEX renames the index to the constraint\'s name (not when the constraint takes the index\'s)',
     files: {
@@ -210,9 +220,10 @@ function engineSuite(name: string, open: () => Promise<SqlEngine>) {
       // Each refusal is the one MG244 names: the same kind of object, the same name (PostgreSQL leaves out the schema of a relation).
       const { messages } = await linted(c.files);
       for (const [i, at] of c.reported.entries()) {
-        const [, word, name] = messages[i]!.match(/^PostgreSQL refuses this statement: (schema|index|sequence|materialized view|view|table|type|relation) ([\w.]+) does not exist/)!;
+        const [, word, name, table] = messages[i]!.match(/^PostgreSQL refuses this statement: (schema|index|sequence|materialized view|view|table|type|relation|trigger) ([\w.]+)(?: for table ([\w.]+))? does not exist/)!;
         const { message } = missing.find((m) => m.at === at)!;
-        expect([`${word} "${name}" does not exist`, `${word} "${name!.slice(name!.indexOf('.') + 1)}" does not exist`]).toContain(message);
+        const forTable = table !== undefined ? ` for table "${table}"` : '';
+        expect([`${word} "${name}"${forTable} does not exist`, `${word} "${name!.slice(name!.indexOf('.') + 1)}"${forTable} does not exist`]).toContain(message);
       }
       expect(otherwise).toEqual(c.refusedOtherwise ?? []);
     });

@@ -27,7 +27,7 @@ const dropped: Record<string, { what: 'relation' | 'type' | 'schema' | 'on relat
  * gone for sure: dropped by name, along with something else (the schema state follows what goes
  * with a column, a constraint, a table, an identity, a type or a schema, and the views CASCADE
  * takes), or renamed away, and nothing created since; or a DROP TRIGGER, RULE or POLICY ... ON
- * such a table.
+ * such a table; or a DROP TRIGGER of a trigger dropped already (by name, or with its function).
  * PostgreSQL refuses it ("index "t_e" does not exist"). DROP ... IF EXISTS skips it with a NOTICE
  * (src/analyze/sql/skips.ts). Not judged where the drop before was in a DO block or a routine's
  * body (a branch may have skipped it), after an opaque statement (dynamic SQL may have made the
@@ -37,7 +37,7 @@ const dropped: Record<string, { what: 'relation' | 'type' | 'schema' | 'on relat
 export const alreadyDropped: StatementRule = {
   code: 'MG244',
   name: 'already-dropped',
-  summary: 'A DROP (without IF EXISTS) of a table, index, view, sequence, type or schema an earlier statement already dropped, by name or along with something else (a constraint\'s index, a column\'s or a table\'s indexes and owned sequences, a table\'s row type, the views CASCADE takes, what is in a schema), or renamed away, and nothing created since, or of a trigger, rule or policy on such a table: PostgreSQL refuses it.',
+  summary: 'A DROP (without IF EXISTS) of a table, index, view, sequence, type or schema an earlier statement already dropped, by name or along with something else (a constraint\'s index, a column\'s or a table\'s indexes and owned sequences, a table\'s row type, the views CASCADE takes, what is in a schema), or renamed away, and nothing created since, or of a trigger, rule or policy on such a table, or of a trigger dropped already (by name, or with its function): PostgreSQL refuses it.',
   severity: 'error',
   kinds: ['DropStmt'],
   check(ctx, report) {
@@ -55,15 +55,19 @@ export const alreadyDropped: StatementRule = {
       // A schema-qualified name whose schema is gone: PostgreSQL says the schema does not exist.
       const schema = kind.what !== 'schema' && own.length === 2 ? own[0]! : undefined;
       const schemaBy = schema !== undefined ? ctx.state.goneFor('schema', schema) : undefined;
-      const by = schemaBy ?? ctx.state.goneFor(kind.what === 'on relation' ? 'relation' : kind.what, name);
+      const tableBy = schemaBy ?? ctx.state.goneFor(kind.what === 'on relation' ? 'relation' : kind.what, name);
+      // Its table there, a trigger dropped (by name or with its function) or renamed away.
+      const triggerBy = !tableBy && body.removeType === 'OBJECT_TRIGGER' ? ctx.state.triggerGoneFor(name, all.at(-1)!) : undefined;
+      const by = tableBy ?? triggerBy;
       if (!by) continue;
       if (ctx.rollbackFile && (by.at?.file === undefined || by.at.file !== ctx.file)) return;
-      const [word, missing] = schemaBy ? ['schema', schema!] : [kind.word, name];
+      const [word, missing] = schemaBy ? ['schema', schema!] : triggerBy ? ['trigger', `${all.at(-1)!}`] : [kind.word, name];
+      const table = triggerBy ? ` for table ${quoteName(name)}` : '';
       const what = kind.what === 'on relation' ? `${quoteName(all.at(-1)!)} ON ${quoteName(name)}` : quoteName(all.join('.'));
       report({
         refused: 'certain',
-        message: `PostgreSQL refuses this statement: ${word} ${quoteName(missing)} does not exist: ${dropper(by, ctx.file)} ${by.how ?? 'dropped it'}, and no statement since made it again`,
-        help: `Leave out the DROP of ${what}: ${kind.what === 'on relation' ? 'it went with its table, which' : 'it'} is gone already. Where the migration may run when it is still there (a database the earlier migrations did not reach), write DROP ${kind.keyword} IF EXISTS.`,
+        message: `PostgreSQL refuses this statement: ${word} ${triggerBy ? quoteIdent(missing) : quoteName(missing)}${table} does not exist: ${dropper(by, ctx.file)} ${by.how ?? 'dropped it'}, and no statement since made it again`,
+        help: `Leave out the DROP of ${what}: ${tableBy && kind.what === 'on relation' ? 'it went with its table, which' : 'it'} is gone already. Where the migration may run when it is still there (a database the earlier migrations did not reach), write DROP ${kind.keyword} IF EXISTS.`,
       });
       return;
     }

@@ -1232,8 +1232,8 @@ export class SchemaState implements KnownSchema {
     return t !== undefined && t.droppedConstraints.has(name) && !this.hasConstraint(t, name);
   }
 
-  /** A relation, type or schema is gone under this name ("relation t", "type t", "schema s"), or there again. */
-  private noteDropped(what: 'relation' | 'type' | 'schema', name: string, gone: boolean): void {
+  /** A relation, type, schema or trigger is gone under this name ("relation t", "type t", "schema s", "trigger t trg"), or there again. */
+  private noteDropped(what: 'relation' | 'type' | 'schema' | 'trigger', name: string, gone: boolean): void {
     const key = `${what} ${tableKey(name)}`;
     if (gone) {
       // Gone for sure already: a later drop (one PostgreSQL refuses, say) does not change what made it gone.
@@ -1294,6 +1294,18 @@ export class SchemaState implements KnownSchema {
     const gone = what === 'relation' ? this.relationGone(name) : what === 'type' ? this.typeGone(name) : this.dropped.has(`schema ${name}`) && !this.schemas.has(name);
     if (!gone) return undefined;
     const by = this.droppedBy.get(`${what} ${tableKey(name)}`);
+    return by && !by.at?.inBody && !by.at?.refused && by.opaqueCount === this.opaqueCount ? by : undefined;
+  }
+
+  /**
+   * As goneFor(), for a trigger of a table the statements seen know: dropped by name, or with the
+   * function it ran (DROP FUNCTION ... CASCADE), or renamed away, and not made again.
+   */
+  triggerGoneFor(table: string, trigger: string): DroppedBy | undefined {
+    const t = this.table(table);
+    const key = `trigger ${tableKey(table)} ${trigger}`;
+    if (!t || t.triggers.has(trigger) || !this.dropped.has(key)) return undefined;
+    const by = this.droppedBy.get(key);
     return by && !by.at?.inBody && !by.at?.refused && by.opaqueCount === this.opaqueCount ? by : undefined;
   }
 
@@ -1616,6 +1628,8 @@ export class SchemaState implements KnownSchema {
           if (table?.triggers.has(body.subname)) {
             this.deleteFrom(table.triggers, body.subname);
             this.addTo(table.triggers, body.newname);
+            this.noteDropped('trigger', `${table.name} ${body.subname}`, true);
+            this.noteDropped('trigger', `${table.name} ${body.newname}`, false);
           }
         } else if (renameType === 'OBJECT_COLUMN') {
           const table = this.table(relationName(body.relation));
@@ -1756,7 +1770,10 @@ export class SchemaState implements KnownSchema {
             const items: { String?: { sval?: string } }[] = o.List?.items ?? [];
             const table = this.tables.get(dotted(items.slice(0, -1)));
             const trigger = items[items.length - 1]?.String?.sval;
-            if (table && trigger) this.deleteFrom(table.triggers, trigger);
+            if (table && trigger) {
+              this.deleteFrom(table.triggers, trigger);
+              this.noteDropped('trigger', `${table.name} ${trigger}`, true);
+            }
           }
         } else if (body.removeType === 'OBJECT_VIEW' || body.removeType === 'OBJECT_MATVIEW') {
           for (const o of body.objects ?? []) this.dropView(dotted(o.List?.items), body.removeType === 'OBJECT_MATVIEW');
@@ -1775,7 +1792,10 @@ export class SchemaState implements KnownSchema {
             // CASCADE drops the indexes and triggers that use it (without, the statement fails).
             for (const user of this.usersOfFunction(dotted(o.ObjectWithArgs?.objname))) {
               if (user.kind === 'index') this.goneAs(`dropped it with function ${quoteName(dotted(o.ObjectWithArgs?.objname))} (CASCADE)`, () => this.dropIndex(user.key));
-              else this.deleteFrom(this.table(user.table)!.triggers, user.name);
+              else {
+                this.deleteFrom(this.table(user.table)!.triggers, user.name);
+                this.goneAs(`dropped it with function ${quoteName(dotted(o.ObjectWithArgs?.objname))} (CASCADE)`, () => this.noteDropped('trigger', `${tableKey(user.table)} ${user.name}`, true));
+              }
             }
             this.deleteIn(this.functions, dotted(o.ObjectWithArgs?.objname));
             // Here overloads are told apart, when the arguments are given.
@@ -1839,6 +1859,7 @@ export class SchemaState implements KnownSchema {
         const table = this.table(relationName(body.relation));
         if (table && body.trigname) {
           this.addTo(table.triggers, body.trigname);
+          this.noteDropped('trigger', `${table.name} ${body.trigname}`, false);
           const fn = (body.funcname ?? []).map((n: { String?: { sval?: string } }) => n.String?.sval ?? '?').join('.');
           this.addFunctionUsers(fn ? [fn] : [], { kind: 'trigger', name: body.trigname, key: `trigger ${table.name} ${body.trigname}`, table: table.name });
         }
