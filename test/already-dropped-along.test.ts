@@ -147,6 +147,15 @@ const cases: Case[] = [
     reported: [],
   },
   {
+    // With s in the search path a bare name is qualified s.t by lint, and PostgreSQL, finding no s, looks in public.
+    name: 'a bare name under a search path that has the dropped schema: not said to be in the schema',
+    files: {
+      // public.t made where migc cannot see it: lint qualifies the bare t as the path's first schema's.
+      '001_a.sql': "DO $$ BEGIN EXECUTE 'CREATE TABLE t (id int)'; END $$;\nCREATE SCHEMA s;\nSET search_path = s, public;\nCREATE TABLE u (id int);\nDROP SCHEMA s CASCADE;\nDROP TABLE t;\n",
+    },
+    reported: [],
+  },
+  {
     name: 'made again since: a unique constraint added again without a name takes the index name back, a view created again is there',
     files: {
       '001_a.sql': 'CREATE TABLE t (id int, c int UNIQUE);\nCREATE VIEW t_v AS SELECT c FROM t;\n',
@@ -199,7 +208,7 @@ function engineSuite(name: string, open: () => Promise<SqlEngine>) {
     });
     afterAll(() => db?.close());
     it.each(cases)('$name', async (c) => {
-      await db.run('DROP SCHEMA IF EXISTS s CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+      await db.run('RESET search_path; DROP SCHEMA IF EXISTS s CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
       const missing: { at: string; message: string }[] = [];
       const otherwise: string[] = [];
       for (const [file, text] of Object.entries(c.files)) {

@@ -53,7 +53,9 @@ export const alreadyDropped: StatementRule = {
       const own = kind.what === 'on relation' ? all.slice(0, -1) : all;
       const name = own.join('.');
       // A schema-qualified name whose schema is gone: PostgreSQL says the schema does not exist.
-      const schema = kind.what !== 'schema' && own.length === 2 ? own[0]! : undefined;
+      // Not where the search path has the schema: the name may be written bare (lint qualified
+      // it), and PostgreSQL looks for it in the path's other schemas.
+      const schema = kind.what !== 'schema' && own.length === 2 && !ctx.searchPath?.includes(own[0]!) ? own[0]! : undefined;
       const schemaBy = schema !== undefined ? ctx.state.goneFor('schema', schema) : undefined;
       const tableBy = schemaBy ?? ctx.state.goneFor(kind.what === 'on relation' ? 'relation' : kind.what, name);
       // Its table there, a trigger dropped (by name or with its function) or renamed away.
