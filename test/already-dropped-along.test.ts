@@ -159,6 +159,17 @@ const cases: Case[] = [
     reported: [],
   },
   {
+    // The usual shape: the down undoes its up's unique constraint and then its index, in one down file.
+    name: 'a down file of its own: what a statement of the same file dropped along counts',
+    files: {
+      '001_a.up.sql': 'CREATE TABLE t (id int, c int);\n',
+      '002_b.up.sql': 'ALTER TABLE t ADD CONSTRAINT t_c_key UNIQUE (c);\n',
+      '002_b.down.sql': 'ALTER TABLE t DROP CONSTRAINT t_c_key;\nDROP INDEX t_c_key;\n',
+    },
+    reported: ['002_b.down.sql:2'],
+    says: [/index t_c_key does not exist: ALTER TABLE t DROP CONSTRAINT \(line 1\) dropped it,/],
+  },
+  {
     name: 'made again since: a unique constraint added again without a name takes the index name back, a view created again is there',
     files: {
       '001_a.sql': 'CREATE TABLE t (id int, c int UNIQUE);\nCREATE VIEW t_v AS SELECT c FROM t;\n',
@@ -191,6 +202,15 @@ describe('MG244 on what PostgreSQL drops along with other objects', () => {
     expect(at).toEqual(c.reported);
     expect(missingColumn).toEqual(c.missingColumn ?? []);
     for (const [i, says] of (c.says ?? []).entries()) expect(messages[i]).toMatch(says);
+  });
+
+  it('a down file of its own is not judged against what other files dropped along: some tools run it at another point of the history', async () => {
+    const { at } = await linted({
+      '001_a.up.sql': 'CREATE TABLE t (id serial, c int CONSTRAINT t_c_key UNIQUE);\nCREATE VIEW t_v AS SELECT c FROM t;\n',
+      '002_b.up.sql': 'ALTER TABLE t DROP CONSTRAINT t_c_key;\nDROP TABLE t CASCADE;\n',
+      '002_b.down.sql': 'DROP INDEX t_c_key;\nDROP VIEW t_v;\nDROP SEQUENCE t_id_seq;\n',
+    });
+    expect(at).toEqual([]);
   });
 
   it('DROP ... IF EXISTS of what went along: no finding (PostgreSQL skips it)', async () => {
