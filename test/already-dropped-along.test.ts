@@ -91,14 +91,14 @@ const cases: Case[] = [
     ],
   },
   {
-    name: 'DROP TYPE ... CASCADE drops the columns of the type and of arrays of it, and their indexes (a later DROP COLUMN is MG238\'s)',
+    name: 'DROP TYPE (or DOMAIN) ... CASCADE drops the columns of the type and of arrays of it, and their indexes (a later DROP COLUMN is MG238\'s)',
     files: {
-      '001_a.sql': "CREATE TYPE mood AS ENUM ('a', 'b');\nCREATE TABLE t (id int, m mood, ms mood[]);\nCREATE INDEX t_m ON t (m);\n",
-      '002_b.sql': 'DROP TYPE mood CASCADE;\nDROP INDEX t_m;\nALTER TABLE t DROP COLUMN ms;\nALTER TABLE t DROP COLUMN id;\n',
+      '001_a.sql': "CREATE TYPE mood AS ENUM ('a', 'b');\nCREATE DOMAIN posint AS int CHECK (VALUE > 0);\nCREATE TABLE t (id int, m mood, ms mood[], p posint);\nCREATE INDEX t_m ON t (m);\n",
+      '002_b.sql': 'DROP TYPE mood CASCADE;\nDROP INDEX t_m;\nALTER TABLE t DROP COLUMN ms;\nALTER TABLE t DROP COLUMN id;\nDROP DOMAIN posint CASCADE;\nALTER TABLE t DROP COLUMN p;\n',
     },
     reported: ['002_b.sql:2'],
     says: [/index t_m does not exist: DROP TYPE mood \(line 1\) dropped it with column m,/],
-    missingColumn: ['002_b.sql:3'],
+    missingColumn: ['002_b.sql:3', '002_b.sql:6'],
   },
   {
     // Lemmy's downs drop a trigger's function with CASCADE, then the trigger.
