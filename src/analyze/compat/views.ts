@@ -60,8 +60,26 @@ export function viewsOf(state: SchemaState): ViewCatalog {
   return views;
 }
 
+/** A view DROP ... CASCADE dropped along with what it reads (ViewCatalog.droppedAlong). */
+export interface ViewDroppedAlong {
+  /** As tableKey() keys it. */
+  readonly name: string;
+  readonly materialized: boolean;
+  /** What it read that the statement dropped: "table t", "column c of table t", "view v". */
+  readonly with: string;
+}
+
 export class ViewCatalog {
   private views = new Map<string, ViewDef>();
+  private along: ViewDroppedAlong[] = [];
+
+  /**
+   * The views the last statement applied dropped along with what they read (CASCADE), in the
+   * order PostgreSQL drops them: for the schema state, which knows views by name only.
+   */
+  get droppedAlong(): readonly ViewDroppedAlong[] {
+    return this.along;
+  }
 
   get(name: string): ViewDef | undefined {
     return this.views.get(tableKey(name));
@@ -128,6 +146,7 @@ export class ViewCatalog {
     readonly partialHistory?: boolean;
   } = {}): string[] {
     const [kind, body] = node(ast);
+    this.along = [];
     // Without views only a statement that creates one matters (most statements of most files).
     if (this.views.size === 0 && kind !== 'ViewStmt' && kind !== 'CreateTableAsStmt') return [];
     const refusals: string[] = [];
@@ -281,6 +300,7 @@ export class ViewCatalog {
     for (const v of direct) {
       if (!this.views.has(v.name)) continue;
       this.views.delete(v.name);
+      this.along.push({ name: v.name, materialized: v.materialized, with: what });
       this.dropDependents(`view ${quoteName(v.name)}`, (w) => w.uses.relations.has(v.name), true, refusals);
     }
   }

@@ -2,12 +2,12 @@ import { node, relationName } from './ast.js';
 import type { PgNode } from '../../sql/parser.js';
 import type { StatementRule } from '../sql/context.js';
 import { statementFacts } from '../../sql/facts.js';
-import { quoteName } from '../../sql/quote.js';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
 import { commandNamed } from './statement-locks.js';
 import type { DroppedBy } from '../sql/schema-state.js';
 
 /** What DROP names, and the word PostgreSQL's error uses for it ("index "t_e" does not exist"). */
-const dropped: Record<string, { what: 'relation' | 'type'; word: string; keyword: string }> = {
+const dropped: Record<string, { what: 'relation' | 'type' | 'schema' | 'on relation'; word: string; keyword: string }> = {
   OBJECT_TABLE: { what: 'relation', word: 'table', keyword: 'TABLE' },
   OBJECT_INDEX: { what: 'relation', word: 'index', keyword: 'INDEX' },
   OBJECT_VIEW: { what: 'relation', word: 'view', keyword: 'VIEW' },
@@ -15,12 +15,19 @@ const dropped: Record<string, { what: 'relation' | 'type'; word: string; keyword
   OBJECT_SEQUENCE: { what: 'relation', word: 'sequence', keyword: 'SEQUENCE' },
   OBJECT_TYPE: { what: 'type', word: 'type', keyword: 'TYPE' },
   OBJECT_DOMAIN: { what: 'type', word: 'type', keyword: 'DOMAIN' },
+  OBJECT_SCHEMA: { what: 'schema', word: 'schema', keyword: 'SCHEMA' },
+  // What is dropped with its table, named ON it: PostgreSQL says the table ("relation") does not exist.
+  OBJECT_TRIGGER: { what: 'on relation', word: 'relation', keyword: 'TRIGGER' },
+  OBJECT_RULE: { what: 'on relation', word: 'relation', keyword: 'RULE' },
+  OBJECT_POLICY: { what: 'on relation', word: 'relation', keyword: 'POLICY' },
 };
 
 /**
- * A DROP (without IF EXISTS) of a relation, index or type an earlier statement seen made gone for
- * sure: dropped by name, along with something else (DROP COLUMN takes the indexes on or
- * INCLUDEing the column, DROP TABLE its indexes), or renamed away, and nothing created since.
+ * A DROP (without IF EXISTS) of a relation, index, type or schema an earlier statement seen made
+ * gone for sure: dropped by name, along with something else (the schema state follows what goes
+ * with a column, a constraint, a table, an identity, a type or a schema, and the views CASCADE
+ * takes), or renamed away, and nothing created since; or a DROP TRIGGER, RULE or POLICY ... ON
+ * such a table; or a DROP TRIGGER of a trigger dropped already (by name, or with its function).
  * PostgreSQL refuses it ("index "t_e" does not exist"). DROP ... IF EXISTS skips it with a NOTICE
  * (src/analyze/sql/skips.ts). Not judged where the drop before was in a DO block or a routine's
  * body (a branch may have skipped it), after an opaque statement (dynamic SQL may have made the
@@ -30,7 +37,7 @@ const dropped: Record<string, { what: 'relation' | 'type'; word: string; keyword
 export const alreadyDropped: StatementRule = {
   code: 'MG244',
   name: 'already-dropped',
-  summary: 'A DROP (without IF EXISTS) of a table, index, view, sequence or type an earlier statement already dropped, by name or with something else (DROP COLUMN takes its indexes, DROP TABLE its indexes), or renamed away, and nothing created since: PostgreSQL refuses it.',
+  summary: 'A DROP (without IF EXISTS) of a table, index, view, sequence, type or schema an earlier statement already dropped, by name or along with something else (a constraint\'s index, a column\'s or a table\'s indexes and owned sequences, a table\'s row type, the views CASCADE takes, what is in a schema), or renamed away, and nothing created since, or of a trigger, rule or policy on such a table, or of a trigger dropped already (by name, or with its function): PostgreSQL refuses it.',
   severity: 'error',
   kinds: ['DropStmt'],
   check(ctx, report) {
@@ -38,17 +45,31 @@ export const alreadyDropped: StatementRule = {
     const [, body] = node(ctx.ast);
     const kind = dropped[body.removeType as string];
     if (!kind || body.missing_ok) return;
-    const parts = (o: any): string[] => (kind.what === 'type' ? o.TypeName?.names : o.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
+    const parts = (o: any): string[] => (kind.what === 'schema' ? [o] : kind.what === 'type' ? o.TypeName?.names : o.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
     // PostgreSQL stops at the first name that is not there.
     for (const o of body.objects ?? []) {
-      const name = parts(o).join('.');
-      const by = ctx.state.goneFor(kind.what, name);
+      // A trigger, rule or policy is named after its table's name: what must exist is the table.
+      const all = parts(o);
+      const own = kind.what === 'on relation' ? all.slice(0, -1) : all;
+      const name = own.join('.');
+      // A schema-qualified name whose schema is gone: PostgreSQL says the schema does not exist.
+      // Not where the search path has the schema: the name may be written bare (lint qualified
+      // it), and PostgreSQL looks for it in the path's other schemas.
+      const schema = kind.what !== 'schema' && own.length === 2 && !ctx.searchPath?.includes(own[0]!) ? own[0]! : undefined;
+      const schemaBy = schema !== undefined ? ctx.state.goneFor('schema', schema) : undefined;
+      const tableBy = schemaBy ?? ctx.state.goneFor(kind.what === 'on relation' ? 'relation' : kind.what, name);
+      // Its table there, a trigger dropped (by name or with its function) or renamed away.
+      const triggerBy = !tableBy && body.removeType === 'OBJECT_TRIGGER' ? ctx.state.triggerGoneFor(name, all.at(-1)!) : undefined;
+      const by = tableBy ?? triggerBy;
       if (!by) continue;
       if (ctx.rollbackFile && (by.at?.file === undefined || by.at.file !== ctx.file)) return;
+      const [word, missing] = schemaBy ? ['schema', schema!] : triggerBy ? ['trigger', `${all.at(-1)!}`] : [kind.word, name];
+      const table = triggerBy ? ` for table ${quoteName(name)}` : '';
+      const what = kind.what === 'on relation' ? `${quoteName(all.at(-1)!)} ON ${quoteName(name)}` : quoteName(all.join('.'));
       report({
         refused: 'certain',
-        message: `PostgreSQL refuses this statement: ${kind.word} ${quoteName(name)} does not exist: ${dropper(by, ctx.file)} ${by.how ?? 'dropped it'}, and no statement since made it again`,
-        help: `Leave out the DROP of ${quoteName(name)}: it is gone already. Where the migration may run when it is still there (a database the earlier migrations did not reach), write DROP ${kind.keyword} IF EXISTS.`,
+        message: `PostgreSQL refuses this statement: ${word} ${triggerBy ? quoteIdent(missing) : quoteName(missing)}${table} does not exist: ${dropper(by, ctx.file)} ${by.how ?? 'dropped it'}, and no statement since made it again`,
+        help: `Leave out the DROP of ${what}: ${tableBy && kind.what === 'on relation' ? 'it went with its table, which' : 'it'} is gone already. Where the migration may run when it is still there (a database the earlier migrations did not reach), write DROP ${kind.keyword} IF EXISTS.`,
       });
       return;
     }
@@ -62,10 +83,13 @@ function dropper(by: DroppedBy, file: string | undefined): string {
   return by.at?.line !== undefined ? `${named} (line ${by.at.line}${elsewhere})` : named;
 }
 
-/** What renames an index or a type, which the statement's facts name only RENAME: "ALTER INDEX "i" RENAME". */
+/** What renames an index, a type or a constraint (its index), which the statement's facts name only RENAME ("ALTER INDEX "i" RENAME"), and a DROP SCHEMA, whose schemas they do not name. */
 function renamed(statement: PgNode): string | undefined {
   const [kind, body] = node(statement);
+  // The statement's facts name no schema.
+  if (kind === 'DropStmt' && body.removeType === 'OBJECT_SCHEMA') return `DROP SCHEMA ${(body.objects ?? []).map((o: { String?: { sval?: string } }) => quoteIdent(o.String?.sval ?? '?')).join(', ')}`;
   if (kind !== 'RenameStmt') return undefined;
+  if (body.renameType === 'OBJECT_TABCONSTRAINT' && body.relation) return `ALTER TABLE ${quoteName(relationName(body.relation))} RENAME CONSTRAINT`;
   const word = renameWords[body.renameType as string];
   if (word === undefined) return undefined;
   const parts: string[] = body.relation ? relationName(body.relation).split('.') : (body.object?.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');

@@ -321,8 +321,8 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         if (schemaKnown && (opensSchema(ast) || unknownTypes(ast, state).length > 0)) schemaKnown = false;
         // What IF [NOT] EXISTS skips teaches the views nothing (the state leaves it out itself).
         const skipped = skippedPart(ast, state);
-        if (!skipped || skipped.runs) views.apply(skipped?.runs ?? ast, state, true);
-        state.apply(ast, false, inBody ? { inBody } : undefined);
+        const along = !skipped || skipped.runs ? (views.apply(skipped?.runs ?? ast, state, true), views.droppedAlong) : [];
+        state.apply(ast, false, inBody ? { inBody } : undefined, along);
         if ('SelectStmt' in ast && callsUnknownFunction(ast, state)) {
           schemaKnown = false;
           state.noteOpaque();
@@ -449,10 +449,11 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         };
         const { judged, locks, runs } = judge(unit, judgeBase(), rules);
         const refusedByView = runs ? views.apply(runs, state, true).length > 0 : false;
+        const along = runs ? views.droppedAlong : [];
         report(context.inFunction ? firstTime(bodyFindings, judged, b.text) : judged, related(inside), refusedByView);
         inner.push(analysisOf(runs, locks));
         const { effect } = inner[inner.length - 1]!;
-        state.apply(b.ast, true, { inBody: true });
+        state.apply(b.ast, true, { inBody: true }, along);
         if ('SelectStmt' in b.ast && callsUnknownFunction(b.ast, state)) {
           schemaKnown = false;
           state.noteOpaque();
@@ -487,10 +488,11 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       const { effect } = analysis;
       into.analyses.set(s, analysis);
       const refusedByView = runs ? views.apply(runs, state, true).length > 0 : false;
+      const along = runs ? views.droppedAlong : [];
       report(judged, undefined, refusedByView);
       // A statement refused for certain drops nothing for sure (SchemaState.goneFor).
       const refused = refusedByView || judged.some((j) => j.refused === 'certain' && options.settings.allowances.get(step)?.has(j.rule.code) !== true);
-      state.apply(s.ast, true, refused ? { refused } : undefined);
+      state.apply(s.ast, true, refused ? { refused } : undefined, along);
       // A function migc cannot follow may have changed any table (see analyzeFile).
       if ('SelectStmt' in s.ast && callsUnknownFunction(s.ast, state)) {
         schemaKnown = false;
@@ -992,6 +994,8 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     // those the files created). Whether a view's own query resolves is not judged: earlier
     // migrations may not be linted. A refusal, it leaves out what the statement would do.
     const refusals = runs && kind !== 'TransactionStmt' ? views.apply(runs, state, true, { partialHistory: true }) : [];
+    // The views it drops along with what they read (CASCADE), for the state.
+    const along = runs && kind !== 'TransactionStmt' ? views.droppedAlong : [];
     const all = [...judged, ...refusals.map((why): Judged => ({
       rule: viewRefusesChange, span, severity: 'error', message: `PostgreSQL refuses this statement: ${why}`, refused: 'certain',
       help: 'A view fixes the columns it reads: drop or replace the view first (in the same migration), or keep what it reads; CREATE OR REPLACE VIEW may only add columns at the end.',
@@ -1049,7 +1053,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     // Where it is, for a later statement's message about what it dropped (SchemaState.droppedBy).
     // A DROP refused for certain drops nothing: what the analysis goes on as if it had dropped is not gone for sure.
     const refused = all.some((j) => j.refused === 'certain' && !ignores.has(j.rule.code));
-    state.apply(ast, true, block ? { inBody: true } : { file, line: lineOfOffset(span.start), ...(refused ? { refused } : {}) });
+    state.apply(ast, true, block ? { inBody: true } : { file, line: lineOfOffset(span.start), ...(refused ? { refused } : {}) }, along);
     // A function migc cannot follow may have changed any table (a helper the runner loads first).
     if (kind === 'SelectStmt' && callsUnknownFunction(ast, state, searchPath)) state.noteOpaque();
     if (block) block.earlier.add({ ast, facts, locks, span, inBody: true, file });

@@ -9,7 +9,8 @@ import { applyChange, changeTargets, drawnSequences, freshPosition, identityPosi
 import { skippedPart, type KnownSchema } from './skips.js';
 import { node } from '../../sql/node.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
-import { generatedNames, withNames, type NamesTaken } from '../../sql/generated-names.js';
+import { generatedNames, makeObjectName, withNames, type NamesTaken } from '../../sql/generated-names.js';
+import type { ViewDroppedAlong } from '../compat/views.js';
 
 export type Volatility = 'immutable' | 'stable' | 'volatile';
 
@@ -850,6 +851,18 @@ export class SchemaState implements KnownSchema {
     this.setIn(this.indexesOn, key, [...(this.indexesOn.get(key) ?? []), index]);
   }
 
+  /** An index the statements seen made, renamed (ALTER INDEX ... RENAME, or a constraint's USING INDEX): it keeps its table, columns and shape. */
+  private moveIndex(from: string, to: string): void {
+    const on = this.indexTables.get(from);
+    if (on === undefined) return;
+    const columns = this.indexColumns.get(from);
+    const shape = this.indexShapes.get(from);
+    this.dropIndex(from);
+    this.setIndexTable(to, on);
+    if (columns) this.setIn(this.indexColumns, to, columns);
+    if (shape) this.setIn(this.indexShapes, to, shape);
+  }
+
   /** An index is gone (dropped, or with its table, column or constraint): its columns too. */
   private dropIndex(index: string): void {
     const on = this.indexTables.get(index);
@@ -993,6 +1006,8 @@ export class SchemaState implements KnownSchema {
     for (const fk of table.foreignKeys.values()) this.noteReferrer(fk.references, key);
     this.setIn(this.tables, key, table);
     this.noteDropped('relation', key, false);
+    // Its row type, of its name.
+    this.noteDropped('type', key, false);
     this.tableChanges.push(key);
     if (table.createdHere) {
       this.created.push(key);
@@ -1015,6 +1030,8 @@ export class SchemaState implements KnownSchema {
     if (this.partitions.has(key)) this.deleteIn(this.partitions, key);
     this.deleteIn(this.tables, key);
     this.noteDropped('relation', key, true);
+    // Its row type goes with it (checked on PostgreSQL 15: DROP TYPE t after DROP TABLE t fails).
+    this.goneAs(this.goneHow ?? `dropped it with table ${quoteName(key)}, whose row type it is`, () => this.noteDropped('type', key, true));
     this.tableChanges.push(key);
     if (this.journal) this.journal.push(() => this.tableChanges.push(key));
   }
@@ -1207,7 +1224,7 @@ export class SchemaState implements KnownSchema {
 
   /** Whether a statement seen dropped the type (or renamed it away) and none created it since. */
   typeGone(name: string): boolean {
-    return this.dropped.has(`type ${tableKey(name)}`) && !this.types.has(tableKey(name));
+    return this.dropped.has(`type ${tableKey(name)}`) && !this.types.has(tableKey(name)) && !this.relationExists(name);
   }
 
   /** Whether the table has the constraint, as the statements seen left it. */
@@ -1232,10 +1249,13 @@ export class SchemaState implements KnownSchema {
     return t !== undefined && t.droppedConstraints.has(name) && !this.hasConstraint(t, name);
   }
 
-  /** A relation or type is gone under this name ("relation t", "type t"), or there again. */
-  private noteDropped(what: 'relation' | 'type', name: string, gone: boolean): void {
+  /** A relation, type, schema or trigger is gone under this name ("relation t", "type t", "schema s", "trigger t trg"), or there again. */
+  private noteDropped(what: 'relation' | 'type' | 'schema' | 'trigger', name: string, gone: boolean): void {
     const key = `${what} ${tableKey(name)}`;
     if (gone) {
+      // Gone for sure already: a later drop (one PostgreSQL refuses, say) does not change what made it gone.
+      const by = this.droppedBy.get(key);
+      if (this.dropped.has(key) && by && !by.at?.inBody && !by.at?.refused && by.opaqueCount === this.opaqueCount) return;
       this.addTo(this.dropped, key);
       if (this.applying) this.setIn(this.droppedBy, key, { ...this.applying, opaqueCount: this.opaqueCount, ...(this.goneHow !== undefined ? { how: this.goneHow } : {}) });
     } else {
@@ -1287,10 +1307,22 @@ export class SchemaState implements KnownSchema {
    * a routine's body (a branch may have skipped it) that PostgreSQL does not refuse, and no opaque
    * statement since (dynamic SQL may have created it again). Undefined otherwise.
    */
-  goneFor(what: 'relation' | 'type', name: string): DroppedBy | undefined {
-    const gone = what === 'relation' ? this.relationGone(name) : this.typeGone(name) && !this.relationExists(name);
+  goneFor(what: 'relation' | 'type' | 'schema', name: string): DroppedBy | undefined {
+    const gone = what === 'relation' ? this.relationGone(name) : what === 'type' ? this.typeGone(name) : this.dropped.has(`schema ${name}`) && !this.schemas.has(name);
     if (!gone) return undefined;
     const by = this.droppedBy.get(`${what} ${tableKey(name)}`);
+    return by && !by.at?.inBody && !by.at?.refused && by.opaqueCount === this.opaqueCount ? by : undefined;
+  }
+
+  /**
+   * As goneFor(), for a trigger of a table the statements seen know: dropped by name, or with the
+   * function it ran (DROP FUNCTION ... CASCADE), or renamed away, and not made again.
+   */
+  triggerGoneFor(table: string, trigger: string): DroppedBy | undefined {
+    const t = this.table(table);
+    const key = `trigger ${tableKey(table)} ${trigger}`;
+    if (!t || t.triggers.has(trigger) || !this.dropped.has(key)) return undefined;
+    const by = this.droppedBy.get(key);
     return by && !by.at?.inBody && !by.at?.refused && by.opaqueCount === this.opaqueCount ? by : undefined;
   }
 
@@ -1302,7 +1334,7 @@ export class SchemaState implements KnownSchema {
    * Learns from a statement that has run (baseline) or will run before the next one: from what
    * PostgreSQL does of it, without what IF [NOT] EXISTS skips (src/analyze/sql/skips.ts).
    */
-  apply(statement: PgNode, createdHere: boolean, at?: StatementPlace): void {
+  apply(statement: PgNode, createdHere: boolean, at?: StatementPlace, viewsAlong: readonly ViewDroppedAlong[] = []): void {
     // A statement applied from within another (a RENAME of a materialized view) is that one's.
     const outer = this.applying;
     if (!outer) this.applying = { statement, ...(at ? { at } : {}) };
@@ -1314,6 +1346,8 @@ export class SchemaState implements KnownSchema {
           : undefined;
       if (how !== undefined && !outer) this.goneAs(how, () => this.applyStatement(statement, createdHere));
       else this.applyStatement(statement, createdHere);
+      // The views the statement dropped along with what they read (CASCADE; the view catalog knows which).
+      for (const v of viewsAlong) this.goneAs(`dropped it with ${v.with}, which it reads (CASCADE)`, () => this.dropView(v.name, v.materialized));
     } finally {
       if (!outer) this.applying = undefined;
       this.revision++;
@@ -1340,6 +1374,7 @@ export class SchemaState implements KnownSchema {
         // IF NOT EXISTS of a schema there makes nothing (with a NOTICE).
         if (typeof name !== 'string' || (body.if_not_exists && this.schemas.has(name))) return;
         this.addTo(this.schemas, name);
+        this.noteDropped('schema', name, false);
         if (createdHere) this.addNew(this.newSchemas, this.madeLog.schemas, name);
         return;
       }
@@ -1464,37 +1499,7 @@ export class SchemaState implements KnownSchema {
               break;
             }
             case 'AT_DropColumn':
-              this.deleteFrom(this.unfilledColumns, `${table.name}.${cmd.name}`);
-              this.deleteIn(table.columns, cmd.name);
-              this.addTo(table.droppedColumns, cmd.name);
-              this.deleteFrom(this.newColumns, `${table.name}.${cmd.name}`);
-              // Its foreign keys go with it, and (CASCADE) those pointing at it.
-              if (table.foreignKeys.involves(cmd.name)) for (const [fkName, fk] of table.foreignKeys) if (fk.columns.includes(cmd.name)) this.deleteIn(table.foreignKeys, fkName);
-              if (table.keyConstraints.involves(cmd.name)) for (const [keyName, key] of table.keyConstraints) if (key.columns.includes(cmd.name)) this.deleteIn(table.keyConstraints, keyName);
-              // The unique indexes it is in (a key or INCLUDE column) go with it, and the foreign
-              // keys that depend on one of them or reference it.
-              const goneIndexes = new Set<number>();
-              if (table.uniqueIndexes.involves(cmd.name)) {
-                for (const [indexName, index] of table.uniqueIndexes) {
-                  if (!index.columns.includes(cmd.name)) continue;
-                  goneIndexes.add(index.id);
-                  this.deleteIn(table.uniqueIndexes, indexName);
-                }
-              }
-              this.dropReferencing(table.name, (fk) => fk.refColumns.includes(cmd.name) || (fk.refIndex !== undefined && goneIndexes.has(fk.refIndex)));
-              // Its indexes and the constraints that involve it go with it.
-              if (table.constraints.involves(cmd.name)) {
-                for (const [conName, con] of table.constraints) {
-                  if (!con.columns.includes(cmd.name)) continue;
-                  this.deleteIn(table.constraints, conName);
-                  this.addTo(table.droppedConstraints, conName);
-                }
-              }
-              this.goneAs(`dropped it with column ${quoteIdent(cmd.name)}`, () => {
-                if (this.indexColumns.involves(cmd.name)) for (const index of this.indexesOn.get(table.name) ?? []) if (this.indexColumns.get(index)?.includes(cmd.name)) this.dropIndex(index);
-                // So do those that only INCLUDE it (checked on PostgreSQL 15).
-                if (this.indexShapes.involves(cmd.name)) for (const index of this.indexesOn.get(table.name) ?? []) if (this.indexShapes.get(index)?.included.includes(cmd.name)) this.dropIndex(index);
-              });
+              this.dropColumn(table, cmd.name);
               break;
             case 'AT_AlterColumnType': {
               // Its USING may give every row a value.
@@ -1534,6 +1539,13 @@ export class SchemaState implements KnownSchema {
                 const options = cmd.def?.Constraint?.options;
                 this.setIn(this.sequencePositions, identitySequenceName(table.name, cmd.name, options), identityPosition(this.nextSequenceId++, options, { table: table.name, column: cmd.name }));
               }
+              // DROP IDENTITY drops its sequence (checked on PostgreSQL 15).
+              const column = table.columns.get(cmd.name);
+              if (cmd.subtype === 'AT_DropIdentity' && column?.identity !== undefined) {
+                for (const [sequence] of this.ownedSequences(table, cmd.name)) this.goneAs(`dropped it with the identity of column ${quoteIdent(cmd.name)}`, () => this.dropSequence(sequence));
+                this.assign(column, 'identity', undefined);
+                this.assign(column, 'sequence', undefined);
+              }
             }
               if (table.columns.get(cmd.name)) this.assign(table.columns.get(cmd.name)!, 'hasDefault', cmd.subtype === 'AT_AddIdentity');
               if (table.columns.get(cmd.name)?.draws) this.assign(table.columns.get(cmd.name)!, 'draws', undefined);
@@ -1543,8 +1555,13 @@ export class SchemaState implements KnownSchema {
               if (table.columns.get(cmd.name)?.draws) this.assign(table.columns.get(cmd.name)!, 'draws', undefined);
               break;
             case 'AT_AddConstraint':
-              if (typeof cmd.def.Constraint?.indexname === 'string') this.adoptIndex(table, cmd.def.Constraint);
-              else this.addKeyIndexes(table, [cmd.def.Constraint]);
+              if (typeof cmd.def.Constraint?.indexname === 'string') {
+                this.adoptIndex(table, cmd.def.Constraint);
+                // USING INDEX renames the index to the constraint's name (checked on PostgreSQL 15).
+                const { conname, indexname } = cmd.def.Constraint;
+                const schema = table.name.includes('.') ? table.name.slice(0, table.name.lastIndexOf('.') + 1) : '';
+                if (typeof conname === 'string' && conname !== indexname) this.goneAs(`renamed it to ${quoteIdent(conname)}`, () => this.moveIndex(tableKey(`${schema}${indexname}`), tableKey(`${schema}${conname}`)));
+              } else this.addKeyIndexes(table, [cmd.def.Constraint]);
               this.addConstraint(table, cmd.def.Constraint);
               break;
             case 'AT_ValidateConstraint': {
@@ -1555,6 +1572,8 @@ export class SchemaState implements KnownSchema {
               break;
             }
             case 'AT_DropConstraint': {
+              // A primary key, unique or exclusion constraint drops its index, of its name (checked on PostgreSQL 15).
+              for (const index of this.constraintIndexes(table, (c) => c === table.constraints.get(cmd.name))) this.noteDropped('relation', index, true);
               this.addTo(table.droppedConstraints, cmd.name);
               this.deleteIn(table.notNullChecks, cmd.name);
               const owned = table.constraints.get(cmd.name)?.index;
@@ -1602,13 +1621,7 @@ export class SchemaState implements KnownSchema {
           const from = tableKey(relationName(body.relation));
           const on = this.indexTables.get(from);
           if (on !== undefined) {
-            const to = tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname);
-            const columns = this.indexColumns.get(from);
-            const shape = this.indexShapes.get(from);
-            this.dropIndex(from);
-            this.setIndexTable(to, on);
-            if (columns) this.setIn(this.indexColumns, to, columns);
-            if (shape) this.setIn(this.indexShapes, to, shape);
+            this.moveIndex(from, tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.newname}` : body.newname));
             // A unique index keeps its id, so the foreign keys that depend on it follow it.
             const table = this.table(on);
             const unique = table?.uniqueIndexes.get(body.relation.relname);
@@ -1638,6 +1651,8 @@ export class SchemaState implements KnownSchema {
           if (table?.triggers.has(body.subname)) {
             this.deleteFrom(table.triggers, body.subname);
             this.addTo(table.triggers, body.newname);
+            this.noteDropped('trigger', `${table.name} ${body.subname}`, true);
+            this.noteDropped('trigger', `${table.name} ${body.newname}`, false);
           }
         } else if (renameType === 'OBJECT_COLUMN') {
           const table = this.table(relationName(body.relation));
@@ -1698,6 +1713,11 @@ export class SchemaState implements KnownSchema {
           }
           const constraint = table?.constraints.get(body.subname);
           if (table && constraint) {
+            // The index of a primary key, unique or exclusion constraint is renamed with it (checked on PostgreSQL 15).
+            for (const index of this.constraintIndexes(table, (c) => c === constraint)) {
+              this.noteDropped('relation', index, true);
+              this.noteDropped('relation', `${index.slice(0, index.lastIndexOf('.') + 1)}${body.newname}`, false);
+            }
             this.deleteIn(table.constraints, body.subname);
             this.setIn(table.constraints, body.newname, constraint);
           }
@@ -1734,15 +1754,7 @@ export class SchemaState implements KnownSchema {
       case 'DropStmt': {
         const dotted = (items: { String?: { sval?: string } }[] | undefined) => tableKey((items ?? []).map((i) => i.String?.sval).join('.'));
         if (body.removeType === 'OBJECT_TABLE') {
-          for (const o of body.objects ?? []) {
-            const key = dotted(o.List?.items);
-            this.deleteTable(key);
-            // CASCADE drops the foreign keys of other tables that point at it; its indexes go with it.
-            this.dropReferencing(key, () => true);
-            this.goneAs(`dropped it with its table ${quoteName(key)}`, () => {
-              for (const index of this.indexesOn.get(key) ?? []) this.dropIndex(index);
-            });
-          }
+          for (const o of body.objects ?? []) this.dropTable(dotted(o.List?.items));
         } else if (body.removeType === 'OBJECT_INDEX') {
           for (const o of body.objects ?? []) {
             const name = dotted(o.List?.items);
@@ -1763,41 +1775,30 @@ export class SchemaState implements KnownSchema {
         } else if (body.removeType === 'OBJECT_SCHEMA') {
           for (const o of body.objects ?? []) {
             const name = o.String?.sval ?? '';
+            const made = this.schemas.has(name);
             this.deleteFrom(this.schemas, name);
             this.deleteFrom(this.newSchemas, name);
+            this.dropSchema(name, body.behavior === 'DROP_CASCADE', made);
           }
         } else if (body.removeType === 'OBJECT_SEQUENCE') {
-          for (const o of body.objects ?? []) {
-            this.deleteIn(this.sequencePositions, dotted(o.List?.items));
-            this.deleteFrom(this.sequences, dotted(o.List?.items));
-            if (this.newSequences.has(dotted(o.List?.items))) {
-              this.deleteFrom(this.newSequences, dotted(o.List?.items));
-              this.noteRelationChange(dotted(o.List?.items));
-            }
-            this.deleteIn(this.sequenceDraws, dotted(o.List?.items));
-            this.noteDropped('relation', dotted(o.List?.items), true);
-          }
+          for (const o of body.objects ?? []) this.dropSequence(dotted(o.List?.items));
         } else if (body.removeType === 'OBJECT_TRIGGER') {
           // DROP TRIGGER name ON table: the table's name parts, then the trigger's.
           for (const o of body.objects ?? []) {
             const items: { String?: { sval?: string } }[] = o.List?.items ?? [];
             const table = this.tables.get(dotted(items.slice(0, -1)));
             const trigger = items[items.length - 1]?.String?.sval;
-            if (table && trigger) this.deleteFrom(table.triggers, trigger);
+            if (table && trigger) {
+              this.deleteFrom(table.triggers, trigger);
+              this.noteDropped('trigger', `${table.name} ${trigger}`, true);
+            }
           }
         } else if (body.removeType === 'OBJECT_VIEW' || body.removeType === 'OBJECT_MATVIEW') {
-          for (const o of body.objects ?? []) {
-            // The table a materialized view is here goes with it.
-            if (body.removeType === 'OBJECT_MATVIEW') this.deleteTable(dotted(o.List?.items));
-            this.deleteFrom(this.views, dotted(o.List?.items));
-            this.noteDropped('relation', dotted(o.List?.items), true);
-            this.deleteFrom(this.newViews, dotted(o.List?.items));
-            this.noteRelationChange(dotted(o.List?.items));
-            this.deleteIn(this.definitions, `view ${dotted(o.List?.items)}`);
-            this.deleteIn(this.viewReads, dotted(o.List?.items));
-          }
+          for (const o of body.objects ?? []) this.dropView(dotted(o.List?.items), body.removeType === 'OBJECT_MATVIEW');
         } else if (body.removeType === 'OBJECT_TYPE' || body.removeType === 'OBJECT_DOMAIN') {
           for (const o of body.objects ?? []) {
+            // CASCADE drops the columns of the type (and of arrays of it), with what involves them (checked on PostgreSQL 15).
+            if (body.behavior === 'DROP_CASCADE') this.dropColumnsOfType(dotted(o.TypeName?.names));
             this.deleteFrom(this.types, dotted(o.TypeName?.names));
             this.deleteIn(this.domains, dotted(o.TypeName?.names));
             this.noteDropped('type', dotted(o.TypeName?.names), true);
@@ -1809,7 +1810,10 @@ export class SchemaState implements KnownSchema {
             // CASCADE drops the indexes and triggers that use it (without, the statement fails).
             for (const user of this.usersOfFunction(dotted(o.ObjectWithArgs?.objname))) {
               if (user.kind === 'index') this.goneAs(`dropped it with function ${quoteName(dotted(o.ObjectWithArgs?.objname))} (CASCADE)`, () => this.dropIndex(user.key));
-              else this.deleteFrom(this.table(user.table)!.triggers, user.name);
+              else {
+                this.deleteFrom(this.table(user.table)!.triggers, user.name);
+                this.goneAs(`dropped it with function ${quoteName(dotted(o.ObjectWithArgs?.objname))} (CASCADE)`, () => this.noteDropped('trigger', `${tableKey(user.table)} ${user.name}`, true));
+              }
             }
             this.deleteIn(this.functions, dotted(o.ObjectWithArgs?.objname));
             // Here overloads are told apart, when the arguments are given.
@@ -1873,6 +1877,7 @@ export class SchemaState implements KnownSchema {
         const table = this.table(relationName(body.relation));
         if (table && body.trigname) {
           this.addTo(table.triggers, body.trigname);
+          this.noteDropped('trigger', `${table.name} ${body.trigname}`, false);
           const fn = (body.funcname ?? []).map((n: { String?: { sval?: string } }) => n.String?.sval ?? '?').join('.');
           this.addFunctionUsers(fn ? [fn] : [], { kind: 'trigger', name: body.trigname, key: `trigger ${table.name} ${body.trigname}`, table: table.name });
         }
@@ -1919,6 +1924,162 @@ export class SchemaState implements KnownSchema {
     }
   }
 
+  /** A column dropped (by name, or with its type): what involves it goes with it. */
+  private dropColumn(table: TableState, column: string): void {
+    // The sequence a serial or identity column owns, and the indexes of the key, unique and
+    // exclusion constraints that involve it, go with it (checked on PostgreSQL 15).
+    const sequences = this.ownedSequences(table, column);
+    const constraintIndexes = this.constraintIndexes(table, (c) => c.columns.includes(column));
+    this.deleteFrom(this.unfilledColumns, `${table.name}.${column}`);
+    this.deleteIn(table.columns, column);
+    this.addTo(table.droppedColumns, column);
+    this.deleteFrom(this.newColumns, `${table.name}.${column}`);
+    // Its foreign keys go with it, and (CASCADE) those pointing at it.
+    if (table.foreignKeys.involves(column)) for (const [fkName, fk] of table.foreignKeys) if (fk.columns.includes(column)) this.deleteIn(table.foreignKeys, fkName);
+    if (table.keyConstraints.involves(column)) for (const [keyName, key] of table.keyConstraints) if (key.columns.includes(column)) this.deleteIn(table.keyConstraints, keyName);
+    // The unique indexes it is in (a key or INCLUDE column) go with it, and the foreign
+    // keys that depend on one of them or reference it.
+    const goneIndexes = new Set<number>();
+    if (table.uniqueIndexes.involves(column)) {
+      for (const [indexName, index] of table.uniqueIndexes) {
+        if (!index.columns.includes(column)) continue;
+        goneIndexes.add(index.id);
+        this.deleteIn(table.uniqueIndexes, indexName);
+      }
+    }
+    this.dropReferencing(table.name, (fk) => fk.refColumns.includes(column) || (fk.refIndex !== undefined && goneIndexes.has(fk.refIndex)));
+    // Its indexes and the constraints that involve it go with it.
+    if (table.constraints.involves(column)) {
+      for (const [conName, con] of table.constraints) {
+        if (!con.columns.includes(column)) continue;
+        this.deleteIn(table.constraints, conName);
+        this.addTo(table.droppedConstraints, conName);
+      }
+    }
+    this.goneAs(`dropped it with column ${quoteIdent(column)}`, () => {
+      if (this.indexColumns.involves(column)) for (const index of this.indexesOn.get(table.name) ?? []) if (this.indexColumns.get(index)?.includes(column)) this.dropIndex(index);
+      // So do those that only INCLUDE it (checked on PostgreSQL 15).
+      if (this.indexShapes.involves(column)) for (const index of this.indexesOn.get(table.name) ?? []) if (this.indexShapes.get(index)?.included.includes(column)) this.dropIndex(index);
+      for (const index of constraintIndexes) this.noteDropped('relation', index, true);
+    });
+    for (const [sequence] of sequences) this.goneAs(`dropped it with column ${quoteIdent(column)}, which owns it`, () => this.dropSequence(sequence));
+  }
+
+  /**
+   * A table dropped (by name, with its schema or its partitioned table), or a materialized view:
+   * its indexes, its constraints' indexes, its row type, the sequences its columns own and its
+   * partitions go with it (checked on PostgreSQL 15), and (CASCADE) the foreign keys of other
+   * tables that point at it.
+   */
+  private dropTable(key: string, word = 'table'): void {
+    const table = this.tables.get(key);
+    const sequences = table ? this.ownedSequences(table) : [];
+    const constraintIndexes = table ? this.constraintIndexes(table, () => true) : [];
+    const partitions = this.partitions.get(key) ?? [];
+    this.deleteTable(key);
+    this.dropReferencing(key, () => true);
+    // A materialized view's indexes go with it, however it goes.
+    this.goneAs(word !== 'table' || this.goneHow === undefined ? `dropped it with its ${word} ${quoteName(key)}` : this.goneHow, () => {
+      for (const index of this.indexesOn.get(key) ?? []) this.dropIndex(index);
+      for (const index of constraintIndexes) this.noteDropped('relation', index, true);
+    });
+    for (const [sequence, column] of sequences) this.goneAs(this.goneHow ?? `dropped it with table ${quoteName(key)}, whose column ${quoteIdent(column)} owns it`, () => this.dropSequence(sequence));
+    // A partitioned table's partitions go with it (checked on PostgreSQL 15).
+    for (const partition of partitions) if (this.tables.has(partition)) this.goneAs(this.goneHow ?? `dropped it with its partitioned table ${quoteName(key)}`, () => this.dropTable(partition));
+  }
+
+  /** A view or materialized view dropped (by name, with its schema, or with what it reads). */
+  private dropView(key: string, materialized: boolean): void {
+    // The table a materialized view is here goes with it.
+    if (materialized) this.dropTable(key, 'materialized view');
+    this.deleteFrom(this.views, key);
+    this.noteDropped('relation', key, true);
+    this.deleteFrom(this.newViews, key);
+    this.noteRelationChange(key);
+    this.deleteIn(this.definitions, `view ${key}`);
+    this.deleteIn(this.viewReads, key);
+  }
+
+  private dropSequence(key: string): void {
+    this.deleteIn(this.sequencePositions, key);
+    this.deleteFrom(this.sequences, key);
+    this.deleteIn(this.sequenceDraws, key);
+    if (this.newSequences.has(key)) {
+      this.deleteFrom(this.newSequences, key);
+      this.noteRelationChange(key);
+    }
+    this.noteDropped('relation', key, true);
+  }
+
+  /** DROP TYPE ... CASCADE: the columns of the type, or of an array of it, go (checked on PostgreSQL 15). */
+  private dropColumnsOfType(type: string): void {
+    for (const table of [...this.tables.values()]) {
+      for (const [name, c] of [...table.columns]) if (c.type && tableKey(c.type.name) === type) this.goneAs(`dropped it with column ${quoteIdent(name)} of type ${quoteName(type)} (CASCADE)`, () => this.dropColumn(table, name));
+    }
+  }
+
+  /**
+   * DROP SCHEMA: with CASCADE everything in it the statements seen made goes (tables with what
+   * goes with them, views, sequences, types), known by its schema-qualified name; without, it is
+   * gone for sure only where a statement seen made it and nothing in it is known (else PostgreSQL
+   * may refuse). A view elsewhere that reads what is in it goes too, which is not followed.
+   * public is left alone: bare names may be in it or not.
+   */
+  private dropSchema(name: string, cascade: boolean, made: boolean): void {
+    if (name === 'public' || (!cascade && !made)) return;
+    const prefix = `${name}.`;
+    const inIt = (keys: Iterable<string>) => [...keys].filter((k) => k.startsWith(prefix));
+    const tables = inIt(this.tables.keys());
+    const views = inIt(this.views);
+    const sequences = inIt(this.sequences);
+    const types = inIt(this.types);
+    if (!cascade && tables.length + views.length + sequences.length + types.length > 0) return;
+    this.goneAs(`dropped it with schema ${quoteIdent(name)} (CASCADE)`, () => {
+      for (const v of views) this.dropView(v, this.tables.has(v));
+      for (const t of tables) if (this.tables.has(t)) this.dropTable(t);
+      for (const q of sequences) if (this.sequences.has(q)) this.dropSequence(q);
+      for (const t of types) {
+        this.deleteFrom(this.types, t);
+        this.deleteIn(this.domains, t);
+        this.noteDropped('type', t, true);
+        this.deleteIn(this.enumValues, t);
+      }
+    });
+    this.noteDropped('schema', name, true);
+  }
+
+  /** The indexes of the table's primary key, unique and exclusion constraints that match: each has its constraint's name, in the table's schema. */
+  private constraintIndexes(table: TableState, matches: (c: ConstraintState) => boolean): string[] {
+    const schema = table.name.includes('.') ? table.name.slice(0, table.name.lastIndexOf('.') + 1) : '';
+    const out: string[] = [];
+    for (const [name, c] of table.constraints) if ((c.kind === 'primary key' || c.kind === 'unique' || c.kind === 'exclusion') && matches(c)) out.push(tableKey(`${schema}${name}`));
+    return out;
+  }
+
+  /**
+   * The sequences the table's columns (or one column) own, with the column: a serial's and an
+   * identity's (table_column_seq, cut to 63 bytes as PostgreSQL cuts it, or the identity's
+   * SEQUENCE NAME), and those CREATE or ALTER SEQUENCE ... OWNED BY gave it.
+   */
+  private ownedSequences(table: TableState, column?: string): [string, string][] {
+    const out: [string, string][] = [];
+    const dot = table.name.lastIndexOf('.');
+    for (const [name, c] of table.columns) {
+      if ((column !== undefined && name !== column) || c.sequence === undefined) continue;
+      // A serial's default is the sequence's nextval(), not written; an identity's is its own.
+      if (c.identity === undefined && c.defaultExpr !== undefined) continue;
+      const named = c.sequence !== tableKey(`${table.name}_${name}_seq`);
+      const sequence = named ? c.sequence : tableKey(`${table.name.slice(0, dot + 1)}${makeObjectName(table.name.slice(dot + 1), name, 'seq')}`);
+      // A sequence CREATE SEQUENCE made has the name: PostgreSQL gave the serial another (t_id_seq1), not followed.
+      if (!named && this.sequences.has(sequence)) continue;
+      out.push([sequence, name]);
+    }
+    for (const [sequence, p] of this.sequencePositions) {
+      if (p.ownedBy && sameRelation(p.ownedBy.table, table.name) && (column === undefined || p.ownedBy.column === column) && !out.some(([s]) => s === sequence)) out.push([sequence, p.ownedBy.column]);
+    }
+    return out;
+  }
+
   /** A table known only from what statements do to it: not new, its other columns unknown. */
   private existing(name: string, mayBeAbsent: boolean): TableState {
     const key = tableKey(name);
@@ -1940,8 +2101,11 @@ export class SchemaState implements KnownSchema {
     const name: string | undefined = c.conname ?? (typeof c.indexname === 'string' ? c.indexname : undefined);
     if (name !== undefined) this.constraintNames.set(name, this.opaqueCount);
     const schema = table.name.includes('.') ? `${table.name.slice(0, table.name.lastIndexOf('.'))}.` : '';
-    const index = typeof c.indexname === 'string' ? tableKey(`${schema}${c.indexname}`) : undefined;
+    // USING INDEX: the index, which takes the constraint's name.
+    const index = typeof c.indexname === 'string' ? tableKey(`${schema}${name ?? c.indexname}`) : undefined;
     if (name !== undefined) this.setIn(table.constraints, name, { kind, validated: !c.skip_validation, columns, ...(index !== undefined ? { index } : {}) });
+    // Its index (a key's, a unique or exclusion constraint's) has its name: there again.
+    if (name !== undefined && (kind === 'primary key' || kind === 'unique' || kind === 'exclusion')) this.noteDropped('relation', tableKey(`${schema}${name}`), false);
     // A constraint added under a name once dropped is there again.
     if (name !== undefined) this.deleteFrom(table.droppedConstraints, name);
   }
@@ -2048,7 +2212,8 @@ function columnState(def: Record<string, any>, table: string, ordinal: number): 
   const defaultExpr = written !== undefined ? fingerprint(written) : serial ? undefined : null;
   // The sequence PostgreSQL creates for a serial or identity column (table_column_seq, in the
   // table's schema), or the one its DEFAULT nextval('...') names.
-  const sequence = serial || kinds.includes('CONSTR_IDENTITY') ? `${table}_${def.colname}_seq` : defaultSequence(written);
+  const identityOptions = (def.constraints ?? []).find((c: { Constraint?: { contype?: string } }) => c.Constraint?.contype === 'CONSTR_IDENTITY')?.Constraint?.options;
+  const sequence = serial ? `${table}_${def.colname}_seq` : kinds.includes('CONSTR_IDENTITY') ? identitySequenceName(table, def.colname, identityOptions) : defaultSequence(written);
   // Built field by field (no spreads): every column of every CREATE TABLE and ADD COLUMN comes here.
   // A serial is an integer column with a sequence's default: its type is the integer (serial4 is int4).
   const column: ColumnState = type ? { type: serial ? { ...type, name: `int${type.name.slice(-1)}` } : type, notNull } : { notNull };
