@@ -5,6 +5,7 @@
  */
 
 import type { ToolSends } from './analyze/sql/context.js';
+import { compareExtensionScripts, extensionScriptOf, extensionUpdateKey, type ExtensionScript } from './extension-scripts.js';
 
 /** What a file's name says about it. */
 interface Named {
@@ -23,6 +24,8 @@ interface Named {
   /** Files with the same pair key are one migration: its up(s) and its down(s). */
   readonly pair: string;
   readonly rollback: boolean;
+  /** A PostgreSQL extension script (citus--9.2-1--9.3-1.sql): ordered as its update chain goes. */
+  readonly extension?: ExtensionScript;
 }
 
 const flyway = /^([VU])(\d+(?:[._]\d+)*)__.*\.sql$/;
@@ -91,13 +94,14 @@ const postgrator = /^(\d+)\.(do|undo)(?:\.[^/]*)?\.sql$/;
 
 /**
  * Is this file a rollback? golang-migrate's and sqlx's `*.down.sql`, diesel's `<version>/down.sql`,
- * Flyway's undo `U<version>__*.sql`, yoyo's `*.rollback.sql`, Postgrator's `<version>.undo.sql`.
- * (dbmate, goose, sql-migrate and tern write the down in the same file as the up, after a marker:
+ * Flyway's undo `U<version>__*.sql`, yoyo's `*.rollback.sql`, Postgrator's `<version>.undo.sql`,
+ * a PostgreSQL extension's downgrade script (`citus--10.1-1--10.0-4.sql`: to an older version). (dbmate, goose, sql-migrate and tern write the down in the same file as the up, after a marker:
  * see fileSections.)
  */
 export function isRollbackFile(file: string): boolean {
   const base = baseName(file);
-  return base === 'down.sql' || base.endsWith('.down.sql') || base.endsWith('.rollback.sql') || /^U\d+(?:[._]\d+)*__.*\.sql$/.test(base) || postgrator.exec(base)?.[2] === 'undo';
+  return base === 'down.sql' || base.endsWith('.down.sql') || base.endsWith('.rollback.sql') || /^U\d+(?:[._]\d+)*__.*\.sql$/.test(base) || postgrator.exec(base)?.[2] === 'undo'
+    || extensionScriptOf(base)?.downgrade === true;
 }
 
 /** Which of a `_up.sql` and `_down.sql` pair the file is, if it is one (`downs`: pairedUnderscoreDowns). */
@@ -152,6 +156,10 @@ function describe(file: string, root: number, underscorePair?: 'up' | 'down'): N
   // Postgrator pairs a do and an undo by version, whatever their names say.
   const p = postgrator.exec(base);
   if (p) return versioned(file, p[1]!, folders(dirs), `p:${dir}/${parts(p[1]!).join('.')}`, p[2] === 'undo');
+  // A PostgreSQL extension's scripts run as its update chain goes; a downgrade undoes the update
+  // between the same two versions, in whichever folder (citus keeps them in downgrades/).
+  const extension = extensionScriptOf(base);
+  if (extension) return { file, rank: Rank.unversioned, version: [], folders: folders(dirs), pair: `e:${extensionUpdateKey(extension)}`, rollback: extension.downgrade, extension };
   const rollback = base.endsWith('.down.sql') || base.endsWith('.rollback.sql') || underscorePair === 'down';
   // A part of a popx split migration: the group is the migration (popxSplitGroup).
   const split = popxSplitGroup(file);
@@ -187,6 +195,7 @@ function compareVersions(a: readonly string[], b: readonly string[]): number {
 }
 
 function compareNamed(a: Named, b: Named): number {
+  if (a.extension && b.extension && a.rank === b.rank) return compareFolders(a.folders, b.folders) || compareExtensionScripts(a.extension, b.extension) || comparePaths(a.file, b.file);
   return a.rank - b.rank || compareFolders(a.folders, b.folders)
     // In a folder, the files with a version come before those without, as they do at the top.
     || (b.version.length > 0 ? 1 : 0) - (a.version.length > 0 ? 1 : 0)
@@ -243,6 +252,8 @@ function comparePaths(a: string, b: string): number {
  *   share; folders without a version add nothing, and Flyway's scripts go by their own version
  *   alone, as Flyway finds them in any folder;
  * - files without a version follow, in name order; Flyway's repeatable R__ files come last, by name;
+ * - a PostgreSQL extension's scripts (`citus--8.0-1.sql`, `citus--8.0-1--8.0-2.sql`) among them
+ *   as its update chain goes, a downgrade right after the update it undoes (compareExtensionScripts);
  * - Flyway's callbacks that migrate runs around the migrations stand where it runs them:
  *   beforeMigrate first, then beforeEachMigrate (once), afterEachMigrate (once) and afterVersioned
  *   after the versioned scripts, beforeRepeatables before the repeatable ones, afterMigrateApplied
@@ -422,7 +433,7 @@ export function orderedByName(ordered: readonly string[]): { folder: string; fil
   const byFolder = new Map<string, string[]>();
   for (const file of ordered) {
     const named = describe(file, 0);
-    if ((named.rank !== Rank.versioned && named.rank !== Rank.unversioned) || named.version.length > 0 || isPrismaMigration(file) || isRollbackFile(file)) continue;
+    if ((named.rank !== Rank.versioned && named.rank !== Rank.unversioned) || named.version.length > 0 || named.extension !== undefined || isPrismaMigration(file) || isRollbackFile(file)) continue;
     const slash = file.lastIndexOf('/');
     const folder = slash < 0 ? '' : file.slice(0, slash);
     byFolder.set(folder, [...(byFolder.get(folder) ?? []), file]);

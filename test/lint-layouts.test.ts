@@ -8,6 +8,7 @@ import { memoryHost, nodeHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
 import { fileSections, flywayCallbacksLeftOut, separateHistories, flywayConfExecuteInTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
 import { temporalManifest } from '../src/lint-temporal.js';
+import { compareExtensionVersions, extensionScriptOf } from '../src/extension-scripts.js';
 import { SourceText } from '../src/diagnostics/source-text.js';
 import { cliEnv, root } from './helpers.js';
 
@@ -1145,5 +1146,69 @@ describe('migrations written as templates, and folders that are histories of the
     expect(separateHistories(['delta/25/01_a.sql', 'delta/26/01_b.sql'])).toBeUndefined();
     expect(separateHistories(['db/V1__a.sql', 'more/V1__b.sql'])).toBeUndefined();
     expect(separateHistories(['a/0001_x.up.sql', 'b/0001_x.down.sql'])).toBeUndefined();
+  });
+});
+
+/**
+ * PostgreSQL extension scripts (test/fixtures/lint-layouts/extension/, as citus writes them):
+ * `<ext>--<version>.sql` installs, `<ext>--<from>--<to>.sql` updates, or goes back to an older
+ * version. CREATE EXTENSION and ALTER EXTENSION ... UPDATE run all the scripts one command needs in
+ * one transaction, with search_path set to the control file's schema (PostgreSQL's "Packaging
+ * Related Objects into an Extension": Extension Updates).
+ */
+describe('PostgreSQL extension scripts', () => {
+  const dir = `${fixtures}/extension`;
+
+  it('orders versions as their authors number them, an install before its updates, a downgrade after the update it undoes', () => {
+    expect(compareExtensionVersions('9.1-1', '9.2-1')).toBeLessThan(0);
+    expect(compareExtensionVersions('9.2-1', '10.0-1')).toBeLessThan(0);
+    expect(compareExtensionVersions('10.0-1', '11.0-1')).toBeLessThan(0);
+    expect(compareExtensionVersions('8.0-9', '8.0-10')).toBeLessThan(0);
+    expect(compareExtensionVersions('1.2', '1.10')).toBeLessThan(0);
+    expect(compareExtensionVersions('1.0', '1.0')).toBe(0);
+    const names = ['citus--10.0-4--10.1-1.sql', 'citus--8.0-1.sql', 'downgrades/citus--10.1-1--10.0-4.sql', 'citus--9.5-1--10.0-4.sql', 'citus--8.0-9--8.0-10.sql', 'citus--8.0-1--8.0-9.sql', 'citus--9.5-2--9.5-1.sql', 'citus--9.5-1--9.5-2.sql', 'citus--8.0-10--9.5-1.sql'];
+    const expected = ['citus--8.0-1.sql', 'citus--8.0-1--8.0-9.sql', 'citus--8.0-9--8.0-10.sql', 'citus--8.0-10--9.5-1.sql', 'citus--9.5-1--9.5-2.sql', 'citus--9.5-2--9.5-1.sql', 'citus--9.5-1--10.0-4.sql', 'citus--10.0-4--10.1-1.sql', 'downgrades/citus--10.1-1--10.0-4.sql'];
+    expect(migrationOrder(names.map((n) => `sql/${n}`))).toEqual(expected.map((n) => `sql/${n}`));
+    expect(migrationOrder([...names].reverse().map((n) => `sql/${n}`))).toEqual(expected.map((n) => `sql/${n}`));
+    expect(names.filter((n) => isRollbackFile(n))).toEqual(['downgrades/citus--10.1-1--10.0-4.sql', 'citus--9.5-2--9.5-1.sql']);
+    // Names a migration folder may hold are no extension scripts: no version after the `--`, or no name before it.
+    for (const name of ['0001--init.sql', 'add--users.sql', 'x--1.0-.sql', 'x---1.0.sql', 'x--1.0--2.0--3.0.sql']) expect(extensionScriptOf(name), name).toBeUndefined();
+  });
+
+  it('is linted as one run: the chain in version order, the downgrade judged after its update, MG220 only for another library', async () => {
+    const { files, diagnostics } = await findMigrations(['.'], dir);
+    // Their order is known, not guessed by name (no MG024 note).
+    expect(diagnostics).toEqual([]);
+    expect(files).toEqual(['myext--1.0.sql', 'myext--1.0--1.1.sql', 'myext--1.1--1.2.sql', 'myext--1.2--1.1.sql', 'myext--1.2--1.10.sql']);
+    const result = await lint({ files, runTransaction: true, config: { searchPath: ['pg_catalog'] } }, nodeHost(dir));
+    const found = result.diagnostics.filter((d) => d.severity !== 'info').map((d) => `${d.file}:${result.sources.get(d.file)!.position(d.span?.start ?? 0).line} ${d.code} ${d.message.replace(/ with no lock_timeout set before it .*/, '')}`);
+    expect(found).toEqual([
+      // '$libdir/other' is not myext's library; 'MODULE_PATHNAME' and '$libdir/myext' are.
+      'myext--1.0--1.1.sql:8 MG220 this statement reaches outside the database: a function in LANGUAGE c runs code in the server\'s process, with its rights on the host',
+      // The downgrade is ALTER EXTENSION myext UPDATE TO '1.1' of its own, after 1.1--1.2 ran: it drops only what that made.
+      'myext--1.2--1.1.sql:2 MG219 ALTER TABLE DROP COLUMN waits for an ACCESS EXCLUSIVE lock on pg_catalog.pg_dist_thing',
+      'myext--1.2--1.10.sql:2 MG204 CREATE INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here',
+    ]);
+  });
+
+  it('keeps MG220 for the same LANGUAGE c function in a file not named as an extension script', async () => {
+    const fn = "CREATE FUNCTION f() RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', $$f$$;\n";
+    const codes = async (file: string) => (await lint({ files: [file] }, memoryHost({ [file]: fn }))).diagnostics.map((d) => d.code);
+    expect(await codes('myext--1.0.sql')).toEqual([]);
+    expect(await codes('001_functions.sql')).toEqual(['MG220']);
+    // '$libdir/<name>' and the bare name are the extension's own library only in its own scripts.
+    const other = "CREATE FUNCTION f() RETURNS void LANGUAGE c AS '$libdir/myext', $$f$$;\n";
+    expect((await lint({ files: ['otherext--1.0.sql'] }, memoryHost({ 'otherext--1.0.sql': other }))).diagnostics.map((d) => d.code)).toEqual(['MG220']);
+  });
+
+  it('says on stderr how to lint them, unless --run-transaction and a search path are given', async () => {
+    const run = (args: string[]) => new Promise<string>((resolve) => {
+      execFile(process.execPath, [join(root, 'bin/migc.js'), 'lint', '.', ...args], { cwd: dir, env: cliEnv() }, (_error, _stdout, stderr) => resolve(stderr));
+    });
+    const note = 'migc: note: myext--1.0.sql and the others are named as the scripts of PostgreSQL extension myext: CREATE EXTENSION and ALTER EXTENSION ... UPDATE run every script one command needs (the chain of updates from the installed version to the new one) in one transaction, with search_path set to the schema of the extension\'s control file, then pg_catalog: pass --run-transaction --search-path <the control file\'s schema> to lint them so (the downgrade scripts are read as rollbacks of the updates they undo, each after its update)\n';
+    expect(await run([])).toContain(note);
+    expect(await run(['--file-transaction', '--search-path', 'pg_catalog'])).toContain(note);
+    expect(await run(['--run-transaction'])).toContain(note);
+    expect(await run(['--run-transaction', '--search-path', 'pg_catalog'])).not.toContain('migc: note:');
   });
 });

@@ -72,7 +72,8 @@ describe('SET search_path in a SQL file', () => {
     const bare = one('ALTER TABLE t ADD COLUMN a int');
     expect(qualifyRelations(bare, ['public'], knows)).toBe(bare);
     expect(qualifyRelations(bare, ['pg_catalog', 'public'], knows)).toBe(bare);
-    expect(qualifyRelations(bare, ['public', 'app'], knows)).not.toBe(bare); // t may be app's
+    expect(qualifyRelations(bare, ['public', 'app'], knows)).toBe(bare); // neither schema has t: public's, new
+    expect(qualifyRelations(bare, ['public', 'app'], (key) => key === 'app.t')).not.toBe(bare); // app's t
     expect(qualifyRelations(bare, [], knows)).toBe(bare);
   });
 
@@ -282,3 +283,85 @@ for (const engine of sqlEngines()) {
     });
   });
 }
+
+/**
+ * pg_catalog is searched first whatever the path says, unless the path lists it elsewhere: a table
+ * an extension script made (CREATE TABLE citus.t, ALTER TABLE citus.t SET SCHEMA pg_catalog) is
+ * the one a bare `t` names, even with a public.t beside it. migc's name for a bare relation, on
+ * both engines, is the relation the server resolves (to_regclass).
+ */
+for (const engine of sqlEngines()) {
+  describe(`bare names and pg_catalog on ${engine.name}`, () => {
+    const setup = [
+      'CREATE SCHEMA citus', 'CREATE SCHEMA app',
+      'CREATE TABLE citus.t (id int)', 'ALTER TABLE citus.t SET SCHEMA pg_catalog', 'CREATE TABLE t (id int)', 'CREATE TABLE app.t (id int)',
+      'CREATE TABLE citus.pg_dist_x (id int)', 'ALTER TABLE citus.pg_dist_x SET SCHEMA pg_catalog',
+      'CREATE INDEX t_id_idx ON t (id)', 'CREATE TABLE u (id int)',
+    ];
+    let db: SqlEngine;
+    const state = new SchemaState();
+    beforeAll(async () => {
+      db = await engine.open();
+      for (const s of setup) {
+        await db.run(s);
+        state.apply(qualifyRelations(one(s), ['public'], (key) => state.tables.has(key) || state.indexTables.has(key)), true);
+      }
+    });
+    afterAll(async () => {
+      // The engine's database is dropped with it; PGlite's goes with the process.
+      await db?.close();
+    });
+
+    it.each([
+      [['public'], 't'], [['public'], 'pg_dist_x'], [['public'], 'u'], [['public'], 't_id_idx'], [['public'], 'pg_class'],
+      [['app', 'public'], 't'], [['app', 'pg_catalog'], 't'], [['pg_catalog'], 't'], [[], 't'], [['public', 'pg_catalog'], 't'],
+    ])('under %j, %s', async (path, name) => {
+      await db.run(`SET search_path TO ${path.length ? path.join(', ') : "''"}`);
+      const server = rowsOf(await db.run(`SELECT n.nspname || '.' || c.relname AS r FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass('${name}')`))[0]?.r as string | undefined;
+      await db.run('RESET search_path');
+      const ast = qualifyRelations(one(`DROP TABLE ${name}`), path, (key) => state.tables.has(key) || state.indexTables.has(key));
+      const ours = ((ast as { DropStmt: { objects: { List: { items: { String: { sval: string } }[] } }[] } }).DropStmt.objects[0]!.List.items).map((i) => i.String.sval).join('.');
+      // migc keys public's relations, and the system catalogs, without their schema.
+      expect(ours).toBe(server === undefined ? name : server.replace(/^(public|pg_catalog)\.(?=pg_class$)|^public\./, ''));
+    });
+
+    // PGlite (single-user, its own build) lets a superuser create there; a PostgreSQL server does not.
+    it.runIf(engine.name !== 'PGlite')('refuses to create a table in pg_catalog, so a bare CREATE never means one there', async () => {
+      await expect(db.run('CREATE TABLE pg_catalog.fresh (id int)')).rejects.toThrow(/permission denied to create "pg_catalog.fresh"/);
+      await db.run('SET search_path TO pg_catalog, app');
+      await expect(db.run('CREATE TABLE fresh (id int)')).rejects.toThrow(/permission denied to create "pg_catalog.fresh"/);
+      await db.run('RESET search_path');
+    });
+  });
+}
+
+describe('a table moved into pg_catalog, named bare (the eleventh trial\'s class P)', () => {
+  const move = 'CREATE SCHEMA citus;\nCREATE TABLE citus.t (id int PRIMARY KEY, a int);\nALTER TABLE citus.t SET SCHEMA pg_catalog;\n';
+  const codes = (found: string[]) => found.map((f) => f.replace(/^(\S+ MG\d+).*/, '$1'));
+
+  it('is the new, empty table: its index is not "assumed large", and dropping it drops nothing of old', async () => {
+    for (const searchPath of [undefined, ['pg_catalog'], ['app', 'public']]) {
+      const found = await findings({ '1.sql': `BEGIN;\n${move}CREATE INDEX t_a_idx ON t (a);\nDROP TABLE t;\nCOMMIT;\n` }, searchPath);
+      expect(codes(found), JSON.stringify(searchPath)).toEqual([]);
+    }
+  });
+
+  it('is one table with pg_catalog.t: MG217 does not say the transaction holds one and locks the other', async () => {
+    const found = await findings({
+      '1.sql': move,
+      '2.sql': "BEGIN;\nSET lock_timeout = '2s';\nALTER TABLE pg_catalog.t ADD COLUMN b int;\nALTER TABLE t ADD COLUMN c int;\nCOMMIT;\n",
+    });
+    expect(found.filter((f) => f.includes('MG217'))).toEqual([]);
+  });
+
+  it('is no system catalog: its backfill after ADD COLUMN is judged as any table\'s (MG112, MG218)', async () => {
+    const found = await findings({
+      '1.sql': move,
+      '2.sql': "BEGIN;\nSET lock_timeout = '2s';\nALTER TABLE pg_catalog.t ADD COLUMN c int;\nUPDATE t SET c = 0;\nCOMMIT;\n",
+    });
+    expect(codes(found)).toEqual(['2.sql:4 MG112', '2.sql:4 MG218']);
+    // A real catalog stays one: no backfill findings on pg_catalog.pg_class (MG242 judges writes to it).
+    const catalog = await findings({ '1.sql': "BEGIN;\nSET lock_timeout = '2s';\nUPDATE pg_catalog.pg_class SET relname = relname;\nCOMMIT;\n" });
+    expect(codes(catalog).filter((c) => /MG112|MG218/.test(c))).toEqual([]);
+  });
+});

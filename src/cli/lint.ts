@@ -12,6 +12,7 @@ import { assumedRows, lockTimeoutProblem, readLockTimeout, searchPathProblem, ty
 import type { SearchPath } from '../analyze/sql/search-path.js';
 import { readSearchPath } from '../analyze/sql/search-path-value.js';
 import { separateHistories, toolSendsNote } from '../lint-files.js';
+import { extensionScriptOf } from '../extension-scripts.js';
 import { withPlaceholderFlags } from '../lint-placeholders.js';
 import { shellWord } from '../util/shell.js';
 
@@ -63,7 +64,8 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
     const name = flag.slice(0, flag.indexOf('='));
     if (!result.placeholdersFilled.has(name.toLowerCase())) io.stderr(`migc: warning: --placeholder ${flag}: no file linted holds \${${name}}, so this value is not used\n`);
   }
-  const hint = flagHint(files, preloaded.texts, options);
+  const extension = extensionScriptsNote(files, { runTransaction: options.runTransaction === true, searchPath: (searchPath ?? config.searchPath) !== undefined });
+  const hint = extension ?? flagHint(files, preloaded.texts, options);
   if (hint) io.stderr(`migc: note: ${hint}\n`);
   const histories = separateHistories(files);
   if (histories) io.stderr(`migc: note: ${historiesNote(histories)}\n`);
@@ -141,6 +143,21 @@ function flagHint(files: readonly string[], texts: ReadonlyMap<string, string>, 
   const shared = files.find((f) => /(?:^|\/)\d+_[^/]*\.(?:up|down)\.sql$/.test(f));
   if (shared) return `${shared.slice(shared.lastIndexOf('/') + 1)} is named as golang-migrate, sqlx and Ory popx name their files: golang-migrate sends each file as one query string (pass --file-query-string), sqlx and popx run each in a transaction (pass --file-transaction); a runner of your own that runs all pending files in one transaction: --run-transaction (the README's "Which flag for your tool" has the others); without a flag, files are read statement by statement, as psql runs them: right when you apply them yourself with psql`;
   return undefined;
+}
+
+/**
+ * Files all named as PostgreSQL extension scripts (`citus--8.0-1.sql`, `citus--8.0-1--8.0-2.sql`:
+ * extensionScriptOf) are run by CREATE EXTENSION and ALTER EXTENSION ... UPDATE: every script one
+ * command needs, in one transaction, with search_path set to the control file's schema (then
+ * pg_catalog). Said once, on stderr, unless both --run-transaction and a search path are given.
+ */
+function extensionScriptsNote(files: readonly string[], given: { readonly runTransaction: boolean; readonly searchPath: boolean }): string | undefined {
+  if ((given.runTransaction && given.searchPath) || files.length === 0) return undefined;
+  const scripts = files.map(extensionScriptOf);
+  if (scripts.some((s) => s === undefined)) return undefined;
+  const names = [...new Set(scripts.map((s) => s!.extension))].sort();
+  const first = files[0]!.slice(files[0]!.lastIndexOf('/') + 1);
+  return `${first} ${files.length > 1 ? 'and the others are named as the scripts' : 'is named as a script'} of PostgreSQL extension${names.length > 1 ? 's' : ''} ${names.join(', ')}: CREATE EXTENSION and ALTER EXTENSION ... UPDATE run every script one command needs (the chain of updates from the installed version to the new one) in one transaction, with search_path set to the schema of the extension's control file, then pg_catalog: pass --run-transaction --search-path <the control file's schema> to lint them so (the downgrade scripts are read as rollbacks of the updates they undo, each after its update)`;
 }
 
 /** Said when the files given hold several histories (separateHistories): lint reads them as one. */

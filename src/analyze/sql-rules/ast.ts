@@ -145,11 +145,30 @@ const catalogTables = new Set((
   'pg_ts_parser pg_ts_template pg_type pg_user_mapping'
 ).split(' '));
 
-/** Whether a table is one of the system catalogs (pg_catalog.pg_class, pg_type): not user data. */
+/**
+ * The views of pg_catalog (PostgreSQL 15, and the statistics views of later versions by their
+ * prefix): read with SELECT relname FROM pg_class WHERE relnamespace = 'pg_catalog'::regnamespace AND relkind = 'v'
+ */
+const catalogViews = new Set((
+  'pg_available_extension_versions pg_available_extensions pg_backend_memory_contexts pg_config pg_cursors ' +
+  'pg_file_settings pg_group pg_hba_file_rules pg_ident_file_mappings pg_indexes pg_locks pg_matviews ' +
+  'pg_policies pg_prepared_statements pg_prepared_xacts pg_publication_tables pg_replication_origin_status ' +
+  'pg_replication_slots pg_roles pg_rules pg_seclabels pg_sequences pg_settings pg_shadow pg_shmem_allocations ' +
+  'pg_stats pg_stats_ext pg_stats_ext_exprs pg_tables pg_timezone_abbrevs pg_timezone_names pg_user ' +
+  'pg_user_mappings pg_views pg_wait_events pg_aios pg_shmem_allocations_numa'
+).split(' '));
+
+/**
+ * Whether a table is one of the system catalogs (pg_catalog.pg_class, pg_type, their views, and
+ * information_schema's): not user data. Not every table in pg_catalog is: an extension's script
+ * moves its own there (citus's pg_dist_node), and those are tables like any other.
+ */
 export function isCatalogTable(table: string): boolean {
   const dot = table.lastIndexOf('.');
   const schema = dot < 0 ? undefined : table.slice(0, dot);
-  if (schema === 'pg_catalog' || schema === 'information_schema') return true;
+  const name = table.slice(dot + 1);
+  if (schema === 'information_schema') return true;
+  if (schema === 'pg_catalog') return catalogTables.has(name) || catalogViews.has(name) || name.startsWith('pg_stat');
   return schema === undefined && catalogTables.has(table);
 }
 

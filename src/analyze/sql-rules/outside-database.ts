@@ -4,6 +4,7 @@ import { parseSql, type PgNode } from '../../sql/parser.js';
 import type { StatementRule } from '../sql/context.js';
 import { node } from './ast.js';
 import { quoteIdent, sqlLiteral } from '../../sql/quote.js';
+import { extensionScriptOf } from '../../extension-scripts.js';
 
 /** Extensions whose job is to reach another server, the server's files or its processes. */
 const outsideExtensions = new Set(['adminpack', 'dblink', 'file_fdw', 'plperlu', 'plpython3u', 'plpythonu', 'plpython2u', 'pltclu', 'postgres_fdw', 'pg_cron', 'plsh', 'log_fdw', 'oracle_fdw', 'mysql_fdw', 'tds_fdw', 'multicorn']);
@@ -37,8 +38,11 @@ function defElem(options: unknown, name: string): unknown {
   return undefined;
 }
 
-/** What the statement itself does outside its database, by its kind. */
-function statementReasons(ast: PgNode): string[] {
+/**
+ * What the statement itself does outside its database, by its kind. `ownLibraries`: the shared
+ * libraries whose LANGUAGE c functions are the script's own business (an extension script's).
+ */
+function statementReasons(ast: PgNode, ownLibraries?: ReadonlySet<string>): string[] {
   const [kind, body] = node(ast);
   switch (kind) {
     case 'CopyStmt':
@@ -69,6 +73,11 @@ function statementReasons(ast: PgNode): string[] {
     case 'CheckPointStmt': return ['CHECKPOINT acts on the whole server'];
     case 'CreateFunctionStmt': {
       const language = (defElem(body.options, 'language') as { String?: { sval?: string } } | undefined)?.String?.sval?.toLowerCase();
+      if (language === 'c' && ownLibraries) {
+        // AS 'library', 'symbol': the library is the first item.
+        const library = (defElem(body.options, 'as') as { List?: { items?: { String?: { sval?: string } }[] } } | undefined)?.List?.items?.[0]?.String?.sval;
+        if (library !== undefined && ownLibraries.has(library)) return [];
+      }
       return language && untrustedLanguages.has(language) ? [`a function in LANGUAGE ${language} runs code in the server's process, with its rights on the host`] : [];
     }
     case 'RenameStmt': case 'AlterOwnerStmt': case 'DropStmt': case 'CommentStmt': case 'SecLabelStmt': {
@@ -111,8 +120,8 @@ function functionReasons(ast: unknown, found: Set<string>): void {
  * judged too; PL/pgSQL bodies and dynamic SQL (EXECUTE) cannot be judged from the parse tree:
  * migc verify's restricted role is what stops those.
  */
-export function outsideDatabaseReasons(ast: PgNode): string[] {
-  const found = new Set(statementReasons(ast));
+export function outsideDatabaseReasons(ast: PgNode, ownLibraries?: ReadonlySet<string>): string[] {
+  const found = new Set(statementReasons(ast, ownLibraries));
   functionReasons(ast, found);
   const [kind, body] = node(ast);
   if (kind === 'CreateFunctionStmt' && (defElem(body.options, 'language') as { String?: { sval?: string } } | undefined)?.String?.sval?.toLowerCase() === 'sql') {
@@ -127,6 +136,17 @@ const help = 'A migration changes one database\'s schema and data; roles, other 
 
 const lintHelp = 'A migration changes one database\'s schema and data; roles, other databases, server files, shell commands and other servers are the DBA\'s: keep this out of the migration files, or have it reviewed as such.';
 
+/**
+ * An extension script's own shared library (`<extension>--<version>.sql`): 'MODULE_PATHNAME', which
+ * PostgreSQL replaces with the control file's module_pathname, '$libdir/<extension>', or the
+ * extension's name alone (looked up in dynamic_library_path, $libdir by default). Installing its
+ * LANGUAGE c functions is what the script is for; a function of another library still reaches out.
+ */
+function extensionLibraries(file: string): ReadonlySet<string> | undefined {
+  const script = extensionScriptOf(file);
+  return script ? new Set(['MODULE_PATHNAME', `$libdir/${script.extension}`, script.extension]) : undefined;
+}
+
 /** MG220: the hazard rule, for the statements of steps and rollbacks (and of linted files). */
 export const outsideDatabase: StatementRule = {
   code: 'MG220',
@@ -134,7 +154,7 @@ export const outsideDatabase: StatementRule = {
   summary: 'A statement reaches outside its database: COPY PROGRAM or a server file, roles, other databases, ALTER SYSTEM, dblink and foreign servers, server file functions.',
   severity: 'error',
   check(ctx, report) {
-    const reasons = outsideDatabaseReasons(ctx.ast);
+    const reasons = outsideDatabaseReasons(ctx.ast, ctx.file === undefined ? undefined : extensionLibraries(ctx.file));
     if (!reasons.length) return;
     // A migration repository may manage roles or extensions on purpose, for the DBA to review;
     // a plan may not: its SQL is rehearsed, and its phases change one database.

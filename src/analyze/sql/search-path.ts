@@ -78,51 +78,71 @@ const isRangeVar = (o: Record<string, unknown>): o is RangeVarLike & Record<stri
 
 /**
  * The statement with the relations it names without a schema qualified as the server resolves
- * them under `path`: an existing relation in the first schema of the path that has it (`knows`
- * answers by tableKey()), else the first schema, where a new one is created. A statement whose
- * names are all qualified, or a path whose first schema is public, gives the statement back as
- * it is; otherwise a copy (the parse tree is the caller's).
+ * them under `path`: an existing relation in the first schema that has it (`knows` answers by
+ * tableKey()), else the first schema of the path, where a new one is created. The server searches
+ * pg_catalog first unless the path names it elsewhere: a relation the files moved into pg_catalog
+ * (an extension script's CREATE TABLE citus.t, ALTER TABLE citus.t SET SCHEMA pg_catalog) is the
+ * one a bare `t` names, under any path. No relation is created there by a bare name (the server
+ * refuses tables, views and sequences in pg_catalog), so CREATE goes to the first other schema.
+ * A statement whose names all stay as they are (public's are keyed bare) is given back as it is;
+ * otherwise a copy (the parse tree is the caller's).
  *
  * Names of relations only: types and functions keep their names (functions would otherwise lose
- * pg_catalog's built-ins). Names beginning with pg_ are the system catalogs' and are left alone,
- * and so are a query's WITH names.
+ * pg_catalog's built-ins). Other names beginning with pg_ are the system catalogs' and are left
+ * alone, and so are a query's WITH names.
  */
 export function qualifyRelations(ast: PgNode, path: SearchPath, knows: (key: string) => boolean): PgNode {
-  if (path === defaultSearchPath) return ast;
-  // pg_catalog is searched first in any case. Bare names under public alone mean what they always
-  // did; under an empty path the server finds none outside pg_catalog: both are left as they are.
+  // Where a new relation goes, and where a bare name is looked up, in order.
   const schemas = path.filter((s) => s !== 'pg_catalog');
-  if (schemas.length === 0 || (schemas.length === 1 && schemas[0] === 'public')) return ast;
-  const schemaOf = (name: string, creating: boolean): string => {
-    if (!creating) for (const schema of schemas) if (knows(tableKey(`${schema}.${name}`))) return schema;
-    return schemas[0]!;
+  const lookup = path.includes('pg_catalog') ? path : ['pg_catalog', ...path];
+  /** The schema a bare name is in, or undefined to leave it bare (public's, or the system catalogs'). */
+  const schemaOf = (name: string, creating: boolean): string | undefined => {
+    if (!creating) {
+      for (const schema of lookup) {
+        if (schema === 'pg_catalog') {
+          if (knows(`pg_catalog.${name}`)) return schema;
+        } else if (!name.startsWith('pg_') && knows(tableKey(`${schema}.${name}`))) return schema === 'public' ? undefined : schema;
+      }
+    }
+    return name.startsWith('pg_') || schemas[0] === 'public' ? undefined : schemas[0];
   };
+  const createdIn = (kind: string, body: Record<string, unknown>): RangeVarLike | undefined => {
+    const field = createdRelation[kind];
+    return field === undefined ? undefined : field === 'into' ? (body.into as { rel?: RangeVarLike } | undefined)?.rel : body[field] as RangeVarLike | undefined;
+  };
+  /** A relation named alone in a DROP or COMMENT ON list, without its schema. */
+  const listedAlone = ({ items, after }: { items: { String?: { sval?: string } }[]; after: number }) => (items.length === after + 1 ? items[0]!.String?.sval : undefined);
+  const [kind0, body0] = Object.entries(ast as unknown as Record<string, Record<string, unknown>>)[0]!;
+  const created0 = createdIn(kind0, body0);
+  /** Whether a name of the statement gets a schema (`bare`: which RangeVars are relations named bare). */
+  const movesAny = (bare: (rv: RangeVarLike) => boolean) =>
+    someNode(ast, (o) => isRangeVar(o) && bare(o) && schemaOf(o.relname, o === created0) !== undefined)
+    || listedNames(kind0, body0).some((l) => {
+      const name = listedAlone(l);
+      return name !== undefined && schemaOf(name, false) !== undefined;
+    });
+  // Most statements name nothing that moves: one walk, before the WITH names are gathered.
+  if (!movesAny((rv) => !rv.schemaname)) return ast;
   // A query's WITH names (in any of its scopes) are no relations.
   const ctes = new Set<string>();
   forEachNode(ast, (o) => {
     if (typeof o.ctename === 'string') ctes.add(o.ctename);
   });
-  const bare = (rv: RangeVarLike) => !rv.schemaname && !rv.relname.startsWith('pg_') && !ctes.has(rv.relname);
-  const needsQualifying = someNode(ast, (o) => isRangeVar(o) && bare(o));
-  const [kind0, body0] = Object.entries(ast as unknown as Record<string, Record<string, unknown>>)[0]!;
-  if (!needsQualifying && !listedNames(kind0, body0).some(({ items, after }) => items.length === after + 1)) return ast;
+  const bare = (rv: RangeVarLike) => !rv.schemaname && !ctes.has(rv.relname);
+  if (ctes.size > 0 && !movesAny(bare)) return ast;
   const copy = structuredClone(ast);
   const [kind, body] = Object.entries(copy as unknown as Record<string, Record<string, unknown>>)[0]!;
-  const createdField = createdRelation[kind];
-  const created = createdField === undefined ? undefined : createdField === 'into' ? (body.into as { rel?: RangeVarLike } | undefined)?.rel : body[createdField] as RangeVarLike | undefined;
+  const created = createdIn(kind, body);
   forEachNode(copy, (o) => {
     if (isRangeVar(o) && bare(o)) {
       const schema = schemaOf(o.relname, o === created);
-      if (schema !== 'public') o.schemaname = schema;
+      if (schema !== undefined) o.schemaname = schema;
     }
   });
-  for (const { items, after } of listedNames(kind, body)) {
-    // Only a relation named alone, without its schema.
-    const name = items.length === after + 1 ? items[0]!.String?.sval : undefined;
-    if (name === undefined || name.startsWith('pg_')) continue;
-    const schema = schemaOf(name, false);
-    if (schema !== 'public') items.unshift({ String: { sval: schema } });
+  for (const list of listedNames(kind, body)) {
+    const name = listedAlone(list);
+    const schema = name === undefined ? undefined : schemaOf(name, false);
+    if (schema !== undefined) list.items.unshift({ String: { sval: schema } });
   }
   return copy;
 }
-
