@@ -962,7 +962,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     block?: BodyContext,
   ): void => {
     // Bare names as the server resolves them under the search path in force.
-    const ast = qualifyRelations(statement.ast, searchPath, knows);
+    const ast = qualifyRelations(statement.ast, searchPath, knows, state.catalogRelations);
     const facts = statementFacts(ast);
     if (options.tablesNamed) for (const t of tablesNamed({ ast, facts })) options.tablesNamed.add(tableKey(t));
     const { span } = statement;
@@ -1105,7 +1105,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       // The comments before the block or call, and those in the body before this statement.
       const own = b.span === span ? ignores : ignoresBefore(bodyAt, b.span.start, new Map(ignores));
       bodyAt = Math.max(bodyAt, b.span.end);
-      const rest = (path: SearchPath) => [...inner.statements.slice(perform ? i : i + 1).map((l) => qualifyRelations(l.ast, path, knows)), ...later(path)];
+      const rest = (path: SearchPath) => [...inner.statements.slice(perform ? i : i + 1).map((l) => qualifyRelations(l.ast, path, knows, state.catalogRelations)), ...later(path)];
       const here: BodyContext = { ...context, earlier: within, related: context.related(conditional), conditional, inLoop };
       if (!perform) analyzeStatement({ ...b, later: rest }, own, here);
       else {
@@ -1151,7 +1151,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
         return at && { start: parsed.start + at.start, end: parsed.start + at.end };
       },
       fileOffset: (offset) => parsed.start + offset,
-      later: (path) => statements.slice(index + 1).map((l) => qualifyRelations(l.ast, path, knows)),
+      later: (path) => statements.slice(index + 1).map((l) => qualifyRelations(l.ast, path, knows, state.catalogRelations)),
     }, ignores);
   }
   // The file's own BEGIN still open at its end (inside the tool's transaction, the tool commits it).

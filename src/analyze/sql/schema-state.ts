@@ -458,6 +458,12 @@ export class SchemaState implements KnownSchema {
   private revision = 0;
   private lastNamed: { readonly statement: PgNode; readonly revision: number; readonly named: PgNode } | undefined;
 
+  /**
+   * A statement seen made a relation in pg_catalog, or moved one there (an extension script's
+   * ALTER TABLE citus.t SET SCHEMA pg_catalog): bare names may then find it first
+   * (qualifyRelations). Set once, never undone: it only costs the look-up.
+   */
+  catalogRelations = false;
   /** Statements seen that may have changed tables in ways the analysis cannot read (see noteOpaque). */
   opaqueCount = 0;
 
@@ -1340,6 +1346,7 @@ export class SchemaState implements KnownSchema {
     if (!outer) this.applying = { statement, ...(at ? { at } : {}) };
     try {
       const [kind, body] = node(statement);
+      if (!this.catalogRelations && namesCatalogRelation(kind, body)) this.catalogRelations = true;
       // What a rename or a move to another schema takes away is under its old name.
       const how = kind === 'RenameStmt' && body.newname ? `renamed it to ${quoteIdent(body.newname)}`
         : kind === 'AlterObjectSchemaStmt' && body.newschema ? `moved it to schema ${quoteIdent(body.newschema)}`
@@ -2469,4 +2476,16 @@ export function identitySequenceName(table: string, column: string, options: rea
   }
   const dot = table.lastIndexOf('.');
   return tableKey(`${table.slice(0, dot + 1)}${table.slice(dot + 1)}_${column}_seq`);
+}
+
+/** Where a statement makes a relation, by kind: its RangeVar's field ('into' for CREATE TABLE AS's into.rel). */
+const madeRelation: Record<string, string> = { CreateStmt: 'relation', ViewStmt: 'view', CreateSeqStmt: 'sequence', IndexStmt: 'relation', CreateTableAsStmt: 'into' };
+
+/** Whether a statement makes a relation in pg_catalog, or moves one there (SchemaState.catalogRelations). */
+function namesCatalogRelation(kind: string, body: Record<string, any>): boolean {
+  if (kind === 'AlterObjectSchemaStmt') return body.newschema === 'pg_catalog';
+  const field = madeRelation[kind];
+  if (field === undefined) return false;
+  const made = field === 'into' ? body.into?.rel : body[field];
+  return made?.schemaname === 'pg_catalog';
 }

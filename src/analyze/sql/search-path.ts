@@ -85,13 +85,17 @@ const isRangeVar = (o: Record<string, unknown>): o is RangeVarLike & Record<stri
  * one a bare `t` names, under any path. No relation is created there by a bare name (the server
  * refuses tables, views and sequences in pg_catalog), so CREATE goes to the first other schema.
  * A statement whose names all stay as they are (public's are keyed bare) is given back as it is;
- * otherwise a copy (the parse tree is the caller's).
+ * otherwise a copy (the parse tree is the caller's). `catalogRelations`: whether the statements
+ * seen made a relation in pg_catalog (SchemaState.catalogRelations); false spares the default
+ * path's look-up.
  *
  * Names of relations only: types and functions keep their names (functions would otherwise lose
  * pg_catalog's built-ins). Other names beginning with pg_ are the system catalogs' and are left
  * alone, and so are a query's WITH names.
  */
-export function qualifyRelations(ast: PgNode, path: SearchPath, knows: (key: string) => boolean): PgNode {
+export function qualifyRelations(ast: PgNode, path: SearchPath, knows: (key: string) => boolean, catalogRelations = true): PgNode {
+  // Under public alone (the default path), bare names are public's unless a relation the files made is in pg_catalog.
+  if (!catalogRelations && path.every((s) => s === 'public' || s === 'pg_catalog')) return ast;
   // Where a new relation goes, and where a bare name is looked up, in order.
   const schemas = path.filter((s) => s !== 'pg_catalog');
   const lookup = path.includes('pg_catalog') ? path : ['pg_catalog', ...path];
