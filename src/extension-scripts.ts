@@ -30,6 +30,8 @@ const versionName = /^\d[A-Za-z0-9_.-]*$/;
 
 /** The extension script a file is, by its name, or undefined. */
 export function extensionScriptOf(file: string): ExtensionScript | undefined {
+  // Most names are no extension script's: one look for its "--" first.
+  if (!file.includes('--')) return undefined;
   const base = file.slice(file.lastIndexOf('/') + 1);
   if (!base.endsWith('.sql')) return undefined;
   const names = base.slice(0, -'.sql'.length).split('--');
