@@ -1,3 +1,5 @@
+import type { RenderedPlaceholder, RenderedText } from './lint-placeholders.js';
+
 /**
  * PostgreSQL extension scripts, by their names (PostgreSQL's "Packaging Related Objects into an
  * Extension"): `<extension>--<version>.sql` installs a version (CREATE EXTENSION), and
@@ -99,4 +101,42 @@ function span(s: ExtensionScript): [string, string | undefined] {
 export function extensionUpdateKey(s: ExtensionScript): string {
   const [low, high] = span(s);
   return high === undefined ? `${s.extension}:${low}` : `${s.extension}:${low}--${high}`;
+}
+
+/**
+ * The script's text as CREATE and ALTER EXTENSION run it: PostgreSQL replaces `@extschema@` with
+ * the extension's schema (quoted as an identifier when it needs quotes), and from PostgreSQL 16
+ * `@extschema:<name>@` with the schema of a required extension and `@extowner@` with the role that
+ * runs the command, before it parses the script (PostgreSQL's "Packaging Related Objects into an
+ * Extension"). `schema`: the extension's schema, quoted as an identifier (the search path the user gave names it first);
+ * a required extension's is taken to be the same, and the owner is `postgres`. Undefined when the
+ * script has none of them. Where each was is kept, so findings point at the file as written.
+ */
+export function renderExtensionScript(text: string, quotedSchema: string): RenderedText | undefined {
+  if (!text.includes('@ext')) return undefined;
+  const replaced: RenderedPlaceholder[] = [];
+  let rendered = '';
+  let copied = 0;
+  for (let at = text.indexOf('@ext'); at !== -1; at = text.indexOf('@ext', at + 1)) {
+    const token = extensionPlaceholderAt(text, at);
+    if (token === undefined) continue;
+    const value = token.name === 'extowner' ? 'postgres' : quotedSchema;
+    rendered += text.slice(copied, at);
+    replaced.push({ name: token.name, start: at, end: token.end, renderedStart: rendered.length, renderedEnd: rendered.length + value.length });
+    rendered += value;
+    copied = token.end;
+    at = token.end - 1;
+  }
+  return replaced.length === 0 ? undefined : { text: rendered + text.slice(copied), replaced };
+}
+
+/** `@extschema@`, `@extowner@` or `@extschema:<name>@` at `at`: its name and where it ends. */
+function extensionPlaceholderAt(text: string, at: number): { readonly name: string; readonly end: number } | undefined {
+  for (const name of ['extschema', 'extowner']) {
+    if (text.startsWith(`@${name}@`, at)) return { name, end: at + name.length + 2 };
+  }
+  if (!text.startsWith('@extschema:', at)) return undefined;
+  const close = text.indexOf('@', at + '@extschema:'.length);
+  const required = close === -1 ? '' : text.slice(at + '@extschema:'.length, close);
+  return extensionName.test(required) ? { name: 'extschema', end: close + 1 } : undefined;
 }

@@ -11,6 +11,8 @@ import { sqlFileTooLarge } from './load/limits.js';
 import { dieselMetadataPath, fileSections, statementBreaks, flywayCallbackEvent, flywayConfExecuteInTransaction, isFlywayScript, isGraphileMigration, isGraphilePlaceholder, isRollbackFile, migrationOf, isSentAsOneQueryString, liquibaseChangelog, popxSplitGroup, yoyoMigrationOf } from './lint-files.js';
 import { flywayScriptTransaction } from './lint-flyway.js';
 import { originalSpan, placeholderAt, renderedValueAt, renderPlaceholders, type RenderedText } from './lint-placeholders.js';
+import { extensionScriptOf, renderExtensionScript } from './extension-scripts.js';
+import { quoteIdent } from './sql/quote.js';
 import { dieselMetadata, type DieselMetadata } from './lint-diesel.js';
 import { statementFacts } from './sql/facts.js';
 import { loadSqlParser, parseEachStatement, parseSql, type ParsedStatement, type ParseOutcome } from './sql/parser.js';
@@ -199,7 +201,11 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     const unrendered = bom ? ` ${text.slice(1)}` : text;
     // Flyway's ${name} placeholders filled in with the values given, as Flyway does before the
     // server sees the file; lines keep their numbers (no value holds a line break).
-    const rendered = renderPlaceholders(unrendered, options.config?.placeholders ?? new Map(), file);
+    // An extension script's @extschema@ is filled in by CREATE and ALTER EXTENSION (with the
+    // schema the search path given names first); any other file's ${name} by Flyway.
+    const rendered = extensionScriptOf(file)
+      ? renderExtensionScript(unrendered, quoteIdent(options.config?.searchPath?.[0] ?? 'public'))
+      : renderPlaceholders(unrendered, options.config?.placeholders ?? new Map(), file);
     if (rendered) renderedFiles.set(file, rendered);
     const source = rendered?.text ?? unrendered;
     // Until the end, the text analysed: a message's line (the run's lineIn) is the same in both,

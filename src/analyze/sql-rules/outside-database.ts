@@ -42,7 +42,7 @@ function defElem(options: unknown, name: string): unknown {
  * What the statement itself does outside its database, by its kind. `ownLibraries`: the shared
  * libraries whose LANGUAGE c functions are the script's own business (an extension script's).
  */
-function statementReasons(ast: PgNode, ownLibraries?: ReadonlySet<string>): string[] {
+function statementReasons(ast: PgNode, ownLibraries?: { has(library: string): boolean }): string[] {
   const [kind, body] = node(ast);
   switch (kind) {
     case 'CopyStmt':
@@ -120,7 +120,7 @@ function functionReasons(ast: unknown, found: Set<string>): void {
  * judged too; PL/pgSQL bodies and dynamic SQL (EXECUTE) cannot be judged from the parse tree:
  * migc verify's restricted role is what stops those.
  */
-export function outsideDatabaseReasons(ast: PgNode, ownLibraries?: ReadonlySet<string>): string[] {
+export function outsideDatabaseReasons(ast: PgNode, ownLibraries?: { has(library: string): boolean }): string[] {
   const found = new Set(statementReasons(ast, ownLibraries));
   functionReasons(ast, found);
   const [kind, body] = node(ast);
@@ -139,12 +139,16 @@ const lintHelp = 'A migration changes one database\'s schema and data; roles, ot
 /**
  * An extension script's own shared library (`<extension>--<version>.sql`): 'MODULE_PATHNAME', which
  * PostgreSQL replaces with the control file's module_pathname, '$libdir/<extension>', or the
- * extension's name alone (looked up in dynamic_library_path, $libdir by default). Installing its
- * LANGUAGE c functions is what the script is for; a function of another library still reaches out.
+ * extension's name alone (looked up in dynamic_library_path, $libdir by default), each also with a
+ * version after a dash (timescaledb's module_pathname is '$libdir/timescaledb-2.14.2', written into
+ * its scripts by its build). Installing its LANGUAGE c functions is what the script is for; a
+ * function of another library still reaches out.
  */
-function extensionLibraries(file: string): ReadonlySet<string> | undefined {
+function extensionLibraries(file: string): { has(library: string): boolean } | undefined {
   const script = extensionScriptOf(file);
-  return script ? new Set(['MODULE_PATHNAME', `$libdir/${script.extension}`, script.extension]) : undefined;
+  if (!script) return undefined;
+  const own = (name: string) => name === script.extension || (name.startsWith(`${script.extension}-`) && /^\d/.test(name.slice(script.extension.length + 1)));
+  return { has: (library) => library === 'MODULE_PATHNAME' || own(library.startsWith('$libdir/') ? library.slice('$libdir/'.length) : library) };
 }
 
 /** MG220: the hazard rule, for the statements of steps and rollbacks (and of linted files). */
