@@ -1,4 +1,6 @@
-import { node } from './ast.js';
+import { node, relationName } from './ast.js';
+import type { PgNode } from '../../sql/parser.js';
+import { tableKey, type FunctionUser } from '../sql/schema-state.js';
 import type { StatementRule } from '../sql/context.js';
 import { andList } from './statement-locks.js';
 import { functionUserLabel } from './dependents-block-drop.js';
@@ -23,7 +25,9 @@ export const cascadeDropsUsers: StatementRule = {
     // A rollback drops what its up made: a function with the triggers its up created on it (Lemmy's downs do so).
     if (ctx.inRollback) return;
     for (const name of droppedFunctionNames(body)) {
-      const users = ctx.state.usersOfFunction(name).filter((u) => !ctx.state.isNew(u.table));
+      // One made again later in the migration (CREATE TRIGGER of the same name on its table, CREATE
+      // INDEX of the same name) is replaced, not lost (checked on PostgreSQL 15: the trigger is there after).
+      const users = ctx.state.usersOfFunction(name).filter((u) => !ctx.state.isNew(u.table) && !madeAgainLater(ctx.later(), u));
       if (!users.length) continue;
       const tables = [...new Set(users.map((u) => quoteName(u.table)))];
       const indexes = users.filter((u) => u.kind === 'index');
@@ -39,3 +43,12 @@ export const cascadeDropsUsers: StatementRule = {
     }
   },
 };
+
+/** A later statement makes the trigger (same name, same table) or the index (same name) again. */
+function madeAgainLater(later: readonly PgNode[], user: FunctionUser): boolean {
+  return later.some((ast) => {
+    const [kind, body] = node(ast);
+    if (user.kind === 'trigger') return kind === 'CreateTrigStmt' && body.trigname === user.name && body.relation && tableKey(relationName(body.relation)) === tableKey(user.table);
+    return kind === 'IndexStmt' && body.idxname !== undefined && tableKey(`${body.relation?.schemaname ? `${body.relation.schemaname}.` : ''}${body.idxname}`) === user.key;
+  });
+}

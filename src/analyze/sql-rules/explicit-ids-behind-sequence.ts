@@ -87,10 +87,14 @@ function writtenColumns(body: Record<string, any>, columns: ReadonlyMap<string, 
   const names: string[] = body.cols?.length
     ? body.cols.map((c: { ResTarget?: { name?: string } }) => c.ResTarget?.name ?? '')
     : [...columns].sort((a, b) => (a[1].ordinal ?? 0) - (b[1].ordinal ?? 0)).slice(0, width).map(([name]) => name);
-  return names.flatMap((column, i) => (columns.has(column) ? [{ column, values: rows ? rows.map((r) => r[i]!).filter(Boolean) : [] }] : []));
+  // A plain SELECT gives each column its target's expression (SELECT nextval('s'), name FROM old): one value, as a row would.
+  const targets: PgNode[] | undefined = !rows && select && (select.op ?? 'SETOP_NONE') === 'SETOP_NONE'
+    && !(select.targetList ?? []).some((t: { ResTarget?: { val?: unknown } }) => someNode(t.ResTarget?.val, (n) => 'A_Star' in n))
+    ? (select.targetList ?? []).map((t: { ResTarget?: { val?: PgNode } }) => t.ResTarget?.val) : undefined;
+  return names.flatMap((column, i) => (columns.has(column) ? [{ column, values: rows ? rows.map((r) => r[i]!).filter(Boolean) : targets?.[i] ? [targets[i]!] : [] }] : []));
 }
 
-/** DEFAULT, or a nextval() call: the sequence gives the value. A SELECT's values are not known (empty: judged as given). */
+/** DEFAULT, or a nextval() call: the sequence gives the value. A SELECT's values (its targets' expressions) are judged as a row's; one with * is not known (empty: judged as given). */
 function isSequenceOwn(value: PgNode): boolean {
   const [kind, body] = node(value);
   if (kind === 'SetToDefault') return true;

@@ -427,11 +427,13 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
     const judgeBody = (block: ReadBlock, related: (conditional: boolean) => RelatedLocation, later: () => readonly PgNode[], context: { conditional: boolean; inLoop: boolean; inFunction: string | undefined }): StatementAnalysis[] => {
       /** What each statement inside does, nested blocks' too: what the block as a whole does. */
       const inner: StatementAnalysis[] = [];
-      for (const { statement: b, index: i, perform } of inOrder(block)) {
+      const ordered = inOrder(block);
+      for (const [k, { statement: b, perform }] of ordered.entries()) {
         const inside = context.conditional || b.conditional;
         const inLoop = context.inLoop || b.inLoop;
         if (b.afterTransactionEnd) earlier = new EarlierStatements(state);
-        const rest = () => [...block.statements.slice(perform ? i : i + 1).map((l) => l.ast), ...later()];
+        // What follows, its PERFORMs included (a PERFORM setval(...) moves a sequence: MG236).
+        const rest = () => [...ordered.slice(k + 1).map((l) => l.statement.ast), ...later()];
         if (perform) {
           inner.push(...judgeCalls(b.ast, b.span, rest, { conditional: inside, inLoop }));
           if (callsUnknownFunction(b.ast, state)) {
@@ -1098,14 +1100,16 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
   const analyzeBody = (inner: ReadBlock, span: Span, ignores: ReadonlyMap<string, string | undefined>, later: (path: SearchPath) => readonly PgNode[], context: Omit<BodyContext, 'related'> & { related(conditional: boolean): RelatedLocation }) => {
     let within = context.earlier;
     let bodyAt = span.start;
-    for (const { statement: b, index: i, perform } of inOrder(inner)) {
+    const ordered = inOrder(inner);
+    for (const [k, { statement: b, perform }] of ordered.entries()) {
       if (b.afterTransactionEnd) within = new EarlierStatements(state);
       const conditional = context.conditional || b.conditional;
       const inLoop = context.inLoop || b.inLoop;
       // The comments before the block or call, and those in the body before this statement.
       const own = b.span === span ? ignores : ignoresBefore(bodyAt, b.span.start, new Map(ignores));
       bodyAt = Math.max(bodyAt, b.span.end);
-      const rest = (path: SearchPath) => [...inner.statements.slice(perform ? i : i + 1).map((l) => qualifyRelations(l.ast, path, knows, state.catalogRelations)), ...later(path)];
+      // What follows, its PERFORMs included (a PERFORM setval(...) moves a sequence: MG236).
+      const rest = (path: SearchPath) => [...ordered.slice(k + 1).map((l) => qualifyRelations(l.statement.ast, path, knows, state.catalogRelations)), ...later(path)];
       const here: BodyContext = { ...context, earlier: within, related: context.related(conditional), conditional, inLoop };
       if (!perform) analyzeStatement({ ...b, later: rest }, own, here);
       else {
