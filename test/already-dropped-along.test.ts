@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
-import { loadSqlParser, parseSql } from '../src/sql/parser.js';
-import { sqlEngines, type SqlEngine } from './sql-engines.js';
+import { loadSqlParser } from '../src/sql/parser.js';
+import { refusedStatements, sqlEngines, type SqlEngine } from './sql-engines.js';
 
 /**
  * MG244 on what PostgreSQL drops along with other objects (issue 12): a constraint's index with
@@ -233,22 +233,9 @@ function engineSuite(name: string, open: () => Promise<SqlEngine>) {
     it.each(cases)('$name', async (c) => {
       await db.run('RESET search_path; DROP SCHEMA IF EXISTS s CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
       if (c.unseen) await db.run(c.unseen);
-      const missing: { at: string; message: string }[] = [];
-      const otherwise: string[] = [];
-      for (const [file, text] of Object.entries(c.files)) {
-        const parsed = parseSql(text);
-        if (!parsed.ok) throw new Error(parsed.message);
-        for (const s of parsed.statements) {
-          try {
-            await db.run(s.text);
-          } catch (e) {
-            const at = `${file}:${text.slice(0, s.start).split('\n').length}`;
-            const message = (e as Error).message;
-            if (/does not exist/.test(message)) missing.push({ at, message });
-            else otherwise.push(at);
-          }
-        }
-      }
+      const refused = await refusedStatements(db, c.files);
+      const missing = refused.filter((r) => /does not exist/.test(r.message));
+      const otherwise = refused.filter((r) => !missing.includes(r)).map((r) => r.at);
       expect(missing.map((m) => m.at)).toEqual([...c.reported, ...(c.missingColumn ?? [])].sort(byLine));
       // Each refusal is the one MG244 names: the same kind of object, the same name (PostgreSQL leaves out the schema of a relation).
       const { messages } = await linted(c.files);

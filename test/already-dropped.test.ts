@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
-import { loadSqlParser, parseSql } from '../src/sql/parser.js';
-import { sqlEngines, type SqlEngine } from './sql-engines.js';
+import { loadSqlParser } from '../src/sql/parser.js';
+import { refusedStatements, sqlEngines, type SqlEngine } from './sql-engines.js';
 
 /**
  * MG244: a DROP of what an earlier statement seen already dropped (by name, with its column, its
@@ -162,25 +162,12 @@ function engineSuite(name: string, open: () => Promise<SqlEngine>) {
     afterAll(() => db?.close());
     it.each(cases)('$name', async (c) => {
       await db.run('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
-      const failed: string[] = [];
-      const otherwise: string[] = [];
       // Lint's order: each up, then its down.
-      for (const [file, text] of Object.entries(c.files)) {
-        const parsed = parseSql(text);
-        if (!parsed.ok) throw new Error(parsed.message);
-        for (const s of parsed.statements) {
-          try {
-            await db.run(s.text);
-          } catch (e) {
-            const at = `${file}:${text.slice(0, s.start).split('\n').length}`;
-            if (/does not exist/.test((e as Error).message)) {
-              expect((e as Error).message).toMatch(/^(index|table) "t(_\w+)?" does not exist/);
-              failed.push(at);
-            } else otherwise.push(at);
-          }
-        }
-      }
-      expect(failed).toEqual(c.reported);
+      const refused = await refusedStatements(db, c.files);
+      const failed = refused.filter((r) => /does not exist/.test(r.message));
+      for (const { message } of failed) expect(message).toMatch(/^(index|table) "t(_\w+)?" does not exist/);
+      const otherwise = refused.filter((r) => !failed.includes(r)).map((r) => r.at);
+      expect(failed.map((r) => r.at)).toEqual(c.reported);
       expect(otherwise).toEqual(c.refusedOtherwise ?? []);
     });
   });

@@ -56,3 +56,25 @@ export function rowsOf(result: unknown): Record<string, any>[] {
   const last = Array.isArray(result) ? result[result.length - 1] : result;
   return (last as { rows?: Record<string, any>[] } | undefined)?.rows ?? [];
 }
+
+/**
+ * Runs the files' statements one by one, in order, as psql without ON_ERROR_STOP would: each
+ * statement PostgreSQL refuses is kept, as `file:line` (the line lint's findings name) with its
+ * error, and the next statement runs all the same. The SQL parser must be loaded.
+ */
+export async function refusedStatements(db: SqlEngine, files: Readonly<Record<string, string>>): Promise<{ readonly at: string; readonly message: string }[]> {
+  const { parseSql } = await import('../src/sql/parser.js');
+  const refused: { at: string; message: string }[] = [];
+  for (const [file, text] of Object.entries(files)) {
+    const parsed = parseSql(text);
+    if (!parsed.ok) throw new Error(parsed.message);
+    for (const s of parsed.statements) {
+      try {
+        await db.run(s.text);
+      } catch (e) {
+        refused.push({ at: `${file}:${text.slice(0, s.start).split('\n').length}`, message: (e as Error).message });
+      }
+    }
+  }
+  return refused;
+}
