@@ -225,30 +225,31 @@ function judge(unit: Unit, base: Readonly<JudgeBase>, rules: readonly StatementR
   // What runs of an ALTER TABLE or a DROP in part; a statement skipped whole keeps its own (its command, for the messages).
   const ast = runs ?? unit.statement.ast;
   const facts = runs && skipped ? statementFacts(runs) : unit.statement.facts;
-  // Built field by field, as facts() in src/sql/facts.ts is: eight spreads of optional fields cost
-  // more than the rules of most statements (bench/startup-results.md).
-  const ctx: { -readonly [K in keyof StatementContext]: StatementContext[K] } = {
+  // Every field in one literal, the optional ones undefined when absent: one object shape for
+  // every statement, so that the rules' reads of ctx stay monomorphic (fields added one by one,
+  // some statements' contexts with and some without, gave each combination its own shape).
+  const ctx: StatementContext = {
     ast, text: unit.statement.text, facts, locks, effect,
     state: base.state, postgres: base.postgres, mode: base.mode, inRollback: base.inRollback, batched: base.batched,
     inTransaction: unit.inTransaction, earlier: unit.earlier, later: unit.later, lockTimeoutSet: base.lockTimeoutSet,
     // A table this transaction emptied (TRUNCATE, DELETE without WHERE), or found empty (ADD COLUMN
     // ... NOT NULL without a default succeeded), holds no row until one is written.
     rows: (table) => (unit.earlier.emptied(table) ? 0 : base.rows(table)),
+    phase: base.phase,
+    schemaKnown: base.schemaKnown ? true : undefined,
+    transaction: unit.transaction,
+    inDoBlock: unit.inDoBlock ? true : undefined,
+    inLoop: unit.inLoop ? true : undefined,
+    inFunction: unit.inFunction,
+    rollbackFile: base.rollbackFile ? true : undefined,
+    madeByUp: base.madeByUp,
+    timeZoneUtc: base.timeZoneUtc ? true : undefined,
+    searchPath: base.searchPath && base.searchPath !== defaultSearchPath ? base.searchPath : undefined,
+    postgresAssumed: base.postgresAssumed ? true : undefined,
+    postgresMinor: base.postgresMinor,
+    lineOf: base.lineOf,
+    file: base.file,
   };
-  if (base.phase) ctx.phase = base.phase;
-  if (base.schemaKnown) ctx.schemaKnown = true;
-  if (unit.transaction) ctx.transaction = unit.transaction;
-  if (unit.inDoBlock) ctx.inDoBlock = true;
-  if (unit.inLoop) ctx.inLoop = true;
-  if (unit.inFunction) ctx.inFunction = unit.inFunction;
-  if (base.rollbackFile) ctx.rollbackFile = true;
-  if (base.madeByUp) ctx.madeByUp = base.madeByUp;
-  if (base.timeZoneUtc) ctx.timeZoneUtc = true;
-  if (base.searchPath && base.searchPath !== defaultSearchPath) ctx.searchPath = base.searchPath;
-  if (base.postgresAssumed) ctx.postgresAssumed = true;
-  if (base.postgresMinor !== undefined) ctx.postgresMinor = base.postgresMinor;
-  if (base.lineOf) ctx.lineOf = base.lineOf;
-  if (base.file) ctx.file = base.file;
   const judged: Judged[] = [];
   let rule: StatementRule;
   const report = (f: StatementFinding) => {
