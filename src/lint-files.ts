@@ -684,6 +684,11 @@ function fileTransactionTool(file: string, text: string | undefined, others: Rea
 export interface FileSection {
   readonly start: number;
   readonly end: number;
+  /**
+   * The stretches of the file the part is, when it is more than one (sql-migrate's Up parts with
+   * a Down part between them: one migration); start and end then span them all.
+   */
+  readonly ranges?: readonly { readonly start: number; readonly end: number }[];
   readonly rollback: boolean;
   /** The tool runs this part outside a transaction whatever --file-transaction says. */
   readonly noTransaction: boolean;
@@ -813,11 +818,29 @@ export function fileSections(text: string, rollbackFile: boolean, upText?: strin
       // sql-migrate skips what comes before the first marker; the option holds for its direction.
       const noTransaction = { Up: false, Down: false };
       for (const m of markers) if (m[2]!.trim().split(/\s+/).includes('notransaction')) noTransaction[m[1] as 'Up' | 'Down'] = true;
-      return markers.map((m, i) => ({
-        start: m.index!, end: markers[i + 1]?.index ?? text.length, rollback: rollbackFile || m[1] === 'Down',
-        // sql-migrate runs each statement with its own Exec on the transaction (applyMigrations).
-        noTransaction: noTransaction[m[1] as 'Up' | 'Down'], oneQueryString: false, sends: 'each-statement' as const,
-      }));
+      // Every part of one direction is one migration: sql-migrate appends the statements of each
+      // `-- +migrate Up` to one list (ParseMigration), and runs that list in one transaction on one
+      // session (applyMigrations); so for Down. One section per direction, in the order the first
+      // marker of each comes; a direction whose parts another direction's part separates is
+      // several stretches of the file (ranges).
+      const sections: FileSection[] = [];
+      for (const direction of markers[0]![1] === 'Up' ? ['Up', 'Down'] as const : ['Down', 'Up'] as const) {
+        const ranges: { start: number; end: number }[] = [];
+        for (const [i, m] of markers.entries()) {
+          if (m[1] !== direction) continue;
+          const end = markers[i + 1]?.index ?? text.length;
+          const last = ranges[ranges.length - 1];
+          if (last && last.end === m.index) last.end = end;
+          else ranges.push({ start: m.index!, end });
+        }
+        if (ranges.length === 0) continue;
+        sections.push({
+          start: ranges[0]!.start, end: ranges[ranges.length - 1]!.end, ...(ranges.length > 1 ? { ranges } : {}), rollback: rollbackFile || direction === 'Down',
+          // sql-migrate runs each statement with its own Exec on the transaction (applyMigrations).
+          noTransaction: noTransaction[direction], oneQueryString: false, sends: 'each-statement',
+        });
+      }
+      return sections;
     }
   }
   if (/migration/i.test(text)) {

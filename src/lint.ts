@@ -222,7 +222,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     const up = yoyoMigrationOf(file);
     // A yoyo rollback's directives are its migration's (none when it has none).
     const sections = liquibase?.sections ?? fileSections(sql, rollbackFile, up === undefined ? undefined : (texts[indexOf.get(up) ?? -1] ?? ''));
-    const breaks = liquibase ? [] : statementBreaks(sql, sections);
+    const breaks = liquibase ? [] : statementBreaks(sql, sections.flatMap((s) => s.ranges ?? [s]));
     const forward = breaks.length > 0 && crossesBreak(parsed, breaks) ? readStatements(...reparsedWithBreaks(sql, breaks)) : readStatements(sql, parsed);
     const back = liquibase ? readStatements(liquibase.rollback, parseSql(liquibase.rollback)) : undefined;
     // A statement the parser rejects is reported, and the others are judged all the same.
@@ -278,7 +278,9 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
       for (const section of sections) {
         const [viewSql, view] = section.inRollbackView ? [liquibase!.rollback, back!.statements] : [sql, forward.statements];
         if (!view) continue;
-        const statements = sections.length === 1 ? view : view.filter((s) => s.start >= section.start && s.start < section.end);
+        // What a part holds; a tool runs nothing before its first marker (sql-migrate, node-pg-migrate).
+        const statements = sections.length === 1 && section.start === 0 && !section.ranges ? view
+          : view.filter((s) => (section.ranges ?? [section]).some((r) => s.start >= r.start && s.start < r.end));
         // A Liquibase changeset is a migration of its own: what the ones before it created is not
         // new; nor is what an up part created for its down part (goose, dbmate), run another day.
         if (group !== undefined && section.rollback) {

@@ -228,12 +228,19 @@ describe('what a name or a marker says', () => {
     expect(['m/001_do.sql', 'm/x.do.sql', 'm/001.redo.sql', 'm/001.sql'].map(isSentAsOneQueryString)).toEqual([false, false, false, false]);
   });
 
-  it('splits sql-migrate files at their markers: what comes before the first is not run, notransaction holds for its direction', () => {
+  it('splits sql-migrate files by direction: what comes before the first marker is not run, the parts of a direction are one, notransaction holds for its direction', () => {
+    // sql-migrate appends every Up part's statements to one list, run in one transaction (ParseMigration, applyMigrations).
     const file = '-- header\n-- +migrate Up notransaction\nCREATE INDEX CONCURRENTLY i ON t (c);\n-- +migrate Down\nDROP INDEX i;\n-- +migrate Up\nSELECT 1;\n';
-    expect(fileSections(file, false).map((s) => [file.slice(s.start, s.end).split('\n')[0], s.rollback, s.noTransaction, s.oneQueryString])).toEqual([
-      ['-- +migrate Up notransaction', false, true, false],
-      ['-- +migrate Down', true, false, false],
-      ['-- +migrate Up', false, true, false],
+    const parts = (s: { start: number; end: number; ranges?: readonly { start: number; end: number }[] }) => (s.ranges ?? [s]).map((r) => file.slice(r.start, r.end).split('\n')[0]);
+    expect(fileSections(file, false).map((s) => [parts(s), s.rollback, s.noTransaction, s.oneQueryString])).toEqual([
+      [['-- +migrate Up notransaction', '-- +migrate Up'], false, true, false],
+      [['-- +migrate Down'], true, false, false],
+    ]);
+    // Parts of a direction one after the other are one stretch of the file; a Down first stays first.
+    const adjacent = '-- +migrate Down\nDROP TABLE u;\n-- +migrate Up\nCREATE TABLE t (id int);\n-- +migrate Up\nCREATE TABLE u (id int);\n-- +migrate Down\nDROP TABLE t;\n';
+    expect(fileSections(adjacent, false).map((s) => [s.rollback, s.ranges?.length ?? 1, adjacent.slice(s.start, s.end)])).toEqual([
+      [true, 2, adjacent],
+      [false, 1, '-- +migrate Up\nCREATE TABLE t (id int);\n-- +migrate Up\nCREATE TABLE u (id int);\n'],
     ]);
     // sql-migrate reads exactly '-- +migrate ' at the start of a line, Up and Down spelled so.
     expect(fileSections('  -- +migrate Up\nSELECT 1;\n-- +migrate down\nSELECT 2;\n', false)).toHaveLength(1);
@@ -703,6 +710,30 @@ describe('lint over each tool\'s layout', () => {
       '2_index_at.sql:7 MG204 DROP INDEX CONCURRENTLY cannot run inside a transaction block: PostgreSQL refuses it, and the migration fails here',
       widened,
     ]);
+  });
+
+  // The fourteenth trial (convoy): a file of several Up parts and several Down parts. sql-migrate
+  // runs each direction's parts as one migration, in one transaction on one session.
+  it('sql-migrate: the parts of one direction are one migration, one transaction, one session', async () => {
+    const files = {
+      '1_init.sql': '-- +migrate Up\nCREATE TABLE t (id int PRIMARY KEY);\nCREATE TABLE u (id int PRIMARY KEY);\n',
+      '2_change.sql': [
+        '-- +migrate Up', "SET lock_timeout = '2s';", 'ALTER TABLE t ADD COLUMN c int;',
+        '-- +migrate Up', 'UPDATE t SET c = 1;',
+        '-- +migrate Up', 'ALTER TABLE u ADD COLUMN c int;',
+        '-- +migrate Down', 'ALTER TABLE t ADD COLUMN IF NOT EXISTS old_c text;',
+        '-- +migrate Down', "UPDATE t SET old_c = 'x';",
+        '-- +migrate Down', 'ALTER TABLE t DROP COLUMN c;', '',
+      ].join('\n'),
+    };
+    const result = await lint({ files: Object.keys(files), fileTransaction: true }, memoryHost(files));
+    const found = result.diagnostics.filter((d) => d.file === '2_change.sql' && d.severity !== 'info').map((d) => `${result.sources.get(d.file)!.position(d.span!.start).line} ${d.code}`);
+    // The Up: an unbatched UPDATE (MG112) in the transaction of the ADD COLUMN (MG218), and u
+    // locked while t's lock is still held (MG217); the session's lock_timeout holds for every Up
+    // part (no MG219). The Down: the session without a lock_timeout is told once (MG219), at its
+    // first lock; the UPDATE of the column its first part added is no refusal (no MG238), but a
+    // backfill in its transaction (MG218); dropping the column its up added loses nothing (no MG214).
+    expect(found).toEqual(['5 MG112', '5 MG218', '7 MG217', '9 MG219', '11 MG112', '11 MG218']);
   });
 
   it('tern: the part below ---- create above / drop below ---- judged as a rollback; disable-tx holds for its own part', async () => {
