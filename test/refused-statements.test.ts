@@ -56,6 +56,12 @@ const cases: Case[] = [
     code: 'MG238', reason: /column "nope" of relation "t" does not exist/, whenItRuns: ['MG207', 'MG219'],
   },
   {
+    // DROP DEFAULT runs in a pass before ADD COLUMN's; SET DEFAULT after it (`accepted`, below).
+    name: 'a column the same ALTER TABLE adds, in a subcommand PostgreSQL runs before it adds it (MG238)',
+    setup: table, statement: 'ALTER TABLE t ADD COLUMN n int, ALTER COLUMN n DROP DEFAULT;', inTransaction: false,
+    code: 'MG238', reason: /column "n" of relation "t" does not exist/, whenItRuns: ['MG219'],
+  },
+  {
     name: 'an UPDATE that sets a column the table does not have (MG238)',
     setup: table, statement: 'UPDATE t SET nope = 1;', inTransaction: false,
     code: 'MG238', reason: /column "nope" of relation "t" does not exist/, whenItRuns: ['MG112', 'MG214'],
@@ -174,7 +180,43 @@ function engineSuite(name: string, open: () => Promise<SqlEngine>) {
   });
 }
 
-for (const engine of sqlEngines()) engineSuite(engine.name, engine.open);
+/**
+ * Statements PostgreSQL runs though a subcommand names a column the statement adds after it: it
+ * runs ADD COLUMN in a pass before SET DEFAULT and SET NOT NULL (the fourteenth trial's convoy
+ * migration). Lint reports no refusal, and each engine runs them.
+ */
+const accepted = [
+  'ALTER TABLE t ADD COLUMN IF NOT EXISTS a boolean, ALTER COLUMN a SET DEFAULT false;',
+  'ALTER TABLE t ALTER COLUMN b SET DEFAULT 1, ADD COLUMN b int;',
+  'ALTER TABLE t ALTER COLUMN d SET NOT NULL, ADD COLUMN d int DEFAULT 0;',
+];
+
+describe('a column the same ALTER TABLE adds', () => {
+  it('is no refusal for SET DEFAULT and SET NOT NULL, wherever the ADD COLUMN stands', async () => {
+    await loadSqlParser();
+    for (const statement of accepted) {
+      const files = { '1.sql': `SET lock_timeout = '5s';\n${table}\n`, '2.sql': `SET lock_timeout = '5s';\n${statement}\n` };
+      const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+      expect(result.diagnostics.filter((d) => d.code === 'MG238'), statement).toEqual([]);
+    }
+  });
+});
+
+for (const engine of sqlEngines()) {
+  engineSuite(engine.name, engine.open);
+  describe(`a column the same ALTER TABLE adds, on ${engine.name}`, () => {
+    let db: SqlEngine;
+    beforeAll(async () => {
+      db = await engine.open();
+    });
+    afterAll(() => db?.close());
+    it.each(accepted)('runs %s', async (statement) => {
+      await db.run('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+      await db.run(table);
+      await db.run(statement);
+    });
+  });
+}
 
 describe('in a plan', () => {
   /** The codes on the step's two statements, with an allow: of the step's or not. */

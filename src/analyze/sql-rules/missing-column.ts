@@ -39,8 +39,16 @@ export const missingColumn: StatementRule = {
     } else {
       const alter = alterTableCommands(ctx.ast);
       if (!alter || body.missing_ok || body.objtype !== 'OBJECT_TABLE') return;
+      // PostgreSQL runs an ALTER TABLE's subcommands in passes, not as written: ADD COLUMN before
+      // SET DEFAULT and SET NOT NULL, which find a column the statement adds wherever it adds it;
+      // DROP COLUMN, DROP DEFAULT, DROP NOT NULL and TYPE come first, and do not (checked on both
+      // engines: test/refused-statements.test.ts).
+      const added = new Set<string>();
+      for (const cmd of alter.cmds) if (cmd.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef?.colname !== undefined) added.add(cmd.def.ColumnDef.colname);
       for (const [subcommand, cmd] of alter.cmds.entries()) {
         if (cmd.name === undefined || cmd.missing_ok) continue;
+        const afterAdding = cmd.subtype === 'AT_SetNotNull' || (cmd.subtype === 'AT_ColumnDefault' && cmd.def !== undefined);
+        if (afterAdding && added.has(cmd.name)) continue;
         if (['AT_DropColumn', 'AT_AlterColumnType', 'AT_SetNotNull', 'AT_DropNotNull', 'AT_ColumnDefault'].includes(cmd.subtype)) named.push({ table: alter.table, column: cmd.name, subcommand, drop: cmd.subtype === 'AT_DropColumn' });
       }
     }
