@@ -185,3 +185,18 @@ describe('verify\'s messages', () => {
     expect(said).toBe('predicted AccessExclusiveLock on public."User", but it held no lock; took ShareLock on app."my table", predicted none');
   });
 });
+
+describe('a message names what a statement locks, three tables at most', () => {
+  // The fourteenth trial (convoy): a type change of a key a dozen tables reference named each, with
+  // why it is locked, and the message was cut in the middle at the length limit.
+  it('names three tables with why each is locked, and how many more; the statement shows the rest', async () => {
+    const referencing = Array.from({ length: 6 }, (_, i) => `CREATE TABLE a${i + 1} (id bigint PRIMARY KEY, account_id int REFERENCES accounts (id));`);
+    const found = await lintFiles({
+      '1_init.sql': ['CREATE TABLE accounts (id int PRIMARY KEY);', ...referencing, ''].join('\n'),
+      '2_widen.sql': 'ALTER TABLE accounts ALTER COLUMN id TYPE bigint;\n',
+    });
+    const message = found.find((f) => f.code === 'MG219')!.message;
+    expect(message).toBe('ALTER TABLE ALTER COLUMN TYPE waits for an ACCESS EXCLUSIVE lock on accounts, a1 (the referencing table of the foreign key a1_account_id_fkey its type change rebuilds), a2 (the referencing table of the foreign key a2_account_id_fkey its type change rebuilds) and 4 more with no lock_timeout set before it in its session: while it waits behind a long query, every query on those 7 tables, plain SELECT included, queues behind it');
+    for (const f of found) expect(`${f.message} ${f.help}`).not.toContain(' characters)');
+  });
+});

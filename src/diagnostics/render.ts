@@ -205,8 +205,13 @@ export function plainCodeFrame(d: Diagnostic, sources: Sources): string | undefi
 export const maxFrameWidth = 160;
 /** Source shown before the span when a long line is cut. */
 const frameContextBefore = 40;
-/** Longest message or help a renderer prints: a backstop for messages that quote input. */
-export const maxMessageLength = 500;
+/**
+ * Longest message or help a renderer prints, in every format: a backstop for messages that quote
+ * input (a value quoted is cut at 80 characters already, src/diagnostics/quote.ts). Lists a message
+ * builds are cut where it builds them (andListAtMost): a lock on three tables, each with why, is
+ * about 500 characters, and the fourteenth trial found such messages cut at 500.
+ */
+export const maxMessageLength = 1000;
 
 function codeFrame(
   src: SourceText,

@@ -5,7 +5,7 @@ import { tableKey } from '../sql/schema-state.js';
 import { viewsOf } from '../compat/views.js';
 import { quoteColumn, quoteIdent, quoteName } from '../../sql/quote.js';
 import type { Destruction } from '../../sql/facts.js';
-import { andList } from './statement-locks.js';
+import { andList, andListAtMost } from './statement-locks.js';
 
 /**
  * Statements that lose data or break running code. In a plan they belong in a contract phase
@@ -186,5 +186,5 @@ const namesListed = 6;
 
 /** "a, b and c"; past namesListed, "a, b, c, d, e, f and 18 more" (the statement itself lists them all). */
 function listed(names: readonly string[]): string {
-  return names.length <= namesListed ? andList(names) : `${names.slice(0, namesListed).join(', ')} and ${names.length - namesListed} more`;
+  return andListAtMost(names, namesListed);
 }

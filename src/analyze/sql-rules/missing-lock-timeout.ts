@@ -3,7 +3,10 @@ import { isNewRelation, type StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
 import { relationName } from './ast.js';
 import { quoteName } from '../../sql/quote.js';
-import { andList, lockReasonText } from './statement-locks.js';
+import { andList, andListAtMost, lockReasonText } from './statement-locks.js';
+
+/** The locked tables a message names, each with why it is locked; the statement shows the rest. */
+const listedTables = 3;
 
 export const missingLockTimeout: StatementRule = {
   code: 'MG219',
@@ -41,8 +44,8 @@ export const missingLockTimeout: StatementRule = {
     // One table with why it is locked (", the referenced table of ...,"); several, each with its own.
     const on = strongest.length === 1
       ? `${quoteName(strong.table)}${strong.reason ? `, ${lockReasonText(strong.reason)},` : ''}`
-      : andList(strongest.map((l) => `${quoteName(l.table)}${l.reason ? ` (${lockReasonText(l.reason)})` : ''}`));
-    const { blocked, spared } = queriesBlocked(strong.mode, andList(strongest.map((l) => quoteName(l.table))));
+      : andListAtMost(strongest.map((l) => `${quoteName(l.table)}${l.reason ? ` (${lockReasonText(l.reason)})` : ''}`), listedTables);
+    const { blocked, spared } = queriesBlocked(strong.mode, strongest.length > listedTables ? `those ${strongest.length} tables` : andList(strongest.map((l) => quoteName(l.table))));
     report({
       // A relation not its own says why it locks it: a reader looks for it in the statement.
       message: `${ctx.facts.command} waits for ${/^[AEIOU]/.test(lock) ? 'an' : 'a'} ${lock} lock on ${on} with no lock_timeout set before it in its session: while it waits behind a long query, ${blocked} queues behind it${spared ? ` (${spared})` : ''}`,

@@ -19,6 +19,15 @@ export function andList(items: readonly string[]): string {
 }
 
 /**
+ * "a, b and c"; past `most` items, "a, b, c and 9 more": a message names what a statement does,
+ * and the statement, shown beside it, lists the rest (a type change of a key referenced by a dozen
+ * tables locks them all).
+ */
+export function andListAtMost(items: readonly string[], most: number): string {
+  return items.length <= most ? andList(items) : `${items.slice(0, most).join(', ')} and ${formatCount(items.length - most)} more`;
+}
+
+/**
  * The locks a statement holds while it works (a constraint's validation scan runs in the same
  * statement, after every subcommand has taken its lock): the statement's firm lock on each of the
  * tables named, then on every other table it locks at SHARE or stronger that is not new (a
