@@ -196,3 +196,42 @@ describe.skipIf(!process.env.MIGC_TEST_DATABASE_URL)('CREATE TABLE ... REFERENCE
     ]);
   });
 });
+
+/**
+ * MG203 says REINDEX blocks nearly every query on the table, not only writes and the reads that
+ * use the index: planning a query locks each index of its table (the fourteenth trial's class E).
+ * Two sessions: on the server only.
+ */
+describe.skipIf(!process.env.MIGC_TEST_DATABASE_URL)('REINDEX blocks what MG203 says, on a real PostgreSQL server', () => {
+  let reindexer: pg.Client;
+  let reader: pg.Client;
+  let engine: SqlEngine;
+  const table = 'CREATE TABLE r (id int PRIMARY KEY, v int);\nCREATE INDEX r_v ON r (v);\nINSERT INTO r SELECT g, g FROM generate_series(1, 1000) g;\nANALYZE r;\n';
+  beforeAll(async () => {
+    await loadSqlParser();
+    engine = await sqlEngines()[1]!.open();
+    const { rows } = await (engine.run('SELECT current_database() AS db') as Promise<{ rows: { db: string }[] }>);
+    const url = new URL(process.env.MIGC_TEST_DATABASE_URL!);
+    url.pathname = `/${rows[0]!.db}`;
+    [reindexer, reader] = [new pg.Client({ connectionString: url.toString() }), new pg.Client({ connectionString: url.toString() })];
+    for (const c of [reindexer, reader]) await c.connect();
+    await engine.run(table);
+  });
+  afterAll(async () => {
+    for (const c of [reindexer, reader]) await c?.end().catch(() => undefined);
+    await engine?.close();
+  });
+
+  it.each(['REINDEX INDEX r_v', 'REINDEX TABLE r'])('while %s runs, a write and a read by primary key both wait', async (reindex) => {
+    await reindexer.query('BEGIN');
+    await reindexer.query(reindex);
+    await reader.query("SET lock_timeout = '300ms'");
+    const outcomes = [];
+    for (const sql of ['INSERT INTO r VALUES (5001, 1)', 'SELECT count(*) FROM r WHERE id = 5']) outcomes.push(await reader.query(sql).then(() => 'ran', (e: Error) => e.message));
+    await reindexer.query('ROLLBACK');
+    expect(outcomes).toEqual(['canceling statement due to lock timeout', 'canceling statement due to lock timeout']);
+    const files = { 'm/V1__setup.sql': table, 'm/V2__reindex.sql': `SET lock_timeout = '5s';\n${reindex};\n` };
+    const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+    expect(result.diagnostics.filter((d) => d.code === 'MG203').map((d) => d.message)[0]).toContain('and nearly every query on it');
+  });
+});
