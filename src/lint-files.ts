@@ -124,7 +124,7 @@ export function pairedUnderscoreDowns(files: readonly string[]): Set<string> {
  * `root`: how many leading folders all the files share (their versions order nothing);
  * `underscorePair`: the file is one of a `_up.sql` and `_down.sql` pair (pairedUnderscoreDowns).
  */
-function describe(file: string, root: number, underscorePair?: 'up' | 'down'): Named {
+function describe(file: string, root: number, underscorePair?: 'up' | 'down', unversioned = false): Named {
   const slash = file.lastIndexOf('/');
   const dir = slash < 0 ? '' : file.slice(0, slash);
   // A script for PostgreSQL alone (Synapse's 01_x.sql.postgres) is named as its plain .sql would be.
@@ -148,7 +148,7 @@ function describe(file: string, root: number, underscorePair?: 'up' | 'down'): N
   }
   const f = flyway.exec(base);
   // A Flyway-named file can still be a down by its suffix (V5__widen.down.sql beside V5__widen.sql).
-  if (f) return { file, rank: Rank.versioned, version: parts(f[2]!), folders: [], pair: `f:${parts(f[2]!).join('.')}`, rollback: f[1] === 'U' || base.endsWith('.down.sql') };
+  if (f) return { file, rank: Rank.versioned, version: parts(f[2]!), folders: [], pair: `f:${parts(f[2]!).join('.')}`, rollback: (f[1] === 'U' && !unversioned) || base.endsWith('.down.sql') };
   if (flywayRepeatable.test(base)) return { file, rank: Rank.repeatable, version: [], folders: [], pair: `r:${file}`, rollback: false };
   const event = flywayCallbackEvent(base);
   if (event !== undefined && event in flywayRunsOnce) return { file, rank: flywayRunsOnce[event]!, version: [], folders: [], pair: `c:${file}`, rollback: false };
@@ -320,7 +320,8 @@ export function migrationOf(files: readonly string[], declaredRollbacks?: Readon
 function describeAll(files: readonly string[], declaredRollbacks: ReadonlySet<string> | undefined): Named[] {
   const root = sharedFolders(files);
   const downs = pairedUnderscoreDowns(files);
-  const named = files.map((file) => describe(file, root, underscorePairOf(file, downs)));
+  const unversioned = refineryUnversioned(files);
+  const named = files.map((file) => describe(file, root, underscorePairOf(file, downs), unversioned.has(file)));
   return declaredRollbacks && declaredRollbacks.size > 0 ? withDeclaredRollbacks(named, declaredRollbacks) : named;
 }
 
@@ -499,6 +500,26 @@ export function dieselMetadataPath(file: string): string | undefined {
   if (slash <= 0 || (base !== 'up.sql' && base !== 'down.sql')) return undefined;
   const dir = file.slice(0, slash);
   return leadingVersion.test(baseName(dir)) ? `${dir}/metadata.toml` : undefined;
+}
+
+/**
+ * refinery's unversioned migrations among the files: `U<version>__<name>.sql` with no
+ * `V<version>__` of the same version. refinery names its migrations as Flyway does, but its `U` is
+ * a migration run forward whose version need not follow the last one applied (refinery's README,
+ * "Non-contiguous VS Contiguous migrations"), where Flyway's is the undo of the `V` of its version,
+ * never without one. Versions compare as numbers part by part (1.10 is not 1.1), in any folder.
+ */
+export function refineryUnversioned(files: readonly string[]): Set<string> {
+  const undos: [string, string][] = [];
+  const versions = new Set<string>();
+  for (const file of files) {
+    const f = flyway.exec(baseName(file));
+    if (!f || baseName(file).endsWith('.down.sql')) continue;
+    const version = parts(f[2]!).join('.');
+    if (f[1] === 'V') versions.add(version);
+    else undos.push([file, version]);
+  }
+  return new Set(undos.filter(([, version]) => !versions.has(version)).map(([file]) => file));
 }
 
 /** Is `file` a Flyway script, whose `<file>.conf` may say executeInTransaction=false? */

@@ -8,7 +8,7 @@ import { compareDiagnostics, type Diagnostic, type Span } from './diagnostics/di
 import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
 import { sqlFileTooLarge } from './load/limits.js';
-import { dieselMetadataPath, fileSections, statementBreaks, flywayCallbackEvent, flywayConfExecuteInTransaction, isFlywayScript, isGraphileMigration, isGraphilePlaceholder, isRollbackFile, migrationOf, isSentAsOneQueryString, liquibaseChangelog, popxSplitGroup, yoyoMigrationOf } from './lint-files.js';
+import { dieselMetadataPath, fileSections, statementBreaks, flywayCallbackEvent, flywayConfExecuteInTransaction, isFlywayScript, isGraphileMigration, isGraphilePlaceholder, isRollbackFile, migrationOf, isSentAsOneQueryString, liquibaseChangelog, popxSplitGroup, refineryUnversioned, yoyoMigrationOf } from './lint-files.js';
 import { flywayScriptTransaction } from './lint-flyway.js';
 import { originalSpan, placeholderAt, renderedValueAt, renderPlaceholders, type RenderedText } from './lint-placeholders.js';
 import { extensionScriptOf, renderExtensionScript } from './extension-scripts.js';
@@ -162,9 +162,11 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
   /** The path each file set for its session first (searchPathSetBy), and the forward files that set none. */
   const pathSetBy = new Map<string, readonly string[]>();
   const withoutPath = new Set<string>();
+  // refinery's U<version>__ migrations, run forward: not Flyway's undo scripts (refineryUnversioned).
+  const unversioned = refineryUnversioned(options.files);
   for (const [i, file] of options.files.entries()) {
     const text = texts[i];
-    const rollbackFile = isRollbackFile(file) || options.rollbacks?.has(file) === true || options.declaredRollbacks?.has(file) === true;
+    const rollbackFile = (isRollbackFile(file) && !unversioned.has(file)) || options.rollbacks?.has(file) === true || options.declaredRollbacks?.has(file) === true;
     // A down of a popx split migration after another of its downs: judged after that one ran.
     const group = rollbackFile ? popxSplitGroup(file) : undefined;
     const chained = group !== undefined && chain?.group === group;

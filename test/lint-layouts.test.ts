@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findMigrations } from '../src/cli/files.js';
 import { memoryHost, nodeHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
-import { fileSections, flywayCallbacksLeftOut, separateHistories, flywayConfExecuteInTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
+import { fileSections, flywayCallbacksLeftOut, refineryUnversioned, separateHistories, flywayConfExecuteInTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
 import { temporalManifest } from '../src/lint-temporal.js';
 import { compareExtensionVersions, extensionScriptOf } from '../src/extension-scripts.js';
 import { SourceText } from '../src/diagnostics/source-text.js';
@@ -413,11 +413,31 @@ describe('lint over each tool\'s layout', () => {
     expect(files).toEqual(['V1__init.sql', 'V1_5__widen_note.sql', 'V1.9__narrow_note.sql', 'V1.10__widen_note_again.sql', 'V2__kind.sql', 'U3__orphan_undo.sql', 'V10__local_time.sql', 'U10__local_time.sql', 'V11__index_at.sql', 'V12__index_note.sql', 'R__recent_events.sql']);
     expect(found).toEqual([
       'V1.9__narrow_note.sql:2 MG212 changing events.note from varchar(300) to varchar(200)',
-      // An undo without its V file stands at its version: after V1.10's varchar(400).
+      // A U file without its V stands at its version: after V1.10's varchar(400) (refinery's
+      // unversioned migration, run forward: no Flyway undo is without its V).
       'U3__orphan_undo.sql:2 MG212 changing events.note from varchar(400) to varchar(350)',
       'V10__local_time.sql:2 MG212 changing events.at from timestamptz to timestamp',
       'U10__local_time.sql:2 MG212 changing events.at from timestamp to timestamptz',
     ]);
+  });
+
+  // refinery (Rust) names migrations as Flyway does, but its U<version>__ is a migration run forward
+  // (non-contiguous versions), where Flyway's is the undo of its V: a U without a V of its version
+  // is refinery's. The fourteenth trial (peerdb) found refinery missing from the README.
+  it('refinery: a U file without a V of its version runs forward; with one, it is the V\'s undo', async () => {
+    const files = {
+      'm/V1__init.sql': "SET lock_timeout = '5s';\nCREATE TABLE flows (id int PRIMARY KEY);\n",
+      'm/U2__add_name.sql': "SET lock_timeout = '5s';\nALTER TABLE flows ADD COLUMN name text;\n",
+      'm/V3__name_index.sql': "SET lock_timeout = '5s';\nUPDATE flows SET name = 'x' WHERE id = 1;\n",
+      'm/V4__drop_name.sql': "SET lock_timeout = '5s';\nALTER TABLE flows DROP COLUMN name;\n",
+      'm/U4__drop_name.sql': "SET lock_timeout = '5s';\nALTER TABLE flows ADD COLUMN name text;\n",
+    };
+    expect([...refineryUnversioned(Object.keys(files))]).toEqual(['m/U2__add_name.sql']);
+    const ordered = migrationOrder(Object.keys(files));
+    expect(ordered).toEqual(['m/V1__init.sql', 'm/U2__add_name.sql', 'm/V3__name_index.sql', 'm/V4__drop_name.sql', 'm/U4__drop_name.sql']);
+    const result = await lint({ files: ordered }, memoryHost(files));
+    // U2 added the column V3 sets (no MG238); V4 drops it (MG214), and U4, its undo, adds it back.
+    expect(result.diagnostics.filter((d) => d.severity !== 'info').map((d) => `${d.file} ${d.code}`)).toEqual(['m/V4__drop_name.sql MG214']);
   });
 
   it('files that share a version are linted in name order, with one note saying the order is a guess (MusicBrainz\'s dated scripts)', async () => {
