@@ -25,6 +25,10 @@ export const destructive: StatementRule = {
     // A rollback whose up lint did not see (a down file alone) has nothing to be judged against.
     if (rollback && !ctx.madeByUp) return;
     const found: string[] = [];
+    /** Only views and materialized views are dropped (no CASCADE of tables): no stored data is lost. */
+    let onlyViews = true;
+    let materialized = false;
+    let plain = false;
     // By what is done to them, in the order first met: "drops views a, b and c", not "drops view a and drops view b and ...".
     const lost = new Map<string, { d: Destruction; names: string[] }>();
     for (const d of ctx.facts.destructive) {
@@ -37,6 +41,9 @@ export const destructive: StatementRule = {
       if (d.kind === 'drop-view' && ctx.state.newViews.has(tableKey(d.target))) continue;
       if (d.kind === 'drop-schema' && ctx.state.newSchemas.has(d.target)) continue;
       const cascaded = cascadedViews(ctx, d);
+      if (d.kind !== 'drop-view') onlyViews = false;
+      else if (d.materialized) materialized = true;
+      else plain = true;
       // Said once, after the last table a TRUNCATE names.
       const truncated = ctx.facts.destructive.filter((x) => x.kind === 'truncate');
       const emptied = d === truncated.at(-1) ? cascadedTruncates(ctx) : [];
@@ -87,6 +94,9 @@ export const destructive: StatementRule = {
           ? 'It overwrites the old value in every row: keep a copy to undo it (the old column, or a backup), and add a WHERE that skips the rows already changed (WHERE col IS DISTINCT FROM <new value>), so a re-run or a batch touches only what is left.'
           : onlyNotNull
           ? 'It loses no data, but code that reads the column may now meet NULL: make sure every version that is live handles NULL before anything writes one.'
+          : onlyViews && lost.size > 0 && found.length === lost.size
+          // A view holds no rows, and a materialized view's come from its query again: no backup to keep.
+          ? `No stored data is lost (${plain ? `a view holds no rows${materialized ? '; ' : ''}` : ''}${materialized ? 'a materialized view\'s rows come from its query again' : ''}), but every query on it fails: make sure nothing running still reads it, and that this runs after the code that stopped using it is deployed.`
           : 'Make sure nothing running still reads it, that a backup exists, and that this runs after the code that stopped using it is deployed.'
         : ctx.phase === 'contract'
           ? 'Expected in a contract phase gated on verified migration; make sure the backup and its restore are in the plan.'
