@@ -522,6 +522,21 @@ export function refineryUnversioned(files: readonly string[]): Set<string> {
   return new Set(undos.filter(([, version]) => !versions.has(version)).map(([file]) => file));
 }
 
+/** Flyway Teams' baseline migrations, `B<version>__x.sql`: run instead of the V scripts up to their version on an empty database. */
+const flywayBaseline = /^B\d+(?:[._]\d+)*__.*\.sql$/;
+
+/**
+ * The `.sql` files Flyway (or refinery, which names migrations alike) does not run, where the
+ * files hold a versioned script (`V<version>__`): those named none of its ways (versioned, undo,
+ * repeatable, baseline, a callback). Flyway skips them (with validateMigrationNaming=true it
+ * refuses the folder instead), and so does refinery: DSpace keeps `update-sequences.sql`, a
+ * script run by hand, beside its Flyway scripts.
+ */
+export function notFlywayNamed(files: readonly string[]): string[] {
+  if (!files.some((f) => flyway.exec(baseName(f))?.[1] === 'V')) return [];
+  return files.filter((f) => f.endsWith('.sql') && !isFlywayScript(f) && !flywayBaseline.test(baseName(f)));
+}
+
 /** Is `file` a Flyway script, whose `<file>.conf` may say executeInTransaction=false? */
 export function isFlywayScript(file: string): boolean {
   const base = baseName(file);

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findMigrations } from '../src/cli/files.js';
 import { memoryHost, nodeHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
-import { fileSections, flywayCallbacksLeftOut, refineryUnversioned, separateHistories, flywayConfExecuteInTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
+import { fileSections, flywayCallbacksLeftOut, notFlywayNamed, refineryUnversioned, separateHistories, flywayConfExecuteInTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
 import { temporalManifest } from '../src/lint-temporal.js';
 import { compareExtensionVersions, extensionScriptOf } from '../src/extension-scripts.js';
 import { SourceText } from '../src/diagnostics/source-text.js';
@@ -467,6 +467,30 @@ describe('lint over each tool\'s layout', () => {
     ]);
     // A callback named on the command line is linted, whatever Flyway does with it.
     expect((await findMigrations(['beforeEachMigrateStatement.sql'], `${fixtures}/flyway-callbacks`)).files).toEqual(['beforeEachMigrateStatement.sql']);
+  });
+
+  // The thirteenth trial (DSpace): update-sequences.sql, a script run by hand, beside the Flyway
+  // scripts. Flyway (and refinery) skip a .sql file named none of their ways.
+  it('Flyway: a file beside the scripts named none of Flyway\'s ways is left out with a note, unless named on the command line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migc-flyway-names-'));
+    try {
+      mkdirSync(join(dir, 'seeds'));
+      const files: Record<string, string> = {
+        'V1__init.sql': 'CREATE TABLE a (id int PRIMARY KEY);\n', 'V2__more.sql': 'CREATE TABLE b (id int PRIMARY KEY);\n', 'R__view.sql': 'CREATE OR REPLACE VIEW av AS SELECT id FROM a;\n',
+        'afterMigrate.sql': 'SELECT 1;\n', 'update-sequences.sql': 'DROP TABLE a;\n', 'seeds/seed.sql': 'INSERT INTO b VALUES (1);\n',
+      };
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+      const found = await findMigrations(['.'], dir);
+      expect(found.files).toEqual(['V1__init.sql', 'V2__more.sql', 'R__view.sql', 'afterMigrate.sql']);
+      expect(found.diagnostics.filter((d) => d.message.includes('Flyway does not run')).map((d) => `${d.file} ${d.code} ${d.severity} ${d.message}`)).toEqual([
+        'seeds/seed.sql MG024 info left out 2 files (seeds/seed.sql, update-sequences.sql) that Flyway does not run: beside its scripts, their names are none of Flyway\'s (V<version>__x.sql, U<version>__x.sql, R__x.sql, a callback), and Flyway skips them',
+      ]);
+      expect((await findMigrations(['update-sequences.sql', 'V1__init.sql'], dir)).files).toEqual(['V1__init.sql', 'update-sequences.sql']);
+      // Without a versioned script, no folder is Flyway's: every file is read.
+      expect(notFlywayNamed(['R__view.sql', 'seed.sql', '001_init.sql'])).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('Flyway: each migration starts with what beforeEachMigrate set, SET LOCAL too when both run in the migration\'s transaction', async () => {

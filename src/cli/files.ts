@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { besideFolderMigrations, databaseSuffix, flywayCallbackEvent, flywayCallbacksLeftOut, isRollbackFile, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, rollbackLookingFolders, sqitchChanges, sqitchCoreSettings, versionTies } from '../lint-files.js';
+import { besideFolderMigrations, databaseSuffix, flywayCallbackEvent, flywayCallbacksLeftOut, isRollbackFile, migrationOrder, notFlywayNamed, orderedByName, pairedUnderscoreDowns, popxLeftOut, rollbackLookingFolders, sqitchChanges, sqitchCoreSettings, versionTies } from '../lint-files.js';
 import { shellWord } from '../util/shell.js';
 
 export class UsageError extends Error {}
@@ -68,6 +68,8 @@ export async function findMigrations(paths: readonly string[], cwd: string, opti
   // After .sql, a database's name: PostgreSQL's are read (Synapse's x.sql.postgres), the others'
   // left out with a note; any other ending (x.sql.bak) is not a SQL file.
   const suffixed = forOtherDatabases(found.files, paths, cwd);
+  // The files named on the command line are read whatever their names say.
+  const given = suffixed.given;
   const sqlFiles = found.files.filter((f) => /\.sql$/i.test(f) || databaseSuffix(f) === 'postgres' || suffixed.given.has(f));
   const inputs = found.yaml.length ? await planInputs(found.yaml, cwd) : new Set<string>();
   const planFiles = sqlFiles.filter((f) => !inputs.has(f));
@@ -92,7 +94,7 @@ export async function findMigrations(paths: readonly string[], cwd: string, opti
     message: `left out ${posix.basename(file)}: beside the migration folders of ${posix.dirname(file) === '.' ? 'the current folder' : `${posix.dirname(file)}/`} (<version>_<name>/up.sql), it is not a migration: diesel runs those folders only`,
     help: `Nothing to do if another tool runs it (a seed): lint it on its own with migc lint ${file}. If it should be a migration, move it into a folder of its own as up.sql.`,
   }));
-  const callbacks = flywayCallbackNotes(planFiles.filter((f) => !loose.has(f)), suffixed.given);
+  const callbacks = flywayCallbackNotes(planFiles.filter((f) => !loose.has(f)), given);
   const popx = popxFiltered(planFiles.filter((f) => !loose.has(f) && !callbacks.leftOut.has(f)));
   const temporal = await temporalManifests(layout, popx.files, cwd);
   const files = temporal.files;
@@ -219,13 +221,16 @@ function versionTieNotes(ordered: readonly string[]): Diagnostic[] {
  * Flyway's SQL callbacks (`beforeMigrate.sql`, `afterMigrate__grants.sql`): those migrate runs
  * around the migrations are linted where it runs them (migrationOrder), once, with a note that they
  * run on every migrate; the others (beforeEachMigrateStatement, afterMigrateError, beforeClean,
- * ...) are left out with a note, unless named on the command line (`given`).
+ * ...) are left out with a note, unless named on the command line (`given`); so are the files
+ * beside Flyway's scripts that Flyway does not run, named none of its ways (notFlywayNamed).
  */
 function flywayCallbackNotes(files: readonly string[], given: ReadonlySet<string>): { leftOut: Set<string>; diagnostics: Diagnostic[] } {
   const leftOut = new Set(flywayCallbacksLeftOut(files).filter((f) => !given.has(f)));
+  // Beside Flyway's scripts, a file named none of its ways is not a migration: Flyway skips it.
+  const unnamed = notFlywayNamed(files).filter((f) => !given.has(f)).sort();
   const linted = files.filter((f) => flywayCallbackEvent(f) !== undefined && !leftOut.has(f));
-  const names = (some: readonly string[]) => {
-    const base = some.map((f) => posix.basename(f)).sort();
+  const names = (some: readonly string[], paths = false) => {
+    const base = some.map((f) => (paths ? f : posix.basename(f))).sort();
     return base.length > 4 ? `${base.slice(0, 3).join(', ')} and ${base.length - 3} more` : base.join(', ');
   };
   const diagnostics: Diagnostic[] = [];
@@ -244,7 +249,25 @@ function flywayCallbackNotes(files: readonly string[], given: ReadonlySet<string
       help: `Lint ${some.length === 1 ? 'it' : 'them'} on ${some.length === 1 ? 'its' : 'their'} own: migc lint ${some[0]}`,
     });
   }
+  if (unnamed.length > 0) {
+    const one = unnamed.length === 1;
+    diagnostics.push({
+      code: 'MG024', severity: 'info', file: unnamed[0]!,
+      message: `left out ${unnamed.length} file${one ? '' : 's'} (${names(unnamed, true)}) that Flyway does not run: beside its scripts, ${one ? 'its name is' : 'their names are'} none of Flyway's (V<version>__x.sql, U<version>__x.sql, R__x.sql, a callback), and Flyway skips ${one ? 'it' : 'them'}`,
+      help: `Nothing to do if another tool or a person runs ${one ? 'it' : 'them'}: lint ${one ? 'it' : 'them'} on ${one ? 'its' : 'their'} own with migc lint ${shellWord(unnamed[0]!)}. If ${one ? 'it is' : 'they are'} meant to be ${one ? 'a migration' : 'migrations'}, name ${one ? 'it' : 'each'} V<next version>__<description>.sql (with validateMigrationNaming=true Flyway refuses such names instead of skipping them).`,
+    });
+    for (const f of unnamed) leftOut.add(f);
+  }
   return { leftOut, diagnostics };
+}
+
+/**
+ * The files found that the command line names itself (not a folder that holds them), as paths
+ * relative to cwd: a file named so is read whatever its name says.
+ */
+function namedOnCommandLine(files: readonly string[], paths: readonly string[], cwd: string): Set<string> {
+  const named = new Set(paths.map((p) => toPosix(relative(cwd, resolve(cwd, p)))));
+  return new Set(files.filter((f) => named.has(f)));
 }
 
 /** Where migrate runs the events of these callbacks, in its order: `beforeMigrate.sql before the migrations; ...`. */
@@ -266,8 +289,7 @@ function callbackPlaces(callbacks: readonly string[]): string {
  * left out, one note (MG024) per folder. A file named on the command line is read whatever its name (`given`).
  */
 function forOtherDatabases(files: readonly string[], paths: readonly string[], cwd: string): { given: Set<string>; diagnostics: Diagnostic[] } {
-  const named = new Set(paths.map((p) => toPosix(relative(cwd, resolve(cwd, p)))));
-  const given = new Set(files.filter((f) => named.has(f)));
+  const given = namedOnCommandLine(files, paths, cwd);
   const byFolder = new Map<string, { files: string[]; databases: Set<string> }>();
   for (const file of files) {
     const database = databaseSuffix(file);
