@@ -28,7 +28,11 @@ interface Named {
   readonly extension?: ExtensionScript;
 }
 
-const flyway = /^([VU])(\d+(?:[._]\d+)*)__.*\.sql$/;
+/**
+ * Flyway's versioned and undo scripts: `V<version>__<description>.sql`, `U<version>__...`; the
+ * description may be left out with its separator (Dataverse's `V6.1.0.6.sql`, which Flyway runs).
+ */
+const flyway = /^([VU])(\d+(?:[._]\d+)*)(?:__.*)?\.sql$/;
 const flywayRepeatable = /^R__.*\.sql$/;
 
 /**
@@ -100,7 +104,7 @@ const postgrator = /^(\d+)\.(do|undo)(?:\.[^/]*)?\.sql$/;
  */
 export function isRollbackFile(file: string): boolean {
   const base = baseName(file);
-  return base === 'down.sql' || base.endsWith('.down.sql') || base.endsWith('.rollback.sql') || /^U\d+(?:[._]\d+)*__.*\.sql$/.test(base) || postgrator.exec(base)?.[2] === 'undo'
+  return base === 'down.sql' || base.endsWith('.down.sql') || base.endsWith('.rollback.sql') || flyway.exec(base)?.[1] === 'U' || postgrator.exec(base)?.[2] === 'undo'
     || extensionScriptOf(base)?.downgrade === true;
 }
 
@@ -523,7 +527,7 @@ export function refineryUnversioned(files: readonly string[]): Set<string> {
 }
 
 /** Flyway Teams' baseline migrations, `B<version>__x.sql`: run instead of the V scripts up to their version on an empty database. */
-const flywayBaseline = /^B\d+(?:[._]\d+)*__.*\.sql$/;
+const flywayBaseline = /^B\d+(?:[._]\d+)*(?:__.*)?\.sql$/;
 
 /**
  * The `.sql` files Flyway (or refinery, which names migrations alike) does not run, where the

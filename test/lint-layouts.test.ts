@@ -477,11 +477,13 @@ describe('lint over each tool\'s layout', () => {
       mkdirSync(join(dir, 'seeds'));
       const files: Record<string, string> = {
         'V1__init.sql': 'CREATE TABLE a (id int PRIMARY KEY);\n', 'V2__more.sql': 'CREATE TABLE b (id int PRIMARY KEY);\n', 'R__view.sql': 'CREATE OR REPLACE VIEW av AS SELECT id FROM a;\n',
+        // Flyway runs a versioned script without a description too (Dataverse's V6.1.0.6.sql).
+        'V2.1.sql': 'CREATE TABLE c (id int PRIMARY KEY);\n',
         'afterMigrate.sql': 'SELECT 1;\n', 'update-sequences.sql': 'DROP TABLE a;\n', 'seeds/seed.sql': 'INSERT INTO b VALUES (1);\n',
       };
       for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
       const found = await findMigrations(['.'], dir);
-      expect(found.files).toEqual(['V1__init.sql', 'V2__more.sql', 'R__view.sql', 'afterMigrate.sql']);
+      expect(found.files).toEqual(['V1__init.sql', 'V2__more.sql', 'V2.1.sql', 'R__view.sql', 'afterMigrate.sql']);
       expect(found.diagnostics.filter((d) => d.message.includes('Flyway does not run')).map((d) => `${d.file} ${d.code} ${d.severity} ${d.message}`)).toEqual([
         'seeds/seed.sql MG024 info left out 2 files (seeds/seed.sql, update-sequences.sql) that Flyway does not run: beside its scripts, their names are none of Flyway\'s (V<version>__x.sql, U<version>__x.sql, R__x.sql, a callback), and Flyway skips them',
       ]);
