@@ -11,7 +11,7 @@ import { statementRules } from '../sql-rules/index.js';
 import { unknownTypes } from '../sql-rules/unknown-type.js';
 import { tablesNamed, type PlanSettings } from '../settings.js';
 import { transactionNesting, unterminatedTransaction } from '../sql-rules/transaction-nesting.js';
-import { EarlierStatements, rulesFor, type Effect, type StatementContext, type StatementFinding, type StatementRule, type ToolSends } from './context.js';
+import { EarlierStatements, rulesFor, takeAssumedLarge, type Effect, type StatementContext, type StatementFinding, type StatementRule, type ToolSends } from './context.js';
 import { SchemaState, tableKey, type MadeObjects, type Routine } from './schema-state.js';
 import { learnRoutines, routineCalls, routineLabel, type RoutineCall } from './routines.js';
 import { runningLocks, skippedPart } from './skips.js';
@@ -165,6 +165,8 @@ interface Judged {
   /** PostgreSQL refuses the statement (StatementFinding.refused). */
   readonly refused?: 'certain' | 'possible';
   readonly onStands?: () => void;
+  /** The tables its message took for large for want of a size (Diagnostic.assumedLarge). */
+  readonly assumedLarge?: readonly string[];
 }
 
 /**
@@ -253,15 +255,22 @@ function judge(unit: Unit, base: Readonly<JudgeBase>, rules: readonly StatementR
   const judged: Judged[] = [];
   let rule: StatementRule;
   const report = (f: StatementFinding) => {
+    const assumed = takeAssumedLarge();
     // A subcommand of what runs, as the statement numbers it.
     const subcommand = f.subcommand !== undefined && skipped?.kept ? skipped.kept[f.subcommand] : f.subcommand;
     const span = (f.at && unit.locate ? unit.locate(f.at) : undefined) ?? (subcommand !== undefined ? unit.subcommandSpan?.(subcommand) : undefined) ?? unit.statement.span;
     judged.push({
       rule, span, message: f.message, help: f.help, severity: f.severity ?? rule.severity,
       ...(f.standsAtEnd ? { standsAtEnd: f.standsAtEnd } : {}), ...(f.related?.length ? { related: f.related } : {}), ...(f.refused ? { refused: f.refused } : {}), ...(f.onStands ? { onStands: f.onStands } : {}),
+      ...(assumed.length ? { assumedLarge: assumed } : {}),
     });
   };
-  for (rule of rulesFor(rules, node(ast)[0])) if (runs || judgedWhenSkipped.has(rule.code)) rule.check(ctx, report);
+  for (rule of rulesFor(rules, node(ast)[0])) {
+    if (!runs && !judgedWhenSkipped.has(rule.code)) continue;
+    // What a rule sized without reporting is not a finding's.
+    takeAssumedLarge();
+    rule.check(ctx, report);
+  }
   return { judged, locks, runs };
 }
 
@@ -933,7 +942,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       }
       const diagnostics: Diagnostic[] = j.standsAtEnd ? [] : found;
       if (j.standsAtEnd) pending.push({ diagnostics, stands: j.standsAtEnd });
-      const d = withIgnores({ code: j.rule.code, severity: j.severity, file, span: j.span, message: j.message, help: j.help, ...(near.length ? { related: near } : {}) }, ignores, span);
+      const d = withIgnores({ code: j.rule.code, severity: j.severity, file, span: j.span, message: j.message, help: j.help, ...(near.length ? { related: near } : {}), ...(j.assumedLarge ? { assumedLarge: j.assumedLarge } : {}) }, ignores, span);
       diagnostics.push(d);
       if (d.code === 'MG035') continue;
       if (j.rule.code === 'MG219') {

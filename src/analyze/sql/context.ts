@@ -497,10 +497,29 @@ export function leaveDoBlock(ctx: StatementContext): string {
     : '';
 }
 
+/**
+ * The tables the messages written since takeAssumedLarge() last ran took for large for want of a
+ * size (sizeNote): the analysis takes them with each finding it records (Diagnostic.assumedLarge).
+ */
+let assumedLarge: string[] = [];
+
+/** The tables sizeNote() assumed large since the last call, and forgets them. */
+export function takeAssumedLarge(): readonly string[] {
+  if (assumedLarge.length === 0) return assumedLarge;
+  const taken = assumedLarge;
+  assumedLarge = [];
+  return taken;
+}
+
 /** `users (12,000,000 rows)`, `"User" (no size hint: assumed large)`: the name as SQL writes it. */
 export function sizeNote(ctx: StatementContext, table: string): string {
   const rows = ctx.rows(table);
-  return rows === undefined ? `${quoteName(table)} (no size hint: assumed large)` : `${quoteName(table)} (${formatCount(rows)} rows)`;
+  if (rows === undefined) {
+    const name = quoteName(table);
+    if (!assumedLarge.includes(name)) assumedLarge.push(name);
+    return `${name} (no size hint: assumed large)`;
+  }
+  return `${quoteName(table)} (${formatCount(rows)} rows)`;
 }
 
 /**
