@@ -85,21 +85,24 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
     const code = await printDiagnostics(all, sources, options, io, `linted ${files.length} file${files.length === 1 ? '' : 's'}`, {
       files: result.files, summary: { files: files.length },
     });
-    return withAssumedLargeNote(all, io, code);
+    return options.format === undefined || options.format === 'pretty' ? withAssumedLargeNote(all, io, code) : code;
   }
   // What is said of a file not changed is not the change's: left out, whatever a later file did.
   const kept = all.filter((d) => !d.file || judged.has(d.file));
   const code = await printDiagnostics(kept, sources, options, io, `linted ${judged.size} file${judged.size === 1 ? '' : 's'} changed since ${options.changedSince} (of ${files.length} read in order for the schema)`, {
     files: result.files.filter((f) => judged.has(f.file)), summary: { files: judged.size, read: files.length },
   });
-  return withAssumedLargeNote(kept, io, code);
+  return options.format === undefined || options.format === 'pretty' ? withAssumedLargeNote(kept, io, code) : code;
 }
 
 /** The tables a note names, the most findings first; the rest are counted. */
 const assumedListed = 5;
+/** Fewer findings say it each in its own message (and help): the note sums up a folder's. */
+const assumedNoted = 10;
 
 /**
- * After the findings, on stderr: how many errors and warnings take a table for large because
+ * After the findings and their summary line (the pretty format's: the others are read by tools),
+ * on stderr: how many errors and warnings take a table for large because
  * nothing gives its size, on which tables most, and how to give a size (a small table's findings
  * then become notes). Which tables are small only the project knows: none is proposed. Metadata tables a project keeps small (a settings table, one
  * row per queue) drew a quarter of the fourteenth trial's findings this way.
@@ -112,7 +115,8 @@ function withAssumedLargeNote(diagnostics: readonly Diagnostic[], io: Io, code: 
     findings++;
     for (const t of d.assumedLarge) byTable.set(t, (byTable.get(t) ?? 0) + 1);
   }
-  if (findings === 0) return code;
+  // Not when the output failed (a reader that went away: exit 141, nothing more said).
+  if (findings < assumedNoted || (code !== 0 && code !== 1)) return code;
   const tables = [...byTable].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const listed = tables.slice(0, assumedListed);
   const more = tables.length - listed.length;
