@@ -5,6 +5,11 @@ import { defaultSearchPath } from '../sql/search-path.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
 import { collationOf } from '../sql/schema-state.js';
 import { quoteIdent, quoteName, quoteColumn } from '../../sql/quote.js';
+import { andListAtMost } from './statement-locks.js';
+import type { Severity } from '../../diagnostics/diagnostic.js';
+
+/** The column changes one finding names; the statement shows the rest. */
+const listedChanges = 3;
 
 /** Target types that some changes reach without a rewrite (widening): from an unknown type, it may go either way. */
 const sometimesCatalogOnly = new Set(['text', 'varchar', 'numeric', 'varbit', 'inet']);
@@ -18,6 +23,8 @@ export const columnTypeRewrite: StatementRule = {
   check(ctx, report) {
     const alter = alterTableCommands(ctx.ast);
     if (!alter) return;
+    /** The statement's type changes that rewrite the table, or may. */
+    const rewrites: { subcommand: number; severity: Severity; kind: 'rewrite' | 'zoned' | 'maybe'; change: string; checks: string; to: string }[] = [];
     for (const [subcommand, cmd] of alter.cmds.entries()) {
       if (cmd.subtype !== 'AT_AlterColumnType') continue;
       const change = typeChangeOf(cmd, alter.table, ctx.state);
@@ -83,17 +90,34 @@ export const columnTypeRewrite: StatementRule = {
       // Named as written: the domains, not the types they are over.
       const fromTo = `${change.from ? `from ${describeType(change.from)} to ${describeType(change.to)}` : `to ${describeType(change.to)}`}${plain ? '' : ' through its USING expression'}`;
       const checks = checkedBy ? ` (every row is checked against ${checkedBy.length === 1 ? 'the constraint' : 'the constraints'} of ${[...new Set(checkedBy.map((c) => c.domain))].map(quoteName).join(' and ')}: ${checkedBy.map((c) => (c.constraint === 'NOT NULL' ? 'NOT NULL' : quoteIdent(c.constraint))).join(', ')})` : '';
+      rewrites.push({ subcommand, severity, kind: maybe ? 'maybe' : zoned ? 'zoned' : 'rewrite', change: `${quoteColumn(alter.table, cmd.name)} ${fromTo}`, checks, to: describeType(to) });
+    }
+    // PostgreSQL rewrites the table once for the whole statement, however many columns change
+    // (the table_rewrite event fires once): one finding, naming them all. The fifteenth trial
+    // (UPchieve) had 256 findings for one statement's timestamp columns.
+    const definite = rewrites.filter((r) => r.kind === 'rewrite');
+    const groups = definite.length ? [rewrites] : [rewrites.filter((r) => r.kind === 'zoned'), rewrites.filter((r) => r.kind === 'maybe')];
+    for (const group of groups) {
+      const first = group[0];
+      if (!first) continue;
+      const kind = definite.length ? 'rewrite' : first.kind;
+      const severity = group.some((r) => r.severity === 'error') ? 'error' : group.some((r) => r.severity === 'warning') ? 'warning' : 'info';
+      // A domain's checks said after the lock for one change, beside its column for several.
+      const changing = `changing ${group.length === 1 ? first.change : andListAtMost(group.map((r) => `${r.change}${r.checks}`), listedChanges)}`;
+      const checks = group.length === 1 ? first.checks : '';
+      const once = group.length > 1 ? ' once, for all of them,' : '';
+      const types = [...new Set(group.map((r) => r.to))];
       report({
         severity,
-        subcommand,
-        message: maybe
-          ? `changing ${quoteColumn(alter.table, cmd.name)} ${fromTo} may rewrite ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock: its current type is unknown here, and only a binary-compatible change (varchar widened or to text, numeric precision raised) skips the rewrite`
-          : zoned
-          ? `changing ${quoteColumn(alter.table, cmd.name)} ${fromTo} rewrites ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock, unless the session's TimeZone is UTC (then PostgreSQL ${ctx.postgres} changes only the catalog), which nothing before it in the ${ctx.mode === 'plan' ? 'step' : 'file'} sets`
-          : `changing ${quoteColumn(alter.table, cmd.name)} ${fromTo} rewrites ${sizeNote(ctx, alter.table)} and its indexes under an ACCESS EXCLUSIVE lock${checks}`,
-        help: zoned
-          ? `If the values are UTC times (existing values are read in the session's time zone either way), run it with SET LOCAL timezone = 'UTC'; before it, in the same transaction: PostgreSQL 12 and later then change only the catalog. Otherwise add a new ${describeType(to)} column, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction.`
-          : `Add a new ${describeType(to)} column, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction${ctx.mode === 'plan' ? ' (see plans/widen-order-quantity.yaml)' : ''}. Only binary-compatible changes (varchar widened or to text, numeric precision raised at the same scale) are catalog-only.`,
+        subcommand: first.subcommand,
+        message: kind === 'maybe'
+          ? `${changing} may rewrite ${sizeNote(ctx, alter.table)} and its indexes${once} under an ACCESS EXCLUSIVE lock: ${group.length > 1 ? 'their current types are' : 'its current type is'} unknown here, and only a binary-compatible change (varchar widened or to text, numeric precision raised) skips the rewrite`
+          : kind === 'zoned'
+          ? `${changing} rewrites ${sizeNote(ctx, alter.table)} and its indexes${once} under an ACCESS EXCLUSIVE lock, unless the session's TimeZone is UTC (then PostgreSQL ${ctx.postgres} changes only the catalog), which nothing before it in the ${ctx.mode === 'plan' ? 'step' : 'file'} sets`
+          : `${changing} rewrites ${sizeNote(ctx, alter.table)} and its indexes${once} under an ACCESS EXCLUSIVE lock${checks}`,
+        help: kind === 'zoned'
+          ? `If the values are UTC times (existing values are read in the session's time zone either way), run it with SET LOCAL timezone = 'UTC'; before it, in the same transaction: PostgreSQL 12 and later then change only the catalog. Otherwise add a new ${types.join(' or ')} column${group.length > 1 ? ' for each' : ''}, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction.`
+          : `Add a new ${types.join(' or ')} column${group.length > 1 ? ' for each' : ''}, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction${ctx.mode === 'plan' ? ' (see plans/widen-order-quantity.yaml)' : ''}. Only binary-compatible changes (varchar widened or to text, numeric precision raised at the same scale) are catalog-only.`,
       });
     }
   },
