@@ -714,7 +714,12 @@ describe('lint over each tool\'s layout', () => {
       'sqitch.plan error MG024 change audit has no deploy script deploy/audit.sql: sqitch deploy stops there',
       'sqitch.plan info MG024 left out 3 verify scripts (verify/): Sqitch runs them to check a deployed change, not as migrations',
       'deploy/old_draft.sql warning MG024 deploy/old_draft.sql is not a script of a change in sqitch.plan: sqitch never runs it, so migc lint leaves it out',
+      // The fifteenth trial (BeeeOn): the project's pgTAP tests and app queries were linted as migrations.
+      'queries/find_user.sql info MG024 left out 2 .sql files outside the deploy, revert and verify folders of the Sqitch project sqitch.plan (queries/find_user.sql, test/users.sql): sqitch never runs them (tests, queries, a schema dump)',
     ]);
+    // Named on the command line beside the project, a file is read after the project's changes.
+    const named = await findMigrations(['.', 'queries/find_user.sql'], `${fixtures}/sqitch`);
+    expect(named.files.slice(-2)).toEqual(['revert/user_names.sql', 'queries/find_user.sql']);
   });
 
   it('Liquibase formatted SQL: each changeset its own transaction and migration, --rollback lines its rollback, dbms: honoured', async () => {
@@ -1118,7 +1123,7 @@ describe('migc lint (the real binary) on a Sqitch project whose sqitch.conf plac
     expect(json.code).toBe(1);
     const out = JSON.parse(json.stdout) as { diagnostics: { file: string; code: string; severity: string }[]; files: { file: string }[] };
     expect(out.files.map((f) => f.file)).toEqual(['sql/deploy/users.sql', 'sql/revert/users.sql', 'sql/deploy/accounts.sql', 'sql/revert/accounts.sql', 'sql/deploy/widen_note.sql', 'sql/revert/widen_note.sql', 'sql/deploy/user_names@v1.1.sql', 'sql/revert/user_names@v1.1.sql', 'sql/deploy/user_names.sql', 'sql/revert/user_names.sql']);
-    expect(out.diagnostics.filter((d) => d.code === 'MG024').map((d) => `${d.file} ${d.severity}`)).toEqual(['sql/deploy/old_draft.sql warning', 'sql/sqitch.plan info', 'sql/sqitch.plan error']);
+    expect(out.diagnostics.filter((d) => d.code === 'MG024').map((d) => `${d.file} ${d.severity}`)).toEqual(['sql/deploy/old_draft.sql warning', 'sql/queries/find_user.sql info', 'sql/sqitch.plan info', 'sql/sqitch.plan error']);
     const pretty = await migc(['lint', '.']);
     expect(pretty.stdout).toContain('sql/sqitch.plan:12:1 error MG024 change audit has no deploy script sql/deploy/audit.sql: sqitch deploy stops there\n   |\n12 | audit 2024-05-23T09:00:00Z');
     // The errors: audit's missing script (MG024), the revert that narrows the note back (MG212),
@@ -1127,7 +1132,7 @@ describe('migc lint (the real binary) on a Sqitch project whose sqitch.conf plac
     // reworked view's CREATE OR REPLACE VIEW (ACCESS EXCLUSIVE on the view), three the reverts'
     // drops of what their deploys created, live by the time a revert runs, one the accounts
     // deploy's CREATE TABLE ... REFERENCES users (SHARE ROW EXCLUSIVE on users, an earlier change's).
-    expect(pretty.stderr).toBe('migc: linted 10 files: 3 errors, 8 warnings (1 note: --verbose shows them)\n');
+    expect(pretty.stderr).toBe('migc: linted 10 files: 3 errors, 8 warnings (2 notes: --verbose shows them)\n');
   });
 
   it('given only the deploy folder, finds the plan above it and lints the deploy scripts in its order', async () => {

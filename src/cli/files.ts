@@ -154,8 +154,21 @@ export async function findMigrations(paths: readonly string[], cwd: string, opti
   }
   // A Sqitch project's scripts are what its plan says they are, whatever a pattern names.
   for (const f of taken) declared.delete(f);
-  // Other files (seed data, a schema dump beside the project) run after its migrations.
-  const others = order(files.filter((f) => !taken.has(f)));
+  // Other files beside the project (its tests, app queries, a schema dump) are none of its
+  // migrations: sqitch never runs them. Left out with a note, unless named on the command line
+  // (then read after the project's changes).
+  const outside = files.filter((f) => !taken.has(f));
+  const notRun = outside.filter((f) => !given.has(f)).sort();
+  if (notRun.length > 0) {
+    const listed = notRun.length > 4 ? `${notRun.slice(0, 3).join(', ')} and ${notRun.length - 3} more` : notRun.join(', ');
+    const one = notRun.length === 1;
+    diagnostics.push({
+      code: 'MG024', severity: 'info', file: notRun[0]!,
+      message: `left out ${notRun.length} .sql file${one ? '' : 's'} outside the deploy, revert and verify folders of ${projects.length === 1 ? `the Sqitch project ${projects[0]!.plan}` : 'the Sqitch projects'} (${listed}): sqitch never runs ${one ? 'it' : 'them'} (tests, queries, a schema dump)`,
+      help: `Nothing to do if ${one ? 'it is' : 'they are'} no migration. Lint one on its own with migc lint ${shellWord(notRun[0]!)}; named on the command line beside the project, a file is read after the project's changes.`,
+    });
+  }
+  const others = order(outside.filter((f) => given.has(f)));
   for (const down of pairedUnderscoreDowns(others)) rollbacks.add(down);
   diagnostics.push(...guesses(others), ...hints([...ordered, ...others], rollbacks));
   return { files: [...ordered, ...others], rollbacks, declaredRollbacks: declared, unmatchedRollbackPatterns: named.unmatched, diagnostics, sources };
