@@ -227,8 +227,11 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     const breaks = liquibase ? [] : statementBreaks(sql, sections.flatMap((s) => s.ranges ?? [s]));
     const forward = breaks.length > 0 && crossesBreak(parsed, breaks) ? readStatements(...reparsedWithBreaks(sql, breaks)) : readStatements(sql, parsed);
     const back = liquibase ? readStatements(liquibase.rollback, parseSql(liquibase.rollback)) : undefined;
-    // A statement the parser rejects is reported, and the others are judged all the same.
+    // A statement the parser rejects is reported, and the others are judged all the same (but
+    // in a part sent as one query string, below). Where each MG020 stands in `own`, by offset.
+    const syntaxErrorAt = new Map<number, number>();
     for (const e of [...forward.errors, ...(back?.errors ?? [])]) {
+      if (!syntaxErrorAt.has(e.offset)) syntaxErrorAt.set(e.offset, own.length);
       // A placeholder where the parser stops: a template the tool fills in before the server sees it.
       const template = templatePlaceholderAt(source, e.offset);
       // Or inside a value given for one: the value is what to check.
@@ -295,6 +298,12 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
         }
         // In a run, an up part is one more part of the run's transaction.
         const inRun = run !== undefined && !section.rollback;
+        // The tool sends the part as one query string, which PostgreSQL parses whole before it
+        // runs any of it: after a syntax error in it, nothing of the part runs (the fifteenth
+        // trial's dbmate down: its DROP TABLE judged as if the DROP COLUMN with a typo before it
+        // had not run, and with the typo fixed it would have).
+        const sentWhole = !run && (options.fileQueryString === true || (options.fileTransaction === true && (section.oneQueryString || oneQueryString || dieselOutside)));
+        const brokenAt = sentWhole && !section.inRollbackView ? forward.errors.find((e) => (section.ranges ?? [section]).some((r) => e.offset >= r.start && e.offset < r.end)) : undefined;
         const madeByUp = section.rollback ? madeBy.get(migrationOfFile.get(file) ?? file) : undefined;
         const analyze = () => analyzeSqlFile(file, statements, viewSql, {
           postgres,
@@ -304,7 +313,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           ...(options.config?.searchPath ? { searchPath: options.config.searchPath } : {}),
           // A rollback of a run: a transaction of its own.
           ...(section.toolTransaction || run || (options.fileTransaction && !section.noTransaction && !fileNoTransaction) ? { fileTransaction: true } : {}),
-          ...(!run && (options.fileQueryString || (options.fileTransaction && (section.oneQueryString || oneQueryString || dieselOutside))) ? { oneQueryString: true } : {}),
+          ...(sentWhole ? { oneQueryString: true } : {}),
           // What a COMMIT in the file leaves open depends on how the tool sends its statements.
           ...(section.toolTransaction || flyway || (run && isFlywayScript(file)) ? { toolSends: 'driver-transaction' as const } : section.sends ? { toolSends: section.sends } : {}),
           ...(inRun ? { run } : {}),
@@ -341,6 +350,15 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
             if (backToBack) state.settleTentatively();
             return analyze();
           }) : analyze();
+        }
+        if (brokenAt) {
+          // What the part would do is judged once its syntax error is fixed: its statements are
+          // still learnt (the files after it see the schema it makes), and the MG020 says why
+          // nothing else of the part is reported.
+          judged = [];
+          const at = syntaxErrorAt.get(brokenAt.offset)!;
+          const d = own[at]!;
+          own[at] = { ...d, message: `${d.message} (nothing of this part runs: the tool sends it as one query string, which PostgreSQL parses whole before it runs any of it; its other findings show once it parses)` };
         }
         const findings = applyRuleSettings(judged, options.config?.rules);
         for (const d of findings) own.push(d); // not push(...): a large file has more findings than a call takes arguments

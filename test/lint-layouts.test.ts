@@ -538,6 +538,24 @@ describe('lint over each tool\'s layout', () => {
     expect(result.diagnostics.filter((d) => d.file === '2_widen.down.sql').map((d) => d.message)).not.toContainEqual(expect.stringContaining('varchar(200) to varchar(100)'));
   });
 
+  // The fifteenth trial (UPchieve's down): PostgreSQL parses a query string whole before it runs
+  // any of it, so a syntax error in a part sent as one runs nothing of the part.
+  it('dbmate: after a syntax error in a part, nothing else of the part is reported, and the MG020 says why; a part sent statement by statement is judged', async () => {
+    const files = {
+      'db/migrations/20240101000000_t.sql': '-- migrate:up\nCREATE TABLE parent (id int PRIMARY KEY);\nCREATE TABLE child (id int, parent_id int REFERENCES parent);\nCREATE INDEX child_parent ON child (parent_id);\n-- migrate:down\nDROP TABLE child;\nDROP TABLE parent;\n',
+      'db/migrations/20240102000000_typo.sql': "-- migrate:up\nSET lock_timeout = '5s';\nALTER TABLE child ADD COLUMN note text;\n-- migrate:down\nSET lock_timeout = '5s';\nALTER TABLE child DROP COLUMN IF NOT EXISTS parent_id;\nDROP TABLE parent;\n",
+    };
+    const codes = async (fileTransaction: boolean) => {
+      const result = await lint({ files: migrationOrder(Object.keys(files)), fileTransaction }, memoryHost(files));
+      return result.diagnostics.filter((d) => d.file.endsWith('_typo.sql')).map((d) => `${result.sources.get(d.file)!.position(d.span!.start).line} ${d.code} ${d.message}`);
+    };
+    expect(await codes(true)).toEqual([
+      '6 MG020 SQL syntax error: syntax error at or near "NOT" (nothing of this part runs: the tool sends it as one query string, which PostgreSQL parses whole before it runs any of it; its other findings show once it parses)',
+    ]);
+    // Read as psql runs it, statement by statement: the DROP TABLE runs, and fails on the key.
+    expect((await codes(false)).map((c) => c.split(' ').slice(0, 2).join(' '))).toEqual(['6 MG020', '7 MG237']);
+  });
+
   it('dbmate: transaction:false takes a section out of the tool\'s transaction, but dbmate sends it as one query string; the other section stays in one', async () => {
     const dropped = '20240101120000_init.sql:5 MG219 DROP TABLE waits for an ACCESS EXCLUSIVE lock on events';
     // dbmate sends each part as it is: the up's last statement needs no semicolon before -- migrate:down.

@@ -251,6 +251,13 @@ function engineSuite(name: string, open: () => Promise<SqlEngine>) {
       expect(await tableExists('t')).toBe(true);
     });
 
+    // lint reports nothing else of a part sent as one query string that does not parse (test/lint-layouts.test.ts).
+    it('a query string with a syntax error anywhere runs none of it: PostgreSQL parses it whole first', async () => {
+      await fresh();
+      await expect(db.run('CREATE TABLE u (id int); ALTER TABLE u DROP COLUMN IF NOT EXISTS id;')).rejects.toThrow(/syntax error at or near "NOT"/);
+      await expect(tableExists('u')).rejects.toThrow(/relation "u" does not exist/);
+    });
+
     it('the file as one query string in no transaction of the tool\'s (golang-migrate): refused the same', async () => {
       await fresh();
       await expect(db.run(`${create}; COMMIT; ${concurrently}; BEGIN;`)).rejects.toThrow(refused);
