@@ -25,6 +25,8 @@ export const destructive: StatementRule = {
     // A rollback whose up lint did not see (a down file alone) has nothing to be judged against.
     if (rollback && !ctx.madeByUp) return;
     const found: string[] = [];
+    /** Columns dropped whose every value another column holds (ColumnState.copyOf). */
+    const copied: string[] = [];
     /** Only views and materialized views are dropped (no CASCADE of tables): no stored data is lost. */
     let onlyViews = true;
     let materialized = false;
@@ -34,8 +36,16 @@ export const destructive: StatementRule = {
     for (const d of ctx.facts.destructive) {
       if (d.kind.startsWith('rename') || replacesView(d, ctx.later)) continue;
       if (rollback && madeByTheUp(ctx, d)) continue;
-      // A column whose every value an UPDATE copied into another one (SET copy = original) loses nothing.
-      if (d.kind === 'drop-column' && copiedBeforeDrop(ctx, d.target)) continue;
+      // A column whose every value an UPDATE copied into another one (SET copy = original) loses
+      // nothing; code that still reads it fails all the same: a note (the fourteenth trial's convoy).
+      const holder = d.kind === 'drop-column' ? copyHolderOf(ctx, d.target) : undefined;
+      if (holder !== undefined) {
+        // The copy taking the name back (RENAME COLUMN copy TO original, the usual swap): readers see no change.
+        if (columnNamedAgainLater(ctx, d.target)) continue;
+        // A plan's contract phase drops what its migrate phase copied: as designed, no note.
+        if (ctx.mode === 'lint') copied.push(`drops column ${quoteColumn(d.target.split('.').slice(0, -1).join('.'), d.target.split('.').at(-1)!)}, whose every value an UPDATE copied into ${quoteIdent(holder)}`);
+        continue;
+      }
       // What a table created in the same file or plan loses, nobody had ("public.t" is a table, "t.c" a column).
       if (ctx.state.isNew(d.kind === 'drop-column' ? d.target.split('.').slice(0, -1).join('.') : d.target)) continue;
       if (d.kind === 'drop-view' && ctx.state.newViews.has(tableKey(d.target))) continue;
@@ -71,7 +81,16 @@ export const destructive: StatementRule = {
     // A table of one row (its size hint says so: a version counter, a settings row) is written whole by design: a note.
     const rows = change?.kind === 'update' ? ctx.rows(change.table) : undefined;
     const oneRow = rows !== undefined && rows <= 1;
-    if (!rollback && change?.kind === 'update' && !change.hasWhere && !ctx.state.isNew(change.table) && !ctx.earlier.emptied(change.table) && !fillsNewColumns(ctx, change.table)) found.push(`updates every row of ${quoteName(change.table)}${oneRow ? ` (${rows === 0 ? 'none, ' : 'one, '}its size hint says)` : ''}${overwritten(ctx, change.table)}`);
+    // Every column it overwrites has its values kept in another (UPDATE t SET copy = original
+    // before it): a note (the fifteenth trial's ChirpStack).
+    let keptAside = false;
+    if (!rollback && change?.kind === 'update' && !change.hasWhere && !ctx.state.isNew(change.table) && !ctx.earlier.emptied(change.table) && !fillsNewColumns(ctx, change.table)) {
+      const kept = keptCopies(ctx, change.table);
+      keptAside = kept !== undefined;
+      found.push(`updates every row of ${quoteName(change.table)}${oneRow ? ` (${rows === 0 ? 'none, ' : 'one, '}its size hint says)` : ''}${overwritten(ctx, change.table)}${kept ?? ''}`);
+    }
+    const onlyCopied = copied.length > 0 && found.length === 0;
+    found.push(...copied);
     if (!found.length) return;
     if (ctx.mode === 'plan' && ctx.phase !== 'contract') {
       // MG102 reports drops, truncates and unfiltered deletes outside contract as errors, and
@@ -81,15 +100,25 @@ export const destructive: StatementRule = {
       found.splice(0, found.length, ...rest);
     }
     const onlyUpdates = found.every((f) => f.startsWith('updates every row'));
+    if (onlyCopied && ctx.mode === 'lint') {
+      report({
+        severity: 'info',
+        message: `this statement ${found.join(' and ')}: no data is lost`,
+        help: 'Code that still reads or writes the dropped column fails once it is gone: make sure every version that is live uses the new column first.',
+      });
+      return;
+    }
     const onlyNotNull = found.every((f) => f.startsWith('drops NOT NULL'));
     report({
       // Dropping NOT NULL alone loses nothing and breaks no query: a note, as a plan's expand phase
       // takes it without a word (the fourteenth trial judged its 12 warnings debatable).
-      severity: (ctx.mode === 'plan' && ctx.phase === 'contract') || (onlyUpdates && oneRow) || onlyNotNull ? 'info' : this.severity,
+      severity: (ctx.mode === 'plan' && ctx.phase === 'contract') || (onlyUpdates && (oneRow || keptAside)) || onlyNotNull ? 'info' : this.severity,
       message: `this ${rollback ? 'rollback' : 'statement'} ${found.join(' and ')}${rollback ? ', which its up did not make: the rollback loses what was there before the up' : ''}`,
       help: ctx.mode === 'lint'
         ? rollback
           ? 'A rollback should undo only what its up did: drop what the up added, put back what it changed. Losing older data in a rollback is rarely meant; if it is, make sure a backup exists first.'
+          : onlyUpdates && keptAside
+          ? 'Nothing is lost: the copy holds the old values. Add a WHERE that skips the rows already changed (WHERE col IS DISTINCT FROM <new value>), so a re-run or a batch touches only what is left.'
           : onlyUpdates
           ? 'It overwrites the old value in every row: keep a copy to undo it (the old column, or a backup), and add a WHERE that skips the rows already changed (WHERE col IS DISTINCT FROM <new value>), so a re-run or a batch touches only what is left.'
           : onlyNotNull
@@ -182,10 +211,41 @@ function fillsNewColumns(ctx: StatementContext, table: string): boolean {
   return targets.length > 0 && targets.every((t) => t.ResTarget?.name !== undefined && ctx.state.isNewColumn(table, t.ResTarget.name));
 }
 
-/** Whether another column of the table holds a copy of every value of the dropped one (ColumnState.copyOf). */
-function copiedBeforeDrop(ctx: StatementContext, target: string): boolean {
+/** Whether a later statement of the migration gives a column of the table the dropped one's name again (a RENAME COLUMN to it, an ADD COLUMN of it). */
+function columnNamedAgainLater(ctx: StatementContext, target: string): boolean {
   const parts = target.split('.');
-  return ctx.state.copyHolder(parts.slice(0, -1).join('.'), parts.at(-1)!) !== undefined;
+  const table = tableKey(parts.slice(0, -1).join('.'));
+  const column = parts.at(-1)!;
+  return ctx.later().some((ast) => {
+    const [kind, body] = node(ast);
+    if (kind === 'RenameStmt') return body.renameType === 'OBJECT_COLUMN' && body.newname === column && tableKey(relationName(body.relation)) === table;
+    const alter = alterTableCommands(ast);
+    return alter !== undefined && tableKey(alter.table) === table && alter.cmds.some((c) => c.subtype === 'AT_AddColumn' && c.def?.ColumnDef?.colname === column);
+  });
+}
+
+/** The column of the table that holds a copy of every value of the dropped one (ColumnState.copyOf), if one does. */
+function copyHolderOf(ctx: StatementContext, target: string): string | undefined {
+  const parts = target.split('.');
+  return ctx.state.copyHolder(parts.slice(0, -1).join('.'), parts.at(-1)!);
+}
+
+/**
+ * " (its values kept in description)": where every column an UPDATE overwrites has its values
+ * copied into another column (an UPDATE of every row before it, SET copy = original), or undefined.
+ */
+function keptCopies(ctx: StatementContext, table: string): string | undefined {
+  const targets: { ResTarget?: { name?: string } }[] = node(ctx.ast)[1].targetList ?? [];
+  const kept: string[] = [];
+  for (const t of targets) {
+    const name = t.ResTarget?.name;
+    if (name === undefined || ctx.state.isNewColumn(table, name)) continue;
+    const holder = ctx.state.copyHolder(table, name);
+    if (holder === undefined) return undefined;
+    kept.push(`${quoteIdent(name)}'s in ${quoteIdent(holder)}`);
+  }
+  if (kept.length === 1) return ` (the old values are kept in ${kept[0]!.slice(kept[0]!.indexOf(' in ') + 4)})`;
+  return kept.length ? ` (the old values are kept: ${andList(kept)})` : undefined;
 }
 
 /** destructionLabels for more than one object. */
