@@ -11,6 +11,7 @@ import { statementRules } from '../sql-rules/index.js';
 import { unknownTypes } from '../sql-rules/unknown-type.js';
 import { tablesNamed, type PlanSettings } from '../settings.js';
 import { transactionNesting, unterminatedTransaction } from '../sql-rules/transaction-nesting.js';
+import { extensionScriptOf } from '../../extension-scripts.js';
 import { EarlierStatements, rulesFor, takeAssumedLarge, type Effect, type StatementContext, type StatementFinding, type StatementRule, type ToolSends } from './context.js';
 import { SchemaState, tableKey, type MadeObjects, type Routine } from './schema-state.js';
 import { learnRoutines, routineCalls, routineLabel, type RoutineCall } from './routines.js';
@@ -254,13 +255,14 @@ function judge(unit: Unit, base: Readonly<JudgeBase>, rules: readonly StatementR
   };
   const judged: Judged[] = [];
   let rule: StatementRule;
+  const inExtensionScript = base.file !== undefined && extensionScriptOf(base.file) !== undefined;
   const report = (f: StatementFinding) => {
     const assumed = takeAssumedLarge();
     // A subcommand of what runs, as the statement numbers it.
     const subcommand = f.subcommand !== undefined && skipped?.kept ? skipped.kept[f.subcommand] : f.subcommand;
     const span = (f.at && unit.locate ? unit.locate(f.at) : undefined) ?? (subcommand !== undefined ? unit.subcommandSpan?.(subcommand) : undefined) ?? unit.statement.span;
     judged.push({
-      rule, span, message: f.message, help: f.help, severity: f.severity ?? rule.severity,
+      rule, span, message: f.message, help: inExtensionScript && fixLeavesTransaction.has(rule.code) ? extensionScriptHelp(f.help) : f.help, severity: f.severity ?? rule.severity,
       ...(f.standsAtEnd ? { standsAtEnd: f.standsAtEnd } : {}), ...(f.related?.length ? { related: f.related } : {}), ...(f.refused ? { refused: f.refused } : {}), ...(f.onStands ? { onStands: f.onStands } : {}),
       ...(assumed.length ? { assumedLarge: assumed } : {}),
     });
@@ -272,6 +274,23 @@ function judge(unit: Unit, base: Readonly<JudgeBase>, rules: readonly StatementR
     rule.check(ctx, report);
   }
   return { judged, locks, runs };
+}
+
+/**
+ * The rules whose fix takes the statement out of the transaction it runs in (CONCURRENTLY, a
+ * COMMIT between two steps, a backfill in batches committed apart): in an extension script the
+ * fix cannot be made there.
+ */
+const fixLeavesTransaction: ReadonlySet<string> = new Set(['MG201', 'MG202', 'MG203', 'MG205', 'MG207', 'MG208', 'MG209', 'MG210', 'MG212', 'MG217', 'MG218', 'MG225', 'MG230']);
+
+/**
+ * A help for an extension script (src/extension-scripts.ts): PostgreSQL runs it inside CREATE
+ * EXTENSION or ALTER EXTENSION UPDATE, one transaction, where it refuses CONCURRENTLY and
+ * COMMIT; the fix is then a step of its own after the update, or the lock is accepted for a
+ * table the extension keeps small (the thirteenth trial's TimescaleDB scripts).
+ */
+function extensionScriptHelp(help: string): string {
+  return `An extension script runs inside CREATE EXTENSION or ALTER EXTENSION UPDATE, one transaction, where PostgreSQL refuses CONCURRENTLY and COMMIT: the fix cannot be made in the script. On a table that may be large, leave the change out of the script and have it run after the update, as: ${help} For a table the extension keeps small, give its size (--assume-rows): the finding becomes a note.`;
 }
 
 /**
