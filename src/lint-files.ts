@@ -530,15 +530,32 @@ export function refineryUnversioned(files: readonly string[]): Set<string> {
 const flywayBaseline = /^B\d+(?:[._]\d+)*(?:__.*)?\.sql$/;
 
 /**
- * The `.sql` files Flyway (or refinery, which names migrations alike) does not run, where the
- * files hold a versioned script (`V<version>__`): those named none of its ways (versioned, undo,
+ * The `.sql` files Flyway (or refinery, which names migrations alike) does not run, in a folder
+ * that holds a versioned script (`V<version>__`) or under one: those named none of its ways (versioned, undo,
  * repeatable, baseline, a callback). Flyway skips them (with validateMigrationNaming=true it
  * refuses the folder instead), and so does refinery: DSpace keeps `update-sequences.sql`, a
  * script run by hand, beside its Flyway scripts.
  */
 export function notFlywayNamed(files: readonly string[]): string[] {
-  if (!files.some((f) => flyway.exec(baseName(f))?.[1] === 'V')) return [];
-  return files.filter((f) => f.endsWith('.sql') && !isFlywayScript(f) && !flywayBaseline.test(baseName(f)));
+  // Flyway's location: a folder that holds a versioned script, and the folders under it (Flyway
+  // scans a location's subfolders too: dhis2 keeps one per release). Other folders linted with it
+  // are another tool's, or another project's.
+  const locations = new Set<string>();
+  for (const f of files) if (flyway.exec(baseName(f))?.[1] === 'V') locations.add(folderOf(f));
+  if (locations.size === 0) return [];
+  const inLocation = (f: string) => {
+    for (let dir = folderOf(f); ; dir = folderOf(dir)) {
+      if (locations.has(dir)) return true;
+      if (dir === '') return false;
+    }
+  };
+  return files.filter((f) => f.endsWith('.sql') && !isFlywayScript(f) && !flywayBaseline.test(baseName(f)) && inLocation(f));
+}
+
+/** The folder of a path as lint names files ('' for a file of the current folder). */
+function folderOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? '' : path.slice(0, slash);
 }
 
 /** Is `file` a Flyway script, whose `<file>.conf` may say executeInTransaction=false? */

@@ -488,8 +488,10 @@ describe('lint over each tool\'s layout', () => {
         'seeds/seed.sql MG024 info left out 2 files (seeds/seed.sql, update-sequences.sql) that Flyway does not run: beside its scripts, their names are none of Flyway\'s (V<version>__x.sql, U<version>__x.sql, R__x.sql, a callback), and Flyway skips them',
       ]);
       expect((await findMigrations(['update-sequences.sql', 'V1__init.sql'], dir)).files).toEqual(['V1__init.sql', 'update-sequences.sql']);
-      // Without a versioned script, no folder is Flyway's: every file is read.
+      // Without a versioned script, no folder is Flyway's: every file is read. A folder beside
+      // Flyway's location (not under it) is another tool's: read too.
       expect(notFlywayNamed(['R__view.sql', 'seed.sql', '001_init.sql'])).toEqual([]);
+      expect(notFlywayNamed(['db/flyway/V1__a.sql', 'db/flyway/2.1/x.sql', 'db/flyway/seed.sql', 'db/goose/001_init.sql', 'db/README.sql'])).toEqual(['db/flyway/2.1/x.sql', 'db/flyway/seed.sql']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
