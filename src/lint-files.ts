@@ -801,6 +801,34 @@ const statementEnd = /^--\s*\+(?:goose|migrate)\s+StatementEnd\b/gim;
 
 /** dbmate: `-- migrate:up transaction:false` and `-- migrate:down`, on lines of their own. */
 const dbmateMarker = /^--\s*migrate:(up|down)\b([^\n]*)$/gm;
+
+/**
+ * Why dbmate refuses a file of its markers before it runs any of it (its migration.go, since 2022:
+ * ErrParseMissingDown, ErrParseUnexpectedStmt, ErrParseMultipleDown, ErrParseMissingUp), with the
+ * offset to point at; undefined when it takes the file, or when the file has no marker of dbmate's.
+ * A file may hold several up blocks, each with its own down (dbmate 2.21 and later).
+ */
+export function dbmateRefusal(text: string): { readonly offset: number; readonly reason: string } | undefined {
+  if (!text.includes('migrate:')) return undefined;
+  const markers = [...text.matchAll(dbmateMarker)].map((m) => ({ kind: m[1]!, at: m.index! }));
+  if (markers.length === 0) return undefined;
+  const ups = markers.filter((m) => m.kind === 'up');
+  if (ups.length === 0) return { offset: markers[0]!.at, reason: "it requires each migration to define an up block with '-- migrate:up'" };
+  // dbmate's statementsPrecedeMigrateBlocks: a line before the first up that is neither blank nor a comment.
+  const before = text.slice(0, ups[0]!.at).split('\n');
+  let offset = 0;
+  for (const line of before) {
+    if (line.trim() !== '' && !/^\s*--/.test(line)) return { offset, reason: "it does not support statements preceding the '-- migrate:up' block" };
+    offset += line.length + 1;
+  }
+  for (const [i, up] of ups.entries()) {
+    const end = ups[i + 1]?.at ?? text.length;
+    const downs = markers.filter((m) => m.kind === 'down' && m.at > up.at && m.at < end);
+    if (downs.length === 0) return { offset: up.at, reason: "it requires each migration to define a down block with '-- migrate:down'" };
+    if (downs.length > 1) return { offset: downs[1]!.at, reason: "it requires every '-- migrate:down' to be preceded by a '-- migrate:up'" };
+  }
+  return undefined;
+}
 /** goose: `-- +goose Up`, `-- +goose Down`, `-- +goose NO TRANSACTION` (case-insensitive, no leading spaces). */
 const gooseDown = /^--\s*\+goose\s+down\b/im;
 const gooseNoTransaction = /^--\s*\+goose\s+no\s+transaction\b/im;

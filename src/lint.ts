@@ -8,7 +8,7 @@ import { compareDiagnostics, type Diagnostic, type Span } from './diagnostics/di
 import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
 import { sqlFileTooLarge } from './load/limits.js';
-import { dieselMetadataPath, fileSections, statementBreaks, flywayCallbackEvent, flywayConfExecuteInTransaction, isFlywayScript, isGraphileMigration, isGraphilePlaceholder, isRollbackFile, migrationOf, isSentAsOneQueryString, liquibaseChangelog, popxSplitGroup, refineryUnversioned, yoyoMigrationOf } from './lint-files.js';
+import { dbmateRefusal, dieselMetadataPath, fileSections, statementBreaks, flywayCallbackEvent, flywayConfExecuteInTransaction, isFlywayScript, isGraphileMigration, isGraphilePlaceholder, isRollbackFile, migrationOf, isSentAsOneQueryString, liquibaseChangelog, popxSplitGroup, refineryUnversioned, yoyoMigrationOf } from './lint-files.js';
 import { flywayScriptTransaction } from './lint-flyway.js';
 import { originalSpan, placeholderAt, renderedValueAt, renderPlaceholders, type RenderedText } from './lint-placeholders.js';
 import { extensionScriptOf, renderExtensionScript } from './extension-scripts.js';
@@ -225,6 +225,17 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     // A yoyo rollback's directives are its migration's (none when it has none).
     const sections = liquibase?.sections ?? fileSections(sql, rollbackFile, up === undefined ? undefined : (texts[indexOf.get(up) ?? -1] ?? ''));
     const breaks = liquibase ? [] : statementBreaks(sql, sections.flatMap((s) => s.ranges ?? [s]));
+    // dbmate reads its markers before it runs anything, and refuses a file they do not make a
+    // migration of (the fifteenth trial: a file with no down block, an indented marker).
+    const refusal = liquibase ? undefined : dbmateRefusal(sql);
+    if (refusal) {
+      const lineEnd = sql.indexOf('\n', refusal.offset);
+      own.push({
+        code: 'MG024', severity: 'error', file, span: { start: refusal.offset, end: lineEnd < 0 ? sql.length : lineEnd },
+        message: `dbmate refuses this file before it runs any of it: ${refusal.reason}`,
+        help: "Give every '-- migrate:up' its '-- migrate:down' (an empty one will do), each marker at the very start of its line (an indented one is a comment to dbmate), and nothing but comments before the first '-- migrate:up'.",
+      });
+    }
     const forward = breaks.length > 0 && crossesBreak(parsed, breaks) ? readStatements(...reparsedWithBreaks(sql, breaks)) : readStatements(sql, parsed);
     const back = liquibase ? readStatements(liquibase.rollback, parseSql(liquibase.rollback)) : undefined;
     // A statement the parser rejects is reported, and the others are judged all the same (but

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findMigrations } from '../src/cli/files.js';
 import { memoryHost, nodeHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
-import { fileSections, flywayCallbacksLeftOut, notFlywayNamed, refineryUnversioned, separateHistories, flywayConfExecuteInTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
+import { dbmateRefusal, fileSections, flywayCallbacksLeftOut, notFlywayNamed, refineryUnversioned, separateHistories, flywayConfExecuteInTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
 import { temporalManifest } from '../src/lint-temporal.js';
 import { compareExtensionVersions, extensionScriptOf } from '../src/extension-scripts.js';
 import { SourceText } from '../src/diagnostics/source-text.js';
@@ -538,6 +538,21 @@ describe('lint over each tool\'s layout', () => {
     const files = ['2_widen.down.sql', '2_widen.up.sql'];
     const result = await lint({ files: ['1_init.up.sql', ...files] }, nodeHost(cwd));
     expect(result.diagnostics.filter((d) => d.file === '2_widen.down.sql').map((d) => d.message)).not.toContainEqual(expect.stringContaining('varchar(200) to varchar(100)'));
+  });
+
+  // The fifteenth trial (UPchieve): files whose down marker is indented, which dbmate reads as a
+  // comment, and then refuses the file for want of a down block (dbmate's migration.go).
+  it('dbmate: a file dbmate refuses before it runs any of it is an MG024 error, saying why', () => {
+    expect(dbmateRefusal('-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n')).toBeUndefined();
+    expect(dbmateRefusal('-- a comment\n\n-- migrate:up\nSELECT 1;\n-- migrate:down\n')).toBeUndefined();
+    // Two up blocks, each with its down (dbmate 2.21).
+    expect(dbmateRefusal('-- migrate:up\nSELECT 1;\n-- migrate:down\n-- migrate:up transaction:false\nSELECT 2;\n-- migrate:down\n')).toBeUndefined();
+    expect(dbmateRefusal('-- migrate:up\nCREATE TABLE a (id int);\n    -- migrate:down\nDROP TABLE a;\n')).toEqual({ offset: 0, reason: "it requires each migration to define a down block with '-- migrate:down'" });
+    expect(dbmateRefusal('CREATE TABLE x (id int);\n-- migrate:up\nSELECT 1;\n-- migrate:down\n')).toEqual({ offset: 0, reason: "it does not support statements preceding the '-- migrate:up' block" });
+    expect(dbmateRefusal('-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n-- migrate:down\nSELECT 3;\n')).toEqual({ offset: 50, reason: "it requires every '-- migrate:down' to be preceded by a '-- migrate:up'" });
+    expect(dbmateRefusal('-- migrate:down\nDROP TABLE a;\n')?.reason).toBe("it requires each migration to define an up block with '-- migrate:up'");
+    // No marker of dbmate's: another tool's file.
+    expect(dbmateRefusal('CREATE TABLE a (id int);\n-- the migrate: step\n')).toBeUndefined();
   });
 
   // The fifteenth trial (UPchieve's down): PostgreSQL parses a query string whole before it runs
