@@ -737,6 +737,24 @@ function fileTransactionTool(file: string, text: string | undefined, others: Rea
   return undefined;
 }
 
+/**
+ * How the tool that runs the file runs a migration outside a transaction, in its own words, for a
+ * help that asks for CONCURRENTLY (MG201, MG202): the fifteenth trial's dbmate user read "a file
+ * your migration tool runs without one" and had to find `transaction:false` alone. Undefined
+ * where the file does not tell the tool, or the tool has no such way.
+ */
+export function outsideTransactionHow(file: string, text: string): string | undefined {
+  if (flyway.test(baseName(file)) || flywayRepeatable.test(baseName(file))) return 'a script of its own (Flyway runs a script whose every statement cannot run in a transaction outside one, or one whose .sql.conf says executeInTransaction=false)';
+  if (isGraphileMigration(file, text)) return 'a migration of its own that starts with --! no-transaction (Graphile Migrate)';
+  if (text.includes(postgresMigrationsNoTransaction)) return `a file of its own with ${postgresMigrationsNoTransaction} (postgres-migrations)`;
+  if (dieselMetadataPath(file)) return 'a migration of its own whose metadata.toml says run_in_transaction = false (diesel)';
+  if (new RegExp(dbmateMarker.source, 'm').test(text)) return 'a migration of its own whose marker says -- migrate:up transaction:false (dbmate)';
+  if (/^--\s*\+goose\s+up\b/im.test(text)) return 'a migration of its own with -- +goose NO TRANSACTION (goose)';
+  if (new RegExp(sqlMigrateMarker.source, 'm').test(text)) return 'a migration of its own whose marker says -- +migrate Up notransaction (sql-migrate)';
+  if (text.includes(ternSeparator)) return 'a migration of its own with ---- tern: disable-tx ---- (tern)';
+  return undefined;
+}
+
 /** A part of a file as its migration tool runs it: the up part, or the down part after a marker. */
 export interface FileSection {
   readonly start: number;

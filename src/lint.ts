@@ -8,7 +8,7 @@ import { compareDiagnostics, type Diagnostic, type Span } from './diagnostics/di
 import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
 import { sqlFileTooLarge } from './load/limits.js';
-import { dbmateRefusal, dieselMetadataPath, fileSections, statementBreaks, flywayCallbackEvent, flywayConfExecuteInTransaction, isFlywayScript, isGraphileMigration, isGraphilePlaceholder, isRollbackFile, migrationOf, isSentAsOneQueryString, liquibaseChangelog, popxSplitGroup, refineryUnversioned, yoyoMigrationOf } from './lint-files.js';
+import { dbmateRefusal, dieselMetadataPath, fileSections, outsideTransactionHow, statementBreaks, flywayCallbackEvent, flywayConfExecuteInTransaction, isFlywayScript, isGraphileMigration, isGraphilePlaceholder, isRollbackFile, migrationOf, isSentAsOneQueryString, liquibaseChangelog, popxSplitGroup, refineryUnversioned, yoyoMigrationOf } from './lint-files.js';
 import { flywayScriptTransaction } from './lint-flyway.js';
 import { originalSpan, placeholderAt, renderedValueAt, renderPlaceholders, type RenderedText } from './lint-placeholders.js';
 import { extensionScriptOf, renderExtensionScript } from './extension-scripts.js';
@@ -228,6 +228,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     // dbmate reads its markers before it runs anything, and refuses a file they do not make a
     // migration of (the fifteenth trial: a file with no down block, an indented marker).
     const refusal = liquibase ? undefined : dbmateRefusal(sql);
+    const outside = liquibase ? undefined : outsideTransactionHow(file, sql);
     if (refusal) {
       const lineEnd = sql.indexOf('\n', refusal.offset);
       own.push({
@@ -325,6 +326,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           // A rollback of a run: a transaction of its own.
           ...(section.toolTransaction || run || (options.fileTransaction && !section.noTransaction && !fileNoTransaction) ? { fileTransaction: true } : {}),
           ...(sentWhole ? { oneQueryString: true } : {}),
+          ...(outside !== undefined ? { outsideTransaction: outside } : {}),
           // What a COMMIT in the file leaves open depends on how the tool sends its statements.
           ...(section.toolTransaction || flyway || (run && isFlywayScript(file)) ? { toolSends: 'driver-transaction' as const } : section.sends ? { toolSends: section.sends } : {}),
           ...(inRun ? { run } : {}),

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findMigrations } from '../src/cli/files.js';
 import { memoryHost, nodeHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
-import { dbmateRefusal, fileSections, flywayCallbacksLeftOut, notFlywayNamed, refineryUnversioned, separateHistories, flywayConfExecuteInTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
+import { dbmateRefusal, fileSections, outsideTransactionHow, flywayCallbacksLeftOut, notFlywayNamed, refineryUnversioned, separateHistories, flywayConfExecuteInTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
 import { temporalManifest } from '../src/lint-temporal.js';
 import { compareExtensionVersions, extensionScriptOf } from '../src/extension-scripts.js';
 import { SourceText } from '../src/diagnostics/source-text.js';
@@ -538,6 +538,23 @@ describe('lint over each tool\'s layout', () => {
     const files = ['2_widen.down.sql', '2_widen.up.sql'];
     const result = await lint({ files: ['1_init.up.sql', ...files] }, nodeHost(cwd));
     expect(result.diagnostics.filter((d) => d.file === '2_widen.down.sql').map((d) => d.message)).not.toContainEqual(expect.stringContaining('varchar(200) to varchar(100)'));
+  });
+
+  // The fifteenth trial's U3: MG201's help under dbmate said "a file your migration tool runs
+  // without one", where dbmate's own way is a marker that says transaction:false.
+  it('a help that asks for CONCURRENTLY says how the file\'s tool runs a migration outside a transaction', async () => {
+    const helpFor = async (name: string, text: string) => {
+      const files = { '000_init.sql': 'CREATE TABLE t (id int PRIMARY KEY, a int);\n', [name]: text };
+      const result = await lint({ files: Object.keys(files), fileTransaction: true }, memoryHost(files));
+      return result.diagnostics.find((d) => d.code === 'MG201')!.help!;
+    };
+    const index = "SET lock_timeout = '5s';\nCREATE INDEX t_a ON t (a);\n";
+    expect(await helpFor('20240101000000_i.sql', `-- migrate:up\n${index}-- migrate:down\n`)).toContain('in a migration of its own whose marker says -- migrate:up transaction:false (dbmate).');
+    expect(await helpFor('20240101000000_i.sql', `-- +goose Up\n${index}`)).toContain('in a migration of its own with -- +goose NO TRANSACTION (goose).');
+    expect(await helpFor('V2__i.sql', index)).toContain('in a script of its own (Flyway runs a script whose every statement cannot run in a transaction outside one');
+    // A tool the file does not tell: the words of any tool.
+    expect(await helpFor('002_i.sql', index)).toContain('in a file your migration tool runs without one.');
+    expect(outsideTransactionHow('001_x.sql', 'SELECT 1;\n')).toBeUndefined();
   });
 
   // The fifteenth trial (UPchieve): files whose down marker is indented, which dbmate reads as a

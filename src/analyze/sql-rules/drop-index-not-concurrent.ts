@@ -61,7 +61,7 @@ export const dropIndexNotConcurrent: StatementRule = {
       message: `DROP INDEX ${existing.map(quoteName).join(', ')}${mayBeGone} takes an ACCESS EXCLUSIVE lock on ${on}: reads and writes queue behind it`,
       help: ctx.mode === 'plan'
         ? `${use} DROP INDEX CONCURRENTLY ${ifExists}${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction: migc arranges that in plans).${leaveDoBlock(ctx)}`
-        : `${use} DROP INDEX CONCURRENTLY ${ifExists}${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction block: a file of its own that your migration tool runs without a transaction).${leaveDoBlock(ctx)}`,
+        : `${use} DROP INDEX CONCURRENTLY ${ifExists}${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction block: ${ctx.outsideTransaction ?? 'a file of its own that your migration tool runs without a transaction'}).${leaveDoBlock(ctx)}`,
     });
   },
 };

@@ -38,7 +38,7 @@ export const indexNotConcurrent: StatementRule = {
         ? `CREATE INDEX ${name}takes a SHARE lock on materialized view ${sizeNote(ctx, table)}: REFRESH MATERIALIZED VIEW waits until the index is built, and every query on the view queues behind a plain REFRESH (ACCESS EXCLUSIVE) that waits`
         : `CREATE INDEX ${name}takes a SHARE lock on ${sizeNote(ctx, table)}: writes wait until the index is built`,
       // IF NOT EXISTS: a re-run after a failed build must not fail on its INVALID index (MG221).
-      help: `Build it without blocking ${materialized ? 'refreshes' : 'writes'}: CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(body.idxname ?? ctx.state.generatedNames(ctx.ast).get(body) ?? '<name>')} ON ${quoteName(table)}${using} (${plainColumns(body) ?? '...'}); ${ctx.mode === 'plan' ? 'migc runs it outside a transaction' : 'it must run outside a transaction block, in a file your migration tool runs without one'}. If it fails, drop the INVALID index and try again.${leaveDoBlock(ctx)}`,
+      help: `Build it without blocking ${materialized ? 'refreshes' : 'writes'}: CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(body.idxname ?? ctx.state.generatedNames(ctx.ast).get(body) ?? '<name>')} ON ${quoteName(table)}${using} (${plainColumns(body) ?? '...'}); ${ctx.mode === 'plan' ? 'migc runs it outside a transaction' : `it must run outside a transaction block, in ${ctx.outsideTransaction ?? 'a file your migration tool runs without one'}`}. If it fails, drop the INVALID index and try again.${leaveDoBlock(ctx)}`,
     });
   },
 };

@@ -252,6 +252,7 @@ function judge(unit: Unit, base: Readonly<JudgeBase>, rules: readonly StatementR
     postgresMinor: base.postgresMinor,
     lineOf: base.lineOf,
     file: base.file,
+    outsideTransaction: base.outsideTransaction,
   };
   const judged: Judged[] = [];
   let rule: StatementRule;
@@ -720,6 +721,8 @@ function subcommandSpans(text: string, ast: PgNode): Span[] | undefined {
 export interface FileAnalysisOptions extends AnalysisOptions {
   /** Treat the whole file as one transaction (Flyway's and dbmate's default). */
   readonly fileTransaction?: boolean;
+  /** How the file's tool runs a migration outside a transaction (StatementContext.outsideTransaction). */
+  readonly outsideTransaction?: string;
   /**
    * The tool sends the text to the server as one query string, outside a transaction of its own
    * (dbmate's transaction:false, popx's .autocommit. files): PostgreSQL runs a string of several
@@ -979,7 +982,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     state, postgres: options.postgres, mode: 'lint', inRollback, batched: false, lockTimeoutSet, rows, file,
     lineOf: options.run ? (offset, inFile) => (inFile === undefined || inFile === file ? lineOfOffset(offset) : options.run!.lineIn(inFile, offset)) : lineOfOffset,
     timeZoneUtc: undefined, postgresAssumed: options.postgresAssumed ? true : undefined, postgresMinor: options.postgresMinor,
-    rollbackFile: options.rollbackFile ? true : undefined, madeByUp: options.madeByUp,
+    rollbackFile: options.rollbackFile ? true : undefined, madeByUp: options.madeByUp, outsideTransaction: options.outsideTransaction,
   };
   /** Comments before a statement, from `from` on: the `-- migc-ignore CODE: reason` in them. */
   const ignoresBefore = (from: number, to: number, into = new Map<string, string | undefined>()) => (mayIgnore ? ignoresIn(text, from, to, into) : into);

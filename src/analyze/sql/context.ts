@@ -353,6 +353,11 @@ export interface StatementContext {
   readonly lineOf?: (offset: number, file?: string) => number;
   /** The file the statement is in (lint only). */
   readonly file?: string;
+  /**
+   * How the file's migration tool runs a migration outside a transaction, in its own words
+   * (lint only, when the file tells the tool: outsideTransactionHow in src/lint-files.ts).
+   */
+  readonly outsideTransaction?: string;
   /** A file has set lock_timeout before this statement (lint only; plans' scripts always do). */
   readonly lockTimeoutSet: boolean;
   /** The target version is migc's default: nothing names the server's (AnalysisOptions.postgresAssumed). */
