@@ -409,6 +409,17 @@ describe('migc lint', () => {
     ]);
   });
 
+  // The sixteenth trial (memos): a config kept beside the migrations was silently not read.
+  it('warns of a migc.config.json beside the migrations, which it does not read, and names the flag that does', async () => {
+    write('001.sql', 'CREATE TABLE t (id int);\n');
+    writeFileSync(join(project, 'migrations', 'migc.config.json'), '{ "postgres": 15 }\n');
+    const r = await migc(['lint', 'migrations'], project);
+    expect(r.stderr).toBe('migc: warning: migrations/migc.config.json is not read: migc reads migc.config.json from the folder it runs in; run it there, or pass --config migrations/migc.config.json\nmigc: linted 1 file: 0 errors, 0 warnings\n');
+    expect((await migc(['lint', 'migrations', '--config', 'migrations/migc.config.json'], project)).stderr).toBe('migc: linted 1 file: 0 errors, 0 warnings\n');
+    // Run in that folder, it is the project's config.
+    expect((await migc(['lint', '.'], join(project, 'migrations'))).stderr).toBe('migc: linted 1 file: 0 errors, 0 warnings\n');
+  });
+
   // The fourteenth trial: a quarter of the findings on four real folders rested on small
   // metadata tables (one row per queue) taken for large; nothing said how many, nor where.
   it('sums up on stderr the findings that take a table for large for want of a size, most first, and how to give one', async () => {
