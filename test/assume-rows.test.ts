@@ -79,6 +79,17 @@ describe('--assume-rows names', () => {
     expect((await run(['User=40'])).found).toEqual(none.found);
   });
 
+  // The sixteenth trial (Rallly): MG201 became a note on a small table, and MG202 stayed a warning.
+  it('makes a DROP INDEX on a small table a note, as the CREATE INDEX: MG202 as MG201', async () => {
+    const files = {
+      '001_init.sql': 'CREATE TABLE users (id int PRIMARY KEY, email text);\nCREATE INDEX users_email_idx ON users (email);\nCREATE TABLE big (id int, note text);\nCREATE INDEX big_note_idx ON big (note);\n',
+      '002_drop.sql': "SET lock_timeout = '5s';\nDROP INDEX users_email_idx;\nDROP INDEX big_note_idx;\n",
+    };
+    const flagged = withAssumedRows(undefined, ['users=40']);
+    const result = await lint({ files: migrationOrder(Object.keys(files)), ...(flagged.ok && flagged.config ? { config: flagged.config } : {}) }, memoryHost(files));
+    expect(result.diagnostics.map((d) => `${d.severity} ${d.code} ${d.message.split(' takes')[0]}`)).toEqual(['info MG202 DROP INDEX users_email_idx', 'warning MG202 DROP INDEX big_note_idx']);
+  });
+
   it('knows the tables named only by later statements, inside DO blocks and under a search_path', async () => {
     const files = {
       '001.sql': "UPDATE accounts SET plan = 'free';\nDO $$ BEGIN UPDATE ledger SET x = 1; END $$;\nSET search_path TO app;\nCREATE TABLE items (id int);\nDROP INDEX some_idx;\n",
