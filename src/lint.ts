@@ -179,9 +179,14 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     // run's transaction it stays new: uncommitted, nobody else sees it (a rollback settles it for
     // itself, tentatively); so it does in files run back to back in one upgrade (oneRun): no
     // application version uses it yet, and only the upgrade wrote to it.
+    // The up parts of a popx split migration run back to back in one migrate (popxSplitGroup):
+    // what an earlier part made stays new for the next (the seventeenth trial's keto: a table one
+    // part made and the next indexed was "assumed large").
+    const split = rollbackFile ? undefined : popxSplitGroup(file);
+    const sameSplit = split !== undefined && previous !== undefined && !previous.rollback && popxSplitGroup(previous.file) === split;
     if (chained) {
       // Nothing to settle: the down before, in the chain, made it new, and is settled tentatively below.
-    } else if (backToBack) {
+    } else if (backToBack || sameSplit) {
       if (previous && !previous.rollback) madeInRun(previous.file);
     } else {
       const settled = state.settle();
