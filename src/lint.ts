@@ -483,6 +483,10 @@ function templatePlaceholderAt(text: string, offset: number): { readonly length:
   }
   const synapse = /^\$%\w+%\$/.exec(text.slice(offset, offset + 200));
   if (synapse) return { length: synapse[0].length, shape: '$%...%$', help: rendersCopies(`Synapse replaces ${synapse[0]} when it runs its schema files`) };
+  // A variable no \set of the file gives a value (a `::` cast is not one): psql -v passes it, or
+  // the tool fills it in (graphile-worker's :GRAPHILE_WORKER_SCHEMA; the seventeenth trial).
+  const variable = text.startsWith('::', offset - 1) ? null : /^:[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(offset, offset + 200));
+  if (variable) return { length: variable[0].length, shape: ':NAME', help: rendersCopies(`psql -v ${variable[0].slice(1)}=... fills in ${variable[0]}, and so do tools that run such files, graphile-worker's :GRAPHILE_WORKER_SCHEMA for one`) };
   return undefined;
 }
 

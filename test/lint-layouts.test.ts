@@ -903,6 +903,13 @@ describe('lint over each tool\'s layout', () => {
       'V1__x.sql SQL syntax error: syntax error at or near "$": a template placeholder (${...}) | The file is a template its migration tool renders before it runs it (Flyway replaces ${schema} with a placeholder\'s value, Liquibase with a changelog property\'s): give migc the value your deployment uses, --placeholder schema=<value> (or "placeholders" in migc.config.json), and it reads the file as the server gets it.',
       '73/01_x.sql SQL syntax error: syntax error at or near "$": a template placeholder ($%...%$) | The file is a template its migration tool renders before it runs it (Synapse replaces $%AUTO_INCREMENT_PRIMARY_KEY%$ when it runs its schema files): migc reads SQL as the server gets it. Render the files with the values your deployment uses, and lint the rendered copies.',
     ]);
+    // A variable no \set gives a value, which psql -v or the tool fills in (the seventeenth
+    // trial's graphile-worker): a placeholder, not a statement that "would fail on the server too".
+    const variables = { '000001.sql': 'CREATE TABLE :GRAPHILE_WORKER_SCHEMA.jobs (id int);\nSELECT 1::int;\nSELECT 2 ::int;\n' };
+    const variable = (await lint({ files: Object.keys(variables) }, memoryHost(variables))).diagnostics;
+    expect(variable.map((d) => `${d.message} | ${d.help!.slice(0, 120)}`)).toEqual([
+      'SQL syntax error: syntax error at or near ":": a template placeholder (:NAME) | The file is a template its migration tool renders before it runs it (psql -v GRAPHILE_WORKER_SCHEMA=... fills in :GRAPHI',
+    ]);
   });
 
   it('diesel: <version>/down.sql is the rollback of up.sql beside it', async () => {
