@@ -2,6 +2,7 @@ import { node, relationName } from './ast.js';
 import { leaveDoBlock, severityFor, sizeNote, type StatementRule } from '../sql/context.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 import { tableKey } from '../sql/schema-state.js';
+import { duplicatesFail } from './unique-builds-index.js';
 
 export const indexNotConcurrent: StatementRule = {
   code: 'MG201',
@@ -38,7 +39,7 @@ export const indexNotConcurrent: StatementRule = {
         ? `CREATE INDEX ${name}takes a SHARE lock on materialized view ${sizeNote(ctx, table)}: REFRESH MATERIALIZED VIEW waits until the index is built, and every query on the view queues behind a plain REFRESH (ACCESS EXCLUSIVE) that waits`
         : `CREATE INDEX ${name}takes a SHARE lock on ${sizeNote(ctx, table)}: writes wait until the index is built`,
       // IF NOT EXISTS: a re-run after a failed build must not fail on its INVALID index (MG221).
-      help: `Build it without blocking ${materialized ? 'refreshes' : 'writes'}: CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(body.idxname ?? ctx.state.generatedNames(ctx.ast).get(body) ?? '<name>')} ON ${quoteName(table)}${using} (${plainColumns(body) ?? '...'}); ${ctx.mode === 'plan' ? 'migc runs it outside a transaction' : `it must run outside a transaction block, in ${ctx.outsideTransaction ?? 'a file your migration tool runs without one'}`}. If it fails, drop the INVALID index and try again.${leaveDoBlock(ctx)}`,
+      help: `Build it without blocking ${materialized ? 'refreshes' : 'writes'}: CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(body.idxname ?? ctx.state.generatedNames(ctx.ast).get(body) ?? '<name>')} ON ${quoteName(table)}${using} (${plainColumns(body) ?? '...'}); ${ctx.mode === 'plan' ? 'migc runs it outside a transaction' : `it must run outside a transaction block, in ${ctx.outsideTransaction ?? 'a file your migration tool runs without one'}`}. If it fails, drop the INVALID index and try again.${body.unique && plainColumns(body) !== undefined ? ` ${duplicatesFail(table, (body.indexParams ?? []).map((p: { IndexElem: { name: string } }) => p.IndexElem.name))}` : ''}${leaveDoBlock(ctx)}`,
     });
   },
 };
