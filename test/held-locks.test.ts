@@ -158,9 +158,12 @@ for (const engine of sqlEngines()) engineSuite(engine.name, engine.open);
  * it waits behind a transaction that has written that table (not one that only read it). Two
  * sessions are needed: on the server only.
  */
-describe.skipIf(!process.env.MIGC_TEST_DATABASE_URL)('CREATE TABLE ... REFERENCES waits for the referenced table, on a real PostgreSQL server', () => {
-  let writer: pg.Client;
-  let creator: pg.Client;
+/**
+ * Two sessions on a database of their own on the server (MIGC_TEST_DATABASE_URL), made before the
+ * describe's tests with `sql` run in it, and closed after: what one session's lock does to the other.
+ */
+function twoSessions(sql: string): { readonly first: () => pg.Client; readonly second: () => pg.Client } {
+  let clients: pg.Client[] = [];
   let engine: SqlEngine;
   beforeAll(async () => {
     await loadSqlParser();
@@ -168,19 +171,25 @@ describe.skipIf(!process.env.MIGC_TEST_DATABASE_URL)('CREATE TABLE ... REFERENCE
     const { rows } = await (engine.run('SELECT current_database() AS db') as Promise<{ rows: { db: string }[] }>);
     const url = new URL(process.env.MIGC_TEST_DATABASE_URL!);
     url.pathname = `/${rows[0]!.db}`;
-    [writer, creator] = [new pg.Client({ connectionString: url.toString() }), new pg.Client({ connectionString: url.toString() })];
-    for (const c of [writer, creator]) await c.connect();
-    await engine.run(setup);
+    clients = [new pg.Client({ connectionString: url.toString() }), new pg.Client({ connectionString: url.toString() })];
+    for (const c of clients) await c.connect();
+    await engine.run(sql);
   });
   afterAll(async () => {
-    for (const c of [writer, creator]) await c?.end().catch(() => undefined);
+    for (const c of clients) await c.end().catch(() => undefined);
     await engine?.close();
   });
+  return { first: () => clients[0]!, second: () => clients[1]! };
+}
+
+describe.skipIf(!process.env.MIGC_TEST_DATABASE_URL)('CREATE TABLE ... REFERENCES waits for the referenced table, on a real PostgreSQL server', () => {
+  const sessions = twoSessions(setup);
 
   it.each([
     ["INSERT INTO users VALUES ('w')", true],
     ['SELECT count(*) FROM users', false],
   ] as const)('behind a transaction that ran %s: waits %s', async (sql, waits) => {
+    const [writer, creator] = [sessions.first(), sessions.second()];
     await writer.query('BEGIN');
     await writer.query(sql);
     await creator.query("SET lock_timeout = '300ms'");
@@ -203,26 +212,11 @@ describe.skipIf(!process.env.MIGC_TEST_DATABASE_URL)('CREATE TABLE ... REFERENCE
  * Two sessions: on the server only.
  */
 describe.skipIf(!process.env.MIGC_TEST_DATABASE_URL)('REINDEX blocks what MG203 says, on a real PostgreSQL server', () => {
-  let reindexer: pg.Client;
-  let reader: pg.Client;
-  let engine: SqlEngine;
   const table = 'CREATE TABLE r (id int PRIMARY KEY, v int);\nCREATE INDEX r_v ON r (v);\nINSERT INTO r SELECT g, g FROM generate_series(1, 1000) g;\nANALYZE r;\n';
-  beforeAll(async () => {
-    await loadSqlParser();
-    engine = await sqlEngines()[1]!.open();
-    const { rows } = await (engine.run('SELECT current_database() AS db') as Promise<{ rows: { db: string }[] }>);
-    const url = new URL(process.env.MIGC_TEST_DATABASE_URL!);
-    url.pathname = `/${rows[0]!.db}`;
-    [reindexer, reader] = [new pg.Client({ connectionString: url.toString() }), new pg.Client({ connectionString: url.toString() })];
-    for (const c of [reindexer, reader]) await c.connect();
-    await engine.run(table);
-  });
-  afterAll(async () => {
-    for (const c of [reindexer, reader]) await c?.end().catch(() => undefined);
-    await engine?.close();
-  });
+  const sessions = twoSessions(table);
 
   it.each(['REINDEX INDEX r_v', 'REINDEX TABLE r'])('while %s runs, a write and a read by primary key both wait', async (reindex) => {
+    const [reindexer, reader] = [sessions.first(), sessions.second()];
     await reindexer.query('BEGIN');
     await reindexer.query(reindex);
     await reader.query("SET lock_timeout = '300ms'");
