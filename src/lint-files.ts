@@ -592,9 +592,8 @@ export function isAutocommitFile(file: string): boolean {
  * migrations. Names only.
  */
 export function besideFolderMigrations(files: readonly string[]): string[] {
-  const dir = (f: string) => (f.lastIndexOf('/') < 0 ? '' : f.slice(0, f.lastIndexOf('/')));
-  const holders = new Set(files.filter((f) => baseName(f) === 'up.sql' && dir(f) !== '').map((f) => dir(dir(f))));
-  return files.filter((f) => holders.has(dir(f)) && baseName(f) !== 'up.sql' && baseName(f) !== 'down.sql');
+  const holders = new Set(files.filter((f) => baseName(f) === 'up.sql' && folderOf(f) !== '').map((f) => folderOf(folderOf(f))));
+  return files.filter((f) => holders.has(folderOf(f)) && baseName(f) !== 'up.sql' && baseName(f) !== 'down.sql');
 }
 
 /** popx's names (MigrationFileRegexp): `<version>_<name>[.<dialect>][.autocommit].(up|down).sql`. */
@@ -731,11 +730,24 @@ function fileTransactionTool(file: string, text: string | undefined, others: Rea
   if (text === undefined) return undefined;
   if (isGraphileMigration(file, text)) return 'Graphile Migrate runs each migration in a transaction';
   if (text.includes(postgresMigrationsNoTransaction)) return `postgres-migrations runs each file without "${postgresMigrationsNoTransaction}" in a transaction`;
-  const tool = new RegExp(dbmateMarker.source, 'm').test(text) ? 'dbmate' : /^--\s*\+goose\s+up\b/im.test(text) ? 'goose'
-    : new RegExp(sqlMigrateMarker.source, 'm').test(text) ? 'sql-migrate' : text.includes(ternSeparator) ? 'tern' : undefined;
+  const tool = markerTool(text);
   if (tool) return `${tool} runs each part of a file (the up, the down) in a transaction`;
   return undefined;
 }
+
+/** The tool whose markers split the file in parts (dbmate, goose, sql-migrate, tern), if any. */
+function markerTool(text: string): 'dbmate' | 'goose' | 'sql-migrate' | 'tern' | undefined {
+  return new RegExp(dbmateMarker.source, 'm').test(text) ? 'dbmate' : /^--\s*\+goose\s+up\b/im.test(text) ? 'goose'
+    : new RegExp(sqlMigrateMarker.source, 'm').test(text) ? 'sql-migrate' : text.includes(ternSeparator) ? 'tern' : undefined;
+}
+
+/** How each tool of markerTool runs a migration outside a transaction (outsideTransactionHow). */
+const markerToolOutside: Readonly<Record<NonNullable<ReturnType<typeof markerTool>>, string>> = {
+  dbmate: 'a migration of its own whose marker says -- migrate:up transaction:false (dbmate)',
+  goose: 'a migration of its own with -- +goose NO TRANSACTION (goose)',
+  'sql-migrate': 'a migration of its own whose marker says -- +migrate Up notransaction (sql-migrate)',
+  tern: 'a migration of its own with ---- tern: disable-tx ---- (tern)',
+};
 
 /**
  * How the tool that runs the file runs a migration outside a transaction, in its own words, for a
@@ -748,11 +760,8 @@ export function outsideTransactionHow(file: string, text: string): string | unde
   if (isGraphileMigration(file, text)) return 'a migration of its own that starts with --! no-transaction (Graphile Migrate)';
   if (text.includes(postgresMigrationsNoTransaction)) return `a file of its own with ${postgresMigrationsNoTransaction} (postgres-migrations)`;
   if (dieselMetadataPath(file)) return 'a migration of its own whose metadata.toml says run_in_transaction = false (diesel)';
-  if (new RegExp(dbmateMarker.source, 'm').test(text)) return 'a migration of its own whose marker says -- migrate:up transaction:false (dbmate)';
-  if (/^--\s*\+goose\s+up\b/im.test(text)) return 'a migration of its own with -- +goose NO TRANSACTION (goose)';
-  if (new RegExp(sqlMigrateMarker.source, 'm').test(text)) return 'a migration of its own whose marker says -- +migrate Up notransaction (sql-migrate)';
-  if (text.includes(ternSeparator)) return 'a migration of its own with ---- tern: disable-tx ---- (tern)';
-  return undefined;
+  const tool = markerTool(text);
+  return tool ? markerToolOutside[tool] : undefined;
 }
 
 /** A part of a file as its migration tool runs it: the up part, or the down part after a marker. */

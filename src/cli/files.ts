@@ -581,7 +581,8 @@ async function planInputs(yaml: readonly string[], cwd: string): Promise<Set<str
   return inputs;
 }
 
-function toPosix(p: string): string {
+/** A path with forward slashes, as migc prints and matches paths on every system. */
+export function toPosix(p: string): string {
   return p.split(sep).join('/');
 }
 

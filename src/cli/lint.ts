@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { nodeHost, type Host } from '../host.js';
 import { projectConfig } from './config.js';
-import { findMigrations, UsageError } from './files.js';
+import { findMigrations, toPosix, UsageError } from './files.js';
 import { SourceText } from '../diagnostics/source-text.js';
 import { compareDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { largeTableRows } from '../analyze/tables.js';
@@ -28,7 +28,7 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
   // instead of 3 and 9).
   if (options.config === undefined && !existsSync(resolve(io.cwd, 'migc.config.json'))) {
     for (const beside of [...new Set(paths.map((p) => join(p, 'migc.config.json')))].filter((f) => existsSync(resolve(io.cwd, f)))) {
-      io.stderr(`migc: warning: ${toPosixPath(beside)} is not read: migc reads migc.config.json from the folder it runs in; run it there, or pass --config ${shellWord(toPosixPath(beside))}\n`);
+      io.stderr(`migc: warning: ${toPosix(beside)} is not read: migc reads migc.config.json from the folder it runs in; run it there, or pass --config ${shellWord(toPosix(beside))}\n`);
     }
   }
   // --rollbacks adds to the config's rollbacks, as --assume-rows adds to its assume_rows.
@@ -101,11 +101,6 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
     files: result.files.filter((f) => judged.has(f.file)), summary: { files: judged.size, read: files.length },
   });
   return options.format === undefined || options.format === 'pretty' ? withAssumedLargeNote(kept, io, code) : code;
-}
-
-/** A path as lint prints paths, with forward slashes. */
-function toPosixPath(path: string): string {
-  return path.split('\\').join('/');
 }
 
 /** The tables a note names, the most findings first; the rest are counted. */

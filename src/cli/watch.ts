@@ -1,10 +1,10 @@
-import { join, posix, relative, resolve, sep } from 'node:path';
+import { join, posix, relative, resolve } from 'node:path';
 import { renderPretty } from '../diagnostics/render.js';
 import { nodeHost } from '../host.js';
 import type { PreviewDiagnostic, PreviewPlan, PreviewSource } from '../preview/source.js';
 import { createWatchSession, type FileEvent, type Rebuild, type WatchSession } from '../workspace/session.js';
 import { configFileName } from '../workspace/config.js';
-import { findPlanFiles, templatesFolder, UsageError } from './files.js';
+import { findPlanFiles, templatesFolder, toPosix, UsageError } from './files.js';
 import { exitCodes, type Io } from './output.js';
 import { outputRoot, type WriteFlags } from './write-outputs.js';
 
@@ -40,9 +40,6 @@ export async function startPreviewServer(source: PreviewSource, port: number): P
 
 const planExtension = /\.ya?ml$/;
 
-function toPosix(p: string): string {
-  return p.split(sep).join('/');
-}
 
 export interface RunningWatch {
   readonly session: WatchSession;
