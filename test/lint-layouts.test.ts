@@ -502,12 +502,12 @@ describe('lint over each tool\'s layout', () => {
     // search_path finds app.accounts for V2's bare name, and its SET LOCAL lock_timeout holds.
     const inTransaction = await lintFolder('flyway-before-each', { fileTransaction: true });
     expect(inTransaction.files).toEqual(['beforeEachMigrate.sql', 'V1__accounts.sql', 'V2__narrow_name.sql']);
-    expect(inTransaction.found).toEqual(['V2__narrow_name.sql:2 MG212 changing app.accounts.name from varchar(200) to varchar(100) rewrites app.accounts (no size hint: assumed large) and its indexes under an ACCESS EXCLUSIVE lock']);
+    expect(inTransaction.found).toEqual(['V2__narrow_name.sql:2 MG212 changing app.accounts.name from varchar(200) to varchar(100) rewrites app.accounts (no size hint: assumed large) and its indexes under an ACCESS EXCLUSIVE lock; a row whose value does not fit the new type fails the statement, and the migration stops there (value too long for type character varying(100))']);
     // Statement by statement, the SET LOCAL has no transaction to last in (PostgreSQL warns and
     // does nothing); the session's search_path still holds.
     const alone = await lintFolder('flyway-before-each');
     expect(alone.found).toEqual([
-      'V2__narrow_name.sql:2 MG212 changing app.accounts.name from varchar(200) to varchar(100) rewrites app.accounts (no size hint: assumed large) and its indexes under an ACCESS EXCLUSIVE lock',
+      'V2__narrow_name.sql:2 MG212 changing app.accounts.name from varchar(200) to varchar(100) rewrites app.accounts (no size hint: assumed large) and its indexes under an ACCESS EXCLUSIVE lock; a row whose value does not fit the new type fails the statement, and the migration stops there (value too long for type character varying(100))',
       'V2__narrow_name.sql:2 MG219 ALTER TABLE ALTER COLUMN TYPE waits for an ACCESS EXCLUSIVE lock on app.accounts',
     ]);
   });
@@ -713,7 +713,7 @@ describe('lint over each tool\'s layout', () => {
     // v1.10 narrows the column v1.9 added (MG238 would say the column was unknown).
     expect(found.filter((f) => !/ MG219 | MG112 /.test(f))).toEqual([
       'versioned/v1.2/combined_v1.1_v1.2.sql:2 MG205 ADD COLUMN temporalbool01 rewrites executions_visibility (no size hint: assumed large) under an ACCESS EXCLUSIVE lock: a stored generated column is computed for every row',
-      'versioned/v1.10/narrow_note.sql:2 MG212 changing executions_visibility.note from varchar(100) to varchar(50) rewrites executions_visibility (no size hint: assumed large) and its indexes under an ACCESS EXCLUSIVE lock',
+      'versioned/v1.10/narrow_note.sql:2 MG212 changing executions_visibility.note from varchar(100) to varchar(50) rewrites executions_visibility (no size hint: assumed large) and its indexes under an ACCESS EXCLUSIVE lock; a row whose value does not fit the new type fails the statement, and the migration stops there (value too long for type character varying(50))',
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { alterTableCommands } from './ast.js';
 import { describeType } from '../sql/types.js';
-import { convertsAsWithoutUsing, droppedConstraints, indexesRebuiltInPlace, rewritesUnlessUtc, throughDomains, typeChangeFails, typeChangeOf } from '../sql/type-change.js';
+import { convertsAsWithoutUsing, droppedConstraints, indexesRebuiltInPlace, narrowing, rewritesUnlessUtc, throughDomains, typeChangeFails, typeChangeOf } from '../sql/type-change.js';
 import { defaultSearchPath } from '../sql/search-path.js';
 import { severityFor, sizeNote, type StatementRule } from '../sql/context.js';
 import { collationOf } from '../sql/schema-state.js';
@@ -24,7 +24,7 @@ export const columnTypeRewrite: StatementRule = {
     const alter = alterTableCommands(ctx.ast);
     if (!alter) return;
     /** The statement's type changes that rewrite the table, or may. */
-    const rewrites: { subcommand: number; severity: Severity; kind: 'rewrite' | 'zoned' | 'maybe'; change: string; checks: string; to: string }[] = [];
+    const rewrites: { subcommand: number; severity: Severity; kind: 'rewrite' | 'zoned' | 'maybe'; change: string; checks: string; to: string; column: string; narrow: ReturnType<typeof narrowing> }[] = [];
     for (const [subcommand, cmd] of alter.cmds.entries()) {
       if (cmd.subtype !== 'AT_AlterColumnType') continue;
       const change = typeChangeOf(cmd, alter.table, ctx.state);
@@ -90,7 +90,7 @@ export const columnTypeRewrite: StatementRule = {
       // Named as written: the domains, not the types they are over.
       const fromTo = `${change.from ? `from ${describeType(change.from)} to ${describeType(change.to)}` : `to ${describeType(change.to)}`}${plain ? '' : ' through its USING expression'}`;
       const checks = checkedBy ? ` (every row is checked against ${checkedBy.length === 1 ? 'the constraint' : 'the constraints'} of ${[...new Set(checkedBy.map((c) => c.domain))].map(quoteName).join(' and ')}: ${checkedBy.map((c) => (c.constraint === 'NOT NULL' ? 'NOT NULL' : quoteIdent(c.constraint))).join(', ')})` : '';
-      rewrites.push({ subcommand, severity, kind: maybe ? 'maybe' : zoned ? 'zoned' : 'rewrite', change: `${quoteColumn(alter.table, cmd.name)} ${fromTo}`, checks, to: describeType(to) });
+      rewrites.push({ subcommand, severity, kind: maybe ? 'maybe' : zoned ? 'zoned' : 'rewrite', change: `${quoteColumn(alter.table, cmd.name)} ${fromTo}`, checks, to: describeType(to), column: cmd.name, narrow: narrowing(judged) });
     }
     // PostgreSQL rewrites the table once for the whole statement, however many columns change
     // (the table_rewrite event fires once): one finding, naming them all. The fifteenth trial
@@ -107,6 +107,7 @@ export const columnTypeRewrite: StatementRule = {
       const checks = group.length === 1 ? first.checks : '';
       const once = group.length > 1 ? ' once, for all of them,' : '';
       const types = [...new Set(group.map((r) => r.to))];
+      const { said: narrowed, find } = narrowingSaid(group, alter.table);
       report({
         severity,
         subcommand: first.subcommand,
@@ -114,11 +115,32 @@ export const columnTypeRewrite: StatementRule = {
           ? `${changing} may rewrite ${sizeNote(ctx, alter.table)} and its indexes${once} under an ACCESS EXCLUSIVE lock: ${group.length > 1 ? 'their current types are' : 'its current type is'} unknown here, and only a binary-compatible change (varchar widened or to text, numeric precision raised) skips the rewrite`
           : kind === 'zoned'
           ? `${changing} rewrites ${sizeNote(ctx, alter.table)} and its indexes${once} under an ACCESS EXCLUSIVE lock, unless the session's TimeZone is UTC (then PostgreSQL ${ctx.postgres} changes only the catalog), which nothing before it in the ${ctx.mode === 'plan' ? 'step' : 'file'} sets`
-          : `${changing} rewrites ${sizeNote(ctx, alter.table)} and its indexes${once} under an ACCESS EXCLUSIVE lock${checks}`,
-        help: kind === 'zoned'
+          : `${changing} rewrites ${sizeNote(ctx, alter.table)} and its indexes${once} under an ACCESS EXCLUSIVE lock${checks}${narrowed}`,
+        help: find + (kind === 'zoned'
           ? `If the values are UTC times (existing values are read in the session's time zone either way), run it with SET LOCAL timezone = 'UTC'; before it, in the same transaction: PostgreSQL 12 and later then change only the catalog. Otherwise add a new ${types.join(' or ')} column${group.length > 1 ? ' for each' : ''}, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction.`
-          : `Add a new ${types.join(' or ')} column${group.length > 1 ? ' for each' : ''}, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction${ctx.mode === 'plan' ? ' (see plans/widen-order-quantity.yaml)' : ''}. Only binary-compatible changes (varchar widened or to text, numeric precision raised at the same scale) are catalog-only.`,
+          : `Add a new ${types.join(' or ')} column${group.length > 1 ? ' for each' : ''}, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction${ctx.mode === 'plan' ? ' (see plans/widen-order-quantity.yaml)' : ''}. Only binary-compatible changes (varchar widened or to text, numeric precision raised at the same scale) are catalog-only.`),
       });
     }
   },
 };
+
+/**
+ * What the message says of the changes that narrow a column (narrowing(): a value that does not
+ * fit fails the statement, or is cut by the USING cast), and the query the help gives to find
+ * those values first; empty when none does.
+ */
+function narrowingSaid(group: readonly { change: string; column: string; narrow: ReturnType<typeof narrowing> }[], table: string): { said: string; find: string } {
+  const narrowed = group.filter((r) => r.narrow);
+  if (!narrowed.length) return { said: '', find: '' };
+  const fails = narrowed.filter((r) => r.narrow!.kind === 'fails');
+  const cuts = narrowed.filter((r) => r.narrow!.kind === 'truncates');
+  const one = group.length === 1;
+  const named = (r: (typeof group)[number]) => (one ? '' : `${quoteColumn(table, r.column)}: `);
+  const said = [
+    ...(fails.length ? [`a row whose value does not fit the new type fails the statement, and the migration stops there (${fails.map((r) => `${named(r)}${r.narrow!.error}`).join('; ')})`] : []),
+    ...cuts.map((r) => `${one ? 'its USING cast' : `the USING cast of ${quoteColumn(table, r.column)}`} cuts every longer value to ${r.narrow!.error}, silently`),
+  ].join('; and ');
+  const conditions = narrowed.flatMap((r) => r.narrow!.where(quoteIdent(r.column)) ?? []);
+  const find = conditions.length ? `Count the values that do not fit, and fix them, before the change: SELECT count(*) FROM ${quoteName(table)} WHERE ${conditions.join(' OR ')}; ` : `Check first that every element of the array fits the new type. `;
+  return { said: `; ${said}`, find };
+}

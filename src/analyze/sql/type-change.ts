@@ -1,5 +1,5 @@
 import { collationOf, tableKey, type SchemaState } from './schema-state.js';
-import { binaryCompatible, castsTo, columnType, newOperatorClass, serialInteger, type ColumnType } from './types.js';
+import { binaryCompatible, castsTo, columnType, describeType, newOperatorClass, serialInteger, type ColumnType } from './types.js';
 import { defaultSearchPath } from './search-path.js';
 
 type ColumnRefNode = { fields?: { String?: { sval?: string } }[] };
@@ -205,4 +205,69 @@ function constraintsRevalidated(table: string, column: string, state: SchemaStat
     if (kind === 'check' || (kind === 'foreign key' && options.foreignKeys)) found.push(name);
   }
   return found;
+}
+
+/** The range of each integer type, and the integer types from the narrowest. */
+const integerRanges: Readonly<Record<string, readonly [string, string]>> = {
+  int2: ['-32768', '32767'], int4: ['-2147483648', '2147483647'], int8: ['-9223372036854775808', '9223372036854775807'],
+};
+const integerOrder = ['int2', 'int4', 'int8'];
+/** How many digits before the point a value of a type can have (numeric(p,s): p - s; unbounded: undefined). */
+function integerDigits(t: ColumnType): number | undefined {
+  const name = serialInteger(t) ?? t.name;
+  if (name === 'int2') return 5;
+  if (name === 'int4') return 10;
+  if (name === 'int8') return 19;
+  if (name === 'numeric' && t.mods.length) return t.mods[0]! - (t.mods[1] ?? 0);
+  return undefined;
+}
+const stringTypes = new Set(['text', 'varchar', 'bpchar', 'citext']);
+
+/**
+ * What a change of a column's type to a narrower one does to a value that does not fit, as
+ * PostgreSQL 15 does it (test/type-change-narrowing.test.ts):
+ * - fails: the statement stops at the first such row, with PostgreSQL's `error` (an integer type
+ *   or numeric(p,s) with fewer digits before the point (or as many and a lower scale), double precision to real, a string type
+ *   to a shorter varchar(n) or char(n) converted as in an assignment: no USING, or USING the
+ *   column);
+ * - truncates: a cast to a shorter varchar(n) or char(n) written in USING (an explicit cast) cuts
+ *   every longer value, silently.
+ * `error`: PostgreSQL's error, or how long the cut values are. `where`: the condition that finds those rows, for the column given. Undefined when the change
+ * cannot meet such a value (widening), or its types are not known, or USING is an expression.
+ */
+export function narrowing(change: TypeChange): { readonly kind: 'fails' | 'truncates'; readonly error: string; readonly where: (column: string) => string | undefined } | undefined {
+  const { from, to } = change;
+  if (!from || from.array !== to.array || change.using === 'expression') return undefined;
+  const fromName = serialInteger(from) ?? from.name;
+  // Arrays are converted element by element, as the plain types are; their rows are found by hand.
+  const where = (condition: (column: string) => string) => (column: string) => (from.array ? undefined : condition(column));
+  const integer = integerRanges[to.name];
+  if (integer) {
+    const narrower = integerOrder.includes(fromName) ? integerOrder.indexOf(fromName) > integerOrder.indexOf(to.name) : ['numeric', 'float4', 'float8'].includes(fromName);
+    if (!narrower) return undefined;
+    // A numeric or floating value is rounded to the integer first.
+    const value = (c: string) => (integerOrder.includes(fromName) ? c : `round(${c})`);
+    return { kind: 'fails', error: `${describeType({ name: to.name, mods: [], array: false })} out of range`, where: where((c) => `${value(c)} NOT BETWEEN ${integer[0]} AND ${integer[1]}`) };
+  }
+  if (to.name === 'float4' && fromName === 'float8') {
+    return { kind: 'fails', error: 'value out of range: overflow', where: where((c) => `abs(${c}) > 3.4e38`) };
+  }
+  if (to.name === 'numeric' && to.mods.length) {
+    const digits = integerDigits(to)!;
+    const had = integerDigits(from);
+    // With as many digits before the point, a lower scale rounds, and may carry into one more (99.99 to numeric(3,1) is 100.0).
+    const fewerDigits = had !== undefined ? had > digits || (had === digits && fromName === 'numeric' && (to.mods[1] ?? 0) < (from.mods[1] ?? 0)) : ['numeric', 'float4', 'float8'].includes(fromName);
+    if (!fewerDigits) return undefined;
+    // Rounded to the new scale first (999.995 to numeric(5,2) is 1000.00, too many digits).
+    return { kind: 'fails', error: 'numeric field overflow', where: where((c) => `abs(round(${c}::numeric, ${to.mods[1] ?? 0})) >= 1e${digits}`) };
+  }
+  if ((to.name === 'varchar' || to.name === 'bpchar') && to.mods.length && stringTypes.has(from.name)) {
+    const length = to.mods[0]!;
+    if (from.name !== 'text' && from.name !== 'citext' && from.mods.length && from.mods[0]! <= length) return undefined;
+    const longer = where((c) => `length(${c}) > ${length}`);
+    return change.using === 'cast'
+      ? { kind: 'truncates', error: `${length} characters`, where: longer }
+      : { kind: 'fails', error: `value too long for type ${to.name === 'varchar' ? 'character varying' : 'character'}(${length})`, where: longer };
+  }
+  return undefined;
 }
