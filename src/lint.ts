@@ -221,7 +221,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     // A Liquibase changelog is read as Liquibase runs it: the SQL its changesets run forward, and
     // their rollbacks (the --rollback lines), each a view of the file with offsets kept.
     const liquibase = liquibaseChangelog(source);
-    const { sql, parsed, skipped } = readAsPsql(liquibase?.forward ?? source, isGraphileMigration(file, source) ? isGraphilePlaceholder : undefined);
+    const { sql, parsed, skipped, names: psqlNames } = readAsPsql(liquibase?.forward ?? source, isGraphileMigration(file, source) ? isGraphilePlaceholder : undefined);
     const own: Diagnostic[] = skippedNotes(file, skipped);
     if (bom) own.push({ code: 'MG022', severity: 'info', file, span: { start: 0, end: 1 }, message: 'skipped the byte order mark (U+FEFF) at the start of the file', help: 'psql and Flyway skip it; a tool that sends the file to the server as it is (golang-migrate, dbmate) fails on it. Save the file as plain UTF-8 to be safe with any tool.' });
     // The parts of a file a tool runs apart (goose's, dbmate's up and down) and goose's and
@@ -332,6 +332,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           ...(section.toolTransaction || run || (options.fileTransaction && !section.noTransaction && !fileNoTransaction) ? { fileTransaction: true } : {}),
           ...(sentWhole ? { oneQueryString: true } : {}),
           ...(outside !== undefined ? { outsideTransaction: outside } : {}),
+          ...(psqlNames.size ? { psqlNames } : {}),
           // What a COMMIT in the file leaves open depends on how the tool sends its statements.
           ...(section.toolTransaction || flyway || (run && isFlywayScript(file)) ? { toolSends: 'driver-transaction' as const } : section.sends ? { toolSends: section.sends } : {}),
           ...(inRun ? { run } : {}),
@@ -518,14 +519,16 @@ function readStatements(sql: string, parsed: ParseOutcome): { statements?: reado
  * data are not SQL and are left out, offsets kept. Most files hold neither: they are parsed as
  * they are, and only a file with a backslash, COPY FROM STDIN or a syntax error is read again.
  */
-function readAsPsql(text: string, placeholder?: (name: string) => boolean): { sql: string; parsed: ParseOutcome; skipped: PsqlOnly[] } {
+function readAsPsql(text: string, placeholder?: (name: string) => boolean): { sql: string; parsed: ParseOutcome; skipped: PsqlOnly[]; names: ReadonlySet<string> } {
   if (!text.includes('\\')) {
     const parsed = parseSql(text);
-    if (parsed.ok && !parsed.statements.some((s) => copiesFromStdin(s.ast))) return { sql: text, parsed, skipped: [] };
+    if (parsed.ok && !parsed.statements.some((s) => copiesFromStdin(s.ast))) return { sql: text, parsed, skipped: [], names: noNames };
   }
-  const { sql, skipped } = psqlSqlOnly(text, placeholder ? { placeholder } : {});
-  return { sql, parsed: parseSql(sql), skipped };
+  const { sql, skipped, names } = psqlSqlOnly(text, placeholder ? { placeholder } : {});
+  return { sql, parsed: parseSql(sql), skipped, names };
 }
+
+const noNames: ReadonlySet<string> = new Set();
 
 /** One note per file for each kind of text skipped, at the first place it was skipped. */
 function skippedNotes(file: string, skipped: readonly PsqlOnly[]): Diagnostic[] {

@@ -453,8 +453,10 @@ export type PsqlOnly = Extract<PsqlPiece, { kind: 'meta' | 'copy-data' }>;
 export function psqlSqlOnly(script: string, { placeholder }: {
   /** Names the tool that runs the script replaces with text before sending it (Graphile Migrate's `:DATABASE_OWNER`): read as themselves, set or not. */
   readonly placeholder?: (name: string) => boolean;
-} = {}): { sql: string; skipped: PsqlOnly[] } {
+} = {}): { sql: string; skipped: PsqlOnly[]; names: ReadonlySet<string> } {
   const skipped: PsqlOnly[] = [];
+  /** The variables read as names, as the parser reads them (names: below). */
+  const names = new Set<string>();
   const edits: { start: number; end: number; text: string }[] = [];
   const blank = (start: number, end: number) => script.slice(start, end).replace(/[^\n]/g, ' ');
   const set = new Set<string>();
@@ -466,6 +468,9 @@ export function psqlSqlOnly(script: string, { placeholder }: {
         if (r.form === 'literal' || r.form === 'identifier') edits.push({ start: r.start, end: r.start + 1, text: ' ' });
         else if (r.form === 'defined') edits.push({ start: r.start, end: r.end, text: 'TRUE'.padEnd(length) });
         else if (set.has(r.name) || placeholder?.(r.name)) edits.push({ start: r.start, end: r.end, text: `${r.name} ` });
+        // A name in place of a value: `:name` folded as an unquoted name is, `:"name"` as written.
+        if (r.form === 'identifier') names.add(r.name);
+        else if (r.form !== 'literal' && r.form !== 'defined' && (set.has(r.name) || placeholder?.(r.name))) names.add(r.name.toLowerCase());
       }
       continue;
     }
@@ -479,7 +484,7 @@ export function psqlSqlOnly(script: string, { placeholder }: {
     skipped.push(piece);
     edits.push({ start: piece.start, end: piece.end, text: piece.kind === 'meta' && piece.sentQuery ? `;${blank(piece.start + 1, piece.end)}` : blank(piece.start, piece.end) });
   }
-  if (edits.length === 0) return { sql: script, skipped };
+  if (edits.length === 0) return { sql: script, skipped, names };
   edits.sort((a, b) => a.start - b.start);
   let sql = '';
   let at = 0;
@@ -487,5 +492,5 @@ export function psqlSqlOnly(script: string, { placeholder }: {
     sql += script.slice(at, e.start) + e.text;
     at = e.end;
   }
-  return { sql: sql + script.slice(at), skipped };
+  return { sql: sql + script.slice(at), skipped, names };
 }

@@ -253,6 +253,7 @@ function judge(unit: Unit, base: Readonly<JudgeBase>, rules: readonly StatementR
     lineOf: base.lineOf,
     file: base.file,
     outsideTransaction: base.outsideTransaction,
+    psqlNames: base.psqlNames,
   };
   const judged: Judged[] = [];
   let rule: StatementRule;
@@ -723,6 +724,8 @@ export interface FileAnalysisOptions extends AnalysisOptions {
   readonly fileTransaction?: boolean;
   /** How the file's tool runs a migration outside a transaction (StatementContext.outsideTransaction). */
   readonly outsideTransaction?: string;
+  /** The psql variables the file's text has as names (StatementContext.psqlNames). */
+  readonly psqlNames?: ReadonlySet<string>;
   /**
    * The tool sends the text to the server as one query string, outside a transaction of its own
    * (dbmate's transaction:false, popx's .autocommit. files): PostgreSQL runs a string of several
@@ -983,6 +986,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     lineOf: options.run ? (offset, inFile) => (inFile === undefined || inFile === file ? lineOfOffset(offset) : options.run!.lineIn(inFile, offset)) : lineOfOffset,
     timeZoneUtc: undefined, postgresAssumed: options.postgresAssumed ? true : undefined, postgresMinor: options.postgresMinor,
     rollbackFile: options.rollbackFile ? true : undefined, madeByUp: options.madeByUp, outsideTransaction: options.outsideTransaction,
+    psqlNames: options.psqlNames,
   };
   /** Comments before a statement, from `from` on: the `-- migc-ignore CODE: reason` in them. */
   const ignoresBefore = (from: number, to: number, into = new Map<string, string | undefined>()) => (mayIgnore ? ignoresIn(text, from, to, into) : into);

@@ -358,6 +358,12 @@ export interface StatementContext {
    * (lint only, when the file tells the tool: outsideTransactionHow in src/lint-files.ts).
    */
   readonly outsideTransaction?: string;
+  /**
+   * The psql variables the text has as names where psql puts their values (`:name` of a variable
+   * the file \sets, a tool's placeholder, `:"name"`), as the parser reads them (lint only): a
+   * "column" of that name is a value (MG238).
+   */
+  readonly psqlNames?: ReadonlySet<string>;
   /** A file has set lock_timeout before this statement (lint only; plans' scripts always do). */
   readonly lockTimeoutSet: boolean;
   /** The target version is migc's default: nothing names the server's (AnalysisOptions.postgresAssumed). */
