@@ -94,7 +94,7 @@ describe('declared rollbacks, linted (openreplay\'s layout)', () => {
   it('judges each after its up: what the up made may go (no MG214), what was there before may not, a narrowing is found', async () => {
     const { found, notes } = await lintFolder(openreplay, ['db'], { rollbacks: ['db/rollback_dbs/**'] });
     expect(found).toEqual([
-      `${back('1.1.0')}:5 MG212 changing accounts.name from varchar(200) to varchar(100) rewrites accounts (no size hint: assumed large) and its indexes under an ACCESS EXCLUSIVE lock`,
+      `${back('1.1.0')}:5 MG212 changing accounts.name from varchar(200) to varchar(100) rewrites accounts (no size hint: assumed large) and its indexes under an ACCESS EXCLUSIVE lock; a row whose value does not fit the new type fails the statement, and the migration stops there (value too long for type character varying(100))`,
       `${back('1.2.0')}:5 MG214 this rollback truncates events, which its up did not make: the rollback loses what was there before the up`,
     ]);
     expect(notes).toEqual([]);
@@ -104,7 +104,7 @@ describe('declared rollbacks, linted (openreplay\'s layout)', () => {
     const { found, notes } = await lintFolder(openreplay, ['db']);
     expect(found).toEqual([
       `${back('1.1.0')}:4 MG214 this statement drops table tags`,
-      `${back('1.1.0')}:5 MG212 changing accounts.name from varchar(200) to varchar(100) rewrites accounts (no size hint: assumed large) and its indexes under an ACCESS EXCLUSIVE lock`,
+      `${back('1.1.0')}:5 MG212 changing accounts.name from varchar(200) to varchar(100) rewrites accounts (no size hint: assumed large) and its indexes under an ACCESS EXCLUSIVE lock; a row whose value does not fit the new type fails the statement, and the migration stops there (value too long for type character varying(100))`,
       `${back('1.2.0')}:4 MG214 this statement drops column events.at`,
       `${back('1.2.0')}:5 MG214 this statement truncates events`,
       `${back('1.3.0')}:4 MG214 this statement drops table audit_log`,
@@ -124,7 +124,7 @@ describe('declared rollbacks, linted (openreplay\'s layout)', () => {
     const cwd = `${fixtures}/updown`;
     const declared = await lintFolder(cwd, ['migrations'], { rollbacks: ['migrations/down/**'] });
     expect(declared.migrations.files).toEqual(['migrations/up/0001_accounts.sql', 'migrations/up/0002_longer_names.sql', 'migrations/down/0002_longer_names.sql']);
-    expect(declared.found).toEqual(['migrations/down/0002_longer_names.sql:2 MG212 changing accounts.name from varchar(200) to varchar(100) rewrites accounts (no size hint: assumed large) and its indexes under an ACCESS EXCLUSIVE lock']);
+    expect(declared.found).toEqual(['migrations/down/0002_longer_names.sql:2 MG212 changing accounts.name from varchar(200) to varchar(100) rewrites accounts (no size hint: assumed large) and its indexes under an ACCESS EXCLUSIVE lock; a row whose value does not fit the new type fails the statement, and the migration stops there (value too long for type character varying(100))']);
     const undeclared = await lintFolder(cwd, ['migrations']);
     expect(undeclared.migrations.files).toEqual(['migrations/up/0001_accounts.sql', 'migrations/down/0002_longer_names.sql', 'migrations/up/0002_longer_names.sql']);
     expect(undeclared.found).toEqual([]);
