@@ -4,6 +4,7 @@ import type { Severity } from '../../diagnostics/diagnostic.js';
 import { tableKey } from '../sql/schema-state.js';
 import { quoteIdent, quoteName, sqlLiteral, quoteColumn } from '../../sql/quote.js';
 import type { PgNode } from '../../sql/parser.js';
+import { andListAtMost } from './statement-locks.js';
 
 /**
  * ALTER TYPE|DOMAIN ... RENAME TO, RENAME ATTRIBUTE, RENAME VALUE: code that names the type
@@ -91,8 +92,21 @@ export const rename: StatementRule = {
     // In a plan, MG102 already stops a rename outside contract; in contract it is the plan's intent.
     if (ctx.mode === 'plan' && ctx.phase !== 'contract') return;
     // The old name taken again in the same transaction (a view over the new one, as the help
-    // below says; a new table swapped in): queries that name it go on working once it commits.
-    if (body.renameType !== 'OBJECT_COLUMN' && ctx.inTransaction && nameTakenAgain(ctx.later(), table)) return;
+    // below says; a new table swapped in): queries that name it go on working once it commits,
+    // unless they name a column the new table lacks (copy-and-swap into a new shape: the
+    // seventeenth trial's graphile-worker jobs).
+    const taker = body.renameType !== 'OBJECT_COLUMN' && ctx.inTransaction ? takerOf(ctx.later(), table) : undefined;
+    if (taker) {
+      const lacks = noun === 'table' ? columnsLacking(ctx, table, taker) : [];
+      if (lacks.length) {
+        report({
+          severity: ctx.mode === 'plan' ? 'info' : this.severity,
+          message: `renaming table ${quoteName(table)} to ${quoteIdent(body.newname)} and creating a new ${quoteName(table)} without ${lacks.length === 1 ? 'its column' : 'its columns'} ${andListAtMost(lacks.map(quoteIdent), 5)} breaks every running query that names ${lacks.length === 1 ? 'it' : 'them'}, the moment this commits: the old name now stands for the new table`,
+          help: `Give the new table every column the running code uses, and drop ${lacks.length === 1 ? 'it' : 'them'} in a later migration once no code does; or deploy code that uses the new shape before this migration runs.`,
+        });
+      }
+      return;
+    }
     const what = body.renameType === 'OBJECT_COLUMN' ? `column ${quoteColumn(table, body.subname)}${noun === 'table' ? '' : ` of ${noun} ${quoteName(table)}`}` : `${noun} ${quoteName(table)}`;
     report({
       severity: ctx.mode === 'plan' ? 'info' : this.severity,
@@ -142,11 +156,16 @@ function moveToSchema(ctx: StatementContext, report: (f: StatementFinding) => vo
  * DOMAIN, or a rename to it).
  */
 export function nameTakenAgain(later: readonly PgNode[], name: string, of: 'relation' | 'type' = 'relation'): boolean {
+  return takerOf(later, name, of) !== undefined;
+}
+
+/** The statement after this one, before the transaction ends, that gives the name to another object (nameTakenAgain). */
+function takerOf(later: readonly PgNode[], name: string, of: 'relation' | 'type' = 'relation'): PgNode | undefined {
   const key = tableKey(name);
   const dotted = (items: { String?: { sval?: string } }[] | undefined) => (items ?? []).map((i) => i.String?.sval ?? '?').join('.');
   for (const ast of later) {
     const [kind, body] = node(ast);
-    if (kind === 'TransactionStmt') return false;
+    if (kind === 'TransactionStmt') return undefined;
     if (of === 'type') {
       const made = kind === 'CreateEnumStmt' || kind === 'CreateRangeStmt' ? dotted(body.typeName)
         : kind === 'CompositeTypeStmt' ? relationName(body.typevar)
@@ -155,7 +174,7 @@ export function nameTakenAgain(later: readonly PgNode[], name: string, of: 'rela
               : kind === 'RenameStmt' && (body.renameType === 'OBJECT_TYPE' || body.renameType === 'OBJECT_DOMAIN')
                 ? dotted([...(body.object?.List?.items ?? []).slice(0, -1), { String: { sval: body.newname } }])
                 : undefined;
-      if (made !== undefined && tableKey(made) === key) return true;
+      if (made !== undefined && tableKey(made) === key) return ast;
       continue;
     }
     const made = kind === 'CreateStmt' ? body.relation
@@ -164,7 +183,24 @@ export function nameTakenAgain(later: readonly PgNode[], name: string, of: 'rela
           : kind === 'RenameStmt' && body.relation && (body.renameType === 'OBJECT_TABLE' || body.renameType === 'OBJECT_VIEW' || body.renameType === 'OBJECT_MATVIEW')
             ? { ...body.relation, relname: body.newname }
             : undefined;
-    if (made && tableKey(relationName(made)) === key) return true;
+    if (made && tableKey(relationName(made)) === key) return ast;
   }
-  return false;
+  return undefined;
+}
+
+/**
+ * The columns of a table, all known (SchemaState.columnsAllKnown), that the CREATE TABLE which
+ * takes its name after a rename does not have: the running code's queries that name them fail.
+ * None for another statement that takes the name (a view: its columns are not read here; CREATE
+ * TABLE AS, a rename), nor for a CREATE TABLE with LIKE, INHERITS or PARTITION OF.
+ */
+function columnsLacking(ctx: StatementContext, table: string, taker: PgNode): string[] {
+  const [kind, body] = node(taker);
+  if (kind !== 'CreateStmt' || body.inhRelations?.length || body.partbound || body.ofTypename) return [];
+  const old = ctx.state.table(table);
+  if (!old || !ctx.state.columnsAllKnown(table)) return [];
+  const elements: Record<string, any>[] = body.tableElts ?? [];
+  if (elements.some((e) => e.TableLikeClause)) return [];
+  const made = new Set(elements.flatMap((e) => (e.ColumnDef?.colname !== undefined ? [e.ColumnDef.colname as string] : [])));
+  return [...old.columns.keys()].filter((c) => !made.has(c));
 }

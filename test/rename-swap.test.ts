@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryHost } from '../src/host.js';
+import { lint } from '../src/lint.js';
+import { loadSqlParser } from '../src/sql/parser.js';
+import { sqlEngines, type SqlEngine } from './sql-engines.js';
+
+/**
+ * A live table renamed and a new table created under its old name in the same transaction (a
+ * copy-and-swap, the seventeenth trial's graphile-worker `jobs`): the running code's queries name
+ * the new table from the moment it commits. MG213 reports the swap exactly when the new table
+ * lacks a column the old one had, and names those columns; checked on PostgreSQL (PGlite, and the
+ * server of MIGC_TEST_DATABASE_URL): a query naming one fails after the swap, the others run.
+ */
+const before = 'CREATE TABLE jobs (id bigint PRIMARY KEY, queue_name text, payload json, run_at timestamptz);\nCREATE TABLE events (id bigint PRIMARY KEY, body text);\n';
+const swap = `SET lock_timeout = '5s';
+BEGIN;
+LOCK TABLE jobs;
+ALTER TABLE jobs RENAME TO jobs_legacy;
+CREATE TABLE jobs (id bigint PRIMARY KEY, queue_id int, payload json);
+INSERT INTO jobs (id, payload) SELECT id, payload FROM jobs_legacy;
+DROP TABLE jobs_legacy;
+ALTER TABLE events RENAME TO events_old;
+CREATE TABLE events (id bigint PRIMARY KEY, body text, extra int);
+ALTER TABLE events_old RENAME TO events_older;
+CREATE VIEW events_old AS SELECT 1 AS one;
+COMMIT;
+`;
+
+for (const { name, open } of sqlEngines()) {
+  describe(`a table swapped for a new one under its name, on ${name}`, () => {
+    let db: SqlEngine;
+    beforeAll(async () => {
+      await loadSqlParser();
+      db = await open();
+    });
+    afterAll(() => db?.close());
+
+    it('MG213 names the columns the new table lacks, which the running queries then fail on', async () => {
+      const files = { '1.sql': before, '2.sql': swap };
+      const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+      expect(result.diagnostics.filter((d) => d.code === 'MG213').map((d) => `${result.sources.get(d.file)!.position(d.span!.start).line} ${d.message}`)).toEqual([
+        '4 renaming table jobs to jobs_legacy and creating a new jobs without its columns queue_name and run_at breaks every running query that names them, the moment this commits: the old name now stands for the new table',
+      ]);
+      await db.run(before);
+      const running = ['SELECT id, queue_name FROM jobs', 'SELECT run_at FROM jobs', 'SELECT payload FROM jobs', 'SELECT body FROM events'];
+      for (const q of running) await db.run(q);
+      await db.run(swap);
+      await expect(db.run(running[0]!)).rejects.toThrow(/column "queue_name" does not exist/);
+      await expect(db.run(running[1]!)).rejects.toThrow(/column "run_at" does not exist/);
+      await db.run(running[2]!);
+      await db.run(running[3]!);
+    });
+  });
+}
