@@ -37,3 +37,24 @@ ALTER TABLE orders ADD COLUMN note2 text,
     'MG230 ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id)',
   ]);
 });
+
+it('skips the comments before a subcommand or a table\'s column: the finding points at the column, not at the comment above it (the eighteenth trial\'s taproot-assets)', async () => {
+  const sql = `SET lock_timeout = '5s';
+CREATE TABLE child (
+    id bigint PRIMARY KEY,
+    -- The parent this child belongs to.
+    parent_id bigint NOT NULL REFERENCES parent (id), /* and its owner */ owner_id bigint REFERENCES parent (id)
+);
+ALTER TABLE orders ADD COLUMN note text,
+  -- the user, now required
+  ALTER COLUMN user_id SET NOT NULL;
+`;
+  const files = { '0.sql': 'CREATE TABLE parent (id bigint PRIMARY KEY);\nCREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);\n', '1.sql': sql };
+  const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+  const at = result.diagnostics.filter((d) => d.file === '1.sql' && (d.code === 'MG230' || d.code === 'MG207')).map((d) => `${d.code} ${sql.slice(d.span!.start, d.span!.end)}`);
+  expect(at).toEqual([
+    'MG230 parent_id bigint NOT NULL REFERENCES parent (id)',
+    'MG230 owner_id bigint REFERENCES parent (id)',
+    'MG207 ALTER COLUMN user_id SET NOT NULL',
+  ]);
+});

@@ -52,3 +52,40 @@ for (const { name, open } of sqlEngines()) {
     });
   });
 }
+
+describe('a table dropped after an INSERT ... SELECT copied its rows (MG214)', () => {
+  const lintMg214 = async (files: Record<string, string>) => {
+    await loadSqlParser();
+    const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+    return result.diagnostics.filter((d) => d.code === 'MG214').map((d) => `${d.file}:${result.sources.get(d.file)!.position(d.span!.start).line} ${d.severity} ${d.message}`);
+  };
+  const old = 'CREATE TABLE assets (id bigint PRIMARY KEY, name text, amount int);\n';
+
+  it('every column copied (a table rebuilt, as SQLite-minded migrations do): a note, no data is lost', async () => {
+    const rebuild = 'CREATE TABLE new_assets (id bigint PRIMARY KEY, name text NOT NULL, amount bigint);\nINSERT INTO new_assets (id, name, amount) SELECT id, name, amount::bigint FROM assets;\nDROP TABLE assets;\nALTER TABLE new_assets RENAME TO assets;\n';
+    expect(await lintMg214({ '1.sql': old, '2.sql': rebuild })).toEqual(['2.sql:3 info this statement drops table assets, whose every row an INSERT copied into new_assets: no data is lost']);
+    expect(await lintMg214({ '1.sql': old, '2.sql': rebuild.replace('(id, name, amount) SELECT id, name, amount::bigint', 'SELECT *') })).toEqual(['2.sql:3 info this statement drops table assets, whose every row an INSERT copied into new_assets: no data is lost']);
+  });
+
+  it('some columns left out: a warning naming them; a copy with a WHERE, or rows written after it, is no copy of every row', async () => {
+    const partial = 'CREATE TABLE new_assets (id bigint PRIMARY KEY, name text);\nINSERT INTO new_assets (id, name) SELECT id, name FROM assets;\nDROP TABLE assets;\n';
+    expect(await lintMg214({ '1.sql': old, '2.sql': partial })).toEqual(['2.sql:3 warning this statement drops table assets (an INSERT copied its rows into new_assets, without its column amount, lost with it)']);
+    const plain = '2.sql:3 warning this statement drops table assets';
+    expect(await lintMg214({ '1.sql': old, '2.sql': partial.replace('FROM assets;', 'FROM assets WHERE amount > 0;') })).toEqual([plain]);
+    expect(await lintMg214({ '1.sql': old, '2.sql': partial.replace('DROP TABLE', "INSERT INTO assets VALUES (9, 'late', 1);\nDROP TABLE") })).toEqual([plain.replace(':3', ':4')]);
+    expect(await lintMg214({ '1.sql': old, '2.sql': partial.replace('DROP TABLE', 'DELETE FROM new_assets WHERE id = 1;\nDROP TABLE') })).toEqual([plain.replace(':3', ':4')]);
+  });
+});
+
+it('a column or table dropped after the same transaction emptied its table: the DELETE was the loss, and is the finding (Langfuse)', async () => {
+  await loadSqlParser();
+  const files = {
+    '1.sql': 'CREATE TABLE memberships (id bigint PRIMARY KEY, role text);\nCREATE TABLE logs (id bigint PRIMARY KEY);\n',
+    '2.sql': 'BEGIN;\nDELETE FROM memberships;\nALTER TABLE memberships DROP COLUMN role;\nTRUNCATE logs;\nDROP TABLE logs;\nCOMMIT;\n',
+  };
+  const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+  expect(result.diagnostics.filter((d) => d.code === 'MG214').map((d) => `${result.sources.get(d.file)!.position(d.span!.start).line} ${d.message}`)).toEqual([
+    '2 this statement deletes every row of memberships',
+    '4 this statement truncates logs',
+  ]);
+});

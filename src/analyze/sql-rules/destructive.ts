@@ -47,7 +47,19 @@ export const destructive: StatementRule = {
         continue;
       }
       // What a table created in the same file or plan loses, nobody had ("public.t" is a table, "t.c" a column).
-      if (ctx.state.isNew(d.kind === 'drop-column' ? d.target.split('.').slice(0, -1).join('.') : d.target)) continue;
+      const owner = d.kind === 'drop-column' ? d.target.split('.').slice(0, -1).join('.') : d.target;
+      if (ctx.state.isNew(owner)) continue;
+      // Nor one this transaction emptied (DELETE without WHERE, TRUNCATE): that statement was the
+      // loss, and was told (Langfuse deletes every project membership, then drops its role column).
+      if ((d.kind === 'drop-column' || d.kind === 'drop-table') && ctx.earlier.emptied(owner)) continue;
+      // A table whose every row an INSERT ... SELECT copied into another (a table rebuilt: the
+      // eighteenth trial's taproot-assets, graphile-worker's jobs) loses only the columns the copy
+      // left out: with none, nothing (a note in lint, as for a column).
+      const copy = d.kind === 'drop-table' ? rowsCopied(ctx, d.target) : undefined;
+      if (copy && !copy.lost.length) {
+        if (ctx.mode === 'lint') copied.push(`drops table ${quoteName(d.target)}, whose every row an INSERT copied into ${quoteName(copy.into)}`);
+        continue;
+      }
       if (d.kind === 'drop-view' && ctx.state.newViews.has(tableKey(d.target))) continue;
       if (d.kind === 'drop-schema' && ctx.state.newSchemas.has(d.target)) continue;
       const cascaded = cascadedViews(ctx, d);
@@ -63,7 +75,8 @@ export const destructive: StatementRule = {
       // Materialized views apart from views: they are named so.
       const doing = destructionLabel(d, pluralLabels);
       const names = lost.get(doing) ?? { d, names: [] };
-      names.names.push(`${quoteName(d.target)}${also}`);
+      const copiedBut = copy ? ` (an INSERT copied its rows into ${quoteName(copy.into)}, without ${copy.lost.length === 1 ? 'its column' : 'its columns'} ${andListAtMost(copy.lost.map(quoteIdent), 5)}, lost with it)` : '';
+      names.names.push(`${quoteName(d.target)}${copiedBut}${also}`);
       lost.set(doing, names);
     }
     for (const [plural, { d, names }] of lost) found.push(`${names.length > 1 ? plural : destructionLabel(d)} ${listed(names)}`);
@@ -104,7 +117,7 @@ export const destructive: StatementRule = {
       report({
         severity: 'info',
         message: `this statement ${found.join(' and ')}: no data is lost`,
-        help: 'Code that still reads or writes the dropped column fails once it is gone: make sure every version that is live uses the new column first.',
+        help: `Code that still reads or writes the dropped ${copied.some((c) => c.startsWith('drops table')) ? (copied.every((c) => c.startsWith('drops table')) ? 'table' : 'table or column') : 'column'} fails once it is gone: make sure every version that is live uses the new one first.`,
       });
       return;
     }
@@ -259,4 +272,16 @@ const namesListed = 6;
 /** "a, b and c"; past namesListed, "a, b, c, d, e, f and 18 more" (the statement itself lists them all). */
 function listed(names: readonly string[]): string {
   return andListAtMost(names, namesListed);
+}
+
+/**
+ * What an INSERT ... SELECT before the drop copied of a table's rows (TableState.rowsCopiedInto):
+ * the table copied into, and the columns it left out (all the table's columns must be known for
+ * none to be left out; otherwise the copy is not counted).
+ */
+function rowsCopied(ctx: StatementContext, table: string): { into: string; lost: string[] } | undefined {
+  const t = ctx.state.table(table);
+  const copy = t?.rowsCopiedInto;
+  if (!t || !copy || !ctx.state.columnsAllKnown(table)) return undefined;
+  return { into: copy.table, lost: [...t.columns.keys()].filter((c) => !copy.columns.includes(c)) };
 }

@@ -132,6 +132,8 @@ function tableElementSpans(text: string, count: number): { start: number; end: n
   let from = -1;
   let last = -1;
   for (const t of scanSql(text)) {
+    // A comment above a column (`-- The parent this child belongs to.`) is not the column: the eighteenth trial's taproot-assets.
+    if (t.token === 'SQL_COMMENT' || t.token === 'C_COMMENT') continue;
     if (t.text === '(' || t.text === '[') {
       if (depth++ === 0) continue;
     } else if (t.text === ')' || t.text === ']') {

@@ -702,6 +702,8 @@ function subcommandSpans(text: string, ast: PgNode): Span[] | undefined {
     let from = 0;
     let last = 0;
     for (const t of scanSql(text)) {
+      // A comment before a subcommand is not the subcommand.
+      if (t.token === 'SQL_COMMENT' || t.token === 'C_COMMENT') continue;
       if (t.text === '(' || t.text === '[') depth++;
       else if (t.text === ')' || t.text === ']') depth--;
       else if (t.text === ',' && depth === 0) {

@@ -76,6 +76,13 @@ export interface TableState {
   /** Known only from what statements did to it (or made by CREATE TABLE AS): other columns may exist. */
   readonly partial?: boolean;
   /**
+   * Every row of it an INSERT ... SELECT copied into another table (no WHERE, no LIMIT, no join),
+   * with the columns the copy took as they were (a column alone, or cast): dropping it then loses
+   * only the columns left out. Any write to it, or a DELETE, UPDATE or TRUNCATE of the copy, since
+   * ends it (rowCopy()).
+   */
+  rowsCopiedInto?: { readonly table: string; readonly columns: readonly string[] };
+  /**
    * Every column it has is known: made by a CREATE TABLE the analysis read (no LIKE, INHERITS or
    * PARTITION OF), and no statement since could have changed it unseen. The state's opaqueCount
    * when it was made: a later opaque statement (see noteOpaque) leaves it behind.
@@ -543,6 +550,15 @@ export class SchemaState implements KnownSchema {
     this.newColumns.clear();
     this.newSchemas.clear();
     this.unfilledColumns.clear();
+    // A copy made by an earlier migration lacks what the application has written since (the next
+    // deploy may come months later): only one the same migration made counts (ColumnState.copyOf,
+    // TableState.rowsCopiedInto).
+    if (this.copiesMade) {
+      for (const t of this.tables.values()) {
+        if (t.rowsCopiedInto) this.assign(t, 'rowsCopiedInto', undefined);
+        for (const c of t.columns.values()) if (c.copyOf !== undefined) this.assign(c, 'copyOf', undefined);
+      }
+    }
     // A sequence something draws from has given the application values since.
     for (const [name, position] of this.sequencePositions) if (position.drawnFrom && !position.inUse) this.setIn(this.sequencePositions, name, { ...position, inUse: true });
     return made;
@@ -1073,6 +1089,7 @@ export class SchemaState implements KnownSchema {
       const from = everyRow ? copiedColumn(target.val) : undefined;
       const copyOf = from !== undefined && from !== target.name ? from : undefined;
       if (column.copyOf !== copyOf) this.assign(column, 'copyOf', copyOf);
+      if (copyOf !== undefined) this.copiesMade = true;
     }
     // An original written to (in this UPDATE too: the copy took its old values) holds values its copy lacks.
     for (const column of table.columns.values()) if (column.copyOf !== undefined && set.has(column.copyOf)) this.assign(column, 'copyOf', undefined);
@@ -1081,6 +1098,21 @@ export class SchemaState implements KnownSchema {
   /** Rows inserted after a copy hold values in the original that the copy may lack (ColumnState.copyOf). */
   private forgetCopies(name: string): void {
     for (const column of this.table(name)?.columns.values() ?? []) if (column.copyOf !== undefined) this.assign(column, 'copyOf', undefined);
+  }
+
+  /**
+   * A write to a table: a copy of its rows taken before lacks what it writes (TableState.rowsCopiedInto);
+   * and, when it removes or changes rows (`removes`), copies made into it lose some of theirs.
+   */
+  /** Some UPDATE or INSERT has copied a column or a table's rows (ColumnState.copyOf, TableState.rowsCopiedInto): only then are copies looked for. */
+  private copiesMade = false;
+
+  private forgetRowCopies(name: string, removes: boolean): void {
+    const key = tableKey(name);
+    const own = this.table(name);
+    if (own?.rowsCopiedInto) this.assign(own, 'rowsCopiedInto', undefined);
+    if (!removes || !this.copiesMade) return;
+    for (const t of this.tables.values()) if (t.rowsCopiedInto?.table === key) this.assign(t, 'rowsCopiedInto', undefined);
   }
 
   /** The column of a table some other column holds a copy of every value of (ColumnState.copyOf), or undefined. */
@@ -1434,12 +1466,27 @@ export class SchemaState implements KnownSchema {
       case 'UpdateStmt':
         this.learnCopies(body);
         if (body.relation) this.addTo(this.rowsChanged, tableKey(relationName(body.relation)));
+        if (body.relation) this.forgetRowCopies(relationName(body.relation), true);
         return;
       case 'DeleteStmt':
         if (body.relation) this.addTo(this.rowsChanged, tableKey(relationName(body.relation)));
+        if (body.relation) this.forgetRowCopies(relationName(body.relation), true);
+        return;
+      case 'TruncateStmt':
+        for (const r of body.relations ?? []) if (r.RangeVar) this.forgetRowCopies(relationName(r.RangeVar), true);
+        return;
+      case 'CopyStmt':
+        if (body.is_from && body.relation) this.forgetRowCopies(relationName(body.relation), false);
         return;
       case 'InsertStmt': {
         this.forgetCopies(relationName(body.relation));
+        this.forgetRowCopies(relationName(body.relation), false);
+        const copy = rowCopy(body.selectStmt?.SelectStmt);
+        const source = copy && this.table(copy.from);
+        if (source) {
+          this.assign(source, 'rowsCopiedInto', { table: tableKey(relationName(body.relation)), columns: copy.columns === 'all' ? [...source.columns.keys()] : copy.columns });
+          this.copiesMade = true;
+        }
         // INSERT ... SELECT ... FROM fills a new table with as many rows as its query finds; VALUES adds a few.
         const table = this.table(relationName(body.relation));
         const select = body.selectStmt?.SelectStmt;
@@ -2491,4 +2538,26 @@ function namesCatalogRelation(kind: string, body: Record<string, any>): boolean 
   if (field === undefined) return false;
   const made = field === 'into' ? body.into?.rel : body[field];
   return made?.schemaname === 'pg_catalog';
+}
+
+/**
+ * The table an INSERT's SELECT copies every row of, and the columns it takes as they are (a column
+ * alone, qualified or cast; `*` all of them): one table in FROM, and no WHERE, LIMIT, OFFSET,
+ * GROUP BY, DISTINCT, set operation or WITH. Undefined for any other query.
+ */
+function rowCopy(select: Record<string, any> | undefined): { from: string; columns: readonly string[] | 'all' } | undefined {
+  if (!select || select.op && select.op !== 'SETOP_NONE') return undefined;
+  if (select.whereClause || select.limitCount || select.limitOffset || select.groupClause || select.distinctClause || select.havingClause || select.withClause || select.valuesLists) return undefined;
+  const from = select.fromClause;
+  if (from?.length !== 1 || !from[0].RangeVar) return undefined;
+  const columns: string[] = [];
+  for (const t of select.targetList ?? []) {
+    const value = t.ResTarget?.val;
+    const fields = (value?.TypeCast ? value.TypeCast.arg : value)?.ColumnRef?.fields;
+    if (!fields?.length) continue;
+    if (fields.at(-1).A_Star) return { from: relationName(from[0].RangeVar), columns: 'all' };
+    const name = fields.at(-1).String?.sval;
+    if (typeof name === 'string') columns.push(name);
+  }
+  return { from: relationName(from[0].RangeVar), columns };
 }
