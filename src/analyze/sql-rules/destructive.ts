@@ -57,7 +57,7 @@ export const destructive: StatementRule = {
       // left out: with none, nothing (a note in lint, as for a column).
       const copy = d.kind === 'drop-table' ? rowsCopied(ctx, d.target) : undefined;
       if (copy && !copy.lost.length) {
-        if (ctx.mode === 'lint') copied.push(`drops table ${quoteName(d.target)}, whose every row an INSERT copied into ${quoteName(copy.into)}`);
+        if (ctx.mode === 'lint') copied.push(`drops table ${quoteName(d.target)}, whose every row was copied into ${quoteName(copy.into)} first`);
         continue;
       }
       if (d.kind === 'drop-view' && ctx.state.newViews.has(tableKey(d.target))) continue;
@@ -75,7 +75,7 @@ export const destructive: StatementRule = {
       // Materialized views apart from views: they are named so.
       const doing = destructionLabel(d, pluralLabels);
       const names = lost.get(doing) ?? { d, names: [] };
-      const copiedBut = copy ? ` (an INSERT copied its rows into ${quoteName(copy.into)}, without ${copy.lost.length === 1 ? 'its column' : 'its columns'} ${andListAtMost(copy.lost.map(quoteIdent), 5)}, lost with it)` : '';
+      const copiedBut = copy ? ` (its rows were copied into ${quoteName(copy.into)} first, without ${copy.lost.length === 1 ? 'its column' : 'its columns'} ${andListAtMost(copy.lost.map(quoteIdent), 5)}, lost with it)` : '';
       names.names.push(`${quoteName(d.target)}${copiedBut}${also}`);
       lost.set(doing, names);
     }
@@ -187,10 +187,12 @@ function cascadedTruncates(ctx: StatementContext): string[] {
 function madeByTheUp(ctx: StatementContext, d: { readonly kind: string; readonly target: string }): boolean {
   const made = ctx.madeByUp;
   if (!made) return false;
-  const key = tableKey(d.target);
+  // Under the name it had when the rollback began: a rollback that renames the up's table (back
+  // to a name of its own, to rebuild another under the old one) still drops the up's table.
+  const key = ctx.state.originalName(d.target);
   switch (d.kind) {
     case 'drop-column': {
-      const table = tableKey(d.target.split('.').slice(0, -1).join('.'));
+      const table = ctx.state.originalName(d.target.split('.').slice(0, -1).join('.'));
       return made.tables.has(table) || made.columns.has(`${table}.${d.target.split('.').at(-1)}`);
     }
     // A materialized view is kept as a table is (its rows).
@@ -283,5 +285,8 @@ function rowsCopied(ctx: StatementContext, table: string): { into: string; lost:
   const t = ctx.state.table(table);
   const copy = t?.rowsCopiedInto;
   if (!t || !copy || !ctx.state.columnsAllKnown(table)) return undefined;
-  return { into: copy.table, lost: [...t.columns.keys()].filter((c) => !copy.columns.includes(c)) };
+  // A rollback that rebuilds a table without the columns its up added loses nothing of what was there before.
+  const original = ctx.state.originalName(table);
+  const upMade = (c: string) => ctx.inRollback && ctx.madeByUp?.columns.has(`${original}.${c}`) === true;
+  return { into: copy.table, lost: [...t.columns.keys()].filter((c) => !copy.columns.includes(c) && !upMade(c)) };
 }

@@ -22,6 +22,12 @@ export const uniqueBuildsIndex: StatementRule = {
       const what = c.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE';
       const keys: string[] = (c.keys ?? []).map((k: { String?: { sval?: string } }) => k.String?.sval);
       const index: string = c.conname;
+      // What the constraint is besides its keys, kept by the recipe: the index built with its
+      // INCLUDE and NULLS NOT DISTINCT, the constraint made DEFERRABLE from it (the eighteenth
+      // trial's hoppscotch: a deferred key its reordering needs; checked on PostgreSQL 15).
+      const including: string[] = (c.including ?? []).map((k: { String?: { sval?: string } }) => k.String?.sval);
+      const indexShape = `(${keys.map(quoteIdent).join(', ')})${including.length ? ` INCLUDE (${including.map(quoteIdent).join(', ')})` : ''}${c.nulls_not_distinct ? ' NULLS NOT DISTINCT' : ''}`;
+      const timing = c.deferrable ? ` DEFERRABLE${c.initdeferred ? ' INITIALLY DEFERRED' : ''}` : '';
       report({
         severity,
         subcommand,
@@ -29,7 +35,7 @@ export const uniqueBuildsIndex: StatementRule = {
         help: ctx.state.table(table)?.partitioned
           // USING INDEX is refused on a partitioned table; the parent's constraint attaches its partitions' own.
           ? `${column ? `Add the column without ${what}, then on` : 'On'} each partition build the index without blocking and make it the constraint: CREATE UNIQUE INDEX CONCURRENTLY ... ON <partition> (${keys.map(quoteIdent).join(', ')}); ALTER TABLE <partition> ADD CONSTRAINT ... ${what} USING INDEX ...; then ALTER TABLE ${quoteName(table)} ADD CONSTRAINT ${quoteIdent(index)} ${what} (${keys.map(quoteIdent).join(', ')}); attaches them without building (brief lock).`
-          : `${column ? `Add the column without ${what}, then build` : 'Build'} the index ${column ? 'without blocking' : 'first without blocking'}: CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(index)} ON ${quoteName(table)} (${keys.map(quoteIdent).join(', ')}); then ALTER TABLE ${quoteName(table)} ADD CONSTRAINT ${quoteIdent(index)} ${what} USING INDEX ${quoteIdent(index)}; (brief lock).${column ? '' : ` ${duplicatesFail(table, keys)}`}${leaveDoBlock(ctx)}`,
+          : `${column ? `Add the column without ${what}, then build` : 'Build'} the index ${column ? 'without blocking' : 'first without blocking'}: CREATE UNIQUE INDEX CONCURRENTLY ${quoteIdent(index)} ON ${quoteName(table)} ${indexShape}; then ALTER TABLE ${quoteName(table)} ADD CONSTRAINT ${quoteIdent(index)} ${what} USING INDEX ${quoteIdent(index)}${timing}; (brief lock).${column ? '' : ` ${duplicatesFail(table, keys)}`}${leaveDoBlock(ctx)}`,
       });
     }
   },

@@ -324,6 +324,12 @@ export class SchemaState implements KnownSchema {
    * DELETE, a DO block, a function call, ...) forgets them all; so does a rename or a drop.
    */
   unfilledColumns = new Set<string>();
+  /**
+   * Tables renamed (or moved to another schema) since the last settle(): each new name (tableKey)
+   * with the name the table had before the first of them. A rollback that renames a table its up
+   * made is still at that table (originalName()).
+   */
+  renamedHere = new Map<string, string>();
   /** The columns each index of indexTables involves (its keys, expressions and WHERE): dropping one drops it. */
   readonly indexColumns = new ByColumnMap<readonly string[]>((columns) => columns);
   /** What a change of a column's type does to each index of indexColumns that CREATE INDEX made depends on (IndexShape). */
@@ -550,15 +556,8 @@ export class SchemaState implements KnownSchema {
     this.newColumns.clear();
     this.newSchemas.clear();
     this.unfilledColumns.clear();
-    // A copy made by an earlier migration lacks what the application has written since (the next
-    // deploy may come months later): only one the same migration made counts (ColumnState.copyOf,
-    // TableState.rowsCopiedInto).
-    if (this.copiesMade) {
-      for (const t of this.tables.values()) {
-        if (t.rowsCopiedInto) this.assign(t, 'rowsCopiedInto', undefined);
-        for (const c of t.columns.values()) if (c.copyOf !== undefined) this.assign(c, 'copyOf', undefined);
-      }
-    }
+    this.renamedHere.clear();
+    this.forgetEarlierCopies();
     // A sequence something draws from has given the application values since.
     for (const [name, position] of this.sequencePositions) if (position.drawnFrom && !position.inUse) this.setIn(this.sequencePositions, name, { ...position, inUse: true });
     return made;
@@ -588,7 +587,7 @@ export class SchemaState implements KnownSchema {
       this.tables.set(k, old);
     }
     // The collections of what is new are set aside whole, and put back.
-    const kept = { created: this.created, madeLog: this.madeLog, newIndexes: this.newIndexes, newTypes: this.newTypes, newViews: this.newViews, newSequences: this.newSequences, rowsChanged: this.rowsChanged, newColumns: this.newColumns, newSchemas: this.newSchemas, unfilledColumns: this.unfilledColumns };
+    const kept = { created: this.created, madeLog: this.madeLog, newIndexes: this.newIndexes, newTypes: this.newTypes, newViews: this.newViews, newSequences: this.newSequences, rowsChanged: this.rowsChanged, newColumns: this.newColumns, newSchemas: this.newSchemas, unfilledColumns: this.unfilledColumns, renamedHere: this.renamedHere };
     journal.push(() => {
       for (const [k, t] of turned) this.tables.set(k, t);
       Object.assign(this, kept);
@@ -597,7 +596,14 @@ export class SchemaState implements KnownSchema {
     });
     for (const k of this.newViews) this.noteRelationChange(k);
     for (const k of this.newSequences) this.noteRelationChange(k);
-    Object.assign(this, { created: [], madeLog: { columns: [], views: [], schemas: [] }, newIndexes: new Map(), newTypes: new Set(), newViews: new Set(), newSequences: new Set(), rowsChanged: new Set(), newColumns: new Set(), newSchemas: new Set(), unfilledColumns: new Set() });
+    Object.assign(this, { created: [], madeLog: { columns: [], views: [], schemas: [] }, newIndexes: new Map(), newTypes: new Set(), newViews: new Set(), newSequences: new Set(), rowsChanged: new Set(), newColumns: new Set(), newSchemas: new Set(), unfilledColumns: new Set(), renamedHere: new Map() });
+    this.forgetEarlierCopies();
+  }
+
+  /** The name a table had before this migration renamed it (renamedHere), or its own. */
+  originalName(name: string): string {
+    const key = tableKey(name);
+    return this.renamedHere.get(key) ?? key;
   }
 
   /** A table as settleTentatively() turns it old, kept while the table does not change. */
@@ -622,6 +628,7 @@ export class SchemaState implements KnownSchema {
     this.deleteTable(table.name);
     const renamed = { ...table, name: to };
     this.setTable(to, renamed);
+    this.setIn(this.renamedHere, to, this.renamedHere.get(table.name) ?? table.name);
     for (const t of this.referencing(table.name)) {
       for (const [fkName, fk] of t.foreignKeys) if (fk.references === table.name) this.setForeignKey(t, fkName, { ...fk, references: to });
     }
@@ -1104,6 +1111,28 @@ export class SchemaState implements KnownSchema {
    * A write to a table: a copy of its rows taken before lacks what it writes (TableState.rowsCopiedInto);
    * and, when it removes or changes rows (`removes`), copies made into it lose some of theirs.
    */
+  /**
+   * A copy made by an earlier migration lacks what the application has written since (the next
+   * deploy may come months later): only one the same migration made counts (ColumnState.copyOf,
+   * TableState.rowsCopiedInto). At settle().
+   */
+  private forgetEarlierCopies(): void {
+    if (!this.copiesMade) return;
+    for (const t of this.tables.values()) {
+      if (t.rowsCopiedInto) this.assign(t, 'rowsCopiedInto', undefined);
+      for (const c of t.columns.values()) if (c.copyOf !== undefined) this.assign(c, 'copyOf', undefined);
+    }
+  }
+
+  /** A query that copies every row of a table into `into` (rowCopy()): noted on the table (TableState.rowsCopiedInto). */
+  private noteRowCopy(into: string, select: Record<string, any> | undefined): void {
+    const copy = rowCopy(select);
+    const source = copy && this.table(copy.from);
+    if (!source) return;
+    this.assign(source, 'rowsCopiedInto', { table: into, columns: copy.columns === 'all' ? [...source.columns.keys()] : copy.columns });
+    this.copiesMade = true;
+  }
+
   /** Some UPDATE or INSERT has copied a column or a table's rows (ColumnState.copyOf, TableState.rowsCopiedInto): only then are copies looked for. */
   private copiesMade = false;
 
@@ -1455,6 +1484,8 @@ export class SchemaState implements KnownSchema {
         const filled = createdHere && !body.into?.skipData;
         this.setTable(name, { ...emptyTable(name, createdHere), ...(filled ? { filled } : {}), partial: true });
         if (body.objtype === 'OBJECT_MATVIEW') this.setIn(this.viewReads, name, readRelations(body.query));
+        // A backup of every row (CREATE TEMP TABLE backup AS SELECT * FROM t): a copy, as INSERT ... SELECT's.
+        else if (!body.into?.skipData) this.noteRowCopy(name, body.query?.SelectStmt);
         return;
       }
       case 'SelectStmt': {
@@ -1481,12 +1512,7 @@ export class SchemaState implements KnownSchema {
       case 'InsertStmt': {
         this.forgetCopies(relationName(body.relation));
         this.forgetRowCopies(relationName(body.relation), false);
-        const copy = rowCopy(body.selectStmt?.SelectStmt);
-        const source = copy && this.table(copy.from);
-        if (source) {
-          this.assign(source, 'rowsCopiedInto', { table: tableKey(relationName(body.relation)), columns: copy.columns === 'all' ? [...source.columns.keys()] : copy.columns });
-          this.copiesMade = true;
-        }
+        this.noteRowCopy(tableKey(relationName(body.relation)), body.selectStmt?.SelectStmt);
         // INSERT ... SELECT ... FROM fills a new table with as many rows as its query finds; VALUES adds a few.
         const table = this.table(relationName(body.relation));
         const select = body.selectStmt?.SelectStmt;
