@@ -39,6 +39,7 @@ import { concurrentBuildOn14 } from './concurrent-build-bug.js';
 import { cascadeDropsUsers } from './cascade-drops-users.js';
 import { alreadyDropped } from './already-dropped.js';
 import { enumValueRemoved } from './enum-value-removed.js';
+import { updateFromUnjoined } from './update-from-unjoined.js';
 import { typeChangeNeedsUsing } from './type-change-needs-using.js';
 import { catalogWrite } from './catalog-write.js';
 
@@ -88,4 +89,5 @@ export const statementRules: readonly StatementRule[] = [
   cascadeDropsUsers,
   alreadyDropped,
   enumValueRemoved,
+  updateFromUnjoined,
 ];
