@@ -188,6 +188,23 @@ export function scanSql(sql: string): SqlToken[] {
   }));
 }
 
+/**
+ * Where a dotted name the parser located starts and ends in a statement's text, as string
+ * offsets: `location` is the parser's byte offset of its first part, in this very text (parse the
+ * statement's text on its own for it), and the name runs over `parts` parts and the dots between
+ * them, as PostgreSQL's lexer reads them. Undefined when no token starts there.
+ */
+export function nameSpanAt(text: string, location: number, parts: number): { start: number; end: number } | undefined {
+  if (location < 0) return undefined;
+  const start = offsetMap(text).fromByte(location);
+  const tokens = scanSql(text);
+  let i = tokens.findIndex((token) => token.start === start);
+  if (i === -1) return undefined;
+  let end = tokens[i]!.end;
+  for (let left = parts - 1; left > 0 && tokens[i + 1]?.text === '.' && tokens[i + 2]; left--, i += 2) end = tokens[i + 2]!.end;
+  return { start, end };
+}
+
 const reservedWords = new Map<string, boolean>();
 
 /**

@@ -3,8 +3,7 @@ import type { StatementContext, StatementRule } from '../sql/context.js';
 import { distance } from 'fastest-levenshtein';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 import { missingColumnRefs, type MissingColumnRef } from '../sql/column-refs.js';
-import { parseSql, scanSql } from '../../sql/parser.js';
-import { offsetMap } from '../../sql/offsets.js';
+import { nameSpanAt, parseSql } from '../../sql/parser.js';
 import { andListAtMost } from './statement-locks.js';
 
 /**
@@ -126,12 +125,5 @@ function referenceAt(text: string, ctx: StatementContext, index: number): { star
   const parsed = parseSql(text);
   if (!parsed.ok || parsed.statements.length !== 1) return undefined;
   const ref = missingColumnRefs(parsed.statements[0]!.ast, ctx.state, ctx.psqlNames)[index];
-  if (ref?.location === undefined || ref.location < 0) return undefined;
-  const start = offsetMap(text).fromByte(ref.location);
-  const tokens = scanSql(text);
-  let i = tokens.findIndex((token) => token.start === start);
-  if (i === -1) return undefined;
-  let end = tokens[i]!.end;
-  if (ref.parts === 2 && tokens[i + 1]?.text === '.' && tokens[i + 2]) end = tokens[(i += 2)]!.end;
-  return { start, end };
+  return ref?.location === undefined ? undefined : nameSpanAt(text, ref.location, ref.parts);
 }

@@ -2,8 +2,7 @@ import { distance } from 'fastest-levenshtein';
 import { builtinTypeNames } from '../compat/builtins.js';
 import type { SchemaState } from '../sql/schema-state.js';
 import type { StatementContext, StatementRule } from '../sql/context.js';
-import { parseSql, scanSql, type PgNode } from '../../sql/parser.js';
-import { offsetMap } from '../../sql/offsets.js';
+import { nameSpanAt, parseSql, type PgNode } from '../../sql/parser.js';
 import { node, relationName } from './ast.js';
 import { quoteColumn, quoteIdent, quoteName, quoteTypeName, sqlLiteral } from '../../sql/quote.js';
 import { castsTo, describeType } from '../sql/types.js';
@@ -376,14 +375,7 @@ function typeNameAt(text: string, index: number): { start: number; end: number }
   const parsed = parseSql(text);
   if (!parsed.ok || parsed.statements.length !== 1) return undefined;
   const t = typeNames(parsed.statements[0]!.ast)[index];
-  if (t?.location === undefined || t.location < 0) return undefined;
-  const start = offsetMap(text).fromByte(t.location);
-  const tokens = scanSql(text);
-  let i = tokens.findIndex((token) => token.start === start);
-  if (i === -1) return undefined;
-  let end = tokens[i]!.end;
-  for (let parts = (t.names ?? []).length - 1; parts > 0 && tokens[i + 1]?.text === '.' && tokens[i + 2]; parts--, i += 2) end = tokens[i + 2]!.end;
-  return { start, end };
+  return t?.location === undefined ? undefined : nameSpanAt(text, t.location, (t.names ?? []).length);
 }
 
 /**
