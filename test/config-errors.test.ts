@@ -65,7 +65,7 @@ describe('the project config\'s problems, each with its own label and how to fix
   it('an unknown key is MG011, with the key it resembles and every setting with an example', async () => {
     expect(await configProblems('{ "postgress": 15 }')).toEqual([{
       at: '1:3 MG011 unknown property "postgress" in the config',
-      help: 'Did you mean "postgres"? The settings are: { "postgres": 15, "rules": { "MG213": "error", "MG219": "off" }, "allow_files_outside": [ "../shared-schemas" ], "svg": true, "assume_rows": { "countries": 250 }, "search_path": "storage, public", "lock_timeout": "15s", "placeholders": { "schema": "app", "flyway:defaultSchema": "app" }, "rollbacks": [ "db/rollback_dbs/**" ] }.',
+      help: 'Did you mean "postgres"? The settings are: { "postgres": 15, "rules": { "MG213": "error", "MG219": "off" }, "allow_files_outside": [ "../shared-schemas" ], "svg": true, "assume_rows": { "countries": 250 }, "search_path": "storage, public", "lock_timeout": "15s", "placeholders": { "schema": "app", "flyway:defaultSchema": "app" }, "app_stopped": true, "rollbacks": [ "db/rollback_dbs/**" ] }.',
     }]);
   });
 

@@ -10,7 +10,7 @@ import { formatCount } from '../util/numbers.js';
 import { printDiagnostics, type CommonOptions, type Io } from './output.js';
 import { postgresMajorProblem, readPostgresVersion, type PostgresVersion } from '../normalize/postgres-versions.js';
 import { applyRuleSettings } from '../analyze/settings.js';
-import { assumedRows, lockTimeoutProblem, readLockTimeout, searchPathProblem, type ProjectConfig } from '../workspace/config.js';
+import { appStoppedRules, assumedRows, lockTimeoutProblem, readLockTimeout, searchPathProblem, type ProjectConfig } from '../workspace/config.js';
 import type { SearchPath } from '../analyze/sql/search-path.js';
 import { readSearchPath } from '../analyze/sql/search-path-value.js';
 import { separateHistories, toolSendsNote } from '../lint-files.js';
@@ -18,11 +18,13 @@ import { extensionScriptOf } from '../extension-scripts.js';
 import { withPlaceholderFlags } from '../lint-placeholders.js';
 import { shellWord } from '../util/shell.js';
 
-export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; oneRun?: boolean; searchPath?: string; lockTimeout?: string; placeholder?: string[]; rollbacks?: string[] }, io: Io): Promise<number> {
+export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; oneRun?: boolean; searchPath?: string; lockTimeout?: string; placeholder?: string[]; rollbacks?: string[]; appStopped?: boolean }, io: Io): Promise<number> {
   const ways = [options.fileTransaction && '--file-transaction', options.fileQueryString && '--file-query-string', options.runTransaction && '--run-transaction'].filter((w): w is string => typeof w === 'string');
   if (ways.length > 1) throw new UsageError(`${ways.join(' and ')} say ${ways.length === 2 ? 'two' : 'three'} ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; node-pg-migrate, Flyway with group=true: --run-transaction; Flyway, diesel, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator, Ory popx, postgres-migrations: --file-transaction; the README's "Which flag for your tool" has the table)`);
   if (options.rollbacks?.some((p) => p.trim() === '')) throw new UsageError('--rollbacks takes a glob naming the rollback files, for example --rollbacks \'db/rollback_dbs/**\'; got an empty one');
-  const config = (await projectConfig(options, io)) ?? {};
+  const loaded = (await projectConfig(options, io)) ?? {};
+  // The application stopped while the migrations run: its severities, under the config's own rules.
+  const config = options.appStopped || loaded.appStopped ? { ...loaded, rules: { ...appStoppedRules, ...loaded.rules } } : loaded;
   // A config kept beside the migrations is not the project's (read from the folder migc runs
   // in): said, not silently ignored (the sixteenth trial's memos: 7 errors and 65 warnings
   // instead of 3 and 9).

@@ -145,6 +145,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('--file-transaction', 'each file runs in one transaction, or as its tool runs it (Flyway, dbmate, goose, sql-migrate, tern, yoyo, ...); default: statement by statement, as psql does')
     .option('--file-query-string', 'each file is sent as one query string, one implicit transaction when it holds several statements (golang-migrate)')
     .option('--run-transaction', 'the up files given are one run in one transaction, in order (node-pg-migrate\'s default, Flyway with group=true): locks are held from file to file, and what earlier files created stays new')
+    .option('--app-stopped', 'the application is stopped while the migrations run (an upgrade at start-up, a maintenance window): nothing waits behind a lock, so the lock and blocking rules are off or notes; rewrites, scans and refusals stay (the config\'s "rules" win over it; "app_stopped" in migc.config.json)')
     .option('--one-run', 'the up files given run back to back in one upgrade, each file as its tool sends it (MusicBrainz\'s upgrade.sh; one release\'s files of an engine that upgrades itself at start): what earlier files created stays new and empty. Give it one release\'s files, not the whole history: over a history it takes every table for new')
     .option('--lock-timeout <value>', 'the lock_timeout the migration tool\'s connection sets before the files run, for example 15s: lock waits are bounded until a file sets it otherwise (default: the config\'s, else none)')
     .option('--search-path <schemas>', 'the search_path the migration tool\'s connection sets, for example storage,public: where bare names are looked up until a file sets one (default: the config\'s, else PostgreSQL\'s: public)')
@@ -154,7 +155,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .addOption(formatOption())
     .addOption(verboseOption())
     .addOption(configOption())
-    .action(async (paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; oneRun?: boolean; searchPath?: string; lockTimeout?: string; placeholder?: string[]; rollbacks?: string[] }) => {
+    .action(async (paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; oneRun?: boolean; searchPath?: string; lockTimeout?: string; placeholder?: string[]; rollbacks?: string[]; appStopped?: boolean }) => {
       const { lintCommand } = await import('./lint.js');
       exitCode = await lintCommand(paths, options, io);
     });

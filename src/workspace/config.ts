@@ -35,7 +35,20 @@ export interface ProjectConfig {
   readonly placeholders?: PlaceholderValues;
   /** For lint: globs naming the files that are rollbacks of a layout migc does not know by name (--rollbacks, rollbacks). */
   readonly rollbacks?: readonly string[];
+  /** For lint: the application is stopped while the migrations run (--app-stopped, app_stopped): appStoppedRules. */
+  readonly appStopped?: boolean;
 }
+
+/**
+ * The severities lint takes when the application is stopped while the migrations run (an upgrade
+ * at start-up, a maintenance window): nothing waits behind a lock, no running code uses an old
+ * name, no write is blocked by a build. A rewrite or a scan still lengthens the downtime, and what
+ * PostgreSQL refuses still fails: those stay. The config's own "rules" win over these.
+ */
+export const appStoppedRules: Readonly<Record<string, Severity | 'off'>> = {
+  MG219: 'off', MG217: 'off', MG218: 'off', MG112: 'info', MG213: 'info',
+  MG201: 'info', MG202: 'info', MG203: 'info', MG208: 'info', MG210: 'info', MG211: 'info',
+};
 
 export interface LoadedConfig {
   /** Undefined when there is no config file, or when it has errors. */
@@ -99,7 +112,7 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
     diagnostics.push(...found.map((d) => withSettingHelp(d, schema, !isYamlConfig(file))));
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { file, diagnostics, sources };
-  const raw = loaded.value as { postgres?: number | string; rules?: Record<string, Severity | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[]; svg?: boolean; search_path?: string; lock_timeout?: string | number; placeholders?: Record<string, string>; rollbacks?: string[] };
+  const raw = loaded.value as { postgres?: number | string; rules?: Record<string, Severity | 'off'>; assume_rows?: Record<string, number>; allow_files_outside?: string[]; svg?: boolean; search_path?: string; lock_timeout?: string | number; placeholders?: Record<string, string>; rollbacks?: string[]; app_stopped?: boolean };
   if (raw.rules && Object.keys(raw.rules).length) {
     // A code that does not exist or cannot be changed would silently do nothing: MG052 at its key.
     const { checkRuleSettings } = await import('./rule-settings.js');
@@ -165,6 +178,7 @@ export async function loadProjectConfig(host: Host, path: string | undefined): P
       ...(lockTimeout ? { lockTimeout } : {}),
       ...(raw.placeholders ? { placeholders: new Map(Object.entries(raw.placeholders).map(([name, value]) => [name.toLowerCase(), value])) } : {}),
       ...(raw.rollbacks ? { rollbacks: raw.rollbacks } : {}),
+      ...(raw.app_stopped ? { appStopped: true } : {}),
       ...(raw.assume_rows ? { assumeRows: new Map(Object.entries(raw.assume_rows).map(([t, n]) => [readTableName(t)!, n])) } : {}),
     },
     diagnostics,
