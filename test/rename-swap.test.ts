@@ -106,3 +106,15 @@ it('a CREATE TABLE AS backup is a copy; a rollback that rebuilds a table without
     '000002_max.down.sql:4 info this statement drops table policies_old, whose every row was copied into policies first: no data is lost',
   ]);
 });
+
+it('a table renamed in the transaction keeps the locks taken on it before: a LOCK TABLE before the copy-and-swap is the one MG217 would name, and it is told by MG223', async () => {
+  await loadSqlParser();
+  const lockFirst = { '1.sql': before, '2.sql': swap };
+  const renameFirst = { '1.sql': before, '2.sql': swap.replace('LOCK TABLE jobs;\n', '') };
+  const found = async (files: Record<string, string>) => (await lint({ files: Object.keys(files) }, memoryHost(files))).diagnostics.filter((d) => d.code === 'MG217' || d.code === 'MG223').map((d) => `${d.code} ${d.message}`);
+  const locked = await found(lockFirst);
+  expect(locked).toHaveLength(1);
+  expect(locked[0]).toMatch(/^MG223 LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE holds its lock until the transaction ends/);
+  expect((await found(renameFirst)).filter((f) => f.startsWith('MG217 INSERT reads jobs_legacy'))).toHaveLength(1);
+  expect((await found(renameFirst)).find((f) => f.startsWith('MG217 INSERT reads jobs_legacy'))).toMatch(/the ACCESS EXCLUSIVE lock ALTER TABLE jobs RENAME \(line 3\) took/);
+});

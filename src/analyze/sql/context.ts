@@ -175,6 +175,7 @@ export class EarlierStatements {
 
   /** Adds a statement that has been judged (it is earlier for the ones that follow). */
   add(e: EarlierStatement): void {
+    if (e.ast && 'RenameStmt' in e.ast) this.followRename(e.ast.RenameStmt as { relation?: Parameters<typeof relationName>[0]; newname?: string; renameType?: string });
     if (this.emptiedTables || (e.ast && ('TruncateStmt' in e.ast || 'DeleteStmt' in e.ast || ('AlterTableStmt' in e.ast && !e.inBody)))) this.noteRows(e);
     if (e.ast && 'AlterEnumStmt' in e.ast) this.noteEnumValue(e.ast.AlterEnumStmt as EnumNames & { newVal?: string; oldVal?: string });
     else if (e.ast && 'CreateEnumStmt' in e.ast) {
@@ -199,6 +200,22 @@ export class EarlierStatements {
       }
       if (!this.heldKeyIsNew.get(key)) this.existingHeld?.push(lock.table);
     }
+  }
+
+  /**
+   * A table renamed in the transaction is the same table, and so are the locks held on it: under
+   * its new name they are those taken before the rename (a LOCK TABLE before a copy-and-swap, the
+   * seventeenth trial's graphile-worker), not the rename's own.
+   */
+  private followRename(rename: { relation?: Parameters<typeof relationName>[0]; newname?: string; renameType?: string }): void {
+    if (!rename.relation || !rename.newname || (rename.renameType !== 'OBJECT_TABLE' && rename.renameType !== 'OBJECT_MATVIEW')) return;
+    const from = relationName(rename.relation);
+    const to = `${rename.relation.schemaname ? `${rename.relation.schemaname}.` : ''}${rename.newname}`;
+    const [fromKey, toKey] = [tableKey(from), tableKey(to)];
+    const first = this.firstAtLeast.get(fromKey);
+    if (first && !this.firstAtLeast.has(toKey)) this.firstAtLeast.set(toKey, [...first]);
+    const held = this.writesBlocked.get(fromKey);
+    if (held && !this.writesBlocked.has(toKey)) this.writesBlocked.set(toKey, { ...held, table: to });
   }
 
   /** Brings "is new" up to date with the schema state for the tables held, before the next statement. */
