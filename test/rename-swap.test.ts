@@ -118,3 +118,16 @@ it('a table renamed in the transaction keeps the locks taken on it before: a LOC
   expect((await found(renameFirst)).filter((f) => f.startsWith('MG217 INSERT reads jobs_legacy'))).toHaveLength(1);
   expect((await found(renameFirst)).find((f) => f.startsWith('MG217 INSERT reads jobs_legacy'))).toMatch(/the ACCESS EXCLUSIVE lock ALTER TABLE jobs RENAME \(line 3\) took/);
 });
+
+it('a table emptied and refilled from another later in the transaction: MG214 says from which (ListenBrainz\'s oauth tokens, the sixteenth trial\'s C)', async () => {
+  await loadSqlParser();
+  const files = {
+    '1.sql': 'CREATE TABLE spotify_auth (user_id int, token text);\nCREATE TABLE oauth (user_id int, token text);\n',
+    '2.sql': 'BEGIN;\nTRUNCATE TABLE oauth;\nINSERT INTO oauth (user_id, token) SELECT user_id, token FROM spotify_auth;\nCOMMIT;\nTRUNCATE TABLE oauth;\n',
+  };
+  const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+  expect(result.diagnostics.filter((d) => d.code === 'MG214').map((d) => `${result.sources.get(d.file)!.position(d.span!.start).line} ${d.message}`)).toEqual([
+    '2 this statement truncates oauth (refilled from spotify_auth later in the transaction: what was written to it otherwise is lost)',
+    '5 this statement truncates oauth',
+  ]);
+});

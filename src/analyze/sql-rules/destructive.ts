@@ -76,7 +76,12 @@ export const destructive: StatementRule = {
       const doing = destructionLabel(d, pluralLabels);
       const names = lost.get(doing) ?? { d, names: [] };
       const copiedBut = copy ? ` (its rows were copied into ${quoteName(copy.into)} first, without ${copy.lost.length === 1 ? 'its column' : 'its columns'} ${andListAtMost(copy.lost.map(quoteIdent), 5)}, lost with it)` : '';
-      names.names.push(`${quoteName(d.target)}${copiedBut}${also}`);
+      // Emptied, then filled again from other tables later in the transaction (a data migration
+      // run again: ListenBrainz's external_service_oauth from spotify_auth): what is lost is what
+      // came from anywhere else, which the reviewer is to weigh.
+      const from = d.kind === 'truncate' || d.kind === 'delete-all' ? refilledFrom(ctx, d.target) : [];
+      const refilled = from.length ? ` (refilled from ${andListAtMost(from.map(quoteName), 3)} ${ctx.inTransaction ? 'later in the transaction' : `later in the ${ctx.mode === 'lint' ? 'file' : 'step'}, committed apart: empty until then`}: what was written to it otherwise is lost)` : '';
+      names.names.push(`${quoteName(d.target)}${copiedBut}${refilled}${also}`);
       lost.set(doing, names);
     }
     for (const [plural, { d, names }] of lost) found.push(`${names.length > 1 ? plural : destructionLabel(d)} ${listed(names)}`);
@@ -289,4 +294,21 @@ function rowsCopied(ctx: StatementContext, table: string): { into: string; lost:
   const original = ctx.state.originalName(table);
   const upMade = (c: string) => ctx.inRollback && ctx.madeByUp?.columns.has(`${original}.${c}`) === true;
   return { into: copy.table, lost: [...t.columns.keys()].filter((c) => !copy.columns.includes(c) && !upMade(c)) };
+}
+
+/**
+ * The tables an INSERT ... SELECT later in the statement's transaction (or file part, when it runs
+ * in none) fills the table from, up to a COMMIT: empty when none does.
+ */
+function refilledFrom(ctx: StatementContext, table: string): string[] {
+  const key = tableKey(table);
+  const from: string[] = [];
+  for (const ast of ctx.later()) {
+    const [kind, body] = node(ast);
+    if (kind === 'TransactionStmt') break;
+    if (kind !== 'InsertStmt' || tableKey(relationName(body.relation)) !== key) continue;
+    const select = body.selectStmt?.SelectStmt;
+    for (const item of select?.fromClause ?? []) if (item.RangeVar) from.push(relationName(item.RangeVar));
+  }
+  return [...new Set(from)];
 }
