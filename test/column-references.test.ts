@@ -50,6 +50,11 @@ const runs = [
   'INSERT INTO tenants (id, name) VALUES (7, current_user) ON CONFLICT DO NOTHING;',
   'SELECT count(*) FILTER (WHERE email LIKE \'%@x\') OVER (PARTITION BY org_id ORDER BY id) FROM users;',
   'SELECT sum(id) OVER w FROM users WINDOW w AS (PARTITION BY org_id);',
+  'WITH c AS (SELECT org_id, count(*) FROM users GROUP BY org_id) SELECT org_id, count FROM c;',
+  'SELECT n FROM (SELECT 1 AS n UNION SELECT 2) s;',
+  'WITH x(a) AS (SELECT id FROM users) SELECT a FROM x;',
+  'WITH moved AS (DELETE FROM users WHERE false RETURNING id, email) SELECT email FROM moved;',
+  'SELECT s.b FROM (SELECT id, email FROM users) AS s(a, b);',
 ];
 
 /** Statements PostgreSQL refuses: MG238 at the name given. */
@@ -64,6 +69,10 @@ const refused: { statement: string; at: string; reason: RegExp }[] = [
   { statement: 'DELETE FROM users WHERE org_id IN (SELECT org_id FROM orgs WHERE name = \'x\');', at: 'name', reason: /column "name" does not exist/ },
   { statement: 'UPDATE users SET org_id = 1 WHERE tenant = 2 RETURNING id;', at: 'tenant', reason: /column "tenant" does not exist/ },
   { statement: 'SELECT id FROM users ORDER BY users.nope;', at: 'users.nope', reason: /column users.nope does not exist/ },
+  { statement: 'WITH x AS (SELECT id FROM users) SELECT foo FROM x;', at: 'foo', reason: /column "foo" does not exist/ },
+  { statement: 'SELECT s.nope FROM (SELECT id AS k FROM users) s;', at: 's.nope', reason: /column s.nope does not exist/ },
+  { statement: 'WITH x(a) AS (SELECT id FROM users) SELECT id FROM x;', at: 'id', reason: /column "id" does not exist/ },
+  { statement: 'UPDATE users SET email = c.mail FROM (SELECT id, email FROM users) c WHERE c.id = users.id;', at: 'c.mail', reason: /column c.mail does not exist/ },
 ];
 
 async function mg238(statement: string): Promise<{ message: string; at: string }[]> {

@@ -35,13 +35,40 @@ interface Scope {
   readonly names: Map<string, Source>;
   /** A FROM item with no name of its own, or one whose columns are not known: bare names may be its. */
   opaque: boolean;
-  /** The names of the CTEs of its WITH (a FROM naming one, here or in a query inside, reads the CTE). */
-  readonly ctes?: ReadonlySet<string>;
+  /**
+   * The CTEs of its WITH (a FROM naming one, here or in a query inside, reads the CTE), each with
+   * the names of the columns it gives, when they are known (outputColumns()).
+   */
+  readonly ctes?: ReadonlyMap<string, ReadonlySet<string> | undefined>;
 }
 
-function isCte(scope: Scope | undefined, name: string): boolean {
-  for (let s = scope; s; s = s.parent) if (s.ctes?.has(name)) return true;
-  return false;
+/** The CTE a name in a FROM reads, nearest first: its columns (undefined: not known), or null for no CTE. */
+function cteOf(scope: Scope | undefined, name: string): ReadonlySet<string> | undefined | null {
+  for (let s = scope; s; s = s.parent) if (s.ctes?.has(name)) return s.ctes.get(name);
+  return null;
+}
+
+/**
+ * The names of the columns a query gives, as PostgreSQL names them, when each is plain: an alias
+ * (`AS n`, or the column list of `WITH x(a, b)` and `AS s(a, b)`), a column (`u.id` gives `id`),
+ * a function call (`count(*)` gives `count`); the first branch's, for a UNION. Undefined when one
+ * is anything else (`*`, an expression without an alias) or the query is not a SELECT.
+ */
+function outputColumns(query: Node | undefined, aliases?: readonly Node[]): ReadonlySet<string> | undefined {
+  if (aliases?.length) return new Set(aliases.map((a) => a.String?.sval as string));
+  let select = query?.SelectStmt as Node | undefined;
+  while (select?.op && select.op !== 'SETOP_NONE') select = select.larg;
+  if (!select || select.valuesLists) return undefined;
+  const names = new Set<string>();
+  for (const t of (select.targetList ?? []) as Node[]) {
+    const target = t.ResTarget;
+    const value = target?.val;
+    const fields: Node[] | undefined = value?.ColumnRef?.fields;
+    const name = target?.name ?? (fields ? fields.at(-1)?.String?.sval : value?.FuncCall ? value.FuncCall.funcname?.at(-1)?.String?.sval : undefined);
+    if (typeof name !== 'string') return undefined;
+    names.add(name);
+  }
+  return names;
 }
 
 /** PostgreSQL's system columns, which every table has. */
@@ -66,9 +93,9 @@ export function missingColumnRefs(ast: PgNode, state: SchemaState, values?: Read
     const [kind, body] = Object.entries(item)[0] ?? [];
     if (kind === 'RangeVar') {
       const visible = body.alias?.aliasname ?? body.relname;
-      // A CTE of that name, or columns renamed by the alias (t AS x(a, b)): not the table's own columns.
-      const cte = !body.schemaname && isCte(scope, body.relname);
-      const source = cte || body.alias?.colnames ? undefined : tableSource(body);
+      // A CTE of that name gives its own columns; the alias's column list (t AS x(a, b)) renames them.
+      const cte = body.schemaname ? null : cteOf(scope, body.relname);
+      const source = body.alias?.colnames ? undefined : cte === null ? tableSource(body) : cte && { table: body.relname as string, columns: cte };
       if (!source) scope.opaque = true;
       scope.names.set(visible, source);
       return;
@@ -82,9 +109,14 @@ export function missingColumnRefs(ast: PgNode, state: SchemaState, values?: Read
       if (body.quals) expressions(body.quals, scope, false);
       return;
     }
-    // A subquery, a function, VALUES, a table sample, XMLTABLE...: its columns are not followed.
-    scope.opaque = true;
-    if (body?.alias?.aliasname) scope.names.set(body.alias.aliasname, undefined);
+    // A subquery gives the columns its select list names (outputColumns()); a function, VALUES,
+    // a table sample, XMLTABLE...: not followed.
+    const columns = kind === 'RangeSubselect' && body.alias?.aliasname ? outputColumns(body.subquery, body.alias.colnames) : undefined;
+    if (columns) scope.names.set(body.alias.aliasname, { table: body.alias.aliasname, columns });
+    else {
+      scope.opaque = true;
+      if (body?.alias?.aliasname) scope.names.set(body.alias.aliasname, undefined);
+    }
     // LATERAL may see the FROM items before it: walked in the FROM's scope (wider, never stricter).
     if (kind === 'RangeSubselect' && body.subquery) statement(body.subquery, body.lateral ? scope : outer);
     else if (body) expressions(body, scope, false);
@@ -139,7 +171,7 @@ export function missingColumnRefs(ast: PgNode, state: SchemaState, values?: Read
   const withCtes = (withClause: Node | undefined, outer: Scope): Scope => {
     const ctes = (withClause?.ctes ?? []) as Node[];
     if (!ctes.length) return outer;
-    const scope: Scope = { parent: outer, names: new Map(), opaque: false, ctes: new Set(ctes.map((c) => c.CommonTableExpr?.ctename)) };
+    const scope: Scope = { parent: outer, names: new Map(), opaque: false, ctes: new Map(ctes.map((c) => [c.CommonTableExpr?.ctename, outputColumns(c.CommonTableExpr?.ctequery, c.CommonTableExpr?.aliascolnames)])) };
     for (const c of ctes) if (c.CommonTableExpr?.ctequery) statement(c.CommonTableExpr.ctequery, scope);
     return scope;
   };
