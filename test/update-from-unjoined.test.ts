@@ -56,3 +56,14 @@ it('a FROM over a table of one row (Lemmy\'s local_site) is one row once --assum
   expect(await codes()).toBe(1);
   expect(await codes(new Map([['local_site', 1]]))).toBe(0);
 });
+
+it('names a join in the FROM by its tables (the nineteenth trial\'s WebAPI)', async () => {
+  await loadSqlParser();
+  const files = {
+    '1.sql': 'CREATE TABLE crit (id int PRIMARY KEY, analysis_id int, agg_id int);\nCREATE TABLE analysis (id int PRIMARY KEY, type text);\nCREATE TABLE agg (id int PRIMARY KEY, name text);\n',
+    '2.sql': "UPDATE crit SET agg_id = ag.id\nFROM crit c2 JOIN analysis a ON a.id = c2.analysis_id, agg ag\nWHERE ag.name = 'Events count' AND a.type = 'CRITERIA_SET';\n",
+  };
+  const [found] = (await lint({ files: Object.keys(files) }, memoryHost(files))).diagnostics.filter((d) => d.code === 'MG246');
+  expect(found!.message).toBe('UPDATE crit ... FROM c2, a, ag has no condition joining crit to them: every row of crit matches every row of c2, a and ag, and PostgreSQL updates each with one of them, which one is not predictable');
+  expect(found!.help).toMatch(/^Join them in the WHERE \(WHERE crit\.key = c2\.key,/);
+});

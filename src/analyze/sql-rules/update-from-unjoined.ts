@@ -1,6 +1,7 @@
 import { node, relationName } from './ast.js';
 import type { StatementRule } from '../sql/context.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
+import { andList } from './statement-locks.js';
 
 type Node = Record<string, any>;
 
@@ -40,9 +41,11 @@ export const updateFromUnjoined: StatementRule = {
     for (const c of body.withClause?.ctes ?? []) if (c.CommonTableExpr?.ctename) ctes.set(c.CommonTableExpr.ctename, c.CommonTableExpr.ctequery);
     const several = from.filter((item) => !givesOneRow(item, (t) => ctx.rows(t), ctes));
     if (!several.length) return;
-    const names = several.map((item) => quoteIdent(item.RangeSubselect?.alias?.aliasname ?? item.RangeVar?.alias?.aliasname ?? item.RangeVar?.relname ?? 'the FROM'));
+    // Each by the names it makes visible: a join by its tables' (the nineteenth trial's WebAPI).
+    const names = several.flatMap(visibleNames).map(quoteIdent);
+    if (!names.length) names.push('its subquery');
     report({
-      message: `UPDATE ${quoteName(table)} ... FROM ${names.join(', ')} has no condition joining ${quoteName(table)} to ${names.length === 1 ? 'it' : 'them'}: every row of ${quoteName(table)} matches every row of ${names.join(' and ')}, and PostgreSQL updates each with one of them, which one is not predictable`,
+      message: `UPDATE ${quoteName(table)} ... FROM ${names.join(', ')} has no condition joining ${quoteName(table)} to ${names.length === 1 ? 'it' : 'them'}: every row of ${quoteName(table)} matches every row of ${andList(names)}, and PostgreSQL updates each with one of them, which one is not predictable`,
       help: `Join them in the WHERE (WHERE ${quoteIdent(visible)}.key = ${names[0]}.key, a subquery selecting the key it groups by); or, for one value, make ${names.length === 1 ? 'the FROM give' : 'each give'} one row (an aggregate without GROUP BY). If what it reads is a table of one row (a site's settings), give its size: --assume-rows <table>=1.`,
     });
   },
