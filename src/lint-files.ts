@@ -809,8 +809,9 @@ function nodePgMigrateMarker(direction: 'up' | 'down'): RegExp {
  * Where a tool ends a statement whatever its text: at the start of each part of a file after the
  * first (its marker line: goose's `-- +goose Down`, dbmate's `-- migrate:down`, ...), which the
  * tool runs apart, and at goose's and sql-migrate's `-- +goose StatementEnd` (`-- +migrate
- * StatementEnd`), which ends the statement it sends, semicolon or not. Offsets of the marker
- * comments, each at the start of its line.
+ * StatementEnd`), which ends the statement it sends, semicolon or not, and at Drizzle's `-->
+ * statement-breakpoint`, which ends the chunk it sends. Offsets of the marker comments, each at
+ * the start of its line (Drizzle's wherever it stands).
  */
 export function statementBreaks(text: string, sections: readonly { readonly start: number }[]): number[] {
   const breaks = new Set<number>();
@@ -822,9 +823,13 @@ export function statementBreaks(text: string, sections: readonly { readonly star
     if (text.startsWith('--', at)) breaks.add(at);
   }
   if (/\+(?:goose|migrate)\s+StatementEnd/i.test(text)) for (const m of text.matchAll(statementEnd)) breaks.add(m.index!);
+  // Drizzle cuts a file at every `--> statement-breakpoint`, wherever it stands (String.split).
+  for (let at = text.indexOf(drizzleBreakpoint); at >= 0; at = text.indexOf(drizzleBreakpoint, at + drizzleBreakpoint.length)) breaks.add(at);
   return [...breaks].sort((a, b) => a - b);
 }
 const statementEnd = /^--\s*\+(?:goose|migrate)\s+StatementEnd\b/gim;
+/** Where Drizzle cuts a file into the chunks it sends one by one, wherever it stands in the text. */
+const drizzleBreakpoint = '--> statement-breakpoint';
 
 /** dbmate: `-- migrate:up transaction:false` and `-- migrate:down`, on lines of their own. */
 const dbmateMarker = /^--\s*migrate:(up|down)\b([^\n]*)$/gm;

@@ -74,6 +74,13 @@ export interface LintOptions {
    * by runTransaction.
    */
   readonly oneRun?: boolean;
+  /**
+   * The files a Drizzle journal lists (src/lint-drizzle.ts): Drizzle's migrator sends each chunk
+   * between `--> statement-breakpoint` markers as a query of its own, in its transaction; after a
+   * COMMIT in one, the rest runs statement by statement, outside a transaction (postgres-js and
+   * node-postgres begin none).
+   */
+  readonly drizzle?: ReadonlySet<string>;
 }
 
 export interface LintResult {
@@ -233,7 +240,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     // dbmate reads its markers before it runs anything, and refuses a file they do not make a
     // migration of (the fifteenth trial: a file with no down block, an indented marker).
     const refusal = liquibase ? undefined : dbmateRefusal(sql);
-    const outside = liquibase ? undefined : outsideTransactionHow(file, sql);
+    const outside = liquibase ? undefined : options.drizzle?.has(file) ? drizzleOutside : outsideTransactionHow(file, sql);
     if (refusal) {
       const lineEnd = sql.indexOf('\n', refusal.offset);
       own.push({
@@ -334,7 +341,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           ...(outside !== undefined ? { outsideTransaction: outside } : {}),
           ...(psqlNames.size ? { psqlNames } : {}),
           // What a COMMIT in the file leaves open depends on how the tool sends its statements.
-          ...(section.toolTransaction || flyway || (run && isFlywayScript(file)) ? { toolSends: 'driver-transaction' as const } : section.sends ? { toolSends: section.sends } : {}),
+          ...(section.toolTransaction || flyway || (run && isFlywayScript(file)) ? { toolSends: 'driver-transaction' as const } : section.sends ? { toolSends: section.sends } : options.drizzle?.has(file) ? { toolSends: 'each-statement' as const } : {}),
           ...(inRun ? { run } : {}),
           ...(section.rollback ? { rollback: true } : {}),
           ...(section.rollback && rollbackFile ? { rollbackFile: true } : {}),
@@ -529,6 +536,9 @@ function readAsPsql(text: string, placeholder?: (name: string) => boolean): { sq
 }
 
 const noNames: ReadonlySet<string> = new Set();
+
+/** Drizzle's migrator runs every migration in its transaction, and no marker opts one out. */
+const drizzleOutside = "a script you run yourself after Drizzle's migrate (its migrator runs every migration in a transaction, and no migration can opt out)";
 
 /** One note per file for each kind of text skipped, at the first place it was skipped. */
 function skippedNotes(file: string, skipped: readonly PsqlOnly[]): Diagnostic[] {

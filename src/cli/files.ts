@@ -37,6 +37,8 @@ export interface Migrations {
   readonly diagnostics: readonly Diagnostic[];
   /** The texts those diagnostics point into (sqitch.plan). */
   readonly sources: ReadonlyMap<string, string>;
+  /** The files a Drizzle journal lists (src/lint-drizzle.ts): Drizzle's migrator runs them. */
+  readonly drizzle?: ReadonlySet<string>;
 }
 
 /** How to read the files found. */
@@ -96,7 +98,7 @@ export async function findMigrations(paths: readonly string[], cwd: string, opti
   }));
   const callbacks = flywayCallbackNotes(planFiles.filter((f) => !loose.has(f)), given);
   const popx = popxFiltered(planFiles.filter((f) => !loose.has(f) && !callbacks.leftOut.has(f)));
-  const temporal = await temporalManifests(layout, popx.files, cwd);
+  const temporal = await drizzleJournals(layout, await temporalManifests(layout, popx.files, cwd), cwd);
   const files = temporal.files;
   const patterns = options.rollbacks ?? [];
   const named = patterns.length > 0 ? (await import('../rollback-patterns.js')).filesMatching(files, patterns) : { matched: new Set<string>(), unmatched: [] };
@@ -110,7 +112,7 @@ export async function findMigrations(paths: readonly string[], cwd: string, opti
   const hints = (all: readonly string[], rollbacks: ReadonlySet<string>) => (patterns.length > 0 ? [] : rollbackFolderHints(all, rollbacks));
   if (projects.length === 0) {
     const ordered = order(files);
-    return { files: ordered, rollbacks: underscoreDowns, declaredRollbacks: declared, unmatchedRollbackPatterns: named.unmatched, diagnostics: [...layoutNotes, ...guesses(ordered), ...hints(ordered, underscoreDowns)], sources: temporal.sources };
+    return { files: ordered, rollbacks: underscoreDowns, declaredRollbacks: declared, unmatchedRollbackPatterns: named.unmatched, diagnostics: [...layoutNotes, ...guesses(ordered), ...hints(ordered, underscoreDowns)], sources: temporal.sources, ...drizzleOf(temporal) };
   }
   const inFolder = (file: string, folder: string) => file.startsWith(`${folder}/`);
   const taken = new Set<string>();
@@ -171,7 +173,11 @@ export async function findMigrations(paths: readonly string[], cwd: string, opti
   const others = order(outside.filter((f) => given.has(f)));
   for (const down of pairedUnderscoreDowns(others)) rollbacks.add(down);
   diagnostics.push(...guesses(others), ...hints([...ordered, ...others], rollbacks));
-  return { files: [...ordered, ...others], rollbacks, declaredRollbacks: declared, unmatchedRollbackPatterns: named.unmatched, diagnostics, sources };
+  return { files: [...ordered, ...others], rollbacks, declaredRollbacks: declared, unmatchedRollbackPatterns: named.unmatched, diagnostics, sources, ...drizzleOf(temporal) };
+}
+
+function drizzleOf(layout: ListedLayout): { drizzle?: ReadonlySet<string> } {
+  return layout.drizzle && layout.drizzle.size > 0 ? { drizzle: layout.drizzle } : {};
 }
 
 /**
@@ -323,8 +329,8 @@ function forOtherDatabases(files: readonly string[], paths: readonly string[], c
 
 /** The files that place a Sqitch project: its plan and its config. */
 const sqitchFiles: ReadonlySet<string> = new Set(['sqitch.plan', 'sqitch.conf']);
-/** The files a layout is read from: Sqitch's, and temporal-sql-tool's manifest.json. */
-const layoutFiles: ReadonlySet<string> = new Set([...sqitchFiles, 'manifest.json']);
+/** The files a layout is read from: Sqitch's, temporal-sql-tool's manifest.json, Drizzle's meta/_journal.json. */
+const layoutFiles: ReadonlySet<string> = new Set([...sqitchFiles, 'manifest.json', '_journal.json']);
 
 /**
  * The files popx runs on PostgreSQL (popxLeftOut): the others are left out, each said in a note
@@ -365,13 +371,18 @@ function popxFiltered(files: readonly string[]): { files: string[]; diagnostics:
   return { files: files.filter((f) => !out.has(f)), diagnostics };
 }
 
-/** What temporal-sql-tool's manifests say: the files to lint, each manifest folder's files in its order, and what to tell. */
-interface TemporalLayout {
+/**
+ * What temporal-sql-tool's manifests and Drizzle's journals say: the files to lint, each listing
+ * folder's files in its order, and what to tell.
+ */
+interface ListedLayout {
   readonly files: readonly string[];
-  /** Each version folder with a manifest: its listed files, in order. */
+  /** Each version folder with a manifest, each folder with a Drizzle journal: its listed files, in order. */
   readonly lists: ReadonlyMap<string, readonly string[]>;
   readonly diagnostics: readonly Diagnostic[];
   readonly sources: Map<string, string>;
+  /** The files a Drizzle journal lists. */
+  readonly drizzle?: ReadonlySet<string>;
 }
 
 /**
@@ -381,7 +392,7 @@ interface TemporalLayout {
  * (MG024) at their place in the manifest. A folder whose manifest cannot be used keeps its files,
  * linted as before, in name order.
  */
-async function temporalManifests(layout: readonly string[], files: readonly string[], cwd: string): Promise<TemporalLayout> {
+async function temporalManifests(layout: readonly string[], files: readonly string[], cwd: string): Promise<ListedLayout> {
   const manifests = layout.filter((f) => posix.basename(f) === 'manifest.json');
   if (manifests.length === 0) return { files, lists: new Map(), diagnostics: [], sources: new Map() };
   const { temporalManifest, temporalVersionFolder } = await import('../lint-temporal.js');
@@ -433,6 +444,63 @@ async function temporalManifests(layout: readonly string[], files: readonly stri
   }
   const leftOut = (f: string) => lists.has(posix.dirname(f)) && !lists.get(posix.dirname(f))!.includes(f);
   return { files: [...files.filter((f) => !leftOut(f)), ...added], lists, diagnostics, sources };
+}
+
+/**
+ * Drizzle's migration folders (`<folder>/meta/_journal.json`, src/lint-drizzle.ts): the files the
+ * journal's entries name are linted in its order, the folder's other files are left out with a
+ * note; an entry whose file is missing, a journal Drizzle cannot read, and an entry Drizzle skips
+ * on databases that applied an earlier one are errors (MG024) at their place in the journal.
+ */
+async function drizzleJournals(layout: readonly string[], before: ListedLayout, cwd: string): Promise<ListedLayout> {
+  const journals = layout.filter((f) => posix.basename(f) === '_journal.json' && posix.basename(posix.dirname(f)) === 'meta');
+  if (journals.length === 0) return before;
+  const { drizzleJournal, drizzleSkippedEntries } = await import('../lint-drizzle.js');
+  const lists = new Map(before.lists);
+  const diagnostics = [...before.diagnostics];
+  const sources = new Map(before.sources);
+  const drizzle = new Set<string>();
+  const { files } = before;
+  for (const journal of journals) {
+    const folder = posix.dirname(posix.dirname(journal));
+    const inFolder = (f: string) => posix.dirname(f) === folder;
+    const text = await readFile(resolve(cwd, journal), 'utf8').catch((e: NodeJS.ErrnoException) => e);
+    if (typeof text !== 'string') {
+      diagnostics.push({ code: 'MG024', severity: 'error', file: journal, message: `cannot read ${journal} (${text.code ?? text.message}): Drizzle's migrator stops before it runs any migration; migc lints the folder's files in name order`, help: 'Check that the file is readable.' });
+      continue;
+    }
+    sources.set(journal, text);
+    const read = drizzleJournal(journal, text);
+    diagnostics.push(...read.problems);
+    if (read.problems.length > 0) continue;
+    const listed: string[] = [];
+    const folderFiles = new Set(files.filter(inFolder));
+    for (const entry of read.entries) {
+      const file = folder === '.' ? `${entry.tag}.sql` : `${folder}/${entry.tag}.sql`;
+      if (!folderFiles.has(file)) {
+        diagnostics.push({ code: 'MG024', severity: 'error', file: journal, span: { start: entry.start, end: entry.end }, message: `the journal lists ${entry.tag}, and ${folder === '.' ? 'the current folder' : `${folder}/`} holds no ${entry.tag}.sql: Drizzle's migrator stops before it runs any migration ("No file ${entry.tag}.sql found")`, help: `Add ${entry.tag}.sql, or correct the tag (drizzle-kit drop removes a migration and its entry together).` });
+        continue;
+      }
+      if (listed.includes(file)) continue;
+      listed.push(file);
+      drizzle.add(file);
+    }
+    diagnostics.push(...drizzleSkippedEntries(journal, read.entries));
+    lists.set(folder, listed);
+    const unlisted = [...folderFiles].filter((f) => !listed.includes(f));
+    if (unlisted.length > 0) {
+      const names = unlisted.map((f) => posix.basename(f));
+      const shown = names.length > 4 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+      const one = unlisted.length === 1;
+      diagnostics.push({
+        code: 'MG024', severity: 'info', file: journal,
+        message: `left out ${unlisted.length} file${one ? '' : 's'} of ${folder === '.' ? 'the current folder' : `${folder}/`} that its meta/_journal.json does not list (${shown}): Drizzle's migrator runs only the journal's entries, in its order`,
+        help: `Nothing to do if ${one ? 'it is' : 'they are'} left over (a migration generated on a branch and dropped, a file edited by hand instead): delete ${one ? 'it' : 'them'} to keep the folder clear. If one should run, generate it again with drizzle-kit generate, which adds its entry.`,
+      });
+    }
+  }
+  const leftOut = (f: string) => lists.has(posix.dirname(f)) && !lists.get(posix.dirname(f))!.includes(f);
+  return { files: files.filter((f) => !leftOut(f)), lists, diagnostics, sources, drizzle };
 }
 
 /**

@@ -20,7 +20,7 @@ import { shellWord } from '../util/shell.js';
 
 export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; oneRun?: boolean; searchPath?: string; lockTimeout?: string; placeholder?: string[]; rollbacks?: string[]; appStopped?: boolean }, io: Io): Promise<number> {
   const ways = [options.fileTransaction && '--file-transaction', options.fileQueryString && '--file-query-string', options.runTransaction && '--run-transaction'].filter((w): w is string => typeof w === 'string');
-  if (ways.length > 1) throw new UsageError(`${ways.join(' and ')} say ${ways.length === 2 ? 'two' : 'three'} ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; node-pg-migrate, Flyway with group=true: --run-transaction; Flyway, diesel, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator, Ory popx, postgres-migrations: --file-transaction; the README's "Which flag for your tool" has the table)`);
+  if (ways.length > 1) throw new UsageError(`${ways.join(' and ')} say ${ways.length === 2 ? 'two' : 'three'} ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; node-pg-migrate, Drizzle, Flyway with group=true: --run-transaction; Flyway, diesel, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator, Ory popx, postgres-migrations: --file-transaction; the README's "Which flag for your tool" has the table)`);
   if (options.rollbacks?.some((p) => p.trim() === '')) throw new UsageError('--rollbacks takes a glob naming the rollback files, for example --rollbacks \'db/rollback_dbs/**\'; got an empty one');
   const loaded = (await projectConfig(options, io)) ?? {};
   // The application stopped while the migrations run: its severities, under the config's own rules.
@@ -69,6 +69,7 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
     ...(options.fileQueryString ? { fileQueryString: true } : {}),
     ...(options.runTransaction ? { runTransaction: true } : {}),
     ...(options.oneRun ? { oneRun: true } : {}),
+    ...(migrations.drizzle ? { drizzle: migrations.drizzle } : {}),
   }, preloaded.host);
   for (const warning of await unusedAssumedRows(options.assumeRows ?? [], result.tables)) io.stderr(`migc: warning: ${warning}\n`);
   // A --placeholder that fills nothing is a typo (the config's are the project's, for other folders too).
@@ -77,7 +78,7 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
     if (!result.placeholdersFilled.has(name.toLowerCase())) io.stderr(`migc: warning: --placeholder ${flag}: no file linted holds \${${name}}, so this value is not used\n`);
   }
   const extension = extensionScriptsNote(files, { runTransaction: options.runTransaction === true, searchPath: (searchPath ?? config.searchPath) !== undefined });
-  const hint = extension ?? flagHint(files, preloaded.texts, options);
+  const hint = extension ?? flagHint(files, preloaded.texts, options, migrations.drizzle);
   if (hint) io.stderr(`migc: note: ${hint}\n`);
   const histories = separateHistories(files);
   if (histories) io.stderr(`migc: note: ${historiesNote(histories)}\n`);
@@ -175,8 +176,11 @@ async function unusedAssumedRows(flags: readonly string[], tables: ReadonlySet<s
  * statements then share no transaction and MG204, MG217 and MG218 go unsaid. Said once, on stderr,
  * for the first such file, when neither flag is given.
  */
-function flagHint(files: readonly string[], texts: ReadonlyMap<string, string>, options: { fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean }): string | undefined {
+function flagHint(files: readonly string[], texts: ReadonlyMap<string, string>, options: { fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean }, drizzle: ReadonlySet<string> | undefined): string | undefined {
   if (options.fileTransaction || options.fileQueryString || options.runTransaction) return undefined;
+  // Drizzle's migrator runs every migration pending in one transaction: a fresh database's whole
+  // history, or the files one deploy adds.
+  if (drizzle && drizzle.size > 0) return `the files of a Drizzle journal (meta/_journal.json) run as Drizzle's migrator runs them: all the migrations pending at a deploy in one transaction; pass --run-transaction to lint them so, over the files one deploy applies (a new database's: all of them), or --file-transaction to read each as a deploy of its own (without a flag, files are read statement by statement, as psql runs them: right when you apply them yourself with psql)`;
   const all = new Set(files);
   for (const file of files) {
     const tool = toolSendsNote(file, texts.get(file), all);
