@@ -28,11 +28,22 @@ if (['build', 'check', 'lint', 'verify', 'watch'].includes(process.argv[2] ?? ''
 // (141 = 128 + SIGPIPE). Without this, Node reports the failed write as an unhandled 'error'
 // with a stack trace. 'exit' handlers still run: a throwaway cluster is stopped, a write lock
 // released.
+// What was already written to the other stream still reaches its reader first: with stderr's
+// reader gone, lint's findings on stdout (queued when its pipe was full) before its summary line.
 const readerGone = 141;
+let gone = false;
+const leave = () => process.exit(readerGone);
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error) => {
-    if (error.code === 'EPIPE') process.exit(readerGone);
-    throw error;
+    if (gone) return; // the writes after the first failure fail too: said once
+    if (error.code !== 'EPIPE') throw error;
+    gone = true;
+    const other = stream === process.stdout ? process.stderr : process.stdout;
+    if (other.writableLength === 0 || other.destroyed) leave();
+    else {
+      other.once('drain', leave);
+      other.once('error', leave);
+    }
   });
 }
 
