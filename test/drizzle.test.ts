@@ -176,7 +176,7 @@ describe('a COMMIT in a Drizzle migration', () => {
 
 function migc(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [`${root}bin/migc.js`, ...args], { cwd, env: cliEnv }, (error, stdout, stderr) => {
+    execFile(process.execPath, [`${root}bin/migc.js`, ...args], { cwd, env: cliEnv() }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
   });

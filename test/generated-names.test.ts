@@ -102,14 +102,14 @@ describe('makeObjectName', () => {
 });
 
 describe('the helps that rebuild an unnamed index name it as PostgreSQL would', () => {
-  it('MG201 and MG210: CREATE INDEX CONCURRENTLY IF NOT EXISTS of the name a later migration may drop', async () => {
+  it('MG201 and MG210: DROP INDEX CONCURRENTLY IF EXISTS and CREATE INDEX CONCURRENTLY of the name a later migration may drop', async () => {
     const files = {
       '1.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY, email text, code text, CONSTRAINT orders_code_key CHECK (code <> \'\'));\n',
       '2.sql': "SET lock_timeout = '5s';\nCREATE INDEX ON orders (lower(email));\nALTER TABLE orders ADD UNIQUE (code);\n",
     };
     const result = await lint({ files: Object.keys(files) }, memoryHost(files));
     const help = (code: string) => result.diagnostics.find((d) => d.code === code)?.help ?? '';
-    expect(help('MG201')).toContain('CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_lower_idx ON orders');
+    expect(help('MG201')).toContain('DROP INDEX CONCURRENTLY IF EXISTS orders_lower_idx; CREATE INDEX CONCURRENTLY orders_lower_idx ON orders');
     // orders_code_key is a CHECK's name: the UNIQUE constraint's is numbered.
     expect(help('MG210')).toContain('CREATE UNIQUE INDEX CONCURRENTLY orders_code_key1 ON orders (code); then ALTER TABLE orders ADD CONSTRAINT orders_code_key1 UNIQUE USING INDEX orders_code_key1;');
   });

@@ -30,6 +30,7 @@ export const indexNotConcurrent: StatementRule = {
       return;
     }
     const using = body.accessMethod && body.accessMethod !== 'btree' ? ` USING ${body.accessMethod}` : '';
+    const indexName = quoteIdent(body.idxname ?? ctx.state.generatedNames(ctx.ast).get(body) ?? '<name>');
     // Nothing writes a materialized view but REFRESH (ACCESS EXCLUSIVE, or EXCLUSIVE with
     // CONCURRENTLY): it waits for the build, and the queries on the view queue behind it.
     const materialized = ctx.state.tables.has(tableKey(table)) && ctx.state.readsOfView(tableKey(table)) !== undefined;
@@ -38,8 +39,9 @@ export const indexNotConcurrent: StatementRule = {
       message: materialized
         ? `CREATE INDEX ${name}takes a SHARE lock on materialized view ${sizeNote(ctx, table)}: REFRESH MATERIALIZED VIEW waits until the index is built, and every query on the view queues behind a plain REFRESH (ACCESS EXCLUSIVE) that waits`
         : `CREATE INDEX ${name}takes a SHARE lock on ${sizeNote(ctx, table)}: writes wait until the index is built`,
-      // IF NOT EXISTS: a re-run after a failed build must not fail on its INVALID index (MG221).
-      help: `Build it without blocking ${materialized ? 'refreshes' : 'writes'}: CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(body.idxname ?? ctx.state.generatedNames(ctx.ast).get(body) ?? '<name>')} ON ${quoteName(table)}${using} (${plainColumns(body) ?? '...'}); ${ctx.mode === 'plan' ? 'migc runs it outside a transaction' : `it must run outside a transaction block, in ${ctx.outsideTransaction ?? 'a file your migration tool runs without one'}`}. If it fails, drop the INVALID index and try again.${body.unique && plainColumns(body) !== undefined ? ` ${duplicatesFail(table, (body.indexParams ?? []).map((p: { IndexElem: { name: string } }) => p.IndexElem.name))}` : ''}${leaveDoBlock(ctx)}`,
+      // A re-run after a failed build must neither fail on its INVALID index nor keep it (MG221):
+      // migc's scripts drop it first themselves; in a file, the DROP ... IF EXISTS goes first.
+      help: `Build it without blocking ${materialized ? 'refreshes' : 'writes'}: ${ctx.mode === 'plan' ? '' : `DROP INDEX CONCURRENTLY IF EXISTS ${indexName}; `}CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${ctx.mode === 'plan' ? 'IF NOT EXISTS ' : ''}${indexName} ON ${quoteName(table)}${using} (${plainColumns(body) ?? '...'}); ${ctx.mode === 'plan' ? 'migc runs it outside a transaction' : `each must run outside a transaction block, in ${ctx.outsideTransaction ?? 'a file your migration tool runs without one'}; the drop takes away the INVALID index a failed build leaves, so that a re-run builds it again`}.${ctx.mode === 'plan' ? ' If it fails, drop the INVALID index and try again.' : ''}${body.unique && plainColumns(body) !== undefined ? ` ${duplicatesFail(table, (body.indexParams ?? []).map((p: { IndexElem: { name: string } }) => p.IndexElem.name))}` : ''}${leaveDoBlock(ctx)}`,
     });
   },
 };
@@ -57,7 +59,7 @@ export function partitionedIndexRecipe(table: string, name: string | undefined):
  * expressions, operator classes, INCLUDE or a WHERE, which a recipe then shows as (...). From the
  * parse tree: lexing the statement again to repeat it cost a tenth of a large folder's lint.
  */
-function plainColumns(body: Record<string, any>): string | undefined {
+export function plainColumns(body: Record<string, any>): string | undefined {
   if (body.whereClause || body.indexIncludingParams?.length) return undefined;
   const columns: string[] = [];
   for (const p of body.indexParams ?? []) {
