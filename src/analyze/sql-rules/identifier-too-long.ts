@@ -1,7 +1,8 @@
 import { scanSql, type PgNode } from '../../sql/parser.js';
-import type { StatementRule } from '../sql/context.js';
-import { quoteIdent } from '../../sql/quote.js';
-import { node } from './ast.js';
+import type { StatementContext, StatementRule } from '../sql/context.js';
+import type { SchemaState } from '../sql/schema-state.js';
+import { quoteIdent, quoteName } from '../../sql/quote.js';
+import { node, relationName } from './ast.js';
 
 /** NAMEDATALEN - 1 in a default build: the longest identifier, in bytes. */
 const maxBytes = 63;
@@ -154,20 +155,113 @@ function namesGiven(ast: PgNode): Set<string> {
   return given;
 }
 
+/** Where a name given lives: a relation of the table's schema, or a constraint of the table (one that owns an index: both). */
+interface Place {
+  readonly name: string;
+  readonly space: 'relation' | 'constraint';
+  /** The table: the one the name is on, or in whose schema a relation is. */
+  readonly table: string;
+  readonly owningIndex?: boolean;
+  readonly what: string;
+}
+
+const constraintWord: Record<string, string> = { CONSTR_PRIMARY: 'primary key', CONSTR_UNIQUE: 'unique constraint', CONSTR_EXCLUSION: 'exclusion constraint', CONSTR_FOREIGN: 'foreign key', CONSTR_CHECK: 'check constraint' };
+
+/** The relations and constraints a statement names, with where each lives (the names PostgreSQL refuses twice). */
+function placesGiven(ast: PgNode): Place[] {
+  const [kind, body] = node(ast);
+  const places: Place[] = [];
+  const constraint = (table: string, c: Tree | undefined) => {
+    if (!c?.conname) return;
+    places.push({ name: c.conname, space: 'constraint', table, what: constraintWord[c.contype] ?? 'constraint', ...(['CONSTR_PRIMARY', 'CONSTR_UNIQUE', 'CONSTR_EXCLUSION'].includes(c.contype) ? { owningIndex: true } : {}) });
+  };
+  const relation = (table: string | undefined, name: string | undefined, what: string) => {
+    if (table !== undefined && name) places.push({ name, space: 'relation', table, what });
+  };
+  switch (kind) {
+    case 'CreateStmt': {
+      const table = relationName(body.relation);
+      relation(table, body.relation?.relname, 'table');
+      for (const e of body.tableElts ?? []) {
+        constraint(table, e.Constraint);
+        for (const c of e.ColumnDef?.constraints ?? []) constraint(table, c.Constraint);
+      }
+      break;
+    }
+    case 'AlterTableStmt':
+      for (const c of body.cmds ?? []) {
+        const cmd = c.AlterTableCmd;
+        if (cmd?.subtype === 'AT_AddConstraint') constraint(relationName(body.relation), cmd.def?.Constraint);
+        else if (cmd?.subtype === 'AT_AddColumn') for (const k of cmd.def?.ColumnDef?.constraints ?? []) constraint(relationName(body.relation), k.Constraint);
+      }
+      break;
+    case 'IndexStmt': relation(body.relation ? relationName(body.relation) : undefined, body.idxname, 'index'); break;
+    case 'ViewStmt': relation(body.view ? relationName(body.view) : undefined, body.view?.relname, 'view'); break;
+    case 'CreateTableAsStmt': relation(body.into?.rel ? relationName(body.into.rel) : undefined, body.into?.rel?.relname, 'table'); break;
+    case 'CreateSeqStmt': relation(body.sequence ? relationName(body.sequence) : undefined, body.sequence?.relname, 'sequence'); break;
+    default:
+  }
+  return places;
+}
+
+/**
+ * The long names given so far that PostgreSQL cut, by where they live and the name kept: the
+ * object a later name finds there was made by this one (the same long name again is no collision).
+ */
+const cutNames = new WeakMap<SchemaState, Map<string, string>>();
+
+function placeKey(ctx: StatementContext, place: Place, space: 'relation' | 'constraint'): string {
+  const table = place.table;
+  const schemaOf = (t: string) => (t.includes('.') ? t.slice(0, t.lastIndexOf('.')) : '');
+  return space === 'relation' ? `relation ${schemaOf(ctx.state.table(table)?.name ?? table)}.${place.name}` : `constraint ${ctx.state.table(table)?.name ?? table}.${place.name}`;
+}
+
+/** Whether the schema seen holds something of the place's name where PostgreSQL would refuse a second. */
+function taken(ctx: StatementContext, place: Place, space: 'relation' | 'constraint'): boolean {
+  if (space === 'relation') return ctx.state.namesTaken(place.table).relation(place.name);
+  const table = ctx.state.table(place.table);
+  return table !== undefined && (ctx.state.hasConstraint(table, place.name) || table.uniqueIndexes.get(place.name)?.constraint !== undefined);
+}
+
 export const identifierTooLong: StatementRule = {
   code: 'MG229',
   name: 'identifier-too-long',
-  summary: 'A name longer than 63 bytes given to a new object (or by RENAME TO) is truncated by PostgreSQL, with only a NOTICE (bytes, not characters).',
-  severity: 'warning',
+  summary: 'A name longer than 63 bytes given to a new object (or by RENAME TO) is truncated by PostgreSQL, with only a NOTICE (bytes, not characters); when it then matches a name already there, PostgreSQL refuses it, or a DO block\'s handler swallows the refusal.',
+  severity: 'info',
   check(ctx, report) {
     const long = longIdentifiers(ctx.text);
     if (long.length === 0) return;
     const given = namesGiven(ctx.ast);
+    const places = placesGiven(ctx.ast);
+    let seen = cutNames.get(ctx.state);
+    if (!seen) cutNames.set(ctx.state, (seen = new Map()));
+    /** What this statement gives, by key: a second name of the statement cut to the same one collides too. */
+    const here = new Map<string, string>();
     for (const name of long) {
       const kept = truncate(name);
       if (!given.has(kept)) continue;
+      const bytes = Buffer.byteLength(name);
+      const collision = places.filter((p) => p.name === kept).flatMap((place) => (place.owningIndex ? ['constraint', 'relation'] as const : [place.space]).map((space) => {
+        const key = placeKey(ctx, place, space);
+        const before = here.get(key) ?? (taken(ctx, place, space) ? seen.get(key) ?? kept : undefined);
+        here.set(key, name);
+        return before !== undefined && before !== name ? { place, space, before } : undefined;
+      })).find((c) => c !== undefined);
+      if (collision) {
+        const { place, space, before } = collision;
+        const already = space === 'relation' ? `relation ${quoteIdent(kept)} already exists` : `constraint ${quoteIdent(kept)} for relation ${quoteName(place.table)} already exists`;
+        const earlier = before === kept ? `the name of a ${space === 'relation' ? 'relation in the schema' : `constraint on ${quoteName(place.table)}`}` : `the name ${quoteIdent(before)} was cut to as well`;
+        report({
+          severity: 'error',
+          ...(ctx.inDoBlock ? {} : { refused: 'certain' as const }),
+          message: `${quoteIdent(name)} is ${bytes} bytes: PostgreSQL truncates it to ${quoteIdent(kept)}, ${earlier}, so it refuses this ${place.what} (${already})${ctx.inDoBlock ? '; in this DO block, a handler that catches it (EXCEPTION WHEN duplicate_object THEN null, as drizzle-kit writes) swallows the refusal: the ' + place.what + ' is never made, and the migration succeeds' : ''}`,
+          help: `Give the ${place.what} a name of at most 63 bytes that no other ${space === 'relation' ? 'relation of the schema' : `constraint of ${quoteName(place.table)}`} has: names that share their first 63 bytes are one name to PostgreSQL.`,
+        });
+        continue;
+      }
+      for (const place of places.filter((p) => p.name === kept)) for (const space of place.owningIndex ? ['constraint', 'relation'] as const : [place.space]) seen.set(placeKey(ctx, place, space), name);
       report({
-        message: `${quoteIdent(name)} is ${Buffer.byteLength(name)} bytes: PostgreSQL truncates it to the 63 bytes ${quoteIdent(kept)}, with only a NOTICE (which migration tools rarely show)`,
+        message: `${quoteIdent(name)} is ${bytes} bytes: PostgreSQL truncates it to the 63 bytes ${quoteIdent(kept)}, with only a NOTICE (which migration tools rarely show)`,
         help: `Choose a name of at most 63 bytes (a character outside ASCII takes 2 to 4): two long names that share their first 63 bytes are the same name, and tools that compare names find ${quoteIdent(kept)}, not what the migration wrote.`,
       });
     }
