@@ -32,7 +32,9 @@ export const unbatchedDataChange: StatementRule = {
     const table = ctx.state.table(change.table);
     const unique = table?.uniqueColumns ?? new Set<string>();
     // A few rows by key, or one batch of a loop the file's author wrote: not one big change.
-    if (targetsFewRows(ctx.ast, unique) || isOneBatch(ctx.ast, unique)) return;
+    // Its primary key, unique constraints and unique indexes of several columns too.
+    const composite = table ? [...[...table.keyConstraints].map(([, k]) => k.columns), ...[...table.uniqueIndexes].map(([, u]) => u.keys)].filter((k) => k.length > 1) : [];
+    if (targetsFewRows(ctx.ast, unique, composite) || isOneBatch(ctx.ast, unique)) return;
     const verb = change.kind === 'update' ? 'Update' : 'Delete';
     // A table migc has seen nothing of (no statement made or changed it, no size hint: an upgrade
     // folder without its create scripts) changed where one column equals constants: a point change
