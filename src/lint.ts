@@ -262,7 +262,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
       const inValue = rendered ? renderedValueAt(rendered, e.offset) : undefined;
       own.push({
         code: 'MG020', severity: 'error', file, span: { start: e.offset, end: Math.min(e.offset + (template ? template.length : 1), source.length) },
-        message: `SQL syntax error: ${e.message}${template ? `: a template placeholder (${template.shape})` : inValue ? `, in the value given for \${${inValue.name}}` : ''}`,
+        message: `SQL syntax error: ${e.message}${template ? `: a template placeholder (${template.shape})` : inValue ? `, in the value given for \${${inValue.name}}` : ''}${olderParser(options.config?.postgres)}`,
         help: template
           ? template.help
           : inValue
@@ -536,6 +536,18 @@ function readAsPsql(text: string, placeholder?: (name: string) => boolean): { sq
 }
 
 const noNames: ReadonlySet<string> = new Set();
+
+/** The major version of PostgreSQL whose parser migc reads SQL with (libpg-query). */
+const parserMajor = 18;
+
+/**
+ * Said after a syntax error when the server given is older than the parser: PostgreSQL 18's
+ * grammar may stop at another word than the server's (the nineteenth trial's G: `ALTER TYPE ...
+ * DROP VALUE IF EXISTS` is "at or near IF" to 18, "at or near VALUE" to 15).
+ */
+function olderParser(postgres: number | undefined): string {
+  return postgres !== undefined && postgres < parserMajor ? ` (as PostgreSQL ${parserMajor}'s parser reads it; PostgreSQL ${postgres} may stop at another word)` : '';
+}
 
 /** Drizzle's migrator runs every migration in its transaction, and no marker opts one out. */
 const drizzleOutside = "a script you run yourself after Drizzle's migrate (its migrator runs every migration in a transaction, and no migration can opt out)";

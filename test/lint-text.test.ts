@@ -75,3 +75,14 @@ describe('a syntax error in a SQL file', () => {
     expect(found).toEqual([expect.stringMatching(/^1\.sql:2:8 MG020 /)]);
   });
 });
+
+describe('a syntax error read for an older server', () => {
+  // The nineteenth trial's omnivore undo files: PostgreSQL 15 stops at VALUE, migc's parser (18's) at IF.
+  const files = { '1.sql': "ALTER TYPE mood DROP VALUE IF EXISTS 'sad';\n" };
+  it('says which parser read it when --postgres names an older version', async () => {
+    const older = await lint({ files: ['1.sql'], config: { postgres: 15 } }, memoryHost(files));
+    expect(older.diagnostics.map((d) => d.message)).toEqual([`SQL syntax error: syntax error at or near "IF" (as PostgreSQL 18's parser reads it; PostgreSQL 15 may stop at another word)`]);
+    const same = await lint({ files: ['1.sql'], config: { postgres: 18 } }, memoryHost(files));
+    expect(same.diagnostics.map((d) => d.message)).toEqual(['SQL syntax error: syntax error at or near "IF"']);
+  });
+});
