@@ -29,14 +29,14 @@ export const transactionNesting: StatementRule = {
           message: tx.sends === 'driver-transaction'
             ? `BEGIN after the COMMIT at line ${tx.toolEndedAtLine}: the driver (JDBC without autocommit) has begun a new transaction before it, so PostgreSQL ignores it with a warning`
             : `BEGIN after the COMMIT at line ${tx.toolEndedAtLine}: migc takes the tool to have begun a new transaction before it (as a JDBC driver without autocommit does), where PostgreSQL ignores it with a warning; a tool that sends each statement on its own (goose, sql-migrate) would begin one here`,
-          help: 'Remove BEGIN and COMMIT from the file: the tool commits it as a whole, with its record that the migration ran. For a statement that cannot run in a transaction, mark the file non-transactional in the tool instead.',
+          help: `Remove BEGIN and COMMIT from the file: the tool commits it as a whole, with its record that the migration ran. For a statement that cannot run in a transaction, ${ctx.outsideTransaction ? `put it in ${ctx.outsideTransaction}` : 'mark the file non-transactional in the tool instead'}.`,
         });
       } else if (tx.open === 'tool') {
         report({
           message: tx.inRun
             ? 'BEGIN in a file of a run the migration tool runs in one transaction (--run-transaction): PostgreSQL ignores it with a warning, and the COMMIT after it commits the run\'s transaction early'
             : 'BEGIN in a file the migration tool already runs in a transaction (--file-transaction): PostgreSQL ignores it with a warning, and the COMMIT after it commits the tool\'s transaction early',
-          help: 'Remove BEGIN and COMMIT from the file: the tool commits it as a whole, with its record that the migration ran. For a statement that cannot run in a transaction, mark the file non-transactional in the tool instead.',
+          help: `Remove BEGIN and COMMIT from the file: the tool commits it as a whole, with its record that the migration ran. For a statement that cannot run in a transaction, ${ctx.outsideTransaction ? `put it in ${ctx.outsideTransaction}` : 'mark the file non-transactional in the tool instead'}.`,
         });
       }
       return;
