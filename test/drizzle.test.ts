@@ -81,7 +81,7 @@ describe('a Drizzle migrations folder', () => {
     const dir = drizzleFolder({ '0000_init.sql': 'CREATE TABLE t (id int);\n', '0001_index.sql': "SET lock_timeout = '5s';\nCREATE INDEX t_id_idx ON t (id);\n" }, journalOf(entry('0000_init', 1), entry('0001_index', 2, 1)));
     const { stdout } = await migc(['lint', '.', '--file-transaction', '--format', 'json'], dir);
     const mg201 = (JSON.parse(stdout) as { diagnostics: { code: string; help: string }[] }).diagnostics.find((d) => d.code === 'MG201')!;
-    expect(mg201.help).toContain("it must run outside a transaction block, in a script you run yourself after Drizzle's migrate (its migrator runs every migration in a transaction, and no migration can opt out)");
+    expect(mg201.help).toContain("each must run outside a transaction block, in a script you run yourself after Drizzle's migrate (its migrator runs every migration in a transaction, and no migration can opt out)");
   });
 
   it('says an entry whose file is missing, where the journal names it: Drizzle stops there', async () => {

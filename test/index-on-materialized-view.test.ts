@@ -23,9 +23,9 @@ describe('MG201 on a materialized view (the ninth trial\'s class V)', () => {
     });
     expect(found).toEqual([
       '2_index.sql: CREATE INDEX model_rank_id takes a SHARE lock on materialized view model_rank (no size hint: assumed large): REFRESH MATERIALIZED VIEW waits until the index is built, and every query on the view queues behind a plain REFRESH (ACCESS EXCLUSIVE) that waits'
-        + ' | Build it without blocking refreshes: CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS model_rank_id ON model_rank (model_id); it must run outside a transaction block, in a file your migration tool runs without one. If it fails, drop the INVALID index and try again. Existing rows that share a key fail the build (CONCURRENTLY then leaves an INVALID index to drop): look first, SELECT model_id, count(*) FROM model_rank GROUP BY model_id HAVING count(*) > 1;',
+        + ' | Build it without blocking refreshes: DROP INDEX CONCURRENTLY IF EXISTS model_rank_id; CREATE UNIQUE INDEX CONCURRENTLY model_rank_id ON model_rank (model_id); each must run outside a transaction block, in a file your migration tool runs without one; the drop takes away the INVALID index a failed build leaves, so that a re-run builds it again. Existing rows that share a key fail the build (CONCURRENTLY then leaves an INVALID index to drop): look first, SELECT model_id, count(*) FROM model_rank GROUP BY model_id HAVING count(*) > 1;',
       '2_index.sql: CREATE INDEX models_downloads takes a SHARE lock on models (no size hint: assumed large): writes wait until the index is built'
-        + ' | Build it without blocking writes: CREATE INDEX CONCURRENTLY IF NOT EXISTS models_downloads ON models (downloads); it must run outside a transaction block, in a file your migration tool runs without one. If it fails, drop the INVALID index and try again.',
+        + ' | Build it without blocking writes: DROP INDEX CONCURRENTLY IF EXISTS models_downloads; CREATE INDEX CONCURRENTLY models_downloads ON models (downloads); each must run outside a transaction block, in a file your migration tool runs without one; the drop takes away the INVALID index a failed build leaves, so that a re-run builds it again.',
     ]);
   });
 

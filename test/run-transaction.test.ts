@@ -113,7 +113,7 @@ describe('lint --run-transaction', () => {
       '3_c.sql': '-- Up Migration\nALTER TABLE invoices ADD COLUMN c int;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS invoices_c_idx ON invoices (c);\n',
     };
     const found = await lintFiles(files, run);
-    expect(found.map((f) => f.slice(0, f.indexOf(' ', f.indexOf(' ') + 1)))).toEqual(['1_a.sql:4 MG226', '3_c.sql:3 MG204']);
+    expect(found.map((f) => f.slice(0, f.indexOf(' ', f.indexOf(' ') + 1)))).toEqual(['1_a.sql:4 MG226', '2_b.sql:2 MG221', '3_c.sql:3 MG204']);
     expect(found[0]).toContain('the tool sends the part as one query string, so PostgreSQL runs the rest of it in a new implicit transaction, and the files after it outside a transaction, each sent as one query string');
   });
 
