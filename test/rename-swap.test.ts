@@ -131,3 +131,21 @@ it('a table emptied and refilled from another later in the transaction: MG214 sa
     '5 this statement truncates oauth',
   ]);
 });
+
+it('a table emptied and filled again from a copy of its every row the transaction took first loses nothing: a note (WebAPI\'s dedupe, the nineteenth trial\'s H)', async () => {
+  await loadSqlParser();
+  const schema = 'CREATE TABLE cc_cohort (cc_id int, cohort_id int);\n';
+  const dedupe = 'BEGIN;\nSELECT DISTINCT cc_id, cohort_id INTO cc_tmp FROM cc_cohort;\nDELETE FROM cc_cohort;\nINSERT INTO cc_cohort SELECT cc_id, cohort_id FROM cc_tmp;\nDROP TABLE cc_tmp;\nCOMMIT;\n';
+  const mg214 = async (second: string) => {
+    const files = { '1.sql': schema, '2.sql': second };
+    const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+    return result.diagnostics.filter((d) => d.code === 'MG214').map((d) => `${result.sources.get(d.file)!.position(d.span!.start).line} ${d.severity} ${d.message} | ${d.help}`);
+  };
+  expect(await mg214(dedupe)).toEqual([
+    '3 info this statement deletes every row of cc_cohort, whose every row was copied into cc_tmp first (one of each duplicate) and is put back from it later in the transaction: no data is lost | Nothing to do: the transaction commits whole, so readers see the table as it was or as it is after.',
+  ]);
+  // A copy of some columns, a copy taken with DISTINCT ON (one row of each group), or no transaction around them: the loss is told.
+  expect((await mg214(dedupe.replace('DISTINCT cc_id, cohort_id', 'cc_id'))).map((f) => f.split(' | ')[0])).toEqual(['3 warning this statement deletes every row of cc_cohort (refilled from cc_tmp later in the transaction: what was written to it otherwise is lost)']);
+  expect((await mg214(dedupe.replace('DISTINCT', 'DISTINCT ON (cc_id)'))).map((f) => f.split(' ')[1])).toEqual(['warning']);
+  expect((await mg214(dedupe.replace('BEGIN;\n', '').replace('COMMIT;\n', ''))).map((f) => f.split(' ')[1])).toEqual(['warning']);
+});

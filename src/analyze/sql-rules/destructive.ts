@@ -33,6 +33,8 @@ export const destructive: StatementRule = {
     let plain = false;
     // By what is done to them, in the order first met: "drops views a, b and c", not "drops view a and drops view b and ...".
     const lost = new Map<string, { d: Destruction; names: string[] }>();
+    /** A table emptied and filled again from a copy of itself (below): the note's help says why nothing is lost. */
+    let refills = false;
     for (const d of ctx.facts.destructive) {
       if (d.kind.startsWith('rename') || replacesView(d, ctx.later)) continue;
       if (rollback && madeByTheUp(ctx, d)) continue;
@@ -57,8 +59,22 @@ export const destructive: StatementRule = {
       // left out: with none, nothing (a note in lint, as for a column).
       const copy = d.kind === 'drop-table' ? rowsCopied(ctx, d.target) : undefined;
       if (copy && !copy.lost.length) {
-        if (ctx.mode === 'lint') copied.push(`drops table ${quoteName(d.target)}, whose every row was copied into ${quoteName(copy.into)} first`);
+        if (ctx.mode === 'lint') copied.push(`drops table ${quoteName(d.target)}, whose every row was copied into ${quoteName(copy.into)} first${copy.distinct ? ' (one of each duplicate)' : ''}`);
         continue;
+      }
+      // Emptied, and filled again later in the transaction from a copy of its every row taken
+      // before (a dedupe through a temporary table: the nineteenth trial's WebAPI cc_cohort):
+      // readers see it before or after, and nothing is lost (a DISTINCT copy keeps one of each
+      // duplicate row).
+      if ((d.kind === 'truncate' || d.kind === 'delete-all') && ctx.inTransaction) {
+        const kept = rowsCopied(ctx, d.target);
+        if (kept && !kept.lost.length && refilledFrom(ctx, d.target).some((f) => tableKey(f) === tableKey(kept.into))) {
+          if (ctx.mode === 'lint') {
+            copied.push(`${d.kind === 'truncate' ? 'empties' : 'deletes every row of'} ${quoteName(d.target)}, whose every row was copied into ${quoteName(kept.into)} first${kept.distinct ? ' (one of each duplicate)' : ''} and is put back from it later in the transaction`);
+            refills = true;
+          }
+          continue;
+        }
       }
       if (d.kind === 'drop-view' && ctx.state.newViews.has(tableKey(d.target))) continue;
       if (d.kind === 'drop-schema' && ctx.state.newSchemas.has(d.target)) continue;
@@ -122,7 +138,7 @@ export const destructive: StatementRule = {
       report({
         severity: 'info',
         message: `this statement ${found.join(' and ')}: no data is lost`,
-        help: `Code that still reads or writes the dropped ${copied.some((c) => c.startsWith('drops table')) ? (copied.every((c) => c.startsWith('drops table')) ? 'table' : 'table or column') : 'column'} fails once it is gone: make sure every version that is live uses the new one first.`,
+        help: refills && copied.length === 1 ? 'Nothing to do: the transaction commits whole, so readers see the table as it was or as it is after.' : `Code that still reads or writes the dropped ${copied.some((c) => c.startsWith('drops table')) ? (copied.every((c) => c.startsWith('drops table')) ? 'table' : 'table or column') : 'column'} fails once it is gone: make sure every version that is live uses the new one first.`,
       });
       return;
     }
@@ -286,14 +302,14 @@ function listed(names: readonly string[]): string {
  * the table copied into, and the columns it left out (all the table's columns must be known for
  * none to be left out; otherwise the copy is not counted).
  */
-function rowsCopied(ctx: StatementContext, table: string): { into: string; lost: string[] } | undefined {
+function rowsCopied(ctx: StatementContext, table: string): { into: string; lost: string[]; distinct?: boolean } | undefined {
   const t = ctx.state.table(table);
   const copy = t?.rowsCopiedInto;
   if (!t || !copy || !ctx.state.columnsAllKnown(table)) return undefined;
   // A rollback that rebuilds a table without the columns its up added loses nothing of what was there before.
   const original = ctx.state.originalName(table);
   const upMade = (c: string) => ctx.inRollback && ctx.madeByUp?.columns.has(`${original}.${c}`) === true;
-  return { into: copy.table, lost: [...t.columns.keys()].filter((c) => !copy.columns.includes(c) && !upMade(c)) };
+  return { into: copy.table, lost: [...t.columns.keys()].filter((c) => !copy.columns.includes(c) && !upMade(c)), ...(copy.distinct ? { distinct: true } : {}) };
 }
 
 /**

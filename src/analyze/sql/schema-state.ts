@@ -81,7 +81,7 @@ export interface TableState {
    * only the columns left out. Any write to it, or a DELETE, UPDATE or TRUNCATE of the copy, since
    * ends it (rowCopy()).
    */
-  rowsCopiedInto?: { readonly table: string; readonly columns: readonly string[] };
+  rowsCopiedInto?: { readonly table: string; readonly columns: readonly string[]; readonly distinct?: true };
   /**
    * Every column it has is known: made by a CREATE TABLE the analysis read (no LIKE, INHERITS or
    * PARTITION OF), and no statement since could have changed it unseen. The state's opaqueCount
@@ -1129,7 +1129,7 @@ export class SchemaState implements KnownSchema {
     const copy = rowCopy(select);
     const source = copy && this.table(copy.from);
     if (!source) return;
-    this.assign(source, 'rowsCopiedInto', { table: into, columns: copy.columns === 'all' ? [...source.columns.keys()] : copy.columns });
+    this.assign(source, 'rowsCopiedInto', { table: into, columns: copy.columns === 'all' ? [...source.columns.keys()] : copy.columns, ...(copy.distinct ? { distinct: true as const } : {}) });
     this.copiesMade = true;
   }
 
@@ -1492,6 +1492,8 @@ export class SchemaState implements KnownSchema {
         if (!body.intoClause?.rel) return;
         const name = tableKey(relationName(body.intoClause.rel));
         this.setTable(name, { ...emptyTable(name, createdHere), ...(createdHere ? { filled: true } : {}), partial: true });
+        // SELECT ... INTO backup FROM t: a copy, as CREATE TABLE AS's.
+        if (!body.intoClause.skipData) this.noteRowCopy(name, body);
         return;
       }
       case 'UpdateStmt':
@@ -2571,19 +2573,23 @@ function namesCatalogRelation(kind: string, body: Record<string, any>): boolean 
  * alone, qualified or cast; `*` all of them): one table in FROM, and no WHERE, LIMIT, OFFSET,
  * GROUP BY, DISTINCT, set operation or WITH. Undefined for any other query.
  */
-function rowCopy(select: Record<string, any> | undefined): { from: string; columns: readonly string[] | 'all' } | undefined {
+function rowCopy(select: Record<string, any> | undefined): { from: string; columns: readonly string[] | 'all'; distinct?: true } | undefined {
   if (!select || select.op && select.op !== 'SETOP_NONE') return undefined;
-  if (select.whereClause || select.limitCount || select.limitOffset || select.groupClause || select.distinctClause || select.havingClause || select.withClause || select.valuesLists) return undefined;
+  if (select.whereClause || select.limitCount || select.limitOffset || select.groupClause || select.havingClause || select.withClause || select.valuesLists) return undefined;
+  // A plain DISTINCT keeps one of each row: every value is still there (DISTINCT ON keeps one row of a group: not a copy).
+  const distinct = select.distinctClause !== undefined;
+  if (distinct && !(select.distinctClause as unknown[]).every((d) => d === null || (typeof d === 'object' && Object.keys(d as object).length === 0))) return undefined;
   const from = select.fromClause;
   if (from?.length !== 1 || !from[0].RangeVar) return undefined;
   const columns: string[] = [];
+  const found = (columns: readonly string[] | 'all') => ({ from: relationName(from[0].RangeVar), columns, ...(distinct ? { distinct: true as const } : {}) });
   for (const t of select.targetList ?? []) {
     const value = t.ResTarget?.val;
     const fields = (value?.TypeCast ? value.TypeCast.arg : value)?.ColumnRef?.fields;
     if (!fields?.length) continue;
-    if (fields.at(-1).A_Star) return { from: relationName(from[0].RangeVar), columns: 'all' };
+    if (fields.at(-1).A_Star) return found('all');
     const name = fields.at(-1).String?.sval;
     if (typeof name === 'string') columns.push(name);
   }
-  return { from: relationName(from[0].RangeVar), columns };
+  return found(columns);
 }
