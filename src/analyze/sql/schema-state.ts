@@ -1136,6 +1136,13 @@ export class SchemaState implements KnownSchema {
   /** Some UPDATE or INSERT has copied a column or a table's rows (ColumnState.copyOf, TableState.rowsCopiedInto): only then are copies looked for. */
   private copiesMade = false;
 
+  /**
+   * Whether the files make their tables from the start: the first table they touch, they create
+   * (true); or they alter one first that no statement read made (false: a history that starts after
+   * its tables were made). Undefined until then; never undone.
+   */
+  tablesMadeFirst: boolean | undefined;
+
   private forgetRowCopies(name: string, removes: boolean): void {
     const key = tableKey(name);
     const own = this.table(name);
@@ -1408,6 +1415,8 @@ export class SchemaState implements KnownSchema {
     try {
       const [kind, body] = node(statement);
       if (!this.catalogRelations && namesCatalogRelation(kind, body)) this.catalogRelations = true;
+      // Indexed, altered or written before any CREATE TABLE made it: the history starts after its tables were made.
+      if (this.tablesMadeFirst === undefined && kind !== 'CreateStmt' && body?.relation?.relname !== undefined && !this.tables.has(tableKey(relationName(body.relation)))) this.tablesMadeFirst = false;
       // What a rename or a move to another schema takes away is under its old name.
       const how = kind === 'RenameStmt' && body.newname ? `renamed it to ${quoteIdent(body.newname)}`
         : kind === 'AlterObjectSchemaStmt' && body.newschema ? `moved it to schema ${quoteIdent(body.newschema)}`
@@ -1451,6 +1460,7 @@ export class SchemaState implements KnownSchema {
         // A table known only from ALTER TABLE IF EXISTS may or may not be there (skippedPart does
         // not skip the statement): whether this creates it is unknown, so it is not taken as new.
         if (body.if_not_exists && this.tables.get(name)?.mayBeAbsent) return;
+        this.tablesMadeFirst ??= true;
         // LIKE, INHERITS and PARTITION OF bring columns (and more) from another table: not all are known.
         const borrows = body.inhRelations?.length || body.partbound || (body.tableElts ?? []).some((e: Record<string, unknown>) => e.TableLikeClause);
         const table: TableState = { ...emptyTable(name, createdHere), ...(body.partspec ? { partitioned: true } : {}), ...(borrows ? { partial: true } : { columnsFrom: this.opaqueCount }) };
@@ -2170,6 +2180,7 @@ export class SchemaState implements KnownSchema {
     const key = tableKey(name);
     const table: TableState = { ...emptyTable(key, false), partial: true, ...(mayBeAbsent ? { mayBeAbsent } : {}) };
     this.setTable(key, table);
+    this.tablesMadeFirst ??= false;
     return table;
   }
 

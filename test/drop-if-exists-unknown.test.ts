@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { memoryHost } from '../src/host.js';
+import { lint } from '../src/lint.js';
+
+/**
+ * MG214 on DROP TABLE IF EXISTS of a table no file linted made, in files that make their tables
+ * from the start (the sixteenth, eighteenth and nineteenth trials: OHDSI WebAPI drops laertes
+ * tables an install older than its Flyway history may hold): a note, worded as the condition it is.
+ */
+async function mg214(files: Record<string, string>): Promise<string[]> {
+  const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+  return result.diagnostics.filter((d) => d.code === 'MG214').map((d) => `${d.file}:${result.sources.get(d.file)!.position(d.span!.start).line} ${d.severity} ${d.message}`);
+}
+
+const first = { '1.sql': 'CREATE TABLE parent (id int PRIMARY KEY);\n' };
+
+describe('DROP TABLE IF EXISTS of a table no file made', () => {
+  it('is a note in files that make their tables from the first, also after the tables they made are gone', async () => {
+    expect(await mg214({ ...first, '2.sql': "SET lock_timeout = '5s';\nDROP TABLE IF EXISTS old_thing;\nDROP TABLE parent;\nDROP TABLE IF EXISTS a1, a2;\n" })).toEqual([
+      '2.sql:2 info this statement drops table old_thing if it exists: no file linted made it, and the files make their tables from the first, so a database they made has none; where one was made otherwise (before the history began, or by hand), what it holds is lost',
+      '2.sql:3 warning this statement drops table parent',
+      '2.sql:4 info this statement drops tables a1 and a2 where they exist: no file linted made them, and the files make their tables from the first, so a database they made has none of them; where one was made otherwise (before the history began, or by hand), what it holds is lost',
+    ]);
+  });
+
+  it('is said beside a table the files made, in the warning', async () => {
+    expect(await mg214({ ...first, '2.sql': 'DROP TABLE IF EXISTS parent, old_two;\n' })).toEqual([
+      '2.sql:1 warning this statement drops table parent and drops table old_two if it exists: no file linted made it, and the files make their tables from the first, so a database they made has none',
+    ]);
+  });
+
+  it('stays a warning without IF EXISTS, in a file linted alone, and where the files alter a table before they make one', async () => {
+    const drop = { '2.sql': 'DROP TABLE IF EXISTS old_thing;\n' };
+    expect((await mg214({ ...first, '2.sql': 'DROP TABLE old_thing;\n' })).map((f) => f.split(' ')[1])).toEqual(['warning']);
+    expect((await mg214(drop)).map((f) => f.split(' ')[1])).toEqual(['warning']);
+    expect((await mg214({ '0.sql': 'ALTER TABLE legacy ADD COLUMN x int;\n', ...first, ...drop })).map((f) => f.split(' ')[1])).toEqual(['warning']);
+    expect((await mg214({ '0.sql': 'CREATE INDEX legacy_x ON legacy (x);\n', ...first, ...drop })).map((f) => f.split(' ')[1])).toEqual(['warning']);
+  });
+});
