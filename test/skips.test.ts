@@ -134,6 +134,9 @@ describe('what PostgreSQL skips, as the schema state knows it', () => {
     expect(later.tablesMadeFirst).toBe(false);
     for (const ast of parsed('CREATE TABLE IF NOT EXISTS child (id int, parent_id int);')) later.apply(ast, true);
     expect(later.isNew('child')).toBe(false);
+    // So does one whose first table's foreign key reaches a table no statement made.
+    expect(stateAfter('CREATE TABLE tags (id int PRIMARY KEY, owner int REFERENCES x_portal_user);').tablesMadeFirst).toBe(false);
+    expect(stateAfter('CREATE TABLE tags (id int PRIMARY KEY, parent int REFERENCES tags);').tablesMadeFirst).toBe(true);
   });
 
   it('a name PostgreSQL may give an unnamed index again is no longer known to be gone', () => {

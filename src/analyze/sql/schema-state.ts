@@ -1462,7 +1462,11 @@ export class SchemaState implements KnownSchema {
         // unless the files make their tables from the first (tablesMadeFirst), where a database
         // they made has none of that name (the nineteenth trial's WebAPI: MG208 on a table new there).
         if (body.if_not_exists && this.tables.get(name)?.mayBeAbsent && this.tablesMadeFirst !== true) return;
-        this.tablesMadeFirst ??= true;
+        // A first table whose foreign keys reach a table no statement made: the schema was there before.
+        if (this.tablesMadeFirst === undefined) {
+          const references = (body.tableElts ?? []).flatMap((e: Record<string, any>) => [e.Constraint, ...(e.ColumnDef?.constraints ?? []).map((c: Record<string, any>) => c.Constraint)]);
+          this.tablesMadeFirst = !references.some((c: Record<string, any> | undefined) => c?.pktable && tableKey(relationName(c.pktable)) !== name && !this.tables.has(tableKey(relationName(c.pktable))));
+        }
         // LIKE, INHERITS and PARTITION OF bring columns (and more) from another table: not all are known.
         const borrows = body.inhRelations?.length || body.partbound || (body.tableElts ?? []).some((e: Record<string, unknown>) => e.TableLikeClause);
         const table: TableState = { ...emptyTable(name, createdHere), ...(body.partspec ? { partitioned: true } : {}), ...(borrows ? { partial: true } : { columnsFrom: this.opaqueCount }) };
