@@ -75,6 +75,12 @@ export interface LintOptions {
    */
   readonly oneRun?: boolean;
   /**
+   * The files that run back to back in one deploy, by a key they share (--one-run-per-commit: the
+   * git commit that added them): consecutive up files with the same key are one run, as under
+   * oneRun; a file without a key, or with another, starts a migration of its own.
+   */
+  readonly runOf?: ReadonlyMap<string, string>;
+  /**
    * The files a Drizzle journal lists (src/lint-drizzle.ts): Drizzle's migrator sends each chunk
    * between `--> statement-breakpoint` markers as a query of its own, in its transaction; after a
    * COMMIT in one, the rest runs statement by statement, outside a transaction (postgres-js and
@@ -191,9 +197,13 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     // part made and the next indexed was "assumed large").
     const split = rollbackFile ? undefined : popxSplitGroup(file);
     const sameSplit = split !== undefined && previous !== undefined && !previous.rollback && popxSplitGroup(previous.file) === split;
+    // Added by the same commit as the file before (runOf): applied with it, in one deploy.
+    const runKey = options.runOf?.get(file);
+    const sameDeploy = runKey !== undefined && previous !== undefined && options.runOf!.get(previous.file) === runKey;
+    const inRunNow = backToBack || sameDeploy;
     if (chained) {
       // Nothing to settle: the down before, in the chain, made it new, and is settled tentatively below.
-    } else if (backToBack || sameSplit) {
+    } else if (inRunNow || sameSplit) {
       if (previous && !previous.rollback) madeInRun(previous.file);
     } else {
       const settled = state.settle();
@@ -314,7 +324,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
         // new; nor is what an up part created for its down part (goose, dbmate), run another day.
         if (group !== undefined && section.rollback) {
           // Settled before the chain, or tentatively within it (below).
-        } else if (backToBack && section.rollback) {
+        } else if (inRunNow && section.rollback) {
           if (!rollbackFile) madeInRun(file);
         } else if (section.newMigration || section.rollback) {
           const settledParts = state.settle();
@@ -373,7 +383,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           judged = analyze();
         } else {
           judged = section.rollback ? state.tentatively(() => {
-            if (backToBack) state.settleTentatively();
+            if (inRunNow) state.settleTentatively();
             return analyze();
           }) : analyze();
         }

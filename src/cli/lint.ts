@@ -18,9 +18,10 @@ import { extensionScriptOf } from '../extension-scripts.js';
 import { withPlaceholderFlags } from '../lint-placeholders.js';
 import { shellWord } from '../util/shell.js';
 
-export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; oneRun?: boolean; searchPath?: string; lockTimeout?: string; placeholder?: string[]; rollbacks?: string[]; appStopped?: boolean }, io: Io): Promise<number> {
+export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; oneRun?: boolean; oneRunPerCommit?: boolean; searchPath?: string; lockTimeout?: string; placeholder?: string[]; rollbacks?: string[]; appStopped?: boolean }, io: Io): Promise<number> {
   const ways = [options.fileTransaction && '--file-transaction', options.fileQueryString && '--file-query-string', options.runTransaction && '--run-transaction'].filter((w): w is string => typeof w === 'string');
   if (ways.length > 1) throw new UsageError(`${ways.join(' and ')} say ${ways.length === 2 ? 'two' : 'three'} ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; node-pg-migrate, Drizzle, Flyway with group=true: --run-transaction; Flyway, diesel, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator, Ory popx, postgres-migrations: --file-transaction; the README's "Which flag for your tool" has the table)`);
+  if (options.oneRunPerCommit && (options.oneRun || options.runTransaction)) throw new UsageError(`--one-run-per-commit and ${options.oneRun ? '--one-run' : '--run-transaction'} say two ways the files make runs: --one-run-per-commit groups the files by the git commit that added them; ${options.oneRun ? '--one-run' : '--run-transaction'} makes all the files given one run`);
   if (options.rollbacks?.some((p) => p.trim() === '')) throw new UsageError('--rollbacks takes a glob naming the rollback files, for example --rollbacks \'db/rollback_dbs/**\'; got an empty one');
   const loaded = (await projectConfig(options, io)) ?? {};
   // The application stopped while the migrations run: its severities, under the config's own rules.
@@ -52,6 +53,8 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
   if (judged?.size === 0) {
     return printDiagnostics([], new Map(), options, io, { plain: `no migration file (or its .conf, metadata.toml, or the config) changed since ${options.changedSince} among the ${files.length} read, so nothing was linted` }, { files: [], summary: { files: 0 } });
   }
+  // --one-run-per-commit: the commit that added each file (git), and the commits that added many.
+  const runs = options.oneRunPerCommit ? await (await import('./commit-runs.js')).commitRuns(files, io.cwd) : undefined;
   const { lint } = await import('../lint.js');
   const preloaded = preloadedHost(files, io.cwd);
   const result = await lint({
@@ -70,7 +73,11 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
     ...(options.runTransaction ? { runTransaction: true } : {}),
     ...(options.oneRun ? { oneRun: true } : {}),
     ...(migrations.drizzle ? { drizzle: migrations.drizzle } : {}),
+    ...(runs ? { runOf: runs.commitOf } : {}),
   }, preloaded.host);
+  for (const { commit, files: n } of runs?.large ?? []) {
+    io.stderr(`migc: note: commit ${commit.slice(0, 12)} added ${n} of the files linted, read as one run (--one-run-per-commit): what the earlier of them create stays new and empty for the later; if it imported an older history rather than adding one release, lint without --one-run-per-commit\n`);
+  }
   for (const warning of await unusedAssumedRows(options.assumeRows ?? [], result.tables)) io.stderr(`migc: warning: ${warning}\n`);
   // A --placeholder that fills nothing is a typo (the config's are the project's, for other folders too).
   for (const flag of options.placeholder ?? []) {

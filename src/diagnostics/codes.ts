@@ -71,7 +71,7 @@ export const inputCodes: readonly CodeInfo[] = [
 /** Problems with the command itself rather than a plan: reported in every --format, with exit code 2. */
 export const commandCodes: readonly CodeInfo[] = [
   { code: 'MG090', name: 'usage', summary: 'The command line cannot be carried out: a path that does not exist, no plan files, an option value or output folder that is refused.' },
-  { code: 'MG091', name: 'changed-since', summary: '--changed-since (build, check, verify, lint) cannot tell what changed: not inside a git repository, an unknown ref, or git is missing.' },
+  { code: 'MG091', name: 'changed-since', summary: '--changed-since (build, check, verify, lint) cannot tell what changed, or lint --one-run-per-commit which commit added a file: not inside a git repository, an unknown ref, or git is missing.' },
   { code: 'MG092', name: 'output-not-written', summary: 'An output folder or file cannot be written (permissions, disk, a lock held by another migc); what was there is left as it was.' },
   { code: 'MG093', name: 'internal-error', summary: 'migc failed in a way it does not expect: a bug, to be reported with the plan that caused it.' },
   { code: 'MG094', name: 'database-unavailable', summary: 'migc verify cannot rehearse anywhere: the database server cannot be reached or refuses the role, or PGlite cannot start.' },
