@@ -15,6 +15,8 @@ export interface CommitRuns {
   readonly commitOf: ReadonlyMap<string, string>;
   /** Commits that added many of the files (an import of an older history reads as one run): said on stderr. */
   readonly large: readonly { readonly commit: string; readonly files: number }[];
+  /** Why git could not follow renames (the clone lacks the files' contents), when it could not. */
+  readonly renamesUnread?: string;
 }
 
 /** A commit adding more files than this is said on stderr: an import of a history, more often than one release. */
@@ -41,7 +43,15 @@ export async function commitRuns(files: readonly string[], cwd: string): Promise
   const fromRoot = (p: string) => relative(root, resolve(cwd, p)).split(sep).join('/');
   // Oldest first, with renames, over the whole history (a pathspec would hide where a moved file
   // came from): a file moved keeps the commit that added it first.
-  const log = await git(['log', '--reverse', '--name-status', '-M', '-z', '--diff-filter=ACDR', '--format=%x01%H'], root);
+  // Rename detection reads the files' contents: a clone without them (a partial or damaged one)
+  // is read without it, and a file moved then dates from its move (said on stderr).
+  const args = ['log', '--reverse', '--name-status', '-z', '--diff-filter=ACDR', '--format=%x01%H'];
+  let log = await git([...args, '-M'], root);
+  let renamesUnread: string | undefined;
+  if (!log.ok) {
+    renamesUnread = log.stderr.split('\n')[0];
+    log = await git([...args, '--no-renames'], root);
+  }
   if (!log.ok) throw new ChangedSinceError(`--one-run-per-commit: git log failed: ${log.stderr.split('\n')[0]}`);
   const added = new Map<string, string>();
   let commit = '';
@@ -71,5 +81,5 @@ export async function commitRuns(files: readonly string[], cwd: string): Promise
   const counts = new Map<string, number>();
   for (const c of commitOf.values()) if (c !== '') counts.set(c, (counts.get(c) ?? 0) + 1);
   const large = [...counts].filter(([, n]) => n > largeCommit).map(([c, n]) => ({ commit: c, files: n }));
-  return { commitOf, large };
+  return { commitOf, large, ...(renamesUnread !== undefined ? { renamesUnread } : {}) };
 }
