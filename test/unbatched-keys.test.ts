@@ -35,3 +35,27 @@ describe('MG112 and the keys of several columns', () => {
     expect(await mg112('DELETE FROM perms WHERE role_id = 2 AND note BETWEEN 1 AND 5;')).toBe(1);
   });
 });
+
+describe('MG112 on an UPDATE or DELETE in a WITH clause', () => {
+  // The twentieth trial's lakekeeper: the task queue updated in a data-modifying CTE of an UPDATE of the task log.
+  const tables = 'CREATE TABLE task (id int PRIMARY KEY, project_id text, warehouse_id int);\nCREATE TABLE task_log (id int PRIMARY KEY, project_id text, warehouse_id int);\n';
+  const found = async (statement: string) => {
+    const files = { '1.sql': tables, '2.sql': `SET lock_timeout = '5s';\n${statement}\n` };
+    const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+    return result.diagnostics.filter((d) => d.code === 'MG112').map((d) => d.message);
+  };
+
+  it('judges each as the statement is judged, naming its WITH clause', async () => {
+    expect(await found("WITH info AS (SELECT 1 AS warehouse_id, 'p' AS project_id), moved AS (UPDATE task SET project_id = i.project_id FROM info i WHERE task.warehouse_id = i.warehouse_id RETURNING 1) UPDATE task_log SET project_id = i.project_id FROM info i WHERE task_log.warehouse_id = i.warehouse_id;")).toEqual([
+      'UPDATE in the WITH clause (moved) over task (no size hint: assumed large) in one statement holds row locks on every row it touches until it commits',
+      'UPDATE over task_log (no size hint: assumed large) in one statement holds row locks on every row it touches until it commits',
+    ]);
+    expect(await found('WITH gone AS (DELETE FROM task RETURNING *) INSERT INTO task_log SELECT * FROM gone;')).toEqual([
+      'DELETE in the WITH clause (gone) over task (no size hint: assumed large) in one statement holds row locks on every row it touches until it commits',
+    ]);
+  });
+
+  it('leaves out one a key bounds, as for the statement', async () => {
+    expect(await found('WITH gone AS (DELETE FROM task WHERE id = 3 RETURNING *) SELECT count(*) FROM gone;')).toEqual([]);
+  });
+});
