@@ -95,7 +95,7 @@ describe('MG230 on an index dropped under a foreign key, in the rule\'s words', 
   it('names the index removed, and the replacement the help builds has a free name (the dropped one is still there before the drop)', async () => {
     const { result } = await lintHistory([keyed, 'DROP INDEX orders_user_id_idx;']);
     expect(result.diagnostics.filter((d) => d.code === 'MG230').map((d) => `${d.message} | ${d.help}`)).toEqual([
-      'orders (user_id) references users, and DROP INDEX removes orders_user_id_idx, its last index on (user_id); none is built again by the time the files linted have run: every DELETE on users, and every UPDATE of its key, scans orders | Build the replacement before the drop: CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_id_idx1 ON orders (user_id); (or drop the foreign key too, if nothing needs it).',
+      'orders (user_id) references users, and DROP INDEX removes orders_user_id_idx, its last index on (user_id); none is built again by the time the files linted have run: every DELETE on users, and every UPDATE of its key, scans orders | Build the replacement before the drop: DROP INDEX CONCURRENTLY IF EXISTS orders_user_id_idx1; CREATE INDEX CONCURRENTLY orders_user_id_idx1 ON orders (user_id); (or drop the foreign key too, if nothing needs it).',
     ]);
   });
 

@@ -62,7 +62,7 @@ export const concurrentlyInTransaction: StatementRule = {
       report({
         message: `${command} cannot run inside a DO block: PostgreSQL refuses it there (the block runs as a function, in a transaction)${unless}, and the migration fails here`,
         ...certain,
-        help: 'Take it out of the DO block and run it as a statement of its own, outside a transaction block (in a migration tool, in a file or migration marked as non-transactional). For a conditional index, CREATE INDEX CONCURRENTLY IF NOT EXISTS (or DROP INDEX CONCURRENTLY IF EXISTS) does what the block checks.',
+        help: 'Take it out of the DO block and run it as a statement of its own, outside a transaction block (in a migration tool, in a file or migration marked as non-transactional). For a conditional index, DROP INDEX CONCURRENTLY IF EXISTS (and then CREATE INDEX CONCURRENTLY, or CREATE INDEX CONCURRENTLY IF NOT EXISTS) does what the block checks.',
       });
       return;
     }
