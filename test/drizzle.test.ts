@@ -181,3 +181,12 @@ function migc(args: string[], cwd: string): Promise<{ code: number; stdout: stri
     });
   });
 }
+
+it('a folder of files named as sqlx migrate add names them gets the note that names --file-transaction (the twentieth trial\'s lakekeeper)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'migc-sqlx-'));
+  temporary.push(dir);
+  writeFileSync(join(dir, '20250401163352_project.sql'), 'CREATE TABLE t (id int);\n');
+  const { stderr } = await migc(['lint', '.', '--format', 'json'], dir);
+  expect(stderr).toBe('migc: note: 20250401163352_project.sql is named as sqlx names its migrations (sqlx migrate add: <timestamp>_x.sql): sqlx runs each in a transaction (one that starts with -- no-transaction outside one); pass --file-transaction to lint them so, if sqlx runs them (without a flag, files are read statement by statement, as psql runs them: right when you apply them yourself with psql)\n');
+  expect((await migc(['lint', '.', '--file-transaction', '--format', 'json'], dir)).stderr).toBe('');
+});

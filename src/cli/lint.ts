@@ -196,6 +196,9 @@ function flagHint(files: readonly string[], texts: ReadonlyMap<string, string>, 
   }
   // golang-migrate, sqlx and popx share these names, and run them apart: the note names both flags.
   const shared = files.find((f) => /(?:^|\/)\d+_[^/]*\.(?:up|down)\.sql$/.test(f));
+  // sqlx's simple migrations: `<timestamp>_x.sql` as `sqlx migrate add` names them (the twentieth trial's lakekeeper went without a word).
+  const sqlx = files.find((f) => /(?:^|\/)\d{14}_[^/.]*\.sql$/.test(f));
+  if (!shared && sqlx) return `${sqlx.slice(sqlx.lastIndexOf('/') + 1)} is named as sqlx names its migrations (sqlx migrate add: <timestamp>_x.sql): sqlx runs each in a transaction (one that starts with -- no-transaction outside one); pass --file-transaction to lint them so, if sqlx runs them (without a flag, files are read statement by statement, as psql runs them: right when you apply them yourself with psql)`;
   if (shared) return `${shared.slice(shared.lastIndexOf('/') + 1)} is named as golang-migrate, sqlx and Ory popx name their files: golang-migrate sends each file as one query string (pass --file-query-string), sqlx and popx run each in a transaction (pass --file-transaction); a runner of your own that runs all pending files in one transaction: --run-transaction (the README's "Which flag for your tool" has the others); without a flag, files are read statement by statement, as psql runs them: right when you apply them yourself with psql`;
   return undefined;
 }
