@@ -149,3 +149,17 @@ it('a table emptied and filled again from a copy of its every row the transactio
   expect((await mg214(dedupe.replace('DISTINCT', 'DISTINCT ON (cc_id)'))).map((f) => f.split(' ')[1])).toEqual(['warning']);
   expect((await mg214(dedupe.replace('BEGIN;\n', '').replace('COMMIT;\n', ''))).map((f) => f.split(' ')[1])).toEqual(['warning']);
 });
+
+it('a table whose rows went whole into a value of another (json_agg(st)) loses nothing when dropped: a note (the twentieth trial\'s pocket-id)', async () => {
+  await loadSqlParser();
+  const schema = 'CREATE TABLE kv (key text PRIMARY KEY, value text);\nCREATE TABLE signup_tokens (id int PRIMARY KEY, token text);\n';
+  const mg214 = async (copy: string) => {
+    const files = { '1.sql': schema, '2.sql': `BEGIN;\n${copy}\nDROP TABLE signup_tokens;\nCOMMIT;\n` };
+    const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+    return result.diagnostics.filter((d) => d.code === 'MG214').map((d) => `${d.severity} ${d.message}`);
+  };
+  expect(await mg214("INSERT INTO kv (key, value) SELECT 'signup_tokens_migrated', json_agg(st)::text FROM signup_tokens st HAVING count(*) > 0;")).toEqual(['info this statement drops table signup_tokens, whose every row was copied into kv first: no data is lost']);
+  expect(await mg214("INSERT INTO kv (key, value) SELECT 'token:' || id, to_jsonb(signup_tokens)::text FROM signup_tokens;")).toEqual(['info this statement drops table signup_tokens, whose every row was copied into kv first: no data is lost']);
+  // A column of it only, or a HAVING over a count of a column copied, is no copy of every row.
+  expect(await mg214("INSERT INTO kv (key, value) SELECT 'tokens', json_agg(token) FROM signup_tokens HAVING count(*) > 0;")).toEqual(['warning this statement drops table signup_tokens']);
+});

@@ -2592,7 +2592,7 @@ function namesCatalogRelation(kind: string, body: Record<string, any>): boolean 
  */
 function rowCopy(select: Record<string, any> | undefined): { from: string; columns: readonly string[] | 'all'; distinct?: true } | undefined {
   if (!select || select.op && select.op !== 'SETOP_NONE') return undefined;
-  if (select.whereClause || select.limitCount || select.limitOffset || select.groupClause || select.havingClause || select.withClause || select.valuesLists) return undefined;
+  if (select.whereClause || select.limitCount || select.limitOffset || select.groupClause || select.withClause || select.valuesLists) return undefined;
   // A plain DISTINCT keeps one of each row: every value is still there (DISTINCT ON keeps one row of a group: not a copy).
   const distinct = select.distinctClause !== undefined;
   if (distinct && !(select.distinctClause as unknown[]).every((d) => d === null || (typeof d === 'object' && Object.keys(d as object).length === 0))) return undefined;
@@ -2600,6 +2600,21 @@ function rowCopy(select: Record<string, any> | undefined): { from: string; colum
   if (from?.length !== 1 || !from[0].RangeVar) return undefined;
   const columns: string[] = [];
   const found = (columns: readonly string[] | 'all') => ({ from: relationName(from[0].RangeVar), columns, ...(distinct ? { distinct: true as const } : {}) });
+  // The whole row as a value (json_agg(st), to_jsonb(st), row_to_json(st)): every column, in one
+  // value of the copy (the twentieth trial's pocket-id keeps its signup tokens as one JSON array).
+  const range = from[0].RangeVar;
+  const rowName = range.alias?.aliasname ?? range.relname;
+  const wholeRow = (e: any) => {
+    const fields = e?.ColumnRef?.fields;
+    return fields?.length === 1 && fields[0].String?.sval === rowName;
+  };
+  const rowValue = (select.targetList ?? []).some((t: any) => {
+    const call = t.ResTarget?.val?.TypeCast?.arg?.FuncCall ?? t.ResTarget?.val?.FuncCall;
+    return call?.args?.length === 1 && wholeRow(call.args[0]) && !call.agg_filter && !call.over;
+  });
+  if (rowValue) return found('all');
+  // HAVING filters the groups of an aggregate: with no GROUP BY and no row value kept whole, not a copy.
+  if (select.havingClause) return undefined;
   for (const t of select.targetList ?? []) {
     const value = t.ResTarget?.val;
     const fields = (value?.TypeCast ? value.TypeCast.arg : value)?.ColumnRef?.fields;
