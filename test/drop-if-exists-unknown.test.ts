@@ -35,5 +35,7 @@ describe('DROP TABLE IF EXISTS of a table no file made', () => {
     expect((await mg214(drop)).map((f) => f.split(' ')[1])).toEqual(['warning']);
     expect((await mg214({ '0.sql': 'ALTER TABLE legacy ADD COLUMN x int;\n', ...first, ...drop })).map((f) => f.split(' ')[1])).toEqual(['warning']);
     expect((await mg214({ '0.sql': 'CREATE INDEX legacy_x ON legacy (x);\n', ...first, ...drop })).map((f) => f.split(' ')[1])).toEqual(['warning']);
+    // A rollback drops what its up made, seen or not.
+    expect((await mg214({ '1_a.up.sql': first['1.sql'], '1_a.down.sql': 'DROP TABLE IF EXISTS ghost;\n' })).map((f) => f.split(' ').slice(0, 2).join(' '))).toEqual(['1_a.down.sql:1 warning']);
   });
 });
