@@ -61,3 +61,16 @@ for (const engine of sqlEngines()) {
     });
   });
 }
+
+it('says a run of value renames of one enum once, at the first, counting the others (the twentieth trial\'s lakekeeper: 73 warnings for one file)', async () => {
+  const files = {
+    '0.sql': "CREATE TYPE api_endpoints AS ENUM ('a', 'b', 'c', 'd');\nCREATE TYPE other AS ENUM ('x');\n",
+    '1.sql': "ALTER TYPE api_endpoints RENAME VALUE 'a' TO 'a2';\nALTER TYPE api_endpoints\nRENAME value 'b' TO 'b2';\nALTER TYPE api_endpoints RENAME VALUE 'c' TO 'c2';\nALTER TYPE other RENAME VALUE 'x' TO 'x2';\nALTER TYPE api_endpoints RENAME VALUE 'd' TO 'd2';\n",
+  };
+  const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+  expect(result.diagnostics.filter((d) => d.code === 'MG213').map((d) => `${result.sources.get(d.file)!.position(d.span!.start).line} ${d.message}`)).toEqual([
+    "1 renaming value 'a' of enum api_endpoints to 'a2' (and 2 more of its values, in the statements right after) breaks every running query that uses the old name",
+    "5 renaming value 'x' of enum other to 'x2' breaks every running query that uses the old name",
+    "6 renaming value 'd' of enum api_endpoints to 'd2' breaks every running query that uses the old name",
+  ]);
+});
