@@ -1,5 +1,6 @@
 import { assumeRowsFlag, isLarge, sizeHintKey, sizeNote, type StatementContext, type StatementRule } from '../sql/context.js';
 import type { DataChange } from '../../sql/facts.js';
+import type { TableState } from '../sql/schema-state.js';
 import { largeTableRows } from '../tables.js';
 import { fewRowsWhere, filteredRelation, isCatalogTable, isOneBatch, node, pinnedColumns, targetsFewRows } from './ast.js';
 import type { PgNode } from '../../sql/parser.js';
@@ -38,15 +39,24 @@ export const unbatchedDataChange: StatementRule = {
   },
 };
 
+/** The keys of several columns of a table: its primary key, unique constraints and unique indexes. */
+function compositeKeys(table: TableState): (readonly string[])[] {
+  const keys: (readonly string[])[] = [];
+  for (const k of table.keyConstraints.values()) if (k.columns.length > 1) keys.push(k.columns);
+  for (const u of table.uniqueIndexes.values()) if (u.keys.length > 1) keys.push(u.keys);
+  return keys;
+}
+
 /** MG112 on one UPDATE or DELETE: the statement's own, or one in its WITH clause (`inWith`: the CTE's name). */
 function judgeChange(ctx: StatementContext, report: Parameters<StatementRule['check']>[1], ast: PgNode, change: DataChange, inWith?: string): void {
   if (ctx.state.isNew(change.table) || !isLarge(ctx, change.table) || isCatalogTable(change.table)) return;
   const table = ctx.state.table(change.table);
   const unique = table?.uniqueColumns ?? new Set<string>();
   // A few rows by key, or one batch of a loop the file's author wrote: not one big change.
+  if (targetsFewRows(ast, unique) || isOneBatch(ast, unique)) return;
   // Its primary key, unique constraints and unique indexes of several columns too.
-  const composite = table ? [...[...table.keyConstraints].map(([, k]) => k.columns), ...[...table.uniqueIndexes].map(([, u]) => u.keys)].filter((k) => k.length > 1) : [];
-  if (targetsFewRows(ast, unique, composite) || isOneBatch(ast, unique)) return;
+  const composite = table ? compositeKeys(table) : [];
+  if (composite.length > 0 && targetsFewRows(ast, unique, composite)) return;
   const verb = change.kind === 'update' ? 'Update' : 'Delete';
   // A table migc has seen nothing of (no statement made or changed it, no size hint: an upgrade
   // folder without its create scripts) changed where one column equals constants: a point change
