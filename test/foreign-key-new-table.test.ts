@@ -211,3 +211,16 @@ it('an index seen built by a later migration counts, whatever helper call ran be
     'warehouse (project_id) references project but has no index on (project_id) until a later migration builds one: until it runs, every DELETE on project, and every UPDATE of its key, scans warehouse',
   ]);
 });
+
+it('the same key added again by a later migration (Prisma drops and adds it to change ON DELETE) is said where it was first, a note after (the twentieth trial\'s openpanel)', async () => {
+  const files = {
+    '0.sql': 'CREATE TABLE organizations (id text PRIMARY KEY);\nCREATE TABLE clients (id text PRIMARY KEY, "organizationId" text);\n',
+    '1.sql': 'ALTER TABLE clients ADD CONSTRAINT "clients_organizationId_fkey" FOREIGN KEY ("organizationId") REFERENCES organizations (id) NOT VALID;\n',
+    '2.sql': 'ALTER TABLE clients DROP CONSTRAINT "clients_organizationId_fkey";\nALTER TABLE clients ADD CONSTRAINT "clients_organizationId_fkey" FOREIGN KEY ("organizationId") REFERENCES organizations (id) ON DELETE CASCADE NOT VALID;\n',
+  };
+  const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+  expect(result.diagnostics.filter((d) => d.code === 'MG230').map((d) => `${d.file} ${d.severity} ${d.message}`)).toEqual([
+    '1.sql warning clients ("organizationId") references organizations but has no index on ("organizationId"): every DELETE on organizations, and every UPDATE of its key, scans clients',
+    '2.sql info clients ("organizationId") references organizations but has no index on ("organizationId") (said for 1.sql already: the key is added again): every DELETE on organizations, and every UPDATE of its key, scans clients',
+  ]);
+});
