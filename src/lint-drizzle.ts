@@ -1,5 +1,6 @@
 import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import type { Diagnostic } from './diagnostics/diagnostic.js';
+import { describeJsonError } from './lint-temporal.js';
 
 /**
  * Drizzle's migrator (drizzle-orm 0.x, `migrator.js` readMigrationFiles and `pg-core/dialect.js`
@@ -33,7 +34,7 @@ export function drizzleJournal(file: string, text: string): DrizzleJournal {
   const first = errors[0];
   if (first || !root) {
     const at = first?.offset ?? 0;
-    return problem(at, Math.min(at + Math.max(first?.length ?? 1, 1), text.length), `cannot read this _journal.json (${first ? printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase() : 'no JSON value'})`, 'Fix the JSON (drizzle-kit generate writes it; a merge may have broken it): one object, keys and strings in double quotes, a comma between items and none after the last.');
+    return problem(at, Math.min(at + Math.max(first?.length ?? 1, 1), text.length), `cannot read this _journal.json (${first ? describeJsonError(printParseErrorCode(first.error)) : 'no JSON value'})`, 'Fix the JSON (drizzle-kit generate writes it; a merge may have broken it): one object, keys and strings in double quotes, a comma between items and none after the last.');
   }
   const list = root.type === 'object' ? property(root, 'entries') : undefined;
   if (list?.type !== 'array') {

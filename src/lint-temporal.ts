@@ -73,6 +73,6 @@ function property(object: Node, key: string): Node | undefined {
 }
 
 /** jsonc-parser's error names (PropertyNameExpected) as words. */
-function describeJsonError(code: string): string {
+export function describeJsonError(code: string): string {
   return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }

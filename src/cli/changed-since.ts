@@ -8,9 +8,10 @@ import { configFileName } from './config.js';
 /** --changed-since cannot tell what changed (MG091): exit 2. */
 export class ChangedSinceError extends Error {}
 
-function git(args: readonly string[], cwd: string): Promise<{ ok: true; stdout: string } | { ok: false; missing: boolean; stderr: string }> {
+/** Runs git in cwd: its stdout, or why it failed (`missing`: git is not installed). */
+export function git(args: readonly string[], cwd: string): Promise<{ ok: true; stdout: string } | { ok: false; missing: boolean; stderr: string }> {
   return new Promise((done) => {
-    execFile('git', [...args], { cwd, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+    execFile('git', [...args], { cwd, maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
       if (!error) done({ ok: true, stdout });
       else done({ ok: false, missing: (error as NodeJS.ErrnoException).code === 'ENOENT', stderr: stderr.trim() });
     });

@@ -1,6 +1,5 @@
-import { execFile } from 'node:child_process';
 import { relative, resolve, sep } from 'node:path';
-import { ChangedSinceError } from './changed-since.js';
+import { ChangedSinceError, git } from './changed-since.js';
 
 /**
  * `migc lint --one-run-per-commit`: the files one git commit added run back to back, as a deploy
@@ -22,16 +21,7 @@ export interface CommitRuns {
 /** A commit adding more files than this is said on stderr: an import of a history, more often than one release. */
 const largeCommit = 20;
 
-function git(args: readonly string[], cwd: string): Promise<{ ok: true; stdout: string } | { ok: false; missing: boolean; stderr: string }> {
-  return new Promise((done) => {
-    execFile('git', [...args], { cwd, maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (!error) done({ ok: true, stdout });
-      else done({ ok: false, missing: (error as NodeJS.ErrnoException).code === 'ENOENT', stderr: stderr.trim() });
-    });
-  });
-}
-
-/** The commit that added each file, from one `git log` over the paths given (MG091 when git cannot tell). */
+/** The commit that added each file, from one `git log` over the history (MG091 when git cannot tell). */
 export async function commitRuns(files: readonly string[], cwd: string): Promise<CommitRuns> {
   const top = await git(['rev-parse', '--show-toplevel'], cwd);
   if (!top.ok) {

@@ -211,9 +211,8 @@ function placesGiven(ast: PgNode): Place[] {
 const cutNames = new WeakMap<SchemaState, Map<string, string>>();
 
 function placeKey(ctx: StatementContext, place: Place, space: 'relation' | 'constraint'): string {
-  const table = place.table;
-  const schemaOf = (t: string) => (t.includes('.') ? t.slice(0, t.lastIndexOf('.')) : '');
-  return space === 'relation' ? `relation ${schemaOf(ctx.state.table(table)?.name ?? table)}.${place.name}` : `constraint ${ctx.state.table(table)?.name ?? table}.${place.name}`;
+  const table = ctx.state.table(place.table)?.name ?? place.table;
+  return space === 'relation' ? `relation ${table.includes('.') ? table.slice(0, table.lastIndexOf('.')) : ''}.${place.name}` : `constraint ${table}.${place.name}`;
 }
 
 /** Whether the schema seen holds something of the place's name where PostgreSQL would refuse a second. */
