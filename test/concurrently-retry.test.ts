@@ -58,3 +58,32 @@ for (const engine of sqlEngines()) {
     });
   });
 }
+
+describe('the recipe where the tool sends a file as one query string (the twenty-first trial\'s F)', () => {
+  it('builds alone in a migration of its own, and drops an INVALID index by hand, for Prisma and golang-migrate', async () => {
+    const files = { '20240101000000_user/migration.sql': 'CREATE TABLE "User" (id text PRIMARY KEY, email text);\n', '20240102000000_idx/migration.sql': 'CREATE UNIQUE INDEX "User_email_key" ON "User"("email");\n' };
+    const result = await lint({ files: Object.keys(files), fileTransaction: true }, memoryHost(files));
+    const help = result.diagnostics.find((d) => d.code === 'MG201')!.help!;
+    expect(help).toContain('CREATE UNIQUE INDEX CONCURRENTLY "User_email_key" ON "User" (email); alone in a migration of its own (the tool sends a file as one query string: beside another statement, CONCURRENTLY runs in a transaction block, which it refuses). If a build fails, drop the INVALID index it leaves by hand before the re-run: DROP INDEX CONCURRENTLY IF EXISTS "User_email_key"; (alone too).');
+    const golang = { '1_user.up.sql': files['20240101000000_user/migration.sql'], '2_idx.up.sql': 'CREATE INDEX CONCURRENTLY IF NOT EXISTS user_email_idx ON "User" (email);\n' };
+    const mg221 = (await lint({ files: Object.keys(golang), fileQueryString: true }, memoryHost(golang))).diagnostics.find((d) => d.code === 'MG221')!.help!;
+    expect(mg221).toMatch(/^CREATE INDEX CONCURRENTLY user_email_idx ON "User" \(email\); alone in a migration of its own/);
+    // Where each statement is sent on its own (psql, Flyway), the drop goes first in the same file.
+    const psql = (await lint({ files: Object.keys(golang) }, memoryHost(golang))).diagnostics.find((d) => d.code === 'MG221')!.help!;
+    expect(psql).toMatch(/^DROP INDEX CONCURRENTLY IF EXISTS user_email_idx; CREATE INDEX CONCURRENTLY user_email_idx/);
+  });
+});
+
+for (const engine of sqlEngines()) {
+  it(`two CONCURRENTLY statements in one query string are refused, each alone runs, on ${engine.name}`, async () => {
+    const db = await engine.open();
+    try {
+      await db.run('CREATE TABLE items (id int, v int)');
+      await expect(db.run('DROP INDEX CONCURRENTLY IF EXISTS items_v_idx; CREATE INDEX CONCURRENTLY items_v_idx ON items (v);')).rejects.toThrow(/cannot run inside a transaction block/);
+      await db.run('DROP INDEX CONCURRENTLY IF EXISTS items_v_idx');
+      await db.run('CREATE INDEX CONCURRENTLY items_v_idx ON items (v)');
+    } finally {
+      await db.close();
+    }
+  });
+}

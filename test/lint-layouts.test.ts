@@ -554,7 +554,7 @@ describe('lint over each tool\'s layout', () => {
       return result.diagnostics.find((d) => d.code === 'MG201')!.help!;
     };
     const index = "SET lock_timeout = '5s';\nCREATE INDEX t_a ON t (a);\n";
-    expect(await helpFor('20240101000000_i.sql', `-- migrate:up\n${index}-- migrate:down\n`)).toContain('in a migration of its own whose marker says -- migrate:up transaction:false (dbmate);');
+    expect(await helpFor('20240101000000_i.sql', `-- migrate:up\n${index}-- migrate:down\n`)).toContain('alone in a migration of its own whose marker says -- migrate:up transaction:false (dbmate) (the tool sends a file as one query string');
     expect(await helpFor('20240101000000_i.sql', `-- +goose Up\n${index}`)).toContain('in a migration of its own with -- +goose NO TRANSACTION (goose);');
     expect(await helpFor('V2__i.sql', index)).toContain('in a script of its own (Flyway runs a script whose every statement cannot run in a transaction outside one');
     // A tool the file does not tell: the words of any tool.

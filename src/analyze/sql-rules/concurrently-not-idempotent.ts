@@ -2,7 +2,7 @@ import { node, relationName } from './ast.js';
 import type { StatementContext, StatementRule } from '../sql/context.js';
 import type { SchemaState } from '../sql/schema-state.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
-import { plainColumns } from './index-not-concurrent.js';
+import { concurrentBuildRecipe, plainColumns } from './index-not-concurrent.js';
 
 /** The build as a recipe writes it: `ON t USING gin (a, b)`, `ON t (...)` when its columns are not plain. */
 function onTable(body: Record<string, any>): string {
@@ -57,7 +57,7 @@ export const concurrentlyNotIdempotent: StatementRule = {
       const name = quoteIdent(body.idxname);
       report({
         message: `CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY IF NOT EXISTS ${name}: a build that fails (a lock_timeout, a deadlock, a duplicate key, a deploy cancelled) leaves an INVALID index of that name, and the re-run skips the build ("already exists, skipping"): the index is never used, yet every write keeps it up to date`,
-        help: `Drop what a failed build left before building: DROP INDEX CONCURRENTLY IF EXISTS ${name}; then CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${name} ${onTable(body)}; (each outside a transaction block; a run that succeeded leaves nothing to drop). Where the build must be alone in its file, drop the INVALID index by hand before a re-run: SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid lists them.`,
+        help: `${concurrentBuildRecipe(ctx, name, `${body.unique ? 'UNIQUE ' : ''}INDEX`, onTable(body))} A run that succeeded leaves nothing to drop; SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid lists the INVALID indexes.`,
       });
       return;
     }
@@ -68,7 +68,7 @@ export const concurrentlyNotIdempotent: StatementRule = {
         report({
           message: `CREATE INDEX CONCURRENTLY on ${quoteName(table)} has no name: a build that fails leaves an INVALID index behind, and each re-run adds another index beside it`,
           help: ctx.mode === 'lint'
-            ? `Name the index, and drop what a failed build left before building: DROP INDEX CONCURRENTLY IF EXISTS <name>; CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY <name> ${onTable(body)}; so that a re-run builds it again.`
+            ? `Name the index: ${concurrentBuildRecipe(ctx, '<name>', `${body.unique ? 'UNIQUE ' : ''}INDEX`, onTable(body))}`
             : 'Name the index and write CREATE INDEX CONCURRENTLY IF NOT EXISTS name ON ...; so that a re-run finds it.',
         });
         return;
@@ -84,7 +84,7 @@ export const concurrentlyNotIdempotent: StatementRule = {
       report({
         message: `CREATE INDEX CONCURRENTLY ${quoteIdent(body.idxname)} has no IF NOT EXISTS: a build that fails leaves an INVALID index of that name, and the re-run fails on it`,
         help: ctx.mode === 'lint'
-          ? `Drop what a failed build left before building: DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(body.idxname)}; then CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${quoteIdent(body.idxname)} ${onTable(body)}; (each outside a transaction block). IF NOT EXISTS alone keeps the INVALID index: the re-run skips the build.`
+          ? `${concurrentBuildRecipe(ctx, quoteIdent(body.idxname), `${body.unique ? 'UNIQUE ' : ''}INDEX`, onTable(body))} IF NOT EXISTS alone keeps the INVALID index: the re-run skips the build.`
           : `Write CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(body.idxname)} ...; after a failed build, DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(body.idxname)}; first (IF NOT EXISTS keeps an INVALID index: check pg_index.indisvalid).`,
       });
     }

@@ -412,5 +412,7 @@ function saidKeys(ctx: StatementContext): Map<string, string> {
  * that takes away what a failed build left (MG221); a plan's scripts do that themselves.
  */
 function concurrentBuild(ctx: StatementContext, name: string, on: string): string {
-  return ctx.mode === 'lint' ? `DROP INDEX CONCURRENTLY IF EXISTS ${name}; CREATE INDEX CONCURRENTLY ${name} ${on};` : `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ${on};`;
+  if (ctx.mode !== 'lint') return `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ${on};`;
+  // A tool that sends a file as one query string runs two statements in a transaction block (concurrentBuildRecipe).
+  return ctx.sentWhole ? `CREATE INDEX CONCURRENTLY ${name} ${on}; alone in a migration of its own (the tool sends a file as one query string),` : `DROP INDEX CONCURRENTLY IF EXISTS ${name}; CREATE INDEX CONCURRENTLY ${name} ${on};`;
 }

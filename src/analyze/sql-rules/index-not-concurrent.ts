@@ -1,5 +1,5 @@
 import { node, relationName } from './ast.js';
-import { leaveDoBlock, severityFor, sizeNote, type StatementRule } from '../sql/context.js';
+import { leaveDoBlock, severityFor, sizeNote, type StatementContext, type StatementRule } from '../sql/context.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 import { tableKey } from '../sql/schema-state.js';
 import { duplicatesFail } from './unique-builds-index.js';
@@ -41,10 +41,24 @@ export const indexNotConcurrent: StatementRule = {
         : `CREATE INDEX ${name}takes a SHARE lock on ${sizeNote(ctx, table)}: writes wait until the index is built`,
       // A re-run after a failed build must neither fail on its INVALID index nor keep it (MG221):
       // migc's scripts drop it first themselves; in a file, the DROP ... IF EXISTS goes first.
-      help: `Build it without blocking ${materialized ? 'refreshes' : 'writes'}: ${ctx.mode === 'plan' ? '' : `DROP INDEX CONCURRENTLY IF EXISTS ${indexName}; `}CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${ctx.mode === 'plan' ? 'IF NOT EXISTS ' : ''}${indexName} ON ${quoteName(table)}${using} (${plainColumns(body) ?? '...'}); ${ctx.mode === 'plan' ? 'migc runs it outside a transaction' : `each must run outside a transaction block, in ${ctx.outsideTransaction ?? 'a file your migration tool runs without one'}; the drop takes away the INVALID index a failed build leaves, so that a re-run builds it again`}.${ctx.mode === 'plan' ? ' If it fails, drop the INVALID index and try again.' : ''}${body.unique && plainColumns(body) !== undefined ? ` ${duplicatesFail(table, (body.indexParams ?? []).map((p: { IndexElem: { name: string } }) => p.IndexElem.name))}` : ''}${leaveDoBlock(ctx)}`,
+      help: `Build it without blocking ${materialized ? 'refreshes' : 'writes'}: ${concurrentBuildRecipe(ctx, indexName, `${body.unique ? 'UNIQUE ' : ''}INDEX`, `ON ${quoteName(table)}${using} (${plainColumns(body) ?? '...'})`)}${body.unique && plainColumns(body) !== undefined ? ` ${duplicatesFail(table, (body.indexParams ?? []).map((p: { IndexElem: { name: string } }) => p.IndexElem.name))}` : ''}${leaveDoBlock(ctx)}`,
     });
   },
 };
+
+/**
+ * A CONCURRENTLY build as a help writes it (`what`: `INDEX` or `UNIQUE INDEX`; `on`: `ON t (a)`).
+ * In a plan, IF NOT EXISTS: migc's scripts drop an INVALID index before they build (MG221). In a
+ * file, a DROP INDEX CONCURRENTLY IF EXISTS first takes away what a failed build left; where the
+ * tool sends a file as one query string (ctx.sentWhole), two such statements would run in one
+ * transaction block, which both refuse: the build alone in its migration, the drop by hand.
+ */
+export function concurrentBuildRecipe(ctx: StatementContext, name: string, what: string, on: string): string {
+  if (ctx.mode === 'plan') return `CREATE ${what} CONCURRENTLY IF NOT EXISTS ${name} ${on}; migc runs it outside a transaction. If it fails, drop the INVALID index and try again.`;
+  const where = ctx.outsideTransaction ?? 'a file your migration tool runs without one';
+  if (ctx.sentWhole) return `CREATE ${what} CONCURRENTLY ${name} ${on}; alone in ${ctx.outsideTransaction ?? 'a migration of its own'} (the tool sends a file as one query string: beside another statement, CONCURRENTLY runs in a transaction block, which it refuses). If a build fails, drop the INVALID index it leaves by hand before the re-run: DROP INDEX CONCURRENTLY IF EXISTS ${name}; (alone too).`;
+  return `DROP INDEX CONCURRENTLY IF EXISTS ${name}; CREATE ${what} CONCURRENTLY ${name} ${on}; each must run outside a transaction block, in ${where}; the drop takes away the INVALID index a failed build leaves, so that a re-run builds it again.`;
+}
 
 /**
  * How to index a partitioned table without blocking writes: PostgreSQL refuses CREATE INDEX

@@ -253,6 +253,7 @@ function judge(unit: Unit, base: Readonly<JudgeBase>, rules: readonly StatementR
     lineOf: base.lineOf,
     file: base.file,
     outsideTransaction: base.outsideTransaction,
+    sentWhole: base.sentWhole,
     psqlNames: base.psqlNames,
   };
   const judged: Judged[] = [];
@@ -988,7 +989,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     lineOf: options.run ? (offset, inFile) => (inFile === undefined || inFile === file ? lineOfOffset(offset) : options.run!.lineIn(inFile, offset)) : lineOfOffset,
     timeZoneUtc: undefined, postgresAssumed: options.postgresAssumed ? true : undefined, postgresMinor: options.postgresMinor,
     rollbackFile: options.rollbackFile ? true : undefined, madeByUp: options.madeByUp, outsideTransaction: options.outsideTransaction,
-    psqlNames: options.psqlNames,
+    sentWhole: options.oneQueryString ? true : undefined, psqlNames: options.psqlNames,
   };
   /** Comments before a statement, from `from` on: the `-- migc-ignore CODE: reason` in them. */
   const ignoresBefore = (from: number, to: number, into = new Map<string, string | undefined>()) => (mayIgnore ? ignoresIn(text, from, to, into) : into);

@@ -376,6 +376,12 @@ export interface StatementContext {
    */
   readonly outsideTransaction?: string;
   /**
+   * The tool sends the file (or its part) as one query string (lint only: Prisma, Postgrator,
+   * golang-migrate under --file-query-string, ...): a statement that must run outside a
+   * transaction block runs only alone in its file, so a recipe of two such statements needs two.
+   */
+  readonly sentWhole?: true;
+  /**
    * The psql variables the text has as names where psql puts their values (`:name` of a variable
    * the file \sets, a tool's placeholder, `:"name"`), as the parser reads them (lint only): a
    * "column" of that name is a value (MG238).
