@@ -163,3 +163,19 @@ it('a table whose rows went whole into a value of another (json_agg(st)) loses n
   // A column of it only, or a HAVING over a count of a column copied, is no copy of every row.
   expect(await mg214("INSERT INTO kv (key, value) SELECT 'tokens', json_agg(token) FROM signup_tokens HAVING count(*) > 0;")).toEqual(['warning this statement drops table signup_tokens']);
 });
+
+it('an UPDATE that sets constants on a table whose only row the files put there (a version stamp) is a note (the twenty-first trial\'s tt-rss: 140 warnings)', async () => {
+  await loadSqlParser();
+  const mg214 = async (seed: string, update = 'UPDATE ttrss_version SET schema_version = 2;') => {
+    const files = { '1.sql': `CREATE TABLE ttrss_version (schema_version integer NOT NULL);\n${seed}`, '2.sql': `${update}\n` };
+    const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+    return result.diagnostics.filter((d) => d.code === 'MG214').map((d) => `${d.severity} ${d.message}`);
+  };
+  expect(await mg214('INSERT INTO ttrss_version VALUES (0);\n')).toEqual(['info this statement updates every row of ttrss_version (its one row, the only one the files put in it, set to constants), overwriting schema_version']);
+  // Two rows, rows from a query, a value computed from the row, or none put there at all: the warning.
+  const warned = ['warning this statement updates every row of ttrss_version, overwriting schema_version'];
+  expect(await mg214('INSERT INTO ttrss_version VALUES (0), (1);\n')).toEqual(warned);
+  expect(await mg214('INSERT INTO ttrss_version SELECT 0 FROM pg_class;\n')).toEqual(warned);
+  expect(await mg214('INSERT INTO ttrss_version VALUES (0);\n', 'UPDATE ttrss_version SET schema_version = schema_version + 1;')).toEqual(warned);
+  expect(await mg214('')).toEqual(warned);
+});

@@ -83,6 +83,12 @@ export interface TableState {
    */
   rowsCopiedInto?: { readonly table: string; readonly columns: readonly string[]; readonly distinct?: true };
   /**
+   * How many rows the statements read put in it, when that is all that is known to be in it: a
+   * table a CREATE TABLE read made, written since by INSERT ... VALUES only (a version table seeded
+   * with one row). Undefined once anything else may have written it (INSERT ... SELECT, COPY).
+   */
+  rowsInserted?: number;
+  /**
    * Every column it has is known: made by a CREATE TABLE the analysis read (no LIKE, INHERITS or
    * PARTITION OF), and no statement since could have changed it unseen. The state's opaqueCount
    * when it was made: a later opaque statement (see noteOpaque) leaves it behind.
@@ -1469,7 +1475,7 @@ export class SchemaState implements KnownSchema {
         }
         // LIKE, INHERITS and PARTITION OF bring columns (and more) from another table: not all are known.
         const borrows = body.inhRelations?.length || body.partbound || (body.tableElts ?? []).some((e: Record<string, unknown>) => e.TableLikeClause);
-        const table: TableState = { ...emptyTable(name, createdHere), ...(body.partspec ? { partitioned: true } : {}), ...(borrows ? { partial: true } : { columnsFrom: this.opaqueCount }) };
+        const table: TableState = { ...emptyTable(name, createdHere), ...(body.partspec ? { partitioned: true } : {}), ...(borrows ? { partial: true } : { columnsFrom: this.opaqueCount, rowsInserted: 0 }) };
         // Set first: a foreign key to the table itself finds its primary key.
         this.setTable(name, table);
         // The indexes of its keys exist before any of its foreign keys is made: one to the table
@@ -1525,7 +1531,11 @@ export class SchemaState implements KnownSchema {
         for (const r of body.relations ?? []) if (r.RangeVar) this.forgetRowCopies(relationName(r.RangeVar), true);
         return;
       case 'CopyStmt':
-        if (body.is_from && body.relation) this.forgetRowCopies(relationName(body.relation), false);
+        if (body.is_from && body.relation) {
+          this.forgetRowCopies(relationName(body.relation), false);
+          const copied = this.table(relationName(body.relation));
+          if (copied?.rowsInserted !== undefined) this.assign(copied, 'rowsInserted', undefined);
+        }
         return;
       case 'InsertStmt': {
         this.forgetCopies(relationName(body.relation));
@@ -1534,6 +1544,7 @@ export class SchemaState implements KnownSchema {
         // INSERT ... SELECT ... FROM fills a new table with as many rows as its query finds; VALUES adds a few.
         const table = this.table(relationName(body.relation));
         const select = body.selectStmt?.SelectStmt;
+        if (table?.rowsInserted !== undefined) this.assign(table, 'rowsInserted', select?.valuesLists && !select.fromClause ? table.rowsInserted + select.valuesLists.length : undefined);
         if (table?.createdHere && !table.filled && select && !select.valuesLists && select.fromClause) this.setTable(tableKey(table.name), { ...table, filled: true });
         return;
       }
