@@ -40,6 +40,7 @@ import { cascadeDropsUsers } from './cascade-drops-users.js';
 import { alreadyDropped } from './already-dropped.js';
 import { enumValueRemoved } from './enum-value-removed.js';
 import { updateFromUnjoined } from './update-from-unjoined.js';
+import { constantBackfill } from './constant-backfill.js';
 import { typeChangeNeedsUsing } from './type-change-needs-using.js';
 import { catalogWrite } from './catalog-write.js';
 
@@ -90,4 +91,5 @@ export const statementRules: readonly StatementRule[] = [
   alreadyDropped,
   enumValueRemoved,
   updateFromUnjoined,
+  constantBackfill,
 ];
