@@ -22,6 +22,15 @@ describe('MG247', () => {
     expect(await mg247(fill, { postgres: 10 })).toEqual([]);
   });
 
+  it('says to leave out an UPDATE the ADD COLUMN\'s default did already, and to add without a default for NULL (cds, MusicBrainz)', async () => {
+    const files = { '1.sql': table, '2.sql': "ALTER TABLE entries ADD COLUMN n bigint NOT NULL DEFAULT 0;\nUPDATE entries SET n = 0;\nALTER TABLE entries ADD COLUMN added timestamptz DEFAULT now();\nUPDATE entries SET added = NULL;\n" };
+    const result = await lint({ files: Object.keys(files), config: { postgres: 15, rules: {} } }, memoryHost(files));
+    expect(result.diagnostics.filter((d) => d.code === 'MG247').map((d) => d.help)).toEqual([
+      'Leave out the UPDATE: the ADD COLUMN gave every row that value already, its DEFAULT, in the catalog.',
+      'Give the value where the column is added, and leave out the UPDATE: ALTER TABLE entries ADD COLUMN added <type> (no default: its rows are NULL); then, for the rows inserted later, ALTER COLUMN ... SET DEFAULT <theirs> (or DROP DEFAULT). Each is catalog-only from PostgreSQL 11, and a NOT NULL added with the default scans nothing.',
+    ]);
+  });
+
   it('is not told of a value computed per row, a volatile one, a WHERE, or a column that was there', async () => {
     expect(await mg247('ALTER TABLE entries ADD COLUMN slug text;\nUPDATE entries SET slug = lower(title);\n')).toEqual([]);
     expect(await mg247('ALTER TABLE entries ADD COLUMN token text;\nUPDATE entries SET token = md5(random()::text);\n')).toEqual([]);

@@ -3,6 +3,7 @@ import { isLarge, sizeNote, type StatementRule } from '../sql/context.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 import { deparsed } from '../../sql/deparse.js';
 import { andList } from './statement-locks.js';
+import { fingerprint } from '../sql/schema-state.js';
 
 /**
  * ALTER TABLE t ADD COLUMN c ...; UPDATE t SET c = <constant>; on every row of a large table: the
@@ -29,9 +30,15 @@ export const constantBackfill: StatementRule = {
     if (!targets.length || !targets.every((t) => t.ResTarget?.name !== undefined && !t.ResTarget.indirection?.length && ctx.state.isNewColumn(table, t.ResTarget.name) && isConstantValue(t.ResTarget.val) && !volatile(t.ResTarget.val))) return;
     const columns = targets.map((t) => quoteIdent(t.ResTarget!.name!));
     const values = targets.map((t) => deparsed(t.ResTarget!.val) ?? '<value>');
+    const known = ctx.state.table(table)?.columns;
+    // The ADD COLUMN's own DEFAULT gave every row that value already (cds's `ADD COLUMN n bigint NOT NULL DEFAULT 0` then `SET n = 0`).
+    const given = targets.every((t) => { const d = known?.get(t.ResTarget!.name!)?.defaultExpr; return typeof d === 'string' && d === fingerprint(t.ResTarget!.val); });
+    const isNull = (v: unknown) => (v as { A_Const?: { isnull?: boolean } } | undefined)?.A_Const?.isnull === true;
     report({
       message: `UPDATE sets ${andList(columns)}, added earlier in this migration, to ${targets.length === 1 ? 'a constant' : 'constants'} on every row of ${sizeNote(ctx, table)}: it writes every row again (the table and its indexes grow by their size until VACUUM, every row locked until it commits), where ADD COLUMN ... DEFAULT sets ${targets.length === 1 ? 'it' : 'them'} in the catalog, writing no row`,
-      help: `Give the value as the column's default where it is added, and leave out the UPDATE: ${targets.map((t, i) => `ALTER TABLE ${quoteName(table)} ADD COLUMN ${columns[i]} <type> DEFAULT ${values[i]}`).join('; ')}; (catalog-only from PostgreSQL 11; a NOT NULL added with it scans nothing either). If new rows should not get that value, ALTER COLUMN ... DROP DEFAULT after it: also catalog-only.`,
+      help: given
+        ? 'Leave out the UPDATE: the ADD COLUMN gave every row that value already, its DEFAULT, in the catalog.'
+        : `Give the value where the column is added, and leave out the UPDATE: ${targets.map((t, i) => (isNull(t.ResTarget!.val) ? `ALTER TABLE ${quoteName(table)} ADD COLUMN ${columns[i]} <type> (no default: its rows are NULL)` : `ALTER TABLE ${quoteName(table)} ADD COLUMN ${columns[i]} <type> DEFAULT ${values[i]}`)).join('; ')}; then, for the rows inserted later, ALTER COLUMN ... SET DEFAULT <theirs> (or DROP DEFAULT). Each is catalog-only from PostgreSQL 11, and a NOT NULL added with the default scans nothing.`,
     });
   },
 };
