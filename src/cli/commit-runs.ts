@@ -14,8 +14,8 @@ export interface CommitRuns {
   readonly commitOf: ReadonlyMap<string, string>;
   /** Commits that added many of the files (an import of an older history reads as one run): said on stderr. */
   readonly large: readonly { readonly commit: string; readonly files: number }[];
-  /** Why git could not follow renames (the clone lacks the files' contents), when it could not. */
-  readonly renamesUnread?: string;
+  /** Why git could not follow renames (the clone lacks the files' contents), when it could not, and the commit that added the most of the files. */
+  readonly renamesUnread?: { readonly why: string; readonly largest?: { readonly commit: string; readonly files: number } };
 }
 
 /** A commit adding more files than this is said on stderr: an import of a history, more often than one release. */
@@ -71,5 +71,7 @@ export async function commitRuns(files: readonly string[], cwd: string): Promise
   const counts = new Map<string, number>();
   for (const c of commitOf.values()) if (c !== '') counts.set(c, (counts.get(c) ?? 0) + 1);
   const large = [...counts].filter(([, n]) => n > largeCommit).map(([c, n]) => ({ commit: c, files: n }));
-  return { commitOf, large, ...(renamesUnread !== undefined ? { renamesUnread } : {}) };
+  // Without rename detection, a folder moved is a commit that added its every file: the largest is named.
+  const largest = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+  return { commitOf, large, ...(renamesUnread !== undefined ? { renamesUnread: { why: renamesUnread, ...(largest && largest[1] > 1 ? { largest: { commit: largest[0], files: largest[1] } } : {}) } } : {}) };
 }

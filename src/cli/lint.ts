@@ -75,7 +75,10 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
     ...(migrations.drizzle ? { drizzle: migrations.drizzle } : {}),
     ...(runs ? { runOf: runs.commitOf } : {}),
   }, preloaded.host);
-  if (runs?.renamesUnread !== undefined) io.stderr(`migc: note: --one-run-per-commit: git could not follow renames (${runs.renamesUnread}): a file moved counts from the commit that moved it\n`);
+  if (runs?.renamesUnread !== undefined) {
+    const { why, largest } = runs.renamesUnread;
+    io.stderr(`migc: note: --one-run-per-commit: git could not follow renames (${why}): a file moved counts from the commit that moved it${largest ? `; commit ${largest.commit.slice(0, 12)} added ${largest.files} of the files linted, the most of any: if it moved them, they are read as one run, and their findings are not per commit` : ''}\n`);
+  }
   for (const { commit, files: n } of runs?.large ?? []) {
     io.stderr(`migc: note: commit ${commit.slice(0, 12)} added ${n} of the files linted, read as one run (--one-run-per-commit): what the earlier of them create stays new and empty for the later; if it imported an older history rather than adding one release, lint without --one-run-per-commit\n`);
   }
