@@ -178,4 +178,8 @@ it('an UPDATE that sets constants on a table whose only row the files put there 
   expect(await mg214('INSERT INTO ttrss_version SELECT 0 FROM pg_class;\n')).toEqual(warned);
   expect(await mg214('INSERT INTO ttrss_version VALUES (0);\n', 'UPDATE ttrss_version SET schema_version = schema_version + 1;')).toEqual(warned);
   expect(await mg214('')).toEqual(warned);
+  // A table of several columns seeded with one row (an admin user): an UPDATE of some of its columns overwrites what the application wrote since.
+  const users = { '1.sql': "CREATE TABLE users (id int PRIMARY KEY, role text);\nINSERT INTO users VALUES (1, 'admin');\n", '2.sql': "UPDATE users SET role = 'member';\n" };
+  const seeded = await lint({ files: Object.keys(users) }, memoryHost(users));
+  expect(seeded.diagnostics.filter((d) => d.code === 'MG214').map((d) => `${d.severity} ${d.message}`)).toEqual(['warning this statement updates every row of users, overwriting role']);
 });

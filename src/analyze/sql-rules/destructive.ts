@@ -317,15 +317,19 @@ const namesListed = 6;
 
 /** "a, b and c"; past namesListed, "a, b, c, d, e, f and 18 more" (the statement itself lists them all). */
 /**
- * Whether an UPDATE sets only constants on a table whose rows are all known to be the one an
- * INSERT ... VALUES of the files put there (TableState.rowsInserted), with no statement migc cannot
- * read since it was made (columnsAllKnown).
+ * Whether an UPDATE sets every column to a constant on a table whose rows are all known to be the
+ * one an INSERT ... VALUES of the files put there (TableState.rowsInserted), with no statement migc
+ * cannot read since it was made (columnsAllKnown).
  */
 function seededOneRow(ctx: StatementContext, table: string): boolean {
   const t = ctx.state.table(table);
   if (t?.rowsInserted !== 1 || !ctx.state.columnsAllKnown(table)) return false;
   const [kind, body] = node(ctx.ast);
-  return kind === 'UpdateStmt' && !body.fromClause?.length && (body.targetList ?? []).every((r: { ResTarget?: { val?: unknown } }) => isConstantValue(r.ResTarget?.val));
+  const targets: { ResTarget?: { name?: string; val?: unknown } }[] = body.targetList ?? [];
+  // The row is a stamp: every column it has set anew (a table of users seeded with an admin keeps
+  // the warning for an UPDATE of one of its columns).
+  const set = new Set(targets.map((r) => r.ResTarget?.name));
+  return kind === 'UpdateStmt' && !body.fromClause?.length && targets.every((r) => isConstantValue(r.ResTarget?.val)) && [...t.columns.keys()].every((c) => set.has(c));
 }
 
 /** Whether the files linted make their tables from the start (SchemaState.tablesMadeFirst). */
