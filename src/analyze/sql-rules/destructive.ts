@@ -131,10 +131,13 @@ export const destructive: StatementRule = {
     // Every column it overwrites has its values kept in another (UPDATE t SET copy = original
     // before it): a note (the fifteenth trial's ChirpStack).
     let keptAside = false;
+    /** The same constants set on the same columns of every row as a migration before did (a version bump): where it was told first. */
+    let again: string | undefined;
     if (!rollback && change?.kind === 'update' && !change.hasWhere && !ctx.state.isNew(change.table) && !ctx.earlier.emptied(change.table) && !fillsNewColumns(ctx, change.table)) {
       const kept = keptCopies(ctx, change.table);
       keptAside = kept !== undefined;
-      found.push(`updates every row of ${quoteName(change.table)}${seeded ? ' (its one row, the only one the files put in it, set to constants)' : oneRow ? ` (${rows === 0 ? 'none, ' : 'one, '}its size hint says)` : ''}${overwritten(ctx, change.table)}${kept ?? ''}`);
+      again = ctx.mode === 'lint' ? constantUpdateSaid(ctx, change.table) : undefined;
+      found.push(`updates every row of ${quoteName(change.table)}${seeded ? ' (its one row, the only one the files put in it, set to constants)' : oneRow ? ` (${rows === 0 ? 'none, ' : 'one, '}its size hint says)` : ''}${overwritten(ctx, change.table)}${kept ?? ''}${again ? ` (to constants, as ${again} did: told there)` : ''}`);
     }
     const onlyCopied = copied.length > 0 && found.length === 0;
     found.push(...copied);
@@ -169,7 +172,7 @@ export const destructive: StatementRule = {
     report({
       // Dropping NOT NULL alone loses nothing and breaks no query: a note, as a plan's expand phase
       // takes it without a word (the fourteenth trial judged its 12 warnings debatable).
-      severity: (ctx.mode === 'plan' && ctx.phase === 'contract') || (onlyUpdates && (oneRow || keptAside)) || onlyNotNull ? 'info' : this.severity,
+      severity: (ctx.mode === 'plan' && ctx.phase === 'contract') || (onlyUpdates && (oneRow || keptAside || again !== undefined)) || onlyNotNull ? 'info' : this.severity,
       message: `this ${rollback ? 'rollback' : 'statement'} ${found.join(' and ')}${rollback ? ', which its up did not make: the rollback loses what was there before the up' : ''}`,
       help: ctx.mode === 'lint'
         ? rollback
@@ -330,6 +333,26 @@ function seededOneRow(ctx: StatementContext, table: string): boolean {
   // the warning for an UPDATE of one of its columns).
   const set = new Set(targets.map((r) => r.ResTarget?.name));
   return kind === 'UpdateStmt' && !body.fromClause?.length && targets.every((r) => isConstantValue(r.ResTarget?.val)) && [...t.columns.keys()].every((c) => set.has(c));
+}
+
+/** The UPDATEs that set constants on every row, by table and columns set: the file of the first (constantUpdateSaid). */
+const constantUpdates = new WeakMap<object, Map<string, string>>();
+
+/**
+ * An UPDATE without WHERE that sets only constants, on the same columns of the same table as one
+ * an earlier file made (tt-rss bumps ttrss_version at the end of 140 files, the twenty-first
+ * trial's A): the file that did first, where it was told; undefined for the first, or another kind.
+ */
+function constantUpdateSaid(ctx: StatementContext, table: string): string | undefined {
+  const [kind, body] = node(ctx.ast);
+  const targets: { ResTarget?: { name?: string; val?: unknown } }[] = body.targetList ?? [];
+  if (kind !== 'UpdateStmt' || body.fromClause?.length || !targets.length || !targets.every((r) => r.ResTarget?.name !== undefined && isConstantValue(r.ResTarget.val))) return undefined;
+  let said = constantUpdates.get(ctx.state);
+  if (!said) constantUpdates.set(ctx.state, (said = new Map()));
+  const key = `${tableKey(table)} ${targets.map((r) => r.ResTarget!.name).sort().join(',')}`;
+  const first = said.get(key);
+  if (first === undefined) said.set(key, ctx.file ?? '');
+  return first !== undefined && first !== ctx.file ? first : undefined;
 }
 
 /** Whether the files linted make their tables from the start (SchemaState.tablesMadeFirst). */
