@@ -1,6 +1,6 @@
-import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import type { Node } from 'jsonc-parser';
 import type { Diagnostic } from './diagnostics/diagnostic.js';
-import { describeJsonError } from './lint-temporal.js';
+import { strictJson } from './lint-temporal.js';
 
 /**
  * Drizzle's migrator (drizzle-orm 0.x, `migrator.js` readMigrationFiles and `pg-core/dialect.js`
@@ -29,13 +29,9 @@ export function drizzleJournal(file: string, text: string): DrizzleJournal {
   const problem = (start: number, end: number, message: string, help: string): DrizzleJournal => ({
     entries: [], problems: [{ code: 'MG024', severity: 'error', file, span: { start, end: Math.max(end, start + 1) }, message: `${message}: Drizzle's migrator stops before it runs any migration`, help }],
   });
-  const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-  const first = errors[0];
-  if (first || !root) {
-    const at = first?.offset ?? 0;
-    return problem(at, Math.min(at + Math.max(first?.length ?? 1, 1), text.length), `cannot read this _journal.json (${first ? describeJsonError(printParseErrorCode(first.error)) : 'no JSON value'})`, 'Fix the JSON (drizzle-kit generate writes it; a merge may have broken it): one object, keys and strings in double quotes, a comma between items and none after the last.');
-  }
+  const read = strictJson(text);
+  if ('why' in read) return problem(read.start, read.end, `cannot read this _journal.json (${read.why})`, 'Fix the JSON (drizzle-kit generate writes it; a merge may have broken it): one object, keys and strings in double quotes, a comma between items and none after the last.');
+  const { root } = read;
   const list = root.type === 'object' ? property(root, 'entries') : undefined;
   if (list?.type !== 'array') {
     const at = list ?? root;

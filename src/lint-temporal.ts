@@ -30,13 +30,9 @@ export function temporalManifest(file: string, folder: string, text: string): Te
   const problem = (start: number, end: number, message: string, help: string): TemporalManifest => ({
     files: [], problems: [{ code: 'MG024', severity: 'error', file, span: { start, end }, message: `${message}: temporal-sql-tool stops at version ${folder.slice(1)}`, help }],
   });
-  const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-  const first = errors[0];
-  if (first || !root) {
-    const at = first?.offset ?? 0;
-    return problem(at, Math.min(at + Math.max(first?.length ?? 1, 1), text.length), `cannot read this manifest.json (${first ? describeJsonError(printParseErrorCode(first.error)) : 'no JSON value'})`, 'Fix the JSON: one object in braces, keys and strings in double quotes, a comma between items and none after the last, no comments.');
-  }
+  const read = strictJson(text);
+  if ('why' in read) return problem(read.start, read.end, `cannot read this manifest.json (${read.why})`, 'Fix the JSON: one object in braces, keys and strings in double quotes, a comma between items and none after the last, no comments.');
+  const { root } = read;
   if (root.type !== 'object') return problem(root.offset, root.offset + 1, 'this manifest.json is not a JSON object', manifestHelp);
   const version = property(root, 'CurrVersion');
   const current = version?.type === 'string' ? String(version.value).replace(/^v/, '') : undefined;
@@ -72,7 +68,16 @@ function property(object: Node, key: string): Node | undefined {
   return pairs.at(-1)?.children?.[1];
 }
 
-/** jsonc-parser's error names (PropertyNameExpected) as words. */
-export function describeJsonError(code: string): string {
-  return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+/**
+ * A JSON text as a strict reader (Go's json.Unmarshal, JavaScript's JSON.parse) reads it: its tree,
+ * or where the first error is and what it is, in words (jsonc-parser's PropertyNameExpected:
+ * "property name expected").
+ */
+export function strictJson(text: string): { readonly root: Node } | { readonly start: number; readonly end: number; readonly why: string } {
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (!first && root) return { root };
+  const at = first?.offset ?? 0;
+  return { start: at, end: Math.min(at + Math.max(first?.length ?? 1, 1), text.length), why: first ? printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase() : 'no JSON value' };
 }

@@ -1,4 +1,5 @@
 import { alterTableCommands, isConstantValue, node, relationName } from './ast.js';
+import type { PgNode } from '../../sql/parser.js';
 import { destructionLabel, replacesView } from '../rules/destructive-outside-contract.js';
 import type { StatementContext, StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
@@ -327,12 +328,18 @@ const namesListed = 6;
 function seededOneRow(ctx: StatementContext, table: string): boolean {
   const t = ctx.state.table(table);
   if (t?.rowsInserted !== 1 || !ctx.state.columnsAllKnown(table)) return false;
-  const [kind, body] = node(ctx.ast);
-  const targets: { ResTarget?: { name?: string; val?: unknown } }[] = body.targetList ?? [];
   // The row is a stamp: every column it has set anew (a table of users seeded with an admin keeps
   // the warning for an UPDATE of one of its columns).
-  const set = new Set(targets.map((r) => r.ResTarget?.name));
-  return kind === 'UpdateStmt' && !body.fromClause?.length && targets.every((r) => isConstantValue(r.ResTarget?.val)) && [...t.columns.keys()].every((c) => set.has(c));
+  const set = constantsSet(ctx.ast);
+  return set !== undefined && [...t.columns.keys()].every((c) => set.includes(c));
+}
+
+/** The columns an UPDATE without FROM sets, when it sets each to a constant; undefined otherwise. */
+function constantsSet(ast: PgNode): string[] | undefined {
+  const [kind, body] = node(ast);
+  const targets: { ResTarget?: { name?: string; val?: unknown } }[] = body.targetList ?? [];
+  if (kind !== 'UpdateStmt' || body.fromClause?.length || !targets.length || !targets.every((r) => r.ResTarget?.name !== undefined && isConstantValue(r.ResTarget.val))) return undefined;
+  return targets.map((r) => r.ResTarget!.name!);
 }
 
 /** The UPDATEs that set constants on every row, by table and columns set: the file of the first (constantUpdateSaid). */
@@ -344,12 +351,11 @@ const constantUpdates = new WeakMap<object, Map<string, string>>();
  * trial's A): the file that did first, where it was told; undefined for the first, or another kind.
  */
 function constantUpdateSaid(ctx: StatementContext, table: string): string | undefined {
-  const [kind, body] = node(ctx.ast);
-  const targets: { ResTarget?: { name?: string; val?: unknown } }[] = body.targetList ?? [];
-  if (kind !== 'UpdateStmt' || body.fromClause?.length || !targets.length || !targets.every((r) => r.ResTarget?.name !== undefined && isConstantValue(r.ResTarget.val))) return undefined;
+  const columns = constantsSet(ctx.ast);
+  if (columns === undefined) return undefined;
   let said = constantUpdates.get(ctx.state);
   if (!said) constantUpdates.set(ctx.state, (said = new Map()));
-  const key = `${tableKey(table)} ${targets.map((r) => r.ResTarget!.name).sort().join(',')}`;
+  const key = `${tableKey(table)} ${[...columns].sort().join(',')}`;
   const first = said.get(key);
   if (first === undefined) said.set(key, ctx.file ?? '');
   return first !== undefined && first !== ctx.file ? first : undefined;
