@@ -1,6 +1,7 @@
 import { node, relationName } from './ast.js';
 import type { PgNode } from '../../sql/parser.js';
-import type { StatementRule } from '../sql/context.js';
+import type { StatementContext, StatementRule } from '../sql/context.js';
+import { unmadeIndex } from './unmade-index.js';
 import { statementFacts } from '../../sql/facts.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 import { commandNamed } from './statement-locks.js';
@@ -37,14 +38,18 @@ const dropped: Record<string, { what: 'relation' | 'type' | 'schema' | 'on relat
 export const alreadyDropped: StatementRule = {
   code: 'MG244',
   name: 'already-dropped',
-  summary: 'A DROP (without IF EXISTS) of a table, index, view, sequence, type or schema an earlier statement already dropped, by name or along with something else (a constraint\'s index, a column\'s or a table\'s indexes and owned sequences, a table\'s row type, the views CASCADE takes, what is in a schema), or renamed away, and nothing created since, or of a trigger, rule or policy on such a table, or of a trigger dropped already (by name, or with its function): PostgreSQL refuses it.',
+  summary: 'A DROP (without IF EXISTS) of a table, index, view, sequence, type or schema an earlier statement already dropped, by name or along with something else (a constraint\'s index, a column\'s or a table\'s indexes and owned sequences, a table\'s row type, the views CASCADE takes, what is in a schema), or renamed away, and nothing created since, or of a trigger, rule or policy on such a table, or of a trigger dropped already (by name, or with its function): PostgreSQL refuses it. Also a DROP INDEX IF EXISTS of a name no file made, close to an index they did (a typo, table.index, a down migration\'s name for its up\'s index), in files that make their tables from the first: it drops nothing, and the index meant stays.',
   severity: 'error',
   kinds: ['DropStmt'],
   check(ctx, report) {
     if (ctx.inDoBlock) return;
     const [, body] = node(ctx.ast);
     const kind = dropped[body.removeType as string];
-    if (!kind || body.missing_ok) return;
+    if (!kind) return;
+    if (body.missing_ok) {
+      if (body.removeType === 'OBJECT_INDEX') misnamedIndex(ctx, body, report);
+      return;
+    }
     const parts = (o: any): string[] => (kind.what === 'schema' ? [o] : kind.what === 'type' ? o.TypeName?.names : o.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '?');
     // PostgreSQL stops at the first name that is not there.
     for (const o of body.objects ?? []) {
@@ -75,6 +80,34 @@ export const alreadyDropped: StatementRule = {
     }
   },
 };
+
+/**
+ * DROP INDEX IF EXISTS of a name no file made, in files that make their tables from the first,
+ * close to the name of an index they did make (unmadeIndex): it drops nothing, and the index
+ * meant stays (the twenty-first trial's neosync: a down migration that dropped idx_casbin_rule,
+ * where its up made idx_neosync_api_casbin_rule). A warning where the index meant is still there
+ * when the file part ends, a note where a later DROP TABLE takes it anyway.
+ */
+function misnamedIndex(ctx: StatementContext, body: Record<string, any>, report: Parameters<StatementRule['check']>[1]): void {
+  for (const o of body.objects ?? []) {
+    const name = (o.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval).join('.');
+    const near = unmadeIndex(ctx, name)?.near;
+    if (!near) continue;
+    const concurrently = body.concurrent ? 'CONCURRENTLY ' : '';
+    const what = ctx.inRollback ? 'the rollback' : 'the migration';
+    const why = near.why === 'table'
+      ? `PostgreSQL reads ${quoteName(name)} as index ${quoteIdent(near.name)} in a schema ${quoteIdent(name.slice(0, name.lastIndexOf('.')))} (DROP INDEX names no table), where the files make no index. The index meant is likely ${quoteName(near.name)}, on ${quoteName(near.table)}`
+      : `no file linted creates an index ${quoteName(name)}, and the files make their tables from the first. Did you mean ${quoteName(near.name)}, on ${quoteName(near.table)}${near.why === 'up' ? ', which its up made' : ''}?`;
+    const fate = near.goesWith === undefined ? `It stays: ${what} leaves it in place`
+      : near.goesWith === 'drop' ? `A later DROP INDEX of the file drops it, so ${what} loses nothing by it`
+      : `It goes with its ${near.goesWith} later in the file, so ${what} loses nothing by it`;
+    report({
+      severity: near.goesWith === undefined ? 'warning' : 'info',
+      message: `DROP INDEX ${concurrently}IF EXISTS ${quoteName(name)} drops nothing on a database these files made: ${why}${near.why === 'table' ? '.' : ''} ${fate}`,
+      help: `Name the index the files made: DROP INDEX ${concurrently}IF EXISTS ${quoteName(near.name)};${near.goesWith === undefined ? '' : ` (or leave the DROP INDEX out: what drops its ${near.goesWith === 'drop' ? 'index' : near.goesWith} later takes it).`} If ${quoteName(name)} is made outside these files (by hand, by the application), keep the statement and say so before it: -- migc-ignore MG244: <who makes it>.`,
+    });
+  }
+}
 
 /** The statement that made it gone, and where it is: "ALTER TABLE t DROP COLUMN (line 2)". */
 function dropper(by: DroppedBy, file: string | undefined): string {

@@ -4,6 +4,7 @@ import { tableKey } from '../sql/schema-state.js';
 import { isLarge, leaveDoBlock, type StatementRule } from '../sql/context.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 import { constraintOwning, dependingOnIndex } from './dependents-block-drop.js';
+import { unmadeIndex } from './unmade-index.js';
 
 export const dropIndexNotConcurrent: StatementRule = {
   code: 'MG202',
@@ -36,11 +37,17 @@ export const dropIndexNotConcurrent: StatementRule = {
     // The index a constraint owns cannot be dropped at all, CONCURRENTLY or not, nor without
     // CASCADE one a foreign key depends on: MG237 says so.
     const cascade = body.behavior === 'DROP_CASCADE';
+    // IF EXISTS of an index no file made, where the files make their tables from the first: on a
+    // database they made there is none (unmadeIndex). One whose name is close to an index they did
+    // make is MG244's to tell (the name is likely wrong); the others a note worded as a condition.
+    const unmade = new Map(body.missing_ok === true ? names.filter((n) => tableOf(n) === undefined).map((n) => [n, unmadeIndex(ctx, n)] as const) : []);
     const existing = names.filter((n) => {
       const table = tableOf(n);
-      return (table === undefined || (!ctx.state.isNew(table) && !droppedLater.has(tableKey(table)) && !heldAlready(table))) && !constraintOwning(ctx, n) && (cascade || dependingOnIndex(ctx, n).length === 0);
+      return (table === undefined || (!ctx.state.isNew(table) && !droppedLater.has(tableKey(table)) && !heldAlready(table))) && !constraintOwning(ctx, n) && (cascade || dependingOnIndex(ctx, n).length === 0) && !unmade.get(n)?.near;
     });
     if (!existing.length) return;
+    const absent = existing.every((n) => unmade.get(n) !== undefined);
+    const it = existing.length === 1 ? 'it' : 'them';
     // The table, when the statements seen created the index.
     const tables = [...new Set(existing.map(tableOf))];
     const unknown = existing.filter((n) => tableOf(n) === undefined);
@@ -61,8 +68,10 @@ export const dropIndexNotConcurrent: StatementRule = {
     // Rallly: 39 warnings, 12 in a migration its authors named for its small tables).
     const small = tables.every((t) => t !== undefined && !isLarge(ctx, t));
     report({
-      ...(small ? { severity: 'info' as const } : {}),
-      message: `DROP INDEX ${existing.map(quoteName).join(', ')}${mayBeGone} takes an ACCESS EXCLUSIVE lock on ${on}: reads and writes queue behind it`,
+      ...(small || absent ? { severity: 'info' as const } : {}),
+      message: absent
+        ? `DROP INDEX IF EXISTS ${existing.map(quoteName).join(', ')}: no file linted creates ${it}, and the files make their tables from the first, so on a database they made IF EXISTS skips ${it} and takes no lock; where ${existing.length === 1 ? 'it exists' : 'they exist'} (made outside these files), it takes an ACCESS EXCLUSIVE lock on ${existing.length === 1 ? 'its table' : 'their tables'}: reads and writes queue behind it`
+        : `DROP INDEX ${existing.map(quoteName).join(', ')}${mayBeGone} takes an ACCESS EXCLUSIVE lock on ${on}: reads and writes queue behind it`,
       help: ctx.mode === 'plan'
         ? `${use} DROP INDEX CONCURRENTLY ${ifExists}${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction: migc arranges that in plans).${leaveDoBlock(ctx)}`
         : `${use} DROP INDEX CONCURRENTLY ${ifExists}${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction block: ${ctx.outsideTransaction ?? 'a file of its own that your migration tool runs without a transaction'}).${leaveDoBlock(ctx)}`,

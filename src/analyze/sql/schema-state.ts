@@ -241,6 +241,8 @@ export interface MadeObjects {
   readonly views: ReadonlySet<string>;
   /** Schemas (CREATE SCHEMA), by name: all a DROP SCHEMA ... CASCADE of one takes was made after it. */
   readonly schemas: ReadonlySet<string>;
+  /** Indexes (CREATE INDEX), as indexTables keys them, still there: what a rollback's DROP INDEX may have meant (MG244). */
+  readonly indexes: ReadonlySet<string>;
 }
 
 /** A point in what a state has made (SchemaState.madeMark): how many of each so far. */
@@ -249,12 +251,13 @@ export interface MadeMark {
   readonly columns: number;
   readonly views: number;
   readonly schemas: number;
+  readonly indexes: number;
 }
 
 /** Several migrations' made objects as one (the ups of one version, a file's up parts). */
 export function madeTogether(a: MadeObjects | undefined, b: MadeObjects): MadeObjects {
   if (!a) return b;
-  return { tables: new Set([...a.tables, ...b.tables]), columns: new Set([...a.columns, ...b.columns]), views: new Set([...a.views, ...b.views]), schemas: new Set([...a.schemas, ...b.schemas]) };
+  return { tables: new Set([...a.tables, ...b.tables]), columns: new Set([...a.columns, ...b.columns]), views: new Set([...a.views, ...b.views]), schemas: new Set([...a.schemas, ...b.schemas]), indexes: new Set([...a.indexes, ...b.indexes]) };
 }
 
 /**
@@ -392,7 +395,7 @@ export class SchemaState implements KnownSchema {
    * The views and columns made here since the last settle(), in order (what was dropped or renamed
    * since left in): madeSince() reads what came after a mark, and checks each is still new.
    */
-  private madeLog: { columns: string[]; views: string[]; schemas: string[] } = { columns: [], views: [], schemas: [] };
+  private madeLog: { columns: string[]; views: string[]; schemas: string[]; indexes: string[] } = { columns: [], views: [], schemas: [], indexes: [] };
   /**
    * Keys of the tables that have had a foreign key to a table, by that table's key: candidates
    * for foreignKeysAt(), checked against their keys when read. Only ever added to, so it needs
@@ -516,7 +519,7 @@ export class SchemaState implements KnownSchema {
 
   /** A mark of what has been made so far, for madeSince(). */
   madeMark(): MadeMark {
-    return { tables: this.created.length, columns: this.madeLog.columns.length, views: this.madeLog.views.length, schemas: this.madeLog.schemas.length };
+    return { tables: this.created.length, columns: this.madeLog.columns.length, views: this.madeLog.views.length, schemas: this.madeLog.schemas.length, indexes: this.madeLog.indexes.length };
   }
 
   /**
@@ -531,6 +534,7 @@ export class SchemaState implements KnownSchema {
       columns: new Set(after(this.madeLog.columns, mark.columns).filter((c) => this.newColumns.has(c))),
       views: new Set(after(this.madeLog.views, mark.views).filter((v) => this.newViews.has(v))),
       schemas: new Set(after(this.madeLog.schemas, mark.schemas).filter((v) => this.newSchemas.has(v))),
+      indexes: new Set(after(this.madeLog.indexes, mark.indexes).filter((i) => this.indexTables.has(i))),
     };
   }
 
@@ -545,13 +549,14 @@ export class SchemaState implements KnownSchema {
       columns: new Set(this.newColumns),
       views: new Set(this.newViews),
       schemas: new Set(this.newSchemas),
+      indexes: new Set(this.madeLog.indexes.filter((i) => this.indexTables.has(i))),
     };
     for (const k of this.created) {
       const t = this.tables.get(k);
       if (t?.createdHere) this.setTable(k, { ...t, createdHere: false });
     }
     this.created = [];
-    this.madeLog = { columns: [], views: [], schemas: [] };
+    this.madeLog = { columns: [], views: [], schemas: [], indexes: [] };
     this.newIndexes.clear();
     this.newTypes.clear();
     for (const k of this.newViews) this.noteRelationChange(k);
@@ -602,7 +607,7 @@ export class SchemaState implements KnownSchema {
     });
     for (const k of this.newViews) this.noteRelationChange(k);
     for (const k of this.newSequences) this.noteRelationChange(k);
-    Object.assign(this, { created: [], madeLog: { columns: [], views: [], schemas: [] }, newIndexes: new Map(), newTypes: new Set(), newViews: new Set(), newSequences: new Set(), rowsChanged: new Set(), newColumns: new Set(), newSchemas: new Set(), unfilledColumns: new Set(), renamedHere: new Map() });
+    Object.assign(this, { created: [], madeLog: { columns: [], views: [], schemas: [], indexes: [] }, newIndexes: new Map(), newTypes: new Set(), newViews: new Set(), newSequences: new Set(), rowsChanged: new Set(), newColumns: new Set(), newSchemas: new Set(), unfilledColumns: new Set(), renamedHere: new Map() });
     this.forgetEarlierCopies();
   }
 
@@ -2014,6 +2019,8 @@ export class SchemaState implements KnownSchema {
         if (body.idxname && createdHere) this.setIn(this.newIndexes, body.idxname, tableKey(relationName(body.relation)));
         // An index lives in its table's schema.
         const key = tableKey(body.relation.schemaname ? `${body.relation.schemaname}.${body.idxname}` : body.idxname);
+        // Logged as views and columns are: madeSince() and settle() keep those still in indexTables.
+        if (body.idxname && createdHere) this.madeLog.indexes.push(key);
         this.setIndexTable(key, relationName(body.relation));
         this.setIn(this.indexColumns, key, columnRefs([body.indexParams, body.whereClause]));
         this.setIn(this.indexShapes, key, indexShape(body));
