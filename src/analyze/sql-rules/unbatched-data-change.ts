@@ -74,6 +74,18 @@ function judgeChange(ctx: StatementContext, report: Parameters<StatementRule['ch
     });
     return;
   }
+  // The rows whose parent row is gone (orphans), deleted before a foreign key is added: their row
+  // locks wait on nobody (no session uses a row whose parent is gone), and the cost is the
+  // statement's read of both tables (the twentieth trial's aptos: a debatable warning).
+  const parent = change.kind === 'delete' ? orphansOf(ctx, ast) : undefined;
+  if (parent !== undefined) {
+    report({
+      severity: 'info',
+      message: `DELETE${inWith !== undefined ? ` in the WITH clause (${quoteIdent(inWith)})` : ''} of the rows of ${sizeNote(ctx, change.table)} whose ${quoteName(parent.table)} row is gone (${parent.columns.map(quoteIdent).join(', ')} matches no ${quoteName(parent.table)} key)${ctx.inRollback ? ' (a rollback)' : ''}: it locks only those rows, which no session works on, but reads all of ${quoteName(change.table)} in one statement`,
+      help: `Where there may be many such rows, delete them in batches by key range, committing after each (for example 10,000 rows at a time), so that one statement does not hold back vacuum and lag replicas${ctx.mode === 'lint' ? `; ${assumeRowsFlag(change.table, 'N')} gives the table's size if it is small` : ''}.`,
+    });
+    return;
+  }
   const small = () => `say so in tables: { ${sizeHintKey(change.table)}: { rows: N } } (under ${formatCount(largeTableRows)} is small)`;
   // In a DO block's loop the rows add up pass after pass, in the block's one transaction; in a
   // function's loop, or a function called for each row, in the caller's.
@@ -101,6 +113,65 @@ function pointColumn(ast: PgNode): string | undefined {
   if (!relation) return undefined;
   const flag = (v: any): boolean => v?.A_Const?.boolval !== undefined || (v?.TypeCast && flag(v.TypeCast.arg)) || v?.TypeCast?.typeName?.names?.at(-1)?.String?.sval === 'bool';
   return pinnedColumns(node(ast)[1].whereClause, relation).find((c) => (c.qualified || !relation.joined) && !c.values.some(flag))?.column;
+}
+
+/**
+ * The parent table whose rows a DELETE's WHERE requires to be missing, when every row it deletes
+ * is an orphan: a conjunct of the WHERE is `c NOT IN (SELECT k FROM parent)` or `NOT EXISTS
+ * (SELECT ... FROM parent p WHERE p.k = t.c [AND ...])`, the subquery reads the parent alone, with
+ * no other condition, and k is a key of it (a primary key or unique column migc has seen; `id`
+ * where migc has seen nothing of the parent). Not a DELETE of the rows nothing refers to
+ * (`id NOT IN (SELECT artifact_id FROM tag)`: live rows), nor of duplicates (the subquery reads
+ * the table itself).
+ */
+function orphansOf(ctx: StatementContext, ast: PgNode): { table: string; columns: string[] } | undefined {
+  const [, body] = node(ast);
+  if (!body.relation || (body.usingClause ?? []).length > 0) return undefined;
+  const target = body.relation;
+  const targetNames = new Set<string>(target.alias ? [target.alias.aliasname] : [target.relname, relationName(target)]);
+  const conjuncts = (e: any): any[] => (e?.BoolExpr?.boolop === 'AND_EXPR' ? e.BoolExpr.args.flatMap(conjuncts) : [e]);
+  const isKey = (table: string, column: string | undefined): boolean => {
+    if (column === undefined) return false;
+    const known = ctx.state.table(table);
+    return known ? known.uniqueColumns.has(column) : column === 'id';
+  };
+  for (const c of conjuncts(body.whereClause)) {
+    const not = c?.BoolExpr?.boolop === 'NOT_EXPR' ? c.BoolExpr.args?.[0]?.SubLink : undefined;
+    const select = not?.subselect?.SelectStmt;
+    const from = select?.fromClause;
+    if (!select || from?.length !== 1 || !from[0].RangeVar || select.groupClause || select.havingClause || select.limitCount || select.withClause || select.op !== 'SETOP_NONE') continue;
+    const parent = from[0].RangeVar;
+    const parentTable = relationName(parent);
+    if (parentTable === relationName(target)) continue;
+    const parentNames = new Set<string>(parent.alias ? [parent.alias.aliasname] : [parent.relname, parentTable]);
+    const fields = (e: any): string[] | undefined => e?.ColumnRef?.fields?.map((f: { String?: { sval?: string } }) => f.String?.sval);
+    if (not.subLinkType === 'ANY_SUBLINK' && !select.whereClause && select.targetList?.length === 1) {
+      // c NOT IN (SELECT k FROM parent): c is the target's (the subquery's own columns come first
+      // only inside it), k the parent's.
+      const left = fields(not.testexpr);
+      const right = fields(select.targetList[0].ResTarget?.val);
+      if (!left || !right || (left.length > 1 && !targetNames.has(left[0]!)) || (right.length > 1 && !parentNames.has(right[0]!))) continue;
+      if (isKey(parentTable, right.at(-1))) return { table: parentTable, columns: [left.at(-1)!] };
+      continue;
+    }
+    if (not.subLinkType === 'EXISTS_SUBLINK' && select.whereClause) {
+      // NOT EXISTS (SELECT 1 FROM parent p WHERE p.k = t.c): every condition an equality of a
+      // parent column with a target column, both written qualified.
+      const pairs: { parent: string; target: string }[] = [];
+      const equalities = conjuncts(select.whereClause).every((e) => {
+        const op = e?.A_Expr;
+        if (op?.kind !== 'AEXPR_OP' || op.name?.[0]?.String?.sval !== '=') return false;
+        const [l, r] = [fields(op.lexpr), fields(op.rexpr)];
+        if (l?.length !== 2 || r?.length !== 2) return false;
+        if (parentNames.has(l[0]!) && targetNames.has(r[0]!)) pairs.push({ parent: l[1]!, target: r[1]! });
+        else if (parentNames.has(r[0]!) && targetNames.has(l[0]!)) pairs.push({ parent: r[1]!, target: l[1]! });
+        else return false;
+        return true;
+      });
+      if (equalities && pairs.length === 1 && isKey(parentTable, pairs[0]!.parent)) return { table: parentTable, columns: [pairs[0]!.target] };
+    }
+  }
+  return undefined;
 }
 
 /** An INSERT ... SELECT that copies a large table in one statement (plans only). */
