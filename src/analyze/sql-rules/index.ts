@@ -41,6 +41,7 @@ import { alreadyDropped } from './already-dropped.js';
 import { enumValueRemoved } from './enum-value-removed.js';
 import { updateFromUnjoined } from './update-from-unjoined.js';
 import { constantBackfill } from './constant-backfill.js';
+import { uniqueCollision } from './unique-collision.js';
 import { typeChangeNeedsUsing } from './type-change-needs-using.js';
 import { catalogWrite } from './catalog-write.js';
 
@@ -92,4 +93,5 @@ export const statementRules: readonly StatementRule[] = [
   enumValueRemoved,
   updateFromUnjoined,
   constantBackfill,
+  uniqueCollision,
 ];
