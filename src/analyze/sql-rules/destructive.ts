@@ -7,6 +7,10 @@ import { viewsOf } from '../compat/views.js';
 import { quoteColumn, quoteIdent, quoteName } from '../../sql/quote.js';
 import type { Destruction } from '../../sql/facts.js';
 import { andList, andListAtMost } from './statement-locks.js';
+import { constantsSet, constantUpdateSaid } from './constant-updates.js';
+
+/** MG214's record of the UPDATEs that set constants on every row (constantUpdateSaid). */
+const constantUpdates = new WeakMap<object, Map<string, string>>();
 
 /**
  * Statements that lose data or break running code. In a plan they belong in a contract phase
@@ -137,7 +141,7 @@ export const destructive: StatementRule = {
     if (!rollback && change?.kind === 'update' && !change.hasWhere && !ctx.state.isNew(change.table) && !ctx.earlier.emptied(change.table) && !fillsNewColumns(ctx, change.table)) {
       const kept = keptCopies(ctx, change.table);
       keptAside = kept !== undefined;
-      again = ctx.mode === 'lint' ? constantUpdateSaid(ctx, change.table) : undefined;
+      again = ctx.mode === 'lint' ? constantUpdateSaid(ctx, change.table, constantUpdates) : undefined;
       found.push(`updates every row of ${quoteName(change.table)}${seeded ? ' (its one row, the only one the files put in it, set to constants)' : oneRow ? ` (${rows === 0 ? 'none, ' : 'one, '}its size hint says)` : ''}${overwritten(ctx, change.table)}${kept ?? ''}${again ? ` (to constants, as ${again} did: told there)` : ''}`);
     }
     const onlyCopied = copied.length > 0 && found.length === 0;
@@ -332,33 +336,6 @@ function seededOneRow(ctx: StatementContext, table: string): boolean {
   // the warning for an UPDATE of one of its columns).
   const set = constantsSet(ctx.ast);
   return set !== undefined && [...t.columns.keys()].every((c) => set.includes(c));
-}
-
-/** The columns an UPDATE without FROM sets, when it sets each to a constant; undefined otherwise. */
-function constantsSet(ast: PgNode): string[] | undefined {
-  const [kind, body] = node(ast);
-  const targets: { ResTarget?: { name?: string; val?: unknown } }[] = body.targetList ?? [];
-  if (kind !== 'UpdateStmt' || body.fromClause?.length || !targets.length || !targets.every((r) => r.ResTarget?.name !== undefined && isConstantValue(r.ResTarget.val))) return undefined;
-  return targets.map((r) => r.ResTarget!.name!);
-}
-
-/** The UPDATEs that set constants on every row, by table and columns set: the file of the first (constantUpdateSaid). */
-const constantUpdates = new WeakMap<object, Map<string, string>>();
-
-/**
- * An UPDATE without WHERE that sets only constants, on the same columns of the same table as one
- * an earlier file made (tt-rss bumps ttrss_version at the end of 140 files, the twenty-first
- * trial's A): the file that did first, where it was told; undefined for the first, or another kind.
- */
-function constantUpdateSaid(ctx: StatementContext, table: string): string | undefined {
-  const columns = constantsSet(ctx.ast);
-  if (columns === undefined) return undefined;
-  let said = constantUpdates.get(ctx.state);
-  if (!said) constantUpdates.set(ctx.state, (said = new Map()));
-  const key = `${tableKey(table)} ${[...columns].sort().join(',')}`;
-  const first = said.get(key);
-  if (first === undefined) said.set(key, ctx.file ?? '');
-  return first !== undefined && first !== ctx.file ? first : undefined;
 }
 
 /** Whether the files linted make their tables from the start (SchemaState.tablesMadeFirst). */

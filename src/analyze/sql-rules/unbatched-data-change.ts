@@ -8,6 +8,10 @@ import { walkedTable } from '../../sql/batch.js';
 import { relationName } from '../../sql/facts.js';
 import { formatCount } from '../../util/numbers.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
+import { constantUpdateSaid } from './constant-updates.js';
+
+/** MG112's record of the UPDATEs that set constants on every row (constantUpdateSaid). */
+const constantUpdates = new WeakMap<object, Map<string, string>>();
 
 /**
  * One UPDATE or DELETE over a large table holds row locks, bloats and lags replicas: batch it.
@@ -86,6 +90,10 @@ function judgeChange(ctx: StatementContext, report: Parameters<StatementRule['ch
     });
     return;
   }
+  // The same constants set on the same columns of every row as an earlier file did (a version
+  // bump in every file: tt-rss's ttrss_version, the twenty-second trial's R1): told at the first, a
+  // note after, as MG214 does.
+  const again = ctx.mode === 'lint' && change.kind === 'update' && !change.hasWhere && inWith === undefined ? constantUpdateSaid(ctx, change.table, constantUpdates) : undefined;
   const small = () => `say so in tables: { ${sizeHintKey(change.table)}: { rows: N } } (under ${formatCount(largeTableRows)} is small)`;
   // In a DO block's loop the rows add up pass after pass, in the block's one transaction; in a
   // function's loop, or a function called for each row, in the caller's.
@@ -93,7 +101,8 @@ function judgeChange(ctx: StatementContext, report: Parameters<StatementRule['ch
   const until = ctx.inLoop ? `pass after pass, until the ${ctx.inFunction ? 'caller' : 'block'}'s transaction commits` : 'until it commits';
   const commitInLoop = ctx.inFunction ? '; a function cannot COMMIT, a DO block or a procedure run on its own, outside a transaction block, can in its loop from PostgreSQL 11' : '; a DO block run on its own, outside a transaction block, can COMMIT in its loop from PostgreSQL 11';
   report({
-    message: `${change.kind.toUpperCase()}${inWith !== undefined ? ` in the WITH clause (${quoteIdent(inWith)})` : ''} over ${sizeNote(ctx, change.table)}${how}${ctx.inRollback ? ' (a rollback)' : ''} holds row locks on every row it touches ${until}`,
+    ...(again !== undefined ? { severity: 'info' as const } : {}),
+    message: `${change.kind.toUpperCase()}${inWith !== undefined ? ` in the WITH clause (${quoteIdent(inWith)})` : ''} over ${sizeNote(ctx, change.table)}${how}${ctx.inRollback ? ' (a rollback)' : ''} holds row locks on every row it touches ${until}${again !== undefined ? ` (constants on the same columns of every row, as ${again} set: told there)` : ''}`,
     help: ctx.mode === 'lint'
       ? `${verb} in batches by key range, committing after each (for example 10,000 rows at a time${ctx.inLoop ? commitInLoop : ''}), or give the table's size with ${assumeRowsFlag(change.table, 'N')} if it is small (under ${formatCount(largeTableRows)}).`
       : ctx.inRollback
