@@ -28,7 +28,9 @@ function engineSuite(name: string, open: () => Promise<SqlEngine>) {
     it.each(fixtures)('$file', async ({ code, reason, fixture, file }) => {
       const text = readFileSync(file, 'utf8');
       const result = await lint({ files: [file] }, memoryHost({ [file]: text }));
-      const reported = result.diagnostics.filter((d) => d.code === code).map((d) => result.sources.get(file)!.position(d.span!.start).line);
+      const found = result.diagnostics.filter((d) => d.code === code);
+      // The refusals (errors): MG244's warnings and notes on a DROP INDEX IF EXISTS that drops nothing are no refusal.
+      const reported = found.filter((d) => d.severity === 'error').map((d) => result.sources.get(file)!.position(d.span!.start).line);
       await db.run('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
       const parsed = parseSql(text);
       if (!parsed.ok) throw new Error(parsed.message);
@@ -42,7 +44,7 @@ function engineSuite(name: string, open: () => Promise<SqlEngine>) {
         }
       }
       expect(reported).toEqual(failed);
-      expect(reported.length > 0).toBe(fixture.startsWith('fail-'));
+      expect(found.length > 0).toBe(fixture.startsWith('fail-'));
     });
   });
 }
