@@ -90,6 +90,20 @@ describe('--assume-rows names', () => {
     expect(result.diagnostics.map((d) => `${d.severity} ${d.code} ${d.message.split(' takes')[0]}`)).toEqual(['info MG202 DROP INDEX users_email_idx', 'warning MG202 DROP INDEX big_note_idx']);
   });
 
+  it('makes a backfill after DDL in its transaction a note on a small table (MG218), but not a copy into it (the twenty-second trial\'s H)', async () => {
+    const files = {
+      '001_init.sql': 'CREATE TABLE pipeline (id int PRIMARY KEY, status text);\nCREATE TABLE big (id int PRIMARY KEY, status text);\n',
+      '002_backfill.sql': "SET lock_timeout = '5s';\nBEGIN;\nALTER TABLE pipeline ADD COLUMN s text;\nUPDATE pipeline SET s = 'in_use' WHERE status = 'running';\nINSERT INTO pipeline (id, status) SELECT id, status FROM big;\nALTER TABLE big ADD COLUMN s text;\nUPDATE big SET s = 'in_use' WHERE status = 'running';\nCOMMIT;\n",
+    };
+    const flagged = withAssumedRows(undefined, ['pipeline=200']);
+    const result = await lint({ files: migrationOrder(Object.keys(files)), ...(flagged.ok && flagged.config ? { config: flagged.config } : {}) }, memoryHost(files));
+    expect(result.diagnostics.filter((d) => d.code === 'MG218').map((d) => `${d.severity} ${d.message.split(' runs in')[0]} ${d.message.split('waits for ')[1]?.split(' ')[0]}`)).toEqual([
+      'info this UPDATE pipeline',
+      'warning this INSERT pipeline',
+      'warning this UPDATE big',
+    ]);
+  });
+
   it('knows the tables named only by later statements, inside DO blocks and under a search_path', async () => {
     const files = {
       '001.sql': "UPDATE accounts SET plan = 'free';\nDO $$ BEGIN UPDATE ledger SET x = 1; END $$;\nSET search_path TO app;\nCREATE TABLE items (id int);\nDROP INDEX some_idx;\n",
