@@ -89,7 +89,7 @@ describe('migc build', () => {
   it('builds the example plans from plans/ into out/, the same bytes as the golden files', async () => {
     const r = await migc(['build'], project);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^migc: built 7 of 7 plans into out\/ \(47 written, 0 unchanged\): 0 errors, 0 warnings \(7 notes: --verbose shows them\)\n$/);
+    expect(r.stderr).toMatch(/^migc: built 7 of 7 plans into out\/ \(47 written, 0 unchanged\): 0 errors, 0 warnings \(8 notes: --verbose shows them\)\n$/);
     for (const id of readdirSync(join(root, 'test/golden'))) {
       for (const file of readdirSync(join(root, 'test/golden', id))) {
         expect(readFileSync(join(project, 'out', id, file), 'utf8')).toBe(readFileSync(join(root, 'test/golden', id, file), 'utf8'));
@@ -172,7 +172,7 @@ describe('migc build', () => {
 describe('migc check', () => {
   it('writes nothing and exits 0 on clean plans', async () => {
     const r = await migc(['check'], project);
-    expect(r).toMatchObject({ code: 0, stdout: '', stderr: 'migc: checked 7 plans: 0 errors, 0 warnings (7 notes: --verbose shows them)\n' });
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: 'migc: checked 7 plans: 0 errors, 0 warnings (8 notes: --verbose shows them)\n' });
     expect(existsSync(join(project, 'out'))).toBe(false);
   });
 
@@ -194,7 +194,7 @@ describe('migc check', () => {
     const r = await migc(['check', '--format', 'json'], project);
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
-    expect(out.summary).toEqual({ plans: 8, error: 1, warning: 0, info: 7 });
+    expect(out.summary).toEqual({ plans: 8, error: 1, warning: 0, info: 8 });
     out.diagnostics = out.diagnostics.filter((d: { severity: string }) => d.severity !== 'info');
     expect(out.diagnostics).toEqual([{
       code: 'MG010', severity: 'error', file: 'plans/minimal.yaml', line: 9, column: 11, endLine: 9, endColumn: 17,
@@ -272,7 +272,7 @@ describe('migc verify', () => {
     expect(r.stdout.match(/warning MG080 /g)).toHaveLength(4); // one per plan with SQL, at its engine: line
     // The three plans without SQL are counted apart, not as passed.
     expect(r.stdout.match(/: no SQL to rehearse\n/g)).toHaveLength(3);
-    expect(r.stderr).toMatch(/^migc: verified 7 plans on PGlite \(PostgreSQL [\d.]+, in-process\): 4 passed, 0 failed, 3 with no SQL to rehearse: 0 errors, 4 warnings \(7 notes: --verbose shows them\)\n$/);
+    expect(r.stderr).toMatch(/^migc: verified 7 plans on PGlite \(PostgreSQL [\d.]+, in-process\): 4 passed, 0 failed, 3 with no SQL to rehearse: 0 errors, 4 warnings \(8 notes: --verbose shows them\)\n$/);
   });
 
   it('--format json counts the plans rehearsed, passed, failed and with nothing to rehearse, adding up to the plans', async () => {
@@ -443,7 +443,7 @@ describe('migc lint', () => {
     mkdirSync(join(project, 'updates'), { recursive: true });
     writeFileSync(join(project, 'updates', '21.sql'), 'CREATE TABLE event_alias (id int);\n');
     writeFileSync(join(project, 'updates', '27.sql'), 'SET search_path = musicbrainz, public;\nSELECT 1;\n');
-    const note = 'migc: note: updates/27.sql sets search_path to musicbrainz, public for its session, and 1 other file sets none: migc looks their bare names up on PostgreSQL\'s default path (public); if the role or the connection your runner uses sets one, say which: --search-path musicbrainz,public (or "searchPath" in migc.config.json)\n';
+    const note = 'migc: note: updates/27.sql sets search_path to musicbrainz, public for its session, and 1 other file sets none: migc looks their bare names up on PostgreSQL\'s default path (public); if the role or the connection your runner uses sets one, say which: --search-path musicbrainz,public (or "search_path" in migc.config.json)\n';
     expect((await migc(['lint', 'updates'], project)).stderr).toBe(`${note}migc: linted 2 files: 0 errors, 0 warnings\n`);
     // Given, or set by every file, or set to public alone: nothing to say.
     expect((await migc(['lint', 'updates', '--search-path', 'musicbrainz,public'], project)).stderr).toBe('migc: linted 2 files: 0 errors, 0 warnings\n');

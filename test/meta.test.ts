@@ -93,3 +93,22 @@ describe('the plan schema', () => {
     expect(readFileSync(`${root}src/validate/generated/plan-validator.js`, 'utf8')).toBe(generateValidator());
   });
 });
+
+describe('the config keys messages name', () => {
+  // The twenty-second trial's N3: a note told users to write "searchPath", which the config refuses (MG011).
+  it('every "key" a message of src/ says to write in migc.config.json is a property of schema/config.schema.json', () => {
+    const properties = Object.keys((JSON.parse(readFileSync(`${root}/schema/config.schema.json`, 'utf8')) as { properties: Record<string, unknown> }).properties);
+    const named = new Set<string>();
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) walk(`${dir}/${entry.name}`);
+        else if (entry.name.endsWith('.ts')) for (const m of readFileSync(`${dir}/${entry.name}`, 'utf8').matchAll(/"([A-Za-z_]+)"(?::[^"`]*?)? in migc\.config\.json/g)) named.add(m[1]!);
+      }
+    };
+    walk(`${root}/src`);
+    // "off" is a value ("MG219": "off" in migc.config.json), the others keys.
+    named.delete('off');
+    expect(named.size).toBeGreaterThan(2);
+    expect([...named].filter((k) => !properties.includes(k))).toEqual([]);
+  });
+});

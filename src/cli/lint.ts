@@ -96,7 +96,7 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
   const setBy = result.searchPathSetBy;
   if (setBy) {
     const path = setBy.path.join(', ');
-    io.stderr(`migc: note: ${setBy.file} sets search_path to ${path} for its session, and ${setBy.others === 1 ? '1 other file sets' : `${setBy.others} other files set`} none: migc looks their bare names up on PostgreSQL's default path (public); if the role or the connection your runner uses sets one, say which: --search-path ${shellWord(setBy.path.join(','))} (or "searchPath" in migc.config.json)\n`);
+    io.stderr(`migc: note: ${setBy.file} sets search_path to ${path} for its session, and ${setBy.others === 1 ? '1 other file sets' : `${setBy.others} other files set`} none: migc looks their bare names up on PostgreSQL's default path (public); if the role or the connection your runner uses sets one, say which: --search-path ${shellWord(setBy.path.join(','))} (or "search_path" in migc.config.json)\n`);
   }
   // What the layout said (a Sqitch plan's missing script, the files it leaves out) comes first.
   const layout = applyRuleSettings(migrations.diagnostics, config.rules);
