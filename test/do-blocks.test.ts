@@ -111,6 +111,31 @@ describe('DO blocks in lint', () => {
     expect(found).toContain('13:5 MG112'); // the UPDATE in the loop, a whole-table one to migc
   });
 
+  it('takes a loop that commits each pass, in a block run on its own, for the batching it is: no MG112 or MG218 (the twenty-second trial\'s B)', async () => {
+    // formance ledger's backfill: a key range per pass over a table of its own, a COMMIT after each.
+    const committing = `SET lock_timeout = '2s';
+DO $$
+DECLARE _max int;
+BEGIN
+  ALTER TABLE items ADD COLUMN customer text;
+  SELECT count(*) FROM items INTO _max;
+  FOR i IN 1.._max BY 1000 LOOP
+    UPDATE items SET customer = o.customer FROM orders o WHERE o.id = items.order_id AND items.id >= i;
+    IF i % 2 = 0 THEN COMMIT; END IF;
+  END LOOP;
+END $$;
+`;
+    const alone = (await lintFiles({ '2_fill.sql': committing })).map(short);
+    expect(alone.filter((f) => / MG(112|218)$/.test(f))).toEqual([]);
+    // In the transaction a tool wraps the file in, PostgreSQL refuses the COMMIT (MG226), and the passes add up in one transaction.
+    const wrapped = await lintFiles({ '2_fill.sql': committing }, { fileTransaction: true });
+    expect(wrapped.map(short)).toEqual(expect.arrayContaining(['9:23 MG226', '8:5 MG112', '8:5 MG218']));
+    expect(wrapped.find((f) => f.code === 'MG112')!.message).toMatch(/run in a loop of a DO block, holds row locks on every row it touches pass after pass, until the block's transaction commits$/);
+    // A loop without a COMMIT adds its passes up, alone too.
+    const plain = (await lintFiles({ '2_fill.sql': committing.replace('IF i % 2 = 0 THEN COMMIT; END IF;', 'NULL;') })).map(short);
+    expect(plain).toEqual(expect.arrayContaining(['8:5 MG112', '8:5 MG218']));
+  });
+
   it('learns what a block creates, so later statements see it', async () => {
     const created = `SET lock_timeout = '2s';
 DO $$ BEGIN

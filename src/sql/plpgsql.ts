@@ -23,6 +23,13 @@ export interface BodyStatement {
   readonly conditional: boolean;
   /** In a loop (LOOP, WHILE, FOR, FOREACH): it may run many times, all in the block's transaction. */
   readonly inLoop: boolean;
+  /**
+   * The innermost loop it is in has a COMMIT or ROLLBACK in its body (anywhere, a nested block or
+   * loop included): where PostgreSQL allows it (a block run on its own, outside a transaction
+   * block), the passes do not add up in one transaction (the twenty-second trial's B: formance
+   * ledger's batched backfills, a COMMIT after each batch).
+   */
+  readonly loopCommits?: true;
 }
 
 export interface DoBlockBody {
@@ -52,7 +59,7 @@ export interface DoBlockBody {
 const dynamicStatements = new Set(['PLpgSQL_stmt_dynexecute', 'PLpgSQL_stmt_dynfors']);
 
 /** PL/pgSQL statements whose statements run any number of times. */
-const loops = new Set(['PLpgSQL_stmt_loop', 'PLpgSQL_stmt_while', 'PLpgSQL_stmt_fori', 'PLpgSQL_stmt_fors', 'PLpgSQL_stmt_forc', 'PLpgSQL_stmt_foreach_a', 'PLpgSQL_stmt_dynfors']);
+const loopKinds = new Set(['PLpgSQL_stmt_loop', 'PLpgSQL_stmt_while', 'PLpgSQL_stmt_fori', 'PLpgSQL_stmt_fors', 'PLpgSQL_stmt_forc', 'PLpgSQL_stmt_foreach_a', 'PLpgSQL_stmt_dynfors']);
 
 /** PL/pgSQL statements whose statements run only on a condition, or any number of times. */
 const branching = new Set([
@@ -125,6 +132,10 @@ function readBody(ast: Extract<PgNode, { DoStmt: unknown } | { CreateFunctionStm
   const performs: (BodyStatement & { before: number })[] = [];
   let complete = true;
   let afterTransactionEnd = false;
+  /** The innermost loop of each statement and PERFORM pushed (by the object pushed), and the loops that commit: loopCommits. */
+  const innermost = new Map<object, object>();
+  const committing = new Set<object>();
+  let loopsNow: readonly object[] = [];
   const take = (query: string, lineno: number, conditional: boolean, inLoop: boolean) => {
     const parsed = parseSql(query);
     if (!parsed.ok || parsed.statements.length !== 1) {
@@ -132,12 +143,12 @@ function readBody(ast: Extract<PgNode, { DoStmt: unknown } | { CreateFunctionStm
       return;
     }
     const found = inText && finder!.find(query, lineno);
-    statements.push({
+    statements.push(inLoopOf({
       text: query, ast: parsed.statements[0]!.ast, afterTransactionEnd, conditional, inLoop,
       ...(found && inText
         ? { start: inText(found.start), end: inText(found.end), locate: (offset: number) => inText(found.locate(offset)) }
         : { start: 0, end: text.length }),
-    });
+    }));
     afterTransactionEnd = false;
   };
   const variable = knownVariables(compiled.functions[0]);
@@ -150,14 +161,16 @@ function readBody(ast: Extract<PgNode, { DoStmt: unknown } | { CreateFunctionStm
     }
     const found = inText && finder!.findExecute(expression, lineno);
     for (const { text: sql, ast: runAst } of run) {
-      statements.push({
+      statements.push(inLoopOf({
         text: sql, ast: runAst, afterTransactionEnd, conditional, inLoop, executed: true,
         ...(found && inText ? { start: inText(found.start), end: inText(found.end) } : { start: 0, end: text.length }),
-      });
+      }));
     }
     afterTransactionEnd = false;
   };
-  walkStatements(compiled.functions[0], (kind, stmt, conditional, inLoop) => {
+  walkStatements(compiled.functions[0], (kind, stmt, conditional, loops) => {
+    loopsNow = loops;
+    const inLoop = loops.length > 0;
     if (dynamicStatements.has(kind)) execute(queryOf(stmt.query), stmt.lineno ?? 1, conditional, inLoop);
     else if ((kind === 'PLpgSQL_stmt_open' || kind === 'PLpgSQL_stmt_return_query') && stmt.dynquery) execute(queryOf(stmt.dynquery), stmt.lineno ?? 1, conditional, inLoop);
     else if (kind === 'PLpgSQL_stmt_execsql') take(queryOf(stmt.sqlstmt), stmt.lineno ?? 1, conditional, inLoop);
@@ -169,21 +182,30 @@ function readBody(ast: Extract<PgNode, { DoStmt: unknown } | { CreateFunctionStm
       const parsed = parseSql(query);
       if (!parsed.ok || parsed.statements.length !== 1) return;
       const found = inText && finder!.findPerform(query, stmt.lineno ?? 1);
-      performs.push({
+      performs.push(inLoopOf({
         text: query, ast: parsed.statements[0]!.ast, afterTransactionEnd, conditional, inLoop, before: statements.length,
         ...(found && inText
           ? { start: inText(found.start), end: inText(found.end), locate: (offset: number) => inText(found.locate(offset)) }
           : { start: 0, end: text.length }),
-      });
+      }));
     }
     else if (kind === 'PLpgSQL_stmt_commit' || kind === 'PLpgSQL_stmt_rollback') {
       afterTransactionEnd = true;
+      for (const loop of loops) committing.add(loop);
       const command = kind === 'PLpgSQL_stmt_commit' ? 'COMMIT' : 'ROLLBACK';
       const found = inText && finder!.find(command, stmt.lineno ?? 1);
       transactionEnds.push({ command, conditional, ...(found && inText ? { start: inText(found.start), end: inText(found.end) } : { start: 0, end: text.length }) });
     }
   });
-  return { statements, performs, transactionEnds, complete };
+  const withCommits = <S extends BodyStatement>(b: S): S => (committing.has(innermost.get(b) as object) ? { ...b, loopCommits: true } : b);
+  return { statements: statements.map(withCommits), performs: performs.map(withCommits), transactionEnds, complete };
+
+  /** Notes the loop a statement is in, for loopCommits once the whole body is walked. */
+  function inLoopOf<S extends BodyStatement>(b: S): S {
+    const loop = loopsNow.at(-1);
+    if (loop) innermost.set(b, loop);
+    return b;
+  }
 }
 
 /**
@@ -265,25 +287,27 @@ function queryOf(expr: unknown): string {
  * Calls `visit` on every PL/pgSQL statement of a compiled function, outer before inner, in the
  * order of the text (libpg-query writes each statement's fields in PostgreSQL's order: an IF's
  * condition, then its THEN, ELSIF and ELSE branches; a block's body, then its handlers).
- * `conditional`: the statement is in a branch, a loop or an EXCEPTION handler; `inLoop`: in a loop. A walk with a
- * stack of its own: blocks nested thousands deep must not exhaust the call stack.
+ * `conditional`: the statement is in a branch, a loop or an EXCEPTION handler; `loops`: the loops it
+ * is in (each loop statement's object), outermost first. A walk with a stack of its own: blocks
+ * nested thousands deep must not exhaust the call stack.
  */
-function walkStatements(root: unknown, visit: (kind: string, stmt: Record<string, any>, conditional: boolean, inLoop: boolean) => void): void {
-  /** A value to walk; `kind`: it is the statement of that kind, visited with `visitedAs` (conditional) and `visitedInLoop`. */
-  type Item = { value: unknown; conditional: boolean; inLoop: boolean; kind?: string; visitedAs?: boolean; visitedInLoop?: boolean };
-  const stack: Item[] = [{ value: root, conditional: false, inLoop: false }];
+function walkStatements(root: unknown, visit: (kind: string, stmt: Record<string, any>, conditional: boolean, loops: readonly object[]) => void): void {
+  /** A value to walk; `kind`: it is the statement of that kind, visited with `visitedAs` (conditional) and `visitedIn` (its loops). */
+  type Item = { value: unknown; conditional: boolean; loops: readonly object[]; kind?: string; visitedAs?: boolean; visitedIn?: readonly object[] };
+  const stack: Item[] = [{ value: root, conditional: false, loops: [] }];
   for (let item = stack.pop(); item; item = stack.pop()) {
-    const { value, conditional, inLoop } = item;
-    if (item.kind) visit(item.kind, value as Record<string, any>, item.visitedAs!, item.visitedInLoop!);
+    const { value, conditional, loops: around } = item;
+    if (item.kind) visit(item.kind, value as Record<string, any>, item.visitedAs!, item.visitedIn!);
     if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], conditional, inLoop });
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], conditional, loops: around });
     } else if (value !== null && typeof value === 'object') {
       const entries = Object.entries(value);
       for (let i = entries.length - 1; i >= 0; i--) {
         const [key, v] = entries[i]!;
         const inner = conditional || branching.has(key) || key === 'exceptions';
         const statement = key.startsWith('PLpgSQL_stmt_') && v !== null && typeof v === 'object';
-        stack.push({ value: v, conditional: inner, inLoop: inLoop || loops.has(key), ...(statement ? { kind: key, visitedAs: conditional, visitedInLoop: inLoop } : {}) });
+        const loops = loopKinds.has(key) && v !== null && typeof v === 'object' ? [...around, v as object] : around;
+        stack.push({ value: v, conditional: inner, loops, ...(statement ? { kind: key, visitedAs: conditional, visitedIn: around } : {}) });
       }
     }
   }

@@ -235,10 +235,29 @@ export function isOneBatch(ast: PgNode, uniqueColumns: ReadonlySet<string>): boo
   const limited = (sub: any): boolean => sub?.subselect?.SelectStmt?.limitCount !== undefined;
   const conjuncts = (e: any): any[] => (e?.BoolExpr?.boolop === 'AND_EXPR' ? e.BoolExpr.args.flatMap(conjuncts) : [e]);
   const parts = conjuncts(body.whereClause);
+  // The relations of FROM (UPDATE) or USING (DELETE) that give at most a LIMIT's rows: a CTE whose
+  // query has one (WITH todo AS (SELECT id ... LIMIT 1000) UPDATE t ... FROM todo WHERE t.id =
+  // todo.id: formance ledger's batches, the twenty-second trial's B), or a subquery that has one.
+  const limitedCtes = new Set<string>((body.withClause?.ctes ?? []).filter((c: any) => c.CommonTableExpr?.ctequery?.SelectStmt?.limitCount !== undefined).map((c: any) => c.CommonTableExpr.ctename));
+  const batchRelations = new Set<string>();
+  for (const r of body.fromClause ?? body.usingClause ?? []) {
+    if (r.RangeVar && !r.RangeVar.schemaname && limitedCtes.has(r.RangeVar.relname)) batchRelations.add(r.RangeVar.alias?.aliasname ?? r.RangeVar.relname);
+    if (r.RangeSubselect?.subquery?.SelectStmt?.limitCount !== undefined && r.RangeSubselect.alias?.aliasname) batchRelations.add(r.RangeSubselect.alias.aliasname);
+  }
+  const ofBatch = (n: any): boolean => {
+    const fields = n?.ColumnRef?.fields ?? [];
+    return fields.length === 2 && batchRelations.has(fields[0]?.String?.sval);
+  };
   const lower = new Set<string>();
   const upper = new Set<string>();
   for (const p of parts) {
     if (p?.SubLink?.subLinkType === 'ANY_SUBLINK' && key(p.SubLink.testexpr) && limited(p.SubLink)) return true;
+    if (batchRelations.size && p?.A_Expr) {
+      const e = p.A_Expr;
+      // t.id = todo.id (either way round), or t.id IN (todo.id) (formance ledger writes that).
+      const right = e.kind === 'AEXPR_IN' && e.rexpr?.List?.items?.length === 1 ? e.rexpr.List.items[0] : e.kind === 'AEXPR_OP' && e.name?.[0]?.String?.sval === '=' ? e.rexpr : undefined;
+      if (right !== undefined && ((key(e.lexpr) && !ofBatch(e.lexpr) && ofBatch(right)) || (e.kind === 'AEXPR_OP' && key(right) && !ofBatch(right) && ofBatch(e.lexpr)))) return true;
+    }
     const a = p?.A_Expr;
     if (!a) continue;
     if (a.kind === 'AEXPR_OP_ANY' && key(a.lexpr) && a.rexpr?.SubLink?.subLinkType === 'ARRAY_SUBLINK' && limited(a.rexpr.SubLink)) return true;

@@ -31,6 +31,9 @@ export const backfillWithDdl: StatementRule = {
     const change = ctx.facts.dataChange;
     if (!ctx.inTransaction || !change || (change.kind === 'insert' && !insertsQueryRows(ctx.ast))) return;
     if (ctx.state.isNew(change.table) || isCatalogTable(change.table)) return;
+    // In a DO block's loop that commits each pass, only the first pass runs under the DDL's lock,
+    // and the COMMIT at its end lets it go: a wait of one batch (the twenty-second trial's B).
+    if (ctx.loopCommits) return;
     // An UPDATE or DELETE of a table this transaction emptied finds no row: it is instant.
     if (change.kind !== 'insert' && ctx.earlier.emptied(change.table)) return;
     if (targetsFewRows(ctx.ast, ctx.state.table(change.table)?.uniqueColumns ?? new Set())) return;

@@ -30,7 +30,8 @@ export const unbatchedDataChange: StatementRule = {
   check(ctx, report) {
     const change = ctx.facts.dataChange;
     if (change?.kind === 'insert' && ctx.mode === 'plan' && !ctx.batched) copyCheck(ctx, report);
-    if (ctx.batched) return;
+    // A plan's batched step, or a statement in a DO block's loop that commits each pass: batched.
+    if (ctx.batched || ctx.loopCommits) return;
     if (change && (change.kind === 'update' || change.kind === 'delete')) judgeChange(ctx, report, ctx.ast, change);
     // An UPDATE or DELETE in a WITH clause (WITH moved AS (UPDATE task ... RETURNING 1) UPDATE
     // task_log ...) changes its table as the statement does (the twentieth trial's lakekeeper).

@@ -132,6 +132,8 @@ interface Unit {
   readonly inDoBlock?: boolean;
   /** In a loop of a DO block: it may run many times, in the block's one transaction. */
   readonly inLoop?: boolean;
+  /** In a loop each pass of which commits (StatementContext.loopCommits). */
+  readonly loopCommits?: boolean;
   /** In the body of this routine, run at a call (StatementContext.inFunction). */
   readonly inFunction?: string;
   readonly transaction?: StatementContext['transaction'];
@@ -149,6 +151,8 @@ interface BodyContext {
   readonly conditional: boolean;
   /** It may run many times in one transaction. */
   readonly inLoop: boolean;
+  /** In a loop each pass of which commits (StatementContext.loopCommits). */
+  readonly loopCommits?: boolean;
   /** The block or call runs inside a transaction block. */
   readonly inTransactionBlock: boolean;
   /** The routine whose body it is in (routineLabel), when it is. */
@@ -243,6 +247,7 @@ function judge(unit: Unit, base: Readonly<JudgeBase>, rules: readonly StatementR
     transaction: unit.transaction,
     inDoBlock: unit.inDoBlock ? true : undefined,
     inLoop: unit.inLoop ? true : undefined,
+    loopCommits: unit.loopCommits ? true : undefined,
     inFunction: unit.inFunction,
     rollbackFile: base.rollbackFile ? true : undefined,
     madeByUp: base.madeByUp,
@@ -585,6 +590,8 @@ interface BlockStatement {
   readonly conditional: boolean;
   /** In a loop. */
   readonly inLoop: boolean;
+  /** Its loop commits (BodyStatement.loopCommits). */
+  readonly loopCommits?: true;
   /** Where an ALTER TABLE subcommand of it is in the file. */
   subcommandSpan(index: number): Span | undefined;
 }
@@ -613,7 +620,7 @@ function blockStatements(ast: PgNode, text: string, span: Span, fileOffset?: (of
     const inner = b.locate;
     const locate = fileOffset && inner ? (offset: number) => fileOffset(inner(offset)) : undefined;
     return {
-      text: b.text, ast: b.ast, afterTransactionEnd: b.afterTransactionEnd, conditional: b.conditional, inLoop: b.inLoop,
+      text: b.text, ast: b.ast, afterTransactionEnd: b.afterTransactionEnd, conditional: b.conditional, inLoop: b.inLoop, ...(b.loopCommits ? { loopCommits: true as const } : {}),
       span: fileOffset ? { start: fileOffset(b.start), end: fileOffset(b.end) } : span,
       ...(locate ? { fileOffset: locate } : {}),
       subcommandSpan: (index) => {
@@ -1025,6 +1032,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       later: () => statement.later(pathNow),
       ...(block ? { inDoBlock: true } : {}),
       ...(block?.inLoop ? { inLoop: true } : {}),
+      ...(block?.loopCommits ? { loopCommits: true } : {}),
       ...(block?.inFunction ? { inFunction: block.inFunction } : {}),
     };
     judgeBase.lockTimeoutSet = lockTimeoutSet;
@@ -1143,13 +1151,18 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     for (const [k, { statement: b, perform }] of ordered.entries()) {
       if (b.afterTransactionEnd) within = new EarlierStatements(state);
       const conditional = context.conditional || b.conditional;
-      const inLoop = context.inLoop || b.inLoop;
+      // A loop that commits in a block run on its own, outside a transaction block (where
+      // PostgreSQL allows the COMMIT): each pass is a transaction of its own, its row locks let go
+      // at its end, as a statement run alone (the twenty-second trial's B). In a transaction block
+      // the COMMIT is refused (MG226), and the passes add up as before.
+      const loopCommits = !context.inLoop && b.inLoop && b.loopCommits === true && !context.inTransactionBlock;
+      const inLoop = context.inLoop || (b.inLoop && !loopCommits);
       // The comments before the block or call, and those in the body before this statement.
       const own = b.span === span ? ignores : ignoresBefore(bodyAt, b.span.start, new Map(ignores));
       bodyAt = Math.max(bodyAt, b.span.end);
       // What follows, its PERFORMs included (a PERFORM setval(...) moves a sequence: MG236).
       const rest = (path: SearchPath) => [...ordered.slice(k + 1).map((l) => qualifyRelations(l.statement.ast, path, knows, state.catalogRelations)), ...later(path)];
-      const here: BodyContext = { ...context, earlier: within, related: context.related(conditional), conditional, inLoop };
+      const here: BodyContext = { ...context, earlier: within, related: context.related(conditional), conditional, inLoop, loopCommits };
       if (!perform) analyzeStatement({ ...b, later: rest }, own, here);
       else {
         for (const call of routineCalls(b.ast, state, searchPath)) analyzeCall(call, b.span, own, rest, here);

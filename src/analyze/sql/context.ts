@@ -357,6 +357,12 @@ export interface StatementContext {
   /** In a loop of a DO block: it may run many times, all in the block's one transaction. */
   readonly inLoop?: true;
   /**
+   * In a loop of a DO block that commits each pass (a COMMIT in its body, the block run on its own,
+   * outside a transaction block, where PostgreSQL allows it): the loop is the batching, each pass a
+   * transaction of its own (lint only; the twenty-second trial's B, formance ledger's backfills).
+   */
+  readonly loopCommits?: true;
+  /**
    * The statement is in the body of a function or procedure the files created, run at a call of
    * it (src/analyze/sql/routines.ts): `function cleanup()`. inDoBlock is set too: it runs as a
    * DO block's statement does.
