@@ -503,8 +503,16 @@ export function dieselMetadataPath(file: string): string | undefined {
   const base = file.slice(slash + 1);
   if (slash <= 0 || (base !== 'up.sql' && base !== 'down.sql')) return undefined;
   const dir = file.slice(0, slash);
-  return leadingVersion.test(baseName(dir)) ? `${dir}/metadata.toml` : undefined;
+  return dieselFolder.test(baseName(dir)) ? `${dir}/metadata.toml` : undefined;
 }
+
+/**
+ * A diesel migration's folder: its version (digits, and the dashes of diesel's timestamps:
+ * 2024-01-01-120000), an underscore, its name. Not `0-init-schema/up.sql` (formance ledger's own
+ * runner, which sends a file as one query string outside a transaction: the twenty-second
+ * trial's N1, where the diesel note led to 36 false errors).
+ */
+const dieselFolder = /^\d[\d-]*_/;
 
 /**
  * refinery's unversioned migrations among the files: `U<version>__<name>.sql` with no

@@ -282,7 +282,8 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     }
     if (forward.statements) {
       const postgres = options.config?.postgres ?? defaultPostgresMajor;
-      const oneQueryString = isSentAsOneQueryString(file);
+      // A Drizzle file named as Prisma's (drizzle-kit 1.0's <timestamp>_<name>/migration.sql) is Drizzle's.
+      const oneQueryString = isSentAsOneQueryString(file) && !options.drizzle?.has(file);
       // Flyway (under --file-transaction) runs a script outside a transaction when its .conf
       // says so, or when it reads statements in it that cannot run in one (src/lint-flyway.ts).
       const flyway = options.fileTransaction === true && isFlywayScript(file);

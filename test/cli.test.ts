@@ -493,6 +493,8 @@ describe('migc lint', () => {
     expect(await note({ '0001-init.sql': create, '0002-index.sql': '-- postgres-migrations disable-transaction\nCREATE INDEX CONCURRENTLY i ON t (id);\n' })).toBe('postgres-migrations runs each file without "-- postgres-migrations disable-transaction" in a transaction');
     // A plain numbered file: the tool cannot be told, no note. A golang-migrate, sqlx or popx pair: a note that names both flags (above).
     expect(await note({ '001_init.sql': create })).toBeUndefined();
+    // A folder per migration without diesel's <version>_<name> (formance ledger's own runner, the twenty-second trial's N1): no diesel note.
+    expect(await note({ '0-init-schema/up.sql': create, '1-fix-trigger/up.sql': 'ALTER TABLE t ADD COLUMN a int;\n' })).toBeUndefined();
     expect(await note({ '001_init.up.sql': create, '001_init.down.sql': 'DROP TABLE t;\n' })).toBe('001_init.up.sql is named as golang-migrate, sqlx and Ory popx name their files');
   });
 

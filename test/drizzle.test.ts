@@ -190,3 +190,26 @@ it('a folder of files named as sqlx migrate add names them gets the note that na
   expect(stderr).toBe('migc: note: 20250401163352_project.sql is named as sqlx names its migrations (sqlx migrate add: <timestamp>_x.sql): sqlx runs each in a transaction (one that starts with -- no-transaction outside one); pass --file-transaction to lint them so, if sqlx runs them (without a flag, files are read statement by statement, as psql runs them: right when you apply them yourself with psql)\n');
   expect((await migc(['lint', '.', '--file-transaction', '--format', 'json'], dir)).stderr).toBe('');
 });
+
+it('drizzle-kit 1.0\'s folders (<timestamp>_<name>/migration.sql beside a snapshot.json, no journal) are Drizzle\'s, not Prisma\'s (the twenty-second trial\'s latitude)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'migc-drizzle1-'));
+  temporary.push(dir);
+  for (const [name, sql] of [['20250101000000_init', 'CREATE TABLE t (id int PRIMARY KEY, a int);\n--> statement-breakpoint\nCREATE INDEX t_a ON t (a);\n'], ['20250102000000_more', 'SET lock_timeout = \'5s\';--> statement-breakpoint\nALTER TABLE t ADD COLUMN b int;\n']] as const) {
+    mkdirSync(join(dir, name));
+    writeFileSync(join(dir, name, 'migration.sql'), sql);
+    writeFileSync(join(dir, name, 'snapshot.json'), '{}\n');
+  }
+  const { migrations, found } = await lintDrizzle(dir, { runTransaction: true });
+  expect([...migrations.drizzle ?? []]).toEqual(['20250101000000_init/migration.sql', '20250102000000_more/migration.sql']);
+  // Cut at its breakpoints (no MG020 for the chunk without a line break), sent chunk by chunk in the run's one transaction.
+  expect(found.filter((f) => / (error|warning) /.test(f))).toEqual([]);
+  const { stderr } = await migc(['lint', '.', '--format', 'json'], dir);
+  expect(stderr).toMatch(/^migc: note: Drizzle's migrations \(drizzle-kit 1\.0: a snapshot\.json beside each migration\.sql\) run as Drizzle's migrator runs them: all the migrations pending at a deploy in one transaction; pass --run-transaction/);
+  // A Prisma folder (no snapshot.json) is Prisma's still.
+  const prisma = mkdtempSync(join(tmpdir(), 'migc-prisma-'));
+  temporary.push(prisma);
+  mkdirSync(join(prisma, '20250101000000_init'));
+  writeFileSync(join(prisma, '20250101000000_init', 'migration.sql'), 'CREATE TABLE t (id int);\n');
+  expect((await findMigrations(['.'], prisma)).drizzle).toBeUndefined();
+  expect((await migc(['lint', '.', '--format', 'json'], prisma)).stderr).toMatch(/^migc: note: Prisma sends each migration\.sql/);
+});

@@ -329,8 +329,21 @@ function forOtherDatabases(files: readonly string[], paths: readonly string[], c
 
 /** The files that place a Sqitch project: its plan and its config. */
 const sqitchFiles: ReadonlySet<string> = new Set(['sqitch.plan', 'sqitch.conf']);
-/** The files a layout is read from: Sqitch's, temporal-sql-tool's manifest.json, Drizzle's meta/_journal.json. */
-const layoutFiles: ReadonlySet<string> = new Set([...sqitchFiles, 'manifest.json', '_journal.json']);
+/**
+ * drizzle-kit 1.0's migrations: a folder per migration, `<timestamp>_<name>/migration.sql` with
+ * its `snapshot.json` beside it, and no journal (the twenty-second trial's latitude, named
+ * Prisma's until then). Drizzle's migrator runs them in folder order, as migc does, each cut at its
+ * `--> statement-breakpoint`s, all pending ones in one transaction: they are Drizzle's files.
+ */
+function drizzleFolders(layout: readonly string[], before: ListedLayout): ListedLayout {
+  const snapshots = new Set(layout.filter((f) => posix.basename(f) === 'snapshot.json').map((f) => posix.dirname(f)));
+  if (snapshots.size === 0) return before;
+  const drizzle = new Set(before.files.filter((f) => posix.basename(f) === 'migration.sql' && snapshots.has(posix.dirname(f))));
+  return drizzle.size === 0 ? before : { ...before, drizzle };
+}
+
+/** The files a layout is read from: Sqitch's, temporal-sql-tool's manifest.json, Drizzle's meta/_journal.json and snapshot.json. */
+const layoutFiles: ReadonlySet<string> = new Set([...sqitchFiles, 'manifest.json', '_journal.json', 'snapshot.json']);
 
 /**
  * The files popx runs on PostgreSQL (popxLeftOut): the others are left out, each said in a note
@@ -454,7 +467,7 @@ async function temporalManifests(layout: readonly string[], files: readonly stri
  */
 async function drizzleJournals(layout: readonly string[], before: ListedLayout, cwd: string): Promise<ListedLayout> {
   const journals = layout.filter((f) => posix.basename(f) === '_journal.json' && posix.basename(posix.dirname(f)) === 'meta');
-  if (journals.length === 0) return before;
+  if (journals.length === 0) return drizzleFolders(layout, before);
   const { drizzleJournal, drizzleSkippedEntries } = await import('../lint-drizzle.js');
   const lists = new Map(before.lists);
   const diagnostics = [...before.diagnostics];

@@ -191,7 +191,7 @@ function flagHint(files: readonly string[], texts: ReadonlyMap<string, string>, 
   if (options.fileTransaction || options.fileQueryString || options.runTransaction) return undefined;
   // Drizzle's migrator runs every migration pending in one transaction: a fresh database's whole
   // history, or the files one deploy adds.
-  if (drizzle && drizzle.size > 0) return `the files of a Drizzle journal (meta/_journal.json) run as Drizzle's migrator runs them: all the migrations pending at a deploy in one transaction; pass --run-transaction to lint them so, over the files one deploy applies (a new database's: all of them), or --file-transaction to read each as a deploy of its own (without a flag, files are read statement by statement, as psql runs them: right when you apply them yourself with psql)`;
+  if (drizzle && drizzle.size > 0) return `${[...drizzle].some((f) => f.endsWith('/migration.sql')) ? "Drizzle's migrations (drizzle-kit 1.0: a snapshot.json beside each migration.sql)" : 'the files of a Drizzle journal (meta/_journal.json)'} run as Drizzle's migrator runs them: all the migrations pending at a deploy in one transaction; pass --run-transaction to lint them so, over the files one deploy applies (a new database's: all of them), or --file-transaction to read each as a deploy of its own (without a flag, files are read statement by statement, as psql runs them: right when you apply them yourself with psql)`;
   const all = new Set(files);
   for (const file of files) {
     const tool = toolSendsNote(file, texts.get(file), all);
