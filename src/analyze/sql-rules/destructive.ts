@@ -8,6 +8,7 @@ import { quoteColumn, quoteIdent, quoteName } from '../../sql/quote.js';
 import type { Destruction } from '../../sql/facts.js';
 import { andList, andListAtMost } from './statement-locks.js';
 import { constantsSet, constantUpdateSaid } from './constant-updates.js';
+import { deparsed } from '../../sql/deparse.js';
 
 /** MG214's record of the UPDATEs that set constants on every row (constantUpdateSaid). */
 const constantUpdates = new WeakMap<object, Map<string, string>>();
@@ -144,6 +145,16 @@ export const destructive: StatementRule = {
       again = ctx.mode === 'lint' ? constantUpdateSaid(ctx, change.table, constantUpdates) : undefined;
       found.push(`updates every row of ${quoteName(change.table)}${seeded ? ' (its one row, the only one the files put in it, set to constants)' : oneRow ? ` (${rows === 0 ? 'none, ' : 'one, '}its size hint says)` : ''}${overwritten(ctx, change.table)}${kept ?? ''}${again ? ` (to constants, as ${again} did: told there)` : ''}`);
     }
+    // DELETE ... WHERE key <> 'current': every row but one (or a few), and every row where none has
+    // that value (the twenty-second trial's G: tracetest deletes every data store but the default).
+    // Only on a key (its primary key or a unique column; `id` where migc saw no key): on another
+    // column (`type <> 'END_USER'`) it deletes a kind of rows, as `type = 'x'` does, which is no finding.
+    const keeps = !rollback && change?.kind === 'delete' && change.hasWhere && !ctx.state.isNew(change.table) && !ctx.earlier.emptied(change.table) ? allButSome(ctx.ast) : undefined;
+    const keys = change ? ctx.state.table(change.table)?.uniqueColumns : undefined;
+    if (keeps && (keys?.size ? keys.has(keeps.column) : keeps.column === 'id')) {
+      const one = keeps.values.length === 1;
+      found.push(`deletes every row of ${quoteName(change!.table)} but the ${one ? 'one' : `${keeps.values.length}`} whose ${quoteIdent(keeps.column)} is ${one ? keeps.values[0] : `${keeps.values.slice(0, -1).join(', ')} or ${keeps.values.at(-1)}`} (every row, where there is none)`);
+    }
     const onlyCopied = copied.length > 0 && found.length === 0;
     found.push(...copied);
     const ifThere = hedged.length ? `drops ${hedged.length === 1 ? `table ${hedged[0]} if it exists` : `tables ${listed(hedged)} where they exist`}: no file linted made ${hedged.length === 1 ? 'it' : 'them'}, and the files make their tables from the first, so a database they made has ${hedged.length === 1 ? 'none' : 'none of them'}` : undefined;
@@ -188,6 +199,8 @@ export const destructive: StatementRule = {
           ? 'It overwrites the old value in every row: keep a copy to undo it (the old column, or a backup), and add a WHERE that skips the rows already changed (WHERE col IS DISTINCT FROM <new value>), so a re-run or a batch touches only what is left.'
           : onlyNotNull
           ? 'It loses no data, but code that reads the column may now meet NULL: make sure every version that is live handles NULL before anything writes one.'
+          : keeps && found.length === 1
+          ? 'Make sure the rows it keeps are there first (where the value comes from a query that may find none, it deletes them all): check with SELECT count(*) before, or guard the DELETE with WHERE EXISTS (SELECT 1 FROM the table WHERE <the key> = <the value>); and keep a backup of the rows it deletes.'
           : onlyViews && lost.size > 0 && found.length === lost.size
           // A view holds no rows, and a materialized view's come from its query again: no backup to keep.
           ? `No stored data is lost (${plain ? `a view holds no rows${materialized ? '; ' : ''}` : ''}${materialized ? 'a materialized view\'s rows come from its query again' : ''}), but every query on it fails: make sure nothing running still reads it, and that this runs after the code that stopped using it is deployed.`
@@ -336,6 +349,28 @@ function seededOneRow(ctx: StatementContext, table: string): boolean {
   // the warning for an UPDATE of one of its columns).
   const set = constantsSet(ctx.ast);
   return set !== undefined && [...t.columns.keys()].every((c) => set.includes(c));
+}
+
+/**
+ * The column and values a DELETE's WHERE keeps, when it is only `c <> value` (or `!=`), or
+ * `c NOT IN (values...)`, with constants: every other row goes.
+ */
+function allButSome(ast: PgNode): { column: string; values: string[] } | undefined {
+  const [kind, body] = node(ast);
+  const where = body.whereClause?.A_Expr;
+  if (kind !== 'DeleteStmt' || !where || body.usingClause?.length) return undefined;
+  const column: string | undefined = where.lexpr?.ColumnRef?.fields?.at(-1)?.String?.sval;
+  const constant = (v: any): string | undefined => (isConstantValue(v) ? deparsed(v) : undefined);
+  if (column === undefined) return undefined;
+  if (where.kind === 'AEXPR_OP' && where.name?.[0]?.String?.sval === '<>') {
+    const value = constant(where.rexpr);
+    return value === undefined ? undefined : { column, values: [value] };
+  }
+  if (where.kind === 'AEXPR_IN' && where.name?.[0]?.String?.sval === '<>') {
+    const values = (where.rexpr?.List?.items ?? []).map(constant);
+    return values.length > 0 && values.length <= 10 && values.every((v: string | undefined) => v !== undefined) ? { column, values } : undefined;
+  }
+  return undefined;
 }
 
 /** Whether the files linted make their tables from the start (SchemaState.tablesMadeFirst). */
