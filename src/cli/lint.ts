@@ -105,16 +105,16 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
   const all = [...[...layout].sort(compareDiagnostics), ...result.diagnostics];
   if (!judged) {
     const code = await printDiagnostics(all, sources, options, io, `linted ${files.length} file${files.length === 1 ? '' : 's'}`, {
-      files: result.files, summary: { files: files.length },
+      files: result.files, summary: { files: files.length, ...assumedLargeSummary(all) },
     });
-    return options.format === undefined || options.format === 'pretty' ? withAssumedLargeNote(all, io, code) : code;
+    return withAssumedLargeNote(all, io, code, options.format);
   }
   // What is said of a file not changed is not the change's: left out, whatever a later file did.
   const kept = all.filter((d) => !d.file || judged.has(d.file));
   const code = await printDiagnostics(kept, sources, options, io, `linted ${judged.size} file${judged.size === 1 ? '' : 's'} changed since ${options.changedSince} (of ${files.length} read in order for the schema)`, {
-    files: result.files.filter((f) => judged.has(f.file)), summary: { files: judged.size, read: files.length },
+    files: result.files.filter((f) => judged.has(f.file)), summary: { files: judged.size, read: files.length, ...assumedLargeSummary(kept) },
   });
-  return options.format === undefined || options.format === 'pretty' ? withAssumedLargeNote(kept, io, code) : code;
+  return withAssumedLargeNote(kept, io, code, options.format);
 }
 
 /** The tables a note names, the most findings first; the rest are counted. */
@@ -122,14 +122,8 @@ const assumedListed = 5;
 /** Fewer findings say it each in its own message (and help): the note sums up a folder's. */
 const assumedNoted = 10;
 
-/**
- * After the findings and their summary line (the pretty format's: the others are read by tools),
- * on stderr: how many errors and warnings take a table for large because
- * nothing gives its size, on which tables most, and how to give a size (a small table's findings
- * then become notes). Which tables are small only the project knows: none is proposed. Metadata tables a project keeps small (a settings table, one
- * row per queue) drew a quarter of the fourteenth trial's findings this way.
- */
-function withAssumedLargeNote(diagnostics: readonly Diagnostic[], io: Io, code: number): number {
+/** The errors and warnings that take a table for large because nothing gives its size, by table, most first. */
+function assumedLarge(diagnostics: readonly Diagnostic[]): { findings: number; tables: [string, number][] } {
   const byTable = new Map<string, number>();
   let findings = 0;
   for (const d of diagnostics) {
@@ -137,9 +131,31 @@ function withAssumedLargeNote(diagnostics: readonly Diagnostic[], io: Io, code: 
     findings++;
     for (const t of d.assumedLarge) byTable.set(t, (byTable.get(t) ?? 0) + 1);
   }
+  return { findings, tables: [...byTable].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)) };
+}
+
+/**
+ * For --format json's summary: the findings that take a table for large, and how many on each
+ * table, most first (the note's figures, which the pretty and github formats print on stderr: the
+ * twenty-second trial's N5, CI reading the JSON). Left out when there are none.
+ */
+function assumedLargeSummary(diagnostics: readonly Diagnostic[]): { assumedLarge?: { findings: number; tables: Record<string, number> } } {
+  const { findings, tables } = assumedLarge(diagnostics);
+  return findings === 0 ? {} : { assumedLarge: { findings, tables: Object.fromEntries(tables) } };
+}
+
+/**
+ * After the findings and their summary line, on stderr, in the formats that print that line
+ * (pretty, and github, the default in GitHub Actions, whose log shows stderr): how many errors and warnings take a table for large because
+ * nothing gives its size, on which tables most, and how to give a size (a small table's findings
+ * then become notes). Which tables are small only the project knows: none is proposed. Metadata tables a project keeps small (a settings table, one
+ * row per queue) drew a quarter of the fourteenth trial's findings this way.
+ */
+function withAssumedLargeNote(diagnostics: readonly Diagnostic[], io: Io, code: number, format: CommonOptions['format']): number {
+  if (format !== undefined && format !== 'pretty' && format !== 'github') return code;
+  const { findings, tables } = assumedLarge(diagnostics);
   // Not when the output failed (a reader that went away: exit 141, nothing more said).
   if (findings < assumedNoted || (code !== 0 && code !== 1)) return code;
-  const tables = [...byTable].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const listed = tables.slice(0, assumedListed);
   const more = tables.length - listed.length;
   io.stderr(`migc: note: ${findings} finding${findings === 1 ? ' takes' : 's take'} a table for large (${formatCount(largeTableRows)} rows or more) because nothing gives its size: ${listed.map(([t, n]) => `${t} (${n})`).join(', ')}${more > 0 ? ` and ${more} more` : ''}. Say the size of those your application keeps small, and their findings become notes: "assume_rows": { "<table>": <rows> } in migc.config.json, or --assume-rows <table>=<rows>\n`);
