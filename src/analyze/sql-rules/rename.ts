@@ -5,6 +5,7 @@ import { tableKey } from '../sql/schema-state.js';
 import { quoteIdent, quoteName, sqlLiteral, quoteColumn } from '../../sql/quote.js';
 import type { PgNode } from '../../sql/parser.js';
 import { andListAtMost } from './statement-locks.js';
+import { extensionScriptOf } from '../../extension-scripts.js';
 
 /**
  * ALTER TYPE|DOMAIN ... RENAME TO, RENAME ATTRIBUTE, RENAME VALUE: code that names the type
@@ -36,6 +37,18 @@ function renameType(ctx: StatementContext, report: (f: StatementFinding) => void
     type = relationName(body.relation);
     what = `attribute ${quoteColumn(type, body.subname)} to ${quoteIdent(body.newname)}`;
     help = `Add the new attribute, switch the code to it, then drop ${quoteIdent(body.subname)}.`;
+    // A composite type's field is read by name where a query takes it apart ((f()).field, a
+    // column of the type) or code maps its fields: those break, not every query (the
+    // twenty-second trial's F). In an extension's script it is a change of the extension's
+    // interface, the release notes' to tell its users: a note.
+    const extension = ctx.file !== undefined && extensionScriptOf(ctx.file) !== undefined;
+    if (ctx.state.newTypes.has(tableKey(type)) || (ctx.mode === 'plan' && ctx.phase !== 'contract')) return;
+    report({
+      severity: ctx.mode === 'plan' || extension ? 'info' : severity,
+      message: `renaming ${what} breaks every running query that reads that field of ${quoteName(type)} values by its old name, as (f()).${quoteIdent(body.subname)} or (col).${quoteIdent(body.subname)} does, and code that maps the type's fields by name`,
+      help: extension ? `This changes the extension's interface: say so in its release notes, for the users whose queries read ${quoteIdent(body.subname)}. ${help}` : help,
+    });
+    return;
   } else {
     type = parts(body.object?.List?.items);
     what = `${body.renameType === 'OBJECT_DOMAIN' ? 'domain' : 'type'} ${quoteName(type)} to ${quoteIdent(body.newname)}`;
