@@ -442,6 +442,15 @@ describe('migc lint', () => {
     expect((await migc(['lint', 'migrations', '--assume-rows', 'queues=50'], project)).stderr).toBe('migc: linted 2 files: 4 errors, 0 warnings (7 notes: --verbose shows them)\n');
   });
 
+  it('says on stderr when files hold template placeholders in quoted names, which parse (the twenty-second trial\'s N7: formance ledger)', async () => {
+    mkdirSync(join(project, 'templated'), { recursive: true });
+    writeFileSync(join(project, 'templated', '1.sql'), 'CREATE TABLE "{{.Schema}}".accounts (id int);\n');
+    writeFileSync(join(project, 'templated', '2.sql'), 'ALTER TABLE "{{ .Schema }}".accounts ADD COLUMN a int;\n');
+    writeFileSync(join(project, 'templated', '3.sql'), "INSERT INTO t (v) VALUES ('{{ not a name }}');\n");
+    const r = await migc(['lint', 'templated', '--format', 'json'], project);
+    expect(r.stderr).toBe('migc: note: templated/1.sql and 1 other file hold template placeholders in quoted names ("{{.Schema}}"): their tool fills them in before the server sees the SQL, and migc lints the names as written. Render the files with the values your deployment uses, and lint the rendered copies\n');
+  });
+
   it('says on stderr when a file sets search_path for its session and others rely on the connection\'s, with the flag to give', async () => {
     mkdirSync(join(project, 'updates'), { recursive: true });
     writeFileSync(join(project, 'updates', '21.sql'), 'CREATE TABLE event_alias (id int);\n');

@@ -93,6 +93,8 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
   if (hint) io.stderr(`migc: note: ${hint}\n`);
   const histories = separateHistories(files);
   if (histories) io.stderr(`migc: note: ${historiesNote(histories)}\n`);
+  const templated = templatedNames(files, preloaded.texts);
+  if (templated) io.stderr(`migc: note: ${templated}\n`);
   const setBy = result.searchPathSetBy;
   if (setBy) {
     const path = setBy.path.join(', ');
@@ -220,6 +222,24 @@ function flagHint(files: readonly string[], texts: ReadonlyMap<string, string>, 
   if (!shared && sqlx) return `${sqlx.slice(sqlx.lastIndexOf('/') + 1)} is named as sqlx names its migrations (sqlx migrate add: <timestamp>_x.sql): sqlx runs each in a transaction (one that starts with -- no-transaction outside one); pass --file-transaction to lint them so, if sqlx runs them (without a flag, files are read statement by statement, as psql runs them: right when you apply them yourself with psql)`;
   if (shared) return `${shared.slice(shared.lastIndexOf('/') + 1)} is named as golang-migrate, sqlx and Ory popx name their files: golang-migrate sends each file as one query string (pass --file-query-string), sqlx and popx run each in a transaction (pass --file-transaction); a runner of your own that runs all pending files in one transaction: --run-transaction (the README's "Which flag for your tool" has the others); without a flag, files are read statement by statement, as psql runs them: right when you apply them yourself with psql`;
   return undefined;
+}
+
+/**
+ * Files whose quoted names hold template placeholders (`"{{.Schema}}".accounts`: formance ledger's
+ * Go templates, the twenty-second trial's N7) parse, and would be linted without a word under
+ * names no database has: said once, on stderr, with how many files. A placeholder the parser
+ * stops at is MG020's, whose help says the same.
+ */
+function templatedNames(files: readonly string[], texts: ReadonlyMap<string, string>): string | undefined {
+  const placeholder = /"[^"\n]*\{\{[^"\n]*\}\}[^"\n]*"/;
+  const found: { file: string; name: string }[] = [];
+  for (const file of files) {
+    const m = placeholder.exec(texts.get(file) ?? '');
+    if (m) found.push({ file, name: m[0] });
+  }
+  if (found.length === 0) return undefined;
+  const first = found[0]!;
+  return `${first.file}${found.length > 1 ? ` and ${found.length - 1} other file${found.length === 2 ? '' : 's'}` : ''} hold template placeholders in quoted names (${first.name}): their tool fills them in before the server sees the SQL, and migc lints the names as written. Render the files with the values your deployment uses, and lint the rendered copies`;
 }
 
 /**
