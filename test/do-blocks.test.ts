@@ -136,6 +136,31 @@ END $$;
     expect(plain).toEqual(expect.arrayContaining(['8:5 MG112', '8:5 MG218']));
   });
 
+  it('does not take a branch that ends with RETURN for what precedes the statements after it (the twenty-second trial\'s D)', async () => {
+    // formance ledger's shape: a work table dropped, and the block left, when it is empty.
+    const block = `SET lock_timeout = '2s';
+DO $$
+BEGIN
+  CREATE TABLE scratch AS SELECT id, sku FROM items;
+  ALTER TABLE scratch ADD FOREIGN KEY (id) REFERENCES items (id);
+  IF (SELECT count(*) FROM scratch) = 0 THEN
+    DROP TABLE scratch;
+    RETURN;
+  END IF;
+  UPDATE items SET sku = scratch.sku FROM scratch WHERE items.id = scratch.id;
+  DROP TABLE scratch;
+END $$;
+`;
+    const found = await lintFiles({ '2_scratch.sql': block });
+    // The UPDATE waits behind no ACCESS EXCLUSIVE of the branch's DROP: the foreign key's SHARE ROW EXCLUSIVE on items is what the block holds there.
+    expect(found.find((f) => f.code === 'MG218')?.message).toMatch(/^this UPDATE runs in the same transaction as ALTER TABLE scratch ADD CONSTRAINT \(line 5\), which holds SHARE ROW EXCLUSIVE on items/);
+    // The last DROP drops the work table the block made (new: nothing lost), not one the branch dropped already.
+    expect(found.filter((f) => f.code === 'MG214')).toEqual([]);
+    // Without the RETURN, the branch may fall through: as before, the DROP in it precedes what follows.
+    const through = await lintFiles({ '2_scratch.sql': block.replace('    RETURN;\n', '') });
+    expect(through.find((f) => f.code === 'MG218')?.message).toMatch(/DROP TABLE scratch \(line 7\), which holds ACCESS EXCLUSIVE on items/);
+  });
+
   it('learns what a block creates, so later statements see it', async () => {
     const created = `SET lock_timeout = '2s';
 DO $$ BEGIN

@@ -30,6 +30,13 @@ export interface BodyStatement {
    * ledger's batched backfills, a COMMIT after each batch).
    */
   readonly loopCommits?: true;
+  /**
+   * In an IF or CASE branch that ends with RETURN: it runs only on the way out of the block, so
+   * what follows the branch runs only when it did not (the twenty-second trial's D: formance
+   * ledger's `IF ... THEN DROP TABLE scratch; RETURN; END IF;` read as holding its lock for the
+   * UPDATE after it).
+   */
+  readonly exits?: true;
 }
 
 export interface DoBlockBody {
@@ -136,6 +143,7 @@ function readBody(ast: Extract<PgNode, { DoStmt: unknown } | { CreateFunctionStm
   const innermost = new Map<object, object>();
   const committing = new Set<object>();
   let loopsNow: readonly object[] = [];
+  let exitsNow = false;
   const take = (query: string, lineno: number, conditional: boolean, inLoop: boolean) => {
     const parsed = parseSql(query);
     if (!parsed.ok || parsed.statements.length !== 1) {
@@ -168,8 +176,9 @@ function readBody(ast: Extract<PgNode, { DoStmt: unknown } | { CreateFunctionStm
     }
     afterTransactionEnd = false;
   };
-  walkStatements(compiled.functions[0], (kind, stmt, conditional, loops) => {
+  walkStatements(compiled.functions[0], (kind, stmt, conditional, loops, exits) => {
     loopsNow = loops;
+    exitsNow = exits;
     const inLoop = loops.length > 0;
     if (dynamicStatements.has(kind)) execute(queryOf(stmt.query), stmt.lineno ?? 1, conditional, inLoop);
     else if ((kind === 'PLpgSQL_stmt_open' || kind === 'PLpgSQL_stmt_return_query') && stmt.dynquery) execute(queryOf(stmt.dynquery), stmt.lineno ?? 1, conditional, inLoop);
@@ -203,8 +212,9 @@ function readBody(ast: Extract<PgNode, { DoStmt: unknown } | { CreateFunctionStm
   /** Notes the loop a statement is in, for loopCommits once the whole body is walked. */
   function inLoopOf<S extends BodyStatement>(b: S): S {
     const loop = loopsNow.at(-1);
-    if (loop) innermost.set(b, loop);
-    return b;
+    const placed = exitsNow ? { ...b, exits: true as const } : b;
+    if (loop) innermost.set(placed, loop);
+    return placed;
   }
 }
 
@@ -291,15 +301,15 @@ function queryOf(expr: unknown): string {
  * is in (each loop statement's object), outermost first. A walk with a stack of its own: blocks
  * nested thousands deep must not exhaust the call stack.
  */
-function walkStatements(root: unknown, visit: (kind: string, stmt: Record<string, any>, conditional: boolean, loops: readonly object[]) => void): void {
+function walkStatements(root: unknown, visit: (kind: string, stmt: Record<string, any>, conditional: boolean, loops: readonly object[], exits: boolean) => void): void {
   /** A value to walk; `kind`: it is the statement of that kind, visited with `visitedAs` (conditional) and `visitedIn` (its loops). */
-  type Item = { value: unknown; conditional: boolean; loops: readonly object[]; kind?: string; visitedAs?: boolean; visitedIn?: readonly object[] };
-  const stack: Item[] = [{ value: root, conditional: false, loops: [] }];
+  type Item = { value: unknown; conditional: boolean; loops: readonly object[]; exits: boolean; kind?: string; visitedAs?: boolean; visitedIn?: readonly object[] };
+  const stack: Item[] = [{ value: root, conditional: false, loops: [], exits: false }];
   for (let item = stack.pop(); item; item = stack.pop()) {
-    const { value, conditional, loops: around } = item;
-    if (item.kind) visit(item.kind, value as Record<string, any>, item.visitedAs!, item.visitedIn!);
+    const { value, conditional, loops: around, exits } = item;
+    if (item.kind) visit(item.kind, value as Record<string, any>, item.visitedAs!, item.visitedIn!, exits);
     if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], conditional, loops: around });
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], conditional, loops: around, exits });
     } else if (value !== null && typeof value === 'object') {
       const entries = Object.entries(value);
       for (let i = entries.length - 1; i >= 0; i--) {
@@ -307,11 +317,16 @@ function walkStatements(root: unknown, visit: (kind: string, stmt: Record<string
         const inner = conditional || branching.has(key) || key === 'exceptions';
         const statement = key.startsWith('PLpgSQL_stmt_') && v !== null && typeof v === 'object';
         const loops = loopKinds.has(key) && v !== null && typeof v === 'object' ? [...around, v as object] : around;
-        stack.push({ value: v, conditional: inner, loops, ...(statement ? { kind: key, visitedAs: conditional, visitedIn: around } : {}) });
+        // A branch's statements that end with RETURN: the way out of the block.
+        const out = exits || (branchBodies.has(key) && Array.isArray(v) && v.length > 0 && (v[v.length - 1] as Record<string, unknown>)?.PLpgSQL_stmt_return !== undefined);
+        stack.push({ value: v, conditional: inner, loops, exits: out, ...(statement ? { kind: key, visitedAs: conditional, visitedIn: around } : {}) });
       }
     }
   }
 }
+
+/** The lists of statements of an IF's or a CASE's branches. */
+const branchBodies = new Set(['then_body', 'else_body', 'stmts', 'else_stmts']);
 
 /**
  * Where an offset into the body's value is in the DO statement's text: after the opening

@@ -153,6 +153,11 @@ interface BodyContext {
   readonly inLoop: boolean;
   /** In a loop each pass of which commits (StatementContext.loopCommits). */
   readonly loopCommits?: boolean;
+  /**
+   * In a branch that ends with RETURN (BodyStatement.exits): judged against what came before it,
+   * but neither the schema state nor the statements after the branch see it.
+   */
+  readonly exits?: boolean;
   /** The block or call runs inside a transaction block. */
   readonly inTransactionBlock: boolean;
   /** The routine whose body it is in (routineLabel), when it is. */
@@ -592,6 +597,8 @@ interface BlockStatement {
   readonly inLoop: boolean;
   /** Its loop commits (BodyStatement.loopCommits). */
   readonly loopCommits?: true;
+  /** In a branch that ends with RETURN (BodyStatement.exits). */
+  readonly exits?: true;
   /** Where an ALTER TABLE subcommand of it is in the file. */
   subcommandSpan(index: number): Span | undefined;
 }
@@ -620,7 +627,7 @@ function blockStatements(ast: PgNode, text: string, span: Span, fileOffset?: (of
     const inner = b.locate;
     const locate = fileOffset && inner ? (offset: number) => fileOffset(inner(offset)) : undefined;
     return {
-      text: b.text, ast: b.ast, afterTransactionEnd: b.afterTransactionEnd, conditional: b.conditional, inLoop: b.inLoop, ...(b.loopCommits ? { loopCommits: true as const } : {}),
+      text: b.text, ast: b.ast, afterTransactionEnd: b.afterTransactionEnd, conditional: b.conditional, inLoop: b.inLoop, ...(b.loopCommits ? { loopCommits: true as const } : {}), ...(b.exits ? { exits: true as const } : {}),
       span: fileOffset ? { start: fileOffset(b.start), end: fileOffset(b.end) } : span,
       ...(locate ? { fileOffset: locate } : {}),
       subcommandSpan: (index) => {
@@ -1105,7 +1112,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     state.apply(ast, true, block ? { inBody: true } : { file, line: lineOfOffset(span.start), ...(refused ? { refused } : {}) }, along);
     // A function migc cannot follow may have changed any table (a helper the runner loads first).
     if (kind === 'SelectStmt' && callsUnknownFunction(ast, state, searchPath)) state.noteOpaque();
-    if (block) block.earlier.add({ ast, facts, locks, span, inBody: true, file });
+    if (block && !block.exits) block.earlier.add({ ast, facts, locks, span, inBody: true, file });
     else if (!inTransaction) earlier = new EarlierStatements(state);
     // Where a CREATE FUNCTION is written, for its body's findings at a call (built for it only: this runs for every statement).
     learnRoutines(state, ast, statement.text, searchPath, kind === 'CreateFunctionStmt' ? { file, span, ...(locate ? { fileOffset: locate } : {}) } : undefined);
@@ -1162,8 +1169,14 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       bodyAt = Math.max(bodyAt, b.span.end);
       // What follows, its PERFORMs included (a PERFORM setval(...) moves a sequence: MG236).
       const rest = (path: SearchPath) => [...ordered.slice(k + 1).map((l) => qualifyRelations(l.statement.ast, path, knows, state.catalogRelations)), ...later(path)];
-      const here: BodyContext = { ...context, earlier: within, related: context.related(conditional), conditional, inLoop, loopCommits };
-      if (!perform) analyzeStatement({ ...b, later: rest }, own, here);
+      const here: BodyContext = { ...context, earlier: within, related: context.related(conditional), conditional, inLoop, loopCommits, ...(b.exits ? { exits: true } : {}) };
+      // A statement on the way out of the block (a branch that ends with RETURN): what it does to
+      // the schema is undone for the statements after the branch (and the file after the block,
+      // which the other way reaches too).
+      if (!perform) {
+        if (b.exits && !context.exits) state.tentatively(() => analyzeStatement({ ...b, later: rest }, own, here));
+        else analyzeStatement({ ...b, later: rest }, own, here);
+      }
       else {
         for (const call of routineCalls(b.ast, state, searchPath)) analyzeCall(call, b.span, own, rest, here);
         if (callsUnknownFunction(b.ast, state, searchPath)) state.noteOpaque();
