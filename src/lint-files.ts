@@ -146,9 +146,15 @@ function describe(file: string, root: number, underscorePair?: 'up' | 'down', un
     // diesel's version is the name up to its first `_`, dashes removed (migrations_internals'
     // version_from_string): 2017-08-31-230457_x/ is 20170831230457, after 20140926174020_y/.
     // diesel orders versions as text, Hasura (the same layout) as numbers: the same order for
-    // the timestamps both write, all of one length.
+    // the timestamps both write, all of one length. A timestamp's digits (eight or more) padded
+    // with zeros to one length compare as numbers in diesel's text order, for the timestamps of
+    // other lengths too (graph-node's 2020-12-7-190800_x, 20201271908 after 20201210...;
+    // 2023-05-23-1715-x, no `_` at all, its name the version: the twenty-third trial's D, four
+    // migrations read first). Short versions (1_a, 10_b) go by number.
     const version = folder.split('_')[0]!.replaceAll('-', '');
-    return versioned(file, /^\d+$/.test(version) ? version : folder, folders(dirs.slice(0, -1)), `d:${dir}`, base === 'down.sql');
+    const digits = /^\d+/.exec(version)?.[0];
+    const key = digits === undefined ? folder : digits.length >= 8 ? digits.padEnd(Math.max(20, digits.length), '0') : digits === version ? digits : folder;
+    return versioned(file, key, folders(dirs.slice(0, -1)), `d:${dir}`, base === 'down.sql');
   }
   const f = flyway.exec(base);
   // A Flyway-named file can still be a down by its suffix (V5__widen.down.sql beside V5__widen.sql).

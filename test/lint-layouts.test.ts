@@ -183,6 +183,10 @@ describe('migrationOrder', () => {
     // 20170831230457), then a plain one of 2018: one sequence, not all the dashed ones first.
     expect(migrationOrder(['m/2017-08-31-230457_invitations/up.sql', 'm/20180101000000_late/up.sql', 'm/20140926174020_crates/up.sql', 'm/2017-01-02-000000_emails/down.sql', 'm/2017-01-02-000000_emails/up.sql']))
       .toEqual(['m/20140926174020_crates/up.sql', 'm/2017-01-02-000000_emails/up.sql', 'm/2017-01-02-000000_emails/down.sql', 'm/2017-08-31-230457_invitations/up.sql', 'm/20180101000000_late/up.sql']);
+    // graph-node's timestamps of other lengths, in diesel's text order (the twenty-third trial's D):
+    // a one-digit day, five time digits, no `_` at all (the whole name is the version).
+    expect(migrationOrder(['g/2023-06-01-000000_d/up.sql', 'g/2023-05-23-1715-update-assignment/up.sql', 'g/2020-12-7-190800_b/up.sql', 'g/2022-03-09-07000_e/up.sql', 'g/2020-12-10-000000_c/up.sql', 'g/2018-01-01-000000_a/up.sql']))
+      .toEqual(['g/2018-01-01-000000_a/up.sql', 'g/2020-12-10-000000_c/up.sql', 'g/2020-12-7-190800_b/up.sql', 'g/2022-03-09-07000_e/up.sql', 'g/2023-05-23-1715-update-assignment/up.sql', 'g/2023-06-01-000000_d/up.sql']);
   });
 
   it('lints version folders in version order: v1.10/ narrowing what v1.2/ widened is found', async () => {
