@@ -39,3 +39,21 @@ describe('DROP TABLE IF EXISTS of a table no file made', () => {
     expect((await mg214({ '1_a.up.sql': first['1.sql'], '1_a.down.sql': 'DROP TABLE IF EXISTS ghost;\n' })).map((f) => f.split(' ').slice(0, 2).join(' '))).toEqual(['1_a.down.sql:1 warning']);
   });
 });
+
+describe('DROP SCHEMA IF EXISTS of a schema no file made', () => {
+  it('is a note in files that make their tables from the first, in an up and in a rollback (the twenty-third trial\'s F: graph-node)', async () => {
+    expect(await mg214({
+      ...first,
+      '2_meta.up.sql': 'DROP SCHEMA IF EXISTS info CASCADE;\nCREATE SCHEMA info;\nCREATE TABLE info.t (id int);\n',
+      '2_meta.down.sql': 'DROP SCHEMA IF EXISTS meta CASCADE;\nDROP SCHEMA IF EXISTS info CASCADE;\n',
+    })).toEqual([
+      '2_meta.up.sql:1 info this statement drops schema info if it exists: no file linted made it, and the files make their tables from the first, so a database they made has none; where one was made otherwise (before the history began, or by hand), what it holds is lost',
+      '2_meta.down.sql:1 info this statement drops schema meta if it exists: no file linted made it, and the files make their tables from the first, so a database they made has none; where one was made otherwise (before the history began, or by hand), what it holds is lost',
+    ]);
+  });
+
+  it('stays a warning for a schema that holds a table the files know, or where the files alter a table before they make one', async () => {
+    expect((await mg214({ '0.sql': 'ALTER TABLE app.legacy ADD COLUMN x int;\n', ...first, '2.sql': 'DROP SCHEMA IF EXISTS app CASCADE;\n' })).map((f) => f.split(' ').slice(0, 2).join(' '))).toEqual(['2.sql:1 warning']);
+    expect((await mg214({ '0.sql': 'CREATE TABLE other (id int);\nALTER TABLE app.legacy ADD COLUMN x int;\n', '2.sql': 'DROP SCHEMA IF EXISTS app CASCADE;\n' })).map((f) => f.split(' ').slice(0, 2).join(' '))).toEqual(['2.sql:1 warning']);
+  });
+});

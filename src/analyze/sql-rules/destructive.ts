@@ -43,6 +43,8 @@ export const destructive: StatementRule = {
     let refills = false;
     /** Tables a DROP TABLE IF EXISTS names that no file linted made, in files that make theirs (below). */
     const hedged: string[] = [];
+    /** Schemas a DROP SCHEMA IF EXISTS names that no file linted made, in files that make their tables (below). */
+    const hedgedSchemas: string[] = [];
     for (const d of ctx.facts.destructive) {
       if (d.kind.startsWith('rename') || replacesView(d, ctx.later)) continue;
       if (rollback && madeByTheUp(ctx, d)) continue;
@@ -61,6 +63,13 @@ export const destructive: StatementRule = {
       // eighteenth and nineteenth trials: WebAPI's laertes tables, made before its Flyway history).
       if (d.kind === 'drop-table' && ctx.mode === 'lint' && !rollback && node(ctx.ast)[1].missing_ok === true && ctx.state.table(d.target) === undefined && madeFromTheStart(ctx)) {
         hedged.push(quoteName(d.target));
+        continue;
+      }
+      // So is a DROP SCHEMA IF EXISTS of a schema no file made and no table of theirs is in, in
+      // an up or a rollback alike: graph-node drops `info` before it creates it, and its down
+      // drops `meta`, which nothing made (the twenty-third trial's F).
+      if (d.kind === 'drop-schema' && ctx.mode === 'lint' && node(ctx.ast)[1].missing_ok === true && !ctx.state.schemas.has(d.target) && !schemaHoldsTables(ctx, d.target) && madeFromTheStart(ctx)) {
+        hedgedSchemas.push(quoteIdent(d.target));
         continue;
       }
       // What a table created in the same file or plan loses, nobody had ("public.t" is a table, "t.c" a column).
@@ -157,7 +166,9 @@ export const destructive: StatementRule = {
     }
     const onlyCopied = copied.length > 0 && found.length === 0;
     found.push(...copied);
-    const ifThere = hedged.length ? `drops ${hedged.length === 1 ? `table ${hedged[0]} if it exists` : `tables ${listed(hedged)} where they exist`}: no file linted made ${hedged.length === 1 ? 'it' : 'them'}, and the files make their tables from the first, so a database they made has ${hedged.length === 1 ? 'none' : 'none of them'}` : undefined;
+    const hedgedAll = [...hedged, ...hedgedSchemas];
+    const nouns = (names: readonly string[], noun: string) => (names.length === 0 ? [] : [`${noun}${names.length === 1 ? '' : 's'} ${listed(names)}`]);
+    const ifThere = hedgedAll.length ? `drops ${[...nouns(hedged, 'table'), ...nouns(hedgedSchemas, 'schema')].join(' and ')} ${hedgedAll.length === 1 ? 'if it exists' : 'where they exist'}: no file linted made ${hedgedAll.length === 1 ? 'it' : 'them'}, and the files make their tables from the first, so a database they made has ${hedgedAll.length === 1 ? 'none' : 'none of them'}` : undefined;
     if (!found.length && ifThere) {
       report({
         severity: 'info',
@@ -371,6 +382,12 @@ function allButSome(ast: PgNode): { column: string; values: string[] } | undefin
     return values.length > 0 && values.length <= 10 && values.every((v: string | undefined) => v !== undefined) ? { column, values } : undefined;
   }
   return undefined;
+}
+
+/** Whether a table the statements seen know of is in the schema. */
+function schemaHoldsTables(ctx: StatementContext, schema: string): boolean {
+  for (const key of ctx.state.tables.keys()) if (key.startsWith(`${schema}.`)) return true;
+  return false;
 }
 
 /** Whether the files linted make their tables from the start (SchemaState.tablesMadeFirst). */
