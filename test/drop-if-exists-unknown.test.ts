@@ -57,3 +57,17 @@ describe('DROP SCHEMA IF EXISTS of a schema no file made', () => {
     expect((await mg214({ '0.sql': 'CREATE TABLE other (id int);\nALTER TABLE app.legacy ADD COLUMN x int;\n', '2.sql': 'DROP SCHEMA IF EXISTS app CASCADE;\n' })).map((f) => f.split(' ').slice(0, 2).join(' '))).toEqual(['2.sql:1 warning']);
   });
 });
+
+describe('a rollback that drops what is not there right after its up', () => {
+  it('loses nothing, PostgreSQL refusing it: no MG214 (the twenty-third trial\'s C: graph-node\'s downs name the wrong table or schema)', async () => {
+    const files = {
+      '1_init.up.sql': 'CREATE SCHEMA subgraphs;\nCREATE TABLE subgraphs.subgraph_error (id int);\nCREATE TABLE subgraphs.subgraph_deployment (id int);\n',
+      '2_cols.up.sql': 'ALTER TABLE subgraphs.subgraph_deployment ADD COLUMN last_healthy_block_hash bytea;\n',
+      '2_cols.down.sql': 'ALTER TABLE subgraphs.subgraph_error DROP COLUMN last_healthy_block_hash;\nDROP TABLE subgraph_error;\nALTER TABLE subgraphs.subgraph_deployment DROP COLUMN id;\n',
+    };
+    expect(await mg214(files)).toEqual([
+      // What is there, and its up did not make, is still the loss it was.
+      '2_cols.down.sql:3 warning this rollback drops column subgraphs.subgraph_deployment.id, which its up did not make: the rollback loses what was there before the up',
+    ]);
+  });
+});

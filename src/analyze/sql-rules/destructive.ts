@@ -48,6 +48,11 @@ export const destructive: StatementRule = {
     for (const d of ctx.facts.destructive) {
       if (d.kind.startsWith('rename') || replacesView(d, ctx.later)) continue;
       if (rollback && madeByTheUp(ctx, d)) continue;
+      // A rollback's drop of what is not there right after its up (a column its table never had,
+      // a table no file made, where the files make theirs from the first): PostgreSQL refuses it,
+      // and it loses nothing (the twenty-third trial's C: graph-node's downs name the wrong table
+      // or schema).
+      if (rollback && notThere(ctx, d)) continue;
       // A column whose every value an UPDATE copied into another one (SET copy = original) loses
       // nothing; code that still reads it fails all the same: a note (the fourteenth trial's convoy).
       const holder = d.kind === 'drop-column' ? copyHolderOf(ctx, d.target) : undefined;
@@ -382,6 +387,20 @@ function allButSome(ast: PgNode): { column: string; values: string[] } | undefin
     return values.length > 0 && values.length <= 10 && values.every((v: string | undefined) => v !== undefined) ? { column, values } : undefined;
   }
   return undefined;
+}
+
+/**
+ * Whether what a DROP names is surely not there: a column of a table whose columns are all known
+ * that it lacks, or (without IF EXISTS) a table no statement made, where the files make their
+ * tables from the first and nothing they ran could have made it unseen.
+ */
+function notThere(ctx: StatementContext, d: Destruction): boolean {
+  if (d.kind === 'drop-column') {
+    const dot = d.target.lastIndexOf('.');
+    const table = d.target.slice(0, dot);
+    return ctx.state.table(table) !== undefined && ctx.state.columnsAllKnown(table) && !ctx.state.table(table)!.columns.has(d.target.slice(dot + 1));
+  }
+  return d.kind === 'drop-table' && node(ctx.ast)[1].missing_ok !== true && ctx.state.table(d.target) === undefined && ctx.state.opaqueCount === 0 && madeFromTheStart(ctx);
 }
 
 /** Whether a table the statements seen know of is in the schema. */
