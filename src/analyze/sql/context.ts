@@ -3,6 +3,7 @@ import type { PhaseKind } from '../../normalize/model.js';
 import { relationName, type StatementFacts } from '../../sql/facts.js';
 import { lockModes, lockStrength, type LockMode, type PredictedLock } from '../../sql/locks.js';
 import type { PgNode } from '../../sql/parser.js';
+import { node } from '../../sql/node.js';
 import { largeTableRows } from '../tables.js';
 import { tableKey, type MadeObjects, type SchemaState } from './schema-state.js';
 import { emptyIfItSucceeds } from './empty-if-it-succeeds.js';
@@ -176,6 +177,7 @@ export class EarlierStatements {
   /** Adds a statement that has been judged (it is earlier for the ones that follow). */
   add(e: EarlierStatement): void {
     if (e.ast && 'RenameStmt' in e.ast) this.followRename(e.ast.RenameStmt as { relation?: Parameters<typeof relationName>[0]; newname?: string; renameType?: string });
+    if ((this.enumAdditions || this.enumsCreated) && e.ast) this.followEnum(e.ast);
     if (this.emptiedTables || (e.ast && ('TruncateStmt' in e.ast || 'DeleteStmt' in e.ast || ('AlterTableStmt' in e.ast && !e.inBody)))) this.noteRows(e);
     if (e.ast && 'AlterEnumStmt' in e.ast) this.noteEnumValue(e.ast.AlterEnumStmt as EnumNames & { newVal?: string; oldVal?: string });
     else if (e.ast && 'CreateEnumStmt' in e.ast) {
@@ -229,6 +231,34 @@ export class EarlierStatements {
       this.existingHeldKeys += isNew ? -1 : 1;
       this.existingHeld = undefined;
     });
+  }
+
+  /**
+   * An enum's new values, and whether the transaction made it, go with the type, not its name:
+   * DROP TYPE ends them, ALTER TYPE ... RENAME TO moves them to the new name (lunary's enum swap:
+   * ADD VALUE 'owner' to user_role, a user_role_new made with 'owner', user_role dropped and
+   * user_role_new renamed to it; 'owner' is then the new type's, usable at once: the
+   * twenty-third trial's E, shown on PostgreSQL 15).
+   */
+  private followEnum(ast: PgNode): void {
+    const [kind, body] = node(ast);
+    const names = (items: readonly { String?: { sval?: string } }[] | undefined) => tableKey((items ?? []).map((n) => n.String?.sval ?? '?').join('.'));
+    if (kind === 'DropStmt' && (body.removeType === 'OBJECT_TYPE' || body.removeType === 'OBJECT_DOMAIN')) {
+      for (const o of body.objects ?? []) {
+        const key = names(o.TypeName?.names);
+        this.enumAdditions?.delete(key);
+        this.enumsCreated?.delete(key);
+      }
+    } else if (kind === 'RenameStmt' && body.renameType === 'OBJECT_TYPE' && body.newname) {
+      const items: { String?: { sval?: string } }[] = body.object?.List?.items ?? [];
+      const from = names(items);
+      const to = names([...items.slice(0, -1), { String: { sval: body.newname } }]);
+      const added = this.enumAdditions?.get(from);
+      this.enumAdditions?.delete(from);
+      if (added) this.enumAdditions!.set(to, added);
+      else this.enumAdditions?.delete(to);
+      if (this.enumsCreated?.delete(from)) this.enumsCreated.add(to);
+    }
   }
 
   private noteEnumValue(alter: EnumNames & { newVal?: string; oldVal?: string }): void {
