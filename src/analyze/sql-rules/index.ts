@@ -42,6 +42,7 @@ import { enumValueRemoved } from './enum-value-removed.js';
 import { updateFromUnjoined } from './update-from-unjoined.js';
 import { constantBackfill } from './constant-backfill.js';
 import { uniqueCollision } from './unique-collision.js';
+import { foreignKeyNarrower } from './foreign-key-narrower.js';
 import { typeChangeNeedsUsing } from './type-change-needs-using.js';
 import { catalogWrite } from './catalog-write.js';
 
@@ -94,4 +95,5 @@ export const statementRules: readonly StatementRule[] = [
   updateFromUnjoined,
   constantBackfill,
   uniqueCollision,
+  foreignKeyNarrower,
 ];
