@@ -442,6 +442,16 @@ describe('migc lint', () => {
     expect((await migc(['lint', 'migrations', '--assume-rows', 'queues=50'], project)).stderr).toBe('migc: linted 2 files: 4 errors, 0 warnings (7 notes: --verbose shows them)\n');
   });
 
+  it('sums up on stderr ten or more MG219 findings, with the flag for a connection that sets lock_timeout (the twenty-third trial\'s sim: 269)', async () => {
+    mkdirSync(join(project, 'timeouts'), { recursive: true });
+    writeFileSync(join(project, 'timeouts', '00.sql'), 'CREATE TABLE t (id int);\n');
+    for (let i = 1; i <= 10; i++) writeFileSync(join(project, 'timeouts', `${String(i).padStart(2, '0')}.sql`), `ALTER TABLE t ADD COLUMN c${i} int;\n`);
+    const note = 'migc: note: 10 findings in 10 files are MG219\'s: no lock_timeout set before a statement that waits for a lock. If your migration tool\'s connection (or the script that runs it) sets one before the files run, say so: --lock-timeout 5s (or "lock_timeout" in migc.config.json), and these findings go\n';
+    expect((await migc(['lint', 'timeouts'], project)).stderr.endsWith(`migc: linted 11 files: 0 errors, 10 warnings\n${note}`)).toBe(true);
+    expect((await migc(['lint', 'timeouts', '--lock-timeout', '5s'], project)).stderr).toBe('migc: linted 11 files: 0 errors, 0 warnings\n');
+    expect((await migc(['lint', 'timeouts', '--format', 'json'], project)).stderr).toBe('');
+  });
+
   it('says on stderr when files hold template placeholders in quoted names, which parse (the twenty-second trial\'s N7: formance ledger)', async () => {
     mkdirSync(join(project, 'templated'), { recursive: true });
     writeFileSync(join(project, 'templated', '1.sql'), 'CREATE TABLE "{{.Schema}}".accounts (id int);\n');

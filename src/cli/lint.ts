@@ -109,14 +109,14 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
     const code = await printDiagnostics(all, sources, options, io, `linted ${files.length} file${files.length === 1 ? '' : 's'}`, {
       files: result.files, summary: { files: files.length, ...assumedLargeSummary(all) },
     });
-    return withAssumedLargeNote(all, io, code, options.format);
+    return withLockTimeoutNote(all, io, withAssumedLargeNote(all, io, code, options.format), options.format);
   }
   // What is said of a file not changed is not the change's: left out, whatever a later file did.
   const kept = all.filter((d) => !d.file || judged.has(d.file));
   const code = await printDiagnostics(kept, sources, options, io, `linted ${judged.size} file${judged.size === 1 ? '' : 's'} changed since ${options.changedSince} (of ${files.length} read in order for the schema)`, {
     files: result.files.filter((f) => judged.has(f.file)), summary: { files: judged.size, read: files.length, ...assumedLargeSummary(kept) },
   });
-  return withAssumedLargeNote(kept, io, code, options.format);
+  return withLockTimeoutNote(kept, io, withAssumedLargeNote(kept, io, code, options.format), options.format);
 }
 
 /** The tables a note names, the most findings first; the rest are counted. */
@@ -161,6 +161,27 @@ function withAssumedLargeNote(diagnostics: readonly Diagnostic[], io: Io, code: 
   const listed = tables.slice(0, assumedListed);
   const more = tables.length - listed.length;
   io.stderr(`migc: note: ${findings} finding${findings === 1 ? ' takes' : 's take'} a table for large (${formatCount(largeTableRows)} rows or more) because nothing gives its size: ${listed.map(([t, n]) => `${t} (${n})`).join(', ')}${more > 0 ? ` and ${more} more` : ''}. Say the size of those your application keeps small, and their findings become notes: "assume_rows": { "<table>": <rows> } in migc.config.json, or --assume-rows <table>=<rows>\n`);
+  return code;
+}
+
+/**
+ * After the findings, on stderr, in the formats that print the summary line: when ten or more
+ * errors and warnings are MG219's (no lock_timeout before a lock), that the tool's connection may
+ * set one, and how to say so. sim's migrate script sets lock_timeout on its session before Drizzle
+ * runs the files: 269 MG219 warnings, all false for that runner, until --lock-timeout 5s (the
+ * twenty-third trial's note).
+ */
+function withLockTimeoutNote(diagnostics: readonly Diagnostic[], io: Io, code: number, format: CommonOptions['format']): number {
+  if ((format !== undefined && format !== 'pretty' && format !== 'github') || (code !== 0 && code !== 1)) return code;
+  const files = new Set<string>();
+  let findings = 0;
+  for (const d of diagnostics) {
+    if (d.code !== 'MG219' || d.severity === 'info') continue;
+    findings++;
+    if (d.file) files.add(d.file);
+  }
+  if (findings < assumedNoted) return code;
+  io.stderr(`migc: note: ${findings} findings in ${files.size} file${files.size === 1 ? '' : 's'} are MG219's: no lock_timeout set before a statement that waits for a lock. If your migration tool's connection (or the script that runs it) sets one before the files run, say so: --lock-timeout 5s (or "lock_timeout" in migc.config.json), and these findings go\n`);
   return code;
 }
 
