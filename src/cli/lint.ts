@@ -121,8 +121,8 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
 
 /** The tables a note names, the most findings first; the rest are counted. */
 const assumedListed = 5;
-/** Fewer findings say it each in its own message (and help): the note sums up a folder's. */
-const assumedNoted = 10;
+/** Fewer findings say it each in its own message (and help): a note sums up a folder's (tables taken for large, MG219). */
+const tallyNoted = 10;
 
 /** The errors and warnings that take a table for large because nothing gives its size, by table, most first. */
 function assumedLarge(diagnostics: readonly Diagnostic[]): { findings: number; tables: [string, number][] } {
@@ -157,7 +157,7 @@ function withAssumedLargeNote(diagnostics: readonly Diagnostic[], io: Io, code: 
   if (format !== undefined && format !== 'pretty' && format !== 'github') return code;
   const { findings, tables } = assumedLarge(diagnostics);
   // Not when the output failed (a reader that went away: exit 141, nothing more said).
-  if (findings < assumedNoted || (code !== 0 && code !== 1)) return code;
+  if (findings < tallyNoted || (code !== 0 && code !== 1)) return code;
   const listed = tables.slice(0, assumedListed);
   const more = tables.length - listed.length;
   io.stderr(`migc: note: ${findings} finding${findings === 1 ? ' takes' : 's take'} a table for large (${formatCount(largeTableRows)} rows or more) because nothing gives its size: ${listed.map(([t, n]) => `${t} (${n})`).join(', ')}${more > 0 ? ` and ${more} more` : ''}. Say the size of those your application keeps small, and their findings become notes: "assume_rows": { "<table>": <rows> } in migc.config.json, or --assume-rows <table>=<rows>\n`);
@@ -180,7 +180,7 @@ function withLockTimeoutNote(diagnostics: readonly Diagnostic[], io: Io, code: n
     findings++;
     if (d.file) files.add(d.file);
   }
-  if (findings < assumedNoted) return code;
+  if (findings < tallyNoted) return code;
   io.stderr(`migc: note: ${findings} findings in ${files.size} file${files.size === 1 ? '' : 's'} are MG219's: no lock_timeout set before a statement that waits for a lock. If your migration tool's connection (or the script that runs it) sets one before the files run, say so: --lock-timeout 5s (or "lock_timeout" in migc.config.json), and these findings go\n`);
   return code;
 }
