@@ -380,10 +380,12 @@ function rollbackKey(n: Named): string {
 /**
  * Histories that lint would read as one: folders without a version of their own that each hold an
  * up migration of the same version, by golang-migrate's, goose's or sqlx's names (rudder-server's
- * sql/migrations/jobsdb/ and warehouse/ each start at 000001). Those tools refuse two migrations
- * of one version in one history, so each folder is a history of its own, with its own version
- * table, run apart. The version and the folders that hold it, for the lowest such version, or
- * undefined. Not Flyway's scripts (one history across its locations), nor folders that carry a
+ * sql/migrations/jobsdb/ and warehouse/ each start at 000001), postgrator's, or a runner of the
+ * project's own (claircore's indexer/ and matcher/ each start at 01-init.sql, the twenty-third
+ * trial's N2). Those tools refuse two migrations of one version in one history, and a runner that
+ * counts its files keeps a count per folder, so each folder is a history of its own, with its own
+ * version table, run apart. The version and the folders that hold it, for the lowest such version,
+ * or undefined. Not Flyway's scripts (one history across its locations), nor folders that carry a
  * version themselves (Synapse's delta/25/, temporal-sql-tool's v1.2/), nor other layouts.
  */
 export function separateHistories(files: readonly string[]): { readonly version: string; readonly folders: readonly string[] } | undefined {
@@ -392,7 +394,7 @@ export function separateHistories(files: readonly string[]): { readonly version:
   const foldersOf = new Map<string, { version: readonly string[]; folders: Set<string> }>();
   for (const file of files) {
     const named = describe(file, root, underscorePairOf(file, downs));
-    if (named.rollback || !named.pair.startsWith('v:') || named.folders.length > 0) continue;
+    if (named.rollback || named.rank !== Rank.versioned || named.version.length === 0 || !/^[vsp]:/.test(named.pair) || named.folders.length > 0) continue;
     const key = named.version.join('.');
     const entry = foldersOf.get(key) ?? { version: named.version, folders: new Set<string>() };
     entry.folders.add(file.slice(0, Math.max(0, file.lastIndexOf('/'))));

@@ -1310,6 +1310,11 @@ describe('migrations written as templates, and folders that are histories of the
     expect(separateHistories(['delta/25/01_a.sql', 'delta/26/01_b.sql'])).toBeUndefined();
     expect(separateHistories(['db/V1__a.sql', 'more/V1__b.sql'])).toBeUndefined();
     expect(separateHistories(['a/0001_x.up.sql', 'b/0001_x.down.sql'])).toBeUndefined();
+    // A runner of the project's own counting each folder's files (claircore's indexer/ and matcher/), postgrator's.
+    expect(separateHistories(['indexer/01-init.sql', 'indexer/02-more.sql', 'matcher/01-init.sql'])).toEqual({ version: '1', folders: ['indexer', 'matcher'] });
+    expect(separateHistories(['a/001.do.sql', 'a/001.undo.sql', 'b/001.do.sql'])).toEqual({ version: '1', folders: ['a', 'b'] });
+    // Names without a version are no history's count.
+    expect(separateHistories(['a/init.sql', 'b/init.sql'])).toBeUndefined();
   });
 });
 
