@@ -1,6 +1,5 @@
-import { addedConstraints, node, relationName } from './ast.js';
+import { keysAdded } from './foreign-keys-added.js';
 import type { StatementContext, StatementRule } from '../sql/context.js';
-import { columnType, type ColumnType } from '../sql/types.js';
 import { quoteColumn, quoteIdent, quoteName } from '../../sql/quote.js';
 import { formatCount } from '../../util/numbers.js';
 
@@ -47,53 +46,3 @@ export const foreignKeyNarrower: StatementRule = {
     }
   },
 };
-
-interface KeyAdded {
-  readonly table: string;
-  readonly columns: readonly string[];
-  readonly references: string;
-  readonly refColumns: readonly string[];
-  /** The statement creates the table. */
-  readonly created: boolean;
-  readonly subcommand?: number;
-  typeOf(column: string): ColumnType | undefined;
-  /** The same ALTER TABLE adds the column. */
-  addedHere(column: string): boolean;
-}
-
-/** The foreign keys a CREATE TABLE or an ALTER TABLE adds, with the types of their columns. */
-function keysAdded(ctx: StatementContext): KeyAdded[] {
-  const [kind, body] = node(ctx.ast);
-  const names = (list: { String?: { sval?: string } }[] | undefined) => (list ?? []).map((n) => n.String?.sval ?? '?');
-  if (kind === 'CreateStmt') {
-    const table = relationName(body.relation);
-    const types = new Map<string, ColumnType | undefined>();
-    const keys: KeyAdded[] = [];
-    const typeOf = (c: string) => types.get(c);
-    for (const e of body.tableElts ?? []) {
-      const def = e.ColumnDef;
-      if (def) {
-        types.set(def.colname, columnType(def.typeName));
-        for (const c of def.constraints ?? []) {
-          if (c.Constraint?.contype === 'CONSTR_FOREIGN') keys.push({ table, columns: [def.colname], references: relationName(c.Constraint.pktable), refColumns: names(c.Constraint.pk_attrs), created: true, typeOf, addedHere: () => false });
-        }
-      }
-      const con = e.Constraint;
-      if (con?.contype === 'CONSTR_FOREIGN') keys.push({ table, columns: names(con.fk_attrs), references: relationName(con.pktable), refColumns: names(con.pk_attrs), created: true, typeOf, addedHere: () => false });
-    }
-    return keys;
-  }
-  const keys: KeyAdded[] = [];
-  for (const { table, constraint, subcommand } of addedConstraints(ctx.ast, ['CONSTR_FOREIGN'])) {
-    const alter = node(ctx.ast)[1];
-    // A column added by the same statement has the type it is added with.
-    const added = new Map<string, ColumnType | undefined>();
-    for (const c of alter.cmds ?? []) if (c.AlterTableCmd?.subtype === 'AT_AddColumn') added.set(c.AlterTableCmd.def.ColumnDef.colname, columnType(c.AlterTableCmd.def.ColumnDef.typeName));
-    keys.push({
-      table, columns: names(constraint.fk_attrs), references: relationName(constraint.pktable), refColumns: names(constraint.pk_attrs), created: ctx.state.isNew(table), subcommand,
-      typeOf: (c) => (added.has(c) ? added.get(c) : ctx.state.table(table)?.columns.get(c)?.type),
-      addedHere: (c) => added.has(c),
-    });
-  }
-  return keys;
-}

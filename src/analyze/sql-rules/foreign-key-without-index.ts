@@ -6,6 +6,8 @@ import { skippedPart } from '../sql/skips.js';
 import { scanSql, type PgNode } from '../../sql/parser.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 import { chooseName, makeObjectName, nameAddition } from '../../sql/generated-names.js';
+import { tableElementSpans } from './foreign-keys-added.js';
+import { repeatedKeys } from './duplicate-foreign-key.js';
 
 /**
  * Whether an index serves the key's checks, which look rows up by equality on every key column
@@ -119,36 +121,6 @@ interface NewTableKey {
   /** Where it is declared: an element of CREATE TABLE (string offsets into the text), or an ALTER TABLE subcommand. */
   readonly at?: { readonly start: number; readonly end: number };
   readonly subcommand?: number;
-}
-
-/**
- * Where each element of a CREATE TABLE's list (a column, a table constraint, a LIKE) is in its
- * text, as string offsets: PostgreSQL's tokens from the first bracket, split at the commas
- * outside inner brackets. Undefined when the pieces do not match the parser's elements one for one.
- */
-function tableElementSpans(text: string, count: number): { start: number; end: number }[] | undefined {
-  const spans: { start: number; end: number }[] = [];
-  let depth = 0;
-  let from = -1;
-  let last = -1;
-  for (const t of scanSql(text)) {
-    // A comment above a column (`-- The parent this child belongs to.`) is not the column: the eighteenth trial's taproot-assets.
-    if (t.token === 'SQL_COMMENT' || t.token === 'C_COMMENT') continue;
-    if (t.text === '(' || t.text === '[') {
-      if (depth++ === 0) continue;
-    } else if (t.text === ')' || t.text === ']') {
-      if (--depth === 0) break;
-    } else if (t.text === ',' && depth === 1) {
-      spans.push({ start: from, end: last });
-      from = -1;
-      continue;
-    }
-    if (depth === 0) continue;
-    if (from === -1) from = t.start;
-    last = t.end;
-  }
-  if (from !== -1) spans.push({ start: from, end: last });
-  return spans.length === count ? spans : undefined;
 }
 
 /**
@@ -337,6 +309,8 @@ export const foreignKeyWithoutIndex: StatementRule = {
     const alter = alterTableCommands(ctx.ast);
     /** The keys this statement adds to a table seen, each found among the table's keys once learnt (below). */
     const added: { name: string; seen: SeenTable; key?: SeenForeignKey }[] = [];
+    // A key that repeats another of its table is MG250's: the index it lacks is the other's.
+    const repeated = repeatedKeys(ctx);
     if (alter && !ctx.state.isNew(alter.table)) {
       const known = seenTable(ctx, alter.table);
       // Its creation seen: all its indexes are known. Otherwise only those created since: one may cover the key.
@@ -346,7 +320,7 @@ export const foreignKeyWithoutIndex: StatementRule = {
       const named = seen ? ctx.state.withGeneratedNames(ctx.ast) : ctx.ast;
       for (const { constraint, subcommand } of addedConstraints(named, ['CONSTR_FOREIGN'])) {
         const columns: string[] = (constraint.fk_attrs ?? []).map((a: { String?: { sval?: string } }) => a.String?.sval);
-        if (!columns.length) continue;
+        if (!columns.length || repeated.some((r) => r.key.subcommand === subcommand && r.key.columns.join() === columns.join())) continue;
         const referenced = relationName(constraint.pktable);
         const unique = columns.length === 1 && ctx.state.table(alter.table)?.uniqueColumns.has(columns[0]!);
         if (unique || (known && coveredBySeen(known, columns)) || coveredLater(ctx, alter.table, columns)) continue;
@@ -394,7 +368,10 @@ export const foreignKeyWithoutIndex: StatementRule = {
     // Rollbacks are undone before the run ends: a table they create is not judged.
     if (ctx.inRollback) return;
     if (removed.length) for (const finding of keysLeftUnindexed(ctx, removed)) report(finding);
-    for (const key of newTableKeys(ctx)) for (const finding of judgedAtEnd(ctx, key)) report(finding);
+    for (const key of newTableKeys(ctx)) {
+      if (repeated.some((r) => r.key.name === key.name && tableKey(r.key.table) === tableKey(key.table))) continue;
+      for (const finding of judgedAtEnd(ctx, key)) report(finding);
+    }
   },
 };
 

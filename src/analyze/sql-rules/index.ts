@@ -43,6 +43,7 @@ import { updateFromUnjoined } from './update-from-unjoined.js';
 import { constantBackfill } from './constant-backfill.js';
 import { uniqueCollision } from './unique-collision.js';
 import { foreignKeyNarrower } from './foreign-key-narrower.js';
+import { duplicateForeignKey } from './duplicate-foreign-key.js';
 import { typeChangeNeedsUsing } from './type-change-needs-using.js';
 import { catalogWrite } from './catalog-write.js';
 
@@ -96,4 +97,5 @@ export const statementRules: readonly StatementRule[] = [
   constantBackfill,
   uniqueCollision,
   foreignKeyNarrower,
+  duplicateForeignKey,
 ];
