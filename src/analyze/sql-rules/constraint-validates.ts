@@ -1,7 +1,7 @@
 import { addedConstraints, relationName } from './ast.js';
 import { severityFor, sizeNote, type StatementContext, type StatementRule } from '../sql/context.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
-import { blockedByLocks, locksOn, otherLocksNote, statementLocksOn, whoWaits } from './statement-locks.js';
+import { andList, blockedByLocks, locksOn, otherLocksNote, statementLocksOn, statementNamed, takerLocation, whoWaits } from './statement-locks.js';
 
 /** ADD FOREIGN KEY and ADD CHECK validate every row while holding their lock, unless NOT VALID. */
 export const foreignKeyValidates: StatementRule = {
@@ -37,13 +37,20 @@ export const foreignKeyValidates: StatementRule = {
       const later = ctx.mode === 'lint' ? 'in a later transaction' : 'in a separate step';
       // The check runs after every subcommand has taken its lock: under the whole statement's
       // (ACCESS EXCLUSIVE with ADD COLUMN, or on the other table of a foreign key dropped alongside).
-      const blocking = blockedByLocks(statementLocksOn(ctx, [table, parent]));
+      const locks = statementLocksOn(ctx, [table, parent]);
+      const blocking = blockedByLocks(locks);
+      // What the transaction holds already on them, more strongly (a DROP CONSTRAINT before it:
+      // the twenty-third trial's N5): reads wait through the check too.
+      const heldBefore = ctx.inTransaction ? locks.filter((l) => l.mode !== 'AccessExclusiveLock' && ctx.earlier.holdsAccessExclusive(l.table)).map((l) => l.table) : [];
+      const by = heldBefore.length ? ctx.earlier.firstLocking(heldBefore[0]!, 'AccessExclusiveLock') : undefined;
+      const held = by ? `; this transaction already holds ACCESS EXCLUSIVE on ${andList(heldBefore.map(quoteName))} (${statementNamed(ctx, by)} took it), so reads of ${heldBefore.length === 1 ? 'it' : 'them'} wait through the check too` : '';
       report({
         severity,
         subcommand,
+        ...(by ? { related: [takerLocation(by, heldBefore.map((t) => ({ table: t, mode: 'AccessExclusiveLock' as const })))] } : {}),
         message: column
-          ? `ADD COLUMN ${quoteIdent(column)} ... REFERENCES ${quoteName(parent)} with a default checks every row of ${sizeNote(ctx, table)} while blocking ${blocking}`
-          : `ADD FOREIGN KEY ${quoteIdent(name)} checks every row of ${sizeNote(ctx, table)} while blocking ${blocking}`,
+          ? `ADD COLUMN ${quoteIdent(column)} ... REFERENCES ${quoteName(parent)} with a default checks every row of ${sizeNote(ctx, table)} while blocking ${blocking}${held}`
+          : `ADD FOREIGN KEY ${quoteIdent(name)} checks every row of ${sizeNote(ctx, table)} while blocking ${blocking}${held}`,
         help: ctx.postgres < 18 && ctx.state.table(table)?.partitioned
           // Before 18 PostgreSQL refuses NOT VALID foreign keys on a partitioned table; the parent's key attaches its partitions' validated ones without a scan.
           ? `${column ? 'Add the column without REFERENCES. Then, as' : 'As'} PostgreSQL ${ctx.postgres} refuses NOT VALID foreign keys on a partitioned table, add it NOT VALID to each partition and VALIDATE it there (ALTER TABLE <partition> ADD CONSTRAINT ${quoteIdent(name)} FOREIGN KEY (...) REFERENCES ${quoteName(parent)} NOT VALID; ALTER TABLE <partition> VALIDATE CONSTRAINT ${quoteIdent(name)};), then add it to ${quoteName(table)}: it attaches the partitions' keys without checking a row again.`
