@@ -75,6 +75,15 @@ describe('a table dropped after an INSERT ... SELECT copied its rows (MG214)', (
     expect(await lintMg214({ '1.sql': old, '2.sql': partial.replace('DROP TABLE', "INSERT INTO assets VALUES (9, 'late', 1);\nDROP TABLE") })).toEqual([plain.replace(':3', ':4')]);
     expect(await lintMg214({ '1.sql': old, '2.sql': partial.replace('DROP TABLE', 'DELETE FROM new_assets WHERE id = 1;\nDROP TABLE') })).toEqual([plain.replace(':3', ':4')]);
   });
+
+  it('a call migc cannot read into before the copy: counted, and the note says which columns it knows; one after it ends the copy (latitude)', async () => {
+    const call = 'CREATE FUNCTION mk(d date) RETURNS void LANGUAGE plpgsql AS $f$ BEGIN EXECUTE format(\'CREATE TABLE IF NOT EXISTS %I (id int)\', \'p_\' || to_char(d, \'YYYY_MM\')); END $f$;\n';
+    const copy = 'CREATE TABLE new_assets (id bigint PRIMARY KEY, name text, amount int);\nINSERT INTO new_assets SELECT * FROM assets;\n';
+    expect(await lintMg214({ '1.sql': old, '2.sql': `${call}DO $$ BEGIN PERFORM mk(current_date); END $$;\n${copy}DROP TABLE assets;\n` })).toEqual([
+      '2.sql:5 info this statement drops table assets, whose every row was copied into new_assets first (every column migc knows of: a statement before the copy that migc cannot read into, such as a call of a function that runs dynamic SQL, may have added another): no data migc knows of is lost',
+    ]);
+    expect(await lintMg214({ '1.sql': old, '2.sql': `${call}${copy}DO $$ BEGIN PERFORM mk(current_date); END $$;\nDROP TABLE assets;\n` })).toEqual(['2.sql:5 warning this statement drops table assets']);
+  });
 });
 
 it('a column or table dropped after the same transaction emptied its table: the DELETE was the loss, and is the finding (Langfuse)', async () => {

@@ -88,7 +88,7 @@ export const destructive: StatementRule = {
       // left out: with none, nothing (a note in lint, as for a column).
       const copy = d.kind === 'drop-table' ? rowsCopied(ctx, d.target) : undefined;
       if (copy && !copy.lost.length) {
-        if (ctx.mode === 'lint') copied.push(`drops table ${quoteName(d.target)}, whose every row was copied into ${quoteName(copy.into)} first${copy.distinct ? ' (one of each duplicate)' : ''}`);
+        if (ctx.mode === 'lint') copied.push(`drops table ${quoteName(d.target)}, whose every row was copied into ${quoteName(copy.into)} first${copy.distinct ? ' (one of each duplicate)' : ''}${copy.columnsUnseen ? unseenColumns : ''}`);
         continue;
       }
       // Emptied, and filled again later in the transaction from a copy of its every row taken
@@ -99,7 +99,7 @@ export const destructive: StatementRule = {
         const kept = rowsCopied(ctx, d.target);
         if (kept && !kept.lost.length && refilledFrom(ctx, d.target).some((f) => tableKey(f) === tableKey(kept.into))) {
           if (ctx.mode === 'lint') {
-            copied.push(`${d.kind === 'truncate' ? 'empties' : 'deletes every row of'} ${quoteName(d.target)}, whose every row was copied into ${quoteName(kept.into)} first${kept.distinct ? ' (one of each duplicate)' : ''} and is put back from it later in the transaction`);
+            copied.push(`${d.kind === 'truncate' ? 'empties' : 'deletes every row of'} ${quoteName(d.target)}, whose every row was copied into ${quoteName(kept.into)} first${kept.distinct ? ' (one of each duplicate)' : ''}${kept.columnsUnseen ? unseenColumns : ''} and is put back from it later in the transaction`);
             refills = true;
           }
           continue;
@@ -195,7 +195,7 @@ export const destructive: StatementRule = {
     if (onlyCopied && ctx.mode === 'lint') {
       report({
         severity: 'info',
-        message: `this statement ${found.join(' and ')}: no data is lost`,
+        message: `this statement ${found.join(' and ')}: ${copied.some((c) => c.includes(unseenColumns)) ? 'no data migc knows of is lost' : 'no data is lost'}`,
         help: refills && copied.length === 1 ? 'Nothing to do: the transaction commits whole, so readers see the table as it was or as it is after.' : `Code that still reads or writes the dropped ${copied.some((c) => c.startsWith('drops table')) ? (copied.every((c) => c.startsWith('drops table')) ? 'table' : 'table or column') : 'column'} fails once it is gone: make sure every version that is live uses the new one first.`,
       });
       return;
@@ -418,19 +418,27 @@ function listed(names: readonly string[]): string {
   return andListAtMost(names, namesListed);
 }
 
+/** Said of a copy made after a statement migc cannot read into (rowsCopied().columnsUnseen). */
+const unseenColumns = ' (every column migc knows of: a statement before the copy that migc cannot read into, such as a call of a function that runs dynamic SQL, may have added another)';
+
 /**
  * What an INSERT ... SELECT before the drop copied of a table's rows (TableState.rowsCopiedInto):
  * the table copied into, and the columns it left out (all the table's columns must be known for
  * none to be left out; otherwise the copy is not counted).
  */
-function rowsCopied(ctx: StatementContext, table: string): { into: string; lost: string[]; distinct?: boolean } | undefined {
+function rowsCopied(ctx: StatementContext, table: string): { into: string; lost: string[]; distinct?: boolean; columnsUnseen?: boolean } | undefined {
   const t = ctx.state.table(table);
   const copy = t?.rowsCopiedInto;
-  if (!t || !copy || !ctx.state.columnsAllKnown(table)) return undefined;
+  // A statement migc cannot read into since the copy may have written to the table.
+  if (!t || !copy || t.partial || copy.opaqueCount !== ctx.state.opaqueCount) return undefined;
+  // One before it (a function that runs dynamic SQL, called to make partitions: the twenty-second
+  // trial's latitude) may have added a column migc does not know of: the copy is counted, and the
+  // note says so.
+  const columnsUnseen = !ctx.state.columnsAllKnown(table);
   // A rollback that rebuilds a table without the columns its up added loses nothing of what was there before.
   const original = ctx.state.originalName(table);
   const upMade = (c: string) => ctx.inRollback && ctx.madeByUp?.columns.has(`${original}.${c}`) === true;
-  return { into: copy.table, lost: [...t.columns.keys()].filter((c) => !copy.columns.includes(c) && !upMade(c)), ...(copy.distinct ? { distinct: true } : {}) };
+  return { into: copy.table, lost: [...t.columns.keys()].filter((c) => !copy.columns.includes(c) && !upMade(c)), ...(copy.distinct ? { distinct: true } : {}), ...(columnsUnseen ? { columnsUnseen: true } : {}) };
 }
 
 /**

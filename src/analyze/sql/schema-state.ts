@@ -81,7 +81,13 @@ export interface TableState {
    * only the columns left out. Any write to it, or a DELETE, UPDATE or TRUNCATE of the copy, since
    * ends it (rowCopy()).
    */
-  rowsCopiedInto?: { readonly table: string; readonly columns: readonly string[]; readonly distinct?: true };
+  rowsCopiedInto?: {
+    readonly table: string;
+    readonly columns: readonly string[];
+    readonly distinct?: true;
+    /** The state's opaqueCount when the copy was made: a statement migc cannot read into since may have written to the table. */
+    readonly opaqueCount: number;
+  };
   /**
    * How many rows the statements read put in it, when that is all that is known to be in it: a
    * table a CREATE TABLE read made, written since by INSERT ... VALUES only (a version table seeded
@@ -1140,7 +1146,7 @@ export class SchemaState implements KnownSchema {
     const copy = rowCopy(select);
     const source = copy && this.table(copy.from);
     if (!source) return;
-    this.assign(source, 'rowsCopiedInto', { table: into, columns: copy.columns === 'all' ? [...source.columns.keys()] : copy.columns, ...(copy.distinct ? { distinct: true as const } : {}) });
+    this.assign(source, 'rowsCopiedInto', { table: into, columns: copy.columns === 'all' ? [...source.columns.keys()] : copy.columns, ...(copy.distinct ? { distinct: true as const } : {}), opaqueCount: this.opaqueCount });
     this.copiesMade = true;
   }
 
