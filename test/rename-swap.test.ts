@@ -76,6 +76,40 @@ describe('a table dropped after an INSERT ... SELECT copied its rows (MG214)', (
     expect(await lintMg214({ '1.sql': old, '2.sql': partial.replace('DROP TABLE', 'DELETE FROM new_assets WHERE id = 1;\nDROP TABLE') })).toEqual([plain.replace(':3', ':4')]);
   });
 
+  it('copies through an expression that keeps values apart, of the non-NULL values, or into another table are copies; a division or another WHERE is not (the twenty-fourth trial\'s A)', async () => {
+    const base = 'CREATE TABLE files (id bigint PRIMARY KEY, size int, sort_order int, user_id uuid, tokens int, other int, x int, kind text);\nCREATE TABLE usage (file_id bigint, tokens int, other int);\n';
+    const changes = [
+      'ALTER TABLE files ADD COLUMN size_bytes bigint, ADD COLUMN display_order text, ADD COLUMN owner_id text, ADD COLUMN half int;',
+      'UPDATE files SET size_bytes = size * 1024;',
+      'ALTER TABLE files DROP COLUMN size;',
+      "UPDATE files SET display_order = 'a' || sort_order::text;",
+      'ALTER TABLE files DROP COLUMN sort_order;',
+      'UPDATE files SET owner_id = user_id WHERE user_id IS NOT NULL;',
+      'ALTER TABLE files DROP COLUMN user_id;',
+      'INSERT INTO usage (file_id, tokens, other) SELECT id, tokens, other FROM files WHERE tokens IS NOT NULL OR other IS NOT NULL;',
+      'ALTER TABLE files DROP COLUMN tokens;',
+      'ALTER TABLE files DROP COLUMN kind;',
+      'UPDATE files SET half = x / 2;',
+      'ALTER TABLE files DROP COLUMN x;',
+    ];
+    expect(await lintMg214({ '1.sql': base, '2.sql': `${changes.join('\n')}\n` })).toEqual([
+      '2.sql:3 info this statement drops column files.size, whose every value an UPDATE copied into size_bytes (through an expression that keeps every value apart): no data is lost',
+      '2.sql:5 info this statement drops column files.sort_order, whose every value an UPDATE copied into display_order (through an expression that keeps every value apart): no data is lost',
+      '2.sql:7 info this statement drops column files.user_id, whose every value an UPDATE copied into owner_id: no data is lost',
+      '2.sql:9 info this statement drops column files.tokens, whose every value was copied into usage first: no data is lost',
+      // Not among the columns copied; nor is a value halved.
+      '2.sql:10 warning this statement drops column files.kind',
+      '2.sql:12 warning this statement drops column files.x',
+    ]);
+    // Times zero, another WHERE, or a NOT NULL test joined by AND (a row left out may hold a value): no copy.
+    const noCopy = [['UPDATE files SET half = size * 0;', 'size'], ['UPDATE files SET half = x WHERE x > 0;', 'x'], ['UPDATE files SET half = x WHERE x IS NOT NULL AND size IS NOT NULL;', 'x']];
+    for (const [update, column] of noCopy) {
+      expect(await lintMg214({ '1.sql': base, '2.sql': `ALTER TABLE files ADD COLUMN half int;\n${update}\nALTER TABLE files DROP COLUMN ${column};\n` })).toEqual([`2.sql:3 warning this statement drops column files.${column}`]);
+    }
+    // Rows written to the original after the copy into another table end it.
+    expect(await lintMg214({ '1.sql': base, '2.sql': 'INSERT INTO usage (file_id, tokens) SELECT id, tokens FROM files;\nINSERT INTO files (id, tokens) VALUES (9, 1);\nALTER TABLE files DROP COLUMN tokens;\n' })).toEqual(['2.sql:3 warning this statement drops column files.tokens']);
+  });
+
   it('a call migc cannot read into before the copy: counted, and the note says which columns it knows; one after it ends the copy (latitude)', async () => {
     const call = 'CREATE FUNCTION mk(d date) RETURNS void LANGUAGE plpgsql AS $f$ BEGIN EXECUTE format(\'CREATE TABLE IF NOT EXISTS %I (id int)\', \'p_\' || to_char(d, \'YYYY_MM\')); END $f$;\n';
     const copy = 'CREATE TABLE new_assets (id bigint PRIMARY KEY, name text, amount int);\nINSERT INTO new_assets SELECT * FROM assets;\n';

@@ -60,7 +60,16 @@ export const destructive: StatementRule = {
         // The copy taking the name back (RENAME COLUMN copy TO original, the usual swap): readers see no change.
         if (columnNamedAgainLater(ctx, d.target)) continue;
         // A plan's contract phase drops what its migrate phase copied: as designed, no note.
-        if (ctx.mode === 'lint') copied.push(`drops column ${quoteColumn(d.target.split('.').slice(0, -1).join('.'), d.target.split('.').at(-1)!)}, whose every value an UPDATE copied into ${quoteIdent(holder)}`);
+        const table = d.target.split('.').slice(0, -1).join('.');
+        const through = ctx.state.table(table)?.columns.get(holder)?.copyThrough ? ' (through an expression that keeps every value apart)' : '';
+        if (ctx.mode === 'lint') copied.push(`drops column ${quoteColumn(table, d.target.split('.').at(-1)!)}, whose every value an UPDATE copied into ${quoteIdent(holder)}${through}`);
+        continue;
+      }
+      // A column whose every value an INSERT ... SELECT copied into another table (appflowy's
+      // token counts moved to a table of their own, the twenty-fourth trial's A): a note too.
+      const movedTo = d.kind === 'drop-column' ? columnCopiedOut(ctx, d.target) : undefined;
+      if (movedTo !== undefined) {
+        if (ctx.mode === 'lint') copied.push(`drops column ${quoteColumn(d.target.split('.').slice(0, -1).join('.'), d.target.split('.').at(-1)!)}, whose every value was copied into ${quoteName(movedTo)} first`);
         continue;
       }
       // A DROP TABLE IF EXISTS of a table no statement seen made or changed, in files that make
@@ -430,7 +439,8 @@ function rowsCopied(ctx: StatementContext, table: string): { into: string; lost:
   const t = ctx.state.table(table);
   const copy = t?.rowsCopiedInto;
   // A statement migc cannot read into since the copy may have written to the table.
-  if (!t || !copy || t.partial || copy.opaqueCount !== ctx.state.opaqueCount) return undefined;
+  // A copy of the rows where some columns hold a value (rowCopy().nonNull) is not one of every row.
+  if (!t || !copy || copy.nonNull || t.partial || copy.opaqueCount !== ctx.state.opaqueCount) return undefined;
   // One before it (a function that runs dynamic SQL, called to make partitions: the twenty-second
   // trial's latitude) may have added a column migc does not know of: the copy is counted, and the
   // note says so.
@@ -439,6 +449,19 @@ function rowsCopied(ctx: StatementContext, table: string): { into: string; lost:
   const original = ctx.state.originalName(table);
   const upMade = (c: string) => ctx.inRollback && ctx.madeByUp?.columns.has(`${original}.${c}`) === true;
   return { into: copy.table, lost: [...t.columns.keys()].filter((c) => !copy.columns.includes(c) && !upMade(c)), ...(copy.distinct ? { distinct: true } : {}), ...(columnsUnseen ? { columnsUnseen: true } : {}) };
+}
+
+/**
+ * The table an INSERT ... SELECT copied every value of a column into (TableState.rowsCopiedInto:
+ * the column among those it took, and, where it took only the rows where some columns hold a
+ * value, among those), with no statement migc cannot read into since; undefined otherwise.
+ */
+function columnCopiedOut(ctx: StatementContext, target: string): string | undefined {
+  const parts = target.split('.');
+  const column = parts.at(-1)!;
+  const copy = ctx.state.table(parts.slice(0, -1).join('.'))?.rowsCopiedInto;
+  if (!copy || copy.opaqueCount !== ctx.state.opaqueCount || !copy.columns.includes(column) || (copy.nonNull && !copy.nonNull.includes(column))) return undefined;
+  return copy.table;
 }
 
 /**

@@ -43,6 +43,8 @@ export interface ColumnState {
    * (SET new = old, or old cast): dropping that column then loses nothing this one does not hold.
    */
   copyOf?: string;
+  /** The copy went through an expression that keeps every value apart (old * 1024, 'a' || old): copySource(). */
+  copyThrough?: true;
 }
 
 /** A named constraint of a table, what rollbacks are compared on: its kind, validity and columns. */
@@ -85,6 +87,8 @@ export interface TableState {
     readonly table: string;
     readonly columns: readonly string[];
     readonly distinct?: true;
+    /** The copy took only the rows where one of these columns holds a value: every value of each of them, not every row. */
+    readonly nonNull?: readonly string[];
     /** The state's opaqueCount when the copy was made: a statement migc cannot read into since may have written to the table. */
     readonly opaqueCount: number;
   };
@@ -1102,7 +1106,10 @@ export class SchemaState implements KnownSchema {
   private learnCopies(body: Record<string, any>): void {
     const table = this.table(relationName(body.relation));
     if (!table) return;
-    const everyRow = body.whereClause === undefined && !(body.fromClause ?? []).length;
+    // Every row, or every row where the column copied from holds a value (WHERE old IS NOT NULL:
+    // the rows left out have nothing to copy; the twenty-fourth trial's trieve).
+    const noFrom = !(body.fromClause ?? []).length;
+    const nonNull = body.whereClause === undefined ? undefined : nonNullColumns(body.whereClause);
     const set = new Set<string>();
     for (const t of body.targetList ?? []) {
       const target = t.ResTarget;
@@ -1110,9 +1117,12 @@ export class SchemaState implements KnownSchema {
       set.add(target.name);
       const column = table.columns.get(target.name);
       if (!column) continue;
-      const from = everyRow ? copiedColumn(target.val) : undefined;
-      const copyOf = from !== undefined && from !== target.name ? from : undefined;
+      const source = noFrom ? copySource(target.val) : undefined;
+      const covered = source !== undefined && (body.whereClause === undefined || nonNull?.has(source.column) === true);
+      const copyOf = covered && source.column !== target.name ? source.column : undefined;
       if (column.copyOf !== copyOf) this.assign(column, 'copyOf', copyOf);
+      const through = copyOf !== undefined && source?.through ? true : undefined;
+      if (column.copyThrough !== through) this.assign(column, 'copyThrough', through);
       if (copyOf !== undefined) this.copiesMade = true;
     }
     // An original written to (in this UPDATE too: the copy took its old values) holds values its copy lacks.
@@ -1146,7 +1156,7 @@ export class SchemaState implements KnownSchema {
     const copy = rowCopy(select);
     const source = copy && this.table(copy.from);
     if (!source) return;
-    this.assign(source, 'rowsCopiedInto', { table: into, columns: copy.columns === 'all' ? [...source.columns.keys()] : copy.columns, ...(copy.distinct ? { distinct: true as const } : {}), opaqueCount: this.opaqueCount });
+    this.assign(source, 'rowsCopiedInto', { table: into, columns: copy.columns === 'all' ? [...source.columns.keys()] : copy.columns, ...(copy.distinct ? { distinct: true as const } : {}), ...(copy.nonNull ? { nonNull: copy.nonNull } : {}), opaqueCount: this.opaqueCount });
     this.copiesMade = true;
   }
 
@@ -2578,10 +2588,43 @@ function functionsCalled(tree: unknown): string[] {
 }
 
 /** The column an UPDATE's value is, plain or cast (SET copy = original, = original::text), or undefined. */
-function copiedColumn(value: any): string | undefined {
-  const inner = value?.TypeCast ? value.TypeCast.arg : value;
-  const fields = inner?.ColumnRef?.fields;
-  return fields?.length === 1 && typeof fields[0]?.String?.sval === 'string' ? fields[0].String.sval : undefined;
+function copySource(value: any): { readonly column: string; readonly through: boolean } | undefined {
+  if (value?.TypeCast) return copySource(value.TypeCast.arg);
+  const fields = value?.ColumnRef?.fields;
+  if (fields) return fields.length === 1 && typeof fields[0]?.String?.sval === 'string' ? { column: fields[0].String.sval, through: false } : undefined;
+  // An operator with a constant that keeps different values apart: old * 1024 (the twenty-fourth
+  // trial's trieve, kilobytes to bytes), old + 1, 'a' || old::text (thunderdome's sort keys).
+  // Not / or %, which fold values together.
+  const op = value?.A_Expr;
+  if (op?.kind !== 'AEXPR_OP' || op.name?.length !== 1) return undefined;
+  const name = op.name[0]?.String?.sval;
+  if (name !== '*' && name !== '+' && name !== '-' && name !== '||') return undefined;
+  const constant = (n: any) => {
+    const c = n?.TypeCast ? n.TypeCast.arg?.A_Const : n?.A_Const;
+    if (!c || c.isnull) return false;
+    // Times zero keeps nothing.
+    return name !== '*' || !(c.ival !== undefined && (c.ival.ival ?? 0) === 0) && !(c.fval !== undefined && Number(c.fval.fval) === 0);
+  };
+  const inner = constant(op.lexpr) ? copySource(op.rexpr) : constant(op.rexpr) ? copySource(op.lexpr) : undefined;
+  return inner ? { column: inner.column, through: true } : undefined;
+}
+
+/**
+ * The columns a WHERE asks to hold a value: `c IS NOT NULL`, or several such joined by OR (a row
+ * is left out only where all of them are NULL, so each one's every value is in); undefined for any
+ * other condition.
+ */
+function nonNullColumns(where: any): Set<string> | undefined {
+  const terms = where?.BoolExpr?.boolop === 'OR_EXPR' ? where.BoolExpr.args ?? [] : [where];
+  const columns = new Set<string>();
+  for (const t of terms) {
+    const test = t?.NullTest;
+    const fields = test?.nulltesttype === 'IS_NOT_NULL' ? test.arg?.ColumnRef?.fields : undefined;
+    const name = fields?.at(-1)?.String?.sval;
+    if (typeof name !== 'string') return undefined;
+    columns.add(name);
+  }
+  return columns;
 }
 
 /**
@@ -2612,18 +2655,23 @@ function namesCatalogRelation(kind: string, body: Record<string, any>): boolean 
 /**
  * The table an INSERT's SELECT copies every row of, and the columns it takes as they are (a column
  * alone, qualified or cast; `*` all of them): one table in FROM, and no WHERE, LIMIT, OFFSET,
- * GROUP BY, DISTINCT, set operation or WITH. Undefined for any other query.
+ * GROUP BY, DISTINCT, set operation or WITH. Undefined for any other query. A WHERE that asks
+ * columns to hold a value (nonNullColumns(): `a IS NOT NULL OR b IS NOT NULL`, appflowy's token
+ * counts moved to a table of their own, the twenty-fourth trial's A) copies every value of those
+ * columns, not every row: `nonNull` names them.
  */
-function rowCopy(select: Record<string, any> | undefined): { from: string; columns: readonly string[] | 'all'; distinct?: true } | undefined {
+function rowCopy(select: Record<string, any> | undefined): { from: string; columns: readonly string[] | 'all'; distinct?: true; nonNull?: readonly string[] } | undefined {
   if (!select || select.op && select.op !== 'SETOP_NONE') return undefined;
-  if (select.whereClause || select.limitCount || select.limitOffset || select.groupClause || select.withClause || select.valuesLists) return undefined;
+  const nonNull = select.whereClause ? nonNullColumns(select.whereClause) : undefined;
+  if (select.whereClause && !nonNull) return undefined;
+  if (select.limitCount || select.limitOffset || select.groupClause || select.withClause || select.valuesLists) return undefined;
   // A plain DISTINCT keeps one of each row: every value is still there (DISTINCT ON keeps one row of a group: not a copy).
   const distinct = select.distinctClause !== undefined;
   if (distinct && !(select.distinctClause as unknown[]).every((d) => d === null || (typeof d === 'object' && Object.keys(d as object).length === 0))) return undefined;
   const from = select.fromClause;
   if (from?.length !== 1 || !from[0].RangeVar) return undefined;
   const columns: string[] = [];
-  const found = (columns: readonly string[] | 'all') => ({ from: relationName(from[0].RangeVar), columns, ...(distinct ? { distinct: true as const } : {}) });
+  const found = (columns: readonly string[] | 'all') => ({ from: relationName(from[0].RangeVar), columns, ...(distinct ? { distinct: true as const } : {}), ...(nonNull ? { nonNull: [...nonNull] } : {}) });
   // The whole row as a value (json_agg(st), to_jsonb(st), row_to_json(st)): every column, in one
   // value of the copy (the twentieth trial's pocket-id keeps its signup tokens as one JSON array).
   const range = from[0].RangeVar;
