@@ -63,7 +63,10 @@ describe('a rollback that drops what is not there right after its up', () => {
     const files = {
       '1_init.up.sql': 'CREATE SCHEMA subgraphs;\nCREATE TABLE subgraphs.subgraph_error (id int);\nCREATE TABLE subgraphs.subgraph_deployment (id int);\n',
       '2_cols.up.sql': 'ALTER TABLE subgraphs.subgraph_deployment ADD COLUMN last_healthy_block_hash bytea;\n',
-      '2_cols.down.sql': 'ALTER TABLE subgraphs.subgraph_error DROP COLUMN last_healthy_block_hash;\nDROP TABLE subgraph_error;\nALTER TABLE subgraphs.subgraph_deployment DROP COLUMN id;\n',
+      // A column of a table no file made (trieve's `orgs` for `organizations`, the twenty-fourth trial's C), IF EXISTS on the column or the table.
+      '2_cols.down.sql': 'ALTER TABLE subgraphs.subgraph_error DROP COLUMN last_healthy_block_hash;\nDROP TABLE subgraph_error;\nALTER TABLE subgraphs.subgraph_deployment DROP COLUMN id;\nALTER TABLE orgs DROP COLUMN IF EXISTS registerable;\n',
+      '3_reg.up.sql': 'ALTER TABLE subgraphs.subgraph_deployment ADD COLUMN registerable boolean;\n',
+      '3_reg.down.sql': 'ALTER TABLE IF EXISTS orgs DROP COLUMN registerable;\n',
     };
     expect(await mg214(files)).toEqual([
       // What is there, and its up did not make, is still the loss it was.

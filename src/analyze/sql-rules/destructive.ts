@@ -407,7 +407,12 @@ function notThere(ctx: StatementContext, d: Destruction): boolean {
   if (d.kind === 'drop-column') {
     const dot = d.target.lastIndexOf('.');
     const table = d.target.slice(0, dot);
-    return ctx.state.table(table) !== undefined && ctx.state.columnsAllKnown(table) && !ctx.state.table(table)!.columns.has(d.target.slice(dot + 1));
+    // A table no file made, in files that make theirs from the first (trieve's down drops a column
+    // of `orgs`, its up added it to `organizations`: the twenty-fourth trial's C): PostgreSQL
+    // refuses the ALTER TABLE (DROP COLUMN IF EXISTS is about the column, not the table), or
+    // ALTER TABLE IF EXISTS skips it.
+    if (ctx.state.table(table) === undefined) return ctx.state.opaqueCount === 0 && madeFromTheStart(ctx);
+    return ctx.state.columnsAllKnown(table) && !ctx.state.table(table)!.columns.has(d.target.slice(dot + 1));
   }
   return d.kind === 'drop-table' && node(ctx.ast)[1].missing_ok !== true && ctx.state.table(d.target) === undefined && ctx.state.opaqueCount === 0 && madeFromTheStart(ctx);
 }
