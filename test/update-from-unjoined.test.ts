@@ -67,3 +67,15 @@ it('names a join in the FROM by its tables (the nineteenth trial\'s WebAPI)', as
   expect(found!.message).toBe('UPDATE crit ... FROM c2, a, ag has no condition joining crit to them: every row of crit matches every row of c2, a and ag, and PostgreSQL updates each with one of them, which one is not predictable');
   expect(found!.help).toMatch(/^Join them in the WHERE \(WHERE crit\.key = c2\.key,/);
 });
+
+it('a FROM table whose key the WHERE pins to one value, by its name, is one row (the twenty-fourth trial\'s F: trieve\'s default organization)', async () => {
+  await loadSqlParser();
+  const schema = 'CREATE TABLE organizations (id uuid PRIMARY KEY, name text UNIQUE NOT NULL, kind text, region text, seq int, UNIQUE (region, seq));\nCREATE TABLE datasets (id uuid PRIMARY KEY, organization_id uuid);\n';
+  const found = async (update: string) => (await lint({ files: ['1.sql', '2.sql'] }, memoryHost({ '1.sql': schema, '2.sql': update }))).diagnostics.filter((d) => d.code === 'MG246').length;
+  expect(await found("UPDATE datasets SET organization_id = organizations.id FROM organizations WHERE organizations.name = 'DEFAULT';\n")).toBe(0);
+  expect(await found("UPDATE datasets SET organization_id = o.id FROM organizations o WHERE o.region = 'eu' AND o.seq = 1;\n")).toBe(0);
+  // Not a key, two values of one, or part of a key: several rows.
+  expect(await found("UPDATE datasets SET organization_id = organizations.id FROM organizations WHERE organizations.kind = 'DEFAULT';\n")).toBe(1);
+  expect(await found("UPDATE datasets SET organization_id = organizations.id FROM organizations WHERE organizations.name IN ('a', 'b');\n")).toBe(1);
+  expect(await found("UPDATE datasets SET organization_id = o.id FROM organizations o WHERE o.region = 'eu';\n")).toBe(1);
+});

@@ -1,4 +1,4 @@
-import { node, relationName } from './ast.js';
+import { node, pinnedColumns, relationName } from './ast.js';
 import type { StatementRule } from '../sql/context.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 import { andList } from './statement-locks.js';
@@ -14,7 +14,7 @@ type Node = Record<string, any>;
  * or a WHERE (and the FROM's join conditions) that names no column of t, qualified by its name or
  * alias, and no column bare (a bare name may be t's). Not judged where each FROM item gives one
  * row: a subquery of aggregates without GROUP BY, with LIMIT 1, or without FROM, a table sized at
- * one row (--assume-rows).
+ * one row (--assume-rows), a table whose key the WHERE pins to one value (qualified by its name).
  */
 export const updateFromUnjoined: StatementRule = {
   code: 'MG246',
@@ -39,7 +39,19 @@ export const updateFromUnjoined: StatementRule = {
     // A FROM naming a CTE of the UPDATE's WITH gives what its query gives.
     const ctes = new Map<string, Node>();
     for (const c of body.withClause?.ctes ?? []) if (c.CommonTableExpr?.ctename) ctes.set(c.CommonTableExpr.ctename, c.CommonTableExpr.ctequery);
-    const several = from.filter((item) => !givesOneRow(item, (t) => ctx.rows(t), ctes));
+    // A table of the FROM whose key the WHERE pins to one value, by its name (trieve's `FROM
+    // organizations WHERE organizations.name = 'DEFAULT'`, name UNIQUE: the twenty-fourth trial's F).
+    const keyPinned = (item: Node) => {
+      const range = item.RangeVar;
+      const t = range ? ctx.state.table(relationName(range)) : undefined;
+      if (!t) return false;
+      const fixed = new Set(pinnedColumns(body.whereClause, { names: new Set([range.alias?.aliasname ?? range.relname]), joined: true }).filter((c) => c.qualified && c.values.length === 1).map((c) => c.column));
+      for (const c of t.uniqueColumns) if (fixed.has(c)) return true;
+      for (const k of t.keyConstraints.values()) if (k.columns.length > 0 && k.columns.every((c) => fixed.has(c))) return true;
+      for (const u of t.uniqueIndexes.values()) if (u.keys.length > 0 && u.keys.every((c) => c !== null && fixed.has(c))) return true;
+      return false;
+    };
+    const several = from.filter((item) => !givesOneRow(item, (t) => ctx.rows(t), ctes) && !keyPinned(item));
     if (!several.length) return;
     // Each by the names it makes visible: a join by its tables' (the nineteenth trial's WebAPI).
     const names = several.flatMap(visibleNames).map(quoteIdent);
