@@ -44,6 +44,7 @@ import { constantBackfill } from './constant-backfill.js';
 import { uniqueCollision } from './unique-collision.js';
 import { foreignKeyNarrower } from './foreign-key-narrower.js';
 import { duplicateForeignKey } from './duplicate-foreign-key.js';
+import { duplicateIndex } from './duplicate-index.js';
 import { typeChangeNeedsUsing } from './type-change-needs-using.js';
 import { catalogWrite } from './catalog-write.js';
 
@@ -98,4 +99,5 @@ export const statementRules: readonly StatementRule[] = [
   uniqueCollision,
   foreignKeyNarrower,
   duplicateForeignKey,
+  duplicateIndex,
 ];

@@ -42,6 +42,12 @@ export interface SeenTable {
    * columns finds at most one row through it.
    */
   readonly uniqueIndexes: Set<string>;
+  /**
+   * Those of `indexes` that are plain B-trees over columns (plainIndex()): no expression, operator
+   * class, collation, ordering, INCLUDE or NULLS NOT DISTINCT. Two with the same columns in the
+   * same order serve the same lookups (MG251).
+   */
+  readonly plainIndexes: Set<string>;
   readonly validatedChecks: Set<string>;
   readonly notValidChecks: Set<string>;
   /**
@@ -109,6 +115,7 @@ const newSeenTable = (key: string, created: boolean, indexesFromElsewhere = fals
   notNullIndexes: new ByColumnMap(partialIndexColumns),
   keyIndexes: new Set(),
   uniqueIndexes: new Set(),
+  plainIndexes: new Set(),
   validatedChecks: new Set(),
   notValidChecks: new Set(),
   foreignKeys: new ByColumnMap(keyColumns),
@@ -154,6 +161,7 @@ function addConstraint(t: SeenTable, c: Record<string, any> | undefined, column?
       t.keyIndexes.add(c.conname ?? c.indexname);
       t.uniqueIndexes.delete(c.indexname);
       t.uniqueIndexes.add(c.conname ?? c.indexname);
+      if (t.plainIndexes.delete(c.indexname)) t.plainIndexes.add(c.conname ?? c.indexname);
     }
     return;
   }
@@ -163,6 +171,8 @@ function addConstraint(t: SeenTable, c: Record<string, any> | undefined, column?
       t.indexes.set(c.conname, keys);
       t.keyIndexes.add(c.conname);
       t.uniqueIndexes.add(c.conname);
+      if (!c.including?.length && !c.nulls_not_distinct) t.plainIndexes.add(c.conname);
+      else t.plainIndexes.delete(c.conname);
     }
   }
   if (c.contype === 'CONSTR_CHECK') (c.skip_validation ? t.notValidChecks : t.validatedChecks).add(c.conname);
@@ -216,6 +226,7 @@ function renameIndex(t: SeenTable, from: string, to: string): void {
   }
   if (t.keyIndexes.delete(from)) t.keyIndexes.add(to);
   if (t.uniqueIndexes.delete(from)) t.uniqueIndexes.add(to);
+  if (t.plainIndexes.delete(from)) t.plainIndexes.add(to);
   const partial = t.notNullIndexes.get(from);
   if (partial) {
     t.notNullIndexes.delete(from);
@@ -256,6 +267,8 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode, removed?:
       else t.indexes.set(body.idxname, columns);
       if (body.unique) t.uniqueIndexes.add(body.idxname);
       else t.uniqueIndexes.delete(body.idxname);
+      if (!notNull && plainIndex(body)) t.plainIndexes.add(body.idxname);
+      else t.plainIndexes.delete(body.idxname);
       return;
     }
     case 'AlterTableStmt': {
@@ -371,4 +384,15 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode, removed?:
       return;
     }
   }
+}
+
+/**
+ * Whether a CREATE INDEX builds a plain B-tree over columns: no WHERE, expression, operator class,
+ * collation, ordering, INCLUDE or NULLS NOT DISTINCT (SeenTable.plainIndexes).
+ */
+export function plainIndex(body: Record<string, any>): boolean {
+  if (body.whereClause || body.indexIncludingParams?.length || body.nulls_not_distinct || (body.accessMethod ?? 'btree') !== 'btree') return false;
+  const params: { IndexElem?: Record<string, any> }[] = body.indexParams ?? [];
+  return params.length > 0 && params.every(({ IndexElem: e }) => e !== undefined && typeof e.name === 'string' && !e.expr && !e.collation?.length && !e.opclass?.length
+    && (e.ordering ?? 'SORTBY_DEFAULT') === 'SORTBY_DEFAULT' && (e.nulls_ordering ?? 'SORTBY_NULLS_DEFAULT') === 'SORTBY_NULLS_DEFAULT');
 }
