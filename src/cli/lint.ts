@@ -17,6 +17,7 @@ import { separateHistories, toolSendsNote } from '../lint-files.js';
 import { extensionScriptOf } from '../extension-scripts.js';
 import { withPlaceholderFlags } from '../lint-placeholders.js';
 import { shellWord } from '../util/shell.js';
+import { tableKey } from '../analyze/sql/schema-state.js';
 
 export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; oneRun?: boolean; oneRunPerCommit?: boolean; searchPath?: string; lockTimeout?: string; placeholder?: string[]; rollbacks?: string[]; appStopped?: boolean }, io: Io): Promise<number> {
   const ways = [options.fileTransaction && '--file-transaction', options.fileQueryString && '--file-query-string', options.runTransaction && '--run-transaction'].filter((w): w is string => typeof w === 'string');
@@ -131,7 +132,8 @@ function assumedLarge(diagnostics: readonly Diagnostic[]): { findings: number; t
   for (const d of diagnostics) {
     if (d.severity === 'info' || !d.assumedLarge?.length) continue;
     findings++;
-    for (const t of d.assumedLarge) byTable.set(t, (byTable.get(t) ?? 0) + 1);
+    // One table under both its names (af_workspace and public.af_workspace: the twenty-fourth trial's N3), each counted once per finding.
+    for (const t of new Set(d.assumedLarge.map(tableKey))) byTable.set(t, (byTable.get(t) ?? 0) + 1);
   }
   return { findings, tables: [...byTable].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)) };
 }
