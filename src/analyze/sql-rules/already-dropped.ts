@@ -38,7 +38,7 @@ const dropped: Record<string, { what: 'relation' | 'type' | 'schema' | 'on relat
 export const alreadyDropped: StatementRule = {
   code: 'MG244',
   name: 'already-dropped',
-  summary: 'A DROP (without IF EXISTS) of a table, index, view, sequence, type or schema an earlier statement already dropped, by name or along with something else (a constraint\'s index, a column\'s or a table\'s indexes and owned sequences, a table\'s row type, the views CASCADE takes, what is in a schema), or renamed away, and nothing created since, or of a trigger, rule or policy on such a table, or of a trigger dropped already (by name, or with its function): PostgreSQL refuses it. Also a DROP INDEX IF EXISTS of a name no file made, close to an index they did (a typo, table.index, a down migration\'s name for its up\'s index), in files that make their tables from the first: it drops nothing, and the index meant stays.',
+  summary: 'A DROP (without IF EXISTS) of a table, index, view, sequence, type or schema an earlier statement already dropped, by name or along with something else (a constraint\'s index, a column\'s or a table\'s indexes and owned sequences, a table\'s row type, the views CASCADE takes, what is in a schema), or renamed away, and nothing created since, or of a trigger, rule or policy on such a table, or of a trigger dropped already (by name, or with its function): PostgreSQL refuses it. Also a DROP INDEX IF EXISTS of a name no file made, close to an index they did (a typo, table.index, a down migration\'s name for its up\'s index, the bare name of one made in another schema), in files that make their tables from the first: it drops nothing, and the index meant stays.',
   severity: 'error',
   kinds: ['DropStmt'],
   check(ctx, report) {
@@ -97,7 +97,9 @@ function misnamedIndex(ctx: StatementContext, body: Record<string, any>, report:
     const what = ctx.inRollback ? 'the rollback' : 'the migration';
     const why = near.why === 'table'
       ? `PostgreSQL reads ${quoteName(name)} as index ${quoteIdent(near.name)} in a schema ${quoteIdent(name.slice(0, name.lastIndexOf('.')))} (DROP INDEX names no table), where the files make no index. The index meant is likely ${quoteName(near.name)}, on ${quoteName(near.table)}`
-      : `no file linted creates an index ${quoteName(name)}, and the files make their tables from the first. Did you mean ${quoteName(near.name)}, on ${quoteName(near.table)}${near.why === 'up' ? ', which its up made' : ''}?`;
+      : near.why === 'schema'
+        ? `under the search path migc follows, the bare name means ${quoteName(`public.${name}`)}, which no file linted creates, and the files make their tables from the first; they made ${quoteName(near.name)}, on ${quoteName(near.table)}. If the migration tool's connection sets a search_path that finds it, give it to migc with --search-path.`
+        : `no file linted creates an index ${quoteName(name)}, and the files make their tables from the first. Did you mean ${quoteName(near.name)}, on ${quoteName(near.table)}${near.why === 'up' ? ', which its up made' : ''}?`;
     const fate = near.goesWith === undefined ? `It stays: ${what} leaves it in place`
       : near.goesWith === 'drop' ? `A later DROP INDEX of the file drops it, so ${what} loses nothing by it`
       : `It goes with its ${near.goesWith} later in the file, so ${what} loses nothing by it`;

@@ -13,9 +13,9 @@ export interface NearIndex {
    * Why it is likely the one meant: `table`, the name dropped was the table's and the index's
    * joined (table.index: DROP INDEX takes no table, and PostgreSQL reads the first as a schema);
    * `typo`, a character or two apart; `up`, a rollback's name with words of its up's index left
-   * out or added.
+   * out or added; `schema`, the bare name of an index the files made in another schema only.
    */
-  readonly why: 'table' | 'typo' | 'up';
+  readonly why: 'table' | 'typo' | 'up' | 'schema';
   /** What takes it later in the file part (a DROP TABLE, DROP INDEX or DROP COLUMN), if anything does: else it stays. */
   readonly goesWith?: 'table' | 'column' | 'drop';
 }
@@ -38,8 +38,16 @@ export function unmadeIndex(ctx: StatementContext, name: string): { near?: NearI
   if (ctx.mode !== 'lint' || ctx.inDoBlock || ctx.state.tablesMadeFirst !== true || ctx.state.opaqueCount !== 0) return undefined;
   const key = tableKey(name);
   if (ctx.state.indexTables.has(key) || constraintOwning(ctx, name)) return undefined;
-  // A bare name the files made under another schema: MG202 says the search path may find it there.
-  if (!key.includes('.') && ctx.state.qualifiedIndexes.has(key)) return undefined;
+  // A bare name the files made under another schema, and only there: the search path migc follows
+  // does not find it (thunderdome's down drops subscription_active_user_id_idx, its up made
+  // thunderdome.subscription_active_user_id_idx: the twenty-fourth trial's E). Made under several,
+  // MG202 says the search path may find one.
+  const elsewhere = key.includes('.') ? undefined : ctx.state.qualifiedIndexes.get(key);
+  if (elsewhere !== undefined) {
+    const only = elsewhere.length === 1 ? elsewhere[0]! : undefined;
+    const table = only !== undefined ? ctx.state.indexTables.get(only) : undefined;
+    return only !== undefined && table !== undefined ? { near: { name: only, why: 'schema', table, ...goesWith(ctx, only, table) } } : undefined;
+  }
   const near = nearestIndex(ctx, key);
   if (near === undefined) return {};
   const table = ctx.state.indexTables.get(near.name)!;
