@@ -462,7 +462,7 @@ describe('--format github', () => {
   });
 
   it('a step of migc lint over many files: the CLI caps its annotations and keeps the summary line', async () => {
-    const files = Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`db/V${i + 1}__x.sql`, `CREATE INDEX a${i} ON big (c);\nCREATE INDEX b${i} ON big (d);\n`]));
+    const files = Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`db/V${i + 1}__x.sql`, `CREATE INDEX a${i} ON big (c${i});\nCREATE INDEX b${i} ON big (d${i});\n`]));
     const p = project(files, false);
     const r = await migc(['lint', 'db', '--format', 'github'], p);
     expect(r.code).toBe(1);
@@ -471,7 +471,7 @@ describe('--format github', () => {
     expect(view.shown.filter((c) => c!.command === 'error')).toHaveLength(10);
     expect(view.shown.filter((c) => c!.command === 'warning')).toHaveLength(7);
     expect(view.shown.at(-1)).toMatchObject({ command: 'notice', properties: { title: 'migc: 4 findings not annotated' } });
-    expect(view.text.filter((l) => / error MG201 /.test(l))).toEqual(['db/V6__x.sql:1:1 error MG201 CREATE INDEX a5 takes a SHARE lock on big (no size hint: assumed large): writes wait until the index is built (Build it without blocking writes: DROP INDEX CONCURRENTLY IF EXISTS a5; CREATE INDEX CONCURRENTLY a5 ON big (c); each must run outside a transaction block, in a script of its own (Flyway runs a script whose every statement cannot run in a transaction outside one, or one whose .sql.conf says executeInTransaction=false); the drop takes away the INVALID index a failed build leaves, so that a re-run builds it again.)', expect.stringMatching(/^db\/V6__x\.sql:2:1 error MG201 /), expect.stringMatching(/^db\/V7__x\.sql:1:1 error MG201 /), expect.stringMatching(/^db\/V7__x\.sql:2:1 error MG201 /)]);
+    expect(view.text.filter((l) => / error MG201 /.test(l))).toEqual(['db/V6__x.sql:1:1 error MG201 CREATE INDEX a5 takes a SHARE lock on big (no size hint: assumed large): writes wait until the index is built (Build it without blocking writes: DROP INDEX CONCURRENTLY IF EXISTS a5; CREATE INDEX CONCURRENTLY a5 ON big (c5); each must run outside a transaction block, in a script of its own (Flyway runs a script whose every statement cannot run in a transaction outside one, or one whose .sql.conf says executeInTransaction=false); the drop takes away the INVALID index a failed build leaves, so that a re-run builds it again.)', expect.stringMatching(/^db\/V6__x\.sql:2:1 error MG201 /), expect.stringMatching(/^db\/V7__x\.sql:1:1 error MG201 /), expect.stringMatching(/^db\/V7__x\.sql:2:1 error MG201 /)]);
     // Flyway's names, linted without a flag: the note that says so stays on stderr, beside the summary.
     // And the tables taken for large, as in the pretty format: the log of a GitHub step shows stderr.
     expect(r.stderr).toBe('migc: note: Flyway runs each script in a transaction: pass --file-transaction to lint them so (without a flag, files are read statement by statement, as psql runs them: right when you apply them yourself with psql)\nmigc: linted 7 files: 14 errors, 7 warnings\nmigc: note: 14 findings take a table for large (100,000 rows or more) because nothing gives its size: big (14). Say the size of those your application keeps small, and their findings become notes: "assume_rows": { "<table>": <rows> } in migc.config.json, or --assume-rows <table>=<rows>\n');
