@@ -45,6 +45,7 @@ import { uniqueCollision } from './unique-collision.js';
 import { foreignKeyNarrower } from './foreign-key-narrower.js';
 import { duplicateForeignKey } from './duplicate-foreign-key.js';
 import { duplicateIndex } from './duplicate-index.js';
+import { functionBodyFails } from './function-body-fails.js';
 import { typeChangeNeedsUsing } from './type-change-needs-using.js';
 import { catalogWrite } from './catalog-write.js';
 
@@ -100,4 +101,5 @@ export const statementRules: readonly StatementRule[] = [
   foreignKeyNarrower,
   duplicateForeignKey,
   duplicateIndex,
+  functionBodyFails,
 ];
