@@ -66,35 +66,52 @@ export interface RepeatedKey {
  * the first key's, told where that was made.
  */
 export function repeatedKeys(ctx: StatementContext): RepeatedKey[] {
+  // Asked by MG230 and MG250 of the same statement, in the same context: worked out once.
+  if (last?.ctx !== ctx) last = { ctx, found: findRepeats(ctx) };
+  return last.found;
+}
+
+/** The last statement context asked, and its answer (a WeakMap costs more than the answer). */
+let last: { readonly ctx: StatementContext; readonly found: RepeatedKey[] } | undefined;
+
+function findRepeats(ctx: StatementContext): RepeatedKey[] {
   const kind = node(ctx.ast)[0];
   if (kind !== 'CreateStmt' && kind !== 'AlterTableStmt') return [];
+  // Most statements add no key: the names PostgreSQL gives unnamed ones are worked out only then.
+  if (keysAdded(ctx).length === 0) return [];
   const ast = ctx.state.withGeneratedNames(ctx.ast);
   const added = keysAdded(ctx, ast);
-  if (added.length === 0) return [];
   // Constraints this ALTER TABLE drops before it adds (DROP CONSTRAINT x, ADD CONSTRAINT x ...).
   const dropsHere = new Set<string>();
   for (const cmd of alterTableCommands(ast)?.cmds ?? []) if (cmd.subtype === 'AT_DropConstraint' && cmd.name) dropsHere.add(cmd.name);
-  const seen = new Map<string, Key[]>();
-  const existing = (table: string): Key[] => {
-    const key = tableKey(table);
-    let keys = seen.get(key);
-    if (!keys) {
-      keys = [];
-      // A CREATE TABLE makes a table with none (of a name taken, it fails, or IF NOT EXISTS skips it).
-      if (kind === 'AlterTableStmt') for (const [name, fk] of ctx.state.table(table)?.foreignKeys ?? []) if (!dropsHere.has(name)) keys.push({ name, references: fk.references, columns: fk.columns, refColumns: fk.refColumns });
-      seen.set(key, keys);
-    }
-    return keys;
-  };
+  /** The keys this statement added before, by table. */
+  const addedHere = new Map<string, Key[]>();
   const repeats: RepeatedKey[] = [];
   for (const key of added) {
     const mine: Key = { ...(key.name !== undefined ? { name: key.name } : {}), references: tableKey(key.references), columns: key.columns, refColumns: referencedColumns(ctx, key) };
-    const others = existing(key.table);
+    const table = tableKey(key.table);
+    const before = addedHere.get(table) ?? [];
+    addedHere.set(table, [...before, mine]);
     // One of the same name is no second key: PostgreSQL refuses it ("already exists").
-    const twin = others.find((o) => (o.name === undefined || o.name !== mine.name) && sameKey(o, mine));
-    others.push(mine);
+    const repeats_ = (o: Key) => (o.name === undefined || o.name !== mine.name) && sameKey(o, mine);
+    let twin = before.find(repeats_);
+    // The table's keys (a CREATE TABLE makes a table with none: of a name taken, it fails, or IF
+    // NOT EXISTS skips it), walked only when one is on the key's first column: a table can have
+    // hundreds, and be altered at every migration.
+    const own = kind === 'AlterTableStmt' ? ctx.state.table(key.table)?.foreignKeys : undefined;
+    if (!twin && own && key.columns.length > 0 && own.involves(key.columns[0]!)) {
+      for (const [name, fk] of own) {
+        if (dropsHere.has(name)) continue;
+        const o: Key = { name, references: fk.references, columns: fk.columns, refColumns: fk.refColumns };
+        if (repeats_(o)) {
+          twin = o;
+          break;
+        }
+      }
+    }
     if (!twin) continue;
-    const meant = meantFor(ctx, key, others);
+    const keyOn = (column: string) => before.some((k) => k.columns.includes(column)) || (own?.involves(column) === true && [...own].some(([name, fk]) => !dropsHere.has(name) && fk.columns.includes(column)));
+    const meant = meantFor(ctx, key, keyOn);
     repeats.push({ key, twin, ...(meant !== undefined ? { meant } : {}) });
   }
   return repeats;
@@ -125,12 +142,11 @@ function sameKey(a: Key, b: Key): boolean {
  * column is not the key's and no key of the table is on it: a name written for one column and a
  * key made on another.
  */
-function meantFor(ctx: StatementContext, key: KeyAdded, keys: readonly Key[]): string | undefined {
-  if (key.name === undefined) return undefined;
+function meantFor(ctx: StatementContext, key: KeyAdded, keyOn: (column: string) => boolean): string | undefined {
   const bare = key.table.replace(/^.*\./, '');
-  for (const column of ctx.state.table(key.table)?.columns.keys() ?? []) {
-    if (key.columns.includes(column) || makeObjectName(bare, nameAddition([column]), 'fkey') !== key.name) continue;
-    return keys.some((k) => k.columns.includes(column)) ? undefined : column;
-  }
-  return undefined;
+  // The column between `<table>_` and `_fkey`, when the name is PostgreSQL's for it (not cut to 63 bytes).
+  if (key.name === undefined || !key.name.startsWith(`${bare}_`) || !key.name.endsWith('_fkey')) return undefined;
+  const column = key.name.slice(bare.length + 1, -'_fkey'.length);
+  if (key.columns.includes(column) || !ctx.state.table(key.table)?.columns.has(column) || makeObjectName(bare, nameAddition([column]), 'fkey') !== key.name) return undefined;
+  return keyOn(column) ? undefined : column;
 }

@@ -27,13 +27,15 @@ export function keysAdded(ctx: StatementContext, ast: PgNode = ctx.ast): KeyAdde
   const names = (list: { String?: { sval?: string } }[] | undefined) => (list ?? []).map((n) => n.String?.sval ?? '?');
   if (kind === 'CreateStmt') {
     const table = relationName(body.relation);
-    const types = new Map<string, ColumnType | undefined>();
     const keys: KeyAdded[] = [];
-    const typeOf = (c: string) => types.get(c);
+    // Worked out when asked: most CREATE TABLEs declare no key, and the rules that ask are several.
+    const typeOf = (c: string) => {
+      const def = (body.tableElts ?? []).find((e: { ColumnDef?: { colname?: string } }) => e.ColumnDef?.colname === c)?.ColumnDef;
+      return def ? columnType(def.typeName) : undefined;
+    };
     for (const [element, e] of (body.tableElts ?? []).entries()) {
       const def = e.ColumnDef;
       if (def) {
-        types.set(def.colname, columnType(def.typeName));
         for (const c of def.constraints ?? []) {
           if (c.Constraint?.contype === 'CONSTR_FOREIGN') keys.push({ ...named(c.Constraint), table, columns: [def.colname], references: relationName(c.Constraint.pktable), refColumns: names(c.Constraint.pk_attrs), created: true, element, typeOf, addedHere: () => false });
         }
@@ -44,15 +46,19 @@ export function keysAdded(ctx: StatementContext, ast: PgNode = ctx.ast): KeyAdde
     return keys;
   }
   const keys: KeyAdded[] = [];
-  for (const { table, constraint, subcommand } of addedConstraints(ast, ['CONSTR_FOREIGN'])) {
-    const alter = node(ast)[1];
-    // A column added by the same statement has the type it is added with.
-    const added = new Map<string, ColumnType | undefined>();
-    for (const c of alter.cmds ?? []) if (c.AlterTableCmd?.subtype === 'AT_AddColumn') added.set(c.AlterTableCmd.def.ColumnDef.colname, columnType(c.AlterTableCmd.def.ColumnDef.typeName));
+  const constraints = addedConstraints(ast, ['CONSTR_FOREIGN']);
+  if (constraints.length === 0) return keys;
+  // A column added by the same statement has the type it is added with.
+  const alter = node(ast)[1];
+  const addedColumn = (c: string) => (alter.cmds ?? []).find((cmd: { AlterTableCmd?: Record<string, any> }) => cmd.AlterTableCmd?.subtype === 'AT_AddColumn' && cmd.AlterTableCmd.def?.ColumnDef?.colname === c)?.AlterTableCmd.def.ColumnDef;
+  for (const { table, constraint, subcommand } of constraints) {
     keys.push({
       ...named(constraint), table, columns: names(constraint.fk_attrs), references: relationName(constraint.pktable), refColumns: names(constraint.pk_attrs), created: ctx.state.isNew(table), subcommand,
-      typeOf: (c) => (added.has(c) ? added.get(c) : ctx.state.table(table)?.columns.get(c)?.type),
-      addedHere: (c) => added.has(c),
+      typeOf: (c) => {
+        const def = addedColumn(c);
+        return def ? columnType(def.typeName) : ctx.state.table(table)?.columns.get(c)?.type;
+      },
+      addedHere: (c) => addedColumn(c) !== undefined,
     });
   }
   return keys;
