@@ -23,6 +23,15 @@ export interface KeyAdded {
 
 /** The foreign keys a CREATE TABLE or an ALTER TABLE adds, with the types of their columns. */
 export function keysAdded(ctx: StatementContext, ast: PgNode = ctx.ast): KeyAdded[] {
+  // Asked by several rules of the same statement (MG230, MG249, MG250): worked out once per tree and context.
+  if (last?.ctx !== ctx || last.ast !== ast) last = { ctx, ast, keys: findKeys(ctx, ast) };
+  return last.keys;
+}
+
+/** The last answer, by statement context and tree (a WeakMap costs more than the answer). */
+let last: { readonly ctx: StatementContext; readonly ast: PgNode; readonly keys: KeyAdded[] } | undefined;
+
+function findKeys(ctx: StatementContext, ast: PgNode): KeyAdded[] {
   const [kind, body] = node(ast);
   const names = (list: { String?: { sval?: string } }[] | undefined) => (list ?? []).map((n) => n.String?.sval ?? '?');
   if (kind === 'CreateStmt') {
