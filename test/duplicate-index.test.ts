@@ -34,7 +34,7 @@ describe('MG251 duplicate-index', () => {
     ]);
   });
 
-  it('does not take another order, ordering, method, WHERE, expression or INCLUDE, a unique index over a plain one, or an index dropped or renamed away, for a repeat', async () => {
+  it('does not take another order, ordering, method, WHERE, expression or INCLUDE, a unique index over a plain one, an index dropped or renamed away, or one built to take another\'s place, for a repeat', async () => {
     expect(await findings([
       'CREATE INDEX owner_idx ON af_workspace (owner);',
       'CREATE UNIQUE INDEX owner_unique ON af_workspace (owner);',
@@ -47,6 +47,10 @@ describe('MG251 duplicate-index', () => {
       'DROP INDEX owner_unique;',
       'DROP INDEX owner_idx;',
       'CREATE INDEX owner_idx ON af_workspace (owner);',
+      // A rebuild by hand: the new index beside the old one, the old dropped, the new given its name.
+      'CREATE INDEX CONCURRENTLY owner_idx_new ON af_workspace (owner);',
+      'DROP INDEX CONCURRENTLY owner_idx;',
+      'ALTER INDEX owner_idx_new RENAME TO owner_idx;',
     ].join('\n'))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { node, relationName } from './ast.js';
-import { plainIndex, seenTable } from './seen-tables.js';
+import { plainIndex, seenTable, stillThere } from './seen-tables.js';
 import type { StatementRule } from '../sql/context.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 
@@ -10,7 +10,9 @@ import { quoteIdent, quoteName } from '../../sql/quote.js';
  * every write then updates two indexes, where one serves every lookup. appflowy adds `publish_namespace
  * text UNIQUE`, then `CREATE INDEX publish_namespace_idx ON af_workspace (publish_namespace)` (the
  * twenty-fourth trial's H). Judged against the indexes migc saw made; partial, expression and
- * other indexes (GIN, operator classes, collations, ordering, INCLUDE) are left out.
+ * other indexes (GIN, operator classes, collations, ordering, INCLUDE) are left out. Said only when
+ * both are there once the files have run: an index built to take another's place (the old one
+ * dropped after it) is no repeat.
  */
 export const duplicateIndex: StatementRule = {
   code: 'MG251',
@@ -33,9 +35,14 @@ export const duplicateIndex: StatementRule = {
       // A unique index is a constraint a plain one is not: only another unique one repeats it.
       if (body.unique && !t.uniqueIndexes.has(name)) continue;
       const owner = t.keyIndexes.has(name) ? `${quoteIdent(name)} (the index of the constraint of that name)` : quoteIdent(name);
+      // Not a step of a swap: built beside the old one to take its place (the old dropped after,
+      // the new renamed to its name), as an index is rebuilt by hand or a key moved to a new one.
+      const idxname: string = body.idxname;
+      const both = () => stillThere(ctx.state, t) && t.indexes.has(name) && t.indexes.has(idxname);
       report({
+        standsAtEnd: both,
         message: `${body.unique ? 'unique ' : ''}index ${quoteIdent(body.idxname)} repeats ${owner}: both are B-trees on ${quoteName(table)} (${columns.map(quoteIdent).join(', ')}). PostgreSQL builds this one (reading every row) and then updates both on every write, where one serves every lookup`,
-        help: `Leave it out: ${quoteIdent(name)} serves the same queries${body.unique && !t.keyIndexes.has(name) ? ' and keeps the values unique' : ''}. If one of them is to go, drop it in a migration of its own (DROP INDEX CONCURRENTLY).`,
+        help: `Leave it out: ${quoteIdent(name)} serves the same queries${body.unique && !t.keyIndexes.has(name) ? ' and keeps the values unique' : ''}. Where it was built already, drop it in a migration of its own: DROP INDEX CONCURRENTLY ${quoteIdent(body.idxname)};`,
       });
       return;
     }
