@@ -41,6 +41,15 @@ describe('MG250 duplicate-foreign-key', () => {
     });
     expect(found).toEqual([]);
   });
+
+  it('does not take a key added to take another\'s place for a repeat: ON DELETE changed without a long lock, the old key dropped after', async () => {
+    const found = await findings({
+      '1.sql': 'CREATE TABLE package (id bigint PRIMARY KEY);\nCREATE TABLE s (p bigint REFERENCES package);\nCREATE INDEX ON s (p);\n',
+      '2.sql': 'ALTER TABLE s ADD CONSTRAINT s_p_cascade FOREIGN KEY (p) REFERENCES package ON DELETE CASCADE NOT VALID;\n',
+      '3.sql': 'ALTER TABLE s VALIDATE CONSTRAINT s_p_cascade;\nALTER TABLE s DROP CONSTRAINT s_p_fkey;\n',
+    });
+    expect(found).toEqual([]);
+  });
 });
 
 function engineSuite(name: string, open: () => Promise<SqlEngine>) {

@@ -40,7 +40,15 @@ export const duplicateForeignKey: StatementRule = {
       const at = key.element !== undefined ? spans?.[key.element] : undefined;
       const refColumns = referencedColumns(ctx, key);
       const drop = key.name !== undefined ? ` (or ALTER TABLE ${quoteName(key.table)} DROP CONSTRAINT ${quoteIdent(key.name)};)` : '';
+      // Not a step of a swap: a key added to take another's place (ON DELETE changed without a
+      // long lock: the new one NOT VALID, validated, the old one dropped after).
+      const state = ctx.state;
+      const both = () => {
+        const keys = state.table(key.table)?.foreignKeys;
+        return keys !== undefined && (twin.name === undefined || keys.has(twin.name)) && (key.name === undefined || keys.has(key.name));
+      };
       report({
+        standsAtEnd: both,
         ...(key.subcommand !== undefined ? { subcommand: key.subcommand } : {}),
         ...(at ? { at } : {}),
         message: `${label} repeats ${twinLabel} of ${quoteName(key.table)}: both make (${key.columns.map(quoteIdent).join(', ')}) reference ${quoteName(key.references)}${refColumns.length ? ` (${refColumns.map(quoteIdent).join(', ')})` : ''}. PostgreSQL checks both on every write, and the second protects nothing${meant ? `; its name is the one PostgreSQL gives a key on ${quoteIdent(meant)}, which has none: was it meant for ${quoteIdent(meant)}?` : ''}`,
