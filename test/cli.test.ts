@@ -89,7 +89,7 @@ describe('migc build', () => {
   it('builds the example plans from plans/ into out/, the same bytes as the golden files', async () => {
     const r = await migc(['build'], project);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^migc: built 7 of 7 plans into out\/ \(47 written, 0 unchanged\): 0 errors, 0 warnings \(8 notes: --verbose shows them\)\n$/);
+    expect(r.stderr).toMatch(/^migc: built 7 of 7 plans into out\/ \(47 written, 0 unchanged\): 0 errors, 0 warnings \(7 notes: --verbose shows them\)\n$/);
     for (const id of readdirSync(join(root, 'test/golden'))) {
       for (const file of readdirSync(join(root, 'test/golden', id))) {
         expect(readFileSync(join(project, 'out', id, file), 'utf8')).toBe(readFileSync(join(root, 'test/golden', id, file), 'utf8'));
@@ -172,7 +172,7 @@ describe('migc build', () => {
 describe('migc check', () => {
   it('writes nothing and exits 0 on clean plans', async () => {
     const r = await migc(['check'], project);
-    expect(r).toMatchObject({ code: 0, stdout: '', stderr: 'migc: checked 7 plans: 0 errors, 0 warnings (8 notes: --verbose shows them)\n' });
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: 'migc: checked 7 plans: 0 errors, 0 warnings (7 notes: --verbose shows them)\n' });
     expect(existsSync(join(project, 'out'))).toBe(false);
   });
 
@@ -194,7 +194,7 @@ describe('migc check', () => {
     const r = await migc(['check', '--format', 'json'], project);
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout);
-    expect(out.summary).toEqual({ plans: 8, error: 1, warning: 0, info: 8 });
+    expect(out.summary).toEqual({ plans: 8, error: 1, warning: 0, info: 7 });
     out.diagnostics = out.diagnostics.filter((d: { severity: string }) => d.severity !== 'info');
     expect(out.diagnostics).toEqual([{
       code: 'MG010', severity: 'error', file: 'plans/minimal.yaml', line: 9, column: 11, endLine: 9, endColumn: 17,
@@ -272,7 +272,7 @@ describe('migc verify', () => {
     expect(r.stdout.match(/warning MG080 /g)).toHaveLength(4); // one per plan with SQL, at its engine: line
     // The three plans without SQL are counted apart, not as passed.
     expect(r.stdout.match(/: no SQL to rehearse\n/g)).toHaveLength(3);
-    expect(r.stderr).toMatch(/^migc: verified 7 plans on PGlite \(PostgreSQL [\d.]+, in-process\): 4 passed, 0 failed, 3 with no SQL to rehearse: 0 errors, 4 warnings \(8 notes: --verbose shows them\)\n$/);
+    expect(r.stderr).toMatch(/^migc: verified 7 plans on PGlite \(PostgreSQL [\d.]+, in-process\): 4 passed, 0 failed, 3 with no SQL to rehearse: 0 errors, 4 warnings \(7 notes: --verbose shows them\)\n$/);
   });
 
   it('--format json counts the plans rehearsed, passed, failed and with nothing to rehearse, adding up to the plans', async () => {

@@ -121,21 +121,24 @@ describe('work on an emptied table', () => {
   it.each(works)('$code: $sql', async ({ code, sql }) => {
     // MG217 needs a lock held before the work: a statement that takes ACCESS EXCLUSIVE on t first.
     const before = code === 'MG217' ? 'ALTER TABLE t ADD COLUMN e int;\n' : '';
-    expect(await codes(before, sql)).toContain(code);
-    expect(await codes(`TRUNCATE t;\n${before}`, sql)).not.toContain(code);
-    expect(await codes(`DELETE FROM t;\n${before}`, sql)).not.toContain(code);
-    expect(await codes(`TRUNCATE o, t;\n${before}`, sql)).not.toContain(code);
-    expect(await codes(`TRUNCATE o CASCADE;\n${before}`, sql)).not.toContain(code);
-    expect(await codes(`TRUNCATE t;\nINSERT INTO t (id) VALUES (1);\n${before}`, sql)).toContain(code);
-    expect(await codes(`TRUNCATE t;\nCOMMIT;\nBEGIN;\n${before}`, sql)).toContain(code);
+    // An UPDATE of every row under a lock the transaction's DDL (the TRUNCATE, the ALTER TABLE)
+    // holds on t is MG218's: the row locks add nothing to it (the twenty-fifth trial's A).
+    const shown = async (body: string, work: string) => (await codes(body, work)).map((c) => (code === 'MG112' && c === 'MG218' ? 'MG112' : c));
+    expect(await shown(before, sql)).toContain(code);
+    expect(await shown(`TRUNCATE t;\n${before}`, sql)).not.toContain(code);
+    expect(await shown(`DELETE FROM t;\n${before}`, sql)).not.toContain(code);
+    expect(await shown(`TRUNCATE o, t;\n${before}`, sql)).not.toContain(code);
+    expect(await shown(`TRUNCATE o CASCADE;\n${before}`, sql)).not.toContain(code);
+    expect(await shown(`TRUNCATE t;\nINSERT INTO t (id) VALUES (1);\n${before}`, sql)).toContain(code);
+    expect(await shown(`TRUNCATE t;\nCOMMIT;\nBEGIN;\n${before}`, sql)).toContain(code);
     // An ALTER TABLE that only succeeds on an empty table proves it empty, to COMMIT or a write.
     const added = 'ALTER TABLE t ADD COLUMN f int NOT NULL;\n';
-    expect(await codes(`${added}${before}`, sql)).not.toContain(code);
-    expect(await codes(`${added}UPDATE t SET c = 1;\n${before}`, sql)).not.toContain(code);
-    expect(await codes(`${added}INSERT INTO t (id, f) VALUES (1, 1);\n${before}`, sql)).toContain(code);
-    expect(await codes(`${added}COMMIT;\nBEGIN;\n${before}`, sql)).toContain(code);
+    expect(await shown(`${added}${before}`, sql)).not.toContain(code);
+    expect(await shown(`${added}UPDATE t SET c = 1;\n${before}`, sql)).not.toContain(code);
+    expect(await shown(`${added}INSERT INTO t (id, f) VALUES (1, 1);\n${before}`, sql)).toContain(code);
+    expect(await shown(`${added}COMMIT;\nBEGIN;\n${before}`, sql)).toContain(code);
     // With a default it succeeds on rows, and proves nothing.
-    expect(await codes(`ALTER TABLE t ADD COLUMN f int NOT NULL DEFAULT 0;\n${before}`, sql)).toContain(code);
+    expect(await shown(`ALTER TABLE t ADD COLUMN f int NOT NULL DEFAULT 0;\n${before}`, sql)).toContain(code);
   });
 
   it('MG214 names the tables a TRUNCATE ... CASCADE empties besides its own', async () => {

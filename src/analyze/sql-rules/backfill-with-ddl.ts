@@ -1,4 +1,4 @@
-import { isLarge, type StatementRule } from '../sql/context.js';
+import { isLarge, type StatementContext, type StatementRule } from '../sql/context.js';
 import type { PgNode } from '../../sql/parser.js';
 import { isCatalogTable, node, targetsFewRows } from './ast.js';
 import { lockLabel, type LockMode } from '../../sql/locks.js';
@@ -21,6 +21,31 @@ const blocked: Record<(typeof heldLocks)[number], string> = {
   ShareLock: 'every writer waits for',
 };
 
+/**
+ * The DDL of the transaction whose lock a data change (the statement's own) runs under, and that
+ * lock, when MG218 tells it: not for a new table, a catalog, a table the transaction emptied, a few
+ * rows by key, an INSERT of VALUES, or a pass of a DO block's loop that commits each pass. MG112
+ * leaves such a change to MG218: while the DDL's lock is held the row locks block no one more, and
+ * MG218's help says to batch it once committed apart (the twenty-fifth trial's A: 28 findings twice).
+ */
+export function ddlHeld(ctx: StatementContext): { readonly held: (typeof heldLocks)[number]; readonly ddl: NonNullable<ReturnType<StatementContext['earlier']['firstLocking']>> } | undefined {
+  const change = ctx.facts.dataChange;
+  if (!ctx.inTransaction || !change || (change.kind === 'insert' && !insertsQueryRows(ctx.ast))) return undefined;
+  if (ctx.state.isNew(change.table) || isCatalogTable(change.table)) return undefined;
+  // In a DO block's loop that commits each pass, only the first pass runs under the DDL's lock,
+  // and the COMMIT at its end lets it go: a wait of one batch (the twenty-second trial's B).
+  if (ctx.loopCommits) return undefined;
+  // An UPDATE or DELETE of a table this transaction emptied finds no row: it is instant.
+  if (change.kind !== 'insert' && ctx.earlier.emptied(change.table)) return undefined;
+  if (targetsFewRows(ctx.ast, ctx.state.table(change.table)?.uniqueColumns ?? new Set())) return undefined;
+  // The statement that took the strongest lock on the table is the one that blocks the most.
+  for (const mode of heldLocks) {
+    const ddl = ctx.earlier.firstLocking(change.table, mode);
+    if (ddl) return { held: mode, ddl };
+  }
+  return undefined;
+}
+
 export const backfillWithDdl: StatementRule = {
   code: 'MG218',
   name: 'backfill-with-ddl',
@@ -29,17 +54,9 @@ export const backfillWithDdl: StatementRule = {
   kinds: ['UpdateStmt', 'DeleteStmt', 'InsertStmt', 'MergeStmt'],
   check(ctx, report) {
     const change = ctx.facts.dataChange;
-    if (!ctx.inTransaction || !change || (change.kind === 'insert' && !insertsQueryRows(ctx.ast))) return;
-    if (ctx.state.isNew(change.table) || isCatalogTable(change.table)) return;
-    // In a DO block's loop that commits each pass, only the first pass runs under the DDL's lock,
-    // and the COMMIT at its end lets it go: a wait of one batch (the twenty-second trial's B).
-    if (ctx.loopCommits) return;
-    // An UPDATE or DELETE of a table this transaction emptied finds no row: it is instant.
-    if (change.kind !== 'insert' && ctx.earlier.emptied(change.table)) return;
-    if (targetsFewRows(ctx.ast, ctx.state.table(change.table)?.uniqueColumns ?? new Set())) return;
-    // The statement that took the strongest lock on the table is the one that blocks the most.
-    const [held, ddl] = heldLocks.map((mode) => [mode, ctx.earlier.firstLocking(change.table, mode)] as const).find(([, e]) => e) ?? [];
-    if (!held || !ddl) return;
+    const found = change ? ddlHeld(ctx) : undefined;
+    if (!change || !found) return;
+    const { held, ddl } = found;
     const work = change.kind === 'delete' ? 'delete the rows' : change.kind === 'insert' ? 'copy the rows' : 'backfill';
     // On a table its size hint says is small an UPDATE or DELETE is short, and so is the wait: a
     // note, as MG112's and MG201's on it (the twenty-second trial's H: feldera's pipeline,

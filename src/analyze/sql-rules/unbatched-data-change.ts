@@ -1,3 +1,4 @@
+import { ddlHeld } from './backfill-with-ddl.js';
 import { assumeRowsFlag, isLarge, sizeHintKey, sizeNote, type StatementContext, type StatementRule } from '../sql/context.js';
 import type { DataChange } from '../../sql/facts.js';
 import type { TableState } from '../sql/schema-state.js';
@@ -55,6 +56,8 @@ function compositeKeys(table: TableState): (readonly string[])[] {
 /** MG112 on one UPDATE or DELETE: the statement's own, or one in its WITH clause (`inWith`: the CTE's name). */
 function judgeChange(ctx: StatementContext, report: Parameters<StatementRule['check']>[1], ast: PgNode, change: DataChange, inWith?: string): void {
   if (ctx.state.isNew(change.table) || !isLarge(ctx, change.table) || isCatalogTable(change.table)) return;
+  // The statement's own change under a lock the transaction's DDL holds on its table: MG218's.
+  if (inWith === undefined && ddlHeld(ctx) !== undefined) return;
   const table = ctx.state.table(change.table);
   const unique = table?.uniqueColumns ?? new Set<string>();
   // A few rows by key, or one batch of a loop the file's author wrote: not one big change.
