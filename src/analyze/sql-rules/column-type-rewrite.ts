@@ -118,7 +118,7 @@ export const columnTypeRewrite: StatementRule = {
           : `${changing} rewrites ${sizeNote(ctx, alter.table)} and its indexes${once} under an ACCESS EXCLUSIVE lock${checks}${narrowed}`,
         help: find + (kind === 'zoned'
           ? `If the values are UTC times (existing values are read in the session's time zone either way), run it with SET LOCAL timezone = 'UTC'; before it, in the same transaction: PostgreSQL 12 and later then change only the catalog. Otherwise add a new ${types.join(' or ')} column${group.length > 1 ? ' for each' : ''}, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction.`
-          : `Add a new ${types.join(' or ')} column${group.length > 1 ? ' for each' : ''}, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction${ctx.mode === 'plan' ? ' (see plans/widen-order-quantity.yaml)' : ''}. Only binary-compatible changes (varchar widened or to text, numeric precision raised at the same scale) are catalog-only.`),
+          : `Add a new ${types.join(' or ')} column${group.length > 1 ? ' for each' : ''}, keep it in sync with a trigger, backfill in batches, then swap the names in one short transaction${ctx.mode === 'plan' ? ' (see plans/widen-order-quantity.yaml)' : ''}. Only binary-compatible changes (varchar widened or to text, numeric precision raised at the same scale) are catalog-only.${kind === 'maybe' && ctx.mode === 'lint' ? ` migc judges the change from the type it saw the column made with: where the table is made in a file of its own (a schema dump, an install script), lint that file first, as in migc lint schema.sql <the upgrade files>.` : ''}`),
       });
     }
   },
