@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findMigrations } from '../src/cli/files.js';
 import { memoryHost, nodeHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
+import { loadSqlParser } from '../src/sql/parser.js';
 import { dbmateRefusal, fileSections, outsideTransactionHow, flywayCallbacksLeftOut, notFlywayNamed, refineryUnversioned, separateHistories, flywayConfExecuteInTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
 import { temporalManifest } from '../src/lint-temporal.js';
 import { compareExtensionVersions, extensionScriptOf } from '../src/extension-scripts.js';
@@ -73,6 +74,16 @@ describe('migrationOrder', () => {
     // Those run around each migration, once: beforeEachMigrate before the versioned scripts, afterEachMigrate after them.
     expect(migrationOrder(['V2__b.sql', 'afterVersioned.sql', 'afterEachMigrate.sql', 'V1__a.sql', 'beforeEachMigrate.sql', 'beforeMigrate.sql'])).toEqual(['beforeMigrate.sql', 'beforeEachMigrate.sql', 'V1__a.sql', 'V2__b.sql', 'afterEachMigrate.sql', 'afterVersioned.sql']);
     expect(flywayCallbacksLeftOut(['beforeEachMigrate.sql', 'beforeEachMigrateStatement.sql', 'afterMigrate.sql', 'db/afterMigrateError__x.sql', 'beforeClean.sql', 'aftermigrateerror.sql'])).toEqual(['beforeEachMigrateStatement.sql', 'db/afterMigrateError__x.sql', 'beforeClean.sql']);
+  });
+
+  it('runs a schema copied in as 0_schema.sql before the upgrades, where a file without a version would come last (the README\'s advice for upgrade folders)', async () => {
+    expect(migrationOrder(['upgrade/1.sql', 'schema.sql'])).toEqual(['upgrade/1.sql', 'schema.sql']);
+    expect(migrationOrder(['upgrade/1.sql', 'base/0_schema.sql'])).toEqual(['base/0_schema.sql', 'upgrade/1.sql']);
+    await loadSqlParser();
+    const files = { 'base/0_schema.sql': 'CREATE TABLE t (id int PRIMARY KEY, c varchar(20));\n', 'upgrade/1.sql': "SET lock_timeout = '5s';\nALTER TABLE t ALTER COLUMN c TYPE varchar(40);\n" };
+    const result = await lint({ files: migrationOrder(Object.keys(files)) }, memoryHost(files));
+    // Judged from the type the schema made: a varchar widened changes only the catalog.
+    expect(result.diagnostics.map((d) => d.code)).toEqual([]);
   });
 
   it('pairs a golang-migrate or sqlx down with its up by version, whatever their titles say', () => {
