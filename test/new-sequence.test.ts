@@ -30,6 +30,14 @@ describe('sequences the migration made', () => {
     })).toEqual(['2_upgrade.sql:1 MG219', '2_upgrade.sql:3 MG217']);
   });
 
+  it('a table\'s own serial, locked while the table is held, keeps no one more waiting; one another table\'s default draws from does (the twenty-fifth trial\'s D: cow)', async () => {
+    const tables = 'CREATE TABLE solver_competitions (id serial PRIMARY KEY, x int);\nCREATE TABLE auctions (id serial PRIMARY KEY, x int);\nCREATE TABLE bids (id int DEFAULT nextval(\'auctions_id_seq\'), x int);\n';
+    const drop = "SET lock_timeout = '5s';\nALTER TABLE solver_competitions ALTER COLUMN id DROP DEFAULT;\nDROP SEQUENCE solver_competitions_id_seq;\n";
+    expect(await findings({ '1.sql': tables, '2.sql': drop })).toEqual([]);
+    const shared = "SET lock_timeout = '5s';\nALTER TABLE auctions ALTER COLUMN id DROP DEFAULT;\nALTER SEQUENCE auctions_id_seq OWNED BY NONE;\n";
+    expect(await findings({ '1.sql': tables, '2.sql': shared })).toEqual(['2.sql:3 MG217']);
+  });
+
   it('an old sequence renamed and named by a new table\'s DEFAULT is not fresh: no MG236; one made here is', async () => {
     const renamed = "ALTER SEQUENCE app.old_placement_placementid_seq RENAME TO placement_placementid_seq;\nCREATE TABLE app.placement (placementid bigint PRIMARY KEY DEFAULT nextval('app.placement_placementid_seq'::regclass), shardid bigint NOT NULL);\nINSERT INTO app.placement SELECT placementid, shardid FROM app.old_placement;\n";
     expect((await findings({ '1_install.sql': install, '2_upgrade.sql': `SET lock_timeout = '5s';\n${renamed}` })).filter((f) => f.endsWith('MG236'))).toEqual([]);

@@ -129,7 +129,7 @@ function accessExclusiveHeld(ctx: StatementContext, report: (finding: StatementF
   // tables its foreign keys point at are where the wait is.
   const creates = createdTable(ctx.ast, ctx.state);
   // A rename's lock under the new name is its own table's, not another's.
-  const others = ctx.locks.filter((l) => !l.renamed && lockStrength(l.mode) >= lockStrength('ShareUpdateExclusiveLock') && !ctx.earlier.holdsAccessExclusive(l.table) && !isNewRelation(ctx.state, l.table) && (creates === undefined || tableKey(l.table) !== creates));
+  const others = ctx.locks.filter((l) => !l.renamed && lockStrength(l.mode) >= lockStrength('ShareUpdateExclusiveLock') && !ctx.earlier.holdsAccessExclusive(l.table) && !isNewRelation(ctx.state, l.table) && (creates === undefined || tableKey(l.table) !== creates) && !serialOfHeldTable(ctx, l.table));
   // A held table the transaction drops, before or after, is gone for its users when it commits
   // anyway (a feature's rollback dropping its triggers, then its tables): its wait adds nothing.
   const tables = others.length && !toldOf(ctx.earlier).locksOthers ? withoutDroppedLater(ctx, ctx.earlier.accessExclusiveOnExisting()) : [];
@@ -154,6 +154,30 @@ function accessExclusiveHeld(ctx: StatementContext, report: (finding: StatementF
         : 'Put each table\'s change in its own step (its own transaction), so each lock is held only as long as its own statement.',
     });
   }
+}
+
+/**
+ * Whether a relation is the serial sequence of a column of a table the transaction holds in
+ * ACCESS EXCLUSIVE (named `<table>_<column>_seq`, or the one a column's default draws from), and
+ * no other table's default draws from it: whoever would use it queues on the table first, so
+ * locking it keeps no one more waiting (the twenty-fifth trial's D: cow's DROP SEQUENCE after the
+ * ALTER TABLE that dropped the column's default).
+ */
+function serialOfHeldTable(ctx: StatementContext, relation: string): boolean {
+  if (relationKind(ctx.state, relation, ctx.ast) !== 'sequence') return false;
+  const key = tableKey(relation);
+  let owner: string | undefined;
+  for (const table of ctx.earlier.accessExclusiveOnExisting()) {
+    for (const [column, c] of ctx.state.table(table)?.columns ?? []) {
+      if ((c.sequence !== undefined && tableKey(c.sequence) === key) || tableKey(`${table}_${column}_seq`) === key) owner = tableKey(table);
+    }
+  }
+  if (owner === undefined) return false;
+  for (const [name, t] of ctx.state.tables) {
+    if (name === owner) continue;
+    for (const c of t.columns.values()) if (c.sequence !== undefined && tableKey(c.sequence) === key) return false;
+  }
+  return true;
 }
 
 /**
