@@ -5,10 +5,11 @@ import { routineBody } from '../../sql/plpgsql.js';
 import { parsePlpgsql, type PgNode } from '../../sql/parser.js';
 import { missingColumnRefs } from '../sql/column-refs.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
+import { plainIndex } from './seen-tables.js';
 
 /**
  * Tables that have, or had, a unique index migc cannot compare with an ON CONFLICT's columns (one
- * with a WHERE or an expression): such an index may be the arbiter PostgreSQL infers. Never
+ * with a WHERE, an expression, an operator class or a collation): such an index may be the arbiter PostgreSQL infers. Never
  * forgotten, for the run (by the schema state's object).
  */
 const uncertainArbiters = new WeakMap<SchemaState, Set<string>>();
@@ -43,8 +44,9 @@ export const functionBodyFails: StatementRule = {
   check(ctx, report) {
     const [kind, body] = node(ctx.ast);
     if (kind === 'IndexStmt') {
-      const plainKeys = (body.indexParams ?? []).every((p: { IndexElem?: { name?: string } }) => typeof p.IndexElem?.name === 'string');
-      if (body.unique && (body.whereClause || !plainKeys)) uncertain(ctx.state).add(tableKey(relationName(body.relation)));
+      // Any but a plain B-tree over columns (seen-tables' plainIndex: an operator class or a
+      // collation changes what ON CONFLICT infers too).
+      if (body.unique && !plainIndex(body)) uncertain(ctx.state).add(tableKey(relationName(body.relation)));
       return;
     }
     if (ctx.inRollback || !plpgsql(body)) return;
