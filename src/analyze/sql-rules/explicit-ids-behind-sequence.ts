@@ -28,7 +28,7 @@ import { integerConstant, mayDraw } from '../sql/sequence-draws.js';
 export const explicitIdsBehindSequence: StatementRule = {
   code: 'MG236',
   name: 'explicit-ids-behind-sequence',
-  summary: 'A sequence stands behind the values of its column, and nothing moves it past them: an INSERT wrote its own values into a serial or identity column of a table the migration created, or a column that already holds values was given a sequence the migrations made (SET DEFAULT nextval(...), ADD GENERATED AS IDENTITY). The next INSERT that takes the default collides. An identity GENERATED ALWAYS refuses the values of an INSERT outright.',
+  summary: 'A sequence stands behind the values of its column, and nothing moves it past them: an INSERT wrote its own values into a serial or identity column of a table the migration created, or fixed values into the unique one of a table that holds rows (rows the application wrote may hold them already), or a column that already holds values was given a sequence the migrations made (SET DEFAULT nextval(...), ADD GENERATED AS IDENTITY). The next INSERT that takes the default collides. An identity GENERATED ALWAYS refuses the values of an INSERT outright.',
   severity: 'warning',
   kinds: ['InsertStmt', 'AlterTableStmt'],
   check(ctx, report) {
@@ -56,8 +56,14 @@ export const explicitIdsBehindSequence: StatementRule = {
       // A fresh sequence: the one PostgreSQL made with the column of this new table, or one
       // CREATE SEQUENCE made in this migration. An older one its DEFAULT names (renamed, say) has
       // handed out values already: where it stands is not known.
+      if (!ctx.state.isNew(table)) {
+        const finding = fixedIdsOnRows(ctx, body, table, column, col, values);
+        if (!finding) continue;
+        report(finding);
+        return;
+      }
       const fresh = col.ownSequence === true || ctx.state.newSequences.has(tableKey(col.sequence));
-      if (!ctx.state.isNew(table) || !fresh || movesSequenceLater(ctx, table, column, col)) continue;
+      if (!fresh || movesSequenceLater(ctx, table, column, col)) continue;
       // Values the fresh sequence never hands out (0 below a serial's 1, an odd value between the
       // steps of INCREMENT 2) cannot collide with a default; any other value, or one not written
       // as a constant, is judged as before.
@@ -66,16 +72,51 @@ export const explicitIdsBehindSequence: StatementRule = {
       if (draws && given.length > 0 && given.every((v) => v !== undefined && !mayDraw(draws, v))) continue;
       report({
         message: `this INSERT writes its own values into ${quoteColumn(table, column)}, whose sequence ${quoteName(col.sequence)} the same migration created and nothing moves past them: the next INSERT that takes the default draws ${draws ? `${draws.start}, ${draws.start + draws.increment}` : '1, 2'}, ... and collides with the values written`,
-        help: `After the INSERT: ${setvalPast(table, column)}`,
+        help: `After the INSERT: ${col.ownSequence ? setvalPast(table, column) : setvalPast(table, column, col.sequence)}`,
       });
       return;
     }
   },
 };
 
-/** The statement that moves a column's sequence past the values in it (the next default is max + 1; 1 on an empty table). */
-function setvalPast(table: string, column: string): string {
-  return `SELECT setval(pg_get_serial_sequence(${sqlLiteral(quoteName(table))}, ${sqlLiteral(column)}), (SELECT coalesce(max(${quoteIdent(column)}), 0) + 1 FROM ${quoteName(table)}), false);`;
+/**
+ * Fixed values written into the unique serial or identity column of a table that holds rows (one
+ * an earlier migration made, or a plan did not create): the application's rows took their values
+ * from the same sequence. If it has drawn one of the values written, the INSERT fails on the
+ * duplicate key; if not, the sequence has yet to reach them, and the application's INSERT that
+ * draws one fails then (the twenty-fifth trial's M1: DolphinScheduler's 3.0.0 upgrade writes ids
+ * 1 to 10 into t_ds_dq_rule, a serial table its ddl.sql made). Unless a statement moves the
+ * sequence past them before the run ends (a later migration may: the finding waits). Only VALUES
+ * of integer constants the sequence may draw, with no ON CONFLICT (an author who wrote one knows
+ * the rows may be there); a sequence whose draws migc cannot read is not judged.
+ */
+function fixedIdsOnRows(ctx: StatementContext, body: Record<string, any>, table: string, column: string, col: ColumnState, values: readonly PgNode[]): StatementFinding | undefined {
+  const tableState = ctx.state.table(table);
+  if (body.onConflictClause || !body.selectStmt?.SelectStmt?.valuesLists || !tableState?.uniqueColumns.has(column)) return undefined;
+  const sequence = col.sequence!;
+  const draws = col.draws ?? ctx.state.sequenceDraws.get(tableKey(sequence));
+  const given = values.filter((v) => !isSequenceOwn(v)).map(integerConstant);
+  if (!draws || given.length === 0 || given.some((v) => v === undefined)) return undefined;
+  const drawn = [...new Set((given as bigint[]).filter((v) => mayDraw(draws, v)))];
+  if (drawn.length === 0) return undefined;
+  if (ctx.inRollback && movesSequenceLater(ctx, table, column, col)) return undefined;
+  const lint = ctx.mode === 'lint';
+  const shown = drawn.slice(0, 3).join(', ') + (drawn.length > 3 ? ', ...' : '');
+  const finding: StatementFinding = {
+    message: `this INSERT writes fixed values (${shown}) into ${quoteColumn(table, column)}, a unique column whose default draws from ${quoteName(sequence)}, of a table ${lint ? 'an earlier migration made' : 'the plan did not create'}, and nothing moves the sequence past them by the time ${lint ? 'the files linted have run' : 'the plan has run'}: the application's rows take their values from that sequence. If it has drawn one of these, this INSERT fails (duplicate key); if not, the application's INSERT that draws it fails later`,
+    help: `Leave ${quoteIdent(column)} out and let the sequence give the value, finding the row by another unique column. If the values must be these (other rows or the code point at them), take values the sequence never draws (${draws.increment > 0n ? 'below' : 'above'} ${draws.start}), or move the sequence past them right after the INSERT, before the application writes: ${col.ownSequence || col.identity ? setvalPast(table, column) : setvalPast(table, column, sequence)}`,
+  };
+  if (ctx.inRollback) return finding;
+  const { state } = ctx;
+  const since = state.sequenceClock();
+  return { ...finding, standsAtEnd: () => state.table(table)?.columns.get(column)?.sequence === sequence && !state.sequenceMovedSince(since, sequence, table, column) };
+}
+
+/** The statement that moves a column's sequence past the values in it (the next default is max + 1; 1 on an empty table): the column's own, or the sequence named. */
+function setvalPast(table: string, column: string, sequence?: string): string {
+  // A sequence that belongs to no column (CREATE SEQUENCE without OWNED BY) is named: pg_get_serial_sequence() finds only a column's own.
+  const which = sequence === undefined ? `pg_get_serial_sequence(${sqlLiteral(quoteName(table))}, ${sqlLiteral(column)})` : sqlLiteral(quoteName(sequence));
+  return `SELECT setval(${which}, (SELECT coalesce(max(${quoteIdent(column)}), 0) + 1 FROM ${quoteName(table)}), false);`;
 }
 
 /** The columns an INSERT gives values to, with the value expressions of each (none known for a SELECT). */

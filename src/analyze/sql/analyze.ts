@@ -477,6 +477,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         // What follows, its PERFORMs included (a PERFORM setval(...) moves a sequence: MG236).
         const rest = () => [...ordered.slice(k + 1).map((l) => l.statement.ast), ...later()];
         if (perform) {
+          state.applyPerform(b.ast);
           inner.push(...judgeCalls(b.ast, b.span, rest, { conditional: inside, inLoop }));
           if (callsUnknownFunction(b.ast, state)) {
             schemaKnown = false;
@@ -1178,6 +1179,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
         else analyzeStatement({ ...b, later: rest }, own, here);
       }
       else {
+        state.applyPerform(b.ast);
         for (const call of routineCalls(b.ast, state, searchPath)) analyzeCall(call, b.span, own, rest, here);
         if (callsUnknownFunction(b.ast, state, searchPath)) state.noteOpaque();
       }

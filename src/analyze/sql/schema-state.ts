@@ -5,7 +5,7 @@ import { defaultSequence, foreignKeyWanted, readRelations, type ForeignKey, type
 import { ByColumnMap } from './by-column.js';
 import { columnType, describeType, serialInteger, type ColumnType } from './types.js';
 import { sequenceDraws, type SequenceDraws } from './sequence-draws.js';
-import { applyChange, changeTargets, drawnSequences, freshPosition, identityPosition, sameRelation, sequenceChanges, type SequencePosition } from './sequence-position.js';
+import { applyChange, changeTargets, drawnSequences, freshPosition, identityPosition, sameRelation, sequenceChanges, type SequencePosition, type SequenceTarget } from './sequence-position.js';
 import { skippedPart, type KnownSchema } from './skips.js';
 import { node } from '../../sql/node.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
@@ -197,6 +197,20 @@ export interface ForeignKeyState {
  * after any other (an UPDATE, DELETE, MERGE, COPY, a DO block, a SELECT that may call a function
  * that writes, a rename, a drop) a column added without a default may hold values, or be gone.
  */
+/**
+ * Statements that may move a sequence the statements seen did not make (SchemaState.sequenceMoves):
+ * SELECT setval(...) (pg_dump writes it so; a DO block's PERFORM is one), ALTER SEQUENCE, ALTER
+ * TABLE ... ALTER COLUMN ... RESTART. Other statements are read for it only while a sequence the
+ * statements made is followed (sequencePositions).
+ */
+const movesSequences: ReadonlySet<string> = new Set(['SelectStmt', 'AlterSeqStmt', 'AlterTableStmt']);
+
+/** The key of sequenceMoves for what a change named. */
+function sequenceMoveKey(target: SequenceTarget): string {
+  if (target === 'any') return 'any';
+  return 'sequence' in target ? JSON.stringify(['sequence', tableKey(target.sequence)]) : JSON.stringify(['column', tableKey(target.table), target.column]);
+}
+
 const writesNoRows: ReadonlySet<string> = new Set([
   'AlterTableStmt', 'IndexStmt', 'CreateStmt', 'CommentStmt', 'GrantStmt', 'VariableSetStmt', 'CreateSeqStmt', 'AlterSeqStmt',
   'ViewStmt', 'CreateFunctionStmt', 'CreateTrigStmt', 'CreateEnumStmt', 'AlterEnumStmt', 'CreateDomainStmt', 'CompositeTypeStmt',
@@ -380,6 +394,14 @@ export class SchemaState implements KnownSchema {
   readonly sequencePositions = new Map<string, SequencePosition>();
   /** The id the next sequence made gets (SequencePosition.id). */
   private nextSequenceId = 0;
+  /**
+   * When a statement last moved a sequence (a setval(), ALTER SEQUENCE ... RESTART, ALTER COLUMN
+   * ... RESTART), any sequence, made here or not, by what it named (sequenceMoveKey): a count of
+   * the statements applied, compared with sequenceClock() at a finding (MG236 on a table an
+   * earlier migration made waits for the end of the run to see whether one did). Never undone.
+   */
+  private readonly sequenceMoves = new Map<string, number>();
+  private sequenceMoveCount = 0;
   /**
    * Relations (tables, views, indexes, sequences) and types a statement seen dropped or renamed
    * away, and none has created since, as "relation name" and "type name" (tableKey): gone for
@@ -717,13 +739,26 @@ export class SchemaState implements KnownSchema {
     }
   }
 
+  /**
+   * A PL/pgSQL PERFORM of a body (a DO block's, a routine's at its call): a query run for what it
+   * does, not learnt from as a statement; what it does to sequences is (PERFORM setval(...)).
+   */
+  applyPerform(ast: PgNode): void {
+    this.revision++;
+    this.moveSequences(ast);
+  }
+
   /** What the statement does to where the sequences made stand (sequenceChanges). */
   private moveSequences(ast: PgNode): void {
     for (const change of sequenceChanges(ast)) {
+      // Kept when a tentative change is undone: a setval() in a branch that may run (a DO block's
+      // IF; reportportal's 84 moves attribute_id_seq so), or in a rollback, counts as one.
+      if (change.next) this.sequenceMoves.set(sequenceMoveKey(change.target), ++this.sequenceMoveCount);
       for (const [name, position] of this.sequencePositions) {
         if (changeTargets(change, name, position)) this.setIn(this.sequencePositions, name, applyChange(position, change));
       }
     }
+    if (this.sequencePositions.size === 0) return;
     for (const { name: drawn, drawsNow } of drawnSequences(ast)) {
       for (const [name, position] of this.sequencePositions) {
         if (!sameRelation(name, drawn) || (position.drawnFrom && (!drawsNow || position.next === undefined))) continue;
@@ -731,6 +766,27 @@ export class SchemaState implements KnownSchema {
         this.setIn(this.sequencePositions, name, { ...position, drawnFrom: true, ...(drawsNow ? { next: undefined } : {}) });
       }
     }
+  }
+
+  /** The count of sequence moves so far: a later sequenceMovedSince(since) is true when one moved it after. */
+  sequenceClock(): number {
+    return this.sequenceMoveCount;
+  }
+
+  /**
+   * Whether a statement applied since sequenceClock() gave `since` moved the sequence `sequence`,
+   * the default of `table`.`column`: by its name, by pg_get_serial_sequence(table, column), by
+   * the column's identity options, or a setval() of a name migc cannot read.
+   */
+  sequenceMovedSince(since: number, sequence: string, table: string, column: string): boolean {
+    if (this.sequenceMoveCount === since) return false;
+    for (const [key, at] of this.sequenceMoves) {
+      if (at <= since) continue;
+      if (key === 'any') return true;
+      const [how, name, col] = JSON.parse(key) as [string, string, string?];
+      if (how === 'sequence' ? sameRelation(name, sequence) : col === column && sameRelation(name, table)) return true;
+    }
+    return false;
   }
 
   /** The name of the sequence a column's identity made (SequencePosition.ownedBy), when it is one the statements seen made. */
@@ -1465,8 +1521,8 @@ export class SchemaState implements KnownSchema {
     // What it makes without a name is read under the name PostgreSQL gives it.
     const ast = this.withGeneratedNames(skipped?.runs ?? statement);
     this.revision++;
-    if (this.sequencePositions.size > 0) this.moveSequences(ast);
     const [kind, body] = node(ast);
+    if (this.sequencePositions.size > 0 || movesSequences.has(kind)) this.moveSequences(ast);
     if (this.unfilledColumns.size > 0 && !writesNoRows.has(kind)) for (const c of [...this.unfilledColumns]) this.deleteFrom(this.unfilledColumns, c);
     switch (kind) {
       case 'CallStmt':
