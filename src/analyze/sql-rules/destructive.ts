@@ -162,7 +162,7 @@ export const destructive: StatementRule = {
     let keptAside = false;
     /** The same constants set on the same columns of every row as a migration before did (a version bump): where it was told first. */
     let again: string | undefined;
-    if (!rollback && change?.kind === 'update' && !change.hasWhere && !ctx.state.isNew(change.table) && !ctx.earlier.emptied(change.table) && !fillsNewColumns(ctx, change.table)) {
+    if (!rollback && change?.kind === 'update' && !change.hasWhere && !ctx.state.isNew(change.table) && !ctx.earlier.emptied(change.table) && overwrittenTargets(ctx, change.table).length > 0) {
       const kept = keptCopies(ctx, change.table);
       keptAside = kept !== undefined;
       again = ctx.mode === 'lint' ? constantUpdateSaid(ctx, change.table, constantUpdates) : undefined;
@@ -301,19 +301,55 @@ function madeByTheUp(ctx: StatementContext, d: { readonly kind: string; readonly
 
 /**
  * The columns an UPDATE overwrites, as the message names them (", overwriting status and tier"):
- * those it sets, but for columns added earlier in the same file or plan, which held no value.
+ * those it sets, but for columns added earlier in the same file or plan, which held no value, and
+ * those it sets to their own value where they hold one (keepsOwnValue).
  */
 function overwritten(ctx: StatementContext, table: string): string {
-  const targets: { ResTarget?: { name?: string } }[] = node(ctx.ast)[1].targetList ?? [];
-  const names = [...new Set(targets.flatMap((t) => (t.ResTarget?.name !== undefined && !ctx.state.isNewColumn(table, t.ResTarget.name) ? [quoteIdent(t.ResTarget.name)] : [])))];
+  const names = [...new Set(overwrittenTargets(ctx, table).map(quoteIdent))];
   if (!names.length) return '';
   return `, overwriting ${names.length > 6 ? `${names.slice(0, 6).join(', ')} and ${names.length - 6} more columns` : andList(names)}`;
 }
 
-/** Whether an UPDATE sets only columns added in the same file or plan (a backfill of new columns). */
-function fillsNewColumns(ctx: StatementContext, table: string): boolean {
-  const targets: { ResTarget?: { name?: string } }[] = node(ctx.ast)[1].targetList ?? [];
-  return targets.length > 0 && targets.every((t) => t.ResTarget?.name !== undefined && ctx.state.isNewColumn(table, t.ResTarget.name));
+/** The columns an UPDATE sets that may lose a value: not new in the file or plan, not kept where they hold one. */
+function overwrittenTargets(ctx: StatementContext, table: string): string[] {
+  const body = node(ctx.ast)[1];
+  const targets: { ResTarget?: { name?: string; val?: PgNode; indirection?: unknown[] } }[] = body.targetList ?? [];
+  // What a column of the updated table is written as: bare, or under its alias (or name).
+  const names = new Set<string>([body.relation?.alias?.aliasname ?? body.relation?.relname].filter((n): n is string => typeof n === 'string'));
+  return targets.flatMap((t) => {
+    const name = t.ResTarget?.name;
+    if (name === undefined) return [];
+    if (ctx.state.isNewColumn(table, name)) return [];
+    return !t.ResTarget?.indirection?.length && keepsOwnValue(t.ResTarget?.val, name, names) ? [] : [name];
+  });
+}
+
+/**
+ * Whether the value set to `column` is its own wherever it holds one: the column itself,
+ * COALESCE(column, ...), CASE WHEN column IS NULL THEN ... ELSE column END (or IS NOT NULL THEN
+ * column ELSE ...). Such an UPDATE fills the NULLs and loses nothing (the twenty-sixth trial's B,
+ * Arroyo's V13 fills pub_id so; checked on PostgreSQL 15: a row's value is kept, a NULL filled).
+ */
+function keepsOwnValue(value: PgNode | undefined, column: string, table: ReadonlySet<string>): boolean {
+  const isSelf = (v: unknown): boolean => {
+    const fields = (v as { ColumnRef?: { fields?: { String?: { sval?: string } }[] } } | undefined)?.ColumnRef?.fields;
+    if (fields?.at(-1)?.String?.sval !== column) return false;
+    return fields.length === 1 || (fields.length === 2 && table.has(fields[0]!.String?.sval ?? ''));
+  };
+  const nullTest = (v: unknown): string | undefined => {
+    const test = (v as { NullTest?: { arg?: unknown; nulltesttype?: string } } | undefined)?.NullTest;
+    return test && isSelf(test.arg) ? test.nulltesttype : undefined;
+  };
+  if (value === undefined) return false;
+  if (isSelf(value)) return true;
+  const [kind, body] = node(value);
+  if (kind === 'CoalesceExpr') return isSelf(body.args?.[0]);
+  if (kind === 'CaseExpr' && !body.arg && body.args?.length === 1) {
+    const when = body.args[0]?.CaseWhen;
+    const test = nullTest(when?.expr);
+    return (test === 'IS_NULL' && isSelf(body.defresult)) || (test === 'IS_NOT_NULL' && isSelf(when?.result));
+  }
+  return false;
 }
 
 /** Whether a later statement of the migration gives a column of the table the dropped one's name again (a RENAME COLUMN to it, an ADD COLUMN of it). */
