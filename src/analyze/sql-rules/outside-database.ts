@@ -6,8 +6,20 @@ import { node } from './ast.js';
 import { quoteIdent, sqlLiteral } from '../../sql/quote.js';
 import { extensionScriptOf } from '../../extension-scripts.js';
 
-/** Extensions whose job is to reach another server, the server's files or its processes. */
-const outsideExtensions = new Set(['adminpack', 'dblink', 'file_fdw', 'plperlu', 'plpython3u', 'plpythonu', 'plpython2u', 'pltclu', 'postgres_fdw', 'pg_cron', 'plsh', 'log_fdw', 'oracle_fdw', 'mysql_fdw', 'tds_fdw', 'multicorn']);
+const otherServers = 'lets SQL reach other servers';
+const untrusted = "adds an untrusted language, whose functions run with the server's rights, its files and its shell";
+
+/** Extensions whose job is to reach another server, the server's files, its processes or its other databases: what each does. */
+const outsideExtensions: ReadonlyMap<string, string> = new Map([
+  ['adminpack', "lets SQL write, rename and delete the server's files"],
+  ['dblink', otherServers], ['postgres_fdw', otherServers], ['oracle_fdw', otherServers], ['mysql_fdw', otherServers], ['tds_fdw', otherServers],
+  ['file_fdw', "lets SQL read the server's files and the output of programs it runs there"],
+  ['log_fdw', "lets SQL read the server's log files"],
+  ['multicorn', "lets foreign-data wrappers written in Python reach other servers and the server's files"],
+  ...['plperlu', 'plpython3u', 'plpythonu', 'plpython2u', 'pltclu', 'plsh'].map((l): [string, string] => [l, untrusted]),
+  // The twenty-sixth trial's F: pg_cron gives no shell or files, but its jobs run SQL in any database of the server.
+  ['pg_cron', 'runs SQL on a schedule in background workers, in this or any other database of the server (cron.schedule_in_database), apart from the migrations and the application'],
+]);
 
 /** Languages whose functions run code in the server's process with the server's rights. */
 const untrustedLanguages = new Set(['c', 'internal', 'plperlu', 'plpython3u', 'plpythonu', 'plpython2u', 'pltclu', 'plsh']);
@@ -62,7 +74,7 @@ function statementReasons(ast: PgNode, ownLibraries?: { has(library: string): bo
     case 'CreateTableSpaceStmt': case 'DropTableSpaceStmt': case 'AlterTableSpaceOptionsStmt': case 'AlterTableMoveAllStmt':
       return ['a tablespace is a directory on the database server and belongs to the whole server'];
     case 'CreateExtensionStmt':
-      return outsideExtensions.has(body.extname) ? [`CREATE EXTENSION ${quoteIdent(body.extname)} lets SQL reach other servers, the server's files or its shell`] : [];
+      return outsideExtensions.has(body.extname) ? [`CREATE EXTENSION ${quoteIdent(body.extname)} ${outsideExtensions.get(body.extname)}`] : [];
     case 'CreatePLangStmt': return ['CREATE LANGUAGE adds a procedural language to the server'];
     case 'CreateFdwStmt': case 'AlterFdwStmt': return ['a foreign-data wrapper connects to data outside the database'];
     case 'CreateForeignServerStmt': case 'AlterForeignServerStmt': return [`${kind === 'CreateForeignServerStmt' ? 'CREATE' : 'ALTER'} SERVER defines a connection to data outside the database`];
