@@ -222,7 +222,7 @@ export function isSystemCatalogTable(table: string): boolean {
  * key = ANY (ARRAY(SELECT ... LIMIT n))) or to a range (key BETWEEN a AND b, key >= a AND key < b)
  * with constant or parameter bounds. The key is a unique column, id when none is known, or ctid.
  */
-export function isOneBatch(ast: PgNode, uniqueColumns: ReadonlySet<string>): boolean {
+export function isOneBatch(ast: PgNode, uniqueColumns: ReadonlySet<string>, outerCtes: readonly unknown[] = []): boolean {
   const [kind, body] = node(ast);
   if ((kind !== 'UpdateStmt' && kind !== 'DeleteStmt') || body.whereClause === undefined) return false;
   const keys = new Set([...(uniqueColumns.size ? uniqueColumns : ['id']), 'ctid']);
@@ -238,7 +238,9 @@ export function isOneBatch(ast: PgNode, uniqueColumns: ReadonlySet<string>): boo
   // The relations of FROM (UPDATE) or USING (DELETE) that give at most a LIMIT's rows: a CTE whose
   // query has one (WITH todo AS (SELECT id ... LIMIT 1000) UPDATE t ... FROM todo WHERE t.id =
   // todo.id: formance ledger's batches, the twenty-second trial's B), or a subquery that has one.
-  const limitedCtes = new Set<string>((body.withClause?.ctes ?? []).filter((c: any) => c.CommonTableExpr?.ctequery?.SelectStmt?.limitCount !== undefined).map((c: any) => c.CommonTableExpr.ctename));
+  // The CTEs before it too, when it is one itself (WITH todo AS (SELECT ... LIMIT n), done AS
+  // (UPDATE t ... FROM todo ...) SELECT ...: stack-auth's batches, the twenty-sixth trial's C).
+  const limitedCtes = new Set<string>([...outerCtes, ...(body.withClause?.ctes ?? [])].filter((c: any) => c.CommonTableExpr?.ctequery?.SelectStmt?.limitCount !== undefined).map((c: any) => c.CommonTableExpr.ctename));
   const batchRelations = new Set<string>();
   for (const r of body.fromClause ?? body.usingClause ?? []) {
     if (r.RangeVar && !r.RangeVar.schemaname && limitedCtes.has(r.RangeVar.relname)) batchRelations.add(r.RangeVar.alias?.aliasname ?? r.RangeVar.relname);

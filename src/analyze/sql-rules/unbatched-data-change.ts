@@ -36,11 +36,12 @@ export const unbatchedDataChange: StatementRule = {
     if (change && (change.kind === 'update' || change.kind === 'delete')) judgeChange(ctx, report, ctx.ast, change);
     // An UPDATE or DELETE in a WITH clause (WITH moved AS (UPDATE task ... RETURNING 1) UPDATE
     // task_log ...) changes its table as the statement does (the twentieth trial's lakekeeper).
-    for (const cte of node(ctx.ast)[1]?.withClause?.ctes ?? []) {
+    const ctes = node(ctx.ast)[1]?.withClause?.ctes ?? [];
+    for (const [i, cte] of ctes.entries()) {
       const query = cte.CommonTableExpr?.ctequery;
       const [kind, body] = query ? node(query) : [undefined, undefined];
       if ((kind !== 'UpdateStmt' && kind !== 'DeleteStmt') || !body?.relation) continue;
-      judgeChange(ctx, report, query, { kind: kind === 'UpdateStmt' ? 'update' : 'delete', table: relationName(body.relation), hasWhere: body.whereClause !== undefined }, cte.CommonTableExpr.ctename);
+      judgeChange(ctx, report, query, { kind: kind === 'UpdateStmt' ? 'update' : 'delete', table: relationName(body.relation), hasWhere: body.whereClause !== undefined }, cte.CommonTableExpr.ctename, ctes.slice(0, i));
     }
   },
 };
@@ -54,14 +55,14 @@ function compositeKeys(table: TableState): (readonly string[])[] {
 }
 
 /** MG112 on one UPDATE or DELETE: the statement's own, or one in its WITH clause (`inWith`: the CTE's name). */
-function judgeChange(ctx: StatementContext, report: Parameters<StatementRule['check']>[1], ast: PgNode, change: DataChange, inWith?: string): void {
+function judgeChange(ctx: StatementContext, report: Parameters<StatementRule['check']>[1], ast: PgNode, change: DataChange, inWith?: string, ctesBefore: readonly unknown[] = []): void {
   if (ctx.state.isNew(change.table) || !isLarge(ctx, change.table) || isCatalogTable(change.table)) return;
   // The statement's own change under a lock the transaction's DDL holds on its table: MG218's.
   if (inWith === undefined && ddlHeld(ctx) !== undefined) return;
   const table = ctx.state.table(change.table);
   const unique = table?.uniqueColumns ?? new Set<string>();
   // A few rows by key, or one batch of a loop the file's author wrote: not one big change.
-  if (targetsFewRows(ast, unique) || isOneBatch(ast, unique)) return;
+  if (targetsFewRows(ast, unique) || isOneBatch(ast, unique, ctesBefore)) return;
   // Its primary key, unique constraints and unique indexes of several columns too.
   const composite = table ? compositeKeys(table) : [];
   if (composite.length > 0 && targetsFewRows(ast, unique, composite)) return;
