@@ -46,6 +46,7 @@ import { foreignKeyNarrower } from './foreign-key-narrower.js';
 import { duplicateForeignKey } from './duplicate-foreign-key.js';
 import { duplicateIndex } from './duplicate-index.js';
 import { functionBodyFails } from './function-body-fails.js';
+import { foreignKeyCrossed } from './foreign-key-crossed.js';
 import { typeChangeNeedsUsing } from './type-change-needs-using.js';
 import { catalogWrite } from './catalog-write.js';
 
@@ -102,4 +103,5 @@ export const statementRules: readonly StatementRule[] = [
   duplicateForeignKey,
   duplicateIndex,
   functionBodyFails,
+  foreignKeyCrossed,
 ];

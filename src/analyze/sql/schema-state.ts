@@ -401,6 +401,8 @@ export class SchemaState implements KnownSchema {
    * earlier migration made waits for the end of the run to see whether one did). Never undone.
    */
   private readonly sequenceMoves = new Map<string, number>();
+  /** Columns filled with another table's column by INSERT ... SELECT (noteIdsCopied): "x.c" to "y.k". */
+  private readonly idsCopiedFrom = new Map<string, string>();
   private sequenceMoveCount = 0;
   /**
    * Relations (tables, views, indexes, sequences) and types a statement seen dropped or renamed
@@ -766,6 +768,44 @@ export class SchemaState implements KnownSchema {
         this.setIn(this.sequencePositions, name, { ...position, drawnFrom: true, ...(drawsNow ? { next: undefined } : {}) });
       }
     }
+  }
+
+  /**
+   * INSERT INTO x (c, ...) SELECT y.k, ... FROM y ...: the values of x.c were taken from y.k (a
+   * column of a table of its FROM, bare or under its alias or name, maybe cast), as "x.c" to
+   * "y.k" (tableKey names): goalert's `INSERT INTO schedules (id, ...) SELECT id::UUID, ... FROM
+   * schedule` gives the new table the old one's ids, so a key on the one and a key on the other
+   * hold the same values (MG253). Kept for the run; a column of the same name copied again takes
+   * the newer source.
+   */
+  private noteIdsCopied(into: string, cols: readonly { ResTarget?: { name?: string } }[], select: Record<string, any>): void {
+    const from = new Map<string, string>();
+    const tables: string[] = [];
+    const collect = (item: any): void => {
+      if (item?.RangeVar) {
+        const name = tableKey(relationName(item.RangeVar));
+        tables.push(name);
+        from.set(item.RangeVar.alias?.aliasname ?? item.RangeVar.relname, name);
+      } else if (item?.JoinExpr) {
+        collect(item.JoinExpr.larg);
+        collect(item.JoinExpr.rarg);
+      }
+    };
+    for (const item of select.fromClause ?? []) collect(item);
+    const targets: any[] = select.targetList ?? [];
+    for (const [i, col] of cols.entries()) {
+      let value = targets[i]?.ResTarget?.val;
+      while (value?.TypeCast) value = value.TypeCast.arg;
+      const fields: string[] | undefined = value?.ColumnRef?.fields?.map((f: { String?: { sval?: string } }) => f.String?.sval);
+      const source = fields?.length === 2 ? from.get(fields[0]!) : fields?.length === 1 && tables.length === 1 ? tables[0] : undefined;
+      if (col.ResTarget?.name === undefined || source === undefined) continue;
+      this.setIn(this.idsCopiedFrom, `${into}.${col.ResTarget.name}`, `${source}.${fields!.at(-1)}`);
+    }
+  }
+
+  /** The column x.c took its values from (noteIdsCopied), as "y.k", if any. */
+  copiedFrom(table: string, column: string): string | undefined {
+    return this.idsCopiedFrom.size === 0 ? undefined : this.idsCopiedFrom.get(`${tableKey(table)}.${column}`);
   }
 
   /** The count of sequence moves so far: a later sequenceMovedSince(since) is true when one moved it after. */
@@ -1623,6 +1663,7 @@ export class SchemaState implements KnownSchema {
         const select = body.selectStmt?.SelectStmt;
         if (table?.rowsInserted !== undefined) this.assign(table, 'rowsInserted', select?.valuesLists && !select.fromClause ? table.rowsInserted + select.valuesLists.length : undefined);
         if (table?.createdHere && !table.filled && select && !select.valuesLists && select.fromClause) this.setTable(tableKey(table.name), { ...table, filled: true });
+        if (select?.fromClause && body.cols?.length) this.noteIdsCopied(tableKey(relationName(body.relation)), body.cols, select);
         return;
       }
       case 'CreateSeqStmt': {
