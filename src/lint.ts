@@ -238,8 +238,8 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     // A Liquibase changelog is read as Liquibase runs it: the SQL its changesets run forward, and
     // their rollbacks (the --rollback lines), each a view of the file with offsets kept.
     const liquibase = liquibaseChangelog(source);
-    const { sql, parsed, skipped, names: psqlNames } = readAsPsql(liquibase?.forward ?? source, isGraphileMigration(file, source) ? isGraphilePlaceholder : undefined);
-    const own: Diagnostic[] = skippedNotes(file, skipped);
+    const { sql, parsed, skipped, names: psqlNames, directives } = readAsPsql(liquibase?.forward ?? source, isGraphileMigration(file, source) ? isGraphilePlaceholder : undefined);
+    const own: Diagnostic[] = [...skippedNotes(file, skipped), ...delimiterNote(file, directives)];
     if (bom) own.push({ code: 'MG022', severity: 'info', file, span: { start: 0, end: 1 }, message: 'skipped the byte order mark (U+FEFF) at the start of the file', help: 'psql and Flyway skip it; a tool that sends the file to the server as it is (golang-migrate, dbmate) fails on it. Save the file as plain UTF-8 to be safe with any tool.' });
     // The parts of a file a tool runs apart (goose's, dbmate's up and down) and goose's and
     // sql-migrate's StatementEnd end a statement, with or without its semicolon.
@@ -537,13 +537,75 @@ function readStatements(sql: string, parsed: ParseOutcome): { statements?: reado
  * data are not SQL and are left out, offsets kept. Most files hold neither: they are parsed as
  * they are, and only a file with a backslash, COPY FROM STDIN or a syntax error is read again.
  */
-function readAsPsql(text: string, placeholder?: (name: string) => boolean): { sql: string; parsed: ParseOutcome; skipped: PsqlOnly[]; names: ReadonlySet<string> } {
+function readAsPsql(text: string, placeholder?: (name: string) => boolean): { sql: string; parsed: ParseOutcome; skipped: PsqlOnly[]; names: ReadonlySet<string>; directives: readonly DelimiterLine[] } {
   if (!text.includes('\\')) {
     const parsed = parseSql(text);
-    if (parsed.ok && !parsed.statements.some((s) => copiesFromStdin(s.ast))) return { sql: text, parsed, skipped: [], names: noNames };
+    if (parsed.ok && !parsed.statements.some((s) => copiesFromStdin(s.ast))) return { sql: text, parsed, skipped: [], names: noNames, directives: [] };
   }
   const { sql, skipped, names } = psqlSqlOnly(text, placeholder ? { placeholder } : {});
-  return { sql, parsed: parseSql(sql), skipped, names };
+  const parsed = parseSql(sql);
+  // A script runner's delimiter directives, in a file the parser refuses as written: no statement starts with `delimiter`.
+  if (!parsed.ok && delimiterDirective.test(sql)) {
+    const read = withoutDelimiterDirectives(sql);
+    return { sql: read.sql, parsed: parseSql(read.sql), skipped, names, directives: read.lines };
+  }
+  return { sql, parsed, skipped, names, directives: [] };
+}
+
+/** A line that is a script runner's `delimiter X` directive, alone on its line. */
+const delimiterDirective = /^[ \t]*delimiter[ \t]+\S+[ \t]*\r?$/im;
+
+/** A line of a runner's delimiter directive, or the line that ends a statement with its delimiter. */
+interface DelimiterLine {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
+
+/**
+ * A script as a runner that reads the MySQL client's `delimiter X` directive sends it
+ * (DolphinScheduler's upgrade runner, and MyBatis's ScriptRunner, in their PostgreSQL scripts
+ * too; the twenty-fifth trial's B): the lines after the directive, up to a line that is X alone
+ * (or ends with X), are one statement, and the server sees neither the directive nor X.
+ * `delimiter ;` goes back to plain semicolons. Read so, offsets and lines kept: the directive's
+ * line blanked out, X written as a semicolon. The runners read the script line by line, as this
+ * does.
+ */
+function withoutDelimiterDirectives(sql: string): { sql: string; lines: DelimiterLine[] } {
+  const lines: DelimiterLine[] = [];
+  let out = '';
+  let delimiter: string | undefined;
+  let at = 0;
+  for (const line of sql.split('\n')) {
+    const directive = /^[ \t]*delimiter[ \t]+(\S+)[ \t]*\r?$/i.exec(line);
+    const body = line.replace(/\r$/, '');
+    if (directive) {
+      delimiter = directive[1] === ';' ? undefined : directive[1];
+      lines.push({ start: at, end: at + body.length, text: body.trim() });
+      out += line.replace(/[^\r]/g, ' ');
+    } else if (delimiter !== undefined && body.trimEnd().endsWith(delimiter)) {
+      const end = body.trimEnd().length;
+      const start = end - delimiter.length;
+      lines.push({ start: at + start, end: at + end, text: delimiter });
+      out += `${line.slice(0, start)};${' '.repeat(delimiter.length - 1)}${line.slice(end)}`;
+    } else {
+      out += line;
+    }
+    out += '\n';
+    at += line.length + 1;
+  }
+  return { sql: out.slice(0, -1), lines };
+}
+
+/** The note for a file read with a runner's delimiter directives, at the first. */
+function delimiterNote(file: string, lines: readonly DelimiterLine[]): Diagnostic[] {
+  if (lines.length === 0) return [];
+  const first = lines[0]!;
+  return [{
+    code: 'MG022', severity: 'info', file, span: { start: first.start, end: first.end },
+    message: `read ${first.text} as a script runner's directive: the lines after it, up to its delimiter, are one statement (${lines.length} line${lines.length === 1 ? '' : 's'} of directives and delimiters skipped)`,
+    help: 'A runner that reads the MySQL client\'s delimiter directive (DolphinScheduler\'s upgrade runner, MyBatis\'s ScriptRunner) sends neither the directive nor the delimiter to the server; migc reads the file as it does. A tool that sends the file as it is (psql, Flyway, golang-migrate) fails on them.',
+  }];
 }
 
 const noNames: ReadonlySet<string> = new Set();
