@@ -76,6 +76,18 @@ describe('views in SQL files', () => {
     ]);
   });
 
+  it('a view dropped in a DO block whose EXECUTE after it migc cannot read is a note: the dynamic SQL may create it again (marquez, the twenty-fourth trial\'s G)', async () => {
+    const block = (execute: string) => `DO $$ DECLARE d text; BEGIN\n  SELECT view_definition FROM information_schema.views WHERE table_name = 'emails' INTO d;\n  DROP VIEW emails;\n  ALTER TABLE users ADD COLUMN note text;\n${execute}END $$;`;
+    const remade = await findings(block("  EXECUTE format('CREATE VIEW emails AS %s', d);\n"));
+    expect(remade.filter((f) => f.includes('MG214'))).toEqual(['4 MG214 this statement drops view emails, and the block runs SQL after it that migc cannot read (an EXECUTE of a string built as it runs), which may create it again: no stored data is lost, and queries on it fail until then']);
+    const server = await onServer(block("  EXECUTE format('CREATE VIEW emails AS %s', d);\n"));
+    expect(server.error).toBeUndefined();
+    expect(server.views).toContain('emails');
+    // Without the EXECUTE, or with one migc reads (a constant string), the drop is told as before.
+    expect((await findings(block(''))).filter((f) => f.includes('MG214'))).toEqual(['4 MG214 this statement drops view emails']);
+    expect((await findings(block("  EXECUTE 'CREATE VIEW emails AS SELECT email FROM users';\n"))).filter((f) => f.includes('MG214'))).toEqual([]);
+  });
+
   it('a view dropped first, in the same file or statement, is no longer in the way', async () => {
     expect((await findings('DROP VIEW active_ids;\nDROP VIEW active_users;\nDROP VIEW emails;\nDROP TABLE users;')).filter((f) => f.includes('MG067'))).toEqual([]);
     expect((await findings('DROP VIEW active_ids, active_users;')).filter((f) => f.includes('MG067'))).toEqual([]);

@@ -37,6 +37,12 @@ export interface BodyStatement {
    * UPDATE after it).
    */
   readonly exits?: true;
+  /**
+   * An EXECUTE of a string migc cannot read comes after it in the body: what that runs is not
+   * known (marquez saves a view's definition, drops the view, and creates it again with EXECUTE:
+   * the twenty-fourth trial's G).
+   */
+  readonly unreadSqlAfter?: true;
 }
 
 export interface DoBlockBody {
@@ -138,6 +144,8 @@ function readBody(ast: Extract<PgNode, { DoStmt: unknown } | { CreateFunctionStm
   const transactionEnds: { command: 'COMMIT' | 'ROLLBACK'; start: number; end: number; conditional: boolean }[] = [];
   const performs: (BodyStatement & { before: number })[] = [];
   let complete = true;
+  /** How many statements come before the last EXECUTE of a string migc cannot read (BodyStatement.unreadSqlAfter). */
+  let unreadBefore = 0;
   let afterTransactionEnd = false;
   /** The innermost loop of each statement and PERFORM pushed (by the object pushed), and the loops that commit: loopCommits. */
   const innermost = new Map<object, object>();
@@ -165,6 +173,7 @@ function readBody(ast: Extract<PgNode, { DoStmt: unknown } | { CreateFunctionStm
     const run = executedStatements(expression, variable);
     if (!run) {
       complete = false;
+      unreadBefore = statements.length;
       return;
     }
     const found = inText && finder!.findExecute(expression, lineno);
@@ -207,7 +216,8 @@ function readBody(ast: Extract<PgNode, { DoStmt: unknown } | { CreateFunctionStm
     }
   });
   const withCommits = <S extends BodyStatement>(b: S): S => (committing.has(innermost.get(b) as object) ? { ...b, loopCommits: true } : b);
-  return { statements: statements.map(withCommits), performs: performs.map(withCommits), transactionEnds, complete };
+  const withUnreadAfter = (b: BodyStatement, i: number): BodyStatement => (i < unreadBefore ? { ...b, unreadSqlAfter: true } : b);
+  return { statements: statements.map(withCommits).map(withUnreadAfter), performs: performs.map(withCommits), transactionEnds, complete };
 
   /** Notes the loop a statement is in, for loopCommits once the whole body is walked. */
   function inLoopOf<S extends BodyStatement>(b: S): S {

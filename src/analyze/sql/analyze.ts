@@ -134,6 +134,8 @@ interface Unit {
   readonly inLoop?: boolean;
   /** In a loop each pass of which commits (StatementContext.loopCommits). */
   readonly loopCommits?: boolean;
+  /** Dynamic SQL migc cannot read follows it in its body (StatementContext.unreadSqlAfter). */
+  readonly unreadSqlAfter?: boolean;
   /** In the body of this routine, run at a call (StatementContext.inFunction). */
   readonly inFunction?: string;
   readonly transaction?: StatementContext['transaction'];
@@ -153,6 +155,8 @@ interface BodyContext {
   readonly inLoop: boolean;
   /** In a loop each pass of which commits (StatementContext.loopCommits). */
   readonly loopCommits?: boolean;
+  /** Dynamic SQL migc cannot read follows it in its body, or the call it is run by in its caller's. */
+  readonly unreadSqlAfter?: boolean;
   /**
    * In a branch that ends with RETURN (BodyStatement.exits): judged against what came before it,
    * but neither the schema state nor the statements after the branch see it.
@@ -253,6 +257,7 @@ function judge(unit: Unit, base: Readonly<JudgeBase>, rules: readonly StatementR
     inDoBlock: unit.inDoBlock ? true : undefined,
     inLoop: unit.inLoop ? true : undefined,
     loopCommits: unit.loopCommits ? true : undefined,
+    unreadSqlAfter: unit.unreadSqlAfter ? true : undefined,
     inFunction: unit.inFunction,
     rollbackFile: base.rollbackFile ? true : undefined,
     madeByUp: base.madeByUp,
@@ -488,7 +493,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         const facts = statementFacts(b.ast);
         const locate = b.fileOffset && ((at: { start: number; end: number }) => ({ start: b.fileOffset!(at.start), end: b.fileOffset!(at.end) }));
         const unit: Unit = {
-          statement: { ast: b.ast, text: b.text, facts, span: b.span }, inTransaction: true, inDoBlock: true, ...(inLoop ? { inLoop: true } : {}), earlier, later: rest,
+          statement: { ast: b.ast, text: b.text, facts, span: b.span }, inTransaction: true, inDoBlock: true, ...(inLoop ? { inLoop: true } : {}), ...(b.unreadSqlAfter ? { unreadSqlAfter: true } : {}), earlier, later: rest,
           ...(context.inFunction ? { inFunction: context.inFunction } : {}),
           subcommandSpan: b.subcommandSpan, ...(locate ? { locate } : {}),
         };
@@ -600,6 +605,8 @@ interface BlockStatement {
   readonly loopCommits?: true;
   /** In a branch that ends with RETURN (BodyStatement.exits). */
   readonly exits?: true;
+  /** Dynamic SQL migc cannot read follows it (BodyStatement.unreadSqlAfter). */
+  readonly unreadSqlAfter?: true;
   /** Where an ALTER TABLE subcommand of it is in the file. */
   subcommandSpan(index: number): Span | undefined;
 }
@@ -629,6 +636,7 @@ function blockStatements(ast: PgNode, text: string, span: Span, fileOffset?: (of
     const locate = fileOffset && inner ? (offset: number) => fileOffset(inner(offset)) : undefined;
     return {
       text: b.text, ast: b.ast, afterTransactionEnd: b.afterTransactionEnd, conditional: b.conditional, inLoop: b.inLoop, ...(b.loopCommits ? { loopCommits: true as const } : {}), ...(b.exits ? { exits: true as const } : {}),
+      ...(b.unreadSqlAfter ? { unreadSqlAfter: true as const } : {}),
       span: fileOffset ? { start: fileOffset(b.start), end: fileOffset(b.end) } : span,
       ...(locate ? { fileOffset: locate } : {}),
       subcommandSpan: (index) => {
@@ -1041,6 +1049,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       ...(block ? { inDoBlock: true } : {}),
       ...(block?.inLoop ? { inLoop: true } : {}),
       ...(block?.loopCommits ? { loopCommits: true } : {}),
+      ...(block?.unreadSqlAfter ? { unreadSqlAfter: true } : {}),
       ...(block?.inFunction ? { inFunction: block.inFunction } : {}),
     };
     judgeBase.lockTimeoutSet = lockTimeoutSet;
@@ -1170,7 +1179,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       bodyAt = Math.max(bodyAt, b.span.end);
       // What follows, its PERFORMs included (a PERFORM setval(...) moves a sequence: MG236).
       const rest = (path: SearchPath) => [...ordered.slice(k + 1).map((l) => qualifyRelations(l.statement.ast, path, knows, state.catalogRelations)), ...later(path)];
-      const here: BodyContext = { ...context, earlier: within, related: context.related(conditional), conditional, inLoop, loopCommits, ...(b.exits ? { exits: true } : {}) };
+      const here: BodyContext = { ...context, earlier: within, related: context.related(conditional), conditional, inLoop, loopCommits, ...(b.exits ? { exits: true } : {}), ...(b.unreadSqlAfter ? { unreadSqlAfter: true } : {}) };
       // A statement on the way out of the block (a branch that ends with RETURN): what it does to
       // the schema is undone for the statements after the branch (and the file after the block,
       // which the other way reaches too).

@@ -393,6 +393,12 @@ export interface StatementContext {
    */
   readonly loopCommits?: true;
   /**
+   * In a DO block's or routine's body, an EXECUTE of a string migc cannot read comes after it
+   * (BodyStatement.unreadSqlAfter): it may undo what the statement does (create again a view it
+   * drops).
+   */
+  readonly unreadSqlAfter?: true;
+  /**
    * The statement is in the body of a function or procedure the files created, run at a call of
    * it (src/analyze/sql/routines.ts): `function cleanup()`. inDoBlock is set too: it runs as a
    * DO block's statement does.
