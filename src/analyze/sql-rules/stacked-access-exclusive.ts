@@ -251,15 +251,24 @@ function writesBlockedDuringWork(ctx: StatementContext, report: (finding: Statem
   // Each statement that took them, named and placed, with why it locked those not its own.
   const byTaker = new Map<HeldLock['by'], HeldLock[]>();
   for (const h of held) byTaker.set(h.by, [...(byTaker.get(h.by) ?? []), h]);
-  const named = andList([...byTaker].map(([by, locks]) => {
+  const whyOf = (by: HeldLock['by'], locks: readonly HeldLock[]) => {
     const reasons = new Map<string, string[]>();
     for (const h of locks) {
       const as = lockedAs(by, h.table, h.mode);
       if (as) reasons.set(as, [...(reasons.get(as) ?? []), quoteName(h.table)]);
     }
     const why = [...reasons].map(([as, tables]) => `${andList(tables)}${tables.length > 1 ? ', each' : ''}${as}`);
-    return statementNamed(ctx, by, why.length ? why.join('; ') : undefined);
-  }));
+    return why.length ? why.join('; ') : undefined;
+  };
+  // Many tables or statements (musicbrainz's schema changes: ten tables, eight statements): the
+  // message counts them, and each statement is a note of its own, where it is, with why.
+  const many = byTaker.size > 2 || held.length > 4;
+  const named = many
+    ? `${byTaker.size === 1 ? 'an earlier statement' : `${byTaker.size} earlier statements`} (each at a note)`
+    : andList([...byTaker].map(([by, locks]) => statementNamed(ctx, by, whyOf(by, locks))));
+  const tables = [...new Set(held.map((h) => quoteName(h.table)))];
+  const heldText = many && tables.length > 4 ? `locks that stop writes on ${tables.length} tables (${tables.slice(0, 3).join(', ')} and ${tables.length - 3} more)` : locksOn(held);
+  const waiting = many && tables.length > 4 ? 'writes to them' : whoWaits(held);
   // INSERT ... SELECT copies rows; an UPDATE, DELETE or MERGE only reads the tables it joins.
   const what = 'reads' in work
     ? `${copies(ctx) ? 'copies rows out of' : 'reads'} ${andList(work.reads.map(quoteName))}`
@@ -267,8 +276,12 @@ function writesBlockedDuringWork(ctx: StatementContext, report: (finding: Statem
   const until = 'reads' in work ? `until ${copies(ctx) ? 'the copy' : 'it'} is done and the transaction commits` : 'until it commits';
   const command = ctx.facts.command;
   report({
-    message: `${command} ${what} while this transaction still holds ${locksOn(held)}, which ${named} took: ${whoWaits(held)} wait ${until} (plain reads go on)`,
-    related: [...byTaker].map(([by, locks]) => takerLocation(by, locks)),
+    message: `${command} ${what} while this transaction still holds ${heldText}, which ${named} took: ${waiting} wait ${until} (plain reads go on)`,
+    related: [...byTaker].map(([by, locks]) => {
+      const at = takerLocation(by, locks);
+      const why = many ? whyOf(by, locks) : undefined;
+      return why ? { ...at, message: `${at.message} (${why})` } : at;
+    }),
     onStands: () => { for (const h of held) told.add(tableKey(h.table)); },
     help: ctx.mode === 'lint'
       ? `Commit between them: run ${command} in a transaction of its own (${laterTransaction(ctx)}), so that what ${takers} locked is free before it starts${'reads' in work ? `; ${copies(ctx) ? 'copy' : 'change'} a large table in batches` : ''}.`
