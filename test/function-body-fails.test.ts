@@ -35,6 +35,13 @@ describe('MG252 function-body-fails', () => {
     ]);
   });
 
+  it('finds a dropped column written by the upsert\'s DO UPDATE SET', async () => {
+    const conflictSet = fn('BEGIN\n  INSERT INTO counts (id, dataset_uuid, n) VALUES (NEW.id, NEW.dataset_uuid, 1) ON CONFLICT (id) DO UPDATE SET user_uuid = NULL;\n  RETURN NULL;\nEND');
+    expect(await findings({ '1.sql': schema, '2.sql': change + conflictSet })).toEqual([
+      '2.sql:5 bump writes into counts the column user_uuid, which an earlier statement dropped or renamed away: PostgreSQL refuses this statement at every call of the function ("column ... does not exist")',
+    ]);
+  });
+
   it('says until when a later migration adds the key or replaces the function (trieve did, nine days later): every call fails until then', async () => {
     const later = { '1.sql': schema, '2.sql': change + trieve };
     const until = [
@@ -68,6 +75,11 @@ function engineSuite(name: string, open: () => Promise<SqlEngine>) {
       await db.run("INSERT INTO notes VALUES ('00000000-0000-0000-0000-000000000001', NULL);");
       await db.run('ALTER TABLE notes ENABLE TRIGGER bump;');
       await expect(db.run('DELETE FROM notes;')).rejects.toThrow(/column "user_uuid" does not exist/);
+    });
+    it('takes an upsert whose DO UPDATE SET writes a dropped column, then refuses the write that conflicts', async () => {
+      await db.run('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+      await db.run(schema + change + fn('BEGIN\n  INSERT INTO counts (id, dataset_uuid, n) VALUES (NEW.id, NEW.dataset_uuid, 1) ON CONFLICT (id) DO UPDATE SET user_uuid = NULL;\n  RETURN NULL;\nEND'));
+      await expect(db.run("INSERT INTO notes VALUES ('00000000-0000-0000-0000-000000000001', NULL);")).rejects.toThrow(/column "user_uuid" of relation "counts" does not exist/);
     });
   });
 }

@@ -38,7 +38,7 @@ function uncertain(state: SchemaState): Set<string> {
 export const functionBodyFails: StatementRule = {
   code: 'MG252',
   name: 'function-body-fails',
-  summary: 'A PL/pgSQL function writes a column an earlier statement dropped or renamed away (an INSERT\'s column list, an UPDATE\'s SET), or reads one in an UPDATE or DELETE (where no variable of the function has its name), or upserts ON CONFLICT (columns) that no unique key of the table covers: PostgreSQL refuses the statement at every call, and a trigger\'s function fails every write to its table.',
+  summary: 'A PL/pgSQL function writes a column an earlier statement dropped or renamed away (an INSERT\'s column list or its ON CONFLICT DO UPDATE SET, an UPDATE\'s SET), or reads one in an UPDATE or DELETE (where no variable of the function has its name), or upserts ON CONFLICT (columns) that no unique key of the table covers: PostgreSQL refuses the statement at every call, and a trigger\'s function fails every write to its table.',
   severity: 'warning',
   kinds: ['CreateFunctionStmt', 'IndexStmt'],
   check(ctx, report) {
@@ -62,7 +62,9 @@ export const functionBodyFails: StatementRule = {
       const at = { start: b.start, end: b.end };
       if (k === 'InsertStmt' || k === 'UpdateStmt') {
         const table = relationName(stmt.relation);
-        const written: string[] = ((k === 'InsertStmt' ? stmt.cols : stmt.targetList) ?? []).map((t: { ResTarget?: { name?: string } }) => t.ResTarget?.name).filter((c: unknown): c is string => typeof c === 'string');
+        // An INSERT's column list, and what its ON CONFLICT ... DO UPDATE SET writes; an UPDATE's SET.
+        const targets = k === 'InsertStmt' ? [...(stmt.cols ?? []), ...(stmt.onConflictClause?.targetList ?? [])] : stmt.targetList ?? [];
+        const written: string[] = [...new Set(targets.map((t: { ResTarget?: { name?: string } }) => t.ResTarget?.name).filter((c: unknown): c is string => typeof c === 'string'))] as string[];
         // Only columns a statement seen dropped or renamed away: gone for sure. One migc never saw
         // made may be there all the same (civitai's Thread."commentCount", which its migrations
         // use and never add).
