@@ -22,7 +22,21 @@ const outsideExtensions: ReadonlyMap<string, string> = new Map([
 ]);
 
 /** Languages whose functions run code in the server's process with the server's rights. */
-const untrustedLanguages = new Set(['c', 'internal', 'plperlu', 'plpython3u', 'plpythonu', 'plpython2u', 'pltclu', 'plsh']);
+const untrustedLanguages = new Set(['c', 'plperlu', 'plpython3u', 'plpythonu', 'plpython2u', 'pltclu', 'plsh']);
+
+/**
+ * What a LANGUAGE internal function does outside the database, by the built-in it names (AS
+ * 'symbol', else its own name): only a function compiled into the server can be named (PostgreSQL
+ * refuses another), so an alias of textin or int4in (pg_search's tokenizer types, the twenty-seventh
+ * trial's A) reads and writes values, and one of pg_read_file_off_len or be_lo_export does what
+ * the built-in does. The C names of the functions outsideFunctions lists start with their SQL
+ * names (pg_read_file_v2, pg_ls_dir_1arg, pg_rotate_logfile_v2); the large-object ones are be_lo_*.
+ */
+function internalReason(symbol: string): string | undefined {
+  const name = symbol.toLowerCase().replace(/^be_/, '');
+  for (const [sql, does] of outsideFunctions) if (name === sql || name.startsWith(`${sql}_`)) return `a function in LANGUAGE internal that calls the server's ${symbol}, which ${does}`;
+  return undefined;
+}
 
 /**
  * Functions that read or write the server's files, talk to other servers, or act on other
@@ -89,6 +103,12 @@ function statementReasons(ast: PgNode, ownLibraries?: { has(library: string): bo
         // AS 'library', 'symbol': the library is the first item.
         const library = (defElem(body.options, 'as') as { List?: { items?: { String?: { sval?: string } }[] } } | undefined)?.List?.items?.[0]?.String?.sval;
         if (library !== undefined && ownLibraries.has(library)) return [];
+      }
+      if (language === 'internal') {
+        const symbol = (defElem(body.options, 'as') as { List?: { items?: { String?: { sval?: string } }[] } } | undefined)?.List?.items?.[0]?.String?.sval
+          ?? (body.funcname ?? []).at(-1)?.String?.sval;
+        const reason = symbol === undefined ? undefined : internalReason(symbol);
+        return reason ? [reason] : [];
       }
       return language && untrustedLanguages.has(language) ? [`a function in LANGUAGE ${language} runs code in the server's process, with its rights on the host`] : [];
     }
