@@ -201,6 +201,7 @@ export const destructive: StatementRule = {
       return;
     }
     if (ifThere) found.push(ifThere);
+    found.push(...typeCascades(ctx, rollback));
     if (!found.length && maybeRemade.length) {
       report({
         severity: 'info',
@@ -289,6 +290,38 @@ function cascadedTruncates(ctx: StatementContext): string[] {
   if (kind !== 'TruncateStmt' || body.behavior !== 'DROP_CASCADE') return [];
   const named = new Set(ctx.facts.destructive.map((x) => tableKey(x.target)));
   return ctx.locks.filter((l) => !named.has(tableKey(l.table)) && !ctx.state.isNew(l.table)).map((l) => l.table);
+}
+
+/**
+ * DROP TYPE (or DOMAIN) ... CASCADE: PostgreSQL drops with the type every column of it (and
+ * arrays of it), and the indexes, views and functions that use it, with only a NOTICE (checked on
+ * PostgreSQL 15: "drop cascades to column tag of table docs"). The columns the files made are
+ * named; of a type no file made (an extension's own, made by its install script: pg_search drops
+ * its tokenizer types so, the twenty-seventh trial's M1), CASCADE alone says so, and what it takes
+ * is not known, unless the statement says IF EXISTS in files that make their tables from the first
+ * (a database they made has none). A type the files made with no column known to use it takes
+ * nothing migc knows of.
+ */
+function typeCascades(ctx: StatementContext, rollback: boolean): string[] {
+  const [kind, body] = node(ctx.ast);
+  if (kind !== 'DropStmt' || body.behavior !== 'DROP_CASCADE' || (body.removeType !== 'OBJECT_TYPE' && body.removeType !== 'OBJECT_DOMAIN')) return [];
+  const what = body.removeType === 'OBJECT_TYPE' ? 'type' : 'domain';
+  const found: string[] = [];
+  for (const o of body.objects ?? []) {
+    const type = tableKey(((o.TypeName?.names ?? []) as { String?: { sval?: string } }[]).map((n) => n.String?.sval).join('.'));
+    const made = ctx.madeByUp;
+    const columns = ctx.state.columnsOfType(type).filter(({ table, column }) => !ctx.state.isNew(table) && !ctx.state.isNewColumn(table, column)
+      && !(rollback && made && (made.tables.has(ctx.state.originalName(table)) || made.columns.has(`${ctx.state.originalName(table)}.${column}`))));
+    if (columns.length) {
+      found.push(`drops ${what} ${quoteName(type)}, and with it (CASCADE) ${columns.length === 1 ? 'column' : 'columns'} ${andListAtMost(columns.map(({ table, column }) => quoteColumn(table, column)), 6)} of that ${what}, with what they hold`);
+    } else if (!rollback && !ctx.state.types.has(type) && ctx.mode === 'lint' && !(body.missing_ok === true && madeFromTheStart(ctx))) {
+      // (DROP TYPE IF EXISTS of a type no file made, in files that make their tables from the
+      // first, drops nothing on a database they made: sirimbo's idempotent graphile migrations
+      // drop and make their types so, as they do tables.)
+      found.push(`drops ${what} ${quoteName(type)} with CASCADE, which drops with it every column of that ${what} and every index, view and function that uses it, with only a NOTICE: no file linted made the ${what}, so migc does not know what uses it`);
+    }
+  }
+  return found;
 }
 
 /** Whether the migration a rollback undoes made what it drops or empties (StatementContext.madeByUp). */

@@ -2242,9 +2242,16 @@ export class SchemaState implements KnownSchema {
 
   /** DROP TYPE ... CASCADE: the columns of the type, or of an array of it, go (checked on PostgreSQL 15). */
   private dropColumnsOfType(type: string): void {
-    for (const table of [...this.tables.values()]) {
-      for (const [name, c] of [...table.columns]) if (c.type && tableKey(c.type.name) === type) this.goneAs(`dropped it with column ${quoteIdent(name)} of type ${quoteName(type)} (CASCADE)`, () => this.dropColumn(table, name));
+    for (const { table, column } of this.columnsOfType(type)) this.goneAs(`dropped it with column ${quoteIdent(column)} of type ${quoteName(type)} (CASCADE)`, () => this.dropColumn(this.tables.get(tableKey(table))!, column));
+  }
+
+  /** The columns of the tables seen whose type is `type` (tableKey name), or an array of it: what DROP TYPE ... CASCADE drops. */
+  columnsOfType(type: string): { readonly table: string; readonly column: string }[] {
+    const found: { table: string; column: string }[] = [];
+    for (const table of this.tables.values()) {
+      for (const [name, c] of table.columns) if (c.type && tableKey(c.type.name) === type) found.push({ table: table.name, column: name });
     }
+    return found;
   }
 
   /**
