@@ -47,6 +47,7 @@ import { duplicateForeignKey } from './duplicate-foreign-key.js';
 import { duplicateIndex } from './duplicate-index.js';
 import { functionBodyFails } from './function-body-fails.js';
 import { foreignKeyCrossed } from './foreign-key-crossed.js';
+import { grantToPublic } from './grant-to-public.js';
 import { typeChangeNeedsUsing } from './type-change-needs-using.js';
 import { catalogWrite } from './catalog-write.js';
 
@@ -104,4 +105,5 @@ export const statementRules: readonly StatementRule[] = [
   duplicateIndex,
   functionBodyFails,
   foreignKeyCrossed,
+  grantToPublic,
 ];
