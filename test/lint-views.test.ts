@@ -88,6 +88,28 @@ describe('views in SQL files', () => {
     expect((await findings(block("  EXECUTE 'CREATE VIEW emails AS SELECT email FROM users';\n"))).filter((f) => f.includes('MG214'))).toEqual([]);
   });
 
+  it('DROP FUNCTION ... CASCADE drops the views that call it and those built on them (MG243 names them), and a view made again after is a new one (pg_search, the twenty-seventh trial\'s E)', async () => {
+    const made = "CREATE FUNCTION layers(i int) RETURNS TABLE (a int) LANGUAGE sql AS 'SELECT 1';\nCREATE VIEW layer_info AS SELECT * FROM layers(1);\nCREATE VIEW layer_ids AS SELECT a FROM layer_info;\n";
+    const lintOf = async (second: string) => {
+      const files = { '1_init.sql': init + made, '2_change.sql': `SET lock_timeout = '2s';\n${second}\n` };
+      const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+      return result.diagnostics.filter((d) => d.file === '2_change.sql').map((d) => `${result.sources.get(d.file)!.position(d.span!.start).line} ${d.code} ${d.message}`);
+    };
+    const dropped = await lintOf('DROP FUNCTION layers(int) CASCADE;');
+    expect(dropped.filter((f) => f.includes('MG243'))).toEqual(['2 MG243 DROP FUNCTION layers CASCADE also drops view layer_info and view layer_ids, with only a NOTICE, under an ACCESS EXCLUSIVE lock on layer_info and layer_ids: every query on those views fails']);
+    // Made again after: replaced, not lost; and the CREATE VIEW makes a new view, with no lock to wait for.
+    const remade = await lintOf("DROP FUNCTION layers(int) CASCADE;\nCREATE FUNCTION layers(i int) RETURNS TABLE (a int, b int) LANGUAGE sql AS 'SELECT 1, 2';\nCREATE VIEW layer_info AS SELECT * FROM layers(1);\nCREATE VIEW layer_ids AS SELECT a FROM layer_info;");
+    expect(remade.filter((f) => /MG243|MG219|MG067/.test(f))).toEqual([]);
+    const db = await PGlite.create();
+    try {
+      await db.exec(init + made);
+      await db.exec('DROP FUNCTION layers(int) CASCADE;');
+      expect((await db.query<{ v: string }>("SELECT viewname AS v FROM pg_views WHERE schemaname = 'public' AND viewname LIKE 'layer%'")).rows).toEqual([]);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('a view dropped first, in the same file or statement, is no longer in the way', async () => {
     expect((await findings('DROP VIEW active_ids;\nDROP VIEW active_users;\nDROP VIEW emails;\nDROP TABLE users;')).filter((f) => f.includes('MG067'))).toEqual([]);
     expect((await findings('DROP VIEW active_ids, active_users;')).filter((f) => f.includes('MG067'))).toEqual([]);
