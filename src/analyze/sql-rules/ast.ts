@@ -222,7 +222,7 @@ export function isSystemCatalogTable(table: string): boolean {
  * key = ANY (ARRAY(SELECT ... LIMIT n))) or to a range (key BETWEEN a AND b, key >= a AND key < b)
  * with constant or parameter bounds. The key is a unique column, id when none is known, or ctid.
  */
-export function isOneBatch(ast: PgNode, uniqueColumns: ReadonlySet<string>, outerCtes: readonly unknown[] = []): boolean {
+export function isOneBatch(ast: PgNode, uniqueColumns: ReadonlySet<string>, outerCtes: readonly unknown[] = [], compositeKeys: readonly (readonly string[])[] = []): boolean {
   const [kind, body] = node(ast);
   if ((kind !== 'UpdateStmt' && kind !== 'DeleteStmt') || body.whereClause === undefined) return false;
   const keys = new Set([...(uniqueColumns.size ? uniqueColumns : ['id']), 'ctid']);
@@ -252,8 +252,20 @@ export function isOneBatch(ast: PgNode, uniqueColumns: ReadonlySet<string>, oute
   };
   const lower = new Set<string>();
   const upper = new Set<string>();
+  // The table's columns joined by = to the batch's (t.tid = todo.tid AND t.uid = todo.uid): a key
+  // of several columns, all of them joined so, bounds the change as a one-column key does
+  // (stack-auth's batches, the twenty-seventh trial's re-check of C).
+  const joinedToBatch = new Set<string>();
+  const columnOf = (n: any): string | undefined => n?.ColumnRef?.fields?.at(-1)?.String?.sval;
   for (const p of parts) {
     if (p?.SubLink?.subLinkType === 'ANY_SUBLINK' && key(p.SubLink.testexpr) && limited(p.SubLink)) return true;
+    if (batchRelations.size && p?.A_Expr?.kind === 'AEXPR_OP' && p.A_Expr.name?.[0]?.String?.sval === '=') {
+      const { lexpr, rexpr } = p.A_Expr;
+      const own = ofBatch(rexpr) && !ofBatch(lexpr) ? lexpr : ofBatch(lexpr) && !ofBatch(rexpr) ? rexpr : undefined;
+      const column = columnOf(own);
+      if (column !== undefined) joinedToBatch.add(column);
+      if (compositeKeys.some((k) => k.every((c) => joinedToBatch.has(c)))) return true;
+    }
     if (batchRelations.size && p?.A_Expr) {
       const e = p.A_Expr;
       // t.id = todo.id (either way round), or t.id IN (todo.id) (formance ledger writes that).

@@ -63,9 +63,10 @@ function judgeChange(ctx: StatementContext, report: Parameters<StatementRule['ch
   const unique = table?.uniqueColumns ?? new Set<string>();
   // A few rows by key, or one batch of a loop the file's author wrote: not one big change.
   if (targetsFewRows(ast, unique) || isOneBatch(ast, unique, ctesBefore)) return;
-  // Its primary key, unique constraints and unique indexes of several columns too.
+  // Its primary key, unique constraints and unique indexes of several columns too (looked for
+  // only when no one-column key bounds the change).
   const composite = table ? compositeKeys(table) : [];
-  if (composite.length > 0 && targetsFewRows(ast, unique, composite)) return;
+  if (composite.length > 0 && (targetsFewRows(ast, unique, composite) || isOneBatch(ast, unique, ctesBefore, composite))) return;
   const verb = change.kind === 'update' ? 'Update' : 'Delete';
   // A table migc has seen nothing of (no statement made or changed it, no size hint: an upgrade
   // folder without its create scripts) changed where one column equals constants: a point change
