@@ -1382,18 +1382,20 @@ describe('PostgreSQL extension scripts', () => {
     expect((await lint({ files: ['otherext--1.0.sql'] }, memoryHost({ 'otherext--1.0.sql': other }))).diagnostics.map((d) => d.code)).toEqual(['MG220']);
   });
 
-  it('says on stderr how to lint them, unless --run-transaction and a search path are given', async () => {
+  it('says on stderr how to lint them, unless a search path is given with --run-transaction or --file-transaction', async () => {
     const run = (args: string[]) => new Promise<string>((resolve) => {
       execFile(process.execPath, [join(root, 'bin/migc.js'), 'lint', '.', ...args], { cwd: dir, env: cliEnv() }, (_error, _stdout, stderr) => resolve(stderr));
     });
-    const note = 'migc: note: myext--1.0.sql and the others are named as the scripts of PostgreSQL extension myext: CREATE EXTENSION and ALTER EXTENSION ... UPDATE run every script one command needs (the chain of updates from the installed version to the new one) in one transaction, with search_path set to the schema of the extension\'s control file, then pg_catalog: pass --run-transaction --search-path <the control file\'s schema, or the one CREATE EXTENSION ... SCHEMA installs it in when the file names none> to lint them so (the downgrade scripts are read as rollbacks of the updates they undo, each after its update)\n';
+    const note = 'migc: note: myext--1.0.sql and the others are named as the scripts of PostgreSQL extension myext: CREATE EXTENSION and ALTER EXTENSION ... UPDATE run every script one command needs (the chain of updates from the installed version to the new one) in one transaction, with search_path set to the schema of the extension\'s control file, then pg_catalog: pass --run-transaction --search-path <the control file\'s schema, or the one CREATE EXTENSION ... SCHEMA installs it in when the file names none> to lint them so, or --file-transaction --search-path <schema> to read each script as a command of its own (a whole history, in CI) (the downgrade scripts are read as rollbacks of the updates they undo, each after its update)\n';
     expect(await run([])).toContain(note);
     // A folder of many scripts: lint the chain one command runs (the twenty-second trial's pg_partman, 88 scripts in one run).
     const added = [3, 4, 5, 6, 7, 8].map((v) => `myext--1.1${v - 1}--1.1${v}.sql`);
     for (const f of added) writeFileSync(join(dir, f), 'SELECT 1;\n');
     expect(await run([])).toContain(`each after its update). Lint the scripts one command runs, not the whole folder at once: over ${readdirSync(dir).filter((f) => f.endsWith('.sql')).length} scripts in one run, what the first made is new to all the others, and a lock one takes is held in every later one; for an update, the chain from the oldest release your users run to the new one: migc lint --run-transaction --search-path <schema> <those scripts>\n`);
     for (const f of added) rmSync(join(dir, f));
-    expect(await run(['--file-transaction', '--search-path', 'pg_catalog'])).toContain(note);
+    // Each script a command of its own, a whole history (the twenty-seventh trial's N3): no note.
+    expect(await run(['--file-transaction', '--search-path', 'pg_catalog'])).not.toContain('migc: note:');
+    expect(await run(['--file-transaction'])).toContain(note);
     expect(await run(['--run-transaction'])).toContain(note);
     expect(await run(['--run-transaction', '--search-path', 'pg_catalog'])).not.toContain('migc: note:');
   });

@@ -89,7 +89,7 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
     const name = flag.slice(0, flag.indexOf('='));
     if (!result.placeholdersFilled.has(name.toLowerCase())) io.stderr(`migc: warning: --placeholder ${flag}: no file linted holds \${${name}}, so this value is not used\n`);
   }
-  const extension = extensionScriptsNote(files, { runTransaction: options.runTransaction === true, searchPath: (searchPath ?? config.searchPath) !== undefined });
+  const extension = extensionScriptsNote(files, { runTransaction: options.runTransaction === true, fileTransaction: options.fileTransaction === true, searchPath: (searchPath ?? config.searchPath) !== undefined });
   const hint = extension ?? flagHint(files, preloaded.texts, options, migrations.drizzle);
   if (hint) io.stderr(`migc: note: ${hint}\n`);
   const histories = separateHistories(files);
@@ -269,15 +269,18 @@ function templatedNames(files: readonly string[], texts: ReadonlyMap<string, str
  * Files all named as PostgreSQL extension scripts (`citus--8.0-1.sql`, `citus--8.0-1--8.0-2.sql`:
  * extensionScriptOf) are run by CREATE EXTENSION and ALTER EXTENSION ... UPDATE: every script one
  * command needs, in one transaction, with search_path set to the control file's schema (then
- * pg_catalog). Said once, on stderr, unless both --run-transaction and a search path are given.
+ * pg_catalog). Said once, on stderr, unless a search path is given with --run-transaction (the
+ * scripts one command runs) or --file-transaction (each script a command of its own).
  */
-function extensionScriptsNote(files: readonly string[], given: { readonly runTransaction: boolean; readonly searchPath: boolean }): string | undefined {
-  if ((given.runTransaction && given.searchPath) || files.length === 0) return undefined;
+function extensionScriptsNote(files: readonly string[], given: { readonly runTransaction: boolean; readonly fileTransaction: boolean; readonly searchPath: boolean }): string | undefined {
+  // --file-transaction reads each script as a command of its own (ALTER EXTENSION ... UPDATE from
+  // one version to the next): a whole history in CI (the twenty-seventh trial's N3).
+  if (((given.runTransaction || given.fileTransaction) && given.searchPath) || files.length === 0) return undefined;
   const scripts = files.map(extensionScriptOf);
   if (scripts.some((s) => s === undefined)) return undefined;
   const names = [...new Set(scripts.map((s) => s!.extension))].sort();
   const first = files[0]!.slice(files[0]!.lastIndexOf('/') + 1);
-  return `${first} ${files.length > 1 ? 'and the others are named as the scripts' : 'is named as a script'} of PostgreSQL extension${names.length > 1 ? 's' : ''} ${names.join(', ')}: CREATE EXTENSION and ALTER EXTENSION ... UPDATE run every script one command needs (the chain of updates from the installed version to the new one) in one transaction, with search_path set to the schema of the extension's control file, then pg_catalog: pass --run-transaction --search-path <the control file's schema, or the one CREATE EXTENSION ... SCHEMA installs it in when the file names none> to lint them so (the downgrade scripts are read as rollbacks of the updates they undo, each after its update)${files.length > 10 ? `. Lint the scripts one command runs, not the whole folder at once: over ${files.length} scripts in one run, what the first made is new to all the others, and a lock one takes is held in every later one; for an update, the chain from the oldest release your users run to the new one: migc lint --run-transaction --search-path <schema> <those scripts>` : ''}`;
+  return `${first} ${files.length > 1 ? 'and the others are named as the scripts' : 'is named as a script'} of PostgreSQL extension${names.length > 1 ? 's' : ''} ${names.join(', ')}: CREATE EXTENSION and ALTER EXTENSION ... UPDATE run every script one command needs (the chain of updates from the installed version to the new one) in one transaction, with search_path set to the schema of the extension's control file, then pg_catalog: pass --run-transaction --search-path <the control file's schema, or the one CREATE EXTENSION ... SCHEMA installs it in when the file names none> to lint them so, or --file-transaction --search-path <schema> to read each script as a command of its own (a whole history, in CI) (the downgrade scripts are read as rollbacks of the updates they undo, each after its update)${files.length > 10 ? `. Lint the scripts one command runs, not the whole folder at once: over ${files.length} scripts in one run, what the first made is new to all the others, and a lock one takes is held in every later one; for an update, the chain from the oldest release your users run to the new one: migc lint --run-transaction --search-path <schema> <those scripts>` : ''}`;
 }
 
 /** Said when the files given hold several histories (separateHistories): lint reads them as one. */
