@@ -270,6 +270,8 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
       const template = templatePlaceholderAt(source, e.offset);
       // Or inside a value given for one: the value is what to check.
       const inValue = rendered ? renderedValueAt(rendered, e.offset) : undefined;
+      // A line that starts with another language's comment (`//`, `#`): some runners drop such lines.
+      const foreign = template || inValue ? undefined : foreignCommentAt(sql, e.offset);
       own.push({
         code: 'MG020', severity: 'error', file, span: { start: e.offset, end: Math.min(e.offset + (template ? template.length : 1), source.length) },
         message: `SQL syntax error: ${e.message}${template ? `: a template placeholder (${template.shape})` : inValue ? `, in the value given for \${${inValue.name}}` : ''}${olderParser(options.config?.postgres)}`,
@@ -277,7 +279,9 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           ? template.help
           : inValue
             ? `The value given for \${${inValue.name}} (--placeholder or "placeholders" in migc.config.json) is written into the SQL as it is, as Flyway writes it: give the value your deployment uses, quoted as the SQL around the placeholder needs.`
-            : 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.',
+            : foreign
+              ? `${foreign} starts no comment in PostgreSQL's SQL (only -- and /* ... */ do): the server refuses this line. A runner that drops such lines before it sends the file (Openfire's upgrade runner drops lines that start with //, # or REM) never sends it: if yours does, lint a copy without them; otherwise write the comment with --.`
+              : 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.',
       });
     }
     if (forward.statements) {
@@ -550,6 +554,16 @@ function readAsPsql(text: string, placeholder?: (name: string) => boolean): { sq
     return { sql: read.sql, parsed: parseSql(read.sql), skipped, names, directives: read.lines };
   }
   return { sql, parsed, skipped, names, directives: [] };
+}
+
+/**
+ * The comment marker of another language (`//`, `#`) where a syntax error stands, when it starts
+ * its line (after blanks): the twenty-seventh trial's Openfire, whose runner drops such lines.
+ */
+function foreignCommentAt(sql: string, offset: number): string | undefined {
+  const lineStart = sql.lastIndexOf('\n', offset - 1) + 1;
+  if (sql.slice(lineStart, offset).trim() !== '') return undefined;
+  return sql.startsWith('//', offset) ? '//' : sql.startsWith('#', offset) ? '#' : undefined;
 }
 
 /** A line that is a script runner's `delimiter X` directive, alone on its line. */

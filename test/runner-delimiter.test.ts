@@ -54,3 +54,17 @@ describe("a runner's delimiter directive", () => {
     expect((await lintOne(upgrade.replace('delimiter d//\n', ''))).some((f) => f.includes('MG020'))).toBe(true);
   });
 });
+
+describe("another language's comment line", () => {
+  it('is still a syntax error, whose help says a runner may drop such lines (Openfire, the twenty-seventh trial\'s B)', async () => {
+    for (const marker of ['//', '#']) {
+      const files = { '1.sql': `CREATE TABLE u (id int);\n  ${marker} add a column\nALTER TABLE u ADD COLUMN k int;\n` };
+      const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+      const found = result.diagnostics.filter((d) => d.code === 'MG020');
+      expect(found.map((d) => d.help)).toEqual([expect.stringMatching(new RegExp(`^${marker.replace(/\//g, '\\/')} starts no comment in PostgreSQL's SQL .* if yours does, lint a copy without them`))]);
+    }
+    // Any other syntax error gets the usual help.
+    const mid = await lint({ files: ['1.sql'] }, memoryHost({ '1.sql': 'SELEC 1; -- // not at the error\n' }));
+    expect(mid.diagnostics.find((d) => d.code === 'MG020')?.help).toMatch(/^Fix the statement/);
+  });
+});
