@@ -61,12 +61,17 @@ function judgeChange(ctx: StatementContext, report: Parameters<StatementRule['ch
   if (inWith === undefined && ddlHeld(ctx) !== undefined) return;
   const table = ctx.state.table(change.table);
   const unique = table?.uniqueColumns ?? new Set<string>();
-  // A few rows by key, or one batch of a loop the file's author wrote: not one big change.
-  if (targetsFewRows(ast, unique) || isOneBatch(ast, unique, ctesBefore)) return;
+  // A few rows by key, or one batch of a loop the file's author wrote: not one big change. Unless
+  // the batch is itself in a loop of a DO block that does not commit each pass (one that does
+  // returned above): the passes add up in the block's one transaction, and every row the loop
+  // touches stays locked until it ends (hatchet's v1_0_109 walks v1_task_event 1,000 rows a pass
+  // in one DO block).
+  const bounded = (keys?: readonly (readonly string[])[]) => targetsFewRows(ast, unique, keys) || (!ctx.inLoop && isOneBatch(ast, unique, ctesBefore, keys));
+  if (bounded()) return;
   // Its primary key, unique constraints and unique indexes of several columns too (looked for
   // only when no one-column key bounds the change).
   const composite = table ? compositeKeys(table) : [];
-  if (composite.length > 0 && (targetsFewRows(ast, unique, composite) || isOneBatch(ast, unique, ctesBefore, composite))) return;
+  if (composite.length > 0 && bounded(composite)) return;
   const verb = change.kind === 'update' ? 'Update' : 'Delete';
   // A table migc has seen nothing of (no statement made or changed it, no size hint: an upgrade
   // folder without its create scripts) changed where one column equals constants: a point change
