@@ -200,10 +200,14 @@ export interface ForeignKeyState {
 /**
  * Statements that may move a sequence the statements seen did not make (SchemaState.sequenceMoves):
  * SELECT setval(...) (pg_dump writes it so; a DO block's PERFORM is one), ALTER SEQUENCE, ALTER
- * TABLE ... ALTER COLUMN ... RESTART. Other statements are read for it only while a sequence the
- * statements made is followed (sequencePositions).
+ * TABLE ... ALTER COLUMN ... RESTART (only an ALTER TABLE that changes an identity's options is
+ * read: most are not). Other statements are read for it only while a sequence the statements made
+ * is followed (sequencePositions).
  */
-const movesSequences: ReadonlySet<string> = new Set(['SelectStmt', 'AlterSeqStmt', 'AlterTableStmt']);
+function mayMoveSequence(kind: string, body: Record<string, any>): boolean {
+  if (kind === 'SelectStmt' || kind === 'AlterSeqStmt') return true;
+  return kind === 'AlterTableStmt' && (body.cmds ?? []).some((c: { AlterTableCmd?: { subtype?: string } }) => c.AlterTableCmd?.subtype === 'AT_SetIdentity');
+}
 
 /** The key of sequenceMoves for what a change named. */
 function sequenceMoveKey(target: SequenceTarget): string {
@@ -1562,7 +1566,7 @@ export class SchemaState implements KnownSchema {
     const ast = this.withGeneratedNames(skipped?.runs ?? statement);
     this.revision++;
     const [kind, body] = node(ast);
-    if (this.sequencePositions.size > 0 || movesSequences.has(kind)) this.moveSequences(ast);
+    if (this.sequencePositions.size > 0 || mayMoveSequence(kind, body)) this.moveSequences(ast);
     if (this.unfilledColumns.size > 0 && !writesNoRows.has(kind)) for (const c of [...this.unfilledColumns]) this.deleteFrom(this.unfilledColumns, c);
     switch (kind) {
       case 'CallStmt':
