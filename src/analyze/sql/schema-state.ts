@@ -191,12 +191,6 @@ export interface ForeignKeyState {
   readonly onUpdate?: string;
 }
 
-/** The columns of the table a constraint, foreign key or index involves. */
-/**
- * Statements that write no row of a table and rename or drop nothing (SchemaState.unfilledColumns):
- * after any other (an UPDATE, DELETE, MERGE, COPY, a DO block, a SELECT that may call a function
- * that writes, a rename, a drop) a column added without a default may hold values, or be gone.
- */
 /**
  * Statements that may move a sequence the statements seen did not make (SchemaState.sequenceMoves):
  * SELECT setval(...) (pg_dump writes it so; a DO block's PERFORM is one), ALTER SEQUENCE, ALTER
@@ -209,18 +203,24 @@ function mayMoveSequence(kind: string, body: Record<string, any>): boolean {
   return kind === 'AlterTableStmt' && (body.cmds ?? []).some((c: { AlterTableCmd?: { subtype?: string } }) => c.AlterTableCmd?.subtype === 'AT_SetIdentity');
 }
 
-/** The key of sequenceMoves for what a change named. */
+/** The key of sequenceMoves for what a change named: one entry per sequence or column named. */
 function sequenceMoveKey(target: SequenceTarget): string {
   if (target === 'any') return 'any';
-  return 'sequence' in target ? JSON.stringify(['sequence', tableKey(target.sequence)]) : JSON.stringify(['column', tableKey(target.table), target.column]);
+  return 'sequence' in target ? `sequence ${tableKey(target.sequence)}` : `column ${tableKey(target.table)} ${target.column}`;
 }
 
+/**
+ * Statements that write no row of a table and rename or drop nothing (SchemaState.unfilledColumns):
+ * after any other (an UPDATE, DELETE, MERGE, COPY, a DO block, a SELECT that may call a function
+ * that writes, a rename, a drop) a column added without a default may hold values, or be gone.
+ */
 const writesNoRows: ReadonlySet<string> = new Set([
   'AlterTableStmt', 'IndexStmt', 'CreateStmt', 'CommentStmt', 'GrantStmt', 'VariableSetStmt', 'CreateSeqStmt', 'AlterSeqStmt',
   'ViewStmt', 'CreateFunctionStmt', 'CreateTrigStmt', 'CreateEnumStmt', 'AlterEnumStmt', 'CreateDomainStmt', 'CompositeTypeStmt',
   'CreateSchemaStmt', 'TransactionStmt', 'LockStmt',
 ]);
 
+/** The columns of the table a constraint, foreign key or index involves. */
 const ownColumns = (c: { readonly columns: readonly string[] }) => c.columns;
 
 const emptyTable = (name: string, createdHere: boolean): TableState => ({
@@ -404,10 +404,10 @@ export class SchemaState implements KnownSchema {
    * the statements applied, compared with sequenceClock() at a finding (MG236 on a table an
    * earlier migration made waits for the end of the run to see whether one did). Never undone.
    */
-  private readonly sequenceMoves = new Map<string, number>();
+  private readonly sequenceMoves = new Map<string, { readonly target: SequenceTarget; readonly at: number }>();
+  private sequenceMoveCount = 0;
   /** Columns filled with another table's column by INSERT ... SELECT (noteIdsCopied): "x.c" to "y.k". */
   private readonly idsCopiedFrom = new Map<string, string>();
-  private sequenceMoveCount = 0;
   /**
    * Relations (tables, views, indexes, sequences) and types a statement seen dropped or renamed
    * away, and none has created since, as "relation name" and "type name" (tableKey): gone for
@@ -759,7 +759,7 @@ export class SchemaState implements KnownSchema {
     for (const change of sequenceChanges(ast)) {
       // Kept when a tentative change is undone: a setval() in a branch that may run (a DO block's
       // IF; reportportal's 84 moves attribute_id_seq so), or in a rollback, counts as one.
-      if (change.next) this.sequenceMoves.set(sequenceMoveKey(change.target), ++this.sequenceMoveCount);
+      if (change.next) this.sequenceMoves.set(sequenceMoveKey(change.target), { target: change.target, at: ++this.sequenceMoveCount });
       for (const [name, position] of this.sequencePositions) {
         if (changeTargets(change, name, position)) this.setIn(this.sequencePositions, name, applyChange(position, change));
       }
@@ -824,11 +824,10 @@ export class SchemaState implements KnownSchema {
    */
   sequenceMovedSince(since: number, sequence: string, table: string, column: string): boolean {
     if (this.sequenceMoveCount === since) return false;
-    for (const [key, at] of this.sequenceMoves) {
+    for (const { target, at } of this.sequenceMoves.values()) {
       if (at <= since) continue;
-      if (key === 'any') return true;
-      const [how, name, col] = JSON.parse(key) as [string, string, string?];
-      if (how === 'sequence' ? sameRelation(name, sequence) : col === column && sameRelation(name, table)) return true;
+      if (target === 'any') return true;
+      if ('sequence' in target ? sameRelation(target.sequence, sequence) : target.column === column && sameRelation(target.table, table)) return true;
     }
     return false;
   }
