@@ -34,6 +34,18 @@ describe('MG251 duplicate-index', () => {
     ]);
   });
 
+  it('reads a quoted index name that holds a dot as one name: Prisma 2\'s "User.x_unique", dropped, is no longer there (the twenty-eighth trial\'s A)', async () => {
+    const files = {
+      '1.sql': 'CREATE TABLE "User" (id int PRIMARY KEY, "accountId" int, "orgId" int);\nCREATE UNIQUE INDEX "User.accountId_orgId_unique" ON "User"("accountId", "orgId");\n',
+      '2.sql': 'DROP INDEX "User.accountId_orgId_unique";\nALTER TABLE "User" RENAME COLUMN "orgId" TO "workspaceId";\nCREATE UNIQUE INDEX "User.accountId_workspaceId_unique" ON "User"("accountId", "workspaceId");\n',
+    };
+    const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+    expect(result.diagnostics.filter((d) => d.code === 'MG251')).toEqual([]);
+    // Not dropped, the same index is repeated.
+    const kept = await lint({ files: Object.keys(files) }, memoryHost({ ...files, '2.sql': files['2.sql'].replace('DROP INDEX', '-- DROP INDEX') }));
+    expect(kept.diagnostics.filter((d) => d.code === 'MG251').length).toBe(1);
+  });
+
   it('does not take another order, ordering, method, WHERE, expression or INCLUDE, a unique index over a plain one, an index dropped or renamed away, or one built to take another\'s place, for a repeat', async () => {
     expect(await findings([
       'CREATE INDEX owner_idx ON af_workspace (owner);',

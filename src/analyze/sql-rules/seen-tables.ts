@@ -204,9 +204,9 @@ const schemaOf = (key: string): string => key.slice(0, Math.max(key.lastIndexOf(
  * The table of an index seen, by the index's name as a statement gives it: in the schema it
  * names; without one, preferably public's (the search path is not followed here).
  */
-function indexTable(tables: Map<string, SeenTable>, name: string): SeenTable | undefined {
-  const bare = name.slice(name.lastIndexOf('.') + 1);
-  const schema = name.includes('.') ? schemaOf(tableKey(name)) : undefined;
+function indexTable(tables: Map<string, SeenTable>, parts: { readonly schema?: string; readonly bare: string }): SeenTable | undefined {
+  const { bare } = parts;
+  const schema = parts.schema === undefined ? undefined : schemaOf(tableKey(`${parts.schema}.${bare}`));
   let found: SeenTable | undefined;
   for (const t of tables.values()) {
     if (!t.indexes.has(bare) && !t.notNullIndexes.has(bare)) continue;
@@ -325,10 +325,13 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode, removed?:
         for (const t of tables.values()) for (const [name, fk] of t.foreignKeys) if (dropped.has(fk.references)) t.foreignKeys.delete(name);
       }
       if (body.removeType === 'OBJECT_INDEX') {
-        for (const n of names) {
-          const t = indexTable(tables, n);
+        // By its name's parts: a quoted name may hold a dot (Prisma 2's "User.email_unique" is one
+        // name, not schema "User" and index "email_unique": the twenty-eighth trial's A).
+        for (const o of body.objects ?? []) {
+          const items: string[] = (o.List?.items ?? []).map((i: { String?: { sval?: string } }) => i.String?.sval ?? '');
+          const bare = items.at(-1) ?? '';
+          const t = indexTable(tables, { bare, ...(items.length > 1 ? { schema: items.slice(0, -1).join('.') } : {}) });
           if (!t) continue;
-          const bare = n.slice(n.lastIndexOf('.') + 1);
           // A constraint's index: refused, it stays.
           if (t.keyIndexes.has(bare)) continue;
           const columns = t.indexes.get(bare);
@@ -347,7 +350,7 @@ export function learnFrom(tables: Map<string, SeenTable>, ast: PgNode, removed?:
       const from = tableKey(relationName(body.relation));
       if (body.renameType === 'OBJECT_INDEX' || (body.renameType === 'OBJECT_TABLE' && !tables.has(from))) {
         // ALTER INDEX ... RENAME, or ALTER TABLE ... RENAME of an index (PostgreSQL takes either).
-        const t = indexTable(tables, relationName(body.relation));
+        const t = indexTable(tables, { bare: body.relation.relname, ...(body.relation.schemaname ? { schema: body.relation.schemaname } : {}) });
         if (t) renameIndex(t, body.relation.relname, body.newname);
         return;
       }
