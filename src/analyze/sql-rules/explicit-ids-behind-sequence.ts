@@ -176,7 +176,9 @@ function movesSequenceLater(ctx: StatementContext, table: string, column: string
 function freshSequencesOnRows(ctx: StatementContext, body: Record<string, any>): StatementFinding[] {
   const table = relationName(body.relation);
   const tableState = ctx.state.table(table);
-  if (body.objtype !== 'OBJECT_TABLE' || (ctx.state.isNew(table) && !tableState?.filled)) return [];
+  // A table this transaction emptied (DELETE without WHERE, TRUNCATE) holds no value to collide
+  // with until a row is written (kamu's projections, the twenty-eighth trial's B).
+  if (body.objtype !== 'OBJECT_TABLE' || (ctx.state.isNew(table) && !tableState?.filled) || ctx.earlier.emptied(table)) return [];
   const findings: StatementFinding[] = [];
   // A column added by the same statement holds nothing yet (its NULLs, or its own default's values).
   const added = new Set((body.cmds ?? []).map((c: { AlterTableCmd?: { subtype?: string; def?: { ColumnDef?: { colname?: string } } } }) => (c.AlterTableCmd?.subtype === 'AT_AddColumn' ? c.AlterTableCmd.def?.ColumnDef?.colname : undefined)));
