@@ -1,3 +1,4 @@
+import { PGlite } from '@electric-sql/pglite';
 import { describe, expect, it } from 'vitest';
 import { memoryHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
@@ -72,5 +73,22 @@ describe('a rollback that drops what is not there right after its up', () => {
       // What is there, and its up did not make, is still the loss it was.
       '2_cols.down.sql:3 warning this rollback drops column subgraphs.subgraph_deployment.id, which its up did not make: the rollback loses what was there before the up',
     ]);
+  });
+});
+
+describe('DROP SCHEMA without CASCADE', () => {
+  it('loses nothing: PostgreSQL drops only an empty schema, and refuses one that holds anything (the twenty-eighth trial\'s F)', async () => {
+    const files = { '1.sql': 'CREATE SCHEMA tmp;\nCREATE TABLE tmp.t (id int);\nCREATE SCHEMA empty;\n', '2.sql': 'DROP SCHEMA IF EXISTS empty;\nDROP SCHEMA tmp;\nDROP SCHEMA IF EXISTS gone;\n' };
+    expect(await mg214(files)).toEqual([]);
+    // With CASCADE, what the schema holds goes: still reported.
+    expect((await mg214({ ...files, '2.sql': 'DROP SCHEMA tmp CASCADE;\n' })).length).toBe(1);
+    const db = await PGlite.create();
+    try {
+      await db.exec(files['1.sql']);
+      await db.exec('DROP SCHEMA IF EXISTS empty;');
+      await expect(db.exec('DROP SCHEMA tmp;')).rejects.toThrow(/cannot drop schema tmp because other objects depend on it/);
+    } finally {
+      await db.close();
+    }
   });
 });
