@@ -124,6 +124,11 @@ export interface LintResult {
 export async function lint(options: LintOptions, host: Host): Promise<LintResult> {
   await loadSqlParser();
   const state = new SchemaState();
+  // Extension scripts whose first is an update (pg_search--0.15.0--0.15.1.sql, its install script
+  // generated at build time and not among them): the history starts on an installed extension,
+  // whose tables and types were made before it, whatever the first script creates.
+  const first = options.files.length > 0 ? extensionScriptOf(options.files[0]!) : undefined;
+  if (first?.from !== undefined && options.files.every((f) => extensionScriptOf(f) !== undefined)) state.tablesMadeFirst = false;
   const sources = new Map<string, SourceText>();
   /** Each file's findings, in the order of the files. */
   const perFile: { file: string; own: Diagnostic[] }[] = [];

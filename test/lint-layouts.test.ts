@@ -1356,6 +1356,17 @@ describe('PostgreSQL extension scripts', () => {
     for (const name of ['0001--init.sql', 'add--users.sql', 'x--1.0-.sql', 'x---1.0.sql', 'x--1.0--2.0--3.0.sql']) expect(extensionScriptOf(name), name).toBeUndefined();
   });
 
+  it('starts from an installed extension when the first script is an update: a type it drops IF EXISTS ... CASCADE may be there (pg_search, the twenty-eighth trial\'s re-check of M1)', async () => {
+    const updates = {
+      'myext--1.0--1.1.sql': 'CREATE TABLE myext.cache (id int);\n',
+      'myext--1.1--1.2.sql': 'DROP TYPE IF EXISTS myext.icu CASCADE;\nCREATE TYPE myext.icu;\n',
+    };
+    const found = async (files: Record<string, string>) => (await lint({ files: Object.keys(files), fileTransaction: true, config: { searchPath: ['myext'] } }, memoryHost(files))).diagnostics.filter((d) => d.code === 'MG214').map((d) => d.file);
+    expect(await found(updates)).toEqual(['myext--1.1--1.2.sql']);
+    // With its install script first, the files make the extension from the first: a database they made has no such type.
+    expect(await found({ 'myext--1.0.sql': 'CREATE TABLE myext.base (id int);\n', ...updates })).toEqual([]);
+  });
+
   it('is linted as one run: the chain in version order, the downgrade judged after its update, MG220 only for another library', async () => {
     const { files, diagnostics } = await findMigrations(['.'], dir);
     // Their order is known, not guessed by name (no MG024 note).
