@@ -46,9 +46,20 @@ export const missingLockTimeout: StatementRule = {
       ? `${quoteName(strong.table)}${strong.reason ? `, ${lockReasonText(strong.reason)},` : ''}`
       : andListAtMost(strongest.map((l) => `${quoteName(l.table)}${l.reason ? ` (${lockReasonText(l.reason)})` : ''}`), listedTables);
     const { blocked, spared } = queriesBlocked(strong.mode, strongest.length > listedTables ? `those ${strongest.length} tables` : andList(strongest.map((l) => quoteName(l.table))));
+    // Weaker locks that still stop writes, on other tables (ADD COLUMN ... REFERENCES: ACCESS
+    // EXCLUSIVE on its table, SHARE ROW EXCLUSIVE on the one it references; the twenty-eighth
+    // trial's C): writes to those queue too.
+    const others: PredictedLock[] = [];
+    for (const l of ctx.locks) {
+      if (l.renamed || l.ifRows || lockStrength(l.mode) < lockStrength('ShareLock') || isNewRelation(ctx.state, l.table)) continue;
+      if ((created && tableKey(l.table) === tableKey(relationName(created))) || strongest.some((s) => tableKey(s.table) === tableKey(l.table)) || others.some((o) => tableKey(o.table) === tableKey(l.table))) continue;
+      if (ctx.earlier.firstLocking(l.table, l.mode) !== undefined) continue;
+      others.push(l);
+    }
+    const also = others.length ? `; it takes ${andListAtMost(others.map((l) => `${/^[AEIOU]/.test(lockLabel(l.mode)) ? 'an' : 'a'} ${lockLabel(l.mode)} lock on ${quoteName(l.table)}${l.reason ? ` (${lockReasonText(l.reason)})` : ''}`), listedTables)} too, and writes to ${others.length === 1 ? 'it' : 'them'} queue behind it as well` : '';
     report({
       // A relation not its own says why it locks it: a reader looks for it in the statement.
-      message: `${ctx.facts.command} waits for ${/^[AEIOU]/.test(lock) ? 'an' : 'a'} ${lock} lock on ${on} with no lock_timeout set before it in its session: while it waits behind a long query, ${blocked} queues behind it${spared ? ` (${spared})` : ''}`,
+      message: `${ctx.facts.command} waits for ${/^[AEIOU]/.test(lock) ? 'an' : 'a'} ${lock} lock on ${on} with no lock_timeout set before it in its session: while it waits behind a long query, ${blocked} queues behind it${spared ? ` (${spared})` : ''}${also}`,
       help: "Start the file with SET lock_timeout = '5s'; (and retry on failure) so a blocked migration gives up instead of stalling the application. If your migration tool's connection sets one before the files run, say so: --lock-timeout 5s (or \"lock_timeout\" in migc.config.json).",
     });
   },
