@@ -2,7 +2,7 @@ import { node, relationName } from './ast.js';
 import { leaveDoBlock, severityFor, sizeNote, type StatementContext, type StatementRule } from '../sql/context.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 import { tableKey } from '../sql/schema-state.js';
-import { duplicatesFail } from './unique-builds-index.js';
+import { duplicatesFail, mayHoldDuplicates } from './unique-builds-index.js';
 
 export const indexNotConcurrent: StatementRule = {
   code: 'MG201',
@@ -38,7 +38,7 @@ export const indexNotConcurrent: StatementRule = {
       severity,
       message: materialized
         ? `CREATE INDEX ${name}takes a SHARE lock on materialized view ${sizeNote(ctx, table)}: REFRESH MATERIALIZED VIEW waits until the index is built, and every query on the view queues behind a plain REFRESH (ACCESS EXCLUSIVE) that waits`
-        : `CREATE INDEX ${name}takes a SHARE lock on ${sizeNote(ctx, table)}: writes wait until the index is built`,
+        : `CREATE INDEX ${name}takes a SHARE lock on ${sizeNote(ctx, table)}: writes wait until the index is built${body.unique && mayHoldDuplicates(ctx, table, plainColumns(body) === undefined ? undefined : (body.indexParams ?? []).map((p: { IndexElem: { name: string } }) => p.IndexElem.name)) ? ', and it fails if existing rows share a key' : ''}`,
       // A re-run after a failed build must neither fail on its INVALID index nor keep it (MG221):
       // migc's scripts drop it first themselves; in a file, the DROP ... IF EXISTS goes first.
       help: `Build it without blocking ${materialized ? 'refreshes' : 'writes'}: ${concurrentBuildRecipe(ctx, indexName, `${body.unique ? 'UNIQUE ' : ''}INDEX`, `ON ${quoteName(table)}${using} (${plainColumns(body) ?? '...'})`)}${body.unique && plainColumns(body) !== undefined ? ` ${duplicatesFail(table, (body.indexParams ?? []).map((p: { IndexElem: { name: string } }) => p.IndexElem.name))}` : ''}${leaveDoBlock(ctx)}`,

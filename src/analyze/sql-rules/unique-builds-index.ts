@@ -31,7 +31,7 @@ export const uniqueBuildsIndex: StatementRule = {
       report({
         severity,
         subcommand,
-        message: `${column ? `ADD COLUMN ${quoteIdent(column)} ... ${what}` : `ADD ${what} (${keys.map(quoteIdent).join(', ')})`} builds its index on ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock`,
+        message: `${column ? `ADD COLUMN ${quoteIdent(column)} ... ${what}` : `ADD ${what} (${keys.map(quoteIdent).join(', ')})`} builds its index on ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock${column || !mayHoldDuplicates(ctx, table, keys) ? '' : ', and it fails if existing rows share a key'}`,
         help: ctx.state.table(table)?.partitioned
           // USING INDEX is refused on a partitioned table; the parent's constraint attaches its partitions' own.
           ? `${column ? `Add the column without ${what}, then on` : 'On'} each partition build the index without blocking and make it the constraint: CREATE UNIQUE INDEX CONCURRENTLY ... ON <partition> (${keys.map(quoteIdent).join(', ')}); ALTER TABLE <partition> ADD CONSTRAINT ... ${what} USING INDEX ...; then ALTER TABLE ${quoteName(table)} ADD CONSTRAINT ${quoteIdent(index)} ${what} (${keys.map(quoteIdent).join(', ')}); attaches them without building (brief lock).`
@@ -40,6 +40,20 @@ export const uniqueBuildsIndex: StatementRule = {
     }
   },
 };
+
+/**
+ * Whether rows of the table may share the key: not when the key's columns hold a key the table
+ * has already (a unique column among them, or every column of a unique constraint or index), whose
+ * rows are apart on those columns alone. `keys` undefined (an expression): they may.
+ */
+export function mayHoldDuplicates(ctx: StatementContext, table: string, keys: readonly string[] | undefined): boolean {
+  const t = ctx.state.table(table);
+  if (!t || keys === undefined) return true;
+  if (keys.some((k) => t.uniqueColumns.has(k))) return false;
+  for (const k of t.keyConstraints.values()) if (k.columns.length > 0 && k.columns.every((c) => keys.includes(c))) return false;
+  for (const u of t.uniqueIndexes.values()) if (u.keys.length > 0 && u.keys.every((c) => keys.includes(c))) return false;
+  return true;
+}
 
 /**
  * What a unique build on existing rows can meet: a duplicate fails it (CONCURRENTLY leaves an
