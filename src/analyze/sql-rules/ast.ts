@@ -313,3 +313,19 @@ export function addedConstraints(ast: PgNode, kinds: readonly string[]): AddedCo
   }
   return added;
 }
+
+/**
+ * The names an UPDATE's (or DELETE's) own table is written under in its other clauses: its alias,
+ * or its name as written and as migc keys it (`table`).
+ */
+export function ownTableNames(relation: { relname?: string; alias?: { aliasname?: string } }, table: string): Set<string> {
+  return new Set<string>(relation.alias?.aliasname ? [relation.alias.aliasname] : [relation.relname ?? table, table]);
+}
+
+/** The column of the table `self` names (ownTableNames) that a value is, bare or qualified: `c`, `t.c`; undefined for anything else. */
+export function ownColumnOf(value: unknown, self: ReadonlySet<string>): string | undefined {
+  const fields = (value as { ColumnRef?: { fields?: { String?: { sval?: string } }[] } } | undefined)?.ColumnRef?.fields?.map((f) => f.String?.sval);
+  const column = fields?.at(-1);
+  if (column === undefined) return undefined;
+  return fields!.length === 1 || self.has(fields!.slice(0, -1).join('.')) ? column : undefined;
+}

@@ -1,4 +1,4 @@
-import { alterTableCommands, isConstantValue, node, relationName } from './ast.js';
+import { alterTableCommands, isConstantValue, node, ownColumnOf, ownTableNames, relationName } from './ast.js';
 import type { PgNode } from '../../sql/parser.js';
 import { destructionLabel, replacesView } from '../rules/destructive-outside-contract.js';
 import type { StatementContext, StatementRule } from '../sql/context.js';
@@ -369,7 +369,7 @@ function overwrittenTargets(ctx: StatementContext, table: string): string[] {
   const body = node(ctx.ast)[1];
   const targets: { ResTarget?: { name?: string; val?: PgNode; indirection?: unknown[] } }[] = body.targetList ?? [];
   // What a column of the updated table is written as: bare, or under its alias (or name).
-  const names = new Set<string>([body.relation?.alias?.aliasname ?? body.relation?.relname].filter((n): n is string => typeof n === 'string'));
+  const names = ownTableNames(body.relation ?? {}, table);
   return targets.flatMap((t) => {
     const name = t.ResTarget?.name;
     if (name === undefined) return [];
@@ -385,11 +385,7 @@ function overwrittenTargets(ctx: StatementContext, table: string): string[] {
  * Arroyo's V13 fills pub_id so; checked on PostgreSQL 15: a row's value is kept, a NULL filled).
  */
 function keepsOwnValue(value: PgNode | undefined, column: string, table: ReadonlySet<string>): boolean {
-  const isSelf = (v: unknown): boolean => {
-    const fields = (v as { ColumnRef?: { fields?: { String?: { sval?: string } }[] } } | undefined)?.ColumnRef?.fields;
-    if (fields?.at(-1)?.String?.sval !== column) return false;
-    return fields.length === 1 || (fields.length === 2 && table.has(fields[0]!.String?.sval ?? ''));
-  };
+  const isSelf = (v: unknown): boolean => ownColumnOf(v, table) === column;
   const nullTest = (v: unknown): string | undefined => {
     const test = (v as { NullTest?: { arg?: unknown; nulltesttype?: string } } | undefined)?.NullTest;
     return test && isSelf(test.arg) ? test.nulltesttype : undefined;

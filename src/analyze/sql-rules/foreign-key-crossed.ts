@@ -1,4 +1,4 @@
-import { node, relationName } from './ast.js';
+import { node, ownColumnOf, ownTableNames, relationName } from './ast.js';
 import type { StatementContext, StatementRule } from '../sql/context.js';
 import { tableKey, type ForeignKeyState, type TableState } from '../sql/schema-state.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
@@ -58,15 +58,14 @@ export const foreignKeyCrossed: StatementRule = {
     const known = ctx.state.table(table);
     // A table made in this migration and not filled, or emptied before in its transaction, has no rows.
     if (!known || known.foreignKeys.size === 0 || (ctx.state.isNew(table) && !known.filled) || ctx.earlier.emptied(table)) return;
-    const self = new Set<string>(body.relation.alias ? [body.relation.alias.aliasname] : [body.relation.relname, table]);
+    const self = ownTableNames(body.relation, table);
     for (const t of body.targetList ?? []) {
       const set = t.ResTarget;
       if (set?.name === undefined || set.indirection?.length) continue;
       let value = set.val;
       while (value?.TypeCast) value = value.TypeCast.arg;
-      const fields: string[] | undefined = value?.ColumnRef?.fields?.map((f: { String?: { sval?: string } }) => f.String?.sval);
-      const from = fields?.at(-1);
-      if (from === undefined || from === set.name || (fields!.length > 1 && !self.has(fields!.slice(0, -1).join('.')))) continue;
+      const from = ownColumnOf(value, self);
+      if (from === undefined || from === set.name) continue;
       const written = keyOn(known, set.name);
       const read = keyOn(known, from);
       if (written.length === 0 || read.length === 0) continue;

@@ -1,4 +1,4 @@
-import { node, relationName } from './ast.js';
+import { node, ownColumnOf, ownTableNames, relationName } from './ast.js';
 import type { StatementRule } from '../sql/context.js';
 import type { TableState } from '../sql/schema-state.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
@@ -54,7 +54,7 @@ export const uniqueCollision: StatementRule = {
     const known = ctx.state.table(table);
     // A table made in this migration, or emptied before in its transaction, has no rows to collide.
     if (!known || ctx.state.isNew(table) || ctx.earlier.emptied(table)) return;
-    const self = new Set<string>(body.relation.alias ? [body.relation.alias.aliasname] : [body.relation.relname, table]);
+    const self = ownTableNames(body.relation, table);
     for (const t of body.targetList ?? []) {
       const target = t.ResTarget;
       if (target?.name === undefined || target.indirection?.length) continue;
@@ -82,10 +82,7 @@ export const uniqueCollision: StatementRule = {
  * other arguments constants), if any: the outermost such function.
  */
 function collapsingOf(value: any, column: string, self: ReadonlySet<string>): string | undefined {
-  const isColumn = (v: any): boolean => {
-    const fields: string[] | undefined = v?.ColumnRef?.fields?.map((f: { String?: { sval?: string } }) => f.String?.sval);
-    return fields !== undefined && fields.at(-1) === column && (fields.length === 1 || self.has(fields.slice(0, -1).join('.')));
-  };
+  const isColumn = (v: any): boolean => ownColumnOf(v, self) === column;
   const ofColumn = (v: any): boolean => isColumn(v) || (v?.TypeCast !== undefined && ofColumn(v.TypeCast.arg)) || (v?.FuncCall !== undefined && ofColumn(v.FuncCall.args?.[0]));
   let v = value;
   while (v?.TypeCast) v = v.TypeCast.arg;
