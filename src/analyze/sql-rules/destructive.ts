@@ -1,4 +1,4 @@
-import { alterTableCommands, isConstantValue, node, ownColumnOf, ownTableNames, relationName } from './ast.js';
+import { alterTableCommands, isCatalogTable, isConstantValue, node, ownColumnOf, ownTableNames, relationName } from './ast.js';
 import type { PgNode } from '../../sql/parser.js';
 import { destructionLabel, replacesView } from '../rules/destructive-outside-contract.js';
 import type { StatementContext, StatementRule } from '../sql/context.js';
@@ -190,6 +190,12 @@ export const destructive: StatementRule = {
       const one = keeps.values.length === 1;
       found.push(`deletes every row of ${quoteName(change!.table)} but the ${one ? 'one' : `${keeps.values.length}`} whose ${quoteIdent(keeps.column)} is ${one ? keeps.values[0] : `${keeps.values.slice(0, -1).join(', ')} or ${keeps.values.at(-1)}`} (every row, where there is none)`);
     }
+    // A rollback's DELETE ... WHERE on a table its up neither made nor put rows in (INSERT, COPY):
+    // the rows it deletes were written by others, since the up or before it. crates.io's down of
+    // add_rate_limit_action deletes every rate limit of an action the up made possible, to put the
+    // old key back (the twenty-fifth trial's M4). A DELETE of rows the up inserted is its undo.
+    const takesBack = rollback && change?.kind === 'delete' && change.hasWhere && deletesOthersRows(ctx, change.table);
+    if (takesBack) found.push(`deletes the rows of ${quoteName(change.table)} its WHERE matches`);
     const onlyCopied = copied.length > 0 && found.length === 0;
     found.push(...copied);
     const hedgedAll = [...hedged, ...hedgedSchemas];
@@ -236,10 +242,12 @@ export const destructive: StatementRule = {
       // Dropping NOT NULL alone loses nothing and breaks no query: a note, as a plan's expand phase
       // takes it without a word (the fourteenth trial judged its 12 warnings debatable).
       severity: (ctx.mode === 'plan' && ctx.phase === 'contract') || (onlyUpdates && (oneRow || keptAside || again !== undefined)) || onlyNotNull ? 'info' : this.severity,
-      message: `this ${rollback ? 'rollback' : 'statement'} ${found.join(' and ')}${rollback ? ', which its up did not make: the rollback loses what was there before the up' : ''}`,
+      message: `this ${rollback ? 'rollback' : 'statement'} ${found.join(' and ')}${!rollback ? '' : takesBack && found.length === 1 ? ', and its up put no row there: the rows it deletes were written by others (since the up, or before it), and are lost' : ', which its up did not make: the rollback loses what was there before the up'}`,
       help: ctx.mode === 'lint'
         ? rollback
-          ? 'A rollback should undo only what its up did: drop what the up added, put back what it changed. Losing older data in a rollback is rarely meant; if it is, make sure a backup exists first.'
+          ? takesBack && found.length === 1
+            ? 'Where the old schema cannot hold these rows (a value or a key only the up allowed), map them to what it can hold with an UPDATE instead, or keep a copy before deleting them (CREATE TABLE ... AS SELECT the same rows), to put back once the up runs again.'
+            : 'A rollback should undo only what its up did: drop what the up added, put back what it changed. Losing older data in a rollback is rarely meant; if it is, make sure a backup exists first.'
           : onlyUpdates && keptAside
           ? 'Nothing is lost: the copy holds the old values. Add a WHERE that skips the rows already changed (WHERE col IS DISTINCT FROM <new value>), so a re-run or a batch touches only what is left.'
           : onlyUpdates
@@ -325,6 +333,19 @@ function typeCascades(ctx: StatementContext, rollback: boolean): string[] {
     }
   }
   return found;
+}
+
+/**
+ * Whether a rollback's DELETE ... WHERE on a table deletes rows others wrote: its up neither made
+ * the table nor put rows in it (INSERT, COPY ... FROM), nor did the rollback before it, and the
+ * transaction did not empty it (StatementContext.madeByUp).
+ */
+function deletesOthersRows(ctx: StatementContext, table: string): boolean {
+  const made = ctx.madeByUp;
+  // A system catalog's rows are not data (citus's downgrades delete from pg_depend: MG242 judges that).
+  if (!made || isCatalogTable(table) || ctx.state.isNew(table) || ctx.earlier.emptied(table)) return false;
+  const key = ctx.state.originalName(table);
+  return !made.tables.has(key) && !made.written.has(key) && !ctx.state.rowsWritten.has(tableKey(table));
 }
 
 /** Whether the migration a rollback undoes made what it drops or empties (StatementContext.madeByUp). */

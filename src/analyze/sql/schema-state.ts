@@ -271,6 +271,8 @@ export interface MadeObjects {
   readonly schemas: ReadonlySet<string>;
   /** Indexes (CREATE INDEX), as indexTables keys them, still there: what a rollback's DROP INDEX may have meant (MG244). */
   readonly indexes: ReadonlySet<string>;
+  /** Tables INSERT or COPY ... FROM put rows in, by tableKey(): rows a rollback's DELETE may take back (MG214). */
+  readonly written: ReadonlySet<string>;
 }
 
 /** A point in what a state has made (SchemaState.madeMark): how many of each so far. */
@@ -280,12 +282,13 @@ export interface MadeMark {
   readonly views: number;
   readonly schemas: number;
   readonly indexes: number;
+  readonly written: number;
 }
 
 /** Several migrations' made objects as one (the ups of one version, a file's up parts). */
 export function madeTogether(a: MadeObjects | undefined, b: MadeObjects): MadeObjects {
   if (!a) return b;
-  return { tables: new Set([...a.tables, ...b.tables]), columns: new Set([...a.columns, ...b.columns]), views: new Set([...a.views, ...b.views]), schemas: new Set([...a.schemas, ...b.schemas]), indexes: new Set([...a.indexes, ...b.indexes]) };
+  return { tables: new Set([...a.tables, ...b.tables]), columns: new Set([...a.columns, ...b.columns]), views: new Set([...a.views, ...b.views]), schemas: new Set([...a.schemas, ...b.schemas]), indexes: new Set([...a.indexes, ...b.indexes]), written: new Set([...a.written, ...b.written]) };
 }
 
 /**
@@ -346,6 +349,8 @@ export class SchemaState implements KnownSchema {
   newViews = new Set<string>();
   /** Tables an UPDATE or DELETE wrote since the last settle() (this migration), by tableKey(): their rows may have been moved off a value. */
   rowsChanged = new Set<string>();
+  /** Tables INSERT or COPY ... FROM put rows in since the last settle(), by tableKey(): what a rollback of this migration may delete again (MadeObjects.written). */
+  rowsWritten = new Set<string>();
   /** Sequences CREATE SEQUENCE made here since the last settle() (by tableKey() name, as renamed since): new, so nobody else draws from them. */
   newSequences = new Set<string>();
   /** Columns added here since the last settle(), as "table.column" (tableKey): new, so nothing was in them. */
@@ -433,7 +438,7 @@ export class SchemaState implements KnownSchema {
    * The views and columns made here since the last settle(), in order (what was dropped or renamed
    * since left in): madeSince() reads what came after a mark, and checks each is still new.
    */
-  private madeLog: { columns: string[]; views: string[]; schemas: string[]; indexes: string[] } = { columns: [], views: [], schemas: [], indexes: [] };
+  private madeLog: { columns: string[]; views: string[]; schemas: string[]; indexes: string[]; written: string[] } = { columns: [], views: [], schemas: [], indexes: [], written: [] };
   /**
    * Keys of the tables that have had a foreign key to a table, by that table's key: candidates
    * for foreignKeysAt(), checked against their keys when read. Only ever added to, so it needs
@@ -557,7 +562,7 @@ export class SchemaState implements KnownSchema {
 
   /** A mark of what has been made so far, for madeSince(). */
   madeMark(): MadeMark {
-    return { tables: this.created.length, columns: this.madeLog.columns.length, views: this.madeLog.views.length, schemas: this.madeLog.schemas.length, indexes: this.madeLog.indexes.length };
+    return { tables: this.created.length, columns: this.madeLog.columns.length, views: this.madeLog.views.length, schemas: this.madeLog.schemas.length, indexes: this.madeLog.indexes.length, written: this.madeLog.written.length };
   }
 
   /**
@@ -573,6 +578,7 @@ export class SchemaState implements KnownSchema {
       views: new Set(after(this.madeLog.views, mark.views).filter((v) => this.newViews.has(v))),
       schemas: new Set(after(this.madeLog.schemas, mark.schemas).filter((v) => this.newSchemas.has(v))),
       indexes: new Set(after(this.madeLog.indexes, mark.indexes).filter((i) => this.indexTables.has(i))),
+      written: new Set(after(this.madeLog.written, mark.written).filter((t) => this.rowsWritten.has(t))),
     };
   }
 
@@ -588,13 +594,14 @@ export class SchemaState implements KnownSchema {
       views: new Set(this.newViews),
       schemas: new Set(this.newSchemas),
       indexes: new Set(this.madeLog.indexes.filter((i) => this.indexTables.has(i))),
+      written: new Set(this.rowsWritten),
     };
     for (const k of this.created) {
       const t = this.tables.get(k);
       if (t?.createdHere) this.setTable(k, { ...t, createdHere: false });
     }
     this.created = [];
-    this.madeLog = { columns: [], views: [], schemas: [], indexes: [] };
+    this.madeLog = { columns: [], views: [], schemas: [], indexes: [], written: [] };
     this.newIndexes.clear();
     this.newTypes.clear();
     for (const k of this.newViews) this.noteRelationChange(k);
@@ -602,6 +609,7 @@ export class SchemaState implements KnownSchema {
     for (const k of this.newSequences) this.noteRelationChange(k);
     this.newSequences.clear();
     this.rowsChanged.clear();
+    this.rowsWritten.clear();
     this.newColumns.clear();
     this.newSchemas.clear();
     this.unfilledColumns.clear();
@@ -636,7 +644,7 @@ export class SchemaState implements KnownSchema {
       this.tables.set(k, old);
     }
     // The collections of what is new are set aside whole, and put back.
-    const kept = { created: this.created, madeLog: this.madeLog, newIndexes: this.newIndexes, newTypes: this.newTypes, newViews: this.newViews, newSequences: this.newSequences, rowsChanged: this.rowsChanged, newColumns: this.newColumns, newSchemas: this.newSchemas, unfilledColumns: this.unfilledColumns, renamedHere: this.renamedHere };
+    const kept = { created: this.created, madeLog: this.madeLog, newIndexes: this.newIndexes, newTypes: this.newTypes, newViews: this.newViews, newSequences: this.newSequences, rowsChanged: this.rowsChanged, rowsWritten: this.rowsWritten, newColumns: this.newColumns, newSchemas: this.newSchemas, unfilledColumns: this.unfilledColumns, renamedHere: this.renamedHere };
     journal.push(() => {
       for (const [k, t] of turned) this.tables.set(k, t);
       Object.assign(this, kept);
@@ -645,7 +653,7 @@ export class SchemaState implements KnownSchema {
     });
     for (const k of this.newViews) this.noteRelationChange(k);
     for (const k of this.newSequences) this.noteRelationChange(k);
-    Object.assign(this, { created: [], madeLog: { columns: [], views: [], schemas: [], indexes: [] }, newIndexes: new Map(), newTypes: new Set(), newViews: new Set(), newSequences: new Set(), rowsChanged: new Set(), newColumns: new Set(), newSchemas: new Set(), unfilledColumns: new Set(), renamedHere: new Map() });
+    Object.assign(this, { created: [], madeLog: { columns: [], views: [], schemas: [], indexes: [], written: [] }, newIndexes: new Map(), newTypes: new Set(), newViews: new Set(), newSequences: new Set(), rowsChanged: new Set(), rowsWritten: new Set(), newColumns: new Set(), newSchemas: new Set(), unfilledColumns: new Set(), renamedHere: new Map() });
     this.forgetEarlierCopies();
   }
 
@@ -1105,6 +1113,17 @@ export class SchemaState implements KnownSchema {
   }
 
   /** A view or column made here: new, and logged for madeSince(). */
+  /** The tables the INSERTs of a statement's WITH clause put rows in (WITH made AS (INSERT ... RETURNING id) INSERT ...), at any depth. */
+  private noteCteInserts(body: { withClause?: { ctes?: { CommonTableExpr?: { ctequery?: PgNode } }[] } }): void {
+    for (const cte of body.withClause?.ctes ?? []) {
+      const inner = cte.CommonTableExpr?.ctequery;
+      if (!inner) continue;
+      const [kind, query] = node(inner);
+      if (kind === 'InsertStmt' && query.relation) this.addNew(this.rowsWritten, this.madeLog.written, tableKey(relationName(query.relation)));
+      if (kind) this.noteCteInserts(query);
+    }
+  }
+
   private addNew(set: Set<string>, log: string[], value: string): void {
     if (!set.has(value)) log.push(value);
     this.addTo(set, value);
@@ -1631,6 +1650,7 @@ export class SchemaState implements KnownSchema {
         return;
       }
       case 'SelectStmt': {
+        this.noteCteInserts(body);
         if (!body.intoClause?.rel) return;
         const name = tableKey(relationName(body.intoClause.rel));
         this.setTable(name, { ...emptyTable(name, createdHere), ...(createdHere ? { filled: true } : {}), partial: true });
@@ -1639,11 +1659,13 @@ export class SchemaState implements KnownSchema {
         return;
       }
       case 'UpdateStmt':
+        this.noteCteInserts(body);
         this.learnCopies(body);
         if (body.relation) this.addTo(this.rowsChanged, tableKey(relationName(body.relation)));
         if (body.relation) this.forgetRowCopies(relationName(body.relation), true);
         return;
       case 'DeleteStmt':
+        this.noteCteInserts(body);
         if (body.relation) this.addTo(this.rowsChanged, tableKey(relationName(body.relation)));
         if (body.relation) this.forgetRowCopies(relationName(body.relation), true);
         return;
@@ -1653,12 +1675,15 @@ export class SchemaState implements KnownSchema {
       case 'CopyStmt':
         if (body.is_from && body.relation) {
           this.forgetRowCopies(relationName(body.relation), false);
+          this.addNew(this.rowsWritten, this.madeLog.written, tableKey(relationName(body.relation)));
           const copied = this.table(relationName(body.relation));
           if (copied?.rowsInserted !== undefined) this.assign(copied, 'rowsInserted', undefined);
         }
         return;
       case 'InsertStmt': {
         this.forgetCopies(relationName(body.relation));
+        this.addNew(this.rowsWritten, this.madeLog.written, tableKey(relationName(body.relation)));
+        this.noteCteInserts(body);
         this.forgetRowCopies(relationName(body.relation), false);
         this.noteRowCopy(tableKey(relationName(body.relation)), body.selectStmt?.SelectStmt);
         // INSERT ... SELECT ... FROM fills a new table with as many rows as its query finds; VALUES adds a few.
