@@ -240,3 +240,32 @@ describe.skipIf(!process.env.MIGC_TEST_DATABASE_URL)('REINDEX blocks what MG203 
     expect(result.diagnostics.filter((d) => d.code === 'MG203').map((d) => d.message)[0]).toContain('and nearly every query on it');
   });
 });
+
+/**
+ * MG217 says that a materialized view dropped and made again by its query in one transaction
+ * keeps every query on it waiting until the transaction commits (the thirtieth trial's M1:
+ * planx's and nexus's rebuilds): a reader waits on the old view's lock, then reads the new one.
+ * Two sessions: on the server only.
+ */
+describe.skipIf(!process.env.MIGC_TEST_DATABASE_URL)('a materialized view rebuilt in one transaction blocks its readers, on a real PostgreSQL server', () => {
+  const table = 'CREATE TABLE accounts (address text PRIMARY KEY, balance numeric);\nINSERT INTO accounts SELECT g::text, g FROM generate_series(1, 1000) g;\nCREATE MATERIALIZED VIEW accounts_list AS SELECT address, balance FROM accounts;\n';
+  const rebuild = 'DROP MATERIALIZED VIEW accounts_list;\nCREATE MATERIALIZED VIEW accounts_list AS SELECT address, balance, balance > 500 AS rich FROM accounts;\n';
+  const sessions = twoSessions(table);
+
+  it('a SELECT waits until the rebuild commits, then reads the new view; lint says so at the CREATE', async () => {
+    const [rebuilder, reader] = [sessions.first(), sessions.second()];
+    await rebuilder.query('BEGIN');
+    for (const s of rebuild.trim().split('\n')) await rebuilder.query(s);
+    await reader.query("SET lock_timeout = '300ms'");
+    const during = await reader.query('SELECT count(*) FROM accounts_list').then(() => 'ran', (e: Error) => e.message);
+    await rebuilder.query('COMMIT');
+    const after = await reader.query('SELECT count(*) AS n FROM accounts_list WHERE rich');
+    expect(during).toBe('canceling statement due to lock timeout');
+    expect(after.rows[0].n).toBe('500');
+    const files = { 'm/V1__setup.sql': table, 'm/V2__rebuild.sql': `SET lock_timeout = '5s';\nBEGIN;\n${rebuild}COMMIT;\n` };
+    const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+    expect(result.diagnostics.filter((d) => d.code === 'MG217').map((d) => [result.sources.get(d.file!)!.position(d.span!.start).line, d.message])).toEqual([
+      [4, 'CREATE MATERIALIZED VIEW runs its query to fill accounts_list while this transaction still holds the ACCESS EXCLUSIVE lock DROP MATERIALIZED VIEW accounts_list (line 3) took, on the materialized view of that name it replaces: every query on accounts_list waits until the query is done and the transaction commits'],
+    ]);
+  });
+});

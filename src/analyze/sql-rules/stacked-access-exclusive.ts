@@ -85,6 +85,24 @@ function accessExclusiveHeld(ctx: StatementContext, report: (finding: StatementF
   const ownLockIsWeaker = (table: string) => !ctx.locks.some((l) => l.mode === 'AccessExclusiveLock' && tableKey(l.table) === tableKey(table));
   // Work on a table this transaction emptied is instant: it adds nothing to the wait.
   const worksOn = toldOf(ctx.earlier).worksOn;
+  // A relation filled by a query under the name of one the transaction dropped (DROP MATERIALIZED
+  // VIEW v; CREATE MATERIALIZED VIEW v AS ...: planx's and nexus's rebuilds, the thirtieth trial's
+  // M1): the queries on the old one wait for the DROP's lock, and find the new one when the
+  // transaction commits, after its query has run (a SELECT waited the rebuild's 3 s on PostgreSQL 15).
+  const rebuilt = rebuiltByQuery(ctx);
+  if (rebuilt !== undefined && ctx.earlier.holdsAccessExclusiveOnExisting(rebuilt.name) && ctx.state.relationGone(rebuilt.name) && !worksOn.has(tableKey(rebuilt.name))) {
+    const by = ctx.earlier.firstLocking(rebuilt.name, 'AccessExclusiveLock')!;
+    const name = quoteName(rebuilt.name);
+    const alter = rebuilt.materialized ? 'ALTER MATERIALIZED VIEW' : 'ALTER TABLE';
+    const renamed = quoteName(`${rebuilt.name}_new`);
+    report({
+      message: `${ctx.facts.command} runs its query to fill ${name} while this transaction still holds the ACCESS EXCLUSIVE lock ${took(ctx, by, rebuilt.name)}, on the ${rebuilt.materialized ? 'materialized view' : 'table'} of that name it replaces: every query on ${name} waits until the query is done and the transaction commits`,
+      related: [takerLocation(by, [{ table: rebuilt.name, mode: 'AccessExclusiveLock' }])],
+      onStands: () => worksOn.add(tableKey(rebuilt.name)),
+      help: `Build the new one under another name first (${ctx.facts.command} ${renamed} AS ..., and its indexes), then swap them in a short transaction of its own (DROP ${rebuilt.materialized ? 'MATERIALIZED VIEW' : 'TABLE'} ${name}; ${alter} ${renamed} RENAME TO ${name}).${rebuilt.materialized ? ` Where its query does not change, REFRESH MATERIALIZED VIEW CONCURRENTLY ${name} refreshes it while queries read it (it needs a unique index on the view).` : ''}`,
+    });
+    return;
+  }
   // Told once per table and transaction; the rest of the transaction is read only when it may be said.
   if (workTable && work !== 'catalog' && work !== 'row changes' && ctx.earlier.holdsAccessExclusiveOnExisting(workTable) && ownLockIsWeaker(workTable) && !ctx.earlier.emptied(workTable)
     && (worksOn.has(tableKey(workTable)) || withoutDroppedLater(ctx, [workTable]).length > 0)) {
@@ -154,6 +172,18 @@ function accessExclusiveHeld(ctx: StatementContext, report: (finding: StatementF
         : 'Put each table\'s change in its own step (its own transaction), so each lock is held only as long as its own statement.',
     });
   }
+}
+
+/**
+ * The relation a CREATE MATERIALIZED VIEW or CREATE TABLE AS fills by running its query (not WITH
+ * NO DATA, and a query that reads a table: `AS SELECT 1` is instant), but for a temporary table.
+ */
+function rebuiltByQuery(ctx: StatementContext): { name: string; materialized: boolean } | undefined {
+  const [kind, body] = node(ctx.ast);
+  // A temporary table is the session's own: no other session queues on its name (openmeter's dedupe map).
+  if (kind !== 'CreateTableAsStmt' || !body.into?.rel || body.into.skipData || body.into.rel.relpersistence === 't') return undefined;
+  if (readRelations(body.query).length === 0) return undefined;
+  return { name: relationName(body.into.rel), materialized: body.objtype === 'OBJECT_MATVIEW' };
 }
 
 /**
