@@ -159,12 +159,24 @@ describe('CREATE OR REPLACE VIEW in SQL files', () => {
     ]);
   });
 
+  it('is one refusal, the one PostgreSQL gives (the first old column that differs, in order), with the other changes after it', async () => {
+    expect(await replaced('CREATE VIEW v AS SELECT id, k FROM t;', 'CREATE OR REPLACE VIEW v AS SELECT k, id FROM t;')).toEqual([
+      'PostgreSQL refuses this statement: CREATE OR REPLACE VIEW v fails: cannot change name of view column "id" to "k" (and it changes 1 more: name of view column "k" to "id")',
+    ]);
+    // Fewer columns: that is checked first, and alone.
+    expect(await replaced('CREATE VIEW v AS SELECT id, k FROM t;', 'CREATE OR REPLACE VIEW v AS SELECT k FROM t;')).toEqual([
+      'PostgreSQL refuses this statement: CREATE OR REPLACE VIEW v fails: cannot drop columns from view (it drops k); drop the view and create it again',
+    ]);
+  });
+
   it('each refusal is PostgreSQL\'s (PGlite)', async () => {
     const db = await PGlite.create();
     try {
       await db.exec("CREATE TYPE kind AS ENUM ('a', 'b'); CREATE TABLE t (id int, k kind); CREATE VIEW v AS SELECT id, NULL::public.kind AS k FROM t;");
       await db.exec('CREATE OR REPLACE VIEW v AS SELECT id, NULL::kind AS k FROM t;');
       await expect(db.exec('CREATE OR REPLACE VIEW v AS SELECT id::bigint AS id, NULL::kind AS k FROM t;')).rejects.toThrow(/cannot change data type of view column "id"/);
+      await expect(db.exec('CREATE OR REPLACE VIEW v AS SELECT NULL::kind AS k, id FROM t;')).rejects.toThrow(/^cannot change name of view column "id" to "k"$/);
+      await expect(db.exec('CREATE OR REPLACE VIEW v AS SELECT id FROM t;')).rejects.toThrow(/^cannot drop columns from view$/);
     } finally {
       await db.close();
     }

@@ -258,13 +258,22 @@ export class ViewCatalog {
       // CREATE OR REPLACE VIEW may add columns at the end, nothing else.
       const now = outputs;
       const before = [...old.columns];
-      if (now.length < before.length) refusals.push(`CREATE OR REPLACE VIEW ${quoteName(name)} fails: cannot drop columns from view (it drops ${before.slice(now.length).map(([n]) => quoteIdent(n)).join(', ')}); drop the view and create it again`);
-      before.forEach(([n, c], i) => {
-        const next = now[i];
-        if (!next) return;
-        if (next[0] !== n) refusals.push(`CREATE OR REPLACE VIEW ${quoteName(name)} fails: cannot change name of view column "${n}" to "${next[0]}"`);
-        else if (c.type && next[1].type && (sameType(c.type.name) !== sameType(next[1].type.name) || c.type.array !== next[1].type.array)) refusals.push(`CREATE OR REPLACE VIEW ${quoteName(name)} fails: cannot change data type of view column "${n}" from ${quoteTypeName(c.type.name)} to ${quoteTypeName(next[1].type.name)}`);
-      });
+      // PostgreSQL checks the count first, then each old column in order, and stops at the first
+      // difference (view.c, checkViewColumns): one refusal, the one it gives, with the other
+      // columns that change named after it (planx's down of add_flow_id_to_submission_services_summary
+      // drew 39 findings for one statement: the thirtieth trial's A).
+      if (now.length < before.length) {
+        refusals.push(`CREATE OR REPLACE VIEW ${quoteName(name)} fails: cannot drop columns from view (it drops ${before.slice(now.length).map(([n]) => quoteIdent(n)).join(', ')}); drop the view and create it again`);
+      } else {
+        const changes: string[] = [];
+        before.forEach(([n, c], i) => {
+          const next = now[i]!;
+          if (next[0] !== n) changes.push(`name of view column "${n}" to "${next[0]}"`);
+          else if (c.type && next[1].type && (sameType(c.type.name) !== sameType(next[1].type.name) || c.type.array !== next[1].type.array)) changes.push(`data type of view column "${n}" from ${quoteTypeName(c.type.name)} to ${quoteTypeName(next[1].type.name)}`);
+        });
+        const more = changes.length - 1;
+        if (changes.length) refusals.push(`CREATE OR REPLACE VIEW ${quoteName(name)} fails: cannot change ${changes[0]}${more ? ` (and it changes ${more} more: ${changes.slice(1, 4).join(', ')}${more > 3 ? ', ...' : ''})` : ''}`);
+      }
     }
     const columns = outputs ? new Map(outputs.map(([n, c], i): [string, ColumnState] => [n, { ...(c.type ? { type: c.type } : {}), notNull: false, ordinal: i }])) : undefined;
     const def: ViewDef = {
