@@ -39,6 +39,9 @@ export const destructive: StatementRule = {
     let plain = false;
     // By what is done to them, in the order first met: "drops views a, b and c", not "drops view a and drops view b and ...".
     const lost = new Map<string, { d: Destruction; names: string[] }>();
+    /** How many of them a rollback empties that its up emptied too (emptiedByTheUp): only what was written since the up is lost. */
+    let sinceTheUp = 0;
+    let lostCount = 0;
     /** A table emptied and filled again from a copy of itself (below): the note's help says why nothing is lost. */
     let refills = false;
     /** Tables a DROP TABLE IF EXISTS names that no file linted made, in files that make theirs (below). */
@@ -148,6 +151,8 @@ export const destructive: StatementRule = {
       const from = d.kind === 'truncate' || d.kind === 'delete-all' ? refilledFrom(ctx, d.target) : [];
       const refilled = from.length ? ` (refilled from ${andListAtMost(from.map(quoteName), 3)} ${ctx.inTransaction ? 'later in the transaction' : `later in the ${ctx.mode === 'lint' ? 'file' : 'step'}, committed apart: empty until then`}: what was written to it otherwise is lost)` : '';
       names.names.push(`${quoteName(d.target)}${copiedBut}${refilled}${also}`);
+      lostCount++;
+      if (rollback && emptiedByTheUp(ctx, d)) sinceTheUp++;
       lost.set(doing, names);
     }
     for (const [plural, { d, names }] of lost) found.push(`${names.length > 1 ? plural : destructionLabel(d)} ${listed(names)}`);
@@ -242,7 +247,7 @@ export const destructive: StatementRule = {
       // Dropping NOT NULL alone loses nothing and breaks no query: a note, as a plan's expand phase
       // takes it without a word (the fourteenth trial judged its 12 warnings debatable).
       severity: (ctx.mode === 'plan' && ctx.phase === 'contract') || (onlyUpdates && (oneRow || keptAside || again !== undefined)) || onlyNotNull ? 'info' : this.severity,
-      message: `this ${rollback ? 'rollback' : 'statement'} ${found.join(' and ')}${!rollback ? '' : takesBack && found.length === 1 ? ', and its up put no row there: the rows it deletes were written by others (since the up, or before it), and are lost' : ', which its up did not make: the rollback loses what was there before the up'}`,
+      message: `this ${rollback ? 'rollback' : 'statement'} ${found.join(' and ')}${!rollback ? '' : takesBack && found.length === 1 ? ', and its up put no row there: the rows it deletes were written by others (since the up, or before it), and are lost' : sinceTheUp > 0 && sinceTheUp === lostCount && found.length === lost.size ? `, which its up emptied too: the rollback loses the rows written since the up` : ', which its up did not make: the rollback loses what was there before the up'}`,
       help: ctx.mode === 'lint'
         ? rollback
           ? takesBack && found.length === 1
@@ -348,6 +353,16 @@ function deletesOthersRows(ctx: StatementContext, table: string): boolean {
   return !made.tables.has(key) && !made.written.has(key) && !ctx.state.rowsWritten.has(tableKey(table));
 }
 
+/**
+ * Whether a rollback empties a table its up emptied and left so (no INSERT or COPY after): what was
+ * there before the up is gone already, and what it loses is what was written since (openmeter's
+ * plan_phases, deleted by its up and its down alike).
+ */
+function emptiedByTheUp(ctx: StatementContext, d: { readonly kind: string; readonly target: string }): boolean {
+  const key = ctx.state.originalName(d.target);
+  return (d.kind === 'truncate' || d.kind === 'delete-all') && ctx.madeByUp?.emptied.has(key) === true && !ctx.madeByUp.written.has(key);
+}
+
 /** Whether the migration a rollback undoes made what it drops or empties (StatementContext.madeByUp). */
 function madeByTheUp(ctx: StatementContext, d: { readonly kind: string; readonly target: string }): boolean {
   const made = ctx.madeByUp;
@@ -363,9 +378,13 @@ function madeByTheUp(ctx: StatementContext, d: { readonly kind: string; readonly
     // A materialized view is kept as a table is (its rows).
     case 'drop-view':
     case 'drop-table':
+      return made.tables.has(key) || made.views.has(key);
+    // A table the up emptied and filled again (its contents replaced wholesale) held, when it
+    // ended, only what the up put in it: emptying it again to put the old contents back loses
+    // nothing from before the up (planx's update_blpu_codes; the thirtieth trial's B).
     case 'truncate':
     case 'delete-all':
-      return made.tables.has(key) || made.views.has(key);
+      return made.tables.has(key) || made.views.has(key) || (made.emptied.has(key) && made.written.has(key));
     // Everything in a schema the up made was made after it, by the up.
     case 'drop-schema':
       return made.schemas.has(d.target);

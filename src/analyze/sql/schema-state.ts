@@ -273,6 +273,8 @@ export interface MadeObjects {
   readonly indexes: ReadonlySet<string>;
   /** Tables INSERT or COPY ... FROM put rows in, by tableKey(): rows a rollback's DELETE may take back (MG214). */
   readonly written: ReadonlySet<string>;
+  /** Tables TRUNCATE or DELETE without WHERE emptied, by tableKey(): what was there before the up is gone already when a rollback empties them (MG214). */
+  readonly emptied: ReadonlySet<string>;
 }
 
 /** A point in what a state has made (SchemaState.madeMark): how many of each so far. */
@@ -283,12 +285,13 @@ export interface MadeMark {
   readonly schemas: number;
   readonly indexes: number;
   readonly written: number;
+  readonly emptied: number;
 }
 
 /** Several migrations' made objects as one (the ups of one version, a file's up parts). */
 export function madeTogether(a: MadeObjects | undefined, b: MadeObjects): MadeObjects {
   if (!a) return b;
-  return { tables: new Set([...a.tables, ...b.tables]), columns: new Set([...a.columns, ...b.columns]), views: new Set([...a.views, ...b.views]), schemas: new Set([...a.schemas, ...b.schemas]), indexes: new Set([...a.indexes, ...b.indexes]), written: new Set([...a.written, ...b.written]) };
+  return { tables: new Set([...a.tables, ...b.tables]), columns: new Set([...a.columns, ...b.columns]), views: new Set([...a.views, ...b.views]), schemas: new Set([...a.schemas, ...b.schemas]), indexes: new Set([...a.indexes, ...b.indexes]), written: new Set([...a.written, ...b.written]), emptied: new Set([...a.emptied, ...b.emptied]) };
 }
 
 /**
@@ -351,6 +354,8 @@ export class SchemaState implements KnownSchema {
   rowsChanged = new Set<string>();
   /** Tables INSERT or COPY ... FROM put rows in since the last settle(), by tableKey(): what a rollback of this migration may delete again (MadeObjects.written). */
   rowsWritten = new Set<string>();
+  /** Tables TRUNCATE or DELETE without WHERE emptied since the last settle(), by tableKey() (MadeObjects.emptied). */
+  rowsEmptied = new Set<string>();
   /** Sequences CREATE SEQUENCE made here since the last settle() (by tableKey() name, as renamed since): new, so nobody else draws from them. */
   newSequences = new Set<string>();
   /** Columns added here since the last settle(), as "table.column" (tableKey): new, so nothing was in them. */
@@ -438,7 +443,7 @@ export class SchemaState implements KnownSchema {
    * The views and columns made here since the last settle(), in order (what was dropped or renamed
    * since left in): madeSince() reads what came after a mark, and checks each is still new.
    */
-  private madeLog: { columns: string[]; views: string[]; schemas: string[]; indexes: string[]; written: string[] } = { columns: [], views: [], schemas: [], indexes: [], written: [] };
+  private madeLog: { columns: string[]; views: string[]; schemas: string[]; indexes: string[]; written: string[]; emptied: string[] } = { columns: [], views: [], schemas: [], indexes: [], written: [], emptied: [] };
   /**
    * Keys of the tables that have had a foreign key to a table, by that table's key: candidates
    * for foreignKeysAt(), checked against their keys when read. Only ever added to, so it needs
@@ -562,7 +567,7 @@ export class SchemaState implements KnownSchema {
 
   /** A mark of what has been made so far, for madeSince(). */
   madeMark(): MadeMark {
-    return { tables: this.created.length, columns: this.madeLog.columns.length, views: this.madeLog.views.length, schemas: this.madeLog.schemas.length, indexes: this.madeLog.indexes.length, written: this.madeLog.written.length };
+    return { tables: this.created.length, columns: this.madeLog.columns.length, views: this.madeLog.views.length, schemas: this.madeLog.schemas.length, indexes: this.madeLog.indexes.length, written: this.madeLog.written.length, emptied: this.madeLog.emptied.length };
   }
 
   /**
@@ -579,6 +584,7 @@ export class SchemaState implements KnownSchema {
       schemas: new Set(after(this.madeLog.schemas, mark.schemas).filter((v) => this.newSchemas.has(v))),
       indexes: new Set(after(this.madeLog.indexes, mark.indexes).filter((i) => this.indexTables.has(i))),
       written: new Set(after(this.madeLog.written, mark.written).filter((t) => this.rowsWritten.has(t))),
+      emptied: new Set(after(this.madeLog.emptied, mark.emptied).filter((t) => this.rowsEmptied.has(t))),
     };
   }
 
@@ -595,13 +601,14 @@ export class SchemaState implements KnownSchema {
       schemas: new Set(this.newSchemas),
       indexes: new Set(this.madeLog.indexes.filter((i) => this.indexTables.has(i))),
       written: new Set(this.rowsWritten),
+      emptied: new Set(this.rowsEmptied),
     };
     for (const k of this.created) {
       const t = this.tables.get(k);
       if (t?.createdHere) this.setTable(k, { ...t, createdHere: false });
     }
     this.created = [];
-    this.madeLog = { columns: [], views: [], schemas: [], indexes: [], written: [] };
+    this.madeLog = { columns: [], views: [], schemas: [], indexes: [], written: [], emptied: [] };
     this.newIndexes.clear();
     this.newTypes.clear();
     for (const k of this.newViews) this.noteRelationChange(k);
@@ -610,6 +617,7 @@ export class SchemaState implements KnownSchema {
     this.newSequences.clear();
     this.rowsChanged.clear();
     this.rowsWritten.clear();
+    this.rowsEmptied.clear();
     this.newColumns.clear();
     this.newSchemas.clear();
     this.unfilledColumns.clear();
@@ -644,7 +652,7 @@ export class SchemaState implements KnownSchema {
       this.tables.set(k, old);
     }
     // The collections of what is new are set aside whole, and put back.
-    const kept = { created: this.created, madeLog: this.madeLog, newIndexes: this.newIndexes, newTypes: this.newTypes, newViews: this.newViews, newSequences: this.newSequences, rowsChanged: this.rowsChanged, rowsWritten: this.rowsWritten, newColumns: this.newColumns, newSchemas: this.newSchemas, unfilledColumns: this.unfilledColumns, renamedHere: this.renamedHere };
+    const kept = { created: this.created, madeLog: this.madeLog, newIndexes: this.newIndexes, newTypes: this.newTypes, newViews: this.newViews, newSequences: this.newSequences, rowsChanged: this.rowsChanged, rowsWritten: this.rowsWritten, rowsEmptied: this.rowsEmptied, newColumns: this.newColumns, newSchemas: this.newSchemas, unfilledColumns: this.unfilledColumns, renamedHere: this.renamedHere };
     journal.push(() => {
       for (const [k, t] of turned) this.tables.set(k, t);
       Object.assign(this, kept);
@@ -653,7 +661,7 @@ export class SchemaState implements KnownSchema {
     });
     for (const k of this.newViews) this.noteRelationChange(k);
     for (const k of this.newSequences) this.noteRelationChange(k);
-    Object.assign(this, { created: [], madeLog: { columns: [], views: [], schemas: [], indexes: [], written: [] }, newIndexes: new Map(), newTypes: new Set(), newViews: new Set(), newSequences: new Set(), rowsChanged: new Set(), rowsWritten: new Set(), newColumns: new Set(), newSchemas: new Set(), unfilledColumns: new Set(), renamedHere: new Map() });
+    Object.assign(this, { created: [], madeLog: { columns: [], views: [], schemas: [], indexes: [], written: [], emptied: [] }, newIndexes: new Map(), newTypes: new Set(), newViews: new Set(), newSequences: new Set(), rowsChanged: new Set(), rowsWritten: new Set(), rowsEmptied: new Set(), newColumns: new Set(), newSchemas: new Set(), unfilledColumns: new Set(), renamedHere: new Map() });
     this.forgetEarlierCopies();
   }
 
@@ -1666,11 +1674,13 @@ export class SchemaState implements KnownSchema {
         return;
       case 'DeleteStmt':
         this.noteCteInserts(body);
+        if (body.relation && !body.whereClause) this.addNew(this.rowsEmptied, this.madeLog.emptied, tableKey(relationName(body.relation)));
         if (body.relation) this.addTo(this.rowsChanged, tableKey(relationName(body.relation)));
         if (body.relation) this.forgetRowCopies(relationName(body.relation), true);
         return;
       case 'TruncateStmt':
         for (const r of body.relations ?? []) if (r.RangeVar) this.forgetRowCopies(relationName(r.RangeVar), true);
+        for (const r of body.relations ?? []) if (r.RangeVar) this.addNew(this.rowsEmptied, this.madeLog.emptied, tableKey(relationName(r.RangeVar)));
         return;
       case 'CopyStmt':
         if (body.is_from && body.relation) {
