@@ -43,7 +43,7 @@ ALTER TABLE "Worker" ADD CONSTRAINT "Worker_tenantId_pkey" PRIMARY KEY USING IND
 /** Each run of text from a SQL verb to the next semicolon that parses as one whole statement. */
 function recipes(help: string): { text: string; ast: PgNode }[] {
   const found: { text: string; ast: PgNode }[] = [];
-  for (const m of help.matchAll(/\b(?:CREATE|ALTER|DROP|REFRESH|REINDEX)\b[^;]*;/g)) {
+  for (const m of help.matchAll(/\b(?:CREATE|ALTER|DROP|REFRESH|REINDEX|SELECT)\b[^;]*;/g)) {
     const parsed = parseSql(m[0]);
     if (parsed.ok && parsed.statements.length === 1) found.push({ text: m[0], ast: parsed.statements[0]!.ast });
   }
@@ -132,5 +132,11 @@ describe('the SQL in findings\' help, on mixed-case names', () => {
     const after = await Promise.all(checked.map((c) => missing(c.names)));
     const wrong = checked.flatMap((c, i) => [...before[i]!].filter((n) => after[i]!.has(n)).map((n) => `${c.code}: ${c.text} -> no ${n}`));
     expect(wrong).toEqual([]);
+    // The queries a help says to run first (rows that would fail the change) run as written.
+    const queries = checked.filter((c) => 'SelectStmt' in c.ast);
+    expect(new Set(queries.map((q) => q.code))).toEqual(new Set(['MG208', 'MG209', 'MG210']));
+    const failed: string[] = [];
+    for (const q of queries) await db.query(q.text).catch((e: Error) => failed.push(`${q.code}: ${q.text} -> ${e.message}`));
+    expect(failed).toEqual([]);
   });
 });
