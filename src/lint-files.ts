@@ -523,6 +523,16 @@ export function dieselMetadataPath(file: string): string | undefined {
 const dieselFolder = /^\d[\d-]*_/;
 
 /**
+ * Hasura's `<version>_<name>/up.sql` or `down.sql`: diesel's layout, but its version is a
+ * millisecond timestamp of 13 digits (`hasura migrate create`), where diesel's are dashed or of 14
+ * (the thirtieth trial's N1: planx's 832 files were called diesel's).
+ */
+function isHasuraMigration(file: string): boolean {
+  const parts = file.split('/');
+  return parts.length >= 2 && (parts.at(-1) === 'up.sql' || parts.at(-1) === 'down.sql') && /^\d{13}_/.test(parts.at(-2)!);
+}
+
+/**
  * refinery's unversioned migrations among the files: `U<version>__<name>.sql` with no
  * `V<version>__` of the same version. refinery names its migrations as Flyway does, but its `U` is
  * a migration run forward whose version need not follow the last one applied (refinery's README,
@@ -738,6 +748,7 @@ export function toolSendsNote(file: string, text: string | undefined, others: Re
 function fileTransactionTool(file: string, text: string | undefined, others: ReadonlySet<string>): string | undefined {
   if (isPrismaMigration(file)) return 'Prisma sends each migration.sql to the server as one query string';
   if (isPostgratorMigration(file)) return 'Postgrator sends each file to the server as one query string';
+  if (isHasuraMigration(file)) return 'Hasura runs each migration\'s up.sql and down.sql in a transaction';
   if (dieselMetadataPath(file)) return 'diesel runs each migration\'s up.sql and down.sql in a transaction (unless its metadata.toml says run_in_transaction = false)';
   if (flyway.test(baseName(file)) || flywayRepeatable.test(baseName(file))) return 'Flyway runs each script in a transaction';
   if (isAutocommitFile(file) || popxDialect(file) !== undefined) return isAutocommitFile(file) ? 'Ory popx runs each migration that is not .autocommit. in a transaction' : 'gobuffalo pop and Ory popx run each migration in a transaction (popx not its .autocommit. ones)';

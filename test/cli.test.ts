@@ -504,6 +504,8 @@ describe('migc lint', () => {
     };
     const create = 'CREATE TABLE t (id int);\n';
     expect(await note({ '2024-01-01-000000_init/up.sql': create, '2024-01-01-000000_init/down.sql': 'DROP TABLE t;\n' })).toBe('diesel runs each migration\'s up.sql and down.sql in a transaction (unless its metadata.toml says run_in_transaction = false)');
+    // Hasura's layout is diesel's, its versions 13-digit millisecond timestamps (planx's).
+    expect(await note({ '1595527799000_init/up.sql': create, '1595527799000_init/down.sql': 'DROP TABLE t;\n' })).toBe('Hasura runs each migration\'s up.sql and down.sql in a transaction');
     expect(await note({ 'V1__init.sql': create })).toBe('Flyway runs each script in a transaction');
     expect(await note({ '20240101_init.sql': `-- migrate:up\n${create}-- migrate:down\nDROP TABLE t;\n` })).toBe('dbmate runs each part of a file (the up, the down) in a transaction');
     expect(await note({ '001_init.sql': `-- +goose Up\n${create}` })).toBe('goose runs each part of a file (the up, the down) in a transaction');
