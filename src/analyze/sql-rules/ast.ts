@@ -68,7 +68,7 @@ interface PinnedColumn {
  * on one column (`col = 'a' OR col = 'b'`). A column qualified with another relation's name is not
  * the filtered relation's, and is left out.
  */
-export function pinnedColumns(where: any, relation?: FilteredRelation): PinnedColumn[] {
+export function pinnedColumns(where: any, relation?: FilteredRelation, scalarSubqueries = false): PinnedColumn[] {
   const column = (n: any): Omit<PinnedColumn, 'values'> | undefined => {
     const fields: any[] = n?.ColumnRef?.fields ?? [];
     const name = fields[fields.length - 1]?.String?.sval;
@@ -78,7 +78,7 @@ export function pinnedColumns(where: any, relation?: FilteredRelation): PinnedCo
     return { column: name, qualified: qualifier !== undefined };
   };
   const to = (col: Omit<PinnedColumn, 'values'> | undefined, values: unknown[]): PinnedColumn | undefined =>
-    col && values.every(isConstantValue) ? { ...col, values } : undefined;
+    col && values.every((v) => isConstantValue(v) || (scalarSubqueries && values.length === 1 && isUncorrelatedScalar(v, relation))) ? { ...col, values } : undefined;
   /** The one column a condition pins to constants, if it does. */
   const pinned = (e: any): PinnedColumn | undefined => {
     if (e?.BoolExpr?.boolop === 'OR_EXPR') {
@@ -98,10 +98,39 @@ export function pinnedColumns(where: any, relation?: FilteredRelation): PinnedCo
   return where === undefined ? [] : conjuncts(where).map(pinned).filter((c): c is PinnedColumn => c !== undefined);
 }
 
-/** A WHERE that picks rows by key (`id = 5`, `id IN (1, 2)`, `id = 1 OR id = 2`), or one of its AND-ed parts does. */
+/**
+ * A scalar subquery (`(SELECT id FROM t WHERE ...)`) that refers to no column of the relation the
+ * WHERE filters: one value for every row, or an error where it finds more than one row. A
+ * qualified column of the outer relation (not shadowed by a relation of the subquery's own)
+ * makes it correlated: a value per row.
+ */
+function isUncorrelatedScalar(v: any, relation?: FilteredRelation): boolean {
+  const link = v?.SubLink;
+  if (link?.subLinkType !== 'EXPR_SUBLINK' || !link.subselect) return false;
+  const inner = new Set<string>();
+  const outerRefs: string[] = [];
+  const walk = (n: unknown): void => {
+    if (!n || typeof n !== 'object') return;
+    if (Array.isArray(n)) return n.forEach(walk);
+    const o = n as Record<string, any>;
+    if (o.RangeVar) inner.add(o.RangeVar.alias?.aliasname ?? o.RangeVar.relname);
+    const fields: any[] | undefined = o.ColumnRef?.fields;
+    if (fields && fields.length >= 2) outerRefs.push(fields.at(-2)?.String?.sval);
+    for (const child of Object.values(o)) walk(child);
+  };
+  walk(link.subselect);
+  return !outerRefs.some((q) => q !== undefined && !inner.has(q) && (relation === undefined || relation.names.has(q)));
+}
+
+/**
+ * A WHERE that picks rows by key (`id = 5`, `id IN (1, 2)`, `id = 1 OR id = 2`, `id = (SELECT ...)`
+ * of a subquery that refers to no column of the row: one value), or one of its AND-ed parts does.
+ */
 export function fewRowsWhere(where: any, uniqueColumns: ReadonlySet<string>, relation?: FilteredRelation, compositeKeys: readonly (readonly string[])[] = []): boolean {
   const keys = uniqueColumns.size || compositeKeys.length ? uniqueColumns : new Set(['id']);
-  const pinned = pinnedColumns(where, relation);
+  // A key equal to a scalar subquery (ccd-definition-store's `WHERE id = (SELECT id FROM
+  // complex_field WHERE reference = 'X' AND ...)`, the twenty-ninth trial's A): one row at most.
+  const pinned = pinnedColumns(where, relation, true);
   if (pinned.some((c) => keys.has(c.column))) return true;
   // A key whose columns are all pinned but the last, which a short range bounds (the nineteenth
   // trial's WebAPI: role_id = 2 AND permission_id BETWEEN 34 AND 44 under UNIQUE (role_id,
