@@ -7,6 +7,7 @@ import { node } from '../../sql/node.js';
 import { largeTableRows } from '../tables.js';
 import { tableKey, type MadeObjects, type SchemaState } from './schema-state.js';
 import { emptyIfItSucceeds } from './empty-if-it-succeeds.js';
+import { dedupedColumns } from './dedupe.js';
 import { formatCount } from '../../util/numbers.js';
 import { quoteName } from '../../sql/quote.js';
 import type { SearchPath } from './search-path.js';
@@ -115,6 +116,11 @@ export class EarlierStatements {
    * which is exactly as long as this object.
    */
   private emptiedTables: Set<string> | undefined;
+  /**
+   * Tables a DELETE of this transaction de-duplicated (dedupedColumns), by key: the column sets no
+   * two rows share since, while no statement can have written a row. Undefined until there is one.
+   */
+  private dedupedTables: Map<string, (readonly string[])[]> | undefined;
 
   constructor(private readonly state: SchemaState) {
     this.stateChanges = state.tableChangeCount;
@@ -132,6 +138,15 @@ export class EarlierStatements {
     return this.emptiedTables?.has(tableKey(table)) ?? false;
   }
 
+  /**
+   * The sets of columns whose values no two rows of the table share, as a de-duplicating DELETE of
+   * this transaction left it (src/analyze/sql/dedupe.ts), with no write to the table since (as
+   * emptied() follows writes): a unique index on them, or on more columns, finds no duplicate.
+   */
+  dedupedOn(table: string): readonly (readonly string[])[] {
+    return this.dedupedTables?.get(tableKey(table)) ?? [];
+  }
+
   private noteRows(e: EarlierStatement): void {
     const ast = e.ast;
     if (!ast) return;
@@ -145,14 +160,24 @@ export class EarlierStatements {
         // CASCADE empties the tables that reference them, at any depth: those its locks name.
         if (body.behavior === 'DROP_CASCADE') for (const l of e.locks) (this.emptiedTables ??= new Set()).add(tableKey(l.table));
         return;
-      case 'DeleteStmt':
+      case 'DeleteStmt': {
         if (body.whereClause === undefined && body.usingClause === undefined && body.withClause === undefined && whole(body.relation)) (this.emptiedTables ??= new Set()).add(tableKey(relationName(body.relation)));
+        const deduped = e.inBody || !whole(body.relation) ? undefined : dedupedColumns(ast, this.state);
+        if (deduped) {
+          const key = tableKey(relationName(body.relation));
+          this.dedupedTables ??= new Map();
+          this.dedupedTables.set(key, [...(this.dedupedTables.get(key) ?? []), deduped]);
+        }
         return;
-      case 'InsertStmt': case 'MergeStmt':
-        this.emptiedTables?.delete(tableKey(relationName(body.relation)));
+      }
+      case 'InsertStmt': case 'MergeStmt': case 'UpdateStmt':
+        // An UPDATE may set the key columns to a value another row has.
+        if (kind !== 'UpdateStmt') this.emptiedTables?.delete(tableKey(relationName(body.relation)));
+        this.dedupedTables?.delete(tableKey(relationName(body.relation)));
         return;
       case 'CopyStmt':
         if (body.is_from && body.relation) this.emptiedTables?.delete(tableKey(relationName(body.relation)));
+        if (body.is_from && body.relation) this.dedupedTables?.delete(tableKey(relationName(body.relation)));
         return;
       case 'AlterTableStmt': {
         if ((body.cmds ?? []).some((c: { AlterTableCmd?: { subtype?: string } }) => c.AlterTableCmd?.subtype === 'AT_AttachPartition')) this.emptiedTables?.delete(tableKey(relationName(body.relation)));
@@ -163,12 +188,14 @@ export class EarlierStatements {
       case 'RenameStmt':
         if (body.relation) {
           this.emptiedTables?.delete(tableKey(relationName(body.relation)));
+          this.dedupedTables?.delete(tableKey(relationName(body.relation)));
           const dot = relationName(body.relation).lastIndexOf('.');
           if (body.newname) this.emptiedTables?.delete(tableKey(`${dot < 0 ? '' : relationName(body.relation).slice(0, dot + 1)}${body.newname}`));
         }
         return;
       case 'DoStmt': case 'CallStmt': case 'ExecuteStmt': case 'SelectStmt':
         this.emptiedTables = undefined;
+        this.dedupedTables = undefined;
         return;
       default:
     }
@@ -178,7 +205,7 @@ export class EarlierStatements {
   add(e: EarlierStatement): void {
     if (e.ast && 'RenameStmt' in e.ast) this.followRename(e.ast.RenameStmt as { relation?: Parameters<typeof relationName>[0]; newname?: string; renameType?: string });
     if ((this.enumAdditions || this.enumsCreated) && e.ast) this.followEnum(e.ast);
-    if (this.emptiedTables || (e.ast && ('TruncateStmt' in e.ast || 'DeleteStmt' in e.ast || ('AlterTableStmt' in e.ast && !e.inBody)))) this.noteRows(e);
+    if (this.emptiedTables || this.dedupedTables || (e.ast && ('TruncateStmt' in e.ast || 'DeleteStmt' in e.ast || ('AlterTableStmt' in e.ast && !e.inBody)))) this.noteRows(e);
     if (e.ast && 'AlterEnumStmt' in e.ast) this.noteEnumValue(e.ast.AlterEnumStmt as EnumNames & { newVal?: string; oldVal?: string });
     else if (e.ast && 'CreateEnumStmt' in e.ast) {
       (this.enumsCreated ??= new Set()).add(enumKey(e.ast.CreateEnumStmt as EnumNames));
