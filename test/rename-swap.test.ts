@@ -110,6 +110,23 @@ describe('a table dropped after an INSERT ... SELECT copied its rows (MG214)', (
     expect(await lintMg214({ '1.sql': base, '2.sql': 'INSERT INTO usage (file_id, tokens) SELECT id, tokens FROM files;\nINSERT INTO files (id, tokens) VALUES (9, 1);\nALTER TABLE files DROP COLUMN tokens;\n' })).toEqual(['2.sql:3 warning this statement drops column files.tokens']);
   });
 
+  it('a serial key left out of the copy, where the new table numbers its rows with a serial of its own: numbered anew, a note (firefly)', async () => {
+    const serial = 'CREATE TABLE messages (seq serial PRIMARY KEY, message_id uuid NOT NULL, body text);\n';
+    const rebuild = (newTable: string) => `BEGIN;\nALTER TABLE messages RENAME TO messages_old;\n${newTable}\nINSERT INTO messages (message_id, body) SELECT message_id, body FROM messages_old;\nDROP TABLE messages_old;\nCOMMIT;\n`;
+    expect(await lintMg214({ '1.sql': serial, '2.sql': rebuild('CREATE TABLE messages (seq serial PRIMARY KEY, ns text, message_id uuid NOT NULL, body text);') })).toEqual([
+      "2.sql:5 info this statement drops table messages_old, whose every row was copied into messages first (its column seq numbered anew by messages's own sequence: the old numbers are gone): no data is lost",
+    ]);
+    // A new table whose seq is a plain column (or has no seq): the old numbers are lost with the table.
+    expect(await lintMg214({ '1.sql': serial, '2.sql': rebuild('CREATE TABLE messages (seq int, ns text, message_id uuid NOT NULL, body text);') })).toEqual([
+      '2.sql:5 warning this statement drops table messages_old (its rows were copied into messages first, without its column seq, lost with it)',
+    ]);
+    // Another table references the old numbers: they are lost to it.
+    const referenced = `${serial}CREATE TABLE reads (message_seq int REFERENCES messages (seq));\n`;
+    expect(await lintMg214({ '1.sql': referenced, '2.sql': rebuild('CREATE TABLE messages (seq serial PRIMARY KEY, ns text, message_id uuid NOT NULL, body text);').replace('DROP TABLE messages_old;', 'DROP TABLE messages_old CASCADE;') })).toEqual([
+      '2.sql:5 warning this statement drops table messages_old (its rows were copied into messages first, without its column seq, lost with it)',
+    ]);
+  });
+
   it('a call migc cannot read into before the copy: counted, and the note says which columns it knows; one after it ends the copy (latitude)', async () => {
     const call = 'CREATE FUNCTION mk(d date) RETURNS void LANGUAGE plpgsql AS $f$ BEGIN EXECUTE format(\'CREATE TABLE IF NOT EXISTS %I (id int)\', \'p_\' || to_char(d, \'YYYY_MM\')); END $f$;\n';
     const copy = 'CREATE TABLE new_assets (id bigint PRIMARY KEY, name text, amount int);\nINSERT INTO new_assets SELECT * FROM assets;\n';

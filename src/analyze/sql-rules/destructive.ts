@@ -105,7 +105,8 @@ export const destructive: StatementRule = {
       // left out: with none, nothing (a note in lint, as for a column).
       const copy = d.kind === 'drop-table' ? rowsCopied(ctx, d.target) : undefined;
       if (copy && !copy.lost.length) {
-        if (ctx.mode === 'lint') copied.push(`drops table ${quoteName(d.target)}, whose every row was copied into ${quoteName(copy.into)} first${copy.distinct ? ' (one of each duplicate)' : ''}${copy.columnsUnseen ? unseenColumns : ''}`);
+        const anew = copy.renumbered.length ? ` (${copy.renumbered.length === 1 ? 'its column' : 'its columns'} ${andList(copy.renumbered.map(quoteIdent))} numbered anew by ${quoteName(copy.into)}'s own ${copy.renumbered.length === 1 ? 'sequence' : 'sequences'}: the old numbers are gone)` : '';
+        if (ctx.mode === 'lint') copied.push(`drops table ${quoteName(d.target)}, whose every row was copied into ${quoteName(copy.into)} first${copy.distinct ? ' (one of each duplicate)' : ''}${anew}${copy.columnsUnseen ? unseenColumns : ''}`);
         continue;
       }
       // Emptied, and filled again later in the transaction from a copy of its every row taken
@@ -566,7 +567,7 @@ const unseenColumns = ' (every column migc knows of: a statement before the copy
  * the table copied into, and the columns it left out (all the table's columns must be known for
  * none to be left out; otherwise the copy is not counted).
  */
-function rowsCopied(ctx: StatementContext, table: string): { into: string; lost: string[]; distinct?: boolean; columnsUnseen?: boolean } | undefined {
+function rowsCopied(ctx: StatementContext, table: string): { into: string; lost: string[]; renumbered: string[]; distinct?: boolean; columnsUnseen?: boolean } | undefined {
   const t = ctx.state.table(table);
   const copy = t?.rowsCopiedInto;
   // A statement migc cannot read into since the copy may have written to the table.
@@ -579,7 +580,14 @@ function rowsCopied(ctx: StatementContext, table: string): { into: string; lost:
   // A rollback that rebuilds a table without the columns its up added loses nothing of what was there before.
   const original = ctx.state.originalName(table);
   const upMade = (c: string) => ctx.inRollback && ctx.madeByUp?.columns.has(`${original}.${c}`) === true;
-  return { into: copy.table, lost: [...t.columns.keys()].filter((c) => !copy.columns.includes(c) && !upMade(c)), ...(copy.distinct ? { distinct: true } : {}), ...(columnsUnseen ? { columnsUnseen: true } : {}) };
+  const left = [...t.columns.keys()].filter((c) => !copy.columns.includes(c) && !upMade(c));
+  // A serial or identity column left out of the copy where the new table has one of its own, of
+  // the same name, that no foreign key references: numbered anew, not lost (firefly rebuilds
+  // messages_data with a fresh SERIAL seq: the twenty-ninth trial's D). The old numbers are gone.
+  const into = ctx.state.table(copy.table);
+  const referenced = new Set(ctx.state.foreignKeysAt(table).filter((fk) => tableKey(fk.references) === tableKey(table)).flatMap((fk) => (fk.refColumns.length ? fk.refColumns : ['*'])));
+  const renumbered = left.filter((c) => t.columns.get(c)?.ownSequence && into?.columns.get(c)?.ownSequence && !referenced.has(c) && !referenced.has('*'));
+  return { into: copy.table, lost: left.filter((c) => !renumbered.includes(c)), renumbered, ...(copy.distinct ? { distinct: true } : {}), ...(columnsUnseen ? { columnsUnseen: true } : {}) };
 }
 
 /**
