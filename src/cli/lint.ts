@@ -108,14 +108,14 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
   const all = [...[...layout].sort(compareDiagnostics), ...result.diagnostics];
   if (!judged) {
     const code = await printDiagnostics(all, sources, options, io, `linted ${files.length} file${files.length === 1 ? '' : 's'}`, {
-      files: result.files, summary: { files: files.length, ...assumedLargeSummary(all) },
+      files: result.files, summary: { files: files.length, ...assumedLargeSummary(all), ...lockTimeoutSummary(all) },
     });
     return withLockTimeoutNote(all, io, withAssumedLargeNote(all, io, code, options.format), options.format);
   }
   // What is said of a file not changed is not the change's: left out, whatever a later file did.
   const kept = all.filter((d) => !d.file || judged.has(d.file));
   const code = await printDiagnostics(kept, sources, options, io, `linted ${judged.size} file${judged.size === 1 ? '' : 's'} changed since ${options.changedSince} (of ${files.length} read in order for the schema)`, {
-    files: result.files.filter((f) => judged.has(f.file)), summary: { files: judged.size, read: files.length, ...assumedLargeSummary(kept) },
+    files: result.files.filter((f) => judged.has(f.file)), summary: { files: judged.size, read: files.length, ...assumedLargeSummary(kept), ...lockTimeoutSummary(kept) },
   });
   return withLockTimeoutNote(kept, io, withAssumedLargeNote(kept, io, code, options.format), options.format);
 }
@@ -148,6 +148,28 @@ function assumedLargeSummary(diagnostics: readonly Diagnostic[]): { assumedLarge
   return findings === 0 ? {} : { assumedLarge: { findings, tables: Object.fromEntries(tables) } };
 }
 
+/** The errors and warnings that are MG219's (no lock_timeout before a lock), and the files they are in. */
+function lockTimeoutUnset(diagnostics: readonly Diagnostic[]): { findings: number; files: number } {
+  const files = new Set<string>();
+  let findings = 0;
+  for (const d of diagnostics) {
+    if (d.code !== 'MG219' || d.severity === 'info') continue;
+    findings++;
+    if (d.file) files.add(d.file);
+  }
+  return { findings, files: files.size };
+}
+
+/**
+ * For --format json's summary: the MG219 findings and their files (the note's figures, which the
+ * pretty and github formats print on stderr: the twenty-ninth trial, CI reading the JSON, never
+ * saw the --lock-timeout hint). Left out when there are none.
+ */
+function lockTimeoutSummary(diagnostics: readonly Diagnostic[]): { lockTimeoutUnset?: { findings: number; files: number } } {
+  const unset = lockTimeoutUnset(diagnostics);
+  return unset.findings === 0 ? {} : { lockTimeoutUnset: unset };
+}
+
 /**
  * After the findings and their summary line, on stderr, in the formats that print that line
  * (pretty, and github, the default in GitHub Actions, whose log shows stderr): how many errors and warnings take a table for large because
@@ -175,15 +197,9 @@ function withAssumedLargeNote(diagnostics: readonly Diagnostic[], io: Io, code: 
  */
 function withLockTimeoutNote(diagnostics: readonly Diagnostic[], io: Io, code: number, format: CommonOptions['format']): number {
   if ((format !== undefined && format !== 'pretty' && format !== 'github') || (code !== 0 && code !== 1)) return code;
-  const files = new Set<string>();
-  let findings = 0;
-  for (const d of diagnostics) {
-    if (d.code !== 'MG219' || d.severity === 'info') continue;
-    findings++;
-    if (d.file) files.add(d.file);
-  }
+  const { findings, files } = lockTimeoutUnset(diagnostics);
   if (findings < tallyNoted) return code;
-  io.stderr(`migc: note: ${findings} findings in ${files.size} file${files.size === 1 ? '' : 's'} are MG219's: no lock_timeout set before a statement that waits for a lock. If your migration tool's connection (or the script that runs it) sets one before the files run, say so: --lock-timeout 5s (or "lock_timeout" in migc.config.json), and these findings go\n`);
+  io.stderr(`migc: note: ${findings} findings in ${files} file${files === 1 ? '' : 's'} are MG219's: no lock_timeout set before a statement that waits for a lock. If your migration tool's connection (or the script that runs it) sets one before the files run, say so: --lock-timeout 5s (or "lock_timeout" in migc.config.json), and these findings go\n`);
   return code;
 }
 
