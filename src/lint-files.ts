@@ -787,6 +787,7 @@ export function outsideTransactionHow(file: string, text: string): string | unde
   if (isGraphileMigration(file, text)) return 'a migration of its own that starts with --! no-transaction (Graphile Migrate)';
   if (text.includes(postgresMigrationsNoTransaction)) return `a file of its own with ${postgresMigrationsNoTransaction} (postgres-migrations)`;
   if (dieselMetadataPath(file)) return 'a migration of its own whose metadata.toml says run_in_transaction = false (diesel)';
+  if (text.includes('-- atlas:')) return 'a file of its own whose header says -- atlas:txmode none (Atlas)';
   const tool = markerTool(text);
   return tool ? markerToolOutside[tool] : undefined;
 }
@@ -915,6 +916,12 @@ const ternDisableTx = /^---- tern: disable-tx ----$/m;
  */
 const yoyoNoTransaction = /^\s*--\s*transactional\s*:\s*false\s*$/i;
 /**
+ * Atlas: `-- atlas:txmode none` among the comments at the head of a file runs it outside a
+ * transaction, statement by statement (atlas migrate apply's default --tx-mode file wraps each
+ * other file in one): chainloop's CONCURRENTLY files (the thirty-first trial's A).
+ */
+const atlasTxModeNone = /^--\s*atlas:txmode\s+none\b/i;
+/**
  * Graphile Migrate: `--! no-transaction` as the first line of the body (after the `--! Previous:`,
  * `--! Hash:` headers and the blank line that ends them) runs the migration outside a
  * transaction, sent as one query string (its README: "must contain exactly one statement").
@@ -1004,6 +1011,7 @@ export function fileSections(text: string, rollbackFile: boolean, upText?: strin
   if (text.includes(postgresMigrationsNoTransaction)) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: true }];
   // sqlx runs such a file with one execute() on the connection: one query string.
   if (text.startsWith(sqlxNoTransaction)) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: true }];
+  if (text.includes('atlas:txmode') && headerSays(text, atlasTxModeNone)) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: false }];
   // yoyo reads the directive in the migration only, for its .rollback.sql too (upText).
   if ((upText ?? text).includes('transactional') && headerSays(upText ?? text, yoyoNoTransaction)) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: false }];
   if (graphileNoTransaction.test(graphileBodyStart(text))) return [{ start: 0, end: text.length, rollback: rollbackFile, noTransaction: true, oneQueryString: true }];

@@ -508,6 +508,8 @@ describe('migc lint', () => {
     };
     const create = 'CREATE TABLE t (id int);\n';
     expect(await note({ '2024-01-01-000000_init/up.sql': create, '2024-01-01-000000_init/down.sql': 'DROP TABLE t;\n' })).toBe('diesel runs each migration\'s up.sql and down.sql in a transaction (unless its metadata.toml says run_in_transaction = false)');
+    // Atlas's files are named as sqlx's; its atlas.sum beside them tells them apart (chainloop's).
+    expect(await note({ '20240101000000_init.sql': create, 'atlas.sum': 'h1:x=\n' })).toBe('layout-20240101000000_initsql/atlas.sum');
     // Hasura's layout is diesel's, its versions 13-digit millisecond timestamps (planx's).
     expect(await note({ '1595527799000_init/up.sql': create, '1595527799000_init/down.sql': 'DROP TABLE t;\n' })).toBe('Hasura runs each migration\'s up.sql and down.sql in a transaction');
     expect(await note({ 'V1__init.sql': create })).toBe('Flyway runs each script in a transaction');

@@ -284,6 +284,14 @@ describe('what a name or a marker says', () => {
     expect(fileSections(plain, false).map((s) => [s.rollback, s.noTransaction])).toEqual([[false, false], [true, false]]);
   });
 
+  it('reads Atlas\'s -- atlas:txmode none among the opening comments: statement by statement, outside a transaction (chainloop)', () => {
+    expect(fileSections('-- atlas:txmode none\n\nCREATE INDEX CONCURRENTLY i ON t (c);\n', false).map((s) => [s.noTransaction, s.oneQueryString])).toEqual([[true, false]]);
+    expect(fileSections('-- Create index "i" to table: "t"\n-- atlas:txmode none\nCREATE INDEX CONCURRENTLY i ON t (c);\n', false)[0]!.noTransaction).toBe(true);
+    expect(fileSections('-- atlas:txmode file\nCREATE INDEX i ON t (c);\n', false)[0]!.noTransaction).toBe(false);
+    // After the first statement it is a comment, not a directive.
+    expect(fileSections('CREATE INDEX i ON t (c);\n-- atlas:txmode none\n', false)[0]!.noTransaction).toBe(false);
+  });
+
   it('reads yoyo\'s -- transactional: false among the opening comments, Graphile Migrate\'s --! no-transaction as the body\'s first line; a yoyo rollback takes its migration\'s', () => {
     expect(fileSections('-- Add an index\n-- depends: 0001_init\n-- transactional: false\n\nCREATE INDEX CONCURRENTLY i ON t (c);\n', false)[0]!.noTransaction).toBe(true);
     // yoyo takes blank and indented lines before it (its comment_or_empty).

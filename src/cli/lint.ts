@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { nodeHost, type Host } from '../host.js';
 import { projectConfig } from './config.js';
 import { findMigrations, toPosix, UsageError } from './files.js';
@@ -21,7 +21,7 @@ import { tableKey } from '../analyze/sql/schema-state.js';
 
 export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; oneRun?: boolean; oneRunPerCommit?: boolean; searchPath?: string; lockTimeout?: string; placeholder?: string[]; rollbacks?: string[]; appStopped?: boolean }, io: Io): Promise<number> {
   const ways = [options.fileTransaction && '--file-transaction', options.fileQueryString && '--file-query-string', options.runTransaction && '--run-transaction'].filter((w): w is string => typeof w === 'string');
-  if (ways.length > 1) throw new UsageError(`${ways.join(' and ')} say ${ways.length === 2 ? 'two' : 'three'} ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; node-pg-migrate, Drizzle, Flyway with group=true: --run-transaction; Flyway, diesel, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator, Ory popx, postgres-migrations: --file-transaction; the README's "Which flag for your tool" has the table)`);
+  if (ways.length > 1) throw new UsageError(`${ways.join(' and ')} say ${ways.length === 2 ? 'two' : 'three'} ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; node-pg-migrate, Drizzle, Flyway with group=true: --run-transaction; Flyway, diesel, Hasura, Atlas, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator, Ory popx, postgres-migrations: --file-transaction; the README's "Which flag for your tool" has the table)`);
   if (options.oneRunPerCommit && (options.oneRun || options.runTransaction)) throw new UsageError(`--one-run-per-commit and ${options.oneRun ? '--one-run' : '--run-transaction'} say two ways the files make runs: --one-run-per-commit groups the files by the git commit that added them; ${options.oneRun ? '--one-run' : '--run-transaction'} makes all the files given one run`);
   if (options.rollbacks?.some((p) => p.trim() === '')) throw new UsageError('--rollbacks takes a glob naming the rollback files, for example --rollbacks \'db/rollback_dbs/**\'; got an empty one');
   const loaded = (await projectConfig(options, io)) ?? {};
@@ -90,7 +90,7 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
     if (!result.placeholdersFilled.has(name.toLowerCase())) io.stderr(`migc: warning: --placeholder ${flag}: no file linted holds \${${name}}, so this value is not used\n`);
   }
   const extension = extensionScriptsNote(files, { runTransaction: options.runTransaction === true, fileTransaction: options.fileTransaction === true, searchPath: (searchPath ?? config.searchPath) !== undefined });
-  const hint = extension ?? flagHint(files, preloaded.texts, options, migrations.drizzle);
+  const hint = extension ?? flagHint(files, preloaded.texts, options, migrations.drizzle, io.cwd);
   if (hint) io.stderr(`migc: note: ${hint}\n`);
   const histories = separateHistories(files);
   if (histories) io.stderr(`migc: note: ${historiesNote(histories)}\n`);
@@ -244,11 +244,14 @@ async function unusedAssumedRows(flags: readonly string[], tables: ReadonlySet<s
  * statements then share no transaction and MG204, MG217 and MG218 go unsaid. Said once, on stderr,
  * for the first such file, when neither flag is given.
  */
-function flagHint(files: readonly string[], texts: ReadonlyMap<string, string>, options: { fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean }, drizzle: ReadonlySet<string> | undefined): string | undefined {
+function flagHint(files: readonly string[], texts: ReadonlyMap<string, string>, options: { fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean }, drizzle: ReadonlySet<string> | undefined, cwd: string): string | undefined {
   if (options.fileTransaction || options.fileQueryString || options.runTransaction) return undefined;
   // Drizzle's migrator runs every migration pending in one transaction: a fresh database's whole
   // history, or the files one deploy adds.
   if (drizzle && drizzle.size > 0) return `${[...drizzle].some((f) => f.endsWith('/migration.sql')) ? "Drizzle's migrations (drizzle-kit 1.0: a snapshot.json beside each migration.sql)" : 'the files of a Drizzle journal (meta/_journal.json)'} run as Drizzle's migrator runs them: all the migrations pending at a deploy in one transaction; pass --run-transaction to lint them so, over the files one deploy applies (a new database's: all of them), or --file-transaction to read each as a deploy of its own (without a flag, files are read statement by statement, as psql runs them: right when you apply them yourself with psql)`;
+  // Atlas keeps atlas.sum beside its files, whose names are sqlx's (<timestamp>_x.sql).
+  const atlas = files.find((f) => existsSync(resolve(cwd, dirname(f), 'atlas.sum')));
+  if (atlas) return `${toPosix(join(dirname(atlas), 'atlas.sum'))}: Atlas runs each migration file in a transaction (atlas migrate apply's default, --tx-mode file; a file whose header says -- atlas:txmode none outside one, statement by statement): pass --file-transaction to lint them so, or --run-transaction for --tx-mode all, over the files one deploy applies (without a flag, files are read statement by statement, as psql runs them: right when you apply them yourself with psql)`;
   const all = new Set(files);
   for (const file of files) {
     const tool = toolSendsNote(file, texts.get(file), all);
