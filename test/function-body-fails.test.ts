@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
 import { loadSqlParser } from '../src/sql/parser.js';
-import { sqlEngines, type SqlEngine } from './sql-engines.js';
+import { rowsOf, sqlEngines, type SqlEngine } from './sql-engines.js';
 
 /**
  * MG252: a PL/pgSQL function whose body uses what its tables do not have. What the finding says is
@@ -52,6 +52,13 @@ describe('MG252 function-body-fails', () => {
     expect(await findings({ ...later, '3.sql': fn('BEGIN\n  RETURN NULL;\nEND') })).toEqual(until);
   });
 
+  it('says nothing of a key the same migration adds after the function, before any call (swh\'s upgrade scripts, in pg_dump\'s order)', async () => {
+    expect(await findings({ '1.sql': schema, '2.sql': `${change}${trieve.replace(decrement, 'NULL;')}CREATE UNIQUE INDEX counts_dataset ON counts (dataset_uuid);\n` })).toEqual([]);
+    expect(await findings({ '1.sql': schema, '2.sql': `${change}${trieve.replace(decrement, 'NULL;')}ALTER TABLE counts ADD CONSTRAINT counts_dataset UNIQUE (dataset_uuid);\n` })).toEqual([]);
+    // A key on other columns, or a partial one, is no arbiter for it.
+    expect(await findings({ '1.sql': schema, '2.sql': `${change}${trieve.replace(decrement, 'NULL;')}CREATE UNIQUE INDEX counts_dataset ON counts (dataset_uuid, n);\n` })).toHaveLength(1);
+  });
+
   it('says nothing of a variable of that name, of a key that covers the columns, or of a column it never saw made', async () => {
     expect(await findings({ '1.sql': schema, '2.sql': change + fn(`DECLARE user_uuid uuid;\nBEGIN\n  ${decrement}\n  RETURN NULL;\nEND`) })).toEqual([]);
     expect(await findings({ '1.sql': schema, '2.sql': `${change}CREATE UNIQUE INDEX ON counts (dataset_uuid);\n${trieve.replace(decrement, 'UPDATE counts SET n = n - 1 WHERE dataset_uuid = OLD.dataset_uuid;')}` })).toEqual([]);
@@ -75,6 +82,12 @@ function engineSuite(name: string, open: () => Promise<SqlEngine>) {
       await db.run("INSERT INTO notes VALUES ('00000000-0000-0000-0000-000000000001', NULL);");
       await db.run('ALTER TABLE notes ENABLE TRIGGER bump;');
       await expect(db.run('DELETE FROM notes;')).rejects.toThrow(/column "user_uuid" does not exist/);
+    });
+    it('calls the upsert once the key is added after the function, in the same migration', async () => {
+      await db.run('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+      await db.run(`${schema}${change}${trieve.replace(decrement, 'NULL;')}CREATE UNIQUE INDEX counts_dataset ON counts (dataset_uuid);`);
+      await db.run("INSERT INTO notes VALUES ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-00000000000a'), ('00000000-0000-0000-0000-000000000002', '00000000-0000-0000-0000-00000000000a');");
+      expect(rowsOf(await db.run('SELECT n FROM counts'))).toEqual([{ n: 2 }]);
     });
     it('takes an upsert whose DO UPDATE SET writes a dropped column, then refuses the write that conflicts', async () => {
       await db.run('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
