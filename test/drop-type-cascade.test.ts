@@ -58,3 +58,36 @@ for (const engine of sqlEngines()) {
     });
   });
 }
+
+/**
+ * ALTER TYPE ... DROP ATTRIBUTE drops the field from every value stored in a table column of the
+ * composite type, with no word; of a type no column stores (a function's return type: swh's
+ * directory_entry, the thirty-second trial's B) nothing is lost.
+ */
+const composite = "CREATE TYPE pair AS (amount numeric, currency text);\nCREATE TYPE listing AS (name text, ctime timestamptz);\nCREATE FUNCTION listings() RETURNS SETOF listing LANGUAGE sql AS $$ SELECT 'a'::text, now() $$;\nCREATE TABLE prices (id int PRIMARY KEY, price pair);\n";
+
+describe('MG214 and ALTER TYPE ... DROP ATTRIBUTE', () => {
+  it('names the columns that store the type; a type no column stores is no finding', async () => {
+    expect(await mg214({ '1.sql': composite, '2.sql': 'ALTER TYPE pair DROP ATTRIBUTE currency;\nALTER TYPE listing DROP ATTRIBUTE ctime;\n' })).toEqual([
+      '2.sql warning this statement drops attribute currency of type pair, and with it that field of every value stored in column prices.price',
+    ]);
+  });
+});
+
+for (const engine of sqlEngines()) {
+  describe(`ALTER TYPE ... DROP ATTRIBUTE on ${engine.name}`, () => {
+    let db: SqlEngine;
+    beforeAll(async () => {
+      db = await engine.open();
+    });
+    afterAll(() => db?.close());
+    it('drops the field of the stored values; a type only a function returns holds no data (the function is replaced to match, as swh does)', async () => {
+      await db.run('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+      await db.run(`${composite}INSERT INTO prices VALUES (1, ROW(10, 'EUR'));`);
+      await db.run('ALTER TYPE pair DROP ATTRIBUTE currency; ALTER TYPE listing DROP ATTRIBUTE ctime;');
+      expect(rowsOf(await db.run('SELECT (price).* FROM prices'))).toEqual([{ amount: '10' }]);
+      await db.run("CREATE OR REPLACE FUNCTION listings() RETURNS SETOF listing LANGUAGE sql AS $$ SELECT 'a'::text $$;");
+      expect(rowsOf(await db.run('SELECT name FROM listings()'))).toEqual([{ name: 'a' }]);
+    });
+  });
+}

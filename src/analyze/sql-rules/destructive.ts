@@ -52,6 +52,18 @@ export const destructive: StatementRule = {
     const maybeRemade: string[] = [];
     for (const d of ctx.facts.destructive) {
       if (d.kind.startsWith('rename') || replacesView(d, ctx.later)) continue;
+      // ALTER TYPE ... DROP ATTRIBUTE of a composite type: what is lost is that field of the
+      // values stored in table columns of the type (PostgreSQL drops it from every stored value,
+      // without a word); of a type the files made that no column uses (a function's return type:
+      // swh's directory_entry, the thirty-second trial's B), nothing.
+      if (d.kind === 'drop-column' && node(ctx.ast)[1].objtype === 'OBJECT_TYPE') {
+        const dot = d.target.lastIndexOf('.');
+        const type = tableKey(d.target.slice(0, dot));
+        const users = ctx.state.columnsOfType(type).filter(({ table, column }) => !ctx.state.isNew(table) && !ctx.state.isNewColumn(table, column));
+        if (users.length > 0) found.push(`drops attribute ${quoteIdent(d.target.slice(dot + 1))} of type ${quoteName(type)}, and with it that field of every value stored in ${users.length === 1 ? 'column' : 'columns'} ${andListAtMost(users.map(({ table, column }) => quoteColumn(table, column)), 6)}`);
+        else if (!ctx.state.types.has(type)) found.push(`drops attribute ${quoteIdent(d.target.slice(dot + 1))} of type ${quoteName(type)}, and with it that field of every value stored in a column of the type: no file linted made the type, so migc does not know which columns do`);
+        continue;
+      }
       // Without CASCADE PostgreSQL drops only an empty schema, and refuses one that holds anything:
       // nothing is lost (pg_search's DROP SCHEMA IF EXISTS paradedb_tmp, the twenty-eighth trial's F).
       if (d.kind === 'drop-schema' && node(ctx.ast)[1].behavior !== 'DROP_CASCADE') continue;
