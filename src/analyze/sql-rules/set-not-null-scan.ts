@@ -73,11 +73,13 @@ export const setNotNullScan: StatementRule = {
     report({
       severity,
       subcommand: scanned[0]!.subcommand,
-      message: `SET NOT NULL on ${list} scans ${sizeNote(ctx, alter.table)}${one ? '' : ' (once, for all of them)'} while holding an ACCESS EXCLUSIVE lock${otherLocksNote(ctx, alter.table)}`,
+      // The statement fails on a row that holds NULL, which the message says as MG209's does
+      // (swh's and memos' backfills that leave NULLs: the sixteenth and thirty-second trials).
+      message: `SET NOT NULL on ${list} scans ${sizeNote(ctx, alter.table)}${one ? '' : ' (once, for all of them)'} while holding an ACCESS EXCLUSIVE lock${otherLocksNote(ctx, alter.table)}, and fails if a row holds NULL there`,
       // The scan fails on a row that holds NULL (the sixteenth trial's memos: no backfill before it).
       help: `${ctx.postgres >= 12
         ? `First: ${checks} then VALIDATE CONSTRAINT ${one ? 'it' : 'each'} (no write lock); SET NOT NULL then skips the scan, and the ${one ? 'check' : 'checks'} can be dropped.`
-        : `Before PostgreSQL 12 SET NOT NULL always scans: keep ${one ? 'a validated CHECK' : 'validated CHECKs'} (${scanned.map((c) => `${quoteIdent(c.column)} IS NOT NULL`).join(', ')}) NOT VALID ${one ? 'constraint' : 'constraints'} instead, or run it when a full-table lock is acceptable.`} A row that still holds NULL fails ${ctx.postgres >= 12 ? 'the VALIDATE and the SET NOT NULL' : 'it'} alike: fill such rows first (an UPDATE in batches).`,
+        : `Before PostgreSQL 12 SET NOT NULL always scans: keep ${one ? 'a validated CHECK' : 'validated CHECKs'} (${scanned.map((c) => `${quoteIdent(c.column)} IS NOT NULL`).join(', ')}) NOT VALID ${one ? 'constraint' : 'constraints'} instead, or run it when a full-table lock is acceptable.`} A row that still holds NULL fails ${ctx.postgres >= 12 ? 'the VALIDATE and the SET NOT NULL' : 'it'} alike: fill such rows first (an UPDATE in batches), and look first: SELECT count(*) FROM ${quoteName(alter.table)} WHERE ${scanned.map((c) => `${quoteIdent(c.column)} IS NULL`).join(' OR ')};`,
     });
   },
 };
