@@ -19,7 +19,7 @@ import type { FunctionUser } from '../sql/schema-state.js';
 export const dependentsBlockDrop: StatementRule = {
   code: 'MG237',
   name: 'dependents-block-drop',
-  summary: 'A DROP that PostgreSQL refuses because other objects depend on what it drops: a table, column, key or unique index a foreign key references or depends on, a constraint\'s index, a type a column has, a function an index or trigger uses; and a TRUNCATE of a table another table\'s foreign key references.',
+  summary: 'A DROP that PostgreSQL refuses because other objects depend on what it drops: a table, column, key or unique index a foreign key references or depends on, a constraint\'s index, a type a column has, a function an index or trigger uses, a sequence a column\'s default draws from; and a TRUNCATE of a table another table\'s foreign key references.',
   severity: 'error',
   kinds: ['DropStmt', 'AlterTableStmt', 'TruncateStmt'],
   check(ctx, report) {
@@ -71,6 +71,16 @@ export const dependentsBlockDrop: StatementRule = {
         for (const name of (body.objects ?? []).map((o: { TypeName?: { names?: unknown[] } }) => dottedName({ List: { items: o.TypeName?.names } }))) {
           const columns = columnsOfType(ctx, name);
           if (columns.length) report(refusal(`cannot drop type ${quoteName(name)} because other objects depend on it: ${columns.map((c) => `column ${c}`).join(', ')}`, `Change or drop ${columns.length === 1 ? 'that column' : 'those columns'} first (ALTER TABLE ... ALTER COLUMN ... TYPE, or DROP COLUMN); CASCADE would drop the columns and their data.`));
+        }
+      }
+      // A sequence a column's default still draws from: a serial's, or an identity's own (swh's
+      // upgrade 099 drops the bigserial sequences before their defaults: the thirty-second trial's F).
+      if (body.removeType === 'OBJECT_SEQUENCE' && !cascade) {
+        for (const name of names) {
+          const users = ctx.state.columnsDrawingFrom(name);
+          const identity = users.find((u) => u.identity);
+          if (identity) report(refusal(`cannot drop sequence ${quoteName(name)} because column ${quoteIdent(identity.column)} of table ${quoteName(identity.table)} requires it`, `It is the identity's own sequence: ALTER TABLE ${quoteName(identity.table)} ALTER COLUMN ${quoteIdent(identity.column)} DROP IDENTITY drops it with the identity.`));
+          else if (users.length) report(refusal(`cannot drop sequence ${quoteName(name)} because other objects depend on it: ${andList(users.map((u) => `default value for column ${quoteIdent(u.column)} of table ${quoteName(u.table)}`))} depend${users.length === 1 ? 's' : ''} on it`, `Drop the ${users.length === 1 ? 'default' : 'defaults'} first (ALTER TABLE ${quoteName(users[0]!.table)} ALTER COLUMN ${quoteIdent(users[0]!.column)} DROP DEFAULT), then the sequence; CASCADE drops the ${users.length === 1 ? 'default' : 'defaults'} with it.`));
         }
       }
       if ((body.removeType === 'OBJECT_FUNCTION' || body.removeType === 'OBJECT_PROCEDURE') && !cascade) {

@@ -2331,6 +2331,26 @@ export class SchemaState implements KnownSchema {
   }
 
   /**
+   * The columns whose default still draws from a sequence: an identity's own, and a serial's whose
+   * default no statement has dropped or changed since (a default written as nextval(...) is not
+   * followed: a later SET DEFAULT may have changed it). What DROP SEQUENCE without CASCADE is
+   * refused for (MG237).
+   */
+  columnsDrawingFrom(sequence: string): { readonly table: string; readonly column: string; readonly identity: boolean }[] {
+    const key = tableKey(sequence);
+    const found: { table: string; column: string; identity: boolean }[] = [];
+    for (const table of this.tables.values()) {
+      if (table.mayBeAbsent) continue;
+      for (const [owned, column] of this.ownedSequences(table)) {
+        const c = table.columns.get(column);
+        if (owned !== key || !c || c.sequence === undefined) continue;
+        if (c.identity !== undefined || (c.defaultExpr === undefined && c.hasDefault !== false)) found.push({ table: table.name, column, identity: c.identity !== undefined });
+      }
+    }
+    return found;
+  }
+
+  /**
    * The sequences the table's columns (or one column) own, with the column: a serial's and an
    * identity's (table_column_seq, cut to 63 bytes as PostgreSQL cuts it, or the identity's
    * SEQUENCE NAME), and those CREATE or ALTER SEQUENCE ... OWNED BY gave it.
