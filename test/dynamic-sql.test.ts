@@ -91,13 +91,13 @@ END $$`;
     }
   });
 
-  it('stays opaque for a value it cannot know in a name, a literal or part of a word, for COMMIT and for what does not parse', () => {
+  it('stays opaque for a value it cannot know in a name, a literal of a statement it may decide, or part of a word, for COMMIT and for what does not parse', () => {
     for (const statement of [
       "EXECUTE format('DROP INDEX %I', r.indexname)", // a loop's record: temporal's visibility migrations
       "EXECUTE 'drop sequence if exists build_event_id_seq_' || r.id", // part of a name: concourse
       'EXECUTE sql', // a string a query built: supabase/storage 0048
-      "EXECUTE 'UPDATE t SET owner = ' || quote_literal(role)",
-      "EXECUTE format('UPDATE t SET owner = %L', role)",
+      "EXECUTE 'SET search_path = ' || quote_literal(role)", // the literal decides where names are looked up
+      "EXECUTE format('ALTER TABLE %s ADD COLUMN x int', role)", // the table's name
       "EXECUTE 'DROP OWNED BY ' || role", // the role decides what it drops
       "EXECUTE 'CREATE SCHEMA AUTHORIZATION ' || role", // the schema takes the role's name
       "EXECUTE 'GRANT ' || role || ' ON t TO x'", // in GRANT ... ON, the privilege
@@ -108,6 +108,20 @@ END $$`;
       const text = `DO $$ DECLARE r record; sql text; role text := current_setting('app.role'); BEGIN FOR r IN SELECT 1 AS id, 'i' AS indexname LOOP ${statement}; END LOOP; SELECT 'x' INTO sql; END $$`;
       expect(executed(text), statement).toEqual({ complete: false, run: [] });
     }
+  });
+
+  it('reads a statement whose unknown values stand only inside string constants, in a statement they do not shape (defguard\'s DEFAULT %L of a username a query found)', () => {
+    const text = `DO $$ DECLARE who text; BEGIN
+  SELECT username INTO who FROM users ORDER BY id LIMIT 1;
+  EXECUTE format('ALTER TABLE aclalias ADD COLUMN modified_by text NOT NULL DEFAULT %L', coalesce(who, 'admin'));
+  EXECUTE 'UPDATE t SET owner = ' || quote_literal(who);
+  EXECUTE format('COMMENT ON TABLE t IS %L', who);
+END $$`;
+    expect(executed(text).run.map((r) => r.sql)).toEqual([
+      'ALTER TABLE aclalias ADD COLUMN modified_by text NOT NULL DEFAULT \'"‹value›"\'',
+      'UPDATE t SET owner = \'"‹who›"\'',
+      'COMMENT ON TABLE t IS \'"‹who›"\'',
+    ]);
   });
 
   it('reads a statement whose unknown values stand only as role names (supabase/storage\'s grants)', () => {

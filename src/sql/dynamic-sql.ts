@@ -12,8 +12,10 @@ import { forEachNode } from './walk.js';
  * A statement that holds such a value is still read when the value stands only where a role's
  * name goes (GRANT ... TO, REVOKE ... FROM, GRANT role TO, CREATE ROLE, OWNER TO, ALTER ROLE),
  * taken to be one name: `EXECUTE 'GRANT SELECT ON t TO ' || reader_role`. What it does to tables,
- * columns, indexes and constraints does not depend on which role that is. Anywhere else (a table's
- * name, part of a name, a literal) the statement is not known and the EXECUTE stays opaque.
+ * columns, indexes and constraints does not depend on which role that is. So is one where such a
+ * value stands only inside a string constant of an ALTER TABLE, INSERT, UPDATE, DELETE or COMMENT
+ * (unknownOnlyInLiterals). Anywhere else (a table's name, part of a name, a literal of another
+ * statement) the statement is not known and the EXECUTE stays opaque.
  */
 
 /** A piece of a string being built: text known at lint time, or a value that is not. */
@@ -43,7 +45,7 @@ export function executedStatements(expression: string, variable: (name: string) 
   for (const { ast } of statements) {
     const kind = Object.keys(ast)[0]!;
     if (kind === 'TransactionStmt') return undefined;
-    if (labels.length > 0 && !unknownOnlyAsRoles(ast, kind)) return undefined;
+    if (labels.length > 0 && !unknownOnlyAsRoles(ast, kind) && !unknownOnlyInLiterals(ast, kind)) return undefined;
   }
   return statements;
 }
@@ -90,6 +92,38 @@ function unknownOnlyAsRoles(ast: PgNode, kind: string): boolean {
     }
   });
   return onlyRoles;
+}
+
+/**
+ * The statements whose shape a string constant in them does not decide: which table, columns,
+ * indexes and constraints they touch is the same whatever the text of the constant.
+ */
+const literalStatements = new Set(['AlterTableStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'CommentStmt']);
+
+/**
+ * Every placeholder of the statement stands inside a string constant (format()'s %L of a value
+ * known only as it runs: defguard's `ADD COLUMN modified_by text NOT NULL DEFAULT %L` of a
+ * username a query found, the thirty-first trial's E), in a statement whose shape that constant
+ * does not decide: the statement is read, the constant unknown.
+ */
+function unknownOnlyInLiterals(ast: PgNode, kind: string): boolean {
+  if (!literalStatements.has(kind)) return false;
+  let onlyLiterals = true;
+  const walk = (v: unknown, inConstant: boolean): void => {
+    if (!onlyLiterals || v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+      for (const item of v) walk(item, false);
+      return;
+    }
+    for (const [key, child] of Object.entries(v)) {
+      if (typeof child === 'string') {
+        // COMMENT ON ... IS keeps its text as a plain string.
+        if (child.includes(open) && !(inConstant && key === 'sval') && !(kind === 'CommentStmt' && key === 'comment')) onlyLiterals = false;
+      } else walk(child, key === 'A_Const' || (inConstant && key === 'sval'));
+    }
+  };
+  walk(ast, false);
+  return onlyLiterals;
 }
 
 /** The expression's value, in parts; undefined when it is not a string built so (a NULL, a bad format()). */
