@@ -163,7 +163,8 @@ export const destructive: StatementRule = {
       // came from anywhere else, which the reviewer is to weigh.
       const from = d.kind === 'truncate' || d.kind === 'delete-all' ? refilledFrom(ctx, d.target) : [];
       const refilled = from.length ? ` (refilled from ${andListAtMost(from.map(quoteName), 3)} ${ctx.inTransaction ? 'later in the transaction' : `later in the ${ctx.mode === 'lint' ? 'file' : 'step'}, committed apart: empty until then`}: what was written to it otherwise is lost)` : '';
-      names.names.push(`${quoteName(d.target)}${copiedBut}${refilled}${also}`);
+      const indexes = d.kind === 'drop-column' ? indexesGoneWith(ctx, d.target) : '';
+      names.names.push(`${quoteName(d.target)}${copiedBut}${refilled}${also}${indexes}`);
       lostCount++;
       if (rollback && emptiedByTheUp(ctx, d)) sinceTheUp++;
       lost.set(doing, names);
@@ -351,6 +352,34 @@ function typeCascades(ctx: StatementContext, rollback: boolean): string[] {
     }
   }
   return found;
+}
+
+/**
+ * The indexes the statements seen made on a table that a DROP COLUMN takes with the column (its
+ * keys, an expression or a WHERE use it: PostgreSQL drops each, and the constraint that owns it),
+ * said where the same migration does not make one of that name again: espresso's V36 dropped
+ * header.root and added a generated column of that name, and its index was gone until V301 (the
+ * thirty-first trial's D). Indexes this migration made are left out.
+ */
+function indexesGoneWith(ctx: StatementContext, target: string): string {
+  const dot = target.lastIndexOf('.');
+  const table = target.slice(0, dot);
+  const column = target.slice(dot + 1);
+  const involved = ctx.state.indexesInvolving(table, column).filter((i) => !ctx.state.newIndexes.has(i.slice(i.lastIndexOf('.') + 1)));
+  if (!involved.length) return '';
+  const madeAgain = new Set<string>();
+  for (const ast of ctx.later()) {
+    const [kind, body] = node(ast);
+    if (kind === 'IndexStmt' && body.idxname) madeAgain.add(body.idxname);
+    if (kind === 'AlterTableStmt') for (const c of body.cmds ?? []) if (c.AlterTableCmd?.def?.Constraint?.conname) madeAgain.add(c.AlterTableCmd.def.Constraint.conname);
+  }
+  const gone = involved.map((i) => i.slice(i.lastIndexOf('.') + 1)).filter((i) => !madeAgain.has(i));
+  if (!gone.length) return '';
+  // A column of that name added again (later in the statement, or the migration) has none of them.
+  const [, body] = node(ctx.ast);
+  const addedAgain = (body.cmds ?? []).some((c: { AlterTableCmd?: { subtype?: string; def?: { ColumnDef?: { colname?: string } } } }) => c.AlterTableCmd?.subtype === 'AT_AddColumn' && c.AlterTableCmd.def?.ColumnDef?.colname === column)
+    || ctx.later().some((ast) => { const [k, b] = node(ast); return k === 'AlterTableStmt' && tableKey(relationName(b.relation)) === tableKey(table) && (b.cmds ?? []).some((c: { AlterTableCmd?: { subtype?: string; def?: { ColumnDef?: { colname?: string } } } }) => c.AlterTableCmd?.subtype === 'AT_AddColumn' && c.AlterTableCmd.def?.ColumnDef?.colname === column); });
+  return ` (and with it ${gone.length === 1 ? 'index' : 'indexes'} ${andListAtMost(gone.map(quoteIdent), 5)}${addedAgain ? `, which the column added again under its name does not have: make ${gone.length === 1 ? 'it' : 'them'} again` : ''})`;
 }
 
 /**
