@@ -100,7 +100,13 @@ export function rewriteReason(def: Record<string, any>, context: { readonly post
     const con = c.Constraint;
     if (con?.contype === 'CONSTR_IDENTITY') return 'an identity column fills every row from a sequence';
     // A virtual one (PostgreSQL 18's default: no STORED) is computed when read: no rewrite (seen on PGlite 18).
-    if (con?.contype === 'CONSTR_GENERATED' && con.generated_kind !== 'v') return 'a stored generated column is computed for every row';
+    // NOT NULL on it is checked on each row's computed value: one the expression makes NULL fails
+    // the statement (espresso's V16 and V36, data->>'...' of rows without the key: the
+    // thirty-first trial's C, refused on PostgreSQL 15 with "contains null values").
+    if (con?.contype === 'CONSTR_GENERATED' && con.generated_kind !== 'v') {
+      const notNull = (def.constraints ?? []).some((x: { Constraint?: { contype?: string } }) => x.Constraint?.contype === 'CONSTR_NOTNULL' || x.Constraint?.contype === 'CONSTR_PRIMARY');
+      return notNull ? 'a stored generated column is computed for every row, and under NOT NULL a row whose expression gives NULL fails the statement' : 'a stored generated column is computed for every row';
+    }
     if (con?.contype === 'CONSTR_DEFAULT') {
       const volatile = callsVolatile(con.raw_expr, known);
       if (volatile) return `the default calls ${volatile}`;
