@@ -164,7 +164,11 @@ export const destructive: StatementRule = {
       const from = d.kind === 'truncate' || d.kind === 'delete-all' ? refilledFrom(ctx, d.target) : [];
       const refilled = from.length ? ` (refilled from ${andListAtMost(from.map(quoteName), 3)} ${ctx.inTransaction ? 'later in the transaction' : `later in the ${ctx.mode === 'lint' ? 'file' : 'step'}, committed apart: empty until then`}: what was written to it otherwise is lost)` : '';
       const indexes = d.kind === 'drop-column' ? indexesGoneWith(ctx, d.target) : '';
-      names.names.push(`${quoteName(d.target)}${copiedBut}${refilled}${also}${indexes}`);
+      // Its values used first to compute another column of the row (shelf folds custom fields into
+      // JSON, the thirty-second trial's D): where they went, and that what the expression leaves
+      // out is lost; the reviewer weighs the expression.
+      const derived = d.kind === 'drop-column' ? derivedInto(ctx, d.target) : '';
+      names.names.push(`${quoteName(d.target)}${derived}${copiedBut}${refilled}${also}${indexes}`);
       lostCount++;
       if (rollback && emptiedByTheUp(ctx, d)) sinceTheUp++;
       lost.set(doing, names);
@@ -352,6 +356,16 @@ function typeCascades(ctx: StatementContext, rollback: boolean): string[] {
     }
   }
   return found;
+}
+
+/** Where an UPDATE of this migration put a dropped column's every value through an expression (ColumnState.derivedFrom), as the message says it. */
+function derivedInto(ctx: StatementContext, target: string): string {
+  const dot = target.lastIndexOf('.');
+  const table = target.slice(0, dot);
+  const dropped = new Set(ctx.facts.destructive.filter((x) => x.kind === 'drop-column').map((x) => x.target.slice(x.target.lastIndexOf('.') + 1)));
+  const into = ctx.state.derivedHolders(table, target.slice(dot + 1)).filter((c) => !dropped.has(c));
+  if (!into.length) return '';
+  return ` (an UPDATE computed ${andList(into.map(quoteIdent))} from its every value first: what the expression leaves out of it is lost)`;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { StatementRule } from '../sql/context.js';
 import { node } from './ast.js';
 import { quoteIdent, sqlLiteral } from '../../sql/quote.js';
 import { extensionScriptOf } from '../../extension-scripts.js';
+import { fingerprint } from '../sql/schema-state.js';
 
 const otherServers = 'lets SQL reach other servers';
 const untrusted = "adds an untrusted language, whose functions run with the server's rights, its files and its shell";
@@ -192,11 +193,44 @@ export const outsideDatabase: StatementRule = {
   check(ctx, report) {
     const reasons = outsideDatabaseReasons(ctx.ast, ctx.file === undefined ? undefined : extensionLibraries(ctx.file));
     if (!reasons.length) return;
+    // The same statement (or a function of the same name replaced in the same untrusted language)
+    // as an earlier file of the run: told there, a note here. pgstac repeats its guarded role
+    // set-up in every file (232 warnings, the thirty-fourth trial's B); Evergreen replaces its
+    // plperlu functions again and again (the thirty-third trial's C).
+    const before = ctx.mode === 'lint' ? saidIn(ctx, reasons) : undefined;
+    if (before !== undefined) {
+      report({ severity: 'info', message: `this statement reaches outside the database, as ${before.function ? 'the function of that name' : 'the same statement'} in ${before.file} did (told there): ${reasons.join('; ')}`, help: lintHelp });
+      return;
+    }
     // A migration repository may manage roles or extensions on purpose, for the DBA to review;
     // a plan may not: its SQL is rehearsed, and its phases change one database.
     report({ message: `this statement reaches outside the database: ${reasons.join('; ')}`, help: ctx.mode === 'lint' ? lintHelp : help, ...(ctx.mode === 'lint' ? { severity: 'warning' as const } : {}) });
   },
 };
+
+/** Per run (its schema state): the statements MG220 told, by what makes them the same, and the file that told each. */
+const told = new WeakMap<object, Map<string, string>>();
+
+/**
+ * The earlier file of the run that told the same statement (its parse tree without positions),
+ * or a function of the same name and reasons (`function`); undefined the first time, and for
+ * repeats within one file.
+ */
+function saidIn(ctx: Parameters<StatementRule['check']>[0], reasons: readonly string[]): { readonly file: string; readonly function: boolean } | undefined {
+  if (ctx.file === undefined) return undefined;
+  let record = told.get(ctx.state);
+  if (!record) told.set(ctx.state, (record = new Map()));
+  const [kind, body] = node(ctx.ast);
+  const name = kind === 'CreateFunctionStmt' ? (body.funcname ?? []).map((n: { String?: { sval?: string } }) => n.String?.sval ?? '').join('.') : undefined;
+  const key = name !== undefined ? `function ${name} ${reasons.join('; ')}` : fingerprint(ctx.ast);
+  const first = record.get(key);
+  if (first === undefined) {
+    record.set(key, ctx.file);
+    return undefined;
+  }
+  if (first === ctx.file) return undefined;
+  return { file: first.slice(first.lastIndexOf('/') + 1), function: name !== undefined };
+}
 
 /** One statement of a plan that reaches outside the database, wherever in the plan it is. */
 export interface OutsideStatement {

@@ -45,6 +45,13 @@ export interface ColumnState {
   copyOf?: string;
   /** The copy went through an expression that keeps every value apart (old * 1024, 'a' || old): copySource(). */
   copyThrough?: true;
+  /**
+   * The column of the same table whose every value an UPDATE used to compute this one's, through
+   * an expression that reads no other column and may not keep every value apart
+   * (`SET j = jsonb_build_object('raw', b::text)`): not a copy (copyOf), but what the values went
+   * into (destructive's message says so).
+   */
+  derivedFrom?: string;
 }
 
 /** A named constraint of a table, what rollbacks are compared on: its kind, validity and columns. */
@@ -1250,14 +1257,26 @@ export class SchemaState implements KnownSchema {
       const through = copyOf !== undefined && source?.through ? true : undefined;
       if (column.copyThrough !== through) this.assign(column, 'copyThrough', through);
       if (copyOf !== undefined) this.copiesMade = true;
+      // Not a copy: an expression that reads only one other column of the row (shelf's custom
+      // fields folded into JSON, the thirty-second trial's D).
+      const derived = copyOf === undefined && noFrom ? onlyColumnRead(target.val) : undefined;
+      const derivedFrom = derived !== undefined && derived !== target.name && (body.whereClause === undefined || nonNull?.has(derived) === true) ? derived : undefined;
+      if (column.derivedFrom !== derivedFrom) this.assign(column, 'derivedFrom', derivedFrom);
+      if (derivedFrom !== undefined) this.copiesMade = true;
     }
     // An original written to (in this UPDATE too: the copy took its old values) holds values its copy lacks.
-    for (const column of table.columns.values()) if (column.copyOf !== undefined && set.has(column.copyOf)) this.assign(column, 'copyOf', undefined);
+    for (const column of table.columns.values()) {
+      if (column.copyOf !== undefined && set.has(column.copyOf)) this.assign(column, 'copyOf', undefined);
+      if (column.derivedFrom !== undefined && set.has(column.derivedFrom)) this.assign(column, 'derivedFrom', undefined);
+    }
   }
 
   /** Rows inserted after a copy hold values in the original that the copy may lack (ColumnState.copyOf). */
   private forgetCopies(name: string): void {
-    for (const column of this.table(name)?.columns.values() ?? []) if (column.copyOf !== undefined) this.assign(column, 'copyOf', undefined);
+    for (const column of this.table(name)?.columns.values() ?? []) {
+      if (column.copyOf !== undefined) this.assign(column, 'copyOf', undefined);
+      if (column.derivedFrom !== undefined) this.assign(column, 'derivedFrom', undefined);
+    }
   }
 
   /**
@@ -1273,7 +1292,10 @@ export class SchemaState implements KnownSchema {
     if (!this.copiesMade) return;
     for (const t of this.tables.values()) {
       if (t.rowsCopiedInto) this.assign(t, 'rowsCopiedInto', undefined);
-      for (const c of t.columns.values()) if (c.copyOf !== undefined) this.assign(c, 'copyOf', undefined);
+      for (const c of t.columns.values()) {
+        if (c.copyOf !== undefined) this.assign(c, 'copyOf', undefined);
+        if (c.derivedFrom !== undefined) this.assign(c, 'derivedFrom', undefined);
+      }
     }
   }
 
@@ -1302,6 +1324,13 @@ export class SchemaState implements KnownSchema {
     if (own?.rowsCopiedInto) this.assign(own, 'rowsCopiedInto', undefined);
     if (!removes || !this.copiesMade) return;
     for (const t of this.tables.values()) if (t.rowsCopiedInto?.table === key) this.assign(t, 'rowsCopiedInto', undefined);
+  }
+
+  /** The columns of a table an UPDATE computed from a column's every value (ColumnState.derivedFrom). */
+  derivedHolders(table: string, column: string): string[] {
+    const out: string[] = [];
+    for (const [name, c] of this.table(table)?.columns ?? []) if (c.derivedFrom === column) out.push(name);
+    return out;
   }
 
   /** The column of a table some other column holds a copy of every value of (ColumnState.copyOf), or undefined. */
@@ -2769,6 +2798,31 @@ function copySource(value: any): { readonly column: string; readonly through: bo
   };
   const inner = constant(op.lexpr) ? copySource(op.rexpr) : constant(op.rexpr) ? copySource(op.lexpr) : undefined;
   return inner ? { column: inner.column, through: true } : undefined;
+}
+
+/**
+ * The one column an expression reads, unqualified or qualified by any name (an UPDATE without FROM
+ * reads only its own table), when it reads exactly one and no subquery: undefined otherwise.
+ */
+function onlyColumnRead(value: unknown): string | undefined {
+  let found: string | undefined;
+  let other = false;
+  const walk = (v: unknown): void => {
+    if (other || !v || typeof v !== 'object') return;
+    if (Array.isArray(v)) return v.forEach(walk);
+    const o = v as Record<string, any>;
+    if (o.SubLink) { other = true; return; }
+    const fields = o.ColumnRef?.fields;
+    if (fields) {
+      const name = fields.at(-1)?.String?.sval;
+      if (typeof name !== 'string' || (found !== undefined && found !== name)) other = true;
+      else found = name;
+      return;
+    }
+    for (const child of Object.values(o)) walk(child);
+  };
+  walk(value);
+  return other ? undefined : found;
 }
 
 /**
