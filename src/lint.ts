@@ -360,6 +360,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           ...(sentWhole ? { oneQueryString: true } : {}),
           ...(outside !== undefined ? { outsideTransaction: outside } : {}),
           ...(psqlNames.size ? { psqlNames } : {}),
+          ...(options.config?.appStopped ? { appStopped: true } : {}),
           // What a COMMIT in the file leaves open depends on how the tool sends its statements.
           ...(section.toolTransaction || flyway || (run && isFlywayScript(file)) ? { toolSends: 'driver-transaction' as const } : section.sends ? { toolSends: section.sends } : options.drizzle?.has(file) ? { toolSends: 'each-statement' as const } : {}),
           ...(inRun ? { run } : {}),

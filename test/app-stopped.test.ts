@@ -30,6 +30,14 @@ it('turns the lock and blocking rules down, keeps rewrites and refusals, and yie
     expect(codes((await migc()).stdout)).toEqual(stopped);
     writeFileSync(join(dir, 'migc.config.json'), '{ "app_stopped": true, "rules": { "MG201": "warning" } }\n');
     expect(codes((await migc()).stdout)).toEqual(['MG201 warning', 'MG209 info', 'MG212 error', 'MG238 error']);
+    // A view dropped (no stored rows): no query of the application fails while it is stopped, a
+    // note; a table dropped loses its rows, a warning still (iDempiere's -pre and -post files:
+    // the thirty-third trial's B).
+    rmSync(join(dir, 'migc.config.json'));
+    writeFileSync(join(dir, '2_b.sql'), 'CREATE VIEW alert_notes AS SELECT id, note FROM alerts;\n');
+    writeFileSync(join(dir, '3_c.sql'), 'DROP VIEW alert_notes;\nDROP TABLE alerts;\n');
+    expect(codes((await migc('--app-stopped')).stdout)).toEqual(['MG214 info', 'MG214 warning']);
+    expect(codes((await migc()).stdout)).toEqual(['MG214 warning', 'MG214 warning', 'MG219 warning']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -26,7 +26,7 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
   if (options.rollbacks?.some((p) => p.trim() === '')) throw new UsageError('--rollbacks takes a glob naming the rollback files, for example --rollbacks \'db/rollback_dbs/**\'; got an empty one');
   const loaded = (await projectConfig(options, io)) ?? {};
   // The application stopped while the migrations run: its severities, under the config's own rules.
-  const config = options.appStopped || loaded.appStopped ? { ...loaded, rules: { ...appStoppedRules, ...loaded.rules } } : loaded;
+  const config = options.appStopped || loaded.appStopped ? { ...loaded, appStopped: true, rules: { ...appStoppedRules, ...loaded.rules } } : loaded;
   // A config kept beside the migrations is not the project's (read from the folder migc runs
   // in): said, not silently ignored (the sixteenth trial's memos: 7 errors and 65 warnings
   // instead of 3 and 9).

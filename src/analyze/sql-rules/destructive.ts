@@ -261,10 +261,14 @@ export const destructive: StatementRule = {
       return;
     }
     const onlyNotNull = found.every((f) => f.startsWith('drops NOT NULL'));
+    // Views alone (no stored rows) while the application is stopped: no query of its runs until it
+    // starts, by when an upgrade makes them again (iDempiere's -pre file drops the views its
+    // -post file makes: 9 false warnings, the thirty-third trial's B). A note.
+    const viewsWhileStopped = ctx.appStopped === true && onlyViews && lost.size > 0 && found.length === lost.size;
     report({
       // Dropping NOT NULL alone loses nothing and breaks no query: a note, as a plan's expand phase
       // takes it without a word (the fourteenth trial judged its 12 warnings debatable).
-      severity: (ctx.mode === 'plan' && ctx.phase === 'contract') || (onlyUpdates && (oneRow || keptAside || again !== undefined)) || onlyNotNull ? 'info' : this.severity,
+      severity: (ctx.mode === 'plan' && ctx.phase === 'contract') || (onlyUpdates && (oneRow || keptAside || again !== undefined)) || onlyNotNull || viewsWhileStopped ? 'info' : this.severity,
       message: `this ${rollback ? 'rollback' : 'statement'} ${found.join(' and ')}${!rollback ? '' : takesBack && found.length === 1 ? ', and its up put no row there: the rows it deletes were written by others (since the up, or before it), and are lost' : sinceTheUp > 0 && sinceTheUp === lostCount && found.length === lost.size ? `, which its up emptied too: the rollback loses the rows written since the up` : ', which its up did not make: the rollback loses what was there before the up'}`,
       help: ctx.mode === 'lint'
         ? rollback
@@ -279,6 +283,8 @@ export const destructive: StatementRule = {
           ? 'It loses no data, but code that reads the column may now meet NULL: make sure every version that is live handles NULL before anything writes one.'
           : keeps && found.length === 1
           ? 'Make sure the rows it keeps are there first (where the value comes from a query that may find none, it deletes them all): check with SELECT count(*) before, or guard the DELETE with WHERE EXISTS (SELECT 1 FROM the table WHERE <the key> = <the value>); and keep a backup of the rows it deletes.'
+          : viewsWhileStopped
+          ? `No stored data is lost (${plain ? `a view holds no rows${materialized ? '; ' : ''}` : ''}${materialized ? 'a materialized view\'s rows come from its query again' : ''}), and with the application stopped no query of its fails meanwhile: make sure the upgrade makes it again before the application starts, or that the version it starts no longer reads it.`
           : onlyViews && lost.size > 0 && found.length === lost.size
           // A view holds no rows, and a materialized view's come from its query again: no backup to keep.
           ? `No stored data is lost (${plain ? `a view holds no rows${materialized ? '; ' : ''}` : ''}${materialized ? 'a materialized view\'s rows come from its query again' : ''}), but every query on it fails: make sure nothing running still reads it, and that this runs after the code that stopped using it is deployed.`

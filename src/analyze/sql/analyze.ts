@@ -270,6 +270,7 @@ function judge(unit: Unit, base: Readonly<JudgeBase>, rules: readonly StatementR
     outsideTransaction: base.outsideTransaction,
     sentWhole: base.sentWhole,
     psqlNames: base.psqlNames,
+    appStopped: base.appStopped,
   };
   const judged: Judged[] = [];
   let rule: StatementRule;
@@ -752,6 +753,8 @@ export interface FileAnalysisOptions extends AnalysisOptions {
   readonly outsideTransaction?: string;
   /** The psql variables the file's text has as names (StatementContext.psqlNames). */
   readonly psqlNames?: ReadonlySet<string>;
+  /** The application is stopped while the files run (StatementContext.appStopped). */
+  readonly appStopped?: boolean;
   /**
    * The tool sends the text to the server as one query string, outside a transaction of its own
    * (dbmate's transaction:false, popx's .autocommit. files): PostgreSQL runs a string of several
@@ -1012,7 +1015,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     lineOf: options.run ? (offset, inFile) => (inFile === undefined || inFile === file ? lineOfOffset(offset) : options.run!.lineIn(inFile, offset)) : lineOfOffset,
     timeZoneUtc: undefined, postgresAssumed: options.postgresAssumed ? true : undefined, postgresMinor: options.postgresMinor,
     rollbackFile: options.rollbackFile ? true : undefined, madeByUp: options.madeByUp, outsideTransaction: options.outsideTransaction,
-    sentWhole: options.oneQueryString ? true : undefined, psqlNames: options.psqlNames,
+    sentWhole: options.oneQueryString ? true : undefined, psqlNames: options.psqlNames, appStopped: options.appStopped ? true : undefined,
   };
   /** Comments before a statement, from `from` on: the `-- migc-ignore CODE: reason` in them. */
   const ignoresBefore = (from: number, to: number, into = new Map<string, string | undefined>()) => (mayIgnore ? ignoresIn(text, from, to, into) : into);

@@ -456,6 +456,12 @@ export interface StatementContext {
    * "column" of that name is a value (MG238).
    */
   readonly psqlNames?: ReadonlySet<string>;
+  /**
+   * The application is stopped while the files run (lint's --app-stopped, app_stopped): no query
+   * of its runs between them, so what only breaks running queries for a while (a view dropped)
+   * costs nothing until it starts.
+   */
+  readonly appStopped?: true;
   /** A file has set lock_timeout before this statement (lint only; plans' scripts always do). */
   readonly lockTimeoutSet: boolean;
   /** The target version is migc's default: nothing names the server's (AnalysisOptions.postgresAssumed). */
