@@ -70,8 +70,13 @@ export const explicitIdsBehindSequence: StatementRule = {
       const draws = col.draws ?? ctx.state.sequenceDraws.get(tableKey(col.sequence));
       const given = values.filter((v) => !isSequenceOwn(v)).map(integerConstant);
       if (draws && given.length > 0 && given.every((v) => v !== undefined && !mayDraw(draws, v))) continue;
+      // A setval() before the INSERT put the sequence past every value written (Evergreen's
+      // SETVAL(..., 1001) before ids 1 and 2: the thirty-third trial's A): its defaults come after.
+      const next = ctx.state.sequencePositions.get(tableKey(col.sequence))?.next ?? ctx.state.lastMovedTo(col.sequence, table, column);
+      // (Not a sequence that CYCLEs: it comes back to its MINVALUE.)
+      if (next !== undefined && draws && !draws.cycle && draws.increment > 0n && given.length > 0 && given.every((v) => v !== undefined && v < next)) continue;
       report({
-        message: `this INSERT writes its own values into ${quoteColumn(table, column)}, whose sequence ${quoteName(col.sequence)} the same migration created and nothing moves past them: the next INSERT that takes the default draws ${draws ? `${draws.start}, ${draws.start + draws.increment}` : '1, 2'}, ... and collides with the values written`,
+        message: `this INSERT writes its own values into ${quoteColumn(table, column)}, whose sequence ${quoteName(col.sequence)} the same migration created and nothing moves past them: the next INSERT that takes the default draws ${draws ? `${next ?? draws.start}, ${(next ?? draws.start) + draws.increment}` : '1, 2'}, ... and collides with the values written`,
         help: `After the INSERT: ${col.ownSequence ? setvalPast(table, column) : setvalPast(table, column, col.sequence)}`,
       });
       return;

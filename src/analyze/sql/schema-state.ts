@@ -421,7 +421,7 @@ export class SchemaState implements KnownSchema {
    * the statements applied, compared with sequenceClock() at a finding (MG236 on a table an
    * earlier migration made waits for the end of the run to see whether one did). Never undone.
    */
-  private readonly sequenceMoves = new Map<string, { readonly target: SequenceTarget; readonly at: number }>();
+  private readonly sequenceMoves = new Map<string, { readonly target: SequenceTarget; readonly at: number; readonly next?: bigint }>();
   private sequenceMoveCount = 0;
   /** Columns filled with another table's column by INSERT ... SELECT (noteIdsCopied): "x.c" to "y.k". */
   private readonly idsCopiedFrom = new Map<string, string>();
@@ -782,7 +782,7 @@ export class SchemaState implements KnownSchema {
     for (const change of sequenceChanges(ast)) {
       // Kept when a tentative change is undone: a setval() in a branch that may run (a DO block's
       // IF; reportportal's 84 moves attribute_id_seq so), or in a rollback, counts as one.
-      if (change.next) this.sequenceMoves.set(sequenceMoveKey(change.target), { target: change.target, at: ++this.sequenceMoveCount });
+      if (change.next) this.sequenceMoves.set(sequenceMoveKey(change.target), { target: change.target, at: ++this.sequenceMoveCount, ...(typeof change.next.to === 'bigint' ? { next: change.next.to } : {}) });
       for (const [name, position] of this.sequencePositions) {
         if (changeTargets(change, name, position)) this.setIn(this.sequencePositions, name, applyChange(position, change));
       }
@@ -853,6 +853,22 @@ export class SchemaState implements KnownSchema {
       if ('sequence' in target ? sameRelation(target.sequence, sequence) : target.column === column && sameRelation(target.table, table)) return true;
     }
     return false;
+  }
+
+  /**
+   * Where the last statement that moved the sequence `sequence` (the default of `table`.`column`)
+   * left it, when it said so with constants (setval(seq, 1001): its next value, 1002); undefined
+   * when none did, when the last one's value is not known, or a setval() of a name migc cannot
+   * read came after it.
+   */
+  lastMovedTo(sequence: string, table: string, column: string): bigint | undefined {
+    let last: { at: number; next?: bigint } | undefined;
+    for (const move of this.sequenceMoves.values()) {
+      const { target } = move;
+      const hits = target === 'any' || ('sequence' in target ? sameRelation(target.sequence, sequence) : target.column === column && sameRelation(target.table, table));
+      if (hits && (last === undefined || move.at > last.at)) last = move;
+    }
+    return last?.next;
   }
 
   /** The name of the sequence a column's identity made (SequencePosition.ownedBy), when it is one the statements seen made. */

@@ -116,9 +116,24 @@ export function sequenceChanges(ast: PgNode): SequenceChange[] {
   }
   forEachNode(ast, (n) => {
     const call = n.FuncCall as FuncCall | undefined;
-    if (call && isSetval(call)) changes.push({ target: sequenceOrColumnArgument(call.args?.[0]) ?? 'any', next: { to: undefined } });
+    if (call && isSetval(call)) changes.push({ target: sequenceOrColumnArgument(call.args?.[0]) ?? 'any', next: { to: setvalNext(call) } });
   });
   return changes;
+}
+
+/**
+ * Where setval(seq, n [, is_called]) of constants leaves the sequence: nextval() then gives n + 1,
+ * or n with is_called false; undefined for a value computed (max(id), a query). Evergreen's
+ * SETVAL(..., 1001) before its INSERT of ids 1 and 2 (the thirty-third trial's A).
+ */
+function setvalNext(call: FuncCall): bigint | undefined {
+  const args = (call as { args?: unknown[] }).args ?? [];
+  const n = integerConstant(args[1]);
+  if (n === undefined) return undefined;
+  if (args.length < 3) return n + 1n;
+  const called = (args[2] as { A_Const?: { boolval?: { boolval?: boolean } } } | undefined)?.A_Const?.boolval;
+  if (called === undefined) return undefined;
+  return called.boolval === true ? n + 1n : n;
 }
 
 /** The change sequence options make (ALTER SEQUENCE's, an identity's SET/RESTART), or none that matters here. */
