@@ -1,6 +1,7 @@
 import type { PgNode } from '../../sql/parser.js';
 import { relationName } from '../../sql/facts.js';
 import { node } from '../../sql/node.js';
+import type { StatementContext } from '../sql/context.js';
 
 /** The statement's node kind and body (src/sql/node.ts): rules import it from here with the rest. */
 export { node };
@@ -177,6 +178,26 @@ export function filteredRelation(ast: PgNode): FilteredRelation | undefined {
   // With an alias, the table's own name no longer refers to it (PostgreSQL: "invalid reference to FROM-clause entry").
   const names = new Set<string>(alias !== undefined ? [alias] : [rel.relname, rel.schemaname ? `${rel.schemaname}.${rel.relname}` : undefined].filter((n): n is string => n !== undefined));
   return { names, joined: (body.fromClause ?? body.usingClause ?? []).length > 0 };
+}
+
+/**
+ * A DROP TABLE IF EXISTS whose every table no statement seen made and a later statement of the
+ * file part (or block) creates as a TEMPORARY table: scratch work of the session, a drop of
+ * nothing on a database the files made (promscale's _event_compressed_chunks, the thirty-fourth
+ * trial's A: PostgreSQL 15 says "does not exist, skipping").
+ */
+export function dropsScratchTable(ctx: StatementContext): boolean {
+  const [kind, body] = node(ctx.ast);
+  if (kind !== 'DropStmt' || body.removeType !== 'OBJECT_TABLE' || body.missing_ok !== true) return false;
+  const names: string[] = (body.objects ?? []).map((o: { List?: { items?: { String?: { sval?: string } }[] } }) => (o.List?.items ?? []).map((i) => i.String?.sval ?? '').join('.'));
+  if (!names.length || names.some((n) => ctx.state.table(n) !== undefined)) return false;
+  const temp = new Set<string>();
+  for (const ast of ctx.later()) {
+    const [k, b] = node(ast);
+    const rel = k === 'CreateStmt' ? b.relation : k === 'CreateTableAsStmt' ? b.into?.rel : undefined;
+    if (rel?.relpersistence === 't' && !rel.schemaname) temp.add(rel.relname);
+  }
+  return names.every((n) => !n.includes('.') && temp.has(n));
 }
 
 /** A constraint an ALTER TABLE adds: ADD CONSTRAINT, or written inline in ADD COLUMN. */

@@ -1,4 +1,4 @@
-import { alterTableCommands, isCatalogTable, isConstantValue, node, ownColumnOf, ownTableNames, relationName } from './ast.js';
+import { alterTableCommands, dropsScratchTable, isCatalogTable, isConstantValue, node, ownColumnOf, ownTableNames, relationName } from './ast.js';
 import type { PgNode } from '../../sql/parser.js';
 import { destructionLabel, replacesView } from '../rules/destructive-outside-contract.js';
 import type { StatementContext, StatementRule } from '../sql/context.js';
@@ -30,6 +30,8 @@ export const destructive: StatementRule = {
     const rollback = ctx.inRollback;
     // A rollback whose up lint did not see (a down file alone) has nothing to be judged against.
     if (rollback && !ctx.madeByUp) return;
+    // A scratch table dropped before the session makes it TEMPORARY: nothing stored is there.
+    if (dropsScratchTable(ctx)) return;
     const found: string[] = [];
     /** Columns dropped whose every value another column holds (ColumnState.copyOf). */
     const copied: string[] = [];

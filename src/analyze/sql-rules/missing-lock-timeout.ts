@@ -1,7 +1,7 @@
 import { lockLabel, lockStrength, queriesBlocked, type PredictedLock } from '../../sql/locks.js';
 import { isNewRelation, type StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
-import { relationName } from './ast.js';
+import { dropsScratchTable, relationName } from './ast.js';
 import { quoteName } from '../../sql/quote.js';
 import { andList, andListAtMost, lockReasonText } from './statement-locks.js';
 
@@ -19,6 +19,8 @@ export const missingLockTimeout: StatementRule = {
     // tables CREATE TABLE's foreign keys reference (SHARE ROW EXCLUSIVE) and the parent of a
     // partition it creates (ACCESS EXCLUSIVE) are locked all the same.
     if ('CreateTableAsStmt' in ctx.ast) return;
+    // A drop of a scratch table the session makes TEMPORARY next: nothing there to lock.
+    if (dropsScratchTable(ctx)) return;
     // SELECT ... INTO creates its table as CREATE TABLE AS does: no other session sees it yet.
     const created = (ctx.ast as { CreateStmt?: { relation: never } }).CreateStmt?.relation
       ?? (ctx.ast as { SelectStmt?: { intoClause?: { rel?: never } } }).SelectStmt?.intoClause?.rel;
