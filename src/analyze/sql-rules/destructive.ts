@@ -170,7 +170,11 @@ export const destructive: StatementRule = {
       // JSON, the thirty-second trial's D): where they went, and that what the expression leaves
       // out is lost; the reviewer weighs the expression.
       const derived = d.kind === 'drop-column' ? derivedInto(ctx, d.target) : '';
-      names.names.push(`${quoteName(d.target)}${derived}${copiedBut}${refilled}${also}${indexes}`);
+      // IF EXISTS of a table or schema no file made: what it drops is what an older install has
+      // there, if anything (Evergreen's DROP SCHEMA IF EXISTS ... CASCADE before its CREATE
+      // SCHEMA, the thirty-third trial's F).
+      const ifThere = (d.kind === 'drop-schema' ? !ctx.state.schemas.has(d.target) : d.kind === 'drop-table' && ctx.state.table(d.target) === undefined) && node(ctx.ast)[1].missing_ok === true ? ' (if it exists: no file linted made it)' : '';
+      names.names.push(`${quoteName(d.target)}${ifThere}${derived}${copiedBut}${refilled}${also}${indexes}`);
       lostCount++;
       if (rollback && emptiedByTheUp(ctx, d)) sinceTheUp++;
       lost.set(doing, names);
