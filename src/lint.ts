@@ -140,6 +140,8 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
    * text, and every span it reports is mapped back to the file's own at the end (originalSpan).
    */
   const renderedFiles = new Map<string, RenderedText>();
+  /** The psql variables (`:name`) a --placeholder value named, read as set (lower case): filled as far as the warning of an unused value goes. */
+  const psqlVariablesGiven = new Set<string>();
   const texts = await Promise.all(options.files.map((f) => host.readFile(f)));
   const indexOf = new Map(options.files.map((f, i) => [f, i]));
   // Flyway's per-script config, read only when it can matter: under --file-transaction, beside a Flyway script.
@@ -243,7 +245,13 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     // A Liquibase changelog is read as Liquibase runs it: the SQL its changesets run forward, and
     // their rollbacks (the --rollback lines), each a view of the file with offsets kept.
     const liquibase = liquibaseChangelog(source);
-    const { sql, parsed, skipped, names: psqlNames, directives } = readAsPsql(liquibase?.forward ?? source, isGraphileMigration(file, source) ? isGraphilePlaceholder : undefined);
+    // A psql variable the runner sets (psql -v eg_version=...: Evergreen's upgrade scripts, the
+    // thirty-third trial) is read as set when --placeholder names it.
+    const graphile = isGraphileMigration(file, source);
+    const given = options.config?.placeholders;
+    const setByRunner = given?.size ? (name: string) => given.has(name.toLowerCase()) || (graphile && isGraphilePlaceholder(name)) : graphile ? isGraphilePlaceholder : undefined;
+    const { sql, parsed, skipped, names: psqlNames, directives } = readAsPsql(liquibase?.forward ?? source, setByRunner);
+    if (given?.size) for (const name of psqlNames) if (given.has(name.toLowerCase())) psqlVariablesGiven.add(name.toLowerCase());
     const own: Diagnostic[] = [...skippedNotes(file, skipped), ...delimiterNote(file, directives)];
     if (bom) own.push({ code: 'MG022', severity: 'info', file, span: { start: 0, end: 1 }, message: 'skipped the byte order mark (U+FEFF) at the start of the file', help: 'psql and Flyway skip it; a tool that sends the file to the server as it is (golang-migrate, dbmate) fails on it. Save the file as plain UTF-8 to be safe with any tool.' });
     // The parts of a file a tool runs apart (goose's, dbmate's up and down) and goose's and
@@ -442,7 +450,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     for (const d of own) diagnostics.push(d);
     files.push({ file, ok: !own.some((d) => d.severity === 'error') });
   }
-  const placeholdersFilled = new Set([...renderedFiles.values()].flatMap((r) => r.replaced.map((p) => p.name.toLowerCase())));
+  const placeholdersFilled = new Set([...[...renderedFiles.values()].flatMap((r) => r.replaced.map((p) => p.name.toLowerCase())), ...psqlVariablesGiven]);
   // A path set for the session in the connection (beforeEachMigrate) or a run reaches the others.
   const setters = [...pathSetBy].filter(([file, path]) => path.length > 0 && path.join(',') !== 'public' && flywayCallbackEvent(file) !== 'beforeEachMigrate');
   for (const [file] of pathSetBy) withoutPath.delete(file);
@@ -515,7 +523,7 @@ function templatePlaceholderAt(text: string, offset: number): { readonly length:
   // A variable no \set of the file gives a value (a `::` cast is not one): psql -v passes it, or
   // the tool fills it in (graphile-worker's :GRAPHILE_WORKER_SCHEMA; the seventeenth trial).
   const variable = text.startsWith('::', offset - 1) ? null : /^:[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(offset, offset + 200));
-  if (variable) return { length: variable[0].length, shape: ':NAME', help: rendersCopies(`psql -v ${variable[0].slice(1)}=... fills in ${variable[0]}, and so do tools that run such files, graphile-worker's :GRAPHILE_WORKER_SCHEMA for one`) };
+  if (variable) return { length: variable[0].length, shape: ':NAME', help: `${rendersCopies(`psql -v ${variable[0].slice(1)}=... fills in ${variable[0]}, and so do tools that run such files, graphile-worker's :GRAPHILE_WORKER_SCHEMA for one`)} Or say the runner sets it: --placeholder ${variable[0].slice(1)}=<value> (or "placeholders" in migc.config.json), and migc reads ${variable[0]} as set.` };
   return undefined;
 }
 

@@ -75,6 +75,19 @@ describe('rendering ${name} and mapping positions back', () => {
   });
 });
 
+describe('a psql variable the runner sets (psql -v), named by --placeholder', () => {
+  it('is read as set: no MG020 at it, and the value counts as used (Evergreen\'s :eg_version)', async () => {
+    await loadSqlParser();
+    const text = "BEGIN;\nINSERT INTO upgrade_log (version, applied_to) VALUES ('1468', :eg_version);\nCOMMIT;\n";
+    const files = { '0.sql': 'CREATE TABLE upgrade_log (version text, applied_to text);\n', '1468.sql': text };
+    const unset = await lint({ files: Object.keys(files) }, memoryHost(files));
+    expect(unset.diagnostics.filter((d) => d.code === 'MG020').map((d) => d.help)).toEqual([expect.stringContaining('--placeholder eg_version=<value>')]);
+    const given = await lint({ files: Object.keys(files), config: { placeholders: new Map([['eg_version', '3.14']]) } }, memoryHost(files));
+    expect(given.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
+    expect([...given.placeholdersFilled]).toEqual(['eg_version']);
+  });
+});
+
 describe('a Flyway folder with ${schema} placeholders (test/fixtures/lint-layouts/flyway-placeholders)', () => {
   beforeAll(() => loadSqlParser());
 
