@@ -65,7 +65,7 @@ describe('lint findings name tables as SQL writes them', () => {
     expect(findings).toEqual([
       '002.sql:1:1 error MG201 CREATE INDEX "User_email_idx" takes a SHARE lock on "User" (no size hint: assumed large): writes wait until the index is built',
       '002.sql:1:1 warning MG219 CREATE INDEX waits for a SHARE lock on "User" with no lock_timeout set before it in its session: while it waits behind a long query, every write to "User" queues behind it (reads go on); so does 1 later statement of this file (line 2)',
-      '002.sql:2:1 error MG207 SET NOT NULL on "User"."emailAddress" scans "User" (no size hint: assumed large) while holding an ACCESS EXCLUSIVE lock',
+      '002.sql:2:1 error MG207 SET NOT NULL on "User"."emailAddress" scans "User" (no size hint: assumed large) while holding an ACCESS EXCLUSIVE lock, and fails if a row holds NULL there',
       '002.sql:3:1 warning MG112 UPDATE over "User" (no size hint: assumed large) in one statement holds row locks on every row it touches until it commits',
       '002.sql:3:1 warning MG214 this statement updates every row of "User", overwriting "emailAddress"',
     ]);
@@ -134,11 +134,11 @@ describe('lint findings name tables as SQL writes them', () => {
     });
     const messages = found.map((f) => `${f.code} ${f.message}`);
     expect(messages).toEqual(expect.arrayContaining([
-      'MG207 SET NOT NULL on app."Order"."createdAt" scans app."Order" (no size hint: assumed large) while holding an ACCESS EXCLUSIVE lock',
+      'MG207 SET NOT NULL on app."Order"."createdAt" scans app."Order" (no size hint: assumed large) while holding an ACCESS EXCLUSIVE lock, and fails if a row holds NULL there',
       'MG208 ADD FOREIGN KEY "order_userId_fkey" checks every row of "order" (no size hint: assumed large) while blocking writes to "order" and "User" (SHARE ROW EXCLUSIVE)',
       'MG212 changing "order"."Total" from integer to bigint rewrites "order" (no size hint: assumed large) and its indexes under an ACCESS EXCLUSIVE lock',
       'MG206 ADD COLUMN "The Flag" ... NOT NULL without a default fails on "my table" as soon as it has a row',
-      'MG207 SET NOT NULL on users.email scans users (no size hint: assumed large) while holding an ACCESS EXCLUSIVE lock',
+      'MG207 SET NOT NULL on users.email scans users (no size hint: assumed large) while holding an ACCESS EXCLUSIVE lock, and fails if a row holds NULL there',
       'MG237 PostgreSQL refuses this statement: cannot drop index "User_pkey" because constraint "User_pkey" on table "User" requires it (CASCADE does not help)',
       'MG067 PostgreSQL refuses this statement: cannot drop column "emailAddress" of table "User" because other objects depend on it: view "ActiveUsers" (drop or change it first, or use CASCADE, which drops it too)',
       'MG213 renaming column app."Order".note to "Note" breaks every running query that uses the old name',
