@@ -39,6 +39,12 @@ export interface ColumnState {
   /** The COLLATE it was given; undefined for its type's default. */
   collation?: string;
   /**
+   * A column known only from a change of its type (partial) whose collation that change set: the
+   * new type's default, or its COLLATE (kinto's ALTER COLUMN id TYPE TEXT, then TEXT COLLATE "C"
+   * in a later file: the thirty-third trial's G).
+   */
+  collationKnown?: true;
+  /**
    * The column of the same table whose every value an UPDATE without WHERE copied into this one
    * (SET new = old, or old cast): dropping that column then loses nothing this one does not hold.
    */
@@ -1823,8 +1829,12 @@ export class SchemaState implements KnownSchema {
               if (col && type) {
                 this.assign(col, 'type', type);
                 this.assign(col, 'collation', collationOf(cmd.def?.ColumnDef));
+                if (col.partial && !col.collationKnown) this.assign(col, 'collationKnown', true);
               }
-              else if (type) this.setIn(table.columns, cmd.name, { type, notNull: false, partial: true });
+              else if (type) {
+                const collation = collationOf(cmd.def?.ColumnDef);
+                this.setIn(table.columns, cmd.name, { type, notNull: false, partial: true, collationKnown: true, ...(collation !== undefined ? { collation } : {}) });
+              }
               break;
             }
             case 'AT_SetNotNull':

@@ -165,7 +165,7 @@ export function indexesRebuiltInPlace(cmd: AlterColumnTypeCmd, table: string, st
     return found;
   };
   // Only what a CREATE TABLE or ALTER TABLE read says of the column's collation is known.
-  const collation = !column.partial && collationOf(cmd.def?.ColumnDef) !== column.collation;
+  const collation = (!column.partial || column.collationKnown === true) && collationOf(cmd.def?.ColumnDef) !== column.collation;
   if (collation || opclass) {
     // A key given a COLLATE in the index keeps it: for a new collation only, such an index with no expression and no WHERE is kept.
     const rebuilt = involving.filter((i) => opclass || computed(i) || !state.indexShape(i)!.collated.includes(cmd.name!));
