@@ -508,6 +508,8 @@ describe('migc lint', () => {
     };
     const create = 'CREATE TABLE t (id int);\n';
     expect(await note({ '2024-01-01-000000_init/up.sql': create, '2024-01-01-000000_init/down.sql': 'DROP TABLE t;\n' })).toBe('diesel runs each migration\'s up.sql and down.sql in a transaction (unless its metadata.toml says run_in_transaction = false)');
+    // A Sqitch plan orders deploy and revert scripts named with digits: no note of separate histories (cas-cif's).
+    expect(await note({ 'sqitch.plan': '%syntax-version=1.0.0\n%project=p\n\nmigrations/001_a 2024-01-01T00:00:00Z A <a@b.c> # a\n', 'deploy/migrations/001_a.sql': create, 'revert/migrations/001_a.sql': 'DROP TABLE t;\n' })).toBeUndefined();
     // Atlas's files are named as sqlx's; its atlas.sum beside them tells them apart (chainloop's).
     expect(await note({ '20240101000000_init.sql': create, 'atlas.sum': 'h1:x=\n' })).toBe('layout-20240101000000_initsql/atlas.sum');
     // Hasura's layout is diesel's, its versions 13-digit millisecond timestamps (planx's).

@@ -92,7 +92,10 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
   const extension = extensionScriptsNote(files, { runTransaction: options.runTransaction === true, fileTransaction: options.fileTransaction === true, searchPath: (searchPath ?? config.searchPath) !== undefined });
   const hint = extension ?? flagHint(files, preloaded.texts, options, migrations.drizzle, io.cwd);
   if (hint) io.stderr(`migc: note: ${hint}\n`);
-  const histories = separateHistories(files);
+  // A Sqitch plan orders its changes, deploy and revert paired: no separate histories (cas-cif's
+  // digit-led change names, the thirty-fifth trial's Q).
+  const sqitch = [...migrations.sources.keys()].some((f) => f === 'sqitch.plan' || f.endsWith('/sqitch.plan') || f.endsWith('.plan'));
+  const histories = sqitch ? undefined : separateHistories(files);
   if (histories) io.stderr(`migc: note: ${historiesNote(histories)}\n`);
   const templated = templatedNames(files, preloaded.texts);
   if (templated) io.stderr(`migc: note: ${templated}\n`);
