@@ -3,6 +3,7 @@ import { quoteIdent, quoteName } from '../../sql/quote.js';
 import { leaveDoBlock, severityFor, sizeNote, type StatementContext, type StatementFinding, type StatementRule } from '../sql/context.js';
 import type { Severity } from '../../diagnostics/diagnostic.js';
 import { seenTable } from './seen-tables.js';
+import { tableKey } from '../sql/schema-state.js';
 
 export const uniqueBuildsIndex: StatementRule = {
   code: 'MG210',
@@ -49,6 +50,10 @@ export const uniqueBuildsIndex: StatementRule = {
 export function mayHoldDuplicates(ctx: StatementContext, table: string, keys: readonly string[] | undefined): boolean {
   const t = ctx.state.table(table);
   if (keys === undefined) return true;
+  // A key column this migration added and nothing has filled holds NULL in every row, and NULLs
+  // never collide (NULLS DISTINCT, the default): nr-spar's UNIQUE on a column added just before
+  // (the thirty-fifth trial's U; PostgreSQL 15 builds it on a table with rows).
+  if (keys.some((k) => ctx.state.unfilledColumns.has(`${tableKey(table)}.${k}`) || ctx.state.unfilledColumns.has(`${table}.${k}`))) return false;
   // A DELETE of this transaction kept one row of each group sharing some of the keys (a
   // de-duplication before the index: firefly's, the twenty-ninth trial's E).
   if (ctx.inTransaction && ctx.earlier.dedupedOn(table).some((cols) => cols.every((c) => keys.includes(c)))) return false;

@@ -1803,7 +1803,8 @@ export class SchemaState implements KnownSchema {
               if (column.sequence) this.noteDropped('relation', column.sequence, false);
               if (createdHere) this.addNew(this.newColumns, this.madeLog.columns, `${table.name}.${def.colname}`);
               // NULL in every row (a domain's own default would fill it: left out).
-              if (createdHere && !column.hasDefault && !column.notNull && !(column.type && this.domains.has(tableKey(column.type.name)))) this.addTo(this.unfilledColumns, `${table.name}.${def.colname}`);
+              // DEFAULT NULL is no default (nr-spar's `default null`, the thirty-fifth trial's U).
+              if (createdHere && (!column.hasDefault || column.defaultExpr === nullDefault) && !column.notNull && !(column.type && this.domains.has(tableKey(column.type.name)))) this.addTo(this.unfilledColumns, `${table.name}.${def.colname}`);
               else this.deleteFrom(this.unfilledColumns, `${table.name}.${def.colname}`);
               this.assign(table, 'nextOrdinal', table.nextOrdinal + 1);
               this.addKeyIndexes(table, (def.constraints ?? []).map((c: Record<string, any>) => ({ ...c.Constraint, keys: [{ String: { sval: def.colname } }] })));
@@ -2679,6 +2680,9 @@ function onNull(expr: Record<string, any> | undefined): OnNull {
   }
   return 'unknown';
 }
+
+/** The fingerprint of DEFAULT NULL's expression. */
+const nullDefault = '{"A_Const":{"isnull":true}}';
 
 /** A parse tree without its positions, as text: equal for the same SQL however it is laid out. */
 export function fingerprint(node: unknown): string {
