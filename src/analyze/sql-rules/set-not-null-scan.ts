@@ -75,7 +75,9 @@ export const setNotNullScan: StatementRule = {
       subcommand: scanned[0]!.subcommand,
       // The statement fails on a row that holds NULL, which the message says as MG209's does
       // (swh's and memos' backfills that leave NULLs: the sixteenth and thirty-second trials).
-      message: `SET NOT NULL on ${list} scans ${sizeNote(ctx, alter.table)}${one ? '' : ' (once, for all of them)'} while holding an ACCESS EXCLUSIVE lock${otherLocksNote(ctx, alter.table)}, and fails if a row holds NULL there`,
+      // Not after the same transaction left none NULL (an UPDATE of every row to a constant, a
+      // DELETE of the NULL rows: stellar's backfills, the thirty-sixth trial's F).
+      message: `SET NOT NULL on ${list} scans ${sizeNote(ctx, alter.table)}${one ? '' : ' (once, for all of them)'} while holding an ACCESS EXCLUSIVE lock${otherLocksNote(ctx, alter.table)}${ctx.inTransaction && scanned.every((c) => ctx.earlier.noNullsIn(alter.table, c.column)) ? '' : ', and fails if a row holds NULL there'}`,
       // The scan fails on a row that holds NULL (the sixteenth trial's memos: no backfill before it).
       help: `${ctx.postgres >= 12
         ? `First: ${checks} then VALIDATE CONSTRAINT ${one ? 'it' : 'each'} (no write lock); SET NOT NULL then skips the scan, and the ${one ? 'check' : 'checks'} can be dropped.`

@@ -74,6 +74,39 @@ function touchesTypeRow(ast: PgNode): boolean {
   }
 }
 
+/** The column a WHERE tests for NULL (`c IS NULL`), or undefined. */
+function isNullTest(where: any): string | undefined {
+  const test = where?.NullTest;
+  if (test?.nulltesttype !== 'IS_NULL') return undefined;
+  const name = test.arg?.ColumnRef?.fields?.at(-1)?.String?.sval;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** A value that is never NULL: a constant (not NULL), cast or not, or COALESCE(..., such a constant). */
+function neverNull(v: any): boolean {
+  if (v?.TypeCast) return neverNull(v.TypeCast.arg);
+  if (v?.A_Const) return v.A_Const.isnull !== true;
+  if (v?.CoalesceExpr) return (v.CoalesceExpr.args ?? []).some(neverNull);
+  if (v?.SQLValueFunction) return true;
+  return false;
+}
+
+/**
+ * The columns an UPDATE sets, each with whether it leaves none of them NULL: set to a value never
+ * NULL, in every row (no WHERE) or in the rows where it is NULL (WHERE c IS NULL), with no FROM.
+ */
+function updatedColumns(body: any): [string, boolean][] {
+  const whereNull = isNullTest(body.whereClause);
+  const everyRow = body.whereClause === undefined && !(body.fromClause ?? []).length;
+  const out: [string, boolean][] = [];
+  for (const t of body.targetList ?? []) {
+    const name = t.ResTarget?.name;
+    if (typeof name !== 'string' || t.ResTarget.indirection?.length) continue;
+    out.push([name, (everyRow || (whereNull === name && !(body.fromClause ?? []).length)) && neverNull(t.ResTarget.val)]);
+  }
+  return out;
+}
+
 /**
  * The statements before the one being judged in the same transaction, indexed by table, so that
  * a rule's question costs the same however long the transaction is (a file linted with
@@ -121,6 +154,12 @@ export class EarlierStatements {
    * two rows share since, while no statement can have written a row. Undefined until there is one.
    */
   private dedupedTables: Map<string, (readonly string[])[]> | undefined;
+  /**
+   * Columns ("table column", by key) this transaction left without a NULL: an UPDATE of every row
+   * (or of its NULL rows) to a constant, or a DELETE of the rows where it is NULL, with no write
+   * to the table since. Undefined until there is one.
+   */
+  private nullsGone: Set<string> | undefined;
 
   constructor(private readonly state: SchemaState) {
     this.stateChanges = state.tableChangeCount;
@@ -147,6 +186,14 @@ export class EarlierStatements {
     return this.dedupedTables?.get(tableKey(table)) ?? [];
   }
 
+  /**
+   * Whether this transaction left the column without a NULL (nullsGone): SET NOT NULL then finds
+   * none (the thirty-sixth trial's F: stellar's backfills just before their SET NOT NULL).
+   */
+  noNullsIn(table: string, column: string): boolean {
+    return this.nullsGone?.has(`${tableKey(table)} ${column}`) ?? false;
+  }
+
   private noteRows(e: EarlierStatement): void {
     const ast = e.ast;
     if (!ast) return;
@@ -161,6 +208,8 @@ export class EarlierStatements {
         if (body.behavior === 'DROP_CASCADE') for (const l of e.locks) (this.emptiedTables ??= new Set()).add(tableKey(l.table));
         return;
       case 'DeleteStmt': {
+        const nullRows = !e.inBody && !body.usingClause ? isNullTest(body.whereClause) : undefined;
+        if (nullRows !== undefined) (this.nullsGone ??= new Set()).add(`${tableKey(relationName(body.relation))} ${nullRows}`);
         if (body.whereClause === undefined && body.usingClause === undefined && body.withClause === undefined && whole(body.relation)) (this.emptiedTables ??= new Set()).add(tableKey(relationName(body.relation)));
         const deduped = e.inBody || !whole(body.relation) ? undefined : dedupedColumns(ast, this.state);
         if (deduped) {
@@ -170,12 +219,23 @@ export class EarlierStatements {
         }
         return;
       }
-      case 'InsertStmt': case 'MergeStmt': case 'UpdateStmt':
+      case 'InsertStmt': case 'MergeStmt': case 'UpdateStmt': {
         // An UPDATE may set the key columns to a value another row has.
         if (kind !== 'UpdateStmt') this.emptiedTables?.delete(tableKey(relationName(body.relation)));
         this.dedupedTables?.delete(tableKey(relationName(body.relation)));
+        const key = tableKey(relationName(body.relation));
+        if (kind !== 'UpdateStmt') {
+          if (this.nullsGone) for (const c of [...this.nullsGone]) if (c.startsWith(`${key} `)) this.nullsGone.delete(c);
+          return;
+        }
+        for (const [column, fills] of updatedColumns(body)) {
+          if (fills && !e.inBody) (this.nullsGone ??= new Set()).add(`${key} ${column}`);
+          else this.nullsGone?.delete(`${key} ${column}`);
+        }
         return;
+      }
       case 'CopyStmt':
+        if (body.is_from && body.relation && this.nullsGone) for (const c of [...this.nullsGone]) if (c.startsWith(`${tableKey(relationName(body.relation))} `)) this.nullsGone.delete(c);
         if (body.is_from && body.relation) this.emptiedTables?.delete(tableKey(relationName(body.relation)));
         if (body.is_from && body.relation) this.dedupedTables?.delete(tableKey(relationName(body.relation)));
         return;
@@ -196,6 +256,7 @@ export class EarlierStatements {
       case 'DoStmt': case 'CallStmt': case 'ExecuteStmt': case 'SelectStmt':
         this.emptiedTables = undefined;
         this.dedupedTables = undefined;
+        this.nullsGone = undefined;
         return;
       default:
     }
@@ -205,7 +266,7 @@ export class EarlierStatements {
   add(e: EarlierStatement): void {
     if (e.ast && 'RenameStmt' in e.ast) this.followRename(e.ast.RenameStmt as { relation?: Parameters<typeof relationName>[0]; newname?: string; renameType?: string });
     if ((this.enumAdditions || this.enumsCreated) && e.ast) this.followEnum(e.ast);
-    if (this.emptiedTables || this.dedupedTables || (e.ast && ('TruncateStmt' in e.ast || 'DeleteStmt' in e.ast || ('AlterTableStmt' in e.ast && !e.inBody)))) this.noteRows(e);
+    if (this.emptiedTables || this.dedupedTables || this.nullsGone || (e.ast && ('TruncateStmt' in e.ast || 'DeleteStmt' in e.ast || 'UpdateStmt' in e.ast || ('AlterTableStmt' in e.ast && !e.inBody)))) this.noteRows(e);
     if (e.ast && 'AlterEnumStmt' in e.ast) this.noteEnumValue(e.ast.AlterEnumStmt as EnumNames & { newVal?: string; oldVal?: string });
     else if (e.ast && 'CreateEnumStmt' in e.ast) {
       (this.enumsCreated ??= new Set()).add(enumKey(e.ast.CreateEnumStmt as EnumNames));
