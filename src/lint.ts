@@ -459,7 +459,9 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
   }
   const placeholdersFilled = new Set([...[...renderedFiles.values()].flatMap((r) => r.replaced.map((p) => p.name.toLowerCase())), ...psqlVariablesGiven]);
   // A path set for the session in the connection (beforeEachMigrate) or a run reaches the others.
-  const setters = [...pathSetBy].filter(([file, path]) => path.length > 0 && path.join(',') !== 'public' && flywayCallbackEvent(file) !== 'beforeEachMigrate');
+  // pg_catalog is searched first whether named or not: `SET search_path = public, pg_catalog`
+  // (old pg_dump output: stellar's first migration, the thirty-sixth trial's N1) is the default.
+  const setters = [...pathSetBy].filter(([file, path]) => path.length > 0 && path.filter((p) => p !== 'pg_catalog').join(',') !== 'public' && flywayCallbackEvent(file) !== 'beforeEachMigrate');
   for (const [file] of pathSetBy) withoutPath.delete(file);
   const searchPathSetBy = options.config?.searchPath === undefined && !options.runTransaction && !beforeEach && setters.length > 0 && withoutPath.size > 0
     ? { file: setters[0]![0], path: setters[0]![1], others: withoutPath.size } : undefined;

@@ -477,6 +477,9 @@ describe('migc lint', () => {
     expect((await migc(['lint', 'updates', '--search-path', 'musicbrainz,public'], project)).stderr).toBe('migc: linted 2 files: 0 errors, 0 warnings\n');
     writeFileSync(join(project, 'updates', '27.sql'), 'SET search_path = public;\nSELECT 1;\n');
     expect((await migc(['lint', 'updates'], project)).stderr).toBe('migc: linted 2 files: 0 errors, 0 warnings\n');
+    // pg_catalog is searched first whether named or not: old pg_dump's `public, pg_catalog` is the default (stellar's).
+    writeFileSync(join(project, 'updates', '27.sql'), 'SET search_path = public, pg_catalog;\nSELECT 1;\n');
+    expect((await migc(['lint', 'updates'], project)).stderr).toBe('migc: linted 2 files: 0 errors, 0 warnings\n');
     writeFileSync(join(project, 'updates', '21.sql'), 'SET search_path TO musicbrainz;\nCREATE TABLE event_alias (id int);\n');
     writeFileSync(join(project, 'updates', '27.sql'), 'SET search_path = musicbrainz, public;\nSELECT 1;\n');
     expect((await migc(['lint', 'updates'], project)).stderr).toBe('migc: linted 2 files: 0 errors, 0 warnings\n');
