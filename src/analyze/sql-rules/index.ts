@@ -48,6 +48,7 @@ import { duplicateIndex } from './duplicate-index.js';
 import { functionBodyFails } from './function-body-fails.js';
 import { foreignKeyCrossed } from './foreign-key-crossed.js';
 import { grantToPublic } from './grant-to-public.js';
+import { foreignKeySetNull } from './foreign-key-set-null.js';
 import { typeChangeNeedsUsing } from './type-change-needs-using.js';
 import { catalogWrite } from './catalog-write.js';
 
@@ -106,4 +107,5 @@ export const statementRules: readonly StatementRule[] = [
   functionBodyFails,
   foreignKeyCrossed,
   grantToPublic,
+  foreignKeySetNull,
 ];
