@@ -532,6 +532,12 @@ describe('--format json', () => {
     expectOutputDocument((await migc(['lint', 'db', '--format', 'json'], p)).stdout);
   });
 
+  it('lint marks the findings of a rollback, for a CI that reports on the ups alone (stellar\'s sql-migrate Down parts)', async () => {
+    const p = project({ 'db/1_a.sql': '-- +migrate Up\nCREATE TABLE t (id int);\n', 'db/2_b.sql': '-- +migrate Up\nALTER TABLE t ADD COLUMN c int;\n-- +migrate Down\nALTER TABLE t ALTER COLUMN id SET NOT NULL;\n' });
+    const doc = expectOutputDocument((await migc(['lint', 'db', '--format', 'json', '--file-transaction'], p)).stdout);
+    expect(doc.diagnostics.map((d: { code: string; line: number; rollback?: boolean }) => `${d.code}:${d.line}:${d.rollback ?? false}`)).toEqual(['MG219:2:false', 'MG207:4:true', 'MG219:4:true']);
+  });
+
   it('every failure is a JSON document on stdout: a broken config, a bad path, no plans, a bad --out, an unknown option', async () => {
     const p = project({ 'migc.config.json': '{ "postgres": "fifteen" }\n', 'empty/README': 'no SQL here\n' });
     const config = await migc(['check', '--format', 'json'], p);

@@ -39,6 +39,12 @@ export interface Diagnostic {
    * assumed large"), as SQL names them: lint sums them up after its findings. Not in any output format.
    */
   readonly assumedLarge?: readonly string[];
+  /**
+   * Found in a rollback (lint: a down file, or the down part of a file): --format json says so
+   * (`rollback: true`), for a CI that reports on the ups alone (stellar's sql-migrate Down parts
+   * drew half of its findings: the thirty-sixth trial's R).
+   */
+  readonly rollback?: true;
 }
 
 const severityRank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };

@@ -64,7 +64,7 @@ export function withoutTrailingLine(l: LocatedDiagnostic, src: SourceText | unde
 }
 
 export function renderJson(diagnostics: readonly Diagnostic[], sources: Sources, extra: Record<string, unknown> = {}): string {
-  return `${JSON.stringify({ version: jsonOutputVersion, ...extra, diagnostics: diagnostics.map((d) => locate(d, sources)) }, null, 2)}\n`;
+  return `${JSON.stringify({ version: jsonOutputVersion, ...extra, diagnostics: diagnostics.map((d) => ({ ...locate(d, sources), ...(d.rollback ? { rollback: true } : {}) })) }, null, 2)}\n`;
 }
 
 /** A workflow command's message, escaped as the Actions runner unescapes it (% first). */

@@ -996,7 +996,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       }
       const diagnostics: Diagnostic[] = j.standsAtEnd ? [] : found;
       if (j.standsAtEnd) pending.push({ diagnostics, stands: j.standsAtEnd });
-      const d = withIgnores({ code: j.rule.code, severity: j.severity, file, span: j.span, message: j.message, help: j.help, ...(near.length ? { related: near } : {}), ...(j.assumedLarge ? { assumedLarge: j.assumedLarge } : {}) }, ignores, span);
+      const d = withIgnores({ code: j.rule.code, severity: j.severity, file, span: j.span, message: j.message, help: j.help, ...(near.length ? { related: near } : {}), ...(j.assumedLarge ? { assumedLarge: j.assumedLarge } : {}), ...(options.rollback === true ? { rollback: true as const } : {}) }, ignores, span);
       diagnostics.push(d);
       if (d.code === 'MG035') continue;
       if (j.rule.code === 'MG219') {
