@@ -189,7 +189,7 @@ export function filteredRelation(ast: PgNode): FilteredRelation | undefined {
 export function dropsScratchTable(ctx: StatementContext): boolean {
   const [kind, body] = node(ctx.ast);
   if (kind !== 'DropStmt' || body.removeType !== 'OBJECT_TABLE' || body.missing_ok !== true) return false;
-  const names: string[] = (body.objects ?? []).map((o: { List?: { items?: { String?: { sval?: string } }[] } }) => (o.List?.items ?? []).map((i) => i.String?.sval ?? '').join('.'));
+  const names = ctx.facts.destructive.filter((d) => d.kind === 'drop-table').map((d) => d.target);
   if (!names.length || names.some((n) => ctx.state.table(n) !== undefined)) return false;
   const temp = new Set<string>();
   for (const ast of ctx.later()) {

@@ -1,5 +1,5 @@
 import { keysAdded } from './foreign-keys-added.js';
-import type { StatementContext, StatementRule } from '../sql/context.js';
+import type { StatementRule } from '../sql/context.js';
 import { quoteColumn, quoteIdent, quoteName } from '../../sql/quote.js';
 import { formatCount } from '../../util/numbers.js';
 

@@ -3,7 +3,7 @@ import { learn, learnedKinds, notNullPredicate, seenTable, stillThere, type Remo
 import { leaveDoBlock, type StatementContext, type StatementFinding, type StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
 import { skippedPart } from '../sql/skips.js';
-import { scanSql, type PgNode } from '../../sql/parser.js';
+import type { PgNode } from '../../sql/parser.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
 import { chooseName, makeObjectName, nameAddition } from '../../sql/generated-names.js';
 import { tableElementSpans } from './foreign-keys-added.js';

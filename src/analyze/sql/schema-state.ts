@@ -1,6 +1,6 @@
 import type { PgNode } from '../../sql/parser.js';
 import { relationName } from '../../sql/facts.js';
-import { forEachNode } from '../../sql/walk.js';
+import { forEachNode, someNode } from '../../sql/walk.js';
 import { defaultSequence, foreignKeyWanted, readRelations, type ForeignKey, type ForeignKeyFilter } from '../../sql/locks.js';
 import { ByColumnMap } from './by-column.js';
 import { columnType, describeType, serialInteger, type ColumnType } from './types.js';
@@ -2835,24 +2835,9 @@ function copySource(value: any): { readonly column: string; readonly through: bo
  * reads only its own table), when it reads exactly one and no subquery: undefined otherwise.
  */
 function onlyColumnRead(value: unknown): string | undefined {
-  let found: string | undefined;
-  let other = false;
-  const walk = (v: unknown): void => {
-    if (other || !v || typeof v !== 'object') return;
-    if (Array.isArray(v)) return v.forEach(walk);
-    const o = v as Record<string, any>;
-    if (o.SubLink) { other = true; return; }
-    const fields = o.ColumnRef?.fields;
-    if (fields) {
-      const name = fields.at(-1)?.String?.sval;
-      if (typeof name !== 'string' || (found !== undefined && found !== name)) other = true;
-      else found = name;
-      return;
-    }
-    for (const child of Object.values(o)) walk(child);
-  };
-  walk(value);
-  return other ? undefined : found;
+  if (someNode(value, (n) => 'SubLink' in n)) return undefined;
+  const read = columnRefs(value);
+  return read.length === 1 ? read[0] : undefined;
 }
 
 /**
