@@ -27,6 +27,23 @@ async function findings(texts: readonly string[], options: Omit<LintOptions, 'fi
 }
 
 describe('MG230 on a new table, judged once the run has ended', () => {
+  it('a statement migc cannot read after the key may have built an index: the finding stands and says so (cas-cif calls a helper of its own after each CREATE TABLE)', async () => {
+    const create = "SET lock_timeout = '5s';\nCREATE TABLE invoices (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\n";
+    const unread = 'a statement after it that migc cannot read through (a CALL, a call of a function the files do not define, a DO block or function body whose SQL is built as it runs) may have built one or dropped the key';
+    for (const after of ["SELECT private.upsert_timestamp_columns('public', 'invoices');", 'CALL add_audit(\'invoices\');', "DO $$ DECLARE r record; BEGIN FOR r IN SELECT column_name FROM information_schema.columns WHERE table_name = 'invoices' AND column_name LIKE '%_id' LOOP EXECUTE format('CREATE INDEX ON invoices (%I)', r.column_name); END LOOP; END $$;"]) {
+      const result = await lintFiles([base, create + after]);
+      expect(result.diagnostics.filter((d) => d.code === 'MG230').map((d) => `${d.severity} ${d.message}`), after).toEqual([
+        `warning invoices (user_id) references users, and no index on (user_id) is seen by the time the files linted have run; ${unread}: if none did, every DELETE on users, and every UPDATE of its key, scans invoices`,
+      ]);
+    }
+    // Before the key, it tells nothing of the key's index; a function the files define is read.
+    expect(await findings([base, `SELECT private.upsert_timestamp_columns('public', 'invoices');\n${create}`])).toEqual(['001.sql:3 warning invoices (user_id)']);
+    const defined = "CREATE FUNCTION stamp(t text) RETURNS void LANGUAGE sql AS $$ SELECT 1 $$;\n";
+    expect(await findings([base, `${defined}${create}SELECT stamp('invoices');\n`])).toEqual(['001.sql:3 warning invoices (user_id)']);
+    // An index built after it, seen, serves the key all the same.
+    expect(await findings([base, `${create}SELECT private.upsert_timestamp_columns('public', 'invoices');\nCREATE INDEX ON invoices (user_id);\n`])).toEqual([]);
+  });
+
   it('a key declared in CREATE TABLE is served in time by an index its own migration builds; by one a later file builds, after a note (the harness layout: 0001 creates, 0002 indexes)', async () => {
     const create = "SET lock_timeout = '5s';\nCREATE TABLE invoices (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\n";
     const index = 'CREATE INDEX invoices_user_id_idx ON invoices (user_id);\n';
