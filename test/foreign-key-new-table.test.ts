@@ -26,6 +26,28 @@ async function findings(texts: readonly string[], options: Omit<LintOptions, 'fi
   return result.diagnostics.filter((d) => d.code === 'MG230').map((d) => `${d.file}:${result.sources.get(d.file!)!.position(d.span!.start).line} ${d.severity} ${d.message.replace(/ references .*/, '')}`);
 }
 
+describe('MG230 and the size hints', () => {
+  const create = "SET lock_timeout = '5s';\nCREATE TABLE invoices (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\n";
+  const mg230 = async (texts: readonly string[], sizes: Record<string, number>) => {
+    const result = await lintFiles(texts, { config: { assumeRows: new Map(Object.entries(sizes)) } });
+    return result.diagnostics.filter((d) => d.code === 'MG230').map((d) => `${d.severity} ${d.message.replace(/^.*, scans /, '')}`);
+  };
+
+  it('a small referencing table (its scan is short) or a referenced table of a few rows (few deletes: a tenant, a lookup table) makes it a note that says why', async () => {
+    expect(await mg230([base, create], { invoices: 500 })).toEqual(['info invoices (invoices holds 500 rows by its size hint: each scan is short)']);
+    expect(await mg230([base, create], { users: 1 })).toEqual(['info invoices (users holds 1 row by its size hint: few are ever deleted)']);
+    // A referenced table of thousands of rows may see deletes all day (sessions): still a warning.
+    expect(await mg230([base, create], { users: 5_000 })).toEqual(['warning invoices']);
+    expect(await mg230([base, create], { invoices: 100_000 })).toEqual(['warning invoices']);
+    // A key added to an existing table, and an index dropped under a key, alike.
+    const added = "SET lock_timeout = '5s';\nALTER TABLE orders ADD COLUMN user_id bigint;\nALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\n";
+    expect(await mg230([base, added], { users: 3 })).toEqual(['info orders (users holds 3 rows by its size hint: few are ever deleted)']);
+    // A table the transaction emptied has no row now, and no size hint: it fills again.
+    expect(await mg230([base, "SET lock_timeout = '5s';\nBEGIN;\nTRUNCATE orders;\nALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id);\nCOMMIT;\n"], {})).toEqual(['warning orders']);
+    expect(await mg230([base, create + 'CREATE INDEX invoices_user_id_idx ON invoices (user_id);\n', "SET lock_timeout = '5s';\nDROP INDEX invoices_user_id_idx;\n"], { invoices: 20 })).toEqual(['info invoices (invoices holds 20 rows by its size hint: each scan is short)']);
+  });
+});
+
 describe('MG230 on a new table, judged once the run has ended', () => {
   it('a statement migc cannot read after the key may have built an index: the finding stands and says so (cas-cif calls a helper of its own after each CREATE TABLE)', async () => {
     const create = "SET lock_timeout = '5s';\nCREATE TABLE invoices (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\n";

@@ -8,6 +8,8 @@ import { quoteIdent, quoteName } from '../../sql/quote.js';
 import { chooseName, makeObjectName, nameAddition } from '../../sql/generated-names.js';
 import { tableElementSpans } from './foreign-keys-added.js';
 import { repeatedKeys } from './duplicate-foreign-key.js';
+import { largeTableRows } from '../tables.js';
+import { formatCount } from '../../util/numbers.js';
 
 /**
  * Whether an index serves the key's checks, which look rows up by equality on every key column
@@ -163,6 +165,25 @@ function newTableKeys(ctx: StatementContext): NewTableKey[] {
   return keys;
 }
 
+/** Below this size hint, a referenced table is a lookup table (a tenant, an enum's rows): few of its rows are ever deleted. */
+const lookupTableRows = 1_000;
+
+/**
+ * What the size hints (--assume-rows, a plan's tables:) say of the cost: each DELETE on the
+ * referenced table scans the referencing one, which is quick when that is small; and a referenced
+ * table of a few rows sees few deletes (sourcebot's 9 keys to its one "Org", the thirty-sixth
+ * trial's E). Either makes the finding a note, whose message says why.
+ */
+function smallBySize(ctx: StatementContext, table: string, referenced: string): { readonly severity?: 'info'; readonly note: string } {
+  // The hints only: a table this transaction emptied (or found empty) has no row now, and fills later.
+  const hint = (t: string) => (ctx.earlier.emptied(t) ? undefined : ctx.rows(t));
+  const rows = hint(table);
+  if (rows !== undefined && rows < largeTableRows) return { severity: 'info', note: ` (${quoteName(table)} holds ${formatCount(rows)} row${rows === 1 ? '' : 's'} by its size hint: each scan is short)` };
+  const parents = hint(referenced);
+  if (parents !== undefined && parents < lookupTableRows) return { severity: 'info', note: ` (${quoteName(referenced)} holds ${formatCount(parents)} row${parents === 1 ? '' : 's'} by its size hint: few are ever deleted)` };
+  return { note: '' };
+}
+
 /** Why a finding that waits for the end of the run is a note when statements migc cannot read ran after it (SchemaState.noteOpaque). */
 const unreadAfter = 'a statement after it that migc cannot read through (a CALL, a call of a function the files do not define, a DO block or function body whose SQL is built as it runs) may have built one or dropped the key';
 
@@ -189,8 +210,10 @@ function judgedAtEnd(ctx: StatementContext, key: NewTableKey): StatementFinding[
   // The table and this very key still there (not dropped, nor dropped and declared again:
   // that declaration is judged on its own), with its columns as named now.
   const there = () => state.opaqueCount === opaque && stillThere(state, seen) && seen.foreignKeys.get(key.name) === declared;
-  const scans = `every DELETE on ${quoteName(key.referenced)}, and every UPDATE of its key, scans ${quoteName(key.table)}`;
+  const small = smallBySize(ctx, key.table, key.referenced);
+  const scans = `every DELETE on ${quoteName(key.referenced)}, and every UPDATE of its key, scans ${quoteName(key.table)}${small.note}`;
   const finding = {
+    ...(small.severity ? { severity: small.severity } : {}),
     help: `Index it in the ${ctx.mode === 'lint' ? 'migration' : 'step'} that creates the table, where nothing uses it yet and it needs no CONCURRENTLY: CREATE INDEX ${quoteIdent(makeObjectName(key.table.replace(/^.*\./, ''), nameAddition(key.columns), 'idx'))} ON ${quoteName(key.table)} (${cols});`,
     ...(key.at ? { at: key.at } : {}),
     ...(key.subcommand !== undefined ? { subcommand: key.subcommand } : {}),
@@ -288,9 +311,11 @@ function keysLeftUnindexed(ctx: StatementContext, removed: readonly RemovedIndex
       const cols = key.columns.map(quoteIdent).join(', ');
       const ran = ctx.mode === 'lint' ? 'the files linted have run' : 'the plan has run';
       const indexName = quoteIdent(freeIndexName(table, by.name, key.columns));
-      const scans = `every DELETE on ${quoteName(key.references)}, and every UPDATE of its key, scans ${quoteName(table.key)}`;
+      const small = smallBySize(ctx, table.key, key.references);
+      const scans = `every DELETE on ${quoteName(key.references)}, and every UPDATE of its key, scans ${quoteName(table.key)}${small.note}`;
       const stands = () => stillThere(state, table) && stillHasKey(table, name, key) && !coveredBySeen(table, key.columns);
       const finding = {
+        ...(small.severity ? { severity: small.severity } : {}),
         help: state.table(table.key)?.partitioned
           ? `Build the replacement before the drop, partition by partition: CREATE INDEX ${indexName} ON ONLY ${quoteName(table.key)} (${cols}); then on each partition CREATE INDEX CONCURRENTLY and ALTER INDEX ... ATTACH PARTITION. Or drop the foreign key too, if nothing needs it.`
           : `Build the replacement before the drop: ${concurrentBuild(ctx, indexName, `ON ${quoteName(table.key)} (${cols})`)} (or drop the foreign key too, if nothing needs it).${leaveDoBlock(ctx)}`,
@@ -340,6 +365,7 @@ export const foreignKeyWithoutIndex: StatementRule = {
         const unique = columns.length === 1 && ctx.state.table(alter.table)?.uniqueColumns.has(columns[0]!);
         if (unique || (known && coveredBySeen(known, columns)) || coveredLater(ctx, alter.table, columns)) continue;
         const cols = columns.map(quoteIdent).join(', ');
+        const small = smallBySize(ctx, alter.table, referenced);
         // A later migration of the run that builds the index comes too late for the rows already
         // there (the next deploy, maybe months later), but the finding says so: which of the two
         // stands is known once the run has ended.
@@ -358,12 +384,12 @@ export const foreignKeyWithoutIndex: StatementRule = {
             // CONCURRENTLY is refused on a partitioned table (MG233): the index is built partition by partition.
             ? `Create the index first, partition by partition: CREATE INDEX ${quoteIdent(makeObjectName(alter.table.replace(/^.*\./, ''), nameAddition(columns), 'idx'))} ON ONLY ${quoteName(alter.table)} (${columns.map(quoteIdent).join(', ')}); then on each partition CREATE INDEX CONCURRENTLY and ALTER INDEX ... ATTACH PARTITION; then add the foreign key.`
             : `Create the index first: ${concurrentBuild(ctx, quoteIdent(makeObjectName(alter.table.replace(/^.*\./, ''), nameAddition(columns), 'idx')), `ON ${quoteName(alter.table)} (${columns.map(quoteIdent).join(', ')})`)} then add the foreign key NOT VALID and validate it.${leaveDoBlock(ctx)}`,
-          ...(seen ? {} : { severity: 'info' as const }),
+          ...(seen && !small.severity ? {} : { severity: 'info' as const }),
           subcommand,
         };
-        const scans = `every DELETE on ${quoteName(referenced)}, and every UPDATE of its key, scans ${quoteName(alter.table)}`;
+        const scans = `every DELETE on ${quoteName(referenced)}, and every UPDATE of its key, scans ${quoteName(alter.table)}${small.note}`;
         if (!builtLater) {
-          report({ ...finding, message: `${quoteName(alter.table)} (${cols}) references ${quoteName(referenced)} and may have no index on (${cols}) (migc has not seen the indexes of ${quoteName(alter.table)}): without one, every DELETE on ${quoteName(referenced)} scans ${quoteName(alter.table)}` });
+          report({ ...finding, message: `${quoteName(alter.table)} (${cols}) references ${quoteName(referenced)} and may have no index on (${cols}) (migc has not seen the indexes of ${quoteName(alter.table)}): without one, every DELETE on ${quoteName(referenced)} scans ${quoteName(alter.table)}${small.note}` });
           continue;
         }
         // The same key added again, on the same columns, by another migration (Prisma drops and adds a
