@@ -279,6 +279,8 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     const syntaxErrorAt = new Map<number, number>();
     for (const e of [...forward.errors, ...(back?.errors ?? [])]) {
       if (!syntaxErrorAt.has(e.offset)) syntaxErrorAt.set(e.offset, own.length);
+      // Liquibase's rollback text has offsets of its own: its errors are the rollback's.
+      const ofRollback = back !== undefined && !forward.errors.includes(e);
       // A placeholder where the parser stops: a template the tool fills in before the server sees it.
       const template = templatePlaceholderAt(source, e.offset);
       // Or inside a value given for one: the value is what to check.
@@ -295,6 +297,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
             : foreign
               ? `${foreign} starts no comment in PostgreSQL's SQL (only -- and /* ... */ do): the server refuses this line. A runner that drops such lines before it sends the file (Openfire's upgrade runner drops lines that start with //, # or REM) never sends it: if yours does, lint a copy without them; otherwise write the comment with --.`
               : 'Fix the statement; migc reads SQL with PostgreSQL\'s own parser, so this would fail on the server too.',
+        ...(ofRollback ? { rollback: true as const } : {}),
       });
     }
     if (forward.statements) {
@@ -417,6 +420,15 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
         }
         const findings = applyRuleSettings(judged, options.config?.rules);
         for (const d of findings) own.push(d); // not push(...): a large file has more findings than a call takes arguments
+      }
+    }
+    // Every finding placed in a rollback (a down file, a down part) says so, the parser's (MG020)
+    // and the layout's too, not only the analysis's: a CI that reports on the ups alone sets
+    // them apart (the thirty-seventh trial's G: ens's down files' MG020 had no marker).
+    const rollbackRanges = sections.filter((s) => s.rollback && !s.inRollbackView).flatMap((s) => s.ranges ?? [s]);
+    if (rollbackRanges.length) {
+      for (const [k, d] of own.entries()) {
+        if (!d.rollback && d.file === file && d.span && rollbackRanges.some((r) => d.span!.start >= r.start && d.span!.start < r.end)) own[k] = { ...d, rollback: true };
       }
     }
     perFile.push({ file, own });

@@ -536,6 +536,12 @@ describe('--format json', () => {
     const p = project({ 'db/1_a.sql': '-- +migrate Up\nCREATE TABLE t (id int);\n', 'db/2_b.sql': '-- +migrate Up\nALTER TABLE t ADD COLUMN c int;\n-- +migrate Down\nALTER TABLE t ALTER COLUMN id SET NOT NULL;\n' });
     const doc = expectOutputDocument((await migc(['lint', 'db', '--format', 'json', '--file-transaction'], p)).stdout);
     expect(doc.diagnostics.map((d: { code: string; line: number; rollback?: boolean }) => `${d.code}:${d.line}:${d.rollback ?? false}`)).toEqual(['MG219:2:false', 'MG207:4:true', 'MG219:4:true']);
+    // The parser's findings too, in a down part and in a down file (ens's golang-migrate downs, the thirty-seventh trial's G).
+    const broken = project({ 'db/1_a.sql': '-- +migrate Up\nCREATE TABLE t (id int);\n-- +migrate Down\nDROP INDEX x ON t(c);\n', 'm/1_a.up.sql': 'CREATE TABLE t (id int);\n', 'm/1_a.down.sql': 'DROP INDEX x ON t(c);\n' });
+    for (const dir of ['db', 'm']) {
+      const found = expectOutputDocument((await migc(['lint', dir, '--format', 'json', '--file-transaction'], broken)).stdout).diagnostics;
+      expect(found.filter((d: { code: string }) => d.code === 'MG020').map((d: { file: string; rollback?: boolean }) => `${d.file}:${d.rollback ?? false}`), dir).toEqual([dir === 'db' ? 'db/1_a.sql:true' : 'm/1_a.down.sql:true']);
+    }
   });
 
   it('every failure is a JSON document on stdout: a broken config, a bad path, no plans, a bad --out, an unknown option', async () => {
