@@ -341,6 +341,16 @@ describe('a new table filled from a query, and MG205 before PostgreSQL 11', () =
     expect(await mg205(swapped, 10)).toHaveLength(1);
   });
 
+  it('is filled by an INSERT in a WITH clause, and by VALUES in a loop of a DO block, as by INSERT ... SELECT (stacker.news fills PayIn so: the thirty-eighth trial\'s E)', async () => {
+    const filled = 'ADD COLUMN creation_time rewrites tmp_req (no size hint: assumed large), which this migration filled from a query, under an ACCESS EXCLUSIVE lock: before PostgreSQL 11 any default is written into every row (the target is PostgreSQL 10)';
+    expect(await mg205(`${created}WITH r AS (SELECT * FROM req), ins AS (INSERT INTO tmp_req SELECT datafile_id, user_id FROM r) SELECT count(*) FROM r;\n${add}`, 10)).toEqual([filled]);
+    expect(await mg205(`${created}WITH ins AS (INSERT INTO tmp_req SELECT datafile_id, user_id FROM req RETURNING 1) UPDATE req SET user_id = 0 WHERE false;\n${add}`, 10)).toEqual([filled]);
+    expect(await mg205(`${created}DO $$ DECLARE r record; BEGIN FOR r IN SELECT * FROM req LOOP INSERT INTO tmp_req VALUES (r.datafile_id, r.user_id); END LOOP; END $$;\n${add}`, 10)).toEqual([filled]);
+    // VALUES in a DO block outside any loop adds its few rows, as on its own.
+    expect(await mg205(`${created}DO $$ BEGIN INSERT INTO tmp_req VALUES (1, 1); END $$;\n${add}`, 10)).toEqual([]);
+    expect(await mg205(`${created}WITH ins AS (INSERT INTO tmp_req VALUES (1, 1) RETURNING 1) SELECT * FROM ins;\n${add}`, 10)).toEqual([]);
+  });
+
   it('is not, created empty, given rows by VALUES, emptied since, or from PostgreSQL 11 on', async () => {
     expect(await mg205(`${created}${add}`, 10)).toEqual([]);
     expect(await mg205(`${created}INSERT INTO tmp_req VALUES (1, 1);\n${add}`, 10)).toEqual([]);

@@ -504,7 +504,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         report(context.inFunction ? firstTime(bodyFindings, judged, b.text) : judged, related(inside), refusedByView);
         inner.push(analysisOf(runs, locks));
         const { effect } = inner[inner.length - 1]!;
-        state.apply(b.ast, true, { inBody: true }, along);
+        state.apply(b.ast, true, { inBody: true, ...(inLoop ? { inLoop: true } : {}) }, along);
         if ('SelectStmt' in b.ast && callsUnknownFunction(b.ast, state)) {
           schemaKnown = false;
           state.noteOpaque();
@@ -1122,7 +1122,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     // Where it is, for a later statement's message about what it dropped (SchemaState.droppedBy).
     // A DROP refused for certain drops nothing: what the analysis goes on as if it had dropped is not gone for sure.
     const refused = all.some((j) => j.refused === 'certain' && !ignores.has(j.rule.code));
-    state.apply(ast, true, block ? { inBody: true } : { file, line: lineOfOffset(span.start), ...(refused ? { refused } : {}) }, along);
+    state.apply(ast, true, block ? { inBody: true, ...(block.inLoop ? { inLoop: true } : {}) } : { file, line: lineOfOffset(span.start), ...(refused ? { refused } : {}) }, along);
     // A function migc cannot follow may have changed any table (a helper the runner loads first).
     if (kind === 'SelectStmt' && callsUnknownFunction(ast, state, searchPath)) state.noteOpaque();
     if (block && !block.exits) block.earlier.add({ ast, facts, locks, span, inBody: true, file });

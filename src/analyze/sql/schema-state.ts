@@ -154,6 +154,8 @@ export interface StatementPlace {
   readonly line?: number;
   /** In a DO block or a routine's body: a branch may have skipped it. */
   readonly inBody?: boolean;
+  /** In a loop of such a body: it may run any number of times (an INSERT ... VALUES there fills a table). */
+  readonly inLoop?: boolean;
   /** PostgreSQL refuses it (a finding says so for certain): it made nothing gone, though the analysis goes on as if it had run. */
   readonly refused?: boolean;
 }
@@ -1156,9 +1158,25 @@ export class SchemaState implements KnownSchema {
       const inner = cte.CommonTableExpr?.ctequery;
       if (!inner) continue;
       const [kind, query] = node(inner);
-      if (kind === 'InsertStmt' && query.relation) this.addNew(this.rowsWritten, this.madeLog.written, tableKey(relationName(query.relation)));
+      if (kind === 'InsertStmt' && query.relation) this.noteRowsInserted(query);
       if (kind) this.noteCteInserts(query);
     }
+  }
+
+  /**
+   * The rows an INSERT writes into its table, whether on its own or in a WITH clause (stacker.news
+   * fills its new PayIn through WITH chains: the thirty-eighth trial's E): a new table is filled by
+   * a query's rows (INSERT ... SELECT ... FROM), or by VALUES in a loop, which may run any number
+   * of times; VALUES alone adds a few rows.
+   */
+  private noteRowsInserted(insert: Record<string, any>): void {
+    this.addNew(this.rowsWritten, this.madeLog.written, tableKey(relationName(insert.relation)));
+    const table = this.table(relationName(insert.relation));
+    const select: { valuesLists?: unknown[]; fromClause?: unknown[] } | undefined = insert.selectStmt?.SelectStmt;
+    const few = select?.valuesLists && !select.fromClause && !this.applying?.at?.inLoop;
+    if (table?.rowsInserted !== undefined) this.assign(table, 'rowsInserted', few ? table.rowsInserted + select!.valuesLists!.length : undefined);
+    const fills = select && (select.valuesLists ? !few : select.fromClause);
+    if (table?.createdHere && !table.filled && fills) this.setTable(tableKey(table.name), { ...table, filled: true });
   }
 
   private addNew(set: Set<string>, log: string[], value: string): void {
@@ -1743,15 +1761,11 @@ export class SchemaState implements KnownSchema {
         return;
       case 'InsertStmt': {
         this.forgetCopies(relationName(body.relation));
-        this.addNew(this.rowsWritten, this.madeLog.written, tableKey(relationName(body.relation)));
         this.noteCteInserts(body);
         this.forgetRowCopies(relationName(body.relation), false);
         this.noteRowCopy(tableKey(relationName(body.relation)), body.selectStmt?.SelectStmt);
-        // INSERT ... SELECT ... FROM fills a new table with as many rows as its query finds; VALUES adds a few.
-        const table = this.table(relationName(body.relation));
+        this.noteRowsInserted(body);
         const select = body.selectStmt?.SelectStmt;
-        if (table?.rowsInserted !== undefined) this.assign(table, 'rowsInserted', select?.valuesLists && !select.fromClause ? table.rowsInserted + select.valuesLists.length : undefined);
-        if (table?.createdHere && !table.filled && select && !select.valuesLists && select.fromClause) this.setTable(tableKey(table.name), { ...table, filled: true });
         if (select?.fromClause && body.cols?.length) this.noteIdsCopied(tableKey(relationName(body.relation)), body.cols, select);
         return;
       }
