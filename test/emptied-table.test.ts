@@ -20,6 +20,10 @@ const cases: { name: string; body: string }[] = [
   { name: 'a row put back after the DELETE', body: `DELETE FROM t;\nINSERT INTO t (id) VALUES (2);\n${add}` },
   { name: 'a row put back by a DO block', body: `TRUNCATE t;\nDO $$ BEGIN EXECUTE 'INSERT INTO t (id) VALUES (3)'; END $$;\n${add}` },
   { name: 'DELETE FROM another table', body: `CREATE TABLE u (id int);\nDELETE FROM u;\n${add}` },
+  // A rename writes no row (helse-spesialist's V405: the thirty-eighth trial's I).
+  { name: 'TRUNCATE, RENAME COLUMN, then ADD COLUMN NOT NULL', body: `TRUNCATE t;\nALTER TABLE t RENAME COLUMN user_id TO owner_id;\n${add}` },
+  { name: 'TRUNCATE, RENAME CONSTRAINT, then ADD COLUMN NOT NULL', body: `TRUNCATE t;\nALTER TABLE t RENAME CONSTRAINT t_pkey TO t_key;\n${add}` },
+  { name: 'TRUNCATE, the table renamed, then ADD COLUMN NOT NULL under its new name', body: `TRUNCATE t;\nALTER TABLE t RENAME TO t2;\n${add.replace('TABLE t ', 'TABLE t2 ')}` },
 ];
 
 /** Runs `body` in a transaction: whether it failed, as ADD COLUMN NOT NULL fails on a table with rows. */
@@ -49,7 +53,7 @@ for (const engine of sqlEngines()) {
     afterAll(() => db?.close());
 
     it.each(cases)('$name: MG206 exactly when the transaction fails', async ({ body }) => {
-      await db.run(`DROP TABLE IF EXISTS t, u; ${setup} INSERT INTO t VALUES (1, 1);`);
+      await db.run(`DROP TABLE IF EXISTS t, u, t2, t_old; ${setup} INSERT INTO t VALUES (1, 1);`);
       const failed = await failsForNulls(db, body);
       expect(await mg206(body, true)).toBe(failed);
     });

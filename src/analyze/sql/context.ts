@@ -113,6 +113,9 @@ function updatedColumns(body: any): [string, boolean][] {
  * --file-transaction is one transaction of thousands of statements; scanning them all for each
  * statement was quadratic). Tables are compared as tableKey() does: "public.users" is "users".
  */
+/** The RENAMEs that give a relation (its rows) a new name, not one of its columns, constraints or triggers. */
+const relationRenames = new Set(['OBJECT_TABLE', 'OBJECT_FOREIGN_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW']);
+
 export class EarlierStatements {
   /** Per table: the first statement that took a lock at least as strong as each mode (by strength). */
   private readonly firstAtLeast = new Map<string, (EarlierStatement | undefined)[]>();
@@ -247,10 +250,19 @@ export class EarlierStatements {
       }
       case 'RenameStmt':
         if (body.relation) {
-          this.emptiedTables?.delete(tableKey(relationName(body.relation)));
-          this.dedupedTables?.delete(tableKey(relationName(body.relation)));
-          const dot = relationName(body.relation).lastIndexOf('.');
-          if (body.newname) this.emptiedTables?.delete(tableKey(`${dot < 0 ? '' : relationName(body.relation).slice(0, dot + 1)}${body.newname}`));
+          // A rename writes no row: an emptied table renamed is still empty, under its new name;
+          // one whose column or constraint was renamed is still empty under its own (helse-
+          // spesialist's TRUNCATE, RENAME COLUMN, ADD COLUMN ... NOT NULL: the thirty-eighth
+          // trial's I). The columns a de-duplication was on may have another name now.
+          const old = tableKey(relationName(body.relation));
+          this.dedupedTables?.delete(old);
+          if (body.newname && relationRenames.has(body.renameType)) {
+            const dot = relationName(body.relation).lastIndexOf('.');
+            const renamed = tableKey(`${dot < 0 ? '' : relationName(body.relation).slice(0, dot + 1)}${body.newname}`);
+            const wasEmptied = this.emptiedTables?.delete(old) === true;
+            this.emptiedTables?.delete(renamed);
+            if (wasEmptied) this.emptiedTables!.add(renamed);
+          }
         }
         return;
       case 'DoStmt': case 'CallStmt': case 'ExecuteStmt': case 'SelectStmt':
