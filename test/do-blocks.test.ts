@@ -111,6 +111,24 @@ describe('DO blocks in lint', () => {
     expect(found).toContain('13:5 MG218'); // the UPDATE in the loop, a whole-table one to migc, under the key's lock
   });
 
+  it('takes a key equal to a variable or parameter of the body for one row, outside a loop (stacker.news\'s bump(item_id): the thirty-eighth trial\'s A)', async () => {
+    const fn = (body: string, language = 'plpgsql') => `SET lock_timeout = '2s';\nCREATE FUNCTION bump(item_id bigint) RETURNS int AS $$\n${body}\n$$ LANGUAGE ${language};\nSELECT bump(27);\n`;
+    const mg112 = async (sql: string) => (await lintFiles({ '2_bump.sql': sql })).filter((f) => f.code === 'MG112').length;
+    expect(await mg112(fn('BEGIN UPDATE items SET sku = upper(sku) WHERE id = item_id; RETURN 0; END'))).toBe(0);
+    expect(await mg112(fn('DECLARE target bigint := item_id + 1; BEGIN DELETE FROM items WHERE id = target; RETURN 0; END'))).toBe(0);
+    expect(await mg112(fn('UPDATE items SET sku = upper(sku) WHERE id = item_id RETURNING 0;', 'sql'))).toBe(0);
+    expect(await mg112(fn('DECLARE r record; BEGIN SELECT * INTO r FROM orders WHERE id = item_id; UPDATE items SET sku = r.customer WHERE items.id = r.id; RETURN 0; END'))).toBe(0);
+    // An array variable holds any number of keys (musicbrainz's `WHERE id = any(empty_tag_ids)`); ARRAY[v] holds one.
+    expect(await mg112(fn('DECLARE ids bigint[]; BEGIN SELECT array_agg(id) INTO ids FROM orders; DELETE FROM items WHERE id = any(ids); RETURN 0; END'))).toBe(1);
+    expect(await mg112(fn('BEGIN DELETE FROM items WHERE id = any(ARRAY[item_id]); RETURN 0; END'))).toBe(0);
+    // Not a key: every row the WHERE matches.
+    expect(await mg112(fn('BEGIN UPDATE items SET sku = upper(sku) WHERE order_id = item_id; RETURN 0; END'))).toBe(1);
+    // In a loop the variable takes another value each pass: the passes add up to every row.
+    expect(await mg112(fn('DECLARE r record; BEGIN FOR r IN SELECT id FROM items LOOP UPDATE items SET sku = upper(sku) WHERE id = r.id; END LOOP; RETURN 0; END'))).toBe(1);
+    // A column of the table qualified with its name is the column, not a variable of the same name.
+    expect(await mg112(fn('BEGIN UPDATE items SET sku = upper(sku) WHERE id = items.order_id; RETURN 0; END'))).toBe(1);
+  });
+
   it('takes a loop that commits each pass, in a block run on its own, for the batching it is: no MG112 or MG218 (the twenty-second trial\'s B)', async () => {
     // formance ledger's backfill: a key range per pass over a table of its own, a COMMIT after each.
     const committing = `SET lock_timeout = '2s';

@@ -43,6 +43,13 @@ export interface BodyStatement {
    * the twenty-fourth trial's G).
    */
   readonly unreadSqlAfter?: true;
+  /**
+   * The names its body gives values of its own: PL/pgSQL's variables and parameters, a SQL
+   * function's named parameters. In a statement, such a name is one value for every row it reads
+   * (`WHERE id = item_id`), as a constant is (PL/pgSQL refuses a name that is both a variable and
+   * a column the statement reads, under its default variable_conflict = error).
+   */
+  readonly variables?: ReadonlySet<string>;
 }
 
 export interface DoBlockBody {
@@ -133,7 +140,7 @@ function readBody(ast: Extract<PgNode, { DoStmt: unknown } | { CreateFunctionStm
   }
   if (body === undefined) return undefined;
   // DO has no LANGUAGE sql: PostgreSQL refuses inline code in it.
-  if (language === 'sql' && 'CreateFunctionStmt' in ast) return sqlBody(text, body);
+  if (language === 'sql' && 'CreateFunctionStmt' in ast) return sqlBody(text, body, parameterNames(ast.CreateFunctionStmt));
   if (language !== 'plpgsql') return undefined;
   const compiled = parsePlpgsql(text);
   if (!compiled.ok || compiled.functions.length !== 1) return undefined;
@@ -217,7 +224,9 @@ function readBody(ast: Extract<PgNode, { DoStmt: unknown } | { CreateFunctionStm
   });
   const withCommits = <S extends BodyStatement>(b: S): S => (committing.has(innermost.get(b) as object) ? { ...b, loopCommits: true } : b);
   const withUnreadAfter = (b: BodyStatement, i: number): BodyStatement => (i < unreadBefore ? { ...b, unreadSqlAfter: true } : b);
-  return { statements: statements.map(withCommits).map(withUnreadAfter), performs: performs.map(withCommits), transactionEnds, complete };
+  const variables = declaredNames(compiled.functions[0]);
+  const withVariables = <S extends BodyStatement>(b: S): S => (variables.size ? { ...b, variables } : b);
+  return { statements: statements.map(withCommits).map(withUnreadAfter).map(withVariables), performs: performs.map(withCommits).map(withVariables), transactionEnds, complete };
 
   /** Notes the loop a statement is in, for loopCommits once the whole body is walked. */
   function inLoopOf<S extends BodyStatement>(b: S): S {
@@ -233,15 +242,37 @@ function readBody(ast: Extract<PgNode, { DoStmt: unknown } | { CreateFunctionStm
  * statement's text when the string can be followed there. Complete when PostgreSQL's parser reads
  * it whole.
  */
-function sqlBody(text: string, body: string): DoBlockBody {
+function sqlBody(text: string, body: string, variables: ReadonlySet<string>): DoBlockBody {
   const parsed = parseSql(body);
   if (!parsed.ok) return { statements: [], performs: [], transactionEnds: [], complete: false };
   const inText = bodyInText(text, body);
   const statements = parsed.statements.map((p): BodyStatement => ({
-    text: p.text, ast: p.ast, afterTransactionEnd: false, conditional: false, inLoop: false,
+    text: p.text, ast: p.ast, afterTransactionEnd: false, conditional: false, inLoop: false, ...(variables.size ? { variables } : {}),
     ...(inText ? { start: inText(p.start), end: inText(p.end), locate: (offset: number) => inText(p.start + offset) } : { start: 0, end: text.length }),
   }));
   return { statements, performs: [], transactionEnds: [], complete: true };
+}
+
+/** A function's named parameters (IN and INOUT: those its body reads), as the parser gives them. */
+function parameterNames(fn: { parameters?: unknown[] }): ReadonlySet<string> {
+  const names = new Set<string>();
+  for (const p of fn.parameters ?? []) {
+    const parameter = (p as { FunctionParameter?: { name?: string; mode?: string } }).FunctionParameter;
+    if (parameter?.name && parameter.mode !== 'FUNC_PARAM_OUT' && parameter.mode !== 'FUNC_PARAM_TABLE') names.add(parameter.name);
+  }
+  return names;
+}
+
+/** Every name a PL/pgSQL body declares (its parameters, variables, records and loop variables), from its compiled datums. */
+function declaredNames(fn: unknown): ReadonlySet<string> {
+  const datums = (fn as { PLpgSQL_function?: { datums?: Record<string, { refname?: string }>[] } }).PLpgSQL_function?.datums ?? [];
+  const names = new Set<string>();
+  for (const d of datums) {
+    const refname = Object.values(d)[0]?.refname;
+    // A row of OUT parameters is "(unnamed row)": not a name the body writes.
+    if (refname && !refname.startsWith('(')) names.add(refname);
+  }
+  return names;
 }
 
 /**

@@ -28,10 +28,10 @@ export function createdView(ast: PgNode): string | undefined {
  * level, through AND) a unique column to equal a constant or be IN a list of constants. Such
  * statements are not backfills; everything else may touch many rows.
  */
-export function targetsFewRows(ast: PgNode, uniqueColumns: ReadonlySet<string>, compositeKeys: readonly (readonly string[])[] = []): boolean {
+export function targetsFewRows(ast: PgNode, uniqueColumns: ReadonlySet<string>, compositeKeys: readonly (readonly string[])[] = [], variables?: ReadonlySet<string>): boolean {
   const [kind, body] = node(ast);
   if (kind !== 'UpdateStmt' && kind !== 'DeleteStmt') return false;
-  return fewRowsWhere(body.whereClause, uniqueColumns, filteredRelation(ast), compositeKeys);
+  return fewRowsWhere(body.whereClause, uniqueColumns, filteredRelation(ast), compositeKeys, variables);
 }
 
 /**
@@ -39,15 +39,30 @@ export function targetsFewRows(ast: PgNode, uniqueColumns: ReadonlySet<string>, 
  * ('1'::int), CURRENT_DATE and the like, an operator or a plain function call over such values
  * (lower('X'), 'a' || 'b'); not a column, nor a subquery.
  */
-export function isConstantValue(n: any): boolean {
+export function isConstantValue(n: any, variable?: (ref: any) => boolean): boolean {
   if (n?.A_Const || n?.ParamRef || n?.SQLValueFunction) return true;
-  if (n?.TypeCast) return isConstantValue(n.TypeCast.arg);
+  if (n?.ColumnRef) return variable?.(n) === true;
+  const constant = (m: any) => isConstantValue(m, variable);
+  if (n?.TypeCast) return constant(n.TypeCast.arg);
   if (n?.FuncCall) {
     const f = n.FuncCall;
-    return !f.agg_star && !f.over && !f.agg_filter && !f.agg_order && (f.args ?? []).every(isConstantValue);
+    return !f.agg_star && !f.over && !f.agg_filter && !f.agg_order && (f.args ?? []).every(constant);
   }
-  if (n?.A_Expr?.kind === 'AEXPR_OP') return (n.A_Expr.lexpr === undefined || isConstantValue(n.A_Expr.lexpr)) && isConstantValue(n.A_Expr.rexpr);
+  if (n?.A_Expr?.kind === 'AEXPR_OP') return (n.A_Expr.lexpr === undefined || constant(n.A_Expr.lexpr)) && constant(n.A_Expr.rexpr);
   return false;
+}
+
+/**
+ * Whether a column reference names a variable or parameter of the body the statement is in
+ * (StatementContext.variables): `item_id`, or a field of a record, `r.user_id`, unless the
+ * qualifier is the filtered relation's. One value for every row the statement reads.
+ */
+function bodyVariable(variables: ReadonlySet<string> | undefined, relation?: FilteredRelation): ((ref: any) => boolean) | undefined {
+  if (!variables?.size) return undefined;
+  return (ref) => {
+    const first = ref.ColumnRef?.fields?.[0]?.String?.sval;
+    return first !== undefined && variables.has(first) && !(relation?.names.has(first) ?? false);
+  };
 }
 
 /** The relation a WHERE filters, as the statement names it, and whether other relations join it (UPDATE ... FROM, DELETE ... USING). */
@@ -69,8 +84,10 @@ interface PinnedColumn {
  * on one column (`col = 'a' OR col = 'b'`). A column qualified with another relation's name is not
  * the filtered relation's, and is left out.
  */
-export function pinnedColumns(where: any, relation?: FilteredRelation, scalarSubqueries = false): PinnedColumn[] {
+export function pinnedColumns(where: any, relation?: FilteredRelation, scalarSubqueries = false, variables?: ReadonlySet<string>): PinnedColumn[] {
+  const variable = bodyVariable(variables, relation);
   const column = (n: any): Omit<PinnedColumn, 'values'> | undefined => {
+    if (variable?.(n)) return undefined;
     const fields: any[] = n?.ColumnRef?.fields ?? [];
     const name = fields[fields.length - 1]?.String?.sval;
     if (name === undefined) return undefined;
@@ -78,8 +95,10 @@ export function pinnedColumns(where: any, relation?: FilteredRelation, scalarSub
     if (relation && qualifier !== undefined && !relation.names.has(qualifier)) return undefined;
     return { column: name, qualified: qualifier !== undefined };
   };
-  const to = (col: Omit<PinnedColumn, 'values'> | undefined, values: unknown[]): PinnedColumn | undefined =>
-    col && values.every((v) => isConstantValue(v) || (scalarSubqueries && values.length === 1 && isUncorrelatedScalar(v, relation))) ? { ...col, values } : undefined;
+  // `col = ANY (x)` of a variable is as many values as the array holds (musicbrainz's
+  // `DELETE FROM tag WHERE id = any(empty_tag_ids)`): only a constant array is a few.
+  const to = (col: Omit<PinnedColumn, 'values'> | undefined, values: unknown[], array = false): PinnedColumn | undefined =>
+    col && values.every((v) => isConstantValue(v, array ? undefined : variable) || (scalarSubqueries && values.length === 1 && isUncorrelatedScalar(v, relation))) ? { ...col, values } : undefined;
   /** The one column a condition pins to constants, if it does. */
   const pinned = (e: any): PinnedColumn | undefined => {
     if (e?.BoolExpr?.boolop === 'OR_EXPR') {
@@ -92,7 +111,7 @@ export function pinnedColumns(where: any, relation?: FilteredRelation, scalarSub
     if (!a || a.name?.[0]?.String?.sval !== '=') return undefined;
     if (a.kind === 'AEXPR_OP') return to(column(a.lexpr), [a.rexpr]) ?? to(column(a.rexpr), [a.lexpr]);
     if (a.kind === 'AEXPR_IN') return to(column(a.lexpr), a.rexpr?.List?.items ?? []);
-    if (a.kind === 'AEXPR_OP_ANY') return to(column(a.lexpr), a.rexpr?.A_ArrayExpr ? a.rexpr.A_ArrayExpr.elements ?? [] : [a.rexpr]);
+    if (a.kind === 'AEXPR_OP_ANY') return a.rexpr?.A_ArrayExpr ? to(column(a.lexpr), a.rexpr.A_ArrayExpr.elements ?? []) : to(column(a.lexpr), [a.rexpr], true);
     return undefined;
   };
   const conjuncts = (e: any): any[] => (e?.BoolExpr?.boolop === 'AND_EXPR' ? e.BoolExpr.args.flatMap(conjuncts) : [e]);
@@ -127,11 +146,13 @@ function isUncorrelatedScalar(v: any, relation?: FilteredRelation): boolean {
  * A WHERE that picks rows by key (`id = 5`, `id IN (1, 2)`, `id = 1 OR id = 2`, `id = (SELECT ...)`
  * of a subquery that refers to no column of the row: one value), or one of its AND-ed parts does.
  */
-export function fewRowsWhere(where: any, uniqueColumns: ReadonlySet<string>, relation?: FilteredRelation, compositeKeys: readonly (readonly string[])[] = []): boolean {
+export function fewRowsWhere(where: any, uniqueColumns: ReadonlySet<string>, relation?: FilteredRelation, compositeKeys: readonly (readonly string[])[] = [], variables?: ReadonlySet<string>): boolean {
   const keys = uniqueColumns.size || compositeKeys.length ? uniqueColumns : new Set(['id']);
   // A key equal to a scalar subquery (ccd-definition-store's `WHERE id = (SELECT id FROM
   // complex_field WHERE reference = 'X' AND ...)`, the twenty-ninth trial's A): one row at most.
-  const pinned = pinnedColumns(where, relation, true);
+  // In a body, a key equal to one of its variables or parameters is one row too (stacker.news's
+  // `UPDATE item SET ... WHERE id = item_id` in a function it calls: the thirty-eighth trial's A).
+  const pinned = pinnedColumns(where, relation, true, variables);
   if (pinned.some((c) => keys.has(c.column))) return true;
   // A key whose columns are all pinned but the last, which a short range bounds (the nineteenth
   // trial's WebAPI: role_id = 2 AND permission_id BETWEEN 34 AND 44 under UNIQUE (role_id,

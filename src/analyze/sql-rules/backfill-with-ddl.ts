@@ -37,7 +37,7 @@ export function ddlHeld(ctx: StatementContext): { readonly held: (typeof heldLoc
   if (ctx.loopCommits) return undefined;
   // An UPDATE or DELETE of a table this transaction emptied finds no row: it is instant.
   if (change.kind !== 'insert' && ctx.earlier.emptied(change.table)) return undefined;
-  if (targetsFewRows(ctx.ast, ctx.state.table(change.table)?.uniqueColumns ?? new Set())) return undefined;
+  if (targetsFewRows(ctx.ast, ctx.state.table(change.table)?.uniqueColumns ?? new Set(), [], ctx.inLoop ? undefined : ctx.variables)) return undefined;
   // The statement that took the strongest lock on the table is the one that blocks the most.
   for (const mode of heldLocks) {
     const ddl = ctx.earlier.firstLocking(change.table, mode);

@@ -66,7 +66,9 @@ function judgeChange(ctx: StatementContext, report: Parameters<StatementRule['ch
   // returned above): the passes add up in the block's one transaction, and every row the loop
   // touches stays locked until it ends (hatchet's v1_0_109 walks v1_task_event 1,000 rows a pass
   // in one DO block).
-  const bounded = (keys?: readonly (readonly string[])[]) => targetsFewRows(ast, unique, keys) || (!ctx.inLoop && isOneBatch(ast, unique, ctesBefore, keys));
+  // A key equal to a body's variable is one row per run; in a loop (or a routine called per row)
+  // the variable takes another value each pass, and the passes add up.
+  const bounded = (keys?: readonly (readonly string[])[]) => targetsFewRows(ast, unique, keys, ctx.inLoop ? undefined : ctx.variables) || (!ctx.inLoop && isOneBatch(ast, unique, ctesBefore, keys));
   if (bounded()) return;
   // Its primary key, unique constraints and unique indexes of several columns too (looked for
   // only when no one-column key bounds the change).

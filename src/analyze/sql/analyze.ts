@@ -138,6 +138,8 @@ interface Unit {
   readonly unreadSqlAfter?: boolean;
   /** In the body of this routine, run at a call (StatementContext.inFunction). */
   readonly inFunction?: string;
+  /** The names its body gives values of its own (StatementContext.variables). */
+  readonly variables?: ReadonlySet<string>;
   readonly transaction?: StatementContext['transaction'];
   readonly earlier: EarlierStatements;
   readonly later: () => readonly PgNode[];
@@ -166,6 +168,8 @@ interface BodyContext {
   readonly inTransactionBlock: boolean;
   /** The routine whose body it is in (routineLabel), when it is. */
   readonly inFunction?: string;
+  /** The names its body gives values of its own (BodyStatement.variables). */
+  readonly variables?: ReadonlySet<string>;
 }
 
 interface Judged {
@@ -259,6 +263,7 @@ function judge(unit: Unit, base: Readonly<JudgeBase>, rules: readonly StatementR
     loopCommits: unit.loopCommits ? true : undefined,
     unreadSqlAfter: unit.unreadSqlAfter ? true : undefined,
     inFunction: unit.inFunction,
+    variables: unit.variables,
     rollbackFile: base.rollbackFile ? true : undefined,
     madeByUp: base.madeByUp,
     timeZoneUtc: base.timeZoneUtc ? true : undefined,
@@ -494,7 +499,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         const facts = statementFacts(b.ast);
         const locate = b.fileOffset && ((at: { start: number; end: number }) => ({ start: b.fileOffset!(at.start), end: b.fileOffset!(at.end) }));
         const unit: Unit = {
-          statement: { ast: b.ast, text: b.text, facts, span: b.span }, inTransaction: true, inDoBlock: true, ...(inLoop ? { inLoop: true } : {}), ...(b.unreadSqlAfter ? { unreadSqlAfter: true } : {}), earlier, later: rest,
+          statement: { ast: b.ast, text: b.text, facts, span: b.span }, inTransaction: true, inDoBlock: true, ...(inLoop ? { inLoop: true } : {}), ...(b.unreadSqlAfter ? { unreadSqlAfter: true } : {}), ...(b.variables ? { variables: b.variables } : {}), earlier, later: rest,
           ...(context.inFunction ? { inFunction: context.inFunction } : {}),
           subcommandSpan: b.subcommandSpan, ...(locate ? { locate } : {}),
         };
@@ -608,6 +613,8 @@ interface BlockStatement {
   readonly exits?: true;
   /** Dynamic SQL migc cannot read follows it (BodyStatement.unreadSqlAfter). */
   readonly unreadSqlAfter?: true;
+  /** The names its body gives values of its own (BodyStatement.variables). */
+  readonly variables?: ReadonlySet<string>;
   /** Where an ALTER TABLE subcommand of it is in the file. */
   subcommandSpan(index: number): Span | undefined;
 }
@@ -638,6 +645,7 @@ function blockStatements(ast: PgNode, text: string, span: Span, fileOffset?: (of
     return {
       text: b.text, ast: b.ast, afterTransactionEnd: b.afterTransactionEnd, conditional: b.conditional, inLoop: b.inLoop, ...(b.loopCommits ? { loopCommits: true as const } : {}), ...(b.exits ? { exits: true as const } : {}),
       ...(b.unreadSqlAfter ? { unreadSqlAfter: true as const } : {}),
+      ...(b.variables ? { variables: b.variables } : {}),
       span: fileOffset ? { start: fileOffset(b.start), end: fileOffset(b.end) } : span,
       ...(locate ? { fileOffset: locate } : {}),
       subcommandSpan: (index) => {
@@ -1054,6 +1062,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       ...(block?.loopCommits ? { loopCommits: true } : {}),
       ...(block?.unreadSqlAfter ? { unreadSqlAfter: true } : {}),
       ...(block?.inFunction ? { inFunction: block.inFunction } : {}),
+      ...(block?.variables ? { variables: block.variables } : {}),
     };
     judgeBase.lockTimeoutSet = lockTimeoutSet;
     judgeBase.timeZoneUtc = timeZoneUtc ? true : undefined;
@@ -1182,7 +1191,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       bodyAt = Math.max(bodyAt, b.span.end);
       // What follows, its PERFORMs included (a PERFORM setval(...) moves a sequence: MG236).
       const rest = (path: SearchPath) => [...ordered.slice(k + 1).map((l) => qualifyRelations(l.statement.ast, path, knows, state.catalogRelations)), ...later(path)];
-      const here: BodyContext = { ...context, earlier: within, related: context.related(conditional), conditional, inLoop, loopCommits, ...(b.exits ? { exits: true } : {}), ...(b.unreadSqlAfter ? { unreadSqlAfter: true } : {}) };
+      const here: BodyContext = { ...context, earlier: within, related: context.related(conditional), conditional, inLoop, loopCommits, ...(b.exits ? { exits: true } : {}), ...(b.unreadSqlAfter ? { unreadSqlAfter: true } : {}), variables: b.variables };
       // A statement on the way out of the block (a branch that ends with RETURN): what it does to
       // the schema is undone for the statements after the branch (and the file after the block,
       // which the other way reaches too).

@@ -505,6 +505,12 @@ export interface StatementContext {
    */
   readonly inFunction?: string;
   /**
+   * In a DO block's or a routine's body: the names the body gives values of its own (its
+   * variables and parameters, BodyStatement.variables), each one value for every row a statement
+   * reads, as a constant is.
+   */
+  readonly variables?: ReadonlySet<string> | undefined;
+  /**
    * The line of an offset of the file (lint only): a message that names an earlier statement says
    * where it is (`file`: of another file, a statement of an earlier file of the run). A plan's
    * statements are placed by the finding's related location instead.
