@@ -54,6 +54,19 @@ export const transactionNesting: StatementRule = {
             help: 'Put BEGIN where the statements to undo start, or remove the ROLLBACK.',
             severity: 'error',
           });
+      } else if (tx.open === 'implicit' && word === 'COMMIT' && ctx.later().length > 0) {
+        // Prisma, golang-migrate and dbmate's no-transaction files send the file as one query
+        // string: PostgreSQL runs it in an implicit transaction, which a COMMIT ends; the rest runs
+        // in a new one (stacker.news commits an ADD VALUE so that the statements after it may use
+        // the value: the thirty-eighth trial's D, 5 COMMITs in 4 files).
+        const first = ctx.earlier.firstNotRerunnable;
+        const at = first && ctx.lineOf ? ` (line ${ctx.lineOf(first.statement.span.start, first.statement.file)})` : '';
+        report({
+          message: `COMMIT in a file the migration tool sends as one query string: it commits the statements above it on their own, so a failure after it leaves the migration half applied, recorded as failed (or not at all), and a re-run of the file starts again from the top${first ? `, where its ${first.what}${at} fails the second time` : ''}`,
+          help: first
+            ? `Make what is above the COMMIT safe to run twice (ALTER TYPE ... ADD VALUE IF NOT EXISTS, CREATE ... IF NOT EXISTS, DROP ... IF EXISTS), or split the file in two migrations at the COMMIT.`
+            : 'Split the file in two migrations at the COMMIT, or keep the statements above it safe to run twice.',
+        });
       } else if (tx.open === 'tool') {
         // What runs after it depends on how the tool sends the statements (ToolSends).
         const next = tx.sends === 'each-statement' ? '; the tool sends each statement on its own, so the ones after it run outside a transaction, each committed as it runs, until a BEGIN'

@@ -113,6 +113,41 @@ function updatedColumns(body: any): [string, boolean][] {
  * --file-transaction is one transaction of thousands of statements; scanning them all for each
  * statement was quadratic). Tables are compared as tableKey() does: "public.users" is "users".
  */
+/**
+ * What a statement that fails when it runs a second time makes, for a message (`ALTER TYPE ...
+ * ADD VALUE without IF NOT EXISTS`): PostgreSQL refuses to make what is there already, and to
+ * drop or rename what is gone. Undefined for one that runs again (IF [NOT] EXISTS, OR REPLACE,
+ * a data change).
+ */
+export function failsRunAgain(ast: PgNode): string | undefined {
+  const [kind, body] = Object.entries(ast)[0] as [string, Record<string, any>];
+  switch (kind) {
+    case 'AlterEnumStmt':
+      return body.newVal !== undefined && !body.oldVal && !body.skipIfNewValExists ? 'ALTER TYPE ... ADD VALUE without IF NOT EXISTS' : body.oldVal ? 'ALTER TYPE ... RENAME VALUE' : undefined;
+    case 'CreateStmt': return body.if_not_exists ? undefined : 'CREATE TABLE without IF NOT EXISTS';
+    case 'IndexStmt': return body.if_not_exists ? undefined : 'CREATE INDEX without IF NOT EXISTS';
+    case 'CreateEnumStmt': return 'CREATE TYPE';
+    case 'CompositeTypeStmt': return 'CREATE TYPE';
+    case 'CreateSeqStmt': return body.if_not_exists ? undefined : 'CREATE SEQUENCE without IF NOT EXISTS';
+    case 'CreateSchemaStmt': return body.if_not_exists ? undefined : 'CREATE SCHEMA without IF NOT EXISTS';
+    case 'CreateExtensionStmt': return body.if_not_exists ? undefined : 'CREATE EXTENSION without IF NOT EXISTS';
+    case 'CreateFunctionStmt': return body.replace ? undefined : 'CREATE FUNCTION without OR REPLACE';
+    case 'ViewStmt': return body.replace ? undefined : 'CREATE VIEW without OR REPLACE';
+    case 'RenameStmt': return 'RENAME';
+    case 'DropStmt': return body.missing_ok ? undefined : 'DROP without IF EXISTS';
+    case 'AlterTableStmt':
+      for (const c of body.cmds ?? []) {
+        const cmd = c.AlterTableCmd;
+        if (cmd?.subtype === 'AT_AddColumn' && !cmd.missing_ok) return 'ADD COLUMN without IF NOT EXISTS';
+        if (cmd?.subtype === 'AT_AddConstraint') return 'ADD CONSTRAINT';
+        if ((cmd?.subtype === 'AT_DropColumn' || cmd?.subtype === 'AT_DropConstraint') && !cmd.missing_ok) return `${cmd.subtype === 'AT_DropColumn' ? 'DROP COLUMN' : 'DROP CONSTRAINT'} without IF EXISTS`;
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
 /** The RENAMEs that give a relation (its rows) a new name, not one of its columns, constraints or triggers. */
 const relationRenames = new Set(['OBJECT_TABLE', 'OBJECT_FOREIGN_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW']);
 
@@ -274,8 +309,19 @@ export class EarlierStatements {
     }
   }
 
+  /**
+   * The first statement of the transaction that fails when run a second time (failsRunAgain): a
+   * COMMIT inside one query string leaves what is above it applied, and the tool's re-run of the
+   * whole file stops there (MG226).
+   */
+  firstNotRerunnable: { readonly statement: EarlierStatement; readonly what: string } | undefined;
+
   /** Adds a statement that has been judged (it is earlier for the ones that follow). */
   add(e: EarlierStatement): void {
+    if (!this.firstNotRerunnable && e.ast && !e.inBody) {
+      const what = failsRunAgain(e.ast);
+      if (what) this.firstNotRerunnable = { statement: e, what };
+    }
     if (e.ast && 'RenameStmt' in e.ast) this.followRename(e.ast.RenameStmt as { relation?: Parameters<typeof relationName>[0]; newname?: string; renameType?: string });
     if ((this.enumAdditions || this.enumsCreated) && e.ast) this.followEnum(e.ast);
     if (this.emptiedTables || this.dedupedTables || this.nullsGone || (e.ast && ('TruncateStmt' in e.ast || 'DeleteStmt' in e.ast || 'UpdateStmt' in e.ast || ('AlterTableStmt' in e.ast && !e.inBody)))) this.noteRows(e);
