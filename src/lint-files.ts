@@ -699,6 +699,40 @@ export function popxLeftOut(files: readonly string[]): PopxLeftOut[] {
 }
 
 /**
+ * zdb's names for one database (arp242/zdb's Migrate, goatcounter's runner): `<name>-postgres.sql`,
+ * `-postgresql.sql` or `-psql.sql` run on PostgreSQL; `-sqlite.sql`, `-sqlite3.sql`, `-maria.sql`,
+ * `-mariadb.sql` and `-mysql.sql` on that database only. The name as written after the `-`.
+ */
+const zdbName = /-(postgres|postgresql|psql|sqlite|sqlite3|maria|mariadb|mysql)\.sql$/;
+
+/**
+ * The files zdb does not run on PostgreSQL: in a folder that holds a file named for PostgreSQL
+ * (zdbName), those named for another database (the thirty-seventh trial's C, goatcounter's
+ * `-sqlite.sql` twins). A folder without one keeps its files: `x-mysql.sql` alone may be another
+ * tool's migration about MySQL. Names only.
+ */
+export function zdbLeftOut(files: readonly string[]): PopxLeftOut[] {
+  const named = (file: string) => zdbName.exec(baseName(file))?.[1];
+  const postgres = (dialect: string | undefined) => dialect === 'postgres' || dialect === 'postgresql' || dialect === 'psql';
+  const zdbFolders = new Set(files.filter((f) => postgres(named(f))).map(folderOf));
+  return files.flatMap((file): PopxLeftOut[] => {
+    const dialect = named(file);
+    return dialect !== undefined && !postgres(dialect) && zdbFolders.has(folderOf(file)) ? [{ file, kind: 'dialect', dialect }] : [];
+  });
+}
+
+/**
+ * The files a runner that picks per database (Ory popx, zdb) does not run on PostgreSQL, per
+ * runner, with how a file's name says its database (`.mysql.` for popx, `-sqlite.sql` for zdb).
+ */
+export function leftOutOnPostgres(files: readonly string[]): { readonly runner: string; readonly left: readonly PopxLeftOut[]; readonly mark: (dialect: string) => string }[] {
+  return [
+    { runner: 'Ory popx', left: popxLeftOut(files), mark: (d: string) => `.${d}.` },
+    { runner: 'zdb', left: zdbLeftOut(files), mark: (d: string) => `-${d}.sql` },
+  ].filter((r) => r.left.length > 0);
+}
+
+/**
  * Prisma Migrate's `<version>_<name>/migration.sql`: Prisma sends the script to PostgreSQL as one
  * query string, in no transaction of its own (its generated scripts carry their own BEGIN ...
  * COMMIT): several statements run as one implicit transaction, and a CONCURRENTLY statement works

@@ -7,7 +7,7 @@ import { findMigrations } from '../src/cli/files.js';
 import { memoryHost, nodeHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
 import { loadSqlParser } from '../src/sql/parser.js';
-import { dbmateRefusal, fileSections, outsideTransactionHow, flywayCallbacksLeftOut, notFlywayNamed, refineryUnversioned, separateHistories, flywayConfExecuteInTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
+import { dbmateRefusal, fileSections, outsideTransactionHow, flywayCallbacksLeftOut, notFlywayNamed, refineryUnversioned, separateHistories, flywayConfExecuteInTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings, zdbLeftOut } from '../src/lint-files.js';
 import { temporalManifest } from '../src/lint-temporal.js';
 import { compareExtensionVersions, extensionScriptOf } from '../src/extension-scripts.js';
 import { SourceText } from '../src/diagnostics/source-text.js';
@@ -715,6 +715,29 @@ describe('lint over each tool\'s layout', () => {
     ]);
     // Neither the generic plain CREATE INDEX (MG201) nor the MySQL file's syntax (MG020): PostgreSQL sees neither.
     expect(found).toEqual([]);
+  });
+
+  it('zdb: in a folder with files named for PostgreSQL (-postgres.sql, -postgresql.sql), the twins for other databases are left out with a note (the thirty-seventh trial\'s C)', async () => {
+    const { files, found, layout } = await lintFolder('zdb', { fileTransaction: true });
+    expect(files).toEqual(['2021-04-07-1-billing-anchor-postgres.sql', '2021-06-27-1-public-postgresql.sql', '2022-01-14-1-idx.sql']);
+    expect(layout.map((d) => `${d.file} ${d.severity} ${d.code} ${d.message}`)).toEqual([
+      '2021-04-07-1-billing-anchor-sqlite.sql info MG024 left out 5 files of the current folder named for other databases (-maria.sql, -mariadb.sql, -mysql.sql, -sqlite.sql, -sqlite3.sql): zdb runs them on that database only',
+    ]);
+    // Neither SQLite's AUTOINCREMENT nor MySQL's MODIFY COLUMN (MG020), nor SQLite's json() (MG239): PostgreSQL sees none.
+    expect(found).toEqual([]);
+  });
+
+  it('zdb: a name for another database counts only in a folder that holds one for PostgreSQL', () => {
+    expect(zdbLeftOut([
+      'db/migrate/2021-1-a-postgres.sql', 'db/migrate/2021-1-a-sqlite.sql', 'db/migrate/2021-2-b-psql.sql', 'db/migrate/2021-3-c-mysql.sql', 'db/migrate/2021-4-generic.sql',
+      // Another folder without a file for PostgreSQL: a migration about MySQL, kept.
+      'other/001_move-from-mysql.sql', 'other/002_x.sql',
+      // Not the suffix zdb reads: kept.
+      'db/migrate/2021-5-sqlite.down.sql', 'db/migrate/2021-6-sqlite_stats.sql',
+    ])).toEqual([
+      { file: 'db/migrate/2021-1-a-sqlite.sql', kind: 'dialect', dialect: 'sqlite' },
+      { file: 'db/migrate/2021-3-c-mysql.sql', kind: 'dialect', dialect: 'mysql' },
+    ]);
   });
 
   it('a script for PostgreSQL alone (Synapse\'s x.sql.postgres) is read in its place; one for another database (x.sql.sqlite) is left out with a note; x.sql.orig is no SQL file', async () => {

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { besideFolderMigrations, databaseSuffix, flywayCallbackEvent, flywayCallbacksLeftOut, isRollbackFile, migrationOrder, notFlywayNamed, orderedByName, pairedUnderscoreDowns, popxLeftOut, rollbackLookingFolders, sqitchChanges, sqitchCoreSettings, versionTies } from '../lint-files.js';
+import { besideFolderMigrations, databaseSuffix, flywayCallbackEvent, flywayCallbacksLeftOut, isRollbackFile, migrationOrder, notFlywayNamed, orderedByName, leftOutOnPostgres, pairedUnderscoreDowns, rollbackLookingFolders, sqitchChanges, sqitchCoreSettings, versionTies } from '../lint-files.js';
 import { shellWord } from '../util/shell.js';
 
 export class UsageError extends Error {}
@@ -58,7 +58,7 @@ export interface MigrationOptions {
  * in the plan's order, each change's revert script after it as its rollback; its verify scripts
  * and the scripts the plan does not name are not migrations, and are left out with a note. Other
  * files follow a project's, in migration order. What the tools do not run on PostgreSQL is left
- * out with a note too: popx's files for other databases and the generic ones a `.postgres.` file
+ * out with a note too: popx's and zdb's files for other databases and the generic ones a `.postgres.` file
  * replaces, and the files of a temporal-sql-tool version folder its manifest.json does not list
  * (the listed ones in the manifest's order).
  */
@@ -88,7 +88,7 @@ export async function findMigrations(paths: readonly string[], cwd: string, opti
     message: `left out ${leftOut} .sql file${leftOut === 1 ? '' : 's'} that migc plans beside ${leftOut === 1 ? 'it' : 'them'} name (a baseline, fixtures, an app version's queries): a plan's inputs, not migrations`,
     help: 'Nothing to do: migc check reads them with the plan that names them.',
   }] : [];
-  // What the tools do not run: popx's files for other databases, or replaced by PostgreSQL's;
+  // What the tools do not run: popx's and zdb's files for other databases, or replaced by PostgreSQL's;
   // the files temporal-sql-tool's manifests do not list (in the manifests' order, those they do).
   const loose = new Set(besideFolderMigrations(planFiles));
   const looseNotes: Diagnostic[] = [...loose].map((file) => ({
@@ -97,8 +97,8 @@ export async function findMigrations(paths: readonly string[], cwd: string, opti
     help: `Nothing to do if another tool runs it (a seed): lint it on its own with migc lint ${file}. If it should be a migration, move it into a folder of its own as up.sql.`,
   }));
   const callbacks = flywayCallbackNotes(planFiles.filter((f) => !loose.has(f)), given);
-  const popx = popxFiltered(planFiles.filter((f) => !loose.has(f) && !callbacks.leftOut.has(f)));
-  const temporal = await drizzleJournals(layout, await temporalManifests(layout, popx.files, cwd), cwd);
+  const perDatabase = otherDatabasesFiltered(planFiles.filter((f) => !loose.has(f) && !callbacks.leftOut.has(f)));
+  const temporal = await drizzleJournals(layout, await temporalManifests(layout, perDatabase.files, cwd), cwd);
   const files = temporal.files;
   const patterns = options.rollbacks ?? [];
   const named = patterns.length > 0 ? (await import('../rollback-patterns.js')).filesMatching(files, patterns) : { matched: new Set<string>(), unmatched: [] };
@@ -108,7 +108,7 @@ export async function findMigrations(paths: readonly string[], cwd: string, opti
   const declared = new Set([...named.matched].filter((f) => !isRollbackFile(f) && !underscoreDowns.has(f)));
   const order = (some: readonly string[]) => inManifestOrder(migrationOrder(some, declared), temporal.lists);
   const guesses = (ordered: readonly string[]) => orderGuesses(ordered.filter((f) => !temporal.lists.has(posix.dirname(f)) && !declared.has(f)));
-  const layoutNotes = [...inputsNote, ...suffixed.diagnostics, ...templateNotes(found.templates), ...looseNotes, ...callbacks.diagnostics, ...popx.diagnostics, ...temporal.diagnostics];
+  const layoutNotes = [...inputsNote, ...suffixed.diagnostics, ...templateNotes(found.templates), ...looseNotes, ...callbacks.diagnostics, ...perDatabase.diagnostics, ...temporal.diagnostics];
   const hints = (all: readonly string[], rollbacks: ReadonlySet<string>) => (patterns.length > 0 ? [] : rollbackFolderHints(all, rollbacks));
   if (projects.length === 0) {
     const ordered = order(files);
@@ -346,40 +346,43 @@ function drizzleFolders(layout: readonly string[], before: ListedLayout): Listed
 const layoutFiles: ReadonlySet<string> = new Set([...sqitchFiles, 'manifest.json', '_journal.json', 'snapshot.json']);
 
 /**
- * The files popx runs on PostgreSQL (popxLeftOut): the others are left out, each said in a note
- * (MG024), so that nothing goes unlinted without a word: a generic file replaced by the one for
- * PostgreSQL, by name; the files for other databases, one note per folder.
+ * The files the runners that pick per database run on PostgreSQL (leftOutOnPostgres: Ory popx,
+ * zdb): the others are left out, each said in a note (MG024), so that nothing goes unlinted
+ * without a word: a generic file replaced by the one for PostgreSQL, by name; the files for other
+ * databases, one note per runner and folder.
  */
-function popxFiltered(files: readonly string[]): { files: string[]; diagnostics: Diagnostic[] } {
-  const left = popxLeftOut(files);
-  if (left.length === 0) return { files: [...files], diagnostics: [] };
-  const out = new Set(left.map((l) => l.file));
+function otherDatabasesFiltered(files: readonly string[]): { files: string[]; diagnostics: Diagnostic[] } {
+  const runners = leftOutOnPostgres(files);
+  if (runners.length === 0) return { files: [...files], diagnostics: [] };
+  const out = new Set(runners.flatMap((r) => r.left.map((l) => l.file)));
   const diagnostics: Diagnostic[] = [];
   const base = (f: string) => posix.basename(f);
-  for (const l of left) {
-    if (l.kind !== 'replaced') continue;
-    diagnostics.push({
-      code: 'MG024', severity: 'info', file: l.file,
-      message: `left out ${base(l.file)}: on PostgreSQL, Ory popx runs ${base(l.by)} instead (of the files of a version and direction, it runs the one named for the database, not the generic one)`,
-      help: 'Nothing to do: popx runs the generic file on the databases that have no file of their own for this version.',
-    });
-  }
-  const byFolder = new Map<string, { files: string[]; dialects: Set<string> }>();
-  for (const l of left) {
-    if (l.kind !== 'dialect') continue;
-    const folder = posix.dirname(l.file);
-    const entry = byFolder.get(folder) ?? { files: [], dialects: new Set<string>() };
-    entry.files.push(l.file);
-    entry.dialects.add(l.dialect);
-    byFolder.set(folder, entry);
-  }
-  for (const [folder, { files: some, dialects }] of byFolder) {
-    const names = [...dialects].sort().map((d) => `.${d}.`).join(', ');
-    diagnostics.push({
-      code: 'MG024', severity: 'info', file: some[0]!,
-      message: `left out ${some.length} file${some.length === 1 ? '' : 's'} of ${folder === '.' ? 'the current folder' : `${folder}/`} named for other databases (${names}): Ory popx runs them on that database only`,
-      help: 'Nothing to do: migc lints what runs on PostgreSQL.',
-    });
+  for (const { runner, left, mark } of runners) {
+    for (const l of left) {
+      if (l.kind !== 'replaced') continue;
+      diagnostics.push({
+        code: 'MG024', severity: 'info', file: l.file,
+        message: `left out ${base(l.file)}: on PostgreSQL, ${runner} runs ${base(l.by)} instead (of the files of a version and direction, it runs the one named for the database, not the generic one)`,
+        help: `Nothing to do: ${runner} runs the generic file on the databases that have no file of their own for this version.`,
+      });
+    }
+    const byFolder = new Map<string, { files: string[]; dialects: Set<string> }>();
+    for (const l of left) {
+      if (l.kind !== 'dialect') continue;
+      const folder = posix.dirname(l.file);
+      const entry = byFolder.get(folder) ?? { files: [], dialects: new Set<string>() };
+      entry.files.push(l.file);
+      entry.dialects.add(l.dialect);
+      byFolder.set(folder, entry);
+    }
+    for (const [folder, { files: some, dialects }] of byFolder) {
+      const names = [...dialects].sort().map(mark).join(', ');
+      diagnostics.push({
+        code: 'MG024', severity: 'info', file: some[0]!,
+        message: `left out ${some.length} file${some.length === 1 ? '' : 's'} of ${folder === '.' ? 'the current folder' : `${folder}/`} named for other databases (${names}): ${runner} runs them on that database only`,
+        help: 'Nothing to do: migc lints what runs on PostgreSQL.',
+      });
+    }
   }
   return { files: files.filter((f) => !out.has(f)), diagnostics };
 }
