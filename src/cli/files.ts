@@ -1,7 +1,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { besideFolderMigrations, databaseSuffix, flywayCallbackEvent, flywayCallbacksLeftOut, isRollbackFile, migrationOrder, notFlywayNamed, orderedByName, leftOutOnPostgres, pairedUnderscoreDowns, rollbackLookingFolders, sqitchChanges, sqitchCoreSettings, versionTies } from '../lint-files.js';
+import { besideFolderMigrations, databaseSuffix, flywayCallbackEvent, flywayCallbacksLeftOut, isRollbackFile, leftOutOnPostgres, migrationOrder, notFlywayNamed, orderedByName, pairedUnderscoreDowns, rollbackLookingFolders, sqitchChanges, sqitchCoreSettings, versionTies } from '../lint-files.js';
+import { upgradeStepChains } from '../upgrade-steps.js';
 import { shellWord } from '../util/shell.js';
 
 export class UsageError extends Error {}
@@ -107,7 +108,10 @@ export async function findMigrations(paths: readonly string[], cwd: string, opti
   const underscoreDowns = pairedUnderscoreDowns(files);
   const declared = new Set([...named.matched].filter((f) => !isRollbackFile(f) && !underscoreDowns.has(f)));
   const order = (some: readonly string[]) => inManifestOrder(migrationOrder(some, declared), temporal.lists);
-  const guesses = (ordered: readonly string[]) => orderGuesses(ordered.filter((f) => !temporal.lists.has(posix.dirname(f)) && !declared.has(f)));
+  const guesses = (ordered: readonly string[]) => {
+    const guessable = ordered.filter((f) => !temporal.lists.has(posix.dirname(f)) && !declared.has(f));
+    return [...orderGuesses(guessable), ...stepChainNotes(guessable)];
+  };
   const layoutNotes = [...inputsNote, ...suffixed.diagnostics, ...templateNotes(found.templates), ...looseNotes, ...callbacks.diagnostics, ...perDatabase.diagnostics, ...temporal.diagnostics];
   const hints = (all: readonly string[], rollbacks: ReadonlySet<string>) => (patterns.length > 0 ? [] : rollbackFolderHints(all, rollbacks));
   if (projects.length === 0) {
@@ -214,6 +218,25 @@ function orderGuesses(ordered: readonly string[]): Diagnostic[] {
       help: 'Nothing to do if your tool runs them in name order. If it runs them in another (a manifest, a master changelog), give them versions (001_x.sql, 002_y.sql): migc orders by the names alone.',
     };
   })];
+}
+
+/**
+ * A note (MG024) for each chain of upgrade steps (Activiti's `<prefix>.<from>.to.<to>.<component>.sql`:
+ * upgradeStepChains) that breaks: the steps are linted as the chain goes, and where no step leads
+ * from one version to the next, the order is a guess. A chain that never breaks is the runner's
+ * order, and is not told.
+ */
+function stepChainNotes(ordered: readonly string[]): Diagnostic[] {
+  return upgradeStepChains(ordered).filter((c) => c.breaks.length > 0).map(({ folder, prefix, files, breaks }): Diagnostic => {
+    const versions = (f: string) => f.slice(f.lastIndexOf('/') + 1 + prefix.length + 1).replace(/\.sql$/, '');
+    const gaps = breaks.map((b) => `${versions(b.before)} then ${versions(b.after)}`);
+    const listed = gaps.length > 3 ? `${gaps.slice(0, 3).join('; ')}; and ${gaps.length - 3} more` : gaps.join('; ');
+    return {
+      code: 'MG024', severity: 'info', file: files[0]!,
+      message: `linted ${files.length} files of ${folder === '' ? 'the current folder' : `${folder}/`} named ${prefix}.<from>.to.<to>.<component>.sql as the runner takes them, not in name order: each component whole (engine, history, identity first, as Activiti's runner upgrades them), each step after the one whose <to> is its <from>; at ${breaks.length} place${breaks.length === 1 ? '' : 's'} no step leads on (${listed}), and the order there is a guess: the lowest <from> next, its digits read as a version without dots (52 before 514)`,
+      help: 'Check those places against your runner\'s version list. To impose another order, lint copies renamed to sort in it (<nn>_<name>.sql), as the README\'s Order says.',
+    };
+  });
 }
 
 /**
