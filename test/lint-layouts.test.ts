@@ -1200,6 +1200,26 @@ describe('findMigrations on version folders (temporal-sql-tool\'s layout, withou
   });
 });
 
+describe('a folder whose whole order is a guess (the thirty-seventh trial\'s D)', () => {
+  it('is said on stderr without --verbose; a folder where only some files are ordered by name is not', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'migc-guessed-'));
+    const run = (args: string[]) => new Promise<string>((resolve) => {
+      execFile(process.execPath, [join(root, 'bin/migc.js'), 'lint', ...args], { cwd: project, env: cliEnv() }, (_error, _stdout, stderr) => resolve(stderr));
+    });
+    try {
+      for (const file of ['upgrade/b.sql', 'upgrade/a.sql', 'mixed/001_x.sql', 'mixed/a.sql', 'mixed/b.sql']) {
+        mkdirSync(join(project, file, '..'), { recursive: true });
+        writeFileSync(join(project, file), 'SELECT 1;\n');
+      }
+      expect((await findMigrations(['upgrade', 'mixed'], project)).guessedFolders).toEqual([{ folder: 'upgrade', files: 2 }]);
+      expect(await run(['upgrade'])).toContain('migc: note: the 2 files of upgrade/ carry no version in their names, so migc lints them in name order, a guess (MG024); if your runner takes another order, lint copies renamed to sort in it (001_x.sql, 002_y.sql)\n');
+      expect(await run(['mixed'])).not.toContain('migc: note:');
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('temporal-sql-tool\'s manifest.json', () => {
   const at = (text: string, d: { span?: { start: number } }) => { const p = new SourceText(text).position(d.span!.start); return `${p.line}:${p.column}`; };
   const read = (text: string, folder = 'v1.3') => {

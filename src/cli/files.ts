@@ -40,6 +40,11 @@ export interface Migrations {
   readonly sources: ReadonlyMap<string, string>;
   /** The files a Drizzle journal lists (src/lint-drizzle.ts): Drizzle's migrator runs them. */
   readonly drizzle?: ReadonlySet<string>;
+  /**
+   * The folders whose every file is linted in name order, a guess (orderedByName): the whole
+   * folder's order may be wrong, which the CLI says on stderr (the thirty-seventh trial's D).
+   */
+  readonly guessedFolders: readonly { readonly folder: string; readonly files: number }[];
 }
 
 /** How to read the files found. */
@@ -108,15 +113,17 @@ export async function findMigrations(paths: readonly string[], cwd: string, opti
   const underscoreDowns = pairedUnderscoreDowns(files);
   const declared = new Set([...named.matched].filter((f) => !isRollbackFile(f) && !underscoreDowns.has(f)));
   const order = (some: readonly string[]) => inManifestOrder(migrationOrder(some, declared), temporal.lists);
+  const guessedFolders: { folder: string; files: number }[] = [];
   const guesses = (ordered: readonly string[]) => {
     const guessable = ordered.filter((f) => !temporal.lists.has(posix.dirname(f)) && !declared.has(f));
+    guessedFolders.push(...wholeFoldersGuessed(ordered, guessable));
     return [...orderGuesses(guessable), ...stepChainNotes(guessable)];
   };
   const layoutNotes = [...inputsNote, ...suffixed.diagnostics, ...templateNotes(found.templates), ...looseNotes, ...callbacks.diagnostics, ...perDatabase.diagnostics, ...temporal.diagnostics];
   const hints = (all: readonly string[], rollbacks: ReadonlySet<string>) => (patterns.length > 0 ? [] : rollbackFolderHints(all, rollbacks));
   if (projects.length === 0) {
     const ordered = order(files);
-    return { files: ordered, rollbacks: underscoreDowns, declaredRollbacks: declared, unmatchedRollbackPatterns: named.unmatched, diagnostics: [...layoutNotes, ...guesses(ordered), ...hints(ordered, underscoreDowns)], sources: temporal.sources, ...drizzleOf(temporal) };
+    return { files: ordered, rollbacks: underscoreDowns, declaredRollbacks: declared, unmatchedRollbackPatterns: named.unmatched, diagnostics: [...layoutNotes, ...guesses(ordered), ...hints(ordered, underscoreDowns)], sources: temporal.sources, guessedFolders, ...drizzleOf(temporal) };
   }
   const inFolder = (file: string, folder: string) => file.startsWith(`${folder}/`);
   const taken = new Set<string>();
@@ -177,7 +184,7 @@ export async function findMigrations(paths: readonly string[], cwd: string, opti
   const others = order(outside.filter((f) => given.has(f)));
   for (const down of pairedUnderscoreDowns(others)) rollbacks.add(down);
   diagnostics.push(...guesses(others), ...hints([...ordered, ...others], rollbacks));
-  return { files: [...ordered, ...others], rollbacks, declaredRollbacks: declared, unmatchedRollbackPatterns: named.unmatched, diagnostics, sources, ...drizzleOf(temporal) };
+  return { files: [...ordered, ...others], rollbacks, declaredRollbacks: declared, unmatchedRollbackPatterns: named.unmatched, diagnostics, sources, guessedFolders, ...drizzleOf(temporal) };
 }
 
 function drizzleOf(layout: ListedLayout): { drizzle?: ReadonlySet<string> } {
@@ -218,6 +225,12 @@ function orderGuesses(ordered: readonly string[]): Diagnostic[] {
       help: 'Nothing to do if your tool runs them in name order. If it runs them in another (a manifest, a master changelog), give them versions (001_x.sql, 002_y.sql): migc orders by the names alone.',
     };
   })];
+}
+
+/** The folders of `ordered` all of whose files `guessable` holds and orderedByName orders by name. */
+function wholeFoldersGuessed(ordered: readonly string[], guessable: readonly string[]): { folder: string; files: number }[] {
+  const inFolder = (folder: string) => ordered.filter((f) => posix.dirname(f) === (folder === '' ? '.' : folder)).length;
+  return orderedByName(guessable).filter(({ folder, files }) => files.length === inFolder(folder)).map(({ folder, files }) => ({ folder, files: files.length }));
 }
 
 /**
