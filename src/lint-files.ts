@@ -6,6 +6,7 @@
 
 import type { ToolSends } from './analyze/sql/context.js';
 import { compareExtensionScripts, extensionScriptOf, extensionUpdateKey, type ExtensionScript } from './extension-scripts.js';
+import { upgradeStepChains } from './upgrade-steps.js';
 
 /** What a file's name says about it. */
 interface Named {
@@ -26,6 +27,11 @@ interface Named {
   readonly rollback: boolean;
   /** A PostgreSQL extension script (citus--9.2-1--9.3-1.sql): ordered as its update chain goes. */
   readonly extension?: ExtensionScript;
+  /**
+   * An upgrade step of a chain (Activiti's `<prefix>.52.to.53.engine.sql`: upgradeStepChains): its
+   * place in the chain, and the chain's first file by name, where the chain stands among other files.
+   */
+  readonly step?: { readonly index: number; readonly anchor: string };
 }
 
 /**
@@ -209,7 +215,9 @@ function compareNamed(a: Named, b: Named): number {
   return a.rank - b.rank || compareFolders(a.folders, b.folders)
     // In a folder, the files with a version come before those without, as they do at the top.
     || (b.version.length > 0 ? 1 : 0) - (a.version.length > 0 ? 1 : 0)
-    || compareVersions(a.version, b.version) || comparePaths(a.file, b.file);
+    || compareVersions(a.version, b.version) || comparePaths(a.step?.anchor ?? a.file, b.step?.anchor ?? b.file)
+    // Two steps of one chain (the same anchor): as the chain goes.
+    || (a.step && b.step ? a.step.index - b.step.index : 0) || comparePaths(a.file, b.file);
 }
 
 /** Folders' versions, outermost first: v1/v2/ before v1/v10/; fewer first when the rest is equal. */
@@ -264,6 +272,9 @@ function comparePaths(a: string, b: string): number {
  * - files without a version follow, in name order; Flyway's repeatable R__ files come last, by name;
  * - a PostgreSQL extension's scripts (`citus--8.0-1.sql`, `citus--8.0-1--8.0-2.sql`) among them
  *   as its update chain goes, a downgrade right after the update it undoes (compareExtensionScripts);
+ * - upgrade steps named `<prefix>.<from>.to.<to>[.<component>].sql` (Activiti's) that link into a
+ *   chain, per folder and prefix: each component's steps as the chain goes (upgradeStepChains),
+ *   standing together where the chain's first file by name would;
  * - Flyway's callbacks that migrate runs around the migrations stand where it runs them:
  *   beforeMigrate first, then beforeEachMigrate (once), afterEachMigrate (once) and afterVersioned
  *   after the versioned scripts, beforeRepeatables before the repeatable ones, afterMigrateApplied
@@ -331,7 +342,15 @@ function describeAll(files: readonly string[], declaredRollbacks: ReadonlySet<st
   const root = sharedFolders(files);
   const downs = pairedUnderscoreDowns(files);
   const unversioned = refineryUnversioned(files);
-  const named = files.map((file) => describe(file, root, underscorePairOf(file, downs), unversioned.has(file)));
+  const steps = new Map(upgradeStepChains(files).flatMap((chain) => {
+    const anchor = [...chain.files].sort()[0]!;
+    return chain.files.map((file, index) => [file, { index, anchor }] as const);
+  }));
+  const named = files.map((file) => {
+    const n = describe(file, root, underscorePairOf(file, downs), unversioned.has(file));
+    const step = steps.get(file);
+    return step ? { ...n, step } : n;
+  });
   return declaredRollbacks && declaredRollbacks.size > 0 ? withDeclaredRollbacks(named, declaredRollbacks) : named;
 }
 
@@ -439,14 +458,16 @@ export function versionTies(ordered: readonly string[]): { folder: string; ties:
  * The files whose place migc could only guess: in each folder, the files without a version of
  * their own (`schema.sql`, `add_index.sql`), when there are several, ordered among themselves by
  * name. Not Prisma's migration.sql (Prisma runs its folders by name), Flyway's callbacks, its repeatables (run
- * by name, after the versioned ones), nor a rollback that follows its up. `ordered`: files in
+ * by name, after the versioned ones), a rollback that follows its up, nor the upgrade steps of a
+ * chain (upgradeStepChains: where their chain breaks is told apart). `ordered`: files in
  * migration order (migrationOrder); folders in the order of their first file.
  */
 export function orderedByName(ordered: readonly string[]): { folder: string; files: string[] }[] {
   const byFolder = new Map<string, string[]>();
+  const chained = new Set(upgradeStepChains(ordered).flatMap((c) => c.files));
   for (const file of ordered) {
     const named = describe(file, 0);
-    if ((named.rank !== Rank.versioned && named.rank !== Rank.unversioned) || named.version.length > 0 || named.extension !== undefined || isPrismaMigration(file) || isRollbackFile(file)) continue;
+    if (chained.has(file) || (named.rank !== Rank.versioned && named.rank !== Rank.unversioned) || named.version.length > 0 || named.extension !== undefined || isPrismaMigration(file) || isRollbackFile(file)) continue;
     const slash = file.lastIndexOf('/');
     const folder = slash < 0 ? '' : file.slice(0, slash);
     byFolder.set(folder, [...(byFolder.get(folder) ?? []), file]);
@@ -696,6 +717,40 @@ export function popxLeftOut(files: readonly string[]): PopxLeftOut[] {
     for (const file of generic) left.push({ file, kind: 'replaced', by: postgres[0]! });
   }
   return left;
+}
+
+/**
+ * zdb's names for one database (arp242/zdb's Migrate, goatcounter's runner): `<name>-postgres.sql`,
+ * `-postgresql.sql` or `-psql.sql` run on PostgreSQL; `-sqlite.sql`, `-sqlite3.sql`, `-maria.sql`,
+ * `-mariadb.sql` and `-mysql.sql` on that database only. The name as written after the `-`.
+ */
+const zdbName = /-(postgres|postgresql|psql|sqlite|sqlite3|maria|mariadb|mysql)\.sql$/;
+
+/**
+ * The files zdb does not run on PostgreSQL: in a folder that holds a file named for PostgreSQL
+ * (zdbName), those named for another database (the thirty-seventh trial's C, goatcounter's
+ * `-sqlite.sql` twins). A folder without one keeps its files: `x-mysql.sql` alone may be another
+ * tool's migration about MySQL. Names only.
+ */
+export function zdbLeftOut(files: readonly string[]): PopxLeftOut[] {
+  const named = (file: string) => zdbName.exec(baseName(file))?.[1];
+  const postgres = (dialect: string | undefined) => dialect === 'postgres' || dialect === 'postgresql' || dialect === 'psql';
+  const zdbFolders = new Set(files.filter((f) => postgres(named(f))).map(folderOf));
+  return files.flatMap((file): PopxLeftOut[] => {
+    const dialect = named(file);
+    return dialect !== undefined && !postgres(dialect) && zdbFolders.has(folderOf(file)) ? [{ file, kind: 'dialect', dialect }] : [];
+  });
+}
+
+/**
+ * The files a runner that picks per database (Ory popx, zdb) does not run on PostgreSQL, per
+ * runner, with how a file's name says its database (`.mysql.` for popx, `-sqlite.sql` for zdb).
+ */
+export function leftOutOnPostgres(files: readonly string[]): { readonly runner: string; readonly left: readonly PopxLeftOut[]; readonly mark: (dialect: string) => string }[] {
+  return [
+    { runner: 'Ory popx', left: popxLeftOut(files), mark: (d: string) => `.${d}.` },
+    { runner: 'zdb', left: zdbLeftOut(files), mark: (d: string) => `-${d}.sql` },
+  ].filter((r) => r.left.length > 0);
 }
 
 /**

@@ -250,9 +250,9 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
     const graphile = isGraphileMigration(file, source);
     const given = options.config?.placeholders;
     const setByRunner = given?.size ? (name: string) => given.has(name.toLowerCase()) || (graphile && isGraphilePlaceholder(name)) : graphile ? isGraphilePlaceholder : undefined;
-    const { sql, parsed, skipped, names: psqlNames, directives } = readAsPsql(liquibase?.forward ?? source, setByRunner);
+    const { sql, parsed, skipped, names: psqlNames, directives, javaSteps } = readAsPsql(liquibase?.forward ?? source, setByRunner);
     if (given?.size) for (const name of psqlNames) if (given.has(name.toLowerCase())) psqlVariablesGiven.add(name.toLowerCase());
-    const own: Diagnostic[] = [...skippedNotes(file, skipped), ...delimiterNote(file, directives)];
+    const own: Diagnostic[] = [...skippedNotes(file, skipped), ...javaStepNote(file, javaSteps), ...delimiterNote(file, directives)];
     if (bom) own.push({ code: 'MG022', severity: 'info', file, span: { start: 0, end: 1 }, message: 'skipped the byte order mark (U+FEFF) at the start of the file', help: 'psql and Flyway skip it; a tool that sends the file to the server as it is (golang-migrate, dbmate) fails on it. Save the file as plain UTF-8 to be safe with any tool.' });
     // The parts of a file a tool runs apart (goose's, dbmate's up and down) and goose's and
     // sql-migrate's StatementEnd end a statement, with or without its semicolon.
@@ -576,19 +576,49 @@ function readStatements(sql: string, parsed: ParseOutcome): { statements?: reado
  * data are not SQL and are left out, offsets kept. Most files hold neither: they are parsed as
  * they are, and only a file with a backslash, COPY FROM STDIN or a syntax error is read again.
  */
-function readAsPsql(text: string, placeholder?: (name: string) => boolean): { sql: string; parsed: ParseOutcome; skipped: PsqlOnly[]; names: ReadonlySet<string>; directives: readonly DelimiterLine[] } {
+function readAsPsql(text: string, placeholder?: (name: string) => boolean): { sql: string; parsed: ParseOutcome; skipped: PsqlOnly[]; names: ReadonlySet<string>; directives: readonly DelimiterLine[]; javaSteps: readonly DelimiterLine[] } {
   if (!text.includes('\\')) {
     const parsed = parseSql(text);
-    if (parsed.ok && !parsed.statements.some((s) => copiesFromStdin(s.ast))) return { sql: text, parsed, skipped: [], names: noNames, directives: [] };
+    if (parsed.ok && !parsed.statements.some((s) => copiesFromStdin(s.ast))) return { sql: text, parsed, skipped: [], names: noNames, directives: [], javaSteps: [] };
   }
-  const { sql, skipped, names } = psqlSqlOnly(text, placeholder ? { placeholder } : {});
-  const parsed = parseSql(sql);
+  const psqlOnly = psqlSqlOnly(text, placeholder ? { placeholder } : {});
+  const { skipped, names } = psqlOnly;
+  let sql = psqlOnly.sql;
+  let parsed = parseSql(sql);
+  // Activiti's and Flowable's Java upgrade steps, in a file the parser refuses as written.
+  const javaSteps: DelimiterLine[] = [];
+  if (!parsed.ok && javaStepLine.test(sql)) {
+    sql = sql.replace(new RegExp(javaStepLine.source, 'gm'), (line: string, offset: number) => {
+      javaSteps.push({ start: offset + line.indexOf('execute'), end: offset + line.trimEnd().length, text: line.trim() });
+      return line.replace(/[^\r]/g, ' ');
+    });
+    parsed = parseSql(sql);
+  }
   // A script runner's delimiter directives, in a file the parser refuses as written: no statement starts with `delimiter`.
   if (!parsed.ok && delimiterDirective.test(sql)) {
     const read = withoutDelimiterDirectives(sql);
-    return { sql: read.sql, parsed: parseSql(read.sql), skipped, names, directives: read.lines };
+    return { sql: read.sql, parsed: parseSql(read.sql), skipped, names, directives: read.lines, javaSteps };
   }
-  return { sql, parsed, skipped, names, directives: [] };
+  return { sql, parsed, skipped, names, directives: [], javaSteps };
+}
+
+/**
+ * A line Activiti's and Flowable's schema runner (DbSqlSession.executeSchemaResource) runs as a
+ * Java upgrade step, `execute java <class>`, its line trimmed: it never reaches the server (the
+ * thirty-seventh trial's E). Only with a dotted class name after it, as the runner's lines are
+ * written: a real EXECUTE statement is never taken for one.
+ */
+const javaStepLine = /^[ \t]*execute java [A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+[ \t]*\r?$/m;
+
+/** The note for a file read with Activiti's `execute java` steps skipped, at the first. */
+function javaStepNote(file: string, lines: readonly DelimiterLine[]): Diagnostic[] {
+  if (lines.length === 0) return [];
+  const first = lines[0]!;
+  return [{
+    code: 'MG022', severity: 'info', file, span: { start: first.start, end: first.end },
+    message: `skipped ${first.text} as a script runner's directive: Activiti's (and Flowable's) schema runner runs that Java upgrade step itself, and what it does to the schema and the data is unknown to migc${lines.length > 1 ? ` (${lines.length} such lines skipped)` : ''}`,
+    help: 'The line never reaches the server: the runner calls the class instead. Read the class to know what it changes; a tool that sends the file as it is (psql, Flyway) fails on the line.',
+  }];
 }
 
 /**

@@ -7,9 +7,10 @@ import { findMigrations } from '../src/cli/files.js';
 import { memoryHost, nodeHost } from '../src/host.js';
 import { lint } from '../src/lint.js';
 import { loadSqlParser } from '../src/sql/parser.js';
-import { dbmateRefusal, fileSections, outsideTransactionHow, flywayCallbacksLeftOut, notFlywayNamed, refineryUnversioned, separateHistories, flywayConfExecuteInTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings } from '../src/lint-files.js';
+import { dbmateRefusal, fileSections, outsideTransactionHow, flywayCallbacksLeftOut, notFlywayNamed, refineryUnversioned, separateHistories, flywayConfExecuteInTransaction, isAutocommitFile, isPrismaMigration, isRollbackFile, isSentAsOneQueryString, liquibaseChangelog, migrationOrder, orderedByName, pairedUnderscoreDowns, popxLeftOut, sqitchChanges, sqitchCoreSettings, zdbLeftOut } from '../src/lint-files.js';
 import { temporalManifest } from '../src/lint-temporal.js';
 import { compareExtensionVersions, extensionScriptOf } from '../src/extension-scripts.js';
+import { compareDotlessVersions, upgradeStepChains, upgradeStepOf } from '../src/upgrade-steps.js';
 import { SourceText } from '../src/diagnostics/source-text.js';
 import { cliEnv, root } from './helpers.js';
 
@@ -717,6 +718,61 @@ describe('lint over each tool\'s layout', () => {
     expect(found).toEqual([]);
   });
 
+  it('zdb: in a folder with files named for PostgreSQL (-postgres.sql, -postgresql.sql), the twins for other databases are left out with a note (the thirty-seventh trial\'s C)', async () => {
+    const { files, found, layout } = await lintFolder('zdb', { fileTransaction: true });
+    expect(files).toEqual(['2021-04-07-1-billing-anchor-postgres.sql', '2021-06-27-1-public-postgresql.sql', '2022-01-14-1-idx.sql']);
+    expect(layout.map((d) => `${d.file} ${d.severity} ${d.code} ${d.message}`)).toEqual([
+      '2021-04-07-1-billing-anchor-sqlite.sql info MG024 left out 5 files of the current folder named for other databases (-maria.sql, -mariadb.sql, -mysql.sql, -sqlite.sql, -sqlite3.sql): zdb runs them on that database only',
+    ]);
+    // Neither SQLite's AUTOINCREMENT nor MySQL's MODIFY COLUMN (MG020), nor SQLite's json() (MG239): PostgreSQL sees none.
+    expect(found).toEqual([]);
+  });
+
+  it('zdb: a name for another database counts only in a folder that holds one for PostgreSQL', () => {
+    expect(zdbLeftOut([
+      'db/migrate/2021-1-a-postgres.sql', 'db/migrate/2021-1-a-sqlite.sql', 'db/migrate/2021-2-b-psql.sql', 'db/migrate/2021-3-c-mysql.sql', 'db/migrate/2021-4-generic.sql',
+      // Another folder without a file for PostgreSQL: a migration about MySQL, kept.
+      'other/001_move-from-mysql.sql', 'other/002_x.sql',
+      // Not the suffix zdb reads: kept.
+      'db/migrate/2021-5-sqlite.down.sql', 'db/migrate/2021-6-sqlite_stats.sql',
+    ])).toEqual([
+      { file: 'db/migrate/2021-1-a-sqlite.sql', kind: 'dialect', dialect: 'sqlite' },
+      { file: 'db/migrate/2021-3-c-mysql.sql', kind: 'dialect', dialect: 'mysql' },
+    ]);
+  });
+
+  it('Activiti: upgrade steps <prefix>.<from>.to.<to>.<component>.sql go as their chain does, each component whole (engine, history, identity), a note where the chain breaks (the thirty-seventh trial\'s D)', async () => {
+    const { files, found, layout } = await lintFolder('activiti', { fileTransaction: true });
+    const p = 'act.postgres.upgradestep';
+    // In name order 510.to.511 (drop column d) came before 52.to.510, which adds it: MG238.
+    expect(files).toEqual([`${p}.50.to.52.engine.sql`, `${p}.52.to.510.engine.sql`, `${p}.510.to.511.engine.sql`, `${p}.52.to.53.history.sql`, `${p}.514.to.515.history.sql`, `${p}.53.to.54.identity.sql`]);
+    expect(found.filter((f) => / MG238 /.test(f))).toEqual([]);
+    expect(layout.map((d) => `${d.file} ${d.severity} ${d.code} ${d.message}`)).toEqual([
+      `${p}.50.to.52.engine.sql info MG024 linted 6 files of the current folder named ${p}.<from>.to.<to>.<component>.sql as the runner takes them, not in name order: each component whole (engine, history, identity first, as Activiti's runner upgrades them), each step after the one whose <to> is its <from>; at 1 place no step leads on (52.to.53.history then 514.to.515.history), and the order there is a guess: the lowest <from> next, its digits read as a version without dots (52 before 514)`,
+    ]);
+  });
+
+  it('upgrade steps: a gap another component\'s steps bridge is no guess; steps that never link keep name order; each prefix its own chain', () => {
+    const p = 'db/activiti.postgres.upgradestep';
+    const chains = upgradeStepChains([`${p}.515.to.5151.engine.sql`, `${p}.514.to.515.history.sql`, `${p}.5151.to.516.history.sql`, `${p}.514.to.515.engine.sql`]);
+    expect(chains).toEqual([{ folder: 'db', prefix: 'activiti.postgres.upgradestep', breaks: [], files: [`${p}.514.to.515.engine.sql`, `${p}.515.to.5151.engine.sql`, `${p}.514.to.515.history.sql`, `${p}.5151.to.516.history.sql`] }]);
+    // No step's <to> is another's <from>: no chain, name order and its note (orderedByName).
+    expect(upgradeStepChains(['m/a.1.to.2.sql', 'm/a.5.to.6.sql'])).toEqual([]);
+    expect(orderedByName(migrationOrder(['m/a.5.to.6.sql', 'm/a.1.to.2.sql']))).toEqual([{ folder: 'm', files: ['m/a.1.to.2.sql', 'm/a.5.to.6.sql'] }]);
+    // Two prefixes in one folder: each a chain, standing where its first file by name would; other files by name around them.
+    expect(migrationOrder(['m/zz.sql', 'm/flowable.pg.6200.to.6300.engine.sql', 'm/activiti.pg.510.to.511.engine.sql', 'm/flowable.pg.6120.to.6200.engine.sql', 'm/activiti.pg.59.to.510.engine.sql', 'm/b.sql'])).toEqual([
+      'm/activiti.pg.59.to.510.engine.sql', 'm/activiti.pg.510.to.511.engine.sql', 'm/b.sql', 'm/flowable.pg.6120.to.6200.engine.sql', 'm/flowable.pg.6200.to.6300.engine.sql', 'm/zz.sql',
+    ]);
+    // Not a step: a version that does not start with a digit, or words between.
+    expect([upgradeStepOf('m/a.v1.to.v2.sql'), upgradeStepOf('m/a.1.to.x.2.sql'), upgradeStepOf('m/1.to.2.sql')]).toEqual([undefined, undefined, undefined]);
+    expect(upgradeStepOf('m/activiti.postgres.upgradestep.7100.to.710-M6.engine.sql')).toEqual({ prefix: 'activiti.postgres.upgradestep', from: '7100', to: '710-M6', component: 'engine' });
+  });
+
+  it('upgrade steps: where the chain breaks, versions compare without their dots, the first digit the major (5.2 before 5.14 before 5.16.3.0, 7.99.0 before 8.0.0)', () => {
+    expect(['800', '51630', '514', '52', '7990', '59900', '50'].sort(compareDotlessVersions)).toEqual(['50', '52', '514', '51630', '59900', '7990', '800']);
+    expect(compareDotlessVersions('710-M6', '710')).toBeGreaterThan(0);
+  });
+
   it('a script for PostgreSQL alone (Synapse\'s x.sql.postgres) is read in its place; one for another database (x.sql.sqlite) is left out with a note; x.sql.orig is no SQL file', async () => {
     const { files, found, layout } = await lintFolder('synapse');
     expect(files).toEqual(['73/01_create.sql', '73/02_stream.sql.postgres', '74/01_fill.sql']);
@@ -1138,6 +1194,26 @@ describe('findMigrations on version folders (temporal-sql-tool\'s layout, withou
       }]);
       // One file per folder, or versions in the names: nothing was guessed.
       expect((await findMigrations(['versioned/v1.2', 'versioned/v1.0'], project)).diagnostics).toEqual([]);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a folder whose whole order is a guess (the thirty-seventh trial\'s D)', () => {
+  it('is said on stderr without --verbose; a folder where only some files are ordered by name is not', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'migc-guessed-'));
+    const run = (args: string[]) => new Promise<string>((resolve) => {
+      execFile(process.execPath, [join(root, 'bin/migc.js'), 'lint', ...args], { cwd: project, env: cliEnv() }, (_error, _stdout, stderr) => resolve(stderr));
+    });
+    try {
+      for (const file of ['upgrade/b.sql', 'upgrade/a.sql', 'mixed/001_x.sql', 'mixed/a.sql', 'mixed/b.sql']) {
+        mkdirSync(join(project, file, '..'), { recursive: true });
+        writeFileSync(join(project, file), 'SELECT 1;\n');
+      }
+      expect((await findMigrations(['upgrade', 'mixed'], project)).guessedFolders).toEqual([{ folder: 'upgrade', files: 2 }]);
+      expect(await run(['upgrade'])).toContain('migc: note: the 2 files of upgrade/ carry no version in their names, so migc lints them in name order, a guess (MG024); if your runner takes another order, lint copies renamed to sort in it (001_x.sql, 002_y.sql)\n');
+      expect(await run(['mixed'])).not.toContain('migc: note:');
     } finally {
       rmSync(project, { recursive: true, force: true });
     }

@@ -1,7 +1,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { besideFolderMigrations, databaseSuffix, flywayCallbackEvent, flywayCallbacksLeftOut, isRollbackFile, migrationOrder, notFlywayNamed, orderedByName, pairedUnderscoreDowns, popxLeftOut, rollbackLookingFolders, sqitchChanges, sqitchCoreSettings, versionTies } from '../lint-files.js';
+import { besideFolderMigrations, databaseSuffix, flywayCallbackEvent, flywayCallbacksLeftOut, isRollbackFile, leftOutOnPostgres, migrationOrder, notFlywayNamed, orderedByName, pairedUnderscoreDowns, rollbackLookingFolders, sqitchChanges, sqitchCoreSettings, versionTies } from '../lint-files.js';
+import { upgradeStepChains } from '../upgrade-steps.js';
 import { shellWord } from '../util/shell.js';
 
 export class UsageError extends Error {}
@@ -39,6 +40,11 @@ export interface Migrations {
   readonly sources: ReadonlyMap<string, string>;
   /** The files a Drizzle journal lists (src/lint-drizzle.ts): Drizzle's migrator runs them. */
   readonly drizzle?: ReadonlySet<string>;
+  /**
+   * The folders whose every file is linted in name order, a guess (orderedByName): the whole
+   * folder's order may be wrong, which the CLI says on stderr (the thirty-seventh trial's D).
+   */
+  readonly guessedFolders: readonly { readonly folder: string; readonly files: number }[];
 }
 
 /** How to read the files found. */
@@ -58,7 +64,7 @@ export interface MigrationOptions {
  * in the plan's order, each change's revert script after it as its rollback; its verify scripts
  * and the scripts the plan does not name are not migrations, and are left out with a note. Other
  * files follow a project's, in migration order. What the tools do not run on PostgreSQL is left
- * out with a note too: popx's files for other databases and the generic ones a `.postgres.` file
+ * out with a note too: popx's and zdb's files for other databases and the generic ones a `.postgres.` file
  * replaces, and the files of a temporal-sql-tool version folder its manifest.json does not list
  * (the listed ones in the manifest's order).
  */
@@ -88,7 +94,7 @@ export async function findMigrations(paths: readonly string[], cwd: string, opti
     message: `left out ${leftOut} .sql file${leftOut === 1 ? '' : 's'} that migc plans beside ${leftOut === 1 ? 'it' : 'them'} name (a baseline, fixtures, an app version's queries): a plan's inputs, not migrations`,
     help: 'Nothing to do: migc check reads them with the plan that names them.',
   }] : [];
-  // What the tools do not run: popx's files for other databases, or replaced by PostgreSQL's;
+  // What the tools do not run: popx's and zdb's files for other databases, or replaced by PostgreSQL's;
   // the files temporal-sql-tool's manifests do not list (in the manifests' order, those they do).
   const loose = new Set(besideFolderMigrations(planFiles));
   const looseNotes: Diagnostic[] = [...loose].map((file) => ({
@@ -97,8 +103,8 @@ export async function findMigrations(paths: readonly string[], cwd: string, opti
     help: `Nothing to do if another tool runs it (a seed): lint it on its own with migc lint ${file}. If it should be a migration, move it into a folder of its own as up.sql.`,
   }));
   const callbacks = flywayCallbackNotes(planFiles.filter((f) => !loose.has(f)), given);
-  const popx = popxFiltered(planFiles.filter((f) => !loose.has(f) && !callbacks.leftOut.has(f)));
-  const temporal = await drizzleJournals(layout, await temporalManifests(layout, popx.files, cwd), cwd);
+  const perDatabase = otherDatabasesFiltered(planFiles.filter((f) => !loose.has(f) && !callbacks.leftOut.has(f)));
+  const temporal = await drizzleJournals(layout, await temporalManifests(layout, perDatabase.files, cwd), cwd);
   const files = temporal.files;
   const patterns = options.rollbacks ?? [];
   const named = patterns.length > 0 ? (await import('../rollback-patterns.js')).filesMatching(files, patterns) : { matched: new Set<string>(), unmatched: [] };
@@ -107,12 +113,17 @@ export async function findMigrations(paths: readonly string[], cwd: string, opti
   const underscoreDowns = pairedUnderscoreDowns(files);
   const declared = new Set([...named.matched].filter((f) => !isRollbackFile(f) && !underscoreDowns.has(f)));
   const order = (some: readonly string[]) => inManifestOrder(migrationOrder(some, declared), temporal.lists);
-  const guesses = (ordered: readonly string[]) => orderGuesses(ordered.filter((f) => !temporal.lists.has(posix.dirname(f)) && !declared.has(f)));
-  const layoutNotes = [...inputsNote, ...suffixed.diagnostics, ...templateNotes(found.templates), ...looseNotes, ...callbacks.diagnostics, ...popx.diagnostics, ...temporal.diagnostics];
+  const guessedFolders: { folder: string; files: number }[] = [];
+  const guesses = (ordered: readonly string[]) => {
+    const guessable = ordered.filter((f) => !temporal.lists.has(posix.dirname(f)) && !declared.has(f));
+    guessedFolders.push(...wholeFoldersGuessed(ordered, guessable));
+    return [...orderGuesses(guessable), ...stepChainNotes(guessable)];
+  };
+  const layoutNotes = [...inputsNote, ...suffixed.diagnostics, ...templateNotes(found.templates), ...looseNotes, ...callbacks.diagnostics, ...perDatabase.diagnostics, ...temporal.diagnostics];
   const hints = (all: readonly string[], rollbacks: ReadonlySet<string>) => (patterns.length > 0 ? [] : rollbackFolderHints(all, rollbacks));
   if (projects.length === 0) {
     const ordered = order(files);
-    return { files: ordered, rollbacks: underscoreDowns, declaredRollbacks: declared, unmatchedRollbackPatterns: named.unmatched, diagnostics: [...layoutNotes, ...guesses(ordered), ...hints(ordered, underscoreDowns)], sources: temporal.sources, ...drizzleOf(temporal) };
+    return { files: ordered, rollbacks: underscoreDowns, declaredRollbacks: declared, unmatchedRollbackPatterns: named.unmatched, diagnostics: [...layoutNotes, ...guesses(ordered), ...hints(ordered, underscoreDowns)], sources: temporal.sources, guessedFolders, ...drizzleOf(temporal) };
   }
   const inFolder = (file: string, folder: string) => file.startsWith(`${folder}/`);
   const taken = new Set<string>();
@@ -173,7 +184,7 @@ export async function findMigrations(paths: readonly string[], cwd: string, opti
   const others = order(outside.filter((f) => given.has(f)));
   for (const down of pairedUnderscoreDowns(others)) rollbacks.add(down);
   diagnostics.push(...guesses(others), ...hints([...ordered, ...others], rollbacks));
-  return { files: [...ordered, ...others], rollbacks, declaredRollbacks: declared, unmatchedRollbackPatterns: named.unmatched, diagnostics, sources, ...drizzleOf(temporal) };
+  return { files: [...ordered, ...others], rollbacks, declaredRollbacks: declared, unmatchedRollbackPatterns: named.unmatched, diagnostics, sources, guessedFolders, ...drizzleOf(temporal) };
 }
 
 function drizzleOf(layout: ListedLayout): { drizzle?: ReadonlySet<string> } {
@@ -214,6 +225,31 @@ function orderGuesses(ordered: readonly string[]): Diagnostic[] {
       help: 'Nothing to do if your tool runs them in name order. If it runs them in another (a manifest, a master changelog), give them versions (001_x.sql, 002_y.sql): migc orders by the names alone.',
     };
   })];
+}
+
+/** The folders of `ordered` all of whose files `guessable` holds and orderedByName orders by name. */
+function wholeFoldersGuessed(ordered: readonly string[], guessable: readonly string[]): { folder: string; files: number }[] {
+  const inFolder = (folder: string) => ordered.filter((f) => posix.dirname(f) === (folder === '' ? '.' : folder)).length;
+  return orderedByName(guessable).filter(({ folder, files }) => files.length === inFolder(folder)).map(({ folder, files }) => ({ folder, files: files.length }));
+}
+
+/**
+ * A note (MG024) for each chain of upgrade steps (Activiti's `<prefix>.<from>.to.<to>.<component>.sql`:
+ * upgradeStepChains) that breaks: the steps are linted as the chain goes, and where no step leads
+ * from one version to the next, the order is a guess. A chain that never breaks is the runner's
+ * order, and is not told.
+ */
+function stepChainNotes(ordered: readonly string[]): Diagnostic[] {
+  return upgradeStepChains(ordered).filter((c) => c.breaks.length > 0).map(({ folder, prefix, files, breaks }): Diagnostic => {
+    const versions = (f: string) => f.slice(f.lastIndexOf('/') + 1 + prefix.length + 1).replace(/\.sql$/, '');
+    const gaps = breaks.map((b) => `${versions(b.before)} then ${versions(b.after)}`);
+    const listed = gaps.length > 3 ? `${gaps.slice(0, 3).join('; ')}; and ${gaps.length - 3} more` : gaps.join('; ');
+    return {
+      code: 'MG024', severity: 'info', file: files[0]!,
+      message: `linted ${files.length} files of ${folder === '' ? 'the current folder' : `${folder}/`} named ${prefix}.<from>.to.<to>.<component>.sql as the runner takes them, not in name order: each component whole (engine, history, identity first, as Activiti's runner upgrades them), each step after the one whose <to> is its <from>; at ${breaks.length} place${breaks.length === 1 ? '' : 's'} no step leads on (${listed}), and the order there is a guess: the lowest <from> next, its digits read as a version without dots (52 before 514)`,
+      help: 'Check those places against your runner\'s version list. To impose another order, lint copies renamed to sort in it (<nn>_<name>.sql), as the README\'s Order says.',
+    };
+  });
 }
 
 /**
@@ -346,40 +382,43 @@ function drizzleFolders(layout: readonly string[], before: ListedLayout): Listed
 const layoutFiles: ReadonlySet<string> = new Set([...sqitchFiles, 'manifest.json', '_journal.json', 'snapshot.json']);
 
 /**
- * The files popx runs on PostgreSQL (popxLeftOut): the others are left out, each said in a note
- * (MG024), so that nothing goes unlinted without a word: a generic file replaced by the one for
- * PostgreSQL, by name; the files for other databases, one note per folder.
+ * The files the runners that pick per database run on PostgreSQL (leftOutOnPostgres: Ory popx,
+ * zdb): the others are left out, each said in a note (MG024), so that nothing goes unlinted
+ * without a word: a generic file replaced by the one for PostgreSQL, by name; the files for other
+ * databases, one note per runner and folder.
  */
-function popxFiltered(files: readonly string[]): { files: string[]; diagnostics: Diagnostic[] } {
-  const left = popxLeftOut(files);
-  if (left.length === 0) return { files: [...files], diagnostics: [] };
-  const out = new Set(left.map((l) => l.file));
+function otherDatabasesFiltered(files: readonly string[]): { files: string[]; diagnostics: Diagnostic[] } {
+  const runners = leftOutOnPostgres(files);
+  if (runners.length === 0) return { files: [...files], diagnostics: [] };
+  const out = new Set(runners.flatMap((r) => r.left.map((l) => l.file)));
   const diagnostics: Diagnostic[] = [];
   const base = (f: string) => posix.basename(f);
-  for (const l of left) {
-    if (l.kind !== 'replaced') continue;
-    diagnostics.push({
-      code: 'MG024', severity: 'info', file: l.file,
-      message: `left out ${base(l.file)}: on PostgreSQL, Ory popx runs ${base(l.by)} instead (of the files of a version and direction, it runs the one named for the database, not the generic one)`,
-      help: 'Nothing to do: popx runs the generic file on the databases that have no file of their own for this version.',
-    });
-  }
-  const byFolder = new Map<string, { files: string[]; dialects: Set<string> }>();
-  for (const l of left) {
-    if (l.kind !== 'dialect') continue;
-    const folder = posix.dirname(l.file);
-    const entry = byFolder.get(folder) ?? { files: [], dialects: new Set<string>() };
-    entry.files.push(l.file);
-    entry.dialects.add(l.dialect);
-    byFolder.set(folder, entry);
-  }
-  for (const [folder, { files: some, dialects }] of byFolder) {
-    const names = [...dialects].sort().map((d) => `.${d}.`).join(', ');
-    diagnostics.push({
-      code: 'MG024', severity: 'info', file: some[0]!,
-      message: `left out ${some.length} file${some.length === 1 ? '' : 's'} of ${folder === '.' ? 'the current folder' : `${folder}/`} named for other databases (${names}): Ory popx runs them on that database only`,
-      help: 'Nothing to do: migc lints what runs on PostgreSQL.',
-    });
+  for (const { runner, left, mark } of runners) {
+    for (const l of left) {
+      if (l.kind !== 'replaced') continue;
+      diagnostics.push({
+        code: 'MG024', severity: 'info', file: l.file,
+        message: `left out ${base(l.file)}: on PostgreSQL, ${runner} runs ${base(l.by)} instead (of the files of a version and direction, it runs the one named for the database, not the generic one)`,
+        help: `Nothing to do: ${runner} runs the generic file on the databases that have no file of their own for this version.`,
+      });
+    }
+    const byFolder = new Map<string, { files: string[]; dialects: Set<string> }>();
+    for (const l of left) {
+      if (l.kind !== 'dialect') continue;
+      const folder = posix.dirname(l.file);
+      const entry = byFolder.get(folder) ?? { files: [], dialects: new Set<string>() };
+      entry.files.push(l.file);
+      entry.dialects.add(l.dialect);
+      byFolder.set(folder, entry);
+    }
+    for (const [folder, { files: some, dialects }] of byFolder) {
+      const names = [...dialects].sort().map(mark).join(', ');
+      diagnostics.push({
+        code: 'MG024', severity: 'info', file: some[0]!,
+        message: `left out ${some.length} file${some.length === 1 ? '' : 's'} of ${folder === '.' ? 'the current folder' : `${folder}/`} named for other databases (${names}): ${runner} runs them on that database only`,
+        help: 'Nothing to do: migc lints what runs on PostgreSQL.',
+      });
+    }
   }
   return { files: files.filter((f) => !out.has(f)), diagnostics };
 }

@@ -97,6 +97,10 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
   const sqitch = [...migrations.sources.keys()].some((f) => f === 'sqitch.plan' || f.endsWith('/sqitch.plan') || f.endsWith('.plan'));
   const histories = sqitch ? undefined : separateHistories(files);
   if (histories) io.stderr(`migc: note: ${historiesNote(histories)}\n`);
+  // A whole folder in name order, a guess (the thirty-seventh trial's D): shown without --verbose.
+  for (const { folder, files: n } of migrations.guessedFolders) {
+    io.stderr(`migc: note: the ${n} files of ${folder === '' ? 'the current folder' : `${folder}/`} carry no version in their names, so migc lints them in name order, a guess (MG024); if your runner takes another order, lint copies renamed to sort in it (001_x.sql, 002_y.sql)\n`);
+  }
   const templated = templatedNames(files, preloaded.texts);
   if (templated) io.stderr(`migc: note: ${templated}\n`);
   const setBy = result.searchPathSetBy;
