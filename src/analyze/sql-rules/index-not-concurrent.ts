@@ -34,6 +34,12 @@ export const indexNotConcurrent: StatementRule = {
     // Nothing writes a materialized view but REFRESH (ACCESS EXCLUSIVE, or EXCLUSIVE with
     // CONCURRENTLY): it waits for the build, and the queries on the view queue behind it.
     const materialized = ctx.state.tables.has(tableKey(table)) && ctx.state.readsOfView(tableKey(table)) !== undefined;
+    // Teams that build an index CONCURRENTLY by hand in production first keep the migration's
+    // IF NOT EXISTS for fresh databases (instant, the thirty-seventh trial's A): there it builds
+    // nothing, but waits for the SHARE lock all the same (shown on PostgreSQL 15).
+    const prebuilt = body.if_not_exists && ctx.mode === 'lint'
+      ? ` Where the index is built CONCURRENTLY by hand before the migration runs, IF NOT EXISTS skips the build here, though the statement still waits for the SHARE lock: say so with -- migc-ignore MG201: built concurrently beforehand.`
+      : '';
     report({
       severity,
       message: materialized
@@ -41,7 +47,7 @@ export const indexNotConcurrent: StatementRule = {
         : `CREATE INDEX ${name}takes a SHARE lock on ${sizeNote(ctx, table)}: writes wait until the index is built${body.unique && mayHoldDuplicates(ctx, table, plainColumns(body) === undefined ? undefined : (body.indexParams ?? []).map((p: { IndexElem: { name: string } }) => p.IndexElem.name)) ? ', and it fails if existing rows share a key' : ''}`,
       // A re-run after a failed build must neither fail on its INVALID index nor keep it (MG221):
       // migc's scripts drop it first themselves; in a file, the DROP ... IF EXISTS goes first.
-      help: `Build it without blocking ${materialized ? 'refreshes' : 'writes'}: ${concurrentBuildRecipe(ctx, indexName, `${body.unique ? 'UNIQUE ' : ''}INDEX`, `ON ${quoteName(table)}${using} (${plainColumns(body) ?? '...'})`)}${body.unique && plainColumns(body) !== undefined ? ` ${duplicatesFail(table, (body.indexParams ?? []).map((p: { IndexElem: { name: string } }) => p.IndexElem.name))}` : ''}${leaveDoBlock(ctx)}`,
+      help: `Build it without blocking ${materialized ? 'refreshes' : 'writes'}: ${concurrentBuildRecipe(ctx, indexName, `${body.unique ? 'UNIQUE ' : ''}INDEX`, `ON ${quoteName(table)}${using} (${plainColumns(body) ?? '...'})`)}${body.unique && plainColumns(body) !== undefined ? ` ${duplicatesFail(table, (body.indexParams ?? []).map((p: { IndexElem: { name: string } }) => p.IndexElem.name))}` : ''}${leaveDoBlock(ctx)}${prebuilt}`,
     });
   },
 };
