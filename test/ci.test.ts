@@ -536,6 +536,11 @@ describe('--format json', () => {
     const p = project({ 'db/1_a.sql': '-- +migrate Up\nCREATE TABLE t (id int);\n', 'db/2_b.sql': '-- +migrate Up\nALTER TABLE t ADD COLUMN c int;\n-- +migrate Down\nALTER TABLE t ALTER COLUMN id SET NOT NULL;\n' });
     const doc = expectOutputDocument((await migc(['lint', 'db', '--format', 'json', '--file-transaction'], p)).stdout);
     expect(doc.diagnostics.map((d: { code: string; line: number; rollback?: boolean }) => `${d.code}:${d.line}:${d.rollback ?? false}`)).toEqual(['MG219:2:false', 'MG207:4:true', 'MG219:4:true']);
+    expect(doc.summary.rollbacks).toEqual({ error: 1, warning: 1 });
+    // Ten or more in rollbacks: the pretty format says how many on stderr.
+    const downs = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`many/${i + 2}_b${i}.sql`, `-- +migrate Up\nALTER TABLE t ADD COLUMN c${i} int;\n-- +migrate Down\nALTER TABLE t ALTER COLUMN id SET NOT NULL;\n`]));
+    const many = project({ 'many/1_a.sql': '-- +migrate Up\nCREATE TABLE t (id int);\n', ...downs });
+    expect((await migc(['lint', 'many', '--file-transaction'], many)).stderr).toContain('migc: note: 10 of the errors and 10 of the warnings are in rollbacks (down files and down parts)');
     // The parser's findings too, in a down part and in a down file (ens's golang-migrate downs, the thirty-seventh trial's G).
     const broken = project({ 'db/1_a.sql': '-- +migrate Up\nCREATE TABLE t (id int);\n-- +migrate Down\nDROP INDEX x ON t(c);\n', 'm/1_a.up.sql': 'CREATE TABLE t (id int);\n', 'm/1_a.down.sql': 'DROP INDEX x ON t(c);\n' });
     for (const dir of ['db', 'm']) {

@@ -115,16 +115,16 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
   const all = [...[...layout].sort(compareDiagnostics), ...result.diagnostics];
   if (!judged) {
     const code = await printDiagnostics(all, sources, options, io, `linted ${files.length} file${files.length === 1 ? '' : 's'}`, {
-      files: result.files, summary: { files: files.length, ...assumedLargeSummary(all), ...lockTimeoutSummary(all) },
+      files: result.files, summary: { files: files.length, ...assumedLargeSummary(all), ...lockTimeoutSummary(all), ...rollbackSummary(all) },
     });
-    return withLockTimeoutNote(all, io, withAssumedLargeNote(all, io, code, options.format), options.format);
+    return withRollbackNote(all, io, withLockTimeoutNote(all, io, withAssumedLargeNote(all, io, code, options.format), options.format), options.format);
   }
   // What is said of a file not changed is not the change's: left out, whatever a later file did.
   const kept = all.filter((d) => !d.file || judged.has(d.file));
   const code = await printDiagnostics(kept, sources, options, io, `linted ${judged.size} file${judged.size === 1 ? '' : 's'} changed since ${options.changedSince} (of ${files.length} read in order for the schema)`, {
-    files: result.files.filter((f) => judged.has(f.file)), summary: { files: judged.size, read: files.length, ...assumedLargeSummary(kept), ...lockTimeoutSummary(kept) },
+    files: result.files.filter((f) => judged.has(f.file)), summary: { files: judged.size, read: files.length, ...assumedLargeSummary(kept), ...lockTimeoutSummary(kept), ...rollbackSummary(kept) },
   });
-  return withLockTimeoutNote(kept, io, withAssumedLargeNote(kept, io, code, options.format), options.format);
+  return withRollbackNote(kept, io, withLockTimeoutNote(kept, io, withAssumedLargeNote(kept, io, code, options.format), options.format), options.format);
 }
 
 /** The tables a note names, the most findings first; the rest are counted. */
@@ -207,6 +207,33 @@ function withLockTimeoutNote(diagnostics: readonly Diagnostic[], io: Io, code: n
   const { findings, files } = lockTimeoutUnset(diagnostics);
   if (findings < tallyNoted) return code;
   io.stderr(`migc: note: ${findings} findings in ${files} file${files === 1 ? '' : 's'} are MG219's: no lock_timeout set before a statement that waits for a lock. If your migration tool's connection (or the script that runs it) sets one before the files run, say so: --lock-timeout 5s (or "lock_timeout" in migc.config.json), and these findings go\n`);
+  return code;
+}
+
+/** The errors and warnings found in rollbacks (Diagnostic.rollback: down files, down parts). */
+function inRollbacks(diagnostics: readonly Diagnostic[]): { error: number; warning: number } {
+  const counts = { error: 0, warning: 0 };
+  for (const d of diagnostics) if (d.rollback && d.severity !== 'info') counts[d.severity]++;
+  return counts;
+}
+
+/** For --format json's summary: the errors and warnings of `error` and `warning` found in rollbacks; absent when none. */
+function rollbackSummary(diagnostics: readonly Diagnostic[]): { rollbacks?: { error: number; warning: number } } {
+  const counts = inRollbacks(diagnostics);
+  return counts.error + counts.warning === 0 ? {} : { rollbacks: counts };
+}
+
+/**
+ * After the findings, on stderr, in the formats that print the summary line: how many of the
+ * errors and warnings are in rollbacks, which run only when a release is undone (stellar's
+ * sql-migrate Down parts drew half its findings, instant's 190 of 401: the thirty-sixth and
+ * thirty-eighth trials), and how to set them apart.
+ */
+function withRollbackNote(diagnostics: readonly Diagnostic[], io: Io, code: number, format: CommonOptions['format']): number {
+  if ((format !== undefined && format !== 'pretty' && format !== 'github') || (code !== 0 && code !== 1)) return code;
+  const { error, warning } = inRollbacks(diagnostics);
+  if (error + warning < tallyNoted) return code;
+  io.stderr(`migc: note: ${error} of the errors and ${warning} of the warnings are in rollbacks (down files and down parts), which run only when a release is undone; --format json marks each ("rollback": true) for a CI that reports on the ups alone\n`);
   return code;
 }
 
