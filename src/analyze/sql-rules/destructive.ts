@@ -9,6 +9,7 @@ import type { Destruction } from '../../sql/facts.js';
 import { andList, andListAtMost } from './statement-locks.js';
 import { constantsSet, constantUpdateSaid } from './constant-updates.js';
 import { deparsed } from '../../sql/deparse.js';
+import { someNode } from '../../sql/walk.js';
 
 /** MG214's record of the UPDATEs that set constants on every row (constantUpdateSaid). */
 const constantUpdates = new WeakMap<object, Map<string, string>>();
@@ -467,9 +468,30 @@ function madeByTheUp(ctx: StatementContext, d: { readonly kind: string; readonly
  * those it sets to their own value where they hold one (keepsOwnValue).
  */
 function overwritten(ctx: StatementContext, table: string): string {
-  const names = [...new Set(overwrittenTargets(ctx, table).map(quoteIdent))];
-  if (!names.length) return '';
-  return `, overwriting ${names.length > 6 ? `${names.slice(0, 6).join(', ')} and ${names.length - 6} more columns` : andList(names)}`;
+  const targets = [...new Set(overwrittenTargets(ctx, table))];
+  if (!targets.length) return '';
+  const names = targets.map(quoteIdent);
+  const list = names.length > 6 ? `${names.slice(0, 6).join(', ')} and ${names.length - 6} more columns` : andList(names);
+  // Each set from its own old value (stacker.news's msats = msats * 1000: the thirty-eighth
+  // trial's G): the old value may be computed back, or not (lower(email)); a second run of the
+  // statement applies the change again.
+  const own = fromOwnValues(ctx, table);
+  if (targets.every((t) => own.has(t))) return `, rewriting ${list} from ${names.length === 1 ? 'its own value' : 'their own values'} (a second run applies it again)`;
+  return `, overwriting ${list}`;
+}
+
+/** The columns an UPDATE sets to an expression of their own old value and constants alone (`c = c * 1000`, `c = lower(c)`). */
+function fromOwnValues(ctx: StatementContext, table: string): Set<string> {
+  const body = node(ctx.ast)[1];
+  const names = ownTableNames(body.relation ?? {}, table);
+  const found = new Set<string>();
+  for (const t of (body.targetList ?? []) as { ResTarget?: { name?: string; val?: PgNode; indirection?: unknown[] } }[]) {
+    const name = t.ResTarget?.name;
+    const value = t.ResTarget?.val;
+    if (name === undefined || value === undefined || t.ResTarget?.indirection?.length || body.fromClause?.length) continue;
+    if (isConstantValue(value, (ref) => ownColumnOf(ref, names) === name) && someNode(value, (n) => n.ColumnRef !== undefined)) found.add(name);
+  }
+  return found;
 }
 
 /** The columns an UPDATE sets that may lose a value: not new in the file or plan, not kept where they hold one. */
