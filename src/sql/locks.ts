@@ -27,9 +27,11 @@ export function lockStrength(mode: string): number {
  * SELECT ... FOR UPDATE ROW SHARE, INSERT, UPDATE and DELETE ROW EXCLUSIVE (PostgreSQL's table of
  * conflicting lock modes).
  */
-export function queriesBlocked(mode: string, table: string): { readonly blocked: string; readonly spared?: string } {
+export function queriesBlocked(mode: string, table: string, materialized = false): { readonly blocked: string; readonly spared?: string } {
   const strength = lockStrength(mode);
   if (strength >= lockStrength('AccessExclusiveLock')) return { blocked: `every query on ${table}, plain SELECT included,` };
+  // `materialized`: the tables are materialized views, which nothing writes but REFRESH, nor locks FOR UPDATE.
+  if (materialized && strength >= lockStrength('ShareLock')) return { blocked: `REFRESH MATERIALIZED VIEW ${table}`, spared: 'reads go on' };
   if (strength >= lockStrength('ExclusiveLock')) return { blocked: `every write to ${table} and SELECT ... FOR UPDATE on it`, spared: 'plain reads go on' };
   if (strength >= lockStrength('ShareLock')) return { blocked: `every write to ${table}`, spared: 'reads go on' };
   if (strength >= lockStrength('ShareUpdateExclusiveLock')) return { blocked: `other schema changes of ${table}, VACUUM and ANALYZE`, spared: 'reads and writes go on' };

@@ -298,7 +298,7 @@ function writesBlockedDuringWork(ctx: StatementContext, report: (finding: Statem
     : andList([...byTaker].map(([by, locks]) => statementNamed(ctx, by, whyOf(by, locks))));
   const tables = [...new Set(held.map((h) => quoteName(h.table)))];
   const heldText = many && tables.length > 4 ? `locks that stop writes on ${tables.length} tables (${tables.slice(0, 3).join(', ')} and ${tables.length - 3} more)` : locksOn(held);
-  const waiting = many && tables.length > 4 ? 'writes to them' : whoWaits(held);
+  const waiting = many && tables.length > 4 ? 'writes to them' : whoWaits(held, (t) => relationKind(ctx.state, t) === 'materialized view');
   // INSERT ... SELECT copies rows; an UPDATE, DELETE or MERGE only reads the tables it joins.
   const what = 'reads' in work
     ? `${copies(ctx) ? 'copies rows out of' : 'reads'} ${andList(work.reads.map(quoteName))}`
