@@ -102,6 +102,38 @@ for (const { name, open } of sqlEngines()) {
       await expect(tryIt(['CREATE INDEX m_seq_again ON m (seq)', 'DROP INDEX m_seq_again'])).resolves.toHaveLength(2);
     });
 
+    it('MG212 on a type change that rebuilds it gives the plain drop and the build partition by partition, which run', async () => {
+      await loadSqlParser();
+      const files = {
+        '1.sql': `${schema}CREATE INDEX m_lower_idx ON m (lower(encode(topic, 'hex')));\nALTER TABLE m ADD COLUMN name varchar(10);\nCREATE INDEX m_name_lower_idx ON m (lower(name));\n`,
+        '2.sql': "SET lock_timeout = '5s';\nALTER TABLE m ALTER COLUMN name TYPE varchar(20);\n",
+      };
+      const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+      const [finding] = result.diagnostics.filter((d) => d.code === 'MG212' && d.file === '2.sql');
+      expect(finding!.help).not.toContain('DROP INDEX CONCURRENTLY');
+      expect(finding!.help).toContain('PostgreSQL cannot drop or build an index of a partitioned table CONCURRENTLY: DROP INDEX m_name_lower_idx; with a short lock_timeout (and a retry), then CREATE INDEX ... ON ONLY m (...), CREATE INDEX CONCURRENTLY on each partition and ALTER INDEX ... ATTACH PARTITION');
+      await db.run(schema);
+      const statements = [
+        'ALTER TABLE m ADD COLUMN name varchar(10)',
+        'CREATE INDEX m_name_lower_idx ON m (lower(name))',
+        'DROP INDEX m_name_lower_idx',
+        'ALTER TABLE m ALTER COLUMN name TYPE varchar(20)',
+        'CREATE INDEX m_name_lower_idx ON ONLY m (lower(name))',
+        'CREATE INDEX CONCURRENTLY m_1_name_lower_idx ON m_1 (lower(name))',
+        'ALTER INDEX m_name_lower_idx ATTACH PARTITION m_1_name_lower_idx',
+        'CREATE INDEX m_2_name_lower_idx ON ONLY m_2 (lower(name))',
+        'CREATE INDEX CONCURRENTLY m_2a_name_lower_idx ON m_2a (lower(name))',
+        'ALTER INDEX m_2_name_lower_idx ATTACH PARTITION m_2a_name_lower_idx',
+        'ALTER INDEX m_name_lower_idx ATTACH PARTITION m_2_name_lower_idx',
+      ];
+      try {
+        for (const statement of statements) await db.run(statement);
+        expect(rowsOf(await db.run("SELECT indisvalid FROM pg_index WHERE indexrelid = 'm_name_lower_idx'::regclass"))).toEqual([{ indisvalid: true }]);
+      } finally {
+        await db.run('DROP TABLE IF EXISTS m, t CASCADE');
+      }
+    });
+
     it('runs REINDEX INDEX and REINDEX TABLE CONCURRENTLY of it (14+), as MG203\'s help says', async () => {
       expect(db.major).toBeGreaterThanOrEqual(14);
       const [index] = await findings('REINDEX INDEX m_topic_idx;', 'MG203');
