@@ -55,6 +55,17 @@ const runs = [
   'WITH x(a) AS (SELECT id FROM users) SELECT a FROM x;',
   'WITH moved AS (DELETE FROM users WHERE false RETURNING id, email) SELECT email FROM moved;',
   'SELECT s.b FROM (SELECT id, email FROM users) AS s(a, b);',
+  // A CTE's body does not see the CTE itself (nor one after it) unless WITH RECURSIVE: its FROM
+  // names the table (the thirty-eighth trial's class B, stacker.news attach_wallets).
+  'WITH users AS (SELECT users.id AS uid, email FROM users WHERE email IS NOT NULL) INSERT INTO tenants (id, name) SELECT uid, email FROM users;',
+  'WITH users AS (WITH firsts AS (SELECT users.email FROM users) SELECT email AS e FROM firsts) SELECT e FROM users;',
+  'WITH orgs AS (SELECT org_id AS k FROM orgs), x AS (SELECT k FROM orgs) SELECT k FROM x;',
+  'WITH a AS (SELECT id FROM users), users AS (SELECT id AS k FROM a) SELECT k FROM users;',
+  'WITH x AS (SELECT 1 AS k) SELECT (WITH users AS (SELECT users.email AS m FROM users) SELECT max(m) FROM users) FROM x;',
+  // The table an UPDATE, DELETE or INSERT writes is the table, whatever the WITH names.
+  'WITH users AS (SELECT 1 AS x) UPDATE users SET email = \'z\' WHERE id = 1 RETURNING users.email;',
+  'WITH users AS (SELECT 1 AS x) DELETE FROM users WHERE id = 99 RETURNING email;',
+  'WITH tenants AS (SELECT id AS k FROM users) INSERT INTO tenants (id, name) SELECT k, \'n\' FROM tenants ON CONFLICT (id) DO UPDATE SET name = excluded.name WHERE tenants.name IS NULL;',
 ];
 
 /** Statements PostgreSQL refuses: MG238 at the name given. */
@@ -73,6 +84,13 @@ const refused: { statement: string; at: string; reason: RegExp }[] = [
   { statement: 'SELECT s.nope FROM (SELECT id AS k FROM users) s;', at: 's.nope', reason: /column s.nope does not exist/ },
   { statement: 'WITH x(a) AS (SELECT id FROM users) SELECT id FROM x;', at: 'id', reason: /column "id" does not exist/ },
   { statement: 'UPDATE users SET email = c.mail FROM (SELECT id, email FROM users) c WHERE c.id = users.id;', at: 'c.mail', reason: /column c.mail does not exist/ },
+  // The query after the WITH sees the CTE, not the table it hides; the CTE's body sees the table;
+  // a later CTE sees an earlier one; a recursive one sees itself.
+  { statement: 'WITH users AS (SELECT id AS k FROM users) SELECT users.id FROM users;', at: 'users.id', reason: /column users.id does not exist/ },
+  { statement: 'WITH users AS (SELECT users.nope FROM users) SELECT 1;', at: 'users.nope', reason: /column users.nope does not exist/ },
+  { statement: 'WITH x AS (SELECT 1 AS k), users AS (SELECT x.nope FROM x) SELECT 1;', at: 'x.nope', reason: /column x.nope does not exist/ },
+  { statement: 'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT r.id FROM r WHERE n < 3) SELECT n FROM r;', at: 'r.id', reason: /column r.id does not exist/ },
+  { statement: 'WITH RECURSIVE users AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM users WHERE n < 3) SELECT users.id FROM users;', at: 'users.id', reason: /column users.id does not exist/ },
 ];
 
 async function mg238(statement: string): Promise<{ message: string; at: string }[]> {

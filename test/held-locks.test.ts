@@ -109,6 +109,17 @@ const cases: Case[] = [
     held: { cc: 'AccessExclusiveLock', p: 'ShareRowExclusiveLock' },
   },
   {
+    // stacker.news attach_wallets (the thirty-eighth trial's B): the CTE named users reads the
+    // table users; the query after it reads the CTEs users and wallets, which are no tables.
+    name: 'a copy through CTEs, one named like the table it reads',
+    statements: [
+      'ALTER TABLE ciphers ADD CONSTRAINT ciphers_user_fk FOREIGN KEY (user_uuid) REFERENCES users (uuid)',
+      'WITH users AS (SELECT users.uuid AS user_uuid FROM users), wallets AS (INSERT INTO p (id) SELECT length(user_uuid) + 100 FROM users RETURNING id) INSERT INTO c (id, p_id) SELECT wallets.id, wallets.id FROM users JOIN wallets ON length(users.user_uuid) + 100 = wallets.id',
+    ],
+    held: { ciphers: 'ShareRowExclusiveLock', users: 'ShareRowExclusiveLock' },
+    finding: { code: 'MG217', says: 'INSERT copies rows out of users while this transaction still holds SHARE ROW EXCLUSIVE on ciphers and users, which ALTER TABLE ciphers ADD CONSTRAINT (line 3; users as the referenced table of the foreign key ciphers_user_fk it adds) took: writes to ciphers and users wait until the copy is done', takenAt: 3 },
+  },
+  {
     name: 'a second index on the same table',
     statements: ['CREATE INDEX c_note_idx ON c (note)', 'CREATE INDEX c_p_idx ON c (p_id)'],
     held: { c: 'ShareLock' },

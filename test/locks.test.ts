@@ -183,6 +183,12 @@ const cases: [string, Record<string, string>, { readonly pg18?: Record<string, s
   ['UPDATE t SET n = (SELECT count(*) FROM p) WHERE id IN (SELECT p_id FROM r)', { 'public.t': 'RowExclusiveLock', 'public.p': 'AccessShareLock', 'public.r': 'AccessShareLock' }],
   ['WITH x AS (SELECT id FROM p) SELECT * FROM x, t WHERE EXISTS (SELECT FROM app.s)', { 'public.p': 'AccessShareLock', 'public.t': 'AccessShareLock', 'app.s': 'AccessShareLock' }],
   ['WITH d AS (DELETE FROM c RETURNING *) INSERT INTO t SELECT id + 100, 0 FROM d', { 'public.c': 'RowExclusiveLock', 'public.t': 'RowExclusiveLock' }],
+  // A CTE's own body, and the CTEs before it, read the table of its name (unless RECURSIVE); a
+  // data change's own table is the table whatever the WITH names (the thirty-eighth trial's B).
+  ['WITH p AS (SELECT id FROM p) INSERT INTO c (id, t_id) SELECT id, id FROM p WHERE false', { 'public.p': 'AccessShareLock', 'public.c': 'RowExclusiveLock' }],
+  ['WITH x AS (SELECT id FROM r), r AS (SELECT id FROM x) SELECT * FROM r', { 'public.r': 'AccessShareLock' }],
+  ['WITH RECURSIVE rr AS (SELECT 1 AS id UNION ALL SELECT id + 1 FROM rr WHERE id < 3) SELECT * FROM rr', {}],
+  ['WITH t AS (SELECT id FROM p) UPDATE t SET n = 1 WHERE id IN (SELECT id FROM t)', { 'public.t': 'RowExclusiveLock', 'public.p': 'AccessShareLock' }],
   ['INSERT INTO c (id, t_id) SELECT id, id FROM t WHERE n > (SELECT min(id) FROM rr)', { 'public.c': 'RowExclusiveLock', 'public.t': 'AccessShareLock', 'public.rr': 'AccessShareLock' }],
   ['UPDATE t SET n = 1 FROM p WHERE p.id = t.id', { 'public.t': 'RowExclusiveLock', 'public.p': 'AccessShareLock' }],
   ['DELETE FROM c USING t WHERE t.id = c.t_id', { 'public.c': 'RowExclusiveLock', 'public.t': 'AccessShareLock' }],

@@ -98,6 +98,12 @@ const cases: Case[] = [
     code: 'MG233', reason: /cannot create index on partitioned table "pt" concurrently/, whenItRuns: ['MG221'],
   },
   {
+    // The thirty-eighth trial's class J: xmtpd 00019 drops indexes of a partitioned table.
+    name: 'DROP INDEX CONCURRENTLY of an index of a partitioned table (MG233)',
+    setup: 'CREATE TABLE pt (a int) PARTITION BY RANGE (a);\nCREATE TABLE pt1 PARTITION OF pt FOR VALUES FROM (0) TO (10);\nCREATE INDEX pt_a_idx ON pt (a);', statement: 'DROP INDEX CONCURRENTLY IF EXISTS pt_a_idx;', inTransaction: false,
+    code: 'MG233', reason: /cannot drop partitioned index "pt_a_idx" concurrently/, whenItRuns: [],
+  },
+  {
     name: 'LOCK TABLE outside a transaction block (MG223)',
     setup: table, statement: 'LOCK TABLE t;', inTransaction: false,
     code: 'MG223', reason: /LOCK TABLE can only be used in transaction blocks/, whenItRuns: ['MG219'],

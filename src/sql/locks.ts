@@ -1,7 +1,6 @@
 import type { CommonTableExpr, FuncCall, LockingClause, Node, RangeVar } from 'libpg-query';
 import type { PgNode } from './parser.js';
 import { droppedFunctionNames, relationName } from './facts.js';
-import { forEachNode } from './walk.js';
 import { reindexConcurrently } from './transaction-block.js';
 import { node } from './node.js';
 
@@ -27,9 +26,11 @@ export function lockStrength(mode: string): number {
  * SELECT ... FOR UPDATE ROW SHARE, INSERT, UPDATE and DELETE ROW EXCLUSIVE (PostgreSQL's table of
  * conflicting lock modes).
  */
-export function queriesBlocked(mode: string, table: string): { readonly blocked: string; readonly spared?: string } {
+export function queriesBlocked(mode: string, table: string, materialized = false): { readonly blocked: string; readonly spared?: string } {
   const strength = lockStrength(mode);
   if (strength >= lockStrength('AccessExclusiveLock')) return { blocked: `every query on ${table}, plain SELECT included,` };
+  // `materialized`: the tables are materialized views, which nothing writes but REFRESH, nor locks FOR UPDATE.
+  if (materialized && strength >= lockStrength('ShareLock')) return { blocked: `REFRESH MATERIALIZED VIEW ${table}`, spared: 'reads go on' };
   if (strength >= lockStrength('ExclusiveLock')) return { blocked: `every write to ${table} and SELECT ... FOR UPDATE on it`, spared: 'plain reads go on' };
   if (strength >= lockStrength('ShareLock')) return { blocked: `every write to ${table}`, spared: 'reads go on' };
   if (strength >= lockStrength('ShareUpdateExclusiveLock')) return { blocked: `other schema changes of ${table}, VACUUM and ANALYZE`, spared: 'reads and writes go on' };
@@ -394,16 +395,6 @@ export function defaultSequence(expr: unknown): string | undefined {
 /** Functions that lock the sequence they are given (ROW EXCLUSIVE, whether they change it or not). */
 const sequenceFunctions = new Set(['nextval', 'setval', 'currval']);
 
-/** The names WITH gives queries anywhere in a statement: a FROM item of that name is no table. */
-function cteNames(node: unknown): Set<string> {
-  const into = new Set<string>();
-  forEachNode(node, (o) => {
-    const name = (o.CommonTableExpr as CommonTableExpr | undefined)?.ctename;
-    if (name !== undefined) into.add(name);
-  });
-  return into;
-}
-
 /**
  * The locks the queries inside a statement take: every table a query reads (FROM, JOIN,
  * subqueries in any clause, CTEs, UPDATE ... FROM, DELETE ... USING, MERGE's source) ACCESS
@@ -413,9 +404,29 @@ function cteNames(node: unknown): Set<string> {
  * locks of the tables a query names when it parses it, whether the query runs or returns rows.
  */
 function queryLocks(root: unknown, schema: LockCatalog | undefined): PredictedLock[] {
-  const ctes = cteNames(root);
+  // The CTE names in reach where the walk is: a FROM item of such a name is no table. A CTE's own
+  // body sees only the CTEs before it, unless WITH RECURSIVE (`WITH users AS (SELECT ... FROM
+  // users)` reads the table users: the thirty-eighth trial's class B); what follows the WITH sees them all.
+  let ctes: ReadonlySet<string> = new Set();
   const out: PredictedLock[] = [];
   const table = (rv: RangeVarNode | undefined): string | undefined => (rv?.relname && (rv.schemaname || !ctes.has(rv.relname)) ? relationName(rv) : undefined);
+  /** Walks a query's WITH, its CTEs each in its own reach, and then `rest` with all of them in reach. */
+  const withScope = (withClause: any, rest: () => void) => {
+    const list: CommonTableExpr[] = (withClause?.ctes ?? []).flatMap((c: { CommonTableExpr?: CommonTableExpr }) => (c?.CommonTableExpr ? [c.CommonTableExpr] : []));
+    if (!list.length) return rest();
+    const outer = ctes;
+    const all = new Set([...outer, ...list.map((c) => c.ctename ?? '')]);
+    try {
+      for (const [i, cte] of list.entries()) {
+        ctes = withClause.recursive ? all : new Set([...outer, ...list.slice(0, i).map((c) => c.ctename ?? '')]);
+        visit(cte.ctequery);
+      }
+      ctes = all;
+      rest();
+    } finally {
+      ctes = outer;
+    }
+  };
   const add = (rv: RangeVarNode | undefined, mode: LockMode) => {
     const t = table(rv);
     if (t !== undefined) out.push({ table: t, mode });
@@ -439,16 +450,19 @@ function queryLocks(root: unknown, schema: LockCatalog | undefined): PredictedLo
         case 'UpdateStmt':
         case 'DeleteStmt':
         case 'MergeStmt':
+          // Its own table is a table whatever the WITH names.
           out.push(...writeLocks(k, v, schema));
-          visit({ ...v, relation: undefined });
+          withScope(v.withClause, () => visit({ ...v, relation: undefined, withClause: undefined }));
           continue;
         case 'SelectStmt':
-          for (const c of v.lockingClause ?? []) {
-            const named: RangeVarNode[] = ((c.LockingClause as LockingClause | undefined)?.lockedRels ?? []).flatMap((r) => ('RangeVar' in r ? [r.RangeVar] : []));
-            for (const rv of named.length ? named : fromTables(v.fromClause ?? [])) add(rv, 'RowShareLock');
-          }
-          // SELECT ... INTO creates its table (the statement's own lock, not a read).
-          visit({ ...v, intoClause: undefined });
+          withScope(v.withClause, () => {
+            for (const c of v.lockingClause ?? []) {
+              const named: RangeVarNode[] = ((c.LockingClause as LockingClause | undefined)?.lockedRels ?? []).flatMap((r) => ('RangeVar' in r ? [r.RangeVar] : []));
+              for (const rv of named.length ? named : fromTables(v.fromClause ?? [])) add(rv, 'RowShareLock');
+            }
+            // SELECT ... INTO creates its table (the statement's own lock, not a read).
+            visit({ ...v, intoClause: undefined, withClause: undefined });
+          });
           continue;
         case 'FuncCall': {
           const sequence = sequenceFunctions.has(functionName(v)) ? sequenceArgument(v.args?.[0]) : undefined;
@@ -466,6 +480,14 @@ function queryLocks(root: unknown, schema: LockCatalog | undefined): PredictedLo
   };
   visit(root);
   return out;
+}
+
+/**
+ * The relations a statement reads (ACCESS SHARE, or ROW SHARE for SELECT ... FOR UPDATE), each
+ * once, in its WITH and subqueries too: not a table it only writes.
+ */
+export function readTables(statement: unknown): string[] {
+  return [...new Set(queryLocks(statement, undefined).filter((l) => !l.ifRows && (l.mode === 'AccessShareLock' || l.mode === 'RowShareLock')).map((l) => l.table))];
 }
 
 /** The relations a query names (its reads and writes), each once: what a view's query reads. */

@@ -52,7 +52,12 @@ export const columnTypeRewrite: StatementRule = {
           const its = `${rebuilt.length === 1 ? 'its index' : 'its indexes'} ${rebuilt.map(quoteName).join(', ')}`;
           const lock = `on ${sizeNote(ctx, alter.table)} under an ACCESS EXCLUSIVE lock`;
           const plainKept = kept.length ? ` (${kept.length === 1 ? 'its plain index' : 'its plain indexes'} ${kept.map(quoteName).join(', ')} ${kept.length === 1 ? 'is' : 'are'} kept)` : '';
-          const dropAndBuild = `Drop ${rebuilt.length === 1 ? 'the index' : 'those indexes'} with DROP INDEX CONCURRENTLY before the change and build ${rebuilt.length === 1 ? 'it' : 'them'} again with CREATE INDEX CONCURRENTLY after it (queries that use ${rebuilt.length === 1 ? 'it' : 'them'} go without meanwhile): the change itself then touches only the catalog`;
+          // A partitioned table's index is dropped and built CONCURRENTLY by no statement
+          // (test/partitioned-index-drop.test.ts): a plain drop, and a build partition by partition.
+          const partitioned = ctx.state.table(alter.table)?.partitioned === true;
+          const dropAndBuild = partitioned
+            ? `Drop ${rebuilt.length === 1 ? 'the index' : 'those indexes'} before the change and build ${rebuilt.length === 1 ? 'it' : 'them'} again after it (queries that use ${rebuilt.length === 1 ? 'it' : 'them'} go without meanwhile): the change itself then touches only the catalog. PostgreSQL cannot drop or build an index of a partitioned table CONCURRENTLY: DROP INDEX ${rebuilt.map(quoteName).join(', ')}; with a short lock_timeout (and a retry), then CREATE INDEX ... ON ONLY ${quoteName(alter.table)} (...), CREATE INDEX CONCURRENTLY on each partition and ALTER INDEX ... ATTACH PARTITION`
+            : `Drop ${rebuilt.length === 1 ? 'the index' : 'those indexes'} with DROP INDEX CONCURRENTLY before the change and build ${rebuilt.length === 1 ? 'it' : 'them'} again with CREATE INDEX CONCURRENTLY after it (queries that use ${rebuilt.length === 1 ? 'it' : 'them'} go without meanwhile): the change itself then touches only the catalog`;
           const fromTo = why === 'collation' ? `from ${named(column!.collation)} to ${named(collation)}` : `from ${describeType(change.from!)} to ${describeType(change.to)}${why === 'operator class' && rewritesUnlessUtc(judged, ctx.postgres) ? ' under UTC' : ''}`;
           const one = rechecked.length === 1;
           const checks = `${one ? 'its constraint' : 'its constraints'} ${rechecked.map(quoteIdent).join(', ')}`;
@@ -74,7 +79,7 @@ export const columnTypeRewrite: StatementRule = {
             help: !rebuilt.length
               ? `${addNotValid}.`
               : `${why === 'collation'
-                ? `Keep the column's collation and build what needs the other one beside it, without blocking: CREATE INDEX CONCURRENTLY ... ON ${quoteName(alter.table)} (${quoteIdent(cmd.name)} COLLATE ${quoteIdent(collation ?? 'default')}), and say COLLATE in the queries that need it; or add a new column with the collation, backfill it in batches and swap the names.`
+                ? `Keep the column's collation and build what needs the other one beside it, without blocking: ${partitioned ? `CREATE INDEX ... ON ONLY ${quoteName(alter.table)} (${quoteIdent(cmd.name)} COLLATE ${quoteIdent(collation ?? 'default')}), then CREATE INDEX CONCURRENTLY on each partition and ALTER INDEX ... ATTACH PARTITION (PostgreSQL builds no index of a partitioned table CONCURRENTLY),` : `CREATE INDEX CONCURRENTLY ... ON ${quoteName(alter.table)} (${quoteIdent(cmd.name)} COLLATE ${quoteIdent(collation ?? 'default')}),`} and say COLLATE in the queries that need it; or add a new column with the collation, backfill it in batches and swap the names.`
                 : `${dropAndBuild}; or add a new ${describeType(to)} column, backfill it in batches and swap the names.`}${rechecked.length ? ` Drop ${one ? 'the constraint' : 'the constraints'} in the same statement, add ${one ? 'it' : 'them'} again NOT VALID and VALIDATE later (no write lock).` : ''}`,
           });
         }

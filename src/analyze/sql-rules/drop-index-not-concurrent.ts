@@ -56,10 +56,18 @@ export const dropIndexNotConcurrent: StatementRule = {
     const unseen = !tables.includes(undefined) ? ''
       : elsewhere.length ? ` (the files linted create no index ${quoteName(`public.${unknown[0]}`)}, which the bare name means under the search path migc follows, but do create ${elsewhere.map(quoteName).join(' and ')}: if the migration tool's connection sets a search_path, give it to migc with --search-path)`
       : ` (${ctx.mode === 'plan' ? 'the plan does' : 'the files linted do'} not create ${existing.length === 1 ? 'it' : 'them all'}, so which table is not known)`;
-    const on = tables.length === 1 && tables[0] !== undefined ? quoteName(tables[0]) : `${existing.length === 1 ? 'its table' : 'their tables'}${unseen}`;
+    // An index of a partitioned table: DROP INDEX takes the lock on the table and on every
+    // partition (it drops each partition's index too), and CONCURRENTLY is refused for it.
+    const partitioned = existing.filter((n) => {
+      const table = tableOf(n);
+      return table !== undefined && ctx.state.table(table)?.partitioned === true;
+    });
+    const plain = existing.filter((n) => !partitioned.includes(n));
+    const everyPartition = partitioned.length ? ' and every partition of it' : '';
+    const on = tables.length === 1 && tables[0] !== undefined ? `${partitioned.length ? 'partitioned table ' : ''}${quoteName(tables[0])}${everyPartition}` : `${existing.length === 1 ? 'its table' : 'their tables'}${unseen}${partitioned.length ? ' (and every partition of a partitioned one)' : ''}`;
     // CASCADE drops the foreign keys that depend on an index; CONCURRENTLY takes no CASCADE, and
     // without it is refused while they are there: they are dropped first.
-    const keys = existing.flatMap((n) => dependingOnIndex(ctx, n));
+    const keys = plain.flatMap((n) => dependingOnIndex(ctx, n));
     const use = keys.length ? `Drop first the foreign ${keys.length === 1 ? 'key' : 'keys'} CASCADE drops (${keys.map((fk) => `ALTER TABLE ${quoteName(fk.table)} DROP CONSTRAINT ${quoteIdent(fk.name)};`).join(' ')}): DROP INDEX CONCURRENTLY takes no CASCADE. Then use` : 'Use';
     // IF EXISTS of an index the files did not create: there may be none, and then no lock is taken.
     const mayBeGone = body.missing_ok === true && unknown.length === existing.length ? (existing.length === 1 ? ', if it exists (when it does not, IF EXISTS skips it and takes no lock),' : ', if they exist (IF EXISTS skips any that does not, with no lock),') : '';
@@ -67,17 +75,32 @@ export const dropIndexNotConcurrent: StatementRule = {
     // Tables their size hints say are small: a note, as MG201's on them (the sixteenth trial's
     // Rallly: 39 warnings, 12 in a migration its authors named for its small tables).
     const small = tables.every((t) => t !== undefined && !isLarge(ctx, t));
+    const concurrently = !plain.length ? ''
+      : ctx.mode === 'plan'
+        ? `${use} DROP INDEX CONCURRENTLY ${ifExists}${plain.map(quoteName).join(', ')}; (one index per statement, outside a transaction: migc arranges that in plans).`
+        : `${use} DROP INDEX CONCURRENTLY ${ifExists}${plain.map(quoteName).join(', ')}; (one index per statement, outside a transaction block: ${ctx.outsideTransaction ?? 'a file of its own that your migration tool runs without a transaction'}).`;
+    const help = [concurrently, partitioned.length ? partitionedDropHelp(partitioned.map(quoteName), ifExists) : ''].filter(Boolean).join(' ');
     report({
       ...(small || absent ? { severity: 'info' as const } : {}),
       message: absent
         ? `DROP INDEX IF EXISTS ${existing.map(quoteName).join(', ')}: no file linted creates ${it}, and the files make their tables from the first, so on a database they made IF EXISTS skips ${it} and takes no lock; where ${existing.length === 1 ? 'it exists' : 'they exist'} (made outside these files), it takes an ACCESS EXCLUSIVE lock on ${existing.length === 1 ? 'its table' : 'their tables'}: reads and writes queue behind it`
         : `DROP INDEX ${existing.map(quoteName).join(', ')}${mayBeGone} takes an ACCESS EXCLUSIVE lock on ${on}: reads and writes queue behind it`,
-      help: ctx.mode === 'plan'
-        ? `${use} DROP INDEX CONCURRENTLY ${ifExists}${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction: migc arranges that in plans).${leaveDoBlock(ctx)}`
-        : `${use} DROP INDEX CONCURRENTLY ${ifExists}${existing.map(quoteName).join(', ')}; (one index per statement, outside a transaction block: ${ctx.outsideTransaction ?? 'a file of its own that your migration tool runs without a transaction'}).${leaveDoBlock(ctx)}`,
+      help: `${help}${plain.length ? leaveDoBlock(ctx) : ''}`,
     });
   },
 };
+
+/**
+ * What to do instead of DROP INDEX CONCURRENTLY for an index of a partitioned table: PostgreSQL
+ * refuses that ("cannot drop partitioned index ... concurrently"), and refuses to drop the
+ * partitions' indexes one by one while they belong to it ("index ... requires it"); checked on
+ * PGlite and PostgreSQL 15 (test/partitioned-index-drop.test.ts). The plain DROP INDEX is quick
+ * once it has its locks: a short lock_timeout keeps the wait for them short, and a retry tries again.
+ */
+export function partitionedDropHelp(names: readonly string[], ifExists = ''): string {
+  const one = names.length === 1;
+  return `PostgreSQL cannot drop ${one ? 'an index' : 'indexes'} of a partitioned table CONCURRENTLY (${names.join(', ')}), nor the partitions' indexes one by one while they belong to ${one ? 'it' : 'them'}: drop ${one ? 'it' : 'them'} with DROP INDEX ${ifExists}${names.join(', ')}; (no CONCURRENTLY) and a short lock_timeout set before (SET lock_timeout = '2s';), retrying when it times out, so that reads and writes queue behind it for at most that long; once it has the locks, the drop takes a moment.`;
+}
 
 /** The tables the statements after this one drop (DROP TABLE), by key. */
 function tablesDroppedLater(later: readonly PgNode[]): Set<string> {

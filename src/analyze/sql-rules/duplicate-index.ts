@@ -2,6 +2,7 @@ import { node, relationName } from './ast.js';
 import { plainIndex, seenTable, stillThere } from './seen-tables.js';
 import type { StatementRule } from '../sql/context.js';
 import { quoteIdent, quoteName } from '../../sql/quote.js';
+import { partitionedDropHelp } from './drop-index-not-concurrent.js';
 
 /**
  * A CREATE INDEX that builds what the table has already: a plain B-tree on the same columns, in
@@ -42,7 +43,7 @@ export const duplicateIndex: StatementRule = {
       report({
         standsAtEnd: both,
         message: `${body.unique ? 'unique ' : ''}index ${quoteIdent(body.idxname)} repeats ${owner}: both are B-trees on ${quoteName(table)} (${columns.map(quoteIdent).join(', ')}). PostgreSQL builds this one (reading every row) and then updates both on every write, where one serves every lookup`,
-        help: `Leave it out: ${quoteIdent(name)} serves the same queries${body.unique && !t.keyIndexes.has(name) ? ' and keeps the values unique' : ''}. Where it was built already, drop it in a migration of its own: DROP INDEX CONCURRENTLY ${quoteIdent(body.idxname)};`,
+        help: `Leave it out: ${quoteIdent(name)} serves the same queries${body.unique && !t.keyIndexes.has(name) ? ' and keeps the values unique' : ''}. Where it was built already, ${ctx.state.table(table)?.partitioned === true ? `in a migration of its own: ${partitionedDropHelp([quoteIdent(body.idxname)])}` : `drop it in a migration of its own: DROP INDEX CONCURRENTLY ${quoteIdent(body.idxname)};`}`,
       });
       return;
     }

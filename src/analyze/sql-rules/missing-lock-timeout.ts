@@ -3,7 +3,7 @@ import { isNewRelation, type StatementRule } from '../sql/context.js';
 import { tableKey } from '../sql/schema-state.js';
 import { dropsScratchTable, relationName } from './ast.js';
 import { quoteName } from '../../sql/quote.js';
-import { andList, andListAtMost, lockReasonText } from './statement-locks.js';
+import { andList, andListAtMost, lockReasonText, relationKind } from './statement-locks.js';
 
 /** The locked tables a message names, each with why it is locked; the statement shows the rest. */
 const listedTables = 3;
@@ -47,7 +47,7 @@ export const missingLockTimeout: StatementRule = {
     const on = strongest.length === 1
       ? `${quoteName(strong.table)}${strong.reason ? `, ${lockReasonText(strong.reason)},` : ''}`
       : andListAtMost(strongest.map((l) => `${quoteName(l.table)}${l.reason ? ` (${lockReasonText(l.reason)})` : ''}`), listedTables);
-    const { blocked, spared } = queriesBlocked(strong.mode, strongest.length > listedTables ? `those ${strongest.length} tables` : andList(strongest.map((l) => quoteName(l.table))));
+    const { blocked, spared } = queriesBlocked(strong.mode, strongest.length > listedTables ? `those ${strongest.length} tables` : andList(strongest.map((l) => quoteName(l.table))), strongest.every((l) => relationKind(ctx.state, l.table) === 'materialized view'));
     // Weaker locks that still stop writes, on other tables (ADD COLUMN ... REFERENCES: ACCESS
     // EXCLUSIVE on its table, SHARE ROW EXCLUSIVE on the one it references; the twenty-eighth
     // trial's C): writes to those queue too.

@@ -1,4 +1,4 @@
-import { lockLabel, lockStrength, readRelations, type LockMode } from '../../sql/locks.js';
+import { lockLabel, lockStrength, readRelations, readTables, type LockMode } from '../../sql/locks.js';
 import type { PgNode } from '../../sql/parser.js';
 import { isNewRelation, type EarlierStatements, type HeldLock, type StatementContext, type StatementFinding, type StatementRule } from '../sql/context.js';
 import { andList, laterTransaction, lockedAs, locksOn, relationKind, relationNoun, statementLocksOn, statementNamed, takerLocation, whoWaits } from './statement-locks.js';
@@ -18,18 +18,23 @@ function createdTable(ast: PgNode, state: StatementContext['state']): string | u
 }
 
 /**
- * The tables a data change reads besides its target: its query, FROM, USING and subqueries. Not
- * the system catalogs (a lookup of an oid in pg_class): small, and no rows of the application's.
+ * The tables a data change reads besides its target: its query, FROM, USING, subqueries and the
+ * CTEs of its WITH (a CTE read by name is no table; the table of the same name a CTE's body reads
+ * is), and the table an UPDATE or DELETE in its WITH changes, whose rows it moves (`WITH moved AS
+ * (DELETE FROM a RETURNING *) INSERT INTO b SELECT * FROM moved`). Not an INSERT's VALUES (a row
+ * or a few, a lookup at most), nor the system catalogs (a lookup of an oid in pg_class): small,
+ * and no rows of the application's.
  */
 function readsOfDataChange(ast: PgNode): string[] {
   const [kind, body] = node(ast);
-  const parts = kind === 'InsertStmt' ? [body.selectStmt?.SelectStmt?.valuesLists ? undefined : body.selectStmt]
-    : kind === 'UpdateStmt' ? [body.fromClause, body.whereClause, body.targetList]
-      : kind === 'DeleteStmt' ? [body.usingClause, body.whereClause]
-        : kind === 'MergeStmt' ? [body.sourceRelation]
-          : [];
-  const target = kind === 'InsertStmt' || kind === 'UpdateStmt' || kind === 'DeleteStmt' || kind === 'MergeStmt' ? tableKey(relationName(body.relation)) : undefined;
-  return [...new Set(parts.flatMap((p) => (p ? readRelations(p) : [])))].filter((t) => tableKey(t) !== target && !isCatalogTable(t));
+  if (kind !== 'InsertStmt' && kind !== 'UpdateStmt' && kind !== 'DeleteStmt' && kind !== 'MergeStmt') return [];
+  const target = tableKey(relationName(body.relation));
+  const read = kind === 'InsertStmt' && body.selectStmt?.SelectStmt?.valuesLists ? { InsertStmt: { ...body, selectStmt: undefined } } : ast;
+  const moved = (body.withClause?.ctes ?? []).flatMap((c: { CommonTableExpr?: { ctequery?: PgNode } }) => {
+    const [cteKind, cteBody] = c.CommonTableExpr?.ctequery ? node(c.CommonTableExpr.ctequery) : [];
+    return (cteKind === 'UpdateStmt' || cteKind === 'DeleteStmt') && cteBody ? [relationName(cteBody.relation)] : [];
+  });
+  return [...new Set([...readTables(read), ...moved])].filter((t) => tableKey(t) !== target && !isCatalogTable(t));
 }
 
 /**
@@ -298,7 +303,7 @@ function writesBlockedDuringWork(ctx: StatementContext, report: (finding: Statem
     : andList([...byTaker].map(([by, locks]) => statementNamed(ctx, by, whyOf(by, locks))));
   const tables = [...new Set(held.map((h) => quoteName(h.table)))];
   const heldText = many && tables.length > 4 ? `locks that stop writes on ${tables.length} tables (${tables.slice(0, 3).join(', ')} and ${tables.length - 3} more)` : locksOn(held);
-  const waiting = many && tables.length > 4 ? 'writes to them' : whoWaits(held);
+  const waiting = many && tables.length > 4 ? 'writes to them' : whoWaits(held, (t) => relationKind(ctx.state, t) === 'materialized view');
   // INSERT ... SELECT copies rows; an UPDATE, DELETE or MERGE only reads the tables it joins.
   const what = 'reads' in work
     ? `${copies(ctx) ? 'copies rows out of' : 'reads'} ${andList(work.reads.map(quoteName))}`

@@ -78,9 +78,15 @@ function byMode(locks: readonly TableLock[]): { mode: LockMode; tables: string[]
   return groups.sort((a, b) => lockStrength(b.mode) - lockStrength(a.mode));
 }
 
-/** Whom a lock held for a while keeps waiting, before the tables' names: "reads and writes of". */
-function waiting(mode: LockMode): string {
+/**
+ * Whom a lock held for a while keeps waiting, before the tables' names: "reads and writes of".
+ * Nothing writes a materialized view but REFRESH MATERIALIZED VIEW (EXCLUSIVE CONCURRENTLY, else
+ * ACCESS EXCLUSIVE), nor takes FOR UPDATE on it: a lock from SHARE up keeps its refreshes waiting
+ * (the thirty-eighth trial's class F: MG217 said "writes to" stacker.news's growth-days views).
+ */
+function waiting(mode: LockMode, materialized = false): string {
   const strength = lockStrength(mode);
+  if (materialized && strength >= lockStrength('ShareLock')) return strength >= lockStrength('AccessExclusiveLock') ? 'reads and refreshes of' : 'refreshes of';
   if (strength >= lockStrength('AccessExclusiveLock')) return 'reads and writes of';
   if (strength >= lockStrength('ExclusiveLock')) return 'writes and SELECT ... FOR UPDATE on';
   if (strength >= lockStrength('ShareLock')) return 'writes to';
@@ -100,9 +106,16 @@ export function locksOn(locks: readonly TableLock[], name: (table: string) => st
   return andList(byMode(locks).map((g) => `${lockLabel(g.mode)} on ${andList(g.tables.map(name))}`));
 }
 
-/** "reads and writes of a and writes to b and c": who waits, without the modes. */
-export function whoWaits(locks: readonly TableLock[]): string {
-  return andList(byMode(locks).map((g) => `${waiting(g.mode)} ${andList(g.tables.map(quoteName))}`));
+/**
+ * "reads and writes of a and writes to b and c": who waits, without the modes; `materialized`
+ * tells the materialized views among them ("refreshes of v").
+ */
+export function whoWaits(locks: readonly TableLock[], materialized: (table: string) => boolean = () => false): string {
+  return andList(byMode(locks).flatMap((g) => {
+    const views = g.tables.filter(materialized);
+    const tables = g.tables.filter((t) => !views.includes(t));
+    return [[tables, false] as const, [views, true] as const].filter(([names]) => names.length).map(([names, isView]) => `${waiting(g.mode, isView)} ${andList(names.map(quoteName))}`);
+  }));
 }
 
 /**

@@ -88,13 +88,17 @@ export function missingColumnRefs(ast: PgNode, state: SchemaState, values?: Read
     return { table: name, columns: t.columns };
   };
 
-  /** Adds a FROM item's names to the scope; walks what it holds (a subquery, a join's ON, a function's arguments). */
-  const addFrom = (item: Node, scope: Scope, outer: Scope) => {
+  /**
+   * Adds a FROM item's names to the scope; walks what it holds (a subquery, a join's ON, a
+   * function's arguments). `target`: the table an UPDATE, DELETE or INSERT writes, which is never
+   * a CTE, whatever the WITH names (`WITH t AS (...) UPDATE t` updates the table t).
+   */
+  const addFrom = (item: Node, scope: Scope, outer: Scope, target = false) => {
     const [kind, body] = Object.entries(item)[0] ?? [];
     if (kind === 'RangeVar') {
       const visible = body.alias?.aliasname ?? body.relname;
       // A CTE of that name gives its own columns; the alias's column list (t AS x(a, b)) renames them.
-      const cte = body.schemaname ? null : cteOf(scope, body.relname);
+      const cte = body.schemaname || target ? null : cteOf(scope, body.relname);
       const source = body.alias?.colnames ? undefined : cte === null ? tableSource(body) : cte && { table: body.relname as string, columns: cte };
       if (!source) scope.opaque = true;
       scope.names.set(visible, source);
@@ -167,13 +171,28 @@ export function missingColumnRefs(ast: PgNode, state: SchemaState, values?: Read
     for (const key in n) expressions(n[key], scope, aliasesToo);
   };
 
-  /** The scope of a WITH: its CTEs' names, seen by the query and those inside it (and by the CTEs: WITH RECURSIVE). */
+  /**
+   * The scope of a WITH: its CTEs' names, seen by the query and those inside it. A CTE's own body
+   * sees only the CTEs before it: in `WITH users AS (SELECT users.id FROM users) ...` the body
+   * reads the table users (the thirty-eighth trial's stacker.news attach_wallets). Under WITH
+   * RECURSIVE every CTE sees them all, itself too (parse_cte.c).
+   */
   const withCtes = (withClause: Node | undefined, outer: Scope): Scope => {
-    const ctes = (withClause?.ctes ?? []) as Node[];
+    const ctes = ((withClause?.ctes ?? []) as Node[]).map((c) => c.CommonTableExpr ?? {});
     if (!ctes.length) return outer;
-    const scope: Scope = { parent: outer, names: new Map(), opaque: false, ctes: new Map(ctes.map((c) => [c.CommonTableExpr?.ctename, outputColumns(c.CommonTableExpr?.ctequery, c.CommonTableExpr?.aliascolnames)])) };
-    for (const c of ctes) if (c.CommonTableExpr?.ctequery) statement(c.CommonTableExpr.ctequery, scope);
-    return scope;
+    const columns = (cte: Node) => outputColumns(cte.ctequery, cte.aliascolnames);
+    const withScope = (seen: ReadonlyMap<string, ReadonlySet<string> | undefined>): Scope => ({ parent: outer, names: new Map(), opaque: false, ctes: seen });
+    if (withClause?.recursive) {
+      const scope = withScope(new Map(ctes.map((cte) => [cte.ctename, columns(cte)])));
+      for (const cte of ctes) if (cte.ctequery) statement(cte.ctequery, scope);
+      return scope;
+    }
+    const seen = new Map<string, ReadonlySet<string> | undefined>();
+    for (const cte of ctes) {
+      if (cte.ctequery) statement(cte.ctequery, withScope(new Map(seen)));
+      seen.set(cte.ctename, columns(cte));
+    }
+    return withScope(seen);
   };
 
   const query = (outer: Scope): Scope => ({ parent: outer, names: new Map(), opaque: false });
@@ -201,7 +220,7 @@ export function missingColumnRefs(ast: PgNode, state: SchemaState, values?: Read
     }
     if (kind === 'UpdateStmt' || kind === 'DeleteStmt') {
       const scope = query(around);
-      addFrom({ RangeVar: body.relation }, scope, around);
+      addFrom({ RangeVar: body.relation }, scope, around, true);
       for (const item of (kind === 'UpdateStmt' ? body.fromClause : body.usingClause) ?? []) addFrom(item, scope, around);
       // The names UPDATE sets are its table's (MG238 checks them on their own); their values are expressions.
       const values = kind === 'UpdateStmt' ? (body.targetList ?? []).map((t: Node) => [t.ResTarget?.val, t.ResTarget?.indirection]) : [];
@@ -212,7 +231,7 @@ export function missingColumnRefs(ast: PgNode, state: SchemaState, values?: Read
       // Its SELECT or VALUES sees nothing of the table it fills.
       if (body.selectStmt) statement(body.selectStmt, around);
       const scope = query(around);
-      addFrom({ RangeVar: body.relation }, scope, around);
+      addFrom({ RangeVar: body.relation }, scope, around, true);
       const conflict = body.onConflictClause;
       if (conflict) {
         // DO UPDATE sees the table and EXCLUDED, the row proposed for it.
