@@ -3,7 +3,7 @@ import { defaultPostgresMajor } from './analyze/sql/context.js';
 import { madeTogether, SchemaState, type MadeObjects } from './analyze/sql/schema-state.js';
 import { viewsOf } from './analyze/compat/views.js';
 import { applyRuleSettings } from './analyze/settings.js';
-import type { ProjectConfig } from './workspace/config.js';
+import { withAppStopped, type ProjectConfig } from './workspace/config.js';
 import { compareDiagnostics, type Diagnostic, type Span } from './diagnostics/diagnostic.js';
 import { SourceText } from './diagnostics/source-text.js';
 import type { Host } from './host.js';
@@ -418,7 +418,7 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
           const d = own[at]!;
           own[at] = { ...d, message: `${d.message} (nothing of this part runs: the tool sends it as one query string, which PostgreSQL parses whole before it runs any of it; its other findings show once it parses)` };
         }
-        const findings = applyRuleSettings(judged, options.config?.rules);
+        const findings = applyRuleSettings(options.config?.appStopped ? withAppStopped(judged, options.config.rules) : judged, options.config?.rules);
         for (const d of findings) own.push(d); // not push(...): a large file has more findings than a call takes arguments
       }
     }
@@ -436,7 +436,8 @@ export async function lint(options: LintOptions, host: Host): Promise<LintResult
   chain?.undo();
   // Every file has run: what waited for the end of the run is judged on the schema they leave,
   // and placed among its file's findings.
-  const standing = applyRuleSettings(standingFindings(pending), options.config?.rules);
+  const pendingStanding = standingFindings(pending);
+  const standing = applyRuleSettings(options.config?.appStopped ? withAppStopped(pendingStanding, options.config.rules) : pendingStanding, options.config?.rules);
   if (standing.length) {
     const ownOf = new Map(perFile.map((f) => [f.file, f.own]));
     for (const d of standing) ownOf.get(d.file!)?.push(d);

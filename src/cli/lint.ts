@@ -10,7 +10,7 @@ import { formatCount } from '../util/numbers.js';
 import { printDiagnostics, type CommonOptions, type Io } from './output.js';
 import { postgresMajorProblem, readPostgresVersion, type PostgresVersion } from '../normalize/postgres-versions.js';
 import { applyRuleSettings } from '../analyze/settings.js';
-import { appStoppedRules, assumedRows, lockTimeoutProblem, readLockTimeout, searchPathProblem, type ProjectConfig } from '../workspace/config.js';
+import { assumedRows, lockTimeoutProblem, readLockTimeout, searchPathProblem, type ProjectConfig } from '../workspace/config.js';
 import type { SearchPath } from '../analyze/sql/search-path.js';
 import { readSearchPath } from '../analyze/sql/search-path-value.js';
 import { separateHistories, toolSendsNote } from '../lint-files.js';
@@ -26,7 +26,8 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
   if (options.rollbacks?.some((p) => p.trim() === '')) throw new UsageError('--rollbacks takes a glob naming the rollback files, for example --rollbacks \'db/rollback_dbs/**\'; got an empty one');
   const loaded = (await projectConfig(options, io)) ?? {};
   // The application stopped while the migrations run: its severities, under the config's own rules.
-  const config = options.appStopped || loaded.appStopped ? { ...loaded, appStopped: true, rules: { ...appStoppedRules, ...loaded.rules } } : loaded;
+  // The stopped application's severities are lint's to apply, finding by finding (withAppStopped).
+  const config = options.appStopped || loaded.appStopped ? { ...loaded, appStopped: true } : loaded;
   // A config kept beside the migrations is not the project's (read from the folder migc runs
   // in): said, not silently ignored (the sixteenth trial's memos: 7 errors and 65 warnings
   // instead of 3 and 9).

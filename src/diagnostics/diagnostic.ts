@@ -45,6 +45,8 @@ export interface Diagnostic {
    * drew half of its findings: the thirty-sixth trial's R).
    */
   readonly rollback?: true;
+  /** The finding says the statement fails on rows the table may hold (StatementFinding.failsOnRows). Not in any output format. */
+  readonly failsOnRows?: 'may' | 'will';
 }
 
 const severityRank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };

@@ -51,6 +51,23 @@ export const appStoppedRules: Readonly<Record<string, Severity | 'off'>> = {
   MG201: 'info', MG202: 'info', MG203: 'info', MG207: 'info', MG208: 'info', MG209: 'info', MG210: 'info', MG211: 'info',
 };
 
+/**
+ * Lint's findings as the application stopped takes them (appStoppedRules): a finding that says
+ * the statement fails on rows the table may hold (a CHECK a row violates) still stops the upgrade,
+ * and stays a warning where its code becomes a note (readur's CHECK on language codes, which a
+ * supported 'chi_sim' violates: the fortieth trial's C). The codes the config's own rules set
+ * are left to them.
+ */
+export function withAppStopped(diagnostics: readonly Diagnostic[], own: Readonly<Record<string, Severity | 'off'>> | undefined): Diagnostic[] {
+  return diagnostics.flatMap((d) => {
+    const stopped = appStoppedRules[d.code];
+    if (stopped === undefined || own?.[d.code] !== undefined) return [d];
+    if (stopped === 'off') return [];
+    if (d.severity === 'info') return [d];
+    return [{ ...d, severity: d.failsOnRows === 'will' ? d.severity : d.failsOnRows && stopped === 'info' ? 'warning' : stopped }];
+  });
+}
+
 export interface LoadedConfig {
   /** Undefined when there is no config file, or when it has errors. */
   readonly config?: ProjectConfig;

@@ -107,6 +107,7 @@ export const checkValidates: StatementRule = {
       report({
         severity,
         subcommand,
+        ...(column ? {} : { failsOnRows: 'may' as const }),
         message: column
           ? `ADD COLUMN ${quoteIdent(column)} ... CHECK checks every row of ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock${otherLocksNote(ctx, table)}`
           : `ADD CHECK ${quoteIdent(name)} checks every row of ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock${otherLocksNote(ctx, table)}, and fails if a row violates it`,

@@ -40,11 +40,13 @@ export const indexNotConcurrent: StatementRule = {
     const prebuilt = body.if_not_exists && ctx.mode === 'lint'
       ? ` Where the index is built CONCURRENTLY by hand before the migration runs, IF NOT EXISTS skips the build here, though the statement still waits for the SHARE lock: say so with -- migc-ignore MG201: built concurrently beforehand.`
       : '';
+    const duplicates = !materialized && body.unique && mayHoldDuplicates(ctx, table, plainColumns(body) === undefined ? undefined : (body.indexParams ?? []).map((p: { IndexElem: { name: string } }) => p.IndexElem.name));
     report({
       severity,
+      ...(duplicates ? { failsOnRows: 'may' as const } : {}),
       message: materialized
         ? `CREATE INDEX ${name}takes a SHARE lock on materialized view ${sizeNote(ctx, table)}: REFRESH MATERIALIZED VIEW waits until the index is built, and every query on the view queues behind a plain REFRESH (ACCESS EXCLUSIVE) that waits`
-        : `CREATE INDEX ${name}takes a SHARE lock on ${sizeNote(ctx, table)}: writes wait until the index is built${body.unique && mayHoldDuplicates(ctx, table, plainColumns(body) === undefined ? undefined : (body.indexParams ?? []).map((p: { IndexElem: { name: string } }) => p.IndexElem.name)) ? ', and it fails if existing rows share a key' : ''}`,
+        : `CREATE INDEX ${name}takes a SHARE lock on ${sizeNote(ctx, table)}: writes wait until the index is built${duplicates ? ', and it fails if existing rows share a key' : ''}`,
       // A re-run after a failed build must neither fail on its INVALID index nor keep it (MG221):
       // migc's scripts drop it first themselves; in a file, the DROP ... IF EXISTS goes first.
       help: `Build it without blocking ${materialized ? 'refreshes' : 'writes'}: ${concurrentBuildRecipe(ctx, indexName, `${body.unique ? 'UNIQUE ' : ''}INDEX`, `ON ${quoteName(table)}${using} (${plainColumns(body) ?? '...'})`)}${body.unique && plainColumns(body) !== undefined ? ` ${duplicatesFail(table, (body.indexParams ?? []).map((p: { IndexElem: { name: string } }) => p.IndexElem.name))}` : ''}${leaveDoBlock(ctx)}${prebuilt}`,

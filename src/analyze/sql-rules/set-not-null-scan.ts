@@ -54,6 +54,7 @@ export const setNotNullScan: StatementRule = {
         report({
           severity: 'error',
           refused: rows !== undefined ? 'certain' : 'possible',
+          failsOnRows: 'will',
           subcommand,
           message: `SET NOT NULL on ${quoteColumn(alter.table, cmd.name)} fails ${rows !== undefined ? `on ${sizeNote(ctx, alter.table)}` : `as soon as ${quoteName(alter.table)} has a row`}: ${quoteIdent(cmd.name)} was added ${added} without a default, and nothing has filled it since (every row holds NULL)`,
           help: `Fill it first: UPDATE ${quoteName(alter.table)} SET ${quoteIdent(cmd.name)} = <value> WHERE ${quoteIdent(cmd.name)} IS NULL (in batches on a large table); or add it with a constant DEFAULT (catalog-only from PostgreSQL 11), which every row then holds.`,
@@ -70,14 +71,16 @@ export const setNotNullScan: StatementRule = {
     const list = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
     const checks = scanned.map((c) => `ALTER TABLE ${quoteName(alter.table)} ADD CONSTRAINT ${quoteIdent(`${alter.table.split('.').pop()}_${c.column}_not_null`)} CHECK (${quoteIdent(c.column)} IS NOT NULL) NOT VALID;`).join(' ');
     const one = scanned.length === 1;
+    const noNulls = ctx.inTransaction && scanned.every((c) => ctx.earlier.noNullsIn(alter.table, c.column));
     report({
       severity,
       subcommand: scanned[0]!.subcommand,
+      ...(noNulls ? {} : { failsOnRows: 'may' as const }),
       // The statement fails on a row that holds NULL, which the message says as MG209's does
       // (swh's and memos' backfills that leave NULLs: the sixteenth and thirty-second trials).
       // Not after the same transaction left none NULL (an UPDATE of every row to a constant, a
       // DELETE of the NULL rows: stellar's backfills, the thirty-sixth trial's F).
-      message: `SET NOT NULL on ${list} scans ${sizeNote(ctx, alter.table)}${one ? '' : ' (once, for all of them)'} while holding an ACCESS EXCLUSIVE lock${otherLocksNote(ctx, alter.table)}${ctx.inTransaction && scanned.every((c) => ctx.earlier.noNullsIn(alter.table, c.column)) ? '' : ', and fails if a row holds NULL there'}`,
+      message: `SET NOT NULL on ${list} scans ${sizeNote(ctx, alter.table)}${one ? '' : ' (once, for all of them)'} while holding an ACCESS EXCLUSIVE lock${otherLocksNote(ctx, alter.table)}${noNulls ? '' : ', and fails if a row holds NULL there'}`,
       // The scan fails on a row that holds NULL (the sixteenth trial's memos: no backfill before it).
       help: `${ctx.postgres >= 12
         ? `First: ${checks} then VALIDATE CONSTRAINT ${one ? 'it' : 'each'} (no write lock); SET NOT NULL then skips the scan, and the ${one ? 'check' : 'checks'} can be dropped.`

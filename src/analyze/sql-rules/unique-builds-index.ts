@@ -29,10 +29,12 @@ export const uniqueBuildsIndex: StatementRule = {
       const including: string[] = (c.including ?? []).map((k: { String?: { sval?: string } }) => k.String?.sval);
       const indexShape = `(${keys.map(quoteIdent).join(', ')})${including.length ? ` INCLUDE (${including.map(quoteIdent).join(', ')})` : ''}${c.nulls_not_distinct ? ' NULLS NOT DISTINCT' : ''}`;
       const timing = c.deferrable ? ` DEFERRABLE${c.initdeferred ? ' INITIALLY DEFERRED' : ''}` : '';
+      const duplicates = !column && mayHoldDuplicates(ctx, table, keys);
       report({
         severity,
         subcommand,
-        message: `${column ? `ADD COLUMN ${quoteIdent(column)} ... ${what}` : `ADD ${what} (${keys.map(quoteIdent).join(', ')})`} builds its index on ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock${column || !mayHoldDuplicates(ctx, table, keys) ? '' : ', and it fails if existing rows share a key'}`,
+        ...(duplicates ? { failsOnRows: 'may' as const } : {}),
+        message: `${column ? `ADD COLUMN ${quoteIdent(column)} ... ${what}` : `ADD ${what} (${keys.map(quoteIdent).join(', ')})`} builds its index on ${sizeNote(ctx, table)} while holding an ACCESS EXCLUSIVE lock${duplicates ? ', and it fails if existing rows share a key' : ''}`,
         help: ctx.state.table(table)?.partitioned
           // USING INDEX is refused on a partitioned table; the parent's constraint attaches its partitions' own.
           ? `${column ? `Add the column without ${what}, then on` : 'On'} each partition build the index without blocking and make it the constraint: CREATE UNIQUE INDEX CONCURRENTLY ... ON <partition> (${keys.map(quoteIdent).join(', ')}); ALTER TABLE <partition> ADD CONSTRAINT ... ${what} USING INDEX ...; then ALTER TABLE ${quoteName(table)} ADD CONSTRAINT ${quoteIdent(index)} ${what} (${keys.map(quoteIdent).join(', ')}); attaches them without building (brief lock).`

@@ -183,6 +183,8 @@ interface Judged {
   /** PostgreSQL refuses the statement (StatementFinding.refused). */
   readonly refused?: 'certain' | 'possible';
   readonly onStands?: () => void;
+  /** It says the statement fails on rows the table may hold (StatementFinding.failsOnRows). */
+  readonly failsOnRows?: 'may' | 'will';
   /** The tables its message took for large for want of a size (Diagnostic.assumedLarge). */
   readonly assumedLarge?: readonly string[];
 }
@@ -288,7 +290,7 @@ function judge(unit: Unit, base: Readonly<JudgeBase>, rules: readonly StatementR
     judged.push({
       rule, span, message: f.message, help: inExtensionScript && fixLeavesTransaction.has(rule.code) ? extensionScriptHelp(f.help) : f.help, severity: f.severity ?? rule.severity,
       ...(f.standsAtEnd ? { standsAtEnd: f.standsAtEnd } : {}), ...(f.related?.length ? { related: f.related } : {}), ...(f.refused ? { refused: f.refused } : {}), ...(f.onStands ? { onStands: f.onStands } : {}),
-      ...(assumed.length ? { assumedLarge: assumed } : {}),
+      ...(f.failsOnRows ? { failsOnRows: f.failsOnRows } : {}), ...(assumed.length ? { assumedLarge: assumed } : {}),
     });
   };
   for (rule of rulesFor(rules, node(ast)[0])) {
@@ -1004,7 +1006,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       }
       const diagnostics: Diagnostic[] = j.standsAtEnd ? [] : found;
       if (j.standsAtEnd) pending.push({ diagnostics, stands: j.standsAtEnd });
-      const d = withIgnores({ code: j.rule.code, severity: j.severity, file, span: j.span, message: j.message, help: j.help, ...(near.length ? { related: near } : {}), ...(j.assumedLarge ? { assumedLarge: j.assumedLarge } : {}), ...(options.rollback === true ? { rollback: true as const } : {}) }, ignores, span);
+      const d = withIgnores({ code: j.rule.code, severity: j.severity, file, span: j.span, message: j.message, help: j.help, ...(near.length ? { related: near } : {}), ...(j.assumedLarge ? { assumedLarge: j.assumedLarge } : {}), ...(options.rollback === true ? { rollback: true as const } : {}), ...(j.failsOnRows ? { failsOnRows: j.failsOnRows } : {}) }, ignores, span);
       diagnostics.push(d);
       if (d.code === 'MG035') continue;
       if (j.rule.code === 'MG219') {

@@ -652,6 +652,14 @@ export interface StatementFinding {
    * next statement that shows it is reported when a refused one was not.
    */
   readonly onStands?: () => void;
+  /**
+   * The finding says the statement fails on rows the table may hold (a CHECK a row violates, a
+   * NULL under SET NOT NULL, rows that share a unique key): with the application stopped
+   * (--app-stopped), where its lock no longer matters, that still stops the upgrade, and the
+   * finding stays a warning (withAppStopped in src/workspace/config.ts); 'will': it fails on any
+   * row (a column every row holds NULL in), and keeps its severity.
+   */
+  readonly failsOnRows?: 'may' | 'will';
 }
 
 export interface StatementRule {
