@@ -63,6 +63,12 @@ describe('lint --one-run-per-commit', () => {
     const byCommit = await migc(['lint', 'db', '--file-transaction', '--one-run-per-commit', '--format', 'json'], r.dir);
     expect(codes(byCommit.stdout)).toEqual(['db/20250101000000_more/migration.sql:2 MG206']);
     expect(byCommit.stderr).toBe('');
+    // From outside the clone, the files' own repository is read (the fortieth trial's D).
+    const outside = mkdtempSync(join(tmpdir(), 'migc-outside-'));
+    dirs.push(outside);
+    const fromOutside = await migc(['lint', join(r.dir, 'db'), '--file-transaction', '--one-run-per-commit', '--format', 'json'], outside);
+    expect(fromOutside.stderr).toBe('');
+    expect(codes(fromOutside.stdout).map((c) => c.replace(/^.*\/db\//, 'db/'))).toEqual(['db/20250101000000_more/migration.sql:2 MG206']);
   });
 
   it('follows a folder moved with git mv, and takes the files not committed yet for one run', async () => {

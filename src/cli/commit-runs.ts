@@ -1,4 +1,4 @@
-import { relative, resolve, sep } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { ChangedSinceError, git } from './changed-since.js';
 
 /**
@@ -23,11 +23,14 @@ const largeCommit = 20;
 
 /** The commit that added each file, from one `git log` over the history (MG091 when git cannot tell). */
 export async function commitRuns(files: readonly string[], cwd: string): Promise<CommitRuns> {
-  const top = await git(['rev-parse', '--show-toplevel'], cwd);
+  // The repository the files are in, wherever migc runs from (a clone linted from outside it:
+  // the fortieth trial's D).
+  const folder = files.length > 0 ? dirname(resolve(cwd, files[0]!)) : cwd;
+  const top = await git(['rev-parse', '--show-toplevel'], folder);
   if (!top.ok) {
     throw new ChangedSinceError(top.missing
       ? '--one-run-per-commit needs git, and git is not installed (or not on PATH)'
-      : `--one-run-per-commit: ${cwd} is not inside a git repository (${top.stderr.split('\n')[0]})`);
+      : `--one-run-per-commit: ${folder} is not inside a git repository (${top.stderr.split('\n')[0]})`);
   }
   const root = top.stdout.trim();
   const fromRoot = (p: string) => relative(root, resolve(cwd, p)).split(sep).join('/');
