@@ -3,6 +3,7 @@ import type { PgNode } from '../../sql/parser.js';
 import { isCatalogTable, node, targetsFewRows } from './ast.js';
 import { lockLabel, type LockMode } from '../../sql/locks.js';
 import { quoteName } from '../../sql/quote.js';
+import { tableKey } from '../sql/schema-state.js';
 import { laterTransaction, lockedAs, statementNamed, takerLocation } from './statement-locks.js';
 
 /** INSERT ... SELECT (a backfill), not INSERT ... VALUES (a few rows). */
@@ -46,6 +47,14 @@ export function ddlHeld(ctx: StatementContext): { readonly held: (typeof heldLoc
   return undefined;
 }
 
+/**
+ * The tables whose data change under a DDL's lock MG218 has told of, per transaction (its
+ * EarlierStatements): the later ones of the same transaction are notes. crowd.dev adds a column
+ * and then sets it with one UPDATE per label, 90 in one file (the thirty-ninth trial's A): the
+ * wait they make is one, told at the first.
+ */
+const toldOf = new WeakMap<object, Set<string>>();
+
 export const backfillWithDdl: StatementRule = {
   code: 'MG218',
   name: 'backfill-with-ddl',
@@ -62,9 +71,16 @@ export const backfillWithDdl: StatementRule = {
     // note, as MG112's and MG201's on it (the twenty-second trial's H: feldera's pipeline,
     // pg_partman's part_config). A copy lasts as long as what it reads takes: judged as before.
     const small = change.kind !== 'insert' && !isLarge(ctx, change.table);
+    const key = tableKey(change.table);
+    let told = toldOf.get(ctx.earlier);
+    const again = told?.has(key) === true;
     report({
-      ...(small ? { severity: 'info' as const } : {}),
-      message: `this ${change.kind.toUpperCase()} runs in the same transaction as ${statementNamed(ctx, ddl)}, which holds ${lockLabel(held)} on ${quoteName(change.table)}${lockedAs(ddl, change.table, held)}, so ${blocked[held]} ${quoteName(change.table)} until the ${change.kind === 'delete' ? 'delete' : change.kind === 'insert' ? 'copy' : 'backfill'} commits`,
+      ...(small || again ? { severity: 'info' as const } : {}),
+      onStands: () => {
+        if (!told) toldOf.set(ctx.earlier, (told = new Set()));
+        told.add(key);
+      },
+      message: `this ${change.kind.toUpperCase()} runs in the same transaction as ${statementNamed(ctx, ddl)}, which holds ${lockLabel(held)} on ${quoteName(change.table)}${lockedAs(ddl, change.table, held)}, so ${blocked[held]} ${quoteName(change.table)} until the ${change.kind === 'delete' ? 'delete' : change.kind === 'insert' ? 'copy' : 'backfill'} commits${again ? ` (said at this transaction's first data change of ${quoteName(change.table)}: the lock is held to the commit either way)` : ''}`,
       related: [takerLocation(ddl, [{ table: change.table, mode: held }])],
       help: ctx.mode === 'plan'
         ? ctx.inRollback
