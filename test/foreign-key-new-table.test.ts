@@ -58,6 +58,9 @@ describe('MG230 on a new table, judged once the run has ended', () => {
         `warning invoices (user_id) references users, and no index on (user_id) is seen by the time the files linted have run; ${unread}: if none did, every DELETE on users, and every UPDATE of its key, scans invoices`,
       ]);
     }
+    // A helper told the table and the key's column by name builds its index, as its arguments say (oVirt's fn_db_create_index).
+    expect(await findings([base, `${create}SELECT fn_db_create_index('idx_invoices_user_id', 'invoices', 'user_id');\n`])).toEqual([]);
+    expect(await findings([base, `${create}SELECT fn_db_add_column('invoices', 'note', 'text');\n`])).toEqual(['001.sql:2 warning invoices (user_id)']);
     // Before the key, it tells nothing of the key's index; a function the files define is read.
     expect(await findings([base, `SELECT private.upsert_timestamp_columns('public', 'invoices');\n${create}`])).toEqual(['001.sql:3 warning invoices (user_id)']);
     const defined = "CREATE FUNCTION stamp(t text) RETURNS void LANGUAGE sql AS $$ SELECT 1 $$;\n";

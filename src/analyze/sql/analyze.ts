@@ -16,7 +16,7 @@ import { EarlierStatements, rulesFor, takeAssumedLarge, type Effect, type Statem
 import { SchemaState, tableKey, type MadeObjects, type Routine } from './schema-state.js';
 import { learnRoutines, routineCalls, routineLabel, type RoutineCall } from './routines.js';
 import { runningLocks, skippedPart } from './skips.js';
-import { callsUnknownFunction } from './inline-function.js';
+import { callsUnknownFunction, stringConstants } from './inline-function.js';
 import { defaultSearchPath, qualifyRelations, searchPathFrom, type SearchPath } from './search-path.js';
 import { boundsLockWaits, isUtcZone, settingChanges } from './settings.js';
 import { viewsOf } from '../compat/views.js';
@@ -494,7 +494,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
           inner.push(...judgeCalls(b.ast, b.span, rest, { conditional: inside, inLoop }));
           if (callsUnknownFunction(b.ast, state)) {
             schemaKnown = false;
-            state.noteOpaque();
+            state.noteOpaque(stringConstants(b.ast));
           }
           continue;
         }
@@ -514,7 +514,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
         state.apply(b.ast, true, { inBody: true, ...(inLoop ? { inLoop: true } : {}) }, along);
         if ('SelectStmt' in b.ast && callsUnknownFunction(b.ast, state)) {
           schemaKnown = false;
-          state.noteOpaque();
+          state.noteOpaque(stringConstants(b.ast));
         }
         learnRoutines(state, b.ast, b.text, defaultSearchPath, 'CreateFunctionStmt' in b.ast ? { file: plan.file, span: b.span, ...(b.fileOffset ? { fileOffset: b.fileOffset } : {}) } : undefined);
         if (opensSchema(b.ast)) schemaKnown = false;
@@ -554,7 +554,7 @@ export function analyzePlan(plan: Plan, options: PlanAnalysisOptions): PlanAnaly
       // A function migc cannot follow may have changed any table (see analyzeFile).
       if ('SelectStmt' in s.ast && callsUnknownFunction(s.ast, state)) {
         schemaKnown = false;
-        state.noteOpaque();
+        state.noteOpaque(stringConstants(s.ast));
       }
       learnRoutines(state, s.ast, s.text, defaultSearchPath, 'CreateFunctionStmt' in s.ast ? { file: plan.file, span: s.span, ...(s.fileOffset ? { fileOffset: s.fileOffset } : {}) } : undefined);
       if (opensSchema(s.ast)) schemaKnown = false;
@@ -1135,7 +1135,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
     const refused = all.some((j) => j.refused === 'certain' && !ignores.has(j.rule.code));
     state.apply(ast, true, block ? { inBody: true, ...(block.inLoop ? { inLoop: true } : {}) } : { file, line: lineOfOffset(span.start), ...(refused ? { refused } : {}) }, along);
     // A function migc cannot follow may have changed any table (a helper the runner loads first).
-    if (kind === 'SelectStmt' && callsUnknownFunction(ast, state, searchPath)) state.noteOpaque();
+    if (kind === 'SelectStmt' && callsUnknownFunction(ast, state, searchPath)) state.noteOpaque(stringConstants(ast));
     if (block && !block.exits) block.earlier.add({ ast, facts, locks, span, inBody: true, file });
     else if (!inTransaction) earlier = new EarlierStatements(state);
     // Where a CREATE FUNCTION is written, for its body's findings at a call (built for it only: this runs for every statement).
@@ -1163,7 +1163,7 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
         });
       }
     }
-    for (const call of routineCalls(ast, state, pathNow)) analyzeCall(call, span, ignores, statement.later, { earlier: within(), conditional: block?.conditional === true, inLoop: block?.inLoop === true, inTransactionBlock });
+    for (const call of routineCalls(ast, state, pathNow)) analyzeCall(call, span, ignores, statement.later, { earlier: within(), conditional: block?.conditional === true, inLoop: block?.inLoop === true, inTransactionBlock }, ast);
     if (!block && inTransaction) earlier.add({ ast, facts, locks, span, file });
   };
   /** The routines being judged at a call, innermost last: a call of one of them (recursion) is not judged again. */
@@ -1203,8 +1203,8 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
       }
       else {
         state.applyPerform(b.ast);
-        for (const call of routineCalls(b.ast, state, searchPath)) analyzeCall(call, b.span, own, rest, here);
-        if (callsUnknownFunction(b.ast, state, searchPath)) state.noteOpaque();
+        for (const call of routineCalls(b.ast, state, searchPath)) analyzeCall(call, b.span, own, rest, here, b.ast);
+        if (callsUnknownFunction(b.ast, state, searchPath)) state.noteOpaque(stringConstants(b.ast));
       }
     }
   };
@@ -1215,13 +1215,14 @@ function analyzeFile(file: string, statements: readonly ParsedStatement[], text:
    * cannot be followed) has them placed at the call, pointing at where it is created. A call that
    * may run per row runs them as in a loop.
    */
-  const analyzeCall = (call: RoutineCall, at: Span, ignores: ReadonlyMap<string, string | undefined>, later: (path: SearchPath) => readonly PgNode[], caller: Omit<BodyContext, 'related'>) => {
+  const analyzeCall = (call: RoutineCall, at: Span, ignores: ReadonlyMap<string, string | undefined>, later: (path: SearchPath) => readonly PgNode[], caller: Omit<BodyContext, 'related'>, calledBy: PgNode) => {
     const { routine } = call;
     if (calling.has(routine)) return;
     const source = routine.source;
     const written = source?.file === file ? source : undefined;
     const inner = blockStatements(routine.ast, routine.text, written?.span ?? at, written?.fileOffset);
-    if (!inner?.complete) state.noteOpaque();
+    // What the body builds as it runs, it builds from the call's arguments (oVirt's fn_db_create_index('idx', 'vm_backups', 'vm_id')).
+    if (!inner?.complete) state.noteOpaque(stringConstants(calledBy));
     if (!inner) return;
     const label = routineLabel(routine);
     const related = (conditional: boolean): RelatedLocation => (written || !source

@@ -370,3 +370,18 @@ export function callsUnknownFunction(ast: PgNode, state: Pick<SchemaState, 'rout
     return found.declared === undefined || found.declared === 'volatile';
   });
 }
+
+/**
+ * The string constants a statement names, as PostgreSQL would read them as names (folded to lower
+ * case, as an unquoted name is): what a helper migc cannot follow is told to work on
+ * (SchemaState.opaqueNames).
+ */
+export function stringConstants(ast: PgNode): ReadonlySet<string> {
+  const found = new Set<string>();
+  someNode(ast, (n) => {
+    const value = (n.A_Const as { sval?: { sval?: string } } | undefined)?.sval?.sval;
+    if (value !== undefined && value.length < 200) found.add(value.toLowerCase());
+    return false;
+  });
+  return found;
+}

@@ -562,9 +562,26 @@ export class SchemaState implements KnownSchema {
    * A statement ran whose changes the analysis cannot read: a DO block with dynamic SQL or in
    * another language, a procedure CALL. From here on no table's columns are all known.
    */
-  noteOpaque(): void {
+  noteOpaque(names?: ReadonlySet<string>): void {
     this.revision++;
     this.assign(this as SchemaState, 'opaqueCount', this.opaqueCount + 1);
+    if (names?.size) this.setIn(this.opaqueNames, this.opaqueCount, names);
+  }
+
+  /**
+   * The string constants each statement migc could not read through named, by the opaqueCount it
+   * made (a helper's arguments: oVirt's fn_db_create_index('idx_vm_backups_vm_id', 'vm_backups',
+   * 'vm_id')); none for a DO block.
+   */
+  private readonly opaqueNames = new Map<number, ReadonlySet<string>>();
+
+  /** Whether a statement migc could not read through since the state's opaqueCount was `count` named every one of `names` (opaqueNames). */
+  opaqueNamedSince(count: number, names: readonly string[]): boolean {
+    for (let i = count + 1; i <= this.opaqueCount; i++) {
+      const named = this.opaqueNames.get(i);
+      if (named && names.every((n) => named.has(n))) return true;
+    }
+    return false;
   }
 
   /** The routines of a name now (none: forgotten); undone by tentatively() as any change. */
