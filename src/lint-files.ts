@@ -561,16 +561,47 @@ function isHasuraMigration(file: string): boolean {
  * never without one. Versions compare as numbers part by part (1.10 is not 1.1), in any folder.
  */
 export function refineryUnversioned(files: readonly string[]): Set<string> {
+  const { orphans, paired } = flywayUndos(files);
+  // Where any U has its V, the folder is Flyway's: a U without one is an undo whose V is missing
+  // (a version mistyped: crowd.dev's U1746554597 of V1746546438, the thirty-ninth trial's B),
+  // still a rollback (orphanUndos says so).
+  return paired > 0 ? new Set() : new Set(orphans);
+}
+
+/** The `U<version>__` scripts without a `V<version>__` of their version, and how many have one. */
+function flywayUndos(files: readonly string[]): { orphans: string[]; paired: number; versions: Map<string, string> } {
   const undos: [string, string][] = [];
-  const versions = new Set<string>();
+  const versions = new Map<string, string>();
   for (const file of files) {
     const f = flyway.exec(baseName(file));
     if (!f || baseName(file).endsWith('.down.sql')) continue;
     const version = parts(f[2]!).join('.');
-    if (f[1] === 'V') versions.add(version);
+    if (f[1] === 'V') versions.set(version, file);
     else undos.push([file, version]);
   }
-  return new Set(undos.filter(([, version]) => !versions.has(version)).map(([file]) => file));
+  const orphans = undos.filter(([, version]) => !versions.has(version)).map(([file]) => file);
+  return { orphans, paired: undos.length - orphans.length, versions };
+}
+
+/**
+ * Flyway's undo scripts that undo no versioned script, in a folder where others do (so not
+ * refinery's forward `U` migrations): Flyway runs an undo only after its `V`, so the file never
+ * runs as named. Each with the versioned script nearest its version, the one it likely meant.
+ */
+export function orphanUndos(files: readonly string[]): { file: string; nearest?: string }[] {
+  const { orphans, paired, versions } = flywayUndos(files);
+  if (paired === 0) return [];
+  const numeric = (v: string) => Number(v.split('.')[0]);
+  return orphans.map((file) => {
+    const v = numeric(parts(flyway.exec(baseName(file))![2]!).join('.'));
+    let nearest: string | undefined;
+    let best = Infinity;
+    for (const [version, script] of versions) {
+      const d = Math.abs(numeric(version) - v);
+      if (d < best) [best, nearest] = [d, script];
+    }
+    return { file, ...(nearest ? { nearest } : {}) };
+  });
 }
 
 /** Flyway Teams' baseline migrations, `B<version>__x.sql`: run instead of the V scripts up to their version on an empty database. */

@@ -442,8 +442,9 @@ describe('lint over each tool\'s layout', () => {
     expect(files).toEqual(['V1__init.sql', 'V1_5__widen_note.sql', 'V1.9__narrow_note.sql', 'V1.10__widen_note_again.sql', 'V2__kind.sql', 'U3__orphan_undo.sql', 'V10__local_time.sql', 'U10__local_time.sql', 'V11__index_at.sql', 'V12__index_note.sql', 'R__recent_events.sql']);
     expect(found).toEqual([
       'V1.9__narrow_note.sql:2 MG212 changing events.note from varchar(300) to varchar(200)',
-      // A U file without its V stands at its version: after V1.10's varchar(400) (refinery's
-      // unversioned migration, run forward: no Flyway undo is without its V).
+      // A U file without its V stands at its version: after V1.10's varchar(400). U10 has its V10,
+      // so the folder is Flyway's (refinery refuses two migrations of one version): U3 is an undo
+      // whose V is missing, judged as a rollback there and not kept for V10.
       'U3__orphan_undo.sql:2 MG212 changing events.note from varchar(400) to varchar(350)',
       'V10__local_time.sql:2 MG212 changing events.at from timestamptz to timestamp',
       'U10__local_time.sql:2 MG212 changing events.at from timestamp to timestamptz',
@@ -453,20 +454,28 @@ describe('lint over each tool\'s layout', () => {
   // refinery (Rust) names migrations as Flyway does, but its U<version>__ is a migration run forward
   // (non-contiguous versions), where Flyway's is the undo of its V: a U without a V of its version
   // is refinery's. The fourteenth trial (peerdb) found refinery missing from the README.
-  it('refinery: a U file without a V of its version runs forward; with one, it is the V\'s undo', async () => {
+  it('refinery: a U file without a V of its version runs forward; where a U has its V, the folder is Flyway\'s', async () => {
     const files = {
       'm/V1__init.sql': "SET lock_timeout = '5s';\nCREATE TABLE flows (id int PRIMARY KEY);\n",
       'm/U2__add_name.sql': "SET lock_timeout = '5s';\nALTER TABLE flows ADD COLUMN name text;\n",
       'm/V3__name_index.sql': "SET lock_timeout = '5s';\nUPDATE flows SET name = 'x' WHERE id = 1;\n",
       'm/V4__drop_name.sql': "SET lock_timeout = '5s';\nALTER TABLE flows DROP COLUMN name;\n",
-      'm/U4__drop_name.sql': "SET lock_timeout = '5s';\nALTER TABLE flows ADD COLUMN name text;\n",
     };
     expect([...refineryUnversioned(Object.keys(files))]).toEqual(['m/U2__add_name.sql']);
     const ordered = migrationOrder(Object.keys(files));
-    expect(ordered).toEqual(['m/V1__init.sql', 'm/U2__add_name.sql', 'm/V3__name_index.sql', 'm/V4__drop_name.sql', 'm/U4__drop_name.sql']);
+    expect(ordered).toEqual(['m/V1__init.sql', 'm/U2__add_name.sql', 'm/V3__name_index.sql', 'm/V4__drop_name.sql']);
     const result = await lint({ files: ordered }, memoryHost(files));
-    // U2 added the column V3 sets (no MG238); V4 drops it (MG214), and U4, its undo, adds it back.
+    // U2 added the column V3 sets (no MG238); V4 drops it (MG214).
     expect(result.diagnostics.filter((d) => d.severity !== 'info').map((d) => `${d.file} ${d.code}`)).toEqual(['m/V4__drop_name.sql MG214']);
+    // A U with the V of its version: refinery refuses two migrations of one version, so the folder
+    // is Flyway's, and U2, without its V, an undo whose V is missing (crowd.dev's mistyped
+    // U1746554597, the thirty-ninth trial's B): a rollback, whose column V3 does not see.
+    const flyway = { ...files, 'm/U4__drop_name.sql': "SET lock_timeout = '5s';\nALTER TABLE flows ADD COLUMN name text;\n" };
+    expect([...refineryUnversioned(Object.keys(flyway))]).toEqual([]);
+    const { orphanUndos } = await import('../src/lint-files.js');
+    expect(orphanUndos(Object.keys(flyway))).toEqual([{ file: 'm/U2__add_name.sql', nearest: 'm/V1__init.sql' }]);
+    const asFlyway = await lint({ files: migrationOrder(Object.keys(flyway)) }, memoryHost(flyway));
+    expect(asFlyway.diagnostics.filter((d) => d.severity !== 'info').map((d) => `${d.file} ${d.code}${d.rollback ? ' rollback' : ''}`)).toEqual(['m/V3__name_index.sql MG238', 'm/V4__drop_name.sql MG238']);
   });
 
   it('files that share a version are linted in name order, with one note saying the order is a guess (MusicBrainz\'s dated scripts)', async () => {
@@ -1163,7 +1172,8 @@ describe('migc lint (the real binary) on a Flyway folder', () => {
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout) as { diagnostics: { file: string; code: string }[]; files: { file: string }[] };
     expect(out.files.map((f) => f.file).slice(0, 6)).toEqual(['db/V1__init.sql', 'db/V1_5__widen_note.sql', 'db/V1.9__narrow_note.sql', 'db/V1.10__widen_note_again.sql', 'db/V2__kind.sql', 'db/U3__orphan_undo.sql']);
-    expect(out.diagnostics.map((d) => `${d.file} ${d.code}`)).toEqual(['db/V1.9__narrow_note.sql MG212', 'db/U3__orphan_undo.sql MG212', 'db/V10__local_time.sql MG212', 'db/U10__local_time.sql MG212', 'db/V11__index_at.sql MG221', 'db/V12__index_note.sql MG026', 'db/V12__index_note.sql MG221']);
+    // U10 has its V10: the folder is Flyway's, and U3, without a V3, an undo whose V is missing (MG024).
+    expect(out.diagnostics.map((d) => `${d.file} ${d.code}`)).toEqual(['db/U3__orphan_undo.sql MG024', 'db/V1.9__narrow_note.sql MG212', 'db/U3__orphan_undo.sql MG212', 'db/V10__local_time.sql MG212', 'db/U10__local_time.sql MG212', 'db/V11__index_at.sql MG221', 'db/V12__index_note.sql MG026', 'db/V12__index_note.sql MG221']);
     expect(r.stderr).toBe('');
   });
 

@@ -1,11 +1,16 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { besideFolderMigrations, databaseSuffix, flywayCallbackEvent, flywayCallbacksLeftOut, isRollbackFile, leftOutOnPostgres, migrationOrder, notFlywayNamed, orderedByName, pairedUnderscoreDowns, rollbackLookingFolders, sqitchChanges, sqitchCoreSettings, versionTies } from '../lint-files.js';
+import { besideFolderMigrations, databaseSuffix, flywayCallbackEvent, flywayCallbacksLeftOut, isRollbackFile, leftOutOnPostgres, migrationOrder, notFlywayNamed, orderedByName, orphanUndos, pairedUnderscoreDowns, rollbackLookingFolders, sqitchChanges, sqitchCoreSettings, versionTies } from '../lint-files.js';
 import { upgradeStepChains } from '../upgrade-steps.js';
 import { shellWord } from '../util/shell.js';
 
 export class UsageError extends Error {}
+
+/** The version of a Flyway script's name as written: `V1746546438__x.sql` is 1746546438. */
+function flywayVersion(file: string): string {
+  return /^[VU](\d+(?:[._]\d+)*)/.exec(posix.basename(file))?.[1] ?? '';
+}
 
 const planExtension = /\.ya?ml$/;
 
@@ -119,7 +124,13 @@ export async function findMigrations(paths: readonly string[], cwd: string, opti
     guessedFolders.push(...wholeFoldersGuessed(ordered, guessable));
     return [...orderGuesses(guessable), ...stepChainNotes(guessable)];
   };
-  const layoutNotes = [...inputsNote, ...suffixed.diagnostics, ...templateNotes(found.templates), ...looseNotes, ...callbacks.diagnostics, ...perDatabase.diagnostics, ...temporal.diagnostics];
+  // An undo whose V is missing never runs as named (a version mistyped): a warning.
+  const orphans: Diagnostic[] = orphanUndos(files).map(({ file, nearest }) => ({
+    code: 'MG024', severity: 'warning', file,
+    message: `${posix.basename(file)} undoes no versioned script: there is no V of its version, and Flyway runs an undo only after its V (flyway undo), so it never runs as named; migc lints it as a rollback where its V would stand`,
+    help: nearest ? `If it undoes ${posix.basename(nearest)}, give it that version: U${flywayVersion(nearest)}__... (a typo in the version?).` : 'Give it the version of the V script it undoes.',
+  }));
+  const layoutNotes = [...inputsNote, ...suffixed.diagnostics, ...templateNotes(found.templates), ...looseNotes, ...callbacks.diagnostics, ...perDatabase.diagnostics, ...temporal.diagnostics, ...orphans];
   const hints = (all: readonly string[], rollbacks: ReadonlySet<string>) => (patterns.length > 0 ? [] : rollbackFolderHints(all, rollbacks));
   if (projects.length === 0) {
     const ordered = order(files);
