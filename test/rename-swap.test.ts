@@ -292,3 +292,18 @@ it('MG112 tells the same repeated version bump once too, at the first (the twent
     '5.sql info UPDATE of ttrss_version by constant values of schema_version is taken for a change of a few rows by key (migc has not seen the keys of ttrss_version)',
   ]);
 });
+
+it('a DELETE of a live table says what ON DELETE CASCADE takes with it, at any depth (the fortieth trial\'s A: readur\'s failed documents)', async () => {
+  await loadSqlParser();
+  const files = {
+    '1.sql': 'CREATE TABLE documents (id int PRIMARY KEY, status text);\nCREATE TABLE labels (document_id int REFERENCES documents (id) ON DELETE CASCADE);\nCREATE TABLE notes (document_id int REFERENCES documents (id));\nCREATE TABLE pages (id int PRIMARY KEY, document_id int REFERENCES documents (id) ON DELETE CASCADE);\nCREATE TABLE words (page_id int REFERENCES pages (id) ON DELETE CASCADE);\n',
+    '2.sql': "DELETE FROM documents WHERE status = 'failed';\nDELETE FROM notes WHERE document_id = 1;\nDELETE FROM pages WHERE id > 10;\n",
+    // New in the same migration: its children hold no row yet.
+    '3.sql': "CREATE TABLE drafts (id int PRIMARY KEY);\nCREATE TABLE draft_parts (draft_id int REFERENCES drafts (id) ON DELETE CASCADE);\nDELETE FROM drafts WHERE id = 1;\n",
+  };
+  const result = await lint({ files: Object.keys(files) }, memoryHost(files));
+  expect(result.diagnostics.filter((d) => d.code === 'MG214').map((d) => `${d.file}:${result.sources.get(d.file)!.position(d.span!.start).line} ${d.severity} ${d.message}`)).toEqual([
+    '2.sql:1 warning this statement deletes, through ON DELETE CASCADE, the rows of labels, pages and words that reference the rows it deletes',
+    '2.sql:3 warning this statement deletes, through ON DELETE CASCADE, the rows of words that reference the rows it deletes',
+  ]);
+});

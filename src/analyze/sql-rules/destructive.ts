@@ -226,6 +226,12 @@ export const destructive: StatementRule = {
     // old key back (the twenty-fifth trial's M4). A DELETE of rows the up inserted is its undo.
     const takesBack = rollback && change?.kind === 'delete' && change.hasWhere && deletesOthersRows(ctx, change.table);
     if (takesBack) found.push(`deletes the rows of ${quoteName(change.table)} its WHERE matches`);
+    // A DELETE of a live table's rows takes with it, through ON DELETE CASCADE, the rows of the
+    // tables that reference them, which the statement does not name (readur deletes its failed
+    // documents, and their ocr_queue, document_labels and processed_images rows go too: the
+    // fortieth trial's A).
+    const cascaded = !rollback && change?.kind === 'delete' && !ctx.state.isNew(change.table) && !ctx.earlier.emptied(change.table) ? cascadedTables(ctx, change.table) : [];
+    if (cascaded.length) found.push(`deletes, through ON DELETE CASCADE, the rows of ${listed(cascaded.map((t) => quoteName(t)))} that reference the rows it deletes`);
     const onlyCopied = copied.length > 0 && found.length === 0;
     found.push(...copied);
     const hedgedAll = [...hedged, ...hedgedSchemas];
@@ -288,6 +294,8 @@ export const destructive: StatementRule = {
           ? 'It overwrites the old value in every row: keep a copy to undo it (the old column, or a backup), and add a WHERE that skips the rows already changed (WHERE col IS DISTINCT FROM <new value>), so a re-run or a batch touches only what is left.'
           : onlyNotNull
           ? 'It loses no data, but code that reads the column may now meet NULL: make sure every version that is live handles NULL before anything writes one.'
+          : cascaded.length && found.length === 1
+          ? `The statement does not name them: count what the cascade takes before it runs, and keep a copy of the rows that must stay (CREATE TABLE ... AS SELECT the rows of ${quoteName(cascaded[0]!)} that reference the rows to delete), or delete them on purpose first.`
           : keeps && found.length === 1
           ? 'Make sure the rows it keeps are there first (where the value comes from a query that may find none, it deletes them all): check with SELECT count(*) before, or guard the DELETE with WHERE EXISTS (SELECT 1 FROM the table WHERE <the key> = <the value>); and keep a backup of the rows it deletes.'
           : viewsWhileStopped
@@ -642,6 +650,27 @@ function schemaHoldsTables(ctx: StatementContext, schema: string): boolean {
 /** Whether the files linted make their tables from the start (SchemaState.tablesMadeFirst). */
 function madeFromTheStart(ctx: StatementContext): boolean {
   return ctx.state.tablesMadeFirst === true;
+}
+
+/**
+ * The tables whose rows a DELETE of `table` takes with it through ON DELETE CASCADE, at any depth
+ * (the children's children), as the state knows their keys: not the table itself, nor a table new
+ * in this migration (it holds no row yet).
+ */
+function cascadedTables(ctx: StatementContext, table: string): string[] {
+  const seen = new Set([tableKey(table)]);
+  const out: string[] = [];
+  const queue = [table];
+  while (queue.length) {
+    for (const fk of ctx.state.foreignKeysAt(queue.shift()!, { end: 'referencing' })) {
+      if (fk.onDelete !== 'c' || seen.has(tableKey(fk.table))) continue;
+      seen.add(tableKey(fk.table));
+      if (ctx.state.isNew(fk.table)) continue;
+      out.push(fk.table);
+      queue.push(fk.table);
+    }
+  }
+  return out;
 }
 
 function listed(names: readonly string[]): string {
