@@ -19,6 +19,9 @@ const cases: { name: string; fill: string; said: boolean }[] = [
   { name: 'a DELETE of the NULL rows', fill: 'DELETE FROM history WHERE external IS NULL;', said: false },
   { name: 'an UPDATE of some rows', fill: "UPDATE history SET external = '' WHERE id = 2;", said: true },
   { name: 'an UPDATE to another column', fill: "UPDATE history SET external = note;", said: true },
+  // An expression of NOT NULL columns and constants through strict operators is never NULL (usertour's "createdAt" + INTERVAL '1 hour': the fortieth trial's B).
+  { name: 'an UPDATE of every row to an expression of a NOT NULL column', fill: 'UPDATE history SET external = (id * 2 + 1)::text;', said: false },
+  { name: 'an UPDATE to an expression of a column that may be NULL', fill: "UPDATE history SET external = (length(note) * 2)::text;", said: true },
   { name: 'a fill, then a row inserted', fill: "UPDATE history SET external = '';\nINSERT INTO history (id) VALUES (3);", said: true },
 ];
 

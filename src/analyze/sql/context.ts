@@ -8,6 +8,7 @@ import { largeTableRows } from '../tables.js';
 import { tableKey, type MadeObjects, type SchemaState } from './schema-state.js';
 import { emptyIfItSucceeds } from './empty-if-it-succeeds.js';
 import { dedupedColumns } from './dedupe.js';
+import { strictBuiltinOperators } from './builtin-functions.js';
 import { formatCount } from '../../util/numbers.js';
 import { quoteName } from '../../sql/quote.js';
 import type { SearchPath } from './search-path.js';
@@ -83,36 +84,42 @@ function isNullTest(where: any): string | undefined {
 }
 
 /** A value that is never NULL: a constant (not NULL), cast or not, or COALESCE(..., such a constant). */
-function neverNull(v: any): boolean {
-  if (v?.TypeCast) return neverNull(v.TypeCast.arg);
+function neverNull(v: any, notNullColumn?: (name: string) => boolean): boolean {
+  const never = (x: any) => neverNull(x, notNullColumn);
+  if (v?.TypeCast) return never(v.TypeCast.arg);
   if (v?.A_Const) return v.A_Const.isnull !== true;
-  if (v?.CoalesceExpr) return (v.CoalesceExpr.args ?? []).some(neverNull);
+  if (v?.CoalesceExpr) return (v.CoalesceExpr.args ?? []).some(never);
   if (v?.SQLValueFunction) return true;
+  // A NOT NULL column of the row (unqualified, or qualified by anything: an UPDATE reads its own
+  // row), and a strict operator over values never NULL (usertour's "createdAt" + INTERVAL '1 hour',
+  // the fortieth trial's B).
+  const fields: { String?: { sval?: string } }[] | undefined = v?.ColumnRef?.fields;
+  if (fields && notNullColumn) return fields.length <= 2 && fields.at(-1)?.String?.sval !== undefined && notNullColumn(fields.at(-1)!.String!.sval!);
+  if (v?.A_Expr?.kind === 'AEXPR_OP' && v.A_Expr.lexpr !== undefined) {
+    strictOperators ??= new Set(strictBuiltinOperators.split(/\s+/).filter(Boolean));
+    return strictOperators.has(v.A_Expr.name?.at(-1)?.String?.sval ?? '') && never(v.A_Expr.lexpr) && never(v.A_Expr.rexpr);
+  }
   return false;
 }
+
+let strictOperators: Set<string> | undefined;
 
 /**
  * The columns an UPDATE sets, each with whether it leaves none of them NULL: set to a value never
  * NULL, in every row (no WHERE) or in the rows where it is NULL (WHERE c IS NULL), with no FROM.
  */
-function updatedColumns(body: any): [string, boolean][] {
+function updatedColumns(body: any, notNullColumn?: (name: string) => boolean): [string, boolean][] {
   const whereNull = isNullTest(body.whereClause);
   const everyRow = body.whereClause === undefined && !(body.fromClause ?? []).length;
   const out: [string, boolean][] = [];
   for (const t of body.targetList ?? []) {
     const name = t.ResTarget?.name;
     if (typeof name !== 'string' || t.ResTarget.indirection?.length) continue;
-    out.push([name, (everyRow || (whereNull === name && !(body.fromClause ?? []).length)) && neverNull(t.ResTarget.val)]);
+    out.push([name, (everyRow || (whereNull === name && !(body.fromClause ?? []).length)) && neverNull(t.ResTarget.val, notNullColumn)]);
   }
   return out;
 }
 
-/**
- * The statements before the one being judged in the same transaction, indexed by table, so that
- * a rule's question costs the same however long the transaction is (a file linted with
- * --file-transaction is one transaction of thousands of statements; scanning them all for each
- * statement was quadratic). Tables are compared as tableKey() does: "public.users" is "users".
- */
 /**
  * What a statement that fails when it runs a second time makes, for a message (`ALTER TYPE ...
  * ADD VALUE without IF NOT EXISTS`): PostgreSQL refuses to make what is there already, and to
@@ -151,6 +158,12 @@ export function failsRunAgain(ast: PgNode): string | undefined {
 /** The RENAMEs that give a relation (its rows) a new name, not one of its columns, constraints or triggers. */
 const relationRenames = new Set(['OBJECT_TABLE', 'OBJECT_FOREIGN_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW']);
 
+/**
+ * The statements before the one being judged in the same transaction, indexed by table, so that
+ * a rule's question costs the same however long the transaction is (a file linted with
+ * --file-transaction is one transaction of thousands of statements; scanning them all for each
+ * statement was quadratic). Tables are compared as tableKey() does: "public.users" is "users".
+ */
 export class EarlierStatements {
   /** Per table: the first statement that took a lock at least as strong as each mode (by strength). */
   private readonly firstAtLeast = new Map<string, (EarlierStatement | undefined)[]>();
@@ -266,7 +279,8 @@ export class EarlierStatements {
           if (this.nullsGone) for (const c of [...this.nullsGone]) if (c.startsWith(`${key} `)) this.nullsGone.delete(c);
           return;
         }
-        for (const [column, fills] of updatedColumns(body)) {
+        const table = this.state.table(relationName(body.relation));
+        for (const [column, fills] of updatedColumns(body, (c) => table?.columns.get(c)?.notNull === true)) {
           if (fills && !e.inBody) (this.nullsGone ??= new Set()).add(`${key} ${column}`);
           else this.nullsGone?.delete(`${key} ${column}`);
         }
