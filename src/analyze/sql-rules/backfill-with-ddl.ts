@@ -48,10 +48,10 @@ export function ddlHeld(ctx: StatementContext): { readonly held: (typeof heldLoc
 }
 
 /**
- * The tables whose data change under a DDL's lock MG218 has told of, per transaction (its
- * EarlierStatements): the later ones of the same transaction are notes. crowd.dev adds a column
- * and then sets it with one UPDATE per label, 90 in one file (the thirty-ninth trial's A): the
- * wait they make is one, told at the first.
+ * The tables whose data change under a DDL's lock MG218 has told of as a warning, per transaction
+ * (its EarlierStatements): the later ones of the same transaction are not told again. crowd.dev
+ * adds a column and then sets it with one UPDATE per label, 90 in one file (the thirty-ninth
+ * trial's A): the wait they make is one, to the commit, told at the first.
  */
 const toldOf = new WeakMap<object, Set<string>>();
 
@@ -73,14 +73,16 @@ export const backfillWithDdl: StatementRule = {
     const small = change.kind !== 'insert' && !isLarge(ctx, change.table);
     const key = tableKey(change.table);
     let told = toldOf.get(ctx.earlier);
-    const again = told?.has(key) === true;
+    if (!small && told?.has(key)) return;
     report({
-      ...(small || again ? { severity: 'info' as const } : {}),
-      onStands: () => {
-        if (!told) toldOf.set(ctx.earlier, (told = new Set()));
-        told.add(key);
-      },
-      message: `this ${change.kind.toUpperCase()} runs in the same transaction as ${statementNamed(ctx, ddl)}, which holds ${lockLabel(held)} on ${quoteName(change.table)}${lockedAs(ddl, change.table, held)}, so ${blocked[held]} ${quoteName(change.table)} until the ${change.kind === 'delete' ? 'delete' : change.kind === 'insert' ? 'copy' : 'backfill'} commits${again ? ` (said at this transaction's first data change of ${quoteName(change.table)}: the lock is held to the commit either way)` : ''}`,
+      ...(small ? { severity: 'info' as const } : {}),
+      ...(small ? {} : {
+        onStands: () => {
+          if (!told) toldOf.set(ctx.earlier, (told = new Set()));
+          told.add(key);
+        },
+      }),
+      message: `this ${change.kind.toUpperCase()} runs in the same transaction as ${statementNamed(ctx, ddl)}, which holds ${lockLabel(held)} on ${quoteName(change.table)}${lockedAs(ddl, change.table, held)}, so ${blocked[held]} ${quoteName(change.table)} until the ${change.kind === 'delete' ? 'delete' : change.kind === 'insert' ? 'copy' : 'backfill'} commits`,
       related: [takerLocation(ddl, [{ table: change.table, mode: held }])],
       help: ctx.mode === 'plan'
         ? ctx.inRollback
