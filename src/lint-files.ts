@@ -773,14 +773,35 @@ export function zdbLeftOut(files: readonly string[]): PopxLeftOut[] {
   });
 }
 
+/** A file named for its database alone, in a migration's folder: `postgres.sql` beside `sqlite3.sql`. */
+const databaseFileName = /^(postgres|postgresql|psql|sqlite|sqlite3|maria|mariadb|mysql)\.sql$/;
+
 /**
- * The files a runner that picks per database (Ory popx, zdb) does not run on PostgreSQL, per
- * runner, with how a file's name says its database (`.mysql.` for popx, `-sqlite.sql` for zdb).
+ * The files named for another database alone (`sqlite3.sql`, `mysql.sql`) in a folder that holds
+ * one named for PostgreSQL (`postgres.sql`): gocryptotrader keeps each goose migration as a
+ * folder of one file per database, and its goose fork runs the driver's (the forty-second
+ * trial's E: its SQLite files linted as PostgreSQL, 190 false findings).
  */
-export function leftOutOnPostgres(files: readonly string[]): { readonly runner: string; readonly left: readonly PopxLeftOut[]; readonly mark: (dialect: string) => string }[] {
+export function databaseFilesLeftOut(files: readonly string[]): PopxLeftOut[] {
+  const named = (file: string) => databaseFileName.exec(baseName(file))?.[1];
+  const postgres = (dialect: string | undefined) => dialect === 'postgres' || dialect === 'postgresql' || dialect === 'psql';
+  const folders = new Set(files.filter((f) => postgres(named(f))).map(folderOf));
+  return files.flatMap((file): PopxLeftOut[] => {
+    const dialect = named(file);
+    return dialect !== undefined && !postgres(dialect) && folders.has(folderOf(file)) ? [{ file, kind: 'dialect', dialect }] : [];
+  });
+}
+
+/**
+ * The files a runner that picks per database (Ory popx, zdb, a folder of one file per database)
+ * does not run on PostgreSQL, per runner, with how a file's name says its database (`.mysql.` for
+ * popx, `-sqlite.sql` for zdb, `sqlite3.sql`).
+ */
+export function leftOutOnPostgres(files: readonly string[]): { readonly runner: string; readonly left: readonly PopxLeftOut[]; readonly mark: (dialect: string) => string; readonly folder?: (file: string) => string }[] {
   return [
     { runner: 'Ory popx', left: popxLeftOut(files), mark: (d: string) => `.${d}.` },
     { runner: 'zdb', left: zdbLeftOut(files), mark: (d: string) => `-${d}.sql` },
+    { runner: 'a runner that keeps a file per database in each migration\'s folder (gocryptotrader\'s goose)', left: databaseFilesLeftOut(files), mark: (d: string) => `${d}.sql`, folder: (f: string) => folderOf(folderOf(f)) },
   ].filter((r) => r.left.length > 0);
 }
 

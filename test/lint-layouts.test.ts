@@ -437,6 +437,12 @@ describe('Sqitch plans', () => {
 });
 
 describe('lint over each tool\'s layout', () => {
+  it('a folder of one file per database (gocryptotrader\'s goose: postgres.sql beside sqlite3.sql): the other databases\' files are left out, with one note', async () => {
+    const { databaseFilesLeftOut } = await import('../src/lint-files.js');
+    const files = ['m/20190916104959_audit/postgres.sql', 'm/20190916104959_audit/sqlite3.sql', 'm/20191210124551_script/postgres.sql', 'm/20191210124551_script/mysql.sql', 'other/sqlite3.sql'];
+    expect(databaseFilesLeftOut(files).map((l) => l.file)).toEqual(['m/20190916104959_audit/sqlite3.sql', 'm/20191210124551_script/mysql.sql']);
+  });
+
   it('Flyway: V1.10 after V1.9, V10 after V2, an undo judged after its version and not kept for the next', async () => {
     const { files, found } = await lintFolder('flyway');
     expect(files).toEqual(['V1__init.sql', 'V1_5__widen_note.sql', 'V1.9__narrow_note.sql', 'V1.10__widen_note_again.sql', 'V2__kind.sql', 'U3__orphan_undo.sql', 'V10__local_time.sql', 'U10__local_time.sql', 'V11__index_at.sql', 'V12__index_note.sql', 'R__recent_events.sql']);

@@ -404,7 +404,7 @@ function otherDatabasesFiltered(files: readonly string[]): { files: string[]; di
   const out = new Set(runners.flatMap((r) => r.left.map((l) => l.file)));
   const diagnostics: Diagnostic[] = [];
   const base = (f: string) => posix.basename(f);
-  for (const { runner, left, mark } of runners) {
+  for (const { runner, left, mark, folder: folderOf } of runners) {
     for (const l of left) {
       if (l.kind !== 'replaced') continue;
       diagnostics.push({
@@ -416,7 +416,8 @@ function otherDatabasesFiltered(files: readonly string[]): { files: string[]; di
     const byFolder = new Map<string, { files: string[]; dialects: Set<string> }>();
     for (const l of left) {
       if (l.kind !== 'dialect') continue;
-      const folder = posix.dirname(l.file);
+      // One note per folder of migrations: of the folders of a migration each, their parent.
+      const folder = folderOf ? folderOf(l.file) || '.' : posix.dirname(l.file);
       const entry = byFolder.get(folder) ?? { files: [], dialects: new Set<string>() };
       entry.files.push(l.file);
       entry.dialects.add(l.dialect);
