@@ -56,7 +56,7 @@ describe('help texts', () => {
             expect: 0
 `) });
     const d = r.diagnostics.find((x) => x.code === 'MG214')!;
-    expect(d.message).toBe('this statement updates every row of t, rewriting name from its own value (a second run applies it again)');
+    expect(d.message).toBe('this statement updates every row of t, rewriting name from its own value');
     expect(d.help).not.toMatch(/contract phase/);
     expect(d.help).toMatch(/rollback can restore it/);
   });

@@ -483,10 +483,10 @@ function overwritten(ctx: StatementContext, table: string): string {
   const names = targets.map(quoteIdent);
   const list = names.length > 6 ? `${names.slice(0, 6).join(', ')} and ${names.length - 6} more columns` : andList(names);
   // Each set from its own old value (stacker.news's msats = msats * 1000: the thirty-eighth
-  // trial's G): the old value may be computed back, or not (lower(email)); a second run of the
-  // statement applies the change again.
+  // trial's G): the old value may be computed back, or not (lower(email)); a second run rewrites
+  // what the first wrote, which changes it again or not (replace(): the forty-second trial's C).
   const own = fromOwnValues(ctx, table);
-  if (targets.every((t) => own.has(t))) return `, rewriting ${list} from ${names.length === 1 ? 'its own value' : 'their own values'} (a second run applies it again)`;
+  if (targets.every((t) => own.has(t))) return `, rewriting ${list} from ${names.length === 1 ? 'its own value' : 'their own values'}`;
   return `, overwriting ${list}`;
 }
 
