@@ -203,7 +203,7 @@ export function describeQuery(ast: PgNode, ctx: ResolveContext, { trackUses = tr
   }
 
   /** A column reference: its column when known, undefined when it cannot be told, null when missing (reported). */
-  function column(fields: Any[], scope: Scope): ColumnState | undefined | null {
+  function column(fields: Any[], scope: Scope, rowOfColumns = false): ColumnState | undefined | null {
     const parts = fields.map((f) => (f.A_Star ? '*' : f.String?.sval ?? '?'));
     if (parts.length === 1) {
       const [name] = parts as [string];
@@ -230,7 +230,12 @@ export function describeQuery(ast: PgNode, ctx: ResolveContext, { trackUses = tr
       const src = s.sources.find((x) => x.alias === qualifier);
       if (!src) continue;
       if (name === '*' || !src.columns) {
-        if (name === '*') use(src);
+        // `t.*` as a value (f(t.*), count(t.*)) is the whole row: a view depends on the table, not
+        // on each column, and a column of it may be dropped or changed (determined's views: the
+        // forty-first trial's A; test/whole-row-view.test.ts on both engines). In ROW(t.*), as in
+        // a target list's `SELECT t.*` (expandStar), it stands for the columns, each depended on.
+        if (name === '*' && rowOfColumns) use(src);
+        else if (name === '*' && trackUses && src.key !== undefined) uses.relations.add(src.key);
         return undefined;
       }
       const c = src.columns.get(name);
@@ -352,6 +357,12 @@ export function describeQuery(ast: PgNode, ctx: ResolveContext, { trackUses = tr
     switch (kind) {
       case 'ColumnRef':
         column(body.fields ?? [], scope);
+        return;
+      case 'RowExpr':
+        for (const a of body.args ?? []) {
+          if (a?.ColumnRef) column(a.ColumnRef.fields ?? [], scope, true);
+          else expression(a, scope);
+        }
         return;
       case 'SubLink':
         if (body.testexpr) expression(body.testexpr, scope);
