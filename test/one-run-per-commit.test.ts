@@ -103,3 +103,25 @@ describe('lint --one-run-per-commit', () => {
     expect(noGit.stderr).toMatch(/^migc: --one-run-per-commit: .* is not inside a git repository/);
   });
 });
+
+describe('lint --one-run-per-folder', () => {
+  it('reads the files of one folder as one run: what a version folder\'s first file makes is new for the next, and live for a later folder (Yuniql, the forty-first trial\'s B)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migc-folder-runs-'));
+    dirs.push(dir);
+    const files = {
+      'v0.00/01-init.sql': 'CREATE TABLE t (id int PRIMARY KEY, n int);\n',
+      'v0.01/01-create-tables.sql': 'CREATE TABLE u (id int PRIMARY KEY, n int);\n',
+      'v0.01/02-create-index.sql': "SET lock_timeout = '5s';\nCREATE INDEX u_n ON u (n);\nCREATE INDEX t_n ON t (n);\n",
+    };
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(join(dir, name, '..'), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    const byFolder = await migc(['lint', '.', '--file-transaction', '--one-run-per-folder', '--format', 'json'], dir);
+    expect(codes(byFolder.stdout)).toEqual(['v0.01/02-create-index.sql:3 MG201']);
+    expect(codes((await migc(['lint', '.', '--file-transaction', '--format', 'json'], dir)).stdout)).toEqual(['v0.01/02-create-index.sql:2 MG201', 'v0.01/02-create-index.sql:3 MG201', 'v0.01/02-create-index.sql:3 MG217']);
+    const both = await migc(['lint', '.', '--one-run-per-folder', '--one-run-per-commit'], dir);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--one-run-per-folder and --one-run-per-commit say two ways the files make runs');
+  });
+});

@@ -19,10 +19,11 @@ import { withPlaceholderFlags } from '../lint-placeholders.js';
 import { shellWord } from '../util/shell.js';
 import { tableKey } from '../analyze/sql/schema-state.js';
 
-export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; oneRun?: boolean; oneRunPerCommit?: boolean; searchPath?: string; lockTimeout?: string; placeholder?: string[]; rollbacks?: string[]; appStopped?: boolean }, io: Io): Promise<number> {
+export async function lintCommand(paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; oneRun?: boolean; oneRunPerCommit?: boolean; oneRunPerFolder?: boolean; searchPath?: string; lockTimeout?: string; placeholder?: string[]; rollbacks?: string[]; appStopped?: boolean }, io: Io): Promise<number> {
   const ways = [options.fileTransaction && '--file-transaction', options.fileQueryString && '--file-query-string', options.runTransaction && '--run-transaction'].filter((w): w is string => typeof w === 'string');
   if (ways.length > 1) throw new UsageError(`${ways.join(' and ')} say ${ways.length === 2 ? 'two' : 'three'} ways the tool runs a file: give the one your migration tool does (golang-migrate: --file-query-string; node-pg-migrate, Drizzle, Flyway with group=true: --run-transaction; Flyway, diesel, Hasura, Atlas, dbmate, goose, sqlx, Prisma, sql-migrate, tern, yoyo, Graphile Migrate, Postgrator, Ory popx, postgres-migrations: --file-transaction; the README's "Which flag for your tool" has the table)`);
   if (options.oneRunPerCommit && (options.oneRun || options.runTransaction)) throw new UsageError(`--one-run-per-commit and ${options.oneRun ? '--one-run' : '--run-transaction'} say two ways the files make runs: --one-run-per-commit groups the files by the git commit that added them; ${options.oneRun ? '--one-run' : '--run-transaction'} makes all the files given one run`);
+  if (options.oneRunPerFolder && (options.oneRun || options.runTransaction || options.oneRunPerCommit)) throw new UsageError(`--one-run-per-folder and ${options.oneRun ? '--one-run' : options.runTransaction ? '--run-transaction' : '--one-run-per-commit'} say two ways the files make runs: --one-run-per-folder groups the files by their folder; ${options.oneRunPerCommit ? '--one-run-per-commit groups them by the git commit that added them' : `${options.oneRun ? '--one-run' : '--run-transaction'} makes all the files given one run`}`);
   if (options.rollbacks?.some((p) => p.trim() === '')) throw new UsageError('--rollbacks takes a glob naming the rollback files, for example --rollbacks \'db/rollback_dbs/**\'; got an empty one');
   const loaded = (await projectConfig(options, io)) ?? {};
   // The application stopped while the migrations run: its severities, under the config's own rules.
@@ -57,6 +58,8 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
   }
   // --one-run-per-commit: the commit that added each file (git), and the commits that added many.
   const runs = options.oneRunPerCommit ? await (await import('./commit-runs.js')).commitRuns(files, io.cwd) : undefined;
+  // --one-run-per-folder: each folder's files, one release (Yuniql's version folders: the forty-first trial's B).
+  const folderRuns = options.oneRunPerFolder ? new Map(files.map((f) => [f, f.includes('/') ? f.slice(0, f.lastIndexOf('/')) : '.'])) : undefined;
   const { lint } = await import('../lint.js');
   const preloaded = preloadedHost(files, io.cwd);
   const result = await lint({
@@ -75,7 +78,7 @@ export async function lintCommand(paths: string[], options: CommonOptions & { po
     ...(options.runTransaction ? { runTransaction: true } : {}),
     ...(options.oneRun ? { oneRun: true } : {}),
     ...(migrations.drizzle ? { drizzle: migrations.drizzle } : {}),
-    ...(runs ? { runOf: runs.commitOf } : {}),
+    ...(runs ? { runOf: runs.commitOf } : folderRuns ? { runOf: folderRuns } : {}),
   }, preloaded.host);
   if (runs?.renamesUnread !== undefined) {
     const { why, largest } = runs.renamesUnread;

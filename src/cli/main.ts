@@ -148,6 +148,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('--app-stopped', 'the application is stopped while the migrations run (an upgrade at start-up, a maintenance window): nothing waits behind a lock, so the lock and blocking rules are off or notes; rewrites, scans and refusals stay (the config\'s "rules" win over it; "app_stopped" in migc.config.json)')
     .option('--one-run', 'the up files given run back to back in one upgrade, each file as its tool sends it (MusicBrainz\'s upgrade.sh; one release\'s files of an engine that upgrades itself at start): what earlier files created stays new and empty. Give it one release\'s files, not the whole history: over a history it takes every table for new')
     .option('--one-run-per-commit', 'the files one git commit added run back to back in one deploy (a migration and the next, generated together): what the earlier of them create stays new and empty for the later; files not committed yet are one run too. Needs git; read over a whole history')
+    .option('--one-run-per-folder', 'the files of one folder run back to back in one deploy (Yuniql\'s version folders, v0.01/, v0.02/, ...): what the earlier of them create stays new and empty for the later; each folder is a release of its own. Read over a whole history')
     .option('--lock-timeout <value>', 'the lock_timeout the migration tool\'s connection sets before the files run, for example 15s: lock waits are bounded until a file sets it otherwise (default: the config\'s, else none)')
     .option('--search-path <schemas>', 'the search_path the migration tool\'s connection sets, for example storage,public: where bare names are looked up until a file sets one (default: the config\'s, else PostgreSQL\'s: public)')
     .option('--rollbacks <glob>', 'the files that are rollbacks, in a layout migc does not know by name (repeatable), for example \'db/rollback_dbs/**\': each is judged right after the up of its version', (v: string, prev: string[] = []) => [...prev, v])
@@ -156,7 +157,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .addOption(formatOption())
     .addOption(verboseOption())
     .addOption(configOption())
-    .action(async (paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; oneRun?: boolean; oneRunPerCommit?: boolean; searchPath?: string; lockTimeout?: string; placeholder?: string[]; rollbacks?: string[]; appStopped?: boolean }) => {
+    .action(async (paths: string[], options: CommonOptions & { postgres?: string; assumeRows?: string[]; fileTransaction?: boolean; fileQueryString?: boolean; runTransaction?: boolean; oneRun?: boolean; oneRunPerCommit?: boolean; oneRunPerFolder?: boolean; searchPath?: string; lockTimeout?: string; placeholder?: string[]; rollbacks?: string[]; appStopped?: boolean }) => {
       const { lintCommand } = await import('./lint.js');
       exitCode = await lintCommand(paths, options, io);
     });
