@@ -764,13 +764,7 @@ const zdbName = /-(postgres|postgresql|psql|sqlite|sqlite3|maria|mariadb|mysql)\
  * tool's migration about MySQL. Names only.
  */
 export function zdbLeftOut(files: readonly string[]): PopxLeftOut[] {
-  const named = (file: string) => zdbName.exec(baseName(file))?.[1];
-  const postgres = (dialect: string | undefined) => dialect === 'postgres' || dialect === 'postgresql' || dialect === 'psql';
-  const zdbFolders = new Set(files.filter((f) => postgres(named(f))).map(folderOf));
-  return files.flatMap((file): PopxLeftOut[] => {
-    const dialect = named(file);
-    return dialect !== undefined && !postgres(dialect) && zdbFolders.has(folderOf(file)) ? [{ file, kind: 'dialect', dialect }] : [];
-  });
+  return namedForOthers(files, zdbName);
 }
 
 /** A file named for its database alone, in a migration's folder: `postgres.sql` beside `sqlite3.sql`. */
@@ -783,11 +777,19 @@ const databaseFileName = /^(postgres|postgresql|psql|sqlite|sqlite3|maria|mariad
  * trial's E: its SQLite files linted as PostgreSQL, 190 false findings).
  */
 export function databaseFilesLeftOut(files: readonly string[]): PopxLeftOut[] {
-  const named = (file: string) => databaseFileName.exec(baseName(file))?.[1];
+  return namedForOthers(files, databaseFileName);
+}
+
+/**
+ * The files whose name (`named`: its first group, the database) is for another database than
+ * PostgreSQL, in a folder that holds one named for PostgreSQL (postgres, postgresql, psql).
+ */
+function namedForOthers(files: readonly string[], named: RegExp): PopxLeftOut[] {
+  const dialectOf = (file: string) => named.exec(baseName(file))?.[1];
   const postgres = (dialect: string | undefined) => dialect === 'postgres' || dialect === 'postgresql' || dialect === 'psql';
-  const folders = new Set(files.filter((f) => postgres(named(f))).map(folderOf));
+  const folders = new Set(files.filter((f) => postgres(dialectOf(f))).map(folderOf));
   return files.flatMap((file): PopxLeftOut[] => {
-    const dialect = named(file);
+    const dialect = dialectOf(file);
     return dialect !== undefined && !postgres(dialect) && folders.has(folderOf(file)) ? [{ file, kind: 'dialect', dialect }] : [];
   });
 }
