@@ -23,20 +23,20 @@ async function findings(sql: string): Promise<string[]> {
 describe('a statement that rewrites its table for several columns', () => {
   it('is one MG212, at the first, naming the changes (note, to text, rewrites nothing)', async () => {
     expect(await findings(statement)).toEqual([
-      'error changing users.created_at from timestamp to timestamptz, users.updated_at from timestamp to timestamptz and users.score from integer to bigint rewrites users (no size hint: assumed large) and its indexes once, for all of them, under an ACCESS EXCLUSIVE lock',
+      'error changing users.created_at from timestamp to timestamptz, users.updated_at from timestamp to timestamptz and users.score from integer to bigint rewrites users (no size hint: assumed large; the files put 1 row in it, all by INSERT ... VALUES) and its indexes once, for all of them, under an ACCESS EXCLUSIVE lock',
     ]);
   });
 
   it('names three changes and counts the rest', async () => {
     const many = `ALTER TABLE users ${['created_at', 'updated_at'].map((c) => `ALTER COLUMN ${c} TYPE timestamptz`).join(', ')}, ALTER COLUMN score TYPE bigint, ALTER COLUMN id TYPE bigint;`;
     expect(await findings(many)).toEqual([
-      'error changing users.created_at from timestamp to timestamptz, users.updated_at from timestamp to timestamptz, users.score from integer to bigint and 1 more rewrites users (no size hint: assumed large) and its indexes once, for all of them, under an ACCESS EXCLUSIVE lock',
+      'error changing users.created_at from timestamp to timestamptz, users.updated_at from timestamp to timestamptz, users.score from integer to bigint and 1 more rewrites users (no size hint: assumed large; the files put 1 row in it, all by INSERT ... VALUES) and its indexes once, for all of them, under an ACCESS EXCLUSIVE lock',
     ]);
   });
 
   it('of timestamps alone: one finding that rewrites unless the session is in UTC', async () => {
     expect(await findings('ALTER TABLE users ALTER COLUMN created_at TYPE timestamptz, ALTER COLUMN updated_at TYPE timestamptz;')).toEqual([
-      'error changing users.created_at from timestamp to timestamptz and users.updated_at from timestamp to timestamptz rewrites users (no size hint: assumed large) and its indexes once, for all of them, under an ACCESS EXCLUSIVE lock, unless the session\'s TimeZone is UTC (then PostgreSQL 14 changes only the catalog), which nothing before it in the file sets',
+      'error changing users.created_at from timestamp to timestamptz and users.updated_at from timestamp to timestamptz rewrites users (no size hint: assumed large; the files put 1 row in it, all by INSERT ... VALUES) and its indexes once, for all of them, under an ACCESS EXCLUSIVE lock, unless the session\'s TimeZone is UTC (then PostgreSQL 14 changes only the catalog), which nothing before it in the file sets',
     ]);
   });
 });
