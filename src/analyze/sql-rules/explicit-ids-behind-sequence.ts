@@ -75,7 +75,14 @@ export const explicitIdsBehindSequence: StatementRule = {
       const next = ctx.state.sequencePositions.get(tableKey(col.sequence))?.next ?? ctx.state.lastMovedTo(col.sequence, table, column);
       // (Not a sequence that CYCLEs: it comes back to its MINVALUE.)
       if (next !== undefined && draws && !draws.cycle && draws.increment > 0n && given.length > 0 && given.every((v) => v !== undefined && v < next)) continue;
+      // Told once per file and sequence: the INSERTs after the first in the file collide the same
+      // way, and one setval() after the last mends them all (a Django dump's one INSERT per row:
+      // stellar-disbursement's 94, the forty-second trial's A).
+      const said = saidOf(ctx.state);
+      const key = `${ctx.file ?? ''}\0${tableKey(col.sequence)}`;
+      if (said.has(key)) return;
       report({
+        onStands: () => said.add(key),
         message: `this INSERT writes its own values into ${quoteColumn(table, column)}, whose sequence ${quoteName(col.sequence)} the same migration created and nothing moves past them: the next INSERT that takes the default draws ${draws ? `${next ?? draws.start}, ${(next ?? draws.start) + draws.increment}` : '1, 2'}, ... and collides with the values written`,
         help: `After the INSERT: ${col.ownSequence ? setvalPast(table, column) : setvalPast(table, column, col.sequence)}`,
       });
@@ -83,6 +90,15 @@ export const explicitIdsBehindSequence: StatementRule = {
     }
   },
 };
+
+/** The files and sequences MG236 has told an INSERT of its own values for (by file and sequence), per schema state: one lint or check. */
+const saidBySequence = new WeakMap<object, Set<string>>();
+
+function saidOf(state: object): Set<string> {
+  let said = saidBySequence.get(state);
+  if (!said) saidBySequence.set(state, (said = new Set()));
+  return said;
+}
 
 /**
  * Fixed values written into the unique serial or identity column of a table that holds rows (one
