@@ -8,7 +8,7 @@ import { largeTableRows } from '../tables.js';
 import { tableKey, type MadeObjects, type SchemaState } from './schema-state.js';
 import { emptyIfItSucceeds } from './empty-if-it-succeeds.js';
 import { dedupedColumns } from './dedupe.js';
-import { strictBuiltinOperators } from './builtin-functions.js';
+import { isStrictBuiltinOperator } from './inline-function.js';
 import { formatCount } from '../../util/numbers.js';
 import { quoteName } from '../../sql/quote.js';
 import type { SearchPath } from './search-path.js';
@@ -96,13 +96,11 @@ function neverNull(v: any, notNullColumn?: (name: string) => boolean): boolean {
   const fields: { String?: { sval?: string } }[] | undefined = v?.ColumnRef?.fields;
   if (fields && notNullColumn) return fields.length <= 2 && fields.at(-1)?.String?.sval !== undefined && notNullColumn(fields.at(-1)!.String!.sval!);
   if (v?.A_Expr?.kind === 'AEXPR_OP' && v.A_Expr.lexpr !== undefined) {
-    strictOperators ??= new Set(strictBuiltinOperators.split(/\s+/).filter(Boolean));
-    return strictOperators.has(v.A_Expr.name?.at(-1)?.String?.sval ?? '') && never(v.A_Expr.lexpr) && never(v.A_Expr.rexpr);
+    return isStrictBuiltinOperator(v.A_Expr.name?.at(-1)?.String?.sval ?? '') && never(v.A_Expr.lexpr) && never(v.A_Expr.rexpr);
   }
   return false;
 }
 
-let strictOperators: Set<string> | undefined;
 
 /**
  * The columns an UPDATE sets, each with whether it leaves none of them NULL: set to a value never

@@ -58,6 +58,12 @@ let aggregates: ReadonlySet<string> | undefined;
 let nonStrictBuiltins: ReadonlySet<string> | undefined;
 let strictOperators: ReadonlySet<string> | undefined;
 
+/** Whether every function of pg_catalog's operator of this name is STRICT (a NULL operand gives NULL): all but ||. */
+export function isStrictBuiltinOperator(operator: string): boolean {
+  strictOperators ??= new Set(strictBuiltinOperators.split(/\s+/).filter(Boolean));
+  return strictOperators.has(operator);
+}
+
 /**
  * What a function name in an expression finds, as PostgreSQL looks it up: a qualified name in its
  * schema; a bare one in pg_catalog first (unless the path lists pg_catalog: then where it lists
@@ -264,7 +270,6 @@ function nonStrictPart(expression: unknown, context: { state: Pick<SchemaState, 
     A_ArrayExpr: 'an ARRAY[...]', RowExpr: 'a ROW(...)', XmlExpr: 'an XML expression',
   };
   nonStrictBuiltins ??= new Set(nonStrictBuiltinNames.split(/\s+/).filter(Boolean));
-  strictOperators ??= new Set(strictBuiltinOperators.split(/\s+/).filter(Boolean));
   const bare = context.functionName.split('.').pop();
   const walk = (e: unknown): string | undefined => {
     if (!e || typeof e !== 'object') return '';
@@ -298,7 +303,7 @@ function nonStrictPart(expression: unknown, context: { state: Pick<SchemaState, 
         if (o.kind === 'AEXPR_DISTINCT' || o.kind === 'AEXPR_NOT_DISTINCT') return 'an IS [NOT] DISTINCT FROM';
         const names = ((o.name ?? []) as { String?: { sval?: string } }[]).map((x) => x.String?.sval);
         const operator = names.length === 1 || (names.length === 2 && names[0] === 'pg_catalog') ? names[names.length - 1] : undefined;
-        if (o.kind !== 'AEXPR_OP' || operator === undefined || !strictOperators!.has(operator)) return '';
+        if (o.kind !== 'AEXPR_OP' || operator === undefined || !isStrictBuiltinOperator(operator)) return '';
         return (o.lexpr === undefined ? undefined : walk(o.lexpr)) ?? (o.rexpr === undefined ? undefined : walk(o.rexpr));
       }
       case 'FuncCall': {
